@@ -1,0 +1,1 @@
+//! The DFINERY runtime (being filled in).
