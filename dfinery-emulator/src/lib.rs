@@ -1,0 +1,1 @@
+//! A local DFINERY (being filled in).
