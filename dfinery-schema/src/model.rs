@@ -56,3 +56,91 @@ pub struct PropertyDef {
     /// `true` when the definition comes from the built-in standard catalog.
     pub standard: bool,
 }
+
+impl Registry {
+    /// The registry of a service with every standard event and every standard user property
+    /// enabled, and nothing custom: the emulator's default.
+    pub fn standard() -> Registry {
+        Registry {
+            service_id: None,
+            events: crate::catalog::standard_events()
+                .map(|e| (e.name.clone(), e))
+                .collect(),
+            user_properties: crate::catalog::standard_user_properties()
+                .map(|p| (p.name.clone(), p))
+                .collect(),
+        }
+    }
+
+    /// The registered event `name` (names are case-sensitive).
+    pub fn event(&self, name: &str) -> Option<&EventDef> {
+        self.events.get(name)
+    }
+
+    /// The registered user property `name`.
+    pub fn user_property(&self, name: &str) -> Option<&PropertyDef> {
+        self.user_properties.get(name)
+    }
+
+    /// The registered event most likely meant by the unknown name `name` ("did you mean").
+    pub fn suggest_event(&self, name: &str) -> Option<&str> {
+        crate::suggest(name, self.events.keys().map(String::as_str))
+    }
+
+    /// The registered user property most likely meant by the unknown name `name`.
+    pub fn suggest_user_property(&self, name: &str) -> Option<&str> {
+        crate::suggest(name, self.user_properties.keys().map(String::as_str))
+    }
+}
+
+impl EventDef {
+    /// The event property `name`.
+    pub fn property(&self, name: &str) -> Option<&PropertyDef> {
+        self.properties.get(name)
+    }
+
+    /// The item property `name`.
+    pub fn item_property(&self, name: &str) -> Option<&PropertyDef> {
+        self.items.get(name)
+    }
+
+    /// Whether the event takes items (it has at least one item property).
+    pub fn takes_items(&self) -> bool {
+        !self.items.is_empty()
+    }
+
+    /// The event properties that must be present, by name.
+    pub fn required_properties(&self) -> impl Iterator<Item = &PropertyDef> {
+        self.properties.values().filter(|p| p.required)
+    }
+
+    /// The item properties every item must carry, by name.
+    pub fn required_items(&self) -> impl Iterator<Item = &PropertyDef> {
+        self.items.values().filter(|p| p.required)
+    }
+
+    /// The event property most likely meant by the unknown name `name`.
+    pub fn suggest_property(&self, name: &str) -> Option<&str> {
+        crate::suggest(name, self.properties.keys().map(String::as_str))
+    }
+
+    /// The item property most likely meant by the unknown name `name`.
+    pub fn suggest_item_property(&self, name: &str) -> Option<&str> {
+        crate::suggest(name, self.items.keys().map(String::as_str))
+    }
+}
+
+impl PropertyDef {
+    /// A custom, optional property of type `ty` with no other rule.
+    pub fn new(name: impl Into<String>, ty: DataType) -> PropertyDef {
+        PropertyDef {
+            name: name.into(),
+            ty,
+            required: false,
+            enum_values: None,
+            max_len: None,
+            max_items: None,
+            standard: false,
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! [`PropertyDef::check`]: every rule a registered property puts on a value, so the emulator
+//! applies exactly the registry's rules.
+
+use std::fmt;
+
+use super::TypeMismatch;
+use crate::limits::MAX_VALUE_BYTES;
+use crate::{JsonView, PropertyDef, suggest};
+
+/// One rule a value breaks; see [`PropertyDef::check`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Violation {
+    /// The value has the wrong shape for the property's type.
+    Type(TypeMismatch),
+    /// A string (or array element) is not one of the property's `enum` values.
+    NotInEnum {
+        /// The value sent.
+        value: String,
+        /// The allowed values, in registry order.
+        allowed: Vec<String>,
+        /// The array index, for an array element.
+        index: Option<usize>,
+    },
+    /// A string (or array element) is longer than the property's `max_len`.
+    TooLong {
+        /// Its length in characters.
+        len: usize,
+        /// The registered `max_len`.
+        max_len: usize,
+        /// The array index, for an array element.
+        index: Option<usize>,
+    },
+    /// An array has more elements than DFINERY allows for its type
+    /// ([`DataType::max_array_len`](crate::DataType::max_array_len)).
+    ArrayLimit {
+        /// The number of elements sent.
+        len: usize,
+        /// DFINERY's limit.
+        max: usize,
+    },
+    /// An array has more elements than the property's `max_items`.
+    MaxItems {
+        /// The number of elements sent.
+        len: usize,
+        /// The registered `max_items`.
+        max_items: usize,
+    },
+    /// The value's JSON text is larger than [`MAX_VALUE_BYTES`].
+    TooLarge {
+        /// The value's size in bytes of JSON text.
+        bytes: usize,
+    },
+}
+
+impl Violation {
+    /// A short, stable name of the rule: `type`, `enum`, `max_len`, `array_limit`, `max_items`
+    /// or `max_value_bytes` (what the emulator reports as the violated rule).
+    pub fn rule(&self) -> &'static str {
+        match self {
+            Violation::Type(_) => "type",
+            Violation::NotInEnum { .. } => "enum",
+            Violation::TooLong { .. } => "max_len",
+            Violation::ArrayLimit { .. } => "array_limit",
+            Violation::MaxItems { .. } => "max_items",
+            Violation::TooLarge { .. } => "max_value_bytes",
+        }
+    }
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Violation::Type(mismatch) => mismatch.fmt(f),
+            Violation::NotInEnum {
+                value,
+                allowed,
+                index,
+            } => {
+                write!(
+                    f,
+                    "{} `{}` is not allowed; expected one of ",
+                    subject(*index),
+                    value.escape_debug()
+                )?;
+                write_list(f, allowed)?;
+                if let Some(close) = suggest(value, allowed.iter().map(String::as_str)) {
+                    write!(f, "; did you mean `{close}`?")?;
+                }
+                Ok(())
+            }
+            Violation::TooLong {
+                len,
+                max_len,
+                index,
+            } => write!(
+                f,
+                "{} is {len} characters long; `max_len` is {max_len}",
+                subject(*index)
+            ),
+            Violation::ArrayLimit { len, max } => write!(
+                f,
+                "array has {len} elements; DFINERY allows at most {max} for this type"
+            ),
+            Violation::MaxItems { len, max_items } => {
+                write!(f, "array has {len} elements; `max_items` is {max_items}")
+            }
+            Violation::TooLarge { bytes } => write!(
+                f,
+                "value is {bytes} bytes of JSON; DFINERY allows at most {MAX_VALUE_BYTES}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Violation {}
+
+fn subject(index: Option<usize>) -> String {
+    match index {
+        Some(i) => format!("element {i}"),
+        None => "value".to_owned(),
+    }
+}
+
+fn write_list(f: &mut fmt::Formatter<'_>, values: &[String]) -> fmt::Result {
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write!(f, "`{}`", v.escape_debug())?;
+    }
+    Ok(())
+}
+
+impl PropertyDef {
+    /// Checks `value` against every rule of this property: its type
+    /// ([`DataType::check`](crate::DataType::check)), then `enum`, `max_len`, DFINERY's array
+    /// limit, `max_items` and the [`MAX_VALUE_BYTES`] size limit.
+    ///
+    /// A type mismatch is reported alone (the other rules make no sense then); otherwise every
+    /// broken rule is listed. `null` is a type mismatch: clearing a user property with `null`
+    /// is the caller's decision.
+    ///
+    /// ```
+    /// use dfinery_schema::{catalog, JsonView};
+    /// let gender = catalog::standard_user_property("df_gender").unwrap();
+    /// assert!(gender.check(&JsonView::String("Female")).is_ok());
+    /// let errors = gender.check(&JsonView::String("female")).unwrap_err();
+    /// assert_eq!(errors[0].rule(), "enum");
+    /// ```
+    pub fn check(&self, value: &JsonView<'_>) -> Result<(), Vec<Violation>> {
+        if let Err(mismatch) = self.ty.check(value) {
+            return Err(vec![Violation::Type(mismatch)]);
+        }
+        let mut found = Vec::new();
+        match value {
+            JsonView::String(s) => self.check_string(s, None, &mut found),
+            JsonView::Array(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    if let JsonView::String(s) = item {
+                        self.check_string(s, Some(index), &mut found);
+                    }
+                }
+                self.check_array_len(items.len(), &mut found);
+            }
+            _ => {}
+        }
+        let bytes = value.json_len();
+        if bytes > MAX_VALUE_BYTES {
+            found.push(Violation::TooLarge { bytes });
+        }
+        if found.is_empty() { Ok(()) } else { Err(found) }
+    }
+
+    fn check_string(&self, s: &str, index: Option<usize>, found: &mut Vec<Violation>) {
+        if let Some(allowed) = &self.enum_values
+            && !allowed.iter().any(|a| a == s)
+        {
+            found.push(Violation::NotInEnum {
+                value: s.to_owned(),
+                allowed: allowed.clone(),
+                index,
+            });
+        }
+        if let Some(max_len) = self.max_len {
+            let len = s.chars().count();
+            if len > max_len {
+                found.push(Violation::TooLong {
+                    len,
+                    max_len,
+                    index,
+                });
+            }
+        }
+    }
+
+    fn check_array_len(&self, len: usize, found: &mut Vec<Violation>) {
+        if let Some(max) = self.ty.max_array_len()
+            && len > max
+        {
+            found.push(Violation::ArrayLimit { len, max });
+        } else if let Some(max_items) = self.max_items
+            && len > max_items
+        {
+            found.push(Violation::MaxItems { len, max_items });
+        }
+    }
+}

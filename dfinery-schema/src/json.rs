@@ -1,0 +1,88 @@
+//! A borrowed view of a JSON value, so callers holding `serde_json::Value` (the emulator) can ask
+//! this crate's type rules without it depending on `serde_json`.
+
+/// The shape of one JSON value, as far as DFINERY's type rules care.
+///
+/// Build it from whatever JSON type you hold; with `serde_json::Value`:
+/// `Number` → [`Integer`](JsonView::Integer) when `as_i64()` succeeds, else
+/// [`BigInteger`](JsonView::BigInteger) when `is_u64()`, else [`Fraction`](JsonView::Fraction)
+/// with `as_f64()`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JsonView<'a> {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// An integer literal that fits an `i64`.
+    Integer(i64),
+    /// An integer literal outside the `i64` range (e.g. `18446744073709551615`).
+    BigInteger,
+    /// A number written with a fraction or an exponent (`1.0`, `2e3`): never a Long.
+    Fraction(f64),
+    /// A string, unescaped.
+    String(&'a str),
+    /// An array of values.
+    Array(Vec<JsonView<'a>>),
+    /// An object (never a valid property value).
+    Object,
+}
+
+impl JsonView<'_> {
+    /// What this value is, for messages: `a string`, `an integer`, `null`, …
+    pub fn describe(&self) -> &'static str {
+        match self {
+            JsonView::Null => "null",
+            JsonView::Bool(_) => "a boolean",
+            JsonView::Integer(_) => "an integer",
+            JsonView::BigInteger => "an integer outside the 64-bit range",
+            JsonView::Fraction(_) => "a fractional number",
+            JsonView::String(_) => "a string",
+            JsonView::Array(_) => "an array",
+            JsonView::Object => "an object",
+        }
+    }
+
+    /// The byte length of this value's compact JSON text as `serde_json` writes it, the measure
+    /// of [`MAX_VALUE_BYTES`](crate::limits::MAX_VALUE_BYTES).
+    ///
+    /// Exact for null, booleans, integers, strings (with JSON escapes) and arrays of them. A
+    /// fraction is measured by Rust's shortest round-trip form (`{:?}`), which can differ from
+    /// `serde_json`'s by a byte or two; a big integer counts as 20 bytes and an object as 2.
+    pub fn json_len(&self) -> usize {
+        match self {
+            JsonView::Null => 4,
+            JsonView::Bool(true) => 4,
+            JsonView::Bool(false) => 5,
+            JsonView::Integer(i) => decimal_len(*i),
+            JsonView::BigInteger => 20,
+            JsonView::Fraction(f) => format!("{f:?}").len(),
+            JsonView::String(s) => string_json_len(s),
+            JsonView::Array(items) => {
+                2 + items.iter().map(JsonView::json_len).sum::<usize>()
+                    + items.len().saturating_sub(1)
+            }
+            JsonView::Object => 2,
+        }
+    }
+}
+
+fn decimal_len(i: i64) -> usize {
+    let sign = usize::from(i < 0);
+    let digits = i
+        .unsigned_abs()
+        .checked_ilog10()
+        .map_or(1, |l| l as usize + 1);
+    sign + digits
+}
+
+/// Quotes plus each character as `serde_json` escapes it.
+fn string_json_len(s: &str) -> usize {
+    2 + s
+        .chars()
+        .map(|c| match c {
+            '"' | '\\' | '\u{08}' | '\u{0C}' | '\n' | '\r' | '\t' => 2,
+            c if (c as u32) < 0x20 => 6,
+            c => c.len_utf8(),
+        })
+        .sum::<usize>()
+}

@@ -1,0 +1,172 @@
+//! The state of one parse: the source text and the problems found so far, with helpers that
+//! read a TOML value of an expected kind or record why it is not.
+
+use std::ops::Range;
+
+use toml::Spanned;
+use toml::de::{DeString, DeTable, DeValue};
+
+use super::Diagnostic;
+
+/// A TOML value with its span.
+pub(super) type Value<'i> = Spanned<DeValue<'i>>;
+/// A TOML key with its span.
+pub(super) type Key<'i> = Spanned<DeString<'i>>;
+
+/// Collects every problem of one parse.
+pub(super) struct Ctx<'s> {
+    src: &'s str,
+    errors: Vec<(Range<usize>, String)>,
+}
+
+impl<'s> Ctx<'s> {
+    pub(super) fn new(src: &'s str) -> Self {
+        Ctx {
+            src,
+            errors: Vec::new(),
+        }
+    }
+
+    /// Records a problem at `span`.
+    pub(super) fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
+        self.errors.push((span, message.into()));
+    }
+
+    /// The problems found, sorted by position (stable, so one spot keeps its order).
+    pub(super) fn into_diagnostics(self) -> Vec<Diagnostic> {
+        let mut errors = self.errors;
+        errors.sort_by_key(|(span, _)| span.start);
+        errors
+            .into_iter()
+            .map(|(span, message)| Diagnostic::new(self.src, span, message))
+            .collect()
+    }
+
+    /// Records an unknown `key` found in `place`, suggesting one of `allowed`.
+    pub(super) fn unknown_key(&mut self, key: &Key<'_>, place: &str, allowed: &[&str]) {
+        let name = key.get_ref().as_ref();
+        let fix = match crate::suggest(name, allowed.iter().copied()) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None => format!("expected {}", or_list(allowed)),
+        };
+        self.error(
+            key.span(),
+            format!("unknown key `{name}` in {place}; {fix}"),
+        );
+    }
+
+    /// `value` as a table, or a recorded problem naming `what` it should be.
+    pub(super) fn table<'v, 'i>(
+        &mut self,
+        value: &'v Value<'i>,
+        what: &str,
+    ) -> Option<&'v DeTable<'i>> {
+        match value.get_ref() {
+            DeValue::Table(t) => Some(t),
+            other => {
+                self.wrong_kind(value, what, "a table", other);
+                None
+            }
+        }
+    }
+
+    /// `value` as a string.
+    pub(super) fn string<'v>(&mut self, value: &'v Value<'_>, what: &str) -> Option<&'v str> {
+        match value.get_ref() {
+            DeValue::String(s) => Some(s),
+            other => {
+                self.wrong_kind(value, what, "a string", other);
+                None
+            }
+        }
+    }
+
+    /// `value` as a boolean.
+    pub(super) fn bool(&mut self, value: &Value<'_>, what: &str) -> Option<bool> {
+        match value.get_ref() {
+            DeValue::Boolean(b) => Some(*b),
+            other => {
+                self.wrong_kind(value, what, "`true` or `false`", other);
+                None
+            }
+        }
+    }
+
+    /// `value` as an integer of at least 1.
+    pub(super) fn positive_int(&mut self, value: &Value<'_>, what: &str) -> Option<usize> {
+        let expected = "a positive integer";
+        match value.get_ref() {
+            DeValue::Integer(i) => {
+                match i64::from_str_radix(i.as_str(), i.radix())
+                    .ok()
+                    .map(usize::try_from)
+                {
+                    Some(Ok(n)) if n > 0 => Some(n),
+                    _ => {
+                        let found = format!("`{}`", &self.src[value.span()]);
+                        self.error(
+                            value.span(),
+                            format!("{what} must be {expected}, found {found}"),
+                        );
+                        None
+                    }
+                }
+            }
+            other => {
+                self.wrong_kind(value, what, expected, other);
+                None
+            }
+        }
+    }
+
+    /// `value` as an array of strings with their spans; a non-string element is recorded and
+    /// skipped.
+    pub(super) fn strings<'v>(
+        &mut self,
+        value: &'v Value<'_>,
+        what: &str,
+    ) -> Option<Vec<(&'v str, Range<usize>)>> {
+        let DeValue::Array(items) = value.get_ref() else {
+            self.wrong_kind(value, what, "an array of strings", value.get_ref());
+            return None;
+        };
+        let mut strings = Vec::with_capacity(items.len());
+        for item in items.iter() {
+            match item.get_ref() {
+                DeValue::String(s) => strings.push((s.as_ref(), item.span())),
+                other => self.wrong_kind(item, &format!("each entry of {what}"), "a string", other),
+            }
+        }
+        Some(strings)
+    }
+
+    fn wrong_kind(&mut self, value: &Value<'_>, what: &str, expected: &str, found: &DeValue<'_>) {
+        self.error(
+            value.span(),
+            format!("{what} must be {expected}, found {}", kind(found)),
+        );
+    }
+}
+
+/// What a TOML value is, for messages.
+pub(super) fn kind(value: &DeValue<'_>) -> &'static str {
+    match value {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a datetime",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+/// `` `a`, `b` or `c` ``.
+pub(super) fn or_list(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}

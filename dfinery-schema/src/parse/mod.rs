@@ -1,0 +1,205 @@
+//! The `dfinery.toml` parser: TOML with spans in, a [`Registry`] or every problem with its
+//! line and column out.
+
+mod context;
+mod diagnostic;
+mod event;
+mod lists;
+mod property;
+mod user;
+
+use std::path::Path;
+
+use toml::de::DeTable;
+
+use context::{Ctx, Key, Value};
+pub use diagnostic::{Diagnostic, RegistryError};
+
+use crate::Registry;
+
+/// The keys allowed at the top level.
+const TOP_KEYS: &[&str] = &[
+    "service",
+    "standard_events",
+    "standard_user_properties",
+    "events",
+    "user_properties",
+];
+
+/// The keys allowed in `[service]`.
+const SERVICE_KEYS: &[&str] = &["id", "standard_events", "standard_user_properties"];
+
+impl Registry {
+    /// Parses the text of a `dfinery.toml` (format: [crate docs](crate#the-registry-file)).
+    ///
+    /// Every problem in the file is reported, not just the first, each with its line and
+    /// column; the error's [`path`](RegistryError::path) is `None`.
+    ///
+    /// ```
+    /// use dfinery_schema::Registry;
+    /// let registry = Registry::parse(r#"
+    ///     standard_events = ["df_login"]
+    ///     [events.coupon_used]
+    ///     properties.code = { type = "string", required = true }
+    /// "#).unwrap();
+    /// assert!(registry.event("df_login").is_some());
+    /// assert!(registry.event("coupon_used").unwrap().property("code").unwrap().required);
+    ///
+    /// let err = Registry::parse("[events.coupon_used]\nproperties.code = \"strng\"\n").unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "dfinery.toml:2:19: unknown type `strng` for property `code` of event `coupon_used`; did you mean `string`?"
+    /// );
+    /// ```
+    pub fn parse(src: &str) -> Result<Registry, RegistryError> {
+        parse_source(src).map_err(|diagnostics| RegistryError {
+            path: None,
+            diagnostics,
+        })
+    }
+
+    /// Reads and parses the `dfinery.toml` at `path`; errors carry the path.
+    ///
+    /// A file that cannot be read is reported as one diagnostic at line 1, column 1.
+    pub fn load(path: impl AsRef<Path>) -> Result<Registry, RegistryError> {
+        let path = path.as_ref();
+        let src = std::fs::read_to_string(path).map_err(|err| {
+            let fix = match err.kind() {
+                std::io::ErrorKind::NotFound => {
+                    "; create one with `dfinery check --init` or point to it with `DFINERY_REGISTRY`"
+                }
+                std::io::ErrorKind::InvalidData => "; save it as UTF-8",
+                _ => "",
+            };
+            RegistryError {
+                path: Some(path.to_owned()),
+                diagnostics: vec![Diagnostic::new(
+                    "",
+                    0..0,
+                    format!("cannot read the registry file: {err}{fix}"),
+                )],
+            }
+        })?;
+        Registry::parse(&src).map_err(|mut err| {
+            err.path = Some(path.to_owned());
+            err
+        })
+    }
+}
+
+fn parse_source(src: &str) -> Result<Registry, Vec<Diagnostic>> {
+    let (root, errors) = DeTable::parse_recoverable(src);
+    if !errors.is_empty() {
+        return Err(errors.iter().map(|e| syntax_error(src, e)).collect());
+    }
+    let mut ctx = Ctx::new(src);
+    let registry = read_root(&mut ctx, root.get_ref());
+    let diagnostics = ctx.into_diagnostics();
+    if diagnostics.is_empty() {
+        Ok(registry)
+    } else {
+        Err(diagnostics)
+    }
+}
+
+fn syntax_error(src: &str, err: &toml::de::Error) -> Diagnostic {
+    let span = err.span().unwrap_or(0..0);
+    let message = err.message().trim().replace('\n', "; ");
+    let message = match src.get(span.clone()) {
+        Some(key) if message == "duplicate key" && !key.is_empty() => {
+            format!("duplicate key `{key}`; set each key once per table")
+        }
+        _ => lower_first(&message),
+    };
+    Diagnostic::new(src, span, format!("invalid TOML: {message}"))
+}
+
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The top-level entries, gathered first so the lists are applied before the tables that
+/// depend on them, whatever their order in the file.
+#[derive(Default)]
+struct Root<'v, 'i> {
+    standard_events: Vec<(&'v Key<'i>, &'v Value<'i>)>,
+    standard_user_properties: Vec<(&'v Key<'i>, &'v Value<'i>)>,
+    events: Option<&'v Value<'i>>,
+    user_properties: Option<&'v Value<'i>>,
+}
+
+fn read_root(ctx: &mut Ctx<'_>, root: &DeTable<'_>) -> Registry {
+    let mut registry = Registry::default();
+    let mut found = Root::default();
+    for (key, value) in root.iter() {
+        match key.get_ref().as_ref() {
+            "service" => read_service(ctx, value, &mut registry, &mut found),
+            "standard_events" => found.standard_events.push((key, value)),
+            "standard_user_properties" => found.standard_user_properties.push((key, value)),
+            "events" => found.events = Some(value),
+            "user_properties" => found.user_properties = Some(value),
+            _ => ctx.unknown_key(key, "the top level", TOP_KEYS),
+        }
+    }
+    let standard_events = single(ctx, &found.standard_events);
+    let standard_user_properties = single(ctx, &found.standard_user_properties);
+    if let Some(value) = standard_events {
+        lists::standard_events(ctx, value, &mut registry);
+    }
+    lists::standard_user_properties(ctx, standard_user_properties, &mut registry);
+    if let Some(value) = found.events {
+        event::events(ctx, value, &mut registry);
+    }
+    if let Some(value) = found.user_properties {
+        user::user_properties(ctx, value, &mut registry);
+    }
+    registry
+}
+
+fn read_service<'v, 'i>(
+    ctx: &mut Ctx<'_>,
+    value: &'v Value<'i>,
+    registry: &mut Registry,
+    found: &mut Root<'v, 'i>,
+) {
+    let Some(table) = ctx.table(value, "`service`") else {
+        return;
+    };
+    for (key, value) in table.iter() {
+        match key.get_ref().as_ref() {
+            "id" => match ctx.string(value, "`id` of `[service]`") {
+                Some("") => ctx.error(
+                    value.span(),
+                    "`id` of `[service]` is empty; set your DFINERY service id or remove the line",
+                ),
+                Some(id) => registry.service_id = Some(id.to_owned()),
+                None => {}
+            },
+            "standard_events" => found.standard_events.push((key, value)),
+            "standard_user_properties" => found.standard_user_properties.push((key, value)),
+            _ => ctx.unknown_key(key, "`[service]`", SERVICE_KEYS),
+        }
+    }
+}
+
+/// The one value of a list that may be written at the top level or in `[service]`; setting it
+/// in both places is a problem reported at the later one.
+fn single<'v, 'i>(
+    ctx: &mut Ctx<'_>,
+    entries: &[(&'v Key<'i>, &'v Value<'i>)],
+) -> Option<&'v Value<'i>> {
+    let mut sorted = entries.to_vec();
+    sorted.sort_by_key(|(key, _)| key.span().start);
+    for (key, _) in sorted.iter().skip(1) {
+        let name = key.get_ref().as_ref();
+        ctx.error(
+            key.span(),
+            format!("`{name}` is set twice (at the top level and in `[service]`); keep one"),
+        );
+    }
+    sorted.first().map(|(_, value)| *value)
+}

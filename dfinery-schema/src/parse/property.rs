@@ -1,0 +1,336 @@
+//! One property definition: the shorthand `name = "type"` or the table
+//! `name = { type, required, enum, max_len, max_items }`.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::ops::Range;
+
+use toml::de::{DeTable, DeValue};
+
+use super::context::{Ctx, Key, Value, kind, or_list};
+use crate::names::{check_name, is_reserved, strip_reserved};
+use crate::{DataType, PropertyDef};
+
+/// The keys a property table may hold.
+const KEYS: &[&str] = &["type", "required", "enum", "max_len", "max_items"];
+
+/// Where a property is defined.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// `properties.<name>` of an event.
+    Event,
+    /// `items.<name>` of an event.
+    Item,
+    /// An entry of `[user_properties]`.
+    User,
+}
+
+impl Kind {
+    /// The noun used in messages.
+    pub(super) fn noun(self) -> &'static str {
+        match self {
+            Kind::Event => "property",
+            Kind::Item => "item property",
+            Kind::User => "user property",
+        }
+    }
+}
+
+/// A property being defined, for messages: ``property `amount` of event `coupon_used` ``.
+pub(super) struct Subject<'a> {
+    pub kind: Kind,
+    pub name: &'a str,
+    pub event: Option<&'a str>,
+}
+
+impl fmt::Display for Subject<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} `{}`", self.kind.noun(), self.name)?;
+        if let Some(event) = self.event {
+            write!(f, " of event `{event}`")?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks a custom property name: the naming rule and the reserved prefix. Records the problem
+/// and returns `false` when the name is unusable.
+pub(super) fn check_custom_name(ctx: &mut Ctx<'_>, subject: &Subject<'_>, key: &Key<'_>) -> bool {
+    if is_reserved(subject.name) {
+        let renamed = strip_reserved(subject.name);
+        let fix = if check_name(renamed).is_ok() {
+            format!("rename it, e.g. `{renamed}`")
+        } else {
+            "rename it without the prefix".to_owned()
+        };
+        ctx.error(
+            key.span(),
+            format!("custom {subject} uses the reserved `df_` prefix; {fix}"),
+        );
+        return false;
+    }
+    if let Err(err) = check_name(subject.name) {
+        ctx.error(key.span(), format!("{} {err}", subject.kind.noun()));
+        return false;
+    }
+    true
+}
+
+/// Reads the definition `value` of the property `subject` whose key is `key`.
+pub(super) fn definition(
+    ctx: &mut Ctx<'_>,
+    subject: &Subject<'_>,
+    key: &Key<'_>,
+    value: &Value<'_>,
+) -> Option<PropertyDef> {
+    match value.get_ref() {
+        DeValue::String(s) => {
+            parse_type(ctx, subject, s, value.span()).map(|ty| PropertyDef::new(subject.name, ty))
+        }
+        DeValue::Table(table) => definition_table(ctx, subject, key, table),
+        other => {
+            ctx.error(
+                value.span(),
+                format!(
+                    "{subject} must be a type name such as `\"string\"` or a table such as \
+                     `{{ type = \"string\", required = true }}`, found {}",
+                    kind(other)
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// The values of `enum`, each with its span.
+type EnumValues = Vec<(String, Range<usize>)>;
+
+/// The rules read from a property table, checked against its type once that is known.
+#[derive(Default)]
+struct Rules {
+    enum_values: Option<Rule<EnumValues>>,
+    max_len: Option<Rule<usize>>,
+    max_items: Option<Rule<usize>>,
+}
+
+/// A rule key as read, with the span of its key (to point at) and of its value.
+struct Rule<T> {
+    value: T,
+    key: Range<usize>,
+    value_span: Range<usize>,
+}
+
+fn rule<T>(value: T, key: &Key<'_>, v: &Value<'_>) -> Rule<T> {
+    Rule {
+        value,
+        key: key.span(),
+        value_span: v.span(),
+    }
+}
+
+fn definition_table(
+    ctx: &mut Ctx<'_>,
+    subject: &Subject<'_>,
+    key: &Key<'_>,
+    table: &DeTable<'_>,
+) -> Option<PropertyDef> {
+    let mut type_seen = false;
+    let mut ty = None;
+    let mut required = false;
+    let mut rules = Rules::default();
+    for (k, v) in table.iter() {
+        let what = |rule: &str| format!("`{rule}` of {subject}");
+        match k.get_ref().as_ref() {
+            "type" => {
+                type_seen = true;
+                if let Some(s) = ctx.string(v, &what("type")) {
+                    ty = parse_type(ctx, subject, s, v.span());
+                }
+            }
+            "required" if subject.kind == Kind::User => ctx.error(
+                k.span(),
+                format!(
+                    "`required` is not allowed on {subject}; user properties are always \
+                     optional, remove it"
+                ),
+            ),
+            "required" => required = ctx.bool(v, &what("required")).unwrap_or(false),
+            "enum" => rules.enum_values = enum_list(ctx, subject, v).map(|r| rule(r, k, v)),
+            "max_len" => {
+                rules.max_len = ctx.positive_int(v, &what("max_len")).map(|r| rule(r, k, v))
+            }
+            "max_items" => {
+                rules.max_items = ctx
+                    .positive_int(v, &what("max_items"))
+                    .map(|r| rule(r, k, v))
+            }
+            _ => ctx.unknown_key(k, &subject.to_string(), KEYS),
+        }
+    }
+    if !type_seen {
+        ctx.error(
+            key.span(),
+            format!("{subject} has no `type`; add one, e.g. `type = \"string\"`"),
+        );
+    }
+    let ty = ty?;
+    check_rules(ctx, subject, ty, &rules);
+    Some(PropertyDef {
+        name: subject.name.to_owned(),
+        ty,
+        required,
+        enum_values: rules
+            .enum_values
+            .map(|r| r.value.into_iter().map(|(v, _)| v).collect()),
+        max_len: rules.max_len.map(|r| r.value),
+        max_items: rules.max_items.map(|r| r.value),
+        standard: false,
+    })
+}
+
+/// The `enum` list: strings, at least one, no repeats.
+fn enum_list(ctx: &mut Ctx<'_>, subject: &Subject<'_>, value: &Value<'_>) -> Option<EnumValues> {
+    let entries = ctx.strings(value, &format!("`enum` of {subject}"))?;
+    if entries.is_empty() {
+        ctx.error(
+            value.span(),
+            format!("`enum` of {subject} is empty; list at least one value or remove it"),
+        );
+        return None;
+    }
+    let mut seen = HashSet::new();
+    for (entry, span) in &entries {
+        if !seen.insert(*entry) {
+            ctx.error(
+                span.clone(),
+                format!("`enum` value `{entry}` of {subject} is listed twice; remove one"),
+            );
+        }
+    }
+    Some(
+        entries
+            .into_iter()
+            .map(|(s, span)| (s.to_owned(), span))
+            .collect(),
+    )
+}
+
+/// The rules that only make sense for some types.
+fn check_rules(ctx: &mut Ctx<'_>, subject: &Subject<'_>, ty: DataType, rules: &Rules) {
+    let Rules {
+        enum_values,
+        max_len,
+        max_items,
+    } = rules;
+    let type_name = ty.registry_name();
+    if let Some(rule) = enum_values
+        && ty != DataType::String
+    {
+        ctx.error(
+            rule.key.clone(),
+            format!(
+                "`enum` needs type `string`, but {subject} is `{type_name}`; remove `enum` or \
+                 change the type"
+            ),
+        );
+    }
+    if let Some(rule) = max_len {
+        if !matches!(ty, DataType::String | DataType::StringArray) {
+            ctx.error(
+                rule.key.clone(),
+                format!(
+                    "`max_len` needs type `string` or `array<string>`, but {subject} is \
+                     `{type_name}`; remove it"
+                ),
+            );
+        } else if let Some(values) = enum_values {
+            for (value, span) in &values.value {
+                if value.chars().count() > rule.value {
+                    ctx.error(
+                        span.clone(),
+                        format!(
+                            "`enum` value `{value}` of {subject} is longer than its `max_len` \
+                             of {}; shorten it or raise `max_len`",
+                            rule.value
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    if let Some(rule) = max_items {
+        match ty.max_array_len() {
+            None => ctx.error(
+                rule.key.clone(),
+                format!(
+                    "`max_items` needs an array type, but {subject} is `{type_name}`; remove it"
+                ),
+            ),
+            Some(limit) if rule.value > limit => ctx.error(
+                rule.value_span.clone(),
+                format!(
+                    "`max_items = {}` of {subject} is above DFINERY's limit of {limit} elements \
+                     for `{type_name}`; use at most {limit}",
+                    rule.value
+                ),
+            ),
+            Some(_) => {}
+        }
+    }
+}
+
+/// Parses a type name, recording an unknown one with a suggestion.
+fn parse_type(
+    ctx: &mut Ctx<'_>,
+    subject: &Subject<'_>,
+    text: &str,
+    span: Range<usize>,
+) -> Option<DataType> {
+    if let Ok(ty) = text.parse::<DataType>() {
+        return Some(ty);
+    }
+    let names = DataType::ALL.map(DataType::registry_name);
+    let fix = match alias(text).or_else(|| crate::suggest(text, names)) {
+        Some(close) => format!("did you mean `{close}`?"),
+        None => format!("expected {}", or_list(&names)),
+    };
+    ctx.error(span, format!("unknown type `{text}` for {subject}; {fix}"));
+    None
+}
+
+/// The registry spelling of a type written as in another language (`int`, `String`,
+/// `Vec<f64>`, `string[]`, …).
+fn alias(text: &str) -> Option<&'static str> {
+    let compact: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let element = ["array<", "vec<", "list<"]
+        .iter()
+        .find_map(|open| compact.strip_prefix(open)?.strip_suffix('>'))
+        .or_else(|| compact.strip_prefix('[')?.strip_suffix(']'))
+        .or_else(|| compact.strip_suffix("[]"));
+    if let Some(element) = element {
+        return match scalar_alias(element)? {
+            DataType::String => Some("array<string>"),
+            DataType::Long => Some("array<long>"),
+            DataType::Double => Some("array<double>"),
+            _ => None,
+        };
+    }
+    scalar_alias(&compact).map(DataType::registry_name)
+}
+
+fn scalar_alias(text: &str) -> Option<DataType> {
+    Some(match text {
+        "string" | "str" | "&str" | "text" | "varchar" | "char" => DataType::String,
+        "long" | "int" | "integer" | "i64" | "i32" | "i16" | "i8" | "u32" | "u16" | "u8"
+        | "bigint" => DataType::Long,
+        "double" | "float" | "f64" | "f32" | "number" | "decimal" | "real" => DataType::Double,
+        "boolean" | "bool" => DataType::Boolean,
+        "datetime" | "timestamp" | "instant" | "date_time" | "time" => DataType::Datetime,
+        "date" | "localdate" | "naivedate" => DataType::Date,
+        _ => return None,
+    })
+}

@@ -1,0 +1,39 @@
+//! "Did you mean": the closest registered name to a misspelt one.
+
+use crate::names::strip_reserved;
+
+/// The lowest Jaro-Winkler similarity (0..=1) that still counts as a likely typo.
+const THRESHOLD: f64 = 0.8;
+
+/// The candidate `name` most likely meant, or `None` when nothing is close.
+///
+/// Names are compared ASCII case-insensitively and without a leading `df_`, so a case
+/// difference (`DF_Login`) or a missing or extra prefix (`purchase`, `df_coupon_used`) is
+/// always found; other typos are ranked by Jaro-Winkler similarity (threshold 0.8). Ties go to
+/// the first candidate. A candidate equal to `name` itself is never suggested.
+///
+/// ```
+/// use dfinery_schema::suggest;
+/// let names = ["df_price", "df_quantity"];
+/// assert_eq!(suggest("df_prise", names), Some("df_price"));
+/// assert_eq!(suggest("quantity", names), Some("df_quantity"));
+/// assert_eq!(suggest("colour", names), None);
+/// ```
+pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let wanted = normalize(name);
+    let mut best: Option<(f64, &'a str)> = None;
+    for candidate in candidates {
+        if candidate == name {
+            continue;
+        }
+        let score = strsim::jaro_winkler(&wanted, &normalize(candidate));
+        if score >= THRESHOLD && best.is_none_or(|(top, _)| score > top) {
+            best = Some((score, candidate));
+        }
+    }
+    best.map(|(_, candidate)| candidate)
+}
+
+fn normalize(name: &str) -> String {
+    strip_reserved(name).to_ascii_lowercase()
+}
