@@ -7,7 +7,7 @@
 //!   `dfinery.toml`, [`Registry::standard`] enables the whole catalog.
 //! - [`catalog`] holds the standard events, event properties, item properties and user
 //!   properties of the DFINERY docs.
-//! - [`names`], [`suggest`](suggest()), [`limits`] and [`format`] are the rules every crate applies
+//! - [`names`], [`suggest`](suggest()), [`limits`] and [`format`](mod@format) are the rules every crate applies
 //!   alike; [`DataType::check`] and [`PropertyDef::check`] decide whether a JSON value (seen
 //!   through [`JsonView`]) may fill a property.
 //!

@@ -129,3 +129,23 @@ fn property(name: &str, ty: DataType, required: bool, values: &[&str]) -> Proper
         standard: true,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::table::{EVENT_PROPERTIES, EVENTS};
+
+    /// `event_def` falls back to `String` for a property missing from `EVENT_PROPERTIES`;
+    /// this keeps the fallback unreachable.
+    #[test]
+    fn every_event_row_names_a_typed_event_property() {
+        for row in EVENTS {
+            for (name, _) in row.properties {
+                assert!(
+                    EVENT_PROPERTIES.iter().any(|(n, _)| n == name),
+                    "`{name}` of `{}` has no row in EVENT_PROPERTIES",
+                    row.name
+                );
+            }
+        }
+    }
+}

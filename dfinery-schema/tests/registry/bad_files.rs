@@ -1,0 +1,284 @@
+//! Bad registry files: each reports its problem with the exact message, line and column.
+
+use dfinery_schema::Registry;
+
+use crate::support::{fixture, load_bad};
+
+/// A test per fixture holding exactly one problem: `(line, column, message substring)`.
+macro_rules! bad {
+    ($($name:ident: $line:literal : $column:literal, $message:literal;)*) => {$(
+        #[test]
+        fn $name() {
+            let diagnostics = load_bad(stringify!($name));
+            assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+            let d = &diagnostics[0];
+            assert!(d.message.contains($message), "message was: {}", d.message);
+            assert_eq!((d.line, d.column), ($line, $column), "message: {}", d.message);
+        }
+    )*};
+}
+
+bad! {
+    syntax_error: 2:30, "invalid TOML: unclosed array, expected `]`";
+    duplicate_key: 3:12, "invalid TOML: duplicate key `amount`; set each key once per table";
+    unknown_type: 2:21, "unknown type `strng` for property `amount` of event `coupon_used`; did you mean `string`?";
+    type_alias: 2:28, "unknown type `int` for user property `lifetime_points`; did you mean `long`?";
+    unknown_property_key: 2:38, "unknown key `requird` in property `code` of event `coupon_used`; did you mean `required`?";
+    unknown_event_key: 2:1, "unknown key `propertes` in event `coupon_used`; did you mean `properties`?";
+    unknown_top_level_key: 1:1, "unknown key `standard_event` in the top level; did you mean `standard_events`?";
+    bad_event_name: 1:9, "event name `coupon-used` contains `-`; use only ASCII letters, digits and `_`";
+    bad_property_name: 2:12, "property name `2fa` starts with `2`; start it with an ASCII letter";
+    reserved_event_name: 1:9, "custom event `df_coupon` uses the reserved `df_` prefix; rename it, e.g. `coupon`";
+    reserved_property_name: 2:12, "custom property `df_code` of event `coupon_used` uses the reserved `df_` prefix; rename it, e.g. `code`";
+    unknown_standard_event: 1:32, "unknown standard event `df_purchse`; did you mean `df_purchase`?";
+    unknown_standard_user_property: 1:40, "unknown standard user property `df_gendr`; did you mean `df_gender`?";
+    duplicate_standard_event: 1:45, "standard event `df_login` is listed twice in `standard_events`; remove one";
+    collides_with_standard_property: 5:12, "property `df_order_id` is already defined by standard event `df_purchase`; remove this line";
+    collides_with_standard_item: 4:7, "item property `df_price` is already defined by standard event `df_purchase`; remove this line";
+    user_property_duplicates_standard: 2:1, "user property `df_name` is a standard user property; enable it by adding `\"df_name\"` to `standard_user_properties`";
+    user_property_duplicates_consent_flag: 2:1, "user property `df_sms_ads_optin` is a consent flag, always registered; remove this line";
+    standard_event_not_enabled: 3:9, "standard event `df_refund` is not enabled; add `\"df_refund\"` to `standard_events`";
+    items_on_event_without_items: 4:1, "standard event `df_login` takes no items; remove its `items` entries";
+    enum_on_non_string: 2:26, "`enum` needs type `string`, but user property `level` is `long`; remove `enum` or change the type";
+    max_len_on_non_string: 2:40, "`max_len` needs type `string` or `array<string>`, but property `amount` of event `coupon_used` is `double`; remove it";
+    max_items_on_scalar: 2:38, "`max_items` needs an array type, but property `code` of event `coupon_used` is `string`; remove it";
+    max_items_above_limit: 2:53, "`max_items = 6` of user property `recent_scores` is above DFINERY's limit of 5 elements for `array<long>`; use at most 5";
+    required_on_user_property: 2:27, "`required` is not allowed on user property `tier`; user properties are always optional, remove it";
+    empty_enum: 2:34, "`enum` of user property `tier` is empty; list at least one value or remove it";
+    duplicate_enum_value: 2:53, "`enum` value `gold` of user property `tier` is listed twice; remove one";
+    wrong_value_kind: 2:49, "`required` of property `code` of event `coupon_used` must be `true` or `false`, found a string";
+    missing_type: 2:12, "property `code` of event `coupon_used` has no `type`; add one, e.g. `type = \"string\"`";
+    property_not_type_or_table: 2:19, "property `code` of event `coupon_used` must be a type name such as `\"string\"` or a table";
+    list_set_twice: 5:1, "`standard_events` is set twice (at the top level and in `[service]`); keep one";
+    items_required_without_items: 3:1, "`items_required = true` but event `coupon_used` has no item properties; add one";
+    zero_max_len: 2:48, "`max_len` of property `code` of event `coupon_used` must be a positive integer, found `0`";
+    empty_service_id: 2:6, "`id` of `[service]` is empty; set your DFINERY service id or remove the line";
+}
+
+#[test]
+fn every_problem_of_a_file_is_reported_in_file_order() {
+    let diagnostics = load_bad("many_problems");
+    let found: Vec<(usize, usize, &str)> = diagnostics
+        .iter()
+        .map(|d| (d.line, d.column, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                3,
+                47,
+                "standard event `df_login` is listed twice in `standard_events`; remove one"
+            ),
+            (
+                7,
+                28,
+                "unknown type `strng` for property `code` of event `coupon_used`; did you mean `string`?"
+            ),
+            (
+                7,
+                48,
+                "`required` of property `code` of event `coupon_used` must be `true` or `false`, found a string"
+            ),
+            (
+                8,
+                57,
+                "`max_items = 11` of property `tags` of event `coupon_used` is above DFINERY's limit of 10 elements for `array<string>`; use at most 10"
+            ),
+            (
+                12,
+                12,
+                "property `df_discount` is already defined by standard event `df_purchase`; remove this line"
+            ),
+            (
+                14,
+                9,
+                "standard event `df_refund` is not enabled; add `\"df_refund\"` to `standard_events`"
+            ),
+            (
+                18,
+                1,
+                "user property `df_gender` is already enabled by `standard_user_properties`; remove this line"
+            ),
+            (
+                19,
+                25,
+                "`enum` needs type `string`, but user property `tier` is `long`; remove `enum` or change the type"
+            ),
+            (
+                19,
+                42,
+                "`required` is not allowed on user property `tier`; user properties are always optional, remove it"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn spans_cover_the_offending_text() {
+    let src = std::fs::read_to_string(fixture("bad/many_problems.toml")).unwrap();
+    let diagnostics = Registry::parse(&src).unwrap_err().diagnostics;
+    let texts: Vec<&str> = diagnostics.iter().map(|d| &src[d.span.clone()]).collect();
+    assert_eq!(
+        texts,
+        [
+            "\"df_login\"",
+            "\"strng\"",
+            "\"yes\"",
+            "11",
+            "df_discount",
+            "df_refund",
+            "df_gender",
+            "enum",
+            "required",
+        ]
+    );
+}
+
+#[test]
+fn display_prints_one_line_per_problem_with_the_path() {
+    let path = fixture("bad/many_problems.toml");
+    let err = Registry::load(&path).unwrap_err();
+    let text = err.to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 9);
+    assert_eq!(
+        lines[1],
+        format!(
+            "{}:7:28: unknown type `strng` for property `code` of event `coupon_used`; did you mean `string`?",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn display_without_a_path_names_dfinery_toml() {
+    let err = Registry::parse("standard_events = [\"df_logn\"]").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "dfinery.toml:1:20: unknown standard event `df_logn`; did you mean `df_login`?"
+    );
+    assert_eq!(err.path, None);
+}
+
+#[test]
+fn columns_count_characters_not_bytes() {
+    let prefix = "x = { enum = [\"é\"], type = ";
+    let src = format!("[user_properties]\n{prefix}\"strng\" }}\n");
+    let err = Registry::parse(&src).unwrap_err();
+    assert_eq!(err.diagnostics.len(), 1);
+    let d = &err.diagnostics[0];
+    assert_eq!(prefix.chars().count() + 1, prefix.len());
+    assert_eq!((d.line, d.column), (2, prefix.chars().count() + 1));
+    assert_eq!(d.span.start, "[user_properties]\n".len() + prefix.len());
+}
+
+#[test]
+fn a_missing_file_names_the_path_and_the_fix() {
+    let path = fixture("bad/does_not_exist.toml");
+    let err = Registry::load(&path).unwrap_err();
+    assert_eq!(err.path.as_deref(), Some(path.as_path()));
+    assert_eq!(err.diagnostics.len(), 1);
+    let message = &err.diagnostics[0].message;
+    assert!(
+        message.starts_with("cannot read the registry file: "),
+        "{message}"
+    );
+    assert!(
+        message.ends_with(
+            "create one with `dfinery check --init` or point to it with `DFINERY_REGISTRY`"
+        ),
+        "{message}"
+    );
+}
+
+#[test]
+fn unknown_standard_names_without_a_close_match_say_what_to_do() {
+    let err = Registry::parse("standard_events = [\"checkout\"]").unwrap_err();
+    assert_eq!(
+        err.diagnostics[0].message,
+        "unknown standard event `checkout`; declare a custom event as `[events.checkout]` instead"
+    );
+    let err = Registry::parse("standard_user_properties = [\"df_zzz\"]").unwrap_err();
+    assert!(
+        err.diagnostics[0].message.starts_with(
+            "unknown standard user property `df_zzz`; expected one of `df_name`, `df_gender`"
+        ),
+        "{}",
+        err.diagnostics[0].message
+    );
+}
+
+#[test]
+fn an_unknown_type_without_a_close_match_lists_the_types() {
+    let err = Registry::parse("[user_properties]\nx = \"blob\"\n").unwrap_err();
+    assert_eq!(
+        err.diagnostics[0].message,
+        "unknown type `blob` for user property `x`; expected `string`, `long`, `double`, `boolean`, \
+         `datetime`, `date`, `array<string>`, `array<long>` or `array<double>`"
+    );
+}
+
+#[test]
+fn types_written_as_in_other_languages_get_the_registry_spelling() {
+    for (written, meant) in [
+        ("String", "string"),
+        ("bool", "boolean"),
+        ("f64", "double"),
+        ("timestamp", "datetime"),
+        ("Vec<String>", "array<string>"),
+        ("long[]", "array<long>"),
+        ("[float]", "array<double>"),
+    ] {
+        let err = Registry::parse(&format!("[user_properties]\nx = \"{written}\"\n")).unwrap_err();
+        let expected = format!("did you mean `{meant}`?");
+        assert!(
+            err.diagnostics[0].message.ends_with(&expected),
+            "{written}: {}",
+            err.diagnostics[0].message
+        );
+    }
+}
+
+#[test]
+fn enum_values_longer_than_max_len_are_reported() {
+    let err = Registry::parse(
+        "[user_properties]\ntier = { type = \"string\", enum = [\"gold\", \"platinum\"], max_len = 4 }\n",
+    )
+    .unwrap_err();
+    assert_eq!(err.diagnostics.len(), 1);
+    assert_eq!(
+        err.diagnostics[0].message,
+        "`enum` value `platinum` of user property `tier` is longer than its `max_len` of 4; shorten it or raise `max_len`"
+    );
+}
+
+#[test]
+fn items_required_is_fixed_for_standard_events() {
+    let err = Registry::parse(
+        "standard_events = [\"df_purchase\"]\n[events.df_purchase]\nitems_required = false\n",
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.diagnostics[0].message,
+        "`items_required` of standard event `df_purchase` is set by the catalog; remove it"
+    );
+}
+
+#[test]
+fn wrong_kinds_of_tables_and_lists_are_reported() {
+    let err = Registry::parse("standard_events = \"df_login\"\nevents = 3\n").unwrap_err();
+    let messages: Vec<&str> = err.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "`standard_events` must be an array of strings, found a string",
+            "`events` must be a table, found an integer",
+        ]
+    );
+    let err = Registry::parse("standard_events = [\"df_login\", 3]\n").unwrap_err();
+    assert_eq!(
+        err.diagnostics[0].message,
+        "each entry of `standard_events` must be a string, found an integer"
+    );
+}

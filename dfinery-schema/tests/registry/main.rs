@@ -1,0 +1,11 @@
+//! Integration tests of `dfinery-schema`: the registry file, the catalog and the shared rules.
+
+mod bad_files;
+mod catalog;
+mod check;
+mod format;
+mod model;
+mod names;
+mod parse_ok;
+mod suggest;
+mod support;

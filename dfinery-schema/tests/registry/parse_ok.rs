@@ -1,0 +1,180 @@
+//! Registry files that parse, to the expected model.
+
+use std::collections::BTreeMap;
+
+use dfinery_schema::{DataType, EventDef, PropertyDef, Registry, catalog};
+
+use crate::support::{fixture, load_ok};
+
+fn custom(name: &str, ty: DataType) -> PropertyDef {
+    PropertyDef::new(name, ty)
+}
+
+fn by_name(props: impl IntoIterator<Item = PropertyDef>) -> BTreeMap<String, PropertyDef> {
+    props.into_iter().map(|p| (p.name.clone(), p)).collect()
+}
+
+fn consent_flags() -> impl Iterator<Item = PropertyDef> {
+    catalog::CONSENT_FLAGS
+        .into_iter()
+        .map(|f| catalog::standard_user_property(f).unwrap())
+}
+
+#[test]
+fn a_registry_using_every_feature_parses_to_the_expected_model() {
+    let registry = load_ok("full.toml");
+
+    let coupon_used = EventDef {
+        name: "coupon_used".into(),
+        standard: false,
+        properties: by_name([
+            PropertyDef {
+                required: true,
+                max_len: Some(32),
+                ..custom("coupon_code", DataType::String)
+            },
+            custom("amount", DataType::Double),
+            PropertyDef {
+                max_items: Some(5),
+                max_len: Some(20),
+                ..custom("tags", DataType::StringArray)
+            },
+            custom("used_at", DataType::Datetime),
+        ]),
+        items: by_name([
+            PropertyDef {
+                required: true,
+                ..custom("sku", DataType::String)
+            },
+            custom("unit_price", DataType::Double),
+        ]),
+        items_required: true,
+    };
+    let mut purchase = catalog::standard_event("df_purchase").unwrap();
+    purchase
+        .properties
+        .insert("store_id".into(), custom("store_id", DataType::String));
+    purchase
+        .items
+        .insert("gift_wrap".into(), custom("gift_wrap", DataType::Boolean));
+    let events = [
+        catalog::standard_event("df_login").unwrap(),
+        catalog::standard_event("df_sign_up").unwrap(),
+        catalog::standard_event("df_refund").unwrap(),
+        purchase,
+        coupon_used,
+    ];
+
+    let standard_users = ["df_name", "df_gender", "df_birth", "df_membership"]
+        .map(|n| catalog::standard_user_property(n).unwrap());
+    let custom_users = [
+        custom("lifetime_points", DataType::Long),
+        PropertyDef {
+            enum_values: Some(vec!["bronze".into(), "silver".into(), "gold".into()]),
+            ..custom("tier", DataType::String)
+        },
+        custom("birthday_coupon_sent", DataType::Date),
+    ];
+
+    let expected = Registry {
+        service_id: Some("my-service".into()),
+        events: events.into_iter().map(|e| (e.name.clone(), e)).collect(),
+        user_properties: by_name(
+            standard_users
+                .into_iter()
+                .chain(custom_users)
+                .chain(consent_flags()),
+        ),
+    };
+    assert_eq!(registry, expected);
+}
+
+#[test]
+fn the_crate_docs_show_the_full_fixture_verbatim() {
+    let docs = std::fs::read_to_string(fixture("../../src/lib.rs")).unwrap();
+    let block: String = docs
+        .lines()
+        .skip_while(|l| *l != "//! ```toml")
+        .skip(1)
+        .take_while(|l| *l != "//! ```")
+        .map(|l| format!("{}\n", l.strip_prefix("//! ").unwrap_or("")))
+        .collect();
+    let fixture_text = std::fs::read_to_string(fixture("full.toml")).unwrap();
+    assert_eq!(block, fixture_text);
+}
+
+#[test]
+fn the_example_of_the_design_document_parses() {
+    let registry = load_ok("design_example.toml");
+    assert_eq!(registry.service_id.as_deref(), Some("my-service"));
+    let names: Vec<&str> = registry.events.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "coupon_used",
+            "df_login",
+            "df_purchase",
+            "df_refund",
+            "df_sign_up"
+        ]
+    );
+    let coupon = registry.event("coupon_used").unwrap();
+    assert_eq!(coupon.property("tags").unwrap().ty, DataType::StringArray);
+    assert!(!coupon.items_required);
+    assert_eq!(
+        registry.event("df_purchase").unwrap().property("store_id"),
+        Some(&custom("store_id", DataType::String))
+    );
+    assert_eq!(registry.user_properties.len(), 4 + 5 + 2);
+}
+
+#[test]
+fn lists_may_stand_at_the_top_level() {
+    let registry = load_ok("lists_at_top_level.toml");
+    assert_eq!(registry.service_id.as_deref(), Some("shop"));
+    assert_eq!(registry.events.keys().collect::<Vec<_>>(), ["df_view_cart"]);
+    // Listing a consent flag is allowed; it is registered anyway.
+    let mut expected: Vec<&str> = catalog::CONSENT_FLAGS.to_vec();
+    expected.push("df_membership");
+    expected.sort();
+    assert_eq!(
+        registry.user_properties.keys().collect::<Vec<_>>(),
+        expected
+    );
+}
+
+#[test]
+fn an_empty_file_registers_only_the_consent_flags() {
+    let registry = Registry::parse("").unwrap();
+    assert_eq!(
+        registry,
+        Registry {
+            service_id: None,
+            events: BTreeMap::new(),
+            user_properties: by_name(consent_flags()),
+        }
+    );
+}
+
+#[test]
+fn spacing_inside_array_types_is_allowed() {
+    let registry = Registry::parse("[user_properties]\nscores = \"array< double >\"\n").unwrap();
+    assert_eq!(
+        registry.user_property("scores").unwrap().ty,
+        DataType::DoubleArray
+    );
+}
+
+#[test]
+fn the_standard_registry_enables_the_whole_catalog() {
+    let registry = Registry::standard();
+    assert_eq!(registry.service_id, None);
+    assert_eq!(registry.events.len(), 15);
+    assert_eq!(registry.user_properties.len(), 9);
+    assert_eq!(
+        registry.event("df_refund"),
+        catalog::standard_event("df_refund").as_ref()
+    );
+    assert!(registry.events.values().all(|e| e.standard));
+    assert!(registry.user_properties.values().all(|p| p.standard));
+}
