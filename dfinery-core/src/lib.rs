@@ -1,1 +1,50 @@
-//! The DFINERY runtime (being filled in).
+//! The DFINERY runtime: typed property values and their wire format, identities, the request and
+//! response types of every endpoint, result codes, and the traits the `dfinery` derives implement.
+//!
+//! Most users depend on the `dfinery` facade crate, which re-exports everything here.
+//!
+//! # The pieces
+//!
+//! - [`value`]: [`Value`], the dynamic form of a DFINERY value, with [`Datetime`] and [`Date`]
+//!   that always print in DFINERY's wire format.
+//! - [`property`]: [`PropertyValue`], how a Rust type writes itself as a DFINERY value, the marker
+//!   traits that say which Rust types may fill which DFINERY type, [`Patch`] for user properties,
+//!   and the run-time [`Rule`]s every value is checked against.
+//! - [`writer`]: [`ObjectWriter`] and [`ItemsWriter`], which write checked JSON straight into a
+//!   buffer and collect every [`Violation`].
+//! - [`model`]: the [`Event`], [`Item`] and [`Profile`] traits and their static descriptions.
+//! - [`record`]: [`EventRecord`] and [`UserProperties`], validated and pre-serialised, ready to send.
+//! - [`identity`]: [`Identity`] and [`ExternalId`], which cannot be built empty or malformed.
+//! - [`wire`]: request and response bodies of every endpoint.
+//! - [`code`]: [`ResultCode`] (Import API) and [`ExportErrorCode`] (Export API).
+#![warn(missing_docs)]
+
+pub mod code;
+pub mod identity;
+mod json;
+pub mod limits;
+pub mod model;
+pub mod property;
+pub mod record;
+pub mod value;
+pub mod wire;
+pub mod writer;
+
+#[doc(hidden)]
+#[path = "__private.rs"]
+pub mod __private;
+
+pub use code::{ExportErrorCode, ResultCode};
+pub use dfinery_schema::DataType;
+pub use identity::{ExternalId, Identity, IdentityError};
+pub use model::{
+    Event, EventDescription, FieldDescription, Item, ItemDescription, ItemList, ItemsDescription,
+    Profile, ProfileDescription,
+};
+pub use property::{DfineryEnumValue, Patch, PropertySpec, PropertyValue, Rule, Scope};
+pub use record::{
+    EventRecord, EventRecordBuilder, ItemBuilder, UserProperties, UserPropertiesBuilder,
+    ValidationError,
+};
+pub use value::{Date, Datetime, DatetimeError, Value, ValueError};
+pub use writer::{ItemsWriter, ObjectPath, ObjectWriter, Violation};

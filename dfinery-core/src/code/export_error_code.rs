@@ -1,0 +1,144 @@
+//! [`ExportErrorCode`]: the Export API's error messages.
+
+use std::fmt;
+
+/// An error of the Export API: the `message` of `{"result":"fail","message":"…"}`
+/// (`dfinery-api.md` §6.2).
+///
+/// ```
+/// use dfinery_core::ExportErrorCode;
+///
+/// let code = ExportErrorCode::from_message("too_many_api_requests");
+/// assert_eq!(code, ExportErrorCode::TooManyApiRequests);
+/// assert_eq!(code.http_status(), Some(429));
+/// assert!(code.is_retryable());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ExportErrorCode {
+    /// `client_connection_closed` (HTTP 200): the client connection was closed.
+    ClientConnectionClosed,
+    /// `invalid_parameter` (HTTP 400): a parameter is missing, invalid or malformed.
+    InvalidParameter,
+    /// `exceed_date_range_limit` (HTTP 400): `from_date` is outside the 30-day look-back.
+    ExceedDateRangeLimit,
+    /// `unauthorized_token` (HTTP 401): the export token is wrong.
+    UnauthorizedToken,
+    /// `too_many_api_requests` (HTTP 429): the export rate limit is exceeded.
+    TooManyApiRequests,
+    /// `unknown_error` (HTTP 500): an unexpected server error.
+    UnknownError,
+    /// `query_error` (HTTP 500): the database query failed.
+    QueryError,
+    /// A message the documentation does not list, kept as received.
+    Unknown(String),
+}
+
+/// Every documented message with its HTTP status and meaning.
+static TABLE: [(ExportErrorCode, &str, u16, &str); 7] = [
+    (
+        ExportErrorCode::ClientConnectionClosed,
+        "client_connection_closed",
+        200,
+        "the client connection was closed",
+    ),
+    (
+        ExportErrorCode::InvalidParameter,
+        "invalid_parameter",
+        400,
+        "a request parameter is missing, invalid or malformed",
+    ),
+    (
+        ExportErrorCode::ExceedDateRangeLimit,
+        "exceed_date_range_limit",
+        400,
+        "the start date is outside the 30-day look-back",
+    ),
+    (
+        ExportErrorCode::UnauthorizedToken,
+        "unauthorized_token",
+        401,
+        "invalid export token",
+    ),
+    (
+        ExportErrorCode::TooManyApiRequests,
+        "too_many_api_requests",
+        429,
+        "api call limit exceeded",
+    ),
+    (
+        ExportErrorCode::UnknownError,
+        "unknown_error",
+        500,
+        "unexpected internal error",
+    ),
+    (
+        ExportErrorCode::QueryError,
+        "query_error",
+        500,
+        "the database query failed",
+    ),
+];
+
+impl ExportErrorCode {
+    /// Every documented code (without [`ExportErrorCode::Unknown`]), in the order of §6.2.
+    pub const DOCUMENTED: [ExportErrorCode; 7] = [
+        ExportErrorCode::ClientConnectionClosed,
+        ExportErrorCode::InvalidParameter,
+        ExportErrorCode::ExceedDateRangeLimit,
+        ExportErrorCode::UnauthorizedToken,
+        ExportErrorCode::TooManyApiRequests,
+        ExportErrorCode::UnknownError,
+        ExportErrorCode::QueryError,
+    ];
+
+    /// The code for the body's `message`; an undocumented one is [`ExportErrorCode::Unknown`].
+    pub fn from_message(message: &str) -> ExportErrorCode {
+        TABLE.iter().find(|row| row.1 == message).map_or_else(
+            || ExportErrorCode::Unknown(message.to_owned()),
+            |row| row.0.clone(),
+        )
+    }
+
+    fn row(&self) -> Option<&'static (ExportErrorCode, &'static str, u16, &'static str)> {
+        TABLE.iter().find(|row| row.0 == *self)
+    }
+
+    /// The wire message, e.g. `unauthorized_token`.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ExportErrorCode::Unknown(message) => message,
+            known => known.row().map_or("", |row| row.1),
+        }
+    }
+
+    /// The HTTP status DFINERY documents for this error; `None` for an unknown one.
+    pub fn http_status(&self) -> Option<u16> {
+        self.row().map(|row| row.2)
+    }
+
+    /// What the error means, in lower case.
+    pub fn meaning(&self) -> &'static str {
+        self.row().map_or("undocumented export error", |row| row.3)
+    }
+
+    /// Whether the same request can succeed later: `client_connection_closed`,
+    /// `too_many_api_requests` (after the reset), `unknown_error` and `query_error`. Never
+    /// `invalid_parameter`, `exceed_date_range_limit` or `unauthorized_token`, nor an unknown
+    /// message.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            ExportErrorCode::ClientConnectionClosed
+                | ExportErrorCode::TooManyApiRequests
+                | ExportErrorCode::UnknownError
+                | ExportErrorCode::QueryError
+        )
+    }
+}
+
+impl fmt::Display for ExportErrorCode {
+    /// The wire message.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -1,0 +1,75 @@
+//! [`DfineryEnumValue`]: Rust enums whose variants are the allowed values of a String property.
+
+use super::encode::write_str;
+use super::{PropertySpec, Rule};
+use crate::value::Value;
+
+/// A Rust enum whose variants stand for the allowed values of a DFINERY String property, e.g.
+/// `df_gender` (`Male`, `Female`, `NonBinary`, `Other`).
+///
+/// `#[derive(DfineryEnum)]` implements it, plus [`PropertyValue`](crate::PropertyValue),
+/// [`StringProperty`](crate::property::StringProperty) and
+/// [`ArrayElement`](crate::property::ArrayElement) through the hidden
+/// `__impl_enum_property!` macro. (A blanket `impl<T: DfineryEnumValue> PropertyValue for T`
+/// would be simpler, but coherence rejects it next to `impl PropertyValue for &T`: a downstream
+/// crate could implement `DfineryEnumValue` for a `&Local` type.)
+pub trait DfineryEnumValue {
+    /// Every value, in declaration order.
+    const VALUES: &'static [&'static str];
+
+    /// The value this variant is sent as.
+    fn as_str(&self) -> &'static str;
+}
+
+/// `PropertyValue::write_wire` for an enum: a String, checked against the spec's enum values.
+///
+/// # Errors
+///
+/// [`Rule::WrongType`] when the spec is not a String, [`Rule::NotInEnum`] when the registry's
+/// values do not include this one.
+pub fn enum_write_wire<T: DfineryEnumValue + ?Sized>(
+    value: &T,
+    spec: &PropertySpec,
+    out: &mut Vec<u8>,
+) -> Result<(), Rule> {
+    write_str(spec, value.as_str(), out)
+}
+
+/// `PropertyValue::to_value` for an enum: a [`Value::String`].
+pub fn enum_to_value<T: DfineryEnumValue + ?Sized>(value: &T) -> Option<Value> {
+    Some(Value::String(value.as_str().to_owned()))
+}
+
+/// Implements `PropertyValue`, `StringProperty` and `ArrayElement` for a type that implements
+/// `DfineryEnumValue`. Used by `#[derive(DfineryEnum)]`; not a stable API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __impl_enum_property {
+    ($ty:ty) => {
+        impl $crate::property::PropertyValue for $ty {
+            fn write_wire(
+                &self,
+                spec: &$crate::property::PropertySpec,
+                out: &mut ::std::vec::Vec<u8>,
+            ) -> ::core::result::Result<(), $crate::property::Rule> {
+                $crate::property::enum_write_wire(self, spec, out)
+            }
+
+            fn to_value(&self) -> ::core::option::Option<$crate::value::Value> {
+                $crate::property::enum_to_value(self)
+            }
+        }
+
+        impl $crate::property::StringProperty for $ty {}
+
+        impl $crate::property::ArrayElement for $ty {
+            const ELEMENT_TYPE: $crate::DataType = $crate::DataType::String;
+
+            fn element(&self) -> $crate::property::ElementValue<'_> {
+                $crate::property::ElementValue::String(
+                    <$ty as $crate::property::DfineryEnumValue>::as_str(self),
+                )
+            }
+        }
+    };
+}

@@ -1,0 +1,95 @@
+//! [`PropertySpec`]: a registered property's definition as static data, and its [`Scope`].
+
+use dfinery_schema::DataType;
+
+use crate::limits;
+
+/// Where a property lives on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// A key of `events[].event_properties`.
+    Event,
+    /// A key of each `events[].event_items[]` object.
+    Item,
+    /// A key of `user_properties`.
+    User,
+}
+
+/// A registered property as the run-time checks need it: built by generated code as a `static`
+/// (every field is `'static` data), or by hand with the `const fn` builders.
+///
+/// ```
+/// use dfinery_core::{DataType, PropertySpec, Scope};
+///
+/// static PRICE: PropertySpec =
+///     PropertySpec::new("df_price", DataType::Double, Scope::Item).with_required(true);
+/// assert!(PRICE.required);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PropertySpec {
+    /// The registered name, e.g. `df_price`.
+    pub name: &'static str,
+    /// The registered type.
+    pub ty: DataType,
+    /// Whether the property must be present (event and item properties only).
+    pub required: bool,
+    /// For String properties and Array of String elements: the most characters allowed.
+    pub max_len: Option<usize>,
+    /// For arrays: the most elements allowed; never more than DFINERY's own limit, which
+    /// applies when this is `None` (see [`PropertySpec::max_elements`]).
+    pub max_items: Option<usize>,
+    /// For String properties and Array of String elements: the only values allowed; empty
+    /// means any value.
+    pub enum_values: &'static [&'static str],
+    /// Where the property lives on the wire.
+    pub scope: Scope,
+}
+
+impl PropertySpec {
+    /// An optional property of type `ty` with no extra limits.
+    pub const fn new(name: &'static str, ty: DataType, scope: Scope) -> Self {
+        PropertySpec {
+            name,
+            ty,
+            required: false,
+            max_len: None,
+            max_items: None,
+            enum_values: &[],
+            scope,
+        }
+    }
+
+    /// Sets [`required`](PropertySpec::required).
+    pub const fn with_required(mut self, required: bool) -> Self {
+        self.required = required;
+        self
+    }
+
+    /// Sets [`max_len`](PropertySpec::max_len).
+    pub const fn with_max_len(mut self, max_len: usize) -> Self {
+        self.max_len = Some(max_len);
+        self
+    }
+
+    /// Sets [`max_items`](PropertySpec::max_items).
+    pub const fn with_max_items(mut self, max_items: usize) -> Self {
+        self.max_items = Some(max_items);
+        self
+    }
+
+    /// Sets [`enum_values`](PropertySpec::enum_values).
+    pub const fn with_enum_values(mut self, values: &'static [&'static str]) -> Self {
+        self.enum_values = values;
+        self
+    }
+
+    /// The most elements an array value may have: the smaller of
+    /// [`max_items`](PropertySpec::max_items) and DFINERY's limit for the type (10 for Array of
+    /// String, 5 for Array of Long and Array of Double). `None` for a scalar type.
+    pub const fn max_elements(&self) -> Option<usize> {
+        match (limits::max_array_len(self.ty), self.max_items) {
+            (Some(limit), Some(own)) if own < limit => Some(own),
+            (limit, _) => limit,
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! Validated, pre-serialised data ready to send: [`EventRecord`] (one element of `events`) and
+//! [`UserProperties`] (the `user_properties` object), built from the typed traits or with the
+//! dynamic builders, and the [`ValidationError`] listing every broken rule otherwise.
+
+mod builder;
+mod encode;
+mod event_record;
+mod fields;
+mod user_properties;
+mod validation_error;
+
+pub use builder::{EventRecordBuilder, ItemBuilder};
+pub use event_record::EventRecord;
+pub use user_properties::{UserProperties, UserPropertiesBuilder};
+pub use validation_error::ValidationError;
+
+pub(crate) use encode::{encode_event, encode_profile};

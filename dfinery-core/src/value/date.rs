@@ -1,0 +1,156 @@
+//! [`Date`]: a calendar date, printed `YYYY-MM-DD`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use time::{Month, OffsetDateTime};
+
+use super::datetime::digits;
+use super::time_error::{DATE_FORM, DatetimeError};
+
+/// A DFINERY Date: a calendar date between `0000-01-01` and `9999-12-31`, printed and parsed as
+/// `YYYY-MM-DD` (`dfinery-api.md` §4.1). Used for `df_birth` and the Export API's `from_date` and
+/// `to_date`.
+///
+/// Conversions from other date types are `TryFrom` because those can hold years this format
+/// cannot write; conversions back are `From`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date(time::Date);
+
+impl Date {
+    /// The date from its parts.
+    ///
+    /// # Errors
+    ///
+    /// [`DatetimeError::OutOfRange`] when there is no such day or the year is outside 0000..=9999.
+    pub fn from_ymd(year: i32, month: u8, day: u8) -> Result<Self, DatetimeError> {
+        let found = || DatetimeError::OutOfRange {
+            found: format!("{year:04}-{month:02}-{day:02}"),
+        };
+        let month = Month::try_from(month).map_err(|_| found())?;
+        let date = time::Date::from_calendar_date(year, month, day).map_err(|_| found())?;
+        Self::try_from(date).map_err(|_| found())
+    }
+
+    /// Today's date in UTC.
+    pub fn today_utc() -> Self {
+        // The system clock is far inside the years 0000 to 9999.
+        Date(OffsetDateTime::now_utc().date())
+    }
+
+    /// The year, 0 to 9999.
+    pub const fn year(self) -> i32 {
+        self.0.year()
+    }
+
+    /// The month, 1 to 12.
+    pub const fn month(self) -> u8 {
+        self.0.month() as u8
+    }
+
+    /// The day of the month, 1 to 31.
+    pub const fn day(self) -> u8 {
+        self.0.day()
+    }
+
+    /// The same date as a `time::Date`.
+    pub const fn to_time_date(self) -> time::Date {
+        self.0
+    }
+
+    /// Wraps a date the caller knows is inside 0000..=9999.
+    pub(super) const fn from_time_date_unchecked(date: time::Date) -> Self {
+        Date(date)
+    }
+}
+
+impl fmt::Display for Date {
+    /// Always `YYYY-MM-DD`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:04}-{:02}-{:02}",
+            self.year(),
+            self.month(),
+            self.day()
+        )
+    }
+}
+
+impl fmt::Debug for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Date")
+            .field(&format_args!("{self}"))
+            .finish()
+    }
+}
+
+impl FromStr for Date {
+    type Err = DatetimeError;
+
+    /// Accepts exactly `YYYY-MM-DD`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse(s).ok_or_else(|| DatetimeError::Syntax {
+            input: s.to_owned(),
+            what: "date",
+            expected: DATE_FORM,
+        })
+    }
+}
+
+fn parse(s: &str) -> Option<Date> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let year = i32::try_from(digits(&b[0..4])?).ok()?;
+    let month = Month::try_from(u8::try_from(digits(&b[5..7])?).ok()?).ok()?;
+    let day = u8::try_from(digits(&b[8..10])?).ok()?;
+    time::Date::from_calendar_date(year, month, day)
+        .ok()
+        .map(Date)
+}
+
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    /// Deserialises from a `YYYY-MM-DD` string.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Date;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a date string such as `2024-08-25`")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Date, E> {
+                v.parse().map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+impl TryFrom<time::Date> for Date {
+    type Error = DatetimeError;
+
+    fn try_from(value: time::Date) -> Result<Self, Self::Error> {
+        if (0..=9999).contains(&value.year()) {
+            Ok(Date(value))
+        } else {
+            Err(DatetimeError::OutOfRange {
+                found: value.to_string(),
+            })
+        }
+    }
+}
+
+impl From<Date> for time::Date {
+    fn from(value: Date) -> Self {
+        value.0
+    }
+}

@@ -1,0 +1,16 @@
+//! The request and response bodies of every endpoint of `dfinery-api.md` §1.5, as serde types
+//! that serialise to exactly the documented JSON.
+
+mod endpoint;
+mod events;
+mod export;
+mod identity;
+mod profile;
+mod response;
+
+pub use endpoint::{Endpoint, TokenKind};
+pub use events::{BatchSizeError, Common, EventBatchRequest};
+pub use export::{ConditionType, EventExportRequest, ProfileExportRequest, UnknownConditionType};
+pub use identity::{DeleteIdentity, DeleteIdentityRequest, IdentityRequest};
+pub use profile::UserProfileRequest;
+pub use response::{ExportErrorBody, ImportResponse};

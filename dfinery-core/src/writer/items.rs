@@ -1,0 +1,89 @@
+//! [`ItemsWriter`]: writes the `event_items` array, one checked object per item.
+
+use std::borrow::Cow;
+
+use super::{ObjectPath, ObjectWriter, Violation};
+use crate::limits::MAX_ITEMS_PER_EVENT;
+use crate::model::Item;
+use crate::property::Rule;
+
+/// Writes an event's `event_items` array straight into a byte buffer: one
+/// [`ObjectWriter`] per item, with the item's index in violation paths
+/// (`event_items[2].df_price`). [`finish`](ItemsWriter::finish) checks the item count against
+/// [`MAX_ITEMS_PER_EVENT`] (100) and, when [`require_items`](ItemsWriter::require_items) was
+/// called, that there is at least one.
+#[derive(Debug)]
+pub struct ItemsWriter<'a> {
+    out: &'a mut Vec<u8>,
+    violations: &'a mut Vec<Violation>,
+    count: usize,
+    required: bool,
+}
+
+impl<'a> ItemsWriter<'a> {
+    /// Starts the array (writes `[`) at the end of `out`.
+    pub fn new(out: &'a mut Vec<u8>, violations: &'a mut Vec<Violation>) -> Self {
+        out.push(b'[');
+        ItemsWriter {
+            out,
+            violations,
+            count: 0,
+            required: false,
+        }
+    }
+
+    /// Writes one item.
+    pub fn item<I: Item + ?Sized>(&mut self, item: &I) {
+        self.object(|w| item.write_item(w));
+    }
+
+    /// Writes one item object with `write` (for dynamic items).
+    pub fn object(&mut self, write: impl FnOnce(&mut ObjectWriter<'_>)) {
+        if self.count > 0 {
+            self.out.push(b',');
+        }
+        let mut w = ObjectWriter::new(self.out, self.violations, ObjectPath::Item(self.count));
+        write(&mut w);
+        w.finish();
+        self.count += 1;
+    }
+
+    /// Declares that the event needs at least one item (standard events whose `df_items` is
+    /// required); [`finish`](ItemsWriter::finish) records [`Rule::NoItems`] otherwise.
+    pub fn require_items(&mut self) {
+        self.required = true;
+    }
+
+    /// How many items have been written so far.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether no item has been written so far.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Ends the array (writes `]`), checks the item count, and returns it.
+    pub fn finish(self) -> usize {
+        self.out.push(b']');
+        let rule = if self.count > MAX_ITEMS_PER_EVENT {
+            Some(Rule::TooManyItems {
+                len: self.count,
+                max: MAX_ITEMS_PER_EVENT,
+            })
+        } else if self.required && self.count == 0 {
+            Some(Rule::NoItems)
+        } else {
+            None
+        };
+        if let Some(rule) = rule {
+            self.violations.push(Violation {
+                path: "event_items".to_owned(),
+                property: Cow::Borrowed("event_items"),
+                rule,
+            });
+        }
+        self.count
+    }
+}
