@@ -1,0 +1,349 @@
+//! [`Emulator::builder`]: every setting with its default, checked once at
+//! [`start`](EmulatorBuilder::start).
+
+use std::collections::{BTreeSet, HashMap};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use dfinery_schema::Registry;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::handle::EmulatorHandle;
+use crate::secret::Token;
+use crate::server::app::{App, Settings};
+use crate::server::{router, serve};
+use crate::{Api, Clock, ConfigError, FaultConfig, RateLimit, RateLimits, StartError};
+
+/// The service id used when neither the builder nor the registry's `[service] id` sets one.
+pub const DEFAULT_SERVICE_ID: &str = "emulator";
+/// The Import API token used unless [`EmulatorBuilder::import_token`] sets one.
+pub const DEFAULT_IMPORT_TOKEN: &str = "import-token";
+/// The Export API token used unless [`EmulatorBuilder::export_token`] sets one.
+pub const DEFAULT_EXPORT_TOKEN: &str = "export-token";
+
+/// A local DFINERY server. Start one with [`Emulator::start`] (all defaults) or configure it
+/// with [`Emulator::builder`].
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), dfinery_emulator::StartError> {
+/// use dfinery_emulator::Emulator;
+///
+/// let emulator = Emulator::builder().service_id("my-service").start().await?;
+/// println!("DFINERY at {}", emulator.base_url());
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Emulator;
+
+impl Emulator {
+    /// A builder with every default.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+
+    /// Starts an emulator with every default: the standard registry, service id `emulator`,
+    /// tokens `import-token` / `export-token`, a free port on 127.0.0.1.
+    ///
+    /// # Errors
+    ///
+    /// See [`EmulatorBuilder::start`].
+    pub async fn start() -> Result<EmulatorHandle, StartError> {
+        Emulator::builder().start().await
+    }
+}
+
+#[derive(Debug, Clone)]
+enum RegistrySource {
+    Standard,
+    Given(Box<Registry>),
+    Path(PathBuf),
+}
+
+/// The emulator's settings. Each method's documentation states its default.
+#[derive(Debug, Clone)]
+pub struct EmulatorBuilder {
+    registry: RegistrySource,
+    service_id: Option<String>,
+    import_token: Token,
+    export_token: Token,
+    rate_limits: RateLimits,
+    rate_limit_status_200: bool,
+    item_limit_per_request: bool,
+    faults: FaultConfig,
+    inspection_http: bool,
+    bind: SocketAddr,
+    clock: Clock,
+    audiences: HashMap<String, BTreeSet<String>>,
+}
+
+impl Default for EmulatorBuilder {
+    fn default() -> EmulatorBuilder {
+        EmulatorBuilder {
+            registry: RegistrySource::Standard,
+            service_id: None,
+            import_token: Token::new(DEFAULT_IMPORT_TOKEN),
+            export_token: Token::new(DEFAULT_EXPORT_TOKEN),
+            rate_limits: RateLimits::default(),
+            rate_limit_status_200: false,
+            item_limit_per_request: false,
+            faults: FaultConfig::default(),
+            inspection_http: false,
+            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            clock: Clock::system(),
+            audiences: HashMap::new(),
+        }
+    }
+}
+
+impl EmulatorBuilder {
+    /// The registry to enforce. Default: [`Registry::standard`], every standard event and user
+    /// property enabled and nothing custom.
+    pub fn registry(mut self, registry: Registry) -> Self {
+        self.registry = RegistrySource::Given(Box::new(registry));
+        self
+    }
+
+    /// Reads the registry from a `dfinery.toml` at start; a file that cannot be read or parsed
+    /// makes [`start`](Self::start) fail with [`StartError::Registry`].
+    pub fn registry_path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.registry = RegistrySource::Path(path.into());
+        self
+    }
+
+    /// The service id requests must name in `?service_id=`. Default: the registry's
+    /// `[service] id`, else [`DEFAULT_SERVICE_ID`] (`emulator`).
+    pub fn service_id(mut self, id: impl Into<String>) -> Self {
+        self.service_id = Some(id.into());
+        self
+    }
+
+    /// The Import API token (`access_token` header). Default: [`DEFAULT_IMPORT_TOKEN`].
+    pub fn import_token(mut self, token: impl Into<String>) -> Self {
+        self.import_token = Token::new(token);
+        self
+    }
+
+    /// The Export API token (`Authorization: Bearer`). Default: [`DEFAULT_EXPORT_TOKEN`].
+    pub fn export_token(mut self, token: impl Into<String>) -> Self {
+        self.export_token = Token::new(token);
+        self
+    }
+
+    /// Every rate limit at once. Default: [`RateLimits::default`] (`dfinery-api.md` §7.1).
+    pub fn rate_limits(mut self, limits: RateLimits) -> Self {
+        self.rate_limits = limits;
+        self
+    }
+
+    /// The rate limit of one API. Defaults: Event 1,000,000/`1m`, Identity 10,000/`1m`,
+    /// Profile 10,000/`1m`, Export 100/`1H`.
+    pub fn rate_limit(mut self, api: Api, limit: RateLimit) -> Self {
+        self.rate_limits.set(api, limit);
+        self
+    }
+
+    /// Exports allowed in flight at once. Default: 5. Must be at least 1.
+    pub fn export_concurrency(mut self, exports: usize) -> Self {
+        self.rate_limits.export_concurrency = exports;
+        self
+    }
+
+    /// Answer an exceeded Import rate limit with HTTP 200 + `40401` (the docs' table) instead
+    /// of HTTP 429 + `40401` (the docs' example). Default: `false` (429). Exports always get 429.
+    pub fn rate_limit_status_200(mut self, enabled: bool) -> Self {
+        self.rate_limit_status_200 = enabled;
+        self
+    }
+
+    /// Count the 100-item limit per request (the API docs' wording) instead of per event (the
+    /// SDK docs' wording, `design.md`). Default: `false` (per event).
+    pub fn item_limit_per_request(mut self, enabled: bool) -> Self {
+        self.item_limit_per_request = enabled;
+        self
+    }
+
+    /// Faults to inject. Default: none. Change them later with
+    /// [`EmulatorHandle::set_faults`].
+    pub fn faults(mut self, faults: FaultConfig) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// Serve `/_emulator/events`, `/profiles`, `/stats`, `/rejections` (GET) and `/reset`
+    /// (POST). Default: `false` (those paths are 404).
+    pub fn inspection_http(mut self, enabled: bool) -> Self {
+        self.inspection_http = enabled;
+        self
+    }
+
+    /// The address to listen on. Default: `127.0.0.1:0` (a free port).
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.bind = addr;
+        self
+    }
+
+    /// Listen on 127.0.0.1 at `port` (0 picks a free one). Default: 0.
+    pub fn port(mut self, port: u16) -> Self {
+        self.bind = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        self
+    }
+
+    /// The clock for server datetimes, rate-limit windows and the export look-back.
+    /// Default: [`Clock::system`]; pass a [`ManualClock`](crate::ManualClock) in tests.
+    pub fn clock(mut self, clock: impl Into<Clock>) -> Self {
+        self.clock = clock.into();
+        self
+    }
+
+    /// Defines an audience (segment) for the profile export's `audience` filter: its id and
+    /// the `external_id`s of its members. Default: none (an unknown audience is
+    /// `invalid_parameter`).
+    pub fn audience<I, S>(mut self, id: impl Into<String>, external_ids: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.audiences.insert(
+            id.into(),
+            external_ids.into_iter().map(Into::into).collect(),
+        );
+        self
+    }
+
+    /// Loads the registry, checks the settings, binds the address and starts serving on the
+    /// current tokio runtime. The server stops when the handle is dropped or
+    /// [shut down](EmulatorHandle::shutdown).
+    ///
+    /// # Errors
+    ///
+    /// [`StartError::Registry`] for an unreadable or invalid registry file,
+    /// [`StartError::Config`] for an out-of-range setting, [`StartError::Bind`] when the
+    /// address cannot be bound.
+    pub async fn start(self) -> Result<EmulatorHandle, StartError> {
+        let registry = match self.registry {
+            RegistrySource::Standard => Registry::standard(),
+            RegistrySource::Given(registry) => *registry,
+            RegistrySource::Path(path) => Registry::load(path)?,
+        };
+        let service_id = self
+            .service_id
+            .or_else(|| registry.service_id.clone())
+            .unwrap_or_else(|| DEFAULT_SERVICE_ID.to_owned());
+        check(
+            &service_id,
+            &self.import_token,
+            &self.export_token,
+            &self.rate_limits,
+            &self.faults,
+        )?;
+        let listener = TcpListener::bind(self.bind)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: self.bind,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: self.bind,
+            source,
+        })?;
+        let settings = Settings {
+            registry,
+            service_id,
+            import_token: self.import_token,
+            export_token: self.export_token,
+            rate_limits: self.rate_limits,
+            rate_limit_status_200: self.rate_limit_status_200,
+            item_limit_per_request: self.item_limit_per_request,
+            inspection_http: self.inspection_http,
+        };
+        let app = Arc::new(App::new(settings, self.clock, self.faults, self.audiences));
+        let (shutdown, signal) = watch::channel(false);
+        let task = tokio::spawn(serve::serve(listener, router::router(app.clone()), signal));
+        Ok(EmulatorHandle::new(app, addr, shutdown, task))
+    }
+}
+
+fn check(
+    service_id: &str,
+    import_token: &Token,
+    export_token: &Token,
+    limits: &RateLimits,
+    faults: &FaultConfig,
+) -> Result<(), ConfigError> {
+    if service_id.is_empty() {
+        return Err(ConfigError(
+            "the service id is empty; give one with `service_id`".into(),
+        ));
+    }
+    if import_token.expose().is_empty() || export_token.expose().is_empty() {
+        return Err(ConfigError(
+            "a token is empty; give one with `import_token` / `export_token`".into(),
+        ));
+    }
+    if import_token == export_token {
+        return Err(ConfigError(
+            "the import and export tokens are equal; give them different values so the wrong kind is refused".into(),
+        ));
+    }
+    if limits.export_concurrency == 0 {
+        return Err(ConfigError(
+            "`export_concurrency` is 0; allow at least 1 export at a time".into(),
+        ));
+    }
+    faults.validate().map_err(ConfigError)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Window;
+
+    #[tokio::test]
+    async fn bad_settings_fail_to_start_with_the_fix() {
+        let err = Emulator::builder()
+            .export_concurrency(0)
+            .start()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid emulator setting: `export_concurrency` is 0; allow at least 1 export at a time"
+        );
+        let err = Emulator::builder()
+            .import_token("same")
+            .export_token("same")
+            .start()
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StartError::Config(_)));
+        let err = Emulator::builder()
+            .registry_path("/nonexistent/dfinery.toml")
+            .start()
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StartError::Registry(_)), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_taken_port_is_a_bind_error() {
+        let first = Emulator::start().await.unwrap();
+        let err = Emulator::builder()
+            .bind(first.addr())
+            .start()
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StartError::Bind { .. }), "{err}");
+    }
+
+    #[test]
+    fn builder_debug_never_shows_tokens() {
+        let builder = Emulator::builder()
+            .import_token("secret-import")
+            .export_token("secret-export")
+            .rate_limit(Api::Export, RateLimit::new(1, Window::seconds(1)));
+        let debug = format!("{builder:?}");
+        assert!(!debug.contains("secret-"), "{debug}");
+    }
+}

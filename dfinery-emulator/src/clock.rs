@@ -1,0 +1,174 @@
+//! The emulator's clock: the system clock, or a manual one that tests move by hand so that
+//! rate-limit windows and the 30-day export look-back never need a real sleep.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// Where the emulator reads the current time: server datetimes of stored events, rate-limit
+/// windows and "today" for the export look-back.
+///
+/// Defaults to [`Clock::system`]. Pass a [`ManualClock`] to
+/// [`EmulatorBuilder::clock`](crate::EmulatorBuilder::clock) to control time from a test.
+#[derive(Clone, Default)]
+pub struct Clock(Option<ManualClock>);
+
+impl Clock {
+    /// The machine's clock.
+    pub fn system() -> Clock {
+        Clock(None)
+    }
+
+    /// The current time.
+    pub fn now(&self) -> SystemTime {
+        match &self.0 {
+            Some(manual) => manual.now(),
+            None => SystemTime::now(),
+        }
+    }
+
+    /// The current time in milliseconds since the Unix epoch (0 before the epoch).
+    pub(crate) fn now_ms(&self) -> u64 {
+        epoch_ms(self.now())
+    }
+
+    /// The current time as a UTC date-time.
+    pub(crate) fn now_utc(&self) -> OffsetDateTime {
+        to_utc(self.now())
+    }
+}
+
+impl fmt::Debug for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Some(manual) => manual.fmt(f),
+            None => f.write_str("Clock::system"),
+        }
+    }
+}
+
+impl From<ManualClock> for Clock {
+    fn from(manual: ManualClock) -> Clock {
+        Clock(Some(manual))
+    }
+}
+
+/// A clock that only moves when told to. Clones share the same time, so a test keeps one clone
+/// and hands another to the builder.
+///
+/// ```
+/// use std::time::Duration;
+/// use dfinery_emulator::ManualClock;
+///
+/// let clock = ManualClock::at("2024-06-24T06:00:00Z").unwrap();
+/// clock.advance(Duration::from_secs(60));
+/// assert_eq!(clock.to_string(), "2024-06-24T06:01:00.000Z");
+/// ```
+#[derive(Clone)]
+pub struct ManualClock(Arc<Mutex<SystemTime>>);
+
+impl ManualClock {
+    /// A clock stopped at `start`.
+    pub fn new(start: SystemTime) -> ManualClock {
+        ManualClock(Arc::new(Mutex::new(start)))
+    }
+
+    /// A clock stopped at an RFC 3339 instant such as `2024-06-24T06:00:00Z`.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidInstant`] when the text is not an RFC 3339 date-time.
+    pub fn at(rfc3339: &str) -> Result<ManualClock, InvalidInstant> {
+        let parsed =
+            OffsetDateTime::parse(rfc3339, &Rfc3339).map_err(|_| InvalidInstant(rfc3339.into()))?;
+        Ok(ManualClock::new(parsed.into()))
+    }
+
+    /// The time the clock shows.
+    pub fn now(&self) -> SystemTime {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Moves the clock forward by `by`.
+    pub fn advance(&self, by: Duration) {
+        let mut now = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        *now += by;
+    }
+
+    /// Sets the clock to `to`, forward or backward.
+    pub fn set(&self, to: SystemTime) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = to;
+    }
+}
+
+impl fmt::Display for ManualClock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&wire_datetime(to_utc(self.now())))
+    }
+}
+
+impl fmt::Debug for ManualClock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ManualClock({self})")
+    }
+}
+
+/// The error of [`ManualClock::at`]: the text is not an RFC 3339 date-time.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not an RFC 3339 date-time; write it like `2024-06-24T06:00:00Z`")]
+pub struct InvalidInstant(pub String);
+
+/// Milliseconds since the Unix epoch, 0 for earlier instants.
+pub(crate) fn epoch_ms(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+/// A `SystemTime` as a UTC date-time, clamped to the range `time` supports.
+pub(crate) fn to_utc(t: SystemTime) -> OffsetDateTime {
+    OffsetDateTime::from(t)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ`, the form the emulator writes datetimes in.
+pub(crate) fn wire_datetime(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manual_clock_moves_only_when_told_and_clones_share_time() {
+        let clock = ManualClock::at("2024-06-24T06:00:00.250Z").unwrap();
+        let shared: Clock = clock.clone().into();
+        assert_eq!(shared.now(), clock.now());
+        clock.advance(Duration::from_millis(1750));
+        assert_eq!(wire_datetime(shared.now_utc()), "2024-06-24T06:00:02.000Z");
+        clock.set(UNIX_EPOCH);
+        assert_eq!(shared.now_ms(), 0);
+    }
+
+    #[test]
+    fn manual_clock_rejects_text_that_is_not_rfc3339() {
+        let err = ManualClock::at("24 June 2024").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`24 June 2024` is not an RFC 3339 date-time; write it like `2024-06-24T06:00:00Z`"
+        );
+    }
+}

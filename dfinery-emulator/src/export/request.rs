@@ -1,0 +1,367 @@
+//! Export request bodies (`dfinery-api.md` §3.6, §3.7): filters, dates and the 30-day look-back.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Map, Value};
+use time::{Date, Duration};
+
+use crate::ExportFailure;
+use crate::model::Violation;
+
+/// How far back event extraction reaches, in days before today (UTC).
+pub(crate) const LOOK_BACK_DAYS: i64 = 30;
+
+/// An `all` / `include` / `exclude` filter over names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Filter {
+    All,
+    Include(BTreeSet<String>),
+    Exclude(BTreeSet<String>),
+}
+
+impl Filter {
+    /// Whether the filter keeps `name`.
+    pub(crate) fn keeps(&self, name: &str) -> bool {
+        match self {
+            Filter::All => true,
+            Filter::Include(names) => names.contains(name),
+            Filter::Exclude(names) => !names.contains(name),
+        }
+    }
+}
+
+/// A valid `/export/event` body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct EventExport {
+    pub(crate) events: Filter,
+    pub(crate) properties: Filter,
+    pub(crate) from: Date,
+    /// Inclusive.
+    pub(crate) to: Date,
+}
+
+/// A valid `/export/userprofile` body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ProfileExport {
+    pub(crate) properties: Filter,
+    pub(crate) audience: Option<String>,
+    /// Whether the `df_external_id` column is asked for.
+    pub(crate) external_id: bool,
+}
+
+/// A refused export body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Refused {
+    pub(crate) failure: ExportFailure,
+    pub(crate) violations: Vec<Violation>,
+}
+
+/// Checks an event export body; dates are checked against `today` (UTC).
+pub(crate) fn event_export(body: &Value, today: Date) -> Result<EventExport, Refused> {
+    let mut problems = Vec::new();
+    let map = fields(
+        body,
+        &[
+            "events",
+            "events_condition_type",
+            "properties",
+            "properties_condition_type",
+            "from_date",
+            "to_date",
+        ],
+        &mut problems,
+    );
+    let events = filter(&map, "events", "events_condition_type", true, &mut problems);
+    let properties = filter(
+        &map,
+        "properties",
+        "properties_condition_type",
+        false,
+        &mut problems,
+    );
+    let from = date(&map, "from_date", &mut problems);
+    let to = date(&map, "to_date", &mut problems);
+    if let (Some(from), Some(to)) = (from, to)
+        && to < from
+    {
+        problems.push(Violation::new(
+            "to_date",
+            "parameter",
+            "a `to_date` on or after `from_date`",
+        ));
+    }
+    invalid(problems)?;
+    let (Some(events), Some(properties), Some(from), Some(to)) = (events, properties, from, to)
+    else {
+        return Err(Refused {
+            failure: ExportFailure::InvalidParameter,
+            violations: Vec::new(),
+        });
+    };
+    let earliest = today.saturating_sub(Duration::days(LOOK_BACK_DAYS));
+    if from < earliest {
+        return Err(Refused {
+            failure: ExportFailure::ExceedDateRangeLimit,
+            violations: vec![Violation::new(
+                "from_date",
+                "date_range",
+                format!(
+                    "a `from_date` on or after {earliest} ({LOOK_BACK_DAYS} days before today, UTC)"
+                ),
+            )],
+        });
+    }
+    Ok(EventExport {
+        events,
+        properties,
+        from,
+        to,
+    })
+}
+
+/// Checks a user-profile export body.
+pub(crate) fn profile_export(body: &Value) -> Result<ProfileExport, Refused> {
+    let mut problems = Vec::new();
+    let map = fields(
+        body,
+        &[
+            "properties",
+            "properties_condition_type",
+            "audience",
+            "identities",
+            "identities_condition_type",
+        ],
+        &mut problems,
+    );
+    let properties = filter(
+        &map,
+        "properties",
+        "properties_condition_type",
+        true,
+        &mut problems,
+    );
+    let audience = match map.get("audience") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(id)) if !id.is_empty() => Some(id.clone()),
+        Some(_) => {
+            problems.push(Violation::new(
+                "audience",
+                "parameter",
+                "an audience id string",
+            ));
+            None
+        }
+    };
+    let asked = map.contains_key("identities") || map.contains_key("identities_condition_type");
+    let identities = if asked {
+        let identities = map
+            .get("identities")
+            .filter(|v| !v.is_null())
+            .cloned()
+            .unwrap_or(Value::Null);
+        let condition = match map.get("identities_condition_type") {
+            None | Some(Value::Null) if !identities.is_null() => Some(Value::from("include")),
+            other => other.cloned(),
+        };
+        let mut fields = Map::new();
+        fields.insert("identities".into(), identities);
+        fields.insert(
+            "identities_condition_type".into(),
+            condition.unwrap_or(Value::Null),
+        );
+        filter(
+            &fields,
+            "identities",
+            "identities_condition_type",
+            true,
+            &mut problems,
+        )
+    } else {
+        None
+    };
+    invalid(problems)?;
+    Ok(ProfileExport {
+        properties: properties.unwrap_or(Filter::All),
+        audience,
+        external_id: identities.is_some_and(|f| f.keeps("df_external_id")),
+    })
+}
+
+/// The body as an object with only `allowed` keys; problems otherwise.
+fn fields(body: &Value, allowed: &[&str], problems: &mut Vec<Violation>) -> Map<String, Value> {
+    let Some(map) = body.as_object() else {
+        problems.push(Violation::new("$", "parameter", "a JSON object"));
+        return Map::new();
+    };
+    for key in map.keys().filter(|k| !allowed.contains(&k.as_str())) {
+        let close = dfinery_schema::suggest(key, allowed.iter().copied());
+        let hint = close.map_or_else(String::new, |c| format!("; did you mean `{c}`?"));
+        problems.push(Violation::new(
+            key.as_str(),
+            "parameter",
+            format!("a known parameter{hint}"),
+        ));
+    }
+    map.clone()
+}
+
+/// A names list with its condition type. `required` makes the condition type mandatory;
+/// otherwise absent means `all`. `include` needs the list; `exclude` without it is `all`.
+fn filter(
+    map: &Map<String, Value>,
+    list: &str,
+    condition: &str,
+    required: bool,
+    problems: &mut Vec<Violation>,
+) -> Option<Filter> {
+    let names = match map.get(list) {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(items)) => {
+            let names: Option<BTreeSet<String>> = items
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect();
+            if names.is_none() {
+                problems.push(Violation::new(list, "parameter", "a list of strings"));
+            }
+            names
+        }
+        Some(_) => {
+            problems.push(Violation::new(list, "parameter", "a list of strings"));
+            None
+        }
+    };
+    let kind = match map.get(condition) {
+        None | Some(Value::Null) if !required => "all",
+        Some(Value::String(kind)) => kind.as_str(),
+        _ => {
+            problems.push(Violation::new(
+                condition,
+                "parameter",
+                "one of `all`, `include`, `exclude`",
+            ));
+            return None;
+        }
+    };
+    match (kind, names) {
+        ("all", _) => Some(Filter::All),
+        ("include", Some(names)) => Some(Filter::Include(names)),
+        ("include", None) => {
+            problems.push(Violation::new(
+                list,
+                "parameter",
+                format!("a list of names with `{condition}` `include`"),
+            ));
+            None
+        }
+        ("exclude", names) => Some(Filter::Exclude(names.unwrap_or_default())),
+        _ => {
+            problems.push(Violation::new(
+                condition,
+                "parameter",
+                "one of `all`, `include`, `exclude`",
+            ));
+            None
+        }
+    }
+}
+
+/// A required `yyyy-MM-dd` date.
+fn date(map: &Map<String, Value>, key: &str, problems: &mut Vec<Violation>) -> Option<Date> {
+    let text = map.get(key).and_then(Value::as_str).unwrap_or_default();
+    let parsed = dfinery_schema::format::is_wire_date(text)
+        .then(|| {
+            Date::parse(
+                text,
+                time::macros::format_description!("[year]-[month]-[day]"),
+            )
+            .ok()
+        })
+        .flatten();
+    if parsed.is_none() {
+        problems.push(Violation::new(key, "parameter", "a date `yyyy-MM-dd`"));
+    }
+    parsed
+}
+
+fn invalid(problems: Vec<Violation>) -> Result<(), Refused> {
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Refused {
+            failure: ExportFailure::InvalidParameter,
+            violations: problems,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use time::macros::date;
+
+    use super::*;
+
+    const TODAY: Date = date!(2024 - 08 - 26);
+
+    #[test]
+    fn the_documented_event_export_parses() {
+        let body = json!({"events":["df_purchase"],"events_condition_type":"include",
+            "properties":["df_discount","df_items_df_price"],"properties_condition_type":"include",
+            "from_date":"2024-08-25","to_date":"2024-08-26"});
+        let export = event_export(&body, TODAY).unwrap();
+        assert!(export.events.keeps("df_purchase") && !export.events.keeps("df_login"));
+        assert!(
+            export.properties.keeps("df_items_df_price") && !export.properties.keeps("df_order_id")
+        );
+        assert_eq!((export.from, export.to), (date!(2024 - 08 - 25), TODAY));
+    }
+
+    #[test]
+    fn the_look_back_is_thirty_days_inclusive() {
+        let body = |from: &str| json!({"events_condition_type":"all","from_date":from,"to_date":"2024-08-26"});
+        assert!(event_export(&body("2024-07-27"), TODAY).is_ok());
+        let refused = event_export(&body("2024-07-26"), TODAY).unwrap_err();
+        assert_eq!(refused.failure, ExportFailure::ExceedDateRangeLimit);
+    }
+
+    #[test]
+    fn bad_parameters_are_invalid_parameter_with_every_problem() {
+        let body = json!({"events_condition_type":"some","from_date":"2024-8-25","to_date":"2024-02-30","event":[]});
+        let refused = event_export(&body, TODAY).unwrap_err();
+        assert_eq!(refused.failure, ExportFailure::InvalidParameter);
+        let paths: Vec<_> = refused.violations.iter().map(|v| v.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["event", "events_condition_type", "from_date", "to_date"]
+        );
+        let reversed =
+            json!({"events_condition_type":"all","from_date":"2024-08-26","to_date":"2024-08-25"});
+        assert_eq!(
+            event_export(&reversed, TODAY).unwrap_err().failure,
+            ExportFailure::InvalidParameter
+        );
+        let include_without_list = json!({"events_condition_type":"include","from_date":"2024-08-26","to_date":"2024-08-26"});
+        assert!(event_export(&include_without_list, TODAY).is_err());
+    }
+
+    #[test]
+    fn profile_exports_need_a_condition_type_and_read_identities() {
+        assert!(profile_export(&json!({})).is_err());
+        let export = profile_export(&json!({"audience":"nwh3nu","properties_condition_type":"exclude","properties":["df_birth"]})).unwrap();
+        assert_eq!(export.audience.as_deref(), Some("nwh3nu"));
+        assert!(!export.properties.keeps("df_birth") && !export.external_id);
+        let with_ids = profile_export(
+            &json!({"properties_condition_type":"all","identities_condition_type":"all"}),
+        )
+        .unwrap();
+        assert!(with_ids.external_id);
+        let listed = profile_export(
+            &json!({"properties_condition_type":"all","identities":["df_external_id"]}),
+        )
+        .unwrap();
+        assert!(listed.external_id);
+        let excluded = profile_export(&json!({"properties_condition_type":"all","identities":["df_external_id"],"identities_condition_type":"exclude"})).unwrap();
+        assert!(!excluded.external_id);
+    }
+}

@@ -1,0 +1,173 @@
+//! [`EmulatorHandle`]: a running emulator's address, what it stored, and control over faults,
+//! audiences and its life.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use dfinery_schema::Registry;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::server::app::App;
+use crate::{ConfigError, FaultConfig, Profile, Rejection, ScriptedResponse, Stats, StoredEvent};
+
+/// A running emulator. Dropping it stops the server (in the background); call
+/// [`shutdown`](Self::shutdown) to wait until it has stopped.
+pub struct EmulatorHandle {
+    app: Arc<App>,
+    addr: SocketAddr,
+    base_url: String,
+    shutdown: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl EmulatorHandle {
+    pub(crate) fn new(
+        app: Arc<App>,
+        addr: SocketAddr,
+        shutdown: watch::Sender<bool>,
+        task: JoinHandle<()>,
+    ) -> EmulatorHandle {
+        EmulatorHandle {
+            app,
+            base_url: format!("http://{addr}"),
+            addr,
+            shutdown,
+            task: Some(task),
+        }
+    }
+
+    /// The base URL to give a client instead of `https://openapi.dfinery.ai`, e.g.
+    /// `http://127.0.0.1:41234` (no trailing slash).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The address the emulator listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The full URL of an endpoint with this emulator's `service_id`, e.g.
+    /// `url("/api/v1/events")` → `http://127.0.0.1:41234/api/v1/events?service_id=emulator`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}?service_id={}", self.base_url, self.service_id())
+    }
+
+    /// The service id requests must name.
+    pub fn service_id(&self) -> &str {
+        &self.app.settings.service_id
+    }
+
+    /// The Import API token the emulator accepts.
+    pub fn import_token(&self) -> &str {
+        self.app.settings.import_token.expose()
+    }
+
+    /// The Export API token the emulator accepts.
+    pub fn export_token(&self) -> &str {
+        self.app.settings.export_token.expose()
+    }
+
+    /// The registry the emulator enforces.
+    pub fn registry(&self) -> &Registry {
+        &self.app.settings.registry
+    }
+
+    /// Every stored event, in arrival order.
+    pub fn events(&self) -> Vec<StoredEvent> {
+        self.app.store().events().to_vec()
+    }
+
+    /// The stored events named `name`, in arrival order.
+    pub fn events_named(&self, name: &str) -> Vec<StoredEvent> {
+        self.app
+            .store()
+            .events()
+            .iter()
+            .filter(|e| e.event_name == name)
+            .cloned()
+            .collect()
+    }
+
+    /// Every unified profile, in creation order.
+    pub fn profiles(&self) -> Vec<Profile> {
+        self.app.store().profiles.all()
+    }
+
+    /// The profile holding `external_id`, if any.
+    pub fn profile(&self, external_id: &str) -> Option<Profile> {
+        self.app.store().profiles.by_external_id(external_id)
+    }
+
+    /// The counters since start or the last [`reset`](Self::reset).
+    pub fn stats(&self) -> Stats {
+        self.app.counters.snapshot()
+    }
+
+    /// The refused requests kept (the latest 1,000), oldest first: gate refusals (service id,
+    /// token) and refused bodies, each with its violations. Rate-limited requests and faults
+    /// are only counted in [`stats`](Self::stats).
+    pub fn rejections(&self) -> Vec<Rejection> {
+        self.app.store().rejections()
+    }
+
+    /// Forgets stored events and profiles, refusals, counters and rate-limit windows. Faults
+    /// and audiences stay.
+    pub fn reset(&self) {
+        self.app.reset();
+    }
+
+    /// Replaces the faults in force; the script and the random draws start over.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] when a rate is outside 0.0 to 1.0 or the latency range is reversed;
+    /// the faults in force are then unchanged.
+    pub fn set_faults(&self, faults: FaultConfig) -> Result<(), ConfigError> {
+        faults.validate().map_err(ConfigError)?;
+        self.app.set_faults(faults);
+        Ok(())
+    }
+
+    /// Appends responses to the fault script, served before any random fault.
+    pub fn push_script(&self, entries: impl IntoIterator<Item = ScriptedResponse>) {
+        self.app.faults().push_script(entries);
+    }
+
+    /// Defines (or replaces) an audience for the profile export's `audience` filter.
+    pub fn set_audience<I, S>(&self, id: impl Into<String>, external_ids: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let members: BTreeSet<String> = external_ids.into_iter().map(Into::into).collect();
+        self.app.set_audience(id.into(), members);
+    }
+
+    /// Stops accepting connections, lets open ones finish (at most a second) and waits for the
+    /// server to stop.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for EmulatorHandle {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+impl fmt::Debug for EmulatorHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmulatorHandle")
+            .field("base_url", &self.base_url)
+            .field("service_id", &self.service_id())
+            .finish_non_exhaustive()
+    }
+}

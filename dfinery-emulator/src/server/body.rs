@@ -1,0 +1,85 @@
+//! Reading a request body as JSON: `Content-Type`, a size cap and the parse itself.
+
+use axum::body::Body;
+use axum::http::{HeaderMap, header};
+use serde_json::Value;
+
+use crate::model::Violation;
+
+/// The largest body read; a larger one is a bad request.
+pub(crate) const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// The body as JSON, or the violation that makes it a bad request.
+pub(crate) async fn read_json(headers: &HeaderMap, body: Body) -> Result<Value, Violation> {
+    if !is_json(headers) {
+        return Err(Violation::new(
+            "$",
+            "content_type",
+            "the header `Content-Type: application/json`",
+        ));
+    }
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| {
+            Violation::new(
+                "$",
+                "shape",
+                format!("a body of at most {MAX_BODY_BYTES} bytes, read in full"),
+            )
+        })?;
+    serde_json::from_slice(&bytes)
+        .map_err(|err| Violation::new("$", "json", format!("a JSON document; {err}")))
+}
+
+/// Whether `Content-Type` is `application/json`, parameters such as `charset` allowed.
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    fn headers(content_type: Option<&'static str>) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Some(value) = content_type {
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(value));
+        }
+        headers
+    }
+
+    #[tokio::test]
+    async fn json_bodies_parse_and_everything_else_is_refused() {
+        let ok = read_json(
+            &headers(Some("application/json; charset=utf-8")),
+            Body::from("{\"a\":1}"),
+        )
+        .await;
+        assert_eq!(ok.unwrap()["a"], 1);
+        let form = read_json(
+            &headers(Some("application/x-www-form-urlencoded")),
+            Body::from("{}"),
+        )
+        .await;
+        assert_eq!(form.unwrap_err().rule, "content_type");
+        let missing = read_json(&headers(None), Body::from("{}")).await;
+        assert_eq!(missing.unwrap_err().rule, "content_type");
+        let broken = read_json(&headers(Some("Application/JSON")), Body::from("{"))
+            .await
+            .unwrap_err();
+        assert_eq!(broken.rule, "json");
+        assert!(
+            broken
+                .expected
+                .starts_with("a JSON document; EOF while parsing"),
+            "{}",
+            broken.expected
+        );
+    }
+}

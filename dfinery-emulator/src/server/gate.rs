@@ -1,0 +1,270 @@
+//! The first steps of every DFINERY request (`dfinery-api.md` §10 steps 1–3): service id, token,
+//! rate limit; then the fault stage. A request that passes is [`Admitted`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::Query;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
+use tokio::sync::{Notify, OwnedSemaphorePermit};
+
+use super::app::App;
+use super::limiter::Snapshot;
+use super::response;
+use crate::model::{Rejection, Violation};
+use crate::state::Counters;
+use crate::{Api, ExportFailure, ImportCode, ScriptedResponse};
+
+/// Which API family a request belongs to: they differ in token header and error bodies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Family {
+    /// Event, Identity and Profile: `access_token` header, JSON envelope.
+    Import,
+    /// Both exports: `Authorization: Bearer`, `{"result":"fail"}` bodies.
+    Export,
+}
+
+/// A request that passed the gate.
+#[derive(Debug)]
+pub(crate) struct Admitted {
+    /// The rate-limit window after counting this request.
+    pub(crate) limits: Snapshot,
+    /// The export concurrency slot, held until the CSV is fully sent.
+    pub(crate) permit: Option<OwnedSemaphorePermit>,
+    /// An export must cut its CSV after the header (a dropped-connection fault).
+    pub(crate) drop_stream: bool,
+}
+
+/// Closes the connection a request arrived on, without an answer; put in each request's
+/// extensions by the server loop.
+#[derive(Debug, Clone)]
+pub(crate) struct ConnControl(pub(crate) Arc<Notify>);
+
+/// Runs steps 1–3 and the fault stage; `Err` is the answer to send instead.
+pub(crate) async fn admit(
+    app: &App,
+    api: Api,
+    family: Family,
+    parts: &Parts,
+) -> Result<Admitted, Response> {
+    Counters::add(&app.counters.requests, 1);
+    let now = app.clock.now_ms();
+    let peek = || Some(app.limiter(api).peek(now));
+    let refuse = |reason: Refusal, limits: Option<Snapshot>| {
+        record(app, parts, family, reason);
+        reason.answer(family, limits)
+    };
+
+    match service_id(&parts.uri) {
+        None => return Err(refuse(Refusal::MissingServiceId, peek())),
+        Some(id) if id != app.settings.service_id => {
+            return Err(refuse(Refusal::UnknownServiceId, peek()));
+        }
+        Some(_) => {}
+    }
+    if !token_ok(app, family, &parts.headers) {
+        return Err(refuse(Refusal::Token, peek()));
+    }
+    let limits = match app.limiter(api).acquire(now) {
+        Ok(limits) => limits,
+        Err(limits) => {
+            Counters::add(&app.counters.rate_limited, 1);
+            let status = if app.settings.rate_limit_status_200 {
+                200
+            } else {
+                429
+            };
+            return Err(match family {
+                Family::Import => response::import(
+                    ImportCode::TooManyRequest,
+                    status,
+                    serde_json::Value::Null,
+                    Some(limits),
+                ),
+                Family::Export => {
+                    response::export_failure(ExportFailure::TooManyApiRequests, Some(limits))
+                }
+            });
+        }
+    };
+    let permit = match family {
+        Family::Import => None,
+        Family::Export => match app.export_slots.clone().try_acquire_owned() {
+            Ok(permit) => Some(permit),
+            Err(_) => {
+                Counters::add(&app.counters.rate_limited, 1);
+                return Err(response::export_failure(
+                    ExportFailure::TooManyApiRequests,
+                    Some(limits),
+                ));
+            }
+        },
+    };
+
+    let decision = app.faults().decide();
+    if !decision.latency.is_zero() {
+        tokio::time::sleep(decision.latency).await;
+    }
+    let Some(fault) = decision.fault else {
+        return Ok(Admitted {
+            limits,
+            permit,
+            drop_stream: false,
+        });
+    };
+    Counters::add(&app.counters.faults_injected, 1);
+    match (&fault, family) {
+        (ScriptedResponse::Drop, Family::Export) => Ok(Admitted {
+            limits,
+            permit,
+            drop_stream: true,
+        }),
+        (ScriptedResponse::Drop, Family::Import) => {
+            if let Some(control) = parts.extensions.get::<ConnControl>() {
+                control.0.notify_one();
+                // The connection task drops this request with its connection.
+                std::future::pending::<()>().await;
+            }
+            Err(response::import(
+                ImportCode::InternalServerError,
+                500,
+                serde_json::Value::Null,
+                Some(limits),
+            ))
+        }
+        (ScriptedResponse::ServerError, Family::Import) => Err(response::import(
+            ImportCode::InternalServerError,
+            500,
+            serde_json::Value::Null,
+            Some(limits),
+        )),
+        (ScriptedResponse::ServerError, Family::Export) => Err(response::export_failure(
+            ExportFailure::UnknownError,
+            Some(limits),
+        )),
+        (other, _) => Err(response::scripted(other, limits).unwrap_or_else(|| {
+            response::import(
+                ImportCode::InternalServerError,
+                500,
+                serde_json::Value::Null,
+                Some(limits),
+            )
+        })),
+    }
+}
+
+/// Why the gate refused a request before the rate limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    MissingServiceId,
+    UnknownServiceId,
+    Token,
+}
+
+impl Refusal {
+    fn answer(self, family: Family, limits: Option<Snapshot>) -> Response {
+        match (family, self) {
+            (Family::Import, Refusal::MissingServiceId) => {
+                response::import_failure(ImportCode::BadRequest, &[self.violation()], limits)
+            }
+            (Family::Import, Refusal::UnknownServiceId) => {
+                response::import_failure(ImportCode::InvalidServiceId, &[], limits)
+            }
+            (Family::Import, Refusal::Token) => {
+                response::import_failure(ImportCode::InvalidToken, &[], limits)
+            }
+            (Family::Export, Refusal::MissingServiceId) => {
+                response::export_failure(ExportFailure::InvalidParameter, limits)
+            }
+            (Family::Export, _) => {
+                response::export_failure(ExportFailure::UnauthorizedToken, limits)
+            }
+        }
+    }
+
+    fn code(self, family: Family) -> &'static str {
+        match (family, self) {
+            (Family::Import, Refusal::MissingServiceId) => ImportCode::BadRequest.code(),
+            (Family::Import, Refusal::UnknownServiceId) => ImportCode::InvalidServiceId.code(),
+            (Family::Import, Refusal::Token) => ImportCode::InvalidToken.code(),
+            (Family::Export, Refusal::MissingServiceId) => {
+                ExportFailure::InvalidParameter.message()
+            }
+            (Family::Export, _) => ExportFailure::UnauthorizedToken.message(),
+        }
+    }
+
+    fn violation(self) -> Violation {
+        match self {
+            Refusal::MissingServiceId => Violation::new(
+                "?service_id",
+                "required",
+                "the query parameter `service_id`",
+            ),
+            Refusal::UnknownServiceId => {
+                Violation::new("?service_id", "service_id", "the emulator's service id")
+            }
+            Refusal::Token => Violation::new("token", "token", "the API token of the right kind"),
+        }
+    }
+}
+
+/// Keeps a gate refusal for inspection; the token itself is never recorded.
+fn record(app: &App, parts: &Parts, family: Family, reason: Refusal) {
+    app.store().reject(Rejection {
+        endpoint: parts.uri.path().to_owned(),
+        code: reason.code(family).to_owned(),
+        violations: vec![reason.violation()],
+    });
+}
+
+/// The `service_id` query parameter, if present and non-empty.
+fn service_id(uri: &axum::http::Uri) -> Option<String> {
+    let Query(query) = Query::<HashMap<String, String>>::try_from_uri(uri).ok()?;
+    query.get("service_id").filter(|id| !id.is_empty()).cloned()
+}
+
+/// Whether the request carries this family's token: `access_token: <import token>` for Import,
+/// `Authorization: Bearer <export token>` for Export. The other kind of token never matches.
+fn token_ok(app: &App, family: Family, headers: &HeaderMap) -> bool {
+    match family {
+        Family::Import => headers
+            .get("access_token")
+            .is_some_and(|v| app.settings.import_token.matches(v.as_bytes())),
+        Family::Export => headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| bearer(v.as_bytes()))
+            .is_some_and(|token| app.settings.export_token.matches(token)),
+    }
+}
+
+/// The token of `Bearer <token>` (scheme case-insensitive).
+fn bearer(value: &[u8]) -> Option<&[u8]> {
+    let (scheme, token) = value.split_at_checked(7)?;
+    scheme.eq_ignore_ascii_case(b"bearer ").then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_tokens_need_the_scheme() {
+        assert_eq!(bearer(b"Bearer abc"), Some(&b"abc"[..]));
+        assert_eq!(bearer(b"bearer abc"), Some(&b"abc"[..]));
+        assert_eq!(bearer(b"Basic abc"), None);
+        assert_eq!(bearer(b"abc"), None);
+    }
+
+    #[test]
+    fn service_id_comes_from_the_query() {
+        let uri: axum::http::Uri = "/api/v1/events?service_id=my%20svc&x=1".parse().unwrap();
+        assert_eq!(service_id(&uri).as_deref(), Some("my svc"));
+        let uri: axum::http::Uri = "/api/v1/events?service_id=".parse().unwrap();
+        assert_eq!(service_id(&uri), None);
+        let uri: axum::http::Uri = "/api/v1/events".parse().unwrap();
+        assert_eq!(service_id(&uri), None);
+    }
+}

@@ -1,0 +1,118 @@
+//! Fixed-window request counters per API and the `x-ratelimit-*` headers they produce.
+
+use std::sync::{Mutex, PoisonError};
+
+use axum::http::{HeaderMap, HeaderValue};
+
+use crate::RateLimit;
+
+/// Where one API's window stands, as sent in the `x-ratelimit-*` headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Snapshot {
+    limit: RateLimit,
+    remaining: u64,
+    /// Epoch milliseconds at which the window resets.
+    reset_ms: u64,
+}
+
+impl Snapshot {
+    /// Adds `x-ratelimit-limit` (the window, e.g. `1m`), `x-ratelimit-remaining` and
+    /// `x-ratelimit-reset` (epoch ms).
+    pub(crate) fn write(&self, headers: &mut HeaderMap) {
+        let mut put = |name: &'static str, value: String| {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.insert(name, value);
+            }
+        };
+        put("x-ratelimit-limit", self.limit.window.to_string());
+        put("x-ratelimit-remaining", self.remaining.to_string());
+        put("x-ratelimit-reset", self.reset_ms.to_string());
+    }
+}
+
+/// One API's counter: windows aligned to the epoch, so window `n` covers
+/// `[n * len, (n + 1) * len)` milliseconds.
+#[derive(Debug)]
+pub(crate) struct Limiter {
+    limit: RateLimit,
+    /// (window number, requests counted in it)
+    state: Mutex<(u64, u64)>,
+}
+
+impl Limiter {
+    pub(crate) fn new(limit: RateLimit) -> Limiter {
+        Limiter {
+            limit,
+            state: Mutex::new((0, 0)),
+        }
+    }
+
+    /// Counts one request at `now_ms`: `Ok` when it is within the limit, `Err` when the window
+    /// is used up (the refused request is not counted).
+    pub(crate) fn acquire(&self, now_ms: u64) -> Result<Snapshot, Snapshot> {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let window = self.roll(&mut state, now_ms);
+        if state.1 >= self.limit.limit {
+            return Err(self.snapshot(window, state.1));
+        }
+        state.1 += 1;
+        Ok(self.snapshot(window, state.1))
+    }
+
+    /// The window's state at `now_ms` without counting a request.
+    pub(crate) fn peek(&self, now_ms: u64) -> Snapshot {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let window = self.roll(&mut state, now_ms);
+        self.snapshot(window, state.1)
+    }
+
+    /// Forgets every counted request.
+    pub(crate) fn reset(&self) {
+        *self.state.lock().unwrap_or_else(PoisonError::into_inner) = (0, 0);
+    }
+
+    fn roll(&self, state: &mut (u64, u64), now_ms: u64) -> u64 {
+        let window = now_ms / self.limit.window.millis();
+        if window != state.0 {
+            *state = (window, 0);
+        }
+        window
+    }
+
+    fn snapshot(&self, window: u64, used: u64) -> Snapshot {
+        Snapshot {
+            limit: self.limit,
+            remaining: self.limit.limit.saturating_sub(used),
+            reset_ms: window
+                .saturating_add(1)
+                .saturating_mul(self.limit.window.millis()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Window;
+
+    #[test]
+    fn a_window_allows_the_limit_then_refuses_until_it_resets() {
+        let limiter = Limiter::new(RateLimit::new(2, Window::minutes(1)));
+        let start = 1_682_593_200_000; // on a minute boundary
+        assert_eq!(limiter.acquire(start).unwrap().remaining, 1);
+        assert_eq!(limiter.acquire(start + 10).unwrap().remaining, 0);
+        let refused = limiter.acquire(start + 59_999).unwrap_err();
+        assert_eq!((refused.remaining, refused.reset_ms), (0, start + 60_000));
+        assert_eq!(limiter.acquire(start + 60_000).unwrap().remaining, 1);
+    }
+
+    #[test]
+    fn headers_carry_window_remaining_and_reset_in_ms() {
+        let limiter = Limiter::new(RateLimit::new(100, Window::days(1)));
+        let mut headers = HeaderMap::new();
+        limiter.peek(1_682_593_200_268).write(&mut headers);
+        assert_eq!(headers["x-ratelimit-limit"], "1d");
+        assert_eq!(headers["x-ratelimit-remaining"], "100");
+        assert_eq!(headers["x-ratelimit-reset"], "1682640000000");
+    }
+}

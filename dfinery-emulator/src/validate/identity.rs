@@ -1,0 +1,99 @@
+//! The `identity` object (`dfinery-api.md` §3.1): the five identifier fields, at least one.
+
+use serde_json::Value;
+
+use super::shape::describe;
+use super::{did_you_mean, join};
+use crate::model::{IdField, Identity, Violation};
+
+/// Reads an identity object at `path`, adding a violation per unknown field, per value that is
+/// not a non-empty string, and one when no identifier is set.
+pub(crate) fn identity(
+    map: &serde_json::Map<String, Value>,
+    path: &str,
+    violations: &mut Vec<Violation>,
+) -> Identity {
+    let mut identity = Identity::default();
+    let names: Vec<&str> = IdField::ALL.iter().map(|f| f.wire_name()).collect();
+    for (key, value) in map {
+        let here = join(path, key);
+        let Some(field) = IdField::from_wire(key) else {
+            violations.push(Violation::new(
+                here,
+                "unknown_field",
+                format!(
+                    "one of `external_id`, `phone_no`, `email`, `kakao_user_id`, `line_user_id`{}",
+                    did_you_mean(dfinery_schema::suggest(key, names.iter().copied()))
+                ),
+            ));
+            continue;
+        };
+        match value {
+            Value::String(s) if !s.is_empty() => identity.set(field, Some(s.clone())),
+            Value::String(_) => violations.push(Violation::new(
+                here,
+                "identity",
+                "a non-empty string; leave the field out instead",
+            )),
+            other => violations.push(Violation::new(
+                here,
+                "type",
+                format!("a String (JSON string), found {}", describe(other)),
+            )),
+        }
+    }
+    if identity.is_empty() && !violations.iter().any(|v| v.path.starts_with(path)) {
+        violations.push(Violation::new(
+            path,
+            "identity",
+            "at least one of `external_id`, `phone_no`, `email`, `kakao_user_id`, `line_user_id`",
+        ));
+    }
+    identity
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn read(body: Value) -> (Identity, Vec<Violation>) {
+        let mut violations = Vec::new();
+        let identity = identity(
+            body.as_object().unwrap(),
+            "common.identity",
+            &mut violations,
+        );
+        (identity, violations)
+    }
+
+    #[test]
+    fn known_fields_are_read() {
+        let (identity, violations) =
+            read(json!({"external_id": "u-1", "phone_no": "821012345678"}));
+        assert!(violations.is_empty());
+        assert_eq!(identity.external_id.as_deref(), Some("u-1"));
+        assert_eq!(identity.phone_no.as_deref(), Some("821012345678"));
+    }
+
+    #[test]
+    fn an_empty_identity_and_bad_fields_are_violations() {
+        let (_, violations) = read(json!({}));
+        assert_eq!(violations[0].rule, "identity");
+        assert_eq!(violations[0].path, "common.identity");
+        let (_, violations) = read(json!({"unified_id": "x", "email": 3, "external_id": ""}));
+        let found: Vec<_> = violations
+            .iter()
+            .map(|v| (v.path.as_str(), v.rule.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("common.identity.email", "type"),
+                ("common.identity.external_id", "identity"),
+                ("common.identity.unified_id", "unknown_field"),
+            ]
+        );
+    }
+}
