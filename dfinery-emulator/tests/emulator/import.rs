@@ -1,0 +1,455 @@
+//! `POST /api/v1/events`: a test per result code of the validation pipeline, duplicates, and
+//! the value rules of the registry.
+
+use serde_json::{Value, json};
+
+use crate::support::{Server, batch, fixture, login, read, uuid};
+
+#[tokio::test]
+async fn missing_service_id_is_400_bad_request() {
+    let server = Server::start().await;
+    let request = server
+        .http
+        .post(format!("{}/api/v1/events", server.emu.base_url()))
+        .header("access_token", server.emu.import_token())
+        .json(&fixture("events_example.json"));
+    let answer = read(request).await;
+    assert_eq!((answer.status, answer.code()), (400, "40000".to_owned()));
+    assert_eq!(answer.json()["message"], "BAD_REQUEST");
+    assert_eq!(answer.json()["status"], false);
+}
+
+#[tokio::test]
+async fn another_service_id_is_40101() {
+    let server = Server::start().await;
+    let url = format!(
+        "{}/api/v1/events?service_id=someone-else",
+        server.emu.base_url()
+    );
+    let request = server
+        .http
+        .post(url)
+        .header("access_token", server.emu.import_token())
+        .json(&fixture("events_example.json"));
+    let answer = read(request).await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(
+        answer.json(),
+        json!({"status": false, "code": "40101", "message": "INVALID_SERVICE_ID", "data": null})
+    );
+    assert!(server.emu.events().is_empty());
+}
+
+#[tokio::test]
+async fn missing_wrong_or_export_tokens_are_40201() {
+    let server = Server::start().await;
+    let body = fixture("events_example.json");
+    let url = server.emu.url("/api/v1/events");
+    let attempts = [
+        server.http.post(&url).json(&body),
+        server
+            .http
+            .post(&url)
+            .header("access_token", "nope")
+            .json(&body),
+        server
+            .http
+            .post(&url)
+            .header("access_token", server.emu.export_token())
+            .json(&body),
+        server
+            .http
+            .post(&url)
+            .bearer_auth(server.emu.import_token())
+            .json(&body),
+        server
+            .http
+            .post(&url)
+            .header("ACCESS_TOKEN", "nope")
+            .json(&body),
+    ];
+    for request in attempts {
+        let answer = read(request).await;
+        assert_eq!(answer.status, 200);
+        assert_eq!(answer.code(), "40201");
+        assert_eq!(answer.json()["message"], "INVALID_TOKEN");
+    }
+    // Header names are case-insensitive.
+    let answer = read(
+        server
+            .http
+            .post(&url)
+            .header("Access_Token", server.emu.import_token())
+            .json(&body),
+    )
+    .await;
+    assert_eq!(answer.code(), "20000");
+}
+
+#[tokio::test]
+async fn malformed_json_is_400_bad_request_never_500() {
+    let server = Server::start().await;
+    for body in ["", "{", "not json", "[1,2", "\u{0}", "{\"common\": }"] {
+        let answer = server.import_raw("/api/v1/events", body).await;
+        assert_eq!(answer.status, 400, "{body:?}");
+        assert_eq!(answer.code(), "40000");
+        assert_eq!(answer.violations()[0], ("$".to_owned(), "json".to_owned()));
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_content_type_or_shape_is_400_bad_request() {
+    let server = Server::start().await;
+    let request = server
+        .http
+        .post(server.emu.url("/api/v1/events"))
+        .header("access_token", server.emu.import_token())
+        .header("content-type", "text/plain")
+        .body(fixture("events_example.json").to_string());
+    let answer = read(request).await;
+    assert_eq!((answer.status, answer.code()), (400, "40000".to_owned()));
+    assert_eq!(answer.violations()[0].1, "content_type");
+
+    let shapes = [
+        (json!([]), "$"),
+        (json!({"events": []}), "common"),
+        (json!({"common": {}, "events": []}), "common.identity"),
+        (
+            json!({"common": {"identity": {"external_id": "a"}}}),
+            "events",
+        ),
+        (
+            json!({"common": {"identity": {"external_id": "a"}}, "events": {}}),
+            "events",
+        ),
+        (
+            json!({"common": {"identity": "a"}, "events": []}),
+            "common.identity",
+        ),
+        (
+            json!({"common": {"identity": {"external_id": "a"}}, "events": [], "extra": 1}),
+            "extra",
+        ),
+    ];
+    for (body, path) in shapes {
+        let answer = server.import("/api/v1/events", &body).await;
+        assert_eq!(
+            (answer.status, answer.code()),
+            (400, "40000".to_owned()),
+            "{body}"
+        );
+        assert_eq!(answer.violations()[0].0, path, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn more_than_100_events_is_40402() {
+    let server = Server::start().await;
+    let events = (0..101)
+        .map(|_| login(&uuid(), "2024-08-26T06:00:00.000Z"))
+        .collect();
+    let answer = server.import("/api/v1/events", &batch("u-1", events)).await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.code(), "40402");
+    assert_eq!(answer.json()["message"], "TOO_MANY_EVENTS");
+    assert_eq!(server.emu.stats().rejected, 101);
+    assert!(server.emu.events().is_empty());
+
+    let events = (0..100)
+        .map(|_| login(&uuid(), "2024-08-26T06:00:00.000Z"))
+        .collect();
+    assert_eq!(
+        server
+            .import("/api/v1/events", &batch("u-1", events))
+            .await
+            .code(),
+        "20000"
+    );
+    assert_eq!(server.emu.stats().accepted, 100);
+}
+
+#[tokio::test]
+async fn no_events_or_no_identifier_is_40001() {
+    let server = Server::start().await;
+    let answer = server.import("/api/v1/events", &batch("u-1", vec![])).await;
+    assert_eq!(answer.code(), "40001");
+    assert_eq!(
+        answer.violations(),
+        [("events".to_owned(), "count".to_owned())]
+    );
+
+    let body =
+        json!({"common": {"identity": {}}, "events": [login(&uuid(), "2024-08-26T06:00:00Z")]});
+    let answer = server.import("/api/v1/events", &body).await;
+    assert_eq!((answer.status, answer.code()), (200, "40001".to_owned()));
+    assert_eq!(answer.json()["message"], "VALIDATION_FAILURE");
+    assert_eq!(
+        answer.violations(),
+        [("common.identity".to_owned(), "identity".to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn every_violation_is_listed_with_its_path_and_rule() {
+    let server = Server::start().await;
+    let body = json!({
+        "common": {"identity": {"external_id": "u-1", "unified_id": "x"}},
+        "events": [
+            login(&uuid(), "2024-08-26T06:00:00.000Z"),
+            {"event_log_id": "order-1", "event_name": "df_logn", "event_datetime": "2024-08-26 06:00:00"},
+            {
+                "event_log_id": uuid(), "event_name": "df_purchase", "event_datetime": "2024-08-26T06:00:00+09:00",
+                "event_items": [{"df_item_id": "A", "df_item_name": "a", "df_price": "5000", "df_quantity": 1.5,
+                                 "df_discount": 0, "df_colour": "red"}],
+                "event_properties": {"df_order_id": "O", "df_payment_method": "card", "df_total_purchase_amount": 1,
+                                     "df_delivery_charge": 0, "df_prise": 3, "df_items": []}
+            },
+            {"event_log_id": uuid(), "event_name": "df_login", "event_datetime": "2024-08-26T06:00:00Z", "extra": true},
+            "not an event"
+        ]
+    });
+    let answer = server.import("/api/v1/events", &body).await;
+    assert_eq!(answer.code(), "40001");
+    let expected = [
+        ("common.identity.unified_id", "unknown_field"),
+        ("events[1].event_log_id", "uuid"),
+        ("events[1].event_datetime", "datetime"),
+        ("events[1].event_name", "unknown_event"),
+        ("events[2].event_datetime", "datetime"),
+        ("events[2].event_properties.df_items", "unknown_property"),
+        ("events[2].event_properties.df_prise", "unknown_property"),
+        ("events[2].event_properties.df_discount", "required"),
+        ("events[2].event_items[0].df_colour", "unknown_property"),
+        ("events[2].event_items[0].df_price", "type"),
+        ("events[2].event_items[0].df_quantity", "type"),
+        ("events[3].extra", "unknown_field"),
+        ("events[4]", "type"),
+    ];
+    let found = answer.violations();
+    let found: Vec<(&str, &str)> = found
+        .iter()
+        .map(|(p, r)| (p.as_str(), r.as_str()))
+        .collect();
+    assert_eq!(found, expected);
+    let data = answer.json()["data"].clone();
+    let by_path = |path: &str| {
+        data.as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["path"] == path)
+            .unwrap()["expected"]
+            .clone()
+    };
+    assert_eq!(
+        by_path("events[1].event_name"),
+        "an event registered in the console; `df_logn` is not; did you mean `df_login`?"
+    );
+    assert_eq!(
+        by_path("events[2].event_items[0].df_price"),
+        "expected a Double (JSON number), found a string"
+    );
+    assert!(
+        server.emu.events().is_empty(),
+        "a bad event rejects the whole request"
+    );
+    assert_eq!(server.emu.stats().rejected, 5);
+    let rejection = server.emu.rejections().pop().unwrap();
+    assert_eq!(
+        (rejection.endpoint.as_str(), rejection.code.as_str()),
+        ("/api/v1/events", "40001")
+    );
+    assert_eq!(rejection.violations.len(), expected.len());
+}
+
+#[tokio::test]
+async fn duplicate_event_log_ids_are_counted_not_stored_twice() {
+    let server = Server::start().await;
+    let body = fixture("events_example.json");
+    assert_eq!(server.import("/api/v1/events", &body).await.code(), "20000");
+    assert_eq!(server.import("/api/v1/events", &body).await.code(), "20000");
+    let stats = server.emu.stats();
+    assert_eq!(
+        (stats.accepted, stats.duplicates, stats.requests),
+        (2, 2, 2)
+    );
+    assert_eq!(server.emu.events().len(), 2);
+}
+
+#[tokio::test]
+async fn numbers_follow_the_design_rules() {
+    let server = Server::start().await;
+    let coupon = |properties: Value| {
+        batch(
+            "u-1",
+            vec![
+                json!({"event_log_id": uuid(), "event_name": "coupon_used", "event_datetime": "2024-08-26T06:00:00Z",
+                        "event_properties": properties}),
+            ],
+        )
+    };
+    // An integer literal is accepted for a Double.
+    let answer = server
+        .import(
+            "/api/v1/events",
+            &coupon(json!({"coupon_code": "C", "amount": 5000})),
+        )
+        .await;
+    assert_eq!(answer.code(), "20000", "{}", answer.text);
+    // A fractional number for a Long is a type violation, even 1.0.
+    for count in [json!(1.0), json!(1.5), json!("1")] {
+        let answer = server
+            .import(
+                "/api/v1/events",
+                &coupon(json!({"coupon_code": "C", "count": count})),
+            )
+            .await;
+        assert_eq!(
+            answer.violations(),
+            [(
+                "events[0].event_properties.count".to_owned(),
+                "type".to_owned()
+            )]
+        );
+    }
+}
+
+#[tokio::test]
+async fn registry_value_rules_are_enforced() {
+    let server = Server::start().await;
+    let coupon = |properties: Value, items: Value| {
+        batch(
+            "u-1",
+            vec![
+                json!({"event_log_id": uuid(), "event_name": "coupon_used", "event_datetime": "2024-08-26T06:00:00Z",
+                        "event_properties": properties, "event_items": items}),
+            ],
+        )
+    };
+    let good = coupon(
+        json!({"coupon_code": "C", "tags": ["a"], "scores": [1, 2], "used_at": "2024-08-26T06:00:00.000Z",
+               "valid_until": "2024-12-31", "first_time": true, "channel": "web"}),
+        json!([{"sku": "S-1", "unit_price": 1.5}]),
+    );
+    assert_eq!(server.import("/api/v1/events", &good).await.code(), "20000");
+
+    let bad = coupon(
+        json!({"coupon_code": "C".repeat(33), "tags": vec!["t"; 11], "scores": [1, 2, 3, 4, 5, 6],
+               "used_at": "2024-08-26", "valid_until": "2024-02-30", "first_time": "yes", "channel": "fax"}),
+        json!([{"unit_price": 1}]),
+    );
+    let answer = server.import("/api/v1/events", &bad).await;
+    let mut found = answer.violations();
+    found.sort();
+    let mut expected: Vec<(String, String)> = [
+        ("events[0].event_properties.coupon_code", "max_len"),
+        ("events[0].event_properties.tags", "array_limit"),
+        ("events[0].event_properties.scores", "array_limit"),
+        ("events[0].event_properties.used_at", "type"),
+        ("events[0].event_properties.valid_until", "type"),
+        ("events[0].event_properties.first_time", "type"),
+        ("events[0].event_properties.channel", "enum"),
+        ("events[0].event_items[0].sku", "required"),
+    ]
+    .iter()
+    .map(|(p, r)| ((*p).to_owned(), (*r).to_owned()))
+    .collect();
+    expected.sort();
+    assert_eq!(found, expected);
+
+    let large = coupon(
+        json!({"coupon_code": "C", "tags": ["x".repeat(8_200)]}),
+        json!([]),
+    );
+    let answer = server.import("/api/v1/events", &large).await;
+    assert_eq!(
+        answer.violations(),
+        [(
+            "events[0].event_properties.tags".to_owned(),
+            "max_value_bytes".to_owned()
+        )]
+    );
+}
+
+#[tokio::test]
+async fn required_items_and_item_limits_apply_per_event_by_default() {
+    let server = Server::start().await;
+    let purchase = |items: usize| {
+        let item = json!({"df_item_id": "A", "df_item_name": "a", "df_price": 1.0, "df_quantity": 1, "df_discount": 0.0});
+        json!({"event_log_id": uuid(), "event_name": "df_purchase", "event_datetime": "2024-08-26T06:00:00Z",
+               "event_items": vec![item; items],
+               "event_properties": {"df_order_id": "O", "df_payment_method": "card", "df_total_purchase_amount": 1.0,
+                                    "df_delivery_charge": 0.0, "df_discount": 0.0}})
+    };
+    let answer = server
+        .import("/api/v1/events", &batch("u-1", vec![purchase(0)]))
+        .await;
+    assert_eq!(
+        answer.violations(),
+        [("events[0].event_items".to_owned(), "required".to_owned())]
+    );
+    let answer = server
+        .import("/api/v1/events", &batch("u-1", vec![purchase(101)]))
+        .await;
+    assert_eq!(
+        answer.violations(),
+        [("events[0].event_items".to_owned(), "count".to_owned())]
+    );
+    let answer = server
+        .import(
+            "/api/v1/events",
+            &batch("u-1", vec![purchase(60), purchase(60)]),
+        )
+        .await;
+    assert_eq!(answer.code(), "20000");
+    let with_items = json!({"event_log_id": uuid(), "event_name": "df_login", "event_datetime": "2024-08-26T06:00:00Z",
+                            "event_items": [{"df_item_id": "A"}]});
+    let answer = server
+        .import("/api/v1/events", &batch("u-1", vec![with_items]))
+        .await;
+    assert_eq!(
+        answer.violations(),
+        [(
+            "events[0].event_items".to_owned(),
+            "unknown_property".to_owned()
+        )]
+    );
+
+    let (builder, clock) = crate::support::builder();
+    let per_request = Server::with(builder.item_limit_per_request(true), clock).await;
+    let answer = per_request
+        .import(
+            "/api/v1/events",
+            &batch("u-1", vec![purchase(60), purchase(60)]),
+        )
+        .await;
+    assert_eq!(
+        answer.violations(),
+        [("events".to_owned(), "count".to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn datetimes_are_accepted_with_or_without_milliseconds_only() {
+    let server = Server::start().await;
+    for ok in ["2024-08-26T06:00:00Z", "2024-08-26T06:00:00.123Z"] {
+        let answer = server
+            .import("/api/v1/events", &batch("u-1", vec![login(&uuid(), ok)]))
+            .await;
+        assert_eq!(answer.code(), "20000", "{ok}");
+    }
+    for bad in [
+        "2024-08-26T06:00:00.1Z",
+        "2024-08-26T06:00:00+00:00",
+        "2024-08-26T06:00:00",
+        "2024-02-30T00:00:00Z",
+    ] {
+        let answer = server
+            .import("/api/v1/events", &batch("u-1", vec![login(&uuid(), bad)]))
+            .await;
+        assert_eq!(
+            answer.violations(),
+            [("events[0].event_datetime".to_owned(), "datetime".to_owned())],
+            "{bad}"
+        );
+    }
+}
