@@ -96,7 +96,7 @@ pub(crate) fn encode_profile<P: Profile + ?Sized>(
     let mut w = ObjectWriter::new(&mut out, &mut violations, ObjectPath::UserProperties);
     profile.write_user_properties(&mut w);
     w.finish();
-    finish_user_properties(out, violations, format!("user properties of `{rust_name}`"))
+    finish_user_properties(out, violations, format!("profile `{rust_name}`"))
 }
 
 /// Checks the collected violations and wraps the object.

@@ -135,6 +135,6 @@ impl UserPropertiesBuilder {
         let mut w = ObjectWriter::new(&mut out, &mut violations, ObjectPath::UserProperties);
         self.fields.write(&mut w, Scope::User);
         w.finish();
-        finish_user_properties(out, violations, "user properties".to_owned())
+        finish_user_properties(out, violations, "`user_properties`".to_owned())
     }
 }

@@ -10,7 +10,7 @@ use crate::writer::Violation;
 /// number (found NaN)``, with all violations separated by `; `.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub struct ValidationError {
-    /// What was being validated, e.g. ``event `df_purchase` `` or ``user properties of `Member` ``.
+    /// What was being validated, e.g. ``event `df_purchase` ``, ``profile `Member` `` or `` `user_properties` ``.
     pub subject: String,
     /// Every broken rule, in the order the properties were written; never empty.
     pub violations: Vec<Violation>,

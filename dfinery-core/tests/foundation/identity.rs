@@ -1,0 +1,154 @@
+//! `Identity` and `ExternalId`: never empty, `phone_no` in DFINERY's form, checked on the way in.
+
+use dfinery_core::{ExternalId, Identity, IdentityError};
+use serde_json::json;
+
+#[test]
+fn each_identifier_can_start_an_identity() {
+    let cases = [
+        (Identity::from_external_id("u-1"), "external_id"),
+        (Identity::from_phone_no("821012345678"), "phone_no"),
+        (Identity::from_email("dfn@gmail.com"), "email"),
+        (Identity::from_kakao_user_id("k-1"), "kakao_user_id"),
+        (Identity::from_line_user_id("l-1"), "line_user_id"),
+    ];
+    for (identity, field) in cases {
+        let json = serde_json::to_value(identity.unwrap()).unwrap();
+        let object = json.as_object().unwrap();
+        assert_eq!(object.len(), 1, "{json}");
+        assert!(object.contains_key(field), "{json}");
+    }
+}
+
+#[test]
+fn adders_add_and_getters_read() {
+    let identity = Identity::from_email("a@b.c")
+        .and_then(|i| i.with_external_id("u-1"))
+        .and_then(|i| i.with_kakao_user_id("k"))
+        .and_then(|i| i.with_line_user_id("l"))
+        .and_then(|i| i.with_phone_no("82212345678"))
+        .unwrap();
+    assert_eq!(identity.external_id(), Some("u-1"));
+    assert_eq!(identity.email(), Some("a@b.c"));
+    assert_eq!(identity.phone_no(), Some("82212345678"));
+    assert_eq!(identity.kakao_user_id(), Some("k"));
+    assert_eq!(identity.line_user_id(), Some("l"));
+    let only_external = Identity::from(ExternalId::new("u-2").unwrap());
+    assert_eq!(only_external.external_id(), Some("u-2"));
+    assert_eq!(only_external.email(), None);
+}
+
+#[test]
+fn empty_identifiers_are_rejected() {
+    assert_eq!(
+        Identity::from_external_id(""),
+        Err(IdentityError::Empty {
+            field: "external_id"
+        })
+    );
+    assert_eq!(
+        Identity::from_email("  \t"),
+        Err(IdentityError::Empty { field: "email" })
+    );
+    let base = Identity::from_external_id("u").unwrap();
+    assert_eq!(
+        base.clone().with_kakao_user_id(""),
+        Err(IdentityError::Empty {
+            field: "kakao_user_id"
+        })
+    );
+    assert_eq!(
+        base.with_line_user_id(" "),
+        Err(IdentityError::Empty {
+            field: "line_user_id"
+        })
+    );
+    assert_eq!(
+        IdentityError::Empty { field: "email" }.to_string(),
+        "`email` is empty; give a non-empty value or leave the identifier out"
+    );
+}
+
+#[test]
+fn phone_numbers_are_country_code_and_digits_only() {
+    for good in [
+        "821012345678",
+        "82212345678",
+        "8201012345678",
+        "12345678",
+        "123456789012345",
+    ] {
+        assert!(Identity::from_phone_no(good).is_ok(), "{good}");
+    }
+    for bad in [
+        "+821012345678",
+        "82-10-1234-5678",
+        "82 10 1234 5678",
+        "1234567",
+        "1234567890123456",
+        "８２１０１２３４５６７８",
+        "82101234567a",
+    ] {
+        assert_eq!(
+            Identity::from_phone_no(bad),
+            Err(IdentityError::PhoneNo { found: bad.into() }),
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        Identity::from_phone_no(""),
+        Err(IdentityError::Empty { field: "phone_no" })
+    );
+    assert_eq!(
+        Identity::from_phone_no("+82 10-1234-5678")
+            .unwrap_err()
+            .to_string(),
+        "`+82 10-1234-5678` is not a valid `phone_no`; write the country code and the number as 8 to 15 digits, without `+`, spaces or dashes, e.g. `821012345678`"
+    );
+}
+
+#[test]
+fn deserialising_applies_the_same_checks() {
+    let ok: Identity =
+        serde_json::from_value(json!({"email": "a@b.c", "phone_no": "821012345678"})).unwrap();
+    assert_eq!(ok.email(), Some("a@b.c"));
+    let err = serde_json::from_value::<Identity>(json!({})).unwrap_err();
+    assert!(
+        err.to_string().contains("the identity has no identifier"),
+        "{err}"
+    );
+    assert!(serde_json::from_value::<Identity>(json!({"external_id": null})).is_err());
+    assert!(serde_json::from_value::<Identity>(json!({"external_id": ""})).is_err());
+    assert!(serde_json::from_value::<Identity>(json!({"phone_no": "+821012345678"})).is_err());
+    let err = serde_json::from_value::<Identity>(json!({"unified_id": "x", "external_id": "u"}))
+        .unwrap_err();
+    assert!(err.to_string().contains("unified_id"), "{err}");
+    assert!(serde_json::from_value::<Identity>(json!({"external_id": 12})).is_err());
+}
+
+#[test]
+fn serialising_leaves_out_absent_identifiers() {
+    let identity = Identity::from_external_id("dfn-user-123")
+        .and_then(|i| i.with_phone_no("821012345678"))
+        .unwrap();
+    assert_eq!(
+        serde_json::to_string(&identity).unwrap(),
+        r#"{"external_id":"dfn-user-123","phone_no":"821012345678"}"#
+    );
+}
+
+#[test]
+fn external_ids_are_never_empty() {
+    let id: ExternalId = "dfn-user-123".parse().unwrap();
+    assert_eq!(id.to_string(), "dfn-user-123");
+    assert_eq!(id.as_ref(), "dfn-user-123");
+    assert_eq!(serde_json::to_string(&id).unwrap(), r#""dfn-user-123""#);
+    assert_eq!(
+        serde_json::from_str::<ExternalId>(r#""dfn-user-123""#).unwrap(),
+        id
+    );
+    assert!(serde_json::from_str::<ExternalId>(r#""""#).is_err());
+    assert!(ExternalId::try_from(String::new()).is_err());
+    assert!(ExternalId::try_from(" ").is_err());
+    assert_eq!(id.into_string(), "dfn-user-123");
+}

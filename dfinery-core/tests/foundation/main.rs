@@ -1,0 +1,13 @@
+//! Foundation tests of `dfinery-core`: golden wire JSON from `dfinery-api.md`, value and
+//! datetime properties, every run-time rule, writers, records, identities and result codes.
+
+mod codes;
+mod datetime;
+mod golden;
+mod identity;
+mod markers;
+mod records;
+mod rules;
+mod support;
+mod values;
+mod writer;

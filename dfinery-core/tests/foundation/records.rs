@@ -1,0 +1,227 @@
+//! `EventRecord`, `UserProperties` and the dynamic builders.
+
+use dfinery_core::{
+    Datetime, Event, EventRecord, ItemBuilder, Patch, Profile, Rule, UserProperties, Value,
+    ValueError,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::support::{Gender, Login, Member, documented_login, documented_purchase};
+
+#[test]
+fn an_event_without_properties_or_items_leaves_both_out() {
+    let record = documented_login().to_record().unwrap();
+    assert!(record.event_properties().is_none());
+    assert!(record.event_items().is_none());
+    assert_eq!(
+        serde_json::to_value(&record).unwrap(),
+        json!({
+            "event_log_id": "9e8d7c6b-5a4f-4e3d-9c2b-1a0f9e8d7c6b",
+            "event_name": "df_login",
+            "event_datetime": "2024-06-24T06:00:00.000Z"
+        })
+    );
+}
+
+#[test]
+fn defaults_are_a_fresh_uuid_v4_and_the_time_of_tracking() {
+    let before = Datetime::now();
+    let a = Login {
+        log_id: None,
+        at: None,
+    }
+    .to_record()
+    .unwrap();
+    let b = Login {
+        log_id: None,
+        at: None,
+    }
+    .to_record()
+    .unwrap();
+    let after = Datetime::now();
+    assert_ne!(a.event_log_id(), b.event_log_id());
+    assert_eq!(a.event_log_id().get_version_num(), 4);
+    assert!(before <= a.event_datetime() && a.event_datetime() <= after);
+    // A clone (e.g. a retry) keeps the id.
+    assert_eq!(a.clone().event_log_id(), a.event_log_id());
+}
+
+#[test]
+fn records_round_trip_through_serde_and_know_their_length() {
+    for record in [
+        documented_purchase().to_record().unwrap(),
+        documented_login().to_record().unwrap(),
+        EventRecord::builder("we\"ird\n")
+            .property("a", 1)
+            .build()
+            .unwrap(),
+    ] {
+        let bytes = serde_json::to_vec(&record).unwrap();
+        assert_eq!(record.encoded_len(), bytes.len());
+        let back: EventRecord = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(back, record);
+    }
+}
+
+#[test]
+fn deserialising_a_record_checks_its_shape() {
+    let base = json!({
+        "event_log_id": "9e8d7c6b-5a4f-4e3d-9c2b-1a0f9e8d7c6b",
+        "event_name": "df_login",
+        "event_datetime": "2024-06-24T06:00:00.000Z"
+    });
+    let with = |key: &str, value: serde_json::Value| {
+        let mut v = base.clone();
+        v[key] = value;
+        serde_json::from_value::<serde_json::Value>(v)
+            .unwrap()
+            .to_string()
+    };
+    assert!(serde_json::from_str::<EventRecord>(&base.to_string()).is_ok());
+    assert!(serde_json::from_str::<EventRecord>(&with("event_items", json!({}))).is_err());
+    assert!(serde_json::from_str::<EventRecord>(&with("event_properties", json!([]))).is_err());
+    assert!(serde_json::from_str::<EventRecord>(&with("event_name", json!(""))).is_err());
+    assert!(serde_json::from_str::<EventRecord>(&with("event_log_id", json!("nope"))).is_err());
+    assert!(serde_json::from_str::<EventRecord>(&with("event_datetime", json!("today"))).is_err());
+}
+
+#[test]
+fn with_methods_replace_one_field() {
+    let record = documented_login().to_record().unwrap();
+    let id = Uuid::new_v4();
+    let at = Datetime::from_unix_millis(0).unwrap();
+    let changed = record.clone().with_event_log_id(id).with_event_datetime(at);
+    assert_eq!(changed.event_log_id(), id);
+    assert_eq!(changed.event_datetime(), at);
+    assert_eq!(changed.event_name(), record.event_name());
+    assert_ne!(changed, record);
+}
+
+#[test]
+fn the_builder_writes_values_items_and_replaces_repeated_keys() {
+    let id = Uuid::new_v4();
+    let at: Datetime = "2024-06-24T06:01:48.501Z".parse().unwrap();
+    let record = EventRecord::builder("coupon_used")
+        .event_log_id(id)
+        .event_datetime(at)
+        .property("coupon_code", "WELCOME")
+        .property("amount", 1.0)
+        .property("tags", vec!["a", "b"])
+        .property("coupon_code", "AGAIN")
+        .item(
+            ItemBuilder::new()
+                .property("sku", "S1")
+                .property("unit_price", 2.5),
+        )
+        .build()
+        .unwrap();
+    assert_eq!(record.event_log_id(), id);
+    assert_eq!(record.event_datetime(), at);
+    assert_eq!(
+        record.event_properties().unwrap().get(),
+        r#"{"coupon_code":"AGAIN","amount":1.0,"tags":["a","b"]}"#
+    );
+    assert_eq!(
+        record.event_items().unwrap().get(),
+        r#"[{"sku":"S1","unit_price":2.5}]"#
+    );
+}
+
+#[test]
+fn the_builder_reports_every_bad_value() {
+    let error = EventRecord::builder("e")
+        .property("nan", f64::NAN)
+        .property("big", u64::MAX)
+        .property("ok", 1)
+        .item(ItemBuilder::new().property("inf", vec![1.0, f64::INFINITY]))
+        .build()
+        .unwrap_err();
+    let rules: Vec<(&str, &Rule)> = error
+        .violations
+        .iter()
+        .map(|v| (v.path.as_str(), &v.rule))
+        .collect();
+    assert_eq!(rules.len(), 3);
+    assert_eq!(rules[0].0, "event_properties.nan");
+    assert!(matches!(
+        rules[0].1,
+        Rule::Invalid(ValueError::NotFinite { .. })
+    ));
+    assert_eq!(rules[1].0, "event_properties.big");
+    assert!(matches!(
+        rules[1].1,
+        Rule::Invalid(ValueError::LongOutOfRange { .. })
+    ));
+    assert_eq!(rules[2].0, "event_items[0].inf");
+    assert_eq!(
+        error.violations[2].to_string(),
+        "`event_items[0].inf`: element 1 must be a finite number (found inf)"
+    );
+    assert!(error.to_string().starts_with("event `e` is invalid: "));
+}
+
+#[test]
+fn the_builder_rejects_an_empty_event_name() {
+    let error = EventRecord::builder("").build().unwrap_err();
+    assert_eq!(error.violations[0].path, "event_name");
+    assert_eq!(error.violations[0].rule, Rule::Missing);
+}
+
+#[test]
+fn a_hand_built_nan_value_is_rejected_by_the_builder() {
+    let error = EventRecord::builder("e")
+        .property("x", Value::Double(f64::NAN))
+        .build()
+        .unwrap_err();
+    assert!(matches!(error.violations[0].rule, Rule::NotFinite { .. }));
+}
+
+#[test]
+fn profiles_send_set_and_cleared_fields_and_skip_kept_ones() {
+    let member = Member {
+        name: Patch::Clear,
+        gender: Patch::Set(Gender::NonBinary),
+        lifetime_points: Some(3),
+        ..Member::default()
+    };
+    let props = member.to_user_properties().unwrap();
+    assert_eq!(
+        props.get(),
+        r#"{"df_name":null,"df_gender":"NonBinary","lifetime_points":3}"#
+    );
+    assert!(!props.is_empty());
+    assert!(Member::default().to_user_properties().unwrap().is_empty());
+}
+
+#[test]
+fn profile_violations_name_the_rust_type() {
+    let member = Member {
+        avg_basket: Some(f64::NAN),
+        ..Member::default()
+    };
+    let error = member.to_user_properties().unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "profile `Member` is invalid: `user_properties.avg_basket`: must be a finite number (found NaN)"
+    );
+}
+
+#[test]
+fn user_properties_builder_sets_clears_and_checks() {
+    let props = UserProperties::builder()
+        .property("tier", "gold")
+        .clear("tier")
+        .property("points", 10)
+        .build()
+        .unwrap();
+    assert_eq!(props.get(), r#"{"tier":null,"points":10}"#);
+    let error = UserProperties::builder()
+        .property("scores", vec![1.0; 6])
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "`user_properties` is invalid: `user_properties.scores`: has 6 elements; at most 5 are allowed"
+    );
+}

@@ -1,0 +1,170 @@
+//! `ObjectWriter` and `ItemsWriter`: valid JSON, skipped absent values, every violation with
+//! its path.
+
+use dfinery_core::{
+    DataType, Event, ItemsWriter, ObjectPath, ObjectWriter, PropertySpec, PropertyValue, Rule,
+    Scope, Value,
+};
+
+use crate::support::{LineItem, documented_purchase};
+
+static NAME: PropertySpec =
+    PropertySpec::new("df_name", DataType::String, Scope::User).with_max_len(3);
+static POINTS: PropertySpec = PropertySpec::new("points", DataType::Long, Scope::User);
+static SCORE: PropertySpec = PropertySpec::new("score", DataType::Double, Scope::User);
+static TAGS: PropertySpec = PropertySpec::new("tags", DataType::StringArray, Scope::User);
+static REQUIRED: PropertySpec =
+    PropertySpec::new("must", DataType::Long, Scope::Event).with_required(true);
+
+#[test]
+fn writes_properties_in_order_and_skips_absent_ones() {
+    let (mut out, mut violations) = (Vec::new(), Vec::new());
+    let mut w = ObjectWriter::new(&mut out, &mut violations, ObjectPath::UserProperties);
+    w.property(&NAME, "Kim");
+    w.property(&POINTS, &None::<i64>);
+    w.property(&SCORE, &Some(1.5));
+    w.property(&TAGS, &["a\"b"]);
+    assert_eq!(w.len(), 3);
+    assert_eq!(w.finish(), 3);
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        r#"{"df_name":"Kim","score":1.5,"tags":["a\"b"]}"#
+    );
+    assert!(violations.is_empty());
+}
+
+#[test]
+fn collects_every_violation_and_keeps_the_json_valid() {
+    let (mut out, mut violations) = (Vec::new(), Vec::new());
+    let mut w = ObjectWriter::new(&mut out, &mut violations, ObjectPath::UserProperties);
+    w.property(&NAME, "Kimberly");
+    w.property(&POINTS, &7_i64);
+    w.property(&SCORE, &f64::INFINITY);
+    w.property(&TAGS, &vec!["t"; 11]);
+    assert_eq!(w.finish(), 1);
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(text, r#"{"points":7}"#);
+    serde_json::from_str::<serde_json::Value>(&text).unwrap();
+    let messages: Vec<String> = violations.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        messages,
+        [
+            "`user_properties.df_name`: is 8 characters long; at most 3 are allowed",
+            "`user_properties.score`: must be a finite number (found inf)",
+            "`user_properties.tags`: has 11 elements; at most 10 are allowed",
+        ]
+    );
+    assert_eq!(violations[0].property, "df_name");
+}
+
+#[test]
+fn required_properties_that_are_absent_are_violations() {
+    let (mut out, mut violations) = (Vec::new(), Vec::new());
+    let mut w = ObjectWriter::new(&mut out, &mut violations, ObjectPath::EventProperties);
+    w.property(&REQUIRED, &None::<i64>);
+    w.missing_required(&REQUIRED);
+    w.finish();
+    assert_eq!(out, b"{}");
+    assert_eq!(violations.len(), 2);
+    assert!(violations.iter().all(|v| v.rule == Rule::Missing));
+    assert_eq!(
+        violations[0].to_string(),
+        "`event_properties.must`: is required but missing"
+    );
+}
+
+#[test]
+fn dynamic_names_are_escaped_and_reported() {
+    let (mut out, mut violations) = (Vec::new(), Vec::new());
+    let mut w = ObjectWriter::new(&mut out, &mut violations, ObjectPath::Item(4));
+    let spec = PropertySpec::new("", DataType::Long, Scope::Item);
+    w.property_named("we\"ird", &spec, &Value::Long(1));
+    w.property_named("bad", &spec, &Value::Boolean(true));
+    w.finish();
+    assert_eq!(String::from_utf8(out).unwrap(), r#"{"we\"ird":1}"#);
+    assert_eq!(violations[0].path, "event_items[4].bad");
+    assert_eq!(violations[0].property, "bad");
+}
+
+#[test]
+fn item_violations_carry_the_item_index() {
+    let mut purchase = documented_purchase();
+    for i in 0..3 {
+        purchase.items.push(LineItem {
+            id: format!("SKU-{i}"),
+            name: "n".into(),
+            price: if i == 1 { f64::NAN } else { 1.0 },
+            quantity: 1,
+            discount: 0.0,
+            category1: None,
+            category2: None,
+        });
+    }
+    purchase.total_purchase_amount = f64::NAN;
+    let error = purchase.to_record().unwrap_err();
+    let paths: Vec<&str> = error.violations.iter().map(|v| v.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "event_properties.df_total_purchase_amount",
+            "event_items[2].df_price"
+        ]
+    );
+    assert_eq!(
+        error.to_string(),
+        "event `df_purchase` is invalid: `event_properties.df_total_purchase_amount`: must be a finite number (found NaN); `event_items[2].df_price`: must be a finite number (found NaN)"
+    );
+}
+
+#[test]
+fn items_writer_writes_an_array_of_objects() {
+    let (mut out, mut violations) = (Vec::new(), Vec::new());
+    let mut w = ItemsWriter::new(&mut out, &mut violations);
+    assert!(w.is_empty());
+    w.object(|o| o.property(&POINTS, &1_u8));
+    w.object(|_| {});
+    assert_eq!(w.len(), 2);
+    assert_eq!(w.finish(), 2);
+    assert_eq!(out, br#"[{"points":1},{}]"#);
+}
+
+/// A broken third-party impl that writes text that is not JSON.
+struct Broken;
+
+impl PropertyValue for Broken {
+    fn write_wire(&self, _: &PropertySpec, out: &mut Vec<u8>) -> Result<(), Rule> {
+        out.extend_from_slice(b"not json");
+        Ok(())
+    }
+
+    fn to_value(&self) -> Option<Value> {
+        None
+    }
+}
+
+struct UsesBroken;
+
+impl Event for UsesBroken {
+    fn description() -> &'static dfinery_core::EventDescription {
+        &crate::support::LOGIN
+    }
+
+    fn event_name(&self) -> &'static str {
+        "broken"
+    }
+
+    fn write_properties(&self, w: &mut ObjectWriter<'_>) {
+        w.property(&POINTS, &Broken);
+    }
+}
+
+#[test]
+fn malformed_json_from_a_broken_impl_is_a_violation_not_a_panic() {
+    let error = UsesBroken.to_record().unwrap_err();
+    assert_eq!(error.violations.len(), 1);
+    assert_eq!(error.violations[0].path, "event_properties");
+    assert!(matches!(
+        error.violations[0].rule,
+        Rule::MalformedJson { .. }
+    ));
+}
