@@ -17,6 +17,25 @@
 //! - [`identity`]: [`Identity`] and [`ExternalId`], which cannot be built empty or malformed.
 //! - [`wire`]: request and response bodies of every endpoint.
 //! - [`code`]: [`ResultCode`] (Import API) and [`ExportErrorCode`] (Export API).
+//!
+//! # Features
+//!
+//! - `chrono`: conversions between [`Datetime`]/[`Date`] and `chrono::DateTime<Tz>`/
+//!   `chrono::NaiveDate`, which can then also fill Datetime and Date properties.
+//!
+//! # Example
+//!
+//! An event known only at run time, sent for one user:
+//!
+//! ```
+//! use dfinery_core::{EventRecord, Identity, wire::EventBatchRequest};
+//!
+//! let record = EventRecord::builder("df_sign_up").property("df_sign_channel", "Kakao").build()?;
+//! let identity = Identity::from_external_id("dfn-user-123")?;
+//! let body = serde_json::to_value(EventBatchRequest::new(identity, vec![record])?)?;
+//! assert_eq!(body["events"][0]["event_properties"]["df_sign_channel"], "Kakao");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![warn(missing_docs)]
 
 pub mod code;

@@ -13,7 +13,9 @@ use crate::value::ValueError;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Rule {
-    /// A Double that is NaN or infinite.
+    /// A Double that is NaN or infinite. (A NaN given to a dynamic builder fails earlier, in
+    /// the conversion to [`Value`](crate::Value), and is reported as
+    /// [`Rule::Invalid`]`(`[`ValueError::NotFinite`]`)` with the same message.)
     #[error("must be a finite number (found {found})")]
     NotFinite {
         /// The number that was given.

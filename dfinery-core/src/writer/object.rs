@@ -63,7 +63,7 @@ impl<'a> ObjectWriter<'a> {
     /// breaks a rule (including the 8 KB size limit), or when it is absent and `spec` is
     /// required. Absent optional values are skipped.
     pub fn property<V: PropertyValue + ?Sized>(&mut self, spec: &PropertySpec, value: &V) {
-        self.write(spec.name, Cow::Borrowed(spec.name), spec, value);
+        self.write(spec.name, Some(spec.name), spec, value);
     }
 
     /// Like [`property`](ObjectWriter::property), under a name known only at run time (the
@@ -74,7 +74,7 @@ impl<'a> ObjectWriter<'a> {
         spec: &PropertySpec,
         value: &V,
     ) {
-        self.write(name, Cow::Owned(name.to_owned()), spec, value);
+        self.write(name, None, spec, value);
     }
 
     /// Records that the required property `spec` has no value. For an `Option` field of a
@@ -110,16 +110,21 @@ impl<'a> ObjectWriter<'a> {
         self.fields
     }
 
+    /// Writes `"name":<value>`; `static_name` is `name` when it is `'static`, so a violation
+    /// needs no allocation for the name.
     fn write<V: PropertyValue + ?Sized>(
         &mut self,
         name: &str,
-        property: Cow<'_, str>,
+        static_name: Option<&'static str>,
         spec: &PropertySpec,
         value: &V,
     ) {
+        let property = || -> Cow<'static, str> {
+            static_name.map_or_else(|| Cow::Owned(name.to_owned()), Cow::Borrowed)
+        };
         if value.is_absent() {
             if spec.required {
-                self.violation(property.into_owned(), Rule::Missing);
+                self.violation(property(), Rule::Missing);
             }
             return;
         }
@@ -145,7 +150,7 @@ impl<'a> ObjectWriter<'a> {
             Ok(()) => self.fields += 1,
             Err(rule) => {
                 self.out.truncate(mark);
-                self.violation(property.into_owned(), rule);
+                self.violation(property(), rule);
             }
         }
     }
