@@ -3,6 +3,7 @@
 
 use std::io;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{HeaderValue, header};
@@ -12,6 +13,9 @@ use tokio::sync::OwnedSemaphorePermit;
 use super::csv::CsvBuffer;
 use crate::server::app::App;
 use crate::server::gate::Admitted;
+
+/// How long a cut stream waits before failing, so what was written reaches the client.
+const FLUSH_PAUSE: Duration = Duration::from_millis(50);
 
 /// Rows read from the store one page at a time.
 pub(crate) trait Rows: Send + 'static {
@@ -62,6 +66,9 @@ pub(crate) fn csv_response<R: Rows>(
                 Ok(out.take())
             }
             Step::Cut => {
+                // Let the server flush the status line and the header row first, so the client
+                // sees a 200 whose body breaks off.
+                tokio::time::sleep(FLUSH_PAUSE).await;
                 state.step = Step::Done;
                 Err(io::Error::new(
                     io::ErrorKind::ConnectionAborted,

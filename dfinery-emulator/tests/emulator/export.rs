@@ -1,0 +1,324 @@
+//! Both Export endpoints: auth, parameter and date checks, filters and the CSV layout.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::support::{Server, batch, fixture, login, read, uuid};
+
+fn all_events(from: &str, to: &str) -> Value {
+    json!({"events_condition_type": "all", "from_date": from, "to_date": to})
+}
+
+#[tokio::test]
+async fn bad_or_missing_tokens_are_401_unauthorized_token() {
+    let server = Server::start().await;
+    let url = server.emu.url("/api/v1/export/event");
+    let body = all_events("2024-08-26", "2024-08-26");
+    let attempts = [
+        server.http.post(&url).json(&body),
+        server.http.post(&url).bearer_auth("nope").json(&body),
+        server
+            .http
+            .post(&url)
+            .bearer_auth(server.emu.import_token())
+            .json(&body),
+        server
+            .http
+            .post(&url)
+            .header("access_token", server.emu.export_token())
+            .json(&body),
+        server
+            .http
+            .post(&url)
+            .header("authorization", server.emu.export_token())
+            .json(&body),
+    ];
+    for request in attempts {
+        let answer = read(request).await;
+        assert_eq!(answer.status, 401);
+        assert_eq!(
+            answer.json(),
+            json!({"result": "fail", "message": "unauthorized_token"})
+        );
+    }
+    let other_service = format!(
+        "{}/api/v1/export/userprofile?service_id=other",
+        server.emu.base_url()
+    );
+    let request = server
+        .http
+        .post(other_service)
+        .bearer_auth(server.emu.export_token())
+        .json(&json!({}));
+    assert_eq!(read(request).await.status, 401);
+    let no_service = format!("{}/api/v1/export/userprofile", server.emu.base_url());
+    let request = server
+        .http
+        .post(no_service)
+        .bearer_auth(server.emu.export_token())
+        .json(&json!({}));
+    assert_eq!(read(request).await.message(), "invalid_parameter");
+}
+
+#[tokio::test]
+async fn bad_parameters_are_400_invalid_parameter() {
+    let server = Server::start().await;
+    let bodies = [
+        json!({"from_date": "2024-08-26", "to_date": "2024-08-26"}),
+        json!({"events_condition_type": "any", "from_date": "2024-08-26", "to_date": "2024-08-26"}),
+        json!({"events_condition_type": "include", "from_date": "2024-08-26", "to_date": "2024-08-26"}),
+        json!({"events_condition_type": "all", "from_date": "2024/08/26", "to_date": "2024-08-26"}),
+        json!({"events_condition_type": "all", "from_date": "2024-08-26"}),
+        json!({"events_condition_type": "all", "from_date": "2024-08-26", "to_date": "2024-08-25"}),
+        json!({"events_condition_type": "all", "events": "df_login", "from_date": "2024-08-26", "to_date": "2024-08-26"}),
+        json!({"event_condition_type": "all", "from_date": "2024-08-26", "to_date": "2024-08-26"}),
+        json!(["all"]),
+    ];
+    for body in bodies {
+        let answer = server.export("/api/v1/export/event", &body).await;
+        assert_eq!(answer.status, 400, "{body}");
+        assert_eq!(
+            answer.json(),
+            json!({"result": "fail", "message": "invalid_parameter"}),
+            "{body}"
+        );
+    }
+    let answer = server
+        .export(
+            "/api/v1/export/userprofile",
+            &json!({"properties": ["df_name"]}),
+        )
+        .await;
+    assert_eq!(
+        (answer.status, answer.message()),
+        (400, "invalid_parameter".to_owned())
+    );
+    let answer = server
+        .export(
+            "/api/v1/export/userprofile",
+            &json!({"properties_condition_type": "all", "audience": "unknown"}),
+        )
+        .await;
+    assert_eq!(answer.message(), "invalid_parameter");
+    let rejection = server.emu.rejections().pop().unwrap();
+    assert_eq!(rejection.violations[0].path, "audience");
+
+    let request = server
+        .http
+        .post(server.emu.url("/api/v1/export/event"))
+        .bearer_auth(server.emu.export_token())
+        .header("content-type", "application/json")
+        .body("{not json");
+    let answer = read(request).await;
+    assert_eq!(
+        (answer.status, answer.message()),
+        (400, "invalid_parameter".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn from_date_before_the_30_day_look_back_is_exceed_date_range_limit() {
+    let server = Server::start().await;
+    // The clock says 2024-08-26: 2024-07-27 is the earliest day.
+    let answer = server
+        .export(
+            "/api/v1/export/event",
+            &all_events("2024-07-27", "2024-08-26"),
+        )
+        .await;
+    assert_eq!(answer.status, 200);
+    let answer = server
+        .export(
+            "/api/v1/export/event",
+            &all_events("2024-07-26", "2024-08-26"),
+        )
+        .await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(
+        answer.json(),
+        json!({"result": "fail", "message": "exceed_date_range_limit"})
+    );
+    // A day later the window has moved on.
+    server.clock.advance(Duration::from_secs(86_400));
+    let answer = server
+        .export(
+            "/api/v1/export/event",
+            &all_events("2024-07-27", "2024-08-27"),
+        )
+        .await;
+    assert_eq!(answer.message(), "exceed_date_range_limit");
+}
+
+#[tokio::test]
+async fn one_row_per_item_and_one_for_an_event_without_items() {
+    let server = Server::start().await;
+    let item = |sku: &str, price: f64| json!({"sku": sku, "unit_price": price});
+    let coupon = json!({"event_log_id": uuid(), "event_name": "coupon_used", "event_datetime": "2024-08-26T01:00:00Z",
+        "event_properties": {"coupon_code": "SAVE, \"10\"", "tags": ["a", "b"], "first_time": true,
+                             "used_at": "2024-08-26T01:00:00Z"},
+        "event_items": [item("S-1", 1.5), item("S-2", 2.0)]});
+    let body = batch(
+        "u-1",
+        vec![coupon, login(&uuid(), "2024-08-26T02:00:00.000Z")],
+    );
+    assert_eq!(server.import("/api/v1/events", &body).await.code(), "20000");
+
+    let request = json!({"events": ["coupon_used", "df_login"], "events_condition_type": "include",
+        "from_date": "2024-08-26", "to_date": "2024-08-26"});
+    let rows = server.export("/api/v1/export/event", &request).await.csv();
+    let header = rows[0].clone();
+    let at = |name: &str| {
+        header
+            .iter()
+            .position(|c| c == name)
+            .unwrap_or_else(|| panic!("no column {name}"))
+    };
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    assert_eq!(rows[1][at("df_items_sku")], "S-1");
+    assert_eq!(rows[2][at("df_items_sku")], "S-2");
+    assert_eq!(rows[2][at("df_items_unit_price")], "2.0");
+    for row in &rows[1..3] {
+        assert_eq!(row[at("coupon_code")], "SAVE, \"10\"");
+        assert_eq!(row[at("tags")], r#"["a","b"]"#);
+        assert_eq!(row[at("first_time")], "true");
+        assert_eq!(row[at("used_at")], "2024-08-26T01:00:00.000Z");
+        assert_eq!(row[at("amount")], "");
+    }
+    assert_eq!(rows[3][at("event_name")], "df_login");
+    assert_eq!(rows[3][at("df_items_sku")], "");
+    assert_eq!(rows[3][at("event_datetime")], "2024-08-26T02:00:00.000Z");
+    // Property columns are sorted by name after the system columns.
+    let properties = header[7..].to_vec();
+    let mut sorted = properties.clone();
+    sorted.sort();
+    assert_eq!(properties, sorted);
+}
+
+#[tokio::test]
+async fn filters_select_events_properties_and_dates() {
+    let server = Server::start().await;
+    let events = vec![
+        login(&uuid(), "2024-08-20T23:59:59.999Z"),
+        login(&uuid(), "2024-08-21T00:00:00.000Z"),
+        json!({"event_log_id": uuid(), "event_name": "df_view_home", "event_datetime": "2024-08-22T00:00:00Z"}),
+    ];
+    assert_eq!(
+        server
+            .import("/api/v1/events", &batch("u-1", events))
+            .await
+            .code(),
+        "20000"
+    );
+
+    let rows = server
+        .export(
+            "/api/v1/export/event",
+            &all_events("2024-08-21", "2024-08-22"),
+        )
+        .await
+        .csv();
+    assert_eq!(
+        rows.len(),
+        3,
+        "to_date is inclusive, from_date cuts the first: {rows:?}"
+    );
+    let request = json!({"events": ["df_login"], "events_condition_type": "exclude",
+        "from_date": "2024-08-01", "to_date": "2024-08-31"});
+    let rows = server.export("/api/v1/export/event", &request).await.csv();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1][2], "df_view_home");
+    let request = json!({"events_condition_type": "all", "properties_condition_type": "exclude",
+        "properties": ["df_order_id"], "from_date": "2024-08-01", "to_date": "2024-08-31"});
+    let header = server.export("/api/v1/export/event", &request).await.csv()[0].clone();
+    assert!(!header.contains(&"df_order_id".to_owned()));
+    assert!(header.contains(&"df_items_df_price".to_owned()));
+    assert!(
+        header.contains(&"df_unified_id".to_owned()),
+        "system columns are always present"
+    );
+}
+
+#[tokio::test]
+async fn profile_export_adds_df_external_id_when_identities_are_asked() {
+    let server = Server::start().await;
+    for (id, tier) in [("u-1", "gold"), ("u-2", "silver")] {
+        let body = json!({"identity": {"external_id": id}, "user_properties": {"tier": tier},
+            "request_datetime": "2024-08-26T06:00:00Z"});
+        assert_eq!(
+            server.import("/api/v1/user-profile", &body).await.code(),
+            "20000"
+        );
+    }
+    let request = json!({"properties_condition_type": "include", "properties": ["tier"],
+        "identities": ["df_external_id"], "identities_condition_type": "include"});
+    let rows = server
+        .export("/api/v1/export/userprofile", &request)
+        .await
+        .csv();
+    assert_eq!(rows[0], ["df_unified_id", "tier", "df_external_id"]);
+    assert_eq!(rows[1][1..], ["gold", "u-1"]);
+    assert_eq!(rows[2][1..], ["silver", "u-2"]);
+    let rows = server
+        .export(
+            "/api/v1/export/userprofile",
+            &json!({"properties_condition_type": "all"}),
+        )
+        .await
+        .csv();
+    assert!(!rows[0].contains(&"df_external_id".to_owned()));
+    assert_eq!(
+        rows[0].len(),
+        1 + server.emu.registry().user_properties.len()
+    );
+}
+
+#[tokio::test]
+async fn large_exports_stream_every_row() {
+    let server = Server::start().await;
+    for _ in 0..30 {
+        let events = (0..100)
+            .map(|_| login(&uuid(), "2024-08-26T06:00:00Z"))
+            .collect();
+        assert_eq!(
+            server
+                .import("/api/v1/events", &batch("u-1", events))
+                .await
+                .code(),
+            "20000"
+        );
+    }
+    let answer = server
+        .export(
+            "/api/v1/export/event",
+            &all_events("2024-08-26", "2024-08-26"),
+        )
+        .await;
+    assert_eq!(
+        answer.header("transfer-encoding"),
+        "chunked",
+        "the CSV is streamed"
+    );
+    let rows = answer.csv();
+    assert_eq!(rows.len(), 3_001);
+    let ids: std::collections::HashSet<&String> = rows[1..].iter().map(|r| &r[5]).collect();
+    assert_eq!(ids.len(), 3_000);
+    assert_eq!(server.emu.stats().exports, 1);
+}
+
+#[tokio::test]
+async fn an_export_with_no_match_is_just_the_header() {
+    let server = Server::start().await;
+    let answer = server
+        .export(
+            "/api/v1/export/event",
+            &fixture("export_event_example.json"),
+        )
+        .await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(
+        answer.csv().len(),
+        1,
+        "just the header when nothing matches"
+    );
+}

@@ -1,0 +1,144 @@
+//! Reading what the emulator stored: through the handle and over `/_emulator/…` (off unless
+//! enabled), reset, and the handle's life.
+
+use dfinery_emulator::Emulator;
+use serde_json::json;
+
+use crate::support::{Server, batch, builder, fixture, login, read, uuid};
+
+#[tokio::test]
+async fn inspection_paths_are_404_unless_enabled() {
+    let server = Server::start().await;
+    for path in [
+        "/_emulator/events",
+        "/_emulator/profiles",
+        "/_emulator/stats",
+        "/_emulator/rejections",
+    ] {
+        let answer = read(server.http.get(format!("{}{path}", server.emu.base_url()))).await;
+        assert_eq!(answer.status, 404, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn inspection_over_http_reads_events_profiles_stats_and_resets() {
+    let (builder, clock) = builder();
+    let server = Server::with(builder.inspection_http(true), clock).await;
+    assert_eq!(
+        server
+            .import("/api/v1/events", &fixture("events_example.json"))
+            .await
+            .code(),
+        "20000"
+    );
+    assert_eq!(
+        server
+            .import("/api/v1/events", &batch("u-2", vec![]))
+            .await
+            .code(),
+        "40001"
+    );
+    let get = |path: &str| {
+        let url = format!("{}/_emulator/{path}", server.emu.base_url());
+        let http = server.http.clone();
+        async move { read(http.get(url)).await.json() }
+    };
+    let events = get("events").await;
+    assert_eq!(events.as_array().unwrap().len(), 2);
+    assert_eq!(events[0]["event_name"], "df_purchase");
+    assert_eq!(events[0]["server_datetime"], "2024-08-26T12:00:00.000Z");
+    assert_eq!(
+        events[0]["identity"],
+        json!({"external_id": "dfn-user-123", "phone_no": "821012345678"})
+    );
+    let profiles = get("profiles").await;
+    assert_eq!(profiles[0]["identity"]["external_id"], "dfn-user-123");
+    let stats = get("stats").await;
+    assert_eq!(stats["accepted"], 2);
+    assert_eq!(stats["requests"], 2);
+    let rejections = get("rejections").await;
+    assert_eq!(rejections[0]["code"], "40001");
+    assert_eq!(rejections[0]["violations"][0]["path"], "events");
+
+    let reset = read(
+        server
+            .http
+            .post(format!("{}/_emulator/reset", server.emu.base_url())),
+    )
+    .await;
+    assert_eq!(reset.json(), json!({"reset": true}));
+    assert!(server.emu.events().is_empty());
+    assert!(server.emu.profiles().is_empty());
+    assert_eq!(server.emu.stats(), Default::default());
+}
+
+#[tokio::test]
+async fn the_handle_reads_and_resets_state() {
+    let server = Server::start().await;
+    let at = "2024-08-26T06:00:00.000Z";
+    let purchase_free = batch("u-1", vec![login(&uuid(), at), login(&uuid(), at)]);
+    assert_eq!(
+        server.import("/api/v1/events", &purchase_free).await.code(),
+        "20000"
+    );
+    assert_eq!(server.emu.events_named("df_login").len(), 2);
+    assert!(server.emu.events_named("df_purchase").is_empty());
+    assert_eq!(server.emu.stats().accepted, 2);
+    server.emu.reset();
+    assert!(server.emu.events().is_empty());
+    assert_eq!(server.emu.stats().accepted, 0);
+    // A reset also forgets the event_log_ids seen: the same events are accepted again.
+    assert_eq!(
+        server.import("/api/v1/events", &purchase_free).await.code(),
+        "20000"
+    );
+    assert_eq!(server.emu.stats().duplicates, 0);
+}
+
+#[tokio::test]
+async fn shutdown_and_drop_stop_the_server() {
+    let emulator = Emulator::start().await.unwrap();
+    let url = emulator.url("/api/v1/identities");
+    assert!(
+        url.ends_with("/api/v1/identities?service_id=emulator"),
+        "{url}"
+    );
+    assert!(!format!("{emulator:?}").contains(emulator.import_token()));
+    emulator.shutdown().await;
+    assert!(reqwest::Client::new().post(&url).send().await.is_err());
+
+    let dropped = Emulator::start().await.unwrap();
+    let addr = dropped.addr();
+    drop(dropped);
+    // Once the server task has seen the drop, the port is free to bind again.
+    let mut rebound = None;
+    for _ in 0..100 {
+        if let Ok(emulator) = Emulator::builder().bind(addr).start().await {
+            rebound = Some(emulator);
+            break;
+        }
+        tokio::task::yield_now().await;
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(rebound.is_some(), "port {addr} was not freed");
+}
+
+#[tokio::test]
+async fn the_registry_file_sets_the_default_service_id() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/emulator/fixtures/dfinery.toml");
+    let emulator = Emulator::builder()
+        .registry_path(path)
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(emulator.service_id(), "test-service");
+    assert!(emulator.registry().event("coupon_used").is_some());
+    let explicit = Emulator::builder()
+        .registry(emulator.registry().clone())
+        .service_id("mine")
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(explicit.service_id(), "mine");
+}
