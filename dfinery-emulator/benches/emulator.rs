@@ -54,7 +54,9 @@ fn loopback_batches(c: &mut Criterion) {
         .enable_all()
         .build()
         .expect("a runtime");
-    let emulator = runtime.block_on(Emulator::start()).expect("the emulator starts");
+    let emulator = runtime
+        .block_on(Emulator::start())
+        .expect("the emulator starts");
     let http = reqwest::Client::new();
     let url = emulator.url("/api/v1/events");
     let sent = Cell::new(0u32);
@@ -65,7 +67,7 @@ fn loopback_batches(c: &mut Criterion) {
         b.iter_batched(
             || {
                 sent.set(sent.get() + 1);
-                if sent.get() % RESET_EVERY == 0 {
+                if sent.get().is_multiple_of(RESET_EVERY) {
                     emulator.reset();
                 }
                 batch()

@@ -265,6 +265,27 @@ impl EmulatorBuilder {
     }
 }
 
+impl EmulatorBuilder {
+    /// Like [`start`](Self::start), for code without a tokio runtime (a plain `#[test]`, a
+    /// build script): the emulator runs on a runtime of its own, on one background thread,
+    /// stopped when the handle is dropped.
+    ///
+    /// # Errors
+    ///
+    /// As [`start`](Self::start); [`StartError::Config`] also when the runtime cannot be
+    /// created.
+    pub fn start_blocking(self) -> Result<EmulatorHandle, StartError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("dfinery-emulator")
+            .enable_all()
+            .build()
+            .map_err(|err| ConfigError(format!("cannot create the emulator's runtime: {err}")))?;
+        let handle = runtime.block_on(self.start())?;
+        Ok(handle.with_runtime(runtime))
+    }
+}
+
 fn check(
     service_id: &str,
     import_token: &Token,
@@ -335,6 +356,22 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(err, StartError::Bind { .. }), "{err}");
+    }
+
+    #[test]
+    fn start_blocking_serves_without_a_caller_runtime() {
+        use std::io::{Read, Write};
+
+        let emulator = Emulator::builder().start_blocking().unwrap();
+        let mut stream = std::net::TcpStream::connect(emulator.addr()).unwrap();
+        stream
+            .write_all(b"POST /api/v1/identities HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+        assert!(answer.contains("\"40000\""), "{answer}");
+        drop(emulator);
     }
 
     #[test]

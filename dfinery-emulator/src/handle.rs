@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use dfinery_schema::Registry;
+use tokio::runtime::Runtime;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -21,6 +22,9 @@ pub struct EmulatorHandle {
     base_url: String,
     shutdown: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
+    /// The emulator's own runtime, when started with
+    /// [`start_blocking`](crate::EmulatorBuilder::start_blocking).
+    runtime: Option<Runtime>,
 }
 
 impl EmulatorHandle {
@@ -36,7 +40,14 @@ impl EmulatorHandle {
             addr,
             shutdown,
             task: Some(task),
+            runtime: None,
         }
+    }
+
+    /// Keeps `runtime` (which serves this emulator) alive as long as the handle.
+    pub(crate) fn with_runtime(mut self, runtime: Runtime) -> EmulatorHandle {
+        self.runtime = Some(runtime);
+        self
     }
 
     /// The base URL to give a client instead of `https://openapi.dfinery.ai`, e.g.
@@ -160,6 +171,9 @@ impl EmulatorHandle {
 impl Drop for EmulatorHandle {
     fn drop(&mut self) {
         let _ = self.shutdown.send(true);
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
     }
 }
 

@@ -50,10 +50,9 @@ pub(crate) fn cell(value: Option<&Value>, ty: Option<DataType>) -> String {
 
 /// A wire Datetime with its milliseconds spelled out (`…:00Z` becomes `…:00.000Z`).
 pub(crate) fn datetime(s: &str) -> String {
-    if s.len() == 20 && s.ends_with('Z') {
-        format!("{}.000Z", &s[..19])
-    } else {
-        s.to_owned()
+    match s.get(..19) {
+        Some(seconds) if s.len() == 20 && s.ends_with('Z') => format!("{seconds}.000Z"),
+        _ => s.to_owned(),
     }
 }
 
