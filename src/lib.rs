@@ -1,2 +1,78 @@
-//! dfinery: send typed, compile-time-checked data to DFINERY (being filled in).
+//! dfinery: send typed, compile-time-checked events, identities and user profiles to the
+//! DFINERY customer-data platform.
+//!
+//! This crate re-exports the runtime ([`dfinery_core`]: values, records, identities, wire
+//! types) and, with the default feature `derive`, the derives that check your types against
+//! the registry file (`dfinery.toml`) at compile time:
+//!
+//! | derive | implements | checked against |
+//! |---|---|---|
+//! | `DfineryEvent` | [`Event`] | the event's registered properties |
+//! | `DfineryItem` | [`Item`] | the item properties of each event it is declared for |
+//! | `DfineryProfile` | [`Profile`] | the registered user properties |
+//! | `DfineryEnum` | [`DfineryEnumValue`] | the registered values of the properties it is bound to |
+//!
+//! # Typed events
+//!
+//! With this registry entry (the standard `df_purchase` comes from the built-in catalog):
+//!
+//! ```toml
+//! standard_events = ["df_purchase"]
+//! ```
+//!
+//! the struct below compiles, and a misspelt property, a wrong type (`i64` for the Double
+//! `df_total_purchase_amount`) or a missing required property would be a compile error on the
+//! field:
+//!
+//! ```ignore
+//! use dfinery::{DfineryEvent, DfineryItem, Event};
+//!
+//! #[derive(DfineryItem)]
+//! #[dfinery(event = "df_purchase")]
+//! struct LineItem {
+//!     #[dfinery(rename = "df_item_id")]
+//!     id: String,
+//!     df_item_name: String,
+//!     df_price: f64,
+//!     df_quantity: i64,
+//!     df_discount: f64,
+//! }
+//!
+//! #[derive(DfineryEvent)]
+//! #[dfinery(event = "df_purchase")]
+//! struct Purchase {
+//!     df_order_id: String,
+//!     df_payment_method: String,
+//!     df_total_purchase_amount: f64,
+//!     df_delivery_charge: f64,
+//!     df_discount: f64,
+//!     #[dfinery(items)]
+//!     items: Vec<LineItem>,
+//! }
+//!
+//! let record = purchase.to_record()?; // checks lengths, NaN, 8 KB, ... then serialises once
+//! ```
+//!
+//! # Where the registry is found
+//!
+//! `#[dfinery(registry = "path")]` on the type, the `DFINERY_REGISTRY` env var (both relative
+//! to `CARGO_MANIFEST_DIR`), `dfinery.toml` in `CARGO_MANIFEST_DIR`, then in the workspace
+//! root. Cargo rebuilds the crate when the file or the env var changes.
+//!
+//! # Features
+//!
+//! - `derive` (default): the derives.
+//! - `chrono`: conversions for `chrono` date and time types.
+#![warn(missing_docs)]
+
 pub use dfinery_core::*;
+
+#[cfg(feature = "derive")]
+pub use dfinery_derive::{DfineryEnum, DfineryEvent, DfineryItem, DfineryProfile};
+
+/// What the derives' generated code names, as `::dfinery::__private::…`. Not a public API: it
+/// changes without notice and follows no semantic versioning.
+#[doc(hidden)]
+pub mod __private {
+    pub use dfinery_core::__private::*;
+}

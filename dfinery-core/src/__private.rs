@@ -45,3 +45,115 @@ pub const fn assert_long_array<T: LongArrayProperty + ?Sized>() {}
 pub const fn assert_double_array<T: DoubleArrayProperty + ?Sized>() {}
 /// Compile-time assertion that `T` can hold an event's items.
 pub const fn assert_item_list<T: ItemList + ?Sized>() {}
+
+/// A field type that can supply an event's `event_datetime` (`#[dfinery(datetime)]`):
+/// [`Datetime`] always, `Option<Datetime>` when set (`None` means the time of tracking).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot supply an event's `event_datetime`",
+    label = "not a `dfinery::Datetime`",
+    note = "use `dfinery::Datetime` or `Option<dfinery::Datetime>` (`None`: the time of tracking); convert other time types with `Datetime::try_from`"
+)]
+pub trait EventDatetimeField {
+    /// The event's time; `None` means the time of tracking.
+    fn event_datetime(&self) -> Option<Datetime>;
+}
+
+impl EventDatetimeField for Datetime {
+    fn event_datetime(&self) -> Option<Datetime> {
+        Some(*self)
+    }
+}
+
+impl EventDatetimeField for Option<Datetime> {
+    fn event_datetime(&self) -> Option<Datetime> {
+        *self
+    }
+}
+
+/// A field type that can supply an event's `event_log_id` (`#[dfinery(log_id)]`): [`Uuid`]
+/// always, `Option<Uuid>` when set (`None` means a fresh UUIDv4).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot supply an event's `event_log_id`",
+    label = "not a `uuid::Uuid`",
+    note = "use `uuid::Uuid` or `Option<uuid::Uuid>` (`None`: a fresh UUIDv4 made once per event)"
+)]
+pub trait EventLogIdField {
+    /// The event's id; `None` means a fresh UUIDv4.
+    fn event_log_id(&self) -> Option<Uuid>;
+}
+
+impl EventLogIdField for Uuid {
+    fn event_log_id(&self) -> Option<Uuid> {
+        Some(*self)
+    }
+}
+
+impl EventLogIdField for Option<Uuid> {
+    fn event_log_id(&self) -> Option<Uuid> {
+        *self
+    }
+}
+
+/// The events an item type was checked against (`#[derive(DfineryItem)]` with
+/// `#[dfinery(event = "…")]`); the event derive asserts at compile time that its items were
+/// checked against it, with [`item_checked_for`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not checked against any event's item properties",
+    label = "not a `DfineryItem`",
+    note = "derive `DfineryItem` on it with `#[dfinery(event = \"...\")]` naming this event"
+)]
+pub trait ItemEvents {
+    /// The registered event names the item's fields were checked against.
+    const EVENTS: &'static [&'static str];
+}
+
+impl<I: ItemEvents + ?Sized> ItemEvents for &I {
+    const EVENTS: &'static [&'static str] = I::EVENTS;
+}
+
+impl<I: ItemEvents + ?Sized> ItemEvents for Box<I> {
+    const EVENTS: &'static [&'static str] = I::EVENTS;
+}
+
+/// Whether `event` is one of `events` (a `const fn`, for the event derive's assertion).
+pub const fn item_checked_for(events: &[&str], event: &str) -> bool {
+    let mut i = 0;
+    while i < events.len() {
+        if const_str_eq(events[i], event) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+const fn const_str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::item_checked_for;
+
+    #[test]
+    fn item_checked_for_compares_whole_names() {
+        assert!(item_checked_for(
+            &["df_refund", "df_purchase"],
+            "df_purchase"
+        ));
+        assert!(!item_checked_for(&["df_purchase"], "df_purchas"));
+        assert!(!item_checked_for(&["df_purchase"], "df_purchasf"));
+        assert!(!item_checked_for(&[], "df_purchase"));
+    }
+}

@@ -1,1 +1,102 @@
-//! Derives for DFINERY events, items and user profiles (use them through the `dfinery` crate).
+//! Compile-time-checked derives for DFINERY events, items, user profiles and enum values. Use
+//! them through the `dfinery` crate (feature `derive`, on by default): the generated code names
+//! `::dfinery::__private` paths only.
+//!
+//! Each derive reads the registry file (`dfinery.toml`; see `registry.rs` for where it is
+//! looked for) and checks the type against it: every error is a compile error on the narrowest
+//! span, all errors of one derive reported together, each beside a stub impl so no follow-up
+//! error hides them.
+#![warn(missing_docs)]
+
+mod ast;
+mod attr;
+mod case;
+mod errors;
+mod expand;
+mod registry;
+mod valid;
+
+use proc_macro::TokenStream;
+use syn::{DeriveInput, parse_macro_input};
+
+/// Derives `dfinery::Event` for a struct whose fields are an event's properties, checked
+/// against the registry at compile time.
+///
+/// On the struct:
+/// - `#[dfinery(event = "df_purchase")]`: the registered event (default: the struct's name in
+///   snake case);
+/// - `#[dfinery(rename_all = "camelCase")]`: how field names become property names (`lowercase`,
+///   `UPPERCASE`, `PascalCase`, `camelCase`, `snake_case`, `SCREAMING_SNAKE_CASE`; default:
+///   as written);
+/// - `#[dfinery(registry = "path/dfinery.toml")]`: the registry file, relative to
+///   `CARGO_MANIFEST_DIR`.
+///
+/// On a field:
+/// - `#[dfinery(rename = "df_order_id")]`: the property it fills;
+/// - `#[dfinery(skip)]`: not sent;
+/// - `#[dfinery(items)]`: the event's items (`Vec<T>`, `[T; N]`, `&[T]`, `Box<[T]>` or an
+///   `Option` of those, with `T: DfineryItem`), sent as `event_items`;
+/// - `#[dfinery(datetime)]`: supplies `event_datetime` (`Datetime` or `Option<Datetime>`;
+///   default: the time of tracking);
+/// - `#[dfinery(log_id)]`: supplies `event_log_id` (`Uuid` or `Option<Uuid>`; default: a fresh
+///   UUIDv4 made once per event).
+///
+/// `Option<T>` fields are optional properties (`None` is not sent); a required property needs
+/// a non-`Option` field.
+#[proc_macro_derive(DfineryEvent, attributes(dfinery))]
+pub fn derive_event(input: TokenStream) -> TokenStream {
+    // Each expand function returns the impl, or the combined errors beside a stub impl, so
+    // there is no `Result` to unwrap here.
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::derive_event(&input).into()
+}
+
+/// Derives `dfinery::Item` for one item (product) of an event's `event_items`, checked against
+/// the item properties of every event it is used under.
+///
+/// On the struct:
+/// - `#[dfinery(event = "df_purchase")]`, once per event the item is used under (at least
+///   one): each field must be an item property of each of them; an event's
+///   `#[dfinery(items)]` field only accepts items declared for it;
+/// - `#[dfinery(rename_all = "...")]` and `#[dfinery(registry = "...")]`, as on `DfineryEvent`.
+///
+/// On a field: `#[dfinery(rename = "...")]` and `#[dfinery(skip)]`.
+#[proc_macro_derive(DfineryItem, attributes(dfinery))]
+pub fn derive_item(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::derive_item(&input).into()
+}
+
+/// Derives `dfinery::Profile` for a set of user properties, checked against the registered
+/// user properties.
+///
+/// On the struct: `#[dfinery(rename_all = "...")]` and `#[dfinery(registry = "...")]`. On a
+/// field: `#[dfinery(rename = "...")]` and `#[dfinery(skip)]`.
+///
+/// `Option<T>` fields are not sent when `None`; `Patch<T>` fields are left alone (`Keep`),
+/// cleared (`Clear`, sent as `null`) or set (`Set`).
+#[proc_macro_derive(DfineryProfile, attributes(dfinery))]
+pub fn derive_profile(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::derive_profile(&input).into()
+}
+
+/// Derives `dfinery::DfineryEnumValue` (and the property traits) for an enum of unit variants,
+/// each sent as one string value; it can fill String and Array of String properties.
+///
+/// On the enum:
+/// - `#[dfinery(user_property = "df_gender")]`, or `#[dfinery(event = "...", property = "...")]`,
+///   or `#[dfinery(event = "...", item = "...")]`: a registered property the enum stands for
+///   (repeat the attribute for several); each variant's value must be one of its registered
+///   values. Without one, values are only checked at run time, against the property they are
+///   sent as;
+/// - `#[dfinery(rename_all = "...")]`: how variant names become values (any of the eight
+///   serde styles, `kebab-case` included; default: as written);
+/// - `#[dfinery(registry = "...")]`, as on `DfineryEvent`.
+///
+/// On a variant: `#[dfinery(rename = "NonBinary")]`.
+#[proc_macro_derive(DfineryEnum, attributes(dfinery))]
+pub fn derive_enum(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::derive_enum(&input).into()
+}

@@ -1,0 +1,62 @@
+//! `#[derive(DfineryEnum)]`: `impl DfineryEnumValue`, then `PropertyValue`, `StringProperty`
+//! and `ArrayElement` through `__private::impl_enum_property!` (a blanket impl is impossible,
+//! E0119).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::DeriveInput;
+
+use super::registry_anchor;
+use crate::ast::Enum;
+use crate::errors::Errors;
+use crate::valid::check_enum;
+
+/// The whole output of the derive. The impls are emitted even beside errors about values:
+/// they are well-formed, so the enum still works where it is used and only the real errors show.
+pub fn derive_enum(input: &DeriveInput) -> TokenStream {
+    let mut errors = Errors::new();
+    let Some(parsed) = Enum::from_input(input, &mut errors) else {
+        return errors
+            .into_error()
+            .map(|e| e.into_compile_error())
+            .unwrap_or_default();
+    };
+    let checked = check_enum(&parsed, &mut errors);
+    let error = errors.into_error().map(|e| e.into_compile_error());
+    if !input.generics.params.is_empty() {
+        return quote!(#error);
+    }
+    let ident = parsed.ident;
+    let values: Vec<&String> = parsed.variants.iter().map(|v| &v.value).collect();
+    let arms = parsed.variants.iter().map(|v| {
+        let variant = v.ident;
+        let value = &v.value;
+        quote!(#ident::#variant => #value)
+    });
+    // Variants with fields were reported; they get an arm so that is the only error.
+    let all_unit = matches!(&input.data, syn::Data::Enum(data) if data.variants.len() == parsed.variants.len());
+    let rest = (!all_unit).then(|| quote!(_ => ::core::unreachable!(),));
+    let body = if parsed.variants.is_empty() && all_unit {
+        quote!(match *self {})
+    } else {
+        quote!(match self { #(#arms,)* #rest })
+    };
+    let anchor = checked.registry.as_ref().map(|r| registry_anchor(Some(r)));
+    quote! {
+        #error
+        const _: () = {
+            #anchor
+
+            #[automatically_derived]
+            impl ::dfinery::__private::DfineryEnumValue for #ident {
+                const VALUES: &'static [&'static str] = &[#(#values),*];
+
+                fn as_str(&self) -> &'static str {
+                    #body
+                }
+            }
+
+            ::dfinery::__private::impl_enum_property!(#ident);
+        };
+    }
+}

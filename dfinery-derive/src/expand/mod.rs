@@ -1,0 +1,155 @@
+//! Code generation: turns a checked model into trait impls that name only
+//! `::dfinery::__private` paths. Never reports user errors: those come from [`valid`](crate::valid).
+
+mod enums;
+mod event;
+mod item;
+mod profile;
+mod stub;
+
+pub use enums::derive_enum;
+pub use event::derive_event;
+pub use item::derive_item;
+pub use profile::derive_profile;
+
+use dfinery_schema::DataType;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::visit_mut::VisitMut;
+use syn::{Lifetime, Type};
+
+use crate::registry::{ENV_VAR, Loaded};
+use crate::valid::{Property, Scope, Spec};
+
+/// `::dfinery::__private::PropertySpec::new(…).with_…(…)`, a constant expression.
+fn spec_expr(spec: &Spec) -> TokenStream {
+    let name = &spec.name;
+    let ty = data_type(spec.ty);
+    let scope = match spec.scope {
+        Scope::Event => quote!(Event),
+        Scope::Item => quote!(Item),
+        Scope::User => quote!(User),
+    };
+    let mut expr = quote! {
+        ::dfinery::__private::PropertySpec::new(
+            #name,
+            ::dfinery::__private::DataType::#ty,
+            ::dfinery::__private::Scope::#scope,
+        )
+    };
+    if spec.required {
+        expr = quote!(#expr.with_required(true));
+    }
+    if let Some(max) = spec.max_len {
+        expr = quote!(#expr.with_max_len(#max));
+    }
+    if let Some(max) = spec.max_items {
+        expr = quote!(#expr.with_max_items(#max));
+    }
+    if !spec.enum_values.is_empty() {
+        let values = &spec.enum_values;
+        expr = quote!(#expr.with_enum_values(&[#(#values),*]));
+    }
+    expr
+}
+
+/// The `DataType` variant.
+fn data_type(ty: DataType) -> Ident {
+    let name = match ty {
+        DataType::String => "String",
+        DataType::Long => "Long",
+        DataType::Double => "Double",
+        DataType::Boolean => "Boolean",
+        DataType::Datetime => "Datetime",
+        DataType::Date => "Date",
+        DataType::StringArray => "StringArray",
+        DataType::LongArray => "LongArray",
+        DataType::DoubleArray => "DoubleArray",
+    };
+    Ident::new(name, Span::call_site())
+}
+
+/// The `__private::assert_<type>` function for a registered type.
+fn assert_fn(ty: DataType) -> Ident {
+    let name = match ty {
+        DataType::String => "assert_string",
+        DataType::Long => "assert_long",
+        DataType::Double => "assert_double",
+        DataType::Boolean => "assert_boolean",
+        DataType::Datetime => "assert_datetime",
+        DataType::Date => "assert_date",
+        DataType::StringArray => "assert_string_array",
+        DataType::LongArray => "assert_long_array",
+        DataType::DoubleArray => "assert_double_array",
+    };
+    Ident::new(name, Span::call_site())
+}
+
+/// The name of the constant holding property `index`'s spec.
+fn spec_ident(index: usize) -> Ident {
+    format_ident!("__DFINERY_SPEC_{}", index)
+}
+
+/// One `const __DFINERY_SPEC_n: PropertySpec = …;` per property.
+fn spec_consts(properties: &[Property<'_, '_>]) -> TokenStream {
+    let consts = properties.iter().enumerate().map(|(i, p)| {
+        let ident = spec_ident(i);
+        let expr = spec_expr(&p.spec);
+        quote!(const #ident: ::dfinery::__private::PropertySpec = #expr;)
+    });
+    quote!(#(#consts)*)
+}
+
+/// The `FieldDescription`s of the properties, for a description's `properties`.
+fn field_descriptions(properties: &[Property<'_, '_>]) -> TokenStream {
+    let fields = properties.iter().enumerate().map(|(i, p)| {
+        let ident = spec_ident(i);
+        let rust = p.field.rust_name();
+        quote!(::dfinery::__private::FieldDescription { rust_field: #rust, spec: #ident })
+    });
+    quote!(&[#(#fields),*])
+}
+
+/// The body that writes every property through `__dfinery_w`: first a type assertion per
+/// field, spanned on the field's type so a mismatch points at it, then the writes.
+fn write_properties(properties: &[Property<'_, '_>]) -> TokenStream {
+    let asserts = properties.iter().map(|p| {
+        let ty = p.field.ty;
+        let assert = assert_fn(p.spec.ty);
+        quote_spanned!(ty.span()=> ::dfinery::__private::#assert::<#ty>();)
+    });
+    let writes = properties.iter().enumerate().map(|(i, p)| {
+        let ident = spec_ident(i);
+        let field = p.field.ident;
+        quote!(__dfinery_w.property(&#ident, &self.#field);)
+    });
+    quote!(#(#asserts)* #(#writes)*)
+}
+
+/// Makes cargo rebuild the crate when the registry file or `DFINERY_REGISTRY` changes.
+fn registry_anchor(loaded: Option<&Loaded>) -> TokenStream {
+    let file = loaded.map(|l| {
+        let path = l.path.to_string_lossy();
+        quote!(
+            const _: &[u8] = ::core::include_bytes!(#path);
+        )
+    });
+    quote! {
+        #file
+        const _: ::core::option::Option<&str> = ::core::option_env!(#ENV_VAR);
+    }
+}
+
+/// `ty` with every lifetime replaced by `'static`, so it can be named in a `static`/`const`.
+fn static_type(ty: &Type) -> Type {
+    struct Erase;
+    impl VisitMut for Erase {
+        fn visit_lifetime_mut(&mut self, lifetime: &mut Lifetime) {
+            *lifetime = Lifetime::new("'static", lifetime.span());
+        }
+    }
+    let mut ty = ty.clone();
+    Erase.visit_type_mut(&mut ty);
+    ty
+}

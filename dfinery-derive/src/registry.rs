@@ -1,0 +1,350 @@
+//! Finding, reading and caching the registry file (`dfinery.toml`) at compile time.
+//!
+//! Found, in order (`design.md`): `#[dfinery(registry = "path")]` on the type, the
+//! `DFINERY_REGISTRY` env var (both relative to `CARGO_MANIFEST_DIR`), `dfinery.toml` in
+//! `CARGO_MANIFEST_DIR`, then in the workspace root. Parsed once per process per path and
+//! modification time. The generated code includes the file's bytes, so cargo rebuilds the crate
+//! when the file changes.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::SystemTime;
+
+use dfinery_schema::{Registry, RegistryError};
+use proc_macro2::Span;
+use syn::LitStr;
+
+use crate::errors::Errors;
+
+/// The file name looked for in the crate and workspace directories.
+pub const FILE_NAME: &str = "dfinery.toml";
+/// The env var that points to the registry.
+pub const ENV_VAR: &str = "DFINERY_REGISTRY";
+
+/// A registry that was found and parsed.
+pub struct Loaded {
+    /// Its absolute path, for `include_bytes!`.
+    pub path: PathBuf,
+    /// How messages name it: relative to the crate directory when inside it.
+    pub display: String,
+    /// The parsed registry.
+    pub registry: Arc<Registry>,
+}
+
+/// Where the path came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// `#[dfinery(registry = "...")]`.
+    Attribute,
+    /// `DFINERY_REGISTRY`.
+    Env,
+    /// `dfinery.toml` in `CARGO_MANIFEST_DIR` or the workspace root.
+    Search,
+}
+
+/// Why no registry file was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotFound {
+    /// The attribute or the env var names a file that does not exist.
+    Explicit {
+        /// The file.
+        path: PathBuf,
+        /// Which of the two named it.
+        source: Source,
+    },
+    /// No `dfinery.toml` in any of these places.
+    Searched {
+        /// The paths looked at, in order.
+        looked: Vec<PathBuf>,
+    },
+}
+
+/// What [`locate`] needs from the environment, so tests can give their own.
+pub struct Search<'a> {
+    /// The `registry = "..."` value.
+    pub attribute: Option<&'a str>,
+    /// The value of `DFINERY_REGISTRY`.
+    pub env: Option<PathBuf>,
+    /// `CARGO_MANIFEST_DIR`.
+    pub manifest_dir: &'a Path,
+    /// The workspace root, when it differs from the manifest dir.
+    pub workspace_root: Option<&'a Path>,
+    /// Whether a file exists.
+    pub exists: &'a dyn Fn(&Path) -> bool,
+}
+
+/// Finds the registry file in `design.md`'s order.
+///
+/// # Errors
+///
+/// [`NotFound`] saying where it looked.
+pub fn locate(search: &Search<'_>) -> Result<(PathBuf, Source), NotFound> {
+    let explicit = search
+        .attribute
+        .map(|a| (PathBuf::from(a), Source::Attribute))
+        .or_else(|| search.env.clone().map(|e| (e, Source::Env)));
+    if let Some((path, source)) = explicit {
+        let path = search.manifest_dir.join(path);
+        return if (search.exists)(&path) {
+            Ok((path, source))
+        } else {
+            Err(NotFound::Explicit { path, source })
+        };
+    }
+    let mut looked = vec![search.manifest_dir.join(FILE_NAME)];
+    if let Some(root) = search.workspace_root.filter(|r| *r != search.manifest_dir) {
+        looked.push(root.join(FILE_NAME));
+    }
+    match looked.iter().find(|p| (search.exists)(p)) {
+        Some(path) => Ok((path.clone(), Source::Search)),
+        None => Err(NotFound::Searched { looked }),
+    }
+}
+
+impl NotFound {
+    /// The compile error's message.
+    pub fn message(&self) -> String {
+        match self {
+            NotFound::Explicit { path, source } => {
+                let from = match source {
+                    Source::Attribute => "`#[dfinery(registry = \"...\")]`",
+                    _ => "`DFINERY_REGISTRY`",
+                };
+                format!(
+                    "registry file `{}` (named by {from}) does not exist; create it with `dfinery check --init` or fix the path (a relative path starts at `CARGO_MANIFEST_DIR`)",
+                    path.display()
+                )
+            }
+            NotFound::Searched { looked } => {
+                let looked: Vec<String> = looked
+                    .iter()
+                    .map(|p| format!("`{}`", p.display()))
+                    .collect();
+                format!(
+                    "no registry file found (looked for {}); create one with `dfinery check --init`, or point to it with `#[dfinery(registry = \"path\")]` or the `DFINERY_REGISTRY` env var",
+                    looked.join(" and ")
+                )
+            }
+        }
+    }
+}
+
+/// The nearest ancestor of `manifest_dir` (itself included) whose `Cargo.toml` has a
+/// `[workspace]` table.
+fn workspace_root(manifest_dir: &Path) -> Option<PathBuf> {
+    manifest_dir.ancestors().find_map(|dir| {
+        let text = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+        text.lines()
+            .any(|line| line.trim() == "[workspace]")
+            .then(|| dir.to_owned())
+    })
+}
+
+/// Finds and parses the registry for one derive; problems are recorded in `errors` at the
+/// `registry = "..."` literal, else at `span` (the type's name).
+pub fn load(attribute: Option<&LitStr>, span: Span, errors: &mut Errors) -> Option<Loaded> {
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_default();
+    let root = workspace_root(&manifest_dir);
+    let attribute_text = attribute.map(LitStr::value);
+    let search = Search {
+        attribute: attribute_text.as_deref(),
+        env: std::env::var_os(ENV_VAR)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from),
+        manifest_dir: &manifest_dir,
+        workspace_root: root.as_deref(),
+        exists: &|p: &Path| p.is_file(),
+    };
+    let span = attribute.map_or(span, LitStr::span);
+    let path = match locate(&search) {
+        Ok((path, _)) => path,
+        Err(not_found) => {
+            errors.at(span, not_found.message());
+            return None;
+        }
+    };
+    let path = path.canonicalize().unwrap_or(path);
+    let display = path
+        .strip_prefix(&manifest_dir)
+        .map_or_else(|_| path.display().to_string(), |p| p.display().to_string());
+    match &*parse_cached(&path) {
+        Ok(registry) => Some(Loaded {
+            path,
+            display,
+            registry: Arc::clone(registry),
+        }),
+        Err(error) => {
+            for d in &error.diagnostics {
+                errors.at(
+                    span,
+                    format!(
+                        "invalid registry file: {}:{}:{}: {}",
+                        path.display(),
+                        d.line,
+                        d.column,
+                        d.message
+                    ),
+                );
+            }
+            None
+        }
+    }
+}
+
+type Parsed = Arc<Result<Arc<Registry>, RegistryError>>;
+
+/// One cached parse: valid while the file's modification time and length are unchanged.
+struct Cached {
+    modified: Option<SystemTime>,
+    len: u64,
+    parsed: Parsed,
+}
+
+/// Parses `path`, reusing the parse of an earlier derive in this process when the file has not
+/// changed since.
+fn parse_cached(path: &Path) -> Parsed {
+    static CACHE: OnceLock<Mutex<HashMap<PathBuf, Cached>>> = OnceLock::new();
+    let meta = std::fs::metadata(path).ok();
+    let modified = meta.as_ref().and_then(|m| m.modified().ok());
+    let len = meta.as_ref().map_or(0, std::fs::Metadata::len);
+    let cache = CACHE.get_or_init(Mutex::default);
+    // A poisoned lock only means another derive panicked mid-insert; the map is still usable.
+    let mut cache = cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(hit) = cache.get(path)
+        && hit.modified == modified
+        && modified.is_some()
+        && hit.len == len
+    {
+        return Arc::clone(&hit.parsed);
+    }
+    let parsed: Parsed = Arc::new(Registry::load(path).map(Arc::new));
+    cache.insert(
+        path.to_owned(),
+        Cached {
+            modified,
+            len,
+            parsed: Arc::clone(&parsed),
+        },
+    );
+    parsed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn search<'a>(
+        attribute: Option<&'a str>,
+        env: Option<&str>,
+        root: Option<&'a Path>,
+        exists: &'a dyn Fn(&Path) -> bool,
+    ) -> Search<'a> {
+        Search {
+            attribute,
+            env: env.map(PathBuf::from),
+            manifest_dir: Path::new("/ws/app"),
+            workspace_root: root,
+            exists,
+        }
+    }
+
+    #[test]
+    fn the_attribute_wins_over_everything() {
+        let all = |_: &Path| true;
+        let found = locate(&search(Some("reg/d.toml"), Some("/env.toml"), None, &all));
+        assert_eq!(
+            found,
+            Ok((PathBuf::from("/ws/app/reg/d.toml"), Source::Attribute))
+        );
+    }
+
+    #[test]
+    fn the_env_var_comes_second_and_is_relative_to_the_crate() {
+        let all = |_: &Path| true;
+        assert_eq!(
+            locate(&search(None, Some("cfg/d.toml"), None, &all)),
+            Ok((PathBuf::from("/ws/app/cfg/d.toml"), Source::Env))
+        );
+        assert_eq!(
+            locate(&search(None, Some("/abs/d.toml"), None, &all)),
+            Ok((PathBuf::from("/abs/d.toml"), Source::Env))
+        );
+    }
+
+    #[test]
+    fn an_explicit_path_that_does_not_exist_is_not_replaced_by_a_search() {
+        let only_crate = |p: &Path| p == Path::new("/ws/app/dfinery.toml");
+        let err = locate(&search(None, Some("/nope.toml"), None, &only_crate)).unwrap_err();
+        assert_eq!(
+            err,
+            NotFound::Explicit {
+                path: PathBuf::from("/nope.toml"),
+                source: Source::Env
+            }
+        );
+        assert!(
+            err.message()
+                .contains("`/nope.toml` (named by `DFINERY_REGISTRY`) does not exist")
+        );
+        assert!(err.message().contains("`dfinery check --init`"));
+    }
+
+    #[test]
+    fn the_crate_directory_comes_before_the_workspace_root() {
+        let both = |_: &Path| true;
+        let root = Path::new("/ws");
+        assert_eq!(
+            locate(&search(None, None, Some(root), &both)).unwrap().0,
+            PathBuf::from("/ws/app/dfinery.toml")
+        );
+        let only_root = |p: &Path| p == Path::new("/ws/dfinery.toml");
+        assert_eq!(
+            locate(&search(None, None, Some(root), &only_root))
+                .unwrap()
+                .0,
+            PathBuf::from("/ws/dfinery.toml")
+        );
+    }
+
+    #[test]
+    fn not_found_lists_every_place_and_the_fix() {
+        let none = |_: &Path| false;
+        let err = locate(&search(None, None, Some(Path::new("/ws")), &none)).unwrap_err();
+        assert_eq!(
+            err.message(),
+            "no registry file found (looked for `/ws/app/dfinery.toml` and `/ws/dfinery.toml`); create one with `dfinery check --init`, or point to it with `#[dfinery(registry = \"path\")]` or the `DFINERY_REGISTRY` env var"
+        );
+    }
+
+    #[test]
+    fn the_cache_sees_a_changed_file() {
+        let dir = std::env::temp_dir().join(format!("dfinery-derive-cache-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("dfinery.toml");
+        std::fs::write(&path, "standard_events = [\"df_login\"]\n").unwrap();
+        let first = parse_cached(&path);
+        assert!(first.as_ref().as_ref().unwrap().event("df_login").is_some());
+        assert!(
+            Arc::ptr_eq(&first, &parse_cached(&path)),
+            "an unchanged file is parsed once"
+        );
+        // A different length is a change even within the clock's resolution.
+        std::fs::write(&path, "standard_events = [\"df_login\", \"df_logout\"]\n").unwrap();
+        let second = parse_cached(&path);
+        assert!(
+            second
+                .as_ref()
+                .as_ref()
+                .unwrap()
+                .event("df_logout")
+                .is_some()
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

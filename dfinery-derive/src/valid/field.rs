@@ -1,0 +1,181 @@
+//! Checking one property field against the registered properties of its scope: the name, the
+//! `Option`/`Patch` wrapper against required-ness, and duplicates.
+
+use std::collections::BTreeMap;
+
+use dfinery_schema::PropertyDef;
+use proc_macro2::Span;
+
+use super::names::valid_property_name;
+use super::types;
+use super::{Property, Scope, Spec};
+use crate::ast::{Field, Role};
+use crate::errors::Errors;
+
+/// Whether a name is a standard one that could be enabled, and the registry file to enable it in.
+pub type NotEnabled<'r> = (fn(&str) -> bool, &'r str);
+
+/// The registered properties a field may fill, and how messages name them.
+pub struct Target<'r> {
+    /// The properties by name.
+    pub properties: &'r BTreeMap<String, PropertyDef>,
+    /// Where they live.
+    pub scope: Scope,
+    /// For messages, e.g. ``for event `df_purchase` `` (empty for user properties).
+    pub owner: String,
+    /// What to say when a name is unknown and nothing is close: the fix.
+    pub unknown_fix: String,
+    /// Another scope's names a field might have meant, with the hint for them: e.g. the item
+    /// properties of an event for an event field.
+    pub elsewhere: Option<(&'r BTreeMap<String, PropertyDef>, &'static str)>,
+    /// For user properties: whether a name is a standard one that could be enabled, and the
+    /// registry file that would enable it.
+    pub not_enabled: Option<NotEnabled<'r>>,
+}
+
+impl Target<'_> {
+    /// `property`, `item property` or `user property`.
+    pub fn noun(&self) -> &'static str {
+        match self.scope {
+            Scope::Event => "property",
+            Scope::Item => "item property",
+            Scope::User => "user property",
+        }
+    }
+}
+
+/// The registered definition that `field` fills, or an error at its name.
+pub fn resolve<'r>(
+    field: &Field<'_>,
+    target: &Target<'r>,
+    errors: &mut Errors,
+) -> Option<&'r PropertyDef> {
+    let Role::Property { name, span } = &field.role else {
+        return None;
+    };
+    if !valid_property_name(name, *span, errors) {
+        return None;
+    }
+    if let Some(def) = target.properties.get(name) {
+        return Some(def);
+    }
+    let noun = target.noun();
+    let owner = &target.owner;
+    let message = if let Some((_, file)) = target
+        .not_enabled
+        .filter(|(is_standard, _)| is_standard(name))
+    {
+        format!(
+            "standard {noun} `{name}` is not enabled in `{file}`; add `\"{name}\"` to `standard_user_properties`"
+        )
+    } else if let Some((_, hint)) = target.elsewhere.filter(|(o, _)| o.contains_key(name)) {
+        format!("unknown {noun} `{name}`{owner}; {hint}")
+    } else if let Some(best) =
+        dfinery_schema::suggest(name, target.properties.keys().map(String::as_str))
+    {
+        format!("unknown {noun} `{name}`{owner}; did you mean `{best}`?")
+    } else {
+        format!("unknown {noun} `{name}`{owner}; {}", target.unknown_fix)
+    };
+    errors.at(*span, message);
+    None
+}
+
+/// Checks the field's `Option`/`Patch` wrapper against the definition: a required property
+/// cannot be `Option`, and `Patch` is only for user properties.
+pub fn check_wrapper(
+    field: &Field<'_>,
+    def: &PropertyDef,
+    target: &Target<'_>,
+    errors: &mut Errors,
+) {
+    let Some((wrapper, inner)) = types::wrapper(field.ty) else {
+        return;
+    };
+    let noun = target.noun();
+    let owner = &target.owner;
+    let name = &def.name;
+    if def.required {
+        errors.spanned(
+            field.ty,
+            format!(
+                "{noun} `{name}` is required{owner}; use `{}` instead of `{}`",
+                types::text(inner),
+                types::text(field.ty)
+            ),
+        );
+    } else if wrapper == "Patch" && target.scope != Scope::User {
+        errors.spanned(
+            field.ty,
+            format!(
+                "`Patch` is only for user properties (it can send `null`); use `Option<{}>` for the optional {noun} `{name}`",
+                types::text(inner)
+            ),
+        );
+    }
+}
+
+/// Checks every property field of `fields` against `target`; returns the checked properties.
+pub fn check_all<'f, 'a>(
+    fields: &'f [Field<'a>],
+    target: &Target<'_>,
+    errors: &mut Errors,
+) -> Vec<Property<'f, 'a>> {
+    let mut out: Vec<Property<'f, 'a>> = Vec::new();
+    let mut seen: BTreeMap<String, (String, Span)> = BTreeMap::new();
+    for field in fields {
+        let Some(def) = resolve(field, target, errors) else {
+            continue;
+        };
+        if let Role::Property { span, .. } = &field.role {
+            if let Some((first, _)) = seen.get(&def.name) {
+                errors.at(
+                    *span,
+                    format!(
+                        "{} `{}` is already filled by field `{first}`; map each property to one field",
+                        target.noun(),
+                        def.name
+                    ),
+                );
+                continue;
+            }
+            seen.insert(def.name.clone(), (field.rust_name(), *span));
+        }
+        check_wrapper(field, def, target, errors);
+        out.push(Property {
+            field,
+            spec: Spec::from_def(def, target.scope),
+        });
+    }
+    out
+}
+
+/// The required properties of `target` that no field fills, as `` `a`, `b` ``.
+pub fn missing_required(properties: &[Property<'_, '_>], target: &Target<'_>) -> Vec<String> {
+    target
+        .properties
+        .values()
+        .filter(|def| def.required)
+        .filter(|def| !properties.iter().any(|p| p.spec.name == def.name))
+        .map(|def| def.name.clone())
+        .collect()
+}
+
+/// The message for required properties that no field fills.
+pub fn missing_message(missing: &[String], target: &Target<'_>) -> String {
+    let names: Vec<String> = missing.iter().map(|n| format!("`{n}`")).collect();
+    let noun = target.noun();
+    if let [one] = names.as_slice() {
+        format!(
+            "missing required {noun} {one}{}; add a field for it (`#[dfinery(rename = \"...\")]` maps a field with another name)",
+            target.owner
+        )
+    } else {
+        format!(
+            "missing required {} {}{}; add a field for each (`#[dfinery(rename = \"...\")]` maps a field with another name)",
+            noun.replace("property", "properties"),
+            names.join(", "),
+            target.owner
+        )
+    }
+}

@@ -1,0 +1,71 @@
+//! Looking up registered events and checking names, with the "did you mean" messages.
+
+use dfinery_schema::{EventDef, catalog, names};
+use proc_macro2::Span;
+
+use crate::errors::Errors;
+use crate::registry::Loaded;
+
+/// How the event name was given, for the fix in the message.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum EventNameFrom {
+    /// `event = "..."` on an event struct or an enum.
+    Attribute,
+    /// The struct's name in snake case.
+    StructName,
+}
+
+/// The registered event `name`, or an error at `span` saying why it is not registered.
+pub fn find_event<'r>(
+    loaded: &'r Loaded,
+    name: &str,
+    span: Span,
+    from: EventNameFrom,
+    errors: &mut Errors,
+) -> Option<&'r EventDef> {
+    if let Some(event) = loaded.registry.event(name) {
+        return Some(event);
+    }
+    if let Err(error) = names::check_name(name) {
+        errors.at(span, format!("invalid event name: {error}"));
+        return None;
+    }
+    let file = &loaded.display;
+    if catalog::standard_event(name).is_some() {
+        errors.at(
+            span,
+            format!(
+                "standard event `{name}` is not enabled in `{file}`; add `\"{name}\"` to `standard_events`"
+            ),
+        );
+        return None;
+    }
+    let suggestion = loaded.registry.suggest_event(name);
+    let message = match (suggestion, from) {
+        (Some(best), EventNameFrom::StructName) => format!(
+            "event `{name}` (the struct's name in snake case) is not registered in `{file}`; did you mean `{best}`? name it with `#[dfinery(event = \"{best}\")]`"
+        ),
+        (Some(best), EventNameFrom::Attribute) => {
+            format!("event `{name}` is not registered in `{file}`; did you mean `{best}`?")
+        }
+        (None, EventNameFrom::StructName) => format!(
+            "event `{name}` (the struct's name in snake case) is not registered in `{file}`; name a registered event with `#[dfinery(event = \"...\")]` or register it under `[events.{name}]`"
+        ),
+        (None, EventNameFrom::Attribute) => format!(
+            "event `{name}` is not registered in `{file}`; register it under `[events.{name}]`"
+        ),
+    };
+    errors.at(span, message);
+    None
+}
+
+/// Whether `name` follows the naming rule; an error at `span` otherwise.
+pub fn valid_property_name(name: &str, span: Span, errors: &mut Errors) -> bool {
+    match names::check_name(name) {
+        Ok(()) => true,
+        Err(error) => {
+            errors.at(span, format!("invalid property name: {error}"));
+            false
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! The static descriptions the derives emit for introspection (the CLI's coverage check).
+
+use dfinery::{DataType, Date, Event, Item, Patch, Profile, Scope};
+
+use crate::model::{Gender, LineItem, Member, Purchase, SkuLine, WishlistShared};
+
+pub fn member() -> Member {
+    Member {
+        df_name: "Hong Gildong".to_owned(),
+        df_gender: Gender::Male,
+        df_birth: Date::from_ymd(1999, 1, 1).unwrap(),
+        df_membership: Some("VIP".to_owned()),
+        df_push_ads_optin: true,
+        df_sms_ads_optin: false,
+        favorite_brands: vec!["A"],
+        lifetime_points: 1,
+        avg_basket: 1.5,
+        tier: Patch::Keep,
+    }
+}
+
+#[test]
+fn an_event_describes_its_name_fields_and_items() {
+    let description = Purchase::description();
+    assert_eq!(description.name, "df_purchase");
+    assert_eq!(description.rust_name, "Purchase");
+    let fields: Vec<_> = description
+        .properties
+        .iter()
+        .map(|f| (f.rust_field, f.spec.name, f.spec.ty, f.spec.required))
+        .collect();
+    assert_eq!(
+        fields,
+        vec![
+            ("df_order_id", "df_order_id", DataType::String, true),
+            (
+                "df_payment_method",
+                "df_payment_method",
+                DataType::String,
+                true
+            ),
+            (
+                "df_total_purchase_amount",
+                "df_total_purchase_amount",
+                DataType::Double,
+                true
+            ),
+            (
+                "df_delivery_charge",
+                "df_delivery_charge",
+                DataType::Double,
+                true
+            ),
+            ("df_discount", "df_discount", DataType::Double, true),
+            ("store_id", "store_id", DataType::String, false),
+        ]
+    );
+    assert_eq!(
+        description.property("store_id").unwrap().spec.max_len,
+        Some(16)
+    );
+    let items = description.items.unwrap();
+    assert_eq!(items.rust_field, "items");
+    assert!(items.required);
+    assert_eq!((items.item)().rust_name, "LineItem");
+    assert!(
+        Purchase::description().property("log_id").is_none(),
+        "`log_id` is not a property"
+    );
+}
+
+#[test]
+fn an_item_describes_its_item_properties() {
+    let description = LineItem::description();
+    let price = description.property("df_price").unwrap();
+    assert_eq!(price.rust_field, "price");
+    assert_eq!(price.spec.scope, Scope::Item);
+    assert!(price.spec.required);
+    assert!(description.property("internal_note").is_none());
+    assert_eq!(description.properties.len(), 7);
+}
+
+#[test]
+fn an_item_under_two_events_takes_the_strictest_rules() {
+    // `sku` is required under both events; `colour` has the same values under both.
+    let description = SkuLine::description();
+    assert!(description.property("sku").unwrap().spec.required);
+    assert_eq!(
+        description.property("colour").unwrap().spec.enum_values,
+        &["red", "green", "blue"]
+    );
+    let items = WishlistShared::description().items.unwrap();
+    assert!(!items.required);
+}
+
+#[test]
+fn a_profile_describes_its_user_properties_with_enum_values() {
+    let description = Member::description();
+    assert_eq!(description.rust_name, "Member");
+    let gender = description.property("df_gender").unwrap();
+    assert_eq!(
+        gender.spec.enum_values,
+        &["Male", "Female", "NonBinary", "Other"]
+    );
+    assert_eq!(gender.spec.scope, Scope::User);
+    assert_eq!(
+        description.property("tier").unwrap().spec.enum_values,
+        &["bronze", "silver", "gold"]
+    );
+    assert_eq!(description.properties.len(), 10);
+    assert!(member().to_user_properties().is_ok());
+}
