@@ -1,0 +1,411 @@
+//! [`Pacer`]: before each call, spreads a nearly used-up rate-limit budget evenly until the
+//! reset, so a burst slows down instead of running into HTTP 429.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use tokio::time::Instant;
+
+use super::{Api, RateLimitSnapshot};
+
+/// How the client paces its calls against the `x-ratelimit-*` headers.
+///
+/// After every answer the client knows, per [`Api`], how many calls are left (`remaining`) and
+/// when the window resets. While more than [`threshold`](Pacing::threshold) calls are left,
+/// calls go out at once. At or below it, the calls left are spread evenly over the time left
+/// until the reset; when none is left, the next call waits for the reset. A wait longer than
+/// [`max_wait`](Pacing::max_wait) (a daily limit used up in the morning) is not made: the call
+/// goes out and the server's answer decides (a rate-limit error).
+///
+/// Calls in flight are counted locally, so concurrent callers share the budget. The effect is
+/// observable through [`Client::pacing_stats`](crate::client::Client::pacing_stats).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pacing {
+    /// Whether to pace at all. Default: `true`.
+    pub enabled: bool,
+    /// Pace once at most this many calls are left in the window. Default: 10.
+    pub threshold: u64,
+    /// The longest a call waits for pacing; longer waits are skipped. Default: 60 s.
+    pub max_wait: Duration,
+}
+
+impl Default for Pacing {
+    fn default() -> Pacing {
+        Pacing {
+            enabled: true,
+            threshold: 10,
+            max_wait: Duration::from_secs(60),
+        }
+    }
+}
+
+impl Pacing {
+    /// No pacing: every call goes out at once.
+    pub fn disabled() -> Pacing {
+        Pacing {
+            enabled: false,
+            ..Pacing::default()
+        }
+    }
+}
+
+/// What pacing did since the client was built.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PacingStats {
+    /// Calls that waited before going out.
+    pub paced_calls: u64,
+    /// The time those calls waited, in total.
+    pub paced_wait: Duration,
+    /// Answers that said the rate limit was exceeded (HTTP 429 or code `40401`, or the export's
+    /// `too_many_api_requests`).
+    pub rate_limited: u64,
+}
+
+/// Waits past a reset, for clocks that differ a little.
+const RESET_MARGIN: Duration = Duration::from_millis(20);
+/// The furthest a reset is believed to be when the window length is unknown.
+const MAX_HORIZON: Duration = Duration::from_secs(86_400);
+
+/// One window's budget as the client sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Budget {
+    /// Calls left, after the calls this client sent but has no answer for yet.
+    remaining: u64,
+    /// The reset as the server sent it (identifies the window).
+    reset: SystemTime,
+    /// The reset on the local monotonic clock.
+    reset_at: Instant,
+}
+
+/// What the client knows about one API's window.
+#[derive(Debug)]
+pub(crate) struct ApiState {
+    last: Option<RateLimitSnapshot>,
+    budget: Option<Budget>,
+    /// The earliest time the next paced call may go out.
+    next_slot: Instant,
+    /// Calls sent and not answered yet.
+    in_flight: u64,
+}
+
+impl ApiState {
+    fn new(now: Instant) -> ApiState {
+        ApiState {
+            last: None,
+            budget: None,
+            next_slot: now,
+            in_flight: 0,
+        }
+    }
+
+    /// How long the call about to go out at `now` must wait; counts it against the budget and
+    /// as in flight (until [`landed`](Self::landed)).
+    pub(crate) fn plan(&mut self, now: Instant, config: &Pacing) -> Duration {
+        self.in_flight += 1;
+        if !config.enabled {
+            return Duration::ZERO;
+        }
+        let Some(budget) = self.budget.as_mut() else {
+            return Duration::ZERO;
+        };
+        if now >= budget.reset_at {
+            self.budget = None;
+            return Duration::ZERO;
+        }
+        let left = budget.reset_at - now;
+        if budget.remaining == 0 {
+            let wait = left + RESET_MARGIN;
+            return if wait > config.max_wait {
+                Duration::ZERO
+            } else {
+                wait
+            };
+        }
+        let calls_left = budget.remaining;
+        budget.remaining -= 1;
+        if calls_left > config.threshold {
+            return Duration::ZERO;
+        }
+        // Slots evenly spaced from the first paced call to the reset: each call takes the next
+        // slot and leaves the time after it to the calls still left.
+        let slot = self.next_slot.max(now);
+        let wait = if slot >= budget.reset_at {
+            left + RESET_MARGIN
+        } else {
+            let share = (budget.reset_at - slot) / u32::try_from(calls_left).unwrap_or(u32::MAX);
+            self.next_slot = slot + share;
+            slot - now
+        };
+        if wait > config.max_wait {
+            Duration::ZERO
+        } else {
+            wait
+        }
+    }
+
+    /// A call planned earlier got its answer (or failed).
+    pub(crate) fn landed(&mut self) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+    }
+
+    /// Takes in the headers of an answer received at `now` (`now_sys` on the wall clock), for
+    /// a call still counted in flight. A new window's budget is lowered by the other calls in
+    /// flight, which the server may not have counted yet.
+    pub(crate) fn observe(
+        &mut self,
+        snapshot: RateLimitSnapshot,
+        now: Instant,
+        now_sys: SystemTime,
+    ) {
+        if let (Some(remaining), Some(reset)) = (snapshot.remaining, snapshot.reset) {
+            let horizon = snapshot.window_duration().unwrap_or(MAX_HORIZON);
+            let until = reset
+                .duration_since(now_sys)
+                .unwrap_or(Duration::ZERO)
+                .min(horizon);
+            match self.budget.as_mut() {
+                Some(budget) if budget.reset == reset => {
+                    budget.remaining = budget.remaining.min(remaining);
+                }
+                // A late answer from a window that has already been replaced.
+                Some(budget) if reset < budget.reset => {}
+                _ => {
+                    let others = self.in_flight.saturating_sub(1);
+                    self.budget = Some(Budget {
+                        remaining: remaining.saturating_sub(others),
+                        reset,
+                        reset_at: now + until,
+                    });
+                    self.next_slot = now;
+                }
+            }
+        }
+        self.last = Some(snapshot);
+    }
+}
+
+/// A call in flight, from [`Pacer::acquire`] until dropped.
+#[derive(Debug)]
+pub(crate) struct Flight<'a> {
+    pacer: &'a Pacer,
+    api: Api,
+}
+
+impl Drop for Flight<'_> {
+    fn drop(&mut self) {
+        self.pacer.state(self.api).landed();
+    }
+}
+
+/// The pacing state of every API, shared by the clones of a client.
+#[derive(Debug)]
+pub(crate) struct Pacer {
+    config: Pacing,
+    apis: [Mutex<ApiState>; 4],
+    paced_calls: AtomicU64,
+    paced_wait_us: AtomicU64,
+    rate_limited: AtomicU64,
+}
+
+impl Pacer {
+    pub(crate) fn new(config: Pacing) -> Pacer {
+        let now = Instant::now();
+        Pacer {
+            config,
+            apis: std::array::from_fn(|_| Mutex::new(ApiState::new(now))),
+            paced_calls: AtomicU64::new(0),
+            paced_wait_us: AtomicU64::new(0),
+            rate_limited: AtomicU64::new(0),
+        }
+    }
+
+    fn state(&self, api: Api) -> std::sync::MutexGuard<'_, ApiState> {
+        self.apis[api.index()]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Waits as long as pacing asks before a call to `api`; the call counts as in flight
+    /// until the returned guard is dropped.
+    pub(crate) async fn acquire(&self, api: Api) -> Flight<'_> {
+        let flight = Flight { pacer: self, api };
+        let wait = self.state(api).plan(Instant::now(), &self.config);
+        if !wait.is_zero() {
+            self.paced_calls.fetch_add(1, Ordering::Relaxed);
+            let micros = u64::try_from(wait.as_micros()).unwrap_or(u64::MAX);
+            self.paced_wait_us.fetch_add(micros, Ordering::Relaxed);
+            tracing::debug!(api = %api, wait_ms = wait.as_millis() as u64, "pacing a call until the rate-limit budget allows it");
+            tokio::time::sleep(wait).await;
+        }
+        flight
+    }
+
+    /// Takes in the rate-limit headers of an answer from `api`.
+    pub(crate) fn observe(&self, api: Api, snapshot: RateLimitSnapshot) {
+        self.state(api)
+            .observe(snapshot, Instant::now(), SystemTime::now());
+    }
+
+    /// Counts an answer that said the rate limit was exceeded.
+    pub(crate) fn note_rate_limited(&self) {
+        self.rate_limited.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The last headers seen from `api`.
+    pub(crate) fn snapshot(&self, api: Api) -> Option<RateLimitSnapshot> {
+        self.state(api).last.clone()
+    }
+
+    pub(crate) fn stats(&self) -> PacingStats {
+        PacingStats {
+            paced_calls: self.paced_calls.load(Ordering::Relaxed),
+            paced_wait: Duration::from_micros(self.paced_wait_us.load(Ordering::Relaxed)),
+            rate_limited: self.rate_limited.load(Ordering::Relaxed),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEC: Duration = Duration::from_secs(1);
+
+    fn snapshot(remaining: u64, reset: SystemTime) -> RateLimitSnapshot {
+        RateLimitSnapshot {
+            window: Some("1m".to_owned()),
+            remaining: Some(remaining),
+            reset: Some(reset),
+        }
+    }
+
+    /// A state that saw `remaining` calls left with `secs` seconds to the reset.
+    fn state_with(remaining: u64, secs: u32) -> (ApiState, Instant, SystemTime) {
+        let now = Instant::now();
+        let sys = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let mut state = ApiState::new(now);
+        state.observe(snapshot(remaining, sys + secs * SEC), now, sys);
+        (state, now, sys)
+    }
+
+    #[test]
+    fn a_large_budget_is_not_paced() {
+        let (mut state, now, _) = state_with(1_000, 30);
+        for _ in 0..100 {
+            assert_eq!(state.plan(now, &Pacing::default()), Duration::ZERO);
+        }
+        assert_eq!(state.budget.unwrap().remaining, 900);
+    }
+
+    #[test]
+    fn a_low_budget_is_spread_until_the_reset() {
+        // 4 calls left, 8 s to the reset: one call every 2 s.
+        let (mut state, now, _) = state_with(4, 8);
+        let waits: Vec<_> = (0..4)
+            .map(|_| state.plan(now, &Pacing::default()))
+            .collect();
+        assert_eq!(waits, [Duration::ZERO, 2 * SEC, 4 * SEC, 6 * SEC]);
+        // None left: the next call waits for the reset.
+        assert_eq!(state.plan(now, &Pacing::default()), 8 * SEC + RESET_MARGIN);
+    }
+
+    #[test]
+    fn spreading_recomputes_as_time_passes() {
+        let (mut state, now, _) = state_with(2, 10);
+        assert_eq!(state.plan(now, &Pacing::default()), Duration::ZERO);
+        // 6 s later, one call left and 4 s to go: it goes at once (its slot at 5 s has passed).
+        assert_eq!(
+            state.plan(now + 6 * SEC, &Pacing::default()),
+            Duration::ZERO
+        );
+        // Past the reset the budget is unknown again: no wait.
+        assert_eq!(
+            state.plan(now + 11 * SEC, &Pacing::default()),
+            Duration::ZERO
+        );
+        assert!(state.budget.is_none());
+    }
+
+    #[test]
+    fn waits_beyond_max_wait_are_skipped_and_disabled_never_waits() {
+        let (mut state, now, _) = state_with(0, 3_600);
+        assert_eq!(state.plan(now, &Pacing::default()), Duration::ZERO);
+        let (mut state, now, _) = state_with(0, 5);
+        assert_eq!(state.plan(now, &Pacing::disabled()), Duration::ZERO);
+        assert_eq!(state.plan(now, &Pacing::default()), 5 * SEC + RESET_MARGIN);
+    }
+
+    #[test]
+    fn answers_of_the_same_window_only_lower_the_budget() {
+        let (mut state, now, sys) = state_with(5, 10);
+        let reset = sys + 10 * SEC;
+        state.observe(snapshot(8, reset), now, sys);
+        assert_eq!(state.budget.unwrap().remaining, 5);
+        state.observe(snapshot(3, reset), now, sys);
+        assert_eq!(state.budget.unwrap().remaining, 3);
+        // A late answer from the previous window changes nothing.
+        state.observe(snapshot(0, reset - 60 * SEC), now, sys);
+        assert_eq!(state.budget.unwrap().remaining, 3);
+        // A new window replaces the budget.
+        state.observe(snapshot(50, reset + 60 * SEC), now, sys);
+        assert_eq!(state.budget.unwrap().remaining, 50);
+    }
+
+    #[test]
+    fn a_new_window_is_lowered_by_the_other_calls_in_flight() {
+        let now = Instant::now();
+        let sys = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let mut state = ApiState::new(now);
+        for _ in 0..3 {
+            assert_eq!(state.plan(now, &Pacing::default()), Duration::ZERO);
+        }
+        // The first answer says 9 left; the two others in flight may not be counted in it.
+        state.observe(snapshot(9, sys + 10 * SEC), now, sys);
+        state.landed();
+        assert_eq!(state.budget.unwrap().remaining, 7);
+        // Their answers, of the same window, do not raise it again.
+        state.observe(snapshot(8, sys + 10 * SEC), now, sys);
+        state.landed();
+        state.observe(snapshot(7, sys + 10 * SEC), now, sys);
+        state.landed();
+        assert_eq!((state.budget.unwrap().remaining, state.in_flight), (7, 0));
+    }
+
+    #[test]
+    fn a_reset_far_beyond_the_window_is_capped_by_it() {
+        // A server clock an hour ahead: the reset is believed at most one window (1m) away.
+        let now = Instant::now();
+        let sys = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let mut state = ApiState::new(now);
+        state.observe(snapshot(0, sys + 3_600 * SEC), now, sys);
+        let patient = Pacing {
+            max_wait: 120 * SEC,
+            ..Pacing::default()
+        };
+        assert_eq!(state.plan(now, &patient), 60 * SEC + RESET_MARGIN);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_pacer_counts_its_waits() {
+        let pacer = Pacer::new(Pacing::default());
+        pacer.observe(
+            Api::Profile,
+            snapshot(0, SystemTime::now() + Duration::from_secs(2)),
+        );
+        let before = Instant::now();
+        drop(pacer.acquire(Api::Profile).await);
+        assert!(Instant::now() - before > Duration::from_secs(1));
+        let flight = pacer.acquire(Api::Event).await;
+        assert_eq!(pacer.state(Api::Event).in_flight, 1);
+        drop(flight);
+        assert_eq!(pacer.state(Api::Event).in_flight, 0);
+        pacer.note_rate_limited();
+        let stats = pacer.stats();
+        assert_eq!(stats.paced_calls, 1);
+        assert_eq!(stats.rate_limited, 1);
+        assert!(stats.paced_wait >= Duration::from_secs(1));
+        assert_eq!(pacer.snapshot(Api::Profile).unwrap().remaining, Some(0));
+        assert_eq!(pacer.snapshot(Api::Export), None);
+    }
+}
