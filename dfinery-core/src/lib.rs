@@ -17,6 +17,9 @@
 //! - [`identity`]: [`Identity`] and [`ExternalId`], which cannot be built empty or malformed.
 //! - [`wire`]: request and response bodies of every endpoint.
 //! - [`code`]: [`ResultCode`] (Import API) and [`ExportErrorCode`] (Export API).
+//! - [`client`]: [`Client`], which calls every endpoint with typed [`Error`]s, retries that
+//!   never duplicate an event, and pacing against the rate limits ([`ratelimit`]); tokens are
+//!   held as [`Secret`]s, which never print.
 //!
 //! # Features
 //!
@@ -38,13 +41,16 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod client;
 pub mod code;
 pub mod identity;
 mod json;
 pub mod limits;
 pub mod model;
 pub mod property;
+pub mod ratelimit;
 pub mod record;
+mod secret;
 pub mod value;
 pub mod wire;
 pub mod writer;
@@ -53,6 +59,7 @@ pub mod writer;
 #[path = "__private.rs"]
 pub mod __private;
 
+pub use client::{Client, ClientBuilder, Error, RetryPolicy, SendError, SendReport};
 pub use code::{ExportErrorCode, ResultCode};
 pub use dfinery_schema::DataType;
 pub use identity::{ExternalId, Identity, IdentityError};
@@ -65,5 +72,6 @@ pub use record::{
     EventRecord, EventRecordBuilder, ItemBuilder, UserProperties, UserPropertiesBuilder,
     ValidationError,
 };
+pub use secret::Secret;
 pub use value::{Date, Datetime, DatetimeError, Value, ValueError};
 pub use writer::{ItemsWriter, ObjectPath, ObjectWriter, Violation};

@@ -1,0 +1,588 @@
+//! [`ClientBuilder`]: every setting of a [`Client`] with its default, checked once in
+//! [`build`](ClientBuilder::build).
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::Url;
+use tokio::sync::Semaphore;
+
+use super::{Client, Inner, RetryPolicy};
+use crate::limits::MAX_EVENTS_PER_REQUEST;
+use crate::ratelimit::{Pacer, Pacing};
+use crate::secret::Secret;
+use crate::wire::TokenKind;
+
+/// The documented base URL (`dfinery-api.md` §1.3).
+pub const DEFAULT_BASE_URL: &str = "https://openapi.dfinery.ai";
+/// The environment variable [`ClientBuilder::from_env`] reads the service id from.
+pub const ENV_SERVICE_ID: &str = "DFINERY_SERVICE_ID";
+/// The environment variable [`ClientBuilder::from_env`] reads the Import token from.
+pub const ENV_IMPORT_TOKEN: &str = "DFINERY_IMPORT_TOKEN";
+/// The environment variable [`ClientBuilder::from_env`] reads the Export token from.
+pub const ENV_EXPORT_TOKEN: &str = "DFINERY_EXPORT_TOKEN";
+/// The environment variable [`ClientBuilder::from_env`] reads the base URL from.
+pub const ENV_BASE_URL: &str = "DFINERY_BASE_URL";
+
+/// Why a [`Client`] could not be built. It never shows a token.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// No service id was given, or an empty one.
+    #[error("no service id; give one with `ClientBuilder::service_id` or `DFINERY_SERVICE_ID`")]
+    MissingServiceId,
+    /// Neither token was given.
+    #[error(
+        "no token; give the import token (`ClientBuilder::import_token` or `DFINERY_IMPORT_TOKEN`), the export token (`ClientBuilder::export_token` or `DFINERY_EXPORT_TOKEN`), or both"
+    )]
+    MissingToken,
+    /// A token that is empty or only white space.
+    #[error("the {} token is empty; give the token shown in the DFINERY console", kind_name(*.0))]
+    BlankToken(TokenKind),
+    /// A base URL that cannot be used.
+    #[error("invalid `base_url` `{url}`: {reason}")]
+    InvalidBaseUrl {
+        /// The URL (credentials removed).
+        url: String,
+        /// What is wrong, with the fix.
+        reason: String,
+    },
+    /// A plain `http://` base URL to a host that is not loopback.
+    #[error(
+        "`base_url` `{url}` sends tokens unencrypted; use `https://`, or call `allow_insecure_http(true)` for a trusted network"
+    )]
+    InsecureBaseUrl {
+        /// The URL.
+        url: String,
+    },
+    /// A setting out of range.
+    #[error("`{setting}` {reason}")]
+    InvalidSetting {
+        /// The setting, e.g. `max_attempts`.
+        setting: &'static str,
+        /// What is wrong, with the fix.
+        reason: &'static str,
+    },
+    /// The HTTP client could not be built.
+    #[error("could not build the HTTP client: {0}")]
+    Http(#[source] reqwest::Error),
+}
+
+fn kind_name(kind: TokenKind) -> &'static str {
+    match kind {
+        TokenKind::Import => "import",
+        TokenKind::Export => "export",
+    }
+}
+
+/// Settings of a [`Client`]. Each method's documentation states its default.
+///
+/// ```
+/// use std::time::Duration;
+/// use dfinery_core::client::{Client, RetryPolicy};
+///
+/// let client = Client::builder()
+///     .service_id("my-service")
+///     .import_token("import-token")
+///     .base_url("http://127.0.0.1:8080") // loopback may be plain http
+///     .timeout(Duration::from_secs(5))
+///     .retry(RetryPolicy { max_attempts: 3, ..RetryPolicy::default() })
+///     .build()?;
+/// assert_eq!(client.base_url(), "http://127.0.0.1:8080");
+/// assert!(!format!("{client:?}").contains("import-token"));
+/// # Ok::<(), dfinery_core::client::BuildError>(())
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ClientBuilder {
+    service_id: Option<String>,
+    import_token: Option<Secret>,
+    export_token: Option<Secret>,
+    base_url: Option<String>,
+    allow_insecure_http: bool,
+    http_client: Option<reqwest::Client>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    export_read_timeout: Duration,
+    retry: RetryPolicy,
+    pacing: Pacing,
+    export_concurrency: usize,
+    max_events_per_request: usize,
+    item_limit_per_request: bool,
+    user_agent: String,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> ClientBuilder {
+        ClientBuilder {
+            service_id: None,
+            import_token: None,
+            export_token: None,
+            base_url: None,
+            allow_insecure_http: false,
+            http_client: None,
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            export_read_timeout: Duration::from_secs(60),
+            retry: RetryPolicy::default(),
+            pacing: Pacing::default(),
+            export_concurrency: 5,
+            max_events_per_request: MAX_EVENTS_PER_REQUEST,
+            item_limit_per_request: false,
+            user_agent: concat!("dfinery-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The service id, sent as `?service_id=` on every call. Required (default: none, unless
+    /// [`from_env`](Self::from_env) finds `DFINERY_SERVICE_ID`).
+    pub fn service_id(mut self, service_id: impl Into<String>) -> Self {
+        self.service_id = Some(service_id.into());
+        self
+    }
+
+    /// The Import API token (events, identities, profiles), sent as the `access_token` header.
+    /// Default: none; the import calls then fail with
+    /// [`Error::MissingToken`](super::Error::MissingToken). At least one token is required.
+    pub fn import_token(mut self, token: impl Into<Secret>) -> Self {
+        self.import_token = Some(token.into());
+        self
+    }
+
+    /// The Export API token, sent as `Authorization: Bearer`. Default: none; the exports then
+    /// fail with [`Error::MissingToken`](super::Error::MissingToken).
+    pub fn export_token(mut self, token: impl Into<Secret>) -> Self {
+        self.export_token = Some(token.into());
+        self
+    }
+
+    /// Where DFINERY is. Default: [`DEFAULT_BASE_URL`] (`https://openapi.dfinery.ai`). A path
+    /// prefix is kept (`https://proxy.example/dfinery`); a plain `http://` URL is refused unless
+    /// its host is loopback (`localhost`, `127.0.0.0/8`, `::1`) or
+    /// [`allow_insecure_http`](Self::allow_insecure_http) is set.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Allow a plain `http://` base URL to a host that is not loopback. Default: `false`.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// The `reqwest` client to send with (its connection pool, proxy and TLS settings are used
+    /// as they are; [`connect_timeout`](Self::connect_timeout) and
+    /// [`user_agent`](Self::user_agent) then do not apply). Default: one built with rustls.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// The time one attempt of an import call may take, answer included; an export's time to
+    /// its first byte. Default: 30 s.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The time allowed to open a connection. Default: 10 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The longest an export stream may wait for its next chunk. Default: 60 s.
+    pub fn export_read_timeout(mut self, timeout: Duration) -> Self {
+        self.export_read_timeout = timeout;
+        self
+    }
+
+    /// When and how often failed calls are retried. Default: [`RetryPolicy::default`]
+    /// (5 attempts, 200 ms doubling up to 10 s with full jitter, rate-limit resets waited for
+    /// up to 60 s).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// How calls are paced against the rate-limit headers. Default: [`Pacing::default`]
+    /// (on; spread the last 10 calls of a window until its reset; waits up to 60 s).
+    pub fn pacing(mut self, pacing: Pacing) -> Self {
+        self.pacing = pacing;
+        self
+    }
+
+    /// Exports allowed in flight at once (DFINERY allows 5); further exports wait for a slot.
+    /// Default: 5.
+    pub fn export_concurrency(mut self, exports: usize) -> Self {
+        self.export_concurrency = exports;
+        self
+    }
+
+    /// The most events [`send_events`](Client::send_events) puts in one request, 1 to 100.
+    /// Default: 100 (the documented maximum).
+    pub fn max_events_per_request(mut self, events: usize) -> Self {
+        self.max_events_per_request = events;
+        self
+    }
+
+    /// Also keep the items of one request to 100 in all (the API docs' wording) rather than
+    /// 100 per event (the SDK docs' wording, which the client always checks). Default: `false`.
+    pub fn item_limit_per_request(mut self, enabled: bool) -> Self {
+        self.item_limit_per_request = enabled;
+        self
+    }
+
+    /// The `User-Agent` header. Default: `dfinery-rust/<version>`.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Takes the settings found in the environment: `DFINERY_SERVICE_ID`,
+    /// `DFINERY_IMPORT_TOKEN`, `DFINERY_EXPORT_TOKEN` and `DFINERY_BASE_URL`. A variable that is
+    /// unset or empty leaves the setting as it was; settings made later override it.
+    pub fn from_env(self) -> Self {
+        self.apply_env(|name| std::env::var(name).ok())
+    }
+
+    /// [`from_env`](Self::from_env) with the variables read through `var`.
+    pub(crate) fn apply_env(mut self, var: impl Fn(&str) -> Option<String>) -> Self {
+        let var = |name| var(name).filter(|v| !v.trim().is_empty());
+        if let Some(id) = var(ENV_SERVICE_ID) {
+            self.service_id = Some(id.trim().to_owned());
+        }
+        if let Some(token) = var(ENV_IMPORT_TOKEN) {
+            self.import_token = Some(Secret::new(token.trim()));
+        }
+        if let Some(token) = var(ENV_EXPORT_TOKEN) {
+            self.export_token = Some(Secret::new(token.trim()));
+        }
+        if let Some(url) = var(ENV_BASE_URL) {
+            self.base_url = Some(url.trim().to_owned());
+        }
+        self
+    }
+
+    /// Checks every setting and builds the client.
+    ///
+    /// # Errors
+    ///
+    /// A [`BuildError`] for a missing service id, no token, a blank token, an unusable or
+    /// insecure base URL, an out-of-range setting, or an HTTP client that cannot be built.
+    pub fn build(self) -> Result<Client, BuildError> {
+        let service_id = self
+            .service_id
+            .filter(|id| !id.trim().is_empty())
+            .ok_or(BuildError::MissingServiceId)?;
+        if self.import_token.is_none() && self.export_token.is_none() {
+            return Err(BuildError::MissingToken);
+        }
+        for (token, kind) in [
+            (&self.import_token, TokenKind::Import),
+            (&self.export_token, TokenKind::Export),
+        ] {
+            if token.as_ref().is_some_and(Secret::is_blank) {
+                return Err(BuildError::BlankToken(kind));
+            }
+        }
+        let base_url = check_base_url(
+            self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
+            self.allow_insecure_http,
+        )?;
+        check_settings(
+            &self.retry,
+            self.export_concurrency,
+            self.max_events_per_request,
+            self.timeout,
+        )?;
+        let http = match self.http_client {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .use_rustls_tls()
+                .connect_timeout(self.connect_timeout)
+                .user_agent(self.user_agent)
+                .build()
+                .map_err(BuildError::Http)?,
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                service_id,
+                import_token: self.import_token,
+                export_token: self.export_token,
+                base_url,
+                http,
+                timeout: self.timeout,
+                export_read_timeout: self.export_read_timeout,
+                retry: self.retry,
+                pacer: Pacer::new(self.pacing),
+                export_slots: Arc::new(Semaphore::new(self.export_concurrency)),
+                max_events_per_request: self.max_events_per_request,
+                item_limit_per_request: self.item_limit_per_request,
+            }),
+        })
+    }
+}
+
+fn check_settings(
+    retry: &RetryPolicy,
+    export_concurrency: usize,
+    max_events: usize,
+    timeout: Duration,
+) -> Result<(), BuildError> {
+    let invalid = |setting, reason| Err(BuildError::InvalidSetting { setting, reason });
+    if retry.max_attempts == 0 {
+        return invalid(
+            "max_attempts",
+            "is 0; give at least 1 (1 turns retries off)",
+        );
+    }
+    if retry.initial_backoff > retry.max_backoff {
+        return invalid(
+            "initial_backoff",
+            "is above `max_backoff`; make it smaller or raise `max_backoff`",
+        );
+    }
+    if export_concurrency == 0 {
+        return invalid("export_concurrency", "is 0; give 1 to 5");
+    }
+    if !(1..=MAX_EVENTS_PER_REQUEST).contains(&max_events) {
+        return invalid("max_events_per_request", "is out of range; give 1 to 100");
+    }
+    if timeout.is_zero() {
+        return invalid(
+            "timeout",
+            "is zero; give the time one attempt may take, e.g. 30 s",
+        );
+    }
+    Ok(())
+}
+
+/// The base URL without a trailing slash, when it is https, or http to loopback (or allowed).
+fn check_base_url(text: &str, allow_insecure_http: bool) -> Result<String, BuildError> {
+    let invalid = |url: &str, reason: &str| BuildError::InvalidBaseUrl {
+        url: url.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let url = Url::parse(text.trim()).map_err(|e| {
+        invalid(
+            text,
+            &format!("{e}; write a full URL such as `https://openapi.dfinery.ai`"),
+        )
+    })?;
+    if !url.username().is_empty() || url.password().is_some() {
+        let mut shown = url.clone();
+        let _ = shown.set_username("");
+        let _ = shown.set_password(None);
+        return Err(invalid(
+            shown.as_str(),
+            "it holds credentials; remove them, tokens are sent as headers",
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid(
+            url.as_str(),
+            "it has a query or a fragment; give the base only, `?service_id=` is added per call",
+        ));
+    }
+    match url.scheme() {
+        "https" => {}
+        "http" if allow_insecure_http || is_loopback(&url) => {}
+        "http" => {
+            return Err(BuildError::InsecureBaseUrl {
+                url: url.as_str().trim_end_matches('/').to_owned(),
+            });
+        }
+        _ => {
+            return Err(invalid(
+                url.as_str(),
+                "the scheme is neither `https` nor `http`; use `https://`",
+            ));
+        }
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+fn is_loopback(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> ClientBuilder {
+        ClientBuilder::default()
+            .service_id("svc")
+            .import_token("import-secret")
+    }
+
+    #[test]
+    fn defaults_build_against_the_documented_url() {
+        let client = base().build().unwrap();
+        assert_eq!(client.base_url(), "https://openapi.dfinery.ai");
+        assert_eq!(client.service_id(), "svc");
+        assert_eq!(*client.retry_policy(), RetryPolicy::default());
+    }
+
+    #[test]
+    fn https_and_loopback_http_are_accepted_and_trailing_slashes_dropped() {
+        for (given, kept) in [
+            ("https://example.com/", "https://example.com"),
+            (
+                "https://proxy.example/dfinery/",
+                "https://proxy.example/dfinery",
+            ),
+            ("http://127.0.0.1:8080/", "http://127.0.0.1:8080"),
+            ("http://127.1.2.3", "http://127.1.2.3"),
+            ("http://localhost:9", "http://localhost:9"),
+            ("http://[::1]:9", "http://[::1]:9"),
+        ] {
+            let client = base().base_url(given).build().unwrap();
+            assert_eq!(client.base_url(), kept, "{given}");
+        }
+    }
+
+    #[test]
+    fn plain_http_elsewhere_is_refused_unless_allowed() {
+        let error = base().base_url("http://example.com").build().unwrap_err();
+        assert!(matches!(error, BuildError::InsecureBaseUrl { .. }));
+        assert!(
+            error.to_string().contains("allow_insecure_http(true)"),
+            "{error}"
+        );
+        assert!(
+            base()
+                .base_url("http://10.0.0.5")
+                .allow_insecure_http(true)
+                .build()
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn bad_urls_are_refused_without_showing_credentials() {
+        for bad in [
+            "openapi.dfinery.ai",
+            "ftp://x.example",
+            "https://x.example/?a=1",
+            "",
+        ] {
+            assert!(
+                matches!(
+                    base().base_url(bad).build(),
+                    Err(BuildError::InvalidBaseUrl { .. })
+                ),
+                "{bad}"
+            );
+        }
+        let error = base()
+            .base_url("https://user:hunter2@x.example")
+            .build()
+            .unwrap_err();
+        assert!(!error.to_string().contains("hunter2"), "{error}");
+        assert!(matches!(error, BuildError::InvalidBaseUrl { .. }));
+    }
+
+    #[test]
+    fn service_id_and_a_token_are_required_and_tokens_must_not_be_blank() {
+        assert!(matches!(
+            ClientBuilder::default().import_token("t").build(),
+            Err(BuildError::MissingServiceId)
+        ));
+        assert!(matches!(
+            ClientBuilder::default()
+                .service_id(" ")
+                .import_token("t")
+                .build(),
+            Err(BuildError::MissingServiceId)
+        ));
+        assert!(matches!(
+            ClientBuilder::default().service_id("s").build(),
+            Err(BuildError::MissingToken)
+        ));
+        assert!(matches!(
+            base().export_token("  ").build(),
+            Err(BuildError::BlankToken(TokenKind::Export))
+        ));
+        assert!(
+            ClientBuilder::default()
+                .service_id("s")
+                .export_token("e")
+                .build()
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn out_of_range_settings_are_refused() {
+        let cases = [
+            base().retry(RetryPolicy {
+                max_attempts: 0,
+                ..RetryPolicy::default()
+            }),
+            base().retry(RetryPolicy {
+                initial_backoff: Duration::from_secs(60),
+                ..RetryPolicy::default()
+            }),
+            base().export_concurrency(0),
+            base().max_events_per_request(0),
+            base().max_events_per_request(101),
+            base().timeout(Duration::ZERO),
+        ];
+        for builder in cases {
+            let error = builder.build().unwrap_err();
+            assert!(
+                matches!(error, BuildError::InvalidSetting { .. }),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_environment_fills_what_it_has() {
+        let env = |name: &str| match name {
+            ENV_SERVICE_ID => Some(" env-svc ".to_owned()),
+            ENV_IMPORT_TOKEN => Some("env-import".to_owned()),
+            ENV_EXPORT_TOKEN => Some(String::new()),
+            ENV_BASE_URL => Some("http://127.0.0.1:1".to_owned()),
+            _ => None,
+        };
+        let builder = ClientBuilder::default().export_token("kept").apply_env(env);
+        assert_eq!(builder.service_id.as_deref(), Some("env-svc"));
+        assert_eq!(
+            builder.import_token.as_ref().unwrap().expose(),
+            "env-import"
+        );
+        // Empty is unset: the earlier value stays.
+        assert_eq!(builder.export_token.as_ref().unwrap().expose(), "kept");
+        let client = builder.build().unwrap();
+        assert_eq!(client.base_url(), "http://127.0.0.1:1");
+        let nothing = ClientBuilder::default().apply_env(|_| None);
+        assert!(matches!(nothing.build(), Err(BuildError::MissingServiceId)));
+    }
+
+    #[test]
+    fn debug_never_shows_a_token() {
+        let builder = base().export_token("export-secret");
+        let client = builder.clone().build().unwrap();
+        for shown in [
+            format!("{builder:?}"),
+            format!("{client:?}"),
+            format!("{client:#?}"),
+        ] {
+            assert!(!shown.contains("import-secret"), "{shown}");
+            assert!(!shown.contains("export-secret"), "{shown}");
+        }
+        let error = base().export_token("").build().unwrap_err();
+        assert!(!format!("{error} {error:?}").contains("import-secret"));
+    }
+}

@@ -1,0 +1,370 @@
+//! [`Error`]: every way a call can fail, one variant per failure class, and what can be retried.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::Deserialize;
+
+use crate::code::{ExportErrorCode, ResultCode};
+use crate::ratelimit::RateLimitSnapshot;
+use crate::record::ValidationError;
+use crate::value::Datetime;
+use crate::wire::{Endpoint, TokenKind};
+
+/// The code a failed answer carried: the Import API's detailed code or the Export API's
+/// message.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ServerCode {
+    /// `code` of the Import envelope, e.g. `40001`.
+    Import(ResultCode),
+    /// `message` of the Export error body, e.g. `unauthorized_token`.
+    Export(ExportErrorCode),
+}
+
+impl fmt::Display for ServerCode {
+    /// `40001 VALIDATION_FAILURE` or `unauthorized_token`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServerCode::Import(code) => code.fmt(f),
+            ServerCode::Export(code) => code.fmt(f),
+        }
+    }
+}
+
+/// One broken rule the server listed in the `data` of a refusal, as the emulator sends them
+/// (DFINERY itself documents no list; the client never relies on one being there).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
+pub struct ServerViolation {
+    /// Where, as a JSON path, e.g. `events[3].event_properties.df_price`.
+    #[serde(default)]
+    pub path: String,
+    /// The rule, e.g. `type`.
+    #[serde(default)]
+    pub rule: String,
+    /// What was expected, in words.
+    #[serde(default)]
+    pub expected: String,
+}
+
+impl fmt::Display for ServerViolation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`: {} ({})", self.path, self.expected, self.rule)
+    }
+}
+
+/// An event of a [`send_events`](super::Client::send_events) call that failed validation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvalidEvent {
+    /// Its position in the events given (0-based).
+    pub index: usize,
+    /// Every rule it breaks.
+    pub error: ValidationError,
+}
+
+/// Why a call failed. Nothing here ever contains a token.
+///
+/// Success is HTTP 2xx **and** code `20000` (`dfinery-api.md` §6.1); every other answer is one
+/// of these variants, chosen by [`classify`](super::classify). [`is_retryable`](Error::is_retryable)
+/// says which ones the client retries.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server refused the request as malformed or invalid: `40000 BAD_REQUEST`,
+    /// `40001 VALIDATION_FAILURE`, HTTP 400, or the export's `invalid_parameter` /
+    /// `exceed_date_range_limit`. Not retryable.
+    #[error("`{endpoint}` refused the request as invalid ({}){}; fix what is listed and send it again", answer(*status, code.as_ref()), list(violations))]
+    Validation {
+        /// The endpoint called.
+        endpoint: Endpoint,
+        /// The HTTP status.
+        status: u16,
+        /// The code, when the body had one.
+        code: Option<ServerCode>,
+        /// The broken rules the server listed, if it listed any.
+        violations: Vec<ServerViolation>,
+    },
+    /// The token was refused: `40201 INVALID_TOKEN`, HTTP 401/403, or the export's
+    /// `unauthorized_token`. Not retryable.
+    #[error("`{endpoint}` refused the token ({}); check the {} token (`{}`)", answer(*status, code.as_ref()), token_name(*endpoint), token_env(*endpoint))]
+    Auth {
+        /// The endpoint called.
+        endpoint: Endpoint,
+        /// The HTTP status.
+        status: u16,
+        /// The code, when the body had one.
+        code: Option<ServerCode>,
+    },
+    /// The service id was refused: `40101 INVALID_SERVICE_ID`. Not retryable.
+    #[error("`{endpoint}` refused the service id ({}); check `service_id` (`DFINERY_SERVICE_ID`)", answer(*status, code.as_ref()))]
+    ServiceId {
+        /// The endpoint called.
+        endpoint: Endpoint,
+        /// The HTTP status.
+        status: u16,
+        /// The code, when the body had one.
+        code: Option<ServerCode>,
+    },
+    /// The rate limit is used up: HTTP 429, `40401 TOO_MANY_REQUEST` (with any status) or the
+    /// export's `too_many_api_requests`. Retryable after the reset.
+    #[error("`{endpoint}` is rate limited ({}){}; wait for the reset or ask DFINERY for a higher limit", answer(*status, code.as_ref()), reset_text(rate_limit.as_ref()))]
+    RateLimited {
+        /// The endpoint called.
+        endpoint: Endpoint,
+        /// The HTTP status.
+        status: u16,
+        /// The code, when the body had one.
+        code: Option<ServerCode>,
+        /// The rate-limit headers of the answer, with the reset time when sent.
+        rate_limit: Option<RateLimitSnapshot>,
+    },
+    /// More than 100 events in one request: `40402 TOO_MANY_EVENTS` (or `40403
+    /// TOO_MANY_USER_PROFILES`). Not retryable; the client splits batches so it never sends one.
+    #[error("`{endpoint}` refused the request as too large ({}); send at most 100 events per request", answer(*status, code.as_ref()))]
+    TooManyEvents {
+        /// The endpoint called.
+        endpoint: Endpoint,
+        /// The HTTP status.
+        status: u16,
+        /// The code, when the body had one.
+        code: Option<ServerCode>,
+    },
+    /// The server failed: HTTP 5xx, `50000 INTERNAL_SERVER_ERROR`, or the export's
+    /// `unknown_error`, `query_error` or `client_connection_closed`. Retryable.
+    #[error("`{endpoint}` failed on the server ({}){}; retry later", answer(*status, code.as_ref()), snippet(body))]
+    Server {
+        /// The endpoint called.
+        endpoint: Endpoint,
+        /// The HTTP status.
+        status: u16,
+        /// The code, when the body had one.
+        code: Option<ServerCode>,
+        /// The body as received (e.g. a proxy's error page).
+        body: Bytes,
+    },
+    /// The request or the answer did not get through (connection refused or dropped, TLS,
+    /// a body cut off). Retryable.
+    #[error("could not reach `{endpoint}`: {source}; check the network and `base_url`")]
+    Transport {
+        /// The endpoint called.
+        endpoint: Endpoint,
+        /// What failed.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// No answer in time. Retryable.
+    #[error("`{endpoint}` did not answer within {after:?}; retry, or raise the client's `timeout`")]
+    Timeout {
+        /// The endpoint called.
+        endpoint: Endpoint,
+        /// The time allowed.
+        after: Duration,
+    },
+    /// A 2xx answer whose body is not the documented JSON. Not retryable.
+    #[error(
+        "could not read the answer of `{endpoint}` (HTTP {status}): {reason}; the raw body is kept in `body`"
+    )]
+    Decode {
+        /// The endpoint called.
+        endpoint: Endpoint,
+        /// The HTTP status.
+        status: u16,
+        /// What was wrong with it.
+        reason: String,
+        /// The body as received.
+        body: Bytes,
+    },
+    /// An answer the documentation does not describe: an undocumented code, or a status such
+    /// as 404 without a known code. Not retryable.
+    #[error("`{endpoint}` gave an undocumented answer ({}){}; check `base_url` and report it if it persists", answer(*status, code.as_ref()), snippet(body))]
+    Unexpected {
+        /// The endpoint called.
+        endpoint: Endpoint,
+        /// The HTTP status.
+        status: u16,
+        /// The code, when the body had one.
+        code: Option<ServerCode>,
+        /// The body as received.
+        body: Bytes,
+    },
+    /// Events failed validation before anything was sent (nothing was sent).
+    #[error("{} of the events given {} invalid, nothing was sent: {}", events.len(), if events.len() == 1 { "is" } else { "are" }, invalid_list(events))]
+    InvalidEvents {
+        /// Every invalid event.
+        events: Vec<InvalidEvent>,
+    },
+    /// User properties failed validation before anything was sent.
+    #[error("nothing was sent: {0}")]
+    InvalidProfile(#[source] ValidationError),
+    /// The request body could not be written (a bug: please report it).
+    #[error(
+        "could not write the request body of `{endpoint}`: {source}; this is a bug, please report it"
+    )]
+    Encode {
+        /// The endpoint called.
+        endpoint: Endpoint,
+        /// What failed.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The call needs a token the client was built without.
+    #[error("`{endpoint}` needs the {} token, which is not set; give it with `ClientBuilder::{}_token` or `{}`", token_name(*endpoint), token_name(*endpoint), token_env(*endpoint))]
+    MissingToken {
+        /// The endpoint called.
+        endpoint: Endpoint,
+    },
+}
+
+impl Error {
+    /// Whether sending the same request again can succeed: transport failures, timeouts,
+    /// server errors (5xx, `50000`) and rate limits. Never validation, auth, service id,
+    /// too-many-events, decode or undocumented answers.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Error::Transport { .. }
+                | Error::Timeout { .. }
+                | Error::Server { .. }
+                | Error::RateLimited { .. }
+        )
+    }
+
+    /// The endpoint the error came from (`None` for client-side validation).
+    pub fn endpoint(&self) -> Option<Endpoint> {
+        match self {
+            Error::Validation { endpoint, .. }
+            | Error::Auth { endpoint, .. }
+            | Error::ServiceId { endpoint, .. }
+            | Error::RateLimited { endpoint, .. }
+            | Error::TooManyEvents { endpoint, .. }
+            | Error::Server { endpoint, .. }
+            | Error::Transport { endpoint, .. }
+            | Error::Timeout { endpoint, .. }
+            | Error::Decode { endpoint, .. }
+            | Error::Unexpected { endpoint, .. }
+            | Error::Encode { endpoint, .. }
+            | Error::MissingToken { endpoint } => Some(*endpoint),
+            Error::InvalidEvents { .. } | Error::InvalidProfile(_) => None,
+        }
+    }
+
+    /// The HTTP status of the answer, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Validation { status, .. }
+            | Error::Auth { status, .. }
+            | Error::ServiceId { status, .. }
+            | Error::RateLimited { status, .. }
+            | Error::TooManyEvents { status, .. }
+            | Error::Server { status, .. }
+            | Error::Decode { status, .. }
+            | Error::Unexpected { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The code of the answer, when its body had one.
+    pub fn code(&self) -> Option<&ServerCode> {
+        match self {
+            Error::Validation { code, .. }
+            | Error::Auth { code, .. }
+            | Error::ServiceId { code, .. }
+            | Error::RateLimited { code, .. }
+            | Error::TooManyEvents { code, .. }
+            | Error::Server { code, .. }
+            | Error::Unexpected { code, .. } => code.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// A short name of the variant, for logs and metrics: `validation`, `auth`, `service_id`,
+    /// `rate_limited`, `too_many_events`, `server`, `transport`, `timeout`, `decode`,
+    /// `unexpected`, `invalid_events`, `invalid_profile`, `encode` or `missing_token`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Validation { .. } => "validation",
+            Error::Auth { .. } => "auth",
+            Error::ServiceId { .. } => "service_id",
+            Error::RateLimited { .. } => "rate_limited",
+            Error::TooManyEvents { .. } => "too_many_events",
+            Error::Server { .. } => "server",
+            Error::Transport { .. } => "transport",
+            Error::Timeout { .. } => "timeout",
+            Error::Decode { .. } => "decode",
+            Error::Unexpected { .. } => "unexpected",
+            Error::InvalidEvents { .. } => "invalid_events",
+            Error::InvalidProfile(_) => "invalid_profile",
+            Error::Encode { .. } => "encode",
+            Error::MissingToken { .. } => "missing_token",
+        }
+    }
+
+    /// The rate-limit headers of a [`RateLimited`](Error::RateLimited) answer.
+    pub fn rate_limit(&self) -> Option<&RateLimitSnapshot> {
+        match self {
+            Error::RateLimited { rate_limit, .. } => rate_limit.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// `HTTP 200, 40001 VALIDATION_FAILURE` or `HTTP 503`.
+fn answer(status: u16, code: Option<&ServerCode>) -> String {
+    match code {
+        Some(code) => format!("HTTP {status}, {code}"),
+        None => format!("HTTP {status}"),
+    }
+}
+
+/// `: a; b` for a non-empty list.
+fn list(violations: &[ServerViolation]) -> String {
+    let mut out = String::new();
+    for (i, v) in violations.iter().enumerate() {
+        out.push_str(if i == 0 { ": " } else { "; " });
+        out.push_str(&v.to_string());
+    }
+    out
+}
+
+fn invalid_list(events: &[InvalidEvent]) -> String {
+    let parts: Vec<String> = events
+        .iter()
+        .map(|e| format!("[{}] {}", e.index, e.error))
+        .collect();
+    parts.join("; ")
+}
+
+/// `, the limit resets at 2024-06-24T06:01:00.000Z` when the reset is known.
+fn reset_text(rate_limit: Option<&RateLimitSnapshot>) -> String {
+    rate_limit
+        .and_then(|r| r.reset)
+        .and_then(|reset| Datetime::try_from(reset).ok())
+        .map(|reset| format!(", the limit resets at {reset}"))
+        .unwrap_or_default()
+}
+
+/// `: <the first 200 characters of the body>` for a non-empty body.
+fn snippet(body: &Bytes) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if text.is_empty() {
+        return String::new();
+    }
+    let cut: String = text.chars().take(200).collect();
+    let more = if cut.len() < text.len() { "…" } else { "" };
+    format!(": {cut}{more}")
+}
+
+fn token_name(endpoint: Endpoint) -> &'static str {
+    match endpoint.token() {
+        TokenKind::Import => "import",
+        TokenKind::Export => "export",
+    }
+}
+
+fn token_env(endpoint: Endpoint) -> &'static str {
+    match endpoint.token() {
+        TokenKind::Import => "DFINERY_IMPORT_TOKEN",
+        TokenKind::Export => "DFINERY_EXPORT_TOKEN",
+    }
+}

@@ -1,0 +1,248 @@
+//! [`Client::send_events`]: any mix of events, checked first, split into requests of at most
+//! 100, sent in order; what happens when request k of n fails ([`SendError`]).
+
+use std::fmt;
+
+use bytes::Bytes;
+use uuid::Uuid;
+
+use super::Client;
+use super::error::{Error, InvalidEvent};
+use super::split::{item_count, split};
+use crate::identity::Identity;
+use crate::model::Event;
+use crate::record::{EventRecord, ValidationError};
+use crate::wire::{Endpoint, EventBatchRequest};
+
+/// Anything [`Client::send_events`] can send: an [`EventRecord`] (as it is, `event_log_id`
+/// kept), or a typed event by reference (`&T` where `T: Event`, including `&dyn Event`),
+/// checked and serialised on the way.
+pub trait IntoEventRecord {
+    /// The record to send.
+    ///
+    /// # Errors
+    ///
+    /// The event's [`ValidationError`].
+    fn into_event_record(self) -> Result<EventRecord, ValidationError>;
+}
+
+impl IntoEventRecord for EventRecord {
+    fn into_event_record(self) -> Result<EventRecord, ValidationError> {
+        Ok(self)
+    }
+}
+
+impl IntoEventRecord for &EventRecord {
+    fn into_event_record(self) -> Result<EventRecord, ValidationError> {
+        Ok(self.clone())
+    }
+}
+
+impl<T: Event + ?Sized> IntoEventRecord for &T {
+    fn into_event_record(self) -> Result<EventRecord, ValidationError> {
+        self.to_record()
+    }
+}
+
+/// One request of a [`send_events`](Client::send_events) call that succeeded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestReport {
+    /// A client-side id of the request, the same on every attempt; it appears in the
+    /// `dfinery.request` tracing span.
+    pub request_id: Uuid,
+    /// Events in the request.
+    pub events: usize,
+    /// Items in the request, all events together.
+    pub items: usize,
+    /// Attempts it took (1 without a retry).
+    pub attempts: u32,
+}
+
+/// What a [`send_events`](Client::send_events) call delivered: one entry per request, in the
+/// order sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SendReport {
+    /// The requests that succeeded, in order.
+    pub requests: Vec<RequestReport>,
+}
+
+impl SendReport {
+    /// Events delivered.
+    pub fn events(&self) -> usize {
+        self.requests.iter().map(|r| r.events).sum()
+    }
+
+    /// Attempts made by the delivered requests, retries included.
+    pub fn attempts(&self) -> u32 {
+        self.requests.iter().map(|r| r.attempts).sum()
+    }
+
+    /// Retries made by the delivered requests.
+    pub fn retries(&self) -> u32 {
+        self.requests
+            .iter()
+            .map(|r| r.attempts.saturating_sub(1))
+            .sum()
+    }
+}
+
+/// A [`send_events`](Client::send_events) call that stopped: why, what was delivered before,
+/// and what was not.
+///
+/// Requests go out one after another, in order. When request k of n fails (after its
+/// retries), requests 1 to k−1 are delivered ([`delivered`](SendError::delivered)) and the
+/// events of request k onwards are not sent again by this call: they are in
+/// [`undelivered`](SendError::undelivered), in order, with their `event_log_id`s, so passing
+/// them to `send_events` again later is safe (the server de-duplicates an event that request k
+/// may have stored before its answer was lost).
+///
+/// When [`error`](SendError::error) is [`Error::InvalidEvents`], nothing was sent and
+/// `undelivered` is empty: fix the events.
+#[derive(Debug, thiserror::Error)]
+pub struct SendError {
+    /// Why the call stopped.
+    #[source]
+    pub error: Error,
+    /// The requests delivered before it stopped.
+    pub delivered: SendReport,
+    /// The events not delivered, in order (the failed request's first).
+    pub undelivered: Vec<EventRecord>,
+}
+
+impl fmt::Display for SendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.error {
+            Error::InvalidEvents { .. } => self.error.fmt(f),
+            error => write!(
+                f,
+                "{} events delivered in {} requests, {} not delivered (resend `undelivered`): {error}",
+                self.delivered.events(),
+                self.delivered.requests.len(),
+                self.undelivered.len()
+            ),
+        }
+    }
+}
+
+impl From<SendError> for Error {
+    /// The cause alone (what was delivered is dropped).
+    fn from(error: SendError) -> Error {
+        error.error
+    }
+}
+
+impl Client {
+    /// Sends events of one user: typed events (`&purchase`, `&coupon as &dyn Event`) and
+    /// [`EventRecord`]s, in any mix.
+    ///
+    /// Every event is checked first: if any is invalid, nothing is sent and the error lists
+    /// every invalid event ([`Error::InvalidEvents`]). The events are then split into requests
+    /// of at most 100 events (see [`ClientBuilder::max_events_per_request`] and
+    /// [`ClientBuilder::item_limit_per_request`]) sent one after another in the order given,
+    /// each retried under the retry policy with the same `event_log_id`s. No events, no
+    /// request.
+    ///
+    /// # Errors
+    ///
+    /// A [`SendError`]: the cause, the requests delivered, and the events not delivered.
+    ///
+    /// [`ClientBuilder::max_events_per_request`]: super::ClientBuilder::max_events_per_request
+    /// [`ClientBuilder::item_limit_per_request`]: super::ClientBuilder::item_limit_per_request
+    pub async fn send_events<I>(
+        &self,
+        identity: &Identity,
+        events: I,
+    ) -> Result<SendReport, SendError>
+    where
+        I: IntoIterator,
+        I::Item: IntoEventRecord,
+    {
+        let records = collect(events).map_err(|error| SendError {
+            error,
+            delivered: SendReport::default(),
+            undelivered: Vec::new(),
+        })?;
+        self.send_records(identity, records).await
+    }
+
+    /// Sends records already checked, as [`send_events`](Client::send_events) does.
+    ///
+    /// # Errors
+    ///
+    /// A [`SendError`]: the cause, the requests delivered, and the events not delivered.
+    pub async fn send_records(
+        &self,
+        identity: &Identity,
+        records: Vec<EventRecord>,
+    ) -> Result<SendReport, SendError> {
+        let items: Vec<usize> = records.iter().map(item_count).collect();
+        let ranges = split(
+            &items,
+            self.inner.max_events_per_request,
+            self.inner.item_limit_per_request,
+        );
+        let mut report = SendReport::default();
+        for range in ranges {
+            let batch = records[range.clone()].to_vec();
+            let events = batch.len();
+            let request_id = Uuid::new_v4();
+            let outcome = match encode(identity, batch) {
+                Ok(body) => self.call(Endpoint::Events, body, events, request_id).await,
+                Err(error) => (Err(error), 0),
+            };
+            match outcome {
+                (Ok(_), attempts) => report.requests.push(RequestReport {
+                    request_id,
+                    events,
+                    items: items[range].iter().sum(),
+                    attempts,
+                }),
+                (Err(error), _) => {
+                    return Err(SendError {
+                        error,
+                        delivered: report,
+                        undelivered: records[range.start..].to_vec(),
+                    });
+                }
+            }
+        }
+        Ok(report)
+    }
+}
+
+/// Every record, or every invalid event.
+fn collect<I>(events: I) -> Result<Vec<EventRecord>, Error>
+where
+    I: IntoIterator,
+    I::Item: IntoEventRecord,
+{
+    let mut records = Vec::new();
+    let mut invalid = Vec::new();
+    for (index, event) in events.into_iter().enumerate() {
+        match event.into_event_record() {
+            Ok(record) => records.push(record),
+            Err(error) => invalid.push(InvalidEvent { index, error }),
+        }
+    }
+    if invalid.is_empty() {
+        Ok(records)
+    } else {
+        Err(Error::InvalidEvents { events: invalid })
+    }
+}
+
+/// The JSON body of one request (1 to 100 events, which `split` guarantees).
+fn encode(identity: &Identity, batch: Vec<EventRecord>) -> Result<Bytes, Error> {
+    let request = EventBatchRequest {
+        common: crate::wire::Common {
+            identity: identity.clone(),
+        },
+        events: batch,
+    };
+    serde_json::to_vec(&request)
+        .map(Bytes::from)
+        .map_err(|source| Error::Encode {
+            endpoint: Endpoint::Events,
+            source,
+        })
+}

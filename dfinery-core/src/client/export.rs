@@ -1,0 +1,168 @@
+//! The two exports as raw CSV streams ([`ByteStream`]), at most `export_concurrency` (5) in
+//! flight at once.
+
+use std::fmt;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use futures_util::stream::{self, Stream, StreamExt};
+use serde::Serialize;
+use tokio::sync::OwnedSemaphorePermit;
+use uuid::Uuid;
+
+use super::Client;
+use super::error::Error;
+use super::transport::Answer;
+use crate::wire::{Endpoint, EventExportRequest, ProfileExportRequest};
+
+/// The CSV of an export as it arrives, chunk by chunk; a failure while reading (a connection
+/// cut, no chunk within the export read timeout) is an `Err` item, after which the stream
+/// ends. The export's concurrency slot is held until the stream ends or is dropped.
+///
+/// Decoding rows is up to the caller for now: read the header row and address columns by
+/// name, never by position.
+pub struct ByteStream {
+    endpoint: Endpoint,
+    inner: Pin<Box<dyn Stream<Item = Result<Bytes, Error>> + Send>>,
+}
+
+impl ByteStream {
+    /// Reads the whole stream into one buffer.
+    ///
+    /// # Errors
+    ///
+    /// The first failure while reading.
+    pub async fn collect_bytes(mut self) -> Result<Bytes, Error> {
+        let mut all = BytesMut::new();
+        while let Some(chunk) = self.next().await {
+            all.extend_from_slice(&chunk?);
+        }
+        Ok(all.freeze())
+    }
+
+    /// Reads the whole stream as UTF-8 text.
+    ///
+    /// # Errors
+    ///
+    /// The first failure while reading, or [`Error::Decode`] (with the bytes) when the CSV is
+    /// not UTF-8.
+    pub async fn text(self) -> Result<String, Error> {
+        let endpoint = self.endpoint;
+        let bytes = self.collect_bytes().await?;
+        String::from_utf8(bytes.to_vec()).map_err(|e| Error::Decode {
+            endpoint,
+            status: 200,
+            reason: format!("the CSV is not UTF-8 ({e})"),
+            body: bytes,
+        })
+    }
+}
+
+impl Stream for ByteStream {
+    type Item = Result<Bytes, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+impl fmt::Debug for ByteStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ByteStream")
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the stream carries between chunks.
+struct Reading {
+    response: Option<reqwest::Response>,
+    endpoint: Endpoint,
+    read_timeout: Duration,
+    _permit: Option<OwnedSemaphorePermit>,
+}
+
+impl Client {
+    /// Exports events as CSV (`POST /api/v1/export/event`), streamed. The request is retried
+    /// until the CSV starts; a failure while streaming is an `Err` item of the stream.
+    ///
+    /// # Errors
+    ///
+    /// An [`Error`] once the retry policy gives up before the CSV starts.
+    pub async fn export_events(&self, request: &EventExportRequest) -> Result<ByteStream, Error> {
+        self.export(Endpoint::ExportEvent, request).await
+    }
+
+    /// Exports user profiles as CSV (`POST /api/v1/export/userprofile`), streamed, as
+    /// [`export_events`](Client::export_events) does.
+    ///
+    /// # Errors
+    ///
+    /// An [`Error`] once the retry policy gives up before the CSV starts.
+    pub async fn export_profiles(
+        &self,
+        request: &ProfileExportRequest,
+    ) -> Result<ByteStream, Error> {
+        self.export(Endpoint::ExportUserProfile, request).await
+    }
+
+    async fn export(
+        &self,
+        endpoint: Endpoint,
+        request: &impl Serialize,
+    ) -> Result<ByteStream, Error> {
+        let body = serde_json::to_vec(request)
+            .map(Bytes::from)
+            .map_err(|source| Error::Encode { endpoint, source })?;
+        // The semaphore is never closed, so a permit always comes.
+        let permit = Arc::clone(&self.inner.export_slots)
+            .acquire_owned()
+            .await
+            .ok();
+        let (answer, _) = self.call(endpoint, body, 0, Uuid::new_v4()).await;
+        let read_timeout = self.export_read_timeout();
+        Ok(match answer? {
+            Answer::Body(body) => ByteStream {
+                endpoint,
+                inner: Box::pin(stream::once(async move { Ok(body) })),
+            },
+            Answer::Stream(response) => stream_of(Reading {
+                response: Some(response),
+                endpoint,
+                read_timeout,
+                _permit: permit,
+            }),
+        })
+    }
+}
+
+/// The chunks of `reading.response`, each within the read timeout.
+fn stream_of(reading: Reading) -> ByteStream {
+    let endpoint = reading.endpoint;
+    let chunks = stream::unfold(reading, |mut reading| async move {
+        let mut response = reading.response.take()?;
+        let item = match tokio::time::timeout(reading.read_timeout, response.chunk()).await {
+            Ok(Ok(Some(chunk))) => {
+                reading.response = Some(response);
+                Ok(chunk)
+            }
+            Ok(Ok(None)) => return None,
+            Ok(Err(source)) => Err(Error::Transport {
+                endpoint: reading.endpoint,
+                source,
+            }),
+            Err(_) => Err(Error::Timeout {
+                endpoint: reading.endpoint,
+                after: reading.read_timeout,
+            }),
+        };
+        Some((item, reading))
+    });
+    ByteStream {
+        endpoint,
+        inner: Box::pin(chunks),
+    }
+}

@@ -1,0 +1,161 @@
+//! The Identity and Profile calls: [`Client::identify`], [`Client::delete_identity`] and
+//! [`Client::update_profile`], each with an `_at` form that sets `request_datetime`.
+
+use bytes::Bytes;
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::Client;
+use super::error::Error;
+use crate::identity::{ExternalId, Identity};
+use crate::model::Profile;
+use crate::record::{UserProperties, ValidationError};
+use crate::value::Datetime;
+use crate::wire::{
+    DeleteIdentity, DeleteIdentityRequest, Endpoint, IdentityRequest, UserProfileRequest,
+};
+
+/// Anything [`Client::update_profile`] can send: [`UserProperties`], or a typed profile by
+/// reference (`&P` where `P: Profile`, e.g. a `#[derive(DfineryProfile)]` struct).
+pub trait IntoUserProperties {
+    /// The `user_properties` object to send.
+    ///
+    /// # Errors
+    ///
+    /// The profile's [`ValidationError`].
+    fn into_user_properties(self) -> Result<UserProperties, ValidationError>;
+}
+
+impl IntoUserProperties for UserProperties {
+    fn into_user_properties(self) -> Result<UserProperties, ValidationError> {
+        Ok(self)
+    }
+}
+
+impl IntoUserProperties for &UserProperties {
+    fn into_user_properties(self) -> Result<UserProperties, ValidationError> {
+        Ok(self.clone())
+    }
+}
+
+impl<P: Profile + ?Sized> IntoUserProperties for &P {
+    fn into_user_properties(self) -> Result<UserProperties, ValidationError> {
+        self.to_user_properties()
+    }
+}
+
+impl Client {
+    /// Creates or updates the unified profile of `identity` (`POST /api/v1/identities`),
+    /// stamped with the current time. Call it first for a new user (`dfinery-api.md` §8.3:
+    /// Identity → Profile → Event).
+    ///
+    /// # Errors
+    ///
+    /// An [`Error`] once the retry policy gives up.
+    pub async fn identify(&self, identity: &Identity) -> Result<(), Error> {
+        self.identify_at(identity, Datetime::now()).await
+    }
+
+    /// [`identify`](Client::identify) with the time the change happened.
+    ///
+    /// # Errors
+    ///
+    /// An [`Error`] once the retry policy gives up.
+    pub async fn identify_at(
+        &self,
+        identity: &Identity,
+        request_datetime: Datetime,
+    ) -> Result<(), Error> {
+        let request = IdentityRequest {
+            identity: identity.clone(),
+            request_datetime,
+        };
+        self.simple(Endpoint::Identities, &request).await
+    }
+
+    /// Deletes the unified profile of `external_id` (`POST /api/v1/identities/delete`),
+    /// stamped with the current time. **Irreversible.**
+    ///
+    /// # Errors
+    ///
+    /// An [`Error`] once the retry policy gives up.
+    pub async fn delete_identity(&self, external_id: &ExternalId) -> Result<(), Error> {
+        self.delete_identity_at(external_id, Datetime::now()).await
+    }
+
+    /// [`delete_identity`](Client::delete_identity) with the time of the request.
+    ///
+    /// # Errors
+    ///
+    /// An [`Error`] once the retry policy gives up.
+    pub async fn delete_identity_at(
+        &self,
+        external_id: &ExternalId,
+        request_datetime: Datetime,
+    ) -> Result<(), Error> {
+        let request = DeleteIdentityRequest {
+            identity: DeleteIdentity {
+                external_id: external_id.clone(),
+            },
+            request_datetime,
+        };
+        self.simple(Endpoint::DeleteIdentity, &request).await
+    }
+
+    /// Sets user properties of `identity` (`POST /api/v1/user-profile`), stamped with the
+    /// current time: a typed profile (`&member`) or [`UserProperties`].
+    ///
+    /// The properties are checked first; nothing is sent when they are invalid. An empty set
+    /// (every field of a typed profile left as `Patch::Keep`) sends nothing either, as the docs
+    /// recommend calling only when something changes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidProfile`], or an [`Error`] once the retry policy gives up.
+    pub async fn update_profile(
+        &self,
+        identity: &Identity,
+        profile: impl IntoUserProperties,
+    ) -> Result<(), Error> {
+        self.update_profile_at(identity, profile, Datetime::now())
+            .await
+    }
+
+    /// [`update_profile`](Client::update_profile) with the time the change happened (the later
+    /// change wins).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidProfile`], or an [`Error`] once the retry policy gives up.
+    pub async fn update_profile_at(
+        &self,
+        identity: &Identity,
+        profile: impl IntoUserProperties,
+        request_datetime: Datetime,
+    ) -> Result<(), Error> {
+        let user_properties = profile
+            .into_user_properties()
+            .map_err(Error::InvalidProfile)?;
+        if user_properties.is_empty() {
+            tracing::debug!("no user property to update; nothing sent");
+            return Ok(());
+        }
+        let request = UserProfileRequest {
+            identity: identity.clone(),
+            user_properties,
+            request_datetime,
+        };
+        self.simple(Endpoint::UserProfile, &request).await
+    }
+
+    /// Sends one JSON body to an Import endpoint.
+    async fn simple(&self, endpoint: Endpoint, request: &impl Serialize) -> Result<(), Error> {
+        let body = serde_json::to_vec(request)
+            .map(Bytes::from)
+            .map_err(|source| Error::Encode { endpoint, source })?;
+        self.call(endpoint, body, 0, Uuid::new_v4())
+            .await
+            .0
+            .map(|_| ())
+    }
+}

@@ -1,0 +1,121 @@
+//! [`Client`]: calls every DFINERY endpoint, with typed errors, retries that never duplicate an
+//! event, and pacing against the rate-limit headers.
+//!
+//! ```no_run
+//! use dfinery_core::{Client, EventRecord, Identity};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::builder().from_env().build()?; // DFINERY_SERVICE_ID, DFINERY_IMPORT_TOKEN, …
+//! let user = Identity::from_external_id("dfn-user-123")?;
+//! client.identify(&user).await?;
+//! let login = EventRecord::builder("df_login").build()?;
+//! let report = client.send_events(&user, [login]).await?;
+//! assert_eq!(report.events(), 1);
+//! # Ok(()) }
+//! ```
+//!
+//! Success is HTTP 2xx **and** code `20000`; everything else is an [`Error`]. Retryable
+//! failures are retried under the [`RetryPolicy`]; calls are paced under [`Pacing`].
+//!
+//! [`Pacing`]: crate::ratelimit::Pacing
+
+mod builder;
+mod classify;
+mod error;
+mod events;
+mod export;
+mod import;
+mod retry;
+mod split;
+mod transport;
+
+pub use builder::{
+    BuildError, ClientBuilder, DEFAULT_BASE_URL, ENV_BASE_URL, ENV_EXPORT_TOKEN, ENV_IMPORT_TOKEN,
+    ENV_SERVICE_ID,
+};
+pub use classify::classify;
+pub use error::{Error, InvalidEvent, ServerCode, ServerViolation};
+pub use events::{IntoEventRecord, RequestReport, SendError, SendReport};
+pub use export::ByteStream;
+pub use import::IntoUserProperties;
+pub use retry::RetryPolicy;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+
+use crate::ratelimit::{Api, Pacer, PacingStats, RateLimitSnapshot};
+use crate::secret::Secret;
+
+/// A DFINERY client. Build one with [`Client::builder`]; clones are cheap and share the
+/// connection pool, the rate-limit state and the export slots.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    service_id: String,
+    import_token: Option<Secret>,
+    export_token: Option<Secret>,
+    /// Without a trailing slash.
+    base_url: String,
+    http: reqwest::Client,
+    timeout: Duration,
+    export_read_timeout: Duration,
+    retry: RetryPolicy,
+    pacer: Pacer,
+    export_slots: Arc<Semaphore>,
+    max_events_per_request: usize,
+    item_limit_per_request: bool,
+}
+
+impl Client {
+    /// A builder with every default; see [`ClientBuilder`].
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The service id sent as `?service_id=`.
+    pub fn service_id(&self) -> &str {
+        &self.inner.service_id
+    }
+
+    /// The base URL, without a trailing slash, e.g. `https://openapi.dfinery.ai`.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The retry policy in force.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// The rate-limit headers of the latest answer from `api`; `None` before the first one.
+    pub fn rate_limit(&self, api: Api) -> Option<RateLimitSnapshot> {
+        self.inner.pacer.snapshot(api)
+    }
+
+    /// What pacing did so far: calls that waited, for how long in all, and how many answers
+    /// said the rate limit was exceeded.
+    pub fn pacing_stats(&self) -> PacingStats {
+        self.inner.pacer.stats()
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        f.debug_struct("Client")
+            .field("service_id", &inner.service_id)
+            .field("base_url", &inner.base_url)
+            .field("import_token", &inner.import_token)
+            .field("export_token", &inner.export_token)
+            .field("timeout", &inner.timeout)
+            .field("retry", &inner.retry)
+            .field("max_events_per_request", &inner.max_events_per_request)
+            .finish_non_exhaustive()
+    }
+}

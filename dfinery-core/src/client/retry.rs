@@ -1,0 +1,306 @@
+//! Retries in three pieces: [`RetryPolicy`] with its pure schedule ([`RetryPolicy::backoff`],
+//! exponential with full jitter, a cap, and a rate-limit reset as a floor), the pure decision
+//! whether to retry, and the thin async loop that runs them.
+
+use std::future::Future;
+use std::time::{Duration, SystemTime};
+
+use super::error::Error;
+
+/// When and how often the client retries a failed call.
+///
+/// Only [retryable](Error::is_retryable) failures are retried: transport failures, timeouts,
+/// server errors (5xx, `50000`) and rate limits. Each retry waits a random time between zero
+/// and `initial_backoff × 2^(retry − 1)`, capped at `max_backoff` ("full jitter"); after a rate
+/// limit it waits at least until the reset the server announced. A reset further away than
+/// `max_rate_limit_wait` is not waited for: the [`Error::RateLimited`] is returned at once.
+///
+/// A retry sends the very same body, so every event keeps its `event_log_id` and the server
+/// de-duplicates what an earlier attempt may already have stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included; 1 turns retries off. Default: 5.
+    pub max_attempts: u32,
+    /// The upper bound of the first retry's wait; it doubles for each further retry.
+    /// Default: 200 ms.
+    pub initial_backoff: Duration,
+    /// The cap on the upper bound of a retry's wait (not on a rate-limit reset). Default: 10 s.
+    pub max_backoff: Duration,
+    /// The longest the client waits for a rate-limit reset before a retry. Default: 60 s.
+    pub max_rate_limit_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: 5,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(10),
+            max_rate_limit_wait: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retry: one attempt, the error returned as it is.
+    pub fn none() -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// The wait before the retry that follows attempt `attempt` (1 for the first attempt):
+    /// `jitter` (in `0.0..=1.0`, drawn at random by the client) times
+    /// `min(max_backoff, initial_backoff × 2^(attempt − 1))`, and at least `floor` (the time
+    /// until a rate-limit reset).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use dfinery_core::client::RetryPolicy;
+    ///
+    /// let policy = RetryPolicy::default();
+    /// let ms = Duration::from_millis;
+    /// assert_eq!(policy.backoff(1, 1.0, None), ms(200));
+    /// assert_eq!(policy.backoff(3, 1.0, None), ms(800));
+    /// assert_eq!(policy.backoff(3, 0.5, None), ms(400));
+    /// assert_eq!(policy.backoff(20, 1.0, None), Duration::from_secs(10)); // capped
+    /// assert_eq!(policy.backoff(1, 0.0, Some(ms(1500))), ms(1500)); // the reset is a floor
+    /// ```
+    pub fn backoff(&self, attempt: u32, jitter: f64, floor: Option<Duration>) -> Duration {
+        let doublings = attempt.saturating_sub(1).min(30);
+        let ceiling = self
+            .initial_backoff
+            .saturating_mul(1_u32 << doublings)
+            .min(self.max_backoff);
+        let jittered = ceiling.mul_f64(jitter.clamp(0.0, 1.0));
+        jittered.max(floor.unwrap_or(Duration::ZERO))
+    }
+
+    /// The wait before retrying after `error` ended attempt `attempt`, seen at `now`; `None`
+    /// when the client must give up: the error is not retryable, the attempts are used up, or
+    /// the rate-limit reset is further than `max_rate_limit_wait`.
+    pub(crate) fn next_delay(
+        &self,
+        attempt: u32,
+        error: &Error,
+        now: SystemTime,
+        jitter: f64,
+    ) -> Option<Duration> {
+        if !error.is_retryable() || attempt >= self.max_attempts {
+            return None;
+        }
+        let floor = error.rate_limit().and_then(|r| r.reset_after(now));
+        if floor.is_some_and(|floor| floor > self.max_rate_limit_wait) {
+            return None;
+        }
+        Some(self.backoff(attempt, jitter, floor))
+    }
+}
+
+/// Runs `attempt` (given the attempt number, from 1) until it succeeds or the policy gives up;
+/// returns the outcome and the number of attempts made.
+pub(crate) async fn with_retries<T, F, Fut>(
+    policy: &RetryPolicy,
+    mut attempt: F,
+) -> (Result<T, Error>, u32)
+where
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = Result<T, Error>>,
+{
+    let mut number = 1;
+    loop {
+        let error = match attempt(number).await {
+            Ok(value) => return (Ok(value), number),
+            Err(error) => error,
+        };
+        let jitter = rand::random::<f64>();
+        match policy.next_delay(number, &error, SystemTime::now(), jitter) {
+            Some(delay) => {
+                tracing::warn!(
+                    attempt = number,
+                    retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                    error = %error,
+                    "retrying a failed call"
+                );
+                tokio::time::sleep(delay).await;
+                number += 1;
+            }
+            None => return (Err(error), number),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ratelimit::RateLimitSnapshot;
+    use crate::wire::Endpoint;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    fn server_error() -> Error {
+        Error::Server {
+            endpoint: Endpoint::Events,
+            status: 500,
+            code: None,
+            body: bytes::Bytes::new(),
+        }
+    }
+
+    fn rate_limited(reset: Option<SystemTime>) -> Error {
+        Error::RateLimited {
+            endpoint: Endpoint::Events,
+            status: 429,
+            code: None,
+            rate_limit: Some(RateLimitSnapshot {
+                window: None,
+                remaining: Some(0),
+                reset,
+            }),
+        }
+    }
+
+    fn fast() -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: 4,
+            initial_backoff: ms(100),
+            max_backoff: ms(1_000),
+            max_rate_limit_wait: Duration::from_secs(5),
+        }
+    }
+
+    #[test]
+    fn the_schedule_doubles_up_to_the_cap() {
+        let policy = fast();
+        let ceilings: Vec<_> = (1..=6).map(|a| policy.backoff(a, 1.0, None)).collect();
+        assert_eq!(
+            ceilings,
+            [ms(100), ms(200), ms(400), ms(800), ms(1_000), ms(1_000)]
+        );
+        assert_eq!(policy.backoff(u32::MAX, 1.0, None), ms(1_000));
+    }
+
+    #[test]
+    fn full_jitter_spans_zero_to_the_ceiling() {
+        let policy = fast();
+        assert_eq!(policy.backoff(2, 0.0, None), Duration::ZERO);
+        assert_eq!(policy.backoff(2, 0.25, None), ms(50));
+        // Out-of-range jitter is clamped.
+        assert_eq!(policy.backoff(2, 7.0, None), ms(200));
+        assert_eq!(policy.backoff(2, -1.0, None), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_rate_limit_reset_is_a_floor_even_above_the_cap() {
+        let policy = fast();
+        assert_eq!(policy.backoff(1, 1.0, Some(ms(3_000))), ms(3_000));
+        assert_eq!(policy.backoff(4, 1.0, Some(ms(10))), ms(800));
+    }
+
+    #[test]
+    fn only_retryable_errors_within_the_attempts_are_retried() {
+        let policy = fast();
+        let now = SystemTime::now();
+        assert_eq!(
+            policy.next_delay(1, &server_error(), now, 1.0),
+            Some(ms(100))
+        );
+        assert_eq!(policy.next_delay(4, &server_error(), now, 1.0), None);
+        let auth = Error::Auth {
+            endpoint: Endpoint::Events,
+            status: 200,
+            code: None,
+        };
+        assert_eq!(policy.next_delay(1, &auth, now, 1.0), None);
+        assert_eq!(
+            RetryPolicy::none().next_delay(1, &server_error(), now, 1.0),
+            None
+        );
+    }
+
+    #[test]
+    fn the_reset_decides_how_long_a_rate_limit_waits() {
+        let policy = fast();
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        let soon = rate_limited(Some(now + Duration::from_secs(2)));
+        assert_eq!(
+            policy.next_delay(1, &soon, now, 0.0),
+            Some(Duration::from_secs(2))
+        );
+        let passed = rate_limited(Some(now - Duration::from_secs(2)));
+        assert_eq!(policy.next_delay(1, &passed, now, 0.5), Some(ms(50)));
+        let unknown = rate_limited(None);
+        assert_eq!(policy.next_delay(1, &unknown, now, 1.0), Some(ms(100)));
+        let tomorrow = rate_limited(Some(now + Duration::from_secs(86_400)));
+        assert_eq!(policy.next_delay(1, &tomorrow, now, 1.0), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_loop_retries_until_success_and_counts_attempts() {
+        let calls = AtomicU32::new(0);
+        let start = tokio::time::Instant::now();
+        let (result, attempts) = with_retries(&fast(), |n| {
+            calls.fetch_add(1, Ordering::Relaxed);
+            async move {
+                if n < 3 {
+                    Err(server_error())
+                } else {
+                    Ok(n * 10)
+                }
+            }
+        })
+        .await;
+        assert_eq!(result.unwrap(), 30);
+        assert_eq!(attempts, 3);
+        assert_eq!(calls.load(Ordering::Relaxed), 3);
+        // Two waits of at most 100 ms and 200 ms.
+        assert!(start.elapsed() <= ms(300), "{:?}", start.elapsed());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_loop_gives_up_after_max_attempts_and_at_once_on_fatal_errors() {
+        let (result, attempts) =
+            with_retries(&fast(), |_| async { Err::<(), _>(server_error()) }).await;
+        assert!(matches!(result, Err(Error::Server { .. })));
+        assert_eq!(attempts, 4);
+
+        let start = tokio::time::Instant::now();
+        let (result, attempts) = with_retries(&fast(), |_| async {
+            Err::<(), _>(Error::TooManyEvents {
+                endpoint: Endpoint::Events,
+                status: 200,
+                code: None,
+            })
+        })
+        .await;
+        assert!(matches!(result, Err(Error::TooManyEvents { .. })));
+        assert_eq!(attempts, 1);
+        assert_eq!(start.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_loop_waits_for_the_reset() {
+        let start = tokio::time::Instant::now();
+        let reset = SystemTime::now() + Duration::from_secs(3);
+        let (result, attempts) = with_retries(&fast(), |n| async move {
+            if n == 1 {
+                Err(rate_limited(Some(reset)))
+            } else {
+                Ok(())
+            }
+        })
+        .await;
+        assert!(result.is_ok());
+        assert_eq!(attempts, 2);
+        // At least the time to the reset (less what the wall clock moved meanwhile).
+        assert!(
+            start.elapsed() >= Duration::from_millis(2_900),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+}

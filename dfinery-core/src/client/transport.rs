@@ -1,0 +1,205 @@
+//! One attempt on the wire: pace, send with the right token header, read the answer within the
+//! timeout, take in its rate-limit headers and classify it; and the retried call around it,
+//! inside a `tracing` span that never records a token.
+
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
+use tracing::Instrument;
+use uuid::Uuid;
+
+use super::classify::classify;
+use super::error::Error;
+use super::retry::with_retries;
+use super::{Client, Inner};
+use crate::ratelimit::{Api, RateLimitSnapshot};
+use crate::secret::Secret;
+use crate::wire::{Endpoint, TokenKind};
+
+/// The most bytes read from an Import answer (or an Export error); DFINERY's are tiny.
+const MAX_ANSWER_BYTES: usize = 1 << 20;
+
+/// The answer of one attempt: a CSV export still streaming, or a whole body already read.
+pub(crate) enum Answer {
+    /// An export's CSV, not read yet.
+    Stream(reqwest::Response),
+    /// A body read in full and classified as a success.
+    Body(Bytes),
+}
+
+impl Inner {
+    /// The token `endpoint` takes, or [`Error::MissingToken`].
+    fn token(&self, endpoint: Endpoint) -> Result<&Secret, Error> {
+        let token = match endpoint.token() {
+            TokenKind::Import => self.import_token.as_ref(),
+            TokenKind::Export => self.export_token.as_ref(),
+        };
+        token.ok_or(Error::MissingToken { endpoint })
+    }
+
+    /// The request of one attempt, with the token header marked sensitive.
+    fn request(&self, endpoint: Endpoint, token: &Secret, body: Bytes) -> reqwest::RequestBuilder {
+        let url = format!("{}{}", self.base_url, endpoint.path());
+        let (name, value) = match endpoint.token() {
+            TokenKind::Import => ("access_token", HeaderValue::from_str(token.expose())),
+            TokenKind::Export => (
+                AUTHORIZATION.as_str(),
+                HeaderValue::from_str(&format!("Bearer {}", token.expose())),
+            ),
+        };
+        let mut request = self
+            .http
+            .post(url)
+            .query(&[("service_id", self.service_id.as_str())])
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .body(body);
+        // A token that is not a valid header value is sent without it: the server answers
+        // with an auth error rather than the client showing the token in a message.
+        if let Ok(mut value) = value {
+            value.set_sensitive(true);
+            request = request.header(name, value);
+        }
+        request
+    }
+
+    /// One attempt: pace, send, read (a whole body, or an export's head), classify.
+    async fn attempt(
+        &self,
+        endpoint: Endpoint,
+        token: &Secret,
+        body: Bytes,
+    ) -> Result<Answer, Error> {
+        let api = Api::of(endpoint);
+        let _flight = self.pacer.acquire(api).await;
+        let send = self.request(endpoint, token, body).send();
+        let response = match tokio::time::timeout(self.timeout, send).await {
+            Err(_) => return Err(self.timed_out(endpoint)),
+            Ok(Err(error)) => return Err(self.transport(endpoint, error)),
+            Ok(Ok(response)) => response,
+        };
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        if let Some(snapshot) = RateLimitSnapshot::from_headers(&headers) {
+            self.pacer.observe(api, snapshot);
+        }
+        if endpoint.token() == TokenKind::Export
+            && response.status().is_success()
+            && !is_json(&headers)
+        {
+            return Ok(Answer::Stream(response));
+        }
+        let body = match tokio::time::timeout(self.timeout, read_limited(response)).await {
+            Err(_) => return Err(self.timed_out(endpoint)),
+            Ok(Err(error)) => return Err(self.transport(endpoint, error)),
+            Ok(Ok(body)) => body,
+        };
+        let outcome = classify(endpoint, status, &headers, &body);
+        tracing::debug!(status, outcome = outcome_name(&outcome), "answer");
+        match outcome {
+            Ok(()) => Ok(Answer::Body(body)),
+            Err(error) => {
+                if matches!(error, Error::RateLimited { .. }) {
+                    self.pacer.note_rate_limited();
+                }
+                Err(error)
+            }
+        }
+    }
+
+    fn timed_out(&self, endpoint: Endpoint) -> Error {
+        Error::Timeout {
+            endpoint,
+            after: self.timeout,
+        }
+    }
+
+    fn transport(&self, endpoint: Endpoint, error: reqwest::Error) -> Error {
+        if error.is_timeout() {
+            self.timed_out(endpoint)
+        } else {
+            Error::Transport {
+                endpoint,
+                source: error,
+            }
+        }
+    }
+}
+
+impl Client {
+    /// Sends `body` to `endpoint` under the retry policy, in a `dfinery.request` span
+    /// (endpoint, events, request id, attempts, outcome); returns the answer and the attempts
+    /// made (0 when nothing was sent).
+    pub(crate) async fn call(
+        &self,
+        endpoint: Endpoint,
+        body: Bytes,
+        events: usize,
+        request_id: Uuid,
+    ) -> (Result<Answer, Error>, u32) {
+        let inner = &*self.inner;
+        let token = match inner.token(endpoint) {
+            Ok(token) => token,
+            Err(error) => return (Err(error), 0),
+        };
+        let span = tracing::info_span!(
+            "dfinery.request",
+            endpoint = %endpoint,
+            events,
+            request_id = %request_id,
+            attempts = tracing::field::Empty,
+            outcome = tracing::field::Empty,
+        );
+        async {
+            let (result, attempts) = with_retries(&inner.retry, |attempt| {
+                tracing::debug!(attempt, "sending");
+                inner.attempt(endpoint, token, body.clone())
+            })
+            .await;
+            let span = tracing::Span::current();
+            span.record("attempts", attempts);
+            span.record("outcome", outcome_name(&result));
+            match &result {
+                Ok(_) => tracing::debug!(attempts, "call succeeded"),
+                Err(error) => tracing::warn!(attempts, error = %error, "call failed"),
+            }
+            (result, attempts)
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// The read timeout of export streams.
+    pub(crate) fn export_read_timeout(&self) -> Duration {
+        self.inner.export_read_timeout
+    }
+}
+
+/// `ok`, or the error's kind.
+fn outcome_name<T>(result: &Result<T, Error>) -> &'static str {
+    match result {
+        Ok(_) => "ok",
+        Err(error) => error.kind(),
+    }
+}
+
+/// Whether the answer says it is JSON.
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().contains("json"))
+}
+
+/// The body, at most [`MAX_ANSWER_BYTES`] (the rest is dropped).
+async fn read_limited(mut response: reqwest::Response) -> Result<Bytes, reqwest::Error> {
+    let mut body = BytesMut::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = MAX_ANSWER_BYTES.saturating_sub(body.len());
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if room <= chunk.len() {
+            break;
+        }
+    }
+    Ok(body.freeze())
+}
