@@ -1,0 +1,316 @@
+//! Every error variant, produced by the emulator (or a closed port), with what was retried.
+
+use std::time::Duration;
+
+use dfinery::client::{Error, RetryPolicy, ServerCode};
+use dfinery::wire::Endpoint;
+use dfinery::{Event, EventRecord, Patch, ResultCode};
+use dfinery_emulator::{
+    Api, FaultConfig, ImportCode, Latency, RateLimit, ScriptedResponse, Window,
+};
+use serde_json::json;
+
+use crate::model::{Login, Member, purchase};
+use crate::support::{client, client_for, emulator, emulator_with, user};
+
+fn import_code(error: &Error) -> Option<ResultCode> {
+    match error.code() {
+        Some(ServerCode::Import(code)) => Some(code.clone()),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn validation_failure_lists_the_servers_violations_and_is_not_retried() {
+    let emulator = emulator().await;
+    let client = client(&emulator);
+    // Unregistered property: the registry check is the server's (the builder has no registry).
+    let record = EventRecord::builder("df_sign_up")
+        .property("df_sign_chanel", "Kakao")
+        .build()
+        .unwrap();
+    let failed = client.send_events(&user("u"), [record]).await.unwrap_err();
+    let Error::Validation {
+        status, violations, ..
+    } = &failed.error
+    else {
+        panic!("{:?}", failed.error);
+    };
+    assert_eq!(*status, 200);
+    assert!(
+        violations.iter().any(|v| v.path.contains("df_sign_chanel")),
+        "{violations:?}"
+    );
+    assert_eq!(
+        import_code(&failed.error),
+        Some(ResultCode::ValidationFailure)
+    );
+    assert!(failed.to_string().contains("df_sign_chanel"), "{failed}");
+    assert_eq!(failed.undelivered.len(), 1);
+    assert_eq!(emulator.stats().requests, 1, "not retried");
+    assert!(emulator.events().is_empty());
+}
+
+#[tokio::test]
+async fn bad_request_with_http_400_is_validation() {
+    let emulator = emulator().await;
+    emulator.push_script([ScriptedResponse::import(ImportCode::BadRequest)]);
+    let error = client(&emulator).identify(&user("u")).await.unwrap_err();
+    assert!(
+        matches!(error, Error::Validation { status: 400, .. }),
+        "{error:?}"
+    );
+    assert_eq!(import_code(&error), Some(ResultCode::BadRequest));
+    assert_eq!(emulator.stats().requests, 1);
+}
+
+#[tokio::test]
+async fn wrong_tokens_are_auth_errors_for_import_and_export() {
+    let emulator = emulator().await;
+    let wrong = client_for(&emulator)
+        .import_token("not-the-token")
+        .export_token("not-the-export-token")
+        .build()
+        .unwrap();
+    let error = wrong.identify(&user("u")).await.unwrap_err();
+    assert!(
+        matches!(error, Error::Auth { status: 200, .. }),
+        "{error:?}"
+    );
+    assert_eq!(import_code(&error), Some(ResultCode::InvalidToken));
+    let error = wrong
+        .export_events(&crate::support::today())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::Auth { status: 401, .. }),
+        "{error:?}"
+    );
+    assert!(!error.is_retryable());
+    assert_eq!(emulator.stats().requests, 2, "neither was retried");
+}
+
+#[tokio::test]
+async fn a_wrong_service_id_is_its_own_error() {
+    let emulator = emulator().await;
+    let wrong = client_for(&emulator)
+        .service_id("someone-else")
+        .build()
+        .unwrap();
+    let error = wrong.identify(&user("u")).await.unwrap_err();
+    assert!(matches!(error, Error::ServiceId { .. }), "{error:?}");
+    assert!(
+        error.to_string().contains("`DFINERY_SERVICE_ID`"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_rate_limit_with_a_distant_reset_is_returned_with_the_reset() {
+    for status_200 in [false, true] {
+        let emulator = emulator_with(|b| {
+            b.rate_limit(Api::Identity, RateLimit::new(1, Window::hours(1)))
+                .rate_limit_status_200(status_200)
+        })
+        .await;
+        let client = client(&emulator);
+        client.identify(&user("u")).await.unwrap();
+        let error = client.identify(&user("u")).await.unwrap_err();
+        let Error::RateLimited {
+            status, rate_limit, ..
+        } = &error
+        else {
+            panic!("{error:?}");
+        };
+        assert_eq!(*status, if status_200 { 200 } else { 429 });
+        assert_eq!(import_code(&error), Some(ResultCode::TooManyRequest));
+        let rate_limit = rate_limit.as_ref().expect("rate-limit headers");
+        assert_eq!(rate_limit.remaining, Some(0));
+        assert_eq!(rate_limit.window.as_deref(), Some("1H"));
+        assert!(rate_limit.reset.expect("a reset") > std::time::SystemTime::now());
+        assert!(error.is_retryable());
+        // The reset is further than `max_rate_limit_wait` (5 s): no retry was made.
+        assert_eq!(emulator.stats().requests, 2);
+        assert_eq!(client.pacing_stats().rate_limited, 1);
+    }
+}
+
+#[tokio::test]
+async fn too_many_events_is_not_retried() {
+    let emulator = emulator().await;
+    emulator.push_script([ScriptedResponse::import(ImportCode::TooManyEvents)]);
+    let failed = client(&emulator)
+        .send_events(&user("u"), [&Login {}])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(failed.error, Error::TooManyEvents { .. }),
+        "{:?}",
+        failed.error
+    );
+    assert_eq!(emulator.stats().requests, 1);
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_then_returned() {
+    let emulator = emulator().await;
+    emulator.push_script([ScriptedResponse::ServerError, ScriptedResponse::ServerError]);
+    let report = client(&emulator)
+        .send_events(&user("u"), [&Login {}])
+        .await
+        .unwrap();
+    assert_eq!(report.requests[0].attempts, 3);
+    assert_eq!(report.retries(), 2);
+    assert_eq!(emulator.events().len(), 1);
+
+    let emulator = emulator_with(|b| {
+        b.faults(FaultConfig {
+            error_rate: 1.0,
+            ..FaultConfig::default()
+        })
+    })
+    .await;
+    let client = client_for(&emulator)
+        .retry(RetryPolicy {
+            max_attempts: 3,
+            ..crate::support::fast_retry()
+        })
+        .build()
+        .unwrap();
+    let error = client.identify(&user("u")).await.unwrap_err();
+    assert!(
+        matches!(error, Error::Server { status: 500, .. }),
+        "{error:?}"
+    );
+    assert_eq!(import_code(&error), Some(ResultCode::InternalServerError));
+    assert_eq!(emulator.stats().requests, 3);
+}
+
+#[tokio::test]
+async fn a_closed_port_is_a_transport_error() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let client = dfinery::Client::builder()
+        .service_id("s")
+        .import_token("t")
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let error = client.identify(&user("u")).await.unwrap_err();
+    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    assert!(error.is_retryable());
+    assert_eq!(error.endpoint(), Some(Endpoint::Identities));
+}
+
+#[tokio::test]
+async fn a_slow_answer_is_a_timeout() {
+    let emulator = emulator_with(|b| {
+        b.faults(FaultConfig {
+            latency: Latency::fixed(Duration::from_secs(2)),
+            ..FaultConfig::default()
+        })
+    })
+    .await;
+    let client = client_for(&emulator)
+        .timeout(Duration::from_millis(100))
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let error = client.identify(&user("u")).await.unwrap_err();
+    assert!(
+        matches!(error, Error::Timeout { after, .. } if after == Duration::from_millis(100)),
+        "{error:?}"
+    );
+    assert!(error.is_retryable());
+}
+
+#[tokio::test]
+async fn a_success_status_with_a_foreign_body_is_a_decode_error_keeping_it() {
+    let emulator = emulator().await;
+    emulator.push_script([ScriptedResponse::Text {
+        status: 200,
+        body: "<html>maintenance</html>".to_owned(),
+    }]);
+    let error = client(&emulator).identify(&user("u")).await.unwrap_err();
+    let Error::Decode { body, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(&body[..], b"<html>maintenance</html>");
+    assert!(!error.is_retryable());
+}
+
+#[tokio::test]
+async fn an_undocumented_answer_is_unexpected() {
+    let emulator = emulator().await;
+    emulator.push_script([ScriptedResponse::Json {
+        status: 404,
+        body: json!({"error": "no such route"}),
+    }]);
+    let error = client(&emulator).identify(&user("u")).await.unwrap_err();
+    assert!(
+        matches!(error, Error::Unexpected { status: 404, .. }),
+        "{error:?}"
+    );
+    assert!(!error.is_retryable());
+}
+
+#[tokio::test]
+async fn invalid_events_stop_the_call_before_anything_is_sent() {
+    let emulator = emulator().await;
+    let client = client(&emulator);
+    let good = purchase("ORDER-1", 1, 5000.0);
+    let bad = purchase("ORDER-2", 1, f64::NAN);
+    let events: [&dyn Event; 4] = [&good, &bad, &Login {}, &bad];
+    let failed = client.send_events(&user("u"), events).await.unwrap_err();
+    let Error::InvalidEvents { events } = &failed.error else {
+        panic!("{:?}", failed.error);
+    };
+    let indexes: Vec<_> = events.iter().map(|e| e.index).collect();
+    assert_eq!(indexes, [1, 3]);
+    assert!(failed.to_string().contains("df_price"), "{failed}");
+    assert!(failed.delivered.requests.is_empty() && failed.undelivered.is_empty());
+    assert_eq!(emulator.stats().requests, 0, "nothing was sent");
+}
+
+#[tokio::test]
+async fn an_invalid_profile_is_not_sent() {
+    let emulator = emulator().await;
+    let member = Member {
+        df_name: Patch::Keep,
+        df_membership: Patch::Keep,
+        df_push_ads_optin: Patch::Keep,
+        lifetime_points: Patch::Keep,
+        avg_basket: Patch::Set(f64::INFINITY),
+    };
+    let error = client(&emulator)
+        .update_profile(&user("u"), &member)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::InvalidProfile(_)), "{error:?}");
+    assert!(error.to_string().contains("avg_basket"), "{error}");
+    assert_eq!(emulator.stats().requests, 0);
+}
+
+#[tokio::test]
+async fn a_missing_token_is_reported_without_a_request() {
+    let emulator = emulator().await;
+    let import_only = dfinery::Client::builder()
+        .service_id(emulator.service_id())
+        .import_token(emulator.import_token())
+        .base_url(emulator.base_url())
+        .build()
+        .unwrap();
+    let error = import_only
+        .export_events(&crate::support::today())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::MissingToken { .. }), "{error:?}");
+    assert!(
+        error.to_string().contains("`DFINERY_EXPORT_TOKEN`"),
+        "{error}"
+    );
+    assert_eq!(emulator.stats().requests, 0);
+}

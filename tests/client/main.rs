@@ -1,0 +1,14 @@
+//! The `Client` against the in-process emulator: every call, every error variant, splitting,
+//! retries under injected faults (nothing stored twice), pacing under a tight rate limit, and
+//! tokens kept out of `Debug`, errors and `tracing` output.
+#![deny(warnings)]
+
+mod calls;
+mod errors;
+mod exports;
+mod faults;
+mod model;
+mod pacing;
+mod secrets;
+mod splitting;
+mod support;

@@ -1,0 +1,142 @@
+//! Tokens never show: not in `Debug` of the client or its builder, not in error messages, not
+//! in anything `tracing` records, at every level.
+
+use std::io;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use dfinery::client::{Error, RetryPolicy};
+use dfinery::{Client, EventRecord};
+use dfinery_emulator::ScriptedResponse;
+use tracing_subscriber::fmt::MakeWriter;
+
+use crate::support::{emulator_with, today, user};
+
+const IMPORT: &str = "imp-7f3c9a1e-SECRET";
+const EXPORT: &str = "exp-91ab44d2-SECRET";
+const WRONG: &str = "wrong-5e5e-SECRET";
+
+/// Collects everything a `tracing` subscriber writes.
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Capture {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
+    }
+}
+
+impl io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Capture {
+    type Writer = Capture;
+
+    fn make_writer(&'a self) -> Capture {
+        self.clone()
+    }
+}
+
+fn assert_secret_free(what: &str, text: &str) {
+    for token in [IMPORT, EXPORT, WRONG] {
+        assert!(!text.contains(token), "{what} shows a token: {text}");
+    }
+}
+
+fn builder(base_url: &str) -> dfinery::ClientBuilder {
+    Client::builder()
+        .service_id("secret-tests")
+        .import_token(IMPORT)
+        .export_token(EXPORT)
+        .base_url(base_url)
+        .retry(RetryPolicy {
+            max_attempts: 2,
+            ..crate::support::fast_retry()
+        })
+}
+
+// One thread, so the subscriber set for this test sees the client's and the emulator's tasks.
+#[tokio::test(flavor = "current_thread")]
+async fn no_token_in_debug_errors_or_tracing_output() {
+    let capture = Capture::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(capture.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let emulator = emulator_with(|b| {
+        b.service_id("secret-tests")
+            .import_token(IMPORT)
+            .export_token(EXPORT)
+    })
+    .await;
+    let builder = builder(emulator.base_url());
+    let client = builder.clone().build().unwrap();
+    assert_secret_free("the builder's Debug", &format!("{builder:?} {builder:#?}"));
+    assert_secret_free("the client's Debug", &format!("{client:?} {client:#?}"));
+
+    // Calls that succeed, a call that is retried, and an export.
+    client.identify(&user("u")).await.unwrap();
+    emulator.push_script([ScriptedResponse::ServerError]);
+    let records = vec![EventRecord::builder("df_login").build().unwrap()];
+    client.send_events(&user("u"), records).await.unwrap();
+    client
+        .export_events(&today())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+
+    // Calls that fail with the wrong tokens.
+    let wrong = builder
+        .import_token(WRONG)
+        .export_token(WRONG)
+        .build()
+        .unwrap();
+    let mut errors: Vec<Error> = vec![
+        wrong.identify(&user("u")).await.unwrap_err(),
+        wrong.export_events(&today()).await.unwrap_err(),
+    ];
+    let failed = wrong
+        .send_events(
+            &user("u"),
+            vec![EventRecord::builder("df_login").build().unwrap()],
+        )
+        .await
+        .unwrap_err();
+    assert_secret_free("a send error", &format!("{failed} {failed:?}"));
+    errors.push(failed.into());
+    for error in &errors {
+        assert!(matches!(error, Error::Auth { .. }), "{error:?}");
+        assert_secret_free("an error", &format!("{error} {error:?}"));
+    }
+
+    // A builder error.
+    let error = Client::builder()
+        .service_id("s")
+        .import_token(IMPORT)
+        .base_url("http://example.com")
+        .build()
+        .unwrap_err();
+    assert_secret_free("a build error", &format!("{error} {error:?}"));
+
+    let logged = capture.text();
+    // The spans were recorded (so the check below looks at real output) …
+    assert!(logged.contains("dfinery.request"), "{logged}");
+    assert!(logged.contains("endpoint=POST /api/v1/events"), "{logged}");
+    assert!(logged.contains("retrying a failed call"), "{logged}");
+    // … and hold no token.
+    assert_secret_free("the tracing output", &logged);
+}
