@@ -46,6 +46,115 @@ pub const fn assert_double_array<T: DoubleArrayProperty + ?Sized>() {}
 /// Compile-time assertion that `T` can hold an event's items.
 pub const fn assert_item_list<T: ItemList + ?Sized>() {}
 
+/// Writes a property whose Rust type must fit a String property; the derive calls it with the
+/// field's type, spanned on that type, so a mismatch is one error on the user's field (a
+/// separate assertion would add a second "not `PropertyValue`" error for types like `u64`).
+pub fn write_string<V: StringProperty + ?Sized>(
+    w: &mut ObjectWriter<'_>,
+    spec: &PropertySpec,
+    value: &V,
+) {
+    w.property(spec, value);
+}
+/// [`write_string`] for a Long property.
+pub fn write_long<V: LongProperty + ?Sized>(
+    w: &mut ObjectWriter<'_>,
+    spec: &PropertySpec,
+    value: &V,
+) {
+    w.property(spec, value);
+}
+/// [`write_string`] for a Double property.
+pub fn write_double<V: DoubleProperty + ?Sized>(
+    w: &mut ObjectWriter<'_>,
+    spec: &PropertySpec,
+    value: &V,
+) {
+    w.property(spec, value);
+}
+/// [`write_string`] for a Boolean property.
+pub fn write_boolean<V: BooleanProperty + ?Sized>(
+    w: &mut ObjectWriter<'_>,
+    spec: &PropertySpec,
+    value: &V,
+) {
+    w.property(spec, value);
+}
+/// [`write_string`] for a Datetime property.
+pub fn write_datetime<V: DatetimeProperty + ?Sized>(
+    w: &mut ObjectWriter<'_>,
+    spec: &PropertySpec,
+    value: &V,
+) {
+    w.property(spec, value);
+}
+/// [`write_string`] for a Date property.
+pub fn write_date<V: DateProperty + ?Sized>(
+    w: &mut ObjectWriter<'_>,
+    spec: &PropertySpec,
+    value: &V,
+) {
+    w.property(spec, value);
+}
+/// [`write_string`] for an Array of String property.
+pub fn write_string_array<V: StringArrayProperty + ?Sized>(
+    w: &mut ObjectWriter<'_>,
+    spec: &PropertySpec,
+    value: &V,
+) {
+    w.property(spec, value);
+}
+/// [`write_string`] for an Array of Long property.
+pub fn write_long_array<V: LongArrayProperty + ?Sized>(
+    w: &mut ObjectWriter<'_>,
+    spec: &PropertySpec,
+    value: &V,
+) {
+    w.property(spec, value);
+}
+/// [`write_string`] for an Array of Double property.
+pub fn write_double_array<V: DoubleArrayProperty + ?Sized>(
+    w: &mut ObjectWriter<'_>,
+    spec: &PropertySpec,
+    value: &V,
+) {
+    w.property(spec, value);
+}
+
+/// The field of an event holding its items (`#[dfinery(items)]`): an [`ItemList`] whose items
+/// were checked against events ([`ItemEvents`]). The derive names the field's type only through
+/// this trait, so a wrong type is reported once per use, each on the field's type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot hold the items of a DFINERY event",
+    label = "not a list of `DfineryItem`s",
+    note = "use `Vec<I>` (or `[I; N]`, `&[I]`, `Box<[I]>`, or an `Option` of those) where `I` derives `DfineryItem`"
+)]
+pub trait EventItems {
+    /// The events the items were checked against.
+    const EVENTS: &'static [&'static str];
+
+    /// The item type's description.
+    fn item_description() -> &'static ItemDescription;
+
+    /// Writes every item.
+    fn write_event_items(&self, w: &mut ItemsWriter<'_>);
+}
+
+impl<L: ItemList + ?Sized> EventItems for L
+where
+    L::Element: ItemEvents,
+{
+    const EVENTS: &'static [&'static str] = <L::Element as ItemEvents>::EVENTS;
+
+    fn item_description() -> &'static ItemDescription {
+        <L::Element as Item>::description()
+    }
+
+    fn write_event_items(&self, w: &mut ItemsWriter<'_>) {
+        self.write_items(w);
+    }
+}
+
 /// A field type that can supply an event's `event_datetime` (`#[dfinery(datetime)]`):
 /// [`Datetime`] always, `Option<Datetime>` when set (`None` means the time of tracking).
 #[diagnostic::on_unimplemented(

@@ -65,6 +65,9 @@ pub struct Struct<'a> {
     pub events: Vec<LitStr>,
     /// `registry = "..."`.
     pub registry: Option<LitStr>,
+    /// Whether the struct's own `#[dfinery(...)]` parsed without error; when not, the event it
+    /// names is unknown and the registry checks are skipped.
+    pub attrs_ok: bool,
     /// Every named field.
     pub fields: Vec<Field<'a>>,
 }
@@ -87,6 +90,8 @@ pub enum Role {
     Datetime,
     /// `#[dfinery(log_id)]`: supplies `event_log_id`.
     LogId,
+    /// Its `#[dfinery(...)]` has an error (already reported): not checked further.
+    Invalid,
 }
 
 /// One named field.
@@ -137,6 +142,7 @@ impl<'a> Struct<'a> {
             return None;
         };
         let place = format!("a `{derive}` struct");
+        let before = errors.len();
         let groups = attr::groups(&input.attrs, errors);
         let allowed = Allowed {
             place: &place,
@@ -158,6 +164,7 @@ impl<'a> Struct<'a> {
         let registry = attr::single(&entries, "registry", errors).and_then(|e| e.value.clone());
         let rename_all =
             attr::rename_all(attr::single(&entries, "rename_all", errors), true, errors);
+        let attrs_ok = errors.len() == before;
 
         let field_place = format!("a `{derive}` field");
         let fields = named
@@ -165,13 +172,17 @@ impl<'a> Struct<'a> {
             .iter()
             .filter_map(|field| {
                 let ident = field.ident.as_ref()?;
+                let before = errors.len();
                 let groups = attr::groups(&field.attrs, errors);
                 let allowed = Allowed {
                     place: &field_place,
                     keys: kind.field_keys(),
                 };
                 let entries = attr::accepted(&groups, &allowed, errors);
-                let role = field_role(ident, &entries, rename_all, errors);
+                let mut role = field_role(ident, &entries, rename_all, errors);
+                if errors.len() > before {
+                    role = Role::Invalid;
+                }
                 Some(Field {
                     ident,
                     ty: &field.ty,
@@ -184,6 +195,7 @@ impl<'a> Struct<'a> {
             ident: &input.ident,
             events,
             registry,
+            attrs_ok,
             fields,
         })
     }

@@ -34,11 +34,14 @@ pub fn groups(attrs: &[Attribute], errors: &mut Errors) -> Vec<Group> {
             };
             let value = if meta.input.peek(syn::Token![=]) {
                 let stream = meta.value()?;
-                match stream.parse::<syn::Lit>()? {
-                    syn::Lit::Str(s) => Some(s),
+                match stream.parse::<syn::Expr>()? {
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }) => Some(s),
                     other => {
-                        return Err(syn::Error::new(
-                            other.span(),
+                        return Err(syn::Error::new_spanned(
+                            other,
                             format!("`{key}` takes a string literal; write `{key} = \"...\"`"),
                         ));
                     }

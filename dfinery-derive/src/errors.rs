@@ -33,6 +33,11 @@ impl Errors {
         self.errors.push(error);
     }
 
+    /// How many errors have been recorded.
+    pub fn len(&self) -> usize {
+        self.errors.len()
+    }
+
     /// Whether nothing has been recorded.
     pub fn is_empty(&self) -> bool {
         self.errors.is_empty()

@@ -53,26 +53,26 @@ fn expand(input: &DeriveInput, event: &CheckedEvent<'_, '_>) -> TokenStream {
                 "the items in field `{rust_field}` are not checked against event `{name}`; add `event = \"{name}\"` to the `#[dfinery(...)]` of their `DfineryItem` type"
             );
             (
-                quote! {
+                quote_spanned! {ty.span()=>
                     ::core::option::Option::Some(::dfinery::__private::ItemsDescription {
                         rust_field: #rust_field,
                         required: #required,
-                        item: <<#static_ty as ::dfinery::__private::ItemList>::Element
-                            as ::dfinery::__private::Item>::description,
+                        item: <#static_ty as ::dfinery::__private::EventItems>::item_description,
                     })
                 },
                 quote_spanned! {ty.span()=>
                     fn write_items(&self, __dfinery_w: &mut ::dfinery::__private::ItemsWriter<'_>) {
-                        ::dfinery::__private::assert_item_list::<#ty>();
                         #require
-                        ::dfinery::__private::ItemList::write_items(&self.#member, __dfinery_w);
+                        <#ty as ::dfinery::__private::EventItems>::write_event_items(
+                            &self.#member,
+                            __dfinery_w,
+                        );
                     }
                 },
                 quote_spanned! {ty.span()=>
                     const _: () = {
                         if !::dfinery::__private::item_checked_for(
-                            <<#static_ty as ::dfinery::__private::ItemList>::Element
-                                as ::dfinery::__private::ItemEvents>::EVENTS,
+                            <#static_ty as ::dfinery::__private::EventItems>::EVENTS,
                             #name,
                         ) {
                             ::core::panic!(#message);

@@ -70,18 +70,19 @@ fn data_type(ty: DataType) -> Ident {
     Ident::new(name, Span::call_site())
 }
 
-/// The `__private::assert_<type>` function for a registered type.
-fn assert_fn(ty: DataType) -> Ident {
+/// The `__private::write_<type>` function for a registered type: it writes the property and
+/// bounds the field's type by the type's marker trait.
+fn write_fn(ty: DataType) -> Ident {
     let name = match ty {
-        DataType::String => "assert_string",
-        DataType::Long => "assert_long",
-        DataType::Double => "assert_double",
-        DataType::Boolean => "assert_boolean",
-        DataType::Datetime => "assert_datetime",
-        DataType::Date => "assert_date",
-        DataType::StringArray => "assert_string_array",
-        DataType::LongArray => "assert_long_array",
-        DataType::DoubleArray => "assert_double_array",
+        DataType::String => "write_string",
+        DataType::Long => "write_long",
+        DataType::Double => "write_double",
+        DataType::Boolean => "write_boolean",
+        DataType::Datetime => "write_datetime",
+        DataType::Date => "write_date",
+        DataType::StringArray => "write_string_array",
+        DataType::LongArray => "write_long_array",
+        DataType::DoubleArray => "write_double_array",
     };
     Ident::new(name, Span::call_site())
 }
@@ -111,20 +112,20 @@ fn field_descriptions(properties: &[Property<'_, '_>]) -> TokenStream {
     quote!(&[#(#fields),*])
 }
 
-/// The body that writes every property through `__dfinery_w`: first a type assertion per
-/// field, spanned on the field's type so a mismatch points at it, then the writes.
+/// The body that writes every property through `__dfinery_w`, each with the `write_<type>`
+/// function of its registered type, called with the field's type and spanned on it, so a type
+/// that cannot fill the property is one error pointing at the field's type.
 fn write_properties(properties: &[Property<'_, '_>]) -> TokenStream {
-    let asserts = properties.iter().map(|p| {
-        let ty = p.field.ty;
-        let assert = assert_fn(p.spec.ty);
-        quote_spanned!(ty.span()=> ::dfinery::__private::#assert::<#ty>();)
-    });
     let writes = properties.iter().enumerate().map(|(i, p)| {
         let ident = spec_ident(i);
         let field = p.field.ident;
-        quote!(__dfinery_w.property(&#ident, &self.#field);)
+        let ty = p.field.ty;
+        let write = write_fn(p.spec.ty);
+        quote_spanned! {ty.span()=>
+            ::dfinery::__private::#write::<#ty>(__dfinery_w, &#ident, &self.#field);
+        }
     });
-    quote!(#(#asserts)* #(#writes)*)
+    quote!(#(#writes)*)
 }
 
 /// Makes cargo rebuild the crate when the registry file or `DFINERY_REGISTRY` changes.

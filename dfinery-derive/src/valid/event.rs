@@ -53,6 +53,9 @@ pub fn check_event<'f, 'a>(
     let items = only_one(&input.fields, &Role::Items, "items", errors);
     let datetime = only_one(&input.fields, &Role::Datetime, "datetime", errors);
     let log_id = only_one(&input.fields, &Role::LogId, "log_id", errors);
+    if !input.attrs_ok {
+        return None;
+    }
     let loaded = registry::load(input.registry.as_ref(), input.ident.span(), errors)?;
     let (name, span, from) = match input.events.first() {
         Some(lit) => (lit.value(), lit.span(), EventNameFrom::Attribute),
@@ -77,8 +80,9 @@ pub fn check_event<'f, 'a>(
         )),
         not_enabled: None,
     };
-    let properties = field::check_all(&input.fields, &target, errors);
-    let missing = field::missing_required(&properties, &target);
+    let checked = field::check_all(&input.fields, &target, errors);
+    let missing = field::missing_required(&checked, &target);
+    let properties = checked.properties;
     if !missing.is_empty() {
         errors.at(
             input.ident.span(),

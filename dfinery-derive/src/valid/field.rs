@@ -44,16 +44,20 @@ impl Target<'_> {
     }
 }
 
-/// The registered definition that `field` fills, or an error at its name.
+/// The registered definition that `field` fills, or an error at its name. A name suggested
+/// for a misspelt field is pushed to `suggested`, so it is not also reported as missing.
 pub fn resolve<'r>(
     field: &Field<'_>,
     target: &Target<'r>,
     errors: &mut Errors,
+    suggested: &mut Vec<String>,
 ) -> Option<&'r PropertyDef> {
     let Role::Property { name, span } = &field.role else {
         return None;
     };
-    if !valid_property_name(name, *span, errors) {
+    let best = || dfinery_schema::suggest(name, target.properties.keys().map(String::as_str));
+    if !valid_property_name(name, *span, best(), errors) {
+        suggested.extend(best().map(str::to_owned));
         return None;
     }
     if let Some(def) = target.properties.get(name) {
@@ -70,9 +74,8 @@ pub fn resolve<'r>(
         )
     } else if let Some((_, hint)) = target.elsewhere.filter(|(o, _)| o.contains_key(name)) {
         format!("unknown {noun} `{name}`{owner}; {hint}")
-    } else if let Some(best) =
-        dfinery_schema::suggest(name, target.properties.keys().map(String::as_str))
-    {
+    } else if let Some(best) = best() {
+        suggested.push(best.to_owned());
         format!("unknown {noun} `{name}`{owner}; did you mean `{best}`?")
     } else {
         format!("unknown {noun} `{name}`{owner}; {}", target.unknown_fix)
@@ -115,16 +118,27 @@ pub fn check_wrapper(
     }
 }
 
-/// Checks every property field of `fields` against `target`; returns the checked properties.
+/// The fields checked against one target.
+pub struct Checked<'f, 'a> {
+    /// The fields that fill a registered property, in field order.
+    pub properties: Vec<Property<'f, 'a>>,
+    /// The names suggested for misspelt fields.
+    pub suggested: Vec<String>,
+    /// Whether a field's attributes had errors: it may have been meant to fill any property.
+    pub has_invalid: bool,
+}
+
+/// Checks every property field of `fields` against `target`.
 pub fn check_all<'f, 'a>(
     fields: &'f [Field<'a>],
     target: &Target<'_>,
     errors: &mut Errors,
-) -> Vec<Property<'f, 'a>> {
+) -> Checked<'f, 'a> {
     let mut out: Vec<Property<'f, 'a>> = Vec::new();
+    let mut suggested = Vec::new();
     let mut seen: BTreeMap<String, (String, Span)> = BTreeMap::new();
     for field in fields {
-        let Some(def) = resolve(field, target, errors) else {
+        let Some(def) = resolve(field, target, errors, &mut suggested) else {
             continue;
         };
         if let Role::Property { span, .. } = &field.role {
@@ -147,16 +161,25 @@ pub fn check_all<'f, 'a>(
             spec: Spec::from_def(def, target.scope),
         });
     }
-    out
+    Checked {
+        properties: out,
+        suggested,
+        has_invalid: fields.iter().any(|f| matches!(f.role, Role::Invalid)),
+    }
 }
 
-/// The required properties of `target` that no field fills, as `` `a`, `b` ``.
-pub fn missing_required(properties: &[Property<'_, '_>], target: &Target<'_>) -> Vec<String> {
+/// The required properties of `target` that no field fills (leaving out those already
+/// suggested for a misspelt field: that error says what to do).
+pub fn missing_required(checked: &Checked<'_, '_>, target: &Target<'_>) -> Vec<String> {
+    if checked.has_invalid {
+        return Vec::new();
+    }
     target
         .properties
         .values()
         .filter(|def| def.required)
-        .filter(|def| !properties.iter().any(|p| p.spec.name == def.name))
+        .filter(|def| !checked.properties.iter().any(|p| p.spec.name == def.name))
+        .filter(|def| !checked.suggested.contains(&def.name))
         .map(|def| def.name.clone())
         .collect()
 }

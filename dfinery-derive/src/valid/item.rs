@@ -33,6 +33,9 @@ pub fn check_item<'f, 'a>(
         );
         return None;
     }
+    if !input.attrs_ok {
+        return None;
+    }
     let loaded = registry::load(input.registry.as_ref(), input.ident.span(), errors)?;
     let mut names = Vec::new();
     let mut merged: Option<Vec<Property<'f, 'a>>> = None;
@@ -74,8 +77,9 @@ pub fn check_item<'f, 'a>(
             )),
             not_enabled: None,
         };
-        let properties = field::check_all(&input.fields, &target, errors);
-        let missing = field::missing_required(&properties, &target);
+        let checked = field::check_all(&input.fields, &target, errors);
+        let missing = field::missing_required(&checked, &target);
+        let properties = checked.properties;
         if !missing.is_empty() {
             errors.at(
                 input.ident.span(),

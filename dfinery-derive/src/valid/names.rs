@@ -59,12 +59,21 @@ pub fn find_event<'r>(
     None
 }
 
-/// Whether `name` follows the naming rule; an error at `span` otherwise.
-pub fn valid_property_name(name: &str, span: Span, errors: &mut Errors) -> bool {
+/// Whether `name` follows the naming rule; an error at `span` otherwise, with `best` as the
+/// suggestion.
+pub fn valid_property_name(
+    name: &str,
+    span: Span,
+    best: Option<&str>,
+    errors: &mut Errors,
+) -> bool {
     match names::check_name(name) {
         Ok(()) => true,
         Err(error) => {
-            errors.at(span, format!("invalid property name: {error}"));
+            let hint = best
+                .map(|b| format!("; did you mean `{b}`?"))
+                .unwrap_or_default();
+            errors.at(span, format!("invalid property name: {error}{hint}"));
             false
         }
     }

@@ -21,6 +21,9 @@ pub fn check_profile<'f, 'a>(
     input: &'f Struct<'a>,
     errors: &mut Errors,
 ) -> Option<CheckedProfile<'f, 'a>> {
+    if !input.attrs_ok {
+        return None;
+    }
     let loaded = registry::load(input.registry.as_ref(), input.ident.span(), errors)?;
     let target = Target {
         properties: &loaded.registry.user_properties,
@@ -33,7 +36,7 @@ pub fn check_profile<'f, 'a>(
         elsewhere: None,
         not_enabled: Some((is_standard, &loaded.display)),
     };
-    let properties = field::check_all(&input.fields, &target, errors);
+    let properties = field::check_all(&input.fields, &target, errors).properties;
     Some(CheckedProfile {
         properties,
         registry: loaded,

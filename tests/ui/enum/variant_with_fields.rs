@@ -1,0 +1,9 @@
+use dfinery::DfineryEnum;
+
+#[derive(DfineryEnum)]
+enum Channel {
+    Web,
+    Store(u32),
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use dfinery::DfineryEvent;
+
+#[derive(DfineryEvent)]
+#[dfinery(event = "df_sign_up")]
+struct SignUp {
+    df_sign_chanel: String,
+}
+
+fn main() {}

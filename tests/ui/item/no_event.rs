@@ -1,0 +1,8 @@
+use dfinery::DfineryItem;
+
+#[derive(DfineryItem)]
+struct Line {
+    sku: String,
+}
+
+fn main() {}

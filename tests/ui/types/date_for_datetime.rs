@@ -1,0 +1,10 @@
+use dfinery::{Date, DfineryEvent};
+
+#[derive(DfineryEvent)]
+#[dfinery(event = "app_review")]
+struct AppReview {
+    rating: i64,
+    reviewed_at: Date,
+}
+
+fn main() {}

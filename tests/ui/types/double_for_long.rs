@@ -1,0 +1,9 @@
+use dfinery::DfineryEvent;
+
+#[derive(DfineryEvent)]
+#[dfinery(event = "app_review")]
+struct AppReview {
+    rating: f64,
+}
+
+fn main() {}
