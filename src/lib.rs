@@ -24,11 +24,12 @@
 //! `df_total_purchase_amount`) or a missing required property would be a compile error on the
 //! field:
 //!
-//! ```ignore
+//! ```
 //! use dfinery::{DfineryEvent, DfineryItem, Event};
 //!
 //! #[derive(DfineryItem)]
 //! #[dfinery(event = "df_purchase")]
+//! # #[dfinery(registry = "tests/dfinery.toml")]
 //! struct LineItem {
 //!     #[dfinery(rename = "df_item_id")]
 //!     id: String,
@@ -40,6 +41,7 @@
 //!
 //! #[derive(DfineryEvent)]
 //! #[dfinery(event = "df_purchase")]
+//! # #[dfinery(registry = "tests/dfinery.toml")]
 //! struct Purchase {
 //!     df_order_id: String,
 //!     df_payment_method: String,
@@ -50,7 +52,24 @@
 //!     items: Vec<LineItem>,
 //! }
 //!
-//! let record = purchase.to_record()?; // checks lengths, NaN, 8 KB, ... then serialises once
+//! let purchase = Purchase {
+//!     df_order_id: "ORDER-123".into(),
+//!     df_payment_method: "BankTransfer".into(),
+//!     df_total_purchase_amount: 9000.0,
+//!     df_delivery_charge: 3000.0,
+//!     df_discount: 0.0,
+//!     items: vec![LineItem {
+//!         id: "SKU-001".into(),
+//!         df_item_name: "Cracker".into(),
+//!         df_price: 5000.0,
+//!         df_quantity: 2,
+//!         df_discount: 500.0,
+//!     }],
+//! };
+//! // Run-time rules (NaN, lengths, 8 KB) are checked here, then the event is serialised once.
+//! let record = purchase.to_record()?;
+//! assert_eq!(record.event_name(), "df_purchase");
+//! # Ok::<(), dfinery::ValidationError>(())
 //! ```
 //!
 //! # Where the registry is found
