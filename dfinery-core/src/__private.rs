@@ -9,7 +9,12 @@ pub use std::vec::Vec;
 pub use dfinery_schema::DataType;
 pub use uuid::Uuid;
 
+pub use crate::__impl_enum_cell as impl_enum_cell;
 pub use crate::__impl_enum_property as impl_enum_property;
+pub use crate::export::{
+    Columns, ColumnsBuilder, DecodeEvent, DecodeItem, DecodeProfile, EnumFromValue, EventGroup,
+    ExportError, ExportRow, FromCell, FromItems, Header,
+};
 pub use crate::model::{
     Event, EventDescription, FieldDescription, Item, ItemDescription, ItemList, ItemsDescription,
     Profile, ProfileDescription,

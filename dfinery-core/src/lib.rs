@@ -20,6 +20,8 @@
 //! - [`client`]: [`Client`], which calls every endpoint with typed [`Error`]s, retries that
 //!   never duplicate an event, and pacing against the rate limits ([`ratelimit`]); tokens are
 //!   held as [`Secret`]s, which never print.
+//! - [`export`]: typed export queries, CSV decoded row by row as it streams in, and rows
+//!   decoded back into the structs that sent them.
 //!
 //! # Features
 //!
@@ -43,6 +45,7 @@
 
 pub mod client;
 pub mod code;
+pub mod export;
 pub mod identity;
 mod json;
 pub mod limits;

@@ -43,6 +43,11 @@ use syn::{DeriveInput, parse_macro_input};
 ///
 /// `Option<T>` fields are optional properties (`None` is not sent); a required property needs
 /// a non-`Option` field.
+///
+/// It also implements `dfinery::export::DecodeEvent`, which reads the event back from an event
+/// export, whenever every field's type can be decoded (`dfinery::export::FromCell`: owned types
+/// such as `String`, `i64`, `f64`, `Vec<T>`; `#[dfinery(skip)]` fields need `Default`). A
+/// struct with other field types (`&str`) still derives; only decoding it is a compile error.
 #[proc_macro_derive(DfineryEvent, attributes(dfinery))]
 pub fn derive_event(input: TokenStream) -> TokenStream {
     // Each expand function returns the impl, or the combined errors beside a stub impl, so
@@ -61,6 +66,9 @@ pub fn derive_event(input: TokenStream) -> TokenStream {
 /// - `#[dfinery(rename_all = "...")]` and `#[dfinery(registry = "...")]`, as on `DfineryEvent`.
 ///
 /// On a field: `#[dfinery(rename = "...")]` and `#[dfinery(skip)]`.
+///
+/// It also implements `dfinery::export::DecodeItem` (read back from the `df_items_<name>`
+/// columns), on the same terms as `DfineryEvent`.
 #[proc_macro_derive(DfineryItem, attributes(dfinery))]
 pub fn derive_item(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -75,6 +83,8 @@ pub fn derive_item(input: TokenStream) -> TokenStream {
 ///
 /// `Option<T>` fields are not sent when `None`; `Patch<T>` fields are left alone (`Keep`),
 /// cleared (`Clear`, sent as `null`) or set (`Set`).
+///
+/// It also implements `dfinery::export::DecodeProfile`, on the same terms as `DfineryEvent`.
 #[proc_macro_derive(DfineryProfile, attributes(dfinery))]
 pub fn derive_profile(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -95,6 +105,9 @@ pub fn derive_profile(input: TokenStream) -> TokenStream {
 /// - `#[dfinery(registry = "...")]`, as on `DfineryEvent`.
 ///
 /// On a variant: `#[dfinery(rename = "NonBinary")]`.
+///
+/// The enum can also be decoded from exports (`FromCell`, `FromElement`): a value that is not
+/// one of its variants is an error naming the values.
 #[proc_macro_derive(DfineryEnum, attributes(dfinery))]
 pub fn derive_enum(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

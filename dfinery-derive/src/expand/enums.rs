@@ -1,6 +1,7 @@
 //! `#[derive(DfineryEnum)]`: `impl DfineryEnumValue`, then `PropertyValue`, `StringProperty`
 //! and `ArrayElement` through `__private::impl_enum_property!` (a blanket impl is impossible,
-//! E0119).
+//! E0119); and for decoding exports `impl EnumFromValue`, then `FromCell` and `FromElement`
+//! through `__private::impl_enum_cell!`.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -41,6 +42,11 @@ pub fn derive_enum(input: &DeriveInput) -> TokenStream {
     } else {
         quote!(match self { #(#arms,)* #rest })
     };
+    let from_arms = parsed.variants.iter().map(|v| {
+        let variant = v.ident;
+        let value = &v.value;
+        quote!(#value => ::core::option::Option::Some(#ident::#variant))
+    });
     let anchor = checked.registry.as_ref().map(|r| registry_anchor(Some(r)));
     quote! {
         #error
@@ -57,6 +63,20 @@ pub fn derive_enum(input: &DeriveInput) -> TokenStream {
             }
 
             ::dfinery::__private::impl_enum_property!(#ident);
+
+            #[automatically_derived]
+            impl ::dfinery::__private::EnumFromValue for #ident {
+                fn from_value(value: &str) -> ::core::option::Option<Self> {
+                    // Two variants with one value were reported; the first wins here.
+                    #[allow(unreachable_patterns)]
+                    match value {
+                        #(#from_arms,)*
+                        _ => ::core::option::Option::None,
+                    }
+                }
+            }
+
+            ::dfinery::__private::impl_enum_cell!(#ident);
         };
     }
 }

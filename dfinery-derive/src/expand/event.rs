@@ -1,11 +1,12 @@
-//! `#[derive(DfineryEvent)]`: `impl Event`, the event's static description, and the
-//! compile-time assertion that its items were checked against this event.
+//! `#[derive(DfineryEvent)]`: `impl Event`, the event's static description, the compile-time
+//! assertion that its items were checked against this event, and `impl DecodeEvent`.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::DeriveInput;
 use syn::spanned::Spanned;
 
+use super::decode::{Sources, Target, decode_impl};
 use super::stub::stub;
 use super::{field_descriptions, registry_anchor, spec_consts, static_type, write_properties};
 use crate::ast::{Kind, Struct};
@@ -99,6 +100,17 @@ fn expand(input: &DeriveInput, event: &CheckedEvent<'_, '_>) -> TokenStream {
         }
     });
 
+    let decode = decode_impl(
+        input,
+        Target::Event,
+        &Sources {
+            properties: &event.properties,
+            items: event.items.map(|(field, _)| field),
+            datetime: event.datetime,
+            log_id: event.log_id,
+        },
+    );
+
     quote! {
         #[allow(non_upper_case_globals)]
         const _: () = {
@@ -133,6 +145,8 @@ fn expand(input: &DeriveInput, event: &CheckedEvent<'_, '_>) -> TokenStream {
                 #datetime
                 #log_id
             }
+
+            #decode
         };
     }
 }

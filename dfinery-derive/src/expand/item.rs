@@ -1,10 +1,11 @@
-//! `#[derive(DfineryItem)]`: `impl Item`, its static description, and the list of events it was
-//! checked against (`ItemEvents`), which each event holding it asserts.
+//! `#[derive(DfineryItem)]`: `impl Item`, its static description, `impl DecodeItem`, and the
+//! list of events it was checked against (`ItemEvents`), which each event holding it asserts.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::DeriveInput;
 
+use super::decode::{Sources, Target, decode_impl};
 use super::stub::stub;
 use super::{field_descriptions, registry_anchor, spec_consts, write_properties};
 use crate::ast::{Kind, Struct};
@@ -41,6 +42,16 @@ fn expand(input: &DeriveInput, item: &CheckedItem<'_, '_>) -> TokenStream {
     let fields = field_descriptions(&item.properties);
     let writes = write_properties(&item.properties);
     let events = &item.events;
+    let decode = decode_impl(
+        input,
+        Target::Item,
+        &Sources {
+            properties: &item.properties,
+            items: None,
+            datetime: None,
+            log_id: None,
+        },
+    );
     quote! {
         #[allow(non_upper_case_globals)]
         const _: () = {
@@ -68,6 +79,8 @@ fn expand(input: &DeriveInput, item: &CheckedItem<'_, '_>) -> TokenStream {
             impl #impl_generics ::dfinery::__private::ItemEvents for #ident #ty_generics #where_clause {
                 const EVENTS: &'static [&'static str] = &[#(#events),*];
             }
+
+            #decode
         };
     }
 }

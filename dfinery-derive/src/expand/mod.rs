@@ -1,6 +1,7 @@
-//! Code generation: turns a checked model into trait impls that name only
-//! `::dfinery::__private` paths. Never reports user errors: those come from [`valid`](crate::valid).
+//! Code generation: turns a checked model into trait impls (sending, and decoding back from
+//! exports) that name only `::dfinery::__private` paths. Never reports user errors: those come from [`valid`](crate::valid).
 
+mod decode;
 mod enums;
 mod event;
 mod item;

@@ -1,9 +1,11 @@
-//! `#[derive(DfineryProfile)]`: `impl Profile` and its static description.
+//! `#[derive(DfineryProfile)]`: `impl Profile`, its static description, and
+//! `impl DecodeProfile`.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::DeriveInput;
 
+use super::decode::{Sources, Target, decode_impl};
 use super::stub::stub;
 use super::{field_descriptions, registry_anchor, spec_consts, write_properties};
 use crate::ast::{Kind, Struct};
@@ -37,6 +39,16 @@ fn expand(input: &DeriveInput, profile: &CheckedProfile<'_, '_>) -> TokenStream 
     let consts = spec_consts(&profile.properties);
     let fields = field_descriptions(&profile.properties);
     let writes = write_properties(&profile.properties);
+    let decode = decode_impl(
+        input,
+        Target::Profile,
+        &Sources {
+            properties: &profile.properties,
+            items: None,
+            datetime: None,
+            log_id: None,
+        },
+    );
     quote! {
         #[allow(non_upper_case_globals)]
         const _: () = {
@@ -62,6 +74,8 @@ fn expand(input: &DeriveInput, profile: &CheckedProfile<'_, '_>) -> TokenStream 
                     #writes
                 }
             }
+
+            #decode
         };
     }
 }

@@ -26,6 +26,20 @@ pub fn stub(input: &DeriveInput, kind: Kind, events: &[String]) -> TokenStream {
                     ::core::unreachable!()
                 }
             }
+            #[automatically_derived]
+            impl #impl_generics ::dfinery::__private::DecodeEvent for #ident #ty_generics #where_clause {
+                fn export_columns(
+                    _: &::dfinery::__private::Header,
+                ) -> ::core::result::Result<::dfinery::__private::Columns, ::dfinery::__private::ExportError> {
+                    ::core::unreachable!()
+                }
+                fn from_export_rows(
+                    _: &::dfinery::__private::EventGroup<'_>,
+                    _: &::dfinery::__private::Columns,
+                ) -> ::core::result::Result<Self, ::dfinery::__private::ExportError> {
+                    ::core::unreachable!()
+                }
+            }
         },
         Kind::Item => quote! {
             #[automatically_derived]
@@ -41,6 +55,20 @@ pub fn stub(input: &DeriveInput, kind: Kind, events: &[String]) -> TokenStream {
             impl #impl_generics ::dfinery::__private::ItemEvents for #ident #ty_generics #where_clause {
                 const EVENTS: &'static [&'static str] = &[#(#events),*];
             }
+            #[automatically_derived]
+            impl #impl_generics ::dfinery::__private::DecodeItem for #ident #ty_generics #where_clause {
+                fn export_columns(
+                    _: &::dfinery::__private::Header,
+                ) -> ::core::result::Result<::dfinery::__private::Columns, ::dfinery::__private::ExportError> {
+                    ::core::unreachable!()
+                }
+                fn from_export_row(
+                    _: &::dfinery::__private::ExportRow<'_>,
+                    _: &::dfinery::__private::Columns,
+                ) -> ::core::result::Result<Self, ::dfinery::__private::ExportError> {
+                    ::core::unreachable!()
+                }
+            }
         },
         Kind::Profile => quote! {
             #[automatically_derived]
@@ -49,6 +77,20 @@ pub fn stub(input: &DeriveInput, kind: Kind, events: &[String]) -> TokenStream {
                     ::core::unreachable!()
                 }
                 fn write_user_properties(&self, _: &mut ::dfinery::__private::ObjectWriter<'_>) {
+                    ::core::unreachable!()
+                }
+            }
+            #[automatically_derived]
+            impl #impl_generics ::dfinery::__private::DecodeProfile for #ident #ty_generics #where_clause {
+                fn export_columns(
+                    _: &::dfinery::__private::Header,
+                ) -> ::core::result::Result<::dfinery::__private::Columns, ::dfinery::__private::ExportError> {
+                    ::core::unreachable!()
+                }
+                fn from_export_row(
+                    _: &::dfinery::__private::ExportRow<'_>,
+                    _: &::dfinery::__private::Columns,
+                ) -> ::core::result::Result<Self, ::dfinery::__private::ExportError> {
                     ::core::unreachable!()
                 }
             }

@@ -1,0 +1,3 @@
+//! Export decoding benchmark (placeholder until the real benchmark lands).
+
+fn main() {}

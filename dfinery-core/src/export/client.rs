@@ -1,0 +1,114 @@
+//! Typed exports on [`Client`]: queries checked before sending, bodies decoded as they arrive,
+//! and files written atomically. Built on the client's raw export streams, which hold one of
+//! the client's export slots (5 by default) and are paced against the export rate limit.
+
+use std::path::Path;
+
+use super::decode::{DecodeEvent, DecodeProfile};
+use super::error::ExportError;
+use super::file::{ExportFile, write_atomically};
+use super::query::{EventQuery, ProfileQuery};
+use super::rows::{EventStream, ExportRows, ProfileStream};
+use crate::client::Client;
+
+impl Client {
+    /// Exports events, checked against `query` first, as rows read as they arrive.
+    ///
+    /// # Errors
+    ///
+    /// [`ExportError::Query`] before anything is sent, [`ExportError::Request`] when the
+    /// request fails, or an error reading the header row.
+    pub async fn export_event_rows(&self, query: &EventQuery) -> Result<ExportRows, ExportError> {
+        let request = query.to_request()?;
+        let stream = self
+            .export_events(&request)
+            .await
+            .map_err(ExportError::Request)?;
+        ExportRows::new(stream).await
+    }
+
+    /// Exports events and decodes those of type `T` (e.g. `export_events_as::<Purchase>`) into
+    /// the struct that sent them, with their system columns; other events are skipped, so
+    /// narrow the query with [`EventQuery::event`] to export only `T`'s.
+    ///
+    /// # Errors
+    ///
+    /// As [`export_event_rows`](Self::export_event_rows), and
+    /// [`ExportError::MissingColumns`] when the export lacks columns `T` needs.
+    pub async fn export_events_as<T: DecodeEvent>(
+        &self,
+        query: &EventQuery,
+    ) -> Result<EventStream<T>, ExportError> {
+        self.export_event_rows(query).await?.events::<T>()
+    }
+
+    /// Exports user profiles, checked against `query` first, as rows read as they arrive.
+    ///
+    /// # Errors
+    ///
+    /// As [`export_event_rows`](Self::export_event_rows).
+    pub async fn export_profile_rows(
+        &self,
+        query: &ProfileQuery,
+    ) -> Result<ExportRows, ExportError> {
+        let request = query.to_request()?;
+        let stream = self
+            .export_profiles(&request)
+            .await
+            .map_err(ExportError::Request)?;
+        ExportRows::new(stream).await
+    }
+
+    /// Exports user profiles decoded into `T`, with their ids.
+    ///
+    /// # Errors
+    ///
+    /// As [`export_profile_rows`](Self::export_profile_rows), and
+    /// [`ExportError::MissingColumns`] when the export lacks columns `T` needs.
+    pub async fn export_profiles_as<T: DecodeProfile>(
+        &self,
+        query: &ProfileQuery,
+    ) -> Result<ProfileStream<T>, ExportError> {
+        self.export_profile_rows(query).await?.profiles::<T>()
+    }
+
+    /// Exports events into the file at `path`, atomically: the CSV is checked as it is written
+    /// to a temporary file beside `path`, which replaces `path` only once the whole body
+    /// arrived intact.
+    ///
+    /// # Errors
+    ///
+    /// As [`export_event_rows`](Self::export_event_rows), and [`ExportError::File`]; on any
+    /// error nothing is left at `path`.
+    pub async fn export_events_to_file(
+        &self,
+        query: &EventQuery,
+        path: impl AsRef<Path>,
+    ) -> Result<ExportFile, ExportError> {
+        let request = query.to_request()?;
+        let stream = self
+            .export_events(&request)
+            .await
+            .map_err(ExportError::Request)?;
+        write_atomically(stream, path.as_ref()).await
+    }
+
+    /// Exports user profiles into the file at `path`, atomically, as
+    /// [`export_events_to_file`](Self::export_events_to_file) does.
+    ///
+    /// # Errors
+    ///
+    /// As [`export_events_to_file`](Self::export_events_to_file).
+    pub async fn export_profiles_to_file(
+        &self,
+        query: &ProfileQuery,
+        path: impl AsRef<Path>,
+    ) -> Result<ExportFile, ExportError> {
+        let request = query.to_request()?;
+        let stream = self
+            .export_profiles(&request)
+            .await
+            .map_err(ExportError::Request)?;
+        write_atomically(stream, path.as_ref()).await
+    }
+}

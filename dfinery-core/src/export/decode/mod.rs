@@ -1,0 +1,133 @@
+//! Decoding typed structs from export rows: the traits the derives implement
+//! ([`DecodeEvent`], [`DecodeItem`], [`DecodeProfile`]) and the column lookup they share
+//! ([`Columns`]), built once per header so each row is read by position afterwards.
+
+mod columns;
+
+pub use columns::{Columns, ColumnsBuilder};
+
+use super::error::ExportError;
+use super::group::EventGroup;
+use super::header::Header;
+use super::row::ExportRow;
+use crate::model::{Event, Item, Profile};
+
+/// An event that can be read back from an event export: `#[derive(DfineryEvent)]` implements
+/// it whenever every field's type can be decoded ([`FromCell`](super::FromCell), items through
+/// [`FromItems`], `#[dfinery(skip)]` fields through `Default`).
+///
+/// The event's properties come from its first row; its items from every row of the event
+/// (one row per item); a `#[dfinery(datetime)]` field from `event_datetime` (or, when the
+/// export has no such column, `df_correction_datetime`); a `#[dfinery(log_id)]` field from
+/// `event_log_id`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be decoded from an event export",
+    label = "not decodable from an export",
+    note = "derive `DfineryEvent` on it, with field types that can be decoded (see `dfinery::export::FromCell`)"
+)]
+pub trait DecodeEvent: Event + Sized {
+    /// Finds the columns the type reads in `header`.
+    ///
+    /// # Errors
+    ///
+    /// [`ExportError::MissingColumns`] listing every column a field needs (one that cannot be
+    /// `None`) that the header lacks.
+    fn export_columns(header: &Header) -> Result<Columns, ExportError>;
+
+    /// Decodes one event from its rows.
+    ///
+    /// # Errors
+    ///
+    /// [`ExportError::Cell`] for the first cell that does not decode.
+    fn from_export_rows(rows: &EventGroup<'_>, columns: &Columns) -> Result<Self, ExportError>;
+}
+
+/// An item that can be read back from the `df_items_<name>` columns of an event export:
+/// `#[derive(DfineryItem)]` implements it whenever every field's type can be decoded.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be decoded from the item columns of an export",
+    label = "not decodable from an export",
+    note = "derive `DfineryItem` on it, with field types that can be decoded (see `dfinery::export::FromCell`)"
+)]
+pub trait DecodeItem: Item + Sized {
+    /// Finds the columns the type reads in `header` (`df_items_<name>`).
+    ///
+    /// # Errors
+    ///
+    /// As [`DecodeEvent::export_columns`].
+    fn export_columns(header: &Header) -> Result<Columns, ExportError>;
+
+    /// Decodes one item from its row.
+    ///
+    /// # Errors
+    ///
+    /// [`ExportError::Cell`] for the first cell that does not decode.
+    fn from_export_row(row: &ExportRow<'_>, columns: &Columns) -> Result<Self, ExportError>;
+}
+
+/// User properties that can be read back from a user-profile export:
+/// `#[derive(DfineryProfile)]` implements it whenever every field's type can be decoded.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be decoded from a user-profile export",
+    label = "not decodable from an export",
+    note = "derive `DfineryProfile` on it, with field types that can be decoded (see `dfinery::export::FromCell`)"
+)]
+pub trait DecodeProfile: Profile + Sized {
+    /// Finds the columns the type reads in `header`.
+    ///
+    /// # Errors
+    ///
+    /// As [`DecodeEvent::export_columns`].
+    fn export_columns(header: &Header) -> Result<Columns, ExportError>;
+
+    /// Decodes one profile from its row.
+    ///
+    /// # Errors
+    ///
+    /// [`ExportError::Cell`] for the first cell that does not decode.
+    fn from_export_row(row: &ExportRow<'_>, columns: &Columns) -> Result<Self, ExportError>;
+}
+
+/// A field type that holds an event's decoded items: `Vec<I>`, `Box<[I]>`, or an `Option` of
+/// those (`None` when the event has no items).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot hold the items of a decoded event",
+    label = "not decodable from an export",
+    note = "use `Vec<I>`, `Box<[I]>` or an `Option` of those, where `I` derives `DfineryItem`"
+)]
+pub trait FromItems: Sized {
+    /// The item type.
+    type Item: DecodeItem;
+
+    /// The field's value for `items`, in row order.
+    fn from_items(items: Vec<Self::Item>) -> Self;
+}
+
+impl<I: DecodeItem> FromItems for Vec<I> {
+    type Item = I;
+
+    fn from_items(items: Vec<I>) -> Self {
+        items
+    }
+}
+
+impl<I: DecodeItem> FromItems for Box<[I]> {
+    type Item = I;
+
+    fn from_items(items: Vec<I>) -> Self {
+        items.into_boxed_slice()
+    }
+}
+
+/// `None` for an event without items.
+impl<L: FromItems> FromItems for Option<L> {
+    type Item = L::Item;
+
+    fn from_items(items: Vec<L::Item>) -> Self {
+        if items.is_empty() {
+            None
+        } else {
+            Some(L::from_items(items))
+        }
+    }
+}

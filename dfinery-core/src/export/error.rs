@@ -1,0 +1,253 @@
+//! [`ExportError`]: every way an export can fail, from a query refused before sending to a cell
+//! that does not decode; and [`CellError`], what is wrong with one cell.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use dfinery_schema::DataType;
+
+use super::query::QueryError;
+use crate::client::Error;
+use crate::code::ExportErrorCode;
+use crate::value::{DatetimeError, ValueError};
+
+/// Why an export failed. Nothing here ever contains a token.
+///
+/// An export never ends silently short: a body cut off, a server error inside the body, or a
+/// last row left half-written is an error, after the rows that were complete.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExportError {
+    /// The query was refused before anything was sent.
+    #[error(transparent)]
+    Query(#[from] QueryError),
+    /// The request failed before the CSV started (auth, rate limit, server error after the
+    /// retries, …).
+    #[error("the export request failed: {0}")]
+    Request(#[source] Error),
+    /// The body broke off (connection cut, no data within the read timeout): the rows after
+    /// `rows` were never received.
+    #[error("the export broke off after {rows} rows: {source}; retry the export")]
+    Interrupted {
+        /// The complete data rows read before the break.
+        rows: u64,
+        /// What broke.
+        #[source]
+        source: Error,
+    },
+    /// The server wrote an error into the body after the CSV had started, e.g.
+    /// `{"result":"fail","message":"client_connection_closed"}`.
+    #[error("the server stopped the export after {rows} rows with `{code}` ({}); retry the export", code.meaning())]
+    Aborted {
+        /// The complete data rows read before the error.
+        rows: u64,
+        /// The error code the body carried.
+        code: ExportErrorCode,
+    },
+    /// The body ended where no CSV can end: before the header row, inside a quoted field, or
+    /// in the middle of a row.
+    #[error("the export ended early after {rows} rows: {reason}; retry the export")]
+    Truncated {
+        /// The complete data rows read.
+        rows: u64,
+        /// Where it ended.
+        reason: String,
+    },
+    /// A row whose number of fields differs from the header's.
+    #[error("row {row} has {found} fields but the header has {expected}; the CSV is malformed")]
+    Malformed {
+        /// The data row, from 1.
+        row: u64,
+        /// Its fields.
+        found: usize,
+        /// The header's fields.
+        expected: usize,
+    },
+    /// A row (or the header, row 0) that is not UTF-8.
+    #[error("{} is not UTF-8; DFINERY exports are UTF-8", if *row == 0 { "the header row".to_owned() } else { format!("row {row}") })]
+    NotUtf8 {
+        /// The data row, from 1 (0 for the header).
+        row: u64,
+    },
+    /// A header row that cannot be used: empty, or naming a column twice.
+    #[error("the header row {reason}")]
+    Header {
+        /// What is wrong, with the fix.
+        reason: String,
+    },
+    /// Columns a Rust type needs that the export does not have.
+    #[error("the export has no {} {} that `{rust_type}` needs; add {} to the query's properties (or make the fields `Option`)", plural(columns.len(), "column", "columns"), names(columns), if columns.len() == 1 { "it" } else { "them" })]
+    MissingColumns {
+        /// The type being decoded, e.g. `Purchase`.
+        rust_type: &'static str,
+        /// The missing column names.
+        columns: Vec<String>,
+    },
+    /// A column asked for by name that the export does not have.
+    #[error("the export has no column `{column}`{hint}")]
+    NoColumn {
+        /// The name asked for.
+        column: String,
+        /// `; did you mean `…`?` or the list of columns.
+        hint: String,
+    },
+    /// A cell that does not decode as its property's type or into its field.
+    #[error("row {row}, column `{column}`: {error}")]
+    Cell {
+        /// The data row, from 1.
+        row: u64,
+        /// The column.
+        column: String,
+        /// What is wrong.
+        error: CellError,
+    },
+    /// Reading a CSV file failed.
+    #[error("could not read the CSV: {0}")]
+    Read(#[source] std::io::Error),
+    /// Writing the export's file failed; no file was left at the destination.
+    #[error("could not write `{}`: {source}; nothing was written there", path.display())]
+    File {
+        /// The destination.
+        path: PathBuf,
+        /// What failed.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl ExportError {
+    /// Whether running the same export again can succeed: a request error that is retryable,
+    /// a body that broke off, ended early or was stopped by the server.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ExportError::Request(error) => error.is_retryable(),
+            ExportError::Interrupted { .. } | ExportError::Truncated { .. } => true,
+            ExportError::Aborted { code, .. } => code.is_retryable(),
+            _ => false,
+        }
+    }
+}
+
+/// What is wrong with one cell. Messages follow the column name, e.g. ``column `df_price`:
+/// is `abc`; a Double needs a number such as `5000.0` ``.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CellError {
+    /// An empty cell for a field that cannot be absent.
+    #[error(
+        "is empty, but `{rust_type}` cannot hold a missing value; make the field `Option<{rust_type}>`"
+    )]
+    Missing {
+        /// The field's type.
+        rust_type: &'static str,
+    },
+    /// Text that is not a value of the registered type.
+    #[error("is `{found}`; a {ty} needs {}", cell_form(*ty))]
+    Invalid {
+        /// The cell's text (at most 100 characters).
+        found: String,
+        /// The registered type.
+        ty: DataType,
+    },
+    /// A value of the right DFINERY type that the field's Rust type cannot hold.
+    #[error("is `{found}`, which does not fit `{rust_type}`; use a wider type such as `i64`")]
+    OutOfRange {
+        /// The value as text.
+        found: String,
+        /// The field's type.
+        rust_type: &'static str,
+    },
+    /// A string that is not one of the values of a `DfineryEnum`.
+    #[error(
+        "is `{found}`, not a value of `{rust_type}`; expected {}",
+        expected_list(expected)
+    )]
+    UnknownValue {
+        /// The cell's text (at most 100 characters).
+        found: String,
+        /// The enum.
+        rust_type: &'static str,
+        /// Its values.
+        expected: &'static [&'static str],
+    },
+    /// A property type the field's Rust type cannot hold (a hand-written decoder asked for the
+    /// wrong type).
+    #[error("is a {ty}, which `{rust_type}` cannot hold")]
+    WrongType {
+        /// The registered type.
+        ty: DataType,
+        /// The field's type.
+        rust_type: &'static str,
+    },
+    /// A Datetime, Date or array element that is not valid.
+    #[error("{0}")]
+    Value(#[from] ValueError),
+}
+
+impl From<DatetimeError> for CellError {
+    fn from(error: DatetimeError) -> Self {
+        CellError::Value(ValueError::Datetime(error))
+    }
+}
+
+/// `text` cut to 100 characters, for messages.
+pub(crate) fn shown(text: &str) -> String {
+    match text.char_indices().nth(100) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
+}
+
+/// How a value of `ty` is written in an export cell, for messages.
+pub(crate) const fn cell_form(ty: DataType) -> &'static str {
+    match ty {
+        DataType::String => "text",
+        DataType::Long => "a whole number such as `42`",
+        DataType::Double => "a number such as `5000.0`",
+        DataType::Boolean => "`true` or `false`",
+        DataType::Datetime => "a datetime such as `2024-06-24T06:01:48.501Z`",
+        DataType::Date => "a date such as `2024-08-25`",
+        DataType::StringArray => "a JSON array of strings such as `[\"a\",\"b\"]`",
+        DataType::LongArray => "a JSON array of integers such as `[1,2]`",
+        DataType::DoubleArray => "a JSON array of numbers such as `[0.5,1.0]`",
+    }
+}
+
+fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}
+
+/// `` `a`, `b` and `c` ``.
+fn names(columns: &[String]) -> String {
+    let quoted: Vec<String> = columns.iter().map(|c| format!("`{c}`")).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+fn expected_list(values: &[&str]) -> String {
+    let quoted: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
+    match quoted.split_last() {
+        None => "no value (the enum is empty)".to_owned(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+/// A column list for "did you mean" hints.
+pub(crate) struct ColumnHint<'a>(pub(crate) &'a str, pub(crate) &'a [String]);
+
+impl fmt::Display for ColumnHint<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match dfinery_schema::suggest(self.0, self.1.iter().map(String::as_str)) {
+            Some(best) => write!(f, "; did you mean `{best}`?"),
+            None => {
+                let shown: Vec<String> = self.1.iter().take(20).map(|c| format!("`{c}`")).collect();
+                let more = if self.1.len() > 20 { ", …" } else { "" };
+                write!(f, "; it has {}{more}", shown.join(", "))
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! Writing an export to a file atomically: the CSV goes to a temporary file beside the
+//! destination, is checked row by row as it is written, and is renamed into place only once
+//! the whole body arrived intact. An interrupted export never leaves a file that looks
+//! complete.
+
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use futures_util::stream::{Stream, StreamExt};
+use tokio::io::AsyncWriteExt;
+
+use super::error::ExportError;
+use super::parse::{Progress, RowReader};
+use crate::client::Error;
+
+/// An export written to a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportFile {
+    /// Where it was written.
+    pub path: PathBuf,
+    /// The data rows it holds (the header row not counted).
+    pub rows: u64,
+    /// Its size in bytes.
+    pub bytes: u64,
+}
+
+/// Removes the temporary file unless the write finished (also when the future is dropped).
+struct Partial {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl Drop for Partial {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Writes the CSV of `chunks` to `path` atomically, replacing any file there. The rows are
+/// checked as they pass (the same checks as decoding), so a body that breaks off, ends inside
+/// a row or carries an error leaves nothing at `path`.
+pub(crate) async fn write_atomically<S>(chunks: S, path: &Path) -> Result<ExportFile, ExportError>
+where
+    S: Stream<Item = Result<Bytes, Error>>,
+{
+    let file_error = |source| ExportError::File {
+        path: path.to_owned(),
+        source,
+    };
+    let partial_path = partial_path(path).map_err(file_error)?;
+    let mut partial = Partial {
+        path: partial_path.clone(),
+        keep: false,
+    };
+    let mut file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&partial_path)
+        .await
+        .map_err(file_error)?;
+    let mut reader = RowReader::new();
+    let mut bytes = 0u64;
+    let mut chunks = std::pin::pin!(chunks);
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|source| ExportError::Interrupted {
+            rows: reader.rows(),
+            source,
+        })?;
+        reader.push(&chunk);
+        check_rows(&mut reader)?;
+        file.write_all(&chunk).await.map_err(file_error)?;
+        bytes += chunk.len() as u64;
+    }
+    reader.end();
+    check_rows(&mut reader)?;
+    file.flush().await.map_err(file_error)?;
+    file.sync_all().await.map_err(file_error)?;
+    drop(file);
+    tokio::fs::rename(&partial_path, path)
+        .await
+        .map_err(file_error)?;
+    partial.keep = true;
+    sync_parent(path).await;
+    Ok(ExportFile {
+        path: path.to_owned(),
+        rows: reader.rows(),
+        bytes,
+    })
+}
+
+/// Reads every complete row in `reader`, which checks it.
+fn check_rows(reader: &mut RowReader) -> Result<(), ExportError> {
+    while reader.advance_row()? == Progress::Ready {}
+    Ok(())
+}
+
+/// `.<name>.<pid>-<nanos>.partial` beside `path`.
+fn partial_path(path: &Path) -> std::io::Result<PathBuf> {
+    let name = path.file_name().ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the path has no file name; give a file path such as `events.csv`",
+        )
+    })?;
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut partial = std::ffi::OsString::from(".");
+    partial.push(name);
+    partial.push(format!(".{}-{nanos}.partial", std::process::id()));
+    Ok(path.with_file_name(partial))
+}
+
+/// Makes the rename durable where the platform allows it (best effort).
+async fn sync_parent(path: &Path) {
+    #[cfg(unix)]
+    if let Some(parent) = path.parent() {
+        let parent = if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        };
+        if let Ok(dir) = tokio::fs::File::open(parent).await {
+            let _ = dir.sync_all().await;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_partial_file_sits_beside_the_destination() {
+        let partial = partial_path(Path::new("/tmp/out/events.csv")).unwrap();
+        assert_eq!(partial.parent(), Some(Path::new("/tmp/out")));
+        let name = partial.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with(".events.csv.") && name.ends_with(".partial"),
+            "{name}"
+        );
+        assert!(partial_path(Path::new("/")).is_err());
+    }
+}

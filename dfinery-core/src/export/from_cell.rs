@@ -1,0 +1,498 @@
+//! [`FromCell`]: the Rust types a cell decodes into, the same types that fill properties when
+//! sending; [`FromElement`] for the elements of array properties.
+
+use std::borrow::Cow;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use dfinery_schema::DataType;
+use uuid::Uuid;
+
+use super::cell::{Cell, parse_bool, parse_cell, parse_double, parse_long};
+use super::error::{CellError, shown};
+use crate::property::{DfineryEnumValue, ElementValue, Patch};
+use crate::value::{Date, Datetime, Value};
+
+/// A Rust type an export cell decodes into, given the property's registered type: the owned
+/// types that fill properties when sending (`String`, integers, `f64`, `bool`, [`Datetime`],
+/// [`Date`], `Vec<T>`, `DfineryEnum` enums, …), and `Option`/[`Patch`] of them when a value
+/// may be absent.
+///
+/// Borrowed types (`&str`, `&[T]`) and fixed-size arrays cannot be decoded.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be decoded from an export cell",
+    label = "not decodable from an export",
+    note = "decoding needs owned types: `String`, `i64` (or a narrower integer), `f64`, `bool`, `dfinery::Datetime`, `dfinery::Date`, `Vec<T>` of those, or a `DfineryEnum`; wrap it in `Option` or `Patch` if it may be absent"
+)]
+pub trait FromCell: Sized {
+    /// Whether the type can stand for a missing value (`Option`, [`Patch`]); a column it fills
+    /// may then be missing from the export.
+    const OPTIONAL: bool = false;
+
+    /// Decodes `cell` as a value of the registered type `ty`.
+    ///
+    /// # Errors
+    ///
+    /// A [`CellError`]: no value where one is needed, text that is not of type `ty`, or a value
+    /// the type cannot hold.
+    fn from_cell(cell: Cell<'_>, ty: DataType) -> Result<Self, CellError>;
+}
+
+/// A Rust type an element of an array property decodes into.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be decoded from an element of an export array",
+    label = "not decodable as an array element",
+    note = "use `String`, `i64` (or a narrower integer), `f64`, or a `DfineryEnum`"
+)]
+pub trait FromElement: Sized {
+    /// Decodes one element.
+    ///
+    /// # Errors
+    ///
+    /// A [`CellError`] when the element does not fit.
+    fn from_element(element: ElementValue<'_>) -> Result<Self, CellError>;
+}
+
+/// The last path segment of `T`'s name, e.g. `String` or `Vec<alloc::string::String>`.
+pub(crate) fn type_name<T: ?Sized>() -> &'static str {
+    let full = std::any::type_name::<T>();
+    let head = full.split('<').next().unwrap_or(full);
+    match head.rfind("::") {
+        Some(at) => &full[at + 2..],
+        None => full,
+    }
+}
+
+/// The text of a cell that must hold a value.
+fn needed<T>(cell: Cell<'_>) -> Result<&str, CellError> {
+    cell.text().ok_or(CellError::Missing {
+        rust_type: type_name::<T>(),
+    })
+}
+
+/// `ty` itself when it is `expected`, else [`CellError::WrongType`].
+fn expect_type<T>(ty: DataType, expected: DataType) -> Result<(), CellError> {
+    if ty == expected {
+        Ok(())
+    } else {
+        Err(CellError::WrongType {
+            ty,
+            rust_type: type_name::<T>(),
+        })
+    }
+}
+
+macro_rules! strings {
+    ($($ty:ty),*) => {$(
+        /// Any registered type, as the text of the cell; an empty cell is an empty string (a
+        /// string field is always sent, so empty means `""`).
+        impl FromCell for $ty {
+            fn from_cell(cell: Cell<'_>, _ty: DataType) -> Result<Self, CellError> {
+                Ok(<$ty>::from(cell.text().unwrap_or_default()))
+            }
+        }
+
+        impl FromElement for $ty {
+            fn from_element(element: ElementValue<'_>) -> Result<Self, CellError> {
+                match element {
+                    ElementValue::String(s) => Ok(<$ty>::from(s)),
+                    other => Err(CellError::WrongType { ty: other.data_type(), rust_type: type_name::<$ty>() }),
+                }
+            }
+        }
+    )*};
+}
+
+strings!(String, Box<str>, Arc<str>, Rc<str>);
+
+impl FromCell for Cow<'_, str> {
+    fn from_cell(cell: Cell<'_>, ty: DataType) -> Result<Self, CellError> {
+        String::from_cell(cell, ty).map(Cow::Owned)
+    }
+}
+
+macro_rules! integers {
+    ($($ty:ty),*) => {$(
+        impl FromCell for $ty {
+            fn from_cell(cell: Cell<'_>, ty: DataType) -> Result<Self, CellError> {
+                expect_type::<$ty>(ty, DataType::Long)?;
+                let text = needed::<$ty>(cell)?;
+                fit(parse_long(text)?)
+            }
+        }
+
+        impl FromElement for $ty {
+            fn from_element(element: ElementValue<'_>) -> Result<Self, CellError> {
+                match element {
+                    ElementValue::Long(v) => fit(v),
+                    other => Err(CellError::WrongType { ty: other.data_type(), rust_type: type_name::<$ty>() }),
+                }
+            }
+        }
+    )*};
+}
+
+integers!(i8, i16, i32, i64, u8, u16, u32);
+
+/// `value` as a narrower integer type.
+fn fit<T: TryFrom<i64>>(value: i64) -> Result<T, CellError> {
+    T::try_from(value).map_err(|_| CellError::OutOfRange {
+        found: value.to_string(),
+        rust_type: type_name::<T>(),
+    })
+}
+
+impl FromCell for f64 {
+    fn from_cell(cell: Cell<'_>, ty: DataType) -> Result<Self, CellError> {
+        expect_type::<f64>(ty, DataType::Double)?;
+        parse_double(needed::<f64>(cell)?)
+    }
+}
+
+impl FromElement for f64 {
+    fn from_element(element: ElementValue<'_>) -> Result<Self, CellError> {
+        match element {
+            ElementValue::Double(v) => Ok(v),
+            other => Err(CellError::WrongType {
+                ty: other.data_type(),
+                rust_type: "f64",
+            }),
+        }
+    }
+}
+
+/// Doubles are narrowed to `f32`; a value sent from an `f32` comes back exactly.
+impl FromCell for f32 {
+    fn from_cell(cell: Cell<'_>, ty: DataType) -> Result<Self, CellError> {
+        f64::from_cell(cell, ty).and_then(narrow)
+    }
+}
+
+impl FromElement for f32 {
+    fn from_element(element: ElementValue<'_>) -> Result<Self, CellError> {
+        f64::from_element(element).and_then(narrow)
+    }
+}
+
+fn narrow(value: f64) -> Result<f32, CellError> {
+    // `as` rounds to the nearest `f32`; a value beyond its range becomes infinite.
+    #[allow(clippy::cast_possible_truncation)]
+    let narrowed = value as f32;
+    if narrowed.is_finite() {
+        Ok(narrowed)
+    } else {
+        Err(CellError::OutOfRange {
+            found: value.to_string(),
+            rust_type: "f32",
+        })
+    }
+}
+
+impl FromCell for bool {
+    fn from_cell(cell: Cell<'_>, ty: DataType) -> Result<Self, CellError> {
+        expect_type::<bool>(ty, DataType::Boolean)?;
+        parse_bool(needed::<bool>(cell)?)
+    }
+}
+
+impl FromCell for Datetime {
+    fn from_cell(cell: Cell<'_>, ty: DataType) -> Result<Self, CellError> {
+        expect_type::<Datetime>(ty, DataType::Datetime)?;
+        Ok(Datetime::parse_wire(needed::<Datetime>(cell)?)?)
+    }
+}
+
+macro_rules! via_datetime {
+    ($($ty:ty),*) => {$(
+        impl FromCell for $ty {
+            fn from_cell(cell: Cell<'_>, ty: DataType) -> Result<Self, CellError> {
+                Datetime::from_cell(cell, ty).map(<$ty>::from)
+            }
+        }
+    )*};
+}
+
+via_datetime!(time::OffsetDateTime, time::UtcDateTime, SystemTime);
+
+impl FromCell for Date {
+    fn from_cell(cell: Cell<'_>, ty: DataType) -> Result<Self, CellError> {
+        expect_type::<Date>(ty, DataType::Date)?;
+        Ok(needed::<Date>(cell)?.parse::<Date>()?)
+    }
+}
+
+impl FromCell for time::Date {
+    fn from_cell(cell: Cell<'_>, ty: DataType) -> Result<Self, CellError> {
+        Date::from_cell(cell, ty).map(time::Date::from)
+    }
+}
+
+#[cfg(feature = "chrono")]
+impl FromCell for chrono::DateTime<chrono::Utc> {
+    fn from_cell(cell: Cell<'_>, ty: DataType) -> Result<Self, CellError> {
+        let value = Datetime::from_cell(cell, ty)?;
+        let found = || CellError::OutOfRange {
+            found: value.to_string(),
+            rust_type: "DateTime<Utc>",
+        };
+        chrono::DateTime::from_timestamp_millis(value.unix_millis()).ok_or_else(found)
+    }
+}
+
+#[cfg(feature = "chrono")]
+impl FromCell for chrono::NaiveDate {
+    fn from_cell(cell: Cell<'_>, ty: DataType) -> Result<Self, CellError> {
+        let value = Date::from_cell(cell, ty)?;
+        chrono::NaiveDate::from_ymd_opt(
+            value.year(),
+            u32::from(value.month()),
+            u32::from(value.day()),
+        )
+        .ok_or_else(|| CellError::OutOfRange {
+            found: value.to_string(),
+            rust_type: "NaiveDate",
+        })
+    }
+}
+
+/// An `event_log_id` (or any String holding a UUID).
+impl FromCell for Uuid {
+    fn from_cell(cell: Cell<'_>, _ty: DataType) -> Result<Self, CellError> {
+        let text = needed::<Uuid>(cell)?;
+        Uuid::parse_str(text).map_err(|_| CellError::Invalid {
+            found: shown(text),
+            ty: DataType::String,
+        })
+    }
+}
+
+/// The cell parsed by the registered type.
+impl FromCell for Value {
+    fn from_cell(cell: Cell<'_>, ty: DataType) -> Result<Self, CellError> {
+        parse_cell(needed::<Value>(cell)?, ty)
+    }
+}
+
+/// No column or an empty cell is `None`. An empty string sent as `Some("")` comes back as
+/// `None`: an export cannot tell the two apart.
+impl<T: FromCell> FromCell for Option<T> {
+    const OPTIONAL: bool = true;
+
+    fn from_cell(cell: Cell<'_>, ty: DataType) -> Result<Self, CellError> {
+        match cell {
+            Cell::NoColumn | Cell::Empty => Ok(None),
+            Cell::Text(_) => T::from_cell(cell, ty).map(Some),
+        }
+    }
+}
+
+/// No column is [`Patch::Keep`] (nothing known), an empty cell [`Patch::Clear`] (no value),
+/// a value [`Patch::Set`].
+impl<T: FromCell> FromCell for Patch<T> {
+    const OPTIONAL: bool = true;
+
+    fn from_cell(cell: Cell<'_>, ty: DataType) -> Result<Self, CellError> {
+        match cell {
+            Cell::NoColumn => Ok(Patch::Keep),
+            Cell::Empty => Ok(Patch::Clear),
+            Cell::Text(_) => T::from_cell(cell, ty).map(Patch::Set),
+        }
+    }
+}
+
+macro_rules! pointers {
+    ($($ptr:ident),*) => {$(
+        impl<T: FromCell> FromCell for $ptr<T> {
+            const OPTIONAL: bool = T::OPTIONAL;
+
+            fn from_cell(cell: Cell<'_>, ty: DataType) -> Result<Self, CellError> {
+                T::from_cell(cell, ty).map($ptr::new)
+            }
+        }
+    )*};
+}
+
+pointers!(Box, Arc, Rc);
+
+/// An array property: JSON text such as `["a","b"]`.
+impl<T: FromElement> FromCell for Vec<T> {
+    fn from_cell(cell: Cell<'_>, ty: DataType) -> Result<Self, CellError> {
+        let text = needed::<Self>(cell)?;
+        let each = |element: ElementValue<'_>| T::from_element(element);
+        match parse_cell(text, ty)? {
+            Value::StringArray(v) => v.iter().map(|s| each(ElementValue::String(s))).collect(),
+            Value::LongArray(v) => v.into_iter().map(|n| each(ElementValue::Long(n))).collect(),
+            Value::DoubleArray(v) => v
+                .into_iter()
+                .map(|n| each(ElementValue::Double(n)))
+                .collect(),
+            _ => Err(CellError::WrongType {
+                ty,
+                rust_type: type_name::<Self>(),
+            }),
+        }
+    }
+}
+
+impl<T: FromElement> FromCell for Box<[T]> {
+    fn from_cell(cell: Cell<'_>, ty: DataType) -> Result<Self, CellError> {
+        Vec::<T>::from_cell(cell, ty).map(Vec::into_boxed_slice)
+    }
+}
+
+/// The variant of a `DfineryEnum` for a value; the derive implements it.
+pub trait EnumFromValue: DfineryEnumValue + Sized {
+    /// The variant sent as `value`.
+    fn from_value(value: &str) -> Option<Self>;
+}
+
+/// [`FromCell`] for a `DfineryEnum` (called by the code `#[derive(DfineryEnum)]` generates).
+///
+/// # Errors
+///
+/// [`CellError::UnknownValue`] for a value that is not one of the enum's.
+pub fn enum_from_cell<T: EnumFromValue>(cell: Cell<'_>, ty: DataType) -> Result<T, CellError> {
+    if ty != DataType::String {
+        return Err(CellError::WrongType {
+            ty,
+            rust_type: type_name::<T>(),
+        });
+    }
+    enum_value(needed::<T>(cell)?)
+}
+
+/// [`FromElement`] for a `DfineryEnum`.
+///
+/// # Errors
+///
+/// As [`enum_from_cell`].
+pub fn enum_from_element<T: EnumFromValue>(element: ElementValue<'_>) -> Result<T, CellError> {
+    match element {
+        ElementValue::String(s) => enum_value(s),
+        other => Err(CellError::WrongType {
+            ty: other.data_type(),
+            rust_type: type_name::<T>(),
+        }),
+    }
+}
+
+fn enum_value<T: EnumFromValue>(text: &str) -> Result<T, CellError> {
+    T::from_value(text).ok_or_else(|| CellError::UnknownValue {
+        found: shown(text),
+        rust_type: type_name::<T>(),
+        expected: T::VALUES,
+    })
+}
+
+/// Implements [`FromCell`] and [`FromElement`] for a type with [`EnumFromValue`] (a blanket
+/// impl would overlap the others, E0119).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __impl_enum_cell {
+    ($ty:ty) => {
+        impl $crate::export::FromCell for $ty {
+            fn from_cell(
+                cell: $crate::export::Cell<'_>,
+                ty: $crate::DataType,
+            ) -> ::core::result::Result<Self, $crate::export::CellError> {
+                $crate::export::enum_from_cell(cell, ty)
+            }
+        }
+
+        impl $crate::export::FromElement for $ty {
+            fn from_element(
+                element: $crate::property::ElementValue<'_>,
+            ) -> ::core::result::Result<Self, $crate::export::CellError> {
+                $crate::export::enum_from_element(element)
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::cell::invalid;
+
+    fn cell(text: &str) -> Cell<'_> {
+        Cell::of(text)
+    }
+
+    #[test]
+    fn scalars_decode_by_their_registered_type() {
+        assert_eq!(i64::from_cell(cell("42"), DataType::Long), Ok(42));
+        assert_eq!(
+            u8::from_cell(cell("300"), DataType::Long)
+                .unwrap_err()
+                .to_string(),
+            "is `300`, which does not fit `u8`; use a wider type such as `i64`"
+        );
+        assert_eq!(f64::from_cell(cell("5000.0"), DataType::Double), Ok(5000.0));
+        assert_eq!(f32::from_cell(cell("0.1"), DataType::Double), Ok(0.1_f32));
+        assert_eq!(bool::from_cell(cell("false"), DataType::Boolean), Ok(false));
+        assert_eq!(
+            String::from_cell(Cell::Empty, DataType::String),
+            Ok(String::new())
+        );
+        assert_eq!(
+            i64::from_cell(Cell::Empty, DataType::Long)
+                .unwrap_err()
+                .to_string(),
+            "is empty, but `i64` cannot hold a missing value; make the field `Option<i64>`"
+        );
+        assert!(matches!(
+            i64::from_cell(cell("1"), DataType::Double),
+            Err(CellError::WrongType { .. })
+        ));
+    }
+
+    #[test]
+    fn option_and_patch_tell_no_column_from_empty() {
+        assert_eq!(
+            Option::<i64>::from_cell(Cell::Empty, DataType::Long),
+            Ok(None)
+        );
+        assert_eq!(
+            Option::<i64>::from_cell(cell("7"), DataType::Long),
+            Ok(Some(7))
+        );
+        assert_eq!(
+            Patch::<i64>::from_cell(Cell::NoColumn, DataType::Long),
+            Ok(Patch::Keep)
+        );
+        assert_eq!(
+            Patch::<i64>::from_cell(Cell::Empty, DataType::Long),
+            Ok(Patch::Clear)
+        );
+        assert_eq!(
+            Patch::<i64>::from_cell(cell("7"), DataType::Long),
+            Ok(Patch::Set(7))
+        );
+        const { assert!(Option::<i64>::OPTIONAL && !i64::OPTIONAL) };
+    }
+
+    #[test]
+    fn arrays_decode_their_elements() {
+        assert_eq!(
+            Vec::<String>::from_cell(cell(r#"["a","b,c"]"#), DataType::StringArray),
+            Ok(vec!["a".to_owned(), "b,c".to_owned()])
+        );
+        assert_eq!(
+            Vec::<i32>::from_cell(cell("[1,2]"), DataType::LongArray),
+            Ok(vec![1, 2])
+        );
+        assert_eq!(
+            Vec::<f64>::from_cell(cell("[]"), DataType::DoubleArray),
+            Ok(Vec::new())
+        );
+        assert!(Vec::<u8>::from_cell(cell("[1000]"), DataType::LongArray).is_err());
+        assert_eq!(
+            invalid("x", DataType::Long),
+            CellError::Invalid {
+                found: "x".into(),
+                ty: DataType::Long
+            }
+        );
+    }
+}

@@ -1,0 +1,184 @@
+//! [`Header`]: the header row of an export, for finding columns by name.
+
+use std::collections::HashMap;
+
+use super::error::{ColumnHint, ExportError};
+use super::meta::EVENT_LOG_ID;
+use super::parse::Record;
+use super::query::ITEM_PREFIX;
+
+/// The header row of an export: its column names, found by name, never by position.
+#[derive(Debug, Clone, Default)]
+pub struct Header {
+    names: Vec<String>,
+    index: HashMap<String, usize>,
+    /// The `df_items_…` columns.
+    items: Vec<usize>,
+    /// Every other column.
+    others: Vec<usize>,
+    /// The `event_log_id` column.
+    log_id: Option<usize>,
+}
+
+impl Header {
+    /// A header of `names`.
+    ///
+    /// # Errors
+    ///
+    /// [`ExportError::Header`] when it is empty or names a column twice.
+    pub fn new<I, S>(names: I) -> Result<Header, ExportError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let names: Vec<String> = names.into_iter().map(Into::into).collect();
+        if names.is_empty() || names.iter().all(|n| n.trim().is_empty()) {
+            return Err(ExportError::Header {
+                reason: "is empty; an export starts with a row of column names".to_owned(),
+            });
+        }
+        let mut index = HashMap::with_capacity(names.len());
+        let (mut items, mut others) = (Vec::new(), Vec::new());
+        for (i, name) in names.iter().enumerate() {
+            if index.insert(name.clone(), i).is_some() {
+                return Err(ExportError::Header {
+                    reason: format!(
+                        "names column `{name}` twice, so it cannot be read by name; export it once"
+                    ),
+                });
+            }
+            if name.starts_with(ITEM_PREFIX) {
+                items.push(i);
+            } else {
+                others.push(i);
+            }
+        }
+        let log_id = index.get(EVENT_LOG_ID).copied();
+        Ok(Header {
+            names,
+            index,
+            items,
+            others,
+            log_id,
+        })
+    }
+
+    pub(crate) fn from_record(record: &Record) -> Result<Header, ExportError> {
+        Header::new(record.fields())
+    }
+
+    /// The column names, in file order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The number of columns.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Whether there are no columns (only before a header row was read).
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// The position of column `name`.
+    pub fn index(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+
+    /// Whether there is a column `name`.
+    pub fn contains(&self, name: &str) -> bool {
+        self.index.contains_key(name)
+    }
+
+    /// The item property columns (`df_items_…`).
+    pub fn item_columns(&self) -> impl Iterator<Item = &str> {
+        self.items.iter().map(|&i| self.names[i].as_str())
+    }
+
+    /// The position of column `name`, or [`ExportError::NoColumn`] with a "did you mean".
+    pub(crate) fn require(&self, name: &str) -> Result<usize, ExportError> {
+        self.index(name).ok_or_else(|| ExportError::NoColumn {
+            column: name.to_owned(),
+            hint: ColumnHint(name, &self.names).to_string(),
+        })
+    }
+
+    /// Whether `row` holds an item: some item column is not empty.
+    pub(crate) fn has_item(&self, row: &Record) -> bool {
+        self.items
+            .iter()
+            .any(|&i| row.field(i).is_some_and(|v| !v.is_empty()))
+    }
+
+    /// Whether `b` is another item row of the event of `a`: the same `event_log_id` when the
+    /// export has one; otherwise both hold an item and every other column is equal.
+    pub(crate) fn same_event(&self, a: &Record, b: &Record) -> bool {
+        match self.log_id {
+            Some(i) => a.field(i).is_some_and(|id| !id.is_empty()) && a.field(i) == b.field(i),
+            None => {
+                !self.items.is_empty()
+                    && self.has_item(a)
+                    && self.has_item(b)
+                    && self.others.iter().all(|&i| a.field(i) == b.field(i))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(fields: &[&str]) -> Record {
+        let mut text = String::new();
+        let mut ends = Vec::new();
+        for f in fields {
+            text.push_str(f);
+            ends.push(text.len());
+        }
+        let mut r = Record::default();
+        assert!(r.fill(text.as_bytes(), &ends));
+        r
+    }
+
+    #[test]
+    fn duplicate_and_empty_headers_are_refused() {
+        let error = Header::new(["a", "b", "a"]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the header row names column `a` twice, so it cannot be read by name; export it once"
+        );
+        assert!(Header::new([""]).is_err());
+    }
+
+    #[test]
+    fn a_missing_column_suggests_the_closest() {
+        let header = Header::new(["df_order_id", "event_name"]).unwrap();
+        assert_eq!(
+            header.require("df_oder_id").unwrap_err().to_string(),
+            "the export has no column `df_oder_id`; did you mean `df_order_id`?"
+        );
+    }
+
+    #[test]
+    fn item_rows_of_one_event_share_every_other_column() {
+        let header = Header::new(["event_name", "df_order_id", "df_items_df_price"]).unwrap();
+        let a = record(&["df_purchase", "o1", "5.0"]);
+        let b = record(&["df_purchase", "o1", "6.0"]);
+        let c = record(&["df_purchase", "o2", "6.0"]);
+        let none = record(&["df_purchase", "o1", ""]);
+        assert!(header.same_event(&a, &b));
+        assert!(!header.same_event(&a, &c));
+        assert!(!header.same_event(&none, &none));
+    }
+
+    #[test]
+    fn the_log_id_decides_when_present() {
+        let header = Header::new(["event_log_id", "df_items_df_price"]).unwrap();
+        assert!(header.same_event(&record(&["x", "1"]), &record(&["x", "2"])));
+        assert!(!header.same_event(&record(&["x", "1"]), &record(&["y", "1"])));
+        assert!(!header.same_event(&record(&["", "1"]), &record(&["", "1"])));
+    }
+}

@@ -1,0 +1,272 @@
+//! [`RowReader`]: the header, then rows one at a time or grouped by event, out of bytes pushed
+//! in pieces. It never waits itself: it says when it needs more input.
+
+use super::Record;
+use super::input::Input;
+use super::splitter::{Split, Splitter};
+use crate::export::error::ExportError;
+use crate::export::group::EventGroup;
+use crate::export::header::Header;
+use crate::export::row::ExportRow;
+
+/// What an `advance_…` call reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Progress {
+    /// A row (or an event's rows) is ready.
+    Ready,
+    /// Push more input (or end it) and call again.
+    NeedInput,
+    /// Every row was read.
+    Done,
+}
+
+/// Rows out of CSV bytes, with every check an export needs: a header row, the same number of
+/// fields in every row, UTF-8, no error body, no end inside a quoted field.
+pub(crate) struct RowReader {
+    input: Input,
+    splitter: Splitter,
+    header: Header,
+    has_header: bool,
+    /// Row slots: the current group in `..group_len`, then a row read ahead.
+    records: Vec<Record>,
+    group_len: usize,
+    /// `records[group_len]` holds the first row of the next group.
+    lookahead: bool,
+    /// The current group was handed out; the next call starts a new one.
+    handed_out: bool,
+    rows: u64,
+    done: bool,
+}
+
+impl RowReader {
+    pub(crate) fn new() -> RowReader {
+        RowReader {
+            input: Input::default(),
+            splitter: Splitter::new(),
+            header: Header::default(),
+            has_header: false,
+            records: Vec::new(),
+            group_len: 0,
+            lookahead: false,
+            handed_out: false,
+            rows: 0,
+            done: false,
+        }
+    }
+
+    /// Takes in the next piece of the body.
+    pub(crate) fn push(&mut self, chunk: &[u8]) {
+        self.input.push(chunk);
+    }
+
+    /// The body has ended.
+    pub(crate) fn end(&mut self) {
+        self.input.end();
+    }
+
+    /// Whether the body has ended.
+    pub(crate) fn is_ended(&self) -> bool {
+        self.input.is_ended()
+    }
+
+    /// The body failed from outside (a broken connection): no more rows, and the event being
+    /// gathered is dropped, never handed out short.
+    pub(crate) fn fail(&mut self) {
+        self.done = true;
+        self.group_len = 0;
+        self.lookahead = false;
+    }
+
+    /// The header (empty until read).
+    pub(crate) fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The data rows read so far.
+    pub(crate) fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// The row handed out last.
+    pub(crate) fn row(&self) -> Option<ExportRow<'_>> {
+        let record = self.records.first().filter(|_| self.group_len > 0)?;
+        Some(ExportRow::new(&self.header, record))
+    }
+
+    /// The event handed out last.
+    pub(crate) fn group(&self) -> Option<EventGroup<'_>> {
+        EventGroup::new(&self.header, self.records.get(..self.group_len)?)
+    }
+
+    /// Reads up to the end of the header row.
+    pub(crate) fn advance_header(&mut self) -> Result<Progress, ExportError> {
+        if self.has_header {
+            return Ok(Progress::Ready);
+        }
+        self.read(self.group_len, true)
+    }
+
+    /// Reads the next row.
+    pub(crate) fn advance_row(&mut self) -> Result<Progress, ExportError> {
+        if self.handed_out {
+            self.start_group();
+            if self.group_len == 1 {
+                self.handed_out = true;
+                return Ok(Progress::Ready);
+            }
+        }
+        let progress = self.read(0, false)?;
+        if progress == Progress::Ready {
+            self.group_len = 1;
+            self.handed_out = true;
+        }
+        Ok(progress)
+    }
+
+    /// Reads the rows of the next event: consecutive rows of one event (one per item).
+    pub(crate) fn advance_event(&mut self) -> Result<Progress, ExportError> {
+        if self.handed_out {
+            self.start_group();
+        }
+        loop {
+            match self.read(self.group_len, false)? {
+                Progress::NeedInput => return Ok(Progress::NeedInput),
+                Progress::Done if self.group_len > 0 => {
+                    self.handed_out = true;
+                    return Ok(Progress::Ready);
+                }
+                Progress::Done => return Ok(Progress::Done),
+                Progress::Ready => {
+                    let n = self.group_len;
+                    if n == 0 || self.header.same_event(&self.records[0], &self.records[n]) {
+                        self.group_len += 1;
+                    } else {
+                        self.lookahead = true;
+                        self.handed_out = true;
+                        return Ok(Progress::Ready);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Moves a row read ahead to the front, or empties the group.
+    fn start_group(&mut self) {
+        self.handed_out = false;
+        if self.lookahead {
+            self.records.swap(0, self.group_len);
+            self.lookahead = false;
+            self.group_len = 1;
+        } else {
+            self.group_len = 0;
+        }
+    }
+
+    /// Reads the next data row into `slot` (the header first, when not read yet); with
+    /// `header_only`, stops after the header.
+    fn read(&mut self, slot: usize, header_only: bool) -> Result<Progress, ExportError> {
+        if self.done {
+            return Ok(Progress::Done);
+        }
+        let result = self.read_inner(slot, header_only);
+        match result {
+            Ok(Progress::Done) => self.done = true,
+            Err(_) => self.fail(),
+            _ => {}
+        }
+        result
+    }
+
+    fn read_inner(&mut self, slot: usize, header_only: bool) -> Result<Progress, ExportError> {
+        while self.records.len() <= slot {
+            self.records.push(Record::default());
+        }
+        loop {
+            let ready = self.input.ready();
+            let at_end = ready.is_empty();
+            if at_end && !self.input.is_ended() {
+                if let Some(code) = self.input.error_code() {
+                    return Err(ExportError::Aborted {
+                        rows: self.rows,
+                        code,
+                    });
+                }
+                return Ok(Progress::NeedInput);
+            }
+            let (split, used) = self.splitter.split(ready);
+            self.input.consume(used);
+            match split {
+                Split::NeedInput if at_end => return self.finish(),
+                Split::NeedInput => {}
+                Split::End => return self.finish(),
+                Split::Record => {
+                    if at_end {
+                        self.check_end()?;
+                    }
+                    let row = if self.has_header { self.rows + 1 } else { 0 };
+                    let record = &mut self.records[slot];
+                    if !self.splitter.take(record) {
+                        return Err(ExportError::NotUtf8 { row });
+                    }
+                    if !self.has_header {
+                        self.header = Header::from_record(record)?;
+                        self.has_header = true;
+                        if header_only {
+                            return Ok(Progress::Ready);
+                        }
+                        continue;
+                    }
+                    if record.len() != self.header.len() {
+                        if at_end {
+                            return Err(ExportError::Truncated {
+                                rows: self.rows,
+                                reason: format!(
+                                    "it stops in row {row}, which has {} of the header's {} fields",
+                                    record.len(),
+                                    self.header.len()
+                                ),
+                            });
+                        }
+                        return Err(ExportError::Malformed {
+                            row,
+                            found: record.len(),
+                            expected: self.header.len(),
+                        });
+                    }
+                    record.row = row;
+                    self.rows = row;
+                    return Ok(Progress::Ready);
+                }
+            }
+        }
+    }
+
+    /// The checks at the very end of the body.
+    fn finish(&mut self) -> Result<Progress, ExportError> {
+        self.check_end()?;
+        if !self.has_header {
+            return Err(ExportError::Truncated {
+                rows: 0,
+                reason: "it stops before the end of its header row".to_owned(),
+            });
+        }
+        Ok(Progress::Done)
+    }
+
+    /// No error body, and not inside a quoted field.
+    fn check_end(&self) -> Result<(), ExportError> {
+        if let Some(code) = self.input.error_code() {
+            return Err(ExportError::Aborted {
+                rows: self.rows,
+                code,
+            });
+        }
+        if self.input.odd_quotes() {
+            return Err(ExportError::Truncated {
+                rows: self.rows,
+                reason: "it stops inside a quoted field".to_owned(),
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,69 @@
+//! [`Record`]: one parsed CSV row, its fields unescaped and checked to be UTF-8.
+
+/// One row: the fields laid end to end in `text`, with each field's end offset.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Record {
+    text: String,
+    ends: Vec<usize>,
+    /// The data row number, from 1 (0 for the header).
+    pub(crate) row: u64,
+}
+
+impl Record {
+    /// Fills the record from unescaped `bytes` and field `ends`; `false` when the bytes are not
+    /// UTF-8 or a field boundary splits a character.
+    pub(crate) fn fill(&mut self, bytes: &[u8], ends: &[usize]) -> bool {
+        self.text.clear();
+        self.ends.clear();
+        match std::str::from_utf8(bytes) {
+            Ok(text) if text.is_ascii() || ends.iter().all(|&e| text.is_char_boundary(e)) => {
+                self.text.push_str(text);
+                self.ends.extend_from_slice(ends);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The number of fields.
+    pub(crate) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Field `index`; `None` past the last.
+    pub(crate) fn field(&self, index: usize) -> Option<&str> {
+        let end = *self.ends.get(index)?;
+        let start = match index {
+            0 => 0,
+            _ => self.ends.get(index - 1).copied().unwrap_or(0),
+        };
+        self.text.get(start..end)
+    }
+
+    /// Every field in order.
+    pub(crate) fn fields(&self) -> impl Iterator<Item = &str> {
+        (0..self.len()).map(|i| self.field(i).unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Record;
+
+    #[test]
+    fn fields_are_sliced_by_their_ends() {
+        let mut record = Record::default();
+        assert!(record.fill("abcdé".as_bytes(), &[1, 1, 3, 6]));
+        let fields: Vec<&str> = record.fields().collect();
+        assert_eq!(fields, ["a", "", "bc", "dé"]);
+        assert_eq!(record.field(4), None);
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_refused() {
+        let mut record = Record::default();
+        assert!(!record.fill(b"a\xff", &[2]));
+        // Valid as a whole, but the boundary splits `é` in two.
+        assert!(!record.fill("é".as_bytes(), &[1, 2]));
+    }
+}

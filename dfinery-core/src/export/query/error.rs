@@ -1,0 +1,52 @@
+//! [`QueryError`]: an export query refused before anything is sent.
+
+use crate::value::Date;
+
+/// Why an export query was refused before any request was made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum QueryError {
+    /// `from_date` is after `to_date`.
+    #[error("`from_date` {from} is after `to_date` {to}; swap them")]
+    DatesReversed {
+        /// The first day asked for.
+        from: Date,
+        /// The last day asked for.
+        to: Date,
+    },
+    /// `from_date` is before the 30-day look-back DFINERY allows.
+    #[error(
+        "`from_date` {from} is more than {days} days before today ({today}, UTC); DFINERY exports reach back to {earliest}, so start on or after it"
+    )]
+    BeyondLookBack {
+        /// The first day asked for.
+        from: Date,
+        /// The earliest day allowed.
+        earliest: Date,
+        /// Today, UTC.
+        today: Date,
+        /// The look-back in days.
+        days: u32,
+    },
+    /// Names were both included and excluded in one filter.
+    #[error(
+        "the query both includes and excludes {what}; a filter is `all`, `include` or `exclude`, so keep one mode"
+    )]
+    MixedModes {
+        /// `events`, `properties` or `identities`.
+        what: &'static str,
+    },
+    /// `include` with no names, which would export nothing.
+    #[error(
+        "the query includes no {what} by name, which exports nothing; name at least one or keep all {what}"
+    )]
+    EmptyInclude {
+        /// `events`, `properties` or `identities`.
+        what: &'static str,
+    },
+    /// An empty audience id.
+    #[error(
+        "the audience id is empty; give an audience id such as `nwh3nu`, or leave it out to export every user"
+    )]
+    EmptyAudience,
+}

@@ -1,0 +1,319 @@
+//! [`EventQuery`]: which events, properties and days an event export covers.
+
+use super::QueryError;
+use super::select::{Building, Select, item_column};
+use crate::model::Event;
+use crate::value::Date;
+use crate::wire::EventExportRequest;
+
+/// How far back an event export reaches: `from_date` may be at most this many days before
+/// today (UTC), as DFINERY documents (`dfinery-api.md` §3.6).
+pub const LOOK_BACK_DAYS: u32 = 30;
+
+/// An event export query: the events (all, some, or all but some), their properties likewise,
+/// and the days, `from` to `to` inclusive (UTC).
+///
+/// Nothing is checked while building; [`to_request`](EventQuery::to_request) checks everything
+/// at once (the dates against the 30-day look-back and each other, the filters for a mode
+/// mixed or left empty), before any request is made.
+///
+/// ```
+/// use dfinery_core::Date;
+/// use dfinery_core::export::EventQuery;
+///
+/// let day = Date::from_ymd(2024, 8, 26)?;
+/// let query = EventQuery::new(day, day)
+///     .include_events(["df_purchase"])
+///     .include_properties(["df_discount"])
+///     .item_property("df_price");
+/// let body = serde_json::to_value(query.to_request_at(day)?)?;
+/// assert_eq!(body["events_condition_type"], "include");
+/// assert_eq!(body["properties"], serde_json::json!(["df_discount", "df_items_df_price"]));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct EventQuery {
+    events: Building,
+    properties: Building,
+    from: Date,
+    to: Date,
+}
+
+impl EventQuery {
+    /// Every event and property from `from` to `to`, both inclusive (UTC).
+    pub fn new(from: Date, to: Date) -> Self {
+        EventQuery {
+            events: Building::default(),
+            properties: Building::default(),
+            from,
+            to,
+        }
+    }
+
+    /// Every event and property of today (UTC).
+    pub fn today() -> Self {
+        let today = Date::today_utc();
+        EventQuery::new(today, today)
+    }
+
+    /// Every event and property of the last `days` days up to today (UTC), today included;
+    /// `0` counts as `1`. More than 31 days is refused when checked (the look-back).
+    pub fn last_days(days: u32) -> Self {
+        let today = Date::today_utc();
+        EventQuery::new(days_before(today, days.max(1) - 1), today)
+    }
+
+    /// Only the events named (added to those already included).
+    pub fn include_events<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.events.include(names.into_iter().map(Into::into));
+        self
+    }
+
+    /// Every event except those named (added to those already excluded).
+    pub fn exclude_events<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.events.exclude(names.into_iter().map(Into::into));
+        self
+    }
+
+    /// Includes the event a typed event stands for, e.g. `.event::<Purchase>()` for
+    /// `df_purchase`.
+    pub fn event<E: Event>(self) -> Self {
+        self.include_events([E::description().name])
+    }
+
+    /// Excludes the event a typed event stands for.
+    pub fn without_event<E: Event>(self) -> Self {
+        self.exclude_events([E::description().name])
+    }
+
+    /// Every event again (the default), dropping any event filter.
+    pub fn all_events(mut self) -> Self {
+        self.events.all();
+        self
+    }
+
+    /// Only the properties named; item properties as `df_items_<name>` (see
+    /// [`item_property`](Self::item_property)). The always-present system columns come
+    /// whatever the filter says.
+    pub fn include_properties<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.properties.include(names.into_iter().map(Into::into));
+        self
+    }
+
+    /// Every property except those named.
+    pub fn exclude_properties<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.properties.exclude(names.into_iter().map(Into::into));
+        self
+    }
+
+    /// Includes the item property `name`, as `df_items_<name>`.
+    pub fn item_property(self, name: &str) -> Self {
+        self.include_properties([item_column(name)])
+    }
+
+    /// Includes every property a typed event reads: its event properties, and its items'
+    /// properties as `df_items_<name>`.
+    pub fn properties_of<E: Event>(self) -> Self {
+        let description = E::description();
+        let mut names: Vec<String> = description
+            .properties
+            .iter()
+            .map(|f| f.spec.name.to_owned())
+            .collect();
+        if let Some(items) = description.items {
+            names.extend(
+                (items.item)()
+                    .properties
+                    .iter()
+                    .map(|f| item_column(f.spec.name)),
+            );
+        }
+        self.include_properties(names)
+    }
+
+    /// Every property again (the default), dropping any property filter.
+    pub fn all_properties(mut self) -> Self {
+        self.properties.all();
+        self
+    }
+
+    /// The first day, inclusive.
+    pub fn from_date(&self) -> Date {
+        self.from
+    }
+
+    /// The last day, inclusive.
+    pub fn to_date(&self) -> Date {
+        self.to
+    }
+
+    /// The event filter.
+    pub fn events(&self) -> &Select {
+        &self.events.select
+    }
+
+    /// The property filter.
+    pub fn properties(&self) -> &Select {
+        &self.properties.select
+    }
+
+    /// Checks the query against today (UTC) and builds the request body.
+    ///
+    /// # Errors
+    ///
+    /// A [`QueryError`]: dates reversed or beyond the look-back, a filter that mixes
+    /// `include` and `exclude` or includes nothing.
+    pub fn to_request(&self) -> Result<EventExportRequest, QueryError> {
+        self.to_request_at(Date::today_utc())
+    }
+
+    /// [`to_request`](Self::to_request) with `today` given, for tests and replays.
+    ///
+    /// # Errors
+    ///
+    /// As [`to_request`](Self::to_request).
+    pub fn to_request_at(&self, today: Date) -> Result<EventExportRequest, QueryError> {
+        check_dates(self.from, self.to, today)?;
+        check_filter(&self.events, "events")?;
+        check_filter(&self.properties, "properties")?;
+        let (events_condition_type, events) = self.events.select.to_wire();
+        let (properties_type, properties) = self.properties.select.to_wire();
+        Ok(EventExportRequest {
+            events,
+            events_condition_type,
+            properties,
+            properties_condition_type: Some(properties_type),
+            from_date: self.from,
+            to_date: self.to,
+        })
+    }
+}
+
+/// `from` ≤ `to`, and `from` within the look-back of `today`.
+fn check_dates(from: Date, to: Date, today: Date) -> Result<(), QueryError> {
+    if from > to {
+        return Err(QueryError::DatesReversed { from, to });
+    }
+    let earliest = days_before(today, LOOK_BACK_DAYS);
+    if from < earliest {
+        return Err(QueryError::BeyondLookBack {
+            from,
+            earliest,
+            today,
+            days: LOOK_BACK_DAYS,
+        });
+    }
+    Ok(())
+}
+
+/// A filter that neither mixes modes nor includes nothing.
+pub(super) fn check_filter(filter: &Building, what: &'static str) -> Result<(), QueryError> {
+    if filter.conflict {
+        return Err(QueryError::MixedModes { what });
+    }
+    if matches!(&filter.select, Select::Include(names) if names.is_empty()) {
+        return Err(QueryError::EmptyInclude { what });
+    }
+    Ok(())
+}
+
+/// `days` days before `day` (the earliest date when that is before year 0).
+fn days_before(day: Date, days: u32) -> Date {
+    let shifted = day
+        .to_time_date()
+        .checked_sub(time::Duration::days(i64::from(days)))
+        .and_then(|d| Date::try_from(d).ok());
+    shifted.unwrap_or_else(|| Date::from_ymd(0, 1, 1).unwrap_or(day))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u8) -> Date {
+        Date::from_ymd(2024, 8, d).unwrap()
+    }
+
+    #[test]
+    fn the_look_back_is_thirty_days_inclusive() {
+        let today = day(31);
+        assert!(EventQuery::new(day(1), today).to_request_at(today).is_ok());
+        let july = Date::from_ymd(2024, 7, 31).unwrap();
+        let error = EventQuery::new(july, today)
+            .to_request_at(today)
+            .unwrap_err();
+        assert_eq!(
+            error,
+            QueryError::BeyondLookBack {
+                from: july,
+                earliest: day(1),
+                today,
+                days: 30
+            }
+        );
+        assert_eq!(
+            error.to_string(),
+            "`from_date` 2024-07-31 is more than 30 days before today (2024-08-31, UTC); DFINERY exports reach back to 2024-08-01, so start on or after it"
+        );
+    }
+
+    #[test]
+    fn reversed_dates_are_refused() {
+        let error = EventQuery::new(day(5), day(4))
+            .to_request_at(day(10))
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "`from_date` 2024-08-05 is after `to_date` 2024-08-04; swap them"
+        );
+    }
+
+    #[test]
+    fn mixed_and_empty_filters_are_refused() {
+        let mixed = EventQuery::new(day(5), day(5))
+            .include_events(["a"])
+            .exclude_events(["b"]);
+        assert_eq!(
+            mixed.to_request_at(day(5)).unwrap_err(),
+            QueryError::MixedModes { what: "events" }
+        );
+        let empty = EventQuery::new(day(5), day(5)).include_properties(Vec::<String>::new());
+        assert_eq!(
+            empty.to_request_at(day(5)).unwrap_err(),
+            QueryError::EmptyInclude { what: "properties" }
+        );
+        let reset = mixed.all_events();
+        assert!(reset.to_request_at(day(5)).is_ok());
+    }
+
+    #[test]
+    fn the_default_body_asks_for_everything() {
+        let body = serde_json::to_value(
+            EventQuery::new(day(5), day(6))
+                .to_request_at(day(6))
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"events_condition_type":"all","properties_condition_type":"all","from_date":"2024-08-05","to_date":"2024-08-06"})
+        );
+    }
+}

@@ -1,0 +1,173 @@
+//! [`ProfileQuery`]: which user properties, which users and which identities a user-profile
+//! export covers.
+
+use super::QueryError;
+use super::event::check_filter;
+use super::select::{Building, Select};
+use crate::model::Profile;
+use crate::wire::ProfileExportRequest;
+
+/// The identity column DFINERY exports (the only one it supports, `dfinery-api.md` §3.7).
+pub const EXTERNAL_ID_COLUMN: &str = "df_external_id";
+
+/// A user-profile export query: the user properties (all, some, or all but some), an optional
+/// audience, and whether the external id comes along.
+///
+/// ```
+/// use dfinery_core::export::ProfileQuery;
+///
+/// let query = ProfileQuery::new()
+///     .include_properties(["df_name", "df_membership"])
+///     .audience("nwh3nu")
+///     .with_external_id();
+/// let body = serde_json::to_value(query.to_request()?)?;
+/// assert_eq!(body["identities"], serde_json::json!(["df_external_id"]));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[must_use]
+pub struct ProfileQuery {
+    properties: Building,
+    audience: Option<String>,
+    identities: Option<Building>,
+}
+
+impl ProfileQuery {
+    /// Every user property of every user, without identities.
+    pub fn new() -> Self {
+        ProfileQuery::default()
+    }
+
+    /// Only the user properties named.
+    pub fn include_properties<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.properties.include(names.into_iter().map(Into::into));
+        self
+    }
+
+    /// Every user property except those named.
+    pub fn exclude_properties<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.properties.exclude(names.into_iter().map(Into::into));
+        self
+    }
+
+    /// Includes every user property a typed profile reads.
+    pub fn properties_of<P: Profile>(self) -> Self {
+        self.include_properties(P::description().properties.iter().map(|f| f.spec.name))
+    }
+
+    /// Every user property again (the default).
+    pub fn all_properties(mut self) -> Self {
+        self.properties.all();
+        self
+    }
+
+    /// Only the users of the audience (segment) `id`, e.g. `nwh3nu`.
+    pub fn audience(mut self, id: impl Into<String>) -> Self {
+        self.audience = Some(id.into());
+        self
+    }
+
+    /// Also export the external id (`df_external_id`), the one identity DFINERY exports.
+    pub fn with_external_id(self) -> Self {
+        self.include_identities([EXTERNAL_ID_COLUMN])
+    }
+
+    /// Only the identities named (DFINERY supports `df_external_id` only).
+    pub fn include_identities<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.identities
+            .get_or_insert_with(Building::default)
+            .include(names.into_iter().map(Into::into));
+        self
+    }
+
+    /// Every identity DFINERY exports (today only `df_external_id`).
+    pub fn all_identities(mut self) -> Self {
+        self.identities = Some(Building::default());
+        self
+    }
+
+    /// The property filter.
+    pub fn properties(&self) -> &Select {
+        &self.properties.select
+    }
+
+    /// Checks the query and builds the request body.
+    ///
+    /// # Errors
+    ///
+    /// A [`QueryError`]: a filter that mixes `include` and `exclude` or includes nothing, or
+    /// an empty audience id.
+    pub fn to_request(&self) -> Result<ProfileExportRequest, QueryError> {
+        check_filter(&self.properties, "properties")?;
+        if let Some(identities) = &self.identities {
+            check_filter(identities, "identities")?;
+        }
+        if self
+            .audience
+            .as_deref()
+            .is_some_and(|a| a.trim().is_empty())
+        {
+            return Err(QueryError::EmptyAudience);
+        }
+        let (properties_condition_type, properties) = self.properties.select.to_wire();
+        let (identities_condition_type, identities) = match &self.identities {
+            None => (None, None),
+            Some(building) => {
+                let (kind, names) = building.select.to_wire();
+                (Some(kind), names)
+            }
+        };
+        Ok(ProfileExportRequest {
+            properties,
+            properties_condition_type,
+            audience: self.audience.clone(),
+            identities,
+            identities_condition_type,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_body_asks_for_every_property() {
+        let body = serde_json::to_value(ProfileQuery::new().to_request().unwrap()).unwrap();
+        assert_eq!(body, serde_json::json!({"properties_condition_type":"all"}));
+    }
+
+    #[test]
+    fn an_empty_audience_is_refused() {
+        assert_eq!(
+            ProfileQuery::new().audience(" ").to_request().unwrap_err(),
+            QueryError::EmptyAudience
+        );
+    }
+
+    #[test]
+    fn identities_follow_their_mode() {
+        let all = serde_json::to_value(ProfileQuery::new().all_identities().to_request().unwrap())
+            .unwrap();
+        assert_eq!(all["identities_condition_type"], "all");
+        let mixed = ProfileQuery::new()
+            .exclude_properties(["a"])
+            .include_properties(["b"]);
+        assert_eq!(
+            mixed.to_request().unwrap_err(),
+            QueryError::MixedModes { what: "properties" }
+        );
+    }
+}

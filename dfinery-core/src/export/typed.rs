@@ -1,0 +1,122 @@
+//! [`EventDecoder`] and [`ProfileDecoder`]: a typed struct's columns found once in a header,
+//! then each event or profile decoded with its system columns.
+
+use std::marker::PhantomData;
+
+use super::decode::{Columns, DecodeEvent, DecodeProfile};
+use super::error::ExportError;
+use super::group::EventGroup;
+use super::header::Header;
+use super::meta::{ExportedEvent, ExportedProfile, MetaColumns, ProfileIdColumns};
+use super::row::ExportRow;
+
+/// Decodes the events of one type, with their system columns, from the groups of one export.
+pub struct EventDecoder<T> {
+    columns: Columns,
+    meta: MetaColumns,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T: DecodeEvent> EventDecoder<T> {
+    /// Finds `T`'s columns and the system columns in `header`.
+    ///
+    /// # Errors
+    ///
+    /// [`ExportError::MissingColumns`] naming every column missing, system columns included.
+    pub fn new(header: &Header) -> Result<Self, ExportError> {
+        let mut missing = Vec::new();
+        let meta = MetaColumns::find(header, &mut missing);
+        let columns = match T::export_columns(header) {
+            Ok(columns) => Some(columns),
+            Err(ExportError::MissingColumns { columns, .. }) => {
+                missing.extend(columns);
+                None
+            }
+            Err(other) => return Err(other),
+        };
+        match (meta, columns) {
+            (Some(meta), Some(columns)) if missing.is_empty() => Ok(EventDecoder {
+                columns,
+                meta,
+                _type: PhantomData,
+            }),
+            _ => Err(ExportError::MissingColumns {
+                rust_type: T::description().rust_name,
+                columns: missing,
+            }),
+        }
+    }
+
+    /// The event name `T` stands for.
+    pub fn event_name(&self) -> &'static str {
+        T::description().name
+    }
+
+    /// The event in `group`, with its system columns; `None` when it is another event.
+    ///
+    /// # Errors
+    ///
+    /// [`ExportError::Cell`] for the first cell that does not decode.
+    pub fn decode(&self, group: &EventGroup<'_>) -> Result<Option<ExportedEvent<T>>, ExportError> {
+        let first = group.first();
+        if self.meta.event_name(&first) != self.event_name() {
+            return Ok(None);
+        }
+        Ok(Some(ExportedEvent {
+            meta: self.meta.read(&first)?,
+            event: T::from_export_rows(group, &self.columns)?,
+        }))
+    }
+}
+
+/// Decodes user profiles of one type, with their ids, from the rows of one export.
+pub struct ProfileDecoder<T> {
+    columns: Columns,
+    ids: ProfileIdColumns,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T: DecodeProfile> ProfileDecoder<T> {
+    /// Finds `T`'s columns and `df_unified_id` in `header`.
+    ///
+    /// # Errors
+    ///
+    /// [`ExportError::MissingColumns`] naming every column missing.
+    pub fn new(header: &Header) -> Result<Self, ExportError> {
+        let mut missing = Vec::new();
+        let ids = ProfileIdColumns::find(header, &mut missing);
+        let columns = match T::export_columns(header) {
+            Ok(columns) => Some(columns),
+            Err(ExportError::MissingColumns { columns, .. }) => {
+                missing.extend(columns);
+                None
+            }
+            Err(other) => return Err(other),
+        };
+        match (ids, columns) {
+            (Some(ids), Some(columns)) if missing.is_empty() => Ok(ProfileDecoder {
+                columns,
+                ids,
+                _type: PhantomData,
+            }),
+            _ => Err(ExportError::MissingColumns {
+                rust_type: T::description().rust_name,
+                columns: missing,
+            }),
+        }
+    }
+
+    /// The profile in `row`, with its ids.
+    ///
+    /// # Errors
+    ///
+    /// [`ExportError::Cell`] for the first cell that does not decode.
+    pub fn decode(&self, row: &ExportRow<'_>) -> Result<ExportedProfile<T>, ExportError> {
+        let (unified_id, external_id) = self.ids.read(row);
+        Ok(ExportedProfile {
+            unified_id,
+            external_id,
+            profile: T::from_export_row(row, &self.columns)?,
+        })
+    }
+}
