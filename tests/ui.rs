@@ -16,7 +16,9 @@ use std::process::Command;
 const PINNED: &str = "rustc 1.95";
 
 /// The topics checked against `tests/dfinery.toml`.
-const TOPICS: &[&str] = &["event", "types", "attrs", "item", "profile", "enum", "stub"];
+const TOPICS: &[&str] = &[
+    "event", "types", "attrs", "item", "profile", "enum", "stub", "export",
+];
 
 fn rustc_version() -> String {
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());

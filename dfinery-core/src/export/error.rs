@@ -76,7 +76,7 @@ pub enum ExportError {
         reason: String,
     },
     /// Columns a Rust type needs that the export does not have.
-    #[error("the export has no {} {} that `{rust_type}` needs; add {} to the query's properties (or make the fields `Option`)", plural(columns.len(), "column", "columns"), names(columns), if columns.len() == 1 { "it" } else { "them" })]
+    #[error("the export has no {} {} that `{rust_type}` needs; export {} (check the query's property filter) or make the fields `Option`", plural(columns.len(), "column", "columns"), names(columns), if columns.len() == 1 { "it" } else { "them" })]
     MissingColumns {
         /// The type being decoded, e.g. `Purchase`.
         rust_type: &'static str,

@@ -213,3 +213,19 @@ impl<R: Read, T: DecodeProfile> Iterator for ProfileIter<R, T> {
         }
     }
 }
+
+impl<R, T> std::fmt::Debug for EventIter<R, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventIter")
+            .field("reader", &self.reader)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R, T> std::fmt::Debug for ProfileIter<R, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProfileIter")
+            .field("reader", &self.reader)
+            .finish_non_exhaustive()
+    }
+}

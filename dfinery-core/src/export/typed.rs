@@ -120,3 +120,19 @@ impl<T: DecodeProfile> ProfileDecoder<T> {
         })
     }
 }
+
+impl<T> std::fmt::Debug for EventDecoder<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventDecoder")
+            .field("columns", &self.columns)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> std::fmt::Debug for ProfileDecoder<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProfileDecoder")
+            .field("columns", &self.columns)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,293 @@
+//! Bodies that break: a connection cut, a short body, an error written into the CSV, an end
+//! inside a quoted field or a row. Each is an error after the complete rows, never a silently
+//! short result. A raw server on 127.0.0.1 writes exactly the bytes each case needs.
+
+use std::time::Duration;
+
+use dfinery::ExportErrorCode;
+use dfinery::export::{EventQuery, ExportError, ExportRows};
+use dfinery_emulator::ScriptedResponse;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+use crate::model::Purchase;
+use crate::support::{client, client_at, days, emulator, fixture_bytes, user};
+
+/// How the raw server ends its answer.
+enum Ending {
+    /// `transfer-encoding: chunked`, with the last chunk: a clean end.
+    Chunked,
+    /// Chunked, but the connection closes before the last chunk.
+    ChunkedCut,
+    /// `content-length` larger than what is sent, then the connection closes.
+    ShortLength,
+}
+
+/// A server on 127.0.0.1 answering every request with HTTP 200, `text/csv` and `body`, sent in
+/// two pieces a moment apart, then ended as `ending` says. Returns its base URL.
+async fn raw_server(body: Vec<u8>, ending: Ending) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        // Bounded: a test makes one or two requests.
+        for _ in 0..4 {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            read_request(&mut socket).await;
+            let head = match ending {
+                Ending::ShortLength => format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/csv\r\ncontent-length: {}\r\n\r\n",
+                    body.len() + 100
+                ),
+                _ => "HTTP/1.1 200 OK\r\ncontent-type: text/csv\r\ntransfer-encoding: chunked\r\n\r\n"
+                    .to_owned(),
+            };
+            let _ = socket.write_all(head.as_bytes()).await;
+            let (first, second) = body.split_at(body.len() / 2);
+            for piece in [first, second] {
+                let framed = match ending {
+                    Ending::ShortLength => piece.to_vec(),
+                    _ => [format!("{:x}\r\n", piece.len()).as_bytes(), piece, b"\r\n"].concat(),
+                };
+                let _ = socket.write_all(&framed).await;
+                let _ = socket.flush().await;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            if matches!(ending, Ending::Chunked) {
+                let _ = socket.write_all(b"0\r\n\r\n").await;
+            }
+            let _ = socket.shutdown().await;
+        }
+    });
+    url
+}
+
+/// Reads one request: the head, then `content-length` bytes of body.
+async fn read_request(socket: &mut tokio::net::TcpStream) {
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    let head_end = loop {
+        let Ok(n) = socket.read(&mut buf).await else {
+            return;
+        };
+        if n == 0 {
+            return;
+        }
+        seen.extend_from_slice(&buf[..n]);
+        if let Some(at) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&seen[..head_end]).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    while seen.len() < head_end + length {
+        match socket.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// Every row's `df_order_id` until the first error.
+async fn read_all(rows: &mut ExportRows) -> (Vec<String>, Option<ExportError>) {
+    let mut seen = Vec::new();
+    loop {
+        match rows.next_row().await {
+            Ok(Some(row)) => seen.push(row.get("event_name").unwrap_or_default().to_owned()),
+            Ok(None) => return (seen, None),
+            Err(error) => return (seen, Some(error)),
+        }
+    }
+}
+
+fn query() -> EventQuery {
+    let (from, to) = days();
+    EventQuery::new(from, to)
+}
+
+/// The purchases fixture cut inside its last row (which is longer than the parser's hold-back).
+fn cut_fixture() -> Vec<u8> {
+    let bytes = fixture_bytes("purchases.csv");
+    bytes[..bytes.len() - 40].to_vec()
+}
+
+#[tokio::test]
+async fn a_connection_cut_mid_body_is_interrupted_after_the_complete_rows() {
+    let url = raw_server(cut_fixture(), Ending::ChunkedCut).await;
+    let client = client_at(&url);
+    let mut rows = client.export_event_rows(&query()).await.unwrap();
+    let (seen, error) = read_all(&mut rows).await;
+    assert_eq!(seen, ["df_purchase", "df_purchase", "df_login"]);
+    let error = error.expect("an error, not a short result");
+    assert!(
+        matches!(error, ExportError::Interrupted { rows: 3, .. }),
+        "{error:?}"
+    );
+    assert!(error.is_retryable());
+    assert!(
+        error
+            .to_string()
+            .starts_with("the export broke off after 3 rows: "),
+        "{error}"
+    );
+    // Nothing more after the error.
+    assert!(rows.next_row().await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_body_shorter_than_its_length_is_interrupted() {
+    let url = raw_server(fixture_bytes("purchases.csv"), Ending::ShortLength).await;
+    let client = client_at(&url);
+    let mut rows = client.export_event_rows(&query()).await.unwrap();
+    let (seen, error) = read_all(&mut rows).await;
+    assert!(seen.len() <= 4);
+    assert!(
+        matches!(error, Some(ExportError::Interrupted { .. })),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_error_body_after_complete_rows_is_aborted_with_its_code() {
+    let mut body = fixture_bytes("purchases.csv");
+    body.extend_from_slice(br#"{"result":"fail","message":"client_connection_closed"}"#);
+    let url = raw_server(body, Ending::Chunked).await;
+    let client = client_at(&url);
+    let mut rows = client.export_event_rows(&query()).await.unwrap();
+    let (seen, error) = read_all(&mut rows).await;
+    assert_eq!(seen.len(), 4);
+    let error = error.expect("an error, not a short result");
+    assert!(
+        matches!(
+            &error,
+            ExportError::Aborted {
+                rows: 4,
+                code: ExportErrorCode::ClientConnectionClosed
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.is_retryable());
+    assert_eq!(
+        error.to_string(),
+        "the server stopped the export after 4 rows with `client_connection_closed` (the client connection was closed); retry the export"
+    );
+}
+
+#[tokio::test]
+async fn an_error_body_in_the_middle_of_a_row_drops_that_row() {
+    let mut body = cut_fixture();
+    body.extend_from_slice(b"{ \"result\": \"fail\", \"message\": \"query_error\" }\r\n");
+    let url = raw_server(body, Ending::Chunked).await;
+    let client = client_at(&url);
+    let mut rows = client.export_event_rows(&query()).await.unwrap();
+    let (seen, error) = read_all(&mut rows).await;
+    assert_eq!(seen.len(), 3);
+    assert!(
+        matches!(
+            error,
+            Some(ExportError::Aborted {
+                rows: 3,
+                code: ExportErrorCode::QueryError
+            })
+        ),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_clean_end_inside_a_quoted_field_or_a_row_is_truncated() {
+    let quoted = b"df_unified_id,event_name\r\nu1,df_login\r\nu2,\"df_lo".to_vec();
+    let url = raw_server(quoted, Ending::Chunked).await;
+    let mut rows = client_at(&url).export_event_rows(&query()).await.unwrap();
+    let (seen, error) = read_all(&mut rows).await;
+    assert_eq!(seen, ["df_login"]);
+    let error = error.expect("an error, not a short result");
+    assert_eq!(
+        error.to_string(),
+        "the export ended early after 1 rows: it stops inside a quoted field; retry the export"
+    );
+
+    let short_row = b"a,b,c\r\n1,2,3\r\n4,5".to_vec();
+    let url = raw_server(short_row, Ending::Chunked).await;
+    let mut rows = client_at(&url).export_event_rows(&query()).await.unwrap();
+    let (seen, error) = read_all(&mut rows).await;
+    assert_eq!(seen.len(), 1);
+    assert!(
+        matches!(&error, Some(ExportError::Truncated { rows: 1, reason }) if reason == "it stops in row 2, which has 2 of the header's 3 fields"),
+        "{error:?}"
+    );
+
+    // The last row may lack its line break when it is complete.
+    let no_newline = b"a,b\r\n1,2".to_vec();
+    let url = raw_server(no_newline, Ending::Chunked).await;
+    let mut rows = client_at(&url).export_event_rows(&query()).await.unwrap();
+    let (seen, error) = read_all(&mut rows).await;
+    assert_eq!((seen.len(), error.is_none()), (1, true));
+}
+
+#[tokio::test]
+async fn an_empty_body_has_no_header() {
+    let url = raw_server(Vec::new(), Ending::Chunked).await;
+    let error = client_at(&url)
+        .export_event_rows(&query())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, ExportError::Truncated { rows: 0, .. }),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_typed_stream_never_returns_an_event_whose_rows_were_cut() {
+    // Cut in the second item row of the first purchase: it must not come back with one item.
+    let bytes = fixture_bytes("purchases.csv");
+    let second_row = bytes
+        .windows(6)
+        .position(|w| w == b"SKU-2,")
+        .expect("the fixture has SKU-2");
+    let url = raw_server(bytes[..second_row].to_vec(), Ending::ChunkedCut).await;
+    let mut events = client_at(&url)
+        .export_events_as::<Purchase>(&query())
+        .await
+        .unwrap();
+    let error = events.try_next().await.unwrap_err();
+    assert!(
+        matches!(error, ExportError::Interrupted { rows: 1, .. }),
+        "{error:?}"
+    );
+    assert!(events.try_next().await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn the_emulator_cutting_an_export_is_an_error() {
+    let emulator = emulator().await;
+    let client = client(&emulator);
+    let purchase = crate::model::one_purchase();
+    client.send_events(&user("u"), [&purchase]).await.unwrap();
+    emulator.push_script([ScriptedResponse::Drop]);
+    let result = match client.export_events_as::<Purchase>(&query()).await {
+        Err(error) => Err(error),
+        Ok(stream) => stream.into_vec().await.map(|v| v.len()),
+    };
+    assert!(
+        matches!(result, Err(ExportError::Interrupted { rows: 0, .. })),
+        "{result:?}"
+    );
+    // The next export is whole.
+    let events = client
+        .export_events_as::<Purchase>(&query())
+        .await
+        .unwrap()
+        .into_vec()
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].event, purchase);
+}

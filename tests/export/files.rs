@@ -1,0 +1,121 @@
+//! Writing an export to a file: atomic (a temporary file beside the destination, renamed once
+//! the body arrived intact), so a failed export never leaves a file that looks complete.
+
+use std::path::{Path, PathBuf};
+
+use dfinery::export::{EventQuery, ExportError, ExportReader, ProfileQuery};
+use dfinery_emulator::ScriptedResponse;
+
+use crate::model::{Purchase, one_purchase};
+use crate::support::{client, days, emulator, user};
+
+/// A fresh, empty directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dfinery-export-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The names of the files in `dir`.
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn query() -> EventQuery {
+    let (from, to) = days();
+    EventQuery::new(from, to)
+}
+
+#[tokio::test]
+async fn an_export_is_written_whole_and_decodes_back() {
+    let emulator = emulator().await;
+    let client = client(&emulator);
+    let purchases = [one_purchase(), one_purchase()];
+    client.send_events(&user("u"), &purchases).await.unwrap();
+    let dir = scratch("whole");
+    let path = dir.join("events.csv");
+    let written = client.export_events_to_file(&query(), &path).await.unwrap();
+    assert_eq!(written.path, path);
+    assert_eq!(written.rows, 4, "two purchases of two items each");
+    assert_eq!(written.bytes, std::fs::metadata(&path).unwrap().len());
+    assert_eq!(files_in(&dir), ["events.csv"]);
+    let decoded: Vec<Purchase> = ExportReader::open(&path)
+        .unwrap()
+        .events::<Purchase>()
+        .unwrap()
+        .map(|e| e.unwrap().event)
+        .collect();
+    assert_eq!(decoded, purchases);
+
+    let profiles = dir.join("profiles.csv");
+    let written = client
+        .export_profiles_to_file(&ProfileQuery::new().with_external_id(), &profiles)
+        .await
+        .unwrap();
+    assert_eq!(written.rows, 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_cut_export_leaves_nothing_and_keeps_an_older_file() {
+    let emulator = emulator().await;
+    let client = client(&emulator);
+    client
+        .send_events(&user("u"), [&one_purchase()])
+        .await
+        .unwrap();
+    let dir = scratch("cut");
+    let path = dir.join("events.csv");
+
+    emulator.push_script([ScriptedResponse::Drop]);
+    let error = client
+        .export_events_to_file(&query(), &path)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, ExportError::Interrupted { .. }),
+        "{error:?}"
+    );
+    assert!(files_in(&dir).is_empty(), "{:?}", files_in(&dir));
+
+    std::fs::write(&path, "an older export\n").unwrap();
+    emulator.push_script([ScriptedResponse::Drop]);
+    assert!(client.export_events_to_file(&query(), &path).await.is_err());
+    assert_eq!(files_in(&dir), ["events.csv"]);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "an older export\n");
+
+    // A whole export then replaces it.
+    client.export_events_to_file(&query(), &path).await.unwrap();
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .starts_with("df_unified_id,")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_refused_query_writes_nothing() {
+    let emulator = emulator().await;
+    let client = client(&emulator);
+    let dir = scratch("refused");
+    let (_, today) = days();
+    let error = client
+        .export_events_to_file(
+            &EventQuery::new(today, today)
+                .exclude_events(["a"])
+                .include_events(["b"]),
+            dir.join("x.csv"),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(error, ExportError::Query(_)), "{error:?}");
+    assert!(files_in(&dir).is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}

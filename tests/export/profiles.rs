@@ -1,0 +1,85 @@
+//! User-profile exports decoded into a `DfineryProfile`: from a fixture, and sent to the
+//! emulator and exported back.
+
+use dfinery::export::{ExportReader, ProfileQuery};
+use dfinery::{Date, Patch, Profile};
+
+use crate::model::{Member, Tier};
+use crate::support::{client, emulator, fixture, user};
+
+#[test]
+fn a_saved_profile_export_decodes_with_its_ids() {
+    let profiles: Vec<_> = ExportReader::open(fixture("profiles.csv"))
+        .unwrap()
+        .profiles::<Member>()
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(profiles.len(), 3);
+    assert_eq!(profiles[0].unified_id, "u-1");
+    assert_eq!(profiles[0].external_id.as_deref(), Some("dfn-user-123"));
+    assert_eq!(
+        profiles[0].profile,
+        Member {
+            df_name: Patch::Set("Hong, Gildong".to_owned()),
+            df_membership: Some("VIP".to_owned()),
+            df_birth: Some(Date::from_ymd(1999, 1, 1).unwrap()),
+            df_push_ads_optin: Some(true),
+            lifetime_points: Some(34000),
+            avg_basket: Some(42.195),
+            favorite_brands: Some(vec!["A,1".to_owned(), "B \"2\"".to_owned()]),
+            tier: Some(Tier::Gold),
+        }
+    );
+    // An empty cell is a cleared value; an empty external id is none.
+    assert_eq!(profiles[1].external_id, None);
+    assert_eq!(profiles[1].profile.df_name, Patch::Clear);
+    assert_eq!(profiles[1].profile.favorite_brands, Some(Vec::new()));
+    assert_eq!(
+        profiles[2].profile.df_name,
+        Patch::Set("Line\nBreak".to_owned())
+    );
+    assert_eq!(profiles[2].profile.tier, Some(Tier::Bronze));
+}
+
+#[tokio::test]
+async fn profiles_sent_come_back_equal() {
+    let emulator = emulator().await;
+    let client = client(&emulator);
+    let mut sent = Vec::new();
+    for i in 0..12_i64 {
+        let member = Member {
+            df_name: Patch::Set(format!("Name, {i} \"q\"")),
+            df_membership: (i % 2 == 0).then(|| "VIP".to_owned()),
+            df_birth: (i % 3 == 0).then(|| Date::from_ymd(1990, 1, 1 + i as u8).unwrap()),
+            df_push_ads_optin: Some(i % 2 == 1),
+            lifetime_points: Some(i * 1000),
+            avg_basket: (i % 4 == 0).then_some(0.1 * i as f64),
+            favorite_brands: (i % 2 == 0).then(|| vec!["a,b".to_owned(), format!("{i}")]),
+            tier: [None, Some(Tier::Silver), Some(Tier::Gold)][(i % 3) as usize],
+        };
+        let id = format!("member-{i}");
+        client
+            .update_profile(&user(&id), member.to_user_properties().unwrap())
+            .await
+            .unwrap();
+        sent.push((id, member));
+    }
+    let query = ProfileQuery::new()
+        .properties_of::<Member>()
+        .with_external_id();
+    let mut got = client
+        .export_profiles_as::<Member>(&query)
+        .await
+        .unwrap()
+        .into_vec()
+        .await
+        .unwrap();
+    got.sort_by(|a, b| a.external_id.cmp(&b.external_id));
+    sent.sort_by(|a, b| a.0.cmp(&b.0));
+    let got: Vec<(String, Member)> = got
+        .into_iter()
+        .map(|p| (p.external_id.unwrap(), p.profile))
+        .collect();
+    assert_eq!(got, sent);
+}
