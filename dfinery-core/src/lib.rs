@@ -22,6 +22,9 @@
 //!   held as [`Secret`]s, which never print.
 //! - [`export`]: typed export queries, CSV decoded row by row as it streams in, and rows
 //!   decoded back into the structs that sent them.
+//! - [`tracker`]: [`Tracker`], which batches events, identity and profile updates per user in a
+//!   background task, bounds its memory, and keeps every message in a durable spool (redb) until
+//!   DFINERY confirms it.
 //!
 //! # Features
 //!
@@ -54,6 +57,7 @@ pub mod property;
 pub mod ratelimit;
 pub mod record;
 mod secret;
+pub mod tracker;
 pub mod value;
 pub mod wire;
 pub mod writer;
@@ -76,5 +80,6 @@ pub use record::{
     ValidationError,
 };
 pub use secret::Secret;
+pub use tracker::{Backpressure, TrackError, Tracker, TrackerBuilder, TrackerMetrics};
 pub use value::{Date, Datetime, DatetimeError, Value, ValueError};
 pub use writer::{ItemsWriter, ObjectPath, ObjectWriter, Violation};

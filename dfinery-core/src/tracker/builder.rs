@@ -1,0 +1,229 @@
+//! [`TrackerBuilder`]: every setting of a [`Tracker`] with its default, checked once in
+//! [`build`](TrackerBuilder::build).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::Tracker;
+use super::capacity::Backpressure;
+use super::dead_letter::{DeadLetter, DeadLetterHook};
+use super::error::TrackerBuildError;
+use super::spool::Spool;
+use crate::client::Client;
+use crate::limits::MAX_EVENTS_PER_REQUEST;
+
+/// The settings the worker runs with.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) max_batch_events: usize,
+    pub(crate) max_batch_bytes: usize,
+    pub(crate) flush_interval: Duration,
+    pub(crate) max_in_flight: usize,
+    pub(crate) shutdown_timeout: Duration,
+    pub(crate) initial_backoff: Duration,
+    pub(crate) max_backoff: Duration,
+    pub(crate) give_up_after: Option<u32>,
+    pub(crate) on_dead_letter: Option<DeadLetterHook>,
+}
+
+/// Settings of a [`Tracker`]. Each method's documentation states its default.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use dfinery_core::Client;
+/// use dfinery_core::tracker::{Backpressure, Tracker};
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let client = Client::builder().from_env().build()?;
+/// let tracker = Tracker::builder(client)
+///     .spool("/var/lib/my-app/dfinery.spool")
+///     .queue_cap(50_000, 64 << 20)
+///     .backpressure(Backpressure::Wait)
+///     .flush_interval(Duration::from_millis(500))
+///     .build()?;
+/// # Ok(()) }
+/// ```
+#[must_use]
+pub struct TrackerBuilder {
+    client: Client,
+    settings: Settings,
+    queue_cap: usize,
+    queue_cap_bytes: usize,
+    backpressure: Backpressure,
+    spool: Option<PathBuf>,
+}
+
+impl TrackerBuilder {
+    pub(crate) fn new(client: Client) -> TrackerBuilder {
+        TrackerBuilder {
+            client,
+            settings: Settings {
+                max_batch_events: MAX_EVENTS_PER_REQUEST,
+                max_batch_bytes: 512 * 1024,
+                flush_interval: Duration::from_secs(1),
+                max_in_flight: 4,
+                shutdown_timeout: Duration::from_secs(30),
+                initial_backoff: Duration::from_secs(1),
+                max_backoff: Duration::from_secs(60),
+                give_up_after: None,
+                on_dead_letter: None,
+            },
+            queue_cap: 10_000,
+            queue_cap_bytes: 16 * 1024 * 1024,
+            backpressure: Backpressure::Reject,
+            spool: None,
+        }
+    }
+
+    /// The most events of one user in one request, 1 to 100: a user's queue is sent as soon as
+    /// it holds that many. Default: 100 (DFINERY's maximum).
+    pub fn max_batch_events(mut self, events: usize) -> Self {
+        self.settings.max_batch_events = events;
+        self
+    }
+
+    /// The most bytes of events in one request (an event larger than that goes alone): a
+    /// user's queue is sent as soon as it holds that many. Default: 512 KiB.
+    pub fn max_batch_bytes(mut self, bytes: usize) -> Self {
+        self.settings.max_batch_bytes = bytes;
+        self
+    }
+
+    /// How often everything queued is sent, however little. Default: 1 s.
+    pub fn flush_interval(mut self, interval: Duration) -> Self {
+        self.settings.flush_interval = interval;
+        self
+    }
+
+    /// The queue's cap: messages and bytes in memory, not yet confirmed (in flight included).
+    /// Default: 10,000 messages and 16 MiB.
+    pub fn queue_cap(mut self, messages: usize, bytes: usize) -> Self {
+        self.queue_cap = messages;
+        self.queue_cap_bytes = bytes;
+        self
+    }
+
+    /// What a call does when the queue is full. Default: [`Backpressure::Reject`].
+    pub fn backpressure(mut self, policy: Backpressure) -> Self {
+        self.backpressure = policy;
+        self
+    }
+
+    /// Requests on the wire at once (for different users; one user's messages go one request
+    /// at a time, in order). Default: 4.
+    pub fn max_in_flight(mut self, requests: usize) -> Self {
+        self.settings.max_in_flight = requests;
+        self
+    }
+
+    /// How long [`shutdown`](Tracker::shutdown) (and dropping every handle) keeps delivering
+    /// before it gives up. Default: 30 s.
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.shutdown_timeout = timeout;
+        self
+    }
+
+    /// The pause after a send fails with an error worth retrying (after the client's own
+    /// retries): `initial`, doubling up to `max`, with full jitter, and at least until a
+    /// rate-limit reset (up to `max`). Sending pauses for every user, as DFINERY is down or rate
+    /// limited for all. Default: 1 s up to 60 s.
+    pub fn redelivery_backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.settings.initial_backoff = initial;
+        self.settings.max_backoff = max;
+        self
+    }
+
+    /// Dead-letter a message after this many failed sends worth retrying (each one after the
+    /// client's own retries), with kind `retry_limit`. Default: none, a message is retried
+    /// until it is delivered or the tracker shuts down.
+    pub fn give_up_after(mut self, sends: u32) -> Self {
+        self.settings.give_up_after = Some(sends);
+        self
+    }
+
+    /// Keep every accepted message in a spool file until DFINERY confirms it: `track` returns
+    /// only once the message is synced to disk, and a tracker opened later on the same file
+    /// delivers first what this one left. The file is created if needed (not its folder).
+    /// Default: no spool, messages live in memory only.
+    pub fn spool(mut self, path: impl Into<PathBuf>) -> Self {
+        self.spool = Some(path.into());
+        self
+    }
+
+    /// Called with every [`DeadLetter`], on the worker task (keep it quick; hand heavy work to
+    /// a channel). With a spool, dead letters are also kept in its dead-letter table. Default:
+    /// none; without a spool either, each dead letter is logged with `tracing::error!`, in full.
+    pub fn on_dead_letter(mut self, hook: impl Fn(DeadLetter) + Send + Sync + 'static) -> Self {
+        self.settings.on_dead_letter = Some(DeadLetterHook(Arc::new(hook)));
+        self
+    }
+
+    /// Checks every setting, opens the spool and starts the worker task on the current Tokio
+    /// runtime.
+    ///
+    /// # Errors
+    ///
+    /// [`TrackerBuildError::NoRuntime`] outside a Tokio runtime,
+    /// [`TrackerBuildError::InvalidSetting`] for a setting out of range, and
+    /// [`TrackerBuildError::Spool`] when the spool cannot be opened (a damaged file is an
+    /// error, never a panic).
+    pub fn build(self) -> Result<Tracker, TrackerBuildError> {
+        let runtime =
+            tokio::runtime::Handle::try_current().map_err(|_| TrackerBuildError::NoRuntime)?;
+        self.check()?;
+        let spool = match &self.spool {
+            Some(path) => Some(Arc::new(Spool::open(path)?)),
+            None => None,
+        };
+        Ok(Tracker::start(
+            &runtime,
+            self.client,
+            self.settings,
+            self.queue_cap,
+            self.queue_cap_bytes,
+            self.backpressure,
+            spool,
+        ))
+    }
+
+    fn check(&self) -> Result<(), TrackerBuildError> {
+        let invalid = |setting, reason| Err(TrackerBuildError::InvalidSetting { setting, reason });
+        let s = &self.settings;
+        if !(1..=MAX_EVENTS_PER_REQUEST).contains(&s.max_batch_events) {
+            return invalid("max_batch_events", "is out of range; give 1 to 100");
+        }
+        if s.max_batch_bytes == 0 {
+            return invalid("max_batch_bytes", "is 0; give at least 1 (e.g. 512 KiB)");
+        }
+        if s.flush_interval.is_zero() {
+            return invalid("flush_interval", "is zero; give e.g. 1 s");
+        }
+        if s.max_in_flight == 0 {
+            return invalid("max_in_flight", "is 0; give at least 1");
+        }
+        if s.initial_backoff.is_zero() || s.initial_backoff > s.max_backoff {
+            return invalid(
+                "redelivery_backoff",
+                "needs 0 < initial <= max; give e.g. 1 s and 60 s",
+            );
+        }
+        if s.give_up_after == Some(0) {
+            return invalid("give_up_after", "is 0; give at least 1 send");
+        }
+        if self.queue_cap == 0 || self.queue_cap_bytes == 0 {
+            return invalid(
+                "queue_cap",
+                "is 0; give room for at least 1 message and 1 byte",
+            );
+        }
+        // The semaphores behind the cap hold at most `usize::MAX >> 3` permits.
+        if self.queue_cap > usize::MAX >> 4 || self.queue_cap_bytes > usize::MAX >> 4 {
+            return invalid(
+                "queue_cap",
+                "is too large; give a number that fits in memory",
+            );
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,155 @@
+//! [`Message`]: one thing the tracker delivers for a user (an event, an identity update or a
+//! profile update), and [`Envelope`], a message with its user as the spool stores it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::identity::Identity;
+use crate::record::{EventRecord, UserProperties};
+use crate::value::Datetime;
+
+/// One thing the tracker delivers for a user: the call it becomes is given in each variant.
+///
+/// It serialises as `{"event": {…}}`, `{"identify": {"request_datetime": …}}` or
+/// `{"profile": {"user_properties": {…}, "request_datetime": …}}`, which is how the spool keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Message {
+    /// An event, sent with other events of the same user in `POST /api/v1/events`; its
+    /// `event_log_id` is kept on every attempt, so DFINERY can drop a duplicate.
+    Event(EventRecord),
+    /// An identity update, `POST /api/v1/identities`, stamped when it was queued.
+    Identify {
+        /// When the change happened.
+        request_datetime: Datetime,
+    },
+    /// A user-property update, `POST /api/v1/user-profile`, stamped when it was queued.
+    Profile {
+        /// The properties to set.
+        user_properties: UserProperties,
+        /// When the change happened (the later change wins).
+        request_datetime: Datetime,
+    },
+}
+
+/// Bytes of a message's envelope besides its identity and its body, roughly: the JSON keys.
+const OVERHEAD: usize = 64;
+
+impl Message {
+    /// A short name: `event`, `identify` or `profile`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Message::Event(_) => "event",
+            Message::Identify { .. } => "identify",
+            Message::Profile { .. } => "profile",
+        }
+    }
+
+    /// The event, for [`Message::Event`].
+    pub fn as_event(&self) -> Option<&EventRecord> {
+        match self {
+            Message::Event(record) => Some(record),
+            _ => None,
+        }
+    }
+
+    /// The size the message is counted at against the queue's byte cap: its JSON body plus a
+    /// fixed overhead.
+    pub(crate) fn weight(&self) -> usize {
+        OVERHEAD
+            + match self {
+                Message::Event(record) => record.encoded_len(),
+                Message::Identify { .. } => 0,
+                Message::Profile {
+                    user_properties, ..
+                } => user_properties.get().len(),
+            }
+    }
+}
+
+/// A message with its user, as one spool entry holds it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Envelope {
+    /// The user the message is about.
+    pub(crate) identity: Identity,
+    /// The message.
+    pub(crate) message: Message,
+}
+
+/// An [`Envelope`] by reference, to spool without cloning; it writes the same JSON.
+#[derive(Debug, Serialize)]
+pub(crate) struct EnvelopeRef<'a> {
+    pub(crate) identity: &'a Identity,
+    pub(crate) message: &'a Message,
+}
+
+/// The size an identity is counted at: its identifiers and their keys.
+pub(crate) fn identity_weight(identity: &Identity) -> usize {
+    [
+        identity.external_id(),
+        identity.phone_no(),
+        identity.email(),
+        identity.kakao_user_id(),
+        identity.line_user_id(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|id| id.len() + 20)
+    .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spooled_envelope_reads_back_as_written() {
+        let identity = Identity::from_external_id("u-1").unwrap();
+        let record = EventRecord::builder("df_login").build().unwrap();
+        let profile = UserProperties::builder()
+            .property("df_gender", "Female")
+            .build()
+            .unwrap();
+        let at = Datetime::from_unix_millis(1_719_208_908_501).unwrap();
+        for message in [
+            Message::Event(record),
+            Message::Identify {
+                request_datetime: at,
+            },
+            Message::Profile {
+                user_properties: profile,
+                request_datetime: at,
+            },
+        ] {
+            let envelope = Envelope {
+                identity: identity.clone(),
+                message,
+            };
+            let bytes = serde_json::to_vec(&envelope).unwrap();
+            let back: Envelope = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(back, envelope);
+        }
+        let json = serde_json::to_string(&Message::Identify {
+            request_datetime: at,
+        })
+        .unwrap();
+        assert_eq!(
+            json,
+            r#"{"identify":{"request_datetime":"2024-06-24T06:01:48.501Z"}}"#
+        );
+    }
+
+    #[test]
+    fn weight_grows_with_the_body() {
+        let small = EventRecord::builder("df_login").build().unwrap();
+        let big = EventRecord::builder("df_login")
+            .property("df_keyword", "x".repeat(1000))
+            .build()
+            .unwrap();
+        let (small, big) = (Message::Event(small), Message::Event(big));
+        assert!(big.weight() >= small.weight() + 1000);
+        assert_eq!(small.kind(), "event");
+        let user = Identity::from_external_id("abc").unwrap();
+        assert_eq!(identity_weight(&user), 23);
+    }
+}

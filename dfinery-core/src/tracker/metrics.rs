@@ -1,0 +1,107 @@
+//! [`TrackerMetrics`]: what the tracker did so far, read with
+//! [`Tracker::metrics`](super::Tracker::metrics), and the atomic counters behind it.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A snapshot of the tracker's counters. "Message" means an event, an identity update or a
+/// profile update: each counts once.
+///
+/// Every message accepted (or recovered from the spool) ends as exactly one of delivered,
+/// dead-lettered, or left in the spool at shutdown; until then it is queued or in flight:
+///
+/// `accepted + recovered = delivered + dead_lettered + left_in_spool + queued + in_flight`
+///
+/// `rejected` counts calls that returned an error; those messages were never accepted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TrackerMetrics {
+    /// Messages accepted by `track`, `identify` and `update_profile` (and their `_wait` forms).
+    pub accepted: u64,
+    /// Messages a previous process left in the spool, found at start.
+    pub recovered: u64,
+    /// Calls refused with an error: queue full, too large, invalid, closed, spool failure.
+    pub rejected: u64,
+    /// Messages waiting to be sent: in memory, or in the spool from a previous process.
+    pub queued: u64,
+    /// The bytes of the messages queued in memory (what the byte cap limits).
+    pub queued_bytes: u64,
+    /// Messages in a request on the wire now.
+    pub in_flight: u64,
+    /// Messages DFINERY confirmed.
+    pub delivered: u64,
+    /// Messages sent again after a failure: each resend counts once, the client's retries of
+    /// a request that then succeeded included.
+    pub retried: u64,
+    /// Messages DFINERY refused for good (or that could not be delivered before the shutdown
+    /// deadline without a spool): kept in the spool's dead-letter table or handed to the
+    /// dead-letter callback, never retried again.
+    pub dead_lettered: u64,
+    /// Messages still undelivered at the shutdown deadline, kept in the spool for the next
+    /// start.
+    pub left_in_spool: u64,
+    /// Entries in the spool's pending table (0 without a spool).
+    pub spooled: u64,
+    /// Bytes of those entries.
+    pub spooled_bytes: u64,
+}
+
+/// The live counters, shared by the callers and the worker.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) accepted: AtomicU64,
+    pub(crate) recovered: AtomicU64,
+    pub(crate) rejected: AtomicU64,
+    pub(crate) queued: AtomicU64,
+    pub(crate) queued_bytes: AtomicU64,
+    pub(crate) in_flight: AtomicU64,
+    pub(crate) delivered: AtomicU64,
+    pub(crate) retried: AtomicU64,
+    pub(crate) dead_lettered: AtomicU64,
+    pub(crate) left_in_spool: AtomicU64,
+}
+
+impl Counters {
+    /// Adds `n` to `counter`.
+    pub(crate) fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Takes `n` from `counter`, stopping at zero.
+    pub(crate) fn sub(counter: &AtomicU64, n: u64) {
+        let _ = counter.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
+            Some(v.saturating_sub(n))
+        });
+    }
+
+    /// The counters now, with the spool's size.
+    pub(crate) fn snapshot(&self, spooled: u64, spooled_bytes: u64) -> TrackerMetrics {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        TrackerMetrics {
+            accepted: get(&self.accepted),
+            recovered: get(&self.recovered),
+            rejected: get(&self.rejected),
+            queued: get(&self.queued),
+            queued_bytes: get(&self.queued_bytes),
+            in_flight: get(&self.in_flight),
+            delivered: get(&self.delivered),
+            retried: get(&self.retried),
+            dead_lettered: get(&self.dead_lettered),
+            left_in_spool: get(&self.left_in_spool),
+            spooled,
+            spooled_bytes,
+        }
+    }
+}
+
+impl TrackerMetrics {
+    /// Whether the counters add up: every message accepted or recovered is delivered,
+    /// dead-lettered, left in the spool, queued or in flight.
+    pub fn balanced(&self) -> bool {
+        self.accepted + self.recovered
+            == self.delivered
+                + self.dead_lettered
+                + self.left_in_spool
+                + self.queued
+                + self.in_flight
+    }
+}

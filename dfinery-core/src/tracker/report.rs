@@ -1,0 +1,47 @@
+//! What [`Tracker::flush`](super::Tracker::flush) and [`Tracker::shutdown`](super::Tracker::shutdown)
+//! report.
+
+use super::metrics::TrackerMetrics;
+
+/// The outcome of a [`flush`](super::Tracker::flush) for the messages queued before it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FlushReport {
+    /// Messages DFINERY confirmed during the flush.
+    pub delivered: u64,
+    /// Messages refused for good during the flush (see the dead letters).
+    pub dead_lettered: u64,
+    /// Messages still undelivered when the flush returned: a send failed with an error worth
+    /// retrying, and the tracker retries them later.
+    pub pending: u64,
+    /// The error of the failed send, when there was one.
+    pub error: Option<String>,
+}
+
+impl FlushReport {
+    /// Whether everything queued before the flush was delivered.
+    pub fn is_complete(&self) -> bool {
+        self.pending == 0 && self.dead_lettered == 0
+    }
+}
+
+/// The outcome of a [`shutdown`](super::Tracker::shutdown): the totals since the tracker
+/// started, and what is left.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ShutdownReport {
+    /// Messages DFINERY confirmed since the start.
+    pub delivered: u64,
+    /// Messages dead-lettered since the start (without a spool, those still undelivered at
+    /// the deadline are among them).
+    pub dead_lettered: u64,
+    /// Messages still undelivered at the deadline, kept in the spool: the next tracker on the
+    /// same spool delivers them first.
+    pub left_in_spool: u64,
+    /// Whether the deadline passed before everything was delivered.
+    pub timed_out: bool,
+    /// The error of the last failed send, if any.
+    pub last_error: Option<String>,
+    /// Every counter at the end.
+    pub metrics: TrackerMetrics,
+}

@@ -1,0 +1,98 @@
+//! [`Spool::open`]: opening (or creating) the file, checking its format, and counting what a
+//! previous process left. A damaged file is an error, never a panic.
+
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
+
+use redb::{Database, DatabaseError, Durability, ReadableTable, ReadableTableMetadata};
+
+use super::commit::Writer;
+use super::{DEAD_LETTERS, META, PENDING, SPOOL_FORMAT, Spool, UNREADABLE};
+use crate::tracker::error::SpoolError;
+
+impl Spool {
+    /// Opens the spool at `path`, creating it (not its folder) when it does not exist.
+    ///
+    /// # Errors
+    ///
+    /// [`SpoolError::Open`] when the file is damaged or not a spool, [`SpoolError::InUse`]
+    /// when it is already open, [`SpoolError::Format`] when another version wrote it, and
+    /// [`SpoolError::Storage`] when it cannot be read or written.
+    pub fn open(path: impl AsRef<Path>) -> Result<Spool, SpoolError> {
+        let path = path.as_ref().to_path_buf();
+        // The store reports damage as errors; the guard keeps a panic on a file damaged in a way
+        // it does not foresee from reaching the caller.
+        match panic::catch_unwind(AssertUnwindSafe(|| open_checked(&path))) {
+            Ok(result) => result,
+            Err(_) => Err(SpoolError::Open {
+                path,
+                reason: "the store failed while reading it".to_owned(),
+            }),
+        }
+    }
+}
+
+fn open_checked(path: &Path) -> Result<Spool, SpoolError> {
+    let db = Database::create(path).map_err(|error| match error {
+        DatabaseError::DatabaseAlreadyOpen => SpoolError::InUse {
+            path: path.to_path_buf(),
+        },
+        other => SpoolError::Open {
+            path: path.to_path_buf(),
+            reason: other.to_string(),
+        },
+    })?;
+    let storage = |error: &dyn std::fmt::Display| SpoolError::Storage {
+        path: path.to_path_buf(),
+        reason: error.to_string(),
+    };
+    let mut txn = db.begin_write().map_err(|e| storage(&e))?;
+    txn.set_durability(Durability::Immediate)
+        .map_err(|e| storage(&e))?;
+    let (pending, pending_bytes, last_seq) = {
+        let mut meta = txn.open_table(META).map_err(|e| storage(&e))?;
+        let format = meta
+            .get("format")
+            .map_err(|e| storage(&e))?
+            .map(|v| v.value());
+        match format {
+            Some(SPOOL_FORMAT) => {}
+            Some(found) => {
+                return Err(SpoolError::Format {
+                    path: path.to_path_buf(),
+                    found,
+                    expected: SPOOL_FORMAT,
+                });
+            }
+            None => {
+                meta.insert("format", SPOOL_FORMAT)
+                    .map_err(|e| storage(&e))?;
+            }
+        }
+        let pending_table = txn.open_table(PENDING).map_err(|e| storage(&e))?;
+        let dead = txn.open_table(DEAD_LETTERS).map_err(|e| storage(&e))?;
+        let unreadable = txn.open_table(UNREADABLE).map_err(|e| storage(&e))?;
+        let mut bytes = 0_u64;
+        for entry in pending_table.iter().map_err(|e| storage(&e))? {
+            let (_, value) = entry.map_err(|e| storage(&e))?;
+            bytes += value.value().len() as u64;
+        }
+        let mut last = 0;
+        for table in [&pending_table, &dead, &unreadable] {
+            if let Some((seq, _)) = table.last().map_err(|e| storage(&e))? {
+                last = last.max(seq.value());
+            }
+        }
+        (pending_table.len().map_err(|e| storage(&e))?, bytes, last)
+    };
+    txn.commit().map_err(|e| storage(&e))?;
+    Ok(Spool {
+        db,
+        path: PathBuf::from(path),
+        writer: Writer::default(),
+        pending: AtomicU64::new(pending),
+        pending_bytes: AtomicU64::new(pending_bytes),
+        last_seq,
+    })
+}

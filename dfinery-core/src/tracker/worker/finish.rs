@@ -1,0 +1,279 @@
+//! Settling messages: a send's outcome (delivered, put back for a retry, isolated after a
+//! refusal of the whole batch, or dead-lettered), the shutdown deadline, and the final report.
+
+use crate::client::Error;
+use crate::identity::Identity;
+use crate::tracker::dead_letter::DeadLetter;
+use crate::tracker::metrics::Counters;
+use crate::tracker::report::ShutdownReport;
+use crate::tracker::spool::{Mode, Write};
+use crate::value::Datetime;
+
+use super::send::Outcome;
+use super::{Batch, Queued, Worker};
+
+/// How a message left the worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Fate {
+    Delivered,
+    DeadLettered,
+    LeftInSpool,
+}
+
+impl Worker {
+    /// Settles the batch `id` after its send.
+    pub(super) fn complete(&mut self, id: u64, outcome: Outcome) {
+        let Some(Batch { user, mut ops }) = self.batches.remove(&id) else {
+            return;
+        };
+        let counters = &self.core.counters;
+        Counters::sub(&counters.in_flight, ops.len() as u64);
+        Counters::add(&counters.retried, outcome.resent);
+        let failed = ops.split_off(outcome.delivered.min(ops.len()));
+        self.delivered(ops);
+        let Some(identity) = self.users.get(&user).map(|q| q.identity.clone()) else {
+            return;
+        };
+        if failed.is_empty() {
+            self.backoff.succeeded();
+        } else {
+            match outcome.error {
+                Some(error) if error.is_retryable() => self.retry_later(user, failed, &error),
+                Some(error) if refused_as_a_whole(&error) && failed.len() > 1 => {
+                    self.isolate(user, failed);
+                }
+                Some(error) => {
+                    let reason = error.to_string();
+                    for op in failed {
+                        self.bury(&identity, op, reason.clone(), error.kind());
+                    }
+                }
+                None => {
+                    for op in failed {
+                        self.bury(
+                            &identity,
+                            op,
+                            "the client confirmed fewer messages than sent, without an error"
+                                .to_owned(),
+                            "unexpected",
+                        );
+                    }
+                }
+            }
+        }
+        let forcing = self.forcing();
+        let limits = self.limits;
+        if let Some(queue) = self.users.get_mut(&user) {
+            queue.busy = false;
+            if queue.is_empty() {
+                self.users.remove(&user);
+                self.ids.remove(&identity);
+            } else if forcing || queue.is_full(limits) || self.recovery.is_some() {
+                self.schedule(user);
+            }
+        }
+    }
+
+    /// Counts delivered messages and deletes them from the spool.
+    fn delivered(&mut self, ops: Vec<Queued>) {
+        if ops.is_empty() {
+            return;
+        }
+        Counters::add(&self.core.counters.delivered, ops.len() as u64);
+        let removes = ops.iter().map(|op| Write::Remove(op.seq)).collect();
+        for op in &ops {
+            self.settled(op, Fate::Delivered);
+        }
+        if let Some(spool) = &self.core.spool {
+            // A delete lost in a crash only means the message is sent again and de-duplicated.
+            let _ = spool.submit(removes, Mode::Lazy);
+        }
+    }
+
+    /// Puts a batch that failed for a reason worth retrying back in front of its user's queue,
+    /// or dead-letters the messages that used up `give_up_after`; pauses sending.
+    fn retry_later(&mut self, user: u64, failed: Vec<Queued>, error: &Error) {
+        let reason = error.to_string();
+        self.last_error = Some(reason.clone());
+        self.note_failure(&reason);
+        let limit = self.settings.give_up_after;
+        let (spent, again): (Vec<_>, Vec<_>) = failed
+            .into_iter()
+            .partition(|op| limit.is_some_and(|limit| op.attempts >= limit));
+        if !spent.is_empty()
+            && let Some(identity) = self.users.get(&user).map(|q| q.identity.clone())
+        {
+            for op in spent {
+                let why = format!("gave up after {} sends: {reason}", op.attempts);
+                self.bury(&identity, op, why, "retry_limit");
+            }
+        }
+        self.put_back(user, again);
+        self.backoff.failed(
+            error,
+            self.settings.initial_backoff,
+            self.settings.max_backoff,
+        );
+    }
+
+    /// A batch refused as a whole: each of its events is sent alone next, so that only the bad
+    /// ones are dead-lettered.
+    fn isolate(&mut self, user: u64, mut failed: Vec<Queued>) {
+        for op in &mut failed {
+            op.alone = true;
+        }
+        self.put_back(user, failed);
+    }
+
+    fn put_back(&mut self, user: u64, ops: Vec<Queued>) {
+        if ops.is_empty() {
+            return;
+        }
+        let counters = &self.core.counters;
+        Counters::add(&counters.retried, ops.len() as u64);
+        Counters::add(&counters.queued, ops.len() as u64);
+        if let Some(queue) = self.users.get_mut(&user) {
+            queue.put_back(ops);
+        }
+    }
+
+    /// Dead-letters `op`: into the spool's dead-letter table, to the callback, or (with
+    /// neither) to the log, in full.
+    pub(super) fn bury(&mut self, identity: &Identity, op: Queued, reason: String, kind: &str) {
+        let letter = DeadLetter {
+            seq: op.seq,
+            identity: identity.clone(),
+            message: op.message.clone(),
+            reason,
+            kind: kind.to_owned(),
+            attempts: op.attempts,
+            at: Datetime::now(),
+        };
+        tracing::warn!(seq = op.seq, kind, reason = %letter.reason, "dead-lettered a message");
+        if let Some(spool) = &self.core.spool {
+            match serde_json::to_vec(&letter) {
+                Ok(bytes) => {
+                    let _ = spool.submit(
+                        vec![Write::Bury {
+                            seq: op.seq,
+                            letter: bytes,
+                        }],
+                        Mode::Soon,
+                    );
+                }
+                Err(error) => {
+                    tracing::error!(seq = op.seq, %error, "could not encode a dead letter; it stays pending in the spool")
+                }
+            }
+        }
+        match &self.settings.on_dead_letter {
+            Some(hook) => (hook.0)(letter),
+            None if self.core.spool.is_none() => {
+                let message = serde_json::to_string(&letter).unwrap_or_default();
+                tracing::error!(dead_letter = %message, "dead letter (set `on_dead_letter` or a spool to keep them)");
+            }
+            None => {}
+        }
+        Counters::add(&self.core.counters.dead_lettered, 1);
+        self.settled(&op, Fate::DeadLettered);
+    }
+
+    /// Bookkeeping for a message that left the worker.
+    pub(super) fn settled(&mut self, op: &Queued, fate: Fate) {
+        self.live = self.live.saturating_sub(1);
+        if op.held {
+            self.core.capacity.give_back(op.weight);
+            Counters::sub(&self.core.counters.queued_bytes, op.weight as u64);
+        }
+        if op.recovered()
+            && let Some(recovery) = &mut self.recovery
+        {
+            recovery.loaded = recovery.loaded.saturating_sub(1);
+        }
+        self.count_settled(op.arrival, fate);
+    }
+
+    /// The shutdown deadline passed: stop sending; what is left stays in the spool or, without
+    /// one, is dead-lettered.
+    pub(super) fn expire(&mut self) {
+        if let Some(drain) = &mut self.drain {
+            drain.timed_out = true;
+        }
+        self.rx.close();
+        while let Ok(command) = self.rx.try_recv() {
+            self.on_command(Some(command));
+        }
+        self.sending.clear();
+        let counters = &self.core.counters;
+        for (_, batch) in std::mem::take(&mut self.batches) {
+            Counters::sub(&counters.in_flight, batch.ops.len() as u64);
+            Counters::add(&counters.queued, batch.ops.len() as u64);
+            if let Some(queue) = self.users.get_mut(&batch.user) {
+                queue.put_back(batch.ops);
+            }
+        }
+        let reason = match &self.last_error {
+            Some(error) => {
+                format!("not delivered before the shutdown deadline; last error: {error}")
+            }
+            None => "not delivered before the shutdown deadline".to_owned(),
+        };
+        let users: Vec<_> = self.users.drain().map(|(_, q)| q).collect();
+        self.ids.clear();
+        self.ready.clear();
+        for mut queue in users {
+            for op in queue.drain() {
+                Counters::sub(&self.core.counters.queued, 1);
+                if self.core.spool.is_some() {
+                    Counters::add(&self.core.counters.left_in_spool, 1);
+                    self.settled(&op, Fate::LeftInSpool);
+                } else {
+                    self.bury(&queue.identity, op, reason.clone(), "shutdown_deadline");
+                }
+            }
+        }
+        self.leave_on_disk();
+    }
+
+    /// Syncs the spool, lets go of it (so the file can be opened again as soon as the last
+    /// handle is dropped) and answers the flushes and the shutdown still waiting.
+    pub(super) fn finish(mut self) {
+        if let Some(spool) = &self.core.spool
+            && let Err(error) = spool.submit(Vec::new(), Mode::Wait)
+        {
+            tracing::error!(%error, "could not sync the spool at shutdown; delivered messages may be sent again");
+        }
+        self.answer_all_waiters();
+        let Some(drain) = self.drain.take() else {
+            return;
+        };
+        let metrics = {
+            let (spooled, bytes) = self
+                .core
+                .spool
+                .as_ref()
+                .map_or((0, 0), |s| (s.pending_len(), s.pending_bytes()));
+            self.core.counters.snapshot(spooled, bytes)
+        };
+        let report = ShutdownReport {
+            delivered: metrics.delivered,
+            dead_lettered: metrics.dead_lettered,
+            left_in_spool: metrics.left_in_spool,
+            timed_out: drain.timed_out,
+            last_error: self.last_error.take(),
+            metrics,
+        };
+        drop(self);
+        if let Some(reply) = drain.reply {
+            let _ = reply.send(report);
+        }
+    }
+}
+
+/// Errors that refuse a whole request for what some of its events hold.
+fn refused_as_a_whole(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::Validation { .. } | Error::TooManyEvents { .. }
+    )
+}

@@ -1,0 +1,334 @@
+//! The worker task: receives messages and control commands over one channel, keeps a queue per
+//! user, sends due batches (on count, bytes, the interval, a flush or the shutdown drain), and
+//! settles what comes back. It is the only owner of the queues, so no lock guards them.
+
+mod backoff;
+mod finish;
+mod queue;
+mod recovery;
+mod send;
+mod waiters;
+
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::Core;
+use super::builder::Settings;
+use super::message::Message;
+use super::metrics::Counters;
+use super::report::{FlushReport, ShutdownReport};
+use crate::client::Client;
+use crate::identity::Identity;
+use backoff::Backoff;
+use queue::{Limits, Queued, UserQueue};
+use recovery::Recovery;
+use send::{Outcome, send};
+use waiters::Waiter;
+
+/// A message handed over by a call.
+#[derive(Debug)]
+pub(crate) struct Incoming {
+    pub(crate) seq: u64,
+    pub(crate) identity: Identity,
+    pub(crate) message: Message,
+    pub(crate) weight: usize,
+}
+
+/// What the handles tell the worker.
+#[derive(Debug)]
+pub(crate) enum Command {
+    /// Queue a message.
+    Message(Incoming),
+    /// Send everything now and report.
+    Flush(oneshot::Sender<FlushReport>),
+    /// Drain within `timeout`, then stop.
+    Shutdown {
+        timeout: Duration,
+        reply: oneshot::Sender<ShutdownReport>,
+    },
+}
+
+/// Messages taken from the channel in one go before sending.
+const BURST: usize = 1024;
+
+type Sending = FuturesUnordered<Pin<Box<dyn Future<Output = (u64, Outcome)> + Send>>>;
+
+/// A batch on the wire: whose, and its messages.
+struct Batch {
+    user: u64,
+    ops: Vec<Queued>,
+}
+
+/// The drain of a shutdown.
+struct Drain {
+    deadline: Instant,
+    reply: Option<oneshot::Sender<ShutdownReport>>,
+    timed_out: bool,
+}
+
+pub(crate) struct Worker {
+    client: Client,
+    settings: Settings,
+    limits: Limits,
+    core: Arc<Core>,
+    rx: mpsc::UnboundedReceiver<Command>,
+    /// The channel is closed and empty.
+    rx_done: bool,
+    ids: HashMap<Identity, u64>,
+    users: HashMap<u64, UserQueue>,
+    next_user: u64,
+    /// Users due to send, in order.
+    ready: VecDeque<u64>,
+    sending: Sending,
+    batches: HashMap<u64, Batch>,
+    next_batch: u64,
+    /// Messages received so far (the arrival counter).
+    arrivals: u64,
+    /// Messages not settled: queued, in flight, or still in the spool from a previous process.
+    live: u64,
+    recovery: Option<Recovery>,
+    backoff: Backoff,
+    waiters: Vec<Waiter>,
+    drain: Option<Drain>,
+    last_error: Option<String>,
+}
+
+impl Worker {
+    /// A worker; `last_seq` is the highest sequence number a previous process may have left in
+    /// the spool.
+    pub(crate) fn new(
+        client: Client,
+        settings: Settings,
+        core: Arc<Core>,
+        rx: mpsc::UnboundedReceiver<Command>,
+        last_seq: u64,
+    ) -> Worker {
+        let limits = Limits {
+            max_events: settings.max_batch_events,
+            max_bytes: settings.max_batch_bytes,
+        };
+        let mut worker = Worker {
+            client,
+            settings,
+            limits,
+            core,
+            rx,
+            rx_done: false,
+            ids: HashMap::new(),
+            users: HashMap::new(),
+            next_user: 0,
+            ready: VecDeque::new(),
+            sending: FuturesUnordered::new(),
+            batches: HashMap::new(),
+            next_batch: 0,
+            arrivals: 0,
+            live: 0,
+            recovery: None,
+            backoff: Backoff::default(),
+            waiters: Vec::new(),
+            drain: None,
+            last_error: None,
+        };
+        worker.start_recovery(last_seq);
+        worker
+    }
+
+    /// Runs until the shutdown drain ends (or every handle is dropped and the drain ends).
+    pub(crate) async fn run(mut self) {
+        let period = self.settings.flush_interval;
+        let mut tick = tokio::time::interval_at(Instant::now() + period, period);
+        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            self.load_recovered();
+            self.dispatch();
+            self.settle_waiters();
+            if self.drain.is_some() && self.live == 0 {
+                if self.rx_done {
+                    break;
+                }
+                // Stragglers already in the channel are still received, then `None`.
+                self.rx.close();
+            }
+            let deadline = self.drain.as_ref().map(|d| d.deadline);
+            let pause = self.backoff.until;
+            tokio::select! {
+                biased;
+                () = sleep_until(deadline), if deadline.is_some() => {
+                    self.expire();
+                    break;
+                }
+                command = self.rx.recv(), if !self.rx_done => self.on_command(command),
+                Some((id, outcome)) = self.sending.next(), if !self.sending.is_empty() => {
+                    self.complete(id, outcome);
+                }
+                () = sleep_until(pause), if pause.is_some() => self.backoff.until = None,
+                _ = tick.tick() => self.schedule_all(),
+            }
+        }
+        self.finish();
+    }
+
+    fn on_command(&mut self, command: Option<Command>) {
+        match command {
+            None => {
+                self.rx_done = true;
+                if self.drain.is_none() {
+                    self.start_drain(self.settings.shutdown_timeout, None);
+                }
+            }
+            Some(Command::Message(incoming)) => {
+                self.receive(incoming);
+                for _ in 0..BURST {
+                    match self.rx.try_recv() {
+                        Ok(Command::Message(incoming)) => self.receive(incoming),
+                        Ok(other) => {
+                            self.on_command(Some(other));
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+            }
+            Some(Command::Flush(reply)) => self.start_flush(reply),
+            Some(Command::Shutdown { timeout, reply }) => self.start_drain(timeout, Some(reply)),
+        }
+    }
+
+    /// Queues a message from a call.
+    fn receive(&mut self, incoming: Incoming) {
+        self.arrivals += 1;
+        self.live += 1;
+        let op = Queued {
+            seq: incoming.seq,
+            arrival: self.arrivals,
+            message: incoming.message,
+            weight: incoming.weight,
+            held: true,
+            attempts: 0,
+            alone: false,
+        };
+        let user = self.user_of(incoming.identity);
+        let forcing = self.forcing();
+        let limits = self.limits;
+        if let Some(queue) = self.users.get_mut(&user) {
+            queue.push(op);
+            if forcing || queue.is_full(limits) {
+                self.schedule(user);
+            }
+        }
+    }
+
+    /// The id of `identity`'s queue, made when it has none.
+    fn user_of(&mut self, identity: Identity) -> u64 {
+        if let Some(&id) = self.ids.get(&identity) {
+            return id;
+        }
+        let id = self.next_user;
+        self.next_user += 1;
+        self.ids.insert(identity.clone(), id);
+        self.users.insert(id, UserQueue::new(identity));
+        id
+    }
+
+    /// Whether everything is due now: a flush or the drain is on.
+    fn forcing(&self) -> bool {
+        self.drain.is_some() || !self.waiters.is_empty()
+    }
+
+    /// Puts `user` in the ready list, unless it is there or busy.
+    fn schedule(&mut self, user: u64) {
+        if let Some(queue) = self.users.get_mut(&user)
+            && !queue.scheduled
+            && !queue.busy
+            && !queue.is_empty()
+        {
+            queue.scheduled = true;
+            self.ready.push_back(user);
+        }
+    }
+
+    /// Every user with something queued is due (the interval, a flush, the drain).
+    fn schedule_all(&mut self) {
+        let users: Vec<u64> = self.users.keys().copied().collect();
+        for user in users {
+            self.schedule(user);
+        }
+    }
+
+    /// Sends due batches while fewer than `max_in_flight` are on the wire and no backoff runs.
+    fn dispatch(&mut self) {
+        if self.backoff.until.is_some() {
+            return;
+        }
+        let recovering = self.recovery.is_some();
+        while self.sending.len() < self.settings.max_in_flight {
+            let Some(user) = self.ready.pop_front() else {
+                break;
+            };
+            let Some(queue) = self.users.get_mut(&user) else {
+                continue;
+            };
+            queue.scheduled = false;
+            if queue.busy {
+                continue;
+            }
+            let mut ops = queue.take_batch(self.limits, recovering);
+            if ops.is_empty() {
+                continue;
+            }
+            queue.busy = true;
+            let identity = queue.identity.clone();
+            let counters = &self.core.counters;
+            Counters::sub(&counters.queued, ops.len() as u64);
+            Counters::add(&counters.in_flight, ops.len() as u64);
+            let messages = ops
+                .iter_mut()
+                .map(|op| {
+                    op.attempts += 1;
+                    op.message.clone()
+                })
+                .collect();
+            let id = self.next_batch;
+            self.next_batch += 1;
+            self.batches.insert(id, Batch { user, ops });
+            let client = self.client.clone();
+            self.sending.push(Box::pin(async move {
+                (id, send(client, identity, messages).await)
+            }));
+        }
+    }
+
+    fn start_drain(&mut self, timeout: Duration, reply: Option<oneshot::Sender<ShutdownReport>>) {
+        match &mut self.drain {
+            Some(drain) => {
+                if drain.reply.is_none() {
+                    drain.reply = reply;
+                }
+            }
+            None => {
+                self.drain = Some(Drain {
+                    deadline: Instant::now() + timeout,
+                    reply,
+                    timed_out: false,
+                });
+            }
+        }
+        self.schedule_all();
+    }
+}
+
+/// Sleeps until `at`, or forever without one.
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}

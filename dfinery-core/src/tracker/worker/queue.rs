@@ -1,0 +1,264 @@
+//! One user's queue: messages in the order queued, what is due, and the next batch to send
+//! (consecutive events up to the count and byte limits, or one identity or profile update).
+
+use std::collections::VecDeque;
+
+use crate::identity::Identity;
+use crate::tracker::message::Message;
+
+/// A message in the worker's hands.
+#[derive(Debug, Clone)]
+pub(crate) struct Queued {
+    /// Its sequence number (its spool key).
+    pub(crate) seq: u64,
+    /// The worker's arrival counter when it came in; 0 for a message recovered from the spool,
+    /// which comes before every other.
+    pub(crate) arrival: u64,
+    pub(crate) message: Message,
+    /// Its size as counted against the queue's byte cap.
+    pub(crate) weight: usize,
+    /// Whether it holds room in the queue (messages recovered from the spool do not).
+    pub(crate) held: bool,
+    /// Sends made so far.
+    pub(crate) attempts: u32,
+    /// Send it in a request of its own: its batch was refused as a whole, and only the bad
+    /// events must be dead-lettered.
+    pub(crate) alone: bool,
+}
+
+impl Queued {
+    pub(crate) fn recovered(&self) -> bool {
+        self.arrival == 0
+    }
+
+    fn is_event(&self) -> bool {
+        matches!(self.message, Message::Event(_))
+    }
+}
+
+/// The messages of one user not yet sent, in order.
+#[derive(Debug)]
+pub(crate) struct UserQueue {
+    pub(crate) identity: Identity,
+    ops: VecDeque<Queued>,
+    /// A request of this user is on the wire.
+    pub(crate) busy: bool,
+    /// The user is in the worker's ready list.
+    pub(crate) scheduled: bool,
+    bytes: usize,
+    events: usize,
+}
+
+/// The limits of one request.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub(crate) max_events: usize,
+    pub(crate) max_bytes: usize,
+}
+
+impl UserQueue {
+    pub(crate) fn new(identity: Identity) -> UserQueue {
+        UserQueue {
+            identity,
+            ops: VecDeque::new(),
+            busy: false,
+            scheduled: false,
+            bytes: 0,
+            events: 0,
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    /// Adds a message queued in this process, at the back.
+    pub(crate) fn push(&mut self, op: Queued) {
+        self.count_in(&op);
+        self.ops.push_back(op);
+    }
+
+    /// Adds a message recovered from the spool: after the other recovered ones, before every
+    /// message queued in this process.
+    pub(crate) fn push_recovered(&mut self, op: Queued) {
+        self.count_in(&op);
+        let at = self
+            .ops
+            .iter()
+            .position(|o| !o.recovered())
+            .unwrap_or(self.ops.len());
+        self.ops.insert(at, op);
+    }
+
+    /// Puts a batch that was not delivered back at the front, in its order.
+    pub(crate) fn put_back(&mut self, batch: Vec<Queued>) {
+        for op in batch.into_iter().rev() {
+            self.count_in(&op);
+            self.ops.push_front(op);
+        }
+    }
+
+    /// Whether a full request is waiting: as many events or bytes as one request takes.
+    pub(crate) fn is_full(&self, limits: Limits) -> bool {
+        self.events >= limits.max_events || self.bytes >= limits.max_bytes
+    }
+
+    /// The next request's messages: one identity or profile update, one event marked
+    /// [`alone`](Queued::alone), or consecutive events within `limits` (at least one). With
+    /// `recovered_only`, only messages recovered from the spool are taken.
+    pub(crate) fn take_batch(&mut self, limits: Limits, recovered_only: bool) -> Vec<Queued> {
+        let sendable = |op: &Queued| !recovered_only || op.recovered();
+        let Some(first) = self.ops.front() else {
+            return Vec::new();
+        };
+        if !sendable(first) {
+            return Vec::new();
+        }
+        let single = !first.is_event() || first.alone;
+        let mut batch = Vec::new();
+        let mut bytes = 0;
+        while let Some(next) = self.ops.front() {
+            let fits = batch.is_empty()
+                || (!single
+                    && next.is_event()
+                    && !next.alone
+                    && sendable(next)
+                    && batch.len() < limits.max_events
+                    && bytes + next.weight <= limits.max_bytes);
+            if !fits {
+                break;
+            }
+            let Some(op) = self.ops.pop_front() else {
+                break;
+            };
+            self.count_out(&op);
+            bytes += op.weight;
+            batch.push(op);
+        }
+        batch
+    }
+
+    /// Every message left, in order (for shutdown).
+    pub(crate) fn drain(&mut self) -> Vec<Queued> {
+        self.bytes = 0;
+        self.events = 0;
+        self.ops.drain(..).collect()
+    }
+
+    fn count_in(&mut self, op: &Queued) {
+        self.bytes += op.weight;
+        self.events += usize::from(op.is_event());
+    }
+
+    fn count_out(&mut self, op: &Queued) {
+        self.bytes -= op.weight;
+        self.events -= usize::from(op.is_event());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::EventRecord;
+    use crate::value::Datetime;
+
+    fn event(seq: u64, arrival: u64, weight: usize) -> Queued {
+        Queued {
+            seq,
+            arrival,
+            message: Message::Event(EventRecord::builder("df_login").build().unwrap()),
+            weight,
+            held: arrival != 0,
+            attempts: 0,
+            alone: false,
+        }
+    }
+
+    fn identify(seq: u64) -> Queued {
+        Queued {
+            message: Message::Identify {
+                request_datetime: Datetime::now(),
+            },
+            ..event(seq, seq, 10)
+        }
+    }
+
+    fn queue() -> UserQueue {
+        UserQueue::new(Identity::from_external_id("u").unwrap())
+    }
+
+    fn seqs(batch: &[Queued]) -> Vec<u64> {
+        batch.iter().map(|q| q.seq).collect()
+    }
+
+    const LIMITS: Limits = Limits {
+        max_events: 3,
+        max_bytes: 1000,
+    };
+
+    #[test]
+    fn updates_go_alone_and_events_in_runs_up_to_the_count() {
+        let mut q = queue();
+        q.push(identify(1));
+        for seq in 2..=6 {
+            q.push(event(seq, seq, 10));
+        }
+        q.push(identify(7));
+        q.push(event(8, 8, 10));
+        let batches: Vec<_> = std::iter::from_fn(|| {
+            let b = q.take_batch(LIMITS, false);
+            (!b.is_empty()).then(|| seqs(&b))
+        })
+        .collect();
+        assert_eq!(
+            batches,
+            [vec![1], vec![2, 3, 4], vec![5, 6], vec![7], vec![8]]
+        );
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn bytes_cut_a_run_but_an_oversized_event_still_goes_alone() {
+        let mut q = queue();
+        q.push(event(1, 1, 600));
+        q.push(event(2, 2, 600));
+        q.push(event(3, 3, 5000));
+        q.push(event(4, 4, 10));
+        assert!(q.is_full(LIMITS));
+        assert_eq!(seqs(&q.take_batch(LIMITS, false)), [1]);
+        assert_eq!(seqs(&q.take_batch(LIMITS, false)), [2]);
+        assert_eq!(seqs(&q.take_batch(LIMITS, false)), [3]);
+        assert!(!q.is_full(LIMITS));
+        assert_eq!(seqs(&q.take_batch(LIMITS, false)), [4]);
+    }
+
+    #[test]
+    fn recovered_messages_go_first_and_alone_ones_are_isolated() {
+        let mut q = queue();
+        q.push(event(10, 1, 10));
+        q.push_recovered(event(3, 0, 10));
+        q.push_recovered(event(4, 0, 10));
+        assert_eq!(seqs(&q.take_batch(LIMITS, true)), [3, 4]);
+        // Only new messages are left: nothing while recovery goes on.
+        assert!(q.take_batch(LIMITS, true).is_empty());
+        let mut batch = q.take_batch(LIMITS, false);
+        assert_eq!(seqs(&batch), [10]);
+        batch[0].alone = true;
+        q.put_back(batch);
+        q.push(event(11, 2, 10));
+        assert_eq!(seqs(&q.take_batch(LIMITS, false)), [10]);
+        assert_eq!(seqs(&q.take_batch(LIMITS, false)), [11]);
+    }
+
+    #[test]
+    fn a_batch_put_back_keeps_its_order_before_later_messages() {
+        let mut q = queue();
+        for seq in 1..=5 {
+            q.push(event(seq, seq, 10));
+        }
+        let batch = q.take_batch(LIMITS, false);
+        q.put_back(batch);
+        assert_eq!(seqs(&q.drain()), [1, 2, 3, 4, 5]);
+        assert!(!q.is_full(LIMITS));
+    }
+}

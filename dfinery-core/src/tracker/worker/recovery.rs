@@ -1,0 +1,141 @@
+//! Delivering first what a previous process left in the spool: the entries up to the highest
+//! sequence number found at start are read a page at a time, put before every message queued
+//! in this process, and sent before any of those.
+
+use crate::tracker::message::Envelope;
+use crate::tracker::metrics::Counters;
+use crate::tracker::spool::{Mode, Write};
+
+use super::finish::Fate;
+use super::{Queued, Worker};
+
+/// Entries read from the spool at once; the next page is read when half are settled.
+const PAGE: u64 = 1000;
+
+/// The spool entries of a previous process still to deliver.
+#[derive(Debug)]
+pub(super) struct Recovery {
+    /// The last sequence number read.
+    after: u64,
+    /// The highest sequence number a previous process may have written.
+    upto: u64,
+    /// Entries not read yet.
+    on_disk: u64,
+    /// Entries read and not settled yet.
+    pub(super) loaded: u64,
+}
+
+impl Worker {
+    /// Counts what a previous process left (sequence numbers up to `last_seq`).
+    pub(super) fn start_recovery(&mut self, last_seq: u64) {
+        let Some(spool) = &self.core.spool else {
+            return;
+        };
+        let on_disk = match spool.count_pending_upto(last_seq) {
+            Ok(count) => count,
+            Err(error) => {
+                tracing::error!(%error, "could not read the spool; what a previous process left stays in it");
+                0
+            }
+        };
+        if on_disk == 0 {
+            return;
+        }
+        tracing::info!(
+            messages = on_disk,
+            "delivering first what a previous process left in the spool"
+        );
+        let counters = &self.core.counters;
+        Counters::add(&counters.recovered, on_disk);
+        Counters::add(&counters.queued, on_disk);
+        self.live += on_disk;
+        self.recovery = Some(Recovery {
+            after: 0,
+            upto: last_seq,
+            on_disk,
+            loaded: 0,
+        });
+    }
+
+    /// Reads the next page when the last one is half settled; ends the recovery when all is.
+    pub(super) fn load_recovered(&mut self) {
+        let Some(recovery) = &self.recovery else {
+            return;
+        };
+        if recovery.on_disk == 0 {
+            if recovery.loaded == 0 {
+                self.recovery = None;
+                self.schedule_all();
+            }
+            return;
+        }
+        if recovery.loaded >= PAGE / 2 {
+            return;
+        }
+        let (after, upto, want) = (recovery.after, recovery.upto, PAGE - recovery.loaded);
+        let Some(spool) = self.core.spool.clone() else {
+            return;
+        };
+        let rows = match spool.read_pending(after, upto, want as usize) {
+            Ok(rows) if !rows.is_empty() => rows,
+            result => {
+                if let Err(error) = result {
+                    tracing::error!(%error, "could not read the spool; what is left stays in it");
+                }
+                self.leave_on_disk();
+                return;
+            }
+        };
+        for (seq, bytes) in rows {
+            if let Some(recovery) = &mut self.recovery {
+                recovery.after = seq;
+                recovery.on_disk = recovery.on_disk.saturating_sub(1);
+            }
+            match serde_json::from_slice::<Envelope>(&bytes) {
+                Ok(envelope) => {
+                    if let Some(recovery) = &mut self.recovery {
+                        recovery.loaded += 1;
+                    }
+                    let op = Queued {
+                        seq,
+                        arrival: 0,
+                        message: envelope.message,
+                        weight: bytes.len(),
+                        held: false,
+                        attempts: 0,
+                        alone: false,
+                    };
+                    let user = self.user_of(envelope.identity);
+                    if let Some(queue) = self.users.get_mut(&user) {
+                        queue.push_recovered(op);
+                    }
+                    self.schedule(user);
+                }
+                Err(error) => {
+                    tracing::error!(seq, %error, "a spool entry cannot be decoded; it is set aside (see `Spool::unreadable`)");
+                    let _ = spool.submit(vec![Write::SetAside { seq, raw: bytes }], Mode::Soon);
+                    let counters = &self.core.counters;
+                    Counters::sub(&counters.queued, 1);
+                    Counters::add(&counters.dead_lettered, 1);
+                    self.live = self.live.saturating_sub(1);
+                    self.count_settled(0, Fate::DeadLettered);
+                }
+            }
+        }
+    }
+
+    /// Entries not read yet stay in the spool (a read failed, or the shutdown deadline passed).
+    pub(super) fn leave_on_disk(&mut self) {
+        let Some(recovery) = &mut self.recovery else {
+            return;
+        };
+        let left = std::mem::take(&mut recovery.on_disk);
+        let counters = &self.core.counters;
+        Counters::sub(&counters.queued, left);
+        Counters::add(&counters.left_in_spool, left);
+        self.live = self.live.saturating_sub(left);
+        for _ in 0..left {
+            self.count_settled(0, Fate::LeftInSpool);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! Flushes in progress: each covers the messages received before it (and those recovered from
+//! the spool) and is answered once they are all settled, or once a send failed and none of
+//! them is on the wire any more.
+
+use tokio::sync::oneshot;
+
+use crate::tracker::report::FlushReport;
+
+use super::Worker;
+use super::finish::Fate;
+
+/// One flush waiting for its answer.
+#[derive(Debug)]
+pub(super) struct Waiter {
+    /// Messages with an arrival number up to this one are covered.
+    mark: u64,
+    /// Covered messages not settled yet.
+    remaining: u64,
+    report: FlushReport,
+    reply: Option<oneshot::Sender<FlushReport>>,
+}
+
+impl Worker {
+    /// Starts a flush: everything is due now, and a pause after a failure is cut short.
+    pub(super) fn start_flush(&mut self, reply: oneshot::Sender<FlushReport>) {
+        self.backoff.until = None;
+        self.waiters.push(Waiter {
+            mark: self.arrivals,
+            remaining: self.live,
+            report: FlushReport::default(),
+            reply: Some(reply),
+        });
+        self.schedule_all();
+    }
+
+    /// A message with arrival number `arrival` was settled.
+    pub(super) fn count_settled(&mut self, arrival: u64, fate: Fate) {
+        for waiter in &mut self.waiters {
+            if arrival > waiter.mark {
+                continue;
+            }
+            waiter.remaining = waiter.remaining.saturating_sub(1);
+            match fate {
+                Fate::Delivered => waiter.report.delivered += 1,
+                Fate::DeadLettered => waiter.report.dead_lettered += 1,
+                Fate::LeftInSpool => {}
+            }
+        }
+    }
+
+    /// A send failed with an error worth retrying: every flush in progress returns once its
+    /// messages are off the wire.
+    pub(super) fn note_failure(&mut self, reason: &str) {
+        for waiter in &mut self.waiters {
+            waiter.report.error = Some(reason.to_owned());
+        }
+    }
+
+    /// Answers the flushes that are done.
+    pub(super) fn settle_waiters(&mut self) {
+        if self.waiters.is_empty() {
+            return;
+        }
+        let on_wire = self
+            .batches
+            .values()
+            .flat_map(|b| b.ops.iter().map(|op| op.arrival))
+            .min();
+        let mut waiters = std::mem::take(&mut self.waiters);
+        waiters.retain_mut(|waiter| {
+            let failed_and_idle =
+                waiter.report.error.is_some() && on_wire.is_none_or(|a| a > waiter.mark);
+            if waiter.remaining > 0 && !failed_and_idle {
+                return true;
+            }
+            answer(waiter);
+            false
+        });
+        self.waiters = waiters;
+    }
+
+    /// Answers every flush with what it has (at shutdown).
+    pub(super) fn answer_all_waiters(&mut self) {
+        for mut waiter in std::mem::take(&mut self.waiters) {
+            answer(&mut waiter);
+        }
+    }
+}
+
+fn answer(waiter: &mut Waiter) {
+    waiter.report.pending = waiter.remaining;
+    if let Some(reply) = waiter.reply.take() {
+        let _ = reply.send(std::mem::take(&mut waiter.report));
+    }
+}
