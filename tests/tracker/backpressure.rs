@@ -1,0 +1,212 @@
+//! Bounded memory and backpressure: with DFINERY down and no spool, tracking far past the cap
+//! holds no more memory and every refused event is an error to its caller; `Wait` makes the
+//! caller wait for room instead; an oversized, invalid or late message is refused with a
+//! reason. Nothing is ever dropped silently.
+
+use std::time::Duration;
+
+use dfinery::tracker::{Backpressure, TrackError};
+use dfinery::{DfineryEvent, Tracker};
+
+use crate::alloc_meter::net_bytes;
+use crate::support::{DOWN, Letters, emulator, login, sign_up, tracker_to, user};
+
+/// The custom `app_review` event; `comment` holds at most 20 characters.
+#[derive(DfineryEvent)]
+#[dfinery(registry = "tests/dfinery.toml")]
+struct AppReview {
+    rating: i64,
+    comment: Option<String>,
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_dfinery_down_and_no_spool_memory_stays_bounded_and_every_refusal_is_reported() {
+    const CAP: usize = 1_000;
+    const CAP_BYTES: usize = 1 << 20;
+    let letters = Letters::default();
+    let tracker = letters
+        .hook(tracker_to(DOWN).queue_cap(CAP, CAP_BYTES))
+        .build()
+        .unwrap();
+    let who = user("eve");
+    // The meter sees this thread's allocations.
+    let before = net_bytes();
+    let probe = vec![1_u8; 1 << 20];
+    assert!(
+        net_bytes() - before >= 1 << 20,
+        "the allocation meter counts"
+    );
+    drop(probe);
+    let (mut accepted, mut refused) = (0_u64, 0_u64);
+    let mut baseline = 0;
+    for round in 0..100 {
+        for _ in 0..1_000 {
+            match tracker.track(&who, login()) {
+                Ok(_) => accepted += 1,
+                Err(TrackError::QueueFull { cap, cap_bytes, .. }) => {
+                    assert_eq!((cap, cap_bytes), (CAP, CAP_BYTES));
+                    refused += 1;
+                }
+                Err(other) => panic!("unexpected refusal: {other}"),
+            }
+        }
+        // The worker runs between rounds: it takes the messages in and keeps failing to send.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        if round == 9 {
+            baseline = net_bytes();
+        }
+        let metrics = tracker.metrics();
+        assert!(
+            metrics.queued + metrics.in_flight <= CAP as u64,
+            "{metrics:?}"
+        );
+        assert!(metrics.queued_bytes <= CAP_BYTES as u64, "{metrics:?}");
+    }
+    let grown = net_bytes() - baseline;
+    println!(
+        "100,000 tracked with DFINERY down: {accepted} accepted, {refused} refused, {grown} bytes held by the last 90,000"
+    );
+    assert_eq!(accepted, CAP as u64, "the queue took exactly its cap");
+    assert_eq!(
+        refused,
+        100_000 - CAP as u64,
+        "every other event was refused to its caller"
+    );
+    // 90,000 more events held in memory would be about 27 MB.
+    assert!(grown < 512 * 1024, "memory grew by {grown} bytes");
+    let metrics = tracker.metrics();
+    assert_eq!(metrics.rejected, refused);
+    assert_eq!(metrics.delivered, 0);
+
+    let report = tracker
+        .shutdown_within(Duration::from_secs(1))
+        .await
+        .unwrap();
+    assert!(report.timed_out);
+    assert_eq!(report.dead_lettered, CAP as u64);
+    let letters = letters.all();
+    assert_eq!(letters.len(), CAP);
+    assert!(letters.iter().all(|l| l.kind == "shutdown_deadline"));
+    assert!(
+        letters[0].reason.contains("could not reach"),
+        "{}",
+        letters[0].reason
+    );
+    assert!(report.metrics.balanced(), "{:?}", report.metrics);
+}
+
+#[tokio::test(start_paused = true)]
+async fn under_wait_the_caller_waits_for_room_and_nothing_is_refused() {
+    let emulator = emulator().await;
+    let tracker = tracker_to(emulator.base_url())
+        .queue_cap(10, 1 << 20)
+        .backpressure(Backpressure::Wait)
+        .build()
+        .unwrap();
+    let who = user("frank");
+    for _ in 0..10 {
+        tracker.track_wait(&who, login()).await.unwrap();
+    }
+    // Full: the plain call cannot wait and is refused; the waiting one gets room once the
+    // interval sends the first ten.
+    assert!(matches!(
+        tracker.track(&who, login()),
+        Err(TrackError::QueueFull { queued: 10, .. })
+    ));
+    for _ in 0..40 {
+        tracker.track_wait(&who, login()).await.unwrap();
+    }
+    let report = tracker.shutdown().await.unwrap();
+    assert_eq!(report.delivered, 50);
+    assert_eq!(report.metrics.rejected, 1);
+    assert_eq!(emulator.events().len(), 50);
+}
+
+#[tokio::test(start_paused = true)]
+async fn reject_is_the_default_and_waiting_forms_follow_it() {
+    let tracker = tracker_to(DOWN).queue_cap(2, 1 << 20).build().unwrap();
+    let who = user("gina");
+    tracker.track_wait(&who, login()).await.unwrap();
+    tracker.track(&who, login()).unwrap();
+    let error = tracker.track_wait(&who, login()).await.unwrap_err();
+    assert!(matches!(error, TrackError::QueueFull { .. }));
+    assert!(
+        error
+            .to_string()
+            .contains("raise `TrackerBuilder::queue_cap`"),
+        "{error}"
+    );
+    tracker.shutdown_within(Duration::ZERO).await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn oversized_invalid_and_late_messages_are_refused_with_a_reason() {
+    let emulator = emulator().await;
+    let tracker = tracker_to(emulator.base_url())
+        .queue_cap(100, 2_000)
+        .build()
+        .unwrap();
+    let who = user("hank");
+    let error = tracker.track(&who, sign_up(3_000)).unwrap_err();
+    assert!(
+        matches!(error, TrackError::TooLarge { cap_bytes: 2_000, bytes } if bytes > 3_000),
+        "{error:?}"
+    );
+    let review = AppReview {
+        rating: 5,
+        comment: Some("far longer than the twenty characters allowed".into()),
+    };
+    let error = tracker.track(&who, &review).unwrap_err();
+    assert!(matches!(error, TrackError::Invalid(_)), "{error:?}");
+    assert!(error.to_string().contains("comment"), "{error}");
+    let ok = AppReview {
+        rating: 4,
+        comment: None,
+    };
+    tracker.track(&who, &ok).unwrap();
+
+    let report = tracker.shutdown().await.unwrap();
+    assert_eq!(report.delivered, 1);
+    assert_eq!(emulator.events_named("app_review").len(), 1);
+    assert!(matches!(
+        tracker.track(&who, login()),
+        Err(TrackError::Closed)
+    ));
+    assert!(matches!(tracker.flush().await, Err(TrackError::Closed)));
+    assert!(matches!(tracker.shutdown().await, Err(TrackError::Closed)));
+    assert_eq!(tracker.metrics().rejected, 3);
+}
+
+#[tokio::test]
+async fn settings_out_of_range_are_refused_and_a_runtime_is_required() {
+    let client = crate::support::client_to(DOWN).build().unwrap();
+    let error = Tracker::builder(client.clone())
+        .max_batch_events(101)
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "`max_batch_events` is out of range; give 1 to 100"
+    );
+    assert!(
+        Tracker::builder(client.clone())
+            .queue_cap(0, 1)
+            .build()
+            .is_err()
+    );
+    assert!(
+        Tracker::builder(client.clone())
+            .flush_interval(Duration::ZERO)
+            .build()
+            .is_err()
+    );
+    let outside = std::thread::spawn(move || Tracker::builder(client).build().map(|_| ()))
+        .join()
+        .unwrap();
+    assert!(
+        outside
+            .unwrap_err()
+            .to_string()
+            .starts_with("no Tokio runtime"),
+    );
+}

@@ -1,0 +1,123 @@
+//! Batching: a user's queue goes as soon as it holds a full request (100 events, or the byte
+//! limit), the rest on the interval; users are never mixed in one request.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::support::{Recorder, emulator, login, sign_up, tracker_to, user};
+
+fn sizes(proxy: &Recorder) -> Vec<usize> {
+    proxy.seen().iter().map(|s| s.event_ids().len()).collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn full_batches_go_at_once_and_the_rest_on_the_interval() {
+    let emulator = emulator().await;
+    let (url, proxy) = Recorder::start(emulator.base_url()).await;
+    let tracker = tracker_to(&url).build().unwrap();
+    let alice = user("alice");
+    let start = Instant::now();
+    let ids: Vec<String> = (0..250)
+        .map(|_| tracker.track(&alice, login()).unwrap().to_string())
+        .collect();
+
+    proxy.wait_for(2).await;
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "sent on count, before the 1 s interval: {:?}",
+        start.elapsed()
+    );
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert_eq!(
+        sizes(&proxy),
+        [100, 100],
+        "the last 50 wait for the interval"
+    );
+
+    proxy.wait_for(3).await;
+    assert!(start.elapsed() >= Duration::from_secs(1));
+    assert_eq!(sizes(&proxy), [100, 100, 50]);
+    let sent: Vec<String> = proxy.seen().iter().flat_map(|s| s.event_ids()).collect();
+    assert_eq!(sent, ids, "every event once, in the order tracked");
+    let report = tracker.shutdown().await.unwrap();
+    assert_eq!(report.delivered, 250);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_byte_limit_cuts_batches_and_triggers_a_send() {
+    let emulator = emulator().await;
+    let (url, proxy) = Recorder::start(emulator.base_url()).await;
+    // Each event weighs about 1.2 KB: three fit in 4 KiB, four do not.
+    let tracker = tracker_to(&url).max_batch_bytes(4096).build().unwrap();
+    let bob = user("bob");
+    let start = Instant::now();
+    for _ in 0..9 {
+        tracker.track(&bob, sign_up(1000)).unwrap();
+    }
+    proxy.wait_for(2).await;
+    assert!(start.elapsed() < Duration::from_secs(1), "sent on bytes");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        sizes(&proxy),
+        [3, 3],
+        "3.6 KB left: below the limit, it waits"
+    );
+    proxy.wait_for(3).await;
+    assert_eq!(sizes(&proxy), [3, 3, 3]);
+    assert_eq!(emulator.events().len(), 9);
+    tracker.shutdown().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lone_event_goes_on_the_interval() {
+    let emulator = emulator().await;
+    let (url, proxy) = Recorder::start(emulator.base_url()).await;
+    let tracker = tracker_to(&url)
+        .flush_interval(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    tracker.track(&user("carol"), login()).unwrap();
+    tokio::time::sleep(Duration::from_millis(4_900)).await;
+    assert!(proxy.seen().is_empty(), "nothing before the interval");
+    proxy.wait_for(1).await;
+    assert!(start.elapsed() >= Duration::from_secs(5));
+    assert_eq!(sizes(&proxy), [1]);
+    tracker.shutdown().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_request_holds_one_user_and_flush_sends_everything_now() {
+    let emulator = emulator().await;
+    let (url, proxy) = Recorder::start(emulator.base_url()).await;
+    let tracker = tracker_to(&url)
+        .flush_interval(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    let users = ["u1", "u2", "u3"].map(user);
+    let mut tracked = Vec::new();
+    for round in 0..5 {
+        for (i, u) in users.iter().enumerate() {
+            let id = tracker.track(u, login()).unwrap().to_string();
+            tracked.push((format!("u{}", i + 1), id, round));
+        }
+    }
+    let report = tracker.flush().await.unwrap();
+    assert_eq!(report.delivered, 15);
+    assert!(report.is_complete(), "{report:?}");
+    let seen = proxy.seen();
+    assert_eq!(seen.len(), 3, "one request per user");
+    for request in &seen {
+        let who = request.external_id();
+        let expected: Vec<String> = tracked
+            .iter()
+            .filter(|(u, _, _)| *u == who)
+            .map(|(_, id, _)| id.clone())
+            .collect();
+        assert_eq!(request.event_ids(), expected, "{who}'s events, in order");
+    }
+    let metrics = tracker.metrics();
+    assert_eq!((metrics.queued, metrics.in_flight), (0, 0));
+    tracker.shutdown().await.unwrap();
+}

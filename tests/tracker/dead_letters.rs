@@ -1,0 +1,145 @@
+//! Dead letters: what DFINERY refuses for good is never retried forever nor dropped: one bad
+//! event in a batch is isolated and only it is dead-lettered, a refused token dead-letters
+//! without a retry, a retry limit can be set, and with a spool the letters are kept in its
+//! table with their reasons.
+
+use std::time::Duration;
+
+use dfinery::Tracker;
+use dfinery::tracker::{Message, Spool};
+
+use crate::support::{
+    DOWN, Letters, client_to, emulator, login, spool_path, tracker_to, unregistered, user,
+};
+
+#[tokio::test(start_paused = true)]
+async fn one_bad_event_in_a_batch_is_isolated_and_only_it_is_dead_lettered() {
+    let emulator = emulator().await;
+    let letters = Letters::default();
+    let tracker = letters
+        .hook(tracker_to(emulator.base_url()))
+        .build()
+        .unwrap();
+    let kim = user("kim");
+    let mut good = Vec::new();
+    let mut bad = None;
+    for i in 0..10 {
+        if i == 4 {
+            bad = Some(tracker.track(&kim, unregistered()).unwrap());
+        } else {
+            good.push(tracker.track(&kim, login()).unwrap().to_string());
+        }
+    }
+    let report = tracker.flush().await.unwrap();
+    assert_eq!(
+        (report.delivered, report.dead_lettered),
+        (9, 1),
+        "{report:?}"
+    );
+    let mut stored: Vec<String> = emulator
+        .events()
+        .into_iter()
+        .map(|e| e.event_log_id)
+        .collect();
+    stored.sort();
+    good.sort();
+    assert_eq!(stored, good);
+    let letters = letters.all();
+    assert_eq!(letters.len(), 1);
+    let letter = &letters[0];
+    assert_eq!(letter.kind, "validation");
+    assert!(letter.reason.contains("40001"), "{}", letter.reason);
+    assert_eq!(letter.identity, kim);
+    let Message::Event(record) = &letter.message else {
+        panic!("an event was dead-lettered: {:?}", letter.message);
+    };
+    assert_eq!(Some(record.event_log_id()), bad);
+    // One request for the batch, then one per event.
+    assert_eq!(emulator.stats().requests, 11);
+    let report = tracker.shutdown().await.unwrap();
+    assert!(report.metrics.balanced(), "{:?}", report.metrics);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_refused_token_dead_letters_everything_without_a_retry() {
+    let emulator = emulator().await;
+    let letters = Letters::default();
+    let client = client_to(emulator.base_url())
+        .import_token("not-the-token")
+        .build()
+        .unwrap();
+    let tracker = letters.hook(Tracker::builder(client)).build().unwrap();
+    let lee = user("lee");
+    tracker.identify(&lee).unwrap();
+    for _ in 0..5 {
+        tracker.track(&lee, login()).unwrap();
+    }
+    let report = tracker.shutdown().await.unwrap();
+    assert_eq!((report.delivered, report.dead_lettered), (0, 6));
+    assert!(!report.timed_out);
+    assert_eq!(
+        emulator.stats().requests,
+        2,
+        "one identity and one events request"
+    );
+    let letters = letters.all();
+    assert!(letters.iter().all(|l| l.kind == "auth" && l.attempts == 1));
+    assert!(letters[0].reason.contains("refused the token"));
+    assert!(
+        !letters[0].reason.contains("not-the-token"),
+        "no token in a reason"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn give_up_after_dead_letters_once_the_sends_are_spent() {
+    let letters = Letters::default();
+    let tracker = letters
+        .hook(tracker_to(DOWN).give_up_after(2))
+        .build()
+        .unwrap();
+    tracker.track(&user("max"), login()).unwrap();
+    let report = tracker
+        .shutdown_within(Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert!(!report.timed_out, "{report:?}");
+    assert_eq!(report.dead_lettered, 1);
+    let letters = letters.all();
+    assert_eq!(letters[0].kind, "retry_limit");
+    assert_eq!(letters[0].attempts, 2);
+    assert!(
+        letters[0]
+            .reason
+            .starts_with("gave up after 2 sends: could not reach")
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_a_spool_dead_letters_are_kept_in_its_table() {
+    let emulator = emulator().await;
+    let path = spool_path("dead");
+    let tracker = tracker_to(emulator.base_url())
+        .spool(&path)
+        .build()
+        .unwrap();
+    let nia = user("nia");
+    let bad = tracker.track(&nia, unregistered()).unwrap();
+    tracker.track(&user("other"), login()).unwrap();
+    let report = tracker.flush().await.unwrap();
+    assert_eq!((report.delivered, report.dead_lettered), (1, 1));
+    let letters = tracker.spool().unwrap().dead_letters().unwrap();
+    assert_eq!(letters.len(), 1);
+    assert_eq!(letters[0].message.as_event().unwrap().event_log_id(), bad);
+    tracker.shutdown().await.unwrap();
+    drop(tracker);
+
+    let spool = Spool::open(&path).unwrap();
+    assert_eq!(spool.pending_len(), 0);
+    let letters = spool.dead_letters().unwrap();
+    assert_eq!(letters.len(), 1, "kept across restarts");
+    assert_eq!(letters[0].kind, "validation");
+    assert_eq!(letters[0].identity, nia);
+    assert_eq!(spool.clear_dead_letters().unwrap(), 1);
+    assert_eq!(spool.dead_letter_count().unwrap(), 0);
+}

@@ -1,0 +1,180 @@
+//! Faults: with 30% of requests failing, a tight rate limit, or slow answers that time out,
+//! `shutdown` ends with every message delivered or dead-lettered with its reason, the
+//! counters add up to what was tracked, and the emulator holds each delivered event once.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use dfinery::Tracker;
+use dfinery::ratelimit::Pacing;
+use dfinery::tracker::TrackerMetrics;
+use dfinery_emulator::{Api, FaultConfig, Latency, RateLimit, Window};
+
+use crate::support::{
+    Letters, client_to, emulator_with, follow_tokio_time, login, manual_clock, stored_ids,
+    tracker_to, unregistered, user,
+};
+
+/// Checks the end state: every accepted message delivered or dead-lettered, nothing left.
+fn assert_settled(metrics: &TrackerMetrics, tracked: u64) {
+    assert_eq!(metrics.accepted, tracked, "{metrics:?}");
+    assert_eq!(
+        metrics.delivered + metrics.dead_lettered,
+        tracked,
+        "{metrics:?}"
+    );
+    assert_eq!(
+        (metrics.queued, metrics.in_flight, metrics.left_in_spool),
+        (0, 0, 0)
+    );
+    assert!(metrics.balanced(), "{metrics:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_30_percent_of_requests_failing_everything_is_delivered_or_dead_lettered() {
+    let emulator = emulator_with(|b| {
+        b.faults(FaultConfig {
+            seed: 7,
+            error_rate: 0.15,
+            drop_rate: 0.15,
+            ..FaultConfig::default()
+        })
+    })
+    .await;
+    let letters = Letters::default();
+    let tracker = letters
+        .hook(tracker_to(emulator.base_url()).max_batch_events(25))
+        .build()
+        .unwrap();
+    let mut good = BTreeSet::new();
+    let mut bad = BTreeSet::new();
+    for n in 0..40 {
+        let who = user(&format!("user-{n}"));
+        tracker.identify(&who).unwrap();
+        for i in 0..50 {
+            if (n * 50 + i) % 200 == 99 {
+                bad.insert(tracker.track(&who, unregistered()).unwrap());
+            } else {
+                good.insert(tracker.track(&who, login()).unwrap().to_string());
+            }
+        }
+        tokio::task::yield_now().await;
+    }
+    let report = tracker.shutdown().await.unwrap();
+    let stats = emulator.stats();
+    println!(
+        "2,040 messages with 30% faults: {} requests, {} faults injected, {} delivered, {} dead-lettered, {} resent",
+        stats.requests,
+        stats.faults_injected,
+        report.delivered,
+        report.dead_lettered,
+        report.metrics.retried
+    );
+    assert!(!report.timed_out, "{report:?}");
+    assert!(stats.faults_injected >= 20, "{stats:?}");
+    assert_settled(&report.metrics, 40 * 51);
+    assert_eq!(report.dead_lettered, bad.len() as u64);
+    let letters = letters.all();
+    let buried: BTreeSet<_> = letters
+        .iter()
+        .map(|l| l.message.as_event().unwrap().event_log_id())
+        .collect();
+    assert_eq!(buried, bad, "exactly the unregistered events, each once");
+    assert!(
+        letters
+            .iter()
+            .all(|l| l.kind == "validation" && !l.reason.is_empty())
+    );
+    assert_eq!(stored_ids(&emulator), good.into_iter().collect());
+    assert_eq!(emulator.profiles().len(), 40);
+}
+
+#[tokio::test(start_paused = true)]
+async fn under_a_tight_rate_limit_everything_is_delivered() {
+    let clock = manual_clock();
+    let emulator = emulator_with(|b| {
+        b.clock(clock.clone())
+            .rate_limit(Api::Event, RateLimit::new(4, Window::seconds(1)))
+    })
+    .await;
+    let ticker = follow_tokio_time(clock);
+    // Without pacing the client meets the limit head on: 429s, then the tracker waits for the
+    // reset.
+    let client = client_to(emulator.base_url())
+        .pacing(Pacing::disabled())
+        .build()
+        .unwrap();
+    let tracker = Tracker::builder(client)
+        .max_batch_events(10)
+        .build()
+        .unwrap();
+    let mut tracked = BTreeSet::new();
+    for n in 0..30 {
+        let who = user(&format!("limited-{n}"));
+        for _ in 0..20 {
+            tracked.insert(tracker.track(&who, login()).unwrap().to_string());
+        }
+    }
+    let report = tracker
+        .shutdown_within(Duration::from_secs(600))
+        .await
+        .unwrap();
+    ticker.abort();
+    let stats = emulator.stats();
+    println!(
+        "600 events, 60 requests under 4 requests/s: {} rate limited, {} resent",
+        stats.rate_limited, report.metrics.retried
+    );
+    assert!(!report.timed_out, "{report:?}");
+    assert!(stats.rate_limited > 0, "the limit was met: {stats:?}");
+    assert_settled(&report.metrics, 600);
+    assert_eq!(report.dead_lettered, 0);
+    assert_eq!(stored_ids(&emulator), tracked);
+    assert_eq!(emulator.events().len(), 600, "each stored once");
+}
+
+#[tokio::test(start_paused = true)]
+async fn slow_answers_that_time_out_are_sent_again_and_delivered_once() {
+    let emulator = emulator_with(|b| {
+        b.faults(FaultConfig {
+            seed: 3,
+            latency: Latency::between(Duration::from_millis(10), Duration::from_secs(3)),
+            ..FaultConfig::default()
+        })
+    })
+    .await;
+    // A 1 s timeout: a third of the answers come too late (the emulator drops a request whose
+    // client has gone, so nothing is stored twice here; `crash.rs` shows duplicates dropped).
+    let client = client_to(emulator.base_url())
+        .timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let tracker = Tracker::builder(client)
+        .max_in_flight(8)
+        .max_batch_events(20)
+        .build()
+        .unwrap();
+    let mut tracked = BTreeSet::new();
+    for n in 0..20 {
+        let who = user(&format!("slow-{n}"));
+        for _ in 0..40 {
+            tracked.insert(tracker.track(&who, login()).unwrap().to_string());
+        }
+    }
+    let report = tracker
+        .shutdown_within(Duration::from_secs(600))
+        .await
+        .unwrap();
+    let stats = emulator.stats();
+    println!(
+        "800 events with 10 ms to 3 s answers and a 1 s timeout: {} requests for 40 batches, {} resent",
+        stats.requests, report.metrics.retried
+    );
+    assert!(!report.timed_out, "{report:?}");
+    assert!(stats.requests > 40, "some answers came too late: {stats:?}");
+    assert!(report.metrics.retried > 0, "{:?}", report.metrics);
+    assert_settled(&report.metrics, 800);
+    assert_eq!(report.delivered, 800);
+    assert_eq!(stored_ids(&emulator), tracked);
+    assert_eq!(emulator.events().len(), 800, "each stored once");
+}

@@ -1,0 +1,179 @@
+//! The durable spool: a message is on disk before `track` returns and leaves it only once
+//! DFINERY confirmed it; what a stopped tracker left is delivered first by the next one; a
+//! damaged file or one already open is an error, never a panic.
+
+use std::time::Duration;
+
+use dfinery::tracker::{Spool, SpoolError, TrackerBuildError};
+use dfinery::{Identity, Tracker};
+
+use crate::support::{DOWN, Recorder, client_to, emulator, login, spool_path, tracker_to, user};
+
+#[tokio::test(start_paused = true)]
+async fn what_a_stopped_tracker_left_is_delivered_first_by_the_next() {
+    let path = spool_path("left");
+    let ivy = user("ivy");
+    let mut first_ids = Vec::new();
+    {
+        let tracker = tracker_to(DOWN).spool(&path).build().unwrap();
+        tracker.identify(&ivy).unwrap();
+        for _ in 0..5 {
+            first_ids.push(tracker.track(&ivy, login()).unwrap().to_string());
+        }
+        // On disk before anything was sent.
+        let metrics = tracker.metrics();
+        assert_eq!((metrics.spooled, metrics.accepted), (6, 6));
+        assert!(metrics.spooled_bytes > 6 * 100, "{metrics:?}");
+        let report = tracker
+            .shutdown_within(Duration::from_millis(300))
+            .await
+            .unwrap();
+        assert!(report.timed_out);
+        assert_eq!((report.left_in_spool, report.dead_lettered), (6, 0));
+        assert!(report.metrics.balanced(), "{:?}", report.metrics);
+    }
+    {
+        let spool = Spool::open(&path).unwrap();
+        assert_eq!(spool.pending_len(), 6);
+        assert_eq!(spool.dead_letter_count().unwrap(), 0);
+    }
+
+    let emulator = emulator().await;
+    let (url, proxy) = Recorder::start(emulator.base_url()).await;
+    let tracker = Tracker::builder(client_to(&url).build().unwrap())
+        .spool(&path)
+        .build()
+        .unwrap();
+    let new_ids: Vec<String> = (0..2)
+        .map(|_| tracker.track(&ivy, login()).unwrap().to_string())
+        .collect();
+    let report = tracker.flush().await.unwrap();
+    assert_eq!(report.delivered, 8, "{report:?}");
+    let seen = proxy.seen();
+    let paths: Vec<&str> = seen.iter().map(|s| s.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["/api/v1/identities", "/api/v1/events", "/api/v1/events"]
+    );
+    assert_eq!(seen[1].event_ids(), first_ids, "the old events first");
+    assert_eq!(seen[2].event_ids(), new_ids, "then the new ones");
+    let metrics = tracker.metrics();
+    assert_eq!((metrics.recovered, metrics.accepted), (6, 2));
+    assert_eq!((metrics.spooled, metrics.spooled_bytes), (0, 0));
+    let report = tracker.shutdown().await.unwrap();
+    assert!(report.metrics.balanced(), "{:?}", report.metrics);
+    drop(tracker);
+    assert_eq!(Spool::open(&path).unwrap().pending_len(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_spool_in_use_is_refused() {
+    let path = spool_path("busy");
+    let _open = Spool::open(&path).unwrap();
+    let error = tracker_to(DOWN).spool(&path).build().unwrap_err();
+    assert!(
+        matches!(error, TrackerBuildError::Spool(SpoolError::InUse { .. })),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("give each tracker its own spool file"),
+        "{error}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_damaged_file_is_an_error_never_a_panic() {
+    // Not a spool at all.
+    let path = spool_path("garbage");
+    let noise: Vec<u8> = (0..64 * 1024_u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(&path, &noise).unwrap();
+    let error = tracker_to(DOWN).spool(&path).build().unwrap_err();
+    assert!(
+        matches!(error, TrackerBuildError::Spool(SpoolError::Open { .. })),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("move it aside"), "{error}");
+
+    // A real spool, cut short or with pages overwritten: opening either fails with an error or
+    // succeeds with what can be read; it never panics.
+    let path = spool_path("real");
+    {
+        let tracker = tracker_to(DOWN).spool(&path).build().unwrap();
+        for i in 0..200 {
+            tracker.track(&user(&format!("u{i}")), login()).unwrap();
+        }
+        tracker.shutdown_within(Duration::ZERO).await.unwrap();
+    }
+    let whole = std::fs::read(&path).unwrap();
+    let damaged = [
+        whole[..whole.len() / 2].to_vec(),
+        whole[..100].to_vec(),
+        {
+            let mut flipped = whole.clone();
+            let middle = flipped.len() / 2;
+            for byte in &mut flipped[middle..middle + 4096] {
+                *byte ^= 0x5a;
+            }
+            flipped
+        },
+        {
+            let mut header = whole.clone();
+            for byte in &mut header[..512] {
+                *byte = 0xff;
+            }
+            header
+        },
+    ];
+    for (n, bytes) in damaged.iter().enumerate() {
+        let path = spool_path(&format!("damaged-{n}"));
+        std::fs::write(&path, bytes).unwrap();
+        match Spool::open(&path) {
+            Ok(spool) => {
+                assert!(spool.pending_len() <= 200);
+                let _ = spool.dead_letters();
+            }
+            Err(error) => {
+                let text = error.to_string();
+                assert!(text.contains(&*path.to_string_lossy()), "{text}");
+            }
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_message_is_removed_from_the_spool_only_once_confirmed() {
+    let emulator = emulator().await;
+    let path = spool_path("confirm");
+    // Every send fails at first: the messages stay in the spool.
+    emulator
+        .set_faults(dfinery_emulator::FaultConfig {
+            error_rate: 1.0,
+            ..Default::default()
+        })
+        .unwrap();
+    let tracker = tracker_to(emulator.base_url())
+        .spool(&path)
+        .build()
+        .unwrap();
+    let who = Identity::from_email("jo@example.com").unwrap();
+    for _ in 0..3 {
+        tracker.track(&who, login()).unwrap();
+    }
+    let report = tracker.flush().await.unwrap();
+    assert_eq!((report.delivered, report.pending), (0, 3), "{report:?}");
+    assert!(report.error.unwrap().contains("failed on the server"));
+    assert_eq!(tracker.metrics().spooled, 3);
+
+    emulator
+        .set_faults(dfinery_emulator::FaultConfig::none())
+        .unwrap();
+    let report = tracker.flush().await.unwrap();
+    assert_eq!(report.delivered, 3, "{report:?}");
+    assert_eq!(tracker.metrics().spooled, 0);
+    assert!(tracker.metrics().retried >= 3);
+    tracker.shutdown().await.unwrap();
+}
