@@ -1,13 +1,86 @@
 //! Small helpers that append JSON tokens to a byte buffer, byte-for-byte the way `serde_json`
 //! writes them, so hand-written and serde-written JSON never differ.
 
+use serde::Deserialize;
+use serde::de::value::{Error as ValueError, MapDeserializer};
 use serde_json::ser::{CompactFormatter, Formatter};
+use serde_json::value::RawValue;
 
 /// Appends `s` as a JSON string literal, escaped exactly like `serde_json` does.
+///
+/// Most strings (names, ids, text without quotes or control characters) need no escaping: a
+/// word-at-a-time scan finds that out and the string is copied whole. Only the others take the
+/// byte-by-byte path.
+#[inline]
 pub(crate) fn push_str(out: &mut Vec<u8>, s: &str) {
     out.reserve(s.len() + 2);
     out.push(b'"');
-    let bytes = s.as_bytes();
+    if needs_escape(s.as_bytes()) {
+        push_escaped(out, s.as_bytes());
+    } else {
+        out.extend_from_slice(s.as_bytes());
+    }
+    out.push(b'"');
+}
+
+/// Whether any byte of `bytes` must be escaped in a JSON string: a control character (below
+/// 0x20), `"` or `\\`. Eight bytes at a time; the tail is covered by an overlapping word, so
+/// no byte is copied into a padded buffer (which costs more than the check on short strings).
+#[inline]
+fn needs_escape(bytes: &[u8]) -> bool {
+    let len = bytes.len();
+    if len >= 8 {
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            if word_needs_escape(load8(word)) {
+                return true;
+            }
+        }
+        return !words.remainder().is_empty() && word_needs_escape(load8(&bytes[len - 8..]));
+    }
+    if len >= 4 {
+        let low = u64::from(load4(&bytes[..4]));
+        let high = u64::from(load4(&bytes[len - 4..]));
+        return word_needs_escape(low | (high << 32));
+    }
+    bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+}
+
+/// The first eight bytes of `bytes` (at least eight long) as a little-endian word.
+#[inline]
+fn load8(bytes: &[u8]) -> u64 {
+    let mut word = [0; 8];
+    word.copy_from_slice(&bytes[..8]);
+    u64::from_le_bytes(word)
+}
+
+/// The first four bytes of `bytes` (at least four long) as a little-endian word.
+#[inline]
+fn load4(bytes: &[u8]) -> u32 {
+    let mut word = [0; 4];
+    word.copy_from_slice(&bytes[..4]);
+    u32::from_le_bytes(word)
+}
+
+/// Whether any of the eight bytes of `word` must be escaped. The classic bit tricks ("has a
+/// zero byte", "has a byte less than n") are exact for whether such a byte exists.
+#[inline]
+const fn word_needs_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const fn has_zero_byte(v: u64) -> bool {
+        v.wrapping_sub(ONES) & !v & HIGH != 0
+    }
+    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH != 0;
+    control
+        || has_zero_byte(word ^ (ONES * b'"' as u64))
+        || has_zero_byte(word ^ (ONES * b'\\' as u64))
+}
+
+/// Appends `bytes` with every byte that needs it escaped, without the quotes.
+#[cold]
+#[inline(never)]
+fn push_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
     let mut start = 0;
     for (i, &byte) in bytes.iter().enumerate() {
         let escape: &[u8] = match byte {
@@ -34,7 +107,6 @@ pub(crate) fn push_str(out: &mut Vec<u8>, s: &str) {
         start = i + 1;
     }
     out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
 }
 
 /// The length of `s` as a JSON string literal, quotes included, as [`push_str`] writes it.
@@ -81,6 +153,31 @@ pub(crate) fn push_display_str(out: &mut Vec<u8>, value: impl std::fmt::Display)
     let _ = write!(out, "\"{value}\"");
 }
 
+/// `bytes` as a `RawValue`. When `valid_json` (every value was written by a writer that only
+/// writes well-formed JSON) the text is taken as it is, without parsing it again; otherwise it
+/// is parsed, and the parser's message is the error.
+pub(crate) fn raw_value(bytes: &[u8], valid_json: bool) -> Result<Box<RawValue>, String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
+    if valid_json && let Some(raw) = trusted_raw_value(text) {
+        return Ok(raw);
+    }
+    RawValue::from_string(text.to_owned()).map_err(|e| e.to_string())
+}
+
+/// The name `serde_json` gives its raw-value protocol. Not a public API of `serde_json`: if it
+/// ever changes, [`trusted_raw_value`] returns `None` and [`raw_value`] parses instead, so the
+/// result stays right and only gets slower (a test watches for that).
+const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
+
+/// `text` as a `RawValue` without parsing it: `serde_json` has no public constructor that
+/// skips the parse, but its `Deserialize` for `Box<RawValue>` takes the text of any
+/// deserializer that speaks its raw-value protocol on trust. `None` when that protocol is not
+/// the one this version of `serde_json` speaks.
+fn trusted_raw_value(text: &str) -> Option<Box<RawValue>> {
+    let protocol = MapDeserializer::<_, ValueError>::new(std::iter::once((RAW_VALUE_TOKEN, text)));
+    Box::<RawValue>::deserialize(protocol).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +222,58 @@ mod tests {
         let mut out = Vec::new();
         push_i64(&mut out, i64::MIN);
         assert_eq!(out, i64::MIN.to_string().as_bytes());
+    }
+
+    #[test]
+    fn trusted_text_becomes_a_raw_value_without_a_parse() {
+        // Proof that no parser ran: text no parser accepts comes back as it went in.
+        let raw = trusted_raw_value("{not json").expect("serde_json's raw-value protocol");
+        assert_eq!(raw.get(), "{not json");
+        let raw = raw_value(br#"{"a":[1,2.5,"x"]}"#, true).unwrap();
+        assert_eq!(raw.get(), r#"{"a":[1,2.5,"x"]}"#);
+    }
+
+    #[test]
+    fn untrusted_text_is_parsed() {
+        assert_eq!(raw_value(br#"{"a":1}"#, false).unwrap().get(), r#"{"a":1}"#);
+        let error = raw_value(b"{not json", false).unwrap_err();
+        assert!(error.contains("key must be a string"), "{error}");
+        assert!(raw_value(&[0xff], true).is_err());
+    }
+
+    #[test]
+    fn strings_without_escapes_are_copied_whole() {
+        for s in [
+            "",
+            "df_item_id",
+            "Cracker",
+            "유니코드 🎉",
+            "a\u{7f}b",
+            " !#[]~\u{80}",
+        ] {
+            assert!(!needs_escape(s.as_bytes()), "{s:?}");
+        }
+        for s in [
+            "\"",
+            "\\",
+            "\u{0}",
+            "tab\t",
+            "end\u{1f}",
+            "eight b\"",
+            "sixteen bytes!!\n",
+        ] {
+            assert!(needs_escape(s.as_bytes()), "{s:?}");
+        }
+        // Every byte at every position of a word and of the tail.
+        for len in [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17] {
+            for at in 0..len {
+                for byte in 0..=u8::MAX {
+                    let mut bytes = vec![b'x'; len];
+                    bytes[at] = byte;
+                    let expected = byte < 0x20 || byte == b'"' || byte == b'\\';
+                    assert_eq!(needs_escape(&bytes), expected, "{bytes:?}");
+                }
+            }
+        }
     }
 }

@@ -211,6 +211,10 @@ impl<T: ArrayElement> PropertyValue for [T] {
         write_array(spec, self, out)
     }
 
+    fn writes_valid_json(&self) -> bool {
+        true
+    }
+
     fn to_value(&self) -> Option<Value> {
         array_value(self)
     }
@@ -221,6 +225,10 @@ impl<T: ArrayElement> PropertyValue for Vec<T> {
         write_array(spec, self, out)
     }
 
+    fn writes_valid_json(&self) -> bool {
+        true
+    }
+
     fn to_value(&self) -> Option<Value> {
         array_value(self)
     }
@@ -229,6 +237,10 @@ impl<T: ArrayElement> PropertyValue for Vec<T> {
 impl<T: ArrayElement, const N: usize> PropertyValue for [T; N] {
     fn write_wire(&self, spec: &PropertySpec, out: &mut Vec<u8>) -> Result<(), Rule> {
         write_array(spec, self, out)
+    }
+
+    fn writes_valid_json(&self) -> bool {
+        true
     }
 
     fn to_value(&self) -> Option<Value> {

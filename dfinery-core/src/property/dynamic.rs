@@ -22,6 +22,10 @@ impl PropertyValue for Value {
         }
     }
 
+    fn writes_valid_json(&self) -> bool {
+        true
+    }
+
     fn to_value(&self) -> Option<Value> {
         Some(self.clone())
     }

@@ -8,6 +8,7 @@ use crate::json;
 use crate::value::{Date, Datetime};
 
 /// [`Rule::WrongType`] unless `spec` is of type `ty`.
+#[inline]
 pub(crate) fn expect_type(spec: &PropertySpec, ty: DataType) -> Result<(), Rule> {
     if spec.ty == ty {
         Ok(())
@@ -20,6 +21,7 @@ pub(crate) fn expect_type(spec: &PropertySpec, ty: DataType) -> Result<(), Rule>
 }
 
 /// Checks `max_len` (in characters) and the enum values of `spec` against `s`.
+#[inline]
 pub(crate) fn check_str(spec: &PropertySpec, s: &str) -> Result<(), Rule> {
     if let Some(max) = spec.max_len {
         // A string of at most `max` bytes has at most `max` characters: skip the count.
@@ -40,6 +42,7 @@ pub(crate) fn check_str(spec: &PropertySpec, s: &str) -> Result<(), Rule> {
 }
 
 /// [`Rule::NotFinite`] unless `value` is finite.
+#[inline]
 pub(crate) fn check_finite(value: f64) -> Result<(), Rule> {
     if value.is_finite() {
         Ok(())
@@ -53,6 +56,7 @@ pub(crate) fn check_finite(value: f64) -> Result<(), Rule> {
 /// # Errors
 ///
 /// [`Rule::WrongType`], [`Rule::TooLong`] or [`Rule::NotInEnum`].
+#[inline]
 pub fn write_str(spec: &PropertySpec, value: &str, out: &mut Vec<u8>) -> Result<(), Rule> {
     expect_type(spec, DataType::String)?;
     check_str(spec, value)?;
@@ -65,6 +69,7 @@ pub fn write_str(spec: &PropertySpec, value: &str, out: &mut Vec<u8>) -> Result<
 /// # Errors
 ///
 /// [`Rule::WrongType`].
+#[inline]
 pub fn write_long(spec: &PropertySpec, value: i64, out: &mut Vec<u8>) -> Result<(), Rule> {
     expect_type(spec, DataType::Long)?;
     json::push_i64(out, value);
@@ -76,6 +81,7 @@ pub fn write_long(spec: &PropertySpec, value: i64, out: &mut Vec<u8>) -> Result<
 /// # Errors
 ///
 /// [`Rule::WrongType`] or [`Rule::NotFinite`].
+#[inline]
 pub fn write_double(spec: &PropertySpec, value: f64, out: &mut Vec<u8>) -> Result<(), Rule> {
     expect_type(spec, DataType::Double)?;
     check_finite(value)?;
@@ -84,6 +90,7 @@ pub fn write_double(spec: &PropertySpec, value: f64, out: &mut Vec<u8>) -> Resul
 }
 
 /// Writes an `f32` as a Double in its shortest form (`0.1_f32` is `0.1`).
+#[inline]
 pub(crate) fn write_f32(spec: &PropertySpec, value: f32, out: &mut Vec<u8>) -> Result<(), Rule> {
     expect_type(spec, DataType::Double)?;
     check_finite(f64::from(value))?;
@@ -96,6 +103,7 @@ pub(crate) fn write_f32(spec: &PropertySpec, value: f32, out: &mut Vec<u8>) -> R
 /// # Errors
 ///
 /// [`Rule::WrongType`].
+#[inline]
 pub fn write_bool(spec: &PropertySpec, value: bool, out: &mut Vec<u8>) -> Result<(), Rule> {
     expect_type(spec, DataType::Boolean)?;
     json::push_bool(out, value);

@@ -55,6 +55,10 @@ macro_rules! __impl_enum_property {
                 $crate::property::enum_write_wire(self, spec, out)
             }
 
+            fn writes_valid_json(&self) -> bool {
+                true
+            }
+
             fn to_value(&self) -> ::core::option::Option<$crate::value::Value> {
                 $crate::property::enum_to_value(self)
             }

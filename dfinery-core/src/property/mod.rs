@@ -55,6 +55,18 @@ pub trait PropertyValue {
     /// The first [`Rule`] the value breaks.
     fn write_wire(&self, spec: &PropertySpec, out: &mut Vec<u8>) -> Result<(), Rule>;
 
+    /// Whether [`write_wire`](PropertyValue::write_wire), when it returns `Ok`, always appends
+    /// exactly one well-formed JSON value. Default: `false`.
+    ///
+    /// A record whose values all say `true` is built without parsing its JSON again; when any
+    /// value says `false`, the record re-parses what was written once and reports
+    /// [`Rule::MalformedJson`] if it is broken. Every implementation in this crate and in the
+    /// derives says `true`; say `true` in your own only when `write_wire` writes through the
+    /// `write_*` functions of this module (or is as sure of its JSON).
+    fn writes_valid_json(&self) -> bool {
+        false
+    }
+
     /// The value as a dynamic [`Value`] (`None` when absent or `null`, or when it cannot be a
     /// `Value`, like a `time::OffsetDateTime` in the year 10000), for tests, dynamic use and the
     /// CLI. It does not check the rules of any spec.

@@ -97,6 +97,14 @@ impl<T: PropertyValue> PropertyValue for Patch<T> {
         }
     }
 
+    /// `Keep` and `Clear` write `null`.
+    fn writes_valid_json(&self) -> bool {
+        match self {
+            Patch::Set(value) => value.writes_valid_json(),
+            Patch::Keep | Patch::Clear => true,
+        }
+    }
+
     /// `None` for `Keep` and `Clear` (`null` has no `Value`).
     fn to_value(&self) -> Option<Value> {
         self.value().and_then(PropertyValue::to_value)

@@ -6,8 +6,13 @@ use crate::value::Value;
 use crate::value::f32_to_f64;
 
 impl PropertyValue for str {
+    #[inline]
     fn write_wire(&self, spec: &PropertySpec, out: &mut Vec<u8>) -> Result<(), Rule> {
         write_str(spec, self, out)
+    }
+
+    fn writes_valid_json(&self) -> bool {
+        true
     }
 
     fn to_value(&self) -> Option<Value> {
@@ -16,8 +21,13 @@ impl PropertyValue for str {
 }
 
 impl PropertyValue for String {
+    #[inline]
     fn write_wire(&self, spec: &PropertySpec, out: &mut Vec<u8>) -> Result<(), Rule> {
         write_str(spec, self, out)
+    }
+
+    fn writes_valid_json(&self) -> bool {
+        true
     }
 
     fn to_value(&self) -> Option<Value> {
@@ -28,11 +38,16 @@ impl PropertyValue for String {
 macro_rules! long {
     ($($ty:ty),*) => {$(
         impl PropertyValue for $ty {
-            fn write_wire(&self, spec: &PropertySpec, out: &mut Vec<u8>) -> Result<(), Rule> {
+            #[inline]
+    fn write_wire(&self, spec: &PropertySpec, out: &mut Vec<u8>) -> Result<(), Rule> {
                 write_long(spec, i64::from(*self), out)
             }
 
-            fn to_value(&self) -> Option<Value> {
+            fn writes_valid_json(&self) -> bool {
+        true
+    }
+
+    fn to_value(&self) -> Option<Value> {
                 Some(Value::Long(i64::from(*self)))
             }
         }
@@ -42,8 +57,13 @@ macro_rules! long {
 long!(i8, i16, i32, i64, u8, u16, u32);
 
 impl PropertyValue for f64 {
+    #[inline]
     fn write_wire(&self, spec: &PropertySpec, out: &mut Vec<u8>) -> Result<(), Rule> {
         write_double(spec, *self, out)
+    }
+
+    fn writes_valid_json(&self) -> bool {
+        true
     }
 
     fn to_value(&self) -> Option<Value> {
@@ -53,8 +73,13 @@ impl PropertyValue for f64 {
 
 impl PropertyValue for f32 {
     /// Writes the `f32`'s shortest form: `0.1_f32` is sent as `0.1`.
+    #[inline]
     fn write_wire(&self, spec: &PropertySpec, out: &mut Vec<u8>) -> Result<(), Rule> {
         write_f32(spec, *self, out)
+    }
+
+    fn writes_valid_json(&self) -> bool {
+        true
     }
 
     fn to_value(&self) -> Option<Value> {
@@ -63,8 +88,13 @@ impl PropertyValue for f32 {
 }
 
 impl PropertyValue for bool {
+    #[inline]
     fn write_wire(&self, spec: &PropertySpec, out: &mut Vec<u8>) -> Result<(), Rule> {
         write_bool(spec, *self, out)
+    }
+
+    fn writes_valid_json(&self) -> bool {
+        true
     }
 
     fn to_value(&self) -> Option<Value> {

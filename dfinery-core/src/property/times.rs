@@ -16,6 +16,10 @@ impl PropertyValue for Datetime {
         write_datetime(spec, *self, out)
     }
 
+    fn writes_valid_json(&self) -> bool {
+        true
+    }
+
     fn to_value(&self) -> Option<Value> {
         Some(Value::Datetime(*self))
     }
@@ -24,6 +28,10 @@ impl PropertyValue for Datetime {
 impl PropertyValue for Date {
     fn write_wire(&self, spec: &PropertySpec, out: &mut Vec<u8>) -> Result<(), Rule> {
         write_date(spec, *self, out)
+    }
+
+    fn writes_valid_json(&self) -> bool {
+        true
     }
 
     fn to_value(&self) -> Option<Value> {
@@ -39,7 +47,11 @@ macro_rules! via_try_from {
                 $write(spec, $target::try_from(*self).map_err(invalid)?, out)
             }
 
-            fn to_value(&self) -> Option<Value> {
+            fn writes_valid_json(&self) -> bool {
+        true
+    }
+
+    fn to_value(&self) -> Option<Value> {
                 $target::try_from(*self).ok().map(Value::$target)
             }
         }
@@ -57,6 +69,10 @@ impl<Tz: chrono::TimeZone> PropertyValue for chrono::DateTime<Tz> {
     fn write_wire(&self, spec: &PropertySpec, out: &mut Vec<u8>) -> Result<(), Rule> {
         let value = Datetime::from_unix_millis(self.timestamp_millis()).map_err(invalid)?;
         write_datetime(spec, value, out)
+    }
+
+    fn writes_valid_json(&self) -> bool {
+        true
     }
 
     fn to_value(&self) -> Option<Value> {

@@ -18,6 +18,10 @@ macro_rules! forward {
                 (**self).write_wire(spec, out)
             }
 
+            fn writes_valid_json(&self) -> bool {
+                (**self).writes_valid_json()
+            }
+
             fn to_value(&self) -> Option<Value> {
                 (**self).to_value()
             }
@@ -34,6 +38,10 @@ impl<T: PropertyValue + ToOwned + ?Sized> PropertyValue for Cow<'_, T> {
 
     fn write_wire(&self, spec: &PropertySpec, out: &mut Vec<u8>) -> Result<(), Rule> {
         (**self).write_wire(spec, out)
+    }
+
+    fn writes_valid_json(&self) -> bool {
+        (**self).writes_valid_json()
     }
 
     fn to_value(&self) -> Option<Value> {
@@ -54,6 +62,11 @@ impl<T: PropertyValue> PropertyValue for Option<T> {
             Some(value) => value.write_wire(spec, out),
             None => super::encode::write_null(spec, out),
         }
+    }
+
+    /// `None` writes `null`.
+    fn writes_valid_json(&self) -> bool {
+        self.as_ref().is_none_or(PropertyValue::writes_valid_json)
     }
 
     fn to_value(&self) -> Option<Value> {

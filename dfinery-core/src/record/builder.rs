@@ -1,9 +1,12 @@
 //! [`EventRecordBuilder`] and [`ItemBuilder`]: events known only at run time.
 
+use std::borrow::Cow;
+
 use uuid::Uuid;
 
 use super::encode::{EventParts, finish_event};
 use super::fields::{Entry, Fields};
+use super::scratch::with_scratch;
 use super::{EventRecord, ValidationError};
 use crate::property::Scope;
 use crate::value::{Datetime, Value, ValueError};
@@ -74,30 +77,28 @@ impl EventRecordBuilder {
     ///
     /// A [`ValidationError`] listing every broken rule, including an empty event name.
     pub fn build(self) -> Result<EventRecord, ValidationError> {
-        let mut violations = Vec::new();
-        let mut properties = Vec::new();
-        let mut w = ObjectWriter::new(
-            &mut properties,
-            &mut violations,
-            ObjectPath::EventProperties,
-        );
-        self.properties.write(&mut w, Scope::Event);
-        let property_count = w.finish();
-        let mut items = Vec::new();
-        let mut w = ItemsWriter::new(&mut items, &mut violations);
-        for item in &self.items {
-            w.object(|o| item.write(o, Scope::Item));
-        }
-        let item_count = w.finish();
-        finish_event(EventParts {
-            name: self.name,
-            log_id: self.log_id,
-            datetime: self.datetime,
-            properties,
-            property_count,
-            items,
-            item_count,
-            violations,
+        with_scratch(|buf| {
+            let mut violations = Vec::new();
+            let mut w = ObjectWriter::new(buf, &mut violations, ObjectPath::EventProperties);
+            self.properties.write(&mut w, Scope::Event);
+            let properties_written = w.finish_written();
+            let split = buf.len();
+            let mut w = ItemsWriter::new(buf, &mut violations);
+            for item in &self.items {
+                w.object(|o| item.write(o, Scope::Item));
+            }
+            let items_written = w.finish_written();
+            let (properties, items) = buf.split_at(split);
+            finish_event(EventParts {
+                name: Cow::Owned(self.name),
+                log_id: self.log_id,
+                datetime: self.datetime,
+                properties,
+                properties_written,
+                items,
+                items_written,
+                violations,
+            })
         })
     }
 }

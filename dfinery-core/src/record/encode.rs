@@ -6,54 +6,56 @@ use std::borrow::Cow;
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
+use super::scratch::with_scratch;
 use super::{EventRecord, UserProperties, ValidationError};
+use crate::json;
 use crate::model::{Event, Profile};
 use crate::property::Rule;
 use crate::value::Datetime;
-use crate::writer::{ItemsWriter, ObjectPath, ObjectWriter, Violation};
+use crate::writer::{ItemsWriter, ObjectPath, ObjectWriter, Violation, Written};
 
 /// The serialised parts of one event before they become an [`EventRecord`].
-pub(crate) struct EventParts {
-    pub name: String,
+pub(crate) struct EventParts<'a> {
+    pub name: Cow<'static, str>,
     pub log_id: Option<Uuid>,
     pub datetime: Option<Datetime>,
-    pub properties: Vec<u8>,
-    pub property_count: usize,
-    pub items: Vec<u8>,
-    pub item_count: usize,
+    /// The `event_properties` object as written.
+    pub properties: &'a [u8],
+    pub properties_written: Written,
+    /// The `event_items` array as written.
+    pub items: &'a [u8],
+    pub items_written: Written,
     pub violations: Vec<Violation>,
 }
 
 /// [`Event::to_record`].
 pub(crate) fn encode_event<E: Event + ?Sized>(event: &E) -> Result<EventRecord, ValidationError> {
-    let mut violations = Vec::new();
-    let mut properties = Vec::with_capacity(256);
-    let mut w = ObjectWriter::new(
-        &mut properties,
-        &mut violations,
-        ObjectPath::EventProperties,
-    );
-    event.write_properties(&mut w);
-    let property_count = w.finish();
-    let mut items = Vec::new();
-    let mut w = ItemsWriter::new(&mut items, &mut violations);
-    event.write_items(&mut w);
-    let item_count = w.finish();
-    finish_event(EventParts {
-        name: event.event_name().to_owned(),
-        log_id: event.event_log_id(),
-        datetime: event.event_datetime(),
-        properties,
-        property_count,
-        items,
-        item_count,
-        violations,
+    with_scratch(|buf| {
+        let mut violations = Vec::new();
+        let mut w = ObjectWriter::new(buf, &mut violations, ObjectPath::EventProperties);
+        event.write_properties(&mut w);
+        let properties_written = w.finish_written();
+        let split = buf.len();
+        let mut w = ItemsWriter::new(buf, &mut violations);
+        event.write_items(&mut w);
+        let items_written = w.finish_written();
+        let (properties, items) = buf.split_at(split);
+        finish_event(EventParts {
+            name: Cow::Borrowed(event.event_name()),
+            log_id: event.event_log_id(),
+            datetime: event.event_datetime(),
+            properties,
+            properties_written,
+            items,
+            items_written,
+            violations,
+        })
     })
 }
 
 /// Checks the collected violations and builds the record: an empty `event_properties` object
 /// and an empty `event_items` array are left out.
-pub(crate) fn finish_event(mut parts: EventParts) -> Result<EventRecord, ValidationError> {
+pub(crate) fn finish_event(mut parts: EventParts<'_>) -> Result<EventRecord, ValidationError> {
     if parts.name.is_empty() {
         parts.violations.push(Violation {
             path: "event_name".to_owned(),
@@ -64,11 +66,21 @@ pub(crate) fn finish_event(mut parts: EventParts) -> Result<EventRecord, Validat
     let mut properties = None;
     let mut items = None;
     if parts.violations.is_empty() {
-        if parts.property_count > 0 {
-            properties = raw(parts.properties, "event_properties", &mut parts.violations);
+        if parts.properties_written.count > 0 {
+            properties = raw(
+                parts.properties,
+                parts.properties_written,
+                "event_properties",
+                &mut parts.violations,
+            );
         }
-        if parts.item_count > 0 {
-            items = raw(parts.items, "event_items", &mut parts.violations);
+        if parts.items_written.count > 0 {
+            items = raw(
+                parts.items,
+                parts.items_written,
+                "event_items",
+                &mut parts.violations,
+            );
         }
     }
     if !parts.violations.is_empty() {
@@ -91,42 +103,46 @@ pub(crate) fn encode_profile<P: Profile + ?Sized>(
     profile: &P,
     rust_name: &str,
 ) -> Result<UserProperties, ValidationError> {
-    let mut violations = Vec::new();
-    let mut out = Vec::with_capacity(256);
-    let mut w = ObjectWriter::new(&mut out, &mut violations, ObjectPath::UserProperties);
-    profile.write_user_properties(&mut w);
-    w.finish();
-    finish_user_properties(out, violations, format!("profile `{rust_name}`"))
+    with_scratch(|buf| {
+        let mut violations = Vec::new();
+        let mut w = ObjectWriter::new(buf, &mut violations, ObjectPath::UserProperties);
+        profile.write_user_properties(&mut w);
+        let written = w.finish_written();
+        finish_user_properties(buf, written, violations, || {
+            format!("profile `{rust_name}`")
+        })
+    })
 }
 
-/// Checks the collected violations and wraps the object.
+/// Checks the collected violations and wraps the object; `subject` names it in an error.
 pub(crate) fn finish_user_properties(
-    out: Vec<u8>,
+    out: &[u8],
+    written: Written,
     mut violations: Vec<Violation>,
-    subject: String,
+    subject: impl FnOnce() -> String,
 ) -> Result<UserProperties, ValidationError> {
     if violations.is_empty()
-        && let Some(raw) = raw(out, "user_properties", &mut violations)
+        && let Some(raw) = raw(out, written, "user_properties", &mut violations)
     {
         return Ok(UserProperties::from_raw_unchecked(raw));
     }
     Err(ValidationError {
-        subject,
+        subject: subject(),
         violations,
     })
 }
 
-/// The written bytes as a `RawValue`. The writers only write valid JSON; a third-party
-/// `PropertyValue` that does not is reported as [`Rule::MalformedJson`] on `path`.
+/// The written bytes as a `RawValue`, copied out at their exact size. The writers only write
+/// valid JSON, so the bytes are parsed again only when a third-party `PropertyValue` that does
+/// not promise valid JSON wrote some of them; if those are broken, that is
+/// [`Rule::MalformedJson`] on `path`.
 fn raw(
-    bytes: Vec<u8>,
+    bytes: &[u8],
+    written: Written,
     path: &'static str,
     violations: &mut Vec<Violation>,
 ) -> Option<Box<RawValue>> {
-    let parsed = String::from_utf8(bytes)
-        .map_err(|e| e.to_string())
-        .and_then(|text| RawValue::from_string(text).map_err(|e| e.to_string()));
-    match parsed {
+    match json::raw_value(bytes, written.valid_json) {
         Ok(raw) => Some(raw),
         Err(reason) => {
             violations.push(Violation {

@@ -6,6 +6,7 @@ mod builder;
 mod encode;
 mod event_record;
 mod fields;
+mod scratch;
 mod user_properties;
 mod validation_error;
 

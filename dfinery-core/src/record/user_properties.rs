@@ -9,6 +9,7 @@ use serde_json::value::RawValue;
 use super::ValidationError;
 use super::encode::finish_user_properties;
 use super::fields::{Entry, Fields};
+use super::scratch::with_scratch;
 use crate::property::Scope;
 use crate::value::{Value, ValueError};
 use crate::writer::{ObjectPath, ObjectWriter};
@@ -130,11 +131,12 @@ impl UserPropertiesBuilder {
     ///
     /// A [`ValidationError`] listing every broken rule.
     pub fn build(self) -> Result<UserProperties, ValidationError> {
-        let mut violations = Vec::new();
-        let mut out = Vec::new();
-        let mut w = ObjectWriter::new(&mut out, &mut violations, ObjectPath::UserProperties);
-        self.fields.write(&mut w, Scope::User);
-        w.finish();
-        finish_user_properties(out, violations, "`user_properties`".to_owned())
+        with_scratch(|buf| {
+            let mut violations = Vec::new();
+            let mut w = ObjectWriter::new(buf, &mut violations, ObjectPath::UserProperties);
+            self.fields.write(&mut w, Scope::User);
+            let written = w.finish_written();
+            finish_user_properties(buf, written, violations, || "`user_properties`".to_owned())
+        })
     }
 }

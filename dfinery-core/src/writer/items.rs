@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::{ObjectPath, ObjectWriter, Violation};
+use super::{ObjectPath, ObjectWriter, Violation, Written};
 use crate::limits::MAX_ITEMS_PER_EVENT;
 use crate::model::Item;
 use crate::property::Rule;
@@ -18,6 +18,7 @@ pub struct ItemsWriter<'a> {
     violations: &'a mut Vec<Violation>,
     count: usize,
     required: bool,
+    valid_json: bool,
 }
 
 impl<'a> ItemsWriter<'a> {
@@ -29,6 +30,7 @@ impl<'a> ItemsWriter<'a> {
             violations,
             count: 0,
             required: false,
+            valid_json: true,
         }
     }
 
@@ -44,7 +46,7 @@ impl<'a> ItemsWriter<'a> {
         }
         let mut w = ObjectWriter::new(self.out, self.violations, ObjectPath::Item(self.count));
         write(&mut w);
-        w.finish();
+        self.valid_json &= w.finish_written().valid_json;
         self.count += 1;
     }
 
@@ -66,6 +68,11 @@ impl<'a> ItemsWriter<'a> {
 
     /// Ends the array (writes `]`), checks the item count, and returns it.
     pub fn finish(self) -> usize {
+        self.finish_written().count
+    }
+
+    /// Ends the array (writes `]`), checks the item count, and says what was written.
+    pub(crate) fn finish_written(self) -> Written {
         self.out.push(b']');
         let rule = if self.count > MAX_ITEMS_PER_EVENT {
             Some(Rule::TooManyItems {
@@ -84,6 +91,9 @@ impl<'a> ItemsWriter<'a> {
                 rule,
             });
         }
-        self.count
+        Written {
+            count: self.count,
+            valid_json: self.valid_json,
+        }
     }
 }

@@ -10,3 +10,14 @@ pub use items::ItemsWriter;
 pub use object::ObjectWriter;
 pub use path::ObjectPath;
 pub use violation::Violation;
+
+/// What a writer wrote, for the record built from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Written {
+    /// Properties of an object, or items of an array.
+    pub count: usize,
+    /// Whether every value written said it writes well-formed JSON
+    /// ([`PropertyValue::writes_valid_json`](crate::PropertyValue::writes_valid_json)), so the
+    /// bytes need no second check.
+    pub valid_json: bool,
+}

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::{ObjectPath, Violation};
+use super::{ObjectPath, Violation, Written};
 use crate::json;
 use crate::limits::MAX_VALUE_BYTES;
 use crate::property::{PropertySpec, PropertyValue, Rule};
@@ -39,6 +39,7 @@ pub struct ObjectWriter<'a> {
     violations: &'a mut Vec<Violation>,
     path: ObjectPath,
     fields: usize,
+    valid_json: bool,
 }
 
 impl<'a> ObjectWriter<'a> {
@@ -51,6 +52,7 @@ impl<'a> ObjectWriter<'a> {
             violations,
             path,
             fields: 0,
+            valid_json: true,
         }
     }
 
@@ -106,8 +108,16 @@ impl<'a> ObjectWriter<'a> {
 
     /// Ends the object (writes `}`) and returns how many properties it holds.
     pub fn finish(self) -> usize {
+        self.finish_written().count
+    }
+
+    /// Ends the object (writes `}`) and says what was written.
+    pub(crate) fn finish_written(self) -> Written {
         self.out.push(b'}');
-        self.fields
+        Written {
+            count: self.fields,
+            valid_json: self.valid_json,
+        }
     }
 
     /// Writes `"name":<value>`; `static_name` is `name` when it is `'static`, so a violation
@@ -147,7 +157,10 @@ impl<'a> ObjectWriter<'a> {
             }
         });
         match result {
-            Ok(()) => self.fields += 1,
+            Ok(()) => {
+                self.fields += 1;
+                self.valid_json &= value.writes_valid_json();
+            }
             Err(rule) => {
                 self.out.truncate(mark);
                 self.violation(property(), rule);

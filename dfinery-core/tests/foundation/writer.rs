@@ -168,3 +168,133 @@ fn malformed_json_from_a_broken_impl_is_a_violation_not_a_panic() {
         Rule::MalformedJson { .. }
     ));
 }
+
+/// A third-party impl that promises well-formed JSON (and, for the test, breaks the promise).
+struct Promised(&'static str);
+
+impl PropertyValue for Promised {
+    fn write_wire(&self, _: &PropertySpec, out: &mut Vec<u8>) -> Result<(), Rule> {
+        out.extend_from_slice(self.0.as_bytes());
+        Ok(())
+    }
+
+    fn writes_valid_json(&self) -> bool {
+        true
+    }
+
+    fn to_value(&self) -> Option<Value> {
+        None
+    }
+}
+
+/// An event whose properties are `POINTS` and `SCORE` with the given values and whose one item
+/// has `POINTS` with `item`.
+struct Mixed<A, B, C>(A, B, C);
+
+impl<A: PropertyValue, B: PropertyValue, C: PropertyValue> Event for Mixed<A, B, C> {
+    fn description() -> &'static dfinery_core::EventDescription {
+        &crate::support::LOGIN
+    }
+
+    fn event_name(&self) -> &'static str {
+        "mixed"
+    }
+
+    fn write_properties(&self, w: &mut ObjectWriter<'_>) {
+        w.property(&POINTS, &self.0);
+        w.property(&SCORE, &self.1);
+    }
+
+    fn write_items(&self, w: &mut ItemsWriter<'_>) {
+        w.object(|o| o.property(&POINTS, &self.2));
+    }
+}
+
+#[test]
+fn json_promised_valid_is_taken_as_written_without_a_second_parse() {
+    // The bytes are not JSON; that they come back unchanged shows nothing parsed them.
+    let record = Mixed(Promised("not json"), 1.5, 2_i64).to_record().unwrap();
+    assert_eq!(
+        record.event_properties().unwrap().get(),
+        r#"{"points":not json,"score":1.5}"#
+    );
+    assert_eq!(record.event_items().unwrap().get(), r#"[{"points":2}]"#);
+}
+
+#[test]
+fn one_unpromised_value_gets_its_object_parsed_in_properties_or_items() {
+    let error = Mixed(1_i64, Promised("1.5"), Broken)
+        .to_record()
+        .unwrap_err();
+    assert_eq!(error.violations.len(), 1);
+    assert_eq!(error.violations[0].path, "event_items");
+    assert!(matches!(
+        error.violations[0].rule,
+        Rule::MalformedJson { .. }
+    ));
+    // Well-formed output of an unpromised impl passes the parse.
+    struct Quiet;
+    impl PropertyValue for Quiet {
+        fn write_wire(&self, _: &PropertySpec, out: &mut Vec<u8>) -> Result<(), Rule> {
+            out.extend_from_slice(b"[1, 2]");
+            Ok(())
+        }
+        fn to_value(&self) -> Option<Value> {
+            None
+        }
+    }
+    let record = Mixed(Quiet, None::<f64>, 3_u8).to_record().unwrap();
+    assert_eq!(
+        record.event_properties().unwrap().get(),
+        r#"{"points":[1, 2]}"#
+    );
+}
+
+#[test]
+fn every_built_in_value_promises_valid_json() {
+    use std::borrow::Cow;
+    use std::rc::Rc;
+    use std::sync::Arc;
+
+    use dfinery_core::{Date, Datetime, Patch};
+
+    use crate::support::Gender;
+
+    let now = Datetime::now();
+    let values: Vec<(&str, Box<dyn PropertyValue>)> = vec![
+        ("str", Box::new("a")),
+        ("String", Box::new(String::from("a"))),
+        ("i8", Box::new(1_i8)),
+        ("u32", Box::new(1_u32)),
+        ("i64", Box::new(1_i64)),
+        ("f64", Box::new(1.5_f64)),
+        ("f32", Box::new(1.5_f32)),
+        ("bool", Box::new(true)),
+        ("Datetime", Box::new(now)),
+        ("Date", Box::new(Date::today_utc())),
+        ("OffsetDateTime", Box::new(now.to_offset_date_time())),
+        ("SystemTime", Box::new(std::time::SystemTime::now())),
+        ("Value", Box::new(Value::Long(1))),
+        ("Vec<String>", Box::new(vec![String::from("a")])),
+        ("[i64; 2]", Box::new([1_i64, 2])),
+        ("enum", Box::new(Gender::Female)),
+        ("Some", Box::new(Some(1_i64))),
+        ("None", Box::new(None::<i64>)),
+        ("Patch::Set", Box::new(Patch::Set(1_i64))),
+        ("Patch::Keep", Box::new(Patch::<i64>::Keep)),
+        ("Patch::Clear", Box::new(Patch::<i64>::Clear)),
+        ("&T", Box::new(&1_i64)),
+        ("Box<T>", Box::new(Box::new(1_i64))),
+        ("Arc<T>", Box::new(Arc::new(1_i64))),
+        ("Rc<T>", Box::new(Rc::new(1_i64))),
+        ("Cow<str>", Box::new(Cow::Borrowed("a"))),
+    ];
+    for (name, value) in &values {
+        assert!(value.writes_valid_json(), "{name}");
+    }
+    // Forwarding keeps a third party's answer.
+    assert!(!Some(Broken).writes_valid_json());
+    assert!(!Patch::Set(Broken).writes_valid_json());
+    assert!(!Box::new(Broken).writes_valid_json());
+    assert!(Some(Promised("1")).writes_valid_json());
+}
