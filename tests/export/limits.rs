@@ -49,10 +49,10 @@ async fn at_most_five_exports_are_in_flight() {
         .send_events(&user("u"), [&one_purchase()])
         .await
         .unwrap();
-    // Each export holds the emulator's slot for 150 ms: eight at once would overlap.
+    // Each export holds the emulator's slot for 300 ms: eight at once would overlap.
     emulator
         .set_faults(FaultConfig {
-            latency: Latency::fixed(Duration::from_millis(150)),
+            latency: Latency::fixed(Duration::from_millis(300)),
             ..FaultConfig::default()
         })
         .unwrap();
@@ -90,14 +90,14 @@ async fn the_export_budget_is_paced_not_exceeded() {
     assert!(stats.paced_calls > 0, "{stats:?}");
     assert_eq!(stats.rate_limited, 0);
 
-    // Unpaced, the same calls run into the limit.
+    // Unpaced, a burst runs into the limit: ten quick calls span at most two windows of four.
     let unpaced = client_for(&emulator)
         .retry(no_retry())
         .pacing(Pacing::disabled())
         .build()
         .unwrap();
     let mut refused = 0;
-    for _ in 0..6 {
+    for _ in 0..10 {
         if let Err(ExportError::Request(e)) = unpaced.export_events_as::<Purchase>(&query()).await {
             assert_eq!(e.kind(), "rate_limited");
             refused += 1;

@@ -5,7 +5,7 @@ use dfinery::Date;
 use dfinery::export::{EventQuery, ExportError, ProfileQuery, QueryError, Select};
 use serde_json::json;
 
-use crate::model::{AppReview, Member, Purchase, WishlistShared, one_purchase};
+use crate::model::{AppReview, Member, Purchase, WishItem, WishlistShared, one_purchase};
 use crate::support::{client, days, emulator, user};
 
 #[tokio::test]
@@ -69,6 +69,16 @@ fn typed_events_and_item_fields_name_what_they_stand_for() {
     let body = serde_json::to_value(query.to_request().unwrap()).unwrap();
     assert_eq!(body["events_condition_type"], "include");
     assert_eq!(body["properties_condition_type"], "include");
+
+    let items = EventQuery::new(from, to).item_properties_of::<WishItem>();
+    assert_eq!(
+        items.properties(),
+        &Select::Include(vec![
+            "df_items_sku".into(),
+            "df_items_note".into(),
+            "df_items_colour".into()
+        ])
+    );
 
     let without = EventQuery::new(from, to).without_event::<AppReview>();
     let body = serde_json::to_value(without.to_request().unwrap()).unwrap();

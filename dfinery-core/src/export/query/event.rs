@@ -2,7 +2,7 @@
 
 use super::QueryError;
 use super::select::{Building, Select, item_column};
-use crate::model::Event;
+use crate::model::{Event, Item};
 use crate::value::Date;
 use crate::wire::EventExportRequest;
 
@@ -145,6 +145,15 @@ impl EventQuery {
                     .map(|f| item_column(f.spec.name)),
             );
         }
+        self.include_properties(names)
+    }
+
+    /// Includes every item property a typed item reads, as `df_items_<name>`.
+    pub fn item_properties_of<I: Item>(self) -> Self {
+        let names = I::description()
+            .properties
+            .iter()
+            .map(|f| item_column(f.spec.name));
         self.include_properties(names)
     }
 
