@@ -63,6 +63,17 @@ pub enum ExportError {
         /// The header's fields.
         expected: usize,
     },
+    /// More consecutive rows of one event than any event can have: the rows are not grouped
+    /// the way an export groups them, and gathering them would hold the body in memory.
+    #[error(
+        "row {row} would make one event of more than {limit} rows (DFINERY allows 100 items per event); the export is malformed"
+    )]
+    EventTooLong {
+        /// The data row, from 1.
+        row: u64,
+        /// The most rows one event may span.
+        limit: usize,
+    },
     /// A row (or the header, row 0) that is not UTF-8.
     #[error("{} is not UTF-8; DFINERY exports are UTF-8", if *row == 0 { "the header row".to_owned() } else { format!("row {row}") })]
     NotUtf8 {

@@ -9,6 +9,9 @@ use crate::export::group::EventGroup;
 use crate::export::header::Header;
 use crate::export::row::ExportRow;
 
+/// The most rows one event may span; DFINERY allows 100 items per event (or per request).
+pub(crate) const MAX_EVENT_ROWS: usize = 10_000;
+
 /// What an `advance_…` call reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Progress {
@@ -139,6 +142,14 @@ impl RowReader {
                 Progress::Ready => {
                     let n = self.group_len;
                     if n == 0 || self.header.same_event(&self.records[0], &self.records[n]) {
+                        if n == MAX_EVENT_ROWS {
+                            let row = self.records[n].row;
+                            self.fail();
+                            return Err(ExportError::EventTooLong {
+                                row,
+                                limit: MAX_EVENT_ROWS,
+                            });
+                        }
                         self.group_len += 1;
                     } else {
                         self.lookahead = true;
@@ -268,5 +279,55 @@ impl RowReader {
             });
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads every event of `csv`, fed in one piece; the sizes of the events.
+    fn events(csv: &[u8]) -> Result<Vec<usize>, ExportError> {
+        let mut reader = RowReader::new();
+        reader.push(csv);
+        reader.end();
+        let mut sizes = Vec::new();
+        while reader.advance_event()? == Progress::Ready {
+            sizes.push(reader.group().map_or(0, |g| g.len()));
+        }
+        Ok(sizes)
+    }
+
+    #[test]
+    fn rows_are_gathered_by_log_id() {
+        let csv = b"event_log_id,df_items_x\r\na,1\r\na,2\r\nb,\r\nc,1\r\n";
+        assert_eq!(events(csv).unwrap(), [2, 1, 1]);
+    }
+
+    #[test]
+    fn an_event_spanning_too_many_rows_is_refused() {
+        let mut csv = b"event_log_id,df_items_x\r\n".to_vec();
+        for _ in 0..=MAX_EVENT_ROWS {
+            csv.extend_from_slice(b"same,1\r\n");
+        }
+        let error = events(&csv).unwrap_err();
+        assert!(matches!(
+            error,
+            ExportError::EventTooLong { row, limit: MAX_EVENT_ROWS } if row == MAX_EVENT_ROWS as u64 + 1
+        ));
+    }
+
+    #[test]
+    fn rows_and_events_can_be_mixed() {
+        let mut reader = RowReader::new();
+        reader.push(b"event_log_id,df_items_x\r\na,1\r\na,2\r\nb,1\r\n");
+        reader.end();
+        assert_eq!(reader.advance_event().unwrap(), Progress::Ready);
+        assert_eq!(reader.group().map(|g| g.len()), Some(2));
+        // The row read ahead (`b`) comes next as a row.
+        assert_eq!(reader.advance_row().unwrap(), Progress::Ready);
+        assert_eq!(reader.row().and_then(|r| r.get("event_log_id")), Some("b"));
+        assert_eq!(reader.advance_row().unwrap(), Progress::Done);
+        assert_eq!(reader.rows(), 3);
     }
 }
