@@ -1,0 +1,2 @@
+//! Bad inputs not covered elsewhere in the repository, one test per row of the inventory in
+//! `RELIABILITY.md`.

@@ -1,0 +1,13 @@
+//! Reliability and security: the Tracker under a soak of injected faults, a crash matrix of
+//! processes killed at chosen points, damaged spool files, property tests of every parser that
+//! takes outside input, the bad-input inventory of `RELIABILITY.md`, and secrets kept out of
+//! text. Real time, bounded: the whole binary runs in well under two minutes.
+#![deny(warnings)]
+
+mod bad_input;
+mod crash;
+mod props;
+mod secrets;
+mod soak;
+mod spool_integrity;
+mod support;

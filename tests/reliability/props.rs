@@ -1,0 +1,1 @@
+//! Property tests (bounded cases) of what the fuzz targets explore.

@@ -1,0 +1,1 @@
+//! Tokens stay out of `Debug`, `Display`, errors and logs.

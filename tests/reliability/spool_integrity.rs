@@ -1,0 +1,195 @@
+//! Spool integrity: a spool as a crashed process leaves it, one with a record corrupted on
+//! purpose, one cut short and one with bytes flipped at random are opened safely: good records
+//! are delivered, damage is reported (a record set aside, or an error naming the file), and
+//! nothing panics.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Duration;
+
+use dfinery::Tracker;
+use dfinery::tracker::{Spool, TrackerBuildError};
+
+use crate::support::{DOWN, client_to, emulator_with, login, stored_ids, temp_path, user};
+
+/// Tracks `good` events and one for `marker` into a new spool with DFINERY down, stops, and
+/// returns the ids of the good events.
+async fn left_spool(path: &Path, good: usize, marker: Option<&str>) -> BTreeSet<String> {
+    let tracker = Tracker::builder(client_to(DOWN).build().unwrap())
+        .spool(path)
+        .build()
+        .unwrap();
+    let mut ids = BTreeSet::new();
+    for n in 0..good {
+        let id = tracker
+            .track(&user(&format!("good-{}", n % 5)), login())
+            .unwrap();
+        ids.insert(id.to_string());
+    }
+    if let Some(marker) = marker {
+        tracker.track(&user(marker), login()).unwrap();
+    }
+    let report = tracker.shutdown_within(Duration::ZERO).await.unwrap();
+    assert_eq!(
+        report.left_in_spool as usize,
+        good + usize::from(marker.is_some())
+    );
+    ids
+}
+
+/// What opening a (possibly damaged) spool and delivering from it gave.
+#[derive(Debug)]
+enum Opened {
+    /// It opened: what was delivered, and the entries set aside as unreadable.
+    Delivered {
+        stored: BTreeSet<String>,
+        unreadable: usize,
+        dead: u64,
+    },
+    /// It was refused with this message.
+    Refused(String),
+}
+
+async fn open_and_deliver(path: &Path) -> Opened {
+    let emulator = emulator_with(|b| b).await;
+    let built = Tracker::builder(client_to(emulator.base_url()).build().unwrap())
+        .spool(path)
+        .build();
+    let tracker = match built {
+        Ok(tracker) => tracker,
+        Err(error) => {
+            assert!(matches!(error, TrackerBuildError::Spool(_)), "{error:?}");
+            return Opened::Refused(error.to_string());
+        }
+    };
+    let report = tracker
+        .shutdown_within(Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert!(!report.timed_out, "{report:?}");
+    drop(tracker);
+    let spool = Spool::open(path).unwrap();
+    Opened::Delivered {
+        stored: stored_ids(&emulator),
+        unreadable: spool.unreadable().unwrap().len(),
+        dead: report.dead_lettered,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spool_as_a_killed_process_left_it_is_delivered_in_full() {
+    let live = temp_path("live", "redb");
+    let copy = temp_path("copy", "redb");
+    let tracker = Tracker::builder(client_to(DOWN).build().unwrap())
+        .spool(&live)
+        .build()
+        .unwrap();
+    let ids: BTreeSet<String> = (0..150)
+        .map(|n| {
+            tracker
+                .track(&user(&format!("u{}", n % 7)), login())
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    // The file as it is on disk while its process still runs: what a SIGKILL would leave.
+    std::fs::copy(&live, &copy).unwrap();
+    tracker.shutdown_within(Duration::ZERO).await.unwrap();
+    match open_and_deliver(&copy).await {
+        Opened::Delivered {
+            stored,
+            unreadable,
+            dead,
+        } => {
+            assert_eq!(stored, ids);
+            assert_eq!((unreadable, dead), (0, 0));
+        }
+        Opened::Refused(error) => panic!("a crashed process's spool was refused: {error}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_corrupted_on_purpose_is_set_aside_and_the_rest_delivered() {
+    const MARKER: &str = "zz-corrupt-me";
+    let path = temp_path("corrupt-record", "redb");
+    let good = left_spool(&path, 40, Some(MARKER)).await;
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mut hits = 0;
+    let needle = MARKER.as_bytes();
+    for at in 0..bytes.len().saturating_sub(needle.len()) {
+        if &bytes[at..at + needle.len()] == needle {
+            // Same length, no longer JSON: `"zz-corrupt"me"`.
+            bytes[at + 10] = b'"';
+            hits += 1;
+        }
+    }
+    assert!(hits > 0, "the record is stored as plain bytes");
+    std::fs::write(&path, &bytes).unwrap();
+    match open_and_deliver(&path).await {
+        Opened::Delivered {
+            stored,
+            unreadable,
+            dead,
+        } => {
+            assert_eq!(stored, good, "every good record delivered");
+            assert_eq!(unreadable, 1, "the damaged record set aside");
+            assert_eq!(dead, 1, "and counted as dead-lettered");
+        }
+        Opened::Refused(error) => panic!("a spool with one bad record was refused: {error}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spool_cut_short_is_an_error_or_delivers_only_what_it_holds() {
+    let path = temp_path("whole", "redb");
+    let good = left_spool(&path, 120, None).await;
+    let whole = std::fs::read(&path).unwrap();
+    for keep in [whole.len() * 9 / 10, whole.len() / 2, 4096, 100, 0] {
+        let cut = temp_path(&format!("cut-{keep}"), "redb");
+        std::fs::write(&cut, &whole[..keep]).unwrap();
+        let outcome = open_and_deliver(&cut).await;
+        println!("spool cut to {keep} of {} bytes: {outcome:?}", whole.len());
+        match outcome {
+            Opened::Delivered { stored, .. } => {
+                assert!(stored.is_subset(&good), "only tracked events are sent");
+            }
+            Opened::Refused(error) => {
+                assert!(error.contains(&*cut.to_string_lossy()), "{error}");
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bytes_flipped_at_random_never_panic() {
+    let path = temp_path("flip-source", "redb");
+    left_spool(&path, 60, None).await;
+    let whole = std::fs::read(&path).unwrap();
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut opened, mut refused) = (0, 0);
+    for round in 0..12 {
+        let mut bytes = whole.clone();
+        for _ in 0..16 {
+            let at = (next() % bytes.len() as u64) as usize;
+            bytes[at] ^= (next() % 255 + 1) as u8;
+        }
+        let flipped = temp_path(&format!("flip-{round}"), "redb");
+        std::fs::write(&flipped, &bytes).unwrap();
+        match open_and_deliver(&flipped).await {
+            Opened::Delivered { .. } => opened += 1,
+            Opened::Refused(error) => {
+                assert!(error.contains(&*flipped.to_string_lossy()), "{error}");
+                refused += 1;
+            }
+        }
+    }
+    println!(
+        "12 spools with 16 random bytes flipped: {opened} opened and delivered, {refused} refused with an error"
+    );
+}
