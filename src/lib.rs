@@ -82,9 +82,16 @@
 //!
 //! - `derive` (default): the derives.
 //! - `chrono`: conversions for `chrono` date and time types.
+//!
+//! # Coverage
+//!
+//! [`coverage::Manifest`] writes the derived types of a crate to a JSON file that
+//! `dfinery check --coverage` compares with the registry.
 #![warn(missing_docs)]
 
 pub use dfinery_core::*;
+
+pub mod coverage;
 
 #[cfg(feature = "derive")]
 pub use dfinery_derive::{DfineryEnum, DfineryEvent, DfineryItem, DfineryProfile};

@@ -7,7 +7,7 @@
 mod bad_input;
 mod crash;
 mod props;
-mod secrets;
+mod security;
 mod soak;
 mod spool_integrity;
 mod support;

@@ -1,0 +1,321 @@
+//! The command line as clap reads it: every command, every flag and its `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::exit::EXIT_CODES_HELP;
+
+/// The `dfinery` command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "dfinery",
+    version,
+    about = "Run a local DFINERY, check the registry file, backfill events and pull exports",
+    long_about = "Run a local DFINERY, check the registry file (`dfinery.toml`) against the code, \
+backfill offline data through the S2S API and pull exports.\n\n\
+Results go to stdout, logs and progress bars to stderr (bars only when stderr is a terminal). \
+Tokens are read from flags or environment variables and never printed.",
+    after_help = EXIT_CODES_HELP,
+    propagate_version = true
+)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Print results as JSON on stdout (one object per command) for scripts
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// More logs on stderr: `-v` debug, `-vv` trace
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Fewer logs on stderr: warnings and errors only
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a local DFINERY (the emulator) in the foreground until Ctrl-C
+    #[command(after_help = EXIT_CODES_HELP)]
+    Emulator(EmulatorArgs),
+    /// Check the registry file, write a starter one, or compare it with the code's types
+    #[command(after_help = EXIT_CODES_HELP)]
+    Check(CheckArgs),
+    /// Send events from an NDJSON or CSV file, checked first, with a spool to resume from
+    #[command(after_help = EXIT_CODES_HELP)]
+    Send(SendArgs),
+    /// Export events or user profiles to a CSV file, written atomically
+    #[command(after_help = EXIT_CODES_HELP)]
+    Export(ExportArgs),
+}
+
+/// `dfinery emulator`.
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Run a local DFINERY (the emulator) in the foreground: the same endpoints, tokens, \
+validation against the registry, result codes and CSV export as DFINERY. Prints its base URL, \
+service id and tokens (local test tokens, generated when not given) as environment variables \
+for the other commands, and stops cleanly on Ctrl-C."
+)]
+pub struct EmulatorArgs {
+    /// The registry to enforce [default: `dfinery.toml` if it exists, else every standard event
+    /// and user property]
+    #[arg(long, env = "DFINERY_REGISTRY", value_name = "PATH")]
+    pub registry: Option<PathBuf>,
+    /// The port on 127.0.0.1 (0 picks a free one)
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// The service id requests must name [default: the registry's `[service] id`, else `emulator`]
+    #[arg(long, value_name = "ID")]
+    pub service_id: Option<String>,
+    /// The Import API token to accept [default: a generated one]
+    #[arg(long, value_name = "TOKEN")]
+    pub import_token: Option<String>,
+    /// The Export API token to accept [default: a generated one]
+    #[arg(long, value_name = "TOKEN")]
+    pub export_token: Option<String>,
+    /// Also serve `/_emulator/events`, `/profiles`, `/stats`, `/rejections` and `/reset`
+    #[arg(long)]
+    pub inspect: bool,
+}
+
+/// `dfinery check`.
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Check the registry file and report every problem with its line and column.\n\n\
+With `--init`, write a starter file instead (the standard events and user properties listed, \
+commented out). With `--coverage MANIFEST.json`, also compare the registry with the types of your \
+code: the manifest is written by a test of yours calling `dfinery::coverage::Manifest` with the \
+derived types (see the README)."
+)]
+pub struct CheckArgs {
+    /// The registry file
+    #[arg(
+        long,
+        env = "DFINERY_REGISTRY",
+        value_name = "PATH",
+        default_value = "dfinery.toml"
+    )]
+    pub registry: PathBuf,
+    /// Write a starter registry file at `--registry` instead of checking one
+    #[arg(long, conflicts_with = "coverage")]
+    pub init: bool,
+    /// With `--init`: replace an existing file
+    #[arg(long, requires = "init")]
+    pub force: bool,
+    /// Compare the registry with the derived types listed in this manifest (JSON)
+    #[arg(long, value_name = "MANIFEST")]
+    pub coverage: Option<PathBuf>,
+}
+
+/// Where DFINERY is and how to authenticate; flags first, then environment variables.
+#[derive(Debug, Clone, Args)]
+pub struct ClientArgs {
+    /// The DFINERY base URL, e.g. the emulator's [default: https://openapi.dfinery.ai]
+    #[arg(long, env = "DFINERY_BASE_URL", value_name = "URL")]
+    pub base_url: Option<String>,
+    /// The service id [default: the registry's `[service] id`]
+    #[arg(long, env = "DFINERY_SERVICE_ID", value_name = "ID")]
+    pub service_id: Option<String>,
+    /// The Import API token (prefer the environment variable: flags show in `ps`)
+    #[arg(
+        long,
+        env = "DFINERY_IMPORT_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub import_token: Option<String>,
+    /// The Export API token (prefer the environment variable: flags show in `ps`)
+    #[arg(
+        long,
+        env = "DFINERY_EXPORT_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub export_token: Option<String>,
+}
+
+/// The input formats of `dfinery send`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormat {
+    /// By the file's extension: `.csv` is CSV, anything else NDJSON
+    Auto,
+    /// One JSON event per line
+    Ndjson,
+    /// A header row, then one event per row
+    Csv,
+}
+
+/// `dfinery send`.
+#[derive(Debug, Args)]
+#[command(long_about = "Send the events of a file through the Tracker.\n\n\
+Every line is checked against the registry first; if any is invalid, nothing is sent and every \
+bad line is listed with its number (or pass `--skip-invalid` to send the others). Events go \
+through a durable spool in `FILE.dfinery-send/`: an interrupted run continues where it stopped \
+with `--resume`, and every event keeps its `event_log_id`, so nothing is stored twice.\n\n\
+NDJSON, one event per line:\n  \
+{\"identity\":{\"external_id\":\"u1\"},\"name\":\"df_purchase\",\"datetime\":\"2024-06-24T06:01:48.501Z\",\
+\"properties\":{\"df_order_id\":\"O-1\"},\"items\":[{\"df_item_id\":\"SKU-1\"}]}\n\
+(`event_name`, `event_datetime`, `event_properties` and `event_items` are accepted too, and an \
+optional `event_log_id`.)\n\n\
+CSV: a header row with `name`, `datetime`, at least one of `external_id`, `phone_no`, `email`, \
+`kakao_user_id`, `line_user_id`, optionally `event_log_id` and `items` (a JSON array); every \
+other column is a property, its cells read as the registry's type (arrays as JSON).")]
+pub struct SendArgs {
+    /// The file of events (`-` is not accepted: a resumable send needs a file)
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The registry the events are checked against
+    #[arg(
+        long,
+        env = "DFINERY_REGISTRY",
+        value_name = "PATH",
+        default_value = "dfinery.toml"
+    )]
+    pub registry: PathBuf,
+    /// The file's format
+    #[arg(long, value_enum, default_value_t = InputFormat::Auto)]
+    pub format: InputFormat,
+    /// Send the valid lines even when some are invalid (those are listed and skipped)
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Continue an interrupted send of this file from its spool
+    #[arg(long, conflicts_with = "restart")]
+    pub resume: bool,
+    /// Discard an interrupted send of this file and start again from the first line
+    #[arg(long)]
+    pub restart: bool,
+    /// Where the spool and the progress of this send are kept [default: `FILE.dfinery-send`]
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Only check the file against the registry; send nothing
+    #[arg(long)]
+    pub check_only: bool,
+    /// Seconds to keep delivering after the last line is queued; what is left then stays in
+    /// the spool for `--resume`
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub timeout: u64,
+    /// Where DFINERY is and how to authenticate
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// `dfinery export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// What to export
+    #[command(subcommand)]
+    pub what: ExportWhat,
+}
+
+/// The two exports.
+#[derive(Debug, Subcommand)]
+pub enum ExportWhat {
+    /// Export events (at most the last 30 days) as CSV
+    #[command(after_help = EXIT_CODES_HELP)]
+    Events(EventExportArgs),
+    /// Export user profiles as CSV
+    #[command(after_help = EXIT_CODES_HELP)]
+    Profiles(ProfileExportArgs),
+}
+
+/// `dfinery export events`.
+#[derive(Debug, Args)]
+pub struct EventExportArgs {
+    /// The CSV file to write (atomically: nothing is left there if the export fails)
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// The first day, `YYYY-MM-DD` (UTC) [default: today, or `--days` back]
+    #[arg(long, value_name = "DATE", conflicts_with = "days")]
+    pub from: Option<String>,
+    /// The last day, inclusive, `YYYY-MM-DD` (UTC) [default: today]
+    #[arg(long, value_name = "DATE", conflicts_with = "days")]
+    pub to: Option<String>,
+    /// The last N days up to today, today included
+    #[arg(long, value_name = "N")]
+    pub days: Option<u32>,
+    /// Only these events (repeat the flag or separate with commas)
+    #[arg(long = "event", value_name = "NAME", value_delimiter = ',')]
+    pub events: Vec<String>,
+    /// Every event except these
+    #[arg(long = "exclude-event", value_name = "NAME", value_delimiter = ',')]
+    pub exclude_events: Vec<String>,
+    /// Only these properties (the system columns always come)
+    #[arg(long = "property", value_name = "NAME", value_delimiter = ',')]
+    pub properties: Vec<String>,
+    /// Every property except these
+    #[arg(long = "exclude-property", value_name = "NAME", value_delimiter = ',')]
+    pub exclude_properties: Vec<String>,
+    /// Also these item properties (exported as `df_items_<NAME>`)
+    #[arg(long = "item-property", value_name = "NAME", value_delimiter = ',')]
+    pub item_properties: Vec<String>,
+    /// Where DFINERY is and how to authenticate
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// `dfinery export profiles`.
+#[derive(Debug, Args)]
+pub struct ProfileExportArgs {
+    /// The CSV file to write (atomically: nothing is left there if the export fails)
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Only these user properties (repeat the flag or separate with commas)
+    #[arg(long = "property", value_name = "NAME", value_delimiter = ',')]
+    pub properties: Vec<String>,
+    /// Every user property except these
+    #[arg(long = "exclude-property", value_name = "NAME", value_delimiter = ',')]
+    pub exclude_properties: Vec<String>,
+    /// Only the users of this audience (segment) id
+    #[arg(long, value_name = "ID")]
+    pub audience: Option<String>,
+    /// Also export the external id (`df_external_id`)
+    #[arg(long)]
+    pub external_id: bool,
+    /// Where DFINERY is and how to authenticate
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_command_and_flag_has_help() {
+        fn walk(command: &clap::Command, path: &str) {
+            for arg in command.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                assert!(arg.get_help().is_some(), "`{path} --{id}` has no help");
+            }
+            for sub in command.get_subcommands() {
+                assert!(
+                    sub.get_about().is_some(),
+                    "`{path} {}` has no help",
+                    sub.get_name()
+                );
+                walk(sub, &format!("{path} {}", sub.get_name()));
+            }
+        }
+        walk(&Cli::command(), "dfinery");
+    }
+}

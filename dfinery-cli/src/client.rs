@@ -1,0 +1,102 @@
+//! A [`Client`] from the command line: flags first, then the `DFINERY_*` environment variables
+//! (clap reads both), then the registry's `[service] id`. Tokens are never printed.
+
+use dfinery_core::Client;
+use dfinery_core::wire::TokenKind;
+
+use crate::cli::ClientArgs;
+use crate::exit::CliError;
+
+/// Builds the client for a command that needs the `kind` token.
+///
+/// `registry_service_id` is the registry's `[service] id`, used when neither `--service-id`
+/// nor `DFINERY_SERVICE_ID` gives one.
+pub fn build(
+    args: &ClientArgs,
+    registry_service_id: Option<&str>,
+    kind: TokenKind,
+) -> Result<Client, CliError> {
+    let service_id = non_blank(args.service_id.as_deref())
+        .or(non_blank(registry_service_id))
+        .ok_or_else(|| {
+            CliError::config(
+                "no service id; pass `--service-id`, set `DFINERY_SERVICE_ID`, or set `[service] id` in the registry",
+            )
+        })?;
+    let mut builder = Client::builder().service_id(service_id);
+    if let Some(url) = non_blank(args.base_url.as_deref()) {
+        builder = builder.base_url(url);
+    }
+    let import = non_blank(args.import_token.as_deref());
+    let export = non_blank(args.export_token.as_deref());
+    match (kind, import, export) {
+        (TokenKind::Import, None, _) => {
+            return Err(CliError::config(
+                "no import token; set `DFINERY_IMPORT_TOKEN` (or pass `--import-token`)",
+            ));
+        }
+        (TokenKind::Export, _, None) => {
+            return Err(CliError::config(
+                "no export token; set `DFINERY_EXPORT_TOKEN` (or pass `--export-token`)",
+            ));
+        }
+        _ => {}
+    }
+    if let Some(token) = import {
+        builder = builder.import_token(token);
+    }
+    if let Some(token) = export {
+        builder = builder.export_token(token);
+    }
+    builder
+        .build()
+        .map_err(|err| CliError::config(err.to_string()))
+}
+
+fn non_blank(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(service_id: Option<&str>, import: Option<&str>) -> ClientArgs {
+        ClientArgs {
+            base_url: Some("http://127.0.0.1:9".into()),
+            service_id: service_id.map(Into::into),
+            import_token: import.map(Into::into),
+            export_token: None,
+        }
+    }
+
+    #[test]
+    fn the_flag_wins_over_the_registry_and_the_missing_piece_is_named() {
+        let client = build(
+            &args(Some("flag"), Some("t")),
+            Some("reg"),
+            TokenKind::Import,
+        )
+        .unwrap();
+        assert_eq!(client.service_id(), "flag");
+        let client = build(&args(None, Some("t")), Some("reg"), TokenKind::Import).unwrap();
+        assert_eq!(client.service_id(), "reg");
+        let err = build(&args(None, Some("t")), None, TokenKind::Import).unwrap_err();
+        assert!(err.message.starts_with("no service id"), "{err}");
+        let err = build(&args(Some("s"), Some(" ")), None, TokenKind::Import).unwrap_err();
+        assert!(err.message.contains("DFINERY_IMPORT_TOKEN"), "{err}");
+        let err = build(&args(Some("s"), Some("t")), None, TokenKind::Export).unwrap_err();
+        assert!(err.message.contains("DFINERY_EXPORT_TOKEN"), "{err}");
+    }
+
+    #[test]
+    fn a_token_never_shows_in_the_client_or_its_errors() {
+        let mut a = args(Some("s"), Some("very-secret-token"));
+        a.base_url = Some("http://example.com".into());
+        let err = build(&a, None, TokenKind::Import).unwrap_err();
+        assert!(!err.message.contains("very-secret-token"), "{err}");
+        a.base_url = None;
+        let client = build(&a, None, TokenKind::Import).unwrap();
+        assert!(!format!("{client:?}").contains("very-secret-token"));
+    }
+}

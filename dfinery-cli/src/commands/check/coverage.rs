@@ -1,0 +1,284 @@
+//! `dfinery check --coverage MANIFEST.json`: the registry against the code's derived types.
+//!
+//! The CLI cannot see a crate's Rust types, so a test of that crate writes a manifest of them
+//! with `dfinery::coverage::Manifest` (the derives' static descriptions, as JSON):
+//!
+//! ```json
+//! {"format": "dfinery-coverage/1",
+//!  "events": [{"rust_name": "Purchase", "name": "df_purchase",
+//!              "properties": ["df_order_id"], "item_properties": ["df_item_id"]}],
+//!  "profiles": [{"rust_name": "Member", "properties": ["df_name"]}]}
+//! ```
+//!
+//! Gaps (exit 1): a type sending an event, property, item property or user property the
+//! registry lacks, which DFINERY would refuse. Notes (exit 0): registered events and custom
+//! user properties no type sends, which other apps (the web or mobile SDKs) may send.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use dfinery_schema::{Registry, catalog};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::exit::CliError;
+
+/// The manifest format this version reads.
+pub const FORMAT: &str = "dfinery-coverage/1";
+
+/// The derived types of a crate, as `dfinery::coverage::Manifest` writes them.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Manifest {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// The event types.
+    #[serde(default)]
+    pub events: Vec<EventType>,
+    /// The profile types.
+    #[serde(default)]
+    pub profiles: Vec<ProfileType>,
+}
+
+/// One `#[derive(DfineryEvent)]` type.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EventType {
+    /// The Rust type, e.g. `Purchase`.
+    pub rust_name: String,
+    /// The event it sends, e.g. `df_purchase`.
+    pub name: String,
+    /// The event properties it can send.
+    #[serde(default)]
+    pub properties: Vec<String>,
+    /// The item properties its items can send.
+    #[serde(default)]
+    pub item_properties: Vec<String>,
+}
+
+/// One `#[derive(DfineryProfile)]` type.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProfileType {
+    /// The Rust type, e.g. `Member`.
+    pub rust_name: String,
+    /// The user properties it can send.
+    #[serde(default)]
+    pub properties: Vec<String>,
+}
+
+/// Reads the manifest at `path`.
+///
+/// # Errors
+///
+/// A configuration error when it cannot be read, is not JSON of this shape, or has another
+/// format.
+pub fn read(path: &Path) -> Result<Manifest, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|err| {
+        CliError::config(format!(
+            "cannot read the coverage manifest `{}`: {err}; write it from a test with `dfinery::coverage::Manifest`",
+            path.display()
+        ))
+    })?;
+    let manifest: Manifest = serde_json::from_str(&text).map_err(|err| {
+        CliError::config(format!(
+            "`{}` is not a coverage manifest: {err}; write it with `dfinery::coverage::Manifest`",
+            path.display()
+        ))
+    })?;
+    if manifest.format != FORMAT {
+        return Err(CliError::config(format!(
+            "`{}` has format `{}`; this `dfinery` reads `{FORMAT}`: write it again with the same dfinery version",
+            path.display(),
+            manifest.format
+        )));
+    }
+    Ok(manifest)
+}
+
+/// What the comparison found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Gaps: what a type sends that the registry lacks, one sentence each.
+    pub gaps: Vec<String>,
+    /// Registered events no type sends.
+    pub unsent_events: Vec<String>,
+    /// Custom user properties no profile type sends.
+    pub unsent_user_properties: Vec<String>,
+    /// Types in the manifest.
+    pub types: usize,
+}
+
+impl Report {
+    /// Compares `registry` with the types of `manifest`.
+    pub fn new(registry: &Registry, manifest: &Manifest) -> Report {
+        let mut report = Report {
+            types: manifest.events.len() + manifest.profiles.len(),
+            ..Report::default()
+        };
+        let mut sent = BTreeSet::new();
+        for ty in &manifest.events {
+            sent.insert(ty.name.as_str());
+            let Some(event) = registry.event(&ty.name) else {
+                report.gaps.push(format!(
+                    "`{}` sends event `{}`, which the registry lacks{}",
+                    ty.rust_name,
+                    ty.name,
+                    hint(registry.suggest_event(&ty.name))
+                ));
+                continue;
+            };
+            for name in &ty.properties {
+                if event.property(name).is_none() {
+                    report.gaps.push(format!(
+                        "`{}` sends property `{name}` of event `{}`, which the registry lacks{}",
+                        ty.rust_name,
+                        ty.name,
+                        hint(event.suggest_property(name))
+                    ));
+                }
+            }
+            for name in &ty.item_properties {
+                if event.item_property(name).is_none() {
+                    report.gaps.push(format!(
+                        "`{}` sends item property `{name}` of event `{}`, which the registry lacks{}",
+                        ty.rust_name,
+                        ty.name,
+                        hint(event.suggest_item_property(name))
+                    ));
+                }
+            }
+        }
+        let mut profile_properties = BTreeSet::new();
+        for ty in &manifest.profiles {
+            for name in &ty.properties {
+                profile_properties.insert(name.as_str());
+                if registry.user_property(name).is_none() {
+                    report.gaps.push(format!(
+                        "`{}` sends user property `{name}`, which the registry lacks{}",
+                        ty.rust_name,
+                        hint(registry.suggest_user_property(name))
+                    ));
+                }
+            }
+        }
+        report.unsent_events = registry
+            .events
+            .keys()
+            .filter(|name| !sent.contains(name.as_str()))
+            .cloned()
+            .collect();
+        report.unsent_user_properties = registry
+            .user_properties
+            .keys()
+            .filter(|name| {
+                !catalog::is_consent_flag(name) && !profile_properties.contains(name.as_str())
+            })
+            .cloned()
+            .collect();
+        report
+    }
+
+    /// Whether a type sends something the registry lacks.
+    pub fn has_gaps(&self) -> bool {
+        !self.gaps.is_empty()
+    }
+
+    /// The report as lines for people.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = vec![format!("coverage of {} derived types:", self.types)];
+        if self.gaps.is_empty() {
+            lines.push("  every event and property they send is registered".to_owned());
+        }
+        for gap in &self.gaps {
+            lines.push(format!("  error: {gap}"));
+        }
+        if !self.unsent_events.is_empty() {
+            lines.push(format!(
+                "  note: registered events no Rust type sends: {}",
+                quoted(&self.unsent_events)
+            ));
+        }
+        if !self.unsent_user_properties.is_empty() {
+            lines.push(format!(
+                "  note: registered user properties no Rust type sends: {}",
+                quoted(&self.unsent_user_properties)
+            ));
+        }
+        lines
+    }
+
+    /// The report as JSON.
+    pub fn to_json(&self) -> serde_json::Value {
+        json!({
+            "types": self.types,
+            "gaps": self.gaps,
+            "unsent_events": self.unsent_events,
+            "unsent_user_properties": self.unsent_user_properties,
+        })
+    }
+}
+
+fn hint(close: Option<&str>) -> String {
+    close.map_or_else(String::new, |c| format!("; did you mean `{c}`?"))
+}
+
+fn quoted(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(text: &str) -> Manifest {
+        serde_json::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn gaps_and_unsent_names_are_both_listed() {
+        let registry = Registry::parse(
+            "standard_events = [\"df_login\", \"df_purchase\"]\nstandard_user_properties = [\"df_name\"]\n[user_properties]\ntier = \"string\"\n",
+        )
+        .unwrap();
+        let m = manifest(
+            r#"{"format":"dfinery-coverage/1","events":[
+                {"rust_name":"Purchase","name":"df_purchase","properties":["df_order_id","df_discont"],"item_properties":["df_item_id","gift"]},
+                {"rust_name":"Coupon","name":"coupon_usd","properties":[]}],
+              "profiles":[{"rust_name":"Member","properties":["df_name","lifetime_points"]}]}"#,
+        );
+        let report = Report::new(&registry, &m);
+        assert_eq!(
+            report.gaps,
+            [
+                "`Purchase` sends property `df_discont` of event `df_purchase`, which the registry lacks; did you mean `df_discount`?",
+                "`Purchase` sends item property `gift` of event `df_purchase`, which the registry lacks",
+                "`Coupon` sends event `coupon_usd`, which the registry lacks",
+                "`Member` sends user property `lifetime_points`, which the registry lacks",
+            ]
+        );
+        assert_eq!(report.unsent_events, ["df_login"]);
+        assert_eq!(report.unsent_user_properties, ["tier"]);
+        assert!(report.has_gaps());
+        assert_eq!(report.types, 3);
+    }
+
+    #[test]
+    fn a_manifest_of_another_format_is_refused_with_the_fix() {
+        let dir = std::env::temp_dir().join(format!("dfinery-cov-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("m.json");
+        std::fs::write(&path, r#"{"format":"dfinery-coverage/9"}"#).unwrap();
+        let err = read(&path).unwrap_err();
+        assert!(err.message.contains("reads `dfinery-coverage/1`"), "{err}");
+        std::fs::write(&path, "[]").unwrap();
+        assert!(
+            read(&path)
+                .unwrap_err()
+                .message
+                .contains("is not a coverage manifest")
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,143 @@
+//! `dfinery check --init`: a starter registry with every standard event and user property of
+//! the built-in catalog listed, commented out, and a commented custom event to copy.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use dfinery_schema::{PropertyDef, catalog};
+use serde_json::json;
+
+use crate::exit::{CliError, Exit};
+use crate::output;
+
+/// Writes the starter file at `path`; an existing file is kept unless `force`.
+///
+/// # Errors
+///
+/// A configuration error when the file exists (without `force`) or cannot be written.
+pub fn run(path: &Path, force: bool, json: bool) -> Result<Exit, CliError> {
+    if path.exists() && !force {
+        return Err(CliError::config(format!(
+            "`{}` already exists; check it with `dfinery check`, or pass `--force` to replace it",
+            path.display()
+        )));
+    }
+    std::fs::write(path, starter())
+        .map_err(|err| CliError::config(format!("cannot write `{}`: {err}", path.display())))?;
+    if json {
+        output::json(&json!({ "registry": path.display().to_string(), "written": true }));
+    } else {
+        output::line(format!(
+            "wrote a starter registry to `{}`: uncomment what your DFINERY console has enabled, then run `dfinery check`",
+            path.display()
+        ));
+    }
+    Ok(Exit::Ok)
+}
+
+/// The starter file's text. It parses as a registry with no event enabled.
+pub fn starter() -> String {
+    let mut out = String::from(
+        "# dfinery.toml: what the DFINERY console has registered for this service.\n\
+# The derives check your types against it at compile time, the emulator enforces it, and\n\
+# `dfinery check` validates it. Uncomment what your console has enabled.\n\
+\n\
+# [service]\n\
+# id = \"my-service\"    # the default service id of the CLI and the emulator\n\
+\n\
+# Standard events enabled in the console; their properties come from the built-in catalog\n\
+# (`*` marks a required property).\n\
+standard_events = [\n",
+    );
+    for event in catalog::standard_events() {
+        let mut properties: Vec<String> = event.properties.values().map(describe).collect();
+        if event.takes_items() {
+            properties.push(if event.items_required {
+                "items*".to_owned()
+            } else {
+                "items".to_owned()
+            });
+        }
+        let listed = if properties.is_empty() {
+            "no properties".to_owned()
+        } else {
+            properties.join(", ")
+        };
+        let quoted = format!("\"{}\",", event.name);
+        let _ = writeln!(out, "    # {quoted:<32} # {listed}");
+    }
+    out.push_str(
+        "]\n\
+\n\
+# Standard user properties enabled; the five consent flags (df_push_optin, ...) are always\n\
+# registered.\n\
+standard_user_properties = [\n",
+    );
+    for property in catalog::standard_user_properties() {
+        if catalog::is_consent_flag(&property.name) {
+            continue;
+        }
+        let quoted = format!("\"{}\",", property.name);
+        let _ = writeln!(out, "    # {quoted:<32} # {}", property.ty);
+    }
+    out.push_str(
+        "]\n\
+\n\
+# A custom event: its properties (sent in `event_properties`) and item properties (keys of\n\
+# each `event_items` object). Types: string, long, double, boolean, datetime, date,\n\
+# array<string>, array<long>, array<double>.\n\
+# [events.coupon_used]\n\
+# properties.coupon_code = { type = \"string\", required = true, max_len = 32 }\n\
+# properties.amount      = \"double\"\n\
+# items.sku              = { type = \"string\", required = true }\n\
+\n\
+# Extra custom properties on an enabled standard event:\n\
+# [events.df_purchase]\n\
+# properties.store_id = \"string\"\n\
+\n\
+# Custom user properties:\n\
+# [user_properties]\n\
+# lifetime_points = \"long\"\n\
+# tier = { type = \"string\", enum = [\"bronze\", \"silver\", \"gold\"] }\n",
+    );
+    out
+}
+
+/// `df_order_id*` for a required property, `df_discount` otherwise.
+fn describe(property: &PropertyDef) -> String {
+    if property.required {
+        format!("{}*", property.name)
+    } else {
+        property.name.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dfinery_schema::Registry;
+
+    #[test]
+    fn the_starter_parses_and_enables_nothing() {
+        let registry = Registry::parse(&starter()).unwrap();
+        assert!(registry.events.is_empty());
+        assert_eq!(registry.user_properties.len(), catalog::CONSENT_FLAGS.len());
+    }
+
+    #[test]
+    fn uncommenting_every_standard_line_enables_the_whole_catalog() {
+        let text: String = starter()
+            .lines()
+            .map(|line| match line.strip_prefix("    # \"") {
+                Some(rest) => format!("    \"{rest}\n"),
+                None => format!("{line}\n"),
+            })
+            .collect();
+        let registry = Registry::parse(&text).unwrap();
+        assert_eq!(registry.events.len(), catalog::standard_events().count());
+        assert_eq!(
+            registry.user_properties.len(),
+            catalog::standard_user_properties().count()
+        );
+    }
+}

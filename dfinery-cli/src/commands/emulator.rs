@@ -1,0 +1,109 @@
+//! `dfinery emulator`: a local DFINERY in the foreground. It prints where it listens and the
+//! tokens it accepts (local test tokens, generated unless given), then serves until Ctrl-C or
+//! SIGTERM and stops cleanly.
+
+use std::path::{Path, PathBuf};
+
+use dfinery_emulator::{Emulator, StartError};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::cli::EmulatorArgs;
+use crate::exit::{CliError, Exit};
+use crate::{output, registry};
+
+/// The registry file used when `--registry` is not given and it exists.
+const DEFAULT_REGISTRY: &str = "dfinery.toml";
+
+/// Runs the emulator until Ctrl-C or SIGTERM.
+///
+/// # Errors
+///
+/// A configuration error for a registry with problems, a port that cannot be bound or a
+/// setting out of range.
+pub async fn run(args: EmulatorArgs, json: bool) -> Result<Exit, CliError> {
+    let registry_path = args.registry.clone().or_else(|| {
+        Path::new(DEFAULT_REGISTRY)
+            .is_file()
+            .then(|| PathBuf::from(DEFAULT_REGISTRY))
+    });
+    let mut builder = Emulator::builder()
+        .port(args.port)
+        .inspection_http(args.inspect)
+        .import_token(args.import_token.unwrap_or_else(|| generated("import")))
+        .export_token(args.export_token.unwrap_or_else(|| generated("export")));
+    if let Some(path) = &registry_path {
+        builder = builder.registry(registry::load(path)?);
+    }
+    if let Some(id) = args.service_id {
+        builder = builder.service_id(id);
+    }
+    let emulator = builder.start().await.map_err(|err| match err {
+        StartError::Registry(err) => CliError::config(err.to_string()),
+        other => CliError::config(other.to_string()),
+    })?;
+    let registry_name = registry_path.as_deref().map_or_else(
+        || "the standard catalog".to_owned(),
+        |p| format!("`{}`", p.display()),
+    );
+    if json {
+        output::json(&json!({
+            "base_url": emulator.base_url(),
+            "service_id": emulator.service_id(),
+            "import_token": emulator.import_token(),
+            "export_token": emulator.export_token(),
+            "registry": registry_path.as_deref().map(|p| p.display().to_string()),
+            "inspect": args.inspect,
+        }));
+    } else {
+        output::line(format!(
+            "# DFINERY emulator at {} enforcing {registry_name}; local test tokens:",
+            emulator.base_url()
+        ));
+        output::line(format!("export DFINERY_BASE_URL={}", emulator.base_url()));
+        output::line(format!(
+            "export DFINERY_SERVICE_ID={}",
+            emulator.service_id()
+        ));
+        output::line(format!(
+            "export DFINERY_IMPORT_TOKEN={}",
+            emulator.import_token()
+        ));
+        output::line(format!(
+            "export DFINERY_EXPORT_TOKEN={}",
+            emulator.export_token()
+        ));
+    }
+    tracing::info!("listening on {}; press Ctrl-C to stop", emulator.base_url());
+    stop_signal().await;
+    tracing::info!("stopping");
+    let stats = emulator.stats();
+    emulator.shutdown().await;
+    tracing::info!(
+        "stopped after {} requests; {} events stored",
+        stats.requests,
+        stats.accepted
+    );
+    Ok(Exit::Ok)
+}
+
+/// A fresh local test token, e.g. `import-3f2a…`.
+fn generated(kind: &str) -> String {
+    format!("{kind}-{}", Uuid::new_v4().simple())
+}
+
+/// Waits for Ctrl-C (SIGINT) or, on Unix, SIGTERM.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

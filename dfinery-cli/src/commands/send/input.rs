@@ -1,0 +1,395 @@
+//! Reading a file of events: NDJSON (one JSON object per line) or CSV (a header row, then one
+//! event per row), each event as a JSON object with its line number and a fingerprint of its
+//! text (from which its `event_log_id` is derived when the line has none).
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+use dfinery_schema::{DataType, Registry};
+use serde_json::{Map, Value as Json};
+
+use crate::cli::InputFormat;
+use crate::exit::CliError;
+
+/// The identity fields, as CSV columns and keys of the NDJSON `identity` object.
+pub const IDENTITY_FIELDS: [&str; 5] = [
+    "external_id",
+    "phone_no",
+    "email",
+    "kakao_user_id",
+    "line_user_id",
+];
+
+/// One event of the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    /// The line it starts on, from 1.
+    pub number: u64,
+    /// A 128-bit fingerprint of the line's number and text.
+    pub fingerprint: u128,
+    /// The event as a JSON object, or why the line is not one.
+    pub event: Result<Map<String, Json>, String>,
+}
+
+/// The format to read `path` as.
+pub fn resolve(format: InputFormat, path: &Path) -> InputFormat {
+    match format {
+        InputFormat::Auto => {
+            let csv = path
+                .extension()
+                .is_some_and(|ext| ext.eq_ignore_ascii_case("csv"));
+            if csv {
+                InputFormat::Csv
+            } else {
+                InputFormat::Ndjson
+            }
+        }
+        other => other,
+    }
+}
+
+/// Opens `path` and reads its events, one at a time.
+///
+/// # Errors
+///
+/// A configuration error when the file cannot be opened or its CSV header read.
+pub fn open<'r>(
+    path: &Path,
+    format: InputFormat,
+    registry: &'r Registry,
+) -> Result<Box<dyn Iterator<Item = Result<Line, CliError>> + Send + 'r>, CliError> {
+    let file = File::open(path)
+        .map_err(|err| CliError::config(format!("cannot read `{}`: {err}", path.display())))?;
+    let reader = BufReader::with_capacity(256 * 1024, file);
+    let path = path.to_owned();
+    match resolve(format, &path) {
+        InputFormat::Csv => Ok(Box::new(CsvLines::new(reader, &path, registry)?)),
+        _ => Ok(Box::new(NdjsonLines {
+            reader,
+            path,
+            number: 0,
+            buf: Vec::new(),
+        })),
+    }
+}
+
+/// NDJSON: one object per line; blank lines are skipped.
+struct NdjsonLines<R> {
+    reader: R,
+    path: std::path::PathBuf,
+    number: u64,
+    buf: Vec<u8>,
+}
+
+impl<R: BufRead> Iterator for NdjsonLines<R> {
+    type Item = Result<Line, CliError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            self.buf.clear();
+            match self.reader.read_until(b'\n', &mut self.buf) {
+                Ok(0) => return None,
+                Ok(_) => {}
+                Err(err) => {
+                    return Some(Err(CliError::config(format!(
+                        "cannot read `{}` after line {}: {err}",
+                        self.path.display(),
+                        self.number
+                    ))));
+                }
+            }
+            self.number += 1;
+            let text = trim(&self.buf);
+            if text.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let event = parse_object(text);
+            return Some(Ok(Line {
+                number: self.number,
+                fingerprint: fingerprint(self.number, text),
+                event,
+            }));
+        }
+    }
+}
+
+fn trim(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+fn parse_object(text: &[u8]) -> Result<Map<String, Json>, String> {
+    let text = std::str::from_utf8(text).map_err(|_| "the line is not UTF-8".to_owned())?;
+    match serde_json::from_str::<Json>(text) {
+        Ok(Json::Object(map)) => Ok(map),
+        Ok(_) => Err("the line is not a JSON object; give one event object per line".to_owned()),
+        Err(err) => Err(format!("the line is not JSON: {err}")),
+    }
+}
+
+/// CSV: a header row naming the columns, then one event per row.
+struct CsvLines<'r, R> {
+    records: csv::ByteRecordsIntoIter<R>,
+    columns: Vec<Column>,
+    registry: &'r Registry,
+    path: std::path::PathBuf,
+}
+
+/// What a CSV column holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Column {
+    Identity(&'static str),
+    Name,
+    Datetime,
+    LogId,
+    Items,
+    Property(String),
+}
+
+impl<'r, R: std::io::Read> CsvLines<'r, R> {
+    fn new(reader: R, path: &Path, registry: &'r Registry) -> Result<Self, CliError> {
+        let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+        let header = csv.headers().map_err(|err| {
+            CliError::config(format!(
+                "cannot read the header row of `{}`: {err}",
+                path.display()
+            ))
+        })?;
+        let columns: Vec<Column> = header.iter().map(column).collect();
+        let has = |c: &Column| columns.contains(c);
+        if !has(&Column::Name) || !has(&Column::Datetime) {
+            return Err(CliError::config(format!(
+                "the header row of `{}` needs the columns `name` and `datetime`; found {}",
+                path.display(),
+                header
+                    .iter()
+                    .map(|h| format!("`{h}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        if !columns.iter().any(|c| matches!(c, Column::Identity(_))) {
+            return Err(CliError::config(format!(
+                "the header row of `{}` has no identity column; add at least one of `external_id`, `phone_no`, `email`, `kakao_user_id`, `line_user_id`",
+                path.display()
+            )));
+        }
+        Ok(CsvLines {
+            records: csv.into_byte_records(),
+            columns,
+            registry,
+            path: path.to_owned(),
+        })
+    }
+
+    /// The event of one row, its cells read as the registry's types.
+    fn event(&self, record: &csv::ByteRecord) -> Result<Map<String, Json>, String> {
+        if record.len() != self.columns.len() {
+            return Err(format!(
+                "the row has {} fields but the header has {}",
+                record.len(),
+                self.columns.len()
+            ));
+        }
+        let mut cells = Vec::with_capacity(record.len());
+        for field in record {
+            cells.push(std::str::from_utf8(field).map_err(|_| "the row is not UTF-8".to_owned())?);
+        }
+        let name = self
+            .columns
+            .iter()
+            .zip(&cells)
+            .find(|(c, _)| **c == Column::Name)
+            .map(|(_, cell)| *cell)
+            .unwrap_or("");
+        let definition = self.registry.event(name);
+        let mut event = Map::new();
+        let mut identity = Map::new();
+        let mut properties = Map::new();
+        for (column, cell) in self.columns.iter().zip(cells) {
+            if cell.is_empty() {
+                continue;
+            }
+            let text = || Json::String(cell.to_owned());
+            match column {
+                Column::Identity(key) => {
+                    identity.insert((*key).to_owned(), text());
+                }
+                Column::Name => {
+                    event.insert("name".into(), text());
+                }
+                Column::Datetime => {
+                    event.insert("datetime".into(), text());
+                }
+                Column::LogId => {
+                    event.insert("event_log_id".into(), text());
+                }
+                Column::Items => {
+                    let items = serde_json::from_str(cell).map_err(|err| {
+                        format!("column `items` is not a JSON array of item objects: {err}")
+                    })?;
+                    event.insert("items".into(), items);
+                }
+                Column::Property(key) => {
+                    let ty = definition.and_then(|d| d.property(key)).map(|p| p.ty);
+                    properties.insert(key.clone(), cell_value(cell, ty));
+                }
+            }
+        }
+        event.insert("identity".into(), Json::Object(identity));
+        event.insert("properties".into(), Json::Object(properties));
+        Ok(event)
+    }
+}
+
+impl<R: std::io::Read> Iterator for CsvLines<'_, R> {
+    type Item = Result<Line, CliError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let record = match self.records.next()? {
+            Ok(record) => record,
+            Err(err) => {
+                return Some(Err(CliError::config(format!(
+                    "cannot read `{}`: {err}",
+                    self.path.display()
+                ))));
+            }
+        };
+        let number = record.position().map_or(0, csv::Position::line);
+        let text: Vec<u8> = record
+            .iter()
+            .flat_map(|f| f.iter().copied().chain([0]))
+            .collect();
+        Some(Ok(Line {
+            number,
+            fingerprint: fingerprint(number, &text),
+            event: self.event(&record),
+        }))
+    }
+}
+
+fn column(name: &str) -> Column {
+    if let Some(key) = IDENTITY_FIELDS.iter().find(|k| **k == name) {
+        return Column::Identity(key);
+    }
+    match name {
+        "name" | "event_name" => Column::Name,
+        "datetime" | "event_datetime" => Column::Datetime,
+        "event_log_id" => Column::LogId,
+        "items" | "event_items" => Column::Items,
+        other => Column::Property(other.to_owned()),
+    }
+}
+
+/// A cell as the JSON value of its registered type; text that does not fit stays a string, so
+/// the check reports the type it needs.
+fn cell_value(cell: &str, ty: Option<DataType>) -> Json {
+    let parsed = match ty {
+        Some(DataType::Long) => cell.parse::<i64>().ok().map(Json::from),
+        Some(DataType::Double) => cell
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Json::Number),
+        Some(DataType::Boolean) => match cell {
+            "true" => Some(Json::Bool(true)),
+            "false" => Some(Json::Bool(false)),
+            _ => None,
+        },
+        Some(DataType::StringArray | DataType::LongArray | DataType::DoubleArray) => {
+            serde_json::from_str::<Json>(cell)
+                .ok()
+                .filter(Json::is_array)
+        }
+        _ => None,
+    };
+    parsed.unwrap_or_else(|| Json::String(cell.to_owned()))
+}
+
+/// FNV-1a (128 bits) of the line number and the text: the same line of the same file always
+/// gets the same fingerprint, so a resent line keeps its `event_log_id`.
+pub fn fingerprint(number: u64, text: &[u8]) -> u128 {
+    const OFFSET: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
+    const PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013b;
+    let mut hash = OFFSET;
+    for byte in number.to_le_bytes().iter().chain(text) {
+        hash ^= u128::from(*byte);
+        hash = hash.wrapping_mul(PRIME);
+    }
+    hash
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(format: InputFormat, name: &str, text: &str) -> Vec<Line> {
+        let dir = std::env::temp_dir().join(format!("dfinery-input-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let registry = Registry::parse(
+            "standard_events = [\"df_purchase\"]\n[events.df_purchase]\nproperties.flags = \"array<long>\"\nproperties.gift = \"boolean\"\n",
+        )
+        .unwrap();
+        let out = open(&path, format, &registry)
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        out
+    }
+
+    #[test]
+    fn ndjson_lines_keep_their_numbers_and_blank_lines_are_skipped() {
+        let read = lines(
+            InputFormat::Auto,
+            "e.ndjson",
+            "{\"name\":\"a\"}\n\n[1]\n{oops\r\n",
+        );
+        assert_eq!(read.iter().map(|l| l.number).collect::<Vec<_>>(), [1, 3, 4]);
+        assert_eq!(read[0].event.as_ref().unwrap()["name"], "a");
+        assert_eq!(
+            read[1].event,
+            Err("the line is not a JSON object; give one event object per line".into())
+        );
+        assert!(
+            read[2]
+                .event
+                .as_ref()
+                .unwrap_err()
+                .starts_with("the line is not JSON")
+        );
+    }
+
+    #[test]
+    fn csv_cells_are_read_as_the_registered_types() {
+        let read = lines(
+            InputFormat::Auto,
+            "e.csv",
+            "external_id,name,datetime,df_discount,df_order_id,flags,gift,items\n\
+             u1,df_purchase,2024-06-24T06:01:48.501Z,500,O-1,\"[1,2]\",true,\"[{\"\"df_item_id\"\":\"\"S\"\"}]\"\n\
+             u2,df_purchase,2024-06-24T06:01:48.501Z,,O-2,,nope,\n",
+        );
+        let first = read[0].event.as_ref().unwrap();
+        assert_eq!(first["identity"], serde_json::json!({"external_id": "u1"}));
+        assert_eq!(first["properties"]["df_discount"], serde_json::json!(500.0));
+        assert_eq!(first["properties"]["df_order_id"], "O-1");
+        assert_eq!(first["properties"]["flags"], serde_json::json!([1, 2]));
+        assert_eq!(first["properties"]["gift"], true);
+        assert_eq!(first["items"][0]["df_item_id"], "S");
+        let second = read[1].event.as_ref().unwrap();
+        assert!(second["properties"].get("df_discount").is_none());
+        assert_eq!(second["properties"]["gift"], "nope");
+        assert_eq!((read[0].number, read[1].number), (2, 3));
+        assert_ne!(read[0].fingerprint, read[1].fingerprint);
+    }
+
+    #[test]
+    fn the_fingerprint_depends_on_the_number_and_the_text() {
+        assert_eq!(fingerprint(1, b"a"), fingerprint(1, b"a"));
+        assert_ne!(fingerprint(1, b"a"), fingerprint(2, b"a"));
+        assert_ne!(fingerprint(1, b"a"), fingerprint(1, b"b"));
+    }
+}

@@ -1,0 +1,378 @@
+//! `dfinery send FILE`: every line checked against the registry first (nothing is sent if one
+//! is invalid, unless `--skip-invalid`), then every event handed to the Tracker with a spool in
+//! `FILE.dfinery-send/`, with a progress bar and a summary. An interrupted send continues with
+//! `--resume`; each line's `event_log_id` is derived from its number and text, so a line sent
+//! twice is stored once.
+
+mod event;
+mod input;
+mod lanes;
+mod report;
+mod state;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use dfinery_core::Tracker;
+use dfinery_core::tracker::{Backpressure, Message};
+use dfinery_core::wire::TokenKind;
+use dfinery_schema::Registry;
+use uuid::Uuid;
+
+use crate::cli::{InputFormat, SendArgs};
+use crate::exit::{CliError, Exit};
+use crate::{client, progress, registry};
+use lanes::Lanes;
+use report::{Failed, Invalid, Summary};
+use state::{Progress, StateDir};
+
+/// Threads handing events to the Tracker at once (see [`lanes`]).
+const LANES: usize = 128;
+/// Lines between two writes of `progress.json`.
+const CHECKPOINT_EVERY: u64 = 2_000;
+
+/// Runs `dfinery send`.
+///
+/// # Errors
+///
+/// A configuration error for a bad registry, file, state or setting; a network error when the
+/// events cannot be delivered.
+pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
+    let started = Instant::now();
+    let registry = Arc::new(registry::load(&args.registry)?);
+    let format = input::resolve(args.format, &args.file);
+    let (len, modified_ns) = state::fingerprint(&args.file)?;
+    let state = StateDir::new(&args.file, args.state_dir.as_deref());
+    let resume_after = if args.check_only {
+        0
+    } else {
+        resume_point(&args, &state, len, modified_ns)?
+    };
+
+    let checked = {
+        let registry = Arc::clone(&registry);
+        let file = args.file.clone();
+        tokio::task::spawn_blocking(move || check_file(&file, format, &registry, resume_after))
+            .await
+            .map_err(|e| CliError::config(format!("the check stopped: {e}")))??
+    };
+    let mut summary = Summary {
+        file: args.file.clone(),
+        events: checked.events,
+        invalid: checked.invalid,
+        resumed_after_line: resume_after,
+        ..Summary::default()
+    };
+    if args.check_only || (!summary.invalid.is_empty() && !args.skip_invalid) {
+        summary.sent_nothing = true;
+        summary.elapsed = started.elapsed();
+        summary.print(json, args.check_only);
+        return Ok(if summary.invalid.is_empty() {
+            Exit::Ok
+        } else {
+            Exit::Failures
+        });
+    }
+
+    let client = client::build(
+        &args.client,
+        registry.service_id.as_deref(),
+        TokenKind::Import,
+    )?;
+    state.write(&Progress {
+        len,
+        modified_ns,
+        queued_through_line: resume_after,
+    })?;
+    let tracker = Tracker::builder(client)
+        .spool(state.spool())
+        .queue_cap(50_000, 256 << 20)
+        .backpressure(Backpressure::Wait)
+        .flush_interval(Duration::from_secs(2))
+        .max_in_flight(8)
+        .shutdown_timeout(Duration::from_secs(args.timeout))
+        .build()
+        .map_err(|err| CliError::config(err.to_string()))?;
+    let recovered = tracker.spool().map_or(0, |s| s.pending_len());
+    if recovered > 0 {
+        tracing::info!(
+            "delivering first the {recovered} events the interrupted send left in the spool"
+        );
+    }
+    let bar = progress::events(checked.to_send + recovered);
+    let ticker = {
+        let tracker = tracker.clone();
+        let bar = bar.clone();
+        tokio::spawn(async move {
+            loop {
+                let m = tracker.metrics();
+                bar.set_position(m.delivered + m.dead_lettered);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let stop = Arc::clone(&stop);
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                stop.store(true, Ordering::SeqCst);
+            }
+        })
+    };
+
+    let queued = {
+        let job = QueueJob {
+            file: args.file.clone(),
+            format,
+            registry: Arc::clone(&registry),
+            tracker: tracker.clone(),
+            handle: tokio::runtime::Handle::current(),
+            state: state.clone(),
+            progress: Progress {
+                len,
+                modified_ns,
+                queued_through_line: resume_after,
+            },
+            stop: Arc::clone(&stop),
+        };
+        tokio::task::spawn_blocking(move || job.run())
+            .await
+            .map_err(|e| CliError::config(format!("queuing stopped: {e}")))
+    };
+    let interrupted = stop.load(Ordering::SeqCst);
+    let shutdown = if interrupted {
+        tracker.shutdown_within(Duration::from_secs(2)).await
+    } else {
+        tracker.shutdown().await
+    };
+    watcher.abort();
+    ticker.abort();
+    let metrics = shutdown
+        .as_ref()
+        .map_or_else(|_| tracker.metrics(), |r| r.metrics);
+    bar.set_position(metrics.delivered + metrics.dead_lettered);
+    bar.finish_and_clear();
+    let queued = queued??;
+    let last_error = shutdown.ok().and_then(|r| r.last_error);
+
+    summary.failed = failed(&tracker, &queued.lines);
+    summary.sent = metrics.delivered;
+    summary.left_in_spool = tracker.spool().map_or(metrics.left_in_spool, |s| {
+        s.pending_len().max(metrics.left_in_spool)
+    });
+    summary.interrupted = interrupted;
+    summary.elapsed = started.elapsed();
+    summary.state = Some(state.path().to_owned());
+    let complete = !interrupted && summary.left_in_spool == 0;
+    drop(tracker);
+    if complete {
+        state.remove()?;
+        summary.state = None;
+    }
+    summary.print(json, false);
+    if interrupted {
+        return Err(CliError::failures(format!(
+            "interrupted; run `dfinery send {} --resume` to continue",
+            args.file.display()
+        )));
+    }
+    if summary.left_in_spool > 0 {
+        return Err(CliError::network(format!(
+            "{} events were not confirmed{}; they are kept in `{}`: run again with `--resume` to deliver them",
+            summary.left_in_spool,
+            last_error.map_or_else(String::new, |e| format!(" (last error: {e})")),
+            state.path().display()
+        )));
+    }
+    Ok(if summary.failed.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::Failures
+    })
+}
+
+/// The line after which this send starts: 0, or where an interrupted one stopped.
+fn resume_point(
+    args: &SendArgs,
+    state: &StateDir,
+    len: u64,
+    modified_ns: u128,
+) -> Result<u64, CliError> {
+    if !state.exists() {
+        if args.resume {
+            tracing::info!(
+                "no interrupted send of `{}` to resume; sending from the first line",
+                args.file.display()
+            );
+        }
+        return Ok(0);
+    }
+    if args.restart {
+        tracing::info!(
+            "discarding the interrupted send in `{}`",
+            state.path().display()
+        );
+        state.remove()?;
+        return Ok(0);
+    }
+    if !args.resume {
+        return Err(CliError::config(format!(
+            "an interrupted send of `{}` is kept in `{}`; pass `--resume` to finish it, or `--restart` to send the file again from the first line (events already stored are not stored twice)",
+            args.file.display(),
+            state.path().display()
+        )));
+    }
+    match state.read()? {
+        Some(p) if (p.len, p.modified_ns) == (len, modified_ns) => {
+            tracing::info!(
+                "resuming after line {} of `{}`",
+                p.queued_through_line,
+                args.file.display()
+            );
+            Ok(p.queued_through_line)
+        }
+        Some(_) => Err(CliError::config(format!(
+            "`{}` changed since the interrupted send began; pass `--restart` to send it again from the first line (events already stored are not stored twice)",
+            args.file.display()
+        ))),
+        None => Ok(0),
+    }
+}
+
+/// What the check of the whole file found.
+struct FileCheck {
+    /// Events in the file.
+    events: u64,
+    /// Valid events after the resume point.
+    to_send: u64,
+    /// The invalid lines.
+    invalid: Vec<Invalid>,
+}
+
+/// Checks every line of `file` against `registry`.
+fn check_file(
+    file: &std::path::Path,
+    format: InputFormat,
+    registry: &Registry,
+    resume_after: u64,
+) -> Result<FileCheck, CliError> {
+    let bar = progress::spinner("checking lines");
+    let mut result = FileCheck {
+        events: 0,
+        to_send: 0,
+        invalid: Vec::new(),
+    };
+    for line in input::open(file, format, registry)? {
+        let line = line?;
+        result.events += 1;
+        if result.events.is_multiple_of(1024) {
+            bar.set_position(result.events);
+        }
+        let outcome = line
+            .event
+            .map_err(|e| vec![e])
+            .and_then(|e| event::check(registry, &e, line.fingerprint));
+        match outcome {
+            Ok(_) if line.number > resume_after => result.to_send += 1,
+            Ok(_) => {}
+            Err(problems) => result.invalid.push(Invalid {
+                line: line.number,
+                problems,
+            }),
+        }
+    }
+    bar.finish_and_clear();
+    Ok(result)
+}
+
+/// The queuing pass, run on a blocking thread.
+struct QueueJob {
+    file: PathBuf,
+    format: InputFormat,
+    registry: Arc<Registry>,
+    tracker: Tracker,
+    handle: tokio::runtime::Handle,
+    state: StateDir,
+    progress: Progress,
+    stop: Arc<AtomicBool>,
+}
+
+/// What the queuing pass did.
+struct Queued {
+    /// The line of each event queued, by `event_log_id`.
+    lines: HashMap<Uuid, u64>,
+}
+
+impl QueueJob {
+    /// Hands every valid event after the resume point to the Tracker, writing the progress
+    /// every [`CHECKPOINT_EVERY`] lines.
+    fn run(mut self) -> Result<Queued, CliError> {
+        let refused = |e: String| CliError::config(format!("the tracker refused an event: {e}"));
+        let mut lanes = Lanes::start(&self.tracker, &self.handle, LANES);
+        let mut lines = HashMap::new();
+        let mut last = self.progress.queued_through_line;
+        let mut since_checkpoint = 0;
+        for line in input::open(&self.file, self.format, &self.registry)? {
+            let line = line?;
+            if line.number <= self.progress.queued_through_line {
+                continue;
+            }
+            if self.stop.load(Ordering::SeqCst) {
+                break;
+            }
+            let checked = line
+                .event
+                .map_err(|e| vec![e])
+                .and_then(|e| event::check(&self.registry, &e, line.fingerprint));
+            if let Ok(checked) = checked {
+                lines.insert(checked.record.event_log_id(), line.number);
+                lanes
+                    .send(checked.identity, checked.record)
+                    .map_err(refused)?;
+            }
+            last = line.number;
+            since_checkpoint += 1;
+            if since_checkpoint == CHECKPOINT_EVERY {
+                lanes.wait().map_err(refused)?;
+                self.progress.queued_through_line = last;
+                self.state.write(&self.progress)?;
+                since_checkpoint = 0;
+            }
+        }
+        lanes.finish().map_err(refused)?;
+        self.progress.queued_through_line = last;
+        self.state.write(&self.progress)?;
+        Ok(Queued { lines })
+    }
+}
+
+/// The events DFINERY refused for good, with their lines where known.
+fn failed(tracker: &Tracker, lines: &HashMap<Uuid, u64>) -> Vec<Failed> {
+    let Some(spool) = tracker.spool() else {
+        return Vec::new();
+    };
+    let letters = match spool.dead_letters() {
+        Ok(letters) => letters,
+        Err(err) => {
+            tracing::warn!("cannot read the refused events: {err}");
+            return Vec::new();
+        }
+    };
+    letters
+        .into_iter()
+        .map(|letter| {
+            let line = match &letter.message {
+                Message::Event(record) => lines.get(&record.event_log_id()).copied(),
+                _ => None,
+            };
+            Failed {
+                line,
+                reason: letter.reason,
+            }
+        })
+        .collect()
+}

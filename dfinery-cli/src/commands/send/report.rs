@@ -1,0 +1,161 @@
+//! What `dfinery send` prints: the invalid lines, the refused events and the summary (sent,
+//! skipped, failed), as text or as one JSON object.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::output;
+
+/// A line that failed the check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    /// Its number, from 1.
+    pub line: u64,
+    /// Every problem.
+    pub problems: Vec<String>,
+}
+
+/// An event DFINERY refused for good.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failed {
+    /// Its line, when it was queued by this run.
+    pub line: Option<u64>,
+    /// DFINERY's reason.
+    pub reason: String,
+}
+
+/// The outcome of a send.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// The file.
+    pub file: PathBuf,
+    /// Events in the file.
+    pub events: u64,
+    /// The invalid lines (skipped, or the reason nothing was sent).
+    pub invalid: Vec<Invalid>,
+    /// The line after which this run started.
+    pub resumed_after_line: u64,
+    /// Nothing was sent (invalid lines without `--skip-invalid`, or `--check-only`).
+    pub sent_nothing: bool,
+    /// Events DFINERY confirmed in this run.
+    pub sent: u64,
+    /// Events DFINERY refused.
+    pub failed: Vec<Failed>,
+    /// Events still in the spool, for `--resume`.
+    pub left_in_spool: u64,
+    /// The run was stopped by Ctrl-C.
+    pub interrupted: bool,
+    /// The state folder, when it is kept.
+    pub state: Option<PathBuf>,
+    /// How long the run took.
+    pub elapsed: Duration,
+}
+
+impl Summary {
+    /// Prints the report on stdout.
+    pub fn print(&self, json: bool, check_only: bool) {
+        if json {
+            output::json(&self.to_json());
+            return;
+        }
+        for invalid in &self.invalid {
+            for problem in &invalid.problems {
+                output::line(format!("line {}: {problem}", invalid.line));
+            }
+        }
+        if check_only {
+            output::line(format!(
+                "checked {} events in `{}`: {} valid, {} invalid",
+                self.events,
+                self.file.display(),
+                self.events - self.invalid.len() as u64,
+                self.invalid.len()
+            ));
+            return;
+        }
+        if self.sent_nothing {
+            output::line(format!(
+                "{} of {} lines are invalid; nothing was sent: fix them, or pass `--skip-invalid` to send the other {}",
+                self.invalid.len(),
+                self.events,
+                self.events - self.invalid.len() as u64
+            ));
+            return;
+        }
+        for failed in &self.failed {
+            match failed.line {
+                Some(line) => output::line(format!("line {line}: refused: {}", failed.reason)),
+                None => output::line(format!("refused: {}", failed.reason)),
+            }
+        }
+        let seconds = self.elapsed.as_secs_f64();
+        let resumed = if self.resumed_after_line > 0 {
+            format!(", resumed after line {}", self.resumed_after_line)
+        } else {
+            String::new()
+        };
+        let left = if self.left_in_spool > 0 {
+            format!(", {} left in the spool", self.left_in_spool)
+        } else {
+            String::new()
+        };
+        output::line(format!(
+            "sent {}, skipped {}, failed {}{left} ({} events in `{}`{resumed}; {seconds:.1} s, {:.0} events/s)",
+            self.sent,
+            self.invalid.len(),
+            self.failed.len(),
+            self.events,
+            self.file.display(),
+            if seconds > 0.0 {
+                self.sent as f64 / seconds
+            } else {
+                0.0
+            }
+        ));
+    }
+
+    /// The report as one JSON object.
+    pub fn to_json(&self) -> serde_json::Value {
+        json!({
+            "file": self.file.display().to_string(),
+            "events": self.events,
+            "sent": self.sent,
+            "skipped": if self.sent_nothing { 0 } else { self.invalid.len() },
+            "failed": self.failed.len(),
+            "left_in_spool": self.left_in_spool,
+            "sent_nothing": self.sent_nothing,
+            "interrupted": self.interrupted,
+            "resumed_after_line": self.resumed_after_line,
+            "state": self.state.as_ref().map(|p| p.display().to_string()),
+            "elapsed_ms": u64::try_from(self.elapsed.as_millis()).unwrap_or(u64::MAX),
+            "invalid_lines": self.invalid.iter().map(|i| json!({"line": i.line, "problems": i.problems})).collect::<Vec<_>>(),
+            "failed_events": self.failed.iter().map(|f| json!({"line": f.line, "reason": f.reason})).collect::<Vec<_>>(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_json_report_counts_skipped_lines_only_when_others_were_sent() {
+        let mut summary = Summary {
+            events: 3,
+            invalid: vec![Invalid {
+                line: 2,
+                problems: vec!["missing `name`".into()],
+            }],
+            sent_nothing: true,
+            ..Summary::default()
+        };
+        let value = summary.to_json();
+        assert_eq!(value["skipped"], 0);
+        assert_eq!(value["invalid_lines"][0]["line"], 2);
+        summary.sent_nothing = false;
+        summary.sent = 2;
+        assert_eq!(summary.to_json()["skipped"], 1);
+    }
+}

@@ -1,0 +1,158 @@
+//! The state of a send kept beside the file (`FILE.dfinery-send/`): the Tracker's spool and
+//! `progress.json`, which says which file it is (its size and modification time) and the line
+//! up to which every event was handed to the spool. `--resume` continues from there.
+
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use serde::{Deserialize, Serialize};
+
+use crate::exit::CliError;
+
+/// The progress of a send, as `progress.json` holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    /// The file's size in bytes.
+    pub len: u64,
+    /// The file's modification time, in nanoseconds since the Unix epoch.
+    pub modified_ns: u128,
+    /// Every event on lines up to this one (from 1; 0 for none) is in the spool or delivered.
+    pub queued_through_line: u64,
+}
+
+/// The folder of one file's send.
+#[derive(Debug, Clone)]
+pub struct StateDir {
+    path: PathBuf,
+}
+
+impl StateDir {
+    /// `dir`, or `FILE.dfinery-send` beside `file`.
+    pub fn new(file: &Path, dir: Option<&Path>) -> StateDir {
+        let path = dir.map_or_else(
+            || {
+                let mut name = file.file_name().unwrap_or_default().to_owned();
+                name.push(".dfinery-send");
+                file.with_file_name(name)
+            },
+            Path::to_owned,
+        );
+        StateDir { path }
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The Tracker's spool file.
+    pub fn spool(&self) -> PathBuf {
+        self.path.join("spool.redb")
+    }
+
+    fn progress_path(&self) -> PathBuf {
+        self.path.join("progress.json")
+    }
+
+    /// Whether a send left its state here.
+    pub fn exists(&self) -> bool {
+        self.path.exists()
+    }
+
+    /// The progress written last, if any.
+    ///
+    /// # Errors
+    ///
+    /// A configuration error when the file cannot be read or decoded.
+    pub fn read(&self) -> Result<Option<Progress>, CliError> {
+        let path = self.progress_path();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(err) => return Err(self.error("read", &err)),
+        };
+        serde_json::from_str(&text).map(Some).map_err(|err| {
+            CliError::config(format!(
+                "`{}` is damaged ({err}); pass `--restart` to send the file again from the first line",
+                path.display()
+            ))
+        })
+    }
+
+    /// Creates the folder and writes `progress` atomically (a temporary file, then a rename).
+    ///
+    /// # Errors
+    ///
+    /// A configuration error when the folder or the file cannot be written.
+    pub fn write(&self, progress: &Progress) -> Result<(), CliError> {
+        std::fs::create_dir_all(&self.path).map_err(|err| self.error("create", &err))?;
+        let tmp = self.path.join("progress.json.tmp");
+        let text = serde_json::to_vec(progress)
+            .map_err(|err| CliError::config(format!("cannot encode the progress: {err}")))?;
+        std::fs::write(&tmp, text).map_err(|err| self.error("write", &err))?;
+        std::fs::rename(&tmp, self.progress_path()).map_err(|err| self.error("write", &err))
+    }
+
+    /// Deletes the folder (the send is complete).
+    ///
+    /// # Errors
+    ///
+    /// A configuration error when it cannot be deleted.
+    pub fn remove(&self) -> Result<(), CliError> {
+        match std::fs::remove_dir_all(&self.path) {
+            Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+                Err(self.error("remove", &err))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn error(&self, what: &str, err: &std::io::Error) -> CliError {
+        CliError::config(format!(
+            "cannot {what} the send state `{}`: {err}",
+            self.path.display()
+        ))
+    }
+}
+
+/// The size and modification time of `file`, to tell whether it changed since a send began.
+///
+/// # Errors
+///
+/// A configuration error when the file cannot be read.
+pub fn fingerprint(file: &Path) -> Result<(u64, u128), CliError> {
+    let meta = std::fs::metadata(file)
+        .map_err(|err| CliError::config(format!("cannot read `{}`: {err}", file.display())))?;
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    Ok((meta.len(), modified))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_round_trips_and_the_folder_sits_beside_the_file() {
+        let dir = std::env::temp_dir().join(format!("dfinery-state-{}", std::process::id()));
+        let state = StateDir::new(&dir.join("events.ndjson"), None);
+        assert_eq!(state.path(), dir.join("events.ndjson.dfinery-send"));
+        assert_eq!(state.read().unwrap(), None);
+        let progress = Progress {
+            len: 10,
+            modified_ns: 20,
+            queued_through_line: 30,
+        };
+        state.write(&progress).unwrap();
+        assert!(state.exists());
+        assert_eq!(state.read().unwrap(), Some(progress));
+        std::fs::write(state.path().join("progress.json"), "{").unwrap();
+        assert!(state.read().unwrap_err().message.contains("--restart"));
+        state.remove().unwrap();
+        assert!(!state.exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

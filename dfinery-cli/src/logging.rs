@@ -1,0 +1,40 @@
+//! Logs to stderr through `tracing`, drawn around the progress bars so neither garbles the
+//! other.
+
+use std::io::{self, Write};
+
+use tracing::level_filters::LevelFilter;
+
+use crate::cli::GlobalArgs;
+use crate::progress;
+
+/// Installs the stderr logger: info by default, warnings with `-q`, debug with `-v`, trace
+/// with `-vv`.
+pub fn init(args: &GlobalArgs) {
+    let level = match (args.quiet, args.verbose) {
+        (true, _) => LevelFilter::WARN,
+        (false, 0) => LevelFilter::INFO,
+        (false, 1) => LevelFilter::DEBUG,
+        (false, _) => LevelFilter::TRACE,
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_target(false)
+        .without_time()
+        .with_writer(|| LogWriter)
+        .try_init();
+}
+
+/// Writes a log line to stderr with the progress bars cleared for the moment.
+struct LogWriter;
+
+impl Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        progress::multi().suspend(|| io::stderr().write_all(buf))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        io::stderr().flush()
+    }
+}

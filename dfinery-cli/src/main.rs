@@ -1,0 +1,48 @@
+//! `dfinery`: the command line around an app that sends to DFINERY. It runs a local DFINERY
+//! (`dfinery emulator`), checks the registry file (`dfinery check`), backfills events from a
+//! file with a resumable spool (`dfinery send`) and pulls exports (`dfinery export`).
+//!
+//! Results go to stdout, logs and progress bars to stderr; exit codes are listed in
+//! [`exit::EXIT_CODES_HELP`].
+#![warn(missing_docs)]
+
+mod cli;
+mod client;
+mod commands;
+mod exit;
+mod logging;
+mod output;
+mod progress;
+mod registry;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::Cli;
+use exit::Exit;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    logging::init(&cli.global);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return Exit::Config.into();
+        }
+    };
+    let outcome = runtime.block_on(commands::run(cli));
+    // Leave lingering connections and timers behind rather than waiting for them.
+    runtime.shutdown_background();
+    match outcome {
+        Ok(exit) => exit.into(),
+        Err(err) => {
+            progress::multi().suspend(|| eprintln!("error: {err}"));
+            err.exit.into()
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! Reading the registry file and showing its problems the way a compiler does: the message,
+//! `path:line:column`, the line itself and a caret under the offending key or value.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use dfinery_schema::{Diagnostic, Registry, RegistryError};
+
+use crate::exit::CliError;
+
+/// A registry file read from disk: its text, and the registry or every problem in it.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The file's text.
+    pub source: String,
+    /// The registry, or every problem with its position.
+    pub result: Result<Registry, RegistryError>,
+}
+
+/// Reads and parses the registry at `path`.
+///
+/// # Errors
+///
+/// A configuration error when the file cannot be read (it names the command that creates
+/// one).
+pub fn read(path: &Path) -> Result<Loaded, CliError> {
+    let source = std::fs::read_to_string(path).map_err(|err| {
+        let fix = match err.kind() {
+            std::io::ErrorKind::NotFound => {
+                "; create one with `dfinery check --init` or point to it with `--registry`"
+            }
+            std::io::ErrorKind::InvalidData => "; save it as UTF-8",
+            _ => "",
+        };
+        CliError::config(format!(
+            "cannot read the registry `{}`: {err}{fix}",
+            path.display()
+        ))
+    })?;
+    let result = Registry::parse(&source).map_err(|mut err| {
+        err.path = Some(path.to_owned());
+        err
+    });
+    Ok(Loaded { source, result })
+}
+
+/// Reads the registry at `path` for a command that needs a valid one: problems are a
+/// configuration error listing each of them.
+///
+/// # Errors
+///
+/// A configuration error when the file cannot be read or has problems.
+pub fn load(path: &Path) -> Result<Registry, CliError> {
+    let loaded = read(path)?;
+    loaded.result.map_err(|err| {
+        CliError::config(format!(
+            "the registry `{}` has {}; run `dfinery check` for details\n{}",
+            path.display(),
+            problems(err.diagnostics.len()),
+            err
+        ))
+    })
+}
+
+/// `1 problem`, `3 problems`.
+pub fn problems(count: usize) -> String {
+    if count == 1 {
+        "1 problem".to_owned()
+    } else {
+        format!("{count} problems")
+    }
+}
+
+/// One problem as a compiler shows it:
+///
+/// ```text
+/// error: unknown type `strng` for property `code` of event `coupon_used`; did you mean `string`?
+///   --> dfinery.toml:2:19
+///    |
+///  2 | properties.code = "strng"
+///    |                   ^^^^^^^
+/// ```
+pub fn render(path: &Path, source: &str, diagnostic: &Diagnostic) -> String {
+    let mut out = format!(
+        "error: {}\n  --> {}:{}:{}",
+        diagnostic.message,
+        path.display(),
+        diagnostic.line,
+        diagnostic.column
+    );
+    let Some(text) = source.lines().nth(diagnostic.line.saturating_sub(1)) else {
+        return out;
+    };
+    let number = diagnostic.line.to_string();
+    let pad = " ".repeat(number.len());
+    let start = diagnostic.column.saturating_sub(1);
+    let line_chars = text.chars().count();
+    let span_chars = source
+        .get(diagnostic.span.clone())
+        .map_or(1, |s| s.lines().next().unwrap_or("").chars().count())
+        .clamp(1, line_chars.saturating_sub(start).max(1));
+    let _ = write!(
+        out,
+        "\n {pad} |\n {number} | {text}\n {pad} | {}{}",
+        " ".repeat(start),
+        "^".repeat(span_chars)
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_problem_is_shown_with_its_line_and_a_caret_under_the_value() {
+        let source = "[events.coupon_used]\nproperties.code = \"strng\"\n";
+        let err = Registry::parse(source).unwrap_err();
+        let shown = render(Path::new("dfinery.toml"), source, &err.diagnostics[0]);
+        assert_eq!(
+            shown,
+            "error: unknown type `strng` for property `code` of event `coupon_used`; did you mean `string`?\n  \
+--> dfinery.toml:2:19\n   |\n 2 | properties.code = \"strng\"\n   |                   ^^^^^^^"
+        );
+    }
+
+    #[test]
+    fn a_problem_without_a_line_is_shown_without_a_snippet() {
+        let diagnostic = Diagnostic {
+            line: 9,
+            column: 1,
+            span: 0..0,
+            message: "m".into(),
+        };
+        assert_eq!(
+            render(Path::new("r.toml"), "a = 1\n", &diagnostic),
+            "error: m\n  --> r.toml:9:1"
+        );
+    }
+
+    #[test]
+    fn a_missing_file_names_the_command_that_creates_one() {
+        let err = read(Path::new("/nonexistent/dfinery.toml")).unwrap_err();
+        assert_eq!(err.exit, crate::exit::Exit::Config);
+        assert!(err.message.contains("dfinery check --init"), "{err}");
+    }
+}

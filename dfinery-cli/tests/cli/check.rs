@@ -1,0 +1,157 @@
+//! `dfinery check`: a good registry, a broken one (every problem with its line and column),
+//! `--init`, and `--coverage` against a manifest of derived types.
+
+use crate::support::{dfinery, fixture, registry_path, text};
+
+#[test]
+fn a_good_registry_passes_with_a_summary() {
+    let output = dfinery()
+        .args(["check", "--registry"])
+        .arg(registry_path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let out = text(&output.stdout);
+    assert!(
+        out.contains(
+            "is valid: 3 events (2 standard, 1 custom), 8 user properties, service id `cli-shop`"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_broken_registry_lists_every_problem_with_line_and_column() {
+    let path = fixture("broken.toml");
+    let output = dfinery()
+        .args(["check", "--registry"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let out = text(&output.stdout);
+    let shown = path.display().to_string();
+    for (position, message) in [
+        (
+            "1:32",
+            "unknown standard event `df_purchas`; did you mean `df_purchase`?",
+        ),
+        (
+            "4:19",
+            "unknown type `strng` for property `code` of event `coupon_used`; did you mean `string`?",
+        ),
+        (
+            "5:51",
+            "`required` of property `amount` of event `coupon_used` must be `true` or `false`, found a string",
+        ),
+    ] {
+        assert!(
+            out.contains(&format!("--> {shown}:{position}")),
+            "no {position} in:\n{out}"
+        );
+        assert!(out.contains(message), "no {message} in:\n{out}");
+    }
+    assert!(out.contains(" 4 | properties.code = \"strng\""), "{out}");
+    assert!(out.contains("has 3 problems"), "{out}");
+
+    let output = dfinery()
+        .args(["--json", "check", "--registry"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["valid"], false);
+    let lines: Vec<_> = value["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["line"].as_u64().unwrap(), p["column"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(lines, [(1, 32), (4, 19), (5, 51)]);
+}
+
+#[test]
+fn a_missing_registry_exits_3_and_names_the_fix() {
+    let output = dfinery()
+        .args(["check", "--registry", "/nonexistent/dfinery.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    assert!(text(&output.stderr).contains("dfinery check --init"));
+}
+
+#[test]
+fn init_writes_a_starter_that_checks_and_keeps_an_existing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dfinery.toml");
+    let run = |extra: &[&str]| {
+        dfinery()
+            .current_dir(dir.path())
+            .arg("check")
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let output = run(&["--init"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let starter = std::fs::read_to_string(&path).unwrap();
+    assert!(starter.contains("# \"df_purchase\","), "{starter}");
+    assert!(starter.contains("# [events.coupon_used]"));
+    assert_eq!(run(&[]).status.code(), Some(0));
+
+    std::fs::write(&path, "standard_events = [\"df_login\"]\n").unwrap();
+    let output = run(&["--init"]);
+    assert_eq!(output.status.code(), Some(3));
+    assert!(text(&output.stderr).contains("--force"));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "standard_events = [\"df_login\"]\n"
+    );
+    assert_eq!(run(&["--init", "--force"]).status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), starter);
+}
+
+#[test]
+fn coverage_lists_what_the_registry_lacks_and_what_no_type_sends() {
+    let output = dfinery()
+        .args(["check", "--registry"])
+        .arg(registry_path())
+        .arg("--coverage")
+        .arg(fixture("coverage.json"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let out = text(&output.stdout);
+    for expected in [
+        "coverage of 4 derived types:",
+        "error: `Coupon` sends property `amont` of event `coupon_used`, which the registry lacks; did you mean `amount`?",
+        "error: `Review` sends event `app_review`, which the registry lacks",
+        "note: registered events no Rust type sends: `df_login`",
+        "note: registered user properties no Rust type sends: `df_gender`",
+    ] {
+        assert!(out.contains(expected), "no `{expected}` in:\n{out}");
+    }
+    assert!(!out.contains("`Purchase`"), "{out}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("m.json");
+    std::fs::write(
+        &manifest,
+        r#"{"format":"dfinery-coverage/1","events":[{"rust_name":"Login","name":"df_login"}]}"#,
+    )
+    .unwrap();
+    let output = dfinery()
+        .args(["--json", "check", "--registry"])
+        .arg(registry_path())
+        .arg("--coverage")
+        .arg(&manifest)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "notes alone do not fail");
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["coverage"]["gaps"], serde_json::json!([]));
+    assert_eq!(
+        value["coverage"]["unsent_events"],
+        serde_json::json!(["coupon_used", "df_purchase"])
+    );
+}

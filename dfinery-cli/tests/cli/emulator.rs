@@ -1,0 +1,118 @@
+//! `dfinery emulator`: started by the binary on a free port, it prints its URL and generated
+//! tokens, serves the other commands, and stops cleanly on Ctrl-C (SIGINT).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use crate::support::{BIN, assert_no_bar, dfinery, registry_path, text};
+
+#[test]
+fn it_prints_its_url_and_tokens_serves_and_stops_on_ctrl_c() {
+    let mut child = Command::new(BIN)
+        .args(["--json", "emulator", "--port", "0", "--registry"])
+        .arg(registry_path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let info: serde_json::Value = serde_json::from_str(&first).unwrap();
+    let base_url = info["base_url"].as_str().unwrap();
+    assert!(base_url.starts_with("http://127.0.0.1:"), "{base_url}");
+    assert_eq!(info["service_id"], "cli-shop", "the registry's service id");
+    let import = info["import_token"].as_str().unwrap();
+    let export = info["export_token"].as_str().unwrap();
+    assert!(
+        import.starts_with("import-") && import.len() > 20,
+        "{import}"
+    );
+    assert_ne!(import, export);
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("profiles.csv");
+    let output = dfinery()
+        .args(["export", "profiles", "-o"])
+        .arg(&out)
+        .env("DFINERY_BASE_URL", base_url)
+        .env("DFINERY_SERVICE_ID", "cli-shop")
+        .env("DFINERY_EXPORT_TOKEN", export)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(out.exists());
+
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "a clean stop exits 0");
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("stopped after 1 requests"), "{stderr}");
+    assert!(
+        !stderr.contains(import) && !stderr.contains(export),
+        "tokens in logs: {stderr}"
+    );
+    assert_no_bar(&output.stderr);
+}
+
+#[test]
+fn the_text_output_is_a_set_of_env_exports_and_given_tokens_are_kept() {
+    let mut child = Command::new(BIN)
+        .args(["emulator", "--port", "0", "--service-id", "svc"])
+        .args(["--import-token", "imp-local", "--export-token", "exp-local"])
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut got = Vec::new();
+    for _ in 0..5 {
+        got.push(lines.next().unwrap().unwrap());
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(
+        got[0].starts_with("# DFINERY emulator at http://127.0.0.1:"),
+        "{got:?}"
+    );
+    assert!(got[1].starts_with("export DFINERY_BASE_URL=http://127.0.0.1:"));
+    assert_eq!(got[2], "export DFINERY_SERVICE_ID=svc");
+    assert_eq!(got[3], "export DFINERY_IMPORT_TOKEN=imp-local");
+    assert_eq!(got[4], "export DFINERY_EXPORT_TOKEN=exp-local");
+}
+
+#[test]
+fn a_broken_registry_or_a_taken_port_exits_3() {
+    let output = dfinery()
+        .args(["emulator", "--port", "0", "--registry"])
+        .arg(crate::support::fixture("broken.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    assert!(
+        text(&output.stderr).contains("has 3 problems"),
+        "{}",
+        text(&output.stderr)
+    );
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let output = dfinery()
+        .args(["emulator", "--port", &port])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    assert!(
+        text(&output.stderr).contains("choose another port"),
+        "{}",
+        text(&output.stderr)
+    );
+}

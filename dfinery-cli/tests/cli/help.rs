@@ -1,0 +1,106 @@
+//! `--help` of every command: it runs, lists the flags, and documents the exit codes.
+
+use crate::support::{dfinery, text};
+
+fn help(args: &[&str]) -> String {
+    let output = dfinery().args(args).arg("--help").output().unwrap();
+    assert!(output.status.success(), "{args:?} --help failed");
+    text(&output.stdout)
+}
+
+#[test]
+fn every_command_has_help_with_its_flags_and_the_exit_codes() {
+    let cases: [(&[&str], &[&str]); 7] = [
+        (&[], &["emulator", "check", "send", "export", "--json"]),
+        (
+            &["emulator"],
+            &[
+                "--registry",
+                "--port",
+                "--service-id",
+                "--import-token",
+                "--export-token",
+                "--inspect",
+            ],
+        ),
+        (
+            &["check"],
+            &["--registry", "--init", "--force", "--coverage"],
+        ),
+        (
+            &["send"],
+            &[
+                "<FILE>",
+                "--skip-invalid",
+                "--resume",
+                "--restart",
+                "--state-dir",
+                "--check-only",
+                "--timeout",
+                "--base-url",
+                "DFINERY_IMPORT_TOKEN",
+            ],
+        ),
+        (&["export"], &["events", "profiles"]),
+        (
+            &["export", "events"],
+            &[
+                "--output",
+                "--from",
+                "--to",
+                "--days",
+                "--event",
+                "--exclude-event",
+                "--property",
+                "--item-property",
+            ],
+        ),
+        (
+            &["export", "profiles"],
+            &["--output", "--property", "--audience", "--external-id"],
+        ),
+    ];
+    for (args, flags) in cases {
+        let text = help(args);
+        for flag in flags {
+            assert!(
+                text.contains(flag),
+                "`dfinery {args:?} --help` lacks `{flag}`:\n{text}"
+            );
+        }
+        if !args.is_empty() && args != ["export"] {
+            assert!(
+                text.contains("Exit codes:"),
+                "`{args:?} --help` lacks the exit codes"
+            );
+            assert!(text.contains("4  network or server"), "{text}");
+        }
+    }
+}
+
+#[test]
+fn a_token_in_the_environment_is_never_shown_by_help() {
+    let output = dfinery()
+        .args(["send", "--help"])
+        .env("DFINERY_IMPORT_TOKEN", "secret-in-env")
+        .output()
+        .unwrap();
+    assert!(!text(&output.stdout).contains("secret-in-env"));
+}
+
+#[test]
+fn a_usage_mistake_exits_2_and_names_it() {
+    let output = dfinery()
+        .args(["send", "--resume", "--restart", "x.ndjson"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("cannot be used with"),
+        "{}",
+        text(&output.stderr)
+    );
+    let output = dfinery().args(["chek"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("check"));
+}

@@ -1,0 +1,278 @@
+//! `dfinery send`: 50,000 lines with 1% bad lines (the report lists exactly those), an
+//! interrupted send resumed without loss or duplicates, CSV, and the errors a user meets.
+
+use std::collections::BTreeSet;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use dfinery_core::Datetime;
+
+use crate::support::{
+    BIN, assert_no_bar, coupon_line, dfinery, dfinery_at, emulator, env, stored_seqs, text,
+    write_lines,
+};
+
+const NOW: &str = "2024-06-24T06:01:48.501Z";
+
+#[test]
+fn fifty_thousand_lines_with_one_percent_bad_report_exactly_those_then_send_the_rest() {
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let bad: BTreeSet<u64> = (1..=50_000).filter(|n| n % 100 == 37).collect();
+    assert_eq!(bad.len(), 500);
+    let file = write_lines(
+        dir.path(),
+        "backfill.ndjson",
+        (1..=50_000u64).map(|n| {
+            if bad.contains(&n) {
+                // A misspelt property: unknown, and the required `code` is missing.
+                coupon_line(n, 100, NOW).replace("\"code\"", "\"cod\"")
+            } else {
+                coupon_line(n, 100, NOW)
+            }
+        }),
+    );
+
+    let output = dfinery_at(&emulator)
+        .arg("send")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let out = text(&output.stdout);
+    let reported: BTreeSet<u64> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("line ")?.split(':').next()?.parse().ok())
+        .collect();
+    assert_eq!(reported, bad, "the report lists exactly the bad lines");
+    assert!(
+        out.contains(
+            "line 37: unknown property `cod` for event `coupon_used`; did you mean `code`?"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("500 of 50000 lines are invalid; nothing was sent"),
+        "{out}"
+    );
+    assert!(
+        emulator.events().is_empty(),
+        "nothing is sent when a line is invalid"
+    );
+    assert!(!dir.path().join("backfill.ndjson.dfinery-send").exists());
+
+    let output = dfinery_at(&emulator)
+        .arg("send")
+        .arg(&file)
+        .arg("--skip-invalid")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let out = text(&output.stdout);
+    assert!(out.contains("sent 49500, skipped 500, failed 0"), "{out}");
+    assert_no_bar(&output.stderr);
+    let expected: Vec<i64> = (1..=50_000i64).filter(|n| n % 100 != 37).collect();
+    assert_eq!(
+        stored_seqs(&emulator),
+        expected,
+        "every valid line exactly once"
+    );
+    let ids: BTreeSet<String> = emulator
+        .events()
+        .into_iter()
+        .map(|e| e.event_log_id)
+        .collect();
+    assert_eq!(ids.len(), 49_500);
+    assert!(
+        !dir.path().join("backfill.ndjson.dfinery-send").exists(),
+        "a complete send leaves no state"
+    );
+}
+
+#[test]
+fn an_interrupted_send_resumes_without_loss_or_duplicates() {
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let lines = 20_000u64;
+    let file = write_lines(
+        dir.path(),
+        "events.ndjson",
+        (1..=lines).map(|n| coupon_line(n, 40, NOW)),
+    );
+    let mut child = Command::new(BIN);
+    child
+        .arg("send")
+        .arg(&file)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    for (key, value) in env(&emulator) {
+        child.env(key, value);
+    }
+    let mut child = child.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while emulator.events().len() < 1_000 {
+        assert!(Instant::now() < deadline, "the send never got going");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the send ended before it was interrupted"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), None, "killed mid-run by a signal");
+    let stored_before = emulator.events().len();
+    assert!(
+        stored_before < lines as usize,
+        "interrupted with {stored_before} stored"
+    );
+
+    let output = dfinery_at(&emulator)
+        .arg("send")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "a leftover send is not started over silently"
+    );
+    assert!(
+        text(&output.stderr).contains("pass `--resume` to finish it"),
+        "{}",
+        text(&output.stderr)
+    );
+
+    let output = dfinery_at(&emulator)
+        .arg("send")
+        .arg(&file)
+        .arg("--resume")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("resuming after line"),
+        "{}",
+        text(&output.stderr)
+    );
+    let expected: Vec<i64> = (1..=lines as i64).collect();
+    assert_eq!(stored_seqs(&emulator), expected, "every line exactly once");
+    assert!(!dir.path().join("events.ndjson.dfinery-send").exists());
+}
+
+#[test]
+fn a_csv_file_with_a_header_is_sent_with_typed_cells() {
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let now = Datetime::now().to_string();
+    let file = write_lines(
+        dir.path(),
+        "events.csv",
+        [
+            "external_id,email,name,datetime,code,amount,seq".to_owned(),
+            format!("u1,u1@example.com,coupon_used,{now},WELCOME,12.5,1"),
+            format!("u2,,coupon_used,{now},\"A,B\",,2"),
+            format!("u3,,df_login,{now},,,"),
+        ],
+    );
+    let output = dfinery_at(&emulator)
+        .args(["--json", "send"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["sent"], 3);
+    assert_eq!(summary["skipped"], 0);
+    let mut coupons = emulator.events_named("coupon_used");
+    coupons.sort_by_key(|e| e.properties["seq"].as_i64());
+    assert_eq!(coupons[0].properties["amount"], serde_json::json!(12.5));
+    assert_eq!(coupons[0].properties["seq"], serde_json::json!(1));
+    assert_eq!(coupons[1].properties["code"], "A,B");
+    assert_eq!(emulator.events_named("df_login").len(), 1);
+}
+
+#[test]
+fn a_second_send_of_the_same_file_stores_nothing_twice() {
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(
+        dir.path(),
+        "e.ndjson",
+        (1..=50).map(|n| coupon_line(n, 5, NOW)),
+    );
+    for _ in 0..2 {
+        let output = dfinery_at(&emulator)
+            .arg("send")
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    }
+    assert_eq!(stored_seqs(&emulator), (1..=50).collect::<Vec<_>>());
+    assert_eq!(emulator.stats().duplicates, 50);
+}
+
+#[test]
+fn missing_or_refused_settings_exit_3_and_never_show_the_token() {
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(
+        dir.path(),
+        "e.ndjson",
+        (1..=3).map(|n| coupon_line(n, 1, NOW)),
+    );
+
+    let output = dfinery_at(&emulator)
+        .arg("send")
+        .arg(&file)
+        .env_remove("DFINERY_IMPORT_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    assert!(text(&output.stderr).contains("no import token; set `DFINERY_IMPORT_TOKEN`"));
+
+    let output = dfinery_at(&emulator)
+        .arg("send")
+        .arg(&file)
+        .env("DFINERY_IMPORT_TOKEN", "secret-wrong-token")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "refused events are failures");
+    let all = format!("{}{}", text(&output.stdout), text(&output.stderr));
+    assert!(all.contains("sent 0, skipped 0, failed 3"), "{all}");
+    assert!(all.contains("line 1: refused:"), "{all}");
+    assert!(
+        !all.contains("secret-wrong-token"),
+        "the token leaked: {all}"
+    );
+}
+
+#[test]
+fn an_unreachable_server_keeps_the_events_for_resume_and_exits_4() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(
+        dir.path(),
+        "e.ndjson",
+        (1..=3).map(|n| coupon_line(n, 1, NOW)),
+    );
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let output = dfinery()
+        .args(["send", "--timeout", "1", "--registry"])
+        .arg(crate::support::registry_path())
+        .arg(&file)
+        .env("DFINERY_BASE_URL", &url)
+        .env("DFINERY_IMPORT_TOKEN", "t")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("run again with `--resume`"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(dir.path().join("e.ndjson.dfinery-send/spool.redb").exists());
+}

@@ -1,0 +1,156 @@
+//! Coverage manifests for `dfinery check --coverage`: the derived types of a crate, written as
+//! JSON by one of its tests, so the command line can compare the registry with the code (it
+//! cannot see Rust types at run time).
+//!
+//! ```
+//! use dfinery::coverage::Manifest;
+//! use dfinery::{DfineryEvent, DfineryProfile};
+//!
+//! #[derive(DfineryEvent)]
+//! #[dfinery(event = "df_login")]
+//! # #[dfinery(registry = "tests/dfinery.toml")]
+//! struct Login {}
+//!
+//! #[derive(DfineryProfile)]
+//! # #[dfinery(registry = "tests/dfinery.toml")]
+//! struct Member {
+//!     df_name: Option<String>,
+//! }
+//!
+//! // In a test of your crate: list every derived type, write the manifest, then run
+//! // `dfinery check --coverage target/dfinery-coverage.json`.
+//! let manifest = Manifest::new().event::<Login>().profile::<Member>();
+//! # let dir = std::env::temp_dir().join(format!("dfinery-coverage-doc-{}", std::process::id()));
+//! # std::fs::create_dir_all(&dir)?;
+//! # let path = dir.join("dfinery-coverage.json");
+//! manifest.write(&path)?;
+//! assert_eq!(
+//!     std::fs::read_to_string(&path)?,
+//!     r#"{"format":"dfinery-coverage/1","events":[{"rust_name":"Login","name":"df_login","properties":[],"item_properties":[]}],"profiles":[{"rust_name":"Member","properties":["df_name"]}]}"#
+//! );
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use dfinery_core::{Event, EventDescription, FieldDescription, Profile, ProfileDescription};
+
+/// The manifest format written, which `dfinery check --coverage` reads.
+pub const FORMAT: &str = "dfinery-coverage/1";
+
+/// The derived event and profile types of a crate, from their static descriptions.
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct Manifest {
+    events: Vec<&'static EventDescription>,
+    profiles: Vec<&'static ProfileDescription>,
+}
+
+impl Manifest {
+    /// An empty manifest.
+    pub fn new() -> Self {
+        Manifest::default()
+    }
+
+    /// Adds an event type, e.g. `.event::<Purchase>()`.
+    pub fn event<E: Event>(self) -> Self {
+        self.event_description(E::description())
+    }
+
+    /// Adds a profile type, e.g. `.profile::<Member>()`.
+    pub fn profile<P: Profile>(self) -> Self {
+        self.profile_description(P::description())
+    }
+
+    /// Adds an event type by its description.
+    pub fn event_description(mut self, description: &'static EventDescription) -> Self {
+        self.events.push(description);
+        self
+    }
+
+    /// Adds a profile type by its description.
+    pub fn profile_description(mut self, description: &'static ProfileDescription) -> Self {
+        self.profiles.push(description);
+        self
+    }
+
+    /// The manifest as one line of JSON (format [`FORMAT`]).
+    pub fn to_json(&self) -> String {
+        let mut out = format!("{{\"format\":\"{FORMAT}\",\"events\":[");
+        for (i, event) in self.events.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let items = event
+                .items
+                .map_or(&[][..], |items| (items.item)().properties);
+            let _ = write!(
+                out,
+                "{{\"rust_name\":{},\"name\":{},\"properties\":{},\"item_properties\":{}}}",
+                string(event.rust_name),
+                string(event.name),
+                names(event.properties),
+                names(items)
+            );
+        }
+        out.push_str("],\"profiles\":[");
+        for (i, profile) in self.profiles.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let _ = write!(
+                out,
+                "{{\"rust_name\":{},\"properties\":{}}}",
+                string(profile.rust_name),
+                names(profile.properties)
+            );
+        }
+        out.push_str("]}");
+        out
+    }
+
+    /// Writes [`to_json`](Self::to_json) to `path`.
+    ///
+    /// # Errors
+    ///
+    /// The error of writing the file.
+    pub fn write(&self, path: impl AsRef<Path>) -> std::io::Result<()> {
+        std::fs::write(path, self.to_json())
+    }
+}
+
+/// `["a","b"]` of the properties' registered names.
+fn names(fields: &[FieldDescription]) -> String {
+    let quoted: Vec<String> = fields.iter().map(|f| string(f.spec.name)).collect();
+    format!("[{}]", quoted.join(","))
+}
+
+/// `s` as a JSON string.
+fn string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_escaped_as_json() {
+        assert_eq!(string("a\"b\\c\n"), r#""a\"b\\c\u000a""#);
+    }
+}

@@ -1,1 +1,0 @@
-//! Tokens stay out of `Debug`, `Display`, errors and logs.
