@@ -23,7 +23,8 @@ pub struct TrackerMetrics {
     pub rejected: u64,
     /// Messages waiting to be sent: in memory, or in the spool from a previous process.
     pub queued: u64,
-    /// The bytes of the messages queued in memory (what the byte cap limits).
+    /// The bytes of the messages held in memory, queued or in flight (what the byte cap
+    /// limits).
     pub queued_bytes: u64,
     /// Messages in a request on the wire now.
     pub in_flight: u64,
@@ -95,7 +96,8 @@ impl Counters {
 
 impl TrackerMetrics {
     /// Whether the counters add up: every message accepted or recovered is delivered,
-    /// dead-lettered, left in the spool, queued or in flight.
+    /// dead-lettered, left in the spool, queued or in flight. Exact at rest (after a flush or
+    /// the shutdown); a snapshot taken while messages move may be off by those in motion.
     pub fn balanced(&self) -> bool {
         self.accepted + self.recovered
             == self.delivered
