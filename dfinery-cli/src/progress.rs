@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 /// The one set of bars of this process, hidden unless stderr is a terminal.
 pub fn multi() -> &'static MultiProgress {
@@ -23,9 +23,12 @@ pub fn multi() -> &'static MultiProgress {
 /// A bar of `len` events with their rate and the time left.
 pub fn events(len: u64) -> ProgressBar {
     let style = ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} events  {per_sec}  eta {eta}  {msg}",
+        "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} events  {rate}  eta {eta}  {msg}",
     )
-    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    .unwrap_or_else(|_| ProgressStyle::default_bar())
+    .with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+        let _ = write!(w, "{:.0} events/s", state.per_sec());
+    });
     start(ProgressBar::new(len).with_style(style))
 }
 

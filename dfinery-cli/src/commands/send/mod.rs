@@ -97,11 +97,6 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         .build()
         .map_err(|err| CliError::config(err.to_string()))?;
     let recovered = tracker.spool().map_or(0, |s| s.pending_len());
-    if recovered > 0 {
-        tracing::info!(
-            "delivering first the {recovered} events the interrupted send left in the spool"
-        );
-    }
     let bar = progress::events(checked.to_send + recovered);
     let ticker = {
         let tracker = tracker.clone();
