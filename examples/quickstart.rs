@@ -1,26 +1,26 @@
 //! The quickstart: start a local DFINERY (the embedded emulator, enforcing
 //! `examples/dfinery.toml`), then do what a new integration does: identify a user, set profile
 //! properties, send a typed `df_purchase` with items and a custom event, and export the events
-//! back.
+//! back, decoded into the same structs.
 //!
 //! ```sh
 //! cargo run --example quickstart
 //! ```
 
-use dfinery::wire::EventExportRequest;
+use dfinery::export::EventQuery;
 use dfinery::{
-    Client, Date, DfineryEnum, DfineryEvent, DfineryItem, DfineryProfile, Event, Identity, Patch,
+    Client, DfineryEnum, DfineryEvent, DfineryItem, DfineryProfile, Event, Identity, Patch,
 };
 use dfinery_emulator::Emulator;
 
 /// One product of the order.
-#[derive(DfineryItem)]
+#[derive(Debug, PartialEq, DfineryItem)]
 #[dfinery(event = "df_purchase", registry = "examples/dfinery.toml")]
 struct LineItem {
     #[dfinery(rename = "df_item_id")]
-    id: &'static str,
+    id: String,
     #[dfinery(rename = "df_item_name")]
-    name: &'static str,
+    name: String,
     #[dfinery(rename = "df_price")]
     price: f64,
     #[dfinery(rename = "df_quantity")]
@@ -30,11 +30,11 @@ struct LineItem {
 }
 
 /// The standard `df_purchase`: a misspelt property or a wrong type here is a compile error.
-#[derive(DfineryEvent)]
+#[derive(Debug, PartialEq, DfineryEvent)]
 #[dfinery(event = "df_purchase", registry = "examples/dfinery.toml")]
 struct Purchase {
     df_order_id: String,
-    df_payment_method: &'static str,
+    df_payment_method: String,
     df_total_purchase_amount: f64,
     df_delivery_charge: f64,
     df_discount: f64,
@@ -43,10 +43,10 @@ struct Purchase {
 }
 
 /// The custom `coupon_used` event of the registry.
-#[derive(DfineryEvent)]
+#[derive(Debug, PartialEq, DfineryEvent)]
 #[dfinery(registry = "examples/dfinery.toml")]
 struct CouponUsed {
-    coupon_code: &'static str,
+    coupon_code: String,
     amount: Option<f64>,
 }
 
@@ -121,21 +121,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 3. Then events: a typed purchase with two items, and a custom event, in one call.
     let purchase = Purchase {
         df_order_id: "ORDER-123".to_owned(),
-        df_payment_method: "BankTransfer",
+        df_payment_method: "BankTransfer".to_owned(),
         df_total_purchase_amount: 9_000.0,
         df_delivery_charge: 3_000.0,
         df_discount: 1_000.0,
         items: vec![
             LineItem {
-                id: "SKU-001",
-                name: "Cracker",
+                id: "SKU-001".to_owned(),
+                name: "Cracker".to_owned(),
                 price: 5_000.0,
                 quantity: 1,
                 discount: 500.0,
             },
             LineItem {
-                id: "SKU-002",
-                name: "Juice",
+                id: "SKU-002".to_owned(),
+                name: "Juice".to_owned(),
                 price: 2_500.0,
                 quantity: 1,
                 discount: 0.0,
@@ -143,7 +143,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ],
     };
     let coupon = CouponUsed {
-        coupon_code: "WELCOME",
+        coupon_code: "WELCOME".to_owned(),
         amount: Some(1_000.0),
     };
     let events: [&dyn Event; 2] = [&purchase, &coupon];
@@ -156,48 +156,53 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         report.attempts()
     );
 
-    // 4. Export today's events back, as CSV (one row per item).
-    let today = Date::today_utc();
-    let csv = client
-        .export_events(&EventExportRequest::new(today, today))
+    // 4. Export today's events back, decoded by column name into the same structs.
+    let purchases = client
+        .export_events_as::<Purchase>(&EventQuery::today().event::<Purchase>())
         .await?
-        .text()
+        .into_vec()
         .await?;
-    println!("4. Exported today's events back:\n");
-    print_columns(
-        &csv,
-        &[
-            "event_name",
-            "df_order_id",
-            "df_items_df_item_name",
-            "df_items_df_price",
-            "coupon_code",
-        ],
+    let coupons = client
+        .export_events_as::<CouponUsed>(&EventQuery::today().event::<CouponUsed>())
+        .await?
+        .into_vec()
+        .await?;
+    println!("4. Exported today's events back, decoded into the same structs:");
+    for exported in &purchases {
+        let p = &exported.event;
+        println!(
+            "   {} `{}` at {}: {} items ({}), total {}",
+            exported.meta.event_name,
+            p.df_order_id,
+            exported.meta.server_datetime,
+            p.items.len(),
+            p.items
+                .iter()
+                .map(|i| i.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            p.df_total_purchase_amount
+        );
+    }
+    for exported in &coupons {
+        println!(
+            "   {} `{}` at {}",
+            exported.meta.event_name, exported.event.coupon_code, exported.meta.server_datetime
+        );
+    }
+    let same = purchases.len() == 1
+        && purchases[0].event == purchase
+        && coupons.len() == 1
+        && coupons[0].event == coupon;
+    println!(
+        "   Equal to what was sent: {}",
+        if same { "yes" } else { "NO" }
     );
     println!(
         "\nDone. Next: `examples/offline_store.rs`, and `Client::builder().from_env()` for the real service."
     );
-    Ok(())
-}
-
-/// Prints the named columns of a CSV, found by header name (never by position).
-fn print_columns(csv: &str, names: &[&str]) {
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
-    let at: Vec<Option<usize>> = names
-        .iter()
-        .map(|n| header.iter().position(|h| h == n))
-        .collect();
-    let row = |cells: Vec<&str>| {
-        let shown: Vec<String> = cells.iter().map(|c| format!("{c:<22}")).collect();
-        println!("   {}", shown.join("").trim_end());
-    };
-    row(names.to_vec());
-    for line in lines {
-        let cells: Vec<&str> = line.split(',').collect();
-        row(at
-            .iter()
-            .map(|i| i.and_then(|i| cells.get(i).copied()).unwrap_or(""))
-            .collect());
+    if !same {
+        return Err("the exported events differ from the ones sent".into());
     }
+    Ok(())
 }
