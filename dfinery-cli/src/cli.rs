@@ -121,7 +121,7 @@ pub struct CheckArgs {
 /// Where DFINERY is and how to authenticate; flags first, then environment variables.
 #[derive(Debug, Clone, Args)]
 pub struct ClientArgs {
-    /// The DFINERY base URL, e.g. the emulator's [default: https://openapi.dfinery.ai]
+    /// The DFINERY base URL, e.g. the emulator's [default: `https://openapi.dfinery.ai`]
     #[arg(long, env = "DFINERY_BASE_URL", value_name = "URL")]
     pub base_url: Option<String>,
     /// The service id [default: the registry's `[service] id`]
