@@ -13,6 +13,10 @@ use crate::value::ValueError;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Rule {
+    /// An event or property name that breaks the naming rule
+    /// (`^[A-Za-z][A-Za-z0-9_]*$`, at most 100 characters).
+    #[error("{0}")]
+    BadName(dfinery_schema::names::NameError),
     /// A Double that is NaN or infinite. (A NaN given to a dynamic builder fails earlier, in
     /// the conversion to [`Value`](crate::Value), and is reported as
     /// [`Rule::Invalid`]`(`[`ValueError::NotFinite`]`)` with the same message.)

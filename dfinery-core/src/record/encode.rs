@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use dfinery_schema::names::NameError;
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
@@ -56,12 +57,18 @@ pub(crate) fn encode_event<E: Event + ?Sized>(event: &E) -> Result<EventRecord, 
 /// Checks the collected violations and builds the record: an empty `event_properties` object
 /// and an empty `event_items` array are left out.
 pub(crate) fn finish_event(mut parts: EventParts<'_>) -> Result<EventRecord, ValidationError> {
-    if parts.name.is_empty() {
-        parts.violations.push(Violation {
+    match dfinery_schema::names::check_name(&parts.name) {
+        Ok(()) => {}
+        Err(NameError::Empty) => parts.violations.push(Violation {
             path: "event_name".to_owned(),
             property: Cow::Borrowed("event_name"),
             rule: Rule::Missing,
-        });
+        }),
+        Err(error) => parts.violations.push(Violation {
+            path: "event_name".to_owned(),
+            property: Cow::Borrowed("event_name"),
+            rule: Rule::BadName(error),
+        }),
     }
     let mut properties = None;
     let mut items = None;

@@ -50,6 +50,10 @@ impl Fields {
     /// type, so only the value rules (finite doubles, array lengths, 8 KB) are checked.
     pub(crate) fn write(&self, w: &mut ObjectWriter<'_>, scope: Scope) {
         for (key, entry) in &self.0 {
+            if let Err(error) = dfinery_schema::names::check_name(key) {
+                w.violation(key.clone(), Rule::BadName(error));
+                continue;
+            }
             match entry {
                 Entry::Value(value) => {
                     let spec = PropertySpec::new("", value.data_type(), scope);
