@@ -49,7 +49,7 @@ fn event_and_property_names_that_break_the_naming_rule_are_never_sent() {
             .contains("name `1st_purchase` starts with `1`; start it with an ASCII letter"),
         "{error}"
     );
-    let error = EventRecord::builder(&"a".repeat(101)).build().unwrap_err();
+    let error = EventRecord::builder("a".repeat(101)).build().unwrap_err();
     assert!(
         error
             .to_string()
