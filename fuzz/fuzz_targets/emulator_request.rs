@@ -47,11 +47,16 @@ fuzz_target!(|data: &[u8]| {
         emulator.export_token(),
         body.len()
     );
-    stream.write_all(head.as_bytes()).expect("the request is written");
+    stream
+        .write_all(head.as_bytes())
+        .expect("the request is written");
     stream.write_all(body).expect("the body is written");
     let mut answer = Vec::new();
     stream.read_to_end(&mut answer).expect("the answer is read");
     let status_line = answer.split(|&b| b == b'\r').next().unwrap_or_default();
     assert!(status_line.starts_with(b"HTTP/1.1 "), "an HTTP answer");
-    assert!(!status_line.starts_with(b"HTTP/1.1 500"), "not a server error");
+    assert!(
+        !status_line.starts_with(b"HTTP/1.1 500"),
+        "not a server error"
+    );
 });

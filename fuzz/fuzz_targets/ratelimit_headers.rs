@@ -9,8 +9,16 @@ use libfuzzer_sys::fuzz_target;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 const NAMES: [[&str; 3]; 2] = [
-    ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"],
-    ["X-Rate-Limit-Limit", "X-Rate-Limit-Remaining", "X-Rate-Limit-Reset"],
+    [
+        "x-ratelimit-limit",
+        "x-ratelimit-remaining",
+        "x-ratelimit-reset",
+    ],
+    [
+        "X-Rate-Limit-Limit",
+        "X-Rate-Limit-Remaining",
+        "X-Rate-Limit-Reset",
+    ],
 ];
 
 fuzz_target!(|data: &[u8]| {
@@ -18,9 +26,15 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let mut headers = HeaderMap::new();
-    for (name, value) in NAMES[usize::from(which & 1)].iter().zip(rest.split(|&b| b == b'\n')) {
+    for (name, value) in NAMES[usize::from(which & 1)]
+        .iter()
+        .zip(rest.split(|&b| b == b'\n'))
+    {
         if let Ok(value) = HeaderValue::from_bytes(value) {
-            headers.insert(HeaderName::from_bytes(name.as_bytes()).expect("a valid name"), value);
+            headers.insert(
+                HeaderName::from_bytes(name.as_bytes()).expect("a valid name"),
+                value,
+            );
         }
         if let Ok(text) = std::str::from_utf8(value) {
             let _ = parse_window(text);
