@@ -2,7 +2,7 @@
 //! writes them, so hand-written and serde-written JSON never differ.
 
 use serde::Deserialize;
-use serde::de::value::{Error as ValueError, MapDeserializer};
+use serde::de::value::{BorrowedStrDeserializer, Error as ValueError, MapDeserializer};
 use serde_json::ser::{CompactFormatter, Formatter};
 use serde_json::value::RawValue;
 
@@ -18,16 +18,43 @@ pub(crate) fn push_str(out: &mut Vec<u8>, s: &str) {
     if needs_escape(s.as_bytes()) {
         push_escaped(out, s.as_bytes());
     } else {
-        out.extend_from_slice(s.as_bytes());
+        push_bytes(out, s.as_bytes());
     }
     out.push(b'"');
+}
+
+/// Appends `bytes`. Names and most values are a few bytes long, and a call to `memcpy` costs
+/// more than copying them: up to 16 bytes are copied in at most two fixed-size (inlined)
+/// copies that may overlap, longer slices by `memcpy`.
+#[inline]
+fn push_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    let len = bytes.len();
+    let (chunk, tail) = match len {
+        8..=16 => (8, len - 8),
+        4..=7 => (4, len - 4),
+        _ => {
+            out.extend_from_slice(bytes);
+            return;
+        }
+    };
+    // The first chunk, then the last chunk over it: `truncate` moves back over the overlap.
+    let start = out.len();
+    if chunk == 8 {
+        out.extend_from_slice(&bytes[..8]);
+        out.truncate(start + tail);
+        out.extend_from_slice(&bytes[tail..tail + 8]);
+    } else {
+        out.extend_from_slice(&bytes[..4]);
+        out.truncate(start + tail);
+        out.extend_from_slice(&bytes[tail..tail + 4]);
+    }
 }
 
 /// Whether any byte of `bytes` must be escaped in a JSON string: a control character (below
 /// 0x20), `"` or `\\`. Eight bytes at a time; the tail is covered by an overlapping word, so
 /// no byte is copied into a padded buffer (which costs more than the check on short strings).
 #[inline]
-fn needs_escape(bytes: &[u8]) -> bool {
+pub(crate) fn needs_escape(bytes: &[u8]) -> bool {
     let len = bytes.len();
     if len >= 8 {
         let mut words = bytes.chunks_exact(8);
@@ -109,18 +136,6 @@ fn push_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(&bytes[start..]);
 }
 
-/// The length of `s` as a JSON string literal, quotes included, as [`push_str`] writes it.
-pub(crate) fn escaped_len(s: &str) -> usize {
-    2 + s
-        .bytes()
-        .map(|b| match b {
-            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
-            0x00..=0x1f => 6,
-            _ => 1,
-        })
-        .sum::<usize>()
-}
-
 /// Appends an integer.
 pub(crate) fn push_i64(out: &mut Vec<u8>, value: i64) {
     // `io::Write` for `Vec<u8>` cannot fail.
@@ -164,9 +179,32 @@ pub(crate) fn raw_value(bytes: &[u8], valid_json: bool) -> Result<Box<RawValue>,
     RawValue::from_string(text.to_owned()).map_err(|e| e.to_string())
 }
 
+/// `text` (well-formed JSON) as a borrowed `RawValue`: taken as it is through the raw-value
+/// protocol, or parsed when that protocol is not the one this `serde_json` speaks. `None` only
+/// when `text` is not JSON after all.
+pub(crate) fn raw_ref(text: &str) -> Option<&RawValue> {
+    let protocol = MapDeserializer::<_, ValueError>::new(std::iter::once((
+        RAW_VALUE_TOKEN,
+        BorrowedStrDeserializer::<ValueError>::new(text),
+    )));
+    <&RawValue>::deserialize(protocol)
+        .ok()
+        .or_else(|| serde_json::from_str(text).ok())
+}
+
+/// Checks that `bytes` are UTF-8 and, unless `valid_json` (every value was written by a writer
+/// that only writes well-formed JSON), that they are one JSON value; the error is the reason.
+pub(crate) fn checked_text(bytes: &[u8], valid_json: bool) -> Result<&str, String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
+    if !valid_json {
+        serde_json::from_str::<&RawValue>(text).map_err(|e| e.to_string())?;
+    }
+    Ok(text)
+}
+
 /// The name `serde_json` gives its raw-value protocol. Not a public API of `serde_json`: if it
-/// ever changes, [`trusted_raw_value`] returns `None` and [`raw_value`] parses instead, so the
-/// result stays right and only gets slower (a test watches for that).
+/// ever changes, [`trusted_raw_value`] and [`raw_ref`] return `None` and their callers parse
+/// instead, so the result stays right and only gets slower (a test watches for that).
 const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
 
 /// `text` as a `RawValue` without parsing it: `serde_json` has no public constructor that
@@ -195,7 +233,6 @@ mod tests {
             let mut out = Vec::new();
             push_str(&mut out, s);
             assert_eq!(out, serde_json::to_vec(s).unwrap(), "{s:?}");
-            assert_eq!(escaped_len(s), out.len(), "{s:?}");
         }
     }
 
@@ -275,5 +312,36 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn short_and_long_strings_are_copied_exactly() {
+        let text = "abcdefghijklmnopqrstuvwxyz0123456789";
+        for len in 0..=text.len() {
+            let mut out = b"prefix".to_vec();
+            push_bytes(&mut out, &text.as_bytes()[..len]);
+            assert_eq!(&out[..6], b"prefix");
+            assert_eq!(&out[6..], &text.as_bytes()[..len], "{len}");
+        }
+    }
+
+    #[test]
+    fn text_is_borrowed_as_a_raw_value_without_a_parse() {
+        let text = String::from("{not json");
+        let raw = raw_ref(&text).expect("serde_json's raw-value protocol");
+        assert_eq!(raw.get(), "{not json");
+        assert!(std::ptr::eq(raw.get().as_ptr(), text.as_ptr()));
+    }
+
+    #[test]
+    fn checked_text_parses_only_what_is_not_promised() {
+        assert_eq!(checked_text(b"{not json", true).unwrap(), "{not json");
+        let error = checked_text(b"{not json", false).unwrap_err();
+        assert!(error.contains("key must be a string"), "{error}");
+        assert_eq!(
+            checked_text(br#"[{"a":1}]"#, false).unwrap(),
+            r#"[{"a":1}]"#
+        );
+        assert!(checked_text(&[0xff], true).is_err());
     }
 }

@@ -29,22 +29,42 @@ pub(crate) struct EventParts<'a> {
     pub violations: Vec<Violation>,
 }
 
-/// [`Event::to_record`].
+/// [`Event::to_record`]. Only this shim is generic: it is compiled once per event type (in the
+/// user's crate, for every derived event), so it hands the event to [`encode_event_parts`]
+/// as two closures and keeps the rest compiled once, here.
 pub(crate) fn encode_event<E: Event + ?Sized>(event: &E) -> Result<EventRecord, ValidationError> {
+    encode_event_parts(
+        event.event_name(),
+        event.event_log_id(),
+        event.event_datetime(),
+        &mut |w| event.write_properties(w),
+        &mut |w| event.write_items(w),
+    )
+}
+
+/// Writes an event's properties and items with `write_properties` and `write_items`, then
+/// builds the record.
+fn encode_event_parts(
+    name: &'static str,
+    log_id: Option<Uuid>,
+    datetime: Option<Datetime>,
+    write_properties: &mut dyn FnMut(&mut ObjectWriter<'_>),
+    write_items: &mut dyn FnMut(&mut ItemsWriter<'_>),
+) -> Result<EventRecord, ValidationError> {
     with_scratch(|buf| {
         let mut violations = Vec::new();
         let mut w = ObjectWriter::new(buf, &mut violations, ObjectPath::EventProperties);
-        event.write_properties(&mut w);
+        write_properties(&mut w);
         let properties_written = w.finish_written();
         let split = buf.len();
         let mut w = ItemsWriter::new(buf, &mut violations);
-        event.write_items(&mut w);
+        write_items(&mut w);
         let items_written = w.finish_written();
         let (properties, items) = buf.split_at(split);
         finish_event(EventParts {
-            name: Cow::Borrowed(event.event_name()),
-            log_id: event.event_log_id(),
-            datetime: event.event_datetime(),
+            name: Cow::Borrowed(name),
+            log_id,
+            datetime,
             properties,
             properties_written,
             items,
@@ -74,7 +94,7 @@ pub(crate) fn finish_event(mut parts: EventParts<'_>) -> Result<EventRecord, Val
     let mut items = None;
     if parts.violations.is_empty() {
         if parts.properties_written.count > 0 {
-            properties = raw(
+            properties = text(
                 parts.properties,
                 parts.properties_written,
                 "event_properties",
@@ -82,7 +102,7 @@ pub(crate) fn finish_event(mut parts: EventParts<'_>) -> Result<EventRecord, Val
             );
         }
         if parts.items_written.count > 0 {
-            items = raw(
+            items = text(
                 parts.items,
                 parts.items_written,
                 "event_items",
@@ -105,15 +125,24 @@ pub(crate) fn finish_event(mut parts: EventParts<'_>) -> Result<EventRecord, Val
     ))
 }
 
-/// [`Profile::to_user_properties`].
+/// [`Profile::to_user_properties`]: like [`encode_event`], a generic shim over
+/// [`encode_profile_parts`].
 pub(crate) fn encode_profile<P: Profile + ?Sized>(
     profile: &P,
     rust_name: &str,
 ) -> Result<UserProperties, ValidationError> {
+    encode_profile_parts(rust_name, &mut |w| profile.write_user_properties(w))
+}
+
+/// Writes a profile's user properties with `write`, then wraps them.
+fn encode_profile_parts(
+    rust_name: &str,
+    write: &mut dyn FnMut(&mut ObjectWriter<'_>),
+) -> Result<UserProperties, ValidationError> {
     with_scratch(|buf| {
         let mut violations = Vec::new();
         let mut w = ObjectWriter::new(buf, &mut violations, ObjectPath::UserProperties);
-        profile.write_user_properties(&mut w);
+        write(&mut w);
         let written = w.finish_written();
         finish_user_properties(buf, written, violations, || {
             format!("profile `{rust_name}`")
@@ -139,25 +168,37 @@ pub(crate) fn finish_user_properties(
     })
 }
 
-/// The written bytes as a `RawValue`, copied out at their exact size. The writers only write
-/// valid JSON, so the bytes are parsed again only when a third-party `PropertyValue` that does
-/// not promise valid JSON wrote some of them; if those are broken, that is
-/// [`Rule::MalformedJson`] on `path`.
+/// The written bytes as text. The writers only write valid JSON, so the bytes are parsed
+/// again only when a third-party `PropertyValue` that does not promise valid JSON wrote some
+/// of them; if those are broken, that is [`Rule::MalformedJson`] on `path`.
+fn text<'a>(
+    bytes: &'a [u8],
+    written: Written,
+    path: &'static str,
+    violations: &mut Vec<Violation>,
+) -> Option<&'a str> {
+    json::checked_text(bytes, written.valid_json)
+        .map_err(|reason| malformed(path, reason, violations))
+        .ok()
+}
+
+/// [`text`] as a `RawValue`, copied out at its exact size.
 fn raw(
     bytes: &[u8],
     written: Written,
     path: &'static str,
     violations: &mut Vec<Violation>,
 ) -> Option<Box<RawValue>> {
-    match json::raw_value(bytes, written.valid_json) {
-        Ok(raw) => Some(raw),
-        Err(reason) => {
-            violations.push(Violation {
-                path: path.to_owned(),
-                property: Cow::Borrowed(path),
-                rule: Rule::MalformedJson { reason },
-            });
-            None
-        }
-    }
+    json::raw_value(bytes, written.valid_json)
+        .map_err(|reason| malformed(path, reason, violations))
+        .ok()
+}
+
+/// Records [`Rule::MalformedJson`] on `path`.
+fn malformed(path: &'static str, reason: String, violations: &mut Vec<Violation>) {
+    violations.push(Violation {
+        path: path.to_owned(),
+        property: Cow::Borrowed(path),
+        rule: Rule::MalformedJson { reason },
+    });
 }

@@ -1,7 +1,8 @@
 //! [`EventRecord`]: one validated event, serialised once, exactly as it goes on the wire.
 
 use std::borrow::Cow;
-use std::fmt;
+use std::fmt::{self, Write as _};
+use std::ops::Range;
 use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -9,6 +10,7 @@ use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use super::builder::EventRecordBuilder;
+use crate::json;
 use crate::value::Datetime;
 
 /// One validated event, its properties and items already serialised: an element of the
@@ -31,15 +33,31 @@ use crate::value::Datetime;
 #[derive(Clone)]
 pub struct EventRecord(Arc<Inner>);
 
-#[derive(Clone, Serialize, Deserialize)]
+/// The record: its fields, and the whole wire object written once from them, so sending it
+/// is a copy (no field is formatted again) and its length is known.
 struct Inner {
     event_log_id: Uuid,
     /// Borrowed for a typed event, whose name is `'static`: one allocation less per record.
     event_name: Cow<'static, str>,
     event_datetime: Datetime,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `{"event_log_id":…,"event_name":…,"event_datetime":…,"event_items":…,"event_properties":…}`,
+    /// exactly as `serde_json` writes such a struct.
+    json: Box<str>,
+    /// Where the `event_items` array is in `json`.
+    items: Option<Range<usize>>,
+    /// Where the `event_properties` object is in `json`.
+    properties: Option<Range<usize>>,
+}
+
+/// The fields of the wire object, for reading a record back.
+#[derive(Deserialize)]
+struct Wire {
+    event_log_id: Uuid,
+    event_name: String,
+    event_datetime: Datetime,
+    #[serde(default)]
     event_items: Option<Box<RawValue>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     event_properties: Option<Box<RawValue>>,
 }
 
@@ -64,20 +82,71 @@ impl EventRecord {
         EventRecordBuilder::new(event_name.into())
     }
 
+    /// A record of these parts; `event_items` and `event_properties` are well-formed JSON
+    /// (an array and an object), already checked.
     pub(crate) fn from_parts(
         event_log_id: Uuid,
         event_name: Cow<'static, str>,
         event_datetime: Datetime,
-        event_items: Option<Box<RawValue>>,
-        event_properties: Option<Box<RawValue>>,
+        event_items: Option<&str>,
+        event_properties: Option<&str>,
     ) -> Self {
+        const ITEMS: &str = r#","event_items":"#;
+        const PROPERTIES: &str = r#","event_properties":"#;
+        // A name needs escaping only when it is not a registered name (the builder's).
+        let escaped = json::needs_escape(event_name.as_bytes()).then(|| {
+            let mut name = Vec::with_capacity(event_name.len() + 8);
+            json::push_str(&mut name, &event_name);
+            String::from_utf8_lossy(&name).into_owned()
+        });
+        let len = r#"{"event_log_id":"00000000-0000-0000-0000-000000000000","event_name":,"event_datetime":"2024-06-24T06:01:48.501Z"}"#.len()
+            + escaped.as_ref().map_or(event_name.len() + 2, String::len)
+            + event_items.map_or(0, |raw| ITEMS.len() + raw.len())
+            + event_properties.map_or(0, |raw| PROPERTIES.len() + raw.len());
+        let mut out = String::with_capacity(len);
+        out.push_str(r#"{"event_log_id":""#);
+        out.push_str(
+            event_log_id
+                .hyphenated()
+                .encode_lower(&mut Uuid::encode_buffer()),
+        );
+        out.push_str(r#"","event_name":"#);
+        match &escaped {
+            Some(name) => out.push_str(name),
+            None => {
+                out.push('"');
+                out.push_str(&event_name);
+                out.push('"');
+            }
+        }
+        // Writing to a `String` cannot fail.
+        let _ = write!(out, r#","event_datetime":"{event_datetime}""#);
+        let mut place = |key: &str, raw: Option<&str>| {
+            raw.map(|raw| {
+                out.push_str(key);
+                let start = out.len();
+                out.push_str(raw);
+                start..out.len()
+            })
+        };
+        let items = place(ITEMS, event_items);
+        let properties = place(PROPERTIES, event_properties);
+        out.push('}');
+        debug_assert_eq!(out.len(), len);
         EventRecord(Arc::new(Inner {
             event_log_id,
             event_name,
             event_datetime,
-            event_items,
-            event_properties,
+            json: out.into_boxed_str(),
+            items,
+            properties,
         }))
+    }
+
+    /// The part of the wire object at `range`.
+    fn part(&self, range: &Option<Range<usize>>) -> Option<&RawValue> {
+        let text = self.0.json.get(range.clone()?)?;
+        json::raw_ref(text)
     }
 
     /// The event's id (UUID), kept on every retry so the server can de-duplicate.
@@ -97,67 +166,82 @@ impl EventRecord {
 
     /// The `event_items` array as JSON, `None` when the event has no items.
     pub fn event_items(&self) -> Option<&RawValue> {
-        self.0.event_items.as_deref()
+        self.part(&self.0.items)
     }
 
     /// The `event_properties` object as JSON, `None` when there is no property to send.
     pub fn event_properties(&self) -> Option<&RawValue> {
-        self.0.event_properties.as_deref()
+        self.part(&self.0.properties)
     }
 
     /// The same record with another `event_log_id`.
-    pub fn with_event_log_id(mut self, event_log_id: Uuid) -> Self {
-        Arc::make_mut(&mut self.0).event_log_id = event_log_id;
-        self
+    pub fn with_event_log_id(self, event_log_id: Uuid) -> Self {
+        self.rebuilt(event_log_id, self.0.event_datetime)
     }
 
     /// The same record with another `event_datetime`.
-    pub fn with_event_datetime(mut self, event_datetime: Datetime) -> Self {
-        Arc::make_mut(&mut self.0).event_datetime = event_datetime;
-        self
+    pub fn with_event_datetime(self, event_datetime: Datetime) -> Self {
+        self.rebuilt(self.0.event_log_id, event_datetime)
+    }
+
+    /// The same record with another id and datetime, its wire object written again.
+    fn rebuilt(&self, event_log_id: Uuid, event_datetime: Datetime) -> Self {
+        let text = |range: &Option<Range<usize>>| range.clone().and_then(|r| self.0.json.get(r));
+        EventRecord::from_parts(
+            event_log_id,
+            self.0.event_name.clone(),
+            event_datetime,
+            text(&self.0.items),
+            text(&self.0.properties),
+        )
+    }
+
+    /// The wire object as JSON text, exactly as it is sent.
+    pub fn as_json(&self) -> &str {
+        &self.0.json
     }
 
     /// The exact length in bytes of the record's JSON (as written by `serde_json::to_vec`),
-    /// computed without serialising; for batching by size.
+    /// for batching by size.
     pub fn encoded_len(&self) -> usize {
-        const FIXED: usize = r#"{"event_log_id":"00000000-0000-0000-0000-000000000000","event_name":,"event_datetime":"2024-06-24T06:01:48.501Z"}"#.len();
-        let inner = &*self.0;
-        let items = inner
-            .event_items
-            .as_ref()
-            .map_or(0, |raw| r#","event_items":"#.len() + raw.get().len());
-        let properties = inner
-            .event_properties
-            .as_ref()
-            .map_or(0, |raw| r#","event_properties":"#.len() + raw.get().len());
-        FIXED + crate::json::escaped_len(&inner.event_name) + items + properties
+        self.0.json.len()
     }
 }
 
 impl Serialize for EventRecord {
+    /// Writes the wire object as it was written when the record was made.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(serializer)
+        use serde::ser::Error;
+        json::raw_ref(&self.0.json)
+            .ok_or_else(|| S::Error::custom("the record's JSON is broken"))?
+            .serialize(serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for EventRecord {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error;
-        let inner = Inner::deserialize(deserializer)?;
-        if inner.event_name.is_empty() {
+        let wire = Wire::deserialize(deserializer)?;
+        if wire.event_name.is_empty() {
             return Err(D::Error::custom(
                 "`event_name` is empty; give the registered event name",
             ));
         }
-        if !starts_with(inner.event_items.as_deref(), '[') {
+        if !starts_with(wire.event_items.as_deref(), '[') {
             return Err(D::Error::custom(
                 "`event_items` is not a JSON array of item objects",
             ));
         }
-        if !starts_with(inner.event_properties.as_deref(), '{') {
+        if !starts_with(wire.event_properties.as_deref(), '{') {
             return Err(D::Error::custom("`event_properties` is not a JSON object"));
         }
-        Ok(EventRecord(Arc::new(inner)))
+        Ok(EventRecord::from_parts(
+            wire.event_log_id,
+            Cow::Owned(wire.event_name),
+            wire.event_datetime,
+            wire.event_items.as_deref().map(RawValue::get),
+            wire.event_properties.as_deref().map(RawValue::get),
+        ))
     }
 }
 
@@ -167,15 +251,10 @@ fn starts_with(raw: Option<&RawValue>, c: char) -> bool {
 }
 
 impl PartialEq for EventRecord {
-    /// Equal when every field is equal, the JSON parts compared as text.
+    /// Equal when every field is equal, the JSON parts compared as text (the wire object is
+    /// written from the fields, so comparing it compares them all).
     fn eq(&self, other: &Self) -> bool {
-        let (a, b) = (&*self.0, &*other.0);
-        let text = |raw: &Option<Box<RawValue>>| raw.as_ref().map(|r| r.get().to_owned());
-        a.event_log_id == b.event_log_id
-            && a.event_name == b.event_name
-            && a.event_datetime == b.event_datetime
-            && text(&a.event_items) == text(&b.event_items)
-            && text(&a.event_properties) == text(&b.event_properties)
+        self.0.json == other.0.json
     }
 }
 
@@ -186,13 +265,10 @@ impl fmt::Debug for EventRecord {
             .field("event_log_id", &inner.event_log_id)
             .field("event_name", &inner.event_name)
             .field("event_datetime", &inner.event_datetime)
-            .field(
-                "event_items",
-                &inner.event_items.as_deref().map(RawValue::get),
-            )
+            .field("event_items", &self.event_items().map(RawValue::get))
             .field(
                 "event_properties",
-                &inner.event_properties.as_deref().map(RawValue::get),
+                &self.event_properties().map(RawValue::get),
             )
             .finish()
     }

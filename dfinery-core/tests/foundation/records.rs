@@ -100,6 +100,45 @@ fn with_methods_replace_one_field() {
 }
 
 #[test]
+fn the_wire_object_is_written_once_and_follows_every_change() {
+    let record = documented_purchase().to_record().unwrap();
+    // What is sent is the text written when the record was made.
+    assert_eq!(serde_json::to_string(&record).unwrap(), record.as_json());
+    assert_eq!(record.encoded_len(), record.as_json().len());
+    let id = Uuid::from_u128(7);
+    let at = Datetime::from_unix_millis(0).unwrap();
+    let changed = record.clone().with_event_log_id(id).with_event_datetime(at);
+    let sent: serde_json::Value = serde_json::from_str(changed.as_json()).unwrap();
+    assert_eq!(sent["event_log_id"], id.to_string());
+    assert_eq!(sent["event_datetime"], "1970-01-01T00:00:00.000Z");
+    assert_eq!(
+        changed.event_items().unwrap().get(),
+        record.event_items().unwrap().get()
+    );
+    assert_eq!(
+        changed.event_properties().unwrap().get(),
+        record.event_properties().unwrap().get()
+    );
+    assert_eq!(
+        changed.encoded_len(),
+        serde_json::to_vec(&changed).unwrap().len()
+    );
+}
+
+#[test]
+fn a_record_read_back_keeps_its_parts_as_they_were_written() {
+    let text = r#"{"event_log_id":"9e8d7c6b-5a4f-4e3d-9c2b-1a0f9e8d7c6b","event_name":"e","event_datetime":"2024-06-24T06:00:00Z","event_properties":{ "a" : 1 },"event_items":[ {"b":2} ]}"#;
+    let record: EventRecord = serde_json::from_str(text).unwrap();
+    assert_eq!(record.event_properties().unwrap().get(), r#"{ "a" : 1 }"#);
+    assert_eq!(record.event_items().unwrap().get(), r#"[ {"b":2} ]"#);
+    // Written again in the wire order, with the datetime in the client's form.
+    assert_eq!(
+        record.as_json(),
+        r#"{"event_log_id":"9e8d7c6b-5a4f-4e3d-9c2b-1a0f9e8d7c6b","event_name":"e","event_datetime":"2024-06-24T06:00:00.000Z","event_items":[ {"b":2} ],"event_properties":{ "a" : 1 }}"#
+    );
+}
+
+#[test]
 fn the_builder_writes_values_items_and_replaces_repeated_keys() {
     let id = Uuid::new_v4();
     let at: Datetime = "2024-06-24T06:01:48.501Z".parse().unwrap();
