@@ -1,6 +1,9 @@
 //! The decode half of the struct derives: `DecodeEvent`, `DecodeItem` and `DecodeProfile`,
 //! which read a struct back from export rows.
 //!
+//! The methods are `#[inline]`, so a crate that never decodes does not generate their code (it
+//! is generated where decoding is used).
+//!
 //! Each impl is bounded by one `for<'__dfinery> FieldType: Trait` predicate per field, spanned
 //! on the field's type. The higher-ranked binder keeps the predicate from being checked where
 //! the struct is defined (a plain `&'a str: FromCell` would be a "trivially false bound" error
@@ -63,14 +66,16 @@ pub fn decode_impl(input: &DeriveInput, target: Target, sources: &Sources<'_, '_
             columns.push(quote_spanned!(span=>
                 __dfinery_c.property(&#spec, <#ty as ::dfinery::__private::FromCell>::OPTIONAL);
             ));
-            inits.push(quote_spanned!(span=>
-                #member: __dfinery_c.property::<#ty>(__dfinery_r, #i, &#spec)?
-            ));
+            let read = try_read(
+                quote_spanned!(span=> __dfinery_c.property::<#ty>(__dfinery_r, #i, &#spec)),
+            );
+            inits.push(quote_spanned!(span=> #member: #read));
         } else if is(sources.items, member) {
             bounds
                 .push(quote_spanned!(span=> for<'__dfinery> #ty: ::dfinery::__private::FromItems));
             columns.push(quote_spanned!(span=> __dfinery_c.items::<#ty>();));
-            inits.push(quote_spanned!(span=> #member: __dfinery_c.items::<#ty>(__dfinery_g)?));
+            let read = try_read(quote_spanned!(span=> __dfinery_c.items::<#ty>(__dfinery_g)));
+            inits.push(quote_spanned!(span=> #member: #read));
         } else if is(sources.datetime, member) || is(sources.log_id, member) {
             let which: Ident = if is(sources.datetime, member) {
                 Ident::new("datetime", span)
@@ -81,7 +86,8 @@ pub fn decode_impl(input: &DeriveInput, target: Target, sources: &Sources<'_, '_
             columns.push(quote_spanned!(span=>
                 __dfinery_c.#which(<#ty as ::dfinery::__private::FromCell>::OPTIONAL);
             ));
-            inits.push(quote_spanned!(span=> #member: __dfinery_c.#which::<#ty>(__dfinery_r)?));
+            let read = try_read(quote_spanned!(span=> __dfinery_c.#which::<#ty>(__dfinery_r)));
+            inits.push(quote_spanned!(span=> #member: #read));
         } else {
             bounds.push(quote_spanned!(span=> for<'__dfinery> #ty: ::core::default::Default));
             inits.push(quote_spanned!(span=> #member: ::core::default::Default::default()));
@@ -96,6 +102,7 @@ pub fn decode_impl(input: &DeriveInput, target: Target, sources: &Sources<'_, '_
             quote!(DecodeEvent),
             quote!(event),
             quote! {
+                #[inline]
                 fn from_export_rows(
                     __dfinery_g: &::dfinery::__private::EventGroup<'_>,
                     __dfinery_c: &::dfinery::__private::Columns,
@@ -115,6 +122,7 @@ pub fn decode_impl(input: &DeriveInput, target: Target, sources: &Sources<'_, '_
                 _ => quote!(profile),
             },
             quote! {
+                #[inline]
                 fn from_export_row(
                     __dfinery_r: &::dfinery::__private::ExportRow<'_>,
                     __dfinery_c: &::dfinery::__private::Columns,
@@ -131,6 +139,7 @@ pub fn decode_impl(input: &DeriveInput, target: Target, sources: &Sources<'_, '_
             #existing
             #(#bounds,)*
         {
+            #[inline]
             fn export_columns(
                 __dfinery_h: &::dfinery::__private::Header,
             ) -> ::core::result::Result<::dfinery::__private::Columns, ::dfinery::__private::ExportError> {
@@ -141,6 +150,18 @@ pub fn decode_impl(input: &DeriveInput, target: Target, sources: &Sources<'_, '_
             }
 
             #row_fn
+        }
+    }
+}
+
+/// `read` (a `Result<T, ExportError>`) unwrapped, returning the error: what `read?` does,
+/// without the `Try` and `From` machinery `?` costs the compiler per field (the same reason
+/// serde's derives use a `match`).
+fn try_read(read: TokenStream) -> TokenStream {
+    quote! {
+        match #read {
+            ::core::result::Result::Ok(__dfinery_v) => __dfinery_v,
+            ::core::result::Result::Err(__dfinery_e) => return ::core::result::Result::Err(__dfinery_e),
         }
     }
 }
