@@ -1,0 +1,175 @@
+//! Comparison 5, the emulator: requests per second it answers for 100-event batches over
+//! loopback HTTP, set against DFINERY's default Event API limit.
+
+use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use dfinery::wire::EventBatchRequest;
+use dfinery::{Event, Identity};
+use futures_util::future::try_join_all;
+
+use crate::fixtures::fresh_purchase;
+use crate::lab::Lab;
+use crate::report::{Comparison, Figure, Goal, Ratio};
+
+/// Events in each request: DFINERY's maximum.
+pub const EVENTS_PER_REQUEST: usize = 100;
+
+/// DFINERY's default Event API limit, per second (1,000,000 requests a minute).
+pub const DFINERY_EVENT_REQUESTS_PER_SECOND: f64 = 1_000_000.0 / 60.0;
+
+/// `count` request bodies of [`EVENTS_PER_REQUEST`] purchases each, every event with its own id.
+///
+/// # Errors
+///
+/// When an event does not validate (it always does).
+pub fn batch_bodies(count: usize) -> io::Result<Vec<Bytes>> {
+    let purchase = fresh_purchase();
+    let identity = Identity::from_external_id("bench-user").map_err(io::Error::other)?;
+    (0..count)
+        .map(|_| {
+            let events = (0..EVENTS_PER_REQUEST)
+                .map(|_| purchase.to_record())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(io::Error::other)?;
+            let request =
+                EventBatchRequest::new(identity.clone(), events).map_err(io::Error::other)?;
+            serde_json::to_vec(&request)
+                .map(Bytes::from)
+                .map_err(io::Error::other)
+        })
+        .collect()
+}
+
+/// Requests answered in a measurement window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Throughput {
+    /// Requests answered `20000`.
+    pub requests: u64,
+    /// How long the window lasted.
+    pub elapsed: Duration,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+}
+
+impl Throughput {
+    /// Requests per second.
+    pub fn per_second(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64().max(f64::MIN_POSITIVE)
+    }
+}
+
+/// Posts `bodies` (round robin) to the emulator from `concurrency` connections for `window`.
+/// The emulator is reset each time the bodies start over, so every event is stored, never a
+/// duplicate, and memory stays flat.
+///
+/// # Errors
+///
+/// When a request fails or is not answered `20000`.
+pub fn measure(
+    lab: &Lab,
+    bodies: &[Bytes],
+    window: Duration,
+    concurrency: usize,
+) -> io::Result<Throughput> {
+    let http = reqwest::Client::new();
+    let url = lab.url("/api/v1/events?service_id=emulator");
+    let next = AtomicU64::new(0);
+    let start = Instant::now();
+    let deadline = start + window;
+    let worker = || async {
+        let mut answered = 0u64;
+        while Instant::now() < deadline {
+            let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+            if i > 0 && i.is_multiple_of(bodies.len()) {
+                lab.reset_async().await?;
+            }
+            post(
+                &http,
+                &url,
+                lab.import_token(),
+                bodies[i % bodies.len()].clone(),
+            )
+            .await?;
+            answered += 1;
+        }
+        Ok::<u64, io::Error>(answered)
+    };
+    let answered = lab
+        .runtime()
+        .block_on(try_join_all((0..concurrency.max(1)).map(|_| worker())))?;
+    let elapsed = start.elapsed();
+    lab.reset()?;
+    Ok(Throughput {
+        requests: answered.iter().sum(),
+        elapsed,
+        concurrency,
+    })
+}
+
+/// One request, checked for `20000`.
+async fn post(http: &reqwest::Client, url: &str, token: &str, body: Bytes) -> io::Result<()> {
+    let response = http
+        .post(url)
+        .header("access_token", token)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .map_err(io::Error::other)?;
+    let status = response.status();
+    let text = response.text().await.map_err(io::Error::other)?;
+    if status.is_success() && text.contains("\"20000\"") {
+        Ok(())
+    } else {
+        Err(io::Error::other(format!(
+            "the emulator answered {status}: {text}"
+        )))
+    }
+}
+
+/// Measures with fresh bodies and returns the report's rows for comparison 5.
+///
+/// # Errors
+///
+/// As [`measure`].
+pub fn compare(lab: &Lab, window: Duration, concurrency: usize) -> io::Result<Comparison> {
+    let bodies = batch_bodies(16)?;
+    lab.reset()?;
+    let t = measure(lab, &bodies, window, concurrency)?;
+    let per_second = t.per_second();
+    Ok(Comparison {
+        title: format!(
+            "5. emulator: {EVENTS_PER_REQUEST}-event `df_purchase` batches over loopback"
+        ),
+        figures: vec![
+            Figure::new(
+                &format!("emulator, {} connections", t.concurrency),
+                per_second,
+                "requests/s",
+            )
+            .with_extra(format!(
+                "{:.0} events/s, {} bytes per request",
+                per_second * EVENTS_PER_REQUEST as f64,
+                bodies.first().map_or(0, Bytes::len)
+            )),
+            Figure::new(
+                "DFINERY default Event API limit (1,000,000/min)",
+                DFINERY_EVENT_REQUESTS_PER_SECOND,
+                "requests/s",
+            ),
+        ],
+        ratios: vec![Ratio::new(
+            "emulator requests/s / DFINERY's limit",
+            per_second / DFINERY_EVENT_REQUESTS_PER_SECOND,
+            Goal::None,
+        )],
+        notes: vec![
+            "client and emulator share the machine's cores; each request carries 100 events \
+             of 5 items, validated against the registry and stored"
+                .to_owned(),
+        ],
+    })
+}

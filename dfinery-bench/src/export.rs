@@ -1,0 +1,167 @@
+//! Comparison 4, export decoding: rows per second decoded into the typed `Purchase` (items
+//! gathered back into their events, system columns read) against plain `csv::StringRecord`
+//! iteration over the same bytes. The CSV is a real export of the emulator.
+
+use std::hint::black_box;
+use std::io;
+use std::time::Duration;
+
+use bytes::Bytes;
+use dfinery::export::ExportReader;
+use dfinery::wire::EventExportRequest;
+use dfinery::{Date, Datetime, Event, Identity};
+
+use crate::fixtures::{ITEMS_PER_PURCHASE, Purchase, fresh_purchase};
+use crate::lab::Lab;
+use crate::measure::{Sample, best_of};
+use crate::report::{Comparison, Figure, Goal, Ratio};
+
+/// Sends `events` purchases (five items each, dated now) and exports them back: one CSV row
+/// per item.
+///
+/// # Errors
+///
+/// When sending or exporting fails.
+pub fn export_csv(lab: &Lab, events: usize) -> io::Result<Bytes> {
+    lab.reset()?;
+    let client = lab.client()?;
+    let purchase = Purchase {
+        at: Datetime::now(),
+        ..fresh_purchase()
+    };
+    let records = (0..events)
+        .map(|_| purchase.to_record())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(io::Error::other)?;
+    let who = Identity::from_external_id("bench-export").map_err(io::Error::other)?;
+    let today = Date::today_utc();
+    let bytes = lab.runtime().block_on(async {
+        client
+            .send_events(&who, records)
+            .await
+            .map_err(io::Error::other)?;
+        client
+            .export_events(&EventExportRequest::new(today, today))
+            .await
+            .map_err(io::Error::other)?
+            .collect_bytes()
+            .await
+            .map_err(io::Error::other)
+    });
+    lab.reset()?;
+    bytes
+}
+
+/// The baseline: every row as a `csv::StringRecord`, each field touched. Returns the rows.
+///
+/// # Errors
+///
+/// When the CSV is malformed.
+pub fn csv_rows(bytes: &[u8]) -> Result<usize, csv::Error> {
+    let mut reader = csv::Reader::from_reader(bytes);
+    let mut record = csv::StringRecord::new();
+    let mut rows = 0;
+    while reader.read_record(&mut record)? {
+        black_box(record.iter().map(str::len).sum::<usize>());
+        rows += 1;
+    }
+    Ok(rows)
+}
+
+/// dfinery: every purchase decoded into [`Purchase`] with its system columns. Returns the
+/// rows (items) decoded.
+///
+/// # Errors
+///
+/// When a row does not decode.
+pub fn typed_rows(bytes: &[u8]) -> Result<usize, dfinery::export::ExportError> {
+    let mut rows = 0;
+    for event in ExportReader::new(bytes)?.events::<Purchase>()? {
+        let event = event?;
+        rows += black_box(&event).event.items.len().max(1);
+    }
+    Ok(rows)
+}
+
+/// The figures of comparison 4.
+#[derive(Debug, Clone, Copy)]
+pub struct DecodeSamples {
+    /// [`typed_rows`], one iteration per export.
+    pub typed: Sample,
+    /// [`csv_rows`], one iteration per export.
+    pub csv: Sample,
+    /// Rows in the export.
+    pub rows: usize,
+    /// Bytes in the export.
+    pub bytes: usize,
+}
+
+impl DecodeSamples {
+    /// Rows per second of `sample`.
+    pub fn rows_per_second(&self, sample: Sample) -> f64 {
+        sample.per_second() * self.rows as f64
+    }
+}
+
+/// Measures both decoders over `bytes`, interleaved, best of `rounds` windows.
+///
+/// # Errors
+///
+/// When either decoder fails or they disagree on the number of rows.
+pub fn measure(bytes: &[u8], rounds: usize, window: Duration) -> io::Result<DecodeSamples> {
+    let typed = typed_rows(bytes).map_err(io::Error::other)?;
+    let csv = csv_rows(bytes).map_err(io::Error::other)?;
+    if typed != csv {
+        return Err(io::Error::other(format!(
+            "the typed decoder read {typed} rows, csv {csv}"
+        )));
+    }
+    let samples = best_of(
+        rounds,
+        window,
+        &mut [&mut || typed_rows(bytes).unwrap_or(0), &mut || {
+            csv_rows(bytes).unwrap_or(0)
+        }],
+    );
+    Ok(DecodeSamples {
+        typed: samples[0],
+        csv: samples[1],
+        rows: typed,
+        bytes: bytes.len(),
+    })
+}
+
+/// The report's rows for comparison 4.
+pub fn comparison(s: &DecodeSamples) -> Comparison {
+    let typed = s.rows_per_second(s.typed);
+    let csv = s.rows_per_second(s.csv);
+    Comparison {
+        title: format!(
+            "4. export decode: {} rows ({} purchases x {ITEMS_PER_PURCHASE} items, {} KiB) of an emulator export",
+            s.rows,
+            s.rows / ITEMS_PER_PURCHASE,
+            s.bytes / 1024
+        ),
+        figures: vec![
+            Figure::new(
+                "dfinery: ExportReader::events::<Purchase>()",
+                typed,
+                "rows/s",
+            )
+            .with_extra(format!(
+                "{:.1} allocs/row",
+                s.typed.allocs_per_iter() / s.rows as f64
+            )),
+            Figure::new("csv::StringRecord iteration", csv, "rows/s").with_extra(format!(
+                "{:.1} allocs/row",
+                s.csv.allocs_per_iter() / s.rows as f64
+            )),
+        ],
+        ratios: vec![Ratio::new(
+            "typed rows/s / csv rows/s",
+            typed / csv,
+            Goal::AtLeast(0.7),
+        )],
+        notes: vec![],
+    }
+}

@@ -1,0 +1,126 @@
+//! Comparison 1, serialisation: a derived `df_purchase` with five items to wire JSON bytes,
+//! against the same data with `#[derive(Serialize)]` (the floor) and against a `json!` value
+//! (what other Rust analytics SDKs do).
+
+use std::time::Duration;
+
+use dfinery::{Event, ValidationError};
+use serde_json::{Value, json};
+
+use crate::fixtures::{Purchase, SerdePurchase, purchase, serde_purchase};
+use crate::measure::{Sample, best_of};
+use crate::report::{Comparison, Figure, Goal, Ratio};
+
+/// The dfinery path: check every value and write the record ([`Event::to_record`]), then the
+/// event object's bytes.
+///
+/// # Errors
+///
+/// The event's [`ValidationError`] when a value breaks a rule.
+pub fn typed(purchase: &Purchase) -> Result<Vec<u8>, ValidationError> {
+    let record = purchase.to_record()?;
+    Ok(serde_json::to_vec(&record).unwrap_or_default())
+}
+
+/// The floor: `serde_json::to_vec` of the `#[derive(Serialize)]` struct, with no check at all.
+pub fn serde(purchase: &SerdePurchase) -> Vec<u8> {
+    serde_json::to_vec(purchase).unwrap_or_default()
+}
+
+/// What other SDKs do: build a `serde_json::Value` with `json!` from the same data, then
+/// serialise it.
+pub fn json_value(purchase: &Purchase) -> Vec<u8> {
+    serde_json::to_vec(&json_purchase(purchase)).unwrap_or_default()
+}
+
+/// `purchase` as a `json!` value.
+pub fn json_purchase(purchase: &Purchase) -> Value {
+    let items: Vec<Value> = purchase
+        .items
+        .iter()
+        .map(|item| {
+            json!({
+                "df_item_id": item.id,
+                "df_item_name": item.name,
+                "df_price": item.price,
+                "df_quantity": item.quantity,
+                "df_discount": item.discount,
+                "df_category1": item.df_category1,
+                "df_category2": item.df_category2,
+            })
+        })
+        .collect();
+    json!({
+        "event_log_id": purchase.log_id.unwrap_or_default().to_string(),
+        "event_name": "df_purchase",
+        "event_datetime": purchase.at.to_string(),
+        "event_items": items,
+        "event_properties": {
+            "df_order_id": purchase.df_order_id,
+            "df_payment_method": purchase.df_payment_method,
+            "df_total_purchase_amount": purchase.df_total_purchase_amount,
+            "df_delivery_charge": purchase.df_delivery_charge,
+            "df_discount": purchase.df_discount,
+        },
+    })
+}
+
+/// The three figures of comparison 1.
+#[derive(Debug, Clone, Copy)]
+pub struct SerializeSamples {
+    /// [`typed`].
+    pub typed: Sample,
+    /// [`serde`].
+    pub serde: Sample,
+    /// [`json_value`].
+    pub json_value: Sample,
+}
+
+/// Measures the three paths, interleaved, `rounds` times `window` each, keeping each one's best.
+pub fn measure(rounds: usize, window: Duration) -> SerializeSamples {
+    let purchase = purchase();
+    let twin = serde_purchase(&purchase);
+    let samples = best_of(
+        rounds,
+        window,
+        &mut [
+            &mut || typed(&purchase).map_or(0, |bytes| bytes.len()),
+            &mut || serde(&twin).len(),
+            &mut || json_value(&purchase).len(),
+        ],
+    );
+    SerializeSamples {
+        typed: samples[0],
+        serde: samples[1],
+        json_value: samples[2],
+    }
+}
+
+/// The report's rows for comparison 1.
+pub fn compare(rounds: usize, window: Duration) -> Comparison {
+    let s = measure(rounds, window);
+    let figure = |label: &str, sample: Sample| {
+        Figure::time(label, sample.ns_per_iter(), "event").with_allocs(sample)
+    };
+    Comparison {
+        title: "1. serialisation: derived `df_purchase` with 5 items -> wire JSON bytes".to_owned(),
+        figures: vec![
+            figure("dfinery derive: to_record (checks) + to_vec", s.typed),
+            figure("serde derive: serde_json::to_vec (floor)", s.serde),
+            figure("json! Value + serde_json::to_vec", s.json_value),
+        ],
+        ratios: vec![
+            Ratio::new(
+                "dfinery time / serde-derive time",
+                s.typed.ns_per_iter() / s.serde.ns_per_iter(),
+                Goal::AtMost(1.10),
+            ),
+            Ratio::new(
+                "json! time / dfinery time (speed-up over json!)",
+                s.json_value.ns_per_iter() / s.typed.ns_per_iter(),
+                Goal::AtLeast(2.0),
+            ),
+        ],
+        notes: vec![],
+    }
+}

@@ -1,0 +1,73 @@
+//! The generated crates hold what comparison 3 says: as many event types, registered, with
+//! the same fields either way, in a crate of its own.
+
+use std::path::Path;
+
+use dfinery_bench::compile::{Variant, cargo_toml, lib_rs, registry, workspace_root};
+use dfinery_schema::{DataType, Registry};
+
+#[test]
+fn the_registry_registers_every_event_with_every_property() {
+    let parsed = Registry::parse(&registry(500)).expect("the generated registry parses");
+    for i in [0, 99, 499] {
+        let event = parsed
+            .event(&format!("bench_event_{i:03}"))
+            .expect("registered");
+        assert!(event.property("order_id").expect("order_id").required);
+        assert_eq!(
+            event.property("tags").expect("tags").ty,
+            DataType::StringArray
+        );
+    }
+    assert!(parsed.event("bench_event_500").is_none());
+}
+
+#[test]
+fn both_variants_declare_the_same_structs() {
+    let serde = lib_rs(100, Variant::Serde);
+    let derive = lib_rs(
+        100,
+        Variant::Derive {
+            registry_events: 100,
+        },
+    );
+    for text in [&serde, &derive] {
+        assert_eq!(text.matches("pub struct Event").count(), 100);
+        assert_eq!(text.matches("    pub tags: Vec<String>,").count(), 100);
+    }
+    assert_eq!(
+        serde
+            .matches("#[derive(Default, serde::Serialize)]")
+            .count(),
+        100
+    );
+    assert_eq!(
+        derive
+            .matches("#[derive(Default, dfinery::DfineryEvent)]")
+            .count(),
+        100
+    );
+    assert_eq!(
+        derive.matches("#[dfinery(event = \"bench_event_").count(),
+        100
+    );
+    // Each struct is used, so its generated code is compiled, not only checked.
+    assert_eq!(serde.matches("serde_json::to_vec(&Event").count(), 100);
+    assert_eq!(
+        derive.matches("dfinery::Event::to_record(&Event").count(),
+        100
+    );
+}
+
+#[test]
+fn the_crate_is_its_own_workspace_on_this_one() {
+    let root = workspace_root();
+    assert!(root.join("Cargo.lock").is_file(), "{}", root.display());
+    let toml = cargo_toml(&root);
+    assert!(toml.contains("\n[workspace]\n"), "{toml}");
+    assert!(toml.contains(&format!(
+        "dfinery = {{ path = {:?} }}",
+        root.display().to_string()
+    )));
+    assert!(Path::new(&root).join("dfinery-bench").is_dir());
+}

@@ -1,0 +1,54 @@
+//! Against an emulator in this process: the pipeline, the emulator comparison and the export
+//! all deliver and read back every event (short windows; figures are not checked).
+
+use std::time::Duration;
+
+use dfinery_bench::export::{csv_rows, export_csv, typed_rows};
+use dfinery_bench::fixtures::ITEMS_PER_PURCHASE;
+use dfinery_bench::lab::Lab;
+use dfinery_bench::{emulator, pipeline};
+
+const WINDOW: Duration = Duration::from_millis(200);
+
+#[test]
+fn the_tracker_with_and_without_spool_and_the_naive_client_store_every_event() {
+    let lab = Lab::in_process().expect("the emulator starts");
+    let dir = std::env::temp_dir().join(format!("dfinery-bench-test-{}", std::process::id()));
+    let spool = pipeline::spool_path(&dir).expect("a folder");
+    let runs = pipeline::measure(&lab, &spool, 2, WINDOW).expect("every event stored");
+    for run in [runs.tracker, runs.tracker_spool, runs.naive] {
+        assert!(run.events > 0, "{run:?}");
+    }
+    // Batching: many events per request for the Tracker, one per request for the naive client.
+    assert!(
+        runs.tracker.requests < runs.tracker.events,
+        "{:?}",
+        runs.tracker
+    );
+    assert_eq!(runs.naive.requests, runs.naive.events);
+    assert!(!spool.exists(), "the spool is removed after the run");
+    let _ = std::fs::remove_dir_all(dir);
+    let text = pipeline::comparison(&runs, false).to_string();
+    assert!(text.contains("includes the events it stored"), "{text}");
+}
+
+#[test]
+fn the_emulator_answers_every_batch_and_is_reset_after() {
+    let lab = Lab::in_process().expect("the emulator starts");
+    let bodies = emulator::batch_bodies(2).expect("bodies");
+    let t = emulator::measure(&lab, &bodies, WINDOW, 2).expect("every request answered");
+    assert!(t.requests > 0);
+    assert_eq!(
+        lab.counts().expect("counts").stored,
+        0,
+        "reset after the run"
+    );
+}
+
+#[test]
+fn an_export_decodes_to_as_many_rows_either_way() {
+    let lab = Lab::in_process().expect("the emulator starts");
+    let csv = export_csv(&lab, 30).expect("an export");
+    assert_eq!(csv_rows(&csv).expect("valid CSV"), 30 * ITEMS_PER_PURCHASE);
+    assert_eq!(typed_rows(&csv).expect("decodes"), 30 * ITEMS_PER_PURCHASE);
+}
