@@ -66,7 +66,9 @@ pub(crate) fn type_name<T: ?Sized>() -> &'static str {
 
 /// The text of a cell that must hold a value.
 fn needed<T>(cell: Cell<'_>) -> Result<&str, CellError> {
-    cell.text().ok_or(CellError::Missing {
+    // `ok_or_else`: the error names the type, which takes a string search to find; only a
+    // missing value pays for it.
+    cell.text().ok_or_else(|| CellError::Missing {
         rust_type: type_name::<T>(),
     })
 }
