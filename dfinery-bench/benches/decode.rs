@@ -6,7 +6,7 @@
 //! `benches/export.rs` measures the streamed variant on a hand-made CSV.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use dfinery_bench::export::{csv_rows, export_csv, typed_rows};
+use dfinery_bench::export::{csv_rows, csv_rows_reused, export_csv, typed_rows};
 use dfinery_bench::lab::Lab;
 
 fn decode(c: &mut Criterion) {
@@ -17,6 +17,9 @@ fn decode(c: &mut Criterion) {
     group.throughput(Throughput::Elements(rows as u64));
     group.bench_function("typed_purchase", |b| b.iter(|| typed_rows(&csv)));
     group.bench_function("csv_string_records", |b| b.iter(|| csv_rows(&csv)));
+    group.bench_function("csv_reused_string_record", |b| {
+        b.iter(|| csv_rows_reused(&csv))
+    });
     group.finish();
 }
 

@@ -102,12 +102,23 @@ pub fn best_of<T>(
 
 /// The CPU time the calling thread has used so far (`CLOCK_THREAD_CPUTIME_ID`).
 pub fn thread_cpu_time() -> Option<Duration> {
+    cpu_clock(libc::CLOCK_THREAD_CPUTIME_ID)
+}
+
+/// The CPU time every thread of this process has used so far (`CLOCK_PROCESS_CPUTIME_ID`);
+/// a child process's time is not in it.
+pub fn process_cpu_time() -> Option<Duration> {
+    cpu_clock(libc::CLOCK_PROCESS_CPUTIME_ID)
+}
+
+/// The reading of the CPU-time clock `clock`.
+fn cpu_clock(clock: libc::clockid_t) -> Option<Duration> {
     let mut now = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
     // SAFETY: `now` is a valid, writable `timespec`; the call writes nothing else.
-    let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
+    let status = unsafe { libc::clock_gettime(clock, &mut now) };
     let secs = u64::try_from(now.tv_sec).ok()?;
     let nanos = u32::try_from(now.tv_nsec).ok()?;
     (status == 0).then(|| Duration::new(secs, nanos))

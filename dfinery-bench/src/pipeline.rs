@@ -13,7 +13,7 @@ use futures_util::future::try_join_all;
 use crate::emulator::DFINERY_EVENT_REQUESTS_PER_SECOND;
 use crate::fixtures::fresh_purchase;
 use crate::lab::Lab;
-use crate::measure::{peak_rss, reset_peak_rss};
+use crate::measure::{peak_rss, process_cpu_time, reset_peak_rss};
 use crate::report::{Comparison, Figure, Goal, Ratio};
 
 /// One run: how many events got from the caller to the emulator, in how long.
@@ -27,12 +27,45 @@ pub struct Run {
     pub elapsed: Duration,
     /// The process's peak resident set size during the run, in bytes, when known.
     pub peak_rss: Option<u64>,
+    /// CPU time this process (the sending side) used during the run, when known.
+    pub cpu: Option<Duration>,
 }
 
 impl Run {
     /// Events per second, end to end.
     pub fn per_second(&self) -> f64 {
         self.events as f64 / self.elapsed.as_secs_f64().max(f64::MIN_POSITIVE)
+    }
+
+    /// Microseconds of the sending process's CPU time per event, when known.
+    pub fn cpu_us_per_event(&self) -> Option<f64> {
+        self.cpu
+            .map(|cpu| cpu.as_secs_f64() * 1e6 / self.events.max(1) as f64)
+    }
+}
+
+/// What a run started from: the time and the process's CPU time.
+struct Start {
+    at: Instant,
+    cpu: Option<Duration>,
+}
+
+impl Start {
+    fn now() -> Start {
+        reset_peak_rss();
+        Start {
+            cpu: process_cpu_time(),
+            at: Instant::now(),
+        }
+    }
+
+    /// The elapsed time, the CPU time used and the peak RSS since the start.
+    fn end(&self) -> (Duration, Option<Duration>, Option<u64>) {
+        let elapsed = self.at.elapsed();
+        let cpu = process_cpu_time()
+            .zip(self.cpu)
+            .map(|(end, start)| end.saturating_sub(start));
+        (elapsed, cpu, peak_rss())
     }
 }
 
@@ -69,9 +102,8 @@ pub fn tracker(
     };
     let purchase = fresh_purchase();
     let handle = lab.runtime().handle();
-    reset_peak_rss();
-    let start = Instant::now();
-    let deadline = start + window;
+    let start = Start::now();
+    let deadline = start.at + window;
     let tracked = std::thread::scope(|scope| {
         let threads: Vec<_> = (0..producers.max(1))
             .map(|i| {
@@ -101,8 +133,7 @@ pub fn tracker(
         .runtime()
         .block_on(tracker.flush())
         .map_err(io::Error::other)?;
-    let elapsed = start.elapsed();
-    let peak = peak_rss();
+    let end = start.end();
     let _ = lab.runtime().block_on(tracker.shutdown());
     drop(tracker);
     if let Some(path) = spool {
@@ -113,7 +144,7 @@ pub fn tracker(
             "the flush was incomplete: {flushed:?}"
         )));
     }
-    finish(lab, tracked, elapsed, peak)
+    finish(lab, tracked, end)
 }
 
 /// `producers` tasks each send one request per event (`Client::send_events` with one typed
@@ -126,9 +157,8 @@ pub fn naive(lab: &Lab, producers: usize, window: Duration) -> io::Result<Run> {
     lab.reset()?;
     let client = lab.client()?;
     let purchase = fresh_purchase();
-    reset_peak_rss();
-    let start = Instant::now();
-    let deadline = start + window;
+    let start = Start::now();
+    let deadline = start.at + window;
     let producer = |i: usize| {
         let (client, purchase) = (&client, &purchase);
         async move {
@@ -149,13 +179,15 @@ pub fn naive(lab: &Lab, producers: usize, window: Duration) -> io::Result<Run> {
         .block_on(try_join_all((0..producers.max(1)).map(producer)))?
         .iter()
         .sum();
-    let elapsed = start.elapsed();
-    let peak = peak_rss();
-    finish(lab, sent, elapsed, peak)
+    finish(lab, sent, start.end())
 }
 
 /// Checks that the emulator stored every event, then forgets them.
-fn finish(lab: &Lab, events: u64, elapsed: Duration, peak_rss: Option<u64>) -> io::Result<Run> {
+fn finish(
+    lab: &Lab,
+    events: u64,
+    (elapsed, cpu, peak_rss): (Duration, Option<Duration>, Option<u64>),
+) -> io::Result<Run> {
     let counts = lab.counts()?;
     lab.reset()?;
     if counts.stored != events {
@@ -169,6 +201,7 @@ fn finish(lab: &Lab, events: u64, elapsed: Duration, peak_rss: Option<u64>) -> i
         requests: counts.requests,
         elapsed,
         peak_rss,
+        cpu,
     })
 }
 
@@ -228,6 +261,9 @@ pub fn comparison(r: &PipelineRuns, emulator_in_child: bool) -> Comparison {
         ));
         if let Some(bytes) = run.peak_rss {
             figure = figure.with_extra(format!("peak RSS {:.0} MiB", bytes as f64 / 1048576.0));
+        }
+        if let Some(us) = run.cpu_us_per_event() {
+            figure = figure.with_extra(format!("{us:.1} µs CPU per event, sending side"));
         }
         figure
     };
