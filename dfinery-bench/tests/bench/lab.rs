@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use dfinery_bench::export::{csv_rows, export_csv, typed_rows};
+use dfinery_bench::export::{csv_rows, csv_rows_reused, csv_serde_rows, export_csv, typed_rows};
 use dfinery_bench::fixtures::ITEMS_PER_PURCHASE;
 use dfinery_bench::lab::Lab;
 use dfinery_bench::{emulator, pipeline};
@@ -46,9 +46,17 @@ fn the_emulator_answers_every_batch_and_is_reset_after() {
 }
 
 #[test]
-fn an_export_decodes_to_as_many_rows_either_way() {
+fn an_export_decodes_to_as_many_rows_every_way() {
     let lab = Lab::in_process().expect("the emulator starts");
     let csv = export_csv(&lab, 30).expect("an export");
     assert_eq!(csv_rows(&csv).expect("valid CSV"), 30 * ITEMS_PER_PURCHASE);
     assert_eq!(typed_rows(&csv).expect("decodes"), 30 * ITEMS_PER_PURCHASE);
+    assert_eq!(
+        csv_rows_reused(&csv).expect("valid CSV"),
+        30 * ITEMS_PER_PURCHASE
+    );
+    assert_eq!(
+        csv_serde_rows(&csv).expect("deserialises"),
+        30 * ITEMS_PER_PURCHASE
+    );
 }
