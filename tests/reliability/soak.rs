@@ -236,7 +236,7 @@ async fn a_long_soak_under_faults_loses_and_duplicates_nothing() {
     run(Soak {
         tasks: 16,
         events_per_task: 6_000,
-        users_per_task: 32,
+        users_per_task: 8,
         queue_cap: 5_000,
         queue_cap_bytes: 4 << 20,
     })
