@@ -70,7 +70,7 @@ pub fn json_purchase(purchase: &Purchase) -> Value {
 pub struct SerializeSamples {
     /// [`typed`].
     pub typed: Sample,
-    /// [`serde`].
+    /// [`serde()`].
     pub serde: Sample,
     /// [`json_value`].
     pub json_value: Sample,
