@@ -12,6 +12,40 @@ use crate::ast::Kind;
 pub fn stub(input: &DeriveInput, kind: Kind, events: &[String]) -> TokenStream {
     let ident = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    // The decode trait of each kind: one shape, differing in its name and how rows come in.
+    let (decode_trait, from_rows, rows) = match kind {
+        Kind::Event => (
+            quote!(DecodeEvent),
+            quote!(from_export_rows),
+            quote!(::dfinery::__private::EventGroup<'_>),
+        ),
+        Kind::Item => (
+            quote!(DecodeItem),
+            quote!(from_export_row),
+            quote!(::dfinery::__private::ExportRow<'_>),
+        ),
+        Kind::Profile => (
+            quote!(DecodeProfile),
+            quote!(from_export_row),
+            quote!(::dfinery::__private::ExportRow<'_>),
+        ),
+    };
+    let decode = quote! {
+        #[automatically_derived]
+        impl #impl_generics ::dfinery::__private::#decode_trait for #ident #ty_generics #where_clause {
+            fn export_columns(
+                _: &::dfinery::__private::Header,
+            ) -> ::core::result::Result<::dfinery::__private::Columns, ::dfinery::__private::ExportError> {
+                ::core::unreachable!()
+            }
+            fn #from_rows(
+                _: &#rows,
+                _: &::dfinery::__private::Columns,
+            ) -> ::core::result::Result<Self, ::dfinery::__private::ExportError> {
+                ::core::unreachable!()
+            }
+        }
+    };
     let body = match kind {
         Kind::Event => quote! {
             #[automatically_derived]
@@ -26,20 +60,7 @@ pub fn stub(input: &DeriveInput, kind: Kind, events: &[String]) -> TokenStream {
                     ::core::unreachable!()
                 }
             }
-            #[automatically_derived]
-            impl #impl_generics ::dfinery::__private::DecodeEvent for #ident #ty_generics #where_clause {
-                fn export_columns(
-                    _: &::dfinery::__private::Header,
-                ) -> ::core::result::Result<::dfinery::__private::Columns, ::dfinery::__private::ExportError> {
-                    ::core::unreachable!()
-                }
-                fn from_export_rows(
-                    _: &::dfinery::__private::EventGroup<'_>,
-                    _: &::dfinery::__private::Columns,
-                ) -> ::core::result::Result<Self, ::dfinery::__private::ExportError> {
-                    ::core::unreachable!()
-                }
-            }
+            #decode
         },
         Kind::Item => quote! {
             #[automatically_derived]
@@ -55,20 +76,7 @@ pub fn stub(input: &DeriveInput, kind: Kind, events: &[String]) -> TokenStream {
             impl #impl_generics ::dfinery::__private::ItemEvents for #ident #ty_generics #where_clause {
                 const EVENTS: &'static [&'static str] = &[#(#events),*];
             }
-            #[automatically_derived]
-            impl #impl_generics ::dfinery::__private::DecodeItem for #ident #ty_generics #where_clause {
-                fn export_columns(
-                    _: &::dfinery::__private::Header,
-                ) -> ::core::result::Result<::dfinery::__private::Columns, ::dfinery::__private::ExportError> {
-                    ::core::unreachable!()
-                }
-                fn from_export_row(
-                    _: &::dfinery::__private::ExportRow<'_>,
-                    _: &::dfinery::__private::Columns,
-                ) -> ::core::result::Result<Self, ::dfinery::__private::ExportError> {
-                    ::core::unreachable!()
-                }
-            }
+            #decode
         },
         Kind::Profile => quote! {
             #[automatically_derived]
@@ -80,20 +88,7 @@ pub fn stub(input: &DeriveInput, kind: Kind, events: &[String]) -> TokenStream {
                     ::core::unreachable!()
                 }
             }
-            #[automatically_derived]
-            impl #impl_generics ::dfinery::__private::DecodeProfile for #ident #ty_generics #where_clause {
-                fn export_columns(
-                    _: &::dfinery::__private::Header,
-                ) -> ::core::result::Result<::dfinery::__private::Columns, ::dfinery::__private::ExportError> {
-                    ::core::unreachable!()
-                }
-                fn from_export_row(
-                    _: &::dfinery::__private::ExportRow<'_>,
-                    _: &::dfinery::__private::Columns,
-                ) -> ::core::result::Result<Self, ::dfinery::__private::ExportError> {
-                    ::core::unreachable!()
-                }
-            }
+            #decode
         },
     };
     quote! {
