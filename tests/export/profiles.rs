@@ -42,6 +42,26 @@ fn a_saved_profile_export_decodes_with_its_ids() {
     assert_eq!(profiles[2].profile.tier, Some(Tier::Bronze));
 }
 
+#[test]
+fn a_profile_export_decodes_the_same_whatever_its_column_order() {
+    // Property columns first and `df_unified_id` last, as in DFINERY's example export, and
+    // the properties in reverse order: columns are found by header name, never by position.
+    let decode = |name: &str| -> Vec<_> {
+        ExportReader::open(fixture(name))
+            .unwrap()
+            .profiles::<Member>()
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let usual = decode("profiles.csv");
+    let reordered = decode("profiles_reordered.csv");
+    assert_eq!(reordered.len(), 3);
+    assert_eq!(reordered, usual);
+    assert_eq!(reordered[0].unified_id, "u-1");
+    assert_eq!(reordered[0].profile.tier, Some(Tier::Gold));
+}
+
 #[tokio::test]
 async fn profiles_sent_come_back_equal() {
     let emulator = emulator().await;
