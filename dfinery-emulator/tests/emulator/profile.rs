@@ -134,3 +134,16 @@ async fn profile_bodies_need_every_field() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_deprecated_df_push_optin_is_still_accepted() {
+    let server = Server::start().await;
+    let body = profile(
+        json!({"df_push_optin": true, "df_push_ads_optin": false}),
+        "2024-08-26T06:00:00.000Z",
+    );
+    let answer = server.import("/api/v1/user-profile", &body).await;
+    assert_eq!((answer.status, answer.code()), (200, "20000".to_owned()));
+    let properties = server.emu.profile("u-1").unwrap().properties;
+    assert_eq!(properties["df_push_optin"], true);
+}
