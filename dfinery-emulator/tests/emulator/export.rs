@@ -271,7 +271,10 @@ async fn profile_export_adds_df_external_id_when_identities_are_asked() {
         .csv();
     assert_eq!(rows[0], ["tier", "df_unified_id", "df_external_id"]);
     assert_eq!((rows[1][0].as_str(), rows[1][2].as_str()), ("gold", "u-1"));
-    assert_eq!((rows[2][0].as_str(), rows[2][2].as_str()), ("silver", "u-2"));
+    assert_eq!(
+        (rows[2][0].as_str(), rows[2][2].as_str()),
+        ("silver", "u-2")
+    );
     let rows = server
         .export(
             "/api/v1/export/userprofile",
