@@ -52,7 +52,6 @@ struct StorePurchase {
 #[dfinery(registry = "examples/dfinery.toml")]
 struct SignUpForm {
     df_name: &'static str,
-    df_push_optin: bool,
     df_push_ads_optin: bool,
     df_push_night_ads_optin: bool,
     df_sms_ads_optin: bool,
@@ -84,17 +83,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "(1) Identity: unified profile created for `store-member-0042` with their phone number."
     );
 
-    // (2) Profile: name and every consent flag, explicitly.
+    // (2) Profile: name and the four current consent flags, explicitly (`df_push_optin` is
+    // deprecated).
     let form = SignUpForm {
         df_name: "Kim Minji",
-        df_push_optin: true,
         df_push_ads_optin: true,
         df_push_night_ads_optin: false,
         df_sms_ads_optin: true,
         df_kakao_ads_optin: false,
     };
     client.update_profile(&customer, &form).await?;
-    println!("(2) Profile: name and the five consent flags set.");
+    println!("(2) Profile: name and the four current consent flags set.");
 
     // (3) Events: the sign-up and the purchase, in one request, in that order.
     let sign_up = SignUp {

@@ -87,6 +87,19 @@ pub struct EmulatorArgs {
     /// Also serve `/_emulator/events`, `/profiles`, `/stats`, `/rejections` and `/reset`
     #[arg(long)]
     pub inspect: bool,
+    /// How to count the 100 items DFINERY takes: per request, all events together (DFINERY's
+    /// Open API guide), or per event (its SDK guides)
+    #[arg(long, value_enum, default_value_t = ItemLimitArg::PerRequest)]
+    pub item_limit: ItemLimitArg,
+}
+
+/// `--item-limit` of `dfinery emulator`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ItemLimitArg {
+    /// At most 100 items in one request, all events together
+    PerRequest,
+    /// At most 100 items in each event
+    PerEvent,
 }
 
 /// `dfinery check`.

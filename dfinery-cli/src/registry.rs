@@ -15,6 +15,9 @@ pub struct Loaded {
     pub source: String,
     /// The registry, or every problem with its position.
     pub result: Result<Registry, RegistryError>,
+    /// For a valid file: what DFINERY accepts but is best changed (a deprecated standard
+    /// name), with its position.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Reads and parses the registry at `path`.
@@ -37,11 +40,18 @@ pub fn read(path: &Path) -> Result<Loaded, CliError> {
             path.display()
         ))
     })?;
-    let result = Registry::parse(&source).map_err(|mut err| {
-        err.path = Some(path.to_owned());
-        err
-    });
-    Ok(Loaded { source, result })
+    let (result, warnings) = match Registry::parse_with_warnings(&source) {
+        Ok((registry, warnings)) => (Ok(registry), warnings),
+        Err(mut err) => {
+            err.path = Some(path.to_owned());
+            (Err(err), Vec::new())
+        }
+    };
+    Ok(Loaded {
+        source,
+        result,
+        warnings,
+    })
 }
 
 /// Reads the registry at `path` for a command that needs a valid one: problems are a
@@ -81,8 +91,17 @@ pub fn problems(count: usize) -> String {
 ///    |                   ^^^^^^^
 /// ```
 pub fn render(path: &Path, source: &str, diagnostic: &Diagnostic) -> String {
+    render_as("error", path, source, diagnostic)
+}
+
+/// A warning shown like [`render`]'s problems, under `warning:`.
+pub fn render_warning(path: &Path, source: &str, diagnostic: &Diagnostic) -> String {
+    render_as("warning", path, source, diagnostic)
+}
+
+fn render_as(kind: &str, path: &Path, source: &str, diagnostic: &Diagnostic) -> String {
     let mut out = format!(
-        "error: {}\n  --> {}:{}:{}",
+        "{kind}: {}\n  --> {}:{}:{}",
         diagnostic.message,
         path.display(),
         diagnostic.line,

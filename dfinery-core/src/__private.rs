@@ -29,6 +29,20 @@ pub use crate::record::{EventRecord, UserProperties, ValidationError};
 pub use crate::value::{Date, Datetime, Value};
 pub use crate::writer::{ItemsWriter, ObjectWriter};
 
+/// Standard names DFINERY's SDKs deprecate (`dfinery_schema::catalog::DEPRECATED_USER_PROPERTIES`).
+/// A derive names the constant of a field's property, spanned on the field, so the compiler's
+/// `deprecated` lint warns on that field (a warning, not an error: DFINERY still accepts it;
+/// `#![deny(deprecated)]` makes it one).
+pub mod deprecated {
+    /// Consent to informational push, `df_push_optin`.
+    // The note repeats `Deprecation::message()` of the catalog: an attribute needs a literal.
+    #[deprecated(
+        note = "`df_push_optin` is deprecated in DFINERY's SDKs (still accepted); use the other consent flags instead: `df_push_ads_optin`, `df_push_night_ads_optin`, `df_sms_ads_optin` or `df_kakao_ads_optin`"
+    )]
+    #[allow(non_upper_case_globals)]
+    pub const df_push_optin: () = ();
+}
+
 /// Compile-time assertion that `T` can fill a String property; the derive calls it with the
 /// field's type, spanned on that type, so a mismatch points at the user's field.
 pub const fn assert_string<T: StringProperty + ?Sized>() {}

@@ -14,7 +14,7 @@ use crate::handle::EmulatorHandle;
 use crate::secret::Token;
 use crate::server::app::{App, Settings};
 use crate::server::{router, serve};
-use crate::{Api, Clock, ConfigError, FaultConfig, RateLimit, RateLimits, StartError};
+use crate::{Api, Clock, ConfigError, FaultConfig, ItemLimit, RateLimit, RateLimits, StartError};
 
 /// The service id used when neither the builder nor the registry's `[service] id` sets one.
 pub const DEFAULT_SERVICE_ID: &str = "emulator";
@@ -70,7 +70,7 @@ pub struct EmulatorBuilder {
     export_token: Token,
     rate_limits: RateLimits,
     rate_limit_status_200: bool,
-    item_limit_per_request: bool,
+    item_limit: ItemLimit,
     faults: FaultConfig,
     inspection_http: bool,
     bind: SocketAddr,
@@ -87,7 +87,7 @@ impl Default for EmulatorBuilder {
             export_token: Token::new(DEFAULT_EXPORT_TOKEN),
             rate_limits: RateLimits::default(),
             rate_limit_status_200: false,
-            item_limit_per_request: false,
+            item_limit: ItemLimit::PerRequest,
             faults: FaultConfig::default(),
             inspection_http: false,
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
@@ -157,10 +157,10 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Count the 100-item limit per request (the API docs' wording) instead of per event (the
-    /// SDK docs' wording, `design.md`). Default: `false` (per event).
-    pub fn item_limit_per_request(mut self, enabled: bool) -> Self {
-        self.item_limit_per_request = enabled;
+    /// How the 100-item limit is counted: per request, all events together (DFINERY's Open API
+    /// guide), or per event (its SDK guides). Default: [`ItemLimit::PerRequest`].
+    pub fn item_limit(mut self, limit: ItemLimit) -> Self {
+        self.item_limit = limit;
         self
     }
 
@@ -255,7 +255,7 @@ impl EmulatorBuilder {
             export_token: self.export_token,
             rate_limits: self.rate_limits,
             rate_limit_status_200: self.rate_limit_status_200,
-            item_limit_per_request: self.item_limit_per_request,
+            item_limit: self.item_limit,
             inspection_http: self.inspection_http,
         };
         let app = Arc::new(App::new(settings, self.clock, self.faults, self.audiences));

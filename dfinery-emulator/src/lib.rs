@@ -72,6 +72,7 @@ pub use builder::{
 pub use clock::{Clock, InvalidInstant, ManualClock};
 pub use codes::{ExportFailure, ImportCode};
 pub use config::faults::{FaultConfig, Latency, ScriptedResponse};
+pub use config::item_limit::{ItemLimit, UnknownItemLimit};
 pub use config::rate_limit::{Api, RateLimit, RateLimitParseError, RateLimits, Window};
 pub use dfinery_schema::Registry;
 pub use error::{ConfigError, StartError};

@@ -3,14 +3,15 @@
 //! ```text
 //! dfinery-emulator [--registry dfinery.toml] [--port 8080] [--service-id ID]
 //!                  [--import-token TOKEN] [--export-token TOKEN] [--inspect]
+//!                  [--item-limit per-request|per-event]
 //! ```
 
 use std::process::ExitCode;
 
-use dfinery_emulator::{Emulator, EmulatorBuilder};
+use dfinery_emulator::{Emulator, EmulatorBuilder, ItemLimit};
 
 const USAGE: &str = "usage: dfinery-emulator [--registry PATH] [--port PORT] [--service-id ID] \
-[--import-token TOKEN] [--export-token TOKEN] [--inspect]";
+[--import-token TOKEN] [--export-token TOKEN] [--inspect] [--item-limit per-request|per-event]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -61,6 +62,12 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<EmulatorBuilde
             "--import-token" => builder.import_token(value()?),
             "--export-token" => builder.export_token(value()?),
             "--inspect" => builder.inspection_http(true),
+            "--item-limit" => {
+                let limit: ItemLimit = value()?
+                    .parse()
+                    .map_err(|e| format!("`--item-limit`: {e}"))?;
+                builder.item_limit(limit)
+            }
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown flag `{other}`")),
         };
@@ -91,6 +98,15 @@ mod tests {
         assert_eq!(
             parse(args(&["--port", "http"])).unwrap_err(),
             "`--port http` is not a port number; give 0 to 65535"
+        );
+        assert!(
+            parse(args(&["--item-limit", "per-event"]))
+                .unwrap()
+                .is_some()
+        );
+        assert_eq!(
+            parse(args(&["--item-limit", "per-call"])).unwrap_err(),
+            "`--item-limit`: unknown item limit `per-call`; expected `per-request` or `per-event`"
         );
         assert_eq!(
             parse(args(&["--verbose"])).unwrap_err(),

@@ -172,10 +172,10 @@ pub struct Stats {
 /// One broken rule of a refused request, as listed in the `data` of a `40000` or `40001`
 /// answer.
 ///
-/// `rule` is one of `json`, `content_type`, `shape`, `unknown_field`, `count`, `identity`,
-/// `required`, `unknown_event`, `unknown_property`, `uuid`, `datetime`, `type`, `enum`,
-/// `max_len`, `max_items`, `array_limit`, `max_value_bytes` (import), or `parameter`, `date_range`
-/// (export).
+/// `rule` is one of `json`, `content_type`, `shape`, `unknown_field`, `count`,
+/// `items_per_request`, `items_per_event`, `identity`, `required`, `unknown_event`,
+/// `unknown_property`, `uuid`, `datetime`, `type`, `enum`, `max_len`, `max_items`,
+/// `max_value_bytes` (import), or `parameter`, `date_range` (export).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Violation {
     /// Where, as a JSON path, e.g. `events[3].event_properties.df_price`; `$` is the body.

@@ -68,7 +68,7 @@
 //! | `required` | `true` if the property must be present (default `false`); not allowed on user properties |
 //! | `enum` | `string` only: the allowed values, at least one, no repeats |
 //! | `max_len` | `string` and `array<string>` (per element) only: the longest value, in characters |
-//! | `max_items` | array types only: the most elements, at most DFINERY's limit ([`DataType::max_array_len`]: 10 strings, 5 numbers) |
+//! | `max_items` | array types only: the most elements, a rule of your own (DFINERY limits the size of a value, 8 KB, not its number of elements) |
 //!
 //! ## Rules
 //!
@@ -82,6 +82,11 @@
 //!   catalog's ones.
 //! - A custom user property may not redefine a standard one: list it in
 //!   `standard_user_properties` instead.
+//! - A service may create at most 10 `array<string>` user properties and at most 5
+//!   `array<long>`/`array<double>` ones together, standard ones counted
+//!   ([`limits::MAX_STRING_ARRAY_USER_PROPERTIES`], [`limits::MAX_NUMBER_ARRAY_USER_PROPERTIES`]);
+//!   the first one over the limit is an error. The number of values in one array is not
+//!   limited (a value may hold at most 8 KB of JSON).
 //!
 //! ## Errors
 //!

@@ -51,7 +51,8 @@ pub struct PropertyDef {
     /// For `string` properties (and `array<string>` elements): the longest value allowed, in
     /// characters.
     pub max_len: Option<usize>,
-    /// For array properties: the most elements allowed (never more than the DFINERY limit).
+    /// For array properties: the most elements allowed, a rule of the service's own (DFINERY
+    /// itself does not limit the number of values, only their size).
     pub max_items: Option<usize>,
     /// `true` when the definition comes from the built-in standard catalog.
     pub standard: bool,

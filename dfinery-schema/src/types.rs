@@ -81,20 +81,6 @@ impl DataType {
         )
     }
 
-    /// The most elements DFINERY allows in a value of this array type
-    /// ([`MAX_STRING_ARRAY_LEN`](crate::limits::MAX_STRING_ARRAY_LEN) for `array<string>`,
-    /// [`MAX_NUMBER_ARRAY_LEN`](crate::limits::MAX_NUMBER_ARRAY_LEN) for `array<long>` and
-    /// `array<double>`), `None` for a scalar type.
-    pub const fn max_array_len(self) -> Option<usize> {
-        match self {
-            DataType::StringArray => Some(crate::limits::MAX_STRING_ARRAY_LEN),
-            DataType::LongArray | DataType::DoubleArray => {
-                Some(crate::limits::MAX_NUMBER_ARRAY_LEN)
-            }
-            _ => None,
-        }
-    }
-
     /// The element type of an array type, `None` for a scalar type.
     pub const fn element(self) -> Option<DataType> {
         match self {

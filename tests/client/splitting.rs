@@ -1,12 +1,12 @@
-//! Splitting into requests of at most 100 events (and, when asked, 100 items), in order, and
-//! what a failure of request k of n leaves delivered and undelivered.
+//! Splitting into requests of at most 100 events and 100 items (all events together), in
+//! order, and what a failure of request k of n leaves delivered and undelivered.
 
 use dfinery::EventRecord;
 use dfinery::client::Error;
 use dfinery_emulator::{ImportCode, ScriptedResponse};
 
 use crate::model::purchase;
-use crate::support::{client, client_for, emulator, emulator_with, user};
+use crate::support::{client, client_for, emulator, user};
 
 fn logins(n: usize) -> Vec<EventRecord> {
     (0..n)
@@ -54,30 +54,79 @@ async fn a_smaller_request_size_is_honoured() {
 }
 
 #[tokio::test]
-async fn items_can_be_limited_per_request() {
-    let emulator = emulator_with(|b| b.item_limit_per_request(true)).await;
-    let orders: Vec<_> = (0..5)
-        .map(|i| purchase(&format!("O-{i}"), 30, 10.0))
-        .collect();
-    // 150 items in one request: the emulator, counting per request, refuses it.
-    let failed = client(&emulator)
+async fn two_events_of_60_items_go_as_two_requests_and_are_stored() {
+    // The emulator counts items per request by default, as DFINERY's Open API guide does.
+    let emulator = emulator().await;
+    let orders = [purchase("O-1", 60, 10.0), purchase("O-2", 60, 10.0)];
+    let report = client(&emulator)
         .send_events(&user("u"), &orders)
         .await
-        .unwrap_err();
-    assert!(
-        matches!(failed.error, Error::Validation { .. }),
-        "{:?}",
-        failed.error
-    );
-    // Counting per request too, the client sends 90 + 60 items.
-    let per_request = client_for(&emulator)
-        .item_limit_per_request(true)
-        .build()
         .unwrap();
-    let report = per_request.send_events(&user("u"), &orders).await.unwrap();
+    let sizes: Vec<_> = report
+        .requests
+        .iter()
+        .map(|r| (r.events, r.items))
+        .collect();
+    assert_eq!(sizes, [(1, 60), (1, 60)]);
+    assert_eq!(emulator.stats().requests, 2);
+    assert_eq!(emulator.stats().rejected, 0);
+    let stored: Vec<_> = emulator
+        .events()
+        .into_iter()
+        .map(|e| (e.properties["df_order_id"].clone(), e.items.len()))
+        .collect();
+    assert_eq!(
+        stored,
+        [
+            (serde_json::json!("O-1"), 60),
+            (serde_json::json!("O-2"), 60)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn items_are_packed_up_to_100_per_request_in_order() {
+    let emulator = emulator().await;
+    let orders: Vec<_> = [30, 30, 40, 1, 99, 100, 0]
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| purchase(&format!("O-{i}"), n.max(1), 10.0))
+        .collect();
+    let report = client(&emulator)
+        .send_events(&user("u"), &orders)
+        .await
+        .unwrap();
     let items: Vec<_> = report.requests.iter().map(|r| r.items).collect();
-    assert_eq!(items, [90, 60]);
-    assert_eq!(emulator.stats().accepted, 5);
+    assert_eq!(items, [100, 100, 100, 1]);
+    let stored: Vec<_> = emulator
+        .events()
+        .into_iter()
+        .map(|e| e.properties["df_order_id"].as_str().unwrap().to_owned())
+        .collect();
+    let expected: Vec<_> = (0..7).map(|i| format!("O-{i}")).collect();
+    assert_eq!(stored, expected, "stored in the order given");
+}
+
+#[tokio::test]
+async fn an_event_of_101_items_is_refused_before_sending() {
+    let emulator = emulator().await;
+    let big = purchase("O-BIG", 101, 10.0);
+    let small = purchase("O-SMALL", 1, 10.0);
+    let failed = client(&emulator)
+        .send_events(&user("u"), [&small, &big])
+        .await
+        .unwrap_err();
+    let Error::InvalidEvents { events } = &failed.error else {
+        panic!("expected InvalidEvents, got {:?}", failed.error);
+    };
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].index, 1);
+    assert_eq!(
+        events[0].error.to_string(),
+        "event `df_purchase` is invalid: `event_items`: has 101 items; DFINERY takes at most 100 items in one request, all events together, so split the items over several events"
+    );
+    assert_eq!(emulator.stats().requests, 0, "nothing was sent");
+    assert!(failed.undelivered.is_empty());
 }
 
 #[tokio::test]

@@ -42,6 +42,26 @@ fn a_saved_profile_export_decodes_with_its_ids() {
     assert_eq!(profiles[2].profile.tier, Some(Tier::Bronze));
 }
 
+#[test]
+fn a_profile_export_decodes_the_same_whatever_its_column_order() {
+    // Property columns first and `df_unified_id` last, as in DFINERY's example export, and
+    // the properties in reverse order: columns are found by header name, never by position.
+    let decode = |name: &str| -> Vec<_> {
+        ExportReader::open(fixture(name))
+            .unwrap()
+            .profiles::<Member>()
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let usual = decode("profiles.csv");
+    let reordered = decode("profiles_reordered.csv");
+    assert_eq!(reordered.len(), 3);
+    assert_eq!(reordered, usual);
+    assert_eq!(reordered[0].unified_id, "u-1");
+    assert_eq!(reordered[0].profile.tier, Some(Tier::Gold));
+}
+
 #[tokio::test]
 async fn profiles_sent_come_back_equal() {
     let emulator = emulator().await;
@@ -82,4 +102,82 @@ async fn profiles_sent_come_back_equal() {
         .map(|p| (p.external_id.unwrap(), p.profile))
         .collect();
     assert_eq!(got, sent);
+}
+
+/// A member with only `favorite_brands` set to `brands`.
+fn with_brands(brands: Vec<String>) -> Member {
+    Member {
+        df_name: Patch::Keep,
+        df_membership: None,
+        df_birth: None,
+        df_push_ads_optin: None,
+        lifetime_points: None,
+        avg_basket: None,
+        favorite_brands: Some(brands),
+        tier: None,
+    }
+}
+
+#[tokio::test]
+async fn arrays_of_11_and_300_values_go_through_end_to_end() {
+    let emulator = emulator().await;
+    let client = client(&emulator);
+    // DFINERY limits the number of array user properties, not the values in one array.
+    let eleven: Vec<String> = (0..11).map(|i| format!("brand-{i}")).collect();
+    let three_hundred: Vec<String> = (0..300).map(|i| format!("b{i}")).collect();
+    for (id, brands) in [("eleven", &eleven), ("three-hundred", &three_hundred)] {
+        let member = with_brands(brands.clone());
+        client
+            .update_profile(&user(id), member.to_user_properties().unwrap())
+            .await
+            .unwrap();
+    }
+    assert_eq!(emulator.stats().rejected, 0);
+    let query = ProfileQuery::new()
+        .properties_of::<Member>()
+        .with_external_id();
+    let mut got = client
+        .export_profiles_as::<Member>(&query)
+        .await
+        .unwrap()
+        .into_vec()
+        .await
+        .unwrap();
+    got.sort_by(|a, b| a.external_id.cmp(&b.external_id));
+    let brands: Vec<(Option<String>, Option<Vec<String>>)> = got
+        .into_iter()
+        .map(|p| (p.external_id, p.profile.favorite_brands))
+        .collect();
+    assert_eq!(
+        brands,
+        [
+            (Some("eleven".to_owned()), Some(eleven)),
+            (Some("three-hundred".to_owned()), Some(three_hundred)),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_9_kb_array_is_refused_before_sending() {
+    let emulator = emulator().await;
+    let client = client(&emulator);
+    // Nine values of 1 KB: over the 8 KB a value may hold.
+    let member = with_brands((0..9).map(|_| "x".repeat(1_024)).collect());
+    let error = client
+        .update_profile(&user("big"), &member)
+        .await
+        .unwrap_err();
+    let dfinery::client::Error::InvalidProfile(invalid) = &error else {
+        panic!("expected InvalidProfile, got {error:?}");
+    };
+    assert_eq!(invalid.violations.len(), 1);
+    assert_eq!(
+        invalid.violations[0].to_string(),
+        "`user_properties.favorite_brands`: is 9244 bytes of JSON; at most 8192 are allowed"
+    );
+    let props = dfinery::UserProperties::builder()
+        .property("favorite_brands", vec!["x".repeat(1_024); 9])
+        .build();
+    assert!(props.is_err(), "the dynamic builder refuses it too");
+    assert_eq!(emulator.stats().requests, 0, "nothing was sent");
 }

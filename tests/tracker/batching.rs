@@ -121,3 +121,48 @@ async fn each_request_holds_one_user_and_flush_sends_everything_now() {
     assert_eq!((metrics.queued, metrics.in_flight), (0, 0));
     tracker.shutdown().await.unwrap();
 }
+
+/// A `wishlist_shared` event with `n` items.
+fn shared(n: usize) -> dfinery::EventRecord {
+    (0..n)
+        .fold(dfinery::EventRecord::builder("wishlist_shared"), |b, i| {
+            b.item(dfinery::ItemBuilder::new().property("sku", format!("S-{i}")))
+        })
+        .build()
+        .expect("a valid event")
+}
+
+fn items(proxy: &Recorder) -> Vec<usize> {
+    proxy
+        .seen()
+        .iter()
+        .map(|s| {
+            s.body["events"].as_array().map_or(0, |events| {
+                events
+                    .iter()
+                    .map(|e| e["event_items"].as_array().map_or(0, Vec::len))
+                    .sum()
+            })
+        })
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_request_carries_more_than_100_items_in_all() {
+    let emulator = emulator().await;
+    let (url, proxy) = Recorder::start(emulator.base_url()).await;
+    let tracker = tracker_to(&url).build().unwrap();
+    let carol = user("carol");
+    let ids: Vec<String> = [60, 60, 40, 0, 30, 70, 1]
+        .into_iter()
+        .map(|n| tracker.track(&carol, shared(n)).unwrap().to_string())
+        .collect();
+    let report = tracker.shutdown().await.unwrap();
+    assert_eq!(report.delivered, 7);
+    assert_eq!(items(&proxy), [60, 100, 100, 1]);
+    assert_eq!(sizes(&proxy), [1, 3, 2, 1]);
+    let sent: Vec<String> = proxy.seen().iter().flat_map(|s| s.event_ids()).collect();
+    assert_eq!(sent, ids, "every event once, in the order tracked");
+    assert_eq!(emulator.stats().rejected, 0);
+    assert_eq!(emulator.events().len(), 7);
+}

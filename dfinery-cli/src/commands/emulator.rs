@@ -4,11 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-use dfinery_emulator::{Emulator, StartError};
+use dfinery_emulator::{Emulator, ItemLimit, StartError};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::cli::EmulatorArgs;
+use crate::cli::{EmulatorArgs, ItemLimitArg};
 use crate::exit::{CliError, Exit};
 use crate::{output, registry};
 
@@ -27,9 +27,14 @@ pub async fn run(args: EmulatorArgs, json: bool) -> Result<Exit, CliError> {
             .is_file()
             .then(|| PathBuf::from(DEFAULT_REGISTRY))
     });
+    let item_limit = match args.item_limit {
+        ItemLimitArg::PerRequest => ItemLimit::PerRequest,
+        ItemLimitArg::PerEvent => ItemLimit::PerEvent,
+    };
     let mut builder = Emulator::builder()
         .port(args.port)
         .inspection_http(args.inspect)
+        .item_limit(item_limit)
         .import_token(args.import_token.unwrap_or_else(|| generated("import")))
         .export_token(args.export_token.unwrap_or_else(|| generated("export")));
     if let Some(path) = &registry_path {
@@ -54,6 +59,7 @@ pub async fn run(args: EmulatorArgs, json: bool) -> Result<Exit, CliError> {
             "export_token": emulator.export_token(),
             "registry": registry_path.as_deref().map(|p| p.display().to_string()),
             "inspect": args.inspect,
+            "item_limit": item_limit.as_str(),
         }));
     } else {
         output::line(format!(

@@ -21,6 +21,42 @@ fn a_good_registry_passes_with_a_summary() {
 }
 
 #[test]
+fn a_deprecated_standard_name_is_a_warning_not_an_error() {
+    let path = fixture("deprecated.toml");
+    let output = dfinery()
+        .args(["check", "--registry"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "a warning does not fail");
+    let out = text(&output.stdout);
+    assert!(
+        out.contains(
+            "warning: `df_push_optin` is deprecated in DFINERY's SDKs (still accepted); use the other consent flags instead: `df_push_ads_optin`, `df_push_night_ads_optin`, `df_sms_ads_optin` or `df_kakao_ads_optin`"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("--> {}:3:40", path.display())),
+        "{out}"
+    );
+    assert!(!out.contains("error:"), "{out}");
+    assert!(out.contains("is valid (1 warning): "), "{out}");
+
+    let output = dfinery()
+        .args(["--json", "check", "--registry"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["valid"], true);
+    assert_eq!(value["problems"], serde_json::json!([]));
+    assert_eq!(value["warnings"][0]["line"], 3);
+    assert_eq!(value["warnings"][0]["column"], 40);
+}
+
+#[test]
 fn a_broken_registry_lists_every_problem_with_line_and_column() {
     let path = fixture("broken.toml");
     let output = dfinery()

@@ -1,6 +1,7 @@
 //! [`Client::send_events`]: any mix of events, checked first, split into requests of at most
-//! 100, sent in order; what happens when request k of n fails ([`SendError`]).
+//! 100 events and 100 items, sent in order; what happens when request k of n fails ([`SendError`]).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use bytes::Bytes;
@@ -10,9 +11,12 @@ use super::Client;
 use super::error::{Error, InvalidEvent};
 use super::split::{item_count, split};
 use crate::identity::Identity;
+use crate::limits::MAX_ITEMS_PER_REQUEST;
 use crate::model::Event;
+use crate::property::Rule;
 use crate::record::{EventRecord, ValidationError};
 use crate::wire::{Endpoint, EventBatchRequest};
+use crate::writer::Violation;
 
 /// Anything [`Client::send_events`] can send: an [`EventRecord`] (as it is, `event_log_id`
 /// kept), or a typed event by reference (`&T` where `T: Event`, including `&dyn Event`),
@@ -136,9 +140,10 @@ impl Client {
     /// [`EventRecord`]s, in any mix.
     ///
     /// Every event is checked first: if any is invalid, nothing is sent and the error lists
-    /// every invalid event ([`Error::InvalidEvents`]). The events are then split into requests
-    /// of at most 100 events (see [`ClientBuilder::max_events_per_request`] and
-    /// [`ClientBuilder::item_limit_per_request`]) sent one after another in the order given,
+    /// every invalid event ([`Error::InvalidEvents`]; an event with more than 100 items is one,
+    /// as no request may carry more). The events are then split into requests of at most 100
+    /// events (see [`ClientBuilder::max_events_per_request`]) and at most 100 items, all events
+    /// together, sent one after another in the order given,
     /// each retried under the retry policy with the same `event_log_id`s. No events, no
     /// request.
     ///
@@ -147,7 +152,6 @@ impl Client {
     /// A [`SendError`]: the cause, the requests delivered, and the events not delivered.
     ///
     /// [`ClientBuilder::max_events_per_request`]: super::ClientBuilder::max_events_per_request
-    /// [`ClientBuilder::item_limit_per_request`]: super::ClientBuilder::item_limit_per_request
     pub async fn send_events<I>(
         &self,
         identity: &Identity,
@@ -167,6 +171,10 @@ impl Client {
 
     /// Sends records already checked, as [`send_events`](Client::send_events) does.
     ///
+    /// A record read back from JSON (e.g. a spool) was not checked again; one with more than
+    /// 100 items could never be sent, so it makes the whole call fail before anything is sent,
+    /// as [`Error::InvalidEvents`].
+    ///
     /// # Errors
     ///
     /// A [`SendError`]: the cause, the requests delivered, and the events not delivered.
@@ -176,11 +184,15 @@ impl Client {
         records: Vec<EventRecord>,
     ) -> Result<SendReport, SendError> {
         let items: Vec<usize> = records.iter().map(item_count).collect();
-        let ranges = split(
-            &items,
-            self.inner.max_events_per_request,
-            self.inner.item_limit_per_request,
-        );
+        let oversized = too_many_items(&records, &items);
+        if !oversized.is_empty() {
+            return Err(SendError {
+                error: Error::InvalidEvents { events: oversized },
+                delivered: SendReport::default(),
+                undelivered: Vec::new(),
+            });
+        }
+        let ranges = split(&items, self.inner.max_events_per_request);
         let mut report = SendReport::default();
         for range in ranges {
             let batch = records[range.clone()].to_vec();
@@ -208,6 +220,30 @@ impl Client {
         }
         Ok(report)
     }
+}
+
+/// The records with more items than one request may carry, as invalid events.
+fn too_many_items(records: &[EventRecord], items: &[usize]) -> Vec<InvalidEvent> {
+    records
+        .iter()
+        .zip(items)
+        .enumerate()
+        .filter(|(_, (_, count))| **count > MAX_ITEMS_PER_REQUEST)
+        .map(|(index, (record, &len))| InvalidEvent {
+            index,
+            error: ValidationError {
+                subject: format!("event `{}`", record.event_name()),
+                violations: vec![Violation {
+                    path: "event_items".to_owned(),
+                    property: Cow::Borrowed("event_items"),
+                    rule: Rule::TooManyItems {
+                        len,
+                        max: MAX_ITEMS_PER_REQUEST,
+                    },
+                }],
+            },
+        })
+        .collect()
 }
 
 /// Every record, or every invalid event.

@@ -26,7 +26,7 @@ mod events;
 mod export;
 mod import;
 mod retry;
-mod split;
+pub(crate) mod split;
 mod transport;
 
 pub use builder::{
@@ -69,7 +69,6 @@ struct Inner {
     pacer: Pacer,
     export_slots: Arc<Semaphore>,
     max_events_per_request: usize,
-    item_limit_per_request: bool,
 }
 
 impl Client {

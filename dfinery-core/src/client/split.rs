@@ -1,11 +1,11 @@
-//! Splitting a run of events into requests: at most `max_events` per request and, when asked,
-//! at most 100 items per request; the order is kept.
+//! Splitting a run of events into requests: at most `max_events` events and at most 100 items
+//! (all events together) per request; the order is kept.
 
 use std::ops::Range;
 
 use serde::de::IgnoredAny;
 
-use crate::limits::MAX_ITEMS_PER_EVENT;
+use crate::limits::MAX_ITEMS_PER_REQUEST;
 use crate::record::EventRecord;
 
 /// The number of items of a record (0 without `event_items`).
@@ -16,21 +16,17 @@ pub(crate) fn item_count(record: &EventRecord) -> usize {
 }
 
 /// Consecutive ranges covering `0..items.len()` in order, where `items[i]` is the item count of
-/// event `i`: each range holds at most `max_events` events and, when `items_per_request` is
-/// set, at most [`MAX_ITEMS_PER_EVENT`] items in all (an event with more items than that goes
-/// alone: an event is never cut).
-pub(crate) fn split(
-    items: &[usize],
-    max_events: usize,
-    items_per_request: bool,
-) -> Vec<Range<usize>> {
+/// event `i`: each range holds at most `max_events` events and at most
+/// [`MAX_ITEMS_PER_REQUEST`] items in all. An event is never cut: one with more items than that
+/// would go alone, but [`EventRecord`]s never have more (their builder refuses them).
+pub(crate) fn split(items: &[usize], max_events: usize) -> Vec<Range<usize>> {
     let max_events = max_events.max(1);
     let mut ranges = Vec::new();
     let mut start = 0;
     let mut item_total = 0;
     for (i, &count) in items.iter().enumerate() {
-        let full = i - start == max_events
-            || (items_per_request && i > start && item_total + count > MAX_ITEMS_PER_EVENT);
+        let full =
+            i - start == max_events || (i > start && item_total + count > MAX_ITEMS_PER_REQUEST);
         if full {
             ranges.push(start..i);
             start = i;
@@ -51,25 +47,41 @@ mod tests {
 
     #[test]
     fn two_hundred_fifty_events_make_three_requests_in_order() {
-        let ranges = split(&[0; 250], 100, false);
+        let ranges = split(&[0; 250], 100);
         assert_eq!(ranges, [0..100, 100..200, 200..250]);
     }
 
     #[test]
     fn exact_multiples_and_small_runs() {
-        assert_eq!(split(&[0; 200], 100, false), [0..100, 100..200]);
-        assert_eq!(split(&[0; 1], 100, false), vec![0..1_usize; 1]);
-        assert_eq!(split(&[], 100, false), Vec::<Range<usize>>::new());
-        assert_eq!(split(&[0; 5], 2, false), [0..2, 2..4, 4..5]);
+        assert_eq!(split(&[0; 200], 100), [0..100, 100..200]);
+        assert_eq!(split(&[0; 1], 100), vec![0..1_usize; 1]);
+        assert_eq!(split(&[], 100), Vec::<Range<usize>>::new());
+        assert_eq!(split(&[0; 5], 2), [0..2, 2..4, 4..5]);
     }
 
     #[test]
-    fn items_per_event_are_ignored_unless_counted_per_request() {
-        assert_eq!(split(&[60, 60, 60], 100, false), vec![0..3_usize; 1]);
-        assert_eq!(split(&[60, 60, 60], 100, true), [0..1, 1..2, 2..3]);
-        assert_eq!(split(&[40, 60, 1, 99, 0], 100, true), [0..2, 2..5]);
-        // An event with more than 100 items goes alone.
-        assert_eq!(split(&[5, 150, 5], 100, true), [0..1, 1..2, 2..3]);
+    fn items_are_counted_per_request_all_events_together() {
+        assert_eq!(split(&[60, 60], 100), [0..1, 1..2]);
+        assert_eq!(split(&[60, 60, 60], 100), [0..1, 1..2, 2..3]);
+        assert_eq!(split(&[40, 60, 1, 99, 0], 100), [0..2, 2..5]);
+        assert_eq!(split(&[50, 50, 0, 0, 1], 100), [0..4, 4..5]);
+        assert_eq!(split(&[100, 100], 100), [0..1, 1..2]);
+        // An event over the limit (which a record never is) would go alone, never be cut.
+        assert_eq!(split(&[5, 150, 5], 100), [0..1, 1..2, 2..3]);
+    }
+
+    #[test]
+    fn no_request_exceeds_either_limit() {
+        let items: Vec<usize> = (0..500).map(|i| (i * 37) % 23).collect();
+        let ranges = split(&items, 100);
+        let mut next = 0;
+        for range in &ranges {
+            assert_eq!(range.start, next, "ranges are consecutive, in order");
+            assert!(range.len() <= 100);
+            assert!(items[range.clone()].iter().sum::<usize>() <= MAX_ITEMS_PER_REQUEST);
+            next = range.end;
+        }
+        assert_eq!(next, items.len());
     }
 
     #[test]
@@ -77,8 +89,7 @@ mod tests {
         let mut items = vec![0; 150];
         items[10] = 100;
         items[11] = 1;
-        assert_eq!(split(&items, 100, true), [0..11, 11..111, 111..150]);
-        assert_eq!(split(&items, 100, false), [0..100, 100..150]);
+        assert_eq!(split(&items, 100), [0..11, 11..111, 111..150]);
     }
 
     #[test]

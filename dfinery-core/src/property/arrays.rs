@@ -157,7 +157,7 @@ pub(crate) fn write_array<T: ArrayElement>(
             found,
         });
     }
-    if let Some(max) = spec.max_elements()
+    if let Some(max) = spec.max_items
         && elements.len() > max
     {
         return Err(Rule::TooManyElements {

@@ -9,7 +9,8 @@ use crate::value::ValueError;
 /// A run-time rule a property value breaks.
 ///
 /// Messages are predicates that follow the property's path, e.g.
-/// ``"`event_properties.tags`: has 12 elements; at most 10 are allowed"``.
+/// ``"`event_properties.tags`: has 12 elements; at most 10 are allowed"`` (with
+/// `max_items = 10`).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Rule {
@@ -41,13 +42,13 @@ pub enum Rule {
         /// The registered values.
         allowed: &'static [&'static str],
     },
-    /// An array with more elements than allowed.
-    #[error("has {len} elements; at most {max} are allowed")]
+    /// An array with more elements than the property's `max_items` (DFINERY itself does not
+    /// limit the number of values in an array).
+    #[error("has {len} elements; at most {max} are allowed (`max_items`)")]
     TooManyElements {
         /// The array's length.
         len: usize,
-        /// The limit: the property's `max_items` or DFINERY's limit (10 for Array of String, 5
-        /// for Array of Long and Array of Double).
+        /// The property's `max_items`.
         max: usize,
     },
     /// A value whose JSON text is larger than DFINERY's 8 KB limit.
@@ -77,12 +78,15 @@ pub enum Rule {
     /// A required property that is absent.
     #[error("is required but missing")]
     Missing,
-    /// An event with more items than DFINERY accepts.
-    #[error("has {len} items; at most {max} are allowed per event")]
+    /// An event with more items than one request may carry: DFINERY takes at most 100 items
+    /// per request, all events together, so a single event cannot have more.
+    #[error(
+        "has {len} items; DFINERY takes at most {max} items in one request, all events together, so split the items over several events"
+    )]
     TooManyItems {
         /// The number of items.
         len: usize,
-        /// The limit, [`MAX_ITEMS_PER_EVENT`](crate::limits::MAX_ITEMS_PER_EVENT).
+        /// The limit, [`MAX_ITEMS_PER_REQUEST`](crate::limits::MAX_ITEMS_PER_REQUEST).
         max: usize,
     },
     /// An event whose items are required, sent with none.

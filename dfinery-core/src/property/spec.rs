@@ -2,8 +2,6 @@
 
 use dfinery_schema::DataType;
 
-use crate::limits;
-
 /// Where a property lives on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
@@ -35,8 +33,8 @@ pub struct PropertySpec {
     pub required: bool,
     /// For String properties and Array of String elements: the most characters allowed.
     pub max_len: Option<usize>,
-    /// For arrays: the most elements allowed; never more than DFINERY's own limit, which
-    /// applies when this is `None` (see [`PropertySpec::max_elements`]).
+    /// For arrays: the most elements allowed, a rule of the service's own. DFINERY does not
+    /// limit the number of values in an array, only the value's size (8 KB of JSON).
     pub max_items: Option<usize>,
     /// For String properties and Array of String elements: the only values allowed; empty
     /// means any value.
@@ -81,15 +79,5 @@ impl PropertySpec {
     pub const fn with_enum_values(mut self, values: &'static [&'static str]) -> Self {
         self.enum_values = values;
         self
-    }
-
-    /// The most elements an array value may have: the smaller of
-    /// [`max_items`](PropertySpec::max_items) and DFINERY's limit for the type (10 for Array of
-    /// String, 5 for Array of Long and Array of Double). `None` for a scalar type.
-    pub const fn max_elements(&self) -> Option<usize> {
-        match (limits::max_array_len(self.ty), self.max_items) {
-            (Some(limit), Some(own)) if own < limit => Some(own),
-            (limit, _) => limit,
-        }
     }
 }

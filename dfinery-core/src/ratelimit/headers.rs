@@ -159,9 +159,13 @@ pub fn parse_reset(text: &str) -> Option<SystemTime> {
     UNIX_EPOCH.checked_add(since_epoch)
 }
 
-/// Reads a window `<n><unit>` (`dfinery-api.md` §7.2): `s` second, `m` minute, `H` (or `h`)
-/// hour, `d` day, `M` month (counted as 30 days) and `y` year (365 days). Case matters: `M` is
-/// a month, `m` a minute. `None` for anything else.
+/// Reads a window `<n><unit>` (`dfinery-api.md` §7.2): `s` or `S` second, `m` minute, `H` or
+/// `h` hour, `d` or `D` day, `M` month (counted as 30 days) and `y` or `Y` year (365 days).
+/// DFINERY's docs write the units both ways ("1d, 1H, 1m" and "1Y, 1M, 1D, 1H, 1M, 1S"); only
+/// `M`/`m` differ by case: `M` is a month, `m` a minute.
+///
+/// `None` for anything else, including an unknown unit: the window is then unknown, which
+/// never fails a call and never stops pacing (the remaining count and the reset still count).
 ///
 /// ```
 /// use std::time::Duration;
@@ -169,7 +173,9 @@ pub fn parse_reset(text: &str) -> Option<SystemTime> {
 ///
 /// assert_eq!(parse_window("1m"), Some(Duration::from_secs(60)));
 /// assert_eq!(parse_window("1H"), Some(Duration::from_secs(3_600)));
+/// assert_eq!(parse_window("1D"), Some(Duration::from_secs(86_400)));
 /// assert_eq!(parse_window("1M"), Some(Duration::from_secs(30 * 86_400)));
+/// assert_eq!(parse_window("1w"), None);
 /// assert_eq!(parse_window("m"), None);
 /// ```
 pub fn parse_window(text: &str) -> Option<Duration> {
@@ -181,12 +187,12 @@ pub fn parse_window(text: &str) -> Option<Duration> {
     }
     let amount: u64 = digits.parse().ok()?;
     let seconds = match unit {
-        's' => 1,
+        's' | 'S' => 1,
         'm' => 60,
         'H' | 'h' => 3_600,
-        'd' => 86_400,
+        'd' | 'D' => 86_400,
         'M' => 30 * 86_400,
-        'y' => 365 * 86_400,
+        'y' | 'Y' => 365 * 86_400,
         _ => return None,
     };
     Some(Duration::from_secs(amount.checked_mul(seconds)?))
@@ -289,6 +295,39 @@ mod tests {
         for bad in ["", "m", "1", "1x", "-1m", "1.5m", "1 m"] {
             assert_eq!(parse_window(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn upper_case_units_read_like_lower_case_except_month_and_minute() {
+        let day = Duration::from_secs(86_400);
+        assert_eq!(parse_window("1D"), Some(day));
+        assert_eq!(parse_window("1d"), Some(day));
+        assert_eq!(parse_window("1Y"), Some(Duration::from_secs(365 * 86_400)));
+        assert_eq!(parse_window("1S"), Some(Duration::from_secs(1)));
+        assert_eq!(parse_window("1m"), Some(Duration::from_secs(60)));
+        assert_eq!(parse_window("1M"), Some(Duration::from_secs(30 * 86_400)));
+        assert_eq!(parse_window("2Y"), parse_window("2y"));
+        assert_eq!(parse_window("10S"), parse_window("10s"));
+    }
+
+    #[test]
+    fn an_unknown_unit_leaves_only_the_window_unknown() {
+        for unit in ["1w", "1W", "1q", "1분", "1ms"] {
+            assert_eq!(parse_window(unit), None, "{unit}");
+        }
+        let snapshot = RateLimitSnapshot::from_headers(&headers(&[
+            ("x-ratelimit-limit", "1w"),
+            ("x-ratelimit-remaining", "41"),
+            ("x-ratelimit-reset", "1682640000000"),
+        ]))
+        .unwrap();
+        assert_eq!(snapshot.window.as_deref(), Some("1w"));
+        assert_eq!(snapshot.window_duration(), None);
+        assert_eq!(snapshot.remaining, Some(41));
+        assert_eq!(
+            snapshot.reset,
+            Some(UNIX_EPOCH + Duration::from_millis(1_682_640_000_000))
+        );
     }
 
     #[test]

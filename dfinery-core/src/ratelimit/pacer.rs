@@ -311,6 +311,23 @@ mod tests {
     }
 
     #[test]
+    fn a_window_with_an_unknown_unit_still_paces_on_remaining_and_reset() {
+        let now = Instant::now();
+        let sys = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let mut state = ApiState::new(now);
+        let odd = RateLimitSnapshot {
+            window: Some("1w".to_owned()),
+            ..snapshot(4, sys + 8 * SEC)
+        };
+        assert_eq!(odd.window_duration(), None);
+        state.observe(odd, now, sys);
+        let waits: Vec<_> = (0..4)
+            .map(|_| state.plan(now, &Pacing::default()))
+            .collect();
+        assert_eq!(waits, [Duration::ZERO, 2 * SEC, 4 * SEC, 6 * SEC]);
+    }
+
+    #[test]
     fn spreading_recomputes_as_time_passes() {
         let (mut state, now, _) = state_with(2, 10);
         assert_eq!(state.plan(now, &Pacing::default()), Duration::ZERO);

@@ -77,7 +77,9 @@ impl TrackerBuilder {
     }
 
     /// The most events of one user in one request, 1 to 100: a user's queue is sent as soon as
-    /// it holds that many. Default: 100 (DFINERY's maximum).
+    /// it holds that many. Default: 100 (DFINERY's maximum). Whatever this says, a request
+    /// carries at most 100 items, all its events together (DFINERY's limit): a queue holding
+    /// that many items is sent too.
     pub fn max_batch_events(mut self, events: usize) -> Self {
         self.settings.max_batch_events = events;
         self

@@ -53,6 +53,12 @@ impl Message {
         }
     }
 
+    /// The items of an event (0 for an update), counted against the 100 items one request
+    /// may carry.
+    pub(crate) fn item_count(&self) -> usize {
+        self.as_event().map_or(0, crate::client::split::item_count)
+    }
+
     /// The size the message is counted at against the queue's byte cap: its JSON body plus a
     /// fixed overhead.
     pub(crate) fn weight(&self) -> usize {

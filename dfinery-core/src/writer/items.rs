@@ -3,14 +3,15 @@
 use std::borrow::Cow;
 
 use super::{ObjectPath, ObjectWriter, Violation, Written};
-use crate::limits::MAX_ITEMS_PER_EVENT;
+use crate::limits::MAX_ITEMS_PER_REQUEST;
 use crate::model::Item;
 use crate::property::Rule;
 
 /// Writes an event's `event_items` array straight into a byte buffer: one
 /// [`ObjectWriter`] per item, with the item's index in violation paths
 /// (`event_items[2].df_price`). [`finish`](ItemsWriter::finish) checks the item count against
-/// [`MAX_ITEMS_PER_EVENT`] (100) and, when [`require_items`](ItemsWriter::require_items) was
+/// [`MAX_ITEMS_PER_REQUEST`] (100, the most one request may carry, so the most one event may
+/// have) and, when [`require_items`](ItemsWriter::require_items) was
 /// called, that there is at least one.
 #[derive(Debug)]
 pub struct ItemsWriter<'a> {
@@ -74,10 +75,10 @@ impl<'a> ItemsWriter<'a> {
     /// Ends the array (writes `]`), checks the item count, and says what was written.
     pub(crate) fn finish_written(self) -> Written {
         self.out.push(b']');
-        let rule = if self.count > MAX_ITEMS_PER_EVENT {
+        let rule = if self.count > MAX_ITEMS_PER_REQUEST {
             Some(Rule::TooManyItems {
                 len: self.count,
-                max: MAX_ITEMS_PER_EVENT,
+                max: MAX_ITEMS_PER_REQUEST,
             })
         } else if self.required && self.count == 0 {
             Some(Rule::NoItems)

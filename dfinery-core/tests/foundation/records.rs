@@ -257,11 +257,11 @@ fn user_properties_builder_sets_clears_and_checks() {
         .unwrap();
     assert_eq!(props.get(), r#"{"tier":null,"points":10}"#);
     let error = UserProperties::builder()
-        .property("scores", vec![1.0; 6])
+        .property("scores", vec![1.5; 2_100])
         .build()
         .unwrap_err();
     assert_eq!(
         error.to_string(),
-        "`user_properties` is invalid: `user_properties.scores`: has 6 elements; at most 5 are allowed"
+        "`user_properties` is invalid: `user_properties.scores`: is 8401 bytes of JSON; at most 8192 are allowed"
     );
 }

@@ -1,6 +1,6 @@
 //! Each run-time rule, at its boundary, with its message.
 
-use dfinery_core::limits::{MAX_ITEMS_PER_EVENT, MAX_VALUE_BYTES};
+use dfinery_core::limits::{MAX_ITEMS_PER_REQUEST, MAX_VALUE_BYTES};
 use dfinery_core::{
     DataType, Event, EventRecord, ItemBuilder, Patch, PropertySpec, PropertyValue, Rule, Scope,
     Value,
@@ -62,40 +62,42 @@ fn enum_values_are_enforced_when_listed() {
 }
 
 #[test]
-fn array_lengths_follow_dfinery_limits_per_type() {
-    let strings: Vec<String> = (0..11).map(|i| i.to_string()).collect();
+fn array_lengths_are_not_limited_by_dfinery_only_by_size() {
+    let strings: Vec<String> = (0..300).map(|i| i.to_string()).collect();
     let s = spec(DataType::StringArray);
-    assert!(write(&s, &strings[..10]).is_ok());
-    let rule = write(&s, &strings).unwrap_err();
-    assert_eq!(rule, Rule::TooManyElements { len: 11, max: 10 });
-    assert_eq!(rule.to_string(), "has 11 elements; at most 10 are allowed");
-
-    let longs = [1_i64, 2, 3, 4, 5, 6];
-    assert!(write(&spec(DataType::LongArray), &longs[..5]).is_ok());
-    assert_eq!(
-        write(&spec(DataType::LongArray), &longs).unwrap_err(),
-        Rule::TooManyElements { len: 6, max: 5 }
-    );
-
-    let doubles = [1.0_f64, 2.0, 3.0, 4.0, 5.0, 6.0];
-    assert!(write(&spec(DataType::DoubleArray), &doubles[..5]).is_ok());
-    assert_eq!(
-        write(&spec(DataType::DoubleArray), &doubles).unwrap_err(),
-        Rule::TooManyElements { len: 6, max: 5 }
-    );
+    assert!(write(&s, &strings[..11]).is_ok());
+    assert!(write(&s, &strings).is_ok());
+    let longs: Vec<i64> = (0..500).collect();
+    assert!(write(&spec(DataType::LongArray), &longs).is_ok());
+    let doubles = [1.5_f64; 6];
+    assert!(write(&spec(DataType::DoubleArray), &doubles).is_ok());
+    // 9 KB of strings is over the 8 KB a value may hold.
+    let big: Vec<String> = (0..9).map(|_| "x".repeat(1_024)).collect();
+    assert!(matches!(
+        through_writer(&s, &Value::StringArray(big)),
+        Err(Rule::TooLarge {
+            max: MAX_VALUE_BYTES,
+            ..
+        })
+    ));
 }
 
 #[test]
-fn max_items_can_only_tighten_the_dfinery_limit() {
+fn max_items_is_the_only_element_count_rule() {
     let tight = spec(DataType::StringArray).with_max_items(2);
-    assert_eq!(tight.max_elements(), Some(2));
+    let rule = write(&tight, &["a", "b", "c"]).unwrap_err();
+    assert_eq!(rule, Rule::TooManyElements { len: 3, max: 2 });
     assert_eq!(
-        write(&tight, &["a", "b", "c"]).unwrap_err(),
-        Rule::TooManyElements { len: 3, max: 2 }
+        rule.to_string(),
+        "has 3 elements; at most 2 are allowed (`max_items`)"
     );
     let loose = spec(DataType::LongArray).with_max_items(50);
-    assert_eq!(loose.max_elements(), Some(5));
-    assert_eq!(spec(DataType::String).max_elements(), None);
+    let fifty: Vec<i64> = (0..50).collect();
+    assert!(write(&loose, &fifty).is_ok());
+    assert_eq!(
+        write(&loose, &(0..51).collect::<Vec<i64>>()).unwrap_err(),
+        Rule::TooManyElements { len: 51, max: 50 }
+    );
 }
 
 /// Writes `value` as property `p` through an object writer; `Ok(json)` or the rule broken.
@@ -167,7 +169,7 @@ fn item(i: usize) -> LineItem {
 #[test]
 fn an_event_holds_at_most_100_items() {
     let mut purchase = documented_purchase();
-    purchase.items = (0..MAX_ITEMS_PER_EVENT).map(item).collect();
+    purchase.items = (0..MAX_ITEMS_PER_REQUEST).map(item).collect();
     assert!(purchase.to_record().is_ok());
     purchase.items.push(item(100));
     let error = purchase.to_record().unwrap_err();
@@ -179,9 +181,9 @@ fn an_event_holds_at_most_100_items() {
     );
     assert_eq!(
         error.to_string(),
-        "event `df_purchase` is invalid: `event_items`: has 101 items; at most 100 are allowed per event"
+        "event `df_purchase` is invalid: `event_items`: has 101 items; DFINERY takes at most 100 items in one request, all events together, so split the items over several events"
     );
-    let dynamic = (0..=MAX_ITEMS_PER_EVENT).fold(EventRecord::builder("e"), |b, i| {
+    let dynamic = (0..=MAX_ITEMS_PER_REQUEST).fold(EventRecord::builder("e"), |b, i| {
         b.item(ItemBuilder::new().property("n", i as i64))
     });
     assert!(matches!(

@@ -40,7 +40,7 @@ fn collects_every_violation_and_keeps_the_json_valid() {
     w.property(&NAME, "Kimberly");
     w.property(&POINTS, &7_i64);
     w.property(&SCORE, &f64::INFINITY);
-    w.property(&TAGS, &vec!["t"; 11]);
+    w.property(&TAGS, &vec!["t"; 3_000]);
     assert_eq!(w.finish(), 1);
     let text = String::from_utf8(out).unwrap();
     assert_eq!(text, r#"{"points":7}"#);
@@ -51,7 +51,7 @@ fn collects_every_violation_and_keeps_the_json_valid() {
         [
             "`user_properties.df_name`: is 8 characters long; at most 3 are allowed",
             "`user_properties.score`: must be a finite number (found inf)",
-            "`user_properties.tags`: has 11 elements; at most 10 are allowed",
+            "`user_properties.tags`: is 12001 bytes of JSON; at most 8192 are allowed",
         ]
     );
     assert_eq!(violations[0].property, "df_name");

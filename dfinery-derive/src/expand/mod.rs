@@ -17,13 +17,14 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
-use dfinery_schema::DataType;
+use dfinery_schema::{DataType, catalog};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 use syn::{Lifetime, Type};
 
+use crate::ast::Role;
 use crate::registry::{ENV_VAR, Loaded};
 use crate::valid::{Property, Scope, Spec};
 
@@ -105,6 +106,29 @@ fn spec_consts(properties: &[Property<'_, '_>]) -> TokenStream {
         quote!(const #ident: ::dfinery::__private::PropertySpec = #expr;)
     });
     quote!(#(#consts)*)
+}
+
+/// For each field mapped to a user property DFINERY's SDKs deprecate (`df_push_optin`), a use
+/// of `::dfinery::__private::deprecated::<name>` spanned on the field's name (or its `rename`
+/// literal): the compiler's `deprecated` lint then warns on that field with the note of that
+/// item, which names the property and what to use instead. A warning, not an error: DFINERY
+/// still accepts the property.
+fn deprecations(properties: &[Property<'_, '_>]) -> TokenStream {
+    let uses = properties.iter().filter_map(|p| {
+        if p.spec.scope != Scope::User {
+            return None;
+        }
+        let deprecation = catalog::deprecated_user_property(&p.spec.name)?;
+        let span = match &p.field.role {
+            Role::Property { span, .. } => *span,
+            _ => p.field.ident.span(),
+        };
+        let item = Ident::new(deprecation.name, span);
+        Some(quote_spanned! {span=>
+            const _: () = ::dfinery::__private::deprecated::#item;
+        })
+    });
+    quote!(#(#uses)*)
 }
 
 /// The `FieldDescription`s of the properties, for a description's `properties`.

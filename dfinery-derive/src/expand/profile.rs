@@ -7,7 +7,7 @@ use syn::DeriveInput;
 
 use super::decode::{Sources, Target, decode_impl};
 use super::stub::stub;
-use super::{field_descriptions, registry_anchor, spec_consts, write_properties};
+use super::{deprecations, field_descriptions, registry_anchor, spec_consts, write_properties};
 use crate::ast::{Kind, Struct};
 use crate::errors::Errors;
 use crate::valid::{CheckedProfile, check_profile};
@@ -37,6 +37,7 @@ fn expand(input: &DeriveInput, profile: &CheckedProfile<'_, '_>) -> TokenStream 
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let anchor = registry_anchor(Some(&profile.registry));
     let consts = spec_consts(&profile.properties);
+    let deprecations = deprecations(&profile.properties);
     let fields = field_descriptions(&profile.properties);
     let writes = write_properties(&profile.properties);
     let decode = decode_impl(
@@ -54,6 +55,7 @@ fn expand(input: &DeriveInput, profile: &CheckedProfile<'_, '_>) -> TokenStream 
         const _: () = {
             #anchor
             #consts
+            #deprecations
 
             static __DFINERY_DESCRIPTION: ::dfinery::__private::ProfileDescription =
                 ::dfinery::__private::ProfileDescription {

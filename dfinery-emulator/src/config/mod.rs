@@ -1,4 +1,6 @@
-//! Settings of an emulator: rate limits and fault injection (the builder lives in `builder.rs`).
+//! Settings of an emulator: rate limits, the item limit and fault injection (the builder lives
+//! in `builder.rs`).
 
 pub mod faults;
+pub mod item_limit;
 pub mod rate_limit;

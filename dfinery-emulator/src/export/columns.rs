@@ -1,5 +1,5 @@
-//! Export CSV columns: the always-present system columns, then the registered properties the
-//! filters keep, sorted by name.
+//! Export CSV columns: the registered properties the filters keep, sorted by name, then the
+//! always-present system columns (the docs' example export begins with property columns).
 
 use std::collections::BTreeSet;
 
@@ -7,7 +7,8 @@ use dfinery_schema::{DataType, EventDef, Registry};
 
 use super::request::{EventExport, ProfileExport};
 
-/// The always-present columns of an event export, in order. `event_log_id` and
+/// The always-present columns of an event export, in order, after the property columns.
+/// `event_log_id` and
 /// `event_datetime` are the emulator's additions to the documented four plus `df_unified_id`.
 pub(crate) const EVENT_SYSTEM_COLUMNS: [&str; 7] = [
     "df_unified_id",

@@ -1,15 +1,19 @@
 //! The two Export endpoints (`dfinery-api.md` §3.6, §3.7): gate, body, filters, then a streamed
 //! CSV.
 //!
-//! Event export columns: `df_unified_id`, `df_api_version` (always `v1`), `event_name`,
-//! `df_server_datetime`, `df_correction_datetime` (the event's `event_datetime`), then the
-//! emulator's system columns `event_log_id` and `event_datetime`, then the registered event
-//! properties and `df_items_<prop>` item properties kept by the filters, sorted by name. An
-//! event with items has one row per item (event columns repeated), one without has one row.
-//! Events are selected by the UTC date of `event_datetime`, `from_date` to `to_date` inclusive.
+//! Property columns come first, as in the docs' example export (whose header begins
+//! `custom_012,custom_event_p_boolean,…`), then the system columns: a client that reads columns
+//! by position instead of by header name breaks here as it would against DFINERY.
 //!
-//! Profile export columns: `df_unified_id`, the registered user properties kept by the filter
-//! (sorted), then `df_external_id` when identities are asked for.
+//! Event export columns: the registered event properties and `df_items_<prop>` item properties
+//! kept by the filters, sorted by name; then `df_unified_id`, `df_api_version` (always `v1`),
+//! `event_name`, `df_server_datetime`, `df_correction_datetime` (the event's `event_datetime`),
+//! and the emulator's system columns `event_log_id` and `event_datetime`. An event with items
+//! has one row per item (event columns repeated), one without has one row. Events are selected
+//! by the UTC date of `event_datetime`, `from_date` to `to_date` inclusive.
+//!
+//! Profile export columns: the registered user properties kept by the filter (sorted), then
+//! `df_unified_id`, then `df_external_id` when identities are asked for.
 
 mod columns;
 mod csv;
@@ -54,11 +58,8 @@ pub(crate) async fn events(State(app): State<Arc<App>>, request: Request) -> Res
         Err(refused) => return refuse(&app, &parts, admitted.limits, refused),
     };
     let columns = columns::event_columns(&app.settings.registry, &export);
-    let mut header: Vec<String> = EVENT_SYSTEM_COLUMNS
-        .iter()
-        .map(|c| (*c).to_owned())
-        .collect();
-    header.extend(columns.iter().map(Column::header));
+    let mut header: Vec<String> = columns.iter().map(Column::header).collect();
+    header.extend(EVENT_SYSTEM_COLUMNS.iter().map(|c| (*c).to_owned()));
     Counters::add(&app.counters.exports, 1);
     let rows = EventRows {
         from: export.from.to_string(),
@@ -101,8 +102,8 @@ pub(crate) async fn profiles(State(app): State<Arc<App>>, request: Request) -> R
         },
     };
     let columns = columns::profile_columns(&app.settings.registry, &export);
-    let mut header = vec!["df_unified_id".to_owned()];
-    header.extend(columns.iter().cloned());
+    let mut header = columns.clone();
+    header.push("df_unified_id".to_owned());
     if export.external_id {
         header.push("df_external_id".to_owned());
     }
@@ -202,7 +203,7 @@ impl EventRows {
                 };
                 cell(value, column.ty(definition))
             });
-            out.row(system.iter().cloned().chain(properties));
+            out.row(properties.chain(system.iter().cloned()));
         }
         items.len()
     }
@@ -228,11 +229,15 @@ impl Rows for ProfileRows {
             {
                 continue;
             }
-            let mut row = vec![profile.df_unified_id.clone()];
-            row.extend(self.columns.iter().map(|name| {
-                let ty = registry.user_property(name).map(|p| p.ty);
-                cell(profile.properties.get(name), ty)
-            }));
+            let mut row: Vec<String> = self
+                .columns
+                .iter()
+                .map(|name| {
+                    let ty = registry.user_property(name).map(|p| p.ty);
+                    cell(profile.properties.get(name), ty)
+                })
+                .collect();
+            row.push(profile.df_unified_id.clone());
             if self.export.external_id {
                 row.push(external_id);
             }

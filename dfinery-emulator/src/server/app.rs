@@ -21,7 +21,7 @@ pub(crate) struct Settings {
     pub(crate) export_token: Token,
     pub(crate) rate_limits: RateLimits,
     pub(crate) rate_limit_status_200: bool,
-    pub(crate) item_limit_per_request: bool,
+    pub(crate) item_limit: crate::ItemLimit,
     pub(crate) inspection_http: bool,
 }
 

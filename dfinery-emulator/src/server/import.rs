@@ -21,7 +21,7 @@ use crate::validate::{self, EventRules, Failure};
 pub(crate) async fn events(State(app): State<Arc<App>>, request: Request) -> Response {
     handle(app, Api::Event, request, |app, body| {
         let rules = EventRules {
-            item_limit_per_request: app.settings.item_limit_per_request,
+            item_limit: app.settings.item_limit,
         };
         let batch = validate::check_events(&app.settings.registry, body, rules)?;
         let stored = app.store().store_events(

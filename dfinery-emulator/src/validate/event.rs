@@ -1,21 +1,21 @@
 //! `POST /api/v1/events` bodies (`dfinery-api.md` §3.2): shape, the 100-event limit, the
 //! identity, and every event against the registry.
 
-use dfinery_schema::limits::{MAX_EVENTS_PER_REQUEST, MAX_ITEMS_PER_EVENT};
+use dfinery_schema::limits::{MAX_EVENTS_PER_REQUEST, MAX_ITEMS_PER_REQUEST};
 use dfinery_schema::{EventDef, Registry};
 use serde_json::{Map, Value};
 
 use super::shape::{describe, field, no_unknown_fields, object, unknown_field};
 use super::{Failure, did_you_mean, identity, join, value};
-use crate::ImportCode;
 use crate::model::{Identity, Violation};
 use crate::state::NewEvent;
+use crate::{ImportCode, ItemLimit};
 
 /// Options of the event checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct EventRules {
-    /// Count the 100-item limit per request instead of per event.
-    pub(crate) item_limit_per_request: bool,
+    /// How the 100-item limit is counted.
+    pub(crate) item_limit: ItemLimit,
 }
 
 /// A valid `/events` body.
@@ -83,13 +83,16 @@ pub(crate) fn check_events(
             checked.push(event);
         }
     }
-    if rules.item_limit_per_request {
-        let items: usize = checked.iter().map(|e| e.items.len()).sum();
-        if items > MAX_ITEMS_PER_EVENT {
+    if rules.item_limit == ItemLimit::PerRequest {
+        let items: usize = events.iter().map(item_count).sum();
+        if items > MAX_ITEMS_PER_REQUEST {
             violations.push(Violation::new(
                 "events",
-                "count",
-                format!("at most {MAX_ITEMS_PER_EVENT} items per request, found {items}"),
+                "items_per_request",
+                format!(
+                    "at most {MAX_ITEMS_PER_REQUEST} items per request, all events together, \
+                     found {items}"
+                ),
             ));
         }
     }
@@ -260,12 +263,12 @@ fn check_items(
         ));
         return;
     }
-    if !rules.item_limit_per_request && items.len() > MAX_ITEMS_PER_EVENT {
+    if rules.item_limit == ItemLimit::PerEvent && items.len() > MAX_ITEMS_PER_REQUEST {
         violations.push(Violation::new(
             path,
-            "count",
+            "items_per_event",
             format!(
-                "at most {MAX_ITEMS_PER_EVENT} items per event, found {}",
+                "at most {MAX_ITEMS_PER_REQUEST} items per event, found {}",
                 items.len()
             ),
         ));
@@ -401,6 +404,14 @@ fn items(
             Vec::new()
         }
     }
+}
+
+/// The number of entries of an event's `event_items` array (0 when absent or not an array).
+fn item_count(event: &Value) -> usize {
+    event
+        .get("event_items")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len)
 }
 
 /// Whether `s` is a UUID in its hyphenated RFC 4122 text form (any version, either case).

@@ -188,8 +188,20 @@ async fn one_row_per_item_and_one_for_an_event_without_items() {
     assert_eq!(rows[3][at("event_name")], "df_login");
     assert_eq!(rows[3][at("df_items_sku")], "");
     assert_eq!(rows[3][at("event_datetime")], "2024-08-26T02:00:00.000Z");
-    // Property columns are sorted by name after the system columns.
-    let properties = header[7..].to_vec();
+    // Property columns come first, sorted by name, then the 7 system columns.
+    assert_eq!(
+        header[header.len() - 7..],
+        [
+            "df_unified_id",
+            "df_api_version",
+            "event_name",
+            "df_server_datetime",
+            "df_correction_datetime",
+            "event_log_id",
+            "event_datetime"
+        ]
+    );
+    let properties = header[..header.len() - 7].to_vec();
     let mut sorted = properties.clone();
     sorted.sort();
     assert_eq!(properties, sorted);
@@ -227,7 +239,8 @@ async fn filters_select_events_properties_and_dates() {
         "from_date": "2024-08-01", "to_date": "2024-08-31"});
     let rows = server.export("/api/v1/export/event", &request).await.csv();
     assert_eq!(rows.len(), 2);
-    assert_eq!(rows[1][2], "df_view_home");
+    let name = rows[0].iter().position(|c| c == "event_name").unwrap();
+    assert_eq!(rows[1][name], "df_view_home");
     let request = json!({"events_condition_type": "all", "properties_condition_type": "exclude",
         "properties": ["df_order_id"], "from_date": "2024-08-01", "to_date": "2024-08-31"});
     let header = server.export("/api/v1/export/event", &request).await.csv()[0].clone();
@@ -256,9 +269,12 @@ async fn profile_export_adds_df_external_id_when_identities_are_asked() {
         .export("/api/v1/export/userprofile", &request)
         .await
         .csv();
-    assert_eq!(rows[0], ["df_unified_id", "tier", "df_external_id"]);
-    assert_eq!(rows[1][1..], ["gold", "u-1"]);
-    assert_eq!(rows[2][1..], ["silver", "u-2"]);
+    assert_eq!(rows[0], ["tier", "df_unified_id", "df_external_id"]);
+    assert_eq!((rows[1][0].as_str(), rows[1][2].as_str()), ("gold", "u-1"));
+    assert_eq!(
+        (rows[2][0].as_str(), rows[2][2].as_str()),
+        ("silver", "u-2")
+    );
     let rows = server
         .export(
             "/api/v1/export/userprofile",
@@ -301,7 +317,8 @@ async fn large_exports_stream_every_row() {
     );
     let rows = answer.csv();
     assert_eq!(rows.len(), 3_001);
-    let ids: std::collections::HashSet<&String> = rows[1..].iter().map(|r| &r[5]).collect();
+    let id = rows[0].iter().position(|c| c == "event_log_id").unwrap();
+    let ids: std::collections::HashSet<&String> = rows[1..].iter().map(|r| &r[id]).collect();
     assert_eq!(ids.len(), 3_000);
     assert_eq!(server.emu.stats().exports, 1);
 }

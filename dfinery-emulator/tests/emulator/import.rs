@@ -1,6 +1,7 @@
 //! `POST /api/v1/events`: a test per result code of the validation pipeline, duplicates, and
 //! the value rules of the registry.
 
+use dfinery_emulator::ItemLimit;
 use serde_json::{Value, json};
 
 use crate::support::{Server, batch, fixture, login, read, uuid};
@@ -325,15 +326,16 @@ async fn registry_value_rules_are_enforced() {
             ],
         )
     };
+    // DFINERY does not limit the number of values in an array, only their size.
     let good = coupon(
-        json!({"coupon_code": "C", "tags": ["a"], "scores": [1, 2], "used_at": "2024-08-26T06:00:00.000Z",
+        json!({"coupon_code": "C", "tags": vec!["a"; 300], "scores": (0..500).collect::<Vec<i64>>(), "used_at": "2024-08-26T06:00:00.000Z",
                "valid_until": "2024-12-31", "first_time": true, "channel": "web"}),
         json!([{"sku": "S-1", "unit_price": 1.5}]),
     );
     assert_eq!(server.import("/api/v1/events", &good).await.code(), "20000");
 
     let bad = coupon(
-        json!({"coupon_code": "C".repeat(33), "tags": vec!["t"; 11], "scores": [1, 2, 3, 4, 5, 6],
+        json!({"coupon_code": "C".repeat(33), "tags": ["t", 1], "scores": [1, 2.5],
                "used_at": "2024-08-26", "valid_until": "2024-02-30", "first_time": "yes", "channel": "fax"}),
         json!([{"unit_price": 1}]),
     );
@@ -342,8 +344,8 @@ async fn registry_value_rules_are_enforced() {
     found.sort();
     let mut expected: Vec<(String, String)> = [
         ("events[0].event_properties.coupon_code", "max_len"),
-        ("events[0].event_properties.tags", "array_limit"),
-        ("events[0].event_properties.scores", "array_limit"),
+        ("events[0].event_properties.tags", "type"),
+        ("events[0].event_properties.scores", "type"),
         ("events[0].event_properties.used_at", "type"),
         ("events[0].event_properties.valid_until", "type"),
         ("events[0].event_properties.first_time", "type"),
@@ -370,16 +372,17 @@ async fn registry_value_rules_are_enforced() {
     );
 }
 
+fn purchase(items: usize) -> Value {
+    let item = json!({"df_item_id": "A", "df_item_name": "a", "df_price": 1.0, "df_quantity": 1, "df_discount": 0.0});
+    json!({"event_log_id": uuid(), "event_name": "df_purchase", "event_datetime": "2024-08-26T06:00:00Z",
+           "event_items": vec![item; items],
+           "event_properties": {"df_order_id": "O", "df_payment_method": "card", "df_total_purchase_amount": 1.0,
+                                "df_delivery_charge": 0.0, "df_discount": 0.0}})
+}
+
 #[tokio::test]
-async fn required_items_and_item_limits_apply_per_event_by_default() {
+async fn required_items_and_items_on_events_without_items() {
     let server = Server::start().await;
-    let purchase = |items: usize| {
-        let item = json!({"df_item_id": "A", "df_item_name": "a", "df_price": 1.0, "df_quantity": 1, "df_discount": 0.0});
-        json!({"event_log_id": uuid(), "event_name": "df_purchase", "event_datetime": "2024-08-26T06:00:00Z",
-               "event_items": vec![item; items],
-               "event_properties": {"df_order_id": "O", "df_payment_method": "card", "df_total_purchase_amount": 1.0,
-                                    "df_delivery_charge": 0.0, "df_discount": 0.0}})
-    };
     let answer = server
         .import("/api/v1/events", &batch("u-1", vec![purchase(0)]))
         .await;
@@ -387,20 +390,6 @@ async fn required_items_and_item_limits_apply_per_event_by_default() {
         answer.violations(),
         [("events[0].event_items".to_owned(), "required".to_owned())]
     );
-    let answer = server
-        .import("/api/v1/events", &batch("u-1", vec![purchase(101)]))
-        .await;
-    assert_eq!(
-        answer.violations(),
-        [("events[0].event_items".to_owned(), "count".to_owned())]
-    );
-    let answer = server
-        .import(
-            "/api/v1/events",
-            &batch("u-1", vec![purchase(60), purchase(60)]),
-        )
-        .await;
-    assert_eq!(answer.code(), "20000");
     let with_items = json!({"event_log_id": uuid(), "event_name": "df_login", "event_datetime": "2024-08-26T06:00:00Z",
                             "event_items": [{"df_item_id": "A"}]});
     let answer = server
@@ -413,18 +402,73 @@ async fn required_items_and_item_limits_apply_per_event_by_default() {
             "unknown_property".to_owned()
         )]
     );
+}
 
-    let (builder, clock) = crate::support::builder();
-    let per_request = Server::with(builder.item_limit_per_request(true), clock).await;
-    let answer = per_request
+#[tokio::test]
+async fn items_are_limited_to_100_per_request_by_default() {
+    let server = Server::start().await;
+    let answer = server
         .import(
             "/api/v1/events",
             &batch("u-1", vec![purchase(60), purchase(60)]),
         )
         .await;
+    assert_eq!((answer.status, answer.code()), (200, "40001".to_owned()));
     assert_eq!(
         answer.violations(),
-        [("events".to_owned(), "count".to_owned())]
+        [("events".to_owned(), "items_per_request".to_owned())]
+    );
+    let expected = answer.json()["data"][0]["expected"].clone();
+    assert_eq!(
+        expected,
+        "at most 100 items per request, all events together, found 120"
+    );
+    assert!(server.emu.events().is_empty(), "nothing of it is stored");
+    let answer = server
+        .import(
+            "/api/v1/events",
+            &batch("u-1", vec![purchase(50), purchase(50), purchase(0)]),
+        )
+        .await;
+    assert_eq!(
+        answer.violations(),
+        [("events[2].event_items".to_owned(), "required".to_owned())]
+    );
+    let answer = server
+        .import(
+            "/api/v1/events",
+            &batch("u-1", vec![purchase(40), purchase(60)]),
+        )
+        .await;
+    assert_eq!(answer.code(), "20000");
+    assert_eq!(server.emu.events().len(), 2);
+}
+
+#[tokio::test]
+async fn items_per_event_is_the_other_reading() {
+    let (builder, clock) = crate::support::builder();
+    let server = Server::with(builder.item_limit(ItemLimit::PerEvent), clock).await;
+    let answer = server
+        .import(
+            "/api/v1/events",
+            &batch("u-1", vec![purchase(60), purchase(60)]),
+        )
+        .await;
+    assert_eq!(answer.code(), "20000");
+    assert_eq!(server.emu.events().len(), 2);
+    let answer = server
+        .import("/api/v1/events", &batch("u-1", vec![purchase(101)]))
+        .await;
+    assert_eq!(
+        answer.violations(),
+        [(
+            "events[0].event_items".to_owned(),
+            "items_per_event".to_owned()
+        )]
+    );
+    assert_eq!(
+        answer.json()["data"][0]["expected"],
+        "at most 100 items per event, found 101"
     );
 }
 

@@ -50,7 +50,7 @@ async fn the_latest_request_datetime_wins_and_null_clears() {
 async fn unknown_mistyped_and_out_of_enum_properties_are_40001() {
     let server = Server::start().await;
     let body = profile(
-        json!({"df_gender": "female", "df_birth": "1999-1-1", "lifetime_pints": 3, "favorite_brands": vec!["b"; 11],
+        json!({"df_gender": "female", "df_birth": "1999-1-1", "lifetime_pints": 3, "favorite_brands": vec!["b"; 300],
                "df_push_optin": "true"}),
         "2024-08-26T06:00:00.000Z",
     );
@@ -67,7 +67,6 @@ async fn unknown_mistyped_and_out_of_enum_properties_are_40001() {
             ("user_properties.df_birth", "type"),
             ("user_properties.df_gender", "enum"),
             ("user_properties.df_push_optin", "type"),
-            ("user_properties.favorite_brands", "array_limit"),
             ("user_properties.lifetime_pints", "unknown_property"),
         ]
     );
@@ -134,4 +133,17 @@ async fn profile_bodies_need_every_field() {
             "{body}"
         );
     }
+}
+
+#[tokio::test]
+async fn the_deprecated_df_push_optin_is_still_accepted() {
+    let server = Server::start().await;
+    let body = profile(
+        json!({"df_push_optin": true, "df_push_ads_optin": false}),
+        "2024-08-26T06:00:00.000Z",
+    );
+    let answer = server.import("/api/v1/user-profile", &body).await;
+    assert_eq!((answer.status, answer.code()), (200, "20000".to_owned()));
+    let properties = server.emu.profile("u-1").unwrap().properties;
+    assert_eq!(properties["df_push_optin"], true);
 }

@@ -22,6 +22,49 @@ pub const CONSENT_FLAGS: [&str; 5] = [
     "df_kakao_ads_optin",
 ];
 
+/// The standard user properties DFINERY's SDKs deprecate, each with what to use instead.
+/// DFINERY still accepts them; the derive warns on a field mapped to one, and `dfinery check`
+/// reports one listed in the registry as a warning.
+///
+/// `df_push_optin` (consent to informational push) is deprecated in every official SDK
+/// (Android 2.3.1, iOS, the web SDK) in favour of the advertising consent flags.
+pub const DEPRECATED_USER_PROPERTIES: [Deprecation; 1] = [Deprecation {
+    name: "df_push_optin",
+    instead: "use the other consent flags instead: `df_push_ads_optin`, \
+              `df_push_night_ads_optin`, `df_sms_ads_optin` or `df_kakao_ads_optin`",
+}];
+
+/// A standard name DFINERY's SDKs deprecate: still accepted, best not used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deprecation {
+    /// The deprecated name, e.g. `df_push_optin`.
+    pub name: &'static str,
+    /// What to use instead, as a sentence fragment starting with `use`.
+    pub instead: &'static str,
+}
+
+impl Deprecation {
+    /// The whole message: `` `df_push_optin` is deprecated in DFINERY's SDKs; use … ``.
+    pub fn message(&self) -> String {
+        format!(
+            "`{}` is deprecated in DFINERY's SDKs (still accepted); {}",
+            self.name, self.instead
+        )
+    }
+}
+
+/// The deprecation of the standard user property `name`, or `None` when it is not deprecated.
+///
+/// ```
+/// use dfinery_schema::catalog;
+/// let d = catalog::deprecated_user_property("df_push_optin").unwrap();
+/// assert!(d.message().contains("df_push_ads_optin"));
+/// assert!(catalog::deprecated_user_property("df_push_ads_optin").is_none());
+/// ```
+pub fn deprecated_user_property(name: &str) -> Option<&'static Deprecation> {
+    DEPRECATED_USER_PROPERTIES.iter().find(|d| d.name == name)
+}
+
 /// The values `df_gender` allows (the web SDK's `DFGender` constants).
 pub const GENDER_VALUES: [&str; 4] = ["Male", "Female", "NonBinary", "Other"];
 

@@ -31,14 +31,6 @@ pub enum Violation {
         /// The array index, for an array element.
         index: Option<usize>,
     },
-    /// An array has more elements than DFINERY allows for its type
-    /// ([`DataType::max_array_len`](crate::DataType::max_array_len)).
-    ArrayLimit {
-        /// The number of elements sent.
-        len: usize,
-        /// DFINERY's limit.
-        max: usize,
-    },
     /// An array has more elements than the property's `max_items`.
     MaxItems {
         /// The number of elements sent.
@@ -54,14 +46,13 @@ pub enum Violation {
 }
 
 impl Violation {
-    /// A short, stable name of the rule: `type`, `enum`, `max_len`, `array_limit`, `max_items`
-    /// or `max_value_bytes` (what the emulator reports as the violated rule).
+    /// A short, stable name of the rule: `type`, `enum`, `max_len`, `max_items` or
+    /// `max_value_bytes` (what the emulator reports as the violated rule).
     pub fn rule(&self) -> &'static str {
         match self {
             Violation::Type(_) => "type",
             Violation::NotInEnum { .. } => "enum",
             Violation::TooLong { .. } => "max_len",
-            Violation::ArrayLimit { .. } => "array_limit",
             Violation::MaxItems { .. } => "max_items",
             Violation::TooLarge { .. } => "max_value_bytes",
         }
@@ -98,10 +89,6 @@ impl fmt::Display for Violation {
                 "{} is {len} characters long; `max_len` is {max_len}",
                 subject(*index)
             ),
-            Violation::ArrayLimit { len, max } => write!(
-                f,
-                "array has {len} elements; DFINERY allows at most {max} for this type"
-            ),
             Violation::MaxItems { len, max_items } => {
                 write!(f, "array has {len} elements; `max_items` is {max_items}")
             }
@@ -134,8 +121,9 @@ fn write_list(f: &mut fmt::Formatter<'_>, values: &[String]) -> fmt::Result {
 
 impl PropertyDef {
     /// Checks `value` against every rule of this property: its type
-    /// ([`DataType::check`](crate::DataType::check)), then `enum`, `max_len`, DFINERY's array
-    /// limit, `max_items` and the [`MAX_VALUE_BYTES`] size limit.
+    /// ([`DataType::check`](crate::DataType::check)), then `enum`, `max_len`, `max_items` and
+    /// the [`MAX_VALUE_BYTES`] size limit. DFINERY puts no limit on the number of values in an
+    /// array: only a registered `max_items` does.
     ///
     /// A type mismatch is reported alone (the other rules make no sense then); otherwise every
     /// broken rule is listed. `null` is a type mismatch: clearing a user property with `null`
@@ -195,11 +183,7 @@ impl PropertyDef {
     }
 
     fn check_array_len(&self, len: usize, found: &mut Vec<Violation>) {
-        if let Some(max) = self.ty.max_array_len()
-            && len > max
-        {
-            found.push(Violation::ArrayLimit { len, max });
-        } else if let Some(max_items) = self.max_items
+        if let Some(max_items) = self.max_items
             && len > max_items
         {
             found.push(Violation::MaxItems { len, max_items });

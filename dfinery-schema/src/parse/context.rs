@@ -17,6 +17,7 @@ pub(super) type Key<'i> = Spanned<DeString<'i>>;
 pub(super) struct Ctx<'s> {
     src: &'s str,
     errors: Vec<(Range<usize>, String)>,
+    warnings: Vec<(Range<usize>, String)>,
 }
 
 impl<'s> Ctx<'s> {
@@ -24,6 +25,7 @@ impl<'s> Ctx<'s> {
         Ctx {
             src,
             errors: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -32,14 +34,23 @@ impl<'s> Ctx<'s> {
         self.errors.push((span, message.into()));
     }
 
-    /// The problems found, sorted by position (stable, so one spot keeps its order).
-    pub(super) fn into_diagnostics(self) -> Vec<Diagnostic> {
-        let mut errors = self.errors;
-        errors.sort_by_key(|(span, _)| span.start);
-        errors
-            .into_iter()
-            .map(|(span, message)| Diagnostic::new(self.src, span, message))
-            .collect()
+    /// Records something that works but is best changed (e.g. a deprecated standard name).
+    pub(super) fn warn(&mut self, span: Range<usize>, message: impl Into<String>) {
+        self.warnings.push((span, message.into()));
+    }
+
+    /// The problems found, then the warnings, each sorted by position (stable, so one spot
+    /// keeps its order).
+    pub(super) fn into_diagnostics(self) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
+        let src = self.src;
+        let sorted = |mut found: Vec<(Range<usize>, String)>| -> Vec<Diagnostic> {
+            found.sort_by_key(|(span, _)| span.start);
+            found
+                .into_iter()
+                .map(|(span, message)| Diagnostic::new(src, span, message))
+                .collect()
+        };
+        (sorted(self.errors), sorted(self.warnings))
     }
 
     /// Records an unknown `key` found in `place`, suggesting one of `allowed`.

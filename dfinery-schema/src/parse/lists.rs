@@ -70,6 +70,9 @@ pub(super) fn standard_user_properties(
         }
         match catalog::standard_user_property(name) {
             Some(def) => {
+                if let Some(deprecation) = catalog::deprecated_user_property(name) {
+                    ctx.warn(span.clone(), deprecation.message());
+                }
                 registry.user_properties.insert(def.name.clone(), def);
             }
             None => {

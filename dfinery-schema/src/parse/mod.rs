@@ -52,6 +52,23 @@ impl Registry {
     /// );
     /// ```
     pub fn parse(src: &str) -> Result<Registry, RegistryError> {
+        Registry::parse_with_warnings(src).map(|(registry, _)| registry)
+    }
+
+    /// [`parse`](Registry::parse), also returning the warnings of a valid file: things DFINERY
+    /// accepts but that are best changed, each with its line and column, e.g. a standard user
+    /// property DFINERY's SDKs deprecate
+    /// ([`catalog::DEPRECATED_USER_PROPERTIES`](crate::catalog::DEPRECATED_USER_PROPERTIES)).
+    ///
+    /// ```
+    /// use dfinery_schema::Registry;
+    /// let (registry, warnings) =
+    ///     Registry::parse_with_warnings("standard_user_properties = [\"df_push_optin\"]\n").unwrap();
+    /// assert!(registry.user_property("df_push_optin").is_some());
+    /// assert_eq!((warnings[0].line, warnings[0].column), (1, 29));
+    /// assert!(warnings[0].message.starts_with("`df_push_optin` is deprecated"));
+    /// ```
+    pub fn parse_with_warnings(src: &str) -> Result<(Registry, Vec<Diagnostic>), RegistryError> {
         parse_source(src).map_err(|diagnostics| RegistryError {
             path: None,
             diagnostics,
@@ -87,18 +104,18 @@ impl Registry {
     }
 }
 
-fn parse_source(src: &str) -> Result<Registry, Vec<Diagnostic>> {
+fn parse_source(src: &str) -> Result<(Registry, Vec<Diagnostic>), Vec<Diagnostic>> {
     let (root, errors) = DeTable::parse_recoverable(src);
     if !errors.is_empty() {
         return Err(errors.iter().map(|e| syntax_error(src, e)).collect());
     }
     let mut ctx = Ctx::new(src);
     let registry = read_root(&mut ctx, root.get_ref());
-    let diagnostics = ctx.into_diagnostics();
-    if diagnostics.is_empty() {
-        Ok(registry)
+    let (errors, warnings) = ctx.into_diagnostics();
+    if errors.is_empty() {
+        Ok((registry, warnings))
     } else {
-        Err(diagnostics)
+        Err(errors)
     }
 }
 

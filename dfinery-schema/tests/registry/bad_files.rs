@@ -42,7 +42,8 @@ bad! {
     enum_on_non_string: 2:26, "`enum` needs type `string`, but user property `level` is `long`; remove `enum` or change the type";
     max_len_on_non_string: 2:40, "`max_len` needs type `string` or `array<string>`, but property `amount` of event `coupon_used` is `double`; remove it";
     max_items_on_scalar: 2:38, "`max_items` needs an array type, but property `code` of event `coupon_used` is `string`; remove it";
-    max_items_above_limit: 2:53, "`max_items = 6` of user property `recent_scores` is above DFINERY's limit of 5 elements for `array<long>`; use at most 5";
+    too_many_string_array_user_properties: 12:1, "user property `tags_11` is `array<string>` user property number 11; DFINERY allows at most 10 per service (11 declared, standard ones counted), remove 1 or change its type";
+    too_many_number_array_user_properties: 7:1, "user property `weights` is `array<long>`/`array<double>` user property number 6; DFINERY allows at most 5 per service (7 declared, standard ones counted), remove 2 or change their type";
     required_on_user_property: 2:27, "`required` is not allowed on user property `tier`; user properties are always optional, remove it";
     empty_enum: 2:34, "`enum` of user property `tier` is empty; list at least one value or remove it";
     duplicate_enum_value: 2:53, "`enum` value `gold` of user property `tier` is listed twice; remove one";
@@ -83,7 +84,7 @@ fn every_problem_of_a_file_is_reported_in_file_order() {
             (
                 8,
                 57,
-                "`max_items = 11` of property `tags` of event `coupon_used` is above DFINERY's limit of 10 elements for `array<string>`; use at most 10"
+                "`max_items` of property `tags` of event `coupon_used` must be a positive integer, found `0`"
             ),
             (
                 12,
@@ -125,7 +126,7 @@ fn spans_cover_the_offending_text() {
             "\"df_login\"",
             "\"strng\"",
             "\"yes\"",
-            "11",
+            "0",
             "df_discount",
             "df_refund",
             "df_gender",
@@ -280,5 +281,28 @@ fn wrong_kinds_of_tables_and_lists_are_reported() {
     assert_eq!(
         err.diagnostics[0].message,
         "each entry of `standard_events` must be a string, found an integer"
+    );
+}
+
+#[test]
+fn ten_string_arrays_and_five_number_arrays_are_allowed() {
+    let mut src = String::from("[user_properties]\n");
+    for i in 0..10 {
+        src.push_str(&format!("tags_{i} = \"array<string>\"\n"));
+    }
+    for i in 0..3 {
+        src.push_str(&format!("scores_{i} = \"array<long>\"\n"));
+    }
+    for i in 0..2 {
+        src.push_str(&format!("prices_{i} = \"array<double>\"\n"));
+    }
+    let registry = Registry::parse(&src).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        registry
+            .user_properties
+            .values()
+            .filter(|p| p.ty.is_array())
+            .count(),
+        15
     );
 }

@@ -1,7 +1,9 @@
 //! Type compatibility (`DataType::check`) and every value rule (`PropertyDef::check`).
 
 use dfinery_schema::DataType::{self, *};
-use dfinery_schema::limits::{MAX_NUMBER_ARRAY_LEN, MAX_STRING_ARRAY_LEN, MAX_VALUE_BYTES};
+use dfinery_schema::limits::{
+    MAX_NUMBER_ARRAY_USER_PROPERTIES, MAX_STRING_ARRAY_USER_PROPERTIES, MAX_VALUE_BYTES,
+};
 use dfinery_schema::{JsonView as J, PropertyDef, Violation, catalog};
 
 /// One sample value per JSON shape, named for the matrix below.
@@ -121,15 +123,13 @@ fn long_bad_strings_are_cut_in_messages() {
 }
 
 #[test]
-fn array_limits_per_type() {
-    assert_eq!(StringArray.max_array_len(), Some(MAX_STRING_ARRAY_LEN));
-    assert_eq!(LongArray.max_array_len(), Some(MAX_NUMBER_ARRAY_LEN));
-    assert_eq!(DoubleArray.max_array_len(), Some(MAX_NUMBER_ARRAY_LEN));
-    for scalar in [String, Long, Double, Boolean, Datetime, Date] {
-        assert_eq!(scalar.max_array_len(), None);
-    }
+fn documented_limits() {
     assert_eq!(
-        (MAX_STRING_ARRAY_LEN, MAX_NUMBER_ARRAY_LEN, MAX_VALUE_BYTES),
+        (
+            MAX_STRING_ARRAY_USER_PROPERTIES,
+            MAX_NUMBER_ARRAY_USER_PROPERTIES,
+            MAX_VALUE_BYTES
+        ),
         (10, 5, 8192)
     );
 }
@@ -209,32 +209,27 @@ fn max_len_counts_characters_in_strings_and_array_elements() {
 }
 
 #[test]
-fn array_length_limits_apply_to_every_array_property() {
+fn the_number_of_array_values_is_not_limited_only_their_size() {
     let tags = PropertyDef::new("tags", StringArray);
-    assert_eq!(rules(&tags, &strings(10)), Vec::<&str>::new());
-    assert_eq!(rules(&tags, &strings(11)), ["array_limit"]);
-    assert_eq!(
-        tags.check(&strings(11)).unwrap_err()[0].to_string(),
-        "array has 11 elements; DFINERY allows at most 10 for this type"
-    );
+    assert_eq!(rules(&tags, &strings(11)), Vec::<&str>::new());
+    // 300 one-letter strings: 4 bytes each with quotes and comma, about 1.2 KB.
+    assert_eq!(rules(&tags, &strings(300)), Vec::<&str>::new());
+    // 2,100 of them are over 8 KB of JSON: the size rule, not a count rule.
+    assert_eq!(rules(&tags, &strings(2_100)), ["max_value_bytes"]);
     let scores = PropertyDef::new("scores", DoubleArray);
     assert_eq!(
-        rules(&scores, &J::Array(vec![J::Fraction(1.5); 5])),
-        Vec::<&str>::new()
-    );
-    assert_eq!(
         rules(&scores, &J::Array(vec![J::Fraction(1.5); 6])),
-        ["array_limit"]
+        Vec::<&str>::new()
     );
     let ids = PropertyDef::new("ids", LongArray);
     assert_eq!(
-        rules(&ids, &J::Array(vec![J::Integer(1); 6])),
-        ["array_limit"]
+        rules(&ids, &J::Array(vec![J::Integer(1); 500])),
+        Vec::<&str>::new()
     );
 }
 
 #[test]
-fn max_items_is_enforced_below_the_limit() {
+fn max_items_is_enforced() {
     let tags = PropertyDef {
         max_items: Some(3),
         ..PropertyDef::new("tags", StringArray)
@@ -245,7 +240,7 @@ fn max_items_is_enforced_below_the_limit() {
         tags.check(&strings(4)).unwrap_err()[0].to_string(),
         "array has 4 elements; `max_items` is 3"
     );
-    assert_eq!(rules(&tags, &strings(11)), ["array_limit"]);
+    assert_eq!(rules(&tags, &strings(11)), ["max_items"]);
 }
 
 #[test]

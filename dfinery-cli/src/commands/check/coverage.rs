@@ -11,8 +11,10 @@
 //! ```
 //!
 //! Gaps (exit 1): a type sending an event, property, item property or user property the
-//! registry lacks, which DFINERY would refuse. Notes (exit 0): registered events and custom
-//! user properties no type sends, which other apps (the web or mobile SDKs) may send.
+//! registry lacks, which DFINERY would refuse. Warnings (exit 0): a type sending a user
+//! property DFINERY's SDKs deprecate (`df_push_optin`), which DFINERY still accepts. Notes
+//! (exit 0): registered events and custom user properties no type sends, which other apps (the
+//! web or mobile SDKs) may send.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -98,6 +100,8 @@ pub fn read(path: &Path) -> Result<Manifest, CliError> {
 pub struct Report {
     /// Gaps: what a type sends that the registry lacks, one sentence each.
     pub gaps: Vec<String>,
+    /// Warnings: deprecated user properties a type sends, one sentence each.
+    pub warnings: Vec<String>,
     /// Registered events no type sends.
     pub unsent_events: Vec<String>,
     /// Custom user properties no profile type sends.
@@ -150,6 +154,13 @@ impl Report {
         for ty in &manifest.profiles {
             for name in &ty.properties {
                 profile_properties.insert(name.as_str());
+                if let Some(deprecation) = catalog::deprecated_user_property(name) {
+                    report.warnings.push(format!(
+                        "`{}` sends user property `{name}`, deprecated in DFINERY's SDKs (still \
+                         accepted); {}",
+                        ty.rust_name, deprecation.instead
+                    ));
+                }
                 if registry.user_property(name).is_none() {
                     report.gaps.push(format!(
                         "`{}` sends user property `{name}`, which the registry lacks{}",
@@ -190,6 +201,9 @@ impl Report {
         for gap in &self.gaps {
             lines.push(format!("  error: {gap}"));
         }
+        for warning in &self.warnings {
+            lines.push(format!("  warning: {warning}"));
+        }
         if !self.unsent_events.is_empty() {
             lines.push(format!(
                 "  note: registered events no Rust type sends: {}",
@@ -210,6 +224,7 @@ impl Report {
         json!({
             "types": self.types,
             "gaps": self.gaps,
+            "warnings": self.warnings,
             "unsent_events": self.unsent_events,
             "unsent_user_properties": self.unsent_user_properties,
         })
@@ -246,7 +261,7 @@ mod tests {
             r#"{"format":"dfinery-coverage/1","events":[
                 {"rust_name":"Purchase","name":"df_purchase","properties":["df_order_id","df_discont"],"item_properties":["df_item_id","gift"]},
                 {"rust_name":"Coupon","name":"coupon_usd","properties":[]}],
-              "profiles":[{"rust_name":"Member","properties":["df_name","lifetime_points"]}]}"#,
+              "profiles":[{"rust_name":"Member","properties":["df_name","lifetime_points","df_push_optin"]}]}"#,
         );
         let report = Report::new(&registry, &m);
         assert_eq!(
@@ -256,6 +271,12 @@ mod tests {
                 "`Purchase` sends item property `gift` of event `df_purchase`, which the registry lacks",
                 "`Coupon` sends event `coupon_usd`, which the registry lacks",
                 "`Member` sends user property `lifetime_points`, which the registry lacks",
+            ]
+        );
+        assert_eq!(
+            report.warnings,
+            [
+                "`Member` sends user property `df_push_optin`, deprecated in DFINERY's SDKs (still accepted); use the other consent flags instead: `df_push_ads_optin`, `df_push_night_ads_optin`, `df_sms_ads_optin` or `df_kakao_ads_optin`"
             ]
         );
         assert_eq!(report.unsent_events, ["df_login"]);

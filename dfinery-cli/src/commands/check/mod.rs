@@ -36,10 +36,16 @@ pub fn run(args: &CheckArgs, json: bool) -> Result<Exit, CliError> {
     };
     let failed = coverage.as_ref().is_some_and(coverage::Report::has_gaps);
     if json {
+        let warnings: Vec<_> = loaded
+            .warnings
+            .iter()
+            .map(|d| json!({"line": d.line, "column": d.column, "message": d.message}))
+            .collect();
         let mut value = json!({
             "registry": args.registry.display().to_string(),
             "valid": true,
             "problems": [],
+            "warnings": warnings,
             "summary": summary_json(&registry),
         });
         if let Some(report) = &coverage {
@@ -47,8 +53,21 @@ pub fn run(args: &CheckArgs, json: bool) -> Result<Exit, CliError> {
         }
         output::json(&value);
     } else {
+        for warning in &loaded.warnings {
+            output::line(registry::render_warning(
+                &args.registry,
+                &loaded.source,
+                warning,
+            ));
+            output::line("");
+        }
+        let warned = match loaded.warnings.len() {
+            0 => String::new(),
+            1 => " (1 warning)".to_owned(),
+            n => format!(" ({n} warnings)"),
+        };
         output::line(format!(
-            "`{}` is valid: {}",
+            "`{}` is valid{warned}: {}",
             args.registry.display(),
             summary(&registry)
         ));

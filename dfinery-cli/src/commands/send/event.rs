@@ -4,7 +4,7 @@
 
 use dfinery_core::record::ItemBuilder;
 use dfinery_core::{Datetime, EventRecord, Identity, IdentityError, Value};
-use dfinery_schema::limits::MAX_ITEMS_PER_EVENT;
+use dfinery_schema::limits::MAX_ITEMS_PER_REQUEST;
 use dfinery_schema::{EventDef, JsonView, PropertyDef, Registry, suggest};
 use serde_json::{Map, Value as Json};
 use uuid::Uuid;
@@ -318,9 +318,9 @@ fn check_items(
         ));
         return;
     }
-    if items.len() > MAX_ITEMS_PER_EVENT {
+    if items.len() > MAX_ITEMS_PER_REQUEST {
         problems.push(format!(
-            "`items` has {} items; DFINERY takes at most {MAX_ITEMS_PER_EVENT} per event, split the event",
+            "`items` has {} items; DFINERY takes at most {MAX_ITEMS_PER_REQUEST} items in one request, all events together, so split the items over several events",
             items.len()
         ));
     }

@@ -114,6 +114,7 @@ impl Worker {
         let limits = Limits {
             max_events: settings.max_batch_events,
             max_bytes: settings.max_batch_bytes,
+            max_items: crate::limits::MAX_ITEMS_PER_REQUEST,
         };
         let mut worker = Worker {
             client,
@@ -206,11 +207,13 @@ impl Worker {
     fn receive(&mut self, incoming: Incoming) {
         self.arrivals += 1;
         self.live += 1;
+        let items = incoming.message.item_count();
         let op = Queued {
             seq: incoming.seq,
             arrival: self.arrivals,
             message: incoming.message,
             weight: incoming.weight,
+            items,
             held: true,
             attempts: 0,
             alone: false,

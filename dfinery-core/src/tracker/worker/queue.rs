@@ -1,5 +1,6 @@
 //! One user's queue: messages in the order queued, what is due, and the next batch to send
-//! (consecutive events up to the count and byte limits, or one identity or profile update).
+//! (consecutive events up to the event, item and byte limits, or one identity or profile
+//! update).
 
 use std::collections::VecDeque;
 
@@ -17,6 +18,8 @@ pub(crate) struct Queued {
     pub(crate) message: Message,
     /// Its size as counted against the queue's byte cap.
     pub(crate) weight: usize,
+    /// Its items (0 for an update), counted against the 100 items of one request.
+    pub(crate) items: usize,
     /// Whether it holds room in the queue (messages recovered from the spool do not).
     pub(crate) held: bool,
     /// Sends made so far.
@@ -47,6 +50,7 @@ pub(crate) struct UserQueue {
     pub(crate) scheduled: bool,
     bytes: usize,
     events: usize,
+    items: usize,
 }
 
 /// The limits of one request.
@@ -54,6 +58,8 @@ pub(crate) struct UserQueue {
 pub(crate) struct Limits {
     pub(crate) max_events: usize,
     pub(crate) max_bytes: usize,
+    /// Items, all events together ([`MAX_ITEMS_PER_REQUEST`](crate::limits::MAX_ITEMS_PER_REQUEST)).
+    pub(crate) max_items: usize,
 }
 
 impl UserQueue {
@@ -65,6 +71,7 @@ impl UserQueue {
             scheduled: false,
             bytes: 0,
             events: 0,
+            items: 0,
         }
     }
 
@@ -98,13 +105,16 @@ impl UserQueue {
         }
     }
 
-    /// Whether a full request is waiting: as many events or bytes as one request takes.
+    /// Whether a full request is waiting: as many events, items or bytes as one request takes.
     pub(crate) fn is_full(&self, limits: Limits) -> bool {
-        self.events >= limits.max_events || self.bytes >= limits.max_bytes
+        self.events >= limits.max_events
+            || self.items >= limits.max_items
+            || self.bytes >= limits.max_bytes
     }
 
     /// The next request's messages: one identity or profile update, one event marked
-    /// [`alone`](Queued::alone), or consecutive events within `limits` (at least one). With
+    /// [`alone`](Queued::alone), or consecutive events within `limits` (at least one; the
+    /// items of all of them at most `limits.max_items`, in order). With
     /// `recovered_only`, only messages recovered from the spool are taken.
     pub(crate) fn take_batch(&mut self, limits: Limits, recovered_only: bool) -> Vec<Queued> {
         let sendable = |op: &Queued| !recovered_only || op.recovered();
@@ -117,6 +127,7 @@ impl UserQueue {
         let single = !first.is_event() || first.alone;
         let mut batch = Vec::new();
         let mut bytes = 0;
+        let mut items = 0;
         while let Some(next) = self.ops.front() {
             let fits = batch.is_empty()
                 || (!single
@@ -124,7 +135,8 @@ impl UserQueue {
                     && !next.alone
                     && sendable(next)
                     && batch.len() < limits.max_events
-                    && bytes + next.weight <= limits.max_bytes);
+                    && bytes + next.weight <= limits.max_bytes
+                    && items + next.items <= limits.max_items);
             if !fits {
                 break;
             }
@@ -133,6 +145,7 @@ impl UserQueue {
             };
             self.count_out(&op);
             bytes += op.weight;
+            items += op.items;
             batch.push(op);
         }
         batch
@@ -142,17 +155,20 @@ impl UserQueue {
     pub(crate) fn drain(&mut self) -> Vec<Queued> {
         self.bytes = 0;
         self.events = 0;
+        self.items = 0;
         self.ops.drain(..).collect()
     }
 
     fn count_in(&mut self, op: &Queued) {
         self.bytes += op.weight;
         self.events += usize::from(op.is_event());
+        self.items += op.items;
     }
 
     fn count_out(&mut self, op: &Queued) {
         self.bytes -= op.weight;
         self.events -= usize::from(op.is_event());
+        self.items -= op.items;
     }
 }
 
@@ -168,6 +184,7 @@ mod tests {
             arrival,
             message: Message::Event(EventRecord::builder("df_login").build().unwrap()),
             weight,
+            items: 0,
             held: arrival != 0,
             attempts: 0,
             alone: false,
@@ -194,7 +211,32 @@ mod tests {
     const LIMITS: Limits = Limits {
         max_events: 3,
         max_bytes: 1000,
+        max_items: 100,
     };
+
+    fn with_items(seq: u64, items: usize) -> Queued {
+        Queued {
+            items,
+            ..event(seq, seq, 10)
+        }
+    }
+
+    #[test]
+    fn items_cut_a_run_at_100_in_all_keeping_the_order() {
+        let mut q = queue();
+        q.push(with_items(1, 60));
+        assert!(!q.is_full(LIMITS));
+        q.push(with_items(2, 60));
+        assert!(q.is_full(LIMITS));
+        q.push(with_items(3, 40));
+        q.push(with_items(4, 0));
+        q.push(with_items(5, 100));
+        assert_eq!(seqs(&q.take_batch(LIMITS, false)), [1]);
+        assert_eq!(seqs(&q.take_batch(LIMITS, false)), [2, 3, 4]);
+        assert_eq!(seqs(&q.take_batch(LIMITS, false)), [5]);
+        assert!(q.is_empty());
+        assert!(!q.is_full(LIMITS));
+    }
 
     #[test]
     fn updates_go_alone_and_events_in_runs_up_to_the_count() {

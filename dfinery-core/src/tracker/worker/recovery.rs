@@ -99,6 +99,7 @@ impl Worker {
                     let op = Queued {
                         seq,
                         arrival: 0,
+                        items: envelope.message.item_count(),
                         message: envelope.message,
                         weight: bytes.len(),
                         held: false,
