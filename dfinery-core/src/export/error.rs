@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use dfinery_schema::DataType;
 
 use super::query::QueryError;
+#[cfg(feature = "client")]
 use crate::client::Error;
 use crate::code::ExportErrorCode;
 use crate::value::{DatetimeError, ValueError};
@@ -22,12 +23,16 @@ pub enum ExportError {
     #[error(transparent)]
     Query(#[from] QueryError),
     /// The request failed before the CSV started (auth, rate limit, server error after the
-    /// retries, …).
-    #[error("the export request failed: {0}")]
+    /// retries, …); the cause is the [`source`](std::error::Error::source). Needs the
+    /// `client` feature.
+    #[cfg(feature = "client")]
+    #[error("the export request failed")]
     Request(#[source] Error),
     /// The body broke off (connection cut, no data within the read timeout): the rows after
-    /// `rows` were never received.
-    #[error("the export broke off after {rows} rows: {source}; retry the export")]
+    /// `rows` were never received; what broke is the [`source`](std::error::Error::source).
+    /// Needs the `client` feature.
+    #[cfg(feature = "client")]
+    #[error("the export broke off after {rows} rows; retry the export")]
     Interrupted {
         /// The complete data rows read before the break.
         rows: u64,
@@ -131,8 +136,11 @@ impl ExportError {
     /// a body that broke off, ended early or was stopped by the server.
     pub fn is_retryable(&self) -> bool {
         match self {
+            #[cfg(feature = "client")]
             ExportError::Request(error) => error.is_retryable(),
-            ExportError::Interrupted { .. } | ExportError::Truncated { .. } => true,
+            #[cfg(feature = "client")]
+            ExportError::Interrupted { .. } => true,
+            ExportError::Truncated { .. } => true,
             ExportError::Aborted { code, .. } => code.is_retryable(),
             _ => false,
         }
