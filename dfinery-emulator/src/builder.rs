@@ -131,7 +131,7 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Every rate limit at once. Default: [`RateLimits::default`] (`dfinery-api.md` §7.1).
+    /// Every rate limit at once. Default: [`RateLimits::default`] (`docs/protocol.md` §7.1).
     pub fn rate_limits(mut self, limits: RateLimits) -> Self {
         self.rate_limits = limits;
         self
@@ -158,7 +158,7 @@ impl EmulatorBuilder {
     }
 
     /// Count the 100-item limit per request (the API docs' wording) instead of per event (the
-    /// SDK docs' wording, `design.md`). Default: `false` (per event).
+    /// SDK docs' wording, `docs/design.md`). Default: `false` (per event).
     pub fn item_limit_per_request(mut self, enabled: bool) -> Self {
         self.item_limit_per_request = enabled;
         self

@@ -1,5 +1,5 @@
 //! The result codes the emulator answers with: the Import API's detailed codes
-//! (`dfinery-api.md` §6.1) and the Export API's failure messages (§6.2).
+//! (`docs/protocol.md` §6.1) and the Export API's failure messages (§6.2).
 
 use std::fmt;
 
@@ -28,7 +28,7 @@ pub enum ImportCode {
 }
 
 impl ImportCode {
-    /// Every code, in the order of `dfinery-api.md` §6.1.
+    /// Every code, in the order of `docs/protocol.md` §6.1.
     pub const ALL: [ImportCode; 9] = [
         ImportCode::Ok,
         ImportCode::BadRequest,
@@ -71,7 +71,7 @@ impl ImportCode {
         }
     }
 
-    /// The HTTP status the emulator sends with this code (`design.md`): 400 for `40000`,
+    /// The HTTP status the emulator sends with this code (`docs/design.md`): 400 for `40000`,
     /// 429 for `40401` (unless configured to 200), 500 for `50000`, 200 otherwise.
     pub const fn status(self) -> u16 {
         match self {
@@ -115,7 +115,7 @@ pub enum ExportFailure {
 }
 
 impl ExportFailure {
-    /// Every failure, in the order of `dfinery-api.md` §6.2.
+    /// Every failure, in the order of `docs/protocol.md` §6.2.
     pub const ALL: [ExportFailure; 7] = [
         ExportFailure::ClientConnectionClosed,
         ExportFailure::InvalidParameter,

@@ -1,4 +1,4 @@
-//! The wire formats of Datetime and Date values (`dfinery-api.md` §4.1, §4.2), checked by hand
+//! The wire formats of Datetime and Date values (`docs/protocol.md` §4.1, §4.2), checked by hand
 //! to keep the proc macro's dependencies small.
 
 /// Whether `s` is a DFINERY Datetime exactly as the project accepts it on the wire:

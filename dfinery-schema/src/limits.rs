@@ -1,4 +1,4 @@
-//! DFINERY's documented limits (`dfinery-api.md` §3.2, §4.4), applied alike to event, item and
+//! DFINERY's documented limits (`docs/protocol.md` §3.2, §4.4), applied alike to event, item and
 //! user properties.
 
 /// Events per `POST /api/v1/events` request; more is `40402 TOO_MANY_EVENTS`.

@@ -1,4 +1,4 @@
-//! The DFINERY data types a registered property can have (`dfinery-api.md` §4.1).
+//! The DFINERY data types a registered property can have (`docs/protocol.md` §4.1).
 
 use std::fmt;
 use std::str::FromStr;
@@ -30,7 +30,7 @@ pub enum DataType {
 }
 
 impl DataType {
-    /// Every data type, in the order of `dfinery-api.md` §4.1.
+    /// Every data type, in the order of `docs/protocol.md` §4.1.
     pub const ALL: [DataType; 9] = [
         DataType::String,
         DataType::Long,

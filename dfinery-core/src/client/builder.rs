@@ -14,7 +14,7 @@ use crate::ratelimit::{Pacer, Pacing};
 use crate::secret::Secret;
 use crate::wire::TokenKind;
 
-/// The documented base URL (`dfinery-api.md` §1.3).
+/// The documented base URL (`docs/protocol.md` §1.3).
 pub const DEFAULT_BASE_URL: &str = "https://openapi.dfinery.ai";
 /// The environment variable [`ClientBuilder::from_env`] reads the service id from.
 pub const ENV_SERVICE_ID: &str = "DFINERY_SERVICE_ID";

@@ -3,7 +3,7 @@
 use std::fmt;
 
 /// An error of the Export API: the `message` of `{"result":"fail","message":"…"}`
-/// (`dfinery-api.md` §6.2).
+/// (`docs/protocol.md` §6.2).
 ///
 /// ```
 /// use dfinery_core::ExportErrorCode;

@@ -1,4 +1,4 @@
-//! Result codes: [`ResultCode`] for the Import API's detailed codes (`dfinery-api.md` §6.1) and
+//! Result codes: [`ResultCode`] for the Import API's detailed codes (`docs/protocol.md` §6.1) and
 //! [`ExportErrorCode`] for the Export API's error messages (§6.2).
 
 mod export_error_code;

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-/// A detailed result code of the Import API (`dfinery-api.md` §6.1), carried as the `code`
+/// A detailed result code of the Import API (`docs/protocol.md` §6.1), carried as the `code`
 /// string of the JSON envelope.
 ///
 /// ```

@@ -32,7 +32,9 @@ pub enum ExportError {
     /// `rows` were never received; what broke is the [`source`](std::error::Error::source).
     /// Needs the `client` feature.
     #[cfg(feature = "client")]
-    #[error("the export broke off after {rows} rows; retry the export")]
+    #[error(
+        "the export broke off after {rows} rows: the rest of the body could not be read; retry the export"
+    )]
     Interrupted {
         /// The complete data rows read before the break.
         rows: u64,

@@ -10,7 +10,7 @@ use super::datetime::digits;
 use super::time_error::{DATE_FORM, DatetimeError};
 
 /// A DFINERY Date: a calendar date between `0000-01-01` and `9999-12-31`, printed and parsed as
-/// `YYYY-MM-DD` (`dfinery-api.md` §4.1). Used for `df_birth` and the Export API's `from_date` and
+/// `YYYY-MM-DD` (`docs/protocol.md` §4.1). Used for `df_birth` and the Export API's `from_date` and
 /// `to_date`.
 ///
 /// Conversions from other date types are `TryFrom` because those can hold years this format

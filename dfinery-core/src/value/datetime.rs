@@ -17,7 +17,7 @@ use super::time_error::{DATETIME_FORM, DatetimeError, WIRE_DATETIME_FORM};
 /// (`9999-12-31T23:59:59.999Z`).
 ///
 /// It always prints (with `Display` and `Serialize`) as `YYYY-MM-DDTHH:MM:SS.mmmZ`, the form
-/// `dfinery-api.md` §4.2 recommends, and parses (with `FromStr` and `Deserialize`) from that form,
+/// `docs/protocol.md` §4.2 recommends, and parses (with `FromStr` and `Deserialize`) from that form,
 /// from the form without milliseconds, and from any RFC 3339 text with an offset, which is
 /// converted to UTC. Use [`Datetime::parse_wire`] to accept only the two forms DFINERY documents.
 ///
@@ -58,7 +58,7 @@ impl Datetime {
         self.0.unix_timestamp() * 1000 + self.0.millisecond() as i64
     }
 
-    /// Parses only the two forms DFINERY documents (`dfinery-api.md` §4.2):
+    /// Parses only the two forms DFINERY documents (`docs/protocol.md` §4.2):
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ` and `YYYY-MM-DDTHH:MM:SSZ`.
     ///
     /// # Errors

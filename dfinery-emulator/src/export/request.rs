@@ -1,4 +1,4 @@
-//! Export request bodies (`dfinery-api.md` §3.6, §3.7): filters, dates and the 30-day look-back.
+//! Export request bodies (`docs/protocol.md` §3.6, §3.7): filters, dates and the 30-day look-back.
 
 use std::collections::BTreeSet;
 

@@ -1,4 +1,4 @@
-//! The Import API's validation pipeline after authentication (`dfinery-api.md` §10 steps 4–7):
+//! The Import API's validation pipeline after authentication (`docs/protocol.md` §10 steps 4–7):
 //! body shape (`40000`), counts (`40402`, `40403`), identity and values (`40001`).
 //!
 //! Each request kind has its own module that turns a JSON body into a typed request or a

@@ -45,7 +45,7 @@ fn expected_text(ty: DataType) -> &'static str {
 }
 
 impl DataType {
-    /// Whether a JSON value of this shape may fill a property of this type (`design.md`).
+    /// Whether a JSON value of this shape may fill a property of this type (`docs/design.md`).
     ///
     /// - an integer literal fits `Double`; a fractional number (even `1.0`) never fits `Long`;
     /// - `Datetime` and `Date` need strings in the wire format ([`crate::format`]);
