@@ -12,7 +12,7 @@
 
 use std::process::ExitCode;
 
-use dfinery::client::BuildError;
+use dfinery::client::ClientBuildError;
 use dfinery::ratelimit::Api;
 use dfinery::wire::{ConditionType, EventExportRequest};
 use dfinery::{Client, Date, EventRecord, Identity};
@@ -21,7 +21,7 @@ use dfinery::{Client, Date, EventRecord, Identity};
 async fn main() -> Result<ExitCode, Box<dyn std::error::Error>> {
     let client = match Client::builder().from_env().build() {
         Ok(client) => client,
-        Err(error @ (BuildError::MissingServiceId | BuildError::MissingToken)) => {
+        Err(error @ (ClientBuildError::MissingServiceId | ClientBuildError::MissingToken)) => {
             eprintln!("{error}");
             eprintln!(
                 "set DFINERY_SERVICE_ID and DFINERY_IMPORT_TOKEN (and DFINERY_EXPORT_TOKEN to export) to the values in the DFINERY console, then run again"

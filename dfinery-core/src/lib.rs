@@ -62,6 +62,7 @@ pub mod property;
 #[cfg(feature = "client")]
 pub mod ratelimit;
 pub mod record;
+mod report;
 mod secret;
 #[cfg(feature = "tracker")]
 pub mod tracker;
@@ -87,6 +88,7 @@ pub use record::{
     EventRecord, EventRecordBuilder, ItemBuilder, UserProperties, UserPropertiesBuilder,
     ValidationError,
 };
+pub use report::ErrorChain;
 pub use secret::Secret;
 #[cfg(feature = "tracker")]
 pub use tracker::{Backpressure, TrackError, Tracker, TrackerBuilder, TrackerMetrics};

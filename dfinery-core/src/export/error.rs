@@ -119,11 +119,12 @@ pub enum ExportError {
         /// What is wrong.
         error: CellError,
     },
-    /// Reading a CSV file failed.
-    #[error("could not read the CSV: {0}")]
+    /// Reading a CSV file failed; the I/O error is the [`source`](std::error::Error::source).
+    #[error("could not read the CSV")]
     Read(#[source] std::io::Error),
-    /// Writing the export's file failed; no file was left at the destination.
-    #[error("could not write `{}`: {source}; nothing was written there", path.display())]
+    /// Writing the export's file failed; no file was left at the destination. The I/O error
+    /// is the [`source`](std::error::Error::source).
+    #[error("could not write `{}`; nothing was written there", path.display())]
     File {
         /// The destination.
         path: PathBuf,
@@ -201,7 +202,7 @@ pub enum CellError {
         rust_type: &'static str,
     },
     /// A Datetime, Date or array element that is not valid.
-    #[error("{0}")]
+    #[error(transparent)]
     Value(#[from] ValueError),
 }
 

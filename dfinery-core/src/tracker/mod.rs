@@ -44,7 +44,7 @@ mod worker;
 pub use builder::TrackerBuilder;
 pub use capacity::Backpressure;
 pub use dead_letter::DeadLetter;
-pub use error::{SpoolError, TrackError, TrackerBuildError};
+pub use error::{SpoolError, StoreError, TrackError, TrackerBuildError};
 pub use message::Message;
 pub use metrics::TrackerMetrics;
 pub use report::{FlushReport, ShutdownReport};
