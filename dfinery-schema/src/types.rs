@@ -73,6 +73,21 @@ impl DataType {
         }
     }
 
+    /// The name of the `DataType` variant, e.g. `StringArray`: what generated code names.
+    pub const fn variant_name(self) -> &'static str {
+        match self {
+            DataType::String => "String",
+            DataType::Long => "Long",
+            DataType::Double => "Double",
+            DataType::Boolean => "Boolean",
+            DataType::Datetime => "Datetime",
+            DataType::Date => "Date",
+            DataType::StringArray => "StringArray",
+            DataType::LongArray => "LongArray",
+            DataType::DoubleArray => "DoubleArray",
+        }
+    }
+
     /// Whether this is one of the three array types.
     pub const fn is_array(self) -> bool {
         matches!(

@@ -264,7 +264,7 @@ pub(crate) struct ColumnHint<'a>(pub(crate) &'a str, pub(crate) &'a [String]);
 impl fmt::Display for ColumnHint<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match dfinery_schema::suggest(self.0, self.1.iter().map(String::as_str)) {
-            Some(best) => write!(f, "; did you mean `{best}`?"),
+            Some(best) => f.write_str(&dfinery_schema::did_you_mean(Some(best))),
             None => {
                 let shown: Vec<String> = self.1.iter().take(20).map(|c| format!("`{c}`")).collect();
                 let more = if self.1.len() > 20 { ", …" } else { "" };

@@ -135,7 +135,7 @@ fn check_event(
     }
     let event_datetime = required_string(map, "event_datetime", path, violations);
     if let Some(datetime) = &event_datetime
-        && !dfinery_schema::format::is_wire_datetime(datetime)
+        && !dfinery_schema::protocol::is_wire_datetime(datetime)
     {
         violations.push(Violation::new(
             join(path, "event_datetime"),

@@ -62,7 +62,4 @@ pub(crate) fn join(parent: &str, key: &str) -> String {
     }
 }
 
-/// ``; did you mean `x`?`` when there is a close name, else nothing.
-pub(crate) fn did_you_mean(close: Option<&str>) -> String {
-    close.map_or_else(String::new, |c| format!("; did you mean `{c}`?"))
-}
+pub(crate) use dfinery_schema::did_you_mean;

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::format::{is_wire_date, is_wire_datetime};
+use crate::protocol::{is_wire_date, is_wire_datetime};
 use crate::{DataType, JsonView};
 
 /// A JSON value of the wrong shape for a property's type; see [`DataType::check`].

@@ -14,6 +14,7 @@
 //! registry lacks, which DFINERY would refuse. Notes (exit 0): registered events and custom
 //! user properties no type sends, which other apps (the web or mobile SDKs) may send.
 
+use dfinery_schema::did_you_mean as hint;
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -214,10 +215,6 @@ impl Report {
             "unsent_user_properties": self.unsent_user_properties,
         })
     }
-}
-
-fn hint(close: Option<&str>) -> String {
-    close.map_or_else(String::new, |c| format!("; did you mean `{c}`?"))
 }
 
 fn quoted(names: &[String]) -> String {
