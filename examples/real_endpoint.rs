@@ -7,8 +7,8 @@
 //!
 //! It identifies the user `DFINERY_EXAMPLE_USER` (default `dfinery-rust-example`) and sends one
 //! `df_login` for them, so `df_login` must be enabled in the console. With an export token it
-//! also exports today's `df_login` events. `DFINERY_BASE_URL` points it elsewhere (e.g. a
-//! `dfinery-emulator` started by hand).
+//! also exports today's `df_login` events. `DFINERY_BASE_URL` points it elsewhere (e.g. an
+//! emulator started by hand with `dfinery emulator`).
 
 use std::process::ExitCode;
 
