@@ -81,9 +81,9 @@
 //! # Features
 //!
 //! - `derive` (default): the derives.
-//! - `client` (default): [`Client`](dfinery_core::client::Client), every endpoint over HTTP
+//! - `client` (default): [`Client`], every endpoint over HTTP
 //!   (reqwest with rustls, tokio), rate-limit pacing, export streams and export files.
-//! - `tracker` (default, implies `client`): [`Tracker`](dfinery_core::tracker::Tracker),
+//! - `tracker` (default, implies `client`): [`Tracker`],
 //!   background batching with a durable spool (redb).
 //! - `chrono`: conversions for `chrono` date and time types.
 //!

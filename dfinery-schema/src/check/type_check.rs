@@ -48,7 +48,7 @@ impl DataType {
     /// Whether a JSON value of this shape may fill a property of this type (`docs/design.md`).
     ///
     /// - an integer literal fits `Double`; a fractional number (even `1.0`) never fits `Long`;
-    /// - `Datetime` and `Date` need strings in the wire format ([`crate::format`]);
+    /// - `Datetime` and `Date` need strings in the wire format ([`crate::protocol`]);
     /// - an array fits when every element fits the element type (an empty array fits);
     /// - `null` never fits: clearing a user property with `null` is the caller's decision.
     ///
