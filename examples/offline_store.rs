@@ -1,4 +1,4 @@
-//! The offline-store scenario of the DFINERY docs (`dfinery-api.md` §8.3): a customer signs up
+//! The offline-store scenario of the DFINERY docs (`docs/protocol.md` §8.3): a customer signs up
 //! at the counter, consents to marketing, then buys in the store. The calls go in the
 //! documented order, Identity → Profile → Event, against the embedded emulator.
 //!
@@ -47,7 +47,7 @@ struct StorePurchase {
 }
 
 /// What the customer filled in on the paper form: name and consent, explicitly `true` or
-/// `false` (a missing consent may still let messages out, `dfinery-api.md` §5.4).
+/// `false` (a missing consent may still let messages out, `docs/protocol.md` §5.4).
 #[derive(DfineryProfile)]
 #[dfinery(registry = "examples/dfinery.toml")]
 struct SignUpForm {

@@ -7,12 +7,12 @@
 //!
 //! It identifies the user `DFINERY_EXAMPLE_USER` (default `dfinery-rust-example`) and sends one
 //! `df_login` for them, so `df_login` must be enabled in the console. With an export token it
-//! also exports today's `df_login` events. `DFINERY_BASE_URL` points it elsewhere (e.g. a
-//! `dfinery-emulator` started by hand).
+//! also exports today's `df_login` events. `DFINERY_BASE_URL` points it elsewhere (e.g. an
+//! emulator started by hand with `dfinery emulator`).
 
 use std::process::ExitCode;
 
-use dfinery::client::BuildError;
+use dfinery::client::ClientBuildError;
 use dfinery::ratelimit::Api;
 use dfinery::wire::{ConditionType, EventExportRequest};
 use dfinery::{Client, Date, EventRecord, Identity};
@@ -21,7 +21,7 @@ use dfinery::{Client, Date, EventRecord, Identity};
 async fn main() -> Result<ExitCode, Box<dyn std::error::Error>> {
     let client = match Client::builder().from_env().build() {
         Ok(client) => client,
-        Err(error @ (BuildError::MissingServiceId | BuildError::MissingToken)) => {
+        Err(error @ (ClientBuildError::MissingServiceId | ClientBuildError::MissingToken)) => {
             eprintln!("{error}");
             eprintln!(
                 "set DFINERY_SERVICE_ID and DFINERY_IMPORT_TOKEN (and DFINERY_EXPORT_TOKEN to export) to the values in the DFINERY console, then run again"

@@ -81,7 +81,22 @@
 //! # Features
 //!
 //! - `derive` (default): the derives.
+//! - `client` (default): [`Client`], every endpoint over HTTP
+//!   (reqwest with rustls, tokio), rate-limit pacing, export streams and export files.
+//! - `tracker` (default, implies `client`): [`Tracker`],
+//!   background batching with a durable spool (redb).
 //! - `chrono`: conversions for `chrono` date and time types.
+//!
+//! A crate that only derives and serialises events builds without an HTTP stack, an async
+//! runtime or a database:
+//!
+//! ```toml
+//! dfinery = { version = "0.1", default-features = false, features = ["derive"] }
+//! ```
+//!
+//! Decoding a saved export needs no feature either: the derives generate the decoders and
+//! [`export::ExportReader`] reads a CSV file with `std::io`. Streaming an export from DFINERY
+//! (`Client::export_events_as`, `ExportRows`) needs `client`.
 //!
 //! # Coverage
 //!

@@ -7,7 +7,7 @@
 //!
 //! trybuild builds the cases in its own project under `target/`, where no `dfinery.toml`
 //! sits, so each group names its registry with the `DFINERY_REGISTRY` env var, which the
-//! derives read (design.md's lookup order) and cargo passes on to the compiler.
+//! derives read (docs/design.md's lookup order) and cargo passes on to the compiler.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

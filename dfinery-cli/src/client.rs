@@ -50,7 +50,7 @@ pub fn build(
     }
     builder
         .build()
-        .map_err(|err| CliError::config(err.to_string()))
+        .map_err(|err| CliError::config(dfinery_core::ErrorChain(&err).to_string()))
 }
 
 fn non_blank(value: Option<&str>) -> Option<&str> {

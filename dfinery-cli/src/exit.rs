@@ -91,7 +91,7 @@ impl std::error::Error for CliError {}
 /// configuration (3), everything else network or server (4).
 pub fn client_error(error: &dfinery_core::Error) -> CliError {
     use dfinery_core::Error;
-    let message = error.to_string();
+    let message = dfinery_core::ErrorChain(error).to_string();
     match error {
         Error::Auth { .. } | Error::ServiceId { .. } | Error::MissingToken { .. } => {
             CliError::config(message)

@@ -28,6 +28,10 @@
 //!
 //! # Features
 //!
+//! - `client` (default): [`client`] and [`ratelimit`]: every endpoint over HTTP (reqwest
+//!   with rustls, tokio), pacing, and the export streams and files
+//!   (`export::ExportRows`, `export::ExportFile`).
+//! - `tracker` (default, implies `client`): [`tracker`], with its durable spool (redb).
 //! - `chrono`: conversions between [`Datetime`]/[`Date`] and `chrono::DateTime<Tz>`/
 //!   `chrono::NaiveDate`, which can then also fill Datetime and Date properties.
 //!
@@ -46,6 +50,7 @@
 //! ```
 #![warn(missing_docs)]
 
+#[cfg(feature = "client")]
 pub mod client;
 pub mod code;
 pub mod export;
@@ -54,9 +59,12 @@ mod json;
 pub mod limits;
 pub mod model;
 pub mod property;
+#[cfg(feature = "client")]
 pub mod ratelimit;
 pub mod record;
+mod report;
 mod secret;
+#[cfg(feature = "tracker")]
 pub mod tracker;
 pub mod value;
 pub mod wire;
@@ -66,6 +74,7 @@ pub mod writer;
 #[path = "__private.rs"]
 pub mod __private;
 
+#[cfg(feature = "client")]
 pub use client::{Client, ClientBuilder, Error, RetryPolicy, SendError, SendReport};
 pub use code::{ExportErrorCode, ResultCode};
 pub use dfinery_schema::DataType;
@@ -79,7 +88,9 @@ pub use record::{
     EventRecord, EventRecordBuilder, ItemBuilder, UserProperties, UserPropertiesBuilder,
     ValidationError,
 };
+pub use report::ErrorChain;
 pub use secret::Secret;
+#[cfg(feature = "tracker")]
 pub use tracker::{Backpressure, TrackError, Tracker, TrackerBuilder, TrackerMetrics};
 pub use value::{Date, Datetime, DatetimeError, Value, ValueError};
 pub use writer::{ItemsWriter, ObjectPath, ObjectWriter, Violation};

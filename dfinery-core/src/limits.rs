@@ -1,4 +1,4 @@
-//! DFINERY's documented limits (`dfinery-api.md` §3.2, §4.4), shared with the registry crate so the
+//! DFINERY's documented limits (`docs/protocol.md` §3.2, §4.4), shared with the registry crate so the
 //! derive, the runtime and the emulator agree on every number.
 //!
 //! The number of values in one array is not limited: only a value's size

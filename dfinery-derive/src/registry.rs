@@ -1,6 +1,6 @@
 //! Finding, reading and caching the registry file (`dfinery.toml`) at compile time.
 //!
-//! Found, in order (`design.md`): `#[dfinery(registry = "path")]` on the type, the
+//! Found, in order (`docs/design.md`): `#[dfinery(registry = "path")]` on the type, the
 //! `DFINERY_REGISTRY` env var (both relative to `CARGO_MANIFEST_DIR`), `dfinery.toml` in
 //! `CARGO_MANIFEST_DIR`, then in the workspace root. Parsed once per process per path and
 //! modification time. The generated code includes the file's bytes, so cargo rebuilds the crate
@@ -74,7 +74,7 @@ pub struct Search<'a> {
     pub exists: &'a dyn Fn(&Path) -> bool,
 }
 
-/// Finds the registry file in `design.md`'s order.
+/// Finds the registry file in `docs/design.md`'s order.
 ///
 /// # Errors
 ///

@@ -131,7 +131,7 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Every rate limit at once. Default: [`RateLimits::default`] (`dfinery-api.md` §7.1).
+    /// Every rate limit at once. Default: [`RateLimits::default`] (`docs/protocol.md` §7.1).
     pub fn rate_limits(mut self, limits: RateLimits) -> Self {
         self.rate_limits = limits;
         self

@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use dfinery_schema::protocol::{WireDate, WireDatetime};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -136,16 +137,19 @@ pub(crate) fn to_utc(t: SystemTime) -> OffsetDateTime {
 /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, the form the emulator writes datetimes in.
 pub(crate) fn wire_datetime(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
+    let date = WireDate {
+        year: t.year().clamp(0, 9999) as u16,
+        month: u8::from(t.month()),
+        day: t.day(),
+    };
+    WireDatetime {
+        date,
+        hour: t.hour(),
+        minute: t.minute(),
+        second: t.second(),
+        millisecond: t.millisecond(),
+    }
+    .to_string()
 }
 
 #[cfg(test)]

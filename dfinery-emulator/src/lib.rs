@@ -1,7 +1,7 @@
 //! A local DFINERY: a real HTTP server that behaves as the DFINERY Open API does, for tests,
 //! examples, benchmarks and laptops without a network.
 //!
-//! It serves the six endpoints of `dfinery-api.md` §1.5 with the same authentication
+//! It serves the six endpoints of `docs/protocol.md` §1.5 with the same authentication
 //! (`access_token` for Import, `Authorization: Bearer` for Export, the wrong kind refused),
 //! the same validation against the same registry (`dfinery.toml`, via `dfinery-schema`), the
 //! same result codes, the `x-ratelimit-*` headers and the CSV export. It keeps what it accepts
@@ -28,7 +28,7 @@
 //! # Ok(()) }
 //! ```
 //!
-//! # Validation order (`dfinery-api.md` §10)
+//! # Validation order (`docs/protocol.md` §10)
 //!
 //! 1. `service_id` missing: HTTP 400 `40000` (Export: 400 `invalid_parameter`); another
 //!    service's id: `40101` (Export: 401 `unauthorized_token`).

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::clock::{to_utc, wire_datetime};
 
-/// The identifiers of a user (`dfinery-api.md` §3.1): at least one is set.
+/// The identifiers of a user (`docs/protocol.md` §3.1): at least one is set.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct Identity {
     /// Your own user id, authoritative when profiles are merged.

@@ -7,8 +7,9 @@
 //!   `dfinery.toml`, [`Registry::standard`] enables the whole catalog.
 //! - [`catalog`] holds the standard events, event properties, item properties and user
 //!   properties of the DFINERY docs.
-//! - [`names`], [`suggest`](suggest()), [`limits`] and [`format`](mod@format) are the rules every crate applies
-//!   alike; [`DataType::check`] and [`PropertyDef::check`] decide whether a JSON value (seen
+//! - [`names`], [`suggest`](suggest()) and [`limits`] are the rules every crate applies
+//!   alike; [`protocol`] holds DFINERY's wire facts (result codes, export failures, the
+//!   Datetime and Date formats) once; [`DataType::check`] and [`PropertyDef::check`] decide whether a JSON value (seen
 //!   through [`JsonView`]) may fill a property.
 //!
 //! # The registry file
@@ -101,12 +102,12 @@
 
 pub mod catalog;
 mod check;
-pub mod format;
 mod json;
 pub mod limits;
 mod model;
 pub mod names;
 mod parse;
+pub mod protocol;
 mod suggest;
 mod types;
 
@@ -114,5 +115,5 @@ pub use check::{TypeMismatch, Violation};
 pub use json::JsonView;
 pub use model::{EventDef, PropertyDef, Registry};
 pub use parse::{Diagnostic, RegistryError};
-pub use suggest::suggest;
+pub use suggest::{did_you_mean, suggest};
 pub use types::{DataType, UnknownDataType};

@@ -1,4 +1,4 @@
-//! DFINERY's documented limits (`dfinery-api.md` §3.2, §4.4), applied alike to event, item and
+//! DFINERY's documented limits (`docs/protocol.md` §3.2, §4.4), applied alike to event, item and
 //! user properties.
 //!
 //! The number of values in one array is **not** limited: DFINERY's user-profile guide limits

@@ -1,7 +1,7 @@
 //! The naming rule for events and properties, and the `df_` prefix reserved for the standard
 //! catalog.
 //!
-//! DFINERY does not document a rule; the project decides (`design.md`): names match
+//! DFINERY does not document a rule; the project decides (`docs/design.md`): names match
 //! `^[A-Za-z][A-Za-z0-9_]*$`, are at most [`MAX_NAME_LEN`] characters long and are case-sensitive.
 
 use std::fmt;

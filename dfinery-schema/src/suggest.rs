@@ -37,3 +37,15 @@ pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 fn normalize(name: &str) -> String {
     strip_reserved(name).to_ascii_lowercase()
 }
+
+/// The end of a message about an unknown name: ``; did you mean `close`?`` for a suggestion
+/// (from [`suggest`]), nothing without one. Every crate ends such messages this way.
+///
+/// ```
+/// use dfinery_schema::did_you_mean;
+/// assert_eq!(did_you_mean(Some("df_price")), "; did you mean `df_price`?");
+/// assert_eq!(did_you_mean(None), "");
+/// ```
+pub fn did_you_mean(close: Option<&str>) -> String {
+    close.map_or_else(String::new, |c| format!("; did you mean `{c}`?"))
+}

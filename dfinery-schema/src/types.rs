@@ -1,4 +1,4 @@
-//! The DFINERY data types a registered property can have (`dfinery-api.md` §4.1).
+//! The DFINERY data types a registered property can have (`docs/protocol.md` §4.1).
 
 use std::fmt;
 use std::str::FromStr;
@@ -30,7 +30,7 @@ pub enum DataType {
 }
 
 impl DataType {
-    /// Every data type, in the order of `dfinery-api.md` §4.1.
+    /// Every data type, in the order of `docs/protocol.md` §4.1.
     pub const ALL: [DataType; 9] = [
         DataType::String,
         DataType::Long,
@@ -70,6 +70,21 @@ impl DataType {
             DataType::StringArray => "Array of String",
             DataType::LongArray => "Array of Long",
             DataType::DoubleArray => "Array of Double",
+        }
+    }
+
+    /// The name of the `DataType` variant, e.g. `StringArray`: what generated code names.
+    pub const fn variant_name(self) -> &'static str {
+        match self {
+            DataType::String => "String",
+            DataType::Long => "Long",
+            DataType::Double => "Double",
+            DataType::Boolean => "Boolean",
+            DataType::Datetime => "Datetime",
+            DataType::Date => "Date",
+            DataType::StringArray => "StringArray",
+            DataType::LongArray => "LongArray",
+            DataType::DoubleArray => "DoubleArray",
         }
     }
 

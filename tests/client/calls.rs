@@ -189,6 +189,6 @@ async fn delete_identity_removes_the_profile() {
     let id = ExternalId::new("dfn-user-8").unwrap();
     client.delete_identity(&id).await.unwrap();
     assert!(emulator.profile("dfn-user-8").is_none());
-    // Deleting again is not an error (`dfinery-api.md` §11 Q14).
+    // Deleting again is not an error (`docs/protocol.md` §11 Q14).
     client.delete_identity(&id).await.unwrap();
 }

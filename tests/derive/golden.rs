@@ -1,4 +1,4 @@
-//! Derived types serialise to exactly the JSON of `dfinery-api.md`'s examples (§3.2, §3.5).
+//! Derived types serialise to exactly the JSON of `docs/protocol.md`'s examples (§3.2, §3.5).
 
 use dfinery::wire::{EventBatchRequest, UserProfileRequest};
 use dfinery::{Date, Event, Identity, Patch, Profile};

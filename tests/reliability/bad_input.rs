@@ -98,7 +98,7 @@ fn identities_blank_or_unbounded() {
         error,
         "`external_id` is empty; give a non-empty value or leave the identifier out"
     );
-    // The API documents no character set and no maximum length (dfinery-api.md §5): a long or
+    // The API documents no character set and no maximum length (docs/protocol.md §5): a long or
     // multi-line id is sent as it is and stored as it is.
     assert!(Identity::from_external_id("a".repeat(100_000)).is_ok());
     assert!(Identity::from_external_id("a\nb").is_ok());

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
-use dfinery::client::BuildError;
+use dfinery::client::ClientBuildError;
 use dfinery::{Client, Tracker};
 use dfinery_emulator::Emulator;
 use tracing_subscriber::fmt::MakeWriter;
@@ -155,7 +155,7 @@ fn plain_http_to_a_host_that_is_not_loopback_is_refused() {
             .build()
             .unwrap_err();
         assert!(
-            matches!(error, BuildError::InsecureBaseUrl { .. }),
+            matches!(error, ClientBuildError::InsecureBaseUrl { .. }),
             "{url}: {error:?}"
         );
         assert!(error.to_string().contains("use `https://`"), "{error}");

@@ -1,4 +1,4 @@
-//! Order per user (`dfinery-api.md` §8.3): an identity update queued before a profile update
+//! Order per user (`docs/protocol.md` §8.3): an identity update queued before a profile update
 //! before events is delivered in that order, also when a send fails and is retried, and one
 //! user's order holds while other users' requests run beside it.
 

@@ -45,7 +45,7 @@ pub async fn run(args: EmulatorArgs, json: bool) -> Result<Exit, CliError> {
     }
     let emulator = builder.start().await.map_err(|err| match err {
         StartError::Registry(err) => CliError::config(err.to_string()),
-        other => CliError::config(other.to_string()),
+        other => CliError::config(dfinery_core::ErrorChain(&other).to_string()),
     })?;
     let registry_name = registry_path.as_deref().map_or_else(
         || "the standard catalog".to_owned(),

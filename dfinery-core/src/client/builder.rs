@@ -14,7 +14,7 @@ use crate::ratelimit::{Pacer, Pacing};
 use crate::secret::Secret;
 use crate::wire::TokenKind;
 
-/// The documented base URL (`dfinery-api.md` §1.3).
+/// The documented base URL (`docs/protocol.md` §1.3).
 pub const DEFAULT_BASE_URL: &str = "https://openapi.dfinery.ai";
 /// The environment variable [`ClientBuilder::from_env`] reads the service id from.
 pub const ENV_SERVICE_ID: &str = "DFINERY_SERVICE_ID";
@@ -28,7 +28,7 @@ pub const ENV_BASE_URL: &str = "DFINERY_BASE_URL";
 /// Why a [`Client`] could not be built. It never shows a token.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum BuildError {
+pub enum ClientBuildError {
     /// No service id was given, or an empty one.
     #[error("no service id; give one with `ClientBuilder::service_id` or `DFINERY_SERVICE_ID`")]
     MissingServiceId,
@@ -64,8 +64,9 @@ pub enum BuildError {
         /// What is wrong, with the fix.
         reason: &'static str,
     },
-    /// The HTTP client could not be built.
-    #[error("could not build the HTTP client: {0}")]
+    /// The HTTP client could not be built; reqwest's error is the
+    /// [`source`](std::error::Error::source).
+    #[error("could not build the HTTP client")]
     Http(#[source] reqwest::Error),
 }
 
@@ -91,7 +92,7 @@ fn kind_name(kind: TokenKind) -> &'static str {
 ///     .build()?;
 /// assert_eq!(client.base_url(), "http://127.0.0.1:8080");
 /// assert!(!format!("{client:?}").contains("import-token"));
-/// # Ok::<(), dfinery_core::client::BuildError>(())
+/// # Ok::<(), dfinery_core::client::ClientBuildError>(())
 /// ```
 #[derive(Debug, Clone)]
 #[must_use]
@@ -263,22 +264,22 @@ impl ClientBuilder {
     ///
     /// # Errors
     ///
-    /// A [`BuildError`] for a missing service id, no token, a blank token, an unusable or
+    /// A [`ClientBuildError`] for a missing service id, no token, a blank token, an unusable or
     /// insecure base URL, an out-of-range setting, or an HTTP client that cannot be built.
-    pub fn build(self) -> Result<Client, BuildError> {
+    pub fn build(self) -> Result<Client, ClientBuildError> {
         let service_id = self
             .service_id
             .filter(|id| !id.trim().is_empty())
-            .ok_or(BuildError::MissingServiceId)?;
+            .ok_or(ClientBuildError::MissingServiceId)?;
         if self.import_token.is_none() && self.export_token.is_none() {
-            return Err(BuildError::MissingToken);
+            return Err(ClientBuildError::MissingToken);
         }
         for (token, kind) in [
             (&self.import_token, TokenKind::Import),
             (&self.export_token, TokenKind::Export),
         ] {
             if token.as_ref().is_some_and(Secret::is_blank) {
-                return Err(BuildError::BlankToken(kind));
+                return Err(ClientBuildError::BlankToken(kind));
             }
         }
         let base_url = check_base_url(
@@ -298,7 +299,7 @@ impl ClientBuilder {
                 .connect_timeout(self.connect_timeout)
                 .user_agent(self.user_agent)
                 .build()
-                .map_err(BuildError::Http)?,
+                .map_err(ClientBuildError::Http)?,
         };
         Ok(Client {
             inner: Arc::new(Inner {
@@ -323,8 +324,8 @@ fn check_settings(
     export_concurrency: usize,
     max_events: usize,
     timeout: Duration,
-) -> Result<(), BuildError> {
-    let invalid = |setting, reason| Err(BuildError::InvalidSetting { setting, reason });
+) -> Result<(), ClientBuildError> {
+    let invalid = |setting, reason| Err(ClientBuildError::InvalidSetting { setting, reason });
     if retry.max_attempts == 0 {
         return invalid(
             "max_attempts",
@@ -353,8 +354,8 @@ fn check_settings(
 }
 
 /// The base URL without a trailing slash, when it is https, or http to loopback (or allowed).
-fn check_base_url(text: &str, allow_insecure_http: bool) -> Result<String, BuildError> {
-    let invalid = |url: &str, reason: &str| BuildError::InvalidBaseUrl {
+fn check_base_url(text: &str, allow_insecure_http: bool) -> Result<String, ClientBuildError> {
+    let invalid = |url: &str, reason: &str| ClientBuildError::InvalidBaseUrl {
         url: url.to_owned(),
         reason: reason.to_owned(),
     };
@@ -383,7 +384,7 @@ fn check_base_url(text: &str, allow_insecure_http: bool) -> Result<String, Build
         "https" => {}
         "http" if allow_insecure_http || is_loopback(&url) => {}
         "http" => {
-            return Err(BuildError::InsecureBaseUrl {
+            return Err(ClientBuildError::InsecureBaseUrl {
                 url: url.as_str().trim_end_matches('/').to_owned(),
             });
         }
@@ -445,7 +446,7 @@ mod tests {
     #[test]
     fn plain_http_elsewhere_is_refused_unless_allowed() {
         let error = base().base_url("http://example.com").build().unwrap_err();
-        assert!(matches!(error, BuildError::InsecureBaseUrl { .. }));
+        assert!(matches!(error, ClientBuildError::InsecureBaseUrl { .. }));
         assert!(
             error.to_string().contains("allow_insecure_http(true)"),
             "{error}"
@@ -470,7 +471,7 @@ mod tests {
             assert!(
                 matches!(
                     base().base_url(bad).build(),
-                    Err(BuildError::InvalidBaseUrl { .. })
+                    Err(ClientBuildError::InvalidBaseUrl { .. })
                 ),
                 "{bad}"
             );
@@ -480,29 +481,29 @@ mod tests {
             .build()
             .unwrap_err();
         assert!(!error.to_string().contains("hunter2"), "{error}");
-        assert!(matches!(error, BuildError::InvalidBaseUrl { .. }));
+        assert!(matches!(error, ClientBuildError::InvalidBaseUrl { .. }));
     }
 
     #[test]
     fn service_id_and_a_token_are_required_and_tokens_must_not_be_blank() {
         assert!(matches!(
             ClientBuilder::default().import_token("t").build(),
-            Err(BuildError::MissingServiceId)
+            Err(ClientBuildError::MissingServiceId)
         ));
         assert!(matches!(
             ClientBuilder::default()
                 .service_id(" ")
                 .import_token("t")
                 .build(),
-            Err(BuildError::MissingServiceId)
+            Err(ClientBuildError::MissingServiceId)
         ));
         assert!(matches!(
             ClientBuilder::default().service_id("s").build(),
-            Err(BuildError::MissingToken)
+            Err(ClientBuildError::MissingToken)
         ));
         assert!(matches!(
             base().export_token("  ").build(),
-            Err(BuildError::BlankToken(TokenKind::Export))
+            Err(ClientBuildError::BlankToken(TokenKind::Export))
         ));
         assert!(
             ClientBuilder::default()
@@ -532,7 +533,7 @@ mod tests {
         for builder in cases {
             let error = builder.build().unwrap_err();
             assert!(
-                matches!(error, BuildError::InvalidSetting { .. }),
+                matches!(error, ClientBuildError::InvalidSetting { .. }),
                 "{error}"
             );
         }
@@ -558,7 +559,10 @@ mod tests {
         let client = builder.build().unwrap();
         assert_eq!(client.base_url(), "http://127.0.0.1:1");
         let nothing = ClientBuilder::default().apply_env(|_| None);
-        assert!(matches!(nothing.build(), Err(BuildError::MissingServiceId)));
+        assert!(matches!(
+            nothing.build(),
+            Err(ClientBuildError::MissingServiceId)
+        ));
     }
 
     #[test]

@@ -22,7 +22,7 @@ enum Body {
 
 /// Decides whether an answer is a success, and which [`Error`] it is otherwise.
 ///
-/// Success is HTTP 2xx **and** code `20000` (`dfinery-api.md` §6.1); for the export endpoints,
+/// Success is HTTP 2xx **and** code `20000` (`docs/protocol.md` §6.1); for the export endpoints,
 /// a 2xx answer that is not a JSON error body (i.e. the CSV). Failures are read from the body's
 /// code when there is one (the same code means the same variant whatever the status: `40401`
 /// is a rate limit with HTTP 200 or 429), otherwise from the status:

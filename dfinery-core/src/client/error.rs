@@ -64,7 +64,7 @@ pub struct InvalidEvent {
 
 /// Why a call failed. Nothing here ever contains a token.
 ///
-/// Success is HTTP 2xx **and** code `20000` (`dfinery-api.md` §6.1); every other answer is one
+/// Success is HTTP 2xx **and** code `20000` (`docs/protocol.md` §6.1); every other answer is one
 /// of these variants, chosen by [`classify`](super::classify). [`is_retryable`](Error::is_retryable)
 /// says which ones the client retries.
 #[derive(Debug, thiserror::Error)]
@@ -143,8 +143,8 @@ pub enum Error {
         body: Bytes,
     },
     /// The request or the answer did not get through (connection refused or dropped, TLS,
-    /// a body cut off). Retryable.
-    #[error("could not reach `{endpoint}`: {source}; check the network and `base_url`")]
+    /// a body cut off). Retryable. What failed is the [`source`](std::error::Error::source).
+    #[error("could not reach `{endpoint}`; check the network and `base_url`")]
     Transport {
         /// The endpoint called.
         endpoint: Endpoint,
@@ -193,13 +193,12 @@ pub enum Error {
         /// Every invalid event.
         events: Vec<InvalidEvent>,
     },
-    /// User properties failed validation before anything was sent.
-    #[error("nothing was sent: {0}")]
-    InvalidProfile(#[source] ValidationError),
+    /// User properties failed validation before anything was sent. Its message is the
+    /// validation error's, which names the property and the rule.
+    #[error(transparent)]
+    InvalidProfile(ValidationError),
     /// The request body could not be written (a bug: please report it).
-    #[error(
-        "could not write the request body of `{endpoint}`: {source}; this is a bug, please report it"
-    )]
+    #[error("could not write the request body of `{endpoint}`; this is a bug, please report it")]
     Encode {
         /// The endpoint called.
         endpoint: Endpoint,

@@ -22,8 +22,9 @@ use crate::wire::{Endpoint, EventExportRequest, ProfileExportRequest};
 /// cut, no chunk within the export read timeout) is an `Err` item, after which the stream
 /// ends. The export's concurrency slot is held until the stream ends or is dropped.
 ///
-/// Decoding rows is up to the caller for now: read the header row and address columns by
-/// name, never by position.
+/// This is the raw body. To read rows by column name, or decode them into the structs that
+/// sent them, use [`ExportRows`](crate::export::ExportRows) or the typed calls
+/// [`Client::export_event_rows`] and [`Client::export_events_as`].
 pub struct ByteStream {
     endpoint: Endpoint,
     inner: Pin<Box<dyn Stream<Item = Result<Bytes, Error>> + Send>>,

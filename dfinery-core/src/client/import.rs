@@ -46,7 +46,7 @@ impl<P: Profile + ?Sized> IntoUserProperties for &P {
 
 impl Client {
     /// Creates or updates the unified profile of `identity` (`POST /api/v1/identities`),
-    /// stamped with the current time. Call it first for a new user (`dfinery-api.md` §8.3:
+    /// stamped with the current time. Call it first for a new user (`docs/protocol.md` §8.3:
     /// Identity → Profile → Event).
     ///
     /// # Errors

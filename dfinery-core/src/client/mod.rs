@@ -30,8 +30,8 @@ pub(crate) mod split;
 mod transport;
 
 pub use builder::{
-    BuildError, ClientBuilder, DEFAULT_BASE_URL, ENV_BASE_URL, ENV_EXPORT_TOKEN, ENV_IMPORT_TOKEN,
-    ENV_SERVICE_ID,
+    ClientBuildError, ClientBuilder, DEFAULT_BASE_URL, ENV_BASE_URL, ENV_EXPORT_TOKEN,
+    ENV_IMPORT_TOKEN, ENV_SERVICE_ID,
 };
 pub use classify::classify;
 pub use error::{Error, InvalidEvent, ServerCode, ServerViolation};

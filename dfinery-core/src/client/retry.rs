@@ -120,7 +120,7 @@ where
                 tracing::warn!(
                     attempt = number,
                     retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                    error = %error,
+                    error = %crate::ErrorChain(&error),
                     "retrying a failed call"
                 );
                 tokio::time::sleep(delay).await;

@@ -161,7 +161,9 @@ impl Client {
             span.record("outcome", outcome_name(&result));
             match &result {
                 Ok(_) => tracing::debug!(attempts, "call succeeded"),
-                Err(error) => tracing::warn!(attempts, error = %error, "call failed"),
+                Err(error) => {
+                    tracing::warn!(attempts, error = %crate::ErrorChain(error), "call failed")
+                }
             }
             (result, attempts)
         }

@@ -2,8 +2,10 @@
 
 use std::fmt;
 
+use dfinery_schema::protocol::ExportFailure;
+
 /// An error of the Export API: the `message` of `{"result":"fail","message":"…"}`
-/// (`dfinery-api.md` §6.2).
+/// (`docs/protocol.md` §6.2).
 ///
 /// ```
 /// use dfinery_core::ExportErrorCode;
@@ -33,52 +35,6 @@ pub enum ExportErrorCode {
     Unknown(String),
 }
 
-/// Every documented message with its HTTP status and meaning.
-static TABLE: [(ExportErrorCode, &str, u16, &str); 7] = [
-    (
-        ExportErrorCode::ClientConnectionClosed,
-        "client_connection_closed",
-        200,
-        "the client connection was closed",
-    ),
-    (
-        ExportErrorCode::InvalidParameter,
-        "invalid_parameter",
-        400,
-        "a request parameter is missing, invalid or malformed",
-    ),
-    (
-        ExportErrorCode::ExceedDateRangeLimit,
-        "exceed_date_range_limit",
-        400,
-        "the start date is outside the 30-day look-back",
-    ),
-    (
-        ExportErrorCode::UnauthorizedToken,
-        "unauthorized_token",
-        401,
-        "invalid export token",
-    ),
-    (
-        ExportErrorCode::TooManyApiRequests,
-        "too_many_api_requests",
-        429,
-        "api call limit exceeded",
-    ),
-    (
-        ExportErrorCode::UnknownError,
-        "unknown_error",
-        500,
-        "unexpected internal error",
-    ),
-    (
-        ExportErrorCode::QueryError,
-        "query_error",
-        500,
-        "the database query failed",
-    ),
-];
-
 impl ExportErrorCode {
     /// Every documented code (without [`ExportErrorCode::Unknown`]), in the order of §6.2.
     pub const DOCUMENTED: [ExportErrorCode; 7] = [
@@ -93,32 +49,44 @@ impl ExportErrorCode {
 
     /// The code for the body's `message`; an undocumented one is [`ExportErrorCode::Unknown`].
     pub fn from_message(message: &str) -> ExportErrorCode {
-        TABLE.iter().find(|row| row.1 == message).map_or_else(
+        ExportFailure::from_message(message).map_or_else(
             || ExportErrorCode::Unknown(message.to_owned()),
-            |row| row.0.clone(),
+            ExportErrorCode::from,
         )
     }
 
-    fn row(&self) -> Option<&'static (ExportErrorCode, &'static str, u16, &'static str)> {
-        TABLE.iter().find(|row| row.0 == *self)
+    /// The documented failure in DFINERY's table (`dfinery_schema::protocol`), `None` for
+    /// [`ExportErrorCode::Unknown`].
+    fn documented(&self) -> Option<ExportFailure> {
+        Some(match self {
+            ExportErrorCode::ClientConnectionClosed => ExportFailure::ClientConnectionClosed,
+            ExportErrorCode::InvalidParameter => ExportFailure::InvalidParameter,
+            ExportErrorCode::ExceedDateRangeLimit => ExportFailure::ExceedDateRangeLimit,
+            ExportErrorCode::UnauthorizedToken => ExportFailure::UnauthorizedToken,
+            ExportErrorCode::TooManyApiRequests => ExportFailure::TooManyApiRequests,
+            ExportErrorCode::UnknownError => ExportFailure::UnknownError,
+            ExportErrorCode::QueryError => ExportFailure::QueryError,
+            ExportErrorCode::Unknown(_) => return None,
+        })
     }
 
     /// The wire message, e.g. `unauthorized_token`.
     pub fn as_str(&self) -> &str {
         match self {
             ExportErrorCode::Unknown(message) => message,
-            known => known.row().map_or("", |row| row.1),
+            known => known.documented().map_or("", ExportFailure::message),
         }
     }
 
     /// The HTTP status DFINERY documents for this error; `None` for an unknown one.
     pub fn http_status(&self) -> Option<u16> {
-        self.row().map(|row| row.2)
+        self.documented().map(ExportFailure::status)
     }
 
     /// What the error means, in lower case.
     pub fn meaning(&self) -> &'static str {
-        self.row().map_or("undocumented export error", |row| row.3)
+        self.documented()
+            .map_or("undocumented export error", ExportFailure::meaning)
     }
 
     /// Whether the same request can succeed later: `client_connection_closed`,
@@ -133,6 +101,21 @@ impl ExportErrorCode {
                 | ExportErrorCode::UnknownError
                 | ExportErrorCode::QueryError
         )
+    }
+}
+
+impl From<ExportFailure> for ExportErrorCode {
+    fn from(failure: ExportFailure) -> ExportErrorCode {
+        match failure {
+            ExportFailure::ClientConnectionClosed => ExportErrorCode::ClientConnectionClosed,
+            ExportFailure::InvalidParameter => ExportErrorCode::InvalidParameter,
+            ExportFailure::ExceedDateRangeLimit => ExportErrorCode::ExceedDateRangeLimit,
+            ExportFailure::UnauthorizedToken => ExportErrorCode::UnauthorizedToken,
+            ExportFailure::TooManyApiRequests => ExportErrorCode::TooManyApiRequests,
+            ExportFailure::UnknownError => ExportErrorCode::UnknownError,
+            ExportFailure::QueryError => ExportErrorCode::QueryError,
+            other => ExportErrorCode::Unknown(other.message().to_owned()),
+        }
     }
 }
 

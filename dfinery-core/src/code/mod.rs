@@ -1,4 +1,4 @@
-//! Result codes: [`ResultCode`] for the Import API's detailed codes (`dfinery-api.md` §6.1) and
+//! Result codes: [`ResultCode`] for the Import API's detailed codes (`docs/protocol.md` §6.1) and
 //! [`ExportErrorCode`] for the Export API's error messages (§6.2).
 
 mod export_error_code;
@@ -6,3 +6,35 @@ mod result_code;
 
 pub use export_error_code::ExportErrorCode;
 pub use result_code::ResultCode;
+
+#[cfg(test)]
+mod tests {
+    use dfinery_schema::protocol::{ExportFailure, ImportCode};
+
+    use super::*;
+
+    #[test]
+    fn every_documented_import_code_reads_the_protocol_table() {
+        assert_eq!(ResultCode::DOCUMENTED.len(), ImportCode::ALL.len());
+        for (code, documented) in ResultCode::DOCUMENTED.iter().zip(ImportCode::ALL) {
+            assert_eq!(*code, ResultCode::from(documented));
+            assert_eq!(code.as_code(), documented.code());
+            assert_eq!(code.symbol(), documented.message());
+            assert_eq!(code.meaning(), documented.meaning());
+            assert_eq!(ResultCode::from_code(documented.code()), *code);
+        }
+        assert_eq!(ResultCode::from_code("40404").symbol(), "UNKNOWN");
+    }
+
+    #[test]
+    fn every_documented_export_error_reads_the_protocol_table() {
+        assert_eq!(ExportErrorCode::DOCUMENTED.len(), ExportFailure::ALL.len());
+        for (code, documented) in ExportErrorCode::DOCUMENTED.iter().zip(ExportFailure::ALL) {
+            assert_eq!(*code, ExportErrorCode::from(documented));
+            assert_eq!(code.as_str(), documented.message());
+            assert_eq!(code.http_status(), Some(documented.status()));
+            assert_eq!(ExportErrorCode::from_message(documented.message()), *code);
+        }
+        assert_eq!(ExportErrorCode::from_message("nope").http_status(), None);
+    }
+}

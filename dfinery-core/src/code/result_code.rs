@@ -2,7 +2,9 @@
 
 use std::fmt;
 
-/// A detailed result code of the Import API (`dfinery-api.md` §6.1), carried as the `code`
+use dfinery_schema::protocol::ImportCode;
+
+/// A detailed result code of the Import API (`docs/protocol.md` §6.1), carried as the `code`
 /// string of the JSON envelope.
 ///
 /// ```
@@ -38,59 +40,6 @@ pub enum ResultCode {
     Unknown(String),
 }
 
-/// Every documented code with its symbol and meaning.
-static TABLE: [(ResultCode, &str, &str, &str); 9] = [
-    (ResultCode::Ok, "20000", "OK", "request succeeded"),
-    (
-        ResultCode::BadRequest,
-        "40000",
-        "BAD_REQUEST",
-        "invalid request",
-    ),
-    (
-        ResultCode::ValidationFailure,
-        "40001",
-        "VALIDATION_FAILURE",
-        "validation failed",
-    ),
-    (
-        ResultCode::InvalidServiceId,
-        "40101",
-        "INVALID_SERVICE_ID",
-        "invalid service id",
-    ),
-    (
-        ResultCode::InvalidToken,
-        "40201",
-        "INVALID_TOKEN",
-        "invalid token provided",
-    ),
-    (
-        ResultCode::TooManyRequest,
-        "40401",
-        "TOO_MANY_REQUEST",
-        "api usage limit exceeded",
-    ),
-    (
-        ResultCode::TooManyEvents,
-        "40402",
-        "TOO_MANY_EVENTS",
-        "more than 100 events in the request",
-    ),
-    (
-        ResultCode::TooManyUserProfiles,
-        "40403",
-        "TOO_MANY_USER_PROFILES",
-        "too many user profiles in one request",
-    ),
-    (
-        ResultCode::InternalServerError,
-        "50000",
-        "INTERNAL_SERVER_ERROR",
-        "internal server error",
-    ),
-];
-
 impl ResultCode {
     /// Every documented code (without [`ResultCode::Unknown`]), in the order of §6.1.
     pub const DOCUMENTED: [ResultCode; 9] = [
@@ -108,32 +57,44 @@ impl ResultCode {
     /// The code for the envelope's `code` string; an undocumented one is
     /// [`ResultCode::Unknown`].
     pub fn from_code(code: &str) -> ResultCode {
-        TABLE
-            .iter()
-            .find(|row| row.1 == code)
-            .map_or_else(|| ResultCode::Unknown(code.to_owned()), |row| row.0.clone())
+        ImportCode::from_code(code)
+            .map_or_else(|| ResultCode::Unknown(code.to_owned()), ResultCode::from)
     }
 
-    fn row(&self) -> Option<&'static (ResultCode, &'static str, &'static str, &'static str)> {
-        TABLE.iter().find(|row| row.0 == *self)
+    /// The documented code in DFINERY's table (`dfinery_schema::protocol`), `None` for
+    /// [`ResultCode::Unknown`].
+    fn documented(&self) -> Option<ImportCode> {
+        Some(match self {
+            ResultCode::Ok => ImportCode::Ok,
+            ResultCode::BadRequest => ImportCode::BadRequest,
+            ResultCode::ValidationFailure => ImportCode::ValidationFailure,
+            ResultCode::InvalidServiceId => ImportCode::InvalidServiceId,
+            ResultCode::InvalidToken => ImportCode::InvalidToken,
+            ResultCode::TooManyRequest => ImportCode::TooManyRequest,
+            ResultCode::TooManyEvents => ImportCode::TooManyEvents,
+            ResultCode::TooManyUserProfiles => ImportCode::TooManyUserProfiles,
+            ResultCode::InternalServerError => ImportCode::InternalServerError,
+            ResultCode::Unknown(_) => return None,
+        })
     }
 
     /// The five-digit code, e.g. `40001`.
     pub fn as_code(&self) -> &str {
         match self {
             ResultCode::Unknown(code) => code,
-            known => known.row().map_or("", |row| row.1),
+            known => known.documented().map_or("", ImportCode::code),
         }
     }
 
     /// The symbolic message, e.g. `VALIDATION_FAILURE`; `UNKNOWN` for an undocumented code.
     pub fn symbol(&self) -> &'static str {
-        self.row().map_or("UNKNOWN", |row| row.2)
+        self.documented().map_or("UNKNOWN", ImportCode::message)
     }
 
     /// What the code means, in lower case, e.g. `validation failed`.
     pub fn meaning(&self) -> &'static str {
-        self.row().map_or("undocumented result code", |row| row.3)
+        self.documented()
+            .map_or("undocumented result code", ImportCode::meaning)
     }
 
     /// Whether the request succeeded (`20000`).
@@ -149,6 +110,23 @@ impl ResultCode {
             self,
             ResultCode::TooManyRequest | ResultCode::InternalServerError
         )
+    }
+}
+
+impl From<ImportCode> for ResultCode {
+    fn from(code: ImportCode) -> ResultCode {
+        match code {
+            ImportCode::Ok => ResultCode::Ok,
+            ImportCode::BadRequest => ResultCode::BadRequest,
+            ImportCode::ValidationFailure => ResultCode::ValidationFailure,
+            ImportCode::InvalidServiceId => ResultCode::InvalidServiceId,
+            ImportCode::InvalidToken => ResultCode::InvalidToken,
+            ImportCode::TooManyRequest => ResultCode::TooManyRequest,
+            ImportCode::TooManyEvents => ResultCode::TooManyEvents,
+            ImportCode::TooManyUserProfiles => ResultCode::TooManyUserProfiles,
+            ImportCode::InternalServerError => ResultCode::InternalServerError,
+            other => ResultCode::Unknown(other.code().to_owned()),
+        }
     }
 }
 

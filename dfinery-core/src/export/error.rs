@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use dfinery_schema::DataType;
 
 use super::query::QueryError;
+#[cfg(feature = "client")]
 use crate::client::Error;
 use crate::code::ExportErrorCode;
 use crate::value::{DatetimeError, ValueError};
@@ -22,12 +23,18 @@ pub enum ExportError {
     #[error(transparent)]
     Query(#[from] QueryError),
     /// The request failed before the CSV started (auth, rate limit, server error after the
-    /// retries, …).
-    #[error("the export request failed: {0}")]
+    /// retries, …); the cause is the [`source`](std::error::Error::source). Needs the
+    /// `client` feature.
+    #[cfg(feature = "client")]
+    #[error("the export request failed")]
     Request(#[source] Error),
     /// The body broke off (connection cut, no data within the read timeout): the rows after
-    /// `rows` were never received.
-    #[error("the export broke off after {rows} rows: {source}; retry the export")]
+    /// `rows` were never received; what broke is the [`source`](std::error::Error::source).
+    /// Needs the `client` feature.
+    #[cfg(feature = "client")]
+    #[error(
+        "the export broke off after {rows} rows: the rest of the body could not be read; retry the export"
+    )]
     Interrupted {
         /// The complete data rows read before the break.
         rows: u64,
@@ -112,11 +119,12 @@ pub enum ExportError {
         /// What is wrong.
         error: CellError,
     },
-    /// Reading a CSV file failed.
-    #[error("could not read the CSV: {0}")]
+    /// Reading a CSV file failed; the I/O error is the [`source`](std::error::Error::source).
+    #[error("could not read the CSV")]
     Read(#[source] std::io::Error),
-    /// Writing the export's file failed; no file was left at the destination.
-    #[error("could not write `{}`: {source}; nothing was written there", path.display())]
+    /// Writing the export's file failed; no file was left at the destination. The I/O error
+    /// is the [`source`](std::error::Error::source).
+    #[error("could not write `{}`; nothing was written there", path.display())]
     File {
         /// The destination.
         path: PathBuf,
@@ -131,8 +139,11 @@ impl ExportError {
     /// a body that broke off, ended early or was stopped by the server.
     pub fn is_retryable(&self) -> bool {
         match self {
+            #[cfg(feature = "client")]
             ExportError::Request(error) => error.is_retryable(),
-            ExportError::Interrupted { .. } | ExportError::Truncated { .. } => true,
+            #[cfg(feature = "client")]
+            ExportError::Interrupted { .. } => true,
+            ExportError::Truncated { .. } => true,
             ExportError::Aborted { code, .. } => code.is_retryable(),
             _ => false,
         }
@@ -191,7 +202,7 @@ pub enum CellError {
         rust_type: &'static str,
     },
     /// A Datetime, Date or array element that is not valid.
-    #[error("{0}")]
+    #[error(transparent)]
     Value(#[from] ValueError),
 }
 
@@ -253,7 +264,7 @@ pub(crate) struct ColumnHint<'a>(pub(crate) &'a str, pub(crate) &'a [String]);
 impl fmt::Display for ColumnHint<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match dfinery_schema::suggest(self.0, self.1.iter().map(String::as_str)) {
-            Some(best) => write!(f, "; did you mean `{best}`?"),
+            Some(best) => f.write_str(&dfinery_schema::did_you_mean(Some(best))),
             None => {
                 let shown: Vec<String> = self.1.iter().take(20).map(|c| format!("`{c}`")).collect();
                 let more = if self.1.len() > 20 { ", …" } else { "" };

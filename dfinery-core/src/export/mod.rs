@@ -21,9 +21,11 @@
 //! the row being read.
 
 mod cell;
+#[cfg(feature = "client")]
 mod client;
 mod decode;
 mod error;
+#[cfg(feature = "client")]
 mod file;
 mod from_cell;
 mod group;
@@ -33,12 +35,14 @@ mod parse;
 mod query;
 mod reader;
 mod row;
+#[cfg(feature = "client")]
 mod rows;
 mod typed;
 
 pub use cell::{Cell, parse_cell};
 pub use decode::{Columns, ColumnsBuilder, DecodeEvent, DecodeItem, DecodeProfile, FromItems};
 pub use error::{CellError, ExportError};
+#[cfg(feature = "client")]
 pub use file::ExportFile;
 pub use from_cell::{EnumFromValue, FromCell, FromElement, enum_from_cell, enum_from_element};
 pub use group::EventGroup;
@@ -53,5 +57,6 @@ pub use query::{
 };
 pub use reader::{EventIter, ExportReader, ProfileIter};
 pub use row::ExportRow;
+#[cfg(feature = "client")]
 pub use rows::{EventStream, ExportRows, ProfileStream};
 pub use typed::{EventDecoder, ProfileDecoder};

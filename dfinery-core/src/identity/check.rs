@@ -12,7 +12,7 @@ pub(super) fn non_empty(field: &'static str, value: String) -> Result<String, Id
 }
 
 /// `value` itself when it is a phone number in DFINERY's form: the country code and the
-/// national number as 8 to 15 ASCII digits, no `+` or separators (`dfinery-api.md` §3.1, e.g.
+/// national number as 8 to 15 ASCII digits, no `+` or separators (`docs/protocol.md` §3.1, e.g.
 /// `821012345678`; 15 is the E.164 maximum).
 pub(super) fn phone_no(value: String) -> Result<String, IdentityError> {
     let value = non_empty("phone_no", value)?;

@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use super::IdentityError;
 use super::check::non_empty;
 
-/// A non-empty `external_id`: your own stable user id (`dfinery-api.md` §3.1). Deleting a
+/// A non-empty `external_id`: your own stable user id (`docs/protocol.md` §3.1). Deleting a
 /// unified profile (`POST /api/v1/identities/delete`) takes only this identifier.
 ///
 /// ```

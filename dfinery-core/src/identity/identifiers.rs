@@ -5,7 +5,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use super::check::{non_empty, phone_no};
 use super::{ExternalId, IdentityError};
 
-/// The `identity` object of every Import API call (`dfinery-api.md` §3.1): at least one of
+/// The `identity` object of every Import API call (`docs/protocol.md` §3.1): at least one of
 /// `external_id`, `phone_no`, `email`, `kakao_user_id` and `line_user_id`.
 ///
 /// It cannot be built empty: every constructor starts from one identifier and checks it, and

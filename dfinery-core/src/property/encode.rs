@@ -132,7 +132,7 @@ pub fn write_date(spec: &PropertySpec, value: Date, out: &mut Vec<u8>) -> Result
     Ok(())
 }
 
-/// Writes `null`, which clears a user property (`design.md`: null clears).
+/// Writes `null`, which clears a user property (`docs/design.md`: null clears).
 ///
 /// # Errors
 ///

@@ -9,7 +9,7 @@ use crate::value::Value;
 /// | variant | on the wire |
 /// |---|---|
 /// | [`Patch::Keep`] (the default) | the key is left out |
-/// | [`Patch::Clear`] | `null`, which clears the property (`design.md`: null clears) |
+/// | [`Patch::Clear`] | `null`, which clears the property (`docs/design.md`: null clears) |
 /// | [`Patch::Set`] | the value |
 ///
 /// `Clear` is only valid for user properties: in an event or item it breaks

@@ -8,7 +8,7 @@ use reqwest::header::HeaderMap;
 
 use crate::wire::Endpoint;
 
-/// One of the four APIs DFINERY rate-limits separately (`dfinery-api.md` §7.1); both export
+/// One of the four APIs DFINERY rate-limits separately (`docs/protocol.md` §7.1); both export
 /// endpoints share the Export limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Api {
@@ -63,7 +63,7 @@ impl fmt::Display for Api {
     }
 }
 
-/// The rate-limit headers of one answer (`dfinery-api.md` §7.2). Every field is `None` when its
+/// The rate-limit headers of one answer (`docs/protocol.md` §7.2). Every field is `None` when its
 /// header is missing or unreadable.
 ///
 /// ```
@@ -139,7 +139,7 @@ fn parse_count(text: &str) -> Option<u64> {
 
 /// Reads an `x-ratelimit-reset` value: epoch **milliseconds** when it is at least 10^12
 /// (13 digits, e.g. `1682593200268`), epoch **seconds** otherwise (e.g. `1719397769`),
-/// as `dfinery-api.md` §7.2 shows both. `None` when it is not a whole number.
+/// as `docs/protocol.md` §7.2 shows both. `None` when it is not a whole number.
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
@@ -159,7 +159,7 @@ pub fn parse_reset(text: &str) -> Option<SystemTime> {
     UNIX_EPOCH.checked_add(since_epoch)
 }
 
-/// Reads a window `<n><unit>` (`dfinery-api.md` §7.2): `s` or `S` second, `m` minute, `H` or
+/// Reads a window `<n><unit>` (`docs/protocol.md` §7.2): `s` or `S` second, `m` minute, `H` or
 /// `h` hour, `d` or `D` day, `M` month (counted as 30 days) and `y` or `Y` year (365 days).
 /// DFINERY's docs write the units both ways ("1d, 1H, 1m" and "1Y, 1M, 1D, 1H, 1M, 1S"); only
 /// `M`/`m` differ by case: `M` is a month, `m` a minute.

@@ -1,4 +1,4 @@
-//! Rate limits (`dfinery-api.md` §7): reading the `x-ratelimit-*` headers of every answer, and
+//! Rate limits (`docs/protocol.md` §7): reading the `x-ratelimit-*` headers of every answer, and
 //! pacing calls so that a nearly used-up budget is spread until the reset instead of running into
 //! HTTP 429.
 

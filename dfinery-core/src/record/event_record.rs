@@ -14,7 +14,7 @@ use crate::json;
 use crate::value::Datetime;
 
 /// One validated event, its properties and items already serialised: an element of the
-/// `events` array of `POST /api/v1/events` (`dfinery-api.md` §3.2).
+/// `events` array of `POST /api/v1/events` (`docs/protocol.md` §3.2).
 ///
 /// Made by [`Event::to_record`](crate::Event::to_record) or [`EventRecord::builder`]; both
 /// check every value first, so a record never holds an invalid value. Cloning is cheap (a
@@ -27,7 +27,7 @@ use crate::value::Datetime;
 ///
 /// `event_items` is left out when the event has no items, and `event_properties` when it has
 /// no property to send (every optional property absent): the API marks both optional
-/// (`dfinery-api.md` §11 Q2). It deserialises from the same object, so records can be spooled
+/// (`docs/protocol.md` §11 Q2). It deserialises from the same object, so records can be spooled
 /// and read back; deserialising checks the shape (an array of items, an object of properties)
 /// but not the values, which were checked when the record was made.
 #[derive(Clone)]

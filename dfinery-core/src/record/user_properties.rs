@@ -14,7 +14,7 @@ use crate::property::Scope;
 use crate::value::{Value, ValueError};
 use crate::writer::{ObjectPath, ObjectWriter};
 
-/// The `user_properties` object of `POST /api/v1/user-profile` (`dfinery-api.md` §3.5),
+/// The `user_properties` object of `POST /api/v1/user-profile` (`docs/protocol.md` §3.5),
 /// validated and serialised once.
 ///
 /// Made by [`Profile::to_user_properties`](crate::Profile::to_user_properties) or

@@ -1,5 +1,6 @@
 //! The tracker's errors: [`TrackError`] (a message was not queued), [`SpoolError`] (the spool
-//! failed) and [`TrackerBuildError`] (a tracker could not be built).
+//! failed, with the store's [`StoreError`] as its source) and [`TrackerBuildError`] (a tracker
+//! could not be built).
 
 use std::path::PathBuf;
 
@@ -35,14 +36,16 @@ pub enum TrackError {
         /// The cap in bytes.
         cap_bytes: usize,
     },
-    /// The event or the user properties break a rule.
-    #[error("nothing was queued: {0}")]
-    Invalid(#[source] ValidationError),
+    /// The event or the user properties break a rule. Its message is the validation
+    /// error's, which names the event, the property and the rule.
+    #[error(transparent)]
+    Invalid(ValidationError),
     /// The tracker was shut down.
     #[error("the tracker is shut down, nothing was queued; build a new `Tracker`")]
     Closed,
-    /// The spool could not store the message.
-    #[error("nothing was queued: {0}")]
+    /// The spool could not store the message; why is the
+    /// [`source`](std::error::Error::source).
+    #[error("nothing was queued: the spool could not store the message")]
     Spool(#[source] SpoolError),
 }
 
@@ -50,16 +53,18 @@ pub enum TrackError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SpoolError {
-    /// The file could not be opened as a spool: it is damaged, or not a spool.
+    /// The file could not be opened as a spool: it is damaged, or not a spool. The store's
+    /// own error is the [`source`](std::error::Error::source).
     #[error(
-        "could not open the spool `{}`: {reason}; if the file is damaged, move it aside and start again (the messages in it are lost)",
+        "could not open the spool `{}`; if the file is damaged, move it aside and start again (the messages in it are lost)",
         path.display()
     )]
     Open {
         /// The spool file.
         path: PathBuf,
-        /// What went wrong.
-        reason: String,
+        /// The store's error.
+        #[source]
+        source: StoreError,
     },
     /// The file is already open, in this process or another.
     #[error(
@@ -83,7 +88,20 @@ pub enum SpoolError {
         /// The format this version writes.
         expected: u64,
     },
-    /// Reading or writing failed (disk full, I/O error, a damaged page).
+    /// Reading or writing failed in the store (disk full, I/O error, a damaged page); the
+    /// store's own error is the [`source`](std::error::Error::source).
+    #[error("the spool `{}` failed while {operation}; check the disk", path.display())]
+    Store {
+        /// The spool file.
+        path: PathBuf,
+        /// What the spool was doing, e.g. `reading the dead letters`.
+        operation: &'static str,
+        /// The store's error.
+        #[source]
+        source: StoreError,
+    },
+    /// Reading or writing failed where only a description of the failure is left: a group
+    /// commit that failed for several callers at once, or an entry that does not decode.
     #[error("the spool `{}` failed: {reason}; check the disk", path.display())]
     Storage {
         /// The spool file.
@@ -91,6 +109,35 @@ pub enum SpoolError {
         /// What went wrong.
         reason: String,
     },
+}
+
+/// An error of the store under the spool (redb), kept as it was raised so that a reporter can
+/// read it through [`source`](std::error::Error::source). Its `Display` is the store's message.
+#[derive(Debug)]
+pub struct StoreError(Box<dyn std::error::Error + Send + Sync>);
+
+impl StoreError {
+    /// Wraps the store's error.
+    pub(crate) fn new(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
+        StoreError(error.into())
+    }
+
+    /// The store's error itself, e.g. to downcast it to the store's own type.
+    pub fn get_ref(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        &*self.0
+    }
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
 }
 
 /// Why a [`Tracker`](super::Tracker) could not be built.

@@ -22,7 +22,7 @@
 //!
 //! - **Order per user**: a user's messages are delivered in the order queued, one request at
 //!   a time (so an identity update queued before a profile update before events arrives in that
-//!   order, as `dfinery-api.md` §8.3 asks).
+//!   order, as `docs/protocol.md` §8.3 asks).
 //! - **Bounded memory**: at most [`queue_cap`](TrackerBuilder::queue_cap) messages and bytes;
 //!   when full, a call returns [`TrackError::QueueFull`] or waits ([`Backpressure`]). Nothing is
 //!   dropped silently: every message is delivered, dead-lettered, left in the spool, or refused
@@ -44,7 +44,7 @@ mod worker;
 pub use builder::TrackerBuilder;
 pub use capacity::Backpressure;
 pub use dead_letter::DeadLetter;
-pub use error::{SpoolError, TrackError, TrackerBuildError};
+pub use error::{SpoolError, StoreError, TrackError, TrackerBuildError};
 pub use message::Message;
 pub use metrics::TrackerMetrics;
 pub use report::{FlushReport, ShutdownReport};

@@ -6,11 +6,11 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::{Month, OffsetDateTime};
 
-use super::datetime::digits;
 use super::time_error::{DATE_FORM, DatetimeError};
+use dfinery_schema::protocol::WireDate;
 
 /// A DFINERY Date: a calendar date between `0000-01-01` and `9999-12-31`, printed and parsed as
-/// `YYYY-MM-DD` (`dfinery-api.md` §4.1). Used for `df_birth` and the Export API's `from_date` and
+/// `YYYY-MM-DD` (`docs/protocol.md` §4.1). Used for `df_birth` and the Export API's `from_date` and
 /// `to_date`.
 ///
 /// Conversions from other date types are `TryFrom` because those can hold years this format
@@ -68,13 +68,7 @@ impl Date {
 impl fmt::Display for Date {
     /// Always `YYYY-MM-DD`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:04}-{:02}-{:02}",
-            self.year(),
-            self.month(),
-            self.day()
-        )
+        to_wire(self.0).fmt(f)
     }
 }
 
@@ -99,17 +93,26 @@ impl FromStr for Date {
     }
 }
 
+/// The wire form, read by the protocol's one parser.
 fn parse(s: &str) -> Option<Date> {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let year = i32::try_from(digits(&b[0..4])?).ok()?;
-    let month = Month::try_from(u8::try_from(digits(&b[5..7])?).ok()?).ok()?;
-    let day = u8::try_from(digits(&b[8..10])?).ok()?;
-    time::Date::from_calendar_date(year, month, day)
+    WireDate::parse(s).and_then(from_wire)
+}
+
+/// A checked wire date as a `time::Date` (always exists: the parser checked the calendar).
+pub(super) fn from_wire(w: WireDate) -> Option<Date> {
+    let month = Month::try_from(w.month).ok()?;
+    time::Date::from_calendar_date(i32::from(w.year), month, w.day)
         .ok()
         .map(Date)
+}
+
+/// The date's wire fields (its year is inside 0000..=9999).
+pub(super) fn to_wire(date: time::Date) -> WireDate {
+    WireDate {
+        year: date.year() as u16,
+        month: u8::from(date.month()),
+        day: date.day(),
+    }
 }
 
 impl Serialize for Date {

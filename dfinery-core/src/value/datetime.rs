@@ -7,7 +7,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::format_description::well_known::Rfc3339;
 use time::macros::datetime;
-use time::{Month, OffsetDateTime, PrimitiveDateTime, Time, UtcDateTime, UtcOffset};
+use time::{OffsetDateTime, PrimitiveDateTime, Time, UtcDateTime, UtcOffset};
+
+use dfinery_schema::protocol::WireDatetime;
 
 use super::Date;
 use super::time_error::{DATETIME_FORM, DatetimeError, WIRE_DATETIME_FORM};
@@ -17,7 +19,7 @@ use super::time_error::{DATETIME_FORM, DatetimeError, WIRE_DATETIME_FORM};
 /// (`9999-12-31T23:59:59.999Z`).
 ///
 /// It always prints (with `Display` and `Serialize`) as `YYYY-MM-DDTHH:MM:SS.mmmZ`, the form
-/// `dfinery-api.md` §4.2 recommends, and parses (with `FromStr` and `Deserialize`) from that form,
+/// `docs/protocol.md` §4.2 recommends, and parses (with `FromStr` and `Deserialize`) from that form,
 /// from the form without milliseconds, and from any RFC 3339 text with an offset, which is
 /// converted to UTC. Use [`Datetime::parse_wire`] to accept only the two forms DFINERY documents.
 ///
@@ -58,7 +60,7 @@ impl Datetime {
         self.0.unix_timestamp() * 1000 + self.0.millisecond() as i64
     }
 
-    /// Parses only the two forms DFINERY documents (`dfinery-api.md` §4.2):
+    /// Parses only the two forms DFINERY documents (`docs/protocol.md` §4.2):
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ` and `YYYY-MM-DDTHH:MM:SSZ`.
     ///
     /// # Errors
@@ -97,51 +99,26 @@ impl Datetime {
     }
 }
 
-/// The strict wire parser: fixed positions, digits only, `Z` only.
+/// The strict wire parser: the protocol's one reading of the two documented forms.
 fn parse_wire(s: &str) -> Option<Datetime> {
-    let b = s.as_bytes();
-    let millis = match b.len() {
-        20 if b[19] == b'Z' => 0,
-        24 if b[19] == b'.' && b[23] == b'Z' => digits(&b[20..23])?,
-        _ => return None,
-    };
-    let punctuation = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
-    if punctuation.iter().any(|&(i, c)| b[i] != c) {
-        return None;
-    }
-    let year = i32::try_from(digits(&b[0..4])?).ok()?;
-    let month = Month::try_from(u8::try_from(digits(&b[5..7])?).ok()?).ok()?;
-    let day = u8::try_from(digits(&b[8..10])?).ok()?;
-    let hour = u8::try_from(digits(&b[11..13])?).ok()?;
-    let minute = u8::try_from(digits(&b[14..16])?).ok()?;
-    let second = u8::try_from(digits(&b[17..19])?).ok()?;
-    let date = time::Date::from_calendar_date(year, month, day).ok()?;
-    let time = Time::from_hms_milli(hour, minute, second, u16::try_from(millis).ok()?).ok()?;
+    let w = WireDatetime::parse(s)?;
+    let date = super::date::from_wire(w.date)?.to_time_date();
+    let time = Time::from_hms_milli(w.hour, w.minute, w.second, w.millisecond).ok()?;
     Some(Datetime(PrimitiveDateTime::new(date, time).assume_utc()))
-}
-
-/// The value of a run of ASCII digits, `None` if any byte is not a digit.
-pub(super) fn digits(bytes: &[u8]) -> Option<u32> {
-    bytes.iter().try_fold(0_u32, |acc, &b| {
-        b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
-    })
 }
 
 impl fmt::Display for Datetime {
     /// Always `YYYY-MM-DDTHH:MM:SS.mmmZ`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = self.0;
-        write!(
-            f,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-            d.year(),
-            u8::from(d.month()),
-            d.day(),
-            d.hour(),
-            d.minute(),
-            d.second(),
-            d.millisecond()
-        )
+        WireDatetime {
+            date: super::date::to_wire(d.date()),
+            hour: d.hour(),
+            minute: d.minute(),
+            second: d.second(),
+            millisecond: d.millisecond(),
+        }
+        .fmt(f)
     }
 }
 

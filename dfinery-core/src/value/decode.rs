@@ -8,7 +8,7 @@ use super::{Date, Datetime, Value};
 
 impl Value {
     /// Decodes `json` as a value of the registered type `ty`, the way the DFINERY server reads
-    /// a property (`dfinery-api.md` §4, `design.md` "Decisions"):
+    /// a property (`docs/protocol.md` §4, `docs/design.md` "Decisions"):
     ///
     /// - a Double accepts any JSON number, integers included;
     /// - a Long accepts only integers (`1.0` and `1e3` are rejected) that fit an `i64`;

@@ -23,7 +23,7 @@ use dfinery_schema::DataType;
 
 /// One DFINERY property value, tagged with its DFINERY type.
 ///
-/// Serialises to the wire format of `dfinery-api.md` §4.1: strings, integers, numbers and booleans
+/// Serialises to the wire format of `docs/protocol.md` §4.1: strings, integers, numbers and booleans
 /// as themselves, [`Datetime`] as `"YYYY-MM-DDTHH:MM:SS.mmmZ"`, [`Date`] as `"YYYY-MM-DD"`, arrays
 /// as JSON arrays. Decode one from JSON with [`Value::from_json`], which needs the registered type
 /// because a Datetime and a String look the same on the wire.

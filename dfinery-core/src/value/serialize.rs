@@ -1,4 +1,4 @@
-//! `Serialize` for [`Value`]: the wire format of `dfinery-api.md` §4.1.
+//! `Serialize` for [`Value`]: the wire format of `docs/protocol.md` §4.1.
 
 use serde::ser::{Error, SerializeSeq};
 use serde::{Serialize, Serializer};

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-/// Which token an endpoint takes (`dfinery-api.md` §2.1).
+/// Which token an endpoint takes (`docs/protocol.md` §2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TokenKind {
     /// The Import API token, sent as the `access_token` header.
@@ -11,7 +11,7 @@ pub enum TokenKind {
     Export,
 }
 
-/// One of the six documented endpoints (`dfinery-api.md` §1.5). All are `POST` and take the
+/// One of the six documented endpoints (`docs/protocol.md` §1.5). All are `POST` and take the
 /// `service_id` query parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Endpoint {
@@ -30,7 +30,7 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
-    /// Every endpoint, in the order of `dfinery-api.md` §1.5.
+    /// Every endpoint, in the order of `docs/protocol.md` §1.5.
     pub const ALL: [Endpoint; 6] = [
         Endpoint::Events,
         Endpoint::Identities,

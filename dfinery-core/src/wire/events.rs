@@ -1,4 +1,4 @@
-//! The body of `POST /api/v1/events` (`dfinery-api.md` §3.2).
+//! The body of `POST /api/v1/events` (`docs/protocol.md` §3.2).
 
 use serde::{Deserialize, Serialize};
 

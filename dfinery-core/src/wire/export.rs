@@ -1,5 +1,5 @@
 //! The bodies of `POST /api/v1/export/event` and `POST /api/v1/export/userprofile`
-//! (`dfinery-api.md` §3.6, §3.7).
+//! (`docs/protocol.md` §3.6, §3.7).
 
 use std::fmt;
 use std::str::FromStr;

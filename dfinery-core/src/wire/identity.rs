@@ -1,5 +1,5 @@
 //! The bodies of `POST /api/v1/identities` and `POST /api/v1/identities/delete`
-//! (`dfinery-api.md` §3.3, §3.4).
+//! (`docs/protocol.md` §3.3, §3.4).
 
 use serde::{Deserialize, Serialize};
 

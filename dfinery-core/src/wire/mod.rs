@@ -1,4 +1,4 @@
-//! The request and response bodies of every endpoint of `dfinery-api.md` §1.5, as serde types
+//! The request and response bodies of every endpoint of `docs/protocol.md` §1.5, as serde types
 //! that serialise to exactly the documented JSON.
 
 mod endpoint;

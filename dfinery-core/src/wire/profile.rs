@@ -1,4 +1,4 @@
-//! The body of `POST /api/v1/user-profile` (`dfinery-api.md` §3.5).
+//! The body of `POST /api/v1/user-profile` (`docs/protocol.md` §3.5).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,10 +1,10 @@
-//! The Import API's JSON envelope and the Export API's JSON error body (`dfinery-api.md` §6).
+//! The Import API's JSON envelope and the Export API's JSON error body (`docs/protocol.md` §6).
 
 use serde::{Deserialize, Serialize};
 
 use crate::code::{ExportErrorCode, ResultCode};
 
-/// The JSON envelope every Import API response carries (`dfinery-api.md` §6.1), e.g.
+/// The JSON envelope every Import API response carries (`docs/protocol.md` §6.1), e.g.
 /// `{"status":true,"code":"20000","message":"OK","data":true}`.
 ///
 /// Success is `code == "20000"` (see [`ImportResponse::is_success`]); HTTP 200 alone means
@@ -50,7 +50,7 @@ impl ImportResponse {
     }
 }
 
-/// The JSON body of a failed Export API call (`dfinery-api.md` §6.2), e.g.
+/// The JSON body of a failed Export API call (`docs/protocol.md` §6.2), e.g.
 /// `{"result":"fail","message":"exceed_date_range_limit"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportErrorBody {

@@ -1,4 +1,4 @@
-//! Every JSON example of `dfinery-api.md` §3.2–§3.7 and §6 parses into the wire types and
+//! Every JSON example of `docs/protocol.md` §3.2–§3.7 and §6 parses into the wire types and
 //! serialises back to the same JSON, and the request bodies built through the typed API equal
 //! the documented examples.
 

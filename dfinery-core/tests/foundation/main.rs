@@ -1,4 +1,4 @@
-//! Foundation tests of `dfinery-core`: golden wire JSON from `dfinery-api.md`, value and
+//! Foundation tests of `dfinery-core`: golden wire JSON from `docs/protocol.md`, value and
 //! datetime properties, every run-time rule, writers, records, identities and result codes.
 
 mod codes;

@@ -32,7 +32,7 @@ const fn user(name: &'static str, ty: DataType) -> PropertySpec {
     PropertySpec::new(name, ty, Scope::User)
 }
 
-/// One `df_items` entry (`dfinery-api.md` §5.3).
+/// One `df_items` entry (`docs/protocol.md` §5.3).
 pub struct LineItem {
     pub id: String,
     pub name: String,
@@ -94,7 +94,7 @@ impl Item for LineItem {
     }
 }
 
-/// `df_purchase` (`dfinery-api.md` §5.1).
+/// `df_purchase` (`docs/protocol.md` §5.1).
 pub struct Purchase {
     pub log_id: Option<Uuid>,
     pub at: Option<Datetime>,

@@ -62,35 +62,14 @@ fn spec_expr(spec: &Spec) -> TokenStream {
 
 /// The `DataType` variant.
 fn data_type(ty: DataType) -> Ident {
-    let name = match ty {
-        DataType::String => "String",
-        DataType::Long => "Long",
-        DataType::Double => "Double",
-        DataType::Boolean => "Boolean",
-        DataType::Datetime => "Datetime",
-        DataType::Date => "Date",
-        DataType::StringArray => "StringArray",
-        DataType::LongArray => "LongArray",
-        DataType::DoubleArray => "DoubleArray",
-    };
-    Ident::new(name, Span::call_site())
+    Ident::new(ty.variant_name(), Span::call_site())
 }
 
-/// The `__private::write_<type>` function for a registered type: it writes the property and
-/// bounds the field's type by the type's marker trait.
+/// The `__private::write_<type>` function for a registered type (`write_string_array` for
+/// `StringArray`): it writes the property and bounds the field's type by the type's marker
+/// trait.
 fn write_fn(ty: DataType) -> Ident {
-    let name = match ty {
-        DataType::String => "write_string",
-        DataType::Long => "write_long",
-        DataType::Double => "write_double",
-        DataType::Boolean => "write_boolean",
-        DataType::Datetime => "write_datetime",
-        DataType::Date => "write_date",
-        DataType::StringArray => "write_string_array",
-        DataType::LongArray => "write_long_array",
-        DataType::DoubleArray => "write_double_array",
-    };
-    Ident::new(name, Span::call_site())
+    format_ident!("write_{}", crate::case::snake(ty.variant_name()))
 }
 
 /// The name of the constant holding property `index`'s spec.

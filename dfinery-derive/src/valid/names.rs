@@ -70,9 +70,7 @@ pub fn valid_property_name(
     match names::check_name(name) {
         Ok(()) => true,
         Err(error) => {
-            let hint = best
-                .map(|b| format!("; did you mean `{b}`?"))
-                .unwrap_or_default();
+            let hint = dfinery_schema::did_you_mean(best);
             errors.at(span, format!("invalid property name: {error}{hint}"));
             false
         }

@@ -1,4 +1,4 @@
-//! Rate-limit settings: a count per window for each API (`dfinery-api.md` §7.1), windows written
+//! Rate-limit settings: a count per window for each API (`docs/protocol.md` §7.1), windows written
 //! as in the `x-ratelimit-limit` header (§7.2).
 
 use std::fmt;
@@ -183,7 +183,7 @@ impl FromStr for RateLimit {
     }
 }
 
-/// The rate limits of every API, defaulting to `dfinery-api.md` §7.1.
+/// The rate limits of every API, defaulting to `docs/protocol.md` §7.1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimits {
     /// Event API. Default: 1,000,000 per minute.

@@ -48,12 +48,11 @@ pub(crate) fn cell(value: Option<&Value>, ty: Option<DataType>) -> String {
     }
 }
 
-/// A wire Datetime with its milliseconds spelled out (`…:00Z` becomes `…:00.000Z`).
+/// A wire Datetime with its milliseconds spelled out (`…:00Z` becomes `…:00.000Z`); any other
+/// text as it is.
 pub(crate) fn datetime(s: &str) -> String {
-    match s.get(..19) {
-        Some(seconds) if s.len() == 20 && s.ends_with('Z') => format!("{seconds}.000Z"),
-        _ => s.to_owned(),
-    }
+    dfinery_schema::protocol::WireDatetime::parse(s)
+        .map_or_else(|| s.to_owned(), |at| at.to_string())
 }
 
 #[cfg(test)]

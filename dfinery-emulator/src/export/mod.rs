@@ -1,4 +1,4 @@
-//! The two Export endpoints (`dfinery-api.md` §3.6, §3.7): gate, body, filters, then a streamed
+//! The two Export endpoints (`docs/protocol.md` §3.6, §3.7): gate, body, filters, then a streamed
 //! CSV.
 //!
 //! Property columns come first, as in the docs' example export (whose header begins

@@ -1,4 +1,4 @@
-//! Export request bodies (`dfinery-api.md` §3.6, §3.7): filters, dates and the 30-day look-back.
+//! Export request bodies (`docs/protocol.md` §3.6, §3.7): filters, dates and the 30-day look-back.
 
 use std::collections::BTreeSet;
 
@@ -269,15 +269,10 @@ fn filter(
 /// A required `yyyy-MM-dd` date.
 fn date(map: &Map<String, Value>, key: &str, problems: &mut Vec<Violation>) -> Option<Date> {
     let text = map.get(key).and_then(Value::as_str).unwrap_or_default();
-    let parsed = dfinery_schema::format::is_wire_date(text)
-        .then(|| {
-            Date::parse(
-                text,
-                time::macros::format_description!("[year]-[month]-[day]"),
-            )
-            .ok()
-        })
-        .flatten();
+    let parsed = dfinery_schema::protocol::WireDate::parse(text).and_then(|day| {
+        let month = time::Month::try_from(day.month).ok()?;
+        Date::from_calendar_date(i32::from(day.year), month, day.day).ok()
+    });
     if parsed.is_none() {
         problems.push(Violation::new(key, "parameter", "a date `yyyy-MM-dd`"));
     }

@@ -1,4 +1,4 @@
-//! The first steps of every DFINERY request (`dfinery-api.md` §10 steps 1–3): service id, token,
+//! The first steps of every DFINERY request (`docs/protocol.md` §10 steps 1–3): service id, token,
 //! rate limit; then the fault stage. A request that passes is [`Admitted`].
 
 use std::collections::HashMap;

@@ -34,7 +34,7 @@ pub(crate) struct Profiles {
 
 impl Profiles {
     /// Finds or creates the profile `identity` points at and attaches every identifier of
-    /// `identity` to it (`design.md`: `external_id` is authoritative; other identifiers attach
+    /// `identity` to it (`docs/design.md`: `external_id` is authoritative; other identifiers attach
     /// to the profile it selects). Returns the profile's unified id.
     ///
     /// - with an `external_id`: the profile holding it, else a new one;

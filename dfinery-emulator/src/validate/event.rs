@@ -1,4 +1,4 @@
-//! `POST /api/v1/events` bodies (`dfinery-api.md` §3.2): shape, the 100-event limit, the
+//! `POST /api/v1/events` bodies (`docs/protocol.md` §3.2): shape, the 100-event limit, the
 //! identity, and every event against the registry.
 
 use dfinery_schema::limits::{MAX_EVENTS_PER_REQUEST, MAX_ITEMS_PER_REQUEST};
@@ -138,7 +138,7 @@ fn check_event(
     }
     let event_datetime = required_string(map, "event_datetime", path, violations);
     if let Some(datetime) = &event_datetime
-        && !dfinery_schema::format::is_wire_datetime(datetime)
+        && !dfinery_schema::protocol::is_wire_datetime(datetime)
     {
         violations.push(Violation::new(
             join(path, "event_datetime"),

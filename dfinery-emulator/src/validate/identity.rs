@@ -1,4 +1,4 @@
-//! The `identity` object (`dfinery-api.md` §3.1): the five identifier fields, at least one.
+//! The `identity` object (`docs/protocol.md` §3.1): the five identifier fields, at least one.
 
 use serde_json::Value;
 

@@ -1,4 +1,4 @@
-//! The Import API's validation pipeline after authentication (`dfinery-api.md` §10 steps 4–7):
+//! The Import API's validation pipeline after authentication (`docs/protocol.md` §10 steps 4–7):
 //! body shape (`40000`), counts (`40402`, `40403`), identity and values (`40001`).
 //!
 //! Each request kind has its own module that turns a JSON body into a typed request or a
@@ -62,7 +62,4 @@ pub(crate) fn join(parent: &str, key: &str) -> String {
     }
 }
 
-/// ``; did you mean `x`?`` when there is a close name, else nothing.
-pub(crate) fn did_you_mean(close: Option<&str>) -> String {
-    close.map_or_else(String::new, |c| format!("; did you mean `{c}`?"))
-}
+pub(crate) use dfinery_schema::did_you_mean;

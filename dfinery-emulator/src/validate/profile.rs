@@ -1,5 +1,5 @@
 //! `POST /api/v1/identities`, `/identities/delete` and `/user-profile` bodies
-//! (`dfinery-api.md` §3.3–3.5).
+//! (`docs/protocol.md` §3.3–3.5).
 //!
 //! `40403 TOO_MANY_USER_PROFILES`: the documented Profile body carries one profile. A body that
 //! is a JSON array of profiles, or whose `user_properties` is an array of property objects,
@@ -99,7 +99,7 @@ pub(crate) fn check_profile(registry: &Registry, body: &Value) -> Result<Profile
                     did_you_mean(registry.suggest_user_property(name))
                 ),
             )),
-            // `null` clears the property (`design.md`).
+            // `null` clears the property (`docs/design.md`).
             Some(_) if value.is_null() => {}
             Some(property) => value::check(property, value, &here, &mut violations),
         }

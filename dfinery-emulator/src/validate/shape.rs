@@ -97,12 +97,7 @@ pub(crate) fn request_datetime(value: &Value, violations: &mut Vec<Violation>) -
 
 /// The instant of a wire Datetime in epoch milliseconds, `None` when it is not one.
 pub(crate) fn datetime_ms(text: &str) -> Option<i128> {
-    if !dfinery_schema::format::is_wire_datetime(text) {
-        return None;
-    }
-    let parsed =
-        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
-    Some(parsed.unix_timestamp_nanos() / 1_000_000)
+    dfinery_schema::protocol::WireDatetime::parse(text).map(|at| i128::from(at.unix_millis()))
 }
 
 /// What a JSON value is, for messages.

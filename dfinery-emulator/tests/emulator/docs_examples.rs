@@ -1,4 +1,4 @@
-//! Every request example of `dfinery-api.md` sent over HTTP gets the documented response.
+//! Every request example of `docs/protocol.md` sent over HTTP gets the documented response.
 
 use serde_json::json;
 

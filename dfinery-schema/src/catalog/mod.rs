@@ -1,5 +1,5 @@
 //! The built-in catalog of standard `df_` events, event properties, item properties and user
-//! properties (`dfinery-api.md` §5), as registry definitions.
+//! properties (`docs/protocol.md` §5), as registry definitions.
 //!
 //! Every standard event that carries items (`df_items`) requires at least one item, and its
 //! items take the ten standard item properties of §5.3. `df_items` itself is not a property:

@@ -1,4 +1,4 @@
-//! The standard catalog as data, row for row from `dfinery-api.md` §5.1–§5.4. Edit here only.
+//! The standard catalog as data, row for row from `docs/protocol.md` §5.1–§5.4. Edit here only.
 
 use crate::DataType as T;
 

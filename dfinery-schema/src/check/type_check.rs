@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::format::{is_wire_date, is_wire_datetime};
+use crate::protocol::{is_wire_date, is_wire_datetime};
 use crate::{DataType, JsonView};
 
 /// A JSON value of the wrong shape for a property's type; see [`DataType::check`].
@@ -45,10 +45,10 @@ fn expected_text(ty: DataType) -> &'static str {
 }
 
 impl DataType {
-    /// Whether a JSON value of this shape may fill a property of this type (`design.md`).
+    /// Whether a JSON value of this shape may fill a property of this type (`docs/design.md`).
     ///
     /// - an integer literal fits `Double`; a fractional number (even `1.0`) never fits `Long`;
-    /// - `Datetime` and `Date` need strings in the wire format ([`crate::format`]);
+    /// - `Datetime` and `Date` need strings in the wire format ([`crate::protocol`]);
     /// - an array fits when every element fits the element type (an empty array fits);
     /// - `null` never fits: clearing a user property with `null` is the caller's decision.
     ///

@@ -1,4 +1,4 @@
-//! The built-in catalog against `dfinery-api.md` §5, written out row for row.
+//! The built-in catalog against `docs/protocol.md` §5, written out row for row.
 
 use dfinery_schema::DataType::{self, Boolean, Date, Double, Long, String as Str};
 use dfinery_schema::{PropertyDef, catalog};

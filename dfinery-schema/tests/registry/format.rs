@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use dfinery_schema::format::{is_wire_date, is_wire_datetime};
+use dfinery_schema::protocol::{is_wire_date, is_wire_datetime};
 
 /// Every real date of `years`, built by walking day after day (independent of the checker).
 fn real_dates(years: std::ops::RangeInclusive<u32>) -> HashSet<(u32, u32, u32)> {

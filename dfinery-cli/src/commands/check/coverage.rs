@@ -16,6 +16,7 @@
 //! (exit 0): registered events and custom user properties no type sends, which other apps (the
 //! web or mobile SDKs) may send.
 
+use dfinery_schema::did_you_mean as hint;
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -229,10 +230,6 @@ impl Report {
             "unsent_user_properties": self.unsent_user_properties,
         })
     }
-}
-
-fn hint(close: Option<&str>) -> String {
-    close.map_or_else(String::new, |c| format!("; did you mean `{c}`?"))
 }
 
 fn quoted(names: &[String]) -> String {

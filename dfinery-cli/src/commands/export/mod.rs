@@ -3,9 +3,9 @@
 
 mod file;
 
-use dfinery_core::Date;
 use dfinery_core::export::{EventQuery, ExportError, ProfileQuery};
 use dfinery_core::wire::TokenKind;
+use dfinery_core::{Date, ErrorChain};
 use serde_json::json;
 
 use crate::cli::{EventExportArgs, ProfileExportArgs};
@@ -147,8 +147,8 @@ fn export_error(error: ExportError) -> CliError {
     match error {
         ExportError::Request(error) => client_error(&error),
         ExportError::Query(error) => CliError::usage(error.to_string()),
-        ExportError::File { .. } => CliError::config(error.to_string()),
-        other => CliError::network(other.to_string()),
+        ExportError::File { .. } => CliError::config(ErrorChain(&error).to_string()),
+        other => CliError::network(ErrorChain(&other).to_string()),
     }
 }
 

@@ -4,6 +4,7 @@
 
 use dfinery_core::record::ItemBuilder;
 use dfinery_core::{Datetime, EventRecord, Identity, IdentityError, Value};
+use dfinery_schema::did_you_mean as hint;
 use dfinery_schema::limits::MAX_ITEMS_PER_REQUEST;
 use dfinery_schema::{EventDef, JsonView, PropertyDef, Registry, suggest};
 use serde_json::{Map, Value as Json};
@@ -392,10 +393,6 @@ pub fn view(value: &Json) -> JsonView<'_> {
 
 fn kind(value: &Json) -> &'static str {
     view(value).describe()
-}
-
-fn hint(close: Option<&str>) -> String {
-    close.map_or_else(String::new, |c| format!("; did you mean `{c}`?"))
 }
 
 #[cfg(test)]

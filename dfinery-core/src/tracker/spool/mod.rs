@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 
 use super::dead_letter::DeadLetter;
-use super::error::SpoolError;
+use super::error::{SpoolError, StoreError};
 
 use commit::Writer;
 pub(crate) use commit::{Mode, Write};
@@ -80,11 +80,12 @@ impl Spool {
     /// [`SpoolError::Storage`] when the file cannot be read or an entry cannot be decoded.
     pub fn dead_letters(&self) -> Result<Vec<DeadLetter>, SpoolError> {
         self.guarded(|| {
-            let txn = self.db.begin_read().map_err(|e| self.storage(e))?;
-            let table = txn.open_table(DEAD_LETTERS).map_err(|e| self.storage(e))?;
+            let store = |e: redb::Error| self.store("reading the dead letters", e);
+            let txn = self.db.begin_read().map_err(|e| store(e.into()))?;
+            let table = txn.open_table(DEAD_LETTERS).map_err(|e| store(e.into()))?;
             let mut letters = Vec::new();
-            for entry in table.iter().map_err(|e| self.storage(e))? {
-                let (seq, bytes) = entry.map_err(|e| self.storage(e))?;
+            for entry in table.iter().map_err(|e| store(e.into()))? {
+                let (seq, bytes) = entry.map_err(|e| store(e.into()))?;
                 let letter = serde_json::from_slice(bytes.value()).map_err(|e| {
                     self.storage(format!(
                         "dead letter {} cannot be decoded: {e}",
@@ -104,9 +105,10 @@ impl Spool {
     /// [`SpoolError::Storage`] when the file cannot be read.
     pub fn dead_letter_count(&self) -> Result<u64, SpoolError> {
         self.guarded(|| {
-            let txn = self.db.begin_read().map_err(|e| self.storage(e))?;
-            let table = txn.open_table(DEAD_LETTERS).map_err(|e| self.storage(e))?;
-            table.len().map_err(|e| self.storage(e))
+            let store = |e: redb::Error| self.store("counting the dead letters", e);
+            let txn = self.db.begin_read().map_err(|e| store(e.into()))?;
+            let table = txn.open_table(DEAD_LETTERS).map_err(|e| store(e.into()))?;
+            table.len().map_err(|e| store(e.into()))
         })
     }
 
@@ -129,11 +131,12 @@ impl Spool {
     /// [`SpoolError::Storage`] when the file cannot be read.
     pub fn unreadable(&self) -> Result<Vec<(u64, Vec<u8>)>, SpoolError> {
         self.guarded(|| {
-            let txn = self.db.begin_read().map_err(|e| self.storage(e))?;
-            let table = txn.open_table(UNREADABLE).map_err(|e| self.storage(e))?;
+            let store = |e: redb::Error| self.store("reading the unreadable entries", e);
+            let txn = self.db.begin_read().map_err(|e| store(e.into()))?;
+            let table = txn.open_table(UNREADABLE).map_err(|e| store(e.into()))?;
             let mut rows = Vec::new();
-            for entry in table.iter().map_err(|e| self.storage(e))? {
-                let (seq, bytes) = entry.map_err(|e| self.storage(e))?;
+            for entry in table.iter().map_err(|e| store(e.into()))? {
+                let (seq, bytes) = entry.map_err(|e| store(e.into()))?;
                 rows.push((seq.value(), bytes.value().to_vec()));
             }
             Ok(rows)
@@ -151,15 +154,16 @@ impl Spool {
             if after >= upto {
                 return Ok(Vec::new());
             }
-            let txn = self.db.begin_read().map_err(|e| self.storage(e))?;
-            let table = txn.open_table(PENDING).map_err(|e| self.storage(e))?;
+            let store = |e: redb::Error| self.store("reading the pending messages", e);
+            let txn = self.db.begin_read().map_err(|e| store(e.into()))?;
+            let table = txn.open_table(PENDING).map_err(|e| store(e.into()))?;
             let mut rows = Vec::new();
             for entry in table
                 .range(after + 1..=upto)
-                .map_err(|e| self.storage(e))?
+                .map_err(|e| store(e.into()))?
                 .take(limit)
             {
-                let (seq, bytes) = entry.map_err(|e| self.storage(e))?;
+                let (seq, bytes) = entry.map_err(|e| store(e.into()))?;
                 rows.push((seq.value(), bytes.value().to_vec()));
             }
             Ok(rows)
@@ -169,11 +173,12 @@ impl Spool {
     /// Pending entries with sequence numbers up to `upto`.
     pub(crate) fn count_pending_upto(&self, upto: u64) -> Result<u64, SpoolError> {
         self.guarded(|| {
-            let txn = self.db.begin_read().map_err(|e| self.storage(e))?;
-            let table = txn.open_table(PENDING).map_err(|e| self.storage(e))?;
+            let store = |e: redb::Error| self.store("counting the pending messages", e);
+            let txn = self.db.begin_read().map_err(|e| store(e.into()))?;
+            let table = txn.open_table(PENDING).map_err(|e| store(e.into()))?;
             let mut count = 0;
-            for entry in table.range(..=upto).map_err(|e| self.storage(e))? {
-                entry.map_err(|e| self.storage(e))?;
+            for entry in table.range(..=upto).map_err(|e| store(e.into()))? {
+                entry.map_err(|e| store(e.into()))?;
                 count += 1;
             }
             Ok(count)
@@ -188,7 +193,16 @@ impl Spool {
         })
     }
 
-    /// A storage failure of this file.
+    /// A failure of the store under this file, kept as the error's source.
+    fn store(&self, operation: &'static str, error: redb::Error) -> SpoolError {
+        SpoolError::Store {
+            path: self.path.clone(),
+            operation,
+            source: StoreError::new(error),
+        }
+    }
+
+    /// A storage failure of this file known only by its description.
     fn storage(&self, error: impl fmt::Display) -> SpoolError {
         SpoolError::Storage {
             path: self.path.clone(),

@@ -9,7 +9,7 @@ use redb::{Database, DatabaseError, Durability, ReadableTable, ReadableTableMeta
 
 use super::commit::Writer;
 use super::{DEAD_LETTERS, META, PENDING, SPOOL_FORMAT, Spool, UNREADABLE};
-use crate::tracker::error::SpoolError;
+use crate::tracker::error::{SpoolError, StoreError};
 
 impl Spool {
     /// Opens the spool at `path`, creating it (not its folder) when it does not exist.
@@ -27,7 +27,7 @@ impl Spool {
             Ok(result) => result,
             Err(_) => Err(SpoolError::Open {
                 path,
-                reason: "the store failed while reading it".to_owned(),
+                source: StoreError::new("the store panicked while reading the file"),
             }),
         }
     }
@@ -40,21 +40,22 @@ fn open_checked(path: &Path) -> Result<Spool, SpoolError> {
         },
         other => SpoolError::Open {
             path: path.to_path_buf(),
-            reason: other.to_string(),
+            source: StoreError::new(other),
         },
     })?;
-    let storage = |error: &dyn std::fmt::Display| SpoolError::Storage {
+    let storage = |error: redb::Error| SpoolError::Store {
         path: path.to_path_buf(),
-        reason: error.to_string(),
+        operation: "opening it",
+        source: StoreError::new(error),
     };
-    let mut txn = db.begin_write().map_err(|e| storage(&e))?;
+    let mut txn = db.begin_write().map_err(|e| storage(e.into()))?;
     txn.set_durability(Durability::Immediate)
-        .map_err(|e| storage(&e))?;
+        .map_err(|e| storage(e.into()))?;
     let (pending, pending_bytes, last_seq) = {
-        let mut meta = txn.open_table(META).map_err(|e| storage(&e))?;
+        let mut meta = txn.open_table(META).map_err(|e| storage(e.into()))?;
         let format = meta
             .get("format")
-            .map_err(|e| storage(&e))?
+            .map_err(|e| storage(e.into()))?
             .map(|v| v.value());
         match format {
             Some(SPOOL_FORMAT) => {}
@@ -67,26 +68,32 @@ fn open_checked(path: &Path) -> Result<Spool, SpoolError> {
             }
             None => {
                 meta.insert("format", SPOOL_FORMAT)
-                    .map_err(|e| storage(&e))?;
+                    .map_err(|e| storage(e.into()))?;
             }
         }
-        let pending_table = txn.open_table(PENDING).map_err(|e| storage(&e))?;
-        let dead = txn.open_table(DEAD_LETTERS).map_err(|e| storage(&e))?;
-        let unreadable = txn.open_table(UNREADABLE).map_err(|e| storage(&e))?;
+        let pending_table = txn.open_table(PENDING).map_err(|e| storage(e.into()))?;
+        let dead = txn
+            .open_table(DEAD_LETTERS)
+            .map_err(|e| storage(e.into()))?;
+        let unreadable = txn.open_table(UNREADABLE).map_err(|e| storage(e.into()))?;
         let mut bytes = 0_u64;
-        for entry in pending_table.iter().map_err(|e| storage(&e))? {
-            let (_, value) = entry.map_err(|e| storage(&e))?;
+        for entry in pending_table.iter().map_err(|e| storage(e.into()))? {
+            let (_, value) = entry.map_err(|e| storage(e.into()))?;
             bytes += value.value().len() as u64;
         }
         let mut last = 0;
         for table in [&pending_table, &dead, &unreadable] {
-            if let Some((seq, _)) = table.last().map_err(|e| storage(&e))? {
+            if let Some((seq, _)) = table.last().map_err(|e| storage(e.into()))? {
                 last = last.max(seq.value());
             }
         }
-        (pending_table.len().map_err(|e| storage(&e))?, bytes, last)
+        (
+            pending_table.len().map_err(|e| storage(e.into()))?,
+            bytes,
+            last,
+        )
     };
-    txn.commit().map_err(|e| storage(&e))?;
+    txn.commit().map_err(|e| storage(e.into()))?;
     Ok(Spool {
         db,
         path: PathBuf::from(path),

@@ -1,6 +1,7 @@
 //! Settling messages: a send's outcome (delivered, put back for a retry, isolated after a
 //! refusal of the whole batch, or dead-lettered), the shutdown deadline, and the final report.
 
+use crate::ErrorChain;
 use crate::client::Error;
 use crate::identity::Identity;
 use crate::tracker::dead_letter::DeadLetter;
@@ -43,7 +44,7 @@ impl Worker {
                     self.isolate(user, failed);
                 }
                 Some(error) => {
-                    let reason = error.to_string();
+                    let reason = ErrorChain(&error).to_string();
                     for op in failed {
                         self.bury(&identity, op, reason.clone(), error.kind());
                     }
@@ -93,7 +94,7 @@ impl Worker {
     /// Puts a batch that failed for a reason worth retrying back in front of its user's queue,
     /// or dead-letters the messages that used up `give_up_after`; pauses sending.
     fn retry_later(&mut self, user: u64, failed: Vec<Queued>, error: &Error) {
-        let reason = error.to_string();
+        let reason = ErrorChain(error).to_string();
         self.last_error = Some(reason.clone());
         self.note_failure(&reason);
         let limit = self.settings.give_up_after;
