@@ -1,14 +1,14 @@
 //! The decode half of the struct derives: `DecodeEvent`, `DecodeItem` and `DecodeProfile`,
 //! which read a struct back from export rows.
 //!
-//! The methods are `#[inline]`, so a crate that never decodes does not generate their code (it
-//! is generated where decoding is used).
+//! Only a struct that says `#[dfinery(decode)]` gets one. The methods are `#[inline]`, so even
+//! then their code is generated where decoding is used, not where the struct is defined.
 //!
-//! Each impl is bounded by one `for<'__dfinery> FieldType: Trait` predicate per field, spanned
-//! on the field's type. The higher-ranked binder keeps the predicate from being checked where
-//! the struct is defined (a plain `&'a str: FromCell` would be a "trivially false bound" error
-//! there), so a struct whose fields cannot be decoded still derives, and only decoding it is an
-//! error, pointing at the field.
+//! The impl has no bound per field: a type that opted in must be decodable, and each field's
+//! read is spanned on its type, so a field that cannot be decoded is one error pointing at it
+//! (a bound per field cost the compiler about a tenth of a derived crate's build). A generic
+//! struct is the exception: its fields' bounds depend on the type parameters, so it keeps one
+//! `for<'__dfinery> FieldType: Trait` predicate per field, which is checked where it is used.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -47,6 +47,7 @@ pub fn decode_impl(input: &DeriveInput, target: Target, sources: &Sources<'_, '_
     let ident = &input.ident;
     let rust_name = ident.to_string();
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let generic = input.generics.type_params().next().is_some();
     let mut bounds = Vec::new();
     let mut columns = Vec::new();
     let mut inits = Vec::new();
@@ -92,6 +93,9 @@ pub fn decode_impl(input: &DeriveInput, target: Target, sources: &Sources<'_, '_
             bounds.push(quote_spanned!(span=> for<'__dfinery> #ty: ::core::default::Default));
             inits.push(quote_spanned!(span=> #member: ::core::default::Default::default()));
         }
+    }
+    if !generic {
+        bounds.clear();
     }
     let existing = where_clause.map(|w| {
         let predicates = &w.predicates;
