@@ -171,7 +171,10 @@ fn run(section: &str, w: &Windows) -> io::Result<Comparison> {
             let lab = child_lab()?;
             let csv = export::export_csv(&lab, w.export_events)?;
             let samples = export::measure(&csv, w.rounds, w.micro)?;
-            Ok(export::comparison(&samples))
+            Ok(export::comparison(
+                &samples,
+                export::owned_fields_per_row(&csv),
+            ))
         }
         "emulator" => emulator::compare(&child_lab()?, w.emulator, 4),
         "compile" => {
