@@ -92,7 +92,7 @@ impl Windows {
                 pipeline: Duration::from_secs(3),
                 emulator: Duration::from_secs(3),
                 export_events: 4_000,
-                compile_rounds: 2,
+                compile_rounds: 3,
             }
         }
     }
