@@ -18,7 +18,7 @@ use dfinery::{Datetime, DfineryEvent, DfineryItem};
 use uuid::Uuid;
 
 #[derive(Debug, DfineryItem)]
-#[dfinery(event = "df_purchase", registry = "tests/dfinery.toml")]
+#[dfinery(event = "df_purchase", registry = "tests/dfinery.toml", decode)]
 struct LineItem {
     #[dfinery(rename = "df_item_id")]
     id: String,
@@ -35,7 +35,7 @@ struct LineItem {
 }
 
 #[derive(Debug, DfineryEvent)]
-#[dfinery(event = "df_purchase", registry = "tests/dfinery.toml")]
+#[dfinery(event = "df_purchase", registry = "tests/dfinery.toml", decode)]
 struct Purchase {
     df_order_id: String,
     df_payment_method: String,

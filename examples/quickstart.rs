@@ -15,7 +15,7 @@ use dfinery_emulator::Emulator;
 
 /// One product of the order.
 #[derive(Debug, PartialEq, DfineryItem)]
-#[dfinery(event = "df_purchase", registry = "examples/dfinery.toml")]
+#[dfinery(event = "df_purchase", registry = "examples/dfinery.toml", decode)]
 struct LineItem {
     #[dfinery(rename = "df_item_id")]
     id: String,
@@ -31,7 +31,7 @@ struct LineItem {
 
 /// The standard `df_purchase`: a misspelt property or a wrong type here is a compile error.
 #[derive(Debug, PartialEq, DfineryEvent)]
-#[dfinery(event = "df_purchase", registry = "examples/dfinery.toml")]
+#[dfinery(event = "df_purchase", registry = "examples/dfinery.toml", decode)]
 struct Purchase {
     df_order_id: String,
     df_payment_method: String,
@@ -44,7 +44,7 @@ struct Purchase {
 
 /// The custom `coupon_used` event of the registry.
 #[derive(Debug, PartialEq, DfineryEvent)]
-#[dfinery(registry = "examples/dfinery.toml")]
+#[dfinery(registry = "examples/dfinery.toml", decode)]
 struct CouponUsed {
     coupon_code: String,
     amount: Option<f64>,

@@ -10,7 +10,7 @@ pub const ITEMS_PER_PURCHASE: usize = 5;
 
 /// One product of a [`Purchase`]: every required standard item property and two categories.
 #[derive(Debug, Clone, DfineryItem)]
-#[dfinery(event = "df_purchase")]
+#[dfinery(event = "df_purchase", decode)]
 pub struct LineItem {
     /// `df_item_id`.
     #[dfinery(rename = "df_item_id")]
@@ -35,7 +35,7 @@ pub struct LineItem {
 
 /// The standard `df_purchase`, checked against `dfinery-bench/dfinery.toml` at compile time.
 #[derive(Debug, Clone, DfineryEvent)]
-#[dfinery(event = "df_purchase")]
+#[dfinery(event = "df_purchase", decode)]
 pub struct Purchase {
     /// `event_log_id`; `None` makes a fresh one per record, as most applications do.
     #[dfinery(log_id)]

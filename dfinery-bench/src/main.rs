@@ -92,7 +92,7 @@ impl Windows {
                 pipeline: Duration::from_secs(3),
                 emulator: Duration::from_secs(3),
                 export_events: 4_000,
-                compile_rounds: 2,
+                compile_rounds: 3,
             }
         }
     }
@@ -171,7 +171,10 @@ fn run(section: &str, w: &Windows) -> io::Result<Comparison> {
             let lab = child_lab()?;
             let csv = export::export_csv(&lab, w.export_events)?;
             let samples = export::measure(&csv, w.rounds, w.micro)?;
-            Ok(export::comparison(&samples))
+            Ok(export::comparison(
+                &samples,
+                export::owned_fields_per_row(&csv),
+            ))
         }
         "emulator" => emulator::compare(&child_lab()?, w.emulator, 4),
         "compile" => {

@@ -231,3 +231,13 @@ pub fn number(value: f64) -> String {
         format!("{sign}{grouped}.{frac}")
     }
 }
+
+/// A note naming each figure with its key in the report's flat map of figures, e.g.
+/// `keys: compile.derive_over_serde = 1.18`.
+pub fn keys_note(figures: &[(&'static str, f64)]) -> String {
+    let pairs: Vec<String> = figures
+        .iter()
+        .map(|(key, value)| format!("{key} = {value:.3}"))
+        .collect();
+    format!("keys: {}", pairs.join(", "))
+}

@@ -36,8 +36,13 @@ impl Kind {
                 ("event", Takes::Str),
                 ("rename_all", Takes::Str),
                 ("registry", Takes::Str),
+                ("decode", Takes::Flag),
             ],
-            Kind::Profile => &[("rename_all", Takes::Str), ("registry", Takes::Str)],
+            Kind::Profile => &[
+                ("rename_all", Takes::Str),
+                ("registry", Takes::Str),
+                ("decode", Takes::Flag),
+            ],
         }
     }
 
@@ -65,6 +70,8 @@ pub struct Struct<'a> {
     pub events: Vec<LitStr>,
     /// `registry = "..."`.
     pub registry: Option<LitStr>,
+    /// `decode`: the struct is also read back from exports, so its decode impl is generated.
+    pub decode: bool,
     /// Whether the struct's own `#[dfinery(...)]` parsed without error; when not, the event it
     /// names is unknown and the registry checks are skipped.
     pub attrs_ok: bool,
@@ -162,6 +169,7 @@ impl<'a> Struct<'a> {
                 .collect()
         };
         let registry = attr::single(&entries, "registry", errors).and_then(|e| e.value.clone());
+        let decode = attr::single(&entries, "decode", errors).is_some();
         let rename_all =
             attr::rename_all(attr::single(&entries, "rename_all", errors), true, errors);
         let attrs_ok = errors.len() == before;
@@ -195,6 +203,7 @@ impl<'a> Struct<'a> {
             ident: &input.ident,
             events,
             registry,
+            decode,
             attrs_ok,
             fields,
         })

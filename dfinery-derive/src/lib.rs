@@ -29,7 +29,12 @@ use syn::{DeriveInput, parse_macro_input};
 ///   `UPPERCASE`, `PascalCase`, `camelCase`, `snake_case`, `SCREAMING_SNAKE_CASE`; default:
 ///   as written);
 /// - `#[dfinery(registry = "path/dfinery.toml")]`: the registry file, relative to
-///   `CARGO_MANIFEST_DIR`.
+///   `CARGO_MANIFEST_DIR`;
+/// - `#[dfinery(decode)]`: the struct is also read back from event exports, so the derive
+///   implements `dfinery::export::DecodeEvent` too. Every field's type must then be decodable
+///   (`dfinery::export::FromCell`: owned types such as `String`, `i64`, `f64`, `Vec<T>`; items
+///   through `FromItems`, with an item type that says `decode` as well; `#[dfinery(skip)]`
+///   fields need `Default`).
 ///
 /// On a field:
 /// - `#[dfinery(rename = "df_order_id")]`: the property it fills;
@@ -44,10 +49,16 @@ use syn::{DeriveInput, parse_macro_input};
 /// `Option<T>` fields are optional properties (`None` is not sent); a required property needs
 /// a non-`Option` field.
 ///
-/// It also implements `dfinery::export::DecodeEvent`, which reads the event back from an event
-/// export, whenever every field's type can be decoded (`dfinery::export::FromCell`: owned types
-/// such as `String`, `i64`, `f64`, `Vec<T>`; `#[dfinery(skip)]` fields need `Default`). A
-/// struct with other field types (`&str`) still derives; only decoding it is a compile error.
+/// # Why decoding is opt-in
+///
+/// Like serde's `Serialize`/`Deserialize` split, a crate pays only for the direction it uses:
+/// most crates only send, and type-checking a decode impl for every event was about a third of
+/// the build time of a crate of derived events. Decoding a type that did not opt in is one
+/// compile error naming the fix. It is an attribute rather than a second derive because the
+/// decode impl reads the same fields and registered properties this derive has already parsed
+/// and checked against the registry: a separate `DfineryDecode` derive would read and check
+/// them a second time (the cost this split removes), and could not tell an event from a
+/// profile, whose attributes may look alike.
 #[proc_macro_derive(DfineryEvent, attributes(dfinery))]
 pub fn derive_event(input: TokenStream) -> TokenStream {
     // Each expand function returns the impl, or the combined errors beside a stub impl, so
@@ -63,12 +74,12 @@ pub fn derive_event(input: TokenStream) -> TokenStream {
 /// - `#[dfinery(event = "df_purchase")]`, once per event the item is used under (at least
 ///   one): each field must be an item property of each of them; an event's
 ///   `#[dfinery(items)]` field only accepts items declared for it;
-/// - `#[dfinery(rename_all = "...")]` and `#[dfinery(registry = "...")]`, as on `DfineryEvent`.
+/// - `#[dfinery(rename_all = "...")]` and `#[dfinery(registry = "...")]`, as on `DfineryEvent`;
+/// - `#[dfinery(decode)]`: also implements `dfinery::export::DecodeItem` (read back from the
+///   `df_items_<name>` columns), on the same terms as `DfineryEvent`; an event that decodes its
+///   items needs it on the item type.
 ///
 /// On a field: `#[dfinery(rename = "...")]` and `#[dfinery(skip)]`.
-///
-/// It also implements `dfinery::export::DecodeItem` (read back from the `df_items_<name>`
-/// columns), on the same terms as `DfineryEvent`.
 #[proc_macro_derive(DfineryItem, attributes(dfinery))]
 pub fn derive_item(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -78,13 +89,12 @@ pub fn derive_item(input: TokenStream) -> TokenStream {
 /// Derives `dfinery::Profile` for a set of user properties, checked against the registered
 /// user properties.
 ///
-/// On the struct: `#[dfinery(rename_all = "...")]` and `#[dfinery(registry = "...")]`. On a
-/// field: `#[dfinery(rename = "...")]` and `#[dfinery(skip)]`.
+/// On the struct: `#[dfinery(rename_all = "...")]`, `#[dfinery(registry = "...")]`, and
+/// `#[dfinery(decode)]`, which also implements `dfinery::export::DecodeProfile` on the same
+/// terms as `DfineryEvent`. On a field: `#[dfinery(rename = "...")]` and `#[dfinery(skip)]`.
 ///
 /// `Option<T>` fields are not sent when `None`; `Patch<T>` fields are left alone (`Keep`),
 /// cleared (`Clear`, sent as `null`) or set (`Set`).
-///
-/// It also implements `dfinery::export::DecodeProfile`, on the same terms as `DfineryEvent`.
 #[proc_macro_derive(DfineryProfile, attributes(dfinery))]
 pub fn derive_profile(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

@@ -1,6 +1,7 @@
 //! Typed export: queries checked before sending, CSV decoded row by row, rows decoded back into
 //! the structs that sent them, broken bodies reported, files written atomically, limits kept.
 
+mod borrowed;
 mod broken;
 mod files;
 mod fixtures;

@@ -36,7 +36,7 @@ pub enum Tier {
 
 /// One product of a `df_purchase`.
 #[derive(Debug, Clone, PartialEq, DfineryItem)]
-#[dfinery(event = "df_purchase", registry = "tests/dfinery.toml")]
+#[dfinery(event = "df_purchase", registry = "tests/dfinery.toml", decode)]
 pub struct LineItem {
     #[dfinery(rename = "df_item_id")]
     pub id: String,
@@ -56,7 +56,7 @@ pub struct LineItem {
 
 /// The standard `df_purchase`, whose items are required.
 #[derive(Debug, Clone, PartialEq, DfineryEvent)]
-#[dfinery(event = "df_purchase", registry = "tests/dfinery.toml")]
+#[dfinery(event = "df_purchase", registry = "tests/dfinery.toml", decode)]
 pub struct Purchase {
     pub df_order_id: String,
     pub df_payment_method: String,
@@ -74,7 +74,7 @@ pub struct Purchase {
 
 /// The custom `app_review`: no items, a property of every type.
 #[derive(Debug, Clone, PartialEq, DfineryEvent)]
-#[dfinery(registry = "tests/dfinery.toml")]
+#[dfinery(registry = "tests/dfinery.toml", decode)]
 pub struct AppReview {
     pub rating: i64,
     pub score: Option<f64>,
@@ -94,7 +94,7 @@ pub struct AppReview {
 
 /// An item of the custom `wishlist_shared`.
 #[derive(Debug, Clone, PartialEq, DfineryItem)]
-#[dfinery(event = "wishlist_shared", registry = "tests/dfinery.toml")]
+#[dfinery(event = "wishlist_shared", registry = "tests/dfinery.toml", decode)]
 pub struct WishItem {
     pub sku: String,
     pub note: Option<String>,
@@ -103,7 +103,7 @@ pub struct WishItem {
 
 /// The custom `wishlist_shared`, whose items are optional.
 #[derive(Debug, Clone, PartialEq, DfineryEvent)]
-#[dfinery(registry = "tests/dfinery.toml")]
+#[dfinery(registry = "tests/dfinery.toml", decode)]
 pub struct WishlistShared {
     pub channel: Option<String>,
     #[dfinery(items)]
@@ -117,7 +117,7 @@ pub struct WishlistShared {
 /// A `df_purchase` read from the documented columns only: no `event_log_id`, no
 /// `event_datetime`; `skipped` is not exported.
 #[derive(Debug, Clone, PartialEq, DfineryEvent)]
-#[dfinery(event = "df_purchase", registry = "tests/dfinery.toml")]
+#[dfinery(event = "df_purchase", registry = "tests/dfinery.toml", decode)]
 pub struct PlainPurchase {
     pub df_order_id: String,
     pub df_payment_method: String,
@@ -134,7 +134,7 @@ pub struct PlainPurchase {
 
 /// User properties, some of which may be left alone or cleared.
 #[derive(Debug, Clone, PartialEq, DfineryProfile)]
-#[dfinery(registry = "tests/dfinery.toml")]
+#[dfinery(registry = "tests/dfinery.toml", decode)]
 pub struct Member {
     pub df_name: Patch<String>,
     pub df_membership: Option<String>,

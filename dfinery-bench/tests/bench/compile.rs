@@ -29,6 +29,7 @@ fn both_variants_declare_the_same_structs() {
         100,
         Variant::Derive {
             registry_events: 100,
+            decode: false,
         },
     );
     for text in [&serde, &derive] {
@@ -57,6 +58,30 @@ fn both_variants_declare_the_same_structs() {
         derive.matches("dfinery::Event::to_record(&Event").count(),
         100
     );
+    // Send only: neither the opt-in nor a decoding call.
+    assert!(!derive.contains("decode"), "{derive}");
+    assert!(!serde.contains("Deserialize"), "{serde}");
+}
+
+#[test]
+fn the_decoding_variants_opt_in_and_decode_every_struct() {
+    let serde = lib_rs(100, Variant::SerdeBoth);
+    let derive = lib_rs(
+        100,
+        Variant::Derive {
+            registry_events: 100,
+            decode: true,
+        },
+    );
+    assert_eq!(
+        serde
+            .matches("#[derive(Default, serde::Serialize, serde::Deserialize)]")
+            .count(),
+        100
+    );
+    assert_eq!(derive.matches(", decode)]").count(), 100);
+    assert_eq!(serde.matches("serde_json::from_slice::<Event").count(), 100);
+    assert_eq!(derive.matches("r.events::<Event").count(), 100);
 }
 
 #[test]

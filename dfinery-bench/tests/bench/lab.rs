@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
-use dfinery_bench::export::{csv_rows, csv_rows_reused, csv_serde_rows, export_csv, typed_rows};
+use dfinery_bench::export::{
+    borrowed_rows, csv_rows, csv_rows_reused, csv_serde_rows, export_csv, owned_fields_per_row,
+    typed_rows,
+};
 use dfinery_bench::fixtures::ITEMS_PER_PURCHASE;
 use dfinery_bench::lab::Lab;
 use dfinery_bench::{emulator, pipeline};
@@ -51,6 +54,11 @@ fn an_export_decodes_to_as_many_rows_every_way() {
     let csv = export_csv(&lab, 30).expect("an export");
     assert_eq!(csv_rows(&csv).expect("valid CSV"), 30 * ITEMS_PER_PURCHASE);
     assert_eq!(typed_rows(&csv).expect("decodes"), 30 * ITEMS_PER_PURCHASE);
+    assert_eq!(borrowed_rows(&csv).expect("reads"), 30 * ITEMS_PER_PURCHASE);
+    // Each item owns an id and a name (and its categories when set); each event five more
+    // strings, shared by its five rows.
+    let owned = owned_fields_per_row(&csv);
+    assert!((3.0..=5.0).contains(&owned), "{owned}");
     assert_eq!(
         csv_rows_reused(&csv).expect("valid CSV"),
         30 * ITEMS_PER_PURCHASE

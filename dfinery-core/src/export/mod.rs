@@ -5,7 +5,9 @@
 //!   checked before anything is sent ([`QueryError`]).
 //! - [`ExportRows`] reads a body as it arrives: rows ([`ExportRow`], read by column name with
 //!   typed getters) or the rows of one event gathered back together ([`EventGroup`]; the
-//!   export has one row per item).
+//!   export has one row per item). An [`ExportRow`] is the borrowed path for scanning: its
+//!   cells are `&str` slices of the current record ([`ExportRow::fields`], [`ExportRow::at`],
+//!   [`ExportRow::get`]), and reading rows allocates nothing per row.
 //! - [`Client::export_events_as`](crate::Client::export_events_as) decodes events into a
 //!   `#[derive(DfineryEvent)]` struct with their system columns ([`ExportedEvent`]);
 //!   [`Client::export_profiles_as`](crate::Client::export_profiles_as) does the same for

@@ -60,6 +60,36 @@ impl<'a> ExportRow<'a> {
         }
     }
 
+    /// The text of every cell, in file order (`""` for an empty cell), borrowed from the row:
+    /// the scanning path, which allocates nothing per row.
+    ///
+    /// ```
+    /// use dfinery_core::export::ExportReader;
+    ///
+    /// let csv = "df_unified_id,df_name\r\nu1,\"Hong, Gildong\"\r\nu2,\r\n";
+    /// let mut reader = ExportReader::new(csv.as_bytes())?;
+    /// let mut names = 0;
+    /// while let Some(row) = reader.next_row()? {
+    ///     let fields: Vec<&str> = row.fields().collect();
+    ///     names += usize::from(!fields[1].is_empty());
+    /// }
+    /// assert_eq!(names, 1);
+    /// # Ok::<(), dfinery_core::export::ExportError>(())
+    /// ```
+    pub fn fields(&self) -> impl Iterator<Item = &'a str> + 'a {
+        self.record.fields()
+    }
+
+    /// The number of cells (the header's number of columns).
+    pub fn len(&self) -> usize {
+        self.record.len()
+    }
+
+    /// Whether the row has no cells (never, for a row of a valid export).
+    pub fn is_empty(&self) -> bool {
+        self.record.len() == 0
+    }
+
     /// Every column name with its text, in file order.
     pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
         let header = self.header;

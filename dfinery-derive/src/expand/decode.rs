@@ -1,14 +1,14 @@
 //! The decode half of the struct derives: `DecodeEvent`, `DecodeItem` and `DecodeProfile`,
 //! which read a struct back from export rows.
 //!
-//! The methods are `#[inline]`, so a crate that never decodes does not generate their code (it
-//! is generated where decoding is used).
+//! Only a struct that says `#[dfinery(decode)]` gets one. The methods are `#[inline]`, so even
+//! then their code is generated where decoding is used, not where the struct is defined.
 //!
-//! Each impl is bounded by one `for<'__dfinery> FieldType: Trait` predicate per field, spanned
-//! on the field's type. The higher-ranked binder keeps the predicate from being checked where
-//! the struct is defined (a plain `&'a str: FromCell` would be a "trivially false bound" error
-//! there), so a struct whose fields cannot be decoded still derives, and only decoding it is an
-//! error, pointing at the field.
+//! The impl is bounded by one `FieldType: Trait` predicate per field, spanned on the field's
+//! type. A type that opted in must be decodable, and such a predicate is checked where the
+//! struct is defined: a field that cannot be decoded is one error, on the field, instead of
+//! one for each method that reads it. A generic struct's predicates are higher-ranked
+//! (`for<'__dfinery> …`), so they are checked where the struct is used with its parameters.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -47,6 +47,9 @@ pub fn decode_impl(input: &DeriveInput, target: Target, sources: &Sources<'_, '_
     let ident = &input.ident;
     let rust_name = ident.to_string();
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    // See the module docs: higher-ranked only where type parameters make it necessary.
+    let generic = input.generics.type_params().next().is_some();
+    let hrtb = generic.then(|| quote!(for<'__dfinery>));
     let mut bounds = Vec::new();
     let mut columns = Vec::new();
     let mut inits = Vec::new();
@@ -62,7 +65,7 @@ pub fn decode_impl(input: &DeriveInput, target: Target, sources: &Sources<'_, '_
             .position(|p| p.field.ident == member)
         {
             let spec = spec_ident(i);
-            bounds.push(quote_spanned!(span=> for<'__dfinery> #ty: ::dfinery::__private::FromCell));
+            bounds.push(quote_spanned!(span=> #hrtb #ty: ::dfinery::__private::FromCell));
             columns.push(quote_spanned!(span=>
                 __dfinery_c.property(&#spec, <#ty as ::dfinery::__private::FromCell>::OPTIONAL);
             ));
@@ -71,8 +74,7 @@ pub fn decode_impl(input: &DeriveInput, target: Target, sources: &Sources<'_, '_
             );
             inits.push(quote_spanned!(span=> #member: #read));
         } else if is(sources.items, member) {
-            bounds
-                .push(quote_spanned!(span=> for<'__dfinery> #ty: ::dfinery::__private::FromItems));
+            bounds.push(quote_spanned!(span=> #hrtb #ty: ::dfinery::__private::FromItems));
             columns.push(quote_spanned!(span=> __dfinery_c.items::<#ty>();));
             let read = try_read(quote_spanned!(span=> __dfinery_c.items::<#ty>(__dfinery_g)));
             inits.push(quote_spanned!(span=> #member: #read));
@@ -82,14 +84,14 @@ pub fn decode_impl(input: &DeriveInput, target: Target, sources: &Sources<'_, '_
             } else {
                 Ident::new("log_id", span)
             };
-            bounds.push(quote_spanned!(span=> for<'__dfinery> #ty: ::dfinery::__private::FromCell));
+            bounds.push(quote_spanned!(span=> #hrtb #ty: ::dfinery::__private::FromCell));
             columns.push(quote_spanned!(span=>
                 __dfinery_c.#which(<#ty as ::dfinery::__private::FromCell>::OPTIONAL);
             ));
             let read = try_read(quote_spanned!(span=> __dfinery_c.#which::<#ty>(__dfinery_r)));
             inits.push(quote_spanned!(span=> #member: #read));
         } else {
-            bounds.push(quote_spanned!(span=> for<'__dfinery> #ty: ::core::default::Default));
+            bounds.push(quote_spanned!(span=> #hrtb #ty: ::core::default::Default));
             inits.push(quote_spanned!(span=> #member: ::core::default::Default::default()));
         }
     }

@@ -20,7 +20,7 @@ pub fn derive_event(input: &DeriveInput) -> TokenStream {
         let checked = check_event(&parsed, &mut errors);
         checked
             .filter(|_| errors.is_empty())
-            .map(|c| expand(input, &c))
+            .map(|c| expand(input, &c, parsed.decode))
     });
     match (errors.into_error(), checked) {
         (None, Some(tokens)) => tokens,
@@ -32,7 +32,7 @@ pub fn derive_event(input: &DeriveInput) -> TokenStream {
     }
 }
 
-fn expand(input: &DeriveInput, event: &CheckedEvent<'_, '_>) -> TokenStream {
+fn expand(input: &DeriveInput, event: &CheckedEvent<'_, '_>, decode: bool) -> TokenStream {
     let ident = &input.ident;
     let rust_name = ident.to_string();
     let name = &event.name;
@@ -100,16 +100,19 @@ fn expand(input: &DeriveInput, event: &CheckedEvent<'_, '_>) -> TokenStream {
         }
     });
 
-    let decode = decode_impl(
-        input,
-        Target::Event,
-        &Sources {
-            properties: &event.properties,
-            items: event.items.map(|(field, _)| field),
-            datetime: event.datetime,
-            log_id: event.log_id,
-        },
-    );
+    // Only a type that says `decode` pays for the decode impl (see `DfineryEvent`'s docs).
+    let decode = decode.then(|| {
+        decode_impl(
+            input,
+            Target::Event,
+            &Sources {
+                properties: &event.properties,
+                items: event.items.map(|(field, _)| field),
+                datetime: event.datetime,
+                log_id: event.log_id,
+            },
+        )
+    });
 
     quote! {
         #[allow(non_upper_case_globals)]

@@ -21,7 +21,7 @@ pub fn derive_item(input: &DeriveInput) -> TokenStream {
         let checked = check_item(&parsed, &mut errors);
         checked
             .filter(|_| errors.is_empty())
-            .map(|c| expand(input, &c))
+            .map(|c| expand(input, &c, parsed.decode))
     });
     match (errors.into_error(), checked) {
         (None, Some(tokens)) => tokens,
@@ -33,7 +33,7 @@ pub fn derive_item(input: &DeriveInput) -> TokenStream {
     }
 }
 
-fn expand(input: &DeriveInput, item: &CheckedItem<'_, '_>) -> TokenStream {
+fn expand(input: &DeriveInput, item: &CheckedItem<'_, '_>, decode: bool) -> TokenStream {
     let ident = &input.ident;
     let rust_name = ident.to_string();
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
@@ -42,16 +42,19 @@ fn expand(input: &DeriveInput, item: &CheckedItem<'_, '_>) -> TokenStream {
     let fields = field_descriptions(&item.properties);
     let writes = write_properties(&item.properties);
     let events = &item.events;
-    let decode = decode_impl(
-        input,
-        Target::Item,
-        &Sources {
-            properties: &item.properties,
-            items: None,
-            datetime: None,
-            log_id: None,
-        },
-    );
+    // Only a type that says `decode` pays for the decode impl (see `DfineryEvent`'s docs).
+    let decode = decode.then(|| {
+        decode_impl(
+            input,
+            Target::Item,
+            &Sources {
+                properties: &item.properties,
+                items: None,
+                datetime: None,
+                log_id: None,
+            },
+        )
+    });
     quote! {
         #[allow(non_upper_case_globals)]
         const _: () = {

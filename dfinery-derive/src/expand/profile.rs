@@ -19,7 +19,7 @@ pub fn derive_profile(input: &DeriveInput) -> TokenStream {
         let checked = check_profile(&parsed, &mut errors);
         checked
             .filter(|_| errors.is_empty())
-            .map(|c| expand(input, &c))
+            .map(|c| expand(input, &c, parsed.decode))
     });
     match (errors.into_error(), checked) {
         (None, Some(tokens)) => tokens,
@@ -31,7 +31,7 @@ pub fn derive_profile(input: &DeriveInput) -> TokenStream {
     }
 }
 
-fn expand(input: &DeriveInput, profile: &CheckedProfile<'_, '_>) -> TokenStream {
+fn expand(input: &DeriveInput, profile: &CheckedProfile<'_, '_>, decode: bool) -> TokenStream {
     let ident = &input.ident;
     let rust_name = ident.to_string();
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
@@ -40,16 +40,19 @@ fn expand(input: &DeriveInput, profile: &CheckedProfile<'_, '_>) -> TokenStream 
     let deprecations = deprecations(&profile.properties);
     let fields = field_descriptions(&profile.properties);
     let writes = write_properties(&profile.properties);
-    let decode = decode_impl(
-        input,
-        Target::Profile,
-        &Sources {
-            properties: &profile.properties,
-            items: None,
-            datetime: None,
-            log_id: None,
-        },
-    );
+    // Only a type that says `decode` pays for the decode impl (see `DfineryEvent`'s docs).
+    let decode = decode.then(|| {
+        decode_impl(
+            input,
+            Target::Profile,
+            &Sources {
+                properties: &profile.properties,
+                items: None,
+                datetime: None,
+                log_id: None,
+            },
+        )
+    });
     quote! {
         #[allow(non_upper_case_globals)]
         const _: () = {

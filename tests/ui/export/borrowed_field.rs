@@ -1,7 +1,8 @@
 use dfinery::DfineryEvent;
 
-// Deriving works with a borrowed field; only decoding it from an export fails, on the field.
+// A borrowed field cannot be decoded: opting in derives, decoding it is an error on the field.
 #[derive(DfineryEvent)]
+#[dfinery(decode)]
 struct AppReview<'a> {
     rating: i64,
     comment: Option<&'a str>,

@@ -11,13 +11,14 @@ enum Colour {
 }
 
 #[derive(Debug, PartialEq, DfineryItem)]
-#[dfinery(event = "wishlist_shared")]
+#[dfinery(event = "wishlist_shared", decode)]
 struct Line {
     sku: String,
     colour: Option<Colour>,
 }
 
 #[derive(Debug, PartialEq, DfineryEvent)]
+#[dfinery(decode)]
 struct WishlistShared {
     channel: Option<String>,
     #[dfinery(items)]
@@ -27,6 +28,7 @@ struct WishlistShared {
 }
 
 #[derive(DfineryProfile)]
+#[dfinery(decode)]
 struct Member {
     tier: Patch<String>,
 }

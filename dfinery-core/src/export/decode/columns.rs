@@ -74,10 +74,16 @@ impl Columns {
                 columns: vec![format!("{}*", crate::export::query::ITEM_PREFIX)],
             });
         };
-        let items = rows
-            .item_rows()
-            .map(|row| L::Item::from_export_row(&row, columns))
-            .collect::<Result<Vec<_>, _>>()?;
+        // Sized once, for every row of the event, at the first item (`collect` through a
+        // filter would grow it from nothing, one allocation per doubling); an event without
+        // items allocates nothing.
+        let mut items = Vec::new();
+        for row in rows.item_rows() {
+            if items.is_empty() {
+                items.reserve_exact(rows.len());
+            }
+            items.push(L::Item::from_export_row(&row, columns)?);
+        }
         Ok(L::from_items(items))
     }
 

@@ -13,17 +13,19 @@ use super::row::ExportRow;
 use crate::model::{Event, Item, Profile};
 
 /// An event that can be read back from an event export: `#[derive(DfineryEvent)]` implements
-/// it whenever every field's type can be decoded ([`FromCell`](super::FromCell), items through
-/// [`FromItems`], `#[dfinery(skip)]` fields through `Default`).
+/// it when the struct opts in with `#[dfinery(decode)]` (a struct that is only sent pays
+/// nothing for decoding); every field's type must then be decodable
+/// ([`FromCell`](super::FromCell), items through [`FromItems`], `#[dfinery(skip)]` fields
+/// through `Default`).
 ///
 /// The event's properties come from its first row; its items from every row of the event
 /// (one row per item); a `#[dfinery(datetime)]` field from `event_datetime` (or, when the
 /// export has no such column, `df_correction_datetime`); a `#[dfinery(log_id)]` field from
 /// `event_log_id`.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be decoded from an event export",
+    message = "`{Self}` cannot be decoded from an event export; add `decode` to its `#[dfinery(...)]`",
     label = "not decodable from an export",
-    note = "derive `DfineryEvent` on it, with field types that can be decoded (see `dfinery::export::FromCell`)"
+    note = "decoding is opt-in: add `decode` to its `#[dfinery(...)]` attribute, e.g. `#[dfinery(decode)]` beside `#[derive(DfineryEvent)]`"
 )]
 pub trait DecodeEvent: Event + Sized {
     /// Finds the columns the type reads in `header`.
@@ -43,11 +45,11 @@ pub trait DecodeEvent: Event + Sized {
 }
 
 /// An item that can be read back from the `df_items_<name>` columns of an event export:
-/// `#[derive(DfineryItem)]` implements it whenever every field's type can be decoded.
+/// `#[derive(DfineryItem)]` implements it when the struct opts in with `#[dfinery(decode)]`.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be decoded from the item columns of an export",
+    message = "`{Self}` cannot be decoded from the item columns of an export; add `decode` to its `#[dfinery(...)]`",
     label = "not decodable from an export",
-    note = "derive `DfineryItem` on it, with field types that can be decoded (see `dfinery::export::FromCell`)"
+    note = "decoding is opt-in: add `decode` to its `#[dfinery(...)]` attribute, e.g. `#[dfinery(event = \"df_purchase\", decode)]` beside `#[derive(DfineryItem)]`"
 )]
 pub trait DecodeItem: Item + Sized {
     /// Finds the columns the type reads in `header` (`df_items_<name>`).
@@ -66,11 +68,11 @@ pub trait DecodeItem: Item + Sized {
 }
 
 /// User properties that can be read back from a user-profile export:
-/// `#[derive(DfineryProfile)]` implements it whenever every field's type can be decoded.
+/// `#[derive(DfineryProfile)]` implements it when the struct opts in with `#[dfinery(decode)]`.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be decoded from a user-profile export",
+    message = "`{Self}` cannot be decoded from a user-profile export; add `decode` to its `#[dfinery(...)]`",
     label = "not decodable from an export",
-    note = "derive `DfineryProfile` on it, with field types that can be decoded (see `dfinery::export::FromCell`)"
+    note = "decoding is opt-in: add `decode` to its `#[dfinery(...)]` attribute, e.g. `#[dfinery(decode)]` beside `#[derive(DfineryProfile)]`"
 )]
 pub trait DecodeProfile: Profile + Sized {
     /// Finds the columns the type reads in `header`.

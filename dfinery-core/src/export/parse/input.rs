@@ -23,6 +23,9 @@ pub(crate) struct Input {
     buf: Vec<u8>,
     /// The first byte not given to the parser yet.
     start: usize,
+    /// The first byte of the row being parsed: the bytes from here to `start` are kept, so
+    /// whether the data stops inside a quoted field is read from them alone at the end.
+    row_start: usize,
     /// Bytes before this may be given to the parser.
     safe: usize,
     /// Searched for [`MARK`] up to here.
@@ -30,7 +33,6 @@ pub(crate) struct Input {
     /// Where an error body starts (its `{`).
     error_at: Option<usize>,
     ended: bool,
-    odd_quotes: bool,
 }
 
 impl Input {
@@ -41,11 +43,13 @@ impl Input {
             self.buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
             return;
         }
-        if self.start > 0 {
-            self.buf.drain(..self.start);
-            self.safe -= self.start;
-            self.scanned = self.scanned.saturating_sub(self.start);
-            self.start = 0;
+        let keep_from = self.row_start;
+        if keep_from > 0 {
+            self.buf.drain(..keep_from);
+            self.start -= keep_from;
+            self.safe -= keep_from;
+            self.scanned = self.scanned.saturating_sub(keep_from);
+            self.row_start = 0;
         }
         self.buf.extend_from_slice(chunk);
         self.scan();
@@ -69,16 +73,21 @@ impl Input {
 
     /// The parser used `n` bytes of [`ready`](Self::ready).
     pub(crate) fn consume(&mut self, n: usize) {
-        let used = &self.buf[self.start..self.start + n];
-        let quotes = memchr::memchr_iter(b'"', used).count();
-        self.odd_quotes ^= quotes % 2 == 1;
         self.start += n;
     }
 
-    /// Whether the bytes parsed so far hold an odd number of quotes: the data stopped inside a
-    /// quoted field.
+    /// The parser ended a row at the bytes used so far; a row ends only outside quotes, so
+    /// the quotes before it need no counting.
+    pub(crate) fn row_ended(&mut self) {
+        self.row_start = self.start;
+    }
+
+    /// Whether the bytes parsed since the last row ended hold an odd number of quotes: the
+    /// data stopped inside a quoted field. Only the row being read is counted, not every byte
+    /// (counting every byte was a pass over the whole body of its own).
     pub(crate) fn odd_quotes(&self) -> bool {
-        self.odd_quotes
+        let row = &self.buf[self.row_start..self.start];
+        memchr::memchr_iter(b'"', row).count() % 2 == 1
     }
 
     /// The code of the error body, once it is complete (or the data has ended); `None` when
@@ -185,6 +194,24 @@ mod tests {
             input.error_code(),
             Some(ExportErrorCode::Unknown("{\"result\":\"fa".to_owned()))
         );
+    }
+
+    #[test]
+    fn only_the_row_being_read_is_counted_and_kept() {
+        let mut input = Input::default();
+        // A row with one quote too many in a field, ended (as the parser saw it), then a row
+        // that opens a quote and stops.
+        input.push(&[&b"\"a\"\"\",b\r\n"[..], &[b'x'; 100]].concat());
+        input.consume(9);
+        input.row_ended();
+        assert!(!input.odd_quotes());
+        input.consume(input.ready().len());
+        input.push(b",\"open");
+        input.end();
+        input.consume(input.ready().len());
+        assert!(input.odd_quotes());
+        // The ended row was dropped when more arrived; the open one is still all there.
+        assert_eq!(input.buf.len(), 106);
     }
 
     #[test]

@@ -214,6 +214,7 @@ impl RowReader {
                     if at_end {
                         self.check_end()?;
                     }
+                    self.input.row_ended();
                     let row = if self.has_header { self.rows + 1 } else { 0 };
                     let record = &mut self.records[slot];
                     if !self.splitter.take(record) {

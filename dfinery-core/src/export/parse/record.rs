@@ -15,8 +15,10 @@ impl Record {
     pub(crate) fn fill(&mut self, bytes: &[u8], ends: &[usize]) -> bool {
         self.text.clear();
         self.ends.clear();
+        // One pass over the bytes (`from_utf8`); the boundaries are checked per field, not
+        // per byte.
         match std::str::from_utf8(bytes) {
-            Ok(text) if text.is_ascii() || ends.iter().all(|&e| text.is_char_boundary(e)) => {
+            Ok(text) if ends.iter().all(|&e| text.is_char_boundary(e)) => {
                 self.text.push_str(text);
                 self.ends.extend_from_slice(ends);
                 true
@@ -40,9 +42,14 @@ impl Record {
         self.text.get(start..end)
     }
 
-    /// Every field in order.
+    /// Every field in order, each sliced from where the one before ended.
     pub(crate) fn fields(&self) -> impl Iterator<Item = &str> {
-        (0..self.len()).map(|i| self.field(i).unwrap_or_default())
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let field = self.text.get(start..end).unwrap_or_default();
+            start = end;
+            field
+        })
     }
 }
 

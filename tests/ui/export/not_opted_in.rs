@@ -1,0 +1,13 @@
+use dfinery::DfineryEvent;
+use dfinery::export::ExportReader;
+
+// Sent only: decoding it from an export is one error naming the fix.
+#[derive(DfineryEvent)]
+struct AppReview {
+    rating: i64,
+}
+
+fn main() {
+    let reader = ExportReader::new(&b"event_name\r\n"[..]).unwrap();
+    let _ = reader.events::<AppReview>();
+}
