@@ -91,7 +91,7 @@ fn time_track(runtime: &Runtime, iters: u64, threads: u64, spool: bool) -> Durat
             scope.spawn(move || {
                 let who = Identity::from_external_id(format!("bench-{t}")).expect("an id");
                 for _ in 0..per_thread.min(iters.saturating_sub(t * per_thread)) {
-                    black_box(tracker.track(&who, event).expect("queued"));
+                    black_box(tracker.try_track(&who, event).expect("queued"));
                 }
             });
         }
@@ -113,7 +113,7 @@ async fn with_tracker(emulator: &EmulatorHandle) {
         let who = Identity::from_external_id(format!("user-{u}")).expect("an id");
         for _ in 0..PER_USER {
             tracker
-                .track(&who, event.clone().with_event_log_id(uuid::Uuid::new_v4()))
+                .try_track(&who, event.clone().with_event_log_id(uuid::Uuid::new_v4()))
                 .expect("queued");
         }
     }

@@ -6,7 +6,6 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use dfinery::tracker::Backpressure;
 use dfinery::{Identity, Tracker};
 use futures_util::future::try_join_all;
 
@@ -74,9 +73,9 @@ fn user(i: usize) -> io::Result<Identity> {
     Identity::from_external_id(format!("bench-user-{i}")).map_err(io::Error::other)
 }
 
-/// `producers` threads call `track_wait` with a typed purchase (five items, a fresh
-/// `event_log_id` each) for `window`, each as its own user; then the Tracker flushes. With
-/// `spool`, every event is synced to a redb file there before the call returns.
+/// `producers` tasks on the lab's runtime call `track(...).await` with a typed purchase (five
+/// items, a fresh `event_log_id` each) for `window`, each as its own user; then the Tracker
+/// flushes. With `spool`, every event is synced to a redb file there before the call returns.
 ///
 /// # Errors
 ///
@@ -93,7 +92,7 @@ pub fn tracker(
     }
     let tracker = {
         let _entered = lab.runtime().enter();
-        let builder = Tracker::builder(lab.client()?).backpressure(Backpressure::Wait);
+        let builder = Tracker::builder(lab.client()?);
         let builder = match spool {
             Some(path) => builder.spool(path),
             None => builder,
@@ -101,34 +100,28 @@ pub fn tracker(
         builder.build().map_err(io::Error::other)?
     };
     let purchase = fresh_purchase();
-    let handle = lab.runtime().handle();
     let start = Start::now();
     let deadline = start.at + window;
-    let tracked = std::thread::scope(|scope| {
-        let threads: Vec<_> = (0..producers.max(1))
-            .map(|i| {
-                let (tracker, purchase) = (&tracker, &purchase);
-                scope.spawn(move || {
-                    let who = user(i)?;
-                    let mut tracked = 0u64;
-                    while Instant::now() < deadline {
-                        handle
-                            .block_on(tracker.track_wait(&who, purchase))
-                            .map_err(io::Error::other)?;
-                        tracked += 1;
-                    }
-                    Ok::<u64, io::Error>(tracked)
-                })
-            })
-            .collect();
-        threads
-            .into_iter()
-            .map(|t| {
-                t.join()
-                    .unwrap_or_else(|_| Err(io::Error::other("a producer panicked")))
-            })
-            .sum::<io::Result<u64>>()
-    })?;
+    let producer = |i: usize| {
+        let (tracker, purchase) = (&tracker, &purchase);
+        async move {
+            let who = user(i)?;
+            let mut tracked = 0u64;
+            while Instant::now() < deadline {
+                tracker
+                    .track(&who, purchase)
+                    .await
+                    .map_err(io::Error::other)?;
+                tracked += 1;
+            }
+            Ok::<u64, io::Error>(tracked)
+        }
+    };
+    let tracked: u64 = lab
+        .runtime()
+        .block_on(try_join_all((0..producers.max(1)).map(producer)))?
+        .iter()
+        .sum();
     let flushed = lab
         .runtime()
         .block_on(tracker.flush())

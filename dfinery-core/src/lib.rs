@@ -80,6 +80,6 @@ pub use record::{
     ValidationError,
 };
 pub use secret::Secret;
-pub use tracker::{Backpressure, TrackError, Tracker, TrackerBuilder, TrackerMetrics};
+pub use tracker::{TrackError, Tracker, TrackerBuilder, TrackerMetrics};
 pub use value::{Date, Datetime, DatetimeError, Value, ValueError};
 pub use writer::{ItemsWriter, ObjectPath, ObjectWriter, Violation};
