@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! dfinery-emulator [--registry dfinery.toml] [--port 8080] [--service-id ID]
-//!                  [--import-token TOKEN] [--export-token TOKEN] [--inspect]
+//!                  [--import-token TOKEN] [--export-token TOKEN] [--inspect] [--sink]
 //! ```
 
 use std::process::ExitCode;
@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use dfinery_emulator::{Emulator, EmulatorBuilder};
 
 const USAGE: &str = "usage: dfinery-emulator [--registry PATH] [--port PORT] [--service-id ID] \
-[--import-token TOKEN] [--export-token TOKEN] [--inspect]";
+[--import-token TOKEN] [--export-token TOKEN] [--inspect] [--sink]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -61,6 +61,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<EmulatorBuilde
             "--import-token" => builder.import_token(value()?),
             "--export-token" => builder.export_token(value()?),
             "--inspect" => builder.inspection_http(true),
+            "--sink" => builder.sink(true),
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown flag `{other}`")),
         };
