@@ -336,9 +336,18 @@ impl Tracker {
     ///
     /// As [`track`](Tracker::track).
     pub async fn send(&self, identity: &Identity, message: Message) -> Result<(), TrackError> {
-        self.send_many([(identity.clone(), message)])
-            .await
-            .map(|_| ())
+        self.check_open()?;
+        let weight = message.weight() + identity_weight(identity);
+        let capacity = &self.inner.core.capacity;
+        if capacity.try_take(weight).is_err() {
+            // Full (wait for room) or too large (`take` says so).
+            capacity.take(weight).await.map_err(|e| self.refuse(e))?;
+        }
+        let ready = self
+            .prepare(identity.clone(), message, weight)
+            .inspect_err(|_| capacity.give_back(weight))
+            .map_err(|e| self.refuse(e))?;
+        self.commit_group(vec![ready]).await
     }
 
     /// Queues messages, each with its user, waiting for room and, with a spool, until they are
