@@ -96,7 +96,9 @@ pub fn tracker(
     }
     let tracker = {
         let _entered = lab.runtime().enter();
-        let builder = Tracker::builder(lab.client()?);
+        // Requests on the wire at once: enough that the round trip, not the count, bounds
+        // the sink runs (the default, 4, suits one DFINERY rate budget).
+        let builder = Tracker::builder(lab.client()?).max_in_flight(MAX_IN_FLIGHT);
         let builder = match spool {
             Some(path) => builder.spool(path),
             None => builder,
@@ -222,6 +224,9 @@ pub fn spool_path(dir: &Path) -> io::Result<PathBuf> {
 
 /// Tracking tasks against the sink, as a busy web server has.
 pub const SINK_TASKS: usize = 256;
+
+/// Requests each Tracker of the report keeps on the wire at once.
+const MAX_IN_FLIGHT: usize = 16;
 
 /// Lines of the file `dfinery send` sends to the sink.
 pub const SEND_LINES: usize = 200_000;
