@@ -1,8 +1,8 @@
 //! What the `Tracker` costs and what it buys.
 //!
-//! - `track`: the time one `track()` call takes on the caller's thread, in memory and with the
-//!   spool (a synced redb commit per call; with 8 threads tracking at once, group commit shares
-//!   one sync between them).
+//! - `track`: the time one `try_track()` call takes on the caller's thread, in memory and with
+//!   the spool (the call hands the event to the spool's writer thread and does not wait for
+//!   its commit; with 8 threads tracking at once they share the writer's groups).
 //! - `end_to_end`: 2,000 events of 20 users delivered to the emulator over loopback HTTP, by
 //!   the Tracker (batches of up to 100 per user) and by a naive loop of one request per event,
 //!   in the same run.
@@ -91,7 +91,7 @@ fn time_track(runtime: &Runtime, iters: u64, threads: u64, spool: bool) -> Durat
             scope.spawn(move || {
                 let who = Identity::from_external_id(format!("bench-{t}")).expect("an id");
                 for _ in 0..per_thread.min(iters.saturating_sub(t * per_thread)) {
-                    black_box(tracker.track(&who, event).expect("queued"));
+                    black_box(tracker.try_track(&who, event).expect("queued"));
                 }
             });
         }
@@ -113,7 +113,7 @@ async fn with_tracker(emulator: &EmulatorHandle) {
         let who = Identity::from_external_id(format!("user-{u}")).expect("an id");
         for _ in 0..PER_USER {
             tracker
-                .track(&who, event.clone().with_event_log_id(uuid::Uuid::new_v4()))
+                .try_track(&who, event.clone().with_event_log_id(uuid::Uuid::new_v4()))
                 .expect("queued");
         }
     }

@@ -22,6 +22,10 @@ pub const REGISTRY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/dfinery.toml");
 /// [`serve_emulator`]).
 pub const SERVE_FLAG: &str = "--serve-emulator";
 
+/// The flag, after [`SERVE_FLAG`], that makes the child emulator a sink
+/// ([`EmulatorBuilder::sink`]).
+pub const SINK_FLAG: &str = "--sink";
+
 /// The line a child emulator prints first: this prefix and its base URL.
 const READY: &str = "dfinery-bench emulator at ";
 
@@ -55,7 +59,7 @@ pub fn runtime() -> io::Result<Runtime> {
 pub struct Counts {
     /// Requests received.
     pub requests: u64,
-    /// Events stored.
+    /// Events stored (or, from a sink, counted).
     pub stored: u64,
 }
 
@@ -95,8 +99,27 @@ impl Lab {
     ///
     /// When the child cannot start or does not say where it listens.
     pub fn child_process(exe: &Path) -> io::Result<Lab> {
-        let mut child = Command::new(exe)
-            .arg(SERVE_FLAG)
+        Lab::child(exe, false)
+    }
+
+    /// [`child_process`](Lab::child_process) with the emulator in sink mode: it checks the
+    /// token, counts and answers `20000` without validating or storing, so the figures measured
+    /// against it are the sending side's.
+    ///
+    /// # Errors
+    ///
+    /// As [`child_process`](Lab::child_process).
+    pub fn child_sink(exe: &Path) -> io::Result<Lab> {
+        Lab::child(exe, true)
+    }
+
+    fn child(exe: &Path, sink: bool) -> io::Result<Lab> {
+        let mut command = Command::new(exe);
+        command.arg(SERVE_FLAG);
+        if sink {
+            command.arg(SINK_FLAG);
+        }
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()?;
@@ -192,7 +215,7 @@ impl Lab {
         };
         Ok(Counts {
             requests: count("requests")?,
-            stored: count("accepted")?,
+            stored: count("accepted")? + stats["sunk"].as_u64().unwrap_or(0),
         })
     }
 
@@ -251,7 +274,7 @@ fn read_ready_line(stdout: ChildStdout) -> io::Result<String> {
 
 /// Serves an emulator for a parent process ([`Lab::child_process`]): prints where it listens,
 /// then serves until its standard input closes (the parent dropped the `Lab` or ended).
-pub fn serve_emulator() -> ExitCode {
+pub fn serve_emulator(sink: bool) -> ExitCode {
     let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -259,7 +282,7 @@ pub fn serve_emulator() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let emulator = match runtime.block_on(emulator_builder().start()) {
+    let emulator = match runtime.block_on(emulator_builder().sink(sink).start()) {
         Ok(emulator) => emulator,
         Err(error) => {
             println!("cannot start the emulator: {error}");

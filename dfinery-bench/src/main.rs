@@ -3,21 +3,27 @@
 //!
 //! ```text
 //! cargo run --release -p dfinery-bench [-- --quick] [-- --only serialize,compile]
-//!                                      [-- --markdown report.md]
+//!                                      [-- --markdown report.md] [-- --json report.json]
 //! ```
+//!
+//! `--json FILE` writes every figure and ratio as one flat JSON object of numbers: a few named
+//! keys (`serialize.dfinery_over_serde`, `pipeline.sink_events_per_s`, …) and, for every
+//! figure and ratio, `SECTION.figure.LABEL` / `SECTION.ratio.LABEL` with the label in
+//! snake case.
 
+use std::collections::BTreeMap;
 use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use dfinery_bench::compile::{GeneratedCrate, default_dir, workspace_root};
-use dfinery_bench::lab::{Lab, SERVE_FLAG, serve_emulator};
+use dfinery_bench::lab::{Lab, SERVE_FLAG, SINK_FLAG, serve_emulator};
 use dfinery_bench::machine::{Machine, load_average, now_utc};
 use dfinery_bench::report::Comparison;
 use dfinery_bench::{compile, emulator, export, pipeline, serialize};
 
-const USAGE: &str = "usage: dfinery-bench [--quick] [--only NAME,...] [--markdown PATH]\n\
+const USAGE: &str = "usage: dfinery-bench [--quick] [--only NAME,...] [--markdown PATH] [--json PATH]\n\
   NAME: serialize, pipeline, compile, export, emulator (default: all)";
 
 /// The comparisons, in the order they run.
@@ -28,6 +34,7 @@ struct Options {
     quick: bool,
     only: Vec<String>,
     markdown: Option<PathBuf>,
+    json: Option<PathBuf>,
 }
 
 fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
@@ -35,6 +42,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
         quick: false,
         only: Vec::new(),
         markdown: None,
+        json: None,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -58,6 +66,10 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
                 let path = args.next().ok_or("`--markdown` needs a file path")?;
                 options.markdown = Some(PathBuf::from(path));
             }
+            "--json" => {
+                let path = args.next().ok_or("`--json` needs a file path")?;
+                options.json = Some(PathBuf::from(path));
+            }
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
@@ -72,6 +84,7 @@ struct Windows {
     emulator: Duration,
     export_events: usize,
     compile_rounds: usize,
+    send_lines: usize,
 }
 
 impl Windows {
@@ -84,6 +97,7 @@ impl Windows {
                 emulator: Duration::from_millis(300),
                 export_events: 200,
                 compile_rounds: 1,
+                send_lines: 10_000,
             }
         } else {
             Windows {
@@ -93,6 +107,7 @@ impl Windows {
                 emulator: Duration::from_secs(3),
                 export_events: 4_000,
                 compile_rounds: 3,
+                send_lines: pipeline::SEND_LINES,
             }
         }
     }
@@ -101,7 +116,7 @@ impl Windows {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().is_some_and(|a| a == SERVE_FLAG) {
-        return serve_emulator();
+        return serve_emulator(args.get(1).is_some_and(|a| a == SINK_FLAG));
     }
     if args.iter().any(|a| a == "-h" || a == "--help") {
         println!("{USAGE}");
@@ -118,6 +133,7 @@ fn main() -> ExitCode {
     let header = header(&args);
     println!("{header}");
     let mut comparisons = Vec::new();
+    let mut json = BTreeMap::new();
     let mut failed = false;
     for section in SECTIONS {
         if !options.only.is_empty() && !options.only.iter().any(|o| o == section) {
@@ -125,8 +141,10 @@ fn main() -> ExitCode {
         }
         eprintln!("running {section}…");
         match run(section, &Windows::new(options.quick)) {
-            Ok(comparison) => {
+            Ok((comparison, keys)) => {
                 println!("{comparison}");
+                json.extend(keys);
+                json.extend(json_keys(section, &comparison));
                 comparisons.push(comparison);
             }
             Err(error) => {
@@ -150,6 +168,13 @@ fn main() -> ExitCode {
             failed = true;
         }
     }
+    if let Some(path) = &options.json {
+        let text = serde_json::to_string_pretty(&json).unwrap_or_default();
+        if let Err(error) = std::fs::write(path, text + "\n") {
+            eprintln!("error: cannot write `{}`: {error}", path.display());
+            failed = true;
+        }
+    }
     if failed {
         ExitCode::FAILURE
     } else {
@@ -157,34 +182,85 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs one comparison.
-fn run(section: &str, w: &Windows) -> io::Result<Comparison> {
+/// Runs one comparison; with the named JSON keys it has besides its figures and ratios.
+fn run(section: &str, w: &Windows) -> io::Result<(Comparison, Vec<(String, f64)>)> {
+    let plain = |c: io::Result<Comparison>| c.map(|c| (c, Vec::new()));
     match section {
-        "serialize" => Ok(serialize::compare(w.rounds, w.micro)),
+        "serialize" => plain(Ok(serialize::compare(w.rounds, w.micro))),
         "pipeline" => {
             let lab = child_lab()?;
+            let sink = Lab::child_sink(&std::env::current_exe()?)?;
             let spool = pipeline::spool_path(&default_dir(&workspace_root()))?;
-            let runs = pipeline::measure(&lab, &spool, 4, w.pipeline)?;
-            Ok(pipeline::comparison(&runs, lab.child_pid().is_some()))
+            let runs = pipeline::measure(&lab, &sink, &spool, 4, w.pipeline, Some(w.send_lines))?;
+            Ok((
+                pipeline::comparison(&runs, lab.child_pid().is_some()),
+                pipeline::keys(&runs),
+            ))
         }
         "export" => {
             let lab = child_lab()?;
             let csv = export::export_csv(&lab, w.export_events)?;
             let samples = export::measure(&csv, w.rounds, w.micro)?;
-            Ok(export::comparison(
-                &samples,
-                export::owned_fields_per_row(&csv),
+            Ok((
+                export::comparison(&samples, export::owned_fields_per_row(&csv)),
+                named(export::figures(&samples)),
             ))
         }
-        "emulator" => emulator::compare(&child_lab()?, w.emulator, 4),
+        "emulator" => plain(emulator::compare(&child_lab()?, w.emulator, 4)),
         "compile" => {
             let root = workspace_root();
             let krate = GeneratedCrate::create(default_dir(&root).join("crate"), root)?;
             let times = compile::measure(&krate, 100, 500, w.compile_rounds)?;
-            Ok(compile::comparison(&times))
+            Ok((compile::comparison(&times), named(compile::figures(&times))))
         }
         other => Err(io::Error::other(format!("unknown comparison `{other}`"))),
     }
+}
+
+/// Named keys for ratios of sections that do not name their own: (section, ratio label, key).
+const NAMED_RATIOS: &[(&str, &str, &str)] = &[
+    (
+        "serialize",
+        "dfinery time / serde-derive time",
+        "serialize.dfinery_over_serde",
+    ),
+];
+
+/// The named keys a section computes itself, owned.
+fn named(keys: Vec<(&'static str, f64)>) -> Vec<(String, f64)> {
+    keys.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+/// Every figure and ratio of `comparison` as `SECTION.figure.LABEL` / `SECTION.ratio.LABEL`,
+/// plus the [`NAMED_RATIOS`] of `section`.
+fn json_keys(section: &str, comparison: &Comparison) -> Vec<(String, f64)> {
+    let mut keys = Vec::new();
+    for f in &comparison.figures {
+        keys.push((format!("{section}.figure.{}", slug(&f.label)), f.value));
+    }
+    for r in &comparison.ratios {
+        keys.push((format!("{section}.ratio.{}", slug(&r.label)), r.value));
+        for (s, label, key) in NAMED_RATIOS {
+            if *s == section && r.label == *label {
+                keys.push(((*key).to_owned(), r.value));
+            }
+        }
+    }
+    keys.retain(|(_, v)| v.is_finite());
+    keys
+}
+
+/// `label` in snake case: lower-case ASCII letters and digits, runs of anything else as `_`.
+fn slug(label: &str) -> String {
+    let mut out = String::new();
+    for c in label.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    out.trim_matches('_').to_owned()
 }
 
 /// The emulator in a child process (this binary with `--serve-emulator`).
@@ -278,5 +354,29 @@ mod tests {
                 .contains("needs a list")
         );
         assert!(parse(args(&["--fast"])).err().unwrap().contains("`--fast`"));
+        let o = parse(args(&["--json", "r.json"])).unwrap();
+        assert_eq!(o.json, Some(PathBuf::from("r.json")));
+    }
+
+    #[test]
+    fn json_keys_are_snake_case_and_named_ratios_are_added() {
+        use dfinery_bench::report::{Figure, Goal, Ratio};
+        assert_eq!(
+            slug("dfinery time / serde-derive time"),
+            "dfinery_time_serde_derive_time"
+        );
+        let c = Comparison {
+            title: "1. x".to_owned(),
+            figures: vec![Figure::new("serde: to_vec", 2.0, "ns/event")],
+            ratios: vec![
+                Ratio::new("dfinery time / serde-derive time", 1.5, Goal::AtMost(2.0)),
+                Ratio::new("nothing measured", f64::NAN, Goal::None),
+            ],
+            notes: Vec::new(),
+        };
+        let keys: BTreeMap<String, f64> = json_keys("serialize", &c).into_iter().collect();
+        assert_eq!(keys["serialize.figure.serde_to_vec"], 2.0);
+        assert_eq!(keys["serialize.dfinery_over_serde"], 1.5);
+        assert_eq!(keys.len(), 3, "{keys:?}");
     }
 }

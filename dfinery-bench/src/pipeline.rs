@@ -1,18 +1,21 @@
 //! Comparison 2, the pipeline: events per second from `track()` until the emulator stored
 //! them, over loopback HTTP: the Tracker (batches of up to 100 per user) in memory and with its
-//! spool, against a naive client that sends one request per event. Peak memory of each.
+//! spool, against a naive client that sends one request per event. Then the same against an
+//! emulator in sink mode (it counts and answers without validating or storing), with 256
+//! tracking tasks on the 2-worker runtime, so the figures are the sending side's; and
+//! `dfinery send` of a 200,000-line file to the sink. Peak memory and CPU of each.
 
-use std::io;
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use dfinery::tracker::Backpressure;
 use dfinery::{Identity, Tracker};
 use futures_util::future::try_join_all;
 
-use crate::emulator::DFINERY_EVENT_REQUESTS_PER_SECOND;
 use crate::fixtures::fresh_purchase;
-use crate::lab::Lab;
+use crate::lab::{Lab, REGISTRY};
 use crate::measure::{peak_rss, process_cpu_time, reset_peak_rss};
 use crate::report::{Comparison, Figure, Goal, Ratio};
 
@@ -74,9 +77,9 @@ fn user(i: usize) -> io::Result<Identity> {
     Identity::from_external_id(format!("bench-user-{i}")).map_err(io::Error::other)
 }
 
-/// `producers` threads call `track_wait` with a typed purchase (five items, a fresh
-/// `event_log_id` each) for `window`, each as its own user; then the Tracker flushes. With
-/// `spool`, every event is synced to a redb file there before the call returns.
+/// `producers` tasks on the lab's runtime call `track(...).await` with a typed purchase (five
+/// items, a fresh `event_log_id` each) for `window`, each as its own user; then the Tracker
+/// flushes. With `spool`, every event is synced to a redb file there before the call returns.
 ///
 /// # Errors
 ///
@@ -93,41 +96,41 @@ pub fn tracker(
     }
     let tracker = {
         let _entered = lab.runtime().enter();
-        let builder = Tracker::builder(lab.client()?).backpressure(Backpressure::Wait);
+        // Requests on the wire at once: enough that the round trip, not the count, bounds
+        // the sink runs (the default, 4, suits one DFINERY rate budget).
+        let builder = Tracker::builder(lab.client()?).max_in_flight(MAX_IN_FLIGHT);
         let builder = match spool {
             Some(path) => builder.spool(path),
             None => builder,
         };
         builder.build().map_err(io::Error::other)?
     };
-    let purchase = fresh_purchase();
-    let handle = lab.runtime().handle();
+    let purchase = Arc::new(fresh_purchase());
     let start = Start::now();
     let deadline = start.at + window;
-    let tracked = std::thread::scope(|scope| {
-        let threads: Vec<_> = (0..producers.max(1))
-            .map(|i| {
-                let (tracker, purchase) = (&tracker, &purchase);
-                scope.spawn(move || {
-                    let who = user(i)?;
-                    let mut tracked = 0u64;
-                    while Instant::now() < deadline {
-                        handle
-                            .block_on(tracker.track_wait(&who, purchase))
-                            .map_err(io::Error::other)?;
-                        tracked += 1;
-                    }
-                    Ok::<u64, io::Error>(tracked)
-                })
+    let tasks: Vec<_> = (0..producers.max(1))
+        .map(|i| {
+            let (tracker, purchase) = (tracker.clone(), Arc::clone(&purchase));
+            lab.runtime().spawn(async move {
+                let who = user(i)?;
+                let mut tracked = 0u64;
+                while Instant::now() < deadline {
+                    tracker
+                        .track(&who, &*purchase)
+                        .await
+                        .map_err(io::Error::other)?;
+                    tracked += 1;
+                }
+                Ok::<u64, io::Error>(tracked)
             })
-            .collect();
-        threads
-            .into_iter()
-            .map(|t| {
-                t.join()
-                    .unwrap_or_else(|_| Err(io::Error::other("a producer panicked")))
-            })
-            .sum::<io::Result<u64>>()
+        })
+        .collect();
+    let tracked = lab.runtime().block_on(async {
+        let mut tracked = 0;
+        for task in tasks {
+            tracked += task.await.map_err(io::Error::other)??;
+        }
+        Ok::<u64, io::Error>(tracked)
     })?;
     let flushed = lab
         .runtime()
@@ -219,36 +222,163 @@ pub fn spool_path(dir: &Path) -> io::Result<PathBuf> {
     Ok(dir.join("pipeline-spool.redb"))
 }
 
-/// The three runs of comparison 2.
+/// Tracking tasks against the sink, as a busy web server has.
+pub const SINK_TASKS: usize = 256;
+
+/// Requests each Tracker of the report keeps on the wire at once.
+const MAX_IN_FLIGHT: usize = 16;
+
+/// Lines of the file `dfinery send` sends to the sink.
+pub const SEND_LINES: usize = 200_000;
+
+/// The goals of the sink runs.
+const GOAL_SINK_EVENTS_PER_S: f64 = 200_000.0;
+const GOAL_SDK_CPU_US: f64 = 3.0;
+const GOAL_SEND_EVENTS_PER_S: f64 = 100_000.0;
+
+/// The runs of comparison 2.
 #[derive(Debug, Clone, Copy)]
 pub struct PipelineRuns {
-    /// The Tracker, in memory.
+    /// The Tracker, in memory, to the emulator.
     pub tracker: Run,
-    /// The Tracker with its spool.
+    /// The Tracker with its spool, to the emulator.
     pub tracker_spool: Run,
-    /// One request per event.
+    /// One request per event, to the emulator.
     pub naive: Run,
-    /// Callers (threads or tasks) sending at once.
+    /// Callers sending at once to the emulator.
     pub producers: usize,
+    /// The Tracker, in memory, to the sink ([`SINK_TASKS`] tasks).
+    pub sink: Run,
+    /// The Tracker with its spool (awaited durability), to the sink.
+    pub sink_spool: Run,
+    /// One request per event, to the sink.
+    pub sink_naive: Run,
+    /// `dfinery send` to the sink, when measured.
+    pub send: Option<Run>,
 }
 
-/// Runs the three, `window` each.
+/// Runs the three against the emulator `lab` (`producers` callers), the three against `sink`
+/// ([`SINK_TASKS`] callers), `window` each, and `dfinery send` of `send_lines` lines against
+/// `sink` when given.
 ///
 /// # Errors
 ///
-/// As [`tracker`] and [`naive`].
+/// As [`tracker`], [`naive`] and [`send`].
 pub fn measure(
     lab: &Lab,
+    sink: &Lab,
     spool: &Path,
     producers: usize,
     window: Duration,
+    send_lines: Option<usize>,
 ) -> io::Result<PipelineRuns> {
+    let dir = spool.parent().unwrap_or(Path::new("."));
     Ok(PipelineRuns {
         tracker: tracker(lab, None, producers, window)?,
         tracker_spool: tracker(lab, Some(spool), producers, window)?,
         naive: naive(lab, producers, window)?,
         producers,
+        sink: tracker(sink, None, SINK_TASKS, window)?,
+        sink_spool: tracker(sink, Some(spool), SINK_TASKS, window)?,
+        sink_naive: naive(sink, SINK_TASKS, window)?,
+        send: send_lines.map(|n| send(sink, dir, n)).transpose()?,
     })
+}
+
+/// Writes `lines` purchases as NDJSON (1,000 users) to `dir`, then runs the release
+/// `dfinery send` on them against `lab` (building the binary first when it is not next to
+/// this one), and checks every event arrived.
+///
+/// # Errors
+///
+/// When the file cannot be written, the binary cannot be built or run, it fails, or the
+/// emulator did not count every event.
+pub fn send(lab: &Lab, dir: &Path, lines: usize) -> io::Result<Run> {
+    lab.reset()?;
+    std::fs::create_dir_all(dir)?;
+    let file = dir.join("send.ndjson");
+    let state = dir.join("send.ndjson.dfinery-send");
+    let _ = std::fs::remove_dir_all(&state);
+    {
+        let at = dfinery::Datetime::now();
+        let mut out = BufWriter::new(std::fs::File::create(&file)?);
+        for n in 0..lines {
+            writeln!(
+                out,
+                r#"{{"identity":{{"external_id":"send-user-{}"}},"name":"df_purchase","datetime":"{at}","properties":{{"df_order_id":"o-{n}","df_payment_method":"card","df_total_purchase_amount":59000.0,"df_delivery_charge":3000.0,"df_discount":0.0}},"items":[{{"df_item_id":"i-1","df_item_name":"shoe","df_price":28000.0,"df_quantity":2,"df_discount":0.0}}]}}"#,
+                n % 1000
+            )?;
+        }
+        out.flush()?;
+    }
+    let exe = dfinery_binary()?;
+    let children_before = children_cpu();
+    let start = Start::now();
+    let output = Command::new(&exe)
+        .arg("send")
+        .arg(&file)
+        .arg("--registry")
+        .arg(REGISTRY)
+        .env("DFINERY_BASE_URL", lab.base_url())
+        .env("DFINERY_SERVICE_ID", dfinery_emulator::DEFAULT_SERVICE_ID)
+        .env("DFINERY_IMPORT_TOKEN", lab.import_token())
+        .output()?;
+    let (elapsed, _, _) = start.end();
+    let _ = std::fs::remove_file(&file);
+    if !output.status.success() {
+        return Err(io::Error::other(format!(
+            "`dfinery send` failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )));
+    }
+    let cpu = children_cpu()
+        .zip(children_before)
+        .map(|(end, start)| end.saturating_sub(start));
+    finish(lab, lines as u64, (elapsed, cpu, None))
+}
+
+/// The CPU time (user and system) of the child processes this process waited for so far
+/// (`getrusage(RUSAGE_CHILDREN)`): around one `dfinery send`, that run's.
+fn children_cpu() -> Option<Duration> {
+    // SAFETY: an all-zero `rusage` is a valid value of this plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `usage` is a valid, writable `rusage`; the call writes nothing else.
+    let status = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    let time = |t: libc::timeval| {
+        Duration::new(
+            u64::try_from(t.tv_sec).unwrap_or(0),
+            u32::try_from(t.tv_usec).unwrap_or(0) * 1000,
+        )
+    };
+    (status == 0).then(|| time(usage.ru_utime) + time(usage.ru_stime))
+}
+
+/// The release `dfinery` binary next to this one, built when it is missing.
+fn dfinery_binary() -> io::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let path = exe
+        .parent()
+        .ok_or_else(|| io::Error::other("the bench binary has no folder"))?
+        .join("dfinery");
+    if !path.exists() {
+        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+            .args([
+                "build",
+                "--release",
+                "-p",
+                "dfinery-cli",
+                "--bin",
+                "dfinery",
+            ])
+            .current_dir(crate::compile::workspace_root())
+            .status()?;
+        if !status.success() || !path.exists() {
+            return Err(io::Error::other(
+                "could not build `dfinery` (cargo build --release -p dfinery-cli)",
+            ));
+        }
+    }
+    Ok(path)
 }
 
 /// The report's rows for comparison 2; `emulator_in_child` says whether the emulator ran in
@@ -268,47 +398,131 @@ pub fn comparison(r: &PipelineRuns, emulator_in_child: bool) -> Comparison {
         figure
     };
     let naive = r.naive.per_second();
+    let sdk_cpu = r.sink.cpu_us_per_event().unwrap_or(f64::NAN);
     Comparison {
         title: format!(
-            "2. pipeline: `track()` to stored in the emulator over loopback, {} callers",
+            "2. pipeline: `track()` to the emulator over loopback ({} callers), and to a sink ({SINK_TASKS} tasks on 2 workers)",
             r.producers
         ),
         figures: vec![
-            figure("Tracker, batches of 100, in memory", &r.tracker),
+            figure("emulator: Tracker, batches of 100, in memory", &r.tracker),
             figure(
-                "Tracker, batches of 100, spool (synced per call)",
+                "emulator: Tracker, spool (track().await, synced)",
                 &r.tracker_spool,
             ),
             figure(
-                "naive: Client::send_events, one request per event",
+                "emulator: naive Client::send_events, one request per event",
                 &r.naive,
             ),
-        ],
+            figure("sink: Tracker, in memory", &r.sink),
+            figure(
+                "sink: Tracker, spool (track().await, synced)",
+                &r.sink_spool,
+            ),
+            figure("sink: naive, one request per event", &r.sink_naive),
+        ]
+        .into_iter()
+        .chain(r.send.as_ref().map(|send| {
+            figure(
+                &format!("sink: dfinery send, {} lines (release)", send.events),
+                send,
+            )
+        }))
+        .collect(),
         ratios: vec![
             Ratio::new(
-                "Tracker / naive",
+                "emulator: Tracker / naive",
                 r.tracker.per_second() / naive,
                 Goal::None,
             ),
             Ratio::new(
-                "Tracker with spool / naive",
+                "emulator: Tracker with spool / naive",
                 r.tracker_spool.per_second() / naive,
                 Goal::None,
             ),
             Ratio::new(
-                "Tracker events/s / DFINERY's limit if it counted events (16,667/s)",
-                r.tracker.per_second() / DFINERY_EVENT_REQUESTS_PER_SECOND,
+                "sink: Tracker in memory events/s / 200,000",
+                r.sink.per_second() / GOAL_SINK_EVENTS_PER_S,
                 Goal::AtLeast(1.0),
             ),
-        ],
+            Ratio::new(
+                "sink: SDK CPU µs per event / 3 µs",
+                sdk_cpu / GOAL_SDK_CPU_US,
+                Goal::AtMost(1.0),
+            ),
+            Ratio::new(
+                "sink: Tracker with spool / in memory",
+                r.sink_spool.per_second() / r.sink.per_second(),
+                Goal::AtLeast(0.8),
+            ),
+            Ratio::new(
+                "sink: Tracker in memory / naive",
+                r.sink.per_second() / r.sink_naive.per_second(),
+                Goal::None,
+            ),
+        ]
+        .into_iter()
+        .chain(r.send.as_ref().map(|send| {
+            Ratio::new(
+                "sink: dfinery send events/s / 100,000",
+                send.per_second() / GOAL_SEND_EVENTS_PER_S,
+                Goal::AtLeast(1.0),
+            )
+        }))
+        .collect(),
         notes: vec![
             if emulator_in_child {
-                "the emulator ran in a child process: the peak RSS is the sending side's (SDK, \
-             queue, runtime), not the stored events'"
+                "the emulators ran in child processes: the peak RSS and CPU are the sending \
+                 side's (SDK, queue, runtime), not the stored events'"
             } else {
                 "the emulator ran in this process: the peak RSS includes the events it stored"
             }
             .to_owned(),
+            "against the emulator the figures are bounded by the emulator (it validates and \
+             stores every event); against the sink they are the SDK's own"
+                .to_owned(),
         ],
     }
+}
+
+/// The figures of comparison 2 as `pipeline.*` keys of the JSON report.
+pub fn keys(r: &PipelineRuns) -> Vec<(String, f64)> {
+    let mut keys = vec![
+        ("pipeline.emulator_events_per_s", r.tracker.per_second()),
+        (
+            "pipeline.emulator_spool_events_per_s",
+            r.tracker_spool.per_second(),
+        ),
+        ("pipeline.emulator_naive_events_per_s", r.naive.per_second()),
+        ("pipeline.sink_events_per_s", r.sink.per_second()),
+        (
+            "pipeline.sink_spool_events_per_s",
+            r.sink_spool.per_second(),
+        ),
+        (
+            "pipeline.sink_naive_events_per_s",
+            r.sink_naive.per_second(),
+        ),
+        (
+            "pipeline.spool_over_memory",
+            r.sink_spool.per_second() / r.sink.per_second(),
+        ),
+        (
+            "pipeline.tracker_over_naive",
+            r.sink.per_second() / r.sink_naive.per_second(),
+        ),
+    ];
+    if let Some(send) = &r.send {
+        keys.push(("pipeline.send_events_per_s", send.per_second()));
+        if let Some(us) = send.cpu_us_per_event() {
+            keys.push(("pipeline.send_cpu_us_per_event", us));
+        }
+    }
+    if let Some(us) = r.sink.cpu_us_per_event() {
+        keys.push(("pipeline.sdk_cpu_us_per_event", us));
+    }
+    if let Some(us) = r.sink_spool.cpu_us_per_event() {
+        keys.push(("pipeline.sdk_spool_cpu_us_per_event", us));
+    }
+    keys.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }

@@ -87,6 +87,12 @@ pub struct EmulatorArgs {
     /// Also serve `/_emulator/events`, `/profiles`, `/stats`, `/rejections` and `/reset`
     #[arg(long)]
     pub inspect: bool,
+    /// Sink mode for load tests: check the service id and token, then answer `20000` to any
+    /// well-formed JSON body without validating or storing it, counting requests and events
+    /// (see `/_emulator/stats` with `--inspect`)
+    #[arg(long)]
+    pub sink: bool,
+
     /// How to count the 100 items DFINERY takes: per request, all events together (DFINERY's
     /// Open API guide), or per event (its SDK guides)
     #[arg(long, value_enum, default_value_t = ItemLimitArg::PerRequest)]

@@ -91,6 +91,6 @@ pub use record::{
 pub use report::ErrorChain;
 pub use secret::Secret;
 #[cfg(feature = "tracker")]
-pub use tracker::{Backpressure, TrackError, Tracker, TrackerBuilder, TrackerMetrics};
+pub use tracker::{TrackError, Tracker, TrackerBuilder, TrackerMetrics};
 pub use value::{Date, Datetime, DatetimeError, Value, ValueError};
 pub use writer::{ItemsWriter, ObjectPath, ObjectWriter, Violation};

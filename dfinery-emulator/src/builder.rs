@@ -73,6 +73,7 @@ pub struct EmulatorBuilder {
     item_limit: ItemLimit,
     faults: FaultConfig,
     inspection_http: bool,
+    sink: bool,
     bind: SocketAddr,
     clock: Clock,
     audiences: HashMap<String, BTreeSet<String>>,
@@ -90,6 +91,7 @@ impl Default for EmulatorBuilder {
             item_limit: ItemLimit::PerRequest,
             faults: FaultConfig::default(),
             inspection_http: false,
+            sink: false,
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             clock: Clock::system(),
             audiences: HashMap::new(),
@@ -178,6 +180,16 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Sink mode, for load tests: the Import endpoints still check the service id, the token,
+    /// the rate limits and the faults, then answer `20000` to any JSON object without
+    /// validating it against the registry or storing it; they only count requests and events
+    /// ([`Stats::sunk`](crate::Stats::sunk)). A body that is not JSON is still `40000`.
+    /// Exports find nothing stored. Default: `false`.
+    pub fn sink(mut self, enabled: bool) -> Self {
+        self.sink = enabled;
+        self
+    }
+
     /// The address to listen on. Default: `127.0.0.1:0` (a free port).
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.bind = addr;
@@ -257,6 +269,7 @@ impl EmulatorBuilder {
             rate_limit_status_200: self.rate_limit_status_200,
             item_limit: self.item_limit,
             inspection_http: self.inspection_http,
+            sink: self.sink,
         };
         let app = Arc::new(App::new(settings, self.clock, self.faults, self.audiences));
         let (shutdown, signal) = watch::channel(false);

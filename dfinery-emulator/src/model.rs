@@ -167,6 +167,9 @@ pub struct Stats {
     pub faults_injected: u64,
     /// Export responses started (HTTP 200 with CSV).
     pub exports: u64,
+    /// Events answered in [sink mode](crate::EmulatorBuilder::sink): counted, neither checked
+    /// nor stored.
+    pub sunk: u64,
 }
 
 /// One broken rule of a refused request, as listed in the `data` of a `40000` or `40001`

@@ -2,8 +2,10 @@
 //! events with the spool and dies at a chosen point: killed with SIGKILL while its threads are
 //! inside `track` (the spool write not yet returned), aborting right after its writes returned,
 //! killed while its first request is on the wire, and killed after DFINERY stored a batch but
-//! before the answer could clear the spool. Each restart delivers every event whose `track`
-//! returned; the last case shows the DFINERY-side duplicate, found by its `event_log_id`.
+//! before the answer could clear the spool. Each restart delivers every event whose awaited
+//! `track` returned; the after-accept case shows the DFINERY-side duplicate, found by its
+//! `event_log_id`. A last case aborts right after a burst of `try_track` calls (which do not
+//! wait for the disk): what is lost is only the tail the last commits had not synced yet.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
@@ -39,6 +41,8 @@ enum KillPoint {
     MidRequest,
     /// SIGKILL once DFINERY stored the first events request, before its answer returns.
     AfterAccept,
+    /// `abort()` right after a burst of `try_track` calls returned (DFINERY down).
+    AfterTryTrack,
 }
 
 impl KillPoint {
@@ -48,6 +52,7 @@ impl KillPoint {
             KillPoint::AfterSpoolWrite => "after-spool-write",
             KillPoint::MidRequest => "mid-request",
             KillPoint::AfterAccept => "after-accept",
+            KillPoint::AfterTryTrack => "after-try-track",
         }
     }
 
@@ -57,6 +62,7 @@ impl KillPoint {
             KillPoint::AfterSpoolWrite,
             KillPoint::MidRequest,
             KillPoint::AfterAccept,
+            KillPoint::AfterTryTrack,
         ]
         .into_iter()
         .find(|p| p.name() == name)
@@ -72,6 +78,12 @@ struct Outcome {
     stored: usize,
     duplicates: u64,
     first_request: Vec<String>,
+    /// Acknowledged events not delivered after the restart.
+    lost: usize,
+    /// Whether those are the last ones acknowledged (a tail in acknowledgement order).
+    lost_is_a_tail: bool,
+    /// Microseconds between the return of the first lost `try_track` and of the last call.
+    lost_window_us: u64,
 }
 
 /// A proxy in front of the emulator that kills the child at its first events request, before
@@ -209,7 +221,8 @@ async fn crash_at(point: KillPoint) -> Outcome {
         let _ = child.kill();
         child.wait().unwrap()
     };
-    let expected_signal = if point == KillPoint::AfterSpoolWrite {
+    let expected_signal = if matches!(point, KillPoint::AfterSpoolWrite | KillPoint::AfterTryTrack)
+    {
         6
     } else {
         9
@@ -220,12 +233,19 @@ async fn crash_at(point: KillPoint) -> Outcome {
         "the child died at {point:?}: {status:?}"
     );
 
-    let acked: BTreeSet<String> = std::fs::read_to_string(&acks)
+    // A line is an `event_log_id`, after `try_track` followed by the microseconds since the
+    // first call when it returned.
+    let lines: Vec<(String, Option<u64>)> = std::fs::read_to_string(&acks)
         .unwrap_or_default()
         .lines()
-        .filter(|l| l.len() == 36)
-        .map(str::to_owned)
+        .filter_map(|l| {
+            let mut words = l.split(' ');
+            let id = words.next().filter(|id| id.len() == 36)?;
+            Some((id.to_owned(), words.next().and_then(|t| t.parse().ok())))
+        })
         .collect();
+    let in_order: Vec<String> = lines.iter().map(|(id, _)| id.clone()).collect();
+    let acked: BTreeSet<String> = in_order.iter().cloned().collect();
     assert!(
         !acked.is_empty(),
         "some track calls returned before {point:?}"
@@ -268,10 +288,21 @@ async fn crash_at(point: KillPoint) -> Outcome {
     assert_eq!(report.delivered, recovered, "{report:?}");
     let stored = stored_ids(&emulator);
     let missing: Vec<_> = acked.difference(&stored).collect();
-    assert!(
-        missing.is_empty(),
-        "acknowledged and lost at {point:?}: {missing:?}"
-    );
+    if point != KillPoint::AfterTryTrack {
+        assert!(
+            missing.is_empty(),
+            "acknowledged and lost at {point:?}: {missing:?}"
+        );
+    }
+    let first_lost = in_order
+        .iter()
+        .position(|id| !stored.contains(id))
+        .unwrap_or(in_order.len());
+    let lost_is_a_tail = in_order[first_lost..].iter().all(|id| !stored.contains(id));
+    let lost_window_us = match (lines.get(first_lost), lines.last()) {
+        (Some((_, Some(first))), Some((_, Some(last)))) => last - first,
+        _ => 0,
+    };
     assert_eq!(emulator.events().len(), stored.len(), "each stored once");
     drop(tracker);
     assert_eq!(Spool::open(&spool).unwrap().pending_len(), 0);
@@ -283,18 +314,23 @@ async fn crash_at(point: KillPoint) -> Outcome {
         stored: stored.len(),
         duplicates,
         first_request,
+        lost: missing.len(),
+        lost_is_a_tail,
+        lost_window_us,
     }
 }
 
 fn print(point: KillPoint, outcome: &Outcome) {
     println!(
-        "crash {}: {} track calls returned; the restart recovered {} from the spool and delivered {}; {} stored, {} duplicates dropped by event_log_id",
+        "crash {}: {} track calls returned; the restart recovered {} from the spool and delivered {}; {} stored, {} duplicates dropped by event_log_id; {} acknowledged and lost (handed over in the last {} µs before the crash)",
         point.name(),
         outcome.acked,
         outcome.recovered,
         outcome.delivered,
         outcome.stored,
-        outcome.duplicates
+        outcome.duplicates,
+        outcome.lost,
+        outcome.lost_window_us
     );
 }
 
@@ -342,8 +378,12 @@ async fn killed_after_dfinery_accepted_the_resend_is_a_duplicate_found_by_event_
     assert_eq!(outcome.stored as u64, outcome.delivered, "{outcome:?}");
 }
 
-/// Events the child tracks before it dies (all points but `during-spool-write`).
+/// Events the child tracks before it dies (all points but `during-spool-write` and
+/// `after-try-track`).
 const CHILD_EVENTS: usize = 300;
+
+/// Events the child hands over with `try_track` before it aborts (`after-try-track`).
+const TRY_EVENTS: usize = 5_000;
 
 /// The child: tracks with the spool and dies where `DFINERY_RELIABILITY_KILL_POINT` says,
 /// writing each `event_log_id` whose `track` returned to the acknowledgement file first.
@@ -380,15 +420,31 @@ fn child_dies_at_the_kill_point() {
     };
     // One `write` per line: a line is in the file once `track` returned, whatever comes next.
     let ack = |id: uuid::Uuid| (&acks).write_all(format!("{id}\n").as_bytes()).unwrap();
+    if point == KillPoint::AfterTryTrack {
+        let start = std::time::Instant::now();
+        let ids: Vec<(uuid::Uuid, u128)> = (0..TRY_EVENTS)
+            .map(|n| {
+                let who = user(&format!("crash-{}", n % 3));
+                let id = tracker.try_track(&who, login()).expect("queued");
+                (id, start.elapsed().as_micros())
+            })
+            .collect();
+        // Every call returned: acknowledge them all in one write, then die at once.
+        let lines: String = ids.iter().map(|(id, at)| format!("{id} {at}\n")).collect();
+        (&acks).write_all(lines.as_bytes()).unwrap();
+        std::process::abort();
+    }
+    let handle = runtime.handle().clone();
     if point == KillPoint::DuringSpoolWrite {
         let returned = AtomicUsize::new(0);
         std::thread::scope(|scope| {
             for t in 0..4 {
-                let (tracker, returned, ack) = (&tracker, &returned, &ack);
+                let (tracker, returned, ack, handle) = (&tracker, &returned, &ack, &handle);
                 scope.spawn(move || {
                     let who = user(&format!("crash-{t}"));
                     loop {
-                        if let Ok(id) = tracker.track(&who, login()) {
+                        // A plain thread, not a runtime worker: it may block on the future.
+                        if let Ok(id) = handle.block_on(tracker.track(&who, login())) {
                             ack(id);
                             returned.fetch_add(1, Ordering::SeqCst);
                         }
@@ -408,7 +464,9 @@ fn child_dies_at_the_kill_point() {
     }
     for n in 0..CHILD_EVENTS {
         let who = user(&format!("crash-{}", n % 3));
-        ack(tracker.track(&who, login()).expect("spooled"));
+        ack(runtime
+            .block_on(tracker.track(&who, login()))
+            .expect("spooled"));
     }
     if point == KillPoint::AfterSpoolWrite {
         std::process::abort();
@@ -416,4 +474,17 @@ fn child_dies_at_the_kill_point() {
     println!("{READY}");
     std::io::stdout().flush().unwrap();
     runtime.block_on(std::future::pending::<()>());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aborted_right_after_try_track_only_the_unsynced_tail_is_lost() {
+    let outcome = crash_at(KillPoint::AfterTryTrack).await;
+    print(KillPoint::AfterTryTrack, &outcome);
+    assert_eq!(outcome.acked, TRY_EVENTS);
+    // `try_track` does not wait for the disk: the events of the commit under way (and those
+    // handed over after it started) may be lost, never an earlier one.
+    assert!(outcome.lost_is_a_tail, "{outcome:?}");
+    assert_eq!(outcome.stored + outcome.lost, TRY_EVENTS, "{outcome:?}");
+    assert_eq!(outcome.recovered, outcome.stored as u64, "{outcome:?}");
+    assert_eq!(outcome.duplicates, 0);
 }

@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use dfinery::Tracker;
 use dfinery::ratelimit::Pacing;
-use dfinery::tracker::Backpressure;
 use dfinery_emulator::{
     Api, EmulatorHandle, FaultConfig, ImportCode, Latency, RateLimit, ScriptedResponse, Window,
 };
@@ -97,7 +96,6 @@ async fn run(soak: Soak) -> Figures {
             .flush_interval(Duration::from_millis(50))
             .redelivery_backoff(Duration::from_millis(20), Duration::from_millis(500))
             .queue_cap(soak.queue_cap, soak.queue_cap_bytes)
-            .backpressure(Backpressure::Wait)
             .build()
             .expect("the tracker builds"),
     );
@@ -127,7 +125,7 @@ async fn run(soak: Soak) -> Figures {
             let mut ids = Vec::with_capacity(events);
             for n in 0..events {
                 let id = tracker
-                    .track_wait(&who[n % users], login())
+                    .track(&who[n % users], login())
                     .await
                     .expect("a valid event is queued");
                 ids.push(id.to_string());

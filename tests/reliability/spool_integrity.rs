@@ -23,11 +23,12 @@ async fn left_spool(path: &Path, good: usize, marker: Option<&str>) -> BTreeSet<
     for n in 0..good {
         let id = tracker
             .track(&user(&format!("good-{}", n % 5)), login())
+            .await
             .unwrap();
         ids.insert(id.to_string());
     }
     if let Some(marker) = marker {
-        tracker.track(&user(marker), login()).unwrap();
+        tracker.track(&user(marker), login()).await.unwrap();
     }
     let report = tracker.shutdown_within(Duration::ZERO).await.unwrap();
     assert_eq!(
@@ -84,14 +85,14 @@ async fn a_spool_as_a_killed_process_left_it_is_delivered_in_full() {
         .spool(&live)
         .build()
         .unwrap();
-    let ids: BTreeSet<String> = (0..150)
-        .map(|n| {
-            tracker
-                .track(&user(&format!("u{}", n % 7)), login())
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let mut ids = BTreeSet::new();
+    for n in 0..150 {
+        let id = tracker
+            .track(&user(&format!("u{}", n % 7)), login())
+            .await
+            .unwrap();
+        ids.insert(id.to_string());
+    }
     // The file as it is on disk while its process still runs: what a SIGKILL would leave.
     std::fs::copy(&live, &copy).unwrap();
     tracker.shutdown_within(Duration::ZERO).await.unwrap();

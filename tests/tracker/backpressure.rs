@@ -1,11 +1,11 @@
 //! Bounded memory and backpressure: with DFINERY down and no spool, tracking far past the cap
-//! holds no more memory and every refused event is an error to its caller; `Wait` makes the
-//! caller wait for room instead; an oversized, invalid or late message is refused with a
-//! reason. Nothing is ever dropped silently.
+//! holds no more memory and every event `try_track` refuses is an error to its caller;
+//! `track(...).await` waits for room instead; an oversized, invalid or late message is refused
+//! with a reason. Nothing is ever dropped silently.
 
 use std::time::Duration;
 
-use dfinery::tracker::{Backpressure, TrackError};
+use dfinery::tracker::TrackError;
 use dfinery::{DfineryEvent, Tracker};
 
 use crate::alloc_meter::net_bytes;
@@ -41,7 +41,7 @@ async fn with_dfinery_down_and_no_spool_memory_stays_bounded_and_every_refusal_i
     let mut baseline = 0;
     for round in 0..100 {
         for _ in 0..1_000 {
-            match tracker.track(&who, login()) {
+            match tracker.try_track(&who, login()) {
                 Ok(_) => accepted += 1,
                 Err(TrackError::QueueFull { cap, cap_bytes, .. }) => {
                     assert_eq!((cap, cap_bytes), (CAP, CAP_BYTES));
@@ -96,25 +96,24 @@ async fn with_dfinery_down_and_no_spool_memory_stays_bounded_and_every_refusal_i
 }
 
 #[tokio::test(start_paused = true)]
-async fn under_wait_the_caller_waits_for_room_and_nothing_is_refused() {
+async fn an_awaited_call_waits_for_room_and_nothing_is_refused() {
     let emulator = emulator().await;
     let tracker = tracker_to(emulator.base_url())
         .queue_cap(10, 1 << 20)
-        .backpressure(Backpressure::Wait)
         .build()
         .unwrap();
     let who = user("frank");
     for _ in 0..10 {
-        tracker.track_wait(&who, login()).await.unwrap();
+        tracker.track(&who, login()).await.unwrap();
     }
-    // Full: the plain call cannot wait and is refused; the waiting one gets room once the
+    // Full: the `try_` call does not wait and is refused; the awaited one gets room once the
     // interval sends the first ten.
     assert!(matches!(
-        tracker.track(&who, login()),
+        tracker.try_track(&who, login()),
         Err(TrackError::QueueFull { queued: 10, .. })
     ));
     for _ in 0..40 {
-        tracker.track_wait(&who, login()).await.unwrap();
+        tracker.track(&who, login()).await.unwrap();
     }
     let report = tracker.shutdown().await.unwrap();
     assert_eq!(report.delivered, 50);
@@ -123,18 +122,26 @@ async fn under_wait_the_caller_waits_for_room_and_nothing_is_refused() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn reject_is_the_default_and_waiting_forms_follow_it() {
+async fn on_a_full_queue_try_is_refused_at_once_and_an_abandoned_wait_queues_nothing() {
     let tracker = tracker_to(DOWN).queue_cap(2, 1 << 20).build().unwrap();
     let who = user("gina");
-    tracker.track_wait(&who, login()).await.unwrap();
-    tracker.track(&who, login()).unwrap();
-    let error = tracker.track_wait(&who, login()).await.unwrap_err();
+    tracker.track(&who, login()).await.unwrap();
+    tracker.try_track(&who, login()).unwrap();
+    let error = tracker.try_track(&who, login()).unwrap_err();
     assert!(matches!(error, TrackError::QueueFull { .. }));
     assert!(
         error
             .to_string()
             .contains("raise `TrackerBuilder::queue_cap`"),
         "{error}"
+    );
+    // DFINERY is down, so no room comes back: the awaited call waits until it is dropped.
+    let waited = tokio::time::timeout(Duration::from_secs(5), tracker.track(&who, login())).await;
+    assert!(waited.is_err(), "the awaited call waits for room");
+    assert_eq!(
+        tracker.metrics().accepted,
+        2,
+        "the abandoned call queued nothing"
     );
     tracker.shutdown_within(Duration::ZERO).await.unwrap();
 }
@@ -147,7 +154,7 @@ async fn oversized_invalid_and_late_messages_are_refused_with_a_reason() {
         .build()
         .unwrap();
     let who = user("hank");
-    let error = tracker.track(&who, sign_up(3_000)).unwrap_err();
+    let error = tracker.try_track(&who, sign_up(3_000)).unwrap_err();
     assert!(
         matches!(error, TrackError::TooLarge { cap_bytes: 2_000, bytes } if bytes > 3_000),
         "{error:?}"
@@ -156,20 +163,20 @@ async fn oversized_invalid_and_late_messages_are_refused_with_a_reason() {
         rating: 5,
         comment: Some("far longer than the twenty characters allowed".into()),
     };
-    let error = tracker.track(&who, &review).unwrap_err();
+    let error = tracker.try_track(&who, &review).unwrap_err();
     assert!(matches!(error, TrackError::Invalid(_)), "{error:?}");
     assert!(error.to_string().contains("comment"), "{error}");
     let ok = AppReview {
         rating: 4,
         comment: None,
     };
-    tracker.track(&who, &ok).unwrap();
+    tracker.try_track(&who, &ok).unwrap();
 
     let report = tracker.shutdown().await.unwrap();
     assert_eq!(report.delivered, 1);
     assert_eq!(emulator.events_named("app_review").len(), 1);
     assert!(matches!(
-        tracker.track(&who, login()),
+        tracker.try_track(&who, login()),
         Err(TrackError::Closed)
     ));
     assert!(matches!(tracker.flush().await, Err(TrackError::Closed)));

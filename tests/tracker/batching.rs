@@ -19,7 +19,7 @@ async fn full_batches_go_at_once_and_the_rest_on_the_interval() {
     let alice = user("alice");
     let start = Instant::now();
     let ids: Vec<String> = (0..250)
-        .map(|_| tracker.track(&alice, login()).unwrap().to_string())
+        .map(|_| tracker.try_track(&alice, login()).unwrap().to_string())
         .collect();
 
     proxy.wait_for(2).await;
@@ -53,7 +53,7 @@ async fn the_byte_limit_cuts_batches_and_triggers_a_send() {
     let bob = user("bob");
     let start = Instant::now();
     for _ in 0..9 {
-        tracker.track(&bob, sign_up(1000)).unwrap();
+        tracker.try_track(&bob, sign_up(1000)).unwrap();
     }
     proxy.wait_for(2).await;
     assert!(start.elapsed() < Duration::from_secs(1), "sent on bytes");
@@ -78,7 +78,7 @@ async fn a_lone_event_goes_on_the_interval() {
         .build()
         .unwrap();
     let start = Instant::now();
-    tracker.track(&user("carol"), login()).unwrap();
+    tracker.try_track(&user("carol"), login()).unwrap();
     tokio::time::sleep(Duration::from_millis(4_900)).await;
     assert!(proxy.seen().is_empty(), "nothing before the interval");
     proxy.wait_for(1).await;
@@ -99,7 +99,7 @@ async fn each_request_holds_one_user_and_flush_sends_everything_now() {
     let mut tracked = Vec::new();
     for round in 0..5 {
         for (i, u) in users.iter().enumerate() {
-            let id = tracker.track(u, login()).unwrap().to_string();
+            let id = tracker.try_track(u, login()).unwrap().to_string();
             tracked.push((format!("u{}", i + 1), id, round));
         }
     }
@@ -155,7 +155,7 @@ async fn no_request_carries_more_than_100_items_in_all() {
     let carol = user("carol");
     let ids: Vec<String> = [60, 60, 40, 0, 30, 70, 1]
         .into_iter()
-        .map(|n| tracker.track(&carol, shared(n)).unwrap().to_string())
+        .map(|n| tracker.try_track(&carol, shared(n)).unwrap().to_string())
         .collect();
     let report = tracker.shutdown().await.unwrap();
     assert_eq!(report.delivered, 7);

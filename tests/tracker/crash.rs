@@ -124,11 +124,14 @@ fn child_tracks_until_killed() {
     };
     std::thread::scope(|scope| {
         for t in 0..THREADS {
-            let tracker = &tracker;
+            let (tracker, handle) = (&tracker, runtime.handle());
             scope.spawn(move || {
                 let who = user(&format!("crash-{t}"));
                 for _ in 0..PER_THREAD {
-                    tracker.track(&who, login()).expect("spooled");
+                    // A plain thread, not a runtime worker: it may block on the future.
+                    handle
+                        .block_on(tracker.track(&who, login()))
+                        .expect("spooled");
                 }
             });
         }

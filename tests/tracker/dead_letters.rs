@@ -25,9 +25,9 @@ async fn one_bad_event_in_a_batch_is_isolated_and_only_it_is_dead_lettered() {
     let mut bad = None;
     for i in 0..10 {
         if i == 4 {
-            bad = Some(tracker.track(&kim, unregistered()).unwrap());
+            bad = Some(tracker.try_track(&kim, unregistered()).unwrap());
         } else {
-            good.push(tracker.track(&kim, login()).unwrap().to_string());
+            good.push(tracker.try_track(&kim, login()).unwrap().to_string());
         }
     }
     let report = tracker.flush().await.unwrap();
@@ -70,9 +70,9 @@ async fn a_refused_token_dead_letters_everything_without_a_retry() {
         .unwrap();
     let tracker = letters.hook(Tracker::builder(client)).build().unwrap();
     let lee = user("lee");
-    tracker.identify(&lee).unwrap();
+    tracker.try_identify(&lee).unwrap();
     for _ in 0..5 {
-        tracker.track(&lee, login()).unwrap();
+        tracker.try_track(&lee, login()).unwrap();
     }
     let report = tracker.shutdown().await.unwrap();
     assert_eq!((report.delivered, report.dead_lettered), (0, 6));
@@ -98,7 +98,7 @@ async fn give_up_after_dead_letters_once_the_sends_are_spent() {
         .hook(tracker_to(DOWN).give_up_after(2))
         .build()
         .unwrap();
-    tracker.track(&user("max"), login()).unwrap();
+    tracker.try_track(&user("max"), login()).unwrap();
     let report = tracker
         .shutdown_within(Duration::from_secs(60))
         .await
@@ -124,8 +124,8 @@ async fn with_a_spool_dead_letters_are_kept_in_its_table() {
         .build()
         .unwrap();
     let nia = user("nia");
-    let bad = tracker.track(&nia, unregistered()).unwrap();
-    tracker.track(&user("other"), login()).unwrap();
+    let bad = tracker.try_track(&nia, unregistered()).unwrap();
+    tracker.try_track(&user("other"), login()).unwrap();
     let report = tracker.flush().await.unwrap();
     assert_eq!((report.delivered, report.dead_lettered), (1, 1));
     let letters = tracker.spool().unwrap().dead_letters().unwrap();

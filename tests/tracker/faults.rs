@@ -50,12 +50,12 @@ async fn with_30_percent_of_requests_failing_everything_is_delivered_or_dead_let
     let mut bad = BTreeSet::new();
     for n in 0..40 {
         let who = user(&format!("user-{n}"));
-        tracker.identify(&who).unwrap();
+        tracker.try_identify(&who).unwrap();
         for i in 0..50 {
             if (n * 50 + i) % 200 == 99 {
-                bad.insert(tracker.track(&who, unregistered()).unwrap());
+                bad.insert(tracker.try_track(&who, unregistered()).unwrap());
             } else {
-                good.insert(tracker.track(&who, login()).unwrap().to_string());
+                good.insert(tracker.try_track(&who, login()).unwrap().to_string());
             }
         }
         tokio::task::yield_now().await;
@@ -112,7 +112,7 @@ async fn under_a_tight_rate_limit_everything_is_delivered() {
     for n in 0..30 {
         let who = user(&format!("limited-{n}"));
         for _ in 0..20 {
-            tracked.insert(tracker.track(&who, login()).unwrap().to_string());
+            tracked.insert(tracker.try_track(&who, login()).unwrap().to_string());
         }
     }
     let report = tracker
@@ -158,7 +158,7 @@ async fn slow_answers_that_time_out_are_sent_again_and_delivered_once() {
     for n in 0..20 {
         let who = user(&format!("slow-{n}"));
         for _ in 0..40 {
-            tracked.insert(tracker.track(&who, login()).unwrap().to_string());
+            tracked.insert(tracker.try_track(&who, login()).unwrap().to_string());
         }
     }
     let report = tracker

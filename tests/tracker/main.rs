@@ -1,8 +1,9 @@
 //! The `Tracker` against the in-process emulator: batching on count, bytes and the interval,
 //! order per user, bounded memory and backpressure, the durable spool (recovery first,
 //! corruption, a child process killed with SIGKILL), dead letters, and faults (30% errors,
-//! rate limits, latency) after which every message is delivered or dead-lettered. Time is
-//! Tokio's paused clock: no test sleeps for real.
+//! rate limits, latency) after which every message is delivered or dead-lettered, and no hidden
+//! block of the runtime's thread by the spool. Time is Tokio's paused clock (no test sleeps for
+//! real), except in `no_block`, which watches a real thread.
 #![deny(warnings)]
 
 mod alloc_meter;
@@ -11,6 +12,7 @@ mod batching;
 mod crash;
 mod dead_letters;
 mod faults;
+mod no_block;
 mod ordering;
 mod spool;
 mod support;

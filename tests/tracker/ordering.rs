@@ -34,10 +34,10 @@ async fn identity_then_profile_then_events_even_when_the_first_send_fails() {
         .build()
         .unwrap();
     let dana = user("dana");
-    tracker.identify(&dana).unwrap();
-    tracker.update_profile(&dana, gender("Female")).unwrap();
+    tracker.try_identify(&dana).unwrap();
+    tracker.try_update_profile(&dana, gender("Female")).unwrap();
     for _ in 0..3 {
-        tracker.track(&dana, login()).unwrap();
+        tracker.try_track(&dana, login()).unwrap();
     }
     let report = tracker.shutdown().await.unwrap();
     assert_eq!(report.delivered, 5);
@@ -67,15 +67,15 @@ async fn each_user_keeps_its_order_while_users_are_sent_side_by_side() {
             let steps = expected.entry(name).or_default();
             match (round + n) % 3 {
                 0 => {
-                    tracker.identify(&who).unwrap();
+                    tracker.try_identify(&who).unwrap();
                     steps.push(IDENTITIES);
                 }
                 1 => {
-                    tracker.update_profile(&who, gender("Other")).unwrap();
+                    tracker.try_update_profile(&who, gender("Other")).unwrap();
                     steps.push(PROFILE);
                 }
                 _ => {
-                    tracker.track(&who, login()).unwrap();
+                    tracker.try_track(&who, login()).unwrap();
                     steps.push(EVENTS);
                 }
             }

@@ -16,9 +16,9 @@ async fn what_a_stopped_tracker_left_is_delivered_first_by_the_next() {
     let mut first_ids = Vec::new();
     {
         let tracker = tracker_to(DOWN).spool(&path).build().unwrap();
-        tracker.identify(&ivy).unwrap();
+        tracker.identify(&ivy).await.unwrap();
         for _ in 0..5 {
-            first_ids.push(tracker.track(&ivy, login()).unwrap().to_string());
+            first_ids.push(tracker.track(&ivy, login()).await.unwrap().to_string());
         }
         // On disk before anything was sent.
         let metrics = tracker.metrics();
@@ -45,7 +45,7 @@ async fn what_a_stopped_tracker_left_is_delivered_first_by_the_next() {
         .build()
         .unwrap();
     let new_ids: Vec<String> = (0..2)
-        .map(|_| tracker.track(&ivy, login()).unwrap().to_string())
+        .map(|_| tracker.try_track(&ivy, login()).unwrap().to_string())
         .collect();
     let report = tracker.flush().await.unwrap();
     assert_eq!(report.delivered, 8, "{report:?}");
@@ -104,7 +104,10 @@ async fn a_damaged_file_is_an_error_never_a_panic() {
     {
         let tracker = tracker_to(DOWN).spool(&path).build().unwrap();
         for i in 0..200 {
-            tracker.track(&user(&format!("u{i}")), login()).unwrap();
+            tracker
+                .track(&user(&format!("u{i}")), login())
+                .await
+                .unwrap();
         }
         tracker.shutdown_within(Duration::ZERO).await.unwrap();
     }
@@ -161,7 +164,7 @@ async fn a_message_is_removed_from_the_spool_only_once_confirmed() {
         .unwrap();
     let who = Identity::from_email("jo@example.com").unwrap();
     for _ in 0..3 {
-        tracker.track(&who, login()).unwrap();
+        tracker.track(&who, login()).await.unwrap();
     }
     let report = tracker.flush().await.unwrap();
     assert_eq!((report.delivered, report.pending), (0, 3), "{report:?}");

@@ -18,8 +18,16 @@ fn the_tracker_with_and_without_spool_and_the_naive_client_store_every_event() {
     let lab = Lab::in_process().expect("the emulator starts");
     let dir = std::env::temp_dir().join(format!("dfinery-bench-test-{}", std::process::id()));
     let spool = pipeline::spool_path(&dir).expect("a folder");
-    let runs = pipeline::measure(&lab, &spool, 2, WINDOW).expect("every event stored");
-    for run in [runs.tracker, runs.tracker_spool, runs.naive] {
+    // The same emulator stands in for the sink: the runs count what it stored.
+    let runs = pipeline::measure(&lab, &lab, &spool, 2, WINDOW, None).expect("every event stored");
+    for run in [
+        runs.tracker,
+        runs.tracker_spool,
+        runs.naive,
+        runs.sink,
+        runs.sink_spool,
+        runs.sink_naive,
+    ] {
         assert!(run.events > 0, "{run:?}");
     }
     // Batching: many events per request for the Tracker, one per request for the naive client.

@@ -35,6 +35,7 @@ pub async fn run(args: EmulatorArgs, json: bool) -> Result<Exit, CliError> {
         .port(args.port)
         .inspection_http(args.inspect)
         .item_limit(item_limit)
+        .sink(args.sink)
         .import_token(args.import_token.unwrap_or_else(|| generated("import")))
         .export_token(args.export_token.unwrap_or_else(|| generated("export")));
     if let Some(path) = &registry_path {

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::Tracker;
-use super::capacity::Backpressure;
 use super::dead_letter::{DeadLetter, DeadLetterHook};
 use super::error::TrackerBuildError;
 use super::spool::Spool;
@@ -32,14 +31,13 @@ pub(crate) struct Settings {
 /// ```no_run
 /// use std::time::Duration;
 /// use dfinery_core::Client;
-/// use dfinery_core::tracker::{Backpressure, Tracker};
+/// use dfinery_core::tracker::Tracker;
 ///
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// let client = Client::builder().from_env().build()?;
 /// let tracker = Tracker::builder(client)
 ///     .spool("/var/lib/my-app/dfinery.spool")
 ///     .queue_cap(50_000, 64 << 20)
-///     .backpressure(Backpressure::Wait)
 ///     .flush_interval(Duration::from_millis(500))
 ///     .build()?;
 /// # Ok(()) }
@@ -50,7 +48,6 @@ pub struct TrackerBuilder {
     settings: Settings,
     queue_cap: usize,
     queue_cap_bytes: usize,
-    backpressure: Backpressure,
     spool: Option<PathBuf>,
 }
 
@@ -71,7 +68,6 @@ impl TrackerBuilder {
             },
             queue_cap: 10_000,
             queue_cap_bytes: 16 * 1024 * 1024,
-            backpressure: Backpressure::Reject,
             spool: None,
         }
     }
@@ -103,12 +99,6 @@ impl TrackerBuilder {
     pub fn queue_cap(mut self, messages: usize, bytes: usize) -> Self {
         self.queue_cap = messages;
         self.queue_cap_bytes = bytes;
-        self
-    }
-
-    /// What a call does when the queue is full. Default: [`Backpressure::Reject`].
-    pub fn backpressure(mut self, policy: Backpressure) -> Self {
-        self.backpressure = policy;
         self
     }
 
@@ -184,7 +174,6 @@ impl TrackerBuilder {
             self.settings,
             self.queue_cap,
             self.queue_cap_bytes,
-            self.backpressure,
             spool,
         ))
     }

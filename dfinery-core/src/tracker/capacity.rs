@@ -1,26 +1,10 @@
 //! The queue cap: room for a number of messages and a number of bytes, taken when a message is
-//! accepted and given back when it is delivered or dead-lettered, with the two policies of
-//! [`Backpressure`] for a full queue.
+//! accepted and given back when it is delivered or dead-lettered: taken at once or refused
+//! (the `try_` calls), or waited for (the awaited calls).
 
 use tokio::sync::Semaphore;
 
 use super::error::TrackError;
-
-/// What a call does when the queue is full. Nothing is ever dropped silently: a message is
-/// either queued, or the call returns an error and counts it as
-/// [`rejected`](super::TrackerMetrics::rejected).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Backpressure {
-    /// Every call returns [`TrackError::QueueFull`] at once. The default: a hot path never
-    /// waits for DFINERY.
-    #[default]
-    Reject,
-    /// The async forms ([`track_wait`](super::Tracker::track_wait) and friends) wait for room,
-    /// in arrival order; the plain forms, which cannot wait, still return
-    /// [`TrackError::QueueFull`]. Drop the future (e.g. with `tokio::time::timeout`) to stop
-    /// waiting; nothing is queued then.
-    Wait,
-}
 
 /// Room in the queue, in messages and in bytes.
 #[derive(Debug)]
@@ -52,6 +36,11 @@ impl Capacity {
         message.forget();
         bytes.forget();
         Ok(())
+    }
+
+    /// Whether a message of `bytes` can ever fit.
+    pub(crate) fn fits(&self, bytes: usize) -> Result<(), TrackError> {
+        self.weight(bytes).map(|_| ())
     }
 
     /// Takes room for one message of `bytes`, waiting for it.

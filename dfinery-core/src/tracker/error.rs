@@ -11,10 +11,10 @@ use crate::record::ValidationError;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TrackError {
-    /// The queue holds as many messages or bytes as its cap allows (the policy is
-    /// [`Backpressure::Reject`](super::Backpressure::Reject), or the call cannot wait).
+    /// The queue holds as many messages or bytes as its cap allows, and the call (a `try_`
+    /// form) does not wait.
     #[error(
-        "the tracker queue is full ({queued} messages, {queued_bytes} bytes queued; the cap is {cap} messages, {cap_bytes} bytes), nothing was queued; retry later, raise `TrackerBuilder::queue_cap`, or use `track_wait` with `Backpressure::Wait`"
+        "the tracker queue is full ({queued} messages, {queued_bytes} bytes queued; the cap is {cap} messages, {cap_bytes} bytes), nothing was queued; retry later, raise `TrackerBuilder::queue_cap`, or call the awaited form (`track(...).await`), which waits for room"
     )]
     QueueFull {
         /// Messages queued when the call was refused.

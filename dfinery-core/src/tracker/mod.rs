@@ -11,25 +11,41 @@
 //! let client = Client::builder().from_env().build()?;
 //! let tracker = Tracker::builder(client).spool("dfinery.spool").build()?;
 //! let user = Identity::from_external_id("dfn-user-123")?;
-//! tracker.identify(&user)?; // delivered before the events queued after it
-//! tracker.track(&user, EventRecord::builder("df_login").build()?)?; // returns at once
+//! tracker.identify(&user).await?; // on disk when this returns; delivered before what follows
+//! tracker.track(&user, EventRecord::builder("df_login").build()?).await?;
+//! tracker.try_track(&user, EventRecord::builder("df_logout").build()?)?; // never waits
 //! let report = tracker.shutdown().await?; // drains, within `shutdown_timeout`
 //! assert_eq!(report.left_in_spool, 0);
 //! # Ok(()) }
 //! ```
 //!
+//! # Two forms of every call
+//!
+//! As Tokio's `mpsc::Sender::{try_send, send}`:
+//!
+//! | form | queue full | with a spool, `Ok` means | a crash after `Ok` loses |
+//! |------|------------|--------------------------|--------------------------|
+//! | `try_…` ([`try_track`](Tracker::try_track), [`try_identify`](Tracker::try_identify), [`try_update_profile`](Tracker::try_update_profile), [`try_send`](Tracker::try_send)): sync | [`TrackError::QueueFull`] at once | handed to the spool's writer, in its next commit | what the commit under way holds (one commit, a disk sync of a few ms) |
+//! | `….await` ([`track`](Tracker::track), [`identify`](Tracker::identify), [`update_profile`](Tracker::update_profile), [`send`](Tracker::send), [`track_many`](Tracker::track_many), [`send_many`](Tracker::send_many)) | waits for room | synced to disk | nothing |
+//!
+//! Neither form waits for DFINERY, and neither blocks its thread: the spool is written by a
+//! dedicated thread that commits what callers hand it in groups and wakes awaited callers
+//! through a channel. Without a spool, a crash loses whatever is queued, with either form.
+//!
 //! # Guarantees
 //!
 //! - **Order per user**: a user's messages are delivered in the order queued, one request at
 //!   a time (so an identity update queued before a profile update before events arrives in that
-//!   order, as `docs/protocol.md` §8.3 asks).
+//!   order, as `docs/protocol.md` §8.3 asks). An awaited call queues its message once its commit
+//!   is synced: await it before making the next call that must come after it.
 //! - **Bounded memory**: at most [`queue_cap`](TrackerBuilder::queue_cap) messages and bytes;
-//!   when full, a call returns [`TrackError::QueueFull`] or waits ([`Backpressure`]). Nothing is
-//!   dropped silently: every message is delivered, dead-lettered, left in the spool, or refused
-//!   with an error to the caller, and [`TrackerMetrics`] counts each outcome.
-//! - **At least once, with the spool**: a message is synced to the spool before the call
-//!   returns and deleted only after DFINERY confirms it; a crash means it is sent again, with
-//!   the same `event_log_id`, which DFINERY de-duplicates.
+//!   when full, a `try_` call returns [`TrackError::QueueFull`] and an awaited call waits.
+//!   Nothing is dropped silently: every message is delivered, dead-lettered, left in the spool,
+//!   or refused with an error to the caller, and [`TrackerMetrics`] counts each outcome.
+//! - **At least once, with the spool**: a message is written to the spool (synced before an
+//!   awaited call returns; in the next commit for a `try_` call) and deleted only after
+//!   DFINERY confirms it; a crash means it is sent again, with the same `event_log_id`, which
+//!   DFINERY de-duplicates.
 
 mod builder;
 mod capacity;
@@ -42,7 +58,6 @@ mod spool;
 mod worker;
 
 pub use builder::TrackerBuilder;
-pub use capacity::Backpressure;
 pub use dead_letter::DeadLetter;
 pub use error::{SpoolError, StoreError, TrackError, TrackerBuildError};
 pub use message::Message;
@@ -71,10 +86,10 @@ use worker::{Command, Incoming, Worker};
 /// Sends events, identity updates and profile updates in the background. Build one with
 /// [`Tracker::builder`]; clones are cheap and share the same queue and worker.
 ///
-/// The plain calls ([`track`](Tracker::track), [`identify`](Tracker::identify),
-/// [`update_profile`](Tracker::update_profile)) never wait for the network: they check the
-/// message, take room in the queue (or return [`TrackError::QueueFull`]), write it to the
-/// spool when there is one (a disk sync, measured in the `tracker` benchmark), and return.
+/// Every call comes in two forms (see the [module](self) for the table): `try_…` is
+/// synchronous and never waits (a full queue is an error at once; the spool write is started,
+/// not awaited), the plain `async` form waits for room and, with a spool, until the message is
+/// synced. Neither waits for the network.
 ///
 /// When every clone is dropped without [`shutdown`](Tracker::shutdown), the worker still
 /// drains what is queued, within [`shutdown_timeout`](TrackerBuilder::shutdown_timeout), as
@@ -90,7 +105,6 @@ struct Shared {
     tx: mpsc::UnboundedSender<Command>,
     closed: AtomicBool,
     next_seq: AtomicU64,
-    backpressure: Backpressure,
     shutdown_timeout: Duration,
     core: Arc<Core>,
 }
@@ -100,6 +114,13 @@ pub(crate) struct Core {
     pub(crate) capacity: Capacity,
     pub(crate) counters: Counters,
     pub(crate) spool: Option<Arc<Spool>>,
+}
+
+/// A message with its room taken and its sequence number, ready to spool and queue.
+struct Ready {
+    incoming: Incoming,
+    /// Its spool entry, when there is a spool.
+    stored: Option<Vec<u8>>,
 }
 
 impl Tracker {
@@ -115,7 +136,6 @@ impl Tracker {
         settings: Settings,
         queue_cap: usize,
         queue_cap_bytes: usize,
-        backpressure: Backpressure,
         spool: Option<Arc<Spool>>,
     ) -> Tracker {
         let next_seq = spool.as_ref().map_or(0, |s| s.last_seq()) + 1;
@@ -133,22 +153,27 @@ impl Tracker {
                 tx,
                 closed: AtomicBool::new(false),
                 next_seq: AtomicU64::new(next_seq),
-                backpressure,
                 shutdown_timeout,
                 core,
             }),
         }
     }
 
-    /// Queues an event of `identity` and returns its `event_log_id` at once: a typed event
-    /// (`&purchase`) or an [`EventRecord`](crate::EventRecord).
+    /// Queues an event of `identity` if there is room now and returns its `event_log_id`,
+    /// without waiting for anything: a typed event (`&purchase`) or an
+    /// [`EventRecord`](crate::EventRecord).
+    ///
+    /// With a spool, the event is handed to the spool's writer, which syncs it in its next
+    /// commit; `Ok` does not mean it is on disk yet. A crash can lose the events of the commit
+    /// under way (a few milliseconds' worth); use [`track`](Tracker::track)`.await` when losing
+    /// none matters more than not waiting.
     ///
     /// # Errors
     ///
     /// [`TrackError::Invalid`] for an event that breaks a rule, [`TrackError::QueueFull`] or
-    /// [`TrackError::TooLarge`] when it does not fit, [`TrackError::Spool`] when the spool
-    /// cannot store it, [`TrackError::Closed`] after shutdown. Nothing was queued then.
-    pub fn track(
+    /// [`TrackError::TooLarge`] when it does not fit, [`TrackError::Spool`] when the spool's
+    /// writer has stopped, [`TrackError::Closed`] after shutdown. Nothing was queued then.
+    pub fn try_track(
         &self,
         identity: &Identity,
         event: impl IntoEventRecord,
@@ -157,17 +182,24 @@ impl Tracker {
             .into_event_record()
             .map_err(|e| self.refuse(TrackError::Invalid(e)))?;
         let id = record.event_log_id();
-        self.queue_now(identity, Message::Event(record))?;
+        self.try_send(identity, Message::Event(record))?;
         Ok(id)
     }
 
-    /// [`track`](Tracker::track), waiting for room when the queue is full and the policy is
-    /// [`Backpressure::Wait`].
+    /// Queues an event of `identity` and returns its `event_log_id`, waiting for room when the
+    /// queue is full and, with a spool, until the event is synced to disk: once this returns
+    /// `Ok`, a crash loses nothing. It waits by awaiting; no thread blocks.
+    ///
+    /// Dropping the future while it waits for room queues nothing; dropping it once it has
+    /// room (while the commit runs) still queues the event, which is then on disk as soon as
+    /// the commit ends.
     ///
     /// # Errors
     ///
-    /// As [`track`](Tracker::track).
-    pub async fn track_wait(
+    /// [`TrackError::Invalid`] for an event that breaks a rule, [`TrackError::TooLarge`] when
+    /// it can never fit, [`TrackError::Spool`] when the commit failed, [`TrackError::Closed`]
+    /// after shutdown. Nothing was queued then.
+    pub async fn track(
         &self,
         identity: &Identity,
         event: impl IntoEventRecord,
@@ -176,68 +208,196 @@ impl Tracker {
             .into_event_record()
             .map_err(|e| self.refuse(TrackError::Invalid(e)))?;
         let id = record.event_log_id();
-        self.queue_wait(identity, Message::Event(record)).await?;
+        self.send(identity, Message::Event(record)).await?;
         Ok(id)
     }
 
-    /// Queues an identity update of `identity` (`POST /api/v1/identities`), stamped now.
+    /// Queues events, each with its user, waiting for room and, with a spool, until they are
+    /// synced; they are committed in one transaction (or, when more than the queue's cap are
+    /// given, one per batch of room the call gets). Returns their `event_log_id`s in order.
+    ///
+    /// Every event is checked before any is queued.
+    ///
+    /// # Errors
+    ///
+    /// As [`track`](Tracker::track). An invalid or too large event fails the call before
+    /// anything is queued; a spool failure or a shutdown part way through a call larger than
+    /// the cap leaves the events of the earlier commits queued (and on disk).
+    pub async fn track_many<E: IntoEventRecord>(
+        &self,
+        events: impl IntoIterator<Item = (Identity, E)>,
+    ) -> Result<Vec<Uuid>, TrackError> {
+        let mut ids = Vec::new();
+        let mut messages = Vec::new();
+        for (identity, event) in events {
+            let record = event
+                .into_event_record()
+                .map_err(|e| self.refuse(TrackError::Invalid(e)))?;
+            ids.push(record.event_log_id());
+            messages.push((identity, Message::Event(record)));
+        }
+        self.send_many(messages).await?;
+        Ok(ids)
+    }
+
+    /// Queues an identity update of `identity` (`POST /api/v1/identities`), stamped now, if
+    /// there is room now; with a spool, not yet on disk when this returns (as
+    /// [`try_track`](Tracker::try_track)).
+    ///
+    /// # Errors
+    ///
+    /// As [`try_track`](Tracker::try_track).
+    pub fn try_identify(&self, identity: &Identity) -> Result<(), TrackError> {
+        self.try_send(identity, identify_now())
+    }
+
+    /// Queues an identity update of `identity` (`POST /api/v1/identities`), stamped now,
+    /// waiting for room and, with a spool, until it is synced (as [`track`](Tracker::track)).
     ///
     /// # Errors
     ///
     /// As [`track`](Tracker::track).
-    pub fn identify(&self, identity: &Identity) -> Result<(), TrackError> {
-        self.queue_now(
-            identity,
-            Message::Identify {
-                request_datetime: Datetime::now(),
-            },
-        )
+    pub async fn identify(&self, identity: &Identity) -> Result<(), TrackError> {
+        self.send(identity, identify_now()).await
     }
 
     /// Queues a user-property update of `identity` (`POST /api/v1/user-profile`), stamped
-    /// now: a typed profile (`&member`) or [`UserProperties`](crate::UserProperties). An
-    /// empty update queues nothing.
+    /// now, if there is room now: a typed profile (`&member`) or
+    /// [`UserProperties`](crate::UserProperties). An empty update queues nothing. With a
+    /// spool, not yet on disk when this returns (as [`try_track`](Tracker::try_track)).
     ///
     /// # Errors
     ///
-    /// As [`track`](Tracker::track).
-    pub fn update_profile(
+    /// As [`try_track`](Tracker::try_track).
+    pub fn try_update_profile(
         &self,
         identity: &Identity,
         profile: impl IntoUserProperties,
     ) -> Result<(), TrackError> {
-        let user_properties = profile
-            .into_user_properties()
-            .map_err(|e| self.refuse(TrackError::Invalid(e)))?;
-        if user_properties.is_empty() {
-            return Ok(());
+        match self.profile_now(profile)? {
+            Some(message) => self.try_send(identity, message),
+            None => Ok(()),
         }
-        self.queue_now(
-            identity,
-            Message::Profile {
-                user_properties,
-                request_datetime: Datetime::now(),
-            },
+    }
+
+    /// Queues a user-property update of `identity` (`POST /api/v1/user-profile`), stamped
+    /// now, waiting for room and, with a spool, until it is synced (as
+    /// [`track`](Tracker::track)). An empty update queues nothing.
+    ///
+    /// # Errors
+    ///
+    /// As [`track`](Tracker::track).
+    pub async fn update_profile(
+        &self,
+        identity: &Identity,
+        profile: impl IntoUserProperties,
+    ) -> Result<(), TrackError> {
+        match self.profile_now(profile)? {
+            Some(message) => self.send(identity, message).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Queues any [`Message`] for `identity` (e.g. one stamped with the time it happened) if
+    /// there is room now, without waiting, as [`try_track`](Tracker::try_track).
+    ///
+    /// # Errors
+    ///
+    /// As [`try_track`](Tracker::try_track).
+    pub fn try_send(&self, identity: &Identity, message: Message) -> Result<(), TrackError> {
+        self.check_open()?;
+        let weight = message.weight() + identity_weight(identity);
+        let core = &*self.inner.core;
+        core.capacity.try_take(weight).map_err(|e| self.refuse(e))?;
+        let mut ready = self
+            .prepare(identity.clone(), message, weight)
+            .inspect_err(|_| core.capacity.give_back(weight))
+            .map_err(|e| self.refuse(e))?;
+        if let (Some(spool), Some(bytes)) = (&core.spool, ready.stored.take()) {
+            let seq = ready.incoming.seq;
+            // Nobody waits: a failed commit is logged by the writer, the message is still
+            // delivered (it just is not on disk).
+            spool.enqueue(vec![Write::Insert { seq, bytes }], Mode::Soon, None);
+        }
+        hand_over(
+            &core.counters,
+            &core.capacity,
+            core.spool.as_deref(),
+            &self.inner.tx,
+            vec![ready],
         )
+        .map_err(|e| self.refuse(e))
     }
 
-    /// Queues any [`Message`] for `identity`, e.g. one stamped with the time it happened.
+    /// Queues any [`Message`] for `identity`, waiting for room and, with a spool, until it is
+    /// synced, as [`track`](Tracker::track).
     ///
     /// # Errors
     ///
     /// As [`track`](Tracker::track).
-    pub fn send(&self, identity: &Identity, message: Message) -> Result<(), TrackError> {
-        self.queue_now(identity, message)
+    pub async fn send(&self, identity: &Identity, message: Message) -> Result<(), TrackError> {
+        self.check_open()?;
+        let weight = message.weight() + identity_weight(identity);
+        let capacity = &self.inner.core.capacity;
+        if capacity.try_take(weight).is_err() {
+            // Full (wait for room) or too large (`take` says so).
+            capacity.take(weight).await.map_err(|e| self.refuse(e))?;
+        }
+        let ready = self
+            .prepare(identity.clone(), message, weight)
+            .inspect_err(|_| capacity.give_back(weight))
+            .map_err(|e| self.refuse(e))?;
+        self.commit_group(vec![ready]).await
     }
 
-    /// [`send`](Tracker::send), waiting for room when the queue is full and the policy is
-    /// [`Backpressure::Wait`].
+    /// Queues messages, each with its user, waiting for room and, with a spool, until they are
+    /// synced: one commit for all of them (or, when more than the queue's cap are given, one
+    /// per batch of room the call gets). Returns how many were queued. Bulk senders (imports,
+    /// backfills) pay one disk sync per call instead of one per message.
     ///
     /// # Errors
     ///
-    /// As [`track`](Tracker::track).
-    pub async fn send_wait(&self, identity: &Identity, message: Message) -> Result<(), TrackError> {
-        self.queue_wait(identity, message).await
+    /// As [`track_many`](Tracker::track_many).
+    pub async fn send_many(
+        &self,
+        messages: impl IntoIterator<Item = (Identity, Message)>,
+    ) -> Result<usize, TrackError> {
+        self.check_open()?;
+        let core = &*self.inner.core;
+        let weighed: Vec<(Identity, Message, usize)> = messages
+            .into_iter()
+            .map(|(identity, message)| {
+                let weight = message.weight() + identity_weight(&identity);
+                (identity, message, weight)
+            })
+            .collect();
+        for (_, _, weight) in &weighed {
+            core.capacity.fits(*weight).map_err(|e| self.refuse(e))?;
+        }
+        let total = weighed.len();
+        let mut group: Vec<Ready> = Vec::new();
+        for (identity, message, weight) in weighed {
+            if core.capacity.try_take(weight).is_err() {
+                // Out of room: commit and queue what holds room, so the worker can free some.
+                self.commit_group(std::mem::take(&mut group)).await?;
+                core.capacity
+                    .take(weight)
+                    .await
+                    .map_err(|e| self.refuse(e))?;
+            }
+            match self.prepare(identity, message, weight) {
+                Ok(ready) => group.push(ready),
+                Err(error) => {
+                    core.capacity.give_back(weight);
+                    for ready in group {
+                        core.capacity.give_back(ready.incoming.weight);
+                    }
+                    return Err(self.refuse(error));
+                }
+            }
+        }
+        self.commit_group(group).await?;
+        Ok(total)
     }
 
     /// Sends everything queued now, without waiting for the interval, and returns once each
@@ -259,7 +419,8 @@ impl Tracker {
     /// Stops accepting messages and delivers what is queued within
     /// [`shutdown_timeout`](TrackerBuilder::shutdown_timeout); what is still undelivered then
     /// stays in the spool for the next start or, without a spool, is dead-lettered with kind
-    /// `shutdown_deadline`. Later calls return [`TrackError::Closed`].
+    /// `shutdown_deadline`. The spool is synced before this returns. Later calls return
+    /// [`TrackError::Closed`].
     ///
     /// # Errors
     ///
@@ -301,32 +462,15 @@ impl Tracker {
         self.inner.core.spool.as_deref()
     }
 
-    /// Queues `message` if there is room now.
-    fn queue_now(&self, identity: &Identity, message: Message) -> Result<(), TrackError> {
-        self.check_open()?;
-        let weight = message.weight() + identity_weight(identity);
-        self.inner
-            .core
-            .capacity
-            .try_take(weight)
-            .map_err(|e| self.refuse(e))?;
-        self.enqueue(identity, message, weight)
-    }
-
-    /// Queues `message`, waiting for room under [`Backpressure::Wait`].
-    async fn queue_wait(&self, identity: &Identity, message: Message) -> Result<(), TrackError> {
-        if self.inner.backpressure == Backpressure::Reject {
-            return self.queue_now(identity, message);
-        }
-        self.check_open()?;
-        let weight = message.weight() + identity_weight(identity);
-        self.inner
-            .core
-            .capacity
-            .take(weight)
-            .await
-            .map_err(|e| self.refuse(e))?;
-        self.enqueue(identity, message, weight)
+    /// A profile update stamped now, or `None` when it sets nothing.
+    fn profile_now(&self, profile: impl IntoUserProperties) -> Result<Option<Message>, TrackError> {
+        let user_properties = profile
+            .into_user_properties()
+            .map_err(|e| self.refuse(TrackError::Invalid(e)))?;
+        Ok((!user_properties.is_empty()).then(|| Message::Profile {
+            user_properties,
+            request_datetime: Datetime::now(),
+        }))
     }
 
     fn check_open(&self) -> Result<(), TrackError> {
@@ -337,53 +481,88 @@ impl Tracker {
         }
     }
 
-    /// Spools (when there is a spool) and hands `message` to the worker; its room is taken.
-    fn enqueue(
+    /// Numbers `message` (whose room is taken) and encodes its spool entry.
+    fn prepare(
         &self,
-        identity: &Identity,
+        identity: Identity,
         message: Message,
         weight: usize,
-    ) -> Result<(), TrackError> {
-        let inner = &*self.inner;
-        let core = &*inner.core;
-        let seq = inner.next_seq.fetch_add(1, Ordering::Relaxed);
-        if let Some(spool) = &core.spool {
-            let stored = serde_json::to_vec(&EnvelopeRef {
-                identity,
-                message: &message,
-            })
-            .map_err(|e| SpoolError::Storage {
-                path: spool.path().to_path_buf(),
-                reason: format!("could not encode the message: {e}"),
-            })
-            .and_then(|bytes| spool.submit(vec![Write::Insert { seq, bytes }], Mode::Wait));
-            if let Err(error) = stored {
-                core.capacity.give_back(weight);
-                return Err(self.refuse(TrackError::Spool(error)));
-            }
-        }
-        let counters = &core.counters;
-        Counters::add(&counters.accepted, 1);
-        Counters::add(&counters.queued, 1);
-        Counters::add(&counters.queued_bytes, weight as u64);
-        let incoming = Incoming {
-            seq,
-            identity: identity.clone(),
-            message,
-            weight,
+    ) -> Result<Ready, TrackError> {
+        let stored = match &self.inner.core.spool {
+            Some(spool) => Some(
+                serde_json::to_vec(&EnvelopeRef {
+                    identity: &identity,
+                    message: &message,
+                })
+                .map_err(|e| {
+                    TrackError::Spool(SpoolError::Storage {
+                        path: spool.path().to_path_buf(),
+                        reason: format!("could not encode the message: {e}"),
+                    })
+                })?,
+            ),
+            None => None,
         };
-        if inner.tx.send(Command::Message(incoming)).is_err() {
-            // The worker has stopped (shut down, or its runtime ended): take the message back.
-            Counters::sub(&counters.accepted, 1);
-            Counters::sub(&counters.queued, 1);
-            Counters::sub(&counters.queued_bytes, weight as u64);
-            core.capacity.give_back(weight);
-            if let Some(spool) = &core.spool {
-                let _ = spool.submit(vec![Write::Remove(seq)], Mode::Wait);
-            }
-            return Err(self.refuse(TrackError::Closed));
+        let seq = self.inner.next_seq.fetch_add(1, Ordering::Relaxed);
+        Ok(Ready {
+            incoming: Incoming {
+                seq,
+                identity,
+                message,
+                weight,
+            },
+            stored,
+        })
+    }
+
+    /// Spools `group` in one synced commit (when there is a spool) and queues it once synced;
+    /// waits by awaiting the writer's answer. The writer thread queues the group itself, so
+    /// the group is queued even when this future is dropped.
+    async fn commit_group(&self, mut group: Vec<Ready>) -> Result<(), TrackError> {
+        if group.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        let core = Arc::clone(&self.inner.core);
+        let Some(spool) = core.spool.clone() else {
+            return hand_over(&core.counters, &core.capacity, None, &self.inner.tx, group)
+                .map_err(|e| self.refuse(e));
+        };
+        let writes = group
+            .iter_mut()
+            .filter_map(|ready| {
+                let bytes = ready.stored.take()?;
+                Some(Write::Insert {
+                    seq: ready.incoming.seq,
+                    bytes,
+                })
+            })
+            .collect();
+        let (reply, answer) = oneshot::channel();
+        let tx = self.inner.tx.clone();
+        let done: spool::Done = Box::new(move |result| {
+            let outcome = match result {
+                Ok(()) => hand_over(
+                    &core.counters,
+                    &core.capacity,
+                    core.spool.as_deref(),
+                    &tx,
+                    group,
+                ),
+                Err(error) => {
+                    for ready in &group {
+                        core.capacity.give_back(ready.incoming.weight);
+                    }
+                    Err(TrackError::Spool(error))
+                }
+            };
+            let _ = reply.send(outcome);
+        });
+        spool.enqueue(writes, Mode::Wait, Some(done));
+        drop(spool);
+        answer
+            .await
+            .unwrap_or(Err(TrackError::Closed))
+            .map_err(|e| self.refuse(e))
     }
 
     /// Counts a refused call.
@@ -391,6 +570,47 @@ impl Tracker {
         Counters::add(&self.inner.core.counters.rejected, 1);
         error
     }
+}
+
+/// An identity update stamped now.
+fn identify_now() -> Message {
+    Message::Identify {
+        request_datetime: Datetime::now(),
+    }
+}
+
+/// Counts `group` as accepted and hands it to the worker; when the worker has stopped, takes
+/// it back (its room, and its spool entries) and says so.
+fn hand_over(
+    counters: &Counters,
+    capacity: &Capacity,
+    spool: Option<&Spool>,
+    tx: &mpsc::UnboundedSender<Command>,
+    group: Vec<Ready>,
+) -> Result<(), TrackError> {
+    let count = group.len() as u64;
+    let bytes: u64 = group.iter().map(|r| r.incoming.weight as u64).sum();
+    Counters::add(&counters.accepted, count);
+    Counters::add(&counters.queued, count);
+    Counters::add(&counters.queued_bytes, bytes);
+    let incoming: Vec<Incoming> = group.into_iter().map(|r| r.incoming).collect();
+    if let Err(mpsc::error::SendError(command)) = tx.send(Command::Messages(incoming)) {
+        // The worker has stopped (shut down, or its runtime ended): take the messages back.
+        Counters::sub(&counters.accepted, count);
+        Counters::sub(&counters.queued, count);
+        Counters::sub(&counters.queued_bytes, bytes);
+        if let Command::Messages(incoming) = command {
+            for message in &incoming {
+                capacity.give_back(message.weight);
+            }
+            if let Some(spool) = spool {
+                let removes = incoming.iter().map(|m| Write::Remove(m.seq)).collect();
+                spool.enqueue(removes, Mode::Soon, None);
+            }
+        }
+        return Err(TrackError::Closed);
+    }
+    Ok(())
 }
 
 impl fmt::Debug for Tracker {

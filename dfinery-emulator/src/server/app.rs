@@ -23,6 +23,7 @@ pub(crate) struct Settings {
     pub(crate) rate_limit_status_200: bool,
     pub(crate) item_limit: crate::ItemLimit,
     pub(crate) inspection_http: bool,
+    pub(crate) sink: bool,
 }
 
 /// Everything a request handler reads or changes.

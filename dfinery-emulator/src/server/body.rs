@@ -31,6 +31,36 @@ pub(crate) async fn read_json(headers: &HeaderMap, body: Body) -> Result<Value, 
         .map_err(|err| Violation::new("$", "json", format!("a JSON document; {err}")))
 }
 
+/// How many events a JSON object's `events` array holds (0 without one), reading the body
+/// without keeping it: the sink's check that a body is well formed.
+pub(crate) async fn count_events(headers: &HeaderMap, body: Body) -> Result<u64, Violation> {
+    /// A body, as the sink reads it.
+    #[derive(serde::Deserialize)]
+    struct Shape {
+        #[serde(default)]
+        events: Vec<serde::de::IgnoredAny>,
+    }
+    if !is_json(headers) {
+        return Err(Violation::new(
+            "$",
+            "content_type",
+            "the header `Content-Type: application/json`",
+        ));
+    }
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| {
+            Violation::new(
+                "$",
+                "shape",
+                format!("a body of at most {MAX_BODY_BYTES} bytes, read in full"),
+            )
+        })?;
+    serde_json::from_slice::<Shape>(&bytes)
+        .map(|shape| shape.events.len() as u64)
+        .map_err(|err| Violation::new("$", "json", format!("a JSON object; {err}")))
+}
+
 /// Whether `Content-Type` is `application/json`, parameters such as `charset` allowed.
 fn is_json(headers: &HeaderMap) -> bool {
     headers

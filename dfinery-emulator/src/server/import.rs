@@ -8,7 +8,7 @@ use axum::response::Response;
 use serde_json::Value;
 
 use super::app::App;
-use super::body::read_json;
+use super::body::{count_events, read_json};
 use super::gate::{Family, admit};
 use super::limiter::Snapshot;
 use super::response;
@@ -87,6 +87,21 @@ async fn handle(
         Ok(admitted) => admitted,
         Err(answer) => return answer,
     };
+    if app.settings.sink {
+        return match count_events(&parts.headers, body).await {
+            Ok(events) => {
+                Counters::add(&app.counters.sunk, events);
+                response::import_ok(admitted.limits)
+            }
+            Err(violation) => refuse(
+                &app,
+                &parts,
+                admitted.limits,
+                Failure::bad_request(violation),
+                0,
+            ),
+        };
+    }
     let body = match read_json(&parts.headers, body).await {
         Ok(body) => body,
         Err(violation) => {

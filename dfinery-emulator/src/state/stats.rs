@@ -14,6 +14,7 @@ pub(crate) struct Counters {
     pub(crate) rate_limited: AtomicU64,
     pub(crate) faults_injected: AtomicU64,
     pub(crate) exports: AtomicU64,
+    pub(crate) sunk: AtomicU64,
 }
 
 impl Counters {
@@ -33,6 +34,7 @@ impl Counters {
             rate_limited: get(&self.rate_limited),
             faults_injected: get(&self.faults_injected),
             exports: get(&self.exports),
+            sunk: get(&self.sunk),
         }
     }
 
@@ -46,6 +48,7 @@ impl Counters {
             &self.rate_limited,
             &self.faults_injected,
             &self.exports,
+            &self.sunk,
         ] {
             counter.store(0, Ordering::Relaxed);
         }

@@ -9,4 +9,5 @@ mod inspect;
 mod profile;
 mod props;
 mod rate_limit;
+mod sink;
 mod support;

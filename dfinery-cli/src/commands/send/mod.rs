@@ -1,12 +1,13 @@
 //! `dfinery send FILE`: every line checked against the registry first (nothing is sent if one
 //! is invalid, unless `--skip-invalid`), then every event handed to the Tracker with a spool in
-//! `FILE.dfinery-send/`, with a progress bar and a summary. An interrupted send continues with
+//! `FILE.dfinery-send/`, with a progress bar and a summary. A reading thread checks the lines
+//! and hands them over in chunks; each chunk goes to the Tracker in one call
+//! ([`Tracker::send_many`]), which spools it in one commit. An interrupted send continues with
 //! `--resume`; each line's `event_log_id` is derived from its number and text, so a line sent
 //! twice is stored once.
 
 mod event;
 mod input;
-mod lanes;
 mod report;
 mod state;
 
@@ -16,22 +17,23 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use dfinery_core::Tracker;
-use dfinery_core::tracker::{Backpressure, Message};
+use dfinery_core::tracker::Message;
 use dfinery_core::wire::TokenKind;
+use dfinery_core::{Identity, Tracker};
 use dfinery_schema::Registry;
 use uuid::Uuid;
 
 use crate::cli::{InputFormat, SendArgs};
 use crate::exit::{CliError, Exit};
 use crate::{client, progress, registry};
-use lanes::Lanes;
 use report::{Failed, Invalid, Summary};
 use state::{Progress, StateDir};
 
-/// Threads handing events to the Tracker at once (see [`lanes`]).
-const LANES: usize = 128;
-/// Lines between two writes of `progress.json`.
+/// Events handed to the Tracker in one call (one spool commit).
+const CHUNK: usize = 1_000;
+/// Chunks read ahead of the one being committed.
+const READ_AHEAD: usize = 4;
+/// Lines between two writes of `progress.json` (at least).
 const CHECKPOINT_EVERY: u64 = 2_000;
 
 /// Runs `dfinery send`.
@@ -90,7 +92,6 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     let tracker = Tracker::builder(client)
         .spool(state.spool())
         .queue_cap(50_000, 256 << 20)
-        .backpressure(Backpressure::Wait)
         .flush_interval(Duration::from_secs(2))
         .max_in_flight(8)
         .shutdown_timeout(Duration::from_secs(args.timeout))
@@ -119,25 +120,23 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         })
     };
 
-    let queued = {
-        let job = QueueJob {
+    let queued = queue(
+        QueueJob {
             file: args.file.clone(),
             format,
             registry: Arc::clone(&registry),
-            tracker: tracker.clone(),
-            handle: tokio::runtime::Handle::current(),
-            state: state.clone(),
-            progress: Progress {
-                len,
-                modified_ns,
-                queued_through_line: resume_after,
-            },
+            resume_after,
             stop: Arc::clone(&stop),
-        };
-        tokio::task::spawn_blocking(move || job.run())
-            .await
-            .map_err(|e| CliError::config(format!("queuing stopped: {e}")))
-    };
+        },
+        &tracker,
+        state.clone(),
+        Progress {
+            len,
+            modified_ns,
+            queued_through_line: resume_after,
+        },
+    )
+    .await;
     let interrupted = stop.load(Ordering::SeqCst);
     let shutdown = if interrupted {
         tracker.shutdown_within(Duration::from_secs(2)).await
@@ -151,7 +150,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         .map_or_else(|_| tracker.metrics(), |r| r.metrics);
     bar.set_position(metrics.delivered + metrics.dead_lettered);
     bar.finish_and_clear();
-    let queued = queued??;
+    let queued = queued?;
     let last_error = shutdown.ok().and_then(|r| r.last_error);
 
     summary.failed = failed(&tracker, &queued.lines);
@@ -284,16 +283,20 @@ fn check_file(
     Ok(result)
 }
 
-/// The queuing pass, run on a blocking thread.
+/// The reading pass, run on a blocking thread: reads and checks the lines after the resume
+/// point and hands the valid events over in chunks.
 struct QueueJob {
     file: PathBuf,
     format: InputFormat,
     registry: Arc<Registry>,
-    tracker: Tracker,
-    handle: tokio::runtime::Handle,
-    state: StateDir,
-    progress: Progress,
+    resume_after: u64,
     stop: Arc<AtomicBool>,
+}
+
+/// Events of consecutive lines, ending at `last_line`.
+struct Chunk {
+    events: Vec<(Identity, Message)>,
+    last_line: u64,
 }
 
 /// What the queuing pass did.
@@ -303,17 +306,15 @@ struct Queued {
 }
 
 impl QueueJob {
-    /// Hands every valid event after the resume point to the Tracker, writing the progress
-    /// every [`CHECKPOINT_EVERY`] lines.
-    fn run(mut self) -> Result<Queued, CliError> {
-        let refused = |e: String| CliError::config(format!("the tracker refused an event: {e}"));
-        let mut lanes = Lanes::start(&self.tracker, &self.handle, LANES);
+    /// Reads the file and sends a [`Chunk`] every [`CHUNK`] events (and one at the end); stops
+    /// early when the receiver is gone or on Ctrl-C.
+    fn run(self, chunks: tokio::sync::mpsc::Sender<Chunk>) -> Result<Queued, CliError> {
         let mut lines = HashMap::new();
-        let mut last = self.progress.queued_through_line;
-        let mut since_checkpoint = 0;
+        let mut chunk = Vec::with_capacity(CHUNK);
+        let mut last = self.resume_after;
         for line in input::open(&self.file, self.format, &self.registry)? {
             let line = line?;
-            if line.number <= self.progress.queued_through_line {
+            if line.number <= self.resume_after {
                 continue;
             }
             if self.stop.load(Ordering::SeqCst) {
@@ -325,24 +326,71 @@ impl QueueJob {
                 .and_then(|e| event::check(&self.registry, &e, line.fingerprint));
             if let Ok(checked) = checked {
                 lines.insert(checked.record.event_log_id(), line.number);
-                lanes
-                    .send(checked.identity, checked.record)
-                    .map_err(refused)?;
+                chunk.push((checked.identity, Message::Event(checked.record)));
             }
             last = line.number;
-            since_checkpoint += 1;
-            if since_checkpoint == CHECKPOINT_EVERY {
-                lanes.wait().map_err(refused)?;
-                self.progress.queued_through_line = last;
-                self.state.write(&self.progress)?;
-                since_checkpoint = 0;
+            if chunk.len() == CHUNK {
+                let events = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                let full = Chunk {
+                    events,
+                    last_line: last,
+                };
+                if chunks.blocking_send(full).is_err() {
+                    return Ok(Queued { lines });
+                }
             }
         }
-        lanes.finish().map_err(refused)?;
-        self.progress.queued_through_line = last;
-        self.state.write(&self.progress)?;
+        let _ = chunks.blocking_send(Chunk {
+            events: chunk,
+            last_line: last,
+        });
         Ok(Queued { lines })
     }
+}
+
+/// Hands the chunks `job` reads to `tracker`, one [`Tracker::send_many`] each (so each is on
+/// disk in the spool when it returns), and records the last line handed over in `progress`
+/// every [`CHECKPOINT_EVERY`] lines and at the end.
+async fn queue(
+    job: QueueJob,
+    tracker: &Tracker,
+    state: StateDir,
+    mut progress: Progress,
+) -> Result<Queued, CliError> {
+    let refused = |e: String| CliError::config(format!("the tracker refused an event: {e}"));
+    let (tx, mut rx) = tokio::sync::mpsc::channel(READ_AHEAD);
+    let reader = tokio::task::spawn_blocking(move || job.run(tx));
+    let mut checkpointed = progress.queued_through_line;
+    let mut failure = None;
+    while let Some(chunk) = rx.recv().await {
+        if let Err(error) = tracker.send_many(chunk.events).await {
+            failure = Some(refused(error.to_string()));
+            break;
+        }
+        progress.queued_through_line = chunk.last_line;
+        if chunk.last_line - checkpointed >= CHECKPOINT_EVERY {
+            write_progress(&state, &progress).await?;
+            checkpointed = chunk.last_line;
+        }
+    }
+    // Stops the reader if it is still going (a refusal).
+    drop(rx);
+    let queued = reader
+        .await
+        .map_err(|e| CliError::config(format!("reading the file stopped: {e}")))??;
+    if let Some(failure) = failure {
+        return Err(failure);
+    }
+    write_progress(&state, &progress).await?;
+    Ok(queued)
+}
+
+/// Writes `progress.json` on a blocking thread.
+async fn write_progress(state: &StateDir, progress: &Progress) -> Result<(), CliError> {
+    let (state, progress) = (state.clone(), progress.clone());
+    tokio::task::spawn_blocking(move || state.write(&progress))
+        .await
+        .map_err(|e| CliError::config(format!("writing the progress stopped: {e}")))?
 }
 
 /// The events DFINERY refused for good, with their lines where known.

@@ -1,16 +1,23 @@
-//! Group commit: writes from many threads go into one transaction. The first caller to find no
-//! commit running leads: it takes every write queued so far and commits them at once, while the
-//! others wait for its answer (or lead the next group). A caller tracking from 32 threads pays
-//! one disk sync per group, not one per message.
+//! The spool's writer thread: the only code that writes the file. Callers hand it [`Job`]s over
+//! a channel and never wait on the disk or on a lock held across a disk write; the thread takes
+//! every job queued while its last commit ran and commits them in one transaction (group
+//! commit), then answers each through its callback (for an awaited call, a Tokio oneshot).
+//!
+//! Commits are synced when any job in the group asks for it ([`Mode::Wait`] or
+//! [`Mode::Soon`]); a group of deletes alone ([`Mode::Lazy`]) is committed without a sync, and
+//! every [`LAZY_COMMITS_BEFORE_SYNC`]th such commit is synced so the file's free pages are
+//! reclaimed. A non-awaited write is therefore on disk once the commit after it ends: the
+//! thread starts that commit as soon as the previous one is done, so the window a crash can
+//! lose is one commit (a disk sync, a few milliseconds).
 
-use std::collections::HashMap;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::Ordering;
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
 
 use redb::Durability;
 
-use super::{DEAD_LETTERS, PENDING, Spool, UNREADABLE};
+use super::{DEAD_LETTERS, PENDING, Store, UNREADABLE};
 use crate::tracker::error::SpoolError;
 
 /// One change to the spool.
@@ -46,43 +53,145 @@ pub(crate) enum Write {
 /// How a write is committed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
-    /// On disk (synced) before the call returns; its error is returned.
+    /// Synced, and the caller is answered when it is (or when the commit failed).
     Wait,
-    /// In the next commit, which is synced; the call does not wait (errors are logged).
+    /// In the next commit, which is synced; nobody waits (errors are logged).
     Soon,
-    /// In the next commit, synced or not; the call does not wait (errors are logged). Lost
-    /// when the process dies before a synced commit: only for deletes, which are then replayed
-    /// as duplicates DFINERY drops by `event_log_id`.
+    /// In the next commit, synced or not; nobody waits (errors are logged). Lost when the
+    /// process dies before a synced commit: only for deletes, which are then replayed as
+    /// duplicates DFINERY drops by `event_log_id`.
     Lazy,
+}
+
+/// Called on the writer thread once a job's commit is done: `Ok` when synced (or committed,
+/// for [`Mode::Lazy`]). It must not block.
+pub(crate) type Done = Box<dyn FnOnce(Result<(), SpoolError>) + Send>;
+
+/// Pending entries read for the recovery: sequence number and bytes.
+pub(crate) type Rows = Vec<(u64, Vec<u8>)>;
+
+/// What the writer thread is asked to do.
+pub(crate) enum Job {
+    /// Commit these writes.
+    Write {
+        writes: Vec<Write>,
+        mode: Mode,
+        done: Option<Done>,
+    },
+    /// Read up to `limit` pending entries in `after + 1 ..= upto`, after the writes before it.
+    Read {
+        after: u64,
+        upto: u64,
+        limit: usize,
+        reply: tokio::sync::oneshot::Sender<Result<Rows, SpoolError>>,
+    },
 }
 
 /// Unsynced commits allowed in a row before one is synced, so the file's free pages are
 /// reclaimed (the store frees pages only on synced commits).
 const LAZY_COMMITS_BEFORE_SYNC: u32 = 64;
 
-/// The queue of writes and who is committing.
-#[derive(Debug, Default)]
-pub(super) struct Writer {
-    state: Mutex<State>,
-    done: Condvar,
-}
+/// Jobs taken into one group at most, so one huge burst does not make one huge transaction.
+const MAX_GROUP: usize = 4096;
 
-#[derive(Debug, Default)]
-struct State {
-    queue: Vec<Write>,
-    /// Tickets of the callers waiting for the writes queued.
-    tickets: Vec<u64>,
-    /// Whether the queued writes must be synced.
-    sync: bool,
-    leading: bool,
-    next_ticket: u64,
-    results: HashMap<u64, Result<(), String>>,
-    lazy_commits: u32,
+/// The handle on the writer thread: its channel, and the thread to join when the spool is
+/// dropped (so the file is closed when the spool is).
+#[derive(Debug)]
+pub(super) struct Writer {
+    tx: Option<mpsc::Sender<Job>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Writer {
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Starts the writer thread of `store`.
+    pub(super) fn start(store: Arc<Store>) -> std::io::Result<Writer> {
+        let (tx, rx) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("dfinery-spool".to_owned())
+            .spawn(move || run(&store, &rx))?;
+        Ok(Writer {
+            tx: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// Hands `job` to the thread; never blocks. Gives the job back when the thread is gone.
+    pub(super) fn send(&self, job: Job) -> Result<(), Job> {
+        match &self.tx {
+            Some(tx) => tx.send(job).map_err(|e| e.0),
+            None => Err(job),
+        }
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        // The thread commits what is queued, sees the channel closed, and ends.
+        drop(self.tx.take());
+        if let Some(thread) = self.thread.take()
+            && thread.thread().id() != std::thread::current().id()
+        {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The thread's loop: a group per turn, until every sender is gone.
+fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
+    let mut lazy_commits = 0_u32;
+    while let Ok(first) = rx.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut writes = Vec::new();
+        let mut dones = Vec::new();
+        let mut reads = Vec::new();
+        let mut sync = lazy_commits >= LAZY_COMMITS_BEFORE_SYNC;
+        for job in group {
+            match job {
+                Job::Write {
+                    writes: w,
+                    mode,
+                    done,
+                } => {
+                    sync |= mode != Mode::Lazy;
+                    writes.extend(w);
+                    dones.extend(done);
+                }
+                Job::Read {
+                    after,
+                    upto,
+                    limit,
+                    reply,
+                } => reads.push((after, upto, limit, reply)),
+            }
+        }
+        let result = if writes.is_empty() && !sync {
+            // Only callers waiting behind what came before: nothing to commit.
+            Ok(())
+        } else {
+            let result = panic::catch_unwind(AssertUnwindSafe(|| commit(store, writes, sync)))
+                .unwrap_or_else(|_| {
+                    Err("the store failed while writing; the file may be damaged".to_owned())
+                });
+            match &result {
+                Ok(()) => lazy_commits = if sync { 0 } else { lazy_commits + 1 },
+                Err(reason) => {
+                    tracing::error!(path = %store.path.display(), %reason, "spool commit failed");
+                }
+            }
+            result
+        };
+        for done in dones {
+            done(result.clone().map_err(|reason| store.storage(reason)));
+        }
+        for (after, upto, limit, reply) in reads {
+            let _ = reply.send(store.read_pending(after, upto, limit));
+        }
     }
 }
 
@@ -93,146 +202,69 @@ struct Delta {
     bytes: i64,
 }
 
-impl Spool {
-    /// Applies `writes` under `mode`.
-    ///
-    /// # Errors
-    ///
-    /// [`SpoolError::Storage`] when the commit holding them failed (only with [`Mode::Wait`]).
-    pub(crate) fn submit(&self, writes: Vec<Write>, mode: Mode) -> Result<(), SpoolError> {
-        let writer = &self.writer;
-        let mut state = writer.lock();
-        state.queue.extend(writes);
-        state.sync |= mode != Mode::Lazy;
-        let ticket = (mode == Mode::Wait).then(|| {
-            let ticket = state.next_ticket;
-            state.next_ticket += 1;
-            state.tickets.push(ticket);
-            ticket
-        });
-        loop {
-            if let Some(result) = ticket.and_then(|t| state.results.remove(&t)) {
-                return result.map_err(|reason| SpoolError::Storage {
-                    path: self.path.clone(),
-                    reason,
-                });
-            }
-            if !state.leading {
-                if ticket.is_none() && state.queue.is_empty() && !state.sync {
-                    return Ok(());
+/// One transaction with every write, synced or not; the counters follow on success.
+fn commit(store: &Store, writes: Vec<Write>, sync: bool) -> Result<(), String> {
+    let mut txn = store.db.begin_write().map_err(|e| e.to_string())?;
+    let durability = if sync {
+        Durability::Immediate
+    } else {
+        Durability::None
+    };
+    txn.set_durability(durability).map_err(|e| e.to_string())?;
+    let mut delta = Delta::default();
+    {
+        let mut pending = txn.open_table(PENDING).map_err(|e| e.to_string())?;
+        let mut dead = txn.open_table(DEAD_LETTERS).map_err(|e| e.to_string())?;
+        let mut aside = txn.open_table(UNREADABLE).map_err(|e| e.to_string())?;
+        for write in writes {
+            let removed = match write {
+                Write::Insert { seq, bytes } => {
+                    let old = pending
+                        .insert(seq, bytes.as_slice())
+                        .map_err(|e| e.to_string())?;
+                    delta.entries += 1;
+                    delta.bytes += bytes.len() as i64;
+                    old.map(|old| old.value().len())
                 }
-                state = self.lead(state);
-                if ticket.is_none() {
-                    return Ok(());
-                }
-                continue;
-            }
-            if ticket.is_none() {
-                // The running commit's leader commits these next, or hands over to a waiter.
-                return Ok(());
-            }
-            state = writer
-                .done
-                .wait(state)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
-    }
-
-    /// Commits groups until nothing is queued or a waiter can take over; returns the lock.
-    fn lead<'a>(&'a self, mut state: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
-        state.leading = true;
-        loop {
-            let queue = std::mem::take(&mut state.queue);
-            let tickets = std::mem::take(&mut state.tickets);
-            let sync =
-                std::mem::take(&mut state.sync) || state.lazy_commits >= LAZY_COMMITS_BEFORE_SYNC;
-            drop(state);
-            let result = panic::catch_unwind(AssertUnwindSafe(|| self.commit(queue, sync)))
-                .unwrap_or_else(|_| {
-                    Err("the store failed while writing; the file may be damaged".to_owned())
-                });
-            if let Err(reason) = &result {
-                tracing::error!(path = %self.path.display(), %reason, "spool commit failed");
-            }
-            state = self.writer.lock();
-            state.lazy_commits = if sync { 0 } else { state.lazy_commits + 1 };
-            for ticket in tickets {
-                state.results.insert(ticket, result.clone());
-            }
-            let idle = state.queue.is_empty() && !state.sync;
-            if idle || !state.tickets.is_empty() {
-                break;
-            }
-        }
-        state.leading = false;
-        self.writer.done.notify_all();
-        state
-    }
-
-    /// One transaction with every write, synced or not; the counters follow on success.
-    fn commit(&self, writes: Vec<Write>, sync: bool) -> Result<(), String> {
-        let mut txn = self.db.begin_write().map_err(|e| e.to_string())?;
-        let durability = if sync {
-            Durability::Immediate
-        } else {
-            Durability::None
-        };
-        txn.set_durability(durability).map_err(|e| e.to_string())?;
-        let mut delta = Delta::default();
-        {
-            let mut pending = txn.open_table(PENDING).map_err(|e| e.to_string())?;
-            let mut dead = txn.open_table(DEAD_LETTERS).map_err(|e| e.to_string())?;
-            let mut aside = txn.open_table(UNREADABLE).map_err(|e| e.to_string())?;
-            for write in writes {
-                let removed = match write {
-                    Write::Insert { seq, bytes } => {
-                        let old = pending
-                            .insert(seq, bytes.as_slice())
-                            .map_err(|e| e.to_string())?;
-                        delta.entries += 1;
-                        delta.bytes += bytes.len() as i64;
-                        old.map(|old| old.value().len())
-                    }
-                    Write::Remove(seq) => pending
+                Write::Remove(seq) => pending
+                    .remove(seq)
+                    .map_err(|e| e.to_string())?
+                    .map(|old| old.value().len()),
+                Write::Bury { seq, letter } => {
+                    dead.insert(seq, letter.as_slice())
+                        .map_err(|e| e.to_string())?;
+                    pending
                         .remove(seq)
                         .map_err(|e| e.to_string())?
-                        .map(|old| old.value().len()),
-                    Write::Bury { seq, letter } => {
-                        dead.insert(seq, letter.as_slice())
-                            .map_err(|e| e.to_string())?;
-                        pending
-                            .remove(seq)
-                            .map_err(|e| e.to_string())?
-                            .map(|old| old.value().len())
-                    }
-                    Write::SetAside { seq, raw } => {
-                        aside
-                            .insert(seq, raw.as_slice())
-                            .map_err(|e| e.to_string())?;
-                        pending
-                            .remove(seq)
-                            .map_err(|e| e.to_string())?
-                            .map(|old| old.value().len())
-                    }
-                    Write::ClearDeadLetters => {
-                        dead.retain(|_, _| false).map_err(|e| e.to_string())?;
-                        None
-                    }
-                };
-                if let Some(len) = removed {
-                    delta.entries -= 1;
-                    delta.bytes -= len as i64;
+                        .map(|old| old.value().len())
                 }
+                Write::SetAside { seq, raw } => {
+                    aside
+                        .insert(seq, raw.as_slice())
+                        .map_err(|e| e.to_string())?;
+                    pending
+                        .remove(seq)
+                        .map_err(|e| e.to_string())?
+                        .map(|old| old.value().len())
+                }
+                Write::ClearDeadLetters => {
+                    dead.retain(|_, _| false).map_err(|e| e.to_string())?;
+                    None
+                }
+            };
+            if let Some(len) = removed {
+                delta.entries -= 1;
+                delta.bytes -= len as i64;
             }
         }
-        txn.commit().map_err(|e| e.to_string())?;
-        apply(&self.pending, delta.entries);
-        apply(&self.pending_bytes, delta.bytes);
-        Ok(())
     }
+    txn.commit().map_err(|e| e.to_string())?;
+    apply(&store.pending, delta.entries);
+    apply(&store.pending_bytes, delta.bytes);
+    Ok(())
 }
 
-fn apply(counter: &std::sync::atomic::AtomicU64, delta: i64) {
+fn apply(counter: &AtomicU64, delta: i64) {
     let _ = counter.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
         Some(v.saturating_add_signed(delta))
     });

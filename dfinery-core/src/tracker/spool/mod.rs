@@ -1,6 +1,7 @@
 //! [`Spool`]: the tracker's durable queue in a redb file. A `pending` table holds every
 //! accepted message until DFINERY confirms it, a `dead_letters` table the messages refused for
-//! good, each keyed by the message's sequence number.
+//! good, each keyed by the message's sequence number. One thread per spool writes the file
+//! (see `commit.rs`); callers hand it their writes and are answered through a channel.
 
 mod commit;
 mod open;
@@ -8,6 +9,7 @@ mod open;
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
@@ -15,8 +17,8 @@ use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, Tab
 use super::dead_letter::DeadLetter;
 use super::error::{SpoolError, StoreError};
 
-use commit::Writer;
-pub(crate) use commit::{Mode, Write};
+pub(crate) use commit::{Done, Mode, Rows, Write};
+use commit::{Job, Writer};
 
 /// Messages waiting for DFINERY's confirmation: sequence number → [`Envelope`] as JSON.
 ///
@@ -43,29 +45,40 @@ pub const SPOOL_FORMAT: u64 = 1;
 ///
 /// A damaged file (or one that is not a spool) makes [`open`](Spool::open) return
 /// [`SpoolError::Open`], never a panic; move it aside to start again.
+///
+/// Writes go through one writer thread per spool, which commits them in groups; the methods
+/// here that touch the file ([`open`](Spool::open), [`dead_letters`](Spool::dead_letters),
+/// [`clear_dead_letters`](Spool::clear_dead_letters), …) block their thread on the disk, so
+/// call them from [`spawn_blocking`](tokio::task::spawn_blocking) in async code. The tracker
+/// itself never calls them on a runtime thread.
 pub struct Spool {
+    store: Arc<Store>,
+    writer: Writer,
+    last_seq: u64,
+}
+
+/// The file and its counters, shared by the spool's handle (for reads) and its writer thread.
+pub(super) struct Store {
     db: Database,
     path: PathBuf,
-    writer: Writer,
     pending: AtomicU64,
     pending_bytes: AtomicU64,
-    last_seq: u64,
 }
 
 impl Spool {
     /// The file.
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.store.path
     }
 
     /// Messages waiting for delivery.
     pub fn pending_len(&self) -> u64 {
-        self.pending.load(Ordering::Relaxed)
+        self.store.pending.load(Ordering::Relaxed)
     }
 
     /// Bytes of the messages waiting for delivery.
     pub fn pending_bytes(&self) -> u64 {
-        self.pending_bytes.load(Ordering::Relaxed)
+        self.store.pending_bytes.load(Ordering::Relaxed)
     }
 
     /// The highest sequence number in the file when it was opened (0 for a new file).
@@ -79,15 +92,15 @@ impl Spool {
     ///
     /// [`SpoolError::Storage`] when the file cannot be read or an entry cannot be decoded.
     pub fn dead_letters(&self) -> Result<Vec<DeadLetter>, SpoolError> {
-        self.guarded(|| {
-            let store = |e: redb::Error| self.store("reading the dead letters", e);
-            let txn = self.db.begin_read().map_err(|e| store(e.into()))?;
-            let table = txn.open_table(DEAD_LETTERS).map_err(|e| store(e.into()))?;
+        let store = &*self.store;
+        store.guarded(|| {
+            let txn = store.db.begin_read().map_err(|e| store.store("reading the dead letters", e))?;
+            let table = txn.open_table(DEAD_LETTERS).map_err(|e| store.store("reading the dead letters", e))?;
             let mut letters = Vec::new();
-            for entry in table.iter().map_err(|e| store(e.into()))? {
-                let (seq, bytes) = entry.map_err(|e| store(e.into()))?;
+            for entry in table.iter().map_err(|e| store.store("reading the dead letters", e))? {
+                let (seq, bytes) = entry.map_err(|e| store.store("reading the dead letters", e))?;
                 let letter = serde_json::from_slice(bytes.value()).map_err(|e| {
-                    self.storage(format!(
+                    store.storage(format!(
                         "dead letter {} cannot be decoded: {e}",
                         seq.value()
                     ))
@@ -104,11 +117,11 @@ impl Spool {
     ///
     /// [`SpoolError::Storage`] when the file cannot be read.
     pub fn dead_letter_count(&self) -> Result<u64, SpoolError> {
-        self.guarded(|| {
-            let store = |e: redb::Error| self.store("counting the dead letters", e);
-            let txn = self.db.begin_read().map_err(|e| store(e.into()))?;
-            let table = txn.open_table(DEAD_LETTERS).map_err(|e| store(e.into()))?;
-            table.len().map_err(|e| store(e.into()))
+        let store = &*self.store;
+        store.guarded(|| {
+            let txn = store.db.begin_read().map_err(|e| store.store("counting the dead letters", e))?;
+            let table = txn.open_table(DEAD_LETTERS).map_err(|e| store.store("counting the dead letters", e))?;
+            table.len().map_err(|e| store.store("counting the dead letters", e))
         })
     }
 
@@ -130,58 +143,134 @@ impl Spool {
     ///
     /// [`SpoolError::Storage`] when the file cannot be read.
     pub fn unreadable(&self) -> Result<Vec<(u64, Vec<u8>)>, SpoolError> {
-        self.guarded(|| {
-            let store = |e: redb::Error| self.store("reading the unreadable entries", e);
-            let txn = self.db.begin_read().map_err(|e| store(e.into()))?;
-            let table = txn.open_table(UNREADABLE).map_err(|e| store(e.into()))?;
+        let store = &*self.store;
+        store.guarded(|| {
+            let txn = store.db.begin_read().map_err(|e| store.store("reading the unreadable entries", e))?;
+            let table = txn.open_table(UNREADABLE).map_err(|e| store.store("reading the unreadable entries", e))?;
             let mut rows = Vec::new();
-            for entry in table.iter().map_err(|e| store(e.into()))? {
-                let (seq, bytes) = entry.map_err(|e| store(e.into()))?;
+            for entry in table.iter().map_err(|e| store.store("reading the unreadable entries", e))? {
+                let (seq, bytes) = entry.map_err(|e| store.store("reading the unreadable entries", e))?;
                 rows.push((seq.value(), bytes.value().to_vec()));
             }
             Ok(rows)
         })
     }
 
-    /// Up to `limit` pending entries with sequence numbers in `after + 1 ..= upto`, in order.
+    /// Hands `writes` to the writer thread under `mode`, never blocking; `done` is called on
+    /// that thread once they are committed (or failed).
+    pub(crate) fn enqueue(&self, writes: Vec<Write>, mode: Mode, done: Option<Done>) {
+        let job = Job::Write { writes, mode, done };
+        if let Err(Job::Write {
+            done: Some(done), ..
+        }) = self.writer.send(job)
+        {
+            done(Err(self
+                .store
+                .storage("the spool's writer thread has stopped")));
+        }
+    }
+
+    /// Commits `writes` in the next synced commit and waits for it by awaiting, never by
+    /// blocking the thread.
+    ///
+    /// # Errors
+    ///
+    /// [`SpoolError::Storage`] when that commit failed.
+    pub(crate) async fn commit(&self, writes: Vec<Write>) -> Result<(), SpoolError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.enqueue(
+            writes,
+            Mode::Wait,
+            Some(Box::new(move |result| {
+                let _ = tx.send(result);
+            })),
+        );
+        rx.await
+            .unwrap_or_else(|_| Err(self.store.storage("the spool's writer thread has stopped")))
+    }
+
+    /// Applies `writes` under `mode` from a thread that may block: with [`Mode::Wait`], returns
+    /// once they are synced.
+    ///
+    /// # Errors
+    ///
+    /// [`SpoolError::Storage`] when the commit holding them failed (only with [`Mode::Wait`]).
+    pub(crate) fn submit(&self, writes: Vec<Write>, mode: Mode) -> Result<(), SpoolError> {
+        if mode != Mode::Wait {
+            self.enqueue(writes, mode, None);
+            return Ok(());
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.enqueue(
+            writes,
+            mode,
+            Some(Box::new(move |result| {
+                let _ = tx.send(result);
+            })),
+        );
+        rx.recv()
+            .unwrap_or_else(|_| Err(self.store.storage("the spool's writer thread has stopped")))
+    }
+
+    /// Asks the writer thread for up to `limit` pending entries in `after + 1 ..= upto`; the
+    /// answer comes through the receiver.
+    pub(crate) fn read_later(
+        &self,
+        after: u64,
+        upto: u64,
+        limit: usize,
+    ) -> tokio::sync::oneshot::Receiver<Result<Rows, SpoolError>> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job = Job::Read {
+            after,
+            upto,
+            limit,
+            reply,
+        };
+        if let Err(Job::Read { reply, .. }) = self.writer.send(job) {
+            let _ = reply.send(Err(self
+                .store
+                .storage("the spool's writer thread has stopped")));
+        }
+        answer
+    }
+
+    /// [`read_later`](Spool::read_later), read on this thread.
+    #[cfg(test)]
     pub(crate) fn read_pending(
         &self,
         after: u64,
         upto: u64,
         limit: usize,
-    ) -> Result<Vec<(u64, Vec<u8>)>, SpoolError> {
+    ) -> Result<Rows, SpoolError> {
+        self.store.read_pending(after, upto, limit)
+    }
+}
+
+impl Store {
+    /// Up to `limit` pending entries with sequence numbers in `after + 1 ..= upto`, in order.
+    pub(super) fn read_pending(
+        &self,
+        after: u64,
+        upto: u64,
+        limit: usize,
+    ) -> Result<Rows, SpoolError> {
         self.guarded(|| {
             if after >= upto {
                 return Ok(Vec::new());
             }
-            let store = |e: redb::Error| self.store("reading the pending messages", e);
-            let txn = self.db.begin_read().map_err(|e| store(e.into()))?;
-            let table = txn.open_table(PENDING).map_err(|e| store(e.into()))?;
+            let txn = self.db.begin_read().map_err(|e| self.store("reading the pending messages", e))?;
+            let table = txn.open_table(PENDING).map_err(|e| self.store("reading the pending messages", e))?;
             let mut rows = Vec::new();
             for entry in table
                 .range(after + 1..=upto)
-                .map_err(|e| store(e.into()))?
+                .map_err(|e| self.store("reading the pending messages", e))?
                 .take(limit)
             {
-                let (seq, bytes) = entry.map_err(|e| store(e.into()))?;
+                let (seq, bytes) = entry.map_err(|e| self.store("reading the pending messages", e))?;
                 rows.push((seq.value(), bytes.value().to_vec()));
             }
             Ok(rows)
-        })
-    }
-
-    /// Pending entries with sequence numbers up to `upto`.
-    pub(crate) fn count_pending_upto(&self, upto: u64) -> Result<u64, SpoolError> {
-        self.guarded(|| {
-            let store = |e: redb::Error| self.store("counting the pending messages", e);
-            let txn = self.db.begin_read().map_err(|e| store(e.into()))?;
-            let table = txn.open_table(PENDING).map_err(|e| store(e.into()))?;
-            let mut count = 0;
-            for entry in table.range(..=upto).map_err(|e| store(e.into()))? {
-                entry.map_err(|e| store(e.into()))?;
-                count += 1;
-            }
-            Ok(count)
         })
     }
 
@@ -194,11 +283,11 @@ impl Spool {
     }
 
     /// A failure of the store under this file, kept as the error's source.
-    fn store(&self, operation: &'static str, error: redb::Error) -> SpoolError {
+    fn store(&self, operation: &'static str, error: impl Into<redb::Error>) -> SpoolError {
         SpoolError::Store {
             path: self.path.clone(),
             operation,
-            source: StoreError::new(error),
+            source: StoreError::new(error.into()),
         }
     }
 
@@ -214,7 +303,7 @@ impl Spool {
 impl fmt::Debug for Spool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Spool")
-            .field("path", &self.path)
+            .field("path", &self.store.path)
             .field("pending", &self.pending_len())
             .field("pending_bytes", &self.pending_bytes())
             .finish_non_exhaustive()

@@ -3,12 +3,13 @@
 
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use redb::{Database, DatabaseError, Durability, ReadableTable, ReadableTableMetadata};
 
 use super::commit::Writer;
-use super::{DEAD_LETTERS, META, PENDING, SPOOL_FORMAT, Spool, UNREADABLE};
+use super::{DEAD_LETTERS, META, PENDING, SPOOL_FORMAT, Spool, Store, UNREADABLE};
 use crate::tracker::error::{SpoolError, StoreError};
 
 impl Spool {
@@ -19,6 +20,8 @@ impl Spool {
     /// [`SpoolError::Open`] when the file is damaged or not a spool, [`SpoolError::InUse`]
     /// when it is already open, [`SpoolError::Format`] when another version wrote it, and
     /// [`SpoolError::Storage`] when it cannot be read or written.
+    ///
+    /// It reads the file on the calling thread and starts the spool's writer thread.
     pub fn open(path: impl AsRef<Path>) -> Result<Spool, SpoolError> {
         let path = path.as_ref().to_path_buf();
         // The store reports damage as errors; the guard keeps a panic on a file damaged in a way
@@ -72,9 +75,7 @@ fn open_checked(path: &Path) -> Result<Spool, SpoolError> {
             }
         }
         let pending_table = txn.open_table(PENDING).map_err(|e| storage(e.into()))?;
-        let dead = txn
-            .open_table(DEAD_LETTERS)
-            .map_err(|e| storage(e.into()))?;
+        let dead = txn.open_table(DEAD_LETTERS).map_err(|e| storage(e.into()))?;
         let unreadable = txn.open_table(UNREADABLE).map_err(|e| storage(e.into()))?;
         let mut bytes = 0_u64;
         for entry in pending_table.iter().map_err(|e| storage(e.into()))? {
@@ -87,19 +88,22 @@ fn open_checked(path: &Path) -> Result<Spool, SpoolError> {
                 last = last.max(seq.value());
             }
         }
-        (
-            pending_table.len().map_err(|e| storage(e.into()))?,
-            bytes,
-            last,
-        )
+        (pending_table.len().map_err(|e| storage(e.into()))?, bytes, last)
     };
     txn.commit().map_err(|e| storage(e.into()))?;
-    Ok(Spool {
+    let store = Arc::new(Store {
         db,
         path: PathBuf::from(path),
-        writer: Writer::default(),
         pending: AtomicU64::new(pending),
         pending_bytes: AtomicU64::new(pending_bytes),
+    });
+    let writer = Writer::start(Arc::clone(&store)).map_err(|e| SpoolError::Open {
+        path: path.to_path_buf(),
+        source: StoreError::new(format!("could not start its writer thread: {e}")),
+    })?;
+    Ok(Spool {
+        store,
+        writer,
         last_seq,
     })
 }

@@ -63,7 +63,6 @@ fn writes_from_many_threads_all_land_in_order_of_their_keys() {
     let page = spool.read_pending(100, 250, 20).unwrap();
     assert_eq!(page.first().unwrap().0, 101);
     assert_eq!(page.len(), 20);
-    assert_eq!(spool.count_pending_upto(250).unwrap(), 250);
 }
 
 #[test]
@@ -123,7 +122,7 @@ fn a_spool_of_another_format_is_refused() {
     let path = path("format");
     {
         let spool = Spool::open(&path).unwrap();
-        let txn = spool.db.begin_write().unwrap();
+        let txn = spool.store.db.begin_write().unwrap();
         txn.open_table(META)
             .unwrap()
             .insert("format", SPOOL_FORMAT + 1)

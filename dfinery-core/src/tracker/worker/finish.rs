@@ -238,9 +238,9 @@ impl Worker {
 
     /// Syncs the spool, lets go of it (so the file can be opened again as soon as the last
     /// handle is dropped) and answers the flushes and the shutdown still waiting.
-    pub(super) fn finish(mut self) {
+    pub(super) async fn finish(mut self) {
         if let Some(spool) = &self.core.spool
-            && let Err(error) = spool.submit(Vec::new(), Mode::Wait)
+            && let Err(error) = spool.commit(Vec::new()).await
         {
             tracing::error!(%error, "could not sync the spool at shutdown; delivered messages may be sent again");
         }

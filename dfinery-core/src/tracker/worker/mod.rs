@@ -22,9 +22,11 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 use super::Core;
 use super::builder::Settings;
+use super::error::SpoolError;
 use super::message::Message;
 use super::metrics::Counters;
 use super::report::{FlushReport, ShutdownReport};
+use super::spool::Rows;
 use crate::client::Client;
 use crate::identity::Identity;
 use backoff::Backoff;
@@ -45,8 +47,8 @@ pub(crate) struct Incoming {
 /// What the handles tell the worker.
 #[derive(Debug)]
 pub(crate) enum Command {
-    /// Queue a message.
-    Message(Incoming),
+    /// Queue messages, in order.
+    Messages(Vec<Incoming>),
     /// Send everything now and report.
     Flush(oneshot::Sender<FlushReport>),
     /// Drain within `timeout`, then stop.
@@ -95,6 +97,8 @@ pub(crate) struct Worker {
     /// Messages not settled: queued, in flight, or still in the spool from a previous process.
     live: u64,
     recovery: Option<Recovery>,
+    /// A recovery page being read by the spool's writer thread.
+    reading: Option<oneshot::Receiver<Result<Rows, SpoolError>>>,
     backoff: Backoff,
     waiters: Vec<Waiter>,
     drain: Option<Drain>,
@@ -133,6 +137,7 @@ impl Worker {
             arrivals: 0,
             live: 0,
             recovery: None,
+            reading: None,
             backoff: Backoff::default(),
             waiters: Vec::new(),
             drain: None,
@@ -170,11 +175,14 @@ impl Worker {
                 Some((id, outcome)) = self.sending.next(), if !self.sending.is_empty() => {
                     self.complete(id, outcome);
                 }
+                page = read(&mut self.reading), if self.reading.is_some() => {
+                    self.on_recovered(page);
+                }
                 () = sleep_until(pause), if pause.is_some() => self.backoff.until = None,
                 _ = tick.tick() => self.schedule_all(),
             }
         }
-        self.finish();
+        self.finish().await;
     }
 
     fn on_command(&mut self, command: Option<Command>) {
@@ -185,11 +193,13 @@ impl Worker {
                     self.start_drain(self.settings.shutdown_timeout, None);
                 }
             }
-            Some(Command::Message(incoming)) => {
-                self.receive(incoming);
+            Some(Command::Messages(incoming)) => {
+                incoming.into_iter().for_each(|m| self.receive(m));
                 for _ in 0..BURST {
                     match self.rx.try_recv() {
-                        Ok(Command::Message(incoming)) => self.receive(incoming),
+                        Ok(Command::Messages(incoming)) => {
+                            incoming.into_iter().for_each(|m| self.receive(m));
+                        }
                         Ok(other) => {
                             self.on_command(Some(other));
                             break;
@@ -325,6 +335,21 @@ impl Worker {
             }
         }
         self.schedule_all();
+    }
+}
+
+/// The page being read, once it arrives (a stopped writer thread is an error).
+async fn read(
+    reading: &mut Option<oneshot::Receiver<Result<Rows, SpoolError>>>,
+) -> Result<Rows, SpoolError> {
+    match reading {
+        Some(answer) => answer.await.unwrap_or_else(|_| {
+            Err(SpoolError::Storage {
+                path: std::path::PathBuf::new(),
+                reason: "the spool's writer thread has stopped".to_owned(),
+            })
+        }),
+        None => std::future::pending().await,
     }
 }
 

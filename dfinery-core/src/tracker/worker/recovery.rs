@@ -1,10 +1,12 @@
 //! Delivering first what a previous process left in the spool: the entries up to the highest
 //! sequence number found at start are read a page at a time, put before every message queued
-//! in this process, and sent before any of those.
+//! in this process, and sent before any of those. Pages are read by the spool's writer thread
+//! and arrive through a channel, so the worker never reads the disk itself.
 
+use crate::tracker::error::SpoolError;
 use crate::tracker::message::Envelope;
 use crate::tracker::metrics::Counters;
-use crate::tracker::spool::{Mode, Write};
+use crate::tracker::spool::{Mode, Rows, Write};
 
 use super::finish::Fate;
 use super::{Queued, Worker};
@@ -26,18 +28,13 @@ pub(super) struct Recovery {
 }
 
 impl Worker {
-    /// Counts what a previous process left (sequence numbers up to `last_seq`).
+    /// Counts what a previous process left (sequence numbers up to `last_seq`): every pending
+    /// entry, as the tracker starts right after opening the spool.
     pub(super) fn start_recovery(&mut self, last_seq: u64) {
         let Some(spool) = &self.core.spool else {
             return;
         };
-        let on_disk = match spool.count_pending_upto(last_seq) {
-            Ok(count) => count,
-            Err(error) => {
-                tracing::error!(%error, "could not read the spool; what a previous process left stays in it");
-                0
-            }
-        };
+        let on_disk = spool.pending_len();
         if on_disk == 0 {
             return;
         }
@@ -57,8 +54,12 @@ impl Worker {
         });
     }
 
-    /// Reads the next page when the last one is half settled; ends the recovery when all is.
+    /// Asks for the next page when the last one is half settled; ends the recovery when all
+    /// is.
     pub(super) fn load_recovered(&mut self) {
+        if self.reading.is_some() {
+            return;
+        }
         let Some(recovery) = &self.recovery else {
             return;
         };
@@ -73,10 +74,19 @@ impl Worker {
             return;
         }
         let (after, upto, want) = (recovery.after, recovery.upto, PAGE - recovery.loaded);
+        let Some(spool) = &self.core.spool else {
+            return;
+        };
+        self.reading = Some(spool.read_later(after, upto, want as usize));
+    }
+
+    /// A page read for the recovery arrived.
+    pub(super) fn on_recovered(&mut self, page: Result<Rows, SpoolError>) {
+        self.reading = None;
         let Some(spool) = self.core.spool.clone() else {
             return;
         };
-        let rows = match spool.read_pending(after, upto, want as usize) {
+        let rows = match page {
             Ok(rows) if !rows.is_empty() => rows,
             result => {
                 if let Err(error) = result {

@@ -1,10 +1,13 @@
 //! Flushes in progress: each covers the messages received before it (and those recovered from
 //! the spool) and is answered once they are all settled, or once a send failed and none of
-//! them is on the wire any more.
+//! them is on the wire any more. With a spool, the answer goes out once the spool's writer has
+//! committed every change queued before it (the deletes of the delivered messages, the dead
+//! letters), so what a flush reports is what the spool holds.
 
 use tokio::sync::oneshot;
 
 use crate::tracker::report::FlushReport;
+use crate::tracker::spool::{Mode, Spool};
 
 use super::Worker;
 use super::finish::Fate;
@@ -73,7 +76,7 @@ impl Worker {
             if waiter.remaining > 0 && !failed_and_idle {
                 return true;
             }
-            answer(waiter);
+            answer(waiter, self.core.spool.as_deref());
             false
         });
         self.waiters = waiters;
@@ -82,14 +85,28 @@ impl Worker {
     /// Answers every flush with what it has (at shutdown).
     pub(super) fn answer_all_waiters(&mut self) {
         for mut waiter in std::mem::take(&mut self.waiters) {
-            answer(&mut waiter);
+            answer(&mut waiter, self.core.spool.as_deref());
         }
     }
 }
 
-fn answer(waiter: &mut Waiter) {
+fn answer(waiter: &mut Waiter, spool: Option<&Spool>) {
     waiter.report.pending = waiter.remaining;
-    if let Some(reply) = waiter.reply.take() {
-        let _ = reply.send(std::mem::take(&mut waiter.report));
+    let Some(reply) = waiter.reply.take() else {
+        return;
+    };
+    let report = std::mem::take(&mut waiter.report);
+    match spool {
+        // Behind every write queued so far: answered once they are committed.
+        Some(spool) => spool.enqueue(
+            Vec::new(),
+            Mode::Lazy,
+            Some(Box::new(move |_| {
+                let _ = reply.send(report);
+            })),
+        ),
+        None => {
+            let _ = reply.send(report);
+        }
     }
 }

@@ -1,0 +1,113 @@
+//! No hidden block: on a current-thread runtime, where one blocked call stalls every task, a
+//! ticker waking every millisecond keeps its schedule while 10,000 awaited durable `track`
+//! calls and 10,000 `try_track` calls run beside it with a spool. The spool's disk work runs on
+//! its own writer thread; the callers and the worker only await. (On real time: the point is
+//! the thread the runtime runs on. The emulator runs on a runtime of its own, so its work is
+//! not counted against the ticker.)
+//!
+//! On a shared machine the kernel also keeps a runnable thread waiting for a core; that wait is
+//! not the runtime's doing, so the lateness counted is the wall-clock lateness minus the time
+//! the runtime's thread spent waiting in the kernel's run queue meanwhile (Linux's
+//! `/proc/thread-self/schedstat`). Time blocked on a disk sync or a lock is not run-queue time:
+//! it counts in full.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::support::{emulator, login, spool_path, tracker_to, user};
+
+/// Calls of each form.
+const CALLS: usize = 10_000;
+/// Tasks sharing the awaited calls (as a web server's handlers would).
+const AWAITING_TASKS: usize = 100;
+/// The lateness the ticker may see at most.
+const MAX_LATENESS: Duration = Duration::from_millis(20);
+
+#[test]
+fn a_ticker_keeps_its_schedule_while_durable_calls_run_on_the_same_thread() {
+    // The emulator answers from a runtime of its own, on its own thread.
+    let server = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let emulator = server.block_on(emulator());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let path = spool_path("no-block");
+    let (lateness, raw, ticks, metrics) = runtime.block_on(async {
+        let tracker = tracker_to(emulator.base_url())
+            .spool(&path)
+            .queue_cap(3 * CALLS, 64 << 20)
+            .build()
+            .unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let ticker = {
+            let stop = Arc::clone(&stop);
+            tokio::spawn(async move {
+                let (mut worst, mut worst_raw, mut ticks) = (Duration::ZERO, Duration::ZERO, 0);
+                while !stop.load(Ordering::Relaxed) {
+                    let (asleep, queued) = (Instant::now(), run_queue_wait());
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                    let late = asleep.elapsed().saturating_sub(Duration::from_millis(1));
+                    worst_raw = worst_raw.max(late);
+                    worst = worst.max(late.saturating_sub(run_queue_wait() - queued));
+                    ticks += 1;
+                }
+                (worst, worst_raw, ticks)
+            })
+        };
+        let mut calls = Vec::new();
+        for t in 0..AWAITING_TASKS {
+            let tracker = tracker.clone();
+            calls.push(tokio::spawn(async move {
+                let who = user(&format!("awaited-{t}"));
+                for _ in 0..CALLS / AWAITING_TASKS {
+                    tracker.track(&who, login()).await.expect("synced");
+                }
+            }));
+        }
+        {
+            let tracker = tracker.clone();
+            calls.push(tokio::spawn(async move {
+                for n in 0..CALLS {
+                    let who = user(&format!("tried-{}", n % 50));
+                    tracker.try_track(&who, login()).expect("queued");
+                    // A handler's share of work between two awaits.
+                    if n % 10 == 9 {
+                        tokio::task::yield_now().await;
+                    }
+                }
+            }));
+        }
+        for call in calls {
+            call.await.unwrap();
+        }
+        stop.store(true, Ordering::Relaxed);
+        let (worst, raw, ticks) = ticker.await.unwrap();
+        let report = tracker.shutdown().await.unwrap();
+        (worst, raw, ticks, report.metrics)
+    });
+    println!(
+        "no-block: {CALLS} awaited + {CALLS} try_track on one thread; the 1 ms ticker woke {ticks} times, at worst {lateness:?} late ({raw:?} on the wall clock, the kernel's run queue included)"
+    );
+    assert_eq!(metrics.accepted, 2 * CALLS as u64, "{metrics:?}");
+    assert_eq!(metrics.delivered, 2 * CALLS as u64, "{metrics:?}");
+    assert!(ticks > 0);
+    assert!(
+        lateness <= MAX_LATENESS,
+        "the ticker was {lateness:?} late: something blocked the runtime's thread"
+    );
+}
+
+/// Time this thread has spent runnable but waiting for a core, since it started (zero where
+/// the kernel does not say).
+fn run_queue_wait() -> Duration {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse().ok())
+        .map_or(Duration::ZERO, Duration::from_nanos)
+}
