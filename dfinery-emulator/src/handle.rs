@@ -56,6 +56,15 @@ impl EmulatorHandle {
         &self.base_url
     }
 
+    /// The URL of the live inspector page, e.g. `http://127.0.0.1:41234/_emulator/`, when
+    /// [`inspector`](crate::EmulatorBuilder::inspector) is on; else `None`.
+    pub fn inspector_url(&self) -> Option<String> {
+        self.app
+            .inspector
+            .as_ref()
+            .map(|_| format!("{}/_emulator/", self.base_url))
+    }
+
     /// The address the emulator listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr

@@ -60,6 +60,7 @@ mod config;
 mod error;
 mod export;
 mod handle;
+mod inspector;
 mod model;
 mod secret;
 mod server;
