@@ -37,6 +37,9 @@ async fn main() -> ExitCode {
         emulator.base_url(),
         emulator.service_id()
     );
+    if let Some(url) = emulator.inspector_url() {
+        println!("inspector: open {url} in a browser");
+    }
     let _ = tokio::signal::ctrl_c().await;
     emulator.shutdown().await;
     ExitCode::SUCCESS
@@ -60,7 +63,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<EmulatorBuilde
             "--service-id" => builder.service_id(value()?),
             "--import-token" => builder.import_token(value()?),
             "--export-token" => builder.export_token(value()?),
-            "--inspect" => builder.inspection_http(true),
+            "--inspect" => builder.inspection_http(true).inspector(true),
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown flag `{other}`")),
         };
