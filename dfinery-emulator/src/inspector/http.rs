@@ -205,6 +205,7 @@ pub(crate) async fn stream(State(app): State<Arc<App>>) -> Response {
         let event = match receiver.recv().await {
             Ok(Message::Record(json)) => Event::default().event("request").data(&*json),
             Ok(Message::Reset) => Event::default().event("reset").data("{}"),
+            Ok(Message::Closed) => return None,
             Err(RecvError::Lagged(_)) => Event::default()
                 .event("snapshot")
                 .data(app.inspector.as_ref()?.snapshot()),

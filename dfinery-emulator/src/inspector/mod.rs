@@ -36,6 +36,8 @@ pub(crate) enum Message {
     Record(Arc<str>),
     /// Everything was forgotten (`POST /_emulator/reset`).
     Reset,
+    /// The emulator is stopping: streams end so the server need not wait for them.
+    Closed,
 }
 
 /// One kept request.
@@ -214,6 +216,11 @@ impl Inspector {
             .map(|e| &*e.json)
             .collect();
         format!("[{}]", list.join(","))
+    }
+
+    /// Ends every open stream (the emulator is shutting down).
+    pub(crate) fn close(&self) {
+        let _ = self.sender.send(Message::Closed);
     }
 
     /// Forgets the kept requests and the counters, and tells every open page.
