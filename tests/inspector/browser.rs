@@ -4,10 +4,12 @@
 //! a 429, the profile search, and no request leaving the emulator's origin. Writes a screenshot
 //! to `target/inspector.png`.
 //!
-//! Needs Debian's `chromium` and `chromium-driver`. Without them the test fails under CI (`CI`
-//! set) and is skipped with a message elsewhere.
+//! Needs Debian's `chromium` and `chromium-driver` (or `DFINERY_CHROMIUM` and
+//! `DFINERY_CHROMEDRIVER` naming the binaries). Without them the test fails under CI (`CI` set)
+//! and is skipped with a message elsewhere.
 
 use std::net::TcpListener;
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -15,6 +17,7 @@ use std::time::{Duration, Instant};
 use dfinery::UserProperties;
 use dfinery_emulator::{Api, RateLimit, Window};
 use fantoccini::{Client as Browser, ClientBuilder, Locator};
+use futures_util::FutureExt;
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 
@@ -26,13 +29,19 @@ const CHROMEDRIVER: [&str; 2] = ["/usr/bin/chromedriver", "/usr/lib/chromium/chr
 const PATIENCE: Duration = Duration::from_secs(10);
 const SCREENSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/target/inspector.png");
 
-fn first_existing(paths: &[&str]) -> Option<PathBuf> {
-    paths.iter().map(PathBuf::from).find(|p| p.is_file())
+/// `$variable` when set, else the first of `paths`; only a file that exists.
+fn locate(variable: &str, paths: &[&str]) -> Option<PathBuf> {
+    match std::env::var_os(variable) {
+        Some(path) => Some(PathBuf::from(path)).filter(|p| p.is_file()),
+        None => paths.iter().map(PathBuf::from).find(|p| p.is_file()),
+    }
 }
 
 /// The browser and its driver, or `None` (skip) when they are not installed and this is not CI.
 fn binaries() -> Option<(PathBuf, PathBuf)> {
-    match (first_existing(&CHROMIUM), first_existing(&CHROMEDRIVER)) {
+    let chromium = locate("DFINERY_CHROMIUM", &CHROMIUM);
+    let chromedriver = locate("DFINERY_CHROMEDRIVER", &CHROMEDRIVER);
+    match (chromium, chromedriver) {
         (Some(chromium), Some(driver)) => Some((chromium, driver)),
         _ if std::env::var_os("CI").is_some() => panic!(
             "chromium and chromedriver are needed for the inspector's browser tests and CI is \
@@ -41,7 +50,8 @@ fn binaries() -> Option<(PathBuf, PathBuf)> {
         _ => {
             eprintln!(
                 "SKIPPED inspector browser test: chromium or chromedriver is not installed \
-                 (looked for {CHROMIUM:?} and {CHROMEDRIVER:?}); install them with \
+                 (looked for {CHROMIUM:?} and {CHROMEDRIVER:?}, or $DFINERY_CHROMIUM and \
+                 $DFINERY_CHROMEDRIVER); install them with \
                  `apt-get install -y chromium chromium-driver`"
             );
             None
@@ -167,10 +177,16 @@ async fn the_page_shows_requests_live_with_violations_filters_rate_limits_and_pr
     let page_url = emulator.inspector_url().expect("the inspector is on");
     let driver = Driver::start(&chromedriver).await;
     let browser = driver.browser(&chromium).await;
-    let outcome = session(&browser, &emulator, &page_url).await;
+    // A failed assertion still ends the session, so chromedriver takes Chromium down with it.
+    let outcome = AssertUnwindSafe(session(&browser, &emulator, &page_url))
+        .catch_unwind()
+        .await;
     let _ = browser.close().await;
     drop(driver);
-    outcome.expect("the scripted session");
+    match outcome {
+        Ok(result) => result.expect("the scripted session"),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
 }
 
 async fn session(

@@ -238,6 +238,22 @@ async fn a_profile_search_answers_current_properties_and_the_updates_kept() {
 }
 
 #[tokio::test]
+async fn shutting_down_ends_open_streams_cleanly() {
+    let emulator = emulator_with(|b| b).await;
+    let mut sse = Sse::open(&format!(
+        "{}inspector/stream",
+        emulator.inspector_url().unwrap()
+    ))
+    .await;
+    sse.next_named("snapshot").await;
+    emulator.shutdown().await;
+    assert!(
+        sse.ended().await,
+        "the stream ends with its last chunk, not a cut connection"
+    );
+}
+
+#[tokio::test]
 async fn the_page_is_served_from_the_binary_only_when_asked_for() {
     let off = Emulator::builder()
         .inspection_http(true)

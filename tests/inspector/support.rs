@@ -171,6 +171,21 @@ impl Sse {
         .expect("an event within 10 s")
     }
 
+    /// Whether the stream ends cleanly (its body complete) within 10 s, skipping what is left.
+    pub async fn ended(&mut self) -> bool {
+        tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                match self.response.chunk().await {
+                    Ok(Some(_)) => {}
+                    Ok(None) => return true,
+                    Err(_) => return false,
+                }
+            }
+        })
+        .await
+        .unwrap_or(false)
+    }
+
     /// The next event named `name`, skipping others.
     pub async fn next_named(&mut self, name: &str) -> Value {
         loop {
