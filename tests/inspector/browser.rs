@@ -257,14 +257,26 @@ async fn session(
         "{invalid}"
     );
 
-    // Open the refused request: the violation sits on its property, with rule and suggestion.
+    // Every control is labelled.
+    let unlabelled = browser
+        .execute(
+            "return Array.from(document.querySelectorAll('input, button'))\
+               .filter(e => !(e.labels && e.labels.length) && !e.textContent.trim() && !e.getAttribute('aria-label'))\
+               .map(e => e.outerHTML);",
+            vec![],
+        )
+        .await?;
+    assert_eq!(unlabelled, json!([]), "controls without a label");
+
+    // Open the refused request from the keyboard: the violation sits on its property, with rule
+    // and suggestion.
     let id = invalid["id"].as_str().unwrap();
     browser
         .find(Locator::Css(&format!(
             "tr.req[data-id='{id}'] button.expand"
         )))
         .await?
-        .click()
+        .send_keys("\u{E007}") // Enter
         .await?;
     let (bad, _) = wait_for(
         browser,
@@ -299,6 +311,20 @@ async fn session(
         .await?
         .click()
         .await?;
+
+    // The event-name filter keeps the purchase only.
+    let filter = browser.find(Locator::Id("filter-event")).await?;
+    filter.send_keys("purchase").await?;
+    let (shown, _) = wait_for(browser, "the event filter to apply", ROWS, |rows| {
+        rows.as_array().is_some_and(|r| r.len() == 1)
+    })
+    .await;
+    assert_eq!(shown[0]["id"], valid["id"], "only the purchase stays");
+    filter.clear().await?;
+    wait_for(browser, "the event filter to clear", ROWS, |rows| {
+        rows.as_array().is_some_and(|r| r.len() == 2)
+    })
+    .await;
 
     // Exhaust the Identity limit (2 a day): the panel counts the 429.
     let mut limited = false;

@@ -274,6 +274,16 @@ async fn the_page_is_served_from_the_binary_only_when_asked_for() {
     let url = on.inspector_url().unwrap();
     let page = reqwest::get(&url).await.unwrap();
     assert_eq!(page.status(), 200);
+    let bare = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(url.trim_end_matches('/'))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bare.status(), 308);
+    assert_eq!(bare.headers()["location"], "/_emulator/");
     let csp = page.headers()["content-security-policy"]
         .to_str()
         .unwrap()

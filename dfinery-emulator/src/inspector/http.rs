@@ -11,7 +11,7 @@ use axum::extract::{Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use futures_util::StreamExt;
 use futures_util::stream;
 use serde_json::{Value, json};
@@ -180,6 +180,11 @@ fn asset(content_type: &'static str, text: &'static str) -> Response {
 /// `GET /_emulator/`: the page.
 pub(crate) async fn page() -> Response {
     asset("text/html; charset=utf-8", PAGE)
+}
+
+/// `GET /_emulator`: the page's URL ends with `/` (its assets are relative to it).
+pub(crate) async fn to_page() -> Redirect {
+    Redirect::permanent("/_emulator/")
 }
 
 /// `GET /_emulator/inspector.css`.

@@ -26,6 +26,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
                 app.clone(),
                 inspector::observe,
             ))
+            .route("/_emulator", get(inspector::to_page))
             .route("/_emulator/", get(inspector::page))
             .route("/_emulator/inspector.css", get(inspector::style))
             .route("/_emulator/inspector.js", get(inspector::script))
