@@ -306,7 +306,7 @@
               el("thead", null, el("tr", null, el("th", { scope: "col", text: "User property" }), el("th", { scope: "col", text: "Current value" }))),
               el("tbody", null, props.map(function (pr) { return el("tr", null, el("td", null, el("code", { text: pr.name })), el("td", { "class": "value", text: short(pr.value) })); })))
               : el("p", { "class": "muted small", text: "No user properties set." }),
-            el("h4", { text: "Updates kept (" + m.history.length + ")" }),
+            el("h4", { text: "Identity and profile requests kept (" + m.history.length + "), oldest first" }),
             el("ol", { "class": "history small" }, m.history.map(function (r) {
               var set = (r.user_properties || []).map(function (u) { return u.name + "=" + short(u.value); }).join(", ");
               return el("li", null, clock(r.at) + " ", el("code", { text: r.endpoint.replace("/api/v1", "") }), " ", resultBadge(r), set ? " " + set : "");
