@@ -478,5 +478,13 @@ async fn session(
     }
     std::fs::write(SCREENSHOT, &png).expect("the screenshot is written");
     eprintln!("screenshot: {SCREENSHOT} ({} bytes)", png.len());
+
+    // Clear resets the emulator, and every open page empties.
+    browser.find(Locator::Id("clear")).await?.click().await?;
+    wait_for(browser, "Clear to empty the stream", ROWS, |rows| {
+        rows.as_array().is_some_and(Vec::is_empty)
+    })
+    .await;
+    assert!(emulator.events().is_empty(), "the emulator was reset");
     Ok(())
 }
