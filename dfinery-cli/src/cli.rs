@@ -84,7 +84,8 @@ pub struct EmulatorArgs {
     /// The Export API token to accept [default: a generated one]
     #[arg(long, value_name = "TOKEN")]
     pub export_token: Option<String>,
-    /// Also serve `/_emulator/events`, `/profiles`, `/stats`, `/rejections` and `/reset`
+    /// Also serve the live inspector page at `/_emulator/` (its URL is printed at start) and
+    /// `/_emulator/events`, `/profiles`, `/stats`, `/rejections` and `/reset`
     #[arg(long)]
     pub inspect: bool,
     /// Sink mode for load tests: check the service id and token, then answer `20000` to any
@@ -92,6 +93,10 @@ pub struct EmulatorArgs {
     /// (see `/_emulator/stats` with `--inspect`)
     #[arg(long)]
     pub sink: bool,
+
+    /// How many requests the inspector page keeps, the oldest forgotten first
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub inspect_keep: u64,
 
     /// How to count the 100 items DFINERY takes: per request, all events together (DFINERY's
     /// Open API guide), or per event (its SDK guides)

@@ -74,6 +74,8 @@ pub struct EmulatorBuilder {
     faults: FaultConfig,
     inspection_http: bool,
     sink: bool,
+    inspector: bool,
+    inspector_capacity: usize,
     bind: SocketAddr,
     clock: Clock,
     audiences: HashMap<String, BTreeSet<String>>,
@@ -92,6 +94,8 @@ impl Default for EmulatorBuilder {
             faults: FaultConfig::default(),
             inspection_http: false,
             sink: false,
+            inspector: false,
+            inspector_capacity: crate::inspector::DEFAULT_CAPACITY,
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             clock: Clock::system(),
             audiences: HashMap::new(),
@@ -190,6 +194,26 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Serve the live inspector page at `/_emulator/` (see [`EmulatorHandle::inspector_url`]):
+    /// each request as it arrives over server-sent events, with its events, typed properties
+    /// and violations; the registry's coverage; the rate limits; a profile search. Turns
+    /// [`inspection_http`](Self::inspection_http) on too (the page's "Clear" uses
+    /// `/_emulator/reset`). Default: `false`.
+    ///
+    /// The page keeps its own copy of the last requests
+    /// ([`inspector_capacity`](Self::inspector_capacity)); what the emulator stores is unchanged.
+    pub fn inspector(mut self, enabled: bool) -> Self {
+        self.inspector = enabled;
+        self
+    }
+
+    /// How many requests the inspector page and its stream keep, the oldest forgotten first.
+    /// Default: 500. Must be at least 1.
+    pub fn inspector_capacity(mut self, requests: usize) -> Self {
+        self.inspector_capacity = requests;
+        self
+    }
+
     /// The address to listen on. Default: `127.0.0.1:0` (a free port).
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.bind = addr;
@@ -250,6 +274,12 @@ impl EmulatorBuilder {
             &self.rate_limits,
             &self.faults,
         )?;
+        if self.inspector && self.inspector_capacity == 0 {
+            return Err(ConfigError(
+                "`inspector_capacity` is 0; keep at least 1 request for the page".into(),
+            )
+            .into());
+        }
         let listener = TcpListener::bind(self.bind)
             .await
             .map_err(|source| StartError::Bind {
@@ -268,7 +298,8 @@ impl EmulatorBuilder {
             rate_limits: self.rate_limits,
             rate_limit_status_200: self.rate_limit_status_200,
             item_limit: self.item_limit,
-            inspection_http: self.inspection_http,
+            inspection_http: self.inspection_http || self.inspector,
+            inspector: self.inspector.then_some(self.inspector_capacity),
             sink: self.sink,
         };
         let app = Arc::new(App::new(settings, self.clock, self.faults, self.audiences));

@@ -56,6 +56,15 @@ impl EmulatorHandle {
         &self.base_url
     }
 
+    /// The URL of the live inspector page, e.g. `http://127.0.0.1:41234/_emulator/`, when
+    /// [`inspector`](crate::EmulatorBuilder::inspector) is on; else `None`.
+    pub fn inspector_url(&self) -> Option<String> {
+        self.app
+            .inspector
+            .as_ref()
+            .map(|_| format!("{}/_emulator/", self.base_url))
+    }
+
     /// The address the emulator listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
@@ -158,9 +167,18 @@ impl EmulatorHandle {
         self.app.set_audience(id.into(), members);
     }
 
+    /// Ends the inspector's open event streams, which would otherwise hold their connections
+    /// until the shutdown grace period cuts them.
+    fn close_streams(&self) {
+        if let Some(inspector) = &self.app.inspector {
+            inspector.close();
+        }
+    }
+
     /// Stops accepting connections, lets open ones finish (at most a second) and waits for the
     /// server to stop.
     pub async fn shutdown(mut self) {
+        self.close_streams();
         let _ = self.shutdown.send(true);
         if let Some(task) = self.task.take() {
             let _ = task.await;
@@ -170,6 +188,7 @@ impl EmulatorHandle {
 
 impl Drop for EmulatorHandle {
     fn drop(&mut self) {
+        self.close_streams();
         let _ = self.shutdown.send(true);
         if let Some(runtime) = self.runtime.take() {
             runtime.shutdown_background();

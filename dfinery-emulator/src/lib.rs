@@ -48,6 +48,14 @@
 //! `unknown_error` and `query_error` via [`ScriptedResponse::export`] or
 //! [`ScriptedResponse::ServerError`].
 //!
+//! # The inspector page
+//!
+//! With [`EmulatorBuilder::inspector`] (`dfinery emulator --inspect`), `/_emulator/` serves a
+//! page compiled into the crate that shows each request live (server-sent events): its events
+//! with typed properties and the violations on the property they concern, registry coverage,
+//! rate limits with their 429s, and a profile search. It keeps its own bounded copy of the last
+//! [`inspector_capacity`](EmulatorBuilder::inspector_capacity) requests.
+//!
 //! Every answer of the six endpoints carries `x-ratelimit-limit` (the window, e.g. `1m`),
 //! `x-ratelimit-remaining` and `x-ratelimit-reset` (epoch milliseconds). Tokens are compared in
 //! constant time and never logged or printed.
@@ -60,6 +68,7 @@ mod config;
 mod error;
 mod export;
 mod handle;
+mod inspector;
 mod model;
 mod secret;
 mod server;

@@ -36,6 +36,8 @@ pub async fn run(args: EmulatorArgs, json: bool) -> Result<Exit, CliError> {
         .inspection_http(args.inspect)
         .item_limit(item_limit)
         .sink(args.sink)
+        .inspector(args.inspect)
+        .inspector_capacity(usize::try_from(args.inspect_keep).unwrap_or(usize::MAX))
         .import_token(args.import_token.unwrap_or_else(|| generated("import")))
         .export_token(args.export_token.unwrap_or_else(|| generated("export")));
     if let Some(path) = &registry_path {
@@ -61,6 +63,7 @@ pub async fn run(args: EmulatorArgs, json: bool) -> Result<Exit, CliError> {
             "registry": registry_path.as_deref().map(|p| p.display().to_string()),
             "inspect": args.inspect,
             "item_limit": item_limit.as_str(),
+            "inspector_url": emulator.inspector_url(),
         }));
     } else {
         output::line(format!(
@@ -80,6 +83,9 @@ pub async fn run(args: EmulatorArgs, json: bool) -> Result<Exit, CliError> {
             "export DFINERY_EXPORT_TOKEN={}",
             emulator.export_token()
         ));
+        if let Some(url) = emulator.inspector_url() {
+            output::line(format!("# inspector: open {url} in a browser"));
+        }
     }
     tracing::info!("listening on {}; press Ctrl-C to stop", emulator.base_url());
     stop_signal().await;

@@ -1,7 +1,7 @@
 //! `dfinery emulator`: started by the binary on a free port, it prints its URL and generated
 //! tokens, serves the other commands, and stops cleanly on Ctrl-C (SIGINT).
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 
 use crate::support::{BIN, assert_no_bar, dfinery, registry_path, text};
@@ -87,6 +87,61 @@ fn the_text_output_is_a_set_of_env_exports_and_given_tokens_are_kept() {
     assert_eq!(got[2], "export DFINERY_SERVICE_ID=svc");
     assert_eq!(got[3], "export DFINERY_IMPORT_TOKEN=imp-local");
     assert_eq!(got[4], "export DFINERY_EXPORT_TOKEN=exp-local");
+}
+
+#[test]
+fn inspect_prints_the_page_url_and_serves_the_page() {
+    let mut child = Command::new(BIN)
+        .args([
+            "emulator",
+            "--port",
+            "0",
+            "--inspect",
+            "--inspect-keep",
+            "5",
+        ])
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let got: Vec<String> = (0..6).map(|_| lines.next().unwrap().unwrap()).collect();
+    let line = &got[5];
+    let url = line
+        .strip_prefix("# inspector: open ")
+        .and_then(|rest| rest.strip_suffix(" in a browser"))
+        .unwrap_or_else(|| panic!("the page's URL is printed: {got:?}"));
+    let authority = url
+        .strip_prefix("http://")
+        .and_then(|rest| rest.strip_suffix("/_emulator/"))
+        .unwrap_or_else(|| panic!("{url}"));
+    let mut stream = std::net::TcpStream::connect(authority).unwrap();
+    write!(
+        stream,
+        "GET /_emulator/ HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("<title>DFINERY emulator"), "{answer}");
+
+    let refused = dfinery()
+        .args([
+            "emulator",
+            "--port",
+            "0",
+            "--inspect",
+            "--inspect-keep",
+            "0",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2), "a usage error");
 }
 
 #[test]

@@ -8,6 +8,7 @@ use tokio::sync::Semaphore;
 
 use super::faults::FaultState;
 use super::limiter::Limiter;
+use crate::inspector::Inspector;
 use crate::secret::Token;
 use crate::state::{Counters, Store};
 use crate::{Api, Clock, FaultConfig, RateLimits};
@@ -24,6 +25,8 @@ pub(crate) struct Settings {
     pub(crate) item_limit: crate::ItemLimit,
     pub(crate) inspection_http: bool,
     pub(crate) sink: bool,
+    /// The live page and how many requests it keeps; `None` when off.
+    pub(crate) inspector: Option<usize>,
 }
 
 /// Everything a request handler reads or changes.
@@ -37,6 +40,8 @@ pub(crate) struct App {
     store: Mutex<Store>,
     pub(crate) counters: Counters,
     audiences: Mutex<HashMap<String, BTreeSet<String>>>,
+    /// The live page's state, when it is on.
+    pub(crate) inspector: Option<Inspector>,
 }
 
 impl App {
@@ -55,6 +60,9 @@ impl App {
             store: Mutex::new(Store::default()),
             counters: Counters::default(),
             audiences: Mutex::new(audiences),
+            inspector: settings
+                .inspector
+                .map(|capacity| Inspector::new(capacity, &limits)),
             settings,
             clock,
         }
@@ -113,6 +121,9 @@ impl App {
         self.counters.reset();
         for limiter in &self.limiters {
             limiter.reset();
+        }
+        if let Some(inspector) = &self.inspector {
+            inspector.reset();
         }
     }
 }

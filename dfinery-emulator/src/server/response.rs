@@ -10,6 +10,10 @@ use super::limiter::Snapshot;
 use crate::model::Violation;
 use crate::{ExportFailure, ImportCode, ScriptedResponse};
 
+/// The violations of a refused request, put in the answer's extensions for the inspector.
+#[derive(Debug, Clone)]
+pub(crate) struct Violations(pub(crate) Vec<Violation>);
+
 /// An Import envelope `{"status","code","message","data"}` with `status` as the HTTP status.
 pub(crate) fn import(
     code: ImportCode,
@@ -23,7 +27,9 @@ pub(crate) fn import(
         "message": code.message(),
         "data": data,
     });
-    json_response(status, &body, limits)
+    let mut response = json_response(status, &body, limits);
+    response.extensions_mut().insert(code);
+    response
 }
 
 /// The success envelope, `data: true`.
@@ -42,13 +48,21 @@ pub(crate) fn import_failure(
     } else {
         serde_json::to_value(violations).unwrap_or(Value::Null)
     };
-    import(code, code.status(), data, limits)
+    let mut response = import(code, code.status(), data, limits);
+    if !violations.is_empty() {
+        response
+            .extensions_mut()
+            .insert(Violations(violations.to_vec()));
+    }
+    response
 }
 
 /// An Export failure `{"result":"fail","message":…}` with its documented status.
 pub(crate) fn export_failure(failure: ExportFailure, limits: Option<Snapshot>) -> Response {
     let body = json!({ "result": "fail", "message": failure.message() });
-    json_response(failure.status(), &body, limits)
+    let mut response = json_response(failure.status(), &body, limits);
+    response.extensions_mut().insert(failure);
+    response
 }
 
 /// A scripted `Json` or `Text` answer; `None` for the other script entries.

@@ -1,0 +1,296 @@
+//! The inspector over HTTP: the middleware that records each DFINERY request, the page and its
+//! assets, the server-sent-event stream, the registry view and the profile search.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Redirect, Response};
+use futures_util::StreamExt;
+use futures_util::stream;
+use serde_json::{Value, json};
+use tokio::sync::broadcast::error::RecvError;
+
+use super::{Message, Observed, api_name, record};
+use crate::Api;
+use crate::codes::{ExportFailure, ImportCode};
+use crate::server::app::App;
+use crate::server::body::MAX_BODY_BYTES;
+use crate::server::response::Violations;
+
+const PAGE: &str = include_str!("assets/index.html");
+const STYLE: &str = include_str!("assets/inspector.css");
+const SCRIPT: &str = include_str!("assets/inspector.js");
+
+/// Only the emulator's own origin: the page loads and connects nowhere else.
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
+img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// Most profiles a search answers.
+const MAX_MATCHES: usize = 20;
+
+/// The API an endpoint path belongs to.
+fn api_of(path: &str) -> Option<Api> {
+    match path {
+        "/api/v1/events" => Some(Api::Event),
+        "/api/v1/identities" | "/api/v1/identities/delete" => Some(Api::Identity),
+        "/api/v1/user-profile" => Some(Api::Profile),
+        "/api/v1/export/event" | "/api/v1/export/userprofile" => Some(Api::Export),
+        _ => None,
+    }
+}
+
+/// Times a DFINERY request and records it for the page. The body is read here (with the
+/// handler's own cap) and handed on unchanged; one that cannot be read is handed on as a body
+/// that fails, so the handler answers exactly as it would have.
+pub(crate) async fn observe(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let (Some(inspector), Some(api)) = (app.inspector.as_ref(), api_of(request.uri().path()))
+    else {
+        return next.run(request).await;
+    };
+    let started = Instant::now();
+    let at_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let endpoint = request.uri().path().to_owned();
+    let method = request.method().to_string();
+    let (parts, body) = request.into_parts();
+    let read = axum::body::to_bytes(body, MAX_BODY_BYTES).await;
+    let forwarded = match &read {
+        Ok(bytes) => Body::from(bytes.clone()),
+        Err(_) => Body::from_stream(stream::once(async {
+            Err::<Bytes, _>(std::io::Error::other("the body could not be read"))
+        })),
+    };
+    let response = next.run(Request::from_parts(parts, forwarded)).await;
+    let latency = started.elapsed();
+
+    let body: Option<Value> = read.ok().and_then(|b| serde_json::from_slice(&b).ok());
+    let status = response.status().as_u16();
+    let extensions = response.extensions();
+    let violations = extensions
+        .get::<Violations>()
+        .map(|v| v.0.as_slice())
+        .unwrap_or_default();
+    let (code, ok, limited, body_read) = if let Some(code) = extensions.get::<ImportCode>() {
+        let read = !matches!(
+            code,
+            ImportCode::InvalidServiceId
+                | ImportCode::InvalidToken
+                | ImportCode::TooManyRequest
+                | ImportCode::InternalServerError
+        ) && !violations.iter().any(|v| v.path == "?service_id");
+        (
+            code.code().to_owned(),
+            *code == ImportCode::Ok,
+            *code == ImportCode::TooManyRequest,
+            read,
+        )
+    } else if let Some(failure) = extensions.get::<ExportFailure>() {
+        let limited = *failure == ExportFailure::TooManyApiRequests;
+        (failure.message().to_owned(), false, limited, false)
+    } else if api == Api::Export && status == 200 {
+        ("csv".to_owned(), true, false, true)
+    } else {
+        // A scripted answer: only its status is known.
+        (status.to_string(), status < 400, status == 429, false)
+    };
+
+    let registry = &app.settings.registry;
+    let (events, user_properties, rest) = match (&body, api) {
+        (Some(body), Api::Event) => {
+            let (events, rest) = record::events(registry, body, violations);
+            (events, Vec::new(), rest)
+        }
+        (Some(body), Api::Profile) => {
+            let (props, rest) = record::user_properties(registry, body, violations);
+            (Vec::new(), props, rest)
+        }
+        _ => (
+            Vec::new(),
+            Vec::new(),
+            violations.iter().map(record::violation).collect(),
+        ),
+    };
+    if body_read && let Some(body) = &body {
+        inspector.tally(registry, api, body);
+    }
+    let identity = body.as_ref().map_or(Value::Null, record::identity);
+    let observed = Observed {
+        api,
+        limited,
+        consumed: body_read,
+        remaining: header_u64(response.headers(), "x-ratelimit-remaining"),
+        reset_ms: header_u64(response.headers(), "x-ratelimit-reset"),
+        window: response
+            .headers()
+            .get("x-ratelimit-limit")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        external_id: record::external_id(&identity),
+        profile_write: matches!(api, Api::Identity | Api::Profile),
+    };
+    let record = json!({
+        "at": at_ms,
+        "method": method,
+        "endpoint": endpoint,
+        "api": api_name(api),
+        "status": status,
+        "code": code,
+        "ok": ok,
+        "limited": limited,
+        "latency_ms": (latency.as_secs_f64() * 10_000.0).round() / 10.0,
+        "identity": identity,
+        "event_count": events.len(),
+        "events": events,
+        "user_properties": user_properties,
+        "violations": rest,
+        "violation_count": violations.len(),
+    });
+    inspector.push(record, observed);
+    response
+}
+
+fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
+    headers.get(name)?.to_str().ok()?.parse().ok()
+}
+
+fn asset(content_type: &'static str, text: &'static str) -> Response {
+    let mut response = Response::new(Body::from(text));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+/// `GET /_emulator/`: the page.
+pub(crate) async fn page() -> Response {
+    asset("text/html; charset=utf-8", PAGE)
+}
+
+/// `GET /_emulator`: the page's URL ends with `/` (its assets are relative to it).
+pub(crate) async fn to_page() -> Redirect {
+    Redirect::permanent("/_emulator/")
+}
+
+/// `GET /_emulator/inspector.css`.
+pub(crate) async fn style() -> Response {
+    asset("text/css; charset=utf-8", STYLE)
+}
+
+/// `GET /_emulator/inspector.js`.
+pub(crate) async fn script() -> Response {
+    asset("text/javascript; charset=utf-8", SCRIPT)
+}
+
+/// `GET /_emulator/inspector/stream`: server-sent events. First `snapshot` (the kept requests
+/// and the rate panel), then one `request` per request, `reset` when everything was forgotten;
+/// a page that fell behind gets a fresh `snapshot`.
+pub(crate) async fn stream(State(app): State<Arc<App>>) -> Response {
+    let Some(inspector) = app.inspector.as_ref() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let (snapshot, receiver) = inspector.subscribe();
+    let first = Event::default().event("snapshot").data(snapshot);
+    let rest = stream::unfold((receiver, app.clone()), |(mut receiver, app)| async move {
+        let event = match receiver.recv().await {
+            Ok(Message::Record(json)) => Event::default().event("request").data(&*json),
+            Ok(Message::Reset) => Event::default().event("reset").data("{}"),
+            Ok(Message::Closed) => return None,
+            Err(RecvError::Lagged(_)) => Event::default()
+                .event("snapshot")
+                .data(app.inspector.as_ref()?.snapshot()),
+            Err(RecvError::Closed) => return None,
+        };
+        Some((Ok::<_, Infallible>(event), (receiver, app)))
+    });
+    let events = stream::once(async { Ok::<_, Infallible>(first) }).chain(rest);
+    let mut response = Sse::new(events)
+        .keep_alive(KeepAlive::default())
+        .into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// `GET /_emulator/inspector/registry`: counts per registered name, coverage, unregistered
+/// names attempted.
+pub(crate) async fn registry(State(app): State<Arc<App>>) -> Response {
+    match app.inspector.as_ref() {
+        Some(inspector) => {
+            axum::Json(inspector.registry_view(&app.settings.registry)).into_response()
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// `GET /_emulator/inspector/profiles?q=…`: profiles whose `external_id` contains `q`
+/// (case-insensitive; an exact match first), each with its current properties and the kept
+/// requests that wrote to it.
+pub(crate) async fn profiles(
+    State(app): State<Arc<App>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(inspector) = app.inspector.as_ref() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let needle = query.get("q").map(|q| q.trim()).unwrap_or_default();
+    if needle.is_empty() {
+        return json_text("{\"matches\":[],\"more\":false}".to_owned());
+    }
+    let lower = needle.to_lowercase();
+    let mut found: Vec<crate::Profile> = app
+        .store()
+        .profiles
+        .all()
+        .into_iter()
+        .filter(|p| {
+            p.identity
+                .external_id
+                .as_ref()
+                .is_some_and(|id| id.to_lowercase().contains(&lower))
+        })
+        .collect();
+    found.sort_by_key(|p| p.identity.external_id.as_deref() != Some(needle));
+    let more = found.len() > MAX_MATCHES;
+    let matches: Vec<String> = found
+        .iter()
+        .take(MAX_MATCHES)
+        .map(|p| {
+            let id = p.identity.external_id.as_deref().unwrap_or_default();
+            format!(
+                "{{\"profile\":{},\"history\":{}}}",
+                serde_json::to_string(p).unwrap_or_else(|_| "null".to_owned()),
+                inspector.history(id)
+            )
+        })
+        .collect();
+    json_text(format!(
+        "{{\"matches\":[{}],\"more\":{more}}}",
+        matches.join(",")
+    ))
+}
+
+fn json_text(text: String) -> Response {
+    let mut response = Response::new(Body::from(text));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}

@@ -1,0 +1,274 @@
+//! The inspector: a live page at `/_emulator/` showing each request as it arrives (server-sent
+//! events), the registry's coverage, the rate limits and the profiles. On only with
+//! [`EmulatorBuilder::inspector`](crate::EmulatorBuilder::inspector).
+//!
+//! Every request to the six DFINERY endpoints passes [`http::observe`], which times it and turns
+//! it into a record (JSON, built once) kept in a ring of the last N and broadcast to every open
+//! page. The store is not touched: the ring and the counters here are the page's own, bounded
+//! memory.
+
+pub(crate) mod http;
+mod record;
+mod tally;
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use serde_json::{Value, json};
+use tokio::sync::broadcast;
+
+use crate::Api;
+use tally::Tally;
+
+/// The default number of requests the page and the stream keep.
+pub(crate) const DEFAULT_CAPACITY: usize = 500;
+
+/// A record larger than this (serialized) keeps its summary but not its events.
+const MAX_RECORD_BYTES: usize = 256 * 1024;
+
+/// The four APIs in the order the page shows them.
+const APIS: [Api; 4] = [Api::Event, Api::Identity, Api::Profile, Api::Export];
+
+/// What an open page receives.
+#[derive(Debug, Clone)]
+pub(crate) enum Message {
+    /// One request, as JSON.
+    Record(Arc<str>),
+    /// Everything was forgotten (`POST /_emulator/reset`).
+    Reset,
+    /// The emulator is stopping: streams end so the server need not wait for them.
+    Closed,
+}
+
+/// One kept request.
+#[derive(Debug)]
+struct Entry {
+    external_id: Option<String>,
+    /// Whether the request wrote to a profile (identities, user-profile, delete).
+    profile_write: bool,
+    json: Arc<str>,
+}
+
+/// Where one API's limit stands, as last answered.
+#[derive(Debug, Clone, Default)]
+struct RateState {
+    window: String,
+    limit: u64,
+    remaining: Option<u64>,
+    reset_ms: Option<u64>,
+    limited: u64,
+    admitted: u64,
+}
+
+impl RateState {
+    fn to_json(&self, api: Api) -> Value {
+        json!({
+            "api": api_name(api),
+            "window": self.window,
+            "limit": self.limit,
+            "remaining": self.remaining,
+            "reset_ms": self.reset_ms,
+            "limited": self.limited,
+            "admitted": self.admitted,
+        })
+    }
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    next_id: u64,
+    ring: VecDeque<Entry>,
+    tally: Tally,
+    rates: [RateState; 4],
+}
+
+/// The inspector's state: the last N requests, counters for the registry view and rate limits,
+/// and the broadcast to open pages.
+#[derive(Debug)]
+pub(crate) struct Inspector {
+    capacity: usize,
+    inner: Mutex<Inner>,
+    sender: broadcast::Sender<Message>,
+}
+
+impl Inspector {
+    /// An inspector keeping the last `capacity` requests (at least 1), with the configured
+    /// limits as the rate panel's starting point.
+    pub(crate) fn new(capacity: usize, limits: &crate::RateLimits) -> Inspector {
+        let capacity = capacity.max(1);
+        let (sender, _) = broadcast::channel(capacity.min(1024));
+        let mut inner = Inner::default();
+        for (state, api) in inner.rates.iter_mut().zip(APIS) {
+            let limit = limits.get(api);
+            state.window = limit.window.to_string();
+            state.limit = limit.limit;
+        }
+        Inspector {
+            capacity,
+            inner: Mutex::new(inner),
+            sender,
+        }
+    }
+
+    fn inner(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Keeps `record` (dropping the oldest past the capacity) and sends it to every open page.
+    /// `record` gets its `id` and the API's rate state here.
+    pub(crate) fn push(&self, mut record: Value, observed: Observed) {
+        let mut inner = self.inner();
+        inner.next_id += 1;
+        let id = inner.next_id;
+        let index = api_index(observed.api);
+        {
+            let rate = &mut inner.rates[index];
+            if observed.limited {
+                rate.limited += 1;
+            } else if observed.consumed {
+                rate.admitted += 1;
+            }
+            if let Some(remaining) = observed.remaining {
+                rate.remaining = Some(remaining);
+            }
+            if let Some(reset) = observed.reset_ms {
+                rate.reset_ms = Some(reset);
+            }
+            if let Some(window) = observed.window {
+                rate.window = window;
+            }
+        }
+        record["id"] = json!(id);
+        record["rate"] = inner.rates[index].to_json(observed.api);
+        let mut text = record.to_string();
+        if text.len() > MAX_RECORD_BYTES {
+            let size = text.len();
+            for key in ["events", "user_properties"] {
+                if let Some(Value::Array(list)) = record.get_mut(key) {
+                    list.clear();
+                }
+            }
+            record["note"] = json!(format!(
+                "details omitted: the record is {size} bytes, over the page's cap of {MAX_RECORD_BYTES}"
+            ));
+            text = record.to_string();
+        }
+        let json: Arc<str> = Arc::from(text);
+        if inner.ring.len() == self.capacity {
+            inner.ring.pop_front();
+        }
+        inner.ring.push_back(Entry {
+            external_id: observed.external_id,
+            profile_write: observed.profile_write,
+            json: json.clone(),
+        });
+        // No page open is not an error.
+        let _ = self.sender.send(Message::Record(json));
+    }
+
+    /// Counts the names of a body for the registry view.
+    pub(crate) fn tally(&self, registry: &dfinery_schema::Registry, api: Api, body: &Value) {
+        self.inner().tally.count(registry, api, body);
+    }
+
+    /// The page's starting point (the kept requests, the rate panel, the capacity) and a
+    /// receiver for what follows, taken together so nothing falls between them.
+    pub(crate) fn subscribe(&self) -> (String, broadcast::Receiver<Message>) {
+        let inner = self.inner();
+        let receiver = self.sender.subscribe();
+        (self.snapshot_of(&inner), receiver)
+    }
+
+    /// The kept requests and the rate panel, as the `snapshot` message.
+    pub(crate) fn snapshot(&self) -> String {
+        self.snapshot_of(&self.inner())
+    }
+
+    fn snapshot_of(&self, inner: &Inner) -> String {
+        let records: Vec<&str> = inner.ring.iter().map(|e| &*e.json).collect();
+        let rates: Vec<Value> = inner
+            .rates
+            .iter()
+            .zip(APIS)
+            .map(|(r, api)| r.to_json(api))
+            .collect();
+        format!(
+            "{{\"capacity\":{},\"rates\":{},\"records\":[{}]}}",
+            self.capacity,
+            Value::Array(rates),
+            records.join(",")
+        )
+    }
+
+    /// The registry view: counts per registered name, coverage and unregistered attempts.
+    pub(crate) fn registry_view(&self, registry: &dfinery_schema::Registry) -> Value {
+        self.inner().tally.view(registry)
+    }
+
+    /// The kept profile writes (identities, user-profile, delete) of `external_id`, oldest
+    /// first, as a JSON array.
+    pub(crate) fn history(&self, external_id: &str) -> String {
+        let inner = self.inner();
+        let list: Vec<&str> = inner
+            .ring
+            .iter()
+            .filter(|e| e.profile_write && e.external_id.as_deref() == Some(external_id))
+            .map(|e| &*e.json)
+            .collect();
+        format!("[{}]", list.join(","))
+    }
+
+    /// Ends every open stream (the emulator is shutting down).
+    pub(crate) fn close(&self) {
+        let _ = self.sender.send(Message::Closed);
+    }
+
+    /// Forgets the kept requests and the counters, and tells every open page.
+    pub(crate) fn reset(&self) {
+        {
+            let mut inner = self.inner();
+            inner.ring.clear();
+            inner.tally = Tally::default();
+            for rate in &mut inner.rates {
+                rate.remaining = None;
+                rate.reset_ms = None;
+                rate.limited = 0;
+                rate.admitted = 0;
+            }
+        }
+        let _ = self.sender.send(Message::Reset);
+    }
+}
+
+/// What the middleware learned about a request besides its record.
+#[derive(Debug)]
+pub(crate) struct Observed {
+    pub(crate) api: Api,
+    pub(crate) limited: bool,
+    /// The request counted against the limit and its body was read.
+    pub(crate) consumed: bool,
+    pub(crate) remaining: Option<u64>,
+    pub(crate) reset_ms: Option<u64>,
+    pub(crate) window: Option<String>,
+    pub(crate) external_id: Option<String>,
+    pub(crate) profile_write: bool,
+}
+
+fn api_index(api: Api) -> usize {
+    match api {
+        Api::Event => 0,
+        Api::Identity => 1,
+        Api::Profile => 2,
+        Api::Export => 3,
+    }
+}
+
+/// The API's name on the page.
+pub(crate) fn api_name(api: Api) -> &'static str {
+    match api {
+        Api::Event => "Event",
+        Api::Identity => "Identity",
+        Api::Profile => "Profile",
+        Api::Export => "Export",
+    }
+}

@@ -1,0 +1,271 @@
+//! One request as the page shows it: its identity, each event with typed properties and items,
+//! and every violation attached to the exact property it concerns.
+
+use dfinery_schema::{EventDef, PropertyDef, Registry};
+use serde_json::{Map, Value, json};
+
+use crate::model::Violation;
+
+/// A violation as the page shows it: the JSON path, the rule, what was expected and, when the
+/// emulator found a close registered name, the suggestion alone.
+pub(crate) fn violation(v: &Violation) -> Value {
+    json!({
+        "path": v.path,
+        "rule": v.rule,
+        "expected": v.expected,
+        "suggestion": suggestion(&v.expected),
+    })
+}
+
+/// The name in ``did you mean `x`?``, if the text has one.
+pub(crate) fn suggestion(expected: &str) -> Option<&str> {
+    let start = expected.find("did you mean `")? + "did you mean `".len();
+    let rest = &expected[start..];
+    rest.find('`').map(|end| &rest[..end])
+}
+
+/// The identity a body names: `common.identity` (events), `identity` (identities, profiles) or
+/// the bare `external_id` of a delete. `Null` when there is none or it is not an object.
+pub(crate) fn identity(body: &Value) -> Value {
+    let found = body
+        .pointer("/common/identity")
+        .or_else(|| body.get("identity"))
+        .filter(|v| v.is_object());
+    match (found, body.get("external_id")) {
+        (Some(identity), _) => identity.clone(),
+        (None, Some(id @ Value::String(_))) => json!({ "external_id": id }),
+        _ => Value::Null,
+    }
+}
+
+/// The `external_id` of [`identity`], if it is a string.
+pub(crate) fn external_id(identity: &Value) -> Option<String> {
+    identity
+        .get("external_id")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+/// The events of an `/events` body with typed properties and items, each violation on the
+/// property it names; the violations no property or event claims are returned apart.
+pub(crate) fn events(
+    registry: &Registry,
+    body: &Value,
+    violations: &[Violation],
+) -> (Vec<Value>, Vec<Value>) {
+    let mut claimed = vec![false; violations.len()];
+    let mut out = Vec::new();
+    if let Some(Value::Array(events)) = body.get("events") {
+        for (index, event) in events.iter().enumerate() {
+            out.push(one_event(registry, index, event, violations, &mut claimed));
+        }
+    }
+    (out, unclaimed(violations, &claimed))
+}
+
+/// The `user_properties` of a `/user-profile` body, typed against the registry, and the
+/// violations no property claims.
+pub(crate) fn user_properties(
+    registry: &Registry,
+    body: &Value,
+    violations: &[Violation],
+) -> (Vec<Value>, Vec<Value>) {
+    let mut claimed = vec![false; violations.len()];
+    let props = match body.get("user_properties") {
+        Some(Value::Object(map)) => properties(
+            map,
+            |name| registry.user_property(name),
+            "user_properties",
+            violations,
+            &mut claimed,
+        ),
+        _ => Vec::new(),
+    };
+    (props, unclaimed(violations, &claimed))
+}
+
+fn one_event(
+    registry: &Registry,
+    index: usize,
+    event: &Value,
+    violations: &[Violation],
+    claimed: &mut [bool],
+) -> Value {
+    let path = format!("events[{index}]");
+    let name = event.get("event_name").and_then(Value::as_str);
+    let def: Option<&EventDef> = name.and_then(|n| registry.event(n));
+    let props = match event.get("event_properties") {
+        Some(Value::Object(map)) => properties(
+            map,
+            |p| def.and_then(|d| d.property(p)),
+            &format!("{path}.event_properties"),
+            violations,
+            claimed,
+        ),
+        _ => Vec::new(),
+    };
+    let items: Vec<Value> = match event.get("event_items") {
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| match item {
+                Value::Object(map) => Value::Array(properties(
+                    map,
+                    |p| def.and_then(|d| d.item_property(p)),
+                    &format!("{path}.event_items[{i}]"),
+                    violations,
+                    claimed,
+                )),
+                _ => Value::Array(Vec::new()),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    // What is left under `events[i]` belongs to the event itself (its name, id, datetime…).
+    let own = claim(violations, claimed, &path);
+    json!({
+        "index": index,
+        "name": name,
+        "registered": def.is_some(),
+        "log_id": event.get("event_log_id"),
+        "datetime": event.get("event_datetime"),
+        "properties": props,
+        "items": items,
+        "violations": own,
+    })
+}
+
+/// Each property of `map` with its registered type (or `unregistered`), its value and the
+/// violations whose path is the property or inside it.
+fn properties<'r>(
+    map: &Map<String, Value>,
+    def: impl Fn(&str) -> Option<&'r PropertyDef>,
+    parent: &str,
+    violations: &[Violation],
+    claimed: &mut [bool],
+) -> Vec<Value> {
+    map.iter()
+        .map(|(name, value)| {
+            let path = format!("{parent}.{name}");
+            let broken = claim(violations, claimed, &path);
+            let ty = def(name).map_or("unregistered", |d| d.ty.display_name());
+            json!({
+                "name": name,
+                "type": ty,
+                "json": kind(value),
+                "value": value,
+                "violations": broken,
+            })
+        })
+        .collect()
+}
+
+/// The violations not yet claimed whose path is `path` or inside it, now claimed.
+fn claim(violations: &[Violation], claimed: &mut [bool], path: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    for (v, done) in violations.iter().zip(claimed.iter_mut()) {
+        if !*done && under(&v.path, path) {
+            *done = true;
+            out.push(violation(v));
+        }
+    }
+    out
+}
+
+/// Whether `path` is `prefix` or lies inside it (`prefix.x`, `prefix[3]`).
+fn under(path: &str, prefix: &str) -> bool {
+    path.strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
+}
+
+fn unclaimed(violations: &[Violation], claimed: &[bool]) -> Vec<Value> {
+    violations
+        .iter()
+        .zip(claimed)
+        .filter(|(_, c)| !**c)
+        .map(|(v, _)| violation(v))
+        .collect()
+}
+
+/// The JSON kind of a value, for properties the registry does not type.
+pub(crate) fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_f64() => "number",
+        Value::Number(_) => "integer",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_are_cut_out_of_the_expected_text() {
+        assert_eq!(
+            suggestion("a registered property; did you mean `df_price`?"),
+            Some("df_price")
+        );
+        assert_eq!(suggestion("a registered property"), None);
+    }
+
+    #[test]
+    fn violations_land_on_the_property_they_name() {
+        let registry = Registry::standard();
+        let body = json!({
+            "common": {"identity": {"external_id": "u-1"}},
+            "events": [{
+                "event_name": "df_purchase",
+                "event_log_id": "x",
+                "event_properties": {"df_total_purchase_amount": "12", "df_prise": 3},
+                "event_items": [{"df_price": 1.5}]
+            }]
+        });
+        let violations = vec![
+            Violation::new(
+                "events[0].event_properties.df_total_purchase_amount",
+                "type",
+                "a Double (JSON number), found a string",
+            ),
+            Violation::new(
+                "events[0].event_properties.df_prise",
+                "unknown_property",
+                "a registered property; did you mean `df_price`?",
+            ),
+            Violation::new("events[0].event_log_id", "uuid", "a UUID"),
+            Violation::new("common.identity", "identity", "an identifier"),
+        ];
+        let (events, rest) = events(&registry, &body, &violations);
+        let props = events[0]["properties"].as_array().unwrap();
+        let amount = props
+            .iter()
+            .find(|p| p["name"] == "df_total_purchase_amount")
+            .unwrap();
+        assert_eq!(amount["type"], "Double");
+        assert_eq!(amount["violations"][0]["rule"], "type");
+        let typo = props.iter().find(|p| p["name"] == "df_prise").unwrap();
+        assert_eq!(typo["type"], "unregistered");
+        assert_eq!(typo["violations"][0]["suggestion"], "df_price");
+        assert_eq!(events[0]["violations"][0]["rule"], "uuid");
+        assert_eq!(events[0]["items"][0][0]["name"], "df_price");
+        assert_eq!(rest.len(), 1);
+        assert_eq!(rest[0]["path"], "common.identity");
+        assert!(under("events[1]", "events[1]"));
+        assert!(!under("events[10]", "events[1]"));
+    }
+
+    #[test]
+    fn identities_come_from_each_body_kind() {
+        let events = json!({"common": {"identity": {"external_id": "a"}}});
+        assert_eq!(external_id(&identity(&events)).as_deref(), Some("a"));
+        let profile = json!({"identity": {"external_id": "b"}});
+        assert_eq!(external_id(&identity(&profile)).as_deref(), Some("b"));
+        let delete = json!({"external_id": "c"});
+        assert_eq!(external_id(&identity(&delete)).as_deref(), Some("c"));
+        assert_eq!(identity(&json!([1])), Value::Null);
+    }
+}

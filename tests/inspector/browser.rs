@@ -1,0 +1,490 @@
+//! The page in a real headless Chromium, driven over WebDriver (chromedriver, started here on a
+//! free loopback port): requests sent through the `Client` appear live over server-sent events,
+//! violations show on their property, the "only failures" filter, the rate-limit panel counting
+//! a 429, the profile search, and no request leaving the emulator's origin. Writes a screenshot
+//! to `target/inspector.png`.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (or `DFINERY_CHROMIUM` and
+//! `DFINERY_CHROMEDRIVER` naming the binaries). Without them the test fails under CI (`CI` set)
+//! and is skipped with a message elsewhere.
+
+use std::net::TcpListener;
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use dfinery::UserProperties;
+use dfinery_emulator::{Api, RateLimit, Window};
+use fantoccini::{Client as Browser, ClientBuilder, Locator};
+use futures_util::FutureExt;
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
+
+use crate::support::{client, emulator_with, misspelt_sign_up, purchase, user};
+
+const CHROMIUM: [&str; 2] = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
+const CHROMEDRIVER: [&str; 2] = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"];
+/// How long anything may take to show on a loaded machine; arrival itself is reported.
+const PATIENCE: Duration = Duration::from_secs(10);
+const SCREENSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/target/inspector.png");
+
+/// `$variable` when set, else the first of `paths`; only a file that exists.
+fn locate(variable: &str, paths: &[&str]) -> Option<PathBuf> {
+    match std::env::var_os(variable) {
+        Some(path) => Some(PathBuf::from(path)).filter(|p| p.is_file()),
+        None => paths.iter().map(PathBuf::from).find(|p| p.is_file()),
+    }
+}
+
+/// The browser and its driver, or `None` (skip) when they are not installed and this is not CI.
+fn binaries() -> Option<(PathBuf, PathBuf)> {
+    let chromium = locate("DFINERY_CHROMIUM", &CHROMIUM);
+    let chromedriver = locate("DFINERY_CHROMEDRIVER", &CHROMEDRIVER);
+    match (chromium, chromedriver) {
+        (Some(chromium), Some(driver)) => Some((chromium, driver)),
+        _ if std::env::var_os("CI").is_some() => panic!(
+            "chromium and chromedriver are needed for the inspector's browser tests and CI is \
+             set; install them with `apt-get install -y chromium chromium-driver` (.ci/run does)"
+        ),
+        _ => {
+            eprintln!(
+                "SKIPPED inspector browser test: chromium or chromedriver is not installed \
+                 (looked for {CHROMIUM:?} and {CHROMEDRIVER:?}, or $DFINERY_CHROMIUM and \
+                 $DFINERY_CHROMEDRIVER); install them with \
+                 `apt-get install -y chromium chromium-driver`"
+            );
+            None
+        }
+    }
+}
+
+/// chromedriver on a free loopback port, killed on drop.
+struct Driver {
+    child: Child,
+    url: String,
+    profile: PathBuf,
+}
+
+impl Driver {
+    async fn start(binary: &Path) -> Driver {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free loopback port")
+            .port();
+        let child = Command::new(binary)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|err| panic!("cannot start {}: {err}", binary.display()));
+        let url = format!("http://127.0.0.1:{port}");
+        let profile =
+            std::env::temp_dir().join(format!("dfinery-inspector-{}", uuid::Uuid::new_v4()));
+        let driver = Driver {
+            child,
+            url,
+            profile,
+        };
+        let deadline = Instant::now() + PATIENCE;
+        let http = reqwest::Client::new();
+        loop {
+            if let Ok(answer) = http.get(format!("{}/status", driver.url)).send().await
+                && answer.status().is_success()
+            {
+                return driver;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not answer within 10 s"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn browser(&self, chromium: &Path) -> Browser {
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": chromium,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    "--window-size=1280,800", "--hide-scrollbars",
+                    // Offline: anything not on loopback goes to a closed port and fails.
+                    "--proxy-server=http://127.0.0.1:9",
+                    format!("--user-data-dir={}", self.profile.display()),
+                ],
+            }),
+        );
+        ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&self.url)
+            .await
+            .expect("chromedriver opens a Chromium session")
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// Runs `script` (a function body returning a value) until `done` accepts its answer; fails
+/// the test with `what` after [`PATIENCE`]. Returns the answer and how long it took.
+async fn wait_for(
+    browser: &Browser,
+    what: &str,
+    script: &str,
+    done: impl Fn(&Value) -> bool,
+) -> (Value, Duration) {
+    let start = Instant::now();
+    loop {
+        let answer = browser.execute(script, vec![]).await.unwrap_or_else(|err| {
+            panic!("the page's script failed while waiting for {what}: {err}")
+        });
+        if done(&answer) {
+            return (answer, start.elapsed());
+        }
+        assert!(
+            start.elapsed() < PATIENCE,
+            "{what} did not happen within {PATIENCE:?}; last answer {answer}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The visible request rows: `[{id, ok, text}]`, newest first.
+const ROWS: &str = "return Array.from(document.querySelectorAll('#request-rows tr.req'))\
+    .filter(r => !r.hidden).map(r => ({id: r.dataset.id, ok: r.dataset.ok === 'true', text: r.innerText}));";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_shows_requests_live_with_violations_filters_rate_limits_and_profiles() {
+    let Some((chromium, chromedriver)) = binaries() else {
+        return;
+    };
+    let emulator = emulator_with(|b| {
+        b.inspector_capacity(50)
+            .rate_limit(Api::Identity, RateLimit::new(2, Window::days(1)))
+    })
+    .await;
+    let page_url = emulator.inspector_url().expect("the inspector is on");
+    let driver = Driver::start(&chromedriver).await;
+    let browser = driver.browser(&chromium).await;
+    // A failed assertion still ends the session, so chromedriver takes Chromium down with it.
+    let outcome = AssertUnwindSafe(session(&browser, &emulator, &page_url))
+        .catch_unwind()
+        .await;
+    let _ = browser.close().await;
+    drop(driver);
+    match outcome {
+        Ok(result) => result.expect("the scripted session"),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+async fn session(
+    browser: &Browser,
+    emulator: &dfinery_emulator::EmulatorHandle,
+    page_url: &str,
+) -> Result<(), fantoccini::error::CmdError> {
+    // 1280×800 of page, whatever the window's own frame takes.
+    let inner = browser
+        .execute("return [innerWidth, innerHeight];", vec![])
+        .await?;
+    let (w, h) = (
+        inner[0].as_u64().unwrap_or(1280),
+        inner[1].as_u64().unwrap_or(800),
+    );
+    let (ow, oh) = browser.get_window_size().await?;
+    browser
+        .set_window_size(
+            u32::try_from(ow + 1280 - w.min(1280)).unwrap_or(1280),
+            u32::try_from(oh + 800 - h.min(800)).unwrap_or(800),
+        )
+        .await?;
+    browser.goto(page_url).await?;
+    wait_for(
+        browser,
+        "the stream to connect",
+        "return document.getElementById('connection').textContent;",
+        |v| v == "live",
+    )
+    .await;
+    // A marker that a reload would erase: arrivals must come over the open stream.
+    browser
+        .execute("window.__notReloaded = true; return true;", vec![])
+        .await?;
+
+    let client = client(emulator);
+    let who = user("dfn-user-inspector");
+    client
+        .send_events(&who, [&purchase("ORD-2024-0001")])
+        .await
+        .expect("a valid df_purchase is accepted");
+    let sent = Instant::now();
+    client
+        .send_events(&who, [misspelt_sign_up()])
+        .await
+        .expect_err("the misspelt df_sign_up is refused");
+    let (rows, _) = wait_for(browser, "both requests to appear", ROWS, |rows| {
+        rows.as_array().is_some_and(|r| r.len() == 2)
+    })
+    .await;
+    eprintln!(
+        "both requests shown {:?} after the first was answered",
+        sent.elapsed()
+    );
+    let reloaded = browser
+        .execute("return window.__notReloaded === true;", vec![])
+        .await?;
+    assert_eq!(reloaded, json!(true), "the rows arrived without a reload");
+    let rows = rows.as_array().unwrap();
+    let (invalid, valid) = (&rows[0], &rows[1]);
+    assert!(
+        valid["ok"] == true && valid["text"].as_str().unwrap().contains("df_purchase"),
+        "{valid}"
+    );
+    let invalid_text = invalid["text"].as_str().unwrap();
+    assert!(
+        invalid["ok"] == false && invalid_text.contains("40001"),
+        "{invalid}"
+    );
+
+    // Every control is labelled.
+    let unlabelled = browser
+        .execute(
+            "return Array.from(document.querySelectorAll('input, button'))\
+               .filter(e => !(e.labels && e.labels.length) && !e.textContent.trim() && !e.getAttribute('aria-label'))\
+               .map(e => e.outerHTML);",
+            vec![],
+        )
+        .await?;
+    assert_eq!(unlabelled, json!([]), "controls without a label");
+
+    // Open the refused request from the keyboard: the violation sits on its property, with rule
+    // and suggestion.
+    let id = invalid["id"].as_str().unwrap();
+    browser
+        .find(Locator::Css(&format!(
+            "tr.req[data-id='{id}'] button.expand"
+        )))
+        .await?
+        .send_keys("\u{E007}") // Enter
+        .await?;
+    let (bad, _) = wait_for(
+        browser,
+        "the refused property to be highlighted",
+        "const r = document.querySelector(\"tr.details:not([hidden]) tr.prop.bad\"); \
+         return r ? {name: r.dataset.name, text: r.innerText} : null;",
+        |v| !v.is_null(),
+    )
+    .await;
+    assert_eq!(bad["name"], "df_sign_chanel");
+    let text = bad["text"].as_str().unwrap();
+    assert!(text.contains("unknown_property"), "{text}");
+    assert!(text.contains("did you mean df_sign_channel"), "{text}");
+    assert!(text.contains("unregistered"), "{text}");
+
+    // Only failures hides the accepted purchase.
+    browser
+        .find(Locator::Id("filter-failures"))
+        .await?
+        .click()
+        .await?;
+    let (shown, _) = wait_for(browser, "the filter to apply", ROWS, |rows| {
+        rows.as_array().is_some_and(|r| r.len() == 1)
+    })
+    .await;
+    assert_eq!(
+        shown[0]["id"], invalid["id"],
+        "only the refused request stays"
+    );
+    browser
+        .find(Locator::Id("filter-failures"))
+        .await?
+        .click()
+        .await?;
+
+    // The event-name filter keeps the purchase only.
+    let filter = browser.find(Locator::Id("filter-event")).await?;
+    filter.send_keys("purchase").await?;
+    let (shown, _) = wait_for(browser, "the event filter to apply", ROWS, |rows| {
+        rows.as_array().is_some_and(|r| r.len() == 1)
+    })
+    .await;
+    assert_eq!(shown[0]["id"], valid["id"], "only the purchase stays");
+    filter.clear().await?;
+    wait_for(browser, "the event filter to clear", ROWS, |rows| {
+        rows.as_array().is_some_and(|r| r.len() == 2)
+    })
+    .await;
+
+    // Exhaust the Identity limit (2 a day): the panel counts the 429.
+    let mut limited = false;
+    for _ in 0..4 {
+        if let Err(err) = client.identify(&who).await {
+            assert!(
+                matches!(err, dfinery::client::Error::RateLimited { status: 429, .. }),
+                "{err}"
+            );
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "the third identify within the window is refused");
+    wait_for(
+        browser,
+        "the rate-limit panel to count the 429",
+        "return document.querySelector('#rate-Identity .count-429').textContent;",
+        |v| v == "1",
+    )
+    .await;
+    let remaining = browser
+        .execute(
+            "return document.querySelector('#rate-Identity .remaining').textContent;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(remaining, json!("0"));
+
+    // A profile update, then the search finds the user with the property and its history.
+    let gold = UserProperties::builder()
+        .property("df_membership", "Gold")
+        .build()
+        .unwrap();
+    client
+        .update_profile(&who, gold)
+        .await
+        .expect("the profile is set");
+    browser
+        .find(Locator::Id("tab-profiles"))
+        .await?
+        .click()
+        .await?;
+    browser
+        .find(Locator::Id("profile-q"))
+        .await?
+        .send_keys("user-inspector")
+        .await?;
+    browser
+        .find(Locator::Css("#profile-search button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    let (profile, _) = wait_for(
+        browser,
+        "the profile search to answer",
+        "const p = document.querySelector(\"#profile-results .profile\"); \
+         return p ? {id: p.dataset.externalId, text: p.innerText} : null;",
+        |v| !v.is_null(),
+    )
+    .await;
+    assert_eq!(profile["id"], "dfn-user-inspector");
+    let text = profile["text"].as_str().unwrap();
+    assert!(
+        text.contains("df_membership") && text.contains("Gold"),
+        "{text}"
+    );
+
+    // Nothing was requested outside the emulator's origin.
+    let origin = emulator.base_url();
+    let urls = browser
+        .execute(
+            "return performance.getEntries()\
+               .filter(e => e.entryType === 'navigation' || e.entryType === 'resource')\
+               .map(e => e.name);",
+            vec![],
+        )
+        .await?;
+    let urls: Vec<&str> = urls
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        urls.iter().any(|u| u.ends_with("/inspector.js")),
+        "{urls:?}"
+    );
+    for url in &urls {
+        assert!(
+            url.starts_with(&format!("{origin}/")),
+            "the page requested {url}, outside {origin}: {urls:?}"
+        );
+    }
+
+    // Paused, a request is held back and counted; resumed, it shows.
+    let before = browser
+        .execute(ROWS, vec![])
+        .await?
+        .as_array()
+        .map_or(0, Vec::len);
+    browser.find(Locator::Id("pause")).await?.click().await?;
+    client
+        .send_events(&user("dfn-user-1"), [&purchase("ORD-2024-0010")])
+        .await
+        .expect("accepted");
+    wait_for(
+        browser,
+        "the paused page to count the held request",
+        "return document.getElementById('pause').textContent;",
+        |v| v == "Resume (1 new)",
+    )
+    .await;
+    let held = browser
+        .execute(ROWS, vec![])
+        .await?
+        .as_array()
+        .map_or(0, Vec::len);
+    assert_eq!(held, before, "nothing is added while paused");
+    browser.find(Locator::Id("pause")).await?.click().await?;
+    let rows = browser.execute(ROWS, vec![]).await?;
+    assert_eq!(
+        rows.as_array().map_or(0, Vec::len),
+        before + 1,
+        "resumed: {rows}"
+    );
+
+    // A few more requests for the screenshot, then the registry tab.
+    for n in 2..5 {
+        client
+            .send_events(
+                &user(&format!("dfn-user-{n}")),
+                [&purchase(&format!("ORD-2024-000{n}"))],
+            )
+            .await
+            .expect("accepted");
+    }
+    browser
+        .find(Locator::Id("tab-registry"))
+        .await?
+        .click()
+        .await?;
+    wait_for(browser, "the last requests", ROWS, |rows| {
+        rows.as_array().is_some_and(|r| r.len() >= 9)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(1_500)).await; // the highlight fades, the registry loads
+    let png = browser.screenshot().await?;
+    if let Some(dir) = Path::new(SCREENSHOT).parent() {
+        std::fs::create_dir_all(dir).expect("target/ exists or can be made");
+    }
+    std::fs::write(SCREENSHOT, &png).expect("the screenshot is written");
+    eprintln!("screenshot: {SCREENSHOT} ({} bytes)", png.len());
+
+    // Clear resets the emulator, and every open page empties.
+    browser.find(Locator::Id("clear")).await?.click().await?;
+    wait_for(browser, "Clear to empty the stream", ROWS, |rows| {
+        rows.as_array().is_some_and(Vec::is_empty)
+    })
+    .await;
+    assert!(emulator.events().is_empty(), "the emulator was reset");
+    Ok(())
+}

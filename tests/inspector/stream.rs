@@ -1,0 +1,304 @@
+//! The inspector over HTTP, without a browser: the stream's snapshot and records, the bound on
+//! kept requests, reset, the registry view, the profile search, and the page being off unless
+//! asked for.
+
+use dfinery::{Datetime, UserProperties};
+use dfinery_emulator::{Api, Emulator, RateLimit, Window};
+use serde_json::Value;
+
+use crate::support::{Sse, client, emulator_with, misspelt_sign_up, purchase, user};
+
+fn find<'a>(list: &'a Value, key: &str, name: &str) -> &'a Value {
+    list.as_array()
+        .unwrap_or_else(|| panic!("a list: {list}"))
+        .iter()
+        .find(|v| v[key] == name)
+        .unwrap_or_else(|| panic!("`{name}` in {list}"))
+}
+
+#[tokio::test]
+async fn the_stream_starts_with_a_snapshot_then_sends_each_request_with_typed_properties() {
+    let emulator = emulator_with(|b| b).await;
+    let url = emulator.inspector_url().expect("the inspector is on");
+    let mut sse = Sse::open(&format!("{url}inspector/stream")).await;
+    let snapshot = sse.next_named("snapshot").await;
+    assert_eq!(snapshot["records"], serde_json::json!([]));
+    assert_eq!(snapshot["capacity"], 500);
+
+    let client = client(&emulator);
+    client
+        .send_events(&user("dfn-user-1"), [&purchase("ORD-1")])
+        .await
+        .expect("a valid purchase is accepted");
+    let valid = sse.next_named("request").await;
+    assert_eq!(valid["endpoint"], "/api/v1/events");
+    assert_eq!(
+        (valid["ok"].as_bool(), valid["code"].as_str()),
+        (Some(true), Some("20000"))
+    );
+    assert_eq!(valid["identity"]["external_id"], "dfn-user-1");
+    assert_eq!(valid["event_count"], 1);
+    let event = &valid["events"][0];
+    assert_eq!(event["name"], "df_purchase");
+    let amount = find(&event["properties"], "name", "df_total_purchase_amount");
+    assert_eq!(
+        (amount["type"].as_str(), amount["value"].as_f64()),
+        (Some("Double"), Some(5900.0))
+    );
+    let price = find(&event["items"][1], "name", "df_price");
+    assert_eq!(price["type"], "Double");
+    assert!(
+        valid["latency_ms"].as_f64().is_some_and(|ms| ms >= 0.0),
+        "{valid}"
+    );
+
+    client
+        .send_events(&user("dfn-user-1"), [misspelt_sign_up()])
+        .await
+        .expect_err("the misspelt property is refused");
+    let invalid = sse.next_named("request").await;
+    assert_eq!(
+        (invalid["ok"].as_bool(), invalid["code"].as_str()),
+        (Some(false), Some("40001"))
+    );
+    let typo = find(
+        &invalid["events"][0]["properties"],
+        "name",
+        "df_sign_chanel",
+    );
+    assert_eq!(typo["type"], "unregistered");
+    assert_eq!(typo["violations"][0]["rule"], "unknown_property");
+    assert_eq!(typo["violations"][0]["suggestion"], "df_sign_channel");
+    assert!(invalid["id"].as_u64() > valid["id"].as_u64());
+}
+
+#[tokio::test]
+async fn the_page_keeps_only_the_last_n_requests_and_the_store_keeps_everything() {
+    let emulator = emulator_with(|b| b.inspector_capacity(3)).await;
+    let client = client(&emulator);
+    for n in 0..5 {
+        client.identify(&user(&format!("u-{n}"))).await.unwrap();
+    }
+    let url = emulator.inspector_url().unwrap();
+    let snapshot = Sse::open(&format!("{url}inspector/stream"))
+        .await
+        .next_named("snapshot")
+        .await;
+    let kept: Vec<&str> = snapshot["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["identity"]["external_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(kept, ["u-2", "u-3", "u-4"]);
+    assert_eq!(emulator.profiles().len(), 5, "the store is unchanged");
+    assert!(
+        Emulator::builder()
+            .inspector(true)
+            .inspector_capacity(0)
+            .start()
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("inspector_capacity"),
+    );
+}
+
+#[tokio::test]
+async fn rate_limited_requests_are_counted_per_api() {
+    let emulator =
+        emulator_with(|b| b.rate_limit(Api::Identity, RateLimit::new(1, Window::days(1)))).await;
+    let client = client(&emulator);
+    let mut sse = Sse::open(&format!(
+        "{}inspector/stream",
+        emulator.inspector_url().unwrap()
+    ))
+    .await;
+    let snapshot = sse.next_named("snapshot").await;
+    let identity = find(&snapshot["rates"], "api", "Identity");
+    assert_eq!(
+        (identity["limit"].as_u64(), identity["window"].as_str()),
+        (Some(1), Some("1d"))
+    );
+    let mut refused = None;
+    for _ in 0..3 {
+        let _ = client.identify(&user("dfn-user-rl")).await;
+        let record = sse.next_named("request").await;
+        if record["limited"] == true {
+            refused = Some(record);
+            break;
+        }
+    }
+    let refused = refused.expect("a request past the limit is refused");
+    assert_eq!(
+        (refused["status"].as_u64(), refused["code"].as_str()),
+        (Some(429), Some("40401"))
+    );
+    assert_eq!(refused["rate"]["limited"], 1);
+    assert_eq!(refused["rate"]["remaining"], 0);
+}
+
+#[tokio::test]
+async fn reset_clears_the_page_and_the_registry_view_counts_what_arrived() {
+    let emulator = emulator_with(|b| b).await;
+    let client = client(&emulator);
+    client
+        .send_events(&user("dfn-user-2"), [&purchase("ORD-2")])
+        .await
+        .unwrap();
+    let _ = client
+        .send_events(&user("dfn-user-2"), [misspelt_sign_up()])
+        .await;
+    let url = emulator.inspector_url().unwrap();
+    let view: Value = reqwest::get(format!("{url}inspector/registry"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let purchase_view = find(&view["events"], "name", "df_purchase");
+    assert_eq!(purchase_view["received"], 1);
+    assert_eq!(
+        find(&purchase_view["properties"], "name", "df_order_id")["seen"],
+        1
+    );
+    assert_eq!(find(&view["events"], "name", "df_refund")["received"], 0);
+    let attempted = find(&view["unregistered"], "name", "df_sign_chanel");
+    assert_eq!(
+        (attempted["kind"].as_str(), attempted["suggestion"].as_str()),
+        (Some("event property"), Some("df_sign_channel"))
+    );
+
+    let mut sse = Sse::open(&format!("{url}inspector/stream")).await;
+    assert_eq!(
+        sse.next_named("snapshot").await["records"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let reset = reqwest::Client::new()
+        .post(format!("{url}reset"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), 200);
+    sse.next_named("reset").await;
+    let view: Value = reqwest::get(format!("{url}inspector/registry"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(find(&view["events"], "name", "df_purchase")["received"], 0);
+    assert_eq!(view["unregistered"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn a_profile_search_answers_current_properties_and_the_updates_kept() {
+    let emulator = emulator_with(|b| b).await;
+    let client = client(&emulator);
+    let who = user("dfn-user-3");
+    let first = UserProperties::builder()
+        .property("df_membership", "Silver")
+        .build()
+        .unwrap();
+    let now = Datetime::now().unix_millis();
+    let earlier = Datetime::from_unix_millis(now - 1_000).unwrap();
+    client
+        .update_profile_at(&who, first, earlier)
+        .await
+        .unwrap();
+    let second = UserProperties::builder()
+        .property("df_membership", "Gold")
+        .build()
+        .unwrap();
+    let later = Datetime::from_unix_millis(now).unwrap();
+    client.update_profile_at(&who, second, later).await.unwrap();
+    let url = emulator.inspector_url().unwrap();
+    let found: Value = reqwest::get(format!("{url}inspector/profiles?q=USER-3"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let only = &found["matches"][0];
+    assert_eq!(only["profile"]["identity"]["external_id"], "dfn-user-3");
+    assert_eq!(only["profile"]["properties"]["df_membership"], "Gold");
+    let history = only["history"].as_array().unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0]["user_properties"][0]["value"], "Silver");
+    let none: Value = reqwest::get(format!("{url}inspector/profiles?q=nobody"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(none["matches"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn shutting_down_ends_open_streams_cleanly() {
+    let emulator = emulator_with(|b| b).await;
+    let mut sse = Sse::open(&format!(
+        "{}inspector/stream",
+        emulator.inspector_url().unwrap()
+    ))
+    .await;
+    sse.next_named("snapshot").await;
+    emulator.shutdown().await;
+    assert!(
+        sse.ended().await,
+        "the stream ends with its last chunk, not a cut connection"
+    );
+}
+
+#[tokio::test]
+async fn the_page_is_served_from_the_binary_only_when_asked_for() {
+    let off = Emulator::builder()
+        .inspection_http(true)
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(off.inspector_url(), None);
+    let status = reqwest::get(format!("{}/_emulator/", off.base_url()))
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(
+        status, 404,
+        "the JSON inspection alone does not serve the page"
+    );
+
+    let on = emulator_with(|b| b).await;
+    let url = on.inspector_url().unwrap();
+    let page = reqwest::get(&url).await.unwrap();
+    assert_eq!(page.status(), 200);
+    let bare = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(url.trim_end_matches('/'))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bare.status(), 308);
+    assert_eq!(bare.headers()["location"], "/_emulator/");
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("connect-src 'self'"),
+        "{csp}"
+    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<script src=\"inspector.js\""), "{html}");
+    for asset in ["inspector.js", "inspector.css"] {
+        let answer = reqwest::get(format!("{url}{asset}")).await.unwrap();
+        assert_eq!(answer.status(), 200, "{asset}");
+    }
+    // The JSON inspection comes with the page.
+    let stats = reqwest::get(format!("{url}stats")).await.unwrap();
+    assert_eq!(stats.status(), 200);
+}
