@@ -218,13 +218,11 @@ fn run(section: &str, w: &Windows) -> io::Result<(Comparison, Vec<(String, f64)>
 }
 
 /// Named keys for ratios of sections that do not name their own: (section, ratio label, key).
-const NAMED_RATIOS: &[(&str, &str, &str)] = &[
-    (
-        "serialize",
-        "dfinery time / serde-derive time",
-        "serialize.dfinery_over_serde",
-    ),
-];
+const NAMED_RATIOS: &[(&str, &str, &str)] = &[(
+    "serialize",
+    "dfinery time / serde-derive time",
+    "serialize.dfinery_over_serde",
+)];
 
 /// The named keys a section computes itself, owned.
 fn named(keys: Vec<(&'static str, f64)>) -> Vec<(String, f64)> {

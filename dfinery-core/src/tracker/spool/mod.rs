@@ -94,10 +94,18 @@ impl Spool {
     pub fn dead_letters(&self) -> Result<Vec<DeadLetter>, SpoolError> {
         let store = &*self.store;
         store.guarded(|| {
-            let txn = store.db.begin_read().map_err(|e| store.store("reading the dead letters", e))?;
-            let table = txn.open_table(DEAD_LETTERS).map_err(|e| store.store("reading the dead letters", e))?;
+            let txn = store
+                .db
+                .begin_read()
+                .map_err(|e| store.store("reading the dead letters", e))?;
+            let table = txn
+                .open_table(DEAD_LETTERS)
+                .map_err(|e| store.store("reading the dead letters", e))?;
             let mut letters = Vec::new();
-            for entry in table.iter().map_err(|e| store.store("reading the dead letters", e))? {
+            for entry in table
+                .iter()
+                .map_err(|e| store.store("reading the dead letters", e))?
+            {
                 let (seq, bytes) = entry.map_err(|e| store.store("reading the dead letters", e))?;
                 let letter = serde_json::from_slice(bytes.value()).map_err(|e| {
                     store.storage(format!(
@@ -119,9 +127,16 @@ impl Spool {
     pub fn dead_letter_count(&self) -> Result<u64, SpoolError> {
         let store = &*self.store;
         store.guarded(|| {
-            let txn = store.db.begin_read().map_err(|e| store.store("counting the dead letters", e))?;
-            let table = txn.open_table(DEAD_LETTERS).map_err(|e| store.store("counting the dead letters", e))?;
-            table.len().map_err(|e| store.store("counting the dead letters", e))
+            let txn = store
+                .db
+                .begin_read()
+                .map_err(|e| store.store("counting the dead letters", e))?;
+            let table = txn
+                .open_table(DEAD_LETTERS)
+                .map_err(|e| store.store("counting the dead letters", e))?;
+            table
+                .len()
+                .map_err(|e| store.store("counting the dead letters", e))
         })
     }
 
@@ -145,11 +160,20 @@ impl Spool {
     pub fn unreadable(&self) -> Result<Vec<(u64, Vec<u8>)>, SpoolError> {
         let store = &*self.store;
         store.guarded(|| {
-            let txn = store.db.begin_read().map_err(|e| store.store("reading the unreadable entries", e))?;
-            let table = txn.open_table(UNREADABLE).map_err(|e| store.store("reading the unreadable entries", e))?;
+            let txn = store
+                .db
+                .begin_read()
+                .map_err(|e| store.store("reading the unreadable entries", e))?;
+            let table = txn
+                .open_table(UNREADABLE)
+                .map_err(|e| store.store("reading the unreadable entries", e))?;
             let mut rows = Vec::new();
-            for entry in table.iter().map_err(|e| store.store("reading the unreadable entries", e))? {
-                let (seq, bytes) = entry.map_err(|e| store.store("reading the unreadable entries", e))?;
+            for entry in table
+                .iter()
+                .map_err(|e| store.store("reading the unreadable entries", e))?
+            {
+                let (seq, bytes) =
+                    entry.map_err(|e| store.store("reading the unreadable entries", e))?;
                 rows.push((seq.value(), bytes.value().to_vec()));
             }
             Ok(rows)
@@ -259,15 +283,21 @@ impl Store {
             if after >= upto {
                 return Ok(Vec::new());
             }
-            let txn = self.db.begin_read().map_err(|e| self.store("reading the pending messages", e))?;
-            let table = txn.open_table(PENDING).map_err(|e| self.store("reading the pending messages", e))?;
+            let txn = self
+                .db
+                .begin_read()
+                .map_err(|e| self.store("reading the pending messages", e))?;
+            let table = txn
+                .open_table(PENDING)
+                .map_err(|e| self.store("reading the pending messages", e))?;
             let mut rows = Vec::new();
             for entry in table
                 .range(after + 1..=upto)
                 .map_err(|e| self.store("reading the pending messages", e))?
                 .take(limit)
             {
-                let (seq, bytes) = entry.map_err(|e| self.store("reading the pending messages", e))?;
+                let (seq, bytes) =
+                    entry.map_err(|e| self.store("reading the pending messages", e))?;
                 rows.push((seq.value(), bytes.value().to_vec()));
             }
             Ok(rows)

@@ -75,7 +75,9 @@ fn open_checked(path: &Path) -> Result<Spool, SpoolError> {
             }
         }
         let pending_table = txn.open_table(PENDING).map_err(|e| storage(e.into()))?;
-        let dead = txn.open_table(DEAD_LETTERS).map_err(|e| storage(e.into()))?;
+        let dead = txn
+            .open_table(DEAD_LETTERS)
+            .map_err(|e| storage(e.into()))?;
         let unreadable = txn.open_table(UNREADABLE).map_err(|e| storage(e.into()))?;
         let mut bytes = 0_u64;
         for entry in pending_table.iter().map_err(|e| storage(e.into()))? {
@@ -88,7 +90,11 @@ fn open_checked(path: &Path) -> Result<Spool, SpoolError> {
                 last = last.max(seq.value());
             }
         }
-        (pending_table.len().map_err(|e| storage(e.into()))?, bytes, last)
+        (
+            pending_table.len().map_err(|e| storage(e.into()))?,
+            bytes,
+            last,
+        )
     };
     txn.commit().map_err(|e| storage(e.into()))?;
     let store = Arc::new(Store {
