@@ -47,6 +47,7 @@
 #![warn(missing_docs)]
 
 pub mod client;
+pub mod clock;
 pub mod code;
 pub mod export;
 pub mod identity;

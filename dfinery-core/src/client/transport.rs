@@ -151,7 +151,7 @@ impl Client {
             outcome = tracing::field::Empty,
         );
         async {
-            let (result, attempts) = with_retries(&inner.retry, |attempt| {
+            let (result, attempts) = with_retries(&inner.retry, &inner.clock, |attempt| {
                 tracing::debug!(attempt, "sending");
                 inner.attempt(endpoint, token, body.clone())
             })
