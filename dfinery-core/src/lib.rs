@@ -44,6 +44,7 @@
 //! assert_eq!(body["events"][0]["event_properties"]["df_sign_channel"], "Kakao");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod client;
