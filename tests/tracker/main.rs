@@ -2,7 +2,8 @@
 //! order per user, bounded memory and backpressure, the durable spool (recovery first,
 //! corruption, a child process killed with SIGKILL), dead letters, and faults (30% errors,
 //! rate limits, latency) after which every message is delivered or dead-lettered. Time is
-//! Tokio's paused clock: no test sleeps for real.
+//! Tokio's paused clock, except in `crash.rs`, which kills a child process in real time (see
+//! CONTRIBUTING.md, "Tests that depend on wall-clock time").
 #![deny(warnings)]
 
 mod alloc_meter;
