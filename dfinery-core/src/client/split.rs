@@ -70,6 +70,8 @@ mod tests {
         assert_eq!(split(&[40, 60, 1, 99, 0], 100, true), [0..2, 2..5]);
         // An event with more than 100 items goes alone.
         assert_eq!(split(&[5, 150, 5], 100, true), [0..1, 1..2, 2..3]);
+        // First in line, it is sent alone too, with no empty request before it.
+        assert_eq!(split(&[150, 1], 100, true), [0..1, 1..2]);
     }
 
     #[test]
