@@ -58,8 +58,9 @@ struct SignUpForm {
     df_kakao_ads_optin: bool,
 }
 
+// `pub`: `tests/examples/main.rs` compiles this file as a module and runs this `main`.
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+pub async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let store = Emulator::builder()
         .registry_path(concat!(
             env!("CARGO_MANIFEST_DIR"),

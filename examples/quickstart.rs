@@ -69,8 +69,9 @@ struct Member {
     lifetime_points: i64,
 }
 
+// `pub`: `tests/examples/main.rs` compiles this file as a module and runs this `main`.
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+pub async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // A local DFINERY on 127.0.0.1 with the examples' registry. To talk to the real service
     // instead, build the client with `Client::builder().from_env()` (see `real_endpoint.rs`).
     let emulator = Emulator::builder()

@@ -102,6 +102,7 @@
 //!
 //! [`coverage::Manifest`] writes the derived types of a crate to a JSON file that
 //! `dfinery check --coverage` compares with the registry.
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub use dfinery_core::*;

@@ -48,10 +48,12 @@
 //! assert_eq!(body["events"][0]["event_properties"]["df_sign_channel"], "Kakao");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 #[cfg(feature = "client")]
 pub mod client;
+pub mod clock;
 pub mod code;
 pub mod export;
 pub mod identity;

@@ -6,6 +6,7 @@
 //! looked for) and checks the type against it: every error is a compile error on the narrowest
 //! span, all errors of one derive reported together, each beside a stub impl so no follow-up
 //! error hides them.
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod ast;

@@ -59,6 +59,7 @@
 //! Every answer of the six endpoints carries `x-ratelimit-limit` (the window, e.g. `1m`),
 //! `x-ratelimit-remaining` and `x-ratelimit-reset` (epoch milliseconds). Tokens are compared in
 //! constant time and never logged or printed.
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod builder;

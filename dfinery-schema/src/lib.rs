@@ -98,6 +98,7 @@
 //! dfinery.toml:7:26: unknown type `strng` for property `amount` of event `coupon_used`; did you mean `string`?
 //! dfinery.toml:12:1: standard event `df_refund` is not enabled; add `"df_refund"` to `standard_events`
 //! ```
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod catalog;

@@ -11,6 +11,7 @@ use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::response::Response;
 use dfinery::client::{ClientBuilder, RetryPolicy};
+use dfinery::clock::Clock;
 use dfinery::tracker::{DeadLetter, TrackerBuilder};
 use dfinery::{Client, EventRecord, Identity, Tracker};
 use dfinery_emulator::{Emulator, EmulatorBuilder, EmulatorHandle, ManualClock};
@@ -131,7 +132,9 @@ impl Letters {
 }
 
 /// Moves `clock` forward with Tokio's (paused) time, so the emulator's rate-limit windows
-/// follow the tracker's clock; stops when the returned guard is dropped.
+/// follow the tracker's timers; stops when the returned handle is aborted. Give the client the
+/// same clock ([`same_clock`]) so that it measures the emulator's announced resets against the
+/// time the emulator shows, not the machine's.
 pub fn follow_tokio_time(clock: ManualClock) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let step = Duration::from_millis(100);
@@ -140,6 +143,13 @@ pub fn follow_tokio_time(clock: ManualClock) -> tokio::task::JoinHandle<()> {
             clock.advance(step);
         }
     })
+}
+
+/// The emulator's `clock` as the client's [`Clock`]: one clock on both sides, so a reset wait
+/// is the same length for the server that set it and the client that waits for it.
+pub fn same_clock(clock: &ManualClock) -> Clock {
+    let clock = clock.clone();
+    Clock::new(move || clock.now())
 }
 
 /// A manual clock starting now.

@@ -9,6 +9,7 @@ use reqwest::Url;
 use tokio::sync::Semaphore;
 
 use super::{Client, Inner, RetryPolicy};
+use crate::clock::Clock;
 use crate::limits::MAX_EVENTS_PER_REQUEST;
 use crate::ratelimit::{Pacer, Pacing};
 use crate::secret::Secret;
@@ -111,6 +112,7 @@ pub struct ClientBuilder {
     export_concurrency: usize,
     max_events_per_request: usize,
     user_agent: String,
+    clock: Clock,
 }
 
 impl Default for ClientBuilder {
@@ -130,6 +132,7 @@ impl Default for ClientBuilder {
             export_concurrency: 5,
             max_events_per_request: MAX_EVENTS_PER_REQUEST,
             user_agent: concat!("dfinery-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
+            clock: Clock::system(),
         }
     }
 }
@@ -204,6 +207,15 @@ impl ClientBuilder {
     /// up to 60 s).
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
+        self
+    }
+
+    /// The clock rate-limit resets are measured against: retries, pacing and the tracker's
+    /// redelivery pause all wait until the server's announced reset *by this clock*.
+    /// Default: [`Clock::system`]. Tests against a server with a manual clock pass the same
+    /// clock here, so both sides agree on when a window resets.
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
         self
     }
 
@@ -311,7 +323,8 @@ impl ClientBuilder {
                 timeout: self.timeout,
                 export_read_timeout: self.export_read_timeout,
                 retry: self.retry,
-                pacer: Pacer::new(self.pacing),
+                pacer: Pacer::new(self.pacing, self.clock.clone()),
+                clock: self.clock,
                 export_slots: Arc::new(Semaphore::new(self.export_concurrency)),
                 max_events_per_request: self.max_events_per_request,
             }),

@@ -425,6 +425,22 @@ mod tests {
     }
 
     #[test]
+    fn the_decode_error_says_whether_the_body_was_empty_or_not_json() {
+        let reason = |body: &[u8]| match import(200, body).unwrap_err() {
+            Error::Decode { reason, .. } => reason,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(reason(b""), "the body is empty");
+        assert_eq!(reason(b" \r\n\t"), "the body is empty");
+        assert!(
+            reason(b"<html>ok</html>").starts_with("the body is not JSON ("),
+            "{}",
+            reason(b"<html>ok</html>")
+        );
+        assert_eq!(reason(b"[1,2]"), "the body is not a JSON object");
+    }
+
+    #[test]
     fn an_undocumented_code_falls_back_to_the_status() {
         let error = import(200, &envelope("49999", Value::Null)).unwrap_err();
         assert!(

@@ -46,6 +46,7 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
+use crate::clock::Clock;
 use crate::ratelimit::{Api, Pacer, PacingStats, RateLimitSnapshot};
 use crate::secret::Secret;
 
@@ -67,6 +68,7 @@ struct Inner {
     export_read_timeout: Duration,
     retry: RetryPolicy,
     pacer: Pacer,
+    clock: Clock,
     export_slots: Arc<Semaphore>,
     max_events_per_request: usize,
 }
@@ -90,6 +92,11 @@ impl Client {
     /// The retry policy in force.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.retry
+    }
+
+    /// The clock rate-limit waits are measured against (see [`ClientBuilder::clock`]).
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
     }
 
     /// The rate-limit headers of the latest answer from `api`; `None` before the first one.

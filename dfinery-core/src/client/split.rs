@@ -68,6 +68,8 @@ mod tests {
         assert_eq!(split(&[100, 100], 100), [0..1, 1..2]);
         // An event over the limit (which a record never is) would go alone, never be cut.
         assert_eq!(split(&[5, 150, 5], 100), [0..1, 1..2, 2..3]);
+        // First in line, it is sent alone too, with no empty request before it.
+        assert_eq!(split(&[150, 1], 100), [0..1, 1..2]);
     }
 
     #[test]

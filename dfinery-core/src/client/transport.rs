@@ -151,7 +151,7 @@ impl Client {
             outcome = tracing::field::Empty,
         );
         async {
-            let (result, attempts) = with_retries(&inner.retry, |attempt| {
+            let (result, attempts) = with_retries(&inner.retry, &inner.clock, |attempt| {
                 tracing::debug!(attempt, "sending");
                 inner.attempt(endpoint, token, body.clone())
             })
@@ -204,4 +204,80 @@ async fn read_limited(mut response: reqwest::Response) -> Result<Bytes, reqwest:
         }
     }
     Ok(body.freeze())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Client;
+
+    fn client() -> Client {
+        Client::builder()
+            .service_id("svc")
+            .import_token("import-secret-1")
+            .export_token("export-secret-2")
+            .base_url("http://127.0.0.1:1")
+            .build()
+            .unwrap()
+    }
+
+    /// The request of one attempt for `endpoint`, as reqwest will send it.
+    fn built(client: &Client, endpoint: Endpoint) -> reqwest::Request {
+        let inner = &*client.inner;
+        let token = inner.token(endpoint).unwrap();
+        inner
+            .request(endpoint, token, Bytes::from_static(b"{}"))
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn tokens_go_on_the_wire_only_as_sensitive_header_values() {
+        let client = client();
+        for endpoint in [
+            Endpoint::Events,
+            Endpoint::Identities,
+            Endpoint::DeleteIdentity,
+            Endpoint::UserProfile,
+        ] {
+            let request = built(&client, endpoint);
+            let header = request
+                .headers()
+                .get("access_token")
+                .expect("the token header");
+            assert_eq!(header, "import-secret-1", "{endpoint}");
+            assert!(
+                header.is_sensitive(),
+                "{endpoint}: the import token is not sensitive"
+            );
+            assert!(request.headers().get(AUTHORIZATION).is_none());
+            assert!(
+                !request.url().as_str().contains("secret"),
+                "{}",
+                request.url()
+            );
+        }
+        for endpoint in [Endpoint::ExportEvent, Endpoint::ExportUserProfile] {
+            let request = built(&client, endpoint);
+            let header = request
+                .headers()
+                .get(AUTHORIZATION)
+                .expect("the token header");
+            assert_eq!(header, "Bearer export-secret-2", "{endpoint}");
+            assert!(
+                header.is_sensitive(),
+                "{endpoint}: the export token is not sensitive"
+            );
+            assert!(request.headers().get("access_token").is_none());
+            assert!(
+                !request.url().as_str().contains("secret"),
+                "{}",
+                request.url()
+            );
+        }
+        // Only the token is sensitive: the other headers stay visible to logs and proxies.
+        let request = built(&client, Endpoint::Events);
+        let content_type = request.headers().get(CONTENT_TYPE).unwrap();
+        assert!(!content_type.is_sensitive());
+    }
 }

@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
 use super::{Api, RateLimitSnapshot};
+use crate::clock::Clock;
 
 /// How the client paces its calls against the `x-ratelimit-*` headers.
 ///
@@ -202,6 +203,8 @@ impl Drop for Flight<'_> {
 #[derive(Debug)]
 pub(crate) struct Pacer {
     config: Pacing,
+    /// Where "now" is read to turn an announced reset into a wait.
+    clock: Clock,
     apis: [Mutex<ApiState>; 4],
     paced_calls: AtomicU64,
     paced_wait_us: AtomicU64,
@@ -209,10 +212,11 @@ pub(crate) struct Pacer {
 }
 
 impl Pacer {
-    pub(crate) fn new(config: Pacing) -> Pacer {
+    pub(crate) fn new(config: Pacing, clock: Clock) -> Pacer {
         let now = Instant::now();
         Pacer {
             config,
+            clock,
             apis: std::array::from_fn(|_| Mutex::new(ApiState::new(now))),
             paced_calls: AtomicU64::new(0),
             paced_wait_us: AtomicU64::new(0),
@@ -244,7 +248,7 @@ impl Pacer {
     /// Takes in the rate-limit headers of an answer from `api`.
     pub(crate) fn observe(&self, api: Api, snapshot: RateLimitSnapshot) {
         self.state(api)
-            .observe(snapshot, Instant::now(), SystemTime::now());
+            .observe(snapshot, Instant::now(), self.clock.now());
     }
 
     /// Counts an answer that said the rate limit was exceeded.
@@ -405,7 +409,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_pacer_counts_its_waits() {
-        let pacer = Pacer::new(Pacing::default());
+        let pacer = Pacer::new(Pacing::default(), Clock::system());
         pacer.observe(
             Api::Profile,
             snapshot(0, SystemTime::now() + Duration::from_secs(2)),

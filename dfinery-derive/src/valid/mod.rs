@@ -7,6 +7,8 @@ mod field;
 mod item;
 mod names;
 mod profile;
+#[cfg(test)]
+mod tests_checks;
 mod types;
 
 pub use enums::check_enum;

@@ -68,6 +68,9 @@ mod tests {
         );
         assert_eq!(wrapper(&ty("Vec<String>")), None);
         assert_eq!(wrapper(&ty("String")), None);
+        // Not the std wrappers: a user type of the same name with another arity.
+        assert_eq!(wrapper(&ty("Option<String, u8>")), None);
+        assert_eq!(wrapper(&ty("Patch<>")), None);
         let option = ty("Option<Vec<String>>");
         let (_, inner) = wrapper(&option).unwrap();
         assert_eq!(text(inner), "Vec<String>");

@@ -15,9 +15,12 @@ use crate::tracker::error::{SpoolError, StoreError};
 impl Spool {
     /// Opens the spool at `path`, creating it (not its folder) when it does not exist.
     ///
+    /// An existing file is never silently started over: an empty one (a spool cut to nothing)
+    /// is refused like any other damaged file, since the messages it held cannot be counted.
+    ///
     /// # Errors
     ///
-    /// [`SpoolError::Open`] when the file is damaged or not a spool, [`SpoolError::InUse`]
+    /// [`SpoolError::Open`] when the file is damaged, empty or not a spool, [`SpoolError::InUse`]
     /// when it is already open, [`SpoolError::Format`] when another version wrote it, and
     /// [`SpoolError::Storage`] when it cannot be read or written.
     ///
@@ -37,6 +40,7 @@ impl Spool {
 }
 
 fn open_checked(path: &Path) -> Result<Spool, SpoolError> {
+    refuse_empty_file(path)?;
     let db = Database::create(path).map_err(|error| match error {
         DatabaseError::DatabaseAlreadyOpen => SpoolError::InUse {
             path: path.to_path_buf(),
@@ -112,4 +116,19 @@ fn open_checked(path: &Path) -> Result<Spool, SpoolError> {
         writer,
         last_seq,
     })
+}
+
+/// An existing file of zero bytes is not a spool: the store writes its header when it creates
+/// the file, so an empty one was cut short, and opening it would start a new, empty spool in
+/// place of what it held, losing that silently. It is refused with the file named instead.
+fn refuse_empty_file(path: &Path) -> Result<(), SpoolError> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() && meta.len() == 0 => Err(SpoolError::Open {
+            path: path.to_path_buf(),
+            source: StoreError::new(
+                "the file is empty, so whatever it held was cut off (a spool is never empty once created)",
+            ),
+        }),
+        _ => Ok(()),
+    }
 }

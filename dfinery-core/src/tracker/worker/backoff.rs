@@ -3,11 +3,12 @@
 //! client already waits for near resets, and a far one may come from a skewed clock), for
 //! every user at once since DFINERY is down or rate limited for all.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use tokio::time::Instant;
 
 use crate::client::{Error, RetryPolicy};
+use crate::clock::Clock;
 
 /// Failures in a row and the pause they set.
 #[derive(Debug, Default)]
@@ -18,8 +19,15 @@ pub(super) struct Backoff {
 }
 
 impl Backoff {
-    /// Notes a failure worth retrying and sets the pause.
-    pub(super) fn failed(&mut self, error: &Error, initial: Duration, max: Duration) {
+    /// Notes a failure worth retrying and sets the pause; a rate-limit reset is measured
+    /// against `clock` (the client's).
+    pub(super) fn failed(
+        &mut self,
+        error: &Error,
+        clock: &Clock,
+        initial: Duration,
+        max: Duration,
+    ) {
         self.failures = self.failures.saturating_add(1);
         let policy = RetryPolicy {
             max_attempts: u32::MAX,
@@ -29,7 +37,7 @@ impl Backoff {
         };
         let floor = error
             .rate_limit()
-            .and_then(|r| r.reset_after(SystemTime::now()))
+            .and_then(|r| r.reset_after(clock.now()))
             .map(|wait| wait.min(max));
         let delay = policy.backoff(self.failures, rand::random::<f64>(), floor);
         let until = Instant::now() + delay;
@@ -53,6 +61,7 @@ mod tests {
     use super::*;
     use crate::ratelimit::RateLimitSnapshot;
     use crate::wire::Endpoint;
+    use std::time::SystemTime;
 
     fn server_error() -> Error {
         Error::Server {
@@ -68,7 +77,7 @@ mod tests {
         let mut backoff = Backoff::default();
         let (initial, max) = (Duration::from_secs(1), Duration::from_secs(8));
         for n in 1..=6 {
-            backoff.failed(&server_error(), initial, max);
+            backoff.failed(&server_error(), &Clock::system(), initial, max);
             let pause = backoff.until.unwrap() - Instant::now();
             let ceiling = initial * 2_u32.pow(n - 1);
             assert!(pause <= ceiling.min(max), "failure {n}: {pause:?}");
@@ -82,6 +91,9 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_rate_limit_reset_is_waited_for() {
         let mut backoff = Backoff::default();
+        // Measured against the client's clock: a reset 30 s after the time it shows.
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let clock = Clock::new(move || now);
         let limited = Error::RateLimited {
             endpoint: Endpoint::Events,
             status: 429,
@@ -89,16 +101,26 @@ mod tests {
             rate_limit: Some(RateLimitSnapshot {
                 window: None,
                 remaining: Some(0),
-                reset: Some(SystemTime::now() + Duration::from_secs(30)),
+                reset: Some(now + Duration::from_secs(30)),
             }),
         };
-        backoff.failed(&limited, Duration::from_secs(1), Duration::from_secs(60));
+        backoff.failed(
+            &limited,
+            &clock,
+            Duration::from_secs(1),
+            Duration::from_secs(60),
+        );
         let pause = backoff.until.unwrap() - Instant::now();
-        assert!(pause >= Duration::from_secs(29), "{pause:?}");
+        assert_eq!(pause, Duration::from_secs(30));
         // A reset further than the cap waits the cap only.
         backoff.until = None;
-        backoff.failed(&limited, Duration::from_secs(1), Duration::from_secs(10));
+        backoff.failed(
+            &limited,
+            &clock,
+            Duration::from_secs(1),
+            Duration::from_secs(10),
+        );
         let pause = backoff.until.unwrap() - Instant::now();
-        assert!(pause <= Duration::from_secs(10), "{pause:?}");
+        assert_eq!(pause, Duration::from_secs(10));
     }
 }

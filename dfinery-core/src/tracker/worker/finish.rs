@@ -112,6 +112,7 @@ impl Worker {
         self.put_back(user, again);
         self.backoff.failed(
             error,
+            self.client.clock(),
             self.settings.initial_backoff,
             self.settings.max_backoff,
         );
