@@ -10,7 +10,7 @@ use tokio::sync::Semaphore;
 
 use super::{Client, Inner, RetryPolicy};
 use crate::limits::MAX_EVENTS_PER_REQUEST;
-use crate::ratelimit::{Pacer, Pacing};
+use crate::ratelimit::{Pacer, Pacing, RateBudget};
 use crate::secret::Secret;
 use crate::wire::TokenKind;
 
@@ -107,6 +107,7 @@ pub struct ClientBuilder {
     export_read_timeout: Duration,
     retry: RetryPolicy,
     pacing: Pacing,
+    rate_budget: Option<Arc<dyn RateBudget>>,
     export_concurrency: usize,
     max_events_per_request: usize,
     item_limit_per_request: bool,
@@ -127,6 +128,7 @@ impl Default for ClientBuilder {
             export_read_timeout: Duration::from_secs(60),
             retry: RetryPolicy::default(),
             pacing: Pacing::default(),
+            rate_budget: None,
             export_concurrency: 5,
             max_events_per_request: MAX_EVENTS_PER_REQUEST,
             item_limit_per_request: false,
@@ -212,6 +214,15 @@ impl ClientBuilder {
     /// (on; spread the last 10 calls of a window until its reset; waits up to 60 s).
     pub fn pacing(mut self, pacing: Pacing) -> Self {
         self.pacing = pacing;
+        self
+    }
+
+    /// A rate budget consulted before every call, on top of [`pacing`](Self::pacing): e.g. a
+    /// [`RedisBudget`](crate::ratelimit::RedisBudget) (feature `redis`) shared by every instance
+    /// of a service. Default: none, each client paces itself from its own answers' headers.
+    /// A [`Tracker`](crate::Tracker) built on the client uses it too.
+    pub fn rate_budget(mut self, budget: Arc<dyn RateBudget>) -> Self {
+        self.rate_budget = Some(budget);
         self
     }
 
@@ -318,7 +329,7 @@ impl ClientBuilder {
                 timeout: self.timeout,
                 export_read_timeout: self.export_read_timeout,
                 retry: self.retry,
-                pacer: Pacer::new(self.pacing),
+                pacer: Pacer::new(self.pacing).with_budget(self.rate_budget),
                 export_slots: Arc::new(Semaphore::new(self.export_concurrency)),
                 max_events_per_request: self.max_events_per_request,
                 item_limit_per_request: self.item_limit_per_request,

@@ -2,10 +2,16 @@
 //! pacing calls so that a nearly used-up budget is spread until the reset instead of running into
 //! HTTP 429.
 
+mod budget;
 mod headers;
 mod pacer;
+#[cfg(feature = "redis")]
+mod redis;
 
+pub use budget::{BudgetFuture, Feedback, LocalGcra, RateBudget, SlotGuard};
 pub use headers::{Api, RateLimitSnapshot, parse_reset, parse_window};
 pub use pacer::{Pacing, PacingStats};
+#[cfg(feature = "redis")]
+pub use redis::{BudgetStats, RedisBudget, RedisBudgetBuilder, RedisBudgetError};
 
 pub(crate) use pacer::Pacer;
