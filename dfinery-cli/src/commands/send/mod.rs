@@ -5,6 +5,7 @@
 //! twice is stored once.
 
 mod event;
+mod fleet;
 mod input;
 mod lanes;
 mod report;
@@ -25,6 +26,7 @@ use uuid::Uuid;
 use crate::cli::{InputFormat, SendArgs};
 use crate::exit::{CliError, Exit};
 use crate::{client, progress, registry};
+pub use fleet::Partition;
 use lanes::Lanes;
 use report::{Failed, Invalid, Summary};
 use state::{Progress, StateDir};
@@ -45,7 +47,14 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     let registry = Arc::new(registry::load(&args.registry)?);
     let format = input::resolve(args.format, &args.file);
     let (len, modified_ns) = state::fingerprint(&args.file)?;
-    let state = StateDir::new(&args.file, args.state_dir.as_deref());
+    let state = match args.partition {
+        Some(p) => StateDir::new(
+            &args.file,
+            Some(&p.state_dir(&args.file, args.state_dir.as_deref())),
+        ),
+        None => StateDir::new(&args.file, args.state_dir.as_deref()),
+    };
+    let partition = args.partition;
     let resume_after = if args.check_only {
         0
     } else {
@@ -55,9 +64,11 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     let checked = {
         let registry = Arc::clone(&registry);
         let file = args.file.clone();
-        tokio::task::spawn_blocking(move || check_file(&file, format, &registry, resume_after))
-            .await
-            .map_err(|e| CliError::config(format!("the check stopped: {e}")))??
+        tokio::task::spawn_blocking(move || {
+            check_file(&file, format, &registry, resume_after, partition)
+        })
+        .await
+        .map_err(|e| CliError::config(format!("the check stopped: {e}")))??
     };
     let mut summary = Summary {
         file: args.file.clone(),
@@ -77,10 +88,11 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         });
     }
 
-    let client = client::build(
+    let client = client::build_with(
         &args.client,
         registry.service_id.as_deref(),
         TokenKind::Import,
+        |service_id| fleet::budget(&args, service_id),
     )?;
     state.write(&Progress {
         len,
@@ -133,6 +145,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
                 queued_through_line: resume_after,
             },
             stop: Arc::clone(&stop),
+            partition,
         };
         tokio::task::spawn_blocking(move || job.run())
             .await
@@ -254,6 +267,7 @@ fn check_file(
     format: InputFormat,
     registry: &Registry,
     resume_after: u64,
+    partition: Option<Partition>,
 ) -> Result<FileCheck, CliError> {
     let bar = progress::spinner("checking lines");
     let mut result = FileCheck {
@@ -272,6 +286,7 @@ fn check_file(
             .map_err(|e| vec![e])
             .and_then(|e| event::check(registry, &e, line.fingerprint));
         match outcome {
+            Ok(checked) if partition.is_some_and(|p| !p.contains(&checked.identity)) => {}
             Ok(_) if line.number > resume_after => result.to_send += 1,
             Ok(_) => {}
             Err(problems) => result.invalid.push(Invalid {
@@ -294,6 +309,8 @@ struct QueueJob {
     state: StateDir,
     progress: Progress,
     stop: Arc<AtomicBool>,
+    /// Only the users of this partition are sent.
+    partition: Option<Partition>,
 }
 
 /// What the queuing pass did.
@@ -323,7 +340,9 @@ impl QueueJob {
                 .event
                 .map_err(|e| vec![e])
                 .and_then(|e| event::check(&self.registry, &e, line.fingerprint));
-            if let Ok(checked) = checked {
+            if let Ok(checked) = checked
+                && self.partition.is_none_or(|p| p.contains(&checked.identity))
+            {
                 lines.insert(checked.record.event_log_id(), line.number);
                 lanes
                     .send(checked.identity, checked.record)
