@@ -10,5 +10,6 @@
 //! except in CI (`CI` set), where they fail.
 #![deny(warnings)]
 
+mod fleet;
 mod script;
 mod support;

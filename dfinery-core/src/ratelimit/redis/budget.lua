@@ -1,6 +1,6 @@
 -- The shared rate budget of one service's API (dfinery-core, ratelimit::RedisBudget).
 --
--- KEYS[1]  the budget's hash: tat, wend, wlen, wcount, wcap, ext, block, limit, period
+-- KEYS[1]  the budget's hash: tat, wend, wlen, wcount, wcap, ext, block, limit, period, o0, t0
 -- KEYS[2]  the export lease sorted set (member = holder, score = expiry in ms)
 -- ARGV[1]  op: acquire | feedback | lease | unlease
 -- ARGV[2]  limit (calls per period), ARGV[3] period in ms, ARGV[4] burst (permits at once),
@@ -11,8 +11,9 @@
 --   `burst` at once after a pause; `tat` is the theoretical arrival time of the next permit.
 -- * A mirror of the server's window, learned from the rate-limit headers: `wend` (its reset on
 --   the Redis clock), `wlen`, `wcount` (permits granted in it), `wcap` (the most it may grant).
---   Answers only ever lower `wcap` for the window they describe; what others spend (`ext`,
---   projected per window) lowers the cap the next window starts with.
+--   Answers only ever lower `wcap` for the window they describe. What others spend is measured
+--   as a pace (the growth of their share between answers, from `o0` at `t0`): the rest of the
+--   window reserves it, and the next window starts with its cap lowered by it (`ext`).
 local op = ARGV[1]
 local limit = tonumber(ARGV[2])
 local period = tonumber(ARGV[3])
@@ -47,9 +48,12 @@ local effective = math.max(1, limit * (1000 - headroom) / 1000)
 local interval = period / effective
 local tolerance = (burst - 1) * interval
 local base_cap = math.floor(effective)
+-- A window never starts with less than a tenth of the limit, so that answers keep coming and
+-- an estimate of what others spend that has become too high is corrected.
+local min_cap = math.max(1, math.floor(base_cap / 10))
 
 local h = redis.call('HMGET', key, 'tat', 'wend', 'wlen', 'wcount', 'wcap', 'ext', 'block',
-  'limit', 'period')
+  'limit', 'period', 'o0', 't0')
 local tat = tonumber(h[1]) or 0
 local wend = tonumber(h[2]) or 0
 local wlen = tonumber(h[3]) or period
@@ -57,6 +61,8 @@ local wcount = tonumber(h[4]) or 0
 local wcap = tonumber(h[5]) or base_cap
 local ext = tonumber(h[6]) or 0
 local block = tonumber(h[7]) or 0
+local o0 = tonumber(h[10]) or -1
+local t0 = tonumber(h[11]) or 0
 
 -- A lower limit configured by any holder applies to the current window at once.
 if tonumber(h[8]) ~= limit or tonumber(h[9]) ~= period then
@@ -68,12 +74,14 @@ end
 if wend > 0 and now >= wend then
   wend = wend + (math.floor((now - wend) / wlen) + 1) * wlen
   wcount = 0
-  wcap = math.max(0, base_cap - math.ceil(ext))
+  wcap = math.max(min_cap, base_cap - math.ceil(ext))
+  o0 = -1
 end
 
 local function save()
   redis.call('HSET', key, 'tat', tat, 'wend', wend, 'wlen', wlen, 'wcount', wcount,
-    'wcap', wcap, 'ext', ext, 'block', block, 'limit', limit, 'period', period)
+    'wcap', wcap, 'ext', ext, 'block', block, 'limit', limit, 'period', period, 'o0', o0,
+    't0', t0)
   local horizon = math.max(tat, block, wend) - now
   redis.call('PEXPIRE', key, math.ceil(ttl + math.max(0, horizon)))
 end
@@ -137,7 +145,8 @@ if op == 'feedback' then
     else
       wcount = 0
     end
-    wcap = math.max(0, base_cap - math.ceil(ext))
+    wcap = math.max(min_cap, base_cap - math.ceil(ext))
+    o0 = -1
   elseif reset < wend - window / 2 then
     -- An answer from a window that has passed: it cannot loosen anything.
     save()
@@ -153,12 +162,19 @@ if op == 'feedback' then
   if remaining > 0 then
     -- Permits granted within the answer's latency may not have reached the server yet.
     local in_flight = math.min(wcount, math.ceil(latency / interval))
-    local elapsed = wlen - until_reset
+    -- What the server counted beyond the fleet's own arrivals: other clients, or a limit
+    -- lowered below the configured one (a constant offset, which `remaining` already shows).
     local spent_by_others = math.max(0, (limit - remaining) - (wcount - in_flight))
+    -- Their pace, from how that grew since the window's first answer.
     local reserve = 0
-    if elapsed >= wlen / 10 then
-      ext = spent_by_others * wlen / elapsed
-      reserve = spent_by_others * until_reset / elapsed
+    if o0 < 0 then
+      o0 = spent_by_others
+      t0 = now
+    elseif now - t0 >= wlen / 10 then
+      -- Growth within the uncertainty of the in-flight estimate is not counted as a pace.
+      local pace = math.max(0, spent_by_others - o0 - in_flight - 2) / (now - t0)
+      ext = math.min(base_cap, pace * wlen)
+      reserve = pace * until_reset
     end
     local cap = wcount + remaining - in_flight - math.ceil(reserve)
     wcap = math.max(0, math.min(wcap, cap))
