@@ -96,7 +96,11 @@ pub fn budget(args: &SendArgs, service_id: &str) -> Result<Option<Arc<dyn RateBu
             dfinery_emulator::Api::Profile => Api::Profile,
             dfinery_emulator::Api::Export => Api::Export,
         };
-        builder = builder.limit(api, limit.limit, limit.window.duration());
+        // At most a tenth of a window's budget per Redis round trip (and at once).
+        let lease = u32::try_from((limit.limit / 10).clamp(1, 16)).unwrap_or(1);
+        builder = builder
+            .limit(api, limit.limit, limit.window.duration())
+            .lease(api, lease);
     }
     let budget = builder
         .build()
