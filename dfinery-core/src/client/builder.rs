@@ -218,7 +218,7 @@ impl ClientBuilder {
     }
 
     /// A rate budget consulted before every call, on top of [`pacing`](Self::pacing): e.g. a
-    /// [`RedisBudget`](crate::ratelimit::RedisBudget) (feature `redis`) shared by every instance
+    /// `ratelimit::RedisBudget` (feature `redis`) shared by every instance
     /// of a service. Default: none, each client paces itself from its own answers' headers.
     /// A [`Tracker`](crate::Tracker) built on the client uses it too.
     pub fn rate_budget(mut self, budget: Arc<dyn RateBudget>) -> Self {

@@ -20,7 +20,7 @@ use super::{Api, RateLimitSnapshot};
 pub type BudgetFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A rate budget consulted before each call, e.g. one shared by every instance of a service
-/// ([`RedisBudget`](super::RedisBudget), feature `redis`).
+/// (`RedisBudget`, feature `redis`).
 ///
 /// The default, when a client has none, is the client's own local pacing from the rate-limit
 /// headers; a budget comes on top of it and can only make calls wait longer.
@@ -91,7 +91,7 @@ impl fmt::Debug for SlotGuard {
 /// The generic cell rate algorithm (GCRA) in process: at most `limit` permits per `period`,
 /// evenly spaced, with up to `burst` permits at once after a pause.
 ///
-/// This is the same algorithm [`RedisBudget`](super::RedisBudget) runs inside Redis, and the
+/// This is the same algorithm `RedisBudget` (feature `redis`) runs inside Redis, and the
 /// pacing it falls back to (at the limit divided by the expected number of instances) when
 /// Redis cannot be reached.
 #[derive(Debug, Clone)]

@@ -1,6 +1,10 @@
 //! Rate limits (`dfinery-api.md` §7): reading the `x-ratelimit-*` headers of every answer, and
 //! pacing calls so that a nearly used-up budget is spread until the reset instead of running into
 //! HTTP 429.
+//!
+//! A [`RateBudget`] consulted before every call can share the budget beyond one process:
+//! `RedisBudget` (feature `redis`) lets every instance of a service draw from one budget kept in
+//! Redis (see `docs/fleet.md`).
 
 mod budget;
 mod headers;
