@@ -1,6 +1,7 @@
 //! Fleets of worker processes (this test binary run again, as children) sharing one emulator's
 //! Event limit, scaled down to 250 calls per 5 s (50 per second), through one redis-server.
-//! Every worker sends its own users' events, one event per call, four calls at a time.
+//! Every worker sends its own users' events, one event per call, four calls at a time, and
+//! takes up to 8 permits per Redis round trip.
 //!
 //! The figures of every run are printed (`FLEET …` lines; `--nocapture` shows them).
 
@@ -458,7 +459,7 @@ async fn worker(spec: Value) -> Value {
         RedisBudget::builder(s("redis"), s("service_id"))
             .key_prefix(s("prefix"))
             .limit(Api::Event, LIMIT, PERIOD)
-            .lease(Api::Event, 4)
+            .lease(Api::Event, 8)
             .expected_instances(workers as u32)
             .timeout(Duration::from_millis(200))
             .retry_interval(Duration::from_millis(300))

@@ -53,7 +53,7 @@ local base_cap = math.floor(effective)
 local min_cap = math.max(1, math.floor(base_cap / 10))
 
 local h = redis.call('HMGET', key, 'tat', 'wend', 'wlen', 'wcount', 'wcap', 'ext', 'block',
-  'limit', 'period', 'o0', 't0')
+  'limit', 'period', 'o0', 't0', 'pm')
 local tat = tonumber(h[1]) or 0
 local wend = tonumber(h[2]) or 0
 local wlen = tonumber(h[3]) or period
@@ -63,6 +63,8 @@ local ext = tonumber(h[6]) or 0
 local block = tonumber(h[7]) or 0
 local o0 = tonumber(h[10]) or -1
 local t0 = tonumber(h[11]) or 0
+-- Whether others' pace was measured in this window.
+local pm = tonumber(h[12]) or 0
 
 -- A lower limit configured by any holder applies to the current window at once.
 if tonumber(h[8]) ~= limit or tonumber(h[9]) ~= period then
@@ -73,6 +75,11 @@ end
 -- were seen to spend per window.
 if wend > 0 and now >= wend then
   wend = wend + (math.floor((now - wend) / wlen) + 1) * wlen
+  -- An estimate not confirmed by a measurement in the window that ended fades.
+  if pm == 0 then
+    ext = ext / 2
+  end
+  pm = 0
   wcount = 0
   wcap = math.max(min_cap, base_cap - math.ceil(ext))
   o0 = -1
@@ -81,7 +88,7 @@ end
 local function save()
   redis.call('HSET', key, 'tat', tat, 'wend', wend, 'wlen', wlen, 'wcount', wcount,
     'wcap', wcap, 'ext', ext, 'block', block, 'limit', limit, 'period', period, 'o0', o0,
-    't0', t0)
+    't0', t0, 'pm', pm)
   local horizon = math.max(tat, block, wend) - now
   redis.call('PEXPIRE', key, math.ceil(ttl + math.max(0, horizon)))
 end
@@ -97,10 +104,8 @@ if op == 'acquire' then
   if start <= now + tolerance then
     granted = math.min(wanted, math.floor((now + tolerance - start) / interval) + 1)
   end
-  local capped = false
   if wend > 0 and wcount + granted > wcap then
     granted = math.max(0, wcap - wcount)
-    capped = true
   end
   if granted > 0 then
     tat = start + granted * interval
@@ -109,7 +114,8 @@ if op == 'acquire' then
     return {granted, 0}
   end
   local wait
-  if capped then
+  if wend > 0 and wcount >= wcap then
+    -- The window's cap is reached: nothing until it ends.
     wait = wend - now
   else
     wait = start - tolerance - now
@@ -171,9 +177,11 @@ if op == 'feedback' then
       o0 = spent_by_others
       t0 = now
     elseif now - t0 >= wlen / 10 then
-      -- Growth within the uncertainty of the in-flight estimate is not counted as a pace.
-      local pace = math.max(0, spent_by_others - o0 - in_flight - 2) / (now - t0)
+      -- Growth within the uncertainty of the in-flight estimate (a lease's permits may still
+      -- be on their way out) is not counted as a pace.
+      local pace = math.max(0, spent_by_others - o0 - in_flight - burst - 1) / (now - t0)
       ext = math.min(base_cap, pace * wlen)
+      pm = 1
       reserve = pace * until_reset
     end
     local cap = wcount + remaining - in_flight - math.ceil(reserve)

@@ -204,7 +204,9 @@ impl RedisBudgetBuilder {
         let local = self.limits.map(|limit| {
             let share = (limit.count / u64::from(self.expected_instances)).max(1);
             let share = share * u64::from(1000 - self.headroom_permille) / 1000;
-            Mutex::new(LocalGcra::new(share, limit.period, limit.lease))
+            // No burst while Redis is away: instances that fall back at once must not add up
+            // their bursts on top of the shared pace.
+            Mutex::new(LocalGcra::new(share, limit.period, 1))
         });
         let keys = Api::ALL.map(|api| format!("{}:{}:{api}", self.key_prefix, self.service_id));
         let slots_key = format!("{}:{}:export:slots", self.key_prefix, self.service_id);
