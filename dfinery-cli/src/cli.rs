@@ -102,6 +102,11 @@ pub struct EmulatorArgs {
     /// Open API guide), or per event (its SDK guides)
     #[arg(long, value_enum, default_value_t = ItemLimitArg::PerRequest)]
     pub item_limit: ItemLimitArg,
+
+    /// Scale a rate limit, e.g. `event=50/1s` (APIs: event, identity, profile, export; windows
+    /// `<n>s`, `<n>m`, `<n>H`, `<n>d`); repeat for several APIs [default: DFINERY's limits]
+    #[arg(long = "rate-limit", value_name = "API=N/PERIOD", value_parser = parse_api_rate_limit)]
+    pub rate_limits: Vec<(dfinery_emulator::Api, dfinery_emulator::RateLimit)>,
 }
 
 /// `--item-limit` of `dfinery emulator`.
@@ -111,6 +116,29 @@ pub enum ItemLimitArg {
     PerRequest,
     /// At most 100 items in each event
     PerEvent,
+}
+
+/// Parses `--rate-limit API=N/PERIOD`.
+fn parse_api_rate_limit(
+    text: &str,
+) -> Result<(dfinery_emulator::Api, dfinery_emulator::RateLimit), String> {
+    use dfinery_emulator::Api;
+    let (api, limit) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not API=N/PERIOD; write e.g. `event=50/1s`"))?;
+    let api = match api.trim().to_ascii_lowercase().as_str() {
+        "event" | "events" => Api::Event,
+        "identity" | "identities" => Api::Identity,
+        "profile" | "user-profile" => Api::Profile,
+        "export" => Api::Export,
+        other => {
+            return Err(format!(
+                "unknown API `{other}`; write one of event, identity, profile, export"
+            ));
+        }
+    };
+    let limit = limit.trim().parse().map_err(|e| format!("{e}"))?;
+    Ok((api, limit))
 }
 
 /// `dfinery check`.
@@ -229,6 +257,22 @@ pub struct SendArgs {
     /// the spool for `--resume`
     #[arg(long, value_name = "SECS", default_value_t = 300)]
     pub timeout: u64,
+    /// Share the service's rate budget with every other sender through this Redis, e.g.
+    /// `redis://127.0.0.1:6379/0` (see "Running a fleet" in the README)
+    #[arg(long, env = "DFINERY_REDIS_URL", value_name = "URL")]
+    pub redis_url: Option<String>,
+    /// Send only the users whose stable hash falls in partition K of N (from 1), e.g. `2/4`;
+    /// each partition keeps its own state for `--resume`
+    #[arg(long, value_name = "K/N", value_parser = crate::commands::send::Partition::parse)]
+    pub partition: Option<crate::commands::send::Partition>,
+    /// The service's limit for the shared budget, e.g. `event=1000000/1m`; repeat for several
+    /// APIs [default: DFINERY's limits]
+    #[arg(long = "rate-limit", value_name = "API=N/PERIOD", value_parser = parse_api_rate_limit, requires = "redis_url")]
+    pub rate_limits: Vec<(dfinery_emulator::Api, dfinery_emulator::RateLimit)>,
+    /// Senders sharing the budget; while Redis is unreachable each sends at the limit divided
+    /// by this [default: N of `--partition`, else 1]
+    #[arg(long, value_name = "N", requires = "redis_url")]
+    pub expected_instances: Option<u32>,
     /// Where DFINERY is and how to authenticate
     #[command(flatten)]
     pub client: ClientArgs,

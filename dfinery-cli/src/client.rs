@@ -1,7 +1,10 @@
 //! A [`Client`] from the command line: flags first, then the `DFINERY_*` environment variables
 //! (clap reads both), then the registry's `[service] id`. Tokens are never printed.
 
+use std::sync::Arc;
+
 use dfinery_core::Client;
+use dfinery_core::ratelimit::RateBudget;
 use dfinery_core::wire::TokenKind;
 
 use crate::cli::ClientArgs;
@@ -16,6 +19,17 @@ pub fn build(
     registry_service_id: Option<&str>,
     kind: TokenKind,
 ) -> Result<Client, CliError> {
+    build_with(args, registry_service_id, kind, |_| Ok(None))
+}
+
+/// [`build`], with the rate budget `budget` makes for the service id (e.g. one shared through
+/// Redis), if it makes one.
+pub fn build_with(
+    args: &ClientArgs,
+    registry_service_id: Option<&str>,
+    kind: TokenKind,
+    budget: impl FnOnce(&str) -> Result<Option<Arc<dyn RateBudget>>, CliError>,
+) -> Result<Client, CliError> {
     let service_id = non_blank(args.service_id.as_deref())
         .or(non_blank(registry_service_id))
         .ok_or_else(|| {
@@ -24,6 +38,9 @@ pub fn build(
             )
         })?;
     let mut builder = Client::builder().service_id(service_id);
+    if let Some(budget) = budget(service_id)? {
+        builder = builder.rate_budget(budget);
+    }
     if let Some(url) = non_blank(args.base_url.as_deref()) {
         builder = builder.base_url(url);
     }

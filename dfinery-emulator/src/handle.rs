@@ -12,7 +12,10 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::server::app::App;
-use crate::{ConfigError, FaultConfig, Profile, Rejection, ScriptedResponse, Stats, StoredEvent};
+use crate::{
+    Api, ConfigError, FaultConfig, Profile, RateLimit, Rejection, ScriptedResponse, Stats,
+    StoredEvent,
+};
 
 /// A running emulator. Dropping it stops the server (in the background); call
 /// [`shutdown`](Self::shutdown) to wait until it has stopped.
@@ -150,6 +153,18 @@ impl EmulatorHandle {
         faults.validate().map_err(ConfigError)?;
         self.app.set_faults(faults);
         Ok(())
+    }
+
+    /// Changes the rate limit of `api` at once, as DFINERY does when a service's limit is
+    /// changed: requests already counted in the current window stay counted, the headers of
+    /// the next answers show the new budget.
+    pub fn set_rate_limit(&self, api: Api, limit: RateLimit) {
+        self.app.limiter(api).set_limit(limit);
+    }
+
+    /// The rate limit of `api` in force.
+    pub fn rate_limit(&self, api: Api) -> RateLimit {
+        self.app.limiter(api).limit()
     }
 
     /// Appends responses to the fault script, served before any random fault.

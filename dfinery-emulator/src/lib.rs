@@ -87,4 +87,4 @@ pub use config::rate_limit::{Api, RateLimit, RateLimitParseError, RateLimits, Wi
 pub use dfinery_schema::Registry;
 pub use error::{ConfigError, StartError};
 pub use handle::EmulatorHandle;
-pub use model::{Identity, Profile, Rejection, Stats, StoredEvent, Violation};
+pub use model::{Identity, PerApi, Profile, Rejection, Stats, StoredEvent, Violation};

@@ -150,6 +150,19 @@ pub struct Profile {
     pub properties: BTreeMap<String, Value>,
 }
 
+/// A count for each rate-limited API (serialised as `{"event": …, "identity": …, …}`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PerApi {
+    /// `POST /api/v1/events`.
+    pub event: u64,
+    /// Both identity endpoints.
+    pub identity: u64,
+    /// `POST /api/v1/user-profile`.
+    pub profile: u64,
+    /// Both export endpoints.
+    pub export: u64,
+}
+
 /// Counters since the start or the last reset.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Stats {
@@ -163,6 +176,8 @@ pub struct Stats {
     pub duplicates: u64,
     /// Requests refused by a rate limit or the export concurrency limit.
     pub rate_limited: u64,
+    /// [`rate_limited`](Self::rate_limited), per API.
+    pub rate_limited_by_api: PerApi,
     /// Requests answered by a fault (scripted or random); added latency does not count.
     pub faults_injected: u64,
     /// Export responses started (HTTP 200 with CSV).

@@ -43,6 +43,9 @@ pub async fn run(args: EmulatorArgs, json: bool) -> Result<Exit, CliError> {
     if let Some(path) = &registry_path {
         builder = builder.registry(registry::load(path)?);
     }
+    for (api, limit) in &args.rate_limits {
+        builder = builder.rate_limit(*api, *limit);
+    }
     if let Some(id) = args.service_id {
         builder = builder.service_id(id);
     }

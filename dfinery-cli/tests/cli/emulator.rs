@@ -171,3 +171,73 @@ fn a_broken_registry_or_a_taken_port_exits_3() {
         text(&output.stderr)
     );
 }
+
+/// `GET path` on `base_url` with a raw HTTP/1.1 request (the tests have no HTTP client).
+fn http_get(base_url: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let addr = base_url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+#[test]
+fn a_scaled_down_rate_limit_refuses_and_is_counted_per_api() {
+    let mut child = Command::new(BIN)
+        .args(["--json", "emulator", "--port", "0", "--inspect"])
+        .args(["--rate-limit", "export=1/1H", "--rate-limit", "event=50/1s"])
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let info: serde_json::Value = serde_json::from_str(&first).unwrap();
+    let base_url = info["base_url"].as_str().unwrap().to_owned();
+    let export = |file: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        dfinery()
+            .args(["export", "profiles", "-o"])
+            .arg(dir.path().join(file))
+            .env("DFINERY_BASE_URL", &base_url)
+            .env("DFINERY_SERVICE_ID", info["service_id"].as_str().unwrap())
+            .env(
+                "DFINERY_EXPORT_TOKEN",
+                info["export_token"].as_str().unwrap(),
+            )
+            .output()
+            .unwrap()
+    };
+    assert_eq!(export("a.csv").status.code(), Some(0));
+    // The second export of the hour is refused (the reset is an hour away: no waiting).
+    let refused = export("b.csv");
+    assert_ne!(refused.status.code(), Some(0));
+    let stats = http_get(&base_url, "/_emulator/stats");
+    assert!(
+        stats.contains(r#""rate_limited_by_api":{"event":0,"identity":0,"profile":0,"export":1}"#),
+        "{stats}"
+    );
+    child.kill().unwrap();
+    let _ = child.wait();
+
+    let output = dfinery()
+        .args(["emulator", "--port", "0", "--rate-limit", "events=50"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("invalid rate limit `50`; write a count and a window, e.g. `100/1H`"),
+        "{stderr}"
+    );
+}

@@ -4,6 +4,7 @@
 mod check;
 mod emulator;
 mod export;
+mod fleet;
 mod help;
 mod send;
 mod support;

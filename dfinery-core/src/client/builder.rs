@@ -11,7 +11,7 @@ use tokio::sync::Semaphore;
 use super::{Client, Inner, RetryPolicy};
 use crate::clock::Clock;
 use crate::limits::MAX_EVENTS_PER_REQUEST;
-use crate::ratelimit::{Pacer, Pacing};
+use crate::ratelimit::{Pacer, Pacing, RateBudget};
 use crate::secret::Secret;
 use crate::wire::TokenKind;
 
@@ -109,6 +109,7 @@ pub struct ClientBuilder {
     export_read_timeout: Duration,
     retry: RetryPolicy,
     pacing: Pacing,
+    rate_budget: Option<Arc<dyn RateBudget>>,
     export_concurrency: usize,
     max_events_per_request: usize,
     user_agent: String,
@@ -129,6 +130,7 @@ impl Default for ClientBuilder {
             export_read_timeout: Duration::from_secs(60),
             retry: RetryPolicy::default(),
             pacing: Pacing::default(),
+            rate_budget: None,
             export_concurrency: 5,
             max_events_per_request: MAX_EVENTS_PER_REQUEST,
             user_agent: concat!("dfinery-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
@@ -223,6 +225,15 @@ impl ClientBuilder {
     /// (on; spread the last 10 calls of a window until its reset; waits up to 60 s).
     pub fn pacing(mut self, pacing: Pacing) -> Self {
         self.pacing = pacing;
+        self
+    }
+
+    /// A rate budget consulted before every call, on top of [`pacing`](Self::pacing): e.g. a
+    /// `ratelimit::RedisBudget` (feature `redis`) shared by every instance
+    /// of a service. Default: none, each client paces itself from its own answers' headers.
+    /// A [`Tracker`](crate::Tracker) built on the client uses it too.
+    pub fn rate_budget(mut self, budget: Arc<dyn RateBudget>) -> Self {
+        self.rate_budget = Some(budget);
         self
     }
 
@@ -323,7 +334,7 @@ impl ClientBuilder {
                 timeout: self.timeout,
                 export_read_timeout: self.export_read_timeout,
                 retry: self.retry,
-                pacer: Pacer::new(self.pacing, self.clock.clone()),
+                pacer: Pacer::new(self.pacing, self.clock.clone()).with_budget(self.rate_budget),
                 clock: self.clock,
                 export_slots: Arc::new(Semaphore::new(self.export_concurrency)),
                 max_events_per_request: self.max_events_per_request,

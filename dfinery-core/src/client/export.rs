@@ -16,6 +16,7 @@ use uuid::Uuid;
 use super::Client;
 use super::error::Error;
 use super::transport::Answer;
+use crate::ratelimit::SlotGuard;
 use crate::wire::{Endpoint, EventExportRequest, ProfileExportRequest};
 
 /// The CSV of an export as it arrives, chunk by chunk; a failure while reading (a connection
@@ -84,6 +85,8 @@ struct Reading {
     endpoint: Endpoint,
     read_timeout: Duration,
     _permit: Option<OwnedSemaphorePermit>,
+    /// A fleet-wide export slot from the rate budget, held with the local one.
+    _slot: Option<SlotGuard>,
 }
 
 impl Client {
@@ -123,6 +126,7 @@ impl Client {
             .acquire_owned()
             .await
             .ok();
+        let slot = self.inner.pacer.export_slot().await;
         let (answer, _) = self.call(endpoint, body, 0, Uuid::new_v4()).await;
         let read_timeout = self.export_read_timeout();
         Ok(match answer? {
@@ -135,6 +139,7 @@ impl Client {
                 endpoint,
                 read_timeout,
                 _permit: permit,
+                _slot: slot,
             }),
         })
     }

@@ -71,7 +71,7 @@ impl Inner {
         body: Bytes,
     ) -> Result<Answer, Error> {
         let api = Api::of(endpoint);
-        let _flight = self.pacer.acquire(api).await;
+        let mut flight = self.pacer.acquire(api).await;
         let send = self.request(endpoint, token, body).send();
         let response = match tokio::time::timeout(self.timeout, send).await {
             Err(_) => return Err(self.timed_out(endpoint)),
@@ -81,7 +81,7 @@ impl Inner {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         if let Some(snapshot) = RateLimitSnapshot::from_headers(&headers) {
-            self.pacer.observe(api, snapshot);
+            flight.observe(snapshot);
         }
         if endpoint.token() == TokenKind::Export
             && response.status().is_success()
@@ -100,7 +100,7 @@ impl Inner {
             Ok(()) => Ok(Answer::Body(body)),
             Err(error) => {
                 if matches!(error, Error::RateLimited { .. }) {
-                    self.pacer.note_rate_limited();
+                    flight.rate_limited();
                 }
                 Err(error)
             }

@@ -1,11 +1,21 @@
 //! Rate limits (`docs/protocol.md` §7): reading the `x-ratelimit-*` headers of every answer, and
 //! pacing calls so that a nearly used-up budget is spread until the reset instead of running into
 //! HTTP 429.
+//!
+//! A [`RateBudget`] consulted before every call can share the budget beyond one process:
+//! `RedisBudget` (feature `redis`) lets every instance of a service draw from one budget kept in
+//! Redis (see `docs/fleet.md`).
 
+mod budget;
 mod headers;
 mod pacer;
+#[cfg(feature = "redis")]
+mod redis;
 
+pub use budget::{BudgetFuture, Feedback, LocalGcra, RateBudget, SlotGuard};
 pub use headers::{Api, RateLimitSnapshot, parse_reset, parse_window};
 pub use pacer::{Pacing, PacingStats};
+#[cfg(feature = "redis")]
+pub use redis::{BudgetStats, RedisBudget, RedisBudgetBuilder, RedisBudgetError};
 
 pub(crate) use pacer::Pacer;

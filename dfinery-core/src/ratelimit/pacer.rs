@@ -2,12 +2,12 @@
 //! reset, so a burst slows down instead of running into HTTP 429.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
-use super::{Api, RateLimitSnapshot};
+use super::{Api, Feedback, RateBudget, RateLimitSnapshot, SlotGuard};
 use crate::clock::Clock;
 
 /// How the client paces its calls against the `x-ratelimit-*` headers.
@@ -186,16 +186,48 @@ impl ApiState {
     }
 }
 
-/// A call in flight, from [`Pacer::acquire`] until dropped.
+/// A call in flight, from [`Pacer::acquire`] until dropped; on drop, the shared budget (if
+/// any) hears what the answer said.
 #[derive(Debug)]
 pub(crate) struct Flight<'a> {
     pacer: &'a Pacer,
     api: Api,
+    /// When the call got its permit.
+    started: Instant,
+    snapshot: Option<RateLimitSnapshot>,
+    rate_limited: bool,
+}
+
+impl Flight<'_> {
+    /// Takes in the rate-limit headers of the call's answer.
+    pub(crate) fn observe(&mut self, snapshot: RateLimitSnapshot) {
+        self.pacer.observe(self.api, snapshot.clone());
+        self.snapshot = Some(snapshot);
+    }
+
+    /// The answer said the rate limit was exceeded.
+    pub(crate) fn rate_limited(&mut self) {
+        self.pacer.note_rate_limited();
+        self.rate_limited = true;
+    }
 }
 
 impl Drop for Flight<'_> {
     fn drop(&mut self) {
         self.pacer.state(self.api).landed();
+        if let Some(budget) = &self.pacer.budget
+            && (self.snapshot.is_some() || self.rate_limited)
+        {
+            budget.feedback(
+                self.api,
+                &Feedback {
+                    snapshot: self.snapshot.take(),
+                    rate_limited: self.rate_limited,
+                    latency: self.started.elapsed(),
+                    received: SystemTime::now(),
+                },
+            );
+        }
     }
 }
 
@@ -209,6 +241,8 @@ pub(crate) struct Pacer {
     paced_calls: AtomicU64,
     paced_wait_us: AtomicU64,
     rate_limited: AtomicU64,
+    /// A budget shared beyond this client, consulted before the local pacing.
+    budget: Option<Arc<dyn RateBudget>>,
 }
 
 impl Pacer {
@@ -221,7 +255,14 @@ impl Pacer {
             paced_calls: AtomicU64::new(0),
             paced_wait_us: AtomicU64::new(0),
             rate_limited: AtomicU64::new(0),
+            budget: None,
         }
+    }
+
+    /// Consults `budget` before every call, on top of the local pacing.
+    pub(crate) fn with_budget(mut self, budget: Option<Arc<dyn RateBudget>>) -> Pacer {
+        self.budget = budget;
+        self
     }
 
     fn state(&self, api: Api) -> std::sync::MutexGuard<'_, ApiState> {
@@ -233,7 +274,16 @@ impl Pacer {
     /// Waits as long as pacing asks before a call to `api`; the call counts as in flight
     /// until the returned guard is dropped.
     pub(crate) async fn acquire(&self, api: Api) -> Flight<'_> {
-        let flight = Flight { pacer: self, api };
+        if let Some(budget) = &self.budget {
+            budget.acquire(api).await;
+        }
+        let flight = Flight {
+            pacer: self,
+            api,
+            started: Instant::now(),
+            snapshot: None,
+            rate_limited: false,
+        };
         let wait = self.state(api).plan(Instant::now(), &self.config);
         if !wait.is_zero() {
             self.paced_calls.fetch_add(1, Ordering::Relaxed);
@@ -243,6 +293,14 @@ impl Pacer {
             tokio::time::sleep(wait).await;
         }
         flight
+    }
+
+    /// A fleet-wide export slot from the shared budget, if it has any.
+    pub(crate) async fn export_slot(&self) -> Option<SlotGuard> {
+        match &self.budget {
+            Some(budget) => budget.export_slot().await,
+            None => None,
+        }
     }
 
     /// Takes in the rate-limit headers of an answer from `api`.

@@ -70,7 +70,7 @@ pub(crate) async fn admit(
     let limits = match app.limiter(api).acquire(now) {
         Ok(limits) => limits,
         Err(limits) => {
-            Counters::add(&app.counters.rate_limited, 1);
+            app.counters.limited(api);
             let status = if app.settings.rate_limit_status_200 {
                 200
             } else {
@@ -94,7 +94,7 @@ pub(crate) async fn admit(
         Family::Export => match app.export_slots.clone().try_acquire_owned() {
             Ok(permit) => Some(permit),
             Err(_) => {
-                Counters::add(&app.counters.rate_limited, 1);
+                app.counters.limited(api);
                 return Err(response::export_failure(
                     ExportFailure::TooManyApiRequests,
                     Some(limits),

@@ -34,56 +34,91 @@ impl Snapshot {
 /// `[n * len, (n + 1) * len)` milliseconds.
 #[derive(Debug)]
 pub(crate) struct Limiter {
+    state: Mutex<Counter>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Counter {
     limit: RateLimit,
-    /// (window number, requests counted in it)
-    state: Mutex<(u64, u64)>,
+    /// The window number.
+    window: u64,
+    /// Requests counted in it.
+    used: u64,
 }
 
 impl Limiter {
     pub(crate) fn new(limit: RateLimit) -> Limiter {
         Limiter {
-            limit,
-            state: Mutex::new((0, 0)),
+            state: Mutex::new(Counter {
+                limit,
+                window: 0,
+                used: 0,
+            }),
         }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Counter> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Counts one request at `now_ms`: `Ok` when it is within the limit, `Err` when the window
     /// is used up (the refused request is not counted).
     pub(crate) fn acquire(&self, now_ms: u64) -> Result<Snapshot, Snapshot> {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let window = self.roll(&mut state, now_ms);
-        if state.1 >= self.limit.limit {
-            return Err(self.snapshot(window, state.1));
+        let mut state = self.lock();
+        state.roll(now_ms);
+        if state.used >= state.limit.limit {
+            return Err(state.snapshot());
         }
-        state.1 += 1;
-        Ok(self.snapshot(window, state.1))
+        state.used += 1;
+        Ok(state.snapshot())
     }
 
     /// The window's state at `now_ms` without counting a request.
     pub(crate) fn peek(&self, now_ms: u64) -> Snapshot {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let window = self.roll(&mut state, now_ms);
-        self.snapshot(window, state.1)
+        let mut state = self.lock();
+        state.roll(now_ms);
+        state.snapshot()
+    }
+
+    /// The limit in force.
+    pub(crate) fn limit(&self) -> RateLimit {
+        self.lock().limit
+    }
+
+    /// Replaces the limit at once; requests already counted in the current window stay counted
+    /// (a window of another length starts over).
+    pub(crate) fn set_limit(&self, limit: RateLimit) {
+        let mut state = self.lock();
+        if state.limit.window != limit.window {
+            state.window = 0;
+            state.used = 0;
+        }
+        state.limit = limit;
     }
 
     /// Forgets every counted request.
     pub(crate) fn reset(&self) {
-        *self.state.lock().unwrap_or_else(PoisonError::into_inner) = (0, 0);
+        let mut state = self.lock();
+        state.window = 0;
+        state.used = 0;
     }
+}
 
-    fn roll(&self, state: &mut (u64, u64), now_ms: u64) -> u64 {
+impl Counter {
+    fn roll(&mut self, now_ms: u64) {
         let window = now_ms / self.limit.window.millis();
-        if window != state.0 {
-            *state = (window, 0);
+        if window != self.window {
+            self.window = window;
+            self.used = 0;
         }
-        window
     }
 
-    fn snapshot(&self, window: u64, used: u64) -> Snapshot {
+    fn snapshot(&self) -> Snapshot {
         Snapshot {
             limit: self.limit,
-            remaining: self.limit.limit.saturating_sub(used),
-            reset_ms: window
+            remaining: self.limit.limit.saturating_sub(self.used),
+            reset_ms: self
+                .window
                 .saturating_add(1)
                 .saturating_mul(self.limit.window.millis()),
         }
@@ -104,6 +139,20 @@ mod tests {
         let refused = limiter.acquire(start + 59_999).unwrap_err();
         assert_eq!((refused.remaining, refused.reset_ms), (0, start + 60_000));
         assert_eq!(limiter.acquire(start + 60_000).unwrap().remaining, 1);
+    }
+
+    #[test]
+    fn a_limit_changed_mid_window_applies_at_once() {
+        let limiter = Limiter::new(RateLimit::new(5, Window::minutes(1)));
+        let start = 1_682_593_200_000;
+        for _ in 0..3 {
+            limiter.acquire(start).unwrap();
+        }
+        limiter.set_limit(RateLimit::new(3, Window::minutes(1)));
+        assert_eq!(limiter.acquire(start + 1).unwrap_err().remaining, 0);
+        limiter.set_limit(RateLimit::new(4, Window::minutes(1)));
+        assert_eq!(limiter.acquire(start + 2).unwrap().remaining, 0);
+        assert_eq!(limiter.limit(), RateLimit::new(4, Window::minutes(1)));
     }
 
     #[test]

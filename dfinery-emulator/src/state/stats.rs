@@ -2,7 +2,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::model::Stats;
+use crate::Api;
+use crate::model::{PerApi, Stats};
 
 /// The counters, updated from every request task.
 #[derive(Debug, Default)]
@@ -12,6 +13,8 @@ pub(crate) struct Counters {
     pub(crate) rejected: AtomicU64,
     pub(crate) duplicates: AtomicU64,
     pub(crate) rate_limited: AtomicU64,
+    /// `rate_limited` per API, in the order of [`Counters::limited`].
+    rate_limited_by_api: [AtomicU64; 4],
     pub(crate) faults_injected: AtomicU64,
     pub(crate) exports: AtomicU64,
     pub(crate) sunk: AtomicU64,
@@ -23,6 +26,18 @@ impl Counters {
         counter.fetch_add(n, Ordering::Relaxed);
     }
 
+    /// Counts one request of `api` refused by its rate limit (or the export concurrency).
+    pub(crate) fn limited(&self, api: Api) {
+        let index = match api {
+            Api::Event => 0,
+            Api::Identity => 1,
+            Api::Profile => 2,
+            Api::Export => 3,
+        };
+        Counters::add(&self.rate_limited, 1);
+        Counters::add(&self.rate_limited_by_api[index], 1);
+    }
+
     /// A snapshot of every counter.
     pub(crate) fn snapshot(&self) -> Stats {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
@@ -32,6 +47,12 @@ impl Counters {
             rejected: get(&self.rejected),
             duplicates: get(&self.duplicates),
             rate_limited: get(&self.rate_limited),
+            rate_limited_by_api: PerApi {
+                event: get(&self.rate_limited_by_api[0]),
+                identity: get(&self.rate_limited_by_api[1]),
+                profile: get(&self.rate_limited_by_api[2]),
+                export: get(&self.rate_limited_by_api[3]),
+            },
             faults_injected: get(&self.faults_injected),
             exports: get(&self.exports),
             sunk: get(&self.sunk),
@@ -49,7 +70,10 @@ impl Counters {
             &self.faults_injected,
             &self.exports,
             &self.sunk,
-        ] {
+        ]
+        .into_iter()
+        .chain(&self.rate_limited_by_api)
+        {
             counter.store(0, Ordering::Relaxed);
         }
     }

@@ -7,6 +7,7 @@
 //! twice is stored once.
 
 mod event;
+mod fleet;
 mod input;
 mod report;
 mod state;
@@ -26,6 +27,7 @@ use uuid::Uuid;
 use crate::cli::{InputFormat, SendArgs};
 use crate::exit::{CliError, Exit};
 use crate::{client, progress, registry};
+pub use fleet::Partition;
 use report::{Failed, Invalid, Summary};
 use state::{Progress, StateDir};
 
@@ -47,7 +49,14 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     let registry = Arc::new(registry::load(&args.registry)?);
     let format = input::resolve(args.format, &args.file);
     let (len, modified_ns) = state::fingerprint(&args.file)?;
-    let state = StateDir::new(&args.file, args.state_dir.as_deref());
+    let state = match args.partition {
+        Some(p) => StateDir::new(
+            &args.file,
+            Some(&p.state_dir(&args.file, args.state_dir.as_deref())),
+        ),
+        None => StateDir::new(&args.file, args.state_dir.as_deref()),
+    };
+    let partition = args.partition;
     let resume_after = if args.check_only {
         0
     } else {
@@ -57,9 +66,11 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     let checked = {
         let registry = Arc::clone(&registry);
         let file = args.file.clone();
-        tokio::task::spawn_blocking(move || check_file(&file, format, &registry, resume_after))
-            .await
-            .map_err(|e| CliError::config(format!("the check stopped: {e}")))??
+        tokio::task::spawn_blocking(move || {
+            check_file(&file, format, &registry, resume_after, partition)
+        })
+        .await
+        .map_err(|e| CliError::config(format!("the check stopped: {e}")))??
     };
     let mut summary = Summary {
         file: args.file.clone(),
@@ -79,10 +90,11 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         });
     }
 
-    let client = client::build(
+    let client = client::build_with(
         &args.client,
         registry.service_id.as_deref(),
         TokenKind::Import,
+        |service_id| fleet::budget(&args, service_id),
     )?;
     state.write(&Progress {
         len,
@@ -127,6 +139,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
             registry: Arc::clone(&registry),
             resume_after,
             stop: Arc::clone(&stop),
+            partition,
         },
         &tracker,
         state.clone(),
@@ -253,6 +266,7 @@ fn check_file(
     format: InputFormat,
     registry: &Registry,
     resume_after: u64,
+    partition: Option<Partition>,
 ) -> Result<FileCheck, CliError> {
     let bar = progress::spinner("checking lines");
     let mut result = FileCheck {
@@ -271,6 +285,7 @@ fn check_file(
             .map_err(|e| vec![e])
             .and_then(|e| event::check(registry, &e, line.fingerprint));
         match outcome {
+            Ok(checked) if partition.is_some_and(|p| !p.contains(&checked.identity)) => {}
             Ok(_) if line.number > resume_after => result.to_send += 1,
             Ok(_) => {}
             Err(problems) => result.invalid.push(Invalid {
@@ -291,6 +306,8 @@ struct QueueJob {
     registry: Arc<Registry>,
     resume_after: u64,
     stop: Arc<AtomicBool>,
+    /// Only the users of this partition are sent.
+    partition: Option<Partition>,
 }
 
 /// Events of consecutive lines, ending at `last_line`.
@@ -324,7 +341,9 @@ impl QueueJob {
                 .event
                 .map_err(|e| vec![e])
                 .and_then(|e| event::check(&self.registry, &e, line.fingerprint));
-            if let Ok(checked) = checked {
+            if let Ok(checked) = checked
+                && self.partition.is_none_or(|p| p.contains(&checked.identity))
+            {
                 lines.insert(checked.record.event_log_id(), line.number);
                 chunk.push((checked.identity, Message::Event(checked.record)));
             }

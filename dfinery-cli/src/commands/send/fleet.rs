@@ -1,0 +1,163 @@
+//! Sending from several processes at once: `--partition K/N` keeps the users whose stable hash
+//! falls in partition K of N (each user's events stay in one process, in order), and
+//! `--redis-url` shares the service's rate budget with every other sender through Redis.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use dfinery_core::Identity;
+use dfinery_core::ratelimit::{Api, RateBudget, RedisBudget};
+
+use crate::cli::SendArgs;
+use crate::exit::CliError;
+
+/// Partition `index` (from 1) of `count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partition {
+    /// From 1 to `count`.
+    pub index: u32,
+    /// How many partitions the users are split into.
+    pub count: u32,
+}
+
+impl Partition {
+    /// Parses `K/N` with 1 ≤ K ≤ N.
+    pub fn parse(text: &str) -> Result<Partition, String> {
+        let bad = || format!("`{text}` is not K/N with 1 <= K <= N; write e.g. `2/4`");
+        let (k, n) = text.split_once('/').ok_or_else(bad)?;
+        let index: u32 = k.trim().parse().map_err(|_| bad())?;
+        let count: u32 = n.trim().parse().map_err(|_| bad())?;
+        if index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Partition { index, count })
+    }
+
+    /// Whether `identity`'s events belong to this partition: the FNV-1a hash of its
+    /// `external_id` (or, without one, of its first identifier), modulo `count`. The hash is
+    /// fixed, so every process and every version splits the users the same way.
+    pub fn contains(&self, identity: &Identity) -> bool {
+        let key = identity
+            .external_id()
+            .map(|id| ("external_id", id))
+            .or(identity.email().map(|id| ("email", id)))
+            .or(identity.phone_no().map(|id| ("phone_no", id)))
+            .or(identity.kakao_user_id().map(|id| ("kakao_user_id", id)))
+            .or(identity.line_user_id().map(|id| ("line_user_id", id)));
+        let Some((kind, id)) = key else {
+            return self.index == 1;
+        };
+        let hash = fnv1a(kind.bytes().chain([0]).chain(id.bytes()));
+        hash % u64::from(self.count) == u64::from(self.index - 1)
+    }
+
+    /// This partition's own state folder: `FILE.dfinery-send.part-K-of-N` (or `DIR.part-K-of-N`),
+    /// so each partition resumes on its own.
+    pub fn state_dir(&self, file: &Path, dir: Option<&Path>) -> PathBuf {
+        let base = dir.map_or_else(
+            || {
+                let mut name = file.file_name().unwrap_or_default().to_owned();
+                name.push(".dfinery-send");
+                file.with_file_name(name)
+            },
+            Path::to_owned,
+        );
+        let mut name = base.file_name().unwrap_or_default().to_owned();
+        name.push(format!(".part-{}-of-{}", self.index, self.count));
+        base.with_file_name(name)
+    }
+}
+
+/// 64-bit FNV-1a.
+fn fnv1a(bytes: impl Iterator<Item = u8>) -> u64 {
+    bytes.fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The shared budget `--redis-url` asks for, for `service_id`; `None` without the flag.
+///
+/// # Errors
+///
+/// A configuration error for a URL that does not parse or a setting out of range.
+pub fn budget(args: &SendArgs, service_id: &str) -> Result<Option<Arc<dyn RateBudget>>, CliError> {
+    let Some(url) = args.redis_url.as_deref().filter(|u| !u.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let instances = args
+        .expected_instances
+        .or(args.partition.map(|p| p.count))
+        .unwrap_or(1);
+    let mut builder = RedisBudget::builder(url, service_id).expected_instances(instances);
+    for (api, limit) in &args.rate_limits {
+        let api = match api {
+            dfinery_emulator::Api::Event => Api::Event,
+            dfinery_emulator::Api::Identity => Api::Identity,
+            dfinery_emulator::Api::Profile => Api::Profile,
+            dfinery_emulator::Api::Export => Api::Export,
+        };
+        // At most a tenth of a window's budget per Redis round trip (and at once).
+        let lease = u32::try_from((limit.limit / 10).clamp(1, 16)).unwrap_or(1);
+        builder = builder
+            .limit(api, limit.limit, limit.window.duration())
+            .lease(api, lease);
+    }
+    let budget = builder
+        .build()
+        .map_err(|err| CliError::config(err.to_string()))?;
+    Ok(Some(Arc::new(budget)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partitions_parse_and_refuse_out_of_range() {
+        assert_eq!(
+            Partition::parse("2/4").unwrap(),
+            Partition { index: 2, count: 4 }
+        );
+        for bad in ["0/4", "5/4", "2", "a/b", "1/0"] {
+            assert!(Partition::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_user_falls_in_exactly_one_partition_and_they_are_balanced() {
+        let mut sizes = [0u32; 4];
+        for n in 0..4_000 {
+            let user = Identity::from_external_id(format!("user-{n}")).unwrap();
+            let owners: Vec<u32> = (1..=4)
+                .filter(|&k| Partition { index: k, count: 4 }.contains(&user))
+                .collect();
+            assert_eq!(owners.len(), 1, "user-{n} in {owners:?}");
+            sizes[owners[0] as usize - 1] += 1;
+        }
+        assert!(
+            sizes.iter().all(|&s| (800..1_200).contains(&s)),
+            "{sizes:?}"
+        );
+        // The hash is fixed: the same user always lands in the same partition.
+        let user = Identity::from_external_id("dfn-user-123").unwrap();
+        assert_eq!(fnv1a("external_id\0dfn-user-123".bytes()) % 4, {
+            let k = (1..=4u32)
+                .find(|&k| Partition { index: k, count: 4 }.contains(&user))
+                .unwrap();
+            u64::from(k - 1)
+        });
+    }
+
+    #[test]
+    fn each_partition_keeps_its_own_state() {
+        let p = Partition { index: 2, count: 4 };
+        assert_eq!(
+            p.state_dir(Path::new("/data/events.jsonl"), None),
+            PathBuf::from("/data/events.jsonl.dfinery-send.part-2-of-4")
+        );
+        assert_eq!(
+            p.state_dir(Path::new("events.jsonl"), Some(Path::new("/state"))),
+            PathBuf::from("/state.part-2-of-4")
+        );
+    }
+}

@@ -1,0 +1,117 @@
+//! `dfinery send --partition K/N --redis-url URL`: two processes split one file by user and
+//! share one rate budget through a real redis-server, against an emulator whose Event limit is
+//! scaled down: every line stored once, no 429. Without `redis-server` the test is skipped with
+//! a message (and fails in CI, where `.ci/run` installs it).
+
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use dfinery_emulator::{Api, Emulator, RateLimit, Registry, Window};
+
+use crate::support::{BIN, coupon_line, env, registry_path, stored_seqs, text, write_lines};
+
+/// A redis-server on a free loopback port, persistence off, killed on drop.
+struct Redis(Child, u16);
+
+impl Redis {
+    fn start() -> Option<Redis> {
+        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port();
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .args(["--dir", &std::env::temp_dir().display().to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+        let Ok(child) = child else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "no `redis-server` in CI; `.ci/run` installs it"
+            );
+            eprintln!("SKIPPED: no `redis-server` binary (apt-get install -y redis-server)");
+            return None;
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(Redis(child, port))
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn two_partitions_share_one_budget_and_store_every_line_once() {
+    let Some(redis) = Redis::start() else {
+        return;
+    };
+    let registry = Registry::load(registry_path()).unwrap();
+    let emulator = Emulator::builder()
+        .registry(registry)
+        .rate_limit(Api::Event, RateLimit::new(10, Window::seconds(1)))
+        .start_blocking()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // 60 users, 2 events each: one request per user and flush at least.
+    let file = write_lines(
+        dir.path(),
+        "events.ndjson",
+        (1..=120u64).map(|n| coupon_line(n, 60, "2024-06-24T06:01:48.501Z")),
+    );
+    let url = format!("redis://127.0.0.1:{}/0", redis.1);
+    let started = Instant::now();
+    let senders: Vec<Child> = ["1/2", "2/2"]
+        .iter()
+        .map(|partition| {
+            let mut command = Command::new(BIN);
+            command.envs(env(&emulator));
+            command
+                .args(["--json", "send"])
+                .arg(&file)
+                .args(["--partition", partition, "--redis-url", &url])
+                .args(["--rate-limit", "event=10/1s", "--timeout", "60"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut sent = Vec::new();
+    for sender in senders {
+        let output = sender.wait_with_output().unwrap();
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        sent.push(report["sent"].as_u64().unwrap());
+    }
+    let stats = emulator.stats();
+    println!(
+        "two partitions: sent {sent:?} in {:?}, {} requests, {} Event 429s",
+        started.elapsed(),
+        stats.requests,
+        stats.rate_limited_by_api.event
+    );
+    // Each partition sent its own users' events, and together every line.
+    assert!(sent.iter().all(|&n| n > 0), "{sent:?}");
+    assert_eq!(sent.iter().sum::<u64>(), 120);
+    assert_eq!(stored_seqs(&emulator), (1..=120).collect::<Vec<i64>>());
+    assert_eq!(stats.rate_limited_by_api.event, 0, "{stats:?}");
+    // Each partition kept its own state while running, and removed it when done.
+    for partition in ["part-1-of-2", "part-2-of-2"] {
+        assert!(
+            !dir.path()
+                .join(format!("events.ndjson.dfinery-send.{partition}"))
+                .exists()
+        );
+    }
+}

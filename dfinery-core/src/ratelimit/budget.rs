@@ -1,0 +1,169 @@
+//! [`RateBudget`]: a rate budget shared beyond one client, consulted by the pacer before every
+//! call, and [`LocalGcra`], the in-process pacing a shared budget falls back to.
+//!
+//! Without a budget (the default) a client paces itself from the `x-ratelimit-*` headers of
+//! its own answers only (see [`Pacing`](super::Pacing)). With one
+//! ([`ClientBuilder::rate_budget`](crate::client::ClientBuilder::rate_budget)), every call
+//! first waits for a permit from the budget, then for the local pacing; the budget hears about
+//! every answer (its headers, whether it said "rate limited", how long it took).
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::{Duration, SystemTime};
+
+use tokio::time::Instant;
+
+use super::{Api, RateLimitSnapshot};
+
+/// A boxed future, so that [`RateBudget`] can be used as a trait object.
+pub type BudgetFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A rate budget consulted before each call, e.g. one shared by every instance of a service
+/// (`RedisBudget`, feature `redis`).
+///
+/// The default, when a client has none, is the client's own local pacing from the rate-limit
+/// headers; a budget comes on top of it and can only make calls wait longer.
+pub trait RateBudget: Send + Sync + fmt::Debug {
+    /// Waits until one call to `api` may go out under the budget.
+    fn acquire(&self, api: Api) -> BudgetFuture<'_, ()>;
+
+    /// Takes in what the answer to a call said about the budget. Called once per attempt that
+    /// got an answer; must not block (send anything slow to the background).
+    fn feedback(&self, api: Api, feedback: &Feedback);
+
+    /// Waits for one of the export slots shared by every holder of the budget (DFINERY allows
+    /// a few exports at once per service); the slot is held until the guard is dropped.
+    /// `None` when the budget does not share export slots (the default).
+    fn export_slot(&self) -> BudgetFuture<'_, Option<SlotGuard>> {
+        Box::pin(async { None })
+    }
+}
+
+/// What one answer said about the rate budget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Feedback {
+    /// The answer's `x-ratelimit-*` headers, when it had any.
+    pub snapshot: Option<RateLimitSnapshot>,
+    /// Whether the answer said the limit was exceeded (HTTP 429, code `40401`,
+    /// `too_many_api_requests`).
+    pub rate_limited: bool,
+    /// From the permit to the answer: calls granted within this time before the answer may not
+    /// have been counted by the server yet.
+    pub latency: Duration,
+    /// When the answer arrived, on the wall clock (to read `reset` against).
+    pub received: SystemTime,
+}
+
+impl Feedback {
+    /// How long until the window of the answer resets, capped by the window's length (a server
+    /// clock far ahead cannot block for longer than one window); `None` when unknown.
+    pub fn reset_after(&self) -> Option<Duration> {
+        let snapshot = self.snapshot.as_ref()?;
+        let until = snapshot.reset_after(self.received)?;
+        Some(match snapshot.window_duration() {
+            Some(window) => until.min(window),
+            None => until,
+        })
+    }
+}
+
+/// A held shared slot (see [`RateBudget::export_slot`]); dropping it frees the slot.
+pub struct SlotGuard {
+    _inner: Box<dyn Send + Sync>,
+}
+
+impl SlotGuard {
+    /// A guard that frees its slot when `inner` is dropped.
+    pub fn new(inner: impl Send + Sync + 'static) -> SlotGuard {
+        SlotGuard {
+            _inner: Box::new(inner),
+        }
+    }
+}
+
+impl fmt::Debug for SlotGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SlotGuard").finish_non_exhaustive()
+    }
+}
+
+/// The generic cell rate algorithm (GCRA) in process: at most `limit` permits per `period`,
+/// evenly spaced, with up to `burst` permits at once after a pause.
+///
+/// This is the same algorithm `RedisBudget` (feature `redis`) runs inside Redis, and the
+/// pacing it falls back to (at the limit divided by the expected number of instances) when
+/// Redis cannot be reached.
+#[derive(Debug, Clone)]
+pub struct LocalGcra {
+    /// The time between two permits.
+    interval: Duration,
+    /// How far ahead of `now` the theoretical arrival time may run (`burst - 1` intervals).
+    tolerance: Duration,
+    /// The theoretical arrival time of the next permit.
+    tat: Option<Instant>,
+}
+
+impl LocalGcra {
+    /// At most `limit` permits per `period`, `burst` of them at once (at least 1). A `limit`
+    /// of 0 is read as 1.
+    pub fn new(limit: u64, period: Duration, burst: u32) -> LocalGcra {
+        let limit = u32::try_from(limit.max(1)).unwrap_or(u32::MAX);
+        let interval = period / limit;
+        LocalGcra {
+            interval,
+            tolerance: interval * burst.max(1).saturating_sub(1),
+            tat: None,
+        }
+    }
+
+    /// The time between two permits.
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    /// Takes one permit at `now`: the time to wait before using it (zero when it may be used
+    /// at once). The permit is counted either way, so callers wait their turn in order.
+    pub fn take(&mut self, now: Instant) -> Duration {
+        let tat = self.tat.map_or(now, |tat| tat.max(now));
+        self.tat = Some(tat + self.interval);
+        let allowed_at = tat.checked_sub(self.tolerance).unwrap_or(now);
+        allowed_at.saturating_duration_since(now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+    const Z: Duration = Duration::ZERO;
+
+    #[test]
+    fn gcra_spaces_permits_after_a_burst() {
+        let now = Instant::now();
+        let mut gcra = LocalGcra::new(10, Duration::from_secs(1), 3);
+        let waits: Vec<_> = (0..5).map(|_| gcra.take(now)).collect();
+        assert_eq!(waits, [Z, Z, Z, 100 * MS, 200 * MS]);
+        // After a long pause the burst is available again, never more.
+        let later = now + Duration::from_secs(10);
+        let waits: Vec<_> = (0..4).map(|_| gcra.take(later)).collect();
+        assert_eq!(waits, [Z, Z, Z, 100 * MS]);
+    }
+
+    #[test]
+    fn feedback_reset_is_capped_by_the_window() {
+        let received = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let feedback = Feedback {
+            snapshot: Some(RateLimitSnapshot {
+                window: Some("1s".to_owned()),
+                remaining: Some(0),
+                reset: Some(received + Duration::from_secs(3_600)),
+            }),
+            rate_limited: true,
+            latency: Duration::ZERO,
+            received,
+        };
+        assert_eq!(feedback.reset_after(), Some(Duration::from_secs(1)));
+    }
+}

@@ -1,0 +1,194 @@
+-- The shared rate budget of one service's API (dfinery-core, ratelimit::RedisBudget).
+--
+-- KEYS[1]  the budget's hash: tat, wend, wlen, wcount, wcap, ext, block, limit, period, o0, t0
+-- KEYS[2]  the export lease sorted set (member = holder, score = expiry in ms)
+-- ARGV[1]  op: acquire | feedback | lease | unlease
+-- ARGV[2]  limit (calls per period), ARGV[3] period in ms, ARGV[4] burst (permits at once),
+-- ARGV[5]  headroom in permille, ARGV[6] idle ttl in ms
+--
+-- Two rules, both evaluated on the Redis clock (TIME), so hosts need no common clock:
+-- * GCRA: permits are spaced `interval` apart (period / (limit less the headroom)), at most
+--   `burst` at once after a pause; `tat` is the theoretical arrival time of the next permit.
+-- * A mirror of the server's window, learned from the rate-limit headers: `wend` (its reset on
+--   the Redis clock), `wlen`, `wcount` (permits granted in it), `wcap` (the most it may grant).
+--   Answers only ever lower `wcap` for the window they describe. What others spend is measured
+--   as a pace (the growth of their share between answers, from `o0` at `t0`): the rest of the
+--   window reserves it, and the next window starts with its cap lowered by it (`ext`).
+local op = ARGV[1]
+local limit = tonumber(ARGV[2])
+local period = tonumber(ARGV[3])
+local burst = math.max(1, tonumber(ARGV[4]))
+local headroom = tonumber(ARGV[5])
+local ttl = tonumber(ARGV[6])
+
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+
+if op == 'lease' or op == 'unlease' then
+  local zkey = KEYS[2]
+  local member = ARGV[7]
+  if op == 'unlease' then
+    redis.call('ZREM', zkey, member)
+    return {1, 0}
+  end
+  local lease_ttl = tonumber(ARGV[8])
+  local max = tonumber(ARGV[9])
+  redis.call('ZREMRANGEBYSCORE', zkey, '-inf', now)
+  if redis.call('ZSCORE', zkey, member) or redis.call('ZCARD', zkey) < max then
+    redis.call('ZADD', zkey, now + lease_ttl, member)
+    redis.call('PEXPIRE', zkey, lease_ttl)
+    return {1, 0}
+  end
+  local first = redis.call('ZRANGE', zkey, 0, 0, 'WITHSCORES')
+  return {0, math.max(1, math.ceil(tonumber(first[2]) - now))}
+end
+
+local key = KEYS[1]
+local effective = math.max(1, limit * (1000 - headroom) / 1000)
+local interval = period / effective
+local tolerance = (burst - 1) * interval
+local base_cap = math.floor(effective)
+-- A window never starts with less than a tenth of the limit, so that answers keep coming and
+-- an estimate of what others spend that has become too high is corrected.
+local min_cap = math.max(1, math.floor(base_cap / 10))
+
+local h = redis.call('HMGET', key, 'tat', 'wend', 'wlen', 'wcount', 'wcap', 'ext', 'block',
+  'limit', 'period', 'o0', 't0', 'pm')
+local tat = tonumber(h[1]) or 0
+local wend = tonumber(h[2]) or 0
+local wlen = tonumber(h[3]) or period
+local wcount = tonumber(h[4]) or 0
+local wcap = tonumber(h[5]) or base_cap
+local ext = tonumber(h[6]) or 0
+local block = tonumber(h[7]) or 0
+local o0 = tonumber(h[10]) or -1
+local t0 = tonumber(h[11]) or 0
+-- Whether others' pace was measured in this window.
+local pm = tonumber(h[12]) or 0
+
+-- A lower limit configured by any holder applies to the current window at once.
+if tonumber(h[8]) ~= limit or tonumber(h[9]) ~= period then
+  wcap = math.max(0, math.min(wcap, base_cap - math.ceil(ext)))
+end
+
+-- The mirrored window has passed: the next one starts with the base cap less what others
+-- were seen to spend per window.
+if wend > 0 and now >= wend then
+  wend = wend + (math.floor((now - wend) / wlen) + 1) * wlen
+  -- An estimate not confirmed by a measurement in the window that ended fades.
+  if pm == 0 then
+    ext = ext / 2
+  end
+  pm = 0
+  wcount = 0
+  wcap = math.max(min_cap, base_cap - math.ceil(ext))
+  o0 = -1
+end
+
+local function save()
+  redis.call('HSET', key, 'tat', tat, 'wend', wend, 'wlen', wlen, 'wcount', wcount,
+    'wcap', wcap, 'ext', ext, 'block', block, 'limit', limit, 'period', period, 'o0', o0,
+    't0', t0, 'pm', pm)
+  local horizon = math.max(tat, block, wend) - now
+  redis.call('PEXPIRE', key, math.ceil(ttl + math.max(0, horizon)))
+end
+
+if op == 'acquire' then
+  local wanted = tonumber(ARGV[7])
+  if block > now then
+    save()
+    return {0, math.ceil(block - now)}
+  end
+  local start = math.max(tat, now)
+  local granted = 0
+  if start <= now + tolerance then
+    granted = math.min(wanted, math.floor((now + tolerance - start) / interval) + 1)
+  end
+  if wend > 0 and wcount + granted > wcap then
+    granted = math.max(0, wcap - wcount)
+  end
+  if granted > 0 then
+    tat = start + granted * interval
+    wcount = wcount + granted
+    save()
+    return {granted, 0}
+  end
+  local wait
+  if wend > 0 and wcount >= wcap then
+    -- The window's cap is reached: nothing until it ends.
+    wait = wend - now
+  else
+    wait = start - tolerance - now
+  end
+  save()
+  return {0, math.max(1, math.ceil(wait))}
+end
+
+if op == 'feedback' then
+  local remaining = tonumber(ARGV[7])
+  local until_reset = tonumber(ARGV[8])
+  local window = tonumber(ARGV[9])
+  local limited = ARGV[10] == '1'
+  local latency = tonumber(ARGV[11])
+  if until_reset < 0 then
+    -- Rate limited without a reset: hold everyone back for a while.
+    if limited then
+      block = math.max(block, now + math.min(period, 1000))
+    end
+    save()
+    return {1}
+  end
+  if window <= 0 then
+    window = period
+  end
+  local reset = now + until_reset
+  if wend == 0 or reset > wend + window / 2 then
+    -- A window not seen yet: what the server counted so far is taken as spent by the fleet.
+    wend = reset
+    wlen = window
+    if remaining >= 0 then
+      wcount = math.max(0, limit - remaining)
+    else
+      wcount = 0
+    end
+    wcap = math.max(min_cap, base_cap - math.ceil(ext))
+    o0 = -1
+  elseif reset < wend - window / 2 then
+    -- An answer from a window that has passed: it cannot loosen anything.
+    save()
+    return {0}
+  end
+  if limited or remaining == 0 then
+    -- Nothing left: no more permits until the reset.
+    wcap = math.min(wcap, wcount)
+    block = math.max(block, wend)
+    save()
+    return {1}
+  end
+  if remaining > 0 then
+    -- Permits granted within the answer's latency may not have reached the server yet.
+    local in_flight = math.min(wcount, math.ceil(latency / interval))
+    -- What the server counted beyond the fleet's own arrivals: other clients, or a limit
+    -- lowered below the configured one (a constant offset, which `remaining` already shows).
+    local spent_by_others = math.max(0, (limit - remaining) - (wcount - in_flight))
+    -- Their pace, from how that grew since the window's first answer.
+    local reserve = 0
+    if o0 < 0 then
+      o0 = spent_by_others
+      t0 = now
+    elseif now - t0 >= wlen / 10 then
+      -- Growth within the uncertainty of the in-flight estimate (a lease's permits may still
+      -- be on their way out) is not counted as a pace.
+      local pace = math.max(0, spent_by_others - o0 - in_flight - burst - 1) / (now - t0)
+      ext = math.min(base_cap, pace * wlen)
+      pm = 1
+      reserve = pace * until_reset
+    end
+    local cap = wcount + remaining - in_flight - math.ceil(reserve)
+    wcap = math.max(0, math.min(wcap, cap))
+  end
+  save()
+  return {1}
+end
+
+return redis.error_reply('dfinery budget script: unknown op ' .. tostring(op))

@@ -1,0 +1,724 @@
+//! [`RedisBudget`]: one service's rate budget shared by every instance through Redis
+//! (feature `redis`). See `docs/fleet.md` for the design and its failure behaviour.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use tokio::time::Instant;
+
+use super::{Api, BudgetFuture, Feedback, LocalGcra, RateBudget, SlotGuard};
+
+/// The Lua script run in Redis (GCRA, the mirrored server window and the export leases).
+const SCRIPT: &str = include_str!("budget.lua");
+
+/// Why a [`RedisBudget`] could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RedisBudgetError {
+    /// The Redis URL did not parse.
+    #[error(
+        "invalid Redis URL for the shared rate budget: {0}; write e.g. redis://127.0.0.1:6379/0"
+    )]
+    Url(#[source] redis::RedisError),
+    /// A setting is out of range.
+    #[error("invalid shared-budget setting `{setting}`: {reason}")]
+    InvalidSetting {
+        /// The setting's builder method.
+        setting: &'static str,
+        /// What is wrong and what to give instead.
+        reason: &'static str,
+    },
+}
+
+/// What a [`RedisBudget`] did since it was built.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BudgetStats {
+    /// Permits granted by Redis (a lease of several counts each permit).
+    pub shared_permits: u64,
+    /// Round trips to Redis (acquire, feedback, export slots).
+    pub redis_calls: u64,
+    /// Redis calls that failed or timed out.
+    pub redis_errors: u64,
+    /// Times the budget switched to local pacing because Redis could not be reached.
+    pub fallbacks: u64,
+    /// Permits given by local pacing while Redis was unreachable.
+    pub fallback_permits: u64,
+    /// Answers passed on to Redis as feedback.
+    pub feedback_sent: u64,
+}
+
+/// One API's limit as configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Limit {
+    count: u64,
+    period: Duration,
+    /// Permits taken from Redis per round trip (a local lease) and allowed at once.
+    lease: u32,
+}
+
+/// Builds a [`RedisBudget`]; see [`RedisBudget::builder`].
+#[derive(Clone)]
+#[must_use]
+pub struct RedisBudgetBuilder {
+    url: String,
+    service_id: String,
+    key_prefix: String,
+    limits: [Limit; 4],
+    export_concurrency: u32,
+    expected_instances: u32,
+    fail_closed: bool,
+    timeout: Duration,
+    retry_interval: Duration,
+    headroom_permille: u32,
+    feedback_interval: Duration,
+    idle_ttl: Duration,
+    export_lease_ttl: Duration,
+}
+
+impl fmt::Debug for RedisBudgetBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The URL may hold a password: it is not shown.
+        f.debug_struct("RedisBudgetBuilder")
+            .field("service_id", &self.service_id)
+            .field("key_prefix", &self.key_prefix)
+            .field("limits", &self.limits)
+            .field("expected_instances", &self.expected_instances)
+            .field("fail_closed", &self.fail_closed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisBudgetBuilder {
+    /// The limit of `api`: `count` calls per `period`. Defaults are DFINERY's: Event
+    /// 1,000,000/min, Identity and Profile 10,000/min, Export 100/hour. Set them to what
+    /// DFINERY granted the service (higher limits on request).
+    pub fn limit(mut self, api: Api, count: u64, period: Duration) -> Self {
+        let limit = &mut self.limits[api.index()];
+        limit.count = count;
+        limit.period = period;
+        self
+    }
+
+    /// Permits of `api` taken from Redis in one round trip and handed out locally (at most
+    /// this many calls go out at once after a pause). Default: 16 for Event, 1 otherwise.
+    pub fn lease(mut self, api: Api, permits: u32) -> Self {
+        self.limits[api.index()].lease = permits;
+        self
+    }
+
+    /// Exports allowed at once across every instance. Default: 5 (DFINERY's limit).
+    pub fn export_concurrency(mut self, exports: u32) -> Self {
+        self.export_concurrency = exports;
+        self
+    }
+
+    /// How many instances share the budget: while Redis cannot be reached, each paces itself
+    /// locally at the limit divided by this. Default: 1.
+    pub fn expected_instances(mut self, instances: u32) -> Self {
+        self.expected_instances = instances;
+        self
+    }
+
+    /// While Redis cannot be reached, send nothing (wait for Redis) instead of pacing locally.
+    /// Default: `false` (fail open: DFINERY still enforces its limit, and a Tracker's spool
+    /// keeps what a 429 delays).
+    pub fn fail_closed(mut self, fail_closed: bool) -> Self {
+        self.fail_closed = fail_closed;
+        self
+    }
+
+    /// How long a Redis call may take before Redis counts as unreachable. Default: 250 ms.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// How often Redis is tried again, in the background, while unreachable. Default: 500 ms.
+    pub fn retry_interval(mut self, interval: Duration) -> Self {
+        self.retry_interval = interval;
+        self
+    }
+
+    /// The share of each limit left unused, in permille, against clock jitter between a
+    /// permit and its request reaching DFINERY. Default: 50 (5 %).
+    pub fn headroom_permille(mut self, permille: u32) -> Self {
+        self.headroom_permille = permille;
+        self
+    }
+
+    /// The least time between two answers passed on to Redis per API (answers that say the
+    /// limit is exceeded or nearly so always are). Default: 0 (every answer).
+    pub fn feedback_interval(mut self, interval: Duration) -> Self {
+        self.feedback_interval = interval;
+        self
+    }
+
+    /// How long an unused budget key lives in Redis. Default: 10 minutes (at least two
+    /// periods of the API, in any case).
+    pub fn idle_ttl(mut self, ttl: Duration) -> Self {
+        self.idle_ttl = ttl;
+        self
+    }
+
+    /// How long an export slot stays taken without being renewed (a holder that crashed frees
+    /// it after this); held slots are renewed every third of it. Default: 60 s.
+    pub fn export_lease_ttl(mut self, ttl: Duration) -> Self {
+        self.export_lease_ttl = ttl;
+        self
+    }
+
+    /// The prefix of every key. Default: `dfinery:budget`. Keys are
+    /// `<prefix>:<service id>:<api>` and `<prefix>:<service id>:export:slots`.
+    pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.key_prefix = prefix.into();
+        self
+    }
+
+    /// Checks the settings and parses the URL; connects lazily, on first use.
+    ///
+    /// # Errors
+    ///
+    /// [`RedisBudgetError`] when the URL does not parse or a setting is out of range.
+    pub fn build(self) -> Result<RedisBudget, RedisBudgetError> {
+        let invalid = |setting, reason| Err(RedisBudgetError::InvalidSetting { setting, reason });
+        if self.expected_instances == 0 {
+            return invalid("expected_instances", "is 0; give at least 1");
+        }
+        if self.headroom_permille >= 1000 {
+            return invalid("headroom_permille", "must be below 1000");
+        }
+        if self
+            .limits
+            .iter()
+            .any(|l| l.count == 0 || l.period.is_zero())
+        {
+            return invalid("limit", "count and period must be above 0");
+        }
+        if self.timeout.is_zero() || self.retry_interval.is_zero() {
+            return invalid("timeout", "timeout and retry interval must be above 0");
+        }
+        let client = redis::Client::open(self.url.as_str()).map_err(RedisBudgetError::Url)?;
+        let local = self.limits.map(|limit| {
+            let share = (limit.count / u64::from(self.expected_instances)).max(1);
+            let share = share * u64::from(1000 - self.headroom_permille) / 1000;
+            // No burst while Redis is away: instances that fall back at once must not add up
+            // their bursts on top of the shared pace.
+            Mutex::new(LocalGcra::new(share, limit.period, 1))
+        });
+        let keys = Api::ALL.map(|api| format!("{}:{}:{api}", self.key_prefix, self.service_id));
+        let slots_key = format!("{}:{}:export:slots", self.key_prefix, self.service_id);
+        Ok(RedisBudget {
+            shared: Arc::new(Shared {
+                client,
+                conn: tokio::sync::Mutex::new(None),
+                script: redis::Script::new(SCRIPT),
+                down: AtomicBool::new(false),
+                counters: Counters::default(),
+                timeout: self.timeout,
+                retry_interval: self.retry_interval,
+                slots_key,
+            }),
+            keys,
+            local,
+            leases: Default::default(),
+            last_feedback: Default::default(),
+            settings: self,
+        })
+    }
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    shared_permits: AtomicU64,
+    redis_calls: AtomicU64,
+    redis_errors: AtomicU64,
+    fallbacks: AtomicU64,
+    fallback_permits: AtomicU64,
+    feedback_sent: AtomicU64,
+}
+
+/// What the background tasks share with the budget.
+struct Shared {
+    client: redis::Client,
+    /// `None` until connected, and again after a failure (a new connection is made).
+    conn: tokio::sync::Mutex<Option<ConnectionManager>>,
+    script: redis::Script,
+    /// Redis is unreachable: pace locally (or wait, fail-closed) until a retry succeeds.
+    down: AtomicBool,
+    counters: Counters,
+    timeout: Duration,
+    retry_interval: Duration,
+    slots_key: String,
+}
+
+impl Shared {
+    /// The connection, made if needed (within the timeout).
+    async fn connection(&self) -> Result<ConnectionManager, redis::RedisError> {
+        let mut conn = self.conn.lock().await;
+        if let Some(conn) = conn.as_ref() {
+            return Ok(conn.clone());
+        }
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(self.timeout))
+            .set_response_timeout(Some(self.timeout))
+            .set_number_of_retries(1)
+            .set_max_delay(self.retry_interval);
+        let made = tokio::time::timeout(
+            self.timeout,
+            ConnectionManager::new_with_config(self.client.clone(), config),
+        )
+        .await
+        .map_err(|_| timed_out())??;
+        *conn = Some(made.clone());
+        Ok(made)
+    }
+
+    /// Runs the script with `keys` and `args`, within the timeout.
+    async fn run(&self, keys: &[&str], args: &[String]) -> Result<Vec<i64>, redis::RedisError> {
+        self.counters.redis_calls.fetch_add(1, Ordering::Relaxed);
+        let call = async {
+            let mut conn = self.connection().await?;
+            let mut invocation = self.script.prepare_invoke();
+            for key in keys {
+                invocation.key(*key);
+            }
+            for arg in args {
+                invocation.arg(arg.as_str());
+            }
+            invocation.invoke_async::<Vec<i64>>(&mut conn).await
+        };
+        let result = match tokio::time::timeout(self.timeout, call).await {
+            Ok(result) => result,
+            Err(_) => Err(timed_out()),
+        };
+        if result.is_err() {
+            self.counters.redis_errors.fetch_add(1, Ordering::Relaxed);
+        }
+        result
+    }
+
+    /// Switches to local pacing (once per outage: logs, counts, starts the background retry).
+    fn went_down(self: &Arc<Self>, error: &redis::RedisError) {
+        if self.down.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        self.counters.fallbacks.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(
+            error = %error,
+            "the shared rate budget's Redis cannot be reached; pacing locally until it can"
+        );
+        let shared = Arc::clone(self);
+        tokio::spawn(async move {
+            loop {
+                *shared.conn.lock().await = None;
+                tokio::time::sleep(shared.retry_interval).await;
+                let ping = async {
+                    let mut conn = shared.connection().await?;
+                    redis::cmd("PING").query_async::<String>(&mut conn).await
+                };
+                if let Ok(Ok(_)) = tokio::time::timeout(shared.timeout, ping).await {
+                    shared.down.store(false, Ordering::Release);
+                    tracing::info!("the shared rate budget's Redis is back; sharing again");
+                    return;
+                }
+            }
+        });
+    }
+}
+
+fn timed_out() -> redis::RedisError {
+    redis::RedisError::from(std::io::Error::new(
+        std::io::ErrorKind::TimedOut,
+        "Redis did not answer within the shared budget's timeout",
+    ))
+}
+
+/// Permits taken from Redis and not used yet.
+#[derive(Debug, Default, Clone, Copy)]
+struct Lease {
+    permits: u32,
+    until: Option<Instant>,
+}
+
+/// One service's rate budget, shared by every instance that points at the same Redis (feature
+/// `redis`).
+///
+/// Each API has one key in Redis holding a GCRA state (time from Redis `TIME`, so hosts need
+/// no common clock); a Lua script grants up to `n` permits per round trip. The `x-ratelimit-*`
+/// headers, HTTP 429 and `40401` only ever tighten the shared state: a window used up blocks
+/// every instance until its reset, and what other clients of the service spend is reserved.
+/// Export also shares its concurrency (5 at once) through a lease set whose entries expire, so
+/// a crashed holder frees its slot.
+///
+/// When Redis cannot be reached (an error, or no answer within the
+/// [`timeout`](RedisBudgetBuilder::timeout)) each instance paces itself at the limit divided by
+/// [`expected_instances`](RedisBudgetBuilder::expected_instances), logs it once, counts it in
+/// [`stats`](Self::stats), and retries Redis in the background; with
+/// [`fail_closed`](RedisBudgetBuilder::fail_closed) it waits for Redis instead.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use dfinery_core::Client;
+/// use dfinery_core::ratelimit::{Api, RedisBudget};
+///
+/// # fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let budget = RedisBudget::builder("redis://127.0.0.1:6379/0", "my-service")
+///     .limit(Api::Event, 1_000_000, Duration::from_secs(60))
+///     .expected_instances(8)
+///     .build()?;
+/// let client = Client::builder().from_env().rate_budget(Arc::new(budget)).build()?;
+/// # Ok(()) }
+/// ```
+pub struct RedisBudget {
+    shared: Arc<Shared>,
+    settings: RedisBudgetBuilder,
+    keys: [String; 4],
+    local: [Mutex<LocalGcra>; 4],
+    leases: [Mutex<Lease>; 4],
+    last_feedback: [Mutex<Option<Instant>>; 4],
+}
+
+impl RedisBudget {
+    /// A builder for the budget of `service_id` in the Redis at `url` (e.g.
+    /// `redis://127.0.0.1:6379/0`, `unix:///run/redis.sock`); DFINERY's default limits.
+    pub fn builder(url: impl Into<String>, service_id: impl Into<String>) -> RedisBudgetBuilder {
+        let minute = Duration::from_secs(60);
+        let limit = |count, period, lease| Limit {
+            count,
+            period,
+            lease,
+        };
+        RedisBudgetBuilder {
+            url: url.into(),
+            service_id: service_id.into(),
+            key_prefix: "dfinery:budget".to_owned(),
+            limits: [
+                limit(1_000_000, minute, 16),
+                limit(10_000, minute, 1),
+                limit(10_000, minute, 1),
+                limit(100, Duration::from_secs(3_600), 1),
+            ],
+            export_concurrency: 5,
+            expected_instances: 1,
+            fail_closed: false,
+            timeout: Duration::from_millis(250),
+            retry_interval: Duration::from_millis(500),
+            headroom_permille: 50,
+            feedback_interval: Duration::ZERO,
+            idle_ttl: Duration::from_secs(600),
+            export_lease_ttl: Duration::from_secs(60),
+        }
+    }
+
+    /// What the budget did so far.
+    pub fn stats(&self) -> BudgetStats {
+        let c = &self.shared.counters;
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        BudgetStats {
+            shared_permits: get(&c.shared_permits),
+            redis_calls: get(&c.redis_calls),
+            redis_errors: get(&c.redis_errors),
+            fallbacks: get(&c.fallbacks),
+            fallback_permits: get(&c.fallback_permits),
+            feedback_sent: get(&c.feedback_sent),
+        }
+    }
+
+    /// Whether Redis is currently unreachable (the budget paces locally, or waits).
+    pub fn is_degraded(&self) -> bool {
+        self.shared.down.load(Ordering::Acquire)
+    }
+
+    /// Asks Redis for up to `wanted` permits of `api` at once: `(granted, wait)`, where
+    /// `wait` is how long until the next permit may be had when none was granted.
+    ///
+    /// # Errors
+    ///
+    /// The Redis error, or a timeout.
+    pub async fn try_acquire(
+        &self,
+        api: Api,
+        wanted: u32,
+    ) -> Result<(u32, Duration), redis::RedisError> {
+        let mut args = vec!["acquire".to_owned()];
+        args.extend(self.common_args(api));
+        args.push(wanted.max(1).to_string());
+        let reply = self.shared.run(&[&self.keys[api.index()]], &args).await?;
+        let granted = reply.first().copied().unwrap_or(0).max(0);
+        let wait = reply.get(1).copied().unwrap_or(0).max(0);
+        let granted = u32::try_from(granted).unwrap_or(u32::MAX);
+        self.shared
+            .counters
+            .shared_permits
+            .fetch_add(u64::from(granted), Ordering::Relaxed);
+        Ok((granted, Duration::from_millis(wait.unsigned_abs())))
+    }
+
+    /// Passes what an answer said to Redis and waits for it to be applied.
+    ///
+    /// # Errors
+    ///
+    /// The Redis error, or a timeout.
+    pub async fn send_feedback(
+        &self,
+        api: Api,
+        feedback: &Feedback,
+    ) -> Result<(), redis::RedisError> {
+        let args = self.feedback_args(api, feedback);
+        self.shared
+            .counters
+            .feedback_sent
+            .fetch_add(1, Ordering::Relaxed);
+        self.shared
+            .run(&[&self.keys[api.index()]], &args)
+            .await
+            .map(drop)
+    }
+
+    fn common_args(&self, api: Api) -> Vec<String> {
+        let limit = self.settings.limits[api.index()];
+        let ttl = self.settings.idle_ttl.max(limit.period * 2);
+        vec![
+            limit.count.to_string(),
+            millis(limit.period).to_string(),
+            limit.lease.max(1).to_string(),
+            self.settings.headroom_permille.to_string(),
+            millis(ttl).to_string(),
+        ]
+    }
+
+    fn feedback_args(&self, api: Api, feedback: &Feedback) -> Vec<String> {
+        let mut args = vec!["feedback".to_owned()];
+        args.extend(self.common_args(api));
+        let snapshot = feedback.snapshot.as_ref();
+        let remaining = snapshot
+            .and_then(|s| s.remaining)
+            .map_or(-1, |r| i64::try_from(r).unwrap_or(i64::MAX));
+        let until = feedback
+            .reset_after()
+            .map_or(-1, |d| i64::try_from(millis(d)).unwrap_or(i64::MAX));
+        let window = snapshot
+            .and_then(|s| s.window_duration())
+            .map_or(-1, |d| i64::try_from(millis(d)).unwrap_or(i64::MAX));
+        args.extend([
+            remaining.to_string(),
+            until.to_string(),
+            window.to_string(),
+            u8::from(feedback.rate_limited).to_string(),
+            millis(feedback.latency).to_string(),
+        ]);
+        args
+    }
+
+    /// A permit from the local lease, if one is left.
+    fn take_leased(&self, api: Api, now: Instant) -> bool {
+        let mut lease = self.leases[api.index()]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if lease.permits > 0 && lease.until.is_some_and(|until| now < until) {
+            lease.permits -= 1;
+            return true;
+        }
+        *lease = Lease::default();
+        false
+    }
+
+    async fn acquire_inner(&self, api: Api) {
+        let limit = self.settings.limits[api.index()];
+        loop {
+            let now = Instant::now();
+            if self.take_leased(api, now) {
+                return;
+            }
+            if self.is_degraded() {
+                if self.settings.fail_closed {
+                    tokio::time::sleep(self.settings.retry_interval).await;
+                    continue;
+                }
+                let wait = self.local[api.index()]
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take(now);
+                self.shared
+                    .counters
+                    .fallback_permits
+                    .fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(wait).await;
+                return;
+            }
+            let mut args = vec!["acquire".to_owned()];
+            args.extend(self.common_args(api));
+            args.push(limit.lease.max(1).to_string());
+            match self.shared.run(&[&self.keys[api.index()]], &args).await {
+                Ok(reply) => {
+                    let granted = u32::try_from(reply.first().copied().unwrap_or(0).max(0))
+                        .unwrap_or(u32::MAX);
+                    if granted > 0 {
+                        self.shared
+                            .counters
+                            .shared_permits
+                            .fetch_add(u64::from(granted), Ordering::Relaxed);
+                        if granted > 1 {
+                            // Leased permits are used within the time they cover, or lost.
+                            let per = limit.period / u32::try_from(limit.count).unwrap_or(u32::MAX);
+                            let mut lease = self.leases[api.index()]
+                                .lock()
+                                .unwrap_or_else(PoisonError::into_inner);
+                            lease.permits += granted - 1;
+                            lease.until =
+                                Some(now + (per * granted).max(Duration::from_millis(100)));
+                        }
+                        return;
+                    }
+                    let wait = reply.get(1).copied().unwrap_or(1).max(1).unsigned_abs();
+                    // Look again at least once a second: a limit may have changed.
+                    tokio::time::sleep(Duration::from_millis(wait.min(1_000))).await;
+                }
+                Err(error) => self.shared.went_down(&error),
+            }
+        }
+    }
+
+    async fn export_slot_inner(&self) -> Option<SlotGuard> {
+        let member = uuid::Uuid::new_v4().to_string();
+        let ttl = self.settings.export_lease_ttl;
+        let mut args = vec!["lease".to_owned()];
+        args.extend(self.common_args(Api::Export));
+        args.extend([
+            member.clone(),
+            millis(ttl).to_string(),
+            self.settings.export_concurrency.to_string(),
+        ]);
+        let keys = [
+            self.keys[Api::Export.index()].as_str(),
+            &self.shared.slots_key,
+        ];
+        loop {
+            if self.is_degraded() {
+                if self.settings.fail_closed {
+                    tokio::time::sleep(self.settings.retry_interval).await;
+                    continue;
+                }
+                // The client's own export semaphore still bounds this instance.
+                return None;
+            }
+            match self.shared.run(&keys, &args).await {
+                Ok(reply) if reply.first() == Some(&1) => break,
+                Ok(reply) => {
+                    let wait = reply.get(1).copied().unwrap_or(100).max(1).unsigned_abs();
+                    tokio::time::sleep(Duration::from_millis(wait.min(1_000))).await;
+                }
+                Err(error) => self.shared.went_down(&error),
+            }
+        }
+        // Renew the lease while held; free it when dropped.
+        let shared = Arc::clone(&self.shared);
+        let slots_key = self.shared.slots_key.clone();
+        let key = self.keys[Api::Export.index()].clone();
+        let renew = tokio::spawn({
+            let shared = Arc::clone(&shared);
+            let (key, slots_key, args) = (key.clone(), slots_key.clone(), args.clone());
+            async move {
+                loop {
+                    tokio::time::sleep(ttl / 3).await;
+                    let _ = shared.run(&[&key, &slots_key], &args).await;
+                }
+            }
+        });
+        let mut unlease = args;
+        unlease[0] = "unlease".to_owned();
+        Some(SlotGuard::new(ExportSlot {
+            renew,
+            release: Some(Box::new(move || {
+                tokio::spawn(async move {
+                    let _ = shared.run(&[&key, &slots_key], &unlease).await;
+                });
+            })),
+        }))
+    }
+}
+
+/// A held export slot: renewed in the background, freed on drop.
+struct ExportSlot {
+    renew: tokio::task::JoinHandle<()>,
+    release: Option<Box<dyn FnOnce() + Send + Sync>>,
+}
+
+impl Drop for ExportSlot {
+    fn drop(&mut self) {
+        self.renew.abort();
+        if let Some(release) = self.release.take()
+            && tokio::runtime::Handle::try_current().is_ok()
+        {
+            release();
+        }
+    }
+}
+
+impl RateBudget for RedisBudget {
+    fn acquire(&self, api: Api) -> BudgetFuture<'_, ()> {
+        Box::pin(self.acquire_inner(api))
+    }
+
+    fn feedback(&self, api: Api, feedback: &Feedback) {
+        if self.is_degraded() {
+            return;
+        }
+        let urgent = feedback.rate_limited
+            || feedback
+                .snapshot
+                .as_ref()
+                .and_then(|s| s.remaining)
+                .is_some_and(|r| r.saturating_mul(20) <= self.settings.limits[api.index()].count);
+        if !urgent && !self.settings.feedback_interval.is_zero() {
+            let now = Instant::now();
+            let mut last = self.last_feedback[api.index()]
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if last.is_some_and(|last| now < last + self.settings.feedback_interval) {
+                return;
+            }
+            *last = Some(now);
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let args = self.feedback_args(api, feedback);
+        let key = self.keys[api.index()].clone();
+        let shared = Arc::clone(&self.shared);
+        shared
+            .counters
+            .feedback_sent
+            .fetch_add(1, Ordering::Relaxed);
+        runtime.spawn(async move {
+            if let Err(error) = shared.run(&[&key], &args).await {
+                shared.went_down(&error);
+            }
+        });
+    }
+
+    fn export_slot(&self) -> BudgetFuture<'_, Option<SlotGuard>> {
+        Box::pin(self.export_slot_inner())
+    }
+}
+
+impl fmt::Debug for RedisBudget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The URL may hold a password: only the key prefix and service are shown.
+        f.debug_struct("RedisBudget")
+            .field("key_prefix", &self.settings.key_prefix)
+            .field("service_id", &self.settings.service_id)
+            .field("expected_instances", &self.settings.expected_instances)
+            .field("fail_closed", &self.settings.fail_closed)
+            .field("degraded", &self.is_degraded())
+            .finish_non_exhaustive()
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,308 @@
+//! The budget script's rules, one at a time, against a real redis-server.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use dfinery::ratelimit::{Api, Feedback, RateBudget, RateLimitSnapshot, RedisBudget};
+
+use crate::support::{redis_for, unique_prefix};
+
+const MS: Duration = Duration::from_millis(1);
+
+/// A budget of `limit` Event calls per `period`, up to `burst` at once, no headroom.
+fn event_budget(url: &str, prefix: &str, limit: u64, period: Duration, burst: u32) -> RedisBudget {
+    RedisBudget::builder(url, "svc")
+        .key_prefix(prefix)
+        .limit(Api::Event, limit, period)
+        .lease(Api::Event, burst)
+        .headroom_permille(0)
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap()
+}
+
+/// An answer with `remaining` calls left until a reset `until` from now, in a `window`.
+fn answer(remaining: u64, until: Duration, window: &str, rate_limited: bool) -> Feedback {
+    let received = SystemTime::now();
+    Feedback {
+        snapshot: Some(RateLimitSnapshot {
+            window: Some(window.to_owned()),
+            remaining: Some(remaining),
+            reset: Some(received + until),
+        }),
+        rate_limited,
+        latency: Duration::ZERO,
+        received,
+    }
+}
+
+#[tokio::test]
+async fn a_burst_is_granted_at_once_then_permits_are_spaced() {
+    let Some((url, _server)) = redis_for("a_burst_is_granted_at_once") else {
+        return;
+    };
+    let budget = event_budget(&url, &unique_prefix("burst"), 10, Duration::from_secs(1), 5);
+    let (granted, wait) = budget.try_acquire(Api::Event, 10).await.unwrap();
+    assert_eq!((granted, wait), (5, Duration::ZERO));
+    // The burst is spent: the next permit comes one interval (100 ms) after the burst's end.
+    let (granted, wait) = budget.try_acquire(Api::Event, 10).await.unwrap();
+    assert_eq!(granted, 0);
+    assert!(wait > Duration::ZERO && wait <= 100 * MS, "{wait:?}");
+    tokio::time::sleep(wait + 5 * MS).await;
+    assert_eq!(budget.try_acquire(Api::Event, 10).await.unwrap().0, 1);
+}
+
+#[tokio::test]
+async fn a_request_for_more_than_is_left_gets_what_is_left() {
+    let Some((url, _server)) = redis_for("partial_grants") else {
+        return;
+    };
+    let budget = event_budget(
+        &url,
+        &unique_prefix("partial"),
+        10,
+        Duration::from_secs(10),
+        5,
+    );
+    assert_eq!(budget.try_acquire(Api::Event, 3).await.unwrap().0, 3);
+    assert_eq!(budget.try_acquire(Api::Event, 5).await.unwrap().0, 2);
+    assert_eq!(budget.try_acquire(Api::Event, 5).await.unwrap().0, 0);
+    // Two instances share the key: the second one sees the first one's grants.
+    let other = event_budget(
+        &url,
+        &budget_prefix(&budget),
+        10,
+        Duration::from_secs(10),
+        5,
+    );
+    assert_eq!(other.try_acquire(Api::Event, 1).await.unwrap().0, 0);
+    assert_eq!(budget.stats().shared_permits, 5);
+}
+
+/// The key prefix a budget was built with (from its `Debug`, which shows it).
+fn budget_prefix(budget: &RedisBudget) -> String {
+    let debug = format!("{budget:?}");
+    let start = debug.find("key_prefix: \"").unwrap() + "key_prefix: \"".len();
+    debug[start..].split('"').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn server_feedback_only_tightens_and_stale_answers_cannot_loosen() {
+    let Some((url, _server)) = redis_for("tighten_only") else {
+        return;
+    };
+    let budget = event_budget(
+        &url,
+        &unique_prefix("tighten"),
+        100,
+        Duration::from_secs(10),
+        100,
+    );
+    // The server says 20 left in a window that resets in 8 s: at most 20 more go out.
+    budget
+        .send_feedback(Api::Event, &answer(20, 8_000 * MS, "10s", false))
+        .await
+        .unwrap();
+    assert_eq!(budget.try_acquire(Api::Event, 100).await.unwrap().0, 20);
+    // A later answer of the same window claiming more left does not enlarge the budget.
+    budget
+        .send_feedback(Api::Event, &answer(90, 8_000 * MS, "10s", false))
+        .await
+        .unwrap();
+    assert_eq!(budget.try_acquire(Api::Event, 100).await.unwrap().0, 0);
+    // Nor does a late answer from the window before (its reset has passed).
+    budget
+        .send_feedback(Api::Event, &answer(100, Duration::ZERO, "10s", false))
+        .await
+        .unwrap();
+    let (granted, wait) = budget.try_acquire(Api::Event, 100).await.unwrap();
+    assert_eq!(granted, 0);
+    // The wait is until the reset.
+    assert!(wait > 7_000 * MS && wait <= 8_000 * MS, "{wait:?}");
+}
+
+#[tokio::test]
+async fn a_rate_limited_answer_blocks_every_holder_until_the_reset() {
+    let Some((url, _server)) = redis_for("block_until_reset") else {
+        return;
+    };
+    let prefix = unique_prefix("block");
+    let first = event_budget(&url, &prefix, 100, Duration::from_secs(2), 10);
+    let second = event_budget(&url, &prefix, 100, Duration::from_secs(2), 10);
+    assert_eq!(first.try_acquire(Api::Event, 1).await.unwrap().0, 1);
+    first
+        .send_feedback(Api::Event, &answer(0, 1_200 * MS, "2s", true))
+        .await
+        .unwrap();
+    let (granted, wait) = second.try_acquire(Api::Event, 1).await.unwrap();
+    assert_eq!(granted, 0, "another instance is blocked too");
+    assert!(wait > 1_000 * MS && wait <= 1_200 * MS, "{wait:?}");
+    tokio::time::sleep(wait + 20 * MS).await;
+    assert_eq!(
+        second.try_acquire(Api::Event, 5).await.unwrap().0,
+        5,
+        "a new window after the reset"
+    );
+}
+
+#[tokio::test]
+async fn a_lower_limit_announced_by_the_server_applies_at_once() {
+    let Some((url, _server)) = redis_for("limit_change_announced") else {
+        return;
+    };
+    let budget = event_budget(
+        &url,
+        &unique_prefix("change"),
+        100,
+        Duration::from_secs(2),
+        100,
+    );
+    // A fresh window: 100 left, 1.8 s to go; the fleet takes 30.
+    budget
+        .send_feedback(Api::Event, &answer(100, 1_800 * MS, "2s", false))
+        .await
+        .unwrap();
+    assert_eq!(budget.try_acquire(Api::Event, 30).await.unwrap().0, 30);
+    // The server says 40 left, not 70: its limit is now 70 (or someone else spent 30). The
+    // fleet gets those 40 and no more, until the reset.
+    budget
+        .send_feedback(Api::Event, &answer(40, 1_700 * MS, "2s", false))
+        .await
+        .unwrap();
+    assert_eq!(budget.try_acquire(Api::Event, 100).await.unwrap().0, 40);
+    let (granted, wait) = budget.try_acquire(Api::Event, 100).await.unwrap();
+    assert_eq!(granted, 0);
+    assert!(wait <= 1_800 * MS, "{wait:?}");
+    // A lower limit configured on any instance applies to the current window at once.
+    tokio::time::sleep(wait + 20 * MS).await;
+    let lowered = RedisBudget::builder(url.as_str(), "svc")
+        .key_prefix(budget_prefix(&budget))
+        .limit(Api::Event, 10, Duration::from_secs(2))
+        .lease(Api::Event, 100)
+        .headroom_permille(0)
+        .build()
+        .unwrap();
+    assert_eq!(lowered.try_acquire(Api::Event, 100).await.unwrap().0, 10);
+}
+
+#[tokio::test]
+async fn the_pace_of_other_clients_is_reserved_in_the_next_window() {
+    let Some((url, _server)) = redis_for("others_pace") else {
+        return;
+    };
+    let budget = event_budget(
+        &url,
+        &unique_prefix("others"),
+        100,
+        Duration::from_secs(2),
+        10,
+    );
+    budget
+        .send_feedback(Api::Event, &answer(100, 1_900 * MS, "2s", false))
+        .await
+        .unwrap();
+    // 400 ms later someone else has spent 70: at that pace the rest of the window is theirs.
+    tokio::time::sleep(400 * MS).await;
+    budget
+        .send_feedback(Api::Event, &answer(30, 1_500 * MS, "2s", false))
+        .await
+        .unwrap();
+    let (granted, wait) = budget.try_acquire(Api::Event, 100).await.unwrap();
+    assert_eq!(granted, 0, "30 left, all reserved for the other client");
+    tokio::time::sleep(wait + 20 * MS).await;
+    // The next window starts with their pace reserved: a tenth of the limit (the least a
+    // window starts with, so that answers keep correcting the estimate), then nothing until
+    // its end, where the pace alone would allow a permit every 20 ms.
+    assert_eq!(budget.try_acquire(Api::Event, 100).await.unwrap().0, 10);
+    let (granted, wait) = budget.try_acquire(Api::Event, 100).await.unwrap();
+    assert_eq!(granted, 0);
+    assert!(wait > 1_000 * MS, "{wait:?}");
+}
+
+#[tokio::test]
+async fn idle_keys_expire() {
+    let Some((url, _server)) = redis_for("idle_keys_expire") else {
+        return;
+    };
+    let prefix = unique_prefix("expiry");
+    let budget = RedisBudget::builder(url.as_str(), "svc")
+        .key_prefix(prefix.as_str())
+        .limit(Api::Event, 10, 100 * MS)
+        .idle_ttl(200 * MS)
+        .build()
+        .unwrap();
+    assert_eq!(budget.try_acquire(Api::Event, 1).await.unwrap().0, 1);
+    let key = format!("{prefix}:svc:event");
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let ttl: i64 = redis::cmd("PTTL")
+        .arg(&key)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        ttl > 0 && ttl <= 400,
+        "the key expires when idle: PTTL {ttl}"
+    );
+    tokio::time::sleep(600 * MS).await;
+    let exists: i64 = redis::cmd("EXISTS")
+        .arg(&key)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(exists, 0);
+}
+
+#[tokio::test]
+async fn export_slots_are_shared_and_a_crashed_holder_frees_its_slot() {
+    let Some((url, _server)) = redis_for("export_slots") else {
+        return;
+    };
+    let prefix = unique_prefix("slots");
+    let make = {
+        let (url, prefix) = (url.clone(), prefix.clone());
+        move || {
+            Arc::new(
+                RedisBudget::builder(url.as_str(), "svc")
+                    .key_prefix(prefix.as_str())
+                    .export_concurrency(2)
+                    .export_lease_ttl(1_500 * MS)
+                    .build()
+                    .unwrap(),
+            )
+        }
+    };
+    // A holder that crashes: its runtime (and the renewal) stops, the slot is never released.
+    let crashed = make.clone();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let budget = crashed();
+        let guard = runtime.block_on(budget.export_slot());
+        assert!(guard.is_some());
+        drop(runtime);
+        drop(guard);
+    })
+    .join()
+    .unwrap();
+    let budget = make();
+    let one = budget.export_slot().await.expect("the second slot");
+    // Both slots are taken: a third export waits.
+    assert!(
+        tokio::time::timeout(300 * MS, budget.export_slot())
+            .await
+            .is_err(),
+        "a third export must wait"
+    );
+    // A slot released by its holder is free at once.
+    drop(one);
+    let two = tokio::time::timeout(2_000 * MS, budget.export_slot())
+        .await
+        .expect("a released slot is free")
+        .expect("a slot");
+    // The crashed holder's slot frees itself when its lease expires.
+    let three = tokio::time::timeout(5_000 * MS, budget.export_slot())
+        .await
+        .expect("an expired slot is free");
+    assert!(three.is_some());
+    drop((two, three));
+}
