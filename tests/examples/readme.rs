@@ -12,6 +12,16 @@ use dfinery::export::ExportReader;
 use dfinery::{DataType, Tracker};
 use dfinery_emulator::Emulator;
 
+// README block 10: a fleet's shared budget (compiled, not run: it needs a Redis server).
+fn block_fleet() -> Result<(), Box<dyn Error>> {
+use std::sync::Arc;
+use dfinery::Client;
+use dfinery::ratelimit::RedisBudget;
+let budget = RedisBudget::builder("redis://redis.internal:6379/0", "my-service").expected_instances(8).build()?;
+let client = Client::builder().from_env().rate_budget(Arc::new(budget)).build()?; // Trackers on it share it too
+    Ok(())
+}
+
 const README: &str = include_str!("../../README.md");
 const MIRROR: &str = include_str!("readme.rs");
 const REGISTRY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/examples/readme.toml");
@@ -238,7 +248,7 @@ async fn the_readme_blocks_run_against_the_emulator() -> Result<(), Box<dyn Erro
     // README block 8: the emulator handle.
 let purchases = emulator.events_named("df_purchase");   // Vec<StoredEvent>: identity, df_unified_id, items, properties…
 let profile = emulator.profile("dfn-user-123");          // Option<Profile>: identifiers and user properties
-let stats = emulator.stats();                            // accepted, rejected, duplicates, requests, rate_limited, …
+let stats = emulator.stats();                            // accepted, rejected, duplicates, requests, rate_limited (and per API), …
 let why = emulator.rejections();                         // refused requests with their violations
     assert_eq!(purchases.len(), 1);
     assert!(profile.is_some());
@@ -267,7 +277,7 @@ fn rust_blocks(text: &str) -> Vec<Vec<&str>> {
 #[test]
 fn every_readme_rust_block_is_mirrored_here() {
     let blocks = rust_blocks(README);
-    assert_eq!(blocks.len(), 9, "README.md's Rust blocks changed: mirror the new ones here");
+    assert_eq!(blocks.len(), 10, "README.md's Rust blocks changed: mirror the new ones here");
     let mirror: Vec<&str> = MIRROR.lines().map(str::trim_end).collect();
     for (n, block) in blocks.iter().enumerate() {
         // Each line of the block, in order, somewhere after the previous one.
