@@ -43,28 +43,6 @@ pub mod deprecated {
     pub const df_push_optin: () = ();
 }
 
-/// Compile-time assertion that `T` can fill a String property; the derive calls it with the
-/// field's type, spanned on that type, so a mismatch points at the user's field.
-pub const fn assert_string<T: StringProperty + ?Sized>() {}
-/// Compile-time assertion that `T` can fill a Long property.
-pub const fn assert_long<T: LongProperty + ?Sized>() {}
-/// Compile-time assertion that `T` can fill a Double property.
-pub const fn assert_double<T: DoubleProperty + ?Sized>() {}
-/// Compile-time assertion that `T` can fill a Boolean property.
-pub const fn assert_boolean<T: BooleanProperty + ?Sized>() {}
-/// Compile-time assertion that `T` can fill a Datetime property.
-pub const fn assert_datetime<T: DatetimeProperty + ?Sized>() {}
-/// Compile-time assertion that `T` can fill a Date property.
-pub const fn assert_date<T: DateProperty + ?Sized>() {}
-/// Compile-time assertion that `T` can fill an Array of String property.
-pub const fn assert_string_array<T: StringArrayProperty + ?Sized>() {}
-/// Compile-time assertion that `T` can fill an Array of Long property.
-pub const fn assert_long_array<T: LongArrayProperty + ?Sized>() {}
-/// Compile-time assertion that `T` can fill an Array of Double property.
-pub const fn assert_double_array<T: DoubleArrayProperty + ?Sized>() {}
-/// Compile-time assertion that `T` can hold an event's items.
-pub const fn assert_item_list<T: ItemList + ?Sized>() {}
-
 /// Writes a property whose Rust type must fit a String property; the derive calls it with the
 /// field's type, spanned on that type, so a mismatch is one error on the user's field (a
 /// separate assertion would add a second "not `PropertyValue`" error for types like `u64`).

@@ -1,15 +1,35 @@
-//! The Rust types each marker trait accepts (checked at compile time through the derive's
-//! assertion helpers) write the expected wire JSON.
+//! The Rust types each marker trait accepts (checked at compile time by the bounds of the
+//! helpers in `p` below, the bounds the derive's generated code puts on a field) write the
+//! expected wire JSON.
 
 use std::borrow::Cow;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use dfinery_core::__private as p;
 use dfinery_core::{DataType, Date, Datetime, Patch, PropertySpec, PropertyValue, Scope, Value};
 
 use crate::support::{Gender, LineItem};
+
+/// One assertion per marker trait: a call compiles only for a type the trait accepts.
+mod p {
+    use dfinery_core::__private::{
+        BooleanProperty, DateProperty, DatetimeProperty, DoubleArrayProperty, DoubleProperty,
+        LongArrayProperty, LongProperty, StringArrayProperty, StringProperty,
+    };
+    use dfinery_core::ItemList;
+
+    pub fn assert_string<T: StringProperty + ?Sized>() {}
+    pub fn assert_long<T: LongProperty + ?Sized>() {}
+    pub fn assert_double<T: DoubleProperty + ?Sized>() {}
+    pub fn assert_boolean<T: BooleanProperty + ?Sized>() {}
+    pub fn assert_datetime<T: DatetimeProperty + ?Sized>() {}
+    pub fn assert_date<T: DateProperty + ?Sized>() {}
+    pub fn assert_string_array<T: StringArrayProperty + ?Sized>() {}
+    pub fn assert_long_array<T: LongArrayProperty + ?Sized>() {}
+    pub fn assert_double_array<T: DoubleArrayProperty + ?Sized>() {}
+    pub fn assert_item_list<T: ItemList + ?Sized>() {}
+}
 
 /// The wire JSON of `value` as a property of type `ty`.
 fn wire<V: PropertyValue + ?Sized>(ty: DataType, value: &V) -> String {
