@@ -261,6 +261,27 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Any sign, digits and point the fast path takes gives the float parser's bits.
+        #[test]
+        fn plain_decimals_match_the_float_parser(
+            negative: bool,
+            whole in "[0-9]{1,16}",
+            fraction in proptest::option::of("[0-9]{1,16}"),
+        ) {
+            let text = format!(
+                "{}{whole}{}",
+                if negative { "-" } else { "" },
+                fraction.map(|f| format!(".{f}")).unwrap_or_default()
+            );
+            let slow: f64 = text.parse().unwrap();
+            if let Some(fast) = plain_decimal(text.as_bytes()) {
+                proptest::prop_assert_eq!(fast.to_bits(), slow.to_bits(), "{}", text);
+            }
+            proptest::prop_assert_eq!(parse_double(&text).map(f64::to_bits), Ok(slow.to_bits()));
+        }
+    }
+
     #[test]
     fn bad_text_says_what_the_type_needs() {
         assert_eq!(
