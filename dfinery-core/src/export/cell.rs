@@ -21,6 +21,7 @@ pub enum Cell<'a> {
 
 impl<'a> Cell<'a> {
     /// The cell of `text` (empty text is [`Cell::Empty`]).
+    #[inline]
     pub fn of(text: &'a str) -> Cell<'a> {
         if text.is_empty() {
             Cell::Empty
@@ -30,6 +31,7 @@ impl<'a> Cell<'a> {
     }
 
     /// The text, `None` when there is no value.
+    #[inline]
     pub fn text(self) -> Option<&'a str> {
         match self {
             Cell::Text(text) => Some(text),
@@ -77,6 +79,9 @@ pub(crate) fn parse_long(text: &str) -> Result<i64, CellError> {
 
 /// A Double: a finite number (integers accepted).
 pub(crate) fn parse_double(text: &str) -> Result<f64, CellError> {
+    if let Some(value) = plain_decimal(text.as_bytes()) {
+        return Ok(value);
+    }
     let looks_numeric = text
         .bytes()
         .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'));
@@ -84,6 +89,55 @@ pub(crate) fn parse_double(text: &str) -> Result<f64, CellError> {
         Ok(v) if looks_numeric && v.is_finite() => Ok(v),
         _ => Err(invalid(text, DataType::Double)),
     }
+}
+
+/// The most significant digits [`plain_decimal`] reads: up to 15 digits, every integer is
+/// below 2^53 and so exact in an `f64`.
+const PLAIN_DIGITS: usize = 15;
+
+/// Powers of ten exact in an `f64` (10^0 to 10^15; every one up to 10^22 is).
+const EXACT_POWERS: [f64; PLAIN_DIGITS + 1] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// The common form of a Double in an export, `-?DIGITS(.DIGITS)?` with at most
+/// [`PLAIN_DIGITS`] digits, read without the general float parser; `None` for any other text
+/// (which [`parse_double`] hands to it).
+///
+/// The digits make an integer `m < 2^53` and the value is `m / 10^k` with `k <= 15`: both are
+/// exact `f64`s, and one IEEE division of two exact values is correctly rounded, so the result
+/// is the same `f64` as `str::parse` gives (Clinger's fast path).
+fn plain_decimal(bytes: &[u8]) -> Option<f64> {
+    let (negative, digits) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, bytes),
+    };
+    if digits.is_empty() || digits.len() > PLAIN_DIGITS + 1 {
+        return None;
+    }
+    let mut mantissa: u64 = 0;
+    let mut count = 0usize;
+    let mut fraction: Option<usize> = None;
+    for (i, &b) in digits.iter().enumerate() {
+        match b {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(b - b'0');
+                count += 1;
+            }
+            // One point, with digits on both sides.
+            b'.' if fraction.is_none() && i > 0 && i + 1 < digits.len() => {
+                fraction = Some(digits.len() - i - 1);
+            }
+            _ => return None,
+        }
+    }
+    if count > PLAIN_DIGITS {
+        return None;
+    }
+    // `count <= 15`, so the mantissa is below 10^15 < 2^53: exact as an `f64`.
+    #[allow(clippy::cast_precision_loss)]
+    let value = mantissa as f64 / EXACT_POWERS[fraction.unwrap_or(0)];
+    Some(if negative { -value } else { value })
 }
 
 /// A Boolean: `true` or `false`, in any case.
@@ -140,6 +194,92 @@ mod tests {
             parse_cell("[0.5,1]", DataType::DoubleArray).unwrap(),
             Value::DoubleArray(vec![0.5, 1.0])
         );
+    }
+
+    #[test]
+    fn plain_decimals_read_as_the_float_parser_reads_them() {
+        let cases = [
+            "0",
+            "-0",
+            "5000.0",
+            "49500",
+            "0.1",
+            "-0.3",
+            "123456789012345",
+            "1.00000000000001",
+            "99999999999999.9",
+            "0.000000000000001",
+            "3.14159",
+            "-2.5",
+            "007",
+            "0.30000000000000004",
+            "1234567890123456",
+            "12345678901234567890",
+            "1e3",
+            "+5",
+            ".5",
+            "5.",
+            "1.2.3",
+            "-",
+            "",
+            "1_0",
+            "-.5",
+            "0x10",
+        ];
+        for text in cases {
+            let fast = plain_decimal(text.as_bytes());
+            if let Some(value) = fast {
+                let slow: f64 = text.parse().unwrap();
+                assert_eq!(value.to_bits(), slow.to_bits(), "{text}");
+            }
+            // What `parse_double` accepted before the fast path existed.
+            let looks_numeric = text
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b"-+.eE".contains(&b));
+            let expected = text
+                .parse::<f64>()
+                .ok()
+                .filter(|v| looks_numeric && v.is_finite());
+            assert_eq!(
+                parse_double(text).ok().map(f64::to_bits),
+                expected.map(f64::to_bits),
+                "{text}"
+            );
+        }
+        // The fast path takes the common forms; longer or other forms go to the parser.
+        assert_eq!(plain_decimal(b"5000.0"), Some(5000.0));
+        assert_eq!(
+            plain_decimal(b"-0").map(f64::to_bits),
+            Some((-0.0f64).to_bits())
+        );
+        assert_eq!(plain_decimal(b"1234567890123456"), None);
+        assert_eq!(plain_decimal(b"1e3"), None);
+        assert_eq!(parse_double("1e3"), Ok(1000.0));
+        assert_eq!(
+            parse_double("12345678901234567890"),
+            Ok(12_345_678_901_234_567_890.0)
+        );
+    }
+
+    proptest::proptest! {
+        /// Any sign, digits and point the fast path takes gives the float parser's bits.
+        #[test]
+        fn plain_decimals_match_the_float_parser(
+            negative: bool,
+            whole in "[0-9]{1,16}",
+            fraction in proptest::option::of("[0-9]{1,16}"),
+        ) {
+            let text = format!(
+                "{}{whole}{}",
+                if negative { "-" } else { "" },
+                fraction.map(|f| format!(".{f}")).unwrap_or_default()
+            );
+            let slow: f64 = text.parse().unwrap();
+            if let Some(fast) = plain_decimal(text.as_bytes()) {
+                proptest::prop_assert_eq!(fast.to_bits(), slow.to_bits(), "{}", text);
+            }
+            proptest::prop_assert_eq!(parse_double(&text).map(f64::to_bits), Ok(slow.to_bits()));
+        }
     }
 
     #[test]

@@ -32,6 +32,7 @@ impl<'a> ExportRow<'a> {
     }
 
     /// The data row's number, from 1 (the header row is not counted).
+    #[inline]
     pub fn number(&self) -> u64 {
         self.record.row
     }
@@ -43,6 +44,7 @@ impl<'a> ExportRow<'a> {
     }
 
     /// The text of the cell at `index`.
+    #[inline]
     pub fn at(&self, index: usize) -> Option<&'a str> {
         self.record.field(index)
     }
@@ -53,6 +55,7 @@ impl<'a> ExportRow<'a> {
     }
 
     /// The cell at `index`, if any.
+    #[inline]
     pub fn cell_at(&self, index: Option<usize>) -> Cell<'a> {
         match index.and_then(|i| self.record.field(i)) {
             None => Cell::NoColumn,

@@ -33,6 +33,7 @@ impl Record {
     }
 
     /// Field `index`; `None` past the last.
+    #[inline]
     pub(crate) fn field(&self, index: usize) -> Option<&str> {
         let end = *self.ends.get(index)?;
         let start = match index {
