@@ -251,9 +251,10 @@ impl Worker {
         id
     }
 
-    /// Whether everything is due now: a flush or the drain is on.
+    /// Whether everything is due now: a flush or the drain is on, or the queue is more than
+    /// half full (see [`Capacity::pressed`](super::capacity::Capacity::pressed)).
     fn forcing(&self) -> bool {
-        self.drain.is_some() || !self.waiters.is_empty()
+        self.drain.is_some() || !self.waiters.is_empty() || self.core.capacity.pressed()
     }
 
     /// Puts `user` in the ready list, unless it is there or busy.
