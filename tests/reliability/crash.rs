@@ -325,6 +325,7 @@ async fn crash_at(point: KillPoint) -> Outcome {
         lost: missing.len(),
         lost_is_a_tail,
         lost_window_us,
+        unsynced,
     }
 }
 
