@@ -32,6 +32,8 @@ pub struct Run {
     pub peak_rss: Option<u64>,
     /// CPU time this process (the sending side) used during the run, when known.
     pub cpu: Option<Duration>,
+    /// CPU time the emulator (or sink) used during the run, when it ran in a child process.
+    pub peer_cpu: Option<Duration>,
 }
 
 impl Run {
@@ -45,6 +47,40 @@ impl Run {
         self.cpu
             .map(|cpu| cpu.as_secs_f64() * 1e6 / self.events.max(1) as f64)
     }
+
+    /// Microseconds of the emulator's (or sink's) CPU time per event, when known.
+    pub fn peer_cpu_us_per_event(&self) -> Option<f64> {
+        self.peer_cpu
+            .map(|cpu| cpu.as_secs_f64() * 1e6 / self.events.max(1) as f64)
+    }
+
+    /// The emulator's (or sink's) CPU time over the run's wall time: the share of one core it
+    /// used, when known.
+    pub fn peer_cores(&self) -> Option<f64> {
+        self.peer_cpu
+            .map(|cpu| cpu.as_secs_f64() / self.elapsed.as_secs_f64().max(f64::MIN_POSITIVE))
+    }
+}
+
+/// The CPU time (user and system) the emulator child of `lab` used so far, from
+/// `/proc/PID/stat`; `None` in process or off Linux.
+fn peer_cpu(lab: &Lab) -> Option<Duration> {
+    let pid = lab.child_pid()?;
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name (which may hold spaces) end with `)`.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // SAFETY: `sysconf` reads a configuration value and has no other effect.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    let per_second = u64::try_from(per_second).ok().filter(|&t| t > 0)?;
+    Some(Duration::from_nanos(ticks * 1_000_000_000 / per_second))
+}
+
+/// The CPU time `lab`'s emulator child used since `before`.
+fn peer_cpu_since(lab: &Lab, before: Option<Duration>) -> Option<Duration> {
+    peer_cpu(lab)
+        .zip(before)
+        .map(|(now, before)| now.saturating_sub(before))
 }
 
 /// What a run started from: the time and the process's CPU time.
@@ -106,6 +142,7 @@ pub fn tracker(
         builder.build().map_err(io::Error::other)?
     };
     let purchase = Arc::new(fresh_purchase());
+    let peer = peer_cpu(lab);
     let start = Start::now();
     let deadline = start.at + window;
     let tasks: Vec<_> = (0..producers.max(1))
@@ -137,6 +174,7 @@ pub fn tracker(
         .block_on(tracker.flush())
         .map_err(io::Error::other)?;
     let end = start.end();
+    let peer = peer_cpu_since(lab, peer);
     let _ = lab.runtime().block_on(tracker.shutdown());
     drop(tracker);
     if let Some(path) = spool {
@@ -147,7 +185,7 @@ pub fn tracker(
             "the flush was incomplete: {flushed:?}"
         )));
     }
-    finish(lab, tracked, end)
+    finish(lab, tracked, end, peer)
 }
 
 /// `producers` tasks each send one request per event (`Client::send_events` with one typed
@@ -160,6 +198,7 @@ pub fn naive(lab: &Lab, producers: usize, window: Duration) -> io::Result<Run> {
     lab.reset()?;
     let client = lab.client()?;
     let purchase = fresh_purchase();
+    let peer = peer_cpu(lab);
     let start = Start::now();
     let deadline = start.at + window;
     let producer = |i: usize| {
@@ -182,7 +221,8 @@ pub fn naive(lab: &Lab, producers: usize, window: Duration) -> io::Result<Run> {
         .block_on(try_join_all((0..producers.max(1)).map(producer)))?
         .iter()
         .sum();
-    finish(lab, sent, start.end())
+    let end = start.end();
+    finish(lab, sent, end, peer_cpu_since(lab, peer))
 }
 
 /// Checks that the emulator stored every event, then forgets them.
@@ -190,6 +230,7 @@ fn finish(
     lab: &Lab,
     events: u64,
     (elapsed, cpu, peak_rss): (Duration, Option<Duration>, Option<u64>),
+    peer_cpu: Option<Duration>,
 ) -> io::Result<Run> {
     let counts = lab.counts()?;
     lab.reset()?;
@@ -205,6 +246,7 @@ fn finish(
         elapsed,
         peak_rss,
         cpu,
+        peer_cpu,
     })
 }
 
@@ -313,6 +355,7 @@ pub fn send(lab: &Lab, dir: &Path, lines: usize) -> io::Result<Run> {
     }
     let exe = dfinery_binary()?;
     let children_before = children_cpu();
+    let peer = peer_cpu(lab);
     let start = Start::now();
     let output = Command::new(&exe)
         .arg("send")
@@ -334,7 +377,8 @@ pub fn send(lab: &Lab, dir: &Path, lines: usize) -> io::Result<Run> {
     let cpu = children_cpu()
         .zip(children_before)
         .map(|(end, start)| end.saturating_sub(start));
-    finish(lab, lines as u64, (elapsed, cpu, None))
+    let peer = peer_cpu_since(lab, peer);
+    finish(lab, lines as u64, (elapsed, cpu, None), peer)
 }
 
 /// The CPU time (user and system) of the child processes this process waited for so far
@@ -394,6 +438,11 @@ pub fn comparison(r: &PipelineRuns, emulator_in_child: bool) -> Comparison {
         }
         if let Some(us) = run.cpu_us_per_event() {
             figure = figure.with_extra(format!("{us:.1} µs CPU per event, sending side"));
+        }
+        if let (Some(us), Some(cores)) = (run.peer_cpu_us_per_event(), run.peer_cores()) {
+            figure = figure.with_extra(format!(
+                "emulator {us:.1} µs CPU per event ({cores:.2} of a core)"
+            ));
         }
         figure
     };
@@ -517,6 +566,9 @@ pub fn keys(r: &PipelineRuns) -> Vec<(String, f64)> {
         if let Some(us) = send.cpu_us_per_event() {
             keys.push(("pipeline.send_cpu_us_per_event", us));
         }
+    }
+    if let Some(us) = r.sink.peer_cpu_us_per_event() {
+        keys.push(("pipeline.sink_side_cpu_us_per_event", us));
     }
     if let Some(us) = r.sink.cpu_us_per_event() {
         keys.push(("pipeline.sdk_cpu_us_per_event", us));

@@ -84,6 +84,8 @@ struct Outcome {
     lost_is_a_tail: bool,
     /// Microseconds between the return of the first lost `try_track` and of the last call.
     lost_window_us: u64,
+    /// After `try_track`: `Spool::unsynced()` read by the child just before it aborted.
+    unsynced: Option<usize>,
 }
 
 /// A proxy in front of the emulator that kills the child at its first events request, before
@@ -244,6 +246,12 @@ async fn crash_at(point: KillPoint) -> Outcome {
             Some((id.to_owned(), words.next().and_then(|t| t.parse().ok())))
         })
         .collect();
+    // After `try_track`, the last line is `unsynced N`: the spool's count of the hand-overs no
+    // synced commit held when the child was about to abort.
+    let unsynced: Option<usize> = std::fs::read_to_string(&acks)
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("unsynced ")?.parse().ok());
     let in_order: Vec<String> = lines.iter().map(|(id, _)| id.clone()).collect();
     let acked: BTreeSet<String> = in_order.iter().cloned().collect();
     assert!(
@@ -317,12 +325,13 @@ async fn crash_at(point: KillPoint) -> Outcome {
         lost: missing.len(),
         lost_is_a_tail,
         lost_window_us,
+        unsynced,
     }
 }
 
 fn print(point: KillPoint, outcome: &Outcome) {
     println!(
-        "crash {}: {} track calls returned; the restart recovered {} from the spool and delivered {}; {} stored, {} duplicates dropped by event_log_id; {} acknowledged and lost (handed over in the last {} µs before the crash)",
+        "crash {}: {} track calls returned; the restart recovered {} from the spool and delivered {}; {} stored, {} duplicates dropped by event_log_id; {} acknowledged and lost (handed over in the last {} µs before the crash; {} unsynced by the spool's count)",
         point.name(),
         outcome.acked,
         outcome.recovered,
@@ -330,7 +339,10 @@ fn print(point: KillPoint, outcome: &Outcome) {
         outcome.stored,
         outcome.duplicates,
         outcome.lost,
-        outcome.lost_window_us
+        outcome.lost_window_us,
+        outcome
+            .unsynced
+            .map_or_else(|| "-".to_owned(), |n| n.to_string())
     );
 }
 
@@ -429,8 +441,12 @@ fn child_dies_at_the_kill_point() {
                 (id, start.elapsed().as_micros())
             })
             .collect();
+        // What a crash now can lose, by the spool's own count (it only falls from here: no
+        // call is made after this).
+        let unsynced = tracker.spool().expect("a spool").unsynced();
         // Every call returned: acknowledge them all in one write, then die at once.
-        let lines: String = ids.iter().map(|(id, at)| format!("{id} {at}\n")).collect();
+        let mut lines: String = ids.iter().map(|(id, at)| format!("{id} {at}\n")).collect();
+        lines.push_str(&format!("unsynced {unsynced}\n"));
         (&acks).write_all(lines.as_bytes()).unwrap();
         std::process::abort();
     }
@@ -484,6 +500,12 @@ async fn aborted_right_after_try_track_only_the_unsynced_tail_is_lost() {
     // `try_track` does not wait for the disk: the events of the commit under way (and those
     // handed over after it started) may be lost, never an earlier one.
     assert!(outcome.lost_is_a_tail, "{outcome:?}");
+    // The documented bound: at most what the spool counted as unsynced (the commit under way
+    // and the hand-overs behind it), whatever the load; every synced event survives.
+    let unsynced = outcome
+        .unsynced
+        .expect("the child wrote the unsynced count");
+    assert!(outcome.lost <= unsynced, "{outcome:?}");
     assert_eq!(outcome.stored + outcome.lost, TRY_EVENTS, "{outcome:?}");
     assert_eq!(outcome.recovered, outcome.stored as u64, "{outcome:?}");
     assert_eq!(outcome.duplicates, 0);

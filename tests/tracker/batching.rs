@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::support::{Recorder, emulator, login, sign_up, tracker_to, user};
+use crate::support::{Recorder, emulator, login, sign_up, stored_ids, tracker_to, user};
 
 fn sizes(proxy: &Recorder) -> Vec<usize> {
     proxy.seen().iter().map(|s| s.event_ids().len()).collect()
@@ -165,4 +165,36 @@ async fn no_request_carries_more_than_100_items_in_all() {
     assert_eq!(sent, ids, "every event once, in the order tracked");
     assert_eq!(emulator.stats().rejected, 0);
     assert_eq!(emulator.events().len(), 7);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_queue_more_than_half_full_is_sent_without_waiting_for_the_interval() {
+    // 40 users, one event each, a cap of 20 messages and a 1-hour interval: no user ever holds
+    // a full request, so without sending on pressure the 21st call would wait an hour for room.
+    let emulator = emulator().await;
+    let (url, proxy) = Recorder::start(emulator.base_url()).await;
+    let tracker = tracker_to(&url)
+        .queue_cap(20, 1 << 20)
+        .flush_interval(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    for n in 0..40 {
+        tracker
+            .track(&user(&format!("many-{n}")), login())
+            .await
+            .unwrap();
+    }
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "room came from sends on pressure, not from the interval: {:?}",
+        start.elapsed()
+    );
+    assert!(
+        !proxy.seen().is_empty(),
+        "some users were sent before the interval"
+    );
+    let report = tracker.shutdown().await.unwrap();
+    assert_eq!(report.delivered, 40);
+    assert_eq!(stored_ids(&emulator).len(), 40);
 }

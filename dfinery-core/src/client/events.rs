@@ -15,7 +15,7 @@ use crate::limits::MAX_ITEMS_PER_REQUEST;
 use crate::model::Event;
 use crate::property::Rule;
 use crate::record::{EventRecord, ValidationError};
-use crate::wire::{Endpoint, EventBatchRequest};
+use crate::wire::Endpoint;
 use crate::writer::Violation;
 
 /// Anything [`Client::send_events`] can send: an [`EventRecord`] (as it is, `event_log_id`
@@ -195,7 +195,7 @@ impl Client {
         let ranges = split(&items, self.inner.max_events_per_request);
         let mut report = SendReport::default();
         for range in ranges {
-            let batch = records[range.clone()].to_vec();
+            let batch = &records[range.clone()];
             let events = batch.len();
             let request_id = Uuid::new_v4();
             let outcome = match encode(identity, batch) {
@@ -268,17 +268,61 @@ where
 }
 
 /// The JSON body of one request (1 to 100 events, which `split` guarantees).
-fn encode(identity: &Identity, batch: Vec<EventRecord>) -> Result<Bytes, Error> {
-    let request = EventBatchRequest {
-        common: crate::wire::Common {
-            identity: identity.clone(),
-        },
-        events: batch,
-    };
-    serde_json::to_vec(&request)
-        .map(Bytes::from)
-        .map_err(|source| Error::Encode {
-            endpoint: Endpoint::Events,
-            source,
+fn encode(identity: &Identity, batch: &[EventRecord]) -> Result<Bytes, Error> {
+    // `{"common":{"identity":…},"events":[…]}` as serde writes [`EventBatchRequest`](crate::wire::EventBatchRequest), assembled
+    // from each record's wire object with one copy, into a buffer of the exact size.
+    let common = serde_json::to_vec(&crate::wire::Common {
+        identity: identity.clone(),
+    })
+    .map_err(|source| Error::Encode {
+        endpoint: Endpoint::Events,
+        source,
+    })?;
+    const HEAD: &[u8] = br#"{"common":"#;
+    const EVENTS: &[u8] = br#","events":["#;
+    let len = HEAD.len()
+        + common.len()
+        + EVENTS.len()
+        + batch.iter().map(|r| r.encoded_len() + 1).sum::<usize>()
+        + 2;
+    let mut body = Vec::with_capacity(len);
+    body.extend_from_slice(HEAD);
+    body.extend_from_slice(&common);
+    body.extend_from_slice(EVENTS);
+    for (i, record) in batch.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(record.as_json().as_bytes());
+    }
+    body.extend_from_slice(b"]}");
+    Ok(Bytes::from(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::{Common, EventBatchRequest};
+
+    #[test]
+    fn the_assembled_body_is_what_serde_writes_for_the_batch() {
+        let identity = Identity::from_external_id("u-\"1\"").unwrap();
+        let records: Vec<EventRecord> = (0..3)
+            .map(|i| {
+                EventRecord::builder("df_login")
+                    .property("n", i64::from(i))
+                    .build()
+                    .unwrap()
+            })
+            .collect();
+        let body = encode(&identity, &records).unwrap();
+        let expected = serde_json::to_vec(&EventBatchRequest {
+            common: Common {
+                identity: identity.clone(),
+            },
+            events: records.clone(),
         })
+        .unwrap();
+        assert_eq!(&body[..], &expected[..]);
+    }
 }

@@ -3,16 +3,12 @@
 
 use std::ops::Range;
 
-use serde::de::IgnoredAny;
-
 use crate::limits::MAX_ITEMS_PER_REQUEST;
 use crate::record::EventRecord;
 
 /// The number of items of a record (0 without `event_items`).
 pub(crate) fn item_count(record: &EventRecord) -> usize {
-    record.event_items().map_or(0, |raw| {
-        serde_json::from_str::<Vec<IgnoredAny>>(raw.get()).map_or(0, |items| items.len())
-    })
+    record.item_count()
 }
 
 /// Consecutive ranges covering `0..items.len()` in order, where `items[i]` is the item count of
@@ -102,6 +98,11 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(item_count(&record), 2);
+        // Counted when read back (from the spool) and kept when the record is re-stamped.
+        let back: EventRecord = serde_json::from_str(record.as_json()).unwrap();
+        assert_eq!(item_count(&back), 2);
+        let restamped = back.with_event_datetime(crate::value::Datetime::now());
+        assert_eq!(item_count(&restamped), 2);
         let bare = EventRecord::builder("df_login").build().unwrap();
         assert_eq!(item_count(&bare), 0);
     }

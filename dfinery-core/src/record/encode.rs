@@ -92,6 +92,7 @@ pub(crate) fn finish_event(mut parts: EventParts<'_>) -> Result<EventRecord, Val
     }
     let mut properties = None;
     let mut items = None;
+    let item_count = parts.items_written.count;
     if parts.violations.is_empty() {
         if parts.properties_written.count > 0 {
             properties = text(
@@ -122,6 +123,7 @@ pub(crate) fn finish_event(mut parts: EventParts<'_>) -> Result<EventRecord, Val
         parts.datetime.unwrap_or_else(Datetime::now),
         items,
         properties,
+        Some(if items.is_some() { item_count } else { 0 }),
     ))
 }
 

@@ -45,6 +45,9 @@ struct Inner {
     json: Box<str>,
     /// Where the `event_items` array is in `json`.
     items: Option<Range<usize>>,
+    /// How many items `event_items` holds (0 without it), counted once when the record is
+    /// made, so batching never parses the items again.
+    item_count: usize,
     /// Where the `event_properties` object is in `json`.
     properties: Option<Range<usize>>,
 }
@@ -83,14 +86,21 @@ impl EventRecord {
     }
 
     /// A record of these parts; `event_items` and `event_properties` are well-formed JSON
-    /// (an array and an object), already checked.
+    /// (an array and an object), already checked. `item_count` is the number of items when the
+    /// caller knows it; otherwise `event_items` is counted here (one parse).
     pub(crate) fn from_parts(
         event_log_id: Uuid,
         event_name: Cow<'static, str>,
         event_datetime: Datetime,
         event_items: Option<&str>,
         event_properties: Option<&str>,
+        item_count: Option<usize>,
     ) -> Self {
+        let item_count = item_count.unwrap_or_else(|| {
+            event_items.map_or(0, |raw| {
+                serde_json::from_str::<Vec<serde::de::IgnoredAny>>(raw).map_or(0, |v| v.len())
+            })
+        });
         const ITEMS: &str = r#","event_items":"#;
         const PROPERTIES: &str = r#","event_properties":"#;
         // A name needs escaping only when it is not a registered name (the builder's).
@@ -139,6 +149,7 @@ impl EventRecord {
             event_datetime,
             json: out.into_boxed_str(),
             items,
+            item_count,
             properties,
         }))
     }
@@ -193,7 +204,13 @@ impl EventRecord {
             event_datetime,
             text(&self.0.items),
             text(&self.0.properties),
+            Some(self.0.item_count),
         )
+    }
+
+    /// The number of items in `event_items` (0 without it), counted when the record was made.
+    pub(crate) fn item_count(&self) -> usize {
+        self.0.item_count
     }
 
     /// The wire object as JSON text, exactly as it is sent.
@@ -241,6 +258,7 @@ impl<'de> Deserialize<'de> for EventRecord {
             wire.event_datetime,
             wire.event_items.as_deref().map(RawValue::get),
             wire.event_properties.as_deref().map(RawValue::get),
+            None,
         ))
     }
 }

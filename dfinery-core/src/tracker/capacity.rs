@@ -63,8 +63,22 @@ impl Capacity {
 
     /// Gives back the room of one message of `bytes`.
     pub(crate) fn give_back(&self, bytes: usize) {
-        self.messages.add_permits(1);
+        self.give_back_many(1, bytes);
+    }
+
+    /// Gives back the room of `messages` messages of `bytes` in all.
+    pub(crate) fn give_back_many(&self, messages: usize, bytes: usize) {
+        self.messages.add_permits(messages);
         self.bytes.add_permits(bytes.min(self.cap_bytes));
+    }
+
+    /// Whether less than half the room is left, in messages or in bytes: the worker then sends
+    /// what is queued without waiting for a full request or the interval, so callers waiting
+    /// for room are not held up by the interval (many users, each with less than a request's
+    /// worth, can fill the queue between two ticks).
+    pub(crate) fn pressed(&self) -> bool {
+        self.messages.available_permits() < self.cap / 2
+            || self.bytes.available_permits() < self.cap_bytes / 2
     }
 
     /// Wakes every waiter with [`TrackError::Closed`].

@@ -25,8 +25,17 @@
 //!
 //! | form | queue full | with a spool, `Ok` means | a crash after `Ok` loses |
 //! |------|------------|--------------------------|--------------------------|
-//! | `try_…` ([`try_track`](Tracker::try_track), [`try_identify`](Tracker::try_identify), [`try_update_profile`](Tracker::try_update_profile), [`try_send`](Tracker::try_send)): sync | [`TrackError::QueueFull`] at once | handed to the spool's writer, in its next commit | what the commit under way holds (one commit, a disk sync of a few ms) |
+//! | `try_…` ([`try_track`](Tracker::try_track), [`try_identify`](Tracker::try_identify), [`try_update_profile`](Tracker::try_update_profile), [`try_send`](Tracker::try_send)): sync | [`TrackError::QueueFull`] at once | handed to the spool's writer, in its next commit | what no synced commit holds yet: the commit under way and what was handed over while it runs ([`Spool::unsynced`] counts them; see below) |
 //! | `….await` ([`track`](Tracker::track), [`identify`](Tracker::identify), [`update_profile`](Tracker::update_profile), [`send`](Tracker::send), [`track_many`](Tracker::track_many), [`send_many`](Tracker::send_many)) | waits for room | synced to disk | nothing |
+//!
+//! What a `try_` call can lose, precisely: the spool's writer thread starts a commit as soon
+//! as something is handed to it and it is not already committing, and takes into that commit
+//! everything handed over so far (up to 4,096 hand-overs). A message handed over by a `try_`
+//! call is therefore on disk once, at the latest, the commit after the one under way has
+//! synced: the window is two commits, each a disk sync (a few milliseconds on an idle local
+//! SSD; longer on a busy disk, and no setting can make a sync shorter). In count it is exactly
+//! what [`Spool::unsynced`] says at the moment of the crash, never more than the queue's cap,
+//! and it is always a tail: everything handed over before it survives.
 //!
 //! Neither form waits for DFINERY, and neither blocks its thread: the spool is written by a
 //! dedicated thread that commits what callers hand it in groups and wakes awaited callers
@@ -164,9 +173,10 @@ impl Tracker {
     /// [`EventRecord`](crate::EventRecord).
     ///
     /// With a spool, the event is handed to the spool's writer, which syncs it in its next
-    /// commit; `Ok` does not mean it is on disk yet. A crash can lose the events of the commit
-    /// under way (a few milliseconds' worth); use [`track`](Tracker::track)`.await` when losing
-    /// none matters more than not waiting.
+    /// commit; `Ok` does not mean it is on disk yet. A crash can lose what no synced commit
+    /// held yet: the commit under way and the hand-overs behind it, about two disk syncs'
+    /// worth, counted by [`Spool::unsynced`] (see the [module](self)); use
+    /// [`track`](Tracker::track)`.await` when losing none matters more than not waiting.
     ///
     /// # Errors
     ///

@@ -8,7 +8,8 @@
 //! every [`LAZY_COMMITS_BEFORE_SYNC`]th such commit is synced so the file's free pages are
 //! reclaimed. A non-awaited write is therefore on disk once the commit after it ends: the
 //! thread starts that commit as soon as the previous one is done, so the window a crash can
-//! lose is one commit (a disk sync, a few milliseconds).
+//! lose is the commit under way plus the one behind it (two disk syncs); the store counts
+//! those hand-overs ([`Spool::unsynced`](super::Spool::unsynced)) until their commit ends.
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
@@ -136,6 +137,18 @@ impl Drop for Writer {
     }
 }
 
+/// The entries of `writes` that count as unsynced hand-overs ([`Store::unsynced`]): the inserts
+/// of a [`Mode::Soon`] job.
+pub(super) fn unsynced(writes: &[Write], mode: Mode) -> u64 {
+    if mode != Mode::Soon {
+        return 0;
+    }
+    writes
+        .iter()
+        .filter(|w| matches!(w, Write::Insert { .. }))
+        .count() as u64
+}
+
 /// The thread's loop: a group per turn, until every sender is gone.
 fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
     let mut lazy_commits = 0_u32;
@@ -151,6 +164,7 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
         let mut dones = Vec::new();
         let mut reads = Vec::new();
         let mut sync = lazy_commits >= LAZY_COMMITS_BEFORE_SYNC;
+        let mut handed_over = 0;
         for job in group {
             match job {
                 Job::Write {
@@ -159,6 +173,7 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                     done,
                 } => {
                     sync |= mode != Mode::Lazy;
+                    handed_over += unsynced(&w, mode);
                     writes.extend(w);
                     dones.extend(done);
                 }
@@ -186,6 +201,8 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
             }
             result
         };
+        // Synced (or failed, and logged: they will not be synced by a later commit either).
+        store.unsynced.fetch_sub(handed_over, Ordering::SeqCst);
         for done in dones {
             done(result.clone().map_err(|reason| store.storage(reason)));
         }

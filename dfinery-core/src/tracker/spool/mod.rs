@@ -63,6 +63,9 @@ pub(super) struct Store {
     path: PathBuf,
     pending: AtomicU64,
     pending_bytes: AtomicU64,
+    /// Entries handed over without waiting ([`Mode::Soon`] inserts, the `try_` calls) that no
+    /// finished commit holds yet.
+    unsynced: AtomicU64,
 }
 
 impl Spool {
@@ -79,6 +82,15 @@ impl Spool {
     /// Bytes of the messages waiting for delivery.
     pub fn pending_bytes(&self) -> u64 {
         self.store.pending_bytes.load(Ordering::Relaxed)
+    }
+
+    /// Messages handed over by `try_` calls ([`Tracker::try_track`](super::Tracker::try_track)
+    /// and the like) that no synced commit holds yet: what a crash at this moment can lose.
+    /// They are those of the commit under way and those handed over while it runs (which go
+    /// into the next one); it drops to 0 once the writer has caught up. Awaited calls are
+    /// never counted: they return only once synced.
+    pub fn unsynced(&self) -> u64 {
+        self.store.unsynced.load(Ordering::SeqCst)
     }
 
     /// The highest sequence number in the file when it was opened (0 for a new file).
@@ -183,14 +195,19 @@ impl Spool {
     /// Hands `writes` to the writer thread under `mode`, never blocking; `done` is called on
     /// that thread once they are committed (or failed).
     pub(crate) fn enqueue(&self, writes: Vec<Write>, mode: Mode, done: Option<Done>) {
+        let unsynced = commit::unsynced(&writes, mode);
+        self.store.unsynced.fetch_add(unsynced, Ordering::SeqCst);
         let job = Job::Write { writes, mode, done };
-        if let Err(Job::Write {
-            done: Some(done), ..
-        }) = self.writer.send(job)
-        {
-            done(Err(self
-                .store
-                .storage("the spool's writer thread has stopped")));
+        if let Err(job) = self.writer.send(job) {
+            self.store.unsynced.fetch_sub(unsynced, Ordering::SeqCst);
+            if let Job::Write {
+                done: Some(done), ..
+            } = job
+            {
+                done(Err(self
+                    .store
+                    .storage("the spool's writer thread has stopped")));
+            }
         }
     }
 

@@ -106,6 +106,7 @@ fn open_checked(path: &Path) -> Result<Spool, SpoolError> {
         path: PathBuf::from(path),
         pending: AtomicU64::new(pending),
         pending_bytes: AtomicU64::new(pending_bytes),
+        unsynced: AtomicU64::new(0),
     });
     let writer = Writer::start(Arc::clone(&store)).map_err(|e| SpoolError::Open {
         path: path.to_path_buf(),

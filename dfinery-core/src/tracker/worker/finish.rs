@@ -82,9 +82,7 @@ impl Worker {
         }
         Counters::add(&self.core.counters.delivered, ops.len() as u64);
         let removes = ops.iter().map(|op| Write::Remove(op.seq)).collect();
-        for op in &ops {
-            self.settled(op, Fate::Delivered);
-        }
+        self.settled_all(&ops, Fate::Delivered);
         if let Some(spool) = &self.core.spool {
             // A delete lost in a crash only means the message is sent again and de-duplicated.
             let _ = spool.submit(removes, Mode::Lazy);
@@ -182,17 +180,30 @@ impl Worker {
 
     /// Bookkeeping for a message that left the worker.
     pub(super) fn settled(&mut self, op: &Queued, fate: Fate) {
-        self.live = self.live.saturating_sub(1);
-        if op.held {
-            self.core.capacity.give_back(op.weight);
-            Counters::sub(&self.core.counters.queued_bytes, op.weight as u64);
+        self.settled_all(std::slice::from_ref(op), fate);
+    }
+
+    /// Bookkeeping for messages that left the worker together: their room is given back in
+    /// one go (one wake-up of the callers waiting for room, not one per message).
+    fn settled_all(&mut self, ops: &[Queued], fate: Fate) {
+        let (mut held, mut bytes) = (0, 0);
+        for op in ops {
+            self.live = self.live.saturating_sub(1);
+            if op.held {
+                held += 1;
+                bytes += op.weight;
+            }
+            if op.recovered()
+                && let Some(recovery) = &mut self.recovery
+            {
+                recovery.loaded = recovery.loaded.saturating_sub(1);
+            }
+            self.count_settled(op.arrival, fate);
         }
-        if op.recovered()
-            && let Some(recovery) = &mut self.recovery
-        {
-            recovery.loaded = recovery.loaded.saturating_sub(1);
+        if held > 0 {
+            self.core.capacity.give_back_many(held, bytes);
+            Counters::sub(&self.core.counters.queued_bytes, bytes as u64);
         }
-        self.count_settled(op.arrival, fate);
     }
 
     /// The shutdown deadline passed: stop sending; what is left stays in the spool or, without

@@ -154,6 +154,13 @@ impl Worker {
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             self.load_recovered();
+            if self.ready.is_empty() && self.core.capacity.pressed() {
+                // More than half the room is taken and every due user went: send every user's
+                // queue now rather than make callers wait for the interval (many users, each
+                // with less than a request's worth, fill the queue between two ticks). Each
+                // goes with what it holds when its turn comes, so batches stay large.
+                self.schedule_all();
+            }
             self.dispatch();
             self.settle_waiters();
             if self.drain.is_some() && self.live == 0 {

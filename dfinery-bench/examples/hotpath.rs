@@ -1,0 +1,90 @@
+//! A small driver of the Tracker's hot path for profilers: `TASKS` tasks on a 2-worker
+//! runtime each call `track(...).await` `EVENTS` times with a typed purchase (five items),
+//! then the Tracker flushes, against the emulator in sink mode in a child process (so a
+//! profiler of this process sees the sending side only). A fixed count, not a time window,
+//! so instruction counts compare across builds.
+//!
+//! ```text
+//! cargo build --release -p dfinery-bench --bins --examples
+//! valgrind --tool=callgrind target/release/examples/hotpath [TASKS] [EVENTS] [MAX_IN_FLIGHT]
+//! ```
+//!
+//! It prints the events sent, the wall time and the process's CPU time per event.
+
+use std::io;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use dfinery::Identity;
+use dfinery::tracker::Tracker;
+use dfinery_bench::fixtures::fresh_purchase;
+use dfinery_bench::lab::Lab;
+use dfinery_bench::measure::process_cpu_time;
+
+fn main() -> io::Result<()> {
+    let mut args = std::env::args().skip(1).map(|a| a.parse::<usize>());
+    let mut next = |default: usize| args.next().transpose().map(|a| a.unwrap_or(default));
+    let tasks = next(256).map_err(io::Error::other)?;
+    let events = next(200).map_err(io::Error::other)?;
+    let in_flight = next(0).map_err(io::Error::other)?;
+    // The report's binary serves the sink; it sits next to this example's directory.
+    let exe: PathBuf = std::env::current_exe()?
+        .parent()
+        .and_then(|examples| examples.parent())
+        .map(|dir| dir.join("dfinery-bench"))
+        .ok_or_else(|| io::Error::other("no target directory"))?;
+    let lab = Lab::child_sink(&exe)?;
+    let tracker = {
+        let _entered = lab.runtime().enter();
+        let builder = Tracker::builder(lab.client()?);
+        let builder = if in_flight > 0 {
+            builder.max_in_flight(in_flight)
+        } else {
+            builder
+        };
+        builder.build().map_err(io::Error::other)?
+    };
+    let purchase = Arc::new(fresh_purchase());
+    let cpu = process_cpu_time();
+    let start = Instant::now();
+    let handles: Vec<_> = (0..tasks)
+        .map(|i| {
+            let (tracker, purchase) = (tracker.clone(), Arc::clone(&purchase));
+            lab.runtime().spawn(async move {
+                let who =
+                    Identity::from_external_id(format!("hotpath-{i}")).map_err(io::Error::other)?;
+                for _ in 0..events {
+                    tracker
+                        .track(&who, &*purchase)
+                        .await
+                        .map_err(io::Error::other)?;
+                }
+                Ok::<(), io::Error>(())
+            })
+        })
+        .collect();
+    lab.runtime().block_on(async {
+        for handle in handles {
+            handle.await.map_err(io::Error::other)??;
+        }
+        tracker.flush().await.map_err(io::Error::other)?;
+        Ok::<(), io::Error>(())
+    })?;
+    let elapsed = start.elapsed();
+    let cpu = process_cpu_time()
+        .zip(cpu)
+        .map_or(0.0, |(end, start)| end.saturating_sub(start).as_secs_f64());
+    let sent = (tasks * events) as f64;
+    let counts = lab.counts()?;
+    println!(
+        "{} events ({} counted by the sink) in {:.3} s: {:.0} events/s, {:.2} µs CPU per event",
+        tasks * events,
+        counts.stored,
+        elapsed.as_secs_f64(),
+        sent / elapsed.as_secs_f64(),
+        cpu * 1e6 / sent
+    );
+    let _ = lab.runtime().block_on(tracker.shutdown());
+    Ok(())
+}
