@@ -6,6 +6,8 @@
 
 mod bad_input;
 mod crash;
+mod fault_backend;
+mod faults;
 mod props;
 mod security;
 mod soak;

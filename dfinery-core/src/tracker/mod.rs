@@ -315,9 +315,16 @@ impl Tracker {
             .map_err(|e| self.refuse(e))?;
         if let (Some(spool), Some(bytes)) = (&core.spool, ready.stored.take()) {
             let seq = ready.incoming.seq;
-            // Nobody waits: a failed commit is logged by the writer, the message is still
-            // delivered (it just is not on disk).
-            spool.enqueue(vec![Write::Insert { seq, bytes }], Mode::Soon, None);
+            // Nobody waits: a failed commit is logged by the writer and counted here as not
+            // durable; the message is still delivered from memory (it just is not on disk).
+            let inner = Arc::clone(&self.inner.core);
+            let done: spool::Done = Box::new(move |result| {
+                if let Err(error) = result {
+                    Counters::add(&inner.counters.not_durable, 1);
+                    tracing::error!(seq, %error, "a message accepted by try_ is not on disk; it is delivered from memory");
+                }
+            });
+            spool.enqueue(vec![Write::Insert { seq, bytes }], Mode::Soon, Some(done));
         }
         hand_over(
             &core.counters,
