@@ -5,6 +5,7 @@
 #![deny(warnings)]
 
 mod bad_input;
+mod clock_skew;
 mod crash;
 mod fault_backend;
 mod faults;
