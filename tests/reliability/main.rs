@@ -9,6 +9,7 @@ mod clock_skew;
 mod crash;
 mod fault_backend;
 mod faults;
+mod outage;
 mod props;
 mod security;
 mod soak;
