@@ -166,7 +166,10 @@ impl Tracker {
     /// With a spool, the event is handed to the spool's writer, which syncs it in its next
     /// commit; `Ok` does not mean it is on disk yet. A crash can lose the events of the commit
     /// under way (a few milliseconds' worth); use [`track`](Tracker::track)`.await` when losing
-    /// none matters more than not waiting.
+    /// none matters more than not waiting. When the disk fails (full, I/O error, read-only), the
+    /// event stays queued in memory and is delivered; the failure is counted in
+    /// [`TrackerMetrics::not_durable`] and logged, and the writer writes the event again once
+    /// the disk recovers.
     ///
     /// # Errors
     ///
