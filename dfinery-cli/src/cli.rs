@@ -110,7 +110,7 @@ pub struct EmulatorArgs {
 
     /// Shift the emulator's clock by this many seconds (negative: behind), to test clients
     /// whose clock differs from DFINERY's: its rate-limit resets, `Date` headers and server
-    /// datetimes follow the shifted clock, e.g. `--clock-offset=-300` [default: 0]
+    /// datetimes follow the shifted clock, e.g. `--clock-offset=-300`
     #[arg(
         long,
         value_name = "SECONDS",
