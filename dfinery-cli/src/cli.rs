@@ -107,6 +107,17 @@ pub struct EmulatorArgs {
     /// `<n>s`, `<n>m`, `<n>H`, `<n>d`); repeat for several APIs [default: DFINERY's limits]
     #[arg(long = "rate-limit", value_name = "API=N/PERIOD", value_parser = parse_api_rate_limit)]
     pub rate_limits: Vec<(dfinery_emulator::Api, dfinery_emulator::RateLimit)>,
+
+    /// Shift the emulator's clock by this many seconds (negative: behind), to test clients
+    /// whose clock differs from DFINERY's: its rate-limit resets, `Date` headers and server
+    /// datetimes follow the shifted clock, e.g. `--clock-offset=-300`
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 0,
+        allow_hyphen_values = true
+    )]
+    pub clock_offset: i64,
 }
 
 /// `--item-limit` of `dfinery emulator`.

@@ -78,6 +78,7 @@ pub struct EmulatorBuilder {
     inspector_capacity: usize,
     bind: SocketAddr,
     clock: Clock,
+    clock_offset_ms: i64,
     audiences: HashMap<String, BTreeSet<String>>,
 }
 
@@ -98,6 +99,7 @@ impl Default for EmulatorBuilder {
             inspector_capacity: crate::inspector::DEFAULT_CAPACITY,
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             clock: Clock::system(),
+            clock_offset_ms: 0,
             audiences: HashMap::new(),
         }
     }
@@ -233,6 +235,15 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Shifts the emulator's clock by `offset_ms` milliseconds (negative: behind): its
+    /// `x-ratelimit-reset` instants, `Date` headers and server datetimes then read as those of
+    /// a DFINERY whose clock differs from the client's. Default: 0. Applies to the clock given
+    /// to [`clock`](EmulatorBuilder::clock) too, whichever is called first.
+    pub fn clock_offset_ms(mut self, offset_ms: i64) -> Self {
+        self.clock_offset_ms = offset_ms;
+        self
+    }
+
     /// Defines an audience (segment) for the profile export's `audience` filter: its id and
     /// the `external_id`s of its members. Default: none (an unknown audience is
     /// `invalid_parameter`).
@@ -302,7 +313,12 @@ impl EmulatorBuilder {
             inspector: self.inspector.then_some(self.inspector_capacity),
             sink: self.sink,
         };
-        let app = Arc::new(App::new(settings, self.clock, self.faults, self.audiences));
+        let app = Arc::new(App::new(
+            settings,
+            self.clock.offset_by_ms(self.clock_offset_ms),
+            self.faults,
+            self.audiences,
+        ));
         let (shutdown, signal) = watch::channel(false);
         let task = tokio::spawn(serve::serve(listener, router::router(app.clone()), signal));
         Ok(EmulatorHandle::new(app, addr, shutdown, task))

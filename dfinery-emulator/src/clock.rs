@@ -15,20 +15,52 @@ use time::format_description::well_known::Rfc3339;
 /// Defaults to [`Clock::system`]. Pass a [`ManualClock`] to
 /// [`EmulatorBuilder::clock`](crate::EmulatorBuilder::clock) to control time from a test.
 #[derive(Clone, Default)]
-pub struct Clock(Option<ManualClock>);
+pub struct Clock(Option<ManualClock>, Offset);
+
+/// A signed shift of the clock, in milliseconds.
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+struct Offset(i64);
 
 impl Clock {
     /// The machine's clock.
     pub fn system() -> Clock {
-        Clock(None)
+        Clock(None, Offset(0))
+    }
+
+    /// This clock shifted by `offset_ms` milliseconds (negative: behind), to play a DFINERY
+    /// whose clock differs from its clients'.
+    pub fn offset_by_ms(self, offset_ms: i64) -> Clock {
+        Clock(self.0, Offset(offset_ms))
     }
 
     /// The current time.
     pub fn now(&self) -> SystemTime {
-        match &self.0 {
+        let now = match &self.0 {
             Some(manual) => manual.now(),
             None => SystemTime::now(),
+        };
+        let shift = Duration::from_millis(self.1.0.unsigned_abs());
+        if self.1.0 >= 0 {
+            now.checked_add(shift).unwrap_or(now)
+        } else {
+            now.checked_sub(shift).unwrap_or(now)
         }
+    }
+
+    /// The current time as an HTTP `Date` header value (IMF-fixdate, e.g.
+    /// `Sun, 06 Nov 1994 08:49:37 GMT`).
+    pub(crate) fn http_date(&self) -> String {
+        let t = self.now_utc();
+        let weekday = &t.weekday().to_string()[..3];
+        let month = &t.month().to_string()[..3];
+        format!(
+            "{weekday}, {:02} {month} {:04} {:02}:{:02}:{:02} GMT",
+            t.day(),
+            t.year(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
     }
 
     /// The current time in milliseconds since the Unix epoch (0 before the epoch).
@@ -45,15 +77,19 @@ impl Clock {
 impl fmt::Debug for Clock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
-            Some(manual) => manual.fmt(f),
-            None => f.write_str("Clock::system"),
+            Some(manual) => manual.fmt(f)?,
+            None => f.write_str("Clock::system")?,
         }
+        if self.1.0 != 0 {
+            write!(f, " offset by {} ms", self.1.0)?;
+        }
+        Ok(())
     }
 }
 
 impl From<ManualClock> for Clock {
     fn from(manual: ManualClock) -> Clock {
-        Clock(Some(manual))
+        Clock(Some(manual), Offset(0))
     }
 }
 

@@ -29,6 +29,7 @@ fn answer(remaining: u64, until: Duration, window: &str, rate_limited: bool) -> 
             window: Some(window.to_owned()),
             remaining: Some(remaining),
             reset: Some(received + until),
+            date: None,
         }),
         rate_limited,
         latency: Duration::ZERO,

@@ -43,6 +43,7 @@ pub async fn run(args: EmulatorArgs, json: bool) -> Result<Exit, CliError> {
     if let Some(path) = &registry_path {
         builder = builder.registry(registry::load(path)?);
     }
+    builder = builder.clock_offset_ms(args.clock_offset.saturating_mul(1000));
     for (api, limit) in &args.rate_limits {
         builder = builder.rate_limit(*api, *limit);
     }

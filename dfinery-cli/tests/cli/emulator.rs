@@ -241,3 +241,51 @@ fn a_scaled_down_rate_limit_refuses_and_is_counted_per_api() {
         "{stderr}"
     );
 }
+
+#[test]
+fn clock_offset_shifts_the_rate_limit_resets_and_dates_the_answers() {
+    let mut child = Command::new(BIN)
+        .args(["--json", "emulator", "--port", "0", "--clock-offset=-300"])
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let info: serde_json::Value = serde_json::from_str(&first).unwrap();
+    let base_url = info["base_url"].as_str().unwrap().to_owned();
+    let addr = base_url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "POST /api/v1/events HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    child.kill().unwrap();
+    let _ = child.wait();
+    let header = |name: &str| {
+        answer
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("{name}: ")))
+            .unwrap_or_else(|| panic!("no {name} header: {answer}"))
+            .trim()
+            .to_owned()
+    };
+    let reset_ms: u64 = header("x-ratelimit-reset").parse().unwrap();
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    // The next reset of a one-minute window on a clock 300 s behind: 240 to 300 s ago here.
+    assert!(
+        reset_ms + 230_000 < now_ms && now_ms < reset_ms + 310_000,
+        "reset {reset_ms}, now {now_ms}: {answer}"
+    );
+    assert!(header("date").ends_with(" GMT"), "{answer}");
+}

@@ -163,6 +163,7 @@ mod tests {
                 window: None,
                 remaining: Some(0),
                 reset,
+                date: None,
             }),
         }
     }

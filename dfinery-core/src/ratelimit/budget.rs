@@ -159,6 +159,7 @@ mod tests {
                 window: Some("1s".to_owned()),
                 remaining: Some(0),
                 reset: Some(received + Duration::from_secs(3_600)),
+                date: None,
             }),
             rate_limited: true,
             latency: Duration::ZERO,

@@ -90,7 +90,14 @@ pub struct RateLimitSnapshot {
     pub remaining: Option<u64>,
     /// `x-ratelimit-reset`: when the window resets (sent as epoch milliseconds or seconds).
     pub reset: Option<SystemTime>,
+    /// `Date`: the server's clock when it answered (second precision), so a wait until
+    /// `reset` can be measured on the server's clock rather than a local clock that is off.
+    pub date: Option<SystemTime>,
 }
+
+/// The local clock may differ from the server's by this much before waits are measured from
+/// the server's `Date` instead (whose one-second precision makes it the coarser reference).
+pub const CLOCK_SKEW_TOLERANCE: Duration = Duration::from_secs(2);
 
 /// Header names, both spellings (`HeaderMap` lookups ignore case).
 const LIMIT: [&str; 2] = ["x-ratelimit-limit", "x-rate-limit-limit"];
@@ -116,6 +123,10 @@ impl RateLimitSnapshot {
             window: window.filter(|w| !w.is_empty()).map(str::to_owned),
             remaining: remaining.and_then(parse_count),
             reset: reset.and_then(parse_reset),
+            date: headers
+                .get("date")
+                .and_then(|value| value.to_str().ok())
+                .and_then(parse_http_date),
         })
     }
 
@@ -124,11 +135,72 @@ impl RateLimitSnapshot {
         self.window.as_deref().and_then(parse_window)
     }
 
-    /// How long until the reset, seen from `now`; zero when it has passed, `None` when unknown.
+    /// How long until the reset, seen from `now` on the local clock; zero when it has
+    /// passed, `None` when unknown.
+    ///
+    /// When the answer carried a `Date` more than [`CLOCK_SKEW_TOLERANCE`] away from `now`,
+    /// the wait is measured on the server's clock instead (`reset - date`): a local clock
+    /// minutes off then neither sends into a window that has not reset nor waits minutes too
+    /// long. The wait is capped at the window's length when it is known.
     pub fn reset_after(&self, now: SystemTime) -> Option<Duration> {
-        self.reset
-            .map(|reset| reset.duration_since(now).unwrap_or(Duration::ZERO))
+        let reset = self.reset?;
+        let from = match self.clock_skew(now) {
+            Some(skew) if skew.unsigned_abs() > CLOCK_SKEW_TOLERANCE.as_millis() as u64 => {
+                self.date.unwrap_or(now)
+            }
+            _ => now,
+        };
+        let wait = reset.duration_since(from).unwrap_or(Duration::ZERO);
+        Some(match self.window_duration() {
+            Some(window) => wait.min(window),
+            None => wait,
+        })
     }
+
+    /// How far the server's clock (its `Date`) is ahead of `now`, in milliseconds (negative:
+    /// behind); `None` without a `Date`.
+    pub fn clock_skew(&self, now: SystemTime) -> Option<i64> {
+        let date = self.date?;
+        Some(match date.duration_since(now) {
+            Ok(ahead) => i64::try_from(ahead.as_millis()).unwrap_or(i64::MAX),
+            Err(behind) => -i64::try_from(behind.duration().as_millis()).unwrap_or(i64::MAX),
+        })
+    }
+}
+
+/// Reads an HTTP date in the IMF-fixdate form servers send (`Sun, 06 Nov 1994 08:49:37 GMT`);
+/// `None` for anything else.
+fn parse_http_date(text: &str) -> Option<SystemTime> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let rest = text.trim().split_once(", ")?.1;
+    let parts: Vec<&str> = rest.split(' ').collect();
+    let [day, month, year, clock, "GMT"] = parts.as_slice() else {
+        return None;
+    };
+    let day: u32 = day.parse().ok()?;
+    let month = MONTHS.iter().position(|m| m == month)? as u32 + 1;
+    let year: i64 = year.parse().ok()?;
+    let mut hms = clock.split(':').map(|p| p.parse::<u64>().ok());
+    let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
+    if !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 || hms.next().is_some() {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    let secs = u64::try_from(days).ok()? * 86_400 + h * 3600 + m * 60 + s;
+    SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(secs))
+}
+
+/// Days from 1970-01-01 to the given date of the proleptic Gregorian calendar.
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (i64::from(month) + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// A count such as `9999` (thousands separators `,` and `_` are skipped).
@@ -265,7 +337,8 @@ mod tests {
             RateLimitSnapshot {
                 window: None,
                 remaining: None,
-                reset: None
+                reset: None,
+                date: None
             }
         );
         let commas = headers(&[("x-ratelimit-remaining", "9,999")]);
@@ -331,11 +404,70 @@ mod tests {
     }
 
     #[test]
+    fn an_http_date_reads_as_its_instant() {
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777))
+        );
+        assert_eq!(
+            parse_http_date("Sat, 05 Dec 2026 06:00:00 GMT"),
+            Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_450_400))
+        );
+        for junk in [
+            "",
+            "yesterday",
+            "Sun, 06 Nov 1994 08:49:37 PST",
+            "Sun, 32 Nov 1994 08:49:37 GMT",
+        ] {
+            assert_eq!(parse_http_date(junk), None, "{junk}");
+        }
+    }
+
+    #[test]
+    fn a_skewed_local_clock_waits_as_the_server_clock_says_never_longer_than_the_window() {
+        let server_now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let snapshot = RateLimitSnapshot {
+            window: Some("1m".to_owned()),
+            remaining: Some(0),
+            reset: Some(server_now + Duration::from_secs(20)),
+            date: Some(server_now),
+        };
+        let five_min = Duration::from_secs(300);
+        // Local clock 5 minutes behind: without the Date it would wait 5 min 20 s.
+        assert_eq!(
+            snapshot.reset_after(server_now - five_min),
+            Some(Duration::from_secs(20))
+        );
+        // Local clock 5 minutes ahead: without the Date it would not wait at all (a 429).
+        assert_eq!(
+            snapshot.reset_after(server_now + five_min),
+            Some(Duration::from_secs(20))
+        );
+        assert_eq!(snapshot.clock_skew(server_now + five_min), Some(-300_000));
+        // Within the tolerance, the local clock's finer precision is kept.
+        let near = server_now + Duration::from_millis(500);
+        assert_eq!(
+            snapshot.reset_after(near),
+            Some(Duration::from_millis(19_500))
+        );
+        // No Date: the local clock, capped at the window.
+        let undated = RateLimitSnapshot {
+            date: None,
+            ..snapshot
+        };
+        assert_eq!(
+            undated.reset_after(server_now - five_min),
+            Some(Duration::from_secs(60))
+        );
+    }
+
+    #[test]
     fn reset_after_is_zero_once_passed() {
         let snapshot = RateLimitSnapshot {
             window: None,
             remaining: Some(1),
             reset: Some(UNIX_EPOCH + Duration::from_secs(100)),
+            date: None,
         };
         let at = |s| UNIX_EPOCH + Duration::from_secs(s);
         assert_eq!(snapshot.reset_after(at(40)), Some(Duration::from_secs(60)));

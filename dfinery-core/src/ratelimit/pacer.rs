@@ -1,7 +1,7 @@
 //! [`Pacer`]: before each call, spreads a nearly used-up rate-limit budget evenly until the
 //! reset, so a burst slows down instead of running into HTTP 429.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
@@ -65,6 +65,8 @@ pub struct PacingStats {
 
 /// Waits past a reset, for clocks that differ a little.
 const RESET_MARGIN: Duration = Duration::from_millis(20);
+/// A clock skew beyond this is logged (once per client).
+const CLOCK_SKEW_LOG: Duration = Duration::from_secs(5);
 /// The furthest a reset is believed to be when the window length is unknown.
 const MAX_HORIZON: Duration = Duration::from_secs(86_400);
 
@@ -160,9 +162,11 @@ impl ApiState {
         now_sys: SystemTime,
     ) {
         if let (Some(remaining), Some(reset)) = (snapshot.remaining, snapshot.reset) {
+            // Measured on the server's clock when the local one is off (see `reset_after`),
+            // and never beyond the window.
             let horizon = snapshot.window_duration().unwrap_or(MAX_HORIZON);
-            let until = reset
-                .duration_since(now_sys)
+            let until = snapshot
+                .reset_after(now_sys)
                 .unwrap_or(Duration::ZERO)
                 .min(horizon);
             match self.budget.as_mut() {
@@ -243,6 +247,8 @@ pub(crate) struct Pacer {
     rate_limited: AtomicU64,
     /// A budget shared beyond this client, consulted before the local pacing.
     budget: Option<Arc<dyn RateBudget>>,
+    /// Whether a clock skew was logged already.
+    skew_logged: AtomicBool,
 }
 
 impl Pacer {
@@ -256,6 +262,7 @@ impl Pacer {
             paced_wait_us: AtomicU64::new(0),
             rate_limited: AtomicU64::new(0),
             budget: None,
+            skew_logged: AtomicBool::new(false),
         }
     }
 
@@ -305,8 +312,19 @@ impl Pacer {
 
     /// Takes in the rate-limit headers of an answer from `api`.
     pub(crate) fn observe(&self, api: Api, snapshot: RateLimitSnapshot) {
-        self.state(api)
-            .observe(snapshot, Instant::now(), self.clock.now());
+        let now_sys = self.clock.now();
+        if let Some(skew) = snapshot.clock_skew(now_sys)
+            && skew.unsigned_abs() > CLOCK_SKEW_LOG.as_millis() as u64
+            && !self.skew_logged.swap(true, Ordering::Relaxed)
+        {
+            tracing::warn!(
+                server_ahead_ms = skew,
+                "the local clock differs from DFINERY's (its Date header) by more than {} s; \
+                 rate-limit waits are measured on DFINERY's clock (logged once)",
+                CLOCK_SKEW_LOG.as_secs()
+            );
+        }
+        self.state(api).observe(snapshot, Instant::now(), now_sys);
     }
 
     /// Counts an answer that said the rate limit was exceeded.
@@ -339,6 +357,7 @@ mod tests {
             window: Some("1m".to_owned()),
             remaining: Some(remaining),
             reset: Some(reset),
+            date: None,
         }
     }
 

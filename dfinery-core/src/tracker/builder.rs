@@ -49,6 +49,7 @@ pub struct TrackerBuilder {
     queue_cap: usize,
     queue_cap_bytes: usize,
     spool: Option<PathBuf>,
+    opened_spool: Option<Spool>,
 }
 
 impl TrackerBuilder {
@@ -69,6 +70,7 @@ impl TrackerBuilder {
             queue_cap: 10_000,
             queue_cap_bytes: 16 * 1024 * 1024,
             spool: None,
+            opened_spool: None,
         }
     }
 
@@ -143,6 +145,15 @@ impl TrackerBuilder {
         self
     }
 
+    /// Use a spool that is already open (e.g. by [`Spool::open_with_backend`] in the
+    /// fault-injection tests) instead of opening [`spool`](TrackerBuilder::spool)'s path. Not
+    /// part of the stable API.
+    #[doc(hidden)]
+    pub fn spool_opened(mut self, spool: Spool) -> Self {
+        self.opened_spool = Some(spool);
+        self
+    }
+
     /// Called with every [`DeadLetter`], on the worker task (keep it quick; hand heavy work to
     /// a channel). With a spool, dead letters are also kept in its dead-letter table. Default:
     /// none; without a spool either, each dead letter is logged with `tracing::error!`, in full.
@@ -160,13 +171,14 @@ impl TrackerBuilder {
     /// [`TrackerBuildError::InvalidSetting`] for a setting out of range, and
     /// [`TrackerBuildError::Spool`] when the spool cannot be opened (a damaged file is an
     /// error, never a panic).
-    pub fn build(self) -> Result<Tracker, TrackerBuildError> {
+    pub fn build(mut self) -> Result<Tracker, TrackerBuildError> {
         let runtime =
             tokio::runtime::Handle::try_current().map_err(|_| TrackerBuildError::NoRuntime)?;
         self.check()?;
-        let spool = match &self.spool {
-            Some(path) => Some(Arc::new(Spool::open(path)?)),
-            None => None,
+        let spool = match (self.opened_spool.take(), &self.spool) {
+            (Some(spool), _) => Some(Arc::new(spool)),
+            (None, Some(path)) => Some(Arc::new(Spool::open(path)?)),
+            (None, None) => None,
         };
         Ok(Tracker::start(
             &runtime,

@@ -40,6 +40,11 @@ pub struct TrackerMetrics {
     /// Messages still undelivered at the shutdown deadline, kept in the spool for the next
     /// start.
     pub left_in_spool: u64,
+    /// Messages accepted by a `try_` form whose spool write then failed (a full or failing
+    /// disk): they stay in memory and are delivered, but are not on disk, so a crash before
+    /// their delivery loses them. Each is also logged with `tracing::error!`. The awaited
+    /// forms never count here: they return the spool error instead and accept nothing.
+    pub not_durable: u64,
     /// Entries in the spool's pending table (0 without a spool).
     pub spooled: u64,
     /// Bytes of those entries.
@@ -59,6 +64,7 @@ pub(crate) struct Counters {
     pub(crate) retried: AtomicU64,
     pub(crate) dead_lettered: AtomicU64,
     pub(crate) left_in_spool: AtomicU64,
+    pub(crate) not_durable: AtomicU64,
 }
 
 impl Counters {
@@ -88,6 +94,7 @@ impl Counters {
             retried: get(&self.retried),
             dead_lettered: get(&self.dead_lettered),
             left_in_spool: get(&self.left_in_spool),
+            not_durable: get(&self.not_durable),
             spooled,
             spooled_bytes,
         }

@@ -176,7 +176,10 @@ impl Tracker {
     /// commit; `Ok` does not mean it is on disk yet. A crash can lose what no synced commit
     /// held yet: the commit under way and the hand-overs behind it, about two disk syncs'
     /// worth, counted by [`Spool::unsynced`] (see the [module](self)); use
-    /// [`track`](Tracker::track)`.await` when losing none matters more than not waiting.
+    /// [`track`](Tracker::track)`.await` when losing none matters more than not waiting. When
+    /// the disk fails (full, I/O error, read-only), the event stays queued in memory and is
+    /// delivered; the failure is counted in [`TrackerMetrics::not_durable`] and logged, and the
+    /// writer writes the event again once the disk recovers.
     ///
     /// # Errors
     ///
@@ -325,9 +328,16 @@ impl Tracker {
             .map_err(|e| self.refuse(e))?;
         if let (Some(spool), Some(bytes)) = (&core.spool, ready.stored.take()) {
             let seq = ready.incoming.seq;
-            // Nobody waits: a failed commit is logged by the writer, the message is still
-            // delivered (it just is not on disk).
-            spool.enqueue(vec![Write::Insert { seq, bytes }], Mode::Soon, None);
+            // Nobody waits: a failed commit is logged by the writer and counted here as not
+            // durable; the message is still delivered from memory (it just is not on disk).
+            let inner = Arc::clone(&self.inner.core);
+            let done: spool::Done = Box::new(move |result| {
+                if let Err(error) = result {
+                    Counters::add(&inner.counters.not_durable, 1);
+                    tracing::error!(seq, %error, "a message accepted by try_ is not on disk; it is delivered from memory");
+                }
+            });
+            spool.enqueue(vec![Write::Insert { seq, bytes }], Mode::Soon, Some(done));
         }
         hand_over(
             &core.counters,

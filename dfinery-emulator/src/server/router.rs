@@ -42,5 +42,24 @@ pub(crate) fn router(app: Arc<App>) -> Router {
             .route("/_emulator/rejections", get(inspect::rejections))
             .route("/_emulator/reset", post(inspect::reset));
     }
-    router.with_state(app)
+    router
+        .layer(middleware::from_fn_with_state(app.clone(), date))
+        .with_state(app)
+}
+
+/// Sets every answer's `Date` header from the emulator's clock (shifted when
+/// [`clock_offset_ms`](crate::EmulatorBuilder::clock_offset_ms) is set), as DFINERY's own
+/// servers date their answers by their own clock.
+async fn date(
+    axum::extract::State(app): axum::extract::State<Arc<App>>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let mut response = next.run(request).await;
+    if let Ok(value) = axum::http::HeaderValue::from_str(&app.clock.http_date()) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::DATE, value);
+    }
+    response
 }

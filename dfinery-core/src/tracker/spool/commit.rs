@@ -150,8 +150,26 @@ pub(super) fn unsynced(writes: &[Write], mode: Mode) -> u64 {
 }
 
 /// The thread's loop: a group per turn, until every sender is gone.
+///
+/// After a failed commit the writer trusts nothing about that commit: the store refuses every
+/// later operation once an I/O call failed, and a failed sync may have left pages that were
+/// written but will never reach the disk (PostgreSQL's "fsyncgate"), so syncing again and
+/// reporting success would be a lie. Its callers are answered with the error, and before the
+/// next group the writer drops the store and opens the file afresh, reading only what an
+/// earlier, successful commit made durable. The entries the failed commit tried to insert are
+/// then removed in the next synced commit, in case part of it did land: a caller refused with
+/// an error never finds its message delivered later from the file. While the file cannot be
+/// opened again, every group fails with an error saying so (and is retried on the next one).
 fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
     let mut lazy_commits = 0_u32;
+    let mut broken = false;
+    // Sequence numbers a failed commit tried to insert: removed once the file is open again.
+    let mut not_durable: Vec<u64> = Vec::new();
+    // Inserts of accepted messages (the `Soon` ones) a failed commit did not make durable:
+    // written again in the next commit.
+    let mut rewrite: Vec<Write> = Vec::new();
+    // Hand-overs counted in `Store::unsynced` whose inserts a failed commit left to `rewrite`.
+    let mut carried_unsynced = 0_u64;
     while let Ok(first) = rx.recv() {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
@@ -160,10 +178,21 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let mut writes = Vec::new();
+        // The inserts of this group that were written again after a failure or whose callers
+        // do not wait (`Soon`: re-written if this commit fails), and the sequence numbers of
+        // those whose callers wait (`Wait`: refused and removed if it fails).
+        let mut writes: Vec<Write> = std::mem::take(&mut rewrite);
+        let mut soon: Vec<u64> = writes
+            .iter()
+            .filter_map(|w| match w {
+                Write::Insert { seq, .. } => Some(*seq),
+                _ => None,
+            })
+            .collect();
+        let mut waited: Vec<u64> = Vec::new();
         let mut dones = Vec::new();
         let mut reads = Vec::new();
-        let mut sync = lazy_commits >= LAZY_COMMITS_BEFORE_SYNC;
+        let mut sync = lazy_commits >= LAZY_COMMITS_BEFORE_SYNC || !writes.is_empty();
         let mut handed_over = 0;
         for job in group {
             match job {
@@ -174,6 +203,15 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                 } => {
                     sync |= mode != Mode::Lazy;
                     handed_over += unsynced(&w, mode);
+                    let inserts = w.iter().filter_map(|w| match w {
+                        Write::Insert { seq, .. } => Some(*seq),
+                        _ => None,
+                    });
+                    match mode {
+                        Mode::Soon => soon.extend(inserts),
+                        Mode::Wait => waited.extend(inserts),
+                        Mode::Lazy => {}
+                    }
                     writes.extend(w);
                     dones.extend(done);
                 }
@@ -185,31 +223,105 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                 } => reads.push((after, upto, limit, reply)),
             }
         }
-        let result = if writes.is_empty() && !sync {
-            // Only callers waiting behind what came before: nothing to commit.
-            Ok(())
+        if !not_durable.is_empty() {
+            // Remove what a failed commit may have left of refused messages, first.
+            let mut all: Vec<Write> = not_durable.iter().map(|&s| Write::Remove(s)).collect();
+            all.append(&mut writes);
+            writes = all;
+            sync = true;
+        }
+        let result = if broken {
+            reopen(store).inspect(|()| broken = false)
         } else {
-            let result = panic::catch_unwind(AssertUnwindSafe(|| commit(store, writes, sync)))
+            Ok(())
+        };
+        let result = match result {
+            Ok(()) if writes.is_empty() && !sync => {
+                // Only callers waiting behind what came before: nothing to commit.
+                Ok(())
+            }
+            Ok(()) => panic::catch_unwind(AssertUnwindSafe(|| commit(store, &writes, sync)))
                 .unwrap_or_else(|_| {
                     Err("the store failed while writing; the file may be damaged".to_owned())
-                });
-            match &result {
-                Ok(()) => lazy_commits = if sync { 0 } else { lazy_commits + 1 },
-                Err(reason) => {
-                    tracing::error!(path = %store.path.display(), %reason, "spool commit failed");
-                }
-            }
-            result
+                }),
+            Err(reason) => Err(reason),
         };
-        // Synced (or failed, and logged: they will not be synced by a later commit either).
-        store.unsynced.fetch_sub(handed_over, Ordering::SeqCst);
+        match &result {
+            Ok(()) => {
+                if sync {
+                    lazy_commits = 0;
+                } else {
+                    lazy_commits += 1;
+                }
+                not_durable.clear();
+                // Synced: neither these hand-overs nor the rewritten ones can be lost now.
+                store
+                    .unsynced
+                    .fetch_sub(handed_over + carried_unsynced, Ordering::SeqCst);
+                carried_unsynced = 0;
+            }
+            Err(reason) => {
+                broken = true;
+                // Not durable: written again in the next commit, unsynced until it succeeds.
+                carried_unsynced += handed_over;
+                not_durable.extend(waited);
+                // The accepted messages nobody waits for are written again next time; the
+                // deletes are dropped (a delivered message left in the file is sent again
+                // later and dropped by DFINERY as a duplicate).
+                rewrite = writes
+                    .into_iter()
+                    .filter(|w| matches!(w, Write::Insert { seq, .. } if soon.contains(seq)))
+                    .collect();
+                tracing::error!(
+                    path = %store.path.display(),
+                    %reason,
+                    "spool commit failed: nothing in it is taken as durable; \
+                     the file is opened again before the next commit"
+                );
+            }
+        }
         for done in dones {
-            done(result.clone().map_err(|reason| store.storage(reason)));
+            done(result.clone().map_err(|reason| {
+                store.storage(format!("{reason}; the message was not made durable"))
+            }));
         }
         for (after, upto, limit, reply) in reads {
             let _ = reply.send(store.read_pending(after, upto, limit));
         }
     }
+}
+
+/// Drops the store (which refuses everything after a failed I/O call) and opens the file
+/// again, recounting its pending entries from what is on disk.
+fn reopen(store: &Store) -> Result<(), String> {
+    let mut db = store.db.write().unwrap_or_else(|e| e.into_inner());
+    // The old store must be closed first: it holds the file's lock.
+    drop(db.take());
+    let opened = panic::catch_unwind(AssertUnwindSafe(|| (store.reopen)()))
+        .map_err(|_| "the store panicked while opening the file again".to_owned())?
+        .map_err(|e| format!("the file could not be opened again after a failed write: {e}"))?;
+    let (entries, bytes) = count_pending(&opened)
+        .map_err(|e| format!("the file could not be read after a failed write: {e}"))?;
+    store.pending.store(entries, Ordering::Relaxed);
+    store.pending_bytes.store(bytes, Ordering::Relaxed);
+    *db = Some(opened);
+    tracing::warn!(path = %store.path.display(), "spool opened again after a failed write");
+    Ok(())
+}
+
+/// The pending entries of `db` and their bytes.
+fn count_pending(db: &redb::Database) -> Result<(u64, u64), redb::Error> {
+    use redb::{ReadableDatabase, ReadableTable};
+    let txn = db.begin_read()?;
+    let table = txn.open_table(PENDING)?;
+    let mut entries = 0;
+    let mut bytes = 0;
+    for entry in table.iter()? {
+        let (_, value) = entry?;
+        entries += 1;
+        bytes += value.value().len() as u64;
+    }
+    Ok((entries, bytes))
 }
 
 /// What one commit changed in the pending table.
@@ -220,8 +332,12 @@ struct Delta {
 }
 
 /// One transaction with every write, synced or not; the counters follow on success.
-fn commit(store: &Store, writes: Vec<Write>, sync: bool) -> Result<(), String> {
-    let mut txn = store.db.begin_write().map_err(|e| e.to_string())?;
+fn commit(store: &Store, writes: &[Write], sync: bool) -> Result<(), String> {
+    let db = store.db.read().unwrap_or_else(|e| e.into_inner());
+    let Some(db) = db.as_ref() else {
+        return Err("the file is closed after a failed write".to_owned());
+    };
+    let mut txn = db.begin_write().map_err(|e| e.to_string())?;
     let durability = if sync {
         Durability::Immediate
     } else {

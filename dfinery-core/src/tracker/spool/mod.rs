@@ -9,8 +9,8 @@ mod open;
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 
@@ -33,6 +33,10 @@ const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
 /// The spool format this version writes and reads.
 pub const SPOOL_FORMAT: u64 = 1;
+
+/// Opens the spool's database again (the file, or a backend given to
+/// [`Spool::open_with_backend`]).
+pub(super) type Reopen = Arc<dyn Fn() -> Result<Database, redb::DatabaseError> + Send + Sync>;
 
 /// The tracker's durable queue: a redb database file (an embedded, transactional store with
 /// checksummed pages and crash-safe commits).
@@ -59,7 +63,12 @@ pub struct Spool {
 
 /// The file and its counters, shared by the spool's handle (for reads) and its writer thread.
 pub(super) struct Store {
-    db: Database,
+    /// The open file; `None` while the writer reopens it after a failed commit (see
+    /// `commit.rs`), when a reopen failed, or after a write found the file gone.
+    db: RwLock<Option<Database>>,
+    /// Opens the file again: after a failed commit the store refuses every later operation,
+    /// so the writer drops it and reads the file afresh (nothing it held in memory is trusted).
+    reopen: Reopen,
     path: PathBuf,
     pending: AtomicU64,
     pending_bytes: AtomicU64,
@@ -106,10 +115,7 @@ impl Spool {
     pub fn dead_letters(&self) -> Result<Vec<DeadLetter>, SpoolError> {
         let store = &*self.store;
         store.guarded(|| {
-            let txn = store
-                .db
-                .begin_read()
-                .map_err(|e| store.store("reading the dead letters", e))?;
+            let txn = store.begin_read("reading the dead letters")?;
             let table = txn
                 .open_table(DEAD_LETTERS)
                 .map_err(|e| store.store("reading the dead letters", e))?;
@@ -139,10 +145,7 @@ impl Spool {
     pub fn dead_letter_count(&self) -> Result<u64, SpoolError> {
         let store = &*self.store;
         store.guarded(|| {
-            let txn = store
-                .db
-                .begin_read()
-                .map_err(|e| store.store("counting the dead letters", e))?;
+            let txn = store.begin_read("counting the dead letters")?;
             let table = txn
                 .open_table(DEAD_LETTERS)
                 .map_err(|e| store.store("counting the dead letters", e))?;
@@ -172,10 +175,7 @@ impl Spool {
     pub fn unreadable(&self) -> Result<Vec<(u64, Vec<u8>)>, SpoolError> {
         let store = &*self.store;
         store.guarded(|| {
-            let txn = store
-                .db
-                .begin_read()
-                .map_err(|e| store.store("reading the unreadable entries", e))?;
+            let txn = store.begin_read("reading the unreadable entries")?;
             let table = txn
                 .open_table(UNREADABLE)
                 .map_err(|e| store.store("reading the unreadable entries", e))?;
@@ -300,10 +300,7 @@ impl Store {
             if after >= upto {
                 return Ok(Vec::new());
             }
-            let txn = self
-                .db
-                .begin_read()
-                .map_err(|e| self.store("reading the pending messages", e))?;
+            let txn = self.begin_read("reading the pending messages")?;
             let table = txn
                 .open_table(PENDING)
                 .map_err(|e| self.store("reading the pending messages", e))?;
@@ -327,6 +324,17 @@ impl Store {
         panic::catch_unwind(AssertUnwindSafe(read)).unwrap_or_else(|_| {
             Err(self.storage("the store failed while reading the file; it may be damaged"))
         })
+    }
+
+    /// A read transaction on the open file.
+    fn begin_read(&self, operation: &'static str) -> Result<redb::ReadTransaction, SpoolError> {
+        let db = self.db.read().unwrap_or_else(|e| e.into_inner());
+        match db.as_ref() {
+            Some(db) => db.begin_read().map_err(|e| self.store(operation, e)),
+            None => Err(self.storage(format!(
+                "{operation}: the file is closed after a failed write and could not be opened again"
+            ))),
+        }
     }
 
     /// A failure of the store under this file, kept as the error's source.

@@ -3,13 +3,13 @@
 
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, RwLock};
 
 use redb::{Database, DatabaseError, Durability, ReadableTable, ReadableTableMetadata};
 
 use super::commit::Writer;
-use super::{DEAD_LETTERS, META, PENDING, SPOOL_FORMAT, Spool, Store, UNREADABLE};
+use super::{DEAD_LETTERS, META, PENDING, Reopen, SPOOL_FORMAT, Spool, Store, UNREADABLE};
 use crate::tracker::error::{SpoolError, StoreError};
 
 impl Spool {
@@ -29,7 +29,35 @@ impl Spool {
         let path = path.as_ref().to_path_buf();
         // The store reports damage as errors; the guard keeps a panic on a file damaged in a way
         // it does not foresee from reaching the caller.
-        match panic::catch_unwind(AssertUnwindSafe(|| open_checked(&path))) {
+        let file = path.clone();
+        let reopen: Reopen = Arc::new(move || Database::create(&file));
+        Spool::open_guarded(path, reopen)
+    }
+
+    /// Opens the spool at `path` through a storage backend made by `backend` (called again
+    /// each time the writer reopens the file after a failed write). For the fault-injection
+    /// tests, which wrap the file backend to make writes, syncs and reads fail on demand; not
+    /// part of the stable API.
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Spool::open).
+    #[doc(hidden)]
+    pub fn open_with_backend<B, F>(path: impl AsRef<Path>, backend: F) -> Result<Spool, SpoolError>
+    where
+        B: redb::StorageBackend,
+        F: Fn() -> std::io::Result<B> + Send + Sync + 'static,
+    {
+        let path = path.as_ref().to_path_buf();
+        let reopen: Reopen = Arc::new(move || {
+            let backend = backend().map_err(|e| DatabaseError::Storage(e.into()))?;
+            Database::builder().create_with_backend(backend)
+        });
+        Spool::open_guarded(path, reopen)
+    }
+
+    fn open_guarded(path: PathBuf, reopen: Reopen) -> Result<Spool, SpoolError> {
+        match panic::catch_unwind(AssertUnwindSafe(|| open_checked(&path, reopen))) {
             Ok(result) => result,
             Err(_) => Err(SpoolError::Open {
                 path,
@@ -39,9 +67,9 @@ impl Spool {
     }
 }
 
-fn open_checked(path: &Path) -> Result<Spool, SpoolError> {
+fn open_checked(path: &Path, reopen: Reopen) -> Result<Spool, SpoolError> {
     refuse_empty_file(path)?;
-    let db = Database::create(path).map_err(|error| match error {
+    let db = reopen().map_err(|error| match error {
         DatabaseError::DatabaseAlreadyOpen => SpoolError::InUse {
             path: path.to_path_buf(),
         },
@@ -102,7 +130,8 @@ fn open_checked(path: &Path) -> Result<Spool, SpoolError> {
     };
     txn.commit().map_err(|e| storage(e.into()))?;
     let store = Arc::new(Store {
-        db,
+        db: RwLock::new(Some(db)),
+        reopen,
         path: PathBuf::from(path),
         pending: AtomicU64::new(pending),
         pending_bytes: AtomicU64::new(pending_bytes),

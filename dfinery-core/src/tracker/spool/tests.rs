@@ -122,7 +122,15 @@ fn a_spool_of_another_format_is_refused() {
     let path = path("format");
     {
         let spool = Spool::open(&path).unwrap();
-        let txn = spool.store.db.begin_write().unwrap();
+        let txn = spool
+            .store
+            .db
+            .read()
+            .unwrap()
+            .as_ref()
+            .unwrap()
+            .begin_write()
+            .unwrap();
         txn.open_table(META)
             .unwrap()
             .insert("format", SPOOL_FORMAT + 1)

@@ -102,6 +102,7 @@ mod tests {
                 window: None,
                 remaining: Some(0),
                 reset: Some(now + Duration::from_secs(30)),
+                date: None,
             }),
         };
         backoff.failed(
