@@ -209,6 +209,7 @@ impl EventRecord {
     }
 
     /// The number of items in `event_items` (0 without it), counted when the record was made.
+    #[cfg(feature = "client")]
     pub(crate) fn item_count(&self) -> usize {
         self.0.item_count
     }
