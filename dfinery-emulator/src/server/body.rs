@@ -11,22 +11,7 @@ pub(crate) const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 /// The body as JSON, or the violation that makes it a bad request.
 pub(crate) async fn read_json(headers: &HeaderMap, body: Body) -> Result<Value, Violation> {
-    if !is_json(headers) {
-        return Err(Violation::new(
-            "$",
-            "content_type",
-            "the header `Content-Type: application/json`",
-        ));
-    }
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|_| {
-            Violation::new(
-                "$",
-                "shape",
-                format!("a body of at most {MAX_BODY_BYTES} bytes, read in full"),
-            )
-        })?;
+    let bytes = json_bytes(headers, body).await?;
     serde_json::from_slice(&bytes)
         .map_err(|err| Violation::new("$", "json", format!("a JSON document; {err}")))
 }
@@ -40,6 +25,14 @@ pub(crate) async fn count_events(headers: &HeaderMap, body: Body) -> Result<u64,
         #[serde(default)]
         events: Vec<serde::de::IgnoredAny>,
     }
+    let bytes = json_bytes(headers, body).await?;
+    serde_json::from_slice::<Shape>(&bytes)
+        .map(|shape| shape.events.len() as u64)
+        .map_err(|err| Violation::new("$", "json", format!("a JSON object; {err}")))
+}
+
+/// The body's bytes, after checking `Content-Type` and the size cap.
+async fn json_bytes(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes, Violation> {
     if !is_json(headers) {
         return Err(Violation::new(
             "$",
@@ -56,9 +49,7 @@ pub(crate) async fn count_events(headers: &HeaderMap, body: Body) -> Result<u64,
                 format!("a body of at most {MAX_BODY_BYTES} bytes, read in full"),
             )
         })?;
-    serde_json::from_slice::<Shape>(&bytes)
-        .map(|shape| shape.events.len() as u64)
-        .map_err(|err| Violation::new("$", "json", format!("a JSON object; {err}")))
+    Ok(bytes)
 }
 
 /// Whether `Content-Type` is `application/json`, parameters such as `charset` allowed.
