@@ -117,3 +117,48 @@ async fn a_refused_query_writes_nothing() {
     assert!(files_in(&dir).is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `ExportFile::save` is the writer under `export_events_to_file` (and `dfinery export`): it
+/// takes any export body and reports its progress after each chunk, bytes and rows only growing,
+/// ending at what it returns.
+#[tokio::test]
+async fn saving_a_body_reports_its_progress_up_to_the_whole_file() {
+    use dfinery::export::ExportFile;
+
+    let emulator = emulator().await;
+    let client = client(&emulator);
+    let purchases: Vec<_> = (0..50).map(|_| one_purchase()).collect();
+    client.send_events(&user("u"), &purchases).await.unwrap();
+    let dir = scratch("progress");
+    let path = dir.join("events.csv");
+    let body = client
+        .export_events(&query().to_request().unwrap())
+        .await
+        .unwrap();
+    let mut seen: Vec<(u64, u64)> = Vec::new();
+    let written = ExportFile::save(body, &path, |so_far| {
+        assert_eq!(so_far.path, path);
+        seen.push((so_far.bytes, so_far.rows));
+    })
+    .await
+    .unwrap();
+    assert_eq!(written.rows, 100, "50 purchases of two items each");
+    assert_eq!(written.bytes, std::fs::metadata(&path).unwrap().len());
+    assert!(seen.len() >= 2, "{seen:?}");
+    assert!(
+        seen.windows(2)
+            .all(|w| w[0].0 <= w[1].0 && w[0].1 <= w[1].1),
+        "{seen:?}"
+    );
+    assert_eq!(seen.last(), Some(&(written.bytes, written.rows)));
+
+    // A body cut short: progress may have been reported, but nothing is left.
+    emulator.push_script([ScriptedResponse::Drop]);
+    let cut = dir.join("cut.csv");
+    let body = client.export_events(&query().to_request().unwrap()).await;
+    if let Ok(body) = body {
+        assert!(ExportFile::save(body, &cut, |_| {}).await.is_err());
+    }
+    assert!(!cut.exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}

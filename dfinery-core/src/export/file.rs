@@ -39,56 +39,89 @@ impl Drop for Partial {
     }
 }
 
-/// Writes the CSV of `chunks` to `path` atomically, replacing any file there. The rows are
-/// checked as they pass (the same checks as decoding), so a body that breaks off, ends inside
-/// a row or carries an error leaves nothing at `path`.
+impl ExportFile {
+    /// Saves an export's CSV body (e.g. the [`ByteStream`](crate::client::ByteStream) of
+    /// [`Client::export_events`](crate::Client::export_events)) to `path` atomically, replacing
+    /// any file there: the body goes to a temporary file beside `path`
+    /// (`.<name>.<pid>-<n>.partial`) and is checked row by row as it passes (the same checks
+    /// as decoding), and the temporary file is synced and renamed into place only once the whole
+    /// body arrived intact. `progress` is called after each chunk with the file so far (rows
+    /// and bytes written), e.g. to draw a progress bar.
+    ///
+    /// [`Client::export_events_to_file`](crate::Client::export_events_to_file) is this with no
+    /// progress.
+    ///
+    /// # Errors
+    ///
+    /// [`ExportError::File`] when the file cannot be written, and the errors of reading rows:
+    /// a body that breaks off ([`ExportError::Interrupted`]), ends inside a row, carries a
+    /// server error or has a malformed row. On any error (or if the future is dropped) nothing
+    /// is left at `path` and an older file there is untouched.
+    pub async fn save<S>(
+        body: S,
+        path: impl AsRef<Path>,
+        mut progress: impl FnMut(&ExportFile),
+    ) -> Result<ExportFile, ExportError>
+    where
+        S: Stream<Item = Result<Bytes, Error>>,
+    {
+        let path = path.as_ref();
+        let file_error = |source| ExportError::File {
+            path: path.to_owned(),
+            source,
+        };
+        let partial_path = partial_path(path).map_err(file_error)?;
+        let mut partial = Partial {
+            path: partial_path.clone(),
+            keep: false,
+        };
+        let mut file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&partial_path)
+            .await
+            .map_err(file_error)?;
+        let mut reader = RowReader::new();
+        let mut so_far = ExportFile {
+            path: path.to_owned(),
+            rows: 0,
+            bytes: 0,
+        };
+        let mut body = std::pin::pin!(body);
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|source| ExportError::Interrupted {
+                rows: reader.rows(),
+                source,
+            })?;
+            reader.push(&chunk);
+            check_rows(&mut reader)?;
+            file.write_all(&chunk).await.map_err(file_error)?;
+            so_far.bytes += chunk.len() as u64;
+            so_far.rows = reader.rows();
+            progress(&so_far);
+        }
+        reader.end();
+        check_rows(&mut reader)?;
+        file.flush().await.map_err(file_error)?;
+        file.sync_all().await.map_err(file_error)?;
+        drop(file);
+        tokio::fs::rename(&partial_path, path)
+            .await
+            .map_err(file_error)?;
+        partial.keep = true;
+        sync_parent(path).await;
+        so_far.rows = reader.rows();
+        progress(&so_far);
+        Ok(so_far)
+    }
+}
+
+/// [`ExportFile::save`] without progress.
 pub(crate) async fn write_atomically<S>(chunks: S, path: &Path) -> Result<ExportFile, ExportError>
 where
     S: Stream<Item = Result<Bytes, Error>>,
 {
-    let file_error = |source| ExportError::File {
-        path: path.to_owned(),
-        source,
-    };
-    let partial_path = partial_path(path).map_err(file_error)?;
-    let mut partial = Partial {
-        path: partial_path.clone(),
-        keep: false,
-    };
-    let mut file = tokio::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&partial_path)
-        .await
-        .map_err(file_error)?;
-    let mut reader = RowReader::new();
-    let mut bytes = 0u64;
-    let mut chunks = std::pin::pin!(chunks);
-    while let Some(chunk) = chunks.next().await {
-        let chunk = chunk.map_err(|source| ExportError::Interrupted {
-            rows: reader.rows(),
-            source,
-        })?;
-        reader.push(&chunk);
-        check_rows(&mut reader)?;
-        file.write_all(&chunk).await.map_err(file_error)?;
-        bytes += chunk.len() as u64;
-    }
-    reader.end();
-    check_rows(&mut reader)?;
-    file.flush().await.map_err(file_error)?;
-    file.sync_all().await.map_err(file_error)?;
-    drop(file);
-    tokio::fs::rename(&partial_path, path)
-        .await
-        .map_err(file_error)?;
-    partial.keep = true;
-    sync_parent(path).await;
-    Ok(ExportFile {
-        path: path.to_owned(),
-        rows: reader.rows(),
-        bytes,
-    })
+    ExportFile::save(chunks, path, |_| {}).await
 }
 
 /// Reads every complete row in `reader`, which checks it.

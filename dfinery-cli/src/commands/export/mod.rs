@@ -1,11 +1,13 @@
 //! `dfinery export events|profiles`: the export's CSV streamed into a file, atomically, with a
 //! progress bar in bytes and rows.
 
-mod file;
+use std::path::Path;
 
-use dfinery_core::export::{EventQuery, ExportError, ProfileQuery};
+use dfinery_core::client::ByteStream;
+use dfinery_core::export::{EventQuery, ExportError, ExportFile, ProfileQuery};
 use dfinery_core::wire::TokenKind;
 use dfinery_core::{Date, ErrorChain};
+use indicatif::ProgressBar;
 use serde_json::json;
 
 use crate::cli::{EventExportArgs, ProfileExportArgs};
@@ -31,13 +33,9 @@ pub async fn events(args: &EventExportArgs, json: bool) -> Result<Exit, CliError
         args.output.display()
     );
     let bar = progress::download();
-    let stream = client
-        .export_events(&request)
-        .await
-        .map_err(|e| client_error(&e));
-    let written = match stream {
-        Ok(stream) => file::write(stream, &args.output, &bar).await,
-        Err(err) => Err(err),
+    let written = match client.export_events(&request).await {
+        Ok(body) => save(body, &args.output, &bar).await,
+        Err(err) => Err(client_error(&err)),
     };
     bar.finish_and_clear();
     report(written?, json)
@@ -56,19 +54,31 @@ pub async fn profiles(args: &ProfileExportArgs, json: bool) -> Result<Exit, CliE
     let client = client::build(&args.client, None, TokenKind::Export)?;
     tracing::info!("exporting user profiles into `{}`", args.output.display());
     let bar = progress::download();
-    let stream = client
-        .export_profiles(&request)
-        .await
-        .map_err(|e| client_error(&e));
-    let written = match stream {
-        Ok(stream) => file::write(stream, &args.output, &bar).await,
-        Err(err) => Err(err),
+    let written = match client.export_profiles(&request).await {
+        Ok(body) => save(body, &args.output, &bar).await,
+        Err(err) => Err(client_error(&err)),
     };
     bar.finish_and_clear();
     report(written?, json)
 }
 
-fn report(written: file::Written, json: bool) -> Result<Exit, CliError> {
+/// Streams `body` into `path` atomically ([`ExportFile::save`]: nothing is left at `path` unless
+/// the whole body arrived intact), with `bar` showing the bytes (its position) and the rows (its
+/// message).
+async fn save(body: ByteStream, path: &Path, bar: &ProgressBar) -> Result<ExportFile, CliError> {
+    let mut rows_shown = None;
+    ExportFile::save(body, path, |so_far| {
+        bar.set_position(so_far.bytes);
+        if rows_shown != Some(so_far.rows) {
+            rows_shown = Some(so_far.rows);
+            bar.set_message(format!("{} rows", so_far.rows));
+        }
+    })
+    .await
+    .map_err(export_error)
+}
+
+fn report(written: ExportFile, json: bool) -> Result<Exit, CliError> {
     if json {
         output::json(&json!({
             "path": written.path.display().to_string(),
