@@ -55,7 +55,7 @@ impl JsonView<'_> {
             JsonView::Bool(false) => 5,
             JsonView::Integer(i) => decimal_len(*i),
             JsonView::BigInteger => 20,
-            JsonView::Fraction(f) => format!("{f:?}").len(),
+            JsonView::Fraction(f) => fraction_json_len(*f),
             JsonView::String(s) => string_json_len(s),
             JsonView::Array(items) => {
                 2 + items.iter().map(JsonView::json_len).sum::<usize>()
@@ -64,6 +64,21 @@ impl JsonView<'_> {
             JsonView::Object => 2,
         }
     }
+}
+
+/// The length of `f`'s shortest round-trip form (`{:?}`), counted without allocating.
+fn fraction_json_len(f: f64) -> usize {
+    struct Count(usize);
+    impl std::fmt::Write for Count {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0 += s.len();
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing to a counter cannot fail.
+    let _ = std::fmt::Write::write_fmt(&mut count, format_args!("{f:?}"));
+    count.0
 }
 
 fn decimal_len(i: i64) -> usize {

@@ -97,9 +97,57 @@ impl WireDatetime {
     }
 }
 
+impl WireDatetime {
+    /// The 24 bytes of `YYYY-MM-DDTHH:MM:SS.mmmZ`, written digit by digit without the
+    /// formatting machinery (every event carries a datetime, so this is on the hot path); `None`
+    /// when a field does not fit its digits (a year above 9999, an hour above 99, …), which
+    /// [`parse`](Self::parse) never produces.
+    ///
+    /// ```
+    /// use dfinery_schema::protocol::WireDatetime;
+    /// let at = WireDatetime::parse("2024-06-24T06:01:48.501Z").unwrap();
+    /// assert_eq!(at.to_bytes().as_ref().map(|b| &b[..]), Some(&b"2024-06-24T06:01:48.501Z"[..]));
+    /// ```
+    pub fn to_bytes(&self) -> Option<[u8; 24]> {
+        let fits = self.date.year <= 9999
+            && self.date.month <= 99
+            && self.date.day <= 99
+            && self.hour <= 99
+            && self.minute <= 99
+            && self.second <= 99
+            && self.millisecond <= 999;
+        if !fits {
+            return None;
+        }
+        let mut out = *b"0000-00-00T00:00:00.000Z";
+        put_digits(&mut out[0..4], u32::from(self.date.year));
+        put_digits(&mut out[5..7], u32::from(self.date.month));
+        put_digits(&mut out[8..10], u32::from(self.date.day));
+        put_digits(&mut out[11..13], u32::from(self.hour));
+        put_digits(&mut out[14..16], u32::from(self.minute));
+        put_digits(&mut out[17..19], u32::from(self.second));
+        put_digits(&mut out[20..23], u32::from(self.millisecond));
+        Some(out)
+    }
+}
+
+/// Writes `value` into `out` as decimal digits, zero-padded to its width (`value` fits).
+fn put_digits(out: &mut [u8], mut value: u32) {
+    for digit in out.iter_mut().rev() {
+        // `value % 10` is below 10.
+        *digit = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
+}
+
 impl fmt::Display for WireDatetime {
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(bytes) = self.to_bytes()
+            && let Ok(text) = std::str::from_utf8(&bytes)
+        {
+            return f.write_str(text);
+        }
         write!(
             f,
             "{}T{:02}:{:02}:{:02}.{:03}Z",
@@ -218,5 +266,31 @@ mod tests {
         ] {
             assert_eq!(WireDatetime::parse(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_fixed_width_form_is_the_formatted_one() {
+        let mut at = WireDatetime::parse("2024-06-24T06:01:48.501Z").unwrap();
+        for (year, hour, ms) in [
+            (0, 0, 0),
+            (7, 9, 5),
+            (999, 23, 99),
+            (2024, 12, 501),
+            (9999, 23, 999),
+        ] {
+            at.date.year = year;
+            at.hour = hour;
+            at.millisecond = ms;
+            let formatted = format!(
+                "{}T{:02}:{:02}:{:02}.{:03}Z",
+                at.date, at.hour, at.minute, at.second, at.millisecond
+            );
+            assert_eq!(at.to_bytes().unwrap(), formatted.as_bytes());
+            assert_eq!(at.to_string(), formatted);
+        }
+        // A field too wide for its digits is written by the formatter, not cut short.
+        at.date.year = 10_000;
+        assert_eq!(at.to_bytes(), None);
+        assert!(at.to_string().starts_with("10000-"), "{at}");
     }
 }

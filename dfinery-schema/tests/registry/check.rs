@@ -282,8 +282,11 @@ fn several_rules_are_reported_together() {
 
 #[test]
 fn json_len_matches_serde_json_text() {
-    let cases: [(J<'_>, &str); 12] = [
+    let cases: [(J<'_>, &str); 15] = [
         (J::Null, "null"),
+        (J::Fraction(0.1), "0.1"),
+        (J::Fraction(1e300), "1e300"),
+        (J::Fraction(-2.5e-8), "-2.5e-8"),
         (J::Bool(true), "true"),
         (J::Bool(false), "false"),
         (J::Integer(0), "0"),
@@ -299,4 +302,16 @@ fn json_len_matches_serde_json_text() {
     for (value, text) in cases {
         assert_eq!(value.json_len(), text.len(), "{text}");
     }
+}
+
+#[test]
+fn an_array_of_fractions_over_8_kb_is_too_large_and_a_scalar_never_is() {
+    let prices = PropertyDef::new("prices", DoubleArray);
+    // 800 × "0.123456789," = 9,600 bytes.
+    let many = J::Array(vec![J::Fraction(0.123_456_789); 800]);
+    assert_eq!(rules(&prices, &many), ["max_value_bytes"]);
+    let few = J::Array(vec![J::Fraction(0.123_456_789); 600]);
+    assert!(rules(&prices, &few).is_empty());
+    let price = PropertyDef::new("price", Double);
+    assert!(rules(&price, &J::Fraction(f64::MAX)).is_empty());
 }

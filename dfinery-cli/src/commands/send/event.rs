@@ -108,7 +108,7 @@ pub fn check(
     let mut builder = None;
     if let Some(definition) = definition {
         let mut values = Vec::new();
-        check_properties(definition, &properties, &mut problems, |key, value| {
+        check_properties(definition, properties, &mut problems, |key, value| {
             values.push((key.to_owned(), value));
         });
         let mut built_items = Vec::with_capacity(items.len());
@@ -163,25 +163,30 @@ fn string<'a>(
     }
 }
 
-fn object(value: Option<&Json>, name: &str, problems: &mut Vec<String>) -> Map<String, Json> {
+/// The object `value` holds (`None` when absent, null or not an object: a problem then).
+fn object<'a>(
+    value: Option<&'a Json>,
+    name: &str,
+    problems: &mut Vec<String>,
+) -> Option<&'a Map<String, Json>> {
     match value {
-        None | Some(Json::Null) => Map::new(),
-        Some(Json::Object(map)) => map.clone(),
+        None | Some(Json::Null) => None,
+        Some(Json::Object(map)) => Some(map),
         Some(other) => {
             problems.push(format!("`{name}` is {}; give an object", kind(other)));
-            Map::new()
+            None
         }
     }
 }
 
-fn items(value: Option<&Json>, problems: &mut Vec<String>) -> Vec<Map<String, Json>> {
+fn items<'a>(value: Option<&'a Json>, problems: &mut Vec<String>) -> Vec<&'a Map<String, Json>> {
     match value {
         None | Some(Json::Null) => Vec::new(),
         Some(Json::Array(items)) => items
             .iter()
             .enumerate()
             .filter_map(|(i, item)| match item {
-                Json::Object(map) => Some(map.clone()),
+                Json::Object(map) => Some(map),
                 other => {
                     problems.push(format!("`items[{i}]` is {}; give an object", kind(other)));
                     None
@@ -266,11 +271,11 @@ fn add_identifier(
 /// `add`.
 fn check_properties(
     definition: &EventDef,
-    properties: &Map<String, Json>,
+    properties: Option<&Map<String, Json>>,
     problems: &mut Vec<String>,
     mut add: impl FnMut(&str, Value),
 ) {
-    for (key, value) in properties {
+    for (key, value) in properties.into_iter().flatten() {
         if key == "df_items" {
             problems.push("`df_items` is not a property; give the items in `items`".to_owned());
             continue;
@@ -283,12 +288,13 @@ fn check_properties(
             ));
             continue;
         };
-        if let Some(value) = check_value(property, value, &format!("property `{key}`"), problems) {
+        if let Some(value) = check_value(property, value, || format!("property `{key}`"), problems)
+        {
             add(key, value);
         }
     }
     for required in definition.required_properties() {
-        if !properties.contains_key(&required.name) {
+        if !properties.is_some_and(|p| p.contains_key(&required.name)) {
             problems.push(format!(
                 "missing required property `{}` of event `{}`",
                 required.name, definition.name
@@ -299,7 +305,7 @@ fn check_properties(
 
 fn check_items(
     definition: &EventDef,
-    items: &[Map<String, Json>],
+    items: &[&Map<String, Json>],
     problems: &mut Vec<String>,
     built: &mut Vec<ItemBuilder>,
 ) {
@@ -327,7 +333,7 @@ fn check_items(
     }
     for (index, item) in items.iter().enumerate() {
         let mut builder = ItemBuilder::new();
-        for (key, value) in item {
+        for (key, value) in *item {
             let Some(property) = definition.item_property(key) else {
                 problems.push(format!(
                     "unknown item property `{key}` in `items[{index}]` for event `{}`{}",
@@ -336,8 +342,8 @@ fn check_items(
                 ));
                 continue;
             };
-            let what = format!("item property `{key}` in `items[{index}]`");
-            if let Some(value) = check_value(property, value, &what, problems) {
+            let what = || format!("item property `{key}` in `items[{index}]`");
+            if let Some(value) = check_value(property, value, what, problems) {
                 builder = builder.property(key.clone(), value);
             }
         }
@@ -353,14 +359,15 @@ fn check_items(
     }
 }
 
-/// The value of `property`, or its problems (`what` names it).
+/// The value of `property`, or its problems (`what` names it; called only for a problem).
 fn check_value(
     property: &PropertyDef,
     value: &Json,
-    what: &str,
+    what: impl Fn() -> String,
     problems: &mut Vec<String>,
 ) -> Option<Value> {
     if let Err(violations) = property.check(&view(value)) {
+        let what = what();
         for violation in violations {
             problems.push(format!("{what}: {violation}"));
         }
@@ -369,7 +376,7 @@ fn check_value(
     match Value::from_json(property.ty, value) {
         Ok(value) => Some(value),
         Err(err) => {
-            problems.push(format!("{what}: {err}"));
+            problems.push(format!("{}: {err}", what()));
             None
         }
     }
