@@ -89,6 +89,66 @@ fn fifty_thousand_lines_with_one_percent_bad_report_exactly_those_then_send_the_
     );
 }
 
+/// The check of an NDJSON file runs on every core, over blocks of whole lines: line numbers
+/// must still count every line (blank ones, CRLF ones, one cut by a block's end) and the last
+/// line may lack its line end.
+#[test]
+fn the_check_numbers_lines_exactly_across_blocks_blank_lines_and_crlf() {
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mixed.ndjson");
+    let mut bytes = Vec::new();
+    let mut bad = BTreeSet::new();
+    let lines = 40_001u64;
+    for n in 1..=lines {
+        let text = if n % 1_000 == 0 {
+            String::new() // a blank line: no event, but a line
+        } else if n % 997 == 0 || n == lines {
+            bad.insert(n);
+            coupon_line(n, 100, NOW).replace("\"code\"", "\"cod\"")
+        } else {
+            coupon_line(n, 100, NOW)
+        };
+        bytes.extend_from_slice(text.as_bytes());
+        if n == lines {
+            break; // the last line has no line end
+        }
+        bytes.extend_from_slice(if n % 7 == 0 { b"\r\n" } else { b"\n" });
+    }
+    assert!(bytes.len() > 4 << 20, "several blocks of 1 MiB");
+    std::fs::write(&path, &bytes).unwrap();
+
+    let output = dfinery_at(&emulator)
+        .arg("send")
+        .arg(&path)
+        .arg("--check-only")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let out = text(&output.stdout);
+    let reported: Vec<u64> = out
+        .lines()
+        .filter(|l| l.contains("unknown property"))
+        .filter_map(|l| l.strip_prefix("line ")?.split(':').next()?.parse().ok())
+        .collect();
+    assert_eq!(
+        reported,
+        bad.iter().copied().collect::<Vec<_>>(),
+        "exactly the bad lines, in order"
+    );
+    let events = lines - lines / 1_000;
+    assert!(
+        out.contains(&format!(
+            "checked {events} events in `{}`: {} valid, {} invalid",
+            path.display(),
+            events - bad.len() as u64,
+            bad.len()
+        )),
+        "{out}"
+    );
+    assert!(emulator.events().is_empty());
+}
+
 #[test]
 fn an_interrupted_send_resumes_without_loss_or_duplicates() {
     let emulator = emulator();

@@ -100,18 +100,25 @@ impl<R: BufRead> Iterator for NdjsonLines<R> {
                 }
             }
             self.number += 1;
-            let text = trim(&self.buf);
-            if text.iter().all(u8::is_ascii_whitespace) {
-                continue;
+            if let Some(line) = ndjson_line(self.number, &self.buf) {
+                return Some(Ok(line));
             }
-            let event = parse_object(text);
-            return Some(Ok(Line {
-                number: self.number,
-                fingerprint: fingerprint(self.number, text),
-                event,
-            }));
         }
     }
+}
+
+/// The event of NDJSON line `number` (its text, with or without the line end); `None` for a
+/// blank line, which holds no event but still counts as a line.
+pub fn ndjson_line(number: u64, text: &[u8]) -> Option<Line> {
+    let text = trim(text);
+    if text.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    Some(Line {
+        number,
+        fingerprint: fingerprint(number, text),
+        event: parse_object(text),
+    })
 }
 
 fn trim(line: &[u8]) -> &[u8] {
