@@ -139,7 +139,7 @@ mod tests {
             ends.push(text.len());
         }
         let mut r = Record::default();
-        assert!(r.fill(text.as_bytes(), &ends));
+        assert!(r.fill(text.as_bytes(), &ends, 0));
         r
     }
 
