@@ -4,13 +4,14 @@
 //! (see `commit.rs`); callers hand it their writes and are answered through a channel.
 
 mod commit;
+mod follow;
 mod open;
 
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 
@@ -75,6 +76,11 @@ pub(super) struct Store {
     /// Entries handed over without waiting ([`Mode::Soon`] inserts, the `try_` calls) that no
     /// finished commit holds yet.
     unsynced: AtomicU64,
+    /// The file the store has open (device and inode), to see it deleted or replaced (see
+    /// `follow.rs`); `None` where the platform does not say.
+    file_id: Mutex<Option<follow::FileId>>,
+    /// Times the file was found deleted or replaced and a new one started at the path.
+    recreated: AtomicU64,
 }
 
 impl Spool {
@@ -100,6 +106,12 @@ impl Spool {
     /// never counted: they return only once synced.
     pub fn unsynced(&self) -> u64 {
         self.store.unsynced.load(Ordering::SeqCst)
+    }
+
+    /// Times the writer found its file deleted or replaced while open and started a new spool
+    /// at the path with everything the old file held (see `follow.rs`).
+    pub(crate) fn recreated(&self) -> u64 {
+        self.store.recreated.load(Ordering::Relaxed)
     }
 
     /// The highest sequence number in the file when it was opened (0 for a new file).

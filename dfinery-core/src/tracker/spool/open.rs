@@ -4,11 +4,12 @@
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use redb::{Database, DatabaseError, Durability, ReadableTable, ReadableTableMetadata};
 
 use super::commit::Writer;
+use super::follow;
 use super::{DEAD_LETTERS, META, PENDING, Reopen, SPOOL_FORMAT, Spool, Store, UNREADABLE};
 use crate::tracker::error::{SpoolError, StoreError};
 
@@ -129,6 +130,8 @@ fn open_checked(path: &Path, reopen: Reopen) -> Result<Spool, SpoolError> {
         )
     };
     txn.commit().map_err(|e| storage(e.into()))?;
+    // Read once the store has it open: the file the writer then watches the path for.
+    let file_id = follow::file_id(path);
     let store = Arc::new(Store {
         db: RwLock::new(Some(db)),
         reopen,
@@ -136,6 +139,8 @@ fn open_checked(path: &Path, reopen: Reopen) -> Result<Spool, SpoolError> {
         pending: AtomicU64::new(pending),
         pending_bytes: AtomicU64::new(pending_bytes),
         unsynced: AtomicU64::new(0),
+        file_id: Mutex::new(file_id),
+        recreated: AtomicU64::new(0),
     });
     let writer = Writer::start(Arc::clone(&store)).map_err(|e| SpoolError::Open {
         path: path.to_path_buf(),
