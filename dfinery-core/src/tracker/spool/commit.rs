@@ -381,7 +381,7 @@ fn reopen(store: &Store) -> Result<(), String> {
     store.pending.store(entries, Ordering::Relaxed);
     store.pending_bytes.store(bytes, Ordering::Relaxed);
     *db = Some(opened);
-    *store.file_id.lock().unwrap_or_else(|e| e.into_inner()) = follow::file_id(&store.path);
+    *store.file_id.lock().unwrap_or_else(|e| e.into_inner()) = follow::file_id(&store.watched);
     tracing::warn!(path = %store.path.display(), "spool opened again after a failed write");
     Ok(())
 }

@@ -11,8 +11,9 @@
 //!   the unreadable entries. Then it closes the old file and goes on in the new one;
 //! - **replaced** by another file: that file is not this spool's, so it is neither written nor
 //!   deleted: it is renamed to `<name>.foreign-<unix ms>` beside it, and the spool starts afresh
-//!   at the path as for a deletion. If it cannot be moved aside, nothing more is spooled (the
-//!   commits fail, so `track` is refused with an error saying why) until it can.
+//!   at the path as for a deletion. If it cannot be moved aside, or another spool has it open
+//!   (its store's lock is held: it is neither moved nor written then), nothing more is spooled
+//!   (the commits fail, so `track` is refused with an error saying why) until it can be.
 //!
 //! Each move is logged once (`tracing::error!`, with the path) and counted
 //! ([`TrackerMetrics::spool_recreated`](crate::tracker::TrackerMetrics::spool_recreated)).
@@ -79,7 +80,7 @@ impl Found {
 
 /// Compares the file at the spool's path with the one it opened.
 pub(super) fn look(store: &Store) -> Found {
-    match std::fs::metadata(&store.path) {
+    match std::fs::metadata(&store.watched) {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Found::Gone,
         Err(_) => Found::Ours,
         Ok(meta) => {
@@ -109,8 +110,16 @@ pub(super) fn follow(store: &Store, broken: bool) -> Result<bool, String> {
     if found == Found::Ours {
         return Ok(false);
     }
-    let path = &store.path;
+    let path = &store.watched;
     let aside = if found == Found::Other {
+        if in_use(path) {
+            return Err(
+                "the spool file was replaced by another file, which another spool \
+                 (in this or another process) has open; it is neither written nor moved, and \
+                 nothing is spooled here until it is closed: give each tracker its own spool file"
+                    .to_owned(),
+            );
+        }
         let aside = aside_path(path);
         std::fs::rename(path, &aside).map_err(|e| {
             format!(
@@ -238,6 +247,20 @@ fn copy(old: Option<&Database>, fresh: &Database) -> Result<Counts, String> {
     panic::catch_unwind(AssertUnwindSafe(run))
         .map_err(|_| "the store panicked while copying the spool".to_owned())?
         .map_err(|e| e.to_string())
+}
+
+/// Whether the store of another spool (or any program locking it as the store does) has the
+/// file at `path` open; `false` when that cannot be told.
+fn in_use(path: &Path) -> bool {
+    use std::ops::Bound;
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let Ok(backend) = redb::backends::FileBackend::new(file) else {
+        return false;
+    };
+    redb::StorageBackend::query_lock_range(&backend, Bound::Unbounded, Bound::Unbounded)
+        .unwrap_or(false)
 }
 
 /// `<path>.foreign-<unix ms>` (with `-2`, `-3`, … when taken): where a foreign file found at
@@ -406,5 +429,56 @@ mod tests {
         let spool = Spool::open(&path).unwrap();
         assert_eq!(spool.pending_len(), 11);
         assert_eq!(spool.dead_letter_count().unwrap(), 2);
+    }
+
+    #[test]
+    fn a_foreign_spool_in_use_at_the_path_is_left_alone_until_it_is_closed() {
+        let path = path("in-use");
+        let spool = filled(&path);
+        let other = path.with_extension("theirs");
+        let theirs = Spool::open(&other).unwrap();
+        theirs.submit(vec![insert(100)], Mode::Wait).unwrap();
+        std::fs::rename(&other, &path).unwrap();
+        let error = spool
+            .submit(vec![insert(14)], Mode::Wait)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("another spool") && error.contains("not made durable"),
+            "{error}"
+        );
+        assert_eq!(spool.store.recreated.load(Ordering::Relaxed), 0);
+        // Theirs is untouched and goes on at the path.
+        theirs.submit(vec![insert(101)], Mode::Wait).unwrap();
+        drop(theirs);
+        // Closed: the next commit moves it aside and goes on with everything of ours.
+        spool.submit(vec![insert(15)], Mode::Wait).unwrap();
+        assert_eq!(spool.store.recreated.load(Ordering::Relaxed), 1);
+        drop(spool);
+        let ours = Spool::open(&path).unwrap();
+        let seqs: Vec<u64> = ours
+            .read_pending(0, u64::MAX, 100)
+            .unwrap()
+            .iter()
+            .map(|(s, _)| *s)
+            .collect();
+        assert_eq!(seqs, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15], "14 was refused");
+        let folder = path.parent().unwrap();
+        let prefix = format!("{}.foreign-", path.file_name().unwrap().to_string_lossy());
+        let aside: Vec<_> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with(&prefix)
+            })
+            .collect();
+        assert_eq!(aside.len(), 1, "{aside:?}");
+        // Theirs had lost its own path (renamed over ours), so it followed it too: the file
+        // moved aside is the one it left (100), and its path holds both of its entries.
+        assert_eq!(Spool::open(&aside[0]).unwrap().pending_len(), 1);
+        assert_eq!(Spool::open(&other).unwrap().pending_len(), 2);
     }
 }

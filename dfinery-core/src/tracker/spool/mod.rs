@@ -71,6 +71,9 @@ pub(super) struct Store {
     /// so the writer drops it and reads the file afresh (nothing it held in memory is trusted).
     reopen: Reopen,
     path: PathBuf,
+    /// `path` made absolute when opened: the file the writer follows (`follow.rs`), whatever
+    /// the process's working folder becomes.
+    watched: PathBuf,
     pending: AtomicU64,
     pending_bytes: AtomicU64,
     /// Entries handed over without waiting ([`Mode::Soon`] inserts, the `try_` calls) that no
