@@ -51,6 +51,15 @@ pub(super) type Reopen = Arc<dyn Fn() -> Result<Database, redb::DatabaseError> +
 /// A damaged file (or one that is not a spool) makes [`open`](Spool::open) return
 /// [`SpoolError::Open`], never a panic; move it aside to start again.
 ///
+/// The spool follows its path: when the file is deleted while open, the writer creates a new
+/// one at the path with everything the old one held (before its next commit, or within a
+/// second while idle), so what is pending at shutdown is found by the next start; when the path
+/// is replaced by another file, that file is moved aside to `<name>.foreign-<unix ms>`, never
+/// written, and the spool starts afresh there the same way (or, while another spool has that
+/// file open, spooling is refused with an error saying so). Each such move is logged and
+/// counted in [`TrackerMetrics::spool_recreated`](super::TrackerMetrics::spool_recreated); see
+/// `RELIABILITY.md`, "Faults at the edges".
+///
 /// Writes go through one writer thread per spool, which commits them in groups; the methods
 /// here that touch the file ([`open`](Spool::open), [`dead_letters`](Spool::dead_letters),
 /// [`clear_dead_letters`](Spool::clear_dead_letters), …) block their thread on the disk, so
