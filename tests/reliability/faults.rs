@@ -461,3 +461,54 @@ async fn try_track_not_made_durable_is_told_to_the_dead_letter_callback_and_stil
         "delivered messages are not written to the file once the disk recovers"
     );
 }
+
+/// Two faults at once: a write fails (the store then refuses the open file), and the file is
+/// deleted before the writer opens it again. The writer starts a new spool at the path and
+/// copies what the old file's synced commits hold (the store still reads it after a failed
+/// write; were it to refuse, the loss would be logged with its count: RELIABILITY.md, "Known
+/// limits"). DFINERY is down, so the file is all there is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spool_deleted_after_a_failed_write_is_recreated_at_its_path() {
+    let path = temp_path("deleted-after-failure", "redb");
+    let faults = Arc::new(Faults::default());
+    let tracker = Tracker::builder(client_to(DOWN).build().unwrap())
+        .spool_opened(open_spool(&path, &faults).unwrap())
+        .build()
+        .unwrap();
+    let mut before = BTreeSet::new();
+    for n in 0..30 {
+        let id = tracker.track(&user(&format!("f{}", n % 3)), login()).await;
+        before.insert(id.unwrap().to_string());
+    }
+    Faults::set(&faults.write, EIO);
+    let refused = tracker.track(&user("f0"), login()).await;
+    assert!(matches!(refused, Err(TrackError::Spool(_))), "{refused:?}");
+    std::fs::remove_file(&path).unwrap();
+    faults.clear();
+    let mut after = BTreeSet::new();
+    for n in 0..30 {
+        let id = tracker.track(&user(&format!("e{}", n % 3)), login()).await;
+        after.insert(
+            id.unwrap_or_else(|e| panic!("spooling resumes at the path: {}", chain(&e)))
+                .to_string(),
+        );
+    }
+    let report = tracker.shutdown_within(Duration::ZERO).await.unwrap();
+    drop(tracker);
+    let (stored, _) = deliver_spool(&path).await;
+    println!(
+        "deleted after a failed write: accepted {} + {}, refused 1, recreated {}, delivered after \
+         restart {} + {}, failed writes {}",
+        before.len(),
+        after.len(),
+        report.metrics.spool_recreated,
+        stored.intersection(&before).count(),
+        stored.intersection(&after).count(),
+        faults.writes_failed.load(Ordering::SeqCst),
+    );
+    assert_eq!(report.metrics.spool_recreated, 1, "{report:?}");
+    // The store still reads the old file after the failed write, so nothing accepted is lost,
+    // and the refused message (not in any synced commit) is not delivered.
+    let accepted: BTreeSet<String> = before.union(&after).cloned().collect();
+    assert_eq!(stored, accepted, "lost or refused-yet-stored");
+}

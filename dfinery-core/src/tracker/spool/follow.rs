@@ -97,14 +97,16 @@ pub(super) fn look(store: &Store) -> Found {
 /// it opened, moves a foreign file aside, creates a fresh spool at the path and copies into it
 /// what the open file holds (see the module). `Ok(true)` when it moved.
 ///
-/// `broken`: the open file failed an I/O call, so the store refuses to read it; what it held
-/// cannot be copied then, and the loss is logged with its count (the messages of this process
-/// are still in memory and delivered while DFINERY is reachable).
+/// `broken`: the open file failed an I/O call (or was closed after one). The copy is still
+/// tried (the store reads what its synced commits hold); when it cannot be read, the new spool
+/// starts empty and the loss is logged with its count (the messages of this process are still
+/// in memory and delivered while DFINERY is reachable).
 ///
 /// # Errors
 ///
-/// Why the spool cannot go on at its path: a foreign file that cannot be moved aside, a new
-/// file that cannot be created, or (not broken) an open file that cannot be read.
+/// Why the spool cannot go on at its path: a foreign file that cannot be moved aside or that
+/// another spool has open, a new file that cannot be created, or (not broken) an open file
+/// that cannot be read.
 pub(super) fn follow(store: &Store, broken: bool) -> Result<bool, String> {
     let found = look(store);
     if found == Found::Ours {
@@ -146,8 +148,9 @@ pub(super) fn follow(store: &Store, broken: bool) -> Result<bool, String> {
     let copied = {
         let db = store.db.read().unwrap_or_else(|e| e.into_inner());
         match db.as_ref() {
-            Some(old) if !broken => copy(Some(old), &fresh),
-            _ => Err("the open file failed an I/O call, so it cannot be read".to_owned()),
+            // After a failed I/O call the store refuses to read it: the copy then fails.
+            Some(old) => copy(Some(old), &fresh),
+            None => Err("the old file was closed after a failed write".to_owned()),
         }
     };
     let (counts, lost) = match copied {
