@@ -32,6 +32,7 @@ use super::{DEAD_LETTERS, META, PENDING, SPOOL_FORMAT, Store, UNREADABLE};
 
 /// Which file a path names: its device and inode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(unix), allow(dead_code))]
 pub(super) struct FileId {
     dev: u64,
     ino: u64,
