@@ -157,6 +157,12 @@ impl TrackerBuilder {
     /// Called with every [`DeadLetter`], on the worker task (keep it quick; hand heavy work to
     /// a channel). With a spool, dead letters are also kept in its dead-letter table. Default:
     /// none; without a spool either, each dead letter is logged with `tracing::error!`, in full.
+    ///
+    /// With a spool it is also called, with kind [`DeadLetter::NOT_DURABLE`], for each message
+    /// a `try_` call accepted whose spool write then failed: that message is not dropped (it
+    /// is still delivered from memory, [`DeadLetter::still_delivered`] says so), it is only not
+    /// on disk. Such a notice is not a dead letter in the spool's table or in the metrics'
+    /// `dead_lettered`.
     pub fn on_dead_letter(mut self, hook: impl Fn(DeadLetter) + Send + Sync + 'static) -> Self {
         self.settings.on_dead_letter = Some(DeadLetterHook(Arc::new(hook)));
         self

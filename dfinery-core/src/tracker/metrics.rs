@@ -42,11 +42,18 @@ pub struct TrackerMetrics {
     pub left_in_spool: u64,
     /// Messages accepted by a `try_` form whose spool write then failed (a full or failing
     /// disk): they stay in memory and are delivered, but are not on disk, so a crash before
-    /// their delivery loses them. Each is also logged with `tracing::error!`. The awaited
+    /// their delivery loses them. Each is also logged with `tracing::error!` and told to the
+    /// dead-letter callback as a notice of kind `not_durable` (never counted in
+    /// `dead_lettered`: the message is still delivered). The awaited
     /// forms never count here: they return the spool error instead and accept nothing.
     pub not_durable: u64,
     /// Entries in the spool's pending table (0 without a spool).
     pub spooled: u64,
+    /// Times the spool's file was found deleted, or replaced by another file, while open, and
+    /// a new spool was started at its path holding everything the old file held (a foreign
+    /// file found there is moved aside to `<name>.foreign-<unix ms>`, never written). Each time
+    /// is also logged with `tracing::error!`. See `RELIABILITY.md`, "Faults at the edges".
+    pub spool_recreated: u64,
     /// Bytes of those entries.
     pub spooled_bytes: u64,
 }
@@ -81,7 +88,12 @@ impl Counters {
     }
 
     /// The counters now, with the spool's size.
-    pub(crate) fn snapshot(&self, spooled: u64, spooled_bytes: u64) -> TrackerMetrics {
+    pub(crate) fn snapshot(
+        &self,
+        spooled: u64,
+        spooled_bytes: u64,
+        spool_recreated: u64,
+    ) -> TrackerMetrics {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         TrackerMetrics {
             accepted: get(&self.accepted),
@@ -96,6 +108,7 @@ impl Counters {
             left_in_spool: get(&self.left_in_spool),
             not_durable: get(&self.not_durable),
             spooled,
+            spool_recreated,
             spooled_bytes,
         }
     }

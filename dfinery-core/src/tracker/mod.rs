@@ -87,7 +87,8 @@ use crate::identity::Identity;
 use crate::value::Datetime;
 use builder::Settings;
 use capacity::Capacity;
-use message::{EnvelopeRef, identity_weight};
+use dead_letter::DeadLetterHook;
+use message::{Envelope, EnvelopeRef, identity_weight};
 use metrics::Counters;
 use spool::{Mode, Write};
 use worker::{Command, Incoming, Worker};
@@ -123,6 +124,20 @@ pub(crate) struct Core {
     pub(crate) capacity: Capacity,
     pub(crate) counters: Counters,
     pub(crate) spool: Option<Arc<Spool>>,
+    /// The dead-letter callback, also told of `try_` messages that could not be made durable
+    /// (kind [`DeadLetter::NOT_DURABLE`]); normally through the worker, directly once it has
+    /// stopped.
+    pub(crate) on_dead_letter: Option<DeadLetterHook>,
+}
+
+impl Core {
+    /// Every counter now, with the spool's.
+    pub(crate) fn metrics(&self) -> TrackerMetrics {
+        let (spooled, spooled_bytes, recreated) = self.spool.as_ref().map_or((0, 0, 0), |s| {
+            (s.pending_len(), s.pending_bytes(), s.recreated())
+        });
+        self.counters.snapshot(spooled, spooled_bytes, recreated)
+    }
 }
 
 /// A message with its room taken and its sequence number, ready to spool and queue.
@@ -152,6 +167,7 @@ impl Tracker {
             capacity: Capacity::new(queue_cap, queue_cap_bytes),
             counters: Counters::default(),
             spool,
+            on_dead_letter: settings.on_dead_letter.clone(),
         });
         let (tx, rx) = mpsc::unbounded_channel();
         let shutdown_timeout = settings.shutdown_timeout;
@@ -177,8 +193,12 @@ impl Tracker {
     /// held yet: the commit under way and the hand-overs behind it, about two disk syncs'
     /// worth, counted by [`Spool::unsynced`] (see the [module](self)); use
     /// [`track`](Tracker::track)`.await` when losing none matters more than not waiting. When
-    /// the disk fails (full, I/O error, read-only), the event stays queued in memory and is
-    /// delivered; the failure is counted in [`TrackerMetrics::not_durable`] and logged, and the
+    /// the disk fails (full, I/O error, read-only), the event is not dropped: it stays queued
+    /// in memory and is delivered. The failure is counted in [`TrackerMetrics::not_durable`],
+    /// logged with `tracing::error!`, and told to the
+    /// [dead-letter callback](TrackerBuilder::on_dead_letter), when one is set, as a
+    /// [`DeadLetter`] of kind [`DeadLetter::NOT_DURABLE`] (its
+    /// [`still_delivered`](DeadLetter::still_delivered) is `true`: a notice, not a drop); the
     /// writer writes the event again once the disk recovers.
     ///
     /// # Errors
@@ -328,13 +348,22 @@ impl Tracker {
             .map_err(|e| self.refuse(e))?;
         if let (Some(spool), Some(bytes)) = (&core.spool, ready.stored.take()) {
             let seq = ready.incoming.seq;
-            // Nobody waits: a failed commit is logged by the writer and counted here as not
-            // durable; the message is still delivered from memory (it just is not on disk).
+            // Nobody waits: a failed commit is logged by the writer, counted here as not
+            // durable and told to the dead-letter callback (which needs the message: a copy of
+            // its entry, kept only when there is a callback); the message is still delivered
+            // from memory (it just is not on disk).
+            let notice = core
+                .on_dead_letter
+                .is_some()
+                .then(|| (bytes.clone(), self.inner.tx.clone()));
             let inner = Arc::clone(&self.inner.core);
             let done: spool::Done = Box::new(move |result| {
                 if let Err(error) = result {
                     Counters::add(&inner.counters.not_durable, 1);
                     tracing::error!(seq, %error, "a message accepted by try_ is not on disk; it is delivered from memory");
+                    if let Some((bytes, tx)) = notice {
+                        tell_not_durable(&inner, &tx, seq, &bytes, &error);
+                    }
                 }
             });
             spool.enqueue(vec![Write::Insert { seq, bytes }], Mode::Soon, Some(done));
@@ -469,12 +498,7 @@ impl Tracker {
 
     /// Every counter now; see [`TrackerMetrics`].
     pub fn metrics(&self) -> TrackerMetrics {
-        let core = &self.inner.core;
-        let (spooled, spooled_bytes) = core
-            .spool
-            .as_ref()
-            .map_or((0, 0), |s| (s.pending_len(), s.pending_bytes()));
-        core.counters.snapshot(spooled, spooled_bytes)
+        self.inner.core.metrics()
     }
 
     /// The spool, when there is one: its size and its dead letters.
@@ -589,6 +613,46 @@ impl Tracker {
     fn refuse(&self, error: TrackError) -> TrackError {
         Counters::add(&self.inner.core.counters.rejected, 1);
         error
+    }
+}
+
+/// Tells the dead-letter callback that the `try_` message `seq` (spooled as `bytes`) could not
+/// be made durable: a [`DeadLetter`] of kind [`DeadLetter::NOT_DURABLE`], handed to the worker
+/// (which calls the callback on its task, as for every dead letter), or called here once the
+/// worker has stopped.
+fn tell_not_durable(
+    core: &Core,
+    tx: &mpsc::UnboundedSender<Command>,
+    seq: u64,
+    bytes: &[u8],
+    error: &SpoolError,
+) {
+    let Some(hook) = &core.on_dead_letter else {
+        return;
+    };
+    let envelope: Envelope = match serde_json::from_slice(bytes) {
+        Ok(envelope) => envelope,
+        Err(decode) => {
+            tracing::error!(seq, %decode, "could not decode a message to tell the dead-letter callback it is not durable");
+            return;
+        }
+    };
+    let letter = DeadLetter {
+        seq,
+        identity: envelope.identity,
+        message: envelope.message,
+        reason: format!(
+            "{error}; the message is still queued in memory and delivered, \
+             but a crash before its delivery loses it"
+        ),
+        kind: DeadLetter::NOT_DURABLE.to_owned(),
+        attempts: 0,
+        at: Datetime::now(),
+    };
+    if let Err(mpsc::error::SendError(Command::NotDurable(letter))) =
+        tx.send(Command::NotDurable(Box::new(letter)))
+    {
+        (hook.0)(*letter);
     }
 }
 

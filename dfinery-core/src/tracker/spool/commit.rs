@@ -11,14 +11,16 @@
 //! lose is the commit under way plus the one behind it (two disk syncs); the store counts
 //! those hand-overs ([`Spool::unsynced`](super::Spool::unsynced)) until their commit ends.
 
+use std::collections::HashSet;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
+use std::time::Duration;
 
 use redb::Durability;
 
-use super::{DEAD_LETTERS, PENDING, Store, UNREADABLE};
+use super::{DEAD_LETTERS, PENDING, Store, UNREADABLE, follow};
 use crate::tracker::error::SpoolError;
 
 /// One change to the spool.
@@ -160,17 +162,37 @@ pub(super) fn unsynced(writes: &[Write], mode: Mode) -> u64 {
 /// then removed in the next synced commit, in case part of it did land: a caller refused with
 /// an error never finds its message delivered later from the file. While the file cannot be
 /// opened again, every group fails with an error saying so (and is retried on the next one).
+///
+/// The inserts of `Soon` callers (nobody waits) a failed commit did not make durable are kept
+/// to be written again. That list is bounded by the tracker's queue: an entry leaves it when its
+/// message is delivered (its `Remove` cancels it, so nothing is written) or dead-lettered (its
+/// `Bury` cancels it), so it only ever holds messages still queued or in flight, each holding
+/// room in the queue (at most its cap, in messages and bytes).
+///
+/// Before each commit, and every [`FOLLOW_EVERY`] while idle, the writer checks that its path
+/// still names the file it has open, and follows it when it was deleted or replaced (see
+/// `follow.rs`).
 fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
     let mut lazy_commits = 0_u32;
     let mut broken = false;
     // Sequence numbers a failed commit tried to insert: removed once the file is open again.
     let mut not_durable: Vec<u64> = Vec::new();
     // Inserts of accepted messages (the `Soon` ones) a failed commit did not make durable:
-    // written again in the next commit.
+    // written again in the next commit. Each is also counted in `Store::unsynced`.
     let mut rewrite: Vec<Write> = Vec::new();
-    // Hand-overs counted in `Store::unsynced` whose inserts a failed commit left to `rewrite`.
-    let mut carried_unsynced = 0_u64;
-    while let Ok(first) = rx.recv() {
+    // The last failure to follow the path while idle, logged once.
+    let mut idle_error: Option<String> = None;
+    loop {
+        let first = match rx.recv_timeout(FOLLOW_EVERY) {
+            Ok(job) => job,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if !broken {
+                    follow_idle(store, &mut idle_error);
+                }
+                continue;
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        };
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
             match rx.try_recv() {
@@ -181,18 +203,13 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
         // The inserts of this group that were written again after a failure or whose callers
         // do not wait (`Soon`: re-written if this commit fails), and the sequence numbers of
         // those whose callers wait (`Wait`: refused and removed if it fails).
-        let mut writes: Vec<Write> = std::mem::take(&mut rewrite);
-        let mut soon: Vec<u64> = writes
-            .iter()
-            .filter_map(|w| match w {
-                Write::Insert { seq, .. } => Some(*seq),
-                _ => None,
-            })
-            .collect();
+        let mut carried: Vec<Write> = std::mem::take(&mut rewrite);
+        let mut soon: HashSet<u64> = HashSet::new();
         let mut waited: Vec<u64> = Vec::new();
         let mut dones = Vec::new();
         let mut reads = Vec::new();
-        let mut sync = lazy_commits >= LAZY_COMMITS_BEFORE_SYNC || !writes.is_empty();
+        let mut group_writes: Vec<Write> = Vec::new();
+        let mut sync = lazy_commits >= LAZY_COMMITS_BEFORE_SYNC || !carried.is_empty();
         let mut handed_over = 0;
         for job in group {
             match job {
@@ -212,7 +229,7 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                         Mode::Wait => waited.extend(inserts),
                         Mode::Lazy => {}
                     }
-                    writes.extend(w);
+                    group_writes.extend(w);
                     dones.extend(done);
                 }
                 Job::Read {
@@ -223,6 +240,29 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                 } => reads.push((after, upto, limit, reply)),
             }
         }
+        // Messages delivered (`Remove`) or dead-lettered (`Bury`) by now: a carried insert of
+        // one is not written at all, so the list keeps only messages the tracker still holds.
+        let settled: HashSet<u64> = group_writes
+            .iter()
+            .filter_map(|w| match w {
+                Write::Remove(seq) | Write::Bury { seq, .. } => Some(*seq),
+                _ => None,
+            })
+            .collect();
+        if !carried.is_empty() && !settled.is_empty() {
+            let before = carried.len();
+            carried.retain(|w| !matches!(w, Write::Insert { seq, .. } if settled.contains(seq)));
+            // Settled: no crash can lose them any more.
+            let dropped = (before - carried.len()) as u64;
+            store.unsynced.fetch_sub(dropped, Ordering::SeqCst);
+        }
+        let carried_count = carried.len() as u64;
+        soon.extend(carried.iter().filter_map(|w| match w {
+            Write::Insert { seq, .. } => Some(*seq),
+            _ => None,
+        }));
+        let mut writes = carried;
+        writes.append(&mut group_writes);
         if !not_durable.is_empty() {
             // Remove what a failed commit may have left of refused messages, first.
             let mut all: Vec<Write> = not_durable.iter().map(|&s| Write::Remove(s)).collect();
@@ -232,8 +272,12 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
         }
         let result = if broken {
             reopen(store).inspect(|()| broken = false)
-        } else {
+        } else if writes.is_empty() && !sync {
             Ok(())
+        } else {
+            // The path must still name the file written: follow it when it was deleted or
+            // replaced (a failure leaves the open file as it was, not broken).
+            follow::follow(store, false).map(|_| ())
         };
         let result = match result {
             Ok(()) if writes.is_empty() && !sync => {
@@ -243,7 +287,8 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
             Ok(()) => panic::catch_unwind(AssertUnwindSafe(|| commit(store, &writes, sync)))
                 .unwrap_or_else(|_| {
                     Err("the store failed while writing; the file may be damaged".to_owned())
-                }),
+                })
+                .inspect_err(|_| broken = true),
             Err(reason) => Err(reason),
         };
         match &result {
@@ -257,26 +302,31 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                 // Synced: neither these hand-overs nor the rewritten ones can be lost now.
                 store
                     .unsynced
-                    .fetch_sub(handed_over + carried_unsynced, Ordering::SeqCst);
-                carried_unsynced = 0;
+                    .fetch_sub(handed_over + carried_count, Ordering::SeqCst);
             }
             Err(reason) => {
-                broken = true;
-                // Not durable: written again in the next commit, unsynced until it succeeds.
-                carried_unsynced += handed_over;
                 not_durable.extend(waited);
-                // The accepted messages nobody waits for are written again next time; the
-                // deletes are dropped (a delivered message left in the file is sent again
-                // later and dropped by DFINERY as a duplicate).
+                // The accepted messages nobody waits for are written again next time (and stay
+                // counted as unsynced until then); the deletes are dropped (a delivered message
+                // left in the file is sent again later and dropped by DFINERY as a duplicate).
                 rewrite = writes
                     .into_iter()
-                    .filter(|w| matches!(w, Write::Insert { seq, .. } if soon.contains(seq)))
+                    .filter(|w| {
+                        matches!(w, Write::Insert { seq, .. }
+                            if soon.contains(seq) && !settled.contains(seq))
+                    })
                     .collect();
+                // Those settled in this very group are not kept, and no longer unsynced.
+                let kept = rewrite.len() as u64;
+                store.unsynced.fetch_sub(
+                    (handed_over + carried_count).saturating_sub(kept),
+                    Ordering::SeqCst,
+                );
                 tracing::error!(
                     path = %store.path.display(),
                     %reason,
                     "spool commit failed: nothing in it is taken as durable; \
-                     the file is opened again before the next commit"
+                     it is tried again before the next commit"
                 );
             }
         }
@@ -289,11 +339,37 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
             let _ = reply.send(store.read_pending(after, upto, limit));
         }
     }
+    // A deletion after the last commit: what the file holds is moved to the path before it is
+    // closed.
+    if !broken {
+        follow_idle(store, &mut None);
+    }
+}
+
+/// How often the writer checks its path while no job comes.
+const FOLLOW_EVERY: Duration = Duration::from_secs(1);
+
+/// Follows the path outside a commit; a failure is logged once (until it changes) and tried
+/// again at the next check or commit.
+fn follow_idle(store: &Store, last_error: &mut Option<String>) {
+    match follow::follow(store, false) {
+        Ok(_) => *last_error = None,
+        Err(reason) => {
+            if last_error.as_deref() != Some(reason.as_str()) {
+                tracing::error!(path = %store.path.display(), %reason, "the spool cannot follow its path");
+            }
+            *last_error = Some(reason);
+        }
+    }
 }
 
 /// Drops the store (which refuses everything after a failed I/O call) and opens the file
 /// again, recounting its pending entries from what is on disk.
 fn reopen(store: &Store) -> Result<(), String> {
+    if follow::look(store) != follow::Found::Ours {
+        // Deleted or replaced meanwhile: the file at the path is not the one that failed.
+        return follow::follow(store, true).map(|_| ());
+    }
     let mut db = store.db.write().unwrap_or_else(|e| e.into_inner());
     // The old store must be closed first: it holds the file's lock.
     drop(db.take());
@@ -305,6 +381,7 @@ fn reopen(store: &Store) -> Result<(), String> {
     store.pending.store(entries, Ordering::Relaxed);
     store.pending_bytes.store(bytes, Ordering::Relaxed);
     *db = Some(opened);
+    *store.file_id.lock().unwrap_or_else(|e| e.into_inner()) = follow::file_id(&store.watched);
     tracing::warn!(path = %store.path.display(), "spool opened again after a failed write");
     Ok(())
 }

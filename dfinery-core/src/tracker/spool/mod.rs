@@ -4,13 +4,14 @@
 //! (see `commit.rs`); callers hand it their writes and are answered through a channel.
 
 mod commit;
+mod follow;
 mod open;
 
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 
@@ -50,6 +51,15 @@ pub(super) type Reopen = Arc<dyn Fn() -> Result<Database, redb::DatabaseError> +
 /// A damaged file (or one that is not a spool) makes [`open`](Spool::open) return
 /// [`SpoolError::Open`], never a panic; move it aside to start again.
 ///
+/// The spool follows its path: when the file is deleted while open, the writer creates a new
+/// one at the path with everything the old one held (before its next commit, or within a
+/// second while idle), so what is pending at shutdown is found by the next start; when the path
+/// is replaced by another file, that file is moved aside to `<name>.foreign-<unix ms>`, never
+/// written, and the spool starts afresh there the same way (or, while another spool has that
+/// file open, spooling is refused with an error saying so). Each such move is logged and
+/// counted in [`TrackerMetrics::spool_recreated`](super::TrackerMetrics::spool_recreated); see
+/// `RELIABILITY.md`, "Faults at the edges".
+///
 /// Writes go through one writer thread per spool, which commits them in groups; the methods
 /// here that touch the file ([`open`](Spool::open), [`dead_letters`](Spool::dead_letters),
 /// [`clear_dead_letters`](Spool::clear_dead_letters), …) block their thread on the disk, so
@@ -70,11 +80,19 @@ pub(super) struct Store {
     /// so the writer drops it and reads the file afresh (nothing it held in memory is trusted).
     reopen: Reopen,
     path: PathBuf,
+    /// `path` made absolute when opened: the file the writer follows (`follow.rs`), whatever
+    /// the process's working folder becomes.
+    watched: PathBuf,
     pending: AtomicU64,
     pending_bytes: AtomicU64,
     /// Entries handed over without waiting ([`Mode::Soon`] inserts, the `try_` calls) that no
     /// finished commit holds yet.
     unsynced: AtomicU64,
+    /// The file the store has open (device and inode), to see it deleted or replaced (see
+    /// `follow.rs`); `None` where the platform does not say.
+    file_id: Mutex<Option<follow::FileId>>,
+    /// Times the file was found deleted or replaced and a new one started at the path.
+    recreated: AtomicU64,
 }
 
 impl Spool {
@@ -100,6 +118,12 @@ impl Spool {
     /// never counted: they return only once synced.
     pub fn unsynced(&self) -> u64 {
         self.store.unsynced.load(Ordering::SeqCst)
+    }
+
+    /// Times the writer found its file deleted or replaced while open and started a new spool
+    /// at the path with everything the old file held (see `follow.rs`).
+    pub(crate) fn recreated(&self) -> u64 {
+        self.store.recreated.load(Ordering::Relaxed)
     }
 
     /// The highest sequence number in the file when it was opened (0 for a new file).

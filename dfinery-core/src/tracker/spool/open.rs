@@ -4,11 +4,12 @@
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use redb::{Database, DatabaseError, Durability, ReadableTable, ReadableTableMetadata};
 
 use super::commit::Writer;
+use super::follow;
 use super::{DEAD_LETTERS, META, PENDING, Reopen, SPOOL_FORMAT, Spool, Store, UNREADABLE};
 use crate::tracker::error::{SpoolError, StoreError};
 
@@ -29,7 +30,9 @@ impl Spool {
         let path = path.as_ref().to_path_buf();
         // The store reports damage as errors; the guard keeps a panic on a file damaged in a way
         // it does not foresee from reaching the caller.
-        let file = path.clone();
+        // Opened again (after a failed write, or at the path after the file was deleted) by
+        // its absolute path, so a change of the working folder does not move it.
+        let file = absolute(&path);
         let reopen: Reopen = Arc::new(move || Database::create(&file));
         Spool::open_guarded(path, reopen)
     }
@@ -129,13 +132,19 @@ fn open_checked(path: &Path, reopen: Reopen) -> Result<Spool, SpoolError> {
         )
     };
     txn.commit().map_err(|e| storage(e.into()))?;
+    // Read once the store has it open: the file the writer then watches the path for.
+    let watched = absolute(path);
+    let file_id = follow::file_id(&watched);
     let store = Arc::new(Store {
         db: RwLock::new(Some(db)),
         reopen,
         path: PathBuf::from(path),
+        watched,
         pending: AtomicU64::new(pending),
         pending_bytes: AtomicU64::new(pending_bytes),
         unsynced: AtomicU64::new(0),
+        file_id: Mutex::new(file_id),
+        recreated: AtomicU64::new(0),
     });
     let writer = Writer::start(Arc::clone(&store)).map_err(|e| SpoolError::Open {
         path: path.to_path_buf(),
@@ -146,6 +155,11 @@ fn open_checked(path: &Path, reopen: Reopen) -> Result<Spool, SpoolError> {
         writer,
         last_seq,
     })
+}
+
+/// `path` made absolute against the working folder now (as given when that fails).
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// An existing file of zero bytes is not a spool: the store writes its header when it creates

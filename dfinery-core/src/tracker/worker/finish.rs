@@ -260,14 +260,7 @@ impl Worker {
         let Some(drain) = self.drain.take() else {
             return;
         };
-        let metrics = {
-            let (spooled, bytes) = self
-                .core
-                .spool
-                .as_ref()
-                .map_or((0, 0), |s| (s.pending_len(), s.pending_bytes()));
-            self.core.counters.snapshot(spooled, bytes)
-        };
+        let metrics = self.core.metrics();
         let report = ShutdownReport {
             delivered: metrics.delivered,
             dead_lettered: metrics.dead_lettered,

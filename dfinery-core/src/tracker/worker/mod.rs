@@ -22,6 +22,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 use super::Core;
 use super::builder::Settings;
+use super::dead_letter::DeadLetter;
 use super::error::SpoolError;
 use super::message::Message;
 use super::metrics::Counters;
@@ -51,6 +52,9 @@ pub(crate) enum Command {
     Messages(Vec<Incoming>),
     /// Send everything now and report.
     Flush(oneshot::Sender<FlushReport>),
+    /// Tell the dead-letter callback that a `try_` message could not be made durable (it is
+    /// still delivered: not counted as dead-lettered, not written to the dead-letter table).
+    NotDurable(Box<DeadLetter>),
     /// Drain within `timeout`, then stop.
     Shutdown {
         timeout: Duration,
@@ -213,6 +217,11 @@ impl Worker {
                         }
                         Err(_) => break,
                     }
+                }
+            }
+            Some(Command::NotDurable(letter)) => {
+                if let Some(hook) = &self.settings.on_dead_letter {
+                    (hook.0)(*letter);
                 }
             }
             Some(Command::Flush(reply)) => self.start_flush(reply),
