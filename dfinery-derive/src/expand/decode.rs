@@ -10,41 +10,19 @@
 //! one for each method that reads it. A generic struct's predicates are higher-ranked
 //! (`for<'__dfinery> …`), so they are checked where the struct is used with its parameters.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Data, DeriveInput, Fields, Ident};
 
+use super::names::Names;
 use super::spec_ident;
-use crate::ast::Field;
-use crate::valid::Property;
+use crate::ast::Kind;
+use crate::valid::{Checked, Fills};
 
-/// The fields an event (or item, or profile) fills from export columns.
-pub struct Sources<'f, 'a> {
-    /// The property fields, in order: field `i` reads spec `__DFINERY_SPEC_i`.
-    pub properties: &'f [Property<'f, 'a>],
-    /// The `#[dfinery(items)]` field.
-    pub items: Option<&'f Field<'a>>,
-    /// The `#[dfinery(datetime)]` field.
-    pub datetime: Option<&'f Field<'a>>,
-    /// The `#[dfinery(log_id)]` field.
-    pub log_id: Option<&'f Field<'a>>,
-}
-
-/// Which decode trait to implement.
-#[derive(Clone, Copy)]
-pub enum Target {
-    /// `DecodeEvent`.
-    Event,
-    /// `DecodeItem`.
-    Item,
-    /// `DecodeProfile`.
-    Profile,
-}
-
-/// The decode impl of `input`.
-pub fn decode_impl(input: &DeriveInput, target: Target, sources: &Sources<'_, '_>) -> TokenStream {
-    let ident = &input.ident;
+/// The decode impl of a checked struct: `DecodeEvent`, `DecodeItem` or `DecodeProfile`.
+pub fn decode_impl(checked: &Checked<'_, '_>) -> TokenStream {
+    let input = checked.input;
+    let ident = input.ident;
     let rust_name = ident.to_string();
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     // See the module docs: higher-ranked only where type parameters make it necessary.
@@ -53,86 +31,80 @@ pub fn decode_impl(input: &DeriveInput, target: Target, sources: &Sources<'_, '_
     let mut bounds = Vec::new();
     let mut columns = Vec::new();
     let mut inits = Vec::new();
-    for field in named_fields(input) {
-        let Some(member) = field.ident.as_ref() else {
-            continue;
-        };
-        let ty = &field.ty;
+    // Property `i` of the checked struct reads spec constant `i`.
+    let mut properties = 0_usize;
+    for checked_field in &checked.fields {
+        let member = checked_field.field.ident;
+        let ty = checked_field.field.ty;
         let span = ty.span();
-        if let Some(i) = sources
-            .properties
-            .iter()
-            .position(|p| p.field.ident == member)
-        {
-            let spec = spec_ident(i);
-            bounds.push(quote_spanned!(span=> #hrtb #ty: ::dfinery::__private::FromCell));
-            columns.push(quote_spanned!(span=>
-                __dfinery_c.property(&#spec, <#ty as ::dfinery::__private::FromCell>::OPTIONAL);
-            ));
-            let read = try_read(
-                quote_spanned!(span=> __dfinery_c.property::<#ty>(__dfinery_r, #i, &#spec)),
-            );
-            inits.push(quote_spanned!(span=> #member: #read));
-        } else if is(sources.items, member) {
-            bounds.push(quote_spanned!(span=> #hrtb #ty: ::dfinery::__private::FromItems));
-            columns.push(quote_spanned!(span=> __dfinery_c.items::<#ty>();));
-            let read = try_read(quote_spanned!(span=> __dfinery_c.items::<#ty>(__dfinery_g)));
-            inits.push(quote_spanned!(span=> #member: #read));
-        } else if is(sources.datetime, member) || is(sources.log_id, member) {
-            let which: Ident = if is(sources.datetime, member) {
-                Ident::new("datetime", span)
-            } else {
-                Ident::new("log_id", span)
-            };
-            bounds.push(quote_spanned!(span=> #hrtb #ty: ::dfinery::__private::FromCell));
-            columns.push(quote_spanned!(span=>
-                __dfinery_c.#which(<#ty as ::dfinery::__private::FromCell>::OPTIONAL);
-            ));
-            let read = try_read(quote_spanned!(span=> __dfinery_c.#which::<#ty>(__dfinery_r)));
-            inits.push(quote_spanned!(span=> #member: #read));
-        } else {
-            bounds.push(quote_spanned!(span=> #hrtb #ty: ::core::default::Default));
-            inits.push(quote_spanned!(span=> #member: ::core::default::Default::default()));
+        match &checked_field.fills {
+            Fills::Property(_) => {
+                let i = properties;
+                properties += 1;
+                let spec = spec_ident(i);
+                bounds.push(quote_spanned!(span=> #hrtb #ty: ::dfinery::__private::FromCell));
+                columns.push(quote_spanned!(span=>
+                    __dfinery_c.property(&#spec, <#ty as ::dfinery::__private::FromCell>::OPTIONAL);
+                ));
+                let read = try_read(
+                    quote_spanned!(span=> __dfinery_c.property::<#ty>(__dfinery_r, #i, &#spec)),
+                );
+                inits.push(quote_spanned!(span=> #member: #read));
+            }
+            Fills::Items { .. } => {
+                bounds.push(quote_spanned!(span=> #hrtb #ty: ::dfinery::__private::FromItems));
+                columns.push(quote_spanned!(span=> __dfinery_c.items::<#ty>();));
+                let read = try_read(quote_spanned!(span=> __dfinery_c.items::<#ty>(__dfinery_g)));
+                inits.push(quote_spanned!(span=> #member: #read));
+            }
+            Fills::Datetime | Fills::LogId => {
+                let which = if matches!(checked_field.fills, Fills::Datetime) {
+                    Ident::new("datetime", span)
+                } else {
+                    Ident::new("log_id", span)
+                };
+                bounds.push(quote_spanned!(span=> #hrtb #ty: ::dfinery::__private::FromCell));
+                columns.push(quote_spanned!(span=>
+                    __dfinery_c.#which(<#ty as ::dfinery::__private::FromCell>::OPTIONAL);
+                ));
+                let read = try_read(quote_spanned!(span=> __dfinery_c.#which::<#ty>(__dfinery_r)));
+                inits.push(quote_spanned!(span=> #member: #read));
+            }
+            Fills::Nothing => {
+                bounds.push(quote_spanned!(span=> #hrtb #ty: ::core::default::Default));
+                inits.push(quote_spanned!(span=> #member: ::core::default::Default::default()));
+            }
         }
     }
     let existing = where_clause.map(|w| {
         let predicates = &w.predicates;
         quote!(#predicates,)
     });
-    let (trait_name, builder, row_fn) = match target {
-        Target::Event => (
-            quote!(DecodeEvent),
-            quote!(event),
-            quote! {
-                #[inline]
-                fn from_export_rows(
-                    __dfinery_g: &::dfinery::__private::EventGroup<'_>,
-                    __dfinery_c: &::dfinery::__private::Columns,
-                ) -> ::core::result::Result<Self, ::dfinery::__private::ExportError> {
-                    let __dfinery_r = &__dfinery_g.first();
-                    ::core::result::Result::Ok(Self { #(#inits,)* })
-                }
-            },
-        ),
-        Target::Item | Target::Profile => (
-            match target {
-                Target::Item => quote!(DecodeItem),
-                _ => quote!(DecodeProfile),
-            },
-            match target {
-                Target::Item => quote!(item),
-                _ => quote!(profile),
-            },
-            quote! {
-                #[inline]
-                fn from_export_row(
-                    __dfinery_r: &::dfinery::__private::ExportRow<'_>,
-                    __dfinery_c: &::dfinery::__private::Columns,
-                ) -> ::core::result::Result<Self, ::dfinery::__private::ExportError> {
-                    ::core::result::Result::Ok(Self { #(#inits,)* })
-                }
-            },
-        ),
+    let Names {
+        decode: trait_name,
+        builder,
+        ..
+    } = Names::of(input.kind);
+    let row_fn = match input.kind {
+        Kind::Event => quote! {
+            #[inline]
+            fn from_export_rows(
+                __dfinery_g: &::dfinery::__private::EventGroup<'_>,
+                __dfinery_c: &::dfinery::__private::Columns,
+            ) -> ::core::result::Result<Self, ::dfinery::__private::ExportError> {
+                let __dfinery_r = &__dfinery_g.first();
+                ::core::result::Result::Ok(Self { #(#inits,)* })
+            }
+        },
+        Kind::Item | Kind::Profile => quote! {
+            #[inline]
+            fn from_export_row(
+                __dfinery_r: &::dfinery::__private::ExportRow<'_>,
+                __dfinery_c: &::dfinery::__private::Columns,
+            ) -> ::core::result::Result<Self, ::dfinery::__private::ExportError> {
+                ::core::result::Result::Ok(Self { #(#inits,)* })
+            }
+        },
     };
     quote! {
         #[automatically_derived]
@@ -166,21 +138,4 @@ fn try_read(read: TokenStream) -> TokenStream {
             ::core::result::Result::Err(__dfinery_e) => return ::core::result::Result::Err(__dfinery_e),
         }
     }
-}
-
-/// Whether `field` is the field named `member`.
-fn is(field: Option<&Field<'_>>, member: &Ident) -> bool {
-    field.is_some_and(|f| f.ident == member)
-}
-
-/// The named fields of a struct (none for anything else).
-fn named_fields(input: &DeriveInput) -> impl Iterator<Item = &syn::Field> {
-    let fields = match &input.data {
-        Data::Struct(data) => match &data.fields {
-            Fields::Named(named) => Some(&named.named),
-            _ => None,
-        },
-        _ => None,
-    };
-    fields.into_iter().flatten()
 }

@@ -83,6 +83,11 @@ fn with_registry(mut input: DeriveInput) -> DeriveInput {
     input
 }
 
+/// The specs of the property fields, in field order.
+fn specs(checked: &Checked<'_, '_>) -> Vec<Spec> {
+    checked.properties().map(|(_, spec)| spec.clone()).collect()
+}
+
 /// A checked event: its name, its property specs, and whether items are required (when it
 /// has an items field).
 type EventOut = (String, Vec<Spec>, Option<bool>);
@@ -92,9 +97,15 @@ fn event(input: DeriveInput) -> (Option<EventOut>, Vec<String>) {
     let input = with_registry(input);
     let mut errors = Errors::new();
     let parsed = Struct::from_input(&input, Kind::Event, &mut errors).expect("parses");
-    let checked = check_event(&parsed, &mut errors).map(|c| {
-        let specs = c.properties.iter().map(|p| p.spec.clone()).collect();
-        (c.name, specs, c.items.map(|(_, required)| required))
+    let checked = check_struct(&parsed, &mut errors).map(|c| {
+        let CheckedKind::Event { name } = &c.kind else {
+            panic!("an event checks as an event")
+        };
+        (
+            name.clone(),
+            specs(&c),
+            c.items().map(|(_, required)| required),
+        )
     });
     (checked, messages(errors))
 }
@@ -107,9 +118,11 @@ fn item(input: DeriveInput) -> (Option<ItemOut>, Vec<String>) {
     let input = with_registry(input);
     let mut errors = Errors::new();
     let parsed = Struct::from_input(&input, Kind::Item, &mut errors).expect("parses");
-    let checked = check_item(&parsed, &mut errors).map(|c| {
-        let specs = c.properties.iter().map(|p| p.spec.clone()).collect();
-        (c.events, specs)
+    let checked = check_struct(&parsed, &mut errors).map(|c| {
+        let CheckedKind::Item { events } = &c.kind else {
+            panic!("an item checks as an item")
+        };
+        (events.clone(), specs(&c))
     });
     (checked, messages(errors))
 }
@@ -118,8 +131,7 @@ fn profile(input: DeriveInput) -> (Option<Vec<Spec>>, Vec<String>) {
     let input = with_registry(input);
     let mut errors = Errors::new();
     let parsed = Struct::from_input(&input, Kind::Profile, &mut errors).expect("parses");
-    let checked = check_profile(&parsed, &mut errors)
-        .map(|c| c.properties.iter().map(|p| p.spec.clone()).collect());
+    let checked = check_struct(&parsed, &mut errors).map(|c| specs(&c));
     (checked, messages(errors))
 }
 
