@@ -54,7 +54,8 @@ fn groups(attrs: &[Attribute], errors: &mut Errors) -> Vec<Group> {
                     let message =
                         format!("`{key}` takes a string literal; write `{key} = \"...\"`");
                     return Err(if other.is_empty() {
-                        stream.error(message)
+                        // Nothing after `=`: at the end of the attribute.
+                        syn::Error::new(stream.span(), message)
                     } else {
                         syn::Error::new_spanned(other, message)
                     });
@@ -460,5 +461,168 @@ impl VariantAttrs {
         VariantAttrs {
             rename: single_str(&entries, RENAME, errors),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attrs(tokens: proc_macro2::TokenStream) -> Vec<Attribute> {
+        let input: syn::DeriveInput = syn::parse2(quote::quote!(#tokens struct S;)).unwrap();
+        input.attrs
+    }
+
+    fn messages(errors: Errors) -> Vec<String> {
+        errors
+            .into_error()
+            .map(|e| e.into_iter().map(|e| e.to_string()).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_container_is_read_once_into_typed_options() {
+        let mut errors = Errors::new();
+        let attrs = attrs(quote::quote! {
+            #[dfinery(event = "df_purchase", rename_all = "camelCase")]
+            #[dfinery(registry = "r.toml", decode)]
+            #[serde(rename = "ignored")]
+        });
+        let c = Container::from_attrs(&attrs, Kind::Event, &mut errors);
+        assert!(errors.is_empty() && c.ok);
+        let events: Vec<String> = c.events.iter().map(LitStr::value).collect();
+        assert_eq!(events, ["df_purchase"]);
+        assert_eq!(c.registry.map(|r| r.value()).as_deref(), Some("r.toml"));
+        assert!(c.decode);
+        assert_eq!(c.rename_all, Some(RenameRule::Camel));
+    }
+
+    #[test]
+    fn an_item_lists_every_event_and_an_event_only_one() {
+        let attrs = attrs(quote::quote! {
+            #[dfinery(event = "a", event = "b")]
+        });
+        let mut errors = Errors::new();
+        let item = Container::from_attrs(&attrs, Kind::Item, &mut errors);
+        assert!(errors.is_empty() && item.ok);
+        assert_eq!(item.events.len(), 2);
+        let event = Container::from_attrs(&attrs, Kind::Event, &mut errors);
+        assert!(!event.ok);
+        assert_eq!(messages(errors), ["`event` is set twice; keep one"]);
+    }
+
+    #[test]
+    fn a_profile_takes_no_event_and_says_which_keys_it_takes() {
+        let attrs = attrs(quote::quote!(#[dfinery(event = "a")]));
+        let mut errors = Errors::new();
+        let c = Container::from_attrs(&attrs, Kind::Profile, &mut errors);
+        assert!(!c.ok && c.events.is_empty());
+        assert_eq!(
+            messages(errors),
+            [
+                "unknown attribute `event` on a `DfineryProfile` struct; expected `rename_all`, `registry` or `decode`"
+            ]
+        );
+    }
+
+    #[test]
+    fn field_flags_are_typed_and_conflicts_reported() {
+        let mut errors = Errors::new();
+        let skip = FieldAttrs::from_attrs(
+            &attrs(quote::quote!(#[dfinery(skip)])),
+            Kind::Event,
+            &mut errors,
+        );
+        assert!(skip.ok && skip.flag == Some(Flag::Skip) && skip.rename.is_none());
+        let log_id = FieldAttrs::from_attrs(
+            &attrs(quote::quote!(#[dfinery(log_id)])),
+            Kind::Event,
+            &mut errors,
+        );
+        assert!(log_id.flag == Some(Flag::LogId));
+        let renamed = FieldAttrs::from_attrs(
+            &attrs(quote::quote!(#[dfinery(rename = "df_order_id")])),
+            Kind::Event,
+            &mut errors,
+        );
+        assert!(renamed.ok && renamed.flag.is_none());
+        assert_eq!(
+            renamed.rename.map(|r| r.value()).as_deref(),
+            Some("df_order_id")
+        );
+        assert!(errors.is_empty());
+        // The first flag in the order skip, items, datetime, log_id wins; the field is invalid.
+        let both = FieldAttrs::from_attrs(
+            &attrs(quote::quote!(#[dfinery(log_id, items)])),
+            Kind::Event,
+            &mut errors,
+        );
+        assert!(!both.ok && both.flag == Some(Flag::Items));
+        assert_eq!(
+            messages(errors),
+            ["`items` and `log_id` cannot be combined on one field; keep one"]
+        );
+    }
+
+    #[test]
+    fn event_only_flags_are_unknown_on_an_item_field() {
+        let mut errors = Errors::new();
+        let attrs = attrs(quote::quote!(#[dfinery(items)]));
+        let item = FieldAttrs::from_attrs(&attrs, Kind::Item, &mut errors);
+        assert!(!item.ok && item.flag.is_none());
+        assert_eq!(
+            messages(errors),
+            ["unknown attribute `items` on a `DfineryItem` field; expected `rename` or `skip`"]
+        );
+    }
+
+    #[test]
+    fn a_value_that_is_not_a_string_literal_is_an_error_naming_the_fix() {
+        // The span (the whole value) is pinned by the UI case `attrs/value_not_a_string`.
+        for attrs in [
+            attrs(quote::quote!(#[dfinery(rename = some::path, skip)])),
+            attrs(quote::quote!(#[dfinery(rename = 5)])),
+            attrs(quote::quote!(#[dfinery(rename = )])),
+        ] {
+            let mut errors = Errors::new();
+            let field = FieldAttrs::from_attrs(&attrs, Kind::Event, &mut errors);
+            assert!(!field.ok);
+            assert_eq!(
+                messages(errors),
+                ["`rename` takes a string literal; write `rename = \"...\"`"]
+            );
+        }
+    }
+
+    #[test]
+    fn enum_bindings_are_one_per_attribute() {
+        let mut errors = Errors::new();
+        let attrs = attrs(quote::quote! {
+            #[dfinery(user_property = "df_gender", rename_all = "lowercase")]
+            #[dfinery(event = "e", property = "p")]
+            #[dfinery(event = "e", item = "i")]
+        });
+        let e = EnumAttrs::from_attrs(&attrs, &mut errors);
+        assert!(errors.is_empty());
+        assert_eq!(e.rename_all, Some(RenameRule::Lower));
+        assert!(matches!(
+            e.bindings.as_slice(),
+            [
+                Binding::User(_),
+                Binding::EventProperty { .. },
+                Binding::ItemProperty { .. }
+            ]
+        ));
+    }
+
+    #[test]
+    fn symbols_compare_with_idents_and_paths() {
+        let ident = Ident::new("rename", Span::call_site());
+        assert!(ident == RENAME);
+        assert!(ident != SKIP);
+        let path: syn::Path = syn::parse_str("dfinery").unwrap();
+        assert!(path == DFINERY);
+        let long: syn::Path = syn::parse_str("x::dfinery").unwrap();
+        assert!(long != DFINERY);
     }
 }

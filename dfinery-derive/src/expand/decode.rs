@@ -139,3 +139,40 @@ fn try_read(read: TokenStream) -> TokenStream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::ast::Kind;
+
+    /// The decode impl reads property `i` with spec constant `i`, counting property fields
+    /// only: a skipped field between two properties takes no index and is defaulted.
+    #[test]
+    fn properties_read_their_own_spec_and_skipped_fields_are_defaulted() {
+        let input: syn::DeriveInput = syn::parse_quote! {
+            #[dfinery(registry = "../tests/dfinery.toml", event = "app_review", decode)]
+            struct Review {
+                #[dfinery(skip)]
+                draft: bool,
+                rating: i64,
+                #[dfinery(skip)]
+                note: String,
+                score: Option<f64>,
+            }
+        };
+        let out = super::super::derive_struct(&input, Kind::Event).to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        let reads = [
+            "draft : :: core :: default :: Default :: default ()",
+            "__dfinery_c . property :: < i64 > (__dfinery_r , 0usize , & __DFINERY_SPEC_0)",
+            "note : :: core :: default :: Default :: default ()",
+            "__dfinery_c . property :: < Option < f64 > > (__dfinery_r , 1usize , & __DFINERY_SPEC_1)",
+        ];
+        let mut at = 0;
+        for read in reads {
+            let found = out[at..].find(read);
+            assert!(found.is_some(), "`{read}` (in field order) in {out}");
+            at += found.unwrap_or_default();
+        }
+        assert!(out.contains("const __DFINERY_SPEC_1 : :: dfinery :: __private :: PropertySpec = :: dfinery :: __private :: PropertySpec :: new (\"score\""), "{out}");
+    }
+}

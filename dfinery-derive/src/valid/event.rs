@@ -136,3 +136,47 @@ fn type_param_in<'g>(generics: &'g Generics, ty: &Type) -> Option<&'g Ident> {
         .zip(&named.found)
         .find_map(|(param, found)| found.then_some(*param))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::type_param_in;
+    use syn::{Generics, Type};
+
+    /// The parameter `type_param_in` finds in `ty` under `generics` (`<…>` as written).
+    fn found(generics: &str, ty: &str) -> Option<String> {
+        let generics: Generics = syn::parse_str(generics).unwrap();
+        let ty: Type = syn::parse_str(ty).unwrap();
+        type_param_in(&generics, &ty).map(ToString::to_string)
+    }
+
+    #[test]
+    fn a_type_parameter_is_found_wherever_a_path_starts_with_it() {
+        assert_eq!(found("<T>", "Vec<T>").as_deref(), Some("T"));
+        assert_eq!(found("<T>", "T").as_deref(), Some("T"));
+        assert_eq!(found("<T>", "Option<Box<[T]>>").as_deref(), Some("T"));
+        assert_eq!(found("<'a, T>", "&'a [T]").as_deref(), Some("T"));
+        assert_eq!(found("<T>", "[T; 3]").as_deref(), Some("T"));
+        assert_eq!(found("<T: Tr>", "Vec<T::Item>").as_deref(), Some("T"));
+        assert_eq!(found("<T>", "Vec<<T as Tr>::Item>").as_deref(), Some("T"));
+        assert_eq!(found("<T>", "fn(T) -> u8").as_deref(), Some("T"));
+    }
+
+    #[test]
+    fn the_first_parameter_in_declaration_order_is_named() {
+        assert_eq!(found("<T, U>", "(U, T)").as_deref(), Some("T"));
+        assert_eq!(found("<T, U>", "Vec<U>").as_deref(), Some("U"));
+    }
+
+    #[test]
+    fn a_path_that_only_ends_in_the_name_or_a_lifetime_is_not_a_type_parameter() {
+        // `other::T` and `::T` are types of that name elsewhere, not the parameter.
+        assert_eq!(found("<T>", "Vec<other::T>"), None);
+        assert_eq!(found("<T>", "Vec<::T>"), None);
+        assert_eq!(found("<'a>", "&'a [Line]"), None);
+        assert_eq!(found("<T>", "Vec<Line>"), None);
+        // A const parameter is not a type parameter.
+        assert_eq!(found("<const N: usize>", "[Line; N]"), None);
+        // Words that merely contain the name do not count.
+        assert_eq!(found("<T>", "Vec<Tier>"), None);
+    }
+}

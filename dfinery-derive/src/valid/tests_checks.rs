@@ -516,6 +516,71 @@ fn one_items_field_and_no_type_parameter_in_it() {
     );
 }
 
+#[test]
+fn the_checked_model_says_what_each_field_fills_in_declaration_order() {
+    let input = with_registry(syn::parse_quote! {
+        #[dfinery(event = "coupon_used")]
+        struct Used {
+            #[dfinery(log_id)]
+            id: Uuid,
+            amount: f64,
+            #[dfinery(skip)]
+            note: String,
+            coupon_code: String,
+            #[dfinery(items)]
+            lines: Vec<Line>,
+            #[dfinery(datetime)]
+            at: Datetime,
+        }
+    });
+    let mut errors = Errors::new();
+    let parsed = Struct::from_input(&input, Kind::Event, &mut errors).expect("parses");
+    let checked = check_struct(&parsed, &mut errors).expect("checked");
+    assert!(errors.is_empty(), "{:#?}", messages(errors));
+    let fills: Vec<(String, String)> = checked
+        .fields
+        .iter()
+        .map(|f| {
+            let fills = match &f.fills {
+                Fills::Property(spec) => format!("property {}", spec.name),
+                Fills::Items { required } => format!("items, required: {required}"),
+                Fills::Datetime => "datetime".to_owned(),
+                Fills::LogId => "log_id".to_owned(),
+                Fills::Nothing => "nothing".to_owned(),
+            };
+            (f.field.rust_name(), fills)
+        })
+        .collect();
+    let expected = [
+        ("id", "log_id"),
+        ("amount", "property amount"),
+        ("note", "nothing"),
+        ("coupon_code", "property coupon_code"),
+        ("lines", "items, required: true"),
+        ("at", "datetime"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect();
+    assert_eq!(fills, expected);
+    // The property fields in order: the `i`-th reads spec constant `i`.
+    let properties: Vec<String> = checked.properties().map(|(f, _)| f.rust_name()).collect();
+    assert_eq!(properties, ["amount", "coupon_code"]);
+    assert_eq!(
+        checked.items().map(|(f, r)| (f.rust_name(), r)),
+        Some(("lines".to_owned(), true))
+    );
+    assert_eq!(
+        checked.datetime().map(|f| f.rust_name()).as_deref(),
+        Some("at")
+    );
+    assert_eq!(
+        checked.log_id().map(|f| f.rust_name()).as_deref(),
+        Some("id")
+    );
+}
+
 // --- items ---
 
 #[test]
