@@ -83,28 +83,27 @@ pub fn decode_impl(checked: &Checked<'_, '_>) -> TokenStream {
     let Names {
         decode: trait_name,
         builder,
+        from_rows,
+        rows,
         ..
     } = Names::of(input.kind);
-    let row_fn = match input.kind {
-        Kind::Event => quote! {
-            #[inline]
-            fn from_export_rows(
-                __dfinery_g: &::dfinery::__private::EventGroup<'_>,
-                __dfinery_c: &::dfinery::__private::Columns,
-            ) -> ::core::result::Result<Self, ::dfinery::__private::ExportError> {
-                let __dfinery_r = &__dfinery_g.first();
-                ::core::result::Result::Ok(Self { #(#inits,)* })
-            }
-        },
-        Kind::Item | Kind::Profile => quote! {
-            #[inline]
-            fn from_export_row(
-                __dfinery_r: &::dfinery::__private::ExportRow<'_>,
-                __dfinery_c: &::dfinery::__private::Columns,
-            ) -> ::core::result::Result<Self, ::dfinery::__private::ExportError> {
-                ::core::result::Result::Ok(Self { #(#inits,)* })
-            }
-        },
+    // An event reads its group of rows (items take one row each); its fields read the first.
+    let (param, first_row) = match input.kind {
+        Kind::Event => (
+            quote!(__dfinery_g),
+            quote!(let __dfinery_r = &__dfinery_g.first();),
+        ),
+        Kind::Item | Kind::Profile => (quote!(__dfinery_r), quote!()),
+    };
+    let row_fn = quote! {
+        #[inline]
+        fn #from_rows(
+            #param: &#rows,
+            __dfinery_c: &::dfinery::__private::Columns,
+        ) -> ::core::result::Result<Self, ::dfinery::__private::ExportError> {
+            #first_row
+            ::core::result::Result::Ok(Self { #(#inits,)* })
+        }
     };
     quote! {
         #[automatically_derived]

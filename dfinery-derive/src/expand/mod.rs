@@ -22,7 +22,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
-use syn::{DeriveInput, Lifetime, LitStr, Type};
+use syn::{DeriveInput, Generics, Lifetime, LitStr, Type};
 
 use self::names::Names;
 use self::stub::stub;
@@ -93,12 +93,7 @@ fn struct_impl(checked: &Checked<'_, '_>) -> TokenStream {
             common,
             quote!(),
             write,
-            quote! {
-                #[automatically_derived]
-                impl #impl_generics ::dfinery::__private::ItemEvents for #ident #ty_generics #where_clause {
-                    const EVENTS: &'static [&'static str] = &[#(#events),*];
-                }
-            },
+            item_events(ident, input.generics, events),
         ),
         CheckedKind::Profile => (common, quote!(), write, quote!()),
     };
@@ -131,6 +126,18 @@ fn struct_impl(checked: &Checked<'_, '_>) -> TokenStream {
 
             #decode
         };
+    }
+}
+
+/// `impl ItemEvents`: the events an item type was checked against (or, in a stub, declared
+/// for), which each event holding it asserts at compile time.
+fn item_events(ident: &Ident, generics: &Generics, events: &[String]) -> TokenStream {
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics ::dfinery::__private::ItemEvents for #ident #ty_generics #where_clause {
+            const EVENTS: &'static [&'static str] = &[#(#events),*];
+        }
     }
 }
 

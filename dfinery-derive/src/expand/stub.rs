@@ -5,6 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{Generics, Ident};
 
+use super::item_events;
 use super::names::Names;
 use crate::ast::Kind;
 
@@ -28,14 +29,7 @@ pub fn stub(ident: &Ident, generics: &Generics, kind: Kind, events: &[String]) -
             }
         }
     });
-    let item_events = (kind == Kind::Item).then(|| {
-        quote! {
-            #[automatically_derived]
-            impl #impl_generics ::dfinery::__private::ItemEvents for #ident #ty_generics #where_clause {
-                const EVENTS: &'static [&'static str] = &[#(#events),*];
-            }
-        }
-    });
+    let item_events = (kind == Kind::Item).then(|| item_events(ident, generics, events));
     quote! {
         #[allow(unreachable_code, clippy::unreachable)]
         const _: () = {
