@@ -3,13 +3,14 @@
 //! for spans.
 
 use proc_macro2::Span;
-use syn::{Data, DeriveInput, Fields, Ident, LitStr, Type};
+use syn::{Data, DeriveInput, Fields, Generics, Ident, LitStr, Type};
 
-use crate::attr::{self, Allowed, Entry, Takes};
+pub use crate::attr::Binding;
+use crate::attr::{self, EnumAttrs, FieldAttrs, Flag, VariantAttrs};
 use crate::case::{self, RenameRule};
 use crate::errors::Errors;
 
-/// Which derive is running.
+/// Which struct derive is running.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// `#[derive(DfineryEvent)]`
@@ -29,43 +30,16 @@ impl Kind {
             Kind::Profile => "DfineryProfile",
         }
     }
-
-    fn container_keys(self) -> &'static [(&'static str, Takes)] {
-        match self {
-            Kind::Event | Kind::Item => &[
-                ("event", Takes::Str),
-                ("rename_all", Takes::Str),
-                ("registry", Takes::Str),
-                ("decode", Takes::Flag),
-            ],
-            Kind::Profile => &[
-                ("rename_all", Takes::Str),
-                ("registry", Takes::Str),
-                ("decode", Takes::Flag),
-            ],
-        }
-    }
-
-    fn field_keys(self) -> &'static [(&'static str, Takes)] {
-        match self {
-            Kind::Event => &[
-                ("rename", Takes::Str),
-                ("skip", Takes::Flag),
-                ("items", Takes::Flag),
-                ("datetime", Takes::Flag),
-                ("log_id", Takes::Flag),
-            ],
-            Kind::Item | Kind::Profile => &[("rename", Takes::Str), ("skip", Takes::Flag)],
-        }
-    }
 }
 
 /// A struct deriving `DfineryEvent`, `DfineryItem` or `DfineryProfile`.
 pub struct Struct<'a> {
-    /// The whole input, for its generics.
-    pub input: &'a DeriveInput,
+    /// Which derive.
+    pub kind: Kind,
     /// The struct's name.
     pub ident: &'a Ident,
+    /// The struct's generics, for the impls.
+    pub generics: &'a Generics,
     /// `event = "..."` values: at most one for an event, one per event for an item.
     pub events: Vec<LitStr>,
     /// `registry = "..."`.
@@ -75,7 +49,7 @@ pub struct Struct<'a> {
     /// Whether the struct's own `#[dfinery(...)]` parsed without error; when not, the event it
     /// names is unknown and the registry checks are skipped.
     pub attrs_ok: bool,
-    /// Every named field.
+    /// Every named field, in declaration order.
     pub fields: Vec<Field<'a>>,
 }
 
@@ -116,6 +90,32 @@ impl Role {
     pub fn same_as(&self, other: &Role) -> bool {
         std::mem::discriminant(self) == std::mem::discriminant(other)
     }
+
+    /// The role given by a field's attributes; `ident` and `rename_all` name a property field
+    /// without `rename`.
+    fn from_attrs(attrs: FieldAttrs, ident: &Ident, rename_all: Option<RenameRule>) -> Role {
+        if !attrs.ok {
+            return Role::Invalid;
+        }
+        match (attrs.flag, attrs.rename) {
+            (Some(Flag::Skip), _) => Role::Skip,
+            (Some(Flag::Items), _) => Role::Items,
+            (Some(Flag::Datetime), _) => Role::Datetime,
+            (Some(Flag::LogId), _) => Role::LogId,
+            (None, Some(lit)) => Role::Property {
+                name: lit.value(),
+                span: lit.span(),
+            },
+            (None, None) => {
+                let rust = unraw(ident);
+                Role::Property {
+                    name: rename_all
+                        .map_or_else(|| rust.clone(), |rule| rule.apply_to_field(&rust)),
+                    span: ident.span(),
+                }
+            }
+        }
+    }
 }
 
 impl Field<'_> {
@@ -133,7 +133,6 @@ fn unraw(ident: &Ident) -> String {
 impl<'a> Struct<'a> {
     /// Reads a struct with named fields; anything else is an error.
     pub fn from_input(input: &'a DeriveInput, kind: Kind, errors: &mut Errors) -> Option<Self> {
-        let derive = kind.derive_name();
         let named = match &input.data {
             Data::Struct(data) => match &data.fields {
                 Fields::Named(named) => Some(named),
@@ -144,123 +143,37 @@ impl<'a> Struct<'a> {
         let Some(named) = named else {
             errors.at(
                 input.ident.span(),
-                format!("`{derive}` can only be derived for a struct with named fields"),
+                format!(
+                    "`{}` can only be derived for a struct with named fields",
+                    kind.derive_name()
+                ),
             );
             return None;
         };
-        let place = format!("a `{derive}` struct");
-        let before = errors.len();
-        let groups = attr::groups(&input.attrs, errors);
-        let allowed = Allowed {
-            place: &place,
-            keys: kind.container_keys(),
-        };
-        let entries = attr::accepted(&groups, &allowed, errors);
-        let events: Vec<LitStr> = if kind == Kind::Item {
-            entries
-                .iter()
-                .filter(|e| e.key == "event")
-                .filter_map(|e| e.value.clone())
-                .collect()
-        } else {
-            attr::single(&entries, "event", errors)
-                .and_then(|e| e.value.clone())
-                .into_iter()
-                .collect()
-        };
-        let registry = attr::single(&entries, "registry", errors).and_then(|e| e.value.clone());
-        let decode = attr::single(&entries, "decode", errors).is_some();
-        let rename_all =
-            attr::rename_all(attr::single(&entries, "rename_all", errors), true, errors);
-        let attrs_ok = errors.len() == before;
-
-        let field_place = format!("a `{derive}` field");
+        let container = attr::Container::from_attrs(&input.attrs, kind, errors);
         let fields = named
             .named
             .iter()
             .filter_map(|field| {
                 let ident = field.ident.as_ref()?;
-                let before = errors.len();
-                let groups = attr::groups(&field.attrs, errors);
-                let allowed = Allowed {
-                    place: &field_place,
-                    keys: kind.field_keys(),
-                };
-                let entries = attr::accepted(&groups, &allowed, errors);
-                let mut role = field_role(ident, &entries, rename_all, errors);
-                if errors.len() > before {
-                    role = Role::Invalid;
-                }
+                let attrs = FieldAttrs::from_attrs(&field.attrs, kind, errors);
                 Some(Field {
                     ident,
                     ty: &field.ty,
-                    role,
+                    role: Role::from_attrs(attrs, ident, container.rename_all),
                 })
             })
             .collect();
         Some(Struct {
-            input,
+            kind,
             ident: &input.ident,
-            events,
-            registry,
-            decode,
-            attrs_ok,
+            generics: &input.generics,
+            events: container.events,
+            registry: container.registry,
+            decode: container.decode,
+            attrs_ok: container.ok,
             fields,
         })
-    }
-}
-
-/// The role of a field from its accepted attribute entries.
-fn field_role(
-    ident: &Ident,
-    entries: &[&Entry],
-    rename_all: Option<RenameRule>,
-    errors: &mut Errors,
-) -> Role {
-    let rename = attr::single(entries, "rename", errors);
-    let mut flags: Vec<&Entry> = Vec::new();
-    for key in ["skip", "items", "datetime", "log_id"] {
-        if let Some(entry) = attr::single(entries, key, errors) {
-            flags.push(entry);
-        }
-    }
-    if let [first, second, ..] = flags.as_slice() {
-        errors.at(
-            second.key.span(),
-            format!(
-                "`{}` and `{}` cannot be combined on one field; keep one",
-                first.key, second.key
-            ),
-        );
-    }
-    if let (Some(rename), Some(flag)) = (rename, flags.first()) {
-        errors.at(
-            rename.key.span(),
-            format!(
-                "`rename` has no effect on a `{}` field; remove it",
-                flag.key
-            ),
-        );
-    }
-    match flags.first().map(|e| e.key.to_string()).as_deref() {
-        Some("skip") => Role::Skip,
-        Some("items") => Role::Items,
-        Some("datetime") => Role::Datetime,
-        Some("log_id") => Role::LogId,
-        _ => match rename.and_then(|e| e.value.as_ref()) {
-            Some(lit) => Role::Property {
-                name: lit.value(),
-                span: lit.span(),
-            },
-            None => {
-                let rust = unraw(ident);
-                Role::Property {
-                    name: rename_all
-                        .map_or_else(|| rust.clone(), |rule| rule.apply_to_field(&rust)),
-                    span: ident.span(),
-                }
-            }
-        },
     }
 }
 
@@ -273,12 +186,16 @@ pub fn default_event_name(ident: &Ident) -> String {
 pub struct Enum<'a> {
     /// The enum's name.
     pub ident: &'a Ident,
+    /// The enum's generics: none is allowed (a parameter was reported).
+    pub generics: &'a Generics,
     /// `registry = "..."`.
     pub registry: Option<LitStr>,
     /// The registered properties it stands for, checked at compile time.
     pub bindings: Vec<Binding>,
-    /// Every variant with its value.
+    /// Every unit variant with its value.
     pub variants: Vec<Variant<'a>>,
+    /// Whether a variant with fields was left out of `variants` (and reported).
+    pub left_out: bool,
 }
 
 /// One unit variant and the value it is sent as.
@@ -290,35 +207,6 @@ pub struct Variant<'a> {
     /// The span of the value: the `rename` literal, else the variant's name.
     pub span: Span,
 }
-
-/// A registered String property a `DfineryEnum` stands for.
-pub enum Binding {
-    /// `user_property = "df_gender"`.
-    User(LitStr),
-    /// `event = "coupon_used", property = "channel"`.
-    EventProperty {
-        /// The event.
-        event: LitStr,
-        /// The event property.
-        property: LitStr,
-    },
-    /// `event = "df_purchase", item = "colour"`.
-    ItemProperty {
-        /// The event.
-        event: LitStr,
-        /// The item property.
-        item: LitStr,
-    },
-}
-
-const ENUM_KEYS: &[(&str, Takes)] = &[
-    ("rename_all", Takes::Str),
-    ("registry", Takes::Str),
-    ("user_property", Takes::Str),
-    ("event", Takes::Str),
-    ("property", Takes::Str),
-    ("item", Takes::Str),
-];
 
 impl<'a> Enum<'a> {
     /// Reads an enum of unit variants; anything else is an error.
@@ -336,26 +224,8 @@ impl<'a> Enum<'a> {
                 "`DfineryEnum` cannot be derived for a generic enum; remove the parameters",
             );
         }
-        let groups = attr::groups(&input.attrs, errors);
-        let allowed = Allowed {
-            place: "a `DfineryEnum` enum",
-            keys: ENUM_KEYS,
-        };
-        let mut all = Vec::new();
-        let mut bindings = Vec::new();
-        for group in &groups {
-            let entries = attr::accepted(std::slice::from_ref(group), &allowed, errors);
-            bindings.extend(binding(&entries, errors));
-            all.extend(entries);
-        }
-        let registry = attr::single(&all, "registry", errors).and_then(|e| e.value.clone());
-        let rename_all = attr::rename_all(attr::single(&all, "rename_all", errors), false, errors);
-        let variant_keys: &[(&str, Takes)] = &[("rename", Takes::Str)];
-        let variant_allowed = Allowed {
-            place: "a `DfineryEnum` variant",
-            keys: variant_keys,
-        };
-        let variants = data
+        let attrs = EnumAttrs::from_attrs(&input.attrs, errors);
+        let variants: Vec<Variant<'a>> = data
             .variants
             .iter()
             .filter_map(|variant| {
@@ -369,14 +239,13 @@ impl<'a> Enum<'a> {
                     );
                     return None;
                 }
-                let groups = attr::groups(&variant.attrs, errors);
-                let entries = attr::accepted(&groups, &variant_allowed, errors);
-                let rename = attr::single(&entries, "rename", errors).and_then(|e| e.value.as_ref());
-                let (value, span) = match rename {
+                let (value, span) = match VariantAttrs::from_attrs(&variant.attrs, errors).rename {
                     Some(lit) => (lit.value(), lit.span()),
                     None => {
                         let rust = unraw(&variant.ident);
-                        let value = rename_all.map_or_else(|| rust.clone(), |r| r.apply_to_variant(&rust));
+                        let value = attrs
+                            .rename_all
+                            .map_or_else(|| rust.clone(), |r| r.apply_to_variant(&rust));
                         (value, variant.ident.span())
                     }
                 };
@@ -389,47 +258,11 @@ impl<'a> Enum<'a> {
             .collect();
         Some(Enum {
             ident: &input.ident,
-            registry,
-            bindings,
+            generics: &input.generics,
+            registry: attrs.registry,
+            bindings: attrs.bindings,
+            left_out: variants.len() != data.variants.len(),
             variants,
         })
-    }
-}
-
-/// The binding one `#[dfinery(...)]` of an enum declares, if any.
-fn binding(entries: &[&Entry], errors: &mut Errors) -> Option<Binding> {
-    let get = |key: &str, errors: &mut Errors| {
-        attr::single(entries, key, errors).and_then(|e| e.value.clone())
-    };
-    let user = get("user_property", errors);
-    let event = get("event", errors);
-    let property = get("property", errors);
-    let item = get("item", errors);
-    match (user, event, property, item) {
-        (None, None, None, None) => None,
-        (Some(user), None, None, None) => Some(Binding::User(user)),
-        (None, Some(event), Some(property), None) => {
-            Some(Binding::EventProperty { event, property })
-        }
-        (None, Some(event), None, Some(item)) => Some(Binding::ItemProperty { event, item }),
-        (None, Some(event), None, None) => {
-            errors.at(
-                event.span(),
-                "`event` needs the property too: add `property = \"...\"` (an event property) or `item = \"...\"` (an item property)",
-            );
-            None
-        }
-        (user, event, property, item) => {
-            let span = [user, event, property, item]
-                .into_iter()
-                .flatten()
-                .next()
-                .map_or_else(Span::call_site, |lit| lit.span());
-            errors.at(
-                span,
-                "one `#[dfinery(...)]` binds one property: `user_property = \"...\"`, or `event = \"...\"` with `property = \"...\"` or `item = \"...\"`; use one attribute per property",
-            );
-            None
-        }
     }
 }

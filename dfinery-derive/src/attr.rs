@@ -1,32 +1,41 @@
-//! Parsing of `#[dfinery(...)]` attributes into typed container, field and variant options.
+//! Parsing of `#[dfinery(...)]` attributes, once, into typed options: [`Container`] on a
+//! struct, [`FieldAttrs`] on a field, [`EnumAttrs`] on an enum, [`VariantAttrs`] on a variant.
+//! The rest of the derive reads these, never the attributes.
 //!
-//! Every attribute is first read as a list of `key` or `key = "string"` entries; each derive
-//! then says which keys it accepts, so an unknown key gets a "did you mean" over those.
+//! Every attribute is first read as a list of `key` or `key = "string"` entries; each place then
+//! says which keys ([`symbol`](crate::symbol)) it accepts, so an unknown key gets a "did you
+//! mean" over those.
 
+use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::{Attribute, Ident, LitStr};
 
+use crate::ast::Kind;
 use crate::case::{RULES, RenameRule};
 use crate::errors::Errors;
+use crate::symbol::{
+    DATETIME, DECODE, DFINERY, EVENT, ITEM, ITEMS, LOG_ID, PROPERTY, REGISTRY, RENAME, RENAME_ALL,
+    SKIP, Symbol, USER_PROPERTY,
+};
 
 /// One `key` or `key = "value"` inside `#[dfinery(...)]`.
-pub struct Entry {
+struct Entry {
     /// The key, for its name and span.
-    pub key: Ident,
+    key: Ident,
     /// The string value, `None` for a flag.
-    pub value: Option<LitStr>,
+    value: Option<LitStr>,
 }
 
 /// The entries of one `#[dfinery(...)]` attribute.
-pub struct Group {
+struct Group {
     /// The entries in order.
-    pub entries: Vec<Entry>,
+    entries: Vec<Entry>,
 }
 
 /// Reads every `#[dfinery(...)]` of `attrs`; malformed ones are recorded in `errors` and
 /// skipped.
-pub fn groups(attrs: &[Attribute], errors: &mut Errors) -> Vec<Group> {
+fn groups(attrs: &[Attribute], errors: &mut Errors) -> Vec<Group> {
     let mut groups = Vec::new();
-    for attr in attrs.iter().filter(|a| a.path().is_ident("dfinery")) {
+    for attr in attrs.iter().filter(|a| *a.path() == DFINERY) {
         let mut entries = Vec::new();
         let result = attr.parse_nested_meta(|meta| {
             let Some(key) = meta.path.get_ident().cloned() else {
@@ -34,17 +43,22 @@ pub fn groups(attrs: &[Attribute], errors: &mut Errors) -> Vec<Group> {
             };
             let value = if meta.input.peek(syn::Token![=]) {
                 let stream = meta.value()?;
-                match stream.parse::<syn::Expr>()? {
-                    syn::Expr::Lit(syn::ExprLit {
-                        lit: syn::Lit::Str(s),
-                        ..
-                    }) => Some(s),
-                    other => {
-                        return Err(syn::Error::new_spanned(
-                            other,
-                            format!("`{key}` takes a string literal; write `{key} = \"...\"`"),
-                        ));
+                if stream.peek(LitStr) {
+                    Some(stream.parse::<LitStr>()?)
+                } else {
+                    // Anything else up to the next entry: the error spans all of it.
+                    let mut other = TokenStream::new();
+                    while !stream.is_empty() && !stream.peek(syn::Token![,]) {
+                        other.extend([stream.parse::<TokenTree>()?]);
                     }
+                    let message =
+                        format!("`{key}` takes a string literal; write `{key} = \"...\"`");
+                    return Err(if other.is_empty() {
+                        // Nothing after `=`: at the end of the attribute.
+                        syn::Error::new(stream.span(), message)
+                    } else {
+                        syn::Error::new_spanned(other, message)
+                    });
                 }
             } else if meta.input.peek(syn::token::Paren) {
                 return Err(meta.error(format!(
@@ -66,7 +80,7 @@ pub fn groups(attrs: &[Attribute], errors: &mut Errors) -> Vec<Group> {
 
 /// What a key takes.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Takes {
+enum Takes {
     /// A flag: `key`.
     Flag,
     /// A string: `key = "..."`.
@@ -74,44 +88,38 @@ pub enum Takes {
 }
 
 /// The keys one place (a struct, a field, a variant) accepts.
-pub struct Allowed<'a> {
+struct Allowed<'a> {
     /// The place, for messages: e.g. ``a `DfineryEvent` field``.
-    pub place: &'a str,
+    place: &'a str,
     /// The accepted keys.
-    pub keys: &'a [(&'a str, Takes)],
+    keys: &'a [(Symbol, Takes)],
 }
 
 /// The entries of every group that `allowed` accepts, in order; the others are recorded in
 /// `errors` (unknown key, wrong form).
-pub fn accepted<'g>(
-    groups: &'g [Group],
-    allowed: &Allowed<'_>,
-    errors: &mut Errors,
-) -> Vec<&'g Entry> {
+fn accepted<'g>(groups: &'g [Group], allowed: &Allowed<'_>, errors: &mut Errors) -> Vec<&'g Entry> {
+    let names = || allowed.keys.iter().map(|(k, _)| k.as_str());
     let mut out = Vec::new();
     for entry in groups.iter().flat_map(|g| &g.entries) {
-        let name = entry.key.to_string();
-        match allowed.keys.iter().find(|(k, _)| *k == name) {
+        match allowed.keys.iter().find(|(k, _)| entry.key == *k) {
             None => {
-                let hint =
-                    match dfinery_schema::suggest(&name, allowed.keys.iter().map(|(k, _)| *k)) {
-                        Some(best) => format!("; did you mean `{best}`?"),
-                        None => {
-                            format!("; expected {}", list(allowed.keys.iter().map(|(k, _)| *k)))
-                        }
-                    };
+                let name = entry.key.to_string();
+                let hint = match dfinery_schema::suggest(&name, names()) {
+                    Some(best) => format!("; did you mean `{best}`?"),
+                    None => format!("; expected {}", list(names())),
+                };
                 errors.at(
                     entry.key.span(),
                     format!("unknown attribute `{name}` on {}{hint}", allowed.place),
                 );
             }
-            Some((_, Takes::Flag)) if entry.value.is_some() => errors.at(
+            Some((key, Takes::Flag)) if entry.value.is_some() => errors.at(
                 entry.key.span(),
-                format!("`{name}` is a flag and takes no value; write `#[dfinery({name})]`"),
+                format!("`{key}` is a flag and takes no value; write `#[dfinery({key})]`"),
             ),
-            Some((_, Takes::Str)) if entry.value.is_none() => errors.at(
+            Some((key, Takes::Str)) if entry.value.is_none() => errors.at(
                 entry.key.span(),
-                format!("`{name}` needs a value; write `{name} = \"...\"`"),
+                format!("`{key}` needs a value; write `{key} = \"...\"`"),
             ),
             Some(_) => out.push(entry),
         }
@@ -119,8 +127,8 @@ pub fn accepted<'g>(
     out
 }
 
-/// The one value of `key` among `entries`; a repeat is recorded as an error.
-pub fn single<'e>(entries: &[&'e Entry], key: &str, errors: &mut Errors) -> Option<&'e Entry> {
+/// The one entry of `key` among `entries`; a repeat is recorded as an error.
+fn single<'e>(entries: &[&'e Entry], key: Symbol, errors: &mut Errors) -> Option<&'e Entry> {
     let mut found: Option<&Entry> = None;
     for entry in entries.iter().filter(|e| e.key == key) {
         if found.is_some() {
@@ -132,12 +140,13 @@ pub fn single<'e>(entries: &[&'e Entry], key: &str, errors: &mut Errors) -> Opti
     found
 }
 
+/// The string value of the one `key` among `entries`.
+fn single_str(entries: &[&Entry], key: Symbol, errors: &mut Errors) -> Option<LitStr> {
+    single(entries, key, errors).and_then(|e| e.value.clone())
+}
+
 /// The `rename_all` style of `entry`; `field_names` rejects the styles that produce `-`.
-pub fn rename_all(
-    entry: Option<&Entry>,
-    field_names: bool,
-    errors: &mut Errors,
-) -> Option<RenameRule> {
+fn rename_all(entry: Option<&Entry>, field_names: bool, errors: &mut Errors) -> Option<RenameRule> {
     let lit = entry?.value.as_ref()?;
     let text = lit.value();
     match RenameRule::from_name(&text) {
@@ -172,5 +181,448 @@ pub fn list<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
         None => String::new(),
         Some((last, [])) => last.clone(),
         Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+// --- structs ---
+
+/// The keys a struct of `kind` accepts.
+fn container_keys(kind: Kind) -> &'static [(Symbol, Takes)] {
+    match kind {
+        Kind::Event | Kind::Item => &[
+            (EVENT, Takes::Str),
+            (RENAME_ALL, Takes::Str),
+            (REGISTRY, Takes::Str),
+            (DECODE, Takes::Flag),
+        ],
+        Kind::Profile => &[
+            (RENAME_ALL, Takes::Str),
+            (REGISTRY, Takes::Str),
+            (DECODE, Takes::Flag),
+        ],
+    }
+}
+
+/// The keys a field of a `kind` struct accepts.
+fn field_keys(kind: Kind) -> &'static [(Symbol, Takes)] {
+    match kind {
+        Kind::Event => &[
+            (RENAME, Takes::Str),
+            (SKIP, Takes::Flag),
+            (ITEMS, Takes::Flag),
+            (DATETIME, Takes::Flag),
+            (LOG_ID, Takes::Flag),
+        ],
+        Kind::Item | Kind::Profile => &[(RENAME, Takes::Str), (SKIP, Takes::Flag)],
+    }
+}
+
+/// `#[dfinery(...)]` on a struct deriving `DfineryEvent`, `DfineryItem` or `DfineryProfile`.
+pub struct Container {
+    /// `event = "..."` values: at most one for an event, one per event for an item.
+    pub events: Vec<LitStr>,
+    /// `registry = "..."`.
+    pub registry: Option<LitStr>,
+    /// `decode`: the struct is also read back from exports.
+    pub decode: bool,
+    /// `rename_all = "..."`.
+    pub rename_all: Option<RenameRule>,
+    /// Whether they parsed without error; when not, the event they name is unknown and the
+    /// registry checks are skipped.
+    pub ok: bool,
+}
+
+impl Container {
+    /// Reads the struct attributes of a `kind` derive; errors are recorded.
+    pub fn from_attrs(attrs: &[Attribute], kind: Kind, errors: &mut Errors) -> Container {
+        let place = format!("a `{}` struct", kind.derive_name());
+        let before = errors.len();
+        let groups = groups(attrs, errors);
+        let allowed = Allowed {
+            place: &place,
+            keys: container_keys(kind),
+        };
+        let entries = accepted(&groups, &allowed, errors);
+        let events: Vec<LitStr> = if kind == Kind::Item {
+            entries
+                .iter()
+                .filter(|e| e.key == EVENT)
+                .filter_map(|e| e.value.clone())
+                .collect()
+        } else {
+            single_str(&entries, EVENT, errors).into_iter().collect()
+        };
+        let registry = single_str(&entries, REGISTRY, errors);
+        let decode = single(&entries, DECODE, errors).is_some();
+        let rename_all = rename_all(single(&entries, RENAME_ALL, errors), true, errors);
+        Container {
+            events,
+            registry,
+            decode,
+            rename_all,
+            ok: errors.len() == before,
+        }
+    }
+}
+
+/// A field flag: what a field is for when it is not a property.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Flag {
+    /// `skip`.
+    Skip,
+    /// `items`.
+    Items,
+    /// `datetime`.
+    Datetime,
+    /// `log_id`.
+    LogId,
+}
+
+/// Every flag with its key, in the order conflicts are reported.
+const FLAGS: [(Symbol, Flag); 4] = [
+    (SKIP, Flag::Skip),
+    (ITEMS, Flag::Items),
+    (DATETIME, Flag::Datetime),
+    (LOG_ID, Flag::LogId),
+];
+
+/// `#[dfinery(...)]` on a field of a struct derive.
+pub struct FieldAttrs {
+    /// `rename = "..."`.
+    pub rename: Option<LitStr>,
+    /// `skip`, `items`, `datetime` or `log_id`.
+    pub flag: Option<Flag>,
+    /// Whether they parsed without error (a field with errors is not checked further).
+    pub ok: bool,
+}
+
+impl FieldAttrs {
+    /// Reads the attributes of a field of a `kind` struct; errors are recorded.
+    pub fn from_attrs(attrs: &[Attribute], kind: Kind, errors: &mut Errors) -> FieldAttrs {
+        let place = format!("a `{}` field", kind.derive_name());
+        let before = errors.len();
+        let groups = groups(attrs, errors);
+        let allowed = Allowed {
+            place: &place,
+            keys: field_keys(kind),
+        };
+        let entries = accepted(&groups, &allowed, errors);
+        let rename = single(&entries, RENAME, errors);
+        let mut flags: Vec<(&Entry, Flag)> = Vec::new();
+        for (key, flag) in FLAGS {
+            if let Some(entry) = single(&entries, key, errors) {
+                flags.push((entry, flag));
+            }
+        }
+        if let [(first, _), (second, _), ..] = flags.as_slice() {
+            errors.at(
+                second.key.span(),
+                format!(
+                    "`{}` and `{}` cannot be combined on one field; keep one",
+                    first.key, second.key
+                ),
+            );
+        }
+        if let (Some(rename), Some((flag, _))) = (rename, flags.first()) {
+            errors.at(
+                rename.key.span(),
+                format!(
+                    "`{RENAME}` has no effect on a `{}` field; remove it",
+                    flag.key
+                ),
+            );
+        }
+        FieldAttrs {
+            rename: rename.and_then(|e| e.value.clone()),
+            flag: flags.first().map(|(_, flag)| *flag),
+            ok: errors.len() == before,
+        }
+    }
+}
+
+// --- enums ---
+
+/// A registered String property a `DfineryEnum` stands for.
+pub enum Binding {
+    /// `user_property = "df_gender"`.
+    User(LitStr),
+    /// `event = "coupon_used", property = "channel"`.
+    EventProperty {
+        /// The event.
+        event: LitStr,
+        /// The event property.
+        property: LitStr,
+    },
+    /// `event = "df_purchase", item = "colour"`.
+    ItemProperty {
+        /// The event.
+        event: LitStr,
+        /// The item property.
+        item: LitStr,
+    },
+}
+
+const ENUM_KEYS: &[(Symbol, Takes)] = &[
+    (RENAME_ALL, Takes::Str),
+    (REGISTRY, Takes::Str),
+    (USER_PROPERTY, Takes::Str),
+    (EVENT, Takes::Str),
+    (PROPERTY, Takes::Str),
+    (ITEM, Takes::Str),
+];
+
+const VARIANT_KEYS: &[(Symbol, Takes)] = &[(RENAME, Takes::Str)];
+
+/// `#[dfinery(...)]` on an enum deriving `DfineryEnum`.
+pub struct EnumAttrs {
+    /// `registry = "..."`.
+    pub registry: Option<LitStr>,
+    /// `rename_all = "..."`.
+    pub rename_all: Option<RenameRule>,
+    /// The registered properties it stands for, one per attribute that names one.
+    pub bindings: Vec<Binding>,
+}
+
+impl EnumAttrs {
+    /// Reads the attributes of a `DfineryEnum` enum; errors are recorded.
+    pub fn from_attrs(attrs: &[Attribute], errors: &mut Errors) -> EnumAttrs {
+        let groups = groups(attrs, errors);
+        let allowed = Allowed {
+            place: "a `DfineryEnum` enum",
+            keys: ENUM_KEYS,
+        };
+        let mut all = Vec::new();
+        let mut bindings = Vec::new();
+        for group in &groups {
+            let entries = accepted(std::slice::from_ref(group), &allowed, errors);
+            bindings.extend(binding(&entries, errors));
+            all.extend(entries);
+        }
+        let registry = single_str(&all, REGISTRY, errors);
+        let rename_all = rename_all(single(&all, RENAME_ALL, errors), false, errors);
+        EnumAttrs {
+            registry,
+            rename_all,
+            bindings,
+        }
+    }
+}
+
+/// The binding one `#[dfinery(...)]` of an enum declares, if any.
+fn binding(entries: &[&Entry], errors: &mut Errors) -> Option<Binding> {
+    let user = single_str(entries, USER_PROPERTY, errors);
+    let event = single_str(entries, EVENT, errors);
+    let property = single_str(entries, PROPERTY, errors);
+    let item = single_str(entries, ITEM, errors);
+    match (user, event, property, item) {
+        (None, None, None, None) => None,
+        (Some(user), None, None, None) => Some(Binding::User(user)),
+        (None, Some(event), Some(property), None) => {
+            Some(Binding::EventProperty { event, property })
+        }
+        (None, Some(event), None, Some(item)) => Some(Binding::ItemProperty { event, item }),
+        (None, Some(event), None, None) => {
+            errors.at(
+                event.span(),
+                "`event` needs the property too: add `property = \"...\"` (an event property) or `item = \"...\"` (an item property)",
+            );
+            None
+        }
+        (user, event, property, item) => {
+            let span = [user, event, property, item]
+                .into_iter()
+                .flatten()
+                .next()
+                .map_or_else(Span::call_site, |lit| lit.span());
+            errors.at(
+                span,
+                "one `#[dfinery(...)]` binds one property: `user_property = \"...\"`, or `event = \"...\"` with `property = \"...\"` or `item = \"...\"`; use one attribute per property",
+            );
+            None
+        }
+    }
+}
+
+/// `#[dfinery(...)]` on a variant of a `DfineryEnum`.
+pub struct VariantAttrs {
+    /// `rename = "..."`.
+    pub rename: Option<LitStr>,
+}
+
+impl VariantAttrs {
+    /// Reads the attributes of a variant; errors are recorded.
+    pub fn from_attrs(attrs: &[Attribute], errors: &mut Errors) -> VariantAttrs {
+        let groups = groups(attrs, errors);
+        let allowed = Allowed {
+            place: "a `DfineryEnum` variant",
+            keys: VARIANT_KEYS,
+        };
+        let entries = accepted(&groups, &allowed, errors);
+        VariantAttrs {
+            rename: single_str(&entries, RENAME, errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attrs(tokens: proc_macro2::TokenStream) -> Vec<Attribute> {
+        let input: syn::DeriveInput = syn::parse2(quote::quote!(#tokens struct S;)).unwrap();
+        input.attrs
+    }
+
+    fn messages(errors: Errors) -> Vec<String> {
+        errors
+            .into_error()
+            .map(|e| e.into_iter().map(|e| e.to_string()).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_container_is_read_once_into_typed_options() {
+        let mut errors = Errors::new();
+        let attrs = attrs(quote::quote! {
+            #[dfinery(event = "df_purchase", rename_all = "camelCase")]
+            #[dfinery(registry = "r.toml", decode)]
+            #[serde(rename = "ignored")]
+        });
+        let c = Container::from_attrs(&attrs, Kind::Event, &mut errors);
+        assert!(errors.is_empty() && c.ok);
+        let events: Vec<String> = c.events.iter().map(LitStr::value).collect();
+        assert_eq!(events, ["df_purchase"]);
+        assert_eq!(c.registry.map(|r| r.value()).as_deref(), Some("r.toml"));
+        assert!(c.decode);
+        assert_eq!(c.rename_all, Some(RenameRule::Camel));
+    }
+
+    #[test]
+    fn an_item_lists_every_event_and_an_event_only_one() {
+        let attrs = attrs(quote::quote! {
+            #[dfinery(event = "a", event = "b")]
+        });
+        let mut errors = Errors::new();
+        let item = Container::from_attrs(&attrs, Kind::Item, &mut errors);
+        assert!(errors.is_empty() && item.ok);
+        assert_eq!(item.events.len(), 2);
+        let event = Container::from_attrs(&attrs, Kind::Event, &mut errors);
+        assert!(!event.ok);
+        assert_eq!(messages(errors), ["`event` is set twice; keep one"]);
+    }
+
+    #[test]
+    fn a_profile_takes_no_event_and_says_which_keys_it_takes() {
+        let attrs = attrs(quote::quote!(#[dfinery(event = "a")]));
+        let mut errors = Errors::new();
+        let c = Container::from_attrs(&attrs, Kind::Profile, &mut errors);
+        assert!(!c.ok && c.events.is_empty());
+        assert_eq!(
+            messages(errors),
+            [
+                "unknown attribute `event` on a `DfineryProfile` struct; expected `rename_all`, `registry` or `decode`"
+            ]
+        );
+    }
+
+    #[test]
+    fn field_flags_are_typed_and_conflicts_reported() {
+        let mut errors = Errors::new();
+        let skip = FieldAttrs::from_attrs(
+            &attrs(quote::quote!(#[dfinery(skip)])),
+            Kind::Event,
+            &mut errors,
+        );
+        assert!(skip.ok && skip.flag == Some(Flag::Skip) && skip.rename.is_none());
+        let log_id = FieldAttrs::from_attrs(
+            &attrs(quote::quote!(#[dfinery(log_id)])),
+            Kind::Event,
+            &mut errors,
+        );
+        assert!(log_id.flag == Some(Flag::LogId));
+        let renamed = FieldAttrs::from_attrs(
+            &attrs(quote::quote!(#[dfinery(rename = "df_order_id")])),
+            Kind::Event,
+            &mut errors,
+        );
+        assert!(renamed.ok && renamed.flag.is_none());
+        assert_eq!(
+            renamed.rename.map(|r| r.value()).as_deref(),
+            Some("df_order_id")
+        );
+        assert!(errors.is_empty());
+        // The first flag in the order skip, items, datetime, log_id wins; the field is invalid.
+        let both = FieldAttrs::from_attrs(
+            &attrs(quote::quote!(#[dfinery(log_id, items)])),
+            Kind::Event,
+            &mut errors,
+        );
+        assert!(!both.ok && both.flag == Some(Flag::Items));
+        assert_eq!(
+            messages(errors),
+            ["`items` and `log_id` cannot be combined on one field; keep one"]
+        );
+    }
+
+    #[test]
+    fn event_only_flags_are_unknown_on_an_item_field() {
+        let mut errors = Errors::new();
+        let attrs = attrs(quote::quote!(#[dfinery(items)]));
+        let item = FieldAttrs::from_attrs(&attrs, Kind::Item, &mut errors);
+        assert!(!item.ok && item.flag.is_none());
+        assert_eq!(
+            messages(errors),
+            ["unknown attribute `items` on a `DfineryItem` field; expected `rename` or `skip`"]
+        );
+    }
+
+    #[test]
+    fn a_value_that_is_not_a_string_literal_is_an_error_naming_the_fix() {
+        // The span (the whole value) is pinned by the UI case `attrs/value_not_a_string`.
+        for attrs in [
+            attrs(quote::quote!(#[dfinery(rename = some::path, skip)])),
+            attrs(quote::quote!(#[dfinery(rename = 5)])),
+            attrs(quote::quote!(#[dfinery(rename = )])),
+        ] {
+            let mut errors = Errors::new();
+            let field = FieldAttrs::from_attrs(&attrs, Kind::Event, &mut errors);
+            assert!(!field.ok);
+            assert_eq!(
+                messages(errors),
+                ["`rename` takes a string literal; write `rename = \"...\"`"]
+            );
+        }
+    }
+
+    #[test]
+    fn enum_bindings_are_one_per_attribute() {
+        let mut errors = Errors::new();
+        let attrs = attrs(quote::quote! {
+            #[dfinery(user_property = "df_gender", rename_all = "lowercase")]
+            #[dfinery(event = "e", property = "p")]
+            #[dfinery(event = "e", item = "i")]
+        });
+        let e = EnumAttrs::from_attrs(&attrs, &mut errors);
+        assert!(errors.is_empty());
+        assert_eq!(e.rename_all, Some(RenameRule::Lower));
+        assert!(matches!(
+            e.bindings.as_slice(),
+            [
+                Binding::User(_),
+                Binding::EventProperty { .. },
+                Binding::ItemProperty { .. }
+            ]
+        ));
+    }
+
+    #[test]
+    fn symbols_compare_with_idents_and_paths() {
+        let ident = Ident::new("rename", Span::call_site());
+        assert!(ident == RENAME);
+        assert!(ident != SKIP);
+        let path: syn::Path = syn::parse_str("dfinery").unwrap();
+        assert!(path == DFINERY);
+        let long: syn::Path = syn::parse_str("x::dfinery").unwrap();
+        assert!(long != DFINERY);
     }
 }

@@ -15,6 +15,7 @@ mod case;
 mod errors;
 mod expand;
 mod registry;
+mod symbol;
 mod valid;
 
 use proc_macro::TokenStream;
@@ -65,7 +66,7 @@ pub fn derive_event(input: TokenStream) -> TokenStream {
     // Each expand function returns the impl, or the combined errors beside a stub impl, so
     // there is no `Result` to unwrap here.
     let input = parse_macro_input!(input as DeriveInput);
-    expand::derive_event(&input).into()
+    expand::derive_struct(&input, ast::Kind::Event).into()
 }
 
 /// Derives `dfinery::Item` for one item (product) of an event's `event_items`, checked against
@@ -84,7 +85,7 @@ pub fn derive_event(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(DfineryItem, attributes(dfinery))]
 pub fn derive_item(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    expand::derive_item(&input).into()
+    expand::derive_struct(&input, ast::Kind::Item).into()
 }
 
 /// Derives `dfinery::Profile` for a set of user properties, checked against the registered
@@ -99,7 +100,7 @@ pub fn derive_item(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(DfineryProfile, attributes(dfinery))]
 pub fn derive_profile(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    expand::derive_profile(&input).into()
+    expand::derive_struct(&input, ast::Kind::Profile).into()
 }
 
 /// Derives `dfinery::DfineryEnumValue` (and the property traits) for an enum of unit variants,

@@ -10,41 +10,19 @@
 //! one for each method that reads it. A generic struct's predicates are higher-ranked
 //! (`for<'__dfinery> …`), so they are checked where the struct is used with its parameters.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Data, DeriveInput, Fields, Ident};
 
+use super::names::Names;
 use super::spec_ident;
-use crate::ast::Field;
-use crate::valid::Property;
+use crate::ast::Kind;
+use crate::valid::{Checked, Fills};
 
-/// The fields an event (or item, or profile) fills from export columns.
-pub struct Sources<'f, 'a> {
-    /// The property fields, in order: field `i` reads spec `__DFINERY_SPEC_i`.
-    pub properties: &'f [Property<'f, 'a>],
-    /// The `#[dfinery(items)]` field.
-    pub items: Option<&'f Field<'a>>,
-    /// The `#[dfinery(datetime)]` field.
-    pub datetime: Option<&'f Field<'a>>,
-    /// The `#[dfinery(log_id)]` field.
-    pub log_id: Option<&'f Field<'a>>,
-}
-
-/// Which decode trait to implement.
-#[derive(Clone, Copy)]
-pub enum Target {
-    /// `DecodeEvent`.
-    Event,
-    /// `DecodeItem`.
-    Item,
-    /// `DecodeProfile`.
-    Profile,
-}
-
-/// The decode impl of `input`.
-pub fn decode_impl(input: &DeriveInput, target: Target, sources: &Sources<'_, '_>) -> TokenStream {
-    let ident = &input.ident;
+/// The decode impl of a checked struct: `DecodeEvent`, `DecodeItem` or `DecodeProfile`.
+pub fn decode_impl(checked: &Checked<'_, '_>) -> TokenStream {
+    let input = checked.input;
+    let ident = input.ident;
     let rust_name = ident.to_string();
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     // See the module docs: higher-ranked only where type parameters make it necessary.
@@ -53,86 +31,79 @@ pub fn decode_impl(input: &DeriveInput, target: Target, sources: &Sources<'_, '_
     let mut bounds = Vec::new();
     let mut columns = Vec::new();
     let mut inits = Vec::new();
-    for field in named_fields(input) {
-        let Some(member) = field.ident.as_ref() else {
-            continue;
-        };
-        let ty = &field.ty;
+    // Property `i` of the checked struct reads spec constant `i`.
+    let mut properties = 0_usize;
+    for checked_field in &checked.fields {
+        let member = checked_field.field.ident;
+        let ty = checked_field.field.ty;
         let span = ty.span();
-        if let Some(i) = sources
-            .properties
-            .iter()
-            .position(|p| p.field.ident == member)
-        {
-            let spec = spec_ident(i);
-            bounds.push(quote_spanned!(span=> #hrtb #ty: ::dfinery::__private::FromCell));
-            columns.push(quote_spanned!(span=>
-                __dfinery_c.property(&#spec, <#ty as ::dfinery::__private::FromCell>::OPTIONAL);
-            ));
-            let read = try_read(
-                quote_spanned!(span=> __dfinery_c.property::<#ty>(__dfinery_r, #i, &#spec)),
-            );
-            inits.push(quote_spanned!(span=> #member: #read));
-        } else if is(sources.items, member) {
-            bounds.push(quote_spanned!(span=> #hrtb #ty: ::dfinery::__private::FromItems));
-            columns.push(quote_spanned!(span=> __dfinery_c.items::<#ty>();));
-            let read = try_read(quote_spanned!(span=> __dfinery_c.items::<#ty>(__dfinery_g)));
-            inits.push(quote_spanned!(span=> #member: #read));
-        } else if is(sources.datetime, member) || is(sources.log_id, member) {
-            let which: Ident = if is(sources.datetime, member) {
-                Ident::new("datetime", span)
-            } else {
-                Ident::new("log_id", span)
-            };
-            bounds.push(quote_spanned!(span=> #hrtb #ty: ::dfinery::__private::FromCell));
-            columns.push(quote_spanned!(span=>
-                __dfinery_c.#which(<#ty as ::dfinery::__private::FromCell>::OPTIONAL);
-            ));
-            let read = try_read(quote_spanned!(span=> __dfinery_c.#which::<#ty>(__dfinery_r)));
-            inits.push(quote_spanned!(span=> #member: #read));
-        } else {
-            bounds.push(quote_spanned!(span=> #hrtb #ty: ::core::default::Default));
-            inits.push(quote_spanned!(span=> #member: ::core::default::Default::default()));
+        match &checked_field.fills {
+            Fills::Property(_) => {
+                let i = properties;
+                properties += 1;
+                let spec = spec_ident(i);
+                bounds.push(quote_spanned!(span=> #hrtb #ty: ::dfinery::__private::FromCell));
+                columns.push(quote_spanned!(span=>
+                    __dfinery_c.property(&#spec, <#ty as ::dfinery::__private::FromCell>::OPTIONAL);
+                ));
+                let read = try_read(
+                    quote_spanned!(span=> __dfinery_c.property::<#ty>(__dfinery_r, #i, &#spec)),
+                );
+                inits.push(quote_spanned!(span=> #member: #read));
+            }
+            Fills::Items { .. } => {
+                bounds.push(quote_spanned!(span=> #hrtb #ty: ::dfinery::__private::FromItems));
+                columns.push(quote_spanned!(span=> __dfinery_c.items::<#ty>();));
+                let read = try_read(quote_spanned!(span=> __dfinery_c.items::<#ty>(__dfinery_g)));
+                inits.push(quote_spanned!(span=> #member: #read));
+            }
+            Fills::Datetime | Fills::LogId => {
+                let which = if matches!(checked_field.fills, Fills::Datetime) {
+                    Ident::new("datetime", span)
+                } else {
+                    Ident::new("log_id", span)
+                };
+                bounds.push(quote_spanned!(span=> #hrtb #ty: ::dfinery::__private::FromCell));
+                columns.push(quote_spanned!(span=>
+                    __dfinery_c.#which(<#ty as ::dfinery::__private::FromCell>::OPTIONAL);
+                ));
+                let read = try_read(quote_spanned!(span=> __dfinery_c.#which::<#ty>(__dfinery_r)));
+                inits.push(quote_spanned!(span=> #member: #read));
+            }
+            Fills::Nothing => {
+                bounds.push(quote_spanned!(span=> #hrtb #ty: ::core::default::Default));
+                inits.push(quote_spanned!(span=> #member: ::core::default::Default::default()));
+            }
         }
     }
     let existing = where_clause.map(|w| {
         let predicates = &w.predicates;
         quote!(#predicates,)
     });
-    let (trait_name, builder, row_fn) = match target {
-        Target::Event => (
-            quote!(DecodeEvent),
-            quote!(event),
-            quote! {
-                #[inline]
-                fn from_export_rows(
-                    __dfinery_g: &::dfinery::__private::EventGroup<'_>,
-                    __dfinery_c: &::dfinery::__private::Columns,
-                ) -> ::core::result::Result<Self, ::dfinery::__private::ExportError> {
-                    let __dfinery_r = &__dfinery_g.first();
-                    ::core::result::Result::Ok(Self { #(#inits,)* })
-                }
-            },
+    let Names {
+        decode: trait_name,
+        builder,
+        from_rows,
+        rows,
+        ..
+    } = Names::of(input.kind);
+    // An event reads its group of rows (items take one row each); its fields read the first.
+    let (param, first_row) = match input.kind {
+        Kind::Event => (
+            quote!(__dfinery_g),
+            quote!(let __dfinery_r = &__dfinery_g.first();),
         ),
-        Target::Item | Target::Profile => (
-            match target {
-                Target::Item => quote!(DecodeItem),
-                _ => quote!(DecodeProfile),
-            },
-            match target {
-                Target::Item => quote!(item),
-                _ => quote!(profile),
-            },
-            quote! {
-                #[inline]
-                fn from_export_row(
-                    __dfinery_r: &::dfinery::__private::ExportRow<'_>,
-                    __dfinery_c: &::dfinery::__private::Columns,
-                ) -> ::core::result::Result<Self, ::dfinery::__private::ExportError> {
-                    ::core::result::Result::Ok(Self { #(#inits,)* })
-                }
-            },
-        ),
+        Kind::Item | Kind::Profile => (quote!(__dfinery_r), quote!()),
+    };
+    let row_fn = quote! {
+        #[inline]
+        fn #from_rows(
+            #param: &#rows,
+            __dfinery_c: &::dfinery::__private::Columns,
+        ) -> ::core::result::Result<Self, ::dfinery::__private::ExportError> {
+            #first_row
+            ::core::result::Result::Ok(Self { #(#inits,)* })
+        }
     };
     quote! {
         #[automatically_derived]
@@ -168,19 +139,39 @@ fn try_read(read: TokenStream) -> TokenStream {
     }
 }
 
-/// Whether `field` is the field named `member`.
-fn is(field: Option<&Field<'_>>, member: &Ident) -> bool {
-    field.is_some_and(|f| f.ident == member)
-}
+#[cfg(test)]
+mod tests {
+    use crate::ast::Kind;
 
-/// The named fields of a struct (none for anything else).
-fn named_fields(input: &DeriveInput) -> impl Iterator<Item = &syn::Field> {
-    let fields = match &input.data {
-        Data::Struct(data) => match &data.fields {
-            Fields::Named(named) => Some(&named.named),
-            _ => None,
-        },
-        _ => None,
-    };
-    fields.into_iter().flatten()
+    /// The decode impl reads property `i` with spec constant `i`, counting property fields
+    /// only: a skipped field between two properties takes no index and is defaulted.
+    #[test]
+    fn properties_read_their_own_spec_and_skipped_fields_are_defaulted() {
+        let input: syn::DeriveInput = syn::parse_quote! {
+            #[dfinery(registry = "../tests/dfinery.toml", event = "app_review", decode)]
+            struct Review {
+                #[dfinery(skip)]
+                draft: bool,
+                rating: i64,
+                #[dfinery(skip)]
+                note: String,
+                score: Option<f64>,
+            }
+        };
+        let out = super::super::derive_struct(&input, Kind::Event).to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        let reads = [
+            "draft : :: core :: default :: Default :: default ()",
+            "__dfinery_c . property :: < i64 > (__dfinery_r , 0usize , & __DFINERY_SPEC_0)",
+            "note : :: core :: default :: Default :: default ()",
+            "__dfinery_c . property :: < Option < f64 > > (__dfinery_r , 1usize , & __DFINERY_SPEC_1)",
+        ];
+        let mut at = 0;
+        for read in reads {
+            let found = out[at..].find(read);
+            assert!(found.is_some(), "`{read}` (in field order) in {out}");
+            at += found.unwrap_or_default();
+        }
+        assert!(out.contains("const __DFINERY_SPEC_1 : :: dfinery :: __private :: PropertySpec = :: dfinery :: __private :: PropertySpec :: new (\"score\""), "{out}");
+    }
 }

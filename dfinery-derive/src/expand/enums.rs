@@ -24,7 +24,7 @@ pub fn derive_enum(input: &DeriveInput) -> TokenStream {
     };
     let checked = check_enum(&parsed, &mut errors);
     let error = errors.into_error().map(|e| e.into_compile_error());
-    if !input.generics.params.is_empty() {
+    if !parsed.generics.params.is_empty() {
         return quote!(#error);
     }
     let ident = parsed.ident;
@@ -35,9 +35,10 @@ pub fn derive_enum(input: &DeriveInput) -> TokenStream {
         quote!(#ident::#variant => #value)
     });
     // Variants with fields were reported; they get an arm so that is the only error.
-    let all_unit = matches!(&input.data, syn::Data::Enum(data) if data.variants.len() == parsed.variants.len());
-    let rest = (!all_unit).then(|| quote!(_ => ::core::unreachable!(),));
-    let body = if parsed.variants.is_empty() && all_unit {
+    let rest = parsed
+        .left_out
+        .then(|| quote!(_ => ::core::unreachable!(),));
+    let body = if parsed.variants.is_empty() && !parsed.left_out {
         quote!(match *self {})
     } else {
         quote!(match self { #(#arms,)* #rest })

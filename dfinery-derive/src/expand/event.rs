@@ -1,48 +1,63 @@
-//! `#[derive(DfineryEvent)]`: `impl Event`, the event's static description, the compile-time
-//! assertion that its items were checked against this event, and `impl DecodeEvent`.
+//! What only `#[derive(DfineryEvent)]` generates: the event's name, its items (the description,
+//! the write, and the compile-time assertion that the item type was checked against this
+//! event), and the `datetime` and `log_id` fields.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
-use syn::DeriveInput;
 use syn::spanned::Spanned;
 
-use super::decode::{Sources, Target, decode_impl};
-use super::stub::stub;
-use super::{field_descriptions, registry_anchor, spec_consts, static_type, write_properties};
-use crate::ast::{Kind, Struct};
-use crate::errors::Errors;
-use crate::valid::{CheckedEvent, check_event};
+use super::static_type;
+use crate::valid::Checked;
 
-/// The whole output of the derive: the impl, or the errors beside a stub impl.
-pub fn derive_event(input: &DeriveInput) -> TokenStream {
-    let mut errors = Errors::new();
-    let checked = Struct::from_input(input, Kind::Event, &mut errors).and_then(|parsed| {
-        let checked = check_event(&parsed, &mut errors);
-        checked
-            .filter(|_| errors.is_empty())
-            .map(|c| expand(input, &c, parsed.decode))
-    });
-    match (errors.into_error(), checked) {
-        (None, Some(tokens)) => tokens,
-        (error, _) => {
-            let error = error.map(|e| e.into_compile_error());
-            let stub = stub(input, Kind::Event, &[]);
-            quote!(#error #stub)
+/// The event's parts of the `Event` impl and its description.
+pub struct EventParts<'c> {
+    /// The registered event name.
+    name: &'c str,
+    /// The description's `items` value.
+    items_description: TokenStream,
+    /// `fn write_items`, when there is an items field.
+    write_items: TokenStream,
+    /// The assertion that the item type was checked against this event (an item).
+    pub items_check: TokenStream,
+    /// `fn event_datetime`, when there is a `datetime` field.
+    datetime: Option<TokenStream>,
+    /// `fn event_log_id`, when there is a `log_id` field.
+    log_id: Option<TokenStream>,
+}
+
+impl EventParts<'_> {
+    /// The fields of the `EventDescription`, around `common` (`rust_name` and `properties`).
+    pub fn description_fields(&self, common: &TokenStream) -> TokenStream {
+        let name = self.name;
+        let items = &self.items_description;
+        quote! {
+            name: #name,
+            #common
+            items: #items,
+        }
+    }
+
+    /// The `Event` methods besides `description`, around `write` (`fn write_properties`).
+    pub fn methods(&self, write: &TokenStream) -> TokenStream {
+        let name = self.name;
+        let (write_items, datetime, log_id) = (&self.write_items, &self.datetime, &self.log_id);
+        quote! {
+            fn event_name(&self) -> &'static str {
+                #name
+            }
+
+            #write
+
+            #write_items
+            #datetime
+            #log_id
         }
     }
 }
 
-fn expand(input: &DeriveInput, event: &CheckedEvent<'_, '_>, decode: bool) -> TokenStream {
-    let ident = &input.ident;
-    let rust_name = ident.to_string();
-    let name = &event.name;
-    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    let anchor = registry_anchor(Some(&event.registry));
-    let consts = spec_consts(&event.properties);
-    let fields = field_descriptions(&event.properties);
-    let writes = write_properties(&event.properties);
-
-    let (items_description, write_items, items_check) = match event.items {
+/// The parts of checked event `name`.
+pub fn parts<'c>(checked: &Checked<'_, '_>, name: &'c str) -> EventParts<'c> {
+    let (items_description, write_items, items_check) = match checked.items() {
         None => (quote!(::core::option::Option::None), quote!(), quote!()),
         Some((field, required)) => {
             let ty = field.ty;
@@ -83,7 +98,7 @@ fn expand(input: &DeriveInput, event: &CheckedEvent<'_, '_>, decode: bool) -> To
             )
         }
     };
-    let datetime = event.datetime.map(|field| {
+    let datetime = checked.datetime().map(|field| {
         let member = field.ident;
         quote_spanned! {field.ty.span()=>
             fn event_datetime(&self) -> ::core::option::Option<::dfinery::__private::Datetime> {
@@ -91,7 +106,7 @@ fn expand(input: &DeriveInput, event: &CheckedEvent<'_, '_>, decode: bool) -> To
             }
         }
     });
-    let log_id = event.log_id.map(|field| {
+    let log_id = checked.log_id().map(|field| {
         let member = field.ident;
         quote_spanned! {field.ty.span()=>
             fn event_log_id(&self) -> ::core::option::Option<::dfinery::__private::Uuid> {
@@ -99,57 +114,12 @@ fn expand(input: &DeriveInput, event: &CheckedEvent<'_, '_>, decode: bool) -> To
             }
         }
     });
-
-    // Only a type that says `decode` pays for the decode impl (see `DfineryEvent`'s docs).
-    let decode = decode.then(|| {
-        decode_impl(
-            input,
-            Target::Event,
-            &Sources {
-                properties: &event.properties,
-                items: event.items.map(|(field, _)| field),
-                datetime: event.datetime,
-                log_id: event.log_id,
-            },
-        )
-    });
-
-    quote! {
-        #[allow(non_upper_case_globals)]
-        const _: () = {
-            #anchor
-            #consts
-
-            static __DFINERY_DESCRIPTION: ::dfinery::__private::EventDescription =
-                ::dfinery::__private::EventDescription {
-                    name: #name,
-                    rust_name: #rust_name,
-                    properties: #fields,
-                    items: #items_description,
-                };
-
-            #items_check
-
-            #[automatically_derived]
-            impl #impl_generics ::dfinery::__private::Event for #ident #ty_generics #where_clause {
-                fn description() -> &'static ::dfinery::__private::EventDescription {
-                    &__DFINERY_DESCRIPTION
-                }
-
-                fn event_name(&self) -> &'static str {
-                    #name
-                }
-
-                fn write_properties(&self, __dfinery_w: &mut ::dfinery::__private::ObjectWriter<'_>) {
-                    #writes
-                }
-
-                #write_items
-                #datetime
-                #log_id
-            }
-
-            #decode
-        };
+    EventParts {
+        name,
+        items_description,
+        write_items,
+        items_check,
+        datetime,
+        log_id,
     }
 }

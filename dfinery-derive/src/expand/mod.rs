@@ -1,19 +1,17 @@
 //! Code generation: turns a checked model into trait impls (sending, and decoding back from
-//! exports) that name only `::dfinery::__private` paths. Never reports user errors: those come from [`valid`](crate::valid).
+//! exports) that name only `::dfinery::__private` paths. Reads only the checked model
+//! ([`valid::Checked`], [`ast::Enum`](crate::ast::Enum)), never the attributes or the raw
+//! input, and never reports user errors: those come from [`valid`].
 
 mod decode;
 mod enums;
 mod event;
-mod item;
-mod profile;
+mod names;
 #[cfg(test)]
 mod size;
 mod stub;
 
 pub use enums::derive_enum;
-pub use event::derive_event;
-pub use item::derive_item;
-pub use profile::derive_profile;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -24,11 +22,124 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
-use syn::{Lifetime, Type};
+use syn::{DeriveInput, Generics, Lifetime, LitStr, Type};
 
-use crate::ast::Role;
+use self::names::Names;
+use self::stub::stub;
+use crate::ast::{Kind, Role, Struct};
+use crate::errors::Errors;
 use crate::registry::{ENV_VAR, Loaded};
-use crate::valid::{Property, Scope, Spec};
+use crate::valid::{self, Checked, CheckedKind, Scope, Spec};
+
+/// The whole output of `DfineryEvent`, `DfineryItem` or `DfineryProfile` (`kind`): parse,
+/// check, then the impls, or every error beside a stub impl.
+pub fn derive_struct(input: &DeriveInput, kind: Kind) -> TokenStream {
+    let mut errors = Errors::new();
+    let Some(parsed) = Struct::from_input(input, kind, &mut errors) else {
+        return failed(errors, stub(&input.ident, &input.generics, kind, &[]));
+    };
+    match valid::check_struct(&parsed, &mut errors) {
+        Some(checked) if errors.is_empty() => struct_impl(&checked),
+        _ => {
+            // An item's declared events go into its stub, so the events holding it raise no
+            // second error.
+            let declared: Vec<String> = parsed.events.iter().map(LitStr::value).collect();
+            failed(errors, stub(parsed.ident, parsed.generics, kind, &declared))
+        }
+    }
+}
+
+/// The errors as `compile_error!`s, beside `stub`.
+fn failed(errors: Errors, stub: TokenStream) -> TokenStream {
+    let error = errors.into_error().map(|e| e.into_compile_error());
+    quote!(#error #stub)
+}
+
+/// The impls of a checked struct: its trait (`Event`, `Item` or `Profile`) with a static
+/// description, what only its kind has, and its decode impl when it opted in.
+fn struct_impl(checked: &Checked<'_, '_>) -> TokenStream {
+    let input = checked.input;
+    let ident = input.ident;
+    let names = Names::of(input.kind);
+    let (trait_name, description, write) = (names.trait_name, names.description, names.write);
+    let rust_name = ident.to_string();
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let anchor = registry_anchor(Some(&checked.registry));
+    let consts = spec_consts(checked);
+    let deprecations = deprecations(checked);
+    let fields = field_descriptions(checked);
+    let writes = write_properties(checked);
+    let common = quote! {
+        rust_name: #rust_name,
+        properties: #fields,
+    };
+    let write = quote! {
+        fn #write(&self, __dfinery_w: &mut ::dfinery::__private::ObjectWriter<'_>) {
+            #writes
+        }
+    };
+    let (description_fields, checks, methods, impls) = match &checked.kind {
+        CheckedKind::Event { name } => {
+            let event = event::parts(checked, name);
+            let methods = event.methods(&write);
+            (
+                event.description_fields(&common),
+                event.items_check,
+                methods,
+                quote!(),
+            )
+        }
+        CheckedKind::Item { events } => (
+            common,
+            quote!(),
+            write,
+            item_events(ident, input.generics, events),
+        ),
+        CheckedKind::Profile => (common, quote!(), write, quote!()),
+    };
+    // Only a type that says `decode` pays for the decode impl (see `DfineryEvent`'s docs).
+    let decode = input.decode.then(|| decode::decode_impl(checked));
+    quote! {
+        #[allow(non_upper_case_globals)]
+        const _: () = {
+            #anchor
+            #consts
+            #deprecations
+
+            static __DFINERY_DESCRIPTION: ::dfinery::__private::#description =
+                ::dfinery::__private::#description {
+                    #description_fields
+                };
+
+            #checks
+
+            #[automatically_derived]
+            impl #impl_generics ::dfinery::__private::#trait_name for #ident #ty_generics #where_clause {
+                fn description() -> &'static ::dfinery::__private::#description {
+                    &__DFINERY_DESCRIPTION
+                }
+
+                #methods
+            }
+
+            #impls
+
+            #decode
+        };
+    }
+}
+
+/// `impl ItemEvents`: the events an item type was checked against (or, in a stub, declared
+/// for), which each event holding it asserts at compile time.
+fn item_events(ident: &Ident, generics: &Generics, events: &[String]) -> TokenStream {
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics ::dfinery::__private::ItemEvents for #ident #ty_generics #where_clause {
+            const EVENTS: &'static [&'static str] = &[#(#events),*];
+        }
+    }
+}
 
 /// `::dfinery::__private::PropertySpec::new(…).with_…(…)`, a constant expression.
 fn spec_expr(spec: &Spec) -> TokenStream {
@@ -80,10 +191,10 @@ fn spec_ident(index: usize) -> Ident {
 }
 
 /// One `const __DFINERY_SPEC_n: PropertySpec = …;` per property.
-fn spec_consts(properties: &[Property<'_, '_>]) -> TokenStream {
-    let consts = properties.iter().enumerate().map(|(i, p)| {
+fn spec_consts(checked: &Checked<'_, '_>) -> TokenStream {
+    let consts = checked.properties().enumerate().map(|(i, (_, spec))| {
         let ident = spec_ident(i);
-        let expr = spec_expr(&p.spec);
+        let expr = spec_expr(spec);
         quote!(const #ident: ::dfinery::__private::PropertySpec = #expr;)
     });
     quote!(#(#consts)*)
@@ -94,15 +205,15 @@ fn spec_consts(properties: &[Property<'_, '_>]) -> TokenStream {
 /// literal): the compiler's `deprecated` lint then warns on that field with the note of that
 /// item, which names the property and what to use instead. A warning, not an error: DFINERY
 /// still accepts the property.
-fn deprecations(properties: &[Property<'_, '_>]) -> TokenStream {
-    let uses = properties.iter().filter_map(|p| {
-        if p.spec.scope != Scope::User {
+fn deprecations(checked: &Checked<'_, '_>) -> TokenStream {
+    let uses = checked.properties().filter_map(|(field, spec)| {
+        if spec.scope != Scope::User {
             return None;
         }
-        let deprecation = catalog::deprecated_user_property(&p.spec.name)?;
-        let span = match &p.field.role {
+        let deprecation = catalog::deprecated_user_property(&spec.name)?;
+        let span = match &field.role {
             Role::Property { span, .. } => *span,
-            _ => p.field.ident.span(),
+            _ => field.ident.span(),
         };
         let item = Ident::new(deprecation.name, span);
         Some(quote_spanned! {span=>
@@ -113,10 +224,10 @@ fn deprecations(properties: &[Property<'_, '_>]) -> TokenStream {
 }
 
 /// The `FieldDescription`s of the properties, for a description's `properties`.
-fn field_descriptions(properties: &[Property<'_, '_>]) -> TokenStream {
-    let fields = properties.iter().enumerate().map(|(i, p)| {
+fn field_descriptions(checked: &Checked<'_, '_>) -> TokenStream {
+    let fields = checked.properties().enumerate().map(|(i, (field, _))| {
         let ident = spec_ident(i);
-        let rust = p.field.rust_name();
+        let rust = field.rust_name();
         quote!(::dfinery::__private::FieldDescription { rust_field: #rust, spec: #ident })
     });
     quote!(&[#(#fields),*])
@@ -125,12 +236,12 @@ fn field_descriptions(properties: &[Property<'_, '_>]) -> TokenStream {
 /// The body that writes every property through `__dfinery_w`, each with the `write_<type>`
 /// function of its registered type, called with the field's type and spanned on it, so a type
 /// that cannot fill the property is one error pointing at the field's type.
-fn write_properties(properties: &[Property<'_, '_>]) -> TokenStream {
-    let writes = properties.iter().enumerate().map(|(i, p)| {
+fn write_properties(checked: &Checked<'_, '_>) -> TokenStream {
+    let writes = checked.properties().enumerate().map(|(i, (field, spec))| {
         let ident = spec_ident(i);
-        let field = p.field.ident;
-        let ty = p.field.ty;
-        let write = write_fn(p.spec.ty);
+        let ty = field.ty;
+        let field = field.ident;
+        let write = write_fn(spec.ty);
         quote_spanned! {ty.span()=>
             ::dfinery::__private::#write::<#ty>(__dfinery_w, &#ident, &self.#field);
         }

@@ -20,6 +20,7 @@ pub fn count_tokens(stream: &TokenStream) -> usize {
 #[cfg(test)]
 mod tests {
     use super::count_tokens;
+    use crate::ast::Kind;
     use syn::DeriveInput;
 
     /// `app_review` of the test registry with six properties of six types, as the ratio
@@ -44,8 +45,8 @@ mod tests {
     /// The tokens of one more derived type: the registry anchors, emitted once per crate by
     /// the first derive, are already out (a first derive runs and is dropped).
     fn tokens(input: &DeriveInput) -> usize {
-        drop(super::super::derive_event(&app_review("")));
-        let out = super::super::derive_event(input);
+        drop(super::super::derive_struct(&app_review(""), Kind::Event));
+        let out = super::super::derive_struct(input, Kind::Event);
         assert!(
             !out.to_string().contains("compile_error"),
             "the fixture derives without errors: {out}"
@@ -56,7 +57,10 @@ mod tests {
     #[test]
     #[ignore = "prints the expansion, for reading"]
     fn show() {
-        println!("{}", super::super::derive_event(&app_review(", decode")));
+        println!(
+            "{}",
+            super::super::derive_struct(&app_review(", decode"), Kind::Event)
+        );
     }
 
     #[test]
@@ -91,9 +95,10 @@ mod tests {
             both <= SEND_DECODE_MAX,
             "{both} tokens for six fields with decode"
         );
-        let send_text = super::super::derive_event(&app_review("")).to_string();
+        let send_text = super::super::derive_struct(&app_review(""), Kind::Event).to_string();
         assert!(!send_text.contains("DecodeEvent"), "{send_text}");
-        let both_text = super::super::derive_event(&app_review(", decode")).to_string();
+        let both_text =
+            super::super::derive_struct(&app_review(", decode"), Kind::Event).to_string();
         assert!(both_text.contains("DecodeEvent"), "{both_text}");
         assert!(both > send);
     }

@@ -1,34 +1,22 @@
 //! The checks of `#[derive(DfineryEvent)]`: the event is registered, every field fills one of
 //! its properties, every required property is filled, and the items field fits the event.
 
+use syn::visit::{self, Visit};
+use syn::{Generics, Ident, Type, TypePath};
+
 use super::field::{self, Target};
 use super::names::{EventNameFrom, find_event};
-use super::{Property, Scope};
+use super::{Checked, CheckedKind, Scope, checked_fields};
 use crate::ast::{self, Field, Role, Struct};
 use crate::errors::Errors;
-use crate::registry::{self, Loaded};
-
-/// An event struct that passed every check.
-pub struct CheckedEvent<'f, 'a> {
-    /// The registered event name.
-    pub name: String,
-    /// Every property field, in field order.
-    pub properties: Vec<Property<'f, 'a>>,
-    /// The items field and whether the event requires items.
-    pub items: Option<(&'f Field<'a>, bool)>,
-    /// The `datetime` field.
-    pub datetime: Option<&'f Field<'a>>,
-    /// The `log_id` field.
-    pub log_id: Option<&'f Field<'a>>,
-    /// The registry file.
-    pub registry: Loaded,
-}
+use crate::registry;
+use crate::symbol::{DATETIME, ITEMS, LOG_ID, Symbol};
 
 /// The one field with `role`, or an error at each extra one.
 fn only_one<'f, 'a>(
     fields: &'f [Field<'a>],
     role: &Role,
-    key: &str,
+    key: Symbol,
     errors: &mut Errors,
 ) -> Option<&'f Field<'a>> {
     let mut with_role = fields.iter().filter(|f| f.role.same_as(role));
@@ -46,13 +34,10 @@ fn only_one<'f, 'a>(
 }
 
 /// Checks an event struct.
-pub fn check_event<'f, 'a>(
-    input: &'f Struct<'a>,
-    errors: &mut Errors,
-) -> Option<CheckedEvent<'f, 'a>> {
-    let items = only_one(&input.fields, &Role::Items, "items", errors);
-    let datetime = only_one(&input.fields, &Role::Datetime, "datetime", errors);
-    let log_id = only_one(&input.fields, &Role::LogId, "log_id", errors);
+pub fn check_event<'f, 'a>(input: &'f Struct<'a>, errors: &mut Errors) -> Option<Checked<'f, 'a>> {
+    let items = only_one(&input.fields, &Role::Items, ITEMS, errors);
+    only_one(&input.fields, &Role::Datetime, DATETIME, errors);
+    only_one(&input.fields, &Role::LogId, LOG_ID, errors);
     if !input.attrs_ok {
         return None;
     }
@@ -80,9 +65,8 @@ pub fn check_event<'f, 'a>(
         )),
         not_enabled: None,
     };
-    let checked = field::check_all(&input.fields, &target, errors);
-    let missing = field::missing_required(&checked, &target);
-    let properties = checked.properties;
+    let resolved = field::check_all(&input.fields, &target, errors);
+    let missing = field::missing_required(&resolved, &target);
     if !missing.is_empty() {
         errors.at(
             input.ident.span(),
@@ -105,7 +89,7 @@ pub fn check_event<'f, 'a>(
         _ => {}
     }
     if let Some(items) = items
-        && let Some(param) = uses_type_param(input, items)
+        && let Some(param) = type_param_in(input.generics, items.ty)
     {
         errors.spanned(
             items.ty,
@@ -114,26 +98,85 @@ pub fn check_event<'f, 'a>(
             ),
         );
     }
-    Some(CheckedEvent {
-        name,
-        properties,
-        items: items.map(|f| (f, event.items_required)),
-        datetime,
-        log_id,
+    Some(Checked {
+        input,
+        fields: checked_fields(input, resolved.specs, event.items_required),
+        kind: CheckedKind::Event { name },
         registry: loaded,
     })
 }
 
-/// The first type parameter of the struct that `field`'s type mentions.
-fn uses_type_param(input: &Struct<'_>, field: &Field<'_>) -> Option<String> {
-    let text = quote::ToTokens::to_token_stream(field.ty).to_string();
-    let words: Vec<&str> = text
-        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .collect();
-    input
-        .input
-        .generics
-        .type_params()
-        .map(|p| p.ident.to_string())
-        .find(|p| words.contains(&p.as_str()))
+/// The first type parameter of `generics` (in the order they are declared) that `ty` names:
+/// a path in `ty` that starts with the parameter (`T`, `T::Assoc`, `Vec<T>`, `<T as Tr>::X`).
+fn type_param_in<'g>(generics: &'g Generics, ty: &Type) -> Option<&'g Ident> {
+    struct Named<'g> {
+        params: Vec<&'g Ident>,
+        found: Vec<bool>,
+    }
+    impl<'ast> Visit<'ast> for Named<'_> {
+        fn visit_type_path(&mut self, path: &'ast TypePath) {
+            if path.path.leading_colon.is_none()
+                && let Some(first) = path.path.segments.first()
+                && let Some(i) = self.params.iter().position(|p| **p == first.ident)
+            {
+                self.found[i] = true;
+            }
+            visit::visit_type_path(self, path);
+        }
+    }
+    let params: Vec<&Ident> = generics.type_params().map(|p| &p.ident).collect();
+    let mut named = Named {
+        found: vec![false; params.len()],
+        params,
+    };
+    named.visit_type(ty);
+    named
+        .params
+        .iter()
+        .zip(&named.found)
+        .find_map(|(param, found)| found.then_some(*param))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::type_param_in;
+    use syn::{Generics, Type};
+
+    /// The parameter `type_param_in` finds in `ty` under `generics` (`<…>` as written).
+    fn found(generics: &str, ty: &str) -> Option<String> {
+        let generics: Generics = syn::parse_str(generics).unwrap();
+        let ty: Type = syn::parse_str(ty).unwrap();
+        type_param_in(&generics, &ty).map(ToString::to_string)
+    }
+
+    #[test]
+    fn a_type_parameter_is_found_wherever_a_path_starts_with_it() {
+        assert_eq!(found("<T>", "Vec<T>").as_deref(), Some("T"));
+        assert_eq!(found("<T>", "T").as_deref(), Some("T"));
+        assert_eq!(found("<T>", "Option<Box<[T]>>").as_deref(), Some("T"));
+        assert_eq!(found("<'a, T>", "&'a [T]").as_deref(), Some("T"));
+        assert_eq!(found("<T>", "[T; 3]").as_deref(), Some("T"));
+        assert_eq!(found("<T: Tr>", "Vec<T::Item>").as_deref(), Some("T"));
+        assert_eq!(found("<T>", "Vec<<T as Tr>::Item>").as_deref(), Some("T"));
+        assert_eq!(found("<T>", "fn(T) -> u8").as_deref(), Some("T"));
+    }
+
+    #[test]
+    fn the_first_parameter_in_declaration_order_is_named() {
+        assert_eq!(found("<T, U>", "(U, T)").as_deref(), Some("T"));
+        assert_eq!(found("<T, U>", "Vec<U>").as_deref(), Some("U"));
+    }
+
+    #[test]
+    fn a_path_that_only_ends_in_the_name_or_a_lifetime_is_not_a_type_parameter() {
+        // `other::T` and `::T` are types of that name elsewhere, not the parameter.
+        assert_eq!(found("<T>", "Vec<other::T>"), None);
+        assert_eq!(found("<T>", "Vec<::T>"), None);
+        assert_eq!(found("<'a>", "&'a [Line]"), None);
+        assert_eq!(found("<T>", "Vec<Line>"), None);
+        // A const parameter is not a type parameter.
+        assert_eq!(found("<const N: usize>", "[Line; N]"), None);
+        // Words that merely contain the name do not count.
+        assert_eq!(found("<T>", "Vec<Tier>"), None);
+    }
 }

@@ -8,7 +8,7 @@ use proc_macro2::Span;
 
 use super::names::valid_property_name;
 use super::types;
-use super::{Property, Scope, Spec};
+use super::{Scope, Spec};
 use crate::ast::{Field, Role};
 use crate::errors::Errors;
 
@@ -119,9 +119,9 @@ pub fn check_wrapper(
 }
 
 /// The fields checked against one target.
-pub struct Checked<'f, 'a> {
-    /// The fields that fill a registered property, in field order.
-    pub properties: Vec<Property<'f, 'a>>,
+pub struct Resolved {
+    /// Aligned with the fields: the spec of each field that fills a registered property.
+    pub specs: Vec<Option<Spec>>,
     /// The names suggested for misspelt fields.
     pub suggested: Vec<String>,
     /// Whether a field's attributes had errors: it may have been meant to fill any property.
@@ -129,48 +129,50 @@ pub struct Checked<'f, 'a> {
 }
 
 /// Checks every property field of `fields` against `target`.
-pub fn check_all<'f, 'a>(
-    fields: &'f [Field<'a>],
-    target: &Target<'_>,
-    errors: &mut Errors,
-) -> Checked<'f, 'a> {
-    let mut out: Vec<Property<'f, 'a>> = Vec::new();
+pub fn check_all(fields: &[Field<'_>], target: &Target<'_>, errors: &mut Errors) -> Resolved {
+    let mut specs = Vec::with_capacity(fields.len());
     let mut suggested = Vec::new();
     let mut seen: BTreeMap<String, (String, Span)> = BTreeMap::new();
     for field in fields {
-        let Some(def) = resolve(field, target, errors, &mut suggested) else {
-            continue;
-        };
-        if let Role::Property { span, .. } = &field.role {
-            if let Some((first, _)) = seen.get(&def.name) {
-                errors.at(
-                    *span,
-                    format!(
-                        "{} `{}` is already filled by field `{first}`; map each property to one field",
-                        target.noun(),
-                        def.name
-                    ),
-                );
-                continue;
-            }
-            seen.insert(def.name.clone(), (field.rust_name(), *span));
-        }
-        check_wrapper(field, def, target, errors);
-        out.push(Property {
-            field,
-            spec: Spec::from_def(def, target.scope),
-        });
+        specs.push(check_one(field, target, errors, &mut suggested, &mut seen));
     }
-    Checked {
-        properties: out,
+    Resolved {
+        specs,
         suggested,
         has_invalid: fields.iter().any(|f| matches!(f.role, Role::Invalid)),
     }
 }
 
+/// The spec `field` fills, if it is a property field that passes the checks.
+fn check_one(
+    field: &Field<'_>,
+    target: &Target<'_>,
+    errors: &mut Errors,
+    suggested: &mut Vec<String>,
+    seen: &mut BTreeMap<String, (String, Span)>,
+) -> Option<Spec> {
+    let def = resolve(field, target, errors, suggested)?;
+    if let Role::Property { span, .. } = &field.role {
+        if let Some((first, _)) = seen.get(&def.name) {
+            errors.at(
+                *span,
+                format!(
+                    "{} `{}` is already filled by field `{first}`; map each property to one field",
+                    target.noun(),
+                    def.name
+                ),
+            );
+            return None;
+        }
+        seen.insert(def.name.clone(), (field.rust_name(), *span));
+    }
+    check_wrapper(field, def, target, errors);
+    Some(Spec::from_def(def, target.scope))
+}
+
 /// The required properties of `target` that no field fills (leaving out those already
 /// suggested for a misspelt field: that error says what to do).
-pub fn missing_required(checked: &Checked<'_, '_>, target: &Target<'_>) -> Vec<String> {
+pub fn missing_required(checked: &Resolved, target: &Target<'_>) -> Vec<String> {
     if checked.has_invalid {
         return Vec::new();
     }
@@ -178,7 +180,7 @@ pub fn missing_required(checked: &Checked<'_, '_>, target: &Target<'_>) -> Vec<S
         .properties
         .values()
         .filter(|def| def.required)
-        .filter(|def| !checked.properties.iter().any(|p| p.spec.name == def.name))
+        .filter(|def| !checked.specs.iter().flatten().any(|s| s.name == def.name))
         .filter(|def| !checked.suggested.contains(&def.name))
         .map(|def| def.name.clone())
         .collect()

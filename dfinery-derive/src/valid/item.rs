@@ -6,26 +6,14 @@ use std::collections::BTreeSet;
 
 use super::field::{self, Target};
 use super::names::{EventNameFrom, find_event};
-use super::{Property, Scope};
-use crate::ast::Struct;
+use super::{Checked, CheckedKind, Scope, Spec, checked_fields};
+use crate::ast::{Field, Struct};
 use crate::errors::Errors;
-use crate::registry::{self, Loaded};
+use crate::registry;
 
-/// An item struct that passed every check.
-pub struct CheckedItem<'f, 'a> {
-    /// The events it was checked against.
-    pub events: Vec<String>,
-    /// Every property field, in field order, with the strictest rules of those events.
-    pub properties: Vec<Property<'f, 'a>>,
-    /// The registry file.
-    pub registry: Loaded,
-}
-
-/// Checks an item struct against each of its events.
-pub fn check_item<'f, 'a>(
-    input: &'f Struct<'a>,
-    errors: &mut Errors,
-) -> Option<CheckedItem<'f, 'a>> {
+/// Checks an item struct against each of its events; its property fields get the strictest
+/// rules of those events.
+pub fn check_item<'f, 'a>(input: &'f Struct<'a>, errors: &mut Errors) -> Option<Checked<'f, 'a>> {
     if input.events.is_empty() {
         errors.at(
             input.ident.span(),
@@ -38,7 +26,7 @@ pub fn check_item<'f, 'a>(
     }
     let loaded = registry::load(input.registry.as_ref(), input.ident.span(), errors)?;
     let mut names = Vec::new();
-    let mut merged: Option<Vec<Property<'f, 'a>>> = None;
+    let mut merged: Option<Vec<Option<Spec>>> = None;
     let mut seen = BTreeSet::new();
     for lit in &input.events {
         let name = lit.value();
@@ -77,9 +65,8 @@ pub fn check_item<'f, 'a>(
             )),
             not_enabled: None,
         };
-        let checked = field::check_all(&input.fields, &target, errors);
-        let missing = field::missing_required(&checked, &target);
-        let properties = checked.properties;
+        let resolved = field::check_all(&input.fields, &target, errors);
+        let missing = field::missing_required(&resolved, &target);
         if !missing.is_empty() {
             errors.at(
                 input.ident.span(),
@@ -88,11 +75,12 @@ pub fn check_item<'f, 'a>(
         }
         names.push(name);
         merged = Some(match merged {
-            None => properties,
+            None => resolved.specs,
             Some(mut so_far) => {
                 merge_into(
+                    &input.fields,
                     &mut so_far,
-                    &properties,
+                    &resolved.specs,
                     names.first().map_or("", String::as_str),
                     names.last().map_or("", String::as_str),
                     errors,
@@ -101,34 +89,37 @@ pub fn check_item<'f, 'a>(
             }
         });
     }
-    Some(CheckedItem {
-        events: names,
-        properties: merged.unwrap_or_default(),
+    let specs = merged.unwrap_or_else(|| vec![None; input.fields.len()]);
+    Some(Checked {
+        input,
+        fields: checked_fields(input, specs, false),
+        kind: CheckedKind::Item { events: names },
         registry: loaded,
     })
 }
 
-/// Merges the checks of another event into the properties found so far; a field registered
-/// with different types under two events is an error.
+/// Merges the checks of another event into the specs found so far (both aligned with
+/// `fields`); a field registered with different types under two events is an error.
 fn merge_into(
-    so_far: &mut [Property<'_, '_>],
-    other: &[Property<'_, '_>],
+    fields: &[Field<'_>],
+    so_far: &mut [Option<Spec>],
+    other: &[Option<Spec>],
     first: &str,
     this: &str,
     errors: &mut Errors,
 ) {
-    for property in so_far.iter_mut() {
-        let Some(again) = other.iter().find(|p| std::ptr::eq(p.field, property.field)) else {
+    for ((field, spec), again) in fields.iter().zip(so_far.iter_mut()).zip(other) {
+        let (Some(spec), Some(again)) = (spec, again) else {
             continue;
         };
-        if again.spec.ty == property.spec.ty {
-            property.spec.merge(&again.spec);
+        if again.ty == spec.ty {
+            spec.merge(again);
         } else {
             errors.spanned(
-                property.field.ty,
+                field.ty,
                 format!(
                     "item property `{}` is a {} for event `{first}` but a {} for event `{this}`; one field can fill only one type",
-                    property.spec.name, property.spec.ty, again.spec.ty
+                    spec.name, spec.ty, again.ty
                 ),
             );
         }

@@ -12,13 +12,12 @@ mod tests_checks;
 mod types;
 
 pub use enums::check_enum;
-pub use event::{CheckedEvent, check_event};
-pub use item::{CheckedItem, check_item};
-pub use profile::{CheckedProfile, check_profile};
 
 use dfinery_schema::{DataType, PropertyDef};
 
-use crate::ast::Field;
+use crate::ast::{Field, Kind, Role, Struct};
+use crate::errors::Errors;
+use crate::registry::Loaded;
 
 /// Where a property lives on the wire (mirrors `dfinery_core::Scope`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,12 +84,128 @@ fn min_option(a: Option<usize>, b: Option<usize>) -> Option<usize> {
     }
 }
 
-/// A field that fills a registered property.
-pub struct Property<'f, 'a> {
+/// A struct that passed every check: all the code generation reads.
+pub struct Checked<'f, 'a> {
+    /// The struct as parsed.
+    pub input: &'f Struct<'a>,
+    /// Every field, in declaration order, with what it fills.
+    pub fields: Vec<CheckedField<'f, 'a>>,
+    /// What only one of the derives has.
+    pub kind: CheckedKind,
+    /// The registry file.
+    pub registry: Loaded,
+}
+
+/// What a checked event, item or profile has that the others do not.
+pub enum CheckedKind {
+    /// An event.
+    Event {
+        /// The registered event name.
+        name: String,
+    },
+    /// An item.
+    Item {
+        /// The events it was checked against.
+        events: Vec<String>,
+    },
+    /// A profile.
+    Profile,
+}
+
+/// One field of a checked struct.
+pub struct CheckedField<'f, 'a> {
     /// The field.
     pub field: &'f Field<'a>,
-    /// The property it fills.
-    pub spec: Spec,
+    /// What it fills.
+    pub fills: Fills,
+}
+
+/// What a checked field fills.
+pub enum Fills {
+    /// A registered property (for an item: the strictest rules of its events).
+    Property(Spec),
+    /// The event's items; whether the event requires them.
+    Items {
+        /// Whether the event requires items.
+        required: bool,
+    },
+    /// `event_datetime`.
+    Datetime,
+    /// `event_log_id`.
+    LogId,
+    /// Nothing: a `skip` field.
+    Nothing,
+}
+
+impl<'f, 'a> Checked<'f, 'a> {
+    /// The property fields in order, each with its spec: the `i`-th is spec constant `i`.
+    pub fn properties(&self) -> impl Iterator<Item = (&'f Field<'a>, &Spec)> {
+        self.fields.iter().filter_map(|f| match &f.fills {
+            Fills::Property(spec) => Some((f.field, spec)),
+            _ => None,
+        })
+    }
+
+    /// The `#[dfinery(items)]` field and whether the event requires items.
+    pub fn items(&self) -> Option<(&'f Field<'a>, bool)> {
+        self.fields.iter().find_map(|f| match f.fills {
+            Fills::Items { required } => Some((f.field, required)),
+            _ => None,
+        })
+    }
+
+    /// The `#[dfinery(datetime)]` field.
+    pub fn datetime(&self) -> Option<&'f Field<'a>> {
+        self.find(|fills| matches!(fills, Fills::Datetime))
+    }
+
+    /// The `#[dfinery(log_id)]` field.
+    pub fn log_id(&self) -> Option<&'f Field<'a>> {
+        self.find(|fills| matches!(fills, Fills::LogId))
+    }
+
+    fn find(&self, what: impl Fn(&Fills) -> bool) -> Option<&'f Field<'a>> {
+        self.fields.iter().find(|f| what(&f.fills)).map(|f| f.field)
+    }
+}
+
+/// Runs the checks of `input`'s derive. `None` when they could not run to the end (errors are
+/// recorded); a `Some` beside recorded errors is not to be expanded.
+pub fn check_struct<'f, 'a>(input: &'f Struct<'a>, errors: &mut Errors) -> Option<Checked<'f, 'a>> {
+    match input.kind {
+        Kind::Event => event::check_event(input, errors),
+        Kind::Item => item::check_item(input, errors),
+        Kind::Profile => profile::check_profile(input, errors),
+    }
+}
+
+/// The checked fields of `input`: `specs` holds, aligned with the fields, the spec each
+/// property field resolved to; the other fields fill what their role says. `items_required`:
+/// whether the event requires items.
+fn checked_fields<'f, 'a>(
+    input: &'f Struct<'a>,
+    specs: Vec<Option<Spec>>,
+    items_required: bool,
+) -> Vec<CheckedField<'f, 'a>> {
+    input
+        .fields
+        .iter()
+        .zip(specs)
+        .map(|(field, spec)| {
+            let fills = match (spec, &field.role) {
+                (Some(spec), _) => Fills::Property(spec),
+                (None, Role::Items) => Fills::Items {
+                    required: items_required,
+                },
+                (None, Role::Datetime) => Fills::Datetime,
+                (None, Role::LogId) => Fills::LogId,
+                // A property that did not resolve, or a field with attribute errors, has been
+                // reported: the struct is not expanded.
+                (None, Role::Skip | Role::Property { .. } | Role::Invalid) => Fills::Nothing,
+            };
+            CheckedField { field, fills }
+        })
+        .collect()
 }
 
 #[cfg(test)]

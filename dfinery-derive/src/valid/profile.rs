@@ -3,24 +3,16 @@
 use dfinery_schema::catalog;
 
 use super::field::{self, Target};
-use super::{Property, Scope};
+use super::{Checked, CheckedKind, Scope, checked_fields};
 use crate::ast::Struct;
 use crate::errors::Errors;
-use crate::registry::{self, Loaded};
-
-/// A profile struct that passed every check.
-pub struct CheckedProfile<'f, 'a> {
-    /// Every property field, in field order.
-    pub properties: Vec<Property<'f, 'a>>,
-    /// The registry file.
-    pub registry: Loaded,
-}
+use crate::registry;
 
 /// Checks a profile struct.
 pub fn check_profile<'f, 'a>(
     input: &'f Struct<'a>,
     errors: &mut Errors,
-) -> Option<CheckedProfile<'f, 'a>> {
+) -> Option<Checked<'f, 'a>> {
     if !input.attrs_ok {
         return None;
     }
@@ -36,9 +28,11 @@ pub fn check_profile<'f, 'a>(
         elsewhere: None,
         not_enabled: Some((is_standard, &loaded.display)),
     };
-    let properties = field::check_all(&input.fields, &target, errors).properties;
-    Some(CheckedProfile {
-        properties,
+    let specs = field::check_all(&input.fields, &target, errors).specs;
+    Some(Checked {
+        input,
+        fields: checked_fields(input, specs, false),
+        kind: CheckedKind::Profile,
         registry: loaded,
     })
 }

@@ -83,6 +83,11 @@ fn with_registry(mut input: DeriveInput) -> DeriveInput {
     input
 }
 
+/// The specs of the property fields, in field order.
+fn specs(checked: &Checked<'_, '_>) -> Vec<Spec> {
+    checked.properties().map(|(_, spec)| spec.clone()).collect()
+}
+
 /// A checked event: its name, its property specs, and whether items are required (when it
 /// has an items field).
 type EventOut = (String, Vec<Spec>, Option<bool>);
@@ -92,9 +97,15 @@ fn event(input: DeriveInput) -> (Option<EventOut>, Vec<String>) {
     let input = with_registry(input);
     let mut errors = Errors::new();
     let parsed = Struct::from_input(&input, Kind::Event, &mut errors).expect("parses");
-    let checked = check_event(&parsed, &mut errors).map(|c| {
-        let specs = c.properties.iter().map(|p| p.spec.clone()).collect();
-        (c.name, specs, c.items.map(|(_, required)| required))
+    let checked = check_struct(&parsed, &mut errors).map(|c| {
+        let CheckedKind::Event { name } = &c.kind else {
+            panic!("an event checks as an event")
+        };
+        (
+            name.clone(),
+            specs(&c),
+            c.items().map(|(_, required)| required),
+        )
     });
     (checked, messages(errors))
 }
@@ -107,9 +118,11 @@ fn item(input: DeriveInput) -> (Option<ItemOut>, Vec<String>) {
     let input = with_registry(input);
     let mut errors = Errors::new();
     let parsed = Struct::from_input(&input, Kind::Item, &mut errors).expect("parses");
-    let checked = check_item(&parsed, &mut errors).map(|c| {
-        let specs = c.properties.iter().map(|p| p.spec.clone()).collect();
-        (c.events, specs)
+    let checked = check_struct(&parsed, &mut errors).map(|c| {
+        let CheckedKind::Item { events } = &c.kind else {
+            panic!("an item checks as an item")
+        };
+        (events.clone(), specs(&c))
     });
     (checked, messages(errors))
 }
@@ -118,8 +131,7 @@ fn profile(input: DeriveInput) -> (Option<Vec<Spec>>, Vec<String>) {
     let input = with_registry(input);
     let mut errors = Errors::new();
     let parsed = Struct::from_input(&input, Kind::Profile, &mut errors).expect("parses");
-    let checked = check_profile(&parsed, &mut errors)
-        .map(|c| c.properties.iter().map(|p| p.spec.clone()).collect());
+    let checked = check_struct(&parsed, &mut errors).map(|c| specs(&c));
     (checked, messages(errors))
 }
 
@@ -501,6 +513,71 @@ fn one_items_field_and_no_type_parameter_in_it() {
     assert_one(
         &errors,
         "the items field cannot use the type parameter `T` (the event's description is a `static`); name the item type",
+    );
+}
+
+#[test]
+fn the_checked_model_says_what_each_field_fills_in_declaration_order() {
+    let input = with_registry(syn::parse_quote! {
+        #[dfinery(event = "coupon_used")]
+        struct Used {
+            #[dfinery(log_id)]
+            id: Uuid,
+            amount: f64,
+            #[dfinery(skip)]
+            note: String,
+            coupon_code: String,
+            #[dfinery(items)]
+            lines: Vec<Line>,
+            #[dfinery(datetime)]
+            at: Datetime,
+        }
+    });
+    let mut errors = Errors::new();
+    let parsed = Struct::from_input(&input, Kind::Event, &mut errors).expect("parses");
+    let checked = check_struct(&parsed, &mut errors).expect("checked");
+    assert!(errors.is_empty(), "{:#?}", messages(errors));
+    let fills: Vec<(String, String)> = checked
+        .fields
+        .iter()
+        .map(|f| {
+            let fills = match &f.fills {
+                Fills::Property(spec) => format!("property {}", spec.name),
+                Fills::Items { required } => format!("items, required: {required}"),
+                Fills::Datetime => "datetime".to_owned(),
+                Fills::LogId => "log_id".to_owned(),
+                Fills::Nothing => "nothing".to_owned(),
+            };
+            (f.field.rust_name(), fills)
+        })
+        .collect();
+    let expected = [
+        ("id", "log_id"),
+        ("amount", "property amount"),
+        ("note", "nothing"),
+        ("coupon_code", "property coupon_code"),
+        ("lines", "items, required: true"),
+        ("at", "datetime"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect();
+    assert_eq!(fills, expected);
+    // The property fields in order: the `i`-th reads spec constant `i`.
+    let properties: Vec<String> = checked.properties().map(|(f, _)| f.rust_name()).collect();
+    assert_eq!(properties, ["amount", "coupon_code"]);
+    assert_eq!(
+        checked.items().map(|(f, r)| (f.rust_name(), r)),
+        Some(("lines".to_owned(), true))
+    );
+    assert_eq!(
+        checked.datetime().map(|f| f.rust_name()).as_deref(),
+        Some("at")
+    );
+    assert_eq!(
+        checked.log_id().map(|f| f.rust_name()).as_deref(),
+        Some("id")
     );
 }
 

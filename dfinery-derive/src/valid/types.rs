@@ -66,11 +66,11 @@ mod tests {
             wrapper(&ty("dfinery::Patch<i64>")).map(|w| w.0),
             Some("Patch")
         );
-        assert_eq!(wrapper(&ty("Vec<String>")), None);
-        assert_eq!(wrapper(&ty("String")), None);
+        assert!(wrapper(&ty("Vec<String>")).is_none());
+        assert!(wrapper(&ty("String")).is_none());
         // Not the std wrappers: a user type of the same name with another arity.
-        assert_eq!(wrapper(&ty("Option<String, u8>")), None);
-        assert_eq!(wrapper(&ty("Patch<>")), None);
+        assert!(wrapper(&ty("Option<String, u8>")).is_none());
+        assert!(wrapper(&ty("Patch<>")).is_none());
         let option = ty("Option<Vec<String>>");
         let (_, inner) = wrapper(&option).unwrap();
         assert_eq!(text(inner), "Vec<String>");

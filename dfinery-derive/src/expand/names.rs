@@ -1,0 +1,58 @@
+//! The `__private` names each struct derive implements, in one table shared by the impl, the
+//! decode impl and the stub.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use crate::ast::Kind;
+
+/// What a derive of one [`Kind`] implements.
+pub struct Names {
+    /// The trait: `Event`, `Item` or `Profile`.
+    pub trait_name: Ident,
+    /// The static description's type: `EventDescription`, ….
+    pub description: Ident,
+    /// The method that writes the properties: `write_properties`, `write_item`,
+    /// `write_user_properties`.
+    pub write: Ident,
+    /// The decode trait: `DecodeEvent`, `DecodeItem` or `DecodeProfile`.
+    pub decode: Ident,
+    /// The `ColumnsBuilder` constructor: `event`, `item` or `profile`.
+    pub builder: Ident,
+    /// The decode method reading one value: `from_export_rows` for an event (a group of rows),
+    /// `from_export_row` otherwise.
+    pub from_rows: Ident,
+    /// The type that method reads.
+    pub rows: TokenStream,
+}
+
+impl Names {
+    /// The names of `kind`.
+    pub fn of(kind: Kind) -> Names {
+        let ident = |name: &str| Ident::new(name, Span::call_site());
+        let (trait_name, write, builder) = match kind {
+            Kind::Event => ("Event", "write_properties", "event"),
+            Kind::Item => ("Item", "write_item", "item"),
+            Kind::Profile => ("Profile", "write_user_properties", "profile"),
+        };
+        let (from_rows, rows) = match kind {
+            Kind::Event => (
+                "from_export_rows",
+                quote!(::dfinery::__private::EventGroup<'_>),
+            ),
+            Kind::Item | Kind::Profile => (
+                "from_export_row",
+                quote!(::dfinery::__private::ExportRow<'_>),
+            ),
+        };
+        Names {
+            trait_name: ident(trait_name),
+            description: ident(&format!("{trait_name}Description")),
+            write: ident(write),
+            decode: ident(&format!("Decode{trait_name}")),
+            builder: ident(builder),
+            from_rows: ident(from_rows),
+            rows,
+        }
+    }
+}
