@@ -28,7 +28,10 @@ fn no_retry() -> RetryPolicy {
 /// Eight typed exports at once, each fully read; how many failed as rate limited.
 async fn eight_at_once(client: &dfinery::Client) -> usize {
     let runs = (0..8).map(|_| async {
-        let stream = client.export_events_as::<Purchase>(&query()).await?;
+        let stream = client
+            .export_event_rows(&query())
+            .await
+            .and_then(|rows| rows.events::<Purchase>())?;
         stream.into_vec().await
     });
     let results = join_all(runs).await;
@@ -78,8 +81,9 @@ async fn the_export_budget_is_paced_not_exceeded() {
         .unwrap();
     for _ in 0..6 {
         let events = client
-            .export_events_as::<Purchase>(&query())
+            .export_event_rows(&query())
             .await
+            .and_then(|rows| rows.events::<Purchase>())
             .unwrap()
             .into_vec()
             .await
@@ -98,7 +102,11 @@ async fn the_export_budget_is_paced_not_exceeded() {
         .unwrap();
     let mut refused = 0;
     for _ in 0..10 {
-        if let Err(ExportError::Request(e)) = unpaced.export_events_as::<Purchase>(&query()).await {
+        if let Err(ExportError::Request(e)) = unpaced
+            .export_event_rows(&query())
+            .await
+            .and_then(|rows| rows.events::<Purchase>())
+        {
             assert_eq!(e.kind(), "rate_limited");
             refused += 1;
         }

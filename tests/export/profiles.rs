@@ -89,8 +89,9 @@ async fn profiles_sent_come_back_equal() {
         .properties_of::<Member>()
         .with_external_id();
     let mut got = client
-        .export_profiles_as::<Member>(&query)
+        .export_profile_rows(&query)
         .await
+        .and_then(|rows| rows.profiles::<Member>())
         .unwrap()
         .into_vec()
         .await
@@ -137,8 +138,9 @@ async fn arrays_of_11_and_300_values_go_through_end_to_end() {
         .properties_of::<Member>()
         .with_external_id();
     let mut got = client
-        .export_profiles_as::<Member>(&query)
+        .export_profile_rows(&query)
         .await
+        .and_then(|rows| rows.profiles::<Member>())
         .unwrap()
         .into_vec()
         .await
