@@ -55,7 +55,7 @@ macro_rules! __impl_enum_property {
                 $crate::property::enum_write_wire(self, spec, out)
             }
 
-            fn writes_valid_json(&self) -> bool {
+            fn writes_valid_json(&self, _: $crate::__private::TrustedJson) -> bool {
                 true
             }
 

@@ -159,7 +159,7 @@ impl<'a> ObjectWriter<'a> {
         match result {
             Ok(()) => {
                 self.fields += 1;
-                self.valid_json &= value.writes_valid_json();
+                self.valid_json &= value.writes_valid_json(crate::__private::TrustedJson);
             }
             Err(rule) => {
                 self.out.truncate(mark);
