@@ -8,7 +8,7 @@ use std::process::{Child, ChildStdout, Command, ExitCode, Stdio};
 use std::time::Duration;
 
 use dfinery::Client;
-use dfinery::client::RetryPolicy;
+use dfinery::RetryPolicy;
 use dfinery_emulator::{
     Api, DEFAULT_EXPORT_TOKEN, DEFAULT_IMPORT_TOKEN, DEFAULT_SERVICE_ID, Emulator, EmulatorBuilder,
     EmulatorHandle, RateLimit, Window,

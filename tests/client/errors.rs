@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use dfinery::client::{Error, RetryPolicy, ServerCode};
 use dfinery::wire::Endpoint;
+use dfinery::{Error, RetryPolicy, ServerCode};
 use dfinery::{Event, EventRecord, Patch, ResultCode};
 use dfinery_emulator::{
     Api, FaultConfig, ImportCode, Latency, RateLimit, ScriptedResponse, Window,

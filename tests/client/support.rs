@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use dfinery::client::{ClientBuilder, RetryPolicy};
 use dfinery::wire::EventExportRequest;
 use dfinery::{Client, Date, Identity};
+use dfinery::{ClientBuilder, RetryPolicy};
 use dfinery_emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
 
 /// The registry the derives and the emulator share.

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use dfinery::client::RetryPolicy;
+use dfinery::RetryPolicy;
 use dfinery::export::{EventQuery, ExportError};
 use dfinery::ratelimit::Pacing;
 use dfinery_emulator::{Api, FaultConfig, Latency, RateLimit, Window};

@@ -169,7 +169,7 @@ async fn a_9_kb_array_is_refused_before_sending() {
         .update_profile(&user("big"), &member)
         .await
         .unwrap_err();
-    let dfinery::client::Error::InvalidProfile(invalid) = &error else {
+    let dfinery::Error::InvalidProfile(invalid) = &error else {
         panic!("expected InvalidProfile, got {error:?}");
     };
     assert_eq!(invalid.violations.len(), 1);

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use dfinery::client::{ClientBuilder, RetryPolicy};
 use dfinery::{Client, Date, Identity};
+use dfinery::{ClientBuilder, RetryPolicy};
 use dfinery_emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
 
 /// The registry the derives and the emulator share.

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use dfinery::client::RetryPolicy;
+use dfinery::RetryPolicy;
 use dfinery::{Client, DfineryEvent, DfineryItem, EventRecord, Identity};
 use dfinery_emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
 use serde_json::Value;

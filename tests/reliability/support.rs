@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use dfinery::client::{ClientBuilder, RetryPolicy};
 use dfinery::{Client, EventRecord, Identity};
+use dfinery::{ClientBuilder, RetryPolicy};
 use dfinery_emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
 
 /// The registry the emulator enforces.

@@ -65,7 +65,7 @@ pub struct InvalidEvent {
 /// Why a call failed. Nothing here ever contains a token.
 ///
 /// Success is HTTP 2xx **and** code `20000` (`docs/protocol.md` §6.1); every other answer is one
-/// of these variants, chosen by [`classify`](super::classify). [`is_retryable`](Error::is_retryable)
+/// of these variants, chosen by one classifier over (endpoint, status, body). [`is_retryable`](Error::is_retryable)
 /// says which ones the client retries.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -58,7 +58,7 @@ impl RetryPolicy {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use dfinery_core::client::RetryPolicy;
+    /// use dfinery_core::RetryPolicy;
     ///
     /// let policy = RetryPolicy::default();
     /// let ms = Duration::from_millis;

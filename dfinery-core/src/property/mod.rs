@@ -18,7 +18,6 @@ mod times;
 mod wrappers;
 
 pub use arrays::{ArrayElement, ElementValue};
-pub use encode::{write_bool, write_date, write_datetime, write_double, write_long, write_str};
 pub use enums::{DfineryEnumValue, enum_to_value, enum_write_wire};
 pub use markers::{
     BooleanProperty, DateProperty, DatetimeProperty, DoubleArrayProperty, DoubleProperty,

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use dfinery_core::client::ByteStream;
+use dfinery_core::ByteStream;
 use dfinery_core::export::ExportRows;
 use futures_util::StreamExt;
 use indicatif::ProgressBar;
