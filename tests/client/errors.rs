@@ -171,10 +171,7 @@ async fn server_errors_are_retried_then_returned() {
     })
     .await;
     let client = client_for(&emulator)
-        .retry(RetryPolicy {
-            max_attempts: 3,
-            ..crate::support::fast_retry()
-        })
+        .retry(crate::support::fast_retry().with_max_attempts(3))
         .build()
         .unwrap();
     let error = client.identify(&user("u")).await.unwrap_err();

@@ -19,10 +19,7 @@ fn query() -> EventQuery {
 
 /// No retries: a refusal shows.
 fn no_retry() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 1,
-        ..RetryPolicy::default()
-    }
+    RetryPolicy::default().with_max_attempts(1)
 }
 
 /// Eight typed exports at once, each fully read; how many failed as rate limited.

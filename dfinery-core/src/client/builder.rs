@@ -89,7 +89,7 @@ fn kind_name(kind: TokenKind) -> &'static str {
 ///     .import_token("import-token")
 ///     .base_url("http://127.0.0.1:8080") // loopback may be plain http
 ///     .timeout(Duration::from_secs(5))
-///     .retry(RetryPolicy { max_attempts: 3, ..RetryPolicy::default() })
+///     .retry(RetryPolicy::default().with_max_attempts(3))
 ///     .build()?;
 /// assert_eq!(client.base_url(), "http://127.0.0.1:8080");
 /// assert!(!format!("{client:?}").contains("import-token"));
@@ -541,14 +541,8 @@ mod tests {
     #[test]
     fn out_of_range_settings_are_refused() {
         let cases = [
-            base().retry(RetryPolicy {
-                max_attempts: 0,
-                ..RetryPolicy::default()
-            }),
-            base().retry(RetryPolicy {
-                initial_backoff: Duration::from_secs(60),
-                ..RetryPolicy::default()
-            }),
+            base().retry(RetryPolicy::default().with_max_attempts(0)),
+            base().retry(RetryPolicy::default().with_initial_backoff(Duration::from_secs(60))),
             base().export_concurrency(0),
             base().max_events_per_request(0),
             base().max_events_per_request(101),

@@ -35,6 +35,7 @@ impl fmt::Display for ServerCode {
 /// One broken rule the server listed in the `data` of a refusal, as the emulator sends them
 /// (DFINERY itself documents no list; the client never relies on one being there).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
+#[non_exhaustive]
 pub struct ServerViolation {
     /// Where, as a JSON path, e.g. `events[3].event_properties.df_price`.
     #[serde(default)]
@@ -55,6 +56,7 @@ impl fmt::Display for ServerViolation {
 
 /// An event of a [`send_events`](super::Client::send_events) call that failed validation.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct InvalidEvent {
     /// Its position in the events given (0-based).
     pub index: usize,

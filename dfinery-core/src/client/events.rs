@@ -50,6 +50,7 @@ impl<T: Event + ?Sized> IntoEventRecord for &T {
 
 /// One request of a [`send_events`](Client::send_events) call that succeeded.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RequestReport {
     /// A client-side id of the request, the same on every attempt; it appears in the
     /// `dfinery.request` tracing span.
@@ -65,6 +66,7 @@ pub struct RequestReport {
 /// What a [`send_events`](Client::send_events) call delivered: one entry per request, in the
 /// order sent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SendReport {
     /// The requests that succeeded, in order.
     pub requests: Vec<RequestReport>,
@@ -103,6 +105,7 @@ impl SendReport {
 /// When [`error`](SendError::error) is [`Error::InvalidEvents`], nothing was sent and
 /// `undelivered` is empty: fix the events.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub struct SendError {
     /// Why the call stopped.
     #[source]

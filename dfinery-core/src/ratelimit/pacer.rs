@@ -57,6 +57,7 @@ impl Pacing {
 
 /// What pacing did since the client was built.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PacingStats {
     /// Calls that waited before going out.
     pub paced_calls: u64,
