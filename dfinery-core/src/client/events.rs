@@ -172,7 +172,9 @@ impl Client {
         self.send_records(identity, records).await
     }
 
-    /// Sends records already checked, as [`send_events`](Client::send_events) does.
+    /// Sends records already checked, as [`send_events`](Client::send_events) does (which
+    /// users call with the records: an `EventRecord` is an [`IntoEventRecord`]); the tracker's
+    /// worker calls this directly.
     ///
     /// A record read back from JSON (e.g. a spool) was not checked again; one with more than
     /// 100 items could never be sent, so it makes the whole call fail before anything is sent,
@@ -181,7 +183,7 @@ impl Client {
     /// # Errors
     ///
     /// A [`SendError`]: the cause, the requests delivered, and the events not delivered.
-    pub async fn send_records(
+    pub(crate) async fn send_records(
         &self,
         identity: &Identity,
         records: Vec<EventRecord>,

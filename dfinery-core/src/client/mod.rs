@@ -87,13 +87,14 @@ impl Client {
         &self.inner.base_url
     }
 
-    /// The retry policy in force.
-    pub fn retry_policy(&self) -> &RetryPolicy {
+    /// The retry policy in force (for the builder's tests).
+    #[cfg(test)]
+    pub(crate) fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.retry
     }
 
     /// The clock rate-limit waits are measured against (see [`ClientBuilder::clock`]).
-    pub fn clock(&self) -> &Clock {
+    pub(crate) fn clock(&self) -> &Clock {
         &self.inner.clock
     }
 

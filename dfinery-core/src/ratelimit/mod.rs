@@ -12,7 +12,9 @@ mod pacer;
 #[cfg(feature = "redis")]
 mod redis;
 
-pub use budget::{BudgetFuture, Feedback, LocalGcra, RateBudget, SlotGuard};
+#[cfg(feature = "redis")]
+pub(crate) use budget::LocalGcra;
+pub use budget::{BudgetFuture, Feedback, RateBudget, SlotGuard};
 pub use headers::{Api, RateLimitSnapshot};
 pub use pacer::{Pacing, PacingStats};
 #[cfg(feature = "redis")]
