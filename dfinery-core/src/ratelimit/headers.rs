@@ -24,10 +24,10 @@ pub enum Api {
 
 impl Api {
     /// Every API.
-    pub const ALL: [Api; 4] = [Api::Event, Api::Identity, Api::Profile, Api::Export];
+    pub(crate) const ALL: [Api; 4] = [Api::Event, Api::Identity, Api::Profile, Api::Export];
 
     /// The API an endpoint counts against.
-    pub const fn of(endpoint: Endpoint) -> Api {
+    pub(crate) const fn of(endpoint: Endpoint) -> Api {
         match endpoint {
             Endpoint::Events => Api::Event,
             Endpoint::Identities | Endpoint::DeleteIdentity => Api::Identity,
