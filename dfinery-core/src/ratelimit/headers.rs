@@ -24,6 +24,7 @@ pub enum Api {
 
 impl Api {
     /// Every API.
+    #[cfg(any(test, feature = "redis"))]
     pub(crate) const ALL: [Api; 4] = [Api::Event, Api::Identity, Api::Profile, Api::Export];
 
     /// The API an endpoint counts against.
@@ -36,7 +37,7 @@ impl Api {
         }
     }
 
-    /// The position in [`Api::ALL`].
+    /// The position in `Api::ALL`.
     pub(crate) const fn index(self) -> usize {
         match self {
             Api::Event => 0,
