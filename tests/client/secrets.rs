@@ -4,8 +4,8 @@
 use std::io;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use dfinery::{Client, EventRecord};
 use dfinery::Error;
+use dfinery::{Client, EventRecord};
 use dfinery_emulator::ScriptedResponse;
 use tracing_subscriber::fmt::MakeWriter;
 
