@@ -6,7 +6,8 @@
 //! # The pieces
 //!
 //! Every type has one public path. The everyday types are at the crate root; the public
-//! modules ([`clock`], [`export`], [`limits`], [`ratelimit`], [`wire`]) hold the rest.
+//! modules ([`clock`], [`export`], [`limits`], `ratelimit` (feature `client`), [`wire`])
+//! hold the rest.
 //!
 //! - Values: [`Value`], the dynamic form of a DFINERY value, with [`Datetime`] and [`Date`]
 //!   that always print in DFINERY's wire format.
