@@ -158,7 +158,7 @@ fn typed(bytes: &[u8]) -> usize {
 /// As `typed`, from a stream of 16 KiB chunks, as an export arrives.
 fn typed_streamed(runtime: &tokio::runtime::Runtime, bytes: &Bytes) -> usize {
     runtime.block_on(async {
-        let chunks: Vec<Result<Bytes, dfinery::client::Error>> = (0..bytes.len())
+        let chunks: Vec<Result<Bytes, dfinery::Error>> = (0..bytes.len())
             .step_by(16 * 1024)
             .map(|at| Ok(bytes.slice(at..(at + 16 * 1024).min(bytes.len()))))
             .collect();

@@ -159,13 +159,15 @@ pub async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 4. Export today's events back, decoded by column name into the same structs.
     let purchases = client
-        .export_events_as::<Purchase>(&EventQuery::today().event::<Purchase>())
-        .await?
+        .export_event_rows(&EventQuery::today().event::<Purchase>())
+        .await
+        .and_then(|rows| rows.events::<Purchase>())?
         .into_vec()
         .await?;
     let coupons = client
-        .export_events_as::<CouponUsed>(&EventQuery::today().event::<CouponUsed>())
-        .await?
+        .export_event_rows(&EventQuery::today().event::<CouponUsed>())
+        .await
+        .and_then(|rows| rows.events::<CouponUsed>())?
         .into_vec()
         .await?;
     println!("4. Exported today's events back, decoded into the same structs:");

@@ -12,7 +12,7 @@
 
 use std::process::ExitCode;
 
-use dfinery::client::ClientBuildError;
+use dfinery::ClientBuildError;
 use dfinery::ratelimit::Api;
 use dfinery::wire::{ConditionType, EventExportRequest};
 use dfinery::{Client, Date, EventRecord, Identity};

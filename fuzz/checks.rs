@@ -11,7 +11,10 @@ use std::net::TcpStream;
 use std::time::SystemTime;
 
 use dfinery::export::ExportReader;
-use dfinery::ratelimit::{RateLimitSnapshot, parse_reset, parse_window};
+use dfinery::{
+    __private::{parse_reset, parse_window},
+    ratelimit::RateLimitSnapshot,
+};
 use dfinery_emulator::{EmulatorHandle, Registry};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 

@@ -96,7 +96,7 @@
 //!
 //! Decoding a saved export needs no feature either: the derives generate the decoders and
 //! [`export::ExportReader`] reads a CSV file with `std::io`. Streaming an export from DFINERY
-//! (`Client::export_events_as`, `ExportRows`) needs `client`.
+//! (`Client::export_event_rows`, `ExportRows`) needs `client`.
 //!
 //! # Coverage
 //!

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use dfinery::Identity;
-use dfinery::tracker::Tracker;
+use dfinery::Tracker;
 use dfinery_bench::fixtures::fresh_purchase;
 use dfinery_bench::lab::Lab;
 use dfinery_bench::measure::process_cpu_time;

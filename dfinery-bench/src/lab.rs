@@ -8,7 +8,7 @@ use std::process::{Child, ChildStdout, Command, ExitCode, Stdio};
 use std::time::Duration;
 
 use dfinery::Client;
-use dfinery::client::RetryPolicy;
+use dfinery::RetryPolicy;
 use dfinery_emulator::{
     Api, DEFAULT_EXPORT_TOKEN, DEFAULT_IMPORT_TOKEN, DEFAULT_SERVICE_ID, Emulator, EmulatorBuilder,
     EmulatorHandle, RateLimit, Window,
@@ -170,12 +170,13 @@ impl Lab {
             .import_token(DEFAULT_IMPORT_TOKEN)
             .export_token(DEFAULT_EXPORT_TOKEN)
             .base_url(&self.base_url)
-            .retry(RetryPolicy {
-                max_attempts: 5,
-                initial_backoff: Duration::from_millis(5),
-                max_backoff: Duration::from_millis(50),
-                max_rate_limit_wait: Duration::from_secs(1),
-            })
+            .retry(
+                RetryPolicy::default()
+                    .with_max_attempts(5)
+                    .with_initial_backoff(Duration::from_millis(5))
+                    .with_max_backoff(Duration::from_millis(50))
+                    .with_max_rate_limit_wait(Duration::from_secs(1)),
+            )
             .build()
             .map_err(io::Error::other)
     }

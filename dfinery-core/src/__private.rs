@@ -29,6 +29,20 @@ pub use crate::record::{EventRecord, UserProperties, ValidationError};
 pub use crate::value::{Date, Datetime, Value};
 pub use crate::writer::{ItemsWriter, ObjectWriter};
 
+// Test hooks, for the fuzz targets and property tests only: pure functions over untrusted
+// input that the client uses internally.
+#[cfg(feature = "client")]
+pub use crate::client::classify;
+#[cfg(feature = "client")]
+pub use crate::ratelimit::headers::{parse_reset, parse_window};
+
+/// The argument of `PropertyValue::writes_valid_json`: naming it is what lets an implementation
+/// promise well-formed JSON, so only this crate and the code its derives generate (the
+/// `DfineryEnum` impls) make that promise; other implementations keep the default and have
+/// their output checked.
+#[derive(Debug, Clone, Copy)]
+pub struct TrustedJson;
+
 /// Standard names DFINERY's SDKs deprecate (`dfinery_schema::catalog::DEPRECATED_USER_PROPERTIES`).
 /// A derive names the constant of a field's property, spanned on the field, so the compiler's
 /// `deprecated` lint warns on that field (a warning, not an error: DFINERY still accepts it;

@@ -5,33 +5,39 @@
 //!
 //! # The pieces
 //!
-//! - [`value`]: [`Value`], the dynamic form of a DFINERY value, with [`Datetime`] and [`Date`]
+//! Every type has one public path. The everyday types are at the crate root; the public
+//! modules ([`clock`], [`export`], [`limits`], `ratelimit` (feature `client`), [`wire`])
+//! hold the rest.
+//!
+//! - Values: [`Value`], the dynamic form of a DFINERY value, with [`Datetime`] and [`Date`]
 //!   that always print in DFINERY's wire format.
-//! - [`property`]: [`PropertyValue`], how a Rust type writes itself as a DFINERY value, the marker
-//!   traits that say which Rust types may fill which DFINERY type, [`Patch`] for user properties,
-//!   and the run-time [`Rule`]s every value is checked against.
-//! - [`writer`]: [`ObjectWriter`] and [`ItemsWriter`], which write checked JSON straight into a
+//! - Properties: [`PropertyValue`], how a Rust type writes itself as a DFINERY value, the marker
+//!   traits that say which Rust types may fill which DFINERY type ([`StringProperty`], …),
+//!   [`Patch`] for user properties, and the run-time [`Rule`]s every value is checked against.
+//! - Writers: [`ObjectWriter`] and [`ItemsWriter`], which write checked JSON straight into a
 //!   buffer and collect every [`Violation`].
-//! - [`model`]: the [`Event`], [`Item`] and [`Profile`] traits and their static descriptions.
-//! - [`record`]: [`EventRecord`] and [`UserProperties`], validated and pre-serialised, ready to send.
-//! - [`identity`]: [`Identity`] and [`ExternalId`], which cannot be built empty or malformed.
+//! - The [`Event`], [`Item`] and [`Profile`] traits and their static descriptions.
+//! - Records: [`EventRecord`] and [`UserProperties`], validated and pre-serialised, ready to
+//!   send.
+//! - Identities: [`Identity`] and [`ExternalId`], which cannot be built empty or malformed.
 //! - [`wire`]: request and response bodies of every endpoint.
-//! - [`code`]: [`ResultCode`] (Import API) and [`ExportErrorCode`] (Export API).
-//! - [`client`]: [`Client`], which calls every endpoint with typed [`Error`]s, retries that
-//!   never duplicate an event, and pacing against the rate limits ([`ratelimit`]); tokens are
+//! - Result codes: [`ResultCode`] (Import API) and [`ExportErrorCode`] (Export API).
+//! - `Client` (feature `client`): calls every endpoint with typed `Error`s, retries that
+//!   never duplicate an event, and pacing against the rate limits (`ratelimit`); tokens are
 //!   held as [`Secret`]s, which never print.
 //! - [`export`]: typed export queries, CSV decoded row by row as it streams in, and rows
 //!   decoded back into the structs that sent them.
-//! - [`tracker`]: [`Tracker`], which batches events, identity and profile updates per user in a
+//! - `Tracker` (feature `tracker`): batches events, identity and profile updates per user in a
 //!   background task, bounds its memory, and keeps every message in a durable spool (redb) until
 //!   DFINERY confirms it.
 //!
 //! # Features
 //!
-//! - `client` (default): [`client`] and [`ratelimit`]: every endpoint over HTTP (reqwest
+//! - `client` (default): `Client`, its types and `ratelimit`: every endpoint over HTTP (reqwest
 //!   with rustls, tokio), pacing, and the export streams and files
 //!   (`export::ExportRows`, `export::ExportFile`).
-//! - `tracker` (default, implies `client`): [`tracker`], with its durable spool (redb).
+//! - `tracker` (default, implies `client`): `Tracker` and its types, with its durable spool
+//!   (redb).
 //! - `chrono`: conversions between [`Datetime`]/[`Date`] and `chrono::DateTime<Tz>`/
 //!   `chrono::NaiveDate`, which can then also fill Datetime and Date properties.
 //!
@@ -52,32 +58,39 @@
 #![warn(missing_docs)]
 
 #[cfg(feature = "client")]
-pub mod client;
+mod client;
 pub mod clock;
-pub mod code;
+mod code;
 pub mod export;
-pub mod identity;
+mod identity;
 mod json;
 pub mod limits;
-pub mod model;
-pub mod property;
+mod model;
+mod property;
 #[cfg(feature = "client")]
 pub mod ratelimit;
-pub mod record;
+mod record;
 mod report;
 mod secret;
 #[cfg(feature = "tracker")]
-pub mod tracker;
-pub mod value;
+mod tracker;
+mod value;
 pub mod wire;
-pub mod writer;
+mod writer;
 
 #[doc(hidden)]
 #[path = "__private.rs"]
 pub mod __private;
 
+// One public path per type: the types below live at the crate root only (their modules are
+// private); the public modules above (`clock`, `export`, `limits`, `ratelimit`, `wire`) hold
+// the rest, none of which is re-exported here.
 #[cfg(feature = "client")]
-pub use client::{Client, ClientBuilder, Error, RetryPolicy, SendError, SendReport};
+pub use client::{
+    ByteStream, Client, ClientBuildError, ClientBuilder, Error, IntoEventRecord,
+    IntoUserProperties, InvalidEvent, RequestReport, RetryPolicy, SendError, SendReport,
+    ServerCode, ServerViolation,
+};
 pub use code::{ExportErrorCode, ResultCode};
 pub use dfinery_schema::DataType;
 pub use identity::{ExternalId, Identity, IdentityError};
@@ -85,7 +98,11 @@ pub use model::{
     Event, EventDescription, FieldDescription, Item, ItemDescription, ItemList, ItemsDescription,
     Profile, ProfileDescription,
 };
-pub use property::{DfineryEnumValue, Patch, PropertySpec, PropertyValue, Rule, Scope};
+pub use property::{
+    ArrayElement, BooleanProperty, DateProperty, DatetimeProperty, DfineryEnumValue,
+    DoubleArrayProperty, DoubleProperty, ElementValue, LongArrayProperty, LongProperty, Patch,
+    PropertySpec, PropertyValue, Rule, Scope, StringArrayProperty, StringProperty,
+};
 pub use record::{
     EventRecord, EventRecordBuilder, ItemBuilder, UserProperties, UserPropertiesBuilder,
     ValidationError,
@@ -93,6 +110,9 @@ pub use record::{
 pub use report::ErrorChain;
 pub use secret::Secret;
 #[cfg(feature = "tracker")]
-pub use tracker::{TrackError, Tracker, TrackerBuilder, TrackerMetrics};
+pub use tracker::{
+    DeadLetter, FlushReport, Message, SPOOL_FORMAT, ShutdownReport, Spool, SpoolError, StoreError,
+    TrackError, Tracker, TrackerBuildError, TrackerBuilder, TrackerMetrics,
+};
 pub use value::{Date, Datetime, DatetimeError, Value, ValueError};
 pub use writer::{ItemsWriter, ObjectPath, ObjectWriter, Violation};

@@ -32,7 +32,8 @@ impl Secret {
     }
 
     /// Whether the token is empty or only white space.
-    pub fn is_blank(&self) -> bool {
+    #[cfg(feature = "client")]
+    pub(crate) fn is_blank(&self) -> bool {
         self.0.trim().is_empty()
     }
 }

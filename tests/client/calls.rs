@@ -1,7 +1,7 @@
 //! Every call against the emulator, succeeding: identify, profile updates, events of every
 //! kind, deletion.
 
-use dfinery::record::UserPropertiesBuilder;
+use dfinery::UserPropertiesBuilder;
 use dfinery::{Datetime, Event, EventRecord, ExternalId, Patch, UserProperties};
 use serde_json::json;
 

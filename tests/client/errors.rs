@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use dfinery::client::{Error, RetryPolicy, ServerCode};
 use dfinery::wire::Endpoint;
+use dfinery::{Error, RetryPolicy, ServerCode};
 use dfinery::{Event, EventRecord, Patch, ResultCode};
 use dfinery_emulator::{
     Api, FaultConfig, ImportCode, Latency, RateLimit, ScriptedResponse, Window,
@@ -171,10 +171,7 @@ async fn server_errors_are_retried_then_returned() {
     })
     .await;
     let client = client_for(&emulator)
-        .retry(RetryPolicy {
-            max_attempts: 3,
-            ..crate::support::fast_retry()
-        })
+        .retry(crate::support::fast_retry().with_max_attempts(3))
         .build()
         .unwrap();
     let error = client.identify(&user("u")).await.unwrap_err();

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use dfinery::client::{Error, RetryPolicy};
 use dfinery::wire::ProfileExportRequest;
+use dfinery::{Error, RetryPolicy};
 use dfinery::{EventRecord, UserProperties};
 use dfinery_emulator::{FaultConfig, Latency, ScriptedResponse};
 use futures_util::future::join_all;

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use dfinery::client::RetryPolicy;
+use dfinery::RetryPolicy;
 use dfinery::ratelimit::{Api, Pacing};
 use dfinery_emulator::{Api as EmulatorApi, RateLimit, Window};
 use futures_util::future::join_all;

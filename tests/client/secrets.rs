@@ -4,7 +4,7 @@
 use std::io;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use dfinery::client::{Error, RetryPolicy};
+use dfinery::Error;
 use dfinery::{Client, EventRecord};
 use dfinery_emulator::ScriptedResponse;
 use tracing_subscriber::fmt::MakeWriter;
@@ -59,10 +59,7 @@ fn builder(base_url: &str) -> dfinery::ClientBuilder {
         .import_token(IMPORT)
         .export_token(EXPORT)
         .base_url(base_url)
-        .retry(RetryPolicy {
-            max_attempts: 2,
-            ..crate::support::fast_retry()
-        })
+        .retry(crate::support::fast_retry().with_max_attempts(2))
 }
 
 // One thread, so the subscriber set for this test sees the client's and the emulator's tasks.

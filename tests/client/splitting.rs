@@ -1,8 +1,8 @@
 //! Splitting into requests of at most 100 events and 100 items (all events together), in
 //! order, and what a failure of request k of n leaves delivered and undelivered.
 
+use dfinery::Error;
 use dfinery::EventRecord;
-use dfinery::client::Error;
 use dfinery_emulator::{ImportCode, ScriptedResponse};
 
 use crate::model::purchase;

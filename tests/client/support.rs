@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use dfinery::client::{ClientBuilder, RetryPolicy};
 use dfinery::wire::EventExportRequest;
 use dfinery::{Client, Date, Identity};
+use dfinery::{ClientBuilder, RetryPolicy};
 use dfinery_emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
 
 /// The registry the derives and the emulator share.
@@ -12,12 +12,11 @@ pub const REGISTRY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/dfinery.t
 
 /// Retries that keep the suite fast: many attempts, millisecond backoff.
 pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 10,
-        initial_backoff: Duration::from_millis(2),
-        max_backoff: Duration::from_millis(20),
-        max_rate_limit_wait: Duration::from_secs(5),
-    }
+    RetryPolicy::default()
+        .with_max_attempts(10)
+        .with_initial_backoff(Duration::from_millis(2))
+        .with_max_backoff(Duration::from_millis(20))
+        .with_max_rate_limit_wait(Duration::from_secs(5))
 }
 
 /// An emulator enforcing the test registry, configured by `configure`.

@@ -147,7 +147,7 @@ use dfinery::export::EventQuery;
 
 // Today's purchases, decoded into the `#[derive(DfineryEvent)]` struct that sent them.
 let query = EventQuery::today().event::<Purchase>().properties_of::<Purchase>();
-let mut purchases = client.export_events_as::<Purchase>(&query).await?;
+let mut purchases = client.export_event_rows(&query).await?.events::<Purchase>()?;
 while let Some(exported) = purchases.try_next().await? {
     let purchase: Purchase = exported.event;      // items included
     let meta = exported.meta;                     // df_unified_id, event_name, df_server_datetime, …

@@ -42,8 +42,8 @@ fn csv_reads(bytes: &[u8]) -> (Vec<Vec<String>>, bool) {
 fn chunked(
     bytes: &[u8],
     size: usize,
-) -> futures_util::stream::Iter<std::vec::IntoIter<Result<Bytes, dfinery::client::Error>>> {
-    let chunks: Vec<Result<Bytes, dfinery::client::Error>> = bytes
+) -> futures_util::stream::Iter<std::vec::IntoIter<Result<Bytes, dfinery::Error>>> {
+    let chunks: Vec<Result<Bytes, dfinery::Error>> = bytes
         .chunks(size)
         .map(|c| Ok(Bytes::copy_from_slice(c)))
         .collect();

@@ -254,8 +254,9 @@ async fn a_typed_stream_never_returns_an_event_whose_rows_were_cut() {
         .expect("the fixture has SKU-2");
     let url = raw_server(bytes[..second_row].to_vec(), Ending::ChunkedCut).await;
     let mut events = client_at(&url)
-        .export_events_as::<Purchase>(&query())
+        .export_event_rows(&query())
         .await
+        .and_then(|rows| rows.events::<Purchase>())
         .unwrap();
     let error = events.try_next().await.unwrap_err();
     assert!(
@@ -272,7 +273,11 @@ async fn the_emulator_cutting_an_export_is_an_error() {
     let purchase = crate::model::one_purchase();
     client.send_events(&user("u"), [&purchase]).await.unwrap();
     emulator.push_script([ScriptedResponse::Drop]);
-    let result = match client.export_events_as::<Purchase>(&query()).await {
+    let result = match client
+        .export_event_rows(&query())
+        .await
+        .and_then(|rows| rows.events::<Purchase>())
+    {
         Err(error) => Err(error),
         Ok(stream) => stream.into_vec().await.map(|v| v.len()),
     };
@@ -282,8 +287,9 @@ async fn the_emulator_cutting_an_export_is_an_error() {
     );
     // The next export is whole.
     let events = client
-        .export_events_as::<Purchase>(&query())
+        .export_event_rows(&query())
         .await
+        .and_then(|rows| rows.events::<Purchase>())
         .unwrap()
         .into_vec()
         .await

@@ -117,7 +117,7 @@ fn system_columns_come_alongside() {
 async fn a_stream_decodes_the_same_whatever_its_chunk_size() {
     let bytes = fixture_bytes("purchases.csv");
     for size in [1, 2, 7, 33, 64, 4096] {
-        let chunks: Vec<Result<Bytes, dfinery::client::Error>> = bytes
+        let chunks: Vec<Result<Bytes, dfinery::Error>> = bytes
             .chunks(size)
             .map(|c| Ok(Bytes::copy_from_slice(c)))
             .collect();

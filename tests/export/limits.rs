@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use dfinery::client::RetryPolicy;
+use dfinery::RetryPolicy;
 use dfinery::export::{EventQuery, ExportError};
 use dfinery::ratelimit::Pacing;
 use dfinery_emulator::{Api, FaultConfig, Latency, RateLimit, Window};
@@ -19,16 +19,16 @@ fn query() -> EventQuery {
 
 /// No retries: a refusal shows.
 fn no_retry() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 1,
-        ..RetryPolicy::default()
-    }
+    RetryPolicy::default().with_max_attempts(1)
 }
 
 /// Eight typed exports at once, each fully read; how many failed as rate limited.
 async fn eight_at_once(client: &dfinery::Client) -> usize {
     let runs = (0..8).map(|_| async {
-        let stream = client.export_events_as::<Purchase>(&query()).await?;
+        let stream = client
+            .export_event_rows(&query())
+            .await
+            .and_then(|rows| rows.events::<Purchase>())?;
         stream.into_vec().await
     });
     let results = join_all(runs).await;
@@ -78,8 +78,9 @@ async fn the_export_budget_is_paced_not_exceeded() {
         .unwrap();
     for _ in 0..6 {
         let events = client
-            .export_events_as::<Purchase>(&query())
+            .export_event_rows(&query())
             .await
+            .and_then(|rows| rows.events::<Purchase>())
             .unwrap()
             .into_vec()
             .await
@@ -98,7 +99,11 @@ async fn the_export_budget_is_paced_not_exceeded() {
         .unwrap();
     let mut refused = 0;
     for _ in 0..10 {
-        if let Err(ExportError::Request(e)) = unpaced.export_events_as::<Purchase>(&query()).await {
+        if let Err(ExportError::Request(e)) = unpaced
+            .export_event_rows(&query())
+            .await
+            .and_then(|rows| rows.events::<Purchase>())
+        {
             assert_eq!(e.kind(), "rate_limited");
             refused += 1;
         }

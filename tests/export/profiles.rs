@@ -89,8 +89,9 @@ async fn profiles_sent_come_back_equal() {
         .properties_of::<Member>()
         .with_external_id();
     let mut got = client
-        .export_profiles_as::<Member>(&query)
+        .export_profile_rows(&query)
         .await
+        .and_then(|rows| rows.profiles::<Member>())
         .unwrap()
         .into_vec()
         .await
@@ -137,8 +138,9 @@ async fn arrays_of_11_and_300_values_go_through_end_to_end() {
         .properties_of::<Member>()
         .with_external_id();
     let mut got = client
-        .export_profiles_as::<Member>(&query)
+        .export_profile_rows(&query)
         .await
+        .and_then(|rows| rows.profiles::<Member>())
         .unwrap()
         .into_vec()
         .await
@@ -167,7 +169,7 @@ async fn a_9_kb_array_is_refused_before_sending() {
         .update_profile(&user("big"), &member)
         .await
         .unwrap_err();
-    let dfinery::client::Error::InvalidProfile(invalid) = &error else {
+    let dfinery::Error::InvalidProfile(invalid) = &error else {
         panic!("expected InvalidProfile, got {error:?}");
     };
     assert_eq!(invalid.violations.len(), 1);

@@ -15,8 +15,9 @@ async fn dates_outside_the_look_back_or_reversed_are_refused_before_any_request(
     let today = Date::today_utc();
     let long_ago = Date::from_ymd(2020, 1, 1).unwrap();
     let error = client
-        .export_events_as::<Purchase>(&EventQuery::new(long_ago, today))
+        .export_event_rows(&EventQuery::new(long_ago, today))
         .await
+        .and_then(|rows| rows.events::<Purchase>())
         .unwrap_err();
     assert!(
         matches!(error, ExportError::Query(QueryError::BeyondLookBack { from, .. }) if from == long_ago),

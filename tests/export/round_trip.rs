@@ -181,8 +181,9 @@ async fn a_typed_export_decodes_one_kind_with_its_system_columns() {
     let (from, to) = days();
     // All events exported: the reviews are skipped, not decoded.
     let mut stream = client
-        .export_events_as::<Purchase>(&EventQuery::new(from, to))
+        .export_event_rows(&EventQuery::new(from, to))
         .await
+        .and_then(|rows| rows.events::<Purchase>())
         .unwrap();
     let mut got: Vec<ExportedEvent<Purchase>> = Vec::new();
     while let Some(event) = stream.try_next().await.unwrap() {
@@ -206,8 +207,9 @@ async fn a_typed_export_decodes_one_kind_with_its_system_columns() {
         .event::<Purchase>()
         .properties_of::<Purchase>();
     let narrowed = client
-        .export_events_as::<Purchase>(&query)
+        .export_event_rows(&query)
         .await
+        .and_then(|rows| rows.events::<Purchase>())
         .unwrap()
         .into_vec()
         .await

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use dfinery::client::{ClientBuilder, RetryPolicy};
 use dfinery::{Client, Date, Identity};
+use dfinery::{ClientBuilder, RetryPolicy};
 use dfinery_emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
 
 /// The registry the derives and the emulator share.
@@ -27,12 +27,11 @@ pub async fn emulator() -> EmulatorHandle {
 
 /// Retries that keep the suite fast.
 pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 5,
-        initial_backoff: Duration::from_millis(2),
-        max_backoff: Duration::from_millis(20),
-        max_rate_limit_wait: Duration::from_secs(5),
-    }
+    RetryPolicy::default()
+        .with_max_attempts(5)
+        .with_initial_backoff(Duration::from_millis(2))
+        .with_max_backoff(Duration::from_millis(20))
+        .with_max_rate_limit_wait(Duration::from_secs(5))
 }
 
 /// A client builder for `emulator` with both tokens.
@@ -56,10 +55,7 @@ pub fn client_at(base_url: &str) -> Client {
         .service_id("svc")
         .export_token("export-token")
         .base_url(base_url)
-        .retry(RetryPolicy {
-            max_attempts: 1,
-            ..fast_retry()
-        })
+        .retry(fast_retry().with_max_attempts(1))
         .export_read_timeout(Duration::from_secs(5))
         .build()
         .expect("the client builds")

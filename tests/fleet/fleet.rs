@@ -12,9 +12,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use dfinery::client::{Error, RetryPolicy};
 use dfinery::ratelimit::{Api, Pacing, RedisBudget};
 use dfinery::{Client, EventRecord, Identity};
+use dfinery::{Error, RetryPolicy};
 use dfinery_emulator::{Api as EmulatorApi, Emulator, EmulatorHandle, RateLimit, Window};
 use serde_json::{Value, json};
 

@@ -334,7 +334,7 @@ async fn session(
     for _ in 0..4 {
         if let Err(err) = client.identify(&who).await {
             assert!(
-                matches!(err, dfinery::client::Error::RateLimited { status: 429, .. }),
+                matches!(err, dfinery::Error::RateLimited { status: 429, .. }),
                 "{err}"
             );
             limited = true;

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use dfinery::client::RetryPolicy;
+use dfinery::RetryPolicy;
 use dfinery::{Client, DfineryEvent, DfineryItem, EventRecord, Identity};
 use dfinery_emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
 use serde_json::Value;
@@ -94,12 +94,13 @@ pub fn client(emulator: &EmulatorHandle) -> Client {
         .import_token(emulator.import_token())
         .export_token(emulator.export_token())
         .base_url(emulator.base_url())
-        .retry(RetryPolicy {
-            max_attempts: 1,
-            initial_backoff: Duration::from_millis(1),
-            max_backoff: Duration::from_millis(1),
-            max_rate_limit_wait: Duration::ZERO,
-        })
+        .retry(
+            RetryPolicy::default()
+                .with_max_attempts(1)
+                .with_initial_backoff(Duration::from_millis(1))
+                .with_max_backoff(Duration::from_millis(1))
+                .with_max_rate_limit_wait(Duration::ZERO),
+        )
         .build()
         .expect("the client builds")
 }

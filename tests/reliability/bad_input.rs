@@ -2,9 +2,9 @@
 //! `RELIABILITY.md` that cites this file: each gets its error (or a documented acceptance),
 //! never a panic.
 
-use dfinery::client::{Error, classify};
 use dfinery::export::{ExportError, ExportReader};
 use dfinery::wire::Endpoint;
+use dfinery::{__private::classify, Error};
 use dfinery::{EventRecord, Identity, Rule, UserProperties};
 use dfinery_emulator::Registry;
 use reqwest::header::HeaderMap;

@@ -18,8 +18,8 @@ use std::time::Duration;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::response::Response;
+use dfinery::Spool;
 use dfinery::Tracker;
-use dfinery::tracker::Spool;
 use serde_json::Value;
 
 use crate::support::{DOWN, client_to, emulator_with, login, stored_ids, temp_path, user};

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 
-use dfinery::tracker::Spool;
+use dfinery::Spool;
 use redb::StorageBackend;
 use redb::backends::FileBackend;
 
@@ -179,10 +179,7 @@ impl StorageBackend for FaultyBackend {
 
 /// Opens the spool at `path` over a [`FaultyBackend`] driven by `faults` (also when the writer
 /// opens it again after a failure).
-pub fn open_spool(
-    path: &Path,
-    faults: &Arc<Faults>,
-) -> Result<Spool, dfinery::tracker::SpoolError> {
+pub fn open_spool(path: &Path, faults: &Arc<Faults>) -> Result<Spool, dfinery::SpoolError> {
     let path: PathBuf = path.to_path_buf();
     let faults = Arc::clone(faults);
     let file = path.clone();

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use dfinery::tracker::{Spool, TrackError, Tracker};
+use dfinery::{Spool, TrackError, Tracker};
 
 use crate::fault_backend::{EIO, ENOSPC, EROFS, Faults, open_spool};
 use crate::support::{DOWN, client_to, emulator_with, login, temp_path, user};

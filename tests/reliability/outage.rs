@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use dfinery::tracker::Tracker;
+use dfinery::Tracker;
 use dfinery_emulator::EmulatorHandle;
 
 use crate::support::{client_to, emulator_with, login, temp_path, user};

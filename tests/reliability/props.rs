@@ -5,10 +5,13 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use dfinery::client::classify;
+use dfinery::__private::classify;
 use dfinery::export::ExportReader;
-use dfinery::ratelimit::{RateLimitSnapshot, parse_reset, parse_window};
 use dfinery::wire::Endpoint;
+use dfinery::{
+    __private::{parse_reset, parse_window},
+    ratelimit::RateLimitSnapshot,
+};
 use dfinery_emulator::Registry;
 use proptest::prelude::*;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};

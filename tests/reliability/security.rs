@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
-use dfinery::client::ClientBuildError;
+use dfinery::ClientBuildError;
 use dfinery::{Client, Tracker};
 use dfinery_emulator::Emulator;
 use tracing_subscriber::fmt::MakeWriter;

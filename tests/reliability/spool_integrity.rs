@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use dfinery::Tracker;
-use dfinery::tracker::{Spool, TrackerBuildError};
+use dfinery::{Spool, TrackerBuildError};
 
 use crate::support::{DOWN, client_to, emulator_with, login, stored_ids, temp_path, user};
 

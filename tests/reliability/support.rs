@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use dfinery::client::{ClientBuilder, RetryPolicy};
 use dfinery::{Client, EventRecord, Identity};
+use dfinery::{ClientBuilder, RetryPolicy};
 use dfinery_emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
 
 /// The registry the emulator enforces.
@@ -31,12 +31,11 @@ pub async fn emulator_with(
 
 /// Client retries in real time, short enough for a bounded test.
 pub fn real_time_retry() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 4,
-        initial_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(200),
-        max_rate_limit_wait: Duration::from_secs(2),
-    }
+    RetryPolicy::default()
+        .with_max_attempts(4)
+        .with_initial_backoff(Duration::from_millis(10))
+        .with_max_backoff(Duration::from_millis(200))
+        .with_max_rate_limit_wait(Duration::from_secs(2))
 }
 
 /// A client builder for `base_url` with the emulator's default credentials.

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use dfinery::tracker::TrackError;
+use dfinery::TrackError;
 use dfinery::{DfineryEvent, Tracker};
 
 use crate::alloc_meter::net_bytes;

@@ -94,10 +94,7 @@ async fn a_process_killed_mid_flight_loses_no_event() {
     assert_eq!(stored.len(), 10_000, "all 10,000 distinct event_log_ids");
     assert_eq!(emulator.events().len(), 10_000, "each stored once");
     drop(tracker);
-    assert_eq!(
-        dfinery::tracker::Spool::open(&spool).unwrap().pending_len(),
-        0
-    );
+    assert_eq!(dfinery::Spool::open(&spool).unwrap().pending_len(), 0);
 }
 
 /// The child: tracks 10,000 events with the spool, says so, and keeps delivering until killed.

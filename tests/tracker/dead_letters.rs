@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use dfinery::Tracker;
-use dfinery::tracker::{Message, Spool};
+use dfinery::{Message, Spool};
 
 use crate::support::{
     DOWN, Letters, client_to, emulator, login, spool_path, tracker_to, unregistered, user,

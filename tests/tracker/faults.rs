@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use dfinery::Tracker;
+use dfinery::TrackerMetrics;
 use dfinery::ratelimit::Pacing;
-use dfinery::tracker::TrackerMetrics;
 use dfinery_emulator::{Api, FaultConfig, Latency, RateLimit, Window};
 
 use crate::support::{

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use dfinery::RetryPolicy;
 use dfinery::UserProperties;
-use dfinery::client::RetryPolicy;
 use dfinery_emulator::ScriptedResponse;
 
 use crate::support::{Recorder, client_to, emulator, login, user};

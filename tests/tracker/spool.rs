@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use dfinery::tracker::{Spool, SpoolError, TrackerBuildError};
 use dfinery::{Identity, Tracker};
+use dfinery::{Spool, SpoolError, TrackerBuildError};
 
 use crate::support::{DOWN, Recorder, client_to, emulator, login, spool_path, tracker_to, user};
 

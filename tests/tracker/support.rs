@@ -10,10 +10,10 @@ use std::time::{Duration, SystemTime};
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::response::Response;
-use dfinery::client::{ClientBuilder, RetryPolicy};
 use dfinery::clock::Clock;
-use dfinery::tracker::{DeadLetter, TrackerBuilder};
 use dfinery::{Client, EventRecord, Identity, Tracker};
+use dfinery::{ClientBuilder, RetryPolicy};
+use dfinery::{DeadLetter, TrackerBuilder};
 use dfinery_emulator::{Emulator, EmulatorBuilder, EmulatorHandle, ManualClock};
 use serde_json::Value;
 use tokio::sync::watch;
@@ -29,12 +29,11 @@ pub const DOWN: &str = "http://127.0.0.1:1";
 
 /// Client retries that keep virtual time short: 3 attempts, millisecond backoff.
 pub fn quick_retry() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 3,
-        initial_backoff: Duration::from_millis(5),
-        max_backoff: Duration::from_millis(50),
-        max_rate_limit_wait: Duration::from_secs(5),
-    }
+    RetryPolicy::default()
+        .with_max_attempts(3)
+        .with_initial_backoff(Duration::from_millis(5))
+        .with_max_backoff(Duration::from_millis(50))
+        .with_max_rate_limit_wait(Duration::from_secs(5))
 }
 
 /// An emulator enforcing the test registry, configured by `configure`.

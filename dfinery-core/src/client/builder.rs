@@ -16,15 +16,15 @@ use crate::secret::Secret;
 use crate::wire::TokenKind;
 
 /// The documented base URL (`docs/protocol.md` §1.3).
-pub const DEFAULT_BASE_URL: &str = "https://openapi.dfinery.ai";
+pub(crate) const DEFAULT_BASE_URL: &str = "https://openapi.dfinery.ai";
 /// The environment variable [`ClientBuilder::from_env`] reads the service id from.
-pub const ENV_SERVICE_ID: &str = "DFINERY_SERVICE_ID";
+pub(crate) const ENV_SERVICE_ID: &str = "DFINERY_SERVICE_ID";
 /// The environment variable [`ClientBuilder::from_env`] reads the Import token from.
-pub const ENV_IMPORT_TOKEN: &str = "DFINERY_IMPORT_TOKEN";
+pub(crate) const ENV_IMPORT_TOKEN: &str = "DFINERY_IMPORT_TOKEN";
 /// The environment variable [`ClientBuilder::from_env`] reads the Export token from.
-pub const ENV_EXPORT_TOKEN: &str = "DFINERY_EXPORT_TOKEN";
+pub(crate) const ENV_EXPORT_TOKEN: &str = "DFINERY_EXPORT_TOKEN";
 /// The environment variable [`ClientBuilder::from_env`] reads the base URL from.
-pub const ENV_BASE_URL: &str = "DFINERY_BASE_URL";
+pub(crate) const ENV_BASE_URL: &str = "DFINERY_BASE_URL";
 
 /// Why a [`Client`] could not be built. It never shows a token.
 #[derive(Debug, thiserror::Error)]
@@ -82,18 +82,18 @@ fn kind_name(kind: TokenKind) -> &'static str {
 ///
 /// ```
 /// use std::time::Duration;
-/// use dfinery_core::client::{Client, RetryPolicy};
+/// use dfinery_core::{Client, RetryPolicy};
 ///
 /// let client = Client::builder()
 ///     .service_id("my-service")
 ///     .import_token("import-token")
 ///     .base_url("http://127.0.0.1:8080") // loopback may be plain http
 ///     .timeout(Duration::from_secs(5))
-///     .retry(RetryPolicy { max_attempts: 3, ..RetryPolicy::default() })
+///     .retry(RetryPolicy::default().with_max_attempts(3))
 ///     .build()?;
 /// assert_eq!(client.base_url(), "http://127.0.0.1:8080");
 /// assert!(!format!("{client:?}").contains("import-token"));
-/// # Ok::<(), dfinery_core::client::ClientBuildError>(())
+/// # Ok::<(), dfinery_core::ClientBuildError>(())
 /// ```
 #[derive(Debug, Clone)]
 #[must_use]
@@ -162,7 +162,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Where DFINERY is. Default: [`DEFAULT_BASE_URL`] (`https://openapi.dfinery.ai`). A path
+    /// Where DFINERY is. Default: `https://openapi.dfinery.ai`. A path
     /// prefix is kept (`https://proxy.example/dfinery`); a plain `http://` URL is refused unless
     /// its host is loopback (`localhost`, `127.0.0.0/8`, `::1`) or
     /// [`allow_insecure_http`](Self::allow_insecure_http) is set.
@@ -541,14 +541,8 @@ mod tests {
     #[test]
     fn out_of_range_settings_are_refused() {
         let cases = [
-            base().retry(RetryPolicy {
-                max_attempts: 0,
-                ..RetryPolicy::default()
-            }),
-            base().retry(RetryPolicy {
-                initial_backoff: Duration::from_secs(60),
-                ..RetryPolicy::default()
-            }),
+            base().retry(RetryPolicy::default().with_max_attempts(0)),
+            base().retry(RetryPolicy::default().with_initial_backoff(Duration::from_secs(60))),
             base().export_concurrency(0),
             base().max_events_per_request(0),
             base().max_events_per_request(101),

@@ -42,7 +42,7 @@ enum Body {
 /// error); so does `20000` with a non-2xx status.
 ///
 /// ```
-/// use dfinery_core::client::{Error, classify};
+/// use dfinery_core::{Error, __private::classify};
 /// use dfinery_core::wire::Endpoint;
 /// use reqwest::header::HeaderMap;
 ///

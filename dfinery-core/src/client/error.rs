@@ -35,6 +35,7 @@ impl fmt::Display for ServerCode {
 /// One broken rule the server listed in the `data` of a refusal, as the emulator sends them
 /// (DFINERY itself documents no list; the client never relies on one being there).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
+#[non_exhaustive]
 pub struct ServerViolation {
     /// Where, as a JSON path, e.g. `events[3].event_properties.df_price`.
     #[serde(default)]
@@ -55,6 +56,7 @@ impl fmt::Display for ServerViolation {
 
 /// An event of a [`send_events`](super::Client::send_events) call that failed validation.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct InvalidEvent {
     /// Its position in the events given (0-based).
     pub index: usize,
@@ -65,7 +67,7 @@ pub struct InvalidEvent {
 /// Why a call failed. Nothing here ever contains a token.
 ///
 /// Success is HTTP 2xx **and** code `20000` (`docs/protocol.md` §6.1); every other answer is one
-/// of these variants, chosen by [`classify`](super::classify). [`is_retryable`](Error::is_retryable)
+/// of these variants, chosen by one classifier over (endpoint, status, body). [`is_retryable`](Error::is_retryable)
 /// says which ones the client retries.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -50,6 +50,7 @@ impl<T: Event + ?Sized> IntoEventRecord for &T {
 
 /// One request of a [`send_events`](Client::send_events) call that succeeded.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RequestReport {
     /// A client-side id of the request, the same on every attempt; it appears in the
     /// `dfinery.request` tracing span.
@@ -65,6 +66,7 @@ pub struct RequestReport {
 /// What a [`send_events`](Client::send_events) call delivered: one entry per request, in the
 /// order sent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SendReport {
     /// The requests that succeeded, in order.
     pub requests: Vec<RequestReport>,
@@ -103,6 +105,7 @@ impl SendReport {
 /// When [`error`](SendError::error) is [`Error::InvalidEvents`], nothing was sent and
 /// `undelivered` is empty: fix the events.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub struct SendError {
     /// Why the call stopped.
     #[source]
@@ -169,7 +172,9 @@ impl Client {
         self.send_records(identity, records).await
     }
 
-    /// Sends records already checked, as [`send_events`](Client::send_events) does.
+    /// Sends records already checked, as [`send_events`](Client::send_events) does (which
+    /// users call with the records: an `EventRecord` is an [`IntoEventRecord`]); the tracker's
+    /// worker calls this directly.
     ///
     /// A record read back from JSON (e.g. a spool) was not checked again; one with more than
     /// 100 items could never be sent, so it makes the whole call fail before anything is sent,
@@ -178,7 +183,7 @@ impl Client {
     /// # Errors
     ///
     /// A [`SendError`]: the cause, the requests delivered, and the events not delivered.
-    pub async fn send_records(
+    pub(crate) async fn send_records(
         &self,
         identity: &Identity,
         records: Vec<EventRecord>,

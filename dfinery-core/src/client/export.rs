@@ -25,7 +25,7 @@ use crate::wire::{Endpoint, EventExportRequest, ProfileExportRequest};
 ///
 /// This is the raw body. To read rows by column name, or decode them into the structs that
 /// sent them, use [`ExportRows`](crate::export::ExportRows) or the typed calls
-/// [`Client::export_event_rows`] and [`Client::export_events_as`].
+/// [`Client::export_event_rows`] and [`ExportRows::events`](crate::export::ExportRows::events).
 pub struct ByteStream {
     endpoint: Endpoint,
     inner: Pin<Box<dyn Stream<Item = Result<Bytes, Error>> + Send>>,

@@ -1,23 +1,6 @@
 //! [`Client`]: calls every DFINERY endpoint, with typed errors, retries that never duplicate an
-//! event, and pacing against the rate-limit headers.
-//!
-//! ```no_run
-//! use dfinery_core::{Client, EventRecord, Identity};
-//!
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! let client = Client::builder().from_env().build()?; // DFINERY_SERVICE_ID, DFINERY_IMPORT_TOKEN, …
-//! let user = Identity::from_external_id("dfn-user-123")?;
-//! client.identify(&user).await?;
-//! let login = EventRecord::builder("df_login").build()?;
-//! let report = client.send_events(&user, [login]).await?;
-//! assert_eq!(report.events(), 1);
-//! # Ok(()) }
-//! ```
-//!
-//! Success is HTTP 2xx **and** code `20000`; everything else is an [`Error`]. Retryable
-//! failures are retried under the [`RetryPolicy`]; calls are paced under [`Pacing`].
-//!
-//! [`Pacing`]: crate::ratelimit::Pacing
+//! event, and pacing against the rate-limit headers. The user-facing documentation is on
+//! [`Client`] (this module is private: its types are re-exported at the crate root).
 
 mod builder;
 mod classify;
@@ -29,10 +12,7 @@ mod retry;
 pub(crate) mod split;
 mod transport;
 
-pub use builder::{
-    ClientBuildError, ClientBuilder, DEFAULT_BASE_URL, ENV_BASE_URL, ENV_EXPORT_TOKEN,
-    ENV_IMPORT_TOKEN, ENV_SERVICE_ID,
-};
+pub use builder::{ClientBuildError, ClientBuilder};
 pub use classify::classify;
 pub use error::{Error, InvalidEvent, ServerCode, ServerViolation};
 pub use events::{IntoEventRecord, RequestReport, SendError, SendReport};
@@ -52,6 +32,24 @@ use crate::secret::Secret;
 
 /// A DFINERY client. Build one with [`Client::builder`]; clones are cheap and share the
 /// connection pool, the rate-limit state and the export slots.
+///
+/// ```no_run
+/// use dfinery_core::{Client, EventRecord, Identity};
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let client = Client::builder().from_env().build()?; // DFINERY_SERVICE_ID, DFINERY_IMPORT_TOKEN, …
+/// let user = Identity::from_external_id("dfn-user-123")?;
+/// client.identify(&user).await?;
+/// let login = EventRecord::builder("df_login").build()?;
+/// let report = client.send_events(&user, [login]).await?;
+/// assert_eq!(report.events(), 1);
+/// # Ok(()) }
+/// ```
+///
+/// Success is HTTP 2xx **and** code `20000`; everything else is an [`Error`]. Retryable
+/// failures are retried under the [`RetryPolicy`]; calls are paced under [`Pacing`].
+///
+/// [`Pacing`]: crate::ratelimit::Pacing
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -89,13 +87,14 @@ impl Client {
         &self.inner.base_url
     }
 
-    /// The retry policy in force.
-    pub fn retry_policy(&self) -> &RetryPolicy {
+    /// The retry policy in force (for the builder's tests).
+    #[cfg(test)]
+    pub(crate) fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.retry
     }
 
     /// The clock rate-limit waits are measured against (see [`ClientBuilder::clock`]).
-    pub fn clock(&self) -> &Clock {
+    pub(crate) fn clock(&self) -> &Clock {
         &self.inner.clock
     }
 

@@ -18,7 +18,21 @@ use crate::clock::Clock;
 ///
 /// A retry sends the very same body, so every event keeps its `event_log_id` and the server
 /// de-duplicates what an earlier attempt may already have stored.
+///
+/// Start from [`RetryPolicy::default`] (or [`RetryPolicy::none`]) and change what differs:
+///
+/// ```
+/// use std::time::Duration;
+/// use dfinery_core::RetryPolicy;
+///
+/// let policy = RetryPolicy::default()
+///     .with_max_attempts(3)
+///     .with_initial_backoff(Duration::from_millis(50));
+/// assert_eq!(policy.max_attempts, 3);
+/// assert_eq!(policy.max_backoff, RetryPolicy::default().max_backoff);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Attempts in all, the first included; 1 turns retries off. Default: 5.
     pub max_attempts: u32,
@@ -45,10 +59,35 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// No retry: one attempt, the error returned as it is.
     pub fn none() -> RetryPolicy {
-        RetryPolicy {
-            max_attempts: 1,
-            ..RetryPolicy::default()
-        }
+        RetryPolicy::default().with_max_attempts(1)
+    }
+
+    /// This policy with [`max_attempts`](RetryPolicy::max_attempts) set.
+    #[must_use]
+    pub const fn with_max_attempts(mut self, max_attempts: u32) -> RetryPolicy {
+        self.max_attempts = max_attempts;
+        self
+    }
+
+    /// This policy with [`initial_backoff`](RetryPolicy::initial_backoff) set.
+    #[must_use]
+    pub const fn with_initial_backoff(mut self, initial_backoff: Duration) -> RetryPolicy {
+        self.initial_backoff = initial_backoff;
+        self
+    }
+
+    /// This policy with [`max_backoff`](RetryPolicy::max_backoff) set.
+    #[must_use]
+    pub const fn with_max_backoff(mut self, max_backoff: Duration) -> RetryPolicy {
+        self.max_backoff = max_backoff;
+        self
+    }
+
+    /// This policy with [`max_rate_limit_wait`](RetryPolicy::max_rate_limit_wait) set.
+    #[must_use]
+    pub const fn with_max_rate_limit_wait(mut self, max_rate_limit_wait: Duration) -> RetryPolicy {
+        self.max_rate_limit_wait = max_rate_limit_wait;
+        self
     }
 
     /// The wait before the retry that follows attempt `attempt` (1 for the first attempt):
@@ -58,7 +97,7 @@ impl RetryPolicy {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use dfinery_core::client::RetryPolicy;
+    /// use dfinery_core::RetryPolicy;
     ///
     /// let policy = RetryPolicy::default();
     /// let ms = Duration::from_millis;

@@ -4,15 +4,17 @@
 
 use std::path::Path;
 
-use super::decode::{DecodeEvent, DecodeProfile};
 use super::error::ExportError;
 use super::file::{ExportFile, write_atomically};
 use super::query::{EventQuery, ProfileQuery};
-use super::rows::{EventStream, ExportRows, ProfileStream};
+use super::rows::ExportRows;
 use crate::client::Client;
 
 impl Client {
-    /// Exports events, checked against `query` first, as rows read as they arrive.
+    /// Exports events, checked against `query` first, as rows read as they arrive. To decode
+    /// them into the structs that sent them, call [`ExportRows::events`] on the result
+    /// (`client.export_event_rows(&query).await?.events::<Purchase>()?`); events of other
+    /// names are skipped, so narrow the query with [`EventQuery::event`].
     ///
     /// # Errors
     ///
@@ -27,22 +29,8 @@ impl Client {
         ExportRows::new(stream).await
     }
 
-    /// Exports events and decodes those of type `T` (e.g. `export_events_as::<Purchase>`) into
-    /// the struct that sent them, with their system columns; other events are skipped, so
-    /// narrow the query with [`EventQuery::event`] to export only `T`'s.
-    ///
-    /// # Errors
-    ///
-    /// As [`export_event_rows`](Self::export_event_rows), and
-    /// [`ExportError::MissingColumns`] when the export lacks columns `T` needs.
-    pub async fn export_events_as<T: DecodeEvent>(
-        &self,
-        query: &EventQuery,
-    ) -> Result<EventStream<T>, ExportError> {
-        self.export_event_rows(query).await?.events::<T>()
-    }
-
-    /// Exports user profiles, checked against `query` first, as rows read as they arrive.
+    /// Exports user profiles, checked against `query` first, as rows read as they arrive;
+    /// [`ExportRows::profiles`] decodes them into a `#[derive(DfineryProfile)]` struct.
     ///
     /// # Errors
     ///
@@ -57,19 +45,6 @@ impl Client {
             .await
             .map_err(ExportError::Request)?;
         ExportRows::new(stream).await
-    }
-
-    /// Exports user profiles decoded into `T`, with their ids.
-    ///
-    /// # Errors
-    ///
-    /// As [`export_profile_rows`](Self::export_profile_rows), and
-    /// [`ExportError::MissingColumns`] when the export lacks columns `T` needs.
-    pub async fn export_profiles_as<T: DecodeProfile>(
-        &self,
-        query: &ProfileQuery,
-    ) -> Result<ProfileStream<T>, ExportError> {
-        self.export_profile_rows(query).await?.profiles::<T>()
     }
 
     /// Exports events into the file at `path`, atomically: the CSV is checked as it is written

@@ -404,7 +404,7 @@ macro_rules! __impl_enum_cell {
 
         impl $crate::export::FromElement for $ty {
             fn from_element(
-                element: $crate::property::ElementValue<'_>,
+                element: $crate::ElementValue<'_>,
             ) -> ::core::result::Result<Self, $crate::export::CellError> {
                 $crate::export::enum_from_element(element)
             }

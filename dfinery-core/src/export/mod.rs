@@ -8,10 +8,9 @@
 //!   export has one row per item). An [`ExportRow`] is the borrowed path for scanning: its
 //!   cells are `&str` slices of the current record ([`ExportRow::fields`], [`ExportRow::at`],
 //!   [`ExportRow::get`]), and reading rows allocates nothing per row.
-//! - [`Client::export_events_as`](crate::Client::export_events_as) decodes events into a
-//!   `#[derive(DfineryEvent)]` struct with their system columns ([`ExportedEvent`]);
-//!   [`Client::export_profiles_as`](crate::Client::export_profiles_as) does the same for
-//!   profiles.
+//! - [`ExportRows::events`] (on [`Client::export_event_rows`](crate::Client::export_event_rows))
+//!   decodes events into a `#[derive(DfineryEvent)]` struct with their system columns
+//!   ([`ExportedEvent`]); [`ExportRows::profiles`] does the same for profiles.
 //! - [`Client::export_events_to_file`](crate::Client::export_events_to_file) writes the CSV
 //!   atomically; [`ExportReader`] decodes a saved one.
 //!

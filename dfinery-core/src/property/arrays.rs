@@ -1,6 +1,7 @@
 //! Array values: [`ArrayElement`] for the element types, and [`PropertyValue`] for `[T]`,
 //! `Vec<T>` and `[T; N]`.
 
+use crate::__private::TrustedJson;
 use std::borrow::Cow;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -211,7 +212,7 @@ impl<T: ArrayElement> PropertyValue for [T] {
         write_array(spec, self, out)
     }
 
-    fn writes_valid_json(&self) -> bool {
+    fn writes_valid_json(&self, _: TrustedJson) -> bool {
         true
     }
 
@@ -225,7 +226,7 @@ impl<T: ArrayElement> PropertyValue for Vec<T> {
         write_array(spec, self, out)
     }
 
-    fn writes_valid_json(&self) -> bool {
+    fn writes_valid_json(&self, _: TrustedJson) -> bool {
         true
     }
 
@@ -239,7 +240,7 @@ impl<T: ArrayElement, const N: usize> PropertyValue for [T; N] {
         write_array(spec, self, out)
     }
 
-    fn writes_valid_json(&self) -> bool {
+    fn writes_valid_json(&self, _: TrustedJson) -> bool {
         true
     }
 

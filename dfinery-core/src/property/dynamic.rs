@@ -3,6 +3,7 @@
 use super::arrays::write_array;
 use super::encode::{write_bool, write_date, write_datetime, write_double, write_long, write_str};
 use super::{PropertySpec, PropertyValue, Rule};
+use crate::__private::TrustedJson;
 use crate::value::Value;
 
 impl PropertyValue for Value {
@@ -22,7 +23,7 @@ impl PropertyValue for Value {
         }
     }
 
-    fn writes_valid_json(&self) -> bool {
+    fn writes_valid_json(&self, _: TrustedJson) -> bool {
         true
     }
 

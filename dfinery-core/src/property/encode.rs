@@ -57,7 +57,7 @@ pub(crate) fn check_finite(value: f64) -> Result<(), Rule> {
 ///
 /// [`Rule::WrongType`], [`Rule::TooLong`] or [`Rule::NotInEnum`].
 #[inline]
-pub fn write_str(spec: &PropertySpec, value: &str, out: &mut Vec<u8>) -> Result<(), Rule> {
+pub(crate) fn write_str(spec: &PropertySpec, value: &str, out: &mut Vec<u8>) -> Result<(), Rule> {
     expect_type(spec, DataType::String)?;
     check_str(spec, value)?;
     json::push_str(out, value);
@@ -70,7 +70,7 @@ pub fn write_str(spec: &PropertySpec, value: &str, out: &mut Vec<u8>) -> Result<
 ///
 /// [`Rule::WrongType`].
 #[inline]
-pub fn write_long(spec: &PropertySpec, value: i64, out: &mut Vec<u8>) -> Result<(), Rule> {
+pub(crate) fn write_long(spec: &PropertySpec, value: i64, out: &mut Vec<u8>) -> Result<(), Rule> {
     expect_type(spec, DataType::Long)?;
     json::push_i64(out, value);
     Ok(())
@@ -82,7 +82,7 @@ pub fn write_long(spec: &PropertySpec, value: i64, out: &mut Vec<u8>) -> Result<
 ///
 /// [`Rule::WrongType`] or [`Rule::NotFinite`].
 #[inline]
-pub fn write_double(spec: &PropertySpec, value: f64, out: &mut Vec<u8>) -> Result<(), Rule> {
+pub(crate) fn write_double(spec: &PropertySpec, value: f64, out: &mut Vec<u8>) -> Result<(), Rule> {
     expect_type(spec, DataType::Double)?;
     check_finite(value)?;
     json::push_f64(out, value);
@@ -104,7 +104,7 @@ pub(crate) fn write_f32(spec: &PropertySpec, value: f32, out: &mut Vec<u8>) -> R
 ///
 /// [`Rule::WrongType`].
 #[inline]
-pub fn write_bool(spec: &PropertySpec, value: bool, out: &mut Vec<u8>) -> Result<(), Rule> {
+pub(crate) fn write_bool(spec: &PropertySpec, value: bool, out: &mut Vec<u8>) -> Result<(), Rule> {
     expect_type(spec, DataType::Boolean)?;
     json::push_bool(out, value);
     Ok(())
@@ -115,7 +115,11 @@ pub fn write_bool(spec: &PropertySpec, value: bool, out: &mut Vec<u8>) -> Result
 /// # Errors
 ///
 /// [`Rule::WrongType`].
-pub fn write_datetime(spec: &PropertySpec, value: Datetime, out: &mut Vec<u8>) -> Result<(), Rule> {
+pub(crate) fn write_datetime(
+    spec: &PropertySpec,
+    value: Datetime,
+    out: &mut Vec<u8>,
+) -> Result<(), Rule> {
     expect_type(spec, DataType::Datetime)?;
     json::push_display_str(out, value);
     Ok(())
@@ -126,7 +130,7 @@ pub fn write_datetime(spec: &PropertySpec, value: Datetime, out: &mut Vec<u8>) -
 /// # Errors
 ///
 /// [`Rule::WrongType`].
-pub fn write_date(spec: &PropertySpec, value: Date, out: &mut Vec<u8>) -> Result<(), Rule> {
+pub(crate) fn write_date(spec: &PropertySpec, value: Date, out: &mut Vec<u8>) -> Result<(), Rule> {
     expect_type(spec, DataType::Date)?;
     json::push_display_str(out, value);
     Ok(())

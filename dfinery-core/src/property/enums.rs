@@ -46,32 +46,32 @@ pub fn enum_to_value<T: DfineryEnumValue + ?Sized>(value: &T) -> Option<Value> {
 #[macro_export]
 macro_rules! __impl_enum_property {
     ($ty:ty) => {
-        impl $crate::property::PropertyValue for $ty {
+        impl $crate::__private::PropertyValue for $ty {
             fn write_wire(
                 &self,
-                spec: &$crate::property::PropertySpec,
+                spec: &$crate::__private::PropertySpec,
                 out: &mut ::std::vec::Vec<u8>,
-            ) -> ::core::result::Result<(), $crate::property::Rule> {
-                $crate::property::enum_write_wire(self, spec, out)
+            ) -> ::core::result::Result<(), $crate::__private::Rule> {
+                $crate::__private::enum_write_wire(self, spec, out)
             }
 
-            fn writes_valid_json(&self) -> bool {
+            fn writes_valid_json(&self, _: $crate::__private::TrustedJson) -> bool {
                 true
             }
 
-            fn to_value(&self) -> ::core::option::Option<$crate::value::Value> {
-                $crate::property::enum_to_value(self)
+            fn to_value(&self) -> ::core::option::Option<$crate::__private::Value> {
+                $crate::__private::enum_to_value(self)
             }
         }
 
-        impl $crate::property::StringProperty for $ty {}
+        impl $crate::__private::StringProperty for $ty {}
 
-        impl $crate::property::ArrayElement for $ty {
-            const ELEMENT_TYPE: $crate::DataType = $crate::DataType::String;
+        impl $crate::__private::ArrayElement for $ty {
+            const ELEMENT_TYPE: $crate::__private::DataType = $crate::__private::DataType::String;
 
-            fn element(&self) -> $crate::property::ElementValue<'_> {
-                $crate::property::ElementValue::String(
-                    <$ty as $crate::property::DfineryEnumValue>::as_str(self),
+            fn element(&self) -> $crate::__private::ElementValue<'_> {
+                $crate::__private::ElementValue::String(
+                    <$ty as $crate::__private::DfineryEnumValue>::as_str(self),
                 )
             }
         }

@@ -18,7 +18,6 @@ mod times;
 mod wrappers;
 
 pub use arrays::{ArrayElement, ElementValue};
-pub use encode::{write_bool, write_date, write_datetime, write_double, write_long, write_str};
 pub use enums::{DfineryEnumValue, enum_to_value, enum_write_wire};
 pub use markers::{
     BooleanProperty, DateProperty, DatetimeProperty, DoubleArrayProperty, DoubleProperty,
@@ -28,6 +27,7 @@ pub use patch::Patch;
 pub use rule::Rule;
 pub use spec::{PropertySpec, Scope};
 
+use crate::__private::TrustedJson;
 use crate::value::Value;
 
 /// A Rust value that can be sent as a DFINERY property value.
@@ -60,10 +60,12 @@ pub trait PropertyValue {
     ///
     /// A record whose values all say `true` is built without parsing its JSON again; when any
     /// value says `false`, the record re-parses what was written once and reports
-    /// [`Rule::MalformedJson`] if it is broken. Every implementation in this crate and in the
-    /// derives says `true`; say `true` in your own only when `write_wire` writes through the
-    /// `write_*` functions of this module (or is as sure of its JSON).
-    fn writes_valid_json(&self) -> bool {
+    /// [`Rule::MalformedJson`] if it is broken. Crate-internal: the argument's type is hidden
+    /// plumbing, so only this crate and the code its derives generate say `true`; any other
+    /// implementation keeps the default and has its output checked, so a wrong impl cannot put
+    /// malformed JSON on the wire.
+    #[doc(hidden)]
+    fn writes_valid_json(&self, _: TrustedJson) -> bool {
         false
     }
 

@@ -2,6 +2,7 @@
 
 use super::encode::write_null;
 use super::{PropertySpec, PropertyValue, Rule};
+use crate::__private::TrustedJson;
 use crate::value::Value;
 
 /// A change to one user property: leave it as it is, clear it, or set it.
@@ -98,9 +99,9 @@ impl<T: PropertyValue> PropertyValue for Patch<T> {
     }
 
     /// `Keep` and `Clear` write `null`.
-    fn writes_valid_json(&self) -> bool {
+    fn writes_valid_json(&self, trusted: TrustedJson) -> bool {
         match self {
-            Patch::Set(value) => value.writes_valid_json(),
+            Patch::Set(value) => value.writes_valid_json(trusted),
             Patch::Keep | Patch::Clear => true,
         }
     }

@@ -2,6 +2,7 @@
 
 use super::encode::{write_bool, write_double, write_f32, write_long, write_str};
 use super::{PropertySpec, PropertyValue, Rule};
+use crate::__private::TrustedJson;
 use crate::value::Value;
 use crate::value::f32_to_f64;
 
@@ -11,7 +12,7 @@ impl PropertyValue for str {
         write_str(spec, self, out)
     }
 
-    fn writes_valid_json(&self) -> bool {
+    fn writes_valid_json(&self, _: TrustedJson) -> bool {
         true
     }
 
@@ -26,7 +27,7 @@ impl PropertyValue for String {
         write_str(spec, self, out)
     }
 
-    fn writes_valid_json(&self) -> bool {
+    fn writes_valid_json(&self, _: TrustedJson) -> bool {
         true
     }
 
@@ -43,7 +44,7 @@ macro_rules! long {
                 write_long(spec, i64::from(*self), out)
             }
 
-            fn writes_valid_json(&self) -> bool {
+            fn writes_valid_json(&self, _: TrustedJson) -> bool {
         true
     }
 
@@ -62,7 +63,7 @@ impl PropertyValue for f64 {
         write_double(spec, *self, out)
     }
 
-    fn writes_valid_json(&self) -> bool {
+    fn writes_valid_json(&self, _: TrustedJson) -> bool {
         true
     }
 
@@ -78,7 +79,7 @@ impl PropertyValue for f32 {
         write_f32(spec, *self, out)
     }
 
-    fn writes_valid_json(&self) -> bool {
+    fn writes_valid_json(&self, _: TrustedJson) -> bool {
         true
     }
 
@@ -93,7 +94,7 @@ impl PropertyValue for bool {
         write_bool(spec, *self, out)
     }
 
-    fn writes_valid_json(&self) -> bool {
+    fn writes_valid_json(&self, _: TrustedJson) -> bool {
         true
     }
 

@@ -1,6 +1,7 @@
 //! [`PropertyValue`] for [`Datetime`], [`Date`] and the `time`, `std` and `chrono` types that
 //! convert to them. A foreign value outside the years 0000 to 9999 breaks [`Rule::Invalid`].
 
+use crate::__private::TrustedJson;
 use std::time::SystemTime;
 
 use super::encode::{write_date, write_datetime};
@@ -16,7 +17,7 @@ impl PropertyValue for Datetime {
         write_datetime(spec, *self, out)
     }
 
-    fn writes_valid_json(&self) -> bool {
+    fn writes_valid_json(&self, _: TrustedJson) -> bool {
         true
     }
 
@@ -30,7 +31,7 @@ impl PropertyValue for Date {
         write_date(spec, *self, out)
     }
 
-    fn writes_valid_json(&self) -> bool {
+    fn writes_valid_json(&self, _: TrustedJson) -> bool {
         true
     }
 
@@ -47,7 +48,7 @@ macro_rules! via_try_from {
                 $write(spec, $target::try_from(*self).map_err(invalid)?, out)
             }
 
-            fn writes_valid_json(&self) -> bool {
+            fn writes_valid_json(&self, _: TrustedJson) -> bool {
         true
     }
 
@@ -71,7 +72,7 @@ impl<Tz: chrono::TimeZone> PropertyValue for chrono::DateTime<Tz> {
         write_datetime(spec, value, out)
     }
 
-    fn writes_valid_json(&self) -> bool {
+    fn writes_valid_json(&self, _: TrustedJson) -> bool {
         true
     }
 

@@ -1,5 +1,6 @@
 //! [`PropertyValue`] forwarded through references, smart pointers and `Option`.
 
+use crate::__private::TrustedJson;
 use std::borrow::Cow;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -18,8 +19,8 @@ macro_rules! forward {
                 (**self).write_wire(spec, out)
             }
 
-            fn writes_valid_json(&self) -> bool {
-                (**self).writes_valid_json()
+            fn writes_valid_json(&self, trusted: TrustedJson) -> bool {
+                (**self).writes_valid_json(trusted)
             }
 
             fn to_value(&self) -> Option<Value> {
@@ -40,8 +41,8 @@ impl<T: PropertyValue + ToOwned + ?Sized> PropertyValue for Cow<'_, T> {
         (**self).write_wire(spec, out)
     }
 
-    fn writes_valid_json(&self) -> bool {
-        (**self).writes_valid_json()
+    fn writes_valid_json(&self, trusted: TrustedJson) -> bool {
+        (**self).writes_valid_json(trusted)
     }
 
     fn to_value(&self) -> Option<Value> {
@@ -65,8 +66,8 @@ impl<T: PropertyValue> PropertyValue for Option<T> {
     }
 
     /// `None` writes `null`.
-    fn writes_valid_json(&self) -> bool {
-        self.as_ref().is_none_or(PropertyValue::writes_valid_json)
+    fn writes_valid_json(&self, trusted: TrustedJson) -> bool {
+        self.as_ref().is_none_or(|v| v.writes_valid_json(trusted))
     }
 
     fn to_value(&self) -> Option<Value> {

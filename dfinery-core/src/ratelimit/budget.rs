@@ -1,5 +1,5 @@
 //! [`RateBudget`]: a rate budget shared beyond one client, consulted by the pacer before every
-//! call, and [`LocalGcra`], the in-process pacing a shared budget falls back to.
+//! call, and `LocalGcra`, the in-process pacing a shared budget falls back to.
 //!
 //! Without a budget (the default) a client paces itself from the `x-ratelimit-*` headers of
 //! its own answers only (see [`Pacing`](super::Pacing)). With one
@@ -95,7 +95,8 @@ impl fmt::Debug for SlotGuard {
 /// pacing it falls back to (at the limit divided by the expected number of instances) when
 /// Redis cannot be reached.
 #[derive(Debug, Clone)]
-pub struct LocalGcra {
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+pub(crate) struct LocalGcra {
     /// The time between two permits.
     interval: Duration,
     /// How far ahead of `now` the theoretical arrival time may run (`burst - 1` intervals).
@@ -104,10 +105,11 @@ pub struct LocalGcra {
     tat: Option<Instant>,
 }
 
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
 impl LocalGcra {
     /// At most `limit` permits per `period`, `burst` of them at once (at least 1). A `limit`
     /// of 0 is read as 1.
-    pub fn new(limit: u64, period: Duration, burst: u32) -> LocalGcra {
+    pub(crate) fn new(limit: u64, period: Duration, burst: u32) -> LocalGcra {
         let limit = u32::try_from(limit.max(1)).unwrap_or(u32::MAX);
         let interval = period / limit;
         LocalGcra {
@@ -117,14 +119,9 @@ impl LocalGcra {
         }
     }
 
-    /// The time between two permits.
-    pub fn interval(&self) -> Duration {
-        self.interval
-    }
-
     /// Takes one permit at `now`: the time to wait before using it (zero when it may be used
     /// at once). The permit is counted either way, so callers wait their turn in order.
-    pub fn take(&mut self, now: Instant) -> Duration {
+    pub(crate) fn take(&mut self, now: Instant) -> Duration {
         let tat = self.tat.map_or(now, |tat| tat.max(now));
         self.tat = Some(tat + self.interval);
         let allowed_at = tat.checked_sub(self.tolerance).unwrap_or(now);

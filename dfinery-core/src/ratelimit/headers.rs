@@ -24,10 +24,11 @@ pub enum Api {
 
 impl Api {
     /// Every API.
-    pub const ALL: [Api; 4] = [Api::Event, Api::Identity, Api::Profile, Api::Export];
+    #[cfg(any(test, feature = "redis"))]
+    pub(crate) const ALL: [Api; 4] = [Api::Event, Api::Identity, Api::Profile, Api::Export];
 
     /// The API an endpoint counts against.
-    pub const fn of(endpoint: Endpoint) -> Api {
+    pub(crate) const fn of(endpoint: Endpoint) -> Api {
         match endpoint {
             Endpoint::Events => Api::Event,
             Endpoint::Identities | Endpoint::DeleteIdentity => Api::Identity,
@@ -36,7 +37,7 @@ impl Api {
         }
     }
 
-    /// The position in [`Api::ALL`].
+    /// The position in `Api::ALL`.
     pub(crate) const fn index(self) -> usize {
         match self {
             Api::Event => 0,
@@ -97,7 +98,7 @@ pub struct RateLimitSnapshot {
 
 /// The local clock may differ from the server's by this much before waits are measured from
 /// the server's `Date` instead (whose one-second precision makes it the coarser reference).
-pub const CLOCK_SKEW_TOLERANCE: Duration = Duration::from_secs(2);
+pub(crate) const CLOCK_SKEW_TOLERANCE: Duration = Duration::from_secs(2);
 
 /// Header names, both spellings (`HeaderMap` lookups ignore case).
 const LIMIT: [&str; 2] = ["x-ratelimit-limit", "x-rate-limit-limit"];
@@ -138,7 +139,7 @@ impl RateLimitSnapshot {
     /// How long until the reset, seen from `now` on the local clock; zero when it has
     /// passed, `None` when unknown.
     ///
-    /// When the answer carried a `Date` more than [`CLOCK_SKEW_TOLERANCE`] away from `now`,
+    /// When the answer carried a `Date` more than 2 s away from `now`,
     /// the wait is measured on the server's clock instead (`reset - date`): a local clock
     /// minutes off then neither sends into a window that has not reset nor waits minutes too
     /// long. The wait is capped at the window's length when it is known.
@@ -215,7 +216,7 @@ fn parse_count(text: &str) -> Option<u64> {
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
-/// use dfinery_core::ratelimit::parse_reset;
+/// use dfinery_core::__private::parse_reset;
 ///
 /// assert_eq!(parse_reset("1719397769"), Some(UNIX_EPOCH + Duration::from_secs(1_719_397_769)));
 /// assert_eq!(parse_reset("1682640000000"), Some(UNIX_EPOCH + Duration::from_secs(1_682_640_000)));
@@ -241,7 +242,7 @@ pub fn parse_reset(text: &str) -> Option<SystemTime> {
 ///
 /// ```
 /// use std::time::Duration;
-/// use dfinery_core::ratelimit::parse_window;
+/// use dfinery_core::__private::parse_window;
 ///
 /// assert_eq!(parse_window("1m"), Some(Duration::from_secs(60)));
 /// assert_eq!(parse_window("1H"), Some(Duration::from_secs(3_600)));

@@ -7,13 +7,15 @@
 //! Redis (see `docs/fleet.md`).
 
 mod budget;
-mod headers;
+pub(crate) mod headers;
 mod pacer;
 #[cfg(feature = "redis")]
 mod redis;
 
-pub use budget::{BudgetFuture, Feedback, LocalGcra, RateBudget, SlotGuard};
-pub use headers::{Api, RateLimitSnapshot, parse_reset, parse_window};
+#[cfg(feature = "redis")]
+pub(crate) use budget::LocalGcra;
+pub use budget::{BudgetFuture, Feedback, RateBudget, SlotGuard};
+pub use headers::{Api, RateLimitSnapshot};
 pub use pacer::{Pacing, PacingStats};
 #[cfg(feature = "redis")]
 pub use redis::{BudgetStats, RedisBudget, RedisBudgetBuilder, RedisBudgetError};

@@ -21,10 +21,14 @@ use crate::clock::Clock;
 ///
 /// Calls in flight are counted locally, so concurrent callers share the budget. The effect is
 /// observable through [`Client::pacing_stats`](crate::client::Client::pacing_stats).
+///
+/// Start from [`Pacing::default`] and set the fields, or turn pacing off with
+/// [`Pacing::disabled`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Pacing {
-    /// Whether to pace at all. Default: `true`.
-    pub enabled: bool,
+    /// Whether to pace at all: `false` only through [`Pacing::disabled`].
+    pub(crate) enabled: bool,
     /// Pace once at most this many calls are left in the window. Default: 10.
     pub threshold: u64,
     /// The longest a call waits for pacing; longer waits are skipped. Default: 60 s.
@@ -53,6 +57,7 @@ impl Pacing {
 
 /// What pacing did since the client was built.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PacingStats {
     /// Calls that waited before going out.
     pub paced_calls: u64,

@@ -106,7 +106,7 @@ impl EventRecordBuilder {
 /// The properties of one item for [`EventRecordBuilder::item`].
 ///
 /// ```
-/// use dfinery_core::{EventRecord, record::ItemBuilder};
+/// use dfinery_core::{EventRecord, ItemBuilder};
 ///
 /// let record = EventRecord::builder("df_purchase")
 ///     .item(ItemBuilder::new().property("df_item_id", "SKU-001").property("df_quantity", 2))

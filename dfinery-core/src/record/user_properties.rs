@@ -50,11 +50,6 @@ impl UserProperties {
         self.0.get()
     }
 
-    /// The object as a `RawValue`.
-    pub fn as_raw(&self) -> &RawValue {
-        &self.0
-    }
-
     /// Whether the object has no property (`{}`).
     pub fn is_empty(&self) -> bool {
         self.get()

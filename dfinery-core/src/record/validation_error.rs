@@ -9,6 +9,7 @@ use crate::writer::Violation;
 /// Displays as ``event `df_purchase` is invalid: `event_properties.df_price`: must be a finite
 /// number (found NaN)``, with all violations separated by `; `.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub struct ValidationError {
     /// What was being validated, e.g. ``event `df_purchase` ``, ``profile `Member` `` or `` `user_properties` ``.
     pub subject: String,

@@ -31,7 +31,7 @@ pub(crate) struct Settings {
 /// ```no_run
 /// use std::time::Duration;
 /// use dfinery_core::Client;
-/// use dfinery_core::tracker::Tracker;
+/// use dfinery_core::Tracker;
 ///
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// let client = Client::builder().from_env().build()?;

@@ -1,60 +1,5 @@
-//! [`Tracker`]: send events, identity updates and profile updates from a hot path without
-//! waiting for DFINERY. One worker task batches them per user, delivers them in order, retries
-//! what can be retried, dead-letters what DFINERY refuses for good, and, with a
-//! [spool](TrackerBuilder::spool), keeps every message on disk until DFINERY confirms it.
-//!
-//! ```no_run
-//! use dfinery_core::{Client, EventRecord, Identity};
-//! use dfinery_core::tracker::Tracker;
-//!
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! let client = Client::builder().from_env().build()?;
-//! let tracker = Tracker::builder(client).spool("dfinery.spool").build()?;
-//! let user = Identity::from_external_id("dfn-user-123")?;
-//! tracker.identify(&user).await?; // on disk when this returns; delivered before what follows
-//! tracker.track(&user, EventRecord::builder("df_login").build()?).await?;
-//! tracker.try_track(&user, EventRecord::builder("df_logout").build()?)?; // never waits
-//! let report = tracker.shutdown().await?; // drains, within `shutdown_timeout`
-//! assert_eq!(report.left_in_spool, 0);
-//! # Ok(()) }
-//! ```
-//!
-//! # Two forms of every call
-//!
-//! As Tokio's `mpsc::Sender::{try_send, send}`:
-//!
-//! | form | queue full | with a spool, `Ok` means | a crash after `Ok` loses |
-//! |------|------------|--------------------------|--------------------------|
-//! | `try_…` ([`try_track`](Tracker::try_track), [`try_identify`](Tracker::try_identify), [`try_update_profile`](Tracker::try_update_profile), [`try_send`](Tracker::try_send)): sync | [`TrackError::QueueFull`] at once | handed to the spool's writer, in its next commit | what no synced commit holds yet: the commit under way and what was handed over while it runs ([`Spool::unsynced`] counts them; see below) |
-//! | `….await` ([`track`](Tracker::track), [`identify`](Tracker::identify), [`update_profile`](Tracker::update_profile), [`send`](Tracker::send), [`track_many`](Tracker::track_many), [`send_many`](Tracker::send_many)) | waits for room | synced to disk | nothing |
-//!
-//! What a `try_` call can lose, precisely: the spool's writer thread starts a commit as soon
-//! as something is handed to it and it is not already committing, and takes into that commit
-//! everything handed over so far (up to 4,096 hand-overs). A message handed over by a `try_`
-//! call is therefore on disk once, at the latest, the commit after the one under way has
-//! synced: the window is two commits, each a disk sync (a few milliseconds on an idle local
-//! SSD; longer on a busy disk, and no setting can make a sync shorter). In count it is exactly
-//! what [`Spool::unsynced`] says at the moment of the crash, never more than the queue's cap,
-//! and it is always a tail: everything handed over before it survives.
-//!
-//! Neither form waits for DFINERY, and neither blocks its thread: the spool is written by a
-//! dedicated thread that commits what callers hand it in groups and wakes awaited callers
-//! through a channel. Without a spool, a crash loses whatever is queued, with either form.
-//!
-//! # Guarantees
-//!
-//! - **Order per user**: a user's messages are delivered in the order queued, one request at
-//!   a time (so an identity update queued before a profile update before events arrives in that
-//!   order, as `docs/protocol.md` §8.3 asks). An awaited call queues its message once its commit
-//!   is synced: await it before making the next call that must come after it.
-//! - **Bounded memory**: at most [`queue_cap`](TrackerBuilder::queue_cap) messages and bytes;
-//!   when full, a `try_` call returns [`TrackError::QueueFull`] and an awaited call waits.
-//!   Nothing is dropped silently: every message is delivered, dead-lettered, left in the spool,
-//!   or refused with an error to the caller, and [`TrackerMetrics`] counts each outcome.
-//! - **At least once, with the spool**: a message is written to the spool (synced before an
-//!   awaited call returns; in the next commit for a `try_` call) and deleted only after
-//!   DFINERY confirms it; a crash means it is sent again, with the same `event_log_id`, which
-//!   DFINERY de-duplicates.
+//! [`Tracker`]: background batching with a durable spool; the user-facing documentation is on
+//! [`Tracker`] (this module is private: its types are re-exported at the crate root).
 
 mod builder;
 mod capacity;
@@ -96,7 +41,7 @@ use worker::{Command, Incoming, Worker};
 /// Sends events, identity updates and profile updates in the background. Build one with
 /// [`Tracker::builder`]; clones are cheap and share the same queue and worker.
 ///
-/// Every call comes in two forms (see the [module](self) for the table): `try_…` is
+/// Every call comes in two forms (see the table below): `try_…` is
 /// synchronous and never waits (a full queue is an error at once; the spool write is started,
 /// not awaited), the plain `async` form waits for room and, with a spool, until the message is
 /// synced. Neither waits for the network.
@@ -104,6 +49,64 @@ use worker::{Command, Incoming, Worker};
 /// When every clone is dropped without [`shutdown`](Tracker::shutdown), the worker still
 /// drains what is queued, within [`shutdown_timeout`](TrackerBuilder::shutdown_timeout), as
 /// long as the runtime runs.
+///
+/// Use it to send from a hot path without waiting for DFINERY. One worker task batches
+/// messages per user, delivers them in order, retries what can be retried, dead-letters what
+/// DFINERY refuses for good, and, with a [spool](TrackerBuilder::spool), keeps every message
+/// on disk until DFINERY confirms it.
+///
+/// ```no_run
+/// use dfinery_core::{Client, EventRecord, Identity};
+/// use dfinery_core::Tracker;
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let client = Client::builder().from_env().build()?;
+/// let tracker = Tracker::builder(client).spool("dfinery.spool").build()?;
+/// let user = Identity::from_external_id("dfn-user-123")?;
+/// tracker.identify(&user).await?; // on disk when this returns; delivered before what follows
+/// tracker.track(&user, EventRecord::builder("df_login").build()?).await?;
+/// tracker.try_track(&user, EventRecord::builder("df_logout").build()?)?; // never waits
+/// let report = tracker.shutdown().await?; // drains, within `shutdown_timeout`
+/// assert_eq!(report.left_in_spool, 0);
+/// # Ok(()) }
+/// ```
+///
+/// # Two forms of every call
+///
+/// As Tokio's `mpsc::Sender::{try_send, send}`:
+///
+/// | form | queue full | with a spool, `Ok` means | a crash after `Ok` loses |
+/// |------|------------|--------------------------|--------------------------|
+/// | `try_…` ([`try_track`](Tracker::try_track), [`try_identify`](Tracker::try_identify), [`try_update_profile`](Tracker::try_update_profile), [`try_send`](Tracker::try_send)): sync | [`TrackError::QueueFull`] at once | handed to the spool's writer, in its next commit | what no synced commit holds yet: the commit under way and what was handed over while it runs ([`Spool::unsynced`] counts them; see below) |
+/// | `….await` ([`track`](Tracker::track), [`identify`](Tracker::identify), [`update_profile`](Tracker::update_profile), [`send`](Tracker::send), [`track_many`](Tracker::track_many), [`send_many`](Tracker::send_many)) | waits for room | synced to disk | nothing |
+///
+/// What a `try_` call can lose, precisely: the spool's writer thread starts a commit as soon
+/// as something is handed to it and it is not already committing, and takes into that commit
+/// everything handed over so far (up to 4,096 hand-overs). A message handed over by a `try_`
+/// call is therefore on disk once, at the latest, the commit after the one under way has
+/// synced: the window is two commits, each a disk sync (a few milliseconds on an idle local
+/// SSD; longer on a busy disk, and no setting can make a sync shorter). In count it is exactly
+/// what [`Spool::unsynced`] says at the moment of the crash, never more than the queue's cap,
+/// and it is always a tail: everything handed over before it survives.
+///
+/// Neither form waits for DFINERY, and neither blocks its thread: the spool is written by a
+/// dedicated thread that commits what callers hand it in groups and wakes awaited callers
+/// through a channel. Without a spool, a crash loses whatever is queued, with either form.
+///
+/// # Guarantees
+///
+/// - **Order per user**: a user's messages are delivered in the order queued, one request at
+///   a time (so an identity update queued before a profile update before events arrives in that
+///   order, as `docs/protocol.md` §8.3 asks). An awaited call queues its message once its commit
+///   is synced: await it before making the next call that must come after it.
+/// - **Bounded memory**: at most [`queue_cap`](TrackerBuilder::queue_cap) messages and bytes;
+///   when full, a `try_` call returns [`TrackError::QueueFull`] and an awaited call waits.
+///   Nothing is dropped silently: every message is delivered, dead-lettered, left in the spool,
+///   or refused with an error to the caller, and [`TrackerMetrics`] counts each outcome.
+/// - **At least once, with the spool**: a message is written to the spool (synced before an
+///   awaited call returns; in the next commit for a `try_` call) and deleted only after
+///   DFINERY confirms it; a crash means it is sent again, with the same `event_log_id`, which
+///   DFINERY de-duplicates.
 #[derive(Clone)]
 pub struct Tracker {
     inner: Arc<Shared>,
@@ -191,7 +194,7 @@ impl Tracker {
     /// With a spool, the event is handed to the spool's writer, which syncs it in its next
     /// commit; `Ok` does not mean it is on disk yet. A crash can lose what no synced commit
     /// held yet: the commit under way and the hand-overs behind it, about two disk syncs'
-    /// worth, counted by [`Spool::unsynced`] (see the [module](self)); use
+    /// worth, counted by [`Spool::unsynced`] (see [`Tracker`]); use
     /// [`track`](Tracker::track)`.await` when losing none matters more than not waiting. When
     /// the disk fails (full, I/O error, read-only), the event is not dropped: it stays queued
     /// in memory and is delivered. The failure is counted in [`TrackerMetrics::not_durable`],

@@ -79,7 +79,7 @@ impl Value {
     /// # Errors
     ///
     /// [`ValueError::NotFinite`] naming the offending number (and its index in an array).
-    pub fn check_finite(&self) -> Result<(), ValueError> {
+    pub(crate) fn check_finite(&self) -> Result<(), ValueError> {
         match self {
             Value::Double(v) => error::finite(*v).map(drop),
             Value::DoubleArray(values) => values

@@ -17,7 +17,7 @@ pub(crate) struct Written {
     /// Properties of an object, or items of an array.
     pub count: usize,
     /// Whether every value written said it writes well-formed JSON
-    /// ([`PropertyValue::writes_valid_json`](crate::PropertyValue::writes_valid_json)), so the
+    /// (the crate-internal `PropertyValue::writes_valid_json`), so the
     /// bytes need no second check.
     pub valid_json: bool,
 }

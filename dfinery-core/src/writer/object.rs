@@ -56,11 +56,6 @@ impl<'a> ObjectWriter<'a> {
         }
     }
 
-    /// The object this writer writes.
-    pub fn path(&self) -> ObjectPath {
-        self.path
-    }
-
     /// Writes the property `spec.name` with `value`, or records a [`Violation`] when the value
     /// breaks a rule (including the 8 KB size limit), or when it is absent and `spec` is
     /// required. Absent optional values are skipped.
@@ -87,7 +82,7 @@ impl<'a> ObjectWriter<'a> {
     }
 
     /// Records a violation of `rule` by the property `property` of this object.
-    pub fn violation(&mut self, property: impl Into<Cow<'static, str>>, rule: Rule) {
+    pub(crate) fn violation(&mut self, property: impl Into<Cow<'static, str>>, rule: Rule) {
         let property = property.into();
         self.violations.push(Violation {
             path: format!("{}.{}", self.path, property),
@@ -159,7 +154,7 @@ impl<'a> ObjectWriter<'a> {
         match result {
             Ok(()) => {
                 self.fields += 1;
-                self.valid_json &= value.writes_valid_json();
+                self.valid_json &= value.writes_valid_json(crate::__private::TrustedJson);
             }
             Err(rule) => {
                 self.out.truncate(mark);

@@ -9,6 +9,7 @@ use crate::property::Rule;
 ///
 /// Displays as `` `event_items[2].df_price`: must be a finite number (found NaN) ``.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Violation {
     /// The JSON path of the value inside the event or profile, e.g. `event_properties.df_price`
     /// or `event_items[2].df_price`; `event_items` for rules about the items as a whole.

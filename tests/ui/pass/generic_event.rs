@@ -1,4 +1,4 @@
-use dfinery::{DfineryEvent, Event, PropertyValue, property::StringProperty};
+use dfinery::{DfineryEvent, Event, PropertyValue, StringProperty};
 
 // Type parameters work when the bounds say the field can fill its property.
 #[derive(DfineryEvent)]

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use dfinery_core::client::ByteStream;
+use dfinery_core::ByteStream;
 use dfinery_core::export::{EventQuery, ExportError, ExportFile, ProfileQuery};
 use dfinery_core::wire::TokenKind;
 use dfinery_core::{Date, ErrorChain};

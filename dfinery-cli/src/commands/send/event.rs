@@ -2,7 +2,7 @@
 //! its [`Identity`] and an [`EventRecord`]. Every problem of the line is listed, each naming
 //! the field, the property and the rule, with the fix where there is one.
 
-use dfinery_core::record::ItemBuilder;
+use dfinery_core::ItemBuilder;
 use dfinery_core::{Datetime, EventRecord, Identity, IdentityError, Value};
 use dfinery_schema::did_you_mean as hint;
 use dfinery_schema::limits::MAX_ITEMS_PER_REQUEST;

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use dfinery_core::tracker::Message;
+use dfinery_core::Message;
 use dfinery_core::wire::TokenKind;
 use dfinery_core::{Identity, Tracker};
 use dfinery_schema::Registry;

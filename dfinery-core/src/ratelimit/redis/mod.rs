@@ -35,6 +35,7 @@ pub enum RedisBudgetError {
 
 /// What a [`RedisBudget`] did since it was built.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BudgetStats {
     /// Permits granted by Redis (a lease of several counts each permit).
     pub shared_permits: u64,
