@@ -56,6 +56,6 @@ for entry in "${modules[@]}"; do
         -- $test_args || true
     for kind in caught missed unviable timeout; do
         printf '%s %s: %s\n' "$name" "$kind" \
-            "$(grep -c . "$out/$name/mutants.out/$kind.txt" 2>/dev/null || echo 0)"
+            "$(cat "$out/$name/mutants.out/$kind.txt" 2>/dev/null | grep -c . || true)"
     done
 done
