@@ -144,6 +144,41 @@ async fn a_wrong_content_type_or_shape_is_400_bad_request() {
 }
 
 #[tokio::test]
+async fn a_wrong_shape_says_what_was_found_there() {
+    let server = Server::start().await;
+    let identity = || json!({"external_id": "a"});
+    let event = || login(&uuid(), "2024-08-26T06:00:00.000Z");
+    let cases = [
+        (json!([]), "a JSON object, found an array"),
+        (
+            json!({"common": {"identity": identity()}, "events": {}}),
+            "an array of events, found an object",
+        ),
+        (
+            json!({"common": {"identity": "a"}, "events": []}),
+            "a JSON object, found a string",
+        ),
+        (
+            json!({"common": {"identity": identity()}, "events": [7]}),
+            "an event object, found a number",
+        ),
+        (
+            json!({"common": {"identity": identity()}, "events": [
+                {"event_log_id": uuid(), "event_name": true, "event_datetime": "2024-08-26T06:00:00Z"}]}),
+            "a JSON string, found a boolean",
+        ),
+        (
+            json!({"common": {"identity": {"external_id": null}}, "events": [event()]}),
+            "a String (JSON string), found null",
+        ),
+    ];
+    for (body, expected) in cases {
+        let answer = server.import("/api/v1/events", &body).await;
+        assert_eq!(answer.json()["data"][0]["expected"], expected, "{body}");
+    }
+}
+
+#[tokio::test]
 async fn more_than_100_events_is_40402() {
     let server = Server::start().await;
     let events = (0..101)
@@ -470,6 +505,12 @@ async fn items_per_event_is_the_other_reading() {
         answer.json()["data"][0]["expected"],
         "at most 100 items per event, found 101"
     );
+    // The limit itself is allowed: one event of exactly 100 items is stored.
+    let answer = server
+        .import("/api/v1/events", &batch("u-1", vec![purchase(100)]))
+        .await;
+    assert_eq!(answer.code(), "20000", "{:?}", answer.violations());
+    assert_eq!(server.emu.events().len(), 3);
 }
 
 #[tokio::test]

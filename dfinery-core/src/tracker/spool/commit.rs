@@ -479,3 +479,6 @@ fn apply(counter: &AtomicU64, delta: i64) {
         Some(v.saturating_add_signed(delta))
     });
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,386 @@
+//! The writer thread's promises, seen through a storage backend that counts the file's syncs and
+//! can make them fail: which commits are synced (group commit, lazy deletes, the periodic sync),
+//! what `Spool::unsynced` counts, what a failed commit keeps, and that dropping the spool closes
+//! the file.
+
+use std::io;
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
+
+use redb::backends::FileBackend;
+use redb::{BackendError, StorageBackend};
+
+use super::super::Spool;
+use super::{Done, LAZY_COMMITS_BEFORE_SYNC, Mode, Write};
+use crate::tracker::error::SpoolError;
+
+fn path(name: &str) -> PathBuf {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let dir = std::env::temp_dir().join("dfinery-spool-commit-unit");
+    std::fs::create_dir_all(&dir).unwrap();
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let path = dir.join(format!("{name}-{}-{n}.redb", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+/// What the disk under one spool did, and a switch that makes its syncs fail with `EIO`.
+#[derive(Debug, Default)]
+struct Disk {
+    syncs: AtomicU64,
+    fail_syncs: AtomicBool,
+}
+
+impl Disk {
+    fn syncs(&self) -> u64 {
+        self.syncs.load(Ordering::SeqCst)
+    }
+}
+
+/// The real file backend, counting successful syncs and failing them on demand.
+#[derive(Debug)]
+struct Counted {
+    inner: FileBackend,
+    disk: Arc<Disk>,
+}
+
+impl StorageBackend for Counted {
+    fn len(&self) -> Result<u64, io::Error> {
+        self.inner.len()
+    }
+
+    fn read(&self, offset: u64, out: &mut [u8]) -> Result<(), io::Error> {
+        self.inner.read(offset, out)
+    }
+
+    fn set_len(&self, len: u64) -> Result<(), io::Error> {
+        self.inner.set_len(len)
+    }
+
+    fn sync_data(&self) -> Result<(), io::Error> {
+        if self.disk.fail_syncs.load(Ordering::SeqCst) {
+            return Err(io::Error::from_raw_os_error(5));
+        }
+        self.inner.sync_data()?;
+        self.disk.syncs.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn write(&self, offset: u64, data: &[u8]) -> Result<(), io::Error> {
+        self.inner.write(offset, data)
+    }
+
+    fn close(&self) -> Result<(), io::Error> {
+        self.inner.close()
+    }
+
+    fn try_lock_range(&self, start: Bound<u64>, end: Bound<u64>) -> Result<bool, BackendError> {
+        self.inner.try_lock_range(start, end)
+    }
+
+    fn try_lock_shared_range(
+        &self,
+        start: Bound<u64>,
+        end: Bound<u64>,
+    ) -> Result<bool, BackendError> {
+        self.inner.try_lock_shared_range(start, end)
+    }
+
+    fn lock_range(&self, start: Bound<u64>, end: Bound<u64>) -> Result<(), BackendError> {
+        self.inner.lock_range(start, end)
+    }
+
+    fn lock_shared_range(&self, start: Bound<u64>, end: Bound<u64>) -> Result<(), BackendError> {
+        self.inner.lock_shared_range(start, end)
+    }
+
+    fn unlock_range(&self, start: Bound<u64>, end: Bound<u64>) -> Result<(), BackendError> {
+        self.inner.unlock_range(start, end)
+    }
+
+    fn query_lock_range(&self, start: Bound<u64>, end: Bound<u64>) -> Result<bool, BackendError> {
+        self.inner.query_lock_range(start, end)
+    }
+}
+
+/// Opens the spool at `path` over a [`Counted`] backend (also when the writer reopens it).
+fn open_counted(path: &Path) -> (Spool, Arc<Disk>) {
+    let disk = Arc::new(Disk::default());
+    let file = path.to_path_buf();
+    let shared = Arc::clone(&disk);
+    let spool = Spool::open_with_backend(path, move || {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&file)?;
+        Ok(Counted {
+            inner: FileBackend::new(file).map_err(io::Error::other)?,
+            disk: Arc::clone(&shared),
+        })
+    })
+    .unwrap();
+    (spool, disk)
+}
+
+fn insert(seq: u64) -> Write {
+    Write::Insert {
+        seq,
+        bytes: format!("entry {seq:03}").into_bytes(),
+    }
+}
+
+/// Waits (real time, bounded) until `ready` holds; false when it never did.
+fn eventually(ready: impl Fn() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if ready() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    ready()
+}
+
+/// A [`Done`] that reports to `tx`.
+fn report(tx: &mpsc::Sender<Result<(), SpoolError>>) -> Option<Done> {
+    let tx = tx.clone();
+    Some(Box::new(move |result| {
+        let _ = tx.send(result);
+    }))
+}
+
+/// The sequence numbers in the file, read afresh from disk by a new spool.
+fn on_disk(path: &Path) -> Vec<u64> {
+    let spool = Spool::open(path).unwrap();
+    let rows = spool.read_pending(0, u64::MAX, usize::MAX).unwrap();
+    rows.into_iter().map(|(seq, _)| seq).collect()
+}
+
+#[test]
+fn awaited_writes_are_synced_and_callers_waiting_together_share_one_sync() {
+    let path = path("group");
+    let (spool, disk) = open_counted(&path);
+    let before = disk.syncs();
+    spool.submit(vec![insert(1)], Mode::Wait).unwrap();
+    let per_commit = disk.syncs() - before;
+    assert!(per_commit > 0, "an awaited write returns only once synced");
+
+    // Ten callers arrive while a commit is under way (the writer is held at the store's lock):
+    // they are committed together, at most two commits for all eleven writes, not eleven.
+    let (tx, rx) = mpsc::channel();
+    let before = disk.syncs();
+    {
+        let _held = spool.store.db.write().unwrap();
+        for seq in 2..=12 {
+            spool.enqueue(vec![insert(seq)], Mode::Wait, report(&tx));
+        }
+    }
+    for _ in 2..=12 {
+        rx.recv_timeout(Duration::from_secs(20)).unwrap().unwrap();
+    }
+    let syncs = disk.syncs() - before;
+    assert!(
+        syncs <= 2 * per_commit,
+        "11 waiting callers took {syncs} syncs ({per_commit} per commit)"
+    );
+    assert_eq!(spool.pending_len(), 12);
+    drop(spool);
+    assert_eq!(on_disk(&path), (1..=12).collect::<Vec<_>>());
+}
+
+#[test]
+fn deletes_cost_no_sync_until_a_periodic_one_reclaims_their_pages() {
+    let path = path("lazy");
+    let (spool, disk) = open_counted(&path);
+    let total = u64::from(LAZY_COMMITS_BEFORE_SYNC) + 5;
+    let writes = (1..=total).map(insert).collect();
+    spool.submit(writes, Mode::Wait).unwrap();
+    let all_bytes = spool.pending_bytes();
+    let before = disk.syncs();
+    // One delete per commit (each awaited through the pending count it lowers).
+    let remove = |seq: u64| {
+        spool.submit(vec![Write::Remove(seq)], Mode::Lazy).unwrap();
+        assert!(
+            eventually(|| spool.pending_len() == total - seq),
+            "the delete of {seq} was committed"
+        );
+    };
+    for seq in 1..=u64::from(LAZY_COMMITS_BEFORE_SYNC) {
+        remove(seq);
+    }
+    assert_eq!(
+        disk.syncs(),
+        before,
+        "{LAZY_COMMITS_BEFORE_SYNC} deletes in a row are committed without a sync"
+    );
+    remove(u64::from(LAZY_COMMITS_BEFORE_SYNC) + 1);
+    let synced = disk.syncs();
+    assert!(synced > before, "the next one is synced");
+    remove(u64::from(LAZY_COMMITS_BEFORE_SYNC) + 2);
+    assert_eq!(disk.syncs(), synced, "and the count starts again");
+    let left: u64 = (u64::from(LAZY_COMMITS_BEFORE_SYNC) + 3..=total)
+        .map(|seq| format!("entry {seq:03}").len() as u64)
+        .sum();
+    assert_eq!(spool.pending_bytes(), left);
+    assert!(left < all_bytes);
+
+    // An awaited call after unsynced deletes syncs them too: once it returns, they are on disk.
+    spool.submit(Vec::new(), Mode::Wait).unwrap();
+    assert!(disk.syncs() > synced, "an awaited commit is synced");
+    drop(spool);
+    assert_eq!(
+        on_disk(&path),
+        (u64::from(LAZY_COMMITS_BEFORE_SYNC) + 3..=total).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn unsynced_counts_the_handed_over_inserts_until_their_commit_ends() {
+    let path = path("unsynced");
+    let (spool, _disk) = open_counted(&path);
+    {
+        let _held = spool.store.db.write().unwrap();
+        spool.enqueue(vec![insert(1), insert(2), insert(3)], Mode::Soon, None);
+        spool.enqueue(vec![insert(4), insert(5)], Mode::Soon, None);
+        assert_eq!(
+            spool.unsynced(),
+            5,
+            "five inserts handed over, none committed"
+        );
+        // Awaited writes and deletes are never counted: the caller waits for them.
+        spool.enqueue(vec![insert(6)], Mode::Wait, None);
+        spool.enqueue(vec![Write::Remove(6)], Mode::Soon, None);
+        assert_eq!(spool.unsynced(), 5);
+    }
+    assert!(
+        eventually(|| spool.unsynced() == 0),
+        "{} still unsynced after the commit",
+        spool.unsynced()
+    );
+    spool.submit(Vec::new(), Mode::Wait).unwrap();
+    assert_eq!(spool.pending_len(), 5);
+}
+
+#[test]
+fn a_failed_sync_keeps_every_accepted_insert_and_recounts_the_file() {
+    let path = path("failed");
+    let (spool, disk) = open_counted(&path);
+    spool
+        .submit(vec![insert(1), insert(2)], Mode::Wait)
+        .unwrap();
+    disk.fail_syncs.store(true, Ordering::SeqCst);
+    let (tx, rx) = mpsc::channel();
+    // Two handed-over inserts whose commit fails, then one more that fails with them.
+    spool.enqueue(vec![insert(3), insert(4)], Mode::Soon, report(&tx));
+    let first = rx.recv_timeout(Duration::from_secs(20)).unwrap();
+    assert!(first.is_err(), "the failed commit is reported");
+    spool.enqueue(vec![insert(5)], Mode::Soon, report(&tx));
+    let second = rx.recv_timeout(Duration::from_secs(20)).unwrap();
+    assert!(second.is_err(), "the file still fails");
+    // An awaited insert in a failed commit is refused: it must never turn up later.
+    let refused = spool.submit(vec![insert(6)], Mode::Wait).unwrap_err();
+    assert!(
+        refused.to_string().contains("not made durable"),
+        "{refused}"
+    );
+    assert_eq!(
+        spool.unsynced(),
+        3,
+        "three accepted inserts not yet durable"
+    );
+
+    disk.fail_syncs.store(false, Ordering::SeqCst);
+    spool.submit(vec![insert(7)], Mode::Wait).unwrap();
+    assert_eq!(spool.unsynced(), 0, "all of them are durable now");
+    let rows = spool.read_pending(0, u64::MAX, usize::MAX).unwrap();
+    let seqs: Vec<u64> = rows.iter().map(|(seq, _)| *seq).collect();
+    assert_eq!(seqs, [1, 2, 3, 4, 5, 7]);
+    let bytes: u64 = rows.iter().map(|(_, b)| b.len() as u64).sum();
+    assert_eq!(
+        (spool.pending_len(), spool.pending_bytes()),
+        (6, bytes),
+        "the counters follow the file read again after the failure"
+    );
+    drop(spool);
+    assert_eq!(on_disk(&path), [1, 2, 3, 4, 5, 7]);
+}
+
+#[test]
+fn dropping_the_spool_waits_for_its_writer_and_closes_the_file() {
+    let path = path("drop");
+    let spool = Spool::open(&path).unwrap();
+    // The writer is still busy (its callback takes a while) when the spool is dropped.
+    spool.enqueue(
+        vec![insert(1)],
+        Mode::Soon,
+        Some(Box::new(|_| std::thread::sleep(Duration::from_millis(300)))),
+    );
+    drop(spool);
+    let again = Spool::open(&path).expect("the file is closed once the spool is dropped");
+    assert_eq!(again.pending_len(), 1, "and what was handed over is in it");
+}
+
+#[test]
+fn a_message_settled_while_the_disk_fails_is_no_longer_counted_as_at_risk() {
+    let path = path("settled");
+    let (spool, disk) = open_counted(&path);
+    spool.submit(vec![insert(1)], Mode::Wait).unwrap();
+    disk.fail_syncs.store(true, Ordering::SeqCst);
+    let (tx, rx) = mpsc::channel();
+    spool.enqueue(vec![insert(2), insert(3)], Mode::Soon, report(&tx));
+    assert!(rx.recv_timeout(Duration::from_secs(20)).unwrap().is_err());
+    assert_eq!(
+        spool.unsynced(),
+        2,
+        "both accepted inserts wait to be written again"
+    );
+    // While the disk still fails, 2 is delivered (its delete comes), and 5 is handed over and
+    // delivered in the same turn: both are settled, and only 3 is left to write again.
+    spool.enqueue(
+        vec![Write::Remove(2), insert(5), Write::Remove(5)],
+        Mode::Soon,
+        report(&tx),
+    );
+    assert!(rx.recv_timeout(Duration::from_secs(20)).unwrap().is_err());
+    assert_eq!(spool.unsynced(), 1, "only 3 can still be lost");
+
+    disk.fail_syncs.store(false, Ordering::SeqCst);
+    spool.submit(vec![insert(4)], Mode::Wait).unwrap();
+    assert_eq!(spool.unsynced(), 0);
+    drop(spool);
+    // The failed commits may have left 2 in the file (only their syncs failed), and the delete
+    // that failed with them is not retried: a delivered message left in the file is sent again
+    // and dropped by DFINERY as a duplicate. Every accepted message is there.
+    let left = on_disk(&path);
+    assert!(left == [1, 3, 4] || left == [1, 2, 3, 4], "{left:?}");
+}
+
+#[test]
+fn a_deleted_file_is_recreated_before_a_lazy_delete_or_an_awaited_call_commits() {
+    let path = path("follow");
+    let spool = Spool::open(&path).unwrap();
+    spool
+        .submit((1..=3).map(insert).collect(), Mode::Wait)
+        .unwrap();
+    std::fs::remove_file(&path).unwrap();
+    // A delete of a delivered message, not synced: it still goes into the file at the path.
+    spool.submit(vec![Write::Remove(1)], Mode::Lazy).unwrap();
+    assert!(eventually(|| spool.pending_len() == 2));
+    assert!(path.exists(), "the file is recreated before the delete");
+    std::fs::remove_file(&path).unwrap();
+    // An awaited call with nothing to write: once it returns, the path holds the spool.
+    spool.submit(Vec::new(), Mode::Wait).unwrap();
+    assert!(
+        path.exists(),
+        "the file is recreated before the awaited commit"
+    );
+    // Deleted after the last commit: closing the spool puts what it holds back at the path.
+    std::fs::remove_file(&path).unwrap();
+    drop(spool);
+    assert_eq!(on_disk(&path), [2, 3]);
+}
