@@ -75,6 +75,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "client")]
     fn blank_tokens_are_recognised() {
         assert!(Secret::new(" \t").is_blank());
         assert!(Secret::new("").is_blank());

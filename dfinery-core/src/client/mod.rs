@@ -93,7 +93,9 @@ impl Client {
         &self.inner.retry
     }
 
-    /// The clock rate-limit waits are measured against (see [`ClientBuilder::clock`]).
+    /// The clock rate-limit waits are measured against (see [`ClientBuilder::clock`]); the
+    /// Tracker's backoff reads it.
+    #[cfg(feature = "tracker")]
     pub(crate) fn clock(&self) -> &Clock {
         &self.inner.clock
     }
