@@ -65,6 +65,19 @@ async fn deliver_spool(path: &Path) -> (BTreeSet<String>, usize) {
     (ids, events.len())
 }
 
+/// Tracks 30 logins, awaited, spread over the users `{prefix}0`..`{prefix}2`; their
+/// `event_log_id`s.
+async fn track_30(tracker: &Tracker, prefix: &str) -> BTreeSet<String> {
+    let mut accepted = BTreeSet::new();
+    for n in 0..30 {
+        let id = tracker
+            .track(&user(&format!("{prefix}{}", n % 3)), login())
+            .await;
+        accepted.insert(id.unwrap().to_string());
+    }
+    accepted
+}
+
 /// Waits (real time, bounded) until `tracker` counts `want` messages as not durable.
 async fn wait_not_durable(tracker: &Tracker, want: u64) -> u64 {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -203,11 +216,7 @@ async fn a_short_read_on_open_is_an_error_and_the_file_opens_in_full_after() {
         .spool_opened(open_spool(&path, &faults).unwrap())
         .build()
         .unwrap();
-    let mut accepted = BTreeSet::new();
-    for n in 0..30 {
-        let id = tracker.track(&user(&format!("s{}", n % 3)), login()).await;
-        accepted.insert(id.unwrap().to_string());
-    }
+    let accepted = track_30(&tracker, "s").await;
     tracker.shutdown_within(Duration::ZERO).await.unwrap();
     drop(tracker);
     faults.short_read.store(true, Ordering::SeqCst);
@@ -241,11 +250,7 @@ async fn file_gone(name: &str, replace: bool) {
         .spool(&path)
         .build()
         .unwrap();
-    let mut accepted = BTreeSet::new();
-    for n in 0..30 {
-        let id = tracker.track(&user(&format!("g{}", n % 3)), login()).await;
-        accepted.insert(id.unwrap().to_string());
-    }
+    let mut accepted = track_30(&tracker, "g").await;
     if replace {
         let other = temp_path(&format!("{name}-other"), "redb");
         drop(Spool::open(&other).unwrap());
@@ -299,11 +304,7 @@ async fn file_gone_while_down(name: &str, foreign: Option<&[u8]>) -> Option<std:
         .spool(&path)
         .build()
         .unwrap();
-    let mut accepted = BTreeSet::new();
-    for n in 0..30 {
-        let id = tracker.track(&user(&format!("g{}", n % 3)), login()).await;
-        accepted.insert(id.unwrap().to_string());
-    }
+    let mut accepted = track_30(&tracker, "g").await;
     match foreign {
         Some(bytes) => {
             let other = temp_path(&format!("{name}-other"), "bin");
@@ -475,11 +476,7 @@ async fn a_spool_deleted_after_a_failed_write_is_recreated_at_its_path() {
         .spool_opened(open_spool(&path, &faults).unwrap())
         .build()
         .unwrap();
-    let mut before = BTreeSet::new();
-    for n in 0..30 {
-        let id = tracker.track(&user(&format!("f{}", n % 3)), login()).await;
-        before.insert(id.unwrap().to_string());
-    }
+    let before = track_30(&tracker, "f").await;
     Faults::set(&faults.write, EIO);
     let refused = tracker.track(&user("f0"), login()).await;
     assert!(matches!(refused, Err(TrackError::Spool(_))), "{refused:?}");
