@@ -36,7 +36,6 @@ type Step = fn(&mut RowReader) -> Result<Progress, ExportError>;
 /// ```
 pub struct ExportReader<R> {
     source: R,
-    buf: Vec<u8>,
     reader: RowReader,
 }
 
@@ -61,7 +60,6 @@ impl<R: Read> ExportReader<R> {
     pub fn new(source: R) -> Result<Self, ExportError> {
         let mut reader = ExportReader {
             source,
-            buf: vec![0; READ_SIZE],
             reader: RowReader::new(),
         };
         if !reader.advance(RowReader::advance_header)? {
@@ -149,9 +147,9 @@ impl<R: Read> ExportReader<R> {
                 }
                 Progress::NeedInput => {}
             }
-            match self.source.read(&mut self.buf) {
+            match self.reader.read_from(&mut self.source, READ_SIZE) {
                 Ok(0) => self.reader.end(),
-                Ok(n) => self.reader.push(&self.buf[..n]),
+                Ok(_) => {}
                 Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(error) => {
                     self.reader.fail();

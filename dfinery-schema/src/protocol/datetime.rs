@@ -219,10 +219,18 @@ impl fmt::Display for WireDate {
 }
 
 /// The value of a run of ASCII digits, `None` if any byte is not a digit.
+/// The number the ASCII digits `b` write; `None` when one is not a digit. Without a branch per
+/// byte: every datetime of an export goes through here.
+#[inline]
 fn digits(b: &[u8]) -> Option<u32> {
-    b.iter().try_fold(0u32, |acc, &c| {
-        c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
-    })
+    let mut value = 0u32;
+    let mut bad = false;
+    for &c in b {
+        let digit = c.wrapping_sub(b'0');
+        bad |= digit > 9;
+        value = value.wrapping_mul(10).wrapping_add(u32::from(digit));
+    }
+    (!bad).then_some(value)
 }
 
 fn days_in_month(year: u32, month: u32) -> u32 {

@@ -20,7 +20,10 @@ const MAX_ERROR_BODY: usize = 1 << 16;
 /// Received bytes, released to the parser once they are known not to start an error body.
 #[derive(Debug, Default)]
 pub(crate) struct Input {
+    /// The bytes received are `buf[..len]`; the rest is room, kept initialised so that a
+    /// source can read straight into it ([`read_from`](Self::read_from)).
     buf: Vec<u8>,
+    len: usize,
     /// The first byte not given to the parser yet.
     start: usize,
     /// The first byte of the row being parsed: the bytes from here to `start` are kept, so
@@ -39,26 +42,74 @@ impl Input {
     /// Takes in the next chunk.
     pub(crate) fn push(&mut self, chunk: &[u8]) {
         if let Some(at) = self.error_at {
-            let room = MAX_ERROR_BODY.saturating_sub(self.buf.len() - at);
-            self.buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            let room = MAX_ERROR_BODY.saturating_sub(self.len - at);
+            let chunk = &chunk[..chunk.len().min(room)];
+            self.room(chunk.len())[..chunk.len()].copy_from_slice(chunk);
+            self.len += chunk.len();
             return;
         }
+        self.drop_ended_rows();
+        self.room(chunk.len())[..chunk.len()].copy_from_slice(chunk);
+        self.len += chunk.len();
+        self.scan();
+    }
+
+    /// Reads the next chunk, of up to `max` bytes, from `source` straight into the buffer
+    /// (one copy fewer than reading into a buffer of one's own and [`push`](Self::push)ing
+    /// it); returns the bytes read, 0 at the end of the source.
+    ///
+    /// # Errors
+    ///
+    /// The source's, with nothing taken in.
+    pub(crate) fn read_from(
+        &mut self,
+        source: &mut impl std::io::Read,
+        max: usize,
+    ) -> std::io::Result<usize> {
+        let max = match self.error_at {
+            Some(at) => max.min(MAX_ERROR_BODY.saturating_sub(self.len - at)),
+            None => {
+                self.drop_ended_rows();
+                max
+            }
+        };
+        if max == 0 {
+            // An error body already at its size limit: the rest is read and dropped.
+            return source.read(&mut [0; 512]);
+        }
+        let n = source.read(&mut self.room(max)[..max])?;
+        self.len += n.min(max);
+        if self.error_at.is_none() {
+            self.scan();
+        }
+        Ok(n)
+    }
+
+    /// At least `n` bytes of room after the bytes received.
+    fn room(&mut self, n: usize) -> &mut [u8] {
+        if self.buf.len() < self.len + n {
+            self.buf.resize((self.len + n).next_power_of_two(), 0);
+        }
+        &mut self.buf[self.len..]
+    }
+
+    /// Drops the bytes of the rows already ended, moving the rest to the front.
+    fn drop_ended_rows(&mut self) {
         let keep_from = self.row_start;
         if keep_from > 0 {
-            self.buf.drain(..keep_from);
+            self.buf.copy_within(keep_from..self.len, 0);
+            self.len -= keep_from;
             self.start -= keep_from;
             self.safe -= keep_from;
             self.scanned = self.scanned.saturating_sub(keep_from);
             self.row_start = 0;
         }
-        self.buf.extend_from_slice(chunk);
-        self.scan();
     }
 
     /// The data has ended: everything left (up to an error body) may be parsed.
     pub(crate) fn end(&mut self) {
         self.ended = true;
-        self.safe = self.error_at.unwrap_or(self.buf.len());
+        self.safe = self.error_at.unwrap_or(self.len);
     }
 
     /// Whether the data has ended.
@@ -94,7 +145,7 @@ impl Input {
     /// there is none or more of it is to come.
     pub(crate) fn error_code(&self) -> Option<ExportErrorCode> {
         let at = self.error_at?;
-        let body = &self.buf[at..];
+        let body = &self.buf[at..self.len];
         if let Ok(parsed) = serde_json::from_slice::<ExportErrorBody>(body) {
             return Some(parsed.error_code());
         }
@@ -110,7 +161,7 @@ impl Input {
     /// Looks for an error body in what arrived since the last scan.
     fn scan(&mut self) {
         let from = self.scanned.saturating_sub(MARK.len() - 1).max(self.start);
-        let hits: Vec<usize> = memchr::memmem::find_iter(&self.buf[from..], MARK)
+        let hits: Vec<usize> = memchr::memmem::find_iter(&self.buf[from..self.len], MARK)
             .map(|hit| from + hit)
             .collect();
         for at in hits {
@@ -120,8 +171,8 @@ impl Input {
                 return;
             }
         }
-        self.scanned = self.buf.len();
-        self.safe = self.buf.len().saturating_sub(HOLD).max(self.start);
+        self.scanned = self.len;
+        self.safe = self.len.saturating_sub(HOLD).max(self.start);
     }
 
     /// The `{` before `at`, with only white space between.
@@ -211,7 +262,99 @@ mod tests {
         input.consume(input.ready().len());
         assert!(input.odd_quotes());
         // The ended row was dropped when more arrived; the open one is still all there.
-        assert_eq!(input.buf.len(), 106);
+        assert_eq!(input.len, 106);
+    }
+
+    /// A source that gives at most `piece` bytes a read.
+    struct Pieces<'a> {
+        data: &'a [u8],
+        piece: usize,
+    }
+
+    impl std::io::Read for Pieces<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.piece.min(buf.len()).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn reading_from_a_source_is_pushing_what_it_gives() {
+        let body =
+            b"a,b\r\n1,2\r\n3,4\r\n{ \"result\":\"fail\",\"message\":\"client_connection_closed\"}";
+        for piece in [1, 2, 5, 16, 1 << 16] {
+            for max in [1, 3, 64] {
+                // The parser takes what is ready after each piece, and ends its rows.
+                let mut read = Input::default();
+                let mut source = Pieces { data: body, piece };
+                let mut from_read = Vec::new();
+                while read.read_from(&mut source, max).unwrap() > 0 {
+                    from_read.extend(fed(&mut read));
+                    read.row_ended();
+                }
+                read.end();
+                from_read.extend(fed(&mut read));
+                let mut pushed = Input::default();
+                let mut from_push = Vec::new();
+                for chunk in body.chunks(piece.min(max)) {
+                    pushed.push(chunk);
+                    from_push.extend(fed(&mut pushed));
+                    pushed.row_ended();
+                }
+                pushed.end();
+                from_push.extend(fed(&mut pushed));
+                let context = format!("pieces of {piece}, reads of {max}");
+                assert_eq!(from_read, b"a,b\r\n1,2\r\n3,4\r\n", "{context}");
+                assert_eq!(from_read, from_push, "{context}");
+                assert_eq!(
+                    read.error_code(),
+                    Some(ExportErrorCode::ClientConnectionClosed),
+                    "{context}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn ended_rows_are_dropped_before_a_read_so_the_buffer_stays_small() {
+        let row = b"0123456789,abcdefghij\r\n";
+        let body = row.repeat(10_000);
+        let mut input = Input::default();
+        let mut source = Pieces {
+            data: &body,
+            piece: 4096,
+        };
+        let mut parsed = 0;
+        while input.read_from(&mut source, 4096).unwrap() > 0 {
+            parsed += fed(&mut input).len();
+            input.row_ended();
+        }
+        input.end();
+        parsed += fed(&mut input).len();
+        assert_eq!(parsed, body.len());
+        assert!(input.buf.len() <= 2 * 4096 + HOLD, "{}", input.buf.len());
+    }
+
+    #[test]
+    fn an_error_body_past_its_limit_is_read_to_the_end_and_cut() {
+        let mut body = b"h\r\n{\"result\":\"".to_vec();
+        body.resize(3 * MAX_ERROR_BODY, b'x');
+        let mut input = Input::default();
+        let mut source = Pieces {
+            data: &body,
+            piece: 1000,
+        };
+        while input.read_from(&mut source, 4096).unwrap() > 0 {}
+        input.end();
+        assert!(source.data.is_empty());
+        assert_eq!(fed(&mut input), b"h\r\n");
+        match input.error_code() {
+            Some(ExportErrorCode::Unknown(_)) => {}
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(input.len - 3, MAX_ERROR_BODY);
     }
 
     #[test]

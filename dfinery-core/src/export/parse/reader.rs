@@ -62,6 +62,20 @@ impl RowReader {
         self.input.push(chunk);
     }
 
+    /// Reads the next piece of the body, up to `max` bytes, from `source`; returns the bytes
+    /// read, 0 at its end (then call [`end`](Self::end)).
+    ///
+    /// # Errors
+    ///
+    /// The source's.
+    pub(crate) fn read_from(
+        &mut self,
+        source: &mut impl std::io::Read,
+        max: usize,
+    ) -> std::io::Result<usize> {
+        self.input.read_from(source, max)
+    }
+
     /// The body has ended.
     pub(crate) fn end(&mut self) {
         self.input.end();
@@ -205,6 +219,8 @@ impl RowReader {
                 return Ok(Progress::NeedInput);
             }
             let (split, used) = self.splitter.split(ready);
+            // A row is taken before `ready` is consumed: the fast path leaves it there.
+            let utf8 = split == Split::Record && self.splitter.take(&mut self.records[slot], ready);
             self.input.consume(used);
             match split {
                 Split::NeedInput if at_end => return self.finish(),
@@ -217,7 +233,7 @@ impl RowReader {
                     self.input.row_ended();
                     let row = if self.has_header { self.rows + 1 } else { 0 };
                     let record = &mut self.records[slot];
-                    if !self.splitter.take(record) {
+                    if !utf8 {
                         return Err(ExportError::NotUtf8 { row });
                     }
                     if !self.has_header {

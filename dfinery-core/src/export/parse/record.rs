@@ -22,8 +22,9 @@ impl Record {
         self.gap = gap;
         // One pass over the bytes (`from_utf8`); the boundaries are checked per field, not
         // per byte.
+        // A field that ends at a comma (`gap` 1) or at the end ends on a character boundary.
         match std::str::from_utf8(bytes) {
-            Ok(text) if ends.iter().all(|&e| text.is_char_boundary(e)) => {
+            Ok(text) if gap == 1 || ends.iter().all(|&e| text.is_char_boundary(e)) => {
                 self.text.push_str(text);
                 self.ends.extend_from_slice(ends);
                 true

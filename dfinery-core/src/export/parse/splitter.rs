@@ -34,6 +34,13 @@ pub(crate) struct Splitter {
     /// The bytes between one field's end and the next one's start in `out`: 0 for `csv-core`'s
     /// rows, 1 (the comma) for the fast path's.
     gap: usize,
+    /// The row the fast path split: where it starts in the input given to
+    /// [`split`](Splitter::split), and its length. It is not copied here: [`take`](Splitter::take)
+    /// copies it from that input straight into the record.
+    plain: Option<(usize, usize)>,
+    /// `csv-core` must be put at the start of a row before it reads again (a fast row or line
+    /// ends were read since it last did).
+    restart: bool,
 }
 
 /// Writes the position of every comma of `row` into `at` (long enough) and returns how many
@@ -79,6 +86,8 @@ impl Splitter {
             // The first row goes to `csv-core`, which drops a byte order mark there.
             at_row_start: false,
             gap: 0,
+            plain: None,
+            restart: false,
         }
     }
 
@@ -95,12 +104,15 @@ impl Splitter {
                 .position(|&b| b != b'\r' && b != b'\n')
                 .unwrap_or(input.len());
             if skipped > 0 {
-                self.restart_csv_core();
+                self.restart = true;
                 if skipped == input.len() {
                     return (Split::NeedInput, skipped);
                 }
             }
             if let Some(used) = self.split_plain(&input[skipped..]) {
+                if let Some((start, _)) = &mut self.plain {
+                    *start = skipped;
+                }
                 return (Split::Record, skipped + used);
             }
         }
@@ -121,13 +133,9 @@ impl Splitter {
             _ => return None,
         };
         let row = &input[..stop];
-        if self.out.len() < row.len() {
-            self.out.resize(row.len().next_power_of_two(), 0);
-        }
-        // The row as it is, commas included (the record skips them: `gap` 1), and where each
-        // field ends: at each comma, and at the row's end.
-        self.out[..row.len()].copy_from_slice(row);
-        self.out_len = row.len();
+        // The row as it is, commas included (the record skips them: `gap` 1), left in the
+        // input, and where each field ends: at each comma, and at the row's end.
+        self.plain = Some((0, row.len()));
         // A row of n bytes has at most n commas.
         if self.ends.len() <= row.len() {
             self.ends.resize(row.len() + 1, 0);
@@ -138,7 +146,7 @@ impl Splitter {
         self.gap = 1;
         // `csv-core` may be waiting for the `\n` after a `\r` that ended its last row; this row
         // shows there was none.
-        self.restart_csv_core();
+        self.restart = true;
         Some(used)
     }
 
@@ -154,6 +162,9 @@ impl Splitter {
 
     /// `csv-core`'s path: any row, resumed across calls.
     fn split_csv_core(&mut self, input: &[u8]) -> (Split, usize) {
+        if std::mem::take(&mut self.restart) {
+            self.restart_csv_core();
+        }
         self.gap = 0;
         let mut used = 0;
         loop {
@@ -181,13 +192,14 @@ impl Splitter {
         }
     }
 
-    /// Moves the row just split into `record`; `false` when it is not UTF-8.
-    pub(crate) fn take(&mut self, record: &mut Record) -> bool {
-        let ok = record.fill(
-            &self.out[..self.out_len],
-            &self.ends[..self.ends_len],
-            self.gap,
-        );
+    /// Moves the row just split into `record`; `false` when it is not UTF-8. `input` is what
+    /// was given to the [`split`](Self::split) that found the row.
+    pub(crate) fn take(&mut self, record: &mut Record, input: &[u8]) -> bool {
+        let bytes = match self.plain.take() {
+            Some((start, len)) => &input[start..start + len],
+            None => &self.out[..self.out_len],
+        };
+        let ok = record.fill(bytes, &self.ends[..self.ends_len], self.gap);
         self.out_len = 0;
         self.ends_len = 0;
         ok
@@ -213,16 +225,16 @@ mod tests {
                     break;
                 }
                 let (found, used) = splitter.split(&piece[at..]);
-                at += used;
                 match found {
                     Split::Record => {
-                        assert!(splitter.take(&mut record));
+                        assert!(splitter.take(&mut record, &piece[at..]));
                         out.push(record.fields().map(str::to_owned).collect());
                     }
                     Split::NeedInput if piece.is_empty() => return out,
                     Split::NeedInput => break,
                     Split::End => return out,
                 }
+                at += used;
             }
         }
         out
