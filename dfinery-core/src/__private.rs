@@ -33,8 +33,7 @@ pub use crate::writer::{ItemsWriter, ObjectWriter};
 // input that the client uses internally.
 #[cfg(feature = "client")]
 pub use crate::client::classify;
-#[cfg(feature = "client")]
-pub use crate::ratelimit::headers::{parse_reset, parse_window};
+pub use dfinery_schema::protocol::{parse_reset, parse_window};
 
 /// The argument of `PropertyValue::writes_valid_json`: naming it is what lets an implementation
 /// promise well-formed JSON, so only this crate and the code its derives generate (the
@@ -133,14 +132,14 @@ pub fn write_double_array<V: DoubleArrayProperty + ?Sized>(
 }
 
 /// The field of an event holding its items (`#[dfinery(items)]`): an [`ItemList`] whose items
-/// were checked against events ([`ItemEvents`]). The derive names the field's type only through
+/// were checked against events ([`CheckedItem`]). The derive names the field's type only through
 /// this trait, so a wrong type is reported once per use, each on the field's type.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot hold the items of a DFINERY event",
     label = "not a list of `DfineryItem`s",
     note = "use `Vec<I>` (or `[I; N]`, `&[I]`, `Box<[I]>`, or an `Option` of those) where `I` derives `DfineryItem`"
 )]
-pub trait EventItems {
+pub trait EventItemsField {
     /// The events the items were checked against.
     const EVENTS: &'static [&'static str];
 
@@ -151,11 +150,11 @@ pub trait EventItems {
     fn write_event_items(&self, w: &mut ItemsWriter<'_>);
 }
 
-impl<L: ItemList + ?Sized> EventItems for L
+impl<L: ItemList + ?Sized> EventItemsField for L
 where
-    L::Element: ItemEvents,
+    L::Element: CheckedItem,
 {
-    const EVENTS: &'static [&'static str] = <L::Element as ItemEvents>::EVENTS;
+    const EVENTS: &'static [&'static str] = <L::Element as CheckedItem>::EVENTS;
 
     fn item_description() -> &'static ItemDescription {
         <L::Element as Item>::description()
@@ -222,16 +221,16 @@ impl EventLogIdField for Option<Uuid> {
     label = "not a `DfineryItem`",
     note = "derive `DfineryItem` on it with `#[dfinery(event = \"...\")]` naming this event"
 )]
-pub trait ItemEvents {
+pub trait CheckedItem {
     /// The registered event names the item's fields were checked against.
     const EVENTS: &'static [&'static str];
 }
 
-impl<I: ItemEvents + ?Sized> ItemEvents for &I {
+impl<I: CheckedItem + ?Sized> CheckedItem for &I {
     const EVENTS: &'static [&'static str] = I::EVENTS;
 }
 
-impl<I: ItemEvents + ?Sized> ItemEvents for Box<I> {
+impl<I: CheckedItem + ?Sized> CheckedItem for Box<I> {
     const EVENTS: &'static [&'static str] = I::EVENTS;
 }
 

@@ -21,7 +21,8 @@
 //!   send.
 //! - Identities: [`Identity`] and [`ExternalId`], which cannot be built empty or malformed.
 //! - [`wire`]: request and response bodies of every endpoint.
-//! - Result codes: [`ResultCode`] (Import API) and [`ExportErrorCode`] (Export API).
+//! - Result codes: [`ResultCode`] (Import API) and [`ExportErrorCode`] (Export API), over
+//!   DFINERY's documented tables [`ImportCode`] and [`ExportFailure`].
 //! - `Client` (feature `client`): calls every endpoint with typed `Error`s, retries that
 //!   never duplicate an event, and pacing against the rate limits (`ratelimit`); tokens are
 //!   held as [`Secret`]s, which never print.
@@ -89,10 +90,12 @@ pub mod __private;
 pub use client::{
     ByteStream, Client, ClientBuildError, ClientBuilder, Error, IntoEventRecord,
     IntoUserProperties, InvalidEvent, RequestReport, RetryPolicy, SendError, SendReport,
-    ServerCode, ServerViolation,
+    ServerCode,
 };
-pub use code::{ExportErrorCode, ResultCode};
+pub use code::{ExportErrorCode, ExportFailure, ImportCode, ResultCode};
 pub use dfinery_schema::DataType;
+#[cfg(feature = "client")]
+pub use dfinery_schema::protocol::ServerViolation;
 pub use identity::{ExternalId, Identity, IdentityError};
 pub use model::{
     Event, EventDescription, FieldDescription, Item, ItemDescription, ItemList, ItemsDescription,

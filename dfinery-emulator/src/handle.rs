@@ -13,8 +13,8 @@ use tokio::task::JoinHandle;
 
 use crate::server::app::App;
 use crate::{
-    Api, ConfigError, FaultConfig, Profile, RateLimit, Rejection, ScriptedResponse, Stats,
-    StoredEvent,
+    Api, ConfigError, FaultConfig, RateLimit, Rejection, ScriptedResponse, Stats, StoredEvent,
+    StoredProfile,
 };
 
 /// A running emulator. Dropping it stops the server (in the background); call
@@ -116,12 +116,12 @@ impl EmulatorHandle {
     }
 
     /// Every unified profile, in creation order.
-    pub fn profiles(&self) -> Vec<Profile> {
+    pub fn profiles(&self) -> Vec<StoredProfile> {
         self.app.store().profiles.all()
     }
 
     /// The profile holding `external_id`, if any.
-    pub fn profile(&self, external_id: &str) -> Option<Profile> {
+    pub fn profile(&self, external_id: &str) -> Option<StoredProfile> {
         self.app.store().profiles.by_external_id(external_id)
     }
 

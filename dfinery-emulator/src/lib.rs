@@ -41,7 +41,7 @@
 //!    (missing or unknown top-level fields): HTTP 400 `40000` (Export: `invalid_parameter`).
 //! 6. Counts: more than 100 events is `40402`; several profiles in one `/user-profile` body
 //!    (a JSON array of profiles, or `user_properties` given as an array) is `40403`.
-//! 7. Identity and values: `40001` with `data` listing every [`Violation`] (JSON path, rule,
+//! 7. Identity and values: `40001` with `data` listing every [`ServerViolation`] (JSON path, rule,
 //!    what was expected). A bad event rejects the whole request.
 //!
 //! Export failures other than those are answered only through faults: `client_connection_closed`,
@@ -83,8 +83,11 @@ pub use clock::{Clock, InvalidInstant, ManualClock};
 pub use codes::{ExportFailure, ImportCode};
 pub use config::faults::{FaultConfig, Latency, ScriptedResponse};
 pub use config::item_limit::{ItemLimit, UnknownItemLimit};
-pub use config::rate_limit::{Api, RateLimit, RateLimitParseError, RateLimits, Window};
+pub use config::rate_limit::{RateLimit, RateLimitParseError, RateLimits, Window};
 pub use dfinery_schema::Registry;
+pub use dfinery_schema::protocol::Api;
 pub use error::{ConfigError, StartError};
 pub use handle::EmulatorHandle;
-pub use model::{Identity, PerApi, Profile, Rejection, Stats, StoredEvent, Violation};
+pub use model::{
+    PerApi, Rejection, ServerViolation, Stats, StoredEvent, StoredIdentity, StoredProfile,
+};

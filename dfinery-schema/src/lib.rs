@@ -112,7 +112,7 @@ pub mod protocol;
 mod suggest;
 mod types;
 
-pub use check::{TypeMismatch, Violation};
+pub use check::{RuleViolation, TypeMismatch};
 pub use json::JsonView;
 pub use model::{EventDef, PropertyDef, Registry};
 pub use parse::{Diagnostic, RegistryError};

@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use dfinery_schema::protocol::MAX_CONCURRENT_EXPORTS;
 use reqwest::Url;
 use tokio::sync::Semaphore;
 
@@ -131,7 +132,7 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             pacing: Pacing::default(),
             rate_budget: None,
-            export_concurrency: 5,
+            export_concurrency: MAX_CONCURRENT_EXPORTS,
             max_events_per_request: MAX_EVENTS_PER_REQUEST,
             user_agent: concat!("dfinery-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
             clock: Clock::system(),

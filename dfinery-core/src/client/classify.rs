@@ -2,10 +2,11 @@
 //! or an [`Error`] variant, for the Import envelope and the Export error body alike.
 
 use bytes::Bytes;
+use dfinery_schema::protocol::ServerViolation;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
-use super::error::{Error, ServerCode, ServerViolation};
+use super::error::{Error, ServerCode};
 use crate::code::{ExportErrorCode, ResultCode};
 use crate::ratelimit::RateLimitSnapshot;
 use crate::wire::{Endpoint, TokenKind};
@@ -103,7 +104,9 @@ pub fn classify(
                     code: server_code,
                     body: raw(),
                 }),
-                ResultCode::Ok | ResultCode::Unknown(_) => {
+                // `20000` with a failure status, an undocumented code, or one the table gained
+                // after this classifier: the HTTP status decides.
+                ResultCode::Ok | ResultCode::Documented(_) | ResultCode::Unknown(_) => {
                     Err(by_status(endpoint, status, server_code, headers, raw()))
                 }
             }
@@ -138,7 +141,7 @@ pub fn classify(
                     code: server_code,
                     body: raw(),
                 },
-                ExportErrorCode::Unknown(_) => {
+                ExportErrorCode::Documented(_) | ExportErrorCode::Unknown(_) => {
                     by_status(endpoint, status, server_code, headers, raw())
                 }
             })

@@ -4,7 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
-use serde::Deserialize;
+use dfinery_schema::protocol::ServerViolation;
 
 use crate::code::{ExportErrorCode, ResultCode};
 use crate::ratelimit::RateLimitSnapshot;
@@ -29,28 +29,6 @@ impl fmt::Display for ServerCode {
             ServerCode::Import(code) => code.fmt(f),
             ServerCode::Export(code) => code.fmt(f),
         }
-    }
-}
-
-/// One broken rule the server listed in the `data` of a refusal, as the emulator sends them
-/// (DFINERY itself documents no list; the client never relies on one being there).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
-#[non_exhaustive]
-pub struct ServerViolation {
-    /// Where, as a JSON path, e.g. `events[3].event_properties.df_price`.
-    #[serde(default)]
-    pub path: String,
-    /// The rule, e.g. `type`.
-    #[serde(default)]
-    pub rule: String,
-    /// What was expected, in words.
-    #[serde(default)]
-    pub expected: String,
-}
-
-impl fmt::Display for ServerViolation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}`: {} ({})", self.path, self.expected, self.rule)
     }
 }
 

@@ -14,7 +14,7 @@ mod transport;
 
 pub use builder::{ClientBuildError, ClientBuilder};
 pub use classify::classify;
-pub use error::{Error, InvalidEvent, ServerCode, ServerViolation};
+pub use error::{Error, InvalidEvent, ServerCode};
 pub use events::{IntoEventRecord, RequestReport, SendError, SendReport};
 pub use export::ByteStream;
 pub use import::IntoUserProperties;

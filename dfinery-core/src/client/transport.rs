@@ -13,7 +13,7 @@ use super::classify::classify;
 use super::error::Error;
 use super::retry::with_retries;
 use super::{Client, Inner};
-use crate::ratelimit::{Api, RateLimitSnapshot};
+use crate::ratelimit::RateLimitSnapshot;
 use crate::secret::Secret;
 use crate::wire::{Endpoint, TokenKind};
 
@@ -70,7 +70,7 @@ impl Inner {
         token: &Secret,
         body: Bytes,
     ) -> Result<Answer, Error> {
-        let api = Api::of(endpoint);
+        let api = endpoint.api();
         let mut flight = self.pacer.acquire(api).await;
         let send = self.request(endpoint, token, body).send();
         let response = match tokio::time::timeout(self.timeout, send).await {

@@ -1,16 +1,17 @@
-//! Result codes: [`ResultCode`] for the Import API's detailed codes (`docs/protocol.md` §6.1) and
-//! [`ExportErrorCode`] for the Export API's error messages (§6.2).
+//! Result codes as received: [`ResultCode`] for the Import API's detailed codes
+//! (`docs/protocol.md` §6.1) and [`ExportErrorCode`] for the Export API's error messages (§6.2).
+//! Both read DFINERY's tables in `dfinery_schema::protocol` ([`ImportCode`], [`ExportFailure`])
+//! and add only the case of a code the documentation does not list.
 
 mod export_error_code;
 mod result_code;
 
+pub use dfinery_schema::protocol::{ExportFailure, ImportCode};
 pub use export_error_code::ExportErrorCode;
 pub use result_code::ResultCode;
 
 #[cfg(test)]
 mod tests {
-    use dfinery_schema::protocol::{ExportFailure, ImportCode};
-
     use super::*;
 
     #[test]

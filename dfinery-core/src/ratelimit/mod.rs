@@ -7,7 +7,7 @@
 //! Redis (see `docs/fleet.md`).
 
 mod budget;
-pub(crate) mod headers;
+mod headers;
 mod pacer;
 #[cfg(feature = "redis")]
 mod redis;
@@ -15,7 +15,8 @@ mod redis;
 #[cfg(feature = "redis")]
 pub(crate) use budget::LocalGcra;
 pub use budget::{BudgetFuture, Feedback, RateBudget, SlotGuard};
-pub use headers::{Api, RateLimitSnapshot};
+pub use dfinery_schema::protocol::Api;
+pub use headers::RateLimitSnapshot;
 pub use pacer::{Pacing, PacingStats};
 #[cfg(feature = "redis")]
 pub use redis::{BudgetStats, RedisBudget, RedisBudgetBuilder, RedisBudgetError};

@@ -73,13 +73,13 @@ pub fn parts<'c>(checked: &Checked<'_, '_>, name: &'c str) -> EventParts<'c> {
                     ::core::option::Option::Some(::dfinery::__private::ItemsDescription {
                         rust_field: #rust_field,
                         required: #required,
-                        item: <#static_ty as ::dfinery::__private::EventItems>::item_description,
+                        item: <#static_ty as ::dfinery::__private::EventItemsField>::item_description,
                     })
                 },
                 quote_spanned! {ty.span()=>
                     fn write_items(&self, __dfinery_w: &mut ::dfinery::__private::ItemsWriter<'_>) {
                         #require
-                        <#ty as ::dfinery::__private::EventItems>::write_event_items(
+                        <#ty as ::dfinery::__private::EventItemsField>::write_event_items(
                             &self.#member,
                             __dfinery_w,
                         );
@@ -88,7 +88,7 @@ pub fn parts<'c>(checked: &Checked<'_, '_>, name: &'c str) -> EventParts<'c> {
                 quote_spanned! {ty.span()=>
                     const _: () = {
                         if !::dfinery::__private::item_checked_for(
-                            <#static_ty as ::dfinery::__private::EventItems>::EVENTS,
+                            <#static_ty as ::dfinery::__private::EventItemsField>::EVENTS,
                             #name,
                         ) {
                             ::core::panic!(#message);

@@ -129,13 +129,13 @@ fn struct_impl(checked: &Checked<'_, '_>) -> TokenStream {
     }
 }
 
-/// `impl ItemEvents`: the events an item type was checked against (or, in a stub, declared
+/// `impl CheckedItem`: the events an item type was checked against (or, in a stub, declared
 /// for), which each event holding it asserts at compile time.
 fn item_events(ident: &Ident, generics: &Generics, events: &[String]) -> TokenStream {
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     quote! {
         #[automatically_derived]
-        impl #impl_generics ::dfinery::__private::ItemEvents for #ident #ty_generics #where_clause {
+        impl #impl_generics ::dfinery::__private::CheckedItem for #ident #ty_generics #where_clause {
             const EVENTS: &'static [&'static str] = &[#(#events),*];
         }
     }

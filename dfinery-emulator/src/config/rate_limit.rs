@@ -5,18 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-/// One of the four rate-limited APIs; the Export limit is shared by both export endpoints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Api {
-    /// `POST /api/v1/events`.
-    Event,
-    /// `POST /api/v1/identities` and `POST /api/v1/identities/delete`.
-    Identity,
-    /// `POST /api/v1/user-profile`.
-    Profile,
-    /// `POST /api/v1/export/event` and `POST /api/v1/export/userprofile`.
-    Export,
-}
+use dfinery_schema::protocol::{Api, MAX_CONCURRENT_EXPORTS, WindowUnit};
 
 /// The length of a rate-limit window, written `<n><unit>` with the units `s` (second),
 /// `m` (minute), `H` (hour) and `d` (day), e.g. `1m`, `1H`, `1d`.
@@ -27,34 +16,6 @@ pub enum Api {
 pub struct Window {
     amount: u32,
     unit: WindowUnit,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum WindowUnit {
-    Second,
-    Minute,
-    Hour,
-    Day,
-}
-
-impl WindowUnit {
-    const fn letter(self) -> char {
-        match self {
-            WindowUnit::Second => 's',
-            WindowUnit::Minute => 'm',
-            WindowUnit::Hour => 'H',
-            WindowUnit::Day => 'd',
-        }
-    }
-
-    const fn seconds(self) -> u64 {
-        match self {
-            WindowUnit::Second => 1,
-            WindowUnit::Minute => 60,
-            WindowUnit::Hour => 3_600,
-            WindowUnit::Day => 86_400,
-        }
-    }
 }
 
 impl Window {
@@ -121,20 +82,23 @@ pub enum RateLimitParseError {
 impl FromStr for Window {
     type Err = RateLimitParseError;
 
-    /// Parses `1s`, `30m`, `1H`, `1d`, … Case matters (§7.2): `M` is a month and `y` a year,
-    /// both refused because they have no fixed length.
+    /// Parses `1s`, `30m`, `1H`, `1d`, …: the letters a server writes
+    /// ([`WindowUnit::letter`]). Case matters (§7.2): `M` is a month and `y` a year, both
+    /// refused because they have no fixed length.
     fn from_str(s: &str) -> Result<Window, RateLimitParseError> {
         let bad = || RateLimitParseError::Window(s.to_owned());
-        let unit_at = s.len().checked_sub(1).filter(|&i| i > 0).ok_or_else(bad)?;
-        let (digits, unit) = s.split_at(unit_at);
-        let unit = match unit {
-            "s" => WindowUnit::Second,
-            "m" => WindowUnit::Minute,
-            "H" => WindowUnit::Hour,
-            "d" => WindowUnit::Day,
-            "M" | "y" => return Err(RateLimitParseError::CalendarWindow(s.to_owned())),
-            _ => return Err(bad()),
-        };
+        let letter = s.chars().last().ok_or_else(bad)?;
+        let digits = &s[..s.len() - letter.len_utf8()];
+        if digits.is_empty() {
+            return Err(bad());
+        }
+        let unit = WindowUnit::ALL
+            .into_iter()
+            .find(|unit| unit.letter() == letter)
+            .ok_or_else(bad)?;
+        if !unit.is_fixed() {
+            return Err(RateLimitParseError::CalendarWindow(s.to_owned()));
+        }
         if !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad());
         }
@@ -221,13 +185,18 @@ impl RateLimits {
 }
 
 impl Default for RateLimits {
+    /// DFINERY's documented defaults ([`Api::default_limit`], [`MAX_CONCURRENT_EXPORTS`]).
     fn default() -> RateLimits {
+        let default = |api: Api| {
+            let (count, unit) = api.default_limit();
+            RateLimit::new(count, Window::new(1, unit))
+        };
         RateLimits {
-            event: RateLimit::new(1_000_000, Window::minutes(1)),
-            identity: RateLimit::new(10_000, Window::minutes(1)),
-            profile: RateLimit::new(10_000, Window::minutes(1)),
-            export: RateLimit::new(100, Window::hours(1)),
-            export_concurrency: 5,
+            event: default(Api::Event),
+            identity: default(Api::Identity),
+            profile: default(Api::Profile),
+            export: default(Api::Export),
+            export_concurrency: MAX_CONCURRENT_EXPORTS,
         }
     }
 }

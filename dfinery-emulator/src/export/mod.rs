@@ -32,7 +32,7 @@ use self::csv::{CsvBuffer, cell, datetime};
 use self::request::{EventExport, ProfileExport, Refused};
 use self::stream::{Rows, csv_response};
 use crate::clock::{to_utc, wire_datetime};
-use crate::model::{Rejection, StoredEvent, Violation};
+use crate::model::{Rejection, ServerViolation, StoredEvent};
 use crate::server::app::App;
 use crate::server::body::read_json;
 use crate::server::gate::{Admitted, Family, admit};
@@ -88,7 +88,7 @@ pub(crate) async fn profiles(State(app): State<Arc<App>>, request: Request) -> R
             None => {
                 let refused = Refused {
                     failure: ExportFailure::InvalidParameter,
-                    violations: vec![Violation::new(
+                    violations: vec![ServerViolation::new(
                         "audience",
                         "parameter",
                         format!(

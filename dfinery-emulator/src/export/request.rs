@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use time::{Date, Duration};
 
 use crate::ExportFailure;
-use crate::model::Violation;
+use crate::model::ServerViolation;
 
 /// How far back event extraction reaches, in days before today (UTC).
 pub(crate) const LOOK_BACK_DAYS: i64 = 30;
@@ -53,7 +53,7 @@ pub(crate) struct ProfileExport {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Refused {
     pub(crate) failure: ExportFailure,
-    pub(crate) violations: Vec<Violation>,
+    pub(crate) violations: Vec<ServerViolation>,
 }
 
 /// Checks an event export body; dates are checked against `today` (UTC).
@@ -84,7 +84,7 @@ pub(crate) fn event_export(body: &Value, today: Date) -> Result<EventExport, Ref
     if let (Some(from), Some(to)) = (from, to)
         && to < from
     {
-        problems.push(Violation::new(
+        problems.push(ServerViolation::new(
             "to_date",
             "parameter",
             "a `to_date` on or after `from_date`",
@@ -102,7 +102,7 @@ pub(crate) fn event_export(body: &Value, today: Date) -> Result<EventExport, Ref
     if from < earliest {
         return Err(Refused {
             failure: ExportFailure::ExceedDateRangeLimit,
-            violations: vec![Violation::new(
+            violations: vec![ServerViolation::new(
                 "from_date",
                 "date_range",
                 format!(
@@ -144,7 +144,7 @@ pub(crate) fn profile_export(body: &Value) -> Result<ProfileExport, Refused> {
         None | Some(Value::Null) => None,
         Some(Value::String(id)) if !id.is_empty() => Some(id.clone()),
         Some(_) => {
-            problems.push(Violation::new(
+            problems.push(ServerViolation::new(
                 "audience",
                 "parameter",
                 "an audience id string",
@@ -188,15 +188,19 @@ pub(crate) fn profile_export(body: &Value) -> Result<ProfileExport, Refused> {
 }
 
 /// The body as an object with only `allowed` keys; problems otherwise.
-fn fields(body: &Value, allowed: &[&str], problems: &mut Vec<Violation>) -> Map<String, Value> {
+fn fields(
+    body: &Value,
+    allowed: &[&str],
+    problems: &mut Vec<ServerViolation>,
+) -> Map<String, Value> {
     let Some(map) = body.as_object() else {
-        problems.push(Violation::new("$", "parameter", "a JSON object"));
+        problems.push(ServerViolation::new("$", "parameter", "a JSON object"));
         return Map::new();
     };
     for key in map.keys().filter(|k| !allowed.contains(&k.as_str())) {
         let close = dfinery_schema::suggest(key, allowed.iter().copied());
         let hint = close.map_or_else(String::new, |c| format!("; did you mean `{c}`?"));
-        problems.push(Violation::new(
+        problems.push(ServerViolation::new(
             key.as_str(),
             "parameter",
             format!("a known parameter{hint}"),
@@ -212,7 +216,7 @@ fn filter(
     list: &str,
     condition: &str,
     required: bool,
-    problems: &mut Vec<Violation>,
+    problems: &mut Vec<ServerViolation>,
 ) -> Option<Filter> {
     let names = match map.get(list) {
         None | Some(Value::Null) => None,
@@ -222,12 +226,12 @@ fn filter(
                 .map(|v| v.as_str().map(str::to_owned))
                 .collect();
             if names.is_none() {
-                problems.push(Violation::new(list, "parameter", "a list of strings"));
+                problems.push(ServerViolation::new(list, "parameter", "a list of strings"));
             }
             names
         }
         Some(_) => {
-            problems.push(Violation::new(list, "parameter", "a list of strings"));
+            problems.push(ServerViolation::new(list, "parameter", "a list of strings"));
             None
         }
     };
@@ -235,7 +239,7 @@ fn filter(
         None | Some(Value::Null) if !required => "all",
         Some(Value::String(kind)) => kind.as_str(),
         _ => {
-            problems.push(Violation::new(
+            problems.push(ServerViolation::new(
                 condition,
                 "parameter",
                 "one of `all`, `include`, `exclude`",
@@ -247,7 +251,7 @@ fn filter(
         ("all", _) => Some(Filter::All),
         ("include", Some(names)) => Some(Filter::Include(names)),
         ("include", None) => {
-            problems.push(Violation::new(
+            problems.push(ServerViolation::new(
                 list,
                 "parameter",
                 format!("a list of names with `{condition}` `include`"),
@@ -256,7 +260,7 @@ fn filter(
         }
         ("exclude", names) => Some(Filter::Exclude(names.unwrap_or_default())),
         _ => {
-            problems.push(Violation::new(
+            problems.push(ServerViolation::new(
                 condition,
                 "parameter",
                 "one of `all`, `include`, `exclude`",
@@ -267,19 +271,23 @@ fn filter(
 }
 
 /// A required `yyyy-MM-dd` date.
-fn date(map: &Map<String, Value>, key: &str, problems: &mut Vec<Violation>) -> Option<Date> {
+fn date(map: &Map<String, Value>, key: &str, problems: &mut Vec<ServerViolation>) -> Option<Date> {
     let text = map.get(key).and_then(Value::as_str).unwrap_or_default();
     let parsed = dfinery_schema::protocol::WireDate::parse(text).and_then(|day| {
         let month = time::Month::try_from(day.month).ok()?;
         Date::from_calendar_date(i32::from(day.year), month, day.day).ok()
     });
     if parsed.is_none() {
-        problems.push(Violation::new(key, "parameter", "a date `yyyy-MM-dd`"));
+        problems.push(ServerViolation::new(
+            key,
+            "parameter",
+            "a date `yyyy-MM-dd`",
+        ));
     }
     parsed
 }
 
-fn invalid(problems: Vec<Violation>) -> Result<(), Refused> {
+fn invalid(problems: Vec<ServerViolation>) -> Result<(), Refused> {
     if problems.is_empty() {
         Ok(())
     } else {

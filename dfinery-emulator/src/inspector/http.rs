@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
+use dfinery_schema::protocol::{Endpoint, RateLimitHeader};
 use futures_util::StreamExt;
 use futures_util::stream;
 use serde_json::{Value, json};
@@ -37,13 +38,7 @@ const MAX_MATCHES: usize = 20;
 
 /// The API an endpoint path belongs to.
 fn api_of(path: &str) -> Option<Api> {
-    match path {
-        "/api/v1/events" => Some(Api::Event),
-        "/api/v1/identities" | "/api/v1/identities/delete" => Some(Api::Identity),
-        "/api/v1/user-profile" => Some(Api::Profile),
-        "/api/v1/export/event" | "/api/v1/export/userprofile" => Some(Api::Export),
-        _ => None,
-    }
+    Endpoint::from_path(path).map(Endpoint::api)
 }
 
 /// Times a DFINERY request and records it for the page. The body is read here (with the
@@ -126,11 +121,11 @@ pub(crate) async fn observe(State(app): State<Arc<App>>, request: Request, next:
         api,
         limited,
         consumed: body_read,
-        remaining: header_u64(response.headers(), "x-ratelimit-remaining"),
-        reset_ms: header_u64(response.headers(), "x-ratelimit-reset"),
+        remaining: header_u64(response.headers(), RateLimitHeader::Remaining.name()),
+        reset_ms: header_u64(response.headers(), RateLimitHeader::Reset.name()),
         window: response
             .headers()
-            .get("x-ratelimit-limit")
+            .get(RateLimitHeader::Limit.name())
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
         external_id: record::external_id(&identity),
@@ -254,7 +249,7 @@ pub(crate) async fn profiles(
         return json_text("{\"matches\":[],\"more\":false}".to_owned());
     }
     let lower = needle.to_lowercase();
-    let mut found: Vec<crate::Profile> = app
+    let mut found: Vec<crate::StoredProfile> = app
         .store()
         .profiles
         .all()

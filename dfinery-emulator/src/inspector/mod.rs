@@ -26,9 +26,6 @@ pub(crate) const DEFAULT_CAPACITY: usize = 500;
 /// A record larger than this (serialized) keeps its summary but not its events.
 const MAX_RECORD_BYTES: usize = 256 * 1024;
 
-/// The four APIs in the order the page shows them.
-const APIS: [Api; 4] = [Api::Event, Api::Identity, Api::Profile, Api::Export];
-
 /// What an open page receives.
 #[derive(Debug, Clone)]
 pub(crate) enum Message {
@@ -98,7 +95,7 @@ impl Inspector {
         let capacity = capacity.max(1);
         let (sender, _) = broadcast::channel(capacity.min(1024));
         let mut inner = Inner::default();
-        for (state, api) in inner.rates.iter_mut().zip(APIS) {
+        for (state, api) in inner.rates.iter_mut().zip(Api::ALL) {
             let limit = limits.get(api);
             state.window = limit.window.to_string();
             state.limit = limit.limit;
@@ -120,7 +117,7 @@ impl Inspector {
         let mut inner = self.inner();
         inner.next_id += 1;
         let id = inner.next_id;
-        let index = api_index(observed.api);
+        let index = observed.api.index();
         {
             let rate = &mut inner.rates[index];
             if observed.limited {
@@ -189,7 +186,7 @@ impl Inspector {
         let rates: Vec<Value> = inner
             .rates
             .iter()
-            .zip(APIS)
+            .zip(Api::ALL)
             .map(|(r, api)| r.to_json(api))
             .collect();
         format!(
@@ -252,15 +249,6 @@ pub(crate) struct Observed {
     pub(crate) window: Option<String>,
     pub(crate) external_id: Option<String>,
     pub(crate) profile_write: bool,
-}
-
-fn api_index(api: Api) -> usize {
-    match api {
-        Api::Event => 0,
-        Api::Identity => 1,
-        Api::Profile => 2,
-        Api::Export => 3,
-    }
 }
 
 /// The API's name on the page.

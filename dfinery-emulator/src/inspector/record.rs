@@ -4,11 +4,11 @@
 use dfinery_schema::{EventDef, PropertyDef, Registry};
 use serde_json::{Map, Value, json};
 
-use crate::model::Violation;
+use crate::model::ServerViolation;
 
 /// A violation as the page shows it: the JSON path, the rule, what was expected and, when the
 /// emulator found a close registered name, the suggestion alone.
-pub(crate) fn violation(v: &Violation) -> Value {
+pub(crate) fn violation(v: &ServerViolation) -> Value {
     json!({
         "path": v.path,
         "rule": v.rule,
@@ -51,7 +51,7 @@ pub(crate) fn external_id(identity: &Value) -> Option<String> {
 pub(crate) fn events(
     registry: &Registry,
     body: &Value,
-    violations: &[Violation],
+    violations: &[ServerViolation],
 ) -> (Vec<Value>, Vec<Value>) {
     let mut claimed = vec![false; violations.len()];
     let mut out = Vec::new();
@@ -68,7 +68,7 @@ pub(crate) fn events(
 pub(crate) fn user_properties(
     registry: &Registry,
     body: &Value,
-    violations: &[Violation],
+    violations: &[ServerViolation],
 ) -> (Vec<Value>, Vec<Value>) {
     let mut claimed = vec![false; violations.len()];
     let props = match body.get("user_properties") {
@@ -88,7 +88,7 @@ fn one_event(
     registry: &Registry,
     index: usize,
     event: &Value,
-    violations: &[Violation],
+    violations: &[ServerViolation],
     claimed: &mut [bool],
 ) -> Value {
     let path = format!("events[{index}]");
@@ -141,7 +141,7 @@ fn properties<'r>(
     map: &Map<String, Value>,
     def: impl Fn(&str) -> Option<&'r PropertyDef>,
     parent: &str,
-    violations: &[Violation],
+    violations: &[ServerViolation],
     claimed: &mut [bool],
 ) -> Vec<Value> {
     map.iter()
@@ -161,7 +161,7 @@ fn properties<'r>(
 }
 
 /// The violations not yet claimed whose path is `path` or inside it, now claimed.
-fn claim(violations: &[Violation], claimed: &mut [bool], path: &str) -> Vec<Value> {
+fn claim(violations: &[ServerViolation], claimed: &mut [bool], path: &str) -> Vec<Value> {
     let mut out = Vec::new();
     for (v, done) in violations.iter().zip(claimed.iter_mut()) {
         if !*done && under(&v.path, path) {
@@ -178,7 +178,7 @@ fn under(path: &str, prefix: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
 }
 
-fn unclaimed(violations: &[Violation], claimed: &[bool]) -> Vec<Value> {
+fn unclaimed(violations: &[ServerViolation], claimed: &[bool]) -> Vec<Value> {
     violations
         .iter()
         .zip(claimed)
@@ -226,18 +226,18 @@ mod tests {
             }]
         });
         let violations = vec![
-            Violation::new(
+            ServerViolation::new(
                 "events[0].event_properties.df_total_purchase_amount",
                 "type",
                 "a Double (JSON number), found a string",
             ),
-            Violation::new(
+            ServerViolation::new(
                 "events[0].event_properties.df_prise",
                 "unknown_property",
                 "a registered property; did you mean `df_price`?",
             ),
-            Violation::new("events[0].event_log_id", "uuid", "a UUID"),
-            Violation::new("common.identity", "identity", "an identifier"),
+            ServerViolation::new("events[0].event_log_id", "uuid", "a UUID"),
+            ServerViolation::new("common.identity", "identity", "an identifier"),
         ];
         let (events, rest) = events(&registry, &body, &violations);
         let props = events[0]["properties"].as_array().unwrap();

@@ -53,8 +53,7 @@ impl App {
     ) -> App {
         let limits = settings.rate_limits;
         App {
-            limiters: [Api::Event, Api::Identity, Api::Profile, Api::Export]
-                .map(|api| Limiter::new(limits.get(api))),
+            limiters: Api::ALL.map(|api| Limiter::new(limits.get(api))),
             export_slots: Arc::new(Semaphore::new(limits.export_concurrency)),
             faults: Mutex::new(FaultState::new(faults)),
             store: Mutex::new(Store::default()),
@@ -70,12 +69,7 @@ impl App {
 
     /// The rate limiter of `api`.
     pub(crate) fn limiter(&self, api: Api) -> &Limiter {
-        &self.limiters[match api {
-            Api::Event => 0,
-            Api::Identity => 1,
-            Api::Profile => 2,
-            Api::Export => 3,
-        }]
+        &self.limiters[api.index()]
     }
 
     /// The stored data, locked; never held across an `.await`.

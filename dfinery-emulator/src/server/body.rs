@@ -4,21 +4,21 @@ use axum::body::Body;
 use axum::http::{HeaderMap, header};
 use serde_json::Value;
 
-use crate::model::Violation;
+use crate::model::ServerViolation;
 
 /// The largest body read; a larger one is a bad request.
 pub(crate) const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 /// The body as JSON, or the violation that makes it a bad request.
-pub(crate) async fn read_json(headers: &HeaderMap, body: Body) -> Result<Value, Violation> {
+pub(crate) async fn read_json(headers: &HeaderMap, body: Body) -> Result<Value, ServerViolation> {
     let bytes = json_bytes(headers, body).await?;
     serde_json::from_slice(&bytes)
-        .map_err(|err| Violation::new("$", "json", format!("a JSON document; {err}")))
+        .map_err(|err| ServerViolation::new("$", "json", format!("a JSON document; {err}")))
 }
 
 /// How many events a JSON object's `events` array holds (0 without one), reading the body
 /// without keeping it: the sink's check that a body is well formed.
-pub(crate) async fn count_events(headers: &HeaderMap, body: Body) -> Result<u64, Violation> {
+pub(crate) async fn count_events(headers: &HeaderMap, body: Body) -> Result<u64, ServerViolation> {
     /// A body, as the sink reads it.
     #[derive(serde::Deserialize)]
     struct Shape {
@@ -28,13 +28,13 @@ pub(crate) async fn count_events(headers: &HeaderMap, body: Body) -> Result<u64,
     let bytes = json_bytes(headers, body).await?;
     serde_json::from_slice::<Shape>(&bytes)
         .map(|shape| shape.events.len() as u64)
-        .map_err(|err| Violation::new("$", "json", format!("a JSON object; {err}")))
+        .map_err(|err| ServerViolation::new("$", "json", format!("a JSON object; {err}")))
 }
 
 /// The body's bytes, after checking `Content-Type` and the size cap.
-async fn json_bytes(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes, Violation> {
+async fn json_bytes(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes, ServerViolation> {
     if !is_json(headers) {
-        return Err(Violation::new(
+        return Err(ServerViolation::new(
             "$",
             "content_type",
             "the header `Content-Type: application/json`",
@@ -43,7 +43,7 @@ async fn json_bytes(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes
     let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
         .map_err(|_| {
-            Violation::new(
+            ServerViolation::new(
                 "$",
                 "shape",
                 format!("a body of at most {MAX_BODY_BYTES} bytes, read in full"),

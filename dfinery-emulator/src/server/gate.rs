@@ -13,7 +13,7 @@ use tokio::sync::{Notify, OwnedSemaphorePermit};
 use super::app::App;
 use super::limiter::Snapshot;
 use super::response;
-use crate::model::{Rejection, Violation};
+use crate::model::{Rejection, ServerViolation};
 use crate::state::Counters;
 use crate::{Api, ExportFailure, ImportCode, ScriptedResponse};
 
@@ -196,17 +196,19 @@ impl Refusal {
         }
     }
 
-    fn violation(self) -> Violation {
+    fn violation(self) -> ServerViolation {
         match self {
-            Refusal::MissingServiceId => Violation::new(
+            Refusal::MissingServiceId => ServerViolation::new(
                 "?service_id",
                 "required",
                 "the query parameter `service_id`",
             ),
             Refusal::UnknownServiceId => {
-                Violation::new("?service_id", "service_id", "the emulator's service id")
+                ServerViolation::new("?service_id", "service_id", "the emulator's service id")
             }
-            Refusal::Token => Violation::new("token", "token", "the API token of the right kind"),
+            Refusal::Token => {
+                ServerViolation::new("token", "token", "the API token of the right kind")
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ use axum::extract::State;
 use serde_json::{Value, json};
 
 use super::app::App;
-use crate::model::{Profile, Rejection, Stats, StoredEvent};
+use crate::model::{Rejection, Stats, StoredEvent, StoredProfile};
 
 /// `GET /_emulator/events`: every stored event, in arrival order.
 pub(crate) async fn events(State(app): State<Arc<App>>) -> Json<Vec<StoredEvent>> {
@@ -16,7 +16,7 @@ pub(crate) async fn events(State(app): State<Arc<App>>) -> Json<Vec<StoredEvent>
 }
 
 /// `GET /_emulator/profiles`: every unified profile, in creation order.
-pub(crate) async fn profiles(State(app): State<Arc<App>>) -> Json<Vec<Profile>> {
+pub(crate) async fn profiles(State(app): State<Arc<App>>) -> Json<Vec<StoredProfile>> {
     Json(app.store().profiles.all())
 }
 

@@ -3,6 +3,7 @@
 use std::sync::{Mutex, PoisonError};
 
 use axum::http::{HeaderMap, HeaderValue};
+use dfinery_schema::protocol::RateLimitHeader;
 
 use crate::RateLimit;
 
@@ -24,9 +25,12 @@ impl Snapshot {
                 headers.insert(name, value);
             }
         };
-        put("x-ratelimit-limit", self.limit.window.to_string());
-        put("x-ratelimit-remaining", self.remaining.to_string());
-        put("x-ratelimit-reset", self.reset_ms.to_string());
+        put(RateLimitHeader::Limit.name(), self.limit.window.to_string());
+        put(
+            RateLimitHeader::Remaining.name(),
+            self.remaining.to_string(),
+        );
+        put(RateLimitHeader::Reset.name(), self.reset_ms.to_string());
     }
 }
 

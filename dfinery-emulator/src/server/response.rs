@@ -7,12 +7,12 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::limiter::Snapshot;
-use crate::model::Violation;
+use crate::model::ServerViolation;
 use crate::{ExportFailure, ImportCode, ScriptedResponse};
 
 /// The violations of a refused request, put in the answer's extensions for the inspector.
 #[derive(Debug, Clone)]
-pub(crate) struct Violations(pub(crate) Vec<Violation>);
+pub(crate) struct Violations(pub(crate) Vec<ServerViolation>);
 
 /// An Import envelope `{"status","code","message","data"}` with `status` as the HTTP status.
 pub(crate) fn import(
@@ -40,7 +40,7 @@ pub(crate) fn import_ok(limits: Snapshot) -> Response {
 /// A failure envelope whose `data` lists the violations (or is `null` when there are none).
 pub(crate) fn import_failure(
     code: ImportCode,
-    violations: &[Violation],
+    violations: &[ServerViolation],
     limits: Option<Snapshot>,
 ) -> Response {
     let data = if violations.is_empty() {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::middleware;
 use axum::routing::{get, post};
+use dfinery_schema::protocol::Endpoint;
 
 use super::app::App;
 use super::{import, inspect};
@@ -14,12 +15,15 @@ use crate::inspector::http as inspector;
 /// The emulator's router over `app`.
 pub(crate) fn router(app: Arc<App>) -> Router {
     let mut router = Router::new()
-        .route("/api/v1/events", post(import::events))
-        .route("/api/v1/identities", post(import::identities))
-        .route("/api/v1/identities/delete", post(import::delete_identity))
-        .route("/api/v1/user-profile", post(import::user_profile))
-        .route("/api/v1/export/event", post(export::events))
-        .route("/api/v1/export/userprofile", post(export::profiles));
+        .route(Endpoint::Events.path(), post(import::events))
+        .route(Endpoint::Identities.path(), post(import::identities))
+        .route(
+            Endpoint::DeleteIdentity.path(),
+            post(import::delete_identity),
+        )
+        .route(Endpoint::UserProfile.path(), post(import::user_profile))
+        .route(Endpoint::ExportEvent.path(), post(export::events))
+        .route(Endpoint::ExportUserProfile.path(), post(export::profiles));
     if app.inspector.is_some() {
         router = router
             .route_layer(middleware::from_fn_with_state(

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 pub(crate) use profiles::Profiles;
 pub(crate) use stats::Counters;
 
-use crate::model::{Identity, Rejection, StoredEvent};
+use crate::model::{Rejection, StoredEvent, StoredIdentity};
 
 /// How many refused requests are kept for inspection; older ones are forgotten.
 const KEPT_REJECTIONS: usize = 1_000;
@@ -48,7 +48,7 @@ impl Store {
     /// `event_log_id` (compared case-insensitively) is new.
     pub(crate) fn store_events(
         &mut self,
-        identity: &Identity,
+        identity: &StoredIdentity,
         events: Vec<NewEvent>,
         now: SystemTime,
         new_id: impl FnOnce() -> String,
@@ -114,7 +114,7 @@ mod tests {
     #[test]
     fn events_are_deduplicated_on_event_log_id_ignoring_case() {
         let mut store = Store::default();
-        let who = Identity::external("u-1");
+        let who = StoredIdentity::external("u-1");
         let now = SystemTime::UNIX_EPOCH;
         let first = store.store_events(
             &who,

@@ -5,14 +5,14 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
-use crate::model::{IdField, Identity, Profile};
+use crate::model::{IdField, StoredIdentity, StoredProfile};
 
 /// A stored profile: identifiers plus every property ever set, with the `request_datetime`
 /// (epoch ms) of the write that set it, so an older write arriving late loses.
 #[derive(Debug, Clone)]
 struct Record {
     unified_id: String,
-    identity: Identity,
+    identity: StoredIdentity,
     properties: BTreeMap<String, (Value, i128)>,
 }
 
@@ -45,7 +45,7 @@ impl Profiles {
     /// identifier is merged into it (its properties fill the gaps) and removed.
     pub(crate) fn upsert(
         &mut self,
-        identity: &Identity,
+        identity: &StoredIdentity,
         new_id: impl FnOnce() -> String,
     ) -> ProfileKey {
         let found = match identity.external_id.as_ref() {
@@ -103,7 +103,7 @@ impl Profiles {
     }
 
     /// The profile holding an `external_id`.
-    pub(crate) fn by_external_id(&self, external_id: &str) -> Option<Profile> {
+    pub(crate) fn by_external_id(&self, external_id: &str) -> Option<StoredProfile> {
         self.find(IdField::ExternalId, external_id)
             .and_then(|key| self.records.get(&key))
             .map(view)
@@ -111,8 +111,8 @@ impl Profiles {
 
     /// Up to `limit` profiles in creation order, starting at position key `from`; also returns
     /// the key to continue from.
-    pub(crate) fn page(&self, from: u64, limit: usize) -> (Vec<Profile>, u64) {
-        let page: Vec<(u64, Profile)> = self
+    pub(crate) fn page(&self, from: u64, limit: usize) -> (Vec<StoredProfile>, u64) {
+        let page: Vec<(u64, StoredProfile)> = self
             .records
             .range(from..)
             .take(limit)
@@ -123,7 +123,7 @@ impl Profiles {
     }
 
     /// Every profile in creation order.
-    pub(crate) fn all(&self) -> Vec<Profile> {
+    pub(crate) fn all(&self) -> Vec<StoredProfile> {
         self.records.values().map(view).collect()
     }
 
@@ -144,7 +144,7 @@ impl Profiles {
             key,
             Record {
                 unified_id,
-                identity: Identity::default(),
+                identity: StoredIdentity::default(),
                 properties: BTreeMap::new(),
             },
         );
@@ -208,8 +208,8 @@ impl Profiles {
     }
 }
 
-fn view(record: &Record) -> Profile {
-    Profile {
+fn view(record: &Record) -> StoredProfile {
+    StoredProfile {
         df_unified_id: record.unified_id.clone(),
         identity: record.identity.clone(),
         properties: record
@@ -235,8 +235,8 @@ mod tests {
         }
     }
 
-    fn identity(pairs: &[(&str, &str)]) -> Identity {
-        let mut identity = Identity::default();
+    fn identity(pairs: &[(&str, &str)]) -> StoredIdentity {
+        let mut identity = StoredIdentity::default();
         for (name, value) in pairs {
             identity.set(IdField::from_wire(name).unwrap(), Some((*value).to_owned()));
         }
@@ -278,7 +278,7 @@ mod tests {
     #[test]
     fn later_request_datetime_wins_and_null_clears() {
         let mut profiles = Profiles::default();
-        let id = profiles.upsert(&Identity::external("u-1"), ids());
+        let id = profiles.upsert(&StoredIdentity::external("u-1"), ids());
         let set = |p: &mut Profiles, value: Value, at: i128| {
             let map = json!({ "df_gender": value }).as_object().unwrap().clone();
             p.set_properties(&id, &map, at);
@@ -325,7 +325,7 @@ mod tests {
         let mut profiles = Profiles::default();
         let mut next = ids();
         for n in 0..5 {
-            profiles.upsert(&Identity::external(format!("u-{n}")), &mut next);
+            profiles.upsert(&StoredIdentity::external(format!("u-{n}")), &mut next);
         }
         let (first, cursor) = profiles.page(0, 3);
         let (rest, end) = profiles.page(cursor, 3);

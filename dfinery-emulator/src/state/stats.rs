@@ -28,14 +28,8 @@ impl Counters {
 
     /// Counts one request of `api` refused by its rate limit (or the export concurrency).
     pub(crate) fn limited(&self, api: Api) {
-        let index = match api {
-            Api::Event => 0,
-            Api::Identity => 1,
-            Api::Profile => 2,
-            Api::Export => 3,
-        };
         Counters::add(&self.rate_limited, 1);
-        Counters::add(&self.rate_limited_by_api[index], 1);
+        Counters::add(&self.rate_limited_by_api[api.index()], 1);
     }
 
     /// A snapshot of every counter.

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::shape::{describe, field, no_unknown_fields, object, unknown_field};
 use super::{Failure, did_you_mean, identity, join, value};
-use crate::model::{Identity, Violation};
+use crate::model::{ServerViolation, StoredIdentity};
 use crate::state::NewEvent;
 use crate::{ImportCode, ItemLimit};
 
@@ -21,7 +21,7 @@ pub(crate) struct EventRules {
 /// A valid `/events` body.
 #[derive(Debug, Clone)]
 pub(crate) struct EventBatch {
-    pub(crate) identity: Identity,
+    pub(crate) identity: StoredIdentity,
     pub(crate) events: Vec<NewEvent>,
 }
 
@@ -46,7 +46,7 @@ pub(crate) fn check_events(
     let identity_map = object(field(common, "identity", "common")?, "common.identity")?;
     let events_value = field(root, "events", "")?;
     let events = events_value.as_array().ok_or_else(|| {
-        Failure::bad_request(Violation::new(
+        Failure::bad_request(ServerViolation::new(
             "events",
             "shape",
             format!("an array of events, found {}", describe(events_value)),
@@ -55,7 +55,7 @@ pub(crate) fn check_events(
     if events.len() > MAX_EVENTS_PER_REQUEST {
         return Err(Failure::count(
             ImportCode::TooManyEvents,
-            Violation::new(
+            ServerViolation::new(
                 "events",
                 "count",
                 format!(
@@ -68,7 +68,11 @@ pub(crate) fn check_events(
 
     let mut violations = Vec::new();
     if events.is_empty() {
-        violations.push(Violation::new("events", "count", "at least one event"));
+        violations.push(ServerViolation::new(
+            "events",
+            "count",
+            "at least one event",
+        ));
     }
     let identity = identity::identity(identity_map, "common.identity", &mut violations);
     let mut checked = Vec::with_capacity(events.len());
@@ -86,7 +90,7 @@ pub(crate) fn check_events(
     if rules.item_limit == ItemLimit::PerRequest {
         let items: usize = events.iter().map(item_count).sum();
         if items > MAX_ITEMS_PER_REQUEST {
-            violations.push(Violation::new(
+            violations.push(ServerViolation::new(
                 "events",
                 "items_per_request",
                 format!(
@@ -109,11 +113,11 @@ fn check_event(
     event: &Value,
     path: &str,
     rules: EventRules,
-    violations: &mut Vec<Violation>,
+    violations: &mut Vec<ServerViolation>,
 ) -> Option<NewEvent> {
     let before = violations.len();
     let Some(map) = event.as_object() else {
-        violations.push(Violation::new(
+        violations.push(ServerViolation::new(
             path,
             "type",
             format!("an event object, found {}", describe(event)),
@@ -127,7 +131,7 @@ fn check_event(
     if let Some(id) = &event_log_id
         && !is_uuid(id)
     {
-        violations.push(Violation::new(
+        violations.push(ServerViolation::new(
             join(path, "event_log_id"),
             "uuid",
             format!(
@@ -140,7 +144,7 @@ fn check_event(
     if let Some(datetime) = &event_datetime
         && !dfinery_schema::protocol::is_wire_datetime(datetime)
     {
-        violations.push(Violation::new(
+        violations.push(ServerViolation::new(
             join(path, "event_datetime"),
             "datetime",
             format!(
@@ -153,7 +157,7 @@ fn check_event(
     let definition = event_name.as_deref().and_then(|name| {
         let found = registry.event(name);
         if found.is_none() {
-            violations.push(Violation::new(
+            violations.push(ServerViolation::new(
                 join(path, "event_name"),
                 "unknown_event",
                 format!(
@@ -198,12 +202,12 @@ fn check_properties(
     definition: &EventDef,
     properties: &Map<String, Value>,
     path: &str,
-    violations: &mut Vec<Violation>,
+    violations: &mut Vec<ServerViolation>,
 ) {
     for (name, value) in properties {
         let here = join(path, name);
         if name == "df_items" {
-            violations.push(Violation::new(
+            violations.push(ServerViolation::new(
                 here,
                 "unknown_property",
                 "items in `event_items`, not in `event_properties`",
@@ -223,7 +227,7 @@ fn check_properties(
     }
     for required in definition.required_properties() {
         if !properties.contains_key(&required.name) {
-            violations.push(Violation::new(
+            violations.push(ServerViolation::new(
                 join(path, &required.name),
                 "required",
                 format!(
@@ -240,11 +244,11 @@ fn check_items(
     items: &[Map<String, Value>],
     path: &str,
     rules: EventRules,
-    violations: &mut Vec<Violation>,
+    violations: &mut Vec<ServerViolation>,
 ) {
     if items.is_empty() {
         if definition.items_required {
-            violations.push(Violation::new(
+            violations.push(ServerViolation::new(
                 path,
                 "required",
                 format!("at least one item for `{}`", definition.name),
@@ -253,7 +257,7 @@ fn check_items(
         return;
     }
     if !definition.takes_items() {
-        violations.push(Violation::new(
+        violations.push(ServerViolation::new(
             path,
             "unknown_property",
             format!(
@@ -264,7 +268,7 @@ fn check_items(
         return;
     }
     if rules.item_limit == ItemLimit::PerEvent && items.len() > MAX_ITEMS_PER_REQUEST {
-        violations.push(Violation::new(
+        violations.push(ServerViolation::new(
             path,
             "items_per_event",
             format!(
@@ -290,7 +294,7 @@ fn check_items(
         }
         for required in definition.required_items() {
             if !item.contains_key(&required.name) {
-                violations.push(Violation::new(
+                violations.push(ServerViolation::new(
                     join(&item_path, &required.name),
                     "required",
                     format!(
@@ -309,8 +313,8 @@ fn unknown_property(
     name: &str,
     close: Option<&str>,
     path: String,
-) -> Violation {
-    Violation::new(
+) -> ServerViolation {
+    ServerViolation::new(
         path,
         "unknown_property",
         format!(
@@ -327,12 +331,12 @@ fn required_string(
     map: &Map<String, Value>,
     key: &str,
     path: &str,
-    violations: &mut Vec<Violation>,
+    violations: &mut Vec<ServerViolation>,
 ) -> Option<String> {
     match map.get(key) {
         Some(Value::String(s)) => Some(s.clone()),
         None | Some(Value::Null) => {
-            violations.push(Violation::new(
+            violations.push(ServerViolation::new(
                 join(path, key),
                 "required",
                 format!("the required field `{key}`"),
@@ -340,7 +344,7 @@ fn required_string(
             None
         }
         Some(other) => {
-            violations.push(Violation::new(
+            violations.push(ServerViolation::new(
                 join(path, key),
                 "type",
                 format!("a JSON string, found {}", describe(other)),
@@ -355,13 +359,13 @@ fn object_or_empty(
     map: &Map<String, Value>,
     key: &str,
     path: &str,
-    violations: &mut Vec<Violation>,
+    violations: &mut Vec<ServerViolation>,
 ) -> Map<String, Value> {
     match map.get(key) {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(inner)) => inner.clone(),
         Some(other) => {
-            violations.push(Violation::new(
+            violations.push(ServerViolation::new(
                 join(path, key),
                 "type",
                 format!("a JSON object, found {}", describe(other)),
@@ -375,7 +379,7 @@ fn object_or_empty(
 fn items(
     map: &Map<String, Value>,
     path: &str,
-    violations: &mut Vec<Violation>,
+    violations: &mut Vec<ServerViolation>,
 ) -> Vec<Map<String, Value>> {
     let here = join(path, "event_items");
     match map.get("event_items") {
@@ -386,7 +390,7 @@ fn items(
             .filter_map(|(index, item)| match item {
                 Value::Object(item) => Some(item.clone()),
                 other => {
-                    violations.push(Violation::new(
+                    violations.push(ServerViolation::new(
                         format!("{here}[{index}]"),
                         "type",
                         format!("an item object, found {}", describe(other)),
@@ -396,7 +400,7 @@ fn items(
             })
             .collect(),
         Some(other) => {
-            violations.push(Violation::new(
+            violations.push(ServerViolation::new(
                 here,
                 "type",
                 format!("an array of item objects, found {}", describe(other)),

@@ -4,21 +4,21 @@ use serde_json::Value;
 
 use super::shape::describe;
 use super::{did_you_mean, join};
-use crate::model::{IdField, Identity, Violation};
+use crate::model::{IdField, ServerViolation, StoredIdentity};
 
 /// Reads an identity object at `path`, adding a violation per unknown field, per value that is
 /// not a non-empty string, and one when no identifier is set.
 pub(crate) fn identity(
     map: &serde_json::Map<String, Value>,
     path: &str,
-    violations: &mut Vec<Violation>,
-) -> Identity {
-    let mut identity = Identity::default();
+    violations: &mut Vec<ServerViolation>,
+) -> StoredIdentity {
+    let mut identity = StoredIdentity::default();
     let names: Vec<&str> = IdField::ALL.iter().map(|f| f.wire_name()).collect();
     for (key, value) in map {
         let here = join(path, key);
         let Some(field) = IdField::from_wire(key) else {
-            violations.push(Violation::new(
+            violations.push(ServerViolation::new(
                 here,
                 "unknown_field",
                 format!(
@@ -30,12 +30,12 @@ pub(crate) fn identity(
         };
         match value {
             Value::String(s) if !s.is_empty() => identity.set(field, Some(s.clone())),
-            Value::String(_) => violations.push(Violation::new(
+            Value::String(_) => violations.push(ServerViolation::new(
                 here,
                 "identity",
                 "a non-empty string; leave the field out instead",
             )),
-            other => violations.push(Violation::new(
+            other => violations.push(ServerViolation::new(
                 here,
                 "type",
                 format!("a String (JSON string), found {}", describe(other)),
@@ -43,7 +43,7 @@ pub(crate) fn identity(
         }
     }
     if identity.is_empty() && !violations.iter().any(|v| v.path.starts_with(path)) {
-        violations.push(Violation::new(
+        violations.push(ServerViolation::new(
             path,
             "identity",
             "at least one of `external_id`, `phone_no`, `email`, `kakao_user_id`, `line_user_id`",
@@ -58,7 +58,7 @@ mod tests {
 
     use super::*;
 
-    fn read(body: Value) -> (Identity, Vec<Violation>) {
+    fn read(body: Value) -> (StoredIdentity, Vec<ServerViolation>) {
         let mut violations = Vec::new();
         let identity = identity(
             body.as_object().unwrap(),

@@ -14,18 +14,18 @@ pub(crate) use event::{EventRules, check_events};
 pub(crate) use profile::{check_delete, check_identity, check_profile};
 
 use crate::ImportCode;
-use crate::model::Violation;
+use crate::model::ServerViolation;
 
 /// A refused request: the code to answer and every violation found.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Failure {
     pub(crate) code: ImportCode,
-    pub(crate) violations: Vec<Violation>,
+    pub(crate) violations: Vec<ServerViolation>,
 }
 
 impl Failure {
     /// `40000 BAD_REQUEST` for one violation.
-    pub(crate) fn bad_request(violation: Violation) -> Failure {
+    pub(crate) fn bad_request(violation: ServerViolation) -> Failure {
         Failure {
             code: ImportCode::BadRequest,
             violations: vec![violation],
@@ -33,7 +33,7 @@ impl Failure {
     }
 
     /// A count failure (`40402`, `40403`) for one violation.
-    pub(crate) fn count(code: ImportCode, violation: Violation) -> Failure {
+    pub(crate) fn count(code: ImportCode, violation: ServerViolation) -> Failure {
         Failure {
             code,
             violations: vec![violation],
@@ -41,7 +41,7 @@ impl Failure {
     }
 
     /// `40001 VALIDATION_FAILURE` when `violations` is not empty.
-    pub(crate) fn validation(violations: Vec<Violation>) -> Result<(), Failure> {
+    pub(crate) fn validation(violations: Vec<ServerViolation>) -> Result<(), Failure> {
         if violations.is_empty() {
             Ok(())
         } else {

@@ -12,12 +12,12 @@ use serde_json::{Map, Value};
 use super::shape::{describe, field, no_unknown_fields, object, request_datetime};
 use super::{Failure, did_you_mean, identity, join, value};
 use crate::ImportCode;
-use crate::model::{Identity, Violation};
+use crate::model::{ServerViolation, StoredIdentity};
 
 /// A valid `/identities` body.
 #[derive(Debug, Clone)]
 pub(crate) struct IdentityRequest {
-    pub(crate) identity: Identity,
+    pub(crate) identity: StoredIdentity,
 }
 
 /// A valid `/identities/delete` body.
@@ -29,7 +29,7 @@ pub(crate) struct DeleteRequest {
 /// A valid `/user-profile` body.
 #[derive(Debug, Clone)]
 pub(crate) struct ProfileRequest {
-    pub(crate) identity: Identity,
+    pub(crate) identity: StoredIdentity,
     pub(crate) properties: Map<String, Value>,
     /// `request_datetime` in epoch milliseconds.
     pub(crate) written_at: i128,
@@ -46,14 +46,14 @@ pub(crate) fn check_delete(body: &Value) -> Result<DeleteRequest, Failure> {
     let mut violations = Vec::new();
     if let Some(identity) = body.get("identity").and_then(Value::as_object) {
         for key in identity.keys().filter(|k| k.as_str() != "external_id") {
-            violations.push(Violation::new(
+            violations.push(ServerViolation::new(
                 join("identity", key),
                 "unknown_field",
                 "only `external_id`: a profile is deleted by its external id",
             ));
         }
         if !identity.contains_key("external_id") {
-            violations.push(Violation::new(
+            violations.push(ServerViolation::new(
                 "identity.external_id",
                 "required",
                 "the required field `external_id`",
@@ -76,7 +76,7 @@ pub(crate) fn check_profile(registry: &Registry, body: &Value) -> Result<Profile
         Value::Object(map) => map,
         Value::Array(profiles) => return Err(several_profiles("user_properties", profiles.len())),
         other => {
-            return Err(Failure::bad_request(Violation::new(
+            return Err(Failure::bad_request(ServerViolation::new(
                 "user_properties",
                 "shape",
                 format!(
@@ -90,7 +90,7 @@ pub(crate) fn check_profile(registry: &Registry, body: &Value) -> Result<Profile
     for (name, value) in properties {
         let here = join("user_properties", name);
         match registry.user_property(name) {
-            None => violations.push(Violation::new(
+            None => violations.push(ServerViolation::new(
                 here,
                 "unknown_property",
                 format!(
@@ -121,8 +121,8 @@ pub(crate) fn check_profile(registry: &Registry, body: &Value) -> Result<Profile
 fn identity_and_time(
     body: &Value,
     allowed: &[&str],
-    mut violations: Vec<Violation>,
-) -> Result<(Identity, i128), Failure> {
+    mut violations: Vec<ServerViolation>,
+) -> Result<(StoredIdentity, i128), Failure> {
     let root = object(body, "")?;
     no_unknown_fields(root, allowed, "")?;
     let identity_map = object(field(root, "identity", "")?, "identity")?;
@@ -137,14 +137,14 @@ fn several_profiles(path: &str, count: usize) -> Failure {
     if count >= 2 {
         Failure::count(
             ImportCode::TooManyUserProfiles,
-            Violation::new(
+            ServerViolation::new(
                 path,
                 "count",
                 format!("one profile per request, found {count}"),
             ),
         )
     } else {
-        Failure::bad_request(Violation::new(
+        Failure::bad_request(ServerViolation::new(
             path,
             "shape",
             "a JSON object: one profile per request",

@@ -4,12 +4,12 @@
 use serde_json::{Map, Value};
 
 use super::{Failure, did_you_mean, join};
-use crate::model::Violation;
+use crate::model::ServerViolation;
 
 /// `value` as an object, else `40000` at `path`.
 pub(crate) fn object<'a>(value: &'a Value, path: &str) -> Result<&'a Map<String, Value>, Failure> {
     value.as_object().ok_or_else(|| {
-        Failure::bad_request(Violation::new(
+        Failure::bad_request(ServerViolation::new(
             or_root(path),
             "shape",
             format!("a JSON object, found {}", describe(value)),
@@ -24,7 +24,7 @@ pub(crate) fn field<'a>(
     parent: &str,
 ) -> Result<&'a Value, Failure> {
     map.get(key).ok_or_else(|| {
-        Failure::bad_request(Violation::new(
+        Failure::bad_request(ServerViolation::new(
             join(parent, key),
             "shape",
             format!("a required field `{key}`"),
@@ -49,11 +49,11 @@ pub(crate) fn unknown_field(
     map: &Map<String, Value>,
     allowed: &[&str],
     parent: &str,
-) -> Option<Violation> {
+) -> Option<ServerViolation> {
     map.keys()
         .find(|k| !allowed.contains(&k.as_str()))
         .map(|key| {
-            Violation::new(
+            ServerViolation::new(
                 join(parent, key),
                 "unknown_field",
                 format!(
@@ -66,10 +66,13 @@ pub(crate) fn unknown_field(
 }
 
 /// Checks a `request_datetime` value; returns its instant in epoch milliseconds.
-pub(crate) fn request_datetime(value: &Value, violations: &mut Vec<Violation>) -> Option<i128> {
+pub(crate) fn request_datetime(
+    value: &Value,
+    violations: &mut Vec<ServerViolation>,
+) -> Option<i128> {
     let path = "request_datetime";
     let Some(text) = value.as_str() else {
-        violations.push(Violation::new(
+        violations.push(ServerViolation::new(
             path,
             "type",
             format!(
@@ -82,7 +85,7 @@ pub(crate) fn request_datetime(value: &Value, violations: &mut Vec<Violation>) -
     match datetime_ms(text) {
         Some(ms) => Some(ms),
         None => {
-            violations.push(Violation::new(
+            violations.push(ServerViolation::new(
                 path,
                 "datetime",
                 format!(

@@ -4,7 +4,7 @@
 use dfinery_schema::{JsonView, PropertyDef};
 use serde_json::Value;
 
-use crate::model::Violation;
+use crate::model::ServerViolation;
 
 /// `value` as the schema crate's view of JSON.
 pub(crate) fn view(value: &Value) -> JsonView<'_> {
@@ -27,13 +27,13 @@ pub(crate) fn check(
     property: &PropertyDef,
     value: &Value,
     path: &str,
-    violations: &mut Vec<Violation>,
+    violations: &mut Vec<ServerViolation>,
 ) {
     if let Err(found) = property.check(&view(value)) {
         violations.extend(
             found
                 .iter()
-                .map(|v| Violation::new(path, v.rule(), v.to_string())),
+                .map(|v| ServerViolation::new(path, v.rule(), v.to_string())),
         );
     }
 }

@@ -4,5 +4,5 @@
 mod rules;
 mod type_check;
 
-pub use rules::Violation;
+pub use rules::RuleViolation;
 pub use type_check::TypeMismatch;

@@ -10,7 +10,7 @@ use crate::{JsonView, PropertyDef, suggest};
 /// One rule a value breaks; see [`PropertyDef::check`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Violation {
+pub enum RuleViolation {
     /// The value has the wrong shape for the property's type.
     Type(TypeMismatch),
     /// A string (or array element) is not one of the property's `enum` values.
@@ -45,25 +45,25 @@ pub enum Violation {
     },
 }
 
-impl Violation {
+impl RuleViolation {
     /// A short, stable name of the rule: `type`, `enum`, `max_len`, `max_items` or
     /// `max_value_bytes` (what the emulator reports as the violated rule).
     pub fn rule(&self) -> &'static str {
         match self {
-            Violation::Type(_) => "type",
-            Violation::NotInEnum { .. } => "enum",
-            Violation::TooLong { .. } => "max_len",
-            Violation::MaxItems { .. } => "max_items",
-            Violation::TooLarge { .. } => "max_value_bytes",
+            RuleViolation::Type(_) => "type",
+            RuleViolation::NotInEnum { .. } => "enum",
+            RuleViolation::TooLong { .. } => "max_len",
+            RuleViolation::MaxItems { .. } => "max_items",
+            RuleViolation::TooLarge { .. } => "max_value_bytes",
         }
     }
 }
 
-impl fmt::Display for Violation {
+impl fmt::Display for RuleViolation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Violation::Type(mismatch) => mismatch.fmt(f),
-            Violation::NotInEnum {
+            RuleViolation::Type(mismatch) => mismatch.fmt(f),
+            RuleViolation::NotInEnum {
                 value,
                 allowed,
                 index,
@@ -80,7 +80,7 @@ impl fmt::Display for Violation {
                 }
                 Ok(())
             }
-            Violation::TooLong {
+            RuleViolation::TooLong {
                 len,
                 max_len,
                 index,
@@ -89,10 +89,10 @@ impl fmt::Display for Violation {
                 "{} is {len} characters long; `max_len` is {max_len}",
                 subject(*index)
             ),
-            Violation::MaxItems { len, max_items } => {
+            RuleViolation::MaxItems { len, max_items } => {
                 write!(f, "array has {len} elements; `max_items` is {max_items}")
             }
-            Violation::TooLarge { bytes } => write!(
+            RuleViolation::TooLarge { bytes } => write!(
                 f,
                 "value is {bytes} bytes of JSON; DFINERY allows at most {MAX_VALUE_BYTES}"
             ),
@@ -100,7 +100,7 @@ impl fmt::Display for Violation {
     }
 }
 
-impl std::error::Error for Violation {}
+impl std::error::Error for RuleViolation {}
 
 fn subject(index: Option<usize>) -> String {
     match index {
@@ -136,9 +136,9 @@ impl PropertyDef {
     /// let errors = gender.check(&JsonView::String("female")).unwrap_err();
     /// assert_eq!(errors[0].rule(), "enum");
     /// ```
-    pub fn check(&self, value: &JsonView<'_>) -> Result<(), Vec<Violation>> {
+    pub fn check(&self, value: &JsonView<'_>) -> Result<(), Vec<RuleViolation>> {
         if let Err(mismatch) = self.ty.check(value) {
-            return Err(vec![Violation::Type(mismatch)]);
+            return Err(vec![RuleViolation::Type(mismatch)]);
         }
         let mut found = Vec::new();
         match value {
@@ -158,17 +158,17 @@ impl PropertyDef {
         if matches!(value, JsonView::String(_) | JsonView::Array(_)) {
             let bytes = value.json_len();
             if bytes > MAX_VALUE_BYTES {
-                found.push(Violation::TooLarge { bytes });
+                found.push(RuleViolation::TooLarge { bytes });
             }
         }
         if found.is_empty() { Ok(()) } else { Err(found) }
     }
 
-    fn check_string(&self, s: &str, index: Option<usize>, found: &mut Vec<Violation>) {
+    fn check_string(&self, s: &str, index: Option<usize>, found: &mut Vec<RuleViolation>) {
         if let Some(allowed) = &self.enum_values
             && !allowed.iter().any(|a| a == s)
         {
-            found.push(Violation::NotInEnum {
+            found.push(RuleViolation::NotInEnum {
                 value: s.to_owned(),
                 allowed: allowed.clone(),
                 index,
@@ -177,7 +177,7 @@ impl PropertyDef {
         if let Some(max_len) = self.max_len {
             let len = s.chars().count();
             if len > max_len {
-                found.push(Violation::TooLong {
+                found.push(RuleViolation::TooLong {
                     len,
                     max_len,
                     index,
@@ -186,11 +186,11 @@ impl PropertyDef {
         }
     }
 
-    fn check_array_len(&self, len: usize, found: &mut Vec<Violation>) {
+    fn check_array_len(&self, len: usize, found: &mut Vec<RuleViolation>) {
         if let Some(max_items) = self.max_items
             && len > max_items
         {
-            found.push(Violation::MaxItems { len, max_items });
+            found.push(RuleViolation::MaxItems { len, max_items });
         }
     }
 }

@@ -295,12 +295,11 @@ fn alias(text: &str) -> Option<&'static str> {
         .or_else(|| compact.strip_prefix('[')?.strip_suffix(']'))
         .or_else(|| compact.strip_suffix("[]"));
     if let Some(element) = element {
-        return match scalar_alias(element)? {
-            DataType::String => Some("array<string>"),
-            DataType::Long => Some("array<long>"),
-            DataType::Double => Some("array<double>"),
-            _ => None,
-        };
+        let element = scalar_alias(element)?;
+        return DataType::ALL
+            .into_iter()
+            .find(|array| array.element() == Some(element))
+            .map(DataType::registry_name);
     }
     scalar_alias(&compact).map(DataType::registry_name)
 }

@@ -4,7 +4,7 @@ use dfinery_schema::DataType::{self, *};
 use dfinery_schema::limits::{
     MAX_NUMBER_ARRAY_USER_PROPERTIES, MAX_STRING_ARRAY_USER_PROPERTIES, MAX_VALUE_BYTES,
 };
-use dfinery_schema::{JsonView as J, PropertyDef, Violation, catalog};
+use dfinery_schema::{JsonView as J, PropertyDef, RuleViolation, catalog};
 
 /// One sample value per JSON shape, named for the matrix below.
 fn samples() -> Vec<(&'static str, J<'static>)> {
@@ -137,7 +137,7 @@ fn documented_limits() {
 fn rules(def: &PropertyDef, value: &J<'_>) -> Vec<&'static str> {
     match def.check(value) {
         Ok(()) => Vec::new(),
-        Err(violations) => violations.iter().map(Violation::rule).collect(),
+        Err(violations) => violations.iter().map(RuleViolation::rule).collect(),
     }
 }
 
@@ -154,7 +154,7 @@ fn a_type_mismatch_is_reported_alone() {
     };
     let err = def.check(&J::Integer(1)).unwrap_err();
     assert_eq!(err.len(), 1);
-    assert!(matches!(&err[0], Violation::Type(m) if m.expected == String));
+    assert!(matches!(&err[0], RuleViolation::Type(m) if m.expected == String));
     assert_eq!(rules(&def, &J::Null), ["type"]);
 }
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use dfinery_core::Identity;
-use dfinery_core::ratelimit::{Api, RateBudget, RedisBudget};
+use dfinery_core::ratelimit::{RateBudget, RedisBudget};
 
 use crate::cli::SendArgs;
 use crate::exit::CliError;
@@ -89,13 +89,7 @@ pub fn budget(args: &SendArgs, service_id: &str) -> Result<Option<Arc<dyn RateBu
         .or(args.partition.map(|p| p.count))
         .unwrap_or(1);
     let mut builder = RedisBudget::builder(url, service_id).expected_instances(instances);
-    for (api, limit) in &args.rate_limits {
-        let api = match api {
-            dfinery_emulator::Api::Event => Api::Event,
-            dfinery_emulator::Api::Identity => Api::Identity,
-            dfinery_emulator::Api::Profile => Api::Profile,
-            dfinery_emulator::Api::Export => Api::Export,
-        };
+    for &(api, limit) in &args.rate_limits {
         // At most a tenth of a window's budget per Redis round trip (and at once).
         let lease = u32::try_from((limit.limit / 10).clamp(1, 16)).unwrap_or(1);
         builder = builder

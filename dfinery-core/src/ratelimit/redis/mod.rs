@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use dfinery_schema::protocol::MAX_CONCURRENT_EXPORTS;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::time::Instant;
 
@@ -387,23 +388,20 @@ impl RedisBudget {
     /// A builder for the budget of `service_id` in the Redis at `url` (e.g.
     /// `redis://127.0.0.1:6379/0`, `unix:///run/redis.sock`); DFINERY's default limits.
     pub fn builder(url: impl Into<String>, service_id: impl Into<String>) -> RedisBudgetBuilder {
-        let minute = Duration::from_secs(60);
-        let limit = |count, period, lease| Limit {
-            count,
-            period,
-            lease,
-        };
+        let limits = Api::ALL.map(|api| {
+            let (count, unit) = api.default_limit();
+            Limit {
+                count,
+                period: Duration::from_secs(unit.seconds()),
+                lease: if api == Api::Event { 16 } else { 1 },
+            }
+        });
         RedisBudgetBuilder {
             url: url.into(),
             service_id: service_id.into(),
             key_prefix: "dfinery:budget".to_owned(),
-            limits: [
-                limit(1_000_000, minute, 16),
-                limit(10_000, minute, 1),
-                limit(10_000, minute, 1),
-                limit(100, Duration::from_secs(3_600), 1),
-            ],
-            export_concurrency: 5,
+            limits,
+            export_concurrency: MAX_CONCURRENT_EXPORTS as u32,
             expected_instances: 1,
             fail_closed: false,
             timeout: Duration::from_millis(250),
