@@ -42,12 +42,15 @@ impl JsonView<'_> {
         }
     }
 
-    /// The byte length of this value's compact JSON text as `serde_json` writes it, the measure
-    /// of [`MAX_VALUE_BYTES`](crate::limits::MAX_VALUE_BYTES).
+    /// The byte length of this value's compact JSON text, the measure of
+    /// [`MAX_VALUE_BYTES`](crate::limits::MAX_VALUE_BYTES) for a view built in memory, which
+    /// has no text of its own. A value read from JSON is measured by its text instead
+    /// ([`Json::json_len`](crate::Json::json_len), exact): that is what the emulator and the
+    /// CLI check.
     ///
-    /// Exact for null, booleans, integers, strings (with JSON escapes) and arrays of them. A
-    /// fraction is measured by Rust's shortest round-trip form (`{:?}`), which can differ from
-    /// `serde_json`'s by a byte or two; a big integer counts as 20 bytes and an object as 2.
+    /// Null, booleans, integers, strings (with JSON escapes) and arrays of them count as
+    /// `serde_json` writes them; a fraction as Rust's shortest round-trip form (`{:?}`, e.g.
+    /// `1e300`); a big integer (whose digits a view does not keep) as 20 bytes, an object as 2.
     pub fn json_len(&self) -> usize {
         match self {
             JsonView::Null => 4,

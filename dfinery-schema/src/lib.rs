@@ -11,6 +11,10 @@
 //!   alike; [`protocol`] holds DFINERY's wire facts (result codes, export failures, the
 //!   Datetime and Date formats) once; [`DataType::check`] and [`PropertyDef::check`] decide whether a JSON value (seen
 //!   through [`JsonView`]) may fill a property.
+//! - [`check_event`], [`check_user_properties`] and [`identity_members`] walk a JSON event,
+//!   profile or identity (read as [`Json`] / [`Object`], borrowed text or a parsed
+//!   `serde_json::Value`) against the registry once for the emulator and the CLI, which word
+//!   the [`Finding`]s each their own way.
 //!
 //! # The registry file
 //!
@@ -112,7 +116,10 @@ pub mod protocol;
 mod suggest;
 mod types;
 
-pub use check::{RuleViolation, TypeMismatch};
+pub use check::{
+    Checked, EventBody, Finding, IDENTITY_FIELDS, IdentityMember, Json, JsonText, Object, Place,
+    RuleViolation, TypeMismatch, check_event, check_user_properties, identity_members,
+};
 pub use json::JsonView;
 pub use model::{EventDef, PropertyDef, Registry};
 pub use parse::{Diagnostic, RegistryError};

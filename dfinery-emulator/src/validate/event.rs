@@ -2,10 +2,10 @@
 //! identity, and every event against the registry.
 
 use dfinery_schema::limits::{MAX_EVENTS_PER_REQUEST, MAX_ITEMS_PER_REQUEST};
-use dfinery_schema::{EventDef, Registry};
+use dfinery_schema::{Finding, Json, Place, Registry};
 use serde_json::{Map, Value};
 
-use super::shape::{describe, field, no_unknown_fields, object, unknown_field};
+use super::shape::{describe, field, kind, no_unknown_fields, object, unknown_field};
 use super::{Failure, did_you_mean, identity, join, value};
 use crate::model::{ServerViolation, StoredIdentity};
 use crate::state::NewEvent;
@@ -169,22 +169,19 @@ fn check_event(
         }
         found
     });
-    let properties = object_or_empty(map, "event_properties", path, violations);
-    let items = items(map, path, violations);
-    if let Some(definition) = definition {
-        check_properties(
+    let findings = {
+        let mut findings = Vec::new();
+        dfinery_schema::check_event(
             definition,
-            &properties,
-            &join(path, "event_properties"),
-            violations,
+            map.get("event_properties").map(Json::Value),
+            map.get("event_items").map(Json::Value),
+            &mut findings,
         );
-        check_items(
-            definition,
-            &items,
-            &join(path, "event_items"),
-            rules,
-            violations,
-        );
+        findings
+    };
+    let name = definition.map_or("", |d| d.name.as_str());
+    for finding in findings {
+        violation(finding, name, path, rules, violations);
     }
     if violations.len() > before {
         return None;
@@ -193,118 +190,98 @@ fn check_event(
         event_log_id: event_log_id?,
         event_name: event_name?,
         event_datetime: event_datetime?,
-        items,
-        properties,
+        items: items(map),
+        properties: map
+            .get("event_properties")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default(),
     })
 }
 
-fn check_properties(
-    definition: &EventDef,
-    properties: &Map<String, Value>,
-    path: &str,
-    violations: &mut Vec<ServerViolation>,
-) {
-    for (name, value) in properties {
-        let here = join(path, name);
-        if name == "df_items" {
-            violations.push(ServerViolation::new(
-                here,
-                "unknown_property",
-                "items in `event_items`, not in `event_properties`",
-            ));
-            continue;
-        }
-        match definition.property(name) {
-            Some(property) => value::check(property, value, &here, violations),
-            None => violations.push(unknown_property(
-                "event property",
-                &definition.name,
-                name,
-                definition.suggest_property(name),
-                here,
-            )),
-        }
-    }
-    for required in definition.required_properties() {
-        if !properties.contains_key(&required.name) {
-            violations.push(ServerViolation::new(
-                join(path, &required.name),
-                "required",
-                format!(
-                    "the required property `{}` of `{}`",
-                    required.name, definition.name
-                ),
-            ));
-        }
-    }
-}
-
-fn check_items(
-    definition: &EventDef,
-    items: &[Map<String, Value>],
+/// The violation (if any: the per-event item limit is an option) a finding of the shared
+/// check is for an event at `path` named `event`.
+fn violation(
+    finding: Finding<'_, '_>,
+    event: &str,
     path: &str,
     rules: EventRules,
     violations: &mut Vec<ServerViolation>,
 ) {
-    if items.is_empty() {
-        if definition.items_required {
-            violations.push(ServerViolation::new(
-                path,
-                "required",
-                format!("at least one item for `{}`", definition.name),
-            ));
-        }
-        return;
-    }
-    if !definition.takes_items() {
-        violations.push(ServerViolation::new(
-            path,
+    let properties = join(path, "event_properties");
+    let items = join(path, "event_items");
+    let at = |place: Place, name: &str| match place {
+        Place::Item(index) => join(&format!("{items}[{index}]"), name),
+        Place::Event | Place::User => join(&properties, name),
+    };
+    violations.push(match finding {
+        Finding::PropertiesNotObject { found } => ServerViolation::new(
+            properties,
+            "type",
+            format!("a JSON object, found {}", kind(found)),
+        ),
+        Finding::ItemsNotArray { found } => ServerViolation::new(
+            items,
+            "type",
+            format!("an array of item objects, found {}", kind(found)),
+        ),
+        Finding::ItemNotObject { index, found } => ServerViolation::new(
+            format!("{items}[{index}]"),
+            "type",
+            format!("an item object, found {}", kind(found)),
+        ),
+        Finding::ItemsInProperties => ServerViolation::new(
+            join(&properties, "df_items"),
             "unknown_property",
-            format!(
-                "no items: `{}` has no item properties registered",
-                definition.name
-            ),
-        ));
-        return;
-    }
-    if rules.item_limit == ItemLimit::PerEvent && items.len() > MAX_ITEMS_PER_REQUEST {
-        violations.push(ServerViolation::new(
-            path,
-            "items_per_event",
-            format!(
-                "at most {MAX_ITEMS_PER_REQUEST} items per event, found {}",
-                items.len()
-            ),
-        ));
-    }
-    for (index, item) in items.iter().enumerate() {
-        let item_path = format!("{path}[{index}]");
-        for (name, value) in item {
-            let here = join(&item_path, name);
-            match definition.item_property(name) {
-                Some(property) => value::check(property, value, &here, violations),
-                None => violations.push(unknown_property(
-                    "item property",
-                    &definition.name,
-                    name,
-                    definition.suggest_item_property(name),
-                    here,
-                )),
-            }
+            "items in `event_items`, not in `event_properties`",
+        ),
+        Finding::UnknownProperty { place, name, close } => {
+            let kind = match place {
+                Place::Item(_) => "item property",
+                Place::Event | Place::User => "event property",
+            };
+            unknown_property(kind, event, &name, close, at(place, &name))
         }
-        for required in definition.required_items() {
-            if !item.contains_key(&required.name) {
-                violations.push(ServerViolation::new(
-                    join(&item_path, &required.name),
-                    "required",
-                    format!(
-                        "the required item property `{}` of `{}`",
-                        required.name, definition.name
-                    ),
-                ));
-            }
+        Finding::Invalid {
+            place,
+            property,
+            violations: found,
+        } => {
+            value::push(&found, &at(place, &property.name), violations);
+            return;
         }
-    }
+        Finding::Missing { place, property } => ServerViolation::new(
+            at(place, &property.name),
+            "required",
+            match place {
+                Place::Item(_) => format!(
+                    "the required item property `{}` of `{event}`",
+                    property.name
+                ),
+                Place::Event | Place::User => {
+                    format!("the required property `{}` of `{event}`", property.name)
+                }
+            },
+        ),
+        Finding::ItemsRequired => ServerViolation::new(
+            items,
+            "required",
+            format!("at least one item for `{event}`"),
+        ),
+        Finding::TakesNoItems => ServerViolation::new(
+            items,
+            "unknown_property",
+            format!("no items: `{event}` has no item properties registered"),
+        ),
+        Finding::TooManyItems { count } if rules.item_limit == ItemLimit::PerEvent => {
+            ServerViolation::new(
+                items,
+                "items_per_event",
+                format!("at most {MAX_ITEMS_PER_REQUEST} items per event, found {count}"),
+            )
+        }
+        Finding::TooManyItems { .. } => return,
+    });
 }
 
 fn unknown_property(
@@ -354,60 +331,12 @@ fn required_string(
     }
 }
 
-/// The optional object field `key` (absent or `null` is empty).
-fn object_or_empty(
-    map: &Map<String, Value>,
-    key: &str,
-    path: &str,
-    violations: &mut Vec<ServerViolation>,
-) -> Map<String, Value> {
-    match map.get(key) {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(inner)) => inner.clone(),
-        Some(other) => {
-            violations.push(ServerViolation::new(
-                join(path, key),
-                "type",
-                format!("a JSON object, found {}", describe(other)),
-            ));
-            Map::new()
-        }
-    }
-}
-
-/// The optional `event_items` array of objects (absent or `null` is empty).
-fn items(
-    map: &Map<String, Value>,
-    path: &str,
-    violations: &mut Vec<ServerViolation>,
-) -> Vec<Map<String, Value>> {
-    let here = join(path, "event_items");
-    match map.get("event_items") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .enumerate()
-            .filter_map(|(index, item)| match item {
-                Value::Object(item) => Some(item.clone()),
-                other => {
-                    violations.push(ServerViolation::new(
-                        format!("{here}[{index}]"),
-                        "type",
-                        format!("an item object, found {}", describe(other)),
-                    ));
-                    None
-                }
-            })
-            .collect(),
-        Some(other) => {
-            violations.push(ServerViolation::new(
-                here,
-                "type",
-                format!("an array of item objects, found {}", describe(other)),
-            ));
-            Vec::new()
-        }
-    }
+/// The item objects of a valid event's `event_items` (absent or `null` is none).
+fn items(map: &Map<String, Value>) -> Vec<Map<String, Value>> {
+    map.get("event_items")
+        .and_then(Value::as_array)
+        .map(|items| items.iter().filter_map(Value::as_object).cloned().collect())
+        .unwrap_or_default()
 }
 
 /// The number of entries of an event's `event_items` array (0 when absent or not an array).

@@ -1,8 +1,9 @@
 //! The `identity` object (`docs/protocol.md` §3.1): the five identifier fields, at least one.
 
+use dfinery_schema::{IdentityMember, Object, identity_members};
 use serde_json::Value;
 
-use super::shape::describe;
+use super::shape::kind;
 use super::{did_you_mean, join};
 use crate::model::{IdField, ServerViolation, StoredIdentity};
 
@@ -14,31 +15,28 @@ pub(crate) fn identity(
     violations: &mut Vec<ServerViolation>,
 ) -> StoredIdentity {
     let mut identity = StoredIdentity::default();
-    let names: Vec<&str> = IdField::ALL.iter().map(|f| f.wire_name()).collect();
-    for (key, value) in map {
-        let here = join(path, key);
-        let Some(field) = IdField::from_wire(key) else {
-            violations.push(ServerViolation::new(
-                here,
+    for member in identity_members(&Object::from_map(map)) {
+        match member {
+            IdentityMember::Identifier { field, value } => match IdField::from_wire(field) {
+                Some(field) if !value.is_empty() => identity.set(field, Some(value.into_owned())),
+                _ => violations.push(ServerViolation::new(
+                    join(path, field),
+                    "identity",
+                    "a non-empty string; leave the field out instead",
+                )),
+            },
+            IdentityMember::Unknown { field, close } => violations.push(ServerViolation::new(
+                join(path, &field),
                 "unknown_field",
                 format!(
                     "one of `external_id`, `phone_no`, `email`, `kakao_user_id`, `line_user_id`{}",
-                    did_you_mean(dfinery_schema::suggest(key, names.iter().copied()))
+                    did_you_mean(close)
                 ),
-            ));
-            continue;
-        };
-        match value {
-            Value::String(s) if !s.is_empty() => identity.set(field, Some(s.clone())),
-            Value::String(_) => violations.push(ServerViolation::new(
-                here,
-                "identity",
-                "a non-empty string; leave the field out instead",
             )),
-            other => violations.push(ServerViolation::new(
-                here,
+            IdentityMember::NotAString { field, found } => violations.push(ServerViolation::new(
+                join(path, field),
                 "type",
-                format!("a String (JSON string), found {}", describe(other)),
+                format!("a String (JSON string), found {}", kind(found)),
             )),
         }
     }

@@ -6,7 +6,7 @@
 //! carries several: with two or more the emulator answers `40403`; with fewer it is a shape
 //! error (`40000`), since only the single-profile form is documented.
 
-use dfinery_schema::Registry;
+use dfinery_schema::{Finding, Object, Registry};
 use serde_json::{Map, Value};
 
 use super::shape::{describe, field, no_unknown_fields, object, request_datetime};
@@ -86,22 +86,31 @@ pub(crate) fn check_profile(registry: &Registry, body: &Value) -> Result<Profile
             )));
         }
     };
+    let mut findings = Vec::new();
+    dfinery_schema::check_user_properties(registry, &Object::from_map(properties), &mut findings);
     let mut violations = Vec::new();
-    for (name, value) in properties {
-        let here = join("user_properties", name);
-        match registry.user_property(name) {
-            None => violations.push(ServerViolation::new(
-                here,
+    for finding in findings {
+        match finding {
+            Finding::UnknownProperty { name, close, .. } => violations.push(ServerViolation::new(
+                join("user_properties", &name),
                 "unknown_property",
                 format!(
                     "a user property registered in the console; `{}` is not{}",
                     name.escape_debug(),
-                    did_you_mean(registry.suggest_user_property(name))
+                    did_you_mean(close)
                 ),
             )),
-            // `null` clears the property (`docs/design.md`).
-            Some(_) if value.is_null() => {}
-            Some(property) => value::check(property, value, &here, &mut violations),
+            Finding::Invalid {
+                property,
+                violations: found,
+                ..
+            } => value::push(
+                &found,
+                &join("user_properties", &property.name),
+                &mut violations,
+            ),
+            // A profile has no items or required properties: nothing else is found.
+            _ => {}
         }
     }
     let (identity, written_at) = identity_and_time(

@@ -1,6 +1,7 @@
 //! Structural checks shared by the request kinds: objects, required fields, unknown fields and
 //! the `request_datetime` field.
 
+use dfinery_schema::Json;
 use serde_json::{Map, Value};
 
 use super::{Failure, did_you_mean, join};
@@ -105,13 +106,15 @@ pub(crate) fn datetime_ms(text: &str) -> Option<i128> {
 
 /// What a JSON value is, for messages.
 pub(crate) fn describe(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+    kind(Json::Value(value))
+}
+
+/// What a JSON value is, for messages: any number is `a number`.
+pub(crate) fn kind(value: Json<'_>) -> &'static str {
+    if value.is_number() {
+        "a number"
+    } else {
+        value.describe()
     }
 }
 

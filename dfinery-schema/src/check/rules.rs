@@ -137,6 +137,16 @@ impl PropertyDef {
     /// assert_eq!(errors[0].rule(), "enum");
     /// ```
     pub fn check(&self, value: &JsonView<'_>) -> Result<(), Vec<RuleViolation>> {
+        self.check_sized(value, || value.json_len())
+    }
+
+    /// [`PropertyDef::check`] with the value's size in bytes of JSON text given by `bytes`
+    /// (asked only for a string or an array).
+    pub(crate) fn check_sized(
+        &self,
+        value: &JsonView<'_>,
+        bytes: impl FnOnce() -> usize,
+    ) -> Result<(), Vec<RuleViolation>> {
         if let Err(mismatch) = self.ty.check(value) {
             return Err(vec![RuleViolation::Type(mismatch)]);
         }
@@ -156,7 +166,7 @@ impl PropertyDef {
         // Only a string or an array can be longer than the limit: any other value's JSON is at
         // most 25 bytes, so it is not measured.
         if matches!(value, JsonView::String(_) | JsonView::Array(_)) {
-            let bytes = value.json_len();
+            let bytes = bytes();
             if bytes > MAX_VALUE_BYTES {
                 found.push(RuleViolation::TooLarge { bytes });
             }

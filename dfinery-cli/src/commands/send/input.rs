@@ -1,25 +1,17 @@
 //! Reading a file of events: NDJSON (one JSON object per line) or CSV (a header row, then one
-//! event per row), each event as a JSON object with its line number and a fingerprint of its
-//! text (from which its `event_log_id` is derived when the line has none).
+//! event per row), each event as the text of a JSON object with its line number and a
+//! fingerprint of its text (from which its `event_log_id` is derived when the line has none).
+//! The text is checked (and parsed, borrowed) by [`super::event`].
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use dfinery_schema::{DataType, Registry};
+use dfinery_schema::{DataType, IDENTITY_FIELDS, Registry};
 use serde_json::{Map, Value as Json};
 
 use crate::cli::InputFormat;
 use crate::exit::CliError;
-
-/// The identity fields, as CSV columns and keys of the NDJSON `identity` object.
-pub const IDENTITY_FIELDS: [&str; 5] = [
-    "external_id",
-    "phone_no",
-    "email",
-    "kakao_user_id",
-    "line_user_id",
-];
 
 /// One event of the file.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,8 +20,8 @@ pub struct Line {
     pub number: u64,
     /// A 128-bit fingerprint of the line's number and text.
     pub fingerprint: u128,
-    /// The event as a JSON object, or why the line is not one.
-    pub event: Result<Map<String, Json>, String>,
+    /// The event's JSON text (an object, when the line is valid), or why the line holds none.
+    pub event: Result<String, String>,
 }
 
 /// The format to read `path` as.
@@ -110,29 +102,27 @@ impl<R: BufRead> Iterator for NdjsonLines<R> {
 /// The event of NDJSON line `number` (its text, with or without the line end); `None` for a
 /// blank line, which holds no event but still counts as a line.
 pub fn ndjson_line(number: u64, text: &[u8]) -> Option<Line> {
+    let event = ndjson_text(text)?;
+    Some(Line {
+        number,
+        fingerprint: fingerprint(number, trim(text)),
+        event: event.map(str::to_owned),
+    })
+}
+
+/// The text of the event an NDJSON line holds (`text`, with or without the line end), or why
+/// it holds none; `None` for a blank line.
+pub fn ndjson_text(text: &[u8]) -> Option<Result<&str, String>> {
     let text = trim(text);
     if text.iter().all(u8::is_ascii_whitespace) {
         return None;
     }
-    Some(Line {
-        number,
-        fingerprint: fingerprint(number, text),
-        event: parse_object(text),
-    })
+    Some(std::str::from_utf8(text).map_err(|_| "the line is not UTF-8".to_owned()))
 }
 
 fn trim(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     line.strip_suffix(b"\r").unwrap_or(line)
-}
-
-fn parse_object(text: &[u8]) -> Result<Map<String, Json>, String> {
-    let text = std::str::from_utf8(text).map_err(|_| "the line is not UTF-8".to_owned())?;
-    match serde_json::from_str::<Json>(text) {
-        Ok(Json::Object(map)) => Ok(map),
-        Ok(_) => Err("the line is not a JSON object; give one event object per line".to_owned()),
-        Err(err) => Err(format!("the line is not JSON: {err}")),
-    }
 }
 
 /// CSV: a header row naming the columns, then one event per row.
@@ -190,8 +180,8 @@ impl<'r, R: std::io::Read> CsvLines<'r, R> {
         })
     }
 
-    /// The event of one row, its cells read as the registry's types.
-    fn event(&self, record: &csv::ByteRecord) -> Result<Map<String, Json>, String> {
+    /// The event of one row as JSON text, its cells read as the registry's types.
+    fn event(&self, record: &csv::ByteRecord) -> Result<String, String> {
         if record.len() != self.columns.len() {
             return Err(format!(
                 "the row has {} fields but the header has {}",
@@ -246,7 +236,7 @@ impl<'r, R: std::io::Read> CsvLines<'r, R> {
         }
         event.insert("identity".into(), Json::Object(identity));
         event.insert("properties".into(), Json::Object(properties));
-        Ok(event)
+        Ok(Json::Object(event).to_string())
     }
 }
 
@@ -331,7 +321,14 @@ pub fn fingerprint(number: u64, text: &[u8]) -> u128 {
 mod tests {
     use super::*;
 
-    fn lines(format: InputFormat, name: &str, text: &str) -> Vec<Line> {
+    /// A line read, its event parsed as the check parses it (then as a map, to look into).
+    struct Read {
+        number: u64,
+        fingerprint: u128,
+        event: Result<Map<String, Json>, String>,
+    }
+
+    fn lines(format: InputFormat, name: &str, text: &str) -> Vec<Read> {
         let dir = std::env::temp_dir().join(format!("dfinery-input-{}-{name}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(name);
@@ -342,8 +339,19 @@ mod tests {
         .unwrap();
         let out = open(&path, format, &registry)
             .unwrap()
-            .collect::<Result<Vec<_>, _>>()
-            .unwrap();
+            .map(|line| {
+                let line = line.unwrap();
+                let event = line.event.and_then(|text| {
+                    super::super::event::object(&text)?;
+                    Ok(serde_json::from_str(&text).unwrap())
+                });
+                Read {
+                    number: line.number,
+                    fingerprint: line.fingerprint,
+                    event,
+                }
+            })
+            .collect::<Vec<_>>();
         let _ = std::fs::remove_dir_all(&dir);
         out
     }

@@ -279,7 +279,8 @@ fn check_file(
     } else {
         for line in input::open(file, format, registry)? {
             let line = line?;
-            result.record(registry, line, resume_after, partition);
+            let event = (line.number, line.event.as_deref().map_err(|e| e.clone()));
+            result.record(registry, event, resume_after, partition);
             if result.events.is_multiple_of(1024) {
                 bar.set_position(result.events);
             }
@@ -290,25 +291,25 @@ fn check_file(
 }
 
 impl FileCheck {
-    /// Counts `line`, checked against `registry`.
+    /// Counts line `number` (its event's text, or why it holds none), checked against
+    /// `registry`.
     fn record(
         &mut self,
         registry: &Registry,
-        line: input::Line,
+        (number, event): (u64, Result<&str, String>),
         resume_after: u64,
         partition: Option<Partition>,
     ) {
         self.events += 1;
-        let outcome = line
-            .event
+        let outcome = event
             .map_err(|e| vec![e])
-            .and_then(|e| event::check(registry, &e, line.fingerprint));
+            .and_then(|text| event::validate(registry, text));
         match outcome {
-            Ok(checked) if partition.is_some_and(|p| !p.contains(&checked.identity)) => {}
-            Ok(_) if line.number > resume_after => self.to_send += 1,
+            Ok(identity) if partition.is_some_and(|p| !p.contains(&identity)) => {}
+            Ok(_) if number > resume_after => self.to_send += 1,
             Ok(_) => {}
             Err(problems) => self.invalid.push(Invalid {
-                line: line.number,
+                line: number,
                 problems,
             }),
         }
@@ -358,8 +359,9 @@ fn check_ndjson(
                         };
                         let before = part.events;
                         for (n, text) in block.split_inclusive(|&b| b == b'\n').enumerate() {
-                            if let Some(line) = input::ndjson_line(first + n as u64, text) {
-                                part.record(registry, line, resume_after, partition);
+                            let number = first + n as u64;
+                            if let Some(event) = input::ndjson_text(text) {
+                                part.record(registry, (number, event), resume_after, partition);
                             }
                         }
                         checked.fetch_add(part.events - before, Ordering::Relaxed);
@@ -465,7 +467,7 @@ impl QueueJob {
             let checked = line
                 .event
                 .map_err(|e| vec![e])
-                .and_then(|e| event::check(&self.registry, &e, line.fingerprint));
+                .and_then(|text| event::check(&self.registry, &text, line.fingerprint));
             if let Ok(checked) = checked
                 && self.partition.is_none_or(|p| p.contains(&checked.identity))
             {

@@ -1,0 +1,326 @@
+//! The one walk of an event's properties and items, a profile's user properties and an
+//! identity against the registry. It says *what* is wrong as [`Finding`]s, in the order a
+//! reader meets them; the emulator and the CLI each word them (and choose what to answer).
+
+use std::borrow::Cow;
+
+use super::RuleViolation;
+use super::input::{Json, Object};
+use crate::limits::MAX_ITEMS_PER_REQUEST;
+use crate::{EventDef, PropertyDef, Registry};
+
+/// The identifier fields of an identity object, in the order DFINERY's docs list them.
+pub const IDENTITY_FIELDS: [&str; 5] = [
+    "external_id",
+    "phone_no",
+    "email",
+    "kakao_user_id",
+    "line_user_id",
+];
+
+/// Where a property sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// Among the event's properties.
+    Event,
+    /// In the item at this index of the event's items (counting the item objects only).
+    Item(usize),
+    /// Among a profile's user properties.
+    User,
+}
+
+/// One thing wrong with an event's properties and items or a profile's user properties.
+#[derive(Debug, Clone)]
+pub enum Finding<'r, 'a> {
+    /// The properties are not an object (nor absent or `null`).
+    PropertiesNotObject {
+        /// What was found.
+        found: Json<'a>,
+    },
+    /// The items are not an array (nor absent or `null`).
+    ItemsNotArray {
+        /// What was found.
+        found: Json<'a>,
+    },
+    /// An element of the items array is not an object.
+    ItemNotObject {
+        /// Its index in the array.
+        index: usize,
+        /// What was found.
+        found: Json<'a>,
+    },
+    /// A `df_items` property: items go in the items array.
+    ItemsInProperties,
+    /// A property the registry does not have there.
+    UnknownProperty {
+        /// Where it is.
+        place: Place,
+        /// Its name.
+        name: String,
+        /// The registered name most likely meant.
+        close: Option<&'r str>,
+    },
+    /// A required property is absent.
+    Missing {
+        /// Where it is missing.
+        place: Place,
+        /// The property.
+        property: &'r PropertyDef,
+    },
+    /// A value breaks the property's rules.
+    Invalid {
+        /// Where it is.
+        place: Place,
+        /// The property.
+        property: &'r PropertyDef,
+        /// Every rule it breaks.
+        violations: Vec<RuleViolation>,
+    },
+    /// The event has no item but its definition requires one.
+    ItemsRequired,
+    /// The event has items but takes none.
+    TakesNoItems,
+    /// The event has more items than DFINERY takes in one request
+    /// ([`MAX_ITEMS_PER_REQUEST`]).
+    TooManyItems {
+        /// How many it has.
+        count: usize,
+    },
+}
+
+/// One property that passed: its definition and its value.
+pub type Checked<'r, 'a> = (&'r PropertyDef, Json<'a>);
+
+/// The valid properties and items of an event, as [`check_event`] found them.
+#[derive(Debug, Clone, Default)]
+pub struct EventBody<'r, 'a> {
+    /// The event's properties that passed, by name.
+    pub properties: Vec<Checked<'r, 'a>>,
+    /// Each item object's properties that passed, by name.
+    pub items: Vec<Vec<Checked<'r, 'a>>>,
+}
+
+/// Checks an event's `properties` and `items` (each absent or `null` when not given) against
+/// `definition`, adding what is wrong to `findings`: first their shape, then — when the event
+/// is registered — every property and item property against the registry (unknown names with
+/// the closest registered one, every value rule, the required ones, the item rules).
+pub fn check_event<'r, 'a>(
+    definition: Option<&'r EventDef>,
+    properties: Option<Json<'a>>,
+    items: Option<Json<'a>>,
+    findings: &mut Vec<Finding<'r, 'a>>,
+) -> EventBody<'r, 'a> {
+    let properties = match properties.filter(|p| !p.is_null()) {
+        None => None,
+        Some(found) => {
+            let object = found.as_object();
+            if object.is_none() {
+                findings.push(Finding::PropertiesNotObject { found });
+            }
+            object
+        }
+    };
+    let items = item_objects(items, findings);
+    let mut body = EventBody::default();
+    let Some(definition) = definition else {
+        return body;
+    };
+    if let Some(properties) = &properties {
+        body.properties = check_properties(definition, properties, findings);
+    }
+    for required in definition.required_properties() {
+        if !properties
+            .as_ref()
+            .is_some_and(|p| p.contains_key(&required.name))
+        {
+            findings.push(Finding::Missing {
+                place: Place::Event,
+                property: required,
+            });
+        }
+    }
+    body.items = check_items(definition, &items, findings);
+    body
+}
+
+/// The object elements of the items array; a finding for anything else.
+fn item_objects<'a>(
+    items: Option<Json<'a>>,
+    findings: &mut Vec<Finding<'_, 'a>>,
+) -> Vec<Object<'a>> {
+    let Some(found) = items.filter(|i| !i.is_null()) else {
+        return Vec::new();
+    };
+    let Some(elements) = found.as_array() else {
+        findings.push(Finding::ItemsNotArray { found });
+        return Vec::new();
+    };
+    elements
+        .into_iter()
+        .enumerate()
+        .filter_map(|(index, found)| {
+            let object = found.as_object();
+            if object.is_none() {
+                findings.push(Finding::ItemNotObject { index, found });
+            }
+            object
+        })
+        .collect()
+}
+
+fn check_properties<'r, 'a>(
+    definition: &'r EventDef,
+    properties: &Object<'a>,
+    findings: &mut Vec<Finding<'r, 'a>>,
+) -> Vec<Checked<'r, 'a>> {
+    let mut passed = Vec::with_capacity(properties.len());
+    for (name, value) in properties.iter() {
+        if name == "df_items" {
+            findings.push(Finding::ItemsInProperties);
+            continue;
+        }
+        match definition.property(name) {
+            Some(property) => check_value(Place::Event, property, value, findings, &mut passed),
+            None => findings.push(Finding::UnknownProperty {
+                place: Place::Event,
+                name: name.to_owned(),
+                close: definition.suggest_property(name),
+            }),
+        }
+    }
+    passed
+}
+
+fn check_items<'r, 'a>(
+    definition: &'r EventDef,
+    items: &[Object<'a>],
+    findings: &mut Vec<Finding<'r, 'a>>,
+) -> Vec<Vec<Checked<'r, 'a>>> {
+    if items.is_empty() {
+        if definition.items_required {
+            findings.push(Finding::ItemsRequired);
+        }
+        return Vec::new();
+    }
+    if !definition.takes_items() {
+        findings.push(Finding::TakesNoItems);
+        return Vec::new();
+    }
+    if items.len() > MAX_ITEMS_PER_REQUEST {
+        findings.push(Finding::TooManyItems { count: items.len() });
+    }
+    let mut checked = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        let place = Place::Item(index);
+        let mut passed = Vec::with_capacity(item.len());
+        for (name, value) in item.iter() {
+            match definition.item_property(name) {
+                Some(property) => check_value(place, property, value, findings, &mut passed),
+                None => findings.push(Finding::UnknownProperty {
+                    place,
+                    name: name.to_owned(),
+                    close: definition.suggest_item_property(name),
+                }),
+            }
+        }
+        for required in definition.required_items() {
+            if !item.contains_key(&required.name) {
+                findings.push(Finding::Missing {
+                    place,
+                    property: required,
+                });
+            }
+        }
+        checked.push(passed);
+    }
+    checked
+}
+
+fn check_value<'r, 'a>(
+    place: Place,
+    property: &'r PropertyDef,
+    value: Json<'a>,
+    findings: &mut Vec<Finding<'r, 'a>>,
+    passed: &mut Vec<Checked<'r, 'a>>,
+) {
+    match value.check(property) {
+        Ok(()) => passed.push((property, value)),
+        Err(violations) => findings.push(Finding::Invalid {
+            place,
+            property,
+            violations,
+        }),
+    }
+}
+
+/// Checks a profile's user properties against `registry`, adding what is wrong to
+/// `findings`; `null` clears a registered property and always passes.
+pub fn check_user_properties<'r, 'a>(
+    registry: &'r Registry,
+    properties: &Object<'a>,
+    findings: &mut Vec<Finding<'r, 'a>>,
+) -> Vec<Checked<'r, 'a>> {
+    let mut passed = Vec::with_capacity(properties.len());
+    for (name, value) in properties.iter() {
+        match registry.user_property(name) {
+            None => findings.push(Finding::UnknownProperty {
+                place: Place::User,
+                name: name.to_owned(),
+                close: registry.suggest_user_property(name),
+            }),
+            Some(property) if value.is_null() => passed.push((property, value)),
+            Some(property) => check_value(Place::User, property, value, findings, &mut passed),
+        }
+    }
+    passed
+}
+
+/// One member of an identity object, as [`identity_members`] reads it.
+#[derive(Debug, Clone)]
+pub enum IdentityMember<'a> {
+    /// One of the [`IDENTITY_FIELDS`] with a string (possibly empty).
+    Identifier {
+        /// The field, from [`IDENTITY_FIELDS`].
+        field: &'static str,
+        /// Its value, unescaped.
+        value: Cow<'a, str>,
+    },
+    /// A field that is not an identifier.
+    Unknown {
+        /// The field.
+        field: String,
+        /// The identifier field most likely meant.
+        close: Option<&'static str>,
+    },
+    /// An identifier whose value is not a string.
+    NotAString {
+        /// The field, from [`IDENTITY_FIELDS`].
+        field: &'static str,
+        /// What was found.
+        found: Json<'a>,
+    },
+}
+
+/// The members of an identity object, by key: each an identifier, an unknown field (with the
+/// identifier most likely meant) or an identifier that is not a string. Whether an empty or
+/// otherwise odd identifier is allowed is the caller's rule.
+pub fn identity_members<'a>(identity: &Object<'a>) -> Vec<IdentityMember<'a>> {
+    identity
+        .iter()
+        .map(|(key, value)| {
+            let Some(field) = IDENTITY_FIELDS.iter().copied().find(|f| *f == key) else {
+                return IdentityMember::Unknown {
+                    field: key.to_owned(),
+                    close: crate::suggest(key, IDENTITY_FIELDS),
+                };
+            };
+            match value.as_str() {
+                Some(value) => IdentityMember::Identifier { field, value },
+                None => IdentityMember::NotAString {
+                    field,
+                    found: value,
+                },
+            }
+        })
+        .collect()
+}
