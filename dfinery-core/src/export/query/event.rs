@@ -8,7 +8,7 @@ use crate::wire::EventExportRequest;
 
 /// How far back an event export reaches: `from_date` may be at most this many days before
 /// today (UTC), as DFINERY documents (`docs/protocol.md` §3.6).
-pub const LOOK_BACK_DAYS: u32 = 30;
+pub(crate) const LOOK_BACK_DAYS: u32 = 30;
 
 /// An event export query: the events (all, some, or all but some), their properties likewise,
 /// and the days, `from` to `to` inclusive (UTC).
