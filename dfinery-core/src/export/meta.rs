@@ -27,6 +27,7 @@ pub(crate) const EVENT_DATETIME: &str = "event_datetime";
 
 /// The system columns of one exported event.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct EventMeta {
     /// `df_unified_id`.
     pub unified_id: String,
@@ -46,6 +47,7 @@ pub struct EventMeta {
 
 /// A decoded event with its system columns.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ExportedEvent<T> {
     /// The system columns.
     pub meta: EventMeta,
@@ -55,6 +57,7 @@ pub struct ExportedEvent<T> {
 
 /// A decoded user profile with its ids.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ExportedProfile<T> {
     /// `df_unified_id`.
     pub unified_id: String,

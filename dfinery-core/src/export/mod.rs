@@ -39,7 +39,7 @@ mod reader;
 mod row;
 mod typed;
 
-pub use cell::{Cell, parse_cell};
+pub use cell::Cell;
 pub use decode::{DecodeEvent, DecodeItem, DecodeProfile, FromItems};
 pub use error::{CellError, ExportError};
 #[cfg(feature = "client")]

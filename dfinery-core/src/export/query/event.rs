@@ -245,8 +245,7 @@ pub(super) fn check_filter(filter: &Building, what: &'static str) -> Result<(), 
 
 /// `days` days before `day` (the earliest date when that is before year 0).
 fn days_before(day: Date, days: u32) -> Date {
-    let shifted = day
-        .to_time_date()
+    let shifted = time::Date::from(day)
         .checked_sub(time::Duration::days(i64::from(days)))
         .and_then(|d| Date::try_from(d).ok());
     shifted.unwrap_or_else(|| Date::from_ymd(0, 1, 1).unwrap_or(day))
