@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use criterion::{Criterion, Throughput};
-use dfinery::export::{ExportReader, ExportRows};
+use dfinery::export::ExportRows;
 use dfinery::{Datetime, DfineryEvent, DfineryItem};
 use uuid::Uuid;
 
@@ -133,7 +133,7 @@ fn csv_string_records(bytes: &[u8]) -> usize {
 
 /// Every row as an `ExportRow`, read by position (no decoding).
 fn export_rows(bytes: &[u8]) -> usize {
-    let mut reader = ExportReader::new(bytes).expect("a header");
+    let mut reader = ExportRows::new(bytes).expect("a header");
     let mut fields = 0;
     while let Some(row) = reader.next_row().expect("valid CSV") {
         fields += row.iter().count();
@@ -143,7 +143,7 @@ fn export_rows(bytes: &[u8]) -> usize {
 
 /// Every purchase decoded into `Purchase`, items gathered, system columns read.
 fn typed(bytes: &[u8]) -> usize {
-    let events = ExportReader::new(bytes)
+    let events = ExportRows::new(bytes)
         .expect("a header")
         .events::<Purchase>()
         .expect("the columns");

@@ -10,9 +10,10 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::SystemTime;
 
-use dfinery::export::ExportReader;
+use dfinery::export::ExportRows;
 use dfinery::{
     __private::{parse_reset, parse_window},
+    DataType, Date, Datetime,
     ratelimit::RateLimitSnapshot,
 };
 use dfinery_emulator::{EmulatorHandle, Registry};
@@ -30,19 +31,19 @@ pub fn registry_parser(data: &[u8]) {
 /// `export_csv`: any bytes given to the export CSV decoder are read row by row and event by
 /// event to the end or to an error, never a panic, and the reader always advances.
 pub fn export_csv(data: &[u8]) {
-    let Ok(mut reader) = ExportReader::new(data) else {
+    let Ok(mut reader) = ExportRows::new(data) else {
         return;
     };
     let mut events = 0_usize;
     while let Ok(Some(group)) = reader.next_event() {
-        let _ = group.meta();
+        let _ = group.first().event_meta();
         for row in group.rows() {
             for (column, _) in row.iter() {
-                let _ = row.double(column);
-                let _ = row.long(column);
-                let _ = row.datetime(column);
-                let _ = row.date(column);
-                let _ = row.string_array(column);
+                let _ = row.decode::<Option<f64>>(column, DataType::Double);
+                let _ = row.decode::<Option<i64>>(column, DataType::Long);
+                let _ = row.decode::<Option<Datetime>>(column, DataType::Datetime);
+                let _ = row.decode::<Option<Date>>(column, DataType::Date);
+                let _ = row.decode::<Option<Vec<String>>>(column, DataType::StringArray);
             }
         }
         events += 1;

@@ -95,8 +95,8 @@
 //! ```
 //!
 //! Decoding a saved export needs no feature either: the derives generate the decoders and
-//! [`export::ExportReader`] reads a CSV file with `std::io`. Streaming an export from DFINERY
-//! (`Client::export_event_rows`, `ExportRows`) needs `client`.
+//! [`export::ExportRows`] reads a CSV file with `std::io`. Streaming an export from DFINERY
+//! into the same reader (`Client::export_event_rows`) needs `client`.
 //!
 //! # Coverage
 //!

@@ -39,7 +39,7 @@ pub enum Variant {
     /// The same structs with `#[derive(DfineryEvent)]`, each sent through `to_record` and
     /// `serde_json::to_vec`, checked against a registry of `registry_events` events; with
     /// `decode`, they also say `#[dfinery(decode)]` and each is decoded from an export
-    /// (`ExportReader::events`).
+    /// (`ExportRows::events`).
     Derive {
         /// Events in the registry (at least as many as there are structs).
         registry_events: usize,
@@ -109,7 +109,7 @@ pub fn lib_rs(structs: usize, variant: Variant) -> String {
             "serde_json::from_slice::<Event{i:03}>(bytes).is_ok()"
         )),
         Variant::Derive { decode: true, .. } => Some(format!(
-            "dfinery::export::ExportReader::new(bytes)\n            \
+            "dfinery::export::ExportRows::new(bytes)\n            \
              .and_then(|r| r.events::<Event{i:03}>())\n            \
              .is_ok_and(|events| events.count() > 0)"
         )),

@@ -7,7 +7,7 @@ use std::io;
 use std::time::Duration;
 
 use bytes::Bytes;
-use dfinery::export::ExportReader;
+use dfinery::export::ExportRows;
 use dfinery::wire::EventExportRequest;
 use dfinery::{Date, Datetime, Event, Identity};
 use serde::Deserialize;
@@ -147,14 +147,14 @@ pub fn csv_rows_reused(bytes: &[u8]) -> Result<usize, csv::Error> {
 /// When a row does not decode.
 pub fn typed_rows(bytes: &[u8]) -> Result<usize, dfinery::export::ExportError> {
     let mut rows = 0;
-    for event in ExportReader::new(bytes)?.events::<Purchase>()? {
+    for event in ExportRows::new(bytes)?.events::<Purchase>()? {
         let event = event?;
         rows += black_box(&event).event.items.len().max(1);
     }
     Ok(rows)
 }
 
-/// dfinery's borrowed path: every row read with [`ExportReader::next_row`], each cell a `&str`
+/// dfinery's borrowed path: every row read with [`ExportRows::next_row`], each cell a `&str`
 /// of the current record ([`ExportRow::fields`](dfinery::export::ExportRow::fields)), each
 /// field touched as [`csv_rows`] does. Returns the rows.
 ///
@@ -162,10 +162,15 @@ pub fn typed_rows(bytes: &[u8]) -> Result<usize, dfinery::export::ExportError> {
 ///
 /// When the export is malformed.
 pub fn borrowed_rows(bytes: &[u8]) -> Result<usize, dfinery::export::ExportError> {
-    let mut reader = ExportReader::new(bytes)?;
+    let mut reader = ExportRows::new(bytes)?;
     let mut rows = 0;
     while let Some(row) = reader.next_row()? {
-        black_box(row.fields().map(str::len).sum::<usize>());
+        black_box(
+            row.iter()
+                .map(|(_, text)| text)
+                .map(str::len)
+                .sum::<usize>(),
+        );
         rows += 1;
     }
     Ok(rows)
@@ -260,7 +265,7 @@ pub fn figures(s: &DecodeSamples) -> Vec<(&'static str, f64)> {
 pub fn owned_fields_per_row(bytes: &[u8]) -> f64 {
     let mut owned = 0usize;
     let mut rows = 0usize;
-    let Ok(events) = ExportReader::new(bytes).and_then(|r| r.events::<Purchase>()) else {
+    let Ok(events) = ExportRows::new(bytes).and_then(|r| r.events::<Purchase>()) else {
         return 0.0;
     };
     for event in events.flatten() {
@@ -293,7 +298,7 @@ pub fn comparison(s: &DecodeSamples, owned_per_row: f64) -> Comparison {
         ),
         figures: vec![
             Figure::new(
-                "dfinery typed: ExportReader::events::<Purchase>()",
+                "dfinery typed: ExportRows::events::<Purchase>()",
                 typed,
                 "rows/s",
             )
@@ -302,7 +307,7 @@ pub fn comparison(s: &DecodeSamples, owned_per_row: f64) -> Comparison {
                 allocs(s.typed)
             )),
             Figure::new(
-                "dfinery borrowed: ExportReader::next_row(), &str fields",
+                "dfinery borrowed: ExportRows::next_row(), &str fields",
                 borrowed,
                 "rows/s",
             )

@@ -11,9 +11,11 @@ pub use uuid::Uuid;
 
 pub use crate::__impl_enum_cell as impl_enum_cell;
 pub use crate::__impl_enum_property as impl_enum_property;
+pub use crate::export::decode::{Columns, ColumnsBuilder};
+pub use crate::export::from_cell::{EnumFromValue, enum_from_cell, enum_from_element};
 pub use crate::export::{
-    Columns, ColumnsBuilder, DecodeEvent, DecodeItem, DecodeProfile, EnumFromValue, EventGroup,
-    ExportError, ExportRow, FromCell, FromItems, Header,
+    DecodeEvent, DecodeItem, DecodeProfile, EventGroup, ExportError, ExportRow, FromCell,
+    FromItems, Header,
 };
 pub use crate::model::{
     Event, EventDescription, FieldDescription, Item, ItemDescription, ItemList, ItemsDescription,

@@ -8,8 +8,8 @@
 
 use std::error::Error;
 
-use dfinery::export::ExportReader;
-use dfinery::{DataType, Tracker};
+use dfinery::export::ExportRows;
+use dfinery::{DataType, Tracker, Value};
 use dfinery_emulator::Emulator;
 
 // README block 10: a fleet's shared budget (compiled, not run: it needs a Redis server).
@@ -159,9 +159,9 @@ while let Some(exported) = purchases.try_next().await? {
 let mut rows = client.export_event_rows(&EventQuery::today()).await?;
 while let Some(event) = rows.next_event().await? {        // the rows of one event, gathered
     for row in event.rows() {                            // one per item
-        let price: Option<f64> = row.double("df_items_df_price")?;
-        let order: Option<String> = row.string("df_order_id")?;
-        let any = row.value("rating", DataType::Long)?;  // a dynamic `Value`
+        let text: Option<&str> = row.get("df_order_id");  // the cell's text, borrowed
+        let price: Option<f64> = row.decode("df_items_df_price", DataType::Double)?;
+        let any: Option<Value> = row.decode("rating", DataType::Long)?;  // a dynamic `Value`
     }
     match event.event_name() {
         "df_purchase" => purchases.push(event.decode::<Purchase>()?),
@@ -177,7 +177,7 @@ async fn block_file(client: &dfinery::Client) -> Result<(), Box<dyn Error>> {
 let file = client.export_events_to_file(&EventQuery::last_days(7), "events.csv").await?;
 println!("{} rows, {} bytes", file.rows, file.bytes);
 
-for event in ExportReader::open("events.csv")?.events::<Purchase>()? {
+for event in ExportRows::open("events.csv")?.events::<Purchase>()? {
     let purchase = event?.event;
 }
     Ok(())

@@ -4,7 +4,7 @@
 //! short result.
 
 use bytes::Bytes;
-use dfinery::export::{ExportError, ExportReader, ExportRows};
+use dfinery::export::{ExportError, ExportRows};
 
 use crate::support::{fixture, fixture_bytes};
 
@@ -61,8 +61,13 @@ async fn scan_stream(bytes: &[u8], size: usize) -> (Vec<Vec<String>>, Option<Exp
     loop {
         match rows.next_row().await {
             Ok(Some(row)) => {
-                assert_eq!(row.len(), seen[0].len());
-                seen.push(row.fields().map(str::to_owned).collect());
+                assert_eq!(row.iter().count(), seen[0].len());
+                seen.push(
+                    row.iter()
+                        .map(|(_, text)| text)
+                        .map(str::to_owned)
+                        .collect(),
+                );
             }
             Ok(None) => return (seen, None),
             Err(error) => return (seen, Some(error)),
@@ -70,13 +75,18 @@ async fn scan_stream(bytes: &[u8], size: usize) -> (Vec<Vec<String>>, Option<Exp
     }
 }
 
-/// As [`scan_stream`], for a saved file read with `ExportReader`.
+/// As [`scan_stream`], for a saved file read with `ExportRows`.
 fn scan_file(name: &str) -> (Vec<Vec<String>>, Option<ExportError>) {
-    let mut reader = ExportReader::open(fixture(name)).unwrap();
+    let mut reader = ExportRows::open(fixture(name)).unwrap();
     let mut seen = vec![reader.header().names().to_vec()];
     loop {
         match reader.next_row() {
-            Ok(Some(row)) => seen.push(row.fields().map(str::to_owned).collect()),
+            Ok(Some(row)) => seen.push(
+                row.iter()
+                    .map(|(_, text)| text)
+                    .map(str::to_owned)
+                    .collect(),
+            ),
             Ok(None) => return (seen, None),
             Err(error) => return (seen, Some(error)),
         }

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use dfinery::ExportErrorCode;
 use dfinery::export::{EventQuery, ExportError, ExportRows};
+use dfinery::{ByteStream, ExportErrorCode};
 use dfinery_emulator::ScriptedResponse;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -94,7 +94,7 @@ async fn read_request(socket: &mut tokio::net::TcpStream) {
 }
 
 /// Every row's `df_order_id` until the first error.
-async fn read_all(rows: &mut ExportRows) -> (Vec<String>, Option<ExportError>) {
+async fn read_all(rows: &mut ExportRows<ByteStream>) -> (Vec<String>, Option<ExportError>) {
     let mut seen = Vec::new();
     loop {
         match rows.next_row().await {

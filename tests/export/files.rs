@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use dfinery::export::{EventQuery, ExportError, ExportReader, ProfileQuery};
+use dfinery::export::{EventQuery, ExportError, ExportRows, ProfileQuery};
 use dfinery_emulator::ScriptedResponse;
 
 use crate::model::{Purchase, one_purchase};
@@ -45,7 +45,7 @@ async fn an_export_is_written_whole_and_decodes_back() {
     assert_eq!(written.rows, 4, "two purchases of two items each");
     assert_eq!(written.bytes, std::fs::metadata(&path).unwrap().len());
     assert_eq!(files_in(&dir), ["events.csv"]);
-    let decoded: Vec<Purchase> = ExportReader::open(&path)
+    let decoded: Vec<Purchase> = ExportRows::open(&path)
         .unwrap()
         .events::<Purchase>()
         .unwrap()

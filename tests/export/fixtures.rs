@@ -3,7 +3,7 @@
 //! columns only; the same results whatever the chunk size of a stream.
 
 use bytes::Bytes;
-use dfinery::export::{CellError, ExportError, ExportReader, ExportRows};
+use dfinery::export::{CellError, ExportError, ExportRows};
 use dfinery::{DataType, Datetime, Value};
 use uuid::Uuid;
 
@@ -74,7 +74,7 @@ fn expected() -> Vec<Purchase> {
 
 /// The purchases of a saved fixture.
 fn purchases_in(name: &str) -> Vec<Purchase> {
-    ExportReader::open(fixture(name))
+    ExportRows::open(fixture(name))
         .unwrap()
         .events::<Purchase>()
         .unwrap()
@@ -94,7 +94,7 @@ fn reordered_columns_and_unknown_extra_columns_decode_the_same() {
 
 #[test]
 fn system_columns_come_alongside() {
-    let events: Vec<_> = ExportReader::open(fixture("purchases.csv"))
+    let events: Vec<_> = ExportRows::open(fixture("purchases.csv"))
         .unwrap()
         .events::<Purchase>()
         .unwrap()
@@ -132,7 +132,7 @@ async fn a_stream_decodes_the_same_whatever_its_chunk_size() {
 
 #[test]
 fn the_documented_columns_alone_group_items_by_their_other_columns() {
-    let decoded: Vec<PlainPurchase> = ExportReader::open(fixture("documented_columns.csv"))
+    let decoded: Vec<PlainPurchase> = ExportRows::open(fixture("documented_columns.csv"))
         .unwrap()
         .events::<PlainPurchase>()
         .unwrap()
@@ -154,7 +154,7 @@ fn the_documented_columns_alone_group_items_by_their_other_columns() {
         .collect();
     assert_eq!(decoded, expected);
     // Without `event_log_id`, `Purchase` (whose `log_id` field is not optional) cannot decode.
-    let error = ExportReader::open(fixture("documented_columns.csv"))
+    let error = ExportRows::open(fixture("documented_columns.csv"))
         .unwrap()
         .events::<Purchase>()
         .unwrap_err();
@@ -166,37 +166,58 @@ fn the_documented_columns_alone_group_items_by_their_other_columns() {
 
 #[test]
 fn raw_rows_are_read_by_name_with_typed_getters() {
-    let mut reader = ExportReader::open(fixture("reordered.csv")).unwrap();
+    let mut reader = ExportRows::open(fixture("reordered.csv")).unwrap();
     assert_eq!(reader.header().names()[0], "store_id");
     let row = reader.next_row().unwrap().unwrap();
     assert_eq!(row.number(), 1);
     assert_eq!(
-        row.string("df_order_id").unwrap().as_deref(),
+        row.decode::<Option<String>>("df_order_id", DataType::String)
+            .unwrap()
+            .as_deref(),
         Some("ORDER-1, \"gift\"")
     );
-    assert_eq!(row.string("store_id").unwrap(), None);
     assert_eq!(
-        row.double("df_total_purchase_amount").unwrap(),
+        row.decode::<Option<String>>("store_id", DataType::String)
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        row.decode::<Option<f64>>("df_total_purchase_amount", DataType::Double)
+            .unwrap(),
         Some(9000.5)
     );
-    assert_eq!(row.long("df_items_df_quantity").unwrap(), Some(2));
-    assert_eq!(row.boolean("df_items_gift_wrap").unwrap(), Some(true));
     assert_eq!(
-        row.datetime("df_server_datetime").unwrap(),
+        row.decode::<Option<i64>>("df_items_df_quantity", DataType::Long)
+            .unwrap(),
+        Some(2)
+    );
+    assert_eq!(
+        row.decode::<Option<bool>>("df_items_gift_wrap", DataType::Boolean)
+            .unwrap(),
+        Some(true)
+    );
+    assert_eq!(
+        row.decode::<Option<Datetime>>("df_server_datetime", DataType::Datetime)
+            .unwrap(),
         Some(at("2024-06-24T06:02:00.123Z"))
     );
     assert_eq!(
-        row.value("df_items_df_price", DataType::Double).unwrap(),
+        row.decode::<Option<Value>>("df_items_df_price", DataType::Double)
+            .unwrap(),
         Some(Value::Double(5000.0))
     );
     assert_eq!(row.get("zz_unknown"), Some("ignored, \"really\""));
     assert_eq!(row.iter().count(), reader_header_len());
-    let error = row.long("df_items_df_quantitty").unwrap_err();
+    let error = row
+        .decode::<Option<i64>>("df_items_df_quantitty", DataType::Long)
+        .unwrap_err();
     assert_eq!(
         error.to_string(),
         "the export has no column `df_items_df_quantitty`; did you mean `df_items_df_quantity`?"
     );
-    let error = row.long("df_order_id").unwrap_err();
+    let error = row
+        .decode::<Option<i64>>("df_order_id", DataType::Long)
+        .unwrap_err();
     assert!(matches!(
         &error,
         ExportError::Cell { row: 1, column, error: CellError::Invalid { ty: DataType::Long, .. } } if column == "df_order_id"
@@ -204,20 +225,21 @@ fn raw_rows_are_read_by_name_with_typed_getters() {
 }
 
 fn reader_header_len() -> usize {
-    ExportReader::open(fixture("reordered.csv"))
+    ExportRows::open(fixture("reordered.csv"))
         .unwrap()
         .header()
+        .names()
         .len()
 }
 
 #[test]
 fn rows_of_one_event_are_gathered_and_other_events_stand_alone() {
-    let mut reader = ExportReader::open(fixture("purchases.csv")).unwrap();
+    let mut reader = ExportRows::open(fixture("purchases.csv")).unwrap();
     let mut shapes = Vec::new();
     while let Some(group) = reader.next_event().unwrap() {
         shapes.push((
             group.event_name().to_owned(),
-            group.len(),
+            group.rows().count(),
             group.item_rows().count(),
         ));
     }
@@ -234,7 +256,7 @@ fn rows_of_one_event_are_gathered_and_other_events_stand_alone() {
 
 #[test]
 fn a_column_the_struct_needs_is_an_error_naming_it() {
-    let error = ExportReader::open(fixture("missing_columns.csv"))
+    let error = ExportRows::open(fixture("missing_columns.csv"))
         .unwrap()
         .events::<Purchase>()
         .unwrap_err();
@@ -250,7 +272,7 @@ fn a_column_the_struct_needs_is_an_error_naming_it() {
 
 #[test]
 fn a_bad_cell_names_its_row_and_column_and_later_events_still_decode() {
-    let results: Vec<_> = ExportReader::open(fixture("bad_cell.csv"))
+    let results: Vec<_> = ExportRows::open(fixture("bad_cell.csv"))
         .unwrap()
         .events::<Purchase>()
         .unwrap()
@@ -266,7 +288,7 @@ fn a_bad_cell_names_its_row_and_column_and_later_events_still_decode() {
 
 #[test]
 fn a_row_with_a_field_missing_is_malformed() {
-    let mut reader = ExportReader::open(fixture("malformed.csv")).unwrap();
+    let mut reader = ExportRows::open(fixture("malformed.csv")).unwrap();
     assert!(reader.next_row().unwrap().is_some());
     let error = reader.next_row().unwrap_err();
     assert!(matches!(

@@ -1,7 +1,7 @@
 //! User-profile exports decoded into a `DfineryProfile`: from a fixture, and sent to the
 //! emulator and exported back.
 
-use dfinery::export::{ExportReader, ProfileQuery};
+use dfinery::export::{ExportRows, ProfileQuery};
 use dfinery::{Date, Patch, Profile};
 
 use crate::model::{Member, Tier};
@@ -9,7 +9,7 @@ use crate::support::{client, emulator, fixture, user};
 
 #[test]
 fn a_saved_profile_export_decodes_with_its_ids() {
-    let profiles: Vec<_> = ExportReader::open(fixture("profiles.csv"))
+    let profiles: Vec<_> = ExportRows::open(fixture("profiles.csv"))
         .unwrap()
         .profiles::<Member>()
         .unwrap()
@@ -47,7 +47,7 @@ fn a_profile_export_decodes_the_same_whatever_its_column_order() {
     // Property columns first and `df_unified_id` last, as in DFINERY's example export, and
     // the properties in reverse order: columns are found by header name, never by position.
     let decode = |name: &str| -> Vec<_> {
-        ExportReader::open(fixture(name))
+        ExportRows::open(fixture(name))
             .unwrap()
             .profiles::<Member>()
             .unwrap()

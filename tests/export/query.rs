@@ -43,7 +43,7 @@ async fn the_last_thirty_days_are_accepted_by_the_server_too() {
         .export_event_rows(&EventQuery::last_days(31))
         .await
         .unwrap();
-    assert!(rows.header().contains("df_unified_id"));
+    assert!(rows.header().index("df_unified_id").is_some());
     let error = EventQuery::last_days(32).to_request().unwrap_err();
     assert!(matches!(error, QueryError::BeyondLookBack { days: 30, .. }));
 }

@@ -137,7 +137,7 @@ async fn three_kinds_of_typed_events_come_back_equal() {
         .unwrap();
     let (mut purchases, mut reviews, mut wishlists) = (Vec::new(), Vec::new(), Vec::new());
     while let Some(group) = rows.next_event().await.unwrap() {
-        let meta = group.meta().unwrap();
+        let meta = group.first().event_meta().unwrap();
         assert!(!meta.unified_id.is_empty());
         assert_eq!(meta.api_version, "v1");
         match group.event_name() {
@@ -145,7 +145,7 @@ async fn three_kinds_of_typed_events_come_back_equal() {
                 let event = group.decode::<Purchase>().unwrap();
                 assert_eq!(meta.event_log_id, Some(event.id));
                 assert_eq!(meta.event_datetime, Some(event.at));
-                assert_eq!(group.len(), event.items.len());
+                assert_eq!(group.rows().count(), event.items.len());
                 purchases.push(event);
             }
             "app_review" => reviews.push(group.decode::<AppReview>().unwrap()),

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use dfinery::{Client, Date, Identity};
+use dfinery::{Client, Date, Datetime, Identity};
 use dfinery::{ClientBuilder, RetryPolicy};
 use dfinery_emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
 
@@ -69,10 +69,10 @@ pub fn user(id: &str) -> Identity {
 /// Yesterday and today (UTC): events made "now" are always inside.
 pub fn days() -> (Date, Date) {
     let today = Date::today_utc();
-    let yesterday = today
-        .to_time_date()
-        .previous_day()
-        .and_then(|d| Date::try_from(d).ok())
+    let yesterday = format!("{today}T00:00:00Z")
+        .parse::<Datetime>()
+        .and_then(|midnight| Datetime::from_unix_millis(midnight.unix_millis() - 86_400_000))
+        .map(Datetime::date)
         .unwrap_or(today);
     (yesterday, today)
 }

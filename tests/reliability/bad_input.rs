@@ -2,7 +2,7 @@
 //! `RELIABILITY.md` that cites this file: each gets its error (or a documented acceptance),
 //! never a panic.
 
-use dfinery::export::{ExportError, ExportReader};
+use dfinery::export::{ExportError, ExportRows};
 use dfinery::wire::Endpoint;
 use dfinery::{__private::classify, Error};
 use dfinery::{EventRecord, Identity, Rule, UserProperties};
@@ -129,7 +129,7 @@ fn answers_that_are_empty_html_or_nested_too_deep_are_errors_keeping_the_body() 
 
 #[test]
 fn csv_with_a_column_twice_is_refused_at_the_header() {
-    let error = ExportReader::new(&b"event_name,event_name\ndf_login,df_login\n"[..])
+    let error = ExportRows::new(&b"event_name,event_name\ndf_login,df_login\n"[..])
         .map(|_| ())
         .unwrap_err();
     assert_eq!(
@@ -140,14 +140,13 @@ fn csv_with_a_column_twice_is_refused_at_the_header() {
 
 #[test]
 fn csv_that_is_not_utf8_or_ends_inside_quotes_is_an_error_not_a_short_result() {
-    let mut reader =
-        ExportReader::new(&b"event_name,event_log_id\ndf_login,\xff\xfe\n"[..]).unwrap();
+    let mut reader = ExportRows::new(&b"event_name,event_log_id\ndf_login,\xff\xfe\n"[..]).unwrap();
     let error = reader.next_event().map(|_| ()).unwrap_err();
     assert_eq!(
         error.to_string(),
         "row 1 is not UTF-8; DFINERY exports are UTF-8"
     );
-    let mut reader = ExportReader::new(&b"event_name,event_log_id\n\"df_login,x\n"[..]).unwrap();
+    let mut reader = ExportRows::new(&b"event_name,event_log_id\n\"df_login,x\n"[..]).unwrap();
     let error = reader.next_event().map(|_| ()).unwrap_err();
     assert!(matches!(error, ExportError::Truncated { .. }), "{error:?}");
     assert_eq!(
@@ -159,7 +158,7 @@ fn csv_that_is_not_utf8_or_ends_inside_quotes_is_an_error_not_a_short_result() {
 #[test]
 fn csv_starting_with_a_byte_order_mark_reads_its_first_column() {
     let body = "\u{feff}event_name,event_log_id\ndf_login,6f1c2b9e-0d3a-4c5b-8e7f-1a2b3c4d5e01\n";
-    let mut reader = ExportReader::new(body.as_bytes()).unwrap();
+    let mut reader = ExportRows::new(body.as_bytes()).unwrap();
     let group = reader.next_event().unwrap().unwrap();
     assert_eq!(group.first().get("event_name"), Some("df_login"));
 }

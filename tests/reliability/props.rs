@@ -6,12 +6,13 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use dfinery::__private::classify;
-use dfinery::export::ExportReader;
+use dfinery::export::ExportRows;
 use dfinery::wire::Endpoint;
 use dfinery::{
     __private::{parse_reset, parse_window},
     ratelimit::RateLimitSnapshot,
 };
+use dfinery::{DataType, Datetime};
 use dfinery_emulator::Registry;
 use proptest::prelude::*;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -87,16 +88,16 @@ fn export_csv() -> impl Strategy<Value = Vec<u8>> {
 /// Reads a whole export, event by event; returns how many events it read before the end or
 /// the first error.
 fn read_all(bytes: &[u8]) -> usize {
-    let Ok(mut reader) = ExportReader::new(bytes) else {
+    let Ok(mut reader) = ExportRows::new(bytes) else {
         return 0;
     };
     let mut events = 0;
     while let Ok(Some(group)) = reader.next_event() {
-        let _ = group.meta();
+        let _ = group.first().event_meta();
         for row in group.rows() {
-            let _ = row.double("df_items_df_price");
-            let _ = row.datetime("event_datetime");
-            let _ = row.string_array("store_id");
+            let _ = row.decode::<Option<f64>>("df_items_df_price", DataType::Double);
+            let _ = row.decode::<Option<Datetime>>("event_datetime", DataType::Datetime);
+            let _ = row.decode::<Option<Vec<String>>>("store_id", DataType::StringArray);
         }
         events += 1;
         assert!(events <= bytes.len() + 1, "the reader advances");

@@ -63,6 +63,22 @@ impl ByteStream {
     }
 }
 
+impl ByteStream {
+    /// A stream of CSV chunks from elsewhere, for
+    /// [`ExportRows::from_stream`](crate::export::ExportRows::from_stream). Its endpoint only names the export in a
+    /// [`text`](Self::text) failure, and `ExportRows` never hands the stream back, so it is
+    /// the event export's.
+    pub(crate) fn of_chunks<S>(stream: S) -> ByteStream
+    where
+        S: Stream<Item = Result<Bytes, Error>> + Send + 'static,
+    {
+        ByteStream {
+            endpoint: Endpoint::ExportEvent,
+            inner: Box::pin(stream),
+        }
+    }
+}
+
 impl Stream for ByteStream {
     type Item = Result<Bytes, Error>;
 

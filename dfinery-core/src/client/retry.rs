@@ -95,19 +95,7 @@ impl RetryPolicy {
     /// `min(max_backoff, initial_backoff × 2^(attempt − 1))`, and at least `floor` (the time
     /// until a rate-limit reset).
     ///
-    /// ```
-    /// use std::time::Duration;
-    /// use dfinery_core::RetryPolicy;
-    ///
-    /// let policy = RetryPolicy::default();
-    /// let ms = Duration::from_millis;
-    /// assert_eq!(policy.backoff(1, 1.0, None), ms(200));
-    /// assert_eq!(policy.backoff(3, 1.0, None), ms(800));
-    /// assert_eq!(policy.backoff(3, 0.5, None), ms(400));
-    /// assert_eq!(policy.backoff(20, 1.0, None), Duration::from_secs(10)); // capped
-    /// assert_eq!(policy.backoff(1, 0.0, Some(ms(1500))), ms(1500)); // the reset is a floor
-    /// ```
-    pub fn backoff(&self, attempt: u32, jitter: f64, floor: Option<Duration>) -> Duration {
+    pub(crate) fn backoff(&self, attempt: u32, jitter: f64, floor: Option<Duration>) -> Duration {
         let doublings = attempt.saturating_sub(1).min(30);
         let ceiling = self
             .initial_backoff
@@ -176,6 +164,17 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_schedule_doubles_up_to_the_cap_with_jitter_and_the_reset_as_a_floor() {
+        let policy = RetryPolicy::default();
+        let ms = Duration::from_millis;
+        assert_eq!(policy.backoff(1, 1.0, None), ms(200));
+        assert_eq!(policy.backoff(3, 1.0, None), ms(800));
+        assert_eq!(policy.backoff(3, 0.5, None), ms(400));
+        assert_eq!(policy.backoff(20, 1.0, None), Duration::from_secs(10)); // capped
+        assert_eq!(policy.backoff(1, 0.0, Some(ms(1500))), ms(1500)); // the reset is a floor
+    }
     use crate::ratelimit::RateLimitSnapshot;
     use crate::wire::Endpoint;
     use std::sync::atomic::{AtomicU32, Ordering};

@@ -22,7 +22,7 @@ pub enum Cell<'a> {
 impl<'a> Cell<'a> {
     /// The cell of `text` (empty text is [`Cell::Empty`]).
     #[inline]
-    pub fn of(text: &'a str) -> Cell<'a> {
+    pub(crate) fn of(text: &'a str) -> Cell<'a> {
         if text.is_empty() {
             Cell::Empty
         } else {
@@ -40,22 +40,13 @@ impl<'a> Cell<'a> {
     }
 }
 
-/// Parses the text of a cell as a value of the registered type `ty`.
-///
-/// ```
-/// use dfinery_core::{DataType, Value};
-/// use dfinery_core::export::parse_cell;
-///
-/// assert_eq!(parse_cell("5000.0", DataType::Double)?, Value::Double(5000.0));
-/// assert_eq!(parse_cell(r#"["a","b"]"#, DataType::StringArray)?, Value::StringArray(vec!["a".into(), "b".into()]));
-/// assert!(parse_cell("yes", DataType::Boolean).is_err());
-/// # Ok::<(), dfinery_core::export::CellError>(())
-/// ```
+/// Parses the text of a cell as a value of the registered type `ty` (what
+/// `ExportRow::decode::<Option<Value>>` does with a cell).
 ///
 /// # Errors
 ///
 /// A [`CellError`] saying what the text is and what the type needs.
-pub fn parse_cell(text: &str, ty: DataType) -> Result<Value, CellError> {
+pub(crate) fn parse_cell(text: &str, ty: DataType) -> Result<Value, CellError> {
     Ok(match ty {
         DataType::String => Value::String(text.to_owned()),
         DataType::Long => Value::Long(parse_long(text)?),
@@ -162,6 +153,19 @@ pub(crate) fn invalid(text: &str, ty: DataType) -> CellError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cell_parses_as_its_registered_type() {
+        assert_eq!(
+            parse_cell("5000.0", DataType::Double).unwrap(),
+            Value::Double(5000.0)
+        );
+        assert_eq!(
+            parse_cell(r#"["a","b"]"#, DataType::StringArray).unwrap(),
+            Value::StringArray(vec!["a".into(), "b".into()])
+        );
+        assert!(parse_cell("yes", DataType::Boolean).is_err());
+    }
 
     #[test]
     fn every_type_parses_its_rendering() {

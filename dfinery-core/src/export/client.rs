@@ -7,8 +7,8 @@ use std::path::Path;
 use super::error::ExportError;
 use super::file::{ExportFile, write_atomically};
 use super::query::{EventQuery, ProfileQuery};
-use super::rows::ExportRows;
-use crate::client::Client;
+use super::reader::ExportRows;
+use crate::client::{ByteStream, Client};
 
 impl Client {
     /// Exports events, checked against `query` first, as rows read as they arrive. To decode
@@ -20,13 +20,16 @@ impl Client {
     ///
     /// [`ExportError::Query`] before anything is sent, [`ExportError::Request`] when the
     /// request fails, or an error reading the header row.
-    pub async fn export_event_rows(&self, query: &EventQuery) -> Result<ExportRows, ExportError> {
+    pub async fn export_event_rows(
+        &self,
+        query: &EventQuery,
+    ) -> Result<ExportRows<ByteStream>, ExportError> {
         let request = query.to_request()?;
         let stream = self
             .export_events(&request)
             .await
             .map_err(ExportError::Request)?;
-        ExportRows::new(stream).await
+        ExportRows::from_body(stream).await
     }
 
     /// Exports user profiles, checked against `query` first, as rows read as they arrive;
@@ -38,13 +41,13 @@ impl Client {
     pub async fn export_profile_rows(
         &self,
         query: &ProfileQuery,
-    ) -> Result<ExportRows, ExportError> {
+    ) -> Result<ExportRows<ByteStream>, ExportError> {
         let request = query.to_request()?;
         let stream = self
             .export_profiles(&request)
             .await
             .map_err(ExportError::Request)?;
-        ExportRows::new(stream).await
+        ExportRows::from_body(stream).await
     }
 
     /// Exports events into the file at `path`, atomically: the CSV is checked as it is written

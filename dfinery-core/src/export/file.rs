@@ -16,6 +16,7 @@ use crate::client::Error;
 
 /// An export written to a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ExportFile {
     /// Where it was written.
     pub path: PathBuf,

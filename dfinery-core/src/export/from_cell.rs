@@ -398,7 +398,7 @@ macro_rules! __impl_enum_cell {
                 cell: $crate::export::Cell<'_>,
                 ty: $crate::DataType,
             ) -> ::core::result::Result<Self, $crate::export::CellError> {
-                $crate::export::enum_from_cell(cell, ty)
+                $crate::__private::enum_from_cell(cell, ty)
             }
         }
 
@@ -406,7 +406,7 @@ macro_rules! __impl_enum_cell {
             fn from_element(
                 element: $crate::ElementValue<'_>,
             ) -> ::core::result::Result<Self, $crate::export::CellError> {
-                $crate::export::enum_from_element(element)
+                $crate::__private::enum_from_element(element)
             }
         }
     };

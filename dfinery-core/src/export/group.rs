@@ -4,7 +4,7 @@
 use super::decode::DecodeEvent;
 use super::error::ExportError;
 use super::header::Header;
-use super::meta::{EVENT_NAME, EventMeta};
+use super::meta::EVENT_NAME;
 use super::parse::Record;
 use super::row::ExportRow;
 
@@ -30,11 +30,6 @@ impl<'a> EventGroup<'a> {
         })
     }
 
-    /// The header row.
-    pub fn header(&self) -> &'a Header {
-        self.header
-    }
-
     /// The event's first row (its event columns are the same in every row).
     pub fn first(&self) -> ExportRow<'a> {
         ExportRow::new(self.header, self.first)
@@ -57,14 +52,9 @@ impl<'a> EventGroup<'a> {
             .map(move |record| ExportRow::new(header, record))
     }
 
-    /// The number of rows.
-    pub fn len(&self) -> usize {
+    /// The number of rows (at least one).
+    pub(crate) fn len(&self) -> usize {
         1 + self.rest.len()
-    }
-
-    /// Always `false`: a group has at least one row.
-    pub fn is_empty(&self) -> bool {
-        false
     }
 
     /// The `event_name` column (`""` when the export has none).
@@ -72,17 +62,9 @@ impl<'a> EventGroup<'a> {
         self.first().get(EVENT_NAME).unwrap_or_default()
     }
 
-    /// The system columns.
-    ///
-    /// # Errors
-    ///
-    /// As [`ExportRow::event_meta`].
-    pub fn meta(&self) -> Result<EventMeta, ExportError> {
-        self.first().event_meta()
-    }
-
     /// The event decoded into `T`, whatever its `event_name` (columns are looked up on each
-    /// call; [`EventDecoder`](super::EventDecoder) looks them up once).
+    /// call; [`ExportRows::events`](super::ExportRows::events) looks them up once). Its system
+    /// columns are [`first().event_meta()`](ExportRow::event_meta).
     ///
     /// # Errors
     ///

@@ -73,28 +73,13 @@ impl Header {
     }
 
     /// The number of columns.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.names.len()
-    }
-
-    /// Whether there are no columns (only before a header row was read).
-    pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
     }
 
     /// The position of column `name`.
     pub fn index(&self, name: &str) -> Option<usize> {
         self.index.get(name).copied()
-    }
-
-    /// Whether there is a column `name`.
-    pub fn contains(&self, name: &str) -> bool {
-        self.index.contains_key(name)
-    }
-
-    /// The item property columns (`df_items_…`).
-    pub fn item_columns(&self) -> impl Iterator<Item = &str> {
-        self.items.iter().map(|&i| self.names[i].as_str())
     }
 
     /// The position of column `name`, or [`ExportError::NoColumn`] with a "did you mean".

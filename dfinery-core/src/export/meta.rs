@@ -11,31 +11,23 @@ use super::row::ExportRow;
 use crate::value::Datetime;
 
 /// `df_unified_id`: the unified user id, in both exports.
-pub const DF_UNIFIED_ID: &str = "df_unified_id";
+pub(crate) const DF_UNIFIED_ID: &str = "df_unified_id";
 /// `event_name`.
-pub const EVENT_NAME: &str = "event_name";
+pub(crate) const EVENT_NAME: &str = "event_name";
 /// `df_server_datetime`: when the event reached DFINERY.
-pub const DF_SERVER_DATETIME: &str = "df_server_datetime";
+pub(crate) const DF_SERVER_DATETIME: &str = "df_server_datetime";
 /// `df_correction_datetime`: the corrected time of the event.
-pub const DF_CORRECTION_DATETIME: &str = "df_correction_datetime";
+pub(crate) const DF_CORRECTION_DATETIME: &str = "df_correction_datetime";
 /// `df_api_version`.
-pub const DF_API_VERSION: &str = "df_api_version";
+pub(crate) const DF_API_VERSION: &str = "df_api_version";
 /// `event_log_id`: the emulator adds it; DFINERY does not document it.
-pub const EVENT_LOG_ID: &str = "event_log_id";
+pub(crate) const EVENT_LOG_ID: &str = "event_log_id";
 /// `event_datetime`: the emulator adds it; DFINERY does not document it.
-pub const EVENT_DATETIME: &str = "event_datetime";
-
-/// The five system columns DFINERY documents as always present in an event export.
-pub const EVENT_SYSTEM_COLUMNS: [&str; 5] = [
-    DF_UNIFIED_ID,
-    EVENT_NAME,
-    DF_SERVER_DATETIME,
-    DF_CORRECTION_DATETIME,
-    DF_API_VERSION,
-];
+pub(crate) const EVENT_DATETIME: &str = "event_datetime";
 
 /// The system columns of one exported event.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct EventMeta {
     /// `df_unified_id`.
     pub unified_id: String,
@@ -55,6 +47,7 @@ pub struct EventMeta {
 
 /// A decoded event with its system columns.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ExportedEvent<T> {
     /// The system columns.
     pub meta: EventMeta,
@@ -64,6 +57,7 @@ pub struct ExportedEvent<T> {
 
 /// A decoded user profile with its ids.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ExportedProfile<T> {
     /// `df_unified_id`.
     pub unified_id: String,

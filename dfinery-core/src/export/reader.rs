@@ -1,9 +1,15 @@
-//! [`ExportReader`]: a saved export (a file, any `io::Read`) decoded row by row, blocking, with
-//! the same checks and typed decoding as a streamed export.
+//! [`ExportRows`]: an export's CSV decoded row by row as it is read, from any source: a body
+//! streaming in from DFINERY ([`ByteStream`](crate::ByteStream), async) or a saved export (any
+//! [`std::io::Read`], blocking). One reader drives the parser for both; only where the next
+//! bytes come from differs ([`Source`]). The typed views on top ([`Events`], [`Profiles`]) are
+//! a [`Stream`](futures_util::Stream) over a `ByteStream` and an [`Iterator`] over a `Read`.
+//!
+//! The body is never held whole: only the rows of the event being read are kept.
 
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
+use std::task::{Context, Poll, Waker};
 
 use super::decode::{DecodeEvent, DecodeProfile};
 use super::error::ExportError;
@@ -14,63 +20,83 @@ use super::parse::{Progress, RowReader};
 use super::row::ExportRow;
 use super::typed::{EventDecoder, ProfileDecoder};
 
-/// How much is read from the source at a time.
+/// How much is read from a blocking source at a time.
 const READ_SIZE: usize = 64 * 1024;
 
 type Step = fn(&mut RowReader) -> Result<Progress, ExportError>;
 
-/// The rows of a saved export, read from `R` in pieces: the header is read when this is made,
-/// then rows one at a time, gathered by event, or decoded into typed structs.
+/// Where an export's bytes come from: the one thing the blocking and the async reader do
+/// differently. Implemented for every [`std::io::Read`] (never pending) and for
+/// [`ByteStream`](crate::ByteStream).
+pub(crate) trait Source {
+    /// Pushes the next piece of the body into `reader` (or ends it); `buf` is scratch space the
+    /// source may use. A failure is returned after `reader.fail()`.
+    fn poll_fill(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut Vec<u8>,
+        reader: &mut RowReader,
+    ) -> Poll<Result<(), ExportError>>;
+}
+
+impl<R: Read> Source for R {
+    fn poll_fill(
+        &mut self,
+        _cx: &mut Context<'_>,
+        _buf: &mut Vec<u8>,
+        reader: &mut RowReader,
+    ) -> Poll<Result<(), ExportError>> {
+        // Read straight into the parser's buffer: one copy of the body fewer than reading into
+        // the scratch space and pushing it.
+        loop {
+            match reader.read_from(self, READ_SIZE) {
+                Ok(0) => reader.end(),
+                Ok(_) => {}
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(error) => {
+                    reader.fail();
+                    return Poll::Ready(Err(ExportError::Read(error)));
+                }
+            }
+            return Poll::Ready(Ok(()));
+        }
+    }
+}
+
+/// The rows of an export, read from `S` as they are needed: the header is read when this is
+/// made, then rows one at a time (`next_row`), gathered by event (`next_event`), or decoded into
+/// typed structs ([`events`](Self::events), [`profiles`](Self::profiles)).
+///
+/// `S` is where the CSV comes from: a [`ByteStream`](crate::ByteStream) from
+/// [`Client::export_event_rows`](crate::Client::export_event_rows) (read with `.await`), or a
+/// saved export, any [`std::io::Read`] ([`open`](ExportRows::open), [`new`](ExportRows::new);
+/// read blocking). Both run the same parser with the same checks.
+///
+/// A body that breaks off, ends inside a row or carries an error is an [`ExportError`] after
+/// the last complete row, never a silently short result. After an error there are no more
+/// rows.
 ///
 /// ```
-/// use dfinery_core::export::ExportReader;
+/// use dfinery_core::DataType;
+/// use dfinery_core::export::ExportRows;
 ///
 /// let csv = "df_unified_id,df_name\r\nu1,\"Hong, Gildong\"\r\nu2,\r\n";
-/// let mut reader = ExportReader::new(csv.as_bytes())?;
-/// let row = reader.next_row()?.expect("a row");
-/// assert_eq!(row.string("df_name")?.as_deref(), Some("Hong, Gildong"));
-/// let row = reader.next_row()?.expect("a row");
-/// assert_eq!(row.string("df_name")?, None);
-/// assert!(reader.next_row()?.is_none());
+/// let mut rows = ExportRows::new(csv.as_bytes())?;
+/// let row = rows.next_row()?.expect("a row");
+/// assert_eq!(row.get("df_name"), Some("Hong, Gildong"));
+/// let row = rows.next_row()?.expect("a row");
+/// assert_eq!(row.decode::<Option<String>>("df_name", DataType::String)?, None);
+/// assert!(rows.next_row()?.is_none());
 /// # Ok::<(), dfinery_core::export::ExportError>(())
 /// ```
-pub struct ExportReader<R> {
-    source: R,
+pub struct ExportRows<S> {
+    source: S,
+    /// Scratch space for a blocking source; empty (unallocated) for a stream.
+    buf: Vec<u8>,
     reader: RowReader,
 }
 
-impl ExportReader<File> {
-    /// Opens the export saved at `path`.
-    ///
-    /// # Errors
-    ///
-    /// [`ExportError::Read`] when the file cannot be opened or read, or any error of
-    /// [`new`](Self::new).
-    pub fn open(path: impl AsRef<Path>) -> Result<Self, ExportError> {
-        ExportReader::new(File::open(path).map_err(ExportError::Read)?)
-    }
-}
-
-impl<R: Read> ExportReader<R> {
-    /// Reads the header row of `source`.
-    ///
-    /// # Errors
-    ///
-    /// [`ExportError::Read`], or an error when the CSV ends before its header row is complete.
-    pub fn new(source: R) -> Result<Self, ExportError> {
-        let mut reader = ExportReader {
-            source,
-            reader: RowReader::new(),
-        };
-        if !reader.advance(RowReader::advance_header)? {
-            return Err(ExportError::Truncated {
-                rows: 0,
-                reason: "it stops before its header row".to_owned(),
-            });
-        }
-        Ok(reader)
-    }
-
+impl<S> ExportRows<S> {
     /// The header row.
     pub fn header(&self) -> &Header {
         self.reader.header()
@@ -81,6 +107,122 @@ impl<R: Read> ExportReader<R> {
         self.reader.rows()
     }
 
+    /// The events of type `T` with their system columns: a [`Stream`](futures_util::Stream)
+    /// when `S` is a `ByteStream`, an [`Iterator`] when it is a `Read`. Events of other names
+    /// are skipped (and counted, [`Events::skipped`]).
+    ///
+    /// # Errors
+    ///
+    /// [`ExportError::MissingColumns`] when the header lacks columns `T` needs.
+    pub fn events<T: DecodeEvent>(self) -> Result<Events<S, T>, ExportError> {
+        let decoder = EventDecoder::new(self.header())?;
+        Ok(Events {
+            rows: self,
+            decoder,
+            skipped: 0,
+        })
+    }
+
+    /// The user profiles decoded into `T` with their ids: a
+    /// [`Stream`](futures_util::Stream) or an [`Iterator`], as for [`events`](Self::events).
+    ///
+    /// # Errors
+    ///
+    /// [`ExportError::MissingColumns`] when the header lacks columns `T` needs.
+    pub fn profiles<T: DecodeProfile>(self) -> Result<Profiles<S, T>, ExportError> {
+        let decoder = ProfileDecoder::new(self.header())?;
+        Ok(Profiles {
+            rows: self,
+            decoder,
+        })
+    }
+}
+
+impl<S> ExportRows<S> {
+    /// A reader of `source` that has read nothing yet.
+    fn poll_start(source: S) -> ExportRows<S> {
+        ExportRows {
+            source,
+            buf: Vec::new(),
+            reader: RowReader::new(),
+        }
+    }
+
+    /// What a header step that ended (`Ok(false)`) means: a CSV without its header row.
+    fn no_header() -> ExportError {
+        ExportError::Truncated {
+            rows: 0,
+            reason: "it stops before its header row".to_owned(),
+        }
+    }
+}
+
+/// Runs `step` until it is ready or done, pulling bytes from the source as it needs them: the
+/// one driver of the parser, for every source.
+fn poll_advance<S: Source>(
+    rows: &mut ExportRows<S>,
+    cx: &mut Context<'_>,
+    step: Step,
+) -> Poll<Result<bool, ExportError>> {
+    loop {
+        match step(&mut rows.reader) {
+            Err(error) => return Poll::Ready(Err(error)),
+            Ok(Progress::Ready) => return Poll::Ready(Ok(true)),
+            Ok(Progress::Done) => return Poll::Ready(Ok(false)),
+            Ok(Progress::NeedInput) if rows.reader.is_ended() => {
+                rows.reader.fail();
+                return Poll::Ready(Err(ExportError::Truncated {
+                    rows: rows.reader.rows(),
+                    reason: "the parser wanted more after the end".to_owned(),
+                }));
+            }
+            Ok(Progress::NeedInput) => {}
+        }
+        if let Err(error) =
+            std::task::ready!(rows.source.poll_fill(cx, &mut rows.buf, &mut rows.reader))
+        {
+            return Poll::Ready(Err(error));
+        }
+    }
+}
+
+/// Runs a step of a blocking source to its end: a `Read` source is never pending, so the first
+/// poll answers (the loop only guards the type).
+fn block_on<T>(mut poll: impl FnMut(&mut Context<'_>) -> Poll<T>) -> T {
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(out) = poll(&mut cx) {
+            return out;
+        }
+    }
+}
+
+impl ExportRows<File> {
+    /// Opens the export saved at `path`, and reads its header.
+    ///
+    /// # Errors
+    ///
+    /// [`ExportError::Read`] when the file cannot be opened or read, or any error of
+    /// [`new`](ExportRows::new).
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, ExportError> {
+        ExportRows::new(File::open(path).map_err(ExportError::Read)?)
+    }
+}
+
+impl<R: Read> ExportRows<R> {
+    /// Reads the header row of a saved export, blocking.
+    ///
+    /// # Errors
+    ///
+    /// [`ExportError::Read`], or an error when the CSV ends before its header row is complete.
+    pub fn new(source: R) -> Result<Self, ExportError> {
+        let mut rows = ExportRows::poll_start(source);
+        if !block_on(|cx| poll_advance(&mut rows, cx, RowReader::advance_header))? {
+            return Err(Self::no_header());
+        }
+        Ok(rows)
+    }
+
     /// The next row; `None` after the last.
     ///
     /// # Errors
@@ -88,7 +230,7 @@ impl<R: Read> ExportReader<R> {
     /// An [`ExportError`] when reading fails or the CSV is malformed, cut off or carries an
     /// error.
     pub fn next_row(&mut self) -> Result<Option<ExportRow<'_>>, ExportError> {
-        if self.advance(RowReader::advance_row)? {
+        if block_on(|cx| poll_advance(self, cx, RowReader::advance_row))? {
             Ok(self.reader.row())
         } else {
             Ok(None)
@@ -99,131 +241,303 @@ impl<R: Read> ExportReader<R> {
     ///
     /// # Errors
     ///
-    /// As [`next_row`](Self::next_row).
+    /// As [`next_row`](Self::next_row); an event whose rows were not all read is never
+    /// returned.
     pub fn next_event(&mut self) -> Result<Option<EventGroup<'_>>, ExportError> {
-        if self.advance(RowReader::advance_event)? {
+        if block_on(|cx| poll_advance(self, cx, RowReader::advance_event))? {
             Ok(self.reader.group())
         } else {
             Ok(None)
         }
     }
+}
 
-    /// The events of type `T` with their system columns, as an iterator; other events are
-    /// skipped.
-    ///
-    /// # Errors
-    ///
-    /// [`ExportError::MissingColumns`] when the header lacks columns `T` needs.
-    pub fn events<T: DecodeEvent>(self) -> Result<EventIter<R, T>, ExportError> {
-        let decoder = EventDecoder::new(self.header())?;
-        Ok(EventIter {
-            reader: self,
-            decoder,
-        })
+impl<S> std::fmt::Debug for ExportRows<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExportRows")
+            .field("header", self.header())
+            .field("rows_read", &self.rows_read())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The events of one type in an event export, decoded as they are read: an [`Iterator`] (over a
+/// `Read`) or a [`Stream`](futures_util::Stream) (over a `ByteStream`) of [`ExportedEvent<T>`].
+/// Events of other names are skipped (and counted).
+///
+/// After an error about one event (a cell that does not decode) the next events can still be
+/// read; after an error about the body there are no more.
+pub struct Events<S, T> {
+    rows: ExportRows<S>,
+    decoder: EventDecoder<T>,
+    skipped: u64,
+}
+
+impl<S, T> Events<S, T> {
+    /// The header row.
+    pub fn header(&self) -> &Header {
+        self.rows.header()
     }
 
-    /// The user profiles decoded into `T`, as an iterator.
-    ///
-    /// # Errors
-    ///
-    /// [`ExportError::MissingColumns`] when the header lacks columns `T` needs.
-    pub fn profiles<T: DecodeProfile>(self) -> Result<ProfileIter<R, T>, ExportError> {
-        let decoder = ProfileDecoder::new(self.header())?;
-        Ok(ProfileIter {
-            reader: self,
-            decoder,
-        })
+    /// The events of other names skipped so far.
+    pub fn skipped(&self) -> u64 {
+        self.skipped
     }
 
-    /// Runs `step` until it is ready or done, reading as it needs.
-    fn advance(&mut self, step: Step) -> Result<bool, ExportError> {
+    /// The data rows read so far.
+    pub fn rows_read(&self) -> u64 {
+        self.rows.rows_read()
+    }
+}
+
+impl<S, T: DecodeEvent> Events<S, T> {
+    fn poll_event(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<ExportedEvent<T>, ExportError>>>
+    where
+        S: Source,
+    {
         loop {
-            match step(&mut self.reader)? {
-                Progress::Ready => return Ok(true),
-                Progress::Done => return Ok(false),
-                Progress::NeedInput if self.reader.is_ended() => {
-                    self.reader.fail();
-                    return Ok(false);
-                }
-                Progress::NeedInput => {}
+            match std::task::ready!(poll_advance(&mut self.rows, cx, RowReader::advance_event)) {
+                Err(error) => return Poll::Ready(Some(Err(error))),
+                Ok(false) => return Poll::Ready(None),
+                Ok(true) => {}
             }
-            match self.reader.read_from(&mut self.source, READ_SIZE) {
-                Ok(0) => self.reader.end(),
-                Ok(_) => {}
-                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(error) => {
-                    self.reader.fail();
-                    return Err(ExportError::Read(error));
-                }
+            let Some(group) = self.rows.reader.group() else {
+                return Poll::Ready(None);
+            };
+            match self.decoder.decode(&group) {
+                Ok(Some(event)) => return Poll::Ready(Some(Ok(event))),
+                Ok(None) => self.skipped += 1,
+                Err(error) => return Poll::Ready(Some(Err(error))),
             }
         }
     }
 }
 
-impl<R> std::fmt::Debug for ExportReader<R> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ExportReader")
-            .field("header", self.reader.header())
-            .field("rows_read", &self.reader.rows())
-            .finish_non_exhaustive()
-    }
-}
-
-/// The events of one type in a saved export: an iterator of [`ExportedEvent<T>`].
-pub struct EventIter<R, T> {
-    reader: ExportReader<R>,
-    decoder: EventDecoder<T>,
-}
-
-impl<R: Read, T: DecodeEvent> Iterator for EventIter<R, T> {
+impl<R: Read, T: DecodeEvent> Iterator for Events<R, T> {
     type Item = Result<ExportedEvent<T>, ExportError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let group = match self.reader.next_event() {
-                Err(error) => return Some(Err(error)),
-                Ok(None) => return None,
-                Ok(Some(group)) => group,
-            };
-            match self.decoder.decode(&group) {
-                Ok(Some(event)) => return Some(Ok(event)),
-                Ok(None) => {}
-                Err(error) => return Some(Err(error)),
-            }
-        }
+        block_on(|cx| self.poll_event(cx))
     }
 }
 
-/// The user profiles of a saved export: an iterator of [`ExportedProfile<T>`].
-pub struct ProfileIter<R, T> {
-    reader: ExportReader<R>,
+impl<S, T> std::fmt::Debug for Events<S, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Events")
+            .field("rows", &self.rows)
+            .field("skipped", &self.skipped)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The user profiles of a profile export, decoded as they are read: an [`Iterator`] (over a
+/// `Read`) or a [`Stream`](futures_util::Stream) (over a `ByteStream`) of
+/// [`ExportedProfile<T>`].
+pub struct Profiles<S, T> {
+    rows: ExportRows<S>,
     decoder: ProfileDecoder<T>,
 }
 
-impl<R: Read, T: DecodeProfile> Iterator for ProfileIter<R, T> {
-    type Item = Result<ExportedProfile<T>, ExportError>;
+impl<S, T> Profiles<S, T> {
+    /// The header row.
+    pub fn header(&self) -> &Header {
+        self.rows.header()
+    }
+}
 
-    fn next(&mut self) -> Option<Self::Item> {
-        match self.reader.next_row() {
-            Err(error) => Some(Err(error)),
-            Ok(None) => None,
-            Ok(Some(row)) => Some(self.decoder.decode(&row)),
+impl<S, T: DecodeProfile> Profiles<S, T> {
+    fn poll_profile(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<ExportedProfile<T>, ExportError>>>
+    where
+        S: Source,
+    {
+        match std::task::ready!(poll_advance(&mut self.rows, cx, RowReader::advance_row)) {
+            Err(error) => Poll::Ready(Some(Err(error))),
+            Ok(false) => Poll::Ready(None),
+            Ok(true) => Poll::Ready(self.rows.reader.row().map(|row| self.decoder.decode(&row))),
         }
     }
 }
 
-impl<R, T> std::fmt::Debug for EventIter<R, T> {
+impl<R: Read, T: DecodeProfile> Iterator for Profiles<R, T> {
+    type Item = Result<ExportedProfile<T>, ExportError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        block_on(|cx| self.poll_profile(cx))
+    }
+}
+
+impl<S, T> std::fmt::Debug for Profiles<S, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EventIter")
-            .field("reader", &self.reader)
+        f.debug_struct("Profiles")
+            .field("rows", &self.rows)
             .finish_non_exhaustive()
     }
 }
 
-impl<R, T> std::fmt::Debug for ProfileIter<R, T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ProfileIter")
-            .field("reader", &self.reader)
-            .finish_non_exhaustive()
+/// The async half: a [`ByteStream`] source, read with `.await`.
+#[cfg(feature = "client")]
+mod streamed {
+    use std::future::poll_fn;
+    use std::pin::Pin;
+    use std::task::{Context, Poll, ready};
+
+    use bytes::Bytes;
+    use futures_util::stream::Stream;
+
+    use super::{Events, ExportRows, Profiles, Source, poll_advance};
+    use crate::client::{ByteStream, Error};
+    use crate::export::decode::{DecodeEvent, DecodeProfile};
+    use crate::export::error::ExportError;
+    use crate::export::group::EventGroup;
+    use crate::export::meta::{ExportedEvent, ExportedProfile};
+    use crate::export::parse::RowReader;
+    use crate::export::row::ExportRow;
+
+    impl Source for ByteStream {
+        fn poll_fill(
+            &mut self,
+            cx: &mut Context<'_>,
+            _buf: &mut Vec<u8>,
+            reader: &mut RowReader,
+        ) -> Poll<Result<(), ExportError>> {
+            match ready!(Pin::new(self).poll_next(cx)) {
+                Some(Ok(chunk)) => reader.push(&chunk),
+                Some(Err(source)) => {
+                    reader.fail();
+                    return Poll::Ready(Err(ExportError::Interrupted {
+                        rows: reader.rows(),
+                        source,
+                    }));
+                }
+                None => reader.end(),
+            }
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    impl ExportRows<ByteStream> {
+        /// Reads the header row of `stream`, an export's body from
+        /// [`Client::export_events`](crate::Client::export_events) or
+        /// [`Client::export_profiles`](crate::Client::export_profiles).
+        ///
+        /// # Errors
+        ///
+        /// An [`ExportError`] when the body fails or ends before its header row is complete.
+        pub async fn from_body(stream: ByteStream) -> Result<Self, ExportError> {
+            let mut rows = ExportRows::poll_start(stream);
+            if !poll_fn(|cx| poll_advance(&mut rows, cx, RowReader::advance_header)).await? {
+                return Err(Self::no_header());
+            }
+            Ok(rows)
+        }
+
+        /// [`from_body`](Self::from_body) for any stream of CSV chunks.
+        ///
+        /// # Errors
+        ///
+        /// As [`from_body`](Self::from_body).
+        pub async fn from_stream<S>(stream: S) -> Result<Self, ExportError>
+        where
+            S: Stream<Item = Result<Bytes, Error>> + Send + 'static,
+        {
+            ExportRows::from_body(ByteStream::of_chunks(stream)).await
+        }
+
+        /// The next row; `None` after the last.
+        ///
+        /// # Errors
+        ///
+        /// An [`ExportError`] when the body breaks off, is malformed or carries an error.
+        pub async fn next_row(&mut self) -> Result<Option<ExportRow<'_>>, ExportError> {
+            if poll_fn(|cx| poll_advance(self, cx, RowReader::advance_row)).await? {
+                Ok(self.reader.row())
+            } else {
+                Ok(None)
+            }
+        }
+
+        /// The rows of the next event (one per item); `None` after the last.
+        ///
+        /// # Errors
+        ///
+        /// As [`next_row`](Self::next_row); an event whose rows were not all received is
+        /// never returned.
+        pub async fn next_event(&mut self) -> Result<Option<EventGroup<'_>>, ExportError> {
+            if poll_fn(|cx| poll_advance(self, cx, RowReader::advance_event)).await? {
+                Ok(self.reader.group())
+            } else {
+                Ok(None)
+            }
+        }
+    }
+
+    impl<T: DecodeEvent> Events<ByteStream, T> {
+        /// The next event; `None` after the last.
+        ///
+        /// # Errors
+        ///
+        /// An [`ExportError`] about the body or about this event.
+        pub async fn try_next(&mut self) -> Result<Option<ExportedEvent<T>>, ExportError> {
+            poll_fn(|cx| self.poll_event(cx)).await.transpose()
+        }
+
+        /// Every event left, in order.
+        ///
+        /// # Errors
+        ///
+        /// The first [`ExportError`].
+        pub async fn into_vec(mut self) -> Result<Vec<ExportedEvent<T>>, ExportError> {
+            let mut out = Vec::new();
+            while let Some(event) = self.try_next().await? {
+                out.push(event);
+            }
+            Ok(out)
+        }
+    }
+
+    impl<T: DecodeEvent> Stream for Events<ByteStream, T> {
+        type Item = Result<ExportedEvent<T>, ExportError>;
+
+        fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            self.get_mut().poll_event(cx)
+        }
+    }
+
+    impl<T: DecodeProfile> Profiles<ByteStream, T> {
+        /// The next profile; `None` after the last.
+        ///
+        /// # Errors
+        ///
+        /// An [`ExportError`] about the body or about this profile.
+        pub async fn try_next(&mut self) -> Result<Option<ExportedProfile<T>>, ExportError> {
+            poll_fn(|cx| self.poll_profile(cx)).await.transpose()
+        }
+
+        /// Every profile left, in order.
+        ///
+        /// # Errors
+        ///
+        /// The first [`ExportError`].
+        pub async fn into_vec(mut self) -> Result<Vec<ExportedProfile<T>>, ExportError> {
+            let mut out = Vec::new();
+            while let Some(profile) = self.try_next().await? {
+                out.push(profile);
+            }
+            Ok(out)
+        }
+    }
+
+    impl<T: DecodeProfile> Stream for Profiles<ByteStream, T> {
+        type Item = Result<ExportedProfile<T>, ExportError>;
+
+        fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            self.get_mut().poll_profile(cx)
+        }
     }
 }

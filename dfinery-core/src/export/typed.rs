@@ -11,7 +11,7 @@ use super::meta::{ExportedEvent, ExportedProfile, MetaColumns, ProfileIdColumns}
 use super::row::ExportRow;
 
 /// Decodes the events of one type, with their system columns, from the groups of one export.
-pub struct EventDecoder<T> {
+pub(crate) struct EventDecoder<T> {
     columns: Columns,
     meta: MetaColumns,
     _type: PhantomData<fn() -> T>,
@@ -23,7 +23,7 @@ impl<T: DecodeEvent> EventDecoder<T> {
     /// # Errors
     ///
     /// [`ExportError::MissingColumns`] naming every column missing, system columns included.
-    pub fn new(header: &Header) -> Result<Self, ExportError> {
+    pub(crate) fn new(header: &Header) -> Result<Self, ExportError> {
         let mut missing = Vec::new();
         let meta = MetaColumns::find(header, &mut missing);
         let columns = match T::export_columns(header) {
@@ -48,7 +48,7 @@ impl<T: DecodeEvent> EventDecoder<T> {
     }
 
     /// The event name `T` stands for.
-    pub fn event_name(&self) -> &'static str {
+    pub(crate) fn event_name(&self) -> &'static str {
         T::description().name
     }
 
@@ -57,7 +57,10 @@ impl<T: DecodeEvent> EventDecoder<T> {
     /// # Errors
     ///
     /// [`ExportError::Cell`] for the first cell that does not decode.
-    pub fn decode(&self, group: &EventGroup<'_>) -> Result<Option<ExportedEvent<T>>, ExportError> {
+    pub(crate) fn decode(
+        &self,
+        group: &EventGroup<'_>,
+    ) -> Result<Option<ExportedEvent<T>>, ExportError> {
         let first = group.first();
         if self.meta.event_name(&first) != self.event_name() {
             return Ok(None);
@@ -70,7 +73,7 @@ impl<T: DecodeEvent> EventDecoder<T> {
 }
 
 /// Decodes user profiles of one type, with their ids, from the rows of one export.
-pub struct ProfileDecoder<T> {
+pub(crate) struct ProfileDecoder<T> {
     columns: Columns,
     ids: ProfileIdColumns,
     _type: PhantomData<fn() -> T>,
@@ -82,7 +85,7 @@ impl<T: DecodeProfile> ProfileDecoder<T> {
     /// # Errors
     ///
     /// [`ExportError::MissingColumns`] naming every column missing.
-    pub fn new(header: &Header) -> Result<Self, ExportError> {
+    pub(crate) fn new(header: &Header) -> Result<Self, ExportError> {
         let mut missing = Vec::new();
         let ids = ProfileIdColumns::find(header, &mut missing);
         let columns = match T::export_columns(header) {
@@ -111,7 +114,7 @@ impl<T: DecodeProfile> ProfileDecoder<T> {
     /// # Errors
     ///
     /// [`ExportError::Cell`] for the first cell that does not decode.
-    pub fn decode(&self, row: &ExportRow<'_>) -> Result<ExportedProfile<T>, ExportError> {
+    pub(crate) fn decode(&self, row: &ExportRow<'_>) -> Result<ExportedProfile<T>, ExportError> {
         let (unified_id, external_id) = self.ids.read(row);
         Ok(ExportedProfile {
             unified_id,

@@ -110,7 +110,7 @@ pub enum Rule {
 
 impl Rule {
     /// Wraps this rule as broken by element `index` of an array.
-    pub fn at_element(self, index: usize) -> Rule {
+    pub(crate) fn at_element(self, index: usize) -> Rule {
         Rule::Element {
             index,
             rule: Box::new(self),

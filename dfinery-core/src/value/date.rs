@@ -54,11 +54,6 @@ impl Date {
         self.0.day()
     }
 
-    /// The same date as a `time::Date`.
-    pub const fn to_time_date(self) -> time::Date {
-        self.0
-    }
-
     /// Wraps a date the caller knows is inside 0000..=9999.
     pub(super) const fn from_time_date_unchecked(date: time::Date) -> Self {
         Date(date)

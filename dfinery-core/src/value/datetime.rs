@@ -74,11 +74,6 @@ impl Datetime {
         })
     }
 
-    /// The instant as a `time::OffsetDateTime` with offset UTC.
-    pub const fn to_offset_date_time(self) -> OffsetDateTime {
-        self.0
-    }
-
     /// The calendar date of the instant in UTC.
     pub fn date(self) -> Date {
         Date::from_time_date_unchecked(self.0.date())
@@ -102,7 +97,7 @@ impl Datetime {
 /// The strict wire parser: the protocol's one reading of the two documented forms.
 fn parse_wire(s: &str) -> Option<Datetime> {
     let w = WireDatetime::parse(s)?;
-    let date = super::date::from_wire(w.date)?.to_time_date();
+    let date = time::Date::from(super::date::from_wire(w.date)?);
     let time = Time::from_hms_milli(w.hour, w.minute, w.second, w.millisecond).ok()?;
     Some(Datetime(PrimitiveDateTime::new(date, time).assume_utc()))
 }

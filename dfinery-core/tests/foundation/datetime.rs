@@ -135,7 +135,7 @@ fn system_time_converts_both_ways_truncating_to_milliseconds() {
 #[test]
 fn now_is_truncated_to_milliseconds() {
     let now = Datetime::now();
-    assert_eq!(now.to_offset_date_time().nanosecond() % 1_000_000, 0);
+    assert_eq!(time::OffsetDateTime::from(now).nanosecond() % 1_000_000, 0);
     assert!(is_wire_form(&now.to_string()));
 }
 

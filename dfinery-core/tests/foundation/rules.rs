@@ -37,7 +37,13 @@ fn max_len_applies_to_string_array_elements() {
     let s = spec(DataType::StringArray).with_max_len(3);
     assert_eq!(write(&s, &["abc", "de"]).unwrap(), r#"["abc","de"]"#);
     let rule = write(&s, &vec!["abc", "defg"]).unwrap_err();
-    assert_eq!(rule, Rule::TooLong { chars: 4, max: 3 }.at_element(1));
+    assert_eq!(
+        rule,
+        Rule::Element {
+            index: 1,
+            rule: Box::new(Rule::TooLong { chars: 4, max: 3 })
+        }
+    );
     assert_eq!(
         rule.to_string(),
         "element 1 is 4 characters long; at most 3 are allowed"

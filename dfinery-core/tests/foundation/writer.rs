@@ -273,7 +273,7 @@ fn every_built_in_value_promises_valid_json() {
         ("bool", Box::new(true)),
         ("Datetime", Box::new(now)),
         ("Date", Box::new(Date::today_utc())),
-        ("OffsetDateTime", Box::new(now.to_offset_date_time())),
+        ("OffsetDateTime", Box::new(time::OffsetDateTime::from(now))),
         ("SystemTime", Box::new(std::time::SystemTime::now())),
         ("Value", Box::new(Value::Long(1))),
         ("Vec<String>", Box::new(vec![String::from("a")])),

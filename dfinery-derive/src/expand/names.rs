@@ -17,7 +17,7 @@ pub struct Names {
     pub write: Ident,
     /// The decode trait: `DecodeEvent`, `DecodeItem` or `DecodeProfile`.
     pub decode: Ident,
-    /// The `ColumnsBuilder` constructor: `event`, `item` or `profile`.
+    /// The `ColumnsBuilder` constructor: `item` for an item, `new` otherwise.
     pub builder: Ident,
     /// The decode method reading one value: `from_export_rows` for an event (a group of rows),
     /// `from_export_row` otherwise.
@@ -31,9 +31,9 @@ impl Names {
     pub fn of(kind: Kind) -> Names {
         let ident = |name: &str| Ident::new(name, Span::call_site());
         let (trait_name, write, builder) = match kind {
-            Kind::Event => ("Event", "write_properties", "event"),
+            Kind::Event => ("Event", "write_properties", "new"),
             Kind::Item => ("Item", "write_item", "item"),
-            Kind::Profile => ("Profile", "write_user_properties", "profile"),
+            Kind::Profile => ("Profile", "write_user_properties", "new"),
         };
         let (from_rows, rows) = match kind {
             Kind::Event => (

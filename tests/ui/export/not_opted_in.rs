@@ -1,5 +1,5 @@
 use dfinery::DfineryEvent;
-use dfinery::export::ExportReader;
+use dfinery::export::ExportRows;
 
 // Sent only: decoding it from an export is one error naming the fix.
 #[derive(DfineryEvent)]
@@ -8,6 +8,6 @@ struct AppReview {
 }
 
 fn main() {
-    let reader = ExportReader::new(&b"event_name\r\n"[..]).unwrap();
+    let reader = ExportRows::new(&b"event_name\r\n"[..]).unwrap();
     let _ = reader.events::<AppReview>();
 }

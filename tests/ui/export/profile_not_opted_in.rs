@@ -1,5 +1,5 @@
 use dfinery::DfineryProfile;
-use dfinery::export::ExportReader;
+use dfinery::export::ExportRows;
 
 #[derive(DfineryProfile)]
 struct Member {
@@ -7,6 +7,6 @@ struct Member {
 }
 
 fn main() {
-    let reader = ExportReader::new(&b"df_unified_id\r\n"[..]).unwrap();
+    let reader = ExportRows::new(&b"df_unified_id\r\n"[..]).unwrap();
     let _ = reader.profiles::<Member>();
 }

@@ -1,6 +1,6 @@
 #![deny(warnings)]
 
-use dfinery::export::ExportReader;
+use dfinery::export::ExportRows;
 use dfinery::{DfineryEnum, DfineryEvent, DfineryItem, DfineryProfile, Patch};
 
 #[derive(Debug, PartialEq, DfineryEnum)]
@@ -37,7 +37,7 @@ fn main() {
     let csv = "df_unified_id,df_api_version,event_name,df_server_datetime,df_correction_datetime,channel,df_items_colour,df_items_sku\r\n\
                u,v1,wishlist_shared,2024-06-24T06:01:48.501Z,2024-06-24T06:01:48.501Z,web,red,A\r\n\
                u,v1,wishlist_shared,2024-06-24T06:01:48.501Z,2024-06-24T06:01:48.501Z,web,green,B\r\n";
-    let events: Vec<_> = ExportReader::new(csv.as_bytes())
+    let events: Vec<_> = ExportRows::new(csv.as_bytes())
         .unwrap()
         .events::<WishlistShared>()
         .unwrap()
@@ -54,7 +54,7 @@ fn main() {
             seen: false,
         }]
     );
-    let _ = ExportReader::new("df_unified_id,tier\r\nu,gold\r\n".as_bytes())
+    let _ = ExportRows::new("df_unified_id,tier\r\nu,gold\r\n".as_bytes())
         .unwrap()
         .profiles::<Member>();
 }

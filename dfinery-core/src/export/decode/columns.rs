@@ -115,7 +115,7 @@ pub struct ColumnsBuilder<'h> {
 }
 
 impl<'h> ColumnsBuilder<'h> {
-    fn new(header: &'h Header, rust_type: &'static str, item: bool) -> Self {
+    fn with(header: &'h Header, rust_type: &'static str, item: bool) -> Self {
         ColumnsBuilder {
             header,
             columns: Columns {
@@ -132,18 +132,13 @@ impl<'h> ColumnsBuilder<'h> {
     }
 
     /// For an event or a profile: properties are columns of their own name.
-    pub fn event(header: &'h Header, rust_type: &'static str) -> Self {
-        ColumnsBuilder::new(header, rust_type, false)
-    }
-
-    /// For a profile (as [`event`](Self::event)).
-    pub fn profile(header: &'h Header, rust_type: &'static str) -> Self {
-        ColumnsBuilder::new(header, rust_type, false)
+    pub fn new(header: &'h Header, rust_type: &'static str) -> Self {
+        ColumnsBuilder::with(header, rust_type, false)
     }
 
     /// For an item: properties are `df_items_<name>` columns.
     pub fn item(header: &'h Header, rust_type: &'static str) -> Self {
-        ColumnsBuilder::new(header, rust_type, true)
+        ColumnsBuilder::with(header, rust_type, true)
     }
 
     /// The next property field; a missing column is an error unless the field is `optional`.

@@ -1,6 +1,5 @@
-//! Incremental CSV parsing: bytes arrive in chunks of any size, rows come out whole. Shared by
-//! the async [`ExportRows`](super::ExportRows) and the blocking
-//! [`ExportReader`](super::ExportReader).
+//! Incremental CSV parsing: bytes arrive in chunks of any size, rows come out whole. Driven by
+//! [`ExportRows`](super::ExportRows), from a stream or from a blocking reader.
 
 mod input;
 mod reader;

@@ -8,7 +8,7 @@ use crate::wire::EventExportRequest;
 
 /// How far back an event export reaches: `from_date` may be at most this many days before
 /// today (UTC), as DFINERY documents (`docs/protocol.md` §3.6).
-pub const LOOK_BACK_DAYS: u32 = 30;
+pub(crate) const LOOK_BACK_DAYS: u32 = 30;
 
 /// An event export query: the events (all, some, or all but some), their properties likewise,
 /// and the days, `from` to `to` inclusive (UTC).
@@ -245,8 +245,7 @@ pub(super) fn check_filter(filter: &Building, what: &'static str) -> Result<(), 
 
 /// `days` days before `day` (the earliest date when that is before year 0).
 fn days_before(day: Date, days: u32) -> Date {
-    let shifted = day
-        .to_time_date()
+    let shifted = time::Date::from(day)
         .checked_sub(time::Duration::days(i64::from(days)))
         .and_then(|d| Date::try_from(d).ok());
     shifted.unwrap_or_else(|| Date::from_ymd(0, 1, 1).unwrap_or(day))

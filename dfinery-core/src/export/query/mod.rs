@@ -7,6 +7,8 @@ mod profile;
 mod select;
 
 pub use error::QueryError;
-pub use event::{EventQuery, LOOK_BACK_DAYS};
-pub use profile::{EXTERNAL_ID_COLUMN, ProfileQuery};
-pub use select::{ITEM_PREFIX, Select, item_column};
+pub use event::EventQuery;
+pub(crate) use profile::EXTERNAL_ID_COLUMN;
+pub use profile::ProfileQuery;
+pub use select::Select;
+pub(crate) use select::{ITEM_PREFIX, item_column};

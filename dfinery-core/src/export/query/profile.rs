@@ -8,7 +8,7 @@ use crate::model::Profile;
 use crate::wire::ProfileExportRequest;
 
 /// The identity column DFINERY exports (the only one it supports, `docs/protocol.md` §3.7).
-pub const EXTERNAL_ID_COLUMN: &str = "df_external_id";
+pub(crate) const EXTERNAL_ID_COLUMN: &str = "df_external_id";
 
 /// A user-profile export query: the user properties (all, some, or all but some), an optional
 /// audience, and whether the external id comes along.

@@ -3,14 +3,10 @@
 use crate::wire::ConditionType;
 
 /// The prefix of item property columns and filter names: `df_items_<item property>`.
-pub const ITEM_PREFIX: &str = "df_items_";
+pub(crate) const ITEM_PREFIX: &str = "df_items_";
 
 /// The export name of the item property `name`, e.g. `df_price` → `df_items_df_price`.
-///
-/// ```
-/// assert_eq!(dfinery_core::export::item_column("df_price"), "df_items_df_price");
-/// ```
-pub fn item_column(name: &str) -> String {
+pub(crate) fn item_column(name: &str) -> String {
     format!("{ITEM_PREFIX}{name}")
 }
 
@@ -92,6 +88,11 @@ fn dedup(mut list: Vec<String>, more: impl IntoIterator<Item = String>) -> Vec<S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_item_column_is_the_prefixed_property_name() {
+        assert_eq!(item_column("df_price"), "df_items_df_price");
+    }
 
     #[test]
     fn include_then_exclude_is_a_conflict() {
