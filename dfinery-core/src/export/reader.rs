@@ -136,11 +136,9 @@ impl<S> ExportRows<S> {
             decoder,
         })
     }
-}
 
-impl<S> ExportRows<S> {
     /// A reader of `source` that has read nothing yet.
-    fn poll_start(source: S) -> ExportRows<S> {
+    fn unread(source: S) -> ExportRows<S> {
         ExportRows {
             source,
             buf: Vec::new(),
@@ -216,7 +214,7 @@ impl<R: Read> ExportRows<R> {
     ///
     /// [`ExportError::Read`], or an error when the CSV ends before its header row is complete.
     pub fn new(source: R) -> Result<Self, ExportError> {
-        let mut rows = ExportRows::poll_start(source);
+        let mut rows = ExportRows::unread(source);
         if !block_on(|cx| poll_advance(&mut rows, cx, RowReader::advance_header))? {
             return Err(Self::no_header());
         }
@@ -430,7 +428,7 @@ mod streamed {
         ///
         /// An [`ExportError`] when the body fails or ends before its header row is complete.
         pub async fn from_body(stream: ByteStream) -> Result<Self, ExportError> {
-            let mut rows = ExportRows::poll_start(stream);
+            let mut rows = ExportRows::unread(stream);
             if !poll_fn(|cx| poll_advance(&mut rows, cx, RowReader::advance_header)).await? {
                 return Err(Self::no_header());
             }
