@@ -29,12 +29,11 @@ type Step = fn(&mut RowReader) -> Result<Progress, ExportError>;
 /// differently. Implemented for every [`std::io::Read`] (never pending) and for
 /// [`ByteStream`](crate::ByteStream).
 pub(crate) trait Source {
-    /// Pushes the next piece of the body into `reader` (or ends it); `buf` is scratch space the
-    /// source may use. A failure is returned after `reader.fail()`.
+    /// Pushes the next piece of the body into `reader` (or ends it). A failure is returned
+    /// after `reader.fail()`.
     fn poll_fill(
         &mut self,
         cx: &mut Context<'_>,
-        buf: &mut Vec<u8>,
         reader: &mut RowReader,
     ) -> Poll<Result<(), ExportError>>;
 }
@@ -43,11 +42,10 @@ impl<R: Read> Source for R {
     fn poll_fill(
         &mut self,
         _cx: &mut Context<'_>,
-        _buf: &mut Vec<u8>,
         reader: &mut RowReader,
     ) -> Poll<Result<(), ExportError>> {
         // Read straight into the parser's buffer: one copy of the body fewer than reading into
-        // the scratch space and pushing it.
+        // a buffer of our own and pushing it.
         loop {
             match reader.read_from(self, READ_SIZE) {
                 Ok(0) => reader.end(),
@@ -91,8 +89,6 @@ impl<R: Read> Source for R {
 /// ```
 pub struct ExportRows<S> {
     source: S,
-    /// Scratch space for a blocking source; empty (unallocated) for a stream.
-    buf: Vec<u8>,
     reader: RowReader,
 }
 
@@ -141,7 +137,6 @@ impl<S> ExportRows<S> {
     fn unread(source: S) -> ExportRows<S> {
         ExportRows {
             source,
-            buf: Vec::new(),
             reader: RowReader::new(),
         }
     }
@@ -176,9 +171,7 @@ fn poll_advance<S: Source>(
             }
             Ok(Progress::NeedInput) => {}
         }
-        if let Err(error) =
-            std::task::ready!(rows.source.poll_fill(cx, &mut rows.buf, &mut rows.reader))
-        {
+        if let Err(error) = std::task::ready!(rows.source.poll_fill(cx, &mut rows.reader)) {
             return Poll::Ready(Err(error));
         }
     }
@@ -401,7 +394,6 @@ mod streamed {
         fn poll_fill(
             &mut self,
             cx: &mut Context<'_>,
-            _buf: &mut Vec<u8>,
             reader: &mut RowReader,
         ) -> Poll<Result<(), ExportError>> {
             match ready!(Pin::new(self).poll_next(cx)) {
