@@ -8,7 +8,7 @@
 //!
 //! | module | comparison |
 //! |---|---|
-//! | [`serialize`] | 1. a derived event to wire JSON, against serde and `json!` |
+//! | [`serialize`] | 1. a derived event to wire JSON, against serde and `json!`; with [`escape`], the string escapers |
 //! | [`pipeline`] | 2. `track()` to stored, Tracker against one request per event |
 //! | [`compile`] | 3. build time of derived events against `#[derive(Serialize)]` |
 //! | [`export`] | 4. typed export decoding against `csv::StringRecord` |
@@ -18,6 +18,7 @@
 pub mod alloc;
 pub mod compile;
 pub mod emulator;
+pub mod escape;
 pub mod export;
 pub mod fixtures;
 pub mod lab;

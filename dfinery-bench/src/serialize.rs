@@ -1,12 +1,14 @@
 //! Comparison 1, serialisation: a derived `df_purchase` with five items to wire JSON bytes,
 //! against the same data with `#[derive(Serialize)]` (the floor) and against a `json!` value
-//! (what other Rust analytics SDKs do).
+//! (what other Rust analytics SDKs do); and dfinery's string escaper against `serde_json`'s on
+//! that event's keys and strings ([`escape`]).
 
 use std::time::Duration;
 
 use dfinery::{Event, ValidationError};
 use serde_json::{Value, json};
 
+use crate::escape;
 use crate::fixtures::{Purchase, SerdePurchase, purchase, serde_purchase};
 use crate::measure::{Sample, best_of};
 use crate::report::{Comparison, Figure, Goal, Ratio};
@@ -65,7 +67,7 @@ pub fn json_purchase(purchase: &Purchase) -> Value {
     })
 }
 
-/// The three figures of comparison 1.
+/// The figures of comparison 1.
 #[derive(Debug, Clone, Copy)]
 pub struct SerializeSamples {
     /// [`typed`].
@@ -74,12 +76,18 @@ pub struct SerializeSamples {
     pub serde: Sample,
     /// [`json_value`].
     pub json_value: Sample,
+    /// [`escape::dfinery`] over [`escape::purchase_strings`].
+    pub escape_dfinery: Sample,
+    /// [`escape::serde`] over the same strings.
+    pub escape_serde: Sample,
 }
 
 /// Measures the three paths, interleaved, `rounds` times `window` each, keeping each one's best.
 pub fn measure(rounds: usize, window: Duration) -> SerializeSamples {
     let purchase = purchase();
     let twin = serde_purchase(&purchase);
+    let strings = escape::purchase_strings();
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
     let samples = best_of(
         rounds,
         window,
@@ -87,12 +95,16 @@ pub fn measure(rounds: usize, window: Duration) -> SerializeSamples {
             &mut || typed(&purchase).map_or(0, |bytes| bytes.len()),
             &mut || serde(&twin).len(),
             &mut || json_value(&purchase).len(),
+            &mut || escape::dfinery(&strings, &mut ours),
+            &mut || escape::serde(&strings, &mut theirs),
         ],
     );
     SerializeSamples {
         typed: samples[0],
         serde: samples[1],
         json_value: samples[2],
+        escape_dfinery: samples[3],
+        escape_serde: samples[4],
     }
 }
 
@@ -108,6 +120,14 @@ pub fn compare(rounds: usize, window: Duration) -> Comparison {
             figure("dfinery derive: to_record (checks) + to_vec", s.typed),
             figure("serde derive: serde_json::to_vec (floor)", s.serde),
             figure("json! Value + serde_json::to_vec", s.json_value),
+            figure(
+                "dfinery's string escaper: the event's keys and strings",
+                s.escape_dfinery,
+            ),
+            figure(
+                "serde_json::to_writer of each string: the same strings",
+                s.escape_serde,
+            ),
         ],
         ratios: vec![
             Ratio::new(
@@ -119,6 +139,13 @@ pub fn compare(rounds: usize, window: Duration) -> Comparison {
                 "json! time / dfinery time (speed-up over json!)",
                 s.json_value.ns_per_iter() / s.typed.ns_per_iter(),
                 Goal::AtLeast(2.0),
+            ),
+            // dfinery keeps its own escaper while serde_json's costs more than 5 % more
+            // (`BENCHMARKS.md`, "JSON escaper").
+            Ratio::new(
+                "serde_json escaper time / dfinery escaper time",
+                s.escape_serde.ns_per_iter() / s.escape_dfinery.ns_per_iter(),
+                Goal::AtLeast(1.05),
             ),
         ],
         notes: vec![],

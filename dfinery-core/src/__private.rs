@@ -37,6 +37,10 @@ pub use crate::writer::{ItemsWriter, ObjectWriter};
 pub use crate::client::classify;
 pub use dfinery_schema::protocol::{parse_reset, parse_window};
 
+// For the ratio report only: the JSON string escaper every key and string value is written with,
+// measured against `serde_json`'s on the same strings (`BENCHMARKS.md`, "JSON escaper").
+pub use crate::json::push_str as push_json_str;
+
 /// The argument of `PropertyValue::writes_valid_json`: naming it is what lets an implementation
 /// promise well-formed JSON, so only this crate and the code its derives generate (the
 /// `DfineryEnum` impls) make that promise; other implementations keep the default and have

@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 /// word-at-a-time scan finds that out and the string is copied whole. Only the others take the
 /// byte-by-byte path.
 #[inline]
-pub(crate) fn push_str(out: &mut Vec<u8>, s: &str) {
+pub fn push_str(out: &mut Vec<u8>, s: &str) {
     out.reserve(s.len() + 2);
     out.push(b'"');
     if needs_escape(s.as_bytes()) {

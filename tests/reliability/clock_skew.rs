@@ -7,7 +7,7 @@
 use std::time::{Duration, SystemTime};
 
 use dfinery::ratelimit::Api;
-use dfinery_emulator::{Api as EmulatorApi, RateLimit, Window};
+use dfinery_emulator::{RateLimit, Window};
 
 use crate::support::{client_to, emulator_with, login, user};
 
@@ -17,7 +17,7 @@ const WINDOW: Duration = Duration::from_secs(2);
 async fn paced_under_skew(offset_ms: i64) {
     let emulator = emulator_with(|b| {
         b.clock_offset_ms(offset_ms)
-            .rate_limit(EmulatorApi::Event, RateLimit::new(5, Window::seconds(2)))
+            .rate_limit(Api::Event, RateLimit::new(5, Window::seconds(2)))
     })
     .await;
     let client = client_to(emulator.base_url()).build().unwrap();
