@@ -71,10 +71,7 @@ impl<'a> Json<'a> {
                 Some(b'"') => "a string",
                 Some(b'[') => "an array",
                 Some(b'{') => "an object",
-                _ => match serde_json::from_str::<serde_json::Number>(raw.get()) {
-                    Ok(n) => number(&n).describe(),
-                    Err(_) => "a number",
-                },
+                _ => number_text(raw.get()).describe(),
             },
         }
     }
@@ -137,6 +134,9 @@ impl<'a> Json<'a> {
                 Some(s) => property.check_sized(&JsonView::String(&s), || self.json_len()),
                 None => property.check_sized(&JsonView::Object, || self.json_len()),
             },
+            Json::Text(raw) if self.is_number() => {
+                property.check_sized(&number_text(raw.get()), || self.json_len())
+            }
             Json::Text(raw) => match serde_json::from_str::<Tree<'a>>(raw.get()) {
                 Ok(tree) => property.check_sized(&tree.view(), || self.json_len()),
                 // Borrowed text is valid JSON, so this is a string with an escape that is no
@@ -181,9 +181,25 @@ fn number(n: &serde_json::Number) -> JsonView<'static> {
     }
 }
 
+/// The number `text` (a valid JSON number) holds, as `serde_json` reads it: an integer that
+/// fits an `i64`, a bigger one that fits a `u64`, else (a fraction, an exponent, `-0`, a larger
+/// integer) a fraction.
+fn number_text(text: &str) -> JsonView<'static> {
+    let integer = text != "-0" && text.bytes().all(|b| b == b'-' || b.is_ascii_digit());
+    if integer {
+        if let Ok(i) = text.parse::<i64>() {
+            return JsonView::Integer(i);
+        }
+        if text.parse::<u64>().is_ok() {
+            return JsonView::BigInteger;
+        }
+    }
+    JsonView::Fraction(text.parse::<f64>().unwrap_or(f64::NAN))
+}
+
 /// The members of one JSON object, in the order `serde_json::Map` keeps them (by key, byte
 /// order) and, like it, with the last value of a repeated key.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Object<'a> {
     members: Vec<(Cow<'a, str>, Json<'a>)>,
 }
@@ -607,6 +623,27 @@ mod tests {
             );
         }
         assert_eq!(from_text.get("s").unwrap().as_str().unwrap(), "a\"b");
+    }
+
+    #[test]
+    fn numbers_in_text_read_as_serde_json_reads_them() {
+        for text in [
+            "0",
+            "-0",
+            "-3",
+            "5000",
+            "1.0",
+            "1E2",
+            "-2.5e-8",
+            "9223372036854775807",
+            "9223372036854775808",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-9223372036854775809",
+        ] {
+            let value: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(number_text(text), view(&value), "{text}");
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ use dfinery_schema::{
     Checked as Passed, DataType, EventBody, EventDef, Finding, IdentityMember, Json, Object, Place,
     Registry, identity_members,
 };
+use serde_json::value::RawValue;
 use uuid::Uuid;
 
 /// The fields an event object may have (the short names, then the wire names).
@@ -239,17 +240,12 @@ fn word(finding: Finding<'_, '_>, event: &str, problems: &mut Vec<String>) {
 }
 
 impl Event<'_, '_> {
-    /// The record: the wire event object written from the checked values' text, then read as
-    /// an [`EventRecord`].
+    /// The record: `event_items` and `event_properties` written from the checked values'
+    /// text, then handed to [`EventRecord::from_json_parts`].
     fn record(&self) -> Result<EventRecord, Vec<String>> {
         let mut json = String::with_capacity(256);
-        let _ = write!(
-            json,
-            r#"{{"event_log_id":"{}","event_name":"{}","event_datetime":"{}""#,
-            self.log_id, self.definition.name, self.datetime
-        );
         if !self.body.items.is_empty() {
-            json.push_str(r#","event_items":["#);
+            json.push('[');
             for (i, item) in self.body.items.iter().enumerate() {
                 if i > 0 {
                     json.push(',');
@@ -258,13 +254,30 @@ impl Event<'_, '_> {
             }
             json.push(']');
         }
+        let split = json.len();
         if !self.body.properties.is_empty() {
-            json.push_str(r#","event_properties":"#);
             write_object(&mut json, &self.body.properties);
         }
-        json.push('}');
-        serde_json::from_str(&json).map_err(|err| vec![format!("the event cannot be built: {err}")])
+        let cannot = |err: String| vec![format!("the event cannot be built: {err}")];
+        EventRecord::from_json_parts(
+            self.log_id,
+            self.definition.name.as_str(),
+            self.datetime,
+            raw(&json[..split]).map_err(cannot)?,
+            raw(&json[split..]).map_err(cannot)?,
+        )
+        .map_err(|e| cannot(e.to_string()))
     }
+}
+
+/// `text` as a raw JSON value, `None` when empty.
+fn raw(text: &str) -> Result<Option<&RawValue>, String> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    serde_json::from_str(text)
+        .map(Some)
+        .map_err(|e| e.to_string())
 }
 
 /// Writes `{"name":value,…}`: each value as the line wrote it, except a Double given as an
