@@ -99,6 +99,9 @@ pub struct EventBody<'r, 'a> {
     pub properties: Vec<Checked<'r, 'a>>,
     /// Each item object's properties that passed, by name.
     pub items: Vec<Vec<Checked<'r, 'a>>>,
+    /// Whether the properties or an item repeat a key (the last value is the one checked), so
+    /// their text says more than what was checked.
+    pub repeated_keys: bool,
 }
 
 /// Checks an event's `properties` and `items` (each absent or `null` when not given) against
@@ -122,7 +125,13 @@ pub fn check_event<'r, 'a>(
         }
     };
     let items = item_objects(items, findings);
-    let mut body = EventBody::default();
+    let mut body = EventBody {
+        repeated_keys: properties
+            .iter()
+            .chain(&items)
+            .any(Object::has_repeated_keys),
+        ..EventBody::default()
+    };
     let Some(definition) = definition else {
         return body;
     };

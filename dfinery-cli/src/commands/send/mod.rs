@@ -445,15 +445,16 @@ struct Chunk {
 
 /// What the queuing pass did.
 struct Queued {
-    /// The line of each event queued, by `event_log_id`.
-    lines: HashMap<Uuid, u64>,
+    /// The `event_log_id` and line of each event queued, in line order (a map is made from
+    /// them only when DFINERY refused events for good).
+    lines: Vec<(Uuid, u64)>,
 }
 
 impl QueueJob {
     /// Reads the file and sends a [`Chunk`] every [`CHUNK`] events (and one at the end); stops
     /// early when the receiver is gone or on Ctrl-C.
     fn run(self, chunks: tokio::sync::mpsc::Sender<Chunk>) -> Result<Queued, CliError> {
-        let mut lines = HashMap::new();
+        let mut lines = Vec::new();
         let mut chunk = Vec::with_capacity(CHUNK);
         let mut last = self.resume_after;
         for line in input::open(&self.file, self.format, &self.registry)? {
@@ -471,7 +472,7 @@ impl QueueJob {
             if let Ok(checked) = checked
                 && self.partition.is_none_or(|p| p.contains(&checked.identity))
             {
-                lines.insert(checked.record.event_log_id(), line.number);
+                lines.push((checked.record.event_log_id(), line.number));
                 chunk.push((checked.identity, Message::Event(checked.record)));
             }
             last = line.number;
@@ -540,7 +541,7 @@ async fn write_progress(state: &StateDir, progress: &Progress) -> Result<(), Cli
 }
 
 /// The events DFINERY refused for good, with their lines where known.
-fn failed(tracker: &Tracker, lines: &HashMap<Uuid, u64>) -> Vec<Failed> {
+fn failed(tracker: &Tracker, lines: &[(Uuid, u64)]) -> Vec<Failed> {
     let Some(spool) = tracker.spool() else {
         return Vec::new();
     };
@@ -551,6 +552,10 @@ fn failed(tracker: &Tracker, lines: &HashMap<Uuid, u64>) -> Vec<Failed> {
             return Vec::new();
         }
     };
+    if letters.is_empty() {
+        return Vec::new();
+    }
+    let lines: HashMap<Uuid, u64> = lines.iter().copied().collect();
     letters
         .into_iter()
         .map(|letter| {
