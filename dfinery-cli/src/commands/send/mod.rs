@@ -358,7 +358,7 @@ fn check_ndjson(
                             return part;
                         };
                         let before = part.events;
-                        for (n, text) in block.split_inclusive(|&b| b == b'\n').enumerate() {
+                        for (n, text) in lines(&block).enumerate() {
                             let number = first + n as u64;
                             if let Some(event) = input::ndjson_text(text) {
                                 part.record(registry, (number, event), resume_after, partition);
@@ -388,7 +388,7 @@ fn check_ndjson(
             let end = if got == 0 {
                 block.len()
             } else {
-                match block.iter().rposition(|&b| b == b'\n') {
+                match memchr::memrchr(b'\n', &block) {
                     Some(last) => last + 1,
                     None => {
                         carry = block;
@@ -400,7 +400,7 @@ fn check_ndjson(
             if block.is_empty() {
                 break Ok(());
             }
-            let lines = block.split_inclusive(|&b| b == b'\n').count() as u64;
+            let lines = lines(&block).count() as u64;
             if blocks.send((next_line, block)).is_err() {
                 break Ok(());
             }
@@ -423,6 +423,22 @@ fn check_ndjson(
     read?;
     result.invalid.sort_by_key(|invalid| invalid.line);
     Ok(())
+}
+
+/// The lines of `block`, each with its line end (as `split_inclusive` on `\n`, found with
+/// `memchr`).
+fn lines(block: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut start = 0;
+    let mut ends = memchr::memchr_iter(b'\n', block);
+    std::iter::from_fn(move || {
+        if start >= block.len() {
+            return None;
+        }
+        let end = ends.next().map_or(block.len(), |i| i + 1);
+        let line = block.get(start..end)?;
+        start = end;
+        Some(line)
+    })
 }
 
 /// The reading pass, run on a blocking thread: reads and checks the lines after the resume
@@ -569,4 +585,25 @@ fn failed(tracker: &Tracker, lines: &[(Uuid, u64)]) -> Vec<Failed> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lines;
+
+    #[test]
+    fn lines_split_as_split_inclusive_does() {
+        for block in [
+            &b""[..],
+            b"\n",
+            b"a",
+            b"a\n",
+            b"a\nb",
+            b"a\r\n\nb\n\n",
+            b"{\"x\":1}\n{\"y\":2}",
+        ] {
+            let expected: Vec<&[u8]> = block.split_inclusive(|&b| b == b'\n').collect();
+            assert_eq!(lines(block).collect::<Vec<_>>(), expected, "{block:?}");
+        }
+    }
 }
