@@ -399,7 +399,12 @@ fn split_object(text: &str) -> Option<Vec<(Cow<'_, str>, Json<'_>)>> {
     }
     loop {
         let key_end = split::string_end(b, i)?;
-        let key = string(text.get(i..key_end)?)?;
+        let quoted = text.get(i..key_end)?;
+        // Most keys have no escape: then the key is the text between the quotes.
+        let key = match quoted.get(1..quoted.len() - 1) {
+            Some(inner) if !inner.contains('\\') => Cow::Borrowed(inner),
+            _ => string(quoted)?,
+        };
         i = split::space(b, key_end);
         if b.get(i) != Some(&b':') {
             return None;
