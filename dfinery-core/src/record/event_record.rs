@@ -9,9 +9,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
+use super::ValidationError;
 use super::builder::EventRecordBuilder;
 use crate::json;
+use crate::property::Rule;
 use crate::value::Datetime;
+use crate::writer::Violation;
 
 /// One validated event, its properties and items already serialised: an element of the
 /// `events` array of `POST /api/v1/events` (`docs/protocol.md` §3.2).
@@ -83,6 +86,79 @@ impl EventRecord {
     /// ```
     pub fn builder(event_name: impl Into<String>) -> EventRecordBuilder {
         EventRecordBuilder::new(event_name.into())
+    }
+
+    /// A record of an event whose properties and items the caller has written as JSON and
+    /// checked against the registry (as `dfinery send` checks a line with
+    /// `dfinery_schema::check_event`): `event_items` an array of item objects and
+    /// `event_properties` an object, used as they are, so nothing is formatted twice. Only what
+    /// reading a record back checks is checked here; the values' rules are the caller's.
+    ///
+    /// ```
+    /// use dfinery_core::{Datetime, EventRecord};
+    /// use serde_json::value::RawValue;
+    ///
+    /// let properties: &RawValue = serde_json::from_str(r#"{"coupon_code":"WELCOME"}"#).unwrap();
+    /// let at = Datetime::parse_wire("2024-06-24T06:01:48.501Z").unwrap();
+    /// let record = EventRecord::from_json_parts(
+    ///     uuid::Uuid::nil(), "coupon_used", at, None, Some(properties),
+    /// )
+    /// .unwrap();
+    /// assert_eq!(record.event_properties().unwrap().get(), r#"{"coupon_code":"WELCOME"}"#);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`ValidationError`] when the name is empty, the items are not an array or the
+    /// properties are not an object.
+    pub fn from_json_parts(
+        event_log_id: Uuid,
+        event_name: impl Into<String>,
+        event_datetime: Datetime,
+        event_items: Option<&RawValue>,
+        event_properties: Option<&RawValue>,
+    ) -> Result<Self, ValidationError> {
+        let event_name: String = event_name.into();
+        let mut violations = Vec::new();
+        if event_name.is_empty() {
+            violations.push(Violation {
+                path: "event_name".to_owned(),
+                property: Cow::Borrowed("event_name"),
+                rule: Rule::Missing,
+            });
+        }
+        for (path, part, open) in [
+            ("event_items", event_items, '['),
+            ("event_properties", event_properties, '{'),
+        ] {
+            if !starts_with(part, open) {
+                violations.push(Violation {
+                    path: path.to_owned(),
+                    property: Cow::Borrowed(path),
+                    rule: Rule::MalformedJson {
+                        reason: if open == '[' {
+                            "not a JSON array of item objects".to_owned()
+                        } else {
+                            "not a JSON object".to_owned()
+                        },
+                    },
+                });
+            }
+        }
+        if !violations.is_empty() {
+            return Err(ValidationError {
+                subject: format!("event `{event_name}`"),
+                violations,
+            });
+        }
+        Ok(EventRecord::from_parts(
+            event_log_id,
+            Cow::Owned(event_name),
+            event_datetime,
+            event_items.map(RawValue::get),
+            event_properties.map(RawValue::get),
+            None,
+        ))
     }
 
     /// A record of these parts; `event_items` and `event_properties` are well-formed JSON

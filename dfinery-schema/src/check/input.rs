@@ -27,18 +27,35 @@ pub enum Json<'a> {
 /// The text of one JSON value, known to be valid JSON: made from a `serde_json` [`RawValue`]
 /// or by this crate from text it has parsed.
 #[derive(Debug, Clone, Copy)]
-pub struct JsonText<'a>(&'a str);
+pub struct JsonText<'a> {
+    text: &'a str,
+    /// The same text as a `RawValue`, when it was read as one.
+    raw: Option<&'a RawValue>,
+}
 
 impl<'a> JsonText<'a> {
     /// The text.
     pub fn get(&self) -> &'a str {
-        self.0
+        self.text
+    }
+
+    /// The text as a `serde_json` [`RawValue`], when it was read as one (a member of an object
+    /// read by [`Object::parse`]; not a part split from such a member).
+    pub fn raw(&self) -> Option<&'a RawValue> {
+        self.raw
+    }
+
+    fn split(text: &'a str) -> Self {
+        JsonText { text, raw: None }
     }
 }
 
 impl<'a> From<&'a RawValue> for JsonText<'a> {
     fn from(raw: &'a RawValue) -> Self {
-        JsonText(raw.get())
+        JsonText {
+            text: raw.get(),
+            raw: Some(raw),
+        }
     }
 }
 
@@ -71,10 +88,7 @@ impl<'a> Json<'a> {
                 Some(b'"') => "a string",
                 Some(b'[') => "an array",
                 Some(b'{') => "an object",
-                _ => match serde_json::from_str::<serde_json::Number>(raw.get()) {
-                    Ok(n) => number(&n).describe(),
-                    Err(_) => "a number",
-                },
+                _ => number_text(raw.get()).describe(),
             },
         }
     }
@@ -93,8 +107,8 @@ impl<'a> Json<'a> {
             Json::Value(Value::Object(map)) => Some(Object::from_map(map)),
             Json::Value(_) => None,
             Json::Text(raw) => split_object(raw.get()).map(|mut members| {
-                sort(&mut members);
-                Object { members }
+                let repeated = sort(&mut members);
+                Object { members, repeated }
             }),
         }
     }
@@ -137,6 +151,9 @@ impl<'a> Json<'a> {
                 Some(s) => property.check_sized(&JsonView::String(&s), || self.json_len()),
                 None => property.check_sized(&JsonView::Object, || self.json_len()),
             },
+            Json::Text(raw) if self.is_number() => {
+                property.check_sized(&number_text(raw.get()), || self.json_len())
+            }
             Json::Text(raw) => match serde_json::from_str::<Tree<'a>>(raw.get()) {
                 Ok(tree) => property.check_sized(&tree.view(), || self.json_len()),
                 // Borrowed text is valid JSON, so this is a string with an escape that is no
@@ -181,11 +198,29 @@ fn number(n: &serde_json::Number) -> JsonView<'static> {
     }
 }
 
+/// The number `text` (a valid JSON number) holds, as `serde_json` reads it: an integer that
+/// fits an `i64`, a bigger one that fits a `u64`, else (a fraction, an exponent, `-0`, a larger
+/// integer) a fraction.
+fn number_text(text: &str) -> JsonView<'static> {
+    let integer = text != "-0" && text.bytes().all(|b| b == b'-' || b.is_ascii_digit());
+    if integer {
+        if let Ok(i) = text.parse::<i64>() {
+            return JsonView::Integer(i);
+        }
+        if text.parse::<u64>().is_ok() {
+            return JsonView::BigInteger;
+        }
+    }
+    JsonView::Fraction(text.parse::<f64>().unwrap_or(f64::NAN))
+}
+
 /// The members of one JSON object, in the order `serde_json::Map` keeps them (by key, byte
 /// order) and, like it, with the last value of a repeated key.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Object<'a> {
     members: Vec<(Cow<'a, str>, Json<'a>)>,
+    /// Whether a key was given more than once (only its last value is kept).
+    repeated: bool,
 }
 
 impl<'a> Object<'a> {
@@ -216,8 +251,8 @@ impl<'a> Object<'a> {
             .map(|(k, v)| (Cow::Borrowed(k.as_str()), Json::Value(v)))
             .collect();
         // A `Map` keeps its keys in order already, unless `preserve_order` is on.
-        sort(&mut members);
-        Object { members }
+        let repeated = sort(&mut members);
+        Object { members, repeated }
     }
 
     /// The value of `key`.
@@ -254,6 +289,12 @@ impl<'a> Object<'a> {
     /// Whether the object has no member.
     pub fn is_empty(&self) -> bool {
         self.members.is_empty()
+    }
+
+    /// Whether a key was given more than once in the text (only its last value is kept, as
+    /// `serde_json::Map` keeps it), so the text says more than the members.
+    pub fn has_repeated_keys(&self) -> bool {
+        self.repeated
     }
 
     /// The keys not in `allowed`, in order, each with the allowed one most likely meant
@@ -358,14 +399,19 @@ fn split_object(text: &str) -> Option<Vec<(Cow<'_, str>, Json<'_>)>> {
     }
     loop {
         let key_end = split::string_end(b, i)?;
-        let key = string(text.get(i..key_end)?)?;
+        let quoted = text.get(i..key_end)?;
+        // Most keys have no escape: then the key is the text between the quotes.
+        let key = match quoted.get(1..quoted.len() - 1) {
+            Some(inner) if !inner.contains('\\') => Cow::Borrowed(inner),
+            _ => string(quoted)?,
+        };
         i = split::space(b, key_end);
         if b.get(i) != Some(&b':') {
             return None;
         }
         let start = split::space(b, i + 1);
         let end = split::value_end(b, start)?;
-        members.push((key, Json::Text(JsonText(text.get(start..end)?))));
+        members.push((key, Json::Text(JsonText::split(text.get(start..end)?))));
         i = split::space(b, end);
         match b.get(i)? {
             b',' => i = split::space(b, i + 1),
@@ -389,7 +435,7 @@ fn split_array(text: &str) -> Option<Vec<Json<'_>>> {
     }
     loop {
         let end = split::value_end(b, i)?;
-        elements.push(Json::Text(JsonText(text.get(i..end)?)));
+        elements.push(Json::Text(JsonText::split(text.get(i..end)?)));
         i = split::space(b, end);
         match b.get(i)? {
             b',' => i = split::space(b, i + 1),
@@ -399,15 +445,18 @@ fn split_array(text: &str) -> Option<Vec<Json<'_>>> {
     }
 }
 
-/// Orders `members` by key, keeping the last value of a repeated key (as `serde_json::Map`).
-fn sort(members: &mut Vec<(Cow<'_, str>, Json<'_>)>) {
+/// Orders `members` by key, keeping the last value of a repeated key (as `serde_json::Map`);
+/// says whether a key was repeated.
+fn sort(members: &mut Vec<(Cow<'_, str>, Json<'_>)>) -> bool {
     if members.is_sorted_by(|a, b| a.0 < b.0) {
-        return;
+        return false;
     }
     members.reverse();
     // Stable: of equal keys, the last one given comes first now and is kept.
     members.sort_by(|a, b| a.0.cmp(&b.0));
+    let before = members.len();
     members.dedup_by(|later, first| later.0 == first.0);
+    members.len() < before
 }
 
 /// A document that is an object (its members) or any other JSON (`None`).
@@ -427,8 +476,8 @@ impl<'de> Deserialize<'de> for Top<'de> {
                     let value: &'de RawValue = map.next_value()?;
                     members.push((key.0, Json::Text(value.into())));
                 }
-                sort(&mut members);
-                Ok(Top(Some(Object { members })))
+                let repeated = sort(&mut members);
+                Ok(Top(Some(Object { members, repeated })))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Top<'de>, A::Error> {
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
@@ -610,15 +659,46 @@ mod tests {
     }
 
     #[test]
+    fn numbers_in_text_read_as_serde_json_reads_them() {
+        for text in [
+            "0",
+            "-0",
+            "-3",
+            "5000",
+            "1.0",
+            "1E2",
+            "-2.5e-8",
+            "9223372036854775807",
+            "9223372036854775808",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-9223372036854775809",
+        ] {
+            let value: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(number_text(text), view(&value), "{text}");
+        }
+    }
+
+    #[test]
     fn keys_are_ordered_and_the_last_repeat_wins_as_in_a_map() {
         let line = r#"{"b":1,"a":2,"b":3}"#;
         let object = text(line);
         let keys: Vec<_> = object.iter().map(|(k, _)| k).collect();
         assert_eq!(keys, ["a", "b"]);
+        assert!(object.has_repeated_keys());
+        assert!(!text(r#"{"b":1,"a":2}"#).has_repeated_keys());
         assert_eq!(object.get("b").unwrap().json_len(), 1);
         let map: serde_json::Map<String, Value> = serde_json::from_str(line).unwrap();
         assert_eq!(map["b"], 3);
         assert!(matches!(object.get("b"), Some(Json::Text(raw)) if raw.get() == "3"));
+        assert_eq!(
+            object.get("b").and_then(|b| match b {
+                Json::Text(raw) => raw.raw().map(RawValue::get),
+                Json::Value(_) => None,
+            }),
+            Some("3"),
+            "a member read by `parse` keeps its RawValue"
+        );
         assert!(object.get("c").is_none());
     }
 

@@ -3,6 +3,7 @@
 //! reader meets them; the emulator and the CLI each word them (and choose what to answer).
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use super::RuleViolation;
 use super::input::{Json, Object};
@@ -98,6 +99,9 @@ pub struct EventBody<'r, 'a> {
     pub properties: Vec<Checked<'r, 'a>>,
     /// Each item object's properties that passed, by name.
     pub items: Vec<Vec<Checked<'r, 'a>>>,
+    /// Whether the properties or an item repeat a key (the last value is the one checked), so
+    /// their text says more than what was checked.
+    pub repeated_keys: bool,
 }
 
 /// Checks an event's `properties` and `items` (each absent or `null` when not given) against
@@ -121,24 +125,24 @@ pub fn check_event<'r, 'a>(
         }
     };
     let items = item_objects(items, findings);
-    let mut body = EventBody::default();
+    let mut body = EventBody {
+        repeated_keys: properties
+            .iter()
+            .chain(&items)
+            .any(Object::has_repeated_keys),
+        ..EventBody::default()
+    };
     let Some(definition) = definition else {
         return body;
     };
-    if let Some(properties) = &properties {
-        body.properties = check_properties(definition, properties, findings);
-    }
-    for required in definition.required_properties() {
-        if !properties
-            .as_ref()
-            .is_some_and(|p| p.contains_key(&required.name))
-        {
-            findings.push(Finding::Missing {
-                place: Place::Event,
-                property: required,
-            });
-        }
-    }
+    let empty = Object::default();
+    body.properties = check_members(
+        Place::Event,
+        definition,
+        &definition.properties,
+        properties.as_ref().unwrap_or(&empty),
+        findings,
+    );
     body.items = check_items(definition, &items, findings);
     body
 }
@@ -168,26 +172,46 @@ fn item_objects<'a>(
         .collect()
 }
 
-fn check_properties<'r, 'a>(
+/// Checks `members` against `defs` (both in key order, so they are walked side by side): each
+/// member's name and value, then the required properties that are absent.
+fn check_members<'r, 'a>(
+    place: Place,
     definition: &'r EventDef,
-    properties: &Object<'a>,
+    defs: &'r BTreeMap<String, PropertyDef>,
+    members: &Object<'a>,
     findings: &mut Vec<Finding<'r, 'a>>,
 ) -> Vec<Checked<'r, 'a>> {
-    let mut passed = Vec::with_capacity(properties.len());
-    for (name, value) in properties.iter() {
-        if name == "df_items" {
+    let mut passed = Vec::with_capacity(members.len());
+    let mut missing = Vec::new();
+    let mut defs = defs.values().peekable();
+    for (name, value) in members.iter() {
+        while let Some(def) = defs.next_if(|def| def.name.as_str() < name) {
+            if def.required {
+                missing.push(def);
+            }
+        }
+        if place == Place::Event && name == "df_items" {
             findings.push(Finding::ItemsInProperties);
             continue;
         }
-        match definition.property(name) {
-            Some(property) => check_value(Place::Event, property, value, findings, &mut passed),
+        match defs.next_if(|def| def.name == name) {
+            Some(property) => check_value(place, property, value, findings, &mut passed),
             None => findings.push(Finding::UnknownProperty {
-                place: Place::Event,
+                place,
                 name: name.to_owned(),
-                close: definition.suggest_property(name),
+                close: match place {
+                    Place::Event => definition.suggest_property(name),
+                    _ => definition.suggest_item_property(name),
+                },
             }),
         }
     }
+    missing.extend(defs.filter(|def| def.required));
+    findings.extend(
+        missing
+            .into_iter()
+            .map(|property| Finding::Missing { place, property }),
+    );
     passed
 }
 
@@ -211,27 +235,13 @@ fn check_items<'r, 'a>(
     }
     let mut checked = Vec::with_capacity(items.len());
     for (index, item) in items.iter().enumerate() {
-        let place = Place::Item(index);
-        let mut passed = Vec::with_capacity(item.len());
-        for (name, value) in item.iter() {
-            match definition.item_property(name) {
-                Some(property) => check_value(place, property, value, findings, &mut passed),
-                None => findings.push(Finding::UnknownProperty {
-                    place,
-                    name: name.to_owned(),
-                    close: definition.suggest_item_property(name),
-                }),
-            }
-        }
-        for required in definition.required_items() {
-            if !item.contains_key(&required.name) {
-                findings.push(Finding::Missing {
-                    place,
-                    property: required,
-                });
-            }
-        }
-        checked.push(passed);
+        checked.push(check_members(
+            Place::Item(index),
+            definition,
+            &definition.items,
+            item,
+            findings,
+        ));
     }
     checked
 }

@@ -358,7 +358,7 @@ fn check_ndjson(
                             return part;
                         };
                         let before = part.events;
-                        for (n, text) in block.split_inclusive(|&b| b == b'\n').enumerate() {
+                        for (n, text) in lines(&block).enumerate() {
                             let number = first + n as u64;
                             if let Some(event) = input::ndjson_text(text) {
                                 part.record(registry, (number, event), resume_after, partition);
@@ -388,7 +388,7 @@ fn check_ndjson(
             let end = if got == 0 {
                 block.len()
             } else {
-                match block.iter().rposition(|&b| b == b'\n') {
+                match memchr::memrchr(b'\n', &block) {
                     Some(last) => last + 1,
                     None => {
                         carry = block;
@@ -400,7 +400,7 @@ fn check_ndjson(
             if block.is_empty() {
                 break Ok(());
             }
-            let lines = block.split_inclusive(|&b| b == b'\n').count() as u64;
+            let lines = lines(&block).count() as u64;
             if blocks.send((next_line, block)).is_err() {
                 break Ok(());
             }
@@ -425,6 +425,22 @@ fn check_ndjson(
     Ok(())
 }
 
+/// The lines of `block`, each with its line end (as `split_inclusive` on `\n`, found with
+/// `memchr`).
+fn lines(block: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut start = 0;
+    let mut ends = memchr::memchr_iter(b'\n', block);
+    std::iter::from_fn(move || {
+        if start >= block.len() {
+            return None;
+        }
+        let end = ends.next().map_or(block.len(), |i| i + 1);
+        let line = block.get(start..end)?;
+        start = end;
+        Some(line)
+    })
+}
+
 /// The reading pass, run on a blocking thread: reads and checks the lines after the resume
 /// point and hands the valid events over in chunks.
 struct QueueJob {
@@ -445,15 +461,16 @@ struct Chunk {
 
 /// What the queuing pass did.
 struct Queued {
-    /// The line of each event queued, by `event_log_id`.
-    lines: HashMap<Uuid, u64>,
+    /// The `event_log_id` and line of each event queued, in line order (a map is made from
+    /// them only when DFINERY refused events for good).
+    lines: Vec<(Uuid, u64)>,
 }
 
 impl QueueJob {
     /// Reads the file and sends a [`Chunk`] every [`CHUNK`] events (and one at the end); stops
     /// early when the receiver is gone or on Ctrl-C.
     fn run(self, chunks: tokio::sync::mpsc::Sender<Chunk>) -> Result<Queued, CliError> {
-        let mut lines = HashMap::new();
+        let mut lines = Vec::new();
         let mut chunk = Vec::with_capacity(CHUNK);
         let mut last = self.resume_after;
         for line in input::open(&self.file, self.format, &self.registry)? {
@@ -471,7 +488,7 @@ impl QueueJob {
             if let Ok(checked) = checked
                 && self.partition.is_none_or(|p| p.contains(&checked.identity))
             {
-                lines.insert(checked.record.event_log_id(), line.number);
+                lines.push((checked.record.event_log_id(), line.number));
                 chunk.push((checked.identity, Message::Event(checked.record)));
             }
             last = line.number;
@@ -540,7 +557,7 @@ async fn write_progress(state: &StateDir, progress: &Progress) -> Result<(), Cli
 }
 
 /// The events DFINERY refused for good, with their lines where known.
-fn failed(tracker: &Tracker, lines: &HashMap<Uuid, u64>) -> Vec<Failed> {
+fn failed(tracker: &Tracker, lines: &[(Uuid, u64)]) -> Vec<Failed> {
     let Some(spool) = tracker.spool() else {
         return Vec::new();
     };
@@ -551,6 +568,10 @@ fn failed(tracker: &Tracker, lines: &HashMap<Uuid, u64>) -> Vec<Failed> {
             return Vec::new();
         }
     };
+    if letters.is_empty() {
+        return Vec::new();
+    }
+    let lines: HashMap<Uuid, u64> = lines.iter().copied().collect();
     letters
         .into_iter()
         .map(|letter| {
@@ -564,4 +585,25 @@ fn failed(tracker: &Tracker, lines: &HashMap<Uuid, u64>) -> Vec<Failed> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lines;
+
+    #[test]
+    fn lines_split_as_split_inclusive_does() {
+        for block in [
+            &b""[..],
+            b"\n",
+            b"a",
+            b"a\n",
+            b"a\nb",
+            b"a\r\n\nb\n\n",
+            b"{\"x\":1}\n{\"y\":2}",
+        ] {
+            let expected: Vec<&[u8]> = block.split_inclusive(|&b| b == b'\n').collect();
+            assert_eq!(lines(block).collect::<Vec<_>>(), expected, "{block:?}");
+        }
+    }
 }
