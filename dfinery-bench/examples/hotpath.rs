@@ -6,8 +6,11 @@
 //!
 //! ```text
 //! cargo build --release -p dfinery-bench --bins --examples
-//! valgrind --tool=callgrind target/release/examples/hotpath [TASKS] [EVENTS] [MAX_IN_FLIGHT]
+//! valgrind --tool=callgrind target/release/examples/hotpath [TASKS] [EVENTS] [MAX_IN_FLIGHT] [SPOOL]
 //! ```
+//!
+//! With a `SPOOL` path (a redb file, removed first), every awaited `track` returns once its
+//! event is synced there, as in the report's spool run.
 //!
 //! It prints the events sent, the wall time and the process's CPU time per event.
 
@@ -28,6 +31,13 @@ fn main() -> io::Result<()> {
     let tasks = next(256).map_err(io::Error::other)?;
     let events = next(200).map_err(io::Error::other)?;
     let in_flight = next(0).map_err(io::Error::other)?;
+    let spool = std::env::args().nth(4).map(PathBuf::from);
+    if let Some(path) = &spool {
+        match std::fs::remove_file(path) {
+            Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
+            _ => {}
+        }
+    }
     // The report's binary serves the sink; it sits next to this example's directory.
     let exe: PathBuf = std::env::current_exe()?
         .parent()
@@ -42,6 +52,10 @@ fn main() -> io::Result<()> {
             builder.max_in_flight(in_flight)
         } else {
             builder
+        };
+        let builder = match &spool {
+            Some(path) => builder.spool(path),
+            None => builder,
         };
         builder.build().map_err(io::Error::other)?
     };
@@ -78,13 +92,18 @@ fn main() -> io::Result<()> {
     let sent = (tasks * events) as f64;
     let counts = lab.counts()?;
     println!(
-        "{} events ({} counted by the sink) in {:.3} s: {:.0} events/s, {:.2} µs CPU per event",
+        "{} events ({} counted by the sink, in {} requests) in {:.3} s: {:.0} events/s, {:.2} µs CPU per event",
         tasks * events,
         counts.stored,
+        counts.requests,
         elapsed.as_secs_f64(),
         sent / elapsed.as_secs_f64(),
         cpu * 1e6 / sent
     );
     let _ = lab.runtime().block_on(tracker.shutdown());
+    drop(tracker);
+    if let Some(path) = &spool {
+        let _ = std::fs::remove_file(path);
+    }
     Ok(())
 }
