@@ -189,11 +189,16 @@ impl Worker {
         loop {
             self.load_recovered();
             if self.ready.is_empty() && self.core.capacity.pressed() {
-                // More than half the room is taken and every due user went: send every user's
-                // queue now rather than make callers wait for the interval (many users, each
-                // with less than a request's worth, fill the queue between two ticks). Each
-                // goes with what it holds when its turn comes, so batches stay large.
-                self.schedule_all();
+                // More than half the room is taken and every due user went: send now rather
+                // than make callers wait for the interval (many users, each with less than a
+                // request's worth, fill the queue between two ticks). The users holding at
+                // least half a request go first, so requests stay full and few; when no
+                // user holds that much (not even one on the wire now, whose next request
+                // goes once this one is answered), every user with something queued. Each
+                // goes with what it holds when its turn comes.
+                if !self.schedule_half_full() {
+                    self.schedule_all();
+                }
             }
             self.dispatch();
             self.settle_waiters();
@@ -324,6 +329,25 @@ impl Worker {
             queue.scheduled = true;
             self.ready.push_back(user);
         }
+    }
+
+    /// Schedules the users that hold at least half a request (those on the wire go again
+    /// once answered); says whether any user holds that much.
+    fn schedule_half_full(&mut self) -> bool {
+        let limits = self.limits;
+        let mut any = false;
+        let users: Vec<u64> = self
+            .users
+            .iter()
+            .filter(|(_, queue)| queue.is_half_full(limits))
+            .inspect(|_| any = true)
+            .filter(|(_, queue)| !queue.busy && !queue.scheduled)
+            .map(|(&user, _)| user)
+            .collect();
+        for user in users {
+            self.schedule(user);
+        }
+        any
     }
 
     /// Every user with something queued is due (the interval, a flush, the drain).
