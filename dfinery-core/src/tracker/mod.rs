@@ -224,7 +224,9 @@ impl Tracker {
 
     /// Queues an event of `identity` and returns its `event_log_id`, waiting for room when the
     /// queue is full and, with a spool, until the event is synced to disk: once this returns
-    /// `Ok`, a crash loses nothing. It waits by awaiting; no thread blocks.
+    /// `Ok`, a crash loses nothing. It waits by awaiting; no thread blocks. Like Tokio's
+    /// channels it spends the task's cooperative budget, so a loop of calls that never have to
+    /// wait still lets the runtime's other tasks (and the tracker's worker) run.
     ///
     /// Dropping the future while it waits for room queues nothing; dropping it once it has
     /// room (while the commit runs) still queues the event, which is then on disk as soon as
@@ -388,6 +390,11 @@ impl Tracker {
     ///
     /// As [`track`](Tracker::track).
     pub async fn send(&self, identity: &Identity, message: Message) -> Result<(), TrackError> {
+        // A loop of calls that never wait (room to spare, no spool) would otherwise keep its
+        // runtime thread, and the worker that sends, from running other tasks: this yields
+        // once the task's cooperative budget is spent, as Tokio's channels do. Nothing is
+        // queued yet when the future is dropped here.
+        tokio::task::consume_budget().await;
         self.check_open()?;
         let weight = message.weight() + identity_weight(identity);
         let capacity = &self.inner.core.capacity;
