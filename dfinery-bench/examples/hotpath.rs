@@ -6,8 +6,13 @@
 //!
 //! ```text
 //! cargo build --release -p dfinery-bench --bins --examples
-//! valgrind --tool=callgrind target/release/examples/hotpath [TASKS] [EVENTS] [MAX_IN_FLIGHT]
+//! valgrind --tool=callgrind target/release/examples/hotpath [TASKS] [EVENTS] [MAX_IN_FLIGHT] [SPOOL]
 //! ```
+//!
+//! With a `SPOOL` path (a redb file, removed first), every awaited `track` returns once its
+//! event is synced there, as in the report's spool run. With `HOTPATH_WINDOW_MS` set, each
+//! task tracks for that long instead of `EVENTS` times, as the report's pipeline does (tasks
+//! that keep tracking past the queue's cap, which a fixed count below it never reaches).
 //!
 //! It prints the events sent, the wall time and the process's CPU time per event.
 
@@ -28,6 +33,13 @@ fn main() -> io::Result<()> {
     let tasks = next(256).map_err(io::Error::other)?;
     let events = next(200).map_err(io::Error::other)?;
     let in_flight = next(0).map_err(io::Error::other)?;
+    let spool = std::env::args().nth(4).map(PathBuf::from);
+    if let Some(path) = &spool {
+        match std::fs::remove_file(path) {
+            Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
+            _ => {}
+        }
+    }
     // The report's binary serves the sink; it sits next to this example's directory.
     let exe: PathBuf = std::env::current_exe()?
         .parent()
@@ -43,30 +55,49 @@ fn main() -> io::Result<()> {
         } else {
             builder
         };
+        let builder = match &spool {
+            Some(path) => builder.spool(path),
+            None => builder,
+        };
         builder.build().map_err(io::Error::other)?
     };
     let purchase = Arc::new(fresh_purchase());
     let cpu = process_cpu_time();
     let start = Instant::now();
+    // `HOTPATH_WINDOW_MS`: track for that long instead of `EVENTS` calls, as the report does.
+    let deadline = std::env::var("HOTPATH_WINDOW_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map(|ms| start + std::time::Duration::from_millis(ms));
     let handles: Vec<_> = (0..tasks)
         .map(|i| {
             let (tracker, purchase) = (tracker.clone(), Arc::clone(&purchase));
             lab.runtime().spawn(async move {
                 let who =
                     Identity::from_external_id(format!("hotpath-{i}")).map_err(io::Error::other)?;
-                for _ in 0..events {
+                let mut tracked = 0;
+                loop {
+                    let done = match deadline {
+                        Some(deadline) => Instant::now() >= deadline,
+                        None => tracked >= events,
+                    };
+                    if done {
+                        break;
+                    }
                     tracker
                         .track(&who, &*purchase)
                         .await
                         .map_err(io::Error::other)?;
+                    tracked += 1;
                 }
-                Ok::<(), io::Error>(())
+                Ok::<usize, io::Error>(tracked)
             })
         })
         .collect();
+    let mut sent = 0;
     lab.runtime().block_on(async {
         for handle in handles {
-            handle.await.map_err(io::Error::other)??;
+            sent += handle.await.map_err(io::Error::other)??;
         }
         tracker.flush().await.map_err(io::Error::other)?;
         Ok::<(), io::Error>(())
@@ -75,16 +106,21 @@ fn main() -> io::Result<()> {
     let cpu = process_cpu_time()
         .zip(cpu)
         .map_or(0.0, |(end, start)| end.saturating_sub(start).as_secs_f64());
-    let sent = (tasks * events) as f64;
+    let per_event = sent.max(1) as f64;
     let counts = lab.counts()?;
     println!(
-        "{} events ({} counted by the sink) in {:.3} s: {:.0} events/s, {:.2} µs CPU per event",
-        tasks * events,
+        "{} events ({} counted by the sink, in {} requests) in {:.3} s: {:.0} events/s, {:.2} µs CPU per event",
+        sent,
         counts.stored,
+        counts.requests,
         elapsed.as_secs_f64(),
-        sent / elapsed.as_secs_f64(),
-        cpu * 1e6 / sent
+        per_event / elapsed.as_secs_f64(),
+        cpu * 1e6 / per_event
     );
     let _ = lab.runtime().block_on(tracker.shutdown());
+    drop(tracker);
+    if let Some(path) = &spool {
+        let _ = std::fs::remove_file(path);
+    }
     Ok(())
 }

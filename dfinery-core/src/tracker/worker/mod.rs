@@ -11,6 +11,7 @@ mod waiters;
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,6 +51,8 @@ pub(crate) struct Incoming {
 pub(crate) enum Command {
     /// Queue messages, in order.
     Messages(Vec<Incoming>),
+    /// Queue one message (an awaited or `try_` call's: no list to allocate).
+    Message(Incoming),
     /// Send everything now and report.
     Flush(oneshot::Sender<FlushReport>),
     /// Tell the dead-letter callback that a `try_` message could not be made durable (it is
@@ -60,6 +63,33 @@ pub(crate) enum Command {
         timeout: Duration,
         reply: oneshot::Sender<ShutdownReport>,
     },
+}
+
+/// A map keyed by the worker's own ids (users, batches).
+type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
+
+/// Hashes the worker's own ids: handed out in sequence by the worker, never chosen by a caller,
+/// so one multiplication by an odd constant spreads them (the high bits, which the table
+/// compares, mix every bit of the id; the low bits, which pick the bucket, stay distinct for
+/// consecutive ids), and SipHash's defence against chosen keys would buy nothing. It is used
+/// once or twice per message.
+#[derive(Debug, Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(self.0.rotate_left(8) ^ u64::from(byte));
+        }
+    }
+
+    fn write_u64(&mut self, id: u64) {
+        self.0 = id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 /// Messages taken from the channel in one go before sending.
@@ -89,12 +119,12 @@ pub(crate) struct Worker {
     /// The channel is closed and empty.
     rx_done: bool,
     ids: HashMap<Identity, u64>,
-    users: HashMap<u64, UserQueue>,
+    users: IdMap<UserQueue>,
     next_user: u64,
     /// Users due to send, in order.
     ready: VecDeque<u64>,
     sending: Sending,
-    batches: HashMap<u64, Batch>,
+    batches: IdMap<Batch>,
     next_batch: u64,
     /// Messages received so far (the arrival counter).
     arrivals: u64,
@@ -132,11 +162,11 @@ impl Worker {
             rx,
             rx_done: false,
             ids: HashMap::new(),
-            users: HashMap::new(),
+            users: IdMap::default(),
             next_user: 0,
             ready: VecDeque::new(),
             sending: FuturesUnordered::new(),
-            batches: HashMap::new(),
+            batches: IdMap::default(),
             next_batch: 0,
             arrivals: 0,
             live: 0,
@@ -159,11 +189,16 @@ impl Worker {
         loop {
             self.load_recovered();
             if self.ready.is_empty() && self.core.capacity.pressed() {
-                // More than half the room is taken and every due user went: send every user's
-                // queue now rather than make callers wait for the interval (many users, each
-                // with less than a request's worth, fill the queue between two ticks). Each
-                // goes with what it holds when its turn comes, so batches stay large.
-                self.schedule_all();
+                // More than half the room is taken and every due user went: send now rather
+                // than make callers wait for the interval (many users, each with less than a
+                // request's worth, fill the queue between two ticks). The users holding at
+                // least half a request go first, so requests stay full and few; when no
+                // user holds that much (not even one on the wire now, whose next request
+                // goes once this one is answered), every user with something queued. Each
+                // goes with what it holds when its turn comes.
+                if !self.schedule_half_full() {
+                    self.schedule_all();
+                }
             }
             self.dispatch();
             self.settle_waiters();
@@ -204,20 +239,13 @@ impl Worker {
                     self.start_drain(self.settings.shutdown_timeout, None);
                 }
             }
+            Some(Command::Message(incoming)) => {
+                self.receive(incoming);
+                self.receive_burst();
+            }
             Some(Command::Messages(incoming)) => {
                 incoming.into_iter().for_each(|m| self.receive(m));
-                for _ in 0..BURST {
-                    match self.rx.try_recv() {
-                        Ok(Command::Messages(incoming)) => {
-                            incoming.into_iter().for_each(|m| self.receive(m));
-                        }
-                        Ok(other) => {
-                            self.on_command(Some(other));
-                            break;
-                        }
-                        Err(_) => break,
-                    }
-                }
+                self.receive_burst();
             }
             Some(Command::NotDurable(letter)) => {
                 if let Some(hook) = &self.settings.on_dead_letter {
@@ -226,6 +254,25 @@ impl Worker {
             }
             Some(Command::Flush(reply)) => self.start_flush(reply),
             Some(Command::Shutdown { timeout, reply }) => self.start_drain(timeout, Some(reply)),
+        }
+    }
+
+    /// Takes the messages already in the channel (up to [`BURST`] commands) before sending,
+    /// so a due batch goes with what arrived together; stops at a control command, which it
+    /// handles.
+    fn receive_burst(&mut self) {
+        for _ in 0..BURST {
+            match self.rx.try_recv() {
+                Ok(Command::Message(incoming)) => self.receive(incoming),
+                Ok(Command::Messages(incoming)) => {
+                    incoming.into_iter().for_each(|m| self.receive(m));
+                }
+                Ok(other) => {
+                    self.on_command(Some(other));
+                    break;
+                }
+                Err(_) => break,
+            }
         }
     }
 
@@ -282,6 +329,25 @@ impl Worker {
             queue.scheduled = true;
             self.ready.push_back(user);
         }
+    }
+
+    /// Schedules the users that hold at least half a request (those on the wire go again
+    /// once answered); says whether any user holds that much.
+    fn schedule_half_full(&mut self) -> bool {
+        let limits = self.limits;
+        let mut any = false;
+        let users: Vec<u64> = self
+            .users
+            .iter()
+            .filter(|(_, queue)| queue.is_half_full(limits))
+            .inspect(|_| any = true)
+            .filter(|(_, queue)| !queue.busy && !queue.scheduled)
+            .map(|(&user, _)| user)
+            .collect();
+        for user in users {
+            self.schedule(user);
+        }
+        any
     }
 
     /// Every user with something queued is due (the interval, a flush, the drain).

@@ -112,6 +112,13 @@ impl UserQueue {
             || self.bytes >= limits.max_bytes
     }
 
+    /// Whether at least half a request is waiting, in events, items or bytes.
+    pub(crate) fn is_half_full(&self, limits: Limits) -> bool {
+        self.events * 2 >= limits.max_events
+            || self.items * 2 >= limits.max_items
+            || self.bytes * 2 >= limits.max_bytes
+    }
+
     /// The next request's messages: one identity or profile update, one event marked
     /// [`alone`](Queued::alone), or consecutive events within `limits` (at least one; the
     /// items of all of them at most `limits.max_items`, in order). With
@@ -219,6 +226,30 @@ mod tests {
             items,
             ..event(seq, seq, 10)
         }
+    }
+
+    #[test]
+    fn half_a_request_in_events_items_or_bytes_is_half_full() {
+        let mut q = queue();
+        assert!(!q.is_half_full(LIMITS));
+        // Events: 2 of 3 (the count alone).
+        q.push(event(1, 1, 10));
+        assert!(!q.is_half_full(LIMITS));
+        q.push(event(2, 2, 10));
+        assert!(q.is_half_full(LIMITS));
+        // Items: 50 of 100 in one event.
+        let mut q = queue();
+        q.push(with_items(1, 49));
+        assert!(!q.is_half_full(LIMITS));
+        let mut q = queue();
+        q.push(with_items(1, 50));
+        assert!(q.is_half_full(LIMITS));
+        // Bytes: 500 of 1000 in one event.
+        let mut q = queue();
+        q.push(event(1, 1, 500));
+        assert!(q.is_half_full(LIMITS));
+        q.take_batch(LIMITS, false);
+        assert!(!q.is_half_full(LIMITS));
     }
 
     #[test]

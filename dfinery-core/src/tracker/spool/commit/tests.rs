@@ -384,3 +384,76 @@ fn a_deleted_file_is_recreated_before_a_lazy_delete_or_an_awaited_call_commits()
     drop(spool);
     assert_eq!(on_disk(&path), [2, 3]);
 }
+
+/// The bulk path of a commit (inserts and deletes only) leaves the file and the counters as
+/// applying the writes one by one in order would: checked against a model over many random
+/// groups mixing appends, overwrites, deletes dense and sparse, deletes of absent keys, and a
+/// key inserted then deleted (or deleted then inserted) in the same commit.
+#[test]
+fn bulk_commits_match_writing_one_by_one() {
+    use std::collections::BTreeMap;
+
+    let path = path("bulk");
+    let spool = Spool::open(&path).unwrap();
+    let mut model: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut random = move |below: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % below
+    };
+    let mut next_seq = 1_u64;
+    for round in 0..200 {
+        let mut writes = Vec::new();
+        for _ in 0..random(60) {
+            let write = match random(10) {
+                // Appends: new keys above every other.
+                0..=3 => {
+                    next_seq += 1 + random(3);
+                    Write::Insert {
+                        seq: next_seq,
+                        bytes: format!("r{round}-{next_seq}-{}", "x".repeat(random(900) as usize))
+                            .into_bytes(),
+                    }
+                }
+                // An overwrite, or an insert below the greatest key.
+                4 => {
+                    let seq = 1 + random(next_seq);
+                    Write::Insert {
+                        seq,
+                        bytes: format!("again r{round}-{seq}").into_bytes(),
+                    }
+                }
+                // Deletes: near the newest keys (dense), anywhere (sparse), or absent.
+                5..=7 => Write::Remove(next_seq.saturating_sub(random(40))),
+                _ => Write::Remove(1 + random(next_seq + 10)),
+            };
+            writes.push(write);
+        }
+        for write in &writes {
+            match write {
+                Write::Insert { seq, bytes } => {
+                    model.insert(*seq, bytes.clone());
+                }
+                Write::Remove(seq) => {
+                    model.remove(seq);
+                }
+                _ => unreachable!(),
+            }
+        }
+        spool.submit(writes, Mode::Wait).unwrap();
+        assert_eq!(spool.pending_len(), model.len() as u64, "round {round}");
+        let bytes: usize = model.values().map(Vec::len).sum();
+        assert_eq!(spool.pending_bytes(), bytes as u64, "round {round}");
+    }
+    let rows = spool.read_pending(0, u64::MAX, usize::MAX).unwrap();
+    let expected: Vec<(u64, Vec<u8>)> = model.into_iter().collect();
+    assert_eq!(rows, expected);
+    drop(spool);
+    let reopened = Spool::open(&path).unwrap();
+    assert_eq!(
+        reopened.read_pending(0, u64::MAX, usize::MAX).unwrap(),
+        expected
+    );
+}
