@@ -40,6 +40,7 @@ pub(crate) struct Input {
 
 impl Input {
     /// Takes in the next chunk.
+    #[cfg(any(feature = "client", test))]
     pub(crate) fn push(&mut self, chunk: &[u8]) {
         if let Some(at) = self.error_at {
             let room = MAX_ERROR_BODY.saturating_sub(self.len - at);

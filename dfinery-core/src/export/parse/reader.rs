@@ -58,6 +58,7 @@ impl RowReader {
     }
 
     /// Takes in the next piece of the body.
+    #[cfg(any(feature = "client", test))]
     pub(crate) fn push(&mut self, chunk: &[u8]) {
         self.input.push(chunk);
     }
