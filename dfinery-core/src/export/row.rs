@@ -111,17 +111,21 @@ impl<'a> ExportRow<'a> {
     }
 
     /// The cell at `index` decoded into `T` as type `ty`; an error names `column`.
+    #[inline(always)]
     pub(crate) fn decode_at<T: FromCell>(
         &self,
         index: Option<usize>,
         ty: DataType,
         column: &str,
     ) -> Result<T, ExportError> {
-        T::from_cell(self.cell_at(index), ty).map_err(|error| ExportError::Cell {
-            row: self.number(),
-            column: column.to_owned(),
-            error,
-        })
+        T::from_cell(self.cell_at(index), ty).map_err(
+            #[cold]
+            |error| ExportError::Cell {
+                row: self.number(),
+                column: column.to_owned(),
+                error,
+            },
+        )
     }
 }
 

@@ -48,6 +48,7 @@ impl Columns {
     /// # Errors
     ///
     /// [`ExportError::Cell`] naming the row and column.
+    #[inline(always)]
     pub fn property<T: FromCell>(
         &self,
         row: &ExportRow<'_>,
@@ -55,11 +56,14 @@ impl Columns {
         spec: &PropertySpec,
     ) -> Result<T, ExportError> {
         let column = self.properties.get(index).copied().flatten();
-        T::from_cell(row.cell_at(column), spec.ty).map_err(|error| ExportError::Cell {
-            row: row.number(),
-            column: self.column_name(spec),
-            error,
-        })
+        T::from_cell(row.cell_at(column), spec.ty).map_err(
+            #[cold]
+            |error| ExportError::Cell {
+                row: row.number(),
+                column: self.column_name(spec),
+                error,
+            },
+        )
     }
 
     /// The items of the event in `rows`: one per row that holds an item.
