@@ -10,6 +10,32 @@ use super::header::Header;
 use super::meta::{ExportedEvent, ExportedProfile, MetaColumns, ProfileIdColumns};
 use super::row::ExportRow;
 
+/// A type's columns (`columns`, found by its derive) beside the system columns found for it
+/// (`system`, `None` when some are missing, named in `missing`): both, or one
+/// [`ExportError::MissingColumns`] naming every column missing of either.
+fn beside<S>(
+    rust_type: &'static str,
+    system: Option<S>,
+    mut missing: Vec<String>,
+    columns: Result<Columns, ExportError>,
+) -> Result<(S, Columns), ExportError> {
+    let columns = match columns {
+        Ok(columns) => Some(columns),
+        Err(ExportError::MissingColumns { columns, .. }) => {
+            missing.extend(columns);
+            None
+        }
+        Err(other) => return Err(other),
+    };
+    match (system, columns) {
+        (Some(system), Some(columns)) if missing.is_empty() => Ok((system, columns)),
+        _ => Err(ExportError::MissingColumns {
+            rust_type,
+            columns: missing,
+        }),
+    }
+}
+
 /// Decodes the events of one type, with their system columns, from the groups of one export.
 pub(crate) struct EventDecoder<T> {
     columns: Columns,
@@ -26,25 +52,17 @@ impl<T: DecodeEvent> EventDecoder<T> {
     pub(crate) fn new(header: &Header) -> Result<Self, ExportError> {
         let mut missing = Vec::new();
         let meta = MetaColumns::find(header, &mut missing);
-        let columns = match T::export_columns(header) {
-            Ok(columns) => Some(columns),
-            Err(ExportError::MissingColumns { columns, .. }) => {
-                missing.extend(columns);
-                None
-            }
-            Err(other) => return Err(other),
-        };
-        match (meta, columns) {
-            (Some(meta), Some(columns)) if missing.is_empty() => Ok(EventDecoder {
-                columns,
-                meta,
-                _type: PhantomData,
-            }),
-            _ => Err(ExportError::MissingColumns {
-                rust_type: T::description().rust_name,
-                columns: missing,
-            }),
-        }
+        let (meta, columns) = beside(
+            T::description().rust_name,
+            meta,
+            missing,
+            T::export_columns(header),
+        )?;
+        Ok(EventDecoder {
+            columns,
+            meta,
+            _type: PhantomData,
+        })
     }
 
     /// The event name `T` stands for.
@@ -88,25 +106,17 @@ impl<T: DecodeProfile> ProfileDecoder<T> {
     pub(crate) fn new(header: &Header) -> Result<Self, ExportError> {
         let mut missing = Vec::new();
         let ids = ProfileIdColumns::find(header, &mut missing);
-        let columns = match T::export_columns(header) {
-            Ok(columns) => Some(columns),
-            Err(ExportError::MissingColumns { columns, .. }) => {
-                missing.extend(columns);
-                None
-            }
-            Err(other) => return Err(other),
-        };
-        match (ids, columns) {
-            (Some(ids), Some(columns)) if missing.is_empty() => Ok(ProfileDecoder {
-                columns,
-                ids,
-                _type: PhantomData,
-            }),
-            _ => Err(ExportError::MissingColumns {
-                rust_type: T::description().rust_name,
-                columns: missing,
-            }),
-        }
+        let (ids, columns) = beside(
+            T::description().rust_name,
+            ids,
+            missing,
+            T::export_columns(header),
+        )?;
+        Ok(ProfileDecoder {
+            columns,
+            ids,
+            _type: PhantomData,
+        })
     }
 
     /// The profile in `row`, with its ids.
