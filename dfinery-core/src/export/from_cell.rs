@@ -90,6 +90,7 @@ macro_rules! strings {
         /// Any registered type, as the text of the cell; an empty cell is an empty string (a
         /// string field is always sent, so empty means `""`).
         impl FromCell for $ty {
+            #[inline]
             fn from_cell(cell: Cell<'_>, _ty: DataType) -> Result<Self, CellError> {
                 Ok(<$ty>::from(cell.text().unwrap_or_default()))
             }
@@ -117,6 +118,7 @@ impl FromCell for Cow<'_, str> {
 macro_rules! integers {
     ($($ty:ty),*) => {$(
         impl FromCell for $ty {
+            #[inline]
             fn from_cell(cell: Cell<'_>, ty: DataType) -> Result<Self, CellError> {
                 expect_type::<$ty>(ty, DataType::Long)?;
                 let text = needed::<$ty>(cell)?;
@@ -146,6 +148,7 @@ fn fit<T: TryFrom<i64>>(value: i64) -> Result<T, CellError> {
 }
 
 impl FromCell for f64 {
+    #[inline]
     fn from_cell(cell: Cell<'_>, ty: DataType) -> Result<Self, CellError> {
         expect_type::<f64>(ty, DataType::Double)?;
         parse_double(needed::<f64>(cell)?)
