@@ -11,25 +11,25 @@ pub use uuid::Uuid;
 
 pub use crate::__impl_enum_cell as impl_enum_cell;
 pub use crate::__impl_enum_property as impl_enum_property;
+pub use crate::encode::model::{
+    Event, EventDescription, FieldDescription, Item, ItemDescription, ItemList, ItemsDescription,
+    Profile, ProfileDescription,
+};
+pub use crate::encode::property::{
+    ArrayElement, BooleanProperty, DateProperty, DatetimeProperty, DfineryEnumValue,
+    DoubleArrayProperty, DoubleProperty, ElementValue, LongArrayProperty, LongProperty, Patch,
+    PropertySpec, PropertyValue, Rule, Scope, StringArrayProperty, StringProperty, enum_to_value,
+    enum_write_wire,
+};
+pub use crate::encode::record::{EventRecord, UserProperties, ValidationError};
+pub use crate::encode::value::{Date, Datetime, Value};
+pub use crate::encode::writer::{ItemsWriter, ObjectWriter};
 pub use crate::export::decode::{Columns, ColumnsBuilder};
 pub use crate::export::from_cell::{EnumFromValue, enum_from_cell, enum_from_element};
 pub use crate::export::{
     DecodeEvent, DecodeItem, DecodeProfile, EventGroup, ExportError, ExportRow, FromCell,
     FromItems, Header,
 };
-pub use crate::model::{
-    Event, EventDescription, FieldDescription, Item, ItemDescription, ItemList, ItemsDescription,
-    Profile, ProfileDescription,
-};
-pub use crate::property::{
-    ArrayElement, BooleanProperty, DateProperty, DatetimeProperty, DfineryEnumValue,
-    DoubleArrayProperty, DoubleProperty, ElementValue, LongArrayProperty, LongProperty, Patch,
-    PropertySpec, PropertyValue, Rule, Scope, StringArrayProperty, StringProperty, enum_to_value,
-    enum_write_wire,
-};
-pub use crate::record::{EventRecord, UserProperties, ValidationError};
-pub use crate::value::{Date, Datetime, Value};
-pub use crate::writer::{ItemsWriter, ObjectWriter};
 
 // Test hooks, for the fuzz targets and property tests only: pure functions over untrusted
 // input that the client uses internally.
@@ -39,7 +39,7 @@ pub use dfinery_schema::protocol::{parse_reset, parse_window};
 
 // For the ratio report only: the JSON string escaper every key and string value is written with,
 // measured against `serde_json`'s on the same strings (`BENCHMARKS.md`, "JSON escaper").
-pub use crate::json::push_str as push_json_str;
+pub use crate::encode::json::push_str as push_json_str;
 
 /// The argument of `PropertyValue::writes_valid_json`: naming it is what lets an implementation
 /// promise well-formed JSON, so only this crate and the code its derives generate (the

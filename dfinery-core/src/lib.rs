@@ -58,26 +58,24 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// The folders follow the pipeline: `encode` (values, properties, the checked JSON writers,
+// records, identities: what an event is and how it is written), `protocol` (DFINERY's contract
+// as the runtime speaks it: result codes, wire bodies, limits, rate limits, the clock), `client`
+// (every endpoint over HTTP), `tracker` (batching, the durable spool, delivery) and `export`
+// (queries and CSV decoding).
 #[cfg(feature = "client")]
 mod client;
-pub mod clock;
-mod code;
+mod encode;
 pub mod export;
-mod identity;
-mod json;
-pub mod limits;
-mod model;
-mod property;
-#[cfg(feature = "client")]
-pub mod ratelimit;
-mod record;
+mod protocol;
 mod report;
 mod secret;
 #[cfg(feature = "tracker")]
 mod tracker;
-mod value;
-pub mod wire;
-mod writer;
+
+#[cfg(feature = "client")]
+pub use protocol::ratelimit;
+pub use protocol::{clock, limits, wire};
 
 #[doc(hidden)]
 #[path = "__private.rs"]
@@ -92,24 +90,26 @@ pub use client::{
     IntoUserProperties, InvalidEvent, RequestReport, RetryPolicy, SendError, SendReport,
     ServerCode,
 };
-pub use code::{ExportErrorCode, ExportFailure, ImportCode, ResultCode};
 pub use dfinery_schema::DataType;
 #[cfg(feature = "client")]
 pub use dfinery_schema::protocol::ServerViolation;
-pub use identity::{ExternalId, Identity, IdentityError};
-pub use model::{
+pub use encode::identity::{ExternalId, Identity, IdentityError};
+pub use encode::model::{
     Event, EventDescription, FieldDescription, Item, ItemDescription, ItemList, ItemsDescription,
     Profile, ProfileDescription,
 };
-pub use property::{
+pub use encode::property::{
     ArrayElement, BooleanProperty, DateProperty, DatetimeProperty, DfineryEnumValue,
     DoubleArrayProperty, DoubleProperty, ElementValue, LongArrayProperty, LongProperty, Patch,
     PropertySpec, PropertyValue, Rule, Scope, StringArrayProperty, StringProperty,
 };
-pub use record::{
+pub use encode::record::{
     EventRecord, EventRecordBuilder, ItemBuilder, UserProperties, UserPropertiesBuilder,
     ValidationError,
 };
+pub use encode::value::{Date, Datetime, DatetimeError, Value, ValueError};
+pub use encode::writer::{ItemsWriter, ObjectPath, ObjectWriter, Violation};
+pub use protocol::code::{ExportErrorCode, ExportFailure, ImportCode, ResultCode};
 pub use report::ErrorChain;
 pub use secret::Secret;
 #[cfg(feature = "tracker")]
@@ -117,5 +117,3 @@ pub use tracker::{
     DeadLetter, FlushReport, Message, SPOOL_FORMAT, ShutdownReport, Spool, SpoolError, StoreError,
     TrackError, Tracker, TrackerBuildError, TrackerBuilder, TrackerMetrics,
 };
-pub use value::{Date, Datetime, DatetimeError, Value, ValueError};
-pub use writer::{ItemsWriter, ObjectPath, ObjectWriter, Violation};

@@ -7,7 +7,7 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use super::error::{Error, ServerCode};
-use crate::code::{ExportErrorCode, ResultCode};
+use crate::protocol::code::{ExportErrorCode, ResultCode};
 use crate::ratelimit::RateLimitSnapshot;
 use crate::wire::{Endpoint, TokenKind};
 

@@ -6,10 +6,10 @@ use std::time::Duration;
 use bytes::Bytes;
 use dfinery_schema::protocol::ServerViolation;
 
-use crate::code::{ExportErrorCode, ResultCode};
+use crate::encode::record::ValidationError;
+use crate::encode::value::Datetime;
+use crate::protocol::code::{ExportErrorCode, ResultCode};
 use crate::ratelimit::RateLimitSnapshot;
-use crate::record::ValidationError;
-use crate::value::Datetime;
 use crate::wire::{Endpoint, TokenKind};
 
 /// The code a failed answer carried: the Import API's detailed code or the Export API's

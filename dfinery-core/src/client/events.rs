@@ -10,13 +10,13 @@ use uuid::Uuid;
 use super::Client;
 use super::error::{Error, InvalidEvent};
 use super::split::{item_count, split};
-use crate::identity::Identity;
+use crate::encode::identity::Identity;
+use crate::encode::model::Event;
+use crate::encode::property::Rule;
+use crate::encode::record::{EventRecord, ValidationError};
+use crate::encode::writer::Violation;
 use crate::limits::MAX_ITEMS_PER_REQUEST;
-use crate::model::Event;
-use crate::property::Rule;
-use crate::record::{EventRecord, ValidationError};
 use crate::wire::Endpoint;
-use crate::writer::Violation;
 
 /// Anything [`Client::send_events`] can send: an [`EventRecord`] (as it is, `event_log_id`
 /// kept), or a typed event by reference (`&T` where `T: Event`, including `&dyn Event`),

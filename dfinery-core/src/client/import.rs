@@ -7,10 +7,10 @@ use uuid::Uuid;
 
 use super::Client;
 use super::error::Error;
-use crate::identity::{ExternalId, Identity};
-use crate::model::Profile;
-use crate::record::{UserProperties, ValidationError};
-use crate::value::Datetime;
+use crate::encode::identity::{ExternalId, Identity};
+use crate::encode::model::Profile;
+use crate::encode::record::{UserProperties, ValidationError};
+use crate::encode::value::Datetime;
 use crate::wire::{
     DeleteIdentity, DeleteIdentityRequest, Endpoint, IdentityRequest, UserProfileRequest,
 };

@@ -3,8 +3,8 @@
 
 use std::ops::Range;
 
+use crate::encode::record::EventRecord;
 use crate::limits::MAX_ITEMS_PER_REQUEST;
-use crate::record::EventRecord;
 
 /// The number of items of a record (0 without `event_items`).
 pub(crate) fn item_count(record: &EventRecord) -> usize {
@@ -39,7 +39,7 @@ pub(crate) fn split(items: &[usize], max_events: usize) -> Vec<Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::ItemBuilder;
+    use crate::encode::record::ItemBuilder;
 
     #[test]
     fn two_hundred_fifty_events_make_three_requests_in_order() {
@@ -101,7 +101,7 @@ mod tests {
         // Counted when read back (from the spool) and kept when the record is re-stamped.
         let back: EventRecord = serde_json::from_str(record.as_json()).unwrap();
         assert_eq!(item_count(&back), 2);
-        let restamped = back.with_event_datetime(crate::value::Datetime::now());
+        let restamped = back.with_event_datetime(crate::encode::value::Datetime::now());
         assert_eq!(item_count(&restamped), 2);
         let bare = EventRecord::builder("df_login").build().unwrap();
         assert_eq!(item_count(&bare), 0);

@@ -6,7 +6,7 @@
 use dfinery_schema::DataType;
 
 use super::error::{CellError, shown};
-use crate::value::{Date, Datetime, Value};
+use crate::encode::value::{Date, Datetime, Value};
 
 /// What a row holds for one column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

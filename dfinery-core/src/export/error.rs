@@ -9,8 +9,8 @@ use dfinery_schema::DataType;
 use super::query::QueryError;
 #[cfg(feature = "client")]
 use crate::client::Error;
-use crate::code::ExportErrorCode;
-use crate::value::{DatetimeError, ValueError};
+use crate::encode::value::{DatetimeError, ValueError};
+use crate::protocol::code::ExportErrorCode;
 
 /// Why an export failed. Nothing here ever contains a token.
 ///

@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use super::cell::{Cell, parse_bool, parse_cell, parse_double, parse_long};
 use super::error::{CellError, shown};
-use crate::property::{DfineryEnumValue, ElementValue, Patch};
-use crate::value::{Date, Datetime, Value};
+use crate::encode::property::{DfineryEnumValue, ElementValue, Patch};
+use crate::encode::value::{Date, Datetime, Value};
 
 /// A Rust type an export cell decodes into, given the property's registered type: the owned
 /// types that fill properties when sending (`String`, integers, `f64`, `bool`, [`Datetime`],

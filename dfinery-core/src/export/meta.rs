@@ -8,7 +8,7 @@ use super::error::ExportError;
 use super::header::Header;
 use super::query::EXTERNAL_ID_COLUMN;
 use super::row::ExportRow;
-use crate::value::Datetime;
+use crate::encode::value::Datetime;
 
 /// `df_unified_id`: the unified user id, in both exports.
 pub(crate) const DF_UNIFIED_ID: &str = "df_unified_id";

@@ -5,8 +5,8 @@ use std::error::Error as StdError;
 use std::fmt;
 
 use super::{ErrorChain, assert_each_cause_once};
+use crate::encode::value::{DatetimeError, ValueError};
 use crate::export::{CellError, ExportError};
-use crate::value::{DatetimeError, ValueError};
 
 #[derive(Debug)]
 struct Layer(&'static str, Option<Box<Layer>>);
@@ -48,7 +48,7 @@ fn io_error() -> std::io::Error {
 }
 
 #[cfg(feature = "client")]
-fn invalid_record() -> crate::record::ValidationError {
+fn invalid_record() -> crate::encode::record::ValidationError {
     crate::EventRecord::builder("bad name!")
         .build()
         .unwrap_err()

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::message::Message;
-use crate::identity::Identity;
-use crate::value::Datetime;
+use crate::encode::identity::Identity;
+use crate::encode::value::Datetime;
 
 /// A message that will not be sent again: DFINERY refused it for good (validation, token,
 /// service id, an undocumented answer), a retry limit ran out, or, without a spool, the

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use crate::record::ValidationError;
+use crate::encode::record::ValidationError;
 
 /// Why a message was not queued. Nothing was queued or spooled when one of these is returned,
 /// and the [`rejected`](super::TrackerMetrics::rejected) counter went up by one.

@@ -3,9 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::identity::Identity;
-use crate::record::{EventRecord, UserProperties};
-use crate::value::Datetime;
+use crate::encode::identity::Identity;
+use crate::encode::record::{EventRecord, UserProperties};
+use crate::encode::value::Datetime;
 
 /// One thing the tracker delivers for a user: the call it becomes is given in each variant.
 ///

@@ -28,8 +28,8 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::client::{Client, IntoEventRecord, IntoUserProperties};
-use crate::identity::Identity;
-use crate::value::Datetime;
+use crate::encode::identity::Identity;
+use crate::encode::value::Datetime;
 use builder::Settings;
 use capacity::Capacity;
 use dead_letter::DeadLetterHook;

@@ -5,6 +5,7 @@
 use dfinery_schema::DataType;
 
 use super::{DecodeItem, FromItems};
+use crate::encode::property::PropertySpec;
 use crate::export::error::ExportError;
 use crate::export::from_cell::FromCell;
 use crate::export::group::EventGroup;
@@ -12,7 +13,6 @@ use crate::export::header::Header;
 use crate::export::meta::{DF_CORRECTION_DATETIME, EVENT_DATETIME, EVENT_LOG_ID};
 use crate::export::query::item_column;
 use crate::export::row::ExportRow;
-use crate::property::PropertySpec;
 
 /// The columns of one typed struct in one header: one per property field, in field order,
 /// plus the items and the event's datetime and log id.

@@ -10,7 +10,7 @@ use super::error::ExportError;
 use super::group::EventGroup;
 use super::header::Header;
 use super::row::ExportRow;
-use crate::model::{Event, Item, Profile};
+use crate::encode::model::{Event, Item, Profile};
 
 /// An event that can be read back from an event export: `#[derive(DfineryEvent)]` implements
 /// it when the struct opts in with `#[dfinery(decode)]` (a struct that is only sent pays

@@ -6,7 +6,7 @@
 //! holding quotes is quoted as a whole and its quotes doubled. So `{"result"` marks the start of
 //! an error body wherever it appears, even in the middle of a row.
 
-use crate::code::ExportErrorCode;
+use crate::protocol::code::ExportErrorCode;
 use crate::wire::ExportErrorBody;
 
 /// What marks an error body (after `{` and optional white space).

@@ -1,6 +1,6 @@
 //! [`QueryError`]: an export query refused before anything is sent.
 
-use crate::value::Date;
+use crate::encode::value::Date;
 
 /// Why an export query was refused before any request was made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

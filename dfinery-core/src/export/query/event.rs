@@ -2,8 +2,8 @@
 
 use super::QueryError;
 use super::select::{Building, Select, item_column};
-use crate::model::{Event, Item};
-use crate::value::Date;
+use crate::encode::model::{Event, Item};
+use crate::encode::value::Date;
 use crate::wire::EventExportRequest;
 
 /// How far back an event export reaches: `from_date` may be at most this many days before

@@ -4,7 +4,7 @@
 use super::QueryError;
 use super::event::check_filter;
 use super::select::{Building, Select};
-use crate::model::Profile;
+use crate::encode::model::Profile;
 use crate::wire::ProfileExportRequest;
 
 /// The identity column DFINERY exports (the only one it supports, `docs/protocol.md` §3.7).

@@ -292,10 +292,10 @@ mod tests {
     use std::sync::atomic::{AtomicU64, Ordering};
 
     use super::super::{Mode, Spool, Write};
-    use crate::identity::Identity;
+    use crate::encode::identity::Identity;
+    use crate::encode::value::Datetime;
     use crate::tracker::dead_letter::DeadLetter;
     use crate::tracker::message::{Envelope, Message};
-    use crate::value::Datetime;
 
     fn path(name: &str) -> std::path::PathBuf {
         static NEXT: AtomicU64 = AtomicU64::new(0);

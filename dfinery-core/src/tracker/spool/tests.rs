@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::*;
-use crate::identity::Identity;
-use crate::record::EventRecord;
+use crate::encode::identity::Identity;
+use crate::encode::record::EventRecord;
+use crate::encode::value::Datetime;
 use crate::tracker::message::{Envelope, Message};
-use crate::value::Datetime;
 
 fn path(name: &str) -> PathBuf {
     static NEXT: AtomicU64 = AtomicU64::new(0);

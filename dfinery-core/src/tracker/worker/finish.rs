@@ -3,12 +3,12 @@
 
 use crate::ErrorChain;
 use crate::client::Error;
-use crate::identity::Identity;
+use crate::encode::identity::Identity;
+use crate::encode::value::Datetime;
 use crate::tracker::dead_letter::DeadLetter;
 use crate::tracker::metrics::Counters;
 use crate::tracker::report::ShutdownReport;
 use crate::tracker::spool::{Mode, Write};
-use crate::value::Datetime;
 
 use super::send::Outcome;
 use super::{Batch, Queued, Worker};

@@ -30,7 +30,7 @@ use super::metrics::Counters;
 use super::report::{FlushReport, ShutdownReport};
 use super::spool::Rows;
 use crate::client::Client;
-use crate::identity::Identity;
+use crate::encode::identity::Identity;
 use backoff::Backoff;
 use queue::{Limits, Queued, UserQueue};
 use recovery::Recovery;

@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 
-use crate::identity::Identity;
+use crate::encode::identity::Identity;
 use crate::tracker::message::Message;
 
 /// A message in the worker's hands.
@@ -182,8 +182,8 @@ impl UserQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::EventRecord;
-    use crate::value::Datetime;
+    use crate::encode::record::EventRecord;
+    use crate::encode::value::Datetime;
 
     fn event(seq: u64, arrival: u64, weight: usize) -> Queued {
         Queued {

@@ -3,7 +3,7 @@
 //! own call; and what came of it.
 
 use crate::client::{Client, Error, SendReport};
-use crate::identity::Identity;
+use crate::encode::identity::Identity;
 use crate::tracker::message::Message;
 
 /// What one send did.
