@@ -10,13 +10,17 @@
 //! thread starts that commit as soon as the previous one is done, so the window a crash can
 //! lose is the commit under way plus the one behind it (two disk syncs); the store counts
 //! those hand-overs ([`Spool::unsynced`](super::Spool::unsynced)) until their commit ends.
+//!
+//! The deletes of delivered messages nobody waits for are kept back up to
+//! [`DEFER_DELETES_FOR`] and committed together (sooner behind a barrier such as `flush`, and
+//! before the file is closed), so the file's leaves are dropped whole rather than rewritten.
 
 use std::collections::HashSet;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use redb::Durability;
 
@@ -182,19 +186,32 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
     let mut rewrite: Vec<Write> = Vec::new();
     // The last failure to follow the path while idle, logged once.
     let mut idle_error: Option<String> = None;
+    // Deletes of delivered messages not yet committed, and when the first of them came.
+    let mut deferred: Vec<u64> = Vec::new();
+    let mut deferred_since: Option<Instant> = None;
     loop {
-        let first = match rx.recv_timeout(FOLLOW_EVERY) {
-            Ok(job) => job,
+        let wait = deferred_since.map_or(FOLLOW_EVERY, |since| {
+            DEFER_DELETES_FOR
+                .saturating_sub(since.elapsed())
+                .min(FOLLOW_EVERY)
+        });
+        let mut group = Vec::new();
+        // The last turn: every sender is gone, and the deferred deletes are committed first.
+        let mut closing = false;
+        match rx.recv_timeout(wait) {
+            Ok(job) => group.push(job),
+            // With deferred deletes, the wait ended at their deadline: they are committed now.
+            Err(mpsc::RecvTimeoutError::Timeout) if !deferred.is_empty() => {}
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 if !broken {
                     follow_idle(store, &mut idle_error);
                 }
                 continue;
             }
+            Err(mpsc::RecvTimeoutError::Disconnected) if !deferred.is_empty() => closing = true,
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
-        };
-        let mut group = vec![first];
-        while group.len() < MAX_GROUP {
+        }
+        while !group.is_empty() && group.len() < MAX_GROUP {
             match rx.try_recv() {
                 Ok(job) => group.push(job),
                 Err(_) => break,
@@ -211,13 +228,32 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
         let mut group_writes: Vec<Write> = Vec::new();
         let mut sync = lazy_commits >= LAZY_COMMITS_BEFORE_SYNC || !carried.is_empty();
         let mut handed_over = 0;
+        // A caller waits behind everything queued before it (a barrier, as `flush` sends):
+        // the deferred deletes go into this commit, so the file shows them once it is answered.
+        let mut barrier = closing;
         for job in group {
             match job {
+                Job::Write {
+                    writes: w,
+                    mode: Mode::Lazy,
+                    done: None,
+                } if w.iter().all(|w| matches!(w, Write::Remove(_))) => {
+                    // Deletes of delivered messages nobody waits for: deferred (see
+                    // `DEFER_DELETES_FOR`).
+                    if deferred.is_empty() && !w.is_empty() {
+                        deferred_since = Some(Instant::now());
+                    }
+                    deferred.extend(w.iter().filter_map(|w| match w {
+                        Write::Remove(seq) => Some(*seq),
+                        _ => None,
+                    }));
+                }
                 Job::Write {
                     writes: w,
                     mode,
                     done,
                 } => {
+                    barrier |= w.is_empty() && done.is_some();
                     sync |= mode != Mode::Lazy;
                     handed_over += unsynced(&w, mode);
                     let inserts = w.iter().filter_map(|w| match w {
@@ -248,6 +284,15 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                 Write::Remove(seq) | Write::Bury { seq, .. } => Some(*seq),
                 _ => None,
             })
+            .chain(
+                if carried.is_empty() {
+                    &[][..]
+                } else {
+                    &deferred[..]
+                }
+                .iter()
+                .copied(),
+            )
             .collect();
         if !carried.is_empty() && !settled.is_empty() {
             let before = carried.len();
@@ -262,6 +307,18 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
             _ => None,
         }));
         let mut writes = carried;
+        if !deferred.is_empty()
+            && (barrier
+                || deferred.len() >= DEFER_DELETES_MAX
+                || deferred_since.is_some_and(|since| since.elapsed() >= DEFER_DELETES_FOR))
+        {
+            // Their time has come: first in the commit (a message's delete always follows its
+            // insert, so no later write in it touches theirs).
+            writes.extend(deferred.drain(..).map(Write::Remove));
+            deferred_since = None;
+            // The last commit before the file is closed is synced.
+            sync |= closing;
+        }
         writes.append(&mut group_writes);
         if !not_durable.is_empty() {
             // Remove what a failed commit may have left of refused messages, first.
@@ -295,7 +352,8 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
             Ok(()) => {
                 if sync {
                     lazy_commits = 0;
-                } else {
+                } else if !writes.is_empty() {
+                    // Only a commit counts (a turn with nothing to write commits nothing).
                     lazy_commits += 1;
                 }
                 not_durable.clear();
@@ -338,6 +396,9 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
         for (after, upto, limit, reply) in reads {
             let _ = reply.send(store.read_pending(after, upto, limit));
         }
+        if closing {
+            break;
+        }
     }
     // A deletion after the last commit: what the file holds is moved to the path before it is
     // closed.
@@ -348,6 +409,26 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
 
 /// How often the writer checks its path while no job comes.
 const FOLLOW_EVERY: Duration = Duration::from_secs(1);
+
+/// How long the deletes of delivered messages (handed over [`Mode::Lazy`], nobody waiting) are
+/// kept back before they are committed, at most; sooner when [`DEFER_DELETES_MAX`] of them
+/// wait, when a caller waits behind them (a barrier such as `flush`), and before the file is
+/// closed.
+///
+/// The spool is a queue: each commit appends the newest messages and deletes delivered ones,
+/// which were spread over the table's leaves between messages still in flight, so a delete
+/// per commit rewrote a leaf that a later commit rewrote again for its neighbours. Kept back a
+/// little, the deletes of a leaf mostly come together and the leaf is dropped whole. Measured
+/// with `hotpath` (256 awaited callers, purchases of about 900 bytes, 3 s windows, loaded
+/// machine): the process's CPU per event fell from 16.8-18.1 µs (deletes with each group) to
+/// 13.8-15.0 µs (kept back up to 100 ms); 20 ms saved half of that, 250 ms no more than 100.
+///
+/// A crash loses what is kept back, as it could lose an unsynced delete before: those messages
+/// are sent again after the restart and DFINERY drops them by `event_log_id`.
+const DEFER_DELETES_FOR: Duration = Duration::from_millis(100);
+
+/// Deletes kept back at most before they are committed (see [`DEFER_DELETES_FOR`]).
+const DEFER_DELETES_MAX: usize = 32_768;
 
 /// Follows the path outside a commit; a failure is logged once (until it changes) and tried
 /// again at the next check or commit.
