@@ -40,7 +40,8 @@ pub struct ShutdownReport {
     pub left_in_spool: u64,
     /// Whether the deadline passed before everything was delivered.
     pub timed_out: bool,
-    /// The error of the last failed send, if any.
+    /// The error of the last failed send, or why messages a previous process left could not be
+    /// read from the spool (they stay in it, counted in `left_in_spool`), if any.
     pub last_error: Option<String>,
     /// Every counter at the end.
     pub metrics: TrackerMetrics,

@@ -3,6 +3,7 @@
 //! in this process, and sent before any of those. Pages are read by the spool's writer thread
 //! and arrive through a channel, so the worker never reads the disk itself.
 
+use crate::report::ErrorChain;
 use crate::tracker::error::SpoolError;
 use crate::tracker::message::Envelope;
 use crate::tracker::metrics::Counters;
@@ -89,8 +90,23 @@ impl Worker {
         let rows = match page {
             Ok(rows) if !rows.is_empty() => rows,
             result => {
-                if let Err(error) = result {
-                    tracing::error!(%error, "could not read the spool; what is left stays in it");
+                // The shutdown's report says why those messages were left in the spool: a
+                // damaged page is not read by the next tracker either.
+                let left = self.recovery.as_ref().map_or(0, |r| r.on_disk);
+                let reason = match result {
+                    Err(error) => Some(ErrorChain(&error).to_string()),
+                    // Counted at start but not found by the read: the file's index is damaged.
+                    Ok(_) if left > 0 => Some(
+                        "the file counted them but reading found none (it may be damaged)"
+                            .to_owned(),
+                    ),
+                    Ok(_) => None,
+                };
+                if let Some(reason) = reason {
+                    tracing::error!(%reason, messages = left, "could not read the spool; what is left stays in it");
+                    self.last_error = Some(format!(
+                        "{left} messages left by a previous process stay in the spool, unread: {reason}"
+                    ));
                 }
                 self.leave_on_disk();
                 return;
