@@ -11,6 +11,10 @@
 //! lose is the commit under way plus the one behind it (two disk syncs); the store counts
 //! those hand-overs ([`Spool::unsynced`](super::Spool::unsynced)) until their commit ends.
 //!
+//! Before a commit, the thread waits a little (at most [`LINGER_MAX`], less as soon as arrivals
+//! pause) for the awaited callers it just answered to come back with their next message, so
+//! they share one commit rather than every other one.
+//!
 //! The deletes of delivered messages nobody waits for are kept back up to
 //! [`DEFER_DELETES_FOR`] and committed together (sooner behind a barrier such as `flush`, and
 //! before the file is closed), so the file's leaves are dropped whole rather than rewritten.
@@ -189,6 +193,9 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
     // Deletes of delivered messages not yet committed, and when the first of them came.
     let mut deferred: Vec<u64> = Vec::new();
     let mut deferred_since: Option<Instant> = None;
+    // Callers answered after the last commit who waited for it: many of them come back with
+    // their next message while the thread would start the next commit (see `linger`).
+    let mut returning = 0_usize;
     loop {
         let wait = deferred_since.map_or(FOLLOW_EVERY, |since| {
             DEFER_DELETES_FOR
@@ -217,6 +224,9 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
+        if !group.is_empty() && group.len() < returning.min(MAX_GROUP) {
+            linger(rx, &mut group, returning.min(MAX_GROUP));
+        }
         // The inserts of this group that were written again after a failure or whose callers
         // do not wait (`Soon`: re-written if this commit fails), and the sequence numbers of
         // those whose callers wait (`Wait`: refused and removed if it fails).
@@ -231,6 +241,7 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
         // A caller waits behind everything queued before it (a barrier, as `flush` sends):
         // the deferred deletes go into this commit, so the file shows them once it is answered.
         let mut barrier = closing;
+        returning = 0;
         for job in group {
             match job {
                 Job::Write {
@@ -254,6 +265,7 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                     done,
                 } => {
                     barrier |= w.is_empty() && done.is_some();
+                    returning += usize::from(mode == Mode::Wait && done.is_some());
                     sync |= mode != Mode::Lazy;
                     handed_over += unsynced(&w, mode);
                     let inserts = w.iter().filter_map(|w| match w {
@@ -406,6 +418,36 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
         follow_idle(store, &mut None);
     }
 }
+
+/// Waits a little for the callers answered after the last commit before starting the next one,
+/// until `expected` jobs are in `group`, no job came for [`LINGER_GAP`], or [`LINGER_MAX`]
+/// passed.
+///
+/// Awaited callers each wait for their commit, then make their next call: without this, the
+/// first of them to come back start a small commit, the rest arrive while it runs and wait for
+/// the one after, and each caller is served every other commit. Measured with `hotpath` (256
+/// awaited callers, 3 s windows, alternating runs on a loaded machine): 111-134 jobs per commit
+/// without it, 142-185 with it; events per second +3 to +7 % in the quieter pairs (98,146 ->
+/// 101,663). The wait ends as soon as arrivals pause, so a lone caller never waits for it.
+fn linger(rx: &mpsc::Receiver<Job>, group: &mut Vec<Job>, expected: usize) {
+    let deadline = Instant::now() + LINGER_MAX;
+    while group.len() < expected {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        match rx.recv_timeout(left.min(LINGER_GAP)) {
+            Ok(job) => group.push(job),
+            Err(_) => break,
+        }
+    }
+}
+
+/// The longest [`linger`] waits for returning callers.
+const LINGER_MAX: Duration = Duration::from_millis(2);
+
+/// The pause in arrivals that ends a [`linger`].
+const LINGER_GAP: Duration = Duration::from_micros(200);
 
 /// How often the writer checks its path while no job comes.
 const FOLLOW_EVERY: Duration = Duration::from_secs(1);
