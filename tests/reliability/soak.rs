@@ -2,20 +2,21 @@
 //! server errors (HTTP 500 + `50000`), 429 storms (a tight rate limit met without pacing, and
 //! scripted `40401`s), latency spikes and dropped connections. At the end the tracker's
 //! counters, the tracked `event_log_id`s and the emulator's store agree event for event,
-//! nothing is stored twice, and the queue never held more than its cap.
+//! nothing is stored twice, and the queue never held more than its cap; through the spool, the
+//! file holds nothing at the end.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use dfinery::Tracker;
 use dfinery::ratelimit::Pacing;
+use dfinery::{Spool, Tracker};
 use dfinery_emulator::{
     Api, EmulatorHandle, FaultConfig, ImportCode, Latency, RateLimit, ScriptedResponse, Window,
 };
 
-use crate::support::{client_to, emulator_with, login, stored_ids, user};
+use crate::support::{client_to, emulator_with, login, stored_ids, temp_path, user};
 
 /// The size of one soak.
 struct Soak {
@@ -24,6 +25,9 @@ struct Soak {
     users_per_task: usize,
     queue_cap: usize,
     queue_cap_bytes: usize,
+    /// Spool under this name (each awaited `track` returns once its event is synced there),
+    /// or keep the queue in memory.
+    spool: Option<&'static str>,
 }
 
 /// The figures a soak prints.
@@ -90,15 +94,17 @@ async fn run(soak: Soak) -> Figures {
         .timeout(Duration::from_secs(2))
         .build()
         .expect("the client builds");
-    let tracker = Arc::new(
-        Tracker::builder(client)
-            .max_batch_events(100)
-            .flush_interval(Duration::from_millis(50))
-            .redelivery_backoff(Duration::from_millis(20), Duration::from_millis(500))
-            .queue_cap(soak.queue_cap, soak.queue_cap_bytes)
-            .build()
-            .expect("the tracker builds"),
-    );
+    let spool = soak.spool.map(|name| temp_path(name, "redb"));
+    let builder = Tracker::builder(client)
+        .max_batch_events(100)
+        .flush_interval(Duration::from_millis(50))
+        .redelivery_backoff(Duration::from_millis(20), Duration::from_millis(500))
+        .queue_cap(soak.queue_cap, soak.queue_cap_bytes);
+    let builder = match &spool {
+        Some(path) => builder.spool(path),
+        None => builder,
+    };
+    let tracker = Arc::new(builder.build().expect("the tracker builds"));
     let started = Instant::now();
     let stop = Arc::new(AtomicBool::new(false));
     let chaos = tokio::spawn(chaos(Arc::clone(&emulator), Arc::clone(&stop)));
@@ -178,6 +184,15 @@ async fn run(soak: Soak) -> Figures {
         tracked,
         "the same event_log_ids, one for one"
     );
+    if let Some(path) = &spool {
+        drop(tracker);
+        let spool = Spool::open(path).expect("the spool opens again");
+        assert_eq!(
+            (spool.pending_len(), spool.dead_letter_count().unwrap()),
+            (0, 0),
+            "every delivered event was deleted from the spool, none dead-lettered"
+        );
+    }
     assert!(stats.faults_injected > 0, "faults were injected: {stats:?}");
     assert!(stats.rate_limited > 0, "the rate limit was met: {stats:?}");
     let figures = Figures {
@@ -224,6 +239,23 @@ async fn a_bounded_soak_under_faults_loses_and_duplicates_nothing() {
         users_per_task: 8,
         queue_cap: 2_000,
         queue_cap_bytes: 1 << 20,
+        spool: None,
+    })
+    .await;
+}
+
+/// The same through the spool's writer thread: every `track` awaits its synced commit, the
+/// deletes of delivered events are kept back and committed together, and at the end the file
+/// holds nothing (no event lost, none stored twice, none left behind).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bounded_soak_through_the_spool_loses_and_duplicates_nothing() {
+    run(Soak {
+        tasks: 8,
+        events_per_task: 1_500,
+        users_per_task: 8,
+        queue_cap: 2_000,
+        queue_cap_bytes: 1 << 20,
+        spool: Some("soak-bounded"),
     })
     .await;
 }
@@ -237,6 +269,21 @@ async fn a_long_soak_under_faults_loses_and_duplicates_nothing() {
         users_per_task: 8,
         queue_cap: 5_000,
         queue_cap_bytes: 4 << 20,
+        spool: None,
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "the long soak through the spool: run with `cargo test --test reliability -- --ignored soak`"]
+async fn a_long_soak_through_the_spool_loses_and_duplicates_nothing() {
+    run(Soak {
+        tasks: 16,
+        events_per_task: 6_000,
+        users_per_task: 8,
+        queue_cap: 5_000,
+        queue_cap_bytes: 4 << 20,
+        spool: Some("soak-long"),
     })
     .await;
 }
