@@ -319,19 +319,20 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
             _ => None,
         }));
         let mut writes = carried;
+        writes.append(&mut group_writes);
         if !deferred.is_empty()
             && (barrier
                 || deferred.len() >= DEFER_DELETES_MAX
                 || deferred_since.is_some_and(|since| since.elapsed() >= DEFER_DELETES_FOR))
         {
-            // Their time has come: first in the commit (a message's delete always follows its
-            // insert, so no later write in it touches theirs).
+            // Their time has come: last in the commit, after every insert. A message may be
+            // delivered before the commit of its insert (a `try_` call does not wait for it),
+            // so its insert can be in this very group: the delete must come after it.
             writes.extend(deferred.drain(..).map(Write::Remove));
             deferred_since = None;
             // The last commit before the file is closed is synced.
             sync |= closing;
         }
-        writes.append(&mut group_writes);
         if !not_durable.is_empty() {
             // Remove what a failed commit may have left of refused messages, first.
             let mut all: Vec<Write> = not_durable.iter().map(|&s| Write::Remove(s)).collect();

@@ -457,3 +457,27 @@ fn bulk_commits_match_writing_one_by_one() {
         expected
     );
 }
+
+#[test]
+fn a_delete_kept_back_lands_after_its_insert_when_both_are_in_one_commit() {
+    // A `try_` call's message can be delivered before its insert is committed: its insert and
+    // its delete then reach the writer together, and a barrier behind them commits both.
+    let path = path("insert-then-delete");
+    let (spool, _disk) = open_counted(&path);
+    let (tx, rx) = mpsc::channel();
+    {
+        let _held = spool.store.db.write().unwrap();
+        spool.enqueue(vec![insert(100)], Mode::Wait, report(&tx));
+        // The writer takes that one alone and waits at the store's lock.
+        std::thread::sleep(Duration::from_millis(50));
+        spool.enqueue(vec![insert(1)], Mode::Soon, None);
+        spool.enqueue(vec![Write::Remove(1)], Mode::Lazy, None);
+        spool.enqueue(Vec::new(), Mode::Wait, report(&tx));
+    }
+    for _ in 0..2 {
+        rx.recv_timeout(Duration::from_secs(20)).unwrap().unwrap();
+    }
+    assert_eq!(spool.pending_len(), 1, "the delivered message is gone");
+    drop(spool);
+    assert_eq!(on_disk(&path), vec![100]);
+}
