@@ -1,9 +1,8 @@
-//! Foundation tests of `dfinery-core`: golden wire JSON from `docs/protocol.md`, value and
+//! Foundation tests of `dfinery-core`: value and
 //! datetime properties, every run-time rule, writers, records, identities and result codes.
 
 mod codes;
 mod datetime;
-mod golden;
 mod identity;
 mod markers;
 mod records;

@@ -8,14 +8,14 @@ use dfinery_schema::protocol::ExportFailure;
 /// (`docs/protocol.md` §6.2): one of DFINERY's documented failures ([`ExportFailure`], whose
 /// table gives each its HTTP status and meaning) or a message the documentation does not list.
 ///
-/// Each documented failure is also a constant named as in that table
-/// (`ExportErrorCode::TooManyApiRequests`, …), usable in patterns.
+/// A documented failure is named by its variant,
+/// `ExportErrorCode::Documented(ExportFailure::X)`, which also serves in patterns;
+/// [`ExportFailure::ALL`] lists them all.
 ///
 /// ```
 /// use dfinery_core::{ExportErrorCode, ExportFailure};
 ///
 /// let code = ExportErrorCode::from_message("too_many_api_requests");
-/// assert_eq!(code, ExportErrorCode::TooManyApiRequests);
 /// assert_eq!(code, ExportErrorCode::Documented(ExportFailure::TooManyApiRequests));
 /// assert_eq!(code.http_status(), Some(429));
 /// assert!(code.is_retryable());
@@ -28,44 +28,7 @@ pub enum ExportErrorCode {
     Unknown(String),
 }
 
-// The constants read like the variants of DFINERY's table, which is what they stand for.
-#[allow(non_upper_case_globals)]
 impl ExportErrorCode {
-    /// `client_connection_closed` (HTTP 200): the client connection was closed.
-    pub const ClientConnectionClosed: ExportErrorCode =
-        ExportErrorCode::Documented(ExportFailure::ClientConnectionClosed);
-    /// `invalid_parameter` (HTTP 400): a parameter is missing, invalid or malformed.
-    pub const InvalidParameter: ExportErrorCode =
-        ExportErrorCode::Documented(ExportFailure::InvalidParameter);
-    /// `exceed_date_range_limit` (HTTP 400): `from_date` is outside the 30-day look-back.
-    pub const ExceedDateRangeLimit: ExportErrorCode =
-        ExportErrorCode::Documented(ExportFailure::ExceedDateRangeLimit);
-    /// `unauthorized_token` (HTTP 401): the export token is wrong.
-    pub const UnauthorizedToken: ExportErrorCode =
-        ExportErrorCode::Documented(ExportFailure::UnauthorizedToken);
-    /// `too_many_api_requests` (HTTP 429): the export rate limit is exceeded.
-    pub const TooManyApiRequests: ExportErrorCode =
-        ExportErrorCode::Documented(ExportFailure::TooManyApiRequests);
-    /// `unknown_error` (HTTP 500): an unexpected server error.
-    pub const UnknownError: ExportErrorCode =
-        ExportErrorCode::Documented(ExportFailure::UnknownError);
-    /// `query_error` (HTTP 500): the database query failed.
-    pub const QueryError: ExportErrorCode = ExportErrorCode::Documented(ExportFailure::QueryError);
-}
-
-impl ExportErrorCode {
-    /// Every documented code (without [`ExportErrorCode::Unknown`]), in the order of §6.2
-    /// ([`ExportFailure::ALL`]).
-    pub const DOCUMENTED: [ExportErrorCode; 7] = [
-        ExportErrorCode::ClientConnectionClosed,
-        ExportErrorCode::InvalidParameter,
-        ExportErrorCode::ExceedDateRangeLimit,
-        ExportErrorCode::UnauthorizedToken,
-        ExportErrorCode::TooManyApiRequests,
-        ExportErrorCode::UnknownError,
-        ExportErrorCode::QueryError,
-    ];
-
     /// The code for the body's `message`; an undocumented one is [`ExportErrorCode::Unknown`].
     pub fn from_message(message: &str) -> ExportErrorCode {
         ExportFailure::from_message(message).map_or_else(
@@ -108,10 +71,10 @@ impl ExportErrorCode {
     pub fn is_retryable(&self) -> bool {
         matches!(
             *self,
-            ExportErrorCode::ClientConnectionClosed
-                | ExportErrorCode::TooManyApiRequests
-                | ExportErrorCode::UnknownError
-                | ExportErrorCode::QueryError
+            ExportErrorCode::Documented(ExportFailure::ClientConnectionClosed)
+                | ExportErrorCode::Documented(ExportFailure::TooManyApiRequests)
+                | ExportErrorCode::Documented(ExportFailure::UnknownError)
+                | ExportErrorCode::Documented(ExportFailure::QueryError)
         )
     }
 }

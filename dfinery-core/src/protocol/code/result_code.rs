@@ -8,14 +8,13 @@ use dfinery_schema::protocol::ImportCode;
 /// string of the JSON envelope: one of DFINERY's documented codes ([`ImportCode`], whose table
 /// gives each its symbol and meaning) or a code the documentation does not list.
 ///
-/// Each documented code is also a constant named as in that table (`ResultCode::Ok`,
-/// `ResultCode::ValidationFailure`, …), usable in patterns.
+/// A documented code is named by its variant, `ResultCode::Documented(ImportCode::X)`, which
+/// also serves in patterns; [`ImportCode::ALL`] lists them all.
 ///
 /// ```
 /// use dfinery_core::{ImportCode, ResultCode};
 ///
 /// let code = ResultCode::from_code("40001");
-/// assert_eq!(code, ResultCode::ValidationFailure);
 /// assert_eq!(code, ResultCode::Documented(ImportCode::ValidationFailure));
 /// assert_eq!(code.symbol(), "VALIDATION_FAILURE");
 /// assert!(!code.is_retryable());
@@ -29,46 +28,7 @@ pub enum ResultCode {
     Unknown(String),
 }
 
-// The constants read like the variants of DFINERY's table, which is what they stand for.
-#[allow(non_upper_case_globals)]
 impl ResultCode {
-    /// `20000 OK`: the request succeeded.
-    pub const Ok: ResultCode = ResultCode::Documented(ImportCode::Ok);
-    /// `40000 BAD_REQUEST`: an invalid request (malformed JSON, wrong shape).
-    pub const BadRequest: ResultCode = ResultCode::Documented(ImportCode::BadRequest);
-    /// `40001 VALIDATION_FAILURE`: a value, name or type failed validation.
-    pub const ValidationFailure: ResultCode = ResultCode::Documented(ImportCode::ValidationFailure);
-    /// `40101 INVALID_SERVICE_ID`: the `service_id` is unknown.
-    pub const InvalidServiceId: ResultCode = ResultCode::Documented(ImportCode::InvalidServiceId);
-    /// `40201 INVALID_TOKEN`: the `access_token` is wrong.
-    pub const InvalidToken: ResultCode = ResultCode::Documented(ImportCode::InvalidToken);
-    /// `40401 TOO_MANY_REQUEST`: the rate limit is exceeded.
-    pub const TooManyRequest: ResultCode = ResultCode::Documented(ImportCode::TooManyRequest);
-    /// `40402 TOO_MANY_EVENTS`: more than 100 events in one request.
-    pub const TooManyEvents: ResultCode = ResultCode::Documented(ImportCode::TooManyEvents);
-    /// `40403 TOO_MANY_USER_PROFILES`: too many user profiles in one request.
-    pub const TooManyUserProfiles: ResultCode =
-        ResultCode::Documented(ImportCode::TooManyUserProfiles);
-    /// `50000 INTERNAL_SERVER_ERROR`: the server failed.
-    pub const InternalServerError: ResultCode =
-        ResultCode::Documented(ImportCode::InternalServerError);
-}
-
-impl ResultCode {
-    /// Every documented code (without [`ResultCode::Unknown`]), in the order of §6.1
-    /// ([`ImportCode::ALL`]).
-    pub const DOCUMENTED: [ResultCode; 9] = [
-        ResultCode::Ok,
-        ResultCode::BadRequest,
-        ResultCode::ValidationFailure,
-        ResultCode::InvalidServiceId,
-        ResultCode::InvalidToken,
-        ResultCode::TooManyRequest,
-        ResultCode::TooManyEvents,
-        ResultCode::TooManyUserProfiles,
-        ResultCode::InternalServerError,
-    ];
-
     /// The code for the envelope's `code` string; an undocumented one is
     /// [`ResultCode::Unknown`].
     pub fn from_code(code: &str) -> ResultCode {
@@ -107,7 +67,7 @@ impl ResultCode {
 
     /// Whether the request succeeded (`20000`).
     pub fn is_success(&self) -> bool {
-        *self == ResultCode::Ok
+        *self == ResultCode::Documented(ImportCode::Ok)
     }
 
     /// Whether sending the same request again later can succeed: `40401` (rate limit) and
@@ -116,7 +76,8 @@ impl ResultCode {
     pub fn is_retryable(&self) -> bool {
         matches!(
             *self,
-            ResultCode::TooManyRequest | ResultCode::InternalServerError
+            ResultCode::Documented(ImportCode::TooManyRequest)
+                | ResultCode::Documented(ImportCode::InternalServerError)
         )
     }
 }
