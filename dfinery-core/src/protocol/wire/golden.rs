@@ -17,7 +17,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value as Json, json};
 
-use super::support::{Gender, Member, documented_login, documented_purchase};
+use crate::support::{Gender, Member, documented_login, documented_purchase};
 
 /// Reads a fixture file from `tests/fixtures/`.
 fn fixture(name: &str) -> String {

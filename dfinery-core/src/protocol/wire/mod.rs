@@ -32,9 +32,3 @@ pub(crate) use response::ImportResponse;
 
 #[cfg(test)]
 mod golden;
-// The hand-written `Event`, `Item` and `Profile` impls the foundation tests use, shared with
-// the golden tests above; each uses only part of it.
-#[cfg(test)]
-#[allow(dead_code, unreachable_pub)]
-#[path = "../../../tests/foundation/support.rs"]
-mod support;
