@@ -1,9 +1,8 @@
 //! Foundation tests of `dfinery-core`: value and datetime properties, every run-time rule,
-//! the marker traits and result codes, through the public API. The golden wire JSON, the
+//! and the marker traits, through the public API. The golden wire JSON, the result codes, the
 //! writers, records and identities are unit tests inside the crate (they reach crate-internal
 //! items); they share `support.rs`.
 
-mod codes;
 mod datetime;
 mod markers;
 mod rules;

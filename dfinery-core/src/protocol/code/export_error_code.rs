@@ -8,16 +8,16 @@ use dfinery_schema::protocol::ExportFailure;
 /// (`docs/protocol.md` §6.2): one of DFINERY's documented failures ([`ExportFailure`], whose
 /// table gives each its HTTP status and meaning) or a message the documentation does not list.
 ///
-/// A documented failure is named by its variant,
+/// A failed export carries one. A documented failure is named by its variant,
 /// `ExportErrorCode::Documented(ExportFailure::X)`, which also serves in patterns;
-/// [`ExportFailure::ALL`] lists them all.
+/// [`ExportFailure::ALL`] lists them all, and [`ExportFailure`] gives each its message, HTTP
+/// status and meaning.
 ///
 /// ```
 /// use dfinery_core::{ExportErrorCode, ExportFailure};
 ///
-/// let code = ExportErrorCode::from_message("too_many_api_requests");
-/// assert_eq!(code, ExportErrorCode::Documented(ExportFailure::TooManyApiRequests));
-/// assert_eq!(code.http_status(), Some(429));
+/// let code = ExportErrorCode::Documented(ExportFailure::TooManyApiRequests);
+/// assert_eq!(code.to_string(), "too_many_api_requests");
 /// assert!(code.is_retryable());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -30,7 +30,7 @@ pub enum ExportErrorCode {
 
 impl ExportErrorCode {
     /// The code for the body's `message`; an undocumented one is [`ExportErrorCode::Unknown`].
-    pub fn from_message(message: &str) -> ExportErrorCode {
+    pub(crate) fn from_message(message: &str) -> ExportErrorCode {
         ExportFailure::from_message(message).map_or_else(
             || ExportErrorCode::Unknown(message.to_owned()),
             ExportErrorCode::Documented,
@@ -46,7 +46,7 @@ impl ExportErrorCode {
     }
 
     /// The wire message, e.g. `unauthorized_token`.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         match self {
             ExportErrorCode::Documented(failure) => failure.message(),
             ExportErrorCode::Unknown(message) => message,
@@ -54,12 +54,13 @@ impl ExportErrorCode {
     }
 
     /// The HTTP status DFINERY documents for this error; `None` for an unknown one.
-    pub fn http_status(&self) -> Option<u16> {
+    #[cfg(test)]
+    pub(crate) fn http_status(&self) -> Option<u16> {
         self.documented().map(ExportFailure::status)
     }
 
     /// What the error means, in lower case.
-    pub fn meaning(&self) -> &'static str {
+    pub(crate) fn meaning(&self) -> &'static str {
         self.documented()
             .map_or("undocumented export error", ExportFailure::meaning)
     }

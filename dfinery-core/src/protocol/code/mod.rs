@@ -10,6 +10,11 @@ pub use dfinery_schema::protocol::{ExportFailure, ImportCode};
 pub use export_error_code::ExportErrorCode;
 pub use result_code::ResultCode;
 
+// The foundation tests of the codes (moved from `tests/foundation`: they reach the codes' digits,
+// symbols and statuses, which only the client reads).
+#[cfg(test)]
+mod foundation;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,15 +8,15 @@ use dfinery_schema::protocol::ImportCode;
 /// string of the JSON envelope: one of DFINERY's documented codes ([`ImportCode`], whose table
 /// gives each its symbol and meaning) or a code the documentation does not list.
 ///
-/// A documented code is named by its variant, `ResultCode::Documented(ImportCode::X)`, which
-/// also serves in patterns; [`ImportCode::ALL`] lists them all.
+/// A failed import carries one (`Error::code`, feature `client`). A documented code is named
+/// by its variant, `ResultCode::Documented(ImportCode::X)`, which also serves in patterns;
+/// [`ImportCode::ALL`] lists them all, and [`ImportCode`] gives each its digits, symbol and
+/// meaning.
 ///
 /// ```
 /// use dfinery_core::{ImportCode, ResultCode};
 ///
-/// let code = ResultCode::from_code("40001");
-/// assert_eq!(code, ResultCode::Documented(ImportCode::ValidationFailure));
-/// assert_eq!(code.symbol(), "VALIDATION_FAILURE");
+/// let code = ResultCode::Documented(ImportCode::ValidationFailure);
 /// assert!(!code.is_retryable());
 /// assert_eq!(code.to_string(), "40001 VALIDATION_FAILURE");
 /// ```
@@ -31,7 +31,8 @@ pub enum ResultCode {
 impl ResultCode {
     /// The code for the envelope's `code` string; an undocumented one is
     /// [`ResultCode::Unknown`].
-    pub fn from_code(code: &str) -> ResultCode {
+    #[cfg(any(test, feature = "client"))]
+    pub(crate) fn from_code(code: &str) -> ResultCode {
         ImportCode::from_code(code).map_or_else(
             || ResultCode::Unknown(code.to_owned()),
             ResultCode::Documented,
@@ -39,6 +40,7 @@ impl ResultCode {
     }
 
     /// The documented code, `None` for [`ResultCode::Unknown`].
+    #[cfg(test)]
     fn documented(&self) -> Option<ImportCode> {
         match self {
             ResultCode::Documented(code) => Some(*code),
@@ -47,7 +49,8 @@ impl ResultCode {
     }
 
     /// The five-digit code, e.g. `40001`.
-    pub fn as_code(&self) -> &str {
+    #[cfg(test)]
+    pub(crate) fn as_code(&self) -> &str {
         match self {
             ResultCode::Documented(code) => code.code(),
             ResultCode::Unknown(code) => code,
@@ -55,18 +58,21 @@ impl ResultCode {
     }
 
     /// The symbolic message, e.g. `VALIDATION_FAILURE`; `UNKNOWN` for an undocumented code.
-    pub fn symbol(&self) -> &'static str {
+    #[cfg(test)]
+    pub(crate) fn symbol(&self) -> &'static str {
         self.documented().map_or("UNKNOWN", ImportCode::message)
     }
 
     /// What the code means, in lower case, e.g. `validation failed`.
-    pub fn meaning(&self) -> &'static str {
+    #[cfg(test)]
+    pub(crate) fn meaning(&self) -> &'static str {
         self.documented()
             .map_or("undocumented result code", ImportCode::meaning)
     }
 
     /// Whether the request succeeded (`20000`).
-    pub fn is_success(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_success(&self) -> bool {
         *self == ResultCode::Documented(ImportCode::Ok)
     }
 
