@@ -18,8 +18,7 @@ pub use crate::encode::model::{
 pub use crate::encode::property::{
     ArrayElement, BooleanProperty, DateProperty, DatetimeProperty, DfineryEnumValue,
     DoubleArrayProperty, DoubleProperty, ElementValue, LongArrayProperty, LongProperty, Patch,
-    PropertySpec, PropertyValue, Rule, Scope, StringArrayProperty, StringProperty, enum_to_value,
-    enum_write_wire,
+    PropertySpec, PropertyValue, Rule, Scope, StringArrayProperty, StringProperty, enum_write_wire,
 };
 pub use crate::encode::record::{EventRecord, UserProperties, ValidationError};
 pub use crate::encode::value::{Date, Datetime, Value};
