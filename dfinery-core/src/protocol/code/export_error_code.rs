@@ -11,14 +11,14 @@ use dfinery_schema::protocol::ExportFailure;
 /// A failed export carries one. A documented failure is named by its variant,
 /// `ExportErrorCode::Documented(ExportFailure::X)`, which also serves in patterns;
 /// [`ExportFailure::ALL`] lists them all, and [`ExportFailure`] gives each its message, HTTP
-/// status and meaning.
+/// status and meaning. Whether the export is worth running again is the error's
+/// `is_retryable`, which reads the code.
 ///
 /// ```
 /// use dfinery_core::{ExportErrorCode, ExportFailure};
 ///
 /// let code = ExportErrorCode::Documented(ExportFailure::TooManyApiRequests);
 /// assert_eq!(code.to_string(), "too_many_api_requests");
-/// assert!(code.is_retryable());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ExportErrorCode {
@@ -69,7 +69,7 @@ impl ExportErrorCode {
     /// `too_many_api_requests` (after the reset), `unknown_error` and `query_error`. Never
     /// `invalid_parameter`, `exceed_date_range_limit` or `unauthorized_token`, nor an unknown
     /// message.
-    pub fn is_retryable(&self) -> bool {
+    pub(crate) fn is_retryable(&self) -> bool {
         matches!(
             *self,
             ExportErrorCode::Documented(ExportFailure::ClientConnectionClosed)

@@ -11,13 +11,13 @@ use dfinery_schema::protocol::ImportCode;
 /// A failed import carries one (`Error::code`, feature `client`). A documented code is named
 /// by its variant, `ResultCode::Documented(ImportCode::X)`, which also serves in patterns;
 /// [`ImportCode::ALL`] lists them all, and [`ImportCode`] gives each its digits, symbol and
-/// meaning.
+/// meaning. Whether the failed call is worth making again is the error's `is_retryable`, which
+/// reads the code.
 ///
 /// ```
 /// use dfinery_core::{ImportCode, ResultCode};
 ///
 /// let code = ResultCode::Documented(ImportCode::ValidationFailure);
-/// assert!(!code.is_retryable());
 /// assert_eq!(code.to_string(), "40001 VALIDATION_FAILURE");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -79,7 +79,8 @@ impl ResultCode {
     /// Whether sending the same request again later can succeed: `40401` (rate limit) and
     /// `50000` (server error). Never `40000`, `40001`, `40101`, `40201`, `40402` or `40403`,
     /// which fail again the same way, nor an unknown code.
-    pub fn is_retryable(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_retryable(&self) -> bool {
         matches!(
             *self,
             ResultCode::Documented(ImportCode::TooManyRequest)
