@@ -14,7 +14,7 @@ use crate::encode::writer::{ItemsWriter, ObjectPath, ObjectWriter};
 /// [`EventRecord::builder`].
 ///
 /// Values are anything that converts into a [`Value`] (`"text"`, `42`, `1.5`, `true`, a
-/// [`Datetime`], `vec!["a", "b"]`, …); a failed conversion (a NaN, a `u64` above `i64::MAX`) is
+/// [`Datetime`](crate::Datetime), `vec!["a", "b"]`, …); a failed conversion (a NaN, a `u64` above `i64::MAX`) is
 /// reported by [`build`](EventRecordBuilder::build) together with every other problem. A later
 /// value for the same key replaces the earlier one.
 ///

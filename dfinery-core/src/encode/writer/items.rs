@@ -52,7 +52,7 @@ impl<'a> ItemsWriter<'a> {
     }
 
     /// Declares that the event needs at least one item (standard events whose `df_items` is
-    /// required); [`finish`](ItemsWriter::finish) records [`Rule::NoItems`] otherwise.
+    /// required); finishing the array records [`Rule::NoItems`] otherwise.
     pub fn require_items(&mut self) {
         self.required = true;
     }
