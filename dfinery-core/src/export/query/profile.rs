@@ -3,7 +3,7 @@
 
 use super::QueryError;
 use super::event::check_filter;
-use super::select::{Building, Select};
+use super::select::Building;
 use crate::encode::model::Profile;
 use crate::wire::ProfileExportRequest;
 
@@ -87,11 +87,6 @@ impl ProfileQuery {
     pub fn all_identities(mut self) -> Self {
         self.identities = Some(Building::default());
         self
-    }
-
-    /// The property filter.
-    pub fn properties(&self) -> &Select {
-        &self.properties.select
     }
 
     /// Checks the query and builds the request body.
