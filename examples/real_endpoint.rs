@@ -13,9 +13,9 @@
 use std::process::ExitCode;
 
 use dfinery::ClientBuildError;
+use dfinery::export::EventQuery;
 use dfinery::ratelimit::Api;
-use dfinery::wire::{ConditionType, EventExportRequest};
-use dfinery::{Client, Date, EventRecord, Identity};
+use dfinery::{Client, EventRecord, Identity};
 
 #[tokio::main]
 async fn main() -> Result<ExitCode, Box<dyn std::error::Error>> {
@@ -54,10 +54,9 @@ async fn main() -> Result<ExitCode, Box<dyn std::error::Error>> {
     }
 
     if std::env::var_os("DFINERY_EXPORT_TOKEN").is_some() {
-        let today = Date::today_utc();
-        let mut request = EventExportRequest::new(today, today);
-        request.events = Some(vec!["df_login".to_owned()]);
-        request.events_condition_type = ConditionType::Include;
+        let request = EventQuery::today()
+            .include_events(["df_login"])
+            .to_request()?;
         let csv = client.export_events(&request).await?.text().await?;
         println!(
             "Exported {} row(s) of today's df_login events.",

@@ -35,6 +35,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use dfinery_core::__private::push_json_str;
 use dfinery_core::{Event, EventDescription, FieldDescription, Profile, ProfileDescription};
 
 /// The manifest format written, which `dfinery check --coverage` reads.
@@ -127,22 +128,13 @@ fn names(fields: &[FieldDescription]) -> String {
     format!("[{}]", quoted.join(","))
 }
 
-/// `s` as a JSON string.
+/// `s` as a JSON string, escaped by the runtime's one JSON escaper (the one every event is
+/// written with, byte for byte as `serde_json` writes strings).
 fn string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    let mut out = Vec::with_capacity(s.len() + 2);
+    push_json_str(&mut out, s);
+    // The escaper copies `s`'s UTF-8 whole and writes only ASCII around it.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 #[cfg(test)]
@@ -151,6 +143,7 @@ mod tests {
 
     #[test]
     fn strings_are_escaped_as_json() {
-        assert_eq!(string("a\"b\\c\n"), r#""a\"b\\c\u000a""#);
+        // `\n`, as serde_json writes a newline (the same string as `\u000a`).
+        assert_eq!(string("a\"b\\c\n"), r#""a\"b\\c\n""#);
     }
 }

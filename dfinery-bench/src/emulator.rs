@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use dfinery::wire::EventBatchRequest;
 use dfinery::{Event, Identity};
 use futures_util::future::try_join_all;
 
@@ -37,8 +36,9 @@ pub fn batch_bodies(count: usize) -> io::Result<Vec<Bytes>> {
                 .map(|_| purchase.to_record())
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(io::Error::other)?;
-            let request =
-                EventBatchRequest::new(identity.clone(), events).map_err(io::Error::other)?;
+            // The body of `POST /api/v1/events` (`docs/protocol.md` §3.2), written here: the
+            // client builds its bodies itself, and this drives the emulator without one.
+            let request = serde_json::json!({"common": {"identity": identity}, "events": events});
             serde_json::to_vec(&request)
                 .map(Bytes::from)
                 .map_err(io::Error::other)

@@ -7,9 +7,8 @@ use std::io;
 use std::time::Duration;
 
 use bytes::Bytes;
-use dfinery::export::ExportRows;
-use dfinery::wire::EventExportRequest;
-use dfinery::{Date, Datetime, Event, Identity};
+use dfinery::export::{EventQuery, ExportRows};
+use dfinery::{Datetime, Event, Identity};
 use serde::Deserialize;
 
 use crate::fixtures::{ITEMS_PER_PURCHASE, Purchase, fresh_purchase};
@@ -35,14 +34,14 @@ pub fn export_csv(lab: &Lab, events: usize) -> io::Result<Bytes> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(io::Error::other)?;
     let who = Identity::from_external_id("bench-export").map_err(io::Error::other)?;
-    let today = Date::today_utc();
+    let request = EventQuery::today().to_request().map_err(io::Error::other)?;
     let bytes = lab.runtime().block_on(async {
         client
             .send_events(&who, records)
             .await
             .map_err(io::Error::other)?;
         client
-            .export_events(&EventExportRequest::new(today, today))
+            .export_events(&request)
             .await
             .map_err(io::Error::other)?
             .collect_bytes()

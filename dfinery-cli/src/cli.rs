@@ -133,21 +133,31 @@ pub enum ItemLimitArg {
 fn parse_api_rate_limit(
     text: &str,
 ) -> Result<(dfinery_emulator::Api, dfinery_emulator::RateLimit), String> {
+    use dfinery_core::wire::Endpoint;
     use dfinery_emulator::Api;
     let (api, limit) = text
         .split_once('=')
         .ok_or_else(|| format!("`{text}` is not API=N/PERIOD; write e.g. `event=50/1s`"))?;
-    let api = match api.trim().to_ascii_lowercase().as_str() {
-        "event" | "events" => Api::Event,
-        "identity" | "identities" => Api::Identity,
-        "profile" | "user-profile" => Api::Profile,
-        "export" => Api::Export,
-        other => {
-            return Err(format!(
-                "unknown API `{other}`; write one of event, identity, profile, export"
-            ));
-        }
+    let name = api.trim().to_ascii_lowercase();
+    // An API by its protocol name (`event`), or by the first segment of one of its endpoints'
+    // paths (`events`, `identities`, `user-profile`, `export`).
+    let segment = |endpoint: &Endpoint| {
+        let path = endpoint.path().trim_start_matches("/api/v1/");
+        path.split('/').next().unwrap_or(path).to_owned()
     };
+    let api = Api::ALL
+        .into_iter()
+        .find(|api| api.as_str() == name)
+        .or_else(|| {
+            Endpoint::ALL
+                .iter()
+                .find(|endpoint| segment(endpoint) == name)
+                .map(|endpoint| endpoint.api())
+        })
+        .ok_or_else(|| {
+            let names: Vec<&str> = Api::ALL.iter().map(|api| api.as_str()).collect();
+            format!("unknown API `{name}`; write one of {}", names.join(", "))
+        })?;
     let limit = limit.trim().parse().map_err(|e| format!("{e}"))?;
     Ok((api, limit))
 }
@@ -370,6 +380,26 @@ pub struct ProfileExportArgs {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn rate_limits_name_an_api_by_its_name_or_its_endpoints_path() {
+        use dfinery_emulator::Api;
+        for (text, api) in [
+            ("event=50/1s", Api::Event),
+            ("Events=50/1s", Api::Event),
+            ("identity=5/1s", Api::Identity),
+            ("identities=5/1s", Api::Identity),
+            ("profile=5/1s", Api::Profile),
+            ("user-profile=5/1s", Api::Profile),
+            ("export=1/1H", Api::Export),
+        ] {
+            assert_eq!(parse_api_rate_limit(text).unwrap().0, api, "{text}");
+        }
+        assert_eq!(
+            parse_api_rate_limit("segments=1/1s").unwrap_err(),
+            "unknown API `segments`; write one of event, identity, profile, export"
+        );
+    }
 
     #[test]
     fn the_command_line_is_consistent() {

@@ -18,8 +18,7 @@ pub use crate::encode::model::{
 pub use crate::encode::property::{
     ArrayElement, BooleanProperty, DateProperty, DatetimeProperty, DfineryEnumValue,
     DoubleArrayProperty, DoubleProperty, ElementValue, LongArrayProperty, LongProperty, Patch,
-    PropertySpec, PropertyValue, Rule, Scope, StringArrayProperty, StringProperty, enum_to_value,
-    enum_write_wire,
+    PropertySpec, PropertyValue, Rule, Scope, StringArrayProperty, StringProperty, enum_write_wire,
 };
 pub use crate::encode::record::{EventRecord, UserProperties, ValidationError};
 pub use crate::encode::value::{Date, Datetime, Value};
@@ -37,8 +36,9 @@ pub use crate::export::{
 pub use crate::client::classify;
 pub use dfinery_schema::protocol::{parse_reset, parse_window};
 
-// For the ratio report only: the JSON string escaper every key and string value is written with,
-// measured against `serde_json`'s on the same strings (`BENCHMARKS.md`, "JSON escaper").
+// The JSON string escaper every key and string value is written with: the facade's coverage
+// manifest writes its strings with it, and the ratio report measures it against `serde_json`'s
+// on the same strings (`BENCHMARKS.md`, "JSON escaper").
 pub use crate::encode::json::push_str as push_json_str;
 
 /// The argument of `PropertyValue::writes_valid_json`: naming it is what lets an implementation

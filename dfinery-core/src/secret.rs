@@ -10,7 +10,7 @@ use std::sync::Arc;
 /// ```
 /// use dfinery_core::Secret;
 ///
-/// let token = Secret::new("s3cr3t-import-token");
+/// let token = Secret::from("s3cr3t-import-token");
 /// assert_eq!(format!("{token:?} {token}"), "Secret(***) ***");
 /// assert_eq!(token.expose(), "s3cr3t-import-token");
 /// ```
@@ -22,7 +22,7 @@ pub struct Secret(Arc<str>);
 
 impl Secret {
     /// Wraps a token.
-    pub fn new(token: impl Into<String>) -> Secret {
+    pub(crate) fn new(token: impl Into<String>) -> Secret {
         Secret(Arc::from(token.into()))
     }
 

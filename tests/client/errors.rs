@@ -43,7 +43,7 @@ async fn validation_failure_lists_the_servers_violations_and_is_not_retried() {
     );
     assert_eq!(
         import_code(&failed.error),
-        Some(ResultCode::ValidationFailure)
+        Some(ResultCode::Documented(ImportCode::ValidationFailure))
     );
     assert!(failed.to_string().contains("df_sign_chanel"), "{failed}");
     assert_eq!(failed.undelivered.len(), 1);
@@ -60,7 +60,10 @@ async fn bad_request_with_http_400_is_validation() {
         matches!(error, Error::Validation { status: 400, .. }),
         "{error:?}"
     );
-    assert_eq!(import_code(&error), Some(ResultCode::BadRequest));
+    assert_eq!(
+        import_code(&error),
+        Some(ResultCode::Documented(ImportCode::BadRequest))
+    );
     assert_eq!(emulator.stats().requests, 1);
 }
 
@@ -77,7 +80,10 @@ async fn wrong_tokens_are_auth_errors_for_import_and_export() {
         matches!(error, Error::Auth { status: 200, .. }),
         "{error:?}"
     );
-    assert_eq!(import_code(&error), Some(ResultCode::InvalidToken));
+    assert_eq!(
+        import_code(&error),
+        Some(ResultCode::Documented(ImportCode::InvalidToken))
+    );
     let error = wrong
         .export_events(&crate::support::today())
         .await
@@ -123,7 +129,10 @@ async fn a_rate_limit_with_a_distant_reset_is_returned_with_the_reset() {
             panic!("{error:?}");
         };
         assert_eq!(*status, if status_200 { 200 } else { 429 });
-        assert_eq!(import_code(&error), Some(ResultCode::TooManyRequest));
+        assert_eq!(
+            import_code(&error),
+            Some(ResultCode::Documented(ImportCode::TooManyRequest))
+        );
         let rate_limit = rate_limit.as_ref().expect("rate-limit headers");
         assert_eq!(rate_limit.remaining, Some(0));
         assert_eq!(rate_limit.window.as_deref(), Some("1H"));
@@ -179,7 +188,10 @@ async fn server_errors_are_retried_then_returned() {
         matches!(error, Error::Server { status: 500, .. }),
         "{error:?}"
     );
-    assert_eq!(import_code(&error), Some(ResultCode::InternalServerError));
+    assert_eq!(
+        import_code(&error),
+        Some(ResultCode::Documented(ImportCode::InternalServerError))
+    );
     assert_eq!(emulator.stats().requests, 3);
 }
 

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use dfinery::wire::ProfileExportRequest;
+use dfinery::export::ProfileQuery;
 use dfinery::{Error, RetryPolicy};
 use dfinery::{EventRecord, UserProperties};
 use dfinery_emulator::{FaultConfig, Latency, ScriptedResponse};
@@ -51,7 +51,7 @@ async fn exported_profiles_come_back_as_csv() {
         client.update_profile(&user(id), props).await.unwrap();
     }
     let csv = client
-        .export_profiles(&ProfileExportRequest::new())
+        .export_profiles(&ProfileQuery::new().to_request().unwrap())
         .await
         .unwrap()
         .text()

@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
+use dfinery::export::EventQuery;
 use dfinery::wire::EventExportRequest;
-use dfinery::{Client, Date, Identity};
+use dfinery::{Client, Identity};
 use dfinery::{ClientBuilder, RetryPolicy};
 use dfinery_emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
 
@@ -56,5 +57,7 @@ pub fn user(id: &str) -> Identity {
 
 /// Every event stored today.
 pub fn today() -> EventExportRequest {
-    EventExportRequest::new(Date::today_utc(), Date::today_utc())
+    EventQuery::today()
+        .to_request()
+        .expect("today's query is valid")
 }

@@ -177,7 +177,7 @@ async fn block_file(client: &dfinery::Client) -> Result<(), Box<dyn Error>> {
 let file = client.export_events_to_file(&EventQuery::last_days(7), "events.csv").await?;
 println!("{} rows, {} bytes", file.rows, file.bytes);
 
-for event in ExportRows::open("events.csv")?.events::<Purchase>()? {
+for event in ExportRows::new(std::fs::File::open("events.csv")?)?.events::<Purchase>()? {
     let purchase = event?.event;
 }
     Ok(())

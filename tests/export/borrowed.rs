@@ -5,6 +5,7 @@
 
 use bytes::Bytes;
 use dfinery::export::{ExportError, ExportRows};
+use std::fs::File;
 
 use crate::support::{fixture, fixture_bytes};
 
@@ -77,7 +78,7 @@ async fn scan_stream(bytes: &[u8], size: usize) -> (Vec<Vec<String>>, Option<Exp
 
 /// As [`scan_stream`], for a saved file read with `ExportRows`.
 fn scan_file(name: &str) -> (Vec<Vec<String>>, Option<ExportError>) {
-    let mut reader = ExportRows::open(fixture(name)).unwrap();
+    let mut reader = ExportRows::new(File::open(fixture(name)).unwrap()).unwrap();
     let mut seen = vec![reader.header().names().to_vec()];
     loop {
         match reader.next_row() {

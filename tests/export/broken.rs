@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use dfinery::export::{EventQuery, ExportError, ExportRows};
-use dfinery::{ByteStream, ExportErrorCode};
+use dfinery::{ByteStream, ExportErrorCode, ExportFailure};
 use dfinery_emulator::ScriptedResponse;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -167,7 +167,7 @@ async fn an_error_body_after_complete_rows_is_aborted_with_its_code() {
             &error,
             ExportError::Aborted {
                 rows: 4,
-                code: ExportErrorCode::ClientConnectionClosed
+                code: ExportErrorCode::Documented(ExportFailure::ClientConnectionClosed)
             }
         ),
         "{error:?}"
@@ -193,7 +193,7 @@ async fn an_error_body_in_the_middle_of_a_row_drops_that_row() {
             error,
             Some(ExportError::Aborted {
                 rows: 3,
-                code: ExportErrorCode::QueryError
+                code: ExportErrorCode::Documented(ExportFailure::QueryError)
             })
         ),
         "{error:?}"

@@ -1,6 +1,7 @@
 //! Writing an export to a file: atomic (a temporary file beside the destination, renamed once
 //! the body arrived intact), so a failed export never leaves a file that looks complete.
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use dfinery::export::{EventQuery, ExportError, ExportRows, ProfileQuery};
@@ -45,7 +46,7 @@ async fn an_export_is_written_whole_and_decodes_back() {
     assert_eq!(written.rows, 4, "two purchases of two items each");
     assert_eq!(written.bytes, std::fs::metadata(&path).unwrap().len());
     assert_eq!(files_in(&dir), ["events.csv"]);
-    let decoded: Vec<Purchase> = ExportRows::open(&path)
+    let decoded: Vec<Purchase> = ExportRows::new(File::open(&path).unwrap())
         .unwrap()
         .events::<Purchase>()
         .unwrap()

@@ -5,6 +5,7 @@
 use bytes::Bytes;
 use dfinery::export::{CellError, ExportError, ExportRows};
 use dfinery::{DataType, Datetime, Value};
+use std::fs::File;
 use uuid::Uuid;
 
 use crate::model::{Colour, LineItem, PlainPurchase, Purchase};
@@ -74,7 +75,7 @@ fn expected() -> Vec<Purchase> {
 
 /// The purchases of a saved fixture.
 fn purchases_in(name: &str) -> Vec<Purchase> {
-    ExportRows::open(fixture(name))
+    ExportRows::new(File::open(fixture(name)).unwrap())
         .unwrap()
         .events::<Purchase>()
         .unwrap()
@@ -94,7 +95,7 @@ fn reordered_columns_and_unknown_extra_columns_decode_the_same() {
 
 #[test]
 fn system_columns_come_alongside() {
-    let events: Vec<_> = ExportRows::open(fixture("purchases.csv"))
+    let events: Vec<_> = ExportRows::new(File::open(fixture("purchases.csv")).unwrap())
         .unwrap()
         .events::<Purchase>()
         .unwrap()
@@ -132,12 +133,13 @@ async fn a_stream_decodes_the_same_whatever_its_chunk_size() {
 
 #[test]
 fn the_documented_columns_alone_group_items_by_their_other_columns() {
-    let decoded: Vec<PlainPurchase> = ExportRows::open(fixture("documented_columns.csv"))
-        .unwrap()
-        .events::<PlainPurchase>()
-        .unwrap()
-        .map(|e| e.unwrap().event)
-        .collect();
+    let decoded: Vec<PlainPurchase> =
+        ExportRows::new(File::open(fixture("documented_columns.csv")).unwrap())
+            .unwrap()
+            .events::<PlainPurchase>()
+            .unwrap()
+            .map(|e| e.unwrap().event)
+            .collect();
     let expected: Vec<PlainPurchase> = expected()
         .into_iter()
         .map(|p| PlainPurchase {
@@ -154,7 +156,7 @@ fn the_documented_columns_alone_group_items_by_their_other_columns() {
         .collect();
     assert_eq!(decoded, expected);
     // Without `event_log_id`, `Purchase` (whose `log_id` field is not optional) cannot decode.
-    let error = ExportRows::open(fixture("documented_columns.csv"))
+    let error = ExportRows::new(File::open(fixture("documented_columns.csv")).unwrap())
         .unwrap()
         .events::<Purchase>()
         .unwrap_err();
@@ -166,7 +168,7 @@ fn the_documented_columns_alone_group_items_by_their_other_columns() {
 
 #[test]
 fn raw_rows_are_read_by_name_with_typed_getters() {
-    let mut reader = ExportRows::open(fixture("reordered.csv")).unwrap();
+    let mut reader = ExportRows::new(File::open(fixture("reordered.csv")).unwrap()).unwrap();
     assert_eq!(reader.header().names()[0], "store_id");
     let row = reader.next_row().unwrap().unwrap();
     assert_eq!(row.number(), 1);
@@ -225,7 +227,7 @@ fn raw_rows_are_read_by_name_with_typed_getters() {
 }
 
 fn reader_header_len() -> usize {
-    ExportRows::open(fixture("reordered.csv"))
+    ExportRows::new(File::open(fixture("reordered.csv")).unwrap())
         .unwrap()
         .header()
         .names()
@@ -234,7 +236,7 @@ fn reader_header_len() -> usize {
 
 #[test]
 fn rows_of_one_event_are_gathered_and_other_events_stand_alone() {
-    let mut reader = ExportRows::open(fixture("purchases.csv")).unwrap();
+    let mut reader = ExportRows::new(File::open(fixture("purchases.csv")).unwrap()).unwrap();
     let mut shapes = Vec::new();
     while let Some(group) = reader.next_event().unwrap() {
         shapes.push((
@@ -256,7 +258,7 @@ fn rows_of_one_event_are_gathered_and_other_events_stand_alone() {
 
 #[test]
 fn a_column_the_struct_needs_is_an_error_naming_it() {
-    let error = ExportRows::open(fixture("missing_columns.csv"))
+    let error = ExportRows::new(File::open(fixture("missing_columns.csv")).unwrap())
         .unwrap()
         .events::<Purchase>()
         .unwrap_err();
@@ -272,7 +274,7 @@ fn a_column_the_struct_needs_is_an_error_naming_it() {
 
 #[test]
 fn a_bad_cell_names_its_row_and_column_and_later_events_still_decode() {
-    let results: Vec<_> = ExportRows::open(fixture("bad_cell.csv"))
+    let results: Vec<_> = ExportRows::new(File::open(fixture("bad_cell.csv")).unwrap())
         .unwrap()
         .events::<Purchase>()
         .unwrap()
@@ -288,7 +290,7 @@ fn a_bad_cell_names_its_row_and_column_and_later_events_still_decode() {
 
 #[test]
 fn a_row_with_a_field_missing_is_malformed() {
-    let mut reader = ExportRows::open(fixture("malformed.csv")).unwrap();
+    let mut reader = ExportRows::new(File::open(fixture("malformed.csv")).unwrap()).unwrap();
     assert!(reader.next_row().unwrap().is_some());
     let error = reader.next_row().unwrap_err();
     assert!(matches!(

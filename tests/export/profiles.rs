@@ -3,13 +3,14 @@
 
 use dfinery::export::{ExportRows, ProfileQuery};
 use dfinery::{Date, Patch, Profile};
+use std::fs::File;
 
 use crate::model::{Member, Tier};
 use crate::support::{client, emulator, fixture, user};
 
 #[test]
 fn a_saved_profile_export_decodes_with_its_ids() {
-    let profiles: Vec<_> = ExportRows::open(fixture("profiles.csv"))
+    let profiles: Vec<_> = ExportRows::new(File::open(fixture("profiles.csv")).unwrap())
         .unwrap()
         .profiles::<Member>()
         .unwrap()
@@ -47,7 +48,7 @@ fn a_profile_export_decodes_the_same_whatever_its_column_order() {
     // Property columns first and `df_unified_id` last, as in DFINERY's example export, and
     // the properties in reverse order: columns are found by header name, never by position.
     let decode = |name: &str| -> Vec<_> {
-        ExportRows::open(fixture(name))
+        ExportRows::new(File::open(fixture(name)).unwrap())
             .unwrap()
             .profiles::<Member>()
             .unwrap()

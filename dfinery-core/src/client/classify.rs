@@ -7,7 +7,7 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use super::error::{Error, ServerCode};
-use crate::protocol::code::{ExportErrorCode, ResultCode};
+use crate::protocol::code::{ExportErrorCode, ExportFailure, ImportCode, ResultCode};
 use crate::ratelimit::RateLimitSnapshot;
 use crate::wire::{Endpoint, TokenKind};
 
@@ -68,37 +68,39 @@ pub fn classify(
         Body::Import(code, data) => {
             let server_code = Some(ServerCode::Import(code.clone()));
             match code {
-                ResultCode::Ok if success_status => Ok(()),
-                ResultCode::BadRequest | ResultCode::ValidationFailure => Err(Error::Validation {
+                ResultCode::Documented(ImportCode::Ok) if success_status => Ok(()),
+                ResultCode::Documented(ImportCode::BadRequest)
+                | ResultCode::Documented(ImportCode::ValidationFailure) => Err(Error::Validation {
                     endpoint,
                     status,
                     code: server_code,
                     violations: violations(data),
                 }),
-                ResultCode::InvalidServiceId => Err(Error::ServiceId {
+                ResultCode::Documented(ImportCode::InvalidServiceId) => Err(Error::ServiceId {
                     endpoint,
                     status,
                     code: server_code,
                 }),
-                ResultCode::InvalidToken => Err(Error::Auth {
+                ResultCode::Documented(ImportCode::InvalidToken) => Err(Error::Auth {
                     endpoint,
                     status,
                     code: server_code,
                 }),
-                ResultCode::TooManyRequest => Err(Error::RateLimited {
+                ResultCode::Documented(ImportCode::TooManyRequest) => Err(Error::RateLimited {
                     endpoint,
                     status,
                     code: server_code,
                     rate_limit: rate_limit(),
                 }),
-                ResultCode::TooManyEvents | ResultCode::TooManyUserProfiles => {
+                ResultCode::Documented(ImportCode::TooManyEvents)
+                | ResultCode::Documented(ImportCode::TooManyUserProfiles) => {
                     Err(Error::TooManyEvents {
                         endpoint,
                         status,
                         code: server_code,
                     })
                 }
-                ResultCode::InternalServerError => Err(Error::Server {
+                ResultCode::Documented(ImportCode::InternalServerError) => Err(Error::Server {
                     endpoint,
                     status,
                     code: server_code,
@@ -106,7 +108,9 @@ pub fn classify(
                 }),
                 // `20000` with a failure status, an undocumented code, or one the table gained
                 // after this classifier: the HTTP status decides.
-                ResultCode::Ok | ResultCode::Documented(_) | ResultCode::Unknown(_) => {
+                ResultCode::Documented(ImportCode::Ok)
+                | ResultCode::Documented(_)
+                | ResultCode::Unknown(_) => {
                     Err(by_status(endpoint, status, server_code, headers, raw()))
                 }
             }
@@ -114,7 +118,8 @@ pub fn classify(
         Body::Export(code) => {
             let server_code = Some(ServerCode::Export(code.clone()));
             Err(match code {
-                ExportErrorCode::InvalidParameter | ExportErrorCode::ExceedDateRangeLimit => {
+                ExportErrorCode::Documented(ExportFailure::InvalidParameter)
+                | ExportErrorCode::Documented(ExportFailure::ExceedDateRangeLimit) => {
                     Error::Validation {
                         endpoint,
                         status,
@@ -122,20 +127,22 @@ pub fn classify(
                         violations: Vec::new(),
                     }
                 }
-                ExportErrorCode::UnauthorizedToken => Error::Auth {
+                ExportErrorCode::Documented(ExportFailure::UnauthorizedToken) => Error::Auth {
                     endpoint,
                     status,
                     code: server_code,
                 },
-                ExportErrorCode::TooManyApiRequests => Error::RateLimited {
-                    endpoint,
-                    status,
-                    code: server_code,
-                    rate_limit: rate_limit(),
-                },
-                ExportErrorCode::ClientConnectionClosed
-                | ExportErrorCode::UnknownError
-                | ExportErrorCode::QueryError => Error::Server {
+                ExportErrorCode::Documented(ExportFailure::TooManyApiRequests) => {
+                    Error::RateLimited {
+                        endpoint,
+                        status,
+                        code: server_code,
+                        rate_limit: rate_limit(),
+                    }
+                }
+                ExportErrorCode::Documented(ExportFailure::ClientConnectionClosed)
+                | ExportErrorCode::Documented(ExportFailure::UnknownError)
+                | ExportErrorCode::Documented(ExportFailure::QueryError) => Error::Server {
                     endpoint,
                     status,
                     code: server_code,
@@ -305,7 +312,10 @@ mod tests {
         };
         assert_eq!(violations.len(), 1);
         assert_eq!(violations[0].rule, "type");
-        assert_eq!(import_code(&error), Some(ResultCode::ValidationFailure));
+        assert_eq!(
+            import_code(&error),
+            Some(ResultCode::Documented(ImportCode::ValidationFailure))
+        );
         assert!(
             error
                 .to_string()
@@ -326,7 +336,10 @@ mod tests {
     fn status_400_with_bad_request_is_validation() {
         let error = import(400, &envelope("40000", Value::Null)).unwrap_err();
         assert!(matches!(error, Error::Validation { status: 400, .. }));
-        assert_eq!(import_code(&error), Some(ResultCode::BadRequest));
+        assert_eq!(
+            import_code(&error),
+            Some(ResultCode::Documented(ImportCode::BadRequest))
+        );
     }
 
     #[test]
@@ -392,7 +405,10 @@ mod tests {
     fn server_errors_with_and_without_a_body_are_retryable() {
         let error = import(500, &envelope("50000", Value::Null)).unwrap_err();
         assert!(matches!(error, Error::Server { status: 500, .. }));
-        assert_eq!(import_code(&error), Some(ResultCode::InternalServerError));
+        assert_eq!(
+            import_code(&error),
+            Some(ResultCode::Documented(ImportCode::InternalServerError))
+        );
         assert!(error.is_retryable());
         // 200 + 50000 is a server error too.
         assert!(matches!(

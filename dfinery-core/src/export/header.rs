@@ -26,7 +26,7 @@ impl Header {
     /// # Errors
     ///
     /// [`ExportError::Header`] when it is empty or names a column twice.
-    pub fn new<I, S>(names: I) -> Result<Header, ExportError>
+    pub(crate) fn new<I, S>(names: I) -> Result<Header, ExportError>
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,

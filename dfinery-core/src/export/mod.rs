@@ -5,7 +5,7 @@
 //!   checked before anything is sent ([`QueryError`]).
 //! - [`ExportRows`] reads an export as it arrives (from
 //!   [`Client::export_event_rows`](crate::Client::export_event_rows), with `.await`) or from a
-//!   saved file ([`ExportRows::open`], blocking): one reader, the same checks. It gives rows
+//!   saved file ([`ExportRows::new`] over any `Read`, blocking): one reader, the same checks. It gives rows
 //!   ([`ExportRow`], read by column name: [`ExportRow::get`] for the text,
 //!   [`ExportRow::decode`] for a typed value) or the rows of one event gathered back together
 //!   ([`EventGroup`]; the export has one row per item). An [`ExportRow`] borrows its cells from
@@ -13,7 +13,7 @@
 //! - [`ExportRows::events`] decodes events into a `#[derive(DfineryEvent)]` struct with their
 //!   system columns ([`ExportedEvent`]); [`ExportRows::profiles`] does the same for profiles.
 //! - [`Client::export_events_to_file`](crate::Client::export_events_to_file) writes the CSV
-//!   atomically; [`ExportRows::open`] reads a saved one.
+//!   atomically; [`ExportRows::new`] reads a saved one.
 //!
 //! An export is never silently short: a body that breaks off, stops inside a row or carries a
 //! server error (`client_connection_closed`) is an [`ExportError`].

@@ -6,9 +6,7 @@
 //!
 //! The body is never held whole: only the rows of the event being read are kept.
 
-use std::fs::File;
 use std::io::Read;
-use std::path::Path;
 use std::task::{Context, Poll, Waker};
 
 use super::decode::{DecodeEvent, DecodeProfile};
@@ -67,8 +65,8 @@ impl<R: Read> Source for R {
 ///
 /// `S` is where the CSV comes from: a [`ByteStream`](crate::ByteStream) from
 /// [`Client::export_event_rows`](crate::Client::export_event_rows) (read with `.await`), or a
-/// saved export, any [`std::io::Read`] ([`open`](ExportRows::open), [`new`](ExportRows::new);
-/// read blocking). Both run the same parser with the same checks.
+/// saved export, any [`std::io::Read`] such as a `File` ([`new`](ExportRows::new); read
+/// blocking). Both run the same parser with the same checks.
 ///
 /// A body that breaks off, ends inside a row or carries an error is an [`ExportError`] after
 /// the last complete row, never a silently short result. After an error there are no more
@@ -188,18 +186,6 @@ fn block_on<T>(mut poll: impl FnMut(&mut Context<'_>) -> Poll<T>) -> T {
     }
 }
 
-impl ExportRows<File> {
-    /// Opens the export saved at `path`, and reads its header.
-    ///
-    /// # Errors
-    ///
-    /// [`ExportError::Read`] when the file cannot be opened or read, or any error of
-    /// [`new`](ExportRows::new).
-    pub fn open(path: impl AsRef<Path>) -> Result<Self, ExportError> {
-        ExportRows::new(File::open(path).map_err(ExportError::Read)?)
-    }
-}
-
 impl<R: Read> ExportRows<R> {
     /// Reads the header row of a saved export, blocking.
     ///
@@ -264,20 +250,11 @@ pub struct Events<S, T> {
     skipped: u64,
 }
 
+// The header and the rows read are `ExportRows`'s, read before `events()`.
 impl<S, T> Events<S, T> {
-    /// The header row.
-    pub fn header(&self) -> &Header {
-        self.rows.header()
-    }
-
     /// The events of other names skipped so far.
     pub fn skipped(&self) -> u64 {
         self.skipped
-    }
-
-    /// The data rows read so far.
-    pub fn rows_read(&self) -> u64 {
-        self.rows.rows_read()
     }
 }
 
@@ -330,13 +307,6 @@ impl<S, T> std::fmt::Debug for Events<S, T> {
 pub struct Profiles<S, T> {
     rows: ExportRows<S>,
     decoder: ProfileDecoder<T>,
-}
-
-impl<S, T> Profiles<S, T> {
-    /// The header row.
-    pub fn header(&self) -> &Header {
-        self.rows.header()
-    }
 }
 
 impl<S, T: DecodeProfile> Profiles<S, T> {

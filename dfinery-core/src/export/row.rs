@@ -28,7 +28,7 @@ impl<'a> ExportRow<'a> {
     }
 
     /// The header row.
-    pub fn header(&self) -> &'a Header {
+    pub(crate) fn header(&self) -> &'a Header {
         self.header
     }
 

@@ -175,5 +175,5 @@ fn absence_comes_from_option_and_patch_keep_only() {
     assert_eq!(Patch::from(2), Patch::Set(2));
     assert_eq!(Patch::Set(2).map(|v| v * 2), Patch::Set(4));
     assert_eq!(Patch::Set(1).value(), Some(&1));
-    assert!(Patch::<u8>::Clear.is_clear());
+    assert!(matches!(Patch::<u8>::Clear, Patch::Clear));
 }

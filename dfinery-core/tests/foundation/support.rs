@@ -9,17 +9,6 @@ use dfinery_core::{
 };
 use uuid::Uuid;
 
-/// Reads a fixture file from `tests/fixtures/`.
-pub fn fixture(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
-}
-
-/// Reads a fixture file as JSON.
-pub fn fixture_json(name: &str) -> serde_json::Value {
-    serde_json::from_str(&fixture(name)).expect("fixture is JSON")
-}
-
 const fn item(name: &'static str, ty: DataType) -> PropertySpec {
     PropertySpec::new(name, ty, Scope::Item)
 }

@@ -251,12 +251,14 @@ pub(crate) struct Observed {
     pub(crate) profile_write: bool,
 }
 
-/// The API's name on the page.
-pub(crate) fn api_name(api: Api) -> &'static str {
-    match api {
-        Api::Event => "Event",
-        Api::Identity => "Identity",
-        Api::Profile => "Profile",
-        Api::Export => "Export",
-    }
+/// The API's name on the page: the protocol's name capitalised, e.g. `Event`.
+pub(crate) fn api_name(api: Api) -> String {
+    let name = api.as_str();
+    let mut chars = name.chars();
+    chars.next().map_or_else(String::new, |first| {
+        let mut capitalised = String::with_capacity(name.len());
+        capitalised.push(first.to_ascii_uppercase());
+        capitalised.push_str(chars.as_str());
+        capitalised
+    })
 }

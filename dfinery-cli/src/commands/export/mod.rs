@@ -166,6 +166,7 @@ fn export_error(error: ExportError) -> CliError {
 mod tests {
     use super::*;
     use crate::cli::ClientArgs;
+    use dfinery_core::export::Select;
 
     fn args() -> EventExportArgs {
         EventExportArgs {
@@ -195,16 +196,13 @@ mod tests {
         a.events = vec!["df_purchase".into()];
         a.item_properties = vec!["df_price".into()];
         let query = event_query(&a).unwrap();
-        let body = serde_json::to_value(
-            query
-                .to_request_at(Date::from_ymd(2024, 7, 1).unwrap())
-                .unwrap(),
-        )
-        .unwrap();
-        assert_eq!(body["from_date"], "2024-06-01");
-        assert_eq!(body["to_date"], "2024-06-30");
-        assert_eq!(body["events"], json!(["df_purchase"]));
-        assert_eq!(body["properties"], json!(["df_items_df_price"]));
+        assert_eq!(query.from_date().to_string(), "2024-06-01");
+        assert_eq!(query.to_date().to_string(), "2024-06-30");
+        assert_eq!(query.events(), &Select::Include(vec!["df_purchase".into()]));
+        assert_eq!(
+            query.properties(),
+            &Select::Include(vec!["df_items_df_price".into()])
+        );
     }
 
     #[test]

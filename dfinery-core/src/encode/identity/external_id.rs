@@ -38,7 +38,7 @@ impl ExternalId {
     }
 
     /// The id as a `String`.
-    pub fn into_string(self) -> String {
+    pub(crate) fn into_string(self) -> String {
         self.0
     }
 }

@@ -9,3 +9,7 @@ mod identifiers;
 pub use error::IdentityError;
 pub use external_id::ExternalId;
 pub use identifiers::Identity;
+
+// The foundation tests of identities (moved from `tests/foundation`: they reach `ExternalId::into_string`).
+#[cfg(test)]
+mod foundation;

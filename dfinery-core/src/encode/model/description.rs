@@ -25,13 +25,6 @@ pub struct EventDescription {
     pub items: Option<ItemsDescription>,
 }
 
-impl EventDescription {
-    /// The field that fills the property `name`.
-    pub fn property(&self, name: &str) -> Option<&'static FieldDescription> {
-        find(self.properties, name)
-    }
-}
-
 /// The field of an event that holds its items.
 #[derive(Debug, Clone, Copy)]
 pub struct ItemsDescription {
@@ -53,13 +46,6 @@ pub struct ItemDescription {
     pub properties: &'static [FieldDescription],
 }
 
-impl ItemDescription {
-    /// The field that fills the item property `name`.
-    pub fn property(&self, name: &str) -> Option<&'static FieldDescription> {
-        find(self.properties, name)
-    }
-}
-
 /// A typed profile: the user properties its Rust type can send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ProfileDescription {
@@ -67,15 +53,4 @@ pub struct ProfileDescription {
     pub rust_name: &'static str,
     /// Every user property, in field order.
     pub properties: &'static [FieldDescription],
-}
-
-impl ProfileDescription {
-    /// The field that fills the user property `name`.
-    pub fn property(&self, name: &str) -> Option<&'static FieldDescription> {
-        find(self.properties, name)
-    }
-}
-
-fn find(fields: &'static [FieldDescription], name: &str) -> Option<&'static FieldDescription> {
-    fields.iter().find(|f| f.spec.name == name)
 }

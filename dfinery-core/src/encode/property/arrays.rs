@@ -26,7 +26,7 @@ pub enum ElementValue<'a> {
 
 impl ElementValue<'_> {
     /// The element's DFINERY type.
-    pub const fn data_type(&self) -> DataType {
+    pub(crate) const fn data_type(&self) -> DataType {
         match self {
             ElementValue::String(_) => DataType::String,
             ElementValue::Long(_) => DataType::Long,

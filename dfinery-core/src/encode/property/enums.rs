@@ -2,7 +2,6 @@
 
 use super::encode::write_str;
 use super::{PropertySpec, Rule};
-use crate::encode::value::Value;
 
 /// A Rust enum whose variants stand for the allowed values of a DFINERY String property, e.g.
 /// `df_gender` (`Male`, `Female`, `NonBinary`, `Other`).
@@ -35,11 +34,6 @@ pub fn enum_write_wire<T: DfineryEnumValue + ?Sized>(
     write_str(spec, value.as_str(), out)
 }
 
-/// `PropertyValue::to_value` for an enum: a [`Value::String`].
-pub fn enum_to_value<T: DfineryEnumValue + ?Sized>(value: &T) -> Option<Value> {
-    Some(Value::String(value.as_str().to_owned()))
-}
-
 /// Implements `PropertyValue`, `StringProperty` and `ArrayElement` for a type that implements
 /// `DfineryEnumValue`. Used by `#[derive(DfineryEnum)]`; not a stable API.
 #[doc(hidden)]
@@ -60,7 +54,11 @@ macro_rules! __impl_enum_property {
             }
 
             fn to_value(&self) -> ::core::option::Option<$crate::__private::Value> {
-                $crate::__private::enum_to_value(self)
+                ::core::option::Option::Some($crate::__private::Value::String(
+                    ::std::borrow::ToOwned::to_owned(
+                        <$ty as $crate::__private::DfineryEnumValue>::as_str(self),
+                    ),
+                ))
             }
         }
 

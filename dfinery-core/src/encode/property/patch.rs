@@ -20,8 +20,8 @@ use crate::encode::value::Value;
 /// use dfinery_core::Patch;
 ///
 /// let tier: Patch<&str> = Patch::Set("gold");
-/// assert_eq!(tier.as_ref().map(|t| t.len()), Patch::Set(4));
-/// assert!(Patch::<String>::default().is_keep());
+/// assert_eq!(tier.map(str::len), Patch::Set(4));
+/// assert_eq!(Patch::<String>::default(), Patch::Keep);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Patch<T> {
@@ -35,30 +35,11 @@ pub enum Patch<T> {
 }
 
 impl<T> Patch<T> {
-    /// Whether this is [`Patch::Keep`].
-    pub const fn is_keep(&self) -> bool {
-        matches!(self, Patch::Keep)
-    }
-
-    /// Whether this is [`Patch::Clear`].
-    pub const fn is_clear(&self) -> bool {
-        matches!(self, Patch::Clear)
-    }
-
     /// The value of [`Patch::Set`], else `None`.
     pub fn value(&self) -> Option<&T> {
         match self {
             Patch::Set(value) => Some(value),
             _ => None,
-        }
-    }
-
-    /// Borrows the value.
-    pub const fn as_ref(&self) -> Patch<&T> {
-        match self {
-            Patch::Keep => Patch::Keep,
-            Patch::Clear => Patch::Clear,
-            Patch::Set(value) => Patch::Set(value),
         }
     }
 

@@ -2,21 +2,19 @@
 
 use std::borrow::Cow;
 
-use uuid::Uuid;
-
 use super::encode::{EventParts, finish_event};
 use super::fields::{Entry, Fields};
 use super::scratch::with_scratch;
 use super::{EventRecord, ValidationError};
 use crate::encode::property::Scope;
-use crate::encode::value::{Datetime, Value, ValueError};
+use crate::encode::value::{Value, ValueError};
 use crate::encode::writer::{ItemsWriter, ObjectPath, ObjectWriter};
 
 /// Builds an [`EventRecord`] for an event known only at run time; made by
 /// [`EventRecord::builder`].
 ///
 /// Values are anything that converts into a [`Value`] (`"text"`, `42`, `1.5`, `true`, a
-/// [`Datetime`], `vec!["a", "b"]`, …); a failed conversion (a NaN, a `u64` above `i64::MAX`) is
+/// [`Datetime`](crate::Datetime), `vec!["a", "b"]`, …); a failed conversion (a NaN, a `u64` above `i64::MAX`) is
 /// reported by [`build`](EventRecordBuilder::build) together with every other problem. A later
 /// value for the same key replaces the earlier one.
 ///
@@ -26,8 +24,6 @@ use crate::encode::writer::{ItemsWriter, ObjectPath, ObjectWriter};
 #[must_use]
 pub struct EventRecordBuilder {
     name: String,
-    log_id: Option<Uuid>,
-    datetime: Option<Datetime>,
     properties: Fields,
     items: Vec<Fields>,
 }
@@ -36,8 +32,6 @@ impl EventRecordBuilder {
     pub(crate) fn new(name: String) -> Self {
         EventRecordBuilder {
             name,
-            log_id: None,
-            datetime: None,
             properties: Fields::default(),
             items: Vec::new(),
         }
@@ -56,18 +50,6 @@ impl EventRecordBuilder {
     /// Appends an item.
     pub fn item(mut self, item: ItemBuilder) -> Self {
         self.items.push(item.fields);
-        self
-    }
-
-    /// Sets when the event happened (default: when [`build`](EventRecordBuilder::build) runs).
-    pub fn event_datetime(mut self, datetime: Datetime) -> Self {
-        self.datetime = Some(datetime);
-        self
-    }
-
-    /// Sets the `event_log_id` (default: a fresh UUIDv4).
-    pub fn event_log_id(mut self, id: Uuid) -> Self {
-        self.log_id = Some(id);
         self
     }
 
@@ -91,8 +73,8 @@ impl EventRecordBuilder {
             let (properties, items) = buf.split_at(split);
             finish_event(EventParts {
                 name: Cow::Owned(self.name),
-                log_id: self.log_id,
-                datetime: self.datetime,
+                log_id: None,
+                datetime: None,
                 properties,
                 properties_written,
                 items,

@@ -291,13 +291,15 @@ impl EventRecord {
     }
 
     /// The wire object as JSON text, exactly as it is sent.
-    pub fn as_json(&self) -> &str {
+    #[cfg(any(test, feature = "client"))]
+    pub(crate) fn as_json(&self) -> &str {
         &self.0.json
     }
 
     /// The exact length in bytes of the record's JSON (as written by `serde_json::to_vec`),
     /// for batching by size.
-    pub fn encoded_len(&self) -> usize {
+    #[cfg(any(test, feature = "client"))]
+    pub(crate) fn encoded_len(&self) -> usize {
         self.0.json.len()
     }
 }

@@ -16,3 +16,7 @@ pub use user_properties::{UserProperties, UserPropertiesBuilder};
 pub use validation_error::ValidationError;
 
 pub(crate) use encode::{encode_event, encode_profile};
+
+// The foundation tests of records (moved from `tests/foundation`: they reach the record's JSON and its length).
+#[cfg(test)]
+mod foundation;

@@ -40,17 +40,20 @@ impl Date {
     }
 
     /// The year, 0 to 9999.
-    pub const fn year(self) -> i32 {
+    #[cfg(feature = "chrono")]
+    pub(crate) const fn year(self) -> i32 {
         self.0.year()
     }
 
     /// The month, 1 to 12.
-    pub const fn month(self) -> u8 {
+    #[cfg(feature = "chrono")]
+    pub(crate) const fn month(self) -> u8 {
         self.0.month() as u8
     }
 
     /// The day of the month, 1 to 31.
-    pub const fn day(self) -> u8 {
+    #[cfg(feature = "chrono")]
+    pub(crate) const fn day(self) -> u8 {
         self.0.day()
     }
 

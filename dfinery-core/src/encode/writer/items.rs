@@ -9,10 +9,10 @@ use crate::limits::MAX_ITEMS_PER_REQUEST;
 
 /// Writes an event's `event_items` array straight into a byte buffer: one
 /// [`ObjectWriter`] per item, with the item's index in violation paths
-/// (`event_items[2].df_price`). [`finish`](ItemsWriter::finish) checks the item count against
-/// [`MAX_ITEMS_PER_REQUEST`] (100, the most one request may carry, so the most one event may
-/// have) and, when [`require_items`](ItemsWriter::require_items) was
-/// called, that there is at least one.
+/// (`event_items[2].df_price`). When the record finishes the array it checks the item count
+/// against [`MAX_ITEMS_PER_REQUEST`] (100, the most one request may carry, so the most one
+/// event may have) and, when [`require_items`](ItemsWriter::require_items) was called, that
+/// there is at least one.
 #[derive(Debug)]
 pub struct ItemsWriter<'a> {
     out: &'a mut Vec<u8>,
@@ -24,7 +24,7 @@ pub struct ItemsWriter<'a> {
 
 impl<'a> ItemsWriter<'a> {
     /// Starts the array (writes `[`) at the end of `out`.
-    pub fn new(out: &'a mut Vec<u8>, violations: &'a mut Vec<Violation>) -> Self {
+    pub(crate) fn new(out: &'a mut Vec<u8>, violations: &'a mut Vec<Violation>) -> Self {
         out.push(b'[');
         ItemsWriter {
             out,
@@ -41,7 +41,7 @@ impl<'a> ItemsWriter<'a> {
     }
 
     /// Writes one item object with `write` (for dynamic items).
-    pub fn object(&mut self, write: impl FnOnce(&mut ObjectWriter<'_>)) {
+    pub(crate) fn object(&mut self, write: impl FnOnce(&mut ObjectWriter<'_>)) {
         if self.count > 0 {
             self.out.push(b',');
         }
@@ -52,23 +52,26 @@ impl<'a> ItemsWriter<'a> {
     }
 
     /// Declares that the event needs at least one item (standard events whose `df_items` is
-    /// required); [`finish`](ItemsWriter::finish) records [`Rule::NoItems`] otherwise.
+    /// required); finishing the array records [`Rule::NoItems`] otherwise.
     pub fn require_items(&mut self) {
         self.required = true;
     }
 
     /// How many items have been written so far.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
         self.count
     }
 
     /// Whether no item has been written so far.
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
         self.count == 0
     }
 
     /// Ends the array (writes `]`), checks the item count, and returns it.
-    pub fn finish(self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn finish(self) -> usize {
         self.finish_written().count
     }
 

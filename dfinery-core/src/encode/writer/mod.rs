@@ -8,7 +8,7 @@ mod violation;
 
 pub use items::ItemsWriter;
 pub use object::ObjectWriter;
-pub use path::ObjectPath;
+pub(crate) use path::ObjectPath;
 pub use violation::Violation;
 
 /// What a writer wrote, for the record built from it.
@@ -21,3 +21,7 @@ pub(crate) struct Written {
     /// bytes need no second check.
     pub valid_json: bool,
 }
+
+// The foundation tests of the writers (they build writers, which only this crate does).
+#[cfg(test)]
+mod foundation;

@@ -16,23 +16,9 @@ use crate::limits::MAX_VALUE_BYTES;
 /// problem at once. Absent values (`None`, [`Patch::Keep`](crate::Patch::Keep)) are skipped,
 /// or recorded as [`Rule::Missing`] when the spec is required.
 ///
-/// ```
-/// use dfinery_core::{DataType, ObjectPath, ObjectWriter, PropertySpec, Scope};
-///
-/// static PRICE: PropertySpec = PropertySpec::new("df_price", DataType::Double, Scope::Item);
-/// static NAME: PropertySpec = PropertySpec::new("df_item_name", DataType::String, Scope::Item);
-///
-/// let (mut out, mut violations) = (Vec::new(), Vec::new());
-/// let mut w = ObjectWriter::new(&mut out, &mut violations, ObjectPath::Item(0));
-/// w.property(&NAME, "Cracker");
-/// w.property(&PRICE, &f64::NAN);
-/// assert_eq!(w.finish(), 1);
-/// assert_eq!(out, br#"{"df_item_name":"Cracker"}"#);
-/// assert_eq!(
-///     violations[0].to_string(),
-///     "`event_items[0].df_price`: must be a finite number (found NaN)"
-/// );
-/// ```
+/// A hand-written [`Event`](crate::Event), [`Item`](crate::Item) or
+/// [`Profile`](crate::Profile) impl receives one to write its properties into; the records
+/// (`to_record`, `to_user_properties`, the dynamic builders) make it and finish it.
 #[derive(Debug)]
 pub struct ObjectWriter<'a> {
     out: &'a mut Vec<u8>,
@@ -45,7 +31,11 @@ pub struct ObjectWriter<'a> {
 impl<'a> ObjectWriter<'a> {
     /// Starts an object (writes `{`) at the end of `out`; violations are pushed to `violations`
     /// with paths under `path`.
-    pub fn new(out: &'a mut Vec<u8>, violations: &'a mut Vec<Violation>, path: ObjectPath) -> Self {
+    pub(crate) fn new(
+        out: &'a mut Vec<u8>,
+        violations: &'a mut Vec<Violation>,
+        path: ObjectPath,
+    ) -> Self {
         out.push(b'{');
         ObjectWriter {
             out,
@@ -65,7 +55,7 @@ impl<'a> ObjectWriter<'a> {
 
     /// Like [`property`](ObjectWriter::property), under a name known only at run time (the
     /// dynamic builders); `spec.name` is ignored.
-    pub fn property_named<V: PropertyValue + ?Sized>(
+    pub(crate) fn property_named<V: PropertyValue + ?Sized>(
         &mut self,
         name: &str,
         spec: &PropertySpec,
@@ -92,17 +82,14 @@ impl<'a> ObjectWriter<'a> {
     }
 
     /// How many properties have been written so far.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
         self.fields
     }
 
-    /// Whether no property has been written so far.
-    pub fn is_empty(&self) -> bool {
-        self.fields == 0
-    }
-
     /// Ends the object (writes `}`) and returns how many properties it holds.
-    pub fn finish(self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn finish(self) -> usize {
         self.finish_written().count
     }
 
@@ -161,5 +148,31 @@ impl<'a> ObjectWriter<'a> {
                 self.violation(property(), rule);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encode::writer::ObjectPath;
+    use crate::{DataType, Scope};
+
+    // The example this type's documentation showed when its constructor was public.
+    #[test]
+    fn a_broken_rule_writes_nothing_and_is_recorded_with_its_path() {
+        static PRICE: PropertySpec = PropertySpec::new("df_price", DataType::Double, Scope::Item);
+        static NAME: PropertySpec =
+            PropertySpec::new("df_item_name", DataType::String, Scope::Item);
+
+        let (mut out, mut violations) = (Vec::new(), Vec::new());
+        let mut w = ObjectWriter::new(&mut out, &mut violations, ObjectPath::Item(0));
+        w.property(&NAME, "Cracker");
+        w.property(&PRICE, &f64::NAN);
+        assert_eq!(w.finish(), 1);
+        assert_eq!(out, br#"{"df_item_name":"Cracker"}"#);
+        assert_eq!(
+            violations[0].to_string(),
+            "`event_items[0].df_price`: must be a finite number (found NaN)"
+        );
     }
 }

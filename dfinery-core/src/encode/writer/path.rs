@@ -5,7 +5,7 @@ use std::fmt;
 /// Which JSON object of a request an [`ObjectWriter`](super::ObjectWriter) is writing; it
 /// prefixes the path of each [`Violation`](super::Violation), e.g. `event_items[2].df_price`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ObjectPath {
+pub(crate) enum ObjectPath {
     /// `events[].event_properties`.
     EventProperties,
     /// `events[].event_items[index]`.

@@ -28,11 +28,6 @@ pub struct Columns {
 }
 
 impl Columns {
-    /// The type the columns are for.
-    pub fn rust_type(&self) -> &'static str {
-        self.rust_type
-    }
-
     /// The column name of `spec` (`df_items_<name>` for an item).
     fn column_name(&self, spec: &PropertySpec) -> String {
         if self.item {

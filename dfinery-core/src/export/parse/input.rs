@@ -194,6 +194,7 @@ impl Input {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::code::ExportFailure;
 
     fn fed(input: &mut Input) -> Vec<u8> {
         let out = input.ready().to_vec();
@@ -221,7 +222,9 @@ mod tests {
         assert_eq!(csv, b"a,b\r\n1,2\r\n");
         assert_eq!(
             input.error_code(),
-            Some(ExportErrorCode::ClientConnectionClosed)
+            Some(ExportErrorCode::Documented(
+                ExportFailure::ClientConnectionClosed
+            ))
         );
     }
 
@@ -311,7 +314,9 @@ mod tests {
                 assert_eq!(from_read, from_push, "{context}");
                 assert_eq!(
                     read.error_code(),
-                    Some(ExportErrorCode::ClientConnectionClosed),
+                    Some(ExportErrorCode::Documented(
+                        ExportFailure::ClientConnectionClosed
+                    )),
                     "{context}"
                 );
             }

@@ -18,15 +18,13 @@ pub(crate) const LOOK_BACK_DAYS: u32 = 30;
 /// mixed or left empty), before any request is made.
 ///
 /// ```
-/// use dfinery_core::Date;
 /// use dfinery_core::export::EventQuery;
 ///
-/// let day = Date::from_ymd(2024, 8, 26)?;
-/// let query = EventQuery::new(day, day)
+/// let query = EventQuery::today()
 ///     .include_events(["df_purchase"])
 ///     .include_properties(["df_discount"])
 ///     .item_property("df_price");
-/// let body = serde_json::to_value(query.to_request_at(day)?)?;
+/// let body = serde_json::to_value(query.to_request()?)?;
 /// assert_eq!(body["events_condition_type"], "include");
 /// assert_eq!(body["properties"], serde_json::json!(["df_discount", "df_items_df_price"]));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -193,12 +191,8 @@ impl EventQuery {
         self.to_request_at(Date::today_utc())
     }
 
-    /// [`to_request`](Self::to_request) with `today` given, for tests and replays.
-    ///
-    /// # Errors
-    ///
-    /// As [`to_request`](Self::to_request).
-    pub fn to_request_at(&self, today: Date) -> Result<EventExportRequest, QueryError> {
+    /// [`to_request`](Self::to_request) with `today` given (the client's tests and replays).
+    pub(crate) fn to_request_at(&self, today: Date) -> Result<EventExportRequest, QueryError> {
         check_dates(self.from, self.to, today)?;
         check_filter(&self.events, "events")?;
         check_filter(&self.properties, "properties")?;

@@ -3,7 +3,7 @@
 
 use super::QueryError;
 use super::event::check_filter;
-use super::select::{Building, Select};
+use super::select::Building;
 use crate::encode::model::Profile;
 use crate::wire::ProfileExportRequest;
 
@@ -76,19 +76,10 @@ impl ProfileQuery {
     }
 
     /// Also export the external id (`df_external_id`), the one identity DFINERY exports.
-    pub fn with_external_id(self) -> Self {
-        self.include_identities([EXTERNAL_ID_COLUMN])
-    }
-
-    /// Only the identities named (DFINERY supports `df_external_id` only).
-    pub fn include_identities<I, S>(mut self, names: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
+    pub fn with_external_id(mut self) -> Self {
         self.identities
             .get_or_insert_with(Building::default)
-            .include(names.into_iter().map(Into::into));
+            .include([EXTERNAL_ID_COLUMN.to_owned()]);
         self
     }
 
@@ -96,11 +87,6 @@ impl ProfileQuery {
     pub fn all_identities(mut self) -> Self {
         self.identities = Some(Building::default());
         self
-    }
-
-    /// The property filter.
-    pub fn properties(&self) -> &Select {
-        &self.properties.select
     }
 
     /// Checks the query and builds the request body.

@@ -10,14 +10,26 @@ pub use dfinery_schema::protocol::{ExportFailure, ImportCode};
 pub use export_error_code::ExportErrorCode;
 pub use result_code::ResultCode;
 
+// The foundation tests of the codes (moved from `tests/foundation`: they reach the codes' digits,
+// symbols and statuses, which only the client reads).
+#[cfg(test)]
+mod foundation;
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn every_documented_import_code_reads_the_protocol_table() {
-        assert_eq!(ResultCode::DOCUMENTED.len(), ImportCode::ALL.len());
-        for (code, documented) in ResultCode::DOCUMENTED.iter().zip(ImportCode::ALL) {
+        assert_eq!(
+            ImportCode::ALL.map(ResultCode::Documented).len(),
+            ImportCode::ALL.len()
+        );
+        for (code, documented) in ImportCode::ALL
+            .map(ResultCode::Documented)
+            .iter()
+            .zip(ImportCode::ALL)
+        {
             assert_eq!(*code, ResultCode::from(documented));
             assert_eq!(code.as_code(), documented.code());
             assert_eq!(code.symbol(), documented.message());
@@ -29,8 +41,15 @@ mod tests {
 
     #[test]
     fn every_documented_export_error_reads_the_protocol_table() {
-        assert_eq!(ExportErrorCode::DOCUMENTED.len(), ExportFailure::ALL.len());
-        for (code, documented) in ExportErrorCode::DOCUMENTED.iter().zip(ExportFailure::ALL) {
+        assert_eq!(
+            ExportFailure::ALL.map(ExportErrorCode::Documented).len(),
+            ExportFailure::ALL.len()
+        );
+        for (code, documented) in ExportFailure::ALL
+            .map(ExportErrorCode::Documented)
+            .iter()
+            .zip(ExportFailure::ALL)
+        {
             assert_eq!(*code, ExportErrorCode::from(documented));
             assert_eq!(code.as_str(), documented.message());
             assert_eq!(code.http_status(), Some(documented.status()));

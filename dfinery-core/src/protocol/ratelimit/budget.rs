@@ -58,7 +58,8 @@ pub struct Feedback {
 impl Feedback {
     /// How long until the window of the answer resets, capped by the window's length (a server
     /// clock far ahead cannot block for longer than one window); `None` when unknown.
-    pub fn reset_after(&self) -> Option<Duration> {
+    #[cfg(any(test, feature = "redis"))]
+    pub(crate) fn reset_after(&self) -> Option<Duration> {
         let snapshot = self.snapshot.as_ref()?;
         let until = snapshot.reset_after(self.received)?;
         Some(match snapshot.window_duration() {

@@ -3,47 +3,24 @@
 use serde::{Deserialize, Serialize};
 
 use crate::encode::identity::Identity;
+#[cfg(test)]
 use crate::encode::record::EventRecord;
-use crate::limits::MAX_EVENTS_PER_REQUEST;
 
-/// The body of `POST /api/v1/events`: one identity and 1 to 100 events.
+/// The body of `POST /api/v1/events`: one identity and 1 to 100 events. The client writes
+/// this body itself, straight from the records' pre-serialised JSON; this type is the serde
+/// model its unit tests and the golden tests check that writing against.
+#[cfg(test)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EventBatchRequest {
+pub(crate) struct EventBatchRequest {
     /// What every event of the request shares: the user.
-    pub common: Common,
-    /// The events, 1 to [`MAX_EVENTS_PER_REQUEST`] (100).
-    pub events: Vec<EventRecord>,
+    pub(crate) common: Common,
+    /// The events, 1 to `MAX_EVENTS_PER_REQUEST` (100).
+    pub(crate) events: Vec<EventRecord>,
 }
 
-/// The `common` object of [`EventBatchRequest`].
+/// The `common` object of the body: the user every event of the request is about.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Common {
+pub(crate) struct Common {
     /// The user every event is about.
-    pub identity: Identity,
-}
-
-/// A batch with no event or more than [`MAX_EVENTS_PER_REQUEST`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("a batch holds 1 to {max} events, not {len}; split the events into several requests", max = MAX_EVENTS_PER_REQUEST)]
-pub struct BatchSizeError {
-    /// The number of events given.
-    pub len: usize,
-}
-
-impl EventBatchRequest {
-    /// A request for `events` of the user `identity`.
-    ///
-    /// # Errors
-    ///
-    /// [`BatchSizeError`] unless there are 1 to 100 events (more is `40402 TOO_MANY_EVENTS`).
-    pub fn new(identity: Identity, events: Vec<EventRecord>) -> Result<Self, BatchSizeError> {
-        if (1..=MAX_EVENTS_PER_REQUEST).contains(&events.len()) {
-            Ok(EventBatchRequest {
-                common: Common { identity },
-                events,
-            })
-        } else {
-            Err(BatchSizeError { len: events.len() })
-        }
-    }
+    pub(crate) identity: Identity,
 }

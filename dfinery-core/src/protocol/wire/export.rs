@@ -22,7 +22,7 @@ pub enum ConditionType {
 
 impl ConditionType {
     /// The wire spelling: `all`, `include` or `exclude`.
-    pub const fn as_str(self) -> &'static str {
+    const fn as_str(self) -> &'static str {
         match self {
             ConditionType::All => "all",
             ConditionType::Include => "include",
@@ -55,7 +55,9 @@ impl FromStr for ConditionType {
     }
 }
 
-/// The body of `POST /api/v1/export/event`. Absent options are left out.
+/// The body of `POST /api/v1/export/event`, built by
+/// [`EventQuery::to_request`](crate::export::EventQuery::to_request), which checks it. Absent
+/// options are left out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventExportRequest {
     /// Event names to filter on.
@@ -75,21 +77,9 @@ pub struct EventExportRequest {
     pub to_date: Date,
 }
 
-impl EventExportRequest {
-    /// Every event and property from `from_date` to `to_date` (inclusive).
-    pub fn new(from_date: Date, to_date: Date) -> Self {
-        EventExportRequest {
-            events: None,
-            events_condition_type: ConditionType::All,
-            properties: None,
-            properties_condition_type: None,
-            from_date,
-            to_date,
-        }
-    }
-}
-
-/// The body of `POST /api/v1/export/userprofile`. Absent options are left out.
+/// The body of `POST /api/v1/export/userprofile`, built by
+/// [`ProfileQuery::to_request`](crate::export::ProfileQuery::to_request), which checks it.
+/// Absent options are left out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProfileExportRequest {
     /// User property names to filter on.
@@ -106,23 +96,4 @@ pub struct ProfileExportRequest {
     /// How `identities` is applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identities_condition_type: Option<ConditionType>,
-}
-
-impl ProfileExportRequest {
-    /// Every user property of every user.
-    pub fn new() -> Self {
-        ProfileExportRequest {
-            properties: None,
-            properties_condition_type: ConditionType::All,
-            audience: None,
-            identities: None,
-            identities_condition_type: None,
-        }
-    }
-}
-
-impl Default for ProfileExportRequest {
-    fn default() -> Self {
-        ProfileExportRequest::new()
-    }
 }

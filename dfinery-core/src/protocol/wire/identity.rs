@@ -8,47 +8,27 @@ use crate::encode::value::Datetime;
 
 /// The body of `POST /api/v1/identities`: create or update the unified profile of `identity`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IdentityRequest {
+pub(crate) struct IdentityRequest {
     /// The identifiers to record.
-    pub identity: Identity,
+    pub(crate) identity: Identity,
     /// When the change happened (UTC).
-    pub request_datetime: Datetime,
-}
-
-impl IdentityRequest {
-    /// A request stamped with the current time.
-    pub fn new(identity: Identity) -> Self {
-        IdentityRequest {
-            identity,
-            request_datetime: Datetime::now(),
-        }
-    }
+    pub(crate) request_datetime: Datetime,
 }
 
 /// The body of `POST /api/v1/identities/delete`: delete the unified profile of an external id
 /// (irreversible).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeleteIdentityRequest {
+pub(crate) struct DeleteIdentityRequest {
     /// The profile to delete.
-    pub identity: DeleteIdentity,
+    pub(crate) identity: DeleteIdentity,
     /// When the deletion was requested (UTC).
-    pub request_datetime: Datetime,
+    pub(crate) request_datetime: Datetime,
 }
 
 /// The `identity` object of [`DeleteIdentityRequest`]: only `external_id` is accepted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct DeleteIdentity {
+pub(crate) struct DeleteIdentity {
     /// The external id of the profile to delete.
-    pub external_id: ExternalId,
-}
-
-impl DeleteIdentityRequest {
-    /// A request stamped with the current time.
-    pub fn new(external_id: ExternalId) -> Self {
-        DeleteIdentityRequest {
-            identity: DeleteIdentity { external_id },
-            request_datetime: Datetime::now(),
-        }
-    }
+    pub(crate) external_id: ExternalId,
 }

@@ -3,9 +3,10 @@
 
 use dfinery_core::__private::TrustedJson;
 use dfinery_core::{
-    DataType, Event, ItemsWriter, ObjectPath, ObjectWriter, PropertySpec, PropertyValue, Rule,
-    Scope, Value,
+    DataType, Event, ItemsWriter, ObjectWriter, PropertySpec, PropertyValue, Rule, Scope, Value,
 };
+
+use super::ObjectPath;
 
 use crate::support::{LineItem, documented_purchase};
 

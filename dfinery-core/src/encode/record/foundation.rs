@@ -143,8 +143,6 @@ fn the_builder_writes_values_items_and_replaces_repeated_keys() {
     let id = Uuid::new_v4();
     let at: Datetime = "2024-06-24T06:01:48.501Z".parse().unwrap();
     let record = EventRecord::builder("coupon_used")
-        .event_log_id(id)
-        .event_datetime(at)
         .property("coupon_code", "WELCOME")
         .property("amount", 1.0)
         .property("tags", vec!["a", "b"])
@@ -155,7 +153,9 @@ fn the_builder_writes_values_items_and_replaces_repeated_keys() {
                 .property("unit_price", 2.5),
         )
         .build()
-        .unwrap();
+        .unwrap()
+        .with_event_log_id(id)
+        .with_event_datetime(at);
     assert_eq!(record.event_log_id(), id);
     assert_eq!(record.event_datetime(), at);
     assert_eq!(

@@ -1,49 +1,68 @@
 //! `ResultCode` and `ExportErrorCode`: every documented code, both directions.
 
 use dfinery_core::wire::{Endpoint, TokenKind};
-use dfinery_core::{ExportErrorCode, ResultCode};
+use dfinery_core::{ExportErrorCode, ExportFailure, ImportCode, ResultCode};
 
 #[test]
 fn every_import_code_maps_both_ways() {
     let table = [
-        (ResultCode::Ok, "20000", "OK", false),
-        (ResultCode::BadRequest, "40000", "BAD_REQUEST", false),
+        (ResultCode::Documented(ImportCode::Ok), "20000", "OK", false),
         (
-            ResultCode::ValidationFailure,
+            ResultCode::Documented(ImportCode::BadRequest),
+            "40000",
+            "BAD_REQUEST",
+            false,
+        ),
+        (
+            ResultCode::Documented(ImportCode::ValidationFailure),
             "40001",
             "VALIDATION_FAILURE",
             false,
         ),
         (
-            ResultCode::InvalidServiceId,
+            ResultCode::Documented(ImportCode::InvalidServiceId),
             "40101",
             "INVALID_SERVICE_ID",
             false,
         ),
-        (ResultCode::InvalidToken, "40201", "INVALID_TOKEN", false),
         (
-            ResultCode::TooManyRequest,
+            ResultCode::Documented(ImportCode::InvalidToken),
+            "40201",
+            "INVALID_TOKEN",
+            false,
+        ),
+        (
+            ResultCode::Documented(ImportCode::TooManyRequest),
             "40401",
             "TOO_MANY_REQUEST",
             true,
         ),
-        (ResultCode::TooManyEvents, "40402", "TOO_MANY_EVENTS", false),
         (
-            ResultCode::TooManyUserProfiles,
+            ResultCode::Documented(ImportCode::TooManyEvents),
+            "40402",
+            "TOO_MANY_EVENTS",
+            false,
+        ),
+        (
+            ResultCode::Documented(ImportCode::TooManyUserProfiles),
             "40403",
             "TOO_MANY_USER_PROFILES",
             false,
         ),
         (
-            ResultCode::InternalServerError,
+            ResultCode::Documented(ImportCode::InternalServerError),
             "50000",
             "INTERNAL_SERVER_ERROR",
             true,
         ),
     ];
-    assert_eq!(table.len(), ResultCode::DOCUMENTED.len());
-    for ((code, digits, symbol, retryable), documented) in
-        table.into_iter().zip(ResultCode::DOCUMENTED)
+    assert_eq!(
+        table.len(),
+        ImportCode::ALL.map(ResultCode::Documented).len()
+    );
+    for ((code, digits, symbol, retryable), documented) in table
+        .into_iter()
+        .zip(ImportCode::ALL.map(ResultCode::Documented))
     {
         assert_eq!(code, documented);
         assert_eq!(ResultCode::from_code(digits), code);
@@ -75,40 +94,51 @@ fn unknown_import_codes_are_kept() {
 fn every_export_error_maps_both_ways() {
     let table = [
         (
-            ExportErrorCode::ClientConnectionClosed,
+            ExportErrorCode::Documented(ExportFailure::ClientConnectionClosed),
             "client_connection_closed",
             200,
             true,
         ),
         (
-            ExportErrorCode::InvalidParameter,
+            ExportErrorCode::Documented(ExportFailure::InvalidParameter),
             "invalid_parameter",
             400,
             false,
         ),
         (
-            ExportErrorCode::ExceedDateRangeLimit,
+            ExportErrorCode::Documented(ExportFailure::ExceedDateRangeLimit),
             "exceed_date_range_limit",
             400,
             false,
         ),
         (
-            ExportErrorCode::UnauthorizedToken,
+            ExportErrorCode::Documented(ExportFailure::UnauthorizedToken),
             "unauthorized_token",
             401,
             false,
         ),
         (
-            ExportErrorCode::TooManyApiRequests,
+            ExportErrorCode::Documented(ExportFailure::TooManyApiRequests),
             "too_many_api_requests",
             429,
             true,
         ),
-        (ExportErrorCode::UnknownError, "unknown_error", 500, true),
-        (ExportErrorCode::QueryError, "query_error", 500, true),
+        (
+            ExportErrorCode::Documented(ExportFailure::UnknownError),
+            "unknown_error",
+            500,
+            true,
+        ),
+        (
+            ExportErrorCode::Documented(ExportFailure::QueryError),
+            "query_error",
+            500,
+            true,
+        ),
     ];
-    for ((code, message, status, retryable), documented) in
-        table.into_iter().zip(ExportErrorCode::DOCUMENTED)
+    for ((code, message, status, retryable), documented) in table
+        .into_iter()
+        .zip(ExportFailure::ALL.map(ExportErrorCode::Documented))
     {
         assert_eq!(code, documented);
         assert_eq!(ExportErrorCode::from_message(message), code);
