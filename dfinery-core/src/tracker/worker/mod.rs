@@ -92,6 +92,9 @@ impl Hasher for IdHasher {
     }
 }
 
+/// A wake-up that brought fewer messages than this lingers once (see [`Worker::run`]).
+const LINGER_BELOW: u64 = 64;
+
 /// Messages taken from the channel in one go before sending.
 const BURST: usize = 1024;
 
@@ -186,7 +189,20 @@ impl Worker {
         let period = self.settings.flush_interval;
         let mut tick = tokio::time::interval_at(Instant::now() + period, period);
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut linger = false;
         loop {
+            if std::mem::take(&mut linger) {
+                // Woken for a few messages: let the tasks that are ready to run (callers
+                // handing over more) go first, then take everything they handed over, so the
+                // worker runs once per many messages rather than once per message (a caller
+                // that wakes it would otherwise have it run right after, for one message).
+                // Tokio runs a yielded task again once its thread has nothing else to run,
+                // or after a few dozen other tasks: no wait when the runtime is idle, and
+                // nothing is sent later than it would be, as no message makes a user due on
+                // its own except a full request, which waits for those few tasks at most.
+                tokio::task::yield_now().await;
+                self.receive_burst();
+            }
             self.load_recovered();
             if self.ready.is_empty() && self.core.capacity.pressed() {
                 // More than half the room is taken and every due user went: send now rather
@@ -217,7 +233,12 @@ impl Worker {
                     self.expire();
                     break;
                 }
-                command = self.rx.recv(), if !self.rx_done => self.on_command(command),
+                command = self.rx.recv(), if !self.rx_done => {
+                    let before = self.arrivals;
+                    self.on_command(command);
+                    let received = self.arrivals - before;
+                    linger = received > 0 && received < LINGER_BELOW;
+                }
                 Some((id, outcome)) = self.sending.next(), if !self.sending.is_empty() => {
                     self.complete(id, outcome);
                 }
