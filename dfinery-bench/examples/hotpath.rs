@@ -14,7 +14,9 @@
 //! task tracks for that long instead of `EVENTS` times, as the report's pipeline does (tasks
 //! that keep tracking past the queue's cap, which a fixed count below it never reaches).
 //!
-//! It prints the events sent, the wall time and the process's CPU time per event.
+//! It prints the events sent, the wall time, the process's CPU time per event and the
+//! process's allocations per event (every thread's: the tracking tasks, the worker, reqwest
+//! and hyper).
 
 use std::io;
 use std::path::PathBuf;
@@ -23,6 +25,7 @@ use std::time::Instant;
 
 use dfinery::Identity;
 use dfinery::Tracker;
+use dfinery_bench::alloc::allocated;
 use dfinery_bench::fixtures::fresh_purchase;
 use dfinery_bench::lab::Lab;
 use dfinery_bench::measure::process_cpu_time;
@@ -63,6 +66,7 @@ fn main() -> io::Result<()> {
     };
     let purchase = Arc::new(fresh_purchase());
     let cpu = process_cpu_time();
+    let allocs = allocated();
     let start = Instant::now();
     // `HOTPATH_WINDOW_MS`: track for that long instead of `EVENTS` calls, as the report does.
     let deadline = std::env::var("HOTPATH_WINDOW_MS")
@@ -103,19 +107,22 @@ fn main() -> io::Result<()> {
         Ok::<(), io::Error>(())
     })?;
     let elapsed = start.elapsed();
+    let allocs = allocated() - allocs;
     let cpu = process_cpu_time()
         .zip(cpu)
         .map_or(0.0, |(end, start)| end.saturating_sub(start).as_secs_f64());
     let per_event = sent.max(1) as f64;
     let counts = lab.counts()?;
     println!(
-        "{} events ({} counted by the sink, in {} requests) in {:.3} s: {:.0} events/s, {:.2} µs CPU per event",
+        "{} events ({} counted by the sink, in {} requests) in {:.3} s: {:.0} events/s, {:.2} µs CPU per event, {:.1} allocations ({:.0} bytes) per event",
         sent,
         counts.stored,
         counts.requests,
         elapsed.as_secs_f64(),
         per_event / elapsed.as_secs_f64(),
-        cpu * 1e6 / per_event
+        cpu * 1e6 / per_event,
+        allocs.allocations as f64 / per_event,
+        allocs.bytes as f64 / per_event
     );
     let _ = lab.runtime().block_on(tracker.shutdown());
     drop(tracker);

@@ -45,6 +45,37 @@ async fn full_batches_go_at_once_and_the_rest_on_the_interval() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn events_handed_over_one_at_a_time_still_go_as_one_full_request_at_once() {
+    // Each call wakes the worker for one message, and a worker woken for few messages lets
+    // other tasks run first to take more at a time: that must neither split the request nor
+    // hold it back (here until a 1-hour interval) when the runtime has nothing else to do.
+    let emulator = emulator().await;
+    let (url, proxy) = Recorder::start(emulator.base_url()).await;
+    let tracker = tracker_to(&url)
+        .flush_interval(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    let dave = user("dave");
+    let start = Instant::now();
+    let mut ids = Vec::new();
+    for _ in 0..100 {
+        ids.push(tracker.track(&dave, login()).await.unwrap().to_string());
+        // The runtime is idle between two calls.
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    proxy.wait_for(1).await;
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "the full request waited for the interval: {:?}",
+        start.elapsed()
+    );
+    assert_eq!(sizes(&proxy), [100]);
+    let sent: Vec<String> = proxy.seen().iter().flat_map(|s| s.event_ids()).collect();
+    assert_eq!(sent, ids, "every event once, in the order tracked");
+    tracker.shutdown().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
 async fn the_byte_limit_cuts_batches_and_triggers_a_send() {
     let emulator = emulator().await;
     let (url, proxy) = Recorder::start(emulator.base_url()).await;

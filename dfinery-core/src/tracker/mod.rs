@@ -374,12 +374,12 @@ impl Tracker {
             });
             spool.enqueue(vec![Write::Insert { seq, bytes }], Mode::Soon, Some(done));
         }
-        hand_over(
+        hand_over_one(
             &core.counters,
             &core.capacity,
             core.spool.as_deref(),
             &self.inner.tx,
-            vec![ready],
+            ready,
         )
         .map_err(|e| self.refuse(e))
     }
@@ -407,7 +407,13 @@ impl Tracker {
             .prepare(identity.clone(), message, weight)
             .inspect_err(|_| capacity.give_back(weight))
             .map_err(|e| self.refuse(e))?;
-        self.commit_group(vec![ready]).await
+        if self.inner.core.spool.is_some() {
+            return self.commit_group(vec![ready]).await;
+        }
+        // In memory: handed over at once, as one message (no list to allocate).
+        let core = &*self.inner.core;
+        hand_over_one(&core.counters, capacity, None, &self.inner.tx, ready)
+            .map_err(|e| self.refuse(e))
     }
 
     /// Queues messages, each with its user, waiting for room and, with a spool, until they are
@@ -693,13 +699,41 @@ fn hand_over(
 ) -> Result<(), TrackError> {
     let count = group.len() as u64;
     let bytes: u64 = group.iter().map(|r| r.incoming.weight as u64).sum();
-    Counters::add(&counters.accepted, count);
-    Counters::add(&counters.queued, count);
-    Counters::add(&counters.queued_bytes, bytes);
     let command = match group.pop() {
         Some(ready) if group.is_empty() => Command::Message(ready.incoming),
         last => Command::Messages(group.into_iter().chain(last).map(|r| r.incoming).collect()),
     };
+    hand_over_command(counters, capacity, spool, tx, command, count, bytes)
+}
+
+/// [`hand_over`] of one message, which needs no list: the path of every in-memory `track`.
+fn hand_over_one(
+    counters: &Counters,
+    capacity: &Capacity,
+    spool: Option<&Spool>,
+    tx: &mpsc::UnboundedSender<Command>,
+    ready: Ready,
+) -> Result<(), TrackError> {
+    let bytes = ready.incoming.weight as u64;
+    let command = Command::Message(ready.incoming);
+    hand_over_command(counters, capacity, spool, tx, command, 1, bytes)
+}
+
+/// Counts the `count` messages (of `bytes` in all) that `command` holds as accepted and hands
+/// it to the worker; when the worker has stopped, takes them back (their room, and their
+/// spool entries) and says so.
+fn hand_over_command(
+    counters: &Counters,
+    capacity: &Capacity,
+    spool: Option<&Spool>,
+    tx: &mpsc::UnboundedSender<Command>,
+    command: Command,
+    count: u64,
+    bytes: u64,
+) -> Result<(), TrackError> {
+    Counters::add(&counters.accepted, count);
+    Counters::add(&counters.queued, count);
+    Counters::add(&counters.queued_bytes, bytes);
     if let Err(mpsc::error::SendError(command)) = tx.send(command) {
         // The worker has stopped (shut down, or its runtime ended): take the messages back.
         Counters::sub(&counters.accepted, count);

@@ -11,7 +11,7 @@ use crate::tracker::report::ShutdownReport;
 use crate::tracker::spool::{Mode, Write};
 
 use super::send::Outcome;
-use super::{Batch, Queued, Worker};
+use super::{Batch, IdKey, Queued, Worker};
 
 /// How a message left the worker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +68,7 @@ impl Worker {
             queue.busy = false;
             if queue.is_empty() {
                 self.users.remove(&user);
-                self.ids.remove(&identity);
+                self.ids.remove(&IdKey(identity));
             } else if forcing || queue.is_full(limits) || self.recovery.is_some() {
                 self.schedule(user);
             }

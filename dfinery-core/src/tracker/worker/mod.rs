@@ -65,6 +65,54 @@ pub(crate) enum Command {
     },
 }
 
+/// An identity as the key of the worker's map of users, hashed as one run of bytes: each
+/// identifier's text followed by `0xff`, or `0xfe` for an absent one (bytes UTF-8 never holds,
+/// so two different identities never make the same run), in one `write` when the run fits in
+/// [`IdKey::INLINE`] bytes. The derived `Hash` of [`Identity`] makes a call per identifier
+/// and per absent one, each of which the map's keyed SipHash pays for, on every message.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct IdKey(pub(crate) Identity);
+
+impl IdKey {
+    /// The longest run hashed in one `write`; a longer one is written identifier by
+    /// identifier (the same bytes, so the same hash).
+    const INLINE: usize = 64;
+}
+
+impl std::hash::Hash for IdKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let id = &self.0;
+        let fields = [
+            id.external_id(),
+            id.phone_no(),
+            id.email(),
+            id.kakao_user_id(),
+            id.line_user_id(),
+        ];
+        let mut run = [0u8; IdKey::INLINE];
+        let mut len = 0;
+        for field in fields {
+            let text = field.map_or(&[][..], str::as_bytes);
+            let Some(end) = Some(len + text.len()).filter(|&end| end < run.len()) else {
+                for field in fields {
+                    match field {
+                        Some(text) => {
+                            state.write(text.as_bytes());
+                            state.write_u8(0xff);
+                        }
+                        None => state.write_u8(0xfe),
+                    }
+                }
+                return;
+            };
+            run[len..end].copy_from_slice(text);
+            run[end] = if field.is_some() { 0xff } else { 0xfe };
+            len = end + 1;
+        }
+        state.write(&run[..len]);
+    }
+}
+
 /// A map keyed by the worker's own ids (users, batches).
 type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
 
@@ -92,6 +140,9 @@ impl Hasher for IdHasher {
     }
 }
 
+/// A wake-up that brought fewer messages than this lingers once (see [`Worker::run`]).
+const LINGER_BELOW: u64 = 64;
+
 /// Messages taken from the channel in one go before sending.
 const BURST: usize = 1024;
 
@@ -118,7 +169,7 @@ pub(crate) struct Worker {
     rx: mpsc::UnboundedReceiver<Command>,
     /// The channel is closed and empty.
     rx_done: bool,
-    ids: HashMap<Identity, u64>,
+    ids: HashMap<IdKey, u64>,
     users: IdMap<UserQueue>,
     next_user: u64,
     /// Users due to send, in order.
@@ -186,7 +237,20 @@ impl Worker {
         let period = self.settings.flush_interval;
         let mut tick = tokio::time::interval_at(Instant::now() + period, period);
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut linger = false;
         loop {
+            if std::mem::take(&mut linger) {
+                // Woken for a few messages: let the tasks that are ready to run (callers
+                // handing over more) go first, then take everything they handed over, so the
+                // worker runs once per many messages rather than once per message (a caller
+                // that wakes it would otherwise have it run right after, for one message).
+                // Tokio runs a yielded task again once its thread has nothing else to run,
+                // or after a few dozen other tasks: no wait when the runtime is idle, and
+                // nothing is sent later than it would be, as no message makes a user due on
+                // its own except a full request, which waits for those few tasks at most.
+                tokio::task::yield_now().await;
+                self.receive_burst();
+            }
             self.load_recovered();
             if self.ready.is_empty() && self.core.capacity.pressed() {
                 // More than half the room is taken and every due user went: send now rather
@@ -217,7 +281,12 @@ impl Worker {
                     self.expire();
                     break;
                 }
-                command = self.rx.recv(), if !self.rx_done => self.on_command(command),
+                command = self.rx.recv(), if !self.rx_done => {
+                    let before = self.arrivals;
+                    self.on_command(command);
+                    let received = self.arrivals - before;
+                    linger = received > 0 && received < LINGER_BELOW;
+                }
                 Some((id, outcome)) = self.sending.next(), if !self.sending.is_empty() => {
                     self.complete(id, outcome);
                 }
@@ -304,13 +373,14 @@ impl Worker {
 
     /// The id of `identity`'s queue, made when it has none.
     fn user_of(&mut self, identity: Identity) -> u64 {
-        if let Some(&id) = self.ids.get(&identity) {
+        let key = IdKey(identity);
+        if let Some(&id) = self.ids.get(&key) {
             return id;
         }
         let id = self.next_user;
         self.next_user += 1;
-        self.ids.insert(identity.clone(), id);
-        self.users.insert(id, UserQueue::new(identity));
+        self.users.insert(id, UserQueue::new(key.0.clone()));
+        self.ids.insert(key, id);
         id
     }
 
@@ -440,5 +510,58 @@ async fn sleep_until(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::hash::{BuildHasher, RandomState};
+
+    use super::*;
+
+    fn key(identity: &Identity) -> IdKey {
+        IdKey(identity.clone())
+    }
+
+    #[test]
+    fn equal_identities_are_one_key_however_long_and_different_ones_are_not() {
+        let state = RandomState::new();
+        let long = "x".repeat(IdKey::INLINE * 2);
+        let identities = [
+            Identity::from_external_id("ab").unwrap(),
+            Identity::from_external_id("a").unwrap(),
+            Identity::from_kakao_user_id("ab").unwrap(),
+            Identity::from_external_id("a")
+                .unwrap()
+                .with_kakao_user_id("b")
+                .unwrap(),
+            Identity::from_external_id(long.clone()).unwrap(),
+            Identity::from_email(format!("{long}@example.com")).unwrap(),
+            Identity::from_external_id(long)
+                .unwrap()
+                .with_line_user_id("l")
+                .unwrap(),
+        ];
+        let mut users: HashMap<IdKey, usize> = HashMap::new();
+        for (n, identity) in identities.iter().enumerate() {
+            // A copy hashes alike, on the inline run and on the long path.
+            assert_eq!(
+                state.hash_one(key(identity)),
+                state.hash_one(key(&identity.clone())),
+                "{identity:?}"
+            );
+            users.insert(key(identity), n);
+        }
+        // Seven different identities, seven users, each found again from a copy.
+        assert_eq!(users.len(), identities.len());
+        for (n, identity) in identities.iter().enumerate() {
+            assert_eq!(users.get(&key(identity)), Some(&n), "{identity:?}");
+        }
+        // Identifiers that run together alike still hash apart (the markers differ).
+        let hashes: std::collections::HashSet<u64> = identities[..4]
+            .iter()
+            .map(|i| state.hash_one(key(i)))
+            .collect();
+        assert_eq!(hashes.len(), 4);
     }
 }
