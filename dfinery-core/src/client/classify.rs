@@ -259,7 +259,7 @@ fn is_success_envelope(body: &[u8]) -> bool {
     // A derived struct also reads a JSON array (`["20000"]`); the envelope is an object.
     body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
         && serde_json::from_slice::<EnvelopeCode<'_>>(body)
-            .is_ok_and(|envelope| ResultCode::from_code(envelope.code) == ResultCode::Ok)
+            .is_ok_and(|envelope| ImportCode::from_code(envelope.code) == Some(ImportCode::Ok))
 }
 
 /// The violations listed in `data`, when it is a list of `{path, rule, expected}` objects.
