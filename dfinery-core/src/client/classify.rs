@@ -316,7 +316,7 @@ mod tests {
         ];
         for body in bodies {
             let full = match read_body(body) {
-                Body::Import(code, _) => code == ResultCode::Ok,
+                Body::Import(code, _) => code == ResultCode::Documented(ImportCode::Ok),
                 Body::Export(_) | Body::Other(_) => false,
             };
             let text = String::from_utf8_lossy(body);

@@ -21,10 +21,6 @@ mod tests {
 
     #[test]
     fn every_documented_import_code_reads_the_protocol_table() {
-        assert_eq!(
-            ImportCode::ALL.map(ResultCode::Documented).len(),
-            ImportCode::ALL.len()
-        );
         for (code, documented) in ImportCode::ALL
             .map(ResultCode::Documented)
             .iter()
@@ -41,10 +37,6 @@ mod tests {
 
     #[test]
     fn every_documented_export_error_reads_the_protocol_table() {
-        assert_eq!(
-            ExportFailure::ALL.map(ExportErrorCode::Documented).len(),
-            ExportFailure::ALL.len()
-        );
         for (code, documented) in ExportFailure::ALL
             .map(ExportErrorCode::Documented)
             .iter()
