@@ -218,9 +218,24 @@ fn a_scaled_down_rate_limit_refuses_and_is_counted_per_api() {
             .output()
             .unwrap()
     };
+    // Windows are aligned to the hour (UTC): note the hour, so a reset between the two exports
+    // is told apart from a limit not enforced.
+    let hour = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            / 3600
+    };
+    let started = hour();
     assert_eq!(export("a.csv").status.code(), Some(0));
     // The second export of the hour is refused (the reset is an hour away: no waiting).
-    let refused = export("b.csv");
+    let mut refused = export("b.csv");
+    if refused.status.code() == Some(0) && hour() != started {
+        // The hour turned between the two: the second took the new window's one permit, so
+        // the next one is the second of its hour.
+        refused = export("c.csv");
+    }
     assert_ne!(refused.status.code(), Some(0));
     let stats = http_get(&base_url, "/_emulator/stats");
     assert!(
