@@ -106,7 +106,7 @@ use worker::{Command, Incoming, Worker};
 /// - **At least once, with the spool**: a message is written to the spool (synced before an
 ///   awaited call returns; in the next commit for a `try_` call) and deleted only after
 ///   DFINERY confirms it (the deletes of confirmed messages are committed together, within
-///   about 100 ms, and before `flush` answers); a crash means what was not yet deleted is sent
+///   about 250 ms, and before `flush` answers); a crash means what was not yet deleted is sent
 ///   again, with the same `event_log_id`, which DFINERY de-duplicates.
 #[derive(Clone)]
 pub struct Tracker {

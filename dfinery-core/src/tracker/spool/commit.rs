@@ -11,10 +11,6 @@
 //! lose is the commit under way plus the one behind it (two disk syncs); the store counts
 //! those hand-overs ([`Spool::unsynced`](super::Spool::unsynced)) until their commit ends.
 //!
-//! Before a commit, the thread waits a little (at most [`LINGER_MAX`], less as soon as arrivals
-//! pause) for the awaited callers it just answered to come back with their next message, so
-//! they share one commit rather than every other one.
-//!
 //! The deletes of delivered messages nobody waits for are kept back up to
 //! [`DEFER_DELETES_FOR`] and committed together (sooner behind a barrier such as `flush`, and
 //! before the file is closed), so the file's leaves are dropped whole rather than rewritten.
@@ -193,9 +189,6 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
     // Deletes of delivered messages not yet committed, and when the first of them came.
     let mut deferred: Vec<u64> = Vec::new();
     let mut deferred_since: Option<Instant> = None;
-    // Callers answered after the last commit who waited for it: many of them come back with
-    // their next message while the thread would start the next commit (see `linger`).
-    let mut returning = 0_usize;
     loop {
         let wait = deferred_since.map_or(FOLLOW_EVERY, |since| {
             DEFER_DELETES_FOR
@@ -224,9 +217,6 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        if !group.is_empty() && group.len() < returning.min(MAX_GROUP) {
-            linger(rx, &mut group, returning.min(MAX_GROUP));
-        }
         // The inserts of this group that were written again after a failure or whose callers
         // do not wait (`Soon`: re-written if this commit fails), and the sequence numbers of
         // those whose callers wait (`Wait`: refused and removed if it fails).
@@ -241,7 +231,6 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
         // A caller waits behind everything queued before it (a barrier, as `flush` sends):
         // the deferred deletes go into this commit, so the file shows them once it is answered.
         let mut barrier = closing;
-        returning = 0;
         for job in group {
             match job {
                 Job::Write {
@@ -265,7 +254,6 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                     done,
                 } => {
                     barrier |= w.is_empty() && done.is_some();
-                    returning += usize::from(mode == Mode::Wait && done.is_some());
                     sync |= mode != Mode::Lazy;
                     handed_over += unsynced(&w, mode);
                     let inserts = w.iter().filter_map(|w| match w {
@@ -420,36 +408,6 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
     }
 }
 
-/// Waits a little for the callers answered after the last commit before starting the next one,
-/// until `expected` jobs are in `group`, no job came for [`LINGER_GAP`], or [`LINGER_MAX`]
-/// passed.
-///
-/// Awaited callers each wait for their commit, then make their next call: without this, the
-/// first of them to come back start a small commit, the rest arrive while it runs and wait for
-/// the one after, and each caller is served every other commit. Measured with `hotpath` (256
-/// awaited callers, 3 s windows, alternating runs on a loaded machine): 111-134 jobs per commit
-/// without it, 142-185 with it; events per second +3 to +7 % in the quieter pairs (98,146 ->
-/// 101,663). The wait ends as soon as arrivals pause, so a lone caller never waits for it.
-fn linger(rx: &mpsc::Receiver<Job>, group: &mut Vec<Job>, expected: usize) {
-    let deadline = Instant::now() + LINGER_MAX;
-    while group.len() < expected {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            break;
-        }
-        match rx.recv_timeout(left.min(LINGER_GAP)) {
-            Ok(job) => group.push(job),
-            Err(_) => break,
-        }
-    }
-}
-
-/// The longest [`linger`] waits for returning callers.
-const LINGER_MAX: Duration = Duration::from_millis(2);
-
-/// The pause in arrivals that ends a [`linger`].
-const LINGER_GAP: Duration = Duration::from_micros(200);
-
 /// How often the writer checks its path while no job comes.
 const FOLLOW_EVERY: Duration = Duration::from_secs(1);
 
@@ -462,16 +420,17 @@ const FOLLOW_EVERY: Duration = Duration::from_secs(1);
 /// which were spread over the table's leaves between messages still in flight, so a delete
 /// per commit rewrote a leaf that a later commit rewrote again for its neighbours. Kept back a
 /// little, the deletes of a leaf mostly come together and the leaf is dropped whole. Measured
-/// with `hotpath` (256 awaited callers, purchases of about 900 bytes, 3 s windows, loaded
-/// machine): the process's CPU per event fell from 16.8-18.1 µs (deletes with each group) to
-/// 13.8-15.0 µs (kept back up to 100 ms); 20 ms saved half of that, 250 ms no more than 100.
+/// with `hotpath` (256 awaited callers, purchases of about 900 bytes, 3 s windows, quiet machine,
+/// two rounds): deletes with each group 66,348-67,570 events/s at 14.4-15.5 µs CPU per event;
+/// kept back up to 30 ms 101,039-106,554; 100 ms 115,838-117,635; 250 ms 118,068-129,205 (10.6-11.2
+/// µs); 500 ms and 1 s no better (114,845-120,458).
 ///
 /// A crash loses what is kept back, as it could lose an unsynced delete before: those messages
 /// are sent again after the restart and DFINERY drops them by `event_log_id`.
-const DEFER_DELETES_FOR: Duration = Duration::from_millis(100);
+const DEFER_DELETES_FOR: Duration = Duration::from_millis(250);
 
 /// Deletes kept back at most before they are committed (see [`DEFER_DELETES_FOR`]).
-const DEFER_DELETES_MAX: usize = 32_768;
+const DEFER_DELETES_MAX: usize = 100_000;
 
 /// Follows the path outside a commit; a failure is logged once (until it changes) and tried
 /// again at the next check or commit.
