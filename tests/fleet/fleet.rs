@@ -494,6 +494,7 @@ async fn worker(spec: Value) -> Value {
             }
         })
     };
+    start_together(&s("redis"), &s("prefix"), workers).await;
     // Users of this worker, ten events each; every user's events go out in order.
     let users: Vec<Identity> = (0..events.div_ceil(10))
         .map(|u| Identity::from_external_id(format!("w{me}-u{u}")).unwrap())
@@ -552,6 +553,44 @@ async fn worker(spec: Value) -> Value {
         "fallback_permits": stats.fallback_permits,
         "shared_after_recovery": shared_after_recovery,
     })
+}
+
+/// Waits until every worker of the run is ready to send (at most 20 s; at once when Redis cannot
+/// be reached), so the workers start together. Started one after another on a loaded machine, a
+/// worker whose process came up late sent most of its events after the others had finished, and
+/// its share while all of them were sending read as unfair (0.46 in one `.ci/run` beside another
+/// test run), though the budget had nothing to do with it.
+async fn start_together(redis: &str, prefix: &str, workers: u64) {
+    let Ok(client) = redis::Client::open(redis) else {
+        return;
+    };
+    let Ok(mut conn) = client.get_multiplexed_async_connection().await else {
+        return;
+    };
+    let key = format!("{prefix}:test:ready");
+    let arrived: redis::RedisResult<u64> =
+        redis::cmd("INCR").arg(&key).query_async(&mut conn).await;
+    if arrived.is_err() {
+        return;
+    }
+    // The key outlives the run by two minutes at most.
+    let _: redis::RedisResult<i64> = redis::cmd("EXPIRE")
+        .arg(&key)
+        .arg(120)
+        .query_async(&mut conn)
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        let ready: u64 = redis::cmd("GET")
+            .arg(&key)
+            .query_async(&mut conn)
+            .await
+            .unwrap_or(0);
+        if ready >= workers {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 /// The assertions every plain run must meet.
