@@ -41,6 +41,28 @@ async fn left_spool(path: &Path, good: usize, marker: Option<&str>) -> BTreeSet<
     ids
 }
 
+/// The xorshift state the flipped copies start from (RELIABILITY.md's figures are for it).
+const FLIP_STATE: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// `rounds` copies of `whole`, each with 16 bytes flipped at random positions, drawn by an
+/// xorshift generator from `state`: the same copies for the same state.
+fn flipped_copies(whole: &[u8], mut state: u64, rounds: usize) -> impl Iterator<Item = Vec<u8>> {
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    (0..rounds).map(move |_| {
+        let mut bytes = whole.to_vec();
+        for _ in 0..16 {
+            let at = (next() % bytes.len() as u64) as usize;
+            bytes[at] ^= (next() % 255 + 1) as u8;
+        }
+        bytes
+    })
+}
+
 /// What opening a (possibly damaged) spool and delivering from it gave.
 #[derive(Debug)]
 enum Opened {
@@ -196,20 +218,8 @@ async fn bytes_flipped_at_random_are_refused_or_lose_nothing_silently() {
     let path = temp_path("flip-source", "redb");
     let good = left_spool(&path, 60, None).await;
     let whole = std::fs::read(&path).unwrap();
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
     let (mut opened, mut refused) = (0, 0);
-    for round in 0..12 {
-        let mut bytes = whole.clone();
-        for _ in 0..16 {
-            let at = (next() % bytes.len() as u64) as usize;
-            bytes[at] ^= (next() % 255 + 1) as u8;
-        }
+    for (round, bytes) in flipped_copies(&whole, FLIP_STATE, 12).enumerate() {
         let flipped = temp_path(&format!("flip-{round}"), "redb");
         std::fs::write(&flipped, &bytes).unwrap();
         match open_and_deliver(&flipped).await {
@@ -251,19 +261,8 @@ async fn every_record_of_a_damaged_spool_is_delivered_or_reported_with_the_reaso
     let whole = std::fs::read(&path).unwrap();
     let (mut opened, mut refused, mut unread) = (0, 0, 0);
     for seed in 1..=5_u64 {
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64 ^ seed.wrapping_mul(0x1234_5678_9abc_def1);
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        for round in 0..12 {
-            let mut bytes = whole.clone();
-            for _ in 0..16 {
-                let at = (next() % bytes.len() as u64) as usize;
-                bytes[at] ^= (next() % 255 + 1) as u8;
-            }
+        let state = FLIP_STATE ^ seed.wrapping_mul(0x1234_5678_9abc_def1);
+        for (round, bytes) in flipped_copies(&whole, state, 12).enumerate() {
             let flipped = temp_path(&format!("flip-report-{seed}-{round}"), "redb");
             std::fs::write(&flipped, &bytes).unwrap();
             let emulator = emulator_with(|b| b).await;
