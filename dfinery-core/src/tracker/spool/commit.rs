@@ -13,7 +13,8 @@
 //!
 //! The deletes of delivered messages nobody waits for are kept back up to
 //! [`DEFER_DELETES_FOR`] and committed together (sooner behind a barrier such as `flush`, and
-//! before the file is closed), so the file's leaves are dropped whole rather than rewritten.
+//! before the file is closed), so the batches of messages (one row per commit, see `batch.rs`)
+//! are dropped whole rather than written again with the messages still in flight.
 
 use std::collections::HashSet;
 use std::panic::{self, AssertUnwindSafe};
@@ -22,9 +23,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use redb::Durability;
+use redb::{Durability, ReadableTable};
 
-use super::{DEAD_LETTERS, PENDING, Store, UNREADABLE, follow};
+use super::{BATCHES, DEAD_LETTERS, Store, UNREADABLE, batch, follow};
 use crate::tracker::error::SpoolError;
 
 /// One change to the spool.
@@ -416,14 +417,16 @@ const FOLLOW_EVERY: Duration = Duration::from_secs(1);
 /// wait, when a caller waits behind them (a barrier such as `flush`), and before the file is
 /// closed.
 ///
-/// The spool is a queue: each commit appends the newest messages and deletes delivered ones,
-/// which were spread over the table's leaves between messages still in flight, so a delete
-/// per commit rewrote a leaf that a later commit rewrote again for its neighbours. Kept back a
-/// little, the deletes of a leaf mostly come together and the leaf is dropped whole. Measured
-/// with `hotpath` (256 awaited callers, purchases of about 900 bytes, 3 s windows, quiet machine,
-/// two rounds): deletes with each group 66,348-67,570 events/s at 14.4-15.5 µs CPU per event;
-/// kept back up to 30 ms 101,039-106,554; 100 ms 115,838-117,635; 250 ms 118,068-129,205 (10.6-11.2
-/// µs); 500 ms and 1 s no better (114,845-120,458).
+/// The spool is a queue: each commit adds a batch of the newest messages, and the deletes of
+/// delivered ones settle messages of earlier batches. A batch settled only in part is written
+/// again with the messages it still holds, so deletes committed with each group rewrote most
+/// batches several times. Kept back a little, the deletes of a batch mostly come together and
+/// the batch is dropped whole. Measured with format 1 (one row per message, where a delete per
+/// commit rewrote leaves the same way) with `hotpath` (256 awaited callers, purchases of about
+/// 900 bytes, 3 s windows, quiet machine, two rounds): deletes with each group 66,348-67,570
+/// events/s at 14.4-15.5 µs CPU per event; kept back up to 30 ms 101,039-106,554; 100 ms
+/// 115,838-117,635; 250 ms 118,068-129,205 (10.6-11.2 µs); 500 ms and 1 s no better
+/// (114,845-120,458).
 ///
 /// A crash loses what is kept back, as it could lose an unsynced delete before: those messages
 /// are sent again after the restart and DFINERY drops them by `event_log_id`.
@@ -447,7 +450,7 @@ fn follow_idle(store: &Store, last_error: &mut Option<String>) {
 }
 
 /// Drops the store (which refuses everything after a failed I/O call) and opens the file
-/// again, recounting its pending entries from what is on disk.
+/// again, reading its pending messages from what is on disk.
 fn reopen(store: &Store) -> Result<(), String> {
     if follow::look(store) != follow::Found::Ours {
         // Deleted or replaced meanwhile: the file at the path is not the one that failed.
@@ -459,8 +462,16 @@ fn reopen(store: &Store) -> Result<(), String> {
     let opened = panic::catch_unwind(AssertUnwindSafe(|| (store.reopen)()))
         .map_err(|_| "the store panicked while opening the file again".to_owned())?
         .map_err(|e| format!("the file could not be opened again after a failed write: {e}"))?;
-    let (entries, bytes) = count_pending(&opened)
+    let loaded = panic::catch_unwind(AssertUnwindSafe(|| super::open::load(&opened)))
+        .map_err(|_| "the store panicked while reading the file again".to_owned())?
         .map_err(|e| format!("the file could not be read after a failed write: {e}"))?;
+    let (entries, bytes) = loaded.index.totals();
+    let mut index = store.index.lock().unwrap_or_else(|e| e.into_inner());
+    // Batch keys go on rising: none is used twice in one process.
+    let next_batch = index.next_batch.max(loaded.index.next_batch);
+    *index = loaded.index;
+    index.next_batch = next_batch;
+    drop(index);
     store.pending.store(entries, Ordering::Relaxed);
     store.pending_bytes.store(bytes, Ordering::Relaxed);
     *db = Some(opened);
@@ -469,34 +480,63 @@ fn reopen(store: &Store) -> Result<(), String> {
     Ok(())
 }
 
-/// The pending entries of `db` and their bytes.
-fn count_pending(db: &redb::Database) -> Result<(u64, u64), redb::Error> {
-    use redb::{ReadableDatabase, ReadableTable};
-    let txn = db.begin_read()?;
-    let table = txn.open_table(PENDING)?;
-    let mut entries = 0;
-    let mut bytes = 0;
-    for entry in table.iter()? {
-        let (_, value) = entry?;
-        entries += 1;
-        bytes += value.value().len() as u64;
-    }
-    Ok((entries, bytes))
-}
-
-/// What one commit changed in the pending table.
+/// What one commit changed in the pending messages.
 #[derive(Debug, Default)]
 struct Delta {
     entries: i64,
     bytes: i64,
 }
 
-/// One transaction with every write, synced or not; the counters follow on success.
+/// One transaction with every write, synced or not; the index and the counters follow on
+/// success.
+///
+/// The messages the writes insert go into one new batch (for each sequence number the last
+/// write wins: an insert deleted later in the same writes is not written at all). The
+/// messages they settle (delivered, dead-lettered, set aside) are taken out of their batches:
+/// a batch left with none is deleted, one left with some is written again with those alone.
+/// So a commit touches one row per batch it changes, not one key per message: a commit of
+/// 256 awaited messages writes one row, and the deletes kept back for 250 ms drop whole rows.
 fn commit(store: &Store, writes: &[Write], sync: bool) -> Result<(), String> {
+    use std::collections::{BTreeMap, HashMap};
+
     let db = store.db.read().unwrap_or_else(|e| e.into_inner());
     let Some(db) = db.as_ref() else {
         return Err("the file is closed after a failed write".to_owned());
     };
+    let mut index = store.index.lock().unwrap_or_else(|e| e.into_inner());
+    // The last write of each sequence number inserting in this commit: `Some(bytes)` to
+    // insert, `None` when a later write settled it.
+    let mut inserted: BTreeMap<u64, Option<&[u8]>> = BTreeMap::new();
+    // Messages in the file this commit settles (or replaces), by batch.
+    let mut settled: HashMap<u64, Vec<u64>> = HashMap::new();
+    let settle = |seq: u64, settled: &mut HashMap<u64, Vec<u64>>| {
+        if let Some(loc) = index.entries.get(&seq) {
+            settled.entry(loc.batch).or_default().push(seq);
+        }
+    };
+    let mut others = false;
+    for write in writes {
+        match write {
+            Write::Insert { seq, bytes } => {
+                inserted.insert(*seq, Some(bytes.as_slice()));
+                // Written again (after a failed commit that may have landed): one copy only.
+                settle(*seq, &mut settled);
+            }
+            Write::Remove(seq) | Write::Bury { seq, .. } | Write::SetAside { seq, .. } => {
+                if let Some(slot) = inserted.get_mut(seq) {
+                    *slot = None;
+                }
+                settle(*seq, &mut settled);
+                others |= !matches!(write, Write::Remove(_));
+            }
+            Write::ClearDeadLetters => others = true,
+        }
+    }
+    // Sorted, each number once (a message may be settled twice in one commit).
+    for seqs in settled.values_mut() {
+        seqs.sort_unstable();
+        seqs.dedup();
+    }
     let mut txn = db.begin_write().map_err(|e| e.to_string())?;
     let durability = if sync {
         Durability::Immediate
@@ -505,171 +545,106 @@ fn commit(store: &Store, writes: &[Write], sync: bool) -> Result<(), String> {
     };
     txn.set_durability(durability).map_err(|e| e.to_string())?;
     let mut delta = Delta::default();
-    if writes
-        .iter()
-        .all(|w| matches!(w, Write::Insert { .. } | Write::Remove(_)))
+    let key = index.next_batch;
+    let mut batch_entries: Vec<(u64, u32)> = Vec::new();
+    // Batches emptied, and those written again with the entries they keep.
+    let mut emptied: Vec<u64> = Vec::new();
+    let mut shrunk: Vec<(u64, u32)> = Vec::new();
     {
-        let mut pending = txn.open_table(PENDING).map_err(|e| e.to_string())?;
-        bulk(&mut pending, writes, &mut delta).map_err(|e| e.to_string())?;
-    } else {
-        let mut pending = txn.open_table(PENDING).map_err(|e| e.to_string())?;
+        let mut batches = txn.open_table(BATCHES).map_err(|e| e.to_string())?;
+        for (&batch_key, seqs) in &settled {
+            for seq in seqs {
+                if let Some(loc) = index.entries.get(seq) {
+                    delta.entries -= 1;
+                    delta.bytes -= i64::from(loc.len);
+                }
+            }
+            let live = index.live.get(&batch_key).copied().unwrap_or(0);
+            let left = live.saturating_sub(seqs.len() as u32);
+            if left == 0 {
+                batches.remove(batch_key).map_err(|e| e.to_string())?;
+                emptied.push(batch_key);
+                continue;
+            }
+            let old = batches
+                .get(batch_key)
+                .map_err(|e| e.to_string())?
+                .map(|row| row.value().to_vec())
+                .unwrap_or_default();
+            let mut row = Vec::with_capacity(old.len());
+            for (seq, bytes) in batch::Entries::new(&old) {
+                let ours = index
+                    .entries
+                    .get(&seq)
+                    .is_some_and(|l| l.batch == batch_key);
+                if ours && seqs.binary_search(&seq).is_err() {
+                    batch::push(&mut row, seq, bytes);
+                }
+            }
+            batches
+                .insert(batch_key, row.as_slice())
+                .map_err(|e| e.to_string())?;
+            shrunk.push((batch_key, left));
+        }
+        let (count, bytes) = inserted
+            .values()
+            .flatten()
+            .fold((0, 0), |(n, b), bytes| (n + 1, b + bytes.len()));
+        if count > 0 {
+            let mut row = Vec::with_capacity(batch::size(count, bytes));
+            for (seq, bytes) in &inserted {
+                if let Some(bytes) = bytes {
+                    batch::push(&mut row, *seq, bytes);
+                    batch_entries.push((*seq, bytes.len() as u32));
+                }
+            }
+            batches
+                .insert(key, row.as_slice())
+                .map_err(|e| e.to_string())?;
+            delta.entries += count as i64;
+            delta.bytes += bytes as i64;
+        }
+    }
+    if others {
         let mut dead = txn.open_table(DEAD_LETTERS).map_err(|e| e.to_string())?;
         let mut aside = txn.open_table(UNREADABLE).map_err(|e| e.to_string())?;
         for write in writes {
-            let removed = match write {
-                Write::Insert { seq, bytes } => {
-                    let old = pending
-                        .insert(seq, bytes.as_slice())
-                        .map_err(|e| e.to_string())?;
-                    delta.entries += 1;
-                    delta.bytes += bytes.len() as i64;
-                    old.map(|old| old.value().len())
-                }
-                Write::Remove(seq) => pending
-                    .remove(seq)
-                    .map_err(|e| e.to_string())?
-                    .map(|old| old.value().len()),
+            match write {
                 Write::Bury { seq, letter } => {
                     dead.insert(seq, letter.as_slice())
                         .map_err(|e| e.to_string())?;
-                    pending
-                        .remove(seq)
-                        .map_err(|e| e.to_string())?
-                        .map(|old| old.value().len())
                 }
                 Write::SetAside { seq, raw } => {
                     aside
                         .insert(seq, raw.as_slice())
                         .map_err(|e| e.to_string())?;
-                    pending
-                        .remove(seq)
-                        .map_err(|e| e.to_string())?
-                        .map(|old| old.value().len())
                 }
                 Write::ClearDeadLetters => {
                     dead.retain(|_, _| false).map_err(|e| e.to_string())?;
-                    None
                 }
-            };
-            if let Some(len) = removed {
-                delta.entries -= 1;
-                delta.bytes -= len as i64;
+                Write::Insert { .. } | Write::Remove(_) => {}
             }
         }
     }
     txn.commit().map_err(|e| e.to_string())?;
+    // Committed: the index follows the file.
+    for seqs in settled.values() {
+        for seq in seqs {
+            index.entries.remove(seq);
+        }
+    }
+    for batch_key in emptied {
+        index.live.remove(&batch_key);
+    }
+    for (batch_key, left) in shrunk {
+        index.live.insert(batch_key, left);
+    }
+    if !batch_entries.is_empty() {
+        index.add(key, batch_entries);
+    }
+    drop(index);
     apply(&store.pending, delta.entries);
     apply(&store.pending_bytes, delta.bytes);
-    Ok(())
-}
-
-/// Appended keys in one commit from which they go through one cursor rather than one by one.
-const APPEND_RUN: usize = 16;
-
-/// The inserts and deletes of one commit, applied in bulk with the same result as one by one
-/// in order (for each sequence number the last write wins): the deletes close together in one
-/// ordered scan of the keys they span (the store rewrites each leaf once, not the tree path
-/// once per key), then the inserts in ascending order, those above the greatest key through
-/// one cursor at the end of the table (appended leaf by leaf) when there are at least
-/// [`APPEND_RUN`] of them. A spool's writes are mostly that: each commit inserts the newest
-/// messages and deletes delivered ones. Measured with callgrind (256 awaited callers,
-/// purchases of about 900 bytes): the writer thread's instructions per message fell from
-/// about 48,700 one by one to about 24,400.
-fn bulk(
-    pending: &mut redb::Table<'_, u64, &'static [u8]>,
-    writes: &[Write],
-    delta: &mut Delta,
-) -> Result<(), redb::Error> {
-    use std::collections::BTreeMap;
-    use std::ops::Bound;
-
-    use redb::ReadableTable;
-
-    // The last write of each sequence number: `Some(bytes)` to insert, `None` to delete.
-    let mut last: BTreeMap<u64, Option<&[u8]>> = BTreeMap::new();
-    // Every number with a delete, also when an insert follows it (the insert overwrites).
-    let mut removes: Vec<u64> = Vec::new();
-    for write in writes {
-        match write {
-            Write::Insert { seq, bytes } => {
-                last.insert(*seq, Some(bytes.as_slice()));
-            }
-            Write::Remove(seq) => {
-                last.insert(*seq, None);
-                removes.push(*seq);
-            }
-            // The caller sends the other writes one by one.
-            Write::Bury { .. } | Write::SetAside { .. } | Write::ClearDeadLetters => {}
-        }
-    }
-    removes.sort_unstable();
-    removes.dedup();
-    let (mut gone_entries, mut gone_bytes) = (0_i64, 0_i64);
-    // Runs of deletes close together are deleted in one ordered scan of the keys between
-    // them; a delete far from the others alone. A scan visits every entry in its span (at most
-    // its width), each visit a fraction of a delete on its own, so a run is cut where two
-    // deletes are more than `GAP` apart.
-    const GAP: u64 = 16;
-    let mut rest = removes.as_slice();
-    while let Some(&first) = rest.first() {
-        let len = 1 + rest
-            .windows(2)
-            .take_while(|pair| pair[1] - pair[0] <= GAP)
-            .count();
-        let (run, after) = rest.split_at(len);
-        rest = after;
-        if let [seq] = run {
-            if let Some(old) = pending.remove(*seq)? {
-                gone_entries += 1;
-                gone_bytes += old.value().len() as i64;
-            }
-            continue;
-        }
-        let last = run[run.len() - 1];
-        // The scan goes in ascending order, as `run` is: one pointer finds each key.
-        let mut next = 0;
-        pending.retain_in(first..=last, |seq, value| {
-            while next < run.len() && run[next] < seq {
-                next += 1;
-            }
-            let gone = run.get(next) == Some(&seq);
-            if gone {
-                gone_entries += 1;
-                gone_bytes += value.len() as i64;
-            }
-            !gone
-        })?;
-    }
-    delta.entries -= gone_entries;
-    delta.bytes -= gone_bytes;
-    let inserts = last
-        .into_iter()
-        .filter_map(|(seq, bytes)| bytes.map(|b| (seq, b)));
-    let greatest = pending.last()?.map(|(key, _)| key.value());
-    let mut appended = Vec::new();
-    for (seq, bytes) in inserts {
-        delta.entries += 1;
-        delta.bytes += bytes.len() as i64;
-        if greatest.is_none_or(|g| seq > g) {
-            appended.push((seq, bytes));
-        } else if let Some(old) = pending.insert(seq, bytes)? {
-            // Overwritten (deleted above when a delete came first, so not found then).
-            delta.entries -= 1;
-            delta.bytes -= old.value().len() as i64;
-        }
-    }
-    if appended.len() < APPEND_RUN {
-        // A few: inserted one by one, which lays the file out as it always was.
-        for (seq, bytes) in appended {
-            pending.insert(seq, bytes)?;
-        }
-    } else {
-        let mut cursor = pending.upper_bound_mut(Bound::<u64>::Unbounded)?;
-        for (seq, bytes) in appended {
-            cursor.insert_before(seq, bytes)?;
-        }
-        cursor.close()?;
-    }
     Ok(())
 }
 

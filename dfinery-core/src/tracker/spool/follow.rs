@@ -28,7 +28,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use redb::{Database, Durability, ReadableDatabase, ReadableTable};
 
-use super::{DEAD_LETTERS, META, PENDING, SPOOL_FORMAT, Store, UNREADABLE};
+use super::{BATCHES, DEAD_LETTERS, META, SPOOL_FORMAT, Store, UNREADABLE, batch};
 
 /// Which file a path names: its device and inode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,6 +178,12 @@ pub(super) fn follow(store: &Store, broken: bool) -> Result<bool, String> {
         *store.file_id.lock().unwrap_or_else(|e| e.into_inner()) = fresh_id;
         store.pending.store(counts.pending, Ordering::Relaxed);
         store.pending_bytes.store(counts.bytes, Ordering::Relaxed);
+        if lost.is_some() {
+            // The new file starts empty: nothing is pending in it.
+            let mut index = store.index.lock().unwrap_or_else(|e| e.into_inner());
+            index.entries.clear();
+            index.live.clear();
+        }
         // Closes the old file: its space is freed once nobody has it open.
         drop(old);
     }
@@ -224,15 +230,17 @@ fn copy(old: Option<&Database>, fresh: &Database) -> Result<Counts, String> {
         let mut counts = Counts::default();
         {
             txn.open_table(META)?.insert("format", SPOOL_FORMAT)?;
-            let mut pending = txn.open_table(PENDING)?;
+            let mut pending = txn.open_table(BATCHES)?;
             let mut dead = txn.open_table(DEAD_LETTERS)?;
             let mut aside = txn.open_table(UNREADABLE)?;
             if let Some(read) = &read {
-                for entry in read.open_table(PENDING)?.iter()? {
-                    let (seq, bytes) = entry?;
-                    pending.insert(seq.value(), bytes.value())?;
-                    counts.pending += 1;
-                    counts.bytes += bytes.value().len() as u64;
+                for row in read.open_table(BATCHES)?.iter()? {
+                    let (key, bytes) = row?;
+                    pending.insert(key.value(), bytes.value())?;
+                    for (_, entry) in batch::Entries::new(bytes.value()) {
+                        counts.pending += 1;
+                        counts.bytes += entry.len() as u64;
+                    }
                 }
                 for entry in read.open_table(DEAD_LETTERS)?.iter()? {
                     let (seq, bytes) = entry?;

@@ -1,8 +1,10 @@
-//! [`Spool`]: the tracker's durable queue in a redb file. A `pending` table holds every
-//! accepted message until DFINERY confirms it, a `dead_letters` table the messages refused for
-//! good, each keyed by the message's sequence number. One thread per spool writes the file
-//! (see `commit.rs`); callers hand it their writes and are answered through a channel.
+//! [`Spool`]: the tracker's durable queue in a redb file. A `batches` table holds every
+//! accepted message until DFINERY confirms it, one row per commit with the messages it added
+//! (see `batch.rs`); a `dead_letters` table holds the messages refused for good, keyed by the
+//! message's sequence number. One thread per spool writes the file (see `commit.rs`); callers
+//! hand it their writes and are answered through a channel.
 
+mod batch;
 mod commit;
 mod follow;
 mod open;
@@ -21,10 +23,14 @@ use super::error::{SpoolError, StoreError};
 pub(crate) use commit::{Done, Mode, Rows, Write};
 use commit::{Job, Writer};
 
-/// Messages waiting for DFINERY's confirmation: sequence number → [`Envelope`] as JSON.
+/// Messages waiting for DFINERY's confirmation: batch key → the messages one commit added,
+/// each with its sequence number and its [`Envelope`] as JSON (see `batch.rs`).
 ///
 /// [`Envelope`]: super::message::Envelope
-const PENDING: TableDefinition<u64, &[u8]> = TableDefinition::new("pending");
+const BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("batches");
+/// Format 1's table of pending messages, one row per message (sequence number → envelope);
+/// moved into [`BATCHES`] when such a file is opened.
+const LEGACY_PENDING: TableDefinition<u64, &[u8]> = TableDefinition::new("pending");
 /// Messages refused for good: sequence number → [`DeadLetter`] as JSON.
 const DEAD_LETTERS: TableDefinition<u64, &[u8]> = TableDefinition::new("dead_letters");
 /// Pending entries that could not be decoded, moved aside as they were.
@@ -32,8 +38,9 @@ const UNREADABLE: TableDefinition<u64, &[u8]> = TableDefinition::new("unreadable
 /// `format` → the spool format version.
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
-/// The spool format this version writes and reads.
-pub const SPOOL_FORMAT: u64 = 1;
+/// The spool format this version writes and reads. Files of format 1 (one row per pending
+/// message) are moved to it when opened.
+pub const SPOOL_FORMAT: u64 = 2;
 
 /// Opens the spool's database again (the file, or a backend given to
 /// [`Spool::open_with_backend`]).
@@ -85,6 +92,9 @@ pub(super) struct Store {
     watched: PathBuf,
     pending: AtomicU64,
     pending_bytes: AtomicU64,
+    /// Where each pending message is in the file; changed by the writer thread after each
+    /// commit, read for the recovery's pages.
+    index: Mutex<batch::Index>,
     /// Entries handed over without waiting ([`Mode::Soon`] inserts, the `try_` calls) that no
     /// finished commit holds yet.
     unsynced: AtomicU64,
@@ -324,21 +334,69 @@ impl Store {
             if after >= upto {
                 return Ok(Vec::new());
             }
+            let index = self.index.lock().unwrap_or_else(|e| e.into_inner());
+            let wanted: Vec<(u64, u64)> = index
+                .entries
+                .range(after + 1..=upto)
+                .take(limit)
+                .map(|(seq, loc)| (*seq, loc.batch))
+                .collect();
+            if wanted.is_empty() {
+                return Ok(Vec::new());
+            }
             let txn = self.begin_read("reading the pending messages")?;
             let table = txn
-                .open_table(PENDING)
+                .open_table(BATCHES)
                 .map_err(|e| self.store("reading the pending messages", e))?;
-            let mut rows = Vec::new();
-            for entry in table
-                .range(after + 1..=upto)
+            // Each batch read once: the entries wanted from it, by sequence number.
+            let mut found: std::collections::HashMap<u64, Vec<u8>> =
+                std::collections::HashMap::with_capacity(wanted.len());
+            let mut keys: Vec<u64> = wanted.iter().map(|(_, key)| *key).collect();
+            keys.sort_unstable();
+            keys.dedup();
+            // Read in key order rather than looked up one by one: a walk over the rows does
+            // not depend on the keys the store keeps to find one (a damaged one sends a lookup
+            // astray), so a batch the index knows is found whenever its row is readable.
+            let (first, last) = (keys[0], keys[keys.len() - 1]);
+            let take =
+                |found: &mut std::collections::HashMap<u64, Vec<u8>>, key: u64, row: &[u8]| {
+                    if keys.binary_search(&key).is_ok() {
+                        for (seq, bytes) in batch::Entries::new(row) {
+                            if index.entries.get(&seq).is_some_and(|loc| loc.batch == key) {
+                                found.insert(seq, bytes.to_vec());
+                            }
+                        }
+                    }
+                };
+            for row in table
+                .range(first..=last)
                 .map_err(|e| self.store("reading the pending messages", e))?
-                .take(limit)
             {
-                let (seq, bytes) =
-                    entry.map_err(|e| self.store("reading the pending messages", e))?;
-                rows.push((seq.value(), bytes.value().to_vec()));
+                let (key, value) =
+                    row.map_err(|e| self.store("reading the pending messages", e))?;
+                take(&mut found, key.value(), value.value());
             }
-            Ok(rows)
+            if found.len() < wanted.len() {
+                // Not all found between their keys: the whole table, walked from its start.
+                for row in table
+                    .iter()
+                    .map_err(|e| self.store("reading the pending messages", e))?
+                {
+                    let (key, value) =
+                        row.map_err(|e| self.store("reading the pending messages", e))?;
+                    take(&mut found, key.value(), value.value());
+                }
+            }
+            wanted
+                .into_iter()
+                .map(|(seq, key)| {
+                    found.remove(&seq).map(|bytes| (seq, bytes)).ok_or_else(|| {
+                        self.storage(format!(
+                            "pending message {seq} is missing from its batch {key}"
+                        ))
+                    })
+                })
+                .collect()
         })
     }
 

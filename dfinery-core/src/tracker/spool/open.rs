@@ -1,16 +1,20 @@
 //! [`Spool::open`]: opening (or creating) the file, checking its format, and counting what a
 //! previous process left. A damaged file is an error, never a panic.
 
+use std::collections::HashSet;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, RwLock};
 
-use redb::{Database, DatabaseError, Durability, ReadableTable, ReadableTableMetadata};
+use redb::{Database, DatabaseError, Durability, ReadableTable, TableHandle};
 
+use super::batch::{self, Index};
 use super::commit::Writer;
 use super::follow;
-use super::{DEAD_LETTERS, META, PENDING, Reopen, SPOOL_FORMAT, Spool, Store, UNREADABLE};
+use super::{
+    BATCHES, DEAD_LETTERS, LEGACY_PENDING, META, Reopen, SPOOL_FORMAT, Spool, Store, UNREADABLE,
+};
 use crate::tracker::error::{SpoolError, StoreError};
 
 impl Spool {
@@ -86,17 +90,18 @@ fn open_checked(path: &Path, reopen: Reopen) -> Result<Spool, SpoolError> {
         operation: "opening it",
         source: StoreError::new(error),
     };
-    let mut txn = db.begin_write().map_err(|e| storage(e.into()))?;
-    txn.set_durability(Durability::Immediate)
-        .map_err(|e| storage(e.into()))?;
-    let (pending, pending_bytes, last_seq) = {
+    {
+        let mut txn = db.begin_write().map_err(|e| storage(e.into()))?;
+        txn.set_durability(Durability::Immediate)
+            .map_err(|e| storage(e.into()))?;
         let mut meta = txn.open_table(META).map_err(|e| storage(e.into()))?;
         let format = meta
             .get("format")
             .map_err(|e| storage(e.into()))?
             .map(|v| v.value());
         match format {
-            Some(SPOOL_FORMAT) => {}
+            // Format 1's rows are moved into batches by `load` below, in its transaction.
+            Some(SPOOL_FORMAT | 1) => {}
             Some(found) => {
                 return Err(SpoolError::Format {
                     path: path.to_path_buf(),
@@ -109,29 +114,17 @@ fn open_checked(path: &Path, reopen: Reopen) -> Result<Spool, SpoolError> {
                     .map_err(|e| storage(e.into()))?;
             }
         }
-        let pending_table = txn.open_table(PENDING).map_err(|e| storage(e.into()))?;
-        let dead = txn
-            .open_table(DEAD_LETTERS)
+        drop(meta);
+        // Every table exists from the start, so a read never finds one missing.
+        txn.open_table(BATCHES).map_err(|e| storage(e.into()))?;
+        txn.open_table(DEAD_LETTERS)
             .map_err(|e| storage(e.into()))?;
-        let unreadable = txn.open_table(UNREADABLE).map_err(|e| storage(e.into()))?;
-        let mut bytes = 0_u64;
-        for entry in pending_table.iter().map_err(|e| storage(e.into()))? {
-            let (_, value) = entry.map_err(|e| storage(e.into()))?;
-            bytes += value.value().len() as u64;
-        }
-        let mut last = 0;
-        for table in [&pending_table, &dead, &unreadable] {
-            if let Some((seq, _)) = table.last().map_err(|e| storage(e.into()))? {
-                last = last.max(seq.value());
-            }
-        }
-        (
-            pending_table.len().map_err(|e| storage(e.into()))?,
-            bytes,
-            last,
-        )
-    };
-    txn.commit().map_err(|e| storage(e.into()))?;
+        txn.open_table(UNREADABLE).map_err(|e| storage(e.into()))?;
+        txn.commit().map_err(|e| storage(e.into()))?;
+    }
+    let loaded = load(&db).map_err(storage)?;
+    let (pending, pending_bytes) = loaded.index.totals();
+    let last_seq = loaded.last_seq;
     // Read once the store has it open: the file the writer then watches the path for.
     let watched = absolute(path);
     let file_id = follow::file_id(&watched);
@@ -142,6 +135,7 @@ fn open_checked(path: &Path, reopen: Reopen) -> Result<Spool, SpoolError> {
         watched,
         pending: AtomicU64::new(pending),
         pending_bytes: AtomicU64::new(pending_bytes),
+        index: Mutex::new(loaded.index),
         unsynced: AtomicU64::new(0),
         file_id: Mutex::new(file_id),
         recreated: AtomicU64::new(0),
@@ -175,4 +169,132 @@ fn refuse_empty_file(path: &Path) -> Result<(), SpoolError> {
         }),
         _ => Ok(()),
     }
+}
+
+/// What [`load`] read from a file.
+#[derive(Debug)]
+pub(super) struct Loaded {
+    /// Where each pending message is.
+    pub(super) index: Index,
+    /// The highest sequence number in the file (pending, dead-lettered or set aside).
+    pub(super) last_seq: u64,
+}
+
+/// A damaged batch to write again: its key, the entries kept (sequence number and bytes), and
+/// the bytes that become entries of their own.
+type Repair = (u64, Vec<(u64, Vec<u8>)>, Vec<Vec<u8>>);
+
+/// Pending messages at most in one batch when format 1's rows are moved into batches.
+const MIGRATED_PER_BATCH: usize = 1000;
+
+/// Reads the pending messages of `db` into an [`Index`], in one synced transaction that first
+/// puts the file in order:
+///
+/// - format 1's table of one row per message, when present, is moved into batches (of
+///   [`MIGRATED_PER_BATCH`], in sequence order) and dropped, and the format set to 2;
+/// - a batch whose frames stop making sense (damaged bytes) keeps the messages read before the
+///   damage; the bytes from there on become one pending message of their own under a new
+///   sequence number, which the tracker then fails to decode and sets aside as unreadable
+///   (counted as dead-lettered), so the loss is reported, never silent;
+/// - a message found in two batches (a damaged sequence number) is kept once, the other copy
+///   given a new number the same way.
+///
+/// Called when the spool is opened, and by the writer when it opens the file again after a
+/// failed write (nothing it held in memory is trusted then).
+pub(super) fn load(db: &Database) -> Result<Loaded, redb::Error> {
+    let mut txn = db.begin_write()?;
+    txn.set_durability(Durability::Immediate)?;
+    let mut changed = false;
+    let mut index = Index::default();
+    let mut last_seq = 0;
+    {
+        let legacy = txn
+            .list_tables()?
+            .any(|table| table.name() == LEGACY_PENDING.name());
+        let mut batches = txn.open_table(BATCHES)?;
+        if legacy {
+            let mut next = batches.last()?.map_or(1, |(key, _)| key.value() + 1);
+            let old = txn.open_table(LEGACY_PENDING)?;
+            let mut rows = Vec::new();
+            let mut batch = Vec::new();
+            for entry in old.iter()? {
+                let (seq, bytes) = entry?;
+                batch::push(&mut batch, seq.value(), bytes.value());
+                rows.push(());
+                if rows.len() == MIGRATED_PER_BATCH {
+                    batches.insert(next, batch.as_slice())?;
+                    (next, rows, batch) = (next + 1, Vec::new(), Vec::new());
+                }
+            }
+            if !rows.is_empty() {
+                batches.insert(next, batch.as_slice())?;
+            }
+            drop(old);
+            txn.delete_table(LEGACY_PENDING)?;
+            txn.open_table(META)?.insert("format", SPOOL_FORMAT)?;
+            changed = true;
+        }
+        for table in [txn.open_table(DEAD_LETTERS)?, txn.open_table(UNREADABLE)?] {
+            if let Some((seq, _)) = table.last()? {
+                last_seq = u64::max(last_seq, seq.value());
+            }
+        }
+        // Rows to put in order once read.
+        let mut repairs: Vec<Repair> = Vec::new();
+        for row in batches.iter()? {
+            let (key, value) = row?;
+            let key = key.value();
+            let bytes = value.value();
+            let mut entries = batch::Entries::new(bytes);
+            let mut kept: Vec<(u64, &[u8])> = Vec::new();
+            let mut orphans: Vec<Vec<u8>> = Vec::new();
+            let mut seen = HashSet::new();
+            for (seq, entry) in entries.by_ref() {
+                if index.entries.contains_key(&seq) || !seen.insert(seq) {
+                    orphans.push(entry.to_vec());
+                } else {
+                    kept.push((seq, entry));
+                }
+            }
+            if let Some(at) = entries.damaged_at() {
+                orphans.push(bytes[at..].to_vec());
+            }
+            last_seq = kept.iter().fold(last_seq, |m, (seq, _)| m.max(*seq));
+            index.add(key, kept.iter().map(|(seq, e)| (*seq, e.len() as u32)));
+            if !orphans.is_empty() {
+                let kept = kept.iter().map(|(seq, e)| (*seq, e.to_vec())).collect();
+                repairs.push((key, kept, orphans));
+            }
+        }
+        // Every sequence number read is known now: the orphans are numbered above them.
+        for (key, kept, orphans) in repairs {
+            let mut row = Vec::new();
+            for (seq, bytes) in &kept {
+                batch::push(&mut row, *seq, bytes);
+            }
+            let mut added = Vec::new();
+            for orphan in &orphans {
+                last_seq += 1;
+                batch::push(&mut row, last_seq, orphan);
+                added.push((last_seq, orphan.len() as u32));
+            }
+            tracing::error!(
+                batch = key,
+                kept = kept.len(),
+                damaged = orphans.len(),
+                "a batch of the spool is damaged: the messages read before the damage are kept, \
+                 the rest is set aside as unreadable when the tracker reads it"
+            );
+            batches.insert(key, row.as_slice())?;
+            index.add(key, added);
+            changed = true;
+        }
+        last_seq = last_seq.max(index.last_seq());
+    }
+    if changed {
+        txn.commit()?;
+    } else {
+        txn.abort()?;
+    }
+    Ok(Loaded { index, last_seq })
 }

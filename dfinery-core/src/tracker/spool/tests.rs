@@ -155,3 +155,119 @@ fn a_missing_folder_is_an_open_error() {
     let error = Spool::open(&path).unwrap_err();
     assert!(matches!(error, SpoolError::Open { .. }), "{error:?}");
 }
+
+/// A file of format 1 (one row per pending message), as the previous version left it.
+fn format_1_file(path: &std::path::Path, pending: std::ops::RangeInclusive<u64>) -> Vec<Vec<u8>> {
+    let db = Database::create(path).unwrap();
+    let txn = db.begin_write().unwrap();
+    let mut written = Vec::new();
+    {
+        txn.open_table(META).unwrap().insert("format", 1).unwrap();
+        let mut table = txn.open_table(LEGACY_PENDING).unwrap();
+        for seq in pending {
+            let bytes = envelope(&format!("u{}", seq % 7));
+            table.insert(seq, bytes.as_slice()).unwrap();
+            written.push(bytes);
+        }
+        txn.open_table(DEAD_LETTERS)
+            .unwrap()
+            .insert(9_000, b"{}".as_slice())
+            .unwrap();
+        txn.open_table(UNREADABLE).unwrap();
+    }
+    txn.commit().unwrap();
+    written
+}
+
+#[test]
+fn a_format_1_spool_is_moved_to_batches_when_opened_with_every_message_kept() {
+    let path = path("format-1");
+    let written = format_1_file(&path, 1..=2500);
+    let spool = Spool::open(&path).unwrap();
+    assert_eq!(spool.pending_len(), 2500);
+    let bytes: usize = written.iter().map(Vec::len).sum();
+    assert_eq!(spool.pending_bytes(), bytes as u64);
+    assert_eq!(spool.last_seq(), 9_000, "the dead letter's number counts");
+    let rows = spool.read_pending(0, u64::MAX, usize::MAX).unwrap();
+    let expected: Vec<(u64, Vec<u8>)> = (1..=2500).zip(written).collect();
+    assert_eq!(rows, expected);
+    // Delivered messages leave it as before.
+    spool
+        .submit((1..=1500).map(Write::Remove).collect(), Mode::Wait)
+        .unwrap();
+    assert_eq!(spool.pending_len(), 1000);
+    drop(spool);
+
+    // Written in format 2 now: the old table is gone, and the file opens as it is.
+    {
+        let db = Database::create(&path).unwrap();
+        let txn = db.begin_read().unwrap();
+        let format = txn.open_table(META).unwrap().get("format").unwrap();
+        assert_eq!(format.map(|v| v.value()), Some(SPOOL_FORMAT));
+        let tables: Vec<String> = txn
+            .list_tables()
+            .unwrap()
+            .map(|t| redb::TableHandle::name(&t).to_owned())
+            .collect();
+        assert!(!tables.iter().any(|t| t == "pending"), "{tables:?}");
+        assert_eq!(txn.open_table(BATCHES).unwrap().len().unwrap(), 2);
+    }
+    let spool = Spool::open(&path).unwrap();
+    assert_eq!(spool.pending_len(), 1000);
+    assert_eq!(
+        spool.read_pending(0, u64::MAX, usize::MAX).unwrap(),
+        expected[1500..]
+    );
+    assert_eq!(spool.dead_letter_count().unwrap(), 1);
+}
+
+#[test]
+fn a_batch_damaged_on_disk_keeps_what_precedes_the_damage_and_numbers_the_rest() {
+    let path = path("damaged-batch");
+    {
+        let spool = Spool::open(&path).unwrap();
+        spool
+            .submit((1..=4).map(|seq| insert(seq, "u")).collect(), Mode::Wait)
+            .unwrap();
+        spool
+            .submit((5..=6).map(|seq| insert(seq, "v")).collect(), Mode::Wait)
+            .unwrap();
+    }
+    // The third message's length made larger than the row: its frame no longer fits.
+    let third = {
+        let db = Database::create(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        let third;
+        {
+            let mut table = txn.open_table(BATCHES).unwrap();
+            let (key, mut row) = {
+                let first = table.first().unwrap().unwrap();
+                (first.0.value(), first.1.value().to_vec())
+            };
+            let at: usize = batch::Entries::new(&row)
+                .take(2)
+                .map(|(_, b)| 12 + b.len())
+                .sum();
+            third = row[at + 12..].to_vec();
+            row[at + 8..at + 12].copy_from_slice(&u32::MAX.to_le_bytes());
+            table.insert(key, row.as_slice()).unwrap();
+        }
+        txn.commit().unwrap();
+        third
+    };
+    let spool = Spool::open(&path).unwrap();
+    assert_eq!(spool.pending_len(), 5, "1, 2, the damaged rest, 5 and 6");
+    let rows = spool.read_pending(0, u64::MAX, usize::MAX).unwrap();
+    let seqs: Vec<u64> = rows.iter().map(|(seq, _)| *seq).collect();
+    assert_eq!(
+        seqs,
+        [1, 2, 5, 6, 7],
+        "the rest is numbered after every other"
+    );
+    // The rest holds the damaged frame's first bytes and everything after it, for the
+    // tracker to set aside as unreadable.
+    let rest = &rows[4].1;
+    assert!(rest.ends_with(&third), "{} bytes", rest.len());
+    assert!(serde_json::from_slice::<Envelope>(rest).is_err());
+    assert_eq!(spool.last_seq(), 7);
+}

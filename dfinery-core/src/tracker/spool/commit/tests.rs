@@ -385,7 +385,8 @@ fn a_deleted_file_is_recreated_before_a_lazy_delete_or_an_awaited_call_commits()
     assert_eq!(on_disk(&path), [2, 3]);
 }
 
-/// The bulk path of a commit (inserts and deletes only) leaves the file and the counters as
+/// A commit of inserts and deletes (one new batch, the batches it settles dropped or written
+/// again) leaves the file and the counters as
 /// applying the writes one by one in order would: checked against a model over many random
 /// groups mixing appends, overwrites, deletes dense and sparse, deletes of absent keys, and a
 /// key inserted then deleted (or deleted then inserted) in the same commit.

@@ -1,0 +1,154 @@
+//! One row of the spool's `batches` table: the messages one commit added, each framed as its
+//! sequence number (8 bytes, little-endian), its length (4 bytes, little-endian) and its bytes
+//! (the envelope as JSON), one after the other in ascending sequence order.
+//!
+//! A commit writes one row, whatever the number of messages in it, and a row is deleted whole
+//! once every message in it is settled (or rewritten with the ones still pending when others
+//! must stay): the store then handles one value per commit instead of one key per message.
+
+use std::collections::{BTreeMap, HashMap};
+
+/// Bytes of an entry's frame before its bytes: the sequence number and the length.
+const FRAME: usize = 12;
+
+/// Appends `seq` and `bytes` to a batch being built.
+pub(super) fn push(batch: &mut Vec<u8>, seq: u64, bytes: &[u8]) {
+    let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+    batch.extend_from_slice(&seq.to_le_bytes());
+    batch.extend_from_slice(&len.to_le_bytes());
+    batch.extend_from_slice(&bytes[..len as usize]);
+}
+
+/// The bytes a batch of `entries` of `bytes` bytes in all takes.
+pub(super) fn size(entries: usize, bytes: usize) -> usize {
+    entries * FRAME + bytes
+}
+
+/// The entries of a batch in order; stops at the first frame that does not fit in what is
+/// left (a damaged row), whose offset [`Entries::damaged_at`] gives.
+pub(super) struct Entries<'a> {
+    rest: &'a [u8],
+    at: usize,
+    damaged: bool,
+}
+
+impl<'a> Entries<'a> {
+    pub(super) fn new(batch: &'a [u8]) -> Entries<'a> {
+        Entries {
+            rest: batch,
+            at: 0,
+            damaged: false,
+        }
+    }
+
+    /// Where the row stopped making sense, once the iteration ended there; `None` when every
+    /// byte was read as whole entries.
+    pub(super) fn damaged_at(&self) -> Option<usize> {
+        self.damaged.then_some(self.at)
+    }
+}
+
+impl<'a> Iterator for Entries<'a> {
+    type Item = (u64, &'a [u8]);
+
+    fn next(&mut self) -> Option<(u64, &'a [u8])> {
+        if self.rest.is_empty() || self.damaged {
+            return None;
+        }
+        let frame = self.rest.get(..FRAME);
+        let parsed = frame.and_then(|frame| {
+            let seq = u64::from_le_bytes(frame[..8].try_into().ok()?);
+            let len = u32::from_le_bytes(frame[8..].try_into().ok()?) as usize;
+            let bytes = self.rest.get(FRAME..FRAME.checked_add(len)?)?;
+            Some((seq, bytes))
+        });
+        match parsed {
+            Some((seq, bytes)) => {
+                self.rest = &self.rest[FRAME + bytes.len()..];
+                self.at += FRAME + bytes.len();
+                Some((seq, bytes))
+            }
+            None => {
+                self.damaged = true;
+                None
+            }
+        }
+    }
+}
+
+/// Where a pending message is: its batch and its length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Loc {
+    pub(super) batch: u64,
+    pub(super) len: u32,
+}
+
+/// The writer's map of the file: each pending message's batch, and how many messages each
+/// batch still holds. Built from the file when it is opened (or opened again) and changed
+/// only after a commit succeeded, so it always describes what the file holds.
+#[derive(Debug, Default)]
+pub(super) struct Index {
+    /// Pending messages by sequence number.
+    pub(super) entries: BTreeMap<u64, Loc>,
+    /// Batches by key: the messages each still holds.
+    pub(super) live: HashMap<u64, u32>,
+    /// The key the next batch gets.
+    pub(super) next_batch: u64,
+}
+
+impl Index {
+    /// Adds `entries` to batch `key` (the file holds them).
+    pub(super) fn add(&mut self, key: u64, entries: impl IntoIterator<Item = (u64, u32)>) {
+        let mut count = 0;
+        for (seq, len) in entries {
+            self.entries.insert(seq, Loc { batch: key, len });
+            count += 1;
+        }
+        if count > 0 {
+            *self.live.entry(key).or_insert(0) += count;
+        }
+        self.next_batch = self.next_batch.max(key + 1);
+    }
+
+    /// The greatest sequence number pending.
+    pub(super) fn last_seq(&self) -> u64 {
+        self.entries.last_key_value().map_or(0, |(seq, _)| *seq)
+    }
+
+    /// Pending messages and their bytes.
+    pub(super) fn totals(&self) -> (u64, u64) {
+        let bytes = self.entries.values().map(|loc| u64::from(loc.len)).sum();
+        (self.entries.len() as u64, bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_read_back_as_pushed_and_a_cut_row_says_where() {
+        let mut batch = Vec::new();
+        push(&mut batch, 7, b"{\"a\":1}");
+        push(&mut batch, 9, b"");
+        push(&mut batch, 12, &[b'x'; 300]);
+        assert_eq!(batch.len(), size(3, 7 + 300));
+        let read: Vec<(u64, usize)> = Entries::new(&batch).map(|(s, b)| (s, b.len())).collect();
+        assert_eq!(read, [(7, 7), (9, 0), (12, 300)]);
+        let mut entries = Entries::new(&batch);
+        assert_eq!(entries.by_ref().count(), 3);
+        assert_eq!(entries.damaged_at(), None);
+
+        let cut = &batch[..batch.len() - 1];
+        let mut entries = Entries::new(cut);
+        assert_eq!(entries.by_ref().count(), 2);
+        assert_eq!(entries.damaged_at(), Some(size(2, 7)));
+
+        // A length flipped to something huge stops the reading there, without a panic.
+        let mut flipped = batch.clone();
+        flipped[8 + 3] = 0xff;
+        let mut entries = Entries::new(&flipped);
+        assert_eq!(entries.by_ref().count(), 0);
+        assert_eq!(entries.damaged_at(), Some(0));
+    }
+}
