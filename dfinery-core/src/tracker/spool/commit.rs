@@ -480,6 +480,10 @@ fn reopen(store: &Store) -> Result<(), String> {
     Ok(())
 }
 
+/// Bytes of one row of the `batches` table, about, at most: a commit inserting more (a bulk
+/// call) writes several rows, so a row settled only in part is never large to write again.
+const ROW_BYTES: usize = 1 << 20;
+
 /// What one commit changed in the pending messages.
 #[derive(Debug, Default)]
 struct Delta {
@@ -545,8 +549,8 @@ fn commit(store: &Store, writes: &[Write], sync: bool) -> Result<(), String> {
     };
     txn.set_durability(durability).map_err(|e| e.to_string())?;
     let mut delta = Delta::default();
-    let key = index.next_batch;
-    let mut batch_entries: Vec<(u64, u32)> = Vec::new();
+    // The new rows: their keys from `next_batch` on, and the entries of each.
+    let mut new_rows: Vec<(u64, Vec<(u64, u32)>)> = Vec::new();
     // Batches emptied, and those written again with the entries they keep.
     let mut emptied: Vec<u64> = Vec::new();
     let mut shrunk: Vec<(u64, u32)> = Vec::new();
@@ -586,23 +590,39 @@ fn commit(store: &Store, writes: &[Write], sync: bool) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             shrunk.push((batch_key, left));
         }
-        let (count, bytes) = inserted
+        // The inserts in sequence order, cut into rows of about `ROW_BYTES` at most.
+        let mut row: Vec<u8> = Vec::new();
+        let mut entries: Vec<(u64, u32)> = Vec::new();
+        let mut key = index.next_batch;
+        let mut pending = inserted.iter().filter_map(|(seq, b)| b.map(|b| (*seq, b)));
+        // Bytes of the rows still to write, to size each row's buffer once.
+        let mut left: usize = inserted
             .values()
             .flatten()
-            .fold((0, 0), |(n, b), bytes| (n + 1, b + bytes.len()));
-        if count > 0 {
-            let mut row = Vec::with_capacity(batch::size(count, bytes));
-            for (seq, bytes) in &inserted {
-                if let Some(bytes) = bytes {
-                    batch::push(&mut row, *seq, bytes);
-                    batch_entries.push((*seq, bytes.len() as u32));
-                }
+            .map(|b| batch::size(1, b.len()))
+            .sum();
+        loop {
+            let next = pending.next();
+            let full = next.is_some_and(|(_, b)| {
+                !entries.is_empty() && row.len() + batch::size(1, b.len()) > ROW_BYTES
+            });
+            if (next.is_none() || full) && !entries.is_empty() {
+                batches
+                    .insert(key, row.as_slice())
+                    .map_err(|e| e.to_string())?;
+                new_rows.push((key, std::mem::take(&mut entries)));
+                row.clear();
+                key += 1;
             }
-            batches
-                .insert(key, row.as_slice())
-                .map_err(|e| e.to_string())?;
-            delta.entries += count as i64;
-            delta.bytes += bytes as i64;
+            let Some((seq, bytes)) = next else { break };
+            if row.is_empty() {
+                row.reserve(left.min(ROW_BYTES));
+            }
+            left -= batch::size(1, bytes.len());
+            batch::push(&mut row, seq, bytes);
+            entries.push((seq, bytes.len() as u32));
+            delta.entries += 1;
+            delta.bytes += bytes.len() as i64;
         }
     }
     if others {
@@ -639,8 +659,8 @@ fn commit(store: &Store, writes: &[Write], sync: bool) -> Result<(), String> {
     for (batch_key, left) in shrunk {
         index.live.insert(batch_key, left);
     }
-    if !batch_entries.is_empty() {
-        index.add(key, batch_entries);
+    for (key, entries) in new_rows {
+        index.add(key, entries);
     }
     drop(index);
     apply(&store.pending, delta.entries);

@@ -271,3 +271,37 @@ fn a_batch_damaged_on_disk_keeps_what_precedes_the_damage_and_numbers_the_rest()
     assert!(serde_json::from_slice::<Envelope>(rest).is_err());
     assert_eq!(spool.last_seq(), 7);
 }
+
+#[test]
+fn a_large_commit_is_cut_into_rows_of_about_a_mebibyte() {
+    let path = path("large-commit");
+    let spool = Spool::open(&path).unwrap();
+    let entry = |seq: u64| format!("{seq:08}{}", "x".repeat(992)).into_bytes();
+    let writes = (1..=3000)
+        .map(|seq| Write::Insert {
+            seq,
+            bytes: entry(seq),
+        })
+        .collect();
+    spool.submit(writes, Mode::Wait).unwrap();
+    assert_eq!(
+        (spool.pending_len(), spool.pending_bytes()),
+        (3000, 3_000_000)
+    );
+    let rows = |spool: &Spool| {
+        let db = spool.store.db.read().unwrap();
+        let txn = db.as_ref().unwrap().begin_read().unwrap();
+        txn.open_table(BATCHES).unwrap().len().unwrap()
+    };
+    assert_eq!(rows(&spool), 3, "3 MB in rows of at most 1 MiB");
+    // The first row settled whole, the second in part.
+    spool
+        .submit((1..=1500).map(Write::Remove).collect(), Mode::Wait)
+        .unwrap();
+    assert_eq!(rows(&spool), 2);
+    drop(spool);
+    let spool = Spool::open(&path).unwrap();
+    let read = spool.read_pending(0, u64::MAX, usize::MAX).unwrap();
+    let expected: Vec<(u64, Vec<u8>)> = (1501..=3000).map(|seq| (seq, entry(seq))).collect();
+    assert_eq!(read, expected);
+}
