@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 
-use crate::support::{BIN, assert_no_bar, dfinery, registry_path, text};
+use crate::support::{BIN, KillOnPanic, assert_no_bar, dfinery, registry_path, text};
 
 #[test]
 fn it_prints_its_url_and_tokens_serves_and_stops_on_ctrl_c() {
@@ -16,6 +16,7 @@ fn it_prints_its_url_and_tokens_serves_and_stops_on_ctrl_c() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let _guard = KillOnPanic(child.id());
     let mut first = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut first)
@@ -72,6 +73,7 @@ fn the_text_output_is_a_set_of_env_exports_and_given_tokens_are_kept() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let _guard = KillOnPanic(child.id());
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut got = Vec::new();
     for _ in 0..5 {
@@ -106,6 +108,7 @@ fn inspect_prints_the_page_url_and_serves_the_page() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let _guard = KillOnPanic(child.id());
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let got: Vec<String> = (0..6).map(|_| lines.next().unwrap().unwrap()).collect();
     let line = &got[5];
@@ -198,6 +201,7 @@ fn a_scaled_down_rate_limit_refuses_and_is_counted_per_api() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let _guard = KillOnPanic(child.id());
     let mut first = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut first)
@@ -267,6 +271,7 @@ fn clock_offset_shifts_the_rate_limit_resets_and_dates_the_answers() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let _guard = KillOnPanic(child.id());
     let mut first = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut first)

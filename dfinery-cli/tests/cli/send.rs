@@ -170,6 +170,7 @@ fn an_interrupted_send_resumes_without_loss_or_duplicates() {
         child.env(key, value);
     }
     let mut child = child.spawn().unwrap();
+    let _guard = crate::support::KillOnPanic(child.id());
     let deadline = Instant::now() + Duration::from_secs(60);
     while emulator.events().len() < 1_000 {
         assert!(Instant::now() < deadline, "the send never got going");

@@ -118,3 +118,18 @@ pub fn assert_no_bar(stderr: &[u8]) {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// Kills the process `pid` when dropped during a panic, so a failing test does not leave a
+/// spawned `dfinery emulator` (or `dfinery send`) running after the suite. A passing test stops
+/// its child itself; the guard does nothing then.
+pub struct KillOnPanic(pub u32);
+
+impl Drop for KillOnPanic {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &self.0.to_string()])
+                .status();
+        }
+    }
+}
