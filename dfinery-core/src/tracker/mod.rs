@@ -625,7 +625,7 @@ impl Tracker {
             };
             let _ = reply.send(outcome);
         });
-        spool.enqueue(writes, Mode::Wait, Some(done));
+        spool.enqueue_answered_in_runtime(writes, Mode::Wait, done);
         drop(spool);
         answer
             .await

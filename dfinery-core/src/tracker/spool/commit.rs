@@ -75,6 +75,21 @@ pub(crate) enum Mode {
 /// for [`Mode::Lazy`]). It must not block.
 pub(crate) type Done = Box<dyn FnOnce(Result<(), SpoolError>) + Send>;
 
+/// Callbacks answered together on a Tokio task, with the result of their commit (the reason
+/// it failed) and the spool's path.
+pub(crate) type Answers = (Vec<Done>, Result<(), String>, Arc<std::path::Path>);
+
+/// What a callback is told of its commit's `result`.
+pub(crate) fn answer(
+    path: &std::path::Path,
+    result: &Result<(), String>,
+) -> Result<(), SpoolError> {
+    result.clone().map_err(|reason| SpoolError::Storage {
+        path: path.to_path_buf(),
+        reason: format!("{reason}; the message was not made durable"),
+    })
+}
+
 /// Pending entries read for the recovery: sequence number and bytes.
 pub(crate) type Rows = Vec<(u64, Vec<u8>)>;
 
@@ -85,6 +100,9 @@ pub(crate) enum Job {
         writes: Vec<Write>,
         mode: Mode,
         done: Option<Done>,
+        /// `done` is called on the Tokio task of [`Store::answers`] rather than on the writer
+        /// thread (see [`Spool::enqueue_answered_in_runtime`](super::Spool::enqueue_answered_in_runtime)).
+        in_runtime: bool,
     },
     /// Read up to `limit` pending entries in `after + 1 ..= upto`, after the writes before it.
     Read {
@@ -225,6 +243,8 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
         let mut soon: HashSet<u64> = HashSet::new();
         let mut waited: Vec<u64> = Vec::new();
         let mut dones = Vec::new();
+        // Answered on a Tokio task: one hand-over per commit instead of a wake per caller.
+        let mut runtime_dones: Vec<Done> = Vec::new();
         let mut reads = Vec::new();
         let mut group_writes: Vec<Write> = Vec::new();
         let mut sync = lazy_commits >= LAZY_COMMITS_BEFORE_SYNC || !carried.is_empty();
@@ -238,6 +258,7 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                     writes: w,
                     mode: Mode::Lazy,
                     done: None,
+                    ..
                 } if w.iter().all(|w| matches!(w, Write::Remove(_))) => {
                     // Deletes of delivered messages nobody waits for: deferred (see
                     // `DEFER_DELETES_FOR`).
@@ -253,6 +274,7 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                     writes: w,
                     mode,
                     done,
+                    in_runtime,
                 } => {
                     barrier |= w.is_empty() && done.is_some();
                     sync |= mode != Mode::Lazy;
@@ -267,7 +289,11 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                         Mode::Lazy => {}
                     }
                     group_writes.extend(w);
-                    dones.extend(done);
+                    if in_runtime {
+                        runtime_dones.extend(done);
+                    } else {
+                        dones.extend(done);
+                    }
                 }
                 Job::Read {
                     after,
@@ -390,10 +416,29 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                 );
             }
         }
+        if !runtime_dones.is_empty() {
+            // The task answers them in commit order; when it is gone (its runtime shut down),
+            // they are answered here.
+            let runtime_dones = match store
+                .answers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_ref()
+            {
+                Some(task) => task
+                    .send((
+                        runtime_dones,
+                        result.clone(),
+                        Arc::clone(&store.shared_path),
+                    ))
+                    .err()
+                    .map(|back| (back.0).0),
+                None => Some(runtime_dones),
+            };
+            dones.extend(runtime_dones.into_iter().flatten());
+        }
         for done in dones {
-            done(result.clone().map_err(|reason| {
-                store.storage(format!("{reason}; the message was not made durable"))
-            }));
+            done(answer(&store.path, &result));
         }
         for (after, upto, limit, reply) in reads {
             let _ = reply.send(store.read_pending(after, upto, limit));

@@ -87,6 +87,8 @@ pub(super) struct Store {
     /// so the writer drops it and reads the file afresh (nothing it held in memory is trusted).
     reopen: Reopen,
     path: PathBuf,
+    /// `path`, shared with the task that answers callers (see [`Store::answers`]).
+    shared_path: Arc<Path>,
     /// `path` made absolute when opened: the file the writer follows (`follow.rs`), whatever
     /// the process's working folder becomes.
     watched: PathBuf,
@@ -95,6 +97,9 @@ pub(super) struct Store {
     /// Where each pending message is in the file; changed by the writer thread after each
     /// commit, read for the recovery's pages.
     index: Mutex<batch::Index>,
+    /// The Tokio task that calls the callbacks of jobs handed over with
+    /// [`Spool::enqueue_answered_in_runtime`], started by the first such job.
+    answers: Mutex<Option<tokio::sync::mpsc::UnboundedSender<commit::Answers>>>,
     /// Entries handed over without waiting ([`Mode::Soon`] inserts, the `try_` calls) that no
     /// finished commit holds yet.
     unsynced: AtomicU64,
@@ -229,9 +234,56 @@ impl Spool {
     /// Hands `writes` to the writer thread under `mode`, never blocking; `done` is called on
     /// that thread once they are committed (or failed).
     pub(crate) fn enqueue(&self, writes: Vec<Write>, mode: Mode, done: Option<Done>) {
+        self.send_write(writes, mode, done, false);
+    }
+
+    /// As [`enqueue`](Spool::enqueue), with `done` called on a task of the calling thread's
+    /// Tokio runtime instead of on the writer thread. The writer hands that task every such
+    /// callback of a commit at once, in commit order: one wake-up per commit instead of one per
+    /// caller, and the callers' tasks are then woken from inside the runtime. For the tracker's
+    /// awaited calls, whose callbacks queue the messages and wake the callers.
+    ///
+    /// Only a multi-threaded runtime is used: its workers run its tasks whoever drives it,
+    /// while a current-thread runtime runs them only inside its `block_on`, which another
+    /// runtime's caller could be waiting on forever. Without one (and once the task's runtime has
+    /// shut down), `done` is called on the writer thread, as by [`enqueue`](Spool::enqueue).
+    pub(crate) fn enqueue_answered_in_runtime(&self, writes: Vec<Write>, mode: Mode, done: Done) {
+        let multi_thread = tokio::runtime::Handle::try_current()
+            .ok()
+            .filter(|runtime| {
+                runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread
+            });
+        let in_runtime = match multi_thread {
+            Some(runtime) => {
+                let mut answers = self.store.answers.lock().unwrap_or_else(|e| e.into_inner());
+                if answers.as_ref().is_none_or(|task| task.is_closed()) {
+                    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<commit::Answers>();
+                    runtime.spawn(async move {
+                        while let Some((dones, result, path)) = rx.recv().await {
+                            for done in dones {
+                                done(commit::answer(&path, &result));
+                            }
+                        }
+                    });
+                    *answers = Some(tx);
+                }
+                true
+            }
+            None => false,
+        };
+        self.send_write(writes, mode, Some(done), in_runtime);
+    }
+
+    /// Hands a write job to the writer thread; a job it cannot take is answered with an error.
+    fn send_write(&self, writes: Vec<Write>, mode: Mode, done: Option<Done>, in_runtime: bool) {
         let unsynced = commit::unsynced(&writes, mode);
         self.store.unsynced.fetch_add(unsynced, Ordering::SeqCst);
-        let job = Job::Write { writes, mode, done };
+        let job = Job::Write {
+            writes,
+            mode,
+            done,
+            in_runtime,
+        };
         if let Err(job) = self.writer.send(job) {
             self.store.unsynced.fetch_sub(unsynced, Ordering::SeqCst);
             if let Job::Write {

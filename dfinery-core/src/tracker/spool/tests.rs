@@ -305,3 +305,80 @@ fn a_large_commit_is_cut_into_rows_of_about_a_mebibyte() {
     let expected: Vec<(u64, Vec<u8>)> = (1501..=3000).map(|seq| (seq, entry(seq))).collect();
     assert_eq!(read, expected);
 }
+
+#[test]
+fn callbacks_answered_in_a_runtime_come_in_commit_order_and_still_come_once_it_is_gone() {
+    let path = path("answers");
+    let spool = Spool::open(&path).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let on_thread = |seq: u64, tx: &std::sync::mpsc::Sender<(u64, String)>| -> Done {
+        let tx = tx.clone();
+        Box::new(move |result| {
+            assert!(result.is_ok(), "{result:?}");
+            let thread = std::thread::current().name().unwrap_or("").to_owned();
+            let _ = tx.send((seq, thread));
+        })
+    };
+    let multi_thread = || {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("answers-runtime")
+            .build()
+            .unwrap()
+    };
+    let runtime = multi_thread();
+    runtime.block_on(async {
+        for seq in 1..=50 {
+            spool.enqueue_answered_in_runtime(
+                vec![insert(seq, "u")],
+                Mode::Wait,
+                on_thread(seq, &tx),
+            );
+        }
+        let (done, answered) = tokio::sync::oneshot::channel();
+        spool.enqueue_answered_in_runtime(
+            Vec::new(),
+            Mode::Wait,
+            Box::new(move |_| {
+                let _ = done.send(());
+            }),
+        );
+        answered.await.unwrap();
+    });
+    let answered: Vec<(u64, String)> = rx.try_iter().collect();
+    assert_eq!(
+        answered.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(),
+        (1..=50).collect::<Vec<_>>(),
+        "in the order of their commits"
+    );
+    assert!(
+        answered
+            .iter()
+            .all(|(_, thread)| thread == "answers-runtime"),
+        "on the runtime, not on the writer thread: {answered:?}"
+    );
+    drop(runtime);
+
+    // Handed over in a runtime that is gone before the commit: answered on the writer thread.
+    let held = spool.store.db.write().unwrap();
+    let runtime = multi_thread();
+    runtime.block_on(async {
+        spool.enqueue_answered_in_runtime(vec![insert(51, "u")], Mode::Wait, on_thread(51, &tx));
+    });
+    drop(runtime);
+    drop(held);
+    let (seq, thread) = rx.recv_timeout(std::time::Duration::from_secs(30)).unwrap();
+    assert_eq!((seq, thread.as_str()), (51, "dfinery-spool"));
+
+    // A current-thread runtime runs its tasks only while driven: answered on the writer thread,
+    // so a caller driving another runtime is never left waiting.
+    let idle = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    idle.block_on(async {
+        spool.enqueue_answered_in_runtime(vec![insert(52, "u")], Mode::Wait, on_thread(52, &tx));
+    });
+    let (seq, thread) = rx.recv_timeout(std::time::Duration::from_secs(30)).unwrap();
+    assert_eq!((seq, thread.as_str()), (52, "dfinery-spool"));
+    assert_eq!(spool.pending_len(), 52);
+}
