@@ -242,10 +242,14 @@ fn a_scaled_down_rate_limit_refuses_and_is_counted_per_api() {
     }
     assert_ne!(refused.status.code(), Some(0));
     let stats = http_get(&base_url, "/_emulator/stats");
-    assert!(
-        stats.contains(r#""rate_limited_by_api":{"event":0,"identity":0,"profile":0,"export":1}"#),
-        "{stats}"
-    );
+    let counted = |n: u32| {
+        stats.contains(&format!(
+            r#""rate_limited_by_api":{{"event":0,"identity":0,"profile":0,"export":{n}}}"#
+        ))
+    };
+    // Across the hour, the second export can also be refused once just before it, wait for
+    // the reset (a second away) and go through: one refusal more.
+    assert!(counted(1) || (hour() != started && counted(2)), "{stats}");
     child.kill().unwrap();
     let _ = child.wait();
 
