@@ -13,6 +13,9 @@
 //! event is synced there, as in the report's spool run. With `HOTPATH_WINDOW_MS` set, each
 //! task tracks for that long instead of `EVENTS` times, as the report's pipeline does (tasks
 //! that keep tracking past the queue's cap, which a fixed count below it never reaches).
+//! With `HOTPATH_QUEUE_CAP` set (a message count above `TASKS` × `EVENTS`), no call waits
+//! for room: the cost without backpressure, with every request full (so the request count,
+//! and with it the instruction count, is the same on every run).
 //!
 //! It prints the events sent, the wall time, the process's CPU time per event and the
 //! process's allocations per event (every thread's: the tracking tasks, the worker, reqwest
@@ -59,6 +62,16 @@ fn main() -> io::Result<()> {
             builder.max_in_flight(in_flight)
         } else {
             builder
+        };
+        // `HOTPATH_QUEUE_CAP`: a queue cap (in messages; 1 GiB of bytes) above the events
+        // tracked, so that no call waits for room: the per-event cost without backpressure,
+        // and a fixed request count (every request full), so builds compare exactly.
+        let builder = match std::env::var("HOTPATH_QUEUE_CAP")
+            .ok()
+            .and_then(|cap| cap.parse().ok())
+        {
+            Some(cap) => builder.queue_cap(cap, 1 << 30),
+            None => builder,
         };
         let builder = match &spool {
             Some(path) => builder.spool(path),
