@@ -13,10 +13,15 @@
 //! event is synced there, as in the report's spool run. With `HOTPATH_WINDOW_MS` set, each
 //! task tracks for that long instead of `EVENTS` times, as the report's pipeline does (tasks
 //! that keep tracking past the queue's cap, which a fixed count below it never reaches).
+//! With `HOTPATH_QUEUE_CAP` set (a message count above `TASKS` × `EVENTS`), no call waits
+//! for room: the cost without backpressure, with every request full (so the request count,
+//! and with it the instruction count, is the same on every run).
 //!
 //! It prints the events sent, the wall time, the process's CPU time per event and the
 //! process's allocations per event (every thread's: the tracking tasks, the worker, reqwest
-//! and hyper).
+//! and hyper), then that CPU time split into user and system time, with the minor page faults
+//! and context switches per request (the kernel's share, which an instruction count under
+//! callgrind does not see).
 
 use std::io;
 use std::path::PathBuf;
@@ -28,7 +33,7 @@ use dfinery::Tracker;
 use dfinery_bench::alloc::allocated;
 use dfinery_bench::fixtures::fresh_purchase;
 use dfinery_bench::lab::Lab;
-use dfinery_bench::measure::process_cpu_time;
+use dfinery_bench::measure::{process_cpu_time, process_usage};
 
 fn main() -> io::Result<()> {
     let mut args = std::env::args().skip(1).map(|a| a.parse::<usize>());
@@ -58,6 +63,16 @@ fn main() -> io::Result<()> {
         } else {
             builder
         };
+        // `HOTPATH_QUEUE_CAP`: a queue cap (in messages; 1 GiB of bytes) above the events
+        // tracked, so that no call waits for room: the per-event cost without backpressure,
+        // and a fixed request count (every request full), so builds compare exactly.
+        let builder = match std::env::var("HOTPATH_QUEUE_CAP")
+            .ok()
+            .and_then(|cap| cap.parse().ok())
+        {
+            Some(cap) => builder.queue_cap(cap, 1 << 30),
+            None => builder,
+        };
         let builder = match &spool {
             Some(path) => builder.spool(path),
             None => builder,
@@ -66,6 +81,7 @@ fn main() -> io::Result<()> {
     };
     let purchase = Arc::new(fresh_purchase());
     let cpu = process_cpu_time();
+    let usage = process_usage();
     let allocs = allocated();
     let start = Instant::now();
     // `HOTPATH_WINDOW_MS`: track for that long instead of `EVENTS` calls, as the report does.
@@ -111,6 +127,10 @@ fn main() -> io::Result<()> {
     let cpu = process_cpu_time()
         .zip(cpu)
         .map_or(0.0, |(end, start)| end.saturating_sub(start).as_secs_f64());
+    let usage = process_usage()
+        .zip(usage)
+        .map(|(end, start)| end - start)
+        .unwrap_or_default();
     let per_event = sent.max(1) as f64;
     let counts = lab.counts()?;
     println!(
@@ -123,6 +143,17 @@ fn main() -> io::Result<()> {
         cpu * 1e6 / per_event,
         allocs.allocations as f64 / per_event,
         allocs.bytes as f64 / per_event
+    );
+    // Where the CPU time goes besides user-mode instructions: the kernel's share, and the
+    // page faults and context switches per request that make most of it.
+    let per_request = counts.requests.max(1) as f64;
+    println!(
+        "user {:.2} µs + system {:.2} µs per event; per request: {:.2} minor page faults, {:.2} voluntary and {:.2} involuntary context switches",
+        usage.user.as_secs_f64() * 1e6 / per_event,
+        usage.system.as_secs_f64() * 1e6 / per_event,
+        usage.minor_faults as f64 / per_request,
+        usage.voluntary_switches as f64 / per_request,
+        usage.involuntary_switches as f64 / per_request
     );
     let _ = lab.runtime().block_on(tracker.shutdown());
     drop(tracker);

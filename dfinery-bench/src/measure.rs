@@ -124,6 +124,63 @@ fn cpu_clock(clock: libc::clockid_t) -> Option<Duration> {
     (status == 0).then(|| Duration::new(secs, nanos))
 }
 
+/// What the kernel counted for this process (every thread, no child) so far:
+/// `getrusage(RUSAGE_SELF)`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Usage {
+    /// CPU time in user mode.
+    pub user: Duration,
+    /// CPU time in the kernel (system calls, page faults, wake-ups).
+    pub system: Duration,
+    /// Page faults served without I/O (fresh heap pages, mostly).
+    pub minor_faults: u64,
+    /// Context switches because a thread waited (parked, blocked on a lock or a socket).
+    pub voluntary_switches: u64,
+    /// Context switches because a thread was preempted.
+    pub involuntary_switches: u64,
+}
+
+impl std::ops::Sub for Usage {
+    type Output = Usage;
+
+    fn sub(self, before: Usage) -> Usage {
+        Usage {
+            user: self.user.saturating_sub(before.user),
+            system: self.system.saturating_sub(before.system),
+            minor_faults: self.minor_faults.saturating_sub(before.minor_faults),
+            voluntary_switches: self
+                .voluntary_switches
+                .saturating_sub(before.voluntary_switches),
+            involuntary_switches: self
+                .involuntary_switches
+                .saturating_sub(before.involuntary_switches),
+        }
+    }
+}
+
+/// This process's [`Usage`] so far; `None` where `getrusage` fails.
+pub fn process_usage() -> Option<Usage> {
+    // SAFETY: `rusage` is plain data; all zeroes is a valid value of it.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `usage` is a valid, writable `rusage`; the call writes nothing else.
+    let status = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    if status != 0 {
+        return None;
+    }
+    let time = |t: libc::timeval| {
+        Duration::from_secs(u64::try_from(t.tv_sec).unwrap_or(0))
+            + Duration::from_micros(u64::try_from(t.tv_usec).unwrap_or(0))
+    };
+    let count = |n: libc::c_long| u64::try_from(n).unwrap_or(0);
+    Some(Usage {
+        user: time(usage.ru_utime),
+        system: time(usage.ru_stime),
+        minor_faults: count(usage.ru_minflt),
+        voluntary_switches: count(usage.ru_nvcsw),
+        involuntary_switches: count(usage.ru_nivcsw),
+    })
+}
+
 /// The process's peak resident set size (`VmHWM` in `/proc/self/status`) in bytes; `None`
 /// where that file does not exist (not Linux).
 pub fn peak_rss() -> Option<u64> {

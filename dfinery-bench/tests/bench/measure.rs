@@ -4,7 +4,9 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use dfinery_bench::alloc::{allocated, allocated_by_this_thread};
-use dfinery_bench::measure::{best_of, peak_rss, reset_peak_rss, run_for, thread_cpu_time};
+use dfinery_bench::measure::{
+    best_of, peak_rss, process_usage, reset_peak_rss, run_for, thread_cpu_time,
+};
 
 #[test]
 fn allocations_are_counted_per_iteration() {
@@ -61,4 +63,22 @@ fn cpu_time_and_peak_memory_are_read_on_linux() {
     let after = peak_rss().expect("VmHWM");
     assert!(after >= before + (60 << 20), "{before} -> {after}");
     drop(big);
+}
+
+#[test]
+fn the_process_usage_counts_the_cpu_time_spent() {
+    let before = process_usage().expect("getrusage");
+    let start = thread_cpu_time().expect("a thread CPU clock");
+    let mut spin = 0u64;
+    while thread_cpu_time().expect("a thread CPU clock") - start < Duration::from_millis(20) {
+        spin = black_box(spin + 1);
+    }
+    let used = process_usage().expect("getrusage") - before;
+    assert!(spin > 0);
+    // The clock of this thread moved 20 ms; the process's, split into user and system, at
+    // least as far (10 ms of slack for the kernel's accounting granularity).
+    assert!(
+        used.user + used.system >= Duration::from_millis(10),
+        "{used:?}"
+    );
 }

@@ -274,25 +274,20 @@ where
 
 /// The JSON body of one request (1 to 100 events, which `split` guarantees).
 fn encode(identity: &Identity, batch: &[EventRecord]) -> Result<Bytes, Error> {
-    // `{"common":{"identity":…},"events":[…]}` as serde writes [`EventBatchRequest`](crate::wire::EventBatchRequest), assembled
-    // from each record's wire object with one copy, into a buffer of the exact size.
-    let common = serde_json::to_vec(&crate::wire::Common {
-        identity: identity.clone(),
-    })
-    .map_err(|source| Error::Encode {
+    // `{"common":{"identity":…},"events":[…]}` as serde writes [`EventBatchRequest`](crate::wire::EventBatchRequest),
+    // assembled in one buffer: the identity written into it by serde (as `Common` writes it,
+    // without a copy of the identity or a buffer of its own), then each record's wire object
+    // copied once.
+    const HEAD: &[u8] = br#"{"common":{"identity":"#;
+    const EVENTS: &[u8] = br#"},"events":["#;
+    let records = batch.iter().map(|r| r.encoded_len() + 1).sum::<usize>();
+    let mut body =
+        Vec::with_capacity(HEAD.len() + identity_len(identity) + EVENTS.len() + records + 2);
+    body.extend_from_slice(HEAD);
+    serde_json::to_writer(&mut body, identity).map_err(|source| Error::Encode {
         endpoint: Endpoint::Events,
         source,
     })?;
-    const HEAD: &[u8] = br#"{"common":"#;
-    const EVENTS: &[u8] = br#","events":["#;
-    let len = HEAD.len()
-        + common.len()
-        + EVENTS.len()
-        + batch.iter().map(|r| r.encoded_len() + 1).sum::<usize>()
-        + 2;
-    let mut body = Vec::with_capacity(len);
-    body.extend_from_slice(HEAD);
-    body.extend_from_slice(&common);
     body.extend_from_slice(EVENTS);
     for (i, record) in batch.iter().enumerate() {
         if i > 0 {
@@ -302,6 +297,24 @@ fn encode(identity: &Identity, batch: &[EventRecord]) -> Result<Bytes, Error> {
     }
     body.extend_from_slice(b"]}");
     Ok(Bytes::from(body))
+}
+
+/// The length of `identity`'s JSON when no identifier needs escaping (a longer one only
+/// grows the body's buffer once): each identifier with its key (at most 13 bytes), quotes,
+/// colon and comma, and the braces.
+fn identity_len(identity: &Identity) -> usize {
+    [
+        identity.external_id(),
+        identity.phone_no(),
+        identity.email(),
+        identity.kakao_user_id(),
+        identity.line_user_id(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|id| id.len() + 19)
+    .sum::<usize>()
+        + 2
 }
 
 #[cfg(test)]
@@ -329,5 +342,32 @@ mod tests {
         })
         .unwrap();
         assert_eq!(&body[..], &expected[..]);
+    }
+
+    #[test]
+    fn every_identifier_and_no_escaping_make_the_body_serde_writes_in_a_buffer_of_its_size() {
+        let identity = Identity::from_external_id("user-123")
+            .unwrap()
+            .with_phone_no("01012345678")
+            .unwrap()
+            .with_email("user@example.com")
+            .unwrap()
+            .with_kakao_user_id("kakao-1")
+            .unwrap()
+            .with_line_user_id("line-1")
+            .unwrap();
+        let records = vec![EventRecord::builder("df_login").build().unwrap()];
+        let body = encode(&identity, &records).unwrap();
+        let expected = serde_json::to_vec(&EventBatchRequest {
+            common: Common {
+                identity: identity.clone(),
+            },
+            events: records,
+        })
+        .unwrap();
+        assert_eq!(&body[..], &expected[..]);
+        // The identity's length is not under-estimated when nothing needs escaping.
+        let identity_json = serde_json::to_vec(&identity).unwrap();
+        assert!(identity_len(&identity) >= identity_json.len());
     }
 }

@@ -4,7 +4,7 @@
 use std::time::{Duration, SystemTime};
 
 use dfinery_schema::protocol::{RateLimitHeader, WireDate, parse_count, parse_reset, parse_window};
-use reqwest::header::HeaderMap;
+use reqwest::header::{DATE, HeaderMap, HeaderName};
 
 /// The rate-limit headers of one answer (`docs/protocol.md` §7.2). Every field is `None` when its
 /// header is missing or unreadable.
@@ -46,20 +46,17 @@ impl RateLimitSnapshot {
     /// Reads the headers under both spellings (`x-ratelimit-*` and `X-Rate-Limit-*`, any case);
     /// `None` when none of the three is present.
     pub fn from_headers(headers: &HeaderMap) -> Option<RateLimitSnapshot> {
-        // Both spellings; `HeaderMap` lookups ignore case.
-        let text = |header: RateLimitHeader| {
-            header
-                .names()
+        // Both spellings; `HeaderMap` lookups ignore case. The names are made once: a lookup
+        // by `&str` parses and checks the name again on every answer.
+        let text = |names: &[HeaderName; 2]| {
+            names
                 .iter()
-                .find_map(|name| headers.get(*name))
+                .find_map(|name| headers.get(name))
                 .and_then(|value| value.to_str().ok())
                 .map(str::trim)
         };
-        let (window, remaining, reset) = (
-            text(RateLimitHeader::Limit),
-            text(RateLimitHeader::Remaining),
-            text(RateLimitHeader::Reset),
-        );
+        let [limit, remaining, reset] = &*NAMES;
+        let (window, remaining, reset) = (text(limit), text(remaining), text(reset));
         if window.is_none() && remaining.is_none() && reset.is_none() {
             return None;
         }
@@ -68,7 +65,7 @@ impl RateLimitSnapshot {
             remaining: remaining.and_then(parse_count),
             reset: reset.and_then(parse_reset),
             date: headers
-                .get("date")
+                .get(DATE)
                 .and_then(|value| value.to_str().ok())
                 .and_then(parse_http_date),
         })
@@ -113,6 +110,12 @@ impl RateLimitSnapshot {
     }
 }
 
+/// The names of the three headers, each in both spellings
+/// ([`RateLimitHeader::names`]), as header names made once.
+static NAMES: std::sync::LazyLock<[[HeaderName; 2]; 3]> = std::sync::LazyLock::new(|| {
+    RateLimitHeader::ALL.map(|header| header.names().map(HeaderName::from_static))
+});
+
 /// Reads an HTTP date in the IMF-fixdate form servers send (`Sun, 06 Nov 1994 08:49:37 GMT`);
 /// `None` for anything else.
 fn parse_http_date(text: &str) -> Option<SystemTime> {
@@ -120,12 +123,20 @@ fn parse_http_date(text: &str) -> Option<SystemTime> {
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
     let rest = text.trim().split_once(", ")?.1;
-    let parts: Vec<&str> = rest.split(' ').collect();
-    let [day, month, year, clock, "GMT"] = parts.as_slice() else {
+    let mut parts = rest.split(' ');
+    let [
+        Some(day),
+        Some(month),
+        Some(year),
+        Some(clock),
+        Some("GMT"),
+        None,
+    ] = std::array::from_fn(|_| parts.next())
+    else {
         return None;
     };
     let day: u8 = day.parse().ok()?;
-    let month = MONTHS.iter().position(|m| m == month)? as u8 + 1;
+    let month = MONTHS.iter().position(|m| *m == month)? as u8 + 1;
     let year: u16 = year.parse().ok()?;
     let mut hms = clock.split(':').map(|p| p.parse::<u64>().ok());
     let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);

@@ -32,12 +32,14 @@ impl Worker {
         Counters::add(&counters.retried, outcome.resent);
         let failed = ops.split_off(outcome.delivered.min(ops.len()));
         self.delivered(ops);
-        let Some(identity) = self.users.get(&user).map(|q| q.identity.clone()) else {
+        if !self.users.contains_key(&user) {
             return;
-        };
+        }
         if failed.is_empty() {
             self.backoff.succeeded();
         } else {
+            // The user's identity is cloned only to dead-letter (not for every request).
+            let identity = || self.users.get(&user).map(|q| q.identity.clone());
             match outcome.error {
                 Some(error) if error.is_retryable() => self.retry_later(user, failed, &error),
                 Some(error) if refused_as_a_whole(&error) && failed.len() > 1 => {
@@ -45,19 +47,23 @@ impl Worker {
                 }
                 Some(error) => {
                     let reason = ErrorChain(&error).to_string();
-                    for op in failed {
-                        self.bury(&identity, op, reason.clone(), error.kind());
+                    if let Some(identity) = identity() {
+                        for op in failed {
+                            self.bury(&identity, op, reason.clone(), error.kind());
+                        }
                     }
                 }
                 None => {
-                    for op in failed {
-                        self.bury(
-                            &identity,
-                            op,
-                            "the client confirmed fewer messages than sent, without an error"
-                                .to_owned(),
-                            "unexpected",
-                        );
+                    if let Some(identity) = identity() {
+                        for op in failed {
+                            self.bury(
+                                &identity,
+                                op,
+                                "the client confirmed fewer messages than sent, without an error"
+                                    .to_owned(),
+                                "unexpected",
+                            );
+                        }
                     }
                 }
             }
@@ -67,8 +73,9 @@ impl Worker {
         if let Some(queue) = self.users.get_mut(&user) {
             queue.busy = false;
             if queue.is_empty() {
-                self.users.remove(&user);
-                self.ids.remove(&IdKey(identity));
+                if let Some(queue) = self.users.remove(&user) {
+                    self.ids.remove(&IdKey(queue.identity));
+                }
             } else if forcing || queue.is_full(limits) || self.recovery.is_some() {
                 self.schedule(user);
             }
@@ -81,10 +88,10 @@ impl Worker {
             return;
         }
         Counters::add(&self.core.counters.delivered, ops.len() as u64);
-        let removes = ops.iter().map(|op| Write::Remove(op.seq)).collect();
         self.settled_all(&ops, Fate::Delivered);
         if let Some(spool) = &self.core.spool {
             // A delete lost in a crash only means the message is sent again and de-duplicated.
+            let removes = ops.iter().map(|op| Write::Remove(op.seq)).collect();
             let _ = spool.submit(removes, Mode::Lazy);
         }
     }

@@ -105,7 +105,10 @@ impl std::hash::Hash for IdKey {
                 }
                 return;
             };
-            run[len..end].copy_from_slice(text);
+            // An absent identifier has no text: no copy (an empty one still calls `memcpy`).
+            if !text.is_empty() {
+                run[len..end].copy_from_slice(text);
+            }
             run[end] = if field.is_some() { 0xff } else { 0xfe };
             len = end + 1;
         }

@@ -132,28 +132,29 @@ impl UserQueue {
             return Vec::new();
         }
         let single = !first.is_event() || first.alone;
-        let mut batch = Vec::new();
-        let mut bytes = 0;
-        let mut items = 0;
-        while let Some(next) = self.ops.front() {
-            let fits = batch.is_empty()
+        // The messages that go are counted first, so the batch is allocated once, at its size
+        // (pushed one by one, a request's twenty events took four allocations and three copies).
+        let (mut count, mut bytes, mut items) = (0, 0, 0);
+        for next in &self.ops {
+            let fits = count == 0
                 || (!single
                     && next.is_event()
                     && !next.alone
                     && sendable(next)
-                    && batch.len() < limits.max_events
+                    && count < limits.max_events
                     && bytes + next.weight <= limits.max_bytes
                     && items + next.items <= limits.max_items);
             if !fits {
                 break;
             }
-            let Some(op) = self.ops.pop_front() else {
-                break;
-            };
-            self.count_out(&op);
-            bytes += op.weight;
-            items += op.items;
-            batch.push(op);
+            count += 1;
+            bytes += next.weight;
+            items += next.items;
+        }
+        let mut batch = Vec::with_capacity(count);
+        batch.extend(self.ops.drain(..count));
+        for op in &batch {
+            self.count_out(op);
         }
         batch
     }
