@@ -236,7 +236,7 @@ async fn run(name: &str, workers: usize, variant: Variant) -> Option<Outcome> {
             .import_token(emulator.import_token())
             .base_url(emulator.base_url())
             .allow_insecure_http(true)
-            .retry(RetryPolicy::none())
+            .retry(RetryPolicy::default().with_max_attempts(1))
             .pacing(Pacing::disabled())
             .build()
             .unwrap();

@@ -161,12 +161,9 @@ impl Spool {
         })
     }
 
-    /// The number of dead letters.
-    ///
-    /// # Errors
-    ///
-    /// [`SpoolError::Storage`] when the file cannot be read.
-    pub fn dead_letter_count(&self) -> Result<u64, SpoolError> {
+    /// The number of dead letters, without decoding them (for
+    /// [`clear_dead_letters`](Spool::clear_dead_letters)).
+    pub(crate) fn dead_letter_count(&self) -> Result<u64, SpoolError> {
         let store = &*self.store;
         store.guarded(|| {
             let txn = store.begin_read("counting the dead letters")?;
