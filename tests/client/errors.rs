@@ -169,7 +169,7 @@ async fn server_errors_are_retried_then_returned() {
         .await
         .unwrap();
     assert_eq!(report.requests[0].attempts, 3);
-    assert_eq!(report.retries(), 2);
+    assert_eq!(report.retries, 2);
     assert_eq!(emulator.events().len(), 1);
 
     let emulator = emulator_with(|b| {

@@ -482,7 +482,7 @@ async fn worker(spec: Value) -> Value {
             let mut recovered_at = None;
             let mut was_down = false;
             loop {
-                let down = budget.is_degraded();
+                let down = budget.stats().degraded;
                 if was_down && !down {
                     recovered_at = Some(budget.stats().shared_permits);
                 }
