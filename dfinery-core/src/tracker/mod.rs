@@ -17,7 +17,7 @@ pub use error::{SpoolError, StoreError, TrackError, TrackerBuildError};
 pub use message::Message;
 pub use metrics::TrackerMetrics;
 pub use report::{FlushReport, ShutdownReport};
-pub use spool::{SPOOL_FORMAT, Spool};
+pub use spool::Spool;
 
 use std::fmt;
 use std::sync::Arc;

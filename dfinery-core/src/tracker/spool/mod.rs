@@ -32,8 +32,9 @@ const UNREADABLE: TableDefinition<u64, &[u8]> = TableDefinition::new("unreadable
 /// `format` → the spool format version.
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
-/// The spool format this version writes and reads.
-pub const SPOOL_FORMAT: u64 = 1;
+/// The spool format this version writes and reads (a file of another format is refused with
+/// [`SpoolError::Format`], which names both).
+pub(crate) const SPOOL_FORMAT: u64 = 1;
 
 /// Opens the spool's database again (the file, or a backend given to
 /// [`Spool::open_with_backend`]).
@@ -106,8 +107,9 @@ impl Spool {
         self.store.pending.load(Ordering::Relaxed)
     }
 
-    /// Bytes of the messages waiting for delivery.
-    pub fn pending_bytes(&self) -> u64 {
+    /// Bytes of the messages waiting for delivery (the tracker reports them as
+    /// [`TrackerMetrics::spooled_bytes`](super::TrackerMetrics::spooled_bytes)).
+    pub(crate) fn pending_bytes(&self) -> u64 {
         self.store.pending_bytes.load(Ordering::Relaxed)
     }
 
