@@ -127,7 +127,7 @@ pub async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let report = client.send_events(&customer, events).await?;
     println!(
         "(3) Events: {} sent (df_sign_up, then df_purchase with 2 products).",
-        report.events()
+        report.events
     );
 
     // What DFINERY now holds for the customer.

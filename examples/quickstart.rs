@@ -151,10 +151,10 @@ pub async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let report = client.send_events(&user, events).await?;
     println!(
         "3. Sent {} events ({} items) in {} request(s), {} attempt(s).",
-        report.events(),
+        report.events,
         report.requests.iter().map(|r| r.items).sum::<usize>(),
         report.requests.len(),
-        report.attempts()
+        report.attempts
     );
 
     // 4. Export today's events back, decoded by column name into the same structs.

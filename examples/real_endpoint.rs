@@ -42,8 +42,7 @@ async fn main() -> Result<ExitCode, Box<dyn std::error::Error>> {
     let report = client.send_events(&user, [login]).await?;
     println!(
         "Sent {} event(s) in {} attempt(s).",
-        report.events(),
-        report.attempts()
+        report.events, report.attempts
     );
     if let Some(limit) = client.rate_limit(Api::Event) {
         println!(

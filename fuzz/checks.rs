@@ -12,9 +12,9 @@ use std::time::SystemTime;
 
 use dfinery::export::ExportRows;
 use dfinery::{
-    __private::{parse_reset, parse_window},
-    DataType, Date, Datetime,
-    ratelimit::RateLimitSnapshot,
+    __private::{classify, parse_reset, parse_window},
+    DataType, Date, Datetime, Error,
+    wire::Endpoint,
 };
 use dfinery_emulator::{EmulatorHandle, Registry};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -87,7 +87,9 @@ pub fn ratelimit_headers(data: &[u8]) {
             let _ = parse_reset(text);
         }
     }
-    if let Some(snapshot) = RateLimitSnapshot::from_headers(&headers) {
+    // The client reads them off every answer; a 429 hands the snapshot back in its error.
+    let answer = classify(Endpoint::Events, 429, &headers, b"");
+    if let Some(snapshot) = answer.as_ref().err().and_then(Error::rate_limit) {
         let _ = snapshot.window_duration();
         let _ = snapshot.reset_after(SystemTime::now());
     }

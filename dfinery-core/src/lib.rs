@@ -124,6 +124,6 @@ pub use report::ErrorChain;
 pub use secret::Secret;
 #[cfg(feature = "tracker")]
 pub use tracker::{
-    DeadLetter, FlushReport, Message, SPOOL_FORMAT, ShutdownReport, Spool, SpoolError, StoreError,
-    TrackError, Tracker, TrackerBuildError, TrackerBuilder, TrackerMetrics,
+    DeadLetter, FlushReport, Message, ShutdownReport, Spool, SpoolError, StoreError, TrackError,
+    Tracker, TrackerBuildError, TrackerBuilder, TrackerMetrics,
 };

@@ -132,7 +132,7 @@ async fn a_mix_of_typed_events_goes_in_one_request_in_order() {
     let login = Login {};
     let events: [&dyn Event; 3] = [&login, &order, &used];
     let report = client.send_events(&who, events).await.unwrap();
-    assert_eq!((report.events(), report.requests.len()), (3, 1));
+    assert_eq!((report.events, report.requests.len()), (3, 1));
     assert_eq!(report.requests[0].items, 3);
     assert_eq!(report.requests[0].attempts, 1);
     let stored = emulator.events();
@@ -175,7 +175,7 @@ async fn no_events_make_no_request() {
         .send_events(&user("dfn-user-7"), Vec::<EventRecord>::new())
         .await
         .unwrap();
-    assert_eq!(report.events(), 0);
+    assert_eq!(report.events, 0);
     assert!(report.requests.is_empty());
     assert_eq!(emulator.stats().requests, 0);
 }

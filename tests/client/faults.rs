@@ -30,7 +30,7 @@ async fn send_all(client: &dfinery::Client, users: usize, per_user: usize) -> (V
             .send_events(&user(&format!("user-{u}")), records)
             .await
             .expect("every request succeeds within the retries");
-        (ids, report.retries())
+        (ids, report.retries)
     });
     let mut all = Vec::new();
     let mut retries = 0;

@@ -143,7 +143,7 @@ async fn when_request_two_of_three_fails_the_rest_can_be_resent_safely() {
         .await
         .unwrap_err();
     assert!(matches!(failed.error, Error::Validation { .. }));
-    assert_eq!(failed.delivered.events(), 100);
+    assert_eq!(failed.delivered.events, 100);
     assert_eq!(ids(&failed.undelivered), ids(&records[100..]));
     assert!(
         failed
@@ -155,7 +155,7 @@ async fn when_request_two_of_three_fails_the_rest_can_be_resent_safely() {
         .send_events(&user("u"), failed.undelivered)
         .await
         .unwrap();
-    assert_eq!(report.events(), 150);
+    assert_eq!(report.events, 150);
     let stored: Vec<_> = emulator
         .events()
         .into_iter()

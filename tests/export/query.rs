@@ -2,7 +2,8 @@
 //! item fields name what they stand for; the emulator accepts every body built.
 
 use dfinery::Date;
-use dfinery::export::{EventQuery, ExportError, ProfileQuery, QueryError, Select};
+use dfinery::export::{EventQuery, ExportError, ProfileQuery, QueryError};
+use dfinery::wire::ConditionType;
 use serde_json::json;
 
 use crate::model::{AppReview, Member, Purchase, WishItem, WishlistShared, one_purchase};
@@ -43,7 +44,7 @@ async fn the_last_thirty_days_are_accepted_by_the_server_too() {
         .export_event_rows(&EventQuery::last_days(31))
         .await
         .unwrap();
-    assert!(rows.header().index("df_unified_id").is_some());
+    assert!(rows.header().names().iter().any(|n| n == "df_unified_id"));
     let error = EventQuery::last_days(32).to_request().unwrap_err();
     assert!(matches!(error, QueryError::BeyondLookBack { days: 30, .. }));
 }
@@ -55,13 +56,18 @@ fn typed_events_and_item_fields_name_what_they_stand_for() {
         .event::<Purchase>()
         .event::<WishlistShared>()
         .properties_of::<Purchase>();
+    let request = query.to_request().unwrap();
+    assert_eq!(request.events_condition_type, ConditionType::Include);
     assert_eq!(
-        query.events(),
-        &Select::Include(vec!["df_purchase".into(), "wishlist_shared".into()])
+        request.events,
+        Some(vec!["df_purchase".into(), "wishlist_shared".into()])
     );
-    let Select::Include(properties) = query.properties() else {
-        panic!("an include filter");
-    };
+    assert_eq!(
+        request.properties_condition_type,
+        Some(ConditionType::Include),
+        "an include filter"
+    );
+    let properties = request.properties.unwrap();
     assert!(properties.contains(&"df_order_id".to_owned()));
     assert!(properties.contains(&"store_id".to_owned()));
     assert!(properties.contains(&"df_items_df_price".to_owned()));
@@ -71,10 +77,17 @@ fn typed_events_and_item_fields_name_what_they_stand_for() {
     assert_eq!(body["events_condition_type"], "include");
     assert_eq!(body["properties_condition_type"], "include");
 
-    let items = EventQuery::new(from, to).item_properties_of::<WishItem>();
+    let items = EventQuery::new(from, to)
+        .item_properties_of::<WishItem>()
+        .to_request()
+        .unwrap();
     assert_eq!(
-        items.properties(),
-        &Select::Include(vec![
+        items.properties_condition_type,
+        Some(ConditionType::Include)
+    );
+    assert_eq!(
+        items.properties,
+        Some(vec![
             "df_items_sku".into(),
             "df_items_note".into(),
             "df_items_colour".into()

@@ -236,7 +236,7 @@ async fn run(name: &str, workers: usize, variant: Variant) -> Option<Outcome> {
             .import_token(emulator.import_token())
             .base_url(emulator.base_url())
             .allow_insecure_http(true)
-            .retry(RetryPolicy::none())
+            .retry(RetryPolicy::default().with_max_attempts(1))
             .pacing(Pacing::disabled())
             .build()
             .unwrap();
@@ -482,7 +482,7 @@ async fn worker(spec: Value) -> Value {
             let mut recovered_at = None;
             let mut was_down = false;
             loop {
-                let down = budget.is_degraded();
+                let down = budget.stats().degraded;
                 if was_down && !down {
                     recovered_at = Some(budget.stats().shared_permits);
                 }

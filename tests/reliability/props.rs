@@ -6,13 +6,10 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use dfinery::__private::classify;
+use dfinery::__private::{parse_reset, parse_window};
 use dfinery::export::ExportRows;
 use dfinery::wire::Endpoint;
-use dfinery::{
-    __private::{parse_reset, parse_window},
-    ratelimit::RateLimitSnapshot,
-};
-use dfinery::{DataType, Datetime};
+use dfinery::{DataType, Datetime, Error};
 use dfinery_emulator::Registry;
 use proptest::prelude::*;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -149,7 +146,9 @@ proptest! {
                 headers.insert(HeaderName::from_bytes(name.as_bytes()).unwrap(), value);
             }
         }
-        if let Some(snapshot) = RateLimitSnapshot::from_headers(&headers) {
+        // The client reads them off every answer; a 429 hands the snapshot back in its error.
+        let answer = classify(Endpoint::Events, 429, &headers, b"");
+        if let Some(snapshot) = answer.as_ref().err().and_then(Error::rate_limit) {
             let _ = snapshot.window_duration();
             let _ = snapshot.reset_after(SystemTime::now());
         }

@@ -5,9 +5,9 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use dfinery::Tracker;
 use dfinery::TrackerMetrics;
 use dfinery::ratelimit::Pacing;
+use dfinery::{Message, Tracker};
 use dfinery_emulator::{Api, FaultConfig, Latency, RateLimit, Window};
 
 use crate::support::{
@@ -77,7 +77,10 @@ async fn with_30_percent_of_requests_failing_everything_is_delivered_or_dead_let
     let letters = letters.all();
     let buried: BTreeSet<_> = letters
         .iter()
-        .map(|l| l.message.as_event().unwrap().event_log_id())
+        .map(|l| match &l.message {
+            Message::Event(record) => record.event_log_id(),
+            other => panic!("not an event: {other:?}"),
+        })
         .collect();
     assert_eq!(buried, bad, "exactly the unregistered events, each once");
     assert!(

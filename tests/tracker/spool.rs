@@ -35,7 +35,7 @@ async fn what_a_stopped_tracker_left_is_delivered_first_by_the_next() {
     {
         let spool = Spool::open(&path).unwrap();
         assert_eq!(spool.pending_len(), 6);
-        assert_eq!(spool.dead_letter_count().unwrap(), 0);
+        assert_eq!(spool.dead_letters().unwrap().len(), 0);
     }
 
     let emulator = emulator().await;
@@ -145,7 +145,7 @@ async fn a_damaged_file_is_an_error_never_a_panic() {
                     200,
                     "damaged copy {n} lost records silently"
                 );
-                assert_eq!(spool.dead_letter_count().unwrap(), 0);
+                assert_eq!(spool.dead_letters().unwrap().len(), 0);
                 outcomes.push("opened");
             }
             Err(error) => {

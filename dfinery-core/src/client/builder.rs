@@ -18,6 +18,10 @@ use crate::wire::TokenKind;
 
 /// The documented base URL (`docs/protocol.md` §1.3).
 pub(crate) const DEFAULT_BASE_URL: &str = "https://openapi.dfinery.ai";
+/// The connect timeout of the HTTP client built when none is given.
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The `User-Agent` of the HTTP client built when none is given.
+const DEFAULT_USER_AGENT: &str = concat!("dfinery-rust/", env!("CARGO_PKG_VERSION"));
 /// The environment variable [`ClientBuilder::from_env`] reads the service id from.
 pub(crate) const ENV_SERVICE_ID: &str = "DFINERY_SERVICE_ID";
 /// The environment variable [`ClientBuilder::from_env`] reads the Import token from.
@@ -106,14 +110,12 @@ pub struct ClientBuilder {
     allow_insecure_http: bool,
     http_client: Option<reqwest::Client>,
     timeout: Duration,
-    connect_timeout: Duration,
     export_read_timeout: Duration,
     retry: RetryPolicy,
     pacing: Pacing,
     rate_budget: Option<Arc<dyn RateBudget>>,
     export_concurrency: usize,
     max_events_per_request: usize,
-    user_agent: String,
     clock: Clock,
 }
 
@@ -127,14 +129,12 @@ impl Default for ClientBuilder {
             allow_insecure_http: false,
             http_client: None,
             timeout: Duration::from_secs(30),
-            connect_timeout: Duration::from_secs(10),
             export_read_timeout: Duration::from_secs(60),
             retry: RetryPolicy::default(),
             pacing: Pacing::default(),
             rate_budget: None,
             export_concurrency: MAX_CONCURRENT_EXPORTS,
             max_events_per_request: MAX_EVENTS_PER_REQUEST,
-            user_agent: concat!("dfinery-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
             clock: Clock::system(),
         }
     }
@@ -178,9 +178,9 @@ impl ClientBuilder {
         self
     }
 
-    /// The `reqwest` client to send with (its connection pool, proxy and TLS settings are used
-    /// as they are; [`connect_timeout`](Self::connect_timeout) and
-    /// [`user_agent`](Self::user_agent) then do not apply). Default: one built with rustls.
+    /// The `reqwest` client to send with: its connection pool, proxy, TLS, connect timeout and
+    /// `User-Agent` are used as they are (set them on its `reqwest::ClientBuilder`). Default:
+    /// one built with rustls, a 10 s connect timeout and `User-Agent: dfinery-rust/<version>`.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -190,12 +190,6 @@ impl ClientBuilder {
     /// its first byte. Default: 30 s.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
-        self
-    }
-
-    /// The time allowed to open a connection. Default: 10 s.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
         self
     }
 
@@ -250,12 +244,6 @@ impl ClientBuilder {
     /// events together (DFINERY's Open API guide), whatever this says.
     pub fn max_events_per_request(mut self, events: usize) -> Self {
         self.max_events_per_request = events;
-        self
-    }
-
-    /// The `User-Agent` header. Default: `dfinery-rust/<version>`.
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = user_agent.into();
         self
     }
 
@@ -320,8 +308,8 @@ impl ClientBuilder {
             Some(client) => client,
             None => reqwest::Client::builder()
                 .use_rustls_tls()
-                .connect_timeout(self.connect_timeout)
-                .user_agent(self.user_agent)
+                .connect_timeout(DEFAULT_CONNECT_TIMEOUT)
+                .user_agent(DEFAULT_USER_AGENT)
                 .build()
                 .map_err(ClientBuildError::Http)?,
         };

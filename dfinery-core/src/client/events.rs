@@ -70,25 +70,21 @@ pub struct RequestReport {
 pub struct SendReport {
     /// The requests that succeeded, in order.
     pub requests: Vec<RequestReport>,
+    /// Events delivered: the `events` of every request.
+    pub events: usize,
+    /// Attempts made by the delivered requests, retries included.
+    pub attempts: u32,
+    /// Retries made by the delivered requests (attempts beyond the first of each).
+    pub retries: u32,
 }
 
 impl SendReport {
-    /// Events delivered.
-    pub fn events(&self) -> usize {
-        self.requests.iter().map(|r| r.events).sum()
-    }
-
-    /// Attempts made by the delivered requests, retries included.
-    pub fn attempts(&self) -> u32 {
-        self.requests.iter().map(|r| r.attempts).sum()
-    }
-
-    /// Retries made by the delivered requests.
-    pub fn retries(&self) -> u32 {
-        self.requests
-            .iter()
-            .map(|r| r.attempts.saturating_sub(1))
-            .sum()
+    /// Adds a delivered request to the list and the totals.
+    fn push(&mut self, request: RequestReport) {
+        self.events += request.events;
+        self.attempts += request.attempts;
+        self.retries += request.attempts.saturating_sub(1);
+        self.requests.push(request);
     }
 }
 
@@ -123,7 +119,7 @@ impl fmt::Display for SendError {
             error => write!(
                 f,
                 "{} events delivered in {} requests, {} not delivered (resend `undelivered`): {error}",
-                self.delivered.events(),
+                self.delivered.events,
                 self.delivered.requests.len(),
                 self.undelivered.len()
             ),
@@ -208,7 +204,7 @@ impl Client {
                 Err(error) => (Err(error), 0),
             };
             match outcome {
-                (Ok(_), attempts) => report.requests.push(RequestReport {
+                (Ok(_), attempts) => report.push(RequestReport {
                     request_id,
                     events,
                     items: items[range].iter().sum(),

@@ -42,7 +42,7 @@ use crate::secret::Secret;
 /// client.identify(&user).await?;
 /// let login = EventRecord::builder("df_login").build()?;
 /// let report = client.send_events(&user, [login]).await?;
-/// assert_eq!(report.events(), 1);
+/// assert_eq!(report.events, 1);
 /// # Ok(()) }
 /// ```
 ///

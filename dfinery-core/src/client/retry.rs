@@ -19,7 +19,8 @@ use crate::clock::Clock;
 /// A retry sends the very same body, so every event keeps its `event_log_id` and the server
 /// de-duplicates what an earlier attempt may already have stored.
 ///
-/// Start from [`RetryPolicy::default`] (or [`RetryPolicy::none`]) and change what differs:
+/// Start from [`RetryPolicy::default`] and change what differs (`with_max_attempts(1)` turns
+/// retries off):
 ///
 /// ```
 /// use std::time::Duration;
@@ -57,11 +58,6 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// No retry: one attempt, the error returned as it is.
-    pub fn none() -> RetryPolicy {
-        RetryPolicy::default().with_max_attempts(1)
-    }
-
     /// This policy with [`max_attempts`](RetryPolicy::max_attempts) set.
     #[must_use]
     pub const fn with_max_attempts(mut self, max_attempts: u32) -> RetryPolicy {
@@ -259,7 +255,9 @@ mod tests {
         };
         assert_eq!(policy.next_delay(1, &auth, now, 1.0), None);
         assert_eq!(
-            RetryPolicy::none().next_delay(1, &server_error(), now, 1.0),
+            RetryPolicy::default()
+                .with_max_attempts(1)
+                .next_delay(1, &server_error(), now, 1.0),
             None
         );
     }

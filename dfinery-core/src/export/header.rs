@@ -78,7 +78,7 @@ impl Header {
     }
 
     /// The position of column `name`.
-    pub fn index(&self, name: &str) -> Option<usize> {
+    pub(crate) fn index(&self, name: &str) -> Option<usize> {
         self.index.get(name).copied()
     }
 

@@ -158,7 +158,7 @@ impl TrackerBuilder {
     /// a channel). With a spool, dead letters are also kept in its dead-letter table. Default:
     /// none; without a spool either, each dead letter is logged with `tracing::error!`, in full.
     ///
-    /// With a spool it is also called, with kind [`DeadLetter::NOT_DURABLE`], for each message
+    /// With a spool it is also called, with kind `not_durable`, for each message
     /// a `try_` call accepted whose spool write then failed: that message is not dropped (it
     /// is still delivered from memory, [`DeadLetter::still_delivered`] says so), it is only not
     /// on disk. Such a notice is not a dead letter in the spool's table or in the metrics'

@@ -15,7 +15,7 @@ use crate::encode::value::Datetime;
 /// service id, an undocumented answer), a retry limit ran out, or, without a spool, the
 /// shutdown deadline passed before it was delivered.
 ///
-/// One kind is a notice, not a drop: [`NOT_DURABLE`](DeadLetter::NOT_DURABLE), handed to the
+/// One kind is a notice, not a drop: `not_durable`, handed to the
 /// callback (never to the spool's dead-letter table, never counted in
 /// [`TrackerMetrics::dead_lettered`](super::TrackerMetrics::dead_lettered)) when a message
 /// accepted by a `try_` call ([`Tracker::try_track`](super::Tracker::try_track), …) could not
@@ -34,8 +34,8 @@ pub struct DeadLetter {
     /// Why, in words: the error of the last attempt.
     pub reason: String,
     /// The error's short name (`validation`, `auth`, `service_id`, `unexpected`, …, or
-    /// `shutdown_deadline`, `retry_limit`; or [`NOT_DURABLE`](DeadLetter::NOT_DURABLE) for a
-    /// message still delivered).
+    /// `shutdown_deadline`, `retry_limit`; or `not_durable` for a message still delivered, see
+    /// [`still_delivered`](DeadLetter::still_delivered)).
     pub kind: String,
     /// Sends made.
     pub attempts: u32,
@@ -45,13 +45,15 @@ pub struct DeadLetter {
 
 impl DeadLetter {
     /// The [`kind`](DeadLetter::kind) of a notice that a `try_` message could not be made
-    /// durable: it was **not** dropped, it is still queued in memory and delivered, but it is
-    /// not on disk, so a crash before its delivery loses it. Its `reason` names the spool file
-    /// and the failure; `attempts` is 0. The writer writes it again once the disk recovers.
-    pub const NOT_DURABLE: &'static str = "not_durable";
+    /// durable (see [`still_delivered`](DeadLetter::still_delivered)).
+    pub(crate) const NOT_DURABLE: &'static str = "not_durable";
 
-    /// Whether the message is still being delivered ([`NOT_DURABLE`](DeadLetter::NOT_DURABLE)
-    /// notices); `false` for every message dropped for good.
+    /// Whether the message is still being delivered: `true` for a notice (kind `not_durable`)
+    /// that a `try_` message could not be made durable. Such a message was **not** dropped, it
+    /// is still queued in memory and delivered, but it is not on disk, so a crash before its
+    /// delivery loses it; its `reason` names the spool file and the failure, `attempts` is 0,
+    /// and the writer writes it again once the disk recovers. `false` for every message
+    /// dropped for good.
     pub fn still_delivered(&self) -> bool {
         self.kind == DeadLetter::NOT_DURABLE
     }

@@ -121,11 +121,6 @@ impl StoreError {
     pub(crate) fn new(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
         StoreError(error.into())
     }
-
-    /// The store's error itself, e.g. to downcast it to the store's own type.
-    pub fn get_ref(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
-        &*self.0
-    }
 }
 
 impl std::fmt::Display for StoreError {

@@ -36,17 +36,8 @@ pub enum Message {
 const OVERHEAD: usize = 64;
 
 impl Message {
-    /// A short name: `event`, `identify` or `profile`.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Message::Event(_) => "event",
-            Message::Identify { .. } => "identify",
-            Message::Profile { .. } => "profile",
-        }
-    }
-
     /// The event, for [`Message::Event`].
-    pub fn as_event(&self) -> Option<&EventRecord> {
+    pub(crate) fn as_event(&self) -> Option<&EventRecord> {
         match self {
             Message::Event(record) => Some(record),
             _ => None,
@@ -154,7 +145,7 @@ mod tests {
             .unwrap();
         let (small, big) = (Message::Event(small), Message::Event(big));
         assert!(big.weight() >= small.weight() + 1000);
-        assert_eq!(small.kind(), "event");
+        assert!(matches!(small, Message::Event(_)));
         let user = Identity::from_external_id("abc").unwrap();
         assert_eq!(identity_weight(&user), 23);
     }

@@ -17,7 +17,7 @@ pub use error::{SpoolError, StoreError, TrackError, TrackerBuildError};
 pub use message::Message;
 pub use metrics::TrackerMetrics;
 pub use report::{FlushReport, ShutdownReport};
-pub use spool::{SPOOL_FORMAT, Spool};
+pub use spool::Spool;
 
 use std::fmt;
 use std::sync::Arc;
@@ -201,7 +201,7 @@ impl Tracker {
     /// in memory and is delivered. The failure is counted in [`TrackerMetrics::not_durable`],
     /// logged with `tracing::error!`, and told to the
     /// [dead-letter callback](TrackerBuilder::on_dead_letter), when one is set, as a
-    /// [`DeadLetter`] of kind [`DeadLetter::NOT_DURABLE`] (its
+    /// [`DeadLetter`] of kind `not_durable` (its
     /// [`still_delivered`](DeadLetter::still_delivered) is `true`: a notice, not a drop); the
     /// writer writes the event again once the disk recovers.
     ///

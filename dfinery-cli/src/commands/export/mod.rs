@@ -28,8 +28,8 @@ pub async fn events(args: &EventExportArgs, json: bool) -> Result<Exit, CliError
     let client = client::build(&args.client, None, TokenKind::Export)?;
     tracing::info!(
         "exporting events from {} to {} into `{}`",
-        query.from_date(),
-        query.to_date(),
+        request.from_date,
+        request.to_date,
         args.output.display()
     );
     let bar = progress::download();
@@ -166,7 +166,6 @@ fn export_error(error: ExportError) -> CliError {
 mod tests {
     use super::*;
     use crate::cli::ClientArgs;
-    use dfinery_core::export::Select;
 
     fn args() -> EventExportArgs {
         EventExportArgs {
@@ -196,13 +195,11 @@ mod tests {
         a.events = vec!["df_purchase".into()];
         a.item_properties = vec!["df_price".into()];
         let query = event_query(&a).unwrap();
-        assert_eq!(query.from_date().to_string(), "2024-06-01");
-        assert_eq!(query.to_date().to_string(), "2024-06-30");
-        assert_eq!(query.events(), &Select::Include(vec!["df_purchase".into()]));
-        assert_eq!(
-            query.properties(),
-            &Select::Include(vec!["df_items_df_price".into()])
-        );
+        let (from, to) = ("2024-06-01".parse().unwrap(), "2024-06-30".parse().unwrap());
+        let expected = EventQuery::new(from, to)
+            .include_events(["df_purchase"])
+            .include_properties(["df_items_df_price"]);
+        assert_eq!(query, expected);
     }
 
     #[test]
@@ -222,6 +219,7 @@ mod tests {
         let mut a = args();
         a.to = Some("2024-06-30".into());
         let query = event_query(&a).unwrap();
-        assert_eq!(query.from_date(), query.to_date());
+        let day = "2024-06-30".parse().unwrap();
+        assert_eq!(query, EventQuery::new(day, day));
     }
 }

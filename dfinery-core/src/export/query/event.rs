@@ -161,26 +161,6 @@ impl EventQuery {
         self
     }
 
-    /// The first day, inclusive.
-    pub fn from_date(&self) -> Date {
-        self.from
-    }
-
-    /// The last day, inclusive.
-    pub fn to_date(&self) -> Date {
-        self.to
-    }
-
-    /// The event filter.
-    pub fn events(&self) -> &Select {
-        &self.events.select
-    }
-
-    /// The property filter.
-    pub fn properties(&self) -> &Select {
-        &self.properties.select
-    }
-
     /// Checks the query against today (UTC) and builds the request body.
     ///
     /// # Errors

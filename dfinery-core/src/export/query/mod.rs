@@ -10,5 +10,4 @@ pub use error::QueryError;
 pub use event::EventQuery;
 pub(crate) use profile::EXTERNAL_ID_COLUMN;
 pub use profile::ProfileQuery;
-pub use select::Select;
 pub(crate) use select::{ITEM_PREFIX, item_column};

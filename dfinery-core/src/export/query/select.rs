@@ -12,7 +12,7 @@ pub(crate) fn item_column(name: &str) -> String {
 
 /// Which names a filter keeps. The default keeps all.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Select {
+pub(crate) enum Select {
     /// Every name.
     #[default]
     All,
@@ -23,8 +23,9 @@ pub enum Select {
 }
 
 impl Select {
-    /// Whether the filter keeps `name`.
-    pub fn keeps(&self, name: &str) -> bool {
+    /// Whether the filter keeps `name`: what each mode means, pinned by the tests below.
+    #[cfg(test)]
+    pub(crate) fn keeps(&self, name: &str) -> bool {
         match self {
             Select::All => true,
             Select::Include(names) => names.iter().any(|n| n == name),

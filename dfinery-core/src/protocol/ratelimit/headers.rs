@@ -6,23 +6,25 @@ use std::time::{Duration, SystemTime};
 use dfinery_schema::protocol::{RateLimitHeader, WireDate, parse_count, parse_reset, parse_window};
 use reqwest::header::{DATE, HeaderMap, HeaderName};
 
-/// The rate-limit headers of one answer (`docs/protocol.md` §7.2). Every field is `None` when its
-/// header is missing or unreadable.
+/// The rate-limit headers of one answer (`docs/protocol.md` §7.2), as the client read them
+/// (both spellings, `x-ratelimit-*` and `X-Rate-Limit-*`, any case): the latest per API from
+/// [`Client::rate_limit`](crate::Client::rate_limit), or the one of a rate-limited answer from
+/// [`Error::rate_limit`](crate::Error::rate_limit). Every field is `None` when its header was
+/// missing or unreadable.
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
 /// use dfinery_core::ratelimit::RateLimitSnapshot;
-/// use reqwest::header::{HeaderMap, HeaderValue};
 ///
-/// let mut headers = HeaderMap::new();
-/// headers.insert("X-Rate-Limit-Limit", HeaderValue::from_static("1m"));
-/// headers.insert("x-ratelimit-remaining", HeaderValue::from_static("9999"));
-/// headers.insert("x-ratelimit-reset", HeaderValue::from_static("1682593200268"));
-/// let snapshot = RateLimitSnapshot::from_headers(&headers).unwrap();
-/// assert_eq!(snapshot.window.as_deref(), Some("1m"));
+/// let reset = UNIX_EPOCH + Duration::from_millis(1_682_593_200_268);
+/// let snapshot = RateLimitSnapshot {
+///     window: Some("1m".to_owned()),
+///     remaining: Some(9999),
+///     reset: Some(reset),
+///     date: None,
+/// };
 /// assert_eq!(snapshot.window_duration(), Some(Duration::from_secs(60)));
-/// assert_eq!(snapshot.remaining, Some(9999));
-/// assert_eq!(snapshot.reset, Some(UNIX_EPOCH + Duration::from_millis(1_682_593_200_268)));
+/// assert_eq!(snapshot.reset_after(reset - Duration::from_secs(5)), Some(Duration::from_secs(5)));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RateLimitSnapshot {
@@ -45,7 +47,7 @@ pub(crate) const CLOCK_SKEW_TOLERANCE: Duration = Duration::from_secs(2);
 impl RateLimitSnapshot {
     /// Reads the headers under both spellings (`x-ratelimit-*` and `X-Rate-Limit-*`, any case);
     /// `None` when none of the three is present.
-    pub fn from_headers(headers: &HeaderMap) -> Option<RateLimitSnapshot> {
+    pub(crate) fn from_headers(headers: &HeaderMap) -> Option<RateLimitSnapshot> {
         // Both spellings; `HeaderMap` lookups ignore case. The names are made once: a lookup
         // by `&str` parses and checks the name again on every answer.
         let text = |names: &[HeaderName; 2]| {

@@ -38,9 +38,10 @@ const UNREADABLE: TableDefinition<u64, &[u8]> = TableDefinition::new("unreadable
 /// `format` → the spool format version.
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
-/// The spool format this version writes and reads. Files of format 1 (one row per pending
-/// message) are moved to it when opened.
-pub const SPOOL_FORMAT: u64 = 2;
+/// The spool format this version writes and reads: files of format 1 (one row per pending
+/// message) are moved to it when opened, and a file of another format is refused with
+/// [`SpoolError::Format`], which names both.
+pub(crate) const SPOOL_FORMAT: u64 = 2;
 
 /// Opens the spool's database again (the file, or a backend given to
 /// [`Spool::open_with_backend`]).
@@ -121,8 +122,9 @@ impl Spool {
         self.store.pending.load(Ordering::Relaxed)
     }
 
-    /// Bytes of the messages waiting for delivery.
-    pub fn pending_bytes(&self) -> u64 {
+    /// Bytes of the messages waiting for delivery (the tracker reports them as
+    /// [`TrackerMetrics::spooled_bytes`](super::TrackerMetrics::spooled_bytes)).
+    pub(crate) fn pending_bytes(&self) -> u64 {
         self.store.pending_bytes.load(Ordering::Relaxed)
     }
 
@@ -176,12 +178,9 @@ impl Spool {
         })
     }
 
-    /// The number of dead letters.
-    ///
-    /// # Errors
-    ///
-    /// [`SpoolError::Storage`] when the file cannot be read.
-    pub fn dead_letter_count(&self) -> Result<u64, SpoolError> {
+    /// The number of dead letters, without decoding them (for
+    /// [`clear_dead_letters`](Spool::clear_dead_letters)).
+    pub(crate) fn dead_letter_count(&self) -> Result<u64, SpoolError> {
         let store = &*self.store;
         store.guarded(|| {
             let txn = store.begin_read("counting the dead letters")?;

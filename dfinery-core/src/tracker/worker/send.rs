@@ -42,12 +42,12 @@ pub(crate) async fn send(client: Client, identity: Identity, messages: Vec<Messa
         Some(Message::Event(_)) | None => {
             return match client.send_records(&identity, events).await {
                 Ok(report) => Outcome {
-                    delivered: report.events(),
+                    delivered: report.events,
                     resent: resent(&report),
                     error: None,
                 },
                 Err(failure) => Outcome {
-                    delivered: failure.delivered.events(),
+                    delivered: failure.delivered.events,
                     resent: resent(&failure.delivered),
                     error: Some(failure.error),
                 },

@@ -50,6 +50,9 @@ pub struct BudgetStats {
     pub fallback_permits: u64,
     /// Answers passed on to Redis as feedback.
     pub feedback_sent: u64,
+    /// Whether Redis was unreachable when the stats were taken (the budget paces locally, or
+    /// waits).
+    pub degraded: bool,
 }
 
 /// One API's limit as configured.
@@ -424,11 +427,12 @@ impl RedisBudget {
             fallbacks: get(&c.fallbacks),
             fallback_permits: get(&c.fallback_permits),
             feedback_sent: get(&c.feedback_sent),
+            degraded: self.is_degraded(),
         }
     }
 
     /// Whether Redis is currently unreachable (the budget paces locally, or waits).
-    pub fn is_degraded(&self) -> bool {
+    fn is_degraded(&self) -> bool {
         self.shared.down.load(Ordering::Acquire)
     }
 
