@@ -76,8 +76,13 @@ pub(crate) enum Mode {
 pub(crate) type Done = Box<dyn FnOnce(Result<(), SpoolError>) + Send>;
 
 /// Callbacks answered together on a Tokio task, with the result of their commit (the reason
-/// it failed) and the spool's path.
-pub(crate) type Answers = (Vec<Done>, Result<(), String>, Arc<std::path::Path>);
+/// it failed), the spool's path, and the commit's writes, dropped by that task.
+pub(crate) type Answers = (
+    Vec<Done>,
+    Result<(), String>,
+    Arc<std::path::Path>,
+    Vec<Write>,
+);
 
 /// What a callback is told of its commit's `result`.
 pub(crate) fn answer(
@@ -376,6 +381,10 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                 .inspect_err(|_| broken = true),
             Err(reason) => Err(reason),
         };
+        // The writes a successful commit is done with: freed on the runtime with the answers
+        // when there are some (the bytes were allocated there, and freeing them on the thread
+        // that allocated them is the allocator's fast path), here otherwise.
+        let mut spent = Vec::new();
         match &result {
             Ok(()) => {
                 if sync {
@@ -384,6 +393,7 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                     // Only a commit counts (a turn with nothing to write commits nothing).
                     lazy_commits += 1;
                 }
+                spent = std::mem::take(&mut writes);
                 not_durable.clear();
                 // Synced: neither these hand-overs nor the rewritten ones can be lost now.
                 store
@@ -430,6 +440,7 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                         runtime_dones,
                         result.clone(),
                         Arc::clone(&store.shared_path),
+                        std::mem::take(&mut spent),
                     ))
                     .err()
                     .map(|back| (back.0).0),

@@ -258,10 +258,11 @@ impl Spool {
                 if answers.as_ref().is_none_or(|task| task.is_closed()) {
                     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<commit::Answers>();
                     runtime.spawn(async move {
-                        while let Some((dones, result, path)) = rx.recv().await {
+                        while let Some((dones, result, path, spent)) = rx.recv().await {
                             for done in dones {
                                 done(commit::answer(&path, &result));
                             }
+                            drop(spent);
                         }
                     });
                     *answers = Some(tx);
