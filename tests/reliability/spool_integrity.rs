@@ -338,7 +338,7 @@ async fn every_record_of_a_damaged_spool_is_delivered_or_reported_with_the_reaso
     // These seeds exercise both outcomes of opening (if the store's layout changes, pick seeds
     // that do). Records left unread no longer occur here: since spool format 2 every row is
     // read when the spool opens (a row that cannot be read refuses the open), so a tracker that
-    // opened never meets an unreadable row later; format 1 met some (5 of 60 copies with these
+    // opened never meets an unreadable row later; format 1 met some (4 of 60 copies with these
     // seeds), and the check above still holds any that do to their reported reason.
     assert!(
         opened > 0 && refused > 0,
