@@ -299,18 +299,7 @@ fn encode(identity: &Identity, batch: &[EventRecord]) -> Result<Bytes, Error> {
 /// grows the body's buffer once): each identifier with its key (at most 13 bytes), quotes,
 /// colon and comma, and the braces.
 fn identity_len(identity: &Identity) -> usize {
-    [
-        identity.external_id(),
-        identity.phone_no(),
-        identity.email(),
-        identity.kakao_user_id(),
-        identity.line_user_id(),
-    ]
-    .into_iter()
-    .flatten()
-    .map(|id| id.len() + 19)
-    .sum::<usize>()
-        + 2
+    identity.present().map(|id| id.len() + 19).sum::<usize>() + 2
 }
 
 #[cfg(test)]

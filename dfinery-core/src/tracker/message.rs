@@ -82,17 +82,7 @@ pub(crate) struct EnvelopeRef<'a> {
 
 /// The size an identity is counted at: its identifiers and their keys.
 pub(crate) fn identity_weight(identity: &Identity) -> usize {
-    [
-        identity.external_id(),
-        identity.phone_no(),
-        identity.email(),
-        identity.kakao_user_id(),
-        identity.line_user_id(),
-    ]
-    .into_iter()
-    .flatten()
-    .map(|id| id.len() + 20)
-    .sum()
+    identity.present().map(|id| id.len() + 20).sum()
 }
 
 #[cfg(test)]

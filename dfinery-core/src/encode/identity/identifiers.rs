@@ -168,6 +168,20 @@ impl Identity {
     pub fn line_user_id(&self) -> Option<&str> {
         self.line_user_id.as_deref()
     }
+
+    /// The identifiers it has, in the order of the wire body's keys.
+    #[cfg(feature = "client")]
+    pub(crate) fn present(&self) -> impl Iterator<Item = &str> {
+        [
+            self.external_id(),
+            self.phone_no(),
+            self.email(),
+            self.kakao_user_id(),
+            self.line_user_id(),
+        ]
+        .into_iter()
+        .flatten()
+    }
 }
 
 impl From<ExternalId> for Identity {
