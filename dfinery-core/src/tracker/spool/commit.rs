@@ -208,6 +208,9 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
     // Inserts of accepted messages (the `Soon` ones) a failed commit did not make durable:
     // written again in the next commit. Each is also counted in `Store::unsynced`.
     let mut rewrite: Vec<Write> = Vec::new();
+    // Deletes committed without a sync since the last synced commit: opening the file again
+    // after a failure reads only what synced commits hold, so they are committed again then.
+    let mut unsynced_removes: Vec<u64> = Vec::new();
     // The last failure to follow the path while idle, logged once.
     let mut idle_error: Option<String> = None;
     // Deletes of delivered messages not yet committed, and when the first of them came.
@@ -333,7 +336,11 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
             let dropped = (before - carried.len()) as u64;
             store.unsynced.fetch_sub(dropped, Ordering::SeqCst);
         }
-        let carried_count = carried.len() as u64;
+        // The carried inserts (a carried `Bury` is not a hand-over counted as unsynced).
+        let carried_count = carried
+            .iter()
+            .filter(|w| matches!(w, Write::Insert { .. }))
+            .count() as u64;
         soon.extend(carried.iter().filter_map(|w| match w {
             Write::Insert { seq, .. } => Some(*seq),
             _ => None,
@@ -389,9 +396,14 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
             Ok(()) => {
                 if sync {
                     lazy_commits = 0;
+                    unsynced_removes.clear();
                 } else if !writes.is_empty() {
                     // Only a commit counts (a turn with nothing to write commits nothing).
                     lazy_commits += 1;
+                    unsynced_removes.extend(writes.iter().filter_map(|w| match w {
+                        Write::Remove(seq) => Some(*seq),
+                        _ => None,
+                    }));
                 }
                 spent = std::mem::take(&mut writes);
                 not_durable.clear();
@@ -402,18 +414,38 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
             }
             Err(reason) => {
                 not_durable.extend(waited);
+                // The settled messages must stay a prefix of each user's: a delete or a dead
+                // letter of this commit left out while a later message's lands would have the
+                // next process send the earlier message again after the later one (a profile
+                // update, which DFINERY does not de-duplicate, would be reverted). So the
+                // deletes of this commit, and those of the unsynced commits before it (which
+                // opening the file again loses), are kept back again, ahead of any later one,
+                // and the dead letters are written again with the next commit.
+                let mut again: Vec<u64> = std::mem::take(&mut unsynced_removes);
+                again.extend(writes.iter().filter_map(|w| match w {
+                    Write::Remove(seq) => Some(*seq),
+                    _ => None,
+                }));
+                if !again.is_empty() {
+                    again.append(&mut deferred);
+                    deferred = again;
+                    deferred_since.get_or_insert_with(Instant::now);
+                }
                 // The accepted messages nobody waits for are written again next time (and stay
-                // counted as unsynced until then); the deletes are dropped (a delivered message
-                // left in the file is sent again later and dropped by DFINERY as a duplicate).
+                // counted as unsynced until then).
                 rewrite = writes
                     .into_iter()
-                    .filter(|w| {
-                        matches!(w, Write::Insert { seq, .. }
-                            if soon.contains(seq) && !settled.contains(seq))
+                    .filter(|w| match w {
+                        Write::Insert { seq, .. } => soon.contains(seq) && !settled.contains(seq),
+                        Write::Bury { .. } => true,
+                        _ => false,
                     })
                     .collect();
                 // Those settled in this very group are not kept, and no longer unsynced.
-                let kept = rewrite.len() as u64;
+                let kept = rewrite
+                    .iter()
+                    .filter(|w| matches!(w, Write::Insert { .. }))
+                    .count() as u64;
                 store.unsynced.fetch_sub(
                     (handed_over + carried_count).saturating_sub(kept),
                     Ordering::SeqCst,
