@@ -382,3 +382,43 @@ fn callbacks_answered_in_a_runtime_come_in_commit_order_and_still_come_once_it_i
     assert_eq!((seq, thread.as_str()), (52, "dfinery-spool"));
     assert_eq!(spool.pending_len(), 52);
 }
+
+/// The task answering the callbacks can be dropped with answers still queued to it: its
+/// runtime shut down after the writer handed them over but before the task ran. Those callers
+/// must still be answered (the tracker's callback queues the committed messages and gives back
+/// their room in the queue; dropped uncalled, the messages wait in the file for the next
+/// process and their room is lost for good).
+#[test]
+fn answers_queued_to_a_task_that_is_dropped_before_it_runs_are_still_given() {
+    let path = path("answers-dropped");
+    let spool = Spool::open(&path).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    // The task, as the first such call starts it; its receiving end is held here instead, to
+    // be dropped as the runtime's shutdown drops the task.
+    let (task, queued) = tokio::sync::mpsc::unbounded_channel();
+    *spool.store.answers.lock().unwrap() = Some(task);
+    let (tx, rx) = std::sync::mpsc::channel();
+    {
+        let _in_runtime = runtime.enter();
+        spool.enqueue_answered_in_runtime(
+            vec![insert(1, "u")],
+            Mode::Wait,
+            Box::new(move |result| {
+                let _ = tx.send(result.is_ok());
+            }),
+        );
+    }
+    // Answered on the writer thread once the commit before it has been handed to the task.
+    spool.submit(Vec::new(), Mode::Wait).unwrap();
+    drop(queued);
+    let answered = rx.recv_timeout(std::time::Duration::from_secs(30));
+    assert_eq!(
+        answered,
+        Ok(true),
+        "the caller is told its message is durable"
+    );
+    drop(runtime);
+}
