@@ -77,12 +77,26 @@ pub(crate) type Done = Box<dyn FnOnce(Result<(), SpoolError>) + Send>;
 
 /// Callbacks answered together on a Tokio task, with the result of their commit (the reason
 /// it failed), the spool's path, and the commit's writes, dropped by that task.
-pub(crate) type Answers = (
-    Vec<Done>,
-    Result<(), String>,
-    Arc<std::path::Path>,
-    Vec<Write>,
-);
+///
+/// Answered when dropped, wherever that is: by the task once it receives them, and also when
+/// the task is gone with them still queued (its runtime shut down after the writer handed them
+/// over but before the task ran), or when the hand-over fails, so no caller is left unanswered.
+pub(crate) struct Answers {
+    pub(crate) dones: Vec<Done>,
+    pub(crate) result: Result<(), String>,
+    pub(crate) path: Arc<std::path::Path>,
+    pub(crate) spent: Vec<Write>,
+}
+
+impl Drop for Answers {
+    fn drop(&mut self) {
+        for done in std::mem::take(&mut self.dones) {
+            done(answer(&self.path, &self.result));
+        }
+        // The writes after the answers, as before: their callers are not kept waiting for it.
+        drop(std::mem::take(&mut self.spent));
+    }
+}
 
 /// What a callback is told of its commit's `result`.
 pub(crate) fn answer(
@@ -460,25 +474,24 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
         }
         if !runtime_dones.is_empty() {
             // The task answers them in commit order; when it is gone (its runtime shut down),
-            // they are answered here.
-            let runtime_dones = match store
+            // they are answered here, as the hand-over given back is dropped.
+            let answers = Answers {
+                dones: runtime_dones,
+                result: result.clone(),
+                path: Arc::clone(&store.shared_path),
+                spent: std::mem::take(&mut spent),
+            };
+            let back = match store
                 .answers
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .as_ref()
             {
-                Some(task) => task
-                    .send((
-                        runtime_dones,
-                        result.clone(),
-                        Arc::clone(&store.shared_path),
-                        std::mem::take(&mut spent),
-                    ))
-                    .err()
-                    .map(|back| (back.0).0),
-                None => Some(runtime_dones),
+                Some(task) => task.send(answers).err().map(|back| back.0),
+                None => Some(answers),
             };
-            dones.extend(runtime_dones.into_iter().flatten());
+            // Outside the lock: a callback may hand the spool another job.
+            drop(back);
         }
         for done in dones {
             done(answer(&store.path, &result));
