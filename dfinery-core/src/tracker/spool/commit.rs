@@ -374,6 +374,8 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
             // The last commit before the file is closed is synced.
             sync |= closing;
         }
+        // The deletes of refused messages put first (kept in `not_durable` until they land).
+        let prepended = not_durable.len();
         if !not_durable.is_empty() {
             // Remove what a failed commit may have left of refused messages, first.
             let mut all: Vec<Write> = not_durable.iter().map(|&s| Write::Remove(s)).collect();
@@ -436,7 +438,7 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                 // opening the file again loses), are kept back again, ahead of any later one,
                 // and the dead letters are written again with the next commit.
                 let mut again: Vec<u64> = std::mem::take(&mut unsynced_removes);
-                again.extend(writes.iter().filter_map(|w| match w {
+                again.extend(writes.iter().skip(prepended).filter_map(|w| match w {
                     Write::Remove(seq) => Some(*seq),
                     _ => None,
                 }));
