@@ -464,3 +464,38 @@ fn pages_follow_sequence_order_across_rows_whose_numbers_interleave() {
     assert_eq!(pages(&spool), [vec![1, 3], vec![6, 9]]);
     assert_eq!(spool.read_pending(3, 6, 10).unwrap().len(), 1, "only 6");
 }
+
+/// A row found twice in the file (the same messages under two keys: a copy made by damage)
+/// holds nothing new: each message is kept once, not a second time under a new number, which
+/// would send it again after every later message of its user.
+#[test]
+fn a_message_found_twice_with_the_same_bytes_is_kept_once() {
+    let path = path("twice");
+    {
+        let spool = Spool::open(&path).unwrap();
+        spool
+            .submit(vec![insert(1, "u"), insert(2, "u")], Mode::Wait)
+            .unwrap();
+        spool.submit(vec![insert(3, "u")], Mode::Wait).unwrap();
+    }
+    {
+        let db = Database::create(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut table = txn.open_table(BATCHES).unwrap();
+            let first = table.first().unwrap().unwrap().1.value().to_vec();
+            table.insert(1000, first.as_slice()).unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    let spool = Spool::open(&path).unwrap();
+    let seqs: Vec<u64> = spool
+        .read_pending(0, u64::MAX, usize::MAX)
+        .unwrap()
+        .iter()
+        .map(|(seq, _)| *seq)
+        .collect();
+    assert_eq!(seqs, [1, 2, 3]);
+    assert_eq!(spool.pending_len(), 3);
+    assert_eq!(spool.last_seq(), 3);
+}
