@@ -77,12 +77,26 @@ pub(crate) type Done = Box<dyn FnOnce(Result<(), SpoolError>) + Send>;
 
 /// Callbacks answered together on a Tokio task, with the result of their commit (the reason
 /// it failed), the spool's path, and the commit's writes, dropped by that task.
-pub(crate) type Answers = (
-    Vec<Done>,
-    Result<(), String>,
-    Arc<std::path::Path>,
-    Vec<Write>,
-);
+///
+/// Answered when dropped, wherever that is: by the task once it receives them, and also when
+/// the task is gone with them still queued (its runtime shut down after the writer handed them
+/// over but before the task ran), or when the hand-over fails, so no caller is left unanswered.
+pub(crate) struct Answers {
+    pub(crate) dones: Vec<Done>,
+    pub(crate) result: Result<(), String>,
+    pub(crate) path: Arc<std::path::Path>,
+    pub(crate) spent: Vec<Write>,
+}
+
+impl Drop for Answers {
+    fn drop(&mut self) {
+        for done in std::mem::take(&mut self.dones) {
+            done(answer(&self.path, &self.result));
+        }
+        // The writes after the answers, as before: their callers are not kept waiting for it.
+        drop(std::mem::take(&mut self.spent));
+    }
+}
 
 /// What a callback is told of its commit's `result`.
 pub(crate) fn answer(
@@ -208,6 +222,9 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
     // Inserts of accepted messages (the `Soon` ones) a failed commit did not make durable:
     // written again in the next commit. Each is also counted in `Store::unsynced`.
     let mut rewrite: Vec<Write> = Vec::new();
+    // Deletes committed without a sync since the last synced commit: opening the file again
+    // after a failure reads only what synced commits hold, so they are committed again then.
+    let mut unsynced_removes: Vec<u64> = Vec::new();
     // The last failure to follow the path while idle, logged once.
     let mut idle_error: Option<String> = None;
     // Deletes of delivered messages not yet committed, and when the first of them came.
@@ -333,7 +350,11 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
             let dropped = (before - carried.len()) as u64;
             store.unsynced.fetch_sub(dropped, Ordering::SeqCst);
         }
-        let carried_count = carried.len() as u64;
+        // The carried inserts (a carried `Bury` is not a hand-over counted as unsynced).
+        let carried_count = carried
+            .iter()
+            .filter(|w| matches!(w, Write::Insert { .. }))
+            .count() as u64;
         soon.extend(carried.iter().filter_map(|w| match w {
             Write::Insert { seq, .. } => Some(*seq),
             _ => None,
@@ -353,6 +374,8 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
             // The last commit before the file is closed is synced.
             sync |= closing;
         }
+        // The deletes of refused messages put first (kept in `not_durable` until they land).
+        let prepended = not_durable.len();
         if !not_durable.is_empty() {
             // Remove what a failed commit may have left of refused messages, first.
             let mut all: Vec<Write> = not_durable.iter().map(|&s| Write::Remove(s)).collect();
@@ -389,9 +412,14 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
             Ok(()) => {
                 if sync {
                     lazy_commits = 0;
+                    unsynced_removes.clear();
                 } else if !writes.is_empty() {
                     // Only a commit counts (a turn with nothing to write commits nothing).
                     lazy_commits += 1;
+                    unsynced_removes.extend(writes.iter().filter_map(|w| match w {
+                        Write::Remove(seq) => Some(*seq),
+                        _ => None,
+                    }));
                 }
                 spent = std::mem::take(&mut writes);
                 not_durable.clear();
@@ -402,18 +430,38 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
             }
             Err(reason) => {
                 not_durable.extend(waited);
+                // The settled messages must stay a prefix of each user's: a delete or a dead
+                // letter of this commit left out while a later message's lands would have the
+                // next process send the earlier message again after the later one (a profile
+                // update, which DFINERY does not de-duplicate, would be reverted). So the
+                // deletes of this commit, and those of the unsynced commits before it (which
+                // opening the file again loses), are kept back again, ahead of any later one,
+                // and the dead letters are written again with the next commit.
+                let mut again: Vec<u64> = std::mem::take(&mut unsynced_removes);
+                again.extend(writes.iter().skip(prepended).filter_map(|w| match w {
+                    Write::Remove(seq) => Some(*seq),
+                    _ => None,
+                }));
+                if !again.is_empty() {
+                    again.append(&mut deferred);
+                    deferred = again;
+                    deferred_since.get_or_insert_with(Instant::now);
+                }
                 // The accepted messages nobody waits for are written again next time (and stay
-                // counted as unsynced until then); the deletes are dropped (a delivered message
-                // left in the file is sent again later and dropped by DFINERY as a duplicate).
+                // counted as unsynced until then).
                 rewrite = writes
                     .into_iter()
-                    .filter(|w| {
-                        matches!(w, Write::Insert { seq, .. }
-                            if soon.contains(seq) && !settled.contains(seq))
+                    .filter(|w| match w {
+                        Write::Insert { seq, .. } => soon.contains(seq) && !settled.contains(seq),
+                        Write::Bury { .. } => true,
+                        _ => false,
                     })
                     .collect();
                 // Those settled in this very group are not kept, and no longer unsynced.
-                let kept = rewrite.len() as u64;
+                let kept = rewrite
+                    .iter()
+                    .filter(|w| matches!(w, Write::Insert { .. }))
+                    .count() as u64;
                 store.unsynced.fetch_sub(
                     (handed_over + carried_count).saturating_sub(kept),
                     Ordering::SeqCst,
@@ -428,25 +476,24 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
         }
         if !runtime_dones.is_empty() {
             // The task answers them in commit order; when it is gone (its runtime shut down),
-            // they are answered here.
-            let runtime_dones = match store
+            // they are answered here, as the hand-over given back is dropped.
+            let answers = Answers {
+                dones: runtime_dones,
+                result: result.clone(),
+                path: Arc::clone(&store.shared_path),
+                spent: std::mem::take(&mut spent),
+            };
+            let back = match store
                 .answers
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .as_ref()
             {
-                Some(task) => task
-                    .send((
-                        runtime_dones,
-                        result.clone(),
-                        Arc::clone(&store.shared_path),
-                        std::mem::take(&mut spent),
-                    ))
-                    .err()
-                    .map(|back| (back.0).0),
-                None => Some(runtime_dones),
+                Some(task) => task.send(answers).err().map(|back| back.0),
+                None => Some(answers),
             };
-            dones.extend(runtime_dones.into_iter().flatten());
+            // Outside the lock: a callback may hand the spool another job.
+            drop(back);
         }
         for done in dones {
             done(answer(&store.path, &result));

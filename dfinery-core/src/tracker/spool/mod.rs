@@ -258,11 +258,9 @@ impl Spool {
                 if answers.as_ref().is_none_or(|task| task.is_closed()) {
                     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<commit::Answers>();
                     runtime.spawn(async move {
-                        while let Some((dones, result, path, spent)) = rx.recv().await {
-                            for done in dones {
-                                done(commit::answer(&path, &result));
-                            }
-                            drop(spent);
+                        // Each is answered as it is dropped (see `commit::Answers`).
+                        while let Some(answers) = rx.recv().await {
+                            drop(answers);
                         }
                     });
                     *answers = Some(tx);

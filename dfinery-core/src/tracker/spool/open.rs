@@ -199,7 +199,9 @@ const MIGRATED_PER_BATCH: usize = 1000;
 ///   sequence number, which the tracker then fails to decode and sets aside as unreadable
 ///   (counted as dead-lettered), so the loss is reported, never silent;
 /// - a message found in two batches (a damaged sequence number) is kept once, the other copy
-///   given a new number the same way.
+///   given a new number the same way; a copy with the same bytes too (a row copied by damage)
+///   is dropped instead, as it holds nothing new (numbered again, the message would be sent a
+///   second time, after every later message of its user).
 ///
 /// Called when the spool is opened, and by the writer when it opens the file again after a
 /// failed write (nothing it held in memory is trusted then).
@@ -251,11 +253,22 @@ pub(super) fn load(db: &Database) -> Result<Loaded, redb::Error> {
             let mut kept: Vec<(u64, &[u8])> = Vec::new();
             let mut orphans: Vec<Vec<u8>> = Vec::new();
             let mut seen = HashSet::new();
+            // Copies of a message kept already (same number, same bytes): dropped from the row.
+            let mut copies = 0;
             for (seq, entry) in entries.by_ref() {
-                if index.entries.contains_key(&seq) || !seen.insert(seq) {
-                    orphans.push(entry.to_vec());
-                } else {
-                    kept.push((seq, entry));
+                let earlier = match index.entries.get(&seq) {
+                    Some(loc) => Some(batches.get(loc.batch)?.is_some_and(|row| {
+                        batch::Entries::new(row.value()).any(|(s, e)| s == seq && e == entry)
+                    })),
+                    None if !seen.insert(seq) => {
+                        Some(kept.iter().any(|(s, e)| *s == seq && *e == entry))
+                    }
+                    None => None,
+                };
+                match earlier {
+                    Some(true) => copies += 1,
+                    Some(false) => orphans.push(entry.to_vec()),
+                    None => kept.push((seq, entry)),
                 }
             }
             if let Some(at) = entries.damaged_at() {
@@ -263,7 +276,7 @@ pub(super) fn load(db: &Database) -> Result<Loaded, redb::Error> {
             }
             last_seq = kept.iter().fold(last_seq, |m, (seq, _)| m.max(*seq));
             index.add(key, kept.iter().map(|(seq, e)| (*seq, e.len() as u32)));
-            if !orphans.is_empty() {
+            if !orphans.is_empty() || copies > 0 {
                 let kept = kept.iter().map(|(seq, e)| (*seq, e.to_vec())).collect();
                 repairs.push((key, kept, orphans));
             }
@@ -287,7 +300,12 @@ pub(super) fn load(db: &Database) -> Result<Loaded, redb::Error> {
                 "a batch of the spool is damaged: the messages read before the damage are kept, \
                  the rest is set aside as unreadable when the tracker reads it"
             );
-            batches.insert(key, row.as_slice())?;
+            if row.is_empty() {
+                // Nothing but copies of messages kept in other rows.
+                batches.remove(key)?;
+            } else {
+                batches.insert(key, row.as_slice())?;
+            }
             index.add(key, added);
             changed = true;
         }

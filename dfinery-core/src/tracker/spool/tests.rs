@@ -382,3 +382,120 @@ fn callbacks_answered_in_a_runtime_come_in_commit_order_and_still_come_once_it_i
     assert_eq!((seq, thread.as_str()), (52, "dfinery-spool"));
     assert_eq!(spool.pending_len(), 52);
 }
+
+/// The task answering the callbacks can be dropped with answers still queued to it: its
+/// runtime shut down after the writer handed them over but before the task ran. Those callers
+/// must still be answered (the tracker's callback queues the committed messages and gives back
+/// their room in the queue; dropped uncalled, the messages wait in the file for the next
+/// process and their room is lost for good).
+#[test]
+fn answers_queued_to_a_task_that_is_dropped_before_it_runs_are_still_given() {
+    let path = path("answers-dropped");
+    let spool = Spool::open(&path).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    // The task, as the first such call starts it; its receiving end is held here instead, to
+    // be dropped as the runtime's shutdown drops the task.
+    let (task, queued) = tokio::sync::mpsc::unbounded_channel();
+    *spool.store.answers.lock().unwrap() = Some(task);
+    let (tx, rx) = std::sync::mpsc::channel();
+    {
+        let _in_runtime = runtime.enter();
+        spool.enqueue_answered_in_runtime(
+            vec![insert(1, "u")],
+            Mode::Wait,
+            Box::new(move |result| {
+                let _ = tx.send(result.is_ok());
+            }),
+        );
+    }
+    // Answered on the writer thread once the commit before it has been handed to the task.
+    spool.submit(Vec::new(), Mode::Wait).unwrap();
+    drop(queued);
+    let answered = rx.recv_timeout(std::time::Duration::from_secs(30));
+    assert_eq!(
+        answered,
+        Ok(true),
+        "the caller is told its message is durable"
+    );
+    drop(runtime);
+}
+
+/// Recovery reads pages in sequence order whatever rows the messages are in: rows whose
+/// sequence numbers interleave (a commit of 1, 5 and 9, then one of 2, 3 and 6, one message of
+/// each settled) are paged as one ordered list, before and after the file is opened again.
+#[test]
+fn pages_follow_sequence_order_across_rows_whose_numbers_interleave() {
+    let path = path("interleaved");
+    let spool = Spool::open(&path).unwrap();
+    spool
+        .submit(
+            vec![insert(1, "u"), insert(5, "u"), insert(9, "v")],
+            Mode::Wait,
+        )
+        .unwrap();
+    spool
+        .submit(
+            vec![insert(2, "v"), insert(3, "u"), insert(6, "u")],
+            Mode::Wait,
+        )
+        .unwrap();
+    spool
+        .submit(vec![Write::Remove(5), Write::Remove(2)], Mode::Wait)
+        .unwrap();
+    let pages = |spool: &Spool| {
+        let mut seen = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = spool.read_pending(after, 9, 2).unwrap();
+            if page.is_empty() {
+                return seen;
+            }
+            assert!(page.len() <= 2);
+            after = page.last().unwrap().0;
+            seen.push(page.iter().map(|(seq, _)| *seq).collect::<Vec<_>>());
+        }
+    };
+    assert_eq!(pages(&spool), [vec![1, 3], vec![6, 9]]);
+    drop(spool);
+    let spool = Spool::open(&path).unwrap();
+    assert_eq!(pages(&spool), [vec![1, 3], vec![6, 9]]);
+    assert_eq!(spool.read_pending(3, 6, 10).unwrap().len(), 1, "only 6");
+}
+
+/// A row found twice in the file (the same messages under two keys: a copy made by damage)
+/// holds nothing new: each message is kept once, not a second time under a new number, which
+/// would send it again after every later message of its user.
+#[test]
+fn a_message_found_twice_with_the_same_bytes_is_kept_once() {
+    let path = path("twice");
+    {
+        let spool = Spool::open(&path).unwrap();
+        spool
+            .submit(vec![insert(1, "u"), insert(2, "u")], Mode::Wait)
+            .unwrap();
+        spool.submit(vec![insert(3, "u")], Mode::Wait).unwrap();
+    }
+    {
+        let db = Database::create(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut table = txn.open_table(BATCHES).unwrap();
+            let first = table.first().unwrap().unwrap().1.value().to_vec();
+            table.insert(1000, first.as_slice()).unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    let spool = Spool::open(&path).unwrap();
+    let seqs: Vec<u64> = spool
+        .read_pending(0, u64::MAX, usize::MAX)
+        .unwrap()
+        .iter()
+        .map(|(seq, _)| *seq)
+        .collect();
+    assert_eq!(seqs, [1, 2, 3]);
+    assert_eq!(spool.pending_len(), 3);
+    assert_eq!(spool.last_seq(), 3);
+}
