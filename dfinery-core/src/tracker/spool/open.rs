@@ -186,6 +186,11 @@ pub(super) struct Loaded {
 /// the bytes that become entries of their own.
 type Repair = (u64, Vec<(u64, Vec<u8>)>, Vec<Vec<u8>>);
 
+/// The greatest sequence number taken as real when a file is read: a tracker numbers its messages
+/// from 1 up, one by one, so a number above this one (2^62) is damage, and counting it would make
+/// the numbers given after it run out.
+const MAX_SEQ: u64 = 1 << 62;
+
 /// Pending messages at most in one batch when format 1's rows are moved into batches.
 const MIGRATED_PER_BATCH: usize = 1000;
 
@@ -239,8 +244,10 @@ pub(super) fn load(db: &Database) -> Result<Loaded, redb::Error> {
             changed = true;
         }
         for table in [txn.open_table(DEAD_LETTERS)?, txn.open_table(UNREADABLE)?] {
-            if let Some((seq, _)) = table.last()? {
-                last_seq = u64::max(last_seq, seq.value());
+            // The greatest plausible key: a damaged one far above is not counted, so the
+            // numbers given after it cannot run out.
+            for entry in table.range(..=MAX_SEQ)?.rev().take(1) {
+                last_seq = u64::max(last_seq, entry?.0.value());
             }
         }
         // Rows to put in order once read.
@@ -260,6 +267,8 @@ pub(super) fn load(db: &Database) -> Result<Loaded, redb::Error> {
                     Some(loc) => Some(batches.get(loc.batch)?.is_some_and(|row| {
                         batch::Entries::new(row.value()).any(|(s, e)| s == seq && e == entry)
                     })),
+                    // Far above any number given out: damaged, renumbered like a clash.
+                    None if seq > MAX_SEQ => Some(false),
                     None if !seen.insert(seq) => {
                         Some(kept.iter().any(|(s, e)| *s == seq && *e == entry))
                     }

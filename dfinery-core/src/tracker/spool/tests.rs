@@ -499,3 +499,32 @@ fn a_message_found_twice_with_the_same_bytes_is_kept_once() {
     assert_eq!(spool.pending_len(), 3);
     assert_eq!(spool.last_seq(), 3);
 }
+
+#[test]
+fn a_number_far_above_any_given_out_is_damage_renumbered_without_running_out() {
+    let path = path("huge-seq");
+    {
+        let spool = Spool::open(&path).unwrap();
+        let writes = vec![insert(1, "u"), insert(2, "u"), insert(u64::MAX, "v")];
+        spool.submit(writes, Mode::Wait).unwrap();
+        let letter = serde_json::to_vec(&serde_json::json!({"damaged": true})).unwrap();
+        spool
+            .submit(
+                vec![Write::Bury {
+                    seq: u64::MAX - 1,
+                    letter,
+                }],
+                Mode::Wait,
+            )
+            .unwrap();
+    }
+    let spool = Spool::open(&path).unwrap();
+    let seqs: Vec<u64> = spool
+        .read_pending(0, u64::MAX, usize::MAX)
+        .unwrap()
+        .iter()
+        .map(|(seq, _)| *seq)
+        .collect();
+    assert_eq!(seqs, [1, 2, 3], "the huge number is given the next one");
+    assert_eq!(spool.last_seq(), 3, "the numbers after it do not run out");
+}
