@@ -153,7 +153,17 @@ fn another_compiler_fails_in_ci_and_skips_only_locally() {
     )
     .unwrap();
     std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let version = version_of(&fake.clone().into_os_string());
+    // Another test of this binary may fork (trybuild runs cargo) while the script is open for
+    // writing here: the child holds the write end until it execs, and running the script then
+    // fails with ETXTBSY ("Text file busy"). Tried again until the child has let go.
+    let mut version = version_of(&fake.clone().into_os_string());
+    for _ in 0..200 {
+        if !version.contains("Text file busy") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        version = version_of(&fake.clone().into_os_string());
+    }
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(version, "rustc 1.96.0 (0000000 2026-05-28)");
 
