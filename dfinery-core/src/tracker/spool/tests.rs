@@ -28,6 +28,12 @@ fn envelope(user: &str) -> Vec<u8> {
     .unwrap()
 }
 
+/// The sequence numbers pending in `spool`, in order.
+fn pending_seqs(spool: &Spool) -> Vec<u64> {
+    let rows = spool.read_pending(0, u64::MAX, usize::MAX).unwrap();
+    rows.iter().map(|(seq, _)| *seq).collect()
+}
+
 fn insert(seq: u64, user: &str) -> Write {
     Write::Insert {
         seq,
@@ -489,12 +495,7 @@ fn a_message_found_twice_with_the_same_bytes_is_kept_once() {
         txn.commit().unwrap();
     }
     let spool = Spool::open(&path).unwrap();
-    let seqs: Vec<u64> = spool
-        .read_pending(0, u64::MAX, usize::MAX)
-        .unwrap()
-        .iter()
-        .map(|(seq, _)| *seq)
-        .collect();
+    let seqs = pending_seqs(&spool);
     assert_eq!(seqs, [1, 2, 3]);
     assert_eq!(spool.pending_len(), 3);
     assert_eq!(spool.last_seq(), 3);
@@ -519,12 +520,7 @@ fn a_number_far_above_any_given_out_is_damage_renumbered_without_running_out() {
             .unwrap();
     }
     let spool = Spool::open(&path).unwrap();
-    let seqs: Vec<u64> = spool
-        .read_pending(0, u64::MAX, usize::MAX)
-        .unwrap()
-        .iter()
-        .map(|(seq, _)| *seq)
-        .collect();
+    let seqs = pending_seqs(&spool);
     assert_eq!(seqs, [1, 2, 3], "the huge number is given the next one");
     assert_eq!(spool.last_seq(), 3, "the numbers after it do not run out");
 }

@@ -160,6 +160,24 @@ fn report(tx: &mpsc::Sender<Result<(), SpoolError>>) -> Option<Done> {
 }
 
 /// The sequence numbers in the file, read afresh from disk by a new spool.
+/// Message 2 (sent after 1, which is settled already) is delivered and its delete committed:
+/// nothing is pending.
+fn deliver_2(spool: &Spool) {
+    spool.enqueue(vec![Write::Remove(2)], Mode::Lazy, None);
+    spool.submit(Vec::new(), Mode::Wait).unwrap();
+    assert_eq!(spool.pending_len(), 0, "both are delivered");
+}
+
+/// Once `spool` is closed, its file holds nothing the next process would send (1 after 2).
+fn find_nothing_left(spool: Spool, path: &Path) {
+    drop(spool);
+    assert_eq!(
+        on_disk(path),
+        Vec::<u64>::new(),
+        "1 would be sent again after 2"
+    );
+}
+
 fn on_disk(path: &Path) -> Vec<u64> {
     let spool = Spool::open(path).unwrap();
     let rows = spool.read_pending(0, u64::MAX, usize::MAX).unwrap();
@@ -506,15 +524,8 @@ fn a_delete_in_a_failed_commit_lands_later_so_the_settled_messages_stay_a_prefix
     assert!(spool.submit(Vec::new(), Mode::Wait).is_err());
     disk.fail_writes.store(false, Ordering::SeqCst);
     // 2, sent after 1, is delivered and its delete committed.
-    spool.enqueue(vec![Write::Remove(2)], Mode::Lazy, None);
-    spool.submit(Vec::new(), Mode::Wait).unwrap();
-    assert_eq!(spool.pending_len(), 0, "both are delivered");
-    drop(spool);
-    assert_eq!(
-        on_disk(&path),
-        Vec::<u64>::new(),
-        "1 would be sent again after 2"
-    );
+    deliver_2(&spool);
+    find_nothing_left(spool, &path);
 }
 
 /// As above, for a delete committed without a sync (the file's other deletes): opening the file
@@ -539,15 +550,8 @@ fn an_unsynced_delete_lost_when_the_file_is_opened_again_is_committed_again() {
     assert!(spool.submit(vec![insert(3)], Mode::Wait).is_err());
     disk.fail_writes.store(false, Ordering::SeqCst);
     // 2, sent after 1, is delivered and its delete committed.
-    spool.enqueue(vec![Write::Remove(2)], Mode::Lazy, None);
-    spool.submit(Vec::new(), Mode::Wait).unwrap();
-    assert_eq!(spool.pending_len(), 0, "both are delivered");
-    drop(spool);
-    assert_eq!(
-        on_disk(&path),
-        Vec::<u64>::new(),
-        "1 would be sent again after 2"
-    );
+    deliver_2(&spool);
+    find_nothing_left(spool, &path);
 }
 
 /// As above, for a dead letter: a message dead-lettered in a commit that failed (e.g. after its
@@ -569,14 +573,7 @@ fn a_dead_letter_in_a_failed_commit_is_written_with_a_later_commit() {
     spool.enqueue(vec![letter], Mode::Soon, report(&tx));
     assert!(rx.recv_timeout(Duration::from_secs(20)).unwrap().is_err());
     disk.fail_writes.store(false, Ordering::SeqCst);
-    spool.enqueue(vec![Write::Remove(2)], Mode::Lazy, None);
-    spool.submit(Vec::new(), Mode::Wait).unwrap();
-    assert_eq!(spool.pending_len(), 0);
+    deliver_2(&spool);
     assert_eq!(spool.dead_letter_count().unwrap(), 1);
-    drop(spool);
-    assert_eq!(
-        on_disk(&path),
-        Vec::<u64>::new(),
-        "1 would be sent again after 2"
-    );
+    find_nothing_left(spool, &path);
 }
