@@ -118,6 +118,7 @@ pub struct Tracker {
 struct Shared {
     tx: mpsc::UnboundedSender<Command>,
     closed: AtomicBool,
+    /// Numbers the messages of a tracker without a spool (with one, the spool's counter does).
     next_seq: AtomicU64,
     shutdown_timeout: Duration,
     core: Arc<Core>,
@@ -571,7 +572,11 @@ impl Tracker {
             }
             None => None,
         };
-        let seq = self.inner.next_seq.fetch_add(1, Ordering::Relaxed);
+        // With a spool, its counter: the spool numbers what it finds damaged from it too.
+        let seq = match &self.inner.core.spool {
+            Some(spool) => spool.next_seq(),
+            None => self.inner.next_seq.fetch_add(1, Ordering::Relaxed),
+        };
         Ok(Ready {
             incoming: Incoming {
                 seq,

@@ -565,7 +565,13 @@ fn reopen(store: &Store) -> Result<(), String> {
     let opened = panic::catch_unwind(AssertUnwindSafe(|| (store.reopen)()))
         .map_err(|_| "the store panicked while opening the file again".to_owned())?
         .map_err(|e| format!("the file could not be opened again after a failed write: {e}"))?;
-    let loaded = panic::catch_unwind(AssertUnwindSafe(|| super::open::load(&opened)))
+    // Damaged bytes found now are numbered from the counter the tracker takes its numbers
+    // from: a number above the file's may already belong to a message on its way here.
+    let number = |last: u64, count: u64| {
+        store.next_seq.fetch_max(last + 1, Ordering::Relaxed);
+        store.next_seq.fetch_add(count, Ordering::Relaxed)
+    };
+    let loaded = panic::catch_unwind(AssertUnwindSafe(|| super::open::load(&opened, number)))
         .map_err(|_| "the store panicked while reading the file again".to_owned())?
         .map_err(|e| format!("the file could not be read after a failed write: {e}"))?;
     let (entries, bytes) = loaded.index.totals();

@@ -98,6 +98,10 @@ pub(super) struct Store {
     /// Where each pending message is in the file; changed by the writer thread after each
     /// commit, read for the recovery's pages.
     index: Mutex<batch::Index>,
+    /// The next sequence number to hand out: the tracker numbers its messages from it, and the
+    /// writer the damaged bytes it finds when it opens the file again, so no number is given
+    /// twice.
+    next_seq: AtomicU64,
     /// The Tokio task that calls the callbacks of jobs handed over with
     /// [`Spool::enqueue_answered_in_runtime`], started by the first such job.
     answers: Mutex<Option<tokio::sync::mpsc::UnboundedSender<commit::Answers>>>,
@@ -146,6 +150,11 @@ impl Spool {
     /// The highest sequence number in the file when it was opened (0 for a new file).
     pub(crate) fn last_seq(&self) -> u64 {
         self.last_seq
+    }
+
+    /// A new sequence number, above every number in the file and every number given before.
+    pub(crate) fn next_seq(&self) -> u64 {
+        self.store.next_seq.fetch_add(1, Ordering::Relaxed)
     }
 
     /// Every dead letter, oldest first.

@@ -122,7 +122,8 @@ fn open_checked(path: &Path, reopen: Reopen) -> Result<Spool, SpoolError> {
         txn.open_table(UNREADABLE).map_err(|e| storage(e.into()))?;
         txn.commit().map_err(|e| storage(e.into()))?;
     }
-    let loaded = load(&db).map_err(storage)?;
+    // Nothing else numbers messages yet: the damaged bytes found are numbered after the file's.
+    let loaded = load(&db, |last, _| last + 1).map_err(storage)?;
     let (pending, pending_bytes) = loaded.index.totals();
     let last_seq = loaded.last_seq;
     // Read once the store has it open: the file the writer then watches the path for.
@@ -137,6 +138,7 @@ fn open_checked(path: &Path, reopen: Reopen) -> Result<Spool, SpoolError> {
         pending: AtomicU64::new(pending),
         pending_bytes: AtomicU64::new(pending_bytes),
         index: Mutex::new(loaded.index),
+        next_seq: AtomicU64::new(last_seq + 1),
         answers: Mutex::new(None),
         unsynced: AtomicU64::new(0),
         file_id: Mutex::new(file_id),
@@ -209,8 +211,15 @@ const MIGRATED_PER_BATCH: usize = 1000;
 ///   second time, after every later message of its user).
 ///
 /// Called when the spool is opened, and by the writer when it opens the file again after a
-/// failed write (nothing it held in memory is trusted then).
-pub(super) fn load(db: &Database) -> Result<Loaded, redb::Error> {
+/// failed write (nothing it held in memory is trusted then). `number(last, count)` gives the
+/// first of `count` new sequence numbers for the damaged bytes found, `last` being the highest
+/// number in the file: at open that is `last + 1`; on a reopen the numbers come from the
+/// spool's counter, so they never clash with a number already handed to a message on its way
+/// to the writer.
+pub(super) fn load(
+    db: &Database,
+    number: impl FnOnce(u64, u64) -> u64,
+) -> Result<Loaded, redb::Error> {
     let mut txn = db.begin_write()?;
     txn.set_durability(Durability::Immediate)?;
     let mut changed = false;
@@ -291,6 +300,12 @@ pub(super) fn load(db: &Database) -> Result<Loaded, redb::Error> {
             }
         }
         // Every sequence number read is known now: the orphans are numbered above them.
+        let orphans: usize = repairs.iter().map(|(_, _, orphans)| orphans.len()).sum();
+        let mut next = if orphans > 0 {
+            number(last_seq.max(index.last_seq()), orphans as u64)
+        } else {
+            0
+        };
         for (key, kept, orphans) in repairs {
             let mut row = Vec::new();
             for (seq, bytes) in &kept {
@@ -298,9 +313,10 @@ pub(super) fn load(db: &Database) -> Result<Loaded, redb::Error> {
             }
             let mut added = Vec::new();
             for orphan in &orphans {
-                last_seq += 1;
-                batch::push(&mut row, last_seq, orphan);
-                added.push((last_seq, orphan.len() as u32));
+                batch::push(&mut row, next, orphan);
+                added.push((next, orphan.len() as u32));
+                last_seq = last_seq.max(next);
+                next += 1;
             }
             tracing::error!(
                 batch = key,
