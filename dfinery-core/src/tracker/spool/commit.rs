@@ -119,9 +119,10 @@ pub(crate) enum Job {
         writes: Vec<Write>,
         mode: Mode,
         done: Option<Done>,
-        /// `done` is called on the Tokio task of [`Store::answers`] rather than on the writer
-        /// thread (see [`Spool::enqueue_answered_in_runtime`](super::Spool::enqueue_answered_in_runtime)).
-        in_runtime: bool,
+        /// `done` is called on the Tokio task of [`Store::answers`] for this runtime rather than
+        /// on the writer thread (see
+        /// [`Spool::enqueue_answered_in_runtime`](super::Spool::enqueue_answered_in_runtime)).
+        in_runtime: Option<tokio::runtime::Id>,
     },
     /// Read up to `limit` pending entries in `after + 1 ..= upto`, after the writes before it.
     Read {
@@ -266,7 +267,8 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
         let mut waited: Vec<u64> = Vec::new();
         let mut dones = Vec::new();
         // Answered on a Tokio task: one hand-over per commit instead of a wake per caller.
-        let mut runtime_dones: Vec<Done> = Vec::new();
+        // The callbacks answered on a runtime's task, by runtime (most often one).
+        let mut runtime_dones: Vec<(tokio::runtime::Id, Vec<Done>)> = Vec::new();
         let mut reads = Vec::new();
         let mut group_writes: Vec<Write> = Vec::new();
         let mut sync = lazy_commits >= LAZY_COMMITS_BEFORE_SYNC || !carried.is_empty();
@@ -311,10 +313,15 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                         Mode::Lazy => {}
                     }
                     group_writes.extend(w);
-                    if in_runtime {
-                        runtime_dones.extend(done);
-                    } else {
-                        dones.extend(done);
+                    match (in_runtime, done) {
+                        (Some(id), Some(done)) => {
+                            match runtime_dones.iter_mut().find(|(of, _)| *of == id) {
+                                Some((_, of_runtime)) => of_runtime.push(done),
+                                None => runtime_dones.push((id, vec![done])),
+                            }
+                        }
+                        (None, done) => dones.extend(done),
+                        (Some(_), None) => {}
                     }
                 }
                 Job::Read {
@@ -474,11 +481,11 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                 );
             }
         }
-        if !runtime_dones.is_empty() {
-            // The task answers them in commit order; when it is gone (its runtime shut down),
-            // they are answered here, as the hand-over given back is dropped.
+        for (id, dones) in runtime_dones {
+            // Each runtime's task answers them in commit order; when it is gone (its runtime
+            // shut down), they are answered here, as the hand-over given back is dropped.
             let answers = Answers {
-                dones: runtime_dones,
+                dones,
                 result: result.clone(),
                 path: Arc::clone(&store.shared_path),
                 spent: std::mem::take(&mut spent),
@@ -487,9 +494,10 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                 .answers
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .as_ref()
+                .iter()
+                .find(|(of, _)| *of == id)
             {
-                Some(task) => task.send(answers).err().map(|back| back.0),
+                Some((_, task)) => task.send(answers).err().map(|back| back.0),
                 None => Some(answers),
             };
             // Outside the lock: a callback may hand the spool another job.

@@ -102,9 +102,15 @@ pub(super) struct Store {
     /// writer the damaged bytes it finds when it opens the file again, so no number is given
     /// twice.
     next_seq: AtomicU64,
-    /// The Tokio task that calls the callbacks of jobs handed over with
-    /// [`Spool::enqueue_answered_in_runtime`], started by the first such job.
-    answers: Mutex<Option<tokio::sync::mpsc::UnboundedSender<commit::Answers>>>,
+    /// The Tokio tasks that call the callbacks of jobs handed over with
+    /// [`Spool::enqueue_answered_in_runtime`], one per runtime (by its id), each started by
+    /// the first such job from its runtime.
+    answers: Mutex<
+        Vec<(
+            tokio::runtime::Id,
+            tokio::sync::mpsc::UnboundedSender<commit::Answers>,
+        )>,
+    >,
     /// Entries handed over without waiting ([`Mode::Soon`] inserts, the `try_` calls) that no
     /// finished commit holds yet.
     unsynced: AtomicU64,
@@ -242,7 +248,7 @@ impl Spool {
     /// Hands `writes` to the writer thread under `mode`, never blocking; `done` is called on
     /// that thread once they are committed (or failed).
     pub(crate) fn enqueue(&self, writes: Vec<Write>, mode: Mode, done: Option<Done>) {
-        self.send_write(writes, mode, done, false);
+        self.send_write(writes, mode, done, None);
     }
 
     /// As [`enqueue`](Spool::enqueue), with `done` called on a task of the calling thread's
@@ -253,7 +259,8 @@ impl Spool {
     ///
     /// Only a multi-threaded runtime is used: its workers run its tasks whoever drives it,
     /// while a current-thread runtime runs them only inside its `block_on`, which another
-    /// runtime's caller could be waiting on forever. Without one (and once the task's runtime has
+    /// runtime's caller could be waiting on forever. Each runtime has its own task, so a caller
+    /// never waits on another runtime's workers. Without one (and once the task's runtime has
     /// shut down), `done` is called on the writer thread, as by [`enqueue`](Spool::enqueue).
     pub(crate) fn enqueue_answered_in_runtime(&self, writes: Vec<Write>, mode: Mode, done: Done) {
         let multi_thread = tokio::runtime::Handle::try_current()
@@ -261,28 +268,34 @@ impl Spool {
             .filter(|runtime| {
                 runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread
             });
-        let in_runtime = match multi_thread {
-            Some(runtime) => {
-                let mut answers = self.store.answers.lock().unwrap_or_else(|e| e.into_inner());
-                if answers.as_ref().is_none_or(|task| task.is_closed()) {
-                    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<commit::Answers>();
-                    runtime.spawn(async move {
-                        // Each is answered as it is dropped (see `commit::Answers`).
-                        while let Some(answers) = rx.recv().await {
-                            drop(answers);
-                        }
-                    });
-                    *answers = Some(tx);
-                }
-                true
+        let in_runtime = multi_thread.map(|runtime| {
+            let id = runtime.id();
+            let mut answers = self.store.answers.lock().unwrap_or_else(|e| e.into_inner());
+            // The tasks of runtimes shut down are forgotten.
+            answers.retain(|(_, task)| !task.is_closed());
+            if !answers.iter().any(|(of, _)| *of == id) {
+                let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<commit::Answers>();
+                runtime.spawn(async move {
+                    // Each is answered as it is dropped (see `commit::Answers`).
+                    while let Some(answers) = rx.recv().await {
+                        drop(answers);
+                    }
+                });
+                answers.push((id, tx));
             }
-            None => false,
-        };
+            id
+        });
         self.send_write(writes, mode, Some(done), in_runtime);
     }
 
     /// Hands a write job to the writer thread; a job it cannot take is answered with an error.
-    fn send_write(&self, writes: Vec<Write>, mode: Mode, done: Option<Done>, in_runtime: bool) {
+    fn send_write(
+        &self,
+        writes: Vec<Write>,
+        mode: Mode,
+        done: Option<Done>,
+        in_runtime: Option<tokio::runtime::Id>,
+    ) {
         let unsynced = commit::unsynced(&writes, mode);
         self.store.unsynced.fetch_add(unsynced, Ordering::SeqCst);
         let job = Job::Write {

@@ -139,7 +139,7 @@ fn open_checked(path: &Path, reopen: Reopen) -> Result<Spool, SpoolError> {
         pending_bytes: AtomicU64::new(pending_bytes),
         index: Mutex::new(loaded.index),
         next_seq: AtomicU64::new(last_seq + 1),
-        answers: Mutex::new(None),
+        answers: Mutex::new(Vec::new()),
         unsynced: AtomicU64::new(0),
         file_id: Mutex::new(file_id),
         recreated: AtomicU64::new(0),

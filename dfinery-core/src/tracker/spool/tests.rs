@@ -405,7 +405,7 @@ fn answers_queued_to_a_task_that_is_dropped_before_it_runs_are_still_given() {
     // The task, as the first such call starts it; its receiving end is held here instead, to
     // be dropped as the runtime's shutdown drops the task.
     let (task, queued) = tokio::sync::mpsc::unbounded_channel();
-    *spool.store.answers.lock().unwrap() = Some(task);
+    *spool.store.answers.lock().unwrap() = vec![(runtime.handle().id(), task)];
     let (tx, rx) = std::sync::mpsc::channel();
     {
         let _in_runtime = runtime.enter();

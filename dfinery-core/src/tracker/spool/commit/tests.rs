@@ -650,3 +650,48 @@ fn damaged_bytes_found_on_a_reopen_take_no_number_already_handed_out() {
     drop(spool);
     assert_eq!(on_disk(&path), [1, 2, 3, 4, 5]);
 }
+
+/// Callers on two runtimes are each answered by a task of their own runtime: a caller on `b`
+/// is answered while every worker of `a` (whose task answered first) is busy.
+#[test]
+fn callers_on_two_runtimes_are_each_answered_on_their_own() {
+    let path = path("runtimes");
+    let spool = Arc::new(Spool::open(&path).unwrap());
+    let runtime = || {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    let (a, b) = (runtime(), runtime());
+    let awaited = |spool: &Spool, seq: u64| {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        spool.enqueue_answered_in_runtime(
+            vec![insert(seq)],
+            Mode::Wait,
+            Box::new(move |result| {
+                let _ = tx.send(result);
+            }),
+        );
+        rx
+    };
+    // `a` answers first: its task exists.
+    a.block_on(async { awaited(&spool, 1).await.unwrap().unwrap() });
+    // Its only worker is then held until the end of the test.
+    let (release, held) = mpsc::channel::<()>();
+    let (busy, started) = mpsc::channel::<()>();
+    a.spawn(async move {
+        busy.send(()).unwrap();
+        let _ = held.recv();
+    });
+    started.recv_timeout(Duration::from_secs(20)).unwrap();
+    let answered = b.block_on(async {
+        tokio::time::timeout(Duration::from_secs(20), awaited(&spool, 2)).await
+    });
+    release.send(()).unwrap();
+    let answer = answered.expect("answered while the other runtime's workers are busy");
+    answer.unwrap().unwrap();
+    assert_eq!(spool.pending_len(), 2);
+    drop((a, b));
+}
