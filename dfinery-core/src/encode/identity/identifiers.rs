@@ -132,14 +132,20 @@ impl TryFrom<Unchecked> for Identity {
     type Error = IdentityError;
 
     fn try_from(raw: Unchecked) -> Result<Self, Self::Error> {
-        let check = |field, value: Option<String>| value.map(|v| non_empty(field, v)).transpose();
-        let identity = Identity {
-            external_id: check("external_id", raw.external_id)?,
-            phone_no: raw.phone_no.map(phone_no).transpose()?,
-            email: check("email", raw.email)?,
-            kakao_user_id: check("kakao_user_id", raw.kakao_user_id)?,
-            line_user_id: check("line_user_id", raw.line_user_id)?,
-        };
+        // The fields in the order of `Identifier::ALL`, each checked by `Identity::with`.
+        let values = [
+            raw.external_id,
+            raw.phone_no,
+            raw.email,
+            raw.kakao_user_id,
+            raw.line_user_id,
+        ];
+        let mut identity = EMPTY;
+        for (identifier, value) in Identifier::ALL.into_iter().zip(values) {
+            if let Some(value) = value {
+                identity = identity.with(identifier, value)?;
+            }
+        }
         if identity == EMPTY {
             Err(IdentityError::NoIdentifier)
         } else {
