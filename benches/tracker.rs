@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
-use dfinery::{Client, EventRecord, Identity, ItemBuilder, Tracker};
+use dfinery::{Client, EventRecord, Identifier, Identity, ItemBuilder, Tracker};
 use dfinery_emulator::{Emulator, EmulatorHandle};
 use tokio::runtime::Runtime;
 
@@ -89,7 +89,8 @@ fn time_track(runtime: &Runtime, iters: u64, threads: u64, spool: bool) -> Durat
         for t in 0..threads {
             let (tracker, event) = (&tracker, &event);
             scope.spawn(move || {
-                let who = Identity::from_external_id(format!("bench-{t}")).expect("an id");
+                let who =
+                    Identity::new(Identifier::ExternalId, format!("bench-{t}")).expect("an id");
                 for _ in 0..per_thread.min(iters.saturating_sub(t * per_thread)) {
                     black_box(tracker.try_track(&who, event).expect("queued"));
                 }
@@ -110,7 +111,7 @@ async fn with_tracker(emulator: &EmulatorHandle) {
         .expect("the tracker builds");
     let event = purchase();
     for u in 0..USERS {
-        let who = Identity::from_external_id(format!("user-{u}")).expect("an id");
+        let who = Identity::new(Identifier::ExternalId, format!("user-{u}")).expect("an id");
         for _ in 0..PER_USER {
             tracker
                 .try_track(&who, event.clone().with_event_log_id(uuid::Uuid::new_v4()))
@@ -126,7 +127,7 @@ async fn naive_loop(emulator: &EmulatorHandle) {
     let client = client(emulator.base_url(), emulator.service_id());
     let event = purchase();
     for u in 0..USERS {
-        let who = Identity::from_external_id(format!("user-{u}")).expect("an id");
+        let who = Identity::new(Identifier::ExternalId, format!("user-{u}")).expect("an id");
         for _ in 0..PER_USER {
             let record = event.clone().with_event_log_id(uuid::Uuid::new_v4());
             client.send_events(&who, [record]).await.expect("sent");

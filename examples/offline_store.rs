@@ -6,7 +6,7 @@
 //! cargo run --example offline_store
 //! ```
 
-use dfinery::{Client, DfineryEvent, DfineryItem, DfineryProfile, Event, Identity};
+use dfinery::{Client, DfineryEvent, DfineryItem, DfineryProfile, Event, Identifier, Identity};
 use dfinery_emulator::Emulator;
 
 /// The sign-up at the counter.
@@ -75,8 +75,8 @@ pub async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
 
     // The store's member number is the external id; the phone number is attached to it.
-    let customer =
-        Identity::from_external_id("store-member-0042")?.with_phone_no("821012345678")?;
+    let customer = Identity::new(Identifier::ExternalId, "store-member-0042")?
+        .with(Identifier::PhoneNo, "821012345678")?;
 
     // (1) Identity: create the unified profile.
     client.identify(&customer).await?;

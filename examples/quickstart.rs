@@ -9,7 +9,8 @@
 
 use dfinery::export::EventQuery;
 use dfinery::{
-    Client, DfineryEnum, DfineryEvent, DfineryItem, DfineryProfile, Event, Identity, Patch,
+    Client, DfineryEnum, DfineryEvent, DfineryItem, DfineryProfile, Event, Identifier, Identity,
+    Patch,
 };
 use dfinery_emulator::Emulator;
 
@@ -94,9 +95,9 @@ pub async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
 
     // 1. Identity first: create the user's unified profile.
-    let user = Identity::from_external_id("dfn-user-123")?
-        .with_email("dfn@example.com")?
-        .with_phone_no("821012345678")?;
+    let user = Identity::new(Identifier::ExternalId, "dfn-user-123")?
+        .with(Identifier::Email, "dfn@example.com")?
+        .with(Identifier::PhoneNo, "821012345678")?;
     client.identify(&user).await?;
     let profile = emulator.profile("dfn-user-123").ok_or("no profile")?;
     println!("1. Identified user `dfn-user-123` (e-mail and phone attached).");
@@ -159,13 +160,13 @@ pub async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 4. Export today's events back, decoded by column name into the same structs.
     let purchases = client
-        .export_event_rows(&EventQuery::today().event::<Purchase>())
+        .export_event_rows(&EventQuery::last_days(1).event::<Purchase>())
         .await
         .and_then(|rows| rows.events::<Purchase>())?
         .into_vec()
         .await?;
     let coupons = client
-        .export_event_rows(&EventQuery::today().event::<CouponUsed>())
+        .export_event_rows(&EventQuery::last_days(1).event::<CouponUsed>())
         .await
         .and_then(|rows| rows.events::<CouponUsed>())?
         .into_vec()

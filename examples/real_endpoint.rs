@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use dfinery::ClientBuildError;
 use dfinery::export::EventQuery;
 use dfinery::ratelimit::Api;
-use dfinery::{Client, EventRecord, Identity};
+use dfinery::{Client, EventRecord, Identifier, Identity};
 
 #[tokio::main]
 async fn main() -> Result<ExitCode, Box<dyn std::error::Error>> {
@@ -34,7 +34,7 @@ async fn main() -> Result<ExitCode, Box<dyn std::error::Error>> {
         std::env::var("DFINERY_EXAMPLE_USER").unwrap_or_else(|_| "dfinery-rust-example".to_owned());
     println!("Service `{}` at {}", client.service_id(), client.base_url());
 
-    let user = Identity::from_external_id(external_id.as_str())?;
+    let user = Identity::new(Identifier::ExternalId, external_id.as_str())?;
     client.identify(&user).await?;
     println!("Identified `{external_id}`.");
 
@@ -53,7 +53,7 @@ async fn main() -> Result<ExitCode, Box<dyn std::error::Error>> {
     }
 
     if std::env::var_os("DFINERY_EXPORT_TOKEN").is_some() {
-        let request = EventQuery::today()
+        let request = EventQuery::last_days(1)
             .include_events(["df_login"])
             .to_request()?;
         let csv = client.export_events(&request).await?.text().await?;

@@ -28,8 +28,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use dfinery::Identity;
 use dfinery::Tracker;
+use dfinery::{Identifier, Identity};
 use dfinery_bench::alloc::allocated;
 use dfinery_bench::fixtures::fresh_purchase;
 use dfinery_bench::lab::Lab;
@@ -93,8 +93,8 @@ fn main() -> io::Result<()> {
         .map(|i| {
             let (tracker, purchase) = (tracker.clone(), Arc::clone(&purchase));
             lab.runtime().spawn(async move {
-                let who =
-                    Identity::from_external_id(format!("hotpath-{i}")).map_err(io::Error::other)?;
+                let who = Identity::new(Identifier::ExternalId, format!("hotpath-{i}"))
+                    .map_err(io::Error::other)?;
                 let mut tracked = 0;
                 loop {
                     let done = match deadline {

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use dfinery::{Event, Identity};
+use dfinery::{Event, Identifier, Identity};
 use futures_util::future::try_join_all;
 
 use crate::fixtures::fresh_purchase;
@@ -29,7 +29,7 @@ pub const DFINERY_EVENT_REQUESTS_PER_SECOND: f64 = 1_000_000.0 / 60.0;
 pub fn batch_bodies(count: usize) -> io::Result<Vec<Bytes>> {
     let mut purchase = fresh_purchase();
     purchase.items.truncate(1);
-    let identity = Identity::from_external_id("bench-user").map_err(io::Error::other)?;
+    let identity = Identity::new(Identifier::ExternalId, "bench-user").map_err(io::Error::other)?;
     (0..count)
         .map(|_| {
             let events = (0..EVENTS_PER_REQUEST)

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use dfinery::export::{EventQuery, ExportRows};
-use dfinery::{Datetime, Event, Identity};
+use dfinery::{Datetime, Event, Identifier, Identity};
 use serde::Deserialize;
 
 use crate::fixtures::{ITEMS_PER_PURCHASE, Purchase, fresh_purchase};
@@ -33,8 +33,10 @@ pub fn export_csv(lab: &Lab, events: usize) -> io::Result<Bytes> {
         .map(|_| purchase.to_record())
         .collect::<Result<Vec<_>, _>>()
         .map_err(io::Error::other)?;
-    let who = Identity::from_external_id("bench-export").map_err(io::Error::other)?;
-    let request = EventQuery::today().to_request().map_err(io::Error::other)?;
+    let who = Identity::new(Identifier::ExternalId, "bench-export").map_err(io::Error::other)?;
+    let request = EventQuery::last_days(1)
+        .to_request()
+        .map_err(io::Error::other)?;
     let bytes = lab.runtime().block_on(async {
         client
             .send_events(&who, records)

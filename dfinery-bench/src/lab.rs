@@ -165,18 +165,17 @@ impl Lab {
     ///
     /// When the client cannot be built.
     pub fn client(&self) -> io::Result<Client> {
+        let mut retry = RetryPolicy::default();
+        retry.max_attempts = 5;
+        retry.initial_backoff = Duration::from_millis(5);
+        retry.max_backoff = Duration::from_millis(50);
+        retry.max_rate_limit_wait = Duration::from_secs(1);
         Client::builder()
             .service_id(DEFAULT_SERVICE_ID)
             .import_token(DEFAULT_IMPORT_TOKEN)
             .export_token(DEFAULT_EXPORT_TOKEN)
             .base_url(&self.base_url)
-            .retry(
-                RetryPolicy::default()
-                    .with_max_attempts(5)
-                    .with_initial_backoff(Duration::from_millis(5))
-                    .with_max_backoff(Duration::from_millis(50))
-                    .with_max_rate_limit_wait(Duration::from_secs(1)),
-            )
+            .retry(retry)
             .build()
             .map_err(io::Error::other)
     }

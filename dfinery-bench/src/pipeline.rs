@@ -11,7 +11,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use dfinery::{Identity, Tracker};
+use dfinery::{Identifier, Identity, Tracker};
 use futures_util::future::try_join_all;
 
 use crate::fixtures::fresh_purchase;
@@ -110,7 +110,7 @@ impl Start {
 
 /// The identity of producer `i`.
 fn user(i: usize) -> io::Result<Identity> {
-    Identity::from_external_id(format!("bench-user-{i}")).map_err(io::Error::other)
+    Identity::new(Identifier::ExternalId, format!("bench-user-{i}")).map_err(io::Error::other)
 }
 
 /// `producers` tasks on the lab's runtime call `track(...).await` with a typed purchase (five

@@ -19,7 +19,8 @@
 //! - The [`Event`], [`Item`] and [`Profile`] traits and their static descriptions.
 //! - Records: [`EventRecord`] and [`UserProperties`], validated and pre-serialised, ready to
 //!   send.
-//! - Identities: [`Identity`] and [`ExternalId`], which cannot be built empty or malformed.
+//! - Identities: [`Identity`] (one or more of the five [`Identifier`]s) and [`ExternalId`], which
+//!   cannot be built empty or malformed.
 //! - [`wire`]: the endpoints and the bodies of the two export requests.
 //! - Result codes: [`ResultCode`] (Import API) and [`ExportErrorCode`] (Export API), over
 //!   DFINERY's documented tables [`ImportCode`] and [`ExportFailure`].
@@ -101,6 +102,7 @@ pub use client::{
     ServerCode,
 };
 pub use dfinery_schema::DataType;
+pub use dfinery_schema::protocol::Identifier;
 #[cfg(feature = "client")]
 pub use dfinery_schema::protocol::ServerViolation;
 pub use encode::identity::{ExternalId, Identity, IdentityError};

@@ -98,7 +98,7 @@ impl Default for EmulatorBuilder {
             inspector: false,
             inspector_capacity: crate::inspector::DEFAULT_CAPACITY,
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-            clock: Clock::system(),
+            clock: Clock::default(),
             clock_offset_ms: 0,
             audiences: HashMap::new(),
         }
@@ -229,7 +229,7 @@ impl EmulatorBuilder {
     }
 
     /// The clock for server datetimes, rate-limit windows and the export look-back.
-    /// Default: [`Clock::system`]; pass a [`ManualClock`](crate::ManualClock) in tests.
+    /// Default: the system clock ([`Clock::default`]); pass a [`ManualClock`](crate::ManualClock) in tests.
     pub fn clock(mut self, clock: impl Into<Clock>) -> Self {
         self.clock = clock.into();
         self

@@ -12,21 +12,23 @@ use time::format_description::well_known::Rfc3339;
 /// Where the emulator reads the current time: server datetimes of stored events, rate-limit
 /// windows and "today" for the export look-back.
 ///
-/// Defaults to [`Clock::system`]. Pass a [`ManualClock`] to
+/// Defaults to the system clock ([`Clock::default`]). Pass a [`ManualClock`] to
 /// [`EmulatorBuilder::clock`](crate::EmulatorBuilder::clock) to control time from a test.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Clock(Option<ManualClock>, Offset);
 
 /// A signed shift of the clock, in milliseconds.
 #[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
 struct Offset(i64);
 
-impl Clock {
+impl Default for Clock {
     /// The machine's clock.
-    pub fn system() -> Clock {
+    fn default() -> Clock {
         Clock(None, Offset(0))
     }
+}
 
+impl Clock {
     /// This clock shifted by `offset_ms` milliseconds (negative: behind), to play a DFINERY
     /// whose clock differs from its clients'.
     pub fn offset_by_ms(self, offset_ms: i64) -> Clock {
@@ -78,7 +80,7 @@ impl fmt::Debug for Clock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
             Some(manual) => manual.fmt(f)?,
-            None => f.write_str("Clock::system")?,
+            None => f.write_str("Clock::default")?,
         }
         if self.1.0 != 0 {
             write!(f, " offset by {} ms", self.1.0)?;

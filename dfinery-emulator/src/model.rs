@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
+use dfinery_schema::protocol::Identifier;
 pub use dfinery_schema::protocol::ServerViolation;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -44,70 +45,36 @@ impl StoredIdentity {
     }
 
     /// The five identifiers with their wire names, `external_id` first.
-    pub(crate) fn fields(&self) -> impl Iterator<Item = (IdField, Option<&String>)> {
-        IdField::ALL.into_iter().map(|f| (f, self.get(f)))
+    pub(crate) fn fields(&self) -> impl Iterator<Item = (Identifier, Option<&String>)> {
+        Identifier::ALL.into_iter().map(|f| (f, self.get(f)))
     }
 
-    pub(crate) fn get(&self, field: IdField) -> Option<&String> {
+    pub(crate) fn get(&self, field: Identifier) -> Option<&String> {
         self.slot(field).as_ref()
     }
 
-    pub(crate) fn set(&mut self, field: IdField, value: Option<String>) {
+    pub(crate) fn set(&mut self, field: Identifier, value: Option<String>) {
         *self.slot_mut(field) = value;
     }
 
-    fn slot(&self, field: IdField) -> &Option<String> {
+    fn slot(&self, field: Identifier) -> &Option<String> {
         match field {
-            IdField::ExternalId => &self.external_id,
-            IdField::PhoneNo => &self.phone_no,
-            IdField::Email => &self.email,
-            IdField::KakaoUserId => &self.kakao_user_id,
-            IdField::LineUserId => &self.line_user_id,
+            Identifier::ExternalId => &self.external_id,
+            Identifier::PhoneNo => &self.phone_no,
+            Identifier::Email => &self.email,
+            Identifier::KakaoUserId => &self.kakao_user_id,
+            Identifier::LineUserId => &self.line_user_id,
         }
     }
 
-    fn slot_mut(&mut self, field: IdField) -> &mut Option<String> {
+    fn slot_mut(&mut self, field: Identifier) -> &mut Option<String> {
         match field {
-            IdField::ExternalId => &mut self.external_id,
-            IdField::PhoneNo => &mut self.phone_no,
-            IdField::Email => &mut self.email,
-            IdField::KakaoUserId => &mut self.kakao_user_id,
-            IdField::LineUserId => &mut self.line_user_id,
+            Identifier::ExternalId => &mut self.external_id,
+            Identifier::PhoneNo => &mut self.phone_no,
+            Identifier::Email => &mut self.email,
+            Identifier::KakaoUserId => &mut self.kakao_user_id,
+            Identifier::LineUserId => &mut self.line_user_id,
         }
-    }
-}
-
-/// One of the five identifier fields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) enum IdField {
-    ExternalId,
-    PhoneNo,
-    Email,
-    KakaoUserId,
-    LineUserId,
-}
-
-impl IdField {
-    pub(crate) const ALL: [IdField; 5] = [
-        IdField::ExternalId,
-        IdField::PhoneNo,
-        IdField::Email,
-        IdField::KakaoUserId,
-        IdField::LineUserId,
-    ];
-
-    pub(crate) const fn wire_name(self) -> &'static str {
-        match self {
-            IdField::ExternalId => "external_id",
-            IdField::PhoneNo => "phone_no",
-            IdField::Email => "email",
-            IdField::KakaoUserId => "kakao_user_id",
-            IdField::LineUserId => "line_user_id",
-        }
-    }
-
-    pub(crate) fn from_wire(name: &str) -> Option<IdField> {
-        IdField::ALL.into_iter().find(|f| f.wire_name() == name)
     }
 }
 

@@ -117,8 +117,8 @@ mod suggest;
 mod types;
 
 pub use check::{
-    Checked, EventBody, Finding, IDENTITY_FIELDS, IdentityMember, Json, JsonText, Object, Place,
-    RuleViolation, TypeMismatch, check_event, check_user_properties, identity_members,
+    Checked, EventBody, Finding, IdentityMember, Json, JsonText, Object, Place, RuleViolation,
+    TypeMismatch, check_event, check_user_properties, identity_members,
 };
 pub use json::JsonView;
 pub use model::{EventDef, PropertyDef, Registry};

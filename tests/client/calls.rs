@@ -2,7 +2,7 @@
 //! kind, deletion.
 
 use dfinery::UserPropertiesBuilder;
-use dfinery::{Datetime, Event, EventRecord, ExternalId, Patch, UserProperties};
+use dfinery::{Datetime, Event, EventRecord, ExternalId, Identifier, Patch, UserProperties};
 use serde_json::json;
 
 use crate::model::{Login, Member, coupon, purchase};
@@ -13,9 +13,9 @@ async fn identify_creates_the_unified_profile_with_every_identifier() {
     let emulator = emulator().await;
     let client = client(&emulator);
     let identity = user("dfn-user-1")
-        .with_email("dfn@example.com")
+        .with(Identifier::Email, "dfn@example.com")
         .unwrap()
-        .with_phone_no("821012345678")
+        .with(Identifier::PhoneNo, "821012345678")
         .unwrap();
     client.identify(&identity).await.unwrap();
     let profile = emulator.profile("dfn-user-1").expect("profile stored");

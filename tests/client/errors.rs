@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use dfinery::wire::Endpoint;
-use dfinery::{Error, RetryPolicy, ServerCode};
+use dfinery::{Error, ServerCode};
 use dfinery::{Event, EventRecord, Patch, ResultCode};
 use dfinery_emulator::{
     Api, FaultConfig, ImportCode, Latency, RateLimit, ScriptedResponse, Window,
@@ -180,7 +180,11 @@ async fn server_errors_are_retried_then_returned() {
     })
     .await;
     let client = client_for(&emulator)
-        .retry(crate::support::fast_retry().with_max_attempts(3))
+        .retry({
+            let mut retry = crate::support::fast_retry();
+            retry.max_attempts = 3;
+            retry
+        })
         .build()
         .unwrap();
     let error = client.identify(&user("u")).await.unwrap_err();
@@ -205,7 +209,7 @@ async fn a_closed_port_is_a_transport_error() {
         .service_id("s")
         .import_token("t")
         .base_url(format!("http://127.0.0.1:{port}"))
-        .retry(RetryPolicy::default().with_max_attempts(1))
+        .retry(crate::support::no_retry())
         .build()
         .unwrap();
     let error = client.identify(&user("u")).await.unwrap_err();
@@ -225,7 +229,7 @@ async fn a_slow_answer_is_a_timeout() {
     .await;
     let client = client_for(&emulator)
         .timeout(Duration::from_millis(100))
-        .retry(RetryPolicy::default().with_max_attempts(1))
+        .retry(crate::support::no_retry())
         .build()
         .unwrap();
     let error = client.identify(&user("u")).await.unwrap_err();

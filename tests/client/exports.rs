@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
+use dfinery::Error;
 use dfinery::export::ProfileQuery;
-use dfinery::{Error, RetryPolicy};
 use dfinery::{EventRecord, UserProperties};
 use dfinery_emulator::{FaultConfig, Latency, ScriptedResponse};
 use futures_util::future::join_all;
@@ -93,7 +93,7 @@ async fn at_most_five_exports_are_in_flight() {
     // The client queues the sixth to eighth export: the emulator refuses none.
     let emulator = emulator_with(slow).await;
     let client = client_for(&emulator)
-        .retry(RetryPolicy::default().with_max_attempts(1))
+        .retry(crate::support::no_retry())
         .build()
         .unwrap();
     let exports =
@@ -106,7 +106,7 @@ async fn at_most_five_exports_are_in_flight() {
     // Allowed eight at once, the client runs into the server's limit of five.
     let emulator = emulator_with(slow).await;
     let eager = client_for(&emulator)
-        .retry(RetryPolicy::default().with_max_attempts(1))
+        .retry(crate::support::no_retry())
         .export_concurrency(8)
         .build()
         .unwrap();

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use dfinery::RetryPolicy;
 use dfinery::ratelimit::{Api, Pacing};
 use dfinery_emulator::{Api as EmulatorApi, RateLimit, Window};
 use futures_util::future::join_all;
@@ -69,7 +68,7 @@ async fn without_pacing_the_same_burst_runs_into_429() {
     let emulator = tight().await;
     let client = client_for(&emulator)
         .pacing(Pacing::disabled())
-        .retry(RetryPolicy::default().with_max_attempts(1))
+        .retry(crate::support::no_retry())
         .build()
         .unwrap();
     let failures = burst(&client, 3, 9).await;

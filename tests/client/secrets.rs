@@ -59,7 +59,11 @@ fn builder(base_url: &str) -> dfinery::ClientBuilder {
         .import_token(IMPORT)
         .export_token(EXPORT)
         .base_url(base_url)
-        .retry(crate::support::fast_retry().with_max_attempts(2))
+        .retry({
+            let mut retry = crate::support::fast_retry();
+            retry.max_attempts = 2;
+            retry
+        })
 }
 
 // One thread, so the subscriber set for this test sees the client's and the emulator's tasks.

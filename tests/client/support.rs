@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use dfinery::export::EventQuery;
 use dfinery::wire::EventExportRequest;
-use dfinery::{Client, Identity};
+use dfinery::{Client, Identifier, Identity};
 use dfinery::{ClientBuilder, RetryPolicy};
 use dfinery_emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
 
@@ -13,11 +13,19 @@ pub const REGISTRY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/dfinery.t
 
 /// Retries that keep the suite fast: many attempts, millisecond backoff.
 pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy::default()
-        .with_max_attempts(10)
-        .with_initial_backoff(Duration::from_millis(2))
-        .with_max_backoff(Duration::from_millis(20))
-        .with_max_rate_limit_wait(Duration::from_secs(5))
+    let mut retry = RetryPolicy::default();
+    retry.max_attempts = 10;
+    retry.initial_backoff = Duration::from_millis(2);
+    retry.max_backoff = Duration::from_millis(20);
+    retry.max_rate_limit_wait = Duration::from_secs(5);
+    retry
+}
+
+/// No client retries: a failure comes back at once.
+pub fn no_retry() -> RetryPolicy {
+    let mut retry = RetryPolicy::default();
+    retry.max_attempts = 1;
+    retry
 }
 
 /// An emulator enforcing the test registry, configured by `configure`.
@@ -52,12 +60,12 @@ pub fn client(emulator: &EmulatorHandle) -> Client {
 
 /// An identity with only an external id.
 pub fn user(id: &str) -> Identity {
-    Identity::from_external_id(id).expect("a valid external id")
+    Identity::new(Identifier::ExternalId, id).expect("a valid external id")
 }
 
 /// Every event stored today.
 pub fn today() -> EventExportRequest {
-    EventQuery::today()
+    EventQuery::last_days(1)
         .to_request()
         .expect("today's query is valid")
 }

@@ -3,7 +3,7 @@
 //! itself (crate-internal), and core's unit tests (`wire::golden`) check those against the same
 //! examples.
 
-use dfinery::{Date, Event, Identity, Patch, Profile};
+use dfinery::{Date, Event, Identifier, Identity, Patch, Profile};
 use serde_json::{Value, json};
 
 use crate::model::{Gender, Login, Member, purchase};
@@ -18,9 +18,9 @@ fn purchase_with_items_and_login_match_the_event_example() {
         log_id: Some("9e8d7c6b-5a4f-4e3d-9c2b-1a0f9e8d7c6b".parse().unwrap()),
         at: Some("2024-06-24T06:00:00.000Z".parse().unwrap()),
     };
-    let identity = Identity::from_external_id("dfn-user-123")
+    let identity = Identity::new(Identifier::ExternalId, "dfn-user-123")
         .unwrap()
-        .with_phone_no("821012345678")
+        .with(Identifier::PhoneNo, "821012345678")
         .unwrap();
     let events = vec![purchase().to_record().unwrap(), login.to_record().unwrap()];
     let body = json!({"common": {"identity": identity}, "events": events});
@@ -54,7 +54,7 @@ fn the_profile_matches_the_user_profile_example() {
     };
     let request_datetime: dfinery::Datetime = "2024-06-24T06:42:25.394Z".parse().unwrap();
     let body = json!({
-        "identity": Identity::from_external_id("dfn-user-123").unwrap(),
+        "identity": Identity::new(Identifier::ExternalId, "dfn-user-123").unwrap(),
         "user_properties": member.to_user_properties().unwrap(),
         "request_datetime": request_datetime,
     });

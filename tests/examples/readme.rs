@@ -105,12 +105,13 @@ struct AppReview {
 
 // README block 2: the client (needs the real service's settings: compiled, not run).
 async fn block_client(member: Member, purchase: Purchase, coupon: CouponUsed) -> Result<(), Box<dyn Error>> {
-use dfinery::{Client, Event, Identity};
+use dfinery::{Client, Event, Identifier, Identity};
 
 let client = Client::builder()
     .from_env() // DFINERY_SERVICE_ID, DFINERY_IMPORT_TOKEN, DFINERY_EXPORT_TOKEN, DFINERY_BASE_URL
     .build()?;
-let user = Identity::from_external_id("dfn-user-123")?.with_phone_no("821012345678")?;
+let user = Identity::new(Identifier::ExternalId, "dfn-user-123")?
+    .with(Identifier::PhoneNo, "821012345678")?;
 
 client.identify(&user).await?;                   // 1. Identity
 client.update_profile(&user, &member).await?;    // 2. Profile (a #[derive(DfineryProfile)] struct)
@@ -121,14 +122,14 @@ let report = client.send_events(&user, events).await?; // 3. Events, any mix
 
 // README block 3: the tracker (needs the real service's settings: compiled, not run).
 async fn block_tracker(member: Member, purchase: Purchase) -> Result<(), Box<dyn Error>> {
-use dfinery::{Client, EventRecord, Identity, Tracker};
+use dfinery::{Client, EventRecord, Identifier, Identity, Tracker};
 
 let client = Client::builder().from_env().build()?;
 let tracker = Tracker::builder(client)
     .spool("/var/lib/my-app/dfinery.spool") // optional: see below
     .build()?;                              // inside a Tokio runtime
 
-let user = Identity::from_external_id("dfn-user-123")?;
+let user = Identity::new(Identifier::ExternalId, "dfn-user-123")?;
 tracker.identify(&user).await?;                   // delivered first,
 tracker.update_profile(&user, &member).await?;    // then this,
 tracker.track(&user, &purchase).await?;           // then the events, in order
@@ -146,7 +147,7 @@ async fn block_exports(client: &dfinery::Client) -> Result<(usize, usize), Box<d
 use dfinery::export::EventQuery;
 
 // Today's purchases, decoded into the `#[derive(DfineryEvent)]` struct that sent them.
-let query = EventQuery::today().event::<Purchase>().properties_of::<Purchase>();
+let query = EventQuery::last_days(1).event::<Purchase>().properties_of::<Purchase>();
 let mut purchases = client.export_event_rows(&query).await?.events::<Purchase>()?;
 while let Some(exported) = purchases.try_next().await? {
     let purchase: Purchase = exported.event;      // items included
@@ -156,7 +157,7 @@ while let Some(exported) = purchases.try_next().await? {
 }
     let mut purchases: Vec<Purchase> = Vec::new();
     let mut reviews: Vec<AppReview> = Vec::new();
-let mut rows = client.export_event_rows(&EventQuery::today()).await?;
+let mut rows = client.export_event_rows(&EventQuery::last_days(1)).await?;
 while let Some(event) = rows.next_event().await? {        // the rows of one event, gathered
     for row in event.rows() {                            // one per item
         let text: Option<&str> = row.get("df_order_id");  // the cell's text, borrowed
@@ -238,7 +239,7 @@ async fn the_readme_blocks_run_against_the_emulator() -> Result<(), Box<dyn Erro
         .export_token(emulator.export_token())
         .base_url(emulator.base_url())
         .build()?;
-    let user = dfinery::Identity::from_external_id("dfn-user-123")?;
+    let user = dfinery::Identity::new(dfinery::Identifier::ExternalId, "dfn-user-123")?;
     client.identify(&user).await?;
     client.update_profile(&user, &Member { df_gender: dfinery::Patch::Set(Gender::Female) }).await?;
     client.send_events(&user, [&purchase as &dyn dfinery::Event]).await?;

@@ -19,7 +19,9 @@ fn query() -> EventQuery {
 
 /// No retries: a refusal shows.
 fn no_retry() -> RetryPolicy {
-    RetryPolicy::default().with_max_attempts(1)
+    let mut retry = RetryPolicy::default();
+    retry.max_attempts = 1;
+    retry
 }
 
 /// Eight typed exports at once, each fully read; how many failed as rate limited.

@@ -1,9 +1,9 @@
 //! Queries: refused before any request when the dates or filters are wrong; typed events and
 //! item fields name what they stand for; the emulator accepts every body built.
 
-use dfinery::Date;
 use dfinery::export::{EventQuery, ExportError, ProfileQuery, QueryError};
 use dfinery::wire::ConditionType;
+use dfinery::{Date, Datetime};
 use serde_json::json;
 
 use crate::model::{AppReview, Member, Purchase, WishItem, WishlistShared, one_purchase};
@@ -13,7 +13,7 @@ use crate::support::{client, days, emulator, user};
 async fn dates_outside_the_look_back_or_reversed_are_refused_before_any_request() {
     let emulator = emulator().await;
     let client = client(&emulator);
-    let today = Date::today_utc();
+    let today = Datetime::now().date();
     let long_ago = Date::from_ymd(2020, 1, 1).unwrap();
     let error = client
         .export_event_rows(&EventQuery::new(long_ago, today))

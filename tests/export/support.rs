@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use dfinery::{Client, Date, Datetime, Identity};
+use dfinery::{Client, Date, Datetime, Identifier, Identity};
 use dfinery::{ClientBuilder, RetryPolicy};
 use dfinery_emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
 
@@ -27,11 +27,12 @@ pub async fn emulator() -> EmulatorHandle {
 
 /// Retries that keep the suite fast.
 pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy::default()
-        .with_max_attempts(5)
-        .with_initial_backoff(Duration::from_millis(2))
-        .with_max_backoff(Duration::from_millis(20))
-        .with_max_rate_limit_wait(Duration::from_secs(5))
+    let mut retry = RetryPolicy::default();
+    retry.max_attempts = 5;
+    retry.initial_backoff = Duration::from_millis(2);
+    retry.max_backoff = Duration::from_millis(20);
+    retry.max_rate_limit_wait = Duration::from_secs(5);
+    retry
 }
 
 /// A client builder for `emulator` with both tokens.
@@ -55,7 +56,11 @@ pub fn client_at(base_url: &str) -> Client {
         .service_id("svc")
         .export_token("export-token")
         .base_url(base_url)
-        .retry(fast_retry().with_max_attempts(1))
+        .retry({
+            let mut retry = fast_retry();
+            retry.max_attempts = 1;
+            retry
+        })
         .export_read_timeout(Duration::from_secs(5))
         .build()
         .expect("the client builds")
@@ -63,12 +68,12 @@ pub fn client_at(base_url: &str) -> Client {
 
 /// An identity with only an external id.
 pub fn user(id: &str) -> Identity {
-    Identity::from_external_id(id).expect("a valid external id")
+    Identity::new(Identifier::ExternalId, id).expect("a valid external id")
 }
 
 /// Yesterday and today (UTC): events made "now" are always inside.
 pub fn days() -> (Date, Date) {
-    let today = Date::today_utc();
+    let today = Datetime::now().date();
     let yesterday = format!("{today}T00:00:00Z")
         .parse::<Datetime>()
         .and_then(|midnight| Datetime::from_unix_millis(midnight.unix_millis() - 86_400_000))

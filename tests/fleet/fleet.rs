@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use dfinery::ratelimit::{Api, Pacing, RedisBudget};
-use dfinery::{Client, EventRecord, Identity};
+use dfinery::{Client, EventRecord, Identifier, Identity};
 use dfinery::{Error, RetryPolicy};
 use dfinery_emulator::{Api as EmulatorApi, Emulator, EmulatorHandle, RateLimit, Window};
 use serde_json::{Value, json};
@@ -236,7 +236,11 @@ async fn run(name: &str, workers: usize, variant: Variant) -> Option<Outcome> {
             .import_token(emulator.import_token())
             .base_url(emulator.base_url())
             .allow_insecure_http(true)
-            .retry(RetryPolicy::default().with_max_attempts(1))
+            .retry({
+                let mut retry = RetryPolicy::default();
+                retry.max_attempts = 1;
+                retry
+            })
             .pacing(Pacing::disabled())
             .build()
             .unwrap();
@@ -246,7 +250,7 @@ async fn run(name: &str, workers: usize, variant: Variant) -> Option<Outcome> {
             let counts = Arc::clone(&counts);
             async move {
                 let mut tick = tokio::time::interval(every);
-                let user = Identity::from_external_id("outside").unwrap();
+                let user = Identity::new(Identifier::ExternalId, "outside").unwrap();
                 loop {
                     tick.tick().await;
                     let record = EventRecord::builder("df_login").build().unwrap();
@@ -497,7 +501,7 @@ async fn worker(spec: Value) -> Value {
     start_together(&s("redis"), &s("prefix"), workers).await;
     // Users of this worker, ten events each; every user's events go out in order.
     let users: Vec<Identity> = (0..events.div_ceil(10))
-        .map(|u| Identity::from_external_id(format!("w{me}-u{u}")).unwrap())
+        .map(|u| Identity::new(Identifier::ExternalId, format!("w{me}-u{u}")).unwrap())
         .collect();
     let mut plan: Vec<Vec<(Identity, EventRecord)>> = vec![Vec::new(); TASKS];
     for i in 0..events {

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use dfinery::RetryPolicy;
-use dfinery::{Client, DfineryEvent, DfineryItem, EventRecord, Identity};
+use dfinery::{Client, DfineryEvent, DfineryItem, EventRecord, Identifier, Identity};
 use dfinery_emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
 use serde_json::Value;
 
@@ -89,25 +89,24 @@ pub async fn emulator_with(
 
 /// A client for `emulator` that does not retry, so a refusal (429 included) comes back at once.
 pub fn client(emulator: &EmulatorHandle) -> Client {
+    let mut retry = RetryPolicy::default();
+    retry.max_attempts = 1;
+    retry.initial_backoff = Duration::from_millis(1);
+    retry.max_backoff = Duration::from_millis(1);
+    retry.max_rate_limit_wait = Duration::ZERO;
     Client::builder()
         .service_id(emulator.service_id())
         .import_token(emulator.import_token())
         .export_token(emulator.export_token())
         .base_url(emulator.base_url())
-        .retry(
-            RetryPolicy::default()
-                .with_max_attempts(1)
-                .with_initial_backoff(Duration::from_millis(1))
-                .with_max_backoff(Duration::from_millis(1))
-                .with_max_rate_limit_wait(Duration::ZERO),
-        )
+        .retry(retry)
         .build()
         .expect("the client builds")
 }
 
 /// An identity with only an external id.
 pub fn user(id: &str) -> Identity {
-    Identity::from_external_id(id).expect("a valid external id")
+    Identity::new(Identifier::ExternalId, id).expect("a valid external id")
 }
 
 /// A server-sent-event stream being read.

@@ -5,7 +5,7 @@
 use dfinery::export::{ExportError, ExportRows};
 use dfinery::wire::Endpoint;
 use dfinery::{__private::classify, Error};
-use dfinery::{EventRecord, Identity, Rule, UserProperties};
+use dfinery::{EventRecord, Identifier, Identity, Rule, UserProperties};
 use dfinery_emulator::Registry;
 use reqwest::header::HeaderMap;
 
@@ -93,15 +93,17 @@ fn control_characters_in_a_string_are_escaped_not_refused() {
 
 #[test]
 fn identities_blank_or_unbounded() {
-    let error = Identity::from_external_id("   ").unwrap_err().to_string();
+    let error = Identity::new(Identifier::ExternalId, "   ")
+        .unwrap_err()
+        .to_string();
     assert_eq!(
         error,
         "`external_id` is empty; give a non-empty value or leave the identifier out"
     );
     // The API documents no character set and no maximum length (docs/protocol.md §5): a long or
     // multi-line id is sent as it is and stored as it is.
-    assert!(Identity::from_external_id("a".repeat(100_000)).is_ok());
-    assert!(Identity::from_external_id("a\nb").is_ok());
+    assert!(Identity::new(Identifier::ExternalId, "a".repeat(100_000)).is_ok());
+    assert!(Identity::new(Identifier::ExternalId, "a\nb").is_ok());
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use dfinery::{Client, EventRecord, Identity};
+use dfinery::{Client, EventRecord, Identifier, Identity};
 use dfinery::{ClientBuilder, RetryPolicy};
 use dfinery_emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
 
@@ -31,11 +31,12 @@ pub async fn emulator_with(
 
 /// Client retries in real time, short enough for a bounded test.
 pub fn real_time_retry() -> RetryPolicy {
-    RetryPolicy::default()
-        .with_max_attempts(4)
-        .with_initial_backoff(Duration::from_millis(10))
-        .with_max_backoff(Duration::from_millis(200))
-        .with_max_rate_limit_wait(Duration::from_secs(2))
+    let mut retry = RetryPolicy::default();
+    retry.max_attempts = 4;
+    retry.initial_backoff = Duration::from_millis(10);
+    retry.max_backoff = Duration::from_millis(200);
+    retry.max_rate_limit_wait = Duration::from_secs(2);
+    retry
 }
 
 /// A client builder for `base_url` with the emulator's default credentials.
@@ -50,7 +51,7 @@ pub fn client_to(base_url: &str) -> ClientBuilder {
 
 /// An identity with only an external id.
 pub fn user(id: &str) -> Identity {
-    Identity::from_external_id(id).expect("a valid external id")
+    Identity::new(Identifier::ExternalId, id).expect("a valid external id")
 }
 
 /// A registered event with no properties.

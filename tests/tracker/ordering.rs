@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use dfinery::RetryPolicy;
 use dfinery::UserProperties;
 use dfinery_emulator::ScriptedResponse;
 
@@ -29,7 +28,7 @@ async fn identity_then_profile_then_events_even_when_the_first_send_fails() {
     emulator.push_script([ScriptedResponse::ServerError]);
     let (url, proxy) = Recorder::start(emulator.base_url()).await;
     let client = client_to(&url)
-        .retry(RetryPolicy::default().with_max_attempts(1))
+        .retry(crate::support::no_retry())
         .build()
         .unwrap();
     let tracker = dfinery::Tracker::builder(client)

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use dfinery::{Identity, Tracker};
+use dfinery::{Identifier, Identity, Tracker};
 use dfinery::{Spool, SpoolError, TrackerBuildError};
 
 use crate::support::{DOWN, Recorder, client_to, emulator, login, spool_path, tracker_to, user};
@@ -176,7 +176,7 @@ async fn a_message_is_removed_from_the_spool_only_once_confirmed() {
         .spool(&path)
         .build()
         .unwrap();
-    let who = Identity::from_email("jo@example.com").unwrap();
+    let who = Identity::new(Identifier::Email, "jo@example.com").unwrap();
     // One call, one commit: the three are queued together and fail together.
     tracker
         .track_many((0..3).map(|_| (who.clone(), login())))

@@ -11,7 +11,7 @@ use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::response::Response;
 use dfinery::clock::Clock;
-use dfinery::{Client, EventRecord, Identity, Tracker};
+use dfinery::{Client, EventRecord, Identifier, Identity, Tracker};
 use dfinery::{ClientBuilder, RetryPolicy};
 use dfinery::{DeadLetter, TrackerBuilder};
 use dfinery_emulator::{Emulator, EmulatorBuilder, EmulatorHandle, ManualClock};
@@ -29,11 +29,19 @@ pub const DOWN: &str = "http://127.0.0.1:1";
 
 /// Client retries that keep virtual time short: 3 attempts, millisecond backoff.
 pub fn quick_retry() -> RetryPolicy {
-    RetryPolicy::default()
-        .with_max_attempts(3)
-        .with_initial_backoff(Duration::from_millis(5))
-        .with_max_backoff(Duration::from_millis(50))
-        .with_max_rate_limit_wait(Duration::from_secs(5))
+    let mut retry = RetryPolicy::default();
+    retry.max_attempts = 3;
+    retry.initial_backoff = Duration::from_millis(5);
+    retry.max_backoff = Duration::from_millis(50);
+    retry.max_rate_limit_wait = Duration::from_secs(5);
+    retry
+}
+
+/// No client retries: a failure comes back at once.
+pub fn no_retry() -> RetryPolicy {
+    let mut retry = RetryPolicy::default();
+    retry.max_attempts = 1;
+    retry
 }
 
 /// An emulator enforcing the test registry, configured by `configure`.
@@ -68,7 +76,7 @@ pub fn tracker_to(base_url: &str) -> TrackerBuilder {
 
 /// An identity with only an external id.
 pub fn user(id: &str) -> Identity {
-    Identity::from_external_id(id).expect("a valid external id")
+    Identity::new(Identifier::ExternalId, id).expect("a valid external id")
 }
 
 /// A registered event with no properties.

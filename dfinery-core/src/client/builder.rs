@@ -89,12 +89,14 @@ fn kind_name(kind: TokenKind) -> &'static str {
 /// use std::time::Duration;
 /// use dfinery_core::{Client, RetryPolicy};
 ///
+/// let mut retry = RetryPolicy::default();
+/// retry.max_attempts = 3;
 /// let client = Client::builder()
 ///     .service_id("my-service")
 ///     .import_token("import-token")
 ///     .base_url("http://127.0.0.1:8080") // loopback may be plain http
 ///     .timeout(Duration::from_secs(5))
-///     .retry(RetryPolicy::default().with_max_attempts(3))
+///     .retry(retry)
 ///     .build()?;
 /// assert_eq!(client.base_url(), "http://127.0.0.1:8080");
 /// assert!(!format!("{client:?}").contains("import-token"));
@@ -135,7 +137,7 @@ impl Default for ClientBuilder {
             rate_budget: None,
             export_concurrency: MAX_CONCURRENT_EXPORTS,
             max_events_per_request: MAX_EVENTS_PER_REQUEST,
-            clock: Clock::system(),
+            clock: Clock::default(),
         }
     }
 }
@@ -209,7 +211,7 @@ impl ClientBuilder {
 
     /// The clock rate-limit resets are measured against: retries, pacing and the tracker's
     /// redelivery pause all wait until the server's announced reset *by this clock*.
-    /// Default: [`Clock::system`]. Tests against a server with a manual clock pass the same
+    /// Default: the system clock ([`Clock::default`]). Tests against a server with a manual clock pass the same
     /// clock here, so both sides agree on when a window resets.
     pub fn clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
@@ -531,8 +533,14 @@ mod tests {
     #[test]
     fn out_of_range_settings_are_refused() {
         let cases = [
-            base().retry(RetryPolicy::default().with_max_attempts(0)),
-            base().retry(RetryPolicy::default().with_initial_backoff(Duration::from_secs(60))),
+            base().retry(RetryPolicy {
+                max_attempts: 0,
+                ..RetryPolicy::default()
+            }),
+            base().retry(RetryPolicy {
+                initial_backoff: Duration::from_secs(60),
+                ..RetryPolicy::default()
+            }),
             base().export_concurrency(0),
             base().max_events_per_request(0),
             base().max_events_per_request(101),

@@ -305,11 +305,12 @@ fn identity_len(identity: &Identity) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Identifier;
     use crate::wire::{Common, EventBatchRequest};
 
     #[test]
     fn the_assembled_body_is_what_serde_writes_for_the_batch() {
-        let identity = Identity::from_external_id("u-\"1\"").unwrap();
+        let identity = Identity::new(Identifier::ExternalId, "u-\"1\"").unwrap();
         let records: Vec<EventRecord> = (0..3)
             .map(|i| {
                 EventRecord::builder("df_login")
@@ -331,15 +332,15 @@ mod tests {
 
     #[test]
     fn every_identifier_and_no_escaping_make_the_body_serde_writes_in_a_buffer_of_its_size() {
-        let identity = Identity::from_external_id("user-123")
+        let identity = Identity::new(Identifier::ExternalId, "user-123")
             .unwrap()
-            .with_phone_no("01012345678")
+            .with(Identifier::PhoneNo, "01012345678")
             .unwrap()
-            .with_email("user@example.com")
+            .with(Identifier::Email, "user@example.com")
             .unwrap()
-            .with_kakao_user_id("kakao-1")
+            .with(Identifier::KakaoUserId, "kakao-1")
             .unwrap()
-            .with_line_user_id("line-1")
+            .with(Identifier::LineUserId, "line-1")
             .unwrap();
         let records = vec![EventRecord::builder("df_login").build().unwrap()];
         let body = encode(&identity, &records).unwrap();

@@ -34,11 +34,11 @@ use crate::secret::Secret;
 /// connection pool, the rate-limit state and the export slots.
 ///
 /// ```no_run
-/// use dfinery_core::{Client, EventRecord, Identity};
+/// use dfinery_core::{Client, EventRecord, Identifier, Identity};
 ///
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// let client = Client::builder().from_env().build()?; // DFINERY_SERVICE_ID, DFINERY_IMPORT_TOKEN, …
-/// let user = Identity::from_external_id("dfn-user-123")?;
+/// let user = Identity::new(Identifier::ExternalId, "dfn-user-123")?;
 /// client.identify(&user).await?;
 /// let login = EventRecord::builder("df_login").build()?;
 /// let report = client.send_events(&user, [login]).await?;

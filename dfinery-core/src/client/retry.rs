@@ -19,16 +19,16 @@ use crate::clock::Clock;
 /// A retry sends the very same body, so every event keeps its `event_log_id` and the server
 /// de-duplicates what an earlier attempt may already have stored.
 ///
-/// Start from [`RetryPolicy::default`] and change what differs (`with_max_attempts(1)` turns
-/// retries off):
+/// Start from [`RetryPolicy::default`] and set the fields that differ (`max_attempts = 1`
+/// turns retries off):
 ///
 /// ```
 /// use std::time::Duration;
 /// use dfinery_core::RetryPolicy;
 ///
-/// let policy = RetryPolicy::default()
-///     .with_max_attempts(3)
-///     .with_initial_backoff(Duration::from_millis(50));
+/// let mut policy = RetryPolicy::default();
+/// policy.max_attempts = 3;
+/// policy.initial_backoff = Duration::from_millis(50);
 /// assert_eq!(policy.max_attempts, 3);
 /// assert_eq!(policy.max_backoff, RetryPolicy::default().max_backoff);
 /// ```
@@ -58,34 +58,6 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// This policy with [`max_attempts`](RetryPolicy::max_attempts) set.
-    #[must_use]
-    pub const fn with_max_attempts(mut self, max_attempts: u32) -> RetryPolicy {
-        self.max_attempts = max_attempts;
-        self
-    }
-
-    /// This policy with [`initial_backoff`](RetryPolicy::initial_backoff) set.
-    #[must_use]
-    pub const fn with_initial_backoff(mut self, initial_backoff: Duration) -> RetryPolicy {
-        self.initial_backoff = initial_backoff;
-        self
-    }
-
-    /// This policy with [`max_backoff`](RetryPolicy::max_backoff) set.
-    #[must_use]
-    pub const fn with_max_backoff(mut self, max_backoff: Duration) -> RetryPolicy {
-        self.max_backoff = max_backoff;
-        self
-    }
-
-    /// This policy with [`max_rate_limit_wait`](RetryPolicy::max_rate_limit_wait) set.
-    #[must_use]
-    pub const fn with_max_rate_limit_wait(mut self, max_rate_limit_wait: Duration) -> RetryPolicy {
-        self.max_rate_limit_wait = max_rate_limit_wait;
-        self
-    }
-
     /// The wait before the retry that follows attempt `attempt` (1 for the first attempt):
     /// `jitter` (in `0.0..=1.0`, drawn at random by the client) times
     /// `min(max_backoff, initial_backoff × 2^(attempt − 1))`, and at least `floor` (the time
@@ -255,9 +227,11 @@ mod tests {
         };
         assert_eq!(policy.next_delay(1, &auth, now, 1.0), None);
         assert_eq!(
-            RetryPolicy::default()
-                .with_max_attempts(1)
-                .next_delay(1, &server_error(), now, 1.0),
+            RetryPolicy {
+                max_attempts: 1,
+                ..RetryPolicy::default()
+            }
+            .next_delay(1, &server_error(), now, 1.0),
             None
         );
     }
@@ -283,7 +257,7 @@ mod tests {
     async fn the_loop_retries_until_success_and_counts_attempts() {
         let calls = AtomicU32::new(0);
         let start = tokio::time::Instant::now();
-        let (result, attempts) = with_retries(&fast(), &Clock::system(), |n| {
+        let (result, attempts) = with_retries(&fast(), &Clock::default(), |n| {
             calls.fetch_add(1, Ordering::Relaxed);
             async move {
                 if n < 3 {
@@ -303,7 +277,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_loop_gives_up_after_max_attempts_and_at_once_on_fatal_errors() {
-        let (result, attempts) = with_retries(&fast(), &Clock::system(), |_| async {
+        let (result, attempts) = with_retries(&fast(), &Clock::default(), |_| async {
             Err::<(), _>(server_error())
         })
         .await;
@@ -311,7 +285,7 @@ mod tests {
         assert_eq!(attempts, 4);
 
         let start = tokio::time::Instant::now();
-        let (result, attempts) = with_retries(&fast(), &Clock::system(), |_| async {
+        let (result, attempts) = with_retries(&fast(), &Clock::default(), |_| async {
             Err::<(), _>(Error::TooManyEvents {
                 endpoint: Endpoint::Events,
                 status: 200,

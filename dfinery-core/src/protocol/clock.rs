@@ -27,8 +27,8 @@ where
     }
 }
 
-/// The clock a [`Client`](crate::Client) computes rate-limit waits from: the system clock by
-/// default, or any [`WallClock`]. Clones share the same source.
+/// The clock a [`Client`](crate::Client) computes rate-limit waits from: the system clock
+/// ([`Clock::default`]), or any [`WallClock`]. Clones share the same source.
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
@@ -37,17 +37,19 @@ where
 /// let fixed = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
 /// let clock = Clock::new(move || fixed);
 /// assert_eq!(clock.now(), fixed);
-/// assert!(Clock::system().now() > fixed);
+/// assert!(Clock::default().now() > fixed);
 /// ```
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Clock(Option<Arc<dyn WallClock>>);
 
-impl Clock {
+impl Default for Clock {
     /// The machine's clock, [`SystemTime::now`].
-    pub fn system() -> Clock {
+    fn default() -> Clock {
         Clock(None)
     }
+}
 
+impl Clock {
     /// A clock reading the time from `source`.
     pub fn new(source: impl WallClock) -> Clock {
         Clock(Some(Arc::new(source)))
@@ -66,7 +68,7 @@ impl fmt::Debug for Clock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
             Some(_) => f.write_str("Clock::custom"),
-            None => f.write_str("Clock::system"),
+            None => f.write_str("Clock::default"),
         }
     }
 }

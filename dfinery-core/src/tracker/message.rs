@@ -88,10 +88,11 @@ pub(crate) fn identity_weight(identity: &Identity) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Identifier;
 
     #[test]
     fn a_spooled_envelope_reads_back_as_written() {
-        let identity = Identity::from_external_id("u-1").unwrap();
+        let identity = Identity::new(Identifier::ExternalId, "u-1").unwrap();
         let record = EventRecord::builder("df_login").build().unwrap();
         let profile = UserProperties::builder()
             .property("df_gender", "Female")
@@ -136,7 +137,7 @@ mod tests {
         let (small, big) = (Message::Event(small), Message::Event(big));
         assert!(big.weight() >= small.weight() + 1000);
         assert!(matches!(small, Message::Event(_)));
-        let user = Identity::from_external_id("abc").unwrap();
+        let user = Identity::new(Identifier::ExternalId, "abc").unwrap();
         assert_eq!(identity_weight(&user), 23);
     }
 }

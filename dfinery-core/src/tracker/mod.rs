@@ -56,13 +56,13 @@ use worker::{Command, Incoming, Worker};
 /// on disk until DFINERY confirms it.
 ///
 /// ```no_run
-/// use dfinery_core::{Client, EventRecord, Identity};
+/// use dfinery_core::{Client, EventRecord, Identifier, Identity};
 /// use dfinery_core::Tracker;
 ///
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// let client = Client::builder().from_env().build()?;
 /// let tracker = Tracker::builder(client).spool("dfinery.spool").build()?;
-/// let user = Identity::from_external_id("dfn-user-123")?;
+/// let user = Identity::new(Identifier::ExternalId, "dfn-user-123")?;
 /// tracker.identify(&user).await?; // on disk when this returns; delivered before what follows
 /// tracker.track(&user, EventRecord::builder("df_login").build()?).await?;
 /// tracker.try_track(&user, EventRecord::builder("df_logout").build()?)?; // never waits

@@ -3,9 +3,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use dfinery_schema::protocol::Identifier;
 use serde_json::Value;
 
-use crate::model::{IdField, StoredIdentity, StoredProfile};
+use crate::model::{StoredIdentity, StoredProfile};
 
 /// A stored profile: identifiers plus every property ever set, with the `request_datetime`
 /// (epoch ms) of the write that set it, so an older write arriving late loses.
@@ -28,7 +29,7 @@ pub(crate) struct ProfileKey {
 #[derive(Debug, Default)]
 pub(crate) struct Profiles {
     records: BTreeMap<u64, Record>,
-    index: HashMap<(IdField, String), u64>,
+    index: HashMap<(Identifier, String), u64>,
     next: u64,
 }
 
@@ -49,7 +50,7 @@ impl Profiles {
         new_id: impl FnOnce() -> String,
     ) -> ProfileKey {
         let found = match identity.external_id.as_ref() {
-            Some(external) => self.find(IdField::ExternalId, external),
+            Some(external) => self.find(Identifier::ExternalId, external),
             None => identity
                 .fields()
                 .find_map(|(field, value)| value.and_then(|v| self.find(field, v))),
@@ -95,7 +96,7 @@ impl Profiles {
     /// Deletes the profile holding `external_id`; deleting an unknown one does nothing.
     /// Returns whether a profile was removed.
     pub(crate) fn delete(&mut self, external_id: &str) -> bool {
-        let Some(key) = self.find(IdField::ExternalId, external_id) else {
+        let Some(key) = self.find(Identifier::ExternalId, external_id) else {
             return false;
         };
         self.remove(key);
@@ -104,7 +105,7 @@ impl Profiles {
 
     /// The profile holding an `external_id`.
     pub(crate) fn by_external_id(&self, external_id: &str) -> Option<StoredProfile> {
-        self.find(IdField::ExternalId, external_id)
+        self.find(Identifier::ExternalId, external_id)
             .and_then(|key| self.records.get(&key))
             .map(view)
     }
@@ -133,7 +134,7 @@ impl Profiles {
         self.records.len()
     }
 
-    fn find(&self, field: IdField, value: &str) -> Option<u64> {
+    fn find(&self, field: Identifier, value: &str) -> Option<u64> {
         self.index.get(&(field, value.to_owned())).copied()
     }
 
@@ -152,7 +153,7 @@ impl Profiles {
     }
 
     /// Gives `field = value` to profile `key`, taking it from any other profile.
-    fn attach(&mut self, key: u64, field: IdField, value: &str) {
+    fn attach(&mut self, key: u64, field: Identifier, value: &str) {
         if let Some(owner) = self.find(field, value).filter(|&owner| owner != key) {
             self.detach(owner, field);
             if self
@@ -176,7 +177,7 @@ impl Profiles {
         }
     }
 
-    fn detach(&mut self, key: u64, field: IdField) {
+    fn detach(&mut self, key: u64, field: Identifier) {
         if let Some(record) = self.records.get_mut(&key)
             && let Some(old) = record.identity.get(field).cloned()
         {
@@ -238,7 +239,10 @@ mod tests {
     fn identity(pairs: &[(&str, &str)]) -> StoredIdentity {
         let mut identity = StoredIdentity::default();
         for (name, value) in pairs {
-            identity.set(IdField::from_wire(name).unwrap(), Some((*value).to_owned()));
+            identity.set(
+                Identifier::from_name(name).unwrap(),
+                Some((*value).to_owned()),
+            );
         }
         identity
     }

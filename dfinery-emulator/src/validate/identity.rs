@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::shape::kind;
 use super::{did_you_mean, join};
-use crate::model::{IdField, ServerViolation, StoredIdentity};
+use crate::model::{ServerViolation, StoredIdentity};
 
 /// Reads an identity object at `path`, adding a violation per unknown field, per value that is
 /// not a non-empty string, and one when no identifier is set.
@@ -17,14 +17,14 @@ pub(crate) fn identity(
     let mut identity = StoredIdentity::default();
     for member in identity_members(&Object::from_map(map)) {
         match member {
-            IdentityMember::Identifier { field, value } => match IdField::from_wire(field) {
-                Some(field) if !value.is_empty() => identity.set(field, Some(value.into_owned())),
-                _ => violations.push(ServerViolation::new(
-                    join(path, field),
-                    "identity",
-                    "a non-empty string; leave the field out instead",
-                )),
-            },
+            IdentityMember::Identifier { field, value } if !value.is_empty() => {
+                identity.set(field, Some(value.into_owned()));
+            }
+            IdentityMember::Identifier { field, .. } => violations.push(ServerViolation::new(
+                join(path, field.name()),
+                "identity",
+                "a non-empty string; leave the field out instead",
+            )),
             IdentityMember::Unknown { field, close } => violations.push(ServerViolation::new(
                 join(path, &field),
                 "unknown_field",
@@ -34,7 +34,7 @@ pub(crate) fn identity(
                 ),
             )),
             IdentityMember::NotAString { field, found } => violations.push(ServerViolation::new(
-                join(path, field),
+                join(path, field.name()),
                 "type",
                 format!("a String (JSON string), found {}", kind(found)),
             )),

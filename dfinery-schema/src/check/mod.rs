@@ -12,6 +12,6 @@ pub use input::{Json, JsonText, Object};
 pub use rules::RuleViolation;
 pub use type_check::TypeMismatch;
 pub use walk::{
-    Checked, EventBody, Finding, IDENTITY_FIELDS, IdentityMember, Place, check_event,
-    check_user_properties, identity_members,
+    Checked, EventBody, Finding, IdentityMember, Place, check_event, check_user_properties,
+    identity_members,
 };

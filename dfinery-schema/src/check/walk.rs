@@ -8,16 +8,8 @@ use std::collections::BTreeMap;
 use super::RuleViolation;
 use super::input::{Json, Object};
 use crate::limits::MAX_ITEMS_PER_REQUEST;
+use crate::protocol::Identifier;
 use crate::{EventDef, PropertyDef, Registry};
-
-/// The identifier fields of an identity object, in the order DFINERY's docs list them.
-pub const IDENTITY_FIELDS: [&str; 5] = [
-    "external_id",
-    "phone_no",
-    "email",
-    "kakao_user_id",
-    "line_user_id",
-];
 
 /// Where a property sits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -288,10 +280,10 @@ pub fn check_user_properties<'r, 'a>(
 /// One member of an identity object, as [`identity_members`] reads it.
 #[derive(Debug, Clone)]
 pub enum IdentityMember<'a> {
-    /// One of the [`IDENTITY_FIELDS`] with a string (possibly empty).
+    /// An identifier with a string (possibly empty).
     Identifier {
-        /// The field, from [`IDENTITY_FIELDS`].
-        field: &'static str,
+        /// The identifier.
+        field: Identifier,
         /// Its value, unescaped.
         value: Cow<'a, str>,
     },
@@ -304,8 +296,8 @@ pub enum IdentityMember<'a> {
     },
     /// An identifier whose value is not a string.
     NotAString {
-        /// The field, from [`IDENTITY_FIELDS`].
-        field: &'static str,
+        /// The identifier.
+        field: Identifier,
         /// What was found.
         found: Json<'a>,
     },
@@ -318,10 +310,10 @@ pub fn identity_members<'a>(identity: &Object<'a>) -> Vec<IdentityMember<'a>> {
     identity
         .iter()
         .map(|(key, value)| {
-            let Some(field) = IDENTITY_FIELDS.iter().copied().find(|f| *f == key) else {
+            let Some(field) = Identifier::from_name(key) else {
                 return IdentityMember::Unknown {
                     field: key.to_owned(),
-                    close: crate::suggest(key, IDENTITY_FIELDS),
+                    close: crate::suggest(key, Identifier::ALL.map(Identifier::name)),
                 };
             };
             match value.as_str() {

@@ -6,7 +6,7 @@ use std::path::Path;
 use dfinery_core::ByteStream;
 use dfinery_core::export::{EventQuery, ExportError, ExportFile, ProfileQuery};
 use dfinery_core::wire::TokenKind;
-use dfinery_core::{Date, ErrorChain};
+use dfinery_core::{Date, Datetime, ErrorChain};
 use indicatif::ProgressBar;
 use serde_json::json;
 
@@ -103,7 +103,7 @@ fn event_query(args: &EventExportArgs) -> Result<EventQuery, CliError> {
         (None, from, to) => {
             let to = match to {
                 Some(text) => date(text, "--to")?,
-                None => Date::today_utc(),
+                None => Datetime::now().date(),
             };
             let from = match from {
                 Some(text) => date(text, "--from")?,

@@ -7,7 +7,7 @@
 //! The record is written from the checked values' own text, so the size a value was checked
 //! at is the size it is sent at.
 
-use dfinery_core::{Datetime, EventRecord, Identity, IdentityError};
+use dfinery_core::{Datetime, EventRecord, Identifier, Identity, IdentityError};
 use dfinery_schema::did_you_mean as hint;
 use dfinery_schema::limits::MAX_ITEMS_PER_REQUEST;
 use dfinery_schema::{
@@ -421,7 +421,7 @@ fn identity(value: Option<Json<'_>>, problems: &mut Vec<String>) -> Option<Ident
                 found.describe()
             )),
             IdentityMember::Identifier { field, value } => {
-                match add_identifier(identity.as_ref(), field, value.into_owned()) {
+                match add_identifier(identity.clone(), field, value.into_owned()) {
                     Ok(next) => identity = Some(next),
                     Err(err) => problems.push(err.to_string()),
                 }
@@ -436,21 +436,13 @@ fn identity(value: Option<Json<'_>>, problems: &mut Vec<String>) -> Option<Ident
 
 /// `identity` with the identifier `field` added (a new identity when there is none yet).
 fn add_identifier(
-    identity: Option<&Identity>,
-    field: &str,
+    identity: Option<Identity>,
+    field: Identifier,
     value: String,
 ) -> Result<Identity, IdentityError> {
-    match (identity.cloned(), field) {
-        (None, "external_id") => Identity::from_external_id(value),
-        (None, "phone_no") => Identity::from_phone_no(value),
-        (None, "email") => Identity::from_email(value),
-        (None, "kakao_user_id") => Identity::from_kakao_user_id(value),
-        (None, _) => Identity::from_line_user_id(value),
-        (Some(i), "external_id") => i.with_external_id(value),
-        (Some(i), "phone_no") => i.with_phone_no(value),
-        (Some(i), "email") => i.with_email(value),
-        (Some(i), "kakao_user_id") => i.with_kakao_user_id(value),
-        (Some(i), _) => i.with_line_user_id(value),
+    match identity {
+        None => Identity::new(field, value),
+        Some(identity) => identity.with(field, value),
     }
 }
 
@@ -482,7 +474,7 @@ mod tests {
                 "df_quantity": 2, "df_discount": 0.0, "df_category1": "Food"}]
         }))
         .unwrap();
-        assert_eq!(checked.identity.external_id(), Some("u1"));
+        assert_eq!(checked.identity.get(Identifier::ExternalId), Some("u1"));
         assert_eq!(checked.record.event_log_id(), log_id_from(7));
         assert_eq!(checked.record.event_log_id().get_version_num(), 4);
         let wire = serde_json::to_value(&checked.record).unwrap();

@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use dfinery_core::Identity;
 use dfinery_core::ratelimit::{RateBudget, RedisBudget};
+use dfinery_core::{Identifier, Identity};
 
 use crate::cli::SendArgs;
 use crate::exit::CliError;
@@ -37,13 +37,17 @@ impl Partition {
     /// `external_id` (or, without one, of its first identifier), modulo `count`. The hash is
     /// fixed, so every process and every version splits the users the same way.
     pub fn contains(&self, identity: &Identity) -> bool {
-        let key = identity
-            .external_id()
-            .map(|id| ("external_id", id))
-            .or(identity.email().map(|id| ("email", id)))
-            .or(identity.phone_no().map(|id| ("phone_no", id)))
-            .or(identity.kakao_user_id().map(|id| ("kakao_user_id", id)))
-            .or(identity.line_user_id().map(|id| ("line_user_id", id)));
+        // `external_id` first, then the others in a fixed order (not `Identifier::ALL`'s, so
+        // that a user keeps their partition).
+        let key = [
+            Identifier::ExternalId,
+            Identifier::Email,
+            Identifier::PhoneNo,
+            Identifier::KakaoUserId,
+            Identifier::LineUserId,
+        ]
+        .into_iter()
+        .find_map(|identifier| identity.get(identifier).map(|id| (identifier.name(), id)));
         let Some((kind, id)) = key else {
             return self.index == 1;
         };
@@ -121,7 +125,7 @@ mod tests {
     fn every_user_falls_in_exactly_one_partition_and_they_are_balanced() {
         let mut sizes = [0u32; 4];
         for n in 0..4_000 {
-            let user = Identity::from_external_id(format!("user-{n}")).unwrap();
+            let user = Identity::new(Identifier::ExternalId, format!("user-{n}")).unwrap();
             let owners: Vec<u32> = (1..=4)
                 .filter(|&k| Partition { index: k, count: 4 }.contains(&user))
                 .collect();
@@ -133,7 +137,7 @@ mod tests {
             "{sizes:?}"
         );
         // The hash is fixed: the same user always lands in the same partition.
-        let user = Identity::from_external_id("dfn-user-123").unwrap();
+        let user = Identity::new(Identifier::ExternalId, "dfn-user-123").unwrap();
         assert_eq!(fnv1a("external_id\0dfn-user-123".bytes()) % 4, {
             let k = (1..=4u32)
                 .find(|&k| Partition { index: k, count: 4 }.contains(&user))

@@ -7,7 +7,8 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use dfinery_schema::{DataType, IDENTITY_FIELDS, Registry};
+use dfinery_schema::protocol::Identifier;
+use dfinery_schema::{DataType, Registry};
 use serde_json::{Map, Value as Json};
 
 use crate::cli::InputFormat;
@@ -136,7 +137,7 @@ struct CsvLines<'r, R> {
 /// What a CSV column holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Column {
-    Identity(&'static str),
+    Identity(Identifier),
     Name,
     Datetime,
     LogId,
@@ -211,7 +212,7 @@ impl<'r, R: std::io::Read> CsvLines<'r, R> {
             let text = || Json::String(cell.to_owned());
             match column {
                 Column::Identity(key) => {
-                    identity.insert((*key).to_owned(), text());
+                    identity.insert(key.name().to_owned(), text());
                 }
                 Column::Name => {
                     event.insert("name".into(), text());
@@ -267,7 +268,7 @@ impl<R: std::io::Read> Iterator for CsvLines<'_, R> {
 }
 
 fn column(name: &str) -> Column {
-    if let Some(key) = IDENTITY_FIELDS.iter().find(|k| **k == name) {
+    if let Some(key) = Identifier::from_name(name) {
         return Column::Identity(key);
     }
     match name {

@@ -15,7 +15,8 @@ use super::check::non_empty;
 /// use dfinery_core::ExternalId;
 ///
 /// let id = ExternalId::new("dfn-user-123").unwrap();
-/// assert_eq!(id.as_str(), "dfn-user-123");
+/// let text: &str = id.as_ref(); // or `id.to_string()`, through `Display`
+/// assert_eq!(text, "dfn-user-123");
 /// assert!(ExternalId::new("  ").is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -30,11 +31,6 @@ impl ExternalId {
     /// [`IdentityError::Empty`] when `id` is empty or only white space.
     pub fn new(id: impl Into<String>) -> Result<Self, IdentityError> {
         non_empty("external_id", id.into()).map(ExternalId)
-    }
-
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
     }
 
     /// The id as a `String`.

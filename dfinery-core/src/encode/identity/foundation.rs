@@ -1,16 +1,22 @@
 //! `Identity` and `ExternalId`: never empty, `phone_no` in DFINERY's form, checked on the way in.
 
-use dfinery_core::{ExternalId, Identity, IdentityError};
+use dfinery_core::{ExternalId, Identifier, Identity, IdentityError};
 use serde_json::json;
 
 #[test]
 fn each_identifier_can_start_an_identity() {
     let cases = [
-        (Identity::from_external_id("u-1"), "external_id"),
-        (Identity::from_phone_no("821012345678"), "phone_no"),
-        (Identity::from_email("dfn@gmail.com"), "email"),
-        (Identity::from_kakao_user_id("k-1"), "kakao_user_id"),
-        (Identity::from_line_user_id("l-1"), "line_user_id"),
+        (Identity::new(Identifier::ExternalId, "u-1"), "external_id"),
+        (
+            Identity::new(Identifier::PhoneNo, "821012345678"),
+            "phone_no",
+        ),
+        (Identity::new(Identifier::Email, "dfn@gmail.com"), "email"),
+        (
+            Identity::new(Identifier::KakaoUserId, "k-1"),
+            "kakao_user_id",
+        ),
+        (Identity::new(Identifier::LineUserId, "l-1"), "line_user_id"),
     ];
     for (identity, field) in cases {
         let json = serde_json::to_value(identity.unwrap()).unwrap();
@@ -22,43 +28,43 @@ fn each_identifier_can_start_an_identity() {
 
 #[test]
 fn adders_add_and_getters_read() {
-    let identity = Identity::from_email("a@b.c")
-        .and_then(|i| i.with_external_id("u-1"))
-        .and_then(|i| i.with_kakao_user_id("k"))
-        .and_then(|i| i.with_line_user_id("l"))
-        .and_then(|i| i.with_phone_no("82212345678"))
+    let identity = Identity::new(Identifier::Email, "a@b.c")
+        .and_then(|i| i.with(Identifier::ExternalId, "u-1"))
+        .and_then(|i| i.with(Identifier::KakaoUserId, "k"))
+        .and_then(|i| i.with(Identifier::LineUserId, "l"))
+        .and_then(|i| i.with(Identifier::PhoneNo, "82212345678"))
         .unwrap();
-    assert_eq!(identity.external_id(), Some("u-1"));
-    assert_eq!(identity.email(), Some("a@b.c"));
-    assert_eq!(identity.phone_no(), Some("82212345678"));
-    assert_eq!(identity.kakao_user_id(), Some("k"));
-    assert_eq!(identity.line_user_id(), Some("l"));
+    assert_eq!(identity.get(Identifier::ExternalId), Some("u-1"));
+    assert_eq!(identity.get(Identifier::Email), Some("a@b.c"));
+    assert_eq!(identity.get(Identifier::PhoneNo), Some("82212345678"));
+    assert_eq!(identity.get(Identifier::KakaoUserId), Some("k"));
+    assert_eq!(identity.get(Identifier::LineUserId), Some("l"));
     let only_external = Identity::from(ExternalId::new("u-2").unwrap());
-    assert_eq!(only_external.external_id(), Some("u-2"));
-    assert_eq!(only_external.email(), None);
+    assert_eq!(only_external.get(Identifier::ExternalId), Some("u-2"));
+    assert_eq!(only_external.get(Identifier::Email), None);
 }
 
 #[test]
 fn empty_identifiers_are_rejected() {
     assert_eq!(
-        Identity::from_external_id(""),
+        Identity::new(Identifier::ExternalId, ""),
         Err(IdentityError::Empty {
             field: "external_id"
         })
     );
     assert_eq!(
-        Identity::from_email("  \t"),
+        Identity::new(Identifier::Email, "  \t"),
         Err(IdentityError::Empty { field: "email" })
     );
-    let base = Identity::from_external_id("u").unwrap();
+    let base = Identity::new(Identifier::ExternalId, "u").unwrap();
     assert_eq!(
-        base.clone().with_kakao_user_id(""),
+        base.clone().with(Identifier::KakaoUserId, ""),
         Err(IdentityError::Empty {
             field: "kakao_user_id"
         })
     );
     assert_eq!(
-        base.with_line_user_id(" "),
+        base.with(Identifier::LineUserId, " "),
         Err(IdentityError::Empty {
             field: "line_user_id"
         })
@@ -78,7 +84,7 @@ fn phone_numbers_are_country_code_and_digits_only() {
         "12345678",
         "123456789012345",
     ] {
-        assert!(Identity::from_phone_no(good).is_ok(), "{good}");
+        assert!(Identity::new(Identifier::PhoneNo, good).is_ok(), "{good}");
     }
     for bad in [
         "+821012345678",
@@ -90,17 +96,17 @@ fn phone_numbers_are_country_code_and_digits_only() {
         "82101234567a",
     ] {
         assert_eq!(
-            Identity::from_phone_no(bad),
+            Identity::new(Identifier::PhoneNo, bad),
             Err(IdentityError::PhoneNo { found: bad.into() }),
             "{bad}"
         );
     }
     assert_eq!(
-        Identity::from_phone_no(""),
+        Identity::new(Identifier::PhoneNo, ""),
         Err(IdentityError::Empty { field: "phone_no" })
     );
     assert_eq!(
-        Identity::from_phone_no("+82 10-1234-5678")
+        Identity::new(Identifier::PhoneNo, "+82 10-1234-5678")
             .unwrap_err()
             .to_string(),
         "`+82 10-1234-5678` is not a valid `phone_no`; write the country code and the number as 8 to 15 digits, without `+`, spaces or dashes, e.g. `821012345678`"
@@ -111,7 +117,7 @@ fn phone_numbers_are_country_code_and_digits_only() {
 fn deserialising_applies_the_same_checks() {
     let ok: Identity =
         serde_json::from_value(json!({"email": "a@b.c", "phone_no": "821012345678"})).unwrap();
-    assert_eq!(ok.email(), Some("a@b.c"));
+    assert_eq!(ok.get(Identifier::Email), Some("a@b.c"));
     let err = serde_json::from_value::<Identity>(json!({})).unwrap_err();
     assert!(
         err.to_string().contains("the identity has no identifier"),
@@ -128,8 +134,8 @@ fn deserialising_applies_the_same_checks() {
 
 #[test]
 fn serialising_leaves_out_absent_identifiers() {
-    let identity = Identity::from_external_id("dfn-user-123")
-        .and_then(|i| i.with_phone_no("821012345678"))
+    let identity = Identity::new(Identifier::ExternalId, "dfn-user-123")
+        .and_then(|i| i.with(Identifier::PhoneNo, "821012345678"))
         .unwrap();
     assert_eq!(
         serde_json::to_string(&identity).unwrap(),

@@ -1,5 +1,6 @@
 //! [`Identity`]: the `identity` object of every Import API call.
 
+use dfinery_schema::protocol::Identifier;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::check::{non_empty, phone_no};
@@ -8,18 +9,19 @@ use super::{ExternalId, IdentityError};
 /// The `identity` object of every Import API call (`docs/protocol.md` §3.1): at least one of
 /// `external_id`, `phone_no`, `email`, `kakao_user_id` and `line_user_id`.
 ///
-/// It cannot be built empty: every constructor starts from one identifier and checks it, and
-/// every `with_*` adder checks the next. All of them are fallible, because every identifier
-/// must be non-empty (a blank `external_id` would silently target no user) and `phone_no` must
-/// be 8 to 15 digits with the country code and no `+` (`821012345678`).
+/// It cannot be built empty: [`Identity::new`] starts from one [`Identifier`] and checks it,
+/// and [`Identity::with`] checks the next. Both are fallible, because every identifier must be
+/// non-empty (a blank `external_id` would silently target no user) and `phone_no` must be 8 to
+/// 15 digits with the country code and no `+` (`821012345678`).
 ///
 /// ```
-/// use dfinery_core::Identity;
+/// use dfinery_core::{Identifier, Identity};
 ///
-/// let identity = Identity::from_external_id("dfn-user-123")?
-///     .with_phone_no("821012345678")?;
-/// assert_eq!(identity.phone_no(), Some("821012345678"));
-/// assert!(Identity::from_phone_no("+82 10-1234-5678").is_err());
+/// let identity = Identity::new(Identifier::ExternalId, "dfn-user-123")?
+///     .with(Identifier::PhoneNo, "821012345678")?;
+/// assert_eq!(identity.get(Identifier::PhoneNo), Some("821012345678"));
+/// assert_eq!(identity.get(Identifier::Email), None);
+/// assert!(Identity::new(Identifier::PhoneNo, "+82 10-1234-5678").is_err());
 /// # Ok::<(), dfinery_core::IdentityError>(())
 /// ```
 ///
@@ -48,139 +50,60 @@ const EMPTY: Identity = Identity {
 };
 
 impl Identity {
-    /// An identity with your own stable user id.
+    /// An identity with one identifier.
     ///
     /// # Errors
     ///
-    /// [`IdentityError::Empty`] when `id` is empty or only white space.
-    pub fn from_external_id(id: impl Into<String>) -> Result<Self, IdentityError> {
-        EMPTY.with_external_id(id)
+    /// [`IdentityError::Empty`] when `value` is empty or only white space;
+    /// [`IdentityError::PhoneNo`] when a [`Identifier::PhoneNo`] is not 8 to 15 digits.
+    pub fn new(identifier: Identifier, value: impl Into<String>) -> Result<Self, IdentityError> {
+        EMPTY.with(identifier, value)
     }
 
-    /// An identity with a phone number: country code and number, digits only, e.g.
-    /// `821012345678`.
+    /// The identity with `identifier` added, or replaced when it already has one.
     ///
     /// # Errors
     ///
-    /// [`IdentityError::PhoneNo`] unless the number is 8 to 15 digits.
-    pub fn from_phone_no(phone_no: impl Into<String>) -> Result<Self, IdentityError> {
-        EMPTY.with_phone_no(phone_no)
-    }
-
-    /// An identity with an e-mail address.
-    ///
-    /// # Errors
-    ///
-    /// [`IdentityError::Empty`] when `email` is empty or only white space.
-    pub fn from_email(email: impl Into<String>) -> Result<Self, IdentityError> {
-        EMPTY.with_email(email)
-    }
-
-    /// An identity with a Kakao user id.
-    ///
-    /// # Errors
-    ///
-    /// [`IdentityError::Empty`] when `id` is empty or only white space.
-    pub fn from_kakao_user_id(id: impl Into<String>) -> Result<Self, IdentityError> {
-        EMPTY.with_kakao_user_id(id)
-    }
-
-    /// An identity with a LINE user id.
-    ///
-    /// # Errors
-    ///
-    /// [`IdentityError::Empty`] when `id` is empty or only white space.
-    pub fn from_line_user_id(id: impl Into<String>) -> Result<Self, IdentityError> {
-        EMPTY.with_line_user_id(id)
-    }
-
-    /// Adds (or replaces) the external id.
-    ///
-    /// # Errors
-    ///
-    /// [`IdentityError::Empty`] when `id` is empty or only white space.
-    pub fn with_external_id(mut self, id: impl Into<String>) -> Result<Self, IdentityError> {
-        self.external_id = Some(non_empty("external_id", id.into())?);
+    /// As [`Identity::new`].
+    pub fn with(
+        mut self,
+        identifier: Identifier,
+        value: impl Into<String>,
+    ) -> Result<Self, IdentityError> {
+        let value = value.into();
+        let value = match identifier {
+            Identifier::PhoneNo => phone_no(value)?,
+            _ => non_empty(identifier.name(), value)?,
+        };
+        *self.slot_mut(identifier) = Some(value);
         Ok(self)
     }
 
-    /// Adds (or replaces) the phone number.
-    ///
-    /// # Errors
-    ///
-    /// [`IdentityError::PhoneNo`] unless the number is 8 to 15 digits.
-    pub fn with_phone_no(mut self, phone_no_: impl Into<String>) -> Result<Self, IdentityError> {
-        self.phone_no = Some(phone_no(phone_no_.into())?);
-        Ok(self)
+    /// The value of `identifier`, if the identity has it.
+    pub fn get(&self, identifier: Identifier) -> Option<&str> {
+        match identifier {
+            Identifier::ExternalId => self.external_id.as_deref(),
+            Identifier::PhoneNo => self.phone_no.as_deref(),
+            Identifier::Email => self.email.as_deref(),
+            Identifier::KakaoUserId => self.kakao_user_id.as_deref(),
+            Identifier::LineUserId => self.line_user_id.as_deref(),
+        }
     }
 
-    /// Adds (or replaces) the e-mail address.
-    ///
-    /// # Errors
-    ///
-    /// [`IdentityError::Empty`] when `email` is empty or only white space.
-    pub fn with_email(mut self, email: impl Into<String>) -> Result<Self, IdentityError> {
-        self.email = Some(non_empty("email", email.into())?);
-        Ok(self)
-    }
-
-    /// Adds (or replaces) the Kakao user id.
-    ///
-    /// # Errors
-    ///
-    /// [`IdentityError::Empty`] when `id` is empty or only white space.
-    pub fn with_kakao_user_id(mut self, id: impl Into<String>) -> Result<Self, IdentityError> {
-        self.kakao_user_id = Some(non_empty("kakao_user_id", id.into())?);
-        Ok(self)
-    }
-
-    /// Adds (or replaces) the LINE user id.
-    ///
-    /// # Errors
-    ///
-    /// [`IdentityError::Empty`] when `id` is empty or only white space.
-    pub fn with_line_user_id(mut self, id: impl Into<String>) -> Result<Self, IdentityError> {
-        self.line_user_id = Some(non_empty("line_user_id", id.into())?);
-        Ok(self)
-    }
-
-    /// The external id.
-    pub fn external_id(&self) -> Option<&str> {
-        self.external_id.as_deref()
-    }
-
-    /// The phone number.
-    pub fn phone_no(&self) -> Option<&str> {
-        self.phone_no.as_deref()
-    }
-
-    /// The e-mail address.
-    pub fn email(&self) -> Option<&str> {
-        self.email.as_deref()
-    }
-
-    /// The Kakao user id.
-    pub fn kakao_user_id(&self) -> Option<&str> {
-        self.kakao_user_id.as_deref()
-    }
-
-    /// The LINE user id.
-    pub fn line_user_id(&self) -> Option<&str> {
-        self.line_user_id.as_deref()
+    fn slot_mut(&mut self, identifier: Identifier) -> &mut Option<String> {
+        match identifier {
+            Identifier::ExternalId => &mut self.external_id,
+            Identifier::PhoneNo => &mut self.phone_no,
+            Identifier::Email => &mut self.email,
+            Identifier::KakaoUserId => &mut self.kakao_user_id,
+            Identifier::LineUserId => &mut self.line_user_id,
+        }
     }
 
     /// The identifiers it has, in the order of the wire body's keys.
     #[cfg(feature = "client")]
     pub(crate) fn present(&self) -> impl Iterator<Item = &str> {
-        [
-            self.external_id(),
-            self.phone_no(),
-            self.email(),
-            self.kakao_user_id(),
-            self.line_user_id(),
-        ]
-        .into_iter()
-        .flatten()
+        Identifier::ALL.into_iter().filter_map(|i| self.get(i))
     }
 }
 
@@ -209,14 +132,20 @@ impl TryFrom<Unchecked> for Identity {
     type Error = IdentityError;
 
     fn try_from(raw: Unchecked) -> Result<Self, Self::Error> {
-        let check = |field, value: Option<String>| value.map(|v| non_empty(field, v)).transpose();
-        let identity = Identity {
-            external_id: check("external_id", raw.external_id)?,
-            phone_no: raw.phone_no.map(phone_no).transpose()?,
-            email: check("email", raw.email)?,
-            kakao_user_id: check("kakao_user_id", raw.kakao_user_id)?,
-            line_user_id: check("line_user_id", raw.line_user_id)?,
-        };
+        // The fields in the order of `Identifier::ALL`, each checked by `Identity::with`.
+        let values = [
+            raw.external_id,
+            raw.phone_no,
+            raw.email,
+            raw.kakao_user_id,
+            raw.line_user_id,
+        ];
+        let mut identity = EMPTY;
+        for (identifier, value) in Identifier::ALL.into_iter().zip(values) {
+            if let Some(value) = value {
+                identity = identity.with(identifier, value)?;
+            }
+        }
         if identity == EMPTY {
             Err(IdentityError::NoIdentifier)
         } else {

@@ -20,7 +20,9 @@ use crate::encode::value::Value;
 /// use dfinery_core::Patch;
 ///
 /// let tier: Patch<&str> = Patch::Set("gold");
-/// assert_eq!(tier.map(str::len), Patch::Set(4));
+/// if let Patch::Set(value) = tier {
+///     assert_eq!(value, "gold");
+/// }
 /// assert_eq!(Patch::<String>::default(), Patch::Keep);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -32,25 +34,6 @@ pub enum Patch<T> {
     Clear,
     /// Set the property to this value.
     Set(T),
-}
-
-impl<T> Patch<T> {
-    /// The value of [`Patch::Set`], else `None`.
-    pub fn value(&self) -> Option<&T> {
-        match self {
-            Patch::Set(value) => Some(value),
-            _ => None,
-        }
-    }
-
-    /// Maps the value of [`Patch::Set`].
-    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Patch<U> {
-        match self {
-            Patch::Keep => Patch::Keep,
-            Patch::Clear => Patch::Clear,
-            Patch::Set(value) => Patch::Set(f(value)),
-        }
-    }
 }
 
 impl<T> From<T> for Patch<T> {
@@ -89,6 +72,9 @@ impl<T: PropertyValue> PropertyValue for Patch<T> {
 
     /// `None` for `Keep` and `Clear` (`null` has no `Value`).
     fn to_value(&self) -> Option<Value> {
-        self.value().and_then(PropertyValue::to_value)
+        match self {
+            Patch::Set(value) => value.to_value(),
+            Patch::Keep | Patch::Clear => None,
+        }
     }
 }

@@ -266,8 +266,9 @@ impl EventRecord {
         self.rebuilt(event_log_id, self.0.event_datetime)
     }
 
-    /// The same record with another `event_datetime`.
-    pub fn with_event_datetime(self, event_datetime: Datetime) -> Self {
+    /// The same record with another `event_datetime` (for the tests that restamp a record).
+    #[cfg(test)]
+    pub(crate) fn with_event_datetime(self, event_datetime: Datetime) -> Self {
         self.rebuilt(self.0.event_log_id, event_datetime)
     }
 

@@ -34,7 +34,7 @@ impl Date {
     }
 
     /// Today's date in UTC.
-    pub fn today_utc() -> Self {
+    pub(crate) fn today_utc() -> Self {
         // The system clock is far inside the years 0000 to 9999.
         Date(OffsetDateTime::now_utc().date())
     }

@@ -20,7 +20,7 @@ pub(crate) const LOOK_BACK_DAYS: u32 = 30;
 /// ```
 /// use dfinery_core::export::EventQuery;
 ///
-/// let query = EventQuery::today()
+/// let query = EventQuery::last_days(1)
 ///     .include_events(["df_purchase"])
 ///     .include_properties(["df_discount"])
 ///     .item_property("df_price");
@@ -49,14 +49,8 @@ impl EventQuery {
         }
     }
 
-    /// Every event and property of today (UTC).
-    pub fn today() -> Self {
-        let today = Date::today_utc();
-        EventQuery::new(today, today)
-    }
-
-    /// Every event and property of the last `days` days up to today (UTC), today included;
-    /// `0` counts as `1`. More than 31 days is refused when checked (the look-back).
+    /// Every event and property of the last `days` days up to today (UTC), today included
+    /// (`last_days(1)`: today only); `0` counts as `1`. More than 31 days is refused when checked (the look-back).
     pub fn last_days(days: u32) -> Self {
         let today = Date::today_utc();
         EventQuery::new(days_before(today, days.max(1) - 1), today)
@@ -91,12 +85,6 @@ impl EventQuery {
     /// Excludes the event a typed event stands for.
     pub fn without_event<E: Event>(self) -> Self {
         self.exclude_events([E::description().name])
-    }
-
-    /// Every event again (the default), dropping any event filter.
-    pub fn all_events(mut self) -> Self {
-        self.events.all();
-        self
     }
 
     /// Only the properties named; item properties as `df_items_<name>` (see
@@ -153,12 +141,6 @@ impl EventQuery {
             .iter()
             .map(|f| item_column(f.spec.name));
         self.include_properties(names)
-    }
-
-    /// Every property again (the default), dropping any property filter.
-    pub fn all_properties(mut self) -> Self {
-        self.properties.all();
-        self
     }
 
     /// Checks the query against today (UTC) and builds the request body.
@@ -281,8 +263,6 @@ mod tests {
             empty.to_request_at(day(5)).unwrap_err(),
             QueryError::EmptyInclude { what: "properties" }
         );
-        let reset = mixed.all_events();
-        assert!(reset.to_request_at(day(5)).is_ok());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use super::QueryError;
 use super::event::check_filter;
 use super::select::Building;
 use crate::encode::model::Profile;
-use crate::wire::ProfileExportRequest;
+use crate::wire::{ConditionType, ProfileExportRequest};
 
 /// The identity column DFINERY exports (the only one it supports, `docs/protocol.md` §3.7).
 pub(crate) const EXTERNAL_ID_COLUMN: &str = "df_external_id";
@@ -29,7 +29,7 @@ pub(crate) const EXTERNAL_ID_COLUMN: &str = "df_external_id";
 pub struct ProfileQuery {
     properties: Building,
     audience: Option<String>,
-    identities: Option<Building>,
+    external_id: bool,
 }
 
 impl ProfileQuery {
@@ -63,12 +63,6 @@ impl ProfileQuery {
         self.include_properties(P::description().properties.iter().map(|f| f.spec.name))
     }
 
-    /// Every user property again (the default).
-    pub fn all_properties(mut self) -> Self {
-        self.properties.all();
-        self
-    }
-
     /// Only the users of the audience (segment) `id`, e.g. `nwh3nu`.
     pub fn audience(mut self, id: impl Into<String>) -> Self {
         self.audience = Some(id.into());
@@ -77,15 +71,7 @@ impl ProfileQuery {
 
     /// Also export the external id (`df_external_id`), the one identity DFINERY exports.
     pub fn with_external_id(mut self) -> Self {
-        self.identities
-            .get_or_insert_with(Building::default)
-            .include([EXTERNAL_ID_COLUMN.to_owned()]);
-        self
-    }
-
-    /// Every identity DFINERY exports (today only `df_external_id`).
-    pub fn all_identities(mut self) -> Self {
-        self.identities = Some(Building::default());
+        self.external_id = true;
         self
     }
 
@@ -97,9 +83,6 @@ impl ProfileQuery {
     /// an empty audience id.
     pub fn to_request(&self) -> Result<ProfileExportRequest, QueryError> {
         check_filter(&self.properties, "properties")?;
-        if let Some(identities) = &self.identities {
-            check_filter(identities, "identities")?;
-        }
         if self
             .audience
             .as_deref()
@@ -108,12 +91,13 @@ impl ProfileQuery {
             return Err(QueryError::EmptyAudience);
         }
         let (properties_condition_type, properties) = self.properties.select.to_wire();
-        let (identities_condition_type, identities) = match &self.identities {
-            None => (None, None),
-            Some(building) => {
-                let (kind, names) = building.select.to_wire();
-                (Some(kind), names)
-            }
+        let (identities_condition_type, identities) = if self.external_id {
+            (
+                Some(ConditionType::Include),
+                Some(vec![EXTERNAL_ID_COLUMN.to_owned()]),
+            )
+        } else {
+            (None, None)
         };
         Ok(ProfileExportRequest {
             properties,
@@ -145,9 +129,11 @@ mod tests {
 
     #[test]
     fn identities_follow_their_mode() {
-        let all = serde_json::to_value(ProfileQuery::new().all_identities().to_request().unwrap())
-            .unwrap();
-        assert_eq!(all["identities_condition_type"], "all");
+        let body =
+            serde_json::to_value(ProfileQuery::new().with_external_id().to_request().unwrap())
+                .unwrap();
+        assert_eq!(body["identities_condition_type"], "include");
+        assert_eq!(body["identities"], serde_json::json!(["df_external_id"]));
         let mixed = ProfileQuery::new()
             .exclude_properties(["a"])
             .include_properties(["b"]);

@@ -69,11 +69,6 @@ impl Building {
             Select::Include(_) => self.conflict = true,
         }
     }
-
-    /// Back to every name, forgetting any conflict.
-    pub(crate) fn all(&mut self) {
-        *self = Building::default();
-    }
 }
 
 /// `list` with `more` appended, each name once, in first-seen order.
@@ -103,8 +98,6 @@ mod tests {
         assert!(!b.conflict);
         b.exclude(["c".to_owned()]);
         assert!(b.conflict);
-        b.all();
-        assert_eq!(b, Building::default());
     }
 
     #[test]

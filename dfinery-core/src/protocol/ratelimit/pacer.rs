@@ -491,7 +491,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_pacer_counts_its_waits() {
-        let pacer = Pacer::new(Pacing::default(), Clock::system());
+        let pacer = Pacer::new(Pacing::default(), Clock::default());
         pacer.observe(
             Api::Profile,
             snapshot(0, SystemTime::now() + Duration::from_secs(2)),

@@ -10,8 +10,8 @@ use super::{
     UserProfileRequest,
 };
 use dfinery_core::{
-    Date, Event, ExportErrorCode, ExportFailure, ExternalId, Identity, ImportCode, Patch, Profile,
-    ResultCode, UserProperties,
+    Date, Event, ExportErrorCode, ExportFailure, ExternalId, Identifier, Identity, ImportCode,
+    Patch, Profile, ResultCode, UserProperties,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -49,13 +49,16 @@ fn events_request_round_trips() {
     assert_eq!(request.events.len(), 2);
     assert_eq!(request.events[0].event_name(), "df_purchase");
     assert!(request.events[1].event_items().is_none());
-    assert_eq!(request.common.identity.phone_no(), Some("821012345678"));
+    assert_eq!(
+        request.common.identity.get(Identifier::PhoneNo),
+        Some("821012345678")
+    );
 }
 
 #[test]
 fn events_request_built_from_typed_events_equals_the_example() {
-    let identity = Identity::from_external_id("dfn-user-123")
-        .and_then(|i| i.with_phone_no("821012345678"))
+    let identity = Identity::new(Identifier::ExternalId, "dfn-user-123")
+        .and_then(|i| i.with(Identifier::PhoneNo, "821012345678"))
         .unwrap();
     let events = vec![
         documented_purchase().to_record().unwrap(),
@@ -88,9 +91,9 @@ fn typed_doubles_keep_their_fraction_on_the_wire() {
 fn identities_request_round_trips_and_is_built_by_the_typed_api() {
     let parsed: IdentityRequest = round_trip(&fixture("identities_request.json"));
     let built = IdentityRequest {
-        identity: Identity::from_external_id("dfn-user-123")
-            .and_then(|i| i.with_email("dfn@gmail.com"))
-            .and_then(|i| i.with_phone_no("821012345678"))
+        identity: Identity::new(Identifier::ExternalId, "dfn-user-123")
+            .and_then(|i| i.with(Identifier::Email, "dfn@gmail.com"))
+            .and_then(|i| i.with(Identifier::PhoneNo, "821012345678"))
             .unwrap(),
         request_datetime: dt("2024-06-24T06:01:48.501Z"),
     };
@@ -132,7 +135,7 @@ fn user_profile_request_round_trips_and_is_built_by_the_typed_api() {
         ..Member::default()
     };
     let built = UserProfileRequest {
-        identity: Identity::from_external_id("dfn-user-123").unwrap(),
+        identity: Identity::new(Identifier::ExternalId, "dfn-user-123").unwrap(),
         user_properties: member.to_user_properties().unwrap(),
         request_datetime: dt("2024-05-14T06:05:46.363Z"),
     };
@@ -158,7 +161,7 @@ fn rich_user_profile_request_round_trips_and_is_built_by_the_typed_api() {
         avg_basket: Some(42.195),
     };
     let built = UserProfileRequest {
-        identity: Identity::from_external_id("dfn-user-123").unwrap(),
+        identity: Identity::new(Identifier::ExternalId, "dfn-user-123").unwrap(),
         user_properties: member.to_user_properties().unwrap(),
         request_datetime: dt("2024-06-24T06:42:25.394Z"),
     };

@@ -300,6 +300,7 @@ mod tests {
     use std::sync::atomic::{AtomicU64, Ordering};
 
     use super::super::{Mode, Spool, Write};
+    use crate::Identifier;
     use crate::encode::identity::Identity;
     use crate::encode::value::Datetime;
     use crate::tracker::dead_letter::DeadLetter;
@@ -317,7 +318,7 @@ mod tests {
 
     fn insert(seq: u64) -> Write {
         let bytes = serde_json::to_vec(&Envelope {
-            identity: Identity::from_external_id("u").unwrap(),
+            identity: Identity::new(Identifier::ExternalId, "u").unwrap(),
             message: Message::Identify {
                 request_datetime: Datetime::from_unix_millis(0).unwrap(),
             },
@@ -329,7 +330,7 @@ mod tests {
     fn bury(seq: u64) -> Write {
         let letter = DeadLetter {
             seq,
-            identity: Identity::from_external_id("u").unwrap(),
+            identity: Identity::new(Identifier::ExternalId, "u").unwrap(),
             message: Message::Identify {
                 request_datetime: Datetime::from_unix_millis(0).unwrap(),
             },

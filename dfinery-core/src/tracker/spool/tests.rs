@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::*;
+use crate::Identifier;
 use crate::encode::identity::Identity;
 use crate::encode::record::EventRecord;
 use crate::encode::value::Datetime;
@@ -22,7 +23,7 @@ fn path(name: &str) -> PathBuf {
 
 fn envelope(user: &str) -> Vec<u8> {
     serde_json::to_vec(&Envelope {
-        identity: Identity::from_external_id(user).unwrap(),
+        identity: Identity::new(Identifier::ExternalId, user).unwrap(),
         message: Message::Event(EventRecord::builder("df_login").build().unwrap()),
     })
     .unwrap()
@@ -83,7 +84,7 @@ fn removals_and_dead_letters_survive_a_reopen_once_synced() {
             .unwrap();
         let letter = DeadLetter {
             seq: 3,
-            identity: Identity::from_external_id("u").unwrap(),
+            identity: Identity::new(Identifier::ExternalId, "u").unwrap(),
             message: Message::Identify {
                 request_datetime: Datetime::from_unix_millis(0).unwrap(),
             },

@@ -77,7 +77,7 @@ mod tests {
         let mut backoff = Backoff::default();
         let (initial, max) = (Duration::from_secs(1), Duration::from_secs(8));
         for n in 1..=6 {
-            backoff.failed(&server_error(), &Clock::system(), initial, max);
+            backoff.failed(&server_error(), &Clock::default(), initial, max);
             let pause = backoff.until.unwrap() - Instant::now();
             let ceiling = initial * 2_u32.pow(n - 1);
             assert!(pause <= ceiling.min(max), "failure {n}: {pause:?}");

@@ -29,6 +29,7 @@ use super::message::Message;
 use super::metrics::Counters;
 use super::report::{FlushReport, ShutdownReport};
 use super::spool::Rows;
+use crate::Identifier;
 use crate::client::Client;
 use crate::encode::identity::Identity;
 use backoff::Backoff;
@@ -82,13 +83,7 @@ impl IdKey {
 impl std::hash::Hash for IdKey {
     fn hash<H: Hasher>(&self, state: &mut H) {
         let id = &self.0;
-        let fields = [
-            id.external_id(),
-            id.phone_no(),
-            id.email(),
-            id.kakao_user_id(),
-            id.line_user_id(),
-        ];
+        let fields = Identifier::ALL.map(|identifier| id.get(identifier));
         let mut run = [0u8; IdKey::INLINE];
         let mut len = 0;
         for field in fields {
@@ -531,18 +526,18 @@ mod tests {
         let state = RandomState::new();
         let long = "x".repeat(IdKey::INLINE * 2);
         let identities = [
-            Identity::from_external_id("ab").unwrap(),
-            Identity::from_external_id("a").unwrap(),
-            Identity::from_kakao_user_id("ab").unwrap(),
-            Identity::from_external_id("a")
+            Identity::new(Identifier::ExternalId, "ab").unwrap(),
+            Identity::new(Identifier::ExternalId, "a").unwrap(),
+            Identity::new(Identifier::KakaoUserId, "ab").unwrap(),
+            Identity::new(Identifier::ExternalId, "a")
                 .unwrap()
-                .with_kakao_user_id("b")
+                .with(Identifier::KakaoUserId, "b")
                 .unwrap(),
-            Identity::from_external_id(long.clone()).unwrap(),
-            Identity::from_email(format!("{long}@example.com")).unwrap(),
-            Identity::from_external_id(long)
+            Identity::new(Identifier::ExternalId, long.clone()).unwrap(),
+            Identity::new(Identifier::Email, format!("{long}@example.com")).unwrap(),
+            Identity::new(Identifier::ExternalId, long)
                 .unwrap()
-                .with_line_user_id("l")
+                .with(Identifier::LineUserId, "l")
                 .unwrap(),
         ];
         let mut users: HashMap<IdKey, usize> = HashMap::new();

@@ -183,6 +183,7 @@ impl UserQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Identifier;
     use crate::encode::record::EventRecord;
     use crate::encode::value::Datetime;
 
@@ -209,7 +210,7 @@ mod tests {
     }
 
     fn queue() -> UserQueue {
-        UserQueue::new(Identity::from_external_id("u").unwrap())
+        UserQueue::new(Identity::new(Identifier::ExternalId, "u").unwrap())
     }
 
     fn seqs(batch: &[Queued]) -> Vec<u64> {

@@ -78,7 +78,6 @@ pub struct RedisBudgetBuilder {
     timeout: Duration,
     retry_interval: Duration,
     headroom_permille: u32,
-    feedback_interval: Duration,
     idle_ttl: Duration,
     export_lease_ttl: Duration,
 }
@@ -154,13 +153,6 @@ impl RedisBudgetBuilder {
         self
     }
 
-    /// The least time between two answers passed on to Redis per API (answers that say the
-    /// limit is exceeded or nearly so always are). Default: 0 (every answer).
-    pub fn feedback_interval(mut self, interval: Duration) -> Self {
-        self.feedback_interval = interval;
-        self
-    }
-
     /// How long an unused budget key lives in Redis. Default: 10 minutes (at least two
     /// periods of the API, in any case).
     pub fn idle_ttl(mut self, ttl: Duration) -> Self {
@@ -229,7 +221,6 @@ impl RedisBudgetBuilder {
             keys,
             local,
             leases: Default::default(),
-            last_feedback: Default::default(),
             settings: self,
         })
     }
@@ -384,7 +375,6 @@ pub struct RedisBudget {
     keys: [String; 4],
     local: [Mutex<LocalGcra>; 4],
     leases: [Mutex<Lease>; 4],
-    last_feedback: [Mutex<Option<Instant>>; 4],
 }
 
 impl RedisBudget {
@@ -410,7 +400,6 @@ impl RedisBudget {
             timeout: Duration::from_millis(250),
             retry_interval: Duration::from_millis(500),
             headroom_permille: 50,
-            feedback_interval: Duration::ZERO,
             idle_ttl: Duration::from_secs(600),
             export_lease_ttl: Duration::from_secs(60),
         }
@@ -670,22 +659,6 @@ impl RateBudget for RedisBudget {
     fn feedback(&self, api: Api, feedback: &Feedback) {
         if self.is_degraded() {
             return;
-        }
-        let urgent = feedback.rate_limited
-            || feedback
-                .snapshot
-                .as_ref()
-                .and_then(|s| s.remaining)
-                .is_some_and(|r| r.saturating_mul(20) <= self.settings.limits[api.index()].count);
-        if !urgent && !self.settings.feedback_interval.is_zero() {
-            let now = Instant::now();
-            let mut last = self.last_feedback[api.index()]
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            if last.is_some_and(|last| now < last + self.settings.feedback_interval) {
-                return;
-            }
-            *last = Some(now);
         }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
