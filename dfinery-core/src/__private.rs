@@ -18,13 +18,13 @@ pub use crate::encode::model::{
 pub use crate::encode::property::{
     ArrayElement, BooleanProperty, DateProperty, DatetimeProperty, DfineryEnumValue,
     DoubleArrayProperty, DoubleProperty, ElementValue, LongArrayProperty, LongProperty, Patch,
-    PropertySpec, PropertyValue, Rule, Scope, StringArrayProperty, StringProperty, enum_write_wire,
+    PropertySpec, PropertyValue, Rule, Scope, StringArrayProperty, StringProperty,
 };
 pub use crate::encode::record::{EventRecord, UserProperties, ValidationError};
 pub use crate::encode::value::{Date, Datetime, Value};
 pub use crate::encode::writer::{ItemsWriter, ObjectWriter};
 pub use crate::export::decode::{Columns, ColumnsBuilder};
-pub use crate::export::from_cell::{EnumFromValue, enum_from_cell, enum_from_element};
+pub use crate::export::from_cell::{enum_from_cell, enum_from_element};
 pub use crate::export::{
     DecodeEvent, DecodeItem, DecodeProfile, EventGroup, ExportError, ExportRow, FromCell,
     FromItems, Header,

@@ -21,6 +21,13 @@ const fn user(name: &'static str, ty: DataType) -> PropertySpec {
     PropertySpec::new(name, ty, Scope::User)
 }
 
+const fn required(spec: PropertySpec) -> PropertySpec {
+    PropertySpec {
+        required: true,
+        ..spec
+    }
+}
+
 /// One `df_items` entry (`docs/protocol.md` §5.3).
 pub struct LineItem {
     pub id: String,
@@ -37,23 +44,23 @@ pub static LINE_ITEM: ItemDescription = ItemDescription {
     properties: &[
         FieldDescription {
             rust_field: "id",
-            spec: item("df_item_id", DataType::String).with_required(true),
+            spec: required(item("df_item_id", DataType::String)),
         },
         FieldDescription {
             rust_field: "name",
-            spec: item("df_item_name", DataType::String).with_required(true),
+            spec: required(item("df_item_name", DataType::String)),
         },
         FieldDescription {
             rust_field: "price",
-            spec: item("df_price", DataType::Double).with_required(true),
+            spec: required(item("df_price", DataType::Double)),
         },
         FieldDescription {
             rust_field: "quantity",
-            spec: item("df_quantity", DataType::Long).with_required(true),
+            spec: required(item("df_quantity", DataType::Long)),
         },
         FieldDescription {
             rust_field: "discount",
-            spec: item("df_discount", DataType::Double).with_required(true),
+            spec: required(item("df_discount", DataType::Double)),
         },
         FieldDescription {
             rust_field: "category1",
@@ -101,23 +108,23 @@ pub static PURCHASE: EventDescription = EventDescription {
     properties: &[
         FieldDescription {
             rust_field: "order_id",
-            spec: event("df_order_id", DataType::String).with_required(true),
+            spec: required(event("df_order_id", DataType::String)),
         },
         FieldDescription {
             rust_field: "payment_method",
-            spec: event("df_payment_method", DataType::String).with_required(true),
+            spec: required(event("df_payment_method", DataType::String)),
         },
         FieldDescription {
             rust_field: "total_purchase_amount",
-            spec: event("df_total_purchase_amount", DataType::Double).with_required(true),
+            spec: required(event("df_total_purchase_amount", DataType::Double)),
         },
         FieldDescription {
             rust_field: "delivery_charge",
-            spec: event("df_delivery_charge", DataType::Double).with_required(true),
+            spec: required(event("df_delivery_charge", DataType::Double)),
         },
         FieldDescription {
             rust_field: "discount",
-            spec: event("df_discount", DataType::Double).with_required(true),
+            spec: required(event("df_discount", DataType::Double)),
         },
     ],
     items: Some(ItemsDescription {
@@ -212,6 +219,16 @@ impl DfineryEnumValue for Gender {
             Gender::Other => "Other",
         }
     }
+
+    fn from_value(value: &str) -> Option<Self> {
+        match value {
+            "Male" => Some(Gender::Male),
+            "Female" => Some(Gender::Female),
+            "NonBinary" => Some(Gender::NonBinary),
+            "Other" => Some(Gender::Other),
+            _ => None,
+        }
+    }
 }
 
 impl_enum_property!(Gender);
@@ -239,7 +256,10 @@ pub static MEMBER: ProfileDescription = ProfileDescription {
         },
         FieldDescription {
             rust_field: "gender",
-            spec: user("df_gender", DataType::String).with_enum_values(Gender::VALUES),
+            spec: PropertySpec {
+                enum_values: Gender::VALUES,
+                ..user("df_gender", DataType::String)
+            },
         },
         FieldDescription {
             rust_field: "birth",

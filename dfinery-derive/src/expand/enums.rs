@@ -1,7 +1,7 @@
 //! `#[derive(DfineryEnum)]`: `impl DfineryEnumValue`, then `PropertyValue`, `StringProperty`
 //! and `ArrayElement` through `__private::impl_enum_property!` (a blanket impl is impossible,
-//! E0119); and for decoding exports `impl EnumFromValue`, then `FromCell` and `FromElement`
-//! through `__private::impl_enum_cell!`.
+//! E0119); and for decoding exports `FromCell` and `FromElement` through
+//! `__private::impl_enum_cell!`, which read the variant with `DfineryEnumValue::from_value`.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -61,12 +61,7 @@ pub fn derive_enum(input: &DeriveInput) -> TokenStream {
                 fn as_str(&self) -> &'static str {
                     #body
                 }
-            }
 
-            ::dfinery::__private::impl_enum_property!(#ident);
-
-            #[automatically_derived]
-            impl ::dfinery::__private::EnumFromValue for #ident {
                 fn from_value(value: &str) -> ::core::option::Option<Self> {
                     // Two variants with one value were reported; the first wins here.
                     #[allow(unreachable_patterns)]
@@ -77,6 +72,7 @@ pub fn derive_enum(input: &DeriveInput) -> TokenStream {
                 }
             }
 
+            ::dfinery::__private::impl_enum_property!(#ident);
             ::dfinery::__private::impl_enum_cell!(#ident);
         };
     }

@@ -141,7 +141,8 @@ fn item_events(ident: &Ident, generics: &Generics, events: &[String]) -> TokenSt
     }
 }
 
-/// `::dfinery::__private::PropertySpec::new(…).with_…(…)`, a constant expression.
+/// `::dfinery::__private::PropertySpec { …, ..PropertySpec::new(…) }`, a constant expression
+/// naming only the fields that differ from `new`'s.
 fn spec_expr(spec: &Spec) -> TokenStream {
     let name = &spec.name;
     let ty = data_type(spec.ty);
@@ -150,27 +151,32 @@ fn spec_expr(spec: &Spec) -> TokenStream {
         Scope::Item => quote!(Item),
         Scope::User => quote!(User),
     };
-    let mut expr = quote! {
+    let new = quote! {
         ::dfinery::__private::PropertySpec::new(
             #name,
             ::dfinery::__private::DataType::#ty,
             ::dfinery::__private::Scope::#scope,
         )
     };
+    let mut fields = Vec::new();
     if spec.required {
-        expr = quote!(#expr.with_required(true));
+        fields.push(quote!(required: true,));
     }
     if let Some(max) = spec.max_len {
-        expr = quote!(#expr.with_max_len(#max));
+        fields.push(quote!(max_len: ::core::option::Option::Some(#max),));
     }
     if let Some(max) = spec.max_items {
-        expr = quote!(#expr.with_max_items(#max));
+        fields.push(quote!(max_items: ::core::option::Option::Some(#max),));
     }
     if !spec.enum_values.is_empty() {
         let values = &spec.enum_values;
-        expr = quote!(#expr.with_enum_values(&[#(#values),*]));
+        fields.push(quote!(enum_values: &[#(#values),*],));
     }
-    expr
+    if fields.is_empty() {
+        new
+    } else {
+        quote!(::dfinery::__private::PropertySpec { #(#fields)* ..#new })
+    }
 }
 
 /// The `DataType` variant.

@@ -29,8 +29,10 @@ use crate::encode::writer::{ItemsWriter, ObjectWriter};
 ///
 /// struct SignUp { channel: String }
 ///
-/// static CHANNEL: PropertySpec =
-///     PropertySpec::new("df_sign_channel", DataType::String, Scope::Event).with_required(true);
+/// static CHANNEL: PropertySpec = PropertySpec {
+///     required: true,
+///     ..PropertySpec::new("df_sign_channel", DataType::String, Scope::Event)
+/// };
 /// static SIGN_UP: EventDescription = EventDescription {
 ///     name: "df_sign_up",
 ///     rust_name: "SignUp",

@@ -10,13 +10,17 @@ use super::ObjectPath;
 
 use crate::support::{LineItem, documented_purchase};
 
-static NAME: PropertySpec =
-    PropertySpec::new("df_name", DataType::String, Scope::User).with_max_len(3);
+static NAME: PropertySpec = PropertySpec {
+    max_len: Some(3),
+    ..PropertySpec::new("df_name", DataType::String, Scope::User)
+};
 static POINTS: PropertySpec = PropertySpec::new("points", DataType::Long, Scope::User);
 static SCORE: PropertySpec = PropertySpec::new("score", DataType::Double, Scope::User);
 static TAGS: PropertySpec = PropertySpec::new("tags", DataType::StringArray, Scope::User);
-static REQUIRED: PropertySpec =
-    PropertySpec::new("must", DataType::Long, Scope::Event).with_required(true);
+static REQUIRED: PropertySpec = PropertySpec {
+    required: true,
+    ..PropertySpec::new("must", DataType::Long, Scope::Event)
+};
 
 #[test]
 fn writes_properties_in_order_and_skips_absent_ones() {
