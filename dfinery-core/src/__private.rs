@@ -23,7 +23,7 @@ pub use crate::encode::property::{
 pub use crate::encode::record::{EventRecord, UserProperties, ValidationError};
 pub use crate::encode::value::{Date, Datetime, Value};
 pub use crate::encode::writer::{ItemsWriter, ObjectWriter};
-pub use crate::export::decode::{Columns, ColumnsBuilder};
+pub use crate::export::decode::{Columns, Field};
 pub use crate::export::from_cell::{enum_from_cell, enum_from_element};
 pub use crate::export::{
     DecodeEvent, DecodeItem, DecodeProfile, EventGroup, ExportError, ExportRow, FromCell,

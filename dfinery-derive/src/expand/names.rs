@@ -17,8 +17,6 @@ pub struct Names {
     pub write: Ident,
     /// The decode trait: `DecodeEvent`, `DecodeItem` or `DecodeProfile`.
     pub decode: Ident,
-    /// The `ColumnsBuilder` constructor: `item` for an item, `new` otherwise.
-    pub builder: Ident,
     /// The decode method reading one value: `from_export_rows` for an event (a group of rows),
     /// `from_export_row` otherwise.
     pub from_rows: Ident,
@@ -30,10 +28,10 @@ impl Names {
     /// The names of `kind`.
     pub fn of(kind: Kind) -> Names {
         let ident = |name: &str| Ident::new(name, Span::call_site());
-        let (trait_name, write, builder) = match kind {
-            Kind::Event => ("Event", "write_properties", "new"),
-            Kind::Item => ("Item", "write_item", "item"),
-            Kind::Profile => ("Profile", "write_user_properties", "new"),
+        let (trait_name, write) = match kind {
+            Kind::Event => ("Event", "write_properties"),
+            Kind::Item => ("Item", "write_item"),
+            Kind::Profile => ("Profile", "write_user_properties"),
         };
         let (from_rows, rows) = match kind {
             Kind::Event => (
@@ -50,7 +48,6 @@ impl Names {
             description: ident(&format!("{trait_name}Description")),
             write: ident(write),
             decode: ident(&format!("Decode{trait_name}")),
-            builder: ident(builder),
             from_rows: ident(from_rows),
             rows,
         }

@@ -4,7 +4,7 @@
 
 mod columns;
 
-pub use columns::{Columns, ColumnsBuilder};
+pub use columns::{Columns, Field};
 
 use super::error::ExportError;
 use super::group::EventGroup;
