@@ -3,7 +3,8 @@
 
 use dfinery_core::__private::TrustedJson;
 use dfinery_core::{
-    DataType, Event, ItemsWriter, ObjectWriter, PropertySpec, PropertyValue, Rule, Scope, Value,
+    DataType, Event, ItemsWriter, ObjectWriter, Patch, PropertySpec, PropertyValue, Rule, Scope,
+    Value,
 };
 
 use super::ObjectPath;
@@ -68,7 +69,7 @@ fn required_properties_that_are_absent_are_violations() {
     let (mut out, mut violations) = (Vec::new(), Vec::new());
     let mut w = ObjectWriter::new(&mut out, &mut violations, ObjectPath::EventProperties);
     w.property(&REQUIRED, &None::<i64>);
-    w.missing_required(&REQUIRED);
+    w.property(&REQUIRED, &Patch::<i64>::Keep);
     w.finish();
     assert_eq!(out, b"{}");
     assert_eq!(violations.len(), 2);
