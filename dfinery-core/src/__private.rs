@@ -12,8 +12,8 @@ pub use uuid::Uuid;
 pub use crate::__impl_enum_cell as impl_enum_cell;
 pub use crate::__impl_enum_property as impl_enum_property;
 pub use crate::encode::model::{
-    Event, EventDescription, FieldDescription, Item, ItemDescription, ItemList, ItemsDescription,
-    Profile, ProfileDescription,
+    Event, EventDescription, FieldDescription, Item, ItemList, ItemsDescription, Profile,
+    PropertiesDescription,
 };
 pub use crate::encode::property::{
     ArrayElement, BooleanProperty, DateProperty, DatetimeProperty, DfineryEnumValue,
@@ -150,7 +150,7 @@ pub trait EventItemsField {
     const EVENTS: &'static [&'static str];
 
     /// The item type's description.
-    fn item_description() -> &'static ItemDescription;
+    fn item_description() -> &'static PropertiesDescription;
 
     /// Writes every item.
     fn write_event_items(&self, w: &mut ItemsWriter<'_>);
@@ -162,7 +162,7 @@ where
 {
     const EVENTS: &'static [&'static str] = <L::Element as CheckedItem>::EVENTS;
 
-    fn item_description() -> &'static ItemDescription {
+    fn item_description() -> &'static PropertiesDescription {
         <L::Element as Item>::description()
     }
 

@@ -4,8 +4,8 @@
 use dfinery_core::__private::impl_enum_property;
 use dfinery_core::{
     DataType, Date, Datetime, DfineryEnumValue, Event, EventDescription, FieldDescription, Item,
-    ItemDescription, ItemList, ItemsDescription, ItemsWriter, ObjectWriter, Patch, Profile,
-    ProfileDescription, PropertySpec, Scope,
+    ItemList, ItemsDescription, ItemsWriter, ObjectWriter, Patch, Profile, PropertiesDescription,
+    PropertySpec, Scope,
 };
 use uuid::Uuid;
 
@@ -39,7 +39,7 @@ pub struct LineItem {
     pub category2: Option<String>,
 }
 
-pub static LINE_ITEM: ItemDescription = ItemDescription {
+pub static LINE_ITEM: PropertiesDescription = PropertiesDescription {
     rust_name: "LineItem",
     properties: &[
         FieldDescription {
@@ -74,7 +74,7 @@ pub static LINE_ITEM: ItemDescription = ItemDescription {
 };
 
 impl Item for LineItem {
-    fn description() -> &'static ItemDescription {
+    fn description() -> &'static PropertiesDescription {
         &LINE_ITEM
     }
 
@@ -247,7 +247,7 @@ pub struct Member {
     pub avg_basket: Option<f64>,
 }
 
-pub static MEMBER: ProfileDescription = ProfileDescription {
+pub static MEMBER: PropertiesDescription = PropertiesDescription {
     rust_name: "Member",
     properties: &[
         FieldDescription {
@@ -293,7 +293,7 @@ pub static MEMBER: ProfileDescription = ProfileDescription {
 };
 
 impl Profile for Member {
-    fn description() -> &'static ProfileDescription {
+    fn description() -> &'static PropertiesDescription {
         &MEMBER
     }
 

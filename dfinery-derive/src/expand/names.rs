@@ -10,7 +10,8 @@ use crate::ast::Kind;
 pub struct Names {
     /// The trait: `Event`, `Item` or `Profile`.
     pub trait_name: Ident,
-    /// The static description's type: `EventDescription`, ….
+    /// The static description's type: `EventDescription`, or `PropertiesDescription` for an
+    /// item or a profile.
     pub description: Ident,
     /// The method that writes the properties: `write_properties`, `write_item`,
     /// `write_user_properties`.
@@ -45,7 +46,10 @@ impl Names {
         };
         Names {
             trait_name: ident(trait_name),
-            description: ident(&format!("{trait_name}Description")),
+            description: ident(match kind {
+                Kind::Event => "EventDescription",
+                Kind::Item | Kind::Profile => "PropertiesDescription",
+            }),
             write: ident(write),
             decode: ident(&format!("Decode{trait_name}")),
             from_rows: ident(from_rows),

@@ -5,7 +5,7 @@ mod description;
 mod item_list;
 
 pub use description::{
-    EventDescription, FieldDescription, ItemDescription, ItemsDescription, ProfileDescription,
+    EventDescription, FieldDescription, ItemsDescription, PropertiesDescription,
 };
 pub use item_list::ItemList;
 
@@ -94,7 +94,7 @@ pub trait Event {
 /// One item (product) of an event's `event_items`: usually `#[derive(DfineryItem)]`.
 pub trait Item {
     /// The item's static description: every item property it can send.
-    fn description() -> &'static ItemDescription
+    fn description() -> &'static PropertiesDescription
     where
         Self: Sized;
 
@@ -103,7 +103,7 @@ pub trait Item {
 }
 
 impl<I: Item> Item for &I {
-    fn description() -> &'static ItemDescription {
+    fn description() -> &'static PropertiesDescription {
         I::description()
     }
 
@@ -113,7 +113,7 @@ impl<I: Item> Item for &I {
 }
 
 impl<I: Item> Item for Box<I> {
-    fn description() -> &'static ItemDescription {
+    fn description() -> &'static PropertiesDescription {
         I::description()
     }
 
@@ -126,7 +126,7 @@ impl<I: Item> Item for Box<I> {
 /// [`Patch`](crate::Patch) fields for properties that may be left alone or cleared.
 pub trait Profile {
     /// The profile's static description: every user property it can send.
-    fn description() -> &'static ProfileDescription
+    fn description() -> &'static PropertiesDescription
     where
         Self: Sized;
 
