@@ -137,8 +137,8 @@ pub fn write_double_array<V: DoubleArrayProperty + ?Sized>(
     w.property(spec, value);
 }
 
-/// The field of an event holding its items (`#[dfinery(items)]`): an [`ItemList`] whose items
-/// were checked against events ([`CheckedItem`]). The derive names the field's type only through
+/// The field of an event holding its items (`#[dfinery(items)]`): an [`ItemList`], whose items
+/// say which events they were checked against ([`Item::EVENTS`]). The derive names the field's type only through
 /// this trait, so a wrong type is reported once per use, each on the field's type.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot hold the items of a DFINERY event",
@@ -156,11 +156,8 @@ pub trait EventItemsField {
     fn write_event_items(&self, w: &mut ItemsWriter<'_>);
 }
 
-impl<L: ItemList + ?Sized> EventItemsField for L
-where
-    L::Element: CheckedItem,
-{
-    const EVENTS: &'static [&'static str] = <L::Element as CheckedItem>::EVENTS;
+impl<L: ItemList + ?Sized> EventItemsField for L {
+    const EVENTS: &'static [&'static str] = <L::Element as Item>::EVENTS;
 
     fn item_description() -> &'static PropertiesDescription {
         <L::Element as Item>::description()
@@ -217,27 +214,6 @@ impl EventLogIdField for Option<Uuid> {
     fn event_log_id(&self) -> Option<Uuid> {
         *self
     }
-}
-
-/// The events an item type was checked against (`#[derive(DfineryItem)]` with
-/// `#[dfinery(event = "…")]`); the event derive asserts at compile time that its items were
-/// checked against it, with [`item_checked_for`].
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not checked against any event's item properties",
-    label = "not a `DfineryItem`",
-    note = "derive `DfineryItem` on it with `#[dfinery(event = \"...\")]` naming this event"
-)]
-pub trait CheckedItem {
-    /// The registered event names the item's fields were checked against.
-    const EVENTS: &'static [&'static str];
-}
-
-impl<I: CheckedItem + ?Sized> CheckedItem for &I {
-    const EVENTS: &'static [&'static str] = I::EVENTS;
-}
-
-impl<I: CheckedItem + ?Sized> CheckedItem for Box<I> {
-    const EVENTS: &'static [&'static str] = I::EVENTS;
 }
 
 /// Whether `event` is one of `events` (a `const fn`, for the event derive's assertion).

@@ -22,7 +22,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
-use syn::{DeriveInput, Generics, Lifetime, LitStr, Type};
+use syn::{DeriveInput, Lifetime, LitStr, Type};
 
 use self::names::Names;
 use self::stub::stub;
@@ -89,12 +89,10 @@ fn struct_impl(checked: &Checked<'_, '_>) -> TokenStream {
                 quote!(),
             )
         }
-        CheckedKind::Item { events } => (
-            common,
-            quote!(),
-            write,
-            item_events(ident, input.generics, events),
-        ),
+        CheckedKind::Item { events } => {
+            let events = item_events(events);
+            (common, quote!(), quote!(#events #write), quote!())
+        }
         CheckedKind::Profile => (common, quote!(), write, quote!()),
     };
     // Only a type that says `decode` pays for the decode impl (see `DfineryEvent`'s docs).
@@ -129,15 +127,11 @@ fn struct_impl(checked: &Checked<'_, '_>) -> TokenStream {
     }
 }
 
-/// `impl CheckedItem`: the events an item type was checked against (or, in a stub, declared
-/// for), which each event holding it asserts at compile time.
-fn item_events(ident: &Ident, generics: &Generics, events: &[String]) -> TokenStream {
-    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+/// `Item::EVENTS`: the events an item type was checked against (or, in a stub, declared for),
+/// which each event holding it asserts at compile time.
+fn item_events(events: &[String]) -> TokenStream {
     quote! {
-        #[automatically_derived]
-        impl #impl_generics ::dfinery::__private::CheckedItem for #ident #ty_generics #where_clause {
-            const EVENTS: &'static [&'static str] = &[#(#events),*];
-        }
+        const EVENTS: &'static [&'static str] = &[#(#events),*];
     }
 }
 

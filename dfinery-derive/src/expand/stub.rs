@@ -29,12 +29,13 @@ pub fn stub(ident: &Ident, generics: &Generics, kind: Kind, events: &[String]) -
             }
         }
     });
-    let item_events = (kind == Kind::Item).then(|| item_events(ident, generics, events));
+    let item_events = (kind == Kind::Item).then(|| item_events(events));
     quote! {
         #[allow(unreachable_code, clippy::unreachable)]
         const _: () = {
             #[automatically_derived]
             impl #impl_generics ::dfinery::__private::#trait_name for #ident #ty_generics #where_clause {
+                #item_events
                 fn description() -> &'static ::dfinery::__private::#description {
                     ::core::unreachable!()
                 }
@@ -43,7 +44,6 @@ pub fn stub(ident: &Ident, generics: &Generics, kind: Kind, events: &[String]) -
                     ::core::unreachable!()
                 }
             }
-            #item_events
             #[automatically_derived]
             impl #impl_generics ::dfinery::__private::#decode for #ident #ty_generics #where_clause {
                 fn export_columns(

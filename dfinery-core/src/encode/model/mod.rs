@@ -92,7 +92,18 @@ pub trait Event {
 }
 
 /// One item (product) of an event's `event_items`: usually `#[derive(DfineryItem)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a DFINERY item",
+    label = "not a `DfineryItem`",
+    note = "derive `DfineryItem` on it, with `#[dfinery(event = \"...\")]` naming the events it belongs to"
+)]
 pub trait Item {
+    /// The events whose item properties the type was checked against at compile time
+    /// (`#[derive(DfineryItem)]` with `#[dfinery(event = "…")]`): a derived event holding
+    /// items of the type asserts at compile time that its name is one of them. Empty by
+    /// default, so a hand-written item goes into hand-written events.
+    const EVENTS: &'static [&'static str] = &[];
+
     /// The item's static description: every item property it can send.
     fn description() -> &'static PropertiesDescription
     where
@@ -103,6 +114,8 @@ pub trait Item {
 }
 
 impl<I: Item> Item for &I {
+    const EVENTS: &'static [&'static str] = I::EVENTS;
+
     fn description() -> &'static PropertiesDescription {
         I::description()
     }
@@ -113,6 +126,8 @@ impl<I: Item> Item for &I {
 }
 
 impl<I: Item> Item for Box<I> {
+    const EVENTS: &'static [&'static str] = I::EVENTS;
+
     fn description() -> &'static PropertiesDescription {
         I::description()
     }
