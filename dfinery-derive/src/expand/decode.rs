@@ -1,8 +1,9 @@
 //! The decode half of the struct derives: `DecodeEvent`, `DecodeItem` and `DecodeProfile`,
 //! which read a struct back from export rows.
 //!
-//! Only a struct that says `#[dfinery(decode)]` gets one. The methods are `#[inline]`, so even
-//! then their code is generated where decoding is used, not where the struct is defined.
+//! Only a struct that says `#[dfinery(decode)]` gets one. Its `FIELDS` constant lists what each
+//! field reads (core finds the columns); its reading method is `#[inline]`, so even then its
+//! code is generated where decoding is used, not where the struct is defined.
 //!
 //! The impl is bounded by one `FieldType: Trait` predicate per field, spanned on the field's
 //! type. A type that opted in must be decodable, and such a predicate is checked where the
@@ -23,7 +24,6 @@ use crate::valid::{Checked, Fills};
 pub fn decode_impl(checked: &Checked<'_, '_>) -> TokenStream {
     let input = checked.input;
     let ident = input.ident;
-    let rust_name = ident.to_string();
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     // See the module docs: higher-ranked only where type parameters make it necessary.
     let generic = input.generics.type_params().next().is_some();
@@ -51,7 +51,7 @@ pub fn decode_impl(checked: &Checked<'_, '_>) -> TokenStream {
                 bounds.push(quote_spanned!(span=> #hrtb #ty: ::dfinery::__private::FromItems));
                 fields.push(quote_spanned!(span=>
                     ::dfinery::__private::Field::Items(
-                        <<#ty as ::dfinery::__private::FromItems>::Item as ::dfinery::__private::DecodeItem>::export_columns,
+                        <<#ty as ::dfinery::__private::FromItems>::Item as ::dfinery::__private::DecodeItem>::FIELDS,
                     )
                 ));
                 let read = try_read(quote_spanned!(span=> __dfinery_c.items::<#ty>(__dfinery_g)));
@@ -107,12 +107,7 @@ pub fn decode_impl(checked: &Checked<'_, '_>) -> TokenStream {
             #existing
             #(#bounds,)*
         {
-            #[inline]
-            fn export_columns(
-                __dfinery_h: &::dfinery::__private::Header,
-            ) -> ::core::result::Result<::dfinery::__private::Columns, ::dfinery::__private::ExportError> {
-                ::dfinery::__private::Columns::resolve(__dfinery_h, #rust_name, &[#(#fields),*])
-            }
+            const FIELDS: &'static [::dfinery::__private::Field] = &[#(#fields),*];
 
             #row_fn
         }

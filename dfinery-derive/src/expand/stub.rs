@@ -46,11 +46,7 @@ pub fn stub(ident: &Ident, generics: &Generics, kind: Kind, events: &[String]) -
             }
             #[automatically_derived]
             impl #impl_generics ::dfinery::__private::#decode for #ident #ty_generics #where_clause {
-                fn export_columns(
-                    _: &::dfinery::__private::Header,
-                ) -> ::core::result::Result<::dfinery::__private::Columns, ::dfinery::__private::ExportError> {
-                    ::core::unreachable!()
-                }
+                const FIELDS: &'static [::dfinery::__private::Field] = &[];
                 fn #from_rows(
                     _: &#rows,
                     _: &::dfinery::__private::Columns,

@@ -1,5 +1,5 @@
 //! [`Columns`]: where each field of a typed struct finds its column, resolved once per header
-//! from the struct's [`Field`]s (one call the derives generate), so that a missing column is
+//! from the struct's [`Field`]s (the `FIELDS` of its decode impl), so that a missing column is
 //! one error naming every column missing.
 
 use std::borrow::Cow;
@@ -16,7 +16,7 @@ use crate::export::meta::{DF_CORRECTION_DATETIME, EVENT_DATETIME, EVENT_LOG_ID};
 use crate::export::query::item_column;
 use crate::export::row::ExportRow;
 
-/// One field of a decoded struct that reads the export, as [`Columns::resolve`] takes them, in
+/// One field of a decoded struct that reads the export: a decode impl's `FIELDS` lists them in
 /// field order (`#[dfinery(skip)]` fields read nothing and have none). `optional` is whether
 /// the field's type can stand for a missing value ([`FromCell::OPTIONAL`]), so its column may
 /// be missing from the export.
@@ -30,8 +30,8 @@ pub enum Field {
     Datetime(bool),
     /// The `#[dfinery(log_id)]` field and `optional`: `event_log_id`.
     LogId(bool),
-    /// The items field: its item type's [`DecodeItem::export_columns`].
-    Items(fn(&Header) -> Result<Columns, ExportError>),
+    /// The items field: its item type's [`DecodeItem::FIELDS`].
+    Items(&'static [Field]),
 }
 
 /// Where one field reads its cell.
@@ -62,17 +62,35 @@ impl Columns {
     ///
     /// [`ExportError::MissingColumns`] naming, in field order, every column missing that a
     /// field needs (one whose type is not optional), the items' columns included.
-    pub fn resolve(
+    pub(crate) fn resolve(
         header: &Header,
         rust_type: &'static str,
         fields: &[Field],
     ) -> Result<Columns, ExportError> {
+        let mut missing = Vec::new();
+        let columns = Columns::find(header, rust_type, fields, &mut missing);
+        if missing.is_empty() {
+            Ok(columns)
+        } else {
+            Err(ExportError::MissingColumns {
+                rust_type,
+                columns: missing,
+            })
+        }
+    }
+
+    /// [`resolve`](Columns::resolve), pushing each column missing to `missing`.
+    fn find(
+        header: &Header,
+        rust_type: &'static str,
+        fields: &[Field],
+        missing: &mut Vec<String>,
+    ) -> Columns {
         let mut columns = Columns {
             rust_type,
             cells: Vec::with_capacity(fields.len()),
             items: None,
         };
-        let mut missing = Vec::new();
         for field in fields {
             let (column, optional) = match *field {
                 Field::Property(spec, optional) => {
@@ -111,12 +129,9 @@ impl Columns {
                     };
                     (column, optional)
                 }
-                Field::Items(export_columns) => {
-                    match export_columns(header) {
-                        Ok(items) => columns.items = Some(Box::new(items)),
-                        Err(ExportError::MissingColumns { columns, .. }) => missing.extend(columns),
-                        Err(_) => {}
-                    }
+                Field::Items(fields) => {
+                    let items = Columns::find(header, rust_type, fields, missing);
+                    columns.items = Some(Box::new(items));
                     continue;
                 }
             };
@@ -125,18 +140,10 @@ impl Columns {
             }
             columns.cells.push(column);
         }
-        if missing.is_empty() {
-            Ok(columns)
-        } else {
-            Err(ExportError::MissingColumns {
-                rust_type,
-                columns: missing,
-            })
-        }
+        columns
     }
 
-    /// Decodes, from `row`, the cell of the field at `index` among the fields given to
-    /// [`resolve`](Columns::resolve) that read a cell (property, datetime and log id fields;
+    /// Decodes, from `row`, the cell of the field at `index` among the `FIELDS` that read a cell (property, datetime and log id fields;
     /// not the items). An `index` past those reads as a missing column.
     ///
     /// # Errors
