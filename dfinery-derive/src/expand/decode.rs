@@ -38,7 +38,7 @@ pub fn decode_impl(checked: &Checked<'_, '_>) -> TokenStream {
         let member = checked_field.field.ident;
         let ty = checked_field.field.ty;
         let span = ty.span();
-        let optional = quote_spanned!(span=> <#ty as ::dfinery::__private::FromCell>::OPTIONAL);
+        let optional = quote_spanned!(span=> <#ty as __dfinery::FromCell>::OPTIONAL);
         let field = match &checked_field.fills {
             Fills::Property(_) => {
                 let spec = spec_ident(properties);
@@ -48,10 +48,10 @@ pub fn decode_impl(checked: &Checked<'_, '_>) -> TokenStream {
             Fills::Datetime => quote_spanned!(span=> Datetime(#optional)),
             Fills::LogId => quote_spanned!(span=> LogId(#optional)),
             Fills::Items { .. } => {
-                bounds.push(quote_spanned!(span=> #hrtb #ty: ::dfinery::__private::FromItems));
+                bounds.push(quote_spanned!(span=> #hrtb #ty: __dfinery::FromItems));
                 fields.push(quote_spanned!(span=>
-                    ::dfinery::__private::Field::Items(
-                        <<#ty as ::dfinery::__private::FromItems>::Item as ::dfinery::__private::DecodeItem>::FIELDS,
+                    __dfinery::Field::Items(
+                        <<#ty as __dfinery::FromItems>::Item as __dfinery::DecodeItem>::FIELDS,
                     )
                 ));
                 let read = try_read(quote_spanned!(span=> __dfinery_c.items::<#ty>(__dfinery_g)));
@@ -67,8 +67,8 @@ pub fn decode_impl(checked: &Checked<'_, '_>) -> TokenStream {
         // A field reading a cell.
         let c = cells;
         cells += 1;
-        bounds.push(quote_spanned!(span=> #hrtb #ty: ::dfinery::__private::FromCell));
-        fields.push(quote_spanned!(span=> ::dfinery::__private::Field::#field));
+        bounds.push(quote_spanned!(span=> #hrtb #ty: __dfinery::FromCell));
+        fields.push(quote_spanned!(span=> __dfinery::Field::#field));
         let read = try_read(quote_spanned!(span=> __dfinery_c.read::<#ty>(__dfinery_r, #c)));
         inits.push(quote_spanned!(span=> #member: #read));
     }
@@ -94,20 +94,20 @@ pub fn decode_impl(checked: &Checked<'_, '_>) -> TokenStream {
         #[inline]
         fn #from_rows(
             #param: &#rows,
-            __dfinery_c: &::dfinery::__private::Columns,
-        ) -> ::core::result::Result<Self, ::dfinery::__private::ExportError> {
+            __dfinery_c: &__dfinery::Columns,
+        ) -> ::core::result::Result<Self, __dfinery::ExportError> {
             #first_row
             ::core::result::Result::Ok(Self { #(#inits,)* })
         }
     };
     quote! {
         #[automatically_derived]
-        impl #impl_generics ::dfinery::__private::#trait_name for #ident #ty_generics
+        impl #impl_generics __dfinery::#trait_name for #ident #ty_generics
         where
             #existing
             #(#bounds,)*
         {
-            const FIELDS: &'static [::dfinery::__private::Field] = &[#(#fields),*];
+            const FIELDS: &'static [__dfinery::Field] = &[#(#fields),*];
 
             #row_fn
         }
@@ -149,8 +149,8 @@ mod tests {
         let out = super::super::derive_struct(&input, Kind::Event).to_string();
         assert!(!out.contains("compile_error"), "{out}");
         let reads = [
-            ":: dfinery :: __private :: Field :: Property (& __DFINERY_SPEC_0 ,",
-            ":: dfinery :: __private :: Field :: Property (& __DFINERY_SPEC_1 ,",
+            "__dfinery :: Field :: Property (& __DFINERY_SPEC_0 ,",
+            "__dfinery :: Field :: Property (& __DFINERY_SPEC_1 ,",
             "draft : :: core :: default :: Default :: default ()",
             "__dfinery_c . read :: < i64 > (__dfinery_r , 0usize)",
             "note : :: core :: default :: Default :: default ()",
@@ -162,6 +162,6 @@ mod tests {
             assert!(found.is_some(), "`{read}` (in field order) in {out}");
             at += found.unwrap_or_default();
         }
-        assert!(out.contains("const __DFINERY_SPEC_1 : :: dfinery :: __private :: PropertySpec = :: dfinery :: __private :: PropertySpec :: new (\"score\""), "{out}");
+        assert!(out.contains("const __DFINERY_SPEC_1 : __dfinery :: PropertySpec = __dfinery :: PropertySpec :: new (\"score\""), "{out}");
     }
 }

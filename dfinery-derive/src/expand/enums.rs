@@ -52,10 +52,11 @@ pub fn derive_enum(input: &DeriveInput) -> TokenStream {
     quote! {
         #error
         const _: () = {
+            use ::dfinery::__private as __dfinery;
             #anchor
 
             #[automatically_derived]
-            impl ::dfinery::__private::DfineryEnumValue for #ident {
+            impl __dfinery::DfineryEnumValue for #ident {
                 const VALUES: &'static [&'static str] = &[#(#values),*];
 
                 fn as_str(&self) -> &'static str {
@@ -72,8 +73,8 @@ pub fn derive_enum(input: &DeriveInput) -> TokenStream {
                 }
             }
 
-            ::dfinery::__private::impl_enum_property!(#ident);
-            ::dfinery::__private::impl_enum_cell!(#ident);
+            __dfinery::impl_enum_property!(#ident);
+            __dfinery::impl_enum_cell!(#ident);
         };
     }
 }

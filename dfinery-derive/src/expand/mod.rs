@@ -1,5 +1,7 @@
 //! Code generation: turns a checked model into trait impls (sending, and decoding back from
-//! exports) that name only `::dfinery::__private` paths. Reads only the checked model
+//! exports) that name only `::dfinery::__private` paths, through the alias `__dfinery` that
+//! each derive's `const _: () = { … }` block declares first (three tokens per path instead of
+//! six, the paths being most of what a derive emits). Reads only the checked model
 //! ([`valid::Checked`], [`ast::Enum`](crate::ast::Enum)), never the attributes or the raw
 //! input, and never reports user errors: those come from [`valid`].
 
@@ -74,7 +76,7 @@ fn struct_impl(checked: &Checked<'_, '_>) -> TokenStream {
         properties: #fields,
     };
     let write = quote! {
-        fn #write(&self, __dfinery_w: &mut ::dfinery::__private::ObjectWriter<'_>) {
+        fn #write(&self, __dfinery_w: &mut __dfinery::ObjectWriter<'_>) {
             #writes
         }
     };
@@ -100,20 +102,21 @@ fn struct_impl(checked: &Checked<'_, '_>) -> TokenStream {
     quote! {
         #[allow(non_upper_case_globals)]
         const _: () = {
+            use ::dfinery::__private as __dfinery;
             #anchor
             #consts
             #deprecations
 
-            static __DFINERY_DESCRIPTION: ::dfinery::__private::#description =
-                ::dfinery::__private::#description {
+            static __DFINERY_DESCRIPTION: __dfinery::#description =
+                __dfinery::#description {
                     #description_fields
                 };
 
             #checks
 
             #[automatically_derived]
-            impl #impl_generics ::dfinery::__private::#trait_name for #ident #ty_generics #where_clause {
-                fn description() -> &'static ::dfinery::__private::#description {
+            impl #impl_generics __dfinery::#trait_name for #ident #ty_generics #where_clause {
+                fn description() -> &'static __dfinery::#description {
                     &__DFINERY_DESCRIPTION
                 }
 
@@ -146,10 +149,10 @@ fn spec_expr(spec: &Spec) -> TokenStream {
         Scope::User => quote!(User),
     };
     let new = quote! {
-        ::dfinery::__private::PropertySpec::new(
+        __dfinery::PropertySpec::new(
             #name,
-            ::dfinery::__private::DataType::#ty,
-            ::dfinery::__private::Scope::#scope,
+            __dfinery::DataType::#ty,
+            __dfinery::Scope::#scope,
         )
     };
     let mut fields = Vec::new();
@@ -157,10 +160,10 @@ fn spec_expr(spec: &Spec) -> TokenStream {
         fields.push(quote!(required: true,));
     }
     if let Some(max) = spec.max_len {
-        fields.push(quote!(max_len: ::core::option::Option::Some(#max),));
+        fields.push(quote!(max_len: __dfinery::Option::Some(#max),));
     }
     if let Some(max) = spec.max_items {
-        fields.push(quote!(max_items: ::core::option::Option::Some(#max),));
+        fields.push(quote!(max_items: __dfinery::Option::Some(#max),));
     }
     if !spec.enum_values.is_empty() {
         let values = &spec.enum_values;
@@ -169,7 +172,7 @@ fn spec_expr(spec: &Spec) -> TokenStream {
     if fields.is_empty() {
         new
     } else {
-        quote!(::dfinery::__private::PropertySpec { #(#fields)* ..#new })
+        quote!(__dfinery::PropertySpec { #(#fields)* ..#new })
     }
 }
 
@@ -195,7 +198,7 @@ fn spec_consts(checked: &Checked<'_, '_>) -> TokenStream {
     let consts = checked.properties().enumerate().map(|(i, (_, spec))| {
         let ident = spec_ident(i);
         let expr = spec_expr(spec);
-        quote!(const #ident: ::dfinery::__private::PropertySpec = #expr;)
+        quote!(const #ident: __dfinery::PropertySpec = #expr;)
     });
     quote!(#(#consts)*)
 }
@@ -217,7 +220,7 @@ fn deprecations(checked: &Checked<'_, '_>) -> TokenStream {
         };
         let item = Ident::new(deprecation.name, span);
         Some(quote_spanned! {span=>
-            const _: () = ::dfinery::__private::deprecated::#item;
+            const _: () = __dfinery::deprecated::#item;
         })
     });
     quote!(#(#uses)*)
@@ -228,7 +231,7 @@ fn field_descriptions(checked: &Checked<'_, '_>) -> TokenStream {
     let fields = checked.properties().enumerate().map(|(i, (field, _))| {
         let ident = spec_ident(i);
         let rust = field.rust_name();
-        quote!(::dfinery::__private::FieldDescription { rust_field: #rust, spec: #ident })
+        quote!(__dfinery::FieldDescription { rust_field: #rust, spec: #ident })
     });
     quote!(&[#(#fields),*])
 }
@@ -243,7 +246,7 @@ fn write_properties(checked: &Checked<'_, '_>) -> TokenStream {
         let field = field.ident;
         let write = write_fn(spec.ty);
         quote_spanned! {ty.span()=>
-            ::dfinery::__private::#write::<#ty>(__dfinery_w, &#ident, &self.#field);
+            __dfinery::#write::<#ty>(__dfinery_w, &#ident, &self.#field);
         }
     });
     quote!(#(#writes)*)

@@ -35,14 +35,8 @@ impl Names {
             Kind::Profile => ("Profile", "write_user_properties"),
         };
         let (from_rows, rows) = match kind {
-            Kind::Event => (
-                "from_export_rows",
-                quote!(::dfinery::__private::EventGroup<'_>),
-            ),
-            Kind::Item | Kind::Profile => (
-                "from_export_row",
-                quote!(::dfinery::__private::ExportRow<'_>),
-            ),
+            Kind::Event => ("from_export_rows", quote!(__dfinery::EventGroup<'_>)),
+            Kind::Item | Kind::Profile => ("from_export_row", quote!(__dfinery::ExportRow<'_>)),
         };
         Names {
             trait_name: ident(trait_name),

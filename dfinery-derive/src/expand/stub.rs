@@ -33,24 +33,25 @@ pub fn stub(ident: &Ident, generics: &Generics, kind: Kind, events: &[String]) -
     quote! {
         #[allow(unreachable_code, clippy::unreachable)]
         const _: () = {
+            use ::dfinery::__private as __dfinery;
             #[automatically_derived]
-            impl #impl_generics ::dfinery::__private::#trait_name for #ident #ty_generics #where_clause {
+            impl #impl_generics __dfinery::#trait_name for #ident #ty_generics #where_clause {
                 #item_events
-                fn description() -> &'static ::dfinery::__private::#description {
+                fn description() -> &'static __dfinery::#description {
                     ::core::unreachable!()
                 }
                 #event_name
-                fn #write(&self, _: &mut ::dfinery::__private::ObjectWriter<'_>) {
+                fn #write(&self, _: &mut __dfinery::ObjectWriter<'_>) {
                     ::core::unreachable!()
                 }
             }
             #[automatically_derived]
-            impl #impl_generics ::dfinery::__private::#decode for #ident #ty_generics #where_clause {
-                const FIELDS: &'static [::dfinery::__private::Field] = &[];
+            impl #impl_generics __dfinery::#decode for #ident #ty_generics #where_clause {
+                const FIELDS: &'static [__dfinery::Field] = &[];
                 fn #from_rows(
                     _: &#rows,
-                    _: &::dfinery::__private::Columns,
-                ) -> ::core::result::Result<Self, ::dfinery::__private::ExportError> {
+                    _: &__dfinery::Columns,
+                ) -> ::core::result::Result<Self, __dfinery::ExportError> {
                     ::core::unreachable!()
                 }
             }
