@@ -36,7 +36,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use dfinery_core::__private::push_json_str;
-use dfinery_core::{Event, EventDescription, FieldDescription, Profile, ProfileDescription};
+use dfinery_core::{Event, EventDescription, FieldDescription, Profile, PropertiesDescription};
 
 /// The manifest format written, which `dfinery check --coverage` reads.
 pub const FORMAT: &str = "dfinery-coverage/1";
@@ -46,7 +46,7 @@ pub const FORMAT: &str = "dfinery-coverage/1";
 #[must_use]
 pub struct Manifest {
     events: Vec<&'static EventDescription>,
-    profiles: Vec<&'static ProfileDescription>,
+    profiles: Vec<&'static PropertiesDescription>,
 }
 
 impl Manifest {
@@ -72,7 +72,7 @@ impl Manifest {
     }
 
     /// Adds a profile type by its description.
-    pub fn profile_description(mut self, description: &'static ProfileDescription) -> Self {
+    pub fn profile_description(mut self, description: &'static PropertiesDescription) -> Self {
         self.profiles.push(description);
         self
     }

@@ -12,19 +12,19 @@ pub use uuid::Uuid;
 pub use crate::__impl_enum_cell as impl_enum_cell;
 pub use crate::__impl_enum_property as impl_enum_property;
 pub use crate::encode::model::{
-    Event, EventDescription, FieldDescription, Item, ItemDescription, ItemList, ItemsDescription,
-    Profile, ProfileDescription,
+    Event, EventDescription, FieldDescription, Item, ItemList, ItemsDescription, Profile,
+    PropertiesDescription,
 };
 pub use crate::encode::property::{
     ArrayElement, BooleanProperty, DateProperty, DatetimeProperty, DfineryEnumValue,
     DoubleArrayProperty, DoubleProperty, ElementValue, LongArrayProperty, LongProperty, Patch,
-    PropertySpec, PropertyValue, Rule, Scope, StringArrayProperty, StringProperty, enum_write_wire,
+    PropertySpec, PropertyValue, Rule, Scope, StringArrayProperty, StringProperty,
 };
 pub use crate::encode::record::{EventRecord, UserProperties, ValidationError};
 pub use crate::encode::value::{Date, Datetime, Value};
 pub use crate::encode::writer::{ItemsWriter, ObjectWriter};
-pub use crate::export::decode::{Columns, ColumnsBuilder};
-pub use crate::export::from_cell::{EnumFromValue, enum_from_cell, enum_from_element};
+pub use crate::export::decode::{Columns, Field};
+pub use crate::export::from_cell::{enum_from_cell, enum_from_element};
 pub use crate::export::{
     DecodeEvent, DecodeItem, DecodeProfile, EventGroup, ExportError, ExportRow, FromCell,
     FromItems, Header,
@@ -137,8 +137,8 @@ pub fn write_double_array<V: DoubleArrayProperty + ?Sized>(
     w.property(spec, value);
 }
 
-/// The field of an event holding its items (`#[dfinery(items)]`): an [`ItemList`] whose items
-/// were checked against events ([`CheckedItem`]). The derive names the field's type only through
+/// The field of an event holding its items (`#[dfinery(items)]`): an [`ItemList`], whose items
+/// say which events they were checked against ([`Item::EVENTS`]). The derive names the field's type only through
 /// this trait, so a wrong type is reported once per use, each on the field's type.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot hold the items of a DFINERY event",
@@ -150,19 +150,16 @@ pub trait EventItemsField {
     const EVENTS: &'static [&'static str];
 
     /// The item type's description.
-    fn item_description() -> &'static ItemDescription;
+    fn item_description() -> &'static PropertiesDescription;
 
     /// Writes every item.
     fn write_event_items(&self, w: &mut ItemsWriter<'_>);
 }
 
-impl<L: ItemList + ?Sized> EventItemsField for L
-where
-    L::Element: CheckedItem,
-{
-    const EVENTS: &'static [&'static str] = <L::Element as CheckedItem>::EVENTS;
+impl<L: ItemList + ?Sized> EventItemsField for L {
+    const EVENTS: &'static [&'static str] = <L::Element as Item>::EVENTS;
 
-    fn item_description() -> &'static ItemDescription {
+    fn item_description() -> &'static PropertiesDescription {
         <L::Element as Item>::description()
     }
 
@@ -217,27 +214,6 @@ impl EventLogIdField for Option<Uuid> {
     fn event_log_id(&self) -> Option<Uuid> {
         *self
     }
-}
-
-/// The events an item type was checked against (`#[derive(DfineryItem)]` with
-/// `#[dfinery(event = "…")]`); the event derive asserts at compile time that its items were
-/// checked against it, with [`item_checked_for`].
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not checked against any event's item properties",
-    label = "not a `DfineryItem`",
-    note = "derive `DfineryItem` on it with `#[dfinery(event = \"...\")]` naming this event"
-)]
-pub trait CheckedItem {
-    /// The registered event names the item's fields were checked against.
-    const EVENTS: &'static [&'static str];
-}
-
-impl<I: CheckedItem + ?Sized> CheckedItem for &I {
-    const EVENTS: &'static [&'static str] = I::EVENTS;
-}
-
-impl<I: CheckedItem + ?Sized> CheckedItem for Box<I> {
-    const EVENTS: &'static [&'static str] = I::EVENTS;
 }
 
 /// Whether `event` is one of `events` (a `const fn`, for the event derive's assertion).

@@ -107,8 +107,8 @@ pub use dfinery_schema::protocol::Identifier;
 pub use dfinery_schema::protocol::ServerViolation;
 pub use encode::identity::{ExternalId, Identity, IdentityError};
 pub use encode::model::{
-    Event, EventDescription, FieldDescription, Item, ItemDescription, ItemList, ItemsDescription,
-    Profile, ProfileDescription,
+    Event, EventDescription, FieldDescription, Item, ItemList, ItemsDescription, Profile,
+    PropertiesDescription,
 };
 pub use encode::property::{
     ArrayElement, BooleanProperty, DateProperty, DatetimeProperty, DfineryEnumValue,

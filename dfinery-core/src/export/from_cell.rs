@@ -346,18 +346,12 @@ impl<T: FromElement> FromCell for Box<[T]> {
     }
 }
 
-/// The variant of a `DfineryEnum` for a value; the derive implements it.
-pub trait EnumFromValue: DfineryEnumValue + Sized {
-    /// The variant sent as `value`.
-    fn from_value(value: &str) -> Option<Self>;
-}
-
 /// [`FromCell`] for a `DfineryEnum` (called by the code `#[derive(DfineryEnum)]` generates).
 ///
 /// # Errors
 ///
 /// [`CellError::UnknownValue`] for a value that is not one of the enum's.
-pub fn enum_from_cell<T: EnumFromValue>(cell: Cell<'_>, ty: DataType) -> Result<T, CellError> {
+pub fn enum_from_cell<T: DfineryEnumValue>(cell: Cell<'_>, ty: DataType) -> Result<T, CellError> {
     if ty != DataType::String {
         return Err(CellError::WrongType {
             ty,
@@ -372,7 +366,7 @@ pub fn enum_from_cell<T: EnumFromValue>(cell: Cell<'_>, ty: DataType) -> Result<
 /// # Errors
 ///
 /// As [`enum_from_cell`].
-pub fn enum_from_element<T: EnumFromValue>(element: ElementValue<'_>) -> Result<T, CellError> {
+pub fn enum_from_element<T: DfineryEnumValue>(element: ElementValue<'_>) -> Result<T, CellError> {
     match element {
         ElementValue::String(s) => enum_value(s),
         other => Err(CellError::WrongType {
@@ -382,7 +376,7 @@ pub fn enum_from_element<T: EnumFromValue>(element: ElementValue<'_>) -> Result<
     }
 }
 
-fn enum_value<T: EnumFromValue>(text: &str) -> Result<T, CellError> {
+fn enum_value<T: DfineryEnumValue>(text: &str) -> Result<T, CellError> {
     T::from_value(text).ok_or_else(|| CellError::UnknownValue {
         found: shown(text),
         rust_type: type_name::<T>(),
@@ -390,7 +384,7 @@ fn enum_value<T: EnumFromValue>(text: &str) -> Result<T, CellError> {
     })
 }
 
-/// Implements [`FromCell`] and [`FromElement`] for a type with [`EnumFromValue`] (a blanket
+/// Implements [`FromCell`] and [`FromElement`] for a `DfineryEnumValue` type (a blanket
 /// impl would overlap the others, E0119).
 #[doc(hidden)]
 #[macro_export]

@@ -1,7 +1,7 @@
 //! [`EventGroup`]: the rows of one exported event (one per item, or one), gathered back
 //! together.
 
-use super::decode::DecodeEvent;
+use super::decode::{Columns, DecodeEvent};
 use super::error::ExportError;
 use super::header::Header;
 use super::meta::EVENT_NAME;
@@ -70,7 +70,7 @@ impl<'a> EventGroup<'a> {
     ///
     /// [`ExportError::MissingColumns`] or [`ExportError::Cell`].
     pub fn decode<T: DecodeEvent>(&self) -> Result<T, ExportError> {
-        let columns = T::export_columns(self.header)?;
+        let columns = Columns::resolve(self.header, T::description().rust_name, T::FIELDS)?;
         T::from_export_rows(self, &columns)
     }
 }

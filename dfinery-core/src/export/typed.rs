@@ -56,7 +56,7 @@ impl<T: DecodeEvent> EventDecoder<T> {
             T::description().rust_name,
             meta,
             missing,
-            T::export_columns(header),
+            Columns::resolve(header, T::description().rust_name, T::FIELDS),
         )?;
         Ok(EventDecoder {
             columns,
@@ -110,7 +110,7 @@ impl<T: DecodeProfile> ProfileDecoder<T> {
             T::description().rust_name,
             ids,
             missing,
-            T::export_columns(header),
+            Columns::resolve(header, T::description().rust_name, T::FIELDS),
         )?;
         Ok(ProfileDecoder {
             columns,

@@ -21,7 +21,10 @@ fn write<V: PropertyValue + ?Sized>(spec: &PropertySpec, value: &V) -> Result<St
 
 #[test]
 fn max_len_counts_characters_not_bytes() {
-    let s = spec(DataType::String).with_max_len(4);
+    let s = PropertySpec {
+        max_len: Some(4),
+        ..spec(DataType::String)
+    };
     assert_eq!(write(&s, "abcd").unwrap(), r#""abcd""#);
     assert_eq!(write(&s, "가나다라").unwrap(), r#""가나다라""#);
     let rule = write(&s, "가나다라마").unwrap_err();
@@ -34,7 +37,10 @@ fn max_len_counts_characters_not_bytes() {
 
 #[test]
 fn max_len_applies_to_string_array_elements() {
-    let s = spec(DataType::StringArray).with_max_len(3);
+    let s = PropertySpec {
+        max_len: Some(3),
+        ..spec(DataType::StringArray)
+    };
     assert_eq!(write(&s, &["abc", "de"]).unwrap(), r#"["abc","de"]"#);
     let rule = write(&s, &vec!["abc", "defg"]).unwrap_err();
     assert_eq!(
@@ -52,7 +58,10 @@ fn max_len_applies_to_string_array_elements() {
 
 #[test]
 fn enum_values_are_enforced_when_listed() {
-    let s = spec(DataType::String).with_enum_values(&["Male", "Female", "NonBinary", "Other"]);
+    let s = PropertySpec {
+        enum_values: &["Male", "Female", "NonBinary", "Other"],
+        ..spec(DataType::String)
+    };
     assert_eq!(write(&s, "Female").unwrap(), r#""Female""#);
     let rule = write(&s, "female").unwrap_err();
     assert_eq!(
@@ -60,7 +69,10 @@ fn enum_values_are_enforced_when_listed() {
         "is `female`, which is not one of `Male`, `Female`, `NonBinary`, `Other`"
     );
     assert!(write(&spec(DataType::String), "anything").is_ok());
-    let array = spec(DataType::StringArray).with_enum_values(&["a", "b"]);
+    let array = PropertySpec {
+        enum_values: &["a", "b"],
+        ..spec(DataType::StringArray)
+    };
     assert!(matches!(
         write(&array, &["a", "c"]),
         Err(Rule::Element { index: 1, .. })
@@ -90,14 +102,20 @@ fn array_lengths_are_not_limited_by_dfinery_only_by_size() {
 
 #[test]
 fn max_items_is_the_only_element_count_rule() {
-    let tight = spec(DataType::StringArray).with_max_items(2);
+    let tight = PropertySpec {
+        max_items: Some(2),
+        ..spec(DataType::StringArray)
+    };
     let rule = write(&tight, &["a", "b", "c"]).unwrap_err();
     assert_eq!(rule, Rule::TooManyElements { len: 3, max: 2 });
     assert_eq!(
         rule.to_string(),
         "has 3 elements; at most 2 are allowed (`max_items`)"
     );
-    let loose = spec(DataType::LongArray).with_max_items(50);
+    let loose = PropertySpec {
+        max_items: Some(50),
+        ..spec(DataType::LongArray)
+    };
     let fifty: Vec<i64> = (0..50).collect();
     assert!(write(&loose, &fifty).is_ok());
     assert_eq!(

@@ -4,8 +4,8 @@
 use dfinery_core::__private::impl_enum_property;
 use dfinery_core::{
     DataType, Date, Datetime, DfineryEnumValue, Event, EventDescription, FieldDescription, Item,
-    ItemDescription, ItemList, ItemsDescription, ItemsWriter, ObjectWriter, Patch, Profile,
-    ProfileDescription, PropertySpec, Scope,
+    ItemList, ItemsDescription, ItemsWriter, ObjectWriter, Patch, Profile, PropertiesDescription,
+    PropertySpec, Scope,
 };
 use uuid::Uuid;
 
@@ -21,6 +21,13 @@ const fn user(name: &'static str, ty: DataType) -> PropertySpec {
     PropertySpec::new(name, ty, Scope::User)
 }
 
+const fn required(spec: PropertySpec) -> PropertySpec {
+    PropertySpec {
+        required: true,
+        ..spec
+    }
+}
+
 /// One `df_items` entry (`docs/protocol.md` §5.3).
 pub struct LineItem {
     pub id: String,
@@ -32,28 +39,28 @@ pub struct LineItem {
     pub category2: Option<String>,
 }
 
-pub static LINE_ITEM: ItemDescription = ItemDescription {
+pub static LINE_ITEM: PropertiesDescription = PropertiesDescription {
     rust_name: "LineItem",
     properties: &[
         FieldDescription {
             rust_field: "id",
-            spec: item("df_item_id", DataType::String).with_required(true),
+            spec: required(item("df_item_id", DataType::String)),
         },
         FieldDescription {
             rust_field: "name",
-            spec: item("df_item_name", DataType::String).with_required(true),
+            spec: required(item("df_item_name", DataType::String)),
         },
         FieldDescription {
             rust_field: "price",
-            spec: item("df_price", DataType::Double).with_required(true),
+            spec: required(item("df_price", DataType::Double)),
         },
         FieldDescription {
             rust_field: "quantity",
-            spec: item("df_quantity", DataType::Long).with_required(true),
+            spec: required(item("df_quantity", DataType::Long)),
         },
         FieldDescription {
             rust_field: "discount",
-            spec: item("df_discount", DataType::Double).with_required(true),
+            spec: required(item("df_discount", DataType::Double)),
         },
         FieldDescription {
             rust_field: "category1",
@@ -67,7 +74,7 @@ pub static LINE_ITEM: ItemDescription = ItemDescription {
 };
 
 impl Item for LineItem {
-    fn description() -> &'static ItemDescription {
+    fn description() -> &'static PropertiesDescription {
         &LINE_ITEM
     }
 
@@ -101,23 +108,23 @@ pub static PURCHASE: EventDescription = EventDescription {
     properties: &[
         FieldDescription {
             rust_field: "order_id",
-            spec: event("df_order_id", DataType::String).with_required(true),
+            spec: required(event("df_order_id", DataType::String)),
         },
         FieldDescription {
             rust_field: "payment_method",
-            spec: event("df_payment_method", DataType::String).with_required(true),
+            spec: required(event("df_payment_method", DataType::String)),
         },
         FieldDescription {
             rust_field: "total_purchase_amount",
-            spec: event("df_total_purchase_amount", DataType::Double).with_required(true),
+            spec: required(event("df_total_purchase_amount", DataType::Double)),
         },
         FieldDescription {
             rust_field: "delivery_charge",
-            spec: event("df_delivery_charge", DataType::Double).with_required(true),
+            spec: required(event("df_delivery_charge", DataType::Double)),
         },
         FieldDescription {
             rust_field: "discount",
-            spec: event("df_discount", DataType::Double).with_required(true),
+            spec: required(event("df_discount", DataType::Double)),
         },
     ],
     items: Some(ItemsDescription {
@@ -212,6 +219,16 @@ impl DfineryEnumValue for Gender {
             Gender::Other => "Other",
         }
     }
+
+    fn from_value(value: &str) -> Option<Self> {
+        match value {
+            "Male" => Some(Gender::Male),
+            "Female" => Some(Gender::Female),
+            "NonBinary" => Some(Gender::NonBinary),
+            "Other" => Some(Gender::Other),
+            _ => None,
+        }
+    }
 }
 
 impl_enum_property!(Gender);
@@ -230,7 +247,7 @@ pub struct Member {
     pub avg_basket: Option<f64>,
 }
 
-pub static MEMBER: ProfileDescription = ProfileDescription {
+pub static MEMBER: PropertiesDescription = PropertiesDescription {
     rust_name: "Member",
     properties: &[
         FieldDescription {
@@ -239,7 +256,10 @@ pub static MEMBER: ProfileDescription = ProfileDescription {
         },
         FieldDescription {
             rust_field: "gender",
-            spec: user("df_gender", DataType::String).with_enum_values(Gender::VALUES),
+            spec: PropertySpec {
+                enum_values: Gender::VALUES,
+                ..user("df_gender", DataType::String)
+            },
         },
         FieldDescription {
             rust_field: "birth",
@@ -273,7 +293,7 @@ pub static MEMBER: ProfileDescription = ProfileDescription {
 };
 
 impl Profile for Member {
-    fn description() -> &'static ProfileDescription {
+    fn description() -> &'static PropertiesDescription {
         &MEMBER
     }
 

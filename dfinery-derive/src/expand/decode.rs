@@ -1,8 +1,9 @@
 //! The decode half of the struct derives: `DecodeEvent`, `DecodeItem` and `DecodeProfile`,
 //! which read a struct back from export rows.
 //!
-//! Only a struct that says `#[dfinery(decode)]` gets one. The methods are `#[inline]`, so even
-//! then their code is generated where decoding is used, not where the struct is defined.
+//! Only a struct that says `#[dfinery(decode)]` gets one. Its `FIELDS` constant lists what each
+//! field reads (core finds the columns); its reading method is `#[inline]`, so even then its
+//! code is generated where decoding is used, not where the struct is defined.
 //!
 //! The impl is bounded by one `FieldType: Trait` predicate per field, spanned on the field's
 //! type. A type that opted in must be decodable, and such a predicate is checked where the
@@ -10,7 +11,7 @@
 //! one for each method that reads it. A generic struct's predicates are higher-ranked
 //! (`for<'__dfinery> …`), so they are checked where the struct is used with its parameters.
 
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
@@ -23,58 +24,53 @@ use crate::valid::{Checked, Fills};
 pub fn decode_impl(checked: &Checked<'_, '_>) -> TokenStream {
     let input = checked.input;
     let ident = input.ident;
-    let rust_name = ident.to_string();
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     // See the module docs: higher-ranked only where type parameters make it necessary.
     let generic = input.generics.type_params().next().is_some();
     let hrtb = generic.then(|| quote!(for<'__dfinery>));
     let mut bounds = Vec::new();
-    let mut columns = Vec::new();
+    let mut fields = Vec::new();
     let mut inits = Vec::new();
-    // Property `i` of the checked struct reads spec constant `i`.
-    let mut properties = 0_usize;
+    // Property `i` of the checked struct reads spec constant `i`; cell `c` is the `c`-th field
+    // that reads a cell (properties, datetime, log id), as `Columns::resolve` numbers them.
+    let (mut properties, mut cells) = (0_usize, 0_usize);
     for checked_field in &checked.fields {
         let member = checked_field.field.ident;
         let ty = checked_field.field.ty;
         let span = ty.span();
-        match &checked_field.fills {
+        let optional = quote_spanned!(span=> <#ty as __dfinery::FromCell>::OPTIONAL);
+        let field = match &checked_field.fills {
             Fills::Property(_) => {
-                let i = properties;
+                let spec = spec_ident(properties);
                 properties += 1;
-                let spec = spec_ident(i);
-                bounds.push(quote_spanned!(span=> #hrtb #ty: ::dfinery::__private::FromCell));
-                columns.push(quote_spanned!(span=>
-                    __dfinery_c.property(&#spec, <#ty as ::dfinery::__private::FromCell>::OPTIONAL);
-                ));
-                let read = try_read(
-                    quote_spanned!(span=> __dfinery_c.property::<#ty>(__dfinery_r, #i, &#spec)),
-                );
-                inits.push(quote_spanned!(span=> #member: #read));
+                quote_spanned!(span=> Property(&#spec, #optional))
             }
+            Fills::Datetime => quote_spanned!(span=> Datetime(#optional)),
+            Fills::LogId => quote_spanned!(span=> LogId(#optional)),
             Fills::Items { .. } => {
-                bounds.push(quote_spanned!(span=> #hrtb #ty: ::dfinery::__private::FromItems));
-                columns.push(quote_spanned!(span=> __dfinery_c.items::<#ty>();));
+                bounds.push(quote_spanned!(span=> #hrtb #ty: __dfinery::FromItems));
+                fields.push(quote_spanned!(span=>
+                    __dfinery::Field::Items(
+                        <<#ty as __dfinery::FromItems>::Item as __dfinery::DecodeItem>::FIELDS,
+                    )
+                ));
                 let read = try_read(quote_spanned!(span=> __dfinery_c.items::<#ty>(__dfinery_g)));
                 inits.push(quote_spanned!(span=> #member: #read));
-            }
-            Fills::Datetime | Fills::LogId => {
-                let which = if matches!(checked_field.fills, Fills::Datetime) {
-                    Ident::new("datetime", span)
-                } else {
-                    Ident::new("log_id", span)
-                };
-                bounds.push(quote_spanned!(span=> #hrtb #ty: ::dfinery::__private::FromCell));
-                columns.push(quote_spanned!(span=>
-                    __dfinery_c.#which(<#ty as ::dfinery::__private::FromCell>::OPTIONAL);
-                ));
-                let read = try_read(quote_spanned!(span=> __dfinery_c.#which::<#ty>(__dfinery_r)));
-                inits.push(quote_spanned!(span=> #member: #read));
+                continue;
             }
             Fills::Nothing => {
                 bounds.push(quote_spanned!(span=> #hrtb #ty: ::core::default::Default));
                 inits.push(quote_spanned!(span=> #member: ::core::default::Default::default()));
+                continue;
             }
-        }
+        };
+        // A field reading a cell.
+        let c = cells;
+        cells += 1;
+        bounds.push(quote_spanned!(span=> #hrtb #ty: __dfinery::FromCell));
+        fields.push(quote_spanned!(span=> __dfinery::Field::#field));
+        let read = try_read(quote_spanned!(span=> __dfinery_c.read::<#ty>(__dfinery_r, #c)));
+        inits.push(quote_spanned!(span=> #member: #read));
     }
     let existing = where_clause.map(|w| {
         let predicates = &w.predicates;
@@ -82,7 +78,6 @@ pub fn decode_impl(checked: &Checked<'_, '_>) -> TokenStream {
     });
     let Names {
         decode: trait_name,
-        builder,
         from_rows,
         rows,
         ..
@@ -99,28 +94,20 @@ pub fn decode_impl(checked: &Checked<'_, '_>) -> TokenStream {
         #[inline]
         fn #from_rows(
             #param: &#rows,
-            __dfinery_c: &::dfinery::__private::Columns,
-        ) -> ::core::result::Result<Self, ::dfinery::__private::ExportError> {
+            __dfinery_c: &__dfinery::Columns,
+        ) -> ::core::result::Result<Self, __dfinery::ExportError> {
             #first_row
             ::core::result::Result::Ok(Self { #(#inits,)* })
         }
     };
     quote! {
         #[automatically_derived]
-        impl #impl_generics ::dfinery::__private::#trait_name for #ident #ty_generics
+        impl #impl_generics __dfinery::#trait_name for #ident #ty_generics
         where
             #existing
             #(#bounds,)*
         {
-            #[inline]
-            fn export_columns(
-                __dfinery_h: &::dfinery::__private::Header,
-            ) -> ::core::result::Result<::dfinery::__private::Columns, ::dfinery::__private::ExportError> {
-                #[allow(unused_mut)]
-                let mut __dfinery_c = ::dfinery::__private::ColumnsBuilder::#builder(__dfinery_h, #rust_name);
-                #(#columns)*
-                __dfinery_c.finish()
-            }
+            const FIELDS: &'static [__dfinery::Field] = &[#(#fields),*];
 
             #row_fn
         }
@@ -143,8 +130,9 @@ fn try_read(read: TokenStream) -> TokenStream {
 mod tests {
     use crate::ast::Kind;
 
-    /// The decode impl reads property `i` with spec constant `i`, counting property fields
-    /// only: a skipped field between two properties takes no index and is defaulted.
+    /// The decode impl resolves property `i` with spec constant `i` and reads it as cell `i`,
+    /// counting fields that read a cell only: a skipped field between two properties takes no
+    /// index and is defaulted.
     #[test]
     fn properties_read_their_own_spec_and_skipped_fields_are_defaulted() {
         let input: syn::DeriveInput = syn::parse_quote! {
@@ -161,10 +149,12 @@ mod tests {
         let out = super::super::derive_struct(&input, Kind::Event).to_string();
         assert!(!out.contains("compile_error"), "{out}");
         let reads = [
+            "__dfinery :: Field :: Property (& __DFINERY_SPEC_0 ,",
+            "__dfinery :: Field :: Property (& __DFINERY_SPEC_1 ,",
             "draft : :: core :: default :: Default :: default ()",
-            "__dfinery_c . property :: < i64 > (__dfinery_r , 0usize , & __DFINERY_SPEC_0)",
+            "__dfinery_c . read :: < i64 > (__dfinery_r , 0usize)",
             "note : :: core :: default :: Default :: default ()",
-            "__dfinery_c . property :: < Option < f64 > > (__dfinery_r , 1usize , & __DFINERY_SPEC_1)",
+            "__dfinery_c . read :: < Option < f64 > > (__dfinery_r , 1usize)",
         ];
         let mut at = 0;
         for read in reads {
@@ -172,6 +162,6 @@ mod tests {
             assert!(found.is_some(), "`{read}` (in field order) in {out}");
             at += found.unwrap_or_default();
         }
-        assert!(out.contains("const __DFINERY_SPEC_1 : :: dfinery :: __private :: PropertySpec = :: dfinery :: __private :: PropertySpec :: new (\"score\""), "{out}");
+        assert!(out.contains("const __DFINERY_SPEC_1 : __dfinery :: PropertySpec = __dfinery :: PropertySpec :: new (\"score\""), "{out}");
     }
 }

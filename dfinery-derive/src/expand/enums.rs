@@ -1,7 +1,7 @@
 //! `#[derive(DfineryEnum)]`: `impl DfineryEnumValue`, then `PropertyValue`, `StringProperty`
 //! and `ArrayElement` through `__private::impl_enum_property!` (a blanket impl is impossible,
-//! E0119); and for decoding exports `impl EnumFromValue`, then `FromCell` and `FromElement`
-//! through `__private::impl_enum_cell!`.
+//! E0119); and for decoding exports `FromCell` and `FromElement` through
+//! `__private::impl_enum_cell!`, which read the variant with `DfineryEnumValue::from_value`.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -52,21 +52,17 @@ pub fn derive_enum(input: &DeriveInput) -> TokenStream {
     quote! {
         #error
         const _: () = {
+            use ::dfinery::__private as __dfinery;
             #anchor
 
             #[automatically_derived]
-            impl ::dfinery::__private::DfineryEnumValue for #ident {
+            impl __dfinery::DfineryEnumValue for #ident {
                 const VALUES: &'static [&'static str] = &[#(#values),*];
 
                 fn as_str(&self) -> &'static str {
                     #body
                 }
-            }
 
-            ::dfinery::__private::impl_enum_property!(#ident);
-
-            #[automatically_derived]
-            impl ::dfinery::__private::EnumFromValue for #ident {
                 fn from_value(value: &str) -> ::core::option::Option<Self> {
                     // Two variants with one value were reported; the first wins here.
                     #[allow(unreachable_patterns)]
@@ -77,7 +73,8 @@ pub fn derive_enum(input: &DeriveInput) -> TokenStream {
                 }
             }
 
-            ::dfinery::__private::impl_enum_cell!(#ident);
+            __dfinery::impl_enum_property!(#ident);
+            __dfinery::impl_enum_cell!(#ident);
         };
     }
 }

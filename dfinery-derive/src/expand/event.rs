@@ -70,16 +70,16 @@ pub fn parts<'c>(checked: &Checked<'_, '_>, name: &'c str) -> EventParts<'c> {
             );
             (
                 quote_spanned! {ty.span()=>
-                    ::core::option::Option::Some(::dfinery::__private::ItemsDescription {
+                    ::core::option::Option::Some(__dfinery::ItemsDescription {
                         rust_field: #rust_field,
                         required: #required,
-                        item: <#static_ty as ::dfinery::__private::EventItemsField>::item_description,
+                        item: <#static_ty as __dfinery::EventItemsField>::item_description,
                     })
                 },
                 quote_spanned! {ty.span()=>
-                    fn write_items(&self, __dfinery_w: &mut ::dfinery::__private::ItemsWriter<'_>) {
+                    fn write_items(&self, __dfinery_w: &mut __dfinery::ItemsWriter<'_>) {
                         #require
-                        <#ty as ::dfinery::__private::EventItemsField>::write_event_items(
+                        <#ty as __dfinery::EventItemsField>::write_event_items(
                             &self.#member,
                             __dfinery_w,
                         );
@@ -87,8 +87,8 @@ pub fn parts<'c>(checked: &Checked<'_, '_>, name: &'c str) -> EventParts<'c> {
                 },
                 quote_spanned! {ty.span()=>
                     const _: () = {
-                        if !::dfinery::__private::item_checked_for(
-                            <#static_ty as ::dfinery::__private::EventItemsField>::EVENTS,
+                        if !__dfinery::item_checked_for(
+                            <#static_ty as __dfinery::EventItemsField>::EVENTS,
                             #name,
                         ) {
                             ::core::panic!(#message);
@@ -101,16 +101,16 @@ pub fn parts<'c>(checked: &Checked<'_, '_>, name: &'c str) -> EventParts<'c> {
     let datetime = checked.datetime().map(|field| {
         let member = field.ident;
         quote_spanned! {field.ty.span()=>
-            fn event_datetime(&self) -> ::core::option::Option<::dfinery::__private::Datetime> {
-                ::dfinery::__private::EventDatetimeField::event_datetime(&self.#member)
+            fn event_datetime(&self) -> ::core::option::Option<__dfinery::Datetime> {
+                __dfinery::EventDatetimeField::event_datetime(&self.#member)
             }
         }
     });
     let log_id = checked.log_id().map(|field| {
         let member = field.ident;
         quote_spanned! {field.ty.span()=>
-            fn event_log_id(&self) -> ::core::option::Option<::dfinery::__private::Uuid> {
-                ::dfinery::__private::EventLogIdField::event_log_id(&self.#member)
+            fn event_log_id(&self) -> ::core::option::Option<__dfinery::Uuid> {
+                __dfinery::EventLogIdField::event_log_id(&self.#member)
             }
         }
     });

@@ -1,5 +1,7 @@
 //! Code generation: turns a checked model into trait impls (sending, and decoding back from
-//! exports) that name only `::dfinery::__private` paths. Reads only the checked model
+//! exports) that name only `::dfinery::__private` paths, through the alias `__dfinery` that
+//! each derive's `const _: () = { … }` block declares first (three tokens per path instead of
+//! six, the paths being most of what a derive emits). Reads only the checked model
 //! ([`valid::Checked`], [`ast::Enum`](crate::ast::Enum)), never the attributes or the raw
 //! input, and never reports user errors: those come from [`valid`].
 
@@ -22,7 +24,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
-use syn::{DeriveInput, Generics, Lifetime, LitStr, Type};
+use syn::{DeriveInput, Lifetime, LitStr, Type};
 
 use self::names::Names;
 use self::stub::stub;
@@ -74,7 +76,7 @@ fn struct_impl(checked: &Checked<'_, '_>) -> TokenStream {
         properties: #fields,
     };
     let write = quote! {
-        fn #write(&self, __dfinery_w: &mut ::dfinery::__private::ObjectWriter<'_>) {
+        fn #write(&self, __dfinery_w: &mut __dfinery::ObjectWriter<'_>) {
             #writes
         }
     };
@@ -89,12 +91,10 @@ fn struct_impl(checked: &Checked<'_, '_>) -> TokenStream {
                 quote!(),
             )
         }
-        CheckedKind::Item { events } => (
-            common,
-            quote!(),
-            write,
-            item_events(ident, input.generics, events),
-        ),
+        CheckedKind::Item { events } => {
+            let events = item_events(events);
+            (common, quote!(), quote!(#events #write), quote!())
+        }
         CheckedKind::Profile => (common, quote!(), write, quote!()),
     };
     // Only a type that says `decode` pays for the decode impl (see `DfineryEvent`'s docs).
@@ -102,20 +102,21 @@ fn struct_impl(checked: &Checked<'_, '_>) -> TokenStream {
     quote! {
         #[allow(non_upper_case_globals)]
         const _: () = {
+            use ::dfinery::__private as __dfinery;
             #anchor
             #consts
             #deprecations
 
-            static __DFINERY_DESCRIPTION: ::dfinery::__private::#description =
-                ::dfinery::__private::#description {
+            static __DFINERY_DESCRIPTION: __dfinery::#description =
+                __dfinery::#description {
                     #description_fields
                 };
 
             #checks
 
             #[automatically_derived]
-            impl #impl_generics ::dfinery::__private::#trait_name for #ident #ty_generics #where_clause {
-                fn description() -> &'static ::dfinery::__private::#description {
+            impl #impl_generics __dfinery::#trait_name for #ident #ty_generics #where_clause {
+                fn description() -> &'static __dfinery::#description {
                     &__DFINERY_DESCRIPTION
                 }
 
@@ -129,19 +130,16 @@ fn struct_impl(checked: &Checked<'_, '_>) -> TokenStream {
     }
 }
 
-/// `impl CheckedItem`: the events an item type was checked against (or, in a stub, declared
-/// for), which each event holding it asserts at compile time.
-fn item_events(ident: &Ident, generics: &Generics, events: &[String]) -> TokenStream {
-    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+/// `Item::EVENTS`: the events an item type was checked against (or, in a stub, declared for),
+/// which each event holding it asserts at compile time.
+fn item_events(events: &[String]) -> TokenStream {
     quote! {
-        #[automatically_derived]
-        impl #impl_generics ::dfinery::__private::CheckedItem for #ident #ty_generics #where_clause {
-            const EVENTS: &'static [&'static str] = &[#(#events),*];
-        }
+        const EVENTS: &'static [&'static str] = &[#(#events),*];
     }
 }
 
-/// `::dfinery::__private::PropertySpec::new(…).with_…(…)`, a constant expression.
+/// `::dfinery::__private::PropertySpec { …, ..PropertySpec::new(…) }`, a constant expression
+/// naming only the fields that differ from `new`'s.
 fn spec_expr(spec: &Spec) -> TokenStream {
     let name = &spec.name;
     let ty = data_type(spec.ty);
@@ -150,27 +148,32 @@ fn spec_expr(spec: &Spec) -> TokenStream {
         Scope::Item => quote!(Item),
         Scope::User => quote!(User),
     };
-    let mut expr = quote! {
-        ::dfinery::__private::PropertySpec::new(
+    let new = quote! {
+        __dfinery::PropertySpec::new(
             #name,
-            ::dfinery::__private::DataType::#ty,
-            ::dfinery::__private::Scope::#scope,
+            __dfinery::DataType::#ty,
+            __dfinery::Scope::#scope,
         )
     };
+    let mut fields = Vec::new();
     if spec.required {
-        expr = quote!(#expr.with_required(true));
+        fields.push(quote!(required: true,));
     }
     if let Some(max) = spec.max_len {
-        expr = quote!(#expr.with_max_len(#max));
+        fields.push(quote!(max_len: __dfinery::Option::Some(#max),));
     }
     if let Some(max) = spec.max_items {
-        expr = quote!(#expr.with_max_items(#max));
+        fields.push(quote!(max_items: __dfinery::Option::Some(#max),));
     }
     if !spec.enum_values.is_empty() {
         let values = &spec.enum_values;
-        expr = quote!(#expr.with_enum_values(&[#(#values),*]));
+        fields.push(quote!(enum_values: &[#(#values),*],));
     }
-    expr
+    if fields.is_empty() {
+        new
+    } else {
+        quote!(__dfinery::PropertySpec { #(#fields)* ..#new })
+    }
 }
 
 /// The `DataType` variant.
@@ -195,7 +198,7 @@ fn spec_consts(checked: &Checked<'_, '_>) -> TokenStream {
     let consts = checked.properties().enumerate().map(|(i, (_, spec))| {
         let ident = spec_ident(i);
         let expr = spec_expr(spec);
-        quote!(const #ident: ::dfinery::__private::PropertySpec = #expr;)
+        quote!(const #ident: __dfinery::PropertySpec = #expr;)
     });
     quote!(#(#consts)*)
 }
@@ -217,7 +220,7 @@ fn deprecations(checked: &Checked<'_, '_>) -> TokenStream {
         };
         let item = Ident::new(deprecation.name, span);
         Some(quote_spanned! {span=>
-            const _: () = ::dfinery::__private::deprecated::#item;
+            const _: () = __dfinery::deprecated::#item;
         })
     });
     quote!(#(#uses)*)
@@ -228,7 +231,7 @@ fn field_descriptions(checked: &Checked<'_, '_>) -> TokenStream {
     let fields = checked.properties().enumerate().map(|(i, (field, _))| {
         let ident = spec_ident(i);
         let rust = field.rust_name();
-        quote!(::dfinery::__private::FieldDescription { rust_field: #rust, spec: #ident })
+        quote!(__dfinery::FieldDescription { rust_field: #rust, spec: #ident })
     });
     quote!(&[#(#fields),*])
 }
@@ -243,7 +246,7 @@ fn write_properties(checked: &Checked<'_, '_>) -> TokenStream {
         let field = field.ident;
         let write = write_fn(spec.ty);
         quote_spanned! {ty.span()=>
-            ::dfinery::__private::#write::<#ty>(__dfinery_w, &#ident, &self.#field);
+            __dfinery::#write::<#ty>(__dfinery_w, &#ident, &self.#field);
         }
     });
     quote!(#(#writes)*)

@@ -29,32 +29,29 @@ pub fn stub(ident: &Ident, generics: &Generics, kind: Kind, events: &[String]) -
             }
         }
     });
-    let item_events = (kind == Kind::Item).then(|| item_events(ident, generics, events));
+    let item_events = (kind == Kind::Item).then(|| item_events(events));
     quote! {
         #[allow(unreachable_code, clippy::unreachable)]
         const _: () = {
+            use ::dfinery::__private as __dfinery;
             #[automatically_derived]
-            impl #impl_generics ::dfinery::__private::#trait_name for #ident #ty_generics #where_clause {
-                fn description() -> &'static ::dfinery::__private::#description {
+            impl #impl_generics __dfinery::#trait_name for #ident #ty_generics #where_clause {
+                #item_events
+                fn description() -> &'static __dfinery::#description {
                     ::core::unreachable!()
                 }
                 #event_name
-                fn #write(&self, _: &mut ::dfinery::__private::ObjectWriter<'_>) {
+                fn #write(&self, _: &mut __dfinery::ObjectWriter<'_>) {
                     ::core::unreachable!()
                 }
             }
-            #item_events
             #[automatically_derived]
-            impl #impl_generics ::dfinery::__private::#decode for #ident #ty_generics #where_clause {
-                fn export_columns(
-                    _: &::dfinery::__private::Header,
-                ) -> ::core::result::Result<::dfinery::__private::Columns, ::dfinery::__private::ExportError> {
-                    ::core::unreachable!()
-                }
+            impl #impl_generics __dfinery::#decode for #ident #ty_generics #where_clause {
+                const FIELDS: &'static [__dfinery::Field] = &[];
                 fn #from_rows(
                     _: &#rows,
-                    _: &::dfinery::__private::Columns,
-                ) -> ::core::result::Result<Self, ::dfinery::__private::ExportError> {
+                    _: &__dfinery::Columns,
+                ) -> ::core::result::Result<Self, __dfinery::ExportError> {
                     ::core::unreachable!()
                 }
             }

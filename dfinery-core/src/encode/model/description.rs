@@ -34,23 +34,15 @@ pub struct ItemsDescription {
     pub required: bool,
     /// The item type's description (a function, so a `static` can name another type's
     /// description: `<LineItem as Item>::description`).
-    pub item: fn() -> &'static ItemDescription,
+    pub item: fn() -> &'static PropertiesDescription,
 }
 
-/// A typed item: the item properties its Rust type can send.
+/// A typed item or profile: the properties its Rust type can send (item properties, or user
+/// properties).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ItemDescription {
-    /// The Rust type's name, e.g. `LineItem`.
+pub struct PropertiesDescription {
+    /// The Rust type's name, e.g. `LineItem` or `Member`.
     pub rust_name: &'static str,
-    /// Every item property, in field order.
-    pub properties: &'static [FieldDescription],
-}
-
-/// A typed profile: the user properties its Rust type can send.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ProfileDescription {
-    /// The Rust type's name, e.g. `Member`.
-    pub rust_name: &'static str,
-    /// Every user property, in field order.
+    /// Every property, in field order.
     pub properties: &'static [FieldDescription],
 }

@@ -5,7 +5,7 @@ mod description;
 mod item_list;
 
 pub use description::{
-    EventDescription, FieldDescription, ItemDescription, ItemsDescription, ProfileDescription,
+    EventDescription, FieldDescription, ItemsDescription, PropertiesDescription,
 };
 pub use item_list::ItemList;
 
@@ -29,8 +29,10 @@ use crate::encode::writer::{ItemsWriter, ObjectWriter};
 ///
 /// struct SignUp { channel: String }
 ///
-/// static CHANNEL: PropertySpec =
-///     PropertySpec::new("df_sign_channel", DataType::String, Scope::Event).with_required(true);
+/// static CHANNEL: PropertySpec = PropertySpec {
+///     required: true,
+///     ..PropertySpec::new("df_sign_channel", DataType::String, Scope::Event)
+/// };
 /// static SIGN_UP: EventDescription = EventDescription {
 ///     name: "df_sign_up",
 ///     rust_name: "SignUp",
@@ -90,9 +92,20 @@ pub trait Event {
 }
 
 /// One item (product) of an event's `event_items`: usually `#[derive(DfineryItem)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a DFINERY item",
+    label = "not a `DfineryItem`",
+    note = "derive `DfineryItem` on it, with `#[dfinery(event = \"...\")]` naming the events it belongs to"
+)]
 pub trait Item {
+    /// The events whose item properties the type was checked against at compile time
+    /// (`#[derive(DfineryItem)]` with `#[dfinery(event = "…")]`): a derived event holding
+    /// items of the type asserts at compile time that its name is one of them. Empty by
+    /// default, so a hand-written item goes into hand-written events.
+    const EVENTS: &'static [&'static str] = &[];
+
     /// The item's static description: every item property it can send.
-    fn description() -> &'static ItemDescription
+    fn description() -> &'static PropertiesDescription
     where
         Self: Sized;
 
@@ -101,7 +114,9 @@ pub trait Item {
 }
 
 impl<I: Item> Item for &I {
-    fn description() -> &'static ItemDescription {
+    const EVENTS: &'static [&'static str] = I::EVENTS;
+
+    fn description() -> &'static PropertiesDescription {
         I::description()
     }
 
@@ -111,7 +126,9 @@ impl<I: Item> Item for &I {
 }
 
 impl<I: Item> Item for Box<I> {
-    fn description() -> &'static ItemDescription {
+    const EVENTS: &'static [&'static str] = I::EVENTS;
+
+    fn description() -> &'static PropertiesDescription {
         I::description()
     }
 
@@ -124,7 +141,7 @@ impl<I: Item> Item for Box<I> {
 /// [`Patch`](crate::Patch) fields for properties that may be left alone or cleared.
 pub trait Profile {
     /// The profile's static description: every user property it can send.
-    fn description() -> &'static ProfileDescription
+    fn description() -> &'static PropertiesDescription
     where
         Self: Sized;
 

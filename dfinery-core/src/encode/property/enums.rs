@@ -1,8 +1,5 @@
 //! [`DfineryEnumValue`]: Rust enums whose variants are the allowed values of a String property.
 
-use super::encode::write_str;
-use super::{PropertySpec, Rule};
-
 /// A Rust enum whose variants stand for the allowed values of a DFINERY String property, e.g.
 /// `df_gender` (`Male`, `Female`, `NonBinary`, `Other`).
 ///
@@ -18,20 +15,11 @@ pub trait DfineryEnumValue {
 
     /// The value this variant is sent as.
     fn as_str(&self) -> &'static str;
-}
 
-/// `PropertyValue::write_wire` for an enum: a String, checked against the spec's enum values.
-///
-/// # Errors
-///
-/// [`Rule::WrongType`] when the spec is not a String, [`Rule::NotInEnum`] when the registry's
-/// values do not include this one.
-pub fn enum_write_wire<T: DfineryEnumValue + ?Sized>(
-    value: &T,
-    spec: &PropertySpec,
-    out: &mut Vec<u8>,
-) -> Result<(), Rule> {
-    write_str(spec, value.as_str(), out)
+    /// The variant sent as `value`, if any: what an export cell decodes into.
+    fn from_value(value: &str) -> Option<Self>
+    where
+        Self: Sized;
 }
 
 /// Implements `PropertyValue`, `StringProperty` and `ArrayElement` for a type that implements
@@ -46,7 +34,11 @@ macro_rules! __impl_enum_property {
                 spec: &$crate::__private::PropertySpec,
                 out: &mut ::std::vec::Vec<u8>,
             ) -> ::core::result::Result<(), $crate::__private::Rule> {
-                $crate::__private::enum_write_wire(self, spec, out)
+                <str as $crate::__private::PropertyValue>::write_wire(
+                    <$ty as $crate::__private::DfineryEnumValue>::as_str(self),
+                    spec,
+                    out,
+                )
             }
 
             fn writes_valid_json(&self, _: $crate::__private::TrustedJson) -> bool {

@@ -18,7 +18,7 @@ mod times;
 mod wrappers;
 
 pub use arrays::{ArrayElement, ElementValue};
-pub use enums::{DfineryEnumValue, enum_write_wire};
+pub use enums::DfineryEnumValue;
 pub use markers::{
     BooleanProperty, DateProperty, DatetimeProperty, DoubleArrayProperty, DoubleProperty,
     LongArrayProperty, LongProperty, StringArrayProperty, StringProperty,

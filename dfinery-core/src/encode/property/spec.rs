@@ -14,13 +14,16 @@ pub enum Scope {
 }
 
 /// A registered property as the run-time checks need it: built by generated code as a `static`
-/// (every field is `'static` data), or by hand with the `const fn` builders.
+/// (every field is `'static` data), or by hand from [`PropertySpec::new`] with the fields that
+/// differ set by struct-update syntax.
 ///
 /// ```
 /// use dfinery_core::{DataType, PropertySpec, Scope};
 ///
-/// static PRICE: PropertySpec =
-///     PropertySpec::new("df_price", DataType::Double, Scope::Item).with_required(true);
+/// static PRICE: PropertySpec = PropertySpec {
+///     required: true,
+///     ..PropertySpec::new("df_price", DataType::Double, Scope::Item)
+/// };
 /// assert!(PRICE.required);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -55,29 +58,5 @@ impl PropertySpec {
             enum_values: &[],
             scope,
         }
-    }
-
-    /// Sets [`required`](PropertySpec::required).
-    pub const fn with_required(mut self, required: bool) -> Self {
-        self.required = required;
-        self
-    }
-
-    /// Sets [`max_len`](PropertySpec::max_len).
-    pub const fn with_max_len(mut self, max_len: usize) -> Self {
-        self.max_len = Some(max_len);
-        self
-    }
-
-    /// Sets [`max_items`](PropertySpec::max_items).
-    pub const fn with_max_items(mut self, max_items: usize) -> Self {
-        self.max_items = Some(max_items);
-        self
-    }
-
-    /// Sets [`enum_values`](PropertySpec::enum_values).
-    pub const fn with_enum_values(mut self, values: &'static [&'static str]) -> Self {
-        self.enum_values = values;
-        self
     }
 }

@@ -3,20 +3,25 @@
 
 use dfinery_core::__private::TrustedJson;
 use dfinery_core::{
-    DataType, Event, ItemsWriter, ObjectWriter, PropertySpec, PropertyValue, Rule, Scope, Value,
+    DataType, Event, ItemsWriter, ObjectWriter, Patch, PropertySpec, PropertyValue, Rule, Scope,
+    Value,
 };
 
 use super::ObjectPath;
 
 use crate::support::{LineItem, documented_purchase};
 
-static NAME: PropertySpec =
-    PropertySpec::new("df_name", DataType::String, Scope::User).with_max_len(3);
+static NAME: PropertySpec = PropertySpec {
+    max_len: Some(3),
+    ..PropertySpec::new("df_name", DataType::String, Scope::User)
+};
 static POINTS: PropertySpec = PropertySpec::new("points", DataType::Long, Scope::User);
 static SCORE: PropertySpec = PropertySpec::new("score", DataType::Double, Scope::User);
 static TAGS: PropertySpec = PropertySpec::new("tags", DataType::StringArray, Scope::User);
-static REQUIRED: PropertySpec =
-    PropertySpec::new("must", DataType::Long, Scope::Event).with_required(true);
+static REQUIRED: PropertySpec = PropertySpec {
+    required: true,
+    ..PropertySpec::new("must", DataType::Long, Scope::Event)
+};
 
 #[test]
 fn writes_properties_in_order_and_skips_absent_ones() {
@@ -64,7 +69,7 @@ fn required_properties_that_are_absent_are_violations() {
     let (mut out, mut violations) = (Vec::new(), Vec::new());
     let mut w = ObjectWriter::new(&mut out, &mut violations, ObjectPath::EventProperties);
     w.property(&REQUIRED, &None::<i64>);
-    w.missing_required(&REQUIRED);
+    w.property(&REQUIRED, &Patch::<i64>::Keep);
     w.finish();
     assert_eq!(out, b"{}");
     assert_eq!(violations.len(), 2);

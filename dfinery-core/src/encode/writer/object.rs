@@ -64,13 +64,6 @@ impl<'a> ObjectWriter<'a> {
         self.write(name, None, spec, value);
     }
 
-    /// Records that the required property `spec` has no value. For an `Option` field of a
-    /// required property that is `None` at run time (the derive rejects that at compile time;
-    /// dynamic callers need it).
-    pub fn missing_required(&mut self, spec: &PropertySpec) {
-        self.violation(spec.name, Rule::Missing);
-    }
-
     /// Records a violation of `rule` by the property `property` of this object.
     pub(crate) fn violation(&mut self, property: impl Into<Cow<'static, str>>, rule: Rule) {
         let property = property.into();

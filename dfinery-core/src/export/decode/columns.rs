@@ -1,11 +1,13 @@
-//! [`Columns`]: where each field of a typed struct finds its column, built once per header by
-//! [`ColumnsBuilder`] (which the derives call) so that a missing column is one error naming
-//! every column missing.
+//! [`Columns`]: where each field of a typed struct finds its column, resolved once per header
+//! from the struct's [`Field`]s (the `FIELDS` of its decode impl), so that a missing column is
+//! one error naming every column missing.
+
+use std::borrow::Cow;
 
 use dfinery_schema::DataType;
 
 use super::{DecodeItem, FromItems};
-use crate::encode::property::PropertySpec;
+use crate::encode::property::{PropertySpec, Scope};
 use crate::export::error::ExportError;
 use crate::export::from_cell::FromCell;
 use crate::export::group::EventGroup;
@@ -14,51 +16,145 @@ use crate::export::meta::{DF_CORRECTION_DATETIME, EVENT_DATETIME, EVENT_LOG_ID};
 use crate::export::query::item_column;
 use crate::export::row::ExportRow;
 
-/// The columns of one typed struct in one header: one per property field, in field order,
-/// plus the items and the event's datetime and log id.
+/// One field of a decoded struct that reads the export: a decode impl's `FIELDS` lists them in
+/// field order (`#[dfinery(skip)]` fields read nothing and have none). `optional` is whether
+/// the field's type can stand for a missing value ([`FromCell::OPTIONAL`]), so its column may
+/// be missing from the export.
+#[derive(Debug, Clone, Copy)]
+pub enum Field {
+    /// A property field: its spec and `optional`. An item's property is read from its
+    /// `df_items_<name>` column.
+    Property(&'static PropertySpec, bool),
+    /// The `#[dfinery(datetime)]` field and `optional`: `event_datetime`, or, when the export
+    /// has no such column, `df_correction_datetime`.
+    Datetime(bool),
+    /// The `#[dfinery(log_id)]` field and `optional`: `event_log_id`.
+    LogId(bool),
+    /// The items field: its item type's [`DecodeItem::FIELDS`].
+    Items(&'static [Field]),
+}
+
+/// Where one field reads its cell.
+#[derive(Debug, Clone)]
+struct Column {
+    /// Its place in the header; `None` when the export has no such column.
+    index: Option<usize>,
+    /// Its name, for errors.
+    name: Cow<'static, str>,
+    /// The registered type the cell holds.
+    ty: DataType,
+}
+
+/// The columns of one typed struct in one header: one per field that reads a cell
+/// (properties, datetime, log id), in field order, plus the items' columns.
 #[derive(Debug, Clone)]
 pub struct Columns {
     rust_type: &'static str,
-    item: bool,
-    properties: Vec<Option<usize>>,
+    cells: Vec<Column>,
     items: Option<Box<Columns>>,
-    datetime: Option<usize>,
-    datetime_name: &'static str,
-    log_id: Option<usize>,
 }
 
 impl Columns {
-    /// The column name of `spec` (`df_items_<name>` for an item).
-    fn column_name(&self, spec: &PropertySpec) -> String {
-        if self.item {
-            item_column(spec.name)
+    /// Finds the columns of `fields` (every field of the struct `rust_type` that reads the
+    /// export, in field order) in `header`.
+    ///
+    /// # Errors
+    ///
+    /// [`ExportError::MissingColumns`] naming, in field order, every column missing that a
+    /// field needs (one whose type is not optional), the items' columns included.
+    pub(crate) fn resolve(
+        header: &Header,
+        rust_type: &'static str,
+        fields: &[Field],
+    ) -> Result<Columns, ExportError> {
+        let mut missing = Vec::new();
+        let columns = Columns::find(header, rust_type, fields, &mut missing);
+        if missing.is_empty() {
+            Ok(columns)
         } else {
-            spec.name.to_owned()
+            Err(ExportError::MissingColumns {
+                rust_type,
+                columns: missing,
+            })
         }
     }
 
-    /// Property field `index` (its place among the property fields) of `row`, described by
-    /// `spec`.
+    /// [`resolve`](Columns::resolve), pushing each column missing to `missing`.
+    fn find(
+        header: &Header,
+        rust_type: &'static str,
+        fields: &[Field],
+        missing: &mut Vec<String>,
+    ) -> Columns {
+        let mut columns = Columns {
+            rust_type,
+            cells: Vec::with_capacity(fields.len()),
+            items: None,
+        };
+        for field in fields {
+            let (column, optional) = match *field {
+                Field::Property(spec, optional) => {
+                    let name = if spec.scope == Scope::Item {
+                        Cow::Owned(item_column(spec.name))
+                    } else {
+                        Cow::Borrowed(spec.name)
+                    };
+                    let column = Column {
+                        index: header.index(&name),
+                        name,
+                        ty: spec.ty,
+                    };
+                    (column, optional)
+                }
+                Field::Datetime(optional) => {
+                    let column = match header.index(EVENT_DATETIME) {
+                        Some(index) => (Some(index), EVENT_DATETIME),
+                        None => (header.index(DF_CORRECTION_DATETIME), DF_CORRECTION_DATETIME),
+                    };
+                    if column.0.is_none() && !optional {
+                        missing.push(EVENT_DATETIME.to_owned());
+                    }
+                    columns.cells.push(Column {
+                        index: column.0,
+                        name: Cow::Borrowed(column.1),
+                        ty: DataType::Datetime,
+                    });
+                    continue;
+                }
+                Field::LogId(optional) => {
+                    let column = Column {
+                        index: header.index(EVENT_LOG_ID),
+                        name: Cow::Borrowed(EVENT_LOG_ID),
+                        ty: DataType::String,
+                    };
+                    (column, optional)
+                }
+                Field::Items(fields) => {
+                    let items = Columns::find(header, rust_type, fields, missing);
+                    columns.items = Some(Box::new(items));
+                    continue;
+                }
+            };
+            if column.index.is_none() && !optional {
+                missing.push(column.name.clone().into_owned());
+            }
+            columns.cells.push(column);
+        }
+        columns
+    }
+
+    /// Decodes, from `row`, the cell of the field at `index` among the `FIELDS` that read a cell (property, datetime and log id fields;
+    /// not the items). An `index` past those reads as a missing column.
     ///
     /// # Errors
     ///
     /// [`ExportError::Cell`] naming the row and column.
     #[inline(always)]
-    pub fn property<T: FromCell>(
-        &self,
-        row: &ExportRow<'_>,
-        index: usize,
-        spec: &PropertySpec,
-    ) -> Result<T, ExportError> {
-        let column = self.properties.get(index).copied().flatten();
-        T::from_cell(row.cell_at(column), spec.ty).map_err(
-            #[cold]
-            |error| ExportError::Cell {
-                row: row.number(),
-                column: self.column_name(spec),
-                error,
-            },
-        )
+    pub fn read<T: FromCell>(&self, row: &ExportRow<'_>, index: usize) -> Result<T, ExportError> {
+        match self.cells.get(index) {
+            Some(column) => row.decode_at(column.index, column.ty, &column.name),
+            None => row.decode_at(None, DataType::String, ""),
+        }
     }
 
     /// The items of the event in `rows`: one per row that holds an item.
@@ -84,119 +180,5 @@ impl Columns {
             items.push(L::Item::from_export_row(&row, columns)?);
         }
         Ok(L::from_items(items))
-    }
-
-    /// The `#[dfinery(datetime)]` field: `event_datetime`, or `df_correction_datetime`.
-    ///
-    /// # Errors
-    ///
-    /// [`ExportError::Cell`].
-    pub fn datetime<T: FromCell>(&self, row: &ExportRow<'_>) -> Result<T, ExportError> {
-        row.decode_at(self.datetime, DataType::Datetime, self.datetime_name)
-    }
-
-    /// The `#[dfinery(log_id)]` field: `event_log_id`.
-    ///
-    /// # Errors
-    ///
-    /// [`ExportError::Cell`].
-    pub fn log_id<T: FromCell>(&self, row: &ExportRow<'_>) -> Result<T, ExportError> {
-        row.decode_at(self.log_id, DataType::String, EVENT_LOG_ID)
-    }
-}
-
-/// Finds a typed struct's columns in a header, collecting every column missing.
-#[derive(Debug)]
-pub struct ColumnsBuilder<'h> {
-    header: &'h Header,
-    columns: Columns,
-    missing: Vec<String>,
-}
-
-impl<'h> ColumnsBuilder<'h> {
-    fn with(header: &'h Header, rust_type: &'static str, item: bool) -> Self {
-        ColumnsBuilder {
-            header,
-            columns: Columns {
-                rust_type,
-                item,
-                properties: Vec::new(),
-                items: None,
-                datetime: None,
-                datetime_name: EVENT_DATETIME,
-                log_id: None,
-            },
-            missing: Vec::new(),
-        }
-    }
-
-    /// For an event or a profile: properties are columns of their own name.
-    pub fn new(header: &'h Header, rust_type: &'static str) -> Self {
-        ColumnsBuilder::with(header, rust_type, false)
-    }
-
-    /// For an item: properties are `df_items_<name>` columns.
-    pub fn item(header: &'h Header, rust_type: &'static str) -> Self {
-        ColumnsBuilder::with(header, rust_type, true)
-    }
-
-    /// The next property field; a missing column is an error unless the field is `optional`.
-    pub fn property(&mut self, spec: &PropertySpec, optional: bool) {
-        let name = self.columns.column_name(spec);
-        let index = self.header.index(&name);
-        if index.is_none() && !optional {
-            self.missing.push(name);
-        }
-        self.columns.properties.push(index);
-    }
-
-    /// The items field, of type `L`.
-    pub fn items<L: FromItems>(&mut self) {
-        match <L::Item as DecodeItem>::export_columns(self.header) {
-            Ok(columns) => self.columns.items = Some(Box::new(columns)),
-            Err(ExportError::MissingColumns { columns, .. }) => self.missing.extend(columns),
-            Err(_) => {}
-        }
-    }
-
-    /// The `#[dfinery(datetime)]` field.
-    pub fn datetime(&mut self, optional: bool) {
-        let (index, name) = match self.header.index(EVENT_DATETIME) {
-            Some(index) => (Some(index), EVENT_DATETIME),
-            None => (
-                self.header.index(DF_CORRECTION_DATETIME),
-                DF_CORRECTION_DATETIME,
-            ),
-        };
-        if index.is_none() && !optional {
-            self.missing.push(EVENT_DATETIME.to_owned());
-        }
-        self.columns.datetime = index;
-        self.columns.datetime_name = name;
-    }
-
-    /// The `#[dfinery(log_id)]` field.
-    pub fn log_id(&mut self, optional: bool) {
-        let index = self.header.index(EVENT_LOG_ID);
-        if index.is_none() && !optional {
-            self.missing.push(EVENT_LOG_ID.to_owned());
-        }
-        self.columns.log_id = index;
-    }
-
-    /// The columns found.
-    ///
-    /// # Errors
-    ///
-    /// [`ExportError::MissingColumns`] naming every column missing.
-    pub fn finish(self) -> Result<Columns, ExportError> {
-        if self.missing.is_empty() {
-            Ok(self.columns)
-        } else {
-            Err(ExportError::MissingColumns {
-                rust_type: self.columns.rust_type,
-                columns: self.missing,
-            })
-        }
     }
 }

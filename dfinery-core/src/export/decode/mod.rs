@@ -4,11 +4,10 @@
 
 mod columns;
 
-pub use columns::{Columns, ColumnsBuilder};
+pub use columns::{Columns, Field};
 
 use super::error::ExportError;
 use super::group::EventGroup;
-use super::header::Header;
 use super::row::ExportRow;
 use crate::encode::model::{Event, Item, Profile};
 
@@ -28,13 +27,10 @@ use crate::encode::model::{Event, Item, Profile};
     note = "decoding is opt-in: add `decode` to its `#[dfinery(...)]` attribute, e.g. `#[dfinery(decode)]` beside `#[derive(DfineryEvent)]`"
 )]
 pub trait DecodeEvent: Event + Sized {
-    /// Finds the columns the type reads in `header`.
-    ///
-    /// # Errors
-    ///
-    /// [`ExportError::MissingColumns`] listing every column a field needs (one that cannot be
-    /// `None`) that the header lacks.
-    fn export_columns(header: &Header) -> Result<Columns, ExportError>;
+    /// The fields that read the export, in field order: what each reads, and whether its
+    /// column may be missing. Every column a field needs (one that cannot be `None`) that a
+    /// header lacks is named in one [`ExportError::MissingColumns`].
+    const FIELDS: &'static [Field];
 
     /// Decodes one event from its rows.
     ///
@@ -52,12 +48,9 @@ pub trait DecodeEvent: Event + Sized {
     note = "decoding is opt-in: add `decode` to its `#[dfinery(...)]` attribute, e.g. `#[dfinery(event = \"df_purchase\", decode)]` beside `#[derive(DfineryItem)]`"
 )]
 pub trait DecodeItem: Item + Sized {
-    /// Finds the columns the type reads in `header` (`df_items_<name>`).
-    ///
-    /// # Errors
-    ///
-    /// As [`DecodeEvent::export_columns`].
-    fn export_columns(header: &Header) -> Result<Columns, ExportError>;
+    /// The fields that read the export (from `df_items_<name>` columns), as
+    /// [`DecodeEvent::FIELDS`].
+    const FIELDS: &'static [Field];
 
     /// Decodes one item from its row.
     ///
@@ -75,12 +68,8 @@ pub trait DecodeItem: Item + Sized {
     note = "decoding is opt-in: add `decode` to its `#[dfinery(...)]` attribute, e.g. `#[dfinery(decode)]` beside `#[derive(DfineryProfile)]`"
 )]
 pub trait DecodeProfile: Profile + Sized {
-    /// Finds the columns the type reads in `header`.
-    ///
-    /// # Errors
-    ///
-    /// As [`DecodeEvent::export_columns`].
-    fn export_columns(header: &Header) -> Result<Columns, ExportError>;
+    /// The fields that read the export, as [`DecodeEvent::FIELDS`].
+    const FIELDS: &'static [Field];
 
     /// Decodes one profile from its row.
     ///
