@@ -115,3 +115,34 @@ fn a_derive_inside_a_function_and_beside_a_user_dfinery_module_compiles() {
     let properties = serde_json::to_value(reward.to_user_properties().unwrap()).unwrap();
     assert_eq!(properties["lifetime_points"], 7);
 }
+
+/// A generic struct that decodes: its `FIELDS` constant and higher-ranked bounds hold for any
+/// parameter (the parameter is in a skipped field, defaulted when read back).
+#[derive(Debug, dfinery::DfineryProfile)]
+#[dfinery(registry = "tests/dfinery.toml", decode)]
+struct Tagged<T> {
+    lifetime_points: Option<i64>,
+    #[dfinery(skip)]
+    tag: T,
+}
+
+#[test]
+fn a_generic_decoding_struct_lists_its_fields_for_each_parameter() {
+    use dfinery::__private::Field;
+    use dfinery::export::DecodeProfile;
+
+    for fields in [
+        <Tagged<String> as DecodeProfile>::FIELDS,
+        <Tagged<u8> as DecodeProfile>::FIELDS,
+    ] {
+        assert!(
+            matches!(fields, [Field::Property(spec, true)] if spec.name == "lifetime_points"),
+            "{fields:?}"
+        );
+    }
+    let tagged = Tagged {
+        lifetime_points: None,
+        tag: 1_u8,
+    };
+    assert_eq!(tagged.tag, 1);
+}
