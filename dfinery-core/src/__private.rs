@@ -138,8 +138,9 @@ pub fn write_double_array<V: DoubleArrayProperty + ?Sized>(
 }
 
 /// The field of an event holding its items (`#[dfinery(items)]`): an [`ItemList`], whose items
-/// say which events they were checked against ([`Item::EVENTS`]). The derive names the field's type only through
-/// this trait, so a wrong type is reported once per use, each on the field's type.
+/// say which events they were checked against ([`Item::EVENTS`]). The derive names the
+/// field's type only through this trait, so a wrong type is reported once per use, each on the
+/// field's type.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot hold the items of a DFINERY event",
     label = "not a list of `DfineryItem`s",

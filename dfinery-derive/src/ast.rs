@@ -3,6 +3,7 @@
 //! for spans.
 
 use proc_macro2::Span;
+use syn::visit::Visit;
 use syn::{Data, DeriveInput, Fields, Generics, Ident, LitStr, Type};
 
 pub use crate::attr::Binding;
@@ -133,6 +134,7 @@ fn unraw(ident: &Ident) -> String {
 impl<'a> Struct<'a> {
     /// Reads a struct with named fields; anything else is an error.
     pub fn from_input(input: &'a DeriveInput, kind: Kind, errors: &mut Errors) -> Option<Self> {
+        reserved_alias(input, errors);
         let named = match &input.data {
             Data::Struct(data) => match &data.fields {
                 Fields::Named(named) => Some(named),
@@ -211,6 +213,7 @@ pub struct Variant<'a> {
 impl<'a> Enum<'a> {
     /// Reads an enum of unit variants; anything else is an error.
     pub fn from_input(input: &'a DeriveInput, errors: &mut Errors) -> Option<Self> {
+        reserved_alias(input, errors);
         let Data::Enum(data) = &input.data else {
             errors.at(
                 input.ident.span(),
@@ -264,5 +267,95 @@ impl<'a> Enum<'a> {
             left_out: variants.len() != data.variants.len(),
             variants,
         })
+    }
+}
+
+/// The name the generated code gives `::dfinery::__private` inside its `const _` block.
+const ALIAS: &str = "__dfinery";
+
+/// Records an error for each use of [`ALIAS`] in `input` that the generated code would take
+/// for its own alias: the type's name, and every path starting with it (a field type, a
+/// generic bound), which inside the generated block would name `::dfinery::__private`, not
+/// the user's item, and fail with a confusing "not found" error.
+fn reserved_alias(input: &DeriveInput, errors: &mut Errors) {
+    struct Paths<'e>(&'e mut Errors);
+
+    impl<'ast> Visit<'ast> for Paths<'_> {
+        fn visit_path(&mut self, path: &'ast syn::Path) {
+            if path.leading_colon.is_none()
+                && let Some(first) = path.segments.first()
+                && first.ident == ALIAS
+            {
+                self.0.at(
+                    first.ident.span(),
+                    format!(
+                        "`{ALIAS}` is the name the DFINERY derives give their own imports in the \
+                         code they generate, so this path would not reach your item; write it \
+                         from the module it is in (`self::{ALIAS}::…` or `crate::…::{ALIAS}::…`) \
+                         or import the item under another name"
+                    ),
+                );
+            }
+            syn::visit::visit_path(self, path);
+        }
+    }
+
+    if input.ident == ALIAS {
+        errors.at(
+            input.ident.span(),
+            format!(
+                "`{ALIAS}` is the name the DFINERY derives give their own imports in the code \
+                 they generate; rename the type"
+            ),
+        );
+    }
+    let mut paths = Paths(errors);
+    paths.visit_generics(&input.generics);
+    paths.visit_data(&input.data);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Kind;
+    use crate::expand::{derive_enum, derive_struct};
+
+    /// A path starting with the generated code's alias would resolve to `::dfinery::__private`
+    /// inside the generated block; the derive says so at the path instead of letting the
+    /// compiler report a type "not found" there. A path from `self` reaches the user's module.
+    #[test]
+    fn a_path_through_a_user_module_named_like_the_alias_is_refused_with_the_fix() {
+        let input: syn::DeriveInput = syn::parse_quote! {
+            #[dfinery(registry = "../tests/dfinery.toml")]
+            struct Reward {
+                lifetime_points: __dfinery::Points,
+                favorite_brands: Vec<__dfinery::Brand>,
+            }
+        };
+        let out = derive_struct(&input, Kind::Profile).to_string();
+        assert_eq!(out.matches("compile_error").count(), 2, "{out}");
+        assert!(
+            out.contains("write it from the module it is in (`self::__dfinery::…`"),
+            "{out}"
+        );
+
+        let from_self: syn::DeriveInput = syn::parse_quote! {
+            #[dfinery(registry = "../tests/dfinery.toml")]
+            struct Reward {
+                lifetime_points: self::__dfinery::Points,
+            }
+        };
+        let out = derive_struct(&from_self, Kind::Profile).to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+    }
+
+    /// A type named as the alias is refused too (its impls would name the alias).
+    #[test]
+    fn a_type_named_like_the_alias_is_refused() {
+        let input: syn::DeriveInput = syn::parse_quote! {
+            #[dfinery(user_property = "tier", rename_all = "lowercase", registry = "../tests/dfinery.toml")]
+            enum __dfinery { Bronze, Silver, Gold }
+        };
+        let out = derive_enum(&input).to_string();
+        assert!(out.contains("rename the type"), "{out}");
     }
 }

@@ -229,7 +229,8 @@ impl EmulatorBuilder {
     }
 
     /// The clock for server datetimes, rate-limit windows and the export look-back.
-    /// Default: the system clock ([`Clock::default`]); pass a [`ManualClock`](crate::ManualClock) in tests.
+    /// Default: the system clock ([`Clock::default`]); pass a
+    /// [`ManualClock`](crate::ManualClock) in tests.
     pub fn clock(mut self, clock: impl Into<Clock>) -> Self {
         self.clock = clock.into();
         self

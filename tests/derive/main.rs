@@ -9,5 +9,6 @@ mod attributes;
 mod descriptions;
 mod enums;
 mod golden;
+mod hygiene;
 mod model;
 mod rules;

@@ -211,8 +211,8 @@ impl ClientBuilder {
 
     /// The clock rate-limit resets are measured against: retries, pacing and the tracker's
     /// redelivery pause all wait until the server's announced reset *by this clock*.
-    /// Default: the system clock ([`Clock::default`]). Tests against a server with a manual clock pass the same
-    /// clock here, so both sides agree on when a window resets.
+    /// Default: the system clock ([`Clock::default`]). Tests against a server with a manual
+    /// clock pass the same clock here, so both sides agree on when a window resets.
     pub fn clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
         self

@@ -1,8 +1,9 @@
 //! DFINERY's wire facts, written once (`docs/protocol.md`): the endpoints, their paths and
 //! tokens, the five identifiers of an `identity` object, the rate-limited APIs with their
 //! default limits and headers, the Import API's result codes, the Export API's failure
-//! messages, the shape of a listed violation, and the Datetime and Date wire formats. The runtime, the emulator, the CLI and the derives read them here; each
-//! decides its own behaviour.
+//! messages, the shape of a listed violation, and the Datetime and Date wire formats. The
+//! runtime, the emulator, the CLI and the derives read them here; each decides its own
+//! behaviour.
 
 mod api;
 mod codes;

@@ -143,8 +143,9 @@ impl Columns {
         columns
     }
 
-    /// Decodes, from `row`, the cell of the field at `index` among the `FIELDS` that read a cell (property, datetime and log id fields;
-    /// not the items). An `index` past those reads as a missing column.
+    /// Decodes, from `row`, the cell of the field at `index` among the `FIELDS` that read a
+    /// cell (property, datetime and log id fields; not the items). An `index` past those reads
+    /// as a missing column.
     ///
     /// # Errors
     ///

@@ -50,7 +50,8 @@ impl EventQuery {
     }
 
     /// Every event and property of the last `days` days up to today (UTC), today included
-    /// (`last_days(1)`: today only); `0` counts as `1`. More than 31 days is refused when checked (the look-back).
+    /// (`last_days(1)`: today only); `0` counts as `1`. More than 31 days is refused when
+    /// checked (the look-back).
     pub fn last_days(days: u32) -> Self {
         let today = Date::today_utc();
         EventQuery::new(days_before(today, days.max(1) - 1), today)

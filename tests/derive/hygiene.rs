@@ -1,0 +1,148 @@
+//! The derives' generated code names what it uses by absolute path or through the alias its own
+//! `const _` block declares, so it compiles wherever a user puts the derive: in a
+//! `#![no_implicit_prelude]` module, inside a function, or beside a user item that has the
+//! alias's name (`__dfinery`).
+
+/// Derives, decode included, where no prelude name resolves.
+#[no_implicit_prelude]
+mod bare {
+    /// `tier`'s values.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, ::dfinery::DfineryEnum)]
+    #[dfinery(
+        user_property = "tier",
+        rename_all = "lowercase",
+        registry = "tests/dfinery.toml"
+    )]
+    pub enum Tier {
+        Bronze,
+        Gold,
+    }
+
+    /// A `coupon_used` line with a spec that differs from `PropertySpec::new` in every field.
+    #[derive(Debug, ::dfinery::DfineryItem)]
+    #[dfinery(event = "coupon_used", registry = "tests/dfinery.toml", decode)]
+    pub struct Line {
+        pub sku: ::std::string::String,
+        pub colour: ::core::option::Option<::std::string::String>,
+    }
+
+    /// `coupon_used` with its items, time and id.
+    #[derive(Debug, ::dfinery::DfineryEvent)]
+    #[dfinery(registry = "tests/dfinery.toml", decode)]
+    pub struct CouponUsed {
+        #[dfinery(log_id)]
+        pub log_id: ::core::option::Option<::uuid::Uuid>,
+        #[dfinery(datetime)]
+        pub at: ::core::option::Option<::dfinery::Datetime>,
+        pub coupon_code: ::std::string::String,
+        pub amount: ::core::option::Option<f64>,
+        #[dfinery(items)]
+        pub lines: ::std::vec::Vec<Line>,
+    }
+
+    /// A profile with an enum and a `Patch`.
+    #[derive(Debug, ::dfinery::DfineryProfile)]
+    #[dfinery(registry = "tests/dfinery.toml", decode)]
+    pub struct Member {
+        pub lifetime_points: i64,
+        pub favorite_brands: ::std::vec::Vec<::std::string::String>,
+        pub tier: ::dfinery::Patch<Tier>,
+    }
+}
+
+/// A user module named as the derives' alias, and a derive whose field types go through it.
+mod __dfinery {
+    /// A user type reached through the user's own `__dfinery` module.
+    pub type Points = i64;
+}
+
+/// A profile whose field type is a path through the user's `__dfinery` module, written from
+/// `self` (a path that starts with `__dfinery` would name the derives' alias, so the derive
+/// refuses it with an error saying so).
+#[derive(Debug, dfinery::DfineryProfile)]
+#[dfinery(registry = "tests/dfinery.toml")]
+struct Reward {
+    lifetime_points: self::__dfinery::Points,
+}
+
+#[test]
+fn derives_without_the_prelude_send_what_they_hold() {
+    use dfinery::{Event, Identifier, Identity, Patch, Profile};
+
+    let event = bare::CouponUsed {
+        log_id: None,
+        at: None,
+        coupon_code: "WELCOME".to_owned(),
+        amount: Some(1000.0),
+        lines: vec![bare::Line {
+            sku: "SKU-1".to_owned(),
+            colour: Some("red".to_owned()),
+        }],
+    };
+    let record = event.to_record().unwrap();
+    let items: serde_json::Value =
+        serde_json::from_str(record.event_items().unwrap().get()).unwrap();
+    assert_eq!(
+        items,
+        serde_json::json!([{"sku": "SKU-1", "colour": "red"}])
+    );
+
+    let member = bare::Member {
+        lifetime_points: 10,
+        favorite_brands: vec!["A".to_owned()],
+        tier: Patch::Set(bare::Tier::Gold),
+    };
+    let properties = serde_json::to_value(member.to_user_properties().unwrap()).unwrap();
+    assert_eq!(properties["tier"], "gold");
+    assert!(Identity::new(Identifier::ExternalId, "u").is_ok());
+}
+
+#[test]
+fn a_derive_inside_a_function_and_beside_a_user_dfinery_module_compiles() {
+    use dfinery::{Event, Profile};
+
+    #[derive(Debug, dfinery::DfineryEvent)]
+    #[dfinery(event = "df_login", registry = "tests/dfinery.toml", decode)]
+    struct Login {
+        #[dfinery(datetime)]
+        at: Option<dfinery::Datetime>,
+    }
+
+    let login = Login { at: None };
+    assert_eq!(Login::description().name, "df_login");
+    assert!(login.to_record().is_ok());
+    let reward = Reward { lifetime_points: 7 };
+    let properties = serde_json::to_value(reward.to_user_properties().unwrap()).unwrap();
+    assert_eq!(properties["lifetime_points"], 7);
+}
+
+/// A generic struct that decodes: its `FIELDS` constant and higher-ranked bounds hold for any
+/// parameter (the parameter is in a skipped field, defaulted when read back).
+#[derive(Debug, dfinery::DfineryProfile)]
+#[dfinery(registry = "tests/dfinery.toml", decode)]
+struct Tagged<T> {
+    lifetime_points: Option<i64>,
+    #[dfinery(skip)]
+    tag: T,
+}
+
+#[test]
+fn a_generic_decoding_struct_lists_its_fields_for_each_parameter() {
+    use dfinery::__private::Field;
+    use dfinery::export::DecodeProfile;
+
+    for fields in [
+        <Tagged<String> as DecodeProfile>::FIELDS,
+        <Tagged<u8> as DecodeProfile>::FIELDS,
+    ] {
+        assert!(
+            matches!(fields, [Field::Property(spec, true)] if spec.name == "lifetime_points"),
+            "{fields:?}"
+        );
+    }
+    let tagged = Tagged {
+        lifetime_points: None,
+        tag: 1_u8,
+    };
+    assert_eq!(tagged.tag, 1);
+}
