@@ -156,7 +156,7 @@ pub fn typed_rows(bytes: &[u8]) -> Result<usize, dfinery::export::ExportError> {
 }
 
 /// dfinery's borrowed path: every row read with [`ExportRows::next_row`], each cell a `&str`
-/// of the current record ([`ExportRow::fields`](dfinery::export::ExportRow::fields)), each
+/// of the current record ([`ExportRow::iter`](dfinery::export::ExportRow::iter)), each
 /// field touched as [`csv_rows`] does. Returns the rows.
 ///
 /// # Errors
