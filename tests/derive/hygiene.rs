@@ -1,7 +1,7 @@
 //! The derives' generated code names what it uses by absolute path or through the alias its own
 //! `const _` block declares, so it compiles wherever a user puts the derive: in a
 //! `#![no_implicit_prelude]` module, inside a function, or beside a user item that has the
-//! alias's name (`__dfinery`).
+//! alias's name (`__dfinery`), and around a `where` clause as rustfmt writes one.
 
 /// Derives, decode included, where no prelude name resolves.
 #[no_implicit_prelude]
@@ -145,4 +145,40 @@ fn a_generic_decoding_struct_lists_its_fields_for_each_parameter() {
         tag: 1_u8,
     };
     assert_eq!(tagged.tag, 1);
+}
+
+/// A decoding event whose bounds are in a `where` clause as rustfmt writes one (a predicate a
+/// line, a trailing comma), with a default for the parameter: the decode impl adds its own
+/// bounds after the user's.
+#[derive(Debug, dfinery::DfineryEvent)]
+#[dfinery(event = "df_sign_up", registry = "tests/dfinery.toml", decode)]
+struct SignUp<C = String>
+where
+    C: dfinery::StringProperty + dfinery::PropertyValue,
+    C: dfinery::export::FromCell,
+{
+    df_sign_channel: C,
+}
+
+#[test]
+fn a_where_clause_ending_in_a_comma_decodes_too() {
+    use dfinery::__private::Field;
+    use dfinery::Event;
+    use dfinery::export::DecodeEvent;
+
+    assert!(
+        matches!(
+            <SignUp as DecodeEvent>::FIELDS,
+            [Field::Property(spec, false)] if spec.name == "df_sign_channel"
+        ),
+        "{:?}",
+        <SignUp as DecodeEvent>::FIELDS
+    );
+    let sign_up: SignUp = SignUp {
+        df_sign_channel: "Kakao".to_owned(),
+    };
+    let record = sign_up.to_record().unwrap();
+    let properties: serde_json::Value =
+        serde_json::from_str(record.event_properties().unwrap().get()).unwrap();
+    assert_eq!(properties, serde_json::json!({"df_sign_channel": "Kakao"}));
 }
