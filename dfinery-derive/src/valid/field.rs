@@ -95,21 +95,23 @@ pub fn check_wrapper(
     let Some((wrapper, inner)) = types::wrapper(field.ty) else {
         return;
     };
+    // The type as written (not the `$t` of a macro that passed it on), for the span and text.
+    let written = types::peeled(field.ty);
     let noun = target.noun();
     let owner = &target.owner;
     let name = &def.name;
     if def.required {
         errors.spanned(
-            field.ty,
+            written,
             format!(
                 "{noun} `{name}` is required{owner}; use `{}` instead of `{}`",
                 types::text(inner),
-                types::text(field.ty)
+                types::text(written)
             ),
         );
     } else if wrapper == "Patch" && target.scope != Scope::User {
         errors.spanned(
-            field.ty,
+            written,
             format!(
                 "`Patch` is only for user properties (it can send `null`); use `Option<{}>` for the optional {noun} `{name}`",
                 types::text(inner)
