@@ -516,6 +516,23 @@ fn one_items_field_and_no_type_parameter_in_it() {
     );
 }
 
+/// A static cannot name a const parameter either: `[Line; N]` would otherwise fail in the
+/// generated code with "cannot find value `N`", away from what to do about it.
+#[test]
+fn no_const_parameter_in_the_items_field() {
+    let (_, errors) = event(syn::parse_quote! {
+        #[dfinery(event = "wishlist_shared")]
+        struct Shared<const N: usize> {
+            #[dfinery(items)]
+            items: [Line; N],
+        }
+    });
+    assert_one(
+        &errors,
+        "the items field cannot use the const parameter `N` (the event's description is a `static`); give the array a fixed length or use a `Vec`",
+    );
+}
+
 #[test]
 fn the_checked_model_says_what_each_field_fills_in_declaration_order() {
     let input = with_registry(syn::parse_quote! {
