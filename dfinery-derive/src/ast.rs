@@ -208,6 +208,9 @@ pub struct Variant<'a> {
     pub value: String,
     /// The span of the value: the `rename` literal, else the variant's name.
     pub span: Span,
+    /// Whether its `#[dfinery(...)]` parsed without error; when not (reported), `value` may not
+    /// be the one meant, so it is not checked.
+    pub attrs_ok: bool,
 }
 
 impl<'a> Enum<'a> {
@@ -242,7 +245,8 @@ impl<'a> Enum<'a> {
                     );
                     return None;
                 }
-                let (value, span) = match VariantAttrs::from_attrs(&variant.attrs, errors).rename {
+                let own = VariantAttrs::from_attrs(&variant.attrs, errors);
+                let (value, span) = match own.rename {
                     Some(lit) => (lit.value(), lit.span()),
                     None => {
                         let rust = unraw(&variant.ident);
@@ -256,6 +260,7 @@ impl<'a> Enum<'a> {
                     ident: &variant.ident,
                     value,
                     span,
+                    attrs_ok: own.ok,
                 })
             })
             .collect();

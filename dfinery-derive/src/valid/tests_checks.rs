@@ -754,6 +754,30 @@ fn enum_values_must_be_registered_values_of_a_string_property() {
     );
 }
 
+/// A variant whose `#[dfinery(...)]` has an error gets that error only: its value is not the
+/// one meant, so it is not also reported as unregistered or as a duplicate.
+#[test]
+fn a_variant_with_an_attribute_error_is_not_also_checked_as_a_value() {
+    let (_, errors) = enumeration(syn::parse_quote! {
+        #[dfinery(user_property = "tier")]
+        enum Tier {
+            #[dfinery(rename = 5)]
+            Bronze,
+            #[dfinery(renam = "bronze")]
+            Silver,
+            #[dfinery(rename = "bronze")]
+            Gold,
+        }
+    });
+    assert_eq!(
+        errors,
+        [
+            "`rename` takes a string literal; write `rename = \"...\"`",
+            "unknown attribute `renam` on a `DfineryEnum` variant; did you mean `rename`?",
+        ]
+    );
+}
+
 #[test]
 fn enum_bindings_resolve_event_and_item_properties() {
     let (_, errors) = enumeration(syn::parse_quote! {
