@@ -146,8 +146,9 @@ impl<'a> Struct<'a> {
             errors.at(
                 input.ident.span(),
                 format!(
-                    "`{}` can only be derived for a struct with named fields",
-                    kind.derive_name()
+                    "`{}` can only be derived for a struct with named fields{}",
+                    kind.derive_name(),
+                    not_named_fix(input)
                 ),
             );
             return None;
@@ -176,6 +177,19 @@ impl<'a> Struct<'a> {
             attrs_ok: container.ok,
             fields,
         })
+    }
+}
+
+/// What to write instead of a type without named fields, as the end of the error (`; …`).
+fn not_named_fix(input: &DeriveInput) -> String {
+    match &input.data {
+        Data::Struct(data) if matches!(data.fields, Fields::Unit) => format!(
+            "; write `struct {} {{}}` for one without properties",
+            input.ident
+        ),
+        Data::Struct(_) => "; name each field after the property it fills (`#[dfinery(rename = \"...\")]` maps a field with another name)".to_owned(),
+        Data::Enum(_) => "; an enum of a property's values derives `DfineryEnum`".to_owned(),
+        Data::Union(_) => String::new(),
     }
 }
 
@@ -218,9 +232,15 @@ impl<'a> Enum<'a> {
     pub fn from_input(input: &'a DeriveInput, errors: &mut Errors) -> Option<Self> {
         reserved_alias(input, errors);
         let Data::Enum(data) = &input.data else {
+            let fix = match input.data {
+                Data::Struct(_) => {
+                    "; a struct of properties derives `DfineryEvent`, `DfineryItem` or `DfineryProfile`"
+                }
+                _ => "",
+            };
             errors.at(
                 input.ident.span(),
-                "`DfineryEnum` can only be derived for an enum of unit variants",
+                format!("`DfineryEnum` can only be derived for an enum of unit variants{fix}"),
             );
             return None;
         };
