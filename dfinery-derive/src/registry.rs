@@ -135,9 +135,22 @@ impl NotFound {
 fn workspace_root(manifest_dir: &Path) -> Option<PathBuf> {
     manifest_dir.ancestors().find_map(|dir| {
         let text = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
-        text.lines()
-            .any(|line| line.trim() == "[workspace]")
-            .then(|| dir.to_owned())
+        declares_workspace(&text).then(|| dir.to_owned())
+    })
+}
+
+/// Whether a manifest has a `workspace` table: a `[workspace]` header (spaces and a comment
+/// allowed, as TOML allows them) or a `[workspace.…]` one, which makes the table too.
+fn declares_workspace(manifest: &str) -> bool {
+    manifest.lines().any(|line| {
+        let header: String = line
+            .split('#')
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        header == "[workspace]" || header.starts_with("[workspace.")
     })
 }
 
@@ -320,6 +333,29 @@ mod tests {
             err.message(),
             "no registry file found (looked for `/ws/app/dfinery.toml` and `/ws/dfinery.toml`); create one with `dfinery check --init`, or point to it with `#[dfinery(registry = \"path\")]` or the `DFINERY_REGISTRY` env var"
         );
+    }
+
+    /// A workspace header with a comment after it, spaces inside it, or only dotted tables
+    /// still makes its directory the workspace root (the search otherwise walked past it, to
+    /// an enclosing directory's workspace or to none).
+    #[test]
+    fn a_workspace_is_recognised_however_its_header_is_written() {
+        for manifest in [
+            "[workspace]\nmembers = [\"app\"]\n",
+            "[workspace] # the service's crates\nmembers = [\"app\"]\n",
+            "[ workspace ]\n",
+            "[package]\nname = \"app\"\n\n[workspace.dependencies]\nserde = \"1\"\n",
+        ] {
+            assert!(declares_workspace(manifest), "{manifest}");
+        }
+        for manifest in [
+            "[package]\nname = \"app\"\n",
+            "[dependencies]\nworkspace-hack = \"1\"\n",
+            "# [workspace]\n[package]\nname = \"app\"\n",
+            "[package]\nworkspace = \"..\"\n",
+        ] {
+            assert!(!declares_workspace(manifest), "{manifest}");
+        }
     }
 
     #[test]
