@@ -7,6 +7,7 @@
 //! when the file changes.
 
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
@@ -163,11 +164,10 @@ pub fn load(attribute: Option<&LitStr>, span: Span, errors: &mut Errors) -> Opti
         .unwrap_or_default();
     let root = workspace_root(&manifest_dir);
     let attribute_text = attribute.map(LitStr::value);
+    let env = std::env::var_os(ENV_VAR).filter(|v| !v.is_empty());
     let search = Search {
         attribute: attribute_text.as_deref(),
-        env: std::env::var_os(ENV_VAR)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from),
+        env: env.clone().map(PathBuf::from),
         manifest_dir: &manifest_dir,
         workspace_root: root.as_deref(),
         exists: &|p: &Path| p.is_file(),
@@ -181,6 +181,10 @@ pub fn load(attribute: Option<&LitStr>, span: Span, errors: &mut Errors) -> Opti
         }
     };
     let path = path.canonicalize().unwrap_or(path);
+    if let Some(message) = untrackable(env.as_deref(), &path) {
+        errors.at(span, message);
+        return None;
+    }
     let display = path
         .strip_prefix(&manifest_dir)
         .map_or_else(|_| path.display().to_string(), |p| p.display().to_string());
@@ -206,6 +210,25 @@ pub fn load(attribute: Option<&LitStr>, span: Span, errors: &mut Errors) -> Opti
             None
         }
     }
+}
+
+/// Why the compiler could not track the registry: the generated code names the value of
+/// `DFINERY_REGISTRY` (`option_env!`, even when an attribute names the file) and the file's
+/// path (`include_bytes!`) so cargo rebuilds when either changes, and both take UTF-8 only;
+/// otherwise they fail with errors that do not say what to do.
+fn untrackable(env: Option<&OsStr>, path: &Path) -> Option<String> {
+    if let Some(env) = env.filter(|e| e.to_str().is_none()) {
+        return Some(format!(
+            "`{ENV_VAR}` is not valid UTF-8 (`{}`), and the compiler reads it as UTF-8 to rebuild when it changes; set it to a UTF-8 path",
+            env.to_string_lossy()
+        ));
+    }
+    path.to_str().is_none().then(|| {
+        format!(
+            "the path of registry file `{}` is not valid UTF-8, and the compiler names the file by a UTF-8 path to rebuild when it changes; move it to a UTF-8 path",
+            path.display()
+        )
+    })
 }
 
 type Parsed = Arc<Result<Arc<Registry>, RegistryError>>;
@@ -356,6 +379,27 @@ mod tests {
         ] {
             assert!(!declares_workspace(manifest), "{manifest}");
         }
+    }
+
+    /// A registry the compiler cannot name by a UTF-8 string is one error saying what to do,
+    /// not the compiler's errors about the generated `option_env!` and `include_bytes!`.
+    #[cfg(unix)]
+    #[test]
+    fn a_registry_named_by_a_path_that_is_not_utf8_is_refused_with_the_fix() {
+        use std::os::unix::ffi::OsStrExt;
+        let bad = OsStr::from_bytes(b"/ws/d\xffir/dfinery.toml");
+        let good = Path::new("/ws/app/dfinery.toml");
+        let env = untrackable(Some(bad), good).unwrap();
+        assert!(
+            env.starts_with(
+                "`DFINERY_REGISTRY` is not valid UTF-8 (`/ws/d\u{FFFD}ir/dfinery.toml`)"
+            ) && env.ends_with("set it to a UTF-8 path"),
+            "{env}"
+        );
+        let path = untrackable(None, Path::new(bad)).unwrap();
+        assert!(path.ends_with("move it to a UTF-8 path"), "{path}");
+        assert_eq!(untrackable(Some(good.as_os_str()), good), None);
+        assert_eq!(untrackable(None, good), None);
     }
 
     #[test]
