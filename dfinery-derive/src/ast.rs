@@ -63,6 +63,9 @@ pub enum Role {
         name: String,
         /// The span of that name: the `rename` literal, else the field's name.
         span: Span,
+        /// Whether the name is a `rename` literal (else it is the field's name, through
+        /// `rename_all`): what an error about the name tells the user to change.
+        renamed: bool,
     },
     /// `#[dfinery(skip)]`: not sent.
     Skip,
@@ -106,6 +109,7 @@ impl Role {
             (None, Some(lit)) => Role::Property {
                 name: lit.value(),
                 span: lit.span(),
+                renamed: true,
             },
             (None, None) => {
                 let rust = unraw(ident);
@@ -113,6 +117,7 @@ impl Role {
                     name: rename_all
                         .map_or_else(|| rust.clone(), |rule| rule.apply_to_field(&rust)),
                     span: ident.span(),
+                    renamed: false,
                 }
             }
         }

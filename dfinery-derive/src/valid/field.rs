@@ -52,11 +52,16 @@ pub fn resolve<'r>(
     errors: &mut Errors,
     suggested: &mut Vec<String>,
 ) -> Option<&'r PropertyDef> {
-    let Role::Property { name, span } = &field.role else {
+    let Role::Property {
+        name,
+        span,
+        renamed,
+    } = &field.role
+    else {
         return None;
     };
     let best = || dfinery_schema::suggest(name, target.properties.keys().map(String::as_str));
-    if !valid_property_name(name, *span, best(), errors) {
+    if !valid_property_name(name, *span, best(), !renamed, errors) {
         suggested.extend(best().map(str::to_owned));
         return None;
     }

@@ -60,18 +60,29 @@ pub fn find_event<'r>(
 }
 
 /// Whether `name` follows the naming rule; an error at `span` otherwise, with `best` as the
-/// suggestion.
+/// suggestion. `field_name`: the name is the field's own (no `rename`), so the fix may be an
+/// attribute rather than another name: a field such as `_marker: PhantomData<T>` is no
+/// property at all.
 pub fn valid_property_name(
     name: &str,
     span: Span,
     best: Option<&str>,
+    field_name: bool,
     errors: &mut Errors,
 ) -> bool {
     match names::check_name(name) {
         Ok(()) => true,
         Err(error) => {
-            let hint = dfinery_schema::did_you_mean(best);
-            errors.at(span, format!("invalid property name: {error}{hint}"));
+            let fix = if field_name {
+                // The field's own name: the closest registered one goes into a `rename`.
+                format!(
+                    "; or map the field with `#[dfinery(rename = \"{}\")]`, or leave it out with `#[dfinery(skip)]` if it is not a property",
+                    best.unwrap_or("...")
+                )
+            } else {
+                dfinery_schema::did_you_mean(best)
+            };
+            errors.at(span, format!("invalid property name: {error}{fix}"));
             false
         }
     }

@@ -352,6 +352,27 @@ fn an_invalid_property_name_is_reported_with_a_suggestion() {
     );
 }
 
+/// A field whose own name cannot be a property name is told about `rename` and `skip` (a
+/// `_marker: PhantomData<T>` is no property); a bad `rename` literal is only told the rule.
+#[test]
+fn an_invalid_field_name_gets_the_attributes_that_fix_it() {
+    let (_, errors) = profile(syn::parse_quote! {
+        struct Member {
+            lifetime_points: i64,
+            _marker: PhantomData<u8>,
+            #[dfinery(rename = "_points")]
+            points: i64,
+        }
+    });
+    assert_eq!(
+        errors,
+        [
+            "invalid property name: name `_marker` starts with `_`; start it with an ASCII letter; or map the field with `#[dfinery(rename = \"...\")]`, or leave it out with `#[dfinery(skip)]` if it is not a property",
+            "invalid property name: name `_points` starts with `_`; start it with an ASCII letter",
+        ]
+    );
+}
+
 #[test]
 fn a_property_filled_twice_is_reported_at_the_second_field() {
     let (checked, errors) = event(syn::parse_quote! {
