@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use dfinery_schema::PropertyDef;
 use proc_macro2::Span;
 
-use super::names::valid_property_name;
+use super::names::{unreserved, valid_property_name};
 use super::types;
 use super::{Scope, Spec};
 use crate::ast::{Field, Role};
@@ -82,6 +82,12 @@ pub fn resolve<'r>(
     } else if let Some(best) = best() {
         suggested.push(best.to_owned());
         format!("unknown {noun} `{name}`{owner}; did you mean `{best}`?")
+    } else if let Some(custom) = unreserved(name) {
+        // Registering it as it is would fail: the prefix is the catalog's.
+        format!(
+            "unknown {noun} `{name}`{owner}, and the `df_` prefix is reserved for DFINERY's standard names; map the field to a custom name with `#[dfinery(rename = \"{custom}\")]` and {}",
+            target.unknown_fix
+        )
     } else {
         format!("unknown {noun} `{name}`{owner}; {}", target.unknown_fix)
     };

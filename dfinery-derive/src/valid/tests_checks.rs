@@ -251,6 +251,36 @@ fn an_event_with_no_close_name_says_how_to_register_it() {
     );
 }
 
+/// A `df_` name that is no standard one cannot be registered as it is (the registry refuses
+/// the prefix for custom names), so the fix is a name without it.
+#[test]
+fn a_reserved_name_that_is_not_standard_is_told_to_drop_the_prefix() {
+    let (_, errors) = event(syn::parse_quote! {
+        #[dfinery(event = "df_zzz_qqq")]
+        struct Nothing {}
+    });
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0].contains("; register a custom event without it under `[events.zzz_qqq]` in `")
+            && errors[0].ends_with("` and name it with `#[dfinery(event = \"zzz_qqq\")]`"),
+        "{}",
+        errors[0]
+    );
+    assert!(!errors[0].contains("[events.df_zzz_qqq]"), "{}", errors[0]);
+    let (_, errors) = event(syn::parse_quote! {
+        #[dfinery(event = "app_review")]
+        struct Review { rating: i64, DF_zzz_qqq: Option<String> }
+    });
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0].starts_with(
+            "unknown property `DF_zzz_qqq` for event `app_review`, and the `df_` prefix is reserved for DFINERY's standard names; map the field to a custom name with `#[dfinery(rename = \"zzz_qqq\")]` and register it under `[events.app_review]`"
+        ),
+        "{}",
+        errors[0]
+    );
+}
+
 #[test]
 fn a_standard_event_that_is_not_enabled_says_where_to_enable_it() {
     let (checked, errors) = event(syn::parse_quote! {
