@@ -58,6 +58,8 @@ pub fn derive_enum(input: &DeriveInput) -> TokenStream {
     let anchor = checked.registry.as_ref().map(|r| registry_anchor(Some(r)));
     quote! {
         #error
+        // A `#[deprecated]` enum or variant is the user's to warn about where they use it.
+        #[allow(deprecated)]
         const _: () = {
             use ::dfinery::__private as __dfinery;
             #anchor

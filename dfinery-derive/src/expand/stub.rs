@@ -31,7 +31,7 @@ pub fn stub(ident: &Ident, generics: &Generics, kind: Kind, events: &[String]) -
     });
     let item_events = (kind == Kind::Item).then(|| item_events(events));
     quote! {
-        #[allow(unreachable_code, clippy::unreachable)]
+        #[allow(unreachable_code, clippy::unreachable, deprecated)]
         const _: () = {
             use ::dfinery::__private as __dfinery;
             #[automatically_derived]
@@ -64,7 +64,7 @@ pub fn stub(ident: &Ident, generics: &Generics, kind: Kind, events: &[String]) -
 /// field of that type raises no "cannot fill a DFINERY String property" after the real error.
 pub fn enum_stub(ident: &Ident) -> TokenStream {
     quote! {
-        #[allow(unreachable_code, clippy::unreachable)]
+        #[allow(unreachable_code, clippy::unreachable, deprecated)]
         const _: () = {
             use ::dfinery::__private as __dfinery;
             #[automatically_derived]
