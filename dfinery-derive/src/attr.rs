@@ -76,7 +76,7 @@ fn groups(attrs: &[Attribute], errors: &mut Errors) -> Vec<Group> {
                     while !stream.is_empty() && !stream.peek(syn::Token![,]) {
                         other.extend([stream.parse::<TokenTree>()?]);
                     }
-                    // Nothing after `=`: at the end of the attribute.
+                    // Where nothing follows `=`: the end of the attribute.
                     Value::NotStr(other, stream.span())
                 }
             } else if meta.input.peek(syn::token::Paren) {
