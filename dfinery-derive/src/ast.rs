@@ -63,6 +63,9 @@ pub enum Role {
         name: String,
         /// The span of that name: the `rename` literal, else the field's name.
         span: Span,
+        /// Whether the name is a `rename` literal (else it is the field's name, through
+        /// `rename_all`): what an error about the name tells the user to change.
+        renamed: bool,
     },
     /// `#[dfinery(skip)]`: not sent.
     Skip,
@@ -106,6 +109,7 @@ impl Role {
             (None, Some(lit)) => Role::Property {
                 name: lit.value(),
                 span: lit.span(),
+                renamed: true,
             },
             (None, None) => {
                 let rust = unraw(ident);
@@ -113,6 +117,7 @@ impl Role {
                     name: rename_all
                         .map_or_else(|| rust.clone(), |rule| rule.apply_to_field(&rust)),
                     span: ident.span(),
+                    renamed: false,
                 }
             }
         }
@@ -146,8 +151,9 @@ impl<'a> Struct<'a> {
             errors.at(
                 input.ident.span(),
                 format!(
-                    "`{}` can only be derived for a struct with named fields",
-                    kind.derive_name()
+                    "`{}` can only be derived for a struct with named fields{}",
+                    kind.derive_name(),
+                    not_named_fix(input)
                 ),
             );
             return None;
@@ -176,6 +182,19 @@ impl<'a> Struct<'a> {
             attrs_ok: container.ok,
             fields,
         })
+    }
+}
+
+/// What to write instead of a type without named fields, as the end of the error (`; …`).
+fn not_named_fix(input: &DeriveInput) -> String {
+    match &input.data {
+        Data::Struct(data) if matches!(data.fields, Fields::Unit) => format!(
+            "; write `struct {} {{}}` for one without properties",
+            input.ident
+        ),
+        Data::Struct(_) => "; name each field after the property it fills (`#[dfinery(rename = \"...\")]` maps a field with another name)".to_owned(),
+        Data::Enum(_) => "; an enum of a property's values derives `DfineryEnum`".to_owned(),
+        Data::Union(_) => String::new(),
     }
 }
 
@@ -208,6 +227,9 @@ pub struct Variant<'a> {
     pub value: String,
     /// The span of the value: the `rename` literal, else the variant's name.
     pub span: Span,
+    /// Whether its `#[dfinery(...)]` parsed without error; when not (reported), `value` may not
+    /// be the one meant, so it is not checked.
+    pub attrs_ok: bool,
 }
 
 impl<'a> Enum<'a> {
@@ -215,9 +237,15 @@ impl<'a> Enum<'a> {
     pub fn from_input(input: &'a DeriveInput, errors: &mut Errors) -> Option<Self> {
         reserved_alias(input, errors);
         let Data::Enum(data) = &input.data else {
+            let fix = match input.data {
+                Data::Struct(_) => {
+                    "; a struct of properties derives `DfineryEvent`, `DfineryItem` or `DfineryProfile`"
+                }
+                _ => "",
+            };
             errors.at(
                 input.ident.span(),
-                "`DfineryEnum` can only be derived for an enum of unit variants",
+                format!("`DfineryEnum` can only be derived for an enum of unit variants{fix}"),
             );
             return None;
         };
@@ -242,7 +270,8 @@ impl<'a> Enum<'a> {
                     );
                     return None;
                 }
-                let (value, span) = match VariantAttrs::from_attrs(&variant.attrs, errors).rename {
+                let own = VariantAttrs::from_attrs(&variant.attrs, errors);
+                let (value, span) = match own.rename {
                     Some(lit) => (lit.value(), lit.span()),
                     None => {
                         let rust = unraw(&variant.ident);
@@ -256,6 +285,7 @@ impl<'a> Enum<'a> {
                     ident: &variant.ident,
                     value,
                     span,
+                    attrs_ok: own.ok,
                 })
             })
             .collect();

@@ -17,12 +17,37 @@ use crate::symbol::{
     SKIP, Symbol, USER_PROPERTY,
 };
 
-/// One `key` or `key = "value"` inside `#[dfinery(...)]`.
+/// One `key`, `key = "value"` or malformed entry inside `#[dfinery(...)]`.
 struct Entry {
     /// The key, for its name and span.
     key: Ident,
-    /// The string value, `None` for a flag.
-    value: Option<LitStr>,
+    /// What follows the key.
+    value: Value,
+}
+
+/// What follows a key. A malformed value is kept rather than reported at once: only the key
+/// says what the fix is (a flag takes no value, a string key takes a literal, an unknown key
+/// needs another name), and the entries after it are still read.
+enum Value {
+    /// Nothing: a flag.
+    Flag,
+    /// `= "..."`.
+    Str(LitStr),
+    /// `= ` and something other than a string literal, up to the next entry: its tokens
+    /// (none when nothing follows `=`), and the span to report at when there are none.
+    NotStr(TokenStream, Span),
+    /// `(...)`.
+    List,
+}
+
+impl Entry {
+    /// The string value of an accepted `key = "..."` entry.
+    fn str(&self) -> Option<&LitStr> {
+        match &self.value {
+            Value::Str(lit) => Some(lit),
+            _ => None,
+        }
+    }
 }
 
 /// The entries of one `#[dfinery(...)]` attribute.
@@ -31,8 +56,8 @@ struct Group {
     entries: Vec<Entry>,
 }
 
-/// Reads every `#[dfinery(...)]` of `attrs`; malformed ones are recorded in `errors` and
-/// skipped.
+/// Reads every `#[dfinery(...)]` of `attrs`; one that does not parse as a list of entries is
+/// recorded in `errors` and skipped.
 fn groups(attrs: &[Attribute], errors: &mut Errors) -> Vec<Group> {
     let mut groups = Vec::new();
     for attr in attrs.iter().filter(|a| *a.path() == DFINERY) {
@@ -44,28 +69,21 @@ fn groups(attrs: &[Attribute], errors: &mut Errors) -> Vec<Group> {
             let value = if meta.input.peek(syn::Token![=]) {
                 let stream = meta.value()?;
                 if stream.peek(LitStr) {
-                    Some(stream.parse::<LitStr>()?)
+                    Value::Str(stream.parse::<LitStr>()?)
                 } else {
                     // Anything else up to the next entry: the error spans all of it.
                     let mut other = TokenStream::new();
                     while !stream.is_empty() && !stream.peek(syn::Token![,]) {
                         other.extend([stream.parse::<TokenTree>()?]);
                     }
-                    let message =
-                        format!("`{key}` takes a string literal; write `{key} = \"...\"`");
-                    return Err(if other.is_empty() {
-                        // Nothing after `=`: at the end of the attribute.
-                        syn::Error::new(stream.span(), message)
-                    } else {
-                        syn::Error::new_spanned(other, message)
-                    });
+                    // Where nothing follows `=`: the end of the attribute.
+                    Value::NotStr(other, stream.span())
                 }
             } else if meta.input.peek(syn::token::Paren) {
-                return Err(meta.error(format!(
-                    "`{key}` takes no list; write `{key}` or `{key} = \"...\"`"
-                )));
+                meta.input.parse::<TokenTree>()?;
+                Value::List
             } else {
-                None
+                Value::Flag
             };
             entries.push(Entry { key, value });
             Ok(())
@@ -113,15 +131,37 @@ fn accepted<'g>(groups: &'g [Group], allowed: &Allowed<'_>, errors: &mut Errors)
                     format!("unknown attribute `{name}` on {}{hint}", allowed.place),
                 );
             }
-            Some((key, Takes::Flag)) if entry.value.is_some() => errors.at(
-                entry.key.span(),
-                format!("`{key}` is a flag and takes no value; write `#[dfinery({key})]`"),
-            ),
-            Some((key, Takes::Str)) if entry.value.is_none() => errors.at(
-                entry.key.span(),
-                format!("`{key}` needs a value; write `{key} = \"...\"`"),
-            ),
-            Some(_) => out.push(entry),
+            Some((key, Takes::Flag)) => match &entry.value {
+                Value::Flag => out.push(entry),
+                Value::List => errors.at(
+                    entry.key.span(),
+                    format!("`{key}` is a flag and takes no list; write `#[dfinery({key})]`"),
+                ),
+                Value::Str(_) | Value::NotStr(..) => errors.at(
+                    entry.key.span(),
+                    format!("`{key}` is a flag and takes no value; write `#[dfinery({key})]`"),
+                ),
+            },
+            Some((key, Takes::Str)) => match &entry.value {
+                Value::Str(_) => out.push(entry),
+                Value::Flag => errors.at(
+                    entry.key.span(),
+                    format!("`{key}` needs a value; write `{key} = \"...\"`"),
+                ),
+                Value::List => errors.at(
+                    entry.key.span(),
+                    format!("`{key}` takes no list; write `{key} = \"...\"`"),
+                ),
+                Value::NotStr(tokens, end) => {
+                    let message =
+                        format!("`{key}` takes a string literal; write `{key} = \"...\"`");
+                    if tokens.is_empty() {
+                        errors.at(*end, message);
+                    } else {
+                        errors.spanned(tokens, message);
+                    }
+                }
+            },
         }
     }
     out
@@ -142,12 +182,12 @@ fn single<'e>(entries: &[&'e Entry], key: Symbol, errors: &mut Errors) -> Option
 
 /// The string value of the one `key` among `entries`.
 fn single_str(entries: &[&Entry], key: Symbol, errors: &mut Errors) -> Option<LitStr> {
-    single(entries, key, errors).and_then(|e| e.value.clone())
+    single(entries, key, errors).and_then(|e| e.str().cloned())
 }
 
 /// The `rename_all` style of `entry`; `field_names` rejects the styles that produce `-`.
 fn rename_all(entry: Option<&Entry>, field_names: bool, errors: &mut Errors) -> Option<RenameRule> {
-    let lit = entry?.value.as_ref()?;
+    let lit = entry?.str()?;
     let text = lit.value();
     match RenameRule::from_name(&text) {
         Some(rule) if field_names && rule.uses_dash() => {
@@ -161,9 +201,16 @@ fn rename_all(entry: Option<&Entry>, field_names: bool, errors: &mut Errors) -> 
         }
         Some(rule) => Some(rule),
         None => {
-            let hint = match dfinery_schema::suggest(&text, RULES.iter().map(|(n, _)| *n)) {
+            // Only the styles this place accepts: no `kebab-case` for field names.
+            let styles = || {
+                RULES
+                    .iter()
+                    .filter(|(_, rule)| !(field_names && rule.uses_dash()))
+                    .map(|(n, _)| *n)
+            };
+            let hint = match dfinery_schema::suggest(&text, styles()) {
                 Some(best) => format!("did you mean `{best}`?"),
-                None => format!("expected {}", list(RULES.iter().map(|(n, _)| *n))),
+                None => format!("expected {}", list(styles())),
             };
             errors.at(
                 lit.span(),
@@ -247,7 +294,7 @@ impl Container {
             entries
                 .iter()
                 .filter(|e| e.key == EVENT)
-                .filter_map(|e| e.value.clone())
+                .filter_map(|e| e.str().cloned())
                 .collect()
         } else {
             single_str(&entries, EVENT, errors).into_iter().collect()
@@ -333,7 +380,7 @@ impl FieldAttrs {
             );
         }
         FieldAttrs {
-            rename: rename.and_then(|e| e.value.clone()),
+            rename: rename.and_then(|e| e.str().cloned()),
             flag: flags.first().map(|(_, flag)| *flag),
             ok: errors.len() == before,
         }
@@ -447,19 +494,24 @@ fn binding(entries: &[&Entry], errors: &mut Errors) -> Option<Binding> {
 pub struct VariantAttrs {
     /// `rename = "..."`.
     pub rename: Option<LitStr>,
+    /// Whether they parsed without error (a variant with errors is not checked further).
+    pub ok: bool,
 }
 
 impl VariantAttrs {
     /// Reads the attributes of a variant; errors are recorded.
     pub fn from_attrs(attrs: &[Attribute], errors: &mut Errors) -> VariantAttrs {
+        let before = errors.len();
         let groups = groups(attrs, errors);
         let allowed = Allowed {
             place: "a `DfineryEnum` variant",
             keys: VARIANT_KEYS,
         };
         let entries = accepted(&groups, &allowed, errors);
+        let rename = single_str(&entries, RENAME, errors);
         VariantAttrs {
-            rename: single_str(&entries, RENAME, errors),
+            rename,
+            ok: errors.len() == before,
         }
     }
 }
@@ -592,6 +644,43 @@ mod tests {
                 ["`rename` takes a string literal; write `rename = \"...\"`"]
             );
         }
+    }
+
+    /// A malformed value is judged by its key: a flag is told it takes no value (not to write
+    /// `skip = "..."`), an unknown key is reported as unknown, and the entries after it in the
+    /// same attribute are still read, so every error shows in one build.
+    #[test]
+    fn a_malformed_value_gets_the_fix_its_key_needs_and_the_rest_is_still_read() {
+        let mut errors = Errors::new();
+        let field = FieldAttrs::from_attrs(
+            &attrs(quote::quote!(#[dfinery(skip = true)])),
+            Kind::Event,
+            &mut errors,
+        );
+        assert!(!field.ok);
+        let container = Container::from_attrs(
+            &attrs(quote::quote!(#[dfinery(evnt = 5, decode = true, rename_all = "kebab")])),
+            Kind::Event,
+            &mut errors,
+        );
+        assert!(!container.ok);
+        let lists = FieldAttrs::from_attrs(
+            &attrs(quote::quote!(#[dfinery(skip(), rename("x"))])),
+            Kind::Event,
+            &mut errors,
+        );
+        assert!(!lists.ok);
+        assert_eq!(
+            messages(errors),
+            [
+                "`skip` is a flag and takes no value; write `#[dfinery(skip)]`",
+                "unknown attribute `evnt` on a `DfineryEvent` struct; did you mean `event`?",
+                "`decode` is a flag and takes no value; write `#[dfinery(decode)]`",
+                "unknown `rename_all` style `kebab`; expected `lowercase`, `UPPERCASE`, `PascalCase`, `camelCase`, `snake_case` or `SCREAMING_SNAKE_CASE`",
+                "`skip` is a flag and takes no list; write `#[dfinery(skip)]`",
+                "`rename` takes no list; write `rename = \"...\"`",
+            ]
+        );
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! them through the `dfinery` crate (feature `derive`, on by default): the generated code names
 //! `::dfinery::__private` paths only, through the alias `__dfinery` its block declares (so a
 //! type or a path of the user's that starts with `__dfinery` is refused with an error saying
-//! how to write it instead).
+//! how to write it instead). A crate that renames the `dfinery` dependency in its `Cargo.toml`
+//! adds `extern crate <new name> as dfinery;` to its root (`docs/registry.md`).
 //!
 //! Each derive reads the registry file (`dfinery.toml`; see `registry.rs` for where it is
 //! looked for) and checks the type against it: every error is a compile error on the narrowest

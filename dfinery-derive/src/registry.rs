@@ -7,6 +7,7 @@
 //! when the file changes.
 
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
@@ -135,9 +136,22 @@ impl NotFound {
 fn workspace_root(manifest_dir: &Path) -> Option<PathBuf> {
     manifest_dir.ancestors().find_map(|dir| {
         let text = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
-        text.lines()
-            .any(|line| line.trim() == "[workspace]")
-            .then(|| dir.to_owned())
+        declares_workspace(&text).then(|| dir.to_owned())
+    })
+}
+
+/// Whether a manifest has a `workspace` table: a `[workspace]` header (spaces and a comment
+/// allowed, as TOML allows them) or a `[workspace.…]` one, which makes the table too.
+fn declares_workspace(manifest: &str) -> bool {
+    manifest.lines().any(|line| {
+        let header: String = line
+            .split('#')
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        header == "[workspace]" || header.starts_with("[workspace.")
     })
 }
 
@@ -150,11 +164,10 @@ pub fn load(attribute: Option<&LitStr>, span: Span, errors: &mut Errors) -> Opti
         .unwrap_or_default();
     let root = workspace_root(&manifest_dir);
     let attribute_text = attribute.map(LitStr::value);
+    let env = std::env::var_os(ENV_VAR).filter(|v| !v.is_empty());
     let search = Search {
         attribute: attribute_text.as_deref(),
-        env: std::env::var_os(ENV_VAR)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from),
+        env: env.clone().map(PathBuf::from),
         manifest_dir: &manifest_dir,
         workspace_root: root.as_deref(),
         exists: &|p: &Path| p.is_file(),
@@ -168,6 +181,10 @@ pub fn load(attribute: Option<&LitStr>, span: Span, errors: &mut Errors) -> Opti
         }
     };
     let path = path.canonicalize().unwrap_or(path);
+    if let Some(message) = untrackable(env.as_deref(), &path) {
+        errors.at(span, message);
+        return None;
+    }
     let display = path
         .strip_prefix(&manifest_dir)
         .map_or_else(|_| path.display().to_string(), |p| p.display().to_string());
@@ -193,6 +210,25 @@ pub fn load(attribute: Option<&LitStr>, span: Span, errors: &mut Errors) -> Opti
             None
         }
     }
+}
+
+/// Why the compiler could not track the registry: the generated code names the value of
+/// `DFINERY_REGISTRY` (`option_env!`, even when an attribute names the file) and the file's
+/// path (`include_bytes!`) so cargo rebuilds when either changes, and both take UTF-8 only;
+/// otherwise they fail with errors that do not say what to do.
+fn untrackable(env: Option<&OsStr>, path: &Path) -> Option<String> {
+    if let Some(env) = env.filter(|e| e.to_str().is_none()) {
+        return Some(format!(
+            "`{ENV_VAR}` is not valid UTF-8 (`{}`), and the compiler reads it as UTF-8 to rebuild when it changes; set it to a UTF-8 path",
+            env.to_string_lossy()
+        ));
+    }
+    path.to_str().is_none().then(|| {
+        format!(
+            "the path of registry file `{}` is not valid UTF-8, and the compiler names the file by a UTF-8 path to rebuild when it changes; move it to a UTF-8 path",
+            path.display()
+        )
+    })
 }
 
 type Parsed = Arc<Result<Arc<Registry>, RegistryError>>;
@@ -320,6 +356,50 @@ mod tests {
             err.message(),
             "no registry file found (looked for `/ws/app/dfinery.toml` and `/ws/dfinery.toml`); create one with `dfinery check --init`, or point to it with `#[dfinery(registry = \"path\")]` or the `DFINERY_REGISTRY` env var"
         );
+    }
+
+    /// A workspace header with a comment after it, spaces inside it, or only dotted tables
+    /// still makes its directory the workspace root (the search otherwise walked past it, to
+    /// an enclosing directory's workspace or to none).
+    #[test]
+    fn a_workspace_is_recognised_however_its_header_is_written() {
+        for manifest in [
+            "[workspace]\nmembers = [\"app\"]\n",
+            "[workspace] # the service's crates\nmembers = [\"app\"]\n",
+            "[ workspace ]\n",
+            "[package]\nname = \"app\"\n\n[workspace.dependencies]\nserde = \"1\"\n",
+        ] {
+            assert!(declares_workspace(manifest), "{manifest}");
+        }
+        for manifest in [
+            "[package]\nname = \"app\"\n",
+            "[dependencies]\nworkspace-hack = \"1\"\n",
+            "# [workspace]\n[package]\nname = \"app\"\n",
+            "[package]\nworkspace = \"..\"\n",
+        ] {
+            assert!(!declares_workspace(manifest), "{manifest}");
+        }
+    }
+
+    /// A registry the compiler cannot name by a UTF-8 string is one error saying what to do,
+    /// not the compiler's errors about the generated `option_env!` and `include_bytes!`.
+    #[cfg(unix)]
+    #[test]
+    fn a_registry_named_by_a_path_that_is_not_utf8_is_refused_with_the_fix() {
+        use std::os::unix::ffi::OsStrExt;
+        let bad = OsStr::from_bytes(b"/ws/d\xffir/dfinery.toml");
+        let good = Path::new("/ws/app/dfinery.toml");
+        let env = untrackable(Some(bad), good).unwrap();
+        assert!(
+            env.starts_with(
+                "`DFINERY_REGISTRY` is not valid UTF-8 (`/ws/d\u{FFFD}ir/dfinery.toml`)"
+            ) && env.ends_with("set it to a UTF-8 path"),
+            "{env}"
+        );
+        let path = untrackable(None, Path::new(bad)).unwrap();
+        assert!(path.ends_with("move it to a UTF-8 path"), "{path}");
+        assert_eq!(untrackable(Some(good.as_os_str()), good), None);
+        assert_eq!(untrackable(None, good), None);
     }
 
     #[test]

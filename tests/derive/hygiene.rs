@@ -1,7 +1,8 @@
 //! The derives' generated code names what it uses by absolute path or through the alias its own
 //! `const _` block declares, so it compiles wherever a user puts the derive: in a
 //! `#![no_implicit_prelude]` module, inside a function, or beside a user item that has the
-//! alias's name (`__dfinery`).
+//! alias's name (`__dfinery`), around a `where` clause as rustfmt writes one, and on
+//! `#[deprecated]` types and fields (this binary denies warnings).
 
 /// Derives, decode included, where no prelude name resolves.
 #[no_implicit_prelude]
@@ -145,4 +146,92 @@ fn a_generic_decoding_struct_lists_its_fields_for_each_parameter() {
         tag: 1_u8,
     };
     assert_eq!(tagged.tag, 1);
+}
+
+/// A decoding event whose bounds are in a `where` clause as rustfmt writes one (a predicate a
+/// line, a trailing comma), with a default for the parameter: the decode impl adds its own
+/// bounds after the user's.
+#[derive(Debug, dfinery::DfineryEvent)]
+#[dfinery(event = "df_sign_up", registry = "tests/dfinery.toml", decode)]
+struct SignUp<C = String>
+where
+    C: dfinery::StringProperty + dfinery::PropertyValue,
+    C: dfinery::export::FromCell,
+{
+    df_sign_channel: C,
+}
+
+#[test]
+fn a_where_clause_ending_in_a_comma_decodes_too() {
+    use dfinery::__private::Field;
+    use dfinery::Event;
+    use dfinery::export::DecodeEvent;
+
+    assert!(
+        matches!(
+            <SignUp as DecodeEvent>::FIELDS,
+            [Field::Property(spec, false)] if spec.name == "df_sign_channel"
+        ),
+        "{:?}",
+        <SignUp as DecodeEvent>::FIELDS
+    );
+    let sign_up: SignUp = SignUp {
+        df_sign_channel: "Kakao".to_owned(),
+    };
+    let record = sign_up.to_record().unwrap();
+    let properties: serde_json::Value =
+        serde_json::from_str(record.event_properties().unwrap().get()).unwrap();
+    assert_eq!(properties, serde_json::json!({"df_sign_channel": "Kakao"}));
+}
+
+/// A `#[deprecated]` event with a deprecated field, item type and enum: their derives add no
+/// `deprecated` warning (this binary denies warnings); only the user's own uses warn.
+#[deprecated(note = "a test of the derives on deprecated types")]
+#[derive(Debug, dfinery::DfineryEnum)]
+#[dfinery(event = "wishlist_shared", item = "colour", rename_all = "lowercase")]
+#[dfinery(registry = "tests/dfinery.toml")]
+enum OldColour {
+    #[deprecated]
+    Red,
+}
+
+#[deprecated(note = "a test of the derives on deprecated types")]
+#[derive(Debug, dfinery::DfineryItem)]
+#[dfinery(event = "wishlist_shared", registry = "tests/dfinery.toml", decode)]
+#[allow(deprecated)]
+struct OldLine {
+    sku: String,
+    colour: Option<OldColour>,
+}
+
+#[deprecated(note = "a test of the derives on deprecated types")]
+#[derive(Debug, dfinery::DfineryEvent)]
+#[dfinery(event = "wishlist_shared", registry = "tests/dfinery.toml", decode)]
+#[allow(deprecated)]
+struct OldShare {
+    #[deprecated]
+    channel: Option<String>,
+    #[dfinery(items)]
+    lines: Vec<OldLine>,
+}
+
+#[test]
+#[allow(deprecated)]
+fn derives_on_deprecated_types_and_fields_add_no_warning() {
+    use dfinery::Event;
+
+    let share = OldShare {
+        channel: Some("kakao".to_owned()),
+        lines: vec![OldLine {
+            sku: "SKU-1".to_owned(),
+            colour: Some(OldColour::Red),
+        }],
+    };
+    let record = share.to_record().unwrap();
+    let items: serde_json::Value =
+        serde_json::from_str(record.event_items().unwrap().get()).unwrap();
+    assert_eq!(
+        items,
+        serde_json::json!([{"sku": "SKU-1", "colour": "red"}])
+    );
 }

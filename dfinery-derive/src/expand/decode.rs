@@ -72,10 +72,10 @@ pub fn decode_impl(checked: &Checked<'_, '_>) -> TokenStream {
         let read = try_read(quote_spanned!(span=> __dfinery_c.read::<#ty>(__dfinery_r, #c)));
         inits.push(quote_spanned!(span=> #member: #read));
     }
-    let existing = where_clause.map(|w| {
-        let predicates = &w.predicates;
-        quote!(#predicates,)
-    });
+    // Each predicate with its own comma: the user's list may end in one already (rustfmt
+    // writes a multi-line `where` so) or be empty (`where {`), and `#predicates,` would then
+    // be `T: Tr,,` or a `where` starting with `,`.
+    let existing = where_clause.into_iter().flat_map(|w| &w.predicates);
     let Names {
         decode: trait_name,
         from_rows,
@@ -104,7 +104,7 @@ pub fn decode_impl(checked: &Checked<'_, '_>) -> TokenStream {
         #[automatically_derived]
         impl #impl_generics __dfinery::#trait_name for #ident #ty_generics
         where
-            #existing
+            #(#existing,)*
             #(#bounds,)*
         {
             const FIELDS: &'static [__dfinery::Field] = &[#(#fields),*];

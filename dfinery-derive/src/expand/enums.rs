@@ -8,6 +8,7 @@ use quote::quote;
 use syn::DeriveInput;
 
 use super::registry_anchor;
+use super::stub::enum_stub;
 use crate::ast::Enum;
 use crate::errors::Errors;
 use crate::valid::check_enum;
@@ -17,10 +18,16 @@ use crate::valid::check_enum;
 pub fn derive_enum(input: &DeriveInput) -> TokenStream {
     let mut errors = Errors::new();
     let Some(parsed) = Enum::from_input(input, &mut errors) else {
-        return errors
-            .into_error()
-            .map(|e| e.into_compile_error())
-            .unwrap_or_default();
+        let error = errors.into_error().map(|e| e.into_compile_error());
+        // Not an enum: a stub, so the fields it fills raise no second error. (A generic type
+        // gets none: an enum of unit variants cannot use a parameter, which the compiler
+        // reports anyway, and the impl macros take no generics.)
+        let stub = input
+            .generics
+            .params
+            .is_empty()
+            .then(|| enum_stub(&input.ident));
+        return quote!(#error #stub);
     };
     let checked = check_enum(&parsed, &mut errors);
     let error = errors.into_error().map(|e| e.into_compile_error());
@@ -51,6 +58,8 @@ pub fn derive_enum(input: &DeriveInput) -> TokenStream {
     let anchor = checked.registry.as_ref().map(|r| registry_anchor(Some(r)));
     quote! {
         #error
+        // A `#[deprecated]` enum or variant is the user's to warn about where they use it.
+        #[allow(deprecated)]
         const _: () = {
             use ::dfinery::__private as __dfinery;
             #anchor

@@ -99,13 +99,16 @@ fn struct_impl(checked: &Checked<'_, '_>) -> TokenStream {
     };
     // Only a type that says `decode` pays for the decode impl (see `DfineryEvent`'s docs).
     let decode = input.decode.then(|| decode::decode_impl(checked));
+    // `deprecated` is allowed in the impls: a `#[deprecated]` struct, field or item type is the
+    // user's to warn about where they use it, not in code they did not write. The uses that
+    // warn on purpose (`df_push_optin`) are in a block of their own, where it is not.
     quote! {
-        #[allow(non_upper_case_globals)]
+        #deprecations
+        #[allow(non_upper_case_globals, deprecated)]
         const _: () = {
             use ::dfinery::__private as __dfinery;
             #anchor
             #consts
-            #deprecations
 
             static __DFINERY_DESCRIPTION: __dfinery::#description =
                 __dfinery::#description {
@@ -207,7 +210,8 @@ fn spec_consts(checked: &Checked<'_, '_>) -> TokenStream {
 /// of `::dfinery::__private::deprecated::<name>` spanned on the field's name (or its `rename`
 /// literal): the compiler's `deprecated` lint then warns on that field with the note of that
 /// item, which names the property and what to use instead. A warning, not an error: DFINERY
-/// still accepts the property.
+/// still accepts the property. In a block of their own (none when there is no such field),
+/// outside the impls' `#[allow(deprecated)]`.
 fn deprecations(checked: &Checked<'_, '_>) -> TokenStream {
     let uses = checked.properties().filter_map(|(field, spec)| {
         if spec.scope != Scope::User {
@@ -223,7 +227,16 @@ fn deprecations(checked: &Checked<'_, '_>) -> TokenStream {
             const _: () = __dfinery::deprecated::#item;
         })
     });
-    quote!(#(#uses)*)
+    let uses: Vec<TokenStream> = uses.collect();
+    if uses.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        const _: () = {
+            use ::dfinery::__private as __dfinery;
+            #(#uses)*
+        };
+    }
 }
 
 /// The `FieldDescription`s of the properties, for a description's `properties`.

@@ -1,4 +1,4 @@
-//! The impl emitted beside the errors when a derive fails (thiserror's `fallback.rs`), so the
+//! The impls emitted beside the errors when a derive fails (thiserror's `fallback.rs`), so the
 //! user sees only the real errors and not "`Purchase` does not implement `Event`" after them.
 
 use proc_macro2::TokenStream;
@@ -31,7 +31,7 @@ pub fn stub(ident: &Ident, generics: &Generics, kind: Kind, events: &[String]) -
     });
     let item_events = (kind == Kind::Item).then(|| item_events(events));
     quote! {
-        #[allow(unreachable_code, clippy::unreachable)]
+        #[allow(unreachable_code, clippy::unreachable, deprecated)]
         const _: () = {
             use ::dfinery::__private as __dfinery;
             #[automatically_derived]
@@ -55,6 +55,30 @@ pub fn stub(ident: &Ident, generics: &Generics, kind: Kind, events: &[String]) -
                     ::core::unreachable!()
                 }
             }
+        };
+    }
+}
+
+/// The impls of `DfineryEnum` for `ident`, a type it cannot be derived for (not an enum):
+/// `DfineryEnumValue` with `unreachable!()` bodies and the property and cell impls on it, so a
+/// field of that type raises no "cannot fill a DFINERY String property" after the real error.
+pub fn enum_stub(ident: &Ident) -> TokenStream {
+    quote! {
+        #[allow(unreachable_code, clippy::unreachable, deprecated)]
+        const _: () = {
+            use ::dfinery::__private as __dfinery;
+            #[automatically_derived]
+            impl __dfinery::DfineryEnumValue for #ident {
+                const VALUES: &'static [&'static str] = &[];
+                fn as_str(&self) -> &'static str {
+                    ::core::unreachable!()
+                }
+                fn from_value(_: &str) -> ::core::option::Option<Self> {
+                    ::core::unreachable!()
+                }
+            }
+            __dfinery::impl_enum_property!(#ident);
+            __dfinery::impl_enum_cell!(#ident);
         };
     }
 }

@@ -22,7 +22,8 @@ pub struct CheckedEnum {
 /// Checks an enum's values, and its bindings against the registry.
 pub fn check_enum(input: &Enum<'_>, errors: &mut Errors) -> CheckedEnum {
     let mut seen: BTreeMap<&str, &syn::Ident> = BTreeMap::new();
-    for variant in &input.variants {
+    // A variant whose attribute has an error (reported) may not have the value it was meant to.
+    for variant in input.variants.iter().filter(|v| v.attrs_ok) {
         if let Some(first) = seen.get(variant.value.as_str()) {
             errors.at(
                 variant.span,
@@ -146,7 +147,7 @@ fn check_values(input: &Enum<'_>, def: &PropertyDef, what: &str, span: Span, err
     let Some(allowed) = &def.enum_values else {
         return;
     };
-    for variant in &input.variants {
+    for variant in input.variants.iter().filter(|v| v.attrs_ok) {
         if allowed.contains(&variant.value) {
             continue;
         }

@@ -2,7 +2,7 @@
 //! its properties, every required property is filled, and the items field fits the event.
 
 use syn::visit::{self, Visit};
-use syn::{Generics, Ident, Type, TypePath};
+use syn::{ExprPath, Generics, Ident, Path, Type, TypePath};
 
 use super::field::{self, Target};
 use super::names::{EventNameFrom, find_event};
@@ -88,15 +88,22 @@ pub fn check_event<'f, 'a>(input: &'f Struct<'a>, errors: &mut Errors) -> Option
         ),
         _ => {}
     }
-    if let Some(items) = items
-        && let Some(param) = type_param_in(input.generics, items.ty)
-    {
-        errors.spanned(
-            items.ty,
-            format!(
-                "the items field cannot use the type parameter `{param}` (the event's description is a `static`); name the item type"
-            ),
-        );
+    if let Some(items) = items {
+        if let Some(param) = type_param_in(input.generics, items.ty) {
+            errors.spanned(
+                items.ty,
+                format!(
+                    "the items field cannot use the type parameter `{param}` (the event's description is a `static`); name the item type"
+                ),
+            );
+        } else if let Some(param) = const_param_in(input.generics, items.ty) {
+            errors.spanned(
+                items.ty,
+                format!(
+                    "the items field cannot use the const parameter `{param}` (the event's description is a `static`); give the array a fixed length or use a `Vec`"
+                ),
+            );
+        }
     }
     Some(Checked {
         input,
@@ -109,22 +116,43 @@ pub fn check_event<'f, 'a>(input: &'f Struct<'a>, errors: &mut Errors) -> Option
 /// The first type parameter of `generics` (in the order they are declared) that `ty` names:
 /// a path in `ty` that starts with the parameter (`T`, `T::Assoc`, `Vec<T>`, `<T as Tr>::X`).
 fn type_param_in<'g>(generics: &'g Generics, ty: &Type) -> Option<&'g Ident> {
+    first_named(generics.type_params().map(|p| &p.ident).collect(), ty)
+}
+
+/// The first const parameter of `generics` that `ty` names: as an array length (`[T; N]`) or
+/// as a generic argument (`Line<N>`). A static cannot name it any more than a type parameter.
+fn const_param_in<'g>(generics: &'g Generics, ty: &Type) -> Option<&'g Ident> {
+    first_named(generics.const_params().map(|p| &p.ident).collect(), ty)
+}
+
+/// The first of `params` (in the order given) that a path in `ty` starts with, in a type or in
+/// an expression within it (an array length).
+fn first_named<'g>(params: Vec<&'g Ident>, ty: &Type) -> Option<&'g Ident> {
     struct Named<'g> {
         params: Vec<&'g Ident>,
         found: Vec<bool>,
     }
-    impl<'ast> Visit<'ast> for Named<'_> {
-        fn visit_type_path(&mut self, path: &'ast TypePath) {
-            if path.path.leading_colon.is_none()
-                && let Some(first) = path.path.segments.first()
+    impl Named<'_> {
+        fn path(&mut self, path: &Path) {
+            if path.leading_colon.is_none()
+                && let Some(first) = path.segments.first()
                 && let Some(i) = self.params.iter().position(|p| **p == first.ident)
             {
                 self.found[i] = true;
             }
-            visit::visit_type_path(self, path);
         }
     }
-    let params: Vec<&Ident> = generics.type_params().map(|p| &p.ident).collect();
+    impl<'ast> Visit<'ast> for Named<'_> {
+        fn visit_type_path(&mut self, path: &'ast TypePath) {
+            self.path(&path.path);
+            visit::visit_type_path(self, path);
+        }
+
+        fn visit_expr_path(&mut self, path: &'ast ExprPath) {
+            self.path(&path.path);
+            visit::visit_expr_path(self, path);
+        }
+    }
     let mut named = Named {
         found: vec![false; params.len()],
         params,
@@ -139,7 +167,7 @@ fn type_param_in<'g>(generics: &'g Generics, ty: &Type) -> Option<&'g Ident> {
 
 #[cfg(test)]
 mod tests {
-    use super::type_param_in;
+    use super::{const_param_in, type_param_in};
     use syn::{Generics, Type};
 
     /// The parameter `type_param_in` finds in `ty` under `generics` (`<…>` as written).
@@ -159,6 +187,33 @@ mod tests {
         assert_eq!(found("<T: Tr>", "Vec<T::Item>").as_deref(), Some("T"));
         assert_eq!(found("<T>", "Vec<<T as Tr>::Item>").as_deref(), Some("T"));
         assert_eq!(found("<T>", "fn(T) -> u8").as_deref(), Some("T"));
+    }
+
+    /// The const parameter `const_param_in` finds in `ty` under `generics`.
+    fn found_const(generics: &str, ty: &str) -> Option<String> {
+        let generics: Generics = syn::parse_str(generics).unwrap();
+        let ty: Type = syn::parse_str(ty).unwrap();
+        const_param_in(&generics, &ty).map(ToString::to_string)
+    }
+
+    #[test]
+    fn a_const_parameter_is_found_as_an_array_length_or_a_generic_argument() {
+        assert_eq!(
+            found_const("<const N: usize>", "[Line; N]").as_deref(),
+            Some("N")
+        );
+        assert_eq!(
+            found_const("<'a, T, const N: usize>", "Option<&'a [Line; N]>").as_deref(),
+            Some("N")
+        );
+        assert_eq!(
+            found_const("<const N: usize>", "Vec<Line<N>>").as_deref(),
+            Some("N")
+        );
+        assert_eq!(found_const("<const N: usize>", "[Line; 3]"), None);
+        assert_eq!(found_const("<const N: usize>", "[Line; other::N]"), None);
+        // A type parameter is not a const parameter.
+        assert_eq!(found_const("<T>", "Vec<T>"), None);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use dfinery_schema::PropertyDef;
 use proc_macro2::Span;
 
-use super::names::valid_property_name;
+use super::names::{unreserved, valid_property_name};
 use super::types;
 use super::{Scope, Spec};
 use crate::ast::{Field, Role};
@@ -52,11 +52,16 @@ pub fn resolve<'r>(
     errors: &mut Errors,
     suggested: &mut Vec<String>,
 ) -> Option<&'r PropertyDef> {
-    let Role::Property { name, span } = &field.role else {
+    let Role::Property {
+        name,
+        span,
+        renamed,
+    } = &field.role
+    else {
         return None;
     };
     let best = || dfinery_schema::suggest(name, target.properties.keys().map(String::as_str));
-    if !valid_property_name(name, *span, best(), errors) {
+    if !valid_property_name(name, *span, best(), !renamed, errors) {
         suggested.extend(best().map(str::to_owned));
         return None;
     }
@@ -77,6 +82,12 @@ pub fn resolve<'r>(
     } else if let Some(best) = best() {
         suggested.push(best.to_owned());
         format!("unknown {noun} `{name}`{owner}; did you mean `{best}`?")
+    } else if let Some(custom) = unreserved(name) {
+        // Registering it as it is would fail: the prefix is the catalog's.
+        format!(
+            "unknown {noun} `{name}`{owner}, and the `df_` prefix is reserved for DFINERY's standard names; map the field to a custom name with `#[dfinery(rename = \"{custom}\")]` and {}",
+            target.unknown_fix
+        )
     } else {
         format!("unknown {noun} `{name}`{owner}; {}", target.unknown_fix)
     };
@@ -95,21 +106,23 @@ pub fn check_wrapper(
     let Some((wrapper, inner)) = types::wrapper(field.ty) else {
         return;
     };
+    // The type as written (not the `$t` of a macro that passed it on), for the span and text.
+    let written = types::peeled(field.ty);
     let noun = target.noun();
     let owner = &target.owner;
     let name = &def.name;
     if def.required {
         errors.spanned(
-            field.ty,
+            written,
             format!(
                 "{noun} `{name}` is required{owner}; use `{}` instead of `{}`",
                 types::text(inner),
-                types::text(field.ty)
+                types::text(written)
             ),
         );
     } else if wrapper == "Patch" && target.scope != Scope::User {
         errors.spanned(
-            field.ty,
+            written,
             format!(
                 "`Patch` is only for user properties (it can send `null`); use `Option<{}>` for the optional {noun} `{name}`",
                 types::text(inner)

@@ -41,6 +41,20 @@ pub fn find_event<'r>(
         return None;
     }
     let suggestion = loaded.registry.suggest_event(name);
+    if let (None, Some(custom)) = (suggestion, unreserved(name)) {
+        // Registering it as it is would fail: the prefix is the catalog's.
+        let given = match from {
+            EventNameFrom::Attribute => "",
+            EventNameFrom::StructName => " (the struct's name in snake case)",
+        };
+        errors.at(
+            span,
+            format!(
+                "event `{name}`{given} is not a standard event, and the `df_` prefix is reserved for those; register a custom event without it under `[events.{custom}]` in `{file}` and name it with `#[dfinery(event = \"{custom}\")]`"
+            ),
+        );
+        return None;
+    }
     let message = match (suggestion, from) {
         (Some(best), EventNameFrom::StructName) => format!(
             "event `{name}` (the struct's name in snake case) is not registered in `{file}`; did you mean `{best}`? name it with `#[dfinery(event = \"{best}\")]`"
@@ -59,19 +73,43 @@ pub fn find_event<'r>(
     None
 }
 
+/// For a name with the reserved `df_` prefix (compared as DFINERY does, in any case), a custom
+/// name to use instead: the name without the prefix, or `...` when that is no valid name.
+pub fn unreserved(name: &str) -> Option<String> {
+    if !names::is_reserved(name) {
+        return None;
+    }
+    let bare = name.get(names::RESERVED_PREFIX.len()..).unwrap_or_default();
+    Some(match names::check_name(bare) {
+        Ok(()) => bare.to_owned(),
+        Err(_) => "...".to_owned(),
+    })
+}
+
 /// Whether `name` follows the naming rule; an error at `span` otherwise, with `best` as the
-/// suggestion.
+/// suggestion. `field_name`: the name is the field's own (no `rename`), so the fix may be an
+/// attribute rather than another name: a field such as `_marker: PhantomData<T>` is no
+/// property at all.
 pub fn valid_property_name(
     name: &str,
     span: Span,
     best: Option<&str>,
+    field_name: bool,
     errors: &mut Errors,
 ) -> bool {
     match names::check_name(name) {
         Ok(()) => true,
         Err(error) => {
-            let hint = dfinery_schema::did_you_mean(best);
-            errors.at(span, format!("invalid property name: {error}{hint}"));
+            let fix = if field_name {
+                // The field's own name: the closest registered one goes into a `rename`.
+                format!(
+                    "; or map the field with `#[dfinery(rename = \"{}\")]`, or leave it out with `#[dfinery(skip)]` if it is not a property",
+                    best.unwrap_or("...")
+                )
+            } else {
+                dfinery_schema::did_you_mean(best)
+            };
+            errors.at(span, format!("invalid property name: {error}{fix}"));
             false
         }
     }

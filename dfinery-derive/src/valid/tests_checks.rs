@@ -251,6 +251,36 @@ fn an_event_with_no_close_name_says_how_to_register_it() {
     );
 }
 
+/// A `df_` name that is no standard one cannot be registered as it is (the registry refuses
+/// the prefix for custom names), so the fix is a name without it.
+#[test]
+fn a_reserved_name_that_is_not_standard_is_told_to_drop_the_prefix() {
+    let (_, errors) = event(syn::parse_quote! {
+        #[dfinery(event = "df_zzz_qqq")]
+        struct Nothing {}
+    });
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0].contains("; register a custom event without it under `[events.zzz_qqq]` in `")
+            && errors[0].ends_with("` and name it with `#[dfinery(event = \"zzz_qqq\")]`"),
+        "{}",
+        errors[0]
+    );
+    assert!(!errors[0].contains("[events.df_zzz_qqq]"), "{}", errors[0]);
+    let (_, errors) = event(syn::parse_quote! {
+        #[dfinery(event = "app_review")]
+        struct Review { rating: i64, DF_zzz_qqq: Option<String> }
+    });
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0].starts_with(
+            "unknown property `DF_zzz_qqq` for event `app_review`, and the `df_` prefix is reserved for DFINERY's standard names; map the field to a custom name with `#[dfinery(rename = \"zzz_qqq\")]` and register it under `[events.app_review]`"
+        ),
+        "{}",
+        errors[0]
+    );
+}
+
 #[test]
 fn a_standard_event_that_is_not_enabled_says_where_to_enable_it() {
     let (checked, errors) = event(syn::parse_quote! {
@@ -349,6 +379,27 @@ fn an_invalid_property_name_is_reported_with_a_suggestion() {
         errors[0].ends_with("; did you mean `comment`?"),
         "{}",
         errors[0]
+    );
+}
+
+/// A field whose own name cannot be a property name is told about `rename` and `skip` (a
+/// `_marker: PhantomData<T>` is no property); a bad `rename` literal is only told the rule.
+#[test]
+fn an_invalid_field_name_gets_the_attributes_that_fix_it() {
+    let (_, errors) = profile(syn::parse_quote! {
+        struct Member {
+            lifetime_points: i64,
+            _marker: PhantomData<u8>,
+            #[dfinery(rename = "_points")]
+            points: i64,
+        }
+    });
+    assert_eq!(
+        errors,
+        [
+            "invalid property name: name `_marker` starts with `_`; start it with an ASCII letter; or map the field with `#[dfinery(rename = \"...\")]`, or leave it out with `#[dfinery(skip)]` if it is not a property",
+            "invalid property name: name `_points` starts with `_`; start it with an ASCII letter",
+        ]
     );
 }
 
@@ -513,6 +564,23 @@ fn one_items_field_and_no_type_parameter_in_it() {
     assert_one(
         &errors,
         "the items field cannot use the type parameter `T` (the event's description is a `static`); name the item type",
+    );
+}
+
+/// A static cannot name a const parameter either: `[Line; N]` would otherwise fail in the
+/// generated code with "cannot find value `N`", away from what to do about it.
+#[test]
+fn no_const_parameter_in_the_items_field() {
+    let (_, errors) = event(syn::parse_quote! {
+        #[dfinery(event = "wishlist_shared")]
+        struct Shared<const N: usize> {
+            #[dfinery(items)]
+            items: [Line; N],
+        }
+    });
+    assert_one(
+        &errors,
+        "the items field cannot use the const parameter `N` (the event's description is a `static`); give the array a fixed length or use a `Vec`",
     );
 }
 
@@ -734,6 +802,30 @@ fn enum_values_must_be_registered_values_of_a_string_property() {
     assert_one(
         &errors,
         "user property `lifetime_points` is registered as Long; a `DfineryEnum` can only fill a String or an Array of String property",
+    );
+}
+
+/// A variant whose `#[dfinery(...)]` has an error gets that error only: its value is not the
+/// one meant, so it is not also reported as unregistered or as a duplicate.
+#[test]
+fn a_variant_with_an_attribute_error_is_not_also_checked_as_a_value() {
+    let (_, errors) = enumeration(syn::parse_quote! {
+        #[dfinery(user_property = "tier")]
+        enum Tier {
+            #[dfinery(rename = 5)]
+            Bronze,
+            #[dfinery(renam = "bronze")]
+            Silver,
+            #[dfinery(rename = "bronze")]
+            Gold,
+        }
+    });
+    assert_eq!(
+        errors,
+        [
+            "`rename` takes a string literal; write `rename = \"...\"`",
+            "unknown attribute `renam` on a `DfineryEnum` variant; did you mean `rename`?",
+        ]
     );
 }
 

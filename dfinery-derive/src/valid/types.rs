@@ -4,9 +4,20 @@
 use quote::ToTokens;
 use syn::{GenericArgument, PathArguments, Type};
 
-/// The wrapper of a field type written `Option<T>` or `Patch<T>` (any path ending so), and `T`.
+/// `ty` without the parentheses or the invisible group of a `macro_rules!` `$t:ty` fragment
+/// around it: the type as the user wrote it.
+pub fn peeled(ty: &Type) -> &Type {
+    match ty {
+        Type::Group(group) => peeled(&group.elem),
+        Type::Paren(paren) => peeled(&paren.elem),
+        _ => ty,
+    }
+}
+
+/// The wrapper of a field type written `Option<T>` or `Patch<T>` (any path ending so), and `T`;
+/// also when [`peeled`] from parentheses or a macro fragment.
 pub fn wrapper(ty: &Type) -> Option<(&'static str, &Type)> {
-    let Type::Path(path) = ty else {
+    let Type::Path(path) = peeled(ty) else {
         return None;
     };
     if path.qself.is_some() {
@@ -71,9 +82,25 @@ mod tests {
         // Not the std wrappers: a user type of the same name with another arity.
         assert!(wrapper(&ty("Option<String, u8>")).is_none());
         assert!(wrapper(&ty("Patch<>")).is_none());
+        assert_eq!(
+            wrapper(&ty("(Option<String>)")).map(|w| w.0),
+            Some("Option")
+        );
         let option = ty("Option<Vec<String>>");
         let (_, inner) = wrapper(&option).unwrap();
         assert_eq!(text(inner), "Vec<String>");
+    }
+
+    /// A `$t:ty` fragment reaches the derive as a type in an invisible group.
+    #[test]
+    fn a_wrapper_from_a_macro_fragment_is_found() {
+        let inner: Type = ty("Option<String>");
+        let grouped = Type::Group(syn::TypeGroup {
+            group_token: syn::token::Group::default(),
+            elem: Box::new(inner),
+        });
+        let (name, inner) = wrapper(&grouped).unwrap();
+        assert_eq!((name, text(inner).as_str()), ("Option", "String"));
     }
 
     #[test]

@@ -37,6 +37,11 @@ impl ElementValue<'_> {
 
 /// A Rust type that can be an element of a DFINERY array: strings, the integer types of a Long,
 /// `f64`, `f32`, and enums with `#[derive(DfineryEnum)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an element of a DFINERY array",
+    label = "not a DFINERY array element",
+    note = "an element is a string (`String`, `&str`, a `DfineryEnum` enum), an integer or an `f64`/`f32`, never an `Option`: a DFINERY array holds no null, so leave missing elements out (`Vec<String>`)"
+)]
 pub trait ArrayElement {
     /// The element type: [`DataType::String`], [`DataType::Long`] or [`DataType::Double`].
     /// [`element`](ArrayElement::element) must always return a value of this type.
