@@ -255,6 +255,59 @@ fn a_csv_file_with_a_header_is_sent_with_typed_cells() {
 }
 
 #[test]
+fn a_state_dir_that_holds_other_files_is_used_but_never_deleted() {
+    // `--state-dir` pointed at an existing folder was taken for an interrupted send; the
+    // `--restart` the message suggested, or a `--resume`, then deleted the whole folder with
+    // everything in it.
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(dir.path(), "events.ndjson", [coupon_line(1, 1, NOW)]);
+    let folder = dir.path().join("work");
+    std::fs::create_dir(&folder).unwrap();
+    let kept = folder.join("notes.txt");
+    std::fs::write(&kept, "not dfinery's").unwrap();
+    for flags in [&[][..], &["--restart"], &["--resume"]] {
+        let output = dfinery_at(&emulator)
+            .arg("send")
+            .arg(&file)
+            .arg("--state-dir")
+            .arg(&folder)
+            .args(flags)
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{flags:?}: {}",
+            text(&output.stderr)
+        );
+        assert_eq!(
+            std::fs::read_to_string(&kept).ok().as_deref(),
+            Some("not dfinery's"),
+            "{flags:?}"
+        );
+        let left: Vec<_> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, ["notes.txt"], "{flags:?}: only the send's files go");
+    }
+    // A file is not a folder: said so, and the file is left alone.
+    let output = dfinery_at(&emulator)
+        .arg("send")
+        .arg(&file)
+        .arg("--state-dir")
+        .arg(&kept)
+        .arg("--restart")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let err = text(&output.stderr);
+    assert!(err.contains("is not a folder"), "{err}");
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), "not dfinery's");
+}
+
+#[test]
 fn a_csv_header_naming_a_column_twice_is_refused_before_any_line_is_read() {
     // Both columns were read and the later cell silently replaced the earlier one: the event
     // went out under the second name or user, and the first value was lost.
