@@ -279,7 +279,8 @@ impl ClientBuilder {
     /// # Errors
     ///
     /// A [`ClientBuildError`] for a missing service id, no token, a blank token or one an HTTP
-    /// header cannot carry, an unusable or insecure base URL, an out-of-range setting, or an HTTP client that cannot be built.
+    /// header cannot carry, an unusable or insecure base URL, an out-of-range setting, or an
+    /// HTTP client that cannot be built.
     pub fn build(self) -> Result<Client, ClientBuildError> {
         let service_id = self
             .service_id
