@@ -25,16 +25,19 @@ pub fn init(args: &GlobalArgs) {
         .try_init();
 }
 
-/// Writes a log line to stderr with the progress bars cleared for the moment.
+/// Writes a log line to stderr with the progress bars cleared for the moment. A line stderr
+/// does not take (closed, as by `dfinery … 2>&1 | head`) is dropped: reported as an error,
+/// `tracing` would tell of it with `eprintln!`, which panics on that same stderr.
 struct LogWriter;
 
 impl Write for LogWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        progress::multi().suspend(|| io::stderr().write_all(buf))?;
+        let _ = progress::multi().suspend(|| io::stderr().write_all(buf));
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        io::stderr().flush()
+        let _ = io::stderr().flush();
+        Ok(())
     }
 }

@@ -31,7 +31,7 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(err) => {
-            eprintln!("error: cannot start the async runtime: {err}");
+            error_line(&format!("error: cannot start the async runtime: {err}"));
             return Exit::Config.into();
         }
     };
@@ -41,8 +41,15 @@ fn main() -> ExitCode {
     match outcome {
         Ok(exit) => exit.into(),
         Err(err) => {
-            progress::multi().suspend(|| eprintln!("error: {err}"));
+            progress::multi().suspend(|| error_line(&format!("error: {err}")));
             err.exit.into()
         }
     }
+}
+
+/// Writes one line on stderr. Unlike `eprintln!`, a closed stderr (`dfinery … 2>&1 | head`)
+/// does not panic: the exit code still says what happened.
+fn error_line(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{text}");
 }

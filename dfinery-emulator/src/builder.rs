@@ -359,9 +359,23 @@ fn check(
             "the service id is empty; give one with `service_id`".into(),
         ));
     }
+    // Both are printed as `export NAME=value` lines for a shell, and sent in a query and in
+    // headers: white space or a control character would break all three.
+    let spaced = |text: &str| text.chars().any(|c| c.is_whitespace() || c.is_control());
+    if spaced(service_id) {
+        return Err(ConfigError(format!(
+            "the service id `{}` holds white space or a control character; give it as the DFINERY console shows it",
+            service_id.escape_debug()
+        )));
+    }
     if import_token.expose().is_empty() || export_token.expose().is_empty() {
         return Err(ConfigError(
             "a token is empty; give one with `import_token` / `export_token`".into(),
+        ));
+    }
+    if spaced(import_token.expose()) || spaced(export_token.expose()) {
+        return Err(ConfigError(
+            "a token holds white space or a control character; give one of visible characters with `import_token` / `export_token`".into(),
         ));
     }
     if import_token == export_token {

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use dfinery_schema::protocol::{WireDate, WireDatetime};
-use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use time::{OffsetDateTime, PrimitiveDateTime};
 
 /// Where the emulator reads the current time: server datetimes of stored events, rate-limit
 /// windows and "today" for the export look-back.
@@ -167,9 +167,21 @@ pub(crate) fn epoch_ms(t: SystemTime) -> u64 {
         .unwrap_or(0)
 }
 
-/// A `SystemTime` as a UTC date-time, clamped to the range `time` supports.
+/// A `SystemTime` as a UTC date-time, clamped to the range `time` supports (years 0 to 9999
+/// without its `large-dates` feature): `OffsetDateTime::from` panics past it, which a large
+/// `clock_offset_ms` reaches.
 pub(crate) fn to_utc(t: SystemTime) -> OffsetDateTime {
-    OffsetDateTime::from(t)
+    let nanos = match t.duration_since(UNIX_EPOCH) {
+        Ok(after) => i128::try_from(after.as_nanos()).unwrap_or(i128::MAX),
+        Err(before) => i128::try_from(before.duration().as_nanos()).map_or(i128::MIN, |n| -n),
+    };
+    OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap_or_else(|_| {
+        if nanos < 0 {
+            PrimitiveDateTime::MIN.assume_utc()
+        } else {
+            PrimitiveDateTime::MAX.assume_utc()
+        }
+    })
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, the form the emulator writes datetimes in.

@@ -145,3 +145,31 @@ async fn no_token_in_debug_errors_or_tracing_output() {
     // … and hold no token.
     assert_secret_free("the tracing output", &logged);
 }
+
+#[test]
+fn a_token_no_http_header_can_carry_is_refused_at_build_without_showing_it() {
+    // Such a token (a line break or another control character pasted with it) was sent
+    // without its header, so DFINERY answered "invalid token" to a token that looked right.
+    for (token, setting) in [
+        ("imp-7f3c\n9a1e-SECRET", "import_token"),
+        ("imp-7f3c\t9a1e-SECRET\0", "import_token"),
+        ("exp-91ab\r44d2-SECRET\u{7f}", "export_token"),
+    ] {
+        let builder = Client::builder().service_id("s");
+        let builder = if setting == "import_token" {
+            builder.import_token(token)
+        } else {
+            builder.export_token(token)
+        };
+        let error = builder.build().unwrap_err();
+        let text = error.to_string();
+        assert!(
+            text.starts_with(&format!("`{setting}` holds a character")),
+            "{text}"
+        );
+        assert!(text.contains("copy the token again"), "{text}");
+        for secret in ["7f3c", "91ab"] {
+            assert!(!format!("{text} {error:?}").contains(secret), "{text}");
+        }
+    }
+}

@@ -217,3 +217,24 @@ async fn settings_out_of_range_are_refused_and_a_runtime_is_required() {
             .starts_with("no Tokio runtime"),
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn durations_as_long_as_duration_max_mean_no_limit_instead_of_a_panic() {
+    // `dfinery send --timeout 18446744073709551615` passes such a shutdown timeout: adding it to
+    // the clock once panicked the worker, and the events it held were reported unconfirmed.
+    let emulator = emulator().await;
+    let tracker = tracker_to(emulator.base_url())
+        .shutdown_timeout(Duration::MAX)
+        .flush_interval(Duration::MAX)
+        .redelivery_backoff(Duration::from_millis(100), Duration::MAX)
+        .build()
+        .unwrap();
+    tracker.try_track(&user("u-max"), login()).unwrap();
+    let report = tracker.shutdown().await.unwrap();
+    assert_eq!(
+        (report.delivered, report.timed_out),
+        (1, false),
+        "{report:?}"
+    );
+    assert_eq!(emulator.events().len(), 1);
+}

@@ -117,6 +117,46 @@ fn a_missing_registry_exits_3_and_names_the_fix() {
 }
 
 #[test]
+fn an_error_written_to_a_closed_stderr_keeps_its_exit_code() {
+    // `dfinery send big.ndjson 2>&1 | head` closes the pipe before the last error is written;
+    // writing to it once panicked (`failed printing to stderr`) and exited 101 instead of 3.
+    let closed_stderr = || {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        writer
+    };
+    let status = std::process::Command::new(crate::support::BIN)
+        .args(["check", "--registry", "/nonexistent/dfinery.toml"])
+        .env_remove("DFINERY_REGISTRY")
+        .stdout(std::process::Stdio::null())
+        .stderr(closed_stderr())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(3));
+    // A log line first (`INFO exporting events …`): the logger's own report of the failed
+    // write went through `eprintln!` too.
+    let emulator = crate::support::emulator();
+    let mut command = std::process::Command::new(crate::support::BIN);
+    for (key, value) in crate::support::env(&emulator) {
+        command.env(key, value);
+    }
+    let status = command
+        .args([
+            "export",
+            "events",
+            "--days",
+            "1",
+            "-o",
+            "/nonexistent/x.csv",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(closed_stderr())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(3));
+}
+
+#[test]
 fn init_writes_a_starter_that_checks_and_keeps_an_existing_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("dfinery.toml");

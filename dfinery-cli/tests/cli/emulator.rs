@@ -175,6 +175,34 @@ fn a_broken_registry_or_a_taken_port_exits_3() {
     );
 }
 
+#[test]
+fn a_service_id_or_token_with_white_space_is_refused_before_the_env_lines_are_printed() {
+    // They were accepted and printed as `export DFINERY_SERVICE_ID=a b` (the shell exports `a`
+    // and `b`) or as a token cut over two lines (`source` runs the second as a command); a
+    // blank token was accepted though no client takes one.
+    for (flag, value, says) in [
+        (
+            "--service-id",
+            "a b",
+            "the service id `a b` holds white space",
+        ),
+        ("--import-token", "tok\nrm", "a token holds white space"),
+        ("--export-token", " ", "a token holds white space"),
+    ] {
+        let output = dfinery()
+            .current_dir(std::env::temp_dir())
+            .args(["emulator", "--port", "0"])
+            .arg(format!("{flag}={value}"))
+            .timeout(std::time::Duration::from_secs(30)) // a running emulator never exits
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(3), "{flag}");
+        assert!(text(&output.stdout).is_empty(), "{flag}: nothing to source");
+        let err = text(&output.stderr);
+        assert!(err.contains(says), "{flag}: {err}");
+    }
+}
+
 /// `GET path` on `base_url` with a raw HTTP/1.1 request (the tests have no HTTP client).
 fn http_get(base_url: &str, path: &str) -> String {
     use std::io::{Read, Write};

@@ -255,6 +255,154 @@ fn a_csv_file_with_a_header_is_sent_with_typed_cells() {
 }
 
 #[test]
+fn a_state_dir_that_holds_other_files_is_used_but_never_deleted() {
+    // `--state-dir` pointed at an existing folder was taken for an interrupted send; the
+    // `--restart` the message suggested, or a `--resume`, then deleted the whole folder with
+    // everything in it.
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(dir.path(), "events.ndjson", [coupon_line(1, 1, NOW)]);
+    let folder = dir.path().join("work");
+    std::fs::create_dir(&folder).unwrap();
+    let kept = folder.join("notes.txt");
+    std::fs::write(&kept, "not dfinery's").unwrap();
+    for flags in [&[][..], &["--restart"], &["--resume"]] {
+        let output = dfinery_at(&emulator)
+            .arg("send")
+            .arg(&file)
+            .arg("--state-dir")
+            .arg(&folder)
+            .args(flags)
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{flags:?}: {}",
+            text(&output.stderr)
+        );
+        assert_eq!(
+            std::fs::read_to_string(&kept).ok().as_deref(),
+            Some("not dfinery's"),
+            "{flags:?}"
+        );
+        let left: Vec<_> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, ["notes.txt"], "{flags:?}: only the send's files go");
+    }
+    // A file is not a folder: said so, and the file is left alone.
+    let output = dfinery_at(&emulator)
+        .arg("send")
+        .arg(&file)
+        .arg("--state-dir")
+        .arg(&kept)
+        .arg("--restart")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let err = text(&output.stderr);
+    assert!(err.contains("is not a folder"), "{err}");
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), "not dfinery's");
+}
+
+#[test]
+fn a_csv_header_naming_a_column_twice_is_refused_before_any_line_is_read() {
+    // Both columns were read and the later cell silently replaced the earlier one: the event
+    // went out under the second name or user, and the first value was lost.
+    let registry = crate::support::registry_path();
+    let dir = tempfile::tempdir().unwrap();
+    for (header, row, repeat) in [
+        (
+            "external_id,name,datetime,external_id",
+            "u1,df_login,{now},u2",
+            "column 4 `external_id` repeats column 1 `external_id`",
+        ),
+        (
+            "external_id,name,event_name,datetime",
+            "u1,df_login,coupon_used,{now}",
+            "column 3 `event_name` repeats column 2 `name`",
+        ),
+        (
+            "external_id,name,datetime,code,code",
+            "u1,coupon_used,{now},A,B",
+            "column 5 `code` repeats column 4 `code`",
+        ),
+    ] {
+        let file = write_lines(
+            dir.path(),
+            "twice.csv",
+            [header.to_owned(), row.replace("{now}", NOW)],
+        );
+        let output = dfinery()
+            .arg("send")
+            .arg(&file)
+            .arg("--registry")
+            .arg(&registry)
+            .arg("--check-only")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(3), "{header}");
+        let err = text(&output.stderr);
+        assert!(
+            err.contains(repeat) && err.contains("twice.csv"),
+            "{header}: {err}"
+        );
+        assert!(err.contains("keep one"), "the fix: {err}");
+    }
+}
+
+#[test]
+fn an_empty_csv_file_is_said_to_have_no_header_row() {
+    // It was "needs the columns `name` and `datetime`; found " with nothing after "found".
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in [("empty.csv", ""), ("blank.csv", "\n\n")] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let output = dfinery()
+            .arg("send")
+            .arg(&path)
+            .arg("--registry")
+            .arg(crate::support::registry_path())
+            .arg("--check-only")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(3), "{name}");
+        let err = text(&output.stderr);
+        assert!(err.contains("has no header row"), "{name}: {err}");
+    }
+}
+
+#[test]
+fn a_byte_order_mark_before_the_first_ndjson_line_is_not_part_of_the_event() {
+    // Windows editors save UTF-8 with a byte-order mark; the first line was reported as
+    // "not JSON: expected value at line 1 column 1", a mark the user cannot see. CSV files
+    // already had it skipped by the CSV reader.
+    let registry = crate::support::registry_path();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bom.ndjson");
+    let line = coupon_line(1, 1, NOW);
+    std::fs::write(&path, format!("\u{feff}{line}\n{line}\n")).unwrap();
+    let output = dfinery()
+        .arg("send")
+        .arg(&path)
+        .arg("--registry")
+        .arg(&registry)
+        .arg("--check-only")
+        .output()
+        .unwrap();
+    let out = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{out}{}",
+        text(&output.stderr)
+    );
+    assert!(out.contains("2 valid, 0 invalid"), "{out}");
+}
+
+#[test]
 fn a_second_send_of_the_same_file_stores_nothing_twice() {
     let emulator = emulator();
     let dir = tempfile::tempdir().unwrap();

@@ -278,8 +278,9 @@ impl ClientBuilder {
     ///
     /// # Errors
     ///
-    /// A [`ClientBuildError`] for a missing service id, no token, a blank token, an unusable or
-    /// insecure base URL, an out-of-range setting, or an HTTP client that cannot be built.
+    /// A [`ClientBuildError`] for a missing service id, no token, a blank token or one an HTTP
+    /// header cannot carry, an unusable or insecure base URL, an out-of-range setting, or an
+    /// HTTP client that cannot be built.
     pub fn build(self) -> Result<Client, ClientBuildError> {
         let service_id = self
             .service_id
@@ -294,6 +295,20 @@ impl ClientBuilder {
         ] {
             if token.as_ref().is_some_and(Secret::is_blank) {
                 return Err(ClientBuildError::BlankToken(kind));
+            }
+            // Sent as a header value (`access_token: …`, `Authorization: Bearer …`): one that
+            // cannot be would go without the token, and DFINERY would call it invalid.
+            let unusable = token
+                .as_ref()
+                .is_some_and(|t| reqwest::header::HeaderValue::from_str(t.expose()).is_err());
+            if unusable {
+                return Err(ClientBuildError::InvalidSetting {
+                    setting: match kind {
+                        TokenKind::Import => "import_token",
+                        TokenKind::Export => "export_token",
+                    },
+                    reason: "holds a character an HTTP header cannot carry (a line break or another control character); copy the token again from the DFINERY console",
+                });
             }
         }
         let base_url = check_base_url(

@@ -12,6 +12,10 @@ use super::spool::Spool;
 use crate::client::Client;
 use crate::limits::MAX_EVENTS_PER_REQUEST;
 
+/// The longest duration a setting holds: about 100 years, i.e. no limit. A longer one (such
+/// as `Duration::MAX`) is taken as this, as adding it to the clock would overflow.
+const LONGEST: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+
 /// The settings the worker runs with.
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
@@ -90,9 +94,10 @@ impl TrackerBuilder {
         self
     }
 
-    /// How often everything queued is sent, however little. Default: 1 s.
+    /// How often everything queued is sent, however little (at most about 100 years: a longer
+    /// interval, such as `Duration::MAX`, means never). Default: 1 s.
     pub fn flush_interval(mut self, interval: Duration) -> Self {
-        self.settings.flush_interval = interval;
+        self.settings.flush_interval = interval.min(LONGEST);
         self
     }
 
@@ -112,19 +117,21 @@ impl TrackerBuilder {
     }
 
     /// How long [`shutdown`](Tracker::shutdown) (and dropping every handle) keeps delivering
-    /// before it gives up. Default: 30 s.
+    /// before it gives up (at most about 100 years: a longer timeout, such as `Duration::MAX`,
+    /// means no limit). Default: 30 s.
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
-        self.settings.shutdown_timeout = timeout;
+        self.settings.shutdown_timeout = timeout.min(LONGEST);
         self
     }
 
     /// The pause after a send fails with an error worth retrying (after the client's own
     /// retries): `initial`, doubling up to `max`, with full jitter, and at least until a
     /// rate-limit reset (up to `max`). Sending pauses for every user, as DFINERY is down or rate
-    /// limited for all. Default: 1 s up to 60 s.
+    /// limited for all. Either duration is at most about 100 years (a longer one, such as
+    /// `Duration::MAX`, is taken as that). Default: 1 s up to 60 s.
     pub fn redelivery_backoff(mut self, initial: Duration, max: Duration) -> Self {
-        self.settings.initial_backoff = initial;
-        self.settings.max_backoff = max;
+        self.settings.initial_backoff = initial.min(LONGEST);
+        self.settings.max_backoff = max.min(LONGEST);
         self
     }
 

@@ -157,3 +157,23 @@ async fn a_sixth_concurrent_export_is_429_too_many_api_requests() {
         200
     );
 }
+
+#[tokio::test]
+async fn a_clock_offset_beyond_the_calendar_still_answers_every_call() {
+    // `dfinery emulator --clock-offset` takes any i64 of seconds; a shift past year 9999 (or
+    // before year 0) once panicked every handler, so the client saw the connection close.
+    for offset_ms in [i64::MAX, i64::MIN] {
+        let (builder, clock) = builder();
+        let server = Server::with(builder.clock_offset_ms(offset_ms), clock).await;
+        let answer = server
+            .import("/api/v1/events", &batch("u-1", vec![login(&uuid(), AT)]))
+            .await;
+        assert_eq!(answer.status, 200, "offset {offset_ms}: {answer:?}");
+        assert!(!answer.code().is_empty(), "offset {offset_ms}: {answer:?}");
+        assert!(answer.header("date").ends_with(" GMT"), "{answer:?}");
+        let export = server
+            .export("/api/v1/export/event", &json!({"events_condition_type": "all", "from_date": "2024-08-26", "to_date": "2024-08-26"}))
+            .await;
+        assert!(export.status >= 200, "offset {offset_ms}: {export:?}");
+    }
+}

@@ -115,6 +115,9 @@ pub fn ndjson_line(number: u64, text: &[u8]) -> Option<Line> {
 /// it holds none; `None` for a blank line.
 pub fn ndjson_text(text: &[u8]) -> Option<Result<&str, String>> {
     let text = trim(text);
+    // The byte-order mark some editors write at the start of a UTF-8 file is not part of the
+    // event (the CSV reader skips it too).
+    let text = text.strip_prefix("\u{feff}".as_bytes()).unwrap_or(text);
     if text.iter().all(u8::is_ascii_whitespace) {
         return None;
     }
@@ -154,7 +157,26 @@ impl<'r, R: std::io::Read> CsvLines<'r, R> {
                 path.display()
             ))
         })?;
+        if header.iter().all(str::is_empty) {
+            return Err(CliError::config(format!(
+                "`{}` has no header row; its first row must name the columns: `name`, `datetime` and an identity column such as `external_id`",
+                path.display()
+            )));
+        }
         let columns: Vec<Column> = header.iter().map(column).collect();
+        // A column read twice would have its later cell silently replace the earlier one.
+        for (b, later) in columns.iter().enumerate() {
+            if let Some(a) = columns[..b].iter().position(|earlier| earlier == later) {
+                return Err(CliError::config(format!(
+                    "the header row of `{}`: column {} `{}` repeats column {} `{}`; keep one of them",
+                    path.display(),
+                    b + 1,
+                    &header[b],
+                    a + 1,
+                    &header[a]
+                )));
+            }
+        }
         let has = |c: &Column| columns.contains(c);
         if !has(&Column::Name) || !has(&Column::Datetime) {
             return Err(CliError::config(format!(

@@ -158,6 +158,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     };
     watcher.abort();
     ticker.abort();
+    let _ = ticker.await; // it holds a handle of the tracker
     let metrics = shutdown
         .as_ref()
         .map_or_else(|_| tracker.metrics(), |r| r.metrics);
@@ -177,6 +178,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     let complete = !interrupted && summary.left_in_spool == 0;
     drop(tracker);
     if complete {
+        state.closed().await;
         state.remove()?;
         summary.state = None;
     }

@@ -54,9 +54,19 @@ impl StateDir {
         self.path.join("progress.json")
     }
 
-    /// Whether a send left its state here.
+    /// The files a send writes in the folder: all that [`remove`](Self::remove) deletes.
+    fn files(&self) -> [PathBuf; 3] {
+        [
+            self.spool(),
+            self.progress_path(),
+            self.path.join("progress.json.tmp"),
+        ]
+    }
+
+    /// Whether a send left its state here: the folder holds its spool or its progress (a
+    /// folder of other files, given with `--state-dir`, holds no send).
     pub fn exists(&self) -> bool {
-        self.path.exists()
+        self.files().iter().any(|file| file.exists())
     }
 
     /// The progress written last, if any.
@@ -85,6 +95,12 @@ impl StateDir {
     ///
     /// A configuration error when the folder or the file cannot be written.
     pub fn write(&self, progress: &Progress) -> Result<(), CliError> {
+        if self.path.exists() && !self.path.is_dir() {
+            return Err(CliError::config(format!(
+                "the send state `{}` is not a folder; give `--state-dir` a folder (it is created when missing)",
+                self.path.display()
+            )));
+        }
         std::fs::create_dir_all(&self.path).map_err(|err| self.error("create", &err))?;
         let tmp = self.path.join("progress.json.tmp");
         let text = serde_json::to_vec(progress)
@@ -93,18 +109,41 @@ impl StateDir {
         std::fs::rename(&tmp, self.progress_path()).map_err(|err| self.error("write", &err))
     }
 
-    /// Deletes the folder (the send is complete).
+    /// Waits (up to 5 s) until nothing holds the spool file open: the Tracker's writer thread
+    /// ends shortly after its last handle is dropped, and while it runs it recreates a deleted
+    /// spool file, which [`remove`](Self::remove) would then leave in a folder it keeps.
+    pub async fn closed(&self) {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+        while tokio::time::Instant::now() < deadline {
+            match dfinery_core::Spool::open(self.spool()) {
+                Err(dfinery_core::SpoolError::InUse { .. }) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                }
+                // Opened, then closed again as it drops; or not openable: nothing holds it.
+                _ => return,
+            }
+        }
+    }
+
+    /// Deletes the send's files, then the folder unless it holds other files (a folder given
+    /// with `--state-dir` may be the user's): the send is complete, or discarded.
     ///
     /// # Errors
     ///
-    /// A configuration error when it cannot be deleted.
+    /// A configuration error when a file of the send cannot be deleted.
     pub fn remove(&self) -> Result<(), CliError> {
-        match std::fs::remove_dir_all(&self.path) {
-            Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
-                Err(self.error("remove", &err))
+        use std::io::ErrorKind;
+        for file in self.files() {
+            match std::fs::remove_file(&file) {
+                Err(err) if err.kind() != ErrorKind::NotFound => {
+                    return Err(self.error("remove", &err));
+                }
+                _ => {}
             }
-            _ => Ok(()),
         }
+        // Fails, and is left, when the folder holds anything else (or is not a folder).
+        let _ = std::fs::remove_dir(&self.path);
+        Ok(())
     }
 
     fn error(&self, what: &str, err: &std::io::Error) -> CliError {
