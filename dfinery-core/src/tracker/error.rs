@@ -66,6 +66,15 @@ pub enum SpoolError {
         #[source]
         source: StoreError,
     },
+    /// The path cannot hold a spool file: it names a folder, its folder does not exist, or it
+    /// is empty. Nothing was created or changed.
+    #[error("cannot keep a spool at `{}`: {problem}", path.display())]
+    Path {
+        /// The path given.
+        path: PathBuf,
+        /// What is wrong with it, and what to do instead.
+        problem: String,
+    },
     /// The file is already open, in this process or another.
     #[error(
         "the spool `{}` is already open, in this process or another; give each tracker its own spool file",

@@ -25,6 +25,7 @@ impl Spool {
     ///
     /// # Errors
     ///
+    /// [`SpoolError::Path`] when `path` names a folder, is empty, or its folder does not exist;
     /// [`SpoolError::Open`] when the file is damaged, empty or not a spool, [`SpoolError::InUse`]
     /// when it is already open, [`SpoolError::Format`] when another version wrote it, and
     /// [`SpoolError::Storage`] when it cannot be read or written.
@@ -32,6 +33,7 @@ impl Spool {
     /// It reads the file on the calling thread and starts the spool's writer thread.
     pub fn open(path: impl AsRef<Path>) -> Result<Spool, SpoolError> {
         let path = path.as_ref().to_path_buf();
+        check_path(&path)?;
         // The store reports damage as errors; the guard keeps a panic on a file damaged in a way
         // it does not foresee from reaching the caller.
         // Opened again (after a failed write, or at the path after the file was deleted) by
@@ -153,6 +155,40 @@ fn open_checked(path: &Path, reopen: Reopen) -> Result<Spool, SpoolError> {
         writer,
         last_seq,
     })
+}
+
+/// Refuses a path that cannot name a spool file before the store is asked to open it, whose
+/// error for these ("is a directory", "no such file") would come with the advice for a damaged
+/// file.
+fn check_path(path: &Path) -> Result<(), SpoolError> {
+    let refuse = |problem: String| {
+        Err(SpoolError::Path {
+            path: path.to_path_buf(),
+            problem,
+        })
+    };
+    if path.as_os_str().is_empty() {
+        return refuse(
+            "the path is empty; give the path of a file, e.g. `dfinery.spool`".to_owned(),
+        );
+    }
+    if path.is_dir() {
+        return refuse(format!(
+            "it is a folder; give the path of a file in it, e.g. `{}`",
+            path.join("dfinery.spool").display()
+        ));
+    }
+    match path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
+        Some(folder) if !folder.is_dir() => refuse(format!(
+            "its folder `{}` does not exist; create it first (the spool creates its file, not \
+             its folder)",
+            folder.display()
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// `path` made absolute against the working folder now (as given when that fails).

@@ -157,10 +157,40 @@ fn a_spool_of_another_format_is_refused() {
 }
 
 #[test]
-fn a_missing_folder_is_an_open_error() {
+fn a_missing_folder_is_named_with_the_fix() {
     let path = std::env::temp_dir().join("dfinery-no-such-folder/x/spool.redb");
     let error = Spool::open(&path).unwrap_err();
-    assert!(matches!(error, SpoolError::Open { .. }), "{error:?}");
+    assert!(matches!(error, SpoolError::Path { .. }), "{error:?}");
+    let text = error.to_string();
+    let folder = path.parent().unwrap().display().to_string();
+    assert!(
+        text.contains(&format!(
+            "its folder `{folder}` does not exist; create it first"
+        )),
+        "{text}"
+    );
+    // Nothing was created on the way.
+    assert!(!path.parent().unwrap().exists());
+}
+
+#[test]
+fn a_folder_or_an_empty_path_is_refused_with_the_fix_not_the_damaged_file_advice() {
+    let dir = path("folder-as-spool");
+    std::fs::create_dir(&dir).unwrap();
+    let error = Spool::open(&dir).unwrap_err();
+    assert!(matches!(error, SpoolError::Path { .. }), "{error:?}");
+    let text = error.to_string();
+    assert!(
+        text.contains("it is a folder; give the path of a file in it"),
+        "{text}"
+    );
+    assert!(!text.contains("move it aside"), "{text}");
+    // The folder is left as it was.
+    assert!(dir.is_dir());
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    let _ = std::fs::remove_dir(&dir);
+    let error = Spool::open("").unwrap_err();
+    assert!(error.to_string().contains("the path is empty"), "{error}");
 }
 
 /// A file of format 1 (one row per pending message), as the previous version left it.
