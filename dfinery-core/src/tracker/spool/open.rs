@@ -178,13 +178,22 @@ fn check_path(path: &Path) -> Result<(), SpoolError> {
             path.join("dfinery.spool").display()
         ));
     }
-    match path
+    let Some(folder) = path
         .parent()
         .filter(|parent| !parent.as_os_str().is_empty())
-    {
-        Some(folder) if !folder.is_dir() => refuse(format!(
+    else {
+        return Ok(());
+    };
+    // Only what is known for sure: a folder that cannot be looked at for another reason
+    // (permissions) is left to the store's own error.
+    match std::fs::metadata(folder) {
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => refuse(format!(
             "its folder `{}` does not exist; create it first (the spool creates its file, not \
              its folder)",
+            folder.display()
+        )),
+        Ok(meta) if !meta.is_dir() => refuse(format!(
+            "`{}` is a file, not a folder; give a path in a folder",
             folder.display()
         )),
         _ => Ok(()),
