@@ -191,6 +191,15 @@ fn a_folder_or_an_empty_path_is_refused_with_the_fix_not_the_damaged_file_advice
     let _ = std::fs::remove_dir(&dir);
     let error = Spool::open("").unwrap_err();
     assert!(error.to_string().contains("the path is empty"), "{error}");
+    let file = path("file-as-folder");
+    std::fs::write(&file, b"notes").unwrap();
+    let error = Spool::open(file.join("spool.redb")).unwrap_err();
+    assert!(
+        error.to_string().contains("is a file, not a folder"),
+        "{error}"
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), b"notes");
+    let _ = std::fs::remove_file(&file);
 }
 
 /// A file of format 1 (one row per pending message), as the previous version left it.
