@@ -35,6 +35,11 @@ impl JsonView<'_> {
             JsonView::Bool(_) => "a boolean",
             JsonView::Integer(_) => "an integer",
             JsonView::BigInteger => "an integer outside the 64-bit range",
+            // An integer literal past `u64` reaches here as a float (serde_json reads it so),
+            // as does `1e23`: either way a whole number no Long holds.
+            JsonView::Fraction(f) if f.fract() == 0.0 && f.abs() >= I64_BOUND => {
+                "a number outside the 64-bit integer range"
+            }
             JsonView::Fraction(_) => "a fractional number",
             JsonView::String(_) => "a string",
             JsonView::Array(_) => "an array",
@@ -68,6 +73,9 @@ impl JsonView<'_> {
         }
     }
 }
+
+/// 2^63 as a float: the first whole number no `i64` holds.
+const I64_BOUND: f64 = 9_223_372_036_854_775_808.0;
 
 /// The length of `f`'s shortest round-trip form (`{:?}`), counted without allocating.
 fn fraction_json_len(f: f64) -> usize {

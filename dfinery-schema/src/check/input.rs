@@ -624,6 +624,22 @@ mod tests {
         );
     }
 
+    #[test]
+    fn an_integer_past_u64_is_described_as_whole_read_either_way() {
+        let line = r#"{"huge":99999999999999999999999}"#;
+        let parsed: Value = serde_json::from_str(line).unwrap();
+        let Value::Object(map) = &parsed else {
+            unreachable!()
+        };
+        let describe = |object: Object<'_>| {
+            let described: Vec<&str> = object.iter().map(|(_, value)| value.describe()).collect();
+            described
+        };
+        let expected = vec!["a number outside the 64-bit integer range"];
+        assert_eq!(describe(text(line)), expected);
+        assert_eq!(describe(Object::from_map(map)), expected);
+    }
+
     /// `text` as a member value, borrowed as a line's values are.
     fn text(text: &str) -> Object<'_> {
         Object::parse(text).unwrap().unwrap()

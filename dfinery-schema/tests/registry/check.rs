@@ -80,6 +80,19 @@ fn mismatches_say_what_was_expected_and_found() {
         msg(Long, J::BigInteger),
         "expected a Long (JSON integer), found an integer outside the 64-bit range"
     );
+    // `99999999999999999999999` (past `u64`) is read as a float: not a fraction to the user.
+    assert_eq!(
+        msg(Long, J::Fraction(99_999_999_999_999_999_999_999.0)),
+        "expected a Long (JSON integer), found a number outside the 64-bit integer range"
+    );
+    assert_eq!(
+        msg(Long, J::Fraction(-1e19)),
+        "expected a Long (JSON integer), found a number outside the 64-bit integer range"
+    );
+    assert_eq!(
+        msg(Long, J::Fraction(9e18)),
+        "expected a Long (JSON integer), found a fractional number"
+    );
     assert_eq!(
         msg(String, J::Null),
         "expected a String (JSON string), found null"
