@@ -21,9 +21,15 @@ const SCRIPT: &str = include_str!("budget.lua");
 pub enum RedisBudgetError {
     /// The Redis URL did not parse.
     #[error(
-        "invalid Redis URL for the shared rate budget: {0}; write e.g. redis://127.0.0.1:6379/0"
+        "invalid Redis URL `{url}` for the shared rate budget; write e.g. redis://127.0.0.1:6379/0 or unix:///run/redis.sock"
     )]
-    Url(#[source] redis::RedisError),
+    Url {
+        /// The URL as given, its password replaced by `***`.
+        url: String,
+        /// Why it did not parse.
+        #[source]
+        source: redis::RedisError,
+    },
     /// A setting is out of range.
     #[error("invalid shared-budget setting `{setting}`: {reason}")]
     InvalidSetting {
@@ -197,7 +203,11 @@ impl RedisBudgetBuilder {
         if self.timeout.is_zero() || self.retry_interval.is_zero() {
             return invalid("timeout", "timeout and retry interval must be above 0");
         }
-        let client = redis::Client::open(self.url.as_str()).map_err(RedisBudgetError::Url)?;
+        let client =
+            redis::Client::open(self.url.as_str()).map_err(|source| RedisBudgetError::Url {
+                url: redacted(&self.url),
+                source,
+            })?;
         let local = self.limits.map(|limit| {
             let share = (limit.count / u64::from(self.expected_instances)).max(1);
             let share = share * u64::from(1000 - self.headroom_permille) / 1000;
@@ -692,6 +702,18 @@ impl fmt::Debug for RedisBudget {
             .field("fail_closed", &self.settings.fail_closed)
             .field("degraded", &self.is_degraded())
             .finish_non_exhaustive()
+    }
+}
+
+/// `url` with the password of its user information (`user:password@`) replaced by `***`.
+fn redacted(url: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let Some(at) = url[start..].rfind('@').map(|i| start + i) else {
+        return url.to_owned();
+    };
+    match url[start..at].find(':') {
+        Some(colon) => format!("{}:***{}", &url[..start + colon], &url[at..]),
+        None => url.to_owned(),
     }
 }
 
