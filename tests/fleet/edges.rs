@@ -1,0 +1,128 @@
+//! The shared budget at its edges: keys left in Redis by another tool or an old version, and a
+//! Redis URL that does not parse.
+
+use std::time::Duration;
+
+use dfinery::ratelimit::{Api, RateBudget, RedisBudget};
+
+use crate::support::{redis_for, unique_prefix};
+
+const MS: Duration = Duration::from_millis(1);
+
+/// A budget of 10 Event calls per second, one at a time, no headroom, a generous timeout.
+fn budget(url: &str, prefix: &str) -> RedisBudget {
+    RedisBudget::builder(url, "svc")
+        .key_prefix(prefix)
+        .limit(Api::Event, 10, Duration::from_secs(1))
+        .lease(Api::Event, 1)
+        .headroom_permille(0)
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap()
+}
+
+async fn redis(url: &str, args: &[&str]) -> redis::Value {
+    let client = redis::Client::open(url).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let mut cmd = redis::cmd(args[0]);
+    for arg in &args[1..] {
+        cmd.arg(*arg);
+    }
+    cmd.query_async(&mut conn).await.unwrap()
+}
+
+/// Fields of the Event key holding what no version of the script writes: not numbers, NaN,
+/// infinities, or times centuries ahead. Each must read as a fresh budget, not stall the
+/// fleet (no permit for years, or a busy loop on Redis) nor make every call fail.
+#[tokio::test]
+async fn garbage_in_a_budget_key_is_ignored_not_obeyed() {
+    let Some((url, _server)) = redis_for("garbage_in_a_budget_key") else {
+        return;
+    };
+    let far = "99999999999999999"; // milliseconds: about three million years ahead
+    let cases: [&[&str]; 8] = [
+        &["tat", "not a number"],
+        &["tat", "nan"],
+        &["tat", "inf"],
+        &["tat", far],
+        &["tat", "1e300"],
+        &["block", far],
+        &["wend", far, "wcount", "5", "wcap", "0"],
+        &["wend", "1", "wlen", "0"],
+    ];
+    for fields in cases {
+        let prefix = unique_prefix("garbage");
+        let key = format!("{prefix}:svc:event");
+        let mut hset = vec!["HSET", key.as_str()];
+        hset.extend_from_slice(fields);
+        redis(&url, &hset).await;
+        let budget = budget(&url, &prefix);
+        let (granted, wait) = budget
+            .try_acquire(Api::Event, 1)
+            .await
+            .unwrap_or_else(|e| panic!("{fields:?}: {e}"));
+        assert_eq!(granted, 1, "{fields:?}: wait {wait:?}");
+        // The pace holds again from there: the next permit is one interval (100 ms) away.
+        let (granted, wait) = budget.try_acquire(Api::Event, 1).await.unwrap();
+        assert_eq!(granted, 0, "{fields:?}");
+        assert!(
+            wait > Duration::ZERO && wait <= 100 * MS,
+            "{fields:?}: {wait:?}"
+        );
+        // Through the trait too: a permit comes, from Redis, not from the fallback.
+        tokio::time::timeout(Duration::from_secs(5), budget.acquire(Api::Event))
+            .await
+            .unwrap_or_else(|_| panic!("{fields:?}: acquire hung"));
+        let stats = budget.stats();
+        assert_eq!((stats.fallbacks, stats.redis_errors), (0, 0), "{fields:?}");
+        let ttl = redis(&url, &["PTTL", key.as_str()]).await;
+        assert!(
+            matches!(ttl, redis::Value::Int(ms) if ms > 0 && ms <= 601_000),
+            "{fields:?}: the key expires when idle again: PTTL {ttl:?}"
+        );
+    }
+}
+
+/// A key of the budget's name holding another type (a string, a list) is replaced: the
+/// budget keeps sharing through Redis instead of falling back on every call.
+#[tokio::test]
+async fn a_budget_key_of_another_type_is_replaced() {
+    let Some((url, _server)) = redis_for("a_budget_key_of_another_type") else {
+        return;
+    };
+    let prefix = unique_prefix("wrongtype");
+    let event = format!("{prefix}:svc:event");
+    let slots = format!("{prefix}:svc:export:slots");
+    redis(&url, &["SET", event.as_str(), "left by an old version"]).await;
+    redis(&url, &["RPUSH", slots.as_str(), "a", "b"]).await;
+    let budget = budget(&url, &prefix);
+    let (granted, _) = budget
+        .try_acquire(Api::Event, 1)
+        .await
+        .expect("a key of another type is replaced, not an error");
+    assert_eq!(granted, 1);
+    let slot = tokio::time::timeout(Duration::from_secs(5), budget.export_slot())
+        .await
+        .expect("an export slot");
+    assert!(
+        slot.is_some(),
+        "a slot taken through Redis, not the fallback"
+    );
+    let stats = budget.stats();
+    assert_eq!((stats.fallbacks, stats.redis_errors), (0, 0), "{stats:?}");
+}
+
+/// A URL that does not parse fails the build with an error naming it, its password hidden.
+#[test]
+fn a_bad_url_is_named_without_its_password() {
+    for url in [
+        "redis://:hunter2@redis.internal:notaport/0",
+        "http://user:hunter2@redis.internal:6379",
+    ] {
+        let error = RedisBudget::builder(url, "svc").build().unwrap_err();
+        let text = error.to_string();
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("redis.internal"), "the URL is named: {text}");
+        assert!(text.contains("redis://127.0.0.1:6379/0"), "{text}");
+    }
+}
