@@ -126,3 +126,93 @@ fn a_bad_url_is_named_without_its_password() {
         assert!(text.contains("redis://127.0.0.1:6379/0"), "{text}");
     }
 }
+
+/// Redis not there at the start: permits come at once from the fallback pace (limit / expected
+/// instances), and sharing starts as soon as Redis answers. Fail-closed waits for it instead.
+#[tokio::test]
+async fn redis_unreachable_at_start_paces_locally_then_shares() {
+    let Some(mut server) = crate::support::RedisServer::start("redis_unreachable_at_start") else {
+        return;
+    };
+    server.kill();
+    let make = |fail_closed| {
+        RedisBudget::builder(server.url(), "svc")
+            .key_prefix(unique_prefix("unreachable"))
+            .limit(Api::Event, 100, Duration::from_secs(1))
+            .expected_instances(4)
+            .timeout(200 * MS)
+            .retry_interval(100 * MS)
+            .fail_closed(fail_closed)
+            .build()
+            .unwrap()
+    };
+    let open = make(false);
+    let closed = make(true);
+    for _ in 0..5 {
+        tokio::time::timeout(Duration::from_secs(10), open.acquire(Api::Event))
+            .await
+            .expect("fail-open gives permits while Redis is away");
+    }
+    let stats = open.stats();
+    assert!(stats.degraded, "{stats:?}");
+    assert_eq!(
+        (stats.fallbacks, stats.fallback_permits),
+        (1, 5),
+        "{stats:?}"
+    );
+    assert!(
+        tokio::time::timeout(Duration::from_secs(1), closed.acquire(Api::Event))
+            .await
+            .is_err(),
+        "fail-closed sends nothing while Redis is away"
+    );
+    server.restart();
+    tokio::time::timeout(Duration::from_secs(20), closed.acquire(Api::Event))
+        .await
+        .expect("fail-closed goes on once Redis is back");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while open.stats().degraded {
+        assert!(tokio::time::Instant::now() < deadline, "sharing resumes");
+        tokio::time::sleep(50 * MS).await;
+    }
+    open.acquire(Api::Event).await;
+    let stats = open.stats();
+    assert!(stats.shared_permits >= 1 && !stats.degraded, "{stats:?}");
+}
+
+/// A Redis that accepts connections and never answers (a blocked server, a black hole)
+/// counts as unreachable after the timeout: no call waits for it longer.
+#[tokio::test]
+async fn a_redis_that_never_answers_times_out_into_the_fallback() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket);
+        }
+    });
+    let budget = RedisBudget::builder(format!("redis://127.0.0.1:{port}/0"), "svc")
+        .limit(Api::Event, 100, Duration::from_secs(1))
+        .timeout(200 * MS)
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    for _ in 0..3 {
+        tokio::time::timeout(Duration::from_secs(10), budget.acquire(Api::Event))
+            .await
+            .expect("no hang on a silent Redis");
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(budget.stats().fallbacks, 1, "{:?}", budget.stats());
+    let error = budget.try_acquire(Api::Event, 1).await.unwrap_err();
+    assert!(
+        error.is_timeout() || error.to_string().contains("timeout"),
+        "{error}"
+    );
+    held.abort();
+}
