@@ -302,3 +302,30 @@ async fn the_page_is_served_from_the_binary_only_when_asked_for() {
     let stats = reqwest::get(format!("{url}stats")).await.unwrap();
     assert_eq!(stats.status(), 200);
 }
+
+#[tokio::test]
+async fn the_page_without_the_inspector_says_how_to_turn_it_on() {
+    for builder in [
+        Emulator::builder(),
+        Emulator::builder().inspection_http(true),
+    ] {
+        let off = builder.start().await.unwrap();
+        for path in [
+            "/_emulator",
+            "/_emulator/",
+            "/_emulator/inspector.js",
+            "/_emulator/inspector/stream",
+            "/_emulator/inspector/profiles?q=%ff",
+        ] {
+            let answer = reqwest::get(format!("{}{path}", off.base_url()))
+                .await
+                .unwrap();
+            assert_eq!(answer.status(), 404, "{path}");
+            let text = answer.text().await.unwrap();
+            assert!(
+                text.contains("--inspect") && text.contains(".inspector(true)"),
+                "{path}: {text:?}"
+            );
+        }
+    }
+}
