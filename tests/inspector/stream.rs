@@ -329,3 +329,99 @@ async fn the_page_without_the_inspector_says_how_to_turn_it_on() {
         }
     }
 }
+
+/// A page that stops reading while many large requests arrive: the server does not queue them
+/// for it without bound; when it reads again it gets a fresh snapshot (at most the kept
+/// requests) and the stream goes on to the latest request.
+#[tokio::test]
+async fn a_stream_that_falls_behind_gets_a_fresh_snapshot_and_goes_on() {
+    let emulator = emulator_with(|b| b.inspector_capacity(8)).await;
+    let url = emulator.inspector_url().unwrap();
+    let mut sse = Sse::open(&format!("{url}inspector/stream")).await;
+    let first = sse.next_named("snapshot").await;
+    assert_eq!(
+        first["records"],
+        serde_json::json!([]),
+        "nothing received yet"
+    );
+    let http = reqwest::Client::new();
+    // 48 MB in all: more than the loopback socket buffers can hold (32 + 4 MiB at most here).
+    let big = "x".repeat(160 * 1024);
+    let total = 300;
+    for n in 0..total {
+        let body = serde_json::json!({
+            "common": { "identity": { "external_id": format!("u-{n}") } },
+            "events": [{
+                "event_log_id": uuid::Uuid::new_v4().to_string(),
+                "event_name": "df_sign_up",
+                "event_datetime": "2024-06-24T06:01:48.501Z",
+                "event_properties": { "df_sign_channel": big }
+            }]
+        });
+        http.post(format!(
+            "{}?service_id={}",
+            emulator.url("/api/v1/events"),
+            emulator.service_id()
+        ))
+        .header("access_token", emulator.import_token())
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    }
+    let last = format!("u-{}", total - 1);
+    let (mut snapshots, mut read) = (0, 0);
+    loop {
+        let (name, data) = sse.next().await;
+        read += 1;
+        let latest = match name.as_str() {
+            "snapshot" => {
+                snapshots += 1;
+                let records = data["records"].as_array().unwrap();
+                assert!(records.len() <= 8, "{} records", records.len());
+                records.last().cloned().unwrap_or_default()
+            }
+            "request" => data,
+            other => panic!("unexpected event {other}"),
+        };
+        if latest["identity"]["external_id"] == last.as_str() {
+            break;
+        }
+        assert!(read <= total, "the stream never reached {last}");
+    }
+    eprintln!("{total} requests of 160 KiB: {snapshots} snapshots, {read} events read");
+    assert!(
+        snapshots >= 1 && read < total,
+        "the stream fell behind and caught up with a snapshot: {snapshots} snapshots, {read} events read"
+    );
+}
+
+/// Many pages at once, half of them closed as soon as they opened: every page still open gets
+/// each request, and the emulator goes on answering.
+#[tokio::test]
+async fn many_viewers_some_vanishing_each_get_every_request() {
+    let emulator = emulator_with(|b| b).await;
+    let url = format!("{}inspector/stream", emulator.inspector_url().unwrap());
+    let mut open = Vec::new();
+    for n in 0..40 {
+        let mut sse = Sse::open(&url).await;
+        sse.next_named("snapshot").await;
+        if n % 2 == 0 {
+            open.push(sse);
+        } // else dropped here: the connection closes without a word
+    }
+    let client = client(&emulator);
+    for n in 0..3 {
+        client.identify(&user(&format!("v-{n}"))).await.unwrap();
+    }
+    for sse in &mut open {
+        for n in 0..3 {
+            let record = sse.next_named("request").await;
+            assert_eq!(record["identity"]["external_id"], format!("v-{n}"));
+        }
+    }
+    drop(open);
+    client.identify(&user("after")).await.unwrap();
+    let snapshot = Sse::open(&url).await.next_named("snapshot").await;
+    assert_eq!(snapshot["records"].as_array().unwrap().len(), 4);
+}
