@@ -216,3 +216,46 @@ async fn a_redis_that_never_answers_times_out_into_the_fallback() {
     );
     held.abort();
 }
+
+/// A Redis that answers PING but refuses the script's writes (out of memory here; a read-only
+/// replica is the same): one outage, logged and counted once, not a fall back and forth at
+/// every retry; sharing resumes when the writes are taken again.
+#[tokio::test]
+async fn a_redis_that_refuses_writes_is_one_outage_until_it_takes_them() {
+    let Some(server) = crate::support::RedisServer::start("a_redis_that_refuses_writes") else {
+        return;
+    };
+    let url = server.url();
+    let budget = RedisBudget::builder(url.as_str(), "svc")
+        .key_prefix(unique_prefix("oom"))
+        .limit(Api::Event, 1_000, Duration::from_secs(1))
+        .timeout(Duration::from_secs(2))
+        .retry_interval(20 * MS)
+        .build()
+        .unwrap();
+    redis(&url, &["CONFIG", "SET", "maxmemory", "1"]).await;
+    let started = tokio::time::Instant::now();
+    while started.elapsed() < Duration::from_millis(600) {
+        tokio::time::timeout(Duration::from_secs(5), budget.acquire(Api::Event))
+            .await
+            .expect("permits from the fallback");
+        tokio::time::sleep(5 * MS).await;
+    }
+    let stats = budget.stats();
+    assert!(stats.degraded && stats.fallback_permits > 0, "{stats:?}");
+    assert_eq!(stats.fallbacks, 1, "one outage: {stats:?}");
+    redis(&url, &["CONFIG", "SET", "maxmemory", "0"]).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while budget.stats().degraded {
+        assert!(tokio::time::Instant::now() < deadline, "sharing resumes");
+        tokio::time::sleep(20 * MS).await;
+    }
+    let before = budget.stats().shared_permits;
+    budget.acquire(Api::Event).await;
+    assert!(
+        budget.stats().shared_permits > before,
+        "{:?}",
+        budget.stats()
+    );
+    drop(server);
+}

@@ -217,6 +217,12 @@ impl RedisBudgetBuilder {
         });
         let keys = Api::ALL.map(|api| format!("{}:{}:{api}", self.key_prefix, self.service_id));
         let slots_key = format!("{}:{}:export:slots", self.key_prefix, self.service_id);
+        // Redis is back when the script runs, writes included: asking for no permit of the
+        // Event API changes nothing but is refused as the real calls would be (a Redis out of
+        // memory or read-only still answers PING).
+        let mut probe = vec!["acquire".to_owned()];
+        probe.extend(common_args(&self, Api::Event));
+        probe.push("0".to_owned());
         Ok(RedisBudget {
             shared: Arc::new(Shared {
                 client,
@@ -227,6 +233,7 @@ impl RedisBudgetBuilder {
                 timeout: self.timeout,
                 retry_interval: self.retry_interval,
                 slots_key,
+                probe: (keys[Api::Event.index()].clone(), probe),
             }),
             keys,
             local,
@@ -258,6 +265,8 @@ struct Shared {
     timeout: Duration,
     retry_interval: Duration,
     slots_key: String,
+    /// The key and arguments of the script call that tells whether Redis is back.
+    probe: (String, Vec<String>),
 }
 
 impl Shared {
@@ -321,11 +330,8 @@ impl Shared {
             loop {
                 *shared.conn.lock().await = None;
                 tokio::time::sleep(shared.retry_interval).await;
-                let ping = async {
-                    let mut conn = shared.connection().await?;
-                    redis::cmd("PING").query_async::<String>(&mut conn).await
-                };
-                if let Ok(Ok(_)) = tokio::time::timeout(shared.timeout, ping).await {
+                let (key, args) = &shared.probe;
+                if shared.run(&[key], args).await.is_ok() {
                     shared.down.store(false, Ordering::Release);
                     tracing::info!("the shared rate budget's Redis is back; sharing again");
                     return;
@@ -482,15 +488,7 @@ impl RedisBudget {
     }
 
     fn common_args(&self, api: Api) -> Vec<String> {
-        let limit = self.settings.limits[api.index()];
-        let ttl = self.settings.idle_ttl.max(limit.period * 2);
-        vec![
-            limit.count.to_string(),
-            millis(limit.period).to_string(),
-            limit.lease.max(1).to_string(),
-            self.settings.headroom_permille.to_string(),
-            millis(ttl).to_string(),
-        ]
+        common_args(&self.settings, api)
     }
 
     fn feedback_args(&self, api: Api, feedback: &Feedback) -> Vec<String> {
@@ -703,6 +701,19 @@ impl fmt::Debug for RedisBudget {
             .field("degraded", &self.is_degraded())
             .finish_non_exhaustive()
     }
+}
+
+/// The script's arguments after the op for `api`: limit, period, burst, headroom, idle TTL.
+fn common_args(settings: &RedisBudgetBuilder, api: Api) -> Vec<String> {
+    let limit = settings.limits[api.index()];
+    let ttl = settings.idle_ttl.max(limit.period * 2);
+    vec![
+        limit.count.to_string(),
+        millis(limit.period).to_string(),
+        limit.lease.max(1).to_string(),
+        settings.headroom_permille.to_string(),
+        millis(ttl).to_string(),
+    ]
 }
 
 /// `url` with the password of its user information (`user:password@`) replaced by `***`.
