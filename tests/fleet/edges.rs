@@ -118,10 +118,16 @@ fn a_bad_url_is_named_without_its_password() {
     for url in [
         "redis://:hunter2@redis.internal:notaport/0",
         "http://user:hunter2@redis.internal:6379",
+        "redis://:hun?ter2/x@redis.internal:6379",
+        // A unix socket's password is a query parameter.
+        "unix:///run/redis.internal.sock?pass=hunter2&db=x",
     ] {
         let error = RedisBudget::builder(url, "svc").build().unwrap_err();
         let text = error.to_string();
-        assert!(!text.contains("hunter2"), "{text}");
+        assert!(
+            !text.contains("hunter2") && !text.contains("ter2"),
+            "{text}"
+        );
         assert!(text.contains("redis.internal"), "the URL is named: {text}");
         assert!(text.contains("redis://127.0.0.1:6379/0"), "{text}");
     }

@@ -716,16 +716,29 @@ fn common_args(settings: &RedisBudgetBuilder, api: Api) -> Vec<String> {
     ]
 }
 
-/// `url` with the password of its user information (`user:password@`) replaced by `***`.
+/// `url` with its password replaced by `***`: the one of its user information
+/// (`user:password@`) and a `pass` or `password` query parameter (unix sockets).
 fn redacted(url: &str) -> String {
+    // The user information first, over the whole text: a password may hold a `?` or a `/`.
     let start = url.find("://").map_or(0, |i| i + 3);
-    let Some(at) = url[start..].rfind('@').map(|i| start + i) else {
-        return url.to_owned();
-    };
-    match url[start..at].find(':') {
-        Some(colon) => format!("{}:***{}", &url[..start + colon], &url[at..]),
+    let url = match url[start..].rfind('@').map(|i| start + i) {
+        Some(at) => match url[start..at].find(':') {
+            Some(colon) => format!("{}:***{}", &url[..start + colon], &url[at..]),
+            None => url.to_owned(),
+        },
         None => url.to_owned(),
-    }
+    };
+    let Some((head, query)) = url.split_once('?') else {
+        return url;
+    };
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if matches!(key, "pass" | "password") => format!("{key}=***"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{head}?{}", pairs.join("&"))
 }
 
 fn millis(duration: Duration) -> u64 {
