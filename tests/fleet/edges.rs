@@ -265,3 +265,34 @@ async fn a_redis_that_refuses_writes_is_one_outage_until_it_takes_them() {
     );
     drop(server);
 }
+
+/// Durations far beyond anything DFINERY or Redis takes (`Duration::MAX` as "forever"), and an
+/// export lease of zero, are refused at build, naming the setting, instead of a panic in
+/// `build` (a period doubled past `Duration::MAX`), an expiry Redis refuses on every call, or
+/// a held export slot renewed in a loop without pause.
+#[test]
+fn durations_out_of_range_are_refused_at_build() {
+    let url = "redis://127.0.0.1:6379/0";
+    let builders = [
+        (
+            "limit",
+            RedisBudget::builder(url, "svc").limit(Api::Event, 10, Duration::MAX),
+        ),
+        (
+            "idle_ttl",
+            RedisBudget::builder(url, "svc").idle_ttl(Duration::MAX),
+        ),
+        (
+            "export_lease_ttl",
+            RedisBudget::builder(url, "svc").export_lease_ttl(Duration::MAX),
+        ),
+        (
+            "export_lease_ttl",
+            RedisBudget::builder(url, "svc").export_lease_ttl(Duration::ZERO),
+        ),
+    ];
+    for (setting, builder) in builders {
+        let error = builder.build().expect_err(setting).to_string();
+        assert!(error.contains(&format!("`{setting}`")), "{error}");
+    }
+}

@@ -104,7 +104,7 @@ impl fmt::Debug for RedisBudgetBuilder {
 impl RedisBudgetBuilder {
     /// The limit of `api`: `count` calls per `period`. Defaults are DFINERY's: Event
     /// 1,000,000/min, Identity and Profile 10,000/min, Export 100/hour. Set them to what
-    /// DFINERY granted the service (higher limits on request).
+    /// DFINERY granted the service (higher limits on request). `period` is at most 7 days.
     pub fn limit(mut self, api: Api, count: u64, period: Duration) -> Self {
         let limit = &mut self.limits[api.index()];
         limit.count = count;
@@ -160,14 +160,15 @@ impl RedisBudgetBuilder {
     }
 
     /// How long an unused budget key lives in Redis. Default: 10 minutes (at least two
-    /// periods of the API, in any case).
+    /// periods of the API, in any case); at most 30 days.
     pub fn idle_ttl(mut self, ttl: Duration) -> Self {
         self.idle_ttl = ttl;
         self
     }
 
     /// How long an export slot stays taken without being renewed (a holder that crashed frees
-    /// it after this); held slots are renewed every third of it. Default: 60 s.
+    /// it after this); held slots are renewed every third of it. Default: 60 s; above 0 and
+    /// at most a day.
     pub fn export_lease_ttl(mut self, ttl: Duration) -> Self {
         self.export_lease_ttl = ttl;
         self
@@ -199,6 +200,18 @@ impl RedisBudgetBuilder {
             .any(|l| l.count == 0 || l.period.is_zero())
         {
             return invalid("limit", "count and period must be above 0");
+        }
+        // Far beyond DFINERY's windows (a minute, an hour) and what Redis takes as an expiry
+        // in milliseconds; `Duration::MAX` would overflow the arithmetic on it.
+        const DAY: Duration = Duration::from_secs(86_400);
+        if self.limits.iter().any(|l| l.period > 7 * DAY) {
+            return invalid("limit", "period must be at most 7 days");
+        }
+        if self.idle_ttl > 30 * DAY {
+            return invalid("idle_ttl", "must be at most 30 days");
+        }
+        if self.export_lease_ttl.is_zero() || self.export_lease_ttl > DAY {
+            return invalid("export_lease_ttl", "must be above 0 and at most a day");
         }
         if self.timeout.is_zero() || self.retry_interval.is_zero() {
             return invalid("timeout", "timeout and retry interval must be above 0");
