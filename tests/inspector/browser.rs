@@ -542,11 +542,7 @@ async fn markup_in_names_and_values_shows_as_text() {
             }]
         });
         let answer = reqwest::Client::new()
-            .post(format!(
-                "{}?service_id={}",
-                emulator.url("/api/v1/events"),
-                emulator.service_id()
-            ))
+            .post(emulator.url("/api/v1/events"))
             .header("access_token", emulator.import_token())
             .json(&body)
             .send()

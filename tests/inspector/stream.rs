@@ -358,16 +358,12 @@ async fn a_stream_that_falls_behind_gets_a_fresh_snapshot_and_goes_on() {
                 "event_properties": { "df_sign_channel": big }
             }]
         });
-        http.post(format!(
-            "{}?service_id={}",
-            emulator.url("/api/v1/events"),
-            emulator.service_id()
-        ))
-        .header("access_token", emulator.import_token())
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+        http.post(emulator.url("/api/v1/events"))
+            .header("access_token", emulator.import_token())
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
     }
     let last = format!("u-{}", total - 1);
     let (mut snapshots, mut read) = (0, 0);
@@ -424,4 +420,50 @@ async fn many_viewers_some_vanishing_each_get_every_request() {
     client.identify(&user("after")).await.unwrap();
     let snapshot = Sse::open(&url).await.next_named("snapshot").await;
     assert_eq!(snapshot["records"].as_array().unwrap().len(), 4);
+}
+
+/// Unregistered names of 256 KiB each: the registry view keeps and shows a bounded prefix
+/// of each (the page asks for this view after every request), not the megabytes.
+#[tokio::test]
+async fn the_registry_view_keeps_a_bounded_prefix_of_huge_unregistered_names() {
+    let emulator = emulator_with(|b| b).await;
+    let http = reqwest::Client::new();
+    for n in 0..4 {
+        let name = format!("{n}{}", "x".repeat(256 * 1024));
+        let body = serde_json::json!({
+            "common": { "identity": { "external_id": "dfn-huge" } },
+            "events": [{
+                "event_log_id": uuid::Uuid::new_v4().to_string(),
+                "event_name": "df_sign_up",
+                "event_datetime": "2024-06-24T06:01:48.501Z",
+                "event_properties": { name.clone(): 1 }
+            }, {
+                "event_log_id": uuid::Uuid::new_v4().to_string(),
+                "event_name": name,
+                "event_datetime": "2024-06-24T06:01:48.501Z"
+            }]
+        });
+        http.post(emulator.url("/api/v1/events"))
+            .header("access_token", emulator.import_token())
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+    }
+    let started = std::time::Instant::now();
+    let url = emulator.inspector_url().unwrap();
+    let view: Value = reqwest::get(format!("{url}inspector/registry"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    eprintln!("registry view of 8 huge names: {:?}", started.elapsed());
+    let attempted = view["unregistered"].as_array().unwrap();
+    assert_eq!(attempted.len(), 8, "{} listed", attempted.len());
+    for entry in attempted {
+        let name = entry["name"].as_str().unwrap();
+        assert!(name.len() <= 300, "a name of {} bytes kept", name.len());
+        assert!(name.ends_with('…'), "the cut is shown: {}", &name[..20]);
+    }
 }
