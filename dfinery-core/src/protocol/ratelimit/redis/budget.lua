@@ -36,7 +36,7 @@ if op == 'lease' or op == 'unlease' then
   -- A key of this name and another type (left by another tool) is replaced, not an error.
   local zkind = redis.call('TYPE', zkey).ok
   if zkind ~= 'zset' and zkind ~= 'none' then
-    redis.call('DEL', zkey)
+    redis.call('UNLINK', zkey)
   end
   redis.call('ZREMRANGEBYSCORE', zkey, '-inf', now)
   if redis.call('ZSCORE', zkey, member) or redis.call('ZCARD', zkey) < max then
@@ -57,10 +57,11 @@ local base_cap = math.floor(effective)
 -- an estimate of what others spend that has become too high is corrected.
 local min_cap = math.max(1, math.floor(base_cap / 10))
 
--- A key of this name and another type (left by another tool) is replaced, not an error.
+-- A key of this name and another type (left by another tool) is replaced, not an error
+-- (UNLINK: a large one is freed in the background, Redis is not held up).
 local kind = redis.call('TYPE', key).ok
 if kind ~= 'hash' and kind ~= 'none' then
-  redis.call('DEL', key)
+  redis.call('UNLINK', key)
 end
 
 -- A stored number within [lo, hi]; anything else (garbage, NaN, an infinity, a time far
