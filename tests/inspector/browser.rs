@@ -574,7 +574,16 @@ async fn markup_in_names_and_values_shows_as_text() {
             details.contains("</script><script data-xss=3>window.__xss=3</script>"),
             "the value as text: {details}"
         );
-        tokio::time::sleep(Duration::from_millis(1_500)).await; // the registry panel loads
+        wait_for(
+            &browser,
+            "the registry panel to list the names",
+            &format!(
+                "return document.getElementById('registry').textContent.includes({});",
+                json!(name)
+            ),
+            |v| v == true,
+        )
+        .await;
         let injected = browser
             .execute(
                 "return [document.querySelectorAll('[data-xss]').length, \
