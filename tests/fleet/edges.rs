@@ -296,3 +296,23 @@ fn durations_out_of_range_are_refused_at_build() {
         assert!(error.contains(&format!("`{setting}`")), "{error}");
     }
 }
+
+/// A lease larger than the limit itself (a setting meant for a higher limit, or a limit lowered
+/// later) grants at most the limit at once, not the whole lease.
+#[tokio::test]
+async fn a_lease_above_the_limit_grants_at_most_the_limit_at_once() {
+    let Some((url, _server)) = redis_for("a_lease_above_the_limit") else {
+        return;
+    };
+    let budget = RedisBudget::builder(url.as_str(), "svc")
+        .key_prefix(unique_prefix("lease"))
+        .limit(Api::Event, 100, Duration::from_secs(60))
+        .lease(Api::Event, 1_000)
+        .headroom_permille(0)
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let (granted, _) = budget.try_acquire(Api::Event, 1_000).await.unwrap();
+    assert_eq!(granted, 100, "the minute's limit at most");
+    assert_eq!(budget.try_acquire(Api::Event, 1_000).await.unwrap().0, 0);
+}

@@ -17,7 +17,7 @@
 local op = ARGV[1]
 local limit = tonumber(ARGV[2])
 local period = tonumber(ARGV[3])
-local burst = math.max(1, tonumber(ARGV[4]))
+local burst = tonumber(ARGV[4])
 local headroom = tonumber(ARGV[5])
 local ttl = tonumber(ARGV[6])
 
@@ -50,6 +50,8 @@ end
 
 local key = KEYS[1]
 local effective = math.max(1, limit * (1000 - headroom) / 1000)
+-- Never more at once than the period's limit, whatever lease a holder asks for.
+burst = math.max(1, math.min(burst, math.floor(effective)))
 local interval = period / effective
 local tolerance = (burst - 1) * interval
 local base_cap = math.floor(effective)

@@ -113,7 +113,8 @@ impl RedisBudgetBuilder {
     }
 
     /// Permits of `api` taken from Redis in one round trip and handed out locally (at most
-    /// this many calls go out at once after a pause). Default: 16 for Event, 1 otherwise.
+    /// this many calls go out at once after a pause). Default: 16 for Event, 1 otherwise. A
+    /// lease above the limit (less the headroom) counts as the limit.
     pub fn lease(mut self, api: Api, permits: u32) -> Self {
         self.limits[api.index()].lease = permits;
         self
