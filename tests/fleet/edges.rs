@@ -316,3 +316,15 @@ async fn a_lease_above_the_limit_grants_at_most_the_limit_at_once() {
     assert_eq!(granted, 100, "the minute's limit at most");
     assert_eq!(budget.try_acquire(Api::Event, 1_000).await.unwrap().0, 0);
 }
+
+/// No export at once can never be granted: refused at build, rather than every export waiting
+/// for a slot forever.
+#[test]
+fn an_export_concurrency_of_zero_is_refused_at_build() {
+    let error = RedisBudget::builder("redis://127.0.0.1:6379/0", "svc")
+        .export_concurrency(0)
+        .build()
+        .expect_err("0 exports at once")
+        .to_string();
+    assert!(error.contains("`export_concurrency`"), "{error}");
+}

@@ -120,7 +120,8 @@ impl RedisBudgetBuilder {
         self
     }
 
-    /// Exports allowed at once across every instance. Default: 5 (DFINERY's limit).
+    /// Exports allowed at once across every instance, at least 1. Default: 5 (DFINERY's
+    /// limit).
     pub fn export_concurrency(mut self, exports: u32) -> Self {
         self.export_concurrency = exports;
         self
@@ -191,6 +192,12 @@ impl RedisBudgetBuilder {
         let invalid = |setting, reason| Err(RedisBudgetError::InvalidSetting { setting, reason });
         if self.expected_instances == 0 {
             return invalid("expected_instances", "is 0; give at least 1");
+        }
+        if self.export_concurrency == 0 {
+            return invalid(
+                "export_concurrency",
+                "is 0; give at least 1 (DFINERY allows 5)",
+            );
         }
         if self.headroom_permille >= 1000 {
             return invalid("headroom_permille", "must be below 1000");
