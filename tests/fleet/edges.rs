@@ -328,3 +328,33 @@ fn an_export_concurrency_of_zero_is_refused_at_build() {
         .to_string();
     assert!(error.contains("`export_concurrency`"), "{error}");
 }
+
+/// Export slots held "forever" (an expiry of +inf or millions of years, no TTL on the set), as
+/// no holder writes: dropped, so exports go on instead of waiting for ever.
+#[tokio::test]
+async fn export_slots_that_never_expire_are_dropped() {
+    let Some((url, _server)) = redis_for("export_slots_that_never_expire") else {
+        return;
+    };
+    let prefix = unique_prefix("ghosts");
+    let slots = format!("{prefix}:svc:export:slots");
+    redis(
+        &url,
+        &["ZADD", slots.as_str(), "+inf", "ghost-1", "1e17", "ghost-2"],
+    )
+    .await;
+    let budget = RedisBudget::builder(url.as_str(), "svc")
+        .key_prefix(prefix.as_str())
+        .export_concurrency(2)
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let slot = tokio::time::timeout(Duration::from_secs(5), budget.export_slot())
+        .await
+        .expect("a slot, not a wait for ever");
+    assert!(
+        slot.is_some(),
+        "a slot taken through Redis, not the fallback"
+    );
+    assert_eq!(budget.stats().fallbacks, 0, "{:?}", budget.stats());
+}

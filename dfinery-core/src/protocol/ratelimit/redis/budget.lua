@@ -39,6 +39,10 @@ if op == 'lease' or op == 'unlease' then
     redis.call('UNLINK', zkey)
   end
   redis.call('ZREMRANGEBYSCORE', zkey, '-inf', now)
+  -- No holder writes an expiry more than a day ahead (the longest lease): later ones (+inf
+  -- included) were left by something else and would hold a slot for ever.
+  local latest = now + math.max(lease_ttl, 86400000)
+  redis.call('ZREMRANGEBYSCORE', zkey, '(' .. string.format('%.0f', latest), '+inf')
   if redis.call('ZSCORE', zkey, member) or redis.call('ZCARD', zkey) < max then
     redis.call('ZADD', zkey, now + lease_ttl, member)
     redis.call('PEXPIRE', zkey, lease_ttl)
