@@ -10,6 +10,7 @@
 //! except in CI (`CI` set), where they fail.
 #![deny(warnings)]
 
+mod edges;
 mod fleet;
 mod script;
 mod support;

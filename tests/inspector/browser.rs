@@ -491,3 +491,155 @@ async fn session(
     assert!(emulator.events().is_empty(), "the emulator was reset");
     Ok(())
 }
+
+/// Runs `body` with a fresh Chromium session; the session ends even when `body` panics.
+async fn with_browser<F>(body: impl FnOnce(Browser) -> F)
+where
+    F: std::future::Future<Output = Result<(), fantoccini::error::CmdError>>,
+{
+    let Some((chromium, chromedriver)) = binaries() else {
+        return;
+    };
+    let driver = Driver::start(&chromedriver).await;
+    let browser = driver.browser(&chromium).await;
+    let outcome = AssertUnwindSafe(body(browser.clone())).catch_unwind().await;
+    let _ = browser.close().await;
+    drop(driver);
+    match outcome {
+        Ok(result) => result.expect("the scripted session"),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+/// Names and values holding markup: every one shows as text, in the rows, the opened
+/// details and the registry panel; nothing of it becomes an element.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn markup_in_names_and_values_shows_as_text() {
+    let emulator = emulator_with(|b| b).await;
+    let page_url = emulator.inspector_url().expect("the inspector is on");
+    with_browser(|browser| async move {
+        browser.goto(&page_url).await?;
+        wait_for(
+            &browser,
+            "the stream to connect",
+            "return document.getElementById('connection').textContent;",
+            |v| v == "live",
+        )
+        .await;
+        // Sent as raw JSON: the client refuses such names before they leave.
+        let name = "<img data-xss=1 src=x onerror=window.__xss=1>";
+        let body = json!({
+            "common": { "identity": { "external_id": "<b data-xss=4>who</b>" } },
+            "events": [{
+                "event_log_id": "5b0f9a0e-1c2d-4e3f-8a9b-0c1d2e3f4a5b",
+                "event_name": name,
+                "event_datetime": "2024-06-24T06:01:48.501Z",
+                "event_items": [{ "<i data-xss=5>": "<i data-xss=6>" }],
+                "event_properties": {
+                    "\"'><img data-xss=2 src=x onerror=window.__xss=2>":
+                        "</script><script data-xss=3>window.__xss=3</script>"
+                }
+            }]
+        });
+        let answer = reqwest::Client::new()
+            .post(emulator.url("/api/v1/events"))
+            .header("access_token", emulator.import_token())
+            .json(&body)
+            .send()
+            .await
+            .expect("the emulator answers");
+        assert_eq!(answer.status(), 200, "a refusal is HTTP 200 with a code");
+        let (rows, _) = wait_for(&browser, "the request to appear", ROWS, |rows| {
+            rows.as_array().is_some_and(|r| r.len() == 1)
+        })
+        .await;
+        let text = rows[0]["text"].as_str().unwrap().to_owned();
+        assert!(text.contains(name), "the event name as text: {text}");
+        assert!(text.contains("<b data-xss=4>who</b>"), "{text}");
+        browser
+            .find(Locator::Css("tr.req button.expand"))
+            .await?
+            .click()
+            .await?;
+        let (details, _) = wait_for(
+            &browser,
+            "the details to open",
+            "const d = document.querySelector('tr.details:not([hidden])'); \
+             return d ? d.innerText : null;",
+            |v| v.is_string(),
+        )
+        .await;
+        let details = details.as_str().unwrap();
+        assert!(
+            details.contains("</script><script data-xss=3>window.__xss=3</script>"),
+            "the value as text: {details}"
+        );
+        wait_for(
+            &browser,
+            "the registry panel to list the names",
+            &format!(
+                "return document.getElementById('registry').textContent.includes({});",
+                json!(name)
+            ),
+            |v| v == true,
+        )
+        .await;
+        let injected = browser
+            .execute(
+                "return [document.querySelectorAll('[data-xss]').length, \
+                 window.__xss === undefined];",
+                vec![],
+            )
+            .await?;
+        assert_eq!(injected, json!([0, true]), "markup became elements");
+        Ok(())
+    })
+    .await;
+}
+
+/// An emulator restarted on the same port while the page stays open: the page reconnects and
+/// shows the new emulator's requests, not only those past the old one's last id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_open_page_follows_an_emulator_restarted_on_its_port() {
+    let first = emulator_with(|b| b).await;
+    let port = first.addr().port();
+    let page_url = first.inspector_url().expect("the inspector is on");
+    with_browser(|browser| async move {
+        browser.goto(&page_url).await?;
+        wait_for(
+            &browser,
+            "the stream to connect",
+            "return document.getElementById('connection').textContent;",
+            |v| v == "live",
+        )
+        .await;
+        let old = client(&first);
+        for n in 0..3 {
+            old.send_events(&user("dfn-old"), [&purchase(&format!("ORD-OLD-{n}"))])
+                .await
+                .expect("accepted");
+        }
+        wait_for(&browser, "the first emulator's requests", ROWS, |rows| {
+            rows.as_array().is_some_and(|r| r.len() == 3)
+        })
+        .await;
+        first.shutdown().await;
+        let second = emulator_with(|b| b.port(port)).await;
+        // The page reconnects by itself (EventSource), to the new emulator, and shows its
+        // requests (whose ids start again from 1) in place of the old ones.
+        client(&second)
+            .send_events(&user("dfn-new"), [&purchase("ORD-NEW-1")])
+            .await
+            .expect("accepted");
+        let (rows, _) = wait_for(&browser, "only the new emulator's request", ROWS, |rows| {
+            rows.as_array().is_some_and(|r| {
+                r.len() == 1 && r[0]["text"].as_str().is_some_and(|t| t.contains("dfn-new"))
+            })
+        })
+        .await;
+        let text = rows[0]["text"].as_str().unwrap();
+        assert!(text.contains("dfn-new"), "{text}");
+        Ok(())
+    })
+    .await;
+}

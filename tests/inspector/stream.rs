@@ -302,3 +302,168 @@ async fn the_page_is_served_from_the_binary_only_when_asked_for() {
     let stats = reqwest::get(format!("{url}stats")).await.unwrap();
     assert_eq!(stats.status(), 200);
 }
+
+#[tokio::test]
+async fn the_page_without_the_inspector_says_how_to_turn_it_on() {
+    for builder in [
+        Emulator::builder(),
+        Emulator::builder().inspection_http(true),
+    ] {
+        let off = builder.start().await.unwrap();
+        for path in [
+            "/_emulator",
+            "/_emulator/",
+            "/_emulator/inspector.js",
+            "/_emulator/inspector/stream",
+            "/_emulator/inspector/profiles?q=%ff",
+        ] {
+            let answer = reqwest::get(format!("{}{path}", off.base_url()))
+                .await
+                .unwrap();
+            assert_eq!(answer.status(), 404, "{path}");
+            let text = answer.text().await.unwrap();
+            assert!(
+                text.contains("--inspect") && text.contains(".inspector(true)"),
+                "{path}: {text:?}"
+            );
+        }
+    }
+}
+
+/// A page that stops reading while many large requests arrive: the server does not queue them
+/// for it without bound; when it reads again it gets a fresh snapshot (at most the kept
+/// requests) and the stream goes on to the latest request.
+#[tokio::test]
+async fn a_stream_that_falls_behind_gets_a_fresh_snapshot_and_goes_on() {
+    let emulator = emulator_with(|b| b.inspector_capacity(8)).await;
+    let url = emulator.inspector_url().unwrap();
+    let mut sse = Sse::open(&format!("{url}inspector/stream")).await;
+    let first = sse.next_named("snapshot").await;
+    assert_eq!(
+        first["records"],
+        serde_json::json!([]),
+        "nothing received yet"
+    );
+    let http = reqwest::Client::new();
+    // 48 MB in all: more than the loopback socket buffers can hold (32 + 4 MiB at most here).
+    let big = "x".repeat(160 * 1024);
+    let total = 300;
+    for n in 0..total {
+        let body = serde_json::json!({
+            "common": { "identity": { "external_id": format!("u-{n}") } },
+            "events": [{
+                "event_log_id": uuid::Uuid::new_v4().to_string(),
+                "event_name": "df_sign_up",
+                "event_datetime": "2024-06-24T06:01:48.501Z",
+                "event_properties": { "df_sign_channel": big }
+            }]
+        });
+        http.post(emulator.url("/api/v1/events"))
+            .header("access_token", emulator.import_token())
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+    }
+    let last = format!("u-{}", total - 1);
+    let (mut snapshots, mut read) = (0, 0);
+    loop {
+        let (name, data) = sse.next().await;
+        read += 1;
+        let latest = match name.as_str() {
+            "snapshot" => {
+                snapshots += 1;
+                let records = data["records"].as_array().unwrap();
+                assert!(records.len() <= 8, "{} records", records.len());
+                records.last().cloned().unwrap_or_default()
+            }
+            "request" => data,
+            other => panic!("unexpected event {other}"),
+        };
+        if latest["identity"]["external_id"] == last.as_str() {
+            break;
+        }
+        assert!(read <= total, "the stream never reached {last}");
+    }
+    eprintln!("{total} requests of 160 KiB: {snapshots} snapshots, {read} events read");
+    assert!(
+        snapshots >= 1 && read < total,
+        "the stream fell behind and caught up with a snapshot: {snapshots} snapshots, {read} events read"
+    );
+}
+
+/// Many pages at once, half of them closed as soon as they opened: every page still open gets
+/// each request, and the emulator goes on answering.
+#[tokio::test]
+async fn many_viewers_some_vanishing_each_get_every_request() {
+    let emulator = emulator_with(|b| b).await;
+    let url = format!("{}inspector/stream", emulator.inspector_url().unwrap());
+    let mut open = Vec::new();
+    for n in 0..40 {
+        let mut sse = Sse::open(&url).await;
+        sse.next_named("snapshot").await;
+        if n % 2 == 0 {
+            open.push(sse);
+        } // else dropped here: the connection closes without a word
+    }
+    let client = client(&emulator);
+    for n in 0..3 {
+        client.identify(&user(&format!("v-{n}"))).await.unwrap();
+    }
+    for sse in &mut open {
+        for n in 0..3 {
+            let record = sse.next_named("request").await;
+            assert_eq!(record["identity"]["external_id"], format!("v-{n}"));
+        }
+    }
+    drop(open);
+    client.identify(&user("after")).await.unwrap();
+    let snapshot = Sse::open(&url).await.next_named("snapshot").await;
+    assert_eq!(snapshot["records"].as_array().unwrap().len(), 4);
+}
+
+/// Unregistered names of 256 KiB each: the registry view keeps and shows a bounded prefix
+/// of each (the page asks for this view after every request), not the megabytes.
+#[tokio::test]
+async fn the_registry_view_keeps_a_bounded_prefix_of_huge_unregistered_names() {
+    let emulator = emulator_with(|b| b).await;
+    let http = reqwest::Client::new();
+    for n in 0..4 {
+        let name = format!("{n}{}", "x".repeat(256 * 1024));
+        let body = serde_json::json!({
+            "common": { "identity": { "external_id": "dfn-huge" } },
+            "events": [{
+                "event_log_id": uuid::Uuid::new_v4().to_string(),
+                "event_name": "df_sign_up",
+                "event_datetime": "2024-06-24T06:01:48.501Z",
+                "event_properties": { name.clone(): 1 }
+            }, {
+                "event_log_id": uuid::Uuid::new_v4().to_string(),
+                "event_name": name,
+                "event_datetime": "2024-06-24T06:01:48.501Z"
+            }]
+        });
+        http.post(emulator.url("/api/v1/events"))
+            .header("access_token", emulator.import_token())
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+    }
+    let started = std::time::Instant::now();
+    let url = emulator.inspector_url().unwrap();
+    let view: Value = reqwest::get(format!("{url}inspector/registry"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    eprintln!("registry view of 8 huge names: {:?}", started.elapsed());
+    let attempted = view["unregistered"].as_array().unwrap();
+    assert_eq!(attempted.len(), 8, "{} listed", attempted.len());
+    for entry in attempted {
+        let name = entry["name"].as_str().unwrap();
+        assert!(name.len() <= 300, "a name of {} bytes kept", name.len());
+        assert!(name.ends_with('…'), "the cut is shown: {}", &name[..20]);
+    }
+}

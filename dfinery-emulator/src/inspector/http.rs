@@ -177,6 +177,21 @@ pub(crate) async fn page() -> Response {
     asset("text/html; charset=utf-8", PAGE)
 }
 
+/// `GET /_emulator/…` (the page, its assets and its endpoints) when the inspector is off: 404
+/// saying how to turn it on.
+pub(crate) async fn off() -> Response {
+    let mut response = Response::new(Body::from(
+        "the inspector page is off: start the emulator with `dfinery emulator --inspect`, \
+         or `.inspector(true)` on its builder\n",
+    ));
+    *response.status_mut() = StatusCode::NOT_FOUND;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
 /// `GET /_emulator`: the page's URL ends with `/` (its assets are relative to it).
 pub(crate) async fn to_page() -> Redirect {
     Redirect::permanent("/_emulator/")

@@ -84,6 +84,9 @@ struct Inner {
 #[derive(Debug)]
 pub(crate) struct Inspector {
     capacity: usize,
+    /// Tells this emulator's stream from another one's on the same address (a page left open
+    /// across a restart, whose request ids start again from 1).
+    instance: String,
     inner: Mutex<Inner>,
     sender: broadcast::Sender<Message>,
 }
@@ -102,6 +105,7 @@ impl Inspector {
         }
         Inspector {
             capacity,
+            instance: uuid::Uuid::new_v4().simple().to_string(),
             inner: Mutex::new(inner),
             sender,
         }
@@ -190,7 +194,8 @@ impl Inspector {
             .map(|(r, api)| r.to_json(api))
             .collect();
         format!(
-            "{{\"capacity\":{},\"rates\":{},\"records\":[{}]}}",
+            "{{\"instance\":\"{}\",\"capacity\":{},\"rates\":{},\"records\":[{}]}}",
+            self.instance,
             self.capacity,
             Value::Array(rates),
             records.join(",")

@@ -11,6 +11,10 @@ use crate::Api;
 /// How many distinct unregistered names are remembered; later ones are counted as "more".
 const MAX_UNREGISTERED: usize = 500;
 
+/// The longest prefix of an unregistered name kept, in bytes: a body may hold names of
+/// megabytes, and the view suggests a registered name for each one it lists.
+const MAX_NAME_BYTES: usize = 256;
+
 /// What kind of name an unregistered attempt was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Kind {
@@ -110,7 +114,16 @@ impl Tally {
     }
 
     fn attempt(&mut self, kind: Kind, owner: &str, name: &str) {
-        let key = (kind, owner.to_owned(), name.to_owned());
+        let name = if name.len() > MAX_NAME_BYTES {
+            let mut end = MAX_NAME_BYTES;
+            while !name.is_char_boundary(end) {
+                end -= 1;
+            }
+            format!("{}…", &name[..end])
+        } else {
+            name.to_owned()
+        };
+        let key = (kind, owner.to_owned(), name);
         if let Some(count) = self.unregistered.get_mut(&key) {
             *count += 1;
         } else if self.unregistered.len() < MAX_UNREGISTERED {

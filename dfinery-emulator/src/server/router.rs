@@ -37,6 +37,17 @@ pub(crate) fn router(app: Arc<App>) -> Router {
             .route("/_emulator/inspector/stream", get(inspector::stream))
             .route("/_emulator/inspector/registry", get(inspector::registry))
             .route("/_emulator/inspector/profiles", get(inspector::profiles));
+    } else {
+        // The page's own paths say how to turn it on, rather than an empty 404.
+        for path in [
+            "/_emulator",
+            "/_emulator/",
+            "/_emulator/inspector.css",
+            "/_emulator/inspector.js",
+            "/_emulator/inspector/{*rest}",
+        ] {
+            router = router.route(path, get(inspector::off));
+        }
     }
     if app.settings.inspection_http {
         router = router

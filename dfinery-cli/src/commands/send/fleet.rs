@@ -100,9 +100,14 @@ pub fn budget(args: &SendArgs, service_id: &str) -> Result<Option<Arc<dyn RateBu
             .limit(api, limit.limit, limit.window.duration())
             .lease(api, lease);
     }
-    let budget = builder
-        .build()
-        .map_err(|err| CliError::config(err.to_string()))?;
+    let budget = builder.build().map_err(|err| {
+        // The error names the setting; its cause (why a URL did not parse) is its source.
+        let message = match std::error::Error::source(&err) {
+            Some(source) => format!("{err} ({source})"),
+            None => err.to_string(),
+        };
+        CliError::config(message)
+    })?;
     Ok(Some(Arc::new(budget)))
 }
 

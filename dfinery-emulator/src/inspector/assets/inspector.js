@@ -5,7 +5,7 @@
   var APIS = ["Event", "Identity", "Profile", "Export"];
   var BUCKET_MS = 2000, BUCKETS = 30;
   var state = {
-    capacity: 500, records: [], lastId: 0, paused: false, pending: [],
+    instance: null, capacity: 500, records: [], lastId: 0, paused: false, pending: [],
     rates: {}, samples: {}, expanded: {}, registryTimer: null,
   };
   APIS.forEach(function (api) { state.samples[api] = []; });
@@ -341,6 +341,13 @@
   function setConnection(text, cls) { var c = $("connection"); c.textContent = text; c.className = "connection " + (cls || ""); }
   function onSnapshot(message) {
     var snap = JSON.parse(message.data);
+    if (snap.instance !== state.instance) {
+      // Another emulator on this address (restarted): its ids start again, forget the old one's.
+      state.instance = snap.instance;
+      state.records = []; state.pending = []; byId = {}; state.expanded = {}; state.lastId = 0;
+      APIS.forEach(function (api) { state.samples[api] = []; });
+      if (state.paused) $("pause").textContent = "Resume (0 new)";
+    }
     state.capacity = snap.capacity;
     snap.rates.forEach(function (r) { state.rates[r.api] = r; });
     var known = state.lastId;

@@ -17,7 +17,7 @@
 local op = ARGV[1]
 local limit = tonumber(ARGV[2])
 local period = tonumber(ARGV[3])
-local burst = math.max(1, tonumber(ARGV[4]))
+local burst = tonumber(ARGV[4])
 local headroom = tonumber(ARGV[5])
 local ttl = tonumber(ARGV[6])
 
@@ -33,7 +33,16 @@ if op == 'lease' or op == 'unlease' then
   end
   local lease_ttl = tonumber(ARGV[8])
   local max = tonumber(ARGV[9])
+  -- A key of this name and another type (left by another tool) is replaced, not an error.
+  local zkind = redis.call('TYPE', zkey).ok
+  if zkind ~= 'zset' and zkind ~= 'none' then
+    redis.call('UNLINK', zkey)
+  end
   redis.call('ZREMRANGEBYSCORE', zkey, '-inf', now)
+  -- No holder writes an expiry more than a day ahead (the longest lease): later ones (+inf
+  -- included) were left by something else and would hold a slot for ever.
+  local latest = now + math.max(lease_ttl, 86400000)
+  redis.call('ZREMRANGEBYSCORE', zkey, '(' .. string.format('%.0f', latest), '+inf')
   if redis.call('ZSCORE', zkey, member) or redis.call('ZCARD', zkey) < max then
     redis.call('ZADD', zkey, now + lease_ttl, member)
     redis.call('PEXPIRE', zkey, lease_ttl)
@@ -45,6 +54,8 @@ end
 
 local key = KEYS[1]
 local effective = math.max(1, limit * (1000 - headroom) / 1000)
+-- Never more at once than the period's limit, whatever lease a holder asks for.
+burst = math.max(1, math.min(burst, math.floor(effective)))
 local interval = period / effective
 local tolerance = (burst - 1) * interval
 local base_cap = math.floor(effective)
@@ -52,19 +63,40 @@ local base_cap = math.floor(effective)
 -- an estimate of what others spend that has become too high is corrected.
 local min_cap = math.max(1, math.floor(base_cap / 10))
 
+-- A key of this name and another type (left by another tool) is replaced, not an error
+-- (UNLINK: a large one is freed in the background, Redis is not held up).
+local kind = redis.call('TYPE', key).ok
+if kind ~= 'hash' and kind ~= 'none' then
+  redis.call('UNLINK', key)
+end
+
+-- A stored number within [lo, hi]; anything else (garbage, NaN, an infinity, a time far
+-- beyond what this script writes, as another tool or an old version may leave) reads as
+-- absent, so the state starts afresh instead of stalling every holder.
+local function stored(value, lo, hi)
+  local n = tonumber(value)
+  if n == nil or n ~= n or n < lo or n > hi then
+    return nil
+  end
+  return n
+end
+
 local h = redis.call('HMGET', key, 'tat', 'wend', 'wlen', 'wcount', 'wcap', 'ext', 'block',
   'limit', 'period', 'o0', 't0', 'pm')
-local tat = tonumber(h[1]) or 0
-local wend = tonumber(h[2]) or 0
-local wlen = tonumber(h[3]) or period
-local wcount = tonumber(h[4]) or 0
-local wcap = tonumber(h[5]) or base_cap
-local ext = tonumber(h[6]) or 0
-local block = tonumber(h[7]) or 0
-local o0 = tonumber(h[10]) or -1
-local t0 = tonumber(h[11]) or 0
+-- A server window is at most a day long (DFINERY's longest is an hour).
+local wlen = stored(h[3], 1, math.max(period, 86400000)) or period
+-- No state this script writes lies further ahead than two periods or windows (and bursts).
+local ahead = now + 2 * (math.max(period, wlen) + tolerance)
+local tat = stored(h[1], 0, ahead) or 0
+local wend = stored(h[2], 0, ahead) or 0
+local wcount = stored(h[4], 0, 1e15) or 0
+local wcap = stored(h[5], 0, 1e15) or base_cap
+local ext = stored(h[6], 0, base_cap) or 0
+local block = stored(h[7], 0, ahead) or 0
+local o0 = stored(h[10], -1, 1e15) or -1
+local t0 = stored(h[11], 0, ahead) or 0
 -- Whether others' pace was measured in this window.
-local pm = tonumber(h[12]) or 0
+local pm = stored(h[12], 0, 1) or 0
 
 -- A lower limit configured by any holder applies to the current window at once.
 if tonumber(h[8]) ~= limit or tonumber(h[9]) ~= period then

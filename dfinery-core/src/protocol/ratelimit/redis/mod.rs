@@ -21,9 +21,15 @@ const SCRIPT: &str = include_str!("budget.lua");
 pub enum RedisBudgetError {
     /// The Redis URL did not parse.
     #[error(
-        "invalid Redis URL for the shared rate budget: {0}; write e.g. redis://127.0.0.1:6379/0"
+        "invalid Redis URL `{url}` for the shared rate budget; write e.g. redis://127.0.0.1:6379/0 or unix:///run/redis.sock"
     )]
-    Url(#[source] redis::RedisError),
+    Url {
+        /// The URL as given, its password replaced by `***`.
+        url: String,
+        /// Why it did not parse.
+        #[source]
+        source: redis::RedisError,
+    },
     /// A setting is out of range.
     #[error("invalid shared-budget setting `{setting}`: {reason}")]
     InvalidSetting {
@@ -98,7 +104,7 @@ impl fmt::Debug for RedisBudgetBuilder {
 impl RedisBudgetBuilder {
     /// The limit of `api`: `count` calls per `period`. Defaults are DFINERY's: Event
     /// 1,000,000/min, Identity and Profile 10,000/min, Export 100/hour. Set them to what
-    /// DFINERY granted the service (higher limits on request).
+    /// DFINERY granted the service (higher limits on request). `period` is at most 7 days.
     pub fn limit(mut self, api: Api, count: u64, period: Duration) -> Self {
         let limit = &mut self.limits[api.index()];
         limit.count = count;
@@ -107,13 +113,15 @@ impl RedisBudgetBuilder {
     }
 
     /// Permits of `api` taken from Redis in one round trip and handed out locally (at most
-    /// this many calls go out at once after a pause). Default: 16 for Event, 1 otherwise.
+    /// this many calls go out at once after a pause). Default: 16 for Event, 1 otherwise. A
+    /// lease above the limit (less the headroom) counts as the limit.
     pub fn lease(mut self, api: Api, permits: u32) -> Self {
         self.limits[api.index()].lease = permits;
         self
     }
 
-    /// Exports allowed at once across every instance. Default: 5 (DFINERY's limit).
+    /// Exports allowed at once across every instance, at least 1. Default: 5 (DFINERY's
+    /// limit).
     pub fn export_concurrency(mut self, exports: u32) -> Self {
         self.export_concurrency = exports;
         self
@@ -154,14 +162,15 @@ impl RedisBudgetBuilder {
     }
 
     /// How long an unused budget key lives in Redis. Default: 10 minutes (at least two
-    /// periods of the API, in any case).
+    /// periods of the API, in any case); at most 30 days.
     pub fn idle_ttl(mut self, ttl: Duration) -> Self {
         self.idle_ttl = ttl;
         self
     }
 
     /// How long an export slot stays taken without being renewed (a holder that crashed frees
-    /// it after this); held slots are renewed every third of it. Default: 60 s.
+    /// it after this); held slots are renewed every third of it. Default: 60 s; above 0 and
+    /// at most a day.
     pub fn export_lease_ttl(mut self, ttl: Duration) -> Self {
         self.export_lease_ttl = ttl;
         self
@@ -184,6 +193,12 @@ impl RedisBudgetBuilder {
         if self.expected_instances == 0 {
             return invalid("expected_instances", "is 0; give at least 1");
         }
+        if self.export_concurrency == 0 {
+            return invalid(
+                "export_concurrency",
+                "is 0; give at least 1 (DFINERY allows 5)",
+            );
+        }
         if self.headroom_permille >= 1000 {
             return invalid("headroom_permille", "must be below 1000");
         }
@@ -194,10 +209,26 @@ impl RedisBudgetBuilder {
         {
             return invalid("limit", "count and period must be above 0");
         }
+        // Far beyond DFINERY's windows (a minute, an hour) and what Redis takes as an expiry
+        // in milliseconds; `Duration::MAX` would overflow the arithmetic on it.
+        const DAY: Duration = Duration::from_secs(86_400);
+        if self.limits.iter().any(|l| l.period > 7 * DAY) {
+            return invalid("limit", "period must be at most 7 days");
+        }
+        if self.idle_ttl > 30 * DAY {
+            return invalid("idle_ttl", "must be at most 30 days");
+        }
+        if self.export_lease_ttl.is_zero() || self.export_lease_ttl > DAY {
+            return invalid("export_lease_ttl", "must be above 0 and at most a day");
+        }
         if self.timeout.is_zero() || self.retry_interval.is_zero() {
             return invalid("timeout", "timeout and retry interval must be above 0");
         }
-        let client = redis::Client::open(self.url.as_str()).map_err(RedisBudgetError::Url)?;
+        let client =
+            redis::Client::open(self.url.as_str()).map_err(|source| RedisBudgetError::Url {
+                url: redacted(&self.url),
+                source,
+            })?;
         let local = self.limits.map(|limit| {
             let share = (limit.count / u64::from(self.expected_instances)).max(1);
             let share = share * u64::from(1000 - self.headroom_permille) / 1000;
@@ -207,6 +238,12 @@ impl RedisBudgetBuilder {
         });
         let keys = Api::ALL.map(|api| format!("{}:{}:{api}", self.key_prefix, self.service_id));
         let slots_key = format!("{}:{}:export:slots", self.key_prefix, self.service_id);
+        // Redis is back when the script runs, writes included: asking for no permit of the
+        // Event API changes nothing but is refused as the real calls would be (a Redis out of
+        // memory or read-only still answers PING).
+        let mut probe = vec!["acquire".to_owned()];
+        probe.extend(common_args(&self, Api::Event));
+        probe.push("0".to_owned());
         Ok(RedisBudget {
             shared: Arc::new(Shared {
                 client,
@@ -217,6 +254,7 @@ impl RedisBudgetBuilder {
                 timeout: self.timeout,
                 retry_interval: self.retry_interval,
                 slots_key,
+                probe: (keys[Api::Event.index()].clone(), probe),
             }),
             keys,
             local,
@@ -248,6 +286,8 @@ struct Shared {
     timeout: Duration,
     retry_interval: Duration,
     slots_key: String,
+    /// The key and arguments of the script call that tells whether Redis is back.
+    probe: (String, Vec<String>),
 }
 
 impl Shared {
@@ -311,11 +351,8 @@ impl Shared {
             loop {
                 *shared.conn.lock().await = None;
                 tokio::time::sleep(shared.retry_interval).await;
-                let ping = async {
-                    let mut conn = shared.connection().await?;
-                    redis::cmd("PING").query_async::<String>(&mut conn).await
-                };
-                if let Ok(Ok(_)) = tokio::time::timeout(shared.timeout, ping).await {
+                let (key, args) = &shared.probe;
+                if shared.run(&[key], args).await.is_ok() {
                     shared.down.store(false, Ordering::Release);
                     tracing::info!("the shared rate budget's Redis is back; sharing again");
                     return;
@@ -472,15 +509,7 @@ impl RedisBudget {
     }
 
     fn common_args(&self, api: Api) -> Vec<String> {
-        let limit = self.settings.limits[api.index()];
-        let ttl = self.settings.idle_ttl.max(limit.period * 2);
-        vec![
-            limit.count.to_string(),
-            millis(limit.period).to_string(),
-            limit.lease.max(1).to_string(),
-            self.settings.headroom_permille.to_string(),
-            millis(ttl).to_string(),
-        ]
+        common_args(&self.settings, api)
     }
 
     fn feedback_args(&self, api: Api, feedback: &Feedback) -> Vec<String> {
@@ -693,6 +722,44 @@ impl fmt::Debug for RedisBudget {
             .field("degraded", &self.is_degraded())
             .finish_non_exhaustive()
     }
+}
+
+/// The script's arguments after the op for `api`: limit, period, burst, headroom, idle TTL.
+fn common_args(settings: &RedisBudgetBuilder, api: Api) -> Vec<String> {
+    let limit = settings.limits[api.index()];
+    let ttl = settings.idle_ttl.max(limit.period * 2);
+    vec![
+        limit.count.to_string(),
+        millis(limit.period).to_string(),
+        limit.lease.max(1).to_string(),
+        settings.headroom_permille.to_string(),
+        millis(ttl).to_string(),
+    ]
+}
+
+/// `url` with its password replaced by `***`: the one of its user information
+/// (`user:password@`) and a `pass` or `password` query parameter (unix sockets).
+fn redacted(url: &str) -> String {
+    // The user information first, over the whole text: a password may hold a `?` or a `/`.
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let url = match url[start..].rfind('@').map(|i| start + i) {
+        Some(at) => match url[start..at].find(':') {
+            Some(colon) => format!("{}:***{}", &url[..start + colon], &url[at..]),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    };
+    let Some((head, query)) = url.split_once('?') else {
+        return url;
+    };
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if matches!(key, "pass" | "password") => format!("{key}=***"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{head}?{}", pairs.join("&"))
 }
 
 fn millis(duration: Duration) -> u64 {

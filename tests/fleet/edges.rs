@@ -1,0 +1,360 @@
+//! The shared budget at its edges: keys left in Redis by another tool or an old version, and a
+//! Redis URL that does not parse.
+
+use std::time::Duration;
+
+use dfinery::ratelimit::{Api, RateBudget, RedisBudget};
+
+use crate::support::{redis_for, unique_prefix};
+
+const MS: Duration = Duration::from_millis(1);
+
+/// A budget of 10 Event calls per second, one at a time, no headroom, a generous timeout.
+fn budget(url: &str, prefix: &str) -> RedisBudget {
+    RedisBudget::builder(url, "svc")
+        .key_prefix(prefix)
+        .limit(Api::Event, 10, Duration::from_secs(1))
+        .lease(Api::Event, 1)
+        .headroom_permille(0)
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap()
+}
+
+async fn redis(url: &str, args: &[&str]) -> redis::Value {
+    let client = redis::Client::open(url).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let mut cmd = redis::cmd(args[0]);
+    for arg in &args[1..] {
+        cmd.arg(*arg);
+    }
+    cmd.query_async(&mut conn).await.unwrap()
+}
+
+/// Fields of the Event key holding what no version of the script writes: not numbers, NaN,
+/// infinities, or times centuries ahead. Each must read as a fresh budget, not stall the
+/// fleet (no permit for years, or a busy loop on Redis) nor make every call fail.
+#[tokio::test]
+async fn garbage_in_a_budget_key_is_ignored_not_obeyed() {
+    let Some((url, _server)) = redis_for("garbage_in_a_budget_key") else {
+        return;
+    };
+    let far = "99999999999999999"; // milliseconds: about three million years ahead
+    let cases: [&[&str]; 8] = [
+        &["tat", "not a number"],
+        &["tat", "nan"],
+        &["tat", "inf"],
+        &["tat", far],
+        &["tat", "1e300"],
+        &["block", far],
+        &["wend", far, "wcount", "5", "wcap", "0"],
+        &["wend", "1", "wlen", "0"],
+    ];
+    for fields in cases {
+        let prefix = unique_prefix("garbage");
+        let key = format!("{prefix}:svc:event");
+        let mut hset = vec!["HSET", key.as_str()];
+        hset.extend_from_slice(fields);
+        redis(&url, &hset).await;
+        let budget = budget(&url, &prefix);
+        let (granted, wait) = budget
+            .try_acquire(Api::Event, 1)
+            .await
+            .unwrap_or_else(|e| panic!("{fields:?}: {e}"));
+        assert_eq!(granted, 1, "{fields:?}: wait {wait:?}");
+        // The pace holds again from there: the next permit is one interval (100 ms) away.
+        let (granted, wait) = budget.try_acquire(Api::Event, 1).await.unwrap();
+        assert_eq!(granted, 0, "{fields:?}");
+        assert!(
+            wait > Duration::ZERO && wait <= 100 * MS,
+            "{fields:?}: {wait:?}"
+        );
+        // Through the trait too: a permit comes, from Redis, not from the fallback.
+        tokio::time::timeout(Duration::from_secs(5), budget.acquire(Api::Event))
+            .await
+            .unwrap_or_else(|_| panic!("{fields:?}: acquire hung"));
+        let stats = budget.stats();
+        assert_eq!((stats.fallbacks, stats.redis_errors), (0, 0), "{fields:?}");
+        let ttl = redis(&url, &["PTTL", key.as_str()]).await;
+        assert!(
+            matches!(ttl, redis::Value::Int(ms) if ms > 0 && ms <= 601_000),
+            "{fields:?}: the key expires when idle again: PTTL {ttl:?}"
+        );
+    }
+}
+
+/// A key of the budget's name holding another type (a string, a list) is replaced: the
+/// budget keeps sharing through Redis instead of falling back on every call.
+#[tokio::test]
+async fn a_budget_key_of_another_type_is_replaced() {
+    let Some((url, _server)) = redis_for("a_budget_key_of_another_type") else {
+        return;
+    };
+    let prefix = unique_prefix("wrongtype");
+    let event = format!("{prefix}:svc:event");
+    let slots = format!("{prefix}:svc:export:slots");
+    redis(&url, &["SET", event.as_str(), "left by an old version"]).await;
+    redis(&url, &["RPUSH", slots.as_str(), "a", "b"]).await;
+    let budget = budget(&url, &prefix);
+    let (granted, _) = budget
+        .try_acquire(Api::Event, 1)
+        .await
+        .expect("a key of another type is replaced, not an error");
+    assert_eq!(granted, 1);
+    let slot = tokio::time::timeout(Duration::from_secs(5), budget.export_slot())
+        .await
+        .expect("an export slot");
+    assert!(
+        slot.is_some(),
+        "a slot taken through Redis, not the fallback"
+    );
+    let stats = budget.stats();
+    assert_eq!((stats.fallbacks, stats.redis_errors), (0, 0), "{stats:?}");
+}
+
+/// A URL that does not parse fails the build with an error naming it, its password hidden.
+#[test]
+fn a_bad_url_is_named_without_its_password() {
+    for url in [
+        "redis://:hunter2@redis.internal:notaport/0",
+        "http://user:hunter2@redis.internal:6379",
+        "redis://:hun?ter2/x@redis.internal:6379",
+        // A unix socket's password is a query parameter.
+        "unix:///run/redis.internal.sock?pass=hunter2&db=x",
+    ] {
+        let error = RedisBudget::builder(url, "svc").build().unwrap_err();
+        let text = error.to_string();
+        assert!(
+            !text.contains("hunter2") && !text.contains("ter2"),
+            "{text}"
+        );
+        assert!(text.contains("redis.internal"), "the URL is named: {text}");
+        assert!(text.contains("redis://127.0.0.1:6379/0"), "{text}");
+    }
+}
+
+/// Redis not there at the start: permits come at once from the fallback pace (limit / expected
+/// instances), and sharing starts as soon as Redis answers. Fail-closed waits for it instead.
+#[tokio::test]
+async fn redis_unreachable_at_start_paces_locally_then_shares() {
+    let Some(mut server) = crate::support::RedisServer::start("redis_unreachable_at_start") else {
+        return;
+    };
+    server.kill();
+    let make = |fail_closed| {
+        RedisBudget::builder(server.url(), "svc")
+            .key_prefix(unique_prefix("unreachable"))
+            .limit(Api::Event, 100, Duration::from_secs(1))
+            .expected_instances(4)
+            .timeout(200 * MS)
+            .retry_interval(100 * MS)
+            .fail_closed(fail_closed)
+            .build()
+            .unwrap()
+    };
+    let open = make(false);
+    let closed = make(true);
+    for _ in 0..5 {
+        tokio::time::timeout(Duration::from_secs(10), open.acquire(Api::Event))
+            .await
+            .expect("fail-open gives permits while Redis is away");
+    }
+    let stats = open.stats();
+    assert!(stats.degraded, "{stats:?}");
+    assert_eq!(
+        (stats.fallbacks, stats.fallback_permits),
+        (1, 5),
+        "{stats:?}"
+    );
+    assert!(
+        tokio::time::timeout(Duration::from_secs(1), closed.acquire(Api::Event))
+            .await
+            .is_err(),
+        "fail-closed sends nothing while Redis is away"
+    );
+    server.restart();
+    tokio::time::timeout(Duration::from_secs(20), closed.acquire(Api::Event))
+        .await
+        .expect("fail-closed goes on once Redis is back");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while open.stats().degraded {
+        assert!(tokio::time::Instant::now() < deadline, "sharing resumes");
+        tokio::time::sleep(50 * MS).await;
+    }
+    open.acquire(Api::Event).await;
+    let stats = open.stats();
+    assert!(stats.shared_permits >= 1 && !stats.degraded, "{stats:?}");
+}
+
+/// A Redis that accepts connections and never answers (a blocked server, a black hole)
+/// counts as unreachable after the timeout: no call waits for it longer.
+#[tokio::test]
+async fn a_redis_that_never_answers_times_out_into_the_fallback() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket);
+        }
+    });
+    let budget = RedisBudget::builder(format!("redis://127.0.0.1:{port}/0"), "svc")
+        .limit(Api::Event, 100, Duration::from_secs(1))
+        .timeout(200 * MS)
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    for _ in 0..3 {
+        tokio::time::timeout(Duration::from_secs(10), budget.acquire(Api::Event))
+            .await
+            .expect("no hang on a silent Redis");
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(budget.stats().fallbacks, 1, "{:?}", budget.stats());
+    let error = budget.try_acquire(Api::Event, 1).await.unwrap_err();
+    assert!(
+        error.is_timeout() || error.to_string().contains("timeout"),
+        "{error}"
+    );
+    held.abort();
+}
+
+/// A Redis that answers PING but refuses the script's writes (out of memory here; a read-only
+/// replica is the same): one outage, logged and counted once, not a fall back and forth at
+/// every retry; sharing resumes when the writes are taken again.
+#[tokio::test]
+async fn a_redis_that_refuses_writes_is_one_outage_until_it_takes_them() {
+    let Some(server) = crate::support::RedisServer::start("a_redis_that_refuses_writes") else {
+        return;
+    };
+    let url = server.url();
+    let budget = RedisBudget::builder(url.as_str(), "svc")
+        .key_prefix(unique_prefix("oom"))
+        .limit(Api::Event, 1_000, Duration::from_secs(1))
+        .timeout(Duration::from_secs(2))
+        .retry_interval(20 * MS)
+        .build()
+        .unwrap();
+    redis(&url, &["CONFIG", "SET", "maxmemory", "1"]).await;
+    let started = tokio::time::Instant::now();
+    while started.elapsed() < Duration::from_millis(600) {
+        tokio::time::timeout(Duration::from_secs(5), budget.acquire(Api::Event))
+            .await
+            .expect("permits from the fallback");
+        tokio::time::sleep(5 * MS).await;
+    }
+    let stats = budget.stats();
+    assert!(stats.degraded && stats.fallback_permits > 0, "{stats:?}");
+    assert_eq!(stats.fallbacks, 1, "one outage: {stats:?}");
+    redis(&url, &["CONFIG", "SET", "maxmemory", "0"]).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while budget.stats().degraded {
+        assert!(tokio::time::Instant::now() < deadline, "sharing resumes");
+        tokio::time::sleep(20 * MS).await;
+    }
+    let before = budget.stats().shared_permits;
+    budget.acquire(Api::Event).await;
+    assert!(
+        budget.stats().shared_permits > before,
+        "{:?}",
+        budget.stats()
+    );
+    drop(server);
+}
+
+/// Durations far beyond anything DFINERY or Redis takes (`Duration::MAX` as "forever"), and an
+/// export lease of zero, are refused at build, naming the setting, instead of a panic in
+/// `build` (a period doubled past `Duration::MAX`), an expiry Redis refuses on every call, or
+/// a held export slot renewed in a loop without pause.
+#[test]
+fn durations_out_of_range_are_refused_at_build() {
+    let url = "redis://127.0.0.1:6379/0";
+    let builders = [
+        (
+            "limit",
+            RedisBudget::builder(url, "svc").limit(Api::Event, 10, Duration::MAX),
+        ),
+        (
+            "idle_ttl",
+            RedisBudget::builder(url, "svc").idle_ttl(Duration::MAX),
+        ),
+        (
+            "export_lease_ttl",
+            RedisBudget::builder(url, "svc").export_lease_ttl(Duration::MAX),
+        ),
+        (
+            "export_lease_ttl",
+            RedisBudget::builder(url, "svc").export_lease_ttl(Duration::ZERO),
+        ),
+    ];
+    for (setting, builder) in builders {
+        let error = builder.build().expect_err(setting).to_string();
+        assert!(error.contains(&format!("`{setting}`")), "{error}");
+    }
+}
+
+/// A lease larger than the limit itself (a setting meant for a higher limit, or a limit lowered
+/// later) grants at most the limit at once, not the whole lease.
+#[tokio::test]
+async fn a_lease_above_the_limit_grants_at_most_the_limit_at_once() {
+    let Some((url, _server)) = redis_for("a_lease_above_the_limit") else {
+        return;
+    };
+    let budget = RedisBudget::builder(url.as_str(), "svc")
+        .key_prefix(unique_prefix("lease"))
+        .limit(Api::Event, 100, Duration::from_secs(60))
+        .lease(Api::Event, 1_000)
+        .headroom_permille(0)
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let (granted, _) = budget.try_acquire(Api::Event, 1_000).await.unwrap();
+    assert_eq!(granted, 100, "the minute's limit at most");
+    assert_eq!(budget.try_acquire(Api::Event, 1_000).await.unwrap().0, 0);
+}
+
+/// No export at once can never be granted: refused at build, rather than every export waiting
+/// for a slot forever.
+#[test]
+fn an_export_concurrency_of_zero_is_refused_at_build() {
+    let error = RedisBudget::builder("redis://127.0.0.1:6379/0", "svc")
+        .export_concurrency(0)
+        .build()
+        .expect_err("0 exports at once")
+        .to_string();
+    assert!(error.contains("`export_concurrency`"), "{error}");
+}
+
+/// Export slots held "forever" (an expiry of +inf or millions of years, no TTL on the set), as
+/// no holder writes: dropped, so exports go on instead of waiting for ever.
+#[tokio::test]
+async fn export_slots_that_never_expire_are_dropped() {
+    let Some((url, _server)) = redis_for("export_slots_that_never_expire") else {
+        return;
+    };
+    let prefix = unique_prefix("ghosts");
+    let slots = format!("{prefix}:svc:export:slots");
+    redis(
+        &url,
+        &["ZADD", slots.as_str(), "+inf", "ghost-1", "1e17", "ghost-2"],
+    )
+    .await;
+    let budget = RedisBudget::builder(url.as_str(), "svc")
+        .key_prefix(prefix.as_str())
+        .export_concurrency(2)
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let slot = tokio::time::timeout(Duration::from_secs(5), budget.export_slot())
+        .await
+        .expect("a slot, not a wait for ever");
+    assert!(
+        slot.is_some(),
+        "a slot taken through Redis, not the fallback"
+    );
+    assert_eq!(budget.stats().fallbacks, 0, "{:?}", budget.stats());
+}
