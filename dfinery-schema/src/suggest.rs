@@ -5,12 +5,18 @@ use crate::names::strip_reserved;
 /// The lowest Jaro-Winkler similarity (0..=1) that still counts as a likely typo.
 const THRESHOLD: f64 = 0.8;
 
+/// The longest name, in bytes, a suggestion is looked for.
+const MAX_NAME_SUGGESTED: usize = 256;
+
 /// The candidate `name` most likely meant, or `None` when nothing is close.
 ///
 /// Names are compared ASCII case-insensitively and without a leading `df_`, so a case
 /// difference (`DF_Login`) or a missing or extra prefix (`purchase`, `df_coupon_used`) is
 /// always found; other typos are ranked by Jaro-Winkler similarity (threshold 0.8). Ties go to
-/// the first candidate. A candidate equal to `name` itself is never suggested.
+/// the first candidate. A candidate equal to `name` itself is never suggested, and a `name`
+/// longer than 256 bytes gets no suggestion: no registered name is that long, and comparing
+/// one of megabytes with every candidate would take seconds (an emulator answering a request
+/// with such a name, say).
 ///
 /// ```
 /// use dfinery_schema::suggest;
@@ -20,6 +26,9 @@ const THRESHOLD: f64 = 0.8;
 /// assert_eq!(suggest("colour", names), None);
 /// ```
 pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    if name.len() > MAX_NAME_SUGGESTED {
+        return None;
+    }
     let wanted = normalize(name);
     let mut best: Option<(f64, &'a str)> = None;
     for candidate in candidates {

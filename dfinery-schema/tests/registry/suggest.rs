@@ -55,3 +55,19 @@ fn nothing_close_gives_none() {
 fn the_name_itself_is_never_suggested() {
     assert_eq!(suggest("df_login", ["df_login"]), None);
 }
+
+#[test]
+fn a_name_longer_than_any_registered_one_gets_no_suggestion() {
+    // A typo in the last letter is found up to 256 bytes; past that the name is not compared
+    // (a name of megabytes took seconds against a registry's names).
+    let name = |len: usize, last: char| format!("{}{last}", "a".repeat(len - 1));
+    let (candidate, typo) = (name(256, 'b'), name(256, 'c'));
+    assert_eq!(
+        suggest(&typo, [candidate.as_str()]),
+        Some(candidate.as_str())
+    );
+    let (candidate, typo) = (name(257, 'b'), name(257, 'c'));
+    assert_eq!(suggest(&typo, [candidate.as_str()]), None);
+    let huge = format!("df_purchase{}", "x".repeat(1 << 20));
+    assert_eq!(suggest(&huge, EVENTS), None);
+}
