@@ -129,3 +129,7 @@ pub use tracker::{
     DeadLetter, FlushReport, Message, ShutdownReport, Spool, SpoolError, StoreError, TrackError,
     Tracker, TrackerBuildError, TrackerBuilder, TrackerMetrics,
 };
+/// The type of an event's `event_log_id` (a `#[dfinery(log_id)]` field, and
+/// [`EventRecord::event_log_id`]), re-exported so code that sets one needs no `uuid`
+/// dependency of its own.
+pub use uuid::Uuid;

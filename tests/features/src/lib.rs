@@ -41,6 +41,16 @@ pub struct Purchase {
     pub items: Vec<LineItem>,
 }
 
+/// The standard `df_login`, with the id it is sent under set by the caller: a `Uuid` from
+/// `dfinery` itself, so this crate has no `uuid` dependency of its own.
+#[derive(DfineryEvent)]
+#[dfinery(event = "df_login")]
+pub struct Login {
+    /// The event's `event_log_id`.
+    #[dfinery(log_id)]
+    pub log_id: dfinery::Uuid,
+}
+
 /// The wire JSON of `purchase`, validated and serialised exactly as a client would send it.
 ///
 /// # Errors

@@ -108,6 +108,16 @@ fn assert_lean(args: &[&str]) {
 }
 
 #[test]
+fn an_event_log_id_is_set_with_dfinerys_own_uuid() {
+    let log_id = dfinery::Uuid::from_u128(0x5b0f_9a0e_1c2d_4e3f_8a9b_0c1d_2e3f_4a5b);
+    let record = Login { log_id }.to_record().unwrap();
+    assert_eq!(record.event_log_id(), log_id);
+    let json: serde_json::Value = serde_json::to_value(&record).unwrap();
+    assert_eq!(json["event_log_id"], "5b0f9a0e-1c2d-4e3f-8a9b-0c1d2e3f4a5b");
+    assert_eq!(json["event_name"], "df_login");
+}
+
+#[test]
 fn dfinery_with_only_derive_has_no_http_runtime_or_database() {
     assert_lean(&[
         "-p",
