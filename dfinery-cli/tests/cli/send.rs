@@ -292,6 +292,32 @@ fn a_state_dir_that_holds_other_files_is_used_but_never_deleted() {
             .collect();
         assert_eq!(left, ["notes.txt"], "{flags:?}: only the send's files go");
     }
+    // A folder that was there first is the user's even when empty: kept after the send.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let output = dfinery_at(&emulator)
+        .arg("send")
+        .arg(&file)
+        .arg("--state-dir")
+        .arg(&empty)
+        .arg("--restart")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(empty.is_dir(), "an empty folder of the user's was deleted");
+    assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0);
+    // One the send makes is its own: gone once the send is complete.
+    let made = dir.path().join("made/here");
+    let output = dfinery_at(&emulator)
+        .arg("send")
+        .arg(&file)
+        .arg("--state-dir")
+        .arg(&made)
+        .arg("--restart")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(!made.exists(), "the send's own folder was left");
     // A file is not a folder: said so, and the file is left alone.
     let output = dfinery_at(&emulator)
         .arg("send")

@@ -54,6 +54,13 @@ impl StateDir {
         self.path.join("progress.json")
     }
 
+    /// An empty file saying the send made this folder (it did not exist before), so
+    /// [`remove`](Self::remove) deletes the folder too; a folder that was there first (given
+    /// with `--state-dir`) is the user's and is kept, empty or not.
+    fn made_here(&self) -> PathBuf {
+        self.path.join(".made-by-dfinery-send")
+    }
+
     /// The files a send writes in the folder: all that [`remove`](Self::remove) deletes.
     fn files(&self) -> [PathBuf; 3] {
         [
@@ -101,7 +108,10 @@ impl StateDir {
                 self.path.display()
             )));
         }
-        std::fs::create_dir_all(&self.path).map_err(|err| self.error("create", &err))?;
+        if !self.path.exists() {
+            std::fs::create_dir_all(&self.path).map_err(|err| self.error("create", &err))?;
+            std::fs::write(self.made_here(), b"").map_err(|err| self.error("write", &err))?;
+        }
         let tmp = self.path.join("progress.json.tmp");
         let text = serde_json::to_vec(progress)
             .map_err(|err| CliError::config(format!("cannot encode the progress: {err}")))?;
@@ -125,14 +135,16 @@ impl StateDir {
         }
     }
 
-    /// Deletes the send's files, then the folder unless it holds other files (a folder given
-    /// with `--state-dir` may be the user's): the send is complete, or discarded.
+    /// Deletes the send's files, then the folder when the send made it and it holds nothing
+    /// else (a folder given with `--state-dir` that was there first is the user's and is kept):
+    /// the send is complete, or discarded.
     ///
     /// # Errors
     ///
     /// A configuration error when a file of the send cannot be deleted.
     pub fn remove(&self) -> Result<(), CliError> {
         use std::io::ErrorKind;
+        let made_here = self.made_here().is_file();
         for file in self.files() {
             match std::fs::remove_file(&file) {
                 Err(err) if err.kind() != ErrorKind::NotFound => {
@@ -141,8 +153,11 @@ impl StateDir {
                 _ => {}
             }
         }
-        // Fails, and is left, when the folder holds anything else (or is not a folder).
-        let _ = std::fs::remove_dir(&self.path);
+        if made_here {
+            let _ = std::fs::remove_file(self.made_here());
+            // Fails, and is left, when the folder holds anything else.
+            let _ = std::fs::remove_dir(&self.path);
+        }
         Ok(())
     }
 
