@@ -42,17 +42,47 @@ pub struct GlobalArgs {
     pub quiet: bool,
 }
 
+/// `dfinery emulator --help`'s description.
+const EMULATOR_LONG_ABOUT: &str = "Run a local DFINERY (the emulator) in the foreground: the same endpoints, tokens, \
+validation against the registry, result codes and CSV export as DFINERY. Prints its base URL, \
+service id and tokens (local test tokens, generated when not given) as environment variables \
+for the other commands, and stops cleanly on Ctrl-C.";
+
+/// `dfinery check --help`'s description.
+const CHECK_LONG_ABOUT: &str = "Check the registry file and report every problem with its line and column.\n\n\
+With `--init`, write a starter file instead (the standard events and user properties listed, \
+commented out). With `--coverage MANIFEST.json`, also compare the registry with the types of your \
+code: the manifest is written by a test of yours calling `dfinery::coverage::Manifest` with the \
+derived types (see the README).";
+
+/// `dfinery send --help`'s description.
+const SEND_LONG_ABOUT: &str = "Send the events of a file through the Tracker.\n\n\
+Every line is checked against the registry first; if any is invalid, nothing is sent and every \
+bad line is listed with its number (or pass `--skip-invalid` to send the others). Events go \
+through a durable spool in `FILE.dfinery-send/`: an interrupted run continues where it stopped \
+with `--resume`, and every event keeps its `event_log_id`, so nothing is stored twice.\n\n\
+NDJSON, one event per line:\n  \
+{\"identity\":{\"external_id\":\"u1\"},\"name\":\"df_purchase\",\"datetime\":\"2024-06-24T06:01:48.501Z\",\
+\"properties\":{\"df_order_id\":\"O-1\",\"df_payment_method\":\"Card\",\"df_total_purchase_amount\":5000.0,\
+\"df_delivery_charge\":0.0,\"df_discount\":0.0},\"items\":[{\"df_item_id\":\"SKU-1\",\"df_item_name\":\"Cracker\",\
+\"df_price\":2500.0,\"df_quantity\":2,\"df_discount\":0.0}]}\n\
+(`event_name`, `event_datetime`, `event_properties` and `event_items` are accepted too, and an \
+optional `event_log_id`.)\n\n\
+CSV: a header row with `name`, `datetime`, at least one of `external_id`, `phone_no`, `email`, \
+`kakao_user_id`, `line_user_id`, optionally `event_log_id` and `items` (a JSON array); every \
+other column is a property, its cells read as the registry's type (arrays as JSON).";
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a local DFINERY (the emulator) in the foreground until Ctrl-C
-    #[command(after_help = EXIT_CODES_HELP)]
+    #[command(after_help = EXIT_CODES_HELP, long_about = EMULATOR_LONG_ABOUT)]
     Emulator(EmulatorArgs),
     /// Check the registry file, write a starter one, or compare it with the code's types
-    #[command(after_help = EXIT_CODES_HELP)]
+    #[command(after_help = EXIT_CODES_HELP, long_about = CHECK_LONG_ABOUT)]
     Check(CheckArgs),
     /// Send events from an NDJSON or CSV file, checked first, with a spool to resume from
-    #[command(after_help = EXIT_CODES_HELP)]
+    #[command(after_help = EXIT_CODES_HELP, long_about = SEND_LONG_ABOUT)]
     Send(SendArgs),
     /// Export events or user profiles to a CSV file, written atomically
     #[command(after_help = EXIT_CODES_HELP)]
@@ -61,12 +91,6 @@ pub enum Command {
 
 /// `dfinery emulator`.
 #[derive(Debug, Args)]
-#[command(
-    long_about = "Run a local DFINERY (the emulator) in the foreground: the same endpoints, tokens, \
-validation against the registry, result codes and CSV export as DFINERY. Prints its base URL, \
-service id and tokens (local test tokens, generated when not given) as environment variables \
-for the other commands, and stops cleanly on Ctrl-C."
-)]
 pub struct EmulatorArgs {
     /// The registry to enforce [default: `dfinery.toml` if it exists, else every standard event
     /// and user property]
@@ -164,13 +188,6 @@ fn parse_api_rate_limit(
 
 /// `dfinery check`.
 #[derive(Debug, Args)]
-#[command(
-    long_about = "Check the registry file and report every problem with its line and column.\n\n\
-With `--init`, write a starter file instead (the standard events and user properties listed, \
-commented out). With `--coverage MANIFEST.json`, also compare the registry with the types of your \
-code: the manifest is written by a test of yours calling `dfinery::coverage::Manifest` with the \
-derived types (see the README)."
-)]
 pub struct CheckArgs {
     /// The registry file
     #[arg(
@@ -231,19 +248,6 @@ pub enum InputFormat {
 
 /// `dfinery send`.
 #[derive(Debug, Args)]
-#[command(long_about = "Send the events of a file through the Tracker.\n\n\
-Every line is checked against the registry first; if any is invalid, nothing is sent and every \
-bad line is listed with its number (or pass `--skip-invalid` to send the others). Events go \
-through a durable spool in `FILE.dfinery-send/`: an interrupted run continues where it stopped \
-with `--resume`, and every event keeps its `event_log_id`, so nothing is stored twice.\n\n\
-NDJSON, one event per line:\n  \
-{\"identity\":{\"external_id\":\"u1\"},\"name\":\"df_purchase\",\"datetime\":\"2024-06-24T06:01:48.501Z\",\
-\"properties\":{\"df_order_id\":\"O-1\"},\"items\":[{\"df_item_id\":\"SKU-1\"}]}\n\
-(`event_name`, `event_datetime`, `event_properties` and `event_items` are accepted too, and an \
-optional `event_log_id`.)\n\n\
-CSV: a header row with `name`, `datetime`, at least one of `external_id`, `phone_no`, `email`, \
-`kakao_user_id`, `line_user_id`, optionally `event_log_id` and `items` (a JSON array); every \
-other column is a property, its cells read as the registry's type (arrays as JSON).")]
 pub struct SendArgs {
     /// The file of events (`-` is not accepted: a resumable send needs a file)
     #[arg(value_name = "FILE")]

@@ -104,3 +104,55 @@ fn a_usage_mistake_exits_2_and_names_it() {
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("check"));
 }
+
+#[test]
+fn the_ndjson_line_in_send_help_passes_the_check() {
+    // The example once lacked required properties and items, so the line a user copied from the
+    // help was refused.
+    let help = help(&["send"]);
+    let line = help
+        .lines()
+        .map(str::trim)
+        .find(|line| line.starts_with("{\"identity\""))
+        .unwrap_or_else(|| panic!("no NDJSON example in:\n{help}"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("example.ndjson");
+    std::fs::write(&file, format!("{line}\n")).unwrap();
+    let registry =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/dfinery.toml");
+    let output = dfinery()
+        .arg("send")
+        .arg(&file)
+        .arg("--registry")
+        .arg(&registry)
+        .arg("--check-only")
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{line}\n{}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn each_commands_long_help_starts_with_its_description() {
+    // The descriptions sat on the argument structs, where clap ignores them for a subcommand
+    // with a doc comment of its own: `--help` showed the one-line summary only.
+    for (args, opening) in [
+        (
+            &["emulator"][..],
+            "Run a local DFINERY (the emulator) in the foreground: the same",
+        ),
+        (
+            &["check"],
+            "Check the registry file and report every problem",
+        ),
+        (&["send"], "Send the events of a file through the Tracker."),
+    ] {
+        let help = help(args);
+        assert!(help.starts_with(opening), "{args:?}:\n{help}");
+    }
+}
