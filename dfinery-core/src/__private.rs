@@ -197,8 +197,8 @@ impl EventDatetimeField for Option<Datetime> {
 /// always, `Option<Uuid>` when set (`None` means a fresh UUIDv4).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot supply an event's `event_log_id`",
-    label = "not a `uuid::Uuid`",
-    note = "use `uuid::Uuid` or `Option<uuid::Uuid>` (`None`: a fresh UUIDv4 made once per event)"
+    label = "not a `Uuid`",
+    note = "use `dfinery::Uuid` (the `uuid` crate's) or `Option<dfinery::Uuid>` (`None`: a fresh UUIDv4 made once per event)"
 )]
 pub trait EventLogIdField {
     /// The event's id; `None` means a fresh UUIDv4.
