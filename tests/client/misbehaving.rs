@@ -1,0 +1,163 @@
+//! The client against a server that misbehaves in ways the emulator cannot: redirects (to
+//! another host, in a loop) and export answers that are not CSV. A raw server on 127.0.0.1
+//! writes exactly the bytes each case needs and records the requests it got.
+
+use std::sync::{Arc, Mutex};
+
+use dfinery::Error;
+use dfinery::wire::Endpoint;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+use crate::support::{no_retry, today, user};
+
+const IMPORT_TOKEN: &str = "import-secret-7f3a";
+const EXPORT_TOKEN: &str = "export-secret-9c1d";
+
+/// The heads of the requests a [`raw_server`] got, lower-cased.
+type Heads = Arc<Mutex<Vec<String>>>;
+
+/// A server on 127.0.0.1 answering each request (at most `limit`, so a loop cannot run away)
+/// with `answer(port)`, where `port` is its own. Returns its base URL and the heads it got.
+async fn raw_server(
+    limit: usize,
+    answer: impl Fn(u16) -> Vec<u8> + Send + 'static,
+) -> (String, Heads) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let heads = Heads::default();
+    let seen = Arc::clone(&heads);
+    tokio::spawn(async move {
+        for _ in 0..limit {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let head = read_request(&mut socket).await;
+            seen.lock().unwrap().push(head);
+            let _ = socket.write_all(&answer(port)).await;
+            let _ = socket.shutdown().await;
+        }
+    });
+    (format!("http://127.0.0.1:{port}"), heads)
+}
+
+/// Reads one request (the head, then `content-length` bytes of body); returns the head.
+async fn read_request(socket: &mut tokio::net::TcpStream) -> String {
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    let head_end = loop {
+        match socket.read(&mut buf).await {
+            Ok(0) | Err(_) => return String::from_utf8_lossy(&seen).to_ascii_lowercase(),
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+        }
+        if let Some(at) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&seen[..head_end]).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    while seen.len() < head_end + length {
+        match socket.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+        }
+    }
+    head
+}
+
+/// An answer with `status`, `headers` (each ending in `\r\n`) and `body`, closing the connection.
+fn answer(status: &str, headers: &str, body: &[u8]) -> Vec<u8> {
+    let head = format!(
+        "HTTP/1.1 {status}\r\n{headers}content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    [head.as_bytes(), body].concat()
+}
+
+/// The documented Import success.
+const OK: &[u8] = br#"{"status":true,"code":"20000","message":"OK","data":true}"#;
+
+fn client_at(base_url: &str) -> dfinery::Client {
+    dfinery::Client::builder()
+        .service_id("svc")
+        .import_token(IMPORT_TOKEN)
+        .export_token(EXPORT_TOKEN)
+        .base_url(base_url)
+        .retry(no_retry())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_host_is_not_followed_so_the_tokens_stay_home() {
+    // The other host answers success to anything, as a catch-all would.
+    let (elsewhere, stolen) = raw_server(8, |_| {
+        answer("200 OK", "content-type: application/json\r\n", OK)
+    })
+    .await;
+    for (status, endpoint) in [
+        ("307 Temporary Redirect", Endpoint::Identities),
+        ("308 Permanent Redirect", Endpoint::ExportEvent),
+    ] {
+        let location = format!("{elsewhere}{}?service_id=svc", endpoint.path());
+        let (base, heads) = raw_server(2, move |_| {
+            answer(status, &format!("location: {location}\r\n"), b"")
+        })
+        .await;
+        let client = client_at(&base);
+        let error = match endpoint {
+            Endpoint::Identities => client.identify(&user("u")).await.unwrap_err(),
+            _ => client.export_events(&today()).await.unwrap_err(),
+        };
+        assert!(
+            matches!(
+                error,
+                Error::Unexpected {
+                    status: 307 | 308,
+                    ..
+                }
+            ),
+            "{endpoint}: a redirect is not the documented answer: {error:?}"
+        );
+        assert!(!error.is_retryable(), "{error:?}");
+        let message = error.to_string();
+        assert!(
+            message.contains(&endpoint.to_string()) && message.contains("base_url"),
+            "{message}"
+        );
+        assert_eq!(heads.lock().unwrap().len(), 1);
+    }
+    let stolen = stolen.lock().unwrap();
+    assert!(stolen.is_empty(), "the other host got requests: {stolen:?}");
+}
+
+#[tokio::test]
+async fn a_redirect_loop_is_one_request_and_an_error_not_a_retried_chase() {
+    let (base, heads) = raw_server(100, |port| {
+        answer(
+            "302 Found",
+            &format!("location: http://127.0.0.1:{port}/api/v1/events?service_id=svc\r\n"),
+            b"",
+        )
+    })
+    .await;
+    let mut retry = crate::support::fast_retry();
+    retry.max_attempts = 5;
+    let client = dfinery::Client::builder()
+        .service_id("svc")
+        .import_token(IMPORT_TOKEN)
+        .base_url(&base)
+        .retry(retry)
+        .build()
+        .unwrap();
+    let error = client.identify(&user("u")).await.unwrap_err();
+    assert!(
+        matches!(error, Error::Unexpected { status: 302, .. }),
+        "{error:?}"
+    );
+    assert_eq!(heads.lock().unwrap().len(), 1, "one request, not a chase");
+}
