@@ -161,3 +161,75 @@ async fn a_redirect_loop_is_one_request_and_an_error_not_a_retried_chase() {
     );
     assert_eq!(heads.lock().unwrap().len(), 1, "one request, not a chase");
 }
+
+#[tokio::test]
+async fn an_export_answered_with_an_html_page_is_an_error_not_csv() {
+    let page = b"<!doctype html><html><body>Sign in to continue</body></html>";
+    let (base, _) = raw_server(2, |_| {
+        answer("200 OK", "content-type: text/html; charset=utf-8\r\n", page)
+    })
+    .await;
+    let error = client_at(&base).export_events(&today()).await.unwrap_err();
+    let Error::Decode {
+        status: 200, body, ..
+    } = &error
+    else {
+        panic!("an HTML page was taken for the CSV: {error:?}");
+    };
+    assert_eq!(&body[..], page, "the page is kept");
+    let message = error.to_string();
+    assert!(
+        message.contains("export/event")
+            && message.contains("text/html")
+            && message.contains("base_url"),
+        "{message}"
+    );
+    assert!(!error.is_retryable());
+}
+
+#[tokio::test]
+async fn an_answer_in_an_encoding_never_asked_for_is_an_error_naming_it() {
+    // The start of a gzip stream: what a compressing proxy would pass on.
+    let gzip = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\x4b\x4c\x4a\x06\x00";
+    let (base, heads) = raw_server(4, |_| {
+        answer(
+            "200 OK",
+            "content-type: text/csv\r\ncontent-encoding: gzip\r\n",
+            gzip,
+        )
+    })
+    .await;
+    let client = client_at(&base);
+    let export = client.export_events(&today()).await.unwrap_err();
+    let import = client.identify(&user("u")).await.unwrap_err();
+    for error in [export, import] {
+        assert!(
+            matches!(error, Error::Decode { status: 200, .. }),
+            "{error:?}"
+        );
+        let message = error.to_string();
+        assert!(
+            message.contains("`gzip`") && message.contains("Accept-Encoding"),
+            "{message}"
+        );
+    }
+    // The client never asked for it.
+    for head in heads.lock().unwrap().iter() {
+        assert!(!head.contains("accept-encoding"), "{head}");
+    }
+}
+
+#[tokio::test]
+async fn an_identity_encoding_and_a_csv_type_are_read_as_csv() {
+    let csv = b"df_unified_id,event_name\nu1,df_login\n";
+    let (base, _) = raw_server(2, |_| {
+        answer(
+            "200 OK",
+            "content-type: text/csv; charset=utf-8\r\ncontent-encoding: identity\r\n",
+            csv,
+        )
+    })
+    .await;
+    let stream = client_at(&base).export_events(&today()).await.unwrap();
+    assert_eq!(stream.text().await.unwrap().as_bytes(), csv);
+}

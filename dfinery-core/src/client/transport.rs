@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderMap, HeaderValue};
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -104,8 +104,14 @@ impl Inner {
         if let Some(snapshot) = RateLimitSnapshot::from_headers(response.headers()) {
             flight.observe(snapshot);
         }
+        let unreadable = response
+            .status()
+            .is_success()
+            .then(|| unreadable(endpoint, response.headers()))
+            .flatten();
         if endpoint.token() == TokenKind::Export
             && response.status().is_success()
+            && unreadable.is_none()
             && !is_json(response.headers())
         {
             return Ok(Answer::Stream(response));
@@ -115,6 +121,14 @@ impl Inner {
             Ok(Err(error)) => return Err(self.transport(endpoint, error)),
             Ok(Ok(body)) => body,
         };
+        if let Some(reason) = unreadable {
+            return Err(Error::Decode {
+                endpoint,
+                status,
+                reason,
+                body,
+            });
+        }
         let outcome = classify(endpoint, status, response.headers(), &body);
         tracing::debug!(status, outcome = outcome_name(&outcome), "answer");
         match outcome {
@@ -212,6 +226,30 @@ fn is_json(headers: &HeaderMap) -> bool {
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.to_ascii_lowercase().contains("json"))
+}
+
+/// Why a 2xx answer cannot be what `endpoint` documents, whatever its body: a
+/// `Content-Encoding` the client never asked for (it sends no `Accept-Encoding`, so the bytes
+/// would be read as if plain), or an export answered with an HTML page instead of CSV.
+fn unreadable(endpoint: Endpoint, headers: &HeaderMap) -> Option<String> {
+    let value = |name| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.trim().to_ascii_lowercase())
+    };
+    if let Some(encoding) = value(CONTENT_ENCODING).filter(|e| !e.is_empty() && e != "identity") {
+        return Some(format!(
+            "it came `{encoding}`-encoded, though the client sends no `Accept-Encoding`; \
+             a proxy between you and DFINERY is compressing it: turn that off"
+        ));
+    }
+    let html = value(CONTENT_TYPE).is_some_and(|t| t.starts_with("text/html"));
+    (endpoint.token() == TokenKind::Export && html).then(|| {
+        "it is `text/html`, not CSV: a proxy or a login page answered instead of DFINERY; \
+         check `base_url`"
+            .to_owned()
+    })
 }
 
 /// The body, at most [`MAX_ANSWER_BYTES`] (the rest is dropped).
