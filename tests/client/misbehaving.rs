@@ -233,3 +233,46 @@ async fn an_identity_encoding_and_a_csv_type_are_read_as_csv() {
     let stream = client_at(&base).export_events(&today()).await.unwrap();
     assert_eq!(stream.text().await.unwrap().as_bytes(), csv);
 }
+
+#[tokio::test]
+async fn a_slow_head_then_a_slow_body_is_one_timeout_not_two() {
+    // The head comes after 0.7 s, the body 0.7 s later: each within the 1 s timeout, the
+    // attempt not. Real time, so a loaded machine only makes the answer later.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let Ok((mut socket, _)) = listener.accept().await else {
+            return;
+        };
+        read_request(&mut socket).await;
+        let pause = std::time::Duration::from_millis(700);
+        tokio::time::sleep(pause).await;
+        let head = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            OK.len()
+        );
+        let _ = socket.write_all(head.as_bytes()).await;
+        let _ = socket.flush().await;
+        tokio::time::sleep(pause).await;
+        let _ = socket.write_all(OK).await;
+        let _ = socket.shutdown().await;
+    });
+    let client = dfinery::Client::builder()
+        .service_id("svc")
+        .import_token(IMPORT_TOKEN)
+        .base_url(&base)
+        .timeout(std::time::Duration::from_secs(1))
+        .retry(no_retry())
+        .build()
+        .unwrap();
+    let error = client.identify(&user("u")).await.unwrap_err();
+    assert!(
+        matches!(error, Error::Timeout { endpoint: Endpoint::Identities, after } if after == std::time::Duration::from_secs(1)),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("identities") && message.contains("timeout"),
+        "{message}"
+    );
+}

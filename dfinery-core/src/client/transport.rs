@@ -93,8 +93,10 @@ impl Inner {
     ) -> Result<Answer, Error> {
         let api = endpoint.api();
         let mut flight = self.pacer.acquire(api).await;
+        // One deadline for the head and the body: `timeout` bounds the whole attempt.
+        let deadline = tokio::time::Instant::now() + self.timeout;
         let send = self.request(endpoint, token, body).send();
-        let response = match tokio::time::timeout(self.timeout, send).await {
+        let response = match tokio::time::timeout_at(deadline, send).await {
             Err(_) => return Err(self.timed_out(endpoint)),
             Ok(Err(error)) => return Err(self.transport(endpoint, error)),
             Ok(Ok(response)) => response,
@@ -116,7 +118,7 @@ impl Inner {
         {
             return Ok(Answer::Stream(response));
         }
-        let body = match tokio::time::timeout(self.timeout, read_limited(&mut response)).await {
+        let body = match tokio::time::timeout_at(deadline, read_limited(&mut response)).await {
             Err(_) => return Err(self.timed_out(endpoint)),
             Ok(Err(error)) => return Err(self.transport(endpoint, error)),
             Ok(Ok(body)) => body,
