@@ -297,3 +297,44 @@ async fn the_emulator_cutting_an_export_is_an_error() {
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].event, purchase);
 }
+
+/// A body of a header, one good row, then a row of `x` that never ends, `past` bytes longer
+/// than a row may be.
+fn endless_row(past: usize) -> Vec<u8> {
+    let mut body = b"df_unified_id,event_name\r\nu1,df_login\r\nu2,\"".to_vec();
+    body.resize(body.len() + dfinery::export::MAX_ROW_BYTES + past, b'x');
+    body
+}
+
+#[tokio::test]
+async fn a_row_that_never_ends_is_an_error_at_the_cap_not_held_in_memory() {
+    // Over the network, and from a file: the same reader, the same bound.
+    let url = raw_server(endless_row(1 << 20), Ending::Chunked).await;
+    let mut rows = client_at(&url).export_event_rows(&query()).await.unwrap();
+    let (seen, error) = read_all(&mut rows).await;
+    assert_eq!(seen, ["df_login"]);
+    let error = error.expect("an error, not a short result");
+    assert!(
+        matches!(error, ExportError::RowTooLong { row: 2, limit } if limit == dfinery::export::MAX_ROW_BYTES),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "row 2 runs past {} bytes without ending; the export is malformed (a body that is not CSV, or a quote never closed)",
+            dfinery::export::MAX_ROW_BYTES
+        )
+    );
+    assert!(!error.is_retryable());
+
+    let mut file = ExportRows::new(std::io::Cursor::new(endless_row(1 << 20))).unwrap();
+    assert_eq!(
+        file.next_row().unwrap().unwrap().get("event_name"),
+        Some("df_login")
+    );
+    let error = file.next_row().unwrap_err();
+    assert!(
+        matches!(error, ExportError::RowTooLong { row: 2, .. }),
+        "{error:?}"
+    );
+}
