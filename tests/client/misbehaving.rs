@@ -276,3 +276,44 @@ async fn a_slow_head_then_a_slow_body_is_one_timeout_not_two() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn rate_limit_headers_with_garbage_resets_are_bounded_retries_then_the_error() {
+    for reset in [
+        "-5",
+        "Thu, 01 Jan 2099 00:00:00 GMT",
+        "99999999999999999999999",
+        "1e12",
+        "",
+    ] {
+        let headers = format!(
+            "content-type: application/json\r\nx-ratelimit-limit: 1m\r\nx-ratelimit-remaining: 0\r\nx-ratelimit-reset: {reset}\r\nretry-after: {reset}\r\n"
+        );
+        let (base, heads) =
+            raw_server(20, move |_| answer("429 Too Many Requests", &headers, b"")).await;
+        let mut retry = crate::support::fast_retry();
+        retry.max_attempts = 3;
+        let client = dfinery::Client::builder()
+            .service_id("svc")
+            .import_token(IMPORT_TOKEN)
+            .base_url(&base)
+            .retry(retry)
+            .build()
+            .unwrap();
+        let who = user("u");
+        let call = client.identify(&who);
+        let error = tokio::time::timeout(std::time::Duration::from_secs(30), call)
+            .await
+            .unwrap_or_else(|_| panic!("reset `{reset}`: no answer within 30 s"))
+            .unwrap_err();
+        assert!(
+            matches!(error, Error::RateLimited { status: 429, .. }),
+            "{reset}: {error:?}"
+        );
+        assert_eq!(
+            heads.lock().unwrap().len(),
+            3,
+            "reset `{reset}`: the attempts allowed"
+        );
+    }
+}
