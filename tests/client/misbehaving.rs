@@ -317,3 +317,36 @@ async fn rate_limit_headers_with_garbage_resets_are_bounded_retries_then_the_err
         );
     }
 }
+
+#[tokio::test]
+async fn an_export_answered_with_json_that_is_no_error_body_is_not_taken_for_csv() {
+    let bodies: [&'static [u8]; 5] = [OK, b"{}", b"[]", br#"{"result":"success","data":[]}"#, b""];
+    for body in bodies {
+        let (base, _) = raw_server(2, move |_| {
+            answer("200 OK", "content-type: application/json\r\n", body)
+        })
+        .await;
+        let text = String::from_utf8_lossy(body);
+        let error = match client_at(&base).export_events(&today()).await {
+            Ok(stream) => panic!("`{text}` was taken for the CSV: {:?}", stream.text().await),
+            Err(error) => error,
+        };
+        assert!(
+            matches!(
+                error,
+                Error::Decode { status: 200, .. } | Error::Unexpected { status: 200, .. }
+            ),
+            "{text}: {error:?}"
+        );
+        assert!(!error.is_retryable(), "{text}: {error:?}");
+        assert!(error.to_string().contains("export/event"), "{error}");
+    }
+    // A CSV under a JSON type is still read as the CSV.
+    let csv = b"df_unified_id,event_name\nu1,df_login\n";
+    let (base, _) = raw_server(2, |_| {
+        answer("200 OK", "content-type: application/json\r\n", csv)
+    })
+    .await;
+    let stream = client_at(&base).export_events(&today()).await.unwrap();
+    assert_eq!(stream.text().await.unwrap().as_bytes(), csv);
+}
