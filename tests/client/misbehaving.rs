@@ -350,3 +350,49 @@ async fn an_export_answered_with_json_that_is_no_error_body_is_not_taken_for_csv
     let stream = client_at(&base).export_events(&today()).await.unwrap();
     assert_eq!(stream.text().await.unwrap().as_bytes(), csv);
 }
+
+#[tokio::test]
+async fn an_export_that_stalls_mid_body_names_the_setting_that_bounds_it() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let Ok((mut socket, _)) = listener.accept().await else {
+            return;
+        };
+        read_request(&mut socket).await;
+        let head =
+            "HTTP/1.1 200 OK\r\ncontent-type: text/csv\r\ntransfer-encoding: chunked\r\n\r\n";
+        let _ = socket.write_all(head.as_bytes()).await;
+        let _ = socket.write_all(b"d\r\ndf_unified_id\r\n").await;
+        let _ = socket.flush().await;
+        // Then nothing, longer than the test waits.
+        tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+    });
+    let client = dfinery::Client::builder()
+        .service_id("svc")
+        .export_token(EXPORT_TOKEN)
+        .base_url(&base)
+        .export_read_timeout(std::time::Duration::from_millis(300))
+        .retry(no_retry())
+        .build()
+        .unwrap();
+    let error = client
+        .export_events(&today())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Timeout {
+                endpoint: Endpoint::ExportEvent,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(message.contains("`export_read_timeout`"), "{message}");
+}
