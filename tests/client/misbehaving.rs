@@ -396,3 +396,51 @@ async fn an_export_that_stalls_mid_body_names_the_setting_that_bounds_it() {
     let message = error.to_string();
     assert!(message.contains("`export_read_timeout`"), "{message}");
 }
+
+#[tokio::test]
+async fn an_error_body_written_into_the_csv_fails_text_and_collect_bytes() {
+    // DFINERY's documented way to stop an export that started: HTTP 200, the JSON after the CSV.
+    let cases: [(&'static [u8], bool); 3] = [
+        (b"df_unified_id,event_name\nu1,df_login\n{\"result\":\"fail\",\"message\":\"client_connection_closed\"}", true),
+        (b"df_unified_id,event_name\nu1,df_lo{ \"result\" : \"fail\", \"message\" : \"query_error\" }\n", true),
+        // Quoted JSON in a cell is data: its quotes are doubled, so it is no error body.
+        (b"df_unified_id,event_name\nu1,\"{\"\"result\"\":\"\"fail\"\",\"\"message\"\":\"\"x\"\"}\"\n", false),
+    ];
+    for (body, broken) in cases {
+        let (base, _) = raw_server(4, move |_| {
+            answer("200 OK", "content-type: text/csv\r\n", body)
+        })
+        .await;
+        let client = client_at(&base);
+        let text = client.export_events(&today()).await.unwrap().text().await;
+        let bytes = client
+            .export_events(&today())
+            .await
+            .unwrap()
+            .collect_bytes()
+            .await;
+        if !broken {
+            assert_eq!(text.unwrap().as_bytes(), body);
+            assert_eq!(&bytes.unwrap()[..], body);
+            continue;
+        }
+        for error in [
+            text.map(|_| ()).unwrap_err(),
+            bytes.map(|_| ()).unwrap_err(),
+        ] {
+            assert!(
+                matches!(
+                    error,
+                    Error::Server {
+                        status: 200,
+                        code: Some(_),
+                        ..
+                    }
+                ),
+                "{error:?}"
+            );
+            assert!(error.is_retryable());
+            assert!(error.to_string().contains("export/event"), "{error}");
+        }
+    }
+}
