@@ -444,3 +444,22 @@ async fn an_error_body_written_into_the_csv_fails_text_and_collect_bytes() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_csv_over_a_mebibyte_under_a_json_type_comes_back_whole() {
+    // The JSON type makes the client read the answer as a possible error body, which is small;
+    // the CSV it turns out to be must not be cut at that reading's limit.
+    let mut csv = b"df_unified_id,event_name\n".to_vec();
+    while csv.len() < 3 << 20 {
+        csv.extend_from_slice(format!("u{},df_login\n", csv.len()).as_bytes());
+    }
+    let csv: &'static [u8] = csv.leak();
+    let (base, _) = raw_server(2, |_| {
+        answer("200 OK", "content-type: application/json\r\n", csv)
+    })
+    .await;
+    let stream = client_at(&base).export_events(&today()).await.unwrap();
+    let got = stream.collect_bytes().await.unwrap();
+    assert_eq!(got.len(), csv.len(), "the CSV was cut");
+    assert!(got == csv);
+}

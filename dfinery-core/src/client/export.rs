@@ -121,6 +121,8 @@ fn error_body_at(body: &[u8]) -> Option<usize> {
 
 /// What the stream carries between chunks.
 struct Reading {
+    /// Bytes read before the stream started, handed out first.
+    head: Option<Bytes>,
     response: Option<reqwest::Response>,
     endpoint: Endpoint,
     read_timeout: Duration,
@@ -174,7 +176,8 @@ impl Client {
                 endpoint,
                 inner: Box::pin(stream::once(async move { Ok(body) })),
             },
-            Answer::Stream(response) => stream_of(Reading {
+            Answer::Stream { head, response } => stream_of(Reading {
+                head: (!head.is_empty()).then_some(head),
                 response: Some(response),
                 endpoint,
                 read_timeout,
@@ -189,6 +192,9 @@ impl Client {
 fn stream_of(reading: Reading) -> ByteStream {
     let endpoint = reading.endpoint;
     let chunks = stream::unfold(reading, |mut reading| async move {
+        if let Some(head) = reading.head.take() {
+            return Some((Ok(head), reading));
+        }
         let mut response = reading.response.take()?;
         let item = match tokio::time::timeout(reading.read_timeout, response.chunk()).await {
             Ok(Ok(Some(chunk))) => {

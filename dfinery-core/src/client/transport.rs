@@ -22,8 +22,14 @@ const MAX_ANSWER_BYTES: usize = 1 << 20;
 
 /// The answer of one attempt: a CSV export still streaming, or a whole body already read.
 pub(crate) enum Answer {
-    /// An export's CSV, not read yet.
-    Stream(reqwest::Response),
+    /// An export's CSV: `head` (the bytes already read, often none), then the rest of
+    /// `response`, not read yet.
+    Stream {
+        /// Read already.
+        head: Bytes,
+        /// The rest.
+        response: reqwest::Response,
+    },
     /// A body read in full and classified as a success.
     Body(Bytes),
 }
@@ -116,13 +122,17 @@ impl Inner {
             && unreadable.is_none()
             && !is_json(response.headers())
         {
-            return Ok(Answer::Stream(response));
+            return Ok(Answer::Stream {
+                head: Bytes::new(),
+                response,
+            });
         }
-        let body = match tokio::time::timeout_at(deadline, read_limited(&mut response)).await {
-            Err(_) => return Err(self.timed_out(endpoint)),
-            Ok(Err(error)) => return Err(self.transport(endpoint, error)),
-            Ok(Ok(body)) => body,
-        };
+        let (body, more) =
+            match tokio::time::timeout_at(deadline, read_limited(&mut response)).await {
+                Err(_) => return Err(self.timed_out(endpoint)),
+                Ok(Err(error)) => return Err(self.transport(endpoint, error)),
+                Ok(Ok(read)) => read,
+            };
         if let Some(reason) = unreadable {
             return Err(Error::Decode {
                 endpoint,
@@ -134,6 +144,11 @@ impl Inner {
         let outcome = classify(endpoint, status, response.headers(), &body);
         tracing::debug!(status, outcome = outcome_name(&outcome), "answer");
         match outcome {
+            // A CSV under a JSON type, longer than an error body is read: the rest follows.
+            Ok(()) if more && endpoint.token() == TokenKind::Export => Ok(Answer::Stream {
+                head: body,
+                response,
+            }),
             Ok(()) => Ok(Answer::Body(body)),
             Err(error) => {
                 if matches!(error, Error::RateLimited { .. }) {
@@ -254,17 +269,17 @@ fn unreadable(endpoint: Endpoint, headers: &HeaderMap) -> Option<String> {
     })
 }
 
-/// The body, at most [`MAX_ANSWER_BYTES`] (the rest is dropped).
-async fn read_limited(response: &mut reqwest::Response) -> Result<Bytes, reqwest::Error> {
+/// The body, read until it ends or holds [`MAX_ANSWER_BYTES`] (and at most the rest of the
+/// chunk that reached it); `true` when it stopped there, the rest left in `response`.
+async fn read_limited(response: &mut reqwest::Response) -> Result<(Bytes, bool), reqwest::Error> {
     let mut body = BytesMut::new();
     while let Some(chunk) = response.chunk().await? {
-        let room = MAX_ANSWER_BYTES.saturating_sub(body.len());
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if room <= chunk.len() {
-            break;
+        body.extend_from_slice(&chunk);
+        if body.len() >= MAX_ANSWER_BYTES {
+            return Ok((body.freeze(), true));
         }
     }
-    Ok(body.freeze())
+    Ok((body.freeze(), false))
 }
 
 #[cfg(test)]
