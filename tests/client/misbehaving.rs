@@ -463,3 +463,31 @@ async fn a_csv_over_a_mebibyte_under_a_json_type_comes_back_whole() {
     assert_eq!(got.len(), csv.len(), "the CSV was cut");
     assert!(got == csv);
 }
+
+#[tokio::test]
+async fn a_server_echoing_the_token_in_its_body_does_not_put_it_in_the_error() {
+    // A proxy's error page that dumps the request it refused, headers and all.
+    for (endpoint, status, token) in [
+        (Endpoint::Identities, "502 Bad Gateway", IMPORT_TOKEN),
+        (Endpoint::Identities, "200 OK", IMPORT_TOKEN),
+        (Endpoint::ExportEvent, "404 Not Found", EXPORT_TOKEN),
+    ] {
+        let page =
+            format!("refused: POST with access_token: {token} and authorization: Bearer {token}");
+        let (base, _) = raw_server(2, move |_| {
+            answer(status, "content-type: text/plain\r\n", page.as_bytes())
+        })
+        .await;
+        let client = client_at(&base);
+        let error = match endpoint {
+            Endpoint::Identities => client.identify(&user("u")).await.unwrap_err(),
+            _ => client.export_events(&today()).await.unwrap_err(),
+        };
+        let shown = format!("{error} {error:?}");
+        assert!(!shown.contains(token), "{status}: {shown}");
+        assert!(
+            shown.contains("refused: POST"),
+            "the rest of the body is kept: {shown}"
+        );
+    }
+}

@@ -138,10 +138,18 @@ impl Inner {
                 endpoint,
                 status,
                 reason,
-                body,
+                body: redact(body, token),
             });
         }
-        let outcome = classify(endpoint, status, response.headers(), &body);
+        let mut outcome = classify(endpoint, status, response.headers(), &body);
+        if outcome.is_err() {
+            // A proxy's error page may echo the request, token and all; an error keeps its
+            // body and is shown and logged.
+            let redacted = redact(body.clone(), token);
+            if redacted != body {
+                outcome = classify(endpoint, status, response.headers(), &redacted);
+            }
+        }
         tracing::debug!(status, outcome = outcome_name(&outcome), "answer");
         match outcome {
             // A CSV under a JSON type, longer than an error body is read: the rest follows.
@@ -243,6 +251,23 @@ fn is_json(headers: &HeaderMap) -> bool {
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.to_ascii_lowercase().contains("json"))
+}
+
+/// `body` with every copy of `token` replaced by `***`.
+fn redact(body: Bytes, token: &Secret) -> Bytes {
+    let token = token.expose().as_bytes();
+    if token.is_empty() || memchr::memmem::find(&body, token).is_none() {
+        return body;
+    }
+    let mut out = Vec::with_capacity(body.len());
+    let mut rest = &body[..];
+    while let Some(at) = memchr::memmem::find(rest, token) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(b"***");
+        rest = &rest[at + token.len()..];
+    }
+    out.extend_from_slice(rest);
+    Bytes::from(out)
 }
 
 /// Why a 2xx answer cannot be what `endpoint` documents, whatever its body: a
