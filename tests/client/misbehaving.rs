@@ -491,3 +491,23 @@ async fn a_server_echoing_the_token_in_its_body_does_not_put_it_in_the_error() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_export_with_an_empty_body_is_not_an_empty_success() {
+    // Every export starts with its header row, even with no rows; ExportRows calls an empty
+    // body truncated, and the raw stream must not call it a whole export either.
+    for status in ["200 OK", "204 No Content"] {
+        let (base, _) = raw_server(4, move |_| {
+            answer(status, "content-type: text/csv\r\n", b"")
+        })
+        .await;
+        let client = client_at(&base);
+        let outcome = match client.export_events(&today()).await {
+            Ok(stream) => stream.text().await.map(|_| ()),
+            Err(error) => Err(error),
+        };
+        let error = outcome.expect_err(status);
+        assert!(matches!(error, Error::Decode { .. }), "{status}: {error:?}");
+        assert!(error.to_string().contains("header row"), "{error}");
+    }
+}

@@ -38,13 +38,24 @@ impl ByteStream {
     ///
     /// # Errors
     ///
-    /// The first failure while reading, or the [`Error`] of an export error body
+    /// The first failure while reading, [`Error::Decode`] for an empty body (an export always
+    /// has its header row), or the [`Error`] of an export error body
     /// (`{"result":"fail","message":"client_connection_closed"}`) the server wrote into the
     /// CSV after it had started.
     pub async fn collect_bytes(mut self) -> Result<Bytes, Error> {
         let mut all = BytesMut::new();
         while let Some(chunk) = self.next().await {
             all.extend_from_slice(&chunk?);
+        }
+        if all.iter().all(u8::is_ascii_whitespace) {
+            return Err(Error::Decode {
+                endpoint: self.endpoint,
+                status: 200,
+                reason: "the export is empty, but every export starts with its header row; \
+                         retry the export"
+                    .to_owned(),
+                body: all.freeze(),
+            });
         }
         if let Some(at) = error_body_at(&all) {
             let error = classify(self.endpoint, 200, &HeaderMap::new(), &all[at..]);
