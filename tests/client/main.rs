@@ -7,6 +7,7 @@ mod calls;
 mod errors;
 mod exports;
 mod faults;
+mod misbehaving;
 mod model;
 mod pacing;
 mod secrets;

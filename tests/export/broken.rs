@@ -297,3 +297,98 @@ async fn the_emulator_cutting_an_export_is_an_error() {
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].event, purchase);
 }
+
+/// A body of a header, one good row, then a row of `x` that never ends, `past` bytes longer
+/// than a row may be.
+fn endless_row(past: usize) -> Vec<u8> {
+    let mut body = b"df_unified_id,event_name\r\nu1,df_login\r\nu2,\"".to_vec();
+    body.resize(body.len() + dfinery::export::MAX_ROW_BYTES + past, b'x');
+    body
+}
+
+#[tokio::test]
+async fn a_row_that_never_ends_is_an_error_at_the_cap_not_held_in_memory() {
+    // Over the network, and from a file: the same reader, the same bound.
+    let url = raw_server(endless_row(1 << 20), Ending::Chunked).await;
+    let mut rows = client_at(&url).export_event_rows(&query()).await.unwrap();
+    let (seen, error) = read_all(&mut rows).await;
+    assert_eq!(seen, ["df_login"]);
+    let error = error.expect("an error, not a short result");
+    assert!(
+        matches!(error, ExportError::RowTooLong { row: 2, limit } if limit == dfinery::export::MAX_ROW_BYTES),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "row 2 runs past {} bytes without ending; the export is malformed (a body that is not CSV, or a quote never closed)",
+            dfinery::export::MAX_ROW_BYTES
+        )
+    );
+    assert!(!error.is_retryable());
+
+    let mut file = ExportRows::new(std::io::Cursor::new(endless_row(1 << 20))).unwrap();
+    assert_eq!(
+        file.next_row().unwrap().unwrap().get("event_name"),
+        Some("df_login")
+    );
+    let error = file.next_row().unwrap_err();
+    assert!(
+        matches!(error, ExportError::RowTooLong { row: 2, .. }),
+        "{error:?}"
+    );
+}
+
+/// Every row's `event_name` from `body` read as a saved export, until the first error.
+fn read_bytes(body: &[u8]) -> (Vec<String>, Option<ExportError>) {
+    let mut rows = match ExportRows::new(std::io::Cursor::new(body.to_vec())) {
+        Ok(rows) => rows,
+        Err(error) => return (Vec::new(), Some(error)),
+    };
+    let mut seen = Vec::new();
+    loop {
+        match rows.next_row() {
+            Ok(Some(row)) => seen.push(row.get("event_name").unwrap_or("?").to_owned()),
+            Ok(None) => return (seen, None),
+            Err(error) => return (seen, Some(error)),
+        }
+    }
+}
+
+#[test]
+fn odd_but_valid_csv_reads_and_broken_csv_is_an_error_naming_the_row() {
+    // A byte order mark, CRLF, a quoted field spanning lines: read as written.
+    let (seen, error) =
+        read_bytes(b"\xef\xbb\xbfdf_unified_id,event_name\r\nu1,\"df_\r\nlogin\"\r\nu2,df_x\n");
+    assert_eq!(
+        (seen, error.is_none()),
+        (vec!["df_\r\nlogin".to_owned(), "df_x".to_owned()], true)
+    );
+    // A row with a cell too many (a trailing comma) or too few.
+    for body in [
+        &b"df_unified_id,event_name\nu1,df_login,\n"[..],
+        b"df_unified_id,event_name\nu1\nu2,df_x\n",
+    ] {
+        let (seen, error) = read_bytes(body);
+        assert!(seen.is_empty(), "{seen:?}");
+        assert!(
+            matches!(
+                error,
+                Some(ExportError::Malformed {
+                    row: 1,
+                    expected: 2,
+                    ..
+                })
+            ),
+            "{error:?}"
+        );
+    }
+    // Not UTF-8 in a row, and a gzip body served as plain CSV: errors, never rows.
+    let (seen, error) = read_bytes(b"df_unified_id,event_name\nu1,df_\xff\n");
+    assert!(
+        seen.is_empty() && matches!(error, Some(ExportError::NotUtf8 { row: 1 })),
+        "{error:?}"
+    );
+    let (seen, error) = read_bytes(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xcb\x48\xcd\xc9\xc9\x57\x28\xcf\x2f\xca\x49\x01\x00\x85\x11\x4a\x0d\x0b\x00\x00\x00");
+    assert!(seen.is_empty() && error.is_some(), "{seen:?} {error:?}");
+}

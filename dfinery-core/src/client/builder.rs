@@ -182,7 +182,14 @@ impl ClientBuilder {
 
     /// The `reqwest` client to send with: its connection pool, proxy, TLS, connect timeout and
     /// `User-Agent` are used as they are (set them on its `reqwest::ClientBuilder`). Default:
-    /// one built with rustls, a 10 s connect timeout and `User-Agent: dfinery-rust/<version>`.
+    /// one built with rustls, a 10 s connect timeout, `User-Agent: dfinery-rust/<version>` and
+    /// no redirects followed (DFINERY documents none; a redirect is
+    /// [`Error::Unexpected`](crate::Error::Unexpected)).
+    ///
+    /// A client given here follows redirects as its policy says (reqwest's default: up to 10),
+    /// and reqwest drops only `Authorization` on the way to another host, never the Import
+    /// token's `access_token` header: build it with
+    /// `.redirect(reqwest::redirect::Policy::none())` unless you trust every host it may be sent to.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -327,6 +334,9 @@ impl ClientBuilder {
                 .use_rustls_tls()
                 .connect_timeout(DEFAULT_CONNECT_TIMEOUT)
                 .user_agent(DEFAULT_USER_AGENT)
+                // A redirect would take the `access_token` header (which reqwest does not
+                // strip, unlike `Authorization`) to whatever host it names.
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(ClientBuildError::Http)?,
         };

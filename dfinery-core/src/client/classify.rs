@@ -24,7 +24,7 @@ enum Body {
 /// Decides whether an answer is a success, and which [`Error`] it is otherwise.
 ///
 /// Success is HTTP 2xx **and** code `20000` (`docs/protocol.md` §6.1); for the export endpoints,
-/// a 2xx answer that is not a JSON error body (i.e. the CSV). Failures are read from the body's
+/// a 2xx answer that is neither empty nor a JSON object or array (i.e. the CSV). Failures are read from the body's
 /// code when there is one (the same code means the same variant whatever the status: `40401`
 /// is a rate limit with HTTP 200 or 429), otherwise from the status:
 ///
@@ -36,8 +36,8 @@ enum Body {
 /// | `40401`, export `too_many_api_requests`, bare 429 | [`Error::RateLimited`] |
 /// | `40402`, `40403` | [`Error::TooManyEvents`] |
 /// | `50000`, export `unknown_error` / `query_error` / `client_connection_closed`, bare 5xx | [`Error::Server`] |
-/// | a 2xx Import answer without a code (not the envelope) | [`Error::Decode`] |
-/// | an undocumented code or status | [`Error::Unexpected`] |
+/// | a 2xx Import answer without a code (not the envelope); a 2xx export answer that is empty or JSON without a code or `message` | [`Error::Decode`] |
+/// | an undocumented code or status; `20000` on an export | [`Error::Unexpected`] |
 ///
 /// An undocumented code falls back to the status (a 503 with code `59999` is still a server
 /// error); so does `20000` with a non-2xx status.
@@ -62,7 +62,8 @@ pub fn classify(
     body: &[u8],
 ) -> Result<(), Error> {
     let success_status = (200..300).contains(&status);
-    if success_status && is_success_envelope(body) {
+    let import = endpoint.token() == TokenKind::Import;
+    if success_status && import && is_success_envelope(body) {
         return Ok(());
     }
     let raw = || Bytes::copy_from_slice(body);
@@ -71,7 +72,8 @@ pub fn classify(
         Body::Import(code, data) => {
             let server_code = Some(ServerCode::Import(code.clone()));
             match code {
-                ResultCode::Documented(ImportCode::Ok) if success_status => Ok(()),
+                // An export succeeds with its CSV, never with the Import envelope.
+                ResultCode::Documented(ImportCode::Ok) if success_status && import => Ok(()),
                 ResultCode::Documented(ImportCode::BadRequest)
                 | ResultCode::Documented(ImportCode::ValidationFailure) => Err(Error::Validation {
                     endpoint,
@@ -157,9 +159,9 @@ pub fn classify(
             })
         }
         Body::Other(reason) if success_status => match endpoint.token() {
-            // The export's success body is the CSV itself.
-            TokenKind::Export => Ok(()),
-            TokenKind::Import => Err(Error::Decode {
+            // The export's success body is the CSV itself: anything but JSON (or nothing).
+            TokenKind::Export if !is_json_or_empty(body) => Ok(()),
+            TokenKind::Export | TokenKind::Import => Err(Error::Decode {
                 endpoint,
                 status,
                 reason,
@@ -260,6 +262,16 @@ fn is_success_envelope(body: &[u8]) -> bool {
     body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
         && serde_json::from_slice::<EnvelopeCode<'_>>(body)
             .is_ok_and(|envelope| ImportCode::from_code(envelope.code) == Some(ImportCode::Ok))
+}
+
+/// Whether `body` is empty or a JSON object or array: no export's CSV, which starts with its
+/// header row of column names.
+fn is_json_or_empty(body: &[u8]) -> bool {
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => true,
+        Some(b'{' | b'[') => serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok(),
+        Some(_) => false,
+    }
 }
 
 /// The violations listed in `data`, when it is a list of `{path, rule, expected}` objects.

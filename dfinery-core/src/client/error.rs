@@ -133,7 +133,7 @@ pub enum Error {
         source: reqwest::Error,
     },
     /// No answer in time. Retryable.
-    #[error("`{endpoint}` did not answer within {after:?}; retry, or raise the client's `timeout`")]
+    #[error("`{endpoint}` did not answer within {after:?}; retry, or raise the client's {}", timeout_setting(*endpoint))]
     Timeout {
         /// The endpoint called.
         endpoint: Endpoint,
@@ -332,6 +332,16 @@ fn snippet(body: &Bytes) -> String {
     let cut: String = text.chars().take(200).collect();
     let more = if cut.len() < text.len() { "…" } else { "" };
     format!(": {cut}{more}")
+}
+
+/// The settings that bound waiting for `endpoint`: an export also waits for each chunk.
+fn timeout_setting(endpoint: Endpoint) -> &'static str {
+    match endpoint.token() {
+        TokenKind::Import => "`timeout`",
+        TokenKind::Export => {
+            "`timeout` (until the CSV starts) or `export_read_timeout` (between its chunks)"
+        }
+    }
 }
 
 fn token_name(endpoint: Endpoint) -> &'static str {

@@ -9,15 +9,17 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures_util::stream::{self, Stream, StreamExt};
+use reqwest::header::HeaderMap;
 use serde::Serialize;
 use tokio::sync::OwnedSemaphorePermit;
 use uuid::Uuid;
 
 use super::Client;
+use super::classify::classify;
 use super::error::Error;
 use super::transport::Answer;
 use crate::ratelimit::SlotGuard;
-use crate::wire::{Endpoint, EventExportRequest, ProfileExportRequest};
+use crate::wire::{Endpoint, EventExportRequest, ExportErrorBody, ProfileExportRequest};
 
 /// The CSV of an export as it arrives, chunk by chunk; a failure while reading (a connection
 /// cut, no chunk within the export read timeout) is an `Err` item, after which the stream
@@ -36,11 +38,33 @@ impl ByteStream {
     ///
     /// # Errors
     ///
-    /// The first failure while reading.
+    /// The first failure while reading, [`Error::Decode`] for an empty body (an export always
+    /// has its header row), or the [`Error`] of an export error body
+    /// (`{"result":"fail","message":"client_connection_closed"}`) the server wrote into the
+    /// CSV after it had started.
     pub async fn collect_bytes(mut self) -> Result<Bytes, Error> {
         let mut all = BytesMut::new();
         while let Some(chunk) = self.next().await {
             all.extend_from_slice(&chunk?);
+        }
+        if all.iter().all(u8::is_ascii_whitespace) {
+            return Err(Error::Decode {
+                endpoint: self.endpoint,
+                status: 200,
+                reason: "the export is empty, but every export starts with its header row; \
+                         retry the export"
+                    .to_owned(),
+                body: all.freeze(),
+            });
+        }
+        if let Some(at) = error_body_at(&all) {
+            let error = classify(self.endpoint, 200, &HeaderMap::new(), &all[at..]);
+            return Err(error.err().unwrap_or(Error::Decode {
+                endpoint: self.endpoint,
+                status: 200,
+                reason: "an export error body follows the CSV".to_owned(),
+                body: all.freeze(),
+            }));
         }
         Ok(all.freeze())
     }
@@ -49,8 +73,8 @@ impl ByteStream {
     ///
     /// # Errors
     ///
-    /// The first failure while reading, or [`Error::Decode`] (with the bytes) when the CSV is
-    /// not UTF-8.
+    /// As [`collect_bytes`](Self::collect_bytes), or [`Error::Decode`] (with the bytes) when the
+    /// CSV is not UTF-8.
     pub async fn text(self) -> Result<String, Error> {
         let endpoint = self.endpoint;
         let bytes = self.collect_bytes().await?;
@@ -95,8 +119,21 @@ impl fmt::Debug for ByteStream {
     }
 }
 
+/// Where an export error body written into the CSV starts: a `{` (then white space) before
+/// `"result"`, which RFC 4180 CSV cannot hold (a quoted field doubles its quotes), from which
+/// the rest of the body is that error body.
+fn error_body_at(body: &[u8]) -> Option<usize> {
+    memchr::memmem::find_iter(body, b"\"result\"").find_map(|hit| {
+        let open = body[..hit].iter().rposition(|b| !b.is_ascii_whitespace())?;
+        (body[open] == b'{' && serde_json::from_slice::<ExportErrorBody>(&body[open..]).is_ok())
+            .then_some(open)
+    })
+}
+
 /// What the stream carries between chunks.
 struct Reading {
+    /// Bytes read before the stream started, handed out first.
+    head: Option<Bytes>,
     response: Option<reqwest::Response>,
     endpoint: Endpoint,
     read_timeout: Duration,
@@ -150,7 +187,8 @@ impl Client {
                 endpoint,
                 inner: Box::pin(stream::once(async move { Ok(body) })),
             },
-            Answer::Stream(response) => stream_of(Reading {
+            Answer::Stream { head, response } => stream_of(Reading {
+                head: (!head.is_empty()).then_some(head),
                 response: Some(response),
                 endpoint,
                 read_timeout,
@@ -165,6 +203,9 @@ impl Client {
 fn stream_of(reading: Reading) -> ByteStream {
     let endpoint = reading.endpoint;
     let chunks = stream::unfold(reading, |mut reading| async move {
+        if let Some(head) = reading.head.take() {
+            return Some((Ok(head), reading));
+        }
         let mut response = reading.response.take()?;
         let item = match tokio::time::timeout(reading.read_timeout, response.chunk()).await {
             Ok(Ok(Some(chunk))) => {

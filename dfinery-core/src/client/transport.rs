@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderMap, HeaderValue};
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -22,8 +22,14 @@ const MAX_ANSWER_BYTES: usize = 1 << 20;
 
 /// The answer of one attempt: a CSV export still streaming, or a whole body already read.
 pub(crate) enum Answer {
-    /// An export's CSV, not read yet.
-    Stream(reqwest::Response),
+    /// An export's CSV: `head` (the bytes already read, often none), then the rest of
+    /// `response`, not read yet.
+    Stream {
+        /// Read already.
+        head: Bytes,
+        /// The rest.
+        response: reqwest::Response,
+    },
     /// A body read in full and classified as a success.
     Body(Bytes),
 }
@@ -93,8 +99,10 @@ impl Inner {
     ) -> Result<Answer, Error> {
         let api = endpoint.api();
         let mut flight = self.pacer.acquire(api).await;
+        // One deadline for the head and the body: `timeout` bounds the whole attempt.
+        let deadline = tokio::time::Instant::now() + self.timeout;
         let send = self.request(endpoint, token, body).send();
-        let response = match tokio::time::timeout(self.timeout, send).await {
+        let response = match tokio::time::timeout_at(deadline, send).await {
             Err(_) => return Err(self.timed_out(endpoint)),
             Ok(Err(error)) => return Err(self.transport(endpoint, error)),
             Ok(Ok(response)) => response,
@@ -104,20 +112,51 @@ impl Inner {
         if let Some(snapshot) = RateLimitSnapshot::from_headers(response.headers()) {
             flight.observe(snapshot);
         }
+        let unreadable = response
+            .status()
+            .is_success()
+            .then(|| unreadable(endpoint, response.headers()))
+            .flatten();
         if endpoint.token() == TokenKind::Export
             && response.status().is_success()
+            && unreadable.is_none()
             && !is_json(response.headers())
         {
-            return Ok(Answer::Stream(response));
+            return Ok(Answer::Stream {
+                head: Bytes::new(),
+                response,
+            });
         }
-        let body = match tokio::time::timeout(self.timeout, read_limited(&mut response)).await {
-            Err(_) => return Err(self.timed_out(endpoint)),
-            Ok(Err(error)) => return Err(self.transport(endpoint, error)),
-            Ok(Ok(body)) => body,
-        };
-        let outcome = classify(endpoint, status, response.headers(), &body);
+        let (body, more) =
+            match tokio::time::timeout_at(deadline, read_limited(&mut response)).await {
+                Err(_) => return Err(self.timed_out(endpoint)),
+                Ok(Err(error)) => return Err(self.transport(endpoint, error)),
+                Ok(Ok(read)) => read,
+            };
+        if let Some(reason) = unreadable {
+            return Err(Error::Decode {
+                endpoint,
+                status,
+                reason,
+                body: redact(body, token),
+            });
+        }
+        let mut outcome = classify(endpoint, status, response.headers(), &body);
+        if outcome.is_err() {
+            // A proxy's error page may echo the request, token and all; an error keeps its
+            // body and is shown and logged.
+            let redacted = redact(body.clone(), token);
+            if redacted != body {
+                outcome = classify(endpoint, status, response.headers(), &redacted);
+            }
+        }
         tracing::debug!(status, outcome = outcome_name(&outcome), "answer");
         match outcome {
+            // A CSV under a JSON type, longer than an error body is read: the rest follows.
+            Ok(()) if more && endpoint.token() == TokenKind::Export => Ok(Answer::Stream {
+                head: body,
+                response,
+            }),
             Ok(()) => Ok(Answer::Body(body)),
             Err(error) => {
                 if matches!(error, Error::RateLimited { .. }) {
@@ -214,17 +253,58 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.to_ascii_lowercase().contains("json"))
 }
 
-/// The body, at most [`MAX_ANSWER_BYTES`] (the rest is dropped).
-async fn read_limited(response: &mut reqwest::Response) -> Result<Bytes, reqwest::Error> {
+/// `body` with every copy of `token` replaced by `***`.
+fn redact(body: Bytes, token: &Secret) -> Bytes {
+    let token = token.expose().as_bytes();
+    if token.is_empty() || memchr::memmem::find(&body, token).is_none() {
+        return body;
+    }
+    let mut out = Vec::with_capacity(body.len());
+    let mut rest = &body[..];
+    while let Some(at) = memchr::memmem::find(rest, token) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(b"***");
+        rest = &rest[at + token.len()..];
+    }
+    out.extend_from_slice(rest);
+    Bytes::from(out)
+}
+
+/// Why a 2xx answer cannot be what `endpoint` documents, whatever its body: a
+/// `Content-Encoding` the client never asked for (it sends no `Accept-Encoding`, so the bytes
+/// would be read as if plain), or an export answered with an HTML page instead of CSV.
+fn unreadable(endpoint: Endpoint, headers: &HeaderMap) -> Option<String> {
+    let value = |name| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.trim().to_ascii_lowercase())
+    };
+    if let Some(encoding) = value(CONTENT_ENCODING).filter(|e| !e.is_empty() && e != "identity") {
+        return Some(format!(
+            "it came `{encoding}`-encoded, though the client sends no `Accept-Encoding`; \
+             a proxy between you and DFINERY is compressing it: turn that off"
+        ));
+    }
+    let html = value(CONTENT_TYPE).is_some_and(|t| t.starts_with("text/html"));
+    (endpoint.token() == TokenKind::Export && html).then(|| {
+        "it is `text/html`, not CSV: a proxy or a login page answered instead of DFINERY; \
+         check `base_url`"
+            .to_owned()
+    })
+}
+
+/// The body, read until it ends or holds [`MAX_ANSWER_BYTES`] (and at most the rest of the
+/// chunk that reached it); `true` when it stopped there, the rest left in `response`.
+async fn read_limited(response: &mut reqwest::Response) -> Result<(Bytes, bool), reqwest::Error> {
     let mut body = BytesMut::new();
     while let Some(chunk) = response.chunk().await? {
-        let room = MAX_ANSWER_BYTES.saturating_sub(body.len());
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if room <= chunk.len() {
-            break;
+        body.extend_from_slice(&chunk);
+        if body.len() >= MAX_ANSWER_BYTES {
+            return Ok((body.freeze(), true));
         }
     }
-    Ok(body.freeze())
+    Ok((body.freeze(), false))
 }
 
 #[cfg(test)]

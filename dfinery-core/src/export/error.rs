@@ -81,6 +81,18 @@ pub enum ExportError {
         /// The most rows one event may span.
         limit: usize,
     },
+    /// A row (or the header, row 0) longer than [`MAX_ROW_BYTES`](super::MAX_ROW_BYTES) that
+    /// has not ended: the body is not CSV, or a quote is never closed, and reading on would
+    /// hold it all in memory.
+    #[error(
+        "row {row} runs past {limit} bytes without ending; the export is malformed (a body that is not CSV, or a quote never closed)"
+    )]
+    RowTooLong {
+        /// The data row, from 1 (0 for the header).
+        row: u64,
+        /// The most bytes one row may take.
+        limit: usize,
+    },
     /// A row (or the header, row 0) that is not UTF-8.
     #[error("{} is not UTF-8; DFINERY exports are UTF-8", if *row == 0 { "the header row".to_owned() } else { format!("row {row}") })]
     NotUtf8 {

@@ -48,6 +48,7 @@ pub use from_cell::{FromCell, FromElement};
 pub use group::EventGroup;
 pub use header::Header;
 pub use meta::{EventMeta, ExportedEvent, ExportedProfile};
+pub use parse::MAX_ROW_BYTES;
 pub use query::{EventQuery, ProfileQuery, QueryError};
 pub use reader::{Events, ExportRows, Profiles};
 pub use row::ExportRow;

@@ -128,6 +128,11 @@ impl Input {
         self.start += n;
     }
 
+    /// The bytes of the row being parsed given to the parser so far.
+    pub(crate) fn row_len(&self) -> usize {
+        self.start - self.row_start
+    }
+
     /// The parser ended a row at the bytes used so far; a row ends only outside quotes, so
     /// the quotes before it need no counting.
     pub(crate) fn row_ended(&mut self) {

@@ -6,5 +6,6 @@ mod reader;
 mod record;
 mod splitter;
 
+pub use reader::MAX_ROW_BYTES;
 pub(crate) use reader::{Progress, RowReader};
 pub(crate) use record::Record;

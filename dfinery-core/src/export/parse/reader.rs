@@ -12,6 +12,10 @@ use crate::export::row::ExportRow;
 /// The most rows one event may span; DFINERY allows 100 items per event (or per request).
 pub(crate) const MAX_EVENT_ROWS: usize = 10_000;
 
+/// The most bytes one row may take (16 MiB), so that a body that is not CSV, or a quote never
+/// closed, is an error rather than held in memory until it ends.
+pub const MAX_ROW_BYTES: usize = 16 << 20;
+
 /// What an `advance_…` call reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Progress {
@@ -225,6 +229,12 @@ impl RowReader {
             self.input.consume(used);
             match split {
                 Split::NeedInput if at_end => return self.finish(),
+                Split::NeedInput if self.input.row_len() > MAX_ROW_BYTES => {
+                    return Err(ExportError::RowTooLong {
+                        row: if self.has_header { self.rows + 1 } else { 0 },
+                        limit: MAX_ROW_BYTES,
+                    });
+                }
                 Split::NeedInput => {}
                 Split::End => return self.finish(),
                 Split::Record => {
