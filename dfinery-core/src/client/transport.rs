@@ -274,19 +274,27 @@ fn redact(body: Bytes, token: &Secret) -> Bytes {
 /// `Content-Encoding` the client never asked for (it sends no `Accept-Encoding`, so the bytes
 /// would be read as if plain), or an export answered with an HTML page instead of CSV.
 fn unreadable(endpoint: Endpoint, headers: &HeaderMap) -> Option<String> {
+    // Read in place: every answer passes here, and a copy per header would be an allocation
+    // per request on the tracker's path.
     let value = |name| {
         headers
             .get(name)
             .and_then(|v| v.to_str().ok())
-            .map(|v| v.trim().to_ascii_lowercase())
+            .map(str::trim)
     };
-    if let Some(encoding) = value(CONTENT_ENCODING).filter(|e| !e.is_empty() && e != "identity") {
+    if let Some(encoding) =
+        value(CONTENT_ENCODING).filter(|e| !e.is_empty() && !e.eq_ignore_ascii_case("identity"))
+    {
+        let encoding = encoding.to_ascii_lowercase();
         return Some(format!(
             "it came `{encoding}`-encoded, though the client sends no `Accept-Encoding`; \
              a proxy between you and DFINERY is compressing it: turn that off"
         ));
     }
-    let html = value(CONTENT_TYPE).is_some_and(|t| t.starts_with("text/html"));
+    let html = value(CONTENT_TYPE).is_some_and(|t| {
+        t.get(..9)
+            .is_some_and(|start| start.eq_ignore_ascii_case("text/html"))
+    });
     (endpoint.token() == TokenKind::Export && html).then(|| {
         "it is `text/html`, not CSV: a proxy or a login page answered instead of DFINERY; \
          check `base_url`"
