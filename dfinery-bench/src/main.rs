@@ -85,6 +85,8 @@ struct Windows {
     export_events: usize,
     compile_rounds: usize,
     send_lines: usize,
+    /// Rounds of the pipeline's sink runs (in memory, spool, `dfinery send`), back to back.
+    pipeline_rounds: usize,
 }
 
 impl Windows {
@@ -98,6 +100,7 @@ impl Windows {
                 export_events: 200,
                 compile_rounds: 1,
                 send_lines: 10_000,
+                pipeline_rounds: 1,
             }
         } else {
             Windows {
@@ -108,6 +111,7 @@ impl Windows {
                 export_events: 4_000,
                 compile_rounds: 3,
                 send_lines: pipeline::SEND_LINES,
+                pipeline_rounds: 3,
             }
         }
     }
@@ -191,7 +195,15 @@ fn run(section: &str, w: &Windows) -> io::Result<(Comparison, Vec<(String, f64)>
             let lab = child_lab()?;
             let sink = Lab::child_sink(&std::env::current_exe()?)?;
             let spool = pipeline::spool_path(&default_dir(&workspace_root()))?;
-            let runs = pipeline::measure(&lab, &sink, &spool, 4, w.pipeline, Some(w.send_lines))?;
+            let runs = pipeline::measure(
+                &lab,
+                &sink,
+                &spool,
+                4,
+                w.pipeline,
+                Some(w.send_lines),
+                w.pipeline_rounds,
+            )?;
             Ok((
                 pipeline::comparison(&runs, lab.child_pid().is_some()),
                 pipeline::keys(&runs),

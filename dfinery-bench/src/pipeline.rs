@@ -17,7 +17,7 @@ use futures_util::future::try_join_all;
 use crate::fixtures::fresh_purchase;
 use crate::lab::{Lab, REGISTRY};
 use crate::measure::{peak_rss, process_cpu_time, reset_peak_rss};
-use crate::report::{Comparison, Figure, Goal, Ratio};
+use crate::report::{Comparison, Figure, Goal, Ratio, number};
 
 /// One run: how many events got from the caller to the emulator, in how long.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -279,7 +279,7 @@ const GOAL_SDK_CPU_US: f64 = 3.0;
 const GOAL_SEND_EVENTS_PER_S: f64 = 100_000.0;
 
 /// The runs of comparison 2.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct PipelineRuns {
     /// The Tracker, in memory, to the emulator.
     pub tracker: Run,
@@ -289,19 +289,56 @@ pub struct PipelineRuns {
     pub naive: Run,
     /// Callers sending at once to the emulator.
     pub producers: usize,
-    /// The Tracker, in memory, to the sink ([`SINK_TASKS`] tasks).
+    /// The Tracker, in memory, to the sink ([`SINK_TASKS`] tasks): the round of median speed.
     pub sink: Run,
-    /// The Tracker with its spool (awaited durability), to the sink.
+    /// The Tracker with its spool (awaited durability), to the sink: the round of median speed.
     pub sink_spool: Run,
+    /// Every round of the two sink runs, in the order run: (in memory, with the spool).
+    pub sink_rounds: Vec<(Run, Run)>,
     /// One request per event, to the sink.
     pub sink_naive: Run,
-    /// `dfinery send` to the sink, when measured.
+    /// `dfinery send` to the sink, when measured: the round of median speed.
     pub send: Option<Run>,
+    /// Every round of `dfinery send`, in the order run.
+    pub send_rounds: Vec<Run>,
 }
 
-/// Runs the three against the emulator `lab` (`producers` callers), the three against `sink`
-/// ([`SINK_TASKS`] callers), `window` each, and `dfinery send` of `send_lines` lines against
-/// `sink` when given.
+impl PipelineRuns {
+    /// The spool run over the in-memory run, the median of the rounds' ratios: each round runs
+    /// the two back to back, so a ratio compares runs a few seconds apart, on a machine whose
+    /// speed may drift between rounds.
+    pub fn spool_over_memory(&self) -> f64 {
+        median(
+            self.sink_rounds
+                .iter()
+                .map(|(memory, spool)| spool.per_second() / memory.per_second())
+                .collect(),
+        )
+    }
+}
+
+/// The median of `values` (the mean of the middle two for an even count); NaN when empty.
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+/// The run of median speed among `runs` (the slower of the middle two for an even count).
+fn median_run(runs: impl IntoIterator<Item = Run>) -> Option<Run> {
+    let mut runs: Vec<Run> = runs.into_iter().collect();
+    runs.sort_by(|a, b| a.per_second().total_cmp(&b.per_second()));
+    let middle = runs.len().checked_sub(1)? / 2;
+    runs.get(middle).copied()
+}
+
+/// Runs the three against the emulator `lab` (`producers` callers), `window` each; then
+/// `rounds` rounds (at least one) against `sink` ([`SINK_TASKS`] callers) of the Tracker in
+/// memory, the Tracker with its spool and, when `send_lines` is given, `dfinery send` of that
+/// many lines, back to back; then the naive client against `sink`.
 ///
 /// # Errors
 ///
@@ -313,17 +350,39 @@ pub fn measure(
     producers: usize,
     window: Duration,
     send_lines: Option<usize>,
+    rounds: usize,
 ) -> io::Result<PipelineRuns> {
     let dir = spool.parent().unwrap_or(Path::new("."));
+    let tracker_run = tracker(lab, None, producers, window)?;
+    let tracker_spool = tracker(lab, Some(spool), producers, window)?;
+    let naive_run = naive(lab, producers, window)?;
+    let mut sink_rounds = Vec::new();
+    let mut send_rounds = Vec::new();
+    for _ in 0..rounds.max(1) {
+        let memory = tracker(sink, None, SINK_TASKS, window)?;
+        let spooled = tracker(sink, Some(spool), SINK_TASKS, window)?;
+        sink_rounds.push((memory, spooled));
+        if let Some(lines) = send_lines {
+            send_rounds.push(send(sink, dir, lines)?);
+        }
+    }
+    let sink_naive = naive(sink, SINK_TASKS, window)?;
+    let sink_memory = median_run(sink_rounds.iter().map(|(memory, _)| *memory));
+    let sink_spool = median_run(sink_rounds.iter().map(|(_, spool)| *spool));
+    let (Some(sink_memory), Some(sink_spool)) = (sink_memory, sink_spool) else {
+        return Err(io::Error::other("no sink round ran"));
+    };
     Ok(PipelineRuns {
-        tracker: tracker(lab, None, producers, window)?,
-        tracker_spool: tracker(lab, Some(spool), producers, window)?,
-        naive: naive(lab, producers, window)?,
+        tracker: tracker_run,
+        tracker_spool,
+        naive: naive_run,
         producers,
-        sink: tracker(sink, None, SINK_TASKS, window)?,
-        sink_spool: tracker(sink, Some(spool), SINK_TASKS, window)?,
-        sink_naive: naive(sink, SINK_TASKS, window)?,
-        send: send_lines.map(|n| send(sink, dir, n)).transpose()?,
+        sink: sink_memory,
+        sink_spool,
+        sink_rounds,
+        sink_naive,
+        send: median_run(send_rounds.iter().copied()),
+        send_rounds,
     })
 }
 
@@ -501,7 +560,7 @@ pub fn comparison(r: &PipelineRuns, emulator_in_child: bool) -> Comparison {
             ),
             Ratio::new(
                 "sink: Tracker with spool / in memory",
-                r.sink_spool.per_second() / r.sink.per_second(),
+                r.spool_over_memory(),
                 Goal::AtLeast(0.8),
             ),
             Ratio::new(
@@ -530,8 +589,49 @@ pub fn comparison(r: &PipelineRuns, emulator_in_child: bool) -> Comparison {
             "against the emulator the figures are bounded by the emulator (it validates and \
              stores every event); against the sink they are the SDK's own"
                 .to_owned(),
+            rounds_note(r),
         ],
     }
+}
+
+/// How the sink's goal figures were taken, with every round's.
+fn rounds_note(r: &PipelineRuns) -> String {
+    let rounds: Vec<String> = r
+        .sink_rounds
+        .iter()
+        .enumerate()
+        .map(|(i, (memory, spool))| {
+            let send = r
+                .send_rounds
+                .get(i)
+                .map(|send| format!(" / {}", number(send.per_second())))
+                .unwrap_or_default();
+            format!(
+                "{}: {} / {}{send} ({:.2})",
+                i + 1,
+                number(memory.per_second()),
+                number(spool.per_second()),
+                spool.per_second() / memory.per_second(),
+            )
+        })
+        .collect();
+    let what = if r.send_rounds.is_empty() {
+        "in memory / spool"
+    } else {
+        "in memory / spool / `dfinery send`"
+    };
+    format!(
+        "the sink figures are the round of median speed of {} rounds, each running the Tracker \
+         in memory, with its spool{} back to back; spool / in memory is the median of the \
+         rounds' ratios. Rounds, events/s ({what}; spool / in memory): {}",
+        r.sink_rounds.len(),
+        if r.send_rounds.is_empty() {
+            ""
+        } else {
+            " and `dfinery send`"
+        },
+        rounds.join("; "),
+    )
 }
 
 /// The figures of comparison 2 as `pipeline.*` keys of the JSON report.
@@ -552,15 +652,34 @@ pub fn keys(r: &PipelineRuns) -> Vec<(String, f64)> {
             "pipeline.sink_naive_events_per_s",
             r.sink_naive.per_second(),
         ),
-        (
-            "pipeline.spool_over_memory",
-            r.sink_spool.per_second() / r.sink.per_second(),
-        ),
+        ("pipeline.spool_over_memory", r.spool_over_memory()),
+        ("pipeline.rounds", r.sink_rounds.len() as f64),
         (
             "pipeline.tracker_over_naive",
             r.sink.per_second() / r.sink_naive.per_second(),
         ),
     ];
+    let spread = |values: Vec<f64>| {
+        let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (min, max)
+    };
+    let (min, max) = spread(r.sink_rounds.iter().map(|(m, _)| m.per_second()).collect());
+    keys.push(("pipeline.sink_events_per_s_min", min));
+    keys.push(("pipeline.sink_events_per_s_max", max));
+    let (min, max) = spread(
+        r.sink_rounds
+            .iter()
+            .map(|(m, s)| s.per_second() / m.per_second())
+            .collect(),
+    );
+    keys.push(("pipeline.spool_over_memory_min", min));
+    keys.push(("pipeline.spool_over_memory_max", max));
+    if !r.send_rounds.is_empty() {
+        let (min, max) = spread(r.send_rounds.iter().map(Run::per_second).collect());
+        keys.push(("pipeline.send_events_per_s_min", min));
+        keys.push(("pipeline.send_events_per_s_max", max));
+    }
     if let Some(send) = &r.send {
         keys.push(("pipeline.send_events_per_s", send.per_second()));
         if let Some(us) = send.cpu_us_per_event() {
@@ -577,4 +696,71 @@ pub fn keys(r: &PipelineRuns) -> Vec<(String, f64)> {
         keys.push(("pipeline.sdk_spool_cpu_us_per_event", us));
     }
     keys.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(events: u64) -> Run {
+        Run {
+            events,
+            requests: 1,
+            elapsed: Duration::from_secs(1),
+            peak_rss: None,
+            cpu: None,
+            peer_cpu: None,
+        }
+    }
+
+    #[test]
+    fn the_median_is_the_middle_value_or_the_mean_of_the_middle_two() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert_eq!(median(vec![0.7]), 0.7);
+        assert!(median(Vec::new()).is_nan());
+    }
+
+    #[test]
+    fn the_median_run_is_the_middle_one_by_speed_and_none_without_runs() {
+        assert_eq!(median_run([run(300), run(100), run(200)]), Some(run(200)));
+        assert_eq!(median_run([run(300), run(100)]), Some(run(100)));
+        assert_eq!(median_run([]), None);
+    }
+
+    #[test]
+    fn spool_over_memory_is_the_median_of_the_rounds_ratios() {
+        let runs = PipelineRuns {
+            tracker: run(1),
+            tracker_spool: run(1),
+            naive: run(1),
+            producers: 1,
+            sink: run(200),
+            sink_spool: run(120),
+            // Ratios 0.5, 0.6 and 0.9: the median is 0.6, where the medians' ratio would be
+            // 120 / 200 = 0.6 by chance only.
+            sink_rounds: vec![
+                (run(100), run(50)),
+                (run(200), run(120)),
+                (run(300), run(270)),
+            ],
+            sink_naive: run(1),
+            send: None,
+            send_rounds: Vec::new(),
+        };
+        assert!((runs.spool_over_memory() - 0.6).abs() < 1e-12);
+        let keys = keys(&runs);
+        let key = |name: &str| keys.iter().find(|(k, _)| k == name).map(|(_, v)| *v);
+        assert_eq!(key("pipeline.rounds"), Some(3.0));
+        assert_eq!(key("pipeline.spool_over_memory_min"), Some(0.5));
+        assert_eq!(key("pipeline.spool_over_memory_max"), Some(0.9));
+        assert_eq!(key("pipeline.sink_events_per_s_max"), Some(300.0));
+        assert_eq!(key("pipeline.send_events_per_s_min"), None);
+        let note = rounds_note(&runs);
+        assert!(note.contains("median speed of 3 rounds"), "{note}");
+        assert!(
+            note.contains("1: 100 / 50.0 (0.50); 2: 200 / 120 (0.60)"),
+            "{note}"
+        );
+    }
 }

@@ -19,7 +19,8 @@ fn the_tracker_with_and_without_spool_and_the_naive_client_store_every_event() {
     let dir = std::env::temp_dir().join(format!("dfinery-bench-test-{}", std::process::id()));
     let spool = pipeline::spool_path(&dir).expect("a folder");
     // The same emulator stands in for the sink: the runs count what it stored.
-    let runs = pipeline::measure(&lab, &lab, &spool, 2, WINDOW, None).expect("every event stored");
+    let runs =
+        pipeline::measure(&lab, &lab, &spool, 2, WINDOW, None, 2).expect("every event stored");
     for run in [
         runs.tracker,
         runs.tracker_spool,
@@ -30,6 +31,19 @@ fn the_tracker_with_and_without_spool_and_the_naive_client_store_every_event() {
     ] {
         assert!(run.events > 0, "{run:?}");
     }
+    // Two rounds of the sink runs, the figures taken from one of them.
+    assert_eq!(runs.sink_rounds.len(), 2);
+    assert!(
+        runs.sink_rounds
+            .iter()
+            .any(|(memory, _)| *memory == runs.sink)
+    );
+    assert!(
+        runs.sink_rounds
+            .iter()
+            .any(|(_, spool)| *spool == runs.sink_spool)
+    );
+    assert!(runs.send.is_none() && runs.send_rounds.is_empty());
     // Batching: many events per request for the Tracker, one per request for the naive client.
     assert!(
         runs.tracker.requests < runs.tracker.events,
@@ -41,6 +55,7 @@ fn the_tracker_with_and_without_spool_and_the_naive_client_store_every_event() {
     let _ = std::fs::remove_dir_all(dir);
     let text = pipeline::comparison(&runs, false).to_string();
     assert!(text.contains("includes the events it stored"), "{text}");
+    assert!(text.contains("median speed of 2 rounds"), "{text}");
 }
 
 #[test]
