@@ -104,12 +104,12 @@ impl Windows {
             }
         } else {
             Windows {
-                rounds: 5,
+                rounds: 9,
                 micro: Duration::from_millis(300),
                 pipeline: Duration::from_secs(3),
                 emulator: Duration::from_secs(3),
                 export_events: 4_000,
-                compile_rounds: 3,
+                compile_rounds: 5,
                 send_lines: pipeline::SEND_LINES,
                 pipeline_rounds: 3,
             }
