@@ -308,12 +308,15 @@ impl PipelineRuns {
     /// the two back to back, so a ratio compares runs a few seconds apart, on a machine whose
     /// speed may drift between rounds.
     pub fn spool_over_memory(&self) -> f64 {
-        median(
-            self.sink_rounds
-                .iter()
-                .map(|(memory, spool)| spool.per_second() / memory.per_second())
-                .collect(),
-        )
+        median(self.round_ratios())
+    }
+
+    /// Each round's spool run over its in-memory run, in the order run.
+    pub fn round_ratios(&self) -> Vec<f64> {
+        self.sink_rounds
+            .iter()
+            .map(|(memory, spool)| spool.per_second() / memory.per_second())
+            .collect()
     }
 }
 
@@ -599,37 +602,32 @@ fn rounds_note(r: &PipelineRuns) -> String {
     let rounds: Vec<String> = r
         .sink_rounds
         .iter()
+        .zip(r.round_ratios())
         .enumerate()
-        .map(|(i, (memory, spool))| {
+        .map(|(i, ((memory, spool), ratio))| {
             let send = r
                 .send_rounds
                 .get(i)
                 .map(|send| format!(" / {}", number(send.per_second())))
                 .unwrap_or_default();
             format!(
-                "{}: {} / {}{send} ({:.2})",
+                "{}: {} / {}{send} ({ratio:.2})",
                 i + 1,
                 number(memory.per_second()),
                 number(spool.per_second()),
-                spool.per_second() / memory.per_second(),
             )
         })
         .collect();
-    let what = if r.send_rounds.is_empty() {
-        "in memory / spool"
+    let (runs, columns) = if r.send_rounds.is_empty() {
+        ("", "in memory / spool")
     } else {
-        "in memory / spool / `dfinery send`"
+        (" and `dfinery send`", "in memory / spool / `dfinery send`")
     };
     format!(
         "the sink figures are the round of median speed of {} rounds, each running the Tracker \
-         in memory, with its spool{} back to back; spool / in memory is the median of the \
-         rounds' ratios. Rounds, events/s ({what}; spool / in memory): {}",
+         in memory, with its spool{runs} back to back; spool / in memory is the median of the \
+         rounds' ratios. Rounds, events/s ({columns}; spool / in memory): {}",
         r.sink_rounds.len(),
-        if r.send_rounds.is_empty() {
-            ""
-        } else {
-            " and `dfinery send`"
-        },
         rounds.join("; "),
     )
 }
@@ -667,12 +665,7 @@ pub fn keys(r: &PipelineRuns) -> Vec<(String, f64)> {
     let (min, max) = spread(r.sink_rounds.iter().map(|(m, _)| m.per_second()).collect());
     keys.push(("pipeline.sink_events_per_s_min", min));
     keys.push(("pipeline.sink_events_per_s_max", max));
-    let (min, max) = spread(
-        r.sink_rounds
-            .iter()
-            .map(|(m, s)| s.per_second() / m.per_second())
-            .collect(),
-    );
+    let (min, max) = spread(r.round_ratios());
     keys.push(("pipeline.spool_over_memory_min", min));
     keys.push(("pipeline.spool_over_memory_max", max));
     if !r.send_rounds.is_empty() {
