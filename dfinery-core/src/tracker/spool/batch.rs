@@ -19,6 +19,19 @@ pub(super) fn push(batch: &mut Vec<u8>, seq: u64, bytes: &[u8]) {
     batch.extend_from_slice(&bytes[..len as usize]);
 }
 
+/// Writes `seq` and `bytes` framed, as [`push`] appends them, at the start of `out`, which
+/// holds [`size`]`(1, bytes.len())` bytes at least, and returns the rest of `out`: a row is
+/// written in place in the store's page, without a buffer of its own.
+pub(super) fn put<'a>(out: &'a mut [u8], seq: u64, bytes: &[u8]) -> &'a mut [u8] {
+    let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+    let bytes = &bytes[..len as usize];
+    let (frame, rest) = out.split_at_mut(FRAME + bytes.len());
+    frame[..8].copy_from_slice(&seq.to_le_bytes());
+    frame[8..FRAME].copy_from_slice(&len.to_le_bytes());
+    frame[FRAME..].copy_from_slice(bytes);
+    rest
+}
+
 /// The bytes a batch of `entries` of `bytes` bytes in all takes.
 pub(super) fn size(entries: usize, bytes: usize) -> usize {
     entries * FRAME + bytes
@@ -143,6 +156,13 @@ mod tests {
         let mut entries = Entries::new(cut);
         assert_eq!(entries.by_ref().count(), 2);
         assert_eq!(entries.damaged_at(), Some(size(2, 7)));
+
+        // Written in place, the same bytes.
+        let mut placed = vec![0_u8; batch.len()];
+        let rest = put(&mut placed, 7, b"{\"a\":1}");
+        let rest = put(rest, 9, b"");
+        assert!(put(rest, 12, &[b'x'; 300]).is_empty());
+        assert_eq!(placed, batch);
 
         // A length flipped to something huge stops the reading there, without a panic.
         let mut flipped = batch.clone();

@@ -85,7 +85,7 @@ pub(crate) struct Answers {
     pub(crate) dones: Vec<Done>,
     pub(crate) result: Result<(), String>,
     pub(crate) path: Arc<std::path::Path>,
-    pub(crate) spent: Vec<Write>,
+    pub(crate) spent: Writes,
 }
 
 impl Drop for Answers {
@@ -107,6 +107,48 @@ pub(crate) fn answer(
         path: path.to_path_buf(),
         reason: format!("{reason}; the message was not made durable"),
     })
+}
+
+/// The writes of one commit, in order, as the jobs handed them over: each job's list is kept
+/// whole rather than moved into one, so the writer neither copies the writes nor frees the
+/// lists' memory, which the callers allocated (they are freed with the answers, on the runtime
+/// that allocated them, or here when there is none).
+#[derive(Default)]
+pub(crate) struct Writes(Vec<Vec<Write>>);
+
+impl Writes {
+    /// Adds `part` after the writes already there.
+    fn push(&mut self, part: Vec<Write>) {
+        if !part.is_empty() {
+            self.0.push(part);
+        }
+    }
+
+    /// Adds `part` before the writes already there.
+    fn prepend(&mut self, part: Vec<Write>) {
+        if !part.is_empty() {
+            self.0.insert(0, part);
+        }
+    }
+
+    /// Adds every write of `other` after these.
+    fn append(&mut self, other: Writes) {
+        self.0.extend(other.0);
+    }
+
+    /// Every write, in order.
+    fn iter(&self) -> impl Iterator<Item = &Write> {
+        self.0.iter().flatten()
+    }
+
+    /// Every write, in order, taken.
+    fn into_writes(self) -> impl Iterator<Item = Write> {
+        self.0.into_iter().flatten()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.iter().all(Vec::is_empty)
+    }
 }
 
 /// Pending entries read for the recovery: sequence number and bytes.
@@ -270,7 +312,7 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
         // The callbacks answered on a runtime's task, by runtime (most often one).
         let mut runtime_dones: Vec<(tokio::runtime::Id, Vec<Done>)> = Vec::new();
         let mut reads = Vec::new();
-        let mut group_writes: Vec<Write> = Vec::new();
+        let mut group_writes = Writes::default();
         let mut sync = lazy_commits >= LAZY_COMMITS_BEFORE_SYNC || !carried.is_empty();
         let mut handed_over = 0;
         // A caller waits behind everything queued before it (a barrier, as `flush` sends):
@@ -312,7 +354,7 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                         Mode::Wait => waited.extend(inserts),
                         Mode::Lazy => {}
                     }
-                    group_writes.extend(w);
+                    group_writes.push(w);
                     match (in_runtime, done) {
                         (Some(id), Some(done)) => {
                             match runtime_dones.iter_mut().find(|(of, _)| *of == id) {
@@ -366,8 +408,9 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
             Write::Insert { seq, .. } => Some(*seq),
             _ => None,
         }));
-        let mut writes = carried;
-        writes.append(&mut group_writes);
+        let mut writes = Writes::default();
+        writes.push(carried);
+        writes.append(group_writes);
         if !deferred.is_empty()
             && (barrier
                 || deferred.len() >= DEFER_DELETES_MAX
@@ -376,7 +419,7 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
             // Their time has come: last in the commit, after every insert. A message may be
             // delivered before the commit of its insert (a `try_` call does not wait for it),
             // so its insert can be in this very group: the delete must come after it.
-            writes.extend(deferred.drain(..).map(Write::Remove));
+            writes.push(deferred.drain(..).map(Write::Remove).collect());
             deferred_since = None;
             // The last commit before the file is closed is synced.
             sync |= closing;
@@ -385,9 +428,7 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
         let prepended = not_durable.len();
         if !not_durable.is_empty() {
             // Remove what a failed commit may have left of refused messages, first.
-            let mut all: Vec<Write> = not_durable.iter().map(|&s| Write::Remove(s)).collect();
-            all.append(&mut writes);
-            writes = all;
+            writes.prepend(not_durable.iter().map(|&s| Write::Remove(s)).collect());
             sync = true;
         }
         let result = if broken {
@@ -414,7 +455,7 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
         // The writes a successful commit is done with: freed on the runtime with the answers
         // when there are some (the bytes were allocated there, and freeing them on the thread
         // that allocated them is the allocator's fast path), here otherwise.
-        let mut spent = Vec::new();
+        let mut spent = Writes::default();
         match &result {
             Ok(()) => {
                 if sync {
@@ -457,7 +498,7 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                 // The accepted messages nobody waits for are written again next time (and stay
                 // counted as unsynced until then).
                 rewrite = writes
-                    .into_iter()
+                    .into_writes()
                     .filter(|w| match w {
                         Write::Insert { seq, .. } => soon.contains(seq) && !settled.contains(seq),
                         Write::Bury { .. } => true,
@@ -617,7 +658,7 @@ struct Delta {
 /// a batch left with none is deleted, one left with some is written again with those alone.
 /// So a commit touches one row per batch it changes, not one key per message: a commit of
 /// 256 awaited messages writes one row, and the deletes kept back for 250 ms drop whole rows.
-fn commit(store: &Store, writes: &[Write], sync: bool) -> Result<(), String> {
+fn commit(store: &Store, writes: &Writes, sync: bool) -> Result<(), String> {
     use std::collections::{BTreeMap, HashMap};
 
     let db = store.db.read().unwrap_or_else(|e| e.into_inner());
@@ -628,20 +669,24 @@ fn commit(store: &Store, writes: &[Write], sync: bool) -> Result<(), String> {
     // The last write of each sequence number inserting in this commit: `Some(bytes)` to
     // insert, `None` when a later write settled it.
     let mut inserted: BTreeMap<u64, Option<&[u8]>> = BTreeMap::new();
-    // Messages in the file this commit settles (or replaces), by batch.
-    let mut settled: HashMap<u64, Vec<u64>> = HashMap::new();
-    let settle = |seq: u64, settled: &mut HashMap<u64, Vec<u64>>| {
+    // Messages in the file this commit settles (or replaces), by batch: each with its length.
+    let mut settled: HashMap<u64, Vec<(u64, u32)>> = HashMap::new();
+    let settle = |seq: u64, settled: &mut HashMap<u64, Vec<(u64, u32)>>| {
         if let Some(loc) = index.entries.get(&seq) {
-            settled.entry(loc.batch).or_default().push(seq);
+            settled.entry(loc.batch).or_default().push((seq, loc.len));
         }
     };
     let mut others = false;
-    for write in writes {
+    // No message above the last one pending is in the file: a new insert is not looked up.
+    let last = index.last_seq();
+    for write in writes.iter() {
         match write {
             Write::Insert { seq, bytes } => {
                 inserted.insert(*seq, Some(bytes.as_slice()));
                 // Written again (after a failed commit that may have landed): one copy only.
-                settle(*seq, &mut settled);
+                if *seq <= last {
+                    settle(*seq, &mut settled);
+                }
             }
             Write::Remove(seq) | Write::Bury { seq, .. } | Write::SetAside { seq, .. } => {
                 if let Some(slot) = inserted.get_mut(seq) {
@@ -674,11 +719,9 @@ fn commit(store: &Store, writes: &[Write], sync: bool) -> Result<(), String> {
     {
         let mut batches = txn.open_table(BATCHES).map_err(|e| e.to_string())?;
         for (&batch_key, seqs) in &settled {
-            for seq in seqs {
-                if let Some(loc) = index.entries.get(seq) {
-                    delta.entries -= 1;
-                    delta.bytes -= i64::from(loc.len);
-                }
+            for (_, len) in seqs {
+                delta.entries -= 1;
+                delta.bytes -= i64::from(*len);
             }
             let live = index.live.get(&batch_key).copied().unwrap_or(0);
             let left = live.saturating_sub(seqs.len() as u32);
@@ -698,7 +741,7 @@ fn commit(store: &Store, writes: &[Write], sync: bool) -> Result<(), String> {
                     .entries
                     .get(&seq)
                     .is_some_and(|l| l.batch == batch_key);
-                if ours && seqs.binary_search(&seq).is_err() {
+                if ours && seqs.binary_search_by_key(&seq, |(s, _)| *s).is_err() {
                     batch::push(&mut row, seq, bytes);
                 }
             }
@@ -707,45 +750,50 @@ fn commit(store: &Store, writes: &[Write], sync: bool) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             shrunk.push((batch_key, left));
         }
-        // The inserts in sequence order, cut into rows of about `ROW_BYTES` at most.
-        let mut row: Vec<u8> = Vec::new();
-        let mut entries: Vec<(u64, u32)> = Vec::new();
+        // The inserts in sequence order, cut into rows of about `ROW_BYTES` at most, each
+        // written in place in the store's page.
+        let fresh: Vec<(u64, &[u8])> = inserted
+            .iter()
+            .filter_map(|(seq, bytes)| bytes.map(|bytes| (*seq, bytes)))
+            .collect();
         let mut key = index.next_batch;
-        let mut pending = inserted.iter().filter_map(|(seq, b)| b.map(|b| (*seq, b)));
-        // Bytes of the rows still to write, to size each row's buffer once.
-        let mut left: usize = inserted
-            .values()
-            .flatten()
-            .map(|b| batch::size(1, b.len()))
-            .sum();
-        loop {
-            let next = pending.next();
-            let full = next.is_some_and(|(_, b)| {
-                !entries.is_empty() && row.len() + batch::size(1, b.len()) > ROW_BYTES
-            });
-            if (next.is_none() || full) && !entries.is_empty() {
-                batches
-                    .insert(key, row.as_slice())
+        let mut start = 0;
+        while start < fresh.len() {
+            let (mut end, mut len) = (start, 0);
+            while let Some((_, bytes)) = fresh.get(end) {
+                let size = batch::size(1, bytes.len());
+                if end > start && len + size > ROW_BYTES {
+                    break;
+                }
+                len += size;
+                end += 1;
+            }
+            let row = &fresh[start..end];
+            {
+                let mut place = batches
+                    .insert_reserve(key, len)
                     .map_err(|e| e.to_string())?;
-                new_rows.push((key, std::mem::take(&mut entries)));
-                row.clear();
-                key += 1;
+                let mut out: &mut [u8] = place.as_mut();
+                for (seq, bytes) in row {
+                    out = batch::put(out, *seq, bytes);
+                }
             }
-            let Some((seq, bytes)) = next else { break };
-            if row.is_empty() {
-                row.reserve(left.min(ROW_BYTES));
-            }
-            left -= batch::size(1, bytes.len());
-            batch::push(&mut row, seq, bytes);
-            entries.push((seq, bytes.len() as u32));
-            delta.entries += 1;
-            delta.bytes += bytes.len() as i64;
+            new_rows.push((
+                key,
+                row.iter()
+                    .map(|(seq, bytes)| (*seq, bytes.len() as u32))
+                    .collect(),
+            ));
+            delta.entries += row.len() as i64;
+            delta.bytes += row.iter().map(|(_, bytes)| bytes.len() as i64).sum::<i64>();
+            key += 1;
+            start = end;
         }
     }
     if others {
         let mut dead = txn.open_table(DEAD_LETTERS).map_err(|e| e.to_string())?;
         let mut aside = txn.open_table(UNREADABLE).map_err(|e| e.to_string())?;
-        for write in writes {
+        for write in writes.iter() {
             match write {
                 Write::Bury { seq, letter } => {
                     dead.insert(seq, letter.as_slice())
@@ -766,7 +814,7 @@ fn commit(store: &Store, writes: &[Write], sync: bool) -> Result<(), String> {
     txn.commit().map_err(|e| e.to_string())?;
     // Committed: the index follows the file.
     for seqs in settled.values() {
-        for seq in seqs {
+        for (seq, _) in seqs {
             index.entries.remove(seq);
         }
     }
