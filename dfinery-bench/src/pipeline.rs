@@ -459,32 +459,41 @@ fn children_cpu() -> Option<Duration> {
     (status == 0).then(|| time(usage.ru_utime) + time(usage.ru_stime))
 }
 
-/// The release `dfinery` binary next to this one, built when it is missing.
+/// The release `dfinery` binary next to this one, built first: `dfinery send` must run the code
+/// being measured, and a binary left by an earlier build would run older code (cargo does
+/// nothing when it is up to date). Built with this process's environment, so with the same
+/// profile settings as the report (`CARGO_PROFILE_RELEASE_*`).
 fn dfinery_binary() -> io::Result<PathBuf> {
     let exe = std::env::current_exe()?;
     let path = exe
         .parent()
         .ok_or_else(|| io::Error::other("the bench binary has no folder"))?
         .join("dfinery");
-    if !path.exists() {
-        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
-            .args([
-                "build",
-                "--release",
-                "-p",
-                "dfinery-cli",
-                "--bin",
-                "dfinery",
-            ])
-            .current_dir(crate::compile::workspace_root())
-            .status()?;
-        if !status.success() || !path.exists() {
-            return Err(io::Error::other(
-                "could not build `dfinery` (cargo build --release -p dfinery-cli)",
-            ));
-        }
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "dfinery-cli",
+            "--bin",
+            "dfinery",
+        ])
+        .current_dir(crate::compile::workspace_root())
+        .status();
+    match status {
+        Ok(status) if status.success() && path.exists() => Ok(path),
+        Ok(status) if status.success() => Err(io::Error::other(format!(
+            "`dfinery` was built but is not at {} (is CARGO_TARGET_DIR the one this binary \
+             was built in?)",
+            path.display()
+        ))),
+        Ok(status) => Err(io::Error::other(format!(
+            "could not build `dfinery` (cargo build --release -p dfinery-cli): {status}"
+        ))),
+        Err(error) => Err(io::Error::other(format!(
+            "could not run cargo to build `dfinery` (cargo build --release -p dfinery-cli): {error}"
+        ))),
     }
-    Ok(path)
 }
 
 /// The report's rows for comparison 2; `emulator_in_child` says whether the emulator ran in
