@@ -146,6 +146,7 @@ impl Writes {
         self.0.into_iter().flatten()
     }
 
+    /// Whether there is no write at all.
     fn is_empty(&self) -> bool {
         self.0.iter().all(Vec::is_empty)
     }
