@@ -462,8 +462,19 @@ fn children_cpu() -> Option<Duration> {
 /// The release `dfinery` binary next to this one, built first: `dfinery send` must run the code
 /// being measured, and a binary left by an earlier build would run older code (cargo does
 /// nothing when it is up to date). Built with this process's environment, so with the same
-/// profile settings as the report (`CARGO_PROFILE_RELEASE_*`).
+/// profile settings as the report (`CARGO_PROFILE_RELEASE_*`). Built once per process: the
+/// rounds of `dfinery send` after the first reuse it.
 fn dfinery_binary() -> io::Result<PathBuf> {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    if let Some(path) = BUILT.get() {
+        return Ok(path.clone());
+    }
+    let path = build_dfinery()?;
+    Ok(BUILT.get_or_init(|| path).clone())
+}
+
+/// Builds the release `dfinery` binary next to this one (see [`dfinery_binary`]).
+fn build_dfinery() -> io::Result<PathBuf> {
     let exe = std::env::current_exe()?;
     let path = exe
         .parent()
