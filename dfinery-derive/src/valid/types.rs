@@ -96,6 +96,7 @@ mod tests {
     fn a_wrapper_from_a_macro_fragment_is_found() {
         let inner: Type = ty("Option<String>");
         let grouped = Type::Group(syn::TypeGroup {
+            attrs: Vec::new(),
             group_token: syn::token::Group::default(),
             elem: Box::new(inner),
         });
