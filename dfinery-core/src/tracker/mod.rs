@@ -234,6 +234,12 @@ impl Tracker {
     /// room (while the commit runs) still queues the event, which is then on disk as soon as
     /// the commit ends.
     ///
+    /// With a spool, calls that wait at the same time share one commit and its disk sync, so
+    /// many concurrent callers (a web server's handlers) are fast; one task awaiting this in a
+    /// loop pays a whole commit per call. For a backlog, use
+    /// [`track_many`](Tracker::track_many) (one commit per call) or
+    /// [`try_track`](Tracker::try_track).
+    ///
     /// # Errors
     ///
     /// [`TrackError::Invalid`] for an event that breaks a rule, [`TrackError::TooLarge`] when
