@@ -379,7 +379,7 @@ impl Tracker {
                     }
                 }
             });
-            spool.enqueue(vec![Write::Insert { seq, bytes }], Mode::Soon, Some(done));
+            spool.enqueue(Write::Insert { seq, bytes }, Mode::Soon, Some(done));
         }
         hand_over_one(
             &core.counters,
@@ -415,7 +415,7 @@ impl Tracker {
             .inspect_err(|_| capacity.give_back(weight))
             .map_err(|e| self.refuse(e))?;
         if self.inner.core.spool.is_some() {
-            return self.commit_group(vec![ready]).await;
+            return self.commit_one(ready).await;
         }
         // In memory: handed over at once, as one message (no list to allocate).
         let core = &*self.inner.core;
@@ -606,7 +606,7 @@ impl Tracker {
             return hand_over(&core.counters, &core.capacity, None, &self.inner.tx, group)
                 .map_err(|e| self.refuse(e));
         };
-        let writes = group
+        let writes: Vec<Write> = group
             .iter_mut()
             .filter_map(|ready| {
                 let bytes = ready.stored.take()?;
@@ -616,25 +616,65 @@ impl Tracker {
                 })
             })
             .collect();
-        let (reply, answer) = oneshot::channel();
         let tx = self.inner.tx.clone();
-        let done: spool::Done = Box::new(move |result| {
-            let outcome = match result {
-                Ok(()) => hand_over(
-                    &core.counters,
-                    &core.capacity,
-                    core.spool.as_deref(),
-                    &tx,
-                    group,
-                ),
-                Err(error) => {
-                    for ready in &group {
-                        core.capacity.give_back(ready.incoming.weight);
-                    }
-                    Err(TrackError::Spool(error))
+        self.commit_then(spool, writes, move |result| match result {
+            Ok(()) => hand_over(
+                &core.counters,
+                &core.capacity,
+                core.spool.as_deref(),
+                &tx,
+                group,
+            ),
+            Err(error) => {
+                for ready in &group {
+                    core.capacity.give_back(ready.incoming.weight);
                 }
-            };
-            let _ = reply.send(outcome);
+                Err(TrackError::Spool(error))
+            }
+        })
+        .await
+    }
+
+    /// [`commit_group`](Tracker::commit_group) of one message, with no list to allocate: the
+    /// path of every awaited call with a spool.
+    async fn commit_one(&self, mut ready: Ready) -> Result<(), TrackError> {
+        let core = Arc::clone(&self.inner.core);
+        let (Some(spool), Some(bytes)) = (core.spool.clone(), ready.stored.take()) else {
+            return self.commit_group(vec![ready]).await;
+        };
+        let write = Write::Insert {
+            seq: ready.incoming.seq,
+            bytes,
+        };
+        let tx = self.inner.tx.clone();
+        self.commit_then(spool, write, move |result| match result {
+            Ok(()) => hand_over_one(
+                &core.counters,
+                &core.capacity,
+                core.spool.as_deref(),
+                &tx,
+                ready,
+            ),
+            Err(error) => {
+                core.capacity.give_back(ready.incoming.weight);
+                Err(TrackError::Spool(error))
+            }
+        })
+        .await
+    }
+
+    /// Hands `writes` to the spool's writer in the next synced commit and waits for its
+    /// answer; `then` runs on the commit's result first (on the runtime's answering task, so
+    /// it runs even when this future is dropped) and says what the call returns.
+    async fn commit_then(
+        &self,
+        spool: Arc<Spool>,
+        writes: impl Into<spool::Part>,
+        then: impl FnOnce(Result<(), SpoolError>) -> Result<(), TrackError> + Send + 'static,
+    ) -> Result<(), TrackError> {
+        let (reply, answer) = oneshot::channel();
+        let done: spool::Done = Box::new(move |result| {
+            let _ = reply.send(then(result));
         });
         spool.enqueue_answered_in_runtime(writes, Mode::Wait, done);
         drop(spool);
@@ -759,7 +799,7 @@ fn hand_over_command(
             capacity.give_back(message.weight);
         }
         if let Some(spool) = spool {
-            let removes = incoming.iter().map(|m| Write::Remove(m.seq)).collect();
+            let removes: Vec<_> = incoming.iter().map(|m| Write::Remove(m.seq)).collect();
             spool.enqueue(removes, Mode::Soon, None);
         }
         return Err(TrackError::Closed);

@@ -109,16 +109,78 @@ pub(crate) fn answer(
     })
 }
 
-/// The writes of one commit, in order, as the jobs handed them over: each job's list is kept
-/// whole rather than moved into one, so the writer neither copies the writes nor frees the
+/// The writes of one job: one write held inline (an awaited call's insert, no list to
+/// allocate and free), or a list.
+pub(crate) enum Part {
+    /// One write.
+    One([Write; 1]),
+    /// Any number of writes.
+    Many(Vec<Write>),
+}
+
+impl std::ops::Deref for Part {
+    type Target = [Write];
+
+    fn deref(&self) -> &[Write] {
+        match self {
+            Part::One(one) => one,
+            Part::Many(many) => many,
+        }
+    }
+}
+
+impl From<Vec<Write>> for Part {
+    fn from(writes: Vec<Write>) -> Part {
+        Part::Many(writes)
+    }
+}
+
+impl From<Write> for Part {
+    fn from(write: Write) -> Part {
+        Part::One([write])
+    }
+}
+
+impl IntoIterator for Part {
+    type Item = Write;
+    type IntoIter = PartIter;
+
+    fn into_iter(self) -> PartIter {
+        match self {
+            Part::One(one) => PartIter::One(one.into_iter()),
+            Part::Many(many) => PartIter::Many(many.into_iter()),
+        }
+    }
+}
+
+/// The writes of a [`Part`], taken.
+pub(crate) enum PartIter {
+    One(std::array::IntoIter<Write, 1>),
+    Many(std::vec::IntoIter<Write>),
+}
+
+impl Iterator for PartIter {
+    type Item = Write;
+
+    fn next(&mut self) -> Option<Write> {
+        match self {
+            PartIter::One(one) => one.next(),
+            PartIter::Many(many) => many.next(),
+        }
+    }
+}
+
+/// The writes of one commit, in order, as the jobs handed them over: each job's part is kept
+/// whole rather than moved into one list, so the writer neither copies the writes nor frees the
 /// lists' memory, which the callers allocated (they are freed with the answers, on the runtime
 /// that allocated them, or here when there is none).
 #[derive(Default)]
-pub(crate) struct Writes(Vec<Vec<Write>>);
+pub(crate) struct Writes(Vec<Part>);
 
 impl Writes {
     /// Adds `part` after the writes already there.
-    fn push(&mut self, part: Vec<Write>) {
+    fn push(&mut self, part: impl Into<Part>) {
+        let part = part.into();
         if !part.is_empty() {
             self.0.push(part);
         }
@@ -127,7 +189,7 @@ impl Writes {
     /// Adds `part` before the writes already there.
     fn prepend(&mut self, part: Vec<Write>) {
         if !part.is_empty() {
-            self.0.insert(0, part);
+            self.0.insert(0, Part::Many(part));
         }
     }
 
@@ -138,7 +200,7 @@ impl Writes {
 
     /// Every write, in order.
     fn iter(&self) -> impl Iterator<Item = &Write> {
-        self.0.iter().flatten()
+        self.0.iter().flat_map(|part| part.iter())
     }
 
     /// Every write, in order, taken.
@@ -148,7 +210,7 @@ impl Writes {
 
     /// Whether there is no write at all.
     fn is_empty(&self) -> bool {
-        self.0.iter().all(Vec::is_empty)
+        self.0.iter().all(|part| part.is_empty())
     }
 }
 
@@ -159,7 +221,7 @@ pub(crate) type Rows = Vec<(u64, Vec<u8>)>;
 pub(crate) enum Job {
     /// Commit these writes.
     Write {
-        writes: Vec<Write>,
+        writes: Part,
         mode: Mode,
         done: Option<Done>,
         /// `done` is called on the Tokio task of [`Store::answers`] for this runtime rather than
@@ -420,7 +482,7 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
             // Their time has come: last in the commit, after every insert. A message may be
             // delivered before the commit of its insert (a `try_` call does not wait for it),
             // so its insert can be in this very group: the delete must come after it.
-            writes.push(deferred.drain(..).map(Write::Remove).collect());
+            writes.push(deferred.drain(..).map(Write::Remove).collect::<Vec<_>>());
             deferred_since = None;
             // The last commit before the file is closed is synced.
             sync |= closing;

@@ -20,7 +20,7 @@ use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, Tab
 use super::dead_letter::DeadLetter;
 use super::error::{SpoolError, StoreError};
 
-pub(crate) use commit::{Done, Mode, Rows, Write};
+pub(crate) use commit::{Done, Mode, Part, Rows, Write};
 use commit::{Job, Writer};
 
 /// Messages waiting for DFINERY's confirmation: batch key → the messages one commit added,
@@ -247,8 +247,8 @@ impl Spool {
 
     /// Hands `writes` to the writer thread under `mode`, never blocking; `done` is called on
     /// that thread once they are committed (or failed).
-    pub(crate) fn enqueue(&self, writes: Vec<Write>, mode: Mode, done: Option<Done>) {
-        self.send_write(writes, mode, done, None);
+    pub(crate) fn enqueue(&self, writes: impl Into<Part>, mode: Mode, done: Option<Done>) {
+        self.send_write(writes.into(), mode, done, None);
     }
 
     /// As [`enqueue`](Spool::enqueue), with `done` called on a task of the calling thread's
@@ -262,7 +262,12 @@ impl Spool {
     /// runtime's caller could be waiting on forever. Each runtime has its own task, so a caller
     /// never waits on another runtime's workers. Without one (and once the task's runtime has
     /// shut down), `done` is called on the writer thread, as by [`enqueue`](Spool::enqueue).
-    pub(crate) fn enqueue_answered_in_runtime(&self, writes: Vec<Write>, mode: Mode, done: Done) {
+    pub(crate) fn enqueue_answered_in_runtime(
+        &self,
+        writes: impl Into<Part>,
+        mode: Mode,
+        done: Done,
+    ) {
         let multi_thread = tokio::runtime::Handle::try_current()
             .ok()
             .filter(|runtime| {
@@ -285,13 +290,13 @@ impl Spool {
             }
             id
         });
-        self.send_write(writes, mode, Some(done), in_runtime);
+        self.send_write(writes.into(), mode, Some(done), in_runtime);
     }
 
     /// Hands a write job to the writer thread; a job it cannot take is answered with an error.
     fn send_write(
         &self,
-        writes: Vec<Write>,
+        writes: Part,
         mode: Mode,
         done: Option<Done>,
         in_runtime: Option<tokio::runtime::Id>,
