@@ -145,6 +145,37 @@ impl Core {
     }
 }
 
+/// What an awaited commit queues once it is synced: one message, or a group.
+enum Held {
+    /// One message (no list to allocate).
+    One(Ready),
+    /// Messages queued together, in order.
+    Group(Vec<Ready>),
+}
+
+impl Held {
+    /// Counts the messages as accepted and hands them to the worker (see [`hand_over`]).
+    fn hand_over(self, core: &Core, tx: &mpsc::UnboundedSender<Command>) -> Result<(), TrackError> {
+        let spool = core.spool.as_deref();
+        match self {
+            Held::One(ready) => hand_over_one(&core.counters, &core.capacity, spool, tx, ready),
+            Held::Group(group) => hand_over(&core.counters, &core.capacity, spool, tx, group),
+        }
+    }
+
+    /// Gives the messages' room back (their commit failed).
+    fn give_back(&self, capacity: &Capacity) {
+        match self {
+            Held::One(ready) => capacity.give_back(ready.incoming.weight),
+            Held::Group(group) => {
+                for ready in group {
+                    capacity.give_back(ready.incoming.weight);
+                }
+            }
+        }
+    }
+}
+
 /// A message with its room taken and its sequence number, ready to spool and queue.
 struct Ready {
     incoming: Incoming,
@@ -601,7 +632,7 @@ impl Tracker {
         if group.is_empty() {
             return Ok(());
         }
-        let core = Arc::clone(&self.inner.core);
+        let core = &*self.inner.core;
         let Some(spool) = core.spool.clone() else {
             return hand_over(&core.counters, &core.capacity, None, &self.inner.tx, group)
                 .map_err(|e| self.refuse(e));
@@ -616,65 +647,45 @@ impl Tracker {
                 })
             })
             .collect();
-        let tx = self.inner.tx.clone();
-        self.commit_then(spool, writes, move |result| match result {
-            Ok(()) => hand_over(
-                &core.counters,
-                &core.capacity,
-                core.spool.as_deref(),
-                &tx,
-                group,
-            ),
-            Err(error) => {
-                for ready in &group {
-                    core.capacity.give_back(ready.incoming.weight);
-                }
-                Err(TrackError::Spool(error))
-            }
-        })
-        .await
+        self.commit_then(spool, writes, Held::Group(group)).await
     }
 
     /// [`commit_group`](Tracker::commit_group) of one message, with no list to allocate: the
     /// path of every awaited call with a spool.
     async fn commit_one(&self, mut ready: Ready) -> Result<(), TrackError> {
-        let core = Arc::clone(&self.inner.core);
-        let (Some(spool), Some(bytes)) = (core.spool.clone(), ready.stored.take()) else {
+        let (Some(spool), Some(bytes)) = (self.inner.core.spool.clone(), ready.stored.take())
+        else {
             return self.commit_group(vec![ready]).await;
         };
         let write = Write::Insert {
             seq: ready.incoming.seq,
             bytes,
         };
-        let tx = self.inner.tx.clone();
-        self.commit_then(spool, write, move |result| match result {
-            Ok(()) => hand_over_one(
-                &core.counters,
-                &core.capacity,
-                core.spool.as_deref(),
-                &tx,
-                ready,
-            ),
-            Err(error) => {
-                core.capacity.give_back(ready.incoming.weight);
-                Err(TrackError::Spool(error))
-            }
-        })
-        .await
+        self.commit_then(spool, write, Held::One(ready)).await
     }
 
     /// Hands `writes` to the spool's writer in the next synced commit and waits for its
-    /// answer; `then` runs on the commit's result first (on the runtime's answering task, so
-    /// it runs even when this future is dropped) and says what the call returns.
+    /// answer. Once the commit ends, `held` is queued (or its room given back when the commit
+    /// failed) on the runtime's answering task, so that happens even when this future is
+    /// dropped.
     async fn commit_then(
         &self,
         spool: Arc<Spool>,
         writes: impl Into<spool::Part>,
-        then: impl FnOnce(Result<(), SpoolError>) -> Result<(), TrackError> + Send + 'static,
+        held: Held,
     ) -> Result<(), TrackError> {
+        let core = Arc::clone(&self.inner.core);
+        let tx = self.inner.tx.clone();
         let (reply, answer) = oneshot::channel();
         let done: spool::Done = Box::new(move |result| {
-            let _ = reply.send(then(result));
+            let outcome = match result {
+                Ok(()) => held.hand_over(&core, &tx),
+                Err(error) => {
+                    held.give_back(&core.capacity);
+                    Err(TrackError::Spool(error))
+                }
+            };
+            let _ = reply.send(outcome);
         });
         spool.enqueue_answered_in_runtime(writes, Mode::Wait, done);
         drop(spool);
