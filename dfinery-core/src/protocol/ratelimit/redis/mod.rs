@@ -597,7 +597,8 @@ impl RedisBudget {
                     }
                     let wait = reply.get(1).copied().unwrap_or(1).max(1).unsigned_abs();
                     // Look again at least once a second: a limit may have changed.
-                    tokio::time::sleep(Duration::from_millis(wait.min(1_000))).await;
+                    let wait = Duration::from_millis(wait.min(1_000));
+                    tokio::time::sleep(wait + spread(limit.period, limit.count)).await;
                 }
                 Err(error) => self.shared.went_down(&error),
             }
@@ -764,4 +765,39 @@ fn redacted(url: &str) -> String {
 
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// A random part of one permit's spacing (`period / count`, at most a second), added to the
+/// wait of a call that got no permit. Every instance refused at once is told the same wait, and
+/// without the spread they would all ask again at the same instant, where the one whose process
+/// runs first (the least loaded host) wins every time; spread over the spacing, each next permit
+/// goes to a caller drawn at random, so a slower instance still gets its share. The permits
+/// nobody takes during the spread are not lost: GCRA lets the next callers have them at once.
+fn spread(period: Duration, count: u64) -> Duration {
+    let spacing = period / u32::try_from(count.max(1)).unwrap_or(u32::MAX);
+    spacing
+        .min(Duration::from_secs(1))
+        .mul_f64(rand::random::<f64>())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::spread;
+
+    #[test]
+    fn the_spread_stays_within_one_spacing_capped_at_a_second() {
+        for _ in 0..1_000 {
+            assert!(spread(Duration::from_secs(5), 250) < Duration::from_millis(20));
+            // Export: 100 an hour, a spacing of 36 s, capped.
+            assert!(spread(Duration::from_secs(3_600), 100) <= Duration::from_secs(1));
+            // A zero count is refused at build; here it must not divide by zero.
+            assert!(spread(Duration::from_secs(1), 0) <= Duration::from_secs(1));
+        }
+        // Drawn, not fixed: a thousand draws over 20 ms are not all in its first half.
+        assert!(
+            (0..1_000).any(|_| spread(Duration::from_secs(5), 250) >= Duration::from_millis(10))
+        );
+    }
 }
