@@ -240,8 +240,10 @@ impl Tracker {
     /// # Errors
     ///
     /// [`TrackError::Invalid`] for an event that breaks a rule, [`TrackError::QueueFull`] or
-    /// [`TrackError::TooLarge`] when it does not fit, [`TrackError::Spool`] when the spool's
-    /// writer has stopped, [`TrackError::Closed`] after shutdown. Nothing was queued then.
+    /// [`TrackError::TooLarge`] when it does not fit, [`TrackError::Spool`] when the message
+    /// cannot be encoded for the spool, [`TrackError::Closed`] after shutdown. Nothing was
+    /// queued then. A spool write that fails later (the disk, or a writer thread that has
+    /// stopped) is not an error here: the event is delivered from memory, as said above.
     pub fn try_track(
         &self,
         identity: &Identity,
