@@ -86,6 +86,7 @@
 //! - `tracker` (default, implies `client`): [`Tracker`],
 //!   background batching with a durable spool (redb).
 //! - `chrono`: conversions for `chrono` date and time types.
+//! - `redis`: `ratelimit::RedisBudget`, a rate budget shared by many instances through Redis.
 //!
 //! A crate that only derives and serialises events builds without an HTTP stack, an async
 //! runtime or a database:

@@ -214,7 +214,7 @@ pub struct ClientArgs {
     /// The DFINERY base URL, e.g. the emulator's [default: `https://openapi.dfinery.ai`]
     #[arg(long, env = "DFINERY_BASE_URL", value_name = "URL")]
     pub base_url: Option<String>,
-    /// The service id [default: the registry's `[service] id`]
+    /// The service id [default for `send`: the registry's `[service] id`]
     #[arg(long, env = "DFINERY_SERVICE_ID", value_name = "ID")]
     pub service_id: Option<String>,
     /// The Import API token (prefer the environment variable: flags show in `ps`)

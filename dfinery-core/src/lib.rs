@@ -36,12 +36,14 @@
 //! # Features
 //!
 //! - `client` (default): `Client`, its types and `ratelimit`: every endpoint over HTTP (reqwest
-//!   with rustls, tokio), pacing, and the export streams and files
-//!   (`export::ExportRows`, `export::ExportFile`).
+//!   with rustls, tokio), pacing, and the export streams and files (`export::ExportFile`).
+//!   Without it, [`export::ExportRows`] still reads a saved export.
 //! - `tracker` (default, implies `client`): `Tracker` and its types, with its durable spool
 //!   (redb).
 //! - `chrono`: conversions between [`Datetime`]/[`Date`] and `chrono::DateTime<Tz>`/
 //!   `chrono::NaiveDate`, which can then also fill Datetime and Date properties.
+//! - `redis` (implies `client`): `ratelimit::RedisBudget`, a rate budget shared by many
+//!   instances through Redis.
 //!
 //! # Example
 //!

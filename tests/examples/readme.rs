@@ -248,7 +248,7 @@ async fn the_readme_blocks_run_against_the_emulator() -> Result<(), Box<dyn Erro
 
     // README block 8: the emulator handle.
 let purchases = emulator.events_named("df_purchase");   // Vec<StoredEvent>: identity, df_unified_id, items, properties…
-let profile = emulator.profile("dfn-user-123");          // Option<Profile>: identifiers and user properties
+let profile = emulator.profile("dfn-user-123");          // Option<StoredProfile>: identifiers and user properties
 let stats = emulator.stats();                            // accepted, rejected, duplicates, requests, rate_limited (and per API), …
 let why = emulator.rejections();                         // refused requests with their violations
     assert_eq!(purchases.len(), 1);

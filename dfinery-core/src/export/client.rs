@@ -57,7 +57,7 @@ impl Client {
     /// # Errors
     ///
     /// As [`export_event_rows`](Self::export_event_rows), and [`ExportError::File`]; on any
-    /// error nothing is left at `path`.
+    /// error the temporary file is removed and a file already at `path` is left untouched.
     pub async fn export_events_to_file(
         &self,
         query: &EventQuery,

@@ -56,8 +56,8 @@ impl ExportFile {
     ///
     /// [`ExportError::File`] when the file cannot be written, and the errors of reading rows:
     /// a body that breaks off ([`ExportError::Interrupted`]), ends inside a row, carries a
-    /// server error or has a malformed row. On any error (or if the future is dropped) nothing
-    /// is left at `path` and an older file there is untouched.
+    /// server error or has a malformed row. On any error (or if the future is dropped) the
+    /// temporary file is removed and a file already at `path` is left untouched.
     pub async fn save<S>(
         body: S,
         path: impl AsRef<Path>,

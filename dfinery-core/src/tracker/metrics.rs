@@ -15,7 +15,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TrackerMetrics {
-    /// Messages accepted by `track`, `identify` and `update_profile` (and their `_wait` forms).
+    /// Messages accepted by any call form: `track`, `identify`, `update_profile`, `send`,
+    /// `track_many`, `send_many` and their `try_` forms.
     pub accepted: u64,
     /// Messages a previous process left in the spool, found at start.
     pub recovered: u64,
@@ -47,14 +48,14 @@ pub struct TrackerMetrics {
     /// `dead_lettered`: the message is still delivered). The awaited
     /// forms never count here: they return the spool error instead and accept nothing.
     pub not_durable: u64,
-    /// Entries in the spool's pending table (0 without a spool).
+    /// Messages the spool holds for delivery (0 without a spool).
     pub spooled: u64,
     /// Times the spool's file was found deleted, or replaced by another file, while open, and
     /// a new spool was started at its path holding everything the old file held (a foreign
     /// file found there is moved aside to `<name>.foreign-<unix ms>`, never written). Each time
     /// is also logged with `tracing::error!`. See `RELIABILITY.md`, "Faults at the edges".
     pub spool_recreated: u64,
-    /// Bytes of those entries.
+    /// Bytes of the messages the spool holds for delivery.
     pub spooled_bytes: u64,
 }
 

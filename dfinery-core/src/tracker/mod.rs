@@ -240,8 +240,10 @@ impl Tracker {
     /// # Errors
     ///
     /// [`TrackError::Invalid`] for an event that breaks a rule, [`TrackError::QueueFull`] or
-    /// [`TrackError::TooLarge`] when it does not fit, [`TrackError::Spool`] when the spool's
-    /// writer has stopped, [`TrackError::Closed`] after shutdown. Nothing was queued then.
+    /// [`TrackError::TooLarge`] when it does not fit, [`TrackError::Spool`] when the message
+    /// cannot be encoded for the spool, [`TrackError::Closed`] after shutdown. Nothing was
+    /// queued then. A spool write that fails later (the disk, or a writer thread that has
+    /// stopped) is not an error here: the event is delivered from memory, as said above.
     pub fn try_track(
         &self,
         identity: &Identity,
@@ -290,16 +292,17 @@ impl Tracker {
     }
 
     /// Queues events, each with its user, waiting for room and, with a spool, until they are
-    /// synced; they are committed in one transaction (or, when more than the queue's cap are
-    /// given, one per batch of room the call gets). Returns their `event_log_id`s in order.
+    /// synced; they are committed in one transaction (or, when the queue has no room for all
+    /// of them at once, one per batch of room the call gets). Returns their `event_log_id`s in
+    /// order.
     ///
     /// Every event is checked before any is queued.
     ///
     /// # Errors
     ///
     /// As [`track`](Tracker::track). An invalid or too large event fails the call before
-    /// anything is queued; a spool failure or a shutdown part way through a call larger than
-    /// the cap leaves the events of the earlier commits queued (and on disk).
+    /// anything is queued; a spool failure or a shutdown part way through a call committed in
+    /// several batches leaves the events of the earlier commits queued (and on disk).
     pub async fn track_many<E: IntoEventRecord>(
         &self,
         events: impl IntoIterator<Item = (Identity, E)>,
@@ -455,9 +458,9 @@ impl Tracker {
     }
 
     /// Queues messages, each with its user, waiting for room and, with a spool, until they are
-    /// synced: one commit for all of them (or, when more than the queue's cap are given, one
-    /// per batch of room the call gets). Returns how many were queued. Bulk senders (imports,
-    /// backfills) pay one disk sync per call instead of one per message.
+    /// synced: one commit for all of them (or, when the queue has no room for all of them at
+    /// once, one per batch of room the call gets). Returns how many were queued. Bulk senders
+    /// (imports, backfills) pay one disk sync per call instead of one per message.
     ///
     /// # Errors
     ///
