@@ -325,7 +325,8 @@ pub enum ExportWhat {
 /// `dfinery export events`.
 #[derive(Debug, Args)]
 pub struct EventExportArgs {
-    /// The CSV file to write (atomically: nothing is left there if the export fails)
+    /// The CSV file to write (atomically, through a temporary file: if the export fails, the
+    /// temporary file is removed and a file already at this path is kept as it was)
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
     /// The first day, `YYYY-MM-DD` (UTC) [default: today, or `--days` back]
@@ -360,7 +361,8 @@ pub struct EventExportArgs {
 /// `dfinery export profiles`.
 #[derive(Debug, Args)]
 pub struct ProfileExportArgs {
-    /// The CSV file to write (atomically: nothing is left there if the export fails)
+    /// The CSV file to write (atomically, through a temporary file: if the export fails, the
+    /// temporary file is removed and a file already at this path is kept as it was)
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
     /// Only these user properties (repeat the flag or separate with commas)

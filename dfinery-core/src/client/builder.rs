@@ -241,8 +241,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Exports allowed in flight at once (DFINERY allows 5); further exports wait for a slot.
-    /// Default: 5.
+    /// Exports allowed in flight at once; further exports wait for a slot. Default: 5, DFINERY's
+    /// limit per service; give more only when DFINERY raised your service's limit. 0 is
+    /// refused at [`build`](Self::build).
     pub fn export_concurrency(mut self, exports: usize) -> Self {
         self.export_concurrency = exports;
         self
@@ -380,7 +381,10 @@ fn check_settings(
         );
     }
     if export_concurrency == 0 {
-        return invalid("export_concurrency", "is 0; give 1 to 5");
+        return invalid(
+            "export_concurrency",
+            "is 0; give at least 1 (DFINERY allows 5 at once unless your service's limit was raised)",
+        );
     }
     if !(1..=MAX_EVENTS_PER_REQUEST).contains(&max_events) {
         return invalid("max_events_per_request", "is out of range; give 1 to 100");

@@ -73,7 +73,7 @@ pub enum ExportError {
     /// More consecutive rows of one event than any event can have: the rows are not grouped
     /// the way an export groups them, and gathering them would hold the body in memory.
     #[error(
-        "row {row} would make one event of more than {limit} rows (DFINERY allows 100 items per event); the export is malformed"
+        "row {row} would make one event of more than {limit} rows (an event holds at most 100 items); the export is malformed"
     )]
     EventTooLong {
         /// The data row, from 1.
