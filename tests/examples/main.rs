@@ -1,5 +1,5 @@
 //! The examples as tests. The README's first command is `cargo run --example quickstart`: its
-//! `main` (and `offline_store`'s) is compiled here as a module and run, so an example that
+//! `main` (and `offline_store`'s and `web_server`'s) is compiled here as a module and run, so an example that
 //! breaks, or whose exported events no longer equal what it sent (its `main` then returns an
 //! error, which is its exit code), fails `cargo test`. When `cargo test` also built the
 //! example binaries (it does for the whole workspace), the binary itself is run and its exit
@@ -10,6 +10,9 @@ mod quickstart;
 
 #[path = "../../examples/offline_store.rs"]
 mod offline_store;
+
+#[path = "../../examples/web_server.rs"]
+mod web_server;
 
 // Kept as written (the README lines it mirrors are compared verbatim), so not rustfmt-ed.
 #[rustfmt::skip]
@@ -68,4 +71,43 @@ fn the_offline_store_example_runs() {
     if let Err(error) = offline_store::main() {
         panic!("the offline_store example failed: {error}");
     }
+}
+
+#[test]
+fn the_web_server_example_stores_every_accepted_order_once() {
+    // Its `main` returns an error unless the shop accepted all 200 orders, refused the one
+    // without a user id with 400, and the emulator stored each accepted purchase once.
+    if let Err(error) = web_server::main() {
+        panic!("the web_server example failed: {error}");
+    }
+}
+
+#[test]
+fn the_web_server_binary_exits_0_saying_every_order_was_stored_once() {
+    let Some(binary) = example_binary("web_server") else {
+        eprintln!(
+            "the web_server binary is not built (`cargo test --test examples` builds no example); \
+             its `main` is still run by `the_web_server_example_stores_every_accepted_order_once`"
+        );
+        return;
+    };
+    let out = Command::new(&binary)
+        .output()
+        .expect("the web_server binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{} exited with {}:\n{stdout}\n{}",
+        binary.display(),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("Shut down: 200 delivered, 0 dead-lettered, 0 left in the spool"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Every accepted order stored once: yes"),
+        "{stdout}"
+    );
 }
