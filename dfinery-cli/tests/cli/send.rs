@@ -511,3 +511,86 @@ fn an_unreachable_server_keeps_the_events_for_resume_and_exits_4() {
     );
     assert!(dir.path().join("e.ndjson.dfinery-send/spool.redb").exists());
 }
+
+/// A `dfinery send` of three lines to a closed port with `--timeout 600`, spawned and waited
+/// for until it has queued every line (its progress says line 3): from then on it only
+/// retries its delivery, until the timeout or a Ctrl-C.
+fn a_send_stuck_delivering(dir: &std::path::Path) -> (std::process::Child, std::path::PathBuf) {
+    let file = write_lines(dir, "e.ndjson", (1..=3).map(|n| coupon_line(n, 1, NOW)));
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let mut child = Command::new(BIN)
+        .args(["-q", "send", "--timeout", "600", "--registry"])
+        .arg(crate::support::registry_path())
+        .arg(&file)
+        .env("DFINERY_BASE_URL", &url)
+        .env("DFINERY_IMPORT_TOKEN", "t")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        // A file, not a pipe: nobody reads the retries' warnings while it runs.
+        .stderr(std::fs::File::create(dir.join("stderr.txt")).unwrap())
+        .spawn()
+        .unwrap();
+    let progress = dir.join("e.ndjson.dfinery-send/progress.json");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let read = std::fs::read_to_string(&progress).unwrap_or_default();
+        if read.contains("\"queued_through_line\":3") {
+            break;
+        }
+        if Instant::now() > deadline || child.try_wait().unwrap().is_some() {
+            let _ = child.kill();
+            panic!("the send never queued its lines: {read}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (child, file)
+}
+
+#[test]
+fn a_running_send_is_not_taken_for_an_interrupted_one_nor_removed_by_restart() {
+    // A second `dfinery send` of the same file said "an interrupted send is kept" (it is
+    // running), `--resume` failed on a spool "already open ... give each tracker its own spool
+    // file", and `--restart` deleted the running send's spool and progress from under it.
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, file) = a_send_stuck_delivering(dir.path());
+    let _guard = crate::support::KillOnPanic(child.id());
+    let state = dir.path().join("e.ndjson.dfinery-send");
+    for flag in [None, Some("--resume"), Some("--restart")] {
+        let output = dfinery()
+            .args(["send", "--timeout", "1", "--registry"])
+            .arg(crate::support::registry_path())
+            .arg(&file)
+            .args(flag)
+            .env("DFINERY_BASE_URL", "http://127.0.0.1:9")
+            .env("DFINERY_IMPORT_TOKEN", "t")
+            .output()
+            .unwrap();
+        let err = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{flag:?}: {err}");
+        assert!(
+            err.contains("a send of") && err.contains("is running"),
+            "{flag:?}: {err}"
+        );
+        assert!(
+            err.contains("wait for it to finish"),
+            "{flag:?}: the fix: {err}"
+        );
+        assert!(
+            state.join("spool.redb").exists(),
+            "{flag:?}: the spool is kept"
+        );
+        assert!(state.join("progress.json").exists(), "{flag:?}");
+    }
+    let names: Vec<String> = std::fs::read_dir(&state)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.contains("foreign")),
+        "no spool was replaced under the running send: {names:?}"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

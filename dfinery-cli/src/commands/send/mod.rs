@@ -220,6 +220,16 @@ fn resume_point(
         }
         return Ok(0);
     }
+    // Checked first: `--restart` would delete a running send's spool and progress, and
+    // `--resume` would fail on a spool "already open" with no word of the other send.
+    if state.in_use() {
+        return Err(CliError::config(format!(
+            "a send of `{}` is running: its spool in `{}` is open in another process; wait for it to finish, or stop it (Ctrl-C) and run `dfinery send {} --resume`",
+            args.file.display(),
+            state.path().display(),
+            args.file.display()
+        )));
+    }
     if args.restart {
         tracing::info!(
             "discarding the interrupted send in `{}`",

@@ -76,6 +76,19 @@ impl StateDir {
         self.files().iter().any(|file| file.exists())
     }
 
+    /// Whether another process holds the spool open: a send of the same file (or partition)
+    /// that is still running. Its state is not an interrupted send's, and must not be resumed
+    /// or removed from under it.
+    pub fn in_use(&self) -> bool {
+        // A probe: opened and closed again at once (dropping it joins its writer thread), so
+        // it does not itself hold the file when the send goes on to open it.
+        self.spool().is_file()
+            && matches!(
+                dfinery_core::Spool::open(self.spool()),
+                Err(dfinery_core::SpoolError::InUse { .. })
+            )
+    }
+
     /// The progress written last, if any.
     ///
     /// # Errors
