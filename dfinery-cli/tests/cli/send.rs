@@ -594,3 +594,46 @@ fn a_running_send_is_not_taken_for_an_interrupted_one_nor_removed_by_restart() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// Sends SIGINT (Ctrl-C) to `child` and waits for it to end, for at most `limit`.
+fn interrupt(child: &mut std::process::Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+#[test]
+fn ctrl_c_while_the_last_events_are_delivered_stops_the_send_and_keeps_them() {
+    // Ctrl-C was only looked at while lines were read: once every line was queued, the send
+    // went on waiting for the whole `--timeout` (300 s by default) before it stopped.
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, file) = a_send_stuck_delivering(dir.path());
+    let _guard = crate::support::KillOnPanic(child.id());
+    // Generous for a loaded machine, far below the 600 s timeout the send was given.
+    let status = interrupt(&mut child, Duration::from_secs(120))
+        .expect("the send stops on Ctrl-C without waiting out its --timeout");
+    let err = std::fs::read_to_string(dir.path().join("stderr.txt")).unwrap();
+    assert_eq!(status.code(), Some(1), "interrupted: {err}");
+    assert!(
+        err.contains(&format!(
+            "interrupted; run `dfinery send {} --resume`",
+            file.display()
+        )),
+        "{err}"
+    );
+    let state = dir.path().join("e.ndjson.dfinery-send");
+    assert!(
+        state.join("spool.redb").exists(),
+        "the events stay in the spool"
+    );
+}

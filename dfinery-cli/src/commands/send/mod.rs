@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use dfinery_core::Message;
 use dfinery_core::wire::TokenKind;
-use dfinery_core::{Identity, Tracker};
+use dfinery_core::{Identity, ShutdownReport, Tracker};
 use dfinery_schema::Registry;
 use uuid::Uuid;
 
@@ -150,22 +150,24 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         },
     )
     .await;
-    let interrupted = stop.load(Ordering::SeqCst);
-    let shutdown = if interrupted {
-        tracker.shutdown_within(Duration::from_secs(2)).await
+    let (shutdown, interrupted) = if stop.load(Ordering::SeqCst) {
+        (
+            tracker.shutdown_within(Duration::from_secs(2)).await.ok(),
+            true,
+        )
     } else {
-        tracker.shutdown().await
+        drain(&tracker, &stop).await
     };
     watcher.abort();
     ticker.abort();
     let _ = ticker.await; // it holds a handle of the tracker
     let metrics = shutdown
         .as_ref()
-        .map_or_else(|_| tracker.metrics(), |r| r.metrics);
+        .map_or_else(|| tracker.metrics(), |r| r.metrics);
     bar.set_position(metrics.delivered + metrics.dead_lettered);
     bar.finish_and_clear();
     let queued = queued?;
-    let last_error = shutdown.ok().and_then(|r| r.last_error);
+    let last_error = shutdown.and_then(|r| r.last_error);
 
     summary.failed = failed(&tracker, &queued.lines);
     summary.sent = metrics.delivered;
@@ -202,6 +204,30 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     } else {
         Exit::Failures
     })
+}
+
+/// Waits while `tracker` delivers what is queued (up to `--timeout`). A Ctrl-C meanwhile ends
+/// the wait 2 s later instead of when `--timeout` runs out: what is undelivered then stays in
+/// the spool for `--resume`. The report, when one came; whether Ctrl-C ended the wait before
+/// everything was delivered.
+async fn drain(tracker: &Tracker, stop: &AtomicBool) -> (Option<ShutdownReport>, bool) {
+    let shutdown = tracker.shutdown();
+    tokio::pin!(shutdown);
+    let stopped = async {
+        while !stop.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    tokio::select! {
+        report = &mut shutdown => (report.ok(), false),
+        () = stopped => {
+            // Delivered within those 2 s: the send is complete after all.
+            match tokio::time::timeout(Duration::from_secs(2), &mut shutdown).await {
+                Ok(report) => (report.ok(), false),
+                Err(_) => (None, true),
+            }
+        }
+    }
 }
 
 /// The line after which this send starts: 0, or where an interrupted one stopped.
