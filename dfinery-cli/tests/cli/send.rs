@@ -637,3 +637,33 @@ fn ctrl_c_while_the_last_events_are_delivered_stops_the_send_and_keeps_them() {
         "the events stay in the spool"
     );
 }
+
+#[test]
+fn csv_rows_are_reported_on_their_own_line_with_crlf_and_blank_lines() {
+    // The CSV reader places a row where it stood before reading it: on the `\n` of the line
+    // before when lines end with `\r\n` (files saved by Excel), or on a blank line skipped
+    // before it. Every row of such a file was reported one line too early.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rows.csv");
+    let ok = format!("u1,coupon_used,{NOW},A,1");
+    let short = format!("u1,coupon_used,{NOW},A");
+    let body = format!(
+        "external_id,name,datetime,code,seq\r\n{ok}\r\n{short}\r\n\r\n{short}\r\n\"u\r\n1\",coupon_used,{NOW},A\r\n{short}\n\n{short}\n"
+    );
+    std::fs::write(&path, body).unwrap();
+    let output = dfinery()
+        .arg("send")
+        .arg(&path)
+        .arg("--registry")
+        .arg(crate::support::registry_path())
+        .arg("--check-only")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let out = text(&output.stdout);
+    let reported: Vec<u64> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("line ")?.split(':').next()?.parse().ok())
+        .collect();
+    assert_eq!(reported, [3, 5, 6, 8, 10], "{out}");
+}
