@@ -66,8 +66,8 @@ NDJSON, one event per line:\n  \
 \"properties\":{\"df_order_id\":\"O-1\",\"df_payment_method\":\"Card\",\"df_total_purchase_amount\":5000.0,\
 \"df_delivery_charge\":0.0,\"df_discount\":0.0},\"items\":[{\"df_item_id\":\"SKU-1\",\"df_item_name\":\"Cracker\",\
 \"df_price\":2500.0,\"df_quantity\":2,\"df_discount\":0.0}]}\n\
-(`event_name`, `event_datetime`, `event_properties` and `event_items` are accepted too, and an \
-optional `event_log_id`.)\n\n\
+(`event_name`, `event_datetime`, `event_properties` and `event_items` are accepted instead, one \
+name per field, and an optional `event_log_id`.)\n\n\
 CSV: a header row with `name`, `datetime`, at least one of `external_id`, `phone_no`, `email`, \
 `kakao_user_id`, `line_user_id`, optionally `event_log_id` and `items` (a JSON array); every \
 other column is a property, its cells read as the registry's type (arrays as JSON).";

@@ -667,3 +667,41 @@ fn csv_rows_are_reported_on_their_own_line_with_crlf_and_blank_lines() {
         .collect();
     assert_eq!(reported, [3, 5, 6, 8, 10], "{out}");
 }
+
+#[test]
+fn a_field_given_under_both_its_names_is_refused_not_half_read() {
+    // `name` and `event_name` (and the other pairs) are the same field: given both, the short
+    // one was read and the other silently dropped, so the event went out under one of two
+    // names the line gave.
+    let dir = tempfile::tempdir().unwrap();
+    let base = coupon_line(1, 1, NOW);
+    let lines = [
+        base.replacen('{', r#"{"event_name":"df_login","#, 1),
+        base.replacen('{', r#"{"event_datetime":"2024-01-01T00:00:00Z","#, 1),
+        base.replacen('{', r#"{"event_properties":{"code":"B"},"#, 1),
+        base.replacen('{', r#"{"items":[],"event_items":[],"#, 1),
+        base.clone(),
+    ];
+    let file = write_lines(dir.path(), "both.ndjson", lines);
+    let output = dfinery()
+        .arg("send")
+        .arg(&file)
+        .arg("--registry")
+        .arg(crate::support::registry_path())
+        .arg("--check-only")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let out = text(&output.stdout);
+    for (line, short, wire) in [
+        (1, "name", "event_name"),
+        (2, "datetime", "event_datetime"),
+        (3, "properties", "event_properties"),
+        (4, "items", "event_items"),
+    ] {
+        let expected =
+            format!("line {line}: `{short}` and `{wire}` are the same field; keep one of them");
+        assert!(out.contains(&expected), "no `{expected}` in:\n{out}");
+    }
+    assert!(out.contains("4 invalid"), "{out}");
+}

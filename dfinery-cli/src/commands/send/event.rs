@@ -108,6 +108,19 @@ fn read<'r, 'a>(
             ),
         });
     }
+    // The short and the wire name are one field: given both, one value would be dropped.
+    for (short, wire) in [
+        ("name", "event_name"),
+        ("datetime", "event_datetime"),
+        ("properties", "event_properties"),
+        ("items", "event_items"),
+    ] {
+        if event.contains_key(short) && event.contains_key(wire) {
+            problems.push(format!(
+                "`{short}` and `{wire}` are the same field; keep one of them"
+            ));
+        }
+    }
     let identity = identity(field(event, "identity", "identity"), &mut problems);
     let name = string(event, "name", "event_name", &mut problems);
     let definition = name.as_deref().and_then(|name| {
