@@ -705,3 +705,49 @@ fn a_field_given_under_both_its_names_is_refused_not_half_read() {
     }
     assert!(out.contains("4 invalid"), "{out}");
 }
+
+#[test]
+fn a_line_that_is_not_utf8_says_where_and_how_to_fix_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("latin1.ndjson");
+    let mut bytes = coupon_line(1, 1, NOW).into_bytes();
+    bytes.push(b'\n');
+    bytes.extend_from_slice(b"{\"identity\":{\"external_id\":\"caf\xe9\"}}\n");
+    std::fs::write(&path, bytes).unwrap();
+    let output = dfinery()
+        .arg("send")
+        .arg(&path)
+        .arg("--registry")
+        .arg(crate::support::registry_path())
+        .arg("--check-only")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let out = text(&output.stdout);
+    assert!(
+        out.contains(
+            "line 2: the line is not UTF-8 (byte 32 is not valid); save the file as UTF-8"
+        ),
+        "{out}"
+    );
+
+    let path = dir.path().join("latin1.csv");
+    let mut bytes = b"external_id,name,datetime\ncaf\xe9,df_login,".to_vec();
+    bytes.extend_from_slice(NOW.as_bytes());
+    bytes.push(b'\n');
+    std::fs::write(&path, bytes).unwrap();
+    let output = dfinery()
+        .arg("send")
+        .arg(&path)
+        .arg("--registry")
+        .arg(crate::support::registry_path())
+        .arg("--check-only")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let out = text(&output.stdout);
+    assert!(
+        out.contains("line 2: field 1 of the row is not UTF-8; save the file as UTF-8"),
+        "{out}"
+    );
+}

@@ -121,14 +121,17 @@ pub fn ndjson_line(number: u64, text: &[u8]) -> Option<Line> {
 /// The text of the event an NDJSON line holds (`text`, with or without the line end), or why
 /// it holds none; `None` for a blank line.
 pub fn ndjson_text(text: &[u8]) -> Option<Result<&str, String>> {
-    let text = trim(text);
+    let line = trim(text);
     // The byte-order mark some editors write at the start of a UTF-8 file is not part of the
     // event (the CSV reader skips it too).
-    let text = text.strip_prefix("\u{feff}".as_bytes()).unwrap_or(text);
+    let text = line.strip_prefix("\u{feff}".as_bytes()).unwrap_or(line);
     if text.iter().all(u8::is_ascii_whitespace) {
         return None;
     }
-    Some(std::str::from_utf8(text).map_err(|_| "the line is not UTF-8".to_owned()))
+    Some(std::str::from_utf8(text).map_err(|err| {
+        let at = line.len() - text.len() + err.valid_up_to() + 1;
+        format!("the line is not UTF-8 (byte {at} is not valid); save the file as UTF-8")
+    }))
 }
 
 fn trim(line: &[u8]) -> &[u8] {
@@ -275,8 +278,13 @@ impl<'r, R: std::io::Read> CsvLines<'r, R> {
             ));
         }
         let mut cells = Vec::with_capacity(record.len());
-        for field in record {
-            cells.push(std::str::from_utf8(field).map_err(|_| "the row is not UTF-8".to_owned())?);
+        for (n, field) in record.iter().enumerate() {
+            cells.push(std::str::from_utf8(field).map_err(|_| {
+                format!(
+                    "field {} of the row is not UTF-8; save the file as UTF-8",
+                    n + 1
+                )
+            })?);
         }
         let name = self
             .columns
