@@ -751,3 +751,31 @@ fn a_line_that_is_not_utf8_says_where_and_how_to_fix_it() {
         "{out}"
     );
 }
+
+#[test]
+fn stdin_or_a_folder_given_as_the_file_is_refused_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dfinery()
+        .args(["send", "-", "--check-only", "--registry"])
+        .arg(crate::support::registry_path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "a usage error");
+    let err = text(&output.stderr);
+    assert!(err.contains("not standard input"), "{err}");
+    assert!(err.contains("save the events to a file"), "{err}");
+
+    let output = dfinery()
+        .arg("send")
+        .arg(dir.path())
+        .args(["--check-only", "--registry"])
+        .arg(crate::support::registry_path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let err = text(&output.stderr);
+    assert!(
+        err.contains("is a folder; give the file of events"),
+        "{err}"
+    );
+}

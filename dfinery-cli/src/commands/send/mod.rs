@@ -46,6 +46,17 @@ const CHECKPOINT_EVERY: u64 = 2_000;
 /// events cannot be delivered.
 pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     let started = Instant::now();
+    if args.file.as_os_str() == "-" {
+        return Err(CliError::usage(
+            "`dfinery send` reads a file, not standard input (`-`): a send is resumed from its file; save the events to a file and give its path",
+        ));
+    }
+    if args.file.is_dir() {
+        return Err(CliError::config(format!(
+            "`{}` is a folder; give the file of events (NDJSON or CSV)",
+            args.file.display()
+        )));
+    }
     let registry = Arc::new(registry::load(&args.registry)?);
     let format = input::resolve(args.format, &args.file);
     let (len, modified_ns) = state::fingerprint(&args.file)?;
