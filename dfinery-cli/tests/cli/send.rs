@@ -779,3 +779,34 @@ fn stdin_or_a_folder_given_as_the_file_is_refused_with_the_fix() {
         "{err}"
     );
 }
+
+#[test]
+fn a_damaged_spool_on_resume_names_restart() {
+    // The spool's own message told a library user to "move it aside and start again"; the
+    // command's way is `--restart`.
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(
+        dir.path(),
+        "e.ndjson",
+        (1..=3).map(|n| coupon_line(n, 1, NOW)),
+    );
+    let send = |flag: &str| {
+        dfinery()
+            .args(["send", "--timeout", "1", "--registry"])
+            .arg(crate::support::registry_path())
+            .arg(&file)
+            .args([flag].into_iter().filter(|f| !f.is_empty()))
+            .env("DFINERY_BASE_URL", "http://127.0.0.1:9")
+            .env("DFINERY_IMPORT_TOKEN", "t")
+            .output()
+            .unwrap()
+    };
+    assert_eq!(send("").status.code(), Some(4), "kept for --resume");
+    let spool = dir.path().join("e.ndjson.dfinery-send/spool.redb");
+    std::fs::write(&spool, vec![0x5a; 8192]).unwrap();
+    let output = send("--resume");
+    assert_eq!(output.status.code(), Some(3));
+    let err = text(&output.stderr);
+    assert!(err.contains("spool.redb"), "{err}");
+    assert!(err.contains("--restart"), "the fix: {err}");
+}

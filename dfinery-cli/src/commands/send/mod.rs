@@ -119,7 +119,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         .max_in_flight(8)
         .shutdown_timeout(Duration::from_secs(args.timeout))
         .build()
-        .map_err(|err| CliError::config(err.to_string()))?;
+        .map_err(|err| tracker_error(&err, &args.file))?;
     let recovered = tracker.spool().map_or(0, |s| s.pending_len());
     let bar = progress::events(checked.to_send + recovered);
     let ticker = {
@@ -215,6 +215,27 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     } else {
         Exit::Failures
     })
+}
+
+/// Why the Tracker could not be built for the send of `file`, with the command's fix: a spool
+/// that cannot be read is discarded with `--restart` (every line is sent again; what DFINERY
+/// already stored is not stored twice).
+fn tracker_error(error: &dfinery_core::TrackerBuildError, file: &std::path::Path) -> CliError {
+    use dfinery_core::{SpoolError, TrackerBuildError};
+    let restart = format!(
+        "pass `--restart` to send `{}` again from the first line (events already stored are not stored twice)",
+        file.display()
+    );
+    match error {
+        TrackerBuildError::Spool(SpoolError::Open { path, source }) => CliError::config(format!(
+            "cannot open the spool `{}` ({source}); it is damaged or not a spool: {restart}",
+            path.display()
+        )),
+        TrackerBuildError::Spool(SpoolError::Format { .. }) => {
+            CliError::config(format!("{error}; or {restart}"))
+        }
+        other => CliError::config(dfinery_core::ErrorChain(other).to_string()),
+    }
 }
 
 /// Waits while `tracker` delivers what is queued (up to `--timeout`). A Ctrl-C meanwhile ends
