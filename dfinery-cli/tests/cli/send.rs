@@ -810,3 +810,23 @@ fn a_damaged_spool_on_resume_names_restart() {
     assert!(err.contains("spool.redb"), "{err}");
     assert!(err.contains("--restart"), "the fix: {err}");
 }
+
+#[test]
+fn a_plain_http_url_to_another_host_names_the_flag_not_a_library_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(dir.path(), "e.ndjson", [coupon_line(1, 1, NOW)]);
+    let output = dfinery()
+        .args(["send", "--registry"])
+        .arg(crate::support::registry_path())
+        .arg(&file)
+        .env("DFINERY_BASE_URL", "http://example.com")
+        .env("DFINERY_IMPORT_TOKEN", "t")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let err = text(&output.stderr);
+    assert!(!err.contains("allow_insecure_http"), "{err}");
+    assert!(err.contains("`--base-url`"), "{err}");
+    assert!(err.contains("https://"), "{err}");
+    assert!(!dir.path().join("e.ndjson.dfinery-send").exists());
+}
