@@ -231,3 +231,34 @@ fn coverage_lists_what_the_registry_lacks_and_what_no_type_sends() {
         serde_json::json!(["coupon_used", "df_purchase"])
     );
 }
+
+#[test]
+fn a_manifest_with_a_key_it_does_not_know_is_refused_not_read_as_empty() {
+    // `eventz` was ignored: the manifest read as zero types and the check passed with
+    // "every event and property they send is registered".
+    let dir = tempfile::tempdir().unwrap();
+    for (body, key) in [
+        (
+            r#"{"format":"dfinery-coverage/1","eventz":[{"rust_name":"Review","name":"app_review"}]}"#,
+            "eventz",
+        ),
+        (
+            r#"{"format":"dfinery-coverage/1","events":[{"rust_name":"Coupon","name":"coupon_used","propertiez":["amont"]}]}"#,
+            "propertiez",
+        ),
+    ] {
+        let manifest = dir.path().join("m.json");
+        std::fs::write(&manifest, body).unwrap();
+        let output = dfinery()
+            .args(["check", "--registry"])
+            .arg(registry_path())
+            .arg("--coverage")
+            .arg(&manifest)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(3), "{key}");
+        let err = text(&output.stderr);
+        assert!(err.contains(&format!("unknown field `{key}`")), "{err}");
+        assert!(err.contains("line 1 column"), "where: {err}");
+    }
+}
