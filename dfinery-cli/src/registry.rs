@@ -27,6 +27,13 @@ pub struct Loaded {
 /// A configuration error when the file cannot be read (it names the command that creates
 /// one).
 pub fn read(path: &Path) -> Result<Loaded, CliError> {
+    if path.is_dir() {
+        return Err(CliError::config(format!(
+            "the registry `{}` is a folder; give `--registry` the file, e.g. `{}`",
+            path.display(),
+            path.join("dfinery.toml").display()
+        )));
+    }
     let source = std::fs::read_to_string(path).map_err(|err| {
         let fix = match err.kind() {
             std::io::ErrorKind::NotFound => {

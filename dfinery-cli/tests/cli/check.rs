@@ -262,3 +262,41 @@ fn a_manifest_with_a_key_it_does_not_know_is_refused_not_read_as_empty() {
         assert!(err.contains("line 1 column"), "where: {err}");
     }
 }
+
+#[test]
+fn a_folder_given_as_the_registry_is_named_as_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dfinery()
+        .args(["check", "--registry"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let err = text(&output.stderr);
+    assert!(
+        err.contains("is a folder; give `--registry` the file"),
+        "{err}"
+    );
+    // `--init` said "already exists; ... pass `--force` to replace it", and with `--force`
+    // "Is a directory".
+    for force in [false, true] {
+        let output = dfinery()
+            .args(["check", "--init", "--registry"])
+            .arg(dir.path())
+            .args(force.then_some("--force"))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(3));
+        let err = text(&output.stderr);
+        assert!(err.contains("is a folder"), "--force {force}: {err}");
+        assert!(!err.contains("--force"), "--force {force}: {err}");
+    }
+    let output = dfinery()
+        .args(["check", "--init", "--registry"])
+        .arg(dir.path().join("no-such-folder/dfinery.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let err = text(&output.stderr);
+    assert!(err.contains("no-such-folder` first"), "{err}");
+}
