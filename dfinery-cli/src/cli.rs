@@ -335,7 +335,7 @@ pub struct EventExportArgs {
     #[arg(long, value_name = "DATE", conflicts_with = "days")]
     pub to: Option<String>,
     /// The last N days up to today, today included
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub days: Option<u32>,
     /// Only these events (repeat the flag or separate with commas)
     #[arg(long = "event", value_name = "NAME", value_delimiter = ',')]

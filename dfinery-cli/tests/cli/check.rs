@@ -134,21 +134,18 @@ fn an_error_written_to_a_closed_stderr_keeps_its_exit_code() {
         .unwrap();
     assert_eq!(status.code(), Some(3));
     // A log line first (`INFO exporting events …`): the logger's own report of the failed
-    // write went through `eprintln!` too.
+    // write went through `eprintln!` too. (A refused token: an unwritable output is refused
+    // before that line.)
     let emulator = crate::support::emulator();
+    let dir = tempfile::tempdir().unwrap();
     let mut command = std::process::Command::new(crate::support::BIN);
     for (key, value) in crate::support::env(&emulator) {
         command.env(key, value);
     }
     let status = command
-        .args([
-            "export",
-            "events",
-            "--days",
-            "1",
-            "-o",
-            "/nonexistent/x.csv",
-        ])
+        .env("DFINERY_EXPORT_TOKEN", "refused")
+        .args(["export", "events", "--days", "1", "-o"])
+        .arg(dir.path().join("x.csv"))
         .stdout(std::process::Stdio::null())
         .stderr(closed_stderr())
         .status()

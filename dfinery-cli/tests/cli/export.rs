@@ -99,3 +99,71 @@ fn a_refused_export_leaves_no_file_and_bad_dates_are_usage_errors() {
     assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
     assert!(!csv.exists());
 }
+
+#[test]
+fn an_output_that_cannot_be_written_is_refused_before_the_export_is_asked_for() {
+    // The export was requested (DFINERY allows 100 an hour) and only then was the file found
+    // unwritable.
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-folder/events.csv");
+    for (what, output_path, says) in [
+        ("events", &missing, "does not exist; create it first"),
+        ("profiles", &missing, "does not exist; create it first"),
+        (
+            "events",
+            &dir.path().to_path_buf(),
+            "is a folder; give `-o` a file",
+        ),
+    ] {
+        let output = dfinery_at(&emulator)
+            .args(["export", what, "-o"])
+            .arg(output_path)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(3), "{what} {output_path:?}");
+        let err = text(&output.stderr);
+        assert!(err.contains(says), "{err}");
+    }
+    let output = dfinery_at(&emulator)
+        .args(["export", "profiles", "-o", "-"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("not standard output"));
+    assert_eq!(emulator.stats().requests, 0, "no export was asked for");
+    assert!(!dir.path().join("-").exists());
+}
+
+#[test]
+fn zero_days_or_an_empty_name_is_a_usage_error_not_a_silent_default() {
+    // `--days 0` exported today (one day); `--event ,` asked for events named "" and wrote an
+    // empty file.
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("out.csv");
+    for (args, says) in [
+        (&["events", "--days", "0"][..], "--days"),
+        (&["events", "--event", ","][..], "--event"),
+        (&["events", "--property", "a,,b"][..], "--property"),
+        (&["events", "--item-property", " "][..], "--item-property"),
+        (
+            &["profiles", "--exclude-property", ""][..],
+            "--exclude-property",
+        ),
+    ] {
+        let output = dfinery_at(&emulator)
+            .arg("export")
+            .args(args)
+            .arg("-o")
+            .arg(&csv)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let err = text(&output.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(!csv.exists(), "{args:?}");
+    }
+    assert_eq!(emulator.stats().requests, 0);
+}
