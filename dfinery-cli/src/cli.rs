@@ -186,6 +186,21 @@ fn parse_api_rate_limit(
     Ok((api, limit))
 }
 
+/// Parses `--rate-limit API=N/PERIOD` of `dfinery send`: as the emulator's, but at least 1 (a
+/// shared budget of 0 would let nothing through; the emulator's refuses every request).
+fn parse_budget_rate_limit(
+    text: &str,
+) -> Result<(dfinery_emulator::Api, dfinery_emulator::RateLimit), String> {
+    let (api, limit) = parse_api_rate_limit(text)?;
+    if limit.limit == 0 {
+        return Err(format!(
+            "`{text}` lets nothing through; give a limit of at least 1, e.g. `{}=50/1s`",
+            api.as_str()
+        ));
+    }
+    Ok((api, limit))
+}
+
 /// `dfinery check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -292,11 +307,11 @@ pub struct SendArgs {
     pub partition: Option<crate::commands::send::Partition>,
     /// The service's limit for the shared budget, e.g. `event=1000000/1m`; repeat for several
     /// APIs [default: DFINERY's limits]
-    #[arg(long = "rate-limit", value_name = "API=N/PERIOD", value_parser = parse_api_rate_limit, requires = "redis_url")]
+    #[arg(long = "rate-limit", value_name = "API=N/PERIOD", value_parser = parse_budget_rate_limit, requires = "redis_url")]
     pub rate_limits: Vec<(dfinery_emulator::Api, dfinery_emulator::RateLimit)>,
     /// Senders sharing the budget; while Redis is unreachable each sends at the limit divided
     /// by this [default: N of `--partition`, else 1]
-    #[arg(long, value_name = "N", requires = "redis_url")]
+    #[arg(long, value_name = "N", requires = "redis_url", value_parser = clap::value_parser!(u32).range(1..))]
     pub expected_instances: Option<u32>,
     /// Where DFINERY is and how to authenticate
     #[command(flatten)]

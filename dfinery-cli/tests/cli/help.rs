@@ -156,3 +156,28 @@ fn each_commands_long_help_starts_with_its_description() {
         assert!(help.starts_with(opening), "{args:?}:\n{help}");
     }
 }
+
+#[test]
+fn a_shared_budget_of_zero_names_the_flag() {
+    // Both were refused only once the send began, as configuration (exit 3), in the words of
+    // the library's builder (`expected_instances`, `limit`) rather than the flag's.
+    for (flag, value) in [
+        ("--expected-instances", "0"),
+        ("--rate-limit", "event=0/1s"),
+    ] {
+        let output = dfinery()
+            .args([
+                "send",
+                "x.ndjson",
+                "--redis-url",
+                "redis://127.0.0.1:9/0",
+                flag,
+                value,
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{flag}");
+        let err = text(&output.stderr);
+        assert!(err.contains(flag), "{flag}: {err}");
+    }
+}
