@@ -830,3 +830,55 @@ fn a_plain_http_url_to_another_host_names_the_flag_not_a_library_call() {
     assert!(err.contains("https://"), "{err}");
     assert!(!dir.path().join("e.ndjson.dfinery-send").exists());
 }
+
+#[test]
+fn a_state_dir_holding_another_files_send_is_not_resumed_or_discarded_for_this_one() {
+    // The progress did not say which file it was for: the send of `b` with the `--state-dir`
+    // where `a`'s interrupted send was kept said "an interrupted send of `b` is kept" or "`b`
+    // changed since the interrupted send began; pass `--restart`", and `--restart` deleted
+    // `a`'s undelivered events.
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let a = write_lines(
+        dir.path(),
+        "a.ndjson",
+        (1..=3).map(|n| coupon_line(n, 1, NOW)),
+    );
+    let b = write_lines(
+        dir.path(),
+        "b.ndjson",
+        (4..=5).map(|n| coupon_line(n, 1, NOW)),
+    );
+    let send = |file: &std::path::Path, flag: Option<&str>| {
+        dfinery()
+            .args(["send", "--timeout", "1", "--registry"])
+            .arg(crate::support::registry_path())
+            .arg(file)
+            .arg("--state-dir")
+            .arg(&state)
+            .args(flag)
+            .env("DFINERY_BASE_URL", "http://127.0.0.1:9")
+            .env("DFINERY_IMPORT_TOKEN", "t")
+            .output()
+            .unwrap()
+    };
+    assert_eq!(send(&a, None).status.code(), Some(4), "kept for --resume");
+    for flag in [None, Some("--resume"), Some("--restart")] {
+        let output = send(&b, flag);
+        assert_eq!(output.status.code(), Some(3), "{flag:?}");
+        let err = text(&output.stderr);
+        assert!(
+            err.contains("holds the interrupted send of") && err.contains("a.ndjson"),
+            "{flag:?}: {err}"
+        );
+        assert!(err.contains("another `--state-dir`"), "{flag:?}: {err}");
+        assert!(
+            state.join("spool.redb").exists(),
+            "{flag:?}: `a`'s events are kept"
+        );
+    }
+    // `a` itself still resumes from there.
+    let output = send(&a, Some("--resume"));
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("resuming after line 3"));
+}

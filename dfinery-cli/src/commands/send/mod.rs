@@ -111,6 +111,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         len,
         modified_ns,
         queued_through_line: resume_after,
+        file: Some(absolute(&args.file)),
     })?;
     let tracker = Tracker::builder(client)
         .spool(state.spool())
@@ -158,6 +159,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
             len,
             modified_ns,
             queued_through_line: resume_after,
+            file: Some(absolute(&args.file)),
         },
     )
     .await;
@@ -288,6 +290,24 @@ fn resume_point(
             args.file.display()
         )));
     }
+    // A `--state-dir` given to the sends of several files: the send kept there is another
+    // file's, whose undelivered events `--restart` would discard.
+    if let Some(other) = state
+        .read()
+        .ok()
+        .flatten()
+        .and_then(|p| p.file)
+        .filter(|other| *other != absolute(&args.file))
+    {
+        return Err(CliError::config(format!(
+            "`{}` holds the interrupted send of `{}`, not of `{}`; finish that one first (`dfinery send {} --state-dir {} --resume`), or give this file another `--state-dir`",
+            state.path().display(),
+            other.display(),
+            args.file.display(),
+            other.display(),
+            state.path().display()
+        )));
+    }
     if args.restart {
         tracing::info!(
             "discarding the interrupted send in `{}`",
@@ -318,6 +338,11 @@ fn resume_point(
         ))),
         None => Ok(0),
     }
+}
+
+/// `file` as an absolute path (not resolving links), to tell one file's send from another's.
+fn absolute(file: &std::path::Path) -> PathBuf {
+    std::path::absolute(file).unwrap_or_else(|_| file.to_owned())
 }
 
 /// What the check of the whole file found.

@@ -18,6 +18,10 @@ pub struct Progress {
     pub modified_ns: u128,
     /// Every event on lines up to this one (from 1; 0 for none) is in the spool or delivered.
     pub queued_through_line: u64,
+    /// The file sent (absolute): a `--state-dir` given to the sends of several files holds one
+    /// send at a time. Absent in the progress of earlier versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<PathBuf>,
 }
 
 /// The folder of one file's send.
@@ -212,10 +216,18 @@ mod tests {
             len: 10,
             modified_ns: 20,
             queued_through_line: 30,
+            file: Some(dir.join("events.ndjson")),
         };
         state.write(&progress).unwrap();
         assert!(state.exists());
         assert_eq!(state.read().unwrap(), Some(progress));
+        // Written by an earlier version: no file.
+        std::fs::write(
+            state.path().join("progress.json"),
+            r#"{"len":1,"modified_ns":2,"queued_through_line":3}"#,
+        )
+        .unwrap();
+        assert_eq!(state.read().unwrap().unwrap().file, None);
         std::fs::write(state.path().join("progress.json"), "{").unwrap();
         assert!(state.read().unwrap_err().message.contains("--restart"));
         state.remove().unwrap();
