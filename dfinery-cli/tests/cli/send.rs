@@ -882,3 +882,24 @@ fn a_state_dir_holding_another_files_send_is_not_resumed_or_discarded_for_this_o
     assert_eq!(output.status.code(), Some(4), "{}", text(&output.stderr));
     assert!(text(&output.stderr).contains("resuming after line 3"));
 }
+
+#[test]
+fn a_file_appended_to_while_it_is_sent_is_said_to_need_another_send() {
+    // Lines written after the check were read by the sending pass: sent unchecked by the
+    // report, or dropped without a word when invalid. Now the send reads what the file held
+    // when it began, and says the file changed.
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, file) = a_send_stuck_delivering(dir.path());
+    let _guard = crate::support::KillOnPanic(child.id());
+    let mut appended = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&file)
+        .unwrap();
+    std::io::Write::write_all(&mut appended, b"{\"not\":\"checked\"}\n").unwrap();
+    drop(appended);
+    let status = interrupt(&mut child, Duration::from_secs(120)).expect("stops on Ctrl-C");
+    let err = std::fs::read_to_string(dir.path().join("stderr.txt")).unwrap();
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(err.contains("changed while it was sent"), "{err}");
+    assert!(err.contains("send it again"), "{err}");
+}

@@ -42,19 +42,21 @@ pub fn resolve(format: InputFormat, path: &Path) -> InputFormat {
     }
 }
 
-/// Opens `path` and reads its events, one at a time.
+/// Opens `path` and reads the events of its first `len` bytes (its size when the send began:
+/// what is appended meanwhile is left for another send), one at a time.
 ///
 /// # Errors
 ///
 /// A configuration error when the file cannot be opened or its CSV header read.
 pub fn open<'r>(
     path: &Path,
+    len: u64,
     format: InputFormat,
     registry: &'r Registry,
 ) -> Result<Box<dyn Iterator<Item = Result<Line, CliError>> + Send + 'r>, CliError> {
     let file = File::open(path)
         .map_err(|err| CliError::config(format!("cannot read `{}`: {err}", path.display())))?;
-    let reader = BufReader::with_capacity(256 * 1024, file);
+    let reader = BufReader::with_capacity(256 * 1024, std::io::Read::take(file, len));
     let path = path.to_owned();
     match resolve(format, &path) {
         InputFormat::Csv => {
@@ -445,7 +447,7 @@ mod tests {
             "standard_events = [\"df_purchase\"]\n[events.df_purchase]\nproperties.flags = \"array<long>\"\nproperties.gift = \"boolean\"\n",
         )
         .unwrap();
-        let out = open(&path, format, &registry)
+        let out = open(&path, u64::MAX, format, &registry)
             .unwrap()
             .map(|line| {
                 let line = line.unwrap();
@@ -484,6 +486,21 @@ mod tests {
                 .unwrap_err()
                 .starts_with("the line is not JSON")
         );
+    }
+
+    #[test]
+    fn only_the_first_len_bytes_are_read() {
+        let dir = std::env::temp_dir().join(format!("dfinery-input-{}-len", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("e.ndjson");
+        std::fs::write(&path, "{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n").unwrap();
+        let registry = Registry::parse("").unwrap();
+        let numbers: Vec<u64> = open(&path, 16, InputFormat::Auto, &registry)
+            .unwrap()
+            .map(|line| line.unwrap().number)
+            .collect();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(numbers, [1, 2]);
     }
 
     #[test]

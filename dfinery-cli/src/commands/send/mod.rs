@@ -78,7 +78,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         let registry = Arc::clone(&registry);
         let file = args.file.clone();
         tokio::task::spawn_blocking(move || {
-            check_file(&file, format, &registry, resume_after, partition)
+            check_file(&file, len, format, &registry, resume_after, partition)
         })
         .await
         .map_err(|e| CliError::config(format!("the check stopped: {e}")))??
@@ -147,6 +147,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     let queued = queue(
         QueueJob {
             file: args.file.clone(),
+            len,
             format,
             registry: Arc::clone(&registry),
             resume_after,
@@ -198,6 +199,12 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         summary.state = None;
     }
     summary.print(json, false);
+    if state::fingerprint(&args.file).ok() != Some((len, modified_ns)) {
+        tracing::warn!(
+            "`{}` changed while it was sent: only what it held when the send began ({len} bytes) was read; send it again for the rest (events already stored are not stored twice)",
+            args.file.display()
+        );
+    }
     if interrupted {
         return Err(CliError::failures(format!(
             "interrupted; run `dfinery send {} --resume` to continue",
@@ -358,6 +365,7 @@ struct FileCheck {
 /// Checks every line of `file` against `registry`.
 fn check_file(
     file: &std::path::Path,
+    len: u64,
     format: InputFormat,
     registry: &Registry,
     resume_after: u64,
@@ -370,9 +378,17 @@ fn check_file(
         invalid: Vec::new(),
     };
     if input::resolve(format, file) == InputFormat::Ndjson {
-        check_ndjson(file, registry, resume_after, partition, &bar, &mut result)?;
+        check_ndjson(
+            file,
+            len,
+            registry,
+            resume_after,
+            partition,
+            &bar,
+            &mut result,
+        )?;
     } else {
-        for line in input::open(file, format, registry)? {
+        for line in input::open(file, len, format, registry)? {
             let line = line?;
             let event = (line.number, line.event.as_deref().map_err(|e| e.clone()));
             result.record(registry, event, resume_after, partition);
@@ -420,6 +436,7 @@ const CHECK_BLOCK: usize = 1 << 20;
 /// are found differs, and they are sorted by line at the end.
 fn check_ndjson(
     file: &std::path::Path,
+    len: u64,
     registry: &Registry,
     resume_after: u64,
     partition: Option<Partition>,
@@ -432,7 +449,8 @@ fn check_ndjson(
 
     let read_error =
         |err: std::io::Error| CliError::config(format!("cannot read `{}`: {err}", file.display()));
-    let mut reader = std::fs::File::open(file).map_err(read_error)?;
+    // The file's size when the send began: what is appended meanwhile is not read.
+    let mut reader = std::fs::File::open(file).map_err(read_error)?.take(len);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     // (the number of the block's first line, the block: whole lines)
     let (blocks, queue) = std::sync::mpsc::sync_channel::<(u64, Vec<u8>)>(threads * 2);
@@ -540,6 +558,8 @@ fn lines(block: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// point and hands the valid events over in chunks.
 struct QueueJob {
     file: PathBuf,
+    /// The file's size when the send began (what the check read).
+    len: u64,
     format: InputFormat,
     registry: Arc<Registry>,
     resume_after: u64,
@@ -568,7 +588,7 @@ impl QueueJob {
         let mut lines = Vec::new();
         let mut chunk = Vec::with_capacity(CHUNK);
         let mut last = self.resume_after;
-        for line in input::open(&self.file, self.format, &self.registry)? {
+        for line in input::open(&self.file, self.len, self.format, &self.registry)? {
             let line = line?;
             if line.number <= self.resume_after {
                 continue;
