@@ -34,10 +34,13 @@ pub async fn events(args: &EventExportArgs, json: bool) -> Result<Exit, CliError
         args.output.display()
     );
     let bar = progress::download();
-    let written = match client.export_events(&request).await {
-        Ok(body) => save(body, &args.output, &bar).await,
-        Err(err) => Err(client_error(&err)),
-    };
+    let written = interruptible(&args.output, async {
+        match client.export_events(&request).await {
+            Ok(body) => save(body, &args.output, &bar).await,
+            Err(err) => Err(client_error(&err)),
+        }
+    })
+    .await;
     bar.finish_and_clear();
     report(written?, json)
 }
@@ -56,12 +59,30 @@ pub async fn profiles(args: &ProfileExportArgs, json: bool) -> Result<Exit, CliE
     let client = client::build(&args.client, None, TokenKind::Export)?;
     tracing::info!("exporting user profiles into `{}`", args.output.display());
     let bar = progress::download();
-    let written = match client.export_profiles(&request).await {
-        Ok(body) => save(body, &args.output, &bar).await,
-        Err(err) => Err(client_error(&err)),
-    };
+    let written = interruptible(&args.output, async {
+        match client.export_profiles(&request).await {
+            Ok(body) => save(body, &args.output, &bar).await,
+            Err(err) => Err(client_error(&err)),
+        }
+    })
+    .await;
     bar.finish_and_clear();
     report(written?, json)
+}
+
+/// Runs the export `work` until it ends or Ctrl-C stops it. Stopped, it is dropped, which
+/// deletes its partial file: killed by the signal, the process left it beside `output`.
+async fn interruptible(
+    output: &Path,
+    work: impl Future<Output = Result<ExportFile, CliError>>,
+) -> Result<ExportFile, CliError> {
+    tokio::select! {
+        written = work => written,
+        _ = tokio::signal::ctrl_c() => Err(CliError::failures(format!(
+            "interrupted; nothing was written to `{}`",
+            output.display()
+        ))),
+    }
 }
 
 /// Refuses an output path the export could not be written to before the export is asked for:
