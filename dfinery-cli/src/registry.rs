@@ -125,10 +125,16 @@ fn render_as(kind: &str, path: &Path, source: &str, diagnostic: &Diagnostic) -> 
         .get(diagnostic.span.clone())
         .map_or(1, |s| s.lines().next().unwrap_or("").chars().count())
         .clamp(1, line_chars.saturating_sub(start).max(1));
+    // A tab before the column is kept as a tab under it, so the caret lines up wherever the
+    // terminal puts its tab stops.
+    let indent: String = text
+        .chars()
+        .take(start)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
     let _ = write!(
         out,
-        "\n {pad} |\n {number} | {text}\n {pad} | {}{}",
-        " ".repeat(start),
+        "\n {pad} |\n {number} | {text}\n {pad} | {indent}{}",
         "^".repeat(span_chars)
     );
     out

@@ -297,3 +297,27 @@ fn a_folder_given_as_the_registry_is_named_as_one() {
     let err = text(&output.stderr);
     assert!(err.contains("no-such-folder` first"), "{err}");
 }
+
+#[test]
+fn the_caret_stays_under_the_value_on_a_line_indented_with_a_tab() {
+    // The caret line was indented with spaces only: under a tab-indented line it showed 7
+    // columns left of the value on a terminal with tab stops every 8.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tab.toml");
+    std::fs::write(
+        &path,
+        "[events.coupon_used]\n\tproperties.code = \"strng\"\n",
+    )
+    .unwrap();
+    let output = dfinery()
+        .args(["check", "--registry"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let out = text(&output.stdout);
+    assert!(
+        out.contains(" 2 | \tproperties.code = \"strng\"\n   | \t                  ^^^^^^^"),
+        "{out}"
+    );
+}
