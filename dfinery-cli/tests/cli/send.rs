@@ -903,3 +903,47 @@ fn a_file_appended_to_while_it_is_sent_is_said_to_need_another_send() {
     assert!(err.contains("changed while it was sent"), "{err}");
     assert!(err.contains("send it again"), "{err}");
 }
+
+#[test]
+fn a_line_that_is_not_json_is_placed_by_its_column_and_a_csv_file_named_otherwise_gets_the_flag() {
+    // "line 2: the line is not JSON: expected value at line 1 column 1": two different line
+    // numbers for one line. A CSV file not named `.csv` got that on every row, no more.
+    let dir = tempfile::tempdir().unwrap();
+    let json = write_lines(
+        dir.path(),
+        "e.ndjson",
+        [coupon_line(1, 1, NOW), r#"{"identity":}"#.to_owned()],
+    );
+    let csv = write_lines(
+        dir.path(),
+        "e.txt",
+        [
+            "external_id,name,datetime".to_owned(),
+            format!("u1,df_login,{NOW}"),
+        ],
+    );
+    let check = |file: &std::path::Path| {
+        let output = dfinery()
+            .arg("send")
+            .arg(file)
+            .arg("--registry")
+            .arg(crate::support::registry_path())
+            .arg("--check-only")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1));
+        text(&output.stdout)
+    };
+    let out = check(&json);
+    assert!(
+        out.contains("line 2: the line is not JSON: expected value at column 13\n"),
+        "{out}"
+    );
+    let out = check(&csv);
+    assert!(
+        out.contains(
+            "line 1: the line is not JSON: expected value at column 1; if the file is CSV, pass `--format csv`"
+        ),
+        "{out}"
+    );
+}
