@@ -947,3 +947,26 @@ fn a_line_that_is_not_json_is_placed_by_its_column_and_a_csv_file_named_otherwis
         "{out}"
     );
 }
+
+#[test]
+fn a_state_dir_that_cannot_be_made_names_the_flag_to_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(dir.path(), "e.ndjson", [coupon_line(1, 1, NOW)]);
+    let output = dfinery()
+        .args(["send", "--registry"])
+        .arg(crate::support::registry_path())
+        .arg(&file)
+        .arg("--state-dir")
+        .arg(file.join("state")) // under a file: cannot be made
+        .env("DFINERY_BASE_URL", "http://127.0.0.1:9")
+        .env("DFINERY_IMPORT_TOKEN", "t")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let err = text(&output.stderr);
+    assert!(err.contains("cannot create the send state"), "{err}");
+    assert!(
+        err.contains("give `--state-dir` a folder"),
+        "the fix: {err}"
+    );
+}

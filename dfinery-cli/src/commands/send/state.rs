@@ -179,8 +179,12 @@ impl StateDir {
     }
 
     fn error(&self, what: &str, err: &std::io::Error) -> CliError {
+        let fix = match what {
+            "create" | "write" => "; give `--state-dir` a folder this user can write",
+            _ => "",
+        };
         CliError::config(format!(
-            "cannot {what} the send state `{}`: {err}",
+            "cannot {what} the send state `{}`: {err}{fix}",
             self.path.display()
         ))
     }
