@@ -243,8 +243,21 @@ fn tracker_error(error: &dfinery_core::TrackerBuildError, file: &std::path::Path
         TrackerBuildError::Spool(SpoolError::Format { .. }) => {
             CliError::config(format!("{error}; or {restart}"))
         }
+        // Another send of the same file that started at the same moment (one that was already
+        // running is found before the send begins).
+        TrackerBuildError::Spool(SpoolError::InUse { path }) => running(file, path),
         other => CliError::config(dfinery_core::ErrorChain(other).to_string()),
     }
+}
+
+/// Another send of `file` is running: it holds the spool at `spool` open.
+fn running(file: &std::path::Path, spool: &std::path::Path) -> CliError {
+    CliError::config(format!(
+        "a send of `{}` is running: its spool `{}` is open in another process; wait for it to finish, or stop it (Ctrl-C) and run `dfinery send {} --resume`",
+        file.display(),
+        spool.display(),
+        file.display()
+    ))
 }
 
 /// Waits while `tracker` delivers what is queued (up to `--timeout`). A Ctrl-C meanwhile ends
@@ -290,12 +303,7 @@ fn resume_point(
     // Checked first: `--restart` would delete a running send's spool and progress, and
     // `--resume` would fail on a spool "already open" with no word of the other send.
     if state.in_use() {
-        return Err(CliError::config(format!(
-            "a send of `{}` is running: its spool in `{}` is open in another process; wait for it to finish, or stop it (Ctrl-C) and run `dfinery send {} --resume`",
-            args.file.display(),
-            state.path().display(),
-            args.file.display()
-        )));
+        return Err(running(&args.file, &state.spool()));
     }
     // A `--state-dir` given to the sends of several files: the send kept there is another
     // file's, whose undelivered events `--restart` would discard.
@@ -704,7 +712,22 @@ fn failed(tracker: &Tracker, lines: &[(Uuid, u64)]) -> Vec<Failed> {
 
 #[cfg(test)]
 mod tests {
-    use super::lines;
+    use super::{lines, tracker_error};
+
+    #[test]
+    fn a_spool_in_use_is_a_send_running_not_a_library_setting() {
+        use dfinery_core::{SpoolError, TrackerBuildError};
+        let error = TrackerBuildError::Spool(SpoolError::InUse {
+            path: "e.ndjson.dfinery-send/spool.redb".into(),
+        });
+        let err = tracker_error(&error, std::path::Path::new("e.ndjson"));
+        assert_eq!(err.exit, crate::exit::Exit::Config);
+        assert!(
+            err.message.starts_with("a send of `e.ndjson` is running"),
+            "{err}"
+        );
+        assert!(!err.message.contains("give each tracker"), "{err}");
+    }
 
     #[test]
     fn lines_split_as_split_inclusive_does() {
