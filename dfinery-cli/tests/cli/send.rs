@@ -970,3 +970,41 @@ fn a_state_dir_that_cannot_be_made_names_the_flag_to_change() {
         "the fix: {err}"
     );
 }
+
+#[test]
+fn a_csv_row_that_does_not_fit_its_header_says_how_to_fix_it() {
+    // A value under a header column with no name (a trailing comma) was reported as
+    // "unknown property `` for event ..."; a row with a field too many or too few said so and
+    // no more.
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(
+        dir.path(),
+        "rows.csv",
+        [
+            "external_id,name,datetime,".to_owned(),
+            format!("u1,df_login,{NOW},"),
+            format!("u1,df_login,{NOW},x"),
+            format!("u1,df_login,{NOW},,Seoul, Korea"),
+            format!("u1,df_login,{NOW}"),
+        ],
+    );
+    let output = dfinery()
+        .arg("send")
+        .arg(&file)
+        .arg("--registry")
+        .arg(crate::support::registry_path())
+        .arg("--check-only")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let out = text(&output.stdout);
+    for expected in [
+        "line 3: field 4 has a value, but its column has no name in the header row; name the column or empty the field",
+        "line 4: the row has 6 fields but the header has 4; quote a value that holds a comma, e.g. `\"a,b\"`",
+        "line 5: the row has 3 fields but the header has 4; give every column a field, empty for none",
+        "4 events in `",
+    ] {
+        assert!(out.contains(expected), "no `{expected}` in:\n{out}");
+    }
+    assert!(out.contains("1 valid, 3 invalid"), "{out}");
+}

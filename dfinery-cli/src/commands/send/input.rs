@@ -273,8 +273,13 @@ impl<'r, R: std::io::Read> CsvLines<'r, R> {
     /// The event of one row as JSON text, its cells read as the registry's types.
     fn event(&self, record: &csv::ByteRecord) -> Result<String, String> {
         if record.len() != self.columns.len() {
+            let fix = if record.len() > self.columns.len() {
+                "quote a value that holds a comma, e.g. `\"a,b\"`"
+            } else {
+                "give every column a field, empty for none"
+            };
             return Err(format!(
-                "the row has {} fields but the header has {}",
+                "the row has {} fields but the header has {}; {fix}",
                 record.len(),
                 self.columns.len()
             ));
@@ -322,6 +327,15 @@ impl<'r, R: std::io::Read> CsvLines<'r, R> {
                         format!("column `items` is not a JSON array of item objects: {err}")
                     })?;
                     event.insert("items".into(), items);
+                }
+                Column::Property(key) if key.is_empty() => {
+                    return Err(format!(
+                        "field {} has a value, but its column has no name in the header row; name the column or empty the field",
+                        self.columns
+                            .iter()
+                            .position(|c| c == column)
+                            .map_or(0, |i| i + 1)
+                    ));
                 }
                 Column::Property(key) => {
                     let ty = definition.and_then(|d| d.property(key)).map(|p| p.ty);
