@@ -94,7 +94,7 @@ pub enum Command {
 pub struct EmulatorArgs {
     /// The registry to enforce [default: `dfinery.toml` if it exists, else every standard event
     /// and user property]
-    #[arg(long, env = "DFINERY_REGISTRY", value_name = "PATH")]
+    #[arg(long, env = "DFINERY_REGISTRY", value_name = "PATH", value_parser = registry_path)]
     pub registry: Option<PathBuf>,
     /// The port on 127.0.0.1 (0 picks a free one)
     #[arg(long, default_value_t = 8080)]
@@ -201,6 +201,19 @@ fn parse_budget_rate_limit(
     Ok((api, limit))
 }
 
+/// Parses `--registry` (or `DFINERY_REGISTRY`). An empty value is most often the variable
+/// set to nothing, which clap reported as "a value is required for '--registry'" to a command
+/// line that has no `--registry`.
+fn registry_path(text: &str) -> Result<PathBuf, String> {
+    if text.is_empty() {
+        return Err(
+            "the registry path is empty; give `--registry PATH`, or set `DFINERY_REGISTRY` to the registry file (or unset it)"
+                .to_owned(),
+        );
+    }
+    Ok(PathBuf::from(text))
+}
+
 /// `dfinery check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -209,7 +222,8 @@ pub struct CheckArgs {
         long,
         env = "DFINERY_REGISTRY",
         value_name = "PATH",
-        default_value = "dfinery.toml"
+        default_value = "dfinery.toml",
+        value_parser = registry_path
     )]
     pub registry: PathBuf,
     /// Write a starter registry file at `--registry` instead of checking one
@@ -272,7 +286,8 @@ pub struct SendArgs {
         long,
         env = "DFINERY_REGISTRY",
         value_name = "PATH",
-        default_value = "dfinery.toml"
+        default_value = "dfinery.toml",
+        value_parser = registry_path
     )]
     pub registry: PathBuf,
     /// The file's format

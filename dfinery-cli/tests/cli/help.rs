@@ -181,3 +181,24 @@ fn a_shared_budget_of_zero_names_the_flag() {
         assert!(err.contains(flag), "{flag}: {err}");
     }
 }
+
+#[test]
+fn an_empty_registry_variable_is_named_not_taken_for_a_flag() {
+    // `DFINERY_REGISTRY=` said "a value is required for '--registry <PATH>' but none was
+    // supplied" to a command line without `--registry`.
+    for command in [
+        &["check"][..],
+        &["send", "e.ndjson"],
+        &["emulator", "--port", "0"],
+    ] {
+        let output = dfinery()
+            .env("DFINERY_REGISTRY", "")
+            .args(command)
+            .timeout(std::time::Duration::from_secs(30)) // a running emulator never exits
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{command:?}");
+        let err = text(&output.stderr);
+        assert!(err.contains("set `DFINERY_REGISTRY`"), "{command:?}: {err}");
+    }
+}
