@@ -1008,3 +1008,36 @@ fn a_csv_row_that_does_not_fit_its_header_says_how_to_fix_it() {
     }
     assert!(out.contains("1 valid, 3 invalid"), "{out}");
 }
+
+#[test]
+fn the_folders_a_state_dir_was_made_in_are_removed_with_it() {
+    // `--state-dir new/deeper/state` made `new/deeper/state`; a complete send removed `state`
+    // only, and left the empty `new/deeper` behind.
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(dir.path(), "e.ndjson", [coupon_line(1, 1, NOW)]);
+    std::fs::create_dir(dir.path().join("kept")).unwrap();
+    for (state, gone, kept) in [
+        ("new/deeper/state", "new", None),
+        ("kept/new/state", "kept/new", Some("kept")),
+    ] {
+        let output = dfinery_at(&emulator)
+            .arg("send")
+            .arg(&file)
+            .arg("--state-dir")
+            .arg(dir.path().join(state))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        assert!(
+            !dir.path().join(gone).exists(),
+            "{state}: `{gone}` is removed"
+        );
+        if let Some(kept) = kept {
+            assert!(
+                dir.path().join(kept).is_dir(),
+                "{state}: `{kept}` was there first"
+            );
+        }
+    }
+}

@@ -126,8 +126,16 @@ impl StateDir {
             )));
         }
         if !self.path.exists() {
+            // The folders above it that are made with it, removed with it when left empty.
+            let parents = self
+                .path
+                .ancestors()
+                .skip(1)
+                .take_while(|p| !p.as_os_str().is_empty() && !p.exists())
+                .count();
             std::fs::create_dir_all(&self.path).map_err(|err| self.error("create", &err))?;
-            std::fs::write(self.made_here(), b"").map_err(|err| self.error("write", &err))?;
+            std::fs::write(self.made_here(), parents.to_string())
+                .map_err(|err| self.error("write", &err))?;
         }
         let tmp = self.path.join("progress.json.tmp");
         let text = serde_json::to_vec(progress)
@@ -162,6 +170,11 @@ impl StateDir {
     pub fn remove(&self) -> Result<(), CliError> {
         use std::io::ErrorKind;
         let made_here = self.made_here().is_file();
+        // How many folders above it the send made too (an empty marker, of earlier versions: 0).
+        let parents: usize = std::fs::read_to_string(self.made_here())
+            .ok()
+            .and_then(|text| text.trim().parse().ok())
+            .unwrap_or(0);
         for file in self.files() {
             match std::fs::remove_file(&file) {
                 Err(err) if err.kind() != ErrorKind::NotFound => {
@@ -172,8 +185,12 @@ impl StateDir {
         }
         if made_here {
             let _ = std::fs::remove_file(self.made_here());
-            // Fails, and is left, when the folder holds anything else.
-            let _ = std::fs::remove_dir(&self.path);
+            // Each fails, and is left with those above it, when it holds anything else.
+            for folder in self.path.ancestors().take(parents + 1) {
+                if std::fs::remove_dir(folder).is_err() {
+                    break;
+                }
+            }
         }
         Ok(())
     }
