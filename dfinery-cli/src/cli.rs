@@ -66,8 +66,8 @@ NDJSON, one event per line:\n  \
 \"properties\":{\"df_order_id\":\"O-1\",\"df_payment_method\":\"Card\",\"df_total_purchase_amount\":5000.0,\
 \"df_delivery_charge\":0.0,\"df_discount\":0.0},\"items\":[{\"df_item_id\":\"SKU-1\",\"df_item_name\":\"Cracker\",\
 \"df_price\":2500.0,\"df_quantity\":2,\"df_discount\":0.0}]}\n\
-(`event_name`, `event_datetime`, `event_properties` and `event_items` are accepted too, and an \
-optional `event_log_id`.)\n\n\
+(`event_name`, `event_datetime`, `event_properties` and `event_items` are accepted instead, one \
+name per field, and an optional `event_log_id`.)\n\n\
 CSV: a header row with `name`, `datetime`, at least one of `external_id`, `phone_no`, `email`, \
 `kakao_user_id`, `line_user_id`, optionally `event_log_id` and `items` (a JSON array); every \
 other column is a property, its cells read as the registry's type (arrays as JSON).";
@@ -94,7 +94,7 @@ pub enum Command {
 pub struct EmulatorArgs {
     /// The registry to enforce [default: `dfinery.toml` if it exists, else every standard event
     /// and user property]
-    #[arg(long, env = "DFINERY_REGISTRY", value_name = "PATH")]
+    #[arg(long, env = "DFINERY_REGISTRY", value_name = "PATH", value_parser = registry_path)]
     pub registry: Option<PathBuf>,
     /// The port on 127.0.0.1 (0 picks a free one)
     #[arg(long, default_value_t = 8080)]
@@ -186,6 +186,34 @@ fn parse_api_rate_limit(
     Ok((api, limit))
 }
 
+/// Parses `--rate-limit API=N/PERIOD` of `dfinery send`: as the emulator's, but at least 1 (a
+/// shared budget of 0 would let nothing through; the emulator's refuses every request).
+fn parse_budget_rate_limit(
+    text: &str,
+) -> Result<(dfinery_emulator::Api, dfinery_emulator::RateLimit), String> {
+    let (api, limit) = parse_api_rate_limit(text)?;
+    if limit.limit == 0 {
+        return Err(format!(
+            "`{text}` lets nothing through; give a limit of at least 1, e.g. `{}=50/1s`",
+            api.as_str()
+        ));
+    }
+    Ok((api, limit))
+}
+
+/// Parses `--registry` (or `DFINERY_REGISTRY`). An empty value is most often the variable
+/// set to nothing, which clap reported as "a value is required for '--registry'" to a command
+/// line that has no `--registry`.
+fn registry_path(text: &str) -> Result<PathBuf, String> {
+    if text.is_empty() {
+        return Err(
+            "the registry path is empty; give `--registry PATH`, or set `DFINERY_REGISTRY` to the registry file (or unset it)"
+                .to_owned(),
+        );
+    }
+    Ok(PathBuf::from(text))
+}
+
 /// `dfinery check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -194,7 +222,8 @@ pub struct CheckArgs {
         long,
         env = "DFINERY_REGISTRY",
         value_name = "PATH",
-        default_value = "dfinery.toml"
+        default_value = "dfinery.toml",
+        value_parser = registry_path
     )]
     pub registry: PathBuf,
     /// Write a starter registry file at `--registry` instead of checking one
@@ -257,7 +286,8 @@ pub struct SendArgs {
         long,
         env = "DFINERY_REGISTRY",
         value_name = "PATH",
-        default_value = "dfinery.toml"
+        default_value = "dfinery.toml",
+        value_parser = registry_path
     )]
     pub registry: PathBuf,
     /// The file's format
@@ -292,11 +322,11 @@ pub struct SendArgs {
     pub partition: Option<crate::commands::send::Partition>,
     /// The service's limit for the shared budget, e.g. `event=1000000/1m`; repeat for several
     /// APIs [default: DFINERY's limits]
-    #[arg(long = "rate-limit", value_name = "API=N/PERIOD", value_parser = parse_api_rate_limit, requires = "redis_url")]
+    #[arg(long = "rate-limit", value_name = "API=N/PERIOD", value_parser = parse_budget_rate_limit, requires = "redis_url")]
     pub rate_limits: Vec<(dfinery_emulator::Api, dfinery_emulator::RateLimit)>,
     /// Senders sharing the budget; while Redis is unreachable each sends at the limit divided
     /// by this [default: N of `--partition`, else 1]
-    #[arg(long, value_name = "N", requires = "redis_url")]
+    #[arg(long, value_name = "N", requires = "redis_url", value_parser = clap::value_parser!(u32).range(1..))]
     pub expected_instances: Option<u32>,
     /// Where DFINERY is and how to authenticate
     #[command(flatten)]
@@ -336,7 +366,7 @@ pub struct EventExportArgs {
     #[arg(long, value_name = "DATE", conflicts_with = "days")]
     pub to: Option<String>,
     /// The last N days up to today, today included
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub days: Option<u32>,
     /// Only these events (repeat the flag or separate with commas)
     #[arg(long = "event", value_name = "NAME", value_delimiter = ',')]

@@ -65,9 +65,23 @@ pub fn build_with(
     if let Some(token) = export {
         builder = builder.export_token(token);
     }
-    builder
-        .build()
-        .map_err(|err| CliError::config(dfinery_core::ErrorChain(&err).to_string()))
+    builder.build().map_err(|err| build_error(&err))
+}
+
+/// A client that could not be built, in the command line's words: the flag and the variable
+/// that set the base URL, not the library's builder methods.
+fn build_error(error: &dfinery_core::ClientBuildError) -> CliError {
+    use dfinery_core::ClientBuildError;
+    const BASE_URL: &str = "`--base-url` (or `DFINERY_BASE_URL`)";
+    match error {
+        ClientBuildError::InsecureBaseUrl { url } => CliError::config(format!(
+            "{BASE_URL} `{url}` would send the tokens unencrypted; use `https://` (plain `http://` is accepted only for `localhost` and loopback addresses, such as the emulator's)"
+        )),
+        ClientBuildError::InvalidBaseUrl { url, reason } => {
+            CliError::config(format!("invalid {BASE_URL} `{url}`: {reason}"))
+        }
+        other => CliError::config(dfinery_core::ErrorChain(other).to_string()),
+    }
 }
 
 fn non_blank(value: Option<&str>) -> Option<&str> {

@@ -27,6 +27,13 @@ pub struct Loaded {
 /// A configuration error when the file cannot be read (it names the command that creates
 /// one).
 pub fn read(path: &Path) -> Result<Loaded, CliError> {
+    if path.is_dir() {
+        return Err(CliError::config(format!(
+            "the registry `{}` is a folder; give `--registry` the file, e.g. `{}`",
+            path.display(),
+            path.join("dfinery.toml").display()
+        )));
+    }
     let source = std::fs::read_to_string(path).map_err(|err| {
         let fix = match err.kind() {
             std::io::ErrorKind::NotFound => {
@@ -118,10 +125,16 @@ fn render_as(kind: &str, path: &Path, source: &str, diagnostic: &Diagnostic) -> 
         .get(diagnostic.span.clone())
         .map_or(1, |s| s.lines().next().unwrap_or("").chars().count())
         .clamp(1, line_chars.saturating_sub(start).max(1));
+    // A tab before the column is kept as a tab under it, so the caret lines up wherever the
+    // terminal puts its tab stops.
+    let indent: String = text
+        .chars()
+        .take(start)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
     let _ = write!(
         out,
-        "\n {pad} |\n {number} | {text}\n {pad} | {}{}",
-        " ".repeat(start),
+        "\n {pad} |\n {number} | {text}\n {pad} | {indent}{}",
         "^".repeat(span_chars)
     );
     out

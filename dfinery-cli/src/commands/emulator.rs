@@ -27,6 +27,7 @@ pub async fn run(args: EmulatorArgs, json: bool) -> Result<Exit, CliError> {
             .is_file()
             .then(|| PathBuf::from(DEFAULT_REGISTRY))
     });
+    check_flags(&args)?;
     let item_limit = match args.item_limit {
         ItemLimitArg::PerRequest => ItemLimit::PerRequest,
         ItemLimitArg::PerEvent => ItemLimit::PerEvent,
@@ -102,6 +103,35 @@ pub async fn run(args: EmulatorArgs, json: bool) -> Result<Exit, CliError> {
         stats.accepted
     );
     Ok(Exit::Ok)
+}
+
+/// Refuses an empty `--service-id` or token, or a token with white space, naming the flag (the
+/// emulator's own messages name its builder's methods). A token is never shown.
+fn check_flags(args: &EmulatorArgs) -> Result<(), CliError> {
+    if args.service_id.as_deref() == Some("") {
+        return Err(CliError::config(
+            "`--service-id` is empty; give the service id, or leave the flag out for the registry's `[service] id`",
+        ));
+    }
+    for (flag, token) in [
+        ("--import-token", &args.import_token),
+        ("--export-token", &args.export_token),
+    ] {
+        let Some(token) = token.as_deref() else {
+            continue;
+        };
+        if token.is_empty() {
+            return Err(CliError::config(format!(
+                "`{flag}` is empty; give a token, or leave the flag out for a generated one"
+            )));
+        }
+        if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(CliError::config(format!(
+                "`{flag}`: a token holds white space or a control character; give one of visible characters"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A fresh local test token, e.g. `import-3f2a…`.

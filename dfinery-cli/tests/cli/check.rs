@@ -134,21 +134,18 @@ fn an_error_written_to_a_closed_stderr_keeps_its_exit_code() {
         .unwrap();
     assert_eq!(status.code(), Some(3));
     // A log line first (`INFO exporting events …`): the logger's own report of the failed
-    // write went through `eprintln!` too.
+    // write went through `eprintln!` too. (A refused token: an unwritable output is refused
+    // before that line.)
     let emulator = crate::support::emulator();
+    let dir = tempfile::tempdir().unwrap();
     let mut command = std::process::Command::new(crate::support::BIN);
     for (key, value) in crate::support::env(&emulator) {
         command.env(key, value);
     }
     let status = command
-        .args([
-            "export",
-            "events",
-            "--days",
-            "1",
-            "-o",
-            "/nonexistent/x.csv",
-        ])
+        .env("DFINERY_EXPORT_TOKEN", "refused")
+        .args(["export", "events", "--days", "1", "-o"])
+        .arg(dir.path().join("x.csv"))
         .stdout(std::process::Stdio::null())
         .stderr(closed_stderr())
         .status()
@@ -229,5 +226,98 @@ fn coverage_lists_what_the_registry_lacks_and_what_no_type_sends() {
     assert_eq!(
         value["coverage"]["unsent_events"],
         serde_json::json!(["coupon_used", "df_purchase"])
+    );
+}
+
+#[test]
+fn a_manifest_with_a_key_it_does_not_know_is_refused_not_read_as_empty() {
+    // `eventz` was ignored: the manifest read as zero types and the check passed with
+    // "every event and property they send is registered".
+    let dir = tempfile::tempdir().unwrap();
+    for (body, key) in [
+        (
+            r#"{"format":"dfinery-coverage/1","eventz":[{"rust_name":"Review","name":"app_review"}]}"#,
+            "eventz",
+        ),
+        (
+            r#"{"format":"dfinery-coverage/1","events":[{"rust_name":"Coupon","name":"coupon_used","propertiez":["amont"]}]}"#,
+            "propertiez",
+        ),
+    ] {
+        let manifest = dir.path().join("m.json");
+        std::fs::write(&manifest, body).unwrap();
+        let output = dfinery()
+            .args(["check", "--registry"])
+            .arg(registry_path())
+            .arg("--coverage")
+            .arg(&manifest)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(3), "{key}");
+        let err = text(&output.stderr);
+        assert!(err.contains(&format!("unknown field `{key}`")), "{err}");
+        assert!(err.contains("line 1 column"), "where: {err}");
+    }
+}
+
+#[test]
+fn a_folder_given_as_the_registry_is_named_as_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dfinery()
+        .args(["check", "--registry"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let err = text(&output.stderr);
+    assert!(
+        err.contains("is a folder; give `--registry` the file"),
+        "{err}"
+    );
+    // `--init` said "already exists; ... pass `--force` to replace it", and with `--force`
+    // "Is a directory".
+    for force in [false, true] {
+        let output = dfinery()
+            .args(["check", "--init", "--registry"])
+            .arg(dir.path())
+            .args(force.then_some("--force"))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(3));
+        let err = text(&output.stderr);
+        assert!(err.contains("is a folder"), "--force {force}: {err}");
+        assert!(!err.contains("--force"), "--force {force}: {err}");
+    }
+    let output = dfinery()
+        .args(["check", "--init", "--registry"])
+        .arg(dir.path().join("no-such-folder/dfinery.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let err = text(&output.stderr);
+    assert!(err.contains("no-such-folder` first"), "{err}");
+}
+
+#[test]
+fn the_caret_stays_under_the_value_on_a_line_indented_with_a_tab() {
+    // The caret line was indented with spaces only: under a tab-indented line it showed 7
+    // columns left of the value on a terminal with tab stops every 8.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tab.toml");
+    std::fs::write(
+        &path,
+        "[events.coupon_used]\n\tproperties.code = \"strng\"\n",
+    )
+    .unwrap();
+    let output = dfinery()
+        .args(["check", "--registry"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let out = text(&output.stdout);
+    assert!(
+        out.contains(" 2 | \tproperties.code = \"strng\"\n   | \t                  ^^^^^^^"),
+        "{out}"
     );
 }

@@ -203,6 +203,36 @@ fn a_service_id_or_token_with_white_space_is_refused_before_the_env_lines_are_pr
     }
 }
 
+#[test]
+fn an_empty_service_id_or_token_names_the_flag() {
+    // The emulator's own messages told to "give one with `service_id`" or "`import_token` /
+    // `export_token`": its builder's methods, not the command's flags.
+    for flag in ["--service-id", "--import-token", "--export-token"] {
+        let output = dfinery()
+            .current_dir(std::env::temp_dir())
+            .args(["emulator", "--port", "0"])
+            .arg(format!("{flag}="))
+            .timeout(std::time::Duration::from_secs(30)) // a running emulator never exits
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(3), "{flag}");
+        assert!(text(&output.stdout).is_empty(), "{flag}: nothing to source");
+        let err = text(&output.stderr);
+        assert!(err.contains(&format!("`{flag}` is empty")), "{flag}: {err}");
+        assert!(err.contains("leave the flag out"), "{flag}: the fix: {err}");
+    }
+    let output = dfinery()
+        .current_dir(std::env::temp_dir())
+        .args(["emulator", "--port", "0", "--import-token=a\tb"])
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let err = text(&output.stderr);
+    assert!(err.contains("`--import-token`"), "{err}");
+    assert!(!err.contains("import_token"), "{err}");
+}
+
 /// `GET path` on `base_url` with a raw HTTP/1.1 request (the tests have no HTTP client).
 fn http_get(base_url: &str, path: &str) -> String {
     use std::io::{Read, Write};

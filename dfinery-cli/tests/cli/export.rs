@@ -99,3 +99,151 @@ fn a_refused_export_leaves_no_file_and_bad_dates_are_usage_errors() {
     assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
     assert!(!csv.exists());
 }
+
+#[test]
+fn an_output_that_cannot_be_written_is_refused_before_the_export_is_asked_for() {
+    // The export was requested (DFINERY allows 100 an hour) and only then was the file found
+    // unwritable.
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-folder/events.csv");
+    for (what, output_path, says) in [
+        ("events", &missing, "does not exist; create it first"),
+        ("profiles", &missing, "does not exist; create it first"),
+        (
+            "events",
+            &dir.path().to_path_buf(),
+            "is a folder; give `-o` a file",
+        ),
+    ] {
+        let output = dfinery_at(&emulator)
+            .args(["export", what, "-o"])
+            .arg(output_path)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(3), "{what} {output_path:?}");
+        let err = text(&output.stderr);
+        assert!(err.contains(says), "{err}");
+    }
+    let output = dfinery_at(&emulator)
+        .args(["export", "profiles", "-o", "-"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("not standard output"));
+    assert_eq!(emulator.stats().requests, 0, "no export was asked for");
+    assert!(!dir.path().join("-").exists());
+}
+
+#[test]
+fn zero_days_or_an_empty_name_is_a_usage_error_not_a_silent_default() {
+    // `--days 0` exported today (one day); `--event ,` asked for events named "" and wrote an
+    // empty file.
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("out.csv");
+    for (args, says) in [
+        (&["events", "--days", "0"][..], "--days"),
+        (&["events", "--event", ","][..], "--event"),
+        (&["events", "--property", "a,,b"][..], "--property"),
+        (&["events", "--item-property", " "][..], "--item-property"),
+        (
+            &["profiles", "--exclude-property", ""][..],
+            "--exclude-property",
+        ),
+    ] {
+        let output = dfinery_at(&emulator)
+            .arg("export")
+            .args(args)
+            .arg("-o")
+            .arg(&csv)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let err = text(&output.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(!csv.exists(), "{args:?}");
+    }
+    assert_eq!(emulator.stats().requests, 0);
+}
+
+#[test]
+fn ctrl_c_during_a_download_leaves_no_partial_file() {
+    // Ctrl-C killed the process mid-download, and the hidden `.events.csv.<pid>-<n>.partial`
+    // file it was writing stayed in the folder for good.
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+    // A server that answers with the start of a CSV body and then sends nothing more.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = stream.read(&mut buf).unwrap();
+            if n == 0 {
+                return;
+            }
+            request.extend_from_slice(&buf[..n]);
+        }
+        let body = "df_name\nAlice\n";
+        let _ = write!(
+            stream,
+            "HTTP/1.1 200 OK\r\ncontent-type: text/csv\r\ntransfer-encoding: chunked\r\n\r\n{:x}\r\n{body}\r\n",
+            body.len()
+        );
+        let _ = stream.flush();
+        std::thread::sleep(Duration::from_secs(600));
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(crate::support::BIN)
+        .args(["-q", "export", "profiles", "-o"])
+        .arg(dir.path().join("profiles.csv"))
+        .env("DFINERY_BASE_URL", &url)
+        .env("DFINERY_SERVICE_ID", "shop")
+        .env("DFINERY_EXPORT_TOKEN", "t")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(dir.path().join("stderr.txt")).unwrap())
+        .spawn()
+        .unwrap();
+    let _guard = crate::support::KillOnPanic(child.id());
+    let partial = || {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .any(|name| name.ends_with(".partial"))
+    };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !partial() {
+        assert!(Instant::now() < deadline, "the download never started");
+        assert!(child.try_wait().unwrap().is_none(), "the export ended");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the export did not stop on Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let err = std::fs::read_to_string(dir.path().join("stderr.txt")).unwrap();
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(err.contains("interrupted; nothing was written"), "{err}");
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "stderr.txt")
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

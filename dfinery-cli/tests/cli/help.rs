@@ -156,3 +156,49 @@ fn each_commands_long_help_starts_with_its_description() {
         assert!(help.starts_with(opening), "{args:?}:\n{help}");
     }
 }
+
+#[test]
+fn a_shared_budget_of_zero_names_the_flag() {
+    // Both were refused only once the send began, as configuration (exit 3), in the words of
+    // the library's builder (`expected_instances`, `limit`) rather than the flag's.
+    for (flag, value) in [
+        ("--expected-instances", "0"),
+        ("--rate-limit", "event=0/1s"),
+    ] {
+        let output = dfinery()
+            .args([
+                "send",
+                "x.ndjson",
+                "--redis-url",
+                "redis://127.0.0.1:9/0",
+                flag,
+                value,
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{flag}");
+        let err = text(&output.stderr);
+        assert!(err.contains(flag), "{flag}: {err}");
+    }
+}
+
+#[test]
+fn an_empty_registry_variable_is_named_not_taken_for_a_flag() {
+    // `DFINERY_REGISTRY=` said "a value is required for '--registry <PATH>' but none was
+    // supplied" to a command line without `--registry`.
+    for command in [
+        &["check"][..],
+        &["send", "e.ndjson"],
+        &["emulator", "--port", "0"],
+    ] {
+        let output = dfinery()
+            .env("DFINERY_REGISTRY", "")
+            .args(command)
+            .timeout(std::time::Duration::from_secs(30)) // a running emulator never exits
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{command:?}");
+        let err = text(&output.stderr);
+        assert!(err.contains("set `DFINERY_REGISTRY`"), "{command:?}: {err}");
+    }
+}

@@ -511,3 +511,533 @@ fn an_unreachable_server_keeps_the_events_for_resume_and_exits_4() {
     );
     assert!(dir.path().join("e.ndjson.dfinery-send/spool.redb").exists());
 }
+
+/// A `dfinery send` of three lines to a closed port with `--timeout 600`, spawned and waited
+/// for until it has queued every line (its progress says line 3): from then on it only
+/// retries its delivery, until the timeout or a Ctrl-C.
+fn a_send_stuck_delivering(dir: &std::path::Path) -> (std::process::Child, std::path::PathBuf) {
+    let file = write_lines(dir, "e.ndjson", (1..=3).map(|n| coupon_line(n, 1, NOW)));
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let mut child = Command::new(BIN)
+        .args(["-q", "send", "--timeout", "600", "--registry"])
+        .arg(crate::support::registry_path())
+        .arg(&file)
+        .env("DFINERY_BASE_URL", &url)
+        .env("DFINERY_IMPORT_TOKEN", "t")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        // A file, not a pipe: nobody reads the retries' warnings while it runs.
+        .stderr(std::fs::File::create(dir.join("stderr.txt")).unwrap())
+        .spawn()
+        .unwrap();
+    let progress = dir.join("e.ndjson.dfinery-send/progress.json");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let read = std::fs::read_to_string(&progress).unwrap_or_default();
+        if read.contains("\"queued_through_line\":3") {
+            break;
+        }
+        if Instant::now() > deadline || child.try_wait().unwrap().is_some() {
+            let _ = child.kill();
+            panic!("the send never queued its lines: {read}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (child, file)
+}
+
+#[test]
+fn a_running_send_is_not_taken_for_an_interrupted_one_nor_removed_by_restart() {
+    // A second `dfinery send` of the same file said "an interrupted send is kept" (it is
+    // running), `--resume` failed on a spool "already open ... give each tracker its own spool
+    // file", and `--restart` deleted the running send's spool and progress from under it.
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, file) = a_send_stuck_delivering(dir.path());
+    let _guard = crate::support::KillOnPanic(child.id());
+    let state = dir.path().join("e.ndjson.dfinery-send");
+    for flag in [None, Some("--resume"), Some("--restart")] {
+        let output = dfinery()
+            .args(["send", "--timeout", "1", "--registry"])
+            .arg(crate::support::registry_path())
+            .arg(&file)
+            .args(flag)
+            .env("DFINERY_BASE_URL", "http://127.0.0.1:9")
+            .env("DFINERY_IMPORT_TOKEN", "t")
+            .output()
+            .unwrap();
+        let err = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{flag:?}: {err}");
+        assert!(
+            err.contains("a send of") && err.contains("is running"),
+            "{flag:?}: {err}"
+        );
+        assert!(
+            err.contains("wait for it to finish"),
+            "{flag:?}: the fix: {err}"
+        );
+        assert!(
+            state.join("spool.redb").exists(),
+            "{flag:?}: the spool is kept"
+        );
+        assert!(state.join("progress.json").exists(), "{flag:?}");
+    }
+    let names: Vec<String> = std::fs::read_dir(&state)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.contains("foreign")),
+        "no spool was replaced under the running send: {names:?}"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// Sends SIGINT (Ctrl-C) to `child` and waits for it to end, for at most `limit`.
+fn interrupt(child: &mut std::process::Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+#[test]
+fn ctrl_c_while_the_last_events_are_delivered_stops_the_send_and_keeps_them() {
+    // Ctrl-C was only looked at while lines were read: once every line was queued, the send
+    // went on waiting for the whole `--timeout` (300 s by default) before it stopped.
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, file) = a_send_stuck_delivering(dir.path());
+    let _guard = crate::support::KillOnPanic(child.id());
+    // Generous for a loaded machine, far below the 600 s timeout the send was given.
+    let status = interrupt(&mut child, Duration::from_secs(120))
+        .expect("the send stops on Ctrl-C without waiting out its --timeout");
+    let err = std::fs::read_to_string(dir.path().join("stderr.txt")).unwrap();
+    assert_eq!(status.code(), Some(1), "interrupted: {err}");
+    assert!(
+        err.contains(&format!(
+            "interrupted; run `dfinery send {} --resume`",
+            file.display()
+        )),
+        "{err}"
+    );
+    let state = dir.path().join("e.ndjson.dfinery-send");
+    assert!(
+        state.join("spool.redb").exists(),
+        "the events stay in the spool"
+    );
+}
+
+#[test]
+fn csv_rows_are_reported_on_their_own_line_with_crlf_and_blank_lines() {
+    // The CSV reader places a row where it stood before reading it: on the `\n` of the line
+    // before when lines end with `\r\n` (files saved by Excel), or on a blank line skipped
+    // before it. Every row of such a file was reported one line too early.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rows.csv");
+    let ok = format!("u1,coupon_used,{NOW},A,1");
+    let short = format!("u1,coupon_used,{NOW},A");
+    let body = format!(
+        "external_id,name,datetime,code,seq\r\n{ok}\r\n{short}\r\n\r\n{short}\r\n\"u\r\n1\",coupon_used,{NOW},A\r\n{short}\n\n{short}\n"
+    );
+    std::fs::write(&path, body).unwrap();
+    let output = dfinery()
+        .arg("send")
+        .arg(&path)
+        .arg("--registry")
+        .arg(crate::support::registry_path())
+        .arg("--check-only")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let out = text(&output.stdout);
+    let reported: Vec<u64> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("line ")?.split(':').next()?.parse().ok())
+        .collect();
+    assert_eq!(reported, [3, 5, 6, 8, 10], "{out}");
+}
+
+#[test]
+fn a_field_given_under_both_its_names_is_refused_not_half_read() {
+    // `name` and `event_name` (and the other pairs) are the same field: given both, the short
+    // one was read and the other silently dropped, so the event went out under one of two
+    // names the line gave.
+    let dir = tempfile::tempdir().unwrap();
+    let base = coupon_line(1, 1, NOW);
+    let lines = [
+        base.replacen('{', r#"{"event_name":"df_login","#, 1),
+        base.replacen('{', r#"{"event_datetime":"2024-01-01T00:00:00Z","#, 1),
+        base.replacen('{', r#"{"event_properties":{"code":"B"},"#, 1),
+        base.replacen('{', r#"{"items":[],"event_items":[],"#, 1),
+        base.clone(),
+    ];
+    let file = write_lines(dir.path(), "both.ndjson", lines);
+    let output = dfinery()
+        .arg("send")
+        .arg(&file)
+        .arg("--registry")
+        .arg(crate::support::registry_path())
+        .arg("--check-only")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let out = text(&output.stdout);
+    for (line, short, wire) in [
+        (1, "name", "event_name"),
+        (2, "datetime", "event_datetime"),
+        (3, "properties", "event_properties"),
+        (4, "items", "event_items"),
+    ] {
+        let expected =
+            format!("line {line}: `{short}` and `{wire}` are the same field; keep one of them");
+        assert!(out.contains(&expected), "no `{expected}` in:\n{out}");
+    }
+    assert!(out.contains("4 invalid"), "{out}");
+}
+
+#[test]
+fn a_line_that_is_not_utf8_says_where_and_how_to_fix_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("latin1.ndjson");
+    let mut bytes = coupon_line(1, 1, NOW).into_bytes();
+    bytes.push(b'\n');
+    bytes.extend_from_slice(b"{\"identity\":{\"external_id\":\"caf\xe9\"}}\n");
+    std::fs::write(&path, bytes).unwrap();
+    let output = dfinery()
+        .arg("send")
+        .arg(&path)
+        .arg("--registry")
+        .arg(crate::support::registry_path())
+        .arg("--check-only")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let out = text(&output.stdout);
+    assert!(
+        out.contains(
+            "line 2: the line is not UTF-8 (byte 32 is not valid); save the file as UTF-8"
+        ),
+        "{out}"
+    );
+
+    let path = dir.path().join("latin1.csv");
+    let mut bytes = b"external_id,name,datetime\ncaf\xe9,df_login,".to_vec();
+    bytes.extend_from_slice(NOW.as_bytes());
+    bytes.push(b'\n');
+    std::fs::write(&path, bytes).unwrap();
+    let output = dfinery()
+        .arg("send")
+        .arg(&path)
+        .arg("--registry")
+        .arg(crate::support::registry_path())
+        .arg("--check-only")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let out = text(&output.stdout);
+    assert!(
+        out.contains("line 2: field 1 of the row is not UTF-8; save the file as UTF-8"),
+        "{out}"
+    );
+}
+
+#[test]
+fn stdin_or_a_folder_given_as_the_file_is_refused_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dfinery()
+        .args(["send", "-", "--check-only", "--registry"])
+        .arg(crate::support::registry_path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "a usage error");
+    let err = text(&output.stderr);
+    assert!(err.contains("not standard input"), "{err}");
+    assert!(err.contains("save the events to a file"), "{err}");
+
+    let output = dfinery()
+        .arg("send")
+        .arg(dir.path())
+        .args(["--check-only", "--registry"])
+        .arg(crate::support::registry_path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let err = text(&output.stderr);
+    assert!(
+        err.contains("is a folder; give the file of events"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_damaged_spool_on_resume_names_restart() {
+    // The spool's own message told a library user to "move it aside and start again"; the
+    // command's way is `--restart`.
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(
+        dir.path(),
+        "e.ndjson",
+        (1..=3).map(|n| coupon_line(n, 1, NOW)),
+    );
+    let send = |flag: &str| {
+        dfinery()
+            .args(["send", "--timeout", "1", "--registry"])
+            .arg(crate::support::registry_path())
+            .arg(&file)
+            .args([flag].into_iter().filter(|f| !f.is_empty()))
+            .env("DFINERY_BASE_URL", "http://127.0.0.1:9")
+            .env("DFINERY_IMPORT_TOKEN", "t")
+            .output()
+            .unwrap()
+    };
+    assert_eq!(send("").status.code(), Some(4), "kept for --resume");
+    let spool = dir.path().join("e.ndjson.dfinery-send/spool.redb");
+    std::fs::write(&spool, vec![0x5a; 8192]).unwrap();
+    let output = send("--resume");
+    assert_eq!(output.status.code(), Some(3));
+    let err = text(&output.stderr);
+    assert!(err.contains("spool.redb"), "{err}");
+    assert!(err.contains("--restart"), "the fix: {err}");
+}
+
+#[test]
+fn a_plain_http_url_to_another_host_names_the_flag_not_a_library_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(dir.path(), "e.ndjson", [coupon_line(1, 1, NOW)]);
+    let output = dfinery()
+        .args(["send", "--registry"])
+        .arg(crate::support::registry_path())
+        .arg(&file)
+        .env("DFINERY_BASE_URL", "http://example.com")
+        .env("DFINERY_IMPORT_TOKEN", "t")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let err = text(&output.stderr);
+    assert!(!err.contains("allow_insecure_http"), "{err}");
+    assert!(err.contains("`--base-url`"), "{err}");
+    assert!(err.contains("https://"), "{err}");
+    assert!(!dir.path().join("e.ndjson.dfinery-send").exists());
+}
+
+#[test]
+fn a_state_dir_holding_another_files_send_is_not_resumed_or_discarded_for_this_one() {
+    // The progress did not say which file it was for: the send of `b` with the `--state-dir`
+    // where `a`'s interrupted send was kept said "an interrupted send of `b` is kept" or "`b`
+    // changed since the interrupted send began; pass `--restart`", and `--restart` deleted
+    // `a`'s undelivered events.
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let a = write_lines(
+        dir.path(),
+        "a.ndjson",
+        (1..=3).map(|n| coupon_line(n, 1, NOW)),
+    );
+    let b = write_lines(
+        dir.path(),
+        "b.ndjson",
+        (4..=5).map(|n| coupon_line(n, 1, NOW)),
+    );
+    let send = |file: &std::path::Path, flag: Option<&str>| {
+        dfinery()
+            .args(["send", "--timeout", "1", "--registry"])
+            .arg(crate::support::registry_path())
+            .arg(file)
+            .arg("--state-dir")
+            .arg(&state)
+            .args(flag)
+            .env("DFINERY_BASE_URL", "http://127.0.0.1:9")
+            .env("DFINERY_IMPORT_TOKEN", "t")
+            .output()
+            .unwrap()
+    };
+    assert_eq!(send(&a, None).status.code(), Some(4), "kept for --resume");
+    for flag in [None, Some("--resume"), Some("--restart")] {
+        let output = send(&b, flag);
+        assert_eq!(output.status.code(), Some(3), "{flag:?}");
+        let err = text(&output.stderr);
+        assert!(
+            err.contains("holds the interrupted send of") && err.contains("a.ndjson"),
+            "{flag:?}: {err}"
+        );
+        assert!(err.contains("another `--state-dir`"), "{flag:?}: {err}");
+        assert!(
+            state.join("spool.redb").exists(),
+            "{flag:?}: `a`'s events are kept"
+        );
+    }
+    // `a` itself still resumes from there.
+    let output = send(&a, Some("--resume"));
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("resuming after line 3"));
+}
+
+#[test]
+fn a_file_appended_to_while_it_is_sent_is_said_to_need_another_send() {
+    // Lines written after the check were read by the sending pass: sent unchecked by the
+    // report, or dropped without a word when invalid. Now the send reads what the file held
+    // when it began, and says the file changed.
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, file) = a_send_stuck_delivering(dir.path());
+    let _guard = crate::support::KillOnPanic(child.id());
+    let mut appended = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&file)
+        .unwrap();
+    std::io::Write::write_all(&mut appended, b"{\"not\":\"checked\"}\n").unwrap();
+    drop(appended);
+    let status = interrupt(&mut child, Duration::from_secs(120)).expect("stops on Ctrl-C");
+    let err = std::fs::read_to_string(dir.path().join("stderr.txt")).unwrap();
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(err.contains("changed while it was sent"), "{err}");
+    assert!(err.contains("send it again"), "{err}");
+}
+
+#[test]
+fn a_line_that_is_not_json_is_placed_by_its_column_and_a_csv_file_named_otherwise_gets_the_flag() {
+    // "line 2: the line is not JSON: expected value at line 1 column 1": two different line
+    // numbers for one line. A CSV file not named `.csv` got that on every row, no more.
+    let dir = tempfile::tempdir().unwrap();
+    let json = write_lines(
+        dir.path(),
+        "e.ndjson",
+        [coupon_line(1, 1, NOW), r#"{"identity":}"#.to_owned()],
+    );
+    let csv = write_lines(
+        dir.path(),
+        "e.txt",
+        [
+            "external_id,name,datetime".to_owned(),
+            format!("u1,df_login,{NOW}"),
+        ],
+    );
+    let check = |file: &std::path::Path| {
+        let output = dfinery()
+            .arg("send")
+            .arg(file)
+            .arg("--registry")
+            .arg(crate::support::registry_path())
+            .arg("--check-only")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1));
+        text(&output.stdout)
+    };
+    let out = check(&json);
+    assert!(
+        out.contains("line 2: the line is not JSON: expected value at column 13\n"),
+        "{out}"
+    );
+    let out = check(&csv);
+    assert!(
+        out.contains(
+            "line 1: the line is not JSON: expected value at column 1; if the file is CSV, pass `--format csv`"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_state_dir_that_cannot_be_made_names_the_flag_to_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(dir.path(), "e.ndjson", [coupon_line(1, 1, NOW)]);
+    let output = dfinery()
+        .args(["send", "--registry"])
+        .arg(crate::support::registry_path())
+        .arg(&file)
+        .arg("--state-dir")
+        .arg(file.join("state")) // under a file: cannot be made
+        .env("DFINERY_BASE_URL", "http://127.0.0.1:9")
+        .env("DFINERY_IMPORT_TOKEN", "t")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let err = text(&output.stderr);
+    assert!(err.contains("cannot create the send state"), "{err}");
+    assert!(
+        err.contains("give `--state-dir` a folder"),
+        "the fix: {err}"
+    );
+}
+
+#[test]
+fn a_csv_row_that_does_not_fit_its_header_says_how_to_fix_it() {
+    // A value under a header column with no name (a trailing comma) was reported as
+    // "unknown property `` for event ..."; a row with a field too many or too few said so and
+    // no more.
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(
+        dir.path(),
+        "rows.csv",
+        [
+            "external_id,name,datetime,".to_owned(),
+            format!("u1,df_login,{NOW},"),
+            format!("u1,df_login,{NOW},x"),
+            format!("u1,df_login,{NOW},,Seoul, Korea"),
+            format!("u1,df_login,{NOW}"),
+        ],
+    );
+    let output = dfinery()
+        .arg("send")
+        .arg(&file)
+        .arg("--registry")
+        .arg(crate::support::registry_path())
+        .arg("--check-only")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let out = text(&output.stdout);
+    for expected in [
+        "line 3: field 4 has a value, but its column has no name in the header row; name the column or empty the field",
+        "line 4: the row has 6 fields but the header has 4; quote a value that holds a comma, e.g. `\"a,b\"`",
+        "line 5: the row has 3 fields but the header has 4; give every column a field, empty for none",
+        "4 events in `",
+    ] {
+        assert!(out.contains(expected), "no `{expected}` in:\n{out}");
+    }
+    assert!(out.contains("1 valid, 3 invalid"), "{out}");
+}
+
+#[test]
+fn the_folders_a_state_dir_was_made_in_are_removed_with_it() {
+    // `--state-dir new/deeper/state` made `new/deeper/state`; a complete send removed `state`
+    // only, and left the empty `new/deeper` behind.
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(dir.path(), "e.ndjson", [coupon_line(1, 1, NOW)]);
+    std::fs::create_dir(dir.path().join("kept")).unwrap();
+    for (state, gone, kept) in [
+        ("new/deeper/state", "new", None),
+        ("kept/new/state", "kept/new", Some("kept")),
+    ] {
+        let output = dfinery_at(&emulator)
+            .arg("send")
+            .arg(&file)
+            .arg("--state-dir")
+            .arg(dir.path().join(state))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        assert!(
+            !dir.path().join(gone).exists(),
+            "{state}: `{gone}` is removed"
+        );
+        if let Some(kept) = kept {
+            assert!(
+                dir.path().join(kept).is_dir(),
+                "{state}: `{kept}` was there first"
+            );
+        }
+    }
+}

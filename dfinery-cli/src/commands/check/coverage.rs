@@ -31,6 +31,9 @@ pub const FORMAT: &str = "dfinery-coverage/1";
 
 /// The derived types of a crate, as `dfinery::coverage::Manifest` writes them.
 #[derive(Debug, Clone, Default, Deserialize)]
+// `dfinery::coverage::Manifest` writes these keys only: another one is a typo or a hand edit,
+// and read as absent it would hide the types it lists.
+#[serde(deny_unknown_fields)]
 pub struct Manifest {
     /// Always [`FORMAT`].
     pub format: String,
@@ -44,6 +47,7 @@ pub struct Manifest {
 
 /// One `#[derive(DfineryEvent)]` type.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EventType {
     /// The Rust type, e.g. `Purchase`.
     pub rust_name: String,
@@ -59,6 +63,7 @@ pub struct EventType {
 
 /// One `#[derive(DfineryProfile)]` type.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ProfileType {
     /// The Rust type, e.g. `Member`.
     pub rust_name: String,

@@ -16,14 +16,28 @@ use crate::output;
 ///
 /// A configuration error when the file exists (without `force`) or cannot be written.
 pub fn run(path: &Path, force: bool, json: bool) -> Result<Exit, CliError> {
+    if path.is_dir() {
+        return Err(CliError::config(format!(
+            "`{}` is a folder; give `--registry` the path of the file to write, e.g. `{}`",
+            path.display(),
+            path.join("dfinery.toml").display()
+        )));
+    }
     if path.exists() && !force {
         return Err(CliError::config(format!(
             "`{}` already exists; check it with `dfinery check`, or pass `--force` to replace it",
             path.display()
         )));
     }
-    std::fs::write(path, starter())
-        .map_err(|err| CliError::config(format!("cannot write `{}`: {err}", path.display())))?;
+    std::fs::write(path, starter()).map_err(|err| {
+        let fix = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            Some(folder) if !folder.is_dir() => {
+                format!("; create the folder `{}` first", folder.display())
+            }
+            _ => String::new(),
+        };
+        CliError::config(format!("cannot write `{}`: {err}{fix}", path.display()))
+    })?;
     if json {
         output::json(&json!({ "registry": path.display().to_string(), "written": true }));
     } else {

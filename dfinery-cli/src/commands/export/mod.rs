@@ -25,6 +25,7 @@ pub async fn events(args: &EventExportArgs, json: bool) -> Result<Exit, CliError
     let request = query
         .to_request()
         .map_err(|e| CliError::usage(e.to_string()))?;
+    check_output(&args.output)?;
     let client = client::build(&args.client, None, TokenKind::Export)?;
     tracing::info!(
         "exporting events from {} to {} into `{}`",
@@ -33,10 +34,13 @@ pub async fn events(args: &EventExportArgs, json: bool) -> Result<Exit, CliError
         args.output.display()
     );
     let bar = progress::download();
-    let written = match client.export_events(&request).await {
-        Ok(body) => save(body, &args.output, &bar).await,
-        Err(err) => Err(client_error(&err)),
-    };
+    let written = interruptible(&args.output, async {
+        match client.export_events(&request).await {
+            Ok(body) => save(body, &args.output, &bar).await,
+            Err(err) => Err(client_error(&err)),
+        }
+    })
+    .await;
     bar.finish_and_clear();
     report(written?, json)
 }
@@ -47,19 +51,83 @@ pub async fn events(args: &EventExportArgs, json: bool) -> Result<Exit, CliError
 ///
 /// As [`events`].
 pub async fn profiles(args: &ProfileExportArgs, json: bool) -> Result<Exit, CliError> {
-    let query = profile_query(args);
+    let query = profile_query(args)?;
     let request = query
         .to_request()
         .map_err(|e| CliError::usage(e.to_string()))?;
+    check_output(&args.output)?;
     let client = client::build(&args.client, None, TokenKind::Export)?;
     tracing::info!("exporting user profiles into `{}`", args.output.display());
     let bar = progress::download();
-    let written = match client.export_profiles(&request).await {
-        Ok(body) => save(body, &args.output, &bar).await,
-        Err(err) => Err(client_error(&err)),
-    };
+    let written = interruptible(&args.output, async {
+        match client.export_profiles(&request).await {
+            Ok(body) => save(body, &args.output, &bar).await,
+            Err(err) => Err(client_error(&err)),
+        }
+    })
+    .await;
     bar.finish_and_clear();
     report(written?, json)
+}
+
+/// Runs the export `work` until it ends or Ctrl-C stops it. Stopped, it is dropped, which
+/// deletes its partial file: killed by the signal, the process left it beside `output`.
+async fn interruptible(
+    output: &Path,
+    work: impl Future<Output = Result<ExportFile, CliError>>,
+) -> Result<ExportFile, CliError> {
+    tokio::select! {
+        written = work => written,
+        _ = tokio::signal::ctrl_c() => Err(CliError::failures(format!(
+            "interrupted; nothing was written to `{}`",
+            output.display()
+        ))),
+    }
+}
+
+/// Refuses an output path the export could not be written to before the export is asked for:
+/// DFINERY allows 100 exports an hour, and a large one takes minutes to download.
+fn check_output(path: &Path) -> Result<(), CliError> {
+    if path.as_os_str() == "-" {
+        return Err(CliError::usage(
+            "`-o -`: the export is written to a file, not standard output (whole, or not at all); give a file name",
+        ));
+    }
+    if path.is_dir() {
+        return Err(CliError::config(format!(
+            "`{}` is a folder; give `-o` a file, e.g. `{}`",
+            path.display(),
+            path.join("export.csv").display()
+        )));
+    }
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !folder.is_dir() {
+        let what = if folder.exists() {
+            "is not a folder"
+        } else {
+            "does not exist; create it first"
+        };
+        return Err(CliError::config(format!(
+            "the folder `{}` of `-o {}` {what}",
+            folder.display(),
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses an empty name in the list `flag` gives (`--event ,` or `--property a,,b`): it
+/// would ask for a name nothing has, and export nothing without a word.
+fn names<'a>(flag: &str, names: &'a [String]) -> Result<&'a [String], CliError> {
+    if names.iter().any(|name| name.trim().is_empty()) {
+        return Err(CliError::usage(format!(
+            "`{flag}` has an empty name; give names separated by commas, e.g. `{flag} a,b`"
+        )));
+    }
+    Ok(names)
 }
 
 /// Streams `body` into `path` atomically ([`ExportFile::save`]: nothing is left at `path` unless
@@ -112,31 +180,37 @@ fn event_query(args: &EventExportArgs) -> Result<EventQuery, CliError> {
             EventQuery::new(from, to)
         }
     };
-    if !args.events.is_empty() {
-        query = query.include_events(args.events.iter().cloned());
+    let events = names("--event", &args.events)?;
+    if !events.is_empty() {
+        query = query.include_events(events.iter().cloned());
     }
-    if !args.exclude_events.is_empty() {
-        query = query.exclude_events(args.exclude_events.iter().cloned());
+    let exclude_events = names("--exclude-event", &args.exclude_events)?;
+    if !exclude_events.is_empty() {
+        query = query.exclude_events(exclude_events.iter().cloned());
     }
-    if !args.properties.is_empty() {
-        query = query.include_properties(args.properties.iter().cloned());
+    let properties = names("--property", &args.properties)?;
+    if !properties.is_empty() {
+        query = query.include_properties(properties.iter().cloned());
     }
-    if !args.exclude_properties.is_empty() {
-        query = query.exclude_properties(args.exclude_properties.iter().cloned());
+    let exclude_properties = names("--exclude-property", &args.exclude_properties)?;
+    if !exclude_properties.is_empty() {
+        query = query.exclude_properties(exclude_properties.iter().cloned());
     }
-    for name in &args.item_properties {
+    for name in names("--item-property", &args.item_properties)? {
         query = query.item_property(name);
     }
     Ok(query)
 }
 
-fn profile_query(args: &ProfileExportArgs) -> ProfileQuery {
+fn profile_query(args: &ProfileExportArgs) -> Result<ProfileQuery, CliError> {
     let mut query = ProfileQuery::new();
-    if !args.properties.is_empty() {
-        query = query.include_properties(args.properties.iter().cloned());
+    let properties = names("--property", &args.properties)?;
+    if !properties.is_empty() {
+        query = query.include_properties(properties.iter().cloned());
     }
-    if !args.exclude_properties.is_empty() {
-        query = query.exclude_properties(args.exclude_properties.iter().cloned());
+    let exclude_properties = names("--exclude-property", &args.exclude_properties)?;
+    if !exclude_properties.is_empty() {
+        query = query.exclude_properties(exclude_properties.iter().cloned());
     }
     if let Some(audience) = &args.audience {
         query = query.audience(audience.clone());
@@ -144,7 +218,7 @@ fn profile_query(args: &ProfileExportArgs) -> ProfileQuery {
     if args.external_id {
         query = query.with_external_id();
     }
-    query
+    Ok(query)
 }
 
 fn date(text: &str, flag: &str) -> Result<Date, CliError> {

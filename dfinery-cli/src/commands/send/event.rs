@@ -78,8 +78,28 @@ pub fn object(text: &str) -> Result<Object<'_>, String> {
     match Object::parse(text) {
         Ok(Some(object)) => Ok(object),
         Ok(None) => Err("the line is not a JSON object; give one event object per line".to_owned()),
-        Err(err) => Err(format!("the line is not JSON: {err}")),
+        Err(err) => {
+            // serde_json places the error "at line 1 column N": of the line alone, which the
+            // report numbers in the file.
+            let full = err.to_string();
+            let place = format!(" at line {} column {}", err.line(), err.column());
+            let what = full.strip_suffix(&place).unwrap_or(&full);
+            let hint = if looks_like_csv(text) {
+                "; if the file is CSV, pass `--format csv`"
+            } else {
+                ""
+            };
+            Err(format!(
+                "the line is not JSON: {what} at column {}{hint}",
+                err.column()
+            ))
+        }
     }
+}
+
+/// Whether a line that is not JSON reads as a CSV row: no JSON opening and a comma.
+fn looks_like_csv(text: &str) -> bool {
+    !text.trim_start().starts_with(['{', '[', '"']) && text.contains(',')
 }
 
 /// A valid event, its values still the line's text.
@@ -107,6 +127,19 @@ fn read<'r, 'a>(
                 "unknown field `{key}`; an event has `identity`, `name`, `datetime`, `properties`, `items` and `event_log_id`"
             ),
         });
+    }
+    // The short and the wire name are one field: given both, one value would be dropped.
+    for (short, wire) in [
+        ("name", "event_name"),
+        ("datetime", "event_datetime"),
+        ("properties", "event_properties"),
+        ("items", "event_items"),
+    ] {
+        if event.contains_key(short) && event.contains_key(wire) {
+            problems.push(format!(
+                "`{short}` and `{wire}` are the same field; keep one of them"
+            ));
+        }
     }
     let identity = identity(field(event, "identity", "identity"), &mut problems);
     let name = string(event, "name", "event_name", &mut problems);

@@ -42,22 +42,31 @@ pub fn resolve(format: InputFormat, path: &Path) -> InputFormat {
     }
 }
 
-/// Opens `path` and reads its events, one at a time.
+/// Opens `path` and reads the events of its first `len` bytes (its size when the send began:
+/// what is appended meanwhile is left for another send), one at a time.
 ///
 /// # Errors
 ///
 /// A configuration error when the file cannot be opened or its CSV header read.
 pub fn open<'r>(
     path: &Path,
+    len: u64,
     format: InputFormat,
     registry: &'r Registry,
 ) -> Result<Box<dyn Iterator<Item = Result<Line, CliError>> + Send + 'r>, CliError> {
     let file = File::open(path)
         .map_err(|err| CliError::config(format!("cannot read `{}`: {err}", path.display())))?;
-    let reader = BufReader::with_capacity(256 * 1024, file);
+    let reader = BufReader::with_capacity(256 * 1024, std::io::Read::take(file, len));
     let path = path.to_owned();
     match resolve(format, &path) {
-        InputFormat::Csv => Ok(Box::new(CsvLines::new(reader, &path, registry)?)),
+        InputFormat::Csv => {
+            // The file once more, alongside, to number the rows (see `LineIndex`).
+            let lines = File::open(&path).map_err(|err| {
+                CliError::config(format!("cannot read `{}`: {err}", path.display()))
+            })?;
+            let lines = LineIndex::new(BufReader::with_capacity(64 * 1024, lines));
+            Ok(Box::new(CsvLines::new(reader, lines, &path, registry)?))
+        }
         _ => Ok(Box::new(NdjsonLines {
             reader,
             path,
@@ -114,14 +123,17 @@ pub fn ndjson_line(number: u64, text: &[u8]) -> Option<Line> {
 /// The text of the event an NDJSON line holds (`text`, with or without the line end), or why
 /// it holds none; `None` for a blank line.
 pub fn ndjson_text(text: &[u8]) -> Option<Result<&str, String>> {
-    let text = trim(text);
+    let line = trim(text);
     // The byte-order mark some editors write at the start of a UTF-8 file is not part of the
     // event (the CSV reader skips it too).
-    let text = text.strip_prefix("\u{feff}".as_bytes()).unwrap_or(text);
+    let text = line.strip_prefix("\u{feff}".as_bytes()).unwrap_or(line);
     if text.iter().all(u8::is_ascii_whitespace) {
         return None;
     }
-    Some(std::str::from_utf8(text).map_err(|_| "the line is not UTF-8".to_owned()))
+    Some(std::str::from_utf8(text).map_err(|err| {
+        let at = line.len() - text.len() + err.valid_up_to() + 1;
+        format!("the line is not UTF-8 (byte {at} is not valid); save the file as UTF-8")
+    }))
 }
 
 fn trim(line: &[u8]) -> &[u8] {
@@ -129,9 +141,58 @@ fn trim(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
+/// The line each CSV row starts on. The CSV reader places a row where it stood before reading
+/// it: on the `\n` of the line before when lines end with `\r\n`, or on blank lines it skipped
+/// before the row. So the file is read a second time alongside, counting the line ends before
+/// the row's first byte.
+struct LineIndex<R> {
+    reader: R,
+    /// Bytes read.
+    offset: u64,
+    /// The line of the byte at `offset`, from 1.
+    line: u64,
+}
+
+impl<R: BufRead> LineIndex<R> {
+    fn new(reader: R) -> Self {
+        LineIndex {
+            reader,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the first byte at or after `start` that does not end a line (rows come in
+    /// file order, so `start` only grows).
+    fn line_of(&mut self, start: u64) -> std::io::Result<u64> {
+        loop {
+            let buf = self.reader.fill_buf()?;
+            if buf.is_empty() {
+                return Ok(self.line);
+            }
+            let before = usize::try_from(start.saturating_sub(self.offset)).unwrap_or(usize::MAX);
+            let (take, found) = if before > 0 {
+                (before.min(buf.len()), false)
+            } else {
+                match buf.iter().position(|b| !matches!(b, b'\r' | b'\n')) {
+                    Some(at) => (at, true),
+                    None => (buf.len(), false),
+                }
+            };
+            self.line += memchr::memchr_iter(b'\n', &buf[..take]).count() as u64;
+            self.reader.consume(take);
+            self.offset += take as u64;
+            if found {
+                return Ok(self.line);
+            }
+        }
+    }
+}
+
 /// CSV: a header row naming the columns, then one event per row.
 struct CsvLines<'r, R> {
     records: csv::ByteRecordsIntoIter<R>,
+    lines: LineIndex<BufReader<File>>,
     columns: Vec<Column>,
     registry: &'r Registry,
     path: std::path::PathBuf,
@@ -149,7 +210,12 @@ enum Column {
 }
 
 impl<'r, R: std::io::Read> CsvLines<'r, R> {
-    fn new(reader: R, path: &Path, registry: &'r Registry) -> Result<Self, CliError> {
+    fn new(
+        reader: R,
+        lines: LineIndex<BufReader<File>>,
+        path: &Path,
+        registry: &'r Registry,
+    ) -> Result<Self, CliError> {
         let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
         let header = csv.headers().map_err(|err| {
             CliError::config(format!(
@@ -197,6 +263,7 @@ impl<'r, R: std::io::Read> CsvLines<'r, R> {
         }
         Ok(CsvLines {
             records: csv.into_byte_records(),
+            lines,
             columns,
             registry,
             path: path.to_owned(),
@@ -206,15 +273,25 @@ impl<'r, R: std::io::Read> CsvLines<'r, R> {
     /// The event of one row as JSON text, its cells read as the registry's types.
     fn event(&self, record: &csv::ByteRecord) -> Result<String, String> {
         if record.len() != self.columns.len() {
+            let fix = if record.len() > self.columns.len() {
+                "quote a value that holds a comma, e.g. `\"a,b\"`"
+            } else {
+                "give every column a field, empty for none"
+            };
             return Err(format!(
-                "the row has {} fields but the header has {}",
+                "the row has {} fields but the header has {}; {fix}",
                 record.len(),
                 self.columns.len()
             ));
         }
         let mut cells = Vec::with_capacity(record.len());
-        for field in record {
-            cells.push(std::str::from_utf8(field).map_err(|_| "the row is not UTF-8".to_owned())?);
+        for (n, field) in record.iter().enumerate() {
+            cells.push(std::str::from_utf8(field).map_err(|_| {
+                format!(
+                    "field {} of the row is not UTF-8; save the file as UTF-8",
+                    n + 1
+                )
+            })?);
         }
         let name = self
             .columns
@@ -251,6 +328,15 @@ impl<'r, R: std::io::Read> CsvLines<'r, R> {
                     })?;
                     event.insert("items".into(), items);
                 }
+                Column::Property(key) if key.is_empty() => {
+                    return Err(format!(
+                        "field {} has a value, but its column has no name in the header row; name the column or empty the field",
+                        self.columns
+                            .iter()
+                            .position(|c| c == column)
+                            .map_or(0, |i| i + 1)
+                    ));
+                }
                 Column::Property(key) => {
                     let ty = definition.and_then(|d| d.property(key)).map(|p| p.ty);
                     properties.insert(key.clone(), cell_value(cell, ty));
@@ -276,14 +362,28 @@ impl<R: std::io::Read> Iterator for CsvLines<'_, R> {
                 ))));
             }
         };
-        let number = record.position().map_or(0, csv::Position::line);
+        let position = record
+            .position()
+            .cloned()
+            .unwrap_or_else(csv::Position::new);
+        let number = match self.lines.line_of(position.byte()) {
+            Ok(line) => line,
+            Err(err) => {
+                return Some(Err(CliError::config(format!(
+                    "cannot read `{}`: {err}",
+                    self.path.display()
+                ))));
+            }
+        };
         let text: Vec<u8> = record
             .iter()
             .flat_map(|f| f.iter().copied().chain([0]))
             .collect();
         Some(Ok(Line {
             number,
-            fingerprint: fingerprint(number, &text),
+            // From the line the CSV reader gives, as before rows were numbered by their own
+            // line: a row keeps the `event_log_id` it was sent with by earlier versions.
+            fingerprint: fingerprint(position.line(), &text),
             event: self.event(&record),
         }))
     }
@@ -361,7 +461,7 @@ mod tests {
             "standard_events = [\"df_purchase\"]\n[events.df_purchase]\nproperties.flags = \"array<long>\"\nproperties.gift = \"boolean\"\n",
         )
         .unwrap();
-        let out = open(&path, format, &registry)
+        let out = open(&path, u64::MAX, format, &registry)
             .unwrap()
             .map(|line| {
                 let line = line.unwrap();
@@ -403,6 +503,21 @@ mod tests {
     }
 
     #[test]
+    fn only_the_first_len_bytes_are_read() {
+        let dir = std::env::temp_dir().join(format!("dfinery-input-{}-len", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("e.ndjson");
+        std::fs::write(&path, "{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n").unwrap();
+        let registry = Registry::parse("").unwrap();
+        let numbers: Vec<u64> = open(&path, 16, InputFormat::Auto, &registry)
+            .unwrap()
+            .map(|line| line.unwrap().number)
+            .collect();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(numbers, [1, 2]);
+    }
+
+    #[test]
     fn csv_cells_are_read_as_the_registered_types() {
         let read = lines(
             InputFormat::Auto,
@@ -423,6 +538,30 @@ mod tests {
         assert_eq!(second["properties"]["gift"], "nope");
         assert_eq!((read[0].number, read[1].number), (2, 3));
         assert_ne!(read[0].fingerprint, read[1].fingerprint);
+    }
+
+    #[test]
+    fn csv_rows_are_numbered_by_their_own_line_and_keep_their_fingerprint() {
+        let row = "u1,df_purchase,2024-06-24T06:01:48.501Z";
+        let text = format!("external_id,name,datetime\r\n{row}\r\n\r\n{row}\n");
+        let read = lines(InputFormat::Csv, "crlf.csv", &text);
+        assert_eq!(read.iter().map(|l| l.number).collect::<Vec<_>>(), [2, 4]);
+        // The CSV reader's own lines (1, and 2 for the row after a blank line), as earlier
+        // versions fingerprinted them.
+        let cells =
+            |row: &str| -> Vec<u8> { row.split(',').flat_map(|c| c.bytes().chain([0])).collect() };
+        assert_eq!(read[0].fingerprint, fingerprint(1, &cells(row)));
+        assert_eq!(read[1].fingerprint, fingerprint(2, &cells(row)));
+    }
+
+    #[test]
+    fn the_line_index_counts_line_ends_before_a_rows_first_byte() {
+        let text = b"a\r\nb\n\n\r\nc";
+        let mut index = LineIndex::new(std::io::BufReader::with_capacity(2, &text[..]));
+        assert_eq!(index.line_of(0).unwrap(), 1);
+        assert_eq!(index.line_of(2).unwrap(), 2);
+        assert_eq!(index.line_of(5).unwrap(), 5);
+        assert_eq!(index.line_of(99).unwrap(), 5);
     }
 
     #[test]

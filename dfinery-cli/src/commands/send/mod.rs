@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use dfinery_core::Message;
 use dfinery_core::wire::TokenKind;
-use dfinery_core::{Identity, Tracker};
+use dfinery_core::{Identity, ShutdownReport, Tracker};
 use dfinery_schema::Registry;
 use uuid::Uuid;
 
@@ -46,6 +46,17 @@ const CHECKPOINT_EVERY: u64 = 2_000;
 /// events cannot be delivered.
 pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     let started = Instant::now();
+    if args.file.as_os_str() == "-" {
+        return Err(CliError::usage(
+            "`dfinery send` reads a file, not standard input (`-`): a send is resumed from its file; save the events to a file and give its path",
+        ));
+    }
+    if args.file.is_dir() {
+        return Err(CliError::config(format!(
+            "`{}` is a folder; give the file of events (NDJSON or CSV)",
+            args.file.display()
+        )));
+    }
     let registry = Arc::new(registry::load(&args.registry)?);
     let format = input::resolve(args.format, &args.file);
     let (len, modified_ns) = state::fingerprint(&args.file)?;
@@ -67,7 +78,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         let registry = Arc::clone(&registry);
         let file = args.file.clone();
         tokio::task::spawn_blocking(move || {
-            check_file(&file, format, &registry, resume_after, partition)
+            check_file(&file, len, format, &registry, resume_after, partition)
         })
         .await
         .map_err(|e| CliError::config(format!("the check stopped: {e}")))??
@@ -100,6 +111,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         len,
         modified_ns,
         queued_through_line: resume_after,
+        file: Some(absolute(&args.file)),
     })?;
     let tracker = Tracker::builder(client)
         .spool(state.spool())
@@ -108,7 +120,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         .max_in_flight(8)
         .shutdown_timeout(Duration::from_secs(args.timeout))
         .build()
-        .map_err(|err| CliError::config(err.to_string()))?;
+        .map_err(|err| tracker_error(&err, &args.file))?;
     let recovered = tracker.spool().map_or(0, |s| s.pending_len());
     let bar = progress::events(checked.to_send + recovered);
     let ticker = {
@@ -135,6 +147,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     let queued = queue(
         QueueJob {
             file: args.file.clone(),
+            len,
             format,
             registry: Arc::clone(&registry),
             resume_after,
@@ -147,25 +160,28 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
             len,
             modified_ns,
             queued_through_line: resume_after,
+            file: Some(absolute(&args.file)),
         },
     )
     .await;
-    let interrupted = stop.load(Ordering::SeqCst);
-    let shutdown = if interrupted {
-        tracker.shutdown_within(Duration::from_secs(2)).await
+    let (shutdown, interrupted) = if stop.load(Ordering::SeqCst) {
+        (
+            tracker.shutdown_within(Duration::from_secs(2)).await.ok(),
+            true,
+        )
     } else {
-        tracker.shutdown().await
+        drain(&tracker, &stop).await
     };
     watcher.abort();
     ticker.abort();
     let _ = ticker.await; // it holds a handle of the tracker
     let metrics = shutdown
         .as_ref()
-        .map_or_else(|_| tracker.metrics(), |r| r.metrics);
+        .map_or_else(|| tracker.metrics(), |r| r.metrics);
     bar.set_position(metrics.delivered + metrics.dead_lettered);
     bar.finish_and_clear();
     let queued = queued?;
-    let last_error = shutdown.ok().and_then(|r| r.last_error);
+    let last_error = shutdown.and_then(|r| r.last_error);
 
     summary.failed = failed(&tracker, &queued.lines);
     summary.sent = metrics.delivered;
@@ -183,6 +199,12 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         summary.state = None;
     }
     summary.print(json, false);
+    if state::fingerprint(&args.file).ok() != Some((len, modified_ns)) {
+        tracing::warn!(
+            "`{}` changed while it was sent: only what it held when the send began ({len} bytes) was read; send it again for the rest (events already stored are not stored twice)",
+            args.file.display()
+        );
+    }
     if interrupted {
         return Err(CliError::failures(format!(
             "interrupted; run `dfinery send {} --resume` to continue",
@@ -204,6 +226,64 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     })
 }
 
+/// Why the Tracker could not be built for the send of `file`, with the command's fix: a spool
+/// that cannot be read is discarded with `--restart` (every line is sent again; what DFINERY
+/// already stored is not stored twice).
+fn tracker_error(error: &dfinery_core::TrackerBuildError, file: &std::path::Path) -> CliError {
+    use dfinery_core::{SpoolError, TrackerBuildError};
+    let restart = format!(
+        "pass `--restart` to send `{}` again from the first line (events already stored are not stored twice)",
+        file.display()
+    );
+    match error {
+        TrackerBuildError::Spool(SpoolError::Open { path, source }) => CliError::config(format!(
+            "cannot open the spool `{}` ({source}); it is damaged or not a spool: {restart}",
+            path.display()
+        )),
+        TrackerBuildError::Spool(SpoolError::Format { .. }) => {
+            CliError::config(format!("{error}; or {restart}"))
+        }
+        // Another send of the same file that started at the same moment (one that was already
+        // running is found before the send begins).
+        TrackerBuildError::Spool(SpoolError::InUse { path }) => running(file, path),
+        other => CliError::config(dfinery_core::ErrorChain(other).to_string()),
+    }
+}
+
+/// Another send of `file` is running: it holds the spool at `spool` open.
+fn running(file: &std::path::Path, spool: &std::path::Path) -> CliError {
+    CliError::config(format!(
+        "a send of `{}` is running: its spool `{}` is open in another process; wait for it to finish, or stop it (Ctrl-C) and run `dfinery send {} --resume`",
+        file.display(),
+        spool.display(),
+        file.display()
+    ))
+}
+
+/// Waits while `tracker` delivers what is queued (up to `--timeout`). A Ctrl-C meanwhile ends
+/// the wait 2 s later instead of when `--timeout` runs out: what is undelivered then stays in
+/// the spool for `--resume`. The report, when one came; whether Ctrl-C ended the wait before
+/// everything was delivered.
+async fn drain(tracker: &Tracker, stop: &AtomicBool) -> (Option<ShutdownReport>, bool) {
+    let shutdown = tracker.shutdown();
+    tokio::pin!(shutdown);
+    let stopped = async {
+        while !stop.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    tokio::select! {
+        report = &mut shutdown => (report.ok(), false),
+        () = stopped => {
+            // Delivered within those 2 s: the send is complete after all.
+            match tokio::time::timeout(Duration::from_secs(2), &mut shutdown).await {
+                Ok(report) => (report.ok(), false),
+                Err(_) => (None, true),
+            }
+        }
+    }
+}
+
 /// The line after which this send starts: 0, or where an interrupted one stopped.
 fn resume_point(
     args: &SendArgs,
@@ -219,6 +299,29 @@ fn resume_point(
             );
         }
         return Ok(0);
+    }
+    // Checked first: `--restart` would delete a running send's spool and progress, and
+    // `--resume` would fail on a spool "already open" with no word of the other send.
+    if state.in_use() {
+        return Err(running(&args.file, &state.spool()));
+    }
+    // A `--state-dir` given to the sends of several files: the send kept there is another
+    // file's, whose undelivered events `--restart` would discard.
+    if let Some(other) = state
+        .read()
+        .ok()
+        .flatten()
+        .and_then(|p| p.file)
+        .filter(|other| *other != absolute(&args.file))
+    {
+        return Err(CliError::config(format!(
+            "`{}` holds the interrupted send of `{}`, not of `{}`; finish that one first (`dfinery send {} --state-dir {} --resume`), or give this file another `--state-dir`",
+            state.path().display(),
+            other.display(),
+            args.file.display(),
+            other.display(),
+            state.path().display()
+        )));
     }
     if args.restart {
         tracing::info!(
@@ -252,6 +355,11 @@ fn resume_point(
     }
 }
 
+/// `file` as an absolute path (not resolving links), to tell one file's send from another's.
+fn absolute(file: &std::path::Path) -> PathBuf {
+    std::path::absolute(file).unwrap_or_else(|_| file.to_owned())
+}
+
 /// What the check of the whole file found.
 struct FileCheck {
     /// Events in the file.
@@ -265,6 +373,7 @@ struct FileCheck {
 /// Checks every line of `file` against `registry`.
 fn check_file(
     file: &std::path::Path,
+    len: u64,
     format: InputFormat,
     registry: &Registry,
     resume_after: u64,
@@ -277,9 +386,17 @@ fn check_file(
         invalid: Vec::new(),
     };
     if input::resolve(format, file) == InputFormat::Ndjson {
-        check_ndjson(file, registry, resume_after, partition, &bar, &mut result)?;
+        check_ndjson(
+            file,
+            len,
+            registry,
+            resume_after,
+            partition,
+            &bar,
+            &mut result,
+        )?;
     } else {
-        for line in input::open(file, format, registry)? {
+        for line in input::open(file, len, format, registry)? {
             let line = line?;
             let event = (line.number, line.event.as_deref().map_err(|e| e.clone()));
             result.record(registry, event, resume_after, partition);
@@ -327,6 +444,7 @@ const CHECK_BLOCK: usize = 1 << 20;
 /// are found differs, and they are sorted by line at the end.
 fn check_ndjson(
     file: &std::path::Path,
+    len: u64,
     registry: &Registry,
     resume_after: u64,
     partition: Option<Partition>,
@@ -339,7 +457,8 @@ fn check_ndjson(
 
     let read_error =
         |err: std::io::Error| CliError::config(format!("cannot read `{}`: {err}", file.display()));
-    let mut reader = std::fs::File::open(file).map_err(read_error)?;
+    // The file's size when the send began: what is appended meanwhile is not read.
+    let mut reader = std::fs::File::open(file).map_err(read_error)?.take(len);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     // (the number of the block's first line, the block: whole lines)
     let (blocks, queue) = std::sync::mpsc::sync_channel::<(u64, Vec<u8>)>(threads * 2);
@@ -447,6 +566,8 @@ fn lines(block: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// point and hands the valid events over in chunks.
 struct QueueJob {
     file: PathBuf,
+    /// The file's size when the send began (what the check read).
+    len: u64,
     format: InputFormat,
     registry: Arc<Registry>,
     resume_after: u64,
@@ -475,7 +596,7 @@ impl QueueJob {
         let mut lines = Vec::new();
         let mut chunk = Vec::with_capacity(CHUNK);
         let mut last = self.resume_after;
-        for line in input::open(&self.file, self.format, &self.registry)? {
+        for line in input::open(&self.file, self.len, self.format, &self.registry)? {
             let line = line?;
             if line.number <= self.resume_after {
                 continue;
@@ -591,7 +712,22 @@ fn failed(tracker: &Tracker, lines: &[(Uuid, u64)]) -> Vec<Failed> {
 
 #[cfg(test)]
 mod tests {
-    use super::lines;
+    use super::{lines, tracker_error};
+
+    #[test]
+    fn a_spool_in_use_is_a_send_running_not_a_library_setting() {
+        use dfinery_core::{SpoolError, TrackerBuildError};
+        let error = TrackerBuildError::Spool(SpoolError::InUse {
+            path: "e.ndjson.dfinery-send/spool.redb".into(),
+        });
+        let err = tracker_error(&error, std::path::Path::new("e.ndjson"));
+        assert_eq!(err.exit, crate::exit::Exit::Config);
+        assert!(
+            err.message.starts_with("a send of `e.ndjson` is running"),
+            "{err}"
+        );
+        assert!(!err.message.contains("give each tracker"), "{err}");
+    }
 
     #[test]
     fn lines_split_as_split_inclusive_does() {

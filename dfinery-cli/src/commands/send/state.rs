@@ -18,6 +18,10 @@ pub struct Progress {
     pub modified_ns: u128,
     /// Every event on lines up to this one (from 1; 0 for none) is in the spool or delivered.
     pub queued_through_line: u64,
+    /// The file sent (absolute): a `--state-dir` given to the sends of several files holds one
+    /// send at a time. Absent in the progress of earlier versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<PathBuf>,
 }
 
 /// The folder of one file's send.
@@ -76,6 +80,19 @@ impl StateDir {
         self.files().iter().any(|file| file.exists())
     }
 
+    /// Whether another process holds the spool open: a send of the same file (or partition)
+    /// that is still running. Its state is not an interrupted send's, and must not be resumed
+    /// or removed from under it.
+    pub fn in_use(&self) -> bool {
+        // A probe: opened and closed again at once (dropping it joins its writer thread), so
+        // it does not itself hold the file when the send goes on to open it.
+        self.spool().is_file()
+            && matches!(
+                dfinery_core::Spool::open(self.spool()),
+                Err(dfinery_core::SpoolError::InUse { .. })
+            )
+    }
+
     /// The progress written last, if any.
     ///
     /// # Errors
@@ -109,8 +126,16 @@ impl StateDir {
             )));
         }
         if !self.path.exists() {
+            // The folders above it that are made with it, removed with it when left empty.
+            let parents = self
+                .path
+                .ancestors()
+                .skip(1)
+                .take_while(|p| !p.as_os_str().is_empty() && !p.exists())
+                .count();
             std::fs::create_dir_all(&self.path).map_err(|err| self.error("create", &err))?;
-            std::fs::write(self.made_here(), b"").map_err(|err| self.error("write", &err))?;
+            std::fs::write(self.made_here(), parents.to_string())
+                .map_err(|err| self.error("write", &err))?;
         }
         let tmp = self.path.join("progress.json.tmp");
         let text = serde_json::to_vec(progress)
@@ -145,6 +170,11 @@ impl StateDir {
     pub fn remove(&self) -> Result<(), CliError> {
         use std::io::ErrorKind;
         let made_here = self.made_here().is_file();
+        // How many folders above it the send made too (an empty marker, of earlier versions: 0).
+        let parents: usize = std::fs::read_to_string(self.made_here())
+            .ok()
+            .and_then(|text| text.trim().parse().ok())
+            .unwrap_or(0);
         for file in self.files() {
             match std::fs::remove_file(&file) {
                 Err(err) if err.kind() != ErrorKind::NotFound => {
@@ -155,15 +185,23 @@ impl StateDir {
         }
         if made_here {
             let _ = std::fs::remove_file(self.made_here());
-            // Fails, and is left, when the folder holds anything else.
-            let _ = std::fs::remove_dir(&self.path);
+            // Each fails, and is left with those above it, when it holds anything else.
+            for folder in self.path.ancestors().take(parents + 1) {
+                if std::fs::remove_dir(folder).is_err() {
+                    break;
+                }
+            }
         }
         Ok(())
     }
 
     fn error(&self, what: &str, err: &std::io::Error) -> CliError {
+        let fix = match what {
+            "create" | "write" => "; give `--state-dir` a folder this user can write",
+            _ => "",
+        };
         CliError::config(format!(
-            "cannot {what} the send state `{}`: {err}",
+            "cannot {what} the send state `{}`: {err}{fix}",
             self.path.display()
         ))
     }
@@ -199,10 +237,18 @@ mod tests {
             len: 10,
             modified_ns: 20,
             queued_through_line: 30,
+            file: Some(dir.join("events.ndjson")),
         };
         state.write(&progress).unwrap();
         assert!(state.exists());
         assert_eq!(state.read().unwrap(), Some(progress));
+        // Written by an earlier version: no file.
+        std::fs::write(
+            state.path().join("progress.json"),
+            r#"{"len":1,"modified_ns":2,"queued_through_line":3}"#,
+        )
+        .unwrap();
+        assert_eq!(state.read().unwrap().unwrap().file, None);
         std::fs::write(state.path().join("progress.json"), "{").unwrap();
         assert!(state.read().unwrap_err().message.contains("--restart"));
         state.remove().unwrap();
