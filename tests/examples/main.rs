@@ -31,6 +31,31 @@ fn example_binary(name: &str) -> Option<PathBuf> {
     path.is_file().then_some(path)
 }
 
+/// Runs the built example `name` and returns its standard output, after checking it exited
+/// with 0; `None` when the binary is not built (`cargo test --test examples` builds no
+/// example), in which case `main_test` still runs its `main`.
+fn run_example_binary(name: &str, main_test: &str) -> Option<String> {
+    let Some(binary) = example_binary(name) else {
+        eprintln!(
+            "the {name} binary is not built (`cargo test --test examples` builds no example); \
+             its `main` is still run by `{main_test}`"
+        );
+        return None;
+    };
+    let out = Command::new(&binary)
+        .output()
+        .unwrap_or_else(|e| panic!("the {name} binary could not run: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{} exited with {}:\n{stdout}\n{}",
+        binary.display(),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(stdout)
+}
+
 #[test]
 fn the_quickstart_runs_and_gets_back_what_it_sent() {
     // Its `main` builds its own Tokio runtime, so this test is a plain one.
@@ -41,24 +66,12 @@ fn the_quickstart_runs_and_gets_back_what_it_sent() {
 
 #[test]
 fn the_quickstart_binary_exits_0_saying_the_events_are_equal() {
-    let Some(binary) = example_binary("quickstart") else {
-        eprintln!(
-            "the quickstart binary is not built (`cargo test --test examples` builds no example); \
-             its `main` is still run by `the_quickstart_runs_and_gets_back_what_it_sent`"
-        );
+    let Some(stdout) = run_example_binary(
+        "quickstart",
+        "the_quickstart_runs_and_gets_back_what_it_sent",
+    ) else {
         return;
     };
-    let out = Command::new(&binary)
-        .output()
-        .expect("the quickstart binary runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{} exited with {}:\n{stdout}\n{}",
-        binary.display(),
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
     assert!(stdout.contains("Equal to what was sent: yes"), "{stdout}");
     assert!(
         stdout.contains("3. Sent 2 events (2 items) in 1 request(s)"),
@@ -84,24 +97,12 @@ fn the_web_server_example_stores_every_accepted_order_once() {
 
 #[test]
 fn the_web_server_binary_exits_0_saying_every_order_was_stored_once() {
-    let Some(binary) = example_binary("web_server") else {
-        eprintln!(
-            "the web_server binary is not built (`cargo test --test examples` builds no example); \
-             its `main` is still run by `the_web_server_example_stores_every_accepted_order_once`"
-        );
+    let Some(stdout) = run_example_binary(
+        "web_server",
+        "the_web_server_example_stores_every_accepted_order_once",
+    ) else {
         return;
     };
-    let out = Command::new(&binary)
-        .output()
-        .expect("the web_server binary runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{} exited with {}:\n{stdout}\n{}",
-        binary.display(),
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
     assert!(
         stdout.contains("Shut down: 200 delivered, 0 dead-lettered, 0 left in the spool"),
         "{stdout}"
