@@ -651,14 +651,7 @@ fn csv_rows_are_reported_on_their_own_line_with_crlf_and_blank_lines() {
         "external_id,name,datetime,code,seq\r\n{ok}\r\n{short}\r\n\r\n{short}\r\n\"u\r\n1\",coupon_used,{NOW},A\r\n{short}\n\n{short}\n"
     );
     std::fs::write(&path, body).unwrap();
-    let output = dfinery()
-        .arg("send")
-        .arg(&path)
-        .arg("--registry")
-        .arg(crate::support::registry_path())
-        .arg("--check-only")
-        .output()
-        .unwrap();
+    let output = check_only(&path);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
     let out = text(&output.stdout);
     let reported: Vec<u64> = out
@@ -683,14 +676,7 @@ fn a_field_given_under_both_its_names_is_refused_not_half_read() {
         base.clone(),
     ];
     let file = write_lines(dir.path(), "both.ndjson", lines);
-    let output = dfinery()
-        .arg("send")
-        .arg(&file)
-        .arg("--registry")
-        .arg(crate::support::registry_path())
-        .arg("--check-only")
-        .output()
-        .unwrap();
+    let output = check_only(&file);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
     let out = text(&output.stdout);
     for (line, short, wire) in [
@@ -714,14 +700,7 @@ fn a_line_that_is_not_utf8_says_where_and_how_to_fix_it() {
     bytes.push(b'\n');
     bytes.extend_from_slice(b"{\"identity\":{\"external_id\":\"caf\xe9\"}}\n");
     std::fs::write(&path, bytes).unwrap();
-    let output = dfinery()
-        .arg("send")
-        .arg(&path)
-        .arg("--registry")
-        .arg(crate::support::registry_path())
-        .arg("--check-only")
-        .output()
-        .unwrap();
+    let output = check_only(&path);
     assert_eq!(output.status.code(), Some(1));
     let out = text(&output.stdout);
     assert!(
@@ -736,14 +715,7 @@ fn a_line_that_is_not_utf8_says_where_and_how_to_fix_it() {
     bytes.extend_from_slice(NOW.as_bytes());
     bytes.push(b'\n');
     std::fs::write(&path, bytes).unwrap();
-    let output = dfinery()
-        .arg("send")
-        .arg(&path)
-        .arg("--registry")
-        .arg(crate::support::registry_path())
-        .arg("--check-only")
-        .output()
-        .unwrap();
+    let output = check_only(&path);
     assert_eq!(output.status.code(), Some(1));
     let out = text(&output.stdout);
     assert!(
@@ -988,14 +960,7 @@ fn a_csv_row_that_does_not_fit_its_header_says_how_to_fix_it() {
             format!("u1,df_login,{NOW}"),
         ],
     );
-    let output = dfinery()
-        .arg("send")
-        .arg(&file)
-        .arg("--registry")
-        .arg(crate::support::registry_path())
-        .arg("--check-only")
-        .output()
-        .unwrap();
+    let output = check_only(&file);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
     let out = text(&output.stdout);
     for expected in [
@@ -1040,4 +1005,16 @@ fn the_folders_a_state_dir_was_made_in_are_removed_with_it() {
             );
         }
     }
+}
+
+/// `dfinery send FILE --check-only` with the tests' registry: checks every line, sends nothing.
+fn check_only(file: &std::path::Path) -> std::process::Output {
+    dfinery()
+        .arg("send")
+        .arg(file)
+        .arg("--registry")
+        .arg(crate::support::registry_path())
+        .arg("--check-only")
+        .output()
+        .unwrap()
 }
