@@ -172,7 +172,8 @@ mod tests {
 
     #[test]
     fn a_missing_file_names_the_command_that_creates_one() {
-        let err = read(Path::new("/nonexistent/dfinery.toml")).unwrap_err();
+        let dir = tempfile::tempdir().unwrap();
+        let err = read(&dir.path().join("missing/dfinery.toml")).unwrap_err();
         assert_eq!(err.exit, crate::exit::Exit::Config);
         assert!(err.message.contains("dfinery check --init"), "{err}");
     }

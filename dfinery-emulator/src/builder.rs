@@ -415,7 +415,12 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, StartError::Config(_)));
         let err = Emulator::builder()
-            .registry_path("/nonexistent/dfinery.toml")
+            // A folder this test never creates (a fixed path may exist on some machine).
+            .registry_path(
+                std::env::temp_dir()
+                    .join(format!("dfinery-emulator-no-such-{}", std::process::id()))
+                    .join("dfinery.toml"),
+            )
             .start()
             .await
             .unwrap_err();

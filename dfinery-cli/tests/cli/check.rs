@@ -108,8 +108,11 @@ fn a_broken_registry_lists_every_problem_with_line_and_column() {
 
 #[test]
 fn a_missing_registry_exits_3_and_names_the_fix() {
+    // Under a fresh folder: a fixed path such as `/nonexistent/…` may exist on some machine.
+    let dir = tempfile::tempdir().unwrap();
     let output = dfinery()
-        .args(["check", "--registry", "/nonexistent/dfinery.toml"])
+        .args(["check", "--registry"])
+        .arg(dir.path().join("missing/dfinery.toml"))
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(3));
@@ -125,8 +128,10 @@ fn an_error_written_to_a_closed_stderr_keeps_its_exit_code() {
         drop(reader);
         writer
     };
+    let missing = tempfile::tempdir().unwrap();
     let status = std::process::Command::new(crate::support::BIN)
-        .args(["check", "--registry", "/nonexistent/dfinery.toml"])
+        .args(["check", "--registry"])
+        .arg(missing.path().join("missing/dfinery.toml"))
         .env_remove("DFINERY_REGISTRY")
         .stdout(std::process::Stdio::null())
         .stderr(closed_stderr())
