@@ -202,7 +202,8 @@ impl ClientBuilder {
         self
     }
 
-    /// The longest an export stream may wait for its next chunk. Default: 60 s.
+    /// The longest an export stream may wait for its next chunk. Default: 60 s; 0 is refused
+    /// at [`build`](Self::build).
     pub fn export_read_timeout(mut self, timeout: Duration) -> Self {
         self.export_read_timeout = timeout;
         self
@@ -328,6 +329,7 @@ impl ClientBuilder {
             self.export_concurrency,
             self.max_events_per_request,
             self.timeout,
+            self.export_read_timeout,
         )?;
         let http = match self.http_client {
             Some(client) => client,
@@ -366,6 +368,7 @@ fn check_settings(
     export_concurrency: usize,
     max_events: usize,
     timeout: Duration,
+    export_read_timeout: Duration,
 ) -> Result<(), ClientBuildError> {
     let invalid = |setting, reason| Err(ClientBuildError::InvalidSetting { setting, reason });
     if retry.max_attempts == 0 {
@@ -386,6 +389,12 @@ fn check_settings(
             "is 0; give at least 1 (DFINERY allows 5 at once unless your service's limit was raised)",
         );
     }
+    if export_concurrency > Semaphore::MAX_PERMITS {
+        return invalid(
+            "export_concurrency",
+            "is too large; give the exports DFINERY lets your service run at once (5 unless raised)",
+        );
+    }
     if !(1..=MAX_EVENTS_PER_REQUEST).contains(&max_events) {
         return invalid("max_events_per_request", "is out of range; give 1 to 100");
     }
@@ -393,6 +402,12 @@ fn check_settings(
         return invalid(
             "timeout",
             "is zero; give the time one attempt may take, e.g. 30 s",
+        );
+    }
+    if export_read_timeout.is_zero() {
+        return invalid(
+            "export_read_timeout",
+            "is zero; give the longest wait for an export's next chunk, e.g. 60 s",
         );
     }
     Ok(())
@@ -571,9 +586,11 @@ mod tests {
                 ..RetryPolicy::default()
             }),
             base().export_concurrency(0),
+            base().export_concurrency(usize::MAX),
             base().max_events_per_request(0),
             base().max_events_per_request(101),
             base().timeout(Duration::ZERO),
+            base().export_read_timeout(Duration::ZERO),
         ];
         for builder in cases {
             let error = builder.build().unwrap_err();

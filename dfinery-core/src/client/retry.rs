@@ -69,7 +69,10 @@ impl RetryPolicy {
             .initial_backoff
             .saturating_mul(1_u32 << doublings)
             .min(self.max_backoff);
-        let jittered = ceiling.mul_f64(jitter.clamp(0.0, 1.0));
+        // `mul_f64` without its panic: `Duration::MAX` (a policy meaning "wait as long as it
+        // takes") times a jitter of 1.0 rounds above the largest `Duration`.
+        let jittered = Duration::try_from_secs_f64(ceiling.as_secs_f64() * jitter.clamp(0.0, 1.0))
+            .unwrap_or(ceiling);
         jittered.max(floor.unwrap_or(Duration::ZERO))
     }
 
@@ -192,6 +195,20 @@ mod tests {
             [ms(100), ms(200), ms(400), ms(800), ms(1_000), ms(1_000)]
         );
         assert_eq!(policy.backoff(u32::MAX, 1.0, None), ms(1_000));
+    }
+
+    #[test]
+    fn a_policy_of_duration_max_waits_long_and_never_panics() {
+        let policy = RetryPolicy {
+            max_attempts: u32::MAX,
+            initial_backoff: Duration::MAX,
+            max_backoff: Duration::MAX,
+            max_rate_limit_wait: Duration::MAX,
+        };
+        // `Duration::MAX.mul_f64(1.0)` panics: the product rounds above the largest `Duration`.
+        assert_eq!(policy.backoff(1, 1.0, None), Duration::MAX);
+        assert!(policy.backoff(40, 0.5, None) > Duration::from_secs(u64::MAX / 4));
+        assert_eq!(policy.backoff(3, 0.0, Some(ms(5))), ms(5));
     }
 
     #[test]
