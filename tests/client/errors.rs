@@ -327,3 +327,30 @@ async fn a_missing_token_is_reported_without_a_request() {
     );
     assert_eq!(emulator.stats().requests, 0);
 }
+
+#[tokio::test(start_paused = true)]
+async fn durations_as_long_as_duration_max_mean_no_limit_instead_of_a_panic() {
+    // The attempt's deadline was `now + timeout`: a timeout of `Duration::MAX` panicked on the
+    // first send, and a retry policy of `Duration::MAX` in its jitter.
+    let emulator = emulator().await;
+    emulator.push_script([ScriptedResponse::ServerError]);
+    let mut retry = dfinery::RetryPolicy::default();
+    retry.max_attempts = 2;
+    retry.initial_backoff = Duration::MAX;
+    retry.max_backoff = Duration::MAX;
+    retry.max_rate_limit_wait = Duration::MAX;
+    let client = client_for(&emulator)
+        .timeout(Duration::MAX)
+        .export_read_timeout(Duration::MAX)
+        .retry(retry)
+        .build()
+        .unwrap();
+    // The first attempt fails; the retry waits up to "no limit" (on paused time, until the
+    // clock is moved there) and succeeds.
+    let outcome = client
+        .send_events(&user("u-max"), [&Login {}])
+        .await
+        .unwrap();
+    assert_eq!((outcome.events, outcome.retries), (1, 1), "{outcome:?}");
+    assert_eq!(emulator.events().len(), 1);
+}

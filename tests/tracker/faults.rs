@@ -183,31 +183,3 @@ async fn slow_answers_that_time_out_are_sent_again_and_delivered_once() {
     assert_eq!(stored_ids(&emulator), tracked);
     assert_eq!(emulator.events().len(), 800, "each stored once");
 }
-
-#[tokio::test(start_paused = true)]
-async fn durations_of_duration_max_mean_never_not_a_panic() {
-    // `Duration::MAX` for the flush interval, the drain's deadline and the redelivery pause
-    // was added to the clock's time, which panicked (the worker died at its first tick).
-    let emulator = emulator_with(|b| b).await;
-    emulator.push_script([dfinery_emulator::ScriptedResponse::ServerError]);
-    let client = client_to(emulator.base_url())
-        .retry(crate::support::no_retry())
-        .timeout(Duration::MAX)
-        .build()
-        .unwrap();
-    let tracker = Tracker::builder(client)
-        .flush_interval(Duration::MAX)
-        .shutdown_timeout(Duration::MAX)
-        .redelivery_backoff(Duration::MAX, Duration::MAX)
-        .build()
-        .unwrap();
-    let ann = user("ann");
-    tracker.try_track(&ann, login()).unwrap();
-    // The first send fails; the next waits "forever" (here, on paused time, until the clock
-    // is moved there), and the drain, with no deadline, waits for it.
-    let report = tracker.shutdown().await.unwrap();
-    assert_eq!(report.delivered, 1, "{report:?}");
-    assert!(!report.timed_out);
-    assert_eq!(report.metrics.retried, 1);
-    assert_eq!(emulator.events().len(), 1);
-}

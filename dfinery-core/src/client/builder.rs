@@ -10,7 +10,7 @@ use reqwest::Url;
 use tokio::sync::Semaphore;
 
 use super::{Client, Inner, RetryPolicy};
-use crate::clock::Clock;
+use crate::clock::{Clock, LONGEST};
 use crate::limits::MAX_EVENTS_PER_REQUEST;
 use crate::ratelimit::{Pacer, Pacing, RateBudget};
 use crate::secret::Secret;
@@ -196,24 +196,31 @@ impl ClientBuilder {
     }
 
     /// The time one attempt of an import call may take, answer included; an export's time to
-    /// its first byte. Default: 30 s.
+    /// its first byte. Default: 30 s. At most about 100 years (a longer one, such as
+    /// `Duration::MAX`, is taken as that); 0 is refused at [`build`](Self::build).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.timeout = timeout.min(LONGEST);
         self
     }
 
-    /// The longest an export stream may wait for its next chunk. Default: 60 s; 0 is refused
-    /// at [`build`](Self::build).
+    /// The longest an export stream may wait for its next chunk. Default: 60 s. At most about
+    /// 100 years (as [`timeout`](Self::timeout)); 0 is refused at [`build`](Self::build).
     pub fn export_read_timeout(mut self, timeout: Duration) -> Self {
-        self.export_read_timeout = timeout;
+        self.export_read_timeout = timeout.min(LONGEST);
         self
     }
 
     /// When and how often failed calls are retried. Default: [`RetryPolicy::default`]
     /// (5 attempts, 200 ms doubling up to 10 s with full jitter, rate-limit resets waited for
-    /// up to 60 s).
+    /// up to 60 s). Its durations are at most about 100 years each (a longer one, such as
+    /// `Duration::MAX`, is taken as that).
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
+        self.retry = RetryPolicy {
+            initial_backoff: policy.initial_backoff.min(LONGEST),
+            max_backoff: policy.max_backoff.min(LONGEST),
+            max_rate_limit_wait: policy.max_rate_limit_wait.min(LONGEST),
+            ..policy
+        };
         self
     }
 

@@ -13,7 +13,6 @@ use super::classify::classify;
 use super::error::Error;
 use super::retry::with_retries;
 use super::{Client, Inner};
-use crate::clock::instant_after;
 use crate::ratelimit::RateLimitSnapshot;
 use crate::secret::Secret;
 use crate::wire::{Endpoint, TokenKind};
@@ -101,7 +100,7 @@ impl Inner {
         let api = endpoint.api();
         let mut flight = self.pacer.acquire(api).await;
         // One deadline for the head and the body: `timeout` bounds the whole attempt.
-        let deadline = instant_after(tokio::time::Instant::now(), self.timeout);
+        let deadline = tokio::time::Instant::now() + self.timeout;
         let send = self.request(endpoint, token, body).send();
         let response = match tokio::time::timeout_at(deadline, send).await {
             Err(_) => return Err(self.timed_out(endpoint)),

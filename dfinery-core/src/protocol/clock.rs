@@ -10,6 +10,13 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+/// The longest duration a setting of the client or the tracker holds: about 100 years, i.e. no
+/// limit. A longer one (such as `Duration::MAX`) is taken as this, as adding it to the clock
+/// would overflow.
+#[cfg(feature = "client")]
+pub(crate) const LONGEST: std::time::Duration =
+    std::time::Duration::from_secs(100 * 365 * 24 * 60 * 60);
+
 /// A source of the current wall-clock time.
 ///
 /// Implemented for every `Fn() -> SystemTime + Send + Sync`, so a closure is a clock.
@@ -70,35 +77,5 @@ impl fmt::Debug for Clock {
             Some(_) => f.write_str("Clock::custom"),
             None => f.write_str("Clock::default"),
         }
-    }
-}
-
-/// `from + after`, or a time 30 years on when that sum overflows (as Tokio's own timers treat
-/// a duration they cannot add): a setting of `Duration::MAX` means "never", not a panic.
-#[cfg(feature = "client")]
-pub(crate) fn instant_after(
-    from: tokio::time::Instant,
-    after: std::time::Duration,
-) -> tokio::time::Instant {
-    const FAR: std::time::Duration = std::time::Duration::from_secs(86_400 * 365 * 30);
-    from.checked_add(after)
-        .unwrap_or_else(|| from.checked_add(FAR).unwrap_or(from))
-}
-
-#[cfg(all(test, feature = "client"))]
-mod instant_tests {
-    use std::time::Duration;
-
-    use super::instant_after;
-
-    #[test]
-    fn a_duration_too_long_to_add_is_30_years_not_a_panic() {
-        let now = tokio::time::Instant::now();
-        assert_eq!(
-            instant_after(now, Duration::from_secs(5)),
-            now + Duration::from_secs(5)
-        );
-        let far = instant_after(now, Duration::MAX);
-        assert_eq!(far - now, Duration::from_secs(86_400 * 365 * 30));
     }
 }

@@ -10,11 +10,8 @@ use super::dead_letter::{DeadLetter, DeadLetterHook};
 use super::error::TrackerBuildError;
 use super::spool::Spool;
 use crate::client::Client;
+use crate::clock::LONGEST;
 use crate::limits::MAX_EVENTS_PER_REQUEST;
-
-/// The longest duration a setting holds: about 100 years, i.e. no limit. A longer one (such
-/// as `Duration::MAX`) is taken as this, as adding it to the clock would overflow.
-const LONGEST: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
 
 /// The settings the worker runs with.
 #[derive(Debug, Clone)]

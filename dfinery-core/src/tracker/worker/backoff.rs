@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::client::{Error, RetryPolicy};
-use crate::clock::{Clock, instant_after};
+use crate::clock::Clock;
 
 /// Failures in a row and the pause they set.
 #[derive(Debug, Default)]
@@ -40,7 +40,7 @@ impl Backoff {
             .and_then(|r| r.reset_after(clock.now()))
             .map(|wait| wait.min(max));
         let delay = policy.backoff(self.failures, rand::random::<f64>(), floor);
-        let until = instant_after(Instant::now(), delay);
+        let until = Instant::now() + delay;
         self.until = Some(self.until.map_or(until, |u| u.max(until)));
     }
 

@@ -31,7 +31,6 @@ use super::report::{FlushReport, ShutdownReport};
 use super::spool::Rows;
 use crate::Identifier;
 use crate::client::Client;
-use crate::clock::instant_after;
 use crate::encode::identity::Identity;
 use backoff::Backoff;
 use queue::{Limits, Queued, UserQueue};
@@ -234,7 +233,7 @@ impl Worker {
     /// Runs until the shutdown drain ends (or every handle is dropped and the drain ends).
     pub(crate) async fn run(mut self) {
         let period = self.settings.flush_interval;
-        let mut tick = tokio::time::interval_at(instant_after(Instant::now(), period), period);
+        let mut tick = tokio::time::interval_at(Instant::now() + period, period);
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut linger = false;
         loop {
@@ -479,7 +478,7 @@ impl Worker {
             }
             None => {
                 self.drain = Some(Drain {
-                    deadline: instant_after(Instant::now(), timeout),
+                    deadline: Instant::now() + timeout,
                     reply,
                     timed_out: false,
                 });

@@ -11,7 +11,6 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::time::Instant;
 
 use super::{Api, BudgetFuture, Feedback, LocalGcra, RateBudget, SlotGuard};
-use crate::clock::instant_after;
 
 /// The Lua script run in Redis (GCRA, the mirrored server window and the export leases).
 const SCRIPT: &str = include_str!("budget.lua");
@@ -591,10 +590,8 @@ impl RedisBudget {
                                 .lock()
                                 .unwrap_or_else(PoisonError::into_inner);
                             lease.permits += granted - 1;
-                            lease.until = Some(instant_after(
-                                now,
-                                per.saturating_mul(granted).max(Duration::from_millis(100)),
-                            ));
+                            lease.until =
+                                Some(now + (per * granted).max(Duration::from_millis(100)));
                         }
                         return;
                     }
