@@ -189,13 +189,7 @@ fn a_service_id_or_token_with_white_space_is_refused_before_the_env_lines_are_pr
         ("--import-token", "tok\nrm", "a token holds white space"),
         ("--export-token", " ", "a token holds white space"),
     ] {
-        let output = dfinery()
-            .current_dir(std::env::temp_dir())
-            .args(["emulator", "--port", "0"])
-            .arg(format!("{flag}={value}"))
-            .timeout(std::time::Duration::from_secs(30)) // a running emulator never exits
-            .output()
-            .unwrap();
+        let output = emulator_refusing(&format!("{flag}={value}"));
         assert_eq!(output.status.code(), Some(3), "{flag}");
         assert!(text(&output.stdout).is_empty(), "{flag}: nothing to source");
         let err = text(&output.stderr);
@@ -208,13 +202,7 @@ fn an_empty_service_id_or_token_names_the_flag() {
     // The emulator's own messages told to "give one with `service_id`" or "`import_token` /
     // `export_token`": its builder's methods, not the command's flags.
     for flag in ["--service-id", "--import-token", "--export-token"] {
-        let output = dfinery()
-            .current_dir(std::env::temp_dir())
-            .args(["emulator", "--port", "0"])
-            .arg(format!("{flag}="))
-            .timeout(std::time::Duration::from_secs(30)) // a running emulator never exits
-            .output()
-            .unwrap();
+        let output = emulator_refusing(&format!("{flag}="));
         assert_eq!(output.status.code(), Some(3), "{flag}");
         assert!(text(&output.stdout).is_empty(), "{flag}: nothing to source");
         let err = text(&output.stderr);
@@ -370,4 +358,16 @@ fn clock_offset_shifts_the_rate_limit_resets_and_dates_the_answers() {
         "reset {reset_ms}, now {now_ms}: {answer}"
     );
     assert!(header("date").ends_with(" GMT"), "{answer}");
+}
+
+/// `dfinery emulator --port 0 ARG`, run where no registry is found, for a setting it must
+/// refuse before it starts (a running emulator never exits: it is stopped after 30 s).
+fn emulator_refusing(arg: &str) -> std::process::Output {
+    dfinery()
+        .current_dir(std::env::temp_dir())
+        .args(["emulator", "--port", "0"])
+        .arg(arg)
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .unwrap()
 }
