@@ -13,6 +13,10 @@
 //! event is synced there, as in the report's spool run. With `HOTPATH_WINDOW_MS` set, each
 //! task tracks for that long instead of `EVENTS` times, as the report's pipeline does (tasks
 //! that keep tracking past the queue's cap, which a fixed count below it never reaches).
+//! With `HOTPATH_TRACKERS=N`, the tasks are dealt among N trackers, each with its own spool
+//! (`SPOOL` with the extension `0`, `1`, ...): N commits in flight at once instead of one, to
+//! see whether the disk takes syncs of several files better than one (on the 2-core host of
+//! BENCHMARKS.md it does not).
 //! With `HOTPATH_QUEUE_CAP` set (a message count above `TASKS` × `EVENTS`), no call waits
 //! for room: the cost without backpressure, with every request full (so the request count,
 //! and with it the instruction count, is the same on every run).
@@ -42,7 +46,21 @@ fn main() -> io::Result<()> {
     let events = next(200).map_err(io::Error::other)?;
     let in_flight = next(0).map_err(io::Error::other)?;
     let spool = std::env::args().nth(4).map(PathBuf::from);
-    if let Some(path) = &spool {
+    let count: usize =
+        match std::env::var("HOTPATH_TRACKERS") {
+            Ok(n) => n.parse().ok().filter(|&n| n > 0).ok_or_else(|| {
+                io::Error::other("HOTPATH_TRACKERS: a number of trackers, 1 or more")
+            })?,
+            Err(_) => 1,
+        };
+    // One spool file per tracker: `SPOOL` itself for one.
+    let spools: Vec<Option<PathBuf>> = (0..count)
+        .map(|n| match &spool {
+            Some(path) if count > 1 => Some(path.with_extension(n.to_string())),
+            other => other.clone(),
+        })
+        .collect();
+    for path in spools.iter().flatten() {
         match std::fs::remove_file(path) {
             Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
             _ => {}
@@ -55,7 +73,7 @@ fn main() -> io::Result<()> {
         .map(|dir| dir.join("dfinery-bench"))
         .ok_or_else(|| io::Error::other("no target directory"))?;
     let lab = Lab::child_sink(&exe)?;
-    let tracker = {
+    let build = |spool: &Option<PathBuf>| -> io::Result<Tracker> {
         let _entered = lab.runtime().enter();
         let builder = Tracker::builder(lab.client()?);
         let builder = if in_flight > 0 {
@@ -73,12 +91,13 @@ fn main() -> io::Result<()> {
             Some(cap) => builder.queue_cap(cap, 1 << 30),
             None => builder,
         };
-        let builder = match &spool {
+        let builder = match spool {
             Some(path) => builder.spool(path),
             None => builder,
         };
-        builder.build().map_err(io::Error::other)?
+        builder.build().map_err(io::Error::other)
     };
+    let trackers = spools.iter().map(build).collect::<io::Result<Vec<_>>>()?;
     let purchase = Arc::new(fresh_purchase());
     let cpu = process_cpu_time();
     let usage = process_usage();
@@ -91,7 +110,7 @@ fn main() -> io::Result<()> {
         .map(|ms| start + std::time::Duration::from_millis(ms));
     let handles: Vec<_> = (0..tasks)
         .map(|i| {
-            let (tracker, purchase) = (tracker.clone(), Arc::clone(&purchase));
+            let (tracker, purchase) = (trackers[i % count].clone(), Arc::clone(&purchase));
             lab.runtime().spawn(async move {
                 let who = Identity::new(Identifier::ExternalId, format!("hotpath-{i}"))
                     .map_err(io::Error::other)?;
@@ -119,7 +138,9 @@ fn main() -> io::Result<()> {
         for handle in handles {
             sent += handle.await.map_err(io::Error::other)??;
         }
-        tracker.flush().await.map_err(io::Error::other)?;
+        for tracker in &trackers {
+            tracker.flush().await.map_err(io::Error::other)?;
+        }
         Ok::<(), io::Error>(())
     })?;
     let elapsed = start.elapsed();
@@ -155,9 +176,10 @@ fn main() -> io::Result<()> {
         usage.voluntary_switches as f64 / per_request,
         usage.involuntary_switches as f64 / per_request
     );
-    let _ = lab.runtime().block_on(tracker.shutdown());
-    drop(tracker);
-    if let Some(path) = &spool {
+    for tracker in trackers {
+        let _ = lab.runtime().block_on(tracker.shutdown());
+    }
+    for path in spools.iter().flatten() {
         let _ = std::fs::remove_file(path);
     }
     Ok(())
