@@ -126,18 +126,47 @@ fn render_as(kind: &str, path: &Path, source: &str, diagnostic: &Diagnostic) -> 
         .map_or(1, |s| s.lines().next().unwrap_or("").chars().count())
         .clamp(1, line_chars.saturating_sub(start).max(1));
     // A tab before the column is kept as a tab under it, so the caret lines up wherever the
-    // terminal puts its tab stops.
-    let indent: String = text
-        .chars()
-        .take(start)
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
-        .collect();
+    // terminal puts its tab stops; a wide character (Hangul, CJK) takes two columns.
+    let mut indent = String::new();
+    for c in text.chars().take(start) {
+        match c {
+            '\t' => indent.push('\t'),
+            c => indent.extend(std::iter::repeat_n(' ', columns(c))),
+        }
+    }
+    let carets: usize = text.chars().skip(start).take(span_chars).map(columns).sum();
     let _ = write!(
         out,
         "\n {pad} |\n {number} | {text}\n {pad} | {indent}{}",
-        "^".repeat(span_chars)
+        "^".repeat(carets.max(1))
     );
     out
+}
+
+/// The terminal columns `c` takes: two for the East Asian wide and full-width characters a
+/// registry's descriptions and enum values hold (Hangul, CJK ideographs and their punctuation,
+/// kana, full-width forms, the common emoji), none for combining marks and zero-width
+/// characters, one otherwise.
+fn columns(c: char) -> usize {
+    match u32::from(c) {
+        0x0300..=0x036F | 0x200B..=0x200F | 0xFE00..=0xFE0F => 0,
+        0x1100..=0x115F
+        | 0x2E80..=0x303E
+        | 0x3041..=0x33FF
+        | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF
+        | 0xA000..=0xA4CF
+        | 0xA960..=0xA97F
+        | 0xAC00..=0xD7A3
+        | 0xF900..=0xFAFF
+        | 0xFE30..=0xFE4F
+        | 0xFF00..=0xFF60
+        | 0xFFE0..=0xFFE6
+        | 0x1F300..=0x1F64F
+        | 0x1F900..=0x1F9FF
+        | 0x20000..=0x3FFFD => 2,
+        _ => 1,
+    }
 }
 
 #[cfg(test)]
@@ -153,6 +182,31 @@ mod tests {
             shown,
             "error: unknown type `strng` for property `code` of event `coupon_used`; did you mean `string`?\n  \
 --> dfinery.toml:2:19\n   |\n 2 | properties.code = \"strng\"\n   |                   ^^^^^^^"
+        );
+    }
+
+    #[test]
+    fn the_caret_stays_under_the_value_after_wide_characters() {
+        // `브론즈` and `실버` take ten columns on a terminal, not five.
+        let source =
+            "[user_properties]\ntier = { enum = [\"브론즈\", \"실버\"], type = \"strng\" }\n";
+        let err = Registry::parse(source).unwrap_err();
+        let shown = render(Path::new("dfinery.toml"), source, &err.diagnostics[0]);
+        let carets = shown.lines().last().unwrap();
+        assert_eq!(carets, format!("   | {}^^^^^^^", " ".repeat(43)), "{shown}");
+    }
+
+    #[test]
+    fn a_problem_under_wide_characters_gets_carets_as_wide_as_them() {
+        let diagnostic = Diagnostic {
+            line: 1,
+            column: 5,
+            span: 4..10,
+            message: "m".into(),
+        };
+        assert_eq!(
+            render(Path::new("r.toml"), "a = 등급\n", &diagnostic),
+            "error: m\n  --> r.toml:1:5\n   |\n 1 | a = 등급\n   |     ^^^^"
         );
     }
 
