@@ -374,6 +374,11 @@ pub struct EventExportArgs {
     /// Every event except these
     #[arg(long = "exclude-event", value_name = "NAME", value_delimiter = ',')]
     pub exclude_events: Vec<String>,
+    /// The registry the `--event` and `--exclude-event` names are checked against: a name it
+    /// lacks gets a warning (DFINERY exports no rows of an event it does not know), and the
+    /// export goes ahead [default: `dfinery.toml` if it exists]
+    #[arg(long, env = "DFINERY_REGISTRY", value_name = "PATH", value_parser = registry_path)]
+    pub registry: Option<PathBuf>,
     /// Only these properties (the system columns always come)
     #[arg(long = "property", value_name = "NAME", value_delimiter = ',')]
     pub properties: Vec<String>,

@@ -2,7 +2,7 @@
 //! `path:line:column`, the line itself and a caret under the offending key or value.
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use dfinery_schema::{Diagnostic, Registry, RegistryError};
 
@@ -18,6 +18,17 @@ pub struct Loaded {
     /// For a valid file: what DFINERY accepts but is best changed (a deprecated standard
     /// name), with its position.
     pub warnings: Vec<Diagnostic>,
+}
+
+/// The registry file a command reads when `--registry` is not given, if it exists.
+pub const DEFAULT: &str = "dfinery.toml";
+
+/// The registry a command that can do without one reads: `given` (`--registry` or
+/// `DFINERY_REGISTRY`), else [`DEFAULT`] when it exists in the working folder, else none.
+pub fn given_or_default(given: Option<&Path>) -> Option<PathBuf> {
+    given
+        .map(Path::to_owned)
+        .or_else(|| Path::new(DEFAULT).is_file().then(|| PathBuf::from(DEFAULT)))
 }
 
 /// Reads and parses the registry at `path`.

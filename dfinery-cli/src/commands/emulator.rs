@@ -2,8 +2,6 @@
 //! tokens it accepts (local test tokens, generated unless given), then serves until Ctrl-C or
 //! SIGTERM and stops cleanly.
 
-use std::path::{Path, PathBuf};
-
 use dfinery_emulator::{Emulator, ItemLimit, StartError};
 use serde_json::json;
 use uuid::Uuid;
@@ -12,9 +10,6 @@ use crate::cli::{EmulatorArgs, ItemLimitArg};
 use crate::exit::{CliError, Exit};
 use crate::{output, registry};
 
-/// The registry file used when `--registry` is not given and it exists.
-const DEFAULT_REGISTRY: &str = "dfinery.toml";
-
 /// Runs the emulator until Ctrl-C or SIGTERM.
 ///
 /// # Errors
@@ -22,11 +17,7 @@ const DEFAULT_REGISTRY: &str = "dfinery.toml";
 /// A configuration error for a registry with problems, a port that cannot be bound or a
 /// setting out of range.
 pub async fn run(args: EmulatorArgs, json: bool) -> Result<Exit, CliError> {
-    let registry_path = args.registry.clone().or_else(|| {
-        Path::new(DEFAULT_REGISTRY)
-            .is_file()
-            .then(|| PathBuf::from(DEFAULT_REGISTRY))
-    });
+    let registry_path = registry::given_or_default(args.registry.as_deref());
     check_flags(&args)?;
     let item_limit = match args.item_limit {
         ItemLimitArg::PerRequest => ItemLimit::PerRequest,

@@ -169,6 +169,55 @@ fn zero_days_or_an_empty_name_is_a_usage_error_not_a_silent_default() {
 }
 
 #[test]
+fn an_event_name_the_registry_lacks_is_warned_of_and_the_export_goes_ahead() {
+    // `--event coupon_usd` exported 0 rows without a word: DFINERY knows no such event.
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("out.csv");
+    let export = |args: &[&str], registry: Option<&std::path::Path>| {
+        let mut command = dfinery_at(&emulator);
+        if let Some(registry) = registry {
+            command.env("DFINERY_REGISTRY", registry);
+        }
+        let output = command
+            .args(["export", "events"])
+            .args(args)
+            .arg("-o")
+            .arg(&csv)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        text(&output.stderr)
+    };
+    let err = export(&["--event", "coupon_usd"], None);
+    assert!(
+        err.contains("`--event coupon_usd`: no event of that name")
+            && err.contains("(did you mean `coupon_used`?)"),
+        "{err}"
+    );
+    assert!(csv.exists(), "the export went ahead");
+    assert_eq!(emulator.stats().requests, 1);
+    let err = export(&["--exclude-event", "df_nothere"], None);
+    assert!(err.contains("`--exclude-event df_nothere`"), "{err}");
+
+    let err = export(&["--event", "coupon_used"], None);
+    assert!(!err.contains("no event of that name"), "{err}");
+
+    // A registry with problems does not stop the export: the names are just not checked.
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(
+        &broken,
+        "[events.coupon_used]\nproperties.code = \"strng\"\n",
+    )
+    .unwrap();
+    let err = export(&["--event", "coupon_usd"], Some(&broken));
+    assert!(
+        err.contains("the event names are not checked") && err.contains("1 problem"),
+        "{err}"
+    );
+}
+
+#[test]
 fn ctrl_c_during_a_download_leaves_no_partial_file() {
     // Ctrl-C killed the process mid-download, and the hidden `.events.csv.<pid>-<n>.partial`
     // file it was writing stayed in the folder for good.

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::cli::{EventExportArgs, ProfileExportArgs};
 use crate::exit::{CliError, Exit, client_error};
-use crate::{client, output, progress};
+use crate::{client, output, progress, registry};
 
 /// Runs `dfinery export events`.
 ///
@@ -26,6 +26,11 @@ pub async fn events(args: &EventExportArgs, json: bool) -> Result<Exit, CliError
         .to_request()
         .map_err(|e| CliError::usage(e.to_string()))?;
     check_output(&args.output)?;
+    if let Some(path) = registry::given_or_default(args.registry.as_deref()) {
+        for warning in unknown_events(&path, args) {
+            tracing::warn!("{warning}");
+        }
+    }
     let client = client::build(&args.client, None, TokenKind::Export)?;
     tracing::info!(
         "exporting events from {} to {} into `{}`",
@@ -117,6 +122,42 @@ fn check_output(path: &Path) -> Result<(), CliError> {
         )));
     }
     Ok(())
+}
+
+/// What the registry at `path` says of the event names `args` filters on: one warning per
+/// name it lacks (with the registered name most likely meant), or one saying why the names
+/// could not be checked. Only warnings: the registry may lag behind the console, and the
+/// export is DFINERY's to answer.
+fn unknown_events(path: &Path, args: &EventExportArgs) -> Vec<String> {
+    let registry = match registry::read(path).map(|loaded| loaded.result) {
+        Ok(Ok(registry)) => registry,
+        Ok(Err(err)) => {
+            return vec![format!(
+                "the event names are not checked: the registry `{}` has {}; run `dfinery check`",
+                path.display(),
+                registry::problems(err.diagnostics.len())
+            )];
+        }
+        Err(err) => return vec![format!("the event names are not checked: {err}")],
+    };
+    let flagged = (args.events.iter().map(|name| ("--event", name))).chain(
+        args.exclude_events
+            .iter()
+            .map(|name| ("--exclude-event", name)),
+    );
+    flagged
+        .filter(|(_, name)| registry.event(name.trim()).is_none())
+        .map(|(flag, name)| {
+            let meant = registry
+                .suggest_event(name.trim())
+                .map(|meant| format!(" (did you mean `{meant}`?)"))
+                .unwrap_or_default();
+            format!(
+                "`{flag} {name}`: no event of that name in `{}`{meant}; DFINERY exports no rows of an event it does not know",
+                path.display()
+            )
+        })
+        .collect()
 }
 
 /// Refuses an empty name in the list `flag` gives (`--event ,` or `--property a,,b`): it
@@ -249,6 +290,7 @@ mod tests {
             days: None,
             events: Vec::new(),
             exclude_events: Vec::new(),
+            registry: None,
             properties: Vec::new(),
             exclude_properties: Vec::new(),
             item_properties: Vec::new(),
