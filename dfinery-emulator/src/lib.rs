@@ -42,7 +42,8 @@
 //! 6. Counts: more than 100 events is `40402`; several profiles in one `/user-profile` body
 //!    (a JSON array of profiles, or `user_properties` given as an array) is `40403`.
 //! 7. Identity and values: `40001` with `data` listing every [`ServerViolation`] (JSON path, rule,
-//!    what was expected). A bad event rejects the whole request.
+//!    what was expected), the first 100 of them and then one `truncated` entry counting the
+//!    rest; texts over 1 KB are cut. A bad event rejects the whole request.
 //!
 //! Export failures other than those are answered only through faults: `client_connection_closed`,
 //! `unknown_error` and `query_error` via [`ScriptedResponse::export`] or

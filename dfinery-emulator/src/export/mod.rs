@@ -136,12 +136,13 @@ async fn read(
     }
 }
 
-/// Answers a refused export body and keeps it for inspection.
+/// Answers a refused export body and keeps it for inspection, its violations
+/// [bounded](response::bounded).
 fn refuse(app: &App, parts: &Parts, limits: Snapshot, refused: Refused) -> Response {
     app.store().reject(Rejection {
         endpoint: parts.uri.path().to_owned(),
         code: refused.failure.message().to_owned(),
-        violations: refused.violations,
+        violations: response::bounded(refused.violations),
     });
     response::export_failure(refused.failure, Some(limits))
 }

@@ -339,3 +339,27 @@ async fn an_export_with_no_match_is_just_the_header() {
         "just the header when nothing matches"
     );
 }
+
+#[tokio::test]
+async fn a_body_of_many_unknown_parameters_is_kept_bounded() {
+    let server = Server::start().await;
+    let mut body = all_events("2024-08-26", "2024-08-26");
+    for i in 0..500 {
+        body[format!("param_{i}")] = json!(true);
+    }
+    let answer = server.export("/api/v1/export/event", &body).await;
+    assert_eq!(
+        (answer.status, answer.message()),
+        (400, "invalid_parameter".to_owned())
+    );
+    let kept = server.emu.rejections().pop().unwrap();
+    assert_eq!(kept.violations.len(), 101);
+    assert_eq!(kept.violations[100].rule, "truncated");
+    assert!(
+        kept.violations[100]
+            .expected
+            .starts_with("400 more violations not listed"),
+        "{}",
+        kept.violations[100].expected
+    );
+}

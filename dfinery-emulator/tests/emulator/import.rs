@@ -538,3 +538,50 @@ async fn datetimes_are_accepted_with_or_without_milliseconds_only() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_flood_of_violations_is_answered_and_kept_bounded() {
+    let server = Server::start().await;
+    // 100 events with 50 unknown properties each, and one property named with 64 KB.
+    let mut events: Vec<Value> = (0..100)
+        .map(|_| {
+            let properties: serde_json::Map<String, Value> =
+                (0..50).map(|i| (format!("p{i}"), json!(1))).collect();
+            json!({"event_log_id": uuid(), "event_name": "df_login",
+                   "event_datetime": "2024-08-26T06:00:00.000Z", "event_properties": properties})
+        })
+        .collect();
+    let long_name = "x".repeat(64 * 1024);
+    events[0]["event_properties"] = json!({ long_name.as_str(): 1 });
+    let answer = server.import("/api/v1/events", &batch("u-1", events)).await;
+    assert_eq!(answer.code(), "40001");
+    assert!(
+        answer.text.len() < 64 * 1024,
+        "a {} byte answer to 4,951 violations",
+        answer.text.len()
+    );
+    let listed = answer.violations();
+    assert_eq!(listed.len(), 101);
+    assert_eq!(
+        listed.last().unwrap(),
+        &("$".to_owned(), "truncated".to_owned())
+    );
+    let data = answer.json()["data"].clone();
+    assert!(
+        data[100]["expected"]
+            .as_str()
+            .unwrap()
+            .starts_with("4851 more violations not listed"),
+        "{}",
+        data[100]["expected"]
+    );
+    let first = data[0]["path"].as_str().unwrap();
+    assert!(
+        first.starts_with("events[0].event_properties.xxx"),
+        "{first}"
+    );
+    assert!(first.ends_with("more bytes not shown)"), "{first}");
+    let kept = server.emu.rejections().pop().unwrap();
+    assert_eq!(kept.violations.len(), 101);
+    assert_eq!(server.emu.stats().rejected, 100);
+}
