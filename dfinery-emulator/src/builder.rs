@@ -152,7 +152,8 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Exports allowed in flight at once. Default: 5. Must be at least 1.
+    /// Exports allowed in flight at once. Default: 5. Must be at least 1 and at most
+    /// [`Semaphore::MAX_PERMITS`](tokio::sync::Semaphore::MAX_PERMITS).
     pub fn export_concurrency(mut self, exports: usize) -> Self {
         self.rate_limits.export_concurrency = exports;
         self
@@ -388,6 +389,14 @@ fn check(
             "`export_concurrency` is 0; allow at least 1 export at a time".into(),
         ));
     }
+    // The exports in flight are counted by a semaphore, which panics above its maximum.
+    if limits.export_concurrency > tokio::sync::Semaphore::MAX_PERMITS {
+        return Err(ConfigError(format!(
+            "`export_concurrency` is {}, above the most the emulator can count ({}); give a smaller number (DFINERY allows 5)",
+            limits.export_concurrency,
+            tokio::sync::Semaphore::MAX_PERMITS
+        )));
+    }
     faults.validate().map_err(ConfigError)
 }
 
@@ -425,6 +434,26 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(err, StartError::Registry(_)), "{err}");
+    }
+
+    #[tokio::test]
+    async fn an_export_concurrency_past_the_semaphore_is_refused_not_a_panic() {
+        let err = Emulator::builder()
+            .export_concurrency(usize::MAX)
+            .start()
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StartError::Config(_)), "{err}");
+        assert!(
+            err.to_string()
+                .contains("`export_concurrency` is 18446744073709551615"),
+            "{err}"
+        );
+        let most = Emulator::builder()
+            .export_concurrency(tokio::sync::Semaphore::MAX_PERMITS)
+            .start()
+            .await;
+        assert!(most.is_ok(), "{most:?}");
     }
 
     #[tokio::test]
