@@ -75,8 +75,14 @@ impl EmulatorHandle {
 
     /// The full URL of an endpoint with this emulator's `service_id`, e.g.
     /// `url("/api/v1/events")` → `http://127.0.0.1:41234/api/v1/events?service_id=emulator`.
+    /// The service id is percent-encoded, so one holding `&`, `+`, `#` or `%` reads back
+    /// whole.
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}?service_id={}", self.base_url, self.service_id())
+        format!(
+            "{}{path}?service_id={}",
+            self.base_url,
+            percent_encode(self.service_id())
+        )
     }
 
     /// The service id requests must name.
@@ -209,6 +215,19 @@ impl Drop for EmulatorHandle {
             runtime.shutdown_background();
         }
     }
+}
+
+/// `text` with every byte but the URL-unreserved ones (`A-Z a-z 0-9 - . _ ~`) written `%XX`.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 impl fmt::Debug for EmulatorHandle {

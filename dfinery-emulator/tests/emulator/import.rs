@@ -42,6 +42,21 @@ async fn another_service_id_is_40101() {
 }
 
 #[tokio::test]
+async fn handle_urls_carry_a_service_id_with_url_special_characters_whole() {
+    let (builder, clock) = crate::support::builder();
+    let server = Server::with(builder.service_id("shop&co+1#%é"), clock).await;
+    let url = server.emu.url("/api/v1/events");
+    assert!(
+        url.ends_with("/api/v1/events?service_id=shop%26co%2B1%23%25%C3%A9"),
+        "{url}"
+    );
+    let answer = server
+        .import("/api/v1/events", &fixture("events_example.json"))
+        .await;
+    assert_eq!(answer.code(), "20000", "{}", answer.text);
+}
+
+#[tokio::test]
 async fn missing_wrong_or_export_tokens_are_40201() {
     let server = Server::start().await;
     let body = fixture("events_example.json");
