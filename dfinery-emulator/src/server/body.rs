@@ -26,9 +26,44 @@ pub(crate) async fn count_events(headers: &HeaderMap, body: Body) -> Result<u64,
         events: Vec<serde::de::IgnoredAny>,
     }
     let bytes = json_bytes(headers, body).await?;
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        // Not an object: say what it is, or why it is not JSON at all.
+        return Err(
+            match serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
+                Err(err) => ServerViolation::new("$", "json", format!("a JSON document; {err}")),
+                Ok(_) => ServerViolation::new(
+                    "$",
+                    "shape",
+                    format!("a JSON object, found {}", json_kind(first.copied())),
+                ),
+            },
+        );
+    }
     serde_json::from_slice::<Shape>(&bytes)
         .map(|shape| shape.events.len() as u64)
-        .map_err(|err| ServerViolation::new("$", "json", format!("a JSON object; {err}")))
+        .map_err(|err| {
+            if err.is_data() {
+                ServerViolation::new(
+                    "events",
+                    "shape",
+                    format!("an array of events (or no `events` at all); {err}"),
+                )
+            } else {
+                ServerViolation::new("$", "json", format!("a JSON document; {err}"))
+            }
+        })
+}
+
+/// What a JSON text starting with `first` is, for messages.
+fn json_kind(first: Option<u8>) -> &'static str {
+    match first {
+        Some(b'[') => "an array",
+        Some(b'"') => "a string",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') => "null",
+        _ => "a number",
+    }
 }
 
 /// The body's bytes, after checking `Content-Type` and the size cap.
