@@ -17,7 +17,56 @@ async fn inspection_paths_are_404_unless_enabled() {
     ] {
         let answer = read(server.http.get(format!("{}{path}", server.emu.base_url()))).await;
         assert_eq!(answer.status, 404, "{path}");
+        assert!(answer.text.contains("--inspect"), "{path}: {}", answer.text);
     }
+}
+
+#[tokio::test]
+async fn a_wrong_method_or_path_is_answered_with_what_is_served() {
+    let (builder, clock) = builder();
+    let server = Server::with(builder.inspection_http(true), clock).await;
+    let base = server.emu.base_url();
+    // They were a bare 405 or 404 with an empty body.
+    let answer = read(server.http.get(server.emu.url("/api/v1/events"))).await;
+    assert_eq!((answer.status, answer.header("allow")), (405, "POST"));
+    assert_eq!(
+        answer.text,
+        "`GET /api/v1/events` is not served: `/api/v1/events` takes POST with a JSON body, \
+         as every DFINERY endpoint does (docs/protocol.md §1.3)\n"
+    );
+    let answer = read(server.http.put(server.emu.url("/api/v1/export/event"))).await;
+    assert_eq!(answer.status, 405);
+    assert!(answer.text.contains("takes POST"), "{}", answer.text);
+    let answer = read(server.http.post(format!("{base}/_emulator/stats"))).await;
+    assert_eq!(answer.status, 405);
+    assert!(answer.text.contains("takes GET"), "{}", answer.text);
+    let answer = read(server.http.get(format!("{base}/_emulator/reset"))).await;
+    assert!(answer.text.contains("takes POST"), "{}", answer.text);
+
+    let answer = read(server.http.post(server.emu.url("/api/v1/event"))).await;
+    assert_eq!(answer.status, 404);
+    assert!(
+        answer
+            .text
+            .starts_with("no endpoint at `/api/v1/event`; did you mean `/api/v1/events`?"),
+        "{}",
+        answer.text
+    );
+    assert!(
+        answer.text.contains("/api/v1/export/userprofile"),
+        "{}",
+        answer.text
+    );
+    let long = format!("{base}/{}", "x".repeat(10_000));
+    let answer = read(server.http.post(long)).await;
+    assert_eq!(answer.status, 404);
+    assert!(answer.text.len() < 1_024, "{} bytes", answer.text.len());
+    let answer = read(server.http.get(format!("{base}/_emulator/event"))).await;
+    assert!(
+        answer.text.contains("did you mean `/_emulator/events`?"),
+        "{}",
+        answer.text
+    );
 }
 
 #[tokio::test]
