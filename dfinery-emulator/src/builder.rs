@@ -330,7 +330,9 @@ impl EmulatorBuilder {
 impl EmulatorBuilder {
     /// Like [`start`](Self::start), for code without a tokio runtime (a plain `#[test]`, a
     /// build script): the emulator runs on a runtime of its own, on one background thread,
-    /// stopped when the handle is dropped.
+    /// stopped when the handle is dropped. Called inside a runtime, it works too (it waits
+    /// for the start on a thread of its own, not the runtime's), though
+    /// [`start`](Self::start) is the way there.
     ///
     /// # Errors
     ///
@@ -343,7 +345,14 @@ impl EmulatorBuilder {
             .enable_all()
             .build()
             .map_err(|err| ConfigError(format!("cannot create the emulator's runtime: {err}")))?;
-        let handle = runtime.block_on(self.start())?;
+        let start = || runtime.block_on(self.start());
+        // `block_on` panics on a thread that drives a runtime already.
+        let handle = if tokio::runtime::Handle::try_current().is_ok() {
+            std::thread::scope(|scope| scope.spawn(start).join())
+                .map_err(|_| ConfigError("the emulator's start panicked".into()))??
+        } else {
+            start()?
+        };
         Ok(handle.with_runtime(runtime))
     }
 }
@@ -480,6 +489,22 @@ mod tests {
         stream.read_to_string(&mut answer).unwrap();
         assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
         assert!(answer.contains("\"40000\""), "{answer}");
+        drop(emulator);
+    }
+
+    #[tokio::test]
+    async fn start_blocking_inside_a_runtime_starts_instead_of_panicking() {
+        // It panicked: "Cannot start a runtime from within a runtime".
+        let emulator = Emulator::builder().start_blocking().unwrap();
+        let answer = reqwest::Client::new()
+            .post(emulator.url("/api/v1/identities"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200);
+        assert!(answer.text().await.unwrap().contains("\"40201\""));
+        emulator.shutdown().await;
+        let emulator = Emulator::builder().start_blocking().unwrap();
         drop(emulator);
     }
 
