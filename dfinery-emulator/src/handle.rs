@@ -173,7 +173,9 @@ impl EmulatorHandle {
         self.app.limiter(api).limit()
     }
 
-    /// Appends responses to the fault script, served before any random fault.
+    /// Appends responses to the fault script, served before any random fault. An entry whose
+    /// status is outside [`ScriptedResponse::STATUSES`] is answered with HTTP 500 and a line
+    /// saying so (use [`set_faults`](Self::set_faults) to have it refused).
     pub fn push_script(&self, entries: impl IntoIterator<Item = ScriptedResponse>) {
         self.app.faults().push_script(entries);
     }

@@ -112,6 +112,21 @@ pub(crate) fn export_failure(failure: ExportFailure, limits: Option<Snapshot>) -
 
 /// A scripted `Json` or `Text` answer; `None` for the other script entries.
 pub(crate) fn scripted(entry: &ScriptedResponse, limits: Snapshot) -> Option<Response> {
+    if let Some(status) = entry.status()
+        && !ScriptedResponse::STATUSES.contains(&status)
+    {
+        // Only `push_script` lets one through; `start` and `set_faults` refuse it.
+        let mut response = Response::new(Body::from(format!(
+            "the emulator's fault script asked for HTTP status {status}, which is not an HTTP status; push entries with a status from 100 to 599\n"
+        )));
+        *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        limits.write(response.headers_mut());
+        return Some(response);
+    }
     match entry {
         ScriptedResponse::Json { status, body } => Some(json_response(*status, body, Some(limits))),
         ScriptedResponse::Text { status, body } => {
