@@ -1,5 +1,7 @@
 //! Reading a request body as JSON: `Content-Type`, a size cap and the parse itself.
 
+use std::time::Duration;
+
 use axum::body::Body;
 use axum::http::{HeaderMap, header};
 use serde_json::Value;
@@ -8,6 +10,23 @@ use crate::model::ServerViolation;
 
 /// The largest body read; a larger one is a bad request.
 pub(crate) const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// How long a body may take to arrive once its request is read; a slower one is a bad request.
+/// Without it a client that announces a body and stalls would hold its request (and an
+/// export its concurrency slot) for as long as it keeps the connection open.
+pub(crate) const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The body's bytes: at most [`MAX_BODY_BYTES`], arrived within [`BODY_READ_TIMEOUT`];
+/// `None` otherwise (or when the connection failed).
+pub(crate) async fn read_bytes(body: Body) -> Option<axum::body::Bytes> {
+    tokio::time::timeout(
+        BODY_READ_TIMEOUT,
+        axum::body::to_bytes(body, MAX_BODY_BYTES),
+    )
+    .await
+    .ok()?
+    .ok()
+}
 
 /// The body as JSON, or the violation that makes it a bad request.
 pub(crate) async fn read_json(headers: &HeaderMap, body: Body) -> Result<Value, ServerViolation> {
@@ -75,16 +94,16 @@ async fn json_bytes(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes
             "the header `Content-Type: application/json`",
         ));
     }
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|_| {
-            ServerViolation::new(
-                "$",
-                "shape",
-                format!("a body of at most {MAX_BODY_BYTES} bytes, read in full"),
-            )
-        })?;
-    Ok(bytes)
+    read_bytes(body).await.ok_or_else(|| {
+        ServerViolation::new(
+            "$",
+            "shape",
+            format!(
+                "a body of at most {MAX_BODY_BYTES} bytes, sent in full within {} s",
+                BODY_READ_TIMEOUT.as_secs()
+            ),
+        )
+    })
 }
 
 /// Whether `Content-Type` is `application/json`, parameters such as `charset` allowed.

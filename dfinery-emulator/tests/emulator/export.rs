@@ -363,3 +363,47 @@ async fn a_body_of_many_unknown_parameters_is_kept_bounded() {
         kept.violations[100].expected
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_stalled_body_is_refused_after_30_s_and_gives_its_export_slot_back() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let (builder, clock) = crate::support::builder();
+    let server = Server::with(builder.export_concurrency(1), clock).await;
+    // A request that announces 100 bytes of body, sends 10 and then stalls, holding the
+    // connection open: it held the only export slot for as long as it stayed connected.
+    let mut stalled = tokio::net::TcpStream::connect(server.emu.addr())
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /api/v1/export/event?service_id={} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+         Authorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n\
+         {{\"events_c",
+        server.emu.service_id(),
+        server.emu.export_token()
+    );
+    stalled.write_all(head.as_bytes()).await.unwrap();
+    // Paused time runs ahead when everything waits: 120 s are a bound, not a wait.
+    let mut answer = String::new();
+    tokio::time::timeout(
+        Duration::from_secs(120),
+        stalled.read_to_string(&mut answer),
+    )
+    .await
+    .expect("the stalled request is answered")
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("invalid_parameter"), "{answer}");
+    let kept = server.emu.rejections().pop().unwrap();
+    assert_eq!(
+        kept.violations[0].expected,
+        "a body of at most 16777216 bytes, sent in full within 30 s"
+    );
+    let answer = server
+        .export(
+            "/api/v1/export/event",
+            &all_events("2024-08-26", "2024-08-26"),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+}
