@@ -465,6 +465,24 @@ mod tests {
         assert!(most.is_ok(), "{most:?}");
     }
 
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_registry_path_to_an_endless_device_is_refused_not_read_forever() {
+        // `/dev/zero` was read until memory ran out.
+        let err = Emulator::builder()
+            .registry_path("/dev/zero")
+            .start()
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StartError::Registry(_)), "{err}");
+        let cause = std::error::Error::source(&err).unwrap().to_string();
+        assert!(cause.contains("/dev/zero"), "{cause}");
+        assert!(
+            cause.contains("it holds more than 16 MiB; give the path of a `dfinery.toml`"),
+            "{cause}"
+        );
+    }
+
     #[tokio::test]
     async fn a_taken_port_is_a_bind_error() {
         let first = Emulator::start().await.unwrap();
