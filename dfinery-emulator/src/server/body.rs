@@ -85,13 +85,23 @@ fn json_kind(first: Option<u8>) -> &'static str {
     }
 }
 
-/// The body's bytes, after checking `Content-Type` and the size cap.
+/// The body's bytes, after checking `Content-Type`, `Content-Encoding` and the size cap.
 async fn json_bytes(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes, ServerViolation> {
     if !is_json(headers) {
         return Err(ServerViolation::new(
             "$",
             "content_type",
             "the header `Content-Type: application/json`",
+        ));
+    }
+    if let Some(encoding) = encoded(headers) {
+        return Err(ServerViolation::new(
+            "$",
+            "content_type",
+            format!(
+                "a JSON body sent as it is; `Content-Encoding: {}` is not decoded, so drop the header and the compression",
+                encoding.escape_debug()
+            ),
         ));
     }
     read_bytes(body).await.ok_or_else(|| {
@@ -104,6 +114,14 @@ async fn json_bytes(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes
             ),
         )
     })
+}
+
+/// The `Content-Encoding` of a body that is encoded (anything but `identity`), if any: its
+/// bytes would be read as JSON and fail with a message about the JSON, not the encoding.
+fn encoded(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_ENCODING)?;
+    let text = String::from_utf8_lossy(value.as_bytes());
+    (!text.trim().eq_ignore_ascii_case("identity")).then(|| text.chars().take(64).collect())
 }
 
 /// Whether `Content-Type` is `application/json`, parameters such as `charset` allowed.
@@ -145,6 +163,22 @@ mod tests {
         assert_eq!(form.unwrap_err().rule, "content_type");
         let missing = read_json(&headers(None), Body::from("{}")).await;
         assert_eq!(missing.unwrap_err().rule, "content_type");
+        let mut gzip = headers(Some("application/json"));
+        gzip.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        let gzipped = read_json(&gzip, Body::from(&b"\x1f\x8b\x08\x00"[..]))
+            .await
+            .unwrap_err();
+        // It was rule `json`: "expected value at line 1 column 1".
+        assert_eq!(gzipped.rule, "content_type");
+        assert_eq!(
+            gzipped.expected,
+            "a JSON body sent as it is; `Content-Encoding: gzip` is not decoded, so drop the header and the compression"
+        );
+        gzip.insert(
+            header::CONTENT_ENCODING,
+            HeaderValue::from_static("identity"),
+        );
+        assert!(read_json(&gzip, Body::from("{}")).await.is_ok());
         let broken = read_json(&headers(Some("Application/JSON")), Body::from("{"))
             .await
             .unwrap_err();
