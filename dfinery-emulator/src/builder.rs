@@ -240,7 +240,8 @@ impl EmulatorBuilder {
     /// Shifts the emulator's clock by `offset_ms` milliseconds (negative: behind): its
     /// `x-ratelimit-reset` instants, `Date` headers and server datetimes then read as those of
     /// a DFINERY whose clock differs from the client's. Default: 0. Applies to the clock given
-    /// to [`clock`](EmulatorBuilder::clock) too, whichever is called first.
+    /// to [`clock`](EmulatorBuilder::clock) too, whichever is called first, added to any
+    /// [shift](Clock::offset_by_ms) that clock has already.
     pub fn clock_offset_ms(mut self, offset_ms: i64) -> Self {
         self.clock_offset_ms = offset_ms;
         self

@@ -30,9 +30,10 @@ impl Default for Clock {
 
 impl Clock {
     /// This clock shifted by `offset_ms` milliseconds (negative: behind), to play a DFINERY
-    /// whose clock differs from its clients'.
+    /// whose clock differs from its clients'. Shifts add up: a clock shifted already keeps its
+    /// shift plus this one (saturating at `i64`'s range).
     pub fn offset_by_ms(self, offset_ms: i64) -> Clock {
-        Clock(self.0, Offset(offset_ms))
+        Clock(self.0, Offset(self.1.0.saturating_add(offset_ms)))
     }
 
     /// The current time.
@@ -236,6 +237,25 @@ mod tests {
             shared.http_date().starts_with("Fri, 31 Dec 9999"),
             "{}",
             shared.http_date()
+        );
+    }
+
+    #[test]
+    fn offsets_add_up_instead_of_replacing_each_other() {
+        let manual = ManualClock::at("2024-06-24T06:00:00Z").unwrap();
+        let clock = Clock::from(manual.clone())
+            .offset_by_ms(60_000)
+            .offset_by_ms(-1_000);
+        assert_eq!(wire_datetime(clock.now_utc()), "2024-06-24T06:00:59.000Z");
+        let clock = Clock::from(manual)
+            .offset_by_ms(i64::MAX)
+            .offset_by_ms(i64::MAX);
+        assert_eq!(
+            format!("{clock:?}"),
+            format!(
+                "ManualClock(2024-06-24T06:00:00.000Z) offset by {} ms",
+                i64::MAX
+            )
         );
     }
 
