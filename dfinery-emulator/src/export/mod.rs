@@ -142,7 +142,7 @@ fn refuse(app: &App, parts: &Parts, limits: Snapshot, refused: Refused) -> Respo
     app.store().reject(Rejection {
         endpoint: parts.uri.path().to_owned(),
         code: refused.failure.message().to_owned(),
-        violations: response::bounded(refused.violations),
+        violations: response::bounded(refused.violations, 0),
     });
     response::export_failure(refused.failure, Some(limits))
 }

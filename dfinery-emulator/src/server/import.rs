@@ -130,7 +130,7 @@ async fn handle(
 /// violations listed are [bounded](response::bounded).
 fn refuse(app: &App, parts: &Parts, limits: Snapshot, failure: Failure, events: u64) -> Response {
     Counters::add(&app.counters.rejected, events);
-    let violations = response::bounded(failure.violations);
+    let violations = response::bounded(failure.violations, failure.omitted);
     let answer = response::import_failure(failure.code, &violations, Some(limits));
     app.store().reject(Rejection {
         endpoint: parts.uri.path().to_owned(),

@@ -18,10 +18,17 @@ pub(crate) const MAX_VIOLATION_TEXT: usize = 1_024;
 
 /// The violations of a refusal as they are answered and kept: at most
 /// [`MAX_LISTED_VIOLATIONS`], then one `truncated` violation saying how many more were found;
-/// each text at most [`MAX_VIOLATION_TEXT`] bytes. A 16 MB body of unknown properties would
+/// each text at most [`MAX_VIOLATION_TEXT`] bytes. `omitted` counts violations found but
+/// not kept (see `validate::Violations`). A 16 MB body of unknown properties would
 /// otherwise be answered (and kept, 1,000 times over) as hundreds of megabytes of violations.
-pub(crate) fn bounded(mut violations: Vec<ServerViolation>) -> Vec<ServerViolation> {
-    let more = violations.len().saturating_sub(MAX_LISTED_VIOLATIONS);
+pub(crate) fn bounded(
+    mut violations: Vec<ServerViolation>,
+    omitted: usize,
+) -> Vec<ServerViolation> {
+    let more = violations
+        .len()
+        .saturating_sub(MAX_LISTED_VIOLATIONS)
+        .saturating_add(omitted);
     violations.truncate(MAX_LISTED_VIOLATIONS);
     for violation in &mut violations {
         cut(&mut violation.path);
@@ -170,18 +177,21 @@ mod tests {
         let many: Vec<ServerViolation> = (0..MAX_LISTED_VIOLATIONS + 7)
             .map(|i| ServerViolation::new(format!("p{i}"), "type", "a Long"))
             .collect();
-        let listed = bounded(many);
+        let listed = bounded(many, 3);
         assert_eq!(listed.len(), MAX_LISTED_VIOLATIONS + 1);
         let last = listed.last().unwrap();
         assert_eq!((last.path.as_str(), last.rule.as_str()), ("$", "truncated"));
         assert!(
-            last.expected.starts_with("7 more violations"),
+            last.expected.starts_with("10 more violations"),
             "{}",
             last.expected
         );
 
         let name = "é".repeat(MAX_VIOLATION_TEXT);
-        let long = bounded(vec![ServerViolation::new(&name, "unknown_property", &name)]);
+        let long = bounded(
+            vec![ServerViolation::new(&name, "unknown_property", &name)],
+            0,
+        );
         assert_eq!(long.len(), 1);
         for text in [&long[0].path, &long[0].expected] {
             assert!(text.len() < MAX_VIOLATION_TEXT + 64, "{} bytes", text.len());
@@ -194,6 +204,6 @@ mod tests {
             );
         }
         let few = vec![ServerViolation::new("a", "type", "b")];
-        assert_eq!(bounded(few.clone()), few);
+        assert_eq!(bounded(few.clone(), 0), few);
     }
 }

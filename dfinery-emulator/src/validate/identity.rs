@@ -4,7 +4,7 @@ use dfinery_schema::{IdentityMember, Object, identity_members};
 use serde_json::Value;
 
 use super::shape::kind;
-use super::{did_you_mean, join};
+use super::{Violations, did_you_mean, join};
 use crate::model::{ServerViolation, StoredIdentity};
 
 /// Reads an identity object at `path`, adding a violation per unknown field, per value that is
@@ -12,7 +12,7 @@ use crate::model::{ServerViolation, StoredIdentity};
 pub(crate) fn identity(
     map: &serde_json::Map<String, Value>,
     path: &str,
-    violations: &mut Vec<ServerViolation>,
+    violations: &mut Violations,
 ) -> StoredIdentity {
     let mut identity = StoredIdentity::default();
     for member in identity_members(&Object::from_map(map)) {
@@ -56,8 +56,8 @@ mod tests {
 
     use super::*;
 
-    fn read(body: Value) -> (StoredIdentity, Vec<ServerViolation>) {
-        let mut violations = Vec::new();
+    fn read(body: Value) -> (StoredIdentity, Violations) {
+        let mut violations = Violations::new();
         let identity = identity(
             body.as_object().unwrap(),
             "common.identity",
