@@ -76,6 +76,14 @@ const INSPECTION_PATHS: [&str; 5] = [
     "/_emulator/reset",
 ];
 
+/// The paths of the live page, when it is on.
+const INSPECTOR_PATHS: [&str; 4] = [
+    "/_emulator/",
+    "/_emulator/inspector/stream",
+    "/_emulator/inspector/registry",
+    "/_emulator/inspector/profiles",
+];
+
 /// A known path asked with another method: 405 (with axum's `allow` header) and a line saying
 /// which method it takes.
 async fn wrong_method(method: Method, uri: Uri) -> Response {
@@ -112,14 +120,26 @@ async fn not_found(State(app): State<Arc<App>>, uri: Uri) -> Response {
         )
     } else {
         let mut known: Vec<&str> = endpoints.to_vec();
+        let mut own = String::new();
         if app.settings.inspection_http {
             known.extend(INSPECTION_PATHS);
+            own = format!(
+                "; the emulator's own are GET {} and POST /_emulator/reset",
+                INSPECTION_PATHS[..4].join(", ")
+            );
         }
-        let close = dfinery_schema::suggest(path, known.iter().copied());
+        if app.inspector.is_some() {
+            known.extend(INSPECTOR_PATHS);
+            own.push_str(&format!(
+                ", and the inspector's GET {}",
+                INSPECTOR_PATHS.join(", ")
+            ));
+        }
+        let hint = dfinery_schema::suggest(path, known.iter().copied())
+            .map_or_else(String::new, |close| format!(" (did you mean `{close}`?)"));
         format!(
-            "no endpoint at `{}`{}; DFINERY's are POST {} (docs/protocol.md §1.5)\n",
+            "no endpoint at `{}`{hint}; DFINERY's are POST {} (docs/protocol.md §1.5){own}\n",
             shown(path),
-            dfinery_schema::did_you_mean(close),
             endpoints.join(", ")
         )
     };
