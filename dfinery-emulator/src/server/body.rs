@@ -31,8 +31,20 @@ pub(crate) async fn read_bytes(body: Body) -> Option<axum::body::Bytes> {
 /// The body as JSON, or the violation that makes it a bad request.
 pub(crate) async fn read_json(headers: &HeaderMap, body: Body) -> Result<Value, ServerViolation> {
     let bytes = json_bytes(headers, body).await?;
-    serde_json::from_slice(&bytes)
-        .map_err(|err| ServerViolation::new("$", "json", format!("a JSON document; {err}")))
+    serde_json::from_slice(&bytes).map_err(|err| not_json(&bytes, &err))
+}
+
+/// The violation of a body that does not parse: serde's message, and what it means when the
+/// body starts with a byte-order mark (serde says only "expected value at line 1 column 1").
+fn not_json(bytes: &[u8], err: &serde_json::Error) -> ServerViolation {
+    let expected = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        "a JSON document; the body starts with a UTF-8 byte-order mark (EF BB BF), which JSON \
+         text must not: send it without"
+            .to_owned()
+    } else {
+        format!("a JSON document; {err}")
+    };
+    ServerViolation::new("$", "json", expected)
 }
 
 /// How many events a JSON object's `events` array holds (0 without one), reading the body
@@ -50,7 +62,7 @@ pub(crate) async fn count_events(headers: &HeaderMap, body: Body) -> Result<u64,
         // Not an object: say what it is, or why it is not JSON at all.
         return Err(
             match serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
-                Err(err) => ServerViolation::new("$", "json", format!("a JSON document; {err}")),
+                Err(err) => not_json(&bytes, &err),
                 Ok(_) => ServerViolation::new(
                     "$",
                     "shape",
@@ -69,7 +81,7 @@ pub(crate) async fn count_events(headers: &HeaderMap, body: Body) -> Result<u64,
                     format!("an array of events (or no `events` at all); {err}"),
                 )
             } else {
-                ServerViolation::new("$", "json", format!("a JSON document; {err}"))
+                not_json(&bytes, &err)
             }
         })
 }
@@ -179,6 +191,22 @@ mod tests {
             HeaderValue::from_static("identity"),
         );
         assert!(read_json(&gzip, Body::from("{}")).await.is_ok());
+        let bom = read_json(
+            &headers(Some("application/json")),
+            Body::from(&b"\xEF\xBB\xBF{}"[..]),
+        )
+        .await
+        .unwrap_err();
+        // It was "a JSON document; expected value at line 1 column 1".
+        assert_eq!(bom.rule, "json");
+        assert!(bom.expected.contains("byte-order mark"), "{}", bom.expected);
+        let bom = count_events(
+            &headers(Some("application/json")),
+            Body::from(&b"\xEF\xBB\xBF{}"[..]),
+        )
+        .await
+        .unwrap_err();
+        assert!(bom.expected.contains("byte-order mark"), "{}", bom.expected);
         let broken = read_json(&headers(Some("Application/JSON")), Body::from("{"))
             .await
             .unwrap_err();
