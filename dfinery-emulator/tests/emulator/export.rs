@@ -407,3 +407,56 @@ async fn a_stalled_body_is_refused_after_30_s_and_gives_its_export_slot_back() {
         .await;
     assert_eq!(answer.status, 200, "{}", answer.text);
 }
+
+#[tokio::test]
+async fn a_client_that_stops_reading_an_export_loses_its_connection_and_slot() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let (builder, clock) = crate::support::builder();
+    let server = Server::with(
+        builder
+            .item_limit(dfinery_emulator::ItemLimit::PerEvent)
+            .export_concurrency(1),
+        clock,
+    )
+    .await;
+    // 10,000 rows of about 1 KB: more CSV than the socket buffers hold.
+    let item = json!({"sku": "s".repeat(1_000)});
+    let events = (0..100)
+        .map(|_| {
+            json!({"event_log_id": uuid(), "event_name": "coupon_used",
+                   "event_datetime": "2024-08-26T06:00:00.000Z",
+                   "event_properties": {"coupon_code": "C"}, "event_items": vec![item.clone(); 100]})
+        })
+        .collect();
+    let stored = server.import("/api/v1/events", &batch("u-1", events)).await;
+    assert_eq!(stored.code(), "20000", "{}", stored.text);
+    // From here on time only moves when every task waits: the minutes below are not waited.
+    tokio::time::pause();
+    let mut reader = tokio::net::TcpStream::connect(server.emu.addr())
+        .await
+        .unwrap();
+    let body = all_events("2024-08-26", "2024-08-26").to_string();
+    let request = format!(
+        "POST /api/v1/export/event?service_id={} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+         Authorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        server.emu.service_id(),
+        server.emu.export_token(),
+        body.len()
+    );
+    reader.write_all(request.as_bytes()).await.unwrap();
+    let mut start = [0_u8; 12];
+    reader.read_exact(&mut start).await.unwrap();
+    assert_eq!(&start, b"HTTP/1.1 200");
+    // The reader stops reading. Its export held the only slot for as long as it stayed
+    // connected: every other export was 429 too_many_api_requests.
+    tokio::time::sleep(Duration::from_secs(200)).await;
+    let answer = server
+        .export(
+            "/api/v1/export/userprofile",
+            &json!({"properties_condition_type": "all"}),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    drop(reader);
+}
