@@ -85,8 +85,19 @@ const INSPECTOR_PATHS: [&str; 4] = [
 ];
 
 /// A known path asked with another method: 405 (with axum's `allow` header) and a line saying
-/// which method it takes.
-async fn wrong_method(method: Method, uri: Uri) -> Response {
+/// which method it takes; on one of the six endpoints, with its `x-ratelimit-*` headers as
+/// every answer there has (the request is not counted).
+async fn wrong_method(State(app): State<Arc<App>>, method: Method, uri: Uri) -> Response {
+    let mut response = wrong_method_text(&method, &uri);
+    if let Some(endpoint) = Endpoint::from_path(uri.path()) {
+        app.limiter(endpoint.api())
+            .peek(app.clock.now_ms())
+            .write(response.headers_mut());
+    }
+    response
+}
+
+fn wrong_method_text(method: &Method, uri: &Uri) -> Response {
     let path = uri.path();
     let takes = if Endpoint::from_path(path).is_some() || path == "/_emulator/reset" {
         "POST"

@@ -29,6 +29,9 @@ async fn a_wrong_method_or_path_is_answered_with_what_is_served() {
     // They were a bare 405 or 404 with an empty body.
     let answer = read(server.http.get(server.emu.url("/api/v1/events"))).await;
     assert_eq!((answer.status, answer.header("allow")), (405, "POST"));
+    // As every answer of the six endpoints, with the window's budget (not counted).
+    assert_eq!(answer.header("x-ratelimit-limit"), "1m");
+    assert_eq!(answer.header("x-ratelimit-remaining"), "1000000");
     assert_eq!(
         answer.text,
         "`GET /api/v1/events` is not served: `/api/v1/events` takes POST with a JSON body, \
