@@ -90,7 +90,10 @@ async fn handle(
     if app.settings.sink {
         return match count_events(&parts.headers, body).await {
             Ok(events) => {
-                Counters::add(&app.counters.sunk, events);
+                // Only an `/events` body holds events; an `events` array elsewhere is not one.
+                if api == Api::Event {
+                    Counters::add(&app.counters.sunk, events);
+                }
                 response::import_ok(admitted.limits)
             }
             Err(violation) => refuse(

@@ -100,3 +100,25 @@ async fn the_sink_refuses_json_that_is_not_an_object_and_says_what_it_found() {
     assert_eq!(answer.violations(), [("$".to_owned(), "json".to_owned())]);
     assert_eq!(server.emu.stats().sunk, 0);
 }
+
+#[tokio::test]
+async fn the_sink_counts_events_of_event_requests_only() {
+    let (builder, clock) = builder();
+    let server = Server::with(builder.sink(true), clock).await;
+    // An `events` array in an identity or profile body was counted as sunk events.
+    let odd = json!({"identity": {"external_id": "u-1"}, "events": [1, 2, 3]});
+    for path in [
+        "/api/v1/identities",
+        "/api/v1/identities/delete",
+        "/api/v1/user-profile",
+    ] {
+        assert_eq!(server.import(path, &odd).await.code(), "20000", "{path}");
+    }
+    assert_eq!(server.emu.stats().sunk, 0);
+    let events = batch("u-1", vec![login(&uuid(), "2024-08-26T11:00:00.000Z")]);
+    assert_eq!(
+        server.import("/api/v1/events", &events).await.code(),
+        "20000"
+    );
+    assert_eq!(server.emu.stats().sunk, 1);
+}
