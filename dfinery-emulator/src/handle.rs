@@ -39,7 +39,7 @@ impl EmulatorHandle {
     ) -> EmulatorHandle {
         EmulatorHandle {
             app,
-            base_url: format!("http://{addr}"),
+            base_url: base_url(addr),
             addr,
             shutdown,
             task: Some(task),
@@ -54,7 +54,8 @@ impl EmulatorHandle {
     }
 
     /// The base URL to give a client instead of `https://openapi.dfinery.ai`, e.g.
-    /// `http://127.0.0.1:41234` (no trailing slash).
+    /// `http://127.0.0.1:41234` (no trailing slash). When bound to every interface
+    /// (`0.0.0.0` or `::`), the URL names the loopback address (`127.0.0.1`, `[::1]`).
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
@@ -219,6 +220,20 @@ impl Drop for EmulatorHandle {
     }
 }
 
+/// The URL a client on this machine reaches `addr` at: an unspecified address (`0.0.0.0`,
+/// `::`) listens on every interface but is no destination (connecting to it fails on some
+/// systems), so the loopback address of its family stands in for it.
+fn base_url(addr: SocketAddr) -> String {
+    let mut reach = addr;
+    if addr.ip().is_unspecified() {
+        reach.set_ip(match addr.ip() {
+            std::net::IpAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    format!("http://{reach}")
+}
+
 /// `text` with every byte but the URL-unreserved ones (`A-Z a-z 0-9 - . _ ~`) written `%XX`.
 fn percent_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -238,5 +253,27 @@ impl fmt::Debug for EmulatorHandle {
             .field("base_url", &self.base_url)
             .field("service_id", &self.service_id())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_name_an_address_a_client_can_connect_to() {
+        let url = |addr: &str| base_url(addr.parse().unwrap());
+        assert_eq!(url("127.0.0.1:8080"), "http://127.0.0.1:8080");
+        assert_eq!(url("192.168.1.5:80"), "http://192.168.1.5:80");
+        // They were `http://0.0.0.0:8080` and `http://[::]:8080`.
+        assert_eq!(url("0.0.0.0:8080"), "http://127.0.0.1:8080");
+        assert_eq!(url("[::]:8080"), "http://[::1]:8080");
+        assert_eq!(url("[::1]:9"), "http://[::1]:9");
+    }
+
+    #[test]
+    fn service_ids_are_percent_encoded() {
+        assert_eq!(percent_encode("a-Z_0.~"), "a-Z_0.~");
+        assert_eq!(percent_encode("a b&c"), "a%20b%26c");
     }
 }
