@@ -143,11 +143,15 @@ pub(crate) fn profile_export(body: &Value) -> Result<ProfileExport, Refused> {
     let audience = match map.get("audience") {
         None | Some(Value::Null) => None,
         Some(Value::String(id)) if !id.is_empty() => Some(id.clone()),
-        Some(_) => {
+        Some(found) => {
+            let found = match found {
+                Value::String(_) => "an empty string".to_owned(),
+                other => crate::validate::describe(other).to_owned(),
+            };
             problems.push(ServerViolation::new(
                 "audience",
                 "parameter",
-                "an audience id string",
+                format!("a non-empty audience id string, or no `audience`; found {found}"),
             ));
             None
         }
@@ -346,6 +350,20 @@ mod tests {
         );
         let include_without_list = json!({"events_condition_type":"include","from_date":"2024-08-26","to_date":"2024-08-26"});
         assert!(event_export(&include_without_list, TODAY).is_err());
+    }
+
+    #[test]
+    fn a_bad_audience_says_what_was_found() {
+        for (audience, found) in [(json!(""), "an empty string"), (json!(7), "a number")] {
+            let refused =
+                profile_export(&json!({"properties_condition_type": "all", "audience": audience}))
+                    .unwrap_err();
+            // It said "an audience id string", also to a string.
+            assert_eq!(
+                refused.violations[0].expected,
+                format!("a non-empty audience id string, or no `audience`; found {found}")
+            );
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod value;
 
 pub(crate) use event::{EventRules, check_events};
 pub(crate) use profile::{check_delete, check_identity, check_profile};
+pub(crate) use shape::describe;
 
 use crate::ImportCode;
 use crate::model::ServerViolation;
