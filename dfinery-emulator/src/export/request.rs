@@ -199,16 +199,24 @@ fn fields(
     problems: &mut Vec<ServerViolation>,
 ) -> Map<String, Value> {
     let Some(map) = body.as_object() else {
-        problems.push(ServerViolation::new("$", "parameter", "a JSON object"));
+        problems.push(ServerViolation::new(
+            "$",
+            "parameter",
+            format!("a JSON object, found {}", describe(body)),
+        ));
         return Map::new();
     };
     for key in map.keys().filter(|k| !allowed.contains(&k.as_str())) {
         let close = dfinery_schema::suggest(key, allowed.iter().copied());
-        let hint = close.map_or_else(String::new, |c| format!("; did you mean `{c}`?"));
+        let known: Vec<String> = allowed.iter().map(|name| format!("`{name}`")).collect();
         problems.push(ServerViolation::new(
             key.as_str(),
             "parameter",
-            format!("a known parameter{hint}"),
+            format!(
+                "a known parameter: one of {}{}",
+                known.join(", "),
+                dfinery_schema::did_you_mean(close)
+            ),
         ));
     }
     map.clone()
@@ -371,6 +379,16 @@ mod tests {
         assert_eq!(
             paths,
             ["event", "events_condition_type", "from_date", "to_date"]
+        );
+        assert_eq!(
+            refused.violations[0].expected,
+            "a known parameter: one of `events`, `events_condition_type`, `properties`, \
+             `properties_condition_type`, `from_date`, `to_date`; did you mean `events`?"
+        );
+        let not_object = event_export(&json!([]), TODAY).unwrap_err();
+        assert_eq!(
+            not_object.violations[0].expected,
+            "a JSON object, found an array"
         );
         // Each says what it found: they said only what was expected.
         let expected: Vec<_> = refused.violations[1..]
