@@ -42,6 +42,25 @@ async fn bad_or_missing_tokens_are_401_unauthorized_token() {
             json!({"result": "fail", "message": "unauthorized_token"})
         );
     }
+    let kept: Vec<String> = server
+        .emu
+        .rejections()
+        .into_iter()
+        .map(|r| r.violations[0].expected.clone())
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            "the header `Authorization: Bearer <Export API token>`",
+            "the Export API token of this service; the token sent is not it",
+            "the Export API token; this is the Import API token, which goes in `access_token` \
+             to the Import API",
+            "the Export API token in `Authorization: Bearer …`; the exports read no \
+             `access_token` header",
+            "`Authorization: Bearer <Export API token>`; the value sent does not start with \
+             `Bearer `",
+        ]
+    );
     let other_service = format!(
         "{}/api/v1/export/userprofile?service_id=other",
         server.emu.base_url()

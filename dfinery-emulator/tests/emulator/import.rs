@@ -83,6 +83,11 @@ async fn missing_wrong_or_export_tokens_are_40201() {
             .post(&url)
             .header("ACCESS_TOKEN", "nope")
             .json(&body),
+        server
+            .http
+            .post(&url)
+            .header("access-token", server.emu.import_token())
+            .json(&body),
     ];
     for request in attempts {
         let answer = read(request).await;
@@ -90,6 +95,28 @@ async fn missing_wrong_or_export_tokens_are_40201() {
         assert_eq!(answer.code(), "40201");
         assert_eq!(answer.json()["message"], "INVALID_TOKEN");
     }
+    // What was wrong is kept for each (it was "the API token of the right kind" for all).
+    let kept: Vec<String> = server
+        .emu
+        .rejections()
+        .into_iter()
+        .map(|r| format!("{}: {}", r.violations[0].path, r.violations[0].expected))
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            "access_token: the header `access_token` with the Import API token",
+            "access_token: the Import API token of this service; the token sent is not it",
+            "access_token: the Import API token; this is the Export API token, which goes in \
+             `Authorization: Bearer …` to the two exports",
+            "access_token: the Import API token in the header `access_token`; the Import API \
+             reads no `Authorization` header",
+            "access_token: the Import API token of this service; the token sent is not it",
+            "access_token: the header `access_token`, with an underscore; `access-token` was sent",
+        ]
+    );
+    let shown = format!("{kept:?}");
+    assert!(!shown.contains(server.emu.import_token()), "{shown}");
     // Header names are case-insensitive.
     let answer = read(
         server
