@@ -60,7 +60,18 @@ pub(crate) async fn admit(
     match service_id(&parts.uri) {
         None => return Err(refuse(Refusal::MissingServiceId, peek())),
         Some(id) if id != app.settings.service_id => {
-            return Err(refuse(Refusal::UnknownServiceId, peek()));
+            let sent: String = id.chars().take(64).collect();
+            let violation = ServerViolation::new(
+                "?service_id",
+                "service_id",
+                format!(
+                    "this emulator's service id `{}`; `{}` was sent",
+                    app.settings.service_id.escape_debug(),
+                    sent.escape_debug()
+                ),
+            );
+            record_violation(app, parts, family, Refusal::UnknownServiceId, violation);
+            return Err(Refusal::UnknownServiceId.answer(family, peek()));
         }
         Some(_) => {}
     }

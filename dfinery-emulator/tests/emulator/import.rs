@@ -39,6 +39,12 @@ async fn another_service_id_is_40101() {
         json!({"status": false, "code": "40101", "message": "INVALID_SERVICE_ID", "data": null})
     );
     assert!(server.emu.events().is_empty());
+    // Kept with both ids (it said only "the emulator's service id").
+    let kept = server.emu.rejections().pop().unwrap();
+    assert_eq!(
+        kept.violations[0].expected,
+        "this emulator's service id `test-service`; `someone-else` was sent"
+    );
 }
 
 #[tokio::test]
