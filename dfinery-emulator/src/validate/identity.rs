@@ -17,14 +17,21 @@ pub(crate) fn identity(
     let mut identity = StoredIdentity::default();
     for member in identity_members(&Object::from_map(map)) {
         match member {
-            IdentityMember::Identifier { field, value } if !value.is_empty() => {
+            // A blank identifier names no user: the client refuses one (`IdentityError::Empty`).
+            IdentityMember::Identifier { field, value } if !value.trim().is_empty() => {
                 identity.set(field, Some(value.into_owned()));
             }
-            IdentityMember::Identifier { field, .. } => violations.push(ServerViolation::new(
-                join(path, field.name()),
-                "identity",
-                "a non-empty string; leave the field out instead",
-            )),
+            IdentityMember::Identifier { field, value } => {
+                violations.push(ServerViolation::new(
+                    join(path, field.name()),
+                    "identity",
+                    if value.is_empty() {
+                        "a non-empty string; leave the field out instead"
+                    } else {
+                        "a string with more than white space; leave the field out instead"
+                    },
+                ));
+            }
             IdentityMember::Unknown { field, close } => violations.push(ServerViolation::new(
                 join(path, &field),
                 "unknown_field",
@@ -80,6 +87,13 @@ mod tests {
         let (_, violations) = read(json!({}));
         assert_eq!(violations[0].rule, "identity");
         assert_eq!(violations[0].path, "common.identity");
+        // White space alone was taken as an identifier (the client refuses it).
+        let (identity, violations) = read(json!({"external_id": " \t "}));
+        assert_eq!(identity.external_id, None);
+        assert_eq!(
+            violations[0].expected,
+            "a string with more than white space; leave the field out instead"
+        );
         let (_, violations) = read(json!({"unified_id": "x", "email": 3, "external_id": ""}));
         let found: Vec<_> = violations
             .iter()
