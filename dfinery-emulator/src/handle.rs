@@ -163,10 +163,14 @@ impl EmulatorHandle {
     }
 
     /// Changes the rate limit of `api` at once, as DFINERY does when a service's limit is
-    /// changed: requests already counted in the current window stay counted, the headers of
-    /// the next answers show the new budget.
+    /// changed: requests already counted in the current window stay counted (a window of
+    /// another length starts afresh), the headers of the next answers and the inspector page
+    /// show the new budget.
     pub fn set_rate_limit(&self, api: Api, limit: RateLimit) {
         self.app.limiter(api).set_limit(limit);
+        if let Some(inspector) = &self.app.inspector {
+            inspector.set_limit(api, limit);
+        }
     }
 
     /// The rate limit of `api` in force.

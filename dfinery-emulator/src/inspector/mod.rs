@@ -212,6 +212,14 @@ impl Inspector {
         let _ = self.sender.send(Message::Record(json));
     }
 
+    /// Shows `limit` as the rate limit of `api` from now on (the handle changed it).
+    pub(crate) fn set_limit(&self, api: Api, limit: crate::RateLimit) {
+        let mut inner = self.inner();
+        let rate = &mut inner.rates[api.index()];
+        rate.limit = limit.limit;
+        rate.window = limit.window.to_string();
+    }
+
     /// Counts the names of a body for the registry view.
     pub(crate) fn tally(&self, registry: &dfinery_schema::Registry, api: Api, body: &Value) {
         self.inner().tally.count(registry, api, body);

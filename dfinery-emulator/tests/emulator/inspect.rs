@@ -190,3 +190,66 @@ async fn the_registry_file_sets_the_default_service_id() {
         .unwrap();
     assert_eq!(explicit.service_id(), "mine");
 }
+
+#[tokio::test]
+async fn a_rate_limit_changed_mid_run_is_what_the_page_and_the_headers_show() {
+    let (builder, clock) = builder();
+    let server = Server::with(builder.inspector(true), clock).await;
+    let server = &server;
+    let send = || async move {
+        let body = batch("u-1", vec![login(&uuid(), "2024-08-26T06:00:00.000Z")]);
+        server.import("/api/v1/events", &body).await
+    };
+    assert_eq!(send().await.code(), "20000");
+    assert_eq!(send().await.code(), "20000");
+    // Same window length: the 2 requests counted stay counted.
+    server.emu.set_rate_limit(
+        dfinery_emulator::Api::Event,
+        dfinery_emulator::RateLimit::new(3, dfinery_emulator::Window::minutes(1)),
+    );
+    let answer = send().await;
+    assert_eq!(answer.header("x-ratelimit-remaining"), "0");
+    assert_eq!(send().await.status, 429);
+    // Another window length starts afresh.
+    server.emu.set_rate_limit(
+        dfinery_emulator::Api::Event,
+        dfinery_emulator::RateLimit::new(5, dfinery_emulator::Window::hours(1)),
+    );
+    let answer = send().await;
+    assert_eq!(
+        (
+            answer.header("x-ratelimit-limit"),
+            answer.header("x-ratelimit-remaining")
+        ),
+        ("1H", "4")
+    );
+    // The page's rate panel showed the limit the emulator started with (1000000).
+    let mut stream = server
+        .http
+        .get(format!(
+            "{}/_emulator/inspector/stream",
+            server.emu.base_url()
+        ))
+        .send()
+        .await
+        .unwrap();
+    let mut text = String::new();
+    while !text.contains("\n\n") {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(60), stream.chunk())
+            .await
+            .expect("the snapshot arrives")
+            .unwrap()
+            .expect("the stream is open");
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let data = text
+        .lines()
+        .find_map(|line| line.strip_prefix("data: "))
+        .unwrap();
+    let snapshot: serde_json::Value = serde_json::from_str(data).unwrap();
+    let event = &snapshot["rates"][0];
+    assert_eq!(
+        (&event["api"], &event["limit"], &event["window"]),
+        (&json!("Event"), &json!(5), &json!("1H"))
+    );
+}
