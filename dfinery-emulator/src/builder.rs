@@ -152,7 +152,8 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Exports allowed in flight at once. Default: 5. Must be at least 1.
+    /// Exports allowed in flight at once. Default: 5. Must be at least 1 and at most
+    /// [`Semaphore::MAX_PERMITS`](tokio::sync::Semaphore::MAX_PERMITS).
     pub fn export_concurrency(mut self, exports: usize) -> Self {
         self.rate_limits.export_concurrency = exports;
         self
@@ -239,7 +240,8 @@ impl EmulatorBuilder {
     /// Shifts the emulator's clock by `offset_ms` milliseconds (negative: behind): its
     /// `x-ratelimit-reset` instants, `Date` headers and server datetimes then read as those of
     /// a DFINERY whose clock differs from the client's. Default: 0. Applies to the clock given
-    /// to [`clock`](EmulatorBuilder::clock) too, whichever is called first.
+    /// to [`clock`](EmulatorBuilder::clock) too, whichever is called first, added to any
+    /// [shift](Clock::offset_by_ms) that clock has already.
     pub fn clock_offset_ms(mut self, offset_ms: i64) -> Self {
         self.clock_offset_ms = offset_ms;
         self
@@ -329,7 +331,9 @@ impl EmulatorBuilder {
 impl EmulatorBuilder {
     /// Like [`start`](Self::start), for code without a tokio runtime (a plain `#[test]`, a
     /// build script): the emulator runs on a runtime of its own, on one background thread,
-    /// stopped when the handle is dropped.
+    /// stopped when the handle is dropped. Called inside a runtime, it works too (it waits
+    /// for the start on a thread of its own, not the runtime's), though
+    /// [`start`](Self::start) is the way there.
     ///
     /// # Errors
     ///
@@ -342,7 +346,14 @@ impl EmulatorBuilder {
             .enable_all()
             .build()
             .map_err(|err| ConfigError(format!("cannot create the emulator's runtime: {err}")))?;
-        let handle = runtime.block_on(self.start())?;
+        let start = || runtime.block_on(self.start());
+        // `block_on` panics on a thread that drives a runtime already.
+        let handle = if tokio::runtime::Handle::try_current().is_ok() {
+            std::thread::scope(|scope| scope.spawn(start).join())
+                .map_err(|_| ConfigError("the emulator's start panicked".into()))??
+        } else {
+            start()?
+        };
         Ok(handle.with_runtime(runtime))
     }
 }
@@ -388,6 +399,14 @@ fn check(
             "`export_concurrency` is 0; allow at least 1 export at a time".into(),
         ));
     }
+    // The exports in flight are counted by a semaphore, which panics above its maximum.
+    if limits.export_concurrency > tokio::sync::Semaphore::MAX_PERMITS {
+        return Err(ConfigError(format!(
+            "`export_concurrency` is {}, above the most the emulator can count ({}); give a smaller number (DFINERY allows 5)",
+            limits.export_concurrency,
+            tokio::sync::Semaphore::MAX_PERMITS
+        )));
+    }
     faults.validate().map_err(ConfigError)
 }
 
@@ -428,6 +447,44 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_export_concurrency_past_the_semaphore_is_refused_not_a_panic() {
+        let err = Emulator::builder()
+            .export_concurrency(usize::MAX)
+            .start()
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StartError::Config(_)), "{err}");
+        assert!(
+            err.to_string()
+                .contains("`export_concurrency` is 18446744073709551615"),
+            "{err}"
+        );
+        let most = Emulator::builder()
+            .export_concurrency(tokio::sync::Semaphore::MAX_PERMITS)
+            .start()
+            .await;
+        assert!(most.is_ok(), "{most:?}");
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_registry_path_to_an_endless_device_is_refused_not_read_forever() {
+        // `/dev/zero` was read until memory ran out.
+        let err = Emulator::builder()
+            .registry_path("/dev/zero")
+            .start()
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StartError::Registry(_)), "{err}");
+        let cause = std::error::Error::source(&err).unwrap().to_string();
+        assert!(cause.contains("/dev/zero"), "{cause}");
+        assert!(
+            cause.contains("it holds more than 16 MiB; give the path of a `dfinery.toml`"),
+            "{cause}"
+        );
+    }
+
+    #[tokio::test]
     async fn a_taken_port_is_a_bind_error() {
         let first = Emulator::start().await.unwrap();
         let err = Emulator::builder()
@@ -451,6 +508,22 @@ mod tests {
         stream.read_to_string(&mut answer).unwrap();
         assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
         assert!(answer.contains("\"40000\""), "{answer}");
+        drop(emulator);
+    }
+
+    #[tokio::test]
+    async fn start_blocking_inside_a_runtime_starts_instead_of_panicking() {
+        // It panicked: "Cannot start a runtime from within a runtime".
+        let emulator = Emulator::builder().start_blocking().unwrap();
+        let answer = reqwest::Client::new()
+            .post(emulator.url("/api/v1/identities"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200);
+        assert!(answer.text().await.unwrap().contains("\"40201\""));
+        emulator.shutdown().await;
+        let emulator = Emulator::builder().start_blocking().unwrap();
         drop(emulator);
     }
 

@@ -30,9 +30,10 @@ impl Default for Clock {
 
 impl Clock {
     /// This clock shifted by `offset_ms` milliseconds (negative: behind), to play a DFINERY
-    /// whose clock differs from its clients'.
+    /// whose clock differs from its clients'. Shifts add up: a clock shifted already keeps its
+    /// shift plus this one (saturating at `i64`'s range).
     pub fn offset_by_ms(self, offset_ms: i64) -> Clock {
-        Clock(self.0, Offset(offset_ms))
+        Clock(self.0, Offset(self.1.0.saturating_add(offset_ms)))
     }
 
     /// The current time.
@@ -131,10 +132,12 @@ impl ManualClock {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Moves the clock forward by `by`.
+    /// Moves the clock forward by `by`. A step past what the system's time can hold (e.g.
+    /// `Duration::MAX`) stops the clock at the end of year 9999, the latest instant the
+    /// emulator writes, or leaves it where it is if it already shows a later one.
     pub fn advance(&self, by: Duration) {
         let mut now = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        *now += by;
+        *now = now.checked_add(by).unwrap_or_else(|| (*now).max(latest()));
     }
 
     /// Sets the clock to `to`, forward or backward.
@@ -159,6 +162,11 @@ impl fmt::Debug for ManualClock {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{0}` is not an RFC 3339 date-time; write it like `2024-06-24T06:00:00Z`")]
 pub struct InvalidInstant(pub String);
+
+/// The end of year 9999 (UTC), the latest instant the emulator writes.
+fn latest() -> SystemTime {
+    PrimitiveDateTime::MAX.assume_utc().into()
+}
 
 /// Milliseconds since the Unix epoch, 0 for earlier instants.
 pub(crate) fn epoch_ms(t: SystemTime) -> u64 {
@@ -215,6 +223,40 @@ mod tests {
         assert_eq!(wire_datetime(shared.now_utc()), "2024-06-24T06:00:02.000Z");
         clock.set(UNIX_EPOCH);
         assert_eq!(shared.now_ms(), 0);
+    }
+
+    #[test]
+    fn advancing_past_what_time_holds_stops_at_year_9999_not_a_panic() {
+        let clock = ManualClock::at("2024-06-24T06:00:00Z").unwrap();
+        clock.advance(Duration::MAX);
+        assert_eq!(clock.to_string(), "9999-12-31T23:59:59.999Z");
+        clock.advance(Duration::MAX);
+        assert_eq!(clock.to_string(), "9999-12-31T23:59:59.999Z");
+        let shared: Clock = clock.clone().into();
+        assert!(
+            shared.http_date().starts_with("Fri, 31 Dec 9999"),
+            "{}",
+            shared.http_date()
+        );
+    }
+
+    #[test]
+    fn offsets_add_up_instead_of_replacing_each_other() {
+        let manual = ManualClock::at("2024-06-24T06:00:00Z").unwrap();
+        let clock = Clock::from(manual.clone())
+            .offset_by_ms(60_000)
+            .offset_by_ms(-1_000);
+        assert_eq!(wire_datetime(clock.now_utc()), "2024-06-24T06:00:59.000Z");
+        let clock = Clock::from(manual)
+            .offset_by_ms(i64::MAX)
+            .offset_by_ms(i64::MAX);
+        assert_eq!(
+            format!("{clock:?}"),
+            format!(
+                "ManualClock(2024-06-24T06:00:00.000Z) offset by {} ms",
+                i64::MAX
+            )
+        );
     }
 
     #[test]

@@ -39,7 +39,7 @@ impl EmulatorHandle {
     ) -> EmulatorHandle {
         EmulatorHandle {
             app,
-            base_url: format!("http://{addr}"),
+            base_url: base_url(addr),
             addr,
             shutdown,
             task: Some(task),
@@ -54,7 +54,8 @@ impl EmulatorHandle {
     }
 
     /// The base URL to give a client instead of `https://openapi.dfinery.ai`, e.g.
-    /// `http://127.0.0.1:41234` (no trailing slash).
+    /// `http://127.0.0.1:41234` (no trailing slash). When bound to every interface
+    /// (`0.0.0.0` or `::`), the URL names the loopback address (`127.0.0.1`, `[::1]`).
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
@@ -75,8 +76,14 @@ impl EmulatorHandle {
 
     /// The full URL of an endpoint with this emulator's `service_id`, e.g.
     /// `url("/api/v1/events")` → `http://127.0.0.1:41234/api/v1/events?service_id=emulator`.
+    /// The service id is percent-encoded, so one holding `&`, `+`, `#` or `%` reads back
+    /// whole.
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}?service_id={}", self.base_url, self.service_id())
+        format!(
+            "{}{path}?service_id={}",
+            self.base_url,
+            percent_encode(self.service_id())
+        )
     }
 
     /// The service id requests must name.
@@ -156,10 +163,14 @@ impl EmulatorHandle {
     }
 
     /// Changes the rate limit of `api` at once, as DFINERY does when a service's limit is
-    /// changed: requests already counted in the current window stay counted, the headers of
-    /// the next answers show the new budget.
+    /// changed: requests already counted in the current window stay counted (a window of
+    /// another length starts afresh), the headers of the next answers and the inspector page
+    /// show the new budget.
     pub fn set_rate_limit(&self, api: Api, limit: RateLimit) {
         self.app.limiter(api).set_limit(limit);
+        if let Some(inspector) = &self.app.inspector {
+            inspector.set_limit(api, limit);
+        }
     }
 
     /// The rate limit of `api` in force.
@@ -167,7 +178,9 @@ impl EmulatorHandle {
         self.app.limiter(api).limit()
     }
 
-    /// Appends responses to the fault script, served before any random fault.
+    /// Appends responses to the fault script, served before any random fault. An entry whose
+    /// status is outside [`ScriptedResponse::STATUSES`] is answered with HTTP 500 and a line
+    /// saying so (use [`set_faults`](Self::set_faults) to have it refused).
     pub fn push_script(&self, entries: impl IntoIterator<Item = ScriptedResponse>) {
         self.app.faults().push_script(entries);
     }
@@ -211,11 +224,60 @@ impl Drop for EmulatorHandle {
     }
 }
 
+/// The URL a client on this machine reaches `addr` at: an unspecified address (`0.0.0.0`,
+/// `::`) listens on every interface but is no destination (connecting to it fails on some
+/// systems), so the loopback address of its family stands in for it.
+fn base_url(addr: SocketAddr) -> String {
+    let mut reach = addr;
+    if addr.ip().is_unspecified() {
+        reach.set_ip(match addr.ip() {
+            std::net::IpAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    format!("http://{reach}")
+}
+
+/// `text` with every byte but the URL-unreserved ones (`A-Z a-z 0-9 - . _ ~`) written `%XX`.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 impl fmt::Debug for EmulatorHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EmulatorHandle")
             .field("base_url", &self.base_url)
             .field("service_id", &self.service_id())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_name_an_address_a_client_can_connect_to() {
+        let url = |addr: &str| base_url(addr.parse().unwrap());
+        assert_eq!(url("127.0.0.1:8080"), "http://127.0.0.1:8080");
+        assert_eq!(url("192.168.1.5:80"), "http://192.168.1.5:80");
+        // They were `http://0.0.0.0:8080` and `http://[::]:8080`.
+        assert_eq!(url("0.0.0.0:8080"), "http://127.0.0.1:8080");
+        assert_eq!(url("[::]:8080"), "http://[::1]:8080");
+        assert_eq!(url("[::1]:9"), "http://[::1]:9");
+    }
+
+    #[test]
+    fn service_ids_are_percent_encoded() {
+        assert_eq!(percent_encode("a-Z_0.~"), "a-Z_0.~");
+        assert_eq!(percent_encode("a b&c"), "a%20b%26c");
     }
 }

@@ -37,12 +37,14 @@
 //!    [`EmulatorBuilder::rate_limit_status_200`]); Export: 429 `too_many_api_requests`, also
 //!    when 5 exports are already in flight.
 //! 4. Faults ([`FaultConfig`]).
-//! 5. Body: not `Content-Type: application/json`, not JSON, or the wrong top-level shape
-//!    (missing or unknown top-level fields): HTTP 400 `40000` (Export: `invalid_parameter`).
+//! 5. Body: not `Content-Type: application/json`, compressed (`Content-Encoding`), over 16 MB
+//!    or not sent in full within 30 s, not JSON, or the wrong top-level shape (missing or
+//!    unknown top-level fields): HTTP 400 `40000` (Export: `invalid_parameter`).
 //! 6. Counts: more than 100 events is `40402`; several profiles in one `/user-profile` body
 //!    (a JSON array of profiles, or `user_properties` given as an array) is `40403`.
 //! 7. Identity and values: `40001` with `data` listing every [`ServerViolation`] (JSON path, rule,
-//!    what was expected). A bad event rejects the whole request.
+//!    what was expected), the first 100 of them and then one `truncated` entry counting the
+//!    rest; texts over 1 KB are cut. A bad event rejects the whole request.
 //!
 //! Export failures other than those are answered only through faults: `client_connection_closed`,
 //! `unknown_error` and `query_error` via [`ScriptedResponse::export`] or

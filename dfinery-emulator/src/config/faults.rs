@@ -45,7 +45,8 @@ impl FaultConfig {
         }
     }
 
-    /// Checks the rates are within 0.0 to 1.0 and the latency range is ordered.
+    /// Checks the rates are within 0.0 to 1.0, the script's statuses are HTTP statuses and the
+    /// latency range is ordered.
     pub(crate) fn validate(&self) -> Result<(), String> {
         for (name, rate) in [
             ("error_rate", self.error_rate),
@@ -54,6 +55,15 @@ impl FaultConfig {
             if !(0.0..=1.0).contains(&rate) {
                 return Err(format!(
                     "fault `{name}` is {rate}; give a share between 0.0 and 1.0"
+                ));
+            }
+        }
+        for (index, entry) in self.script.iter().enumerate() {
+            if let Some(status) = entry.status()
+                && !ScriptedResponse::STATUSES.contains(&status)
+            {
+                return Err(format!(
+                    "fault `script[{index}]` has status {status}, which is not an HTTP status; give one from 100 to 599"
                 ));
             }
         }
@@ -128,6 +138,23 @@ pub enum ScriptedResponse {
 }
 
 impl ScriptedResponse {
+    /// The statuses a [`Json`](Self::Json) or [`Text`](Self::Text) entry may have. One outside
+    /// is refused by [`EmulatorBuilder::start`](crate::EmulatorBuilder::start) and
+    /// [`EmulatorHandle::set_faults`](crate::EmulatorHandle::set_faults); pushed with
+    /// [`EmulatorHandle::push_script`](crate::EmulatorHandle::push_script), it is answered
+    /// with HTTP 500 and a line saying so.
+    pub const STATUSES: std::ops::RangeInclusive<u16> = 100..=599;
+
+    /// The HTTP status of a `Json` or `Text` entry.
+    pub(crate) fn status(&self) -> Option<u16> {
+        match self {
+            ScriptedResponse::Json { status, .. } | ScriptedResponse::Text { status, .. } => {
+                Some(*status)
+            }
+            _ => None,
+        }
+    }
+
     /// An Import envelope with `code` and its usual HTTP status, e.g. HTTP 200 + `40001`.
     pub fn import(code: ImportCode) -> ScriptedResponse {
         ScriptedResponse::Json {
@@ -170,6 +197,30 @@ mod tests {
         };
         assert!(config.validate().is_err());
         assert!(FaultConfig::default().validate().is_ok());
+    }
+
+    #[test]
+    fn scripted_statuses_outside_http_are_refused() {
+        for status in [0, 42, 600, 1_000] {
+            let config = FaultConfig::scripted([
+                ScriptedResponse::Normal,
+                ScriptedResponse::Text {
+                    status,
+                    body: String::new(),
+                },
+            ]);
+            assert_eq!(
+                config.validate().unwrap_err(),
+                format!(
+                    "fault `script[1]` has status {status}, which is not an HTTP status; give one from 100 to 599"
+                )
+            );
+        }
+        let fine = FaultConfig::scripted([ScriptedResponse::Json {
+            status: 599,
+            body: Value::Null,
+        }]);
+        assert!(fine.validate().is_ok());
     }
 
     #[test]

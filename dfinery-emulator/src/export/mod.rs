@@ -35,7 +35,7 @@ use crate::clock::{to_utc, wire_datetime};
 use crate::model::{Rejection, ServerViolation, StoredEvent};
 use crate::server::app::App;
 use crate::server::body::read_json;
-use crate::server::gate::{Admitted, Family, admit};
+use crate::server::gate::{Admitted, ConnControl, Family, admit};
 use crate::server::limiter::Snapshot;
 use crate::server::response;
 use crate::state::Counters;
@@ -68,7 +68,7 @@ pub(crate) async fn events(State(app): State<Arc<App>>, request: Request) -> Res
         columns,
         cursor: 0,
     };
-    csv_response(app, header, rows, admitted)
+    csv_response(app, header, rows, admitted, control(&parts))
 }
 
 /// `POST /api/v1/export/userprofile`.
@@ -114,7 +114,12 @@ pub(crate) async fn profiles(State(app): State<Arc<App>>, request: Request) -> R
         columns,
         cursor: 0,
     };
-    csv_response(app, header, rows, admitted)
+    csv_response(app, header, rows, admitted, control(&parts))
+}
+
+/// The control over the connection `parts` arrived on (to close a stalled export).
+fn control(parts: &Parts) -> Option<ConnControl> {
+    parts.extensions.get::<ConnControl>().cloned()
 }
 
 /// The gate, then the JSON body; `Err` is the answer to send instead.
@@ -136,12 +141,13 @@ async fn read(
     }
 }
 
-/// Answers a refused export body and keeps it for inspection.
+/// Answers a refused export body and keeps it for inspection, its violations
+/// [bounded](response::bounded).
 fn refuse(app: &App, parts: &Parts, limits: Snapshot, refused: Refused) -> Response {
     app.store().reject(Rejection {
         endpoint: parts.uri.path().to_owned(),
         code: refused.failure.message().to_owned(),
-        violations: refused.violations,
+        violations: response::bounded(refused.violations, 0),
     });
     response::export_failure(refused.failure, Some(limits))
 }

@@ -7,6 +7,7 @@ use time::{Date, Duration};
 
 use crate::ExportFailure;
 use crate::model::ServerViolation;
+use crate::validate::describe;
 
 /// How far back event extraction reaches, in days before today (UTC).
 pub(crate) const LOOK_BACK_DAYS: i64 = 30;
@@ -143,11 +144,15 @@ pub(crate) fn profile_export(body: &Value) -> Result<ProfileExport, Refused> {
     let audience = match map.get("audience") {
         None | Some(Value::Null) => None,
         Some(Value::String(id)) if !id.is_empty() => Some(id.clone()),
-        Some(_) => {
+        Some(found) => {
+            let found = match found {
+                Value::String(_) => "an empty string".to_owned(),
+                other => crate::validate::describe(other).to_owned(),
+            };
             problems.push(ServerViolation::new(
                 "audience",
                 "parameter",
-                "an audience id string",
+                format!("a non-empty audience id string, or no `audience`; found {found}"),
             ));
             None
         }
@@ -194,16 +199,24 @@ fn fields(
     problems: &mut Vec<ServerViolation>,
 ) -> Map<String, Value> {
     let Some(map) = body.as_object() else {
-        problems.push(ServerViolation::new("$", "parameter", "a JSON object"));
+        problems.push(ServerViolation::new(
+            "$",
+            "parameter",
+            format!("a JSON object, found {}", describe(body)),
+        ));
         return Map::new();
     };
     for key in map.keys().filter(|k| !allowed.contains(&k.as_str())) {
         let close = dfinery_schema::suggest(key, allowed.iter().copied());
-        let hint = close.map_or_else(String::new, |c| format!("; did you mean `{c}`?"));
+        let known: Vec<String> = allowed.iter().map(|name| format!("`{name}`")).collect();
         problems.push(ServerViolation::new(
             key.as_str(),
             "parameter",
-            format!("a known parameter{hint}"),
+            format!(
+                "a known parameter: one of {}{}",
+                known.join(", "),
+                dfinery_schema::did_you_mean(close)
+            ),
         ));
     }
     map.clone()
@@ -226,23 +239,33 @@ fn filter(
                 .map(|v| v.as_str().map(str::to_owned))
                 .collect();
             if names.is_none() {
-                problems.push(ServerViolation::new(list, "parameter", "a list of strings"));
+                let found = items.iter().find(|v| !v.is_string()).map_or("", describe);
+                problems.push(ServerViolation::new(
+                    list,
+                    "parameter",
+                    format!("a list of strings; found {found} in it"),
+                ));
             }
             names
         }
-        Some(_) => {
-            problems.push(ServerViolation::new(list, "parameter", "a list of strings"));
+        Some(other) => {
+            problems.push(ServerViolation::new(
+                list,
+                "parameter",
+                format!("a list of strings; found {}", describe(other)),
+            ));
             None
         }
     };
     let kind = match map.get(condition) {
         None | Some(Value::Null) if !required => "all",
         Some(Value::String(kind)) => kind.as_str(),
-        _ => {
+        other => {
+            let found = other.map_or_else(|| "nothing".to_owned(), |v| describe(v).to_owned());
             problems.push(ServerViolation::new(
                 condition,
                 "parameter",
-                "one of `all`, `include`, `exclude`",
+                format!("one of `all`, `include`, `exclude`; found {found}"),
             ));
             return None;
         }
@@ -259,11 +282,16 @@ fn filter(
             None
         }
         ("exclude", names) => Some(Filter::Exclude(names.unwrap_or_default())),
-        _ => {
+        (other, _) => {
+            let close = dfinery_schema::suggest(other, ["all", "include", "exclude"]);
             problems.push(ServerViolation::new(
                 condition,
                 "parameter",
-                "one of `all`, `include`, `exclude`",
+                format!(
+                    "one of `all`, `include`, `exclude`; found `{}`{}",
+                    cut(other).escape_debug(),
+                    dfinery_schema::did_you_mean(close)
+                ),
             ));
             None
         }
@@ -278,13 +306,27 @@ fn date(map: &Map<String, Value>, key: &str, problems: &mut Vec<ServerViolation>
         Date::from_calendar_date(i32::from(day.year), month, day.day).ok()
     });
     if parsed.is_none() {
+        let found = match map.get(key) {
+            None => "nothing".to_owned(),
+            Some(Value::String(text)) => format!("`{}`", cut(text).escape_debug()),
+            Some(other) => describe(other).to_owned(),
+        };
         problems.push(ServerViolation::new(
             key,
             "parameter",
-            "a date `yyyy-MM-dd`",
+            format!("a date `yyyy-MM-dd` (a real day, e.g. `2024-08-26`); found {found}"),
         ));
     }
     parsed
+}
+
+/// At most 64 bytes of a text sent, for a message.
+fn cut(text: &str) -> &str {
+    let mut end = text.len().min(64);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 fn invalid(problems: Vec<ServerViolation>) -> Result<(), Refused> {
@@ -338,6 +380,54 @@ mod tests {
             paths,
             ["event", "events_condition_type", "from_date", "to_date"]
         );
+        assert_eq!(
+            refused.violations[0].expected,
+            "a known parameter: one of `events`, `events_condition_type`, `properties`, \
+             `properties_condition_type`, `from_date`, `to_date`; did you mean `events`?"
+        );
+        let not_object = event_export(&json!([]), TODAY).unwrap_err();
+        assert_eq!(
+            not_object.violations[0].expected,
+            "a JSON object, found an array"
+        );
+        // Each says what it found: they said only what was expected.
+        let expected: Vec<_> = refused.violations[1..]
+            .iter()
+            .map(|v| v.expected.as_str())
+            .collect();
+        assert_eq!(
+            expected,
+            [
+                "one of `all`, `include`, `exclude`; found `some`",
+                "a date `yyyy-MM-dd` (a real day, e.g. `2024-08-26`); found `2024-8-25`",
+                "a date `yyyy-MM-dd` (a real day, e.g. `2024-08-26`); found `2024-02-30`",
+            ]
+        );
+        let odd = json!({"events_condition_type":"ALL","events":["a",1],"from_date":20240826});
+        let refused = event_export(&odd, TODAY).unwrap_err();
+        let expected: Vec<_> = refused
+            .violations
+            .iter()
+            .map(|v| (v.path.as_str(), v.expected.as_str()))
+            .collect();
+        assert_eq!(
+            expected,
+            [
+                ("events", "a list of strings; found a number in it"),
+                (
+                    "events_condition_type",
+                    "one of `all`, `include`, `exclude`; found `ALL`; did you mean `all`?"
+                ),
+                (
+                    "from_date",
+                    "a date `yyyy-MM-dd` (a real day, e.g. `2024-08-26`); found a number"
+                ),
+                (
+                    "to_date",
+                    "a date `yyyy-MM-dd` (a real day, e.g. `2024-08-26`); found nothing"
+                ),
+            ]
+        );
         let reversed =
             json!({"events_condition_type":"all","from_date":"2024-08-26","to_date":"2024-08-25"});
         assert_eq!(
@@ -346,6 +436,20 @@ mod tests {
         );
         let include_without_list = json!({"events_condition_type":"include","from_date":"2024-08-26","to_date":"2024-08-26"});
         assert!(event_export(&include_without_list, TODAY).is_err());
+    }
+
+    #[test]
+    fn a_bad_audience_says_what_was_found() {
+        for (audience, found) in [(json!(""), "an empty string"), (json!(7), "a number")] {
+            let refused =
+                profile_export(&json!({"properties_condition_type": "all", "audience": audience}))
+                    .unwrap_err();
+            // It said "an audience id string", also to a string.
+            assert_eq!(
+                refused.violations[0].expected,
+                format!("a non-empty audience id string, or no `audience`; found {found}")
+            );
+        }
     }
 
     #[test]

@@ -22,7 +22,7 @@ use super::{Message, Observed, api_name, record};
 use crate::Api;
 use crate::codes::{ExportFailure, ImportCode};
 use crate::server::app::App;
-use crate::server::body::MAX_BODY_BYTES;
+use crate::server::body::read_bytes;
 use crate::server::response::Violations;
 
 const PAGE: &str = include_str!("assets/index.html");
@@ -42,7 +42,7 @@ fn api_of(path: &str) -> Option<Api> {
 }
 
 /// Times a DFINERY request and records it for the page. The body is read here (with the
-/// handler's own cap) and handed on unchanged; one that cannot be read is handed on as a body
+/// handler's own cap and time limit) and handed on unchanged; one that cannot be read is handed on as a body
 /// that fails, so the handler answers exactly as it would have.
 pub(crate) async fn observe(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
     let (Some(inspector), Some(api)) = (app.inspector.as_ref(), api_of(request.uri().path()))
@@ -56,17 +56,17 @@ pub(crate) async fn observe(State(app): State<Arc<App>>, request: Request, next:
     let endpoint = request.uri().path().to_owned();
     let method = request.method().to_string();
     let (parts, body) = request.into_parts();
-    let read = axum::body::to_bytes(body, MAX_BODY_BYTES).await;
+    let read = read_bytes(body).await;
     let forwarded = match &read {
-        Ok(bytes) => Body::from(bytes.clone()),
-        Err(_) => Body::from_stream(stream::once(async {
+        Some(bytes) => Body::from(bytes.clone()),
+        None => Body::from_stream(stream::once(async {
             Err::<Bytes, _>(std::io::Error::other("the body could not be read"))
         })),
     };
     let response = next.run(Request::from_parts(parts, forwarded)).await;
     let latency = started.elapsed();
 
-    let body: Option<Value> = read.ok().and_then(|b| serde_json::from_slice(&b).ok());
+    let body: Option<Value> = read.and_then(|b| serde_json::from_slice(&b).ok());
     let status = response.status().as_u16();
     let extensions = response.extensions();
     let violations = extensions

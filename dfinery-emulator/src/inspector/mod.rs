@@ -26,6 +26,41 @@ pub(crate) const DEFAULT_CAPACITY: usize = 500;
 /// A record larger than this (serialized) keeps its summary but not its events.
 const MAX_RECORD_BYTES: usize = 256 * 1024;
 
+/// The longest identifier text a record over [`MAX_RECORD_BYTES`] keeps, in bytes.
+const MAX_IDENTITY_TEXT: usize = 1_024;
+
+/// An identity with each text cut to [`MAX_IDENTITY_TEXT`] bytes and anything but text
+/// dropped (`null` when nothing is left).
+fn short_identity(identity: Value) -> Value {
+    let Value::Object(map) = identity else {
+        return Value::Null;
+    };
+    let kept: serde_json::Map<String, Value> = map
+        .into_iter()
+        .filter(|(key, _)| key.len() <= MAX_IDENTITY_TEXT)
+        .filter_map(|(key, value)| {
+            let Value::String(mut text) = value else {
+                return None;
+            };
+            if text.len() > MAX_IDENTITY_TEXT {
+                let mut end = MAX_IDENTITY_TEXT;
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                text.truncate(end);
+                text.push('…');
+            }
+            Some((key, Value::String(text)))
+        })
+        .take(16)
+        .collect();
+    if kept.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(kept)
+    }
+}
+
 /// What an open page receives.
 #[derive(Debug, Clone)]
 pub(crate) enum Message {
@@ -149,22 +184,40 @@ impl Inspector {
                     list.clear();
                 }
             }
+            // The identity is the body's own (a megabyte-long `external_id`, say): its texts
+            // are cut, and anything else in it dropped.
+            record["identity"] = short_identity(record["identity"].take());
             record["note"] = json!(format!(
                 "details omitted: the record is {size} bytes, over the page's cap of {MAX_RECORD_BYTES}"
             ));
             text = record.to_string();
+            if text.len() > MAX_RECORD_BYTES {
+                record["violations"] = json!([]);
+                text = record.to_string();
+            }
         }
         let json: Arc<str> = Arc::from(text);
         if inner.ring.len() == self.capacity {
             inner.ring.pop_front();
         }
         inner.ring.push_back(Entry {
-            external_id: observed.external_id,
+            // A profile search compares whole ids: one too long to keep is not searched for.
+            external_id: observed
+                .external_id
+                .filter(|id| id.len() <= MAX_IDENTITY_TEXT),
             profile_write: observed.profile_write,
             json: json.clone(),
         });
         // No page open is not an error.
         let _ = self.sender.send(Message::Record(json));
+    }
+
+    /// Shows `limit` as the rate limit of `api` from now on (the handle changed it).
+    pub(crate) fn set_limit(&self, api: Api, limit: crate::RateLimit) {
+        let mut inner = self.inner();
+        let rate = &mut inner.rates[api.index()];
+        rate.limit = limit.limit;
+        rate.window = limit.window.to_string();
     }
 
     /// Counts the names of a body for the registry view.
@@ -266,4 +319,74 @@ pub(crate) fn api_name(api: Api) -> String {
         capitalised.push_str(chars.as_str());
         capitalised
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RateLimits;
+
+    fn observed(external_id: Option<String>) -> Observed {
+        Observed {
+            api: Api::Identity,
+            limited: false,
+            consumed: false,
+            remaining: None,
+            reset_ms: None,
+            window: None,
+            external_id,
+            profile_write: true,
+        }
+    }
+
+    #[test]
+    fn a_record_with_a_huge_identity_is_kept_within_the_cap() {
+        let inspector = Inspector::new(3, &RateLimits::default());
+        let huge = "x".repeat(4 * 1024 * 1024);
+        let violations: Vec<Value> = (0..101)
+            .map(|_| json!({"path": "y".repeat(1_100), "rule": "type", "expected": "z".repeat(1_100)}))
+            .collect();
+        for _ in 0..3 {
+            let record = json!({
+                "endpoint": "/api/v1/identities",
+                "identity": {"external_id": huge, "email": "a@b.c", "nested": [huge]},
+                "events": [],
+                "user_properties": [],
+                "violations": violations,
+                "violation_count": 101,
+            });
+            inspector.push(record, observed(Some(huge.clone())));
+        }
+        let snapshot = inspector.snapshot();
+        assert!(
+            snapshot.len() < 3 * MAX_RECORD_BYTES,
+            "{} bytes kept for 3 records",
+            snapshot.len()
+        );
+        let snapshot: Value = serde_json::from_str(&snapshot).unwrap();
+        let record = &snapshot["records"][0];
+        let kept = record["identity"]["external_id"].as_str().unwrap();
+        assert!(
+            kept.len() <= MAX_IDENTITY_TEXT + 3 && kept.ends_with('…'),
+            "{kept}"
+        );
+        assert_eq!(record["identity"]["email"], "a@b.c");
+        assert!(record["identity"].get("nested").is_none());
+        assert!(
+            record["note"]
+                .as_str()
+                .unwrap()
+                .starts_with("details omitted")
+        );
+        assert_eq!(record["violation_count"], 101);
+        let inner = inspector.inner();
+        assert!(inner.ring.iter().all(|entry| entry.external_id.is_none()));
+    }
+
+    #[test]
+    fn short_identities_are_unchanged() {
+        let identity = json!({"external_id": "u-1", "email": "a@b.c"});
+        assert_eq!(short_identity(identity.clone()), identity);
+        assert_eq!(short_identity(json!("text")), Value::Null);
+    }
 }

@@ -1,5 +1,7 @@
 //! Reading a request body as JSON: `Content-Type`, a size cap and the parse itself.
 
+use std::time::Duration;
+
 use axum::body::Body;
 use axum::http::{HeaderMap, header};
 use serde_json::Value;
@@ -9,11 +11,40 @@ use crate::model::ServerViolation;
 /// The largest body read; a larger one is a bad request.
 pub(crate) const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
+/// How long a body may take to arrive once its request is read; a slower one is a bad request.
+/// Without it a client that announces a body and stalls would hold its request (and an
+/// export its concurrency slot) for as long as it keeps the connection open.
+pub(crate) const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The body's bytes: at most [`MAX_BODY_BYTES`], arrived within [`BODY_READ_TIMEOUT`];
+/// `None` otherwise (or when the connection failed).
+pub(crate) async fn read_bytes(body: Body) -> Option<axum::body::Bytes> {
+    tokio::time::timeout(
+        BODY_READ_TIMEOUT,
+        axum::body::to_bytes(body, MAX_BODY_BYTES),
+    )
+    .await
+    .ok()?
+    .ok()
+}
+
 /// The body as JSON, or the violation that makes it a bad request.
 pub(crate) async fn read_json(headers: &HeaderMap, body: Body) -> Result<Value, ServerViolation> {
     let bytes = json_bytes(headers, body).await?;
-    serde_json::from_slice(&bytes)
-        .map_err(|err| ServerViolation::new("$", "json", format!("a JSON document; {err}")))
+    serde_json::from_slice(&bytes).map_err(|err| not_json(&bytes, &err))
+}
+
+/// The violation of a body that does not parse: serde's message, and what it means when the
+/// body starts with a byte-order mark (serde says only "expected value at line 1 column 1").
+fn not_json(bytes: &[u8], err: &serde_json::Error) -> ServerViolation {
+    let expected = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        "a JSON document; the body starts with a UTF-8 byte-order mark (EF BB BF), which JSON \
+         text must not: send it without"
+            .to_owned()
+    } else {
+        format!("a JSON document; {err}")
+    };
+    ServerViolation::new("$", "json", expected)
 }
 
 /// How many events a JSON object's `events` array holds (0 without one), reading the body
@@ -26,12 +57,47 @@ pub(crate) async fn count_events(headers: &HeaderMap, body: Body) -> Result<u64,
         events: Vec<serde::de::IgnoredAny>,
     }
     let bytes = json_bytes(headers, body).await?;
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        // Not an object: say what it is, or why it is not JSON at all.
+        return Err(
+            match serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
+                Err(err) => not_json(&bytes, &err),
+                Ok(_) => ServerViolation::new(
+                    "$",
+                    "shape",
+                    format!("a JSON object, found {}", json_kind(first.copied())),
+                ),
+            },
+        );
+    }
     serde_json::from_slice::<Shape>(&bytes)
         .map(|shape| shape.events.len() as u64)
-        .map_err(|err| ServerViolation::new("$", "json", format!("a JSON object; {err}")))
+        .map_err(|err| {
+            if err.is_data() {
+                ServerViolation::new(
+                    "events",
+                    "shape",
+                    format!("an array of events (or no `events` at all); {err}"),
+                )
+            } else {
+                not_json(&bytes, &err)
+            }
+        })
 }
 
-/// The body's bytes, after checking `Content-Type` and the size cap.
+/// What a JSON text starting with `first` is, for messages.
+fn json_kind(first: Option<u8>) -> &'static str {
+    match first {
+        Some(b'[') => "an array",
+        Some(b'"') => "a string",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') => "null",
+        _ => "a number",
+    }
+}
+
+/// The body's bytes, after checking `Content-Type`, `Content-Encoding` and the size cap.
 async fn json_bytes(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes, ServerViolation> {
     if !is_json(headers) {
         return Err(ServerViolation::new(
@@ -40,16 +106,34 @@ async fn json_bytes(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes
             "the header `Content-Type: application/json`",
         ));
     }
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|_| {
-            ServerViolation::new(
-                "$",
-                "shape",
-                format!("a body of at most {MAX_BODY_BYTES} bytes, read in full"),
-            )
-        })?;
-    Ok(bytes)
+    if let Some(encoding) = encoded(headers) {
+        return Err(ServerViolation::new(
+            "$",
+            "content_type",
+            format!(
+                "a JSON body sent as it is; `Content-Encoding: {}` is not decoded, so drop the header and the compression",
+                encoding.escape_debug()
+            ),
+        ));
+    }
+    read_bytes(body).await.ok_or_else(|| {
+        ServerViolation::new(
+            "$",
+            "shape",
+            format!(
+                "a body of at most {MAX_BODY_BYTES} bytes, sent in full within {} s",
+                BODY_READ_TIMEOUT.as_secs()
+            ),
+        )
+    })
+}
+
+/// The `Content-Encoding` of a body that is encoded (anything but `identity`), if any: its
+/// bytes would be read as JSON and fail with a message about the JSON, not the encoding.
+fn encoded(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_ENCODING)?;
+    let text = String::from_utf8_lossy(value.as_bytes());
+    (!text.trim().eq_ignore_ascii_case("identity")).then(|| text.chars().take(64).collect())
 }
 
 /// Whether `Content-Type` is `application/json`, parameters such as `charset` allowed.
@@ -91,6 +175,38 @@ mod tests {
         assert_eq!(form.unwrap_err().rule, "content_type");
         let missing = read_json(&headers(None), Body::from("{}")).await;
         assert_eq!(missing.unwrap_err().rule, "content_type");
+        let mut gzip = headers(Some("application/json"));
+        gzip.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        let gzipped = read_json(&gzip, Body::from(&b"\x1f\x8b\x08\x00"[..]))
+            .await
+            .unwrap_err();
+        // It was rule `json`: "expected value at line 1 column 1".
+        assert_eq!(gzipped.rule, "content_type");
+        assert_eq!(
+            gzipped.expected,
+            "a JSON body sent as it is; `Content-Encoding: gzip` is not decoded, so drop the header and the compression"
+        );
+        gzip.insert(
+            header::CONTENT_ENCODING,
+            HeaderValue::from_static("identity"),
+        );
+        assert!(read_json(&gzip, Body::from("{}")).await.is_ok());
+        let bom = read_json(
+            &headers(Some("application/json")),
+            Body::from(&b"\xEF\xBB\xBF{}"[..]),
+        )
+        .await
+        .unwrap_err();
+        // It was "a JSON document; expected value at line 1 column 1".
+        assert_eq!(bom.rule, "json");
+        assert!(bom.expected.contains("byte-order mark"), "{}", bom.expected);
+        let bom = count_events(
+            &headers(Some("application/json")),
+            Body::from(&b"\xEF\xBB\xBF{}"[..]),
+        )
+        .await
+        .unwrap_err();
+        assert!(bom.expected.contains("byte-order mark"), "{}", bom.expected);
         let broken = read_json(&headers(Some("Application/JSON")), Body::from("{"))
             .await
             .unwrap_err();

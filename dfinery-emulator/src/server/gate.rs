@@ -60,12 +60,24 @@ pub(crate) async fn admit(
     match service_id(&parts.uri) {
         None => return Err(refuse(Refusal::MissingServiceId, peek())),
         Some(id) if id != app.settings.service_id => {
-            return Err(refuse(Refusal::UnknownServiceId, peek()));
+            let sent: String = id.chars().take(64).collect();
+            let violation = ServerViolation::new(
+                "?service_id",
+                "service_id",
+                format!(
+                    "this emulator's service id `{}`; `{}` was sent",
+                    app.settings.service_id.escape_debug(),
+                    sent.escape_debug()
+                ),
+            );
+            record_violation(app, parts, family, Refusal::UnknownServiceId, violation);
+            return Err(Refusal::UnknownServiceId.answer(family, peek()));
         }
         Some(_) => {}
     }
-    if !token_ok(app, family, &parts.headers) {
-        return Err(refuse(Refusal::Token, peek()));
+    if let Some(problem) = token_problem(app, family, &parts.headers) {
+        record_violation(app, parts, family, Refusal::Token, problem);
+        return Err(Refusal::Token.answer(family, peek()));
     }
     let limits = match app.limiter(api).acquire(now) {
         Ok(limits) => limits,
@@ -215,10 +227,21 @@ impl Refusal {
 
 /// Keeps a gate refusal for inspection; the token itself is never recorded.
 fn record(app: &App, parts: &Parts, family: Family, reason: Refusal) {
+    record_violation(app, parts, family, reason, reason.violation());
+}
+
+/// Keeps a gate refusal with its violation.
+fn record_violation(
+    app: &App,
+    parts: &Parts,
+    family: Family,
+    reason: Refusal,
+    violation: ServerViolation,
+) {
     app.store().reject(Rejection {
         endpoint: parts.uri.path().to_owned(),
         code: reason.code(family).to_owned(),
-        violations: vec![reason.violation()],
+        violations: vec![violation],
     });
 }
 
@@ -228,18 +251,68 @@ fn service_id(uri: &axum::http::Uri) -> Option<String> {
     query.get("service_id").filter(|id| !id.is_empty()).cloned()
 }
 
-/// Whether the request carries this family's token: `access_token: <import token>` for Import,
-/// `Authorization: Bearer <export token>` for Export. The other kind of token never matches.
-fn token_ok(app: &App, family: Family, headers: &HeaderMap) -> bool {
-    match family {
-        Family::Import => headers
-            .get("access_token")
-            .is_some_and(|v| app.settings.import_token.matches(v.as_bytes())),
-        Family::Export => headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| bearer(v.as_bytes()))
-            .is_some_and(|token| app.settings.export_token.matches(token)),
-    }
+/// Why the request does not carry this family's token (`access_token: <import token>` for
+/// Import, `Authorization: Bearer <export token>` for Export), as the violation kept for it:
+/// the header missing or misspelt, the other kind of token, or a token that is not this
+/// emulator's. `None` when it does. The tokens themselves are never written.
+fn token_problem(app: &App, family: Family, headers: &HeaderMap) -> Option<ServerViolation> {
+    let settings = &app.settings;
+    let (path, expected) = match family {
+        Family::Import => match headers.get("access_token").map(|v| v.as_bytes()) {
+            Some(token) if settings.import_token.matches(token) => return None,
+            Some(token) if settings.export_token.matches(token) => (
+                "access_token",
+                "the Import API token; this is the Export API token, which goes in \
+                 `Authorization: Bearer …` to the two exports",
+            ),
+            Some(_) => (
+                "access_token",
+                "the Import API token of this service; the token sent is not it",
+            ),
+            None if headers.contains_key("access-token") => (
+                "access_token",
+                "the header `access_token`, with an underscore; `access-token` was sent",
+            ),
+            None if headers.contains_key(header::AUTHORIZATION) => (
+                "access_token",
+                "the Import API token in the header `access_token`; the Import API reads no \
+                 `Authorization` header",
+            ),
+            None => (
+                "access_token",
+                "the header `access_token` with the Import API token",
+            ),
+        },
+        Family::Export => match headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()) {
+            Some(value) => match bearer(value) {
+                Some(token) if settings.export_token.matches(token) => return None,
+                Some(token) if settings.import_token.matches(token) => (
+                    "Authorization",
+                    "the Export API token; this is the Import API token, which goes in \
+                     `access_token` to the Import API",
+                ),
+                Some(_) => (
+                    "Authorization",
+                    "the Export API token of this service; the token sent is not it",
+                ),
+                None => (
+                    "Authorization",
+                    "`Authorization: Bearer <Export API token>`; the value sent does not start \
+                     with `Bearer `",
+                ),
+            },
+            None if headers.contains_key("access_token") => (
+                "Authorization",
+                "the Export API token in `Authorization: Bearer …`; the exports read no \
+                 `access_token` header",
+            ),
+            None => (
+                "Authorization",
+                "the header `Authorization: Bearer <Export API token>`",
+            ),
+        },
+    };
+    Some(ServerViolation::new(path, "token", expected))
 }
 
 /// The token of `Bearer <token>` (scheme case-insensitive).

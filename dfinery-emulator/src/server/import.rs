@@ -90,7 +90,10 @@ async fn handle(
     if app.settings.sink {
         return match count_events(&parts.headers, body).await {
             Ok(events) => {
-                Counters::add(&app.counters.sunk, events);
+                // Only an `/events` body holds events; an `events` array elsewhere is not one.
+                if api == Api::Event {
+                    Counters::add(&app.counters.sunk, events);
+                }
                 response::import_ok(admitted.limits)
             }
             Err(violation) => refuse(
@@ -126,14 +129,16 @@ async fn handle(
     }
 }
 
-/// Answers a refused body, counting its events as rejected and keeping it for inspection.
+/// Answers a refused body, counting its events as rejected and keeping it for inspection; the
+/// violations listed are [bounded](response::bounded).
 fn refuse(app: &App, parts: &Parts, limits: Snapshot, failure: Failure, events: u64) -> Response {
     Counters::add(&app.counters.rejected, events);
-    let answer = response::import_failure(failure.code, &failure.violations, Some(limits));
+    let violations = response::bounded(failure.violations, failure.omitted);
+    let answer = response::import_failure(failure.code, &violations, Some(limits));
     app.store().reject(Rejection {
         endpoint: parts.uri.path().to_owned(),
         code: failure.code.code().to_owned(),
-        violations: failure.violations,
+        violations,
     });
     answer
 }

@@ -10,6 +10,58 @@ use super::limiter::Snapshot;
 use crate::model::ServerViolation;
 use crate::{ExportFailure, ImportCode, ScriptedResponse};
 
+/// The most violations a refusal lists; the rest are summed up in one last `truncated` entry.
+pub(crate) const MAX_LISTED_VIOLATIONS: usize = 100;
+/// The longest `path` or `expected` text of a listed violation, in bytes; a longer one (a
+/// megabyte-long property name echoed back, say) is cut and says how much was cut.
+pub(crate) const MAX_VIOLATION_TEXT: usize = 1_024;
+
+/// The violations of a refusal as they are answered and kept: at most
+/// [`MAX_LISTED_VIOLATIONS`], then one `truncated` violation saying how many more were found;
+/// each text at most [`MAX_VIOLATION_TEXT`] bytes. `omitted` counts violations found but
+/// not kept (see `validate::Violations`). A 16 MB body of unknown properties would
+/// otherwise be answered (and kept, 1,000 times over) as hundreds of megabytes of violations.
+pub(crate) fn bounded(
+    mut violations: Vec<ServerViolation>,
+    omitted: usize,
+) -> Vec<ServerViolation> {
+    let more = violations
+        .len()
+        .saturating_sub(MAX_LISTED_VIOLATIONS)
+        .saturating_add(omitted);
+    violations.truncate(MAX_LISTED_VIOLATIONS);
+    for violation in &mut violations {
+        cut(&mut violation.path);
+        cut(&mut violation.expected);
+    }
+    if more > 0 {
+        violations.push(ServerViolation::new(
+            "$",
+            "truncated",
+            format!(
+                "{more} more violations not listed (only the first {MAX_LISTED_VIOLATIONS} are); \
+                 fix these and send the request again to see the rest"
+            ),
+        ));
+    }
+    violations
+}
+
+/// Cuts `text` to [`MAX_VIOLATION_TEXT`] bytes (on a character boundary), saying how many
+/// bytes were cut.
+fn cut(text: &mut String) {
+    if text.len() <= MAX_VIOLATION_TEXT {
+        return;
+    }
+    let mut end = MAX_VIOLATION_TEXT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let cut = text.len() - end;
+    text.truncate(end);
+    text.push_str(&format!("… ({cut} more bytes not shown)"));
+}
+
 /// The violations of a refused request, put in the answer's extensions for the inspector.
 #[derive(Debug, Clone)]
 pub(crate) struct Violations(pub(crate) Vec<ServerViolation>);
@@ -67,6 +119,21 @@ pub(crate) fn export_failure(failure: ExportFailure, limits: Option<Snapshot>) -
 
 /// A scripted `Json` or `Text` answer; `None` for the other script entries.
 pub(crate) fn scripted(entry: &ScriptedResponse, limits: Snapshot) -> Option<Response> {
+    if let Some(status) = entry.status()
+        && !ScriptedResponse::STATUSES.contains(&status)
+    {
+        // Only `push_script` lets one through; `start` and `set_faults` refuse it.
+        let mut response = Response::new(Body::from(format!(
+            "the emulator's fault script asked for HTTP status {status}, which is not an HTTP status; push entries with a status from 100 to 599\n"
+        )));
+        *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        limits.write(response.headers_mut());
+        return Some(response);
+    }
     match entry {
         ScriptedResponse::Json { status, body } => Some(json_response(*status, body, Some(limits))),
         ScriptedResponse::Text { status, body } => {
@@ -99,4 +166,44 @@ pub(crate) fn json_response(status: u16, body: &Value, limits: Option<Snapshot>)
 
 fn status_code(status: u16) -> StatusCode {
     StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_lists_the_first_violations_and_cuts_long_texts() {
+        let many: Vec<ServerViolation> = (0..MAX_LISTED_VIOLATIONS + 7)
+            .map(|i| ServerViolation::new(format!("p{i}"), "type", "a Long"))
+            .collect();
+        let listed = bounded(many, 3);
+        assert_eq!(listed.len(), MAX_LISTED_VIOLATIONS + 1);
+        let last = listed.last().unwrap();
+        assert_eq!((last.path.as_str(), last.rule.as_str()), ("$", "truncated"));
+        assert!(
+            last.expected.starts_with("10 more violations"),
+            "{}",
+            last.expected
+        );
+
+        let name = "é".repeat(MAX_VIOLATION_TEXT);
+        let long = bounded(
+            vec![ServerViolation::new(&name, "unknown_property", &name)],
+            0,
+        );
+        assert_eq!(long.len(), 1);
+        for text in [&long[0].path, &long[0].expected] {
+            assert!(text.len() < MAX_VIOLATION_TEXT + 64, "{} bytes", text.len());
+            assert!(
+                text.ends_with(&format!(
+                    "… ({} more bytes not shown)",
+                    name.len() - MAX_VIOLATION_TEXT
+                )),
+                "{text}"
+            );
+        }
+        let few = vec![ServerViolation::new("a", "type", "b")];
+        assert_eq!(bounded(few.clone(), 0), few);
+    }
 }

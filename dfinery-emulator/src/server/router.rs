@@ -3,7 +3,10 @@
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::State;
+use axum::http::{Method, StatusCode, Uri};
 use axum::middleware;
+use axum::response::Response;
 use axum::routing::{get, post};
 use dfinery_schema::protocol::Endpoint;
 
@@ -58,8 +61,124 @@ pub(crate) fn router(app: Arc<App>) -> Router {
             .route("/_emulator/reset", post(inspect::reset));
     }
     router
+        .method_not_allowed_fallback(wrong_method)
+        .fallback(not_found)
         .layer(middleware::from_fn_with_state(app.clone(), date))
         .with_state(app)
+}
+
+/// The paths `/_emulator/…` serves when inspection is on.
+const INSPECTION_PATHS: [&str; 5] = [
+    "/_emulator/events",
+    "/_emulator/profiles",
+    "/_emulator/stats",
+    "/_emulator/rejections",
+    "/_emulator/reset",
+];
+
+/// The paths of the live page, when it is on.
+const INSPECTOR_PATHS: [&str; 4] = [
+    "/_emulator/",
+    "/_emulator/inspector/stream",
+    "/_emulator/inspector/registry",
+    "/_emulator/inspector/profiles",
+];
+
+/// A known path asked with another method: 405 (with axum's `allow` header) and a line saying
+/// which method it takes; on one of the six endpoints, with its `x-ratelimit-*` headers as
+/// every answer there has (the request is not counted).
+async fn wrong_method(State(app): State<Arc<App>>, method: Method, uri: Uri) -> Response {
+    let mut response = wrong_method_text(&method, &uri);
+    if let Some(endpoint) = Endpoint::from_path(uri.path()) {
+        app.limiter(endpoint.api())
+            .peek(app.clock.now_ms())
+            .write(response.headers_mut());
+    }
+    response
+}
+
+fn wrong_method_text(method: &Method, uri: &Uri) -> Response {
+    let path = uri.path();
+    let takes = if Endpoint::from_path(path).is_some() || path == "/_emulator/reset" {
+        "POST"
+    } else {
+        "GET"
+    };
+    let how = if Endpoint::from_path(path).is_some() {
+        " with a JSON body, as every DFINERY endpoint does (docs/protocol.md §1.3)"
+    } else {
+        ""
+    };
+    text(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!(
+            "`{method} {}` is not served: `{}` takes {takes}{how}\n",
+            shown(path),
+            shown(path)
+        ),
+    )
+}
+
+/// A path nothing serves: 404 and a line naming the endpoints (with the closest one).
+async fn not_found(State(app): State<Arc<App>>, uri: Uri) -> Response {
+    let path = uri.path();
+    let endpoints = Endpoint::ALL.map(Endpoint::path);
+    let message = if path.starts_with("/_emulator/") && !app.settings.inspection_http {
+        format!(
+            "`{}` is served only with inspection on: start the emulator with \
+             `dfinery emulator --inspect`, or `.inspection_http(true)` on its builder\n",
+            shown(path)
+        )
+    } else {
+        let mut known: Vec<&str> = endpoints.to_vec();
+        let mut own = String::new();
+        if app.settings.inspection_http {
+            known.extend(INSPECTION_PATHS);
+            own = format!(
+                "; the emulator's own are GET {} and POST /_emulator/reset",
+                INSPECTION_PATHS[..4].join(", ")
+            );
+        }
+        if app.inspector.is_some() {
+            known.extend(INSPECTOR_PATHS);
+            own.push_str(&format!(
+                ", and the inspector's GET {}",
+                INSPECTOR_PATHS.join(", ")
+            ));
+        }
+        let hint = dfinery_schema::suggest(path, known.iter().copied())
+            .map_or_else(String::new, |close| format!(" (did you mean `{close}`?)"));
+        format!(
+            "no endpoint at `{}`{hint}; DFINERY's are POST {} (docs/protocol.md §1.5){own}\n",
+            shown(path),
+            endpoints.join(", ")
+        )
+    };
+    text(StatusCode::NOT_FOUND, message)
+}
+
+/// A path as a message shows it: at most 256 bytes of it.
+fn shown(path: &str) -> String {
+    const MAX: usize = 256;
+    if path.len() <= MAX {
+        return path.to_owned();
+    }
+    let mut end = MAX;
+    while !path.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &path[..end])
+}
+
+/// A `text/plain` answer.
+fn text(status: StatusCode, message: String) -> Response {
+    let mut response = Response::new(axum::body::Body::from(message));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
 }
 
 /// Sets every answer's `Date` header from the emulator's clock (shifted when

@@ -6,7 +6,7 @@ use dfinery_schema::{Finding, Json, Place, Registry};
 use serde_json::{Map, Value};
 
 use super::shape::{describe, field, kind, no_unknown_fields, object, unknown_field};
-use super::{Failure, did_you_mean, identity, join, value};
+use super::{Failure, Violations, did_you_mean, identity, join, value};
 use crate::model::{ServerViolation, StoredIdentity};
 use crate::state::NewEvent;
 use crate::{ImportCode, ItemLimit};
@@ -66,7 +66,7 @@ pub(crate) fn check_events(
         ));
     }
 
-    let mut violations = Vec::new();
+    let mut violations = Violations::new();
     if events.is_empty() {
         violations.push(ServerViolation::new(
             "events",
@@ -113,7 +113,7 @@ fn check_event(
     event: &Value,
     path: &str,
     rules: EventRules,
-    violations: &mut Vec<ServerViolation>,
+    violations: &mut Violations,
 ) -> Option<NewEvent> {
     let before = violations.len();
     let Some(map) = event.as_object() else {
@@ -206,7 +206,7 @@ fn violation(
     event: &str,
     path: &str,
     rules: EventRules,
-    violations: &mut Vec<ServerViolation>,
+    violations: &mut Violations,
 ) {
     let properties = join(path, "event_properties");
     let items = join(path, "event_items");
@@ -308,7 +308,7 @@ fn required_string(
     map: &Map<String, Value>,
     key: &str,
     path: &str,
-    violations: &mut Vec<ServerViolation>,
+    violations: &mut Violations,
 ) -> Option<String> {
     match map.get(key) {
         Some(Value::String(s)) => Some(s.clone()),

@@ -1,10 +1,11 @@
 //! The `identity` object (`docs/protocol.md` §3.1): the five identifier fields, at least one.
 
+use dfinery_schema::protocol::Identifier;
 use dfinery_schema::{IdentityMember, Object, identity_members};
 use serde_json::Value;
 
 use super::shape::kind;
-use super::{did_you_mean, join};
+use super::{Violations, did_you_mean, join};
 use crate::model::{ServerViolation, StoredIdentity};
 
 /// Reads an identity object at `path`, adding a violation per unknown field, per value that is
@@ -12,19 +13,43 @@ use crate::model::{ServerViolation, StoredIdentity};
 pub(crate) fn identity(
     map: &serde_json::Map<String, Value>,
     path: &str,
-    violations: &mut Vec<ServerViolation>,
+    violations: &mut Violations,
 ) -> StoredIdentity {
     let mut identity = StoredIdentity::default();
     for member in identity_members(&Object::from_map(map)) {
         match member {
-            IdentityMember::Identifier { field, value } if !value.is_empty() => {
+            // `docs/protocol.md` §3.1: the country code and the number, digits only, no `+`;
+            // the client's rule (`IdentityError::PhoneNo`) is 8 to 15 of them.
+            IdentityMember::Identifier {
+                field: Identifier::PhoneNo,
+                value,
+            } if !value.trim().is_empty() && !is_phone_no(&value) => {
+                let shown: String = value.chars().take(64).collect();
+                violations.push(ServerViolation::new(
+                    join(path, Identifier::PhoneNo.name()),
+                    "identity",
+                    format!(
+                        "the country code and the number as 8 to 15 digits, without `+`, spaces \
+                         or dashes, e.g. `821012345678`; found `{}`",
+                        shown.escape_debug()
+                    ),
+                ));
+            }
+            // A blank identifier names no user: the client refuses one (`IdentityError::Empty`).
+            IdentityMember::Identifier { field, value } if !value.trim().is_empty() => {
                 identity.set(field, Some(value.into_owned()));
             }
-            IdentityMember::Identifier { field, .. } => violations.push(ServerViolation::new(
-                join(path, field.name()),
-                "identity",
-                "a non-empty string; leave the field out instead",
-            )),
+            IdentityMember::Identifier { field, value } => {
+                violations.push(ServerViolation::new(
+                    join(path, field.name()),
+                    "identity",
+                    if value.is_empty() {
+                        "a non-empty string; leave the field out instead"
+                    } else {
+                        "a string with more than white space; leave the field out instead"
+                    },
+                ));
+            }
             IdentityMember::Unknown { field, close } => violations.push(ServerViolation::new(
                 join(path, &field),
                 "unknown_field",
@@ -50,14 +75,19 @@ pub(crate) fn identity(
     identity
 }
 
+/// Whether `value` is a `phone_no` in DFINERY's form: 8 to 15 ASCII digits.
+fn is_phone_no(value: &str) -> bool {
+    (8..=15).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_digit())
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
     use super::*;
 
-    fn read(body: Value) -> (StoredIdentity, Vec<ServerViolation>) {
-        let mut violations = Vec::new();
+    fn read(body: Value) -> (StoredIdentity, Violations) {
+        let mut violations = Violations::new();
         let identity = identity(
             body.as_object().unwrap(),
             "common.identity",
@@ -80,6 +110,33 @@ mod tests {
         let (_, violations) = read(json!({}));
         assert_eq!(violations[0].rule, "identity");
         assert_eq!(violations[0].path, "common.identity");
+        // White space alone was taken as an identifier (the client refuses it).
+        let (identity, violations) = read(json!({"external_id": " \t "}));
+        assert_eq!(identity.external_id, None);
+        assert_eq!(
+            violations[0].expected,
+            "a string with more than white space; leave the field out instead"
+        );
+        // A phone number with `+` or separators was stored as sent (the client refuses it).
+        for bad in [
+            "+821012345678",
+            "82 10-1234-5678",
+            "1234567",
+            "8210123456789012",
+        ] {
+            let (identity, violations) = read(json!({"external_id": "u-1", "phone_no": bad}));
+            assert_eq!(identity.phone_no, None, "{bad}");
+            assert_eq!(violations.len(), 1, "{bad}");
+            assert_eq!(violations[0].path, "common.identity.phone_no");
+            assert!(
+                violations[0].expected.ends_with(&format!("found `{bad}`")),
+                "{}",
+                violations[0].expected
+            );
+        }
+        let (identity, violations) = read(json!({"phone_no": "821012345678"}));
+        assert!(violations.is_empty());
+        assert_eq!(identity.phone_no.as_deref(), Some("821012345678"));
         let (_, violations) = read(json!({"unified_id": "x", "email": 3, "external_id": ""}));
         let found: Vec<_> = violations
             .iter()

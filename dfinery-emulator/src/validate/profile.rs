@@ -10,7 +10,7 @@ use dfinery_schema::{Finding, Object, Registry};
 use serde_json::{Map, Value};
 
 use super::shape::{describe, field, no_unknown_fields, object, request_datetime};
-use super::{Failure, did_you_mean, identity, join, value};
+use super::{Failure, Violations, did_you_mean, identity, join, value};
 use crate::ImportCode;
 use crate::model::{ServerViolation, StoredIdentity};
 
@@ -37,13 +37,14 @@ pub(crate) struct ProfileRequest {
 
 /// Checks an `/identities` body.
 pub(crate) fn check_identity(body: &Value) -> Result<IdentityRequest, Failure> {
-    let (identity, _) = identity_and_time(body, &["identity", "request_datetime"], Vec::new())?;
+    let (identity, _) =
+        identity_and_time(body, &["identity", "request_datetime"], Violations::new())?;
     Ok(IdentityRequest { identity })
 }
 
 /// Checks an `/identities/delete` body: the identity holds exactly an `external_id`.
 pub(crate) fn check_delete(body: &Value) -> Result<DeleteRequest, Failure> {
-    let mut violations = Vec::new();
+    let mut violations = Violations::new();
     if let Some(identity) = body.get("identity").and_then(Value::as_object) {
         for key in identity.keys().filter(|k| k.as_str() != "external_id") {
             violations.push(ServerViolation::new(
@@ -88,7 +89,7 @@ pub(crate) fn check_profile(registry: &Registry, body: &Value) -> Result<Profile
     };
     let mut findings = Vec::new();
     dfinery_schema::check_user_properties(registry, &Object::from_map(properties), &mut findings);
-    let mut violations = Vec::new();
+    let mut violations = Violations::new();
     for finding in findings {
         match finding {
             Finding::UnknownProperty { name, close, .. } => violations.push(ServerViolation::new(
@@ -130,7 +131,7 @@ pub(crate) fn check_profile(registry: &Registry, body: &Value) -> Result<Profile
 fn identity_and_time(
     body: &Value,
     allowed: &[&str],
-    mut violations: Vec<ServerViolation>,
+    mut violations: Violations,
 ) -> Result<(StoredIdentity, i128), Failure> {
     let root = object(body, "")?;
     no_unknown_fields(root, allowed, "")?;

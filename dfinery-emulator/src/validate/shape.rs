@@ -4,7 +4,7 @@
 use dfinery_schema::Json;
 use serde_json::{Map, Value};
 
-use super::{Failure, did_you_mean, join};
+use super::{Failure, Violations, did_you_mean, join};
 use crate::model::ServerViolation;
 
 /// `value` as an object, else `40000` at `path`.
@@ -67,10 +67,7 @@ pub(crate) fn unknown_field(
 }
 
 /// Checks a `request_datetime` value; returns its instant in epoch milliseconds.
-pub(crate) fn request_datetime(
-    value: &Value,
-    violations: &mut Vec<ServerViolation>,
-) -> Option<i128> {
+pub(crate) fn request_datetime(value: &Value, violations: &mut Violations) -> Option<i128> {
     let path = "request_datetime";
     let Some(text) = value.as_str() else {
         violations.push(ServerViolation::new(
@@ -154,7 +151,7 @@ mod tests {
 
     #[test]
     fn request_datetime_accepts_the_wire_forms_only() {
-        let mut violations = Vec::new();
+        let mut violations = Violations::new();
         assert_eq!(
             request_datetime(&json!("1970-01-01T00:00:01.500Z"), &mut violations),
             Some(1_500)

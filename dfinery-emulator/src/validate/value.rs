@@ -1,13 +1,14 @@
 //! Property values against the registry: a `serde_json::Value` checked by the schema crate's
 //! `Json::check`, so the registry's rules live in `dfinery-schema` only.
 
+use super::Violations;
 use crate::model::ServerViolation;
 
 /// Adds one violation per broken rule in `found`, at `path`.
 pub(crate) fn push(
     found: &[dfinery_schema::RuleViolation],
     path: &str,
-    violations: &mut Vec<ServerViolation>,
+    violations: &mut Violations,
 ) {
     violations.extend(
         found
@@ -28,7 +29,7 @@ mod tests {
         property: &PropertyDef,
         value: &Value,
         path: &str,
-        violations: &mut Vec<ServerViolation>,
+        violations: &mut Violations,
     ) {
         if let Err(found) = Json::Value(value).check(property) {
             push(&found, path, violations);
@@ -38,7 +39,7 @@ mod tests {
     #[test]
     fn each_broken_rule_becomes_a_violation_at_the_path() {
         let price = PropertyDef::new("df_price", DataType::Double);
-        let mut violations = Vec::new();
+        let mut violations = Violations::new();
         check(&price, &json!(5000), "p", &mut violations);
         assert!(violations.is_empty(), "an integer literal fits a Double");
         check(

@@ -42,6 +42,25 @@ async fn bad_or_missing_tokens_are_401_unauthorized_token() {
             json!({"result": "fail", "message": "unauthorized_token"})
         );
     }
+    let kept: Vec<String> = server
+        .emu
+        .rejections()
+        .into_iter()
+        .map(|r| r.violations[0].expected.clone())
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            "the header `Authorization: Bearer <Export API token>`",
+            "the Export API token of this service; the token sent is not it",
+            "the Export API token; this is the Import API token, which goes in `access_token` \
+             to the Import API",
+            "the Export API token in `Authorization: Bearer …`; the exports read no \
+             `access_token` header",
+            "`Authorization: Bearer <Export API token>`; the value sent does not start with \
+             `Bearer `",
+        ]
+    );
     let other_service = format!(
         "{}/api/v1/export/userprofile?service_id=other",
         server.emu.base_url()
@@ -338,4 +357,125 @@ async fn an_export_with_no_match_is_just_the_header() {
         1,
         "just the header when nothing matches"
     );
+}
+
+#[tokio::test]
+async fn a_body_of_many_unknown_parameters_is_kept_bounded() {
+    let server = Server::start().await;
+    let mut body = all_events("2024-08-26", "2024-08-26");
+    for i in 0..500 {
+        body[format!("param_{i}")] = json!(true);
+    }
+    let answer = server.export("/api/v1/export/event", &body).await;
+    assert_eq!(
+        (answer.status, answer.message()),
+        (400, "invalid_parameter".to_owned())
+    );
+    let kept = server.emu.rejections().pop().unwrap();
+    assert_eq!(kept.violations.len(), 101);
+    assert_eq!(kept.violations[100].rule, "truncated");
+    assert!(
+        kept.violations[100]
+            .expected
+            .starts_with("400 more violations not listed"),
+        "{}",
+        kept.violations[100].expected
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stalled_body_is_refused_after_30_s_and_gives_its_export_slot_back() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let (builder, clock) = crate::support::builder();
+    let server = Server::with(builder.export_concurrency(1), clock).await;
+    // A request that announces 100 bytes of body, sends 10 and then stalls, holding the
+    // connection open: it held the only export slot for as long as it stayed connected.
+    let mut stalled = tokio::net::TcpStream::connect(server.emu.addr())
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /api/v1/export/event?service_id={} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+         Authorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n\
+         {{\"events_c",
+        server.emu.service_id(),
+        server.emu.export_token()
+    );
+    stalled.write_all(head.as_bytes()).await.unwrap();
+    // Paused time runs ahead when everything waits: 120 s are a bound, not a wait.
+    let mut answer = String::new();
+    tokio::time::timeout(
+        Duration::from_secs(120),
+        stalled.read_to_string(&mut answer),
+    )
+    .await
+    .expect("the stalled request is answered")
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("invalid_parameter"), "{answer}");
+    let kept = server.emu.rejections().pop().unwrap();
+    assert_eq!(
+        kept.violations[0].expected,
+        "a body of at most 16777216 bytes, sent in full within 30 s"
+    );
+    let answer = server
+        .export(
+            "/api/v1/export/event",
+            &all_events("2024-08-26", "2024-08-26"),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_an_export_loses_its_connection_and_slot() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let (builder, clock) = crate::support::builder();
+    let server = Server::with(
+        builder
+            .item_limit(dfinery_emulator::ItemLimit::PerEvent)
+            .export_concurrency(1),
+        clock,
+    )
+    .await;
+    // 10,000 rows of about 1 KB: more CSV than the socket buffers hold.
+    let item = json!({"sku": "s".repeat(1_000)});
+    let events = (0..100)
+        .map(|_| {
+            json!({"event_log_id": uuid(), "event_name": "coupon_used",
+                   "event_datetime": "2024-08-26T06:00:00.000Z",
+                   "event_properties": {"coupon_code": "C"}, "event_items": vec![item.clone(); 100]})
+        })
+        .collect();
+    let stored = server.import("/api/v1/events", &batch("u-1", events)).await;
+    assert_eq!(stored.code(), "20000", "{}", stored.text);
+    // From here on time only moves when every task waits: the minutes below are not waited.
+    tokio::time::pause();
+    let mut reader = tokio::net::TcpStream::connect(server.emu.addr())
+        .await
+        .unwrap();
+    let body = all_events("2024-08-26", "2024-08-26").to_string();
+    let request = format!(
+        "POST /api/v1/export/event?service_id={} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+         Authorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        server.emu.service_id(),
+        server.emu.export_token(),
+        body.len()
+    );
+    reader.write_all(request.as_bytes()).await.unwrap();
+    let mut start = [0_u8; 12];
+    reader.read_exact(&mut start).await.unwrap();
+    assert_eq!(&start, b"HTTP/1.1 200");
+    // The reader stops reading. Its export held the only slot for as long as it stayed
+    // connected: every other export was 429 too_many_api_requests.
+    tokio::time::sleep(Duration::from_secs(200)).await;
+    let answer = server
+        .export(
+            "/api/v1/export/userprofile",
+            &json!({"properties_condition_type": "all"}),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    drop(reader);
 }

@@ -113,6 +113,31 @@ async fn the_script_serves_canned_answers_in_order_then_normal_handling() {
 }
 
 #[tokio::test]
+async fn a_scripted_status_that_is_not_http_is_refused_or_explained() {
+    // Status 42 was answered as a silent HTTP 500 with the scripted body.
+    let bad = FaultConfig::scripted([ScriptedResponse::Json {
+        status: 42,
+        body: json!({"code": "20000"}),
+    }]);
+    let (builder, _) = builder();
+    let err = builder.faults(bad.clone()).start().await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid emulator setting: fault `script[0]` has status 42, which is not an HTTP status; give one from 100 to 599"
+    );
+    let server = with_faults(FaultConfig::none()).await;
+    assert!(server.emu.set_faults(bad.clone()).is_err());
+    server.emu.push_script(bad.script);
+    let answer = server.import("/api/v1/identities", &identity()).await;
+    assert_eq!(answer.status, 500);
+    assert!(
+        answer.text.contains("asked for HTTP status 42"),
+        "{}",
+        answer.text
+    );
+}
+
+#[tokio::test]
 async fn a_dropped_import_gets_no_answer_and_stores_nothing() {
     let server = with_faults(FaultConfig::scripted([ScriptedResponse::Drop])).await;
     let body = batch("u-1", vec![login(&uuid(), AT)]);

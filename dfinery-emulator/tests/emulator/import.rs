@@ -39,6 +39,27 @@ async fn another_service_id_is_40101() {
         json!({"status": false, "code": "40101", "message": "INVALID_SERVICE_ID", "data": null})
     );
     assert!(server.emu.events().is_empty());
+    // Kept with both ids (it said only "the emulator's service id").
+    let kept = server.emu.rejections().pop().unwrap();
+    assert_eq!(
+        kept.violations[0].expected,
+        "this emulator's service id `test-service`; `someone-else` was sent"
+    );
+}
+
+#[tokio::test]
+async fn handle_urls_carry_a_service_id_with_url_special_characters_whole() {
+    let (builder, clock) = crate::support::builder();
+    let server = Server::with(builder.service_id("shop&co+1#%é"), clock).await;
+    let url = server.emu.url("/api/v1/events");
+    assert!(
+        url.ends_with("/api/v1/events?service_id=shop%26co%2B1%23%25%C3%A9"),
+        "{url}"
+    );
+    let answer = server
+        .import("/api/v1/events", &fixture("events_example.json"))
+        .await;
+    assert_eq!(answer.code(), "20000", "{}", answer.text);
 }
 
 #[tokio::test]
@@ -68,6 +89,11 @@ async fn missing_wrong_or_export_tokens_are_40201() {
             .post(&url)
             .header("ACCESS_TOKEN", "nope")
             .json(&body),
+        server
+            .http
+            .post(&url)
+            .header("access-token", server.emu.import_token())
+            .json(&body),
     ];
     for request in attempts {
         let answer = read(request).await;
@@ -75,6 +101,28 @@ async fn missing_wrong_or_export_tokens_are_40201() {
         assert_eq!(answer.code(), "40201");
         assert_eq!(answer.json()["message"], "INVALID_TOKEN");
     }
+    // What was wrong is kept for each (it was "the API token of the right kind" for all).
+    let kept: Vec<String> = server
+        .emu
+        .rejections()
+        .into_iter()
+        .map(|r| format!("{}: {}", r.violations[0].path, r.violations[0].expected))
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            "access_token: the header `access_token` with the Import API token",
+            "access_token: the Import API token of this service; the token sent is not it",
+            "access_token: the Import API token; this is the Export API token, which goes in \
+             `Authorization: Bearer …` to the two exports",
+            "access_token: the Import API token in the header `access_token`; the Import API \
+             reads no `Authorization` header",
+            "access_token: the Import API token of this service; the token sent is not it",
+            "access_token: the header `access_token`, with an underscore; `access-token` was sent",
+        ]
+    );
+    let shown = format!("{kept:?}");
+    assert!(!shown.contains(server.emu.import_token()), "{shown}");
     // Header names are case-insensitive.
     let answer = read(
         server
@@ -537,4 +585,51 @@ async fn datetimes_are_accepted_with_or_without_milliseconds_only() {
             "{bad}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_flood_of_violations_is_answered_and_kept_bounded() {
+    let server = Server::start().await;
+    // 100 events with 50 unknown properties each, and one property named with 64 KB.
+    let mut events: Vec<Value> = (0..100)
+        .map(|_| {
+            let properties: serde_json::Map<String, Value> =
+                (0..50).map(|i| (format!("p{i}"), json!(1))).collect();
+            json!({"event_log_id": uuid(), "event_name": "df_login",
+                   "event_datetime": "2024-08-26T06:00:00.000Z", "event_properties": properties})
+        })
+        .collect();
+    let long_name = "x".repeat(64 * 1024);
+    events[0]["event_properties"] = json!({ long_name.as_str(): 1 });
+    let answer = server.import("/api/v1/events", &batch("u-1", events)).await;
+    assert_eq!(answer.code(), "40001");
+    assert!(
+        answer.text.len() < 64 * 1024,
+        "a {} byte answer to 4,951 violations",
+        answer.text.len()
+    );
+    let listed = answer.violations();
+    assert_eq!(listed.len(), 101);
+    assert_eq!(
+        listed.last().unwrap(),
+        &("$".to_owned(), "truncated".to_owned())
+    );
+    let data = answer.json()["data"].clone();
+    assert!(
+        data[100]["expected"]
+            .as_str()
+            .unwrap()
+            .starts_with("4851 more violations not listed"),
+        "{}",
+        data[100]["expected"]
+    );
+    let first = data[0]["path"].as_str().unwrap();
+    assert!(
+        first.starts_with("events[0].event_properties.xxx"),
+        "{first}"
+    );
+    assert!(first.ends_with("more bytes not shown)"), "{first}");
+    let kept = server.emu.rejections().pop().unwrap();
+    assert_eq!(kept.violations.len(), 101);
+    assert_eq!(server.emu.stats().rejected, 100);
 }

@@ -17,7 +17,55 @@ async fn inspection_paths_are_404_unless_enabled() {
     ] {
         let answer = read(server.http.get(format!("{}{path}", server.emu.base_url()))).await;
         assert_eq!(answer.status, 404, "{path}");
+        assert!(answer.text.contains("--inspect"), "{path}: {}", answer.text);
     }
+}
+
+#[tokio::test]
+async fn a_wrong_method_or_path_is_answered_with_what_is_served() {
+    let (builder, clock) = builder();
+    let server = Server::with(builder.inspection_http(true), clock).await;
+    let base = server.emu.base_url();
+    // They were a bare 405 or 404 with an empty body.
+    let answer = read(server.http.get(server.emu.url("/api/v1/events"))).await;
+    assert_eq!((answer.status, answer.header("allow")), (405, "POST"));
+    // As every answer of the six endpoints, with the window's budget (not counted).
+    assert_eq!(answer.header("x-ratelimit-limit"), "1m");
+    assert_eq!(answer.header("x-ratelimit-remaining"), "1000000");
+    assert_eq!(
+        answer.text,
+        "`GET /api/v1/events` is not served: `/api/v1/events` takes POST with a JSON body, \
+         as every DFINERY endpoint does (docs/protocol.md §1.3)\n"
+    );
+    let answer = read(server.http.put(server.emu.url("/api/v1/export/event"))).await;
+    assert_eq!(answer.status, 405);
+    assert!(answer.text.contains("takes POST"), "{}", answer.text);
+    let answer = read(server.http.post(format!("{base}/_emulator/stats"))).await;
+    assert_eq!(answer.status, 405);
+    assert!(answer.text.contains("takes GET"), "{}", answer.text);
+    let answer = read(server.http.get(format!("{base}/_emulator/reset"))).await;
+    assert!(answer.text.contains("takes POST"), "{}", answer.text);
+
+    let answer = read(server.http.post(server.emu.url("/api/v1/event"))).await;
+    assert_eq!(answer.status, 404);
+    assert_eq!(
+        answer.text,
+        "no endpoint at `/api/v1/event` (did you mean `/api/v1/events`?); DFINERY's are POST \
+         /api/v1/events, /api/v1/identities, /api/v1/identities/delete, /api/v1/user-profile, \
+         /api/v1/export/event, /api/v1/export/userprofile (docs/protocol.md §1.5); the \
+         emulator's own are GET /_emulator/events, /_emulator/profiles, /_emulator/stats, \
+         /_emulator/rejections and POST /_emulator/reset\n"
+    );
+    let long = format!("{base}/{}", "x".repeat(10_000));
+    let answer = read(server.http.post(long)).await;
+    assert_eq!(answer.status, 404);
+    assert!(answer.text.len() < 1_024, "{} bytes", answer.text.len());
+    let answer = read(server.http.get(format!("{base}/_emulator/event"))).await;
+    assert!(
+        answer.text.contains("did you mean `/_emulator/events`?"),
+        "{}",
+        answer.text
+    );
 }
 
 #[tokio::test]
@@ -141,4 +189,67 @@ async fn the_registry_file_sets_the_default_service_id() {
         .await
         .unwrap();
     assert_eq!(explicit.service_id(), "mine");
+}
+
+#[tokio::test]
+async fn a_rate_limit_changed_mid_run_is_what_the_page_and_the_headers_show() {
+    let (builder, clock) = builder();
+    let server = Server::with(builder.inspector(true), clock).await;
+    let server = &server;
+    let send = || async move {
+        let body = batch("u-1", vec![login(&uuid(), "2024-08-26T06:00:00.000Z")]);
+        server.import("/api/v1/events", &body).await
+    };
+    assert_eq!(send().await.code(), "20000");
+    assert_eq!(send().await.code(), "20000");
+    // Same window length: the 2 requests counted stay counted.
+    server.emu.set_rate_limit(
+        dfinery_emulator::Api::Event,
+        dfinery_emulator::RateLimit::new(3, dfinery_emulator::Window::minutes(1)),
+    );
+    let answer = send().await;
+    assert_eq!(answer.header("x-ratelimit-remaining"), "0");
+    assert_eq!(send().await.status, 429);
+    // Another window length starts afresh.
+    server.emu.set_rate_limit(
+        dfinery_emulator::Api::Event,
+        dfinery_emulator::RateLimit::new(5, dfinery_emulator::Window::hours(1)),
+    );
+    let answer = send().await;
+    assert_eq!(
+        (
+            answer.header("x-ratelimit-limit"),
+            answer.header("x-ratelimit-remaining")
+        ),
+        ("1H", "4")
+    );
+    // The page's rate panel showed the limit the emulator started with (1000000).
+    let mut stream = server
+        .http
+        .get(format!(
+            "{}/_emulator/inspector/stream",
+            server.emu.base_url()
+        ))
+        .send()
+        .await
+        .unwrap();
+    let mut text = String::new();
+    while !text.contains("\n\n") {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(60), stream.chunk())
+            .await
+            .expect("the snapshot arrives")
+            .unwrap()
+            .expect("the stream is open");
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let data = text
+        .lines()
+        .find_map(|line| line.strip_prefix("data: "))
+        .unwrap();
+    let snapshot: serde_json::Value = serde_json::from_str(data).unwrap();
+    let event = &snapshot["rates"][0];
+    assert_eq!(
+        (&event["api"], &event["limit"], &event["window"]),
+        (&json!("Event"), &json!(5), &json!("1H"))
+    );
 }

@@ -177,3 +177,19 @@ async fn a_clock_offset_beyond_the_calendar_still_answers_every_call() {
         assert!(export.status >= 200, "offset {offset_ms}: {export:?}");
     }
 }
+
+#[tokio::test]
+async fn a_clock_given_already_offset_keeps_its_offset() {
+    // `.clock(clock.offset_by_ms(..))` lost its offset: the builder set the offset to its
+    // own `clock_offset_ms` (0 by default) instead of adding it.
+    let manual = dfinery_emulator::ManualClock::at(crate::support::NOW).unwrap();
+    let shifted = dfinery_emulator::Clock::from(manual.clone()).offset_by_ms(3_600_000);
+    let emu = dfinery_emulator::Emulator::builder()
+        .clock(shifted)
+        .clock_offset_ms(60_000)
+        .start()
+        .await
+        .unwrap();
+    let answer = read(reqwest::Client::new().post(emu.url("/api/v1/events"))).await;
+    assert_eq!(answer.header("date"), "Mon, 26 Aug 2024 13:01:00 GMT");
+}

@@ -64,3 +64,61 @@ async fn the_sink_answers_20000_without_checking_or_storing_and_counts_events() 
     .json();
     assert_eq!(over_http["sunk"], 4);
 }
+
+#[tokio::test]
+async fn the_sink_refuses_json_that_is_not_an_object_and_says_what_it_found() {
+    let (builder, clock) = builder();
+    let server = Server::with(builder.sink(true), clock).await;
+    // Arrays were taken for objects: `[[1,2,3]]` was answered 20000 and counted 3 events.
+    for (body, found) in [
+        ("[]", "an array"),
+        ("[[1,2,3]]", "an array"),
+        (" \"x\"", "a string"),
+        ("12", "a number"),
+        ("null", "null"),
+        ("true", "a boolean"),
+    ] {
+        let answer = server.import_raw("/api/v1/events", body).await;
+        assert_eq!(
+            (answer.status, answer.code()),
+            (400, "40000".to_owned()),
+            "{body}"
+        );
+        let expected = answer.json()["data"][0]["expected"].clone();
+        assert_eq!(expected, format!("a JSON object, found {found}"), "{body}");
+    }
+    let answer = server
+        .import_raw("/api/v1/events", r#"{"events": {"a": 1}}"#)
+        .await;
+    assert_eq!(answer.code(), "40000");
+    assert_eq!(
+        answer.violations(),
+        [("events".to_owned(), "shape".to_owned())]
+    );
+    assert!(!answer.text.contains("Shape"), "{}", answer.text);
+    let answer = server.import_raw("/api/v1/events", "[1,").await;
+    assert_eq!(answer.violations(), [("$".to_owned(), "json".to_owned())]);
+    assert_eq!(server.emu.stats().sunk, 0);
+}
+
+#[tokio::test]
+async fn the_sink_counts_events_of_event_requests_only() {
+    let (builder, clock) = builder();
+    let server = Server::with(builder.sink(true), clock).await;
+    // An `events` array in an identity or profile body was counted as sunk events.
+    let odd = json!({"identity": {"external_id": "u-1"}, "events": [1, 2, 3]});
+    for path in [
+        "/api/v1/identities",
+        "/api/v1/identities/delete",
+        "/api/v1/user-profile",
+    ] {
+        assert_eq!(server.import(path, &odd).await.code(), "20000", "{path}");
+    }
+    assert_eq!(server.emu.stats().sunk, 0);
+    let events = batch("u-1", vec![login(&uuid(), "2024-08-26T11:00:00.000Z")]);
+    assert_eq!(
+        server.import("/api/v1/events", &events).await.code(),
+        "20000"
+    );
+    assert_eq!(server.emu.stats().sunk, 1);
+}

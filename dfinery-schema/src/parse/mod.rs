@@ -77,10 +77,12 @@ impl Registry {
 
     /// Reads and parses the `dfinery.toml` at `path`; errors carry the path.
     ///
-    /// A file that cannot be read is reported as one diagnostic at line 1, column 1.
+    /// A file that cannot be read, or holds more than 16 MiB (a device such as `/dev/zero`
+    /// would otherwise be read until memory runs out), is reported as one diagnostic at line
+    /// 1, column 1.
     pub fn load(path: impl AsRef<Path>) -> Result<Registry, RegistryError> {
         let path = path.as_ref();
-        let src = std::fs::read_to_string(path).map_err(|err| {
+        let src = read_capped(path).map_err(|err| {
             let fix = match err.kind() {
                 std::io::ErrorKind::NotFound => {
                     "; create one with `dfinery check --init` or point to it with `DFINERY_REGISTRY`"
@@ -102,6 +104,29 @@ impl Registry {
             err
         })
     }
+}
+
+/// The most bytes [`Registry::load`] reads: a registry is a few kilobytes.
+const MAX_REGISTRY_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The file's text, refusing one larger than [`MAX_REGISTRY_BYTES`] without reading past it.
+fn read_capped(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+
+    let mut src = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_REGISTRY_BYTES + 1)
+        .read_to_string(&mut src)?;
+    if src.len() as u64 > MAX_REGISTRY_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!(
+                "it holds more than {} MiB; give the path of a `dfinery.toml`",
+                MAX_REGISTRY_BYTES / 1024 / 1024
+            ),
+        ));
+    }
+    Ok(src)
 }
 
 fn parse_source(src: &str) -> Result<(Registry, Vec<Diagnostic>), Vec<Diagnostic>> {

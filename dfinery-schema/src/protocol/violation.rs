@@ -12,7 +12,10 @@ use serde::{Deserialize, Serialize};
 /// `rule` is one of `json`, `content_type`, `shape`, `unknown_field`, `count`,
 /// `items_per_request`, `items_per_event`, `identity`, `required`, `unknown_event`,
 /// `unknown_property`, `uuid`, `datetime`, `type`, `enum`, `max_len`, `max_items`,
-/// `max_value_bytes` (import), or `parameter`, `date_range` (export).
+/// `max_value_bytes` (import), or `parameter`, `date_range` (export); a last `truncated` entry
+/// (path `$`) counts the violations past the first 100 that are not listed. The emulator's
+/// refusals before the body (kept in its rejections, not answered) use `required`,
+/// `service_id` and `token`.
 ///
 /// ```
 /// use dfinery_schema::protocol::ServerViolation;
