@@ -42,15 +42,10 @@ impl<'s> Ctx<'s> {
     /// The problems found, then the warnings, each sorted by position (stable, so one spot
     /// keeps its order).
     pub(super) fn into_diagnostics(self) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
-        let src = self.src;
-        let sorted = |mut found: Vec<(Range<usize>, String)>| -> Vec<Diagnostic> {
-            found.sort_by_key(|(span, _)| span.start);
-            found
-                .into_iter()
-                .map(|(span, message)| Diagnostic::new(src, span, message))
-                .collect()
-        };
-        (sorted(self.errors), sorted(self.warnings))
+        (
+            Diagnostic::all(self.src, self.errors),
+            Diagnostic::all(self.src, self.warnings),
+        )
     }
 
     /// Records an unknown `key` found in `place`, suggesting one of `allowed`.

@@ -107,7 +107,8 @@ impl Registry {
 fn parse_source(src: &str) -> Result<(Registry, Vec<Diagnostic>), Vec<Diagnostic>> {
     let (root, errors) = DeTable::parse_recoverable(src);
     if !errors.is_empty() {
-        return Err(errors.iter().map(|e| syntax_error(src, e)).collect());
+        let found = errors.iter().map(|e| syntax_error(src, e)).collect();
+        return Err(Diagnostic::all(src, found));
     }
     let mut ctx = Ctx::new(src);
     let registry = read_root(&mut ctx, root.get_ref());
@@ -119,7 +120,7 @@ fn parse_source(src: &str) -> Result<(Registry, Vec<Diagnostic>), Vec<Diagnostic
     }
 }
 
-fn syntax_error(src: &str, err: &toml::de::Error) -> Diagnostic {
+fn syntax_error(src: &str, err: &toml::de::Error) -> (std::ops::Range<usize>, String) {
     let span = err.span().unwrap_or(0..0);
     let message = err.message().trim().replace('\n', "; ");
     let message = match src.get(span.clone()) {
@@ -128,7 +129,7 @@ fn syntax_error(src: &str, err: &toml::de::Error) -> Diagnostic {
         }
         _ => lower_first(&message),
     };
-    Diagnostic::new(src, span, format!("invalid TOML: {message}"))
+    (span, format!("invalid TOML: {message}"))
 }
 
 fn lower_first(s: &str) -> String {

@@ -306,3 +306,43 @@ fn ten_string_arrays_and_five_number_arrays_are_allowed() {
         15
     );
 }
+
+#[test]
+fn a_file_with_very_many_problems_is_reported_in_one_walk() {
+    // 100,000 unknown standard events on one line of 11 MB: each problem's line and column
+    // used to be counted from the start of the file, minutes of work (in a derive, at every
+    // build); one walk takes a second or two.
+    let names: Vec<String> = (0..100_000).map(|i| format!("\"df_x{i}\"")).collect();
+    let separator = format!(",{}", " ".repeat(100));
+    let src = format!("# many\nstandard_events = [{}]\n", names.join(&separator));
+    let started = std::time::Instant::now();
+    let err = Registry::parse(&src).unwrap_err();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(err.diagnostics.len(), 100_000);
+    let last = err.diagnostics.last().unwrap();
+    assert_eq!(last.line, 2);
+    assert_eq!(
+        last.column,
+        src.lines().nth(1).unwrap().rfind("\"df_x99999\"").unwrap() + 1
+    );
+    assert!(
+        last.message
+            .starts_with("unknown standard event `df_x99999`")
+    );
+}
+
+#[test]
+fn a_name_with_a_line_break_or_an_escape_stays_on_its_diagnostic_line() {
+    let err = Registry::parse("[events.\"a\\nb\"]\n[events.\"c\\u001b[31m\"]\n").unwrap_err();
+    let shown = err.to_string();
+    assert_eq!(shown.lines().count(), 2, "{shown}");
+    assert_eq!(
+        shown,
+        "dfinery.toml:1:9: event name `a\\nb` contains `\\n`; use only ASCII letters, digits and `_`\n\
+         dfinery.toml:2:9: event name `c\\u{1b}[31m` contains `\\u{1b}`; use only ASCII letters, digits and `_`"
+    );
+}
