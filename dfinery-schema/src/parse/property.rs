@@ -185,6 +185,10 @@ fn definition_table(
 /// The `enum` list: strings, at least one, no repeats.
 fn enum_list(ctx: &mut Ctx<'_>, subject: &Subject<'_>, value: &Value<'_>) -> Option<EnumValues> {
     let entries = ctx.strings(value, &format!("`enum` of {subject}"))?;
+    if matches!(value.get_ref(), DeValue::Array(items) if !items.is_empty()) && entries.is_empty() {
+        // Every entry was a problem, already reported each at its place: the list is not empty.
+        return None;
+    }
     if entries.is_empty() {
         ctx.error(
             value.span(),

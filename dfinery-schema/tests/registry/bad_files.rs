@@ -346,3 +346,29 @@ fn a_name_with_a_line_break_or_an_escape_stays_on_its_diagnostic_line() {
          dfinery.toml:2:9: event name `c\\u{1b}[31m` contains `\\u{1b}`; use only ASCII letters, digits and `_`"
     );
 }
+
+#[test]
+fn an_enum_of_numbers_is_not_called_empty() {
+    let err = Registry::parse("[user_properties]\ntier = { type = \"string\", enum = [1, 2] }\n")
+        .unwrap_err();
+    let found: Vec<(usize, usize, &str)> = err
+        .diagnostics
+        .iter()
+        .map(|d| (d.line, d.column, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                2,
+                35,
+                "each entry of `enum` of user property `tier` must be a string, found an integer"
+            ),
+            (
+                2,
+                38,
+                "each entry of `enum` of user property `tier` must be a string, found an integer"
+            ),
+        ]
+    );
+}
