@@ -294,14 +294,26 @@ impl ClientBuilder {
     ///
     /// # Errors
     ///
-    /// A [`ClientBuildError`] for a missing service id, no token, a blank token or one an HTTP
-    /// header cannot carry, an unusable or insecure base URL, an out-of-range setting, or an
-    /// HTTP client that cannot be built.
+    /// A [`ClientBuildError`] for a missing service id or one holding white space, no token, a
+    /// blank token or one holding what no token has (white space, a control or non-ASCII
+    /// character, a `Bearer ` prefix), an unusable or insecure base URL, an out-of-range
+    /// setting, or an HTTP client that cannot be built.
     pub fn build(self) -> Result<Client, ClientBuildError> {
         let service_id = self
             .service_id
             .filter(|id| !id.trim().is_empty())
             .ok_or(ClientBuildError::MissingServiceId)?;
+        // Sent in the query of every call: `" svc "` or `"svc\n"` would name another service,
+        // and every call would be refused as for an unknown one.
+        if service_id
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(ClientBuildError::InvalidSetting {
+                setting: "service_id",
+                reason: "holds white space or a control character; give it as the DFINERY console shows it",
+            });
+        }
         if self.import_token.is_none() && self.export_token.is_none() {
             return Err(ClientBuildError::MissingToken);
         }
@@ -309,21 +321,36 @@ impl ClientBuilder {
             (&self.import_token, TokenKind::Import),
             (&self.export_token, TokenKind::Export),
         ] {
-            if token.as_ref().is_some_and(Secret::is_blank) {
+            let Some(token) = token.as_ref() else {
+                continue;
+            };
+            if token.is_blank() {
                 return Err(ClientBuildError::BlankToken(kind));
             }
-            // Sent as a header value (`access_token: …`, `Authorization: Bearer …`): one that
-            // cannot be would go without the token, and DFINERY would call it invalid.
-            let unusable = token
-                .as_ref()
-                .is_some_and(|t| reqwest::header::HeaderValue::from_str(t.expose()).is_err());
-            if unusable {
+            let setting = match kind {
+                TokenKind::Import => "import_token",
+                TokenKind::Export => "export_token",
+            };
+            let text = token.expose();
+            // The export token is sent after `Bearer `: given with it, DFINERY would read
+            // `Bearer Bearer …` and call the token invalid.
+            if text
+                .get(..7)
+                .is_some_and(|p| p.eq_ignore_ascii_case("bearer "))
+            {
                 return Err(ClientBuildError::InvalidSetting {
-                    setting: match kind {
-                        TokenKind::Import => "import_token",
-                        TokenKind::Export => "export_token",
-                    },
-                    reason: "holds a character an HTTP header cannot carry (a line break or another control character); copy the token again from the DFINERY console",
+                    setting,
+                    reason: "starts with `Bearer `; give the token alone, the client adds the scheme",
+                });
+            }
+            // Sent as a header value (`access_token: …`, `Authorization: Bearer …`): a control
+            // character cannot be (the token would go without its header), and white space or
+            // a non-ASCII character can but is no part of a DFINERY token (a pasted space or
+            // line end), so DFINERY would call the token invalid on every call.
+            if !text.chars().all(|c| c.is_ascii_graphic()) {
+                return Err(ClientBuildError::InvalidSetting {
+                    setting,
+                    reason: "holds a character no DFINERY token has (white space, a line break or another control character, or a non-ASCII character); copy the token again from the DFINERY console",
                 });
             }
         }
@@ -579,6 +606,44 @@ mod tests {
                 .build()
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn a_service_id_or_token_dfinery_would_refuse_is_refused_at_build_naming_it() {
+        // Each was accepted, then every call was refused as an unknown service or an invalid
+        // token.
+        let refused = |builder: ClientBuilder, setting: &str, words: &str| {
+            let error = builder.build().unwrap_err();
+            let text = error.to_string();
+            assert!(
+                matches!(&error, ClientBuildError::InvalidSetting { setting: s, .. } if *s == setting),
+                "{text}"
+            );
+            assert!(text.contains(words), "{text}");
+            assert!(!text.contains("SECRET"), "{text}");
+        };
+        for id in [" svc", "svc ", "svc\n", "s vc", "svc\u{3000}"] {
+            refused(base().service_id(id), "service_id", "holds white space");
+        }
+        for token in [" SECRET", "SECRET\n", "SEC RET", "SECRÉT", "SECRET\u{a0}"] {
+            refused(
+                base().import_token(token),
+                "import_token",
+                "copy the token again",
+            );
+            refused(
+                base().export_token(token),
+                "export_token",
+                "copy the token again",
+            );
+        }
+        refused(
+            base().export_token("Bearer SECRET"),
+            "export_token",
+            "give the token alone",
+        );
+        assert!(base().service_id("my-service_1.x").build().is_ok());
+        assert!(base().export_token("bearer-SECRET").build().is_ok());
     }
 
     #[test]
