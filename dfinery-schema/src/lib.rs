@@ -52,7 +52,7 @@
 //!
 //! | key | where | meaning |
 //! |---|---|---|
-//! | `id` | `[service]` | the default service id (a non-empty string) |
+//! | `id` | `[service]` | the default service id (a non-empty string without white space or control characters) |
 //! | `standard_events` | top level or `[service]` | standard events enabled in the console; each gets its properties, item properties and required flags from the [`catalog`] |
 //! | `standard_user_properties` | top level or `[service]` | standard user properties enabled; the five [consent flags](catalog::CONSENT_FLAGS) are always registered and may be listed too |
 //! | `[events.<name>]` | | a custom event, or custom additions to an enabled standard event |

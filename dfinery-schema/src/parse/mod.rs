@@ -194,6 +194,15 @@ fn read_service<'v, 'i>(
                     value.span(),
                     "`id` of `[service]` is empty; set your DFINERY service id or remove the line",
                 ),
+                // Sent in the query of every call: the client and the emulator refuse such an
+                // id, so the file is where to say so, at its line.
+                Some(id) if id.chars().any(|c| c.is_whitespace() || c.is_control()) => ctx.error(
+                    value.span(),
+                    format!(
+                        "`id` of `[service]` `{id}` holds white space or a control character; \
+                         give the service id as the DFINERY console shows it"
+                    ),
+                ),
                 Some(id) => registry.service_id = Some(id.to_owned()),
                 None => {}
             },

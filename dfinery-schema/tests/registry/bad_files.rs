@@ -372,3 +372,27 @@ fn an_enum_of_numbers_is_not_called_empty() {
         ]
     );
 }
+
+#[test]
+fn a_service_id_with_white_space_is_refused_at_its_line() {
+    // It was read, then refused by the client and the emulator with no line to fix.
+    for (src, shown) in [
+        ("[service]\nid = \" my-service\"\n", "` my-service`"),
+        ("[service]\nid = \"my service\"\n", "`my service`"),
+        ("[service]\nid = \"my-service\\n\"\n", "`my-service\\n`"),
+    ] {
+        let err = Registry::parse(src).unwrap_err();
+        assert_eq!(err.diagnostics.len(), 1, "{err}");
+        let d = &err.diagnostics[0];
+        assert_eq!((d.line, d.column), (2, 6), "{err}");
+        assert_eq!(
+            d.message,
+            format!(
+                "`id` of `[service]` {shown} holds white space or a control character; give the \
+                 service id as the DFINERY console shows it"
+            )
+        );
+    }
+    let ok = Registry::parse("[service]\nid = \"my-service_1\"\n").unwrap();
+    assert_eq!(ok.service_id.as_deref(), Some("my-service_1"));
+}
