@@ -17,6 +17,11 @@ pub use diagnostic::{Diagnostic, RegistryError};
 
 use crate::Registry;
 
+/// The largest `dfinery.toml` [`Registry::load`] reads, 64 MiB: a registry of thousands of
+/// events takes a few megabytes, so a larger file (or one that never ends, such as
+/// `/dev/zero`) is the wrong file, refused before it fills the memory of a build.
+const MAX_REGISTRY_FILE_BYTES: u64 = 64 << 20;
+
 /// The keys allowed at the top level.
 const TOP_KEYS: &[&str] = &[
     "service",
@@ -77,10 +82,16 @@ impl Registry {
 
     /// Reads and parses the `dfinery.toml` at `path`; errors carry the path.
     ///
-    /// A file that cannot be read is reported as one diagnostic at line 1, column 1.
+    /// A file that cannot be read is reported as one diagnostic at line 1, column 1; one that
+    /// is not UTF-8 at the line and column of its first byte that is not; one larger than
+    /// 64 MiB (far more than any registry: the wrong file) without reading the rest.
     pub fn load(path: impl AsRef<Path>) -> Result<Registry, RegistryError> {
         let path = path.as_ref();
-        let src = std::fs::read_to_string(path).map_err(|err| {
+        let error = |src: &str, at: usize, message: String| RegistryError {
+            path: Some(path.to_owned()),
+            diagnostics: vec![Diagnostic::new(src, at..at, message)],
+        };
+        let bytes = read_capped(path).map_err(|err| {
             let fix = match err.kind() {
                 std::io::ErrorKind::NotFound => {
                     "; create one with `dfinery check --init` or point to it with `DFINERY_REGISTRY`"
@@ -88,20 +99,58 @@ impl Registry {
                 std::io::ErrorKind::InvalidData => "; save it as UTF-8",
                 _ => "",
             };
-            RegistryError {
-                path: Some(path.to_owned()),
-                diagnostics: vec![Diagnostic::new(
-                    "",
-                    0..0,
-                    format!("cannot read the registry file: {err}{fix}"),
-                )],
-            }
+            error("", 0, format!("cannot read the registry file: {err}{fix}"))
         })?;
+        if bytes.len() as u64 > MAX_REGISTRY_FILE_BYTES {
+            return Err(error(
+                "",
+                0,
+                format!(
+                    "the registry file is larger than {} MiB, far more than any registry; check \
+                     that the path names your `dfinery.toml`",
+                    MAX_REGISTRY_FILE_BYTES >> 20
+                ),
+            ));
+        }
+        let src = match String::from_utf8(bytes) {
+            Ok(src) => src,
+            Err(err) => {
+                let bytes = err.as_bytes();
+                let at = err.utf8_error().valid_up_to();
+                let valid = std::str::from_utf8(&bytes[..at]).unwrap_or_default();
+                let encoding =
+                    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+                        " (it looks like UTF-16)"
+                    } else {
+                        ""
+                    };
+                return Err(error(
+                    valid,
+                    at,
+                    format!(
+                        "the registry file is not UTF-8{encoding}: byte 0x{:02X} here starts no \
+                         UTF-8 character; save the file as UTF-8",
+                        bytes[at]
+                    ),
+                ));
+            }
+        };
         Registry::parse(&src).map_err(|mut err| {
             err.path = Some(path.to_owned());
             err
         })
     }
+}
+
+/// The bytes of the file at `path`, at most one more than [`MAX_REGISTRY_FILE_BYTES`]: a file
+/// that never ends (`/dev/zero`, a pipe kept open) or a huge one is not read whole.
+fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_REGISTRY_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 fn parse_source(src: &str) -> Result<(Registry, Vec<Diagnostic>), Vec<Diagnostic>> {

@@ -396,3 +396,62 @@ fn a_service_id_with_white_space_is_refused_at_its_line() {
     let ok = Registry::parse("[service]\nid = \"my-service_1\"\n").unwrap();
     assert_eq!(ok.service_id.as_deref(), Some("my-service_1"));
 }
+
+/// A file in a fresh folder of the system's temporary folder, written with `bytes`.
+fn temp_file(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "dfinery-schema-{}-{name}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("dfinery.toml");
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_reported_at_its_first_bad_byte() {
+    // It was "stream did not contain valid UTF-8" at 1:1, whatever line held the byte.
+    let path = temp_file(
+        "latin1",
+        b"[events.coupon_used]\nproperties.caf\xE9 = \"string\"\n",
+    );
+    let err = Registry::load(&path).unwrap_err();
+    assert_eq!(err.path.as_deref(), Some(path.as_path()));
+    assert_eq!(err.diagnostics.len(), 1);
+    let d = &err.diagnostics[0];
+    assert_eq!((d.line, d.column), (2, 15), "{err}");
+    assert_eq!(
+        d.message,
+        "the registry file is not UTF-8: byte 0xE9 here starts no UTF-8 character; save the \
+         file as UTF-8"
+    );
+    let utf16 = temp_file("utf16", b"\xFF\xFEs\x00");
+    let err = Registry::load(&utf16).unwrap_err();
+    let d = &err.diagnostics[0];
+    assert_eq!((d.line, d.column), (1, 1), "{err}");
+    assert!(d.message.contains("(it looks like UTF-16)"), "{err}");
+    std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::remove_dir_all(utf16.parent().unwrap()).unwrap();
+}
+
+#[test]
+fn a_file_that_never_ends_is_refused_without_reading_it_whole() {
+    // `DFINERY_REGISTRY=/dev/zero` (or any huge file) was read whole into memory: a build
+    // that never finished.
+    let path = std::path::Path::new("/dev/zero");
+    if !path.exists() {
+        return;
+    }
+    let err = Registry::load(path).unwrap_err();
+    assert_eq!(err.diagnostics.len(), 1);
+    assert_eq!(
+        err.diagnostics[0].message,
+        "the registry file is larger than 64 MiB, far more than any registry; check that the \
+         path names your `dfinery.toml`"
+    );
+}
