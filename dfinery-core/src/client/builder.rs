@@ -119,6 +119,10 @@ pub struct ClientBuilder {
     export_concurrency: usize,
     max_events_per_request: usize,
     clock: Clock,
+    /// The variables [`from_env`](Self::from_env) found set but not UTF-8, whose setting was
+    /// not made later: each is an error at build (ignored, it was "no service id" or "no
+    /// token" for a variable the user did set).
+    env_unreadable: Vec<&'static str>,
 }
 
 impl Default for ClientBuilder {
@@ -138,6 +142,7 @@ impl Default for ClientBuilder {
             export_concurrency: MAX_CONCURRENT_EXPORTS,
             max_events_per_request: MAX_EVENTS_PER_REQUEST,
             clock: Clock::default(),
+            env_unreadable: Vec::new(),
         }
     }
 }
@@ -147,6 +152,7 @@ impl ClientBuilder {
     /// [`from_env`](Self::from_env) finds `DFINERY_SERVICE_ID`).
     pub fn service_id(mut self, service_id: impl Into<String>) -> Self {
         self.service_id = Some(service_id.into());
+        self.env_unreadable.retain(|name| *name != ENV_SERVICE_ID);
         self
     }
 
@@ -155,6 +161,7 @@ impl ClientBuilder {
     /// [`Error::MissingToken`](super::Error::MissingToken). At least one token is required.
     pub fn import_token(mut self, token: impl Into<Secret>) -> Self {
         self.import_token = Some(token.into());
+        self.env_unreadable.retain(|name| *name != ENV_IMPORT_TOKEN);
         self
     }
 
@@ -162,6 +169,7 @@ impl ClientBuilder {
     /// fail with [`Error::MissingToken`](super::Error::MissingToken).
     pub fn export_token(mut self, token: impl Into<Secret>) -> Self {
         self.export_token = Some(token.into());
+        self.env_unreadable.retain(|name| *name != ENV_EXPORT_TOKEN);
         self
     }
 
@@ -171,6 +179,7 @@ impl ClientBuilder {
     /// [`allow_insecure_http`](Self::allow_insecure_http) is set.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
+        self.env_unreadable.retain(|name| *name != ENV_BASE_URL);
         self
     }
 
@@ -267,14 +276,30 @@ impl ClientBuilder {
 
     /// Takes the settings found in the environment: `DFINERY_SERVICE_ID`,
     /// `DFINERY_IMPORT_TOKEN`, `DFINERY_EXPORT_TOKEN` and `DFINERY_BASE_URL`. A variable that is
-    /// unset or empty leaves the setting as it was; settings made later override it.
+    /// unset or empty leaves the setting as it was; settings made later override it. One set
+    /// to text that is not UTF-8 is an error at [`build`](Self::build) naming it, unless its
+    /// setting is made later.
     pub fn from_env(self) -> Self {
-        self.apply_env(|name| std::env::var(name).ok())
+        self.apply_env(|name| std::env::var(name))
     }
 
     /// [`from_env`](Self::from_env) with the variables read through `var`.
-    pub(crate) fn apply_env(mut self, var: impl Fn(&str) -> Option<String>) -> Self {
-        let var = |name| var(name).filter(|v| !v.trim().is_empty());
+    pub(crate) fn apply_env(
+        mut self,
+        var: impl Fn(&str) -> Result<String, std::env::VarError>,
+    ) -> Self {
+        let mut unreadable = Vec::new();
+        let mut var = |name: &'static str| match var(name) {
+            Ok(value) => {
+                unreadable.push((name, false));
+                Some(value).filter(|v| !v.trim().is_empty())
+            }
+            Err(std::env::VarError::NotUnicode(_)) => {
+                unreadable.push((name, true));
+                None
+            }
+            Err(std::env::VarError::NotPresent) => None,
+        };
         if let Some(id) = var(ENV_SERVICE_ID) {
             self.service_id = Some(id.trim().to_owned());
         }
@@ -286,6 +311,13 @@ impl ClientBuilder {
         }
         if let Some(url) = var(ENV_BASE_URL) {
             self.base_url = Some(url.trim().to_owned());
+        }
+        // A variable read now settles its setting, readable or not.
+        for (name, bad) in unreadable {
+            self.env_unreadable.retain(|n| *n != name);
+            if bad {
+                self.env_unreadable.push(name);
+            }
         }
         self
     }
@@ -299,6 +331,12 @@ impl ClientBuilder {
     /// character, a `Bearer ` prefix), an unusable or insecure base URL, an out-of-range
     /// setting, or an HTTP client that cannot be built.
     pub fn build(self) -> Result<Client, ClientBuildError> {
+        if let Some(name) = self.env_unreadable.first() {
+            return Err(ClientBuildError::InvalidSetting {
+                setting: name,
+                reason: "is set but is not valid UTF-8, so it cannot be read; set it to the value the DFINERY console shows",
+            });
+        }
         let service_id = self
             .service_id
             .filter(|id| !id.trim().is_empty())
@@ -676,11 +714,11 @@ mod tests {
     #[test]
     fn the_environment_fills_what_it_has() {
         let env = |name: &str| match name {
-            ENV_SERVICE_ID => Some(" env-svc ".to_owned()),
-            ENV_IMPORT_TOKEN => Some("env-import".to_owned()),
-            ENV_EXPORT_TOKEN => Some(String::new()),
-            ENV_BASE_URL => Some("http://127.0.0.1:1".to_owned()),
-            _ => None,
+            ENV_SERVICE_ID => Ok(" env-svc ".to_owned()),
+            ENV_IMPORT_TOKEN => Ok("env-import".to_owned()),
+            ENV_EXPORT_TOKEN => Ok(String::new()),
+            ENV_BASE_URL => Ok("http://127.0.0.1:1".to_owned()),
+            _ => Err(std::env::VarError::NotPresent),
         };
         let builder = ClientBuilder::default().export_token("kept").apply_env(env);
         assert_eq!(builder.service_id.as_deref(), Some("env-svc"));
@@ -692,11 +730,71 @@ mod tests {
         assert_eq!(builder.export_token.as_ref().unwrap().expose(), "kept");
         let client = builder.build().unwrap();
         assert_eq!(client.base_url(), "http://127.0.0.1:1");
-        let nothing = ClientBuilder::default().apply_env(|_| None);
+        let nothing = ClientBuilder::default().apply_env(|_| Err(std::env::VarError::NotPresent));
         assert!(matches!(
             nothing.build(),
             Err(ClientBuildError::MissingServiceId)
         ));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_variable_that_is_not_utf8_is_named_unless_its_setting_is_made_later() {
+        // It was skipped as if unset: "no service id; give one with ... `DFINERY_SERVICE_ID`"
+        // to a user who had set it.
+        use std::os::unix::ffi::OsStringExt as _;
+        let not_utf8 = || std::env::VarError::NotUnicode(std::ffi::OsString::from_vec(vec![0xFF]));
+        for bad in [
+            ENV_SERVICE_ID,
+            ENV_IMPORT_TOKEN,
+            ENV_EXPORT_TOKEN,
+            ENV_BASE_URL,
+        ] {
+            let env = |name: &str| {
+                if name == bad {
+                    Err(not_utf8())
+                } else {
+                    Err(std::env::VarError::NotPresent)
+                }
+            };
+            let error = base().apply_env(env).build().unwrap_err();
+            assert!(
+                matches!(error, ClientBuildError::InvalidSetting { setting, .. } if setting == bad),
+                "{error}"
+            );
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "`{bad}` is set but is not valid UTF-8, so it cannot be read; set it to the value the DFINERY console shows"
+                )
+            );
+        }
+        // A setting made later wins, as over any variable.
+        let env = |_: &str| Err(not_utf8());
+        let later = ClientBuilder::default()
+            .apply_env(env)
+            .service_id("svc")
+            .import_token("t")
+            .export_token("e")
+            .base_url("https://x.example");
+        assert!(later.build().is_ok());
+        // So does the variable read again, once readable.
+        let fixed = base()
+            .apply_env(|name| {
+                if name == ENV_SERVICE_ID {
+                    Err(not_utf8())
+                } else {
+                    Err(std::env::VarError::NotPresent)
+                }
+            })
+            .apply_env(|name| {
+                if name == ENV_SERVICE_ID {
+                    Ok("svc2".to_owned())
+                } else {
+                    Err(std::env::VarError::NotPresent)
+                }
+            });
+        assert_eq!(fixed.build().unwrap().service_id(), "svc2");
     }
 
     #[test]
