@@ -7,6 +7,7 @@ use toml::Spanned;
 use toml::de::{DeString, DeTable, DeValue};
 
 use super::Diagnostic;
+use crate::names::shown;
 
 /// A TOML value with its span.
 pub(super) type Value<'i> = Spanned<DeValue<'i>>;
@@ -57,7 +58,7 @@ impl<'s> Ctx<'s> {
         };
         self.error(
             key.span(),
-            format!("unknown key `{name}` in {place}; {fix}"),
+            format!("unknown key `{}` in {place}; {fix}", shown(name)),
         );
     }
 

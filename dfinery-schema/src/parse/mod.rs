@@ -16,6 +16,7 @@ use context::{Ctx, Key, Value};
 pub use diagnostic::{Diagnostic, RegistryError};
 
 use crate::Registry;
+use crate::names::shown;
 
 /// The largest `dfinery.toml` [`Registry::load`] reads, 64 MiB: a registry of thousands of
 /// events takes a few megabytes, so a larger file (or one that never ends, such as
@@ -248,8 +249,9 @@ fn read_service<'v, 'i>(
                 Some(id) if id.chars().any(|c| c.is_whitespace() || c.is_control()) => ctx.error(
                     value.span(),
                     format!(
-                        "`id` of `[service]` `{id}` holds white space or a control character; \
-                         give the service id as the DFINERY console shows it"
+                        "`id` of `[service]` `{}` holds white space or a control character; \
+                         give the service id as the DFINERY console shows it",
+                        shown(id)
                     ),
                 ),
                 Some(id) => registry.service_id = Some(id.to_owned()),

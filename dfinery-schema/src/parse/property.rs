@@ -8,7 +8,7 @@ use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 
 use super::context::{Ctx, Key, Value, kind, or_list};
-use crate::names::{check_name, is_reserved, strip_reserved};
+use crate::names::{check_name, is_reserved, shown, strip_reserved};
 use crate::{DataType, PropertyDef};
 
 /// The keys a property table may hold.
@@ -45,9 +45,9 @@ pub(super) struct Subject<'a> {
 
 impl fmt::Display for Subject<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} `{}`", self.kind.noun(), self.name)?;
+        write!(f, "{} `{}`", self.kind.noun(), shown(self.name))?;
         if let Some(event) = self.event {
-            write!(f, " of event `{event}`")?;
+            write!(f, " of event `{}`", shown(event))?;
         }
         Ok(())
     }
@@ -201,7 +201,10 @@ fn enum_list(ctx: &mut Ctx<'_>, subject: &Subject<'_>, value: &Value<'_>) -> Opt
         if !seen.insert(*entry) {
             ctx.error(
                 span.clone(),
-                format!("`enum` value `{entry}` of {subject} is listed twice; remove one"),
+                format!(
+                    "`enum` value `{}` of {subject} is listed twice; remove one",
+                    shown(entry)
+                ),
             );
         }
     }
@@ -247,8 +250,9 @@ fn check_rules(ctx: &mut Ctx<'_>, subject: &Subject<'_>, ty: DataType, rules: &R
                     ctx.error(
                         span.clone(),
                         format!(
-                            "`enum` value `{value}` of {subject} is longer than its `max_len` \
+                            "`enum` value `{}` of {subject} is longer than its `max_len` \
                              of {}; shorten it or raise `max_len`",
+                            shown(value),
                             rule.value
                         ),
                     );
@@ -281,6 +285,7 @@ fn parse_type(
         Some(close) => format!("did you mean `{close}`?"),
         None => format!("expected {}", or_list(&names)),
     };
+    let text = shown(text);
     ctx.error(span, format!("unknown type `{text}` for {subject}; {fix}"));
     None
 }

@@ -455,3 +455,29 @@ fn a_file_that_never_ends_is_refused_without_reading_it_whole() {
          path names your `dfinery.toml`"
     );
 }
+
+#[test]
+fn a_name_of_a_megabyte_is_quoted_by_its_start_not_whole() {
+    // Each message quoted the whole name: a megabyte of text made megabytes of messages.
+    let long = "x".repeat(1 << 20);
+    let src = format!(
+        "standard_events = [\"df_{long}\"]\n\
+         [events.\"{long}-\"]\n\
+         properties.\"{long}\" = {{ type = \"{long}\", {long} = 1 }}\n\
+         [user_properties]\n\
+         tier = {{ type = \"string\", enum = [\"{long}\", \"{long}\"] }}\n\
+         {long} = \"string\"\n"
+    );
+    let err = Registry::parse(&src).unwrap_err();
+    let shown = err.to_string();
+    assert_eq!(err.diagnostics.len(), 7, "{shown}");
+    for d in &err.diagnostics {
+        assert!(d.message.len() < 1000, "{}", &d.message[..1000]);
+        assert!(d.message.contains("xxxxxxxxxxxxxxxxx…`"), "{}", d.message);
+    }
+    let first = &err.diagnostics[0].message;
+    assert!(
+        first.starts_with("unknown standard event `df_xxxxxxxxxxxxxxxxx…`"),
+        "{first}"
+    );
+}

@@ -12,7 +12,8 @@ pub enum IdentityError {
     },
     /// A `phone_no` that is not 8 to 15 digits.
     #[error(
-        "`{found}` is not a valid `phone_no`; write the country code and the number as 8 to 15 digits, without `+`, spaces or dashes, e.g. `821012345678`"
+        "`{}` is not a valid `phone_no`; write the country code and the number as 8 to 15 digits, without `+`, spaces or dashes, e.g. `821012345678`",
+        dfinery_schema::names::shown(found)
     )]
     PhoneNo {
         /// The value that was given.
