@@ -63,6 +63,17 @@ fn the_strict_parser_takes_only_the_two_wire_forms() {
             "{bad}: {err:?}"
         );
     }
+    // A line end read with the text shows as `\n`, and a megabyte of text is not echoed whole.
+    assert_eq!(
+        "2024-06-24T06:01:48.501Z\n"
+            .parse::<Datetime>()
+            .unwrap_err()
+            .to_string(),
+        "`2024-06-24T06:01:48.501Z\\n` is not a datetime; write it as `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC) or RFC 3339 with an offset, e.g. `2024-06-24T06:01:48.501Z`"
+    );
+    let long = "9".repeat(1 << 20);
+    assert!(long.parse::<Date>().unwrap_err().to_string().len() < 200);
+    assert!(Datetime::parse_wire(&long).unwrap_err().to_string().len() < 300);
     assert_eq!(
         Datetime::parse_wire("yesterday").unwrap_err().to_string(),
         "`yesterday` is not a DFINERY datetime; write it as `YYYY-MM-DDTHH:MM:SS.mmmZ` or `YYYY-MM-DDTHH:MM:SSZ` in UTC, e.g. `2024-06-24T06:01:48.501Z`"
@@ -81,6 +92,14 @@ fn instants_outside_the_four_digit_years_are_rejected() {
         "0000-01-01T00:30:00+01:00".parse::<Datetime>(),
         Err(DatetimeError::OutOfRange { .. })
     ));
+    // The text as given, not as the `time` crate prints the instant.
+    assert_eq!(
+        "0000-01-01T00:30:00+01:00"
+            .parse::<Datetime>()
+            .unwrap_err()
+            .to_string(),
+        "`0000-01-01T00:30:00+01:00` is outside the years 0000 to 9999 that DFINERY can store"
+    );
     assert!(Datetime::from_unix_millis(Datetime::MAX.unix_millis() + 1).is_err());
     assert!(Datetime::from_unix_millis(Datetime::MIN.unix_millis() - 1).is_err());
     assert!(Datetime::from_unix_millis(i64::MAX).is_err());

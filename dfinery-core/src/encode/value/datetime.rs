@@ -139,7 +139,10 @@ impl FromStr for Datetime {
             what: "datetime",
             expected: DATETIME_FORM,
         })?;
-        Self::try_from_offset(odt)
+        // The text as written, not as `time` prints it (`0000-01-01 0:00:00.0 +01:00:00`).
+        Self::from_utc(odt).ok_or_else(|| DatetimeError::OutOfRange {
+            found: s.to_owned(),
+        })
     }
 }
 

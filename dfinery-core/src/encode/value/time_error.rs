@@ -6,7 +6,10 @@
 #[non_exhaustive]
 pub enum DatetimeError {
     /// The text does not have the expected form.
-    #[error("`{input}` is not a {what}; write it as {expected}")]
+    #[error(
+        "`{}` is not a {what}; write it as {expected}",
+        dfinery_schema::names::shown(input)
+    )]
     Syntax {
         /// The text that was given.
         input: String,
