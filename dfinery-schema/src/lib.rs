@@ -71,7 +71,7 @@
 //! |---|---|
 //! | `type` | required: `string`, `long`, `double`, `boolean`, `datetime`, `date`, `array<string>`, `array<long>` or `array<double>` |
 //! | `required` | `true` if the property must be present (default `false`); not allowed on user properties |
-//! | `enum` | `string` only: the allowed values, at least one, no repeats |
+//! | `enum` | `string` only: the allowed values, at least one, no repeats, each at most 8 KB of JSON (DFINERY's limit on a value) |
 //! | `max_len` | `string` and `array<string>` (per element) only: the longest value, in characters |
 //! | `max_items` | array types only: the most elements, a rule of your own (DFINERY limits the size of a value, 8 KB, not its number of elements) |
 //!

@@ -8,6 +8,7 @@ use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 
 use super::context::{Ctx, Key, Value, kind, or_list};
+use crate::limits::MAX_VALUE_BYTES;
 use crate::names::{check_name, is_reserved, shown, strip_reserved};
 use crate::{DataType, PropertyDef};
 
@@ -203,6 +204,19 @@ fn enum_list(ctx: &mut Ctx<'_>, subject: &Subject<'_>, value: &Value<'_>) -> Opt
                 span.clone(),
                 format!(
                     "`enum` value `{}` of {subject} is listed twice; remove one",
+                    shown(entry)
+                ),
+            );
+        }
+        // A value DFINERY refuses whatever the registry says: more than 8 KB of JSON.
+        let json = serde_json::to_string(entry).map_or(0, |json| json.len());
+        if json > MAX_VALUE_BYTES {
+            ctx.error(
+                span.clone(),
+                format!(
+                    "`enum` value `{}` of {subject} is {json} bytes of JSON; DFINERY takes at \
+                     most {MAX_VALUE_BYTES} bytes per value, so it could never be sent: shorten \
+                     it",
                     shown(entry)
                 ),
             );

@@ -470,7 +470,7 @@ fn a_name_of_a_megabyte_is_quoted_by_its_start_not_whole() {
     );
     let err = Registry::parse(&src).unwrap_err();
     let shown = err.to_string();
-    assert_eq!(err.diagnostics.len(), 7, "{shown}");
+    assert_eq!(err.diagnostics.len(), 9, "{shown}");
     for d in &err.diagnostics {
         assert!(d.message.len() < 1000, "{}", &d.message[..1000]);
         assert!(d.message.contains("xxxxxxxxxxxxxxxxx…`"), "{}", d.message);
@@ -479,5 +479,28 @@ fn a_name_of_a_megabyte_is_quoted_by_its_start_not_whole() {
     assert!(
         first.starts_with("unknown standard event `df_xxxxxxxxxxxxxxxxx…`"),
         "{first}"
+    );
+}
+
+#[test]
+fn an_enum_value_over_8_kb_is_refused_as_one_never_sendable() {
+    // DFINERY refuses a value over 8 KB of JSON: such an enum value was accepted, and the
+    // derive then let a variant through that every send refused.
+    let long = "v".repeat(8191);
+    let src = format!(
+        "[user_properties]\ntier = {{ type = \"string\", enum = [\"ok\", \"{long}\", \"{}\"] }}\n",
+        "v".repeat(8190)
+    );
+    let err = Registry::parse(&src).unwrap_err();
+    assert_eq!(err.diagnostics.len(), 1, "{err}");
+    let d = &err.diagnostics[0];
+    assert_eq!((d.line, d.column), (2, 41));
+    assert_eq!(
+        d.message,
+        format!(
+            "`enum` value `{}…` of user property `tier` is 8193 bytes of JSON; DFINERY takes at \
+             most 8192 bytes per value, so it could never be sent: shorten it",
+            "v".repeat(20)
+        )
     );
 }
