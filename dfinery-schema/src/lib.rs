@@ -78,8 +78,9 @@
 //! ## Rules
 //!
 //! - Names match `^[A-Za-z][A-Za-z0-9_]*$`, at most 100 characters, and are case-sensitive
-//!   ([`names`]); the `df_` prefix is reserved for the [`catalog`]: a custom event or property
-//!   may not use it.
+//!   ([`names`]): two that differ only in case are two names, with a warning
+//!   ([`Registry::parse_with_warnings`]); the `df_` prefix is reserved for the [`catalog`]: a
+//!   custom event or property may not use it.
 //! - An `[events.df_x]` table only extends a standard event that `standard_events` enables: a
 //!   standard event must be enabled in the console before use, so a table for one that is not
 //!   listed is an **error** (it is not enabled implicitly). It may add custom properties and

@@ -49,6 +49,40 @@ impl<'s> Ctx<'s> {
         )
     }
 
+    /// Warns at each of `names` (keys of one table, with their spans) that differs from an
+    /// earlier one only in ASCII case: names are case-sensitive, so the two are two different
+    /// names to DFINERY, most likely one meant twice. `noun` names what they are (`property`)
+    /// and `place` where, if anywhere (`` of event `coupon_used` ``).
+    pub(super) fn case_twins<'k, 'i: 'k>(
+        &mut self,
+        noun: &str,
+        place: &str,
+        names: impl IntoIterator<Item = &'k Key<'i>>,
+    ) {
+        let mut keys: Vec<&Key<'_>> = names.into_iter().collect();
+        keys.sort_by_key(|key| key.span().start);
+        let mut first: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+        for key in keys {
+            let name: &str = key.get_ref().as_ref();
+            match first.get(&name.to_ascii_lowercase()) {
+                Some(earlier) if *earlier != name => self.warn(
+                    key.span(),
+                    format!(
+                        "{noun} `{}`{place} differs from `{}` only in case; names are \
+                         case-sensitive, \
+                         so DFINERY takes them as two: keep one spelling if one is meant",
+                        shown(name),
+                        shown(earlier)
+                    ),
+                ),
+                Some(_) => {}
+                None => {
+                    first.insert(name.to_ascii_lowercase(), name);
+                }
+            }
+        }
+    }
+
     /// Records an unknown `key` found in `place`, suggesting one of `allowed`.
     pub(super) fn unknown_key(&mut self, key: &Key<'_>, place: &str, allowed: &[&str]) {
         let name = key.get_ref().as_ref();

@@ -21,6 +21,7 @@ pub(super) fn events(ctx: &mut Ctx<'_>, value: &Value<'_>, registry: &mut Regist
         read_body(ctx, &mut def, body);
         registry.events.insert(def.name.clone(), def);
     }
+    ctx.case_twins("event", "", table.iter().map(|(key, _)| key));
 }
 
 /// The definition an `[events.<name>]` table extends: an enabled standard event, or a new
@@ -127,6 +128,8 @@ fn add_properties(ctx: &mut Ctx<'_>, def: &mut EventDef, kind: Kind, value: &Val
     let Some(table) = ctx.table(value, &what) else {
         return;
     };
+    let place = format!(" of event `{}`", shown(&def.name));
+    ctx.case_twins(kind.noun(), &place, table.iter().map(|(key, _)| key));
     for (key, spec) in table.iter() {
         let subject = Subject {
             kind,

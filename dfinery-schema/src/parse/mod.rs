@@ -64,7 +64,8 @@ impl Registry {
     /// [`parse`](Registry::parse), also returning the warnings of a valid file: things DFINERY
     /// accepts but that are best changed, each with its line and column, e.g. a standard user
     /// property DFINERY's SDKs deprecate
-    /// ([`catalog::DEPRECATED_USER_PROPERTIES`](crate::catalog::DEPRECATED_USER_PROPERTIES)).
+    /// ([`catalog::DEPRECATED_USER_PROPERTIES`](crate::catalog::DEPRECATED_USER_PROPERTIES)),
+    /// or two events (or two properties of one table) whose names differ only in case.
     ///
     /// ```
     /// use dfinery_schema::Registry;

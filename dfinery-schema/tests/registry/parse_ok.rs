@@ -178,3 +178,59 @@ fn the_standard_registry_enables_the_whole_catalog() {
     assert!(registry.events.values().all(|e| e.standard));
     assert!(registry.user_properties.values().all(|p| p.standard));
 }
+
+#[test]
+fn names_that_differ_only_in_case_are_kept_apart_with_a_warning() {
+    // Accepted in silence: `Coupon_Used` and `coupon_used` are two events to DFINERY, most
+    // likely one meant twice.
+    let src = "[events.coupon_used]\n\
+               properties.code = \"string\"\n\
+               properties.Code = \"string\"\n\
+               items.sku = \"string\"\n\
+               items.SKU = \"string\"\n\
+               [events.Coupon_Used]\n\
+               [user_properties]\n\
+               tier = \"string\"\n\
+               TIER = \"string\"\n\
+               Tier = \"long\"\n";
+    let (registry, warnings) = Registry::parse_with_warnings(src).unwrap();
+    assert!(registry.event("coupon_used").is_some());
+    assert!(registry.event("Coupon_Used").is_some());
+    assert!(registry.user_property("TIER").is_some());
+    let found: Vec<(usize, usize, &str)> = warnings
+        .iter()
+        .map(|d| (d.line, d.column, d.message.as_str()))
+        .collect();
+    let tail = "only in case; names are case-sensitive, so DFINERY takes them as two: keep one \
+                spelling if one is meant";
+    assert_eq!(
+        found,
+        [
+            (
+                3,
+                12,
+                &*format!("property `Code` of event `coupon_used` differs from `code` {tail}")
+            ),
+            (
+                5,
+                7,
+                &*format!("item property `SKU` of event `coupon_used` differs from `sku` {tail}")
+            ),
+            (
+                6,
+                9,
+                &*format!("event `Coupon_Used` differs from `coupon_used` {tail}")
+            ),
+            (
+                9,
+                1,
+                &*format!("user property `TIER` differs from `tier` {tail}")
+            ),
+            (
+                10,
+                1,
+                &*format!("user property `Tier` differs from `tier` {tail}")
+            ),
+        ]
+    );
+}
