@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use dfinery_schema::protocol::MAX_CONCURRENT_EXPORTS;
+use dfinery_schema::protocol::{Endpoint, MAX_CONCURRENT_EXPORTS};
 use reqwest::Url;
 use tokio::sync::Semaphore;
 
@@ -512,6 +512,23 @@ fn check_base_url(text: &str, allow_insecure_http: bool) -> Result<String, Clien
             "it has a query or a fragment; give the base only, `?service_id=` is added per call",
         ));
     }
+    // Each call adds its endpoint's path (`/api/v1/events`, ...) to the base: a base that
+    // already ends with one (the endpoint's URL given for the base) would be answered 404 on
+    // every call. A shorter part (`/api`) may be a proxy's prefix, and is left alone.
+    let path = url.path().trim_end_matches('/');
+    let endpoint_part = Endpoint::ALL
+        .into_iter()
+        .map(Endpoint::path)
+        .find(|endpoint| path.ends_with(endpoint));
+    if let Some(part) = endpoint_part {
+        return Err(invalid(
+            url.as_str(),
+            &format!(
+                "it ends with `{part}`, an endpoint's path, which the client adds to the base \
+                 itself; give the base only, e.g. `{DEFAULT_BASE_URL}`"
+            ),
+        ));
+    }
     match url.scheme() {
         "https" => {}
         "http" if allow_insecure_http || is_loopback(&url) => {}
@@ -572,6 +589,46 @@ mod tests {
         ] {
             let client = base().base_url(given).build().unwrap();
             assert_eq!(client.base_url(), kept, "{given}");
+        }
+    }
+
+    #[test]
+    fn a_base_url_naming_an_endpoint_is_refused() {
+        // Accepted, then every call went to `/api/v1/events/api/v1/events` and was answered 404.
+        for (given, part) in [
+            ("https://openapi.dfinery.ai/api/v1/events", "/api/v1/events"),
+            (
+                "https://openapi.dfinery.ai/api/v1/user-profile/",
+                "/api/v1/user-profile",
+            ),
+            (
+                "https://x.example/p/api/v1/export/event/",
+                "/api/v1/export/event",
+            ),
+            (
+                "http://127.0.0.1:9/api/v1/identities/delete",
+                "/api/v1/identities/delete",
+            ),
+        ] {
+            let error = base().base_url(given).build().unwrap_err();
+            assert!(
+                matches!(error, ClientBuildError::InvalidBaseUrl { .. }),
+                "{given}: {error}"
+            );
+            assert!(
+                error.to_string().contains(&format!(
+                    ": it ends with `{part}`, an endpoint's path, which the client adds to the \
+                     base itself; give the base only, e.g. `https://openapi.dfinery.ai`"
+                )),
+                "{given}: {error}"
+            );
+        }
+        for fine in [
+            "https://x.example/api",
+            "https://x.example/api/v1",
+            "https://x.example/api/v1/eventsx",
+        ] {
+            assert!(base().base_url(fine).build().is_ok(), "{fine}");
         }
     }
 
