@@ -65,7 +65,8 @@ impl Registry {
     /// accepts but that are best changed, each with its line and column, e.g. a standard user
     /// property DFINERY's SDKs deprecate
     /// ([`catalog::DEPRECATED_USER_PROPERTIES`](crate::catalog::DEPRECATED_USER_PROPERTIES)),
-    /// or two events (or two properties of one table) whose names differ only in case.
+    /// two events (or two properties of one table) whose names differ only in case, or `enum`
+    /// values that differ only in case or surrounding white space, or are blank.
     ///
     /// ```
     /// use dfinery_schema::Registry;

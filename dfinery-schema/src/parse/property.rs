@@ -1,7 +1,8 @@
 //! One property definition: the shorthand `name = "type"` or the table
 //! `name = { type, required, enum, max_len, max_items }`.
 
-use std::collections::HashSet;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::ops::Range;
 
@@ -198,6 +199,9 @@ fn enum_list(ctx: &mut Ctx<'_>, subject: &Subject<'_>, value: &Value<'_>) -> Opt
         return None;
     }
     let mut seen = HashSet::new();
+    // Each value by its folded form (white space around it dropped, lower case), for values
+    // that differ only in that: most likely one value typed twice, one of them unreachable.
+    let mut folded: HashMap<String, &str> = HashMap::new();
     for (entry, span) in &entries {
         if !seen.insert(*entry) {
             ctx.error(
@@ -207,6 +211,30 @@ fn enum_list(ctx: &mut Ctx<'_>, subject: &Subject<'_>, value: &Value<'_>) -> Opt
                     shown(entry)
                 ),
             );
+        } else if entry.trim().is_empty() {
+            ctx.warn(
+                span.clone(),
+                format!(
+                    "`enum` value `{}` of {subject} is blank; to send no value leave the property \
+                     out, or remove the value",
+                    shown(entry)
+                ),
+            );
+        } else {
+            match folded.entry(entry.trim().to_lowercase()) {
+                Entry::Occupied(earlier) => ctx.warn(
+                    span.clone(),
+                    format!(
+                        "`enum` value `{}` of {subject} differs from `{}` only in case or white \
+                         space; values are compared exactly, so keep one spelling if one is meant",
+                        shown(entry),
+                        shown(earlier.get())
+                    ),
+                ),
+                Entry::Vacant(slot) => {
+                    slot.insert(entry);
+                }
+            }
         }
         // A value DFINERY refuses whatever the registry says: more than 8 KB of JSON.
         let json = serde_json::to_string(entry).map_or(0, |json| json.len());

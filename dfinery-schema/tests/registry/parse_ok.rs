@@ -234,3 +234,39 @@ fn names_that_differ_only_in_case_are_kept_apart_with_a_warning() {
         ]
     );
 }
+
+#[test]
+fn enum_values_that_differ_only_in_case_or_white_space_or_are_blank_get_a_warning() {
+    // Accepted in silence: DFINERY compares values exactly, so `gold` and `Gold ` are two
+    // values, one most likely unreachable; a blank value sends an empty text.
+    let src = "[user_properties]\n\
+               tier = { type = \"string\", enum = [\"gold\", \"Gold \", \"silver\", \" \"] }\n";
+    let (registry, warnings) = Registry::parse_with_warnings(src).unwrap();
+    let values = registry.user_property("tier").unwrap().enum_values.clone();
+    assert_eq!(
+        values.unwrap(),
+        ["gold", "Gold ", "silver", " "].map(String::from)
+    );
+    let found: Vec<(usize, usize, &str)> = warnings
+        .iter()
+        .map(|d| (d.line, d.column, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                2,
+                43,
+                "`enum` value `Gold ` of user property `tier` differs from `gold` only in case \
+                 or white space; values are compared exactly, so keep one spelling if one is \
+                 meant"
+            ),
+            (
+                2,
+                62,
+                "`enum` value ` ` of user property `tier` is blank; to send no value leave the \
+                 property out, or remove the value"
+            ),
+        ]
+    );
+}
