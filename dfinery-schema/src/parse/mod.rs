@@ -98,9 +98,13 @@ impl Registry {
             let fix = match err.kind() {
                 std::io::ErrorKind::NotFound => {
                     "; create one with `dfinery check --init` or point to it with `DFINERY_REGISTRY`"
+                        .to_owned()
                 }
-                std::io::ErrorKind::InvalidData => "; save it as UTF-8",
-                _ => "",
+                std::io::ErrorKind::IsADirectory => format!(
+                    "; give the path of the file in it, e.g. `{}`",
+                    path.join("dfinery.toml").display()
+                ),
+                _ => String::new(),
             };
             error("", 0, format!("cannot read the registry file: {err}{fix}"))
         })?;

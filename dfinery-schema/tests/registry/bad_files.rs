@@ -504,3 +504,20 @@ fn an_enum_value_over_8_kb_is_refused_as_one_never_sendable() {
         )
     );
 }
+
+#[test]
+fn a_folder_given_as_the_registry_is_named_with_the_file_to_give() {
+    // It was "cannot read the registry file: Is a directory (os error 21)", and no fix.
+    let file = temp_file("folder", b"");
+    let folder = file.parent().unwrap();
+    let err = Registry::load(folder).unwrap_err();
+    let message = &err.diagnostics[0].message;
+    assert!(
+        message.ends_with(&format!(
+            "; give the path of the file in it, e.g. `{}`",
+            folder.join("dfinery.toml").display()
+        )),
+        "{message}"
+    );
+    std::fs::remove_dir_all(folder).unwrap();
+}
