@@ -109,8 +109,28 @@ fn instants_outside_the_four_digit_years_are_rejected() {
     );
     assert!(Datetime::try_from(negative_year).is_err());
     assert!(Date::try_from(negative_year.date()).is_err());
-    assert!(Date::from_ymd(2023, 2, 29).is_err());
-    assert!(Date::from_ymd(2024, 13, 1).is_err());
+    // A day that does not exist was "outside the years 0000 to 9999".
+    for (y, m, d, shown) in [
+        (2023, 2, 29, "2023-02-29"),
+        (2024, 13, 1, "2024-13-01"),
+        (0, 0, 0, "0000-00-00"),
+    ] {
+        let err = Date::from_ymd(y, m, d).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "`{shown}` is no day of the calendar; give a month from 1 to 12 and a day that month has"
+            )
+        );
+    }
+    assert!(matches!(
+        Date::from_ymd(10_000, 1, 1),
+        Err(DatetimeError::OutOfRange { .. })
+    ));
+    assert!(matches!(
+        Date::from_ymd(-1, 13, 1),
+        Err(DatetimeError::OutOfRange { .. })
+    ));
 }
 
 #[test]

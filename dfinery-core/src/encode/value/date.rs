@@ -23,14 +23,19 @@ impl Date {
     ///
     /// # Errors
     ///
-    /// [`DatetimeError::OutOfRange`] when there is no such day or the year is outside 0000..=9999.
+    /// [`DatetimeError::OutOfRange`] when the year is outside 0000..=9999,
+    /// [`DatetimeError::NoSuchDay`] when the month or the day does not exist.
     pub fn from_ymd(year: i32, month: u8, day: u8) -> Result<Self, DatetimeError> {
-        let found = || DatetimeError::OutOfRange {
-            found: format!("{year:04}-{month:02}-{day:02}"),
+        let found = format!("{year:04}-{month:02}-{day:02}");
+        if !(0..=9999).contains(&year) {
+            return Err(DatetimeError::OutOfRange { found });
+        }
+        let no_such_day = || DatetimeError::NoSuchDay {
+            found: found.clone(),
         };
-        let month = Month::try_from(month).map_err(|_| found())?;
-        let date = time::Date::from_calendar_date(year, month, day).map_err(|_| found())?;
-        Self::try_from(date).map_err(|_| found())
+        let month = Month::try_from(month).map_err(|_| no_such_day())?;
+        let date = time::Date::from_calendar_date(year, month, day).map_err(|_| no_such_day())?;
+        Self::try_from(date).map_err(|_| no_such_day())
     }
 
     /// Today's date in UTC.

@@ -24,6 +24,14 @@ pub enum DatetimeError {
         /// The instant or date as text (or as Unix milliseconds).
         found: String,
     },
+    /// A year, month and day that name no day of the calendar (month 13, February 30).
+    #[error(
+        "`{found}` is no day of the calendar; give a month from 1 to 12 and a day that month has"
+    )]
+    NoSuchDay {
+        /// The parts as given, `YYYY-MM-DD`.
+        found: String,
+    },
 }
 
 /// The form [`Datetime`](crate::Datetime) expects, for error messages.
