@@ -86,14 +86,34 @@ impl fmt::Debug for Date {
 impl FromStr for Date {
     type Err = DatetimeError;
 
-    /// Accepts exactly `YYYY-MM-DD`.
+    /// Accepts exactly `YYYY-MM-DD`; [`DatetimeError::NoSuchDay`] for one in that form that
+    /// names no day (`2023-02-29`), [`DatetimeError::Syntax`] for any other text.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        parse(s).ok_or_else(|| DatetimeError::Syntax {
-            input: s.to_owned(),
-            what: "date",
-            expected: DATE_FORM,
+        parse(s).ok_or_else(|| {
+            if date_shaped(s) {
+                DatetimeError::NoSuchDay {
+                    found: s.to_owned(),
+                }
+            } else {
+                DatetimeError::Syntax {
+                    input: s.to_owned(),
+                    what: "date",
+                    expected: DATE_FORM,
+                }
+            }
         })
     }
+}
+
+/// Whether `s` starts with `DDDD-DD-DD` (digits and dashes): the form of a date, whatever day
+/// it names.
+pub(super) fn date_shaped(s: &str) -> bool {
+    s.as_bytes().get(..10).is_some_and(|b| {
+        b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            _ => c.is_ascii_digit(),
+        })
+    })
 }
 
 /// The wire form, read by the protocol's one parser.
