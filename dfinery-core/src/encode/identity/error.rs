@@ -19,6 +19,16 @@ pub enum IdentityError {
         /// The value that was given.
         found: String,
     },
+    /// A `phone_no` of digits that starts with `0`: a national number (`01012345678`) without
+    /// its country code, since no country code starts with 0.
+    #[error(
+        "`{}` starts with 0, so it has no country code; write the country code first and drop the national 0, e.g. `821012345678` for `010-1234-5678`",
+        dfinery_schema::names::shown(found)
+    )]
+    PhoneNoWithoutCountryCode {
+        /// The value that was given.
+        found: String,
+    },
     /// An identity with none of the five identifiers.
     #[error(
         "the identity has no identifier; give at least one of `external_id`, `phone_no`, `email`, `kakao_user_id`, `line_user_id`"
