@@ -65,8 +65,9 @@ impl Registry {
     /// accepts but that are best changed, each with its line and column, e.g. a standard user
     /// property DFINERY's SDKs deprecate
     /// ([`catalog::DEPRECATED_USER_PROPERTIES`](crate::catalog::DEPRECATED_USER_PROPERTIES)),
-    /// two events (or two properties of one table) whose names differ only in case, or `enum`
-    /// values that differ only in case or surrounding white space, or are blank.
+    /// two events (or two properties of one table) whose names differ only in case, `enum`
+    /// values that differ only in case or surrounding white space, or are blank, or a file with
+    /// no event at all (empty, or cut short).
     ///
     /// ```
     /// use dfinery_schema::Registry;
@@ -168,6 +169,16 @@ fn parse_source(src: &str) -> Result<(Registry, Vec<Diagnostic>), Vec<Diagnostic
     }
     let mut ctx = Ctx::new(src);
     let registry = read_root(&mut ctx, root.get_ref());
+    if registry.events.is_empty() {
+        // An empty or truncated file, or one with only user properties: every event would be
+        // refused as unregistered.
+        ctx.warn(
+            0..0,
+            "the registry has no events, so every event would be refused; enable standard \
+             events with `standard_events = [\"df_login\", ...]` or declare one with \
+             `[events.<name>]`",
+        );
+    }
     let (errors, warnings) = ctx.into_diagnostics();
     if errors.is_empty() {
         Ok((registry, warnings))

@@ -249,6 +249,7 @@ fn enum_values_that_differ_only_in_case_or_white_space_or_are_blank_get_a_warnin
     );
     let found: Vec<(usize, usize, &str)> = warnings
         .iter()
+        .filter(|d| d.message.starts_with("`enum`"))
         .map(|d| (d.line, d.column, d.message.as_str()))
         .collect();
     assert_eq!(
@@ -269,4 +270,28 @@ fn enum_values_that_differ_only_in_case_or_white_space_or_are_blank_get_a_warnin
             ),
         ]
     );
+}
+
+#[test]
+fn a_registry_without_events_gets_a_warning() {
+    // An empty (or cut-short) file parsed in silence, and every event was then refused.
+    for src in [
+        "",
+        "\n# nothing yet\n",
+        "[user_properties]\ntier = \"string\"\n",
+    ] {
+        let (registry, warnings) = Registry::parse_with_warnings(src).unwrap();
+        assert!(registry.events.is_empty());
+        assert_eq!(warnings.len(), 1, "{src:?}");
+        assert_eq!((warnings[0].line, warnings[0].column), (1, 1));
+        assert!(
+            warnings[0]
+                .message
+                .starts_with("the registry has no events, so every event would be refused"),
+            "{}",
+            warnings[0].message
+        );
+    }
+    let (_, warnings) = Registry::parse_with_warnings("standard_events = [\"df_login\"]").unwrap();
+    assert!(warnings.is_empty());
 }
