@@ -72,7 +72,11 @@ impl Registry {
     /// ```
     /// use dfinery_schema::Registry;
     /// let (registry, warnings) =
-    ///     Registry::parse_with_warnings("standard_user_properties = [\"df_push_optin\"]\n").unwrap();
+    ///     Registry::parse_with_warnings(concat!(
+    ///         "standard_user_properties = [\"df_push_optin\"]\n",
+    ///         "standard_events = [\"df_login\"]\n",
+    ///     ))
+    ///     .unwrap();
     /// assert!(registry.user_property("df_push_optin").is_some());
     /// assert_eq!((warnings[0].line, warnings[0].column), (1, 29));
     /// assert!(warnings[0].message.starts_with("`df_push_optin` is deprecated"));
