@@ -131,6 +131,11 @@ fn ui() {
         &[],
     );
     run(
+        &ui.join("registry/many_problems.toml"),
+        &[glob("registry", "many_problems.rs")],
+        &[],
+    );
+    run(
         &ui.join("registry/does-not-exist.toml"),
         &[glob("registry", "missing.rs")],
         &[],

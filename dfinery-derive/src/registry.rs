@@ -23,6 +23,11 @@ pub const FILE_NAME: &str = "dfinery.toml";
 /// The env var that points to the registry.
 pub const ENV_VAR: &str = "DFINERY_REGISTRY";
 
+/// The problems of a broken registry one derive reports; the rest are counted in one more
+/// error. Every derive of a crate reports them, so a file with thousands of problems made
+/// thousands of errors per derive, the first screenful of which says what `dfinery check` does.
+const MAX_SHOWN_PROBLEMS: usize = 10;
+
 /// A registry that was found and parsed.
 pub struct Loaded {
     /// Its absolute path, for `include_bytes!`.
@@ -195,7 +200,7 @@ pub fn load(attribute: Option<&LitStr>, span: Span, errors: &mut Errors) -> Opti
             registry: Arc::clone(registry),
         }),
         Err(error) => {
-            for d in &error.diagnostics {
+            for d in error.diagnostics.iter().take(MAX_SHOWN_PROBLEMS) {
                 errors.at(
                     span,
                     format!(
@@ -204,6 +209,18 @@ pub fn load(attribute: Option<&LitStr>, span: Span, errors: &mut Errors) -> Opti
                         d.line,
                         d.column,
                         d.message
+                    ),
+                );
+            }
+            let more = error.diagnostics.len().saturating_sub(MAX_SHOWN_PROBLEMS);
+            if more > 0 {
+                errors.at(
+                    span,
+                    format!(
+                        "invalid registry file: {} has {more} more problem{}; run \
+                         `dfinery check --registry <this file>` to list them all",
+                        path.display(),
+                        if more == 1 { "" } else { "s" },
                     ),
                 );
             }

@@ -479,7 +479,7 @@ mod tests {
         let cause = std::error::Error::source(&err).unwrap().to_string();
         assert!(cause.contains("/dev/zero"), "{cause}");
         assert!(
-            cause.contains("it holds more than 16 MiB; give the path of a `dfinery.toml`"),
+            cause.contains("larger than 64 MiB, far more than any registry"),
             "{cause}"
         );
     }

@@ -52,7 +52,7 @@
 //!
 //! | key | where | meaning |
 //! |---|---|---|
-//! | `id` | `[service]` | the default service id (a non-empty string) |
+//! | `id` | `[service]` | the default service id (a non-empty string without white space or control characters) |
 //! | `standard_events` | top level or `[service]` | standard events enabled in the console; each gets its properties, item properties and required flags from the [`catalog`] |
 //! | `standard_user_properties` | top level or `[service]` | standard user properties enabled; the five [consent flags](catalog::CONSENT_FLAGS) are always registered and may be listed too |
 //! | `[events.<name>]` | | a custom event, or custom additions to an enabled standard event |
@@ -71,15 +71,16 @@
 //! |---|---|
 //! | `type` | required: `string`, `long`, `double`, `boolean`, `datetime`, `date`, `array<string>`, `array<long>` or `array<double>` |
 //! | `required` | `true` if the property must be present (default `false`); not allowed on user properties |
-//! | `enum` | `string` only: the allowed values, at least one, no repeats |
+//! | `enum` | `string` only: the allowed values, at least one, no repeats, each at most 8 KB of JSON (DFINERY's limit on a value) |
 //! | `max_len` | `string` and `array<string>` (per element) only: the longest value, in characters |
 //! | `max_items` | array types only: the most elements, a rule of your own (DFINERY limits the size of a value, 8 KB, not its number of elements) |
 //!
 //! ## Rules
 //!
 //! - Names match `^[A-Za-z][A-Za-z0-9_]*$`, at most 100 characters, and are case-sensitive
-//!   ([`names`]); the `df_` prefix is reserved for the [`catalog`]: a custom event or property
-//!   may not use it.
+//!   ([`names`]): two that differ only in case are two names, with a warning
+//!   ([`Registry::parse_with_warnings`]); the `df_` prefix is reserved for the [`catalog`]: a
+//!   custom event or property may not use it.
 //! - An `[events.df_x]` table only extends a standard event that `standard_events` enables: a
 //!   standard event must be enabled in the console before use, so a table for one that is not
 //!   listed is an **error** (it is not enabled implicitly). It may add custom properties and

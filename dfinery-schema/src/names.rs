@@ -4,6 +4,7 @@
 //! DFINERY does not document a rule; the project decides (`docs/design.md`): names match
 //! `^[A-Za-z][A-Za-z0-9_]*$`, are at most [`MAX_NAME_LEN`] characters long and are case-sensitive.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// The longest name allowed, in characters.
@@ -48,16 +49,18 @@ impl fmt::Display for NameError {
             NameError::TooLong { name, len } => write!(
                 f,
                 "name `{}…` is {len} characters long; shorten it to at most {MAX_NAME_LEN}",
-                name.chars().take(20).collect::<String>()
+                shown(&name.chars().take(SHOWN_PREFIX).collect::<String>())
             ),
             NameError::BadStart { name, found } => write!(
                 f,
-                "name `{name}` starts with `{}`; start it with an ASCII letter",
+                "name `{}` starts with `{}`; start it with an ASCII letter",
+                shown(name),
                 found.escape_debug()
             ),
             NameError::BadChar { name, found } => write!(
                 f,
-                "name `{name}` contains `{}`; use only ASCII letters, digits and `_`",
+                "name `{}` contains `{}`; use only ASCII letters, digits and `_`",
+                shown(name),
                 found.escape_debug()
             ),
         }
@@ -65,6 +68,40 @@ impl fmt::Display for NameError {
 }
 
 impl std::error::Error for NameError {}
+
+/// How many characters of a name too long to quote whole [`shown`] keeps.
+const SHOWN_PREFIX: usize = 20;
+
+/// `name` as a message quotes it: each control character written as its Rust escape (`\n`,
+/// `\u{1b}`), so the message stays on one line and the terminal shows what the name holds; a
+/// name over [`MAX_NAME_LEN`] characters (no valid name is) cut to its first 20 and `…`, so a
+/// megabyte of text given as a name does not make a megabyte of message.
+///
+/// ```
+/// use dfinery_schema::names::shown;
+/// assert_eq!(shown("coupon_used"), "coupon_used");
+/// assert_eq!(shown("a\nb"), "a\\nb");
+/// assert_eq!(shown(&"x".repeat(1000)), format!("{}…", "x".repeat(20)));
+/// ```
+pub fn shown(name: &str) -> Cow<'_, str> {
+    let long = name.len() > MAX_NAME_LEN && name.chars().nth(MAX_NAME_LEN).is_some();
+    if !long && !name.chars().any(char::is_control) {
+        return Cow::Borrowed(name);
+    }
+    let kept = if long { SHOWN_PREFIX } else { MAX_NAME_LEN };
+    let mut out = String::new();
+    for c in name.chars().take(kept) {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    if long {
+        out.push('…');
+    }
+    Cow::Owned(out)
+}
 
 /// Checks `name` against the naming rule `^[A-Za-z][A-Za-z0-9_]*$`, at most [`MAX_NAME_LEN`]
 /// characters.

@@ -21,8 +21,12 @@ fn a_registry_file_that_is_not_utf8_names_the_file_and_the_fix() {
     std::fs::write(&path, b"[service]\nid = \"caf\xe9\"\n").unwrap();
     let error = Registry::load(&path).map(|_| ()).unwrap_err().to_string();
     assert!(error.starts_with(&*path.to_string_lossy()), "{error}");
+    // At the byte's line and column, not 1:1.
     assert!(
-        error.ends_with("stream did not contain valid UTF-8; save it as UTF-8"),
+        error.ends_with(
+            ":2:10: the registry file is not UTF-8: byte 0xE9 here starts no UTF-8 character; \
+             save the file as UTF-8"
+        ),
         "{error}"
     );
 }

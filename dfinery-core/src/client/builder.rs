@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use dfinery_schema::protocol::MAX_CONCURRENT_EXPORTS;
+use dfinery_schema::protocol::{Endpoint, MAX_CONCURRENT_EXPORTS};
 use reqwest::Url;
 use tokio::sync::Semaphore;
 
@@ -119,6 +119,10 @@ pub struct ClientBuilder {
     export_concurrency: usize,
     max_events_per_request: usize,
     clock: Clock,
+    /// The variables [`from_env`](Self::from_env) found set but not UTF-8, whose setting was
+    /// not made later: each is an error at build (ignored, it was "no service id" or "no
+    /// token" for a variable the user did set).
+    env_unreadable: Vec<&'static str>,
 }
 
 impl Default for ClientBuilder {
@@ -138,6 +142,7 @@ impl Default for ClientBuilder {
             export_concurrency: MAX_CONCURRENT_EXPORTS,
             max_events_per_request: MAX_EVENTS_PER_REQUEST,
             clock: Clock::default(),
+            env_unreadable: Vec::new(),
         }
     }
 }
@@ -147,6 +152,7 @@ impl ClientBuilder {
     /// [`from_env`](Self::from_env) finds `DFINERY_SERVICE_ID`).
     pub fn service_id(mut self, service_id: impl Into<String>) -> Self {
         self.service_id = Some(service_id.into());
+        self.env_unreadable.retain(|name| *name != ENV_SERVICE_ID);
         self
     }
 
@@ -155,6 +161,7 @@ impl ClientBuilder {
     /// [`Error::MissingToken`](super::Error::MissingToken). At least one token is required.
     pub fn import_token(mut self, token: impl Into<Secret>) -> Self {
         self.import_token = Some(token.into());
+        self.env_unreadable.retain(|name| *name != ENV_IMPORT_TOKEN);
         self
     }
 
@@ -162,6 +169,7 @@ impl ClientBuilder {
     /// fail with [`Error::MissingToken`](super::Error::MissingToken).
     pub fn export_token(mut self, token: impl Into<Secret>) -> Self {
         self.export_token = Some(token.into());
+        self.env_unreadable.retain(|name| *name != ENV_EXPORT_TOKEN);
         self
     }
 
@@ -171,6 +179,7 @@ impl ClientBuilder {
     /// [`allow_insecure_http`](Self::allow_insecure_http) is set.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
+        self.env_unreadable.retain(|name| *name != ENV_BASE_URL);
         self
     }
 
@@ -267,14 +276,30 @@ impl ClientBuilder {
 
     /// Takes the settings found in the environment: `DFINERY_SERVICE_ID`,
     /// `DFINERY_IMPORT_TOKEN`, `DFINERY_EXPORT_TOKEN` and `DFINERY_BASE_URL`. A variable that is
-    /// unset or empty leaves the setting as it was; settings made later override it.
+    /// unset or empty leaves the setting as it was; settings made later override it. One set
+    /// to text that is not UTF-8 is an error at [`build`](Self::build) naming it, unless its
+    /// setting is made later.
     pub fn from_env(self) -> Self {
-        self.apply_env(|name| std::env::var(name).ok())
+        self.apply_env(|name| std::env::var(name))
     }
 
     /// [`from_env`](Self::from_env) with the variables read through `var`.
-    pub(crate) fn apply_env(mut self, var: impl Fn(&str) -> Option<String>) -> Self {
-        let var = |name| var(name).filter(|v| !v.trim().is_empty());
+    pub(crate) fn apply_env(
+        mut self,
+        var: impl Fn(&str) -> Result<String, std::env::VarError>,
+    ) -> Self {
+        let mut unreadable = Vec::new();
+        let mut var = |name: &'static str| match var(name) {
+            Ok(value) => {
+                unreadable.push((name, false));
+                Some(value).filter(|v| !v.trim().is_empty())
+            }
+            Err(std::env::VarError::NotUnicode(_)) => {
+                unreadable.push((name, true));
+                None
+            }
+            Err(std::env::VarError::NotPresent) => None,
+        };
         if let Some(id) = var(ENV_SERVICE_ID) {
             self.service_id = Some(id.trim().to_owned());
         }
@@ -287,6 +312,13 @@ impl ClientBuilder {
         if let Some(url) = var(ENV_BASE_URL) {
             self.base_url = Some(url.trim().to_owned());
         }
+        // A variable read now settles its setting, readable or not.
+        for (name, bad) in unreadable {
+            self.env_unreadable.retain(|n| *n != name);
+            if bad {
+                self.env_unreadable.push(name);
+            }
+        }
         self
     }
 
@@ -294,14 +326,32 @@ impl ClientBuilder {
     ///
     /// # Errors
     ///
-    /// A [`ClientBuildError`] for a missing service id, no token, a blank token or one an HTTP
-    /// header cannot carry, an unusable or insecure base URL, an out-of-range setting, or an
-    /// HTTP client that cannot be built.
+    /// A [`ClientBuildError`] for a missing service id or one holding white space, no token, a
+    /// blank token or one holding what no token has (white space, a control or non-ASCII
+    /// character, a `Bearer ` prefix), an unusable or insecure base URL, an out-of-range
+    /// setting, or an HTTP client that cannot be built.
     pub fn build(self) -> Result<Client, ClientBuildError> {
+        if let Some(name) = self.env_unreadable.first() {
+            return Err(ClientBuildError::InvalidSetting {
+                setting: name,
+                reason: "is set but is not valid UTF-8, so it cannot be read; set it to the value the DFINERY console shows",
+            });
+        }
         let service_id = self
             .service_id
             .filter(|id| !id.trim().is_empty())
             .ok_or(ClientBuildError::MissingServiceId)?;
+        // Sent in the query of every call: `" svc "` or `"svc\n"` would name another service,
+        // and every call would be refused as for an unknown one.
+        if service_id
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(ClientBuildError::InvalidSetting {
+                setting: "service_id",
+                reason: "holds white space or a control character; give it as the DFINERY console shows it",
+            });
+        }
         if self.import_token.is_none() && self.export_token.is_none() {
             return Err(ClientBuildError::MissingToken);
         }
@@ -309,21 +359,36 @@ impl ClientBuilder {
             (&self.import_token, TokenKind::Import),
             (&self.export_token, TokenKind::Export),
         ] {
-            if token.as_ref().is_some_and(Secret::is_blank) {
+            let Some(token) = token.as_ref() else {
+                continue;
+            };
+            if token.is_blank() {
                 return Err(ClientBuildError::BlankToken(kind));
             }
-            // Sent as a header value (`access_token: …`, `Authorization: Bearer …`): one that
-            // cannot be would go without the token, and DFINERY would call it invalid.
-            let unusable = token
-                .as_ref()
-                .is_some_and(|t| reqwest::header::HeaderValue::from_str(t.expose()).is_err());
-            if unusable {
+            let setting = match kind {
+                TokenKind::Import => "import_token",
+                TokenKind::Export => "export_token",
+            };
+            let text = token.expose();
+            // The export token is sent after `Bearer `: given with it, DFINERY would read
+            // `Bearer Bearer …` and call the token invalid.
+            if text
+                .get(..7)
+                .is_some_and(|p| p.eq_ignore_ascii_case("bearer "))
+            {
                 return Err(ClientBuildError::InvalidSetting {
-                    setting: match kind {
-                        TokenKind::Import => "import_token",
-                        TokenKind::Export => "export_token",
-                    },
-                    reason: "holds a character an HTTP header cannot carry (a line break or another control character); copy the token again from the DFINERY console",
+                    setting,
+                    reason: "starts with `Bearer `; give the token alone, the client adds the scheme",
+                });
+            }
+            // Sent as a header value (`access_token: …`, `Authorization: Bearer …`): a control
+            // character cannot be (the token would go without its header), and white space or
+            // a non-ASCII character can but is no part of a DFINERY token (a pasted space or
+            // line end), so DFINERY would call the token invalid on every call.
+            if !text.chars().all(|c| c.is_ascii_graphic()) {
+                return Err(ClientBuildError::InvalidSetting {
+                    setting,
+                    reason: "holds a character no DFINERY token has (white space, a line break or another control character, or a non-ASCII character); copy the token again from the DFINERY console",
                 });
             }
         }
@@ -447,6 +512,23 @@ fn check_base_url(text: &str, allow_insecure_http: bool) -> Result<String, Clien
             "it has a query or a fragment; give the base only, `?service_id=` is added per call",
         ));
     }
+    // Each call adds its endpoint's path (`/api/v1/events`, ...) to the base: a base that
+    // already ends with one (the endpoint's URL given for the base) would be answered 404 on
+    // every call. A shorter part (`/api`) may be a proxy's prefix, and is left alone.
+    let path = url.path().trim_end_matches('/');
+    let endpoint_part = Endpoint::ALL
+        .into_iter()
+        .map(Endpoint::path)
+        .find(|endpoint| path.ends_with(endpoint));
+    if let Some(part) = endpoint_part {
+        return Err(invalid(
+            url.as_str(),
+            &format!(
+                "it ends with `{part}`, an endpoint's path, which the client adds to the base \
+                 itself; give the base only, e.g. `{DEFAULT_BASE_URL}`"
+            ),
+        ));
+    }
     match url.scheme() {
         "https" => {}
         "http" if allow_insecure_http || is_loopback(&url) => {}
@@ -507,6 +589,46 @@ mod tests {
         ] {
             let client = base().base_url(given).build().unwrap();
             assert_eq!(client.base_url(), kept, "{given}");
+        }
+    }
+
+    #[test]
+    fn a_base_url_naming_an_endpoint_is_refused() {
+        // Accepted, then every call went to `/api/v1/events/api/v1/events` and was answered 404.
+        for (given, part) in [
+            ("https://openapi.dfinery.ai/api/v1/events", "/api/v1/events"),
+            (
+                "https://openapi.dfinery.ai/api/v1/user-profile/",
+                "/api/v1/user-profile",
+            ),
+            (
+                "https://x.example/p/api/v1/export/event/",
+                "/api/v1/export/event",
+            ),
+            (
+                "http://127.0.0.1:9/api/v1/identities/delete",
+                "/api/v1/identities/delete",
+            ),
+        ] {
+            let error = base().base_url(given).build().unwrap_err();
+            assert!(
+                matches!(error, ClientBuildError::InvalidBaseUrl { .. }),
+                "{given}: {error}"
+            );
+            assert!(
+                error.to_string().contains(&format!(
+                    ": it ends with `{part}`, an endpoint's path, which the client adds to the \
+                     base itself; give the base only, e.g. `https://openapi.dfinery.ai`"
+                )),
+                "{given}: {error}"
+            );
+        }
+        for fine in [
+            "https://x.example/api",
+            "https://x.example/api/v1",
+            "https://x.example/api/v1/eventsx",
+        ] {
+            assert!(base().base_url(fine).build().is_ok(), "{fine}");
         }
     }
 
@@ -582,6 +704,44 @@ mod tests {
     }
 
     #[test]
+    fn a_service_id_or_token_dfinery_would_refuse_is_refused_at_build_naming_it() {
+        // Each was accepted, then every call was refused as an unknown service or an invalid
+        // token.
+        let refused = |builder: ClientBuilder, setting: &str, words: &str| {
+            let error = builder.build().unwrap_err();
+            let text = error.to_string();
+            assert!(
+                matches!(&error, ClientBuildError::InvalidSetting { setting: s, .. } if *s == setting),
+                "{text}"
+            );
+            assert!(text.contains(words), "{text}");
+            assert!(!text.contains("SECRET"), "{text}");
+        };
+        for id in [" svc", "svc ", "svc\n", "s vc", "svc\u{3000}"] {
+            refused(base().service_id(id), "service_id", "holds white space");
+        }
+        for token in [" SECRET", "SECRET\n", "SEC RET", "SECRÉT", "SECRET\u{a0}"] {
+            refused(
+                base().import_token(token),
+                "import_token",
+                "copy the token again",
+            );
+            refused(
+                base().export_token(token),
+                "export_token",
+                "copy the token again",
+            );
+        }
+        refused(
+            base().export_token("Bearer SECRET"),
+            "export_token",
+            "give the token alone",
+        );
+        assert!(base().service_id("my-service_1.x").build().is_ok());
+        assert!(base().export_token("bearer-SECRET").build().is_ok());
+    }
+
+    #[test]
     fn out_of_range_settings_are_refused() {
         let cases = [
             base().retry(RetryPolicy {
@@ -611,11 +771,11 @@ mod tests {
     #[test]
     fn the_environment_fills_what_it_has() {
         let env = |name: &str| match name {
-            ENV_SERVICE_ID => Some(" env-svc ".to_owned()),
-            ENV_IMPORT_TOKEN => Some("env-import".to_owned()),
-            ENV_EXPORT_TOKEN => Some(String::new()),
-            ENV_BASE_URL => Some("http://127.0.0.1:1".to_owned()),
-            _ => None,
+            ENV_SERVICE_ID => Ok(" env-svc ".to_owned()),
+            ENV_IMPORT_TOKEN => Ok("env-import".to_owned()),
+            ENV_EXPORT_TOKEN => Ok(String::new()),
+            ENV_BASE_URL => Ok("http://127.0.0.1:1".to_owned()),
+            _ => Err(std::env::VarError::NotPresent),
         };
         let builder = ClientBuilder::default().export_token("kept").apply_env(env);
         assert_eq!(builder.service_id.as_deref(), Some("env-svc"));
@@ -627,11 +787,71 @@ mod tests {
         assert_eq!(builder.export_token.as_ref().unwrap().expose(), "kept");
         let client = builder.build().unwrap();
         assert_eq!(client.base_url(), "http://127.0.0.1:1");
-        let nothing = ClientBuilder::default().apply_env(|_| None);
+        let nothing = ClientBuilder::default().apply_env(|_| Err(std::env::VarError::NotPresent));
         assert!(matches!(
             nothing.build(),
             Err(ClientBuildError::MissingServiceId)
         ));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_variable_that_is_not_utf8_is_named_unless_its_setting_is_made_later() {
+        // It was skipped as if unset: "no service id; give one with ... `DFINERY_SERVICE_ID`"
+        // to a user who had set it.
+        use std::os::unix::ffi::OsStringExt as _;
+        let not_utf8 = || std::env::VarError::NotUnicode(std::ffi::OsString::from_vec(vec![0xFF]));
+        for bad in [
+            ENV_SERVICE_ID,
+            ENV_IMPORT_TOKEN,
+            ENV_EXPORT_TOKEN,
+            ENV_BASE_URL,
+        ] {
+            let env = |name: &str| {
+                if name == bad {
+                    Err(not_utf8())
+                } else {
+                    Err(std::env::VarError::NotPresent)
+                }
+            };
+            let error = base().apply_env(env).build().unwrap_err();
+            assert!(
+                matches!(error, ClientBuildError::InvalidSetting { setting, .. } if setting == bad),
+                "{error}"
+            );
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "`{bad}` is set but is not valid UTF-8, so it cannot be read; set it to the value the DFINERY console shows"
+                )
+            );
+        }
+        // A setting made later wins, as over any variable.
+        let env = |_: &str| Err(not_utf8());
+        let later = ClientBuilder::default()
+            .apply_env(env)
+            .service_id("svc")
+            .import_token("t")
+            .export_token("e")
+            .base_url("https://x.example");
+        assert!(later.build().is_ok());
+        // So does the variable read again, once readable.
+        let fixed = base()
+            .apply_env(|name| {
+                if name == ENV_SERVICE_ID {
+                    Err(not_utf8())
+                } else {
+                    Err(std::env::VarError::NotPresent)
+                }
+            })
+            .apply_env(|name| {
+                if name == ENV_SERVICE_ID {
+                    Ok("svc2".to_owned())
+                } else {
+                    Err(std::env::VarError::NotPresent)
+                }
+            });
+        assert_eq!(fixed.build().unwrap().service_id(), "svc2");
     }
 
     #[test]

@@ -334,7 +334,7 @@ mod tests {
     fn every_identifier_and_no_escaping_make_the_body_serde_writes_in_a_buffer_of_its_size() {
         let identity = Identity::new(Identifier::ExternalId, "user-123")
             .unwrap()
-            .with(Identifier::PhoneNo, "01012345678")
+            .with(Identifier::PhoneNo, "821012345678")
             .unwrap()
             .with(Identifier::Email, "user@example.com")
             .unwrap()

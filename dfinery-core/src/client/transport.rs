@@ -344,7 +344,7 @@ mod tests {
     fn the_events_url_made_once_is_the_one_every_endpoint_gets_built() {
         // A service id that needs escaping, and a base URL with a path.
         let client = Client::builder()
-            .service_id("svc id&x=1/é")
+            .service_id("svc+id&x=1/é")
             .import_token("t")
             .base_url("http://127.0.0.1:1/prefix")
             .build()
@@ -357,7 +357,7 @@ mod tests {
         ] {
             let expected = reqwest
                 .post(format!("http://127.0.0.1:1/prefix{}", endpoint.path()))
-                .query(&[("service_id", "svc id&x=1/é")])
+                .query(&[("service_id", "svc+id&x=1/é")])
                 .build()
                 .unwrap();
             // Twice: the first request makes the cached URL, the second reuses it.

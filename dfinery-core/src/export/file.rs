@@ -71,6 +71,17 @@ impl ExportFile {
             path: path.to_owned(),
             source,
         };
+        // A folder at `path` would refuse the final rename: say so before the body is read,
+        // not after the whole export has been downloaded.
+        if tokio::fs::metadata(path).await.is_ok_and(|m| m.is_dir()) {
+            return Err(file_error(std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                format!(
+                    "it is a folder; give the path of a file in it, e.g. `{}`",
+                    path.join("export.csv").display()
+                ),
+            )));
+        }
         let partial_path = partial_path(path).map_err(file_error)?;
         let mut partial = Partial {
             path: partial_path.clone(),
@@ -179,5 +190,27 @@ mod tests {
             "{name}"
         );
         assert!(partial_path(Path::new("/")).is_err());
+    }
+
+    #[tokio::test]
+    async fn a_folder_as_the_destination_is_refused_before_the_body_is_read() {
+        // The whole export was downloaded, then the rename onto the folder failed.
+        let folder = std::env::temp_dir();
+        let body =
+            futures_util::stream::poll_fn(|_| -> std::task::Poll<Option<Result<Bytes, Error>>> {
+                panic!("the body must not be read")
+            });
+        let error = ExportFile::save(body, &folder, |_| {}).await.unwrap_err();
+        let ExportError::File { path, source } = &error else {
+            panic!("{error:?}");
+        };
+        assert_eq!(path, &folder);
+        assert_eq!(source.kind(), std::io::ErrorKind::IsADirectory);
+        assert!(
+            source
+                .to_string()
+                .starts_with("it is a folder; give the path of a file in it"),
+            "{source}"
+        );
     }
 }

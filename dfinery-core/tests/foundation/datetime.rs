@@ -52,7 +52,6 @@ fn the_strict_parser_takes_only_the_two_wire_forms() {
         "2024-06-24T06:01:48.501234Z",
         "2024-06-24 06:01:48.501Z",
         "2024-06-24T06:01:48.501z",
-        "2024-02-30T06:01:48.501Z",
         "2024-06-24T24:00:00Z",
         "+2024-06-24T06:01:48Z",
         "",
@@ -63,6 +62,17 @@ fn the_strict_parser_takes_only_the_two_wire_forms() {
             "{bad}: {err:?}"
         );
     }
+    // A line end read with the text shows as `\n`, and a megabyte of text is not echoed whole.
+    assert_eq!(
+        "2024-06-24T06:01:48.501Z\n"
+            .parse::<Datetime>()
+            .unwrap_err()
+            .to_string(),
+        "`2024-06-24T06:01:48.501Z\\n` is not a datetime; write it as `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC) or RFC 3339 with an offset, e.g. `2024-06-24T06:01:48.501Z`"
+    );
+    let long = "9".repeat(1 << 20);
+    assert!(long.parse::<Date>().unwrap_err().to_string().len() < 200);
+    assert!(Datetime::parse_wire(&long).unwrap_err().to_string().len() < 300);
     assert_eq!(
         Datetime::parse_wire("yesterday").unwrap_err().to_string(),
         "`yesterday` is not a DFINERY datetime; write it as `YYYY-MM-DDTHH:MM:SS.mmmZ` or `YYYY-MM-DDTHH:MM:SSZ` in UTC, e.g. `2024-06-24T06:01:48.501Z`"
@@ -81,6 +91,14 @@ fn instants_outside_the_four_digit_years_are_rejected() {
         "0000-01-01T00:30:00+01:00".parse::<Datetime>(),
         Err(DatetimeError::OutOfRange { .. })
     ));
+    // The text as given, not as the `time` crate prints the instant.
+    assert_eq!(
+        "0000-01-01T00:30:00+01:00"
+            .parse::<Datetime>()
+            .unwrap_err()
+            .to_string(),
+        "`0000-01-01T00:30:00+01:00` is outside the years 0000 to 9999 that DFINERY can store"
+    );
     assert!(Datetime::from_unix_millis(Datetime::MAX.unix_millis() + 1).is_err());
     assert!(Datetime::from_unix_millis(Datetime::MIN.unix_millis() - 1).is_err());
     assert!(Datetime::from_unix_millis(i64::MAX).is_err());
@@ -90,8 +108,54 @@ fn instants_outside_the_four_digit_years_are_rejected() {
     );
     assert!(Datetime::try_from(negative_year).is_err());
     assert!(Date::try_from(negative_year.date()).is_err());
-    assert!(Date::from_ymd(2023, 2, 29).is_err());
-    assert!(Date::from_ymd(2024, 13, 1).is_err());
+    // A day that does not exist was "outside the years 0000 to 9999".
+    for (y, m, d, shown) in [
+        (2023, 2, 29, "2023-02-29"),
+        (2024, 13, 1, "2024-13-01"),
+        (0, 0, 0, "0000-00-00"),
+    ] {
+        let err = Date::from_ymd(y, m, d).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "`{shown}` is no day of the calendar; give a month from 1 to 12 and a day that month has"
+            )
+        );
+    }
+    // In text, too: the form is right, the day does not exist.
+    for text in ["2023-02-29", "2024-13-01"] {
+        assert_eq!(
+            text.parse::<Date>().unwrap_err(),
+            DatetimeError::NoSuchDay { found: text.into() }
+        );
+    }
+    // (It was Syntax, "write it as `YYYY-MM-DDTHH:MM:SS.mmmZ`", for a text in that form.)
+    for text in [
+        "2024-02-30T06:01:48.501Z",
+        "2023-02-29T00:00:00Z",
+        "2024-04-31T00:00:00.000Z",
+    ] {
+        assert_eq!(
+            Datetime::parse_wire(text).unwrap_err(),
+            DatetimeError::NoSuchDay { found: text.into() }
+        );
+        assert_eq!(
+            text.parse::<Datetime>().unwrap_err(),
+            DatetimeError::NoSuchDay { found: text.into() }
+        );
+    }
+    assert!(matches!(
+        "2024-02-29T25:00:00Z".parse::<Datetime>(),
+        Err(DatetimeError::Syntax { .. })
+    ));
+    assert!(matches!(
+        Date::from_ymd(10_000, 1, 1),
+        Err(DatetimeError::OutOfRange { .. })
+    ));
+    assert!(matches!(
+        Date::from_ymd(-1, 13, 1),
+        Err(DatetimeError::OutOfRange { .. })
+    ));
 }
 
 #[test]

@@ -68,6 +68,12 @@ fn enum_values_are_enforced_when_listed() {
         rule.to_string(),
         "is `female`, which is not one of `Male`, `Female`, `NonBinary`, `Other`"
     );
+    // A megabyte of text, or one with a line break, is quoted by its start, escaped.
+    let rule = write(&s, &format!("Male\n{}", "x".repeat(1 << 20))).unwrap_err();
+    assert_eq!(
+        rule.to_string(),
+        "is `Male\\nxxxxxxxxxxxxxxx…`, which is not one of `Male`, `Female`, `NonBinary`, `Other`"
+    );
     assert!(write(&spec(DataType::String), "anything").is_ok());
     let array = PropertySpec {
         enum_values: &["a", "b"],

@@ -71,6 +71,25 @@ fn a_double_accepts_integers_but_a_long_rejects_fractions() {
     );
     let err = Value::from_json(DataType::Long, &json!(u64::MAX)).unwrap_err();
     assert!(matches!(err, ValueError::LongOutOfRange { .. }), "{err:?}");
+    // Integers past u64 or below i64::MIN, which serde_json reads as floats, were "not a
+    // whole number".
+    for (text, shown) in [
+        (
+            "100000000000000000000",
+            "is 100000000000000000000, larger than the largest Long (9223372036854775807); store it as a String or a Double",
+        ),
+        (
+            "-10000000000000000000",
+            "is -10000000000000000000, smaller than the smallest Long (-9223372036854775808); store it as a String or a Double",
+        ),
+    ] {
+        let json: serde_json::Value = serde_json::from_str(text).unwrap();
+        let err = Value::from_json(DataType::Long, &json).unwrap_err();
+        assert!(matches!(err, ValueError::LongOutOfRange { .. }), "{err:?}");
+        assert_eq!(err.to_string(), shown);
+    }
+    let err = Value::from_json(DataType::Long, &json!(2.5e3)).unwrap_err();
+    assert!(matches!(err, ValueError::NotAnInteger { .. }), "{err:?}");
 }
 
 #[test]

@@ -7,6 +7,7 @@ use toml::Spanned;
 use toml::de::{DeString, DeTable, DeValue};
 
 use super::Diagnostic;
+use crate::names::shown;
 
 /// A TOML value with its span.
 pub(super) type Value<'i> = Spanned<DeValue<'i>>;
@@ -42,15 +43,44 @@ impl<'s> Ctx<'s> {
     /// The problems found, then the warnings, each sorted by position (stable, so one spot
     /// keeps its order).
     pub(super) fn into_diagnostics(self) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
-        let src = self.src;
-        let sorted = |mut found: Vec<(Range<usize>, String)>| -> Vec<Diagnostic> {
-            found.sort_by_key(|(span, _)| span.start);
-            found
-                .into_iter()
-                .map(|(span, message)| Diagnostic::new(src, span, message))
-                .collect()
-        };
-        (sorted(self.errors), sorted(self.warnings))
+        (
+            Diagnostic::all(self.src, self.errors),
+            Diagnostic::all(self.src, self.warnings),
+        )
+    }
+
+    /// Warns at each of `names` (keys of one table, with their spans) that differs from an
+    /// earlier one only in ASCII case: names are case-sensitive, so the two are two different
+    /// names to DFINERY, most likely one meant twice. `noun` names what they are (`property`)
+    /// and `place` where, if anywhere (`` of event `coupon_used` ``).
+    pub(super) fn case_twins<'k, 'i: 'k>(
+        &mut self,
+        noun: &str,
+        place: &str,
+        names: impl IntoIterator<Item = &'k Key<'i>>,
+    ) {
+        let mut keys: Vec<&Key<'_>> = names.into_iter().collect();
+        keys.sort_by_key(|key| key.span().start);
+        let mut first: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+        for key in keys {
+            let name: &str = key.get_ref().as_ref();
+            match first.get(&name.to_ascii_lowercase()) {
+                Some(earlier) if *earlier != name => self.warn(
+                    key.span(),
+                    format!(
+                        "{noun} `{}`{place} differs from `{}` only in case; names are \
+                         case-sensitive, \
+                         so DFINERY takes them as two: keep one spelling if one is meant",
+                        shown(name),
+                        shown(earlier)
+                    ),
+                ),
+                Some(_) => {}
+                None => {
+                    first.insert(name.to_ascii_lowercase(), name);
+                }
+            }
+        }
     }
 
     /// Records an unknown `key` found in `place`, suggesting one of `allowed`.
@@ -62,7 +92,7 @@ impl<'s> Ctx<'s> {
         };
         self.error(
             key.span(),
-            format!("unknown key `{name}` in {place}; {fix}"),
+            format!("unknown key `{}` in {place}; {fix}", shown(name)),
         );
     }
 

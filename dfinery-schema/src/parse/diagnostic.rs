@@ -22,14 +22,48 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// A diagnostic at `span` of `src`, with its line and column computed.
     pub(crate) fn new(src: &str, span: Range<usize>, message: String) -> Diagnostic {
-        let (line, column) = line_column(src, span.start);
+        Diagnostic::at(&mut Cursor::default(), src, span, message)
+    }
+
+    /// The diagnostics of `found` in `src`, sorted by position (stable, so one spot keeps its
+    /// order), their lines and columns computed in one walk over the text: a file with many
+    /// problems costs its length once, not once per problem.
+    pub(crate) fn all(src: &str, mut found: Vec<(Range<usize>, String)>) -> Vec<Diagnostic> {
+        found.sort_by_key(|(span, _)| span.start);
+        let mut cursor = Cursor::default();
+        found
+            .into_iter()
+            .map(|(span, message)| Diagnostic::at(&mut cursor, src, span, message))
+            .collect()
+    }
+
+    fn at(cursor: &mut Cursor, src: &str, span: Range<usize>, message: String) -> Diagnostic {
+        let (line, column) = cursor.advance(src, span.start);
         Diagnostic {
             line,
             column,
             span,
-            message,
+            message: escape_controls(message),
         }
     }
+}
+
+/// `message` with each control character (a line break, a NUL, an escape that would colour the
+/// terminal, ...) written as its Rust escape: a name or value quoted from the file keeps the
+/// diagnostic on one line, as [`RegistryError`] displays them.
+fn escape_controls(message: String) -> String {
+    if !message.chars().any(char::is_control) {
+        return message;
+    }
+    let mut escaped = String::with_capacity(message.len() + 8);
+    for c in message.chars() {
+        if c.is_control() {
+            escaped.extend(c.escape_debug());
+        } else {
+            escaped.push(c);
+        }
+    }
+    escaped
 }
 
 /// Every problem found in one registry file, in file order.
@@ -62,15 +96,88 @@ impl fmt::Display for RegistryError {
 
 impl std::error::Error for RegistryError {}
 
-/// The 1-based line and character column of byte `offset` in `src` (clamped to the text).
-fn line_column(src: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(src.len());
-    while !src.is_char_boundary(offset) {
-        offset -= 1;
+/// A position in a text being walked forward: its byte offset, 1-based line and character
+/// column.
+struct Cursor {
+    offset: usize,
+    line: usize,
+    column: usize,
+}
+
+impl Default for Cursor {
+    fn default() -> Self {
+        Cursor {
+            offset: 0,
+            line: 1,
+            column: 1,
+        }
     }
-    let before = &src[..offset];
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let line = before.matches('\n').count() + 1;
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
+}
+
+impl Cursor {
+    /// The 1-based line and character column of byte `offset` in `src` (clamped to the text,
+    /// and back to a character boundary), walking on from the last offset asked for; an offset
+    /// before it starts the walk again from the beginning.
+    fn advance(&mut self, src: &str, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(src.len());
+        while !src.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        if offset < self.offset {
+            *self = Cursor::default();
+        }
+        let between = &src[self.offset..offset];
+        match between.rfind('\n') {
+            Some(last) => {
+                self.line += between.matches('\n').count();
+                self.column = between[last + 1..].chars().count() + 1;
+            }
+            None => self.column += between.chars().count(),
+        }
+        self.offset = offset;
+        (self.line, self.column)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_lines_and_character_columns_in_any_order() {
+        let src = "ab\n한c\n\nd";
+        let spans = [5, 0, 1, 3, 4, 7, 8, 9, 100, 6];
+        let found = spans.iter().map(|&at| (at..at, at.to_string())).collect();
+        let positions: Vec<(String, usize, usize)> = Diagnostic::all(src, found)
+            .into_iter()
+            .map(|d| (d.message, d.line, d.column))
+            .collect();
+        let expected = [
+            ("0", 1, 1),
+            ("1", 1, 2),
+            ("3", 2, 1),
+            // Inside `한` (3 bytes): its own column.
+            ("4", 2, 1),
+            ("5", 2, 1),
+            ("6", 2, 2),
+            ("7", 2, 3),
+            ("8", 3, 1),
+            ("9", 4, 1),
+            // Past the end: the end.
+            ("100", 4, 2),
+        ];
+        let expected: Vec<(String, usize, usize)> = expected
+            .iter()
+            .map(|&(m, l, c)| (m.to_owned(), l, c))
+            .collect();
+        assert_eq!(positions, expected);
+        let one = Diagnostic::new(src, 6..7, String::new());
+        assert_eq!((one.line, one.column), (2, 2));
+    }
+
+    #[test]
+    fn control_characters_in_a_message_are_escaped() {
+        let d = Diagnostic::new("", 0..0, "name `a\nb\u{1b}[31m\u{0}` é\t".to_owned());
+        assert_eq!(d.message, "name `a\\nb\\u{1b}[31m\\0` é\\t");
+    }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::context::{Ctx, Key, Value};
 use super::property::{self, Kind, Subject};
-use crate::names::{check_name, is_reserved, strip_reserved};
+use crate::names::{check_name, is_reserved, shown, strip_reserved};
 use crate::{EventDef, PropertyDef, Registry, catalog};
 
 /// The keys an event table may hold.
@@ -21,6 +21,7 @@ pub(super) fn events(ctx: &mut Ctx<'_>, value: &Value<'_>, registry: &mut Regist
         read_body(ctx, &mut def, body);
         registry.events.insert(def.name.clone(), def);
     }
+    ctx.case_twins("event", "", table.iter().map(|(key, _)| key));
 }
 
 /// The definition an `[events.<name>]` table extends: an enabled standard event, or a new
@@ -42,7 +43,10 @@ fn resolve(ctx: &mut Ctx<'_>, key: &Key<'_>, registry: &mut Registry) -> EventDe
     }
     if is_reserved(name) {
         let message = match crate::suggest(name, catalog::standard_event_names()) {
-            Some(close) => format!("unknown standard event `{name}`; did you mean `{close}`?"),
+            Some(close) => format!(
+                "unknown standard event `{}`; did you mean `{close}`?",
+                shown(name)
+            ),
             None => {
                 let renamed = strip_reserved(name);
                 let fix = if check_name(renamed).is_ok() {
@@ -50,7 +54,10 @@ fn resolve(ctx: &mut Ctx<'_>, key: &Key<'_>, registry: &mut Registry) -> EventDe
                 } else {
                     "rename it without the prefix".to_owned()
                 };
-                format!("custom event `{name}` uses the reserved `df_` prefix; {fix}")
+                format!(
+                    "custom event `{}` uses the reserved `df_` prefix; {fix}",
+                    shown(name)
+                )
             }
         };
         ctx.error(key.span(), message);
@@ -67,7 +74,7 @@ fn resolve(ctx: &mut Ctx<'_>, key: &Key<'_>, registry: &mut Registry) -> EventDe
 }
 
 fn read_body(ctx: &mut Ctx<'_>, def: &mut EventDef, body: &Value<'_>) {
-    let place = format!("event `{}`", def.name);
+    let place = format!("event `{}`", shown(&def.name));
     let Some(table) = ctx.table(body, &place) else {
         return;
     };
@@ -117,9 +124,12 @@ fn add_properties(ctx: &mut Ctx<'_>, def: &mut EventDef, kind: Kind, value: &Val
         Kind::Item => "items",
         _ => "properties",
     };
-    let Some(table) = ctx.table(value, &format!("`{what}` of event `{}`", def.name)) else {
+    let what = format!("`{what}` of event `{}`", shown(&def.name));
+    let Some(table) = ctx.table(value, &what) else {
         return;
     };
+    let place = format!(" of event `{}`", shown(&def.name));
+    ctx.case_twins(kind.noun(), &place, table.iter().map(|(key, _)| key));
     for (key, spec) in table.iter() {
         let subject = Subject {
             kind,

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use super::context::{Ctx, Value, or_list};
-use crate::names::is_reserved;
+use crate::names::{is_reserved, shown};
 use crate::{Registry, catalog};
 
 /// Enables the standard events listed in `value`.
@@ -17,7 +17,10 @@ pub(super) fn standard_events(ctx: &mut Ctx<'_>, value: &Value<'_>, registry: &m
         if !seen.insert(name) {
             ctx.error(
                 span,
-                format!("standard event `{name}` is listed twice in `standard_events`; remove one"),
+                format!(
+                    "standard event `{}` is listed twice in `standard_events`; remove one",
+                    shown(name)
+                ),
             );
             continue;
         }
@@ -29,13 +32,17 @@ pub(super) fn standard_events(ctx: &mut Ctx<'_>, value: &Value<'_>, registry: &m
                 let fix = match crate::suggest(name, catalog::standard_event_names()) {
                     Some(close) => format!("did you mean `{close}`?"),
                     None if !is_reserved(name) => {
-                        format!("declare a custom event as `[events.{name}]` instead")
+                        format!(
+                            "declare a custom event as `[events.{}]` instead",
+                            shown(name)
+                        )
                     }
                     None => format!(
                         "expected one of {}",
                         or_list(&catalog::standard_event_names().collect::<Vec<_>>())
                     ),
                 };
+                let name = shown(name);
                 ctx.error(span, format!("unknown standard event `{name}`; {fix}"));
             }
         }
@@ -62,8 +69,9 @@ pub(super) fn standard_user_properties(
             ctx.error(
                 span,
                 format!(
-                    "standard user property `{name}` is listed twice in \
-                     `standard_user_properties`; remove one"
+                    "standard user property `{}` is listed twice in \
+                     `standard_user_properties`; remove one",
+                    shown(name)
                 ),
             );
             continue;
@@ -89,7 +97,7 @@ pub(super) fn standard_user_properties(
                 };
                 ctx.error(
                     span,
-                    format!("unknown standard user property `{name}`; {fix}"),
+                    format!("unknown standard user property `{}`; {fix}", shown(name)),
                 );
             }
         }

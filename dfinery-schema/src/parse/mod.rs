@@ -16,6 +16,12 @@ use context::{Ctx, Key, Value};
 pub use diagnostic::{Diagnostic, RegistryError};
 
 use crate::Registry;
+use crate::names::shown;
+
+/// The largest `dfinery.toml` [`Registry::load`] reads, 64 MiB: a registry of thousands of
+/// events takes a few megabytes, so a larger file (or one that never ends, such as
+/// `/dev/zero`) is the wrong file, refused before it fills the memory of a build.
+const MAX_REGISTRY_FILE_BYTES: u64 = 64 << 20;
 
 /// The keys allowed at the top level.
 const TOP_KEYS: &[&str] = &[
@@ -58,12 +64,19 @@ impl Registry {
     /// [`parse`](Registry::parse), also returning the warnings of a valid file: things DFINERY
     /// accepts but that are best changed, each with its line and column, e.g. a standard user
     /// property DFINERY's SDKs deprecate
-    /// ([`catalog::DEPRECATED_USER_PROPERTIES`](crate::catalog::DEPRECATED_USER_PROPERTIES)).
+    /// ([`catalog::DEPRECATED_USER_PROPERTIES`](crate::catalog::DEPRECATED_USER_PROPERTIES)),
+    /// two events (or two properties of one table) whose names differ only in case, `enum`
+    /// values that differ only in case or surrounding white space, or are blank, or a file with
+    /// no event at all (empty, or cut short).
     ///
     /// ```
     /// use dfinery_schema::Registry;
     /// let (registry, warnings) =
-    ///     Registry::parse_with_warnings("standard_user_properties = [\"df_push_optin\"]\n").unwrap();
+    ///     Registry::parse_with_warnings(concat!(
+    ///         "standard_user_properties = [\"df_push_optin\"]\n",
+    ///         "standard_events = [\"df_login\"]\n",
+    ///     ))
+    ///     .unwrap();
     /// assert!(registry.user_property("df_push_optin").is_some());
     /// assert_eq!((warnings[0].line, warnings[0].column), (1, 29));
     /// assert!(warnings[0].message.starts_with("`df_push_optin` is deprecated"));
@@ -77,28 +90,63 @@ impl Registry {
 
     /// Reads and parses the `dfinery.toml` at `path`; errors carry the path.
     ///
-    /// A file that cannot be read, or holds more than 16 MiB (a device such as `/dev/zero`
-    /// would otherwise be read until memory runs out), is reported as one diagnostic at line
-    /// 1, column 1.
+    /// A file that cannot be read is reported as one diagnostic at line 1, column 1; one that
+    /// is not UTF-8 at the line and column of its first byte that is not; one larger than
+    /// 64 MiB (far more than any registry: the wrong file) without reading the rest.
     pub fn load(path: impl AsRef<Path>) -> Result<Registry, RegistryError> {
         let path = path.as_ref();
-        let src = read_capped(path).map_err(|err| {
+        let error = |src: &str, at: usize, message: String| RegistryError {
+            path: Some(path.to_owned()),
+            diagnostics: vec![Diagnostic::new(src, at..at, message)],
+        };
+        let bytes = read_capped(path).map_err(|err| {
             let fix = match err.kind() {
                 std::io::ErrorKind::NotFound => {
                     "; create one with `dfinery check --init` or point to it with `DFINERY_REGISTRY`"
+                        .to_owned()
                 }
-                std::io::ErrorKind::InvalidData => "; save it as UTF-8",
-                _ => "",
+                std::io::ErrorKind::IsADirectory => format!(
+                    "; give the path of the file in it, e.g. `{}`",
+                    path.join("dfinery.toml").display()
+                ),
+                _ => String::new(),
             };
-            RegistryError {
-                path: Some(path.to_owned()),
-                diagnostics: vec![Diagnostic::new(
-                    "",
-                    0..0,
-                    format!("cannot read the registry file: {err}{fix}"),
-                )],
-            }
+            error("", 0, format!("cannot read the registry file: {err}{fix}"))
         })?;
+        if bytes.len() as u64 > MAX_REGISTRY_FILE_BYTES {
+            return Err(error(
+                "",
+                0,
+                format!(
+                    "the registry file is larger than {} MiB, far more than any registry; check \
+                     that the path names your `dfinery.toml`",
+                    MAX_REGISTRY_FILE_BYTES >> 20
+                ),
+            ));
+        }
+        let src = match String::from_utf8(bytes) {
+            Ok(src) => src,
+            Err(err) => {
+                let bytes = err.as_bytes();
+                let at = err.utf8_error().valid_up_to();
+                let valid = std::str::from_utf8(&bytes[..at]).unwrap_or_default();
+                let encoding =
+                    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+                        " (it looks like UTF-16)"
+                    } else {
+                        ""
+                    };
+                return Err(error(
+                    valid,
+                    at,
+                    format!(
+                        "the registry file is not UTF-8{encoding}: byte 0x{:02X} here starts no \
+                         UTF-8 character; save the file as UTF-8",
+                        bytes[at]
+                    ),
+                ));
+            }
+        };
         Registry::parse(&src).map_err(|mut err| {
             err.path = Some(path.to_owned());
             err
@@ -106,36 +154,35 @@ impl Registry {
     }
 }
 
-/// The most bytes [`Registry::load`] reads: a registry is a few kilobytes.
-const MAX_REGISTRY_BYTES: u64 = 16 * 1024 * 1024;
-
-/// The file's text, refusing one larger than [`MAX_REGISTRY_BYTES`] without reading past it.
-fn read_capped(path: &Path) -> std::io::Result<String> {
-    use std::io::Read;
-
-    let mut src = String::new();
+/// The bytes of the file at `path`, at most one more than [`MAX_REGISTRY_FILE_BYTES`]: a file
+/// that never ends (`/dev/zero`, a pipe kept open) or a huge one is not read whole.
+fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
     std::fs::File::open(path)?
-        .take(MAX_REGISTRY_BYTES + 1)
-        .read_to_string(&mut src)?;
-    if src.len() as u64 > MAX_REGISTRY_BYTES {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::FileTooLarge,
-            format!(
-                "it holds more than {} MiB; give the path of a `dfinery.toml`",
-                MAX_REGISTRY_BYTES / 1024 / 1024
-            ),
-        ));
-    }
-    Ok(src)
+        .take(MAX_REGISTRY_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 fn parse_source(src: &str) -> Result<(Registry, Vec<Diagnostic>), Vec<Diagnostic>> {
     let (root, errors) = DeTable::parse_recoverable(src);
     if !errors.is_empty() {
-        return Err(errors.iter().map(|e| syntax_error(src, e)).collect());
+        let found = errors.iter().map(|e| syntax_error(src, e)).collect();
+        return Err(Diagnostic::all(src, found));
     }
     let mut ctx = Ctx::new(src);
     let registry = read_root(&mut ctx, root.get_ref());
+    if registry.events.is_empty() {
+        // An empty or truncated file, or one with only user properties: every event would be
+        // refused as unregistered.
+        ctx.warn(
+            0..0,
+            "the registry has no events, so every event would be refused; enable standard \
+             events with `standard_events = [\"df_login\", ...]` or declare one with \
+             `[events.<name>]`",
+        );
+    }
     let (errors, warnings) = ctx.into_diagnostics();
     if errors.is_empty() {
         Ok((registry, warnings))
@@ -144,7 +191,7 @@ fn parse_source(src: &str) -> Result<(Registry, Vec<Diagnostic>), Vec<Diagnostic
     }
 }
 
-fn syntax_error(src: &str, err: &toml::de::Error) -> Diagnostic {
+fn syntax_error(src: &str, err: &toml::de::Error) -> (std::ops::Range<usize>, String) {
     let span = err.span().unwrap_or(0..0);
     let message = err.message().trim().replace('\n', "; ");
     let message = match src.get(span.clone()) {
@@ -153,7 +200,7 @@ fn syntax_error(src: &str, err: &toml::de::Error) -> Diagnostic {
         }
         _ => lower_first(&message),
     };
-    Diagnostic::new(src, span, format!("invalid TOML: {message}"))
+    (span, format!("invalid TOML: {message}"))
 }
 
 fn lower_first(s: &str) -> String {
@@ -217,6 +264,16 @@ fn read_service<'v, 'i>(
                 Some("") => ctx.error(
                     value.span(),
                     "`id` of `[service]` is empty; set your DFINERY service id or remove the line",
+                ),
+                // Sent in the query of every call: the client and the emulator refuse such an
+                // id, so the file is where to say so, at its line.
+                Some(id) if id.chars().any(|c| c.is_whitespace() || c.is_control()) => ctx.error(
+                    value.span(),
+                    format!(
+                        "`id` of `[service]` `{}` holds white space or a control character; \
+                         give the service id as the DFINERY console shows it",
+                        shown(id)
+                    ),
                 ),
                 Some(id) => registry.service_id = Some(id.to_owned()),
                 None => {}

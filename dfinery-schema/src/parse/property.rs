@@ -1,14 +1,16 @@
 //! One property definition: the shorthand `name = "type"` or the table
 //! `name = { type, required, enum, max_len, max_items }`.
 
-use std::collections::HashSet;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::ops::Range;
 
 use toml::de::{DeTable, DeValue};
 
 use super::context::{Ctx, Key, Value, kind, or_list};
-use crate::names::{check_name, is_reserved, strip_reserved};
+use crate::limits::MAX_VALUE_BYTES;
+use crate::names::{check_name, is_reserved, shown, strip_reserved};
 use crate::{DataType, PropertyDef};
 
 /// The keys a property table may hold.
@@ -45,9 +47,9 @@ pub(super) struct Subject<'a> {
 
 impl fmt::Display for Subject<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} `{}`", self.kind.noun(), self.name)?;
+        write!(f, "{} `{}`", self.kind.noun(), shown(self.name))?;
         if let Some(event) = self.event {
-            write!(f, " of event `{event}`")?;
+            write!(f, " of event `{}`", shown(event))?;
         }
         Ok(())
     }
@@ -185,6 +187,10 @@ fn definition_table(
 /// The `enum` list: strings, at least one, no repeats.
 fn enum_list(ctx: &mut Ctx<'_>, subject: &Subject<'_>, value: &Value<'_>) -> Option<EnumValues> {
     let entries = ctx.strings(value, &format!("`enum` of {subject}"))?;
+    if matches!(value.get_ref(), DeValue::Array(items) if !items.is_empty()) && entries.is_empty() {
+        // Every entry was a problem, already reported each at its place: the list is not empty.
+        return None;
+    }
     if entries.is_empty() {
         ctx.error(
             value.span(),
@@ -193,11 +199,54 @@ fn enum_list(ctx: &mut Ctx<'_>, subject: &Subject<'_>, value: &Value<'_>) -> Opt
         return None;
     }
     let mut seen = HashSet::new();
+    // Each value by its folded form (white space around it dropped, lower case), for values
+    // that differ only in that: most likely one value typed twice, one of them unreachable.
+    let mut folded: HashMap<String, &str> = HashMap::new();
     for (entry, span) in &entries {
         if !seen.insert(*entry) {
             ctx.error(
                 span.clone(),
-                format!("`enum` value `{entry}` of {subject} is listed twice; remove one"),
+                format!(
+                    "`enum` value `{}` of {subject} is listed twice; remove one",
+                    shown(entry)
+                ),
+            );
+        } else if entry.trim().is_empty() {
+            ctx.warn(
+                span.clone(),
+                format!(
+                    "`enum` value `{}` of {subject} is blank; to send no value leave the property \
+                     out, or remove the value",
+                    shown(entry)
+                ),
+            );
+        } else {
+            match folded.entry(entry.trim().to_lowercase()) {
+                Entry::Occupied(earlier) => ctx.warn(
+                    span.clone(),
+                    format!(
+                        "`enum` value `{}` of {subject} differs from `{}` only in case or white \
+                         space; values are compared exactly, so keep one spelling if one is meant",
+                        shown(entry),
+                        shown(earlier.get())
+                    ),
+                ),
+                Entry::Vacant(slot) => {
+                    slot.insert(entry);
+                }
+            }
+        }
+        // A value DFINERY refuses whatever the registry says: more than 8 KB of JSON.
+        let json = serde_json::to_string(entry).map_or(0, |json| json.len());
+        if json > MAX_VALUE_BYTES {
+            ctx.error(
+                span.clone(),
+                format!(
+                    "`enum` value `{}` of {subject} is {json} bytes of JSON; DFINERY takes at \
+                     most {MAX_VALUE_BYTES} bytes per value, so it could never be sent: shorten \
+                     it",
+                    shown(entry)
+                ),
             );
         }
     }
@@ -243,8 +292,9 @@ fn check_rules(ctx: &mut Ctx<'_>, subject: &Subject<'_>, ty: DataType, rules: &R
                     ctx.error(
                         span.clone(),
                         format!(
-                            "`enum` value `{value}` of {subject} is longer than its `max_len` \
+                            "`enum` value `{}` of {subject} is longer than its `max_len` \
                              of {}; shorten it or raise `max_len`",
+                            shown(value),
                             rule.value
                         ),
                     );
@@ -277,6 +327,7 @@ fn parse_type(
         Some(close) => format!("did you mean `{close}`?"),
         None => format!("expected {}", or_list(&names)),
     };
+    let text = shown(text);
     ctx.error(span, format!("unknown type `{text}` for {subject}; {fix}"));
     None
 }

@@ -14,6 +14,7 @@ pub(super) fn user_properties(ctx: &mut Ctx<'_>, value: &Value<'_>, registry: &m
     let Some(table) = ctx.table(value, "`user_properties`") else {
         return;
     };
+    ctx.case_twins("user property", "", table.iter().map(|(key, _)| key));
     // The custom array properties, with the span of their key, to count them in file order.
     let mut arrays: Vec<(Range<usize>, String, DataType)> = Vec::new();
     for (key, spec) in table.iter() {

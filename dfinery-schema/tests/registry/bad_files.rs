@@ -306,3 +306,218 @@ fn ten_string_arrays_and_five_number_arrays_are_allowed() {
         15
     );
 }
+
+#[test]
+fn a_file_with_very_many_problems_is_reported_in_one_walk() {
+    // 100,000 unknown standard events on one line of 11 MB: each problem's line and column
+    // used to be counted from the start of the file, minutes of work (in a derive, at every
+    // build); one walk takes a second or two.
+    let names: Vec<String> = (0..100_000).map(|i| format!("\"df_x{i}\"")).collect();
+    let separator = format!(",{}", " ".repeat(100));
+    let src = format!("# many\nstandard_events = [{}]\n", names.join(&separator));
+    let started = std::time::Instant::now();
+    let err = Registry::parse(&src).unwrap_err();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(err.diagnostics.len(), 100_000);
+    let last = err.diagnostics.last().unwrap();
+    assert_eq!(last.line, 2);
+    assert_eq!(
+        last.column,
+        src.lines().nth(1).unwrap().rfind("\"df_x99999\"").unwrap() + 1
+    );
+    assert!(
+        last.message
+            .starts_with("unknown standard event `df_x99999`")
+    );
+}
+
+#[test]
+fn a_name_with_a_line_break_or_an_escape_stays_on_its_diagnostic_line() {
+    let err = Registry::parse("[events.\"a\\nb\"]\n[events.\"c\\u001b[31m\"]\n").unwrap_err();
+    let shown = err.to_string();
+    assert_eq!(shown.lines().count(), 2, "{shown}");
+    assert_eq!(
+        shown,
+        "dfinery.toml:1:9: event name `a\\nb` contains `\\n`; use only ASCII letters, digits and `_`\n\
+         dfinery.toml:2:9: event name `c\\u{1b}[31m` contains `\\u{1b}`; use only ASCII letters, digits and `_`"
+    );
+}
+
+#[test]
+fn an_enum_of_numbers_is_not_called_empty() {
+    let err = Registry::parse("[user_properties]\ntier = { type = \"string\", enum = [1, 2] }\n")
+        .unwrap_err();
+    let found: Vec<(usize, usize, &str)> = err
+        .diagnostics
+        .iter()
+        .map(|d| (d.line, d.column, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                2,
+                35,
+                "each entry of `enum` of user property `tier` must be a string, found an integer"
+            ),
+            (
+                2,
+                38,
+                "each entry of `enum` of user property `tier` must be a string, found an integer"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_service_id_with_white_space_is_refused_at_its_line() {
+    // It was read, then refused by the client and the emulator with no line to fix.
+    for (src, shown) in [
+        ("[service]\nid = \" my-service\"\n", "` my-service`"),
+        ("[service]\nid = \"my service\"\n", "`my service`"),
+        ("[service]\nid = \"my-service\\n\"\n", "`my-service\\n`"),
+    ] {
+        let err = Registry::parse(src).unwrap_err();
+        assert_eq!(err.diagnostics.len(), 1, "{err}");
+        let d = &err.diagnostics[0];
+        assert_eq!((d.line, d.column), (2, 6), "{err}");
+        assert_eq!(
+            d.message,
+            format!(
+                "`id` of `[service]` {shown} holds white space or a control character; give the \
+                 service id as the DFINERY console shows it"
+            )
+        );
+    }
+    let ok = Registry::parse("[service]\nid = \"my-service_1\"\n").unwrap();
+    assert_eq!(ok.service_id.as_deref(), Some("my-service_1"));
+}
+
+/// A file in a fresh folder of the system's temporary folder, written with `bytes`.
+fn temp_file(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "dfinery-schema-{}-{name}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("dfinery.toml");
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_reported_at_its_first_bad_byte() {
+    // It was "stream did not contain valid UTF-8" at 1:1, whatever line held the byte.
+    let path = temp_file(
+        "latin1",
+        b"[events.coupon_used]\nproperties.caf\xE9 = \"string\"\n",
+    );
+    let err = Registry::load(&path).unwrap_err();
+    assert_eq!(err.path.as_deref(), Some(path.as_path()));
+    assert_eq!(err.diagnostics.len(), 1);
+    let d = &err.diagnostics[0];
+    assert_eq!((d.line, d.column), (2, 15), "{err}");
+    assert_eq!(
+        d.message,
+        "the registry file is not UTF-8: byte 0xE9 here starts no UTF-8 character; save the \
+         file as UTF-8"
+    );
+    let utf16 = temp_file("utf16", b"\xFF\xFEs\x00");
+    let err = Registry::load(&utf16).unwrap_err();
+    let d = &err.diagnostics[0];
+    assert_eq!((d.line, d.column), (1, 1), "{err}");
+    assert!(d.message.contains("(it looks like UTF-16)"), "{err}");
+    std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::remove_dir_all(utf16.parent().unwrap()).unwrap();
+}
+
+#[test]
+fn a_file_that_never_ends_is_refused_without_reading_it_whole() {
+    // `DFINERY_REGISTRY=/dev/zero` (or any huge file) was read whole into memory: a build
+    // that never finished.
+    let path = std::path::Path::new("/dev/zero");
+    if !path.exists() {
+        return;
+    }
+    let err = Registry::load(path).unwrap_err();
+    assert_eq!(err.diagnostics.len(), 1);
+    assert_eq!(
+        err.diagnostics[0].message,
+        "the registry file is larger than 64 MiB, far more than any registry; check that the \
+         path names your `dfinery.toml`"
+    );
+}
+
+#[test]
+fn a_name_of_a_megabyte_is_quoted_by_its_start_not_whole() {
+    // Each message quoted the whole name: a megabyte of text made megabytes of messages.
+    let long = "x".repeat(1 << 20);
+    let src = format!(
+        "standard_events = [\"df_{long}\"]\n\
+         [events.\"{long}-\"]\n\
+         properties.\"{long}\" = {{ type = \"{long}\", {long} = 1 }}\n\
+         [user_properties]\n\
+         tier = {{ type = \"string\", enum = [\"{long}\", \"{long}\"] }}\n\
+         {long} = \"string\"\n"
+    );
+    let err = Registry::parse(&src).unwrap_err();
+    let shown = err.to_string();
+    assert_eq!(err.diagnostics.len(), 9, "{shown}");
+    for d in &err.diagnostics {
+        assert!(d.message.len() < 1000, "{}", &d.message[..1000]);
+        assert!(d.message.contains("xxxxxxxxxxxxxxxxx…`"), "{}", d.message);
+    }
+    let first = &err.diagnostics[0].message;
+    assert!(
+        first.starts_with("unknown standard event `df_xxxxxxxxxxxxxxxxx…`"),
+        "{first}"
+    );
+}
+
+#[test]
+fn an_enum_value_over_8_kb_is_refused_as_one_never_sendable() {
+    // DFINERY refuses a value over 8 KB of JSON: such an enum value was accepted, and the
+    // derive then let a variant through that every send refused.
+    let long = "v".repeat(8191);
+    let src = format!(
+        "[user_properties]\ntier = {{ type = \"string\", enum = [\"ok\", \"{long}\", \"{}\"] }}\n",
+        "v".repeat(8190)
+    );
+    let err = Registry::parse(&src).unwrap_err();
+    assert_eq!(err.diagnostics.len(), 1, "{err}");
+    let d = &err.diagnostics[0];
+    assert_eq!((d.line, d.column), (2, 41));
+    assert_eq!(
+        d.message,
+        format!(
+            "`enum` value `{}…` of user property `tier` is 8193 bytes of JSON; DFINERY takes at \
+             most 8192 bytes per value, so it could never be sent: shorten it",
+            "v".repeat(20)
+        )
+    );
+}
+
+#[test]
+fn a_folder_given_as_the_registry_is_named_with_the_file_to_give() {
+    // It was "cannot read the registry file: Is a directory (os error 21)", and no fix.
+    let file = temp_file("folder", b"");
+    let folder = file.parent().unwrap();
+    let err = Registry::load(folder).unwrap_err();
+    let message = &err.diagnostics[0].message;
+    assert!(
+        message.ends_with(&format!(
+            "; give the path of the file in it, e.g. `{}`",
+            folder.join("dfinery.toml").display()
+        )),
+        "{message}"
+    );
+    std::fs::remove_dir_all(folder).unwrap();
+}

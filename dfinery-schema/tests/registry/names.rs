@@ -66,7 +66,16 @@ fn only_ascii_letters_digits_and_underscores_follow() {
     }
     assert_eq!(
         check_name("a\tb").unwrap_err().to_string(),
-        "name `a\tb` contains `\\t`; use only ASCII letters, digits and `_`"
+        "name `a\\tb` contains `\\t`; use only ASCII letters, digits and `_`"
+    );
+    // A name of a megabyte is quoted by its start.
+    let long = format!("{}-", "a".repeat(1 << 20));
+    assert_eq!(
+        check_name(&long).unwrap_err().to_string(),
+        format!(
+            "name `{}…` contains `-`; use only ASCII letters, digits and `_`",
+            "a".repeat(20)
+        )
     );
 }
 

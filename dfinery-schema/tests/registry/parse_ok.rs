@@ -178,3 +178,120 @@ fn the_standard_registry_enables_the_whole_catalog() {
     assert!(registry.events.values().all(|e| e.standard));
     assert!(registry.user_properties.values().all(|p| p.standard));
 }
+
+#[test]
+fn names_that_differ_only_in_case_are_kept_apart_with_a_warning() {
+    // Accepted in silence: `Coupon_Used` and `coupon_used` are two events to DFINERY, most
+    // likely one meant twice.
+    let src = "[events.coupon_used]\n\
+               properties.code = \"string\"\n\
+               properties.Code = \"string\"\n\
+               items.sku = \"string\"\n\
+               items.SKU = \"string\"\n\
+               [events.Coupon_Used]\n\
+               [user_properties]\n\
+               tier = \"string\"\n\
+               TIER = \"string\"\n\
+               Tier = \"long\"\n";
+    let (registry, warnings) = Registry::parse_with_warnings(src).unwrap();
+    assert!(registry.event("coupon_used").is_some());
+    assert!(registry.event("Coupon_Used").is_some());
+    assert!(registry.user_property("TIER").is_some());
+    let found: Vec<(usize, usize, &str)> = warnings
+        .iter()
+        .map(|d| (d.line, d.column, d.message.as_str()))
+        .collect();
+    let tail = "only in case; names are case-sensitive, so DFINERY takes them as two: keep one \
+                spelling if one is meant";
+    assert_eq!(
+        found,
+        [
+            (
+                3,
+                12,
+                &*format!("property `Code` of event `coupon_used` differs from `code` {tail}")
+            ),
+            (
+                5,
+                7,
+                &*format!("item property `SKU` of event `coupon_used` differs from `sku` {tail}")
+            ),
+            (
+                6,
+                9,
+                &*format!("event `Coupon_Used` differs from `coupon_used` {tail}")
+            ),
+            (
+                9,
+                1,
+                &*format!("user property `TIER` differs from `tier` {tail}")
+            ),
+            (
+                10,
+                1,
+                &*format!("user property `Tier` differs from `tier` {tail}")
+            ),
+        ]
+    );
+}
+
+#[test]
+fn enum_values_that_differ_only_in_case_or_white_space_or_are_blank_get_a_warning() {
+    // Accepted in silence: DFINERY compares values exactly, so `gold` and `Gold ` are two
+    // values, one most likely unreachable; a blank value sends an empty text.
+    let src = "[user_properties]\n\
+               tier = { type = \"string\", enum = [\"gold\", \"Gold \", \"silver\", \" \"] }\n";
+    let (registry, warnings) = Registry::parse_with_warnings(src).unwrap();
+    let values = registry.user_property("tier").unwrap().enum_values.clone();
+    assert_eq!(
+        values.unwrap(),
+        ["gold", "Gold ", "silver", " "].map(String::from)
+    );
+    let found: Vec<(usize, usize, &str)> = warnings
+        .iter()
+        .filter(|d| d.message.starts_with("`enum`"))
+        .map(|d| (d.line, d.column, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                2,
+                43,
+                "`enum` value `Gold ` of user property `tier` differs from `gold` only in case \
+                 or white space; values are compared exactly, so keep one spelling if one is \
+                 meant"
+            ),
+            (
+                2,
+                62,
+                "`enum` value ` ` of user property `tier` is blank; to send no value leave the \
+                 property out, or remove the value"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_registry_without_events_gets_a_warning() {
+    // An empty (or cut-short) file parsed in silence, and every event was then refused.
+    for src in [
+        "",
+        "\n# nothing yet\n",
+        "[user_properties]\ntier = \"string\"\n",
+    ] {
+        let (registry, warnings) = Registry::parse_with_warnings(src).unwrap();
+        assert!(registry.events.is_empty());
+        assert_eq!(warnings.len(), 1, "{src:?}");
+        assert_eq!((warnings[0].line, warnings[0].column), (1, 1));
+        assert!(
+            warnings[0]
+                .message
+                .starts_with("the registry has no events, so every event would be refused"),
+            "{}",
+            warnings[0].message
+        );
+    }
+    let (_, warnings) = Registry::parse_with_warnings("standard_events = [\"df_login\"]").unwrap();
+    assert!(warnings.is_empty());
+}

@@ -17,6 +17,11 @@ pub(super) fn non_empty(field: &'static str, value: String) -> Result<String, Id
 pub(super) fn phone_no(value: String) -> Result<String, IdentityError> {
     let value = non_empty("phone_no", value)?;
     if (8..=15).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_digit()) {
+        // No country code starts with 0 (ITU E.164): a number that does is written the
+        // national way (`01012345678`), which DFINERY would store as a foreign number.
+        if value.starts_with('0') {
+            return Err(IdentityError::PhoneNoWithoutCountryCode { found: value });
+        }
         Ok(value)
     } else {
         Err(IdentityError::PhoneNo { found: value })

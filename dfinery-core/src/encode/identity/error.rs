@@ -12,9 +12,20 @@ pub enum IdentityError {
     },
     /// A `phone_no` that is not 8 to 15 digits.
     #[error(
-        "`{found}` is not a valid `phone_no`; write the country code and the number as 8 to 15 digits, without `+`, spaces or dashes, e.g. `821012345678`"
+        "`{}` is not a valid `phone_no`; write the country code and the number as 8 to 15 digits, without `+`, spaces or dashes, e.g. `821012345678`",
+        dfinery_schema::names::shown(found)
     )]
     PhoneNo {
+        /// The value that was given.
+        found: String,
+    },
+    /// A `phone_no` of digits that starts with `0`: a national number (`01012345678`) without
+    /// its country code, since no country code starts with 0.
+    #[error(
+        "`{}` starts with 0, so it has no country code; write the country code first and drop the national 0, e.g. `821012345678` for `010-1234-5678`",
+        dfinery_schema::names::shown(found)
+    )]
+    PhoneNoWithoutCountryCode {
         /// The value that was given.
         found: String,
     },

@@ -105,6 +105,23 @@ fn phone_numbers_are_country_code_and_digits_only() {
         Identity::new(Identifier::PhoneNo, ""),
         Err(IdentityError::Empty { field: "phone_no" })
     );
+    // A national number without its country code was accepted, and stored as a number of
+    // country "0".
+    for national in ["01012345678", "0212345678"] {
+        let error = Identity::new(Identifier::PhoneNo, national).unwrap_err();
+        assert_eq!(
+            error,
+            IdentityError::PhoneNoWithoutCountryCode {
+                found: national.into()
+            }
+        );
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "`{national}` starts with 0, so it has no country code; write the country code first and drop the national 0, e.g. `821012345678` for `010-1234-5678`"
+            )
+        );
+    }
     assert_eq!(
         Identity::new(Identifier::PhoneNo, "+82 10-1234-5678")
             .unwrap_err()

@@ -55,7 +55,8 @@ impl Identity {
     /// # Errors
     ///
     /// [`IdentityError::Empty`] when `value` is empty or only white space;
-    /// [`IdentityError::PhoneNo`] when a [`Identifier::PhoneNo`] is not 8 to 15 digits.
+    /// [`IdentityError::PhoneNo`] when a [`Identifier::PhoneNo`] is not 8 to 15 digits,
+    /// [`IdentityError::PhoneNoWithoutCountryCode`] when it starts with 0.
     pub fn new(identifier: Identifier, value: impl Into<String>) -> Result<Self, IdentityError> {
         EMPTY.with(identifier, value)
     }

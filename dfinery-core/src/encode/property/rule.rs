@@ -35,7 +35,11 @@ pub enum Rule {
         max: usize,
     },
     /// A string that is not one of the property's enum values.
-    #[error("is `{found}`, which is not one of {}", Backticked(allowed))]
+    #[error(
+        "is `{}`, which is not one of {}",
+        dfinery_schema::names::shown(found),
+        Backticked(allowed)
+    )]
     NotInEnum {
         /// The string that was given.
         found: String,

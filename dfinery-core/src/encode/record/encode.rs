@@ -113,7 +113,7 @@ pub(crate) fn finish_event(mut parts: EventParts<'_>) -> Result<EventRecord, Val
     }
     if !parts.violations.is_empty() {
         return Err(ValidationError {
-            subject: format!("event `{}`", parts.name),
+            subject: format!("event `{}`", dfinery_schema::names::shown(&parts.name)),
             violations: parts.violations,
         });
     }

@@ -147,7 +147,7 @@ impl EventRecord {
         }
         if !violations.is_empty() {
             return Err(ValidationError {
-                subject: format!("event `{event_name}`"),
+                subject: format!("event `{}`", dfinery_schema::names::shown(&event_name)),
                 violations,
             });
         }

@@ -202,6 +202,35 @@ fn the_builder_reports_every_bad_value() {
 }
 
 #[test]
+fn a_megabyte_of_name_or_key_is_quoted_by_its_start_in_the_message() {
+    // The event name and the key were quoted whole, in the subject, the path and the rule: a
+    // key of a megabyte from run-time data made a message of three.
+    let long = "k".repeat(1 << 20);
+    let error = EventRecord::builder(format!("{long}-"))
+        .property(format!("{long}-"), 1)
+        .property(format!("a\n{long}"), 1)
+        .item(ItemBuilder::new().property(long.clone(), 1))
+        .build()
+        .unwrap_err();
+    let text = error.to_string();
+    let start = &text[..text.len().min(2000)];
+    assert!(text.len() < 2000, "{start}");
+    assert!(
+        text.starts_with(&format!("event `{}…` is invalid: ", "k".repeat(20))),
+        "{start}"
+    );
+    assert!(text.contains("`event_properties.kkkk"), "{start}");
+    assert!(text.contains("`event_properties.a\\nkkkk"), "{start}");
+    assert!(!text.contains('\n'), "{start}");
+    // The paths themselves are kept whole, for a program to read.
+    let whole = format!("event_properties.{long}-");
+    assert!(error.violations.iter().any(|v| v.path == whole));
+    let phone = dfinery_core::Identity::new(dfinery_core::Identifier::PhoneNo, long.as_str());
+    let text = phone.unwrap_err().to_string();
+    assert!(text.len() < 300, "{}", &text[..text.len().min(300)]);
+}
+
+#[test]
 fn the_builder_rejects_an_empty_event_name() {
     let error = EventRecord::builder("").build().unwrap_err();
     assert_eq!(error.violations[0].path, "event_name");

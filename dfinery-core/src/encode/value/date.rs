@@ -23,14 +23,19 @@ impl Date {
     ///
     /// # Errors
     ///
-    /// [`DatetimeError::OutOfRange`] when there is no such day or the year is outside 0000..=9999.
+    /// [`DatetimeError::OutOfRange`] when the year is outside 0000..=9999,
+    /// [`DatetimeError::NoSuchDay`] when the month or the day does not exist.
     pub fn from_ymd(year: i32, month: u8, day: u8) -> Result<Self, DatetimeError> {
-        let found = || DatetimeError::OutOfRange {
-            found: format!("{year:04}-{month:02}-{day:02}"),
+        let found = format!("{year:04}-{month:02}-{day:02}");
+        if !(0..=9999).contains(&year) {
+            return Err(DatetimeError::OutOfRange { found });
+        }
+        let no_such_day = || DatetimeError::NoSuchDay {
+            found: found.clone(),
         };
-        let month = Month::try_from(month).map_err(|_| found())?;
-        let date = time::Date::from_calendar_date(year, month, day).map_err(|_| found())?;
-        Self::try_from(date).map_err(|_| found())
+        let month = Month::try_from(month).map_err(|_| no_such_day())?;
+        let date = time::Date::from_calendar_date(year, month, day).map_err(|_| no_such_day())?;
+        Self::try_from(date).map_err(|_| no_such_day())
     }
 
     /// Today's date in UTC.
@@ -81,14 +86,34 @@ impl fmt::Debug for Date {
 impl FromStr for Date {
     type Err = DatetimeError;
 
-    /// Accepts exactly `YYYY-MM-DD`.
+    /// Accepts exactly `YYYY-MM-DD`; [`DatetimeError::NoSuchDay`] for one in that form that
+    /// names no day (`2023-02-29`), [`DatetimeError::Syntax`] for any other text.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        parse(s).ok_or_else(|| DatetimeError::Syntax {
-            input: s.to_owned(),
-            what: "date",
-            expected: DATE_FORM,
+        parse(s).ok_or_else(|| {
+            if date_shaped(s) {
+                DatetimeError::NoSuchDay {
+                    found: s.to_owned(),
+                }
+            } else {
+                DatetimeError::Syntax {
+                    input: s.to_owned(),
+                    what: "date",
+                    expected: DATE_FORM,
+                }
+            }
         })
     }
+}
+
+/// Whether `s` starts with `DDDD-DD-DD` (digits and dashes): the form of a date, whatever day
+/// it names.
+pub(super) fn date_shaped(s: &str) -> bool {
+    s.as_bytes().get(..10).is_some_and(|b| {
+        b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            _ => c.is_ascii_digit(),
+        })
+    })
 }
 
 /// The wire form, read by the protocol's one parser.

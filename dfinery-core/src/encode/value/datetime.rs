@@ -65,12 +65,15 @@ impl Datetime {
     ///
     /// # Errors
     ///
-    /// [`DatetimeError::Syntax`] for any other text or an impossible date or time.
+    /// [`DatetimeError::NoSuchDay`] for a text in one of them whose date names no day
+    /// (`2023-02-29T…`), [`DatetimeError::Syntax`] for any other text or an impossible time.
     pub fn parse_wire(s: &str) -> Result<Self, DatetimeError> {
-        parse_wire(s).ok_or_else(|| DatetimeError::Syntax {
-            input: s.to_owned(),
-            what: "DFINERY datetime",
-            expected: WIRE_DATETIME_FORM,
+        parse_wire(s).ok_or_else(|| {
+            no_such_day(s).unwrap_or_else(|| DatetimeError::Syntax {
+                input: s.to_owned(),
+                what: "DFINERY datetime",
+                expected: WIRE_DATETIME_FORM,
+            })
         })
     }
 
@@ -95,6 +98,16 @@ impl Datetime {
 }
 
 /// The strict wire parser: the protocol's one reading of the two documented forms.
+/// [`DatetimeError::NoSuchDay`] when `s` starts with a date in the form `YYYY-MM-DD` that
+/// names no day, followed by `T`: a datetime whose form is right and whose day does not exist.
+fn no_such_day(s: &str) -> Option<DatetimeError> {
+    let date = s.get(..10)?;
+    let shaped = super::date::date_shaped(date) && s[10..].starts_with(['T', 't', ' ']);
+    (shaped && date.parse::<Date>().is_err()).then(|| DatetimeError::NoSuchDay {
+        found: s.to_owned(),
+    })
+}
+
 fn parse_wire(s: &str) -> Option<Datetime> {
     let w = WireDatetime::parse(s)?;
     let date = time::Date::from(super::date::from_wire(w.date)?);
@@ -134,12 +147,17 @@ impl FromStr for Datetime {
         if let Some(dt) = parse_wire(s) {
             return Ok(dt);
         }
-        let odt = OffsetDateTime::parse(s, &Rfc3339).map_err(|_| DatetimeError::Syntax {
-            input: s.to_owned(),
-            what: "datetime",
-            expected: DATETIME_FORM,
+        let odt = OffsetDateTime::parse(s, &Rfc3339).map_err(|_| {
+            no_such_day(s).unwrap_or_else(|| DatetimeError::Syntax {
+                input: s.to_owned(),
+                what: "datetime",
+                expected: DATETIME_FORM,
+            })
         })?;
-        Self::try_from_offset(odt)
+        // The text as written, not as `time` prints it (`0000-01-01 0:00:00.0 +01:00:00`).
+        Self::from_utc(odt).ok_or_else(|| DatetimeError::OutOfRange {
+            found: s.to_owned(),
+        })
     }
 }
 

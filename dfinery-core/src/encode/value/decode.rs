@@ -53,11 +53,21 @@ fn long(ty: DataType, json: &Json) -> Result<i64, ValueError> {
     let Json::Number(n) = json else {
         return Err(wrong(ty, json));
     };
+    // An integer literal past `u64` (or below `i64::MIN`) reaches here as a float, as serde_json
+    // reads it: a whole number no Long holds, not a fraction.
+    let whole_past_i64 = n
+        .as_f64()
+        .filter(|f| f.fract() == 0.0 && f.abs() >= 9_223_372_036_854_775_808.0);
     if let Some(v) = n.as_i64() {
         Ok(v)
     } else if n.is_u64() {
         Err(ValueError::LongOutOfRange {
             found: n.to_string(),
+        })
+    } else if let Some(whole) = whole_past_i64 {
+        // Its digits, as written (to a float's precision), not `1e+20`.
+        Err(ValueError::LongOutOfRange {
+            found: format!("{whole:.0}"),
         })
     } else {
         Err(ValueError::NotAnInteger {

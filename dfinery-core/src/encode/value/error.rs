@@ -17,10 +17,14 @@ pub enum ValueError {
         /// The number that was given.
         found: f64,
     },
-    /// An integer larger than the largest Long.
+    /// An integer larger than the largest Long, or smaller than the smallest.
     #[error(
-        "is {found}, larger than the largest Long ({}); store it as a String or a Double",
-        i64::MAX
+        "is {found}, {}; store it as a String or a Double",
+        if found.starts_with('-') {
+            format!("smaller than the smallest Long ({})", i64::MIN)
+        } else {
+            format!("larger than the largest Long ({})", i64::MAX)
+        }
     )]
     LongOutOfRange {
         /// The integer, as text.

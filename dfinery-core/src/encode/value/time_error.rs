@@ -6,7 +6,10 @@
 #[non_exhaustive]
 pub enum DatetimeError {
     /// The text does not have the expected form.
-    #[error("`{input}` is not a {what}; write it as {expected}")]
+    #[error(
+        "`{}` is not a {what}; write it as {expected}",
+        dfinery_schema::names::shown(input)
+    )]
     Syntax {
         /// The text that was given.
         input: String,
@@ -19,6 +22,14 @@ pub enum DatetimeError {
     #[error("`{found}` is outside the years 0000 to 9999 that DFINERY can store")]
     OutOfRange {
         /// The instant or date as text (or as Unix milliseconds).
+        found: String,
+    },
+    /// A year, month and day that name no day of the calendar (month 13, February 30).
+    #[error(
+        "`{found}` is no day of the calendar; give a month from 1 to 12 and a day that month has"
+    )]
+    NoSuchDay {
+        /// The parts as given, `YYYY-MM-DD`.
         found: String,
     },
 }

@@ -23,6 +23,31 @@ pub struct Violation {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}`: {}", self.path, self.rule)
+        write!(f, "`{}`: {}", shown_path(&self.path), self.rule)
     }
+}
+
+/// The longest path [`Violation`]'s `Display` quotes whole, in characters: a valid one (an
+/// item's index and a name of at most 100 characters) is far shorter.
+const MAX_SHOWN_PATH: usize = 160;
+
+/// `path` as a message quotes it: control characters escaped, and a path holding a name of
+/// a megabyte (a key given at run time) cut to its start and `…`.
+fn shown_path(path: &str) -> Cow<'_, str> {
+    let long = path.len() > MAX_SHOWN_PATH && path.chars().nth(MAX_SHOWN_PATH).is_some();
+    if !long && !path.chars().any(char::is_control) {
+        return Cow::Borrowed(path);
+    }
+    let mut out = String::new();
+    for c in path.chars().take(if long { 40 } else { MAX_SHOWN_PATH }) {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    if long {
+        out.push('…');
+    }
+    Cow::Owned(out)
 }

@@ -44,6 +44,20 @@ pub enum QueryError {
         /// `events`, `properties` or `identities`.
         what: &'static str,
     },
+    /// A filter names something no DFINERY event or property can be called (the naming rule
+    /// of `docs/design.md`), so the export would silently leave it out.
+    #[error(
+        "the {what} filter names `{}`, which no export holds: {error}",
+        dfinery_schema::names::shown(name)
+    )]
+    BadName {
+        /// `events` or `properties`.
+        what: &'static str,
+        /// The name as given.
+        name: String,
+        /// The naming rule it breaks.
+        error: dfinery_schema::names::NameError,
+    },
     /// An empty audience id.
     #[error(
         "the audience id is empty; give an audience id such as `nwh3nu`, or leave it out to export every user"

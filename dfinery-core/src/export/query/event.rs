@@ -1,7 +1,7 @@
 //! [`EventQuery`]: which events, properties and days an event export covers.
 
 use super::QueryError;
-use super::select::{Building, Select, item_column};
+use super::select::{Building, ITEM_PREFIX, Select, item_column};
 use crate::encode::model::{Event, Item};
 use crate::encode::value::Date;
 use crate::wire::EventExportRequest;
@@ -149,7 +149,8 @@ impl EventQuery {
     /// # Errors
     ///
     /// A [`QueryError`]: dates reversed or beyond the look-back, a filter that mixes
-    /// `include` and `exclude` or includes nothing.
+    /// `include` and `exclude`, includes nothing or names what no event or property can be
+    /// called.
     pub fn to_request(&self) -> Result<EventExportRequest, QueryError> {
         self.to_request_at(Date::today_utc())
     }
@@ -197,6 +198,20 @@ pub(super) fn check_filter(filter: &Building, what: &'static str) -> Result<(), 
     if matches!(&filter.select, Select::Include(names) if names.is_empty()) {
         return Err(QueryError::EmptyInclude { what });
     }
+    let (Select::Include(names) | Select::Exclude(names)) = &filter.select else {
+        return Ok(());
+    };
+    for name in names {
+        // An item property's column is `df_items_` and its name, which the rule applies to.
+        let bare = name.strip_prefix(ITEM_PREFIX).unwrap_or(name);
+        if let Err(error) = dfinery_schema::names::check_name(bare) {
+            return Err(QueryError::BadName {
+                what,
+                name: name.clone(),
+                error,
+            });
+        }
+    }
     Ok(())
 }
 
@@ -236,6 +251,48 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "`from_date` 2024-07-31 is more than 30 days before today (2024-08-31, UTC); DFINERY exports reach back to 2024-08-01, so start on or after it"
+        );
+    }
+
+    #[test]
+    fn a_name_no_event_or_property_can_have_is_refused_naming_the_filter() {
+        // It was sent, and the export silently held nothing for it.
+        let today = day(10);
+        let error = EventQuery::new(day(5), today)
+            .include_events(["coupon_used", "coupon used"])
+            .to_request_at(today)
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the events filter names `coupon used`, which no export holds: name `coupon used` \
+             contains ` `; use only ASCII letters, digits and `_`"
+        );
+        let error = EventQuery::new(day(5), today)
+            .exclude_properties([""])
+            .to_request_at(today)
+            .unwrap_err();
+        assert!(
+            matches!(&error, QueryError::BadName { what: "properties", name, .. } if name.is_empty()),
+            "{error}"
+        );
+        let error = crate::export::ProfileQuery::new()
+            .include_properties(["tier\n"])
+            .to_request()
+            .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("the properties filter names `tier\\n`"),
+            "{error}"
+        );
+        // An item column of a 100-character name is longer than 100, and fine.
+        let long = "p".repeat(100);
+        assert!(
+            EventQuery::new(day(5), today)
+                .item_property(&long)
+                .include_properties(["df_order_id"])
+                .to_request_at(today)
+                .is_ok()
         );
     }
 

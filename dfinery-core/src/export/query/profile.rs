@@ -79,8 +79,8 @@ impl ProfileQuery {
     ///
     /// # Errors
     ///
-    /// A [`QueryError`]: a filter that mixes `include` and `exclude` or includes nothing, or
-    /// an empty audience id.
+    /// A [`QueryError`]: a filter that mixes `include` and `exclude`, includes nothing or
+    /// names what no property can be called, or an empty audience id.
     pub fn to_request(&self) -> Result<ProfileExportRequest, QueryError> {
         check_filter(&self.properties, "properties")?;
         if self
