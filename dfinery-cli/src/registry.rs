@@ -45,19 +45,30 @@ pub fn read(path: &Path) -> Result<Loaded, CliError> {
             path.join("dfinery.toml").display()
         )));
     }
-    let source = std::fs::read_to_string(path).map_err(|err| {
+    // A file that cannot be opened is a configuration error with its fix; one that can is
+    // read as the derive reads it (at most 64 MiB, UTF-8), its problems shown as the file's.
+    if let Err(err) = std::fs::File::open(path) {
         let fix = match err.kind() {
             std::io::ErrorKind::NotFound => {
                 "; create one with `dfinery check --init` or point to it with `--registry`"
             }
-            std::io::ErrorKind::InvalidData => "; save it as UTF-8",
             _ => "",
         };
-        CliError::config(format!(
+        return Err(CliError::config(format!(
             "cannot read the registry `{}`: {err}{fix}",
             path.display()
-        ))
-    })?;
+        )));
+    }
+    let source = match Registry::read_source(path) {
+        Ok(source) => source,
+        Err(err) => {
+            return Ok(Loaded {
+                source: String::new(),
+                result: Err(err),
+                warnings: Vec::new(),
+            });
+        }
+    };
     let (result, warnings) = match Registry::parse_with_warnings(&source) {
         Ok((registry, warnings)) => (Ok(registry), warnings),
         Err(mut err) => {

@@ -326,3 +326,35 @@ fn the_caret_stays_under_the_value_on_a_line_indented_with_a_tab() {
         "{out}"
     );
 }
+
+#[test]
+fn a_registry_that_is_not_utf8_or_never_ends_is_a_problem_at_its_place_not_read_whole() {
+    // `/dev/zero` was read until memory ran out, and a byte that is not UTF-8 was reported
+    // without a line: the CLI read the file itself instead of as the derive does.
+    let dir = tempfile::tempdir().unwrap();
+    let latin1 = dir.path().join("latin1.toml");
+    std::fs::write(&latin1, b"[service]\nid = \"caf\xE9\"\n").unwrap();
+    let output = dfinery()
+        .args(["check", "--registry"])
+        .arg(&latin1)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let out = text(&output.stdout);
+    assert!(
+        out.contains("the registry file is not UTF-8")
+            && out.contains(&format!("--> {}:2:10", latin1.display())),
+        "{out}"
+    );
+
+    #[cfg(unix)]
+    {
+        let output = dfinery()
+            .args(["check", "--registry", "/dev/zero"])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+        let out = text(&output.stdout);
+        assert!(out.contains("larger than 64 MiB"), "{out}");
+    }
+}

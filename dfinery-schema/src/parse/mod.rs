@@ -95,6 +95,18 @@ impl Registry {
     /// 64 MiB (far more than any registry: the wrong file) without reading the rest.
     pub fn load(path: impl AsRef<Path>) -> Result<Registry, RegistryError> {
         let path = path.as_ref();
+        let src = Registry::read_source(path)?;
+        Registry::parse(&src).map_err(|mut err| {
+            err.path = Some(path.to_owned());
+            err
+        })
+    }
+
+    /// The text of the registry file at `path`, read as [`load`](Registry::load) reads it
+    /// (at most 64 MiB, UTF-8), for a tool that shows the file's lines beside its problems:
+    /// the errors are `load`'s, each one diagnostic carrying the path.
+    pub fn read_source(path: impl AsRef<Path>) -> Result<String, RegistryError> {
+        let path = path.as_ref();
         let error = |src: &str, at: usize, message: String| RegistryError {
             path: Some(path.to_owned()),
             diagnostics: vec![Diagnostic::new(src, at..at, message)],
@@ -147,10 +159,7 @@ impl Registry {
                 ));
             }
         };
-        Registry::parse(&src).map_err(|mut err| {
-            err.path = Some(path.to_owned());
-            err
-        })
+        Ok(src)
     }
 }
 
