@@ -84,13 +84,26 @@ const SHOWN_PREFIX: usize = 20;
 /// assert_eq!(shown(&"x".repeat(1000)), format!("{}…", "x".repeat(20)));
 /// ```
 pub fn shown(name: &str) -> Cow<'_, str> {
-    let long = name.len() > MAX_NAME_LEN && name.chars().nth(MAX_NAME_LEN).is_some();
-    if !long && !name.chars().any(char::is_control) {
-        return Cow::Borrowed(name);
+    shown_within(name, MAX_NAME_LEN, SHOWN_PREFIX)
+}
+
+/// `text` as a message quotes it, as [`shown`] quotes a name: control characters escaped,
+/// and a text of more than `most` characters cut to its first `kept` and `…`. For a text
+/// longer than a name (a path of names) that must not make a message of a megabyte either.
+///
+/// ```
+/// use dfinery_schema::names::shown_within;
+/// assert_eq!(shown_within("items[0].sku", 160, 40), "items[0].sku");
+/// assert_eq!(shown_within(&"x".repeat(200), 160, 40), format!("{}…", "x".repeat(40)));
+/// ```
+pub fn shown_within(text: &str, most: usize, kept: usize) -> Cow<'_, str> {
+    let long = text.len() > most && text.chars().nth(most).is_some();
+    if !long && !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
     }
-    let kept = if long { SHOWN_PREFIX } else { MAX_NAME_LEN };
+    let kept = if long { kept } else { most };
     let mut out = String::new();
-    for c in name.chars().take(kept) {
+    for c in text.chars().take(kept) {
         if c.is_control() {
             out.extend(c.escape_debug());
         } else {

@@ -34,20 +34,5 @@ const MAX_SHOWN_PATH: usize = 160;
 /// `path` as a message quotes it: control characters escaped, and a path holding a name of
 /// a megabyte (a key given at run time) cut to its start and `…`.
 fn shown_path(path: &str) -> Cow<'_, str> {
-    let long = path.len() > MAX_SHOWN_PATH && path.chars().nth(MAX_SHOWN_PATH).is_some();
-    if !long && !path.chars().any(char::is_control) {
-        return Cow::Borrowed(path);
-    }
-    let mut out = String::new();
-    for c in path.chars().take(if long { 40 } else { MAX_SHOWN_PATH }) {
-        if c.is_control() {
-            out.extend(c.escape_debug());
-        } else {
-            out.push(c);
-        }
-    }
-    if long {
-        out.push('…');
-    }
-    Cow::Owned(out)
+    dfinery_schema::names::shown_within(path, MAX_SHOWN_PATH, 40)
 }
