@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
-use tokio::sync::OwnedSemaphorePermit;
+use tokio::sync::{Notify, OwnedSemaphorePermit};
 
 use super::csv::CsvBuffer;
 use crate::server::app::App;
@@ -28,6 +28,8 @@ pub(crate) const STALL_TIMEOUT: Duration = Duration::from_secs(60);
 struct Progress {
     chunks: AtomicU64,
     done: AtomicBool,
+    /// Wakes the stall watcher when the stream ends, so it ends then too.
+    ended: Notify,
 }
 
 /// Marks the stream's [`Progress`] done when the stream (and so its state) is dropped.
@@ -36,16 +38,22 @@ struct Finished(Arc<Progress>);
 impl Drop for Finished {
     fn drop(&mut self) {
         self.0.done.store(true, Ordering::Relaxed);
+        // `notify_one` keeps the wake-up for a watcher not waiting yet.
+        self.0.ended.notify_one();
     }
 }
 
 /// Closes the connection of a CSV stream that took no chunk for [`STALL_TIMEOUT`], which
-/// drops the stream and its export slot; ends with the stream.
+/// drops the stream and its export slot; ends as soon as the stream ends (it slept on for
+/// up to a minute after every export, holding its timer and the connection's control).
 fn watch(progress: Arc<Progress>, control: ConnControl) {
     tokio::spawn(async move {
         let mut seen = progress.chunks.load(Ordering::Relaxed);
         loop {
-            tokio::time::sleep(STALL_TIMEOUT).await;
+            tokio::select! {
+                () = tokio::time::sleep(STALL_TIMEOUT) => {}
+                () = progress.ended.notified() => return,
+            }
             if progress.done.load(Ordering::Relaxed) {
                 return;
             }
@@ -145,4 +153,38 @@ pub(crate) fn csv_response<R: Rows>(
     );
     admitted.limits.write(response.headers_mut());
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn the_stall_watcher_ends_with_its_stream() {
+        let progress = Arc::new(Progress::default());
+        let kill = Arc::new(Notify::new());
+        watch(progress.clone(), ConnControl(kill.clone()));
+        tokio::task::yield_now().await;
+        drop(Finished(progress.clone()));
+        // Yielding lets the watcher run but moves no time: it slept on for up to
+        // STALL_TIMEOUT after the stream ended, holding its `Progress`.
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(Arc::strong_count(&progress), 1, "the watcher is still running");
+        // And it never closed the connection.
+        let closed = tokio::time::timeout(STALL_TIMEOUT * 3, kill.notified()).await;
+        assert!(closed.is_err());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_stall_watcher_closes_a_connection_whose_stream_took_nothing() {
+        let progress = Arc::new(Progress::default());
+        let kill = Arc::new(Notify::new());
+        watch(progress.clone(), ConnControl(kill.clone()));
+        // Paused time runs ahead when everything waits: the bound is not waited.
+        tokio::time::timeout(STALL_TIMEOUT * 3, kill.notified())
+            .await
+            .expect("a stalled stream's connection is closed");
+    }
 }
