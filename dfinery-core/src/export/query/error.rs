@@ -44,8 +44,10 @@ pub enum QueryError {
         /// `events`, `properties` or `identities`.
         what: &'static str,
     },
-    /// A filter names something no DFINERY event or property can be called (the naming rule
-    /// of `docs/design.md`), so the export would silently leave it out.
+    /// A filter names what no DFINERY event or property is called (an empty name, or one
+    /// holding white space or a control character), so the export would silently leave it
+    /// out. Other names are sent even when they break the project's naming rule
+    /// (`docs/design.md`): DFINERY documents none, and its own SDKs need not follow it.
     #[error(
         "the {what} filter names `{}`, which no export holds: {error}",
         dfinery_schema::names::shown(name)
