@@ -171,7 +171,11 @@ mod tests {
         for _ in 0..10 {
             tokio::task::yield_now().await;
         }
-        assert_eq!(Arc::strong_count(&progress), 1, "the watcher is still running");
+        assert_eq!(
+            Arc::strong_count(&progress),
+            1,
+            "the watcher is still running"
+        );
         // And it never closed the connection.
         let closed = tokio::time::timeout(STALL_TIMEOUT * 3, kill.notified()).await;
         assert!(closed.is_err());
