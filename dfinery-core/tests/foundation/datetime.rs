@@ -148,7 +148,10 @@ fn instants_outside_the_four_digit_years_are_rejected() {
     // for a day that exists.
     for text in ["2024-01-15x", "2024-01-15T00:00:00Z", "2024-01-15 "] {
         let error = text.parse::<Date>().unwrap_err();
-        assert!(matches!(error, DatetimeError::Syntax { .. }), "{text}: {error}");
+        assert!(
+            matches!(error, DatetimeError::Syntax { .. }),
+            "{text}: {error}"
+        );
     }
     assert!(matches!(
         "2023-02-29x".parse::<Date>(),
@@ -161,7 +164,10 @@ fn instants_outside_the_four_digit_years_are_rejected() {
     assert!(message.len() < 300, "{} bytes", message.len());
     assert!(!message.contains('\n'), "{message}");
     let message = "2023-02-29T\n".parse::<Datetime>().unwrap_err().to_string();
-    assert!(message.starts_with("`2023-02-29T\\n` is no day"), "{message}");
+    assert!(
+        message.starts_with("`2023-02-29T\\n` is no day"),
+        "{message}"
+    );
     assert!(matches!(
         "2024-02-29T25:00:00Z".parse::<Datetime>(),
         Err(DatetimeError::Syntax { .. })

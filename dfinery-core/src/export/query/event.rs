@@ -314,7 +314,13 @@ mod tests {
         // DFINERY documents no naming rule: a name outside the project's (which DFINERY's
         // own SDKs and console need not follow) is sent. They were refused.
         let long = "e".repeat(101);
-        for sent in ["add-to-cart", "1st_order", "구매", "Purchase.Done", long.as_str()] {
+        for sent in [
+            "add-to-cart",
+            "1st_order",
+            "구매",
+            "Purchase.Done",
+            long.as_str(),
+        ] {
             for query in [
                 EventQuery::new(day(5), today).include_events([sent]),
                 EventQuery::new(day(5), today).exclude_properties([sent]),
