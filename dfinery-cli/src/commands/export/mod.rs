@@ -313,7 +313,11 @@ mod tests {
         // checked" when `dfinery.toml` had a problem, though it named no event.
         let dir = tempfile::tempdir().unwrap();
         let broken = dir.path().join("dfinery.toml");
-        std::fs::write(&broken, "[events.coupon_used]\nproperties.code = \"strng\"\n").unwrap();
+        std::fs::write(
+            &broken,
+            "[events.coupon_used]\nproperties.code = \"strng\"\n",
+        )
+        .unwrap();
         assert_eq!(unknown_events(&broken, &args()), Vec::<String>::new());
         let mut named = args();
         named.exclude_events = vec!["coupon_used".into()];
