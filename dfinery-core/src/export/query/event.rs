@@ -290,8 +290,9 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             error.to_string(),
-            "the events filter names `coupon used`, which no export holds: name `coupon used` \
-             contains ` `; use only ASCII letters, digits and `_`"
+            "the events filter names `coupon used`, which no export holds: it holds ` `, and no \
+             event or property name holds white space or a control character; give the name as \
+             DFINERY shows it"
         );
         let error = EventQuery::new(day(5), today)
             .exclude_properties([""])
@@ -300,6 +301,11 @@ mod tests {
         assert!(
             matches!(&error, QueryError::BadName { what: "properties", name, .. } if name.is_empty()),
             "{error}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "the properties filter names ``, which no export holds: it is empty; give the name \
+             as DFINERY shows it"
         );
         let error = crate::export::ProfileQuery::new()
             .include_properties(["tier\n"])
@@ -336,8 +342,7 @@ mod tests {
             .unwrap_err();
         assert!(
             error.to_string().starts_with(
-                "the events filter names ` coupon_used`, which no export holds: name \
-                 ` coupon_used` starts with ` `"
+                "the events filter names ` coupon_used`, which no export holds: it holds ` `"
             ),
             "{error}"
         );
