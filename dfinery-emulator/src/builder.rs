@@ -384,9 +384,12 @@ fn check(
             "a token is empty; give one with `import_token` / `export_token`".into(),
         ));
     }
-    if spaced(import_token.expose()) || spaced(export_token.expose()) {
+    // The client refuses a token of anything but visible ASCII (`ClientBuildError::InvalidSetting`),
+    // and no HTTP client sends one in a header: no client could reach this emulator.
+    let unusable = |text: &str| !text.chars().all(|c| c.is_ascii_graphic());
+    if unusable(import_token.expose()) || unusable(export_token.expose()) {
         return Err(ConfigError(
-            "a token holds white space or a control character; give one of visible characters with `import_token` / `export_token`".into(),
+            "a token holds white space, a control or a non-ASCII character; give one of visible ASCII characters with `import_token` / `export_token`".into(),
         ));
     }
     if import_token == export_token {
@@ -426,6 +429,20 @@ mod tests {
             err.to_string(),
             "invalid emulator setting: `export_concurrency` is 0; allow at least 1 export at a time"
         );
+        // A non-ASCII token was accepted, though the client refuses one at build.
+        for token in ["tök", "tok\u{a0}en"] {
+            let err = Emulator::builder()
+                .import_token(token)
+                .start()
+                .await
+                .unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "invalid emulator setting: a token holds white space, a control or a non-ASCII \
+                 character; give one of visible ASCII characters with `import_token` / \
+                 `export_token`"
+            );
+        }
         let err = Emulator::builder()
             .import_token("same")
             .export_token("same")

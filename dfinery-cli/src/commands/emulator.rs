@@ -116,9 +116,9 @@ fn check_flags(args: &EmulatorArgs) -> Result<(), CliError> {
                 "`{flag}` is empty; give a token, or leave the flag out for a generated one"
             )));
         }
-        if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if !token.chars().all(|c| c.is_ascii_graphic()) {
             return Err(CliError::config(format!(
-                "`{flag}`: a token holds white space or a control character; give one of visible characters"
+                "`{flag}`: a token holds white space, a control or a non-ASCII character; give one of visible ASCII characters"
             )));
         }
     }

@@ -188,6 +188,8 @@ fn a_service_id_or_token_with_white_space_is_refused_before_the_env_lines_are_pr
         ),
         ("--import-token", "tok\nrm", "a token holds white space"),
         ("--export-token", " ", "a token holds white space"),
+        // Accepted, though no client takes a non-ASCII token.
+        ("--import-token", "tök", "a non-ASCII character"),
     ] {
         let output = emulator_refusing(&format!("{flag}={value}"));
         assert_eq!(output.status.code(), Some(3), "{flag}");

@@ -28,6 +28,7 @@ pub struct DeadLetter {
     /// The message's sequence number (its key in the spool).
     pub seq: u64,
     /// The user it was about.
+    #[serde(deserialize_with = "crate::encode::identity::deserialize_stored")]
     pub identity: Identity,
     /// The message, as queued.
     pub message: Message,

@@ -144,6 +144,30 @@ fn instants_outside_the_four_digit_years_are_rejected() {
             DatetimeError::NoSuchDay { found: text.into() }
         );
     }
+    // A real day in the wrong form is Syntax: it was NoSuchDay, "is no day of the calendar",
+    // for a day that exists.
+    for text in ["2024-01-15x", "2024-01-15T00:00:00Z", "2024-01-15 "] {
+        let error = text.parse::<Date>().unwrap_err();
+        assert!(
+            matches!(error, DatetimeError::Syntax { .. }),
+            "{text}: {error}"
+        );
+    }
+    assert!(matches!(
+        "2023-02-29x".parse::<Date>(),
+        Err(DatetimeError::Syntax { .. })
+    ));
+    // A datetime whose day does not exist quotes the text as Syntax does: control characters
+    // escaped and a long one cut (it was the whole text, a line break splitting the message).
+    let long = format!("2023-02-29T00:00:00Z\n{}", "x".repeat(1_000_000));
+    let message = long.parse::<Datetime>().unwrap_err().to_string();
+    assert!(message.len() < 300, "{} bytes", message.len());
+    assert!(!message.contains('\n'), "{message}");
+    let message = "2023-02-29T\n".parse::<Datetime>().unwrap_err().to_string();
+    assert!(
+        message.starts_with("`2023-02-29T\\n` is no day"),
+        "{message}"
+    );
     assert!(matches!(
         "2024-02-29T25:00:00Z".parse::<Datetime>(),
         Err(DatetimeError::Syntax { .. })

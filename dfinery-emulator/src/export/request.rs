@@ -322,11 +322,7 @@ fn date(map: &Map<String, Value>, key: &str, problems: &mut Vec<ServerViolation>
 
 /// At most 64 bytes of a text sent, for a message.
 fn cut(text: &str) -> &str {
-    let mut end = text.len().min(64);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
+    &text[..text.floor_char_boundary(64)]
 }
 
 fn invalid(problems: Vec<ServerViolation>) -> Result<(), Refused> {

@@ -43,11 +43,7 @@ fn short_identity(identity: Value) -> Value {
                 return None;
             };
             if text.len() > MAX_IDENTITY_TEXT {
-                let mut end = MAX_IDENTITY_TEXT;
-                while !text.is_char_boundary(end) {
-                    end -= 1;
-                }
-                text.truncate(end);
+                text.truncate(text.floor_char_boundary(MAX_IDENTITY_TEXT));
                 text.push('…');
             }
             Some((key, Value::String(text)))

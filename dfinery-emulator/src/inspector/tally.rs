@@ -115,11 +115,7 @@ impl Tally {
 
     fn attempt(&mut self, kind: Kind, owner: &str, name: &str) {
         let name = if name.len() > MAX_NAME_BYTES {
-            let mut end = MAX_NAME_BYTES;
-            while !name.is_char_boundary(end) {
-                end -= 1;
-            }
-            format!("{}…", &name[..end])
+            format!("{}…", &name[..name.floor_char_boundary(MAX_NAME_BYTES)])
         } else {
             name.to_owned()
         };

@@ -53,10 +53,7 @@ fn cut(text: &mut String) {
     if text.len() <= MAX_VIOLATION_TEXT {
         return;
     }
-    let mut end = MAX_VIOLATION_TEXT;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
+    let end = text.floor_char_boundary(MAX_VIOLATION_TEXT);
     let cut = text.len() - end;
     text.truncate(end);
     text.push_str(&format!("… ({cut} more bytes not shown)"));

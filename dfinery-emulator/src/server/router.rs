@@ -163,11 +163,7 @@ fn shown(path: &str) -> String {
     if path.len() <= MAX {
         return path.to_owned();
     }
-    let mut end = MAX;
-    while !path.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &path[..end])
+    format!("{}…", &path[..path.floor_char_boundary(MAX)])
 }
 
 /// A `text/plain` answer.

@@ -19,7 +19,8 @@ pub(crate) fn identity(
     for member in identity_members(&Object::from_map(map)) {
         match member {
             // `docs/protocol.md` §3.1: the country code and the number, digits only, no `+`;
-            // the client's rule (`IdentityError::PhoneNo`) is 8 to 15 of them.
+            // the client's rule (`IdentityError::PhoneNo`) is 8 to 15 of them, the first not 0
+            // (`IdentityError::PhoneNoWithoutCountryCode`: no country code starts with 0).
             IdentityMember::Identifier {
                 field: Identifier::PhoneNo,
                 value,
@@ -30,8 +31,13 @@ pub(crate) fn identity(
                     "identity",
                     format!(
                         "the country code and the number as 8 to 15 digits, without `+`, spaces \
-                         or dashes, e.g. `821012345678`; found `{}`",
-                        shown.escape_debug()
+                         or dashes, e.g. `821012345678`; found `{}`{}",
+                        shown.escape_debug(),
+                        if value.starts_with('0') {
+                            ", which starts with 0, so it has no country code"
+                        } else {
+                            ""
+                        }
                     ),
                 ));
             }
@@ -75,9 +81,12 @@ pub(crate) fn identity(
     identity
 }
 
-/// Whether `value` is a `phone_no` in DFINERY's form: 8 to 15 ASCII digits.
+/// Whether `value` is a `phone_no` in DFINERY's form: 8 to 15 ASCII digits, the country code
+/// first (so not a 0).
 fn is_phone_no(value: &str) -> bool {
-    (8..=15).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_digit())
+    (8..=15).contains(&value.len())
+        && value.bytes().all(|b| b.is_ascii_digit())
+        && !value.starts_with('0')
 }
 
 #[cfg(test)]
@@ -134,6 +143,18 @@ mod tests {
                 violations[0].expected
             );
         }
+        // A national number without its country code was stored, though the client refuses
+        // it (`IdentityError::PhoneNoWithoutCountryCode`).
+        let (identity, violations) = read(json!({"external_id": "u-1", "phone_no": "01012345678"}));
+        assert_eq!(identity.phone_no, None);
+        assert_eq!(violations.len(), 1);
+        assert!(
+            violations[0]
+                .expected
+                .ends_with("found `01012345678`, which starts with 0, so it has no country code"),
+            "{}",
+            violations[0].expected
+        );
         let (identity, violations) = read(json!({"phone_no": "821012345678"}));
         assert!(violations.is_empty());
         assert_eq!(identity.phone_no.as_deref(), Some("821012345678"));

@@ -51,19 +51,13 @@ impl Diagnostic {
 /// `message` with each control character (a line break, a NUL, an escape that would colour the
 /// terminal, ...) written as its Rust escape: a name or value quoted from the file keeps the
 /// diagnostic on one line, as [`RegistryError`] displays them.
+/// The escaping is [`shown_within`](crate::names::shown_within)'s, with no length cut.
 fn escape_controls(message: String) -> String {
-    if !message.chars().any(char::is_control) {
-        return message;
-    }
-    let mut escaped = String::with_capacity(message.len() + 8);
-    for c in message.chars() {
-        if c.is_control() {
-            escaped.extend(c.escape_debug());
-        } else {
-            escaped.push(c);
-        }
-    }
-    escaped
+    let escaped = match crate::names::shown_within(&message, usize::MAX, usize::MAX) {
+        std::borrow::Cow::Owned(escaped) => Some(escaped),
+        std::borrow::Cow::Borrowed(_) => None,
+    };
+    escaped.unwrap_or(message)
 }
 
 /// Every problem found in one registry file, in file order.

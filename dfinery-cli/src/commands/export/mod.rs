@@ -129,6 +129,10 @@ fn check_output(path: &Path) -> Result<(), CliError> {
 /// could not be checked. Only warnings: the registry may lag behind the console, and the
 /// export is DFINERY's to answer.
 fn unknown_events(path: &Path, args: &EventExportArgs) -> Vec<String> {
+    // No name to check: the registry is not read, nor a problem of it warned of.
+    if args.events.is_empty() && args.exclude_events.is_empty() {
+        return Vec::new();
+    }
     let registry = match registry::read(path).map(|loaded| loaded.result) {
         Ok(Ok(registry)) => registry,
         Ok(Err(err)) => {
@@ -301,6 +305,28 @@ mod tests {
                 export_token: None,
             },
         }
+    }
+
+    #[test]
+    fn a_broken_registry_is_warned_of_only_when_there_are_names_to_check() {
+        // Every `dfinery export events` without `--event` warned "the event names are not
+        // checked" when `dfinery.toml` had a problem, though it named no event.
+        let dir = tempfile::tempdir().unwrap();
+        let broken = dir.path().join("dfinery.toml");
+        std::fs::write(
+            &broken,
+            "[events.coupon_used]\nproperties.code = \"strng\"\n",
+        )
+        .unwrap();
+        assert_eq!(unknown_events(&broken, &args()), Vec::<String>::new());
+        let mut named = args();
+        named.exclude_events = vec!["coupon_used".into()];
+        let warnings = unknown_events(&broken, &named);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("the event names are not checked"),
+            "{warnings:?}"
+        );
     }
 
     #[test]

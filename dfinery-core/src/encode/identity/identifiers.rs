@@ -155,6 +155,31 @@ impl TryFrom<Unchecked> for Identity {
     }
 }
 
+/// Deserialises an identity the spool stored (a queued message or a dead letter): the checks
+/// of [`Deserialize`], except that a `phone_no` of 8 to 15 digits starting with 0 is taken.
+/// Versions before [`IdentityError::PhoneNoWithoutCountryCode`] accepted and spooled such a
+/// number; refusing it on reading would set the message aside undelivered, and make
+/// [`Spool::dead_letters`](crate::tracker::Spool::dead_letters) fail for every letter.
+#[cfg(feature = "tracker")]
+pub(crate) fn deserialize_stored<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Identity, D::Error> {
+    let mut raw = Unchecked::deserialize(deserializer)?;
+    let national = raw.phone_no.take_if(|phone| {
+        phone.starts_with('0')
+            && (8..=15).contains(&phone.len())
+            && phone.bytes().all(|b| b.is_ascii_digit())
+    });
+    let identity = match Identity::try_from(raw) {
+        Err(IdentityError::NoIdentifier) if national.is_some() => EMPTY,
+        checked => checked.map_err(serde::de::Error::custom)?,
+    };
+    Ok(Identity {
+        phone_no: national.or(identity.phone_no),
+        ..identity
+    })
+}
+
 impl<'de> Deserialize<'de> for Identity {
     /// Deserialises with the same checks as the constructors: at least one identifier, none
     /// empty, a valid `phone_no`, no unknown key.

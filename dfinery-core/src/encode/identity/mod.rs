@@ -9,6 +9,8 @@ mod identifiers;
 pub use error::IdentityError;
 pub use external_id::ExternalId;
 pub use identifiers::Identity;
+#[cfg(feature = "tracker")]
+pub(crate) use identifiers::deserialize_stored;
 
 // The foundation tests of identities (moved from `tests/foundation`: they reach `ExternalId::into_string`).
 #[cfg(test)]

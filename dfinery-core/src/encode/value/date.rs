@@ -90,7 +90,8 @@ impl FromStr for Date {
     /// names no day (`2023-02-29`), [`DatetimeError::Syntax`] for any other text.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         parse(s).ok_or_else(|| {
-            if date_shaped(s) {
+            // Only the whole text: `2024-01-15x` or a datetime names a day, in the wrong form.
+            if s.len() == 10 && date_shaped(s) {
                 DatetimeError::NoSuchDay {
                     found: s.to_owned(),
                 }

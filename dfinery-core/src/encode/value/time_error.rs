@@ -26,7 +26,8 @@ pub enum DatetimeError {
     },
     /// A year, month and day that name no day of the calendar (month 13, February 30).
     #[error(
-        "`{found}` is no day of the calendar; give a month from 1 to 12 and a day that month has"
+        "`{}` is no day of the calendar; give a month from 1 to 12 and a day that month has",
+        dfinery_schema::names::shown(found)
     )]
     NoSuchDay {
         /// The parts as given, `YYYY-MM-DD`.

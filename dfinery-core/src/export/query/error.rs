@@ -44,18 +44,22 @@ pub enum QueryError {
         /// `events`, `properties` or `identities`.
         what: &'static str,
     },
-    /// A filter names something no DFINERY event or property can be called (the naming rule
-    /// of `docs/design.md`), so the export would silently leave it out.
+    /// A filter names what no DFINERY event or property is called (an empty name, or one
+    /// holding white space or a control character), so the export would silently leave it
+    /// out. Other names are sent even when they break the project's naming rule
+    /// (`docs/design.md`): DFINERY documents none, and its own SDKs need not follow it.
     #[error(
-        "the {what} filter names `{}`, which no export holds: {error}",
-        dfinery_schema::names::shown(name)
+        "the {what} filter names `{}`, which no export holds: {}; give the name as DFINERY shows it",
+        dfinery_schema::names::shown(name),
+        not_a_name(error)
     )]
     BadName {
         /// `events` or `properties`.
         what: &'static str,
         /// The name as given.
         name: String,
-        /// The naming rule it breaks.
+        /// Why it is no name: empty, or the white space or control character found (as the
+        /// naming rule's error, whose own advice is not the filter's).
         error: dfinery_schema::names::NameError,
     },
     /// An empty audience id.
@@ -63,4 +67,17 @@ pub enum QueryError {
         "the audience id is empty; give an audience id such as `nwh3nu`, or leave it out to export every user"
     )]
     EmptyAudience,
+}
+
+/// What makes a filter name [`QueryError::BadName`], in words: the naming rule's own advice
+/// (`use only ASCII letters, digits and _`) would refuse names a filter takes.
+fn not_a_name(error: &dfinery_schema::names::NameError) -> String {
+    use dfinery_schema::names::NameError;
+    match error {
+        NameError::BadStart { found, .. } | NameError::BadChar { found, .. } => format!(
+            "it holds `{}`, and no event or property name holds white space or a control character",
+            found.escape_debug()
+        ),
+        _ => "it is empty".to_owned(),
+    }
 }

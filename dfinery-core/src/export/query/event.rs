@@ -202,9 +202,9 @@ pub(super) fn check_filter(filter: &Building, what: &'static str) -> Result<(), 
         return Ok(());
     };
     for name in names {
-        // An item property's column is `df_items_` and its name, which the rule applies to.
+        // An item property's column is `df_items_` and its name, which is what is checked.
         let bare = name.strip_prefix(ITEM_PREFIX).unwrap_or(name);
-        if let Err(error) = dfinery_schema::names::check_name(bare) {
+        if let Some(error) = never_a_name(bare) {
             return Err(QueryError::BadName {
                 what,
                 name: name.clone(),
@@ -213,6 +213,32 @@ pub(super) fn check_filter(filter: &Building, what: &'static str) -> Result<(), 
         }
     }
     Ok(())
+}
+
+/// Why `name` is what no DFINERY event or property is called: empty, or holding white space
+/// or a control character. Only that: DFINERY documents no naming rule (`docs/protocol.md`
+/// §5.6), and the data of its own SDKs and console need not follow the project's
+/// ([`check_name`](dfinery_schema::names::check_name)), so a name such as `add-to-cart` or
+/// `1st_order` may well be exported.
+fn never_a_name(name: &str) -> Option<dfinery_schema::names::NameError> {
+    use dfinery_schema::names::NameError;
+    let (at, found) = name
+        .char_indices()
+        .find(|(_, c)| c.is_whitespace() || c.is_control())
+        .or(name.is_empty().then_some((0, ' ')))?;
+    Some(if name.is_empty() {
+        NameError::Empty
+    } else if at == 0 {
+        NameError::BadStart {
+            name: name.to_owned(),
+            found,
+        }
+    } else {
+        NameError::BadChar {
+            name: name.to_owned(),
+            found,
+        }
+    })
 }
 
 /// `days` days before `day` (the earliest date when that is before year 0).
@@ -264,8 +290,9 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             error.to_string(),
-            "the events filter names `coupon used`, which no export holds: name `coupon used` \
-             contains ` `; use only ASCII letters, digits and `_`"
+            "the events filter names `coupon used`, which no export holds: it holds ` `, and no \
+             event or property name holds white space or a control character; give the name as \
+             DFINERY shows it"
         );
         let error = EventQuery::new(day(5), today)
             .exclude_properties([""])
@@ -275,6 +302,11 @@ mod tests {
             matches!(&error, QueryError::BadName { what: "properties", name, .. } if name.is_empty()),
             "{error}"
         );
+        assert_eq!(
+            error.to_string(),
+            "the properties filter names ``, which no export holds: it is empty; give the name \
+             as DFINERY shows it"
+        );
         let error = crate::export::ProfileQuery::new()
             .include_properties(["tier\n"])
             .to_request()
@@ -283,6 +315,35 @@ mod tests {
             error
                 .to_string()
                 .starts_with("the properties filter names `tier\\n`"),
+            "{error}"
+        );
+        // DFINERY documents no naming rule: a name outside the project's (which DFINERY's
+        // own SDKs and console need not follow) is sent. They were refused.
+        let long = "e".repeat(101);
+        for sent in [
+            "add-to-cart",
+            "1st_order",
+            "구매",
+            "Purchase.Done",
+            long.as_str(),
+        ] {
+            for query in [
+                EventQuery::new(day(5), today).include_events([sent]),
+                EventQuery::new(day(5), today).exclude_properties([sent]),
+            ] {
+                assert!(query.to_request_at(today).is_ok(), "{sent}");
+            }
+            let profile = crate::export::ProfileQuery::new().include_properties([sent]);
+            assert!(profile.to_request().is_ok(), "{sent}");
+        }
+        let error = EventQuery::new(day(5), today)
+            .include_events([" coupon_used"])
+            .to_request_at(today)
+            .unwrap_err();
+        assert!(
+            error.to_string().starts_with(
+                "the events filter names ` coupon_used`, which no export holds: it holds ` `"
+            ),
             "{error}"
         );
         // An item column of a 100-character name is longer than 100, and fine.
