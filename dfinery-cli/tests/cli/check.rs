@@ -1,15 +1,23 @@
 //! `dfinery check`: a good registry, a broken one (every problem with its line and column),
 //! `--init`, and `--coverage` against a manifest of derived types.
 
+use std::path::Path;
+use std::process::Output;
+
 use crate::support::{dfinery, fixture, registry_path, text};
+
+/// `dfinery check --registry PATH`, run to its end.
+fn check(path: impl AsRef<Path>) -> Output {
+    dfinery()
+        .args(["check", "--registry"])
+        .arg(path.as_ref())
+        .output()
+        .unwrap()
+}
 
 #[test]
 fn a_good_registry_passes_with_a_summary() {
-    let output = dfinery()
-        .args(["check", "--registry"])
-        .arg(registry_path())
-        .output()
-        .unwrap();
+    let output = check(registry_path());
     assert_eq!(output.status.code(), Some(0));
     let out = text(&output.stdout);
     assert!(
@@ -23,11 +31,7 @@ fn a_good_registry_passes_with_a_summary() {
 #[test]
 fn a_deprecated_standard_name_is_a_warning_not_an_error() {
     let path = fixture("deprecated.toml");
-    let output = dfinery()
-        .args(["check", "--registry"])
-        .arg(&path)
-        .output()
-        .unwrap();
+    let output = check(&path);
     assert_eq!(output.status.code(), Some(0), "a warning does not fail");
     let out = text(&output.stdout);
     assert!(
@@ -59,11 +63,7 @@ fn a_deprecated_standard_name_is_a_warning_not_an_error() {
 #[test]
 fn a_broken_registry_lists_every_problem_with_line_and_column() {
     let path = fixture("broken.toml");
-    let output = dfinery()
-        .args(["check", "--registry"])
-        .arg(&path)
-        .output()
-        .unwrap();
+    let output = check(&path);
     assert_eq!(output.status.code(), Some(1));
     let out = text(&output.stdout);
     let shown = path.display().to_string();
@@ -110,11 +110,7 @@ fn a_broken_registry_lists_every_problem_with_line_and_column() {
 fn a_missing_registry_exits_3_and_names_the_fix() {
     // Under a fresh folder: a fixed path such as `/nonexistent/…` may exist on some machine.
     let dir = tempfile::tempdir().unwrap();
-    let output = dfinery()
-        .args(["check", "--registry"])
-        .arg(dir.path().join("missing/dfinery.toml"))
-        .output()
-        .unwrap();
+    let output = check(dir.path().join("missing/dfinery.toml"));
     assert_eq!(output.status.code(), Some(3));
     assert!(text(&output.stderr).contains("dfinery check --init"));
 }
@@ -268,11 +264,7 @@ fn a_manifest_with_a_key_it_does_not_know_is_refused_not_read_as_empty() {
 #[test]
 fn a_folder_given_as_the_registry_is_named_as_one() {
     let dir = tempfile::tempdir().unwrap();
-    let output = dfinery()
-        .args(["check", "--registry"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
+    let output = check(dir.path());
     assert_eq!(output.status.code(), Some(3));
     let err = text(&output.stderr);
     assert!(
@@ -314,11 +306,7 @@ fn the_caret_stays_under_the_value_on_a_line_indented_with_a_tab() {
         "[events.coupon_used]\n\tproperties.code = \"strng\"\n",
     )
     .unwrap();
-    let output = dfinery()
-        .args(["check", "--registry"])
-        .arg(&path)
-        .output()
-        .unwrap();
+    let output = check(&path);
     assert_eq!(output.status.code(), Some(1));
     let out = text(&output.stdout);
     assert!(
@@ -334,11 +322,7 @@ fn a_registry_that_is_not_utf8_or_never_ends_is_a_problem_at_its_place_not_read_
     let dir = tempfile::tempdir().unwrap();
     let latin1 = dir.path().join("latin1.toml");
     std::fs::write(&latin1, b"[service]\nid = \"caf\xE9\"\n").unwrap();
-    let output = dfinery()
-        .args(["check", "--registry"])
-        .arg(&latin1)
-        .output()
-        .unwrap();
+    let output = check(&latin1);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
     let out = text(&output.stdout);
     assert!(
@@ -349,10 +333,7 @@ fn a_registry_that_is_not_utf8_or_never_ends_is_a_problem_at_its_place_not_read_
 
     #[cfg(unix)]
     {
-        let output = dfinery()
-            .args(["check", "--registry", "/dev/zero"])
-            .output()
-            .unwrap();
+        let output = check("/dev/zero");
         assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
         let out = text(&output.stdout);
         assert!(out.contains("larger than 64 MiB"), "{out}");
