@@ -289,7 +289,7 @@ fn encode(identity: &Identity, batch: &[EventRecord]) -> Result<Bytes, Error> {
         if i > 0 {
             body.push(b',');
         }
-        body.extend_from_slice(record.as_json().as_bytes());
+        body.extend_from_slice(record.json_bytes());
     }
     body.extend_from_slice(b"]}");
     Ok(Bytes::from(body))

@@ -9,8 +9,11 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
+use bytes::Bytes;
+
 use super::ValidationError;
 use super::builder::EventRecordBuilder;
+use super::chunk;
 use crate::encode::json;
 use crate::encode::property::Rule;
 use crate::encode::value::Datetime;
@@ -21,7 +24,9 @@ use crate::encode::writer::Violation;
 ///
 /// Made by [`Event::to_record`](crate::Event::to_record) or [`EventRecord::builder`]; both
 /// check every value first, so a record never holds an invalid value. Cloning is cheap (a
-/// reference count). It serialises to exactly the wire event object:
+/// reference count). Records made one after another on a thread share blocks of 32 KiB, so
+/// making one costs no allocation of its own; a block is freed with the last record cut from
+/// it. It serialises to exactly the wire event object:
 ///
 /// ```json
 /// {"event_log_id":"…","event_name":"df_purchase","event_datetime":"2024-06-24T06:01:48.501Z",
@@ -44,8 +49,10 @@ struct Inner {
     event_name: Cow<'static, str>,
     event_datetime: Datetime,
     /// `{"event_log_id":…,"event_name":…,"event_datetime":…,"event_items":…,"event_properties":…}`,
-    /// exactly as `serde_json` writes such a struct.
-    json: Box<str>,
+    /// exactly as `serde_json` writes such a struct: UTF-8, written from `&str`s only, in
+    /// memory shared with the records made just before and after it on the same thread
+    /// (`chunk.rs`).
+    json: Bytes,
     /// Where the `event_items` array is in `json`.
     items: Option<Range<usize>>,
     /// How many items `event_items` holds (0 without it), counted once when the record is
@@ -189,41 +196,47 @@ impl EventRecord {
             + escaped.as_ref().map_or(event_name.len() + 2, String::len)
             + event_items.map_or(0, |raw| ITEMS.len() + raw.len())
             + event_properties.map_or(0, |raw| PROPERTIES.len() + raw.len());
-        let mut out = String::with_capacity(len);
-        out.push_str(r#"{"event_log_id":""#);
-        out.push_str(
-            event_log_id
-                .hyphenated()
-                .encode_lower(&mut Uuid::encode_buffer()),
-        );
-        out.push_str(r#"","event_name":"#);
-        match &escaped {
-            Some(name) => out.push_str(name),
-            None => {
-                out.push('"');
-                out.push_str(&event_name);
-                out.push('"');
+        let mut ranges = (None, None);
+        let json = chunk::cut(len, |out| {
+            out.extend_from_slice(br#"{"event_log_id":""#);
+            out.extend_from_slice(
+                event_log_id
+                    .hyphenated()
+                    .encode_lower(&mut Uuid::encode_buffer())
+                    .as_bytes(),
+            );
+            out.extend_from_slice(br#"","event_name":"#);
+            match &escaped {
+                Some(name) => out.extend_from_slice(name.as_bytes()),
+                None => {
+                    out.extend_from_slice(b"\"");
+                    out.extend_from_slice(event_name.as_bytes());
+                    out.extend_from_slice(b"\"");
+                }
             }
-        }
-        // Writing to a `String` cannot fail.
-        let _ = write!(out, r#","event_datetime":"{event_datetime}""#);
-        let mut place = |key: &str, raw: Option<&str>| {
-            raw.map(|raw| {
-                out.push_str(key);
-                let start = out.len();
-                out.push_str(raw);
-                start..out.len()
-            })
-        };
-        let items = place(ITEMS, event_items);
-        let properties = place(PROPERTIES, event_properties);
-        out.push('}');
-        debug_assert_eq!(out.len(), len);
+            // Writing to a `BytesMut` cannot fail.
+            let _ = write!(out, r#","event_datetime":"{event_datetime}""#);
+            let mut place = |key: &str, raw: Option<&str>| {
+                raw.map(|raw| {
+                    out.extend_from_slice(key.as_bytes());
+                    let start = out.len();
+                    out.extend_from_slice(raw.as_bytes());
+                    start..out.len()
+                })
+            };
+            ranges = (
+                place(ITEMS, event_items),
+                place(PROPERTIES, event_properties),
+            );
+            out.extend_from_slice(b"}");
+        });
+        debug_assert_eq!(json.len(), len);
+        let (items, properties) = ranges;
         EventRecord(Arc::new(Inner {
             event_log_id,
             event_name,
             event_datetime,
-            json: out.into_boxed_str(),
+            json,
             items,
             item_count,
             properties,
@@ -232,8 +245,12 @@ impl EventRecord {
 
     /// The part of the wire object at `range`.
     fn part(&self, range: &Option<Range<usize>>) -> Option<&RawValue> {
-        let text = self.0.json.get(range.clone()?)?;
-        json::raw_ref(text)
+        json::raw_ref(self.text(range.clone()?)?)
+    }
+
+    /// The wire object's bytes at `range` as text (always UTF-8, see [`Inner::json`]).
+    fn text(&self, range: Range<usize>) -> Option<&str> {
+        std::str::from_utf8(self.0.json.get(range)?).ok()
     }
 
     /// The event's id (UUID), kept on every retry so the server can de-duplicate.
@@ -274,7 +291,7 @@ impl EventRecord {
 
     /// The same record with another id and datetime, its wire object written again.
     fn rebuilt(&self, event_log_id: Uuid, event_datetime: Datetime) -> Self {
-        let text = |range: &Option<Range<usize>>| range.clone().and_then(|r| self.0.json.get(r));
+        let text = |range: &Option<Range<usize>>| range.clone().and_then(|r| self.text(r));
         EventRecord::from_parts(
             event_log_id,
             self.0.event_name.clone(),
@@ -292,8 +309,14 @@ impl EventRecord {
     }
 
     /// The wire object as JSON text, exactly as it is sent.
-    #[cfg(any(test, feature = "client"))]
+    #[cfg(test)]
     pub(crate) fn as_json(&self) -> &str {
+        self.text(0..self.0.json.len()).unwrap_or_default()
+    }
+
+    /// The wire object's bytes (UTF-8 JSON), exactly as they are sent.
+    #[cfg(feature = "client")]
+    pub(crate) fn json_bytes(&self) -> &[u8] {
         &self.0.json
     }
 
@@ -309,7 +332,8 @@ impl Serialize for EventRecord {
     /// Writes the wire object as it was written when the record was made.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Error;
-        json::raw_ref(&self.0.json)
+        self.text(0..self.0.json.len())
+            .and_then(json::raw_ref)
             .ok_or_else(|| S::Error::custom("the record's JSON is broken"))?
             .serialize(serializer)
     }
