@@ -24,11 +24,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
+use bytes::{BufMut, Bytes};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::client::{Client, IntoEventRecord, IntoUserProperties};
 use crate::encode::identity::Identity;
+use crate::encode::record::chunk;
 use crate::encode::value::Datetime;
 use builder::Settings;
 use capacity::Capacity;
@@ -180,7 +182,7 @@ impl Held {
 struct Ready {
     incoming: Incoming,
     /// Its spool entry, when there is a spool.
-    stored: Option<Vec<u8>>,
+    stored: Option<Bytes>,
 }
 
 impl Tracker {
@@ -593,16 +595,18 @@ impl Tracker {
         let stored = match &self.inner.core.spool {
             Some(spool) => {
                 // `weight` is the body's length and the identity's, with room for the keys:
-                // the entry is written into one buffer, never grown.
-                let mut bytes = Vec::with_capacity(weight + 32);
-                serde_json::to_writer(
-                    &mut bytes,
-                    &EnvelopeRef {
-                        identity: &identity,
-                        message: &message,
-                    },
-                )
-                .map_err(|e| {
+                // the entry is written in place, cut from the thread's chunk as records are.
+                let mut result = Ok(());
+                let bytes = chunk::cut(weight + 32, |out| {
+                    result = serde_json::to_writer(
+                        out.writer(),
+                        &EnvelopeRef {
+                            identity: &identity,
+                            message: &message,
+                        },
+                    );
+                });
+                result.map_err(|e| {
                     TrackError::Spool(SpoolError::Storage {
                         path: spool.path().to_path_buf(),
                         reason: format!("could not encode the message: {e}"),

@@ -1,6 +1,7 @@
-//! Where records' wire objects live: cut from a per-thread chunk of memory that the records
-//! made on a thread share, so making a record costs no allocation of its own (only each
-//! chunk's, once for a few dozen records) and dropping one costs a reference count.
+//! Where records' wire objects (and the tracker's spool entries) live: cut from a per-thread
+//! chunk of memory that the records made on a thread share, so making a record costs no
+//! allocation of its own (only each chunk's, once for a few dozen records) and dropping one
+//! costs a reference count.
 //!
 //! A record's wire object is 0.3-2 KiB (a purchase of five items is 1.1 KiB): past 1 KiB
 //! glibc's `malloc` leaves its per-thread caches for its arenas, and a record is made on the
@@ -22,9 +23,9 @@ const CHUNK: usize = 32 * 1024;
 /// A wire object longer than this gets an allocation of its own rather than a chunk's room.
 const ALONE_ABOVE: usize = 4 * 1024;
 
-/// `len` bytes written by `write`, cut from this thread's chunk (a new chunk when the room
-/// left is too small). `len` is the exact length `write` writes; writing more is correct but
-/// costs a copy.
+/// The bytes `write` writes, cut from this thread's chunk (a new chunk when the room left is
+/// less than `len`). `len` is the most `write` writes: writing more is correct but costs a
+/// copy.
 pub(crate) fn cut(len: usize, mut write: impl FnMut(&mut BytesMut)) -> Bytes {
     if len <= ALONE_ABOVE {
         let cut = CURRENT.try_with(|chunk| {

@@ -3,7 +3,7 @@
 //! dynamic builders, and the [`ValidationError`] listing every broken rule otherwise.
 
 mod builder;
-mod chunk;
+pub(crate) mod chunk;
 mod encode;
 mod event_record;
 mod fields;

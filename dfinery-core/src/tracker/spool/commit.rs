@@ -23,6 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use redb::{Durability, ReadableTable};
 
 use super::{BATCHES, DEAD_LETTERS, Store, UNREADABLE, batch, follow};
@@ -35,8 +36,9 @@ pub(crate) enum Write {
     Insert {
         /// Its sequence number.
         seq: u64,
-        /// The envelope as JSON.
-        bytes: Vec<u8>,
+        /// The envelope as JSON (cut from a shared chunk, as records are: see
+        /// `encode/record/chunk.rs`).
+        bytes: Bytes,
     },
     /// Deletes a pending entry (delivered).
     Remove(u64),
@@ -745,7 +747,7 @@ fn commit(store: &Store, writes: &Writes, sync: bool) -> Result<(), String> {
     for write in writes.iter() {
         match write {
             Write::Insert { seq, bytes } => {
-                inserted.insert(*seq, Some(bytes.as_slice()));
+                inserted.insert(*seq, Some(&bytes[..]));
                 // Written again (after a failed commit that may have landed): one copy only.
                 if *seq <= last {
                     settle(*seq, &mut settled);

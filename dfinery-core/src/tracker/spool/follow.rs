@@ -324,7 +324,10 @@ mod tests {
             },
         })
         .unwrap();
-        Write::Insert { seq, bytes }
+        Write::Insert {
+            seq,
+            bytes: bytes.into(),
+        }
     }
 
     fn bury(seq: u64) -> Write {

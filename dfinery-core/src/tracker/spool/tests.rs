@@ -38,7 +38,7 @@ fn pending_seqs(spool: &Spool) -> Vec<u64> {
 fn insert(seq: u64, user: &str) -> Write {
     Write::Insert {
         seq,
-        bytes: envelope(user),
+        bytes: envelope(user).into(),
     }
 }
 
@@ -326,7 +326,7 @@ fn a_large_commit_is_cut_into_rows_of_about_a_mebibyte() {
     let writes = (1..=3000)
         .map(|seq| Write::Insert {
             seq,
-            bytes: entry(seq),
+            bytes: entry(seq).into(),
         })
         .collect();
     spool.submit(writes, Mode::Wait).unwrap();

@@ -135,7 +135,7 @@ fn open_counted(path: &Path) -> (Spool, Arc<Disk>) {
 fn insert(seq: u64) -> Write {
     Write::Insert {
         seq,
-        bytes: format!("entry {seq:03}").into_bytes(),
+        bytes: format!("entry {seq:03}").into_bytes().into(),
     }
 }
 
@@ -437,7 +437,8 @@ fn bulk_commits_match_writing_one_by_one() {
                     Write::Insert {
                         seq: next_seq,
                         bytes: format!("r{round}-{next_seq}-{}", "x".repeat(random(900) as usize))
-                            .into_bytes(),
+                            .into_bytes()
+                            .into(),
                     }
                 }
                 // An overwrite, or an insert below the greatest key.
@@ -445,7 +446,7 @@ fn bulk_commits_match_writing_one_by_one() {
                     let seq = 1 + random(next_seq);
                     Write::Insert {
                         seq,
-                        bytes: format!("again r{round}-{seq}").into_bytes(),
+                        bytes: format!("again r{round}-{seq}").into_bytes().into(),
                     }
                 }
                 // Deletes: near the newest keys (dense), anywhere (sparse), or absent.
@@ -457,7 +458,7 @@ fn bulk_commits_match_writing_one_by_one() {
         for write in &writes {
             match write {
                 Write::Insert { seq, bytes } => {
-                    model.insert(*seq, bytes.clone());
+                    model.insert(*seq, bytes.to_vec());
                 }
                 Write::Remove(seq) => {
                     model.remove(seq);
