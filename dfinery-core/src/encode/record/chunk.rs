@@ -16,9 +16,11 @@ thread_local! {
     static CURRENT: RefCell<BytesMut> = RefCell::new(BytesMut::new());
 }
 
-/// The size of a chunk: about 28 purchases of five items. A chunk is freed when the last
-/// record cut from it is dropped, so a record kept long keeps at most this much alive.
-const CHUNK: usize = 32 * 1024;
+/// The size of a chunk: about 14 purchases of five items. A chunk is freed when the last
+/// record cut from it is dropped and its thread has moved on to another chunk (or ended), so a
+/// record kept long keeps at most this much alive, and so does each thread that has made
+/// records.
+const CHUNK: usize = 16 * 1024;
 
 /// A wire object longer than this gets an allocation of its own rather than a chunk's room.
 const ALONE_ABOVE: usize = 4 * 1024;

@@ -24,7 +24,7 @@ use crate::encode::writer::Violation;
 ///
 /// Made by [`Event::to_record`](crate::Event::to_record) or [`EventRecord::builder`]; both
 /// check every value first, so a record never holds an invalid value. Cloning is cheap (a
-/// reference count). Records made one after another on a thread share blocks of 32 KiB, so
+/// reference count). Records made one after another on a thread share blocks of 16 KiB, so
 /// making one costs no allocation of its own; a block is freed with the last record cut from
 /// it. It serialises to exactly the wire event object:
 ///
