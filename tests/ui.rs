@@ -140,6 +140,11 @@ fn ui() {
         &[glob("registry", "missing.rs")],
         &[],
     );
+    run(
+        &ui.join("registry"),
+        &[glob("registry", "directory.rs")],
+        &[],
+    );
 }
 
 /// A fake `rustc` reporting 1.96 is read as such, and with `CI` set the gate fails with a

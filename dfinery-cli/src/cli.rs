@@ -214,6 +214,22 @@ fn registry_path(text: &str) -> Result<PathBuf, String> {
     Ok(PathBuf::from(text))
 }
 
+/// `--timeout`: whole seconds, 1 or more. 0 would stop delivering before anything is
+/// delivered, leaving every event in the spool (and the send exited 4, as if DFINERY were
+/// unreachable).
+fn timeout_secs(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(0) => Err(
+            "0 seconds would stop delivering before anything is delivered, leaving every event in the spool; give 1 or more (the default is 300)"
+                .to_owned(),
+        ),
+        Ok(secs) => Ok(secs),
+        Err(_) => Err(format!(
+            "`{text}` is not a whole number of seconds; give 1 or more (the default is 300)"
+        )),
+    }
+}
+
 /// `dfinery check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -308,9 +324,9 @@ pub struct SendArgs {
     /// Only check the file against the registry; send nothing
     #[arg(long)]
     pub check_only: bool,
-    /// Seconds to keep delivering after the last line is queued; what is left then stays in
-    /// the spool for `--resume`
-    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    /// Seconds (1 or more) to keep delivering after the last line is queued; what is left then
+    /// stays in the spool for `--resume`
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = timeout_secs)]
     pub timeout: u64,
     /// Share the service's rate budget with every other sender through this Redis, e.g.
     /// `redis://127.0.0.1:6379/0` (see "Running a fleet" in the README)

@@ -49,6 +49,63 @@ pub enum Source {
     Search,
 }
 
+/// What is at a path the search looks at, read from its metadata: nothing is opened, so a FIFO
+/// there cannot block the compiler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    /// Nothing (or nothing whose metadata can be read).
+    Missing,
+    /// A regular file, or a symbolic link to one: the only kind read as a registry.
+    File,
+    /// A directory.
+    Directory,
+    /// Anything else, which cannot be read as a registry file: what it is, e.g. `a FIFO`.
+    Special(&'static str),
+}
+
+impl Entry {
+    /// How a message names what is there, e.g. `a directory`.
+    fn what(self) -> &'static str {
+        match self {
+            Entry::Missing => "missing",
+            Entry::File => "a regular file",
+            Entry::Directory => "a directory",
+            Entry::Special(kind) => kind,
+        }
+    }
+
+    /// What is at `path`, following symbolic links, from its metadata only.
+    pub fn at(path: &Path) -> Entry {
+        match std::fs::metadata(path) {
+            Err(_) => Entry::Missing,
+            Ok(meta) if meta.is_file() => Entry::File,
+            Ok(meta) if meta.is_dir() => Entry::Directory,
+            Ok(meta) => Entry::Special(special_kind(&meta.file_type())),
+        }
+    }
+}
+
+/// What a file that is neither a regular file nor a directory is, for a message.
+#[cfg(unix)]
+fn special_kind(kind: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt as _;
+    if kind.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_block_device() || kind.is_char_device() {
+        "a device"
+    } else {
+        "a special file"
+    }
+}
+
+/// What a file that is neither a regular file nor a directory is, for a message.
+#[cfg(not(unix))]
+fn special_kind(_: &std::fs::FileType) -> &'static str {
+    "a special file"
+}
+
 /// Why no registry file was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotFound {
@@ -59,10 +116,20 @@ pub enum NotFound {
         /// Which of the two named it.
         source: Source,
     },
+    /// The attribute or the env var names a directory, a FIFO or another entry that is not a
+    /// regular file.
+    NotAFile {
+        /// The path named.
+        path: PathBuf,
+        /// Which of the two named it.
+        source: Source,
+        /// What is there instead ([`Entry::Directory`] or [`Entry::Special`]).
+        entry: Entry,
+    },
     /// No `dfinery.toml` in any of these places.
     Searched {
-        /// The paths looked at, in order.
-        looked: Vec<PathBuf>,
+        /// The paths looked at, in order, with what is at each (not a regular file).
+        looked: Vec<(PathBuf, Entry)>,
     },
 }
 
@@ -76,8 +143,8 @@ pub struct Search<'a> {
     pub manifest_dir: &'a Path,
     /// The workspace root, when it differs from the manifest dir.
     pub workspace_root: Option<&'a Path>,
-    /// Whether a file exists.
-    pub exists: &'a dyn Fn(&Path) -> bool,
+    /// What is at a path ([`Entry::at`] outside tests).
+    pub entry: &'a dyn Fn(&Path) -> Entry,
 }
 
 /// Finds the registry file in `docs/design.md`'s order.
@@ -92,40 +159,72 @@ pub fn locate(search: &Search<'_>) -> Result<(PathBuf, Source), NotFound> {
         .or_else(|| search.env.clone().map(|e| (e, Source::Env)));
     if let Some((path, source)) = explicit {
         let path = search.manifest_dir.join(path);
-        return if (search.exists)(&path) {
-            Ok((path, source))
-        } else {
-            Err(NotFound::Explicit { path, source })
+        return match (search.entry)(&path) {
+            Entry::File => Ok((path, source)),
+            Entry::Missing => Err(NotFound::Explicit { path, source }),
+            entry => Err(NotFound::NotAFile {
+                path,
+                source,
+                entry,
+            }),
         };
     }
-    let mut looked = vec![search.manifest_dir.join(FILE_NAME)];
+    let mut places = vec![search.manifest_dir.join(FILE_NAME)];
     if let Some(root) = search.workspace_root.filter(|r| *r != search.manifest_dir) {
-        looked.push(root.join(FILE_NAME));
+        places.push(root.join(FILE_NAME));
     }
-    match looked.iter().find(|p| (search.exists)(p)) {
-        Some(path) => Ok((path.clone(), Source::Search)),
-        None => Err(NotFound::Searched { looked }),
+    let mut looked = Vec::new();
+    for path in places {
+        match (search.entry)(&path) {
+            Entry::File => return Ok((path, Source::Search)),
+            entry => looked.push((path, entry)),
+        }
     }
+    Err(NotFound::Searched { looked })
 }
 
 impl NotFound {
     /// The compile error's message.
     pub fn message(&self) -> String {
+        let named_by = |source: &Source| match source {
+            Source::Attribute => "`#[dfinery(registry = \"...\")]`",
+            _ => "`DFINERY_REGISTRY`",
+        };
         match self {
             NotFound::Explicit { path, source } => {
-                let from = match source {
-                    Source::Attribute => "`#[dfinery(registry = \"...\")]`",
-                    _ => "`DFINERY_REGISTRY`",
-                };
+                let from = named_by(source);
                 format!(
                     "registry file `{}` (named by {from}) does not exist; create it with `dfinery check --init` or fix the path (a relative path starts at `CARGO_MANIFEST_DIR`)",
                     path.display()
                 )
             }
+            NotFound::NotAFile {
+                path,
+                source,
+                entry: Entry::Directory,
+            } => format!(
+                "registry file `{}` (named by {}) is a directory, not a file; give the path of the registry file in it, e.g. `{}`",
+                path.display(),
+                named_by(source),
+                path.join(FILE_NAME).display()
+            ),
+            NotFound::NotAFile {
+                path,
+                source,
+                entry,
+            } => format!(
+                "registry file `{}` (named by {}) is {}, not a regular file, and the registry is read from a regular file only; give the path of your `{FILE_NAME}` (a relative path starts at `CARGO_MANIFEST_DIR`)",
+                path.display(),
+                named_by(source),
+                entry.what()
+            ),
             NotFound::Searched { looked } => {
                 let looked: Vec<String> = looked
                     .iter()
-                    .map(|p| format!("`{}`", p.display()))
+                    .map(|(p, entry)| match entry {
+                        Entry::Missing | Entry::File => format!("`{}`", p.display()),
+                        other => format!("`{}` ({})", p.display(), other.what()),
+                    })
                     .collect();
                 format!(
                     "no registry file found (looked for {}); create one with `dfinery check --init`, or point to it with `#[dfinery(registry = \"path\")]` or the `DFINERY_REGISTRY` env var",
@@ -175,7 +274,7 @@ pub fn load(attribute: Option<&LitStr>, span: Span, errors: &mut Errors) -> Opti
         env: env.clone().map(PathBuf::from),
         manifest_dir: &manifest_dir,
         workspace_root: root.as_deref(),
-        exists: &|p: &Path| p.is_file(),
+        entry: &Entry::at,
     };
     let span = attribute.map_or(span, LitStr::span);
     let path = match locate(&search) {
@@ -292,24 +391,28 @@ fn parse_cached(path: &Path) -> Parsed {
 mod tests {
     use super::*;
 
+    fn file_if(there: bool) -> Entry {
+        if there { Entry::File } else { Entry::Missing }
+    }
+
     fn search<'a>(
         attribute: Option<&'a str>,
         env: Option<&str>,
         root: Option<&'a Path>,
-        exists: &'a dyn Fn(&Path) -> bool,
+        entry: &'a dyn Fn(&Path) -> Entry,
     ) -> Search<'a> {
         Search {
             attribute,
             env: env.map(PathBuf::from),
             manifest_dir: Path::new("/ws/app"),
             workspace_root: root,
-            exists,
+            entry,
         }
     }
 
     #[test]
     fn the_attribute_wins_over_everything() {
-        let all = |_: &Path| true;
+        let all = |_: &Path| Entry::File;
         let found = locate(&search(Some("reg/d.toml"), Some("/env.toml"), None, &all));
         assert_eq!(
             found,
@@ -319,7 +422,7 @@ mod tests {
 
     #[test]
     fn the_env_var_comes_second_and_is_relative_to_the_crate() {
-        let all = |_: &Path| true;
+        let all = |_: &Path| Entry::File;
         assert_eq!(
             locate(&search(None, Some("cfg/d.toml"), None, &all)),
             Ok((PathBuf::from("/ws/app/cfg/d.toml"), Source::Env))
@@ -332,7 +435,7 @@ mod tests {
 
     #[test]
     fn an_explicit_path_that_does_not_exist_is_not_replaced_by_a_search() {
-        let only_crate = |p: &Path| p == Path::new("/ws/app/dfinery.toml");
+        let only_crate = |p: &Path| file_if(p == Path::new("/ws/app/dfinery.toml"));
         let err = locate(&search(None, Some("/nope.toml"), None, &only_crate)).unwrap_err();
         assert_eq!(
             err,
@@ -350,13 +453,13 @@ mod tests {
 
     #[test]
     fn the_crate_directory_comes_before_the_workspace_root() {
-        let both = |_: &Path| true;
+        let both = |_: &Path| Entry::File;
         let root = Path::new("/ws");
         assert_eq!(
             locate(&search(None, None, Some(root), &both)).unwrap().0,
             PathBuf::from("/ws/app/dfinery.toml")
         );
-        let only_root = |p: &Path| p == Path::new("/ws/dfinery.toml");
+        let only_root = |p: &Path| file_if(p == Path::new("/ws/dfinery.toml"));
         assert_eq!(
             locate(&search(None, None, Some(root), &only_root))
                 .unwrap()
@@ -367,11 +470,94 @@ mod tests {
 
     #[test]
     fn not_found_lists_every_place_and_the_fix() {
-        let none = |_: &Path| false;
+        let none = |_: &Path| Entry::Missing;
         let err = locate(&search(None, None, Some(Path::new("/ws")), &none)).unwrap_err();
         assert_eq!(
             err.message(),
             "no registry file found (looked for `/ws/app/dfinery.toml` and `/ws/dfinery.toml`); create one with `dfinery check --init`, or point to it with `#[dfinery(registry = \"path\")]` or the `DFINERY_REGISTRY` env var"
+        );
+    }
+
+    /// A directory or a FIFO named as the registry is said to be one, with its path, not to
+    /// "not exist". The FIFO is never opened (opening one waits for a writer, which would hang
+    /// the build): the check is made on another thread and must answer within 30 s.
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_or_a_fifo_named_as_the_registry_is_said_to_be_one_without_opening_it() {
+        let dir = std::env::temp_dir().join(format!("dfinery-derive-kind-{}", std::process::id()));
+        let folder = dir.join("registry");
+        let fifo = dir.join("fifo.toml");
+        std::fs::create_dir_all(&folder).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo runs");
+        assert!(made.success(), "mkfifo {}", fifo.display());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let paths = (folder.clone(), fifo.clone());
+        std::thread::spawn(move || {
+            let message = |path: &Path| {
+                let attribute = LitStr::new(path.to_str().unwrap(), Span::call_site());
+                let mut errors = Errors::new();
+                let loaded = load(Some(&attribute), Span::call_site(), &mut errors);
+                assert!(loaded.is_none(), "{} is no registry", path.display());
+                errors
+                    .into_error()
+                    .map(|e| e.to_string())
+                    .unwrap_or_default()
+            };
+            let _ = tx.send((message(&paths.0), message(&paths.1)));
+        });
+        let (for_folder, for_fifo) = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("the derive answers without waiting on the FIFO");
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            for_folder,
+            format!(
+                "registry file `{}` (named by `#[dfinery(registry = \"...\")]`) is a directory, not a file; give the path of the registry file in it, e.g. `{}`",
+                folder.display(),
+                folder.join("dfinery.toml").display()
+            )
+        );
+        assert_eq!(
+            for_fifo,
+            format!(
+                "registry file `{}` (named by `#[dfinery(registry = \"...\")]`) is a FIFO (named pipe), not a regular file, and the registry is read from a regular file only; give the path of your `dfinery.toml` (a relative path starts at `CARGO_MANIFEST_DIR`)",
+                fifo.display()
+            )
+        );
+    }
+
+    /// A searched `dfinery.toml` that is not a regular file is passed over, as before, and the
+    /// error when nothing is found says what it is.
+    #[test]
+    fn a_searched_place_holding_a_directory_says_so_when_nothing_is_found() {
+        let folder = |p: &Path| {
+            if p == Path::new("/ws/app/dfinery.toml") {
+                Entry::Directory
+            } else {
+                Entry::Missing
+            }
+        };
+        let err = locate(&search(None, None, Some(Path::new("/ws")), &folder)).unwrap_err();
+        assert!(
+            err.message().starts_with(
+                "no registry file found (looked for `/ws/app/dfinery.toml` (a directory) and `/ws/dfinery.toml`); "
+            ),
+            "{}",
+            err.message()
+        );
+        let fifo = |p: &Path| {
+            if p == Path::new("/ws/app/dfinery.toml") {
+                Entry::Special("a FIFO (named pipe)")
+            } else {
+                Entry::File
+            }
+        };
+        assert_eq!(
+            locate(&search(None, None, Some(Path::new("/ws")), &fifo)),
+            Ok((PathBuf::from("/ws/dfinery.toml"), Source::Search))
         );
     }
 

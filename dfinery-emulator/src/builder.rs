@@ -323,7 +323,12 @@ impl EmulatorBuilder {
             self.audiences,
         ));
         let (shutdown, signal) = watch::channel(false);
-        let task = tokio::spawn(serve::serve(listener, router::router(app.clone()), signal));
+        let task = tokio::spawn(serve::serve(
+            listener,
+            router::router(app.clone()),
+            signal,
+            serve::HEADER_READ_TIMEOUT,
+        ));
         Ok(EmulatorHandle::new(app, addr, shutdown, task))
     }
 }

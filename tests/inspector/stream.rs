@@ -6,7 +6,7 @@ use dfinery::{Datetime, UserProperties};
 use dfinery_emulator::{Api, Emulator, RateLimit, Window};
 use serde_json::Value;
 
-use crate::support::{Sse, client, emulator_with, misspelt_sign_up, purchase, user};
+use crate::support::{Sse, client, emulator_with, misspelt_sign_up, purchase, stopped_clock, user};
 
 fn find<'a>(list: &'a Value, key: &str, name: &str) -> &'a Value {
     list.as_array()
@@ -106,8 +106,12 @@ async fn the_page_keeps_only_the_last_n_requests_and_the_store_keeps_everything(
 
 #[tokio::test]
 async fn rate_limited_requests_are_counted_per_api() {
-    let emulator =
-        emulator_with(|b| b.rate_limit(Api::Identity, RateLimit::new(1, Window::days(1)))).await;
+    // On a stopped clock: on the system clock the day window could reset between the calls.
+    let emulator = emulator_with(|b| {
+        b.rate_limit(Api::Identity, RateLimit::new(1, Window::days(1)))
+            .clock(stopped_clock())
+    })
+    .await;
     let client = client(&emulator);
     let mut sse = Sse::open(&format!(
         "{}inspector/stream",
@@ -120,16 +124,19 @@ async fn rate_limited_requests_are_counted_per_api() {
         (identity["limit"].as_u64(), identity["window"].as_str()),
         (Some(1), Some("1d"))
     );
-    let mut refused = None;
-    for _ in 0..3 {
-        let _ = client.identify(&user("dfn-user-rl")).await;
-        let record = sse.next_named("request").await;
-        if record["limited"] == true {
-            refused = Some(record);
-            break;
-        }
-    }
-    let refused = refused.expect("a request past the limit is refused");
+    // One identify a day: the first is accepted, the second refused.
+    client
+        .identify(&user("dfn-user-rl"))
+        .await
+        .expect("the first identify of the day is accepted");
+    let accepted = sse.next_named("request").await;
+    assert_ne!(accepted["limited"], true, "{accepted}");
+    client
+        .identify(&user("dfn-user-rl"))
+        .await
+        .expect_err("the second identify of the day is refused");
+    let refused = sse.next_named("request").await;
+    assert_eq!(refused["limited"], true, "{refused}");
     assert_eq!(
         (refused["status"].as_u64(), refused["code"].as_str()),
         (Some(429), Some("40401"))

@@ -1,11 +1,11 @@
 //! An emulator with the inspector on, a client for it, the typed events sent, and a reader of
 //! server-sent events.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use dfinery::RetryPolicy;
 use dfinery::{Client, DfineryEvent, DfineryItem, EventRecord, Identifier, Identity};
-use dfinery_emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
+use dfinery_emulator::{Emulator, EmulatorBuilder, EmulatorHandle, ManualClock};
 use serde_json::Value;
 
 /// The registry the derives and the emulator share.
@@ -85,6 +85,20 @@ pub async fn emulator_with(
         .start()
         .await
         .expect("the emulator starts")
+}
+
+/// A clock stopped one second into the next UTC day, for an emulator whose rate limits have day
+/// windows. Those windows are aligned to UTC midnight: on the system clock a test whose calls
+/// straddle it sees the window reset between two of them (and the client's pacing waits up to a
+/// minute for that reset, then goes on in the new window). Stopped, every call falls in one
+/// window, whose reset is a day away.
+pub fn stopped_clock() -> ManualClock {
+    const DAY: u64 = 86_400;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("the system clock is after 1970")
+        .as_secs();
+    ManualClock::new(UNIX_EPOCH + Duration::from_secs(now / DAY * DAY + DAY + 1))
 }
 
 /// A client for `emulator` that does not retry, so a refusal (429 included) comes back at once.

@@ -1018,3 +1018,40 @@ fn check_only(file: &std::path::Path) -> std::process::Output {
         .output()
         .unwrap()
 }
+
+#[test]
+fn a_timeout_of_zero_is_a_usage_error_saying_what_is_allowed() {
+    // `--timeout 0` stopped delivering before anything was delivered: every event was left in
+    // the spool and the send exited 4, as if DFINERY were unreachable. It is refused as the
+    // other out-of-range numbers are, before anything is read or sent.
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(
+        dir.path(),
+        "e.ndjson",
+        (1..=3).map(|n| coupon_line(n, 1, NOW)),
+    );
+    let output = dfinery_at(&emulator)
+        .args(["send", "--timeout", "0"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let err = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "a usage error: {err}");
+    assert!(
+        err.contains("invalid value '0' for '--timeout <SECS>'") && err.contains("give 1 or more"),
+        "{err}"
+    );
+    assert!(emulator.events().is_empty(), "nothing is sent");
+    assert!(
+        !dir.path().join("e.ndjson.dfinery-send").exists(),
+        "no state is left"
+    );
+    // 1 is the least `--timeout` there is.
+    let output = dfinery_at(&emulator)
+        .args(["send", "--check-only", "--timeout", "1"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+}
