@@ -97,11 +97,13 @@
 //! ## Errors
 //!
 //! Every problem is reported in one pass, each as a [`Diagnostic`] with its line, column and
-//! byte span, and the fix where there is one. [`RegistryError`] displays one line per problem:
+//! byte span, and the fix where there is one. [`RegistryError`] displays one line per problem
+//! (the file above, with `"strng"` for `amount` and without `"df_purchase"` in
+//! `standard_events`):
 //!
 //! ```text
-//! dfinery.toml:7:26: unknown type `strng` for property `amount` of event `coupon_used`; did you mean `string`?
-//! dfinery.toml:12:1: standard event `df_refund` is not enabled; add `"df_refund"` to `standard_events`
+//! dfinery.toml:11:26: unknown type `strng` for property `amount` of event `coupon_used`; did you mean `string`?
+//! dfinery.toml:18:9: standard event `df_purchase` is not enabled; add `"df_purchase"` to `standard_events`
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
