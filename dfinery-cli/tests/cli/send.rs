@@ -474,14 +474,35 @@ fn missing_or_refused_settings_exit_3_and_never_show_the_token() {
         .env("DFINERY_IMPORT_TOKEN", "secret-wrong-token")
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1), "refused events are failures");
+    // A refused token is a setting to fix (docs/cli.md, `--help`), not events to look at.
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
     let all = format!("{}{}", text(&output.stdout), text(&output.stderr));
     assert!(all.contains("sent 0, skipped 0, failed 3"), "{all}");
     assert!(all.contains("line 1: refused:"), "{all}");
     assert!(
+        text(&output.stderr).contains(
+            "DFINERY refused the token or the service id, so 3 events were not stored; check `DFINERY_IMPORT_TOKEN` and `DFINERY_SERVICE_ID`"
+        ),
+        "{all}"
+    );
+    assert!(
         !all.contains("secret-wrong-token"),
         "the token leaked: {all}"
     );
+
+    let output = dfinery_at(&emulator)
+        .arg("send")
+        .arg(&file)
+        .env("DFINERY_SERVICE_ID", "another-service")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains("refused the service id"),
+        "{}",
+        text(&output.stdout)
+    );
+    assert!(emulator.events().is_empty());
 }
 
 #[test]

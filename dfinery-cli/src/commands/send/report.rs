@@ -24,6 +24,9 @@ pub struct Failed {
     pub line: Option<u64>,
     /// DFINERY's reason.
     pub reason: String,
+    /// DFINERY refused the token or the service id, not the event: a setting to fix, after
+    /// which the same file can be sent again.
+    pub refused_settings: bool,
 }
 
 /// The outcome of a send.
