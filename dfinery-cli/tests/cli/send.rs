@@ -506,6 +506,25 @@ fn missing_or_refused_settings_exit_3_and_never_show_the_token() {
 }
 
 #[test]
+fn a_file_whose_every_line_is_invalid_does_not_offer_to_send_the_other_none() {
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(dir.path(), "e.ndjson", ["{".to_owned(), "[]".to_owned()]);
+    let output = dfinery_at(&emulator)
+        .arg("send")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let out = text(&output.stdout);
+    assert!(
+        out.contains("all 2 lines are invalid; nothing was sent: fix them"),
+        "{out}"
+    );
+    assert!(!out.contains("--skip-invalid"), "{out}");
+}
+
+#[test]
 fn an_unreachable_server_keeps_the_events_for_resume_and_exits_4() {
     let dir = tempfile::tempdir().unwrap();
     let file = write_lines(
