@@ -92,8 +92,14 @@ pub fn read(path: &Path) -> Result<Loaded, CliError> {
 pub fn load(path: &Path) -> Result<Registry, CliError> {
     let loaded = read(path)?;
     loaded.result.map_err(|err| {
+        // The check must read the same file: `dfinery check` alone reads `dfinery.toml`.
+        let check = if path == Path::new("dfinery.toml") {
+            "dfinery check".to_owned()
+        } else {
+            format!("dfinery check --registry {}", path.display())
+        };
         CliError::config(format!(
-            "the registry `{}` has {}; run `dfinery check` for details\n{}",
+            "the registry `{}` has {}; run `{check}` for details\n{}",
             path.display(),
             problems(err.diagnostics.len()),
             err
