@@ -12,6 +12,7 @@ mod backpressure;
 mod batching;
 mod crash;
 mod dead_letters;
+mod dropped;
 mod faults;
 mod no_block;
 mod ordering;
