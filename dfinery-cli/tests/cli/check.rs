@@ -186,6 +186,30 @@ fn init_writes_a_starter_that_checks_and_keeps_an_existing_file() {
 }
 
 #[test]
+fn init_at_another_path_names_the_check_that_reads_it() {
+    // It said "then run `dfinery check`", which reads `dfinery.toml`, not the file written.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("registry/shop.toml");
+    std::fs::create_dir(dir.path().join("registry")).unwrap();
+    let init = || {
+        dfinery()
+            .args(["check", "--init", "--registry"])
+            .arg(&path)
+            .output()
+            .unwrap()
+    };
+    let check = format!("`dfinery check --registry {}`", path.display());
+    let output = init();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let out = text(&output.stdout);
+    assert!(out.contains(&format!("then run {check}")), "{out}");
+    let output = init();
+    assert_eq!(output.status.code(), Some(3));
+    let err = text(&output.stderr);
+    assert!(err.contains(&format!("check it with {check}")), "{err}");
+}
+
+#[test]
 fn coverage_lists_what_the_registry_lacks_and_what_no_type_sends() {
     let output = dfinery()
         .args(["check", "--registry"])
