@@ -78,7 +78,7 @@ pub enum SpoolError {
     },
     /// The file is already open, in this process or another.
     #[error(
-        "the spool `{}` is already open, in this process or another; give each tracker its own spool file",
+        "the spool `{}` is already open, in this process or another; give each tracker its own spool file (a `Tracker` dropped without `shutdown().await` keeps its spool open until its worker has drained: shut it down before opening the file again)",
         path.display()
     )]
     InUse {
