@@ -733,6 +733,34 @@ fn a_field_given_under_both_its_names_is_refused_not_half_read() {
 }
 
 #[test]
+fn an_unknown_identifier_names_the_identifiers_there_are() {
+    // `user_id`, close to no identifier, was "unknown identifier `identity.user_id`" and no
+    // more: nothing said which keys an identity takes.
+    let dir = tempfile::tempdir().unwrap();
+    let base = coupon_line(1, 1, NOW);
+    let lines = [
+        base.replace(r#""external_id""#, r#""user_id""#),
+        base.replace(r#""external_id""#, r#""externl_id""#),
+    ];
+    let file = write_lines(dir.path(), "ids.ndjson", lines);
+    let output = check_only(&file);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let out = text(&output.stdout);
+    assert!(
+        out.contains(
+            "line 1: unknown identifier `identity.user_id`; the identifiers are `external_id`, `phone_no`, `email`, `kakao_user_id` and `line_user_id`"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "line 2: unknown identifier `identity.externl_id`; did you mean `external_id`?"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
 fn a_line_that_is_not_utf8_says_where_and_how_to_fix_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("latin1.ndjson");
