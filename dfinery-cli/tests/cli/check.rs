@@ -224,6 +224,8 @@ fn coverage_lists_what_the_registry_lacks_and_what_no_type_sends() {
         "coverage of 4 derived types:",
         "error: `Coupon` sends property `amont` of event `coupon_used`, which the registry lacks; did you mean `amount`?",
         "error: `Review` sends event `app_review`, which the registry lacks",
+        // The way out of a gap: the registry or the code.
+        "help: DFINERY refuses what its console lacks: register each of these in the console and in the registry file, or rebuild the crate (`cargo build` checks the derives",
         "note: registered events no Rust type sends: `df_login`",
         "note: registered user properties no Rust type sends: `df_gender`",
     ] {
