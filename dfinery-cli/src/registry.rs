@@ -92,13 +92,24 @@ pub fn read(path: &Path) -> Result<Loaded, CliError> {
 pub fn load(path: &Path) -> Result<Registry, CliError> {
     let loaded = read(path)?;
     loaded.result.map_err(|err| {
+        let check = check_command(path);
         CliError::config(format!(
-            "the registry `{}` has {}; run `dfinery check` for details\n{}",
+            "the registry `{}` has {}; run `{check}` for details\n{}",
             path.display(),
             problems(err.diagnostics.len()),
             err
         ))
     })
+}
+
+/// The `dfinery check` command that reads the registry at `path`: plain `dfinery check` reads
+/// `dfinery.toml`, so another path is given with `--registry`.
+pub fn check_command(path: &Path) -> String {
+    if path == Path::new("dfinery.toml") {
+        "dfinery check".to_owned()
+    } else {
+        format!("dfinery check --registry {}", path.display())
+    }
 }
 
 /// `1 problem`, `3 problems`.

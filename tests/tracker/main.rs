@@ -1,8 +1,9 @@
 //! The `Tracker` against the in-process emulator: batching on count, bytes and the interval,
 //! order per user, bounded memory and backpressure, the durable spool (recovery first,
 //! corruption, a child process killed with SIGKILL), dead letters, and faults (30% errors,
-//! rate limits, latency) after which every message is delivered or dead-lettered, and no hidden
-//! block of the runtime's thread by the spool. Time is Tokio's paused clock, except in
+//! rate limits, latency) after which every message is delivered or dead-lettered, no hidden
+//! block of the runtime's thread by the spool, and a tracker dropped without `shutdown` saying
+//! what it leaves undelivered. Time is Tokio's paused clock, except in
 //! `crash.rs`, which kills a child process in real time, and `no_block`, which watches a real
 //! thread (see CONTRIBUTING.md, "Tests that depend on wall-clock time").
 #![deny(warnings)]
@@ -12,6 +13,7 @@ mod backpressure;
 mod batching;
 mod crash;
 mod dead_letters;
+mod dropped;
 mod faults;
 mod no_block;
 mod ordering;

@@ -84,6 +84,27 @@ async fn a_spool_in_use_is_refused() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_spool_reopened_after_a_drop_without_shutdown_names_shutdown() {
+    // "give each tracker its own spool file" alone misled: there was one tracker, dropped
+    // without `shutdown` while its worker still held the file.
+    let path = spool_path("dropped-then-reopened");
+    let tracker = tracker_to(DOWN).spool(&path).build().unwrap();
+    tracker.track(&user("kim"), login()).await.unwrap();
+    drop(tracker);
+    let error = tracker_to(DOWN).spool(&path).build().unwrap_err();
+    assert!(
+        matches!(error, TrackerBuildError::Spool(SpoolError::InUse { .. })),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("dropped without `shutdown().await` keeps its spool open"),
+        "{error}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_damaged_file_is_an_error_never_a_panic() {
     // Not a spool at all.
     let path = spool_path("garbage");

@@ -186,6 +186,30 @@ fn init_writes_a_starter_that_checks_and_keeps_an_existing_file() {
 }
 
 #[test]
+fn init_at_another_path_names_the_check_that_reads_it() {
+    // It said "then run `dfinery check`", which reads `dfinery.toml`, not the file written.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("registry/shop.toml");
+    std::fs::create_dir(dir.path().join("registry")).unwrap();
+    let init = || {
+        dfinery()
+            .args(["check", "--init", "--registry"])
+            .arg(&path)
+            .output()
+            .unwrap()
+    };
+    let check = format!("`dfinery check --registry {}`", path.display());
+    let output = init();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let out = text(&output.stdout);
+    assert!(out.contains(&format!("then run {check}")), "{out}");
+    let output = init();
+    assert_eq!(output.status.code(), Some(3));
+    let err = text(&output.stderr);
+    assert!(err.contains(&format!("check it with {check}")), "{err}");
+}
+
+#[test]
 fn coverage_lists_what_the_registry_lacks_and_what_no_type_sends() {
     let output = dfinery()
         .args(["check", "--registry"])
@@ -200,6 +224,8 @@ fn coverage_lists_what_the_registry_lacks_and_what_no_type_sends() {
         "coverage of 4 derived types:",
         "error: `Coupon` sends property `amont` of event `coupon_used`, which the registry lacks; did you mean `amount`?",
         "error: `Review` sends event `app_review`, which the registry lacks",
+        // The way out of a gap: the registry or the code.
+        "help: DFINERY refuses what its console lacks: register each of these in the console and in the registry file, or rebuild the crate (`cargo build` checks the derives",
         "note: registered events no Rust type sends: `df_login`",
         "note: registered user properties no Rust type sends: `df_gender`",
     ] {

@@ -160,6 +160,16 @@ fn a_broken_registry_or_a_taken_port_exits_3() {
         "{}",
         text(&output.stderr)
     );
+    // The check it points to reads the same file, not `dfinery.toml`.
+    let check = format!(
+        "run `dfinery check --registry {}` for details",
+        crate::support::fixture("broken.toml").display()
+    );
+    assert!(
+        text(&output.stderr).contains(&check),
+        "{}",
+        text(&output.stderr)
+    );
 
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();

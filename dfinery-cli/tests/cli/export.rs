@@ -169,6 +169,38 @@ fn zero_days_or_an_empty_name_is_a_usage_error_not_a_silent_default() {
 }
 
 #[test]
+fn dates_out_of_order_or_range_are_named_by_their_flags() {
+    // They were named `from_date` and `to_date`, the API's fields, which no flag is called.
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("out.csv");
+    for (args, says) in [
+        (
+            &["--from", "2024-06-02", "--to", "2024-06-01"][..],
+            "`--from` 2024-06-02 is after `--to` 2024-06-01; swap them",
+        ),
+        (&["--days", "400"][..], "`--days 400` starts on "),
+        (
+            &["--from", "2000-01-01"][..],
+            "`--from` 2000-01-01 is more than 30 days before today",
+        ),
+    ] {
+        let output = dfinery_at(&emulator)
+            .args(["export", "events"])
+            .args(args)
+            .arg("-o")
+            .arg(&csv)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let err = text(&output.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(!err.contains("from_date"), "{args:?}: {err}");
+    }
+    assert_eq!(emulator.stats().requests, 0);
+}
+
+#[test]
 fn an_event_name_the_registry_lacks_is_warned_of_and_the_export_goes_ahead() {
     // `--event coupon_usd` exported 0 rows without a word: DFINERY knows no such event.
     let emulator = emulator();

@@ -474,14 +474,54 @@ fn missing_or_refused_settings_exit_3_and_never_show_the_token() {
         .env("DFINERY_IMPORT_TOKEN", "secret-wrong-token")
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1), "refused events are failures");
+    // A refused token is a setting to fix (docs/cli.md, `--help`), not events to look at.
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
     let all = format!("{}{}", text(&output.stdout), text(&output.stderr));
     assert!(all.contains("sent 0, skipped 0, failed 3"), "{all}");
     assert!(all.contains("line 1: refused:"), "{all}");
     assert!(
+        text(&output.stderr).contains(
+            "DFINERY refused the token or the service id, so 3 events were not stored; check `DFINERY_IMPORT_TOKEN` and `DFINERY_SERVICE_ID`"
+        ),
+        "{all}"
+    );
+    assert!(
         !all.contains("secret-wrong-token"),
         "the token leaked: {all}"
     );
+
+    let output = dfinery_at(&emulator)
+        .arg("send")
+        .arg(&file)
+        .env("DFINERY_SERVICE_ID", "another-service")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains("refused the service id"),
+        "{}",
+        text(&output.stdout)
+    );
+    assert!(emulator.events().is_empty());
+}
+
+#[test]
+fn a_file_whose_every_line_is_invalid_does_not_offer_to_send_the_other_none() {
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(dir.path(), "e.ndjson", ["{".to_owned(), "[]".to_owned()]);
+    let output = dfinery_at(&emulator)
+        .arg("send")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let out = text(&output.stdout);
+    assert!(
+        out.contains("all 2 lines are invalid; nothing was sent: fix them"),
+        "{out}"
+    );
+    assert!(!out.contains("--skip-invalid"), "{out}");
 }
 
 #[test]
@@ -690,6 +730,34 @@ fn a_field_given_under_both_its_names_is_refused_not_half_read() {
         assert!(out.contains(&expected), "no `{expected}` in:\n{out}");
     }
     assert!(out.contains("4 invalid"), "{out}");
+}
+
+#[test]
+fn an_unknown_identifier_names_the_identifiers_there_are() {
+    // `user_id`, close to no identifier, was "unknown identifier `identity.user_id`" and no
+    // more: nothing said which keys an identity takes.
+    let dir = tempfile::tempdir().unwrap();
+    let base = coupon_line(1, 1, NOW);
+    let lines = [
+        base.replace(r#""external_id""#, r#""user_id""#),
+        base.replace(r#""external_id""#, r#""externl_id""#),
+    ];
+    let file = write_lines(dir.path(), "ids.ndjson", lines);
+    let output = check_only(&file);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let out = text(&output.stdout);
+    assert!(
+        out.contains(
+            "line 1: unknown identifier `identity.user_id`; the identifiers are `external_id`, `phone_no`, `email`, `kakao_user_id` and `line_user_id`"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "line 2: unknown identifier `identity.externl_id`; did you mean `external_id`?"
+        ),
+        "{out}"
+    );
 }
 
 #[test]

@@ -66,8 +66,9 @@ pub enum SpoolError {
         #[source]
         source: StoreError,
     },
-    /// The path cannot hold a spool file: it names a folder, its folder does not exist, or it
-    /// is empty. Nothing was created or changed.
+    /// The path cannot hold a spool file: it names a folder, its folder does not exist, it
+    /// is empty, or this process may not write the file or its folder (permissions, a
+    /// read-only file system). Nothing was created or changed.
     #[error("cannot keep a spool at `{}`: {problem}", path.display())]
     Path {
         /// The path given.
@@ -77,7 +78,7 @@ pub enum SpoolError {
     },
     /// The file is already open, in this process or another.
     #[error(
-        "the spool `{}` is already open, in this process or another; give each tracker its own spool file",
+        "the spool `{}` is already open, in this process or another; give each tracker its own spool file (a `Tracker` dropped without `shutdown().await` keeps its spool open until its worker has drained: shut it down before opening the file again)",
         path.display()
     )]
     InUse {

@@ -50,7 +50,8 @@ use worker::{Command, Incoming, Worker};
 ///
 /// When every clone is dropped without [`shutdown`](Tracker::shutdown), the worker still
 /// drains what is queued, within [`shutdown_timeout`](TrackerBuilder::shutdown_timeout), as
-/// long as the runtime runs.
+/// long as the runtime runs; messages still undelivered then are logged (a warning without a
+/// spool, since they are lost if the runtime stops first).
 ///
 /// Use it to send from a hot path without waiting for DFINERY. One worker task batches
 /// messages per user, delivers them in order, retries what can be retried, dead-letters what
@@ -823,6 +824,33 @@ fn hand_over_command(
         return Err(TrackError::Closed);
     }
     Ok(())
+}
+
+/// The last handle gone without [`Tracker::shutdown`]: what is still undelivered is sent only
+/// while the runtime runs, so say so; without a spool it is lost when the runtime stops first
+/// (a program returning from `main`), and that must not be silent.
+impl Drop for Shared {
+    fn drop(&mut self) {
+        if self.closed.load(Ordering::SeqCst) {
+            return;
+        }
+        let metrics = self.core.metrics();
+        let undelivered = metrics.queued + metrics.in_flight;
+        if undelivered == 0 {
+            return;
+        }
+        match &self.core.spool {
+            None => tracing::warn!(
+                undelivered,
+                "every `Tracker` handle was dropped without `shutdown` while {undelivered} messages were undelivered; they are sent only while the runtime keeps running (for at most `shutdown_timeout`) and lost if it stops first: call `tracker.shutdown().await` before exiting"
+            ),
+            Some(spool) => tracing::info!(
+                undelivered,
+                "every `Tracker` handle was dropped without `shutdown` while {undelivered} messages were undelivered; what is not sent before the runtime stops stays in the spool `{}` for the next start (call `tracker.shutdown().await` to send it now)",
+                spool.path().display()
+            ),
+        }
+    }
 }
 
 impl fmt::Debug for Tracker {

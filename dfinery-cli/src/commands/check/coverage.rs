@@ -207,6 +207,13 @@ impl Report {
         for gap in &self.gaps {
             lines.push(format!("  error: {gap}"));
         }
+        if !self.gaps.is_empty() {
+            // A gap means the registry changed after the code was built: the fix is in one of
+            // the two, and a build shows each gap on its field.
+            lines.push(
+                "  help: DFINERY refuses what its console lacks: register each of these in the console and in the registry file, or rebuild the crate (`cargo build` checks the derives against the registry again and points at each field to change)".to_owned(),
+            );
+        }
         for warning in &self.warnings {
             lines.push(format!("  warning: {warning}"));
         }

@@ -25,8 +25,9 @@ pub fn run(path: &Path, force: bool, json: bool) -> Result<Exit, CliError> {
     }
     if path.exists() && !force {
         return Err(CliError::config(format!(
-            "`{}` already exists; check it with `dfinery check`, or pass `--force` to replace it",
-            path.display()
+            "`{}` already exists; check it with `{}`, or pass `--force` to replace it",
+            path.display(),
+            crate::registry::check_command(path)
         )));
     }
     std::fs::write(path, starter()).map_err(|err| {
@@ -42,8 +43,9 @@ pub fn run(path: &Path, force: bool, json: bool) -> Result<Exit, CliError> {
         output::json(&json!({ "registry": path.display().to_string(), "written": true }));
     } else {
         output::line(format!(
-            "wrote a starter registry to `{}`: uncomment what your DFINERY console has enabled, then run `dfinery check`",
-            path.display()
+            "wrote a starter registry to `{}`: uncomment what your DFINERY console has enabled, then run `{}`",
+            path.display(),
+            crate::registry::check_command(path)
         ));
     }
     Ok(Exit::Ok)

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use dfinery_core::ByteStream;
-use dfinery_core::export::{EventQuery, ExportError, ExportFile, ProfileQuery};
+use dfinery_core::export::{EventQuery, ExportError, ExportFile, ProfileQuery, QueryError};
 use dfinery_core::wire::TokenKind;
 use dfinery_core::{Date, Datetime, ErrorChain};
 use indicatif::ProgressBar;
@@ -24,7 +24,7 @@ pub async fn events(args: &EventExportArgs, json: bool) -> Result<Exit, CliError
     let query = event_query(args)?;
     let request = query
         .to_request()
-        .map_err(|e| CliError::usage(e.to_string()))?;
+        .map_err(|e| CliError::usage(dates_error(&e, args)))?;
     check_output(&args.output)?;
     if let Some(path) = registry::given_or_default(args.registry.as_deref()) {
         for warning in unknown_events(&path, args) {
@@ -210,6 +210,39 @@ fn report(written: ExportFile, json: bool) -> Result<Exit, CliError> {
 }
 
 /// The query the flags ask for; dates are checked against the look-back when it is sent.
+/// Why the event query was refused, in the command's own words: the dates are named by the
+/// flags that gave them (`--from`, `--to`, `--days`), not by the API's `from_date`.
+fn dates_error(error: &QueryError, args: &EventExportArgs) -> String {
+    match (error, args.days) {
+        (QueryError::DatesReversed { from, to }, _) => {
+            format!("`--from` {from} is after `--to` {to}; swap them")
+        }
+        (
+            QueryError::BeyondLookBack {
+                from,
+                earliest,
+                today,
+                days,
+            },
+            Some(asked),
+        ) => format!(
+            "`--days {asked}` starts on {from}, more than {days} days before today ({today}, UTC); DFINERY exports reach back to {earliest}: give fewer days, or `--from {earliest}`"
+        ),
+        (
+            QueryError::BeyondLookBack {
+                from,
+                earliest,
+                today,
+                days,
+            },
+            None,
+        ) => format!(
+            "`--from` {from} is more than {days} days before today ({today}, UTC); DFINERY exports reach back to {earliest}, so start on or after it"
+        ),
+        (other, _) => other.to_string(),
+    }
+}
+
 fn event_query(args: &EventExportArgs) -> Result<EventQuery, CliError> {
     let mut query = match (args.days, &args.from, &args.to) {
         (Some(days), _, _) => EventQuery::last_days(days),

@@ -445,10 +445,12 @@ fn identity(value: Option<Json<'_>>, problems: &mut Vec<String>) -> Option<Ident
     let mut identity: Option<Identity> = None;
     for member in identity_members(&map) {
         match member {
-            IdentityMember::Unknown { field, close } => problems.push(format!(
-                "unknown identifier `identity.{field}`{}",
-                hint(close)
-            )),
+            IdentityMember::Unknown { field, close } => problems.push(match close {
+                Some(_) => format!("unknown identifier `identity.{field}`{}", hint(close)),
+                None => format!(
+                    "unknown identifier `identity.{field}`; the identifiers are `external_id`, `phone_no`, `email`, `kakao_user_id` and `line_user_id`"
+                ),
+            }),
             IdentityMember::NotAString { field, found } => problems.push(format!(
                 "`identity.{field}` is {}; give a string",
                 found.describe()

@@ -219,6 +219,13 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
             state.path().display()
         )));
     }
+    let refused_settings = summary.failed.iter().filter(|f| f.refused_settings).count();
+    if refused_settings > 0 {
+        return Err(CliError::config(format!(
+            "DFINERY refused the token or the service id, so {refused_settings} events were not stored; check `DFINERY_IMPORT_TOKEN` and `DFINERY_SERVICE_ID` (or `--import-token`, `--service-id`), then send `{}` again (events already stored are not stored twice)",
+            args.file.display()
+        )));
+    }
     Ok(if summary.failed.is_empty() {
         Exit::Ok
     } else {
@@ -705,6 +712,7 @@ fn failed(tracker: &Tracker, lines: &[(Uuid, u64)]) -> Vec<Failed> {
             Failed {
                 line,
                 reason: letter.reason,
+                refused_settings: matches!(letter.kind.as_str(), "auth" | "service_id"),
             }
         })
         .collect()

@@ -24,6 +24,9 @@ pub struct Failed {
     pub line: Option<u64>,
     /// DFINERY's reason.
     pub reason: String,
+    /// DFINERY refused the token or the service id, not the event: a setting to fix, after
+    /// which the same file can be sent again.
+    pub refused_settings: bool,
 }
 
 /// The outcome of a send.
@@ -76,12 +79,19 @@ impl Summary {
             return;
         }
         if self.sent_nothing {
-            output::line(format!(
-                "{} of {} lines are invalid; nothing was sent: fix them, or pass `--skip-invalid` to send the other {}",
-                self.invalid.len(),
-                self.events,
-                self.events - self.invalid.len() as u64
-            ));
+            let valid = self.events - self.invalid.len() as u64;
+            if valid == 0 {
+                output::line(format!(
+                    "all {} lines are invalid; nothing was sent: fix them",
+                    self.events
+                ));
+            } else {
+                output::line(format!(
+                    "{} of {} lines are invalid; nothing was sent: fix them, or pass `--skip-invalid` to send the other {valid}",
+                    self.invalid.len(),
+                    self.events,
+                ));
+            }
             return;
         }
         for failed in &self.failed {

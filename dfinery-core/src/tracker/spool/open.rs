@@ -25,7 +25,8 @@ impl Spool {
     ///
     /// # Errors
     ///
-    /// [`SpoolError::Path`] when `path` names a folder, is empty, or its folder does not exist;
+    /// [`SpoolError::Path`] when `path` names a folder, is empty, its folder does not exist, or
+    /// this process may not write the file or its folder;
     /// [`SpoolError::Open`] when the file is damaged, empty or not a spool, [`SpoolError::InUse`]
     /// when it is already open, [`SpoolError::Format`] when another version wrote it, and
     /// [`SpoolError::Storage`] when it cannot be read or written.
@@ -82,6 +83,16 @@ fn open_checked(path: &Path, reopen: Reopen) -> Result<Spool, SpoolError> {
         DatabaseError::DatabaseAlreadyOpen => SpoolError::InUse {
             path: path.to_path_buf(),
         },
+        // Not damage: the file is fine (or not there yet), this process may not write it.
+        DatabaseError::Storage(redb::StorageError::Io(io)) if not_writable(&io) => {
+            SpoolError::Path {
+                path: path.to_path_buf(),
+                problem: format!(
+                    "this process may not create or write the file ({io}); give a path in a \
+                     folder it can write, or give it write access to the file and its folder"
+                ),
+            }
+        }
         other => SpoolError::Open {
             path: path.to_path_buf(),
             source: StoreError::new(other),
@@ -185,7 +196,7 @@ fn check_path(path: &Path) -> Result<(), SpoolError> {
         return Ok(());
     };
     // Only what is known for sure: a folder that cannot be looked at for another reason
-    // (permissions) is left to the store's own error.
+    // (permissions) is left to the store's attempt to create the file (`open_checked`).
     match std::fs::metadata(folder) {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => refuse(format!(
             "its folder `{}` does not exist; create it first (the spool creates its file, not \
@@ -198,6 +209,15 @@ fn check_path(path: &Path) -> Result<(), SpoolError> {
         )),
         _ => Ok(()),
     }
+}
+
+/// Whether opening failed because the file or its folder may not be written (permissions, a
+/// read-only file system) rather than because of what the file holds.
+fn not_writable(error: &std::io::Error) -> bool {
+    matches!(
+        error.kind(),
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+    )
 }
 
 /// `path` made absolute against the working folder now (as given when that fails).

@@ -564,3 +564,31 @@ fn a_number_far_above_any_given_out_is_damage_renumbered_without_running_out() {
     assert_eq!(seqs, [1, 2, 3], "the huge number is given the next one");
     assert_eq!(spool.last_seq(), 3, "the numbers after it do not run out");
 }
+
+#[test]
+fn a_file_this_process_may_not_write_is_a_path_problem_not_the_damaged_file_advice() {
+    // The error opening a file in a read-only folder (or a read-only file) gives; injected,
+    // since a test running as root may write anywhere.
+    for kind in [
+        std::io::ErrorKind::PermissionDenied,
+        std::io::ErrorKind::ReadOnlyFilesystem,
+    ] {
+        let path = path("not-writable");
+        let error = Spool::open_with_backend(&path, move || {
+            Err::<redb::backends::FileBackend, _>(std::io::Error::from(kind))
+        })
+        .unwrap_err();
+        assert!(matches!(error, SpoolError::Path { .. }), "{error:?}");
+        let text = error.to_string();
+        assert!(
+            text.contains("this process may not create or write the file"),
+            "{text}"
+        );
+        assert!(
+            text.contains("give a path in a folder it can write"),
+            "{text}"
+        );
+        assert!(!text.contains("move it aside"), "{text}");
+        assert!(!path.exists());
+    }
+}

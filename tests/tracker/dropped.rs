@@ -1,0 +1,117 @@
+//! A tracker dropped without `shutdown`: what is still undelivered is logged, a warning
+//! without a spool (it is lost if the runtime stops first), so that returning from `main`
+//! without a shutdown does not lose events silently; after a shutdown, nothing is logged.
+
+use std::io;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tracing_subscriber::fmt::MakeWriter;
+
+use crate::support::{DOWN, login, spool_path, tracker_to, user};
+
+/// Collects everything a `tracing` subscriber writes.
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Capture {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
+    }
+}
+
+impl io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Capture {
+    type Writer = Capture;
+
+    fn make_writer(&'a self) -> Capture {
+        self.clone()
+    }
+}
+
+/// Runs `body` with a subscriber capturing this thread's logs at INFO and above.
+fn capture() -> (Capture, tracing::subscriber::DefaultGuard) {
+    let capture = Capture::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_ansi(false)
+        .with_writer(capture.clone())
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+    // A callsite first reached by another test's thread can keep an interest computed
+    // without this subscriber: computed again now, with it.
+    tracing::callsite::rebuild_interest_cache();
+    (capture, guard)
+}
+
+const DROPPED: &str =
+    "every `Tracker` handle was dropped without `shutdown` while 3 messages were undelivered";
+
+#[tokio::test(start_paused = true)]
+async fn dropped_without_shutdown_with_undelivered_messages_warns_that_they_can_be_lost() {
+    let (capture, _guard) = capture();
+    let tracker = tracker_to(DOWN).build().unwrap();
+    let kim = user("kim");
+    for _ in 0..3 {
+        tracker.track(&kim, login()).await.unwrap();
+    }
+    let clone = tracker.clone();
+    drop(tracker);
+    assert!(
+        !capture.text().contains("dropped without"),
+        "one handle is left"
+    );
+    drop(clone);
+    let text = capture.text();
+    assert!(text.contains(" WARN "), "{text}");
+    assert!(text.contains(DROPPED), "{text}");
+    assert!(
+        text.contains("call `tracker.shutdown().await` before exiting"),
+        "{text}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn dropped_without_shutdown_with_a_spool_says_where_the_messages_wait() {
+    let (capture, _guard) = capture();
+    let path = spool_path("dropped-without-shutdown");
+    let tracker = tracker_to(DOWN).spool(&path).build().unwrap();
+    let kim = user("kim");
+    for _ in 0..3 {
+        tracker.track(&kim, login()).await.unwrap();
+    }
+    drop(tracker);
+    let text = capture.text();
+    assert!(text.contains(DROPPED), "{text}");
+    assert!(
+        text.contains(&format!("stays in the spool `{}`", path.display())),
+        "{text}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn dropped_after_shutdown_logs_nothing_about_it() {
+    let (capture, _guard) = capture();
+    let tracker = tracker_to(DOWN)
+        .shutdown_timeout(std::time::Duration::from_millis(10))
+        .build()
+        .unwrap();
+    tracker.track(&user("kim"), login()).await.unwrap();
+    let report = tracker.shutdown().await.unwrap();
+    assert_eq!(report.dead_lettered, 1, "{report:?}");
+    drop(tracker);
+    let text = capture.text();
+    assert!(!text.contains("dropped without"), "{text}");
+}
