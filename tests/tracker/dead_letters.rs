@@ -60,6 +60,30 @@ async fn one_bad_event_in_a_batch_is_isolated_and_only_it_is_dead_lettered() {
     assert!(report.metrics.balanced(), "{:?}", report.metrics);
 }
 
+/// Without a spool, a callback or a tracing subscriber, the reports are where a refusal shows:
+/// the flush and the shutdown say why the last dead letter was refused.
+#[tokio::test(start_paused = true)]
+async fn the_reports_say_why_the_last_dead_letter_was_refused() {
+    let emulator = emulator().await;
+    let tracker = tracker_to(emulator.base_url()).build().unwrap();
+    tracker.try_track(&user("ona"), login()).unwrap();
+    let report = tracker.flush().await.unwrap();
+    assert_eq!(report.last_dead_letter, None, "{report:?}");
+    tracker.try_track(&user("ona"), unregistered()).unwrap();
+    let report = tracker.flush().await.unwrap();
+    assert_eq!(report.dead_lettered, 1, "{report:?}");
+    assert_eq!(report.error, None, "nothing to retry: {report:?}");
+    let reason = report.last_dead_letter.expect("the refusal's reason");
+    assert!(reason.contains("40001"), "{reason}");
+    assert!(reason.contains("never_registered"), "{reason}");
+    tracker.try_track(&user("ona"), login()).unwrap();
+    let report = tracker.flush().await.unwrap();
+    assert_eq!(report.last_dead_letter, None, "only this flush's: {report:?}");
+    let report = tracker.shutdown().await.unwrap();
+    assert_eq!(report.last_error, None, "{report:?}");
+    assert_eq!(report.last_dead_letter.as_deref(), Some(reason.as_str()));
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_refused_token_dead_letters_everything_without_a_retry() {
     let emulator = emulator().await;

@@ -16,6 +16,10 @@ pub struct FlushReport {
     pub pending: u64,
     /// The error of the failed send, when there was one.
     pub error: Option<String>,
+    /// Why the last message dead-lettered during the flush was refused, when one was (every
+    /// dead letter carries its own reason: see the spool's dead letters or
+    /// [`on_dead_letter`](super::TrackerBuilder::on_dead_letter)).
+    pub last_dead_letter: Option<String>,
 }
 
 impl FlushReport {
@@ -43,6 +47,10 @@ pub struct ShutdownReport {
     /// The error of the last failed send, or why messages a previous process left could not be
     /// read from the spool (they stay in it, counted in `left_in_spool`), if any.
     pub last_error: Option<String>,
+    /// Why the last message dead-lettered since the start was refused, if one was (every dead
+    /// letter carries its own reason: see the spool's dead letters or
+    /// [`on_dead_letter`](super::TrackerBuilder::on_dead_letter)).
+    pub last_dead_letter: Option<String>,
     /// Every counter at the end.
     pub metrics: TrackerMetrics,
 }

@@ -157,6 +157,8 @@ impl Worker {
             at: Datetime::now(),
         };
         tracing::warn!(seq = op.seq, kind, reason = %letter.reason, "dead-lettered a message");
+        self.note_dead_letter(op.arrival, &letter.reason);
+        self.last_dead_letter = Some(letter.reason.clone());
         if let Some(spool) = &self.core.spool {
             match serde_json::to_vec(&letter) {
                 Ok(bytes) => {
@@ -274,6 +276,7 @@ impl Worker {
             left_in_spool: metrics.left_in_spool,
             timed_out: drain.timed_out,
             last_error: self.last_error.take(),
+            last_dead_letter: self.last_dead_letter.take(),
             metrics,
         };
         drop(self);

@@ -186,6 +186,8 @@ pub(crate) struct Worker {
     waiters: Vec<Waiter>,
     drain: Option<Drain>,
     last_error: Option<String>,
+    /// Why the last dead letter was refused, for the shutdown's report.
+    last_dead_letter: Option<String>,
 }
 
 impl Worker {
@@ -225,6 +227,7 @@ impl Worker {
             waiters: Vec::new(),
             drain: None,
             last_error: None,
+            last_dead_letter: None,
         };
         worker.start_recovery(last_seq);
         worker

@@ -51,6 +51,16 @@ impl Worker {
         }
     }
 
+    /// The message with arrival number `arrival` was dead-lettered for `reason`: the flushes
+    /// waiting for it say so.
+    pub(super) fn note_dead_letter(&mut self, arrival: u64, reason: &str) {
+        for waiter in &mut self.waiters {
+            if arrival <= waiter.mark {
+                waiter.report.last_dead_letter = Some(reason.to_owned());
+            }
+        }
+    }
+
     /// A send failed with an error worth retrying: every flush in progress returns once its
     /// messages are off the wire.
     pub(super) fn note_failure(&mut self, reason: &str) {
