@@ -78,7 +78,10 @@ async fn the_reports_say_why_the_last_dead_letter_was_refused() {
     assert!(reason.contains("never_registered"), "{reason}");
     tracker.try_track(&user("ona"), login()).unwrap();
     let report = tracker.flush().await.unwrap();
-    assert_eq!(report.last_dead_letter, None, "only this flush's: {report:?}");
+    assert_eq!(
+        report.last_dead_letter, None,
+        "only this flush's: {report:?}"
+    );
     let report = tracker.shutdown().await.unwrap();
     assert_eq!(report.last_error, None, "{report:?}");
     assert_eq!(report.last_dead_letter.as_deref(), Some(reason.as_str()));
