@@ -450,6 +450,49 @@ fn a_second_send_of_the_same_file_stores_nothing_twice() {
 }
 
 #[test]
+fn lines_that_repeat_an_event_log_id_are_named_as_confirmed_but_not_stored() {
+    // Two lines with one `event_log_id` and different contents: DFINERY keeps the first and
+    // confirms both, and the send said "sent 3" and nothing else.
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let id = "5b0f9a0e-1c2d-4e3f-8a9b-0c1d2e3f4a5b";
+    let with_id =
+        |n: u64| coupon_line(n, 5, NOW).replacen('{', &format!(r#"{{"event_log_id":"{id}","#), 1);
+    let file = write_lines(
+        dir.path(),
+        "ids.ndjson",
+        [with_id(1), coupon_line(2, 5, NOW), with_id(3)],
+    );
+    for json in [false, true] {
+        let mut command = dfinery_at(&emulator);
+        if json {
+            command.arg("--json");
+        }
+        let output = command.arg("send").arg(&file).output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        let out = text(&output.stdout);
+        if json {
+            let report: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+            assert_eq!(report["repeated_ids"], 1, "{out}");
+            assert_eq!(report["repeated_lines"][0]["line"], 3, "{out}");
+            assert_eq!(report["repeated_lines"][0]["first_line"], 1, "{out}");
+        } else {
+            assert!(
+                out.contains(&format!(
+                    "line 3: `event_log_id` `{id}` is line 1's too; DFINERY stores only the first event with an id"
+                )),
+                "{out}"
+            );
+        }
+    }
+    assert_eq!(
+        emulator.events().len(),
+        2,
+        "the first of the two, and line 2"
+    );
+}
+
+#[test]
 fn missing_or_refused_settings_exit_3_and_never_show_the_token() {
     let emulator = emulator();
     let dir = tempfile::tempdir().unwrap();

@@ -28,7 +28,7 @@ use crate::cli::{InputFormat, SendArgs};
 use crate::exit::{CliError, Exit};
 use crate::{client, progress, registry};
 pub use fleet::Partition;
-use report::{Failed, Invalid, Summary};
+use report::{Failed, Invalid, REPEATED_SHOWN, Repeated, Summary};
 use state::{Progress, StateDir};
 
 /// Events handed to the Tracker in one call (one spool commit).
@@ -184,6 +184,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     let last_error = shutdown.and_then(|r| r.last_error);
 
     summary.failed = failed(&tracker, &queued.lines);
+    (summary.repeated, summary.repeated_count) = repeated(&queued.lines);
     summary.sent = metrics.delivered;
     summary.left_in_spool = tracker.spool().map_or(metrics.left_in_spool, |s| {
         s.pending_len().max(metrics.left_in_spool)
@@ -686,6 +687,31 @@ async fn write_progress(state: &StateDir, progress: &Progress) -> Result<(), Cli
         .map_err(|e| CliError::config(format!("writing the progress stopped: {e}")))?
 }
 
+/// The lines of `lines` (ids and line numbers, in line order) whose id an earlier line has:
+/// the first [`REPEATED_SHOWN`] in line order, and how many there are. Only ids given in the
+/// file can repeat: one made from a line is made from its number and text.
+fn repeated(lines: &[(Uuid, u64)]) -> (Vec<Repeated>, u64) {
+    let mut by_id = lines.to_vec();
+    // By id, then line: each run of one id starts with its first line.
+    by_id.sort_unstable();
+    let mut found = Vec::new();
+    let mut count = 0;
+    for pair in by_id.chunk_by(|a, b| a.0 == b.0) {
+        let (event_log_id, first_line) = pair[0];
+        for &(_, line) in &pair[1..] {
+            count += 1;
+            found.push(Repeated {
+                line,
+                first_line,
+                event_log_id,
+            });
+        }
+    }
+    found.sort_unstable_by_key(|r| r.line);
+    found.truncate(REPEATED_SHOWN);
+    (found, count)
+}
+
 /// The events DFINERY refused for good, with their lines where known.
 fn failed(tracker: &Tracker, lines: &[(Uuid, u64)]) -> Vec<Failed> {
     let Some(spool) = tracker.spool() else {
@@ -720,7 +746,30 @@ fn failed(tracker: &Tracker, lines: &[(Uuid, u64)]) -> Vec<Failed> {
 
 #[cfg(test)]
 mod tests {
-    use super::{lines, tracker_error};
+    use super::{REPEATED_SHOWN, lines, repeated, tracker_error};
+    use uuid::Uuid;
+
+    #[test]
+    fn repeated_ids_are_found_with_their_first_line_in_line_order() {
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let lines = [
+            (b, 1),
+            (a, 2),
+            (b, 3),
+            (Uuid::from_u128(3), 4),
+            (a, 5),
+            (b, 6),
+        ];
+        let (found, count) = repeated(&lines);
+        assert_eq!(count, 3);
+        let found: Vec<_> = found.iter().map(|r| (r.line, r.first_line)).collect();
+        assert_eq!(found, [(3, 1), (5, 2), (6, 1)]);
+        assert_eq!(repeated(&[(a, 1), (b, 2)]), (Vec::new(), 0));
+        let many: Vec<_> = (1..=30).map(|line| (a, line)).collect();
+        let (found, count) = repeated(&many);
+        assert_eq!((found.len(), count), (REPEATED_SHOWN, 29));
+        assert_eq!(found[0].line, 2);
+    }
 
     #[test]
     fn a_spool_in_use_is_a_send_running_not_a_library_setting() {

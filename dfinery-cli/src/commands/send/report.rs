@@ -29,6 +29,21 @@ pub struct Failed {
     pub refused_settings: bool,
 }
 
+/// A line whose `event_log_id` an earlier line of the same run has too: DFINERY stores only
+/// the first event with an id, so this one is confirmed but not stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repeated {
+    /// Its number, from 1.
+    pub line: u64,
+    /// The earlier line with the same id.
+    pub first_line: u64,
+    /// The id.
+    pub event_log_id: uuid::Uuid,
+}
+
+/// The most repeated ids listed one by one; the rest are counted.
+pub const REPEATED_SHOWN: usize = 10;
+
 /// The outcome of a send.
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
@@ -46,6 +61,11 @@ pub struct Summary {
     pub sent: u64,
     /// Events DFINERY refused.
     pub failed: Vec<Failed>,
+    /// Lines queued in this run whose `event_log_id` an earlier one has: the first
+    /// [`REPEATED_SHOWN`], in line order.
+    pub repeated: Vec<Repeated>,
+    /// How many such lines there were in all.
+    pub repeated_count: u64,
     /// Events still in the spool, for `--resume`.
     pub left_in_spool: u64,
     /// The run was stopped by Ctrl-C.
@@ -100,6 +120,18 @@ impl Summary {
                 None => output::line(format!("refused: {}", failed.reason)),
             }
         }
+        for repeated in &self.repeated {
+            output::line(format!(
+                "line {}: `event_log_id` `{}` is line {}'s too; DFINERY stores only the first event with an id, so this one is confirmed but not stored",
+                repeated.line, repeated.event_log_id, repeated.first_line
+            ));
+        }
+        if self.repeated_count > self.repeated.len() as u64 {
+            output::line(format!(
+                "… and {} more lines repeat an earlier line's `event_log_id` (give each event its own id, or leave `event_log_id` out and one is made from the line)",
+                self.repeated_count - self.repeated.len() as u64
+            ));
+        }
         let seconds = self.elapsed.as_secs_f64();
         let resumed = if self.resumed_after_line > 0 {
             format!(", resumed after line {}", self.resumed_after_line)
@@ -142,6 +174,8 @@ impl Summary {
             "elapsed_ms": u64::try_from(self.elapsed.as_millis()).unwrap_or(u64::MAX),
             "invalid_lines": self.invalid.iter().map(|i| json!({"line": i.line, "problems": i.problems})).collect::<Vec<_>>(),
             "failed_events": self.failed.iter().map(|f| json!({"line": f.line, "reason": f.reason})).collect::<Vec<_>>(),
+            "repeated_ids": self.repeated_count,
+            "repeated_lines": self.repeated.iter().map(|r| json!({"line": r.line, "first_line": r.first_line, "event_log_id": r.event_log_id.to_string()})).collect::<Vec<_>>(),
         })
     }
 }
