@@ -450,6 +450,30 @@ fn a_second_send_of_the_same_file_stores_nothing_twice() {
 }
 
 #[test]
+fn skip_invalid_with_no_valid_line_sends_nothing_and_exits_1() {
+    // It built the tracker, sent nothing, printed "sent 0, skipped 2" and exited 0.
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(
+        dir.path(),
+        "bad.ndjson",
+        ["{}".to_owned(), "[1]".to_owned()],
+    );
+    let output = dfinery()
+        .args(["send", "--skip-invalid", "--registry"])
+        .arg(crate::support::registry_path())
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let out = text(&output.stdout);
+    assert!(
+        out.contains("all 2 lines are invalid; nothing was sent: fix them"),
+        "{out}"
+    );
+    assert!(!out.contains("sent 0"), "{out}");
+}
+
+#[test]
 fn lines_that_repeat_an_event_log_id_are_named_as_confirmed_but_not_stored() {
     // Two lines with one `event_log_id` and different contents: DFINERY keeps the first and
     // confirms both, and the send said "sent 3" and nothing else.

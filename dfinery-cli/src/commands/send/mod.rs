@@ -90,7 +90,9 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         resumed_after_line: resume_after,
         ..Summary::default()
     };
-    if args.check_only || (!summary.invalid.is_empty() && !args.skip_invalid) {
+    // `--skip-invalid` with no valid line would send nothing and say "sent 0" with exit 0.
+    let all_invalid = summary.events > 0 && summary.invalid.len() as u64 == summary.events;
+    if args.check_only || (!summary.invalid.is_empty() && (!args.skip_invalid || all_invalid)) {
         summary.sent_nothing = true;
         summary.elapsed = started.elapsed();
         summary.print(json, args.check_only);
