@@ -33,7 +33,9 @@ pub(crate) fn cut(len: usize, mut write: impl FnMut(&mut BytesMut)) -> Bytes {
         let cut = CURRENT.try_with(|chunk| {
             // Borrowed already only while `write` makes a record itself: that one goes alone.
             let mut chunk = chunk.try_borrow_mut().ok()?;
-            if chunk.capacity() - chunk.len() < len {
+            // Empty unless a `write` panicked part way: its bytes are not the next record's.
+            chunk.clear();
+            if chunk.capacity() < len {
                 *chunk = BytesMut::with_capacity(CHUNK);
             }
             write(&mut chunk);
@@ -100,6 +102,20 @@ mod tests {
             b.extend_from_slice(b"outer");
         });
         assert_eq!(&outer[..], b"outer");
+    }
+
+    #[test]
+    fn what_a_write_that_panicked_left_is_not_part_of_the_next_record() {
+        on_a_new_thread(|| {
+            let panicked = std::panic::catch_unwind(|| {
+                cut(10, |b| {
+                    b.extend_from_slice(b"half");
+                    panic!("a write that fails part way");
+                })
+            });
+            assert!(panicked.is_err());
+            assert_eq!(&cut(5, |b| b.extend_from_slice(b"whole"))[..], b"whole");
+        });
     }
 
     #[test]
