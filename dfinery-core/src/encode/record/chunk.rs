@@ -33,6 +33,9 @@ pub(crate) fn cut(len: usize, mut write: impl FnMut(&mut BytesMut)) -> Bytes {
         let cut = CURRENT.try_with(|chunk| {
             // Borrowed already only while `write` makes a record itself: that one goes alone.
             let mut chunk = chunk.try_borrow_mut().ok()?;
+            // Empty but for what a `write` that panicked left (unwinding skipped its
+            // `split`): those bytes must not open the next record's.
+            chunk.clear();
             if chunk.capacity() - chunk.len() < len {
                 *chunk = BytesMut::with_capacity(CHUNK);
             }
@@ -100,6 +103,21 @@ mod tests {
             b.extend_from_slice(b"outer");
         });
         assert_eq!(&outer[..], b"outer");
+    }
+
+    #[test]
+    fn a_write_that_panicked_leaves_nothing_in_the_next_record() {
+        on_a_new_thread(|| {
+            let panicked = std::panic::catch_unwind(|| {
+                cut(10, |b| {
+                    b.extend_from_slice(b"half");
+                    panic!("a writer failed half-way");
+                })
+            });
+            assert!(panicked.is_err());
+            let next = cut(5, |b| b.extend_from_slice(b"whole"));
+            assert_eq!(&next[..], b"whole");
+        });
     }
 
     #[test]
