@@ -99,7 +99,11 @@ impl TrackerBuilder {
     }
 
     /// The queue's cap: messages and bytes in memory, not yet confirmed (in flight included).
-    /// Default: 10,000 messages and 16 MiB.
+    /// Default: 10,000 messages and 16 MiB. The bytes are the messages' own; a queued event
+    /// also keeps alive the 16 KiB block its JSON was cut from (see [`EventRecord`]), so the
+    /// memory held can exceed the byte cap when few events of each block are still queued.
+    ///
+    /// [`EventRecord`]: crate::EventRecord
     pub fn queue_cap(mut self, messages: usize, bytes: usize) -> Self {
         self.queue_cap = messages;
         self.queue_cap_bytes = bytes;

@@ -209,7 +209,6 @@ fn report(written: ExportFile, json: bool) -> Result<Exit, CliError> {
     Ok(Exit::Ok)
 }
 
-/// The query the flags ask for; dates are checked against the look-back when it is sent.
 /// Why the event query was refused, in the command's own words: the dates are named by the
 /// flags that gave them (`--from`, `--to`, `--days`), not by the API's `from_date`.
 fn dates_error(error: &QueryError, args: &EventExportArgs) -> String {
@@ -243,6 +242,7 @@ fn dates_error(error: &QueryError, args: &EventExportArgs) -> String {
     }
 }
 
+/// The query the flags ask for; dates are checked against the look-back when it is sent.
 fn event_query(args: &EventExportArgs) -> Result<EventQuery, CliError> {
     let mut query = match (args.days, &args.from, &args.to) {
         (Some(days), _, _) => EventQuery::last_days(days),

@@ -24,9 +24,10 @@ use crate::encode::writer::Violation;
 ///
 /// Made by [`Event::to_record`](crate::Event::to_record) or [`EventRecord::builder`]; both
 /// check every value first, so a record never holds an invalid value. Cloning is cheap (a
-/// reference count). Records made one after another on a thread share blocks of 16 KiB, so
-/// making one costs no allocation of its own; a block is freed with the last record cut from
-/// it. It serialises to exactly the wire event object:
+/// reference count). The wire objects of records made one after another on a thread share
+/// blocks of 16 KiB (one over 4 KiB gets its own), so writing one costs no allocation of its
+/// own; a block is freed with the last record cut from it, so a record kept long keeps its
+/// block alive. It serialises to exactly the wire event object:
 ///
 /// ```json
 /// {"event_log_id":"…","event_name":"df_purchase","event_datetime":"2024-06-24T06:01:48.501Z",

@@ -140,6 +140,12 @@ impl Worker {
                 }
                 Err(error) => {
                     tracing::error!(seq, %error, "a spool entry cannot be decoded; it is set aside (see `Spool::unreadable`)");
+                    // Counted as dead-lettered: the reports say why, as for any dead letter.
+                    let reason = format!(
+                        "spool entry {seq} cannot be decoded ({error}); it is set aside (see `Spool::unreadable`)"
+                    );
+                    self.note_dead_letter(0, &reason);
+                    self.last_dead_letter = Some(reason);
                     let _ = spool.submit(vec![Write::SetAside { seq, raw: bytes }], Mode::Soon);
                     let counters = &self.core.counters;
                     Counters::sub(&counters.queued, 1);
@@ -164,5 +170,56 @@ impl Worker {
         for _ in 0..left {
             self.count_settled(0, Fate::LeftInSpool);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use crate::tracker::spool::{Mode, Spool, Write};
+    use crate::{Client, Tracker};
+
+    /// An entry a previous process left that cannot be decoded is counted as dead-lettered:
+    /// the reports say why, as they do for a message DFINERY refused.
+    #[tokio::test]
+    async fn an_entry_that_cannot_be_decoded_is_the_reports_last_dead_letter() {
+        let dir = std::env::temp_dir().join("dfinery-recovery-unit");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("undecodable-{}.redb", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        {
+            let spool = Spool::open(&path).unwrap();
+            spool
+                .submit(
+                    vec![Write::Insert {
+                        seq: 1,
+                        bytes: Bytes::from_static(b"not json"),
+                    }],
+                    Mode::Wait,
+                )
+                .unwrap();
+        }
+        // Nothing listens there: nothing is sent, the entry is settled on reading.
+        let client = Client::builder()
+            .service_id("svc")
+            .import_token("token")
+            .base_url("http://127.0.0.1:9")
+            .allow_insecure_http(true)
+            .build()
+            .unwrap();
+        let tracker = Tracker::builder(client).spool(&path).build().unwrap();
+        let flushed = tracker.flush().await.unwrap();
+        assert_eq!(flushed.dead_lettered, 1, "{flushed:?}");
+        let reason = flushed.last_dead_letter.expect("the flush says why");
+        assert!(
+            reason.contains("spool entry 1 cannot be decoded"),
+            "{reason}"
+        );
+        let report = tracker.shutdown().await.unwrap();
+        assert_eq!(report.dead_lettered, 1, "{report:?}");
+        assert_eq!(report.last_dead_letter.as_deref(), Some(reason.as_str()));
+        drop(tracker);
+        let _ = std::fs::remove_file(&path);
     }
 }
