@@ -44,6 +44,15 @@ impl Message {
         }
     }
 
+    /// The message with an event's wire object in an allocation of its own (see
+    /// [`EventRecord::detached`]), for a message kept after the tracker is done with it.
+    pub(crate) fn detached(&self) -> Message {
+        match self {
+            Message::Event(record) => Message::Event(record.detached()),
+            other => other.clone(),
+        }
+    }
+
     /// The items of an event (0 for an update), counted against the 100 items one request
     /// may carry.
     pub(crate) fn item_count(&self) -> usize {

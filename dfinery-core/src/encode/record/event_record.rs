@@ -27,7 +27,7 @@ use crate::encode::writer::Violation;
 /// reference count). The wire objects of records made one after another on a thread share
 /// blocks of 16 KiB (one over 4 KiB gets its own), so writing one costs no allocation of its
 /// own; a block is freed with the last record cut from it, so a record kept long keeps its
-/// block alive. It serialises to exactly the wire event object:
+/// block alive (a dead letter's event is a copy of its own, so keeping letters does not). It serialises to exactly the wire event object:
 ///
 /// ```json
 /// {"event_log_id":"…","event_name":"df_purchase","event_datetime":"2024-06-24T06:01:48.501Z",
@@ -301,6 +301,29 @@ impl EventRecord {
             text(&self.0.properties),
             Some(self.0.item_count),
         )
+    }
+
+    /// The same record with its wire object in an allocation of its own, not sharing a block
+    /// with other records: for a record handed over to be kept (a dead letter), so that it
+    /// keeps 16 KiB alive no longer than the records made beside it.
+    #[cfg(feature = "tracker")]
+    pub(crate) fn detached(&self) -> EventRecord {
+        EventRecord(Arc::new(Inner {
+            event_log_id: self.0.event_log_id,
+            event_name: self.0.event_name.clone(),
+            event_datetime: self.0.event_datetime,
+            json: Bytes::copy_from_slice(&self.0.json),
+            items: self.0.items.clone(),
+            item_count: self.0.item_count,
+            properties: self.0.properties.clone(),
+        }))
+    }
+
+    /// Whether the record's wire object is in an allocation of its own (see
+    /// [`detached`](EventRecord::detached)); for tests.
+    #[cfg(all(test, feature = "tracker"))]
+    pub(crate) fn is_alone(&self) -> bool {
+        self.0.json.is_unique()
     }
 
     /// The number of items in `event_items` (0 without it), counted when the record was made.

@@ -150,7 +150,9 @@ impl Worker {
         let letter = DeadLetter {
             seq: op.seq,
             identity: identity.clone(),
-            message: op.message.clone(),
+            // Its own copy: a letter the callback keeps must not keep the block of records
+            // its wire object was cut from alive.
+            message: op.message.detached(),
             reason,
             kind: kind.to_owned(),
             attempts: op.attempts,
@@ -292,4 +294,46 @@ fn refused_as_a_whole(error: &Error) -> bool {
         error,
         Error::Validation { .. } | Error::TooManyEvents { .. }
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use crate::{Client, EventRecord, Identifier, Identity, Message, Tracker};
+
+    /// A dead letter's event is a copy of its own: a callback that keeps letters keeps no
+    /// 16 KiB block of other records alive.
+    #[tokio::test(start_paused = true)]
+    async fn a_dead_letters_event_shares_no_block_with_other_records() {
+        // Nothing listens there: the one send fails and `give_up_after(1)` dead-letters it.
+        let client = Client::builder()
+            .service_id("svc")
+            .import_token("token")
+            .base_url("http://127.0.0.1:9")
+            .allow_insecure_http(true)
+            .build()
+            .unwrap();
+        let kept = Arc::new(Mutex::new(Vec::new()));
+        let tracker = Tracker::builder(client)
+            .give_up_after(1)
+            .on_dead_letter({
+                let kept = Arc::clone(&kept);
+                move |letter| kept.lock().unwrap().push(letter)
+            })
+            .build()
+            .unwrap();
+        let record = EventRecord::builder("coupon_used").build().unwrap();
+        assert!(!record.is_alone(), "cut from the thread's block");
+        let user = Identity::new(Identifier::ExternalId, "u1").unwrap();
+        tracker.try_track(&user, record.clone()).unwrap();
+        let report = tracker.shutdown().await.unwrap();
+        assert_eq!(report.dead_lettered, 1, "{report:?}");
+        let kept = kept.lock().unwrap();
+        let Message::Event(letter) = &kept[0].message else {
+            panic!("{:?}", kept[0].message);
+        };
+        assert_eq!(*letter, record);
+        assert!(letter.is_alone(), "a copy of its own");
+    }
 }
