@@ -23,8 +23,12 @@ const GRACE: Duration = Duration::from_secs(1);
 /// its previous answer was sent, on a kept-alive connection); then the connection is closed.
 /// Without it a client that connects and sends nothing, or its headers a byte at a time, held
 /// its connection and task for as long as it kept the socket open. An idle kept-alive
-/// connection is closed after as long, as servers do.
-pub(crate) const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// connection is closed after as long, as servers do: longer than reqwest keeps an idle
+/// connection in its pool (90 s), so a client with reqwest's defaults (the tracker's, the
+/// CLI's) lets go of one first and never sends a request on a connection the emulator is
+/// closing at that instant (with 30 s, a request made exactly 30 s after the previous answer
+/// failed with `IncompleteMessage` and was retried).
+pub(crate) const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The first bytes an HTTP/2 client with prior knowledge sends.
 const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -182,6 +186,26 @@ mod tests {
                 took >= Duration::from_millis(100),
                 "after {shown:?} the connection was closed at once ({took:?}), not after the timeout"
             );
+        }
+    }
+
+    /// A client with reqwest's defaults (an idle connection kept 90 s in its pool) never sends
+    /// on a connection the emulator is closing: requests 30 s, 60 s and 90 s after the previous
+    /// answer, on the kept-alive connection, are answered. With a 30 s timeout the one at
+    /// exactly 30 s failed (`IncompleteMessage`). Paused time: the pauses are the clock's.
+    #[tokio::test(start_paused = true)]
+    async fn a_pooled_connection_is_not_closed_under_a_reqwest_client() {
+        let (addr, _stop) = server(HEADER_READ_TIMEOUT).await;
+        let client = reqwest::Client::new();
+        for pause in [0, 30, 60, 90] {
+            tokio::time::sleep(Duration::from_secs(pause)).await;
+            let answer = client
+                .get(format!("http://{addr}/nowhere"))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("the request {pause} s after the last failed: {e:?}"));
+            assert_eq!(answer.status(), 404);
+            answer.bytes().await.unwrap();
         }
     }
 
