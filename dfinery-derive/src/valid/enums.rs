@@ -39,7 +39,7 @@ pub fn check_enum(input: &Enum<'_>, errors: &mut Errors) -> CheckedEnum {
     if input.bindings.is_empty() {
         return CheckedEnum { registry: None };
     }
-    let Some(loaded) = registry::load(input.registry.as_ref(), input.ident.span(), errors) else {
+    let Some(loaded) = registry::load(input.registry.as_ref(), input.ident, errors) else {
         return CheckedEnum { registry: None };
     };
     for binding in &input.bindings {
