@@ -3,7 +3,8 @@
 //! Found, in order (`docs/design.md`): `#[dfinery(registry = "path")]` on the type, the
 //! `DFINERY_REGISTRY` env var (both relative to `CARGO_MANIFEST_DIR`), `dfinery.toml` in
 //! `CARGO_MANIFEST_DIR`, then in the workspace root. Parsed once per process per path and
-//! modification time. The generated code includes the file's bytes, so cargo rebuilds the crate
+//! modification time; a broken file's problems are listed by the first type of a crate that
+//! derives from it, the other types naming that one ([`first_reporter`]). The generated code includes the file's bytes, so cargo rebuilds the crate
 //! when the file changes.
 
 use std::collections::HashMap;
