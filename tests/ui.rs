@@ -127,7 +127,10 @@ fn ui() {
     );
     run(
         &ui.join("registry/broken.toml"),
-        &[glob("registry", "broken.rs")],
+        &[
+            glob("registry", "broken.rs"),
+            glob("registry", "broken_many_types.rs"),
+        ],
         &[],
     );
     run(

@@ -17,13 +17,10 @@ mod registry;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
-use cli::Cli;
 use exit::Exit;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = cli::parse();
     logging::init(&cli.global);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -217,6 +217,8 @@ pub struct Enum<'a> {
     pub variants: Vec<Variant<'a>>,
     /// Whether a variant with fields was left out of `variants` (and reported).
     pub left_out: bool,
+    /// `rename_all = "..."`.
+    pub rename_all: Option<RenameRule>,
 }
 
 /// One unit variant and the value it is sent as.
@@ -230,6 +232,10 @@ pub struct Variant<'a> {
     /// Whether its `#[dfinery(...)]` parsed without error; when not (reported), `value` may not
     /// be the one meant, so it is not checked.
     pub attrs_ok: bool,
+    /// The variant's name without `r#`, which `rename_all` applies to.
+    pub rust_name: String,
+    /// Whether `#[dfinery(rename = "...")]` gave its value (which `rename_all` does not change).
+    pub renamed: bool,
 }
 
 impl<'a> Enum<'a> {
@@ -271,13 +277,15 @@ impl<'a> Enum<'a> {
                     return None;
                 }
                 let own = VariantAttrs::from_attrs(&variant.attrs, errors);
+                let rust_name = unraw(&variant.ident);
+                let renamed = own.rename.is_some();
                 let (value, span) = match own.rename {
                     Some(lit) => (lit.value(), lit.span()),
                     None => {
-                        let rust = unraw(&variant.ident);
-                        let value = attrs
-                            .rename_all
-                            .map_or_else(|| rust.clone(), |r| r.apply_to_variant(&rust));
+                        let value = attrs.rename_all.map_or_else(
+                            || rust_name.clone(),
+                            |r| r.apply_to_variant(&rust_name),
+                        );
                         (value, variant.ident.span())
                     }
                 };
@@ -286,6 +294,8 @@ impl<'a> Enum<'a> {
                     value,
                     span,
                     attrs_ok: own.ok,
+                    rust_name,
+                    renamed,
                 })
             })
             .collect();
@@ -296,6 +306,7 @@ impl<'a> Enum<'a> {
             bindings: attrs.bindings,
             left_out: variants.len() != data.variants.len(),
             variants,
+            rename_all: attrs.rename_all,
         })
     }
 }

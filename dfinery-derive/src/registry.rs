@@ -3,7 +3,8 @@
 //! Found, in order (`docs/design.md`): `#[dfinery(registry = "path")]` on the type, the
 //! `DFINERY_REGISTRY` env var (both relative to `CARGO_MANIFEST_DIR`), `dfinery.toml` in
 //! `CARGO_MANIFEST_DIR`, then in the workspace root. Parsed once per process per path and
-//! modification time. The generated code includes the file's bytes, so cargo rebuilds the crate
+//! modification time; a broken file's problems are listed by the first type of a crate that
+//! derives from it, the other types naming that one ([`first_reporter`]). The generated code includes the file's bytes, so cargo rebuilds the crate
 //! when the file changes.
 
 use std::collections::HashMap;
@@ -13,8 +14,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
 
 use dfinery_schema::{Registry, RegistryError};
-use proc_macro2::Span;
-use syn::LitStr;
+use syn::{Ident, LitStr};
 
 use crate::errors::Errors;
 
@@ -259,9 +259,10 @@ fn declares_workspace(manifest: &str) -> bool {
     })
 }
 
-/// Finds and parses the registry for one derive; problems are recorded in `errors` at the
-/// `registry = "..."` literal, else at `span` (the type's name).
-pub fn load(attribute: Option<&LitStr>, span: Span, errors: &mut Errors) -> Option<Loaded> {
+/// Finds and parses the registry for one derive of the type named `ident`; problems are recorded
+/// in `errors` at the `registry = "..."` literal, else at the type's name.
+pub fn load(attribute: Option<&LitStr>, ident: &Ident, errors: &mut Errors) -> Option<Loaded> {
+    let span = ident.span();
     let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(PathBuf::from)
         .or_else(|| std::env::current_dir().ok())
@@ -299,6 +300,23 @@ pub fn load(attribute: Option<&LitStr>, span: Span, errors: &mut Errors) -> Opti
             registry: Arc::clone(registry),
         }),
         Err(error) => {
+            let reporter = Reporter {
+                path: path.clone(),
+                crate_key: crate_key(&manifest_dir),
+                ty: ident.to_string(),
+            };
+            if let Some(first) = first_reporter(&reporter) {
+                let count = error.diagnostics.len();
+                errors.at(
+                    span,
+                    format!(
+                        "invalid registry file: {} has {count} problem{}, listed at `{first}` (the first type of this crate that derives from it); fix them, or run `dfinery check --registry <this file>` to list them all",
+                        path.display(),
+                        if count == 1 { "" } else { "s" },
+                    ),
+                );
+                return None;
+            }
             for d in error.diagnostics.iter().take(MAX_SHOWN_PROBLEMS) {
                 errors.at(
                     span,
@@ -347,6 +365,51 @@ fn untrackable(env: Option<&OsStr>, path: &Path) -> Option<String> {
     })
 }
 
+/// One derive that reports the problems of a broken registry.
+struct Reporter {
+    /// The registry file.
+    path: PathBuf,
+    /// The crate being compiled ([`crate_key`]).
+    crate_key: String,
+    /// The name of the type derived.
+    ty: String,
+}
+
+/// Which crate is being compiled: its directory and, when cargo gives it, its crate name (a
+/// package's library, binaries and tests share the directory).
+fn crate_key(manifest_dir: &Path) -> String {
+    let name = std::env::var("CARGO_CRATE_NAME").unwrap_or_default();
+    format!("{}\0{name}", manifest_dir.display())
+}
+
+/// The type that reports the problems of `reporter.path` in full for its crate, when it is
+/// another type than `reporter.ty`; `None` when this derive is to list them.
+///
+/// A crate with many derived types would otherwise repeat the same block of errors for each:
+/// the first type of a crate to derive from a broken registry lists its problems, the others
+/// get one error naming that type. The record is kept per registry file, modification time and
+/// length, and per crate, because the compiler process (and rust-analyzer's proc-macro server,
+/// which also expands the same type again after each edit) may be reused: a changed registry
+/// is reported in full again, another crate gets its full report, and the first type keeps
+/// its list when it is expanded again. Without a modification time nothing is recorded.
+fn first_reporter(reporter: &Reporter) -> Option<String> {
+    type Key = (PathBuf, SystemTime, u64, String);
+    static REPORTED: OnceLock<Mutex<HashMap<Key, String>>> = OnceLock::new();
+    let meta = std::fs::metadata(&reporter.path).ok()?;
+    let key = (
+        reporter.path.clone(),
+        meta.modified().ok()?,
+        meta.len(),
+        reporter.crate_key.clone(),
+    );
+    let reported = REPORTED.get_or_init(Mutex::default);
+    let mut reported = reported
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let first = reported.entry(key).or_insert_with(|| reporter.ty.clone());
+    (*first != reporter.ty).then(|| first.clone())
+}
+
 type Parsed = Arc<Result<Arc<Registry>, RegistryError>>;
 
 /// One cached parse: valid while the file's modification time and length are unchanged.
@@ -390,6 +453,7 @@ fn parse_cached(path: &Path) -> Parsed {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proc_macro2::Span;
 
     fn file_if(there: bool) -> Entry {
         if there { Entry::File } else { Entry::Missing }
@@ -499,7 +563,8 @@ mod tests {
             let message = |path: &Path| {
                 let attribute = LitStr::new(path.to_str().unwrap(), Span::call_site());
                 let mut errors = Errors::new();
-                let loaded = load(Some(&attribute), Span::call_site(), &mut errors);
+                let ident = Ident::new("Registry", Span::call_site());
+                let loaded = load(Some(&attribute), &ident, &mut errors);
                 assert!(loaded.is_none(), "{} is no registry", path.display());
                 errors
                     .into_error()
@@ -603,6 +668,62 @@ mod tests {
         assert!(path.ends_with("move it to a UTF-8 path"), "{path}");
         assert_eq!(untrackable(Some(good.as_os_str()), good), None);
         assert_eq!(untrackable(None, good), None);
+    }
+
+    /// The problems of a broken registry are listed by the first type of a crate that derives
+    /// from it; the other types of that crate fail with one error naming it. The same type
+    /// expanded again (rust-analyzer does after each edit), another crate, or the file changed
+    /// gets the full list again.
+    #[test]
+    fn a_broken_registry_is_listed_once_per_crate_and_named_by_the_other_types() {
+        let dir = std::env::temp_dir().join(format!("dfinery-derive-once-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("dfinery.toml");
+        std::fs::write(&path, "[events.e]\nproperties.p = \"strng\"\n").unwrap();
+        let path = path.canonicalize().unwrap();
+        let report = |ty: &str| {
+            let attribute = LitStr::new(path.to_str().unwrap(), Span::call_site());
+            let mut errors = Errors::new();
+            let loaded = load(
+                Some(&attribute),
+                &Ident::new(ty, Span::call_site()),
+                &mut errors,
+            );
+            assert!(loaded.is_none(), "a broken registry loads nothing");
+            let error = errors.into_error().expect("every type fails");
+            error.into_iter().map(|e| e.to_string()).collect::<Vec<_>>()
+        };
+        let full = report("Login");
+        assert_eq!(full.len(), 1, "{full:?}");
+        assert!(full[0].contains("unknown type `strng`"), "{full:?}");
+        let short = report("Signup");
+        assert_eq!(
+            short,
+            [format!(
+                "invalid registry file: {} has 1 problem, listed at `Login` (the first type of this crate that derives from it); fix them, or run `dfinery check --registry <this file>` to list them all",
+                path.display()
+            )]
+        );
+        assert_eq!(report("Login"), full, "the first type expanded again");
+        assert_eq!(report("Order"), short);
+
+        let other_crate = Reporter {
+            path: path.clone(),
+            crate_key: "/elsewhere\0other".into(),
+            ty: "Order".into(),
+        };
+        assert_eq!(
+            first_reporter(&other_crate),
+            None,
+            "another crate lists them"
+        );
+
+        // A changed file (a different length) is reported in full again, by whoever comes first.
+        std::fs::write(&path, "[events.e]\nproperties.q = \"strng\"  \n").unwrap();
+        let changed = report("Order");
+        assert!(changed[0].contains("unknown type `strng`"), "{changed:?}");
+        assert!(report("Login")[0].contains("listed at `Order`"));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

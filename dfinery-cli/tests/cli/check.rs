@@ -209,6 +209,34 @@ fn init_at_another_path_names_the_check_that_reads_it() {
     assert!(err.contains(&format!("check it with {check}")), "{err}");
 }
 
+/// A folder this user may not write in: it said "cannot write `...`: Permission denied (os
+/// error 13)" and no more. Linux's `/sys` takes no new file from anyone, root included (a
+/// read-only temporary folder would not stop a test running as root); the other kinds of
+/// refusal are unit-tested in `check::init`.
+#[cfg(target_os = "linux")]
+#[test]
+fn init_into_a_folder_this_user_may_not_write_names_it_and_the_fix() {
+    let path = std::path::Path::new("/sys/dfinery.toml");
+    if !std::path::Path::new("/sys").is_dir() || path.exists() {
+        eprintln!("skipped: no `/sys` folder to be refused by");
+        return;
+    }
+    let output = dfinery()
+        .args(["check", "--init", "--registry"])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
+    let err = text(&output.stderr);
+    assert!(err.contains("cannot write `/sys/dfinery.toml`"), "{err}");
+    assert!(
+        err.contains(
+            "this user may not create files in the folder `/sys`: give `--registry` a path in a folder you can write"
+        ),
+        "{err}"
+    );
+}
+
 #[test]
 fn coverage_lists_what_the_registry_lacks_and_what_no_type_sends() {
     let output = dfinery()

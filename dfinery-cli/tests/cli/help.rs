@@ -89,6 +89,43 @@ fn a_token_in_the_environment_is_never_shown_by_help() {
 }
 
 #[test]
+fn settings_from_the_environment_are_not_shown_as_required_in_the_usage_line() {
+    // With `DFINERY_IMPORT_TOKEN` set, a missing file said
+    // "Usage: dfinery send --import-token <TOKEN> <FILE>", as if the flag were required.
+    let output = dfinery()
+        .args(["send"])
+        .env("DFINERY_IMPORT_TOKEN", "secret-in-env")
+        .env("DFINERY_SERVICE_ID", "shop")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let err = text(&output.stderr);
+    assert!(
+        err.contains("the following required arguments were not provided:\n  <FILE>"),
+        "{err}"
+    );
+    assert!(err.contains("Usage: dfinery send <FILE>\n"), "{err}");
+    assert!(
+        !err.contains("--import-token") && !err.contains("--service-id"),
+        "{err}"
+    );
+    assert!(!err.contains("secret-in-env"), "{err}");
+    // What was typed is still shown, and a flag given with the environment's setting too.
+    let output = dfinery()
+        .args(["send", "--service-id", "other"])
+        .env("DFINERY_IMPORT_TOKEN", "secret-in-env")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let err = text(&output.stderr);
+    assert!(
+        err.contains("Usage: dfinery send --service-id <ID> <FILE>"),
+        "{err}"
+    );
+    assert!(!err.contains("--import-token"), "{err}");
+}
+
+#[test]
 fn a_usage_mistake_exits_2_and_names_it() {
     let output = dfinery()
         .args(["send", "--resume", "--restart", "x.ndjson"])

@@ -828,6 +828,82 @@ fn an_unknown_identifier_names_the_identifiers_there_are() {
 }
 
 #[test]
+fn an_unknown_property_with_no_close_match_names_the_properties_of_the_event() {
+    // `referrer`, close to no property, was "unknown property `referrer` for event
+    // `coupon_used`" and no more: nothing said which properties the event has.
+    let dir = tempfile::tempdir().unwrap();
+    let base = coupon_line(1, 1, NOW);
+    let lines = [
+        base.replace(r#""seq""#, r#""referrer""#),
+        base.replace(r#""seq""#, r#""amout""#),
+    ];
+    let file = write_lines(dir.path(), "props.ndjson", lines);
+    let output = check_only(&file);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let out = text(&output.stdout);
+    assert!(
+        out.contains(
+            "line 1: unknown property `referrer` for event `coupon_used`; the properties of event `coupon_used` are `amount`, `code` and `seq`"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "line 2: unknown property `amout` for event `coupon_used`; did you mean `amount`?"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_line_without_datetime_says_it_has_no_default_and_how_to_write_it() {
+    // It was "missing `datetime`": not whether it defaults (it does not) nor how to write it.
+    let dir = tempfile::tempdir().unwrap();
+    let line = coupon_line(1, 1, NOW).replace(&format!(r#","datetime":"{NOW}""#), "");
+    let file = write_lines(dir.path(), "no-time.ndjson", [line]);
+    let output = check_only(&file);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let out = text(&output.stdout);
+    assert!(
+        out.contains(
+            "line 1: missing `datetime`, which has no default; give the time of the event as `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC) or RFC 3339 with an offset"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_csv_header_with_a_misspelt_column_names_the_column_meant() {
+    // `nam` for `name` was "needs the columns `name` and `datetime`; found `external_id`,
+    // `nam`, `datetime`": the misspelt column was not named as the one meant.
+    let dir = tempfile::tempdir().unwrap();
+    for (header, expected) in [
+        (
+            "external_id,nam,datetime",
+            "needs the columns `name` and `datetime`; rename column `nam` to `name`",
+        ),
+        (
+            "external_id,nam,datetme",
+            "needs the columns `name` and `datetime`; rename column `nam` to `name` and rename column `datetme` to `datetime`",
+        ),
+        (
+            "external_id,title,datetime",
+            "needs the columns `name` and `datetime`; found `external_id`, `title`, `datetime`; the columns are `name`, `datetime`, `event_log_id`, `items`, the identities (`external_id`, `phone_no`, `email`, `kakao_user_id`, `line_user_id`) and one per property",
+        ),
+    ] {
+        let file = write_lines(
+            dir.path(),
+            "misspelt.csv",
+            [header.to_owned(), format!("u1,coupon_used,{NOW}")],
+        );
+        let output = check_only(&file);
+        assert_eq!(output.status.code(), Some(3), "{header}");
+        let err = text(&output.stderr);
+        assert!(err.contains(expected), "{header}: {err}");
+    }
+}
+
+#[test]
 fn a_line_that_is_not_utf8_says_where_and_how_to_fix_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("latin1.ndjson");

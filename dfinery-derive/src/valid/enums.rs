@@ -10,6 +10,7 @@ use syn::LitStr;
 
 use super::names::{EventNameFrom, find_event};
 use crate::ast::{Binding, Enum};
+use crate::case::RULES;
 use crate::errors::Errors;
 use crate::registry::{self, Loaded};
 
@@ -39,7 +40,7 @@ pub fn check_enum(input: &Enum<'_>, errors: &mut Errors) -> CheckedEnum {
     if input.bindings.is_empty() {
         return CheckedEnum { registry: None };
     }
-    let Some(loaded) = registry::load(input.registry.as_ref(), input.ident.span(), errors) else {
+    let Some(loaded) = registry::load(input.registry.as_ref(), input.ident, errors) else {
         return CheckedEnum { registry: None };
     };
     for binding in &input.bindings {
@@ -147,6 +148,10 @@ fn check_values(input: &Enum<'_>, def: &PropertyDef, what: &str, span: Span, err
     let Some(allowed) = &def.enum_values else {
         return;
     };
+    if let Some(message) = one_style_fixes_all(input, allowed, what) {
+        errors.at(input.ident.span(), message);
+        return;
+    }
     for variant in input.variants.iter().filter(|v| v.attrs_ok) {
         if allowed.contains(&variant.value) {
             continue;
@@ -169,4 +174,43 @@ fn check_values(input: &Enum<'_>, def: &PropertyDef, what: &str, span: Span, err
             ),
         );
     }
+}
+
+/// One error for two or more unregistered values that a single `rename_all` style would make
+/// registered, all at once: a `rename` hint on each variant said the same thing many times.
+/// `None` when a variant with its own `rename` is unregistered (no style changes it), when no
+/// style (of [`RULES`], in their order) makes every variant without `rename` registered, or
+/// when fewer than two values are unregistered (the variant's own hint says it).
+fn one_style_fixes_all(input: &Enum<'_>, allowed: &[String], what: &str) -> Option<String> {
+    let checked: Vec<_> = input.variants.iter().filter(|v| v.attrs_ok).collect();
+    let wrong: Vec<_> = checked
+        .iter()
+        .filter(|v| !allowed.contains(&v.value))
+        .collect();
+    if wrong.len() < 2 || wrong.iter().any(|v| v.renamed) {
+        return None;
+    }
+    let (style, rule) = RULES.iter().find(|(_, rule)| {
+        Some(*rule) != input.rename_all
+            && checked
+                .iter()
+                .filter(|v| !v.renamed)
+                .all(|v| allowed.contains(&rule.apply_to_variant(&v.rust_name)))
+    })?;
+    let values: Vec<String> = wrong.iter().map(|v| format!("`{}`", v.value)).collect();
+    let fixed: Vec<String> = wrong
+        .iter()
+        .map(|v| format!("`{}`", rule.apply_to_variant(&v.rust_name)))
+        .collect();
+    let fix = match RULES.iter().find(|(_, r)| Some(*r) == input.rename_all) {
+        Some((old, _)) => {
+            format!("change the enum's `rename_all = \"{old}\"` to `rename_all = \"{style}\"`")
+        }
+        None => format!("add `#[dfinery(rename_all = \"{style}\")]` to the enum"),
+    };
+    Some(format!(
+        "{} are not registered values of {what}; {fix}, which sends them as {}, the registered values",
+        values.join(", "),
+        fixed.join(", "),
+    ))
 }

@@ -41,7 +41,7 @@ pub fn check_event<'f, 'a>(input: &'f Struct<'a>, errors: &mut Errors) -> Option
     if !input.attrs_ok {
         return None;
     }
-    let loaded = registry::load(input.registry.as_ref(), input.ident.span(), errors)?;
+    let loaded = registry::load(input.registry.as_ref(), input.ident, errors)?;
     let (name, span, from) = match input.events.first() {
         Some(lit) => (lit.value(), lit.span(), EventNameFrom::Attribute),
         None => (

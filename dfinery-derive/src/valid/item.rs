@@ -24,7 +24,7 @@ pub fn check_item<'f, 'a>(input: &'f Struct<'a>, errors: &mut Errors) -> Option<
     if !input.attrs_ok {
         return None;
     }
-    let loaded = registry::load(input.registry.as_ref(), input.ident.span(), errors)?;
+    let loaded = registry::load(input.registry.as_ref(), input.ident, errors)?;
     let mut names = Vec::new();
     let mut merged: Option<Vec<Option<Spec>>> = None;
     let mut seen = BTreeSet::new();

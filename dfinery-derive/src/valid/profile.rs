@@ -16,7 +16,7 @@ pub fn check_profile<'f, 'a>(
     if !input.attrs_ok {
         return None;
     }
-    let loaded = registry::load(input.registry.as_ref(), input.ident.span(), errors)?;
+    let loaded = registry::load(input.registry.as_ref(), input.ident, errors)?;
     let target = Target {
         properties: &loaded.registry.user_properties,
         scope: Scope::User,

@@ -805,6 +805,42 @@ fn enum_values_must_be_registered_values_of_a_string_property() {
     );
 }
 
+/// Variants whose values are registered under one `rename_all` style get that style once, not
+/// a `rename` hint each; a variant's own `rename` is kept, and is not changed by the style.
+#[test]
+fn values_one_rename_all_style_would_register_get_that_style_once() {
+    let (_, errors) = enumeration(syn::parse_quote! {
+        #[dfinery(user_property = "tier")]
+        enum Tier { Bronze, Silver, Gold }
+    });
+    assert_one(
+        &errors,
+        "`Bronze`, `Silver`, `Gold` are not registered values of user property `tier`; add `#[dfinery(rename_all = \"lowercase\")]` to the enum, which sends them as `bronze`, `silver`, `gold`, the registered values",
+    );
+    let (_, errors) = enumeration(syn::parse_quote! {
+        #[dfinery(user_property = "tier", rename_all = "UPPERCASE")]
+        enum Tier { Bronze, #[dfinery(rename = "silver")] Argent, Gold }
+    });
+    assert_one(
+        &errors,
+        "`BRONZE`, `GOLD` are not registered values of user property `tier`; change the enum's `rename_all = \"UPPERCASE\"` to `rename_all = \"lowercase\"`, which sends them as `bronze`, `gold`, the registered values",
+    );
+    // One wrong value keeps its own hint; so do values no single style registers.
+    let (_, errors) = enumeration(syn::parse_quote! {
+        #[dfinery(user_property = "tier", rename_all = "lowercase")]
+        enum Tier { Bronze, #[dfinery(rename = "Silver")] Silver, Gold }
+    });
+    assert_one(
+        &errors,
+        "`Silver` is not a registered value of user property `tier`; did you mean `silver`? (set it with `#[dfinery(rename = \"silver\")]`)",
+    );
+    let (_, errors) = enumeration(syn::parse_quote! {
+        #[dfinery(user_property = "tier")]
+        enum Tier { Bronze, Silvr, Gold }
+    });
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+}
+
 /// A variant whose `#[dfinery(...)]` has an error gets that error only: its value is not the
 /// one meant, so it is not also reported as unregistered or as a duplicate.
 #[test]

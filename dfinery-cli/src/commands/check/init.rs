@@ -30,15 +30,7 @@ pub fn run(path: &Path, force: bool, json: bool) -> Result<Exit, CliError> {
             crate::registry::check_command(path)
         )));
     }
-    std::fs::write(path, starter()).map_err(|err| {
-        let fix = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            Some(folder) if !folder.is_dir() => {
-                format!("; create the folder `{}` first", folder.display())
-            }
-            _ => String::new(),
-        };
-        CliError::config(format!("cannot write `{}`: {err}{fix}", path.display()))
-    })?;
+    std::fs::write(path, starter()).map_err(|err| CliError::config(cannot_write(path, &err)))?;
     if json {
         output::json(&json!({ "registry": path.display().to_string(), "written": true }));
     } else {
@@ -49,6 +41,38 @@ pub fn run(path: &Path, force: bool, json: bool) -> Result<Exit, CliError> {
         ));
     }
     Ok(Exit::Ok)
+}
+
+/// Why the starter file could not be written at `path`, with the fix: the folder to create,
+/// or, when this user may not write there (a read-only folder, file or file system), which
+/// path was refused and how to write the registry all the same.
+fn cannot_write(path: &Path, err: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
+    let named = folder.map_or_else(
+        || "the current folder".to_owned(),
+        |f| format!("the folder `{}`", f.display()),
+    );
+    let fix = match err.kind() {
+        _ if folder.is_some_and(|f| !f.is_dir()) => {
+            format!(
+                "; create the folder `{}` first",
+                folder.unwrap_or(path).display()
+            )
+        }
+        ErrorKind::ReadOnlyFilesystem => format!(
+            "; {named} is on a read-only file system: give `--registry` a path on a writable one"
+        ),
+        ErrorKind::PermissionDenied if path.exists() => format!(
+            "; this user may not change the file: make it writable (e.g. `chmod u+w {}`) or give `--registry` another path",
+            path.display()
+        ),
+        ErrorKind::PermissionDenied => format!(
+            "; this user may not create files in {named}: give `--registry` a path in a folder you can write, or make the folder writable"
+        ),
+        _ => String::new(),
+    };
+    format!("cannot write `{}`: {err}{fix}", path.display())
 }
 
 /// The starter file's text. It parses as a registry with no event enabled.
@@ -132,6 +156,51 @@ fn describe(property: &PropertyDef) -> String {
 mod tests {
     use super::*;
     use dfinery_schema::Registry;
+
+    /// A folder or file this user may not write (a read-only folder, file or file system)
+    /// names the path refused and the fix; it was "cannot write `...`: Permission denied" and
+    /// no more. Injected, since a test running as root may write anywhere.
+    #[test]
+    fn a_path_this_user_may_not_write_names_it_and_the_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let new = dir.path().join("dfinery.toml");
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let message = cannot_write(&new, &denied);
+        assert!(
+            message.starts_with(&format!("cannot write `{}`: ", new.display())),
+            "{message}"
+        );
+        assert!(
+            message.ends_with(&format!(
+                "; this user may not create files in the folder `{}`: give `--registry` a path in a folder you can write, or make the folder writable",
+                dir.path().display()
+            )),
+            "{message}"
+        );
+        std::fs::write(&new, "").unwrap();
+        let message = cannot_write(&new, &denied);
+        assert!(
+            message.contains("this user may not change the file: make it writable"),
+            "{message}"
+        );
+        let read_only = std::io::Error::from(std::io::ErrorKind::ReadOnlyFilesystem);
+        let message = cannot_write(&new, &read_only);
+        assert!(
+            message.contains(&format!(
+                "the folder `{}` is on a read-only file system: give `--registry` a path on a writable one",
+                dir.path().display()
+            )),
+            "{message}"
+        );
+        let message = cannot_write(Path::new("dfinery.toml"), &read_only);
+        assert!(
+            message.contains("the current folder is on a read-only file system"),
+            "{message}"
+        );
+        let missing = dir.path().join("no/such/dfinery.toml");
+        let not_found = std::io::Error::from(std::io::ErrorKind::NotFound);
+        assert!(cannot_write(&missing, &not_found).contains("; create the folder"));
+    }
 
     #[test]
     fn the_starter_parses_and_enables_nothing() {

@@ -7,12 +7,14 @@
 //! The record is written from the checked values' own text, so the size a value was checked
 //! at is the size it is sent at.
 
+use std::collections::BTreeMap;
+
 use dfinery_core::{Datetime, EventRecord, Identifier, Identity, IdentityError};
 use dfinery_schema::did_you_mean as hint;
 use dfinery_schema::limits::MAX_ITEMS_PER_REQUEST;
 use dfinery_schema::{
     Checked as Passed, DataType, EventBody, EventDef, Finding, IdentityMember, Json, Object, Place,
-    Registry, identity_members,
+    PropertyDef, Registry, identity_members,
 };
 use serde_json::value::RawValue;
 use uuid::Uuid;
@@ -97,6 +99,9 @@ pub fn object(text: &str) -> Result<Object<'_>, String> {
     }
 }
 
+/// How a line gives `datetime`, for the messages.
+const DATETIME_FORMAT: &str = "`YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC) or RFC 3339 with an offset";
+
 /// Whether a line that is not JSON reads as a CSV row: no JSON opening and a comma.
 fn looks_like_csv(text: &str) -> bool {
     !text.trim_start().starts_with(['{', '[', '"']) && text.contains(',')
@@ -159,7 +164,7 @@ fn read<'r, 'a>(
         text.parse::<Datetime>()
             .map_err(|_| {
                 problems.push(format!(
-                    "`datetime` `{text}` is not a datetime; give `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC) or RFC 3339 with an offset"
+                    "`datetime` `{text}` is not a datetime; give {DATETIME_FORMAT}"
                 ));
             })
             .ok()
@@ -192,9 +197,8 @@ fn read<'r, 'a>(
         field(event, "items", "event_items"),
     );
     let body = dfinery_schema::check_event(definition, given.0, given.1, &mut findings);
-    let event_name = definition.map_or("", |d| d.name.as_str());
     for finding in findings {
-        word(finding, event_name, &mut problems);
+        word(finding, definition, &mut problems);
     }
     if !problems.is_empty() {
         return Err(problems);
@@ -214,8 +218,30 @@ fn read<'r, 'a>(
     })
 }
 
-/// A finding of the shared check as the CLI words it, for the event named `event`.
-fn word(finding: Finding<'_, '_>, event: &str, problems: &mut Vec<String>) {
+/// The end of an "unknown property" message with no close match: which properties (`noun`,
+/// `property` or `item property`) event `event` has, or that it has none.
+fn known(names: Option<&BTreeMap<String, PropertyDef>>, noun: &str, event: &str) -> String {
+    let names: Vec<String> = names
+        .into_iter()
+        .flat_map(|m| m.keys())
+        .map(|n| format!("`{n}`"))
+        .collect();
+    let plural = noun.replace("property", "properties");
+    match names.split_last() {
+        None => format!(
+            "; event `{event}` has no {plural}: register it in the console and in the registry file, or remove it"
+        ),
+        Some((last, [])) => format!("; the only {noun} of event `{event}` is {last}"),
+        Some((last, rest)) => format!(
+            "; the {plural} of event `{event}` are {} and {last}",
+            rest.join(", ")
+        ),
+    }
+}
+
+/// A finding of the shared check as the CLI words it, for the event `definition`.
+fn word(finding: Finding<'_, '_>, definition: Option<&EventDef>, problems: &mut Vec<String>) {
+    let event = definition.map_or("", |d| d.name.as_str());
     let what = |place: Place, name: &str| match place {
         Place::Item(index) => format!("item property `{name}` in `items[{index}]`"),
         Place::Event | Place::User => format!("property `{name}`"),
@@ -239,11 +265,18 @@ fn word(finding: Finding<'_, '_>, event: &str, problems: &mut Vec<String>) {
             close,
         } => format!(
             "unknown item property `{name}` in `items[{index}]` for event `{event}`{}",
-            hint(close)
+            match close {
+                Some(_) => hint(close),
+                None => known(definition.map(|d| &d.items), "item property", event),
+            }
         ),
-        Finding::UnknownProperty { name, close, .. } => {
-            format!("unknown property `{name}` for event `{event}`{}", hint(close))
-        }
+        Finding::UnknownProperty { name, close, .. } => format!(
+            "unknown property `{name}` for event `{event}`{}",
+            match close {
+                Some(_) => hint(close),
+                None => known(definition.map(|d| &d.properties), "property", event),
+            }
+        ),
         Finding::Missing {
             place: Place::Item(index),
             property,
@@ -394,6 +427,17 @@ fn field<'a>(event: &Object<'a>, short: &str, wire: &str) -> Option<Json<'a>> {
     event.get(short).or_else(|| event.get(wire))
 }
 
+/// The problem of a line without field `short`: `datetime` has no default, so the message
+/// says how to write it.
+fn missing(short: &str) -> String {
+    match short {
+        "datetime" => format!(
+            "missing `datetime`, which has no default; give the time of the event as {DATETIME_FORMAT}"
+        ),
+        _ => format!("missing `{short}`"),
+    }
+}
+
 fn string<'a>(
     event: &Object<'a>,
     short: &str,
@@ -402,11 +446,11 @@ fn string<'a>(
 ) -> Option<std::borrow::Cow<'a, str>> {
     match field(event, short, wire) {
         None => {
-            problems.push(format!("missing `{short}`"));
+            problems.push(missing(short));
             None
         }
         Some(value) if value.is_null() => {
-            problems.push(format!("missing `{short}`"));
+            problems.push(missing(short));
             None
         }
         Some(value) => {
@@ -538,7 +582,7 @@ mod tests {
                 "the identity has no identifier; give at least one of `external_id`, `phone_no`, `email`, `kakao_user_id`, `line_user_id`",
                 "`datetime` `yesterday` is not a datetime; give `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC) or RFC 3339 with an offset",
                 "unknown property `cod` for event `coupon_used`; did you mean `code`?",
-                "unknown property `extra` for event `coupon_used`",
+                "unknown property `extra` for event `coupon_used`; the only property of event `coupon_used` is `code`",
                 "missing required property `code` of event `coupon_used`",
             ]
         );

@@ -245,14 +245,36 @@ impl<'r, R: std::io::Read> CsvLines<'r, R> {
         }
         let has = |c: &Column| columns.contains(c);
         if !has(&Column::Name) || !has(&Column::Datetime) {
+            // A misspelt column (`nam`) is read as a property: name the column meant.
+            let others: Vec<&str> = header
+                .iter()
+                .zip(&columns)
+                .filter(|(_, c)| matches!(c, Column::Property(_)))
+                .map(|(h, _)| h)
+                .collect();
+            let fixes: Vec<String> = [(Column::Name, "name"), (Column::Datetime, "datetime")]
+                .into_iter()
+                .filter(|(c, _)| !has(c))
+                .filter_map(|(_, wanted)| {
+                    dfinery_schema::suggest(wanted, others.iter().copied())
+                        .map(|found| format!("rename column `{found}` to `{wanted}`"))
+                })
+                .collect();
+            let fix = if fixes.is_empty() {
+                format!(
+                    "found {}; the columns are `name`, `datetime`, `event_log_id`, `items`, the identities (`external_id`, `phone_no`, `email`, `kakao_user_id`, `line_user_id`) and one per property",
+                    header
+                        .iter()
+                        .map(|h| format!("`{h}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            } else {
+                fixes.join(" and ")
+            };
             return Err(CliError::config(format!(
-                "the header row of `{}` needs the columns `name` and `datetime`; found {}",
+                "the header row of `{}` needs the columns `name` and `datetime`; {fix}",
                 path.display(),
-                header
-                    .iter()
-                    .map(|h| format!("`{h}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
             )));
         }
         if !columns.iter().any(|c| matches!(c, Column::Identity(_))) {
