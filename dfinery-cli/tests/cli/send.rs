@@ -474,7 +474,7 @@ fn skip_invalid_with_no_valid_line_sends_nothing_and_exits_1() {
 }
 
 #[test]
-fn lines_that_repeat_an_event_log_id_are_named_as_confirmed_but_not_stored() {
+fn lines_that_repeat_an_event_log_id_are_named_with_the_line_they_repeat() {
     // Two lines with one `event_log_id` and different contents: DFINERY keeps the first and
     // confirms both, and the send said "sent 3" and nothing else.
     let emulator = emulator();
@@ -503,7 +503,7 @@ fn lines_that_repeat_an_event_log_id_are_named_as_confirmed_but_not_stored() {
         } else {
             assert!(
                 out.contains(&format!(
-                    "line 3: `event_log_id` `{id}` is line 1's too; DFINERY stores only the first event with an id"
+                    "line 3: `event_log_id` `{id}` is line 1's too; DFINERY stores one event per id (the first it accepts), so at most one of the two is stored"
                 )),
                 "{out}"
             );

@@ -186,7 +186,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     let last_error = shutdown.and_then(|r| r.last_error);
 
     summary.failed = failed(&tracker, &queued.lines);
-    (summary.repeated, summary.repeated_count) = repeated(&queued.lines);
+    (summary.repeated, summary.repeated_count) = repeated(queued.lines);
     summary.sent = metrics.delivered;
     summary.left_in_spool = tracker.spool().map_or(metrics.left_in_spool, |s| {
         s.pending_len().max(metrics.left_in_spool)
@@ -689,11 +689,10 @@ async fn write_progress(state: &StateDir, progress: &Progress) -> Result<(), Cli
         .map_err(|e| CliError::config(format!("writing the progress stopped: {e}")))?
 }
 
-/// The lines of `lines` (ids and line numbers, in line order) whose id an earlier line has:
+/// The lines of `by_id` (ids and line numbers, in line order) whose id an earlier line has:
 /// the first [`REPEATED_SHOWN`] in line order, and how many there are. Only ids given in the
 /// file can repeat: one made from a line is made from its number and text.
-fn repeated(lines: &[(Uuid, u64)]) -> (Vec<Repeated>, u64) {
-    let mut by_id = lines.to_vec();
+fn repeated(mut by_id: Vec<(Uuid, u64)>) -> (Vec<Repeated>, u64) {
     // By id, then line: each run of one id starts with its first line.
     by_id.sort_unstable();
     let mut found = Vec::new();
@@ -762,13 +761,13 @@ mod tests {
             (a, 5),
             (b, 6),
         ];
-        let (found, count) = repeated(&lines);
+        let (found, count) = repeated(lines.to_vec());
         assert_eq!(count, 3);
         let found: Vec<_> = found.iter().map(|r| (r.line, r.first_line)).collect();
         assert_eq!(found, [(3, 1), (5, 2), (6, 1)]);
-        assert_eq!(repeated(&[(a, 1), (b, 2)]), (Vec::new(), 0));
+        assert_eq!(repeated(vec![(a, 1), (b, 2)]), (Vec::new(), 0));
         let many: Vec<_> = (1..=30).map(|line| (a, line)).collect();
-        let (found, count) = repeated(&many);
+        let (found, count) = repeated(many);
         assert_eq!((found.len(), count), (REPEATED_SHOWN, 29));
         assert_eq!(found[0].line, 2);
     }

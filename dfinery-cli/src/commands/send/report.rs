@@ -29,8 +29,8 @@ pub struct Failed {
     pub refused_settings: bool,
 }
 
-/// A line whose `event_log_id` an earlier line of the same run has too: DFINERY stores only
-/// the first event with an id, so this one is confirmed but not stored.
+/// A line whose `event_log_id` an earlier line of the same run has too: DFINERY stores one
+/// event per id (the first it accepts), so at most one of the two is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Repeated {
     /// Its number, from 1.
@@ -122,7 +122,7 @@ impl Summary {
         }
         for repeated in &self.repeated {
             output::line(format!(
-                "line {}: `event_log_id` `{}` is line {}'s too; DFINERY stores only the first event with an id, so this one is confirmed but not stored",
+                "line {}: `event_log_id` `{}` is line {}'s too; DFINERY stores one event per id (the first it accepts), so at most one of the two is stored",
                 repeated.line, repeated.event_log_id, repeated.first_line
             ));
         }
