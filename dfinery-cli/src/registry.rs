@@ -103,12 +103,30 @@ pub fn load(path: &Path) -> Result<Registry, CliError> {
 }
 
 /// The `dfinery check` command that reads the registry at `path`: plain `dfinery check` reads
-/// `dfinery.toml`, so another path is given with `--registry`.
+/// `dfinery.toml` (unless `DFINERY_REGISTRY` names another file), so another path is given
+/// with `--registry`, quoted for a POSIX shell when it needs to be.
 pub fn check_command(path: &Path) -> String {
-    if path == Path::new("dfinery.toml") {
+    let plain = path == Path::new("dfinery.toml")
+        && std::env::var_os("DFINERY_REGISTRY").is_none_or(|named| Path::new(&named) == path);
+    if plain {
         "dfinery check".to_owned()
     } else {
-        format!("dfinery check --registry {}", path.display())
+        format!("dfinery check --registry {}", shell_quoted(path))
+    }
+}
+
+/// `path` as a POSIX shell reads it back: as it is when it holds only characters no shell
+/// treats specially, else in single quotes (a `'` in it written `'\''`).
+fn shell_quoted(path: &Path) -> String {
+    let text = path.display().to_string();
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c));
+    if plain {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
     }
 }
 
@@ -205,6 +223,20 @@ fn columns(c: char) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_is_quoted_in_the_check_command_when_a_shell_needs_it() {
+        assert_eq!(
+            check_command(Path::new("conf/shop.toml")),
+            "dfinery check --registry conf/shop.toml"
+        );
+        assert_eq!(
+            check_command(Path::new("my registry/dfinery.toml")),
+            "dfinery check --registry 'my registry/dfinery.toml'"
+        );
+        assert_eq!(shell_quoted(Path::new("it's.toml")), r"'it'\''s.toml'");
+        assert_eq!(shell_quoted(Path::new("$HOME/a;b")), "'$HOME/a;b'");
+    }
 
     #[test]
     fn a_problem_is_shown_with_its_line_and_a_caret_under_the_value() {

@@ -171,6 +171,27 @@ fn a_broken_registry_or_a_taken_port_exits_3() {
         text(&output.stderr)
     );
 
+    // `dfinery.toml` given while `DFINERY_REGISTRY` names another file: plain `dfinery check`
+    // would read that other file, so the command names this one.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        crate::support::fixture("broken.toml"),
+        dir.path().join("dfinery.toml"),
+    )
+    .unwrap();
+    let output = dfinery()
+        .current_dir(dir.path())
+        .env("DFINERY_REGISTRY", "elsewhere.toml")
+        .args(["emulator", "--port", "0", "--registry", "dfinery.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    assert!(
+        text(&output.stderr).contains("run `dfinery check --registry dfinery.toml` for details"),
+        "{}",
+        text(&output.stderr)
+    );
+
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
     let output = dfinery()
