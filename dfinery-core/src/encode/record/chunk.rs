@@ -1,6 +1,6 @@
 //! Where records' wire objects (and the tracker's spool entries) live: cut from a per-thread
 //! chunk of memory that the records made on a thread share, so a record's wire object (up to
-//! 4 KiB) costs no allocation of its own (only each chunk's, once for a few dozen records) and
+//! 4 KiB) costs no allocation of its own (only each chunk's, once for about a dozen records) and
 //! dropping one costs a reference count. A record kept alive keeps its whole chunk alive.
 //!
 //! A record's wire object is 0.3-2 KiB (a purchase of five items is 1.1 KiB): past 1 KiB
