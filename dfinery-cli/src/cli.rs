@@ -435,11 +435,12 @@ pub struct ProfileExportArgs {
 
 /// Parses the command line, exiting with clap's message on a usage error (exit 2).
 ///
-/// When a required argument is missing, clap's usage line repeats the arguments already given,
-/// including those its `DFINERY_*` environment variables filled, so `DFINERY_IMPORT_TOKEN` in
-/// the environment showed `Usage: dfinery send --import-token <TOKEN> <FILE>`, as if the flag
-/// were required. That error is then made again without the environment, when it is the same
-/// error (the same arguments missing), so the usage line names only what was typed.
+/// When a required argument is missing, or two arguments conflict, clap's usage line repeats
+/// the arguments already given, including those its `DFINERY_*` environment variables filled,
+/// so `DFINERY_IMPORT_TOKEN` in the environment showed
+/// `Usage: dfinery send --import-token <TOKEN> <FILE>`, as if the flag were required (or typed).
+/// That error is then made again without the environment, when it is the same error (the same
+/// arguments missing or in conflict), so the usage line names only what was typed.
 pub fn parse() -> Cli {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     match Cli::try_parse_from(&args) {
@@ -448,17 +449,21 @@ pub fn parse() -> Cli {
     }
 }
 
-/// `err`, or the same missing-argument error made without the environment's values.
+/// `err`, or the same missing-argument or conflict error made without the environment's values.
 fn usage_without_env(err: clap::Error, args: &[std::ffi::OsString]) -> clap::Error {
     use clap::CommandFactory as _;
     use clap::error::{ContextKind, ErrorKind};
-    if err.kind() != ErrorKind::MissingRequiredArgument {
+    if !matches!(
+        err.kind(),
+        ErrorKind::MissingRequiredArgument | ErrorKind::ArgumentConflict
+    ) {
         return err;
     }
     match without_env(Cli::command()).try_get_matches_from(args) {
         Err(again)
-            if again.kind() == ErrorKind::MissingRequiredArgument
-                && again.get(ContextKind::InvalidArg) == err.get(ContextKind::InvalidArg) =>
+            if again.kind() == err.kind()
+                && again.get(ContextKind::InvalidArg) == err.get(ContextKind::InvalidArg)
+                && again.get(ContextKind::PriorArg) == err.get(ContextKind::PriorArg) =>
         {
             again
         }

@@ -126,6 +126,43 @@ fn settings_from_the_environment_are_not_shown_as_required_in_the_usage_line() {
 }
 
 #[test]
+fn a_conflict_with_settings_in_the_environment_shows_only_what_was_typed() {
+    // `--days` with `--to` said "Usage: dfinery export events --output <FILE> --days <N>
+    // --base-url <URL> --service-id <ID> --import-token <TOKEN> --export-token <TOKEN>".
+    let output = dfinery()
+        .args([
+            "export",
+            "events",
+            "--days",
+            "1",
+            "--to",
+            "2026-12-01",
+            "-o",
+            "x.csv",
+        ])
+        .env("DFINERY_BASE_URL", "http://127.0.0.1:9")
+        .env("DFINERY_SERVICE_ID", "shop")
+        .env("DFINERY_EXPORT_TOKEN", "secret-in-env")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let err = text(&output.stderr);
+    assert!(
+        err.contains("the argument '--days <N>' cannot be used with '--to <DATE>'"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Usage: dfinery export events --output <FILE> --days <N>\n"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("--export-token") && !err.contains("--base-url"),
+        "{err}"
+    );
+    assert!(!err.contains("secret-in-env"), "{err}");
+}
+
+#[test]
 fn a_usage_mistake_exits_2_and_names_it() {
     let output = dfinery()
         .args(["send", "--resume", "--restart", "x.ndjson"])
