@@ -375,7 +375,7 @@ pub struct EventExportArgs {
     /// temporary file is removed and a file already at this path is kept as it was)
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
-    /// The first day, `YYYY-MM-DD` (UTC) [default: today, or `--days` back]
+    /// The first day, `YYYY-MM-DD` (UTC) [default: the `--to` day (today without it), or `--days` back from today]
     #[arg(long, value_name = "DATE", conflicts_with = "days")]
     pub from: Option<String>,
     /// The last day, inclusive, `YYYY-MM-DD` (UTC) [default: today]

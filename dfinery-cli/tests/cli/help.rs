@@ -163,6 +163,17 @@ fn a_conflict_with_settings_in_the_environment_shows_only_what_was_typed() {
 }
 
 #[test]
+fn the_first_day_of_an_export_is_said_to_default_to_the_last() {
+    // `--to 2026-12-01` alone exports that one day; the help said `--from` defaults to today,
+    // which would have put it after `--to`.
+    let help = help(&["export", "events"]);
+    assert!(
+        help.contains("[default: the `--to` day (today without it), or `--days` back from today]"),
+        "{help}"
+    );
+}
+
+#[test]
 fn a_usage_mistake_exits_2_and_names_it() {
     let output = dfinery()
         .args(["send", "--resume", "--restart", "x.ndjson"])
