@@ -101,6 +101,32 @@ fn a_refused_export_leaves_no_file_and_bad_dates_are_usage_errors() {
 }
 
 #[test]
+fn an_export_refused_as_invalid_exits_1_and_does_not_point_at_an_empty_list() {
+    // An audience DFINERY does not know: HTTP 400 `invalid_parameter`, which lists nothing.
+    // It exited 4 (network or server) and said "fix what is listed".
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("profiles.csv");
+    let output = dfinery_at(&emulator)
+        .args(["export", "profiles", "--audience", "no-such-audience", "-o"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    let err = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(
+            "refused the request as invalid (HTTP 400, invalid_parameter); the answer names no \
+             reason: check each value the request sends (for an export, its dates, names and \
+             audience id) and send it again"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("fix what is listed"), "{err}");
+    assert!(!csv.exists());
+}
+
+#[test]
 fn an_output_that_cannot_be_written_is_refused_before_the_export_is_asked_for() {
     // The export was requested (DFINERY allows 100 an hour) and only then was the file found
     // unwritable.

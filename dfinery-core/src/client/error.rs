@@ -53,7 +53,7 @@ pub enum Error {
     /// The server refused the request as malformed or invalid: `40000 BAD_REQUEST`,
     /// `40001 VALIDATION_FAILURE`, HTTP 400, or the export's `invalid_parameter` /
     /// `exceed_date_range_limit`. Not retryable.
-    #[error("`{endpoint}` refused the request as invalid ({}){}; fix what is listed and send it again", answer(*status, code.as_ref()), list(violations))]
+    #[error("`{endpoint}` refused the request as invalid ({}){}", answer(*status, code.as_ref()), list_and_fix(violations))]
     Validation {
         /// The endpoint called.
         endpoint: Endpoint,
@@ -303,6 +303,18 @@ fn list(violations: &[ServerViolation]) -> String {
         out.push_str(&v.to_string());
     }
     out
+}
+
+/// The listed violations and the fix, or, when the answer lists none (an export's
+/// `invalid_parameter` never does), where to look instead of "fix what is listed".
+fn list_and_fix(violations: &[ServerViolation]) -> String {
+    if violations.is_empty() {
+        "; the answer names no reason: check each value the request sends (for an export, its \
+         dates, names and audience id) and send it again"
+            .to_owned()
+    } else {
+        format!("{}; fix what is listed and send it again", list(violations))
+    }
 }
 
 fn invalid_list(events: &[InvalidEvent]) -> String {
