@@ -3,7 +3,7 @@
 
 use dfinery_core::Datetime;
 
-use crate::support::{coupon_line, dfinery_at, emulator, text, write_lines};
+use crate::support::{coupon_line, dfinery_at, emulator, registry_path, text, write_lines};
 
 #[test]
 fn events_sent_are_exported_to_a_file_with_their_rows() {
@@ -124,6 +124,29 @@ fn an_export_refused_as_invalid_exits_1_and_does_not_point_at_an_empty_list() {
     );
     assert!(!err.contains("fix what is listed"), "{err}");
     assert!(!csv.exists());
+
+    // DFINERY's clock two days ahead: the 31 days the CLI allows start outside its look-back,
+    // and the answer's code says so (it was "fix what is listed", with nothing listed).
+    let ahead = dfinery_emulator::Emulator::builder()
+        .registry(dfinery_emulator::Registry::load(registry_path()).unwrap())
+        .clock_offset_ms(2 * 86_400_000)
+        .start_blocking()
+        .unwrap();
+    let output = dfinery_at(&ahead)
+        .args(["export", "events", "--days", "31", "-o"])
+        .arg(dir.path().join("events.csv"))
+        .output()
+        .unwrap();
+    let err = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(
+            "(HTTP 400, exceed_date_range_limit); the start date is outside DFINERY's 30-day \
+             look-back by its own clock: start later (near midnight UTC its date may not be \
+             yours)"
+        ),
+        "{err}"
+    );
 }
 
 #[test]
