@@ -118,8 +118,8 @@ pub struct EmulatorArgs {
     #[arg(long)]
     pub sink: bool,
 
-    /// How many requests the inspector page keeps, the oldest forgotten first
-    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    /// How many requests the inspector page keeps, the oldest forgotten first (with `--inspect`)
+    #[arg(long, value_name = "N", default_value_t = 500, requires = "inspect", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub inspect_keep: u64,
 
     /// How to count the 100 items DFINERY takes: per request, all events together (DFINERY's
