@@ -330,7 +330,13 @@ pub struct SendArgs {
     pub timeout: u64,
     /// Share the service's rate budget with every other sender through this Redis, e.g.
     /// `redis://127.0.0.1:6379/0` (see "Running a fleet" in the README)
-    #[arg(long, env = "DFINERY_REDIS_URL", value_name = "URL")]
+    // The URL may hold a password: `--help` names the variable, never its value.
+    #[arg(
+        long,
+        env = "DFINERY_REDIS_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
     pub redis_url: Option<String>,
     /// Send only the users whose stable hash falls in partition K of N (from 1), e.g. `2/4`;
     /// each partition keeps its own state for `--resume`

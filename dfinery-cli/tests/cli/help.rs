@@ -89,6 +89,23 @@ fn a_token_in_the_environment_is_never_shown_by_help() {
 }
 
 #[test]
+fn the_password_of_a_redis_url_in_the_environment_is_never_shown_by_help() {
+    for flag in ["--help", "-h"] {
+        let output = dfinery()
+            .args(["send", flag])
+            .env(
+                "DFINERY_REDIS_URL",
+                "redis://:secret-in-env@127.0.0.1:6379/0",
+            )
+            .output()
+            .unwrap();
+        let help = text(&output.stdout);
+        assert!(help.contains("DFINERY_REDIS_URL"), "{flag}: {help}");
+        assert!(!help.contains("secret-in-env"), "{flag}: {help}");
+    }
+}
+
+#[test]
 fn settings_from_the_environment_are_not_shown_as_required_in_the_usage_line() {
     // With `DFINERY_IMPORT_TOKEN` set, a missing file said
     // "Usage: dfinery send --import-token <TOKEN> <FILE>", as if the flag were required.
