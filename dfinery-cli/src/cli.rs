@@ -118,8 +118,8 @@ pub struct EmulatorArgs {
     #[arg(long)]
     pub sink: bool,
 
-    /// How many requests the inspector page keeps, the oldest forgotten first
-    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    /// How many requests the inspector page keeps, the oldest forgotten first (with `--inspect`)
+    #[arg(long, value_name = "N", default_value_t = 500, requires = "inspect", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub inspect_keep: u64,
 
     /// How to count the 100 items DFINERY takes: per request, all events together (DFINERY's
@@ -330,7 +330,13 @@ pub struct SendArgs {
     pub timeout: u64,
     /// Share the service's rate budget with every other sender through this Redis, e.g.
     /// `redis://127.0.0.1:6379/0` (see "Running a fleet" in the README)
-    #[arg(long, env = "DFINERY_REDIS_URL", value_name = "URL")]
+    // The URL may hold a password: `--help` names the variable, never its value.
+    #[arg(
+        long,
+        env = "DFINERY_REDIS_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
     pub redis_url: Option<String>,
     /// Send only the users whose stable hash falls in partition K of N (from 1), e.g. `2/4`;
     /// each partition keeps its own state for `--resume`
@@ -375,7 +381,7 @@ pub struct EventExportArgs {
     /// temporary file is removed and a file already at this path is kept as it was)
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
-    /// The first day, `YYYY-MM-DD` (UTC) [default: today, or `--days` back]
+    /// The first day, `YYYY-MM-DD` (UTC) [default: the `--to` day (today without it), or `--days` back from today]
     #[arg(long, value_name = "DATE", conflicts_with = "days")]
     pub from: Option<String>,
     /// The last day, inclusive, `YYYY-MM-DD` (UTC) [default: today]
@@ -435,11 +441,12 @@ pub struct ProfileExportArgs {
 
 /// Parses the command line, exiting with clap's message on a usage error (exit 2).
 ///
-/// When a required argument is missing, clap's usage line repeats the arguments already given,
-/// including those its `DFINERY_*` environment variables filled, so `DFINERY_IMPORT_TOKEN` in
-/// the environment showed `Usage: dfinery send --import-token <TOKEN> <FILE>`, as if the flag
-/// were required. That error is then made again without the environment, when it is the same
-/// error (the same arguments missing), so the usage line names only what was typed.
+/// When a required argument is missing, or two arguments conflict, clap's usage line repeats
+/// the arguments already given, including those its `DFINERY_*` environment variables filled,
+/// so `DFINERY_IMPORT_TOKEN` in the environment showed
+/// `Usage: dfinery send --import-token <TOKEN> <FILE>`, as if the flag were required (or typed).
+/// That error is then made again without the environment, when it is the same error (the same
+/// arguments missing or in conflict), so the usage line names only what was typed.
 pub fn parse() -> Cli {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     match Cli::try_parse_from(&args) {
@@ -448,17 +455,21 @@ pub fn parse() -> Cli {
     }
 }
 
-/// `err`, or the same missing-argument error made without the environment's values.
+/// `err`, or the same missing-argument or conflict error made without the environment's values.
 fn usage_without_env(err: clap::Error, args: &[std::ffi::OsString]) -> clap::Error {
     use clap::CommandFactory as _;
     use clap::error::{ContextKind, ErrorKind};
-    if err.kind() != ErrorKind::MissingRequiredArgument {
+    if !matches!(
+        err.kind(),
+        ErrorKind::MissingRequiredArgument | ErrorKind::ArgumentConflict
+    ) {
         return err;
     }
     match without_env(Cli::command()).try_get_matches_from(args) {
         Err(again)
-            if again.kind() == ErrorKind::MissingRequiredArgument
-                && again.get(ContextKind::InvalidArg) == err.get(ContextKind::InvalidArg) =>
+            if again.kind() == err.kind()
+                && again.get(ContextKind::InvalidArg) == err.get(ContextKind::InvalidArg)
+                && again.get(ContextKind::PriorArg) == err.get(ContextKind::PriorArg) =>
         {
             again
         }

@@ -25,7 +25,7 @@ pub enum Exit {
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  success
-  1  problems found: invalid lines, events not delivered, registry errors, coverage gaps
+  1  problems found: invalid lines, events not delivered, an export refused as invalid, registry errors, coverage gaps
   2  usage: a wrong command, flag or value
   3  configuration: a missing or refused token or service id, an unreadable file
   4  network or server: DFINERY (or the emulator) unreachable or failing";
@@ -96,6 +96,10 @@ pub fn client_error(error: &dfinery_core::Error) -> CliError {
         Error::Auth { .. } | Error::ServiceId { .. } | Error::MissingToken { .. } => {
             CliError::config(message)
         }
+        // DFINERY answered, and refused what was asked (an export's `invalid_parameter`, e.g.
+        // an audience it does not know): a problem found, not a network or server failure
+        // (exit 4 said to try again later, which gets the same answer).
+        Error::Validation { .. } => CliError::failures(message),
         _ => CliError::network(message),
     }
 }

@@ -254,6 +254,19 @@ fn an_empty_service_id_or_token_names_the_flag() {
     assert!(!err.contains("import_token"), "{err}");
 }
 
+#[test]
+fn inspect_keep_without_inspect_is_a_usage_error() {
+    // It started an emulator without the page, the flag silently ignored.
+    let output = emulator_refusing("--inspect-keep=5");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stdout).is_empty(), "nothing to source");
+    let err = text(&output.stderr);
+    assert!(
+        err.contains("the following required arguments were not provided:\n  --inspect"),
+        "{err}"
+    );
+}
+
 /// `GET path` on `base_url` with a raw HTTP/1.1 request (the tests have no HTTP client).
 fn http_get(base_url: &str, path: &str) -> String {
     use std::io::{Read, Write};

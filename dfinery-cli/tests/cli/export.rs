@@ -3,7 +3,7 @@
 
 use dfinery_core::Datetime;
 
-use crate::support::{coupon_line, dfinery_at, emulator, text, write_lines};
+use crate::support::{coupon_line, dfinery_at, emulator, registry_path, text, write_lines};
 
 #[test]
 fn events_sent_are_exported_to_a_file_with_their_rows() {
@@ -98,6 +98,55 @@ fn a_refused_export_leaves_no_file_and_bad_dates_are_usage_errors() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
     assert!(!csv.exists());
+}
+
+#[test]
+fn an_export_refused_as_invalid_exits_1_and_does_not_point_at_an_empty_list() {
+    // An audience DFINERY does not know: HTTP 400 `invalid_parameter`, which lists nothing.
+    // It exited 4 (network or server) and said "fix what is listed".
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("profiles.csv");
+    let output = dfinery_at(&emulator)
+        .args(["export", "profiles", "--audience", "no-such-audience", "-o"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    let err = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(
+            "refused the request as invalid (HTTP 400, invalid_parameter); the answer names no \
+             reason: check each value the request sends (for an export, its dates, names and \
+             audience id) and send it again"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("fix what is listed"), "{err}");
+    assert!(!csv.exists());
+
+    // DFINERY's clock two days ahead: the 31 days the CLI allows start outside its look-back,
+    // and the answer's code says so (it was "fix what is listed", with nothing listed).
+    let ahead = dfinery_emulator::Emulator::builder()
+        .registry(dfinery_emulator::Registry::load(registry_path()).unwrap())
+        .clock_offset_ms(2 * 86_400_000)
+        .start_blocking()
+        .unwrap();
+    let output = dfinery_at(&ahead)
+        .args(["export", "events", "--days", "31", "-o"])
+        .arg(dir.path().join("events.csv"))
+        .output()
+        .unwrap();
+    let err = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(
+            "(HTTP 400, exceed_date_range_limit); the start date is outside DFINERY's 30-day \
+             look-back by its own clock: start later (near midnight UTC its date may not be \
+             yours)"
+        ),
+        "{err}"
+    );
 }
 
 #[test]

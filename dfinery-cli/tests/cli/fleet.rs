@@ -16,6 +16,11 @@ struct Redis(Child, u16);
 
 impl Redis {
     fn start() -> Option<Redis> {
+        Redis::start_with(&[])
+    }
+
+    /// One started with more `redis-server` arguments, e.g. `--requirepass`.
+    fn start_with(args: &[&str]) -> Option<Redis> {
         let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .and_then(|l| l.local_addr())
             .unwrap()
@@ -24,6 +29,7 @@ impl Redis {
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"])
             .args(["--dir", &std::env::temp_dir().display().to_string()])
+            .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn();
@@ -114,4 +120,47 @@ fn two_partitions_share_one_budget_and_store_every_line_once() {
                 .exists()
         );
     }
+}
+
+#[test]
+fn a_redis_refusing_the_url_s_password_is_named_as_such_and_the_send_goes_on() {
+    let Some(redis) = Redis::start_with(&["--requirepass", "right-pass"]) else {
+        return;
+    };
+    let emulator = Emulator::builder()
+        .registry(Registry::load(registry_path()).unwrap())
+        .start_blocking()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(
+        dir.path(),
+        "events.ndjson",
+        (1..=4u64).map(|n| coupon_line(n, 2, "2024-06-24T06:01:48.501Z")),
+    );
+    // A wrong password, and none: Redis is up and answers, so "cannot be reached" sent the
+    // reader to the network instead of the URL.
+    for url in [
+        format!("redis://:wrong-pass@127.0.0.1:{}/0", redis.1),
+        format!("redis://127.0.0.1:{}/0", redis.1),
+    ] {
+        let output = Command::new(BIN)
+            .envs(env(&emulator))
+            .arg("send")
+            .arg(&file)
+            .args(["--redis-url", &url, "--restart"])
+            .output()
+            .unwrap();
+        let err = text(&output.stderr);
+        assert!(output.status.success(), "{url}: {err}");
+        assert!(
+            err.contains(
+                "the shared rate budget's Redis refused this instance's credentials; check the \
+                 user and password in the Redis URL; pacing locally until Redis accepts them"
+            ),
+            "{url}: {err}"
+        );
+        assert!(!err.contains("cannot be reached"), "{url}: {err}");
+        assert!(!err.contains("wrong-pass"), "{url}: {err}");
+    }
+    assert_eq!(stored_seqs(&emulator), (1..=4).collect::<Vec<i64>>());
 }

@@ -89,6 +89,23 @@ fn a_token_in_the_environment_is_never_shown_by_help() {
 }
 
 #[test]
+fn the_password_of_a_redis_url_in_the_environment_is_never_shown_by_help() {
+    for flag in ["--help", "-h"] {
+        let output = dfinery()
+            .args(["send", flag])
+            .env(
+                "DFINERY_REDIS_URL",
+                "redis://:secret-in-env@127.0.0.1:6379/0",
+            )
+            .output()
+            .unwrap();
+        let help = text(&output.stdout);
+        assert!(help.contains("DFINERY_REDIS_URL"), "{flag}: {help}");
+        assert!(!help.contains("secret-in-env"), "{flag}: {help}");
+    }
+}
+
+#[test]
 fn settings_from_the_environment_are_not_shown_as_required_in_the_usage_line() {
     // With `DFINERY_IMPORT_TOKEN` set, a missing file said
     // "Usage: dfinery send --import-token <TOKEN> <FILE>", as if the flag were required.
@@ -123,6 +140,54 @@ fn settings_from_the_environment_are_not_shown_as_required_in_the_usage_line() {
         "{err}"
     );
     assert!(!err.contains("--import-token"), "{err}");
+}
+
+#[test]
+fn a_conflict_with_settings_in_the_environment_shows_only_what_was_typed() {
+    // `--days` with `--to` said "Usage: dfinery export events --output <FILE> --days <N>
+    // --base-url <URL> --service-id <ID> --import-token <TOKEN> --export-token <TOKEN>".
+    let output = dfinery()
+        .args([
+            "export",
+            "events",
+            "--days",
+            "1",
+            "--to",
+            "2026-12-01",
+            "-o",
+            "x.csv",
+        ])
+        .env("DFINERY_BASE_URL", "http://127.0.0.1:9")
+        .env("DFINERY_SERVICE_ID", "shop")
+        .env("DFINERY_EXPORT_TOKEN", "secret-in-env")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let err = text(&output.stderr);
+    assert!(
+        err.contains("the argument '--days <N>' cannot be used with '--to <DATE>'"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Usage: dfinery export events --output <FILE> --days <N>\n"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("--export-token") && !err.contains("--base-url"),
+        "{err}"
+    );
+    assert!(!err.contains("secret-in-env"), "{err}");
+}
+
+#[test]
+fn the_first_day_of_an_export_is_said_to_default_to_the_last() {
+    // `--to 2026-12-01` alone exports that one day; the help said `--from` defaults to today,
+    // which would have put it after `--to`.
+    let help = help(&["export", "events"]);
+    assert!(
+        help.contains("[default: the `--to` day (today without it), or `--days` back from today]"),
+        "{help}"
+    );
 }
 
 #[test]

@@ -53,7 +53,7 @@ pub enum Error {
     /// The server refused the request as malformed or invalid: `40000 BAD_REQUEST`,
     /// `40001 VALIDATION_FAILURE`, HTTP 400, or the export's `invalid_parameter` /
     /// `exceed_date_range_limit`. Not retryable.
-    #[error("`{endpoint}` refused the request as invalid ({}){}; fix what is listed and send it again", answer(*status, code.as_ref()), list(violations))]
+    #[error("`{endpoint}` refused the request as invalid ({}){}", answer(*status, code.as_ref()), list_and_fix(code.as_ref(), violations))]
     Validation {
         /// The endpoint called.
         endpoint: Endpoint,
@@ -303,6 +303,25 @@ fn list(violations: &[ServerViolation]) -> String {
         out.push_str(&v.to_string());
     }
     out
+}
+
+/// The listed violations and the fix, or, when the answer lists none (an export's failures
+/// never do), what its code means or where to look, instead of "fix what is listed".
+fn list_and_fix(code: Option<&ServerCode>, violations: &[ServerViolation]) -> String {
+    use dfinery_schema::protocol::ExportFailure;
+    if !violations.is_empty() {
+        return format!("{}; fix what is listed and send it again", list(violations));
+    }
+    match code {
+        Some(ServerCode::Export(ExportErrorCode::Documented(
+            ExportFailure::ExceedDateRangeLimit,
+        ))) => "; the start date is outside DFINERY's 30-day look-back by its own clock: start \
+                later (near midnight UTC its date may not be yours)"
+            .to_owned(),
+        _ => "; the answer names no reason: check each value the request sends (for an export, \
+              its dates, names and audience id) and send it again"
+            .to_owned(),
+    }
 }
 
 fn invalid_list(events: &[InvalidEvent]) -> String {

@@ -123,10 +123,21 @@ fn wrong_method_text(method: &Method, uri: &Uri) -> Response {
 async fn not_found(State(app): State<Arc<App>>, uri: Uri) -> Response {
     let path = uri.path();
     let endpoints = Endpoint::ALL.map(Endpoint::path);
-    let message = if path.starts_with("/_emulator/") && !app.settings.inspection_http {
+    let message = if INSPECTION_PATHS.contains(&path) && !app.settings.inspection_http {
         format!(
             "`{}` is served only with inspection on: start the emulator with \
              `dfinery emulator --inspect`, or `.inspection_http(true)` on its builder\n",
+            shown(path)
+        )
+    } else if path.starts_with("/_emulator/") && !app.settings.inspection_http {
+        // Not one of the paths inspection serves: saying it would be served with inspection
+        // on was wrong (a typo stays a 404 there too).
+        let hint = dfinery_schema::suggest(path, INSPECTION_PATHS.iter().copied())
+            .map_or_else(String::new, |close| format!(" (did you mean `{close}`?)"));
+        format!(
+            "no endpoint at `{}`{hint}; the emulator's own `/_emulator/…` paths are served only \
+             with inspection on: start the emulator with `dfinery emulator --inspect`, or \
+             `.inspection_http(true)` on its builder\n",
             shown(path)
         )
     } else {

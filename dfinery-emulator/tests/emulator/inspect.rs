@@ -19,6 +19,23 @@ async fn inspection_paths_are_404_unless_enabled() {
         assert_eq!(answer.status, 404, "{path}");
         assert!(answer.text.contains("--inspect"), "{path}: {}", answer.text);
     }
+    // A path inspection does not serve either is not said to be served with it on; a typo
+    // gets the path meant.
+    let answer = read(server.http.get(server.emu.url("/_emulator/nope"))).await;
+    assert_eq!(answer.status, 404);
+    assert!(
+        answer.text.starts_with("no endpoint at `/_emulator/nope`"),
+        "{}",
+        answer.text
+    );
+    assert!(!answer.text.contains("is served only"), "{}", answer.text);
+    let answer = read(server.http.get(server.emu.url("/_emulator/event"))).await;
+    assert_eq!(
+        answer.text,
+        "no endpoint at `/_emulator/event` (did you mean `/_emulator/events`?); the emulator's \
+         own `/_emulator/…` paths are served only with inspection on: start the emulator with \
+         `dfinery emulator --inspect`, or `.inspection_http(true)` on its builder\n"
+    );
 }
 
 #[tokio::test]

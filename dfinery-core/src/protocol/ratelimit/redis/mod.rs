@@ -342,10 +342,19 @@ impl Shared {
             return;
         }
         self.counters.fallbacks.fetch_add(1, Ordering::Relaxed);
-        tracing::warn!(
-            error = %error,
-            "the shared rate budget's Redis cannot be reached; pacing locally until it can"
-        );
+        if refused_credentials(error) {
+            // Redis is up: "cannot be reached" sent the reader to the network, not the URL.
+            tracing::warn!(
+                error = %error,
+                "the shared rate budget's Redis refused this instance's credentials; check the \
+                 user and password in the Redis URL; pacing locally until Redis accepts them"
+            );
+        } else {
+            tracing::warn!(
+                error = %error,
+                "the shared rate budget's Redis cannot be reached; pacing locally until it can"
+            );
+        }
         let shared = Arc::clone(self);
         tokio::spawn(async move {
             loop {
@@ -360,6 +369,16 @@ impl Shared {
             }
         });
     }
+}
+
+/// Whether Redis answered but refused to authenticate: a wrong password (`WRONGPASS`, or
+/// `AUTH` to a Redis without one), or none given to a Redis that requires one (`NOAUTH`, or
+/// the protocol error Redis gives an unauthenticated client sending a long command such as
+/// the budget's script).
+fn refused_credentials(error: &redis::RedisError) -> bool {
+    error.kind() == redis::ErrorKind::AuthenticationFailed
+        || matches!(error.code(), Some("NOAUTH" | "WRONGPASS"))
+        || error.to_string().contains("unauthenticated")
 }
 
 fn timed_out() -> redis::RedisError {
