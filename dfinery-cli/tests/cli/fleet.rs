@@ -97,6 +97,12 @@ fn two_partitions_share_one_budget_and_store_every_line_once() {
     for sender in senders {
         let output = sender.wait_with_output().unwrap();
         assert!(output.status.success(), "{}", text(&output.stderr));
+        // Shared all along: nothing to say at the end.
+        assert!(
+            !text(&output.stderr).contains("paced by this instance alone"),
+            "{}",
+            text(&output.stderr)
+        );
         let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
         sent.push(report["sent"].as_u64().unwrap());
     }
@@ -120,6 +126,42 @@ fn two_partitions_share_one_budget_and_store_every_line_once() {
                 .exists()
         );
     }
+}
+
+#[test]
+fn a_send_whose_redis_was_never_reached_says_at_the_end_that_it_paced_alone() {
+    // A valid URL where nothing listens: one warning at the start, then "sent 4" with exit 0,
+    // and nothing at the end said the fleet's budget had not been shared.
+    let emulator = Emulator::builder()
+        .registry(Registry::load(registry_path()).unwrap())
+        .start_blocking()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(
+        dir.path(),
+        "events.ndjson",
+        (1..=4u64).map(|n| coupon_line(n, 2, "2024-06-24T06:01:48.501Z")),
+    );
+    let closed = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let url = format!(
+        "redis://127.0.0.1:{}/0",
+        closed.local_addr().unwrap().port()
+    );
+    drop(closed);
+    let output = Command::new(BIN)
+        .envs(env(&emulator))
+        .arg("send")
+        .arg(&file)
+        .args(["--redis-url", &url])
+        .output()
+        .unwrap();
+    let err = text(&output.stderr);
+    assert!(output.status.success(), "{err}");
+    assert!(
+        err.contains("requests were paced by this instance alone, not by the shared rate budget"),
+        "{err}"
+    );
+    assert_eq!(stored_seqs(&emulator), (1..=4).collect::<Vec<i64>>());
 }
 
 #[test]

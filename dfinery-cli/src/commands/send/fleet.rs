@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use dfinery_core::ratelimit::{RateBudget, RedisBudget};
+use dfinery_core::ratelimit::RedisBudget;
 use dfinery_core::{Identifier, Identity};
 
 use crate::cli::SendArgs;
@@ -84,7 +84,7 @@ fn fnv1a(bytes: impl Iterator<Item = u8>) -> u64 {
 /// # Errors
 ///
 /// A configuration error for a URL that does not parse or a setting out of range.
-pub fn budget(args: &SendArgs, service_id: &str) -> Result<Option<Arc<dyn RateBudget>>, CliError> {
+pub fn budget(args: &SendArgs, service_id: &str) -> Result<Option<Arc<RedisBudget>>, CliError> {
     let Some(url) = args.redis_url.as_deref().filter(|u| !u.trim().is_empty()) else {
         return Ok(None);
     };
@@ -109,6 +109,20 @@ pub fn budget(args: &SendArgs, service_id: &str) -> Result<Option<Arc<dyn RateBu
         CliError::config(message)
     })?;
     Ok(Some(Arc::new(budget)))
+}
+
+/// Says at the end of a send when the shared budget paced requests alone because its Redis
+/// could not be reached (or refused this instance): those requests were not counted against
+/// the fleet's budget, so with other senders running the service's limit may have been
+/// exceeded. The warning at the start of the outage may have scrolled away by then.
+pub fn warn_if_unshared(budget: &RedisBudget) {
+    let stats = budget.stats();
+    if stats.fallback_permits > 0 {
+        tracing::warn!(
+            "{} requests were paced by this instance alone, not by the shared rate budget, because its Redis could not be reached or refused this instance; with other senders running, the service's limit may have been exceeded (check `--redis-url`)",
+            stats.fallback_permits
+        );
+    }
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use dfinery_core::Message;
+use dfinery_core::ratelimit::RateBudget;
 use dfinery_core::wire::TokenKind;
 use dfinery_core::{Identity, ShutdownReport, Tracker};
 use dfinery_schema::Registry;
@@ -103,11 +104,16 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         });
     }
 
+    // The shared budget, kept to say at the end whether it was shared all along.
+    let mut shared = None;
     let client = client::build_with(
         &args.client,
         registry.service_id.as_deref(),
         TokenKind::Import,
-        |service_id| fleet::budget(&args, service_id),
+        |service_id| {
+            shared = fleet::budget(&args, service_id)?;
+            Ok(shared.clone().map(|budget| budget as Arc<dyn RateBudget>))
+        },
     )?;
     state.write(&Progress {
         len,
@@ -184,6 +190,9 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     bar.finish_and_clear();
     let queued = queued?;
     let last_error = shutdown.and_then(|r| r.last_error);
+    if let Some(budget) = &shared {
+        fleet::warn_if_unshared(budget);
+    }
 
     summary.failed = failed(&tracker, &queued.lines);
     (summary.repeated, summary.repeated_count) = repeated(queued.lines);
