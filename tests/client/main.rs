@@ -4,6 +4,8 @@
 #![deny(warnings)]
 
 mod calls;
+#[path = "../common/capture.rs"]
+mod capture;
 mod errors;
 mod exports;
 mod faults;

@@ -1,51 +1,16 @@
 //! Tokens never show: not in `Debug` of the client or its builder, not in error messages, not
 //! in anything `tracing` records, at every level.
 
-use std::io;
-use std::sync::{Arc, Mutex, PoisonError};
-
 use dfinery::Error;
 use dfinery::{Client, EventRecord};
 use dfinery_emulator::ScriptedResponse;
-use tracing_subscriber::fmt::MakeWriter;
 
+use crate::capture::Capture;
 use crate::support::{emulator_with, today, user};
 
 const IMPORT: &str = "imp-7f3c9a1e-SECRET";
 const EXPORT: &str = "exp-91ab44d2-SECRET";
 const WRONG: &str = "wrong-5e5e-SECRET";
-
-/// Collects everything a `tracing` subscriber writes.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Capture {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
-    }
-}
-
-impl io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Capture {
-    type Writer = Capture;
-
-    fn make_writer(&'a self) -> Capture {
-        self.clone()
-    }
-}
 
 fn assert_secret_free(what: &str, text: &str) {
     for token in [IMPORT, EXPORT, WRONG] {

@@ -6,6 +6,8 @@
 #![deny(warnings)]
 
 mod bad_input;
+#[path = "../common/capture.rs"]
+mod capture;
 mod clock_skew;
 mod crash;
 mod fault_backend;

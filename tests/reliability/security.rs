@@ -4,53 +4,20 @@
 //! to a host that is not loopback is refused; every `unsafe` in the repository carries a
 //! `SAFETY:` comment.
 
-use std::io;
 use std::path::Path;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use dfinery::ClientBuildError;
 use dfinery::{Client, Tracker};
 use dfinery_emulator::Emulator;
-use tracing_subscriber::fmt::MakeWriter;
 
+use crate::capture::Capture;
 use crate::support::{REGISTRY, SERVICE_ID, login, temp_path, user};
 
 const TRACKER_TOKEN: &str = "imp-tracker-4b1d-SECRET";
 const EMULATOR_IMPORT: &str = "imp-emulator-77aa-SECRET";
 const EMULATOR_EXPORT: &str = "exp-emulator-03fe-SECRET";
-
-/// Everything any `tracing` subscriber in this process wrote, at every level.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Capture {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
-    }
-}
-
-impl io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Capture {
-    type Writer = Capture;
-
-    fn make_writer(&'a self) -> Capture {
-        self.clone()
-    }
-}
 
 /// The process-wide capture, installed once as the global subscriber at TRACE level.
 fn capture() -> &'static Capture {

@@ -2,44 +2,8 @@
 //! without a spool (it is lost if the runtime stops first), so that returning from `main`
 //! without a shutdown does not lose events silently; after a shutdown, nothing is logged.
 
-use std::io;
-use std::sync::{Arc, Mutex, PoisonError};
-
-use tracing_subscriber::fmt::MakeWriter;
-
+use crate::capture::Capture;
 use crate::support::{DOWN, login, spool_path, tracker_to, user};
-
-/// Collects everything a `tracing` subscriber writes.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Capture {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
-    }
-}
-
-impl io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Capture {
-    type Writer = Capture;
-
-    fn make_writer(&'a self) -> Capture {
-        self.clone()
-    }
-}
 
 /// Runs `body` with a subscriber capturing this thread's logs at INFO and above.
 fn capture() -> (Capture, tracing::subscriber::DefaultGuard) {

@@ -11,6 +11,8 @@
 mod alloc_meter;
 mod backpressure;
 mod batching;
+#[path = "../common/capture.rs"]
+mod capture;
 mod crash;
 mod dead_letters;
 mod dropped;
