@@ -4,10 +4,11 @@
 //! a message (and fails in CI, where `.ci/run` installs it).
 
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use dfinery_emulator::{Api, Emulator, RateLimit, Registry, Window};
+use dfinery_emulator::{Api, Emulator, EmulatorHandle, RateLimit, Registry, Window};
 
 use crate::support::{BIN, coupon_line, env, registry_path, stored_seqs, text, write_lines};
 
@@ -128,10 +129,9 @@ fn two_partitions_share_one_budget_and_store_every_line_once() {
     }
 }
 
-#[test]
-fn a_send_whose_redis_was_never_reached_says_at_the_end_that_it_paced_alone() {
-    // A valid URL where nothing listens: one warning at the start, then "sent 4" with exit 0,
-    // and nothing at the end said the fleet's budget had not been shared.
+/// An emulator with the tests' registry, and a file of four events of two users (in a folder
+/// removed when the returned `TempDir` is dropped).
+fn four_events() -> (EmulatorHandle, tempfile::TempDir, PathBuf) {
     let emulator = Emulator::builder()
         .registry(Registry::load(registry_path()).unwrap())
         .start_blocking()
@@ -142,6 +142,14 @@ fn a_send_whose_redis_was_never_reached_says_at_the_end_that_it_paced_alone() {
         "events.ndjson",
         (1..=4u64).map(|n| coupon_line(n, 2, "2024-06-24T06:01:48.501Z")),
     );
+    (emulator, dir, file)
+}
+
+#[test]
+fn a_send_whose_redis_was_never_reached_says_at_the_end_that_it_paced_alone() {
+    // A valid URL where nothing listens: one warning at the start, then "sent 4" with exit 0,
+    // and nothing at the end said the fleet's budget had not been shared.
+    let (emulator, _dir, file) = four_events();
     let closed = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     let url = format!(
         "redis://127.0.0.1:{}/0",
@@ -169,16 +177,7 @@ fn a_redis_refusing_the_url_s_password_is_named_as_such_and_the_send_goes_on() {
     let Some(redis) = Redis::start_with(&["--requirepass", "right-pass"]) else {
         return;
     };
-    let emulator = Emulator::builder()
-        .registry(Registry::load(registry_path()).unwrap())
-        .start_blocking()
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let file = write_lines(
-        dir.path(),
-        "events.ndjson",
-        (1..=4u64).map(|n| coupon_line(n, 2, "2024-06-24T06:01:48.501Z")),
-    );
+    let (emulator, _dir, file) = four_events();
     // A wrong password, and none: Redis is up and answers, so "cannot be reached" sent the
     // reader to the network instead of the URL.
     for url in [

@@ -862,3 +862,16 @@ impl fmt::Debug for Tracker {
             .finish_non_exhaustive()
     }
 }
+
+/// A client of a service where nothing listens (port 9 of loopback, refused at once), for the
+/// unit tests of a tracker that must fail to send or never send.
+#[cfg(test)]
+pub(crate) fn client_to_nowhere() -> Client {
+    Client::builder()
+        .service_id("svc")
+        .import_token("token")
+        .base_url("http://127.0.0.1:9")
+        .allow_insecure_http(true)
+        .build()
+        .expect("a valid client")
+}

@@ -177,8 +177,8 @@ impl Worker {
 mod tests {
     use bytes::Bytes;
 
+    use crate::Tracker;
     use crate::tracker::spool::{Mode, Spool, Write};
-    use crate::{Client, Tracker};
 
     /// An entry a previous process left that cannot be decoded is counted as dead-lettered:
     /// the reports say why, as they do for a message DFINERY refused.
@@ -201,13 +201,7 @@ mod tests {
                 .unwrap();
         }
         // Nothing listens there: nothing is sent, the entry is settled on reading.
-        let client = Client::builder()
-            .service_id("svc")
-            .import_token("token")
-            .base_url("http://127.0.0.1:9")
-            .allow_insecure_http(true)
-            .build()
-            .unwrap();
+        let client = crate::tracker::client_to_nowhere();
         let tracker = Tracker::builder(client).spool(&path).build().unwrap();
         let flushed = tracker.flush().await.unwrap();
         assert_eq!(flushed.dead_lettered, 1, "{flushed:?}");
