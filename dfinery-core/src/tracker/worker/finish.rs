@@ -159,8 +159,7 @@ impl Worker {
             at: Datetime::now(),
         };
         tracing::warn!(seq = op.seq, kind, reason = %letter.reason, "dead-lettered a message");
-        self.note_dead_letter(op.arrival, &letter.reason);
-        self.last_dead_letter = Some(letter.reason.clone());
+        self.note_dead_letter(op.arrival, letter.reason.clone());
         if let Some(spool) = &self.core.spool {
             match serde_json::to_vec(&letter) {
                 Ok(bytes) => {

@@ -144,8 +144,7 @@ impl Worker {
                     let reason = format!(
                         "spool entry {seq} cannot be decoded ({error}); it is set aside (see `Spool::unreadable`)"
                     );
-                    self.note_dead_letter(0, &reason);
-                    self.last_dead_letter = Some(reason);
+                    self.note_dead_letter(0, reason);
                     let _ = spool.submit(vec![Write::SetAside { seq, raw: bytes }], Mode::Soon);
                     let counters = &self.core.counters;
                     Counters::sub(&counters.queued, 1);

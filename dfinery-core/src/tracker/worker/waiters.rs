@@ -52,13 +52,14 @@ impl Worker {
     }
 
     /// The message with arrival number `arrival` was dead-lettered for `reason`: the flushes
-    /// waiting for it say so.
-    pub(super) fn note_dead_letter(&mut self, arrival: u64, reason: &str) {
+    /// waiting for it and the shutdown's report say so.
+    pub(super) fn note_dead_letter(&mut self, arrival: u64, reason: String) {
         for waiter in &mut self.waiters {
             if arrival <= waiter.mark {
-                waiter.report.last_dead_letter = Some(reason.to_owned());
+                waiter.report.last_dead_letter = Some(reason.clone());
             }
         }
+        self.last_dead_letter = Some(reason);
     }
 
     /// A send failed with an error worth retrying: every flush in progress returns once its
