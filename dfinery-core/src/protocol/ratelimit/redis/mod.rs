@@ -128,7 +128,8 @@ impl RedisBudgetBuilder {
     }
 
     /// How many instances share the budget: while Redis cannot be reached, each paces itself
-    /// locally at the limit divided by this. Default: 1.
+    /// locally at the limit divided by this, going on from the permits it took from Redis
+    /// before (not afresh). Default: 1.
     pub fn expected_instances(mut self, instances: u32) -> Self {
         self.expected_instances = instances;
         self
@@ -659,7 +660,7 @@ impl RedisBudget {
                 Ok(reply) if reply.first() == Some(&1) => break,
                 Ok(reply) => {
                     let wait = reply.get(1).copied().unwrap_or(100).max(1).unsigned_abs();
-                    tokio::time::sleep(Duration::from_millis(wait.min(1_000))).await;
+                    tokio::time::sleep(slot_wait(wait)).await;
                 }
                 Err(error) => self.shared.went_down(&error),
             }
@@ -802,9 +803,22 @@ fn millis(duration: Duration) -> u64 {
 /// nobody takes during the spread are not lost: GCRA lets the next callers have them at once.
 fn spread(period: Duration, count: u64) -> Duration {
     let spacing = period / u32::try_from(count.max(1)).unwrap_or(u32::MAX);
-    spacing
-        .min(Duration::from_secs(1))
-        .mul_f64(rand::random::<f64>())
+    jitter(spacing.min(Duration::from_secs(1)))
+}
+
+/// How long a caller refused an export slot waits before asking again, given Redis's wait
+/// until the first held slot's lease expires (`wait_ms`): that wait, at least 1 ms and at most
+/// a second (a slot freed early, at the end of an export, is seen within it), plus a random
+/// part of up to half of it. Waiters refused together, told the same wait, would otherwise ask
+/// again at the same instant, every second, and the slot would go to whichever asks first.
+fn slot_wait(wait_ms: u64) -> Duration {
+    let wait = Duration::from_millis(wait_ms.clamp(1, 1_000));
+    wait + jitter(wait / 2)
+}
+
+/// A random duration from zero up to `max`.
+fn jitter(max: Duration) -> Duration {
+    max.mul_f64(rand::random::<f64>())
 }
 
 #[cfg(test)]
@@ -815,7 +829,7 @@ mod tests {
 
     use tokio::time::Instant;
 
-    use super::{Api, RateBudget, RedisBudget, spread};
+    use super::{Api, RateBudget, RedisBudget, slot_wait, spread};
 
     /// How the instances took their shared permits before Redis was lost.
     #[derive(Debug, Clone, Copy)]
@@ -919,5 +933,26 @@ mod tests {
         assert!(
             (0..1_000).any(|_| spread(Duration::from_secs(5), 250) >= Duration::from_millis(10))
         );
+    }
+
+    #[test]
+    fn export_slot_waits_are_spread_within_half_the_wait_again() {
+        const MS: Duration = Duration::from_millis(1);
+        // Told to wait 1 s (or more: capped): each waiter asks again between 1 s and 1.5 s.
+        for told in [1_000, 60_000] {
+            let waits: Vec<Duration> = (0..1_000).map(|_| slot_wait(told)).collect();
+            let within = 1_000 * MS..=1_500 * MS;
+            let outside: Vec<_> = waits.iter().filter(|w| !within.contains(*w)).collect();
+            assert!(outside.is_empty(), "waits outside {within:?}: {outside:?}");
+            // Not in lockstep: the waits differ, over the whole half second.
+            let mut distinct = waits.clone();
+            distinct.sort();
+            distinct.dedup();
+            assert!(distinct.len() > 900, "{} distinct waits", distinct.len());
+            assert!(waits.iter().any(|w| *w < 1_100 * MS) && waits.iter().any(|w| *w > 1_400 * MS));
+        }
+        // A short wait, and none at all (asked again after 1 ms to 1.5 ms, not in a busy loop).
+        assert!((0..1_000).all(|_| (20 * MS..=30 * MS).contains(&slot_wait(20))));
+        assert!((0..1_000).all(|_| (MS..=MS * 3 / 2).contains(&slot_wait(0))));
     }
 }
