@@ -186,6 +186,41 @@ async fn redis_unreachable_at_start_paces_locally_then_shares() {
     assert!(stats.shared_permits >= 1 && !stats.degraded, "{stats:?}");
 }
 
+/// Redis lost right after this instance took the whole window's budget from it (4 calls a
+/// minute, one lease of 4): the fallback pace goes on from what the instance took, so the next
+/// permit waits for the minute to pass instead of coming at once on top of the 4 (a fresh
+/// fallback pace, which DFINERY would answer with HTTP 429).
+#[tokio::test]
+async fn redis_lost_after_the_window_is_spent_does_not_start_a_fresh_fallback_pace() {
+    let Some(mut server) = crate::support::RedisServer::start("redis_lost_after_the_window") else {
+        return;
+    };
+    let budget = RedisBudget::builder(server.url(), "svc")
+        .key_prefix(unique_prefix("lost-mid-window"))
+        .limit(Api::Event, 4, Duration::from_secs(60))
+        .lease(Api::Event, 4)
+        .headroom_permille(0)
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    for _ in 0..4 {
+        tokio::time::timeout(Duration::from_secs(10), budget.acquire(Api::Event))
+            .await
+            .expect("the window's 4 permits come at once from Redis");
+    }
+    assert_eq!(budget.stats().shared_permits, 4, "{:?}", budget.stats());
+    server.kill();
+    assert!(
+        tokio::time::timeout(Duration::from_secs(3), budget.acquire(Api::Event))
+            .await
+            .is_err(),
+        "a fifth permit within the minute after Redis was lost: {:?}",
+        budget.stats()
+    );
+    let stats = budget.stats();
+    assert!(stats.degraded && stats.fallbacks == 1, "{stats:?}");
+}
+
 /// A Redis that accepts connections and never answers (a blocked server, a black hole)
 /// counts as unreachable after the timeout: no call waits for it longer.
 #[tokio::test]

@@ -1,17 +1,21 @@
 //! The accept loop: one task per connection, each able to drop its connection without an answer
 //! (a fault), all stopped when the handle asks, and each closed when its client is too slow to
-//! send a request's headers.
+//! send a request's headers or leaves it idle (HTTP/2 included).
 
-use std::sync::Arc;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
-use hyper::body::Incoming;
+use axum::body::{Body, Bytes, HttpBody};
+use hyper::body::{Frame, Incoming, SizeHint};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 use tower_service::Service;
 
 use super::gate::ConnControl;
@@ -27,7 +31,8 @@ const GRACE: Duration = Duration::from_secs(1);
 /// connection in its pool (90 s), so a client with reqwest's defaults (the tracker's, the
 /// CLI's) lets go of one first and never sends a request on a connection the emulator is
 /// closing at that instant (with 30 s, a request made exactly 30 s after the previous answer
-/// failed with `IncompleteMessage` and was retried).
+/// failed with `IncompleteMessage` and was retried). An HTTP/2 connection (which hyper's header
+/// read timeout does not cover) is closed after as long with no request open on it.
 pub(crate) const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The first bytes an HTTP/2 client with prior knowledge sends.
@@ -35,7 +40,8 @@ const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 /// Serves `router` on `listener` until `shutdown` turns `true` or its sender is dropped,
 /// closing a connection whose client takes longer than `header_read_timeout` to send a
-/// request's headers ([`HEADER_READ_TIMEOUT`] outside tests).
+/// request's headers, or leaves an HTTP/2 connection without a request for as long
+/// ([`HEADER_READ_TIMEOUT`] outside tests).
 pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
@@ -82,20 +88,28 @@ async fn connection(
     let _ = stream.set_nodelay(true);
     // Telling HTTP/1 from HTTP/2 waits for the client's first bytes, which hyper's header read
     // timeout does not cover: a client that sends nothing would be held forever.
-    tokio::select! {
-        sent = tokio::time::timeout(header_read_timeout, first_bytes(&stream)) => {
-            if !matches!(sent, Ok(Ok(()))) {
-                return;
-            }
-        }
+    let http2 = tokio::select! {
+        sent = tokio::time::timeout(header_read_timeout, first_bytes(&stream)) => match sent {
+            Ok(Ok(http2)) => http2,
+            _ => return,
+        },
         _ = shutdown.changed() => return,
-    }
+    };
+    // Hyper closes an idle HTTP/1 connection (its header read timeout) but not an HTTP/2 one:
+    // its requests are counted here instead.
+    let activity = http2.then(|| Arc::new(Activity::new()));
     let kill = Arc::new(Notify::new());
     let control = ConnControl(kill.clone());
+    let requests = activity.clone();
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         request.extensions_mut().insert(control.clone());
         let mut router = router.clone();
-        async move { router.call(request).await }
+        let open = requests.as_ref().map(Activity::open);
+        async move {
+            let response = router.call(request).await?;
+            // Open until its answer is sent in full (an export streams for long).
+            Ok::<_, std::convert::Infallible>(response.map(|body| Tracked { body, _open: open }))
+        }
     });
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
@@ -104,26 +118,144 @@ async fn connection(
         .header_read_timeout(header_read_timeout);
     let conn = builder.serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);
-    tokio::select! {
-        _ = conn.as_mut() => {}
-        // Dropping `conn` closes the socket with no answer.
-        () = kill.notified() => {}
-        _ = shutdown.changed() => {
-            conn.as_mut().graceful_shutdown();
-            let _ = tokio::time::timeout(GRACE, conn).await;
+    let mut closing = false;
+    loop {
+        tokio::select! {
+            _ = conn.as_mut() => break,
+            // Dropping `conn` closes the socket with no answer.
+            () = kill.notified() => break,
+            _ = shutdown.changed() => {
+                conn.as_mut().graceful_shutdown();
+                let _ = tokio::time::timeout(GRACE, conn).await;
+                break;
+            }
+            () = idle(activity.as_deref(), if closing { GRACE } else { header_read_timeout }) => {
+                if closing {
+                    // Told to go away and still silent: a client that never answers the
+                    // GOAWAY's PING would hold the connection.
+                    break;
+                }
+                // GOAWAY: a client with a request on its way learns it was not taken.
+                conn.as_mut().graceful_shutdown();
+                closing = true;
+                if let Some(activity) = &activity {
+                    activity.touch();
+                }
+            }
         }
+    }
+}
+
+/// The requests open on an HTTP/2 connection, and when the last one closed.
+struct Activity {
+    /// Requests open, and when one last closed (or the connection opened, or was told to go
+    /// away): the idle time of a connection with none open counts from there.
+    state: Mutex<(usize, Instant)>,
+    /// Woken at every change of `state`.
+    changed: Notify,
+}
+
+impl Activity {
+    fn new() -> Activity {
+        Activity {
+            state: Mutex::new((0, Instant::now())),
+            changed: Notify::new(),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, (usize, Instant)> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A request arrived: open until the returned guard is dropped.
+    fn open(self: &Arc<Activity>) -> Open {
+        self.state().0 += 1;
+        self.changed.notify_waiters();
+        Open(Arc::clone(self))
+    }
+
+    /// Counts the idle time from now.
+    fn touch(&self) {
+        self.state().1 = Instant::now();
+        self.changed.notify_waiters();
+    }
+
+    /// Returns once no request has been open for `limit`.
+    async fn idle_for(&self, limit: Duration) {
+        loop {
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            let (open, since) = *self.state();
+            if open > 0 {
+                changed.await;
+                continue;
+            }
+            tokio::select! {
+                () = tokio::time::sleep_until(since + limit) => return,
+                () = changed => {}
+            }
+        }
+    }
+}
+
+/// Returns once the HTTP/2 connection of `activity` has had no request open for `limit`;
+/// never for HTTP/1 (`None`: hyper's header read timeout closes an idle one).
+async fn idle(activity: Option<&Activity>, limit: Duration) {
+    match activity {
+        Some(activity) => activity.idle_for(limit).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// A request open on an HTTP/2 connection; closed when dropped.
+struct Open(Arc<Activity>);
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        let mut state = self.0.state();
+        state.0 = state.0.saturating_sub(1);
+        state.1 = Instant::now();
+        drop(state);
+        self.0.changed.notify_waiters();
+    }
+}
+
+/// An answer's body, holding its request open (on HTTP/2) until sent in full or dropped.
+struct Tracked {
+    body: Body,
+    _open: Option<Open>,
+}
+
+impl HttpBody for Tracked {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
     }
 }
 
 /// Waits, without taking them off the socket, until the client has sent enough to tell HTTP/1
 /// from HTTP/2 with prior knowledge: a byte that is not the HTTP/2 preface's, the whole
-/// preface, or the end of the stream.
-async fn first_bytes(stream: &TcpStream) -> std::io::Result<()> {
+/// preface, or the end of the stream. `true` for the whole preface (HTTP/2).
+async fn first_bytes(stream: &TcpStream) -> std::io::Result<bool> {
     let mut buf = [0u8; H2_PREFACE.len()];
     loop {
         let n = stream.peek(&mut buf).await?;
         if n == 0 || n == H2_PREFACE.len() || buf[..n] != H2_PREFACE[..n] {
-            return Ok(());
+            return Ok(n == H2_PREFACE.len() && buf == *H2_PREFACE);
         }
         // Part of the preface: peeking again at once would return the same bytes.
         tokio::time::sleep(Duration::from_millis(5)).await;
@@ -142,11 +274,36 @@ mod tests {
     /// An empty router (every path 404) served on loopback with `header_read_timeout`; the
     /// sender stops it when dropped.
     async fn server(header_read_timeout: Duration) -> (SocketAddr, watch::Sender<bool>) {
+        serve_router(Router::new(), header_read_timeout).await
+    }
+
+    async fn serve_router(
+        router: Router,
+        header_read_timeout: Duration,
+    ) -> (SocketAddr, watch::Sender<bool>) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, signal) = watch::channel(false);
-        tokio::spawn(serve(listener, Router::new(), signal, header_read_timeout));
+        tokio::spawn(serve(listener, router, signal, header_read_timeout));
         (addr, stop)
+    }
+
+    /// A name for the connection a request arrived on (its control's address, unique while
+    /// the connection is open).
+    fn connection_of(control: &ConnControl) -> String {
+        format!("{:p}", Arc::as_ptr(&control.0))
+    }
+
+    /// The HTTP/2 frame types in `bytes`, a server's frames in order.
+    fn frame_types(bytes: &[u8]) -> Vec<u8> {
+        let mut types = Vec::new();
+        let mut rest = bytes;
+        while rest.len() >= 9 {
+            let len = usize::from(rest[0]) << 16 | usize::from(rest[1]) << 8 | usize::from(rest[2]);
+            types.push(rest[3]);
+            rest = &rest[(9 + len).min(rest.len())..];
+        }
+        types
     }
 
     /// Reads what the server sends until it closes the connection (`Ok(0)` or an error).
@@ -207,6 +364,132 @@ mod tests {
             assert_eq!(answer.status(), 404);
             answer.bytes().await.unwrap();
         }
+    }
+
+    /// An HTTP/2 client that sends the preface and its settings, then nothing, is told to go
+    /// away (GOAWAY) after the idle limit, and disconnected a moment later since it never
+    /// answers; it was held forever (hyper's header read timeout is HTTP/1's only). Paused time.
+    #[tokio::test(start_paused = true)]
+    async fn an_idle_http2_connection_is_closed_after_the_limit() {
+        let (addr, _stop) = server(HEADER_READ_TIMEOUT).await;
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        let opened = tokio::time::Instant::now();
+        // The preface, then an empty SETTINGS frame.
+        stream.write_all(H2_PREFACE).await.unwrap();
+        stream
+            .write_all(&[0, 0, 0, 4, 0, 0, 0, 0, 0])
+            .await
+            .unwrap();
+        let sent = tokio::time::timeout(Duration::from_secs(3_600), read_until_closed(&mut stream))
+            .await
+            .expect("the idle HTTP/2 connection is still open after an hour");
+        let took = opened.elapsed();
+        assert!(
+            (HEADER_READ_TIMEOUT..=HEADER_READ_TIMEOUT + 2 * GRACE).contains(&took),
+            "closed after {took:?}, not after {HEADER_READ_TIMEOUT:?} idle"
+        );
+        const SETTINGS: u8 = 4;
+        const GOAWAY: u8 = 7;
+        let types = frame_types(&sent);
+        assert!(
+            types.first() == Some(&SETTINGS) && types.contains(&GOAWAY),
+            "frames sent: {types:?}"
+        );
+    }
+
+    /// A router answering `/connection` at once and `/slow` after 300 s, each with the name of
+    /// the connection it came on.
+    fn slow_router() -> Router {
+        use axum::Extension;
+        use axum::routing::get;
+
+        Router::new()
+            .route(
+                "/connection",
+                get(|Extension(control): Extension<ConnControl>| async move {
+                    connection_of(&control)
+                }),
+            )
+            .route(
+                "/slow",
+                get(|Extension(control): Extension<ConnControl>| async move {
+                    tokio::time::sleep(Duration::from_secs(300)).await;
+                    connection_of(&control)
+                }),
+            )
+    }
+
+    /// An HTTP/2 client with reqwest's defaults keeps its one pooled connection for as long as
+    /// reqwest does (for HTTP/2, 90 s from the last request made on it): requests 89 s apart all
+    /// go over the connection of the first. Paused time.
+    #[tokio::test(start_paused = true)]
+    async fn a_live_http2_client_keeps_its_pooled_connection() {
+        let (addr, _stop) = serve_router(slow_router(), HEADER_READ_TIMEOUT).await;
+        let client = reqwest::Client::builder()
+            .http2_prior_knowledge()
+            .build()
+            .unwrap();
+        let mut first = None;
+        for round in 0..4 {
+            let answer = client
+                .get(format!("http://{addr}/connection"))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("request {round}: {e:?}"));
+            assert_eq!(answer.version(), reqwest::Version::HTTP_2);
+            let connection = answer.text().await.unwrap();
+            assert_eq!(
+                first.get_or_insert_with(|| connection.clone()),
+                &connection,
+                "request {round}, 89 s after the one before, came on another connection"
+            );
+            tokio::time::sleep(Duration::from_secs(89)).await;
+        }
+    }
+
+    /// A request open on an HTTP/2 connection is not idle: one answered after 300 s (longer
+    /// than the 120 s limit) gets its answer before any GOAWAY, and the connection is told to
+    /// go away 120 s after that answer, not after the request began. Paused time.
+    #[tokio::test(start_paused = true)]
+    async fn an_http2_connection_is_idle_from_its_last_answer() {
+        let (addr, _stop) = serve_router(slow_router(), HEADER_READ_TIMEOUT).await;
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        let opened = tokio::time::Instant::now();
+        stream.write_all(H2_PREFACE).await.unwrap();
+        stream
+            .write_all(&[0, 0, 0, 4, 0, 0, 0, 0, 0])
+            .await
+            .unwrap();
+        // GET /slow on stream 1 (HPACK: GET, http, a literal :path and :authority), ending
+        // the stream and the headers.
+        let mut block = vec![0x82, 0x86, 0x44, 5];
+        block.extend_from_slice(b"/slow");
+        block.extend_from_slice(&[0x41, 9]);
+        block.extend_from_slice(b"localhost");
+        let len = u8::try_from(block.len()).unwrap();
+        stream
+            .write_all(&[0, 0, len, 1, 0x05, 0, 0, 0, 1])
+            .await
+            .unwrap();
+        stream.write_all(&block).await.unwrap();
+        let sent = tokio::time::timeout(Duration::from_secs(3_600), read_until_closed(&mut stream))
+            .await
+            .expect("the idle HTTP/2 connection is still open after an hour");
+        let took = opened.elapsed();
+        let idle_from = Duration::from_secs(300) + HEADER_READ_TIMEOUT;
+        assert!(
+            (idle_from..=idle_from + 2 * GRACE).contains(&took),
+            "closed after {took:?}, not 120 s after the answer at 300 s"
+        );
+        const HEADERS: u8 = 1;
+        const GOAWAY: u8 = 7;
+        let types = frame_types(&sent);
+        let answered = types.iter().position(|&t| t == HEADERS);
+        let goaway = types.iter().position(|&t| t == GOAWAY);
+        assert!(
+            matches!((answered, goaway), (Some(a), Some(g)) if a < g),
+            "frames sent: {types:?}"
+        );
     }
 
     /// Headers sent in full within the timeout are answered.

@@ -102,6 +102,9 @@ pub(crate) struct LocalGcra {
     interval: Duration,
     /// How far ahead of `now` the theoretical arrival time may run (`burst - 1` intervals).
     tolerance: Duration,
+    /// `period`: the furthest ahead of `now` [`charge`](Self::charge) moves the theoretical
+    /// arrival time.
+    period: Duration,
     /// The theoretical arrival time of the next permit.
     tat: Option<Instant>,
 }
@@ -111,13 +114,30 @@ impl LocalGcra {
     /// At most `limit` permits per `period`, `burst` of them at once (at least 1). A `limit`
     /// of 0 is read as 1.
     pub(crate) fn new(limit: u64, period: Duration, burst: u32) -> LocalGcra {
-        let limit = u32::try_from(limit.max(1)).unwrap_or(u32::MAX);
-        let interval = period / limit;
+        // Rounded up, so that `limit` permits never fit in less than `period`.
+        let nanos = period.as_nanos().div_ceil(u128::from(limit.max(1)));
+        let interval = Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX));
         LocalGcra {
             interval,
             tolerance: interval * burst.max(1).saturating_sub(1),
+            period,
             tat: None,
         }
+    }
+
+    /// Counts `permits` taken elsewhere at `now` (from the shared budget) as if taken here,
+    /// without a wait: pacing that takes over later goes on from what was already spent
+    /// instead of starting afresh. An instance that took more than this pace allows waits at
+    /// most one `period`: what it took before that is out of any window the next permit
+    /// falls in.
+    pub(crate) fn charge(&mut self, now: Instant, permits: u32) {
+        let tat = self.tat.map_or(now, |tat| tat.max(now));
+        let cap = now + self.period;
+        let charged = tat
+            .checked_add(self.interval.saturating_mul(permits))
+            .map_or(cap, |charged| charged.min(cap));
+        // Never earlier than permits this pacing already gave out.
+        self.tat = Some(charged.max(tat));
     }
 
     /// Takes one permit at `now`: the time to wait before using it (zero when it may be used
@@ -147,6 +167,26 @@ mod tests {
         let later = now + Duration::from_secs(10);
         let waits: Vec<_> = (0..4).map(|_| gcra.take(later)).collect();
         assert_eq!(waits, [Z, Z, Z, 100 * MS]);
+    }
+
+    #[test]
+    fn permits_charged_from_elsewhere_delay_the_next_ones_by_at_most_a_period() {
+        let now = Instant::now();
+        let mut gcra = LocalGcra::new(10, Duration::from_secs(1), 1);
+        // 4 permits taken elsewhere: the next one here is due 400 ms on.
+        gcra.charge(now, 4);
+        assert_eq!(gcra.take(now), 400 * MS);
+        // Far more than a period's worth: the wait is capped at one period.
+        let mut gcra = LocalGcra::new(10, Duration::from_secs(1), 1);
+        gcra.charge(now, 1_000);
+        assert_eq!(gcra.take(now), Duration::from_secs(1));
+        // A charge never takes back permits already given out here.
+        let mut gcra = LocalGcra::new(10, Duration::from_secs(1), 1);
+        for _ in 0..30 {
+            gcra.take(now);
+        }
+        gcra.charge(now, 1);
+        assert_eq!(gcra.take(now), 3_000 * MS);
     }
 
     #[test]

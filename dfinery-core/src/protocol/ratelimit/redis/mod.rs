@@ -128,7 +128,8 @@ impl RedisBudgetBuilder {
     }
 
     /// How many instances share the budget: while Redis cannot be reached, each paces itself
-    /// locally at the limit divided by this. Default: 1.
+    /// locally at the limit divided by this, going on from the permits it took from Redis
+    /// before (not afresh). Default: 1.
     pub fn expected_instances(mut self, instances: u32) -> Self {
         self.expected_instances = instances;
         self
@@ -499,10 +500,7 @@ impl RedisBudget {
         let granted = reply.first().copied().unwrap_or(0).max(0);
         let wait = reply.get(1).copied().unwrap_or(0).max(0);
         let granted = u32::try_from(granted).unwrap_or(u32::MAX);
-        self.shared
-            .counters
-            .shared_permits
-            .fetch_add(u64::from(granted), Ordering::Relaxed);
+        self.took_shared(api, granted, Instant::now());
         Ok((granted, Duration::from_millis(wait.unsigned_abs())))
     }
 
@@ -554,6 +552,20 @@ impl RedisBudget {
         args
     }
 
+    /// Counts `granted` permits of `api` that Redis gave this instance at `now`, in the stats
+    /// and against the fallback pace: an outage in the middle of a window then goes on from
+    /// what this instance already took in it, not with a fresh budget on top.
+    fn took_shared(&self, api: Api, granted: u32, now: Instant) {
+        self.shared
+            .counters
+            .shared_permits
+            .fetch_add(u64::from(granted), Ordering::Relaxed);
+        self.local[api.index()]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .charge(now, granted);
+    }
+
     /// A permit from the local lease, if one is left.
     fn take_leased(&self, api: Api, now: Instant) -> bool {
         let mut lease = self.leases[api.index()]
@@ -598,10 +610,7 @@ impl RedisBudget {
                     let granted = u32::try_from(reply.first().copied().unwrap_or(0).max(0))
                         .unwrap_or(u32::MAX);
                     if granted > 0 {
-                        self.shared
-                            .counters
-                            .shared_permits
-                            .fetch_add(u64::from(granted), Ordering::Relaxed);
+                        self.took_shared(api, granted, now);
                         if granted > 1 {
                             // Leased permits are used within the time they cover, or lost.
                             let per = limit.period / u32::try_from(limit.count).unwrap_or(u32::MAX);
@@ -651,7 +660,7 @@ impl RedisBudget {
                 Ok(reply) if reply.first() == Some(&1) => break,
                 Ok(reply) => {
                     let wait = reply.get(1).copied().unwrap_or(100).max(1).unsigned_abs();
-                    tokio::time::sleep(Duration::from_millis(wait.min(1_000))).await;
+                    tokio::time::sleep(slot_wait(wait)).await;
                 }
                 Err(error) => self.shared.went_down(&error),
             }
@@ -794,16 +803,122 @@ fn millis(duration: Duration) -> u64 {
 /// nobody takes during the spread are not lost: GCRA lets the next callers have them at once.
 fn spread(period: Duration, count: u64) -> Duration {
     let spacing = period / u32::try_from(count.max(1)).unwrap_or(u32::MAX);
-    spacing
-        .min(Duration::from_secs(1))
-        .mul_f64(rand::random::<f64>())
+    jitter(spacing.min(Duration::from_secs(1)))
+}
+
+/// How long a caller refused an export slot waits before asking again, given Redis's wait
+/// until the first held slot's lease expires (`wait_ms`): that wait, at least 1 ms and at most
+/// a second (a slot freed early, at the end of an export, is seen within it), plus a random
+/// part of up to half of it. Waiters refused together, told the same wait, would otherwise ask
+/// again at the same instant, every second, and the slot would go to whichever asks first.
+fn slot_wait(wait_ms: u64) -> Duration {
+    let wait = Duration::from_millis(wait_ms.clamp(1, 1_000));
+    wait + jitter(wait / 2)
+}
+
+/// A random duration from zero up to `max`.
+fn jitter(max: Duration) -> Duration {
+    max.mul_f64(rand::random::<f64>())
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::Ordering;
     use std::time::Duration;
 
-    use super::spread;
+    use tokio::time::Instant;
+
+    use super::{Api, RateBudget, RedisBudget, slot_wait, spread};
+
+    /// How the instances took their shared permits before Redis was lost.
+    #[derive(Debug, Clone, Copy)]
+    enum Before {
+        /// Evenly over each window.
+        Spread,
+        /// Each instance its whole share at the start of each window (a lease of 16, then the
+        /// rest).
+        AtTheStart,
+    }
+
+    /// Four instances of a budget of 100 Event calls per 1 s window (default headroom, 5 %)
+    /// take their fair share of what Redis grants (95 a window: 24, 24, 24 and 23) through a
+    /// whole window and the next one up to the outage; then Redis is lost and each takes every
+    /// permit its fallback pace gives until that window ends. Whatever the instant of the
+    /// outage, the window of the outage never holds more than the limit. Without counting the
+    /// shared permits against the fallback pace, each instance started a fresh pace at the
+    /// outage on top of what the window had spent: up to 183 in a window of 100, which DFINERY
+    /// answers with HTTP 429. Paused time: every instant is exact.
+    #[tokio::test(start_paused = true)]
+    async fn losing_redis_mid_window_never_overruns_the_window() {
+        const LIMIT: u64 = 100;
+        const WINDOW: Duration = Duration::from_secs(1);
+        const SHARES: [u32; 4] = [24, 24, 24, 23];
+        for before in [Before::Spread, Before::AtTheStart] {
+            for outage_ms in (0..1_000).step_by(50) {
+                let fleet: Vec<Arc<RedisBudget>> = SHARES
+                    .iter()
+                    .map(|_| {
+                        let budget = RedisBudget::builder("redis://127.0.0.1:1/0", "svc")
+                            .limit(Api::Event, LIMIT, WINDOW)
+                            .expected_instances(4)
+                            .build()
+                            .unwrap();
+                        Arc::new(budget)
+                    })
+                    .collect();
+                let first = Instant::now();
+                let window = first + WINDOW;
+                let outage = window + Duration::from_millis(outage_ms);
+                // (when, instance, permits) granted by Redis before the outage.
+                let mut grants = Vec::new();
+                for start in [first, window] {
+                    for (i, &share) in SHARES.iter().enumerate() {
+                        match before {
+                            Before::Spread => grants
+                                .extend((0..share).map(|k| (start + WINDOW / share * k, i, 1))),
+                            Before::AtTheStart => {
+                                grants.push((start, i, 16));
+                                grants.push((start + Duration::from_millis(1), i, share - 16));
+                            }
+                        }
+                    }
+                }
+                grants.retain(|&(at, _, _)| at < outage);
+                grants.sort_by_key(|&(at, _, _)| at);
+                let mut in_window = 0;
+                for (at, i, permits) in grants {
+                    tokio::time::sleep_until(at).await;
+                    fleet[i].took_shared(Api::Event, permits, Instant::now());
+                    in_window += u64::from(if at >= window { permits } else { 0 });
+                }
+                tokio::time::sleep_until(outage).await;
+                let end = window + WINDOW;
+                let fallbacks = fleet.iter().map(|budget| {
+                    budget.shared.down.store(true, Ordering::Release);
+                    let budget = Arc::clone(budget);
+                    tokio::spawn(async move {
+                        let mut taken = 0_u64;
+                        loop {
+                            budget.acquire(Api::Event).await;
+                            if Instant::now() >= end {
+                                return taken;
+                            }
+                            taken += 1;
+                        }
+                    })
+                });
+                for fallback in fallbacks.collect::<Vec<_>>() {
+                    in_window += fallback.await.unwrap();
+                }
+                assert!(
+                    in_window <= LIMIT,
+                    "{before:?}, Redis lost {outage_ms} ms into the window: {in_window} permits \
+                     in it, above the limit of {LIMIT}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn the_spread_stays_within_one_spacing_capped_at_a_second() {
@@ -818,5 +933,26 @@ mod tests {
         assert!(
             (0..1_000).any(|_| spread(Duration::from_secs(5), 250) >= Duration::from_millis(10))
         );
+    }
+
+    #[test]
+    fn export_slot_waits_are_spread_within_half_the_wait_again() {
+        const MS: Duration = Duration::from_millis(1);
+        // Told to wait 1 s (or more: capped): each waiter asks again between 1 s and 1.5 s.
+        for told in [1_000, 60_000] {
+            let waits: Vec<Duration> = (0..1_000).map(|_| slot_wait(told)).collect();
+            let within = 1_000 * MS..=1_500 * MS;
+            let outside: Vec<_> = waits.iter().filter(|w| !within.contains(*w)).collect();
+            assert!(outside.is_empty(), "waits outside {within:?}: {outside:?}");
+            // Not in lockstep: the waits differ, over the whole half second.
+            let mut distinct = waits.clone();
+            distinct.sort();
+            distinct.dedup();
+            assert!(distinct.len() > 900, "{} distinct waits", distinct.len());
+            assert!(waits.iter().any(|w| *w < 1_100 * MS) && waits.iter().any(|w| *w > 1_400 * MS));
+        }
+        // A short wait, and none at all (asked again after 1 ms to 1.5 ms, not in a busy loop).
+        assert!((0..1_000).all(|_| (20 * MS..=30 * MS).contains(&slot_wait(20))));
+        assert!((0..1_000).all(|_| (MS..=MS * 3 / 2).contains(&slot_wait(0))));
     }
 }
