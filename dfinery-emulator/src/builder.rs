@@ -501,10 +501,7 @@ mod tests {
         let cause = std::error::Error::source(&err).unwrap().to_string();
         assert!(cause.contains("/dev/zero"), "{cause}");
         // Refused from its metadata, before it is opened (as a FIFO is: opening one waits).
-        assert!(
-            cause.contains("is a device, not a regular file"),
-            "{cause}"
-        );
+        assert!(cause.contains("is a device, not a regular file"), "{cause}");
     }
 
     #[tokio::test]

@@ -241,15 +241,13 @@ async fn a_clean_end_inside_the_header_row_is_truncated_not_missing_columns() {
         .position(|w| w == b"df_items_df_")
         .expect("the fixture has item columns")
         + 12;
-    let expected =
-        "the export ended early after 0 rows: it stops inside its header row, before the row's line end; retry the export";
+    let expected = "the export ended early after 0 rows: it stops inside its header row, before the row's line end; retry the export";
     let url = raw_server(bytes[..cut].to_vec(), Ending::Chunked).await;
     let error = client_at(&url)
         .export_event_rows(&query())
         .await
         .and_then(|rows| rows.events::<Purchase>())
-        .err()
-        .expect("an error, not an empty stream");
+        .expect_err("an error, not an empty stream");
     assert!(
         matches!(&error, ExportError::Truncated { rows: 0, .. }),
         "{error:?}"

@@ -192,8 +192,7 @@ fn an_export_of_the_other_kind_is_refused_naming_both_kinds() {
     let error = ExportRows::new(File::open(fixture("purchases.csv")).unwrap())
         .unwrap()
         .profiles::<Member>()
-        .err()
-        .expect("an event export is not decoded as profiles");
+        .expect_err("an event export is not decoded as profiles");
     assert!(
         matches!(
             error,
@@ -213,8 +212,7 @@ fn an_export_of_the_other_kind_is_refused_naming_both_kinds() {
     let error = ExportRows::new(File::open(fixture("profiles.csv")).unwrap())
         .unwrap()
         .events::<Purchase>()
-        .err()
-        .expect("a profile export is not decoded as events");
+        .expect_err("a profile export is not decoded as events");
     assert_eq!(
         error.to_string(),
         "this is a user-profile export, but `Purchase` decodes events; read it with `.profiles::<T>()` into a type of that kind, or export events instead"

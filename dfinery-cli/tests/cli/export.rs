@@ -199,7 +199,10 @@ fn an_output_that_cannot_be_written_is_refused_before_the_export_is_asked_for() 
         assert_eq!(output.status.code(), Some(3), "{output_path}");
         let err = text(&output.stderr);
         assert!(err.contains(says), "{err}");
-        assert!(err.contains("give `-o`") || err.contains("give the path"), "{err}");
+        assert!(
+            err.contains("give `-o`") || err.contains("give the path"),
+            "{err}"
+        );
     }
     let output = dfinery_at(&emulator)
         .args(["export", "profiles", "-o", "-"])

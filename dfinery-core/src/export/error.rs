@@ -52,8 +52,8 @@ pub enum ExportError {
         /// The error code the body carried.
         code: ExportErrorCode,
     },
-    /// The body ended where no CSV can end: before the header row, inside a quoted field, or
-    /// in the middle of a row.
+    /// The body ended where no CSV can end: before the end of the header row (its line end),
+    /// inside a quoted field, or in the middle of a row.
     #[error("the export ended early after {rows} rows: {reason}; retry the export")]
     Truncated {
         /// The complete data rows read.

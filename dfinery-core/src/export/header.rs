@@ -77,7 +77,10 @@ impl Header {
     /// [`ExportKind::Profiles`] when it has `df_unified_id` and none of them (nor
     /// `event_name`), `None` when it is neither (a CSV made by hand).
     pub fn kind(&self) -> Option<ExportKind> {
-        if EVENT_ONLY_COLUMNS.iter().any(|c| self.index.contains_key(*c)) {
+        if EVENT_ONLY_COLUMNS
+            .iter()
+            .any(|c| self.index.contains_key(*c))
+        {
             Some(ExportKind::Events)
         } else if self.index.contains_key(DF_UNIFIED_ID) && !self.index.contains_key(EVENT_NAME) {
             Some(ExportKind::Profiles)
@@ -193,7 +196,12 @@ mod tests {
     #[test]
     fn the_kind_of_export_is_told_by_its_system_columns() {
         let kind = |names: &[&str]| Header::new(names.iter().copied()).unwrap().kind();
-        let events = ["df_unified_id", "df_api_version", "event_name", "df_server_datetime"];
+        let events = [
+            "df_unified_id",
+            "df_api_version",
+            "event_name",
+            "df_server_datetime",
+        ];
         assert_eq!(kind(&events), Some(ExportKind::Events));
         assert_eq!(
             kind(&["df_unified_id", "df_name", "df_external_id"]),
