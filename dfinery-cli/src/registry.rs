@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use dfinery_schema::entry::Entry;
 use dfinery_schema::{Diagnostic, Registry, RegistryError};
 
 use crate::exit::CliError;
@@ -38,12 +39,22 @@ pub fn given_or_default(given: Option<&Path>) -> Option<PathBuf> {
 /// A configuration error when the file cannot be read (it names the command that creates
 /// one).
 pub fn read(path: &Path) -> Result<Loaded, CliError> {
-    if path.is_dir() {
-        return Err(CliError::config(format!(
-            "the registry `{}` is a folder; give `--registry` the file, e.g. `{}`",
-            path.display(),
-            path.join("dfinery.toml").display()
-        )));
+    // From the metadata alone: opening a FIFO would wait for a writer, forever.
+    match Entry::at(path) {
+        Entry::Directory => {
+            return Err(CliError::config(format!(
+                "the registry `{}` is a folder; give `--registry` the file, e.g. `{}`",
+                path.display(),
+                path.join("dfinery.toml").display()
+            )));
+        }
+        Entry::Special(kind) => {
+            return Err(CliError::config(format!(
+                "the registry `{}` is {kind}, not a regular file, and the registry is read from a regular file only; give `--registry` the path of your `dfinery.toml`",
+                path.display()
+            )));
+        }
+        Entry::Missing | Entry::File => {}
     }
     // A file that cannot be opened is a configuration error with its fix; one that can is
     // read as the derive reads it (at most 64 MiB, UTF-8), its problems shown as the file's.

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
 
+pub use dfinery_schema::entry::Entry;
 use dfinery_schema::{Registry, RegistryError};
 use syn::{Ident, LitStr};
 
@@ -47,63 +48,6 @@ pub enum Source {
     Env,
     /// `dfinery.toml` in `CARGO_MANIFEST_DIR` or the workspace root.
     Search,
-}
-
-/// What is at a path the search looks at, read from its metadata: nothing is opened, so a FIFO
-/// there cannot block the compiler.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Entry {
-    /// Nothing (or nothing whose metadata can be read).
-    Missing,
-    /// A regular file, or a symbolic link to one: the only kind read as a registry.
-    File,
-    /// A directory.
-    Directory,
-    /// Anything else, which cannot be read as a registry file: what it is, e.g. `a FIFO`.
-    Special(&'static str),
-}
-
-impl Entry {
-    /// How a message names what is there, e.g. `a directory`.
-    fn what(self) -> &'static str {
-        match self {
-            Entry::Missing => "missing",
-            Entry::File => "a regular file",
-            Entry::Directory => "a directory",
-            Entry::Special(kind) => kind,
-        }
-    }
-
-    /// What is at `path`, following symbolic links, from its metadata only.
-    pub fn at(path: &Path) -> Entry {
-        match std::fs::metadata(path) {
-            Err(_) => Entry::Missing,
-            Ok(meta) if meta.is_file() => Entry::File,
-            Ok(meta) if meta.is_dir() => Entry::Directory,
-            Ok(meta) => Entry::Special(special_kind(&meta.file_type())),
-        }
-    }
-}
-
-/// What a file that is neither a regular file nor a directory is, for a message.
-#[cfg(unix)]
-fn special_kind(kind: &std::fs::FileType) -> &'static str {
-    use std::os::unix::fs::FileTypeExt as _;
-    if kind.is_fifo() {
-        "a FIFO (named pipe)"
-    } else if kind.is_socket() {
-        "a socket"
-    } else if kind.is_block_device() || kind.is_char_device() {
-        "a device"
-    } else {
-        "a special file"
-    }
-}
-
-/// What a file that is neither a regular file nor a directory is, for a message.
-#[cfg(not(unix))]
-fn special_kind(_: &std::fs::FileType) -> &'static str {
-    "a special file"
 }
 
 /// Why no registry file was found.

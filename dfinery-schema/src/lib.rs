@@ -7,6 +7,8 @@
 //!   `dfinery.toml`, [`Registry::standard`] enables the whole catalog.
 //! - [`catalog`] holds the standard events, event properties, item properties and user
 //!   properties of the DFINERY docs.
+//! - [`entry`] says what is at a registry path from its metadata alone, so that a FIFO or a
+//!   device is refused before it is opened (the derives and [`Registry::read_source`] use it).
 //! - [`names`], [`suggest`](suggest()) and [`limits`] are the rules every crate applies
 //!   alike; [`protocol`] holds DFINERY's wire facts (result codes, export failures, the
 //!   Datetime and Date formats) once; [`DataType::check`] and [`PropertyDef::check`] decide whether a JSON value (seen
@@ -110,6 +112,7 @@
 
 pub mod catalog;
 mod check;
+pub mod entry;
 mod json;
 pub mod limits;
 mod model;

@@ -232,6 +232,37 @@ async fn a_clean_end_inside_a_quoted_field_or_a_row_is_truncated() {
 }
 
 #[tokio::test]
+async fn a_clean_end_inside_the_header_row_is_truncated_not_missing_columns() {
+    // Cut in `df_items_df_price`: the header read as it stands would lack columns `Purchase`
+    // needs, and the error would blame the query instead of the cut.
+    let bytes = fixture_bytes("purchases.csv");
+    let cut = bytes
+        .windows(12)
+        .position(|w| w == b"df_items_df_")
+        .expect("the fixture has item columns")
+        + 12;
+    let expected = "the export ended early after 0 rows: it stops inside its header row, before the row's line end; retry the export";
+    let url = raw_server(bytes[..cut].to_vec(), Ending::Chunked).await;
+    let error = client_at(&url)
+        .export_event_rows(&query())
+        .await
+        .and_then(|rows| rows.events::<Purchase>())
+        .expect_err("an error, not an empty stream");
+    assert!(
+        matches!(&error, ExportError::Truncated { rows: 0, .. }),
+        "{error:?}"
+    );
+    assert_eq!(error.to_string(), expected);
+    assert!(error.is_retryable());
+    // The same from a saved file, and for a header of one column cut short.
+    for body in [&bytes[..cut], b"df_unified_id,event_na", b"df_unif"] {
+        let (seen, error) = read_bytes(body);
+        assert!(seen.is_empty(), "{seen:?}");
+        assert_eq!(error.map(|e| e.to_string()).as_deref(), Some(expected));
+    }
+}
+
+#[tokio::test]
 async fn an_empty_body_has_no_header() {
     let url = raw_server(Vec::new(), Ending::Chunked).await;
     let error = client_at(&url)

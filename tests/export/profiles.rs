@@ -1,11 +1,11 @@
 //! User-profile exports decoded into a `DfineryProfile`: from a fixture, and sent to the
 //! emulator and exported back.
 
-use dfinery::export::{ExportRows, ProfileQuery};
+use dfinery::export::{ExportError, ExportKind, ExportRows, ProfileQuery};
 use dfinery::{Date, Patch, Profile};
 use std::fs::File;
 
-use crate::model::{Member, Tier};
+use crate::model::{Member, Purchase, Tier};
 use crate::support::{client, emulator, fixture, user};
 
 #[test]
@@ -183,4 +183,39 @@ async fn a_9_kb_array_is_refused_before_sending() {
         .build();
     assert!(props.is_err(), "the dynamic builder refuses it too");
     assert_eq!(emulator.stats().requests, 0, "nothing was sent");
+}
+
+#[test]
+fn an_export_of_the_other_kind_is_refused_naming_both_kinds() {
+    // `Member`'s fields are all optional, and an event export has `df_unified_id`: its rows
+    // decoded silently as profiles, every property `None`.
+    let error = ExportRows::new(File::open(fixture("purchases.csv")).unwrap())
+        .unwrap()
+        .profiles::<Member>()
+        .expect_err("an event export is not decoded as profiles");
+    assert!(
+        matches!(
+            error,
+            ExportError::WrongKind {
+                rust_type: "Member",
+                found: ExportKind::Events,
+                asked: ExportKind::Profiles
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "this is an event export, but `Member` decodes user profiles; read it with `.events::<T>()` into a type of that kind, or export user profiles instead"
+    );
+    // The reverse named the event system columns as missing, as if the query had left them out.
+    let error = ExportRows::new(File::open(fixture("profiles.csv")).unwrap())
+        .unwrap()
+        .events::<Purchase>()
+        .expect_err("a profile export is not decoded as events");
+    assert_eq!(
+        error.to_string(),
+        "this is a user-profile export, but `Purchase` decodes events; read it with `.profiles::<T>()` into a type of that kind, or export events instead"
+    );
+    assert!(!error.is_retryable());
 }

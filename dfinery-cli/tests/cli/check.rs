@@ -349,6 +349,43 @@ fn a_folder_given_as_the_registry_is_named_as_one() {
     assert!(err.contains("no-such-folder` first"), "{err}");
 }
 
+/// `dfinery check --registry FIFO` opened the FIFO and waited for a writer, forever; so did
+/// `check --init --force` for a reader. Each must exit 3 naming what is there, within 60 s.
+#[cfg(unix)]
+#[test]
+fn a_fifo_given_as_the_registry_is_refused_without_opening_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("dfinery.toml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success(), "mkfifo {}", fifo.display());
+    // `export events --event E` reads it through the same `registry::read` as `check`.
+    let commands: [&[&str]; 3] = [
+        &["check"],
+        &["check", "--init", "--force"],
+        &["emulator", "--port", "0"],
+    ];
+    for args in commands {
+        // Killed after 60 s, it has no exit code.
+        let output = dfinery()
+            .args(args)
+            .arg("--registry")
+            .arg(&fifo)
+            .current_dir(dir.path())
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        let err = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{args:?}: {err}");
+        assert!(
+            err.contains("is a FIFO (named pipe), not a regular file"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
 #[test]
 fn the_caret_stays_under_the_value_on_a_line_indented_with_a_tab() {
     // The caret line was indented with spaces only: under a tab-indented line it showed 7
@@ -385,11 +422,12 @@ fn a_registry_that_is_not_utf8_or_never_ends_is_a_problem_at_its_place_not_read_
         "{out}"
     );
 
+    // Now refused before it is opened, as every entry that is not a regular file is.
     #[cfg(unix)]
     {
         let output = check("/dev/zero");
-        assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
-        let out = text(&output.stdout);
-        assert!(out.contains("larger than 64 MiB"), "{out}");
+        assert_eq!(output.status.code(), Some(3), "{}", text(&output.stdout));
+        let err = text(&output.stderr);
+        assert!(err.contains("is a device, not a regular file"), "{err}");
     }
 }

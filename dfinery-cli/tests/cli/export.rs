@@ -57,6 +57,13 @@ fn events_sent_are_exported_to_a_file_with_their_rows() {
         "{}",
         text(&output.stdout)
     );
+    // The check that `-o` can be written leaves nothing beside the exports.
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 #[test]
@@ -173,6 +180,29 @@ fn an_output_that_cannot_be_written_is_refused_before_the_export_is_asked_for() 
         assert_eq!(output.status.code(), Some(3), "{what} {output_path:?}");
         let err = text(&output.stderr);
         assert!(err.contains(says), "{err}");
+    }
+    // A folder that exists but takes no new file (`/proc`), and a device: the first passed the
+    // checks above and failed once the export had been asked for; the second would have been
+    // replaced by the export's file.
+    #[cfg(target_os = "linux")]
+    for (output_path, says) in [
+        (
+            "/proc/x.csv",
+            "cannot create a file in the folder `/proc` of `-o /proc/x.csv`",
+        ),
+        ("/dev/null", "`-o /dev/null` is not a regular file"),
+    ] {
+        let output = dfinery_at(&emulator)
+            .args(["export", "events", "-o", output_path])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(3), "{output_path}");
+        let err = text(&output.stderr);
+        assert!(err.contains(says), "{err}");
+        assert!(
+            err.contains("give `-o`") || err.contains("give the path"),
+            "{err}"
+        );
     }
     let output = dfinery_at(&emulator)
         .args(["export", "profiles", "-o", "-"])

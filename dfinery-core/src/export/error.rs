@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use dfinery_schema::DataType;
 
+use super::meta::ExportKind;
 use super::query::QueryError;
 #[cfg(feature = "client")]
 use crate::client::Error;
@@ -51,8 +52,8 @@ pub enum ExportError {
         /// The error code the body carried.
         code: ExportErrorCode,
     },
-    /// The body ended where no CSV can end: before the header row, inside a quoted field, or
-    /// in the middle of a row.
+    /// The body ended where no CSV can end: before the end of the header row (its line end),
+    /// inside a quoted field, or in the middle of a row.
     #[error("the export ended early after {rows} rows: {reason}; retry the export")]
     Truncated {
         /// The complete data rows read.
@@ -112,6 +113,22 @@ pub enum ExportError {
         rust_type: &'static str,
         /// The missing column names.
         columns: Vec<String>,
+    },
+    /// A typed decode of the other kind of export: events from a user-profile export, or
+    /// profiles from an event export (told apart by the header, [`Header::kind`](super::Header::kind)).
+    #[error(
+        "this is {found}, but `{rust_type}` decodes {}; read it with `.{}::<T>()` into a type of that kind, or export {} instead",
+        asked.decoded(),
+        found.method(),
+        asked.decoded()
+    )]
+    WrongKind {
+        /// The type being decoded, e.g. `Member`.
+        rust_type: &'static str,
+        /// The kind the header shows.
+        found: ExportKind,
+        /// The kind `rust_type` decodes.
+        asked: ExportKind,
     },
     /// A column asked for by name that the export does not have.
     #[error("the export has no column `{column}`{hint}")]

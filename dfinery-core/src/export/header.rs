@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::error::{ColumnHint, ExportError};
-use super::meta::EVENT_LOG_ID;
+use super::meta::{DF_UNIFIED_ID, EVENT_LOG_ID, EVENT_NAME, EVENT_ONLY_COLUMNS, ExportKind};
 use super::parse::Record;
 use super::query::ITEM_PREFIX;
 
@@ -70,6 +70,40 @@ impl Header {
     /// The column names, in file order.
     pub fn names(&self) -> &[String] {
         &self.names
+    }
+
+    /// Which export this header starts: [`ExportKind::Events`] when it has an event export's
+    /// system columns (`df_server_datetime`, `df_correction_datetime` or `df_api_version`),
+    /// [`ExportKind::Profiles`] when it has `df_unified_id` and none of them (nor
+    /// `event_name`), `None` when it is neither (a CSV made by hand).
+    pub fn kind(&self) -> Option<ExportKind> {
+        if EVENT_ONLY_COLUMNS
+            .iter()
+            .any(|c| self.index.contains_key(*c))
+        {
+            Some(ExportKind::Events)
+        } else if self.index.contains_key(DF_UNIFIED_ID) && !self.index.contains_key(EVENT_NAME) {
+            Some(ExportKind::Profiles)
+        } else {
+            None
+        }
+    }
+
+    /// [`ExportError::WrongKind`] when this header starts the other kind of export than
+    /// `rust_type` decodes (`asked`).
+    pub(crate) fn require_kind(
+        &self,
+        asked: ExportKind,
+        rust_type: &'static str,
+    ) -> Result<(), ExportError> {
+        match self.kind() {
+            Some(found) if found != asked => Err(ExportError::WrongKind {
+                rust_type,
+                found,
+                asked,
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// The number of columns.
@@ -157,6 +191,25 @@ mod tests {
         assert!(header.same_event(&a, &b));
         assert!(!header.same_event(&a, &c));
         assert!(!header.same_event(&none, &none));
+    }
+
+    #[test]
+    fn the_kind_of_export_is_told_by_its_system_columns() {
+        let kind = |names: &[&str]| Header::new(names.iter().copied()).unwrap().kind();
+        let events = [
+            "df_unified_id",
+            "df_api_version",
+            "event_name",
+            "df_server_datetime",
+        ];
+        assert_eq!(kind(&events), Some(ExportKind::Events));
+        assert_eq!(
+            kind(&["df_unified_id", "df_name", "df_external_id"]),
+            Some(ExportKind::Profiles)
+        );
+        // A user property may be named `event_name`; a CSV made by hand may be neither.
+        assert_eq!(kind(&["df_unified_id", "event_name"]), None);
+        assert_eq!(kind(&["a", "b"]), None);
     }
 
     #[test]

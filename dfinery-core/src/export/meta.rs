@@ -25,6 +25,51 @@ pub(crate) const EVENT_LOG_ID: &str = "event_log_id";
 /// `event_datetime`: the emulator adds it; DFINERY does not document it.
 pub(crate) const EVENT_DATETIME: &str = "event_datetime";
 
+/// Which of DFINERY's two exports a CSV is, as its header shows ([`Header::kind`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ExportKind {
+    /// An event export: it has the event system columns (`df_server_datetime`,
+    /// `df_correction_datetime`, `df_api_version`).
+    Events,
+    /// A user-profile export: `df_unified_id` and user properties, none of an event export's
+    /// system columns.
+    Profiles,
+}
+
+impl ExportKind {
+    /// What is decoded from this kind of export, for messages: `events`, `user profiles`.
+    pub(crate) const fn decoded(self) -> &'static str {
+        match self {
+            ExportKind::Events => "events",
+            ExportKind::Profiles => "user profiles",
+        }
+    }
+
+    /// The method that decodes this kind, for messages.
+    pub(crate) const fn method(self) -> &'static str {
+        match self {
+            ExportKind::Events => "events",
+            ExportKind::Profiles => "profiles",
+        }
+    }
+}
+
+impl std::fmt::Display for ExportKind {
+    /// `an event export`, `a user-profile export`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ExportKind::Events => "an event export",
+            ExportKind::Profiles => "a user-profile export",
+        })
+    }
+}
+
+/// The system columns only an event export has. They start with the reserved `df_`, so no
+/// custom user property takes their names (`event_name` is not among them: one could).
+pub(crate) const EVENT_ONLY_COLUMNS: [&str; 3] =
+    [DF_SERVER_DATETIME, DF_CORRECTION_DATETIME, DF_API_VERSION];
+
 /// The system columns of one exported event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

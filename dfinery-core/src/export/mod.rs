@@ -47,7 +47,7 @@ pub use file::ExportFile;
 pub use from_cell::{FromCell, FromElement};
 pub use group::EventGroup;
 pub use header::Header;
-pub use meta::{EventMeta, ExportedEvent, ExportedProfile};
+pub use meta::{EventMeta, ExportKind, ExportedEvent, ExportedProfile};
 pub use parse::MAX_ROW_BYTES;
 pub use query::{EventQuery, ProfileQuery, QueryError};
 pub use reader::{Events, ExportRows, Profiles};

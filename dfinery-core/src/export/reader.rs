@@ -107,7 +107,8 @@ impl<S> ExportRows<S> {
     ///
     /// # Errors
     ///
-    /// [`ExportError::MissingColumns`] when the header lacks columns `T` needs.
+    /// [`ExportError::WrongKind`] when the header is a user-profile export's, and
+    /// [`ExportError::MissingColumns`] when it lacks columns `T` needs.
     pub fn events<T: DecodeEvent>(self) -> Result<Events<S, T>, ExportError> {
         let decoder = EventDecoder::new(self.header())?;
         Ok(Events {
@@ -122,7 +123,8 @@ impl<S> ExportRows<S> {
     ///
     /// # Errors
     ///
-    /// [`ExportError::MissingColumns`] when the header lacks columns `T` needs.
+    /// [`ExportError::WrongKind`] when the header is an event export's, and
+    /// [`ExportError::MissingColumns`] when it lacks columns `T` needs.
     pub fn profiles<T: DecodeProfile>(self) -> Result<Profiles<S, T>, ExportError> {
         let decoder = ProfileDecoder::new(self.header())?;
         Ok(Profiles {

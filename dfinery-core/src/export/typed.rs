@@ -7,7 +7,7 @@ use super::decode::{Columns, DecodeEvent, DecodeProfile};
 use super::error::ExportError;
 use super::group::EventGroup;
 use super::header::Header;
-use super::meta::{ExportedEvent, ExportedProfile, MetaColumns, ProfileIdColumns};
+use super::meta::{ExportKind, ExportedEvent, ExportedProfile, MetaColumns, ProfileIdColumns};
 use super::row::ExportRow;
 
 /// A type's columns (`columns`, found by its derive) beside the system columns found for it
@@ -48,8 +48,10 @@ impl<T: DecodeEvent> EventDecoder<T> {
     ///
     /// # Errors
     ///
+    /// [`ExportError::WrongKind`] for a user-profile export, then
     /// [`ExportError::MissingColumns`] naming every column missing, system columns included.
     pub(crate) fn new(header: &Header) -> Result<Self, ExportError> {
+        header.require_kind(ExportKind::Events, T::description().rust_name)?;
         let mut missing = Vec::new();
         let meta = MetaColumns::find(header, &mut missing);
         let (meta, columns) = beside(
@@ -102,8 +104,10 @@ impl<T: DecodeProfile> ProfileDecoder<T> {
     ///
     /// # Errors
     ///
-    /// [`ExportError::MissingColumns`] naming every column missing.
+    /// [`ExportError::WrongKind`] for an event export, then [`ExportError::MissingColumns`]
+    /// naming every column missing.
     pub(crate) fn new(header: &Header) -> Result<Self, ExportError> {
+        header.require_kind(ExportKind::Profiles, T::description().rust_name)?;
         let mut missing = Vec::new();
         let ids = ProfileIdColumns::find(header, &mut missing);
         let (ids, columns) = beside(

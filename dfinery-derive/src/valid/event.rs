@@ -80,7 +80,9 @@ pub fn check_event<'f, 'a>(input: &'f Struct<'a>, errors: &mut Errors) -> Option
                 "event `{name}` takes no items (it has no item properties in `{file}`); remove the `#[dfinery(items)]` field"
             ),
         ),
-        None if event.items_required => errors.at(
+        // A field whose attributes had errors (`#[dfinery(items, datetime)]`) may have been
+        // meant as the items field: its own error says what to fix.
+        None if event.items_required && !resolved.has_invalid => errors.at(
             input.ident.span(),
             format!(
                 "event `{name}` requires items; add a field `#[dfinery(items)] items: Vec<T>` where `T` derives `DfineryItem`"

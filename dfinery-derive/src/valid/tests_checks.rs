@@ -518,6 +518,21 @@ fn items_must_fit_the_event() {
         &errors,
         "event `coupon_used` requires items; add a field `#[dfinery(items)] items: Vec<T>` where `T` derives `DfineryItem`",
     );
+    // An items field whose attributes conflict is one error, the conflict: "requires items;
+    // add a field `#[dfinery(items)]`" followed it, though the field was there.
+    let (_, errors) = event(syn::parse_quote! {
+        #[dfinery(event = "coupon_used")]
+        struct Coupon {
+            coupon_code: String,
+            amount: f64,
+            #[dfinery(items, datetime)]
+            items: Vec<u8>,
+        }
+    });
+    assert_one(
+        &errors,
+        "`items` and `datetime` cannot be combined on one field; keep one",
+    );
     let (checked, errors) = event(syn::parse_quote! {
         #[dfinery(event = "coupon_used")]
         struct Coupon {

@@ -16,11 +16,13 @@ use context::{Ctx, Key, Value};
 pub use diagnostic::{Diagnostic, RegistryError};
 
 use crate::Registry;
+use crate::entry::Entry;
 use crate::names::shown;
 
 /// The largest `dfinery.toml` [`Registry::load`] reads, 64 MiB: a registry of thousands of
-/// events takes a few megabytes, so a larger file (or one that never ends, such as
-/// `/dev/zero`) is the wrong file, refused before it fills the memory of a build.
+/// events takes a few megabytes, so a larger file is the wrong file, refused before it fills
+/// the memory of a build. (One that never ends, such as `/dev/zero` or a FIFO, is not a regular
+/// file and is refused before it is opened.)
 const MAX_REGISTRY_FILE_BYTES: u64 = 64 << 20;
 
 /// The keys allowed at the top level.
@@ -104,13 +106,26 @@ impl Registry {
 
     /// The text of the registry file at `path`, read as [`load`](Registry::load) reads it
     /// (at most 64 MiB, UTF-8), for a tool that shows the file's lines beside its problems:
-    /// the errors are `load`'s, each one diagnostic carrying the path.
+    /// the errors are `load`'s, each one diagnostic carrying the path. A FIFO, a socket or a
+    /// device is refused from its metadata, never opened ([`Entry`]).
     pub fn read_source(path: impl AsRef<Path>) -> Result<String, RegistryError> {
         let path = path.as_ref();
         let error = |src: &str, at: usize, message: String| RegistryError {
             path: Some(path.to_owned()),
             diagnostics: vec![Diagnostic::new(src, at..at, message)],
         };
+        // Never opened unless a regular file (or a folder, refused below as before): opening a
+        // FIFO waits for a writer, forever.
+        if let Entry::Special(kind) = Entry::at(path) {
+            return Err(error(
+                "",
+                0,
+                format!(
+                    "the registry file is {kind}, not a regular file, and the registry is read \
+                     from a regular file only; give the path of your `dfinery.toml`"
+                ),
+            ));
+        }
         let bytes = read_capped(path).map_err(|err| {
             let fix = match err.kind() {
                 std::io::ErrorKind::NotFound => {
@@ -163,8 +178,8 @@ impl Registry {
     }
 }
 
-/// The bytes of the file at `path`, at most one more than [`MAX_REGISTRY_FILE_BYTES`]: a file
-/// that never ends (`/dev/zero`, a pipe kept open) or a huge one is not read whole.
+/// The bytes of the file at `path`, at most one more than [`MAX_REGISTRY_FILE_BYTES`]: a huge
+/// file (or one growing while it is read) is not read whole.
 fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read as _;
     let mut bytes = Vec::new();

@@ -442,12 +442,26 @@ fn a_file_that_is_not_utf8_is_reported_at_its_first_bad_byte() {
 #[test]
 fn a_file_that_never_ends_is_refused_without_reading_it_whole() {
     // `DFINERY_REGISTRY=/dev/zero` (or any huge file) was read whole into memory: a build
-    // that never finished.
+    // that never finished. A device is now refused before it is opened; a huge regular file
+    // (sparse here: 65 MiB of nothing on disk) is read up to the cap only.
     let path = std::path::Path::new("/dev/zero");
-    if !path.exists() {
-        return;
+    if path.exists() {
+        let err = Registry::load(path).unwrap_err();
+        assert_eq!(err.diagnostics.len(), 1);
+        assert_eq!(
+            err.diagnostics[0].message,
+            "the registry file is a device, not a regular file, and the registry is read from a \
+             regular file only; give the path of your `dfinery.toml`"
+        );
     }
-    let err = Registry::load(path).unwrap_err();
+    let dir = std::env::temp_dir().join(format!("dfinery-schema-huge-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let huge = dir.join("dfinery.toml");
+    std::fs::File::create(&huge)
+        .and_then(|file| file.set_len(65 << 20))
+        .unwrap();
+    let err = Registry::load(&huge).unwrap_err();
+    std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(err.diagnostics.len(), 1);
     assert_eq!(
         err.diagnostics[0].message,
@@ -520,4 +534,36 @@ fn a_folder_given_as_the_registry_is_named_with_the_file_to_give() {
         "{message}"
     );
     std::fs::remove_dir_all(folder).unwrap();
+}
+
+/// A FIFO named as the registry is refused from its metadata, never opened: opening one waits
+/// for a writer, so `dfinery check --registry FIFO` (and `Registry::load` under it) hung
+/// forever. The load runs on another thread and must answer within 30 s.
+#[cfg(unix)]
+#[test]
+fn a_fifo_named_as_the_registry_is_refused_without_opening_it() {
+    let dir = std::env::temp_dir().join(format!("dfinery-schema-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("dfinery.toml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success(), "mkfifo {}", fifo.display());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let path = fifo.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send((Registry::load(&path), Registry::read_source(&path)));
+    });
+    let answers = rx.recv_timeout(std::time::Duration::from_secs(30));
+    std::fs::remove_dir_all(&dir).unwrap();
+    let (load, read) = answers.expect("the load answers without waiting on the FIFO");
+    for err in [load.unwrap_err(), read.unwrap_err()] {
+        assert_eq!(err.path.as_deref(), Some(fifo.as_path()));
+        assert_eq!(err.diagnostics.len(), 1);
+        assert_eq!(
+            err.diagnostics[0].message,
+            "the registry file is a FIFO (named pipe), not a regular file, and the registry is read from a regular file only; give the path of your `dfinery.toml`"
+        );
+    }
 }

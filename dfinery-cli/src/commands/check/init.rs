@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use dfinery_schema::entry::Entry;
 use dfinery_schema::{PropertyDef, catalog};
 use serde_json::json;
 
@@ -16,12 +17,22 @@ use crate::output;
 ///
 /// A configuration error when the file exists (without `force`) or cannot be written.
 pub fn run(path: &Path, force: bool, json: bool) -> Result<Exit, CliError> {
-    if path.is_dir() {
-        return Err(CliError::config(format!(
-            "`{}` is a folder; give `--registry` the path of the file to write, e.g. `{}`",
-            path.display(),
-            path.join("dfinery.toml").display()
-        )));
+    // From the metadata alone: writing to a FIFO would wait for a reader, forever.
+    match Entry::at(path) {
+        Entry::Directory => {
+            return Err(CliError::config(format!(
+                "`{}` is a folder; give `--registry` the path of the file to write, e.g. `{}`",
+                path.display(),
+                path.join("dfinery.toml").display()
+            )));
+        }
+        Entry::Special(kind) => {
+            return Err(CliError::config(format!(
+                "`{}` is {kind}, not a regular file; give `--registry` the path of the file to write, e.g. `dfinery.toml`",
+                path.display()
+            )));
+        }
+        Entry::Missing | Entry::File => {}
     }
     if path.exists() && !force {
         return Err(CliError::config(format!(

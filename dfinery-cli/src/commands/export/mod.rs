@@ -121,6 +121,41 @@ fn check_output(path: &Path) -> Result<(), CliError> {
             path.display()
         )));
     }
+    // A device, a FIFO or a socket: the export's file would be renamed over it.
+    if path.exists() && !path.is_file() {
+        return Err(CliError::config(format!(
+            "`-o {}` is not a regular file; give the path of a file to write, e.g. `export.csv`",
+            path.display()
+        )));
+    }
+    probe_folder(path, folder)
+}
+
+/// Creates and removes an empty file beside `path`, as the export's temporary file will be:
+/// a folder that exists but refuses new files (`/proc`, read-only, no permission) is found
+/// here, not after the request.
+fn probe_folder(path: &Path, folder: &Path) -> Result<(), CliError> {
+    let mut name = std::ffi::OsString::from(".");
+    name.push(path.file_name().unwrap_or(path.as_os_str()));
+    name.push(format!(".{}.probe", std::process::id()));
+    let probe = folder.join(name);
+    if let Err(err) = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        return Err(CliError::config(format!(
+            "cannot create a file in the folder `{}` of `-o {}` ({err}); give `-o` a path in a folder you can write to",
+            folder.display(),
+            path.display()
+        )));
+    }
+    if let Err(err) = std::fs::remove_file(&probe) {
+        tracing::warn!(
+            "could not remove the empty file `{}` made to check that `-o` can be written ({err}); delete it",
+            probe.display()
+        );
+    }
     Ok(())
 }
 

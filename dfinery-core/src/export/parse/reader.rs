@@ -248,6 +248,15 @@ impl RowReader {
                         return Err(ExportError::NotUtf8 { row });
                     }
                     if !self.has_header {
+                        if at_end {
+                            // A header row always ends in a line end: one the body stops in
+                            // was cut, and its last name may be half a name.
+                            return Err(ExportError::Truncated {
+                                rows: 0,
+                                reason: "it stops inside its header row, before the row's line end"
+                                    .to_owned(),
+                            });
+                        }
                         self.header = Header::from_record(record)?;
                         self.has_header = true;
                         if header_only {
