@@ -192,3 +192,79 @@ async fn delete_identity_removes_the_profile() {
     // Deleting again is not an error (`docs/protocol.md` §11 Q14).
     client.delete_identity(&id).await.unwrap();
 }
+
+/// A text whose JSON form is exactly `bytes` bytes, with every kind of escape and multi-byte
+/// characters in it: the JSON text is what both the client and DFINERY measure against the 8 KB
+/// limit (`docs/protocol.md` §4.4), not the characters or the UTF-8 of the text itself.
+fn text_of_json_len(bytes: usize) -> String {
+    let mut text =
+        "quote \" backslash \\ newline \n tab \t control \u{1} \u{1f} é 한 🎉 ".to_owned();
+    let len = serde_json::to_string(&text).unwrap().len();
+    text.push_str(&"x".repeat(bytes - len));
+    assert_eq!(serde_json::to_string(&text).unwrap().len(), bytes);
+    text
+}
+
+#[tokio::test]
+async fn values_of_exactly_8_kb_of_json_are_sent_and_stored_and_one_byte_more_never_leaves() {
+    use dfinery::ItemBuilder;
+    use dfinery::limits::MAX_VALUE_BYTES;
+
+    let emulator = emulator().await;
+    let client = client(&emulator);
+    let who = user("dfn-user-8k");
+    let at_limit = text_of_json_len(MAX_VALUE_BYTES);
+    // An array's JSON counts its brackets, commas and the quotes of every element.
+    let first = text_of_json_len(100);
+    let rest = text_of_json_len(MAX_VALUE_BYTES - 2 - 1 - 100);
+    let brands = vec![first.clone(), rest.clone()];
+    assert_eq!(
+        serde_json::to_string(&brands).unwrap().len(),
+        MAX_VALUE_BYTES
+    );
+
+    let record = EventRecord::builder("wishlist_shared")
+        .property("channel", at_limit.as_str())
+        .item(
+            ItemBuilder::new()
+                .property("sku", "SKU-1")
+                .property("note", at_limit.as_str()),
+        )
+        .build()
+        .expect("8,192 bytes of JSON is within the limit");
+    client.send_events(&who, [&record]).await.unwrap();
+    let profile = UserProperties::builder()
+        .property("favorite_brands", brands.clone())
+        .build()
+        .expect("8,192 bytes of JSON is within the limit");
+    client.update_profile(&who, &profile).await.unwrap();
+
+    let stored = emulator.events();
+    assert_eq!(stored.len(), 1, "the emulator refused what the client sent");
+    assert_eq!(stored[0].property("channel"), Some(&json!(at_limit)));
+    assert_eq!(stored[0].items[0].get("note"), Some(&json!(at_limit)));
+    assert_eq!(
+        emulator
+            .profile("dfn-user-8k")
+            .unwrap()
+            .properties
+            .get("favorite_brands"),
+        Some(&json!(brands))
+    );
+
+    // One byte more is refused by the client itself, so it never costs a request.
+    let requests = emulator.stats().requests;
+    let over = text_of_json_len(MAX_VALUE_BYTES + 1);
+    let refused = EventRecord::builder("wishlist_shared")
+        .property("channel", over.as_str())
+        .build()
+        .unwrap_err();
+    assert_eq!(refused.violations.len(), 1, "{refused}");
+    assert!(refused.to_string().contains("8193 bytes"), "{refused}");
+    let refused = UserProperties::builder()
+        .property("favorite_brands", vec![first, format!("{rest}x")])
+        .build()
+        .unwrap_err();
+    assert!(refused.to_string().contains("8193 bytes"), "{refused}");
+    assert_eq!(emulator.stats().requests, requests);
+}

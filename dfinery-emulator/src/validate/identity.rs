@@ -155,9 +155,20 @@ mod tests {
             "{}",
             violations[0].expected
         );
-        let (identity, violations) = read(json!({"phone_no": "821012345678"}));
-        assert!(violations.is_empty());
-        assert_eq!(identity.phone_no.as_deref(), Some("821012345678"));
+        // The documented forms (`docs/protocol.md` §3.1: `821012345678`, `82212345678`, and the
+        // SDK scenario's `8201012345678` with its trunk 0 kept) and the client's bounds (8 and 15
+        // digits): the client sends each of them, so a refusal here would refuse its whole batch.
+        for good in [
+            "821012345678",
+            "82212345678",
+            "8201012345678",
+            "12345678",
+            "123456789012345",
+        ] {
+            let (identity, violations) = read(json!({"phone_no": good}));
+            assert!(violations.is_empty(), "{good}: {violations:?}");
+            assert_eq!(identity.phone_no.as_deref(), Some(good));
+        }
         let (_, violations) = read(json!({"unified_id": "x", "email": 3, "external_id": ""}));
         let found: Vec<_> = violations
             .iter()
