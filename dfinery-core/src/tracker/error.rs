@@ -40,8 +40,11 @@ pub enum TrackError {
     /// error's, which names the event, the property and the rule.
     #[error(transparent)]
     Invalid(ValidationError),
-    /// The tracker was shut down.
-    #[error("the tracker is shut down, nothing was queued; build a new `Tracker`")]
+    /// The tracker was shut down, or the Tokio runtime it was built in has stopped (its worker
+    /// task stopped with it; see [`Tracker`](super::Tracker) for what became of what it held).
+    #[error(
+        "the tracker is shut down, or the Tokio runtime it was built in has stopped; nothing was queued; build a new `Tracker` inside a runtime that outlives it"
+    )]
     Closed,
     /// The spool could not store the message; why is the
     /// [`source`](std::error::Error::source).

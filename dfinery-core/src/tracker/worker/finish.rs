@@ -261,6 +261,7 @@ impl Worker {
     /// Syncs the spool, lets go of it (so the file can be opened again as soon as the last
     /// handle is dropped) and answers the flushes and the shutdown still waiting.
     pub(super) async fn finish(mut self) {
+        self.finished = true;
         if let Some(spool) = &self.core.spool
             && let Err(error) = spool.commit(Vec::new()).await
         {
