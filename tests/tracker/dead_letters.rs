@@ -173,3 +173,40 @@ async fn with_a_spool_dead_letters_are_kept_in_its_table() {
     assert_eq!(spool.clear_dead_letters().unwrap(), 1);
     assert_eq!(spool.dead_letters().unwrap().len(), 0);
 }
+
+/// A dead-letter callback that panics (an `unwrap` in the app's own code) does not take the
+/// tracker down with it: the panic is logged with the letter, and what is queued after it is
+/// still delivered.
+#[tokio::test(start_paused = true)]
+async fn a_panicking_dead_letter_callback_does_not_stop_the_tracker() {
+    let (capture, _guard) = crate::dropped::capture();
+    let emulator = emulator().await;
+    let tracker = tracker_to(emulator.base_url())
+        .on_dead_letter(|_| panic!("the app's callback broke"))
+        .build()
+        .unwrap();
+    let kim = user("kim");
+    let bad = tracker.try_track(&kim, unregistered()).unwrap();
+    let report = tracker.flush().await.unwrap();
+    assert_eq!(report.dead_lettered, 1, "{report:?}");
+    let later = tracker.try_track(&kim, login()).unwrap();
+    let report = tracker.flush().await.unwrap();
+    assert_eq!(report.delivered, 1, "{report:?}");
+    let stored: Vec<String> = emulator
+        .events()
+        .into_iter()
+        .map(|e| e.event_log_id)
+        .collect();
+    assert_eq!(stored, [later.to_string()]);
+    let text = capture.text();
+    assert!(
+        text.contains("the `on_dead_letter` callback panicked (the app's callback broke)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&bad.to_string()),
+        "the letter is logged in full: {text}"
+    );
+    let report = tracker.shutdown().await.unwrap();
+    assert!(report.metrics.balanced(), "{:?}", report.metrics);
+}

@@ -6,7 +6,7 @@ use crate::capture::Capture;
 use crate::support::{DOWN, login, spool_path, tracker_to, user};
 
 /// Runs `body` with a subscriber capturing this thread's logs at INFO and above.
-fn capture() -> (Capture, tracing::subscriber::DefaultGuard) {
+pub(crate) fn capture() -> (Capture, tracing::subscriber::DefaultGuard) {
     let capture = Capture::default();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::INFO)

@@ -171,6 +171,9 @@ impl TrackerBuilder {
     /// is still delivered from memory, [`DeadLetter::still_delivered`] says so), it is only not
     /// on disk. Such a notice is not a dead letter in the spool's table or in the metrics'
     /// `dead_lettered`.
+    ///
+    /// A callback that panics does not stop the tracker: the panic is caught and logged with
+    /// `tracing::error!`, with the letter in full, and delivery goes on.
     pub fn on_dead_letter(mut self, hook: impl Fn(DeadLetter) + Send + Sync + 'static) -> Self {
         self.settings.on_dead_letter = Some(DeadLetterHook(Arc::new(hook)));
         self

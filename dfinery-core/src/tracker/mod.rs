@@ -749,7 +749,7 @@ fn tell_not_durable(
     if let Err(mpsc::error::SendError(Command::NotDurable(letter))) =
         tx.send(Command::NotDurable(Box::new(letter)))
     {
-        (hook.0)(*letter);
+        hook.call(*letter);
     }
 }
 

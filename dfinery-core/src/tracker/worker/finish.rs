@@ -177,7 +177,7 @@ impl Worker {
             }
         }
         match &self.settings.on_dead_letter {
-            Some(hook) => (hook.0)(letter),
+            Some(hook) => hook.call(letter),
             None if self.core.spool.is_none() => {
                 let message = serde_json::to_string(&letter).unwrap_or_default();
                 tracing::error!(dead_letter = %message, "dead letter (set `on_dead_letter` or a spool to keep them)");

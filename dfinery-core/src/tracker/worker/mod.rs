@@ -151,14 +151,21 @@ impl Drop for Worker {
         if undelivered == 0 {
             return;
         }
+        // A panic of the worker's own (a bug of dfinery's: the callback's are caught) also
+        // ends here, and must not be blamed on the runtime.
+        let stopped = if std::thread::panicking() {
+            "the tracker's worker panicked"
+        } else {
+            "the Tokio runtime running the tracker's worker stopped"
+        };
         match &self.core.spool {
             None => tracing::error!(
                 undelivered,
-                "the Tokio runtime running the tracker's worker stopped while {undelivered} messages were undelivered; they are lost: keep the runtime running until `tracker.shutdown().await` returns"
+                "{stopped} while {undelivered} messages were undelivered; they are lost: keep the runtime running until `tracker.shutdown().await` returns"
             ),
             Some(spool) => tracing::info!(
                 undelivered,
-                "the Tokio runtime running the tracker's worker stopped while {undelivered} messages were undelivered; they stay in the spool `{}` for the next start (call `tracker.shutdown().await` before the runtime stops to send them now)",
+                "{stopped} while {undelivered} messages were undelivered; they stay in the spool `{}` for the next start (call `tracker.shutdown().await` before the runtime stops to send them now)",
                 spool.path().display()
             ),
         }
@@ -350,7 +357,7 @@ impl Worker {
             }
             Some(Command::NotDurable(letter)) => {
                 if let Some(hook) = &self.settings.on_dead_letter {
-                    (hook.0)(*letter);
+                    hook.call(*letter);
                 }
             }
             Some(Command::Flush(reply)) => self.start_flush(reply),
