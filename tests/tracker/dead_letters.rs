@@ -7,9 +7,11 @@ use std::time::Duration;
 
 use dfinery::Tracker;
 use dfinery::{Message, Spool};
+use dfinery_emulator::{FaultConfig, Latency};
 
 use crate::support::{
-    DOWN, Letters, client_to, emulator, login, spool_path, tracker_to, unregistered, user,
+    DOWN, Letters, client_to, emulator, emulator_with, login, spool_path, tracker_to, unregistered,
+    user,
 };
 
 #[tokio::test(start_paused = true)]
@@ -209,4 +211,54 @@ async fn a_panicking_dead_letter_callback_does_not_stop_the_tracker() {
     );
     let report = tracker.shutdown().await.unwrap();
     assert!(report.metrics.balanced(), "{:?}", report.metrics);
+}
+
+/// Without a spool, what the shutdown deadline cuts off is dead-lettered; a message whose
+/// request was already on the wire is not said to be undelivered (DFINERY may have stored
+/// it), only one never sent is.
+#[tokio::test(start_paused = true)]
+async fn a_message_on_the_wire_at_the_shutdown_deadline_is_not_called_undelivered() {
+    let emulator = emulator_with(|b| {
+        b.faults(FaultConfig {
+            latency: Latency::fixed(Duration::from_secs(5)),
+            ..FaultConfig::default()
+        })
+    })
+    .await;
+    let letters = Letters::default();
+    let tracker = letters
+        .hook(tracker_to(emulator.base_url()))
+        .build()
+        .unwrap();
+    let kim = user("kim");
+    let sent = tracker.track(&kim, login()).await.unwrap();
+    // The first request goes out, and is answered only after 5 s.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Queued behind it: one request at a time per user.
+    let never_sent = tracker.track(&kim, login()).await.unwrap();
+    let report = tracker
+        .shutdown_within(Duration::from_secs(1))
+        .await
+        .unwrap();
+    assert!(report.timed_out, "{report:?}");
+    let letters = letters.all();
+    let reason_of = |id: dfinery::Uuid| {
+        letters
+            .iter()
+            .find(|l| matches!(&l.message, Message::Event(r) if r.event_log_id() == id))
+            .map(|l| l.reason.clone())
+            .unwrap_or_else(|| panic!("no letter for {id}: {letters:?}"))
+    };
+    let on_the_wire = reason_of(sent);
+    assert!(
+        on_the_wire.contains(
+            "sent but not answered before the shutdown deadline: DFINERY may have stored it"
+        ),
+        "{on_the_wire}"
+    );
+    assert!(!on_the_wire.contains("not delivered"), "{on_the_wire}");
+    assert!(
+        reason_of(never_sent).starts_with("not delivered before the shutdown deadline"),
+        "{letters:?}"
+    );
 }

@@ -228,7 +228,10 @@ impl Worker {
         }
         self.sending.clear();
         let counters = &self.core.counters;
+        // The messages whose request was on the wire: sent, not answered, so maybe stored.
+        let mut unanswered = std::collections::HashSet::new();
         for (_, batch) in std::mem::take(&mut self.batches) {
+            unanswered.extend(batch.ops.iter().map(|op| op.seq));
             Counters::sub(&counters.in_flight, batch.ops.len() as u64);
             Counters::add(&counters.queued, batch.ops.len() as u64);
             if let Some(queue) = self.users.get_mut(&batch.user) {
@@ -241,6 +244,9 @@ impl Worker {
             }
             None => "not delivered before the shutdown deadline".to_owned(),
         };
+        let unanswered_reason = "its request was sent but not answered before the shutdown \
+            deadline: DFINERY may have stored it (an event sent again with its event_log_id is \
+            dropped as a duplicate)";
         let users: Vec<_> = self.users.drain().map(|(_, q)| q).collect();
         self.ids.clear();
         self.ready.clear();
@@ -251,7 +257,12 @@ impl Worker {
                     Counters::add(&self.core.counters.left_in_spool, 1);
                     self.settled(&op, Fate::LeftInSpool);
                 } else {
-                    self.bury(&queue.identity, op, reason.clone(), "shutdown_deadline");
+                    let reason = if unanswered.contains(&op.seq) {
+                        unanswered_reason.to_owned()
+                    } else {
+                        reason.clone()
+                    };
+                    self.bury(&queue.identity, op, reason, "shutdown_deadline");
                 }
             }
         }
