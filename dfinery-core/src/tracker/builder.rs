@@ -92,14 +92,17 @@ impl TrackerBuilder {
     }
 
     /// How often everything queued is sent, however little (at most about 100 years: a longer
-    /// interval, such as `Duration::MAX`, means never). Default: 1 s.
+    /// interval, such as `Duration::MAX`, means never). Default: 1 s. A user's full request, a
+    /// queue more than half full (see [`queue_cap`](TrackerBuilder::queue_cap)) and
+    /// [`flush`](Tracker::flush) send without waiting for it.
     pub fn flush_interval(mut self, interval: Duration) -> Self {
         self.settings.flush_interval = interval.min(LONGEST);
         self
     }
 
     /// The queue's cap: messages and bytes in memory, not yet confirmed (in flight included).
-    /// Default: 10,000 messages and 16 MiB. The bytes are the messages' own; a queued event
+    /// Default: 10,000 messages and 16 MiB. Once more than half of either is taken, what is
+    /// queued is sent without waiting for the [`flush_interval`](TrackerBuilder::flush_interval). The bytes are the messages' own; a queued event
     /// also keeps alive the 16 KiB block its JSON was cut from (see [`EventRecord`]), so the
     /// memory held can exceed the byte cap when few events of each block are still queued.
     ///
