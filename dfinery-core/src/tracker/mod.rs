@@ -104,7 +104,9 @@ use worker::{Command, Incoming, Worker};
 /// - **Order per user**: a user's messages are delivered in the order queued, one request at
 ///   a time (so an identity update queued before a profile update before events arrives in that
 ///   order, as `docs/protocol.md` §8.3 asks). An awaited call queues its message once its commit
-///   is synced: await it before making the next call that must come after it.
+///   is synced: await it before making the next call that must come after it. A user is an
+///   [`Identity`] as given: two that differ in any identifier (one with an e-mail attached, one
+///   without) are queued apart, and their order is not kept.
 /// - **Bounded memory**: at most [`queue_cap`](TrackerBuilder::queue_cap) messages and bytes;
 ///   when full, a `try_` call returns [`TrackError::QueueFull`] and an awaited call waits.
 ///   Nothing is dropped silently: every message is delivered, dead-lettered, left in the spool,
