@@ -539,7 +539,8 @@ impl Tracker {
     ///
     /// # Errors
     ///
-    /// [`TrackError::Closed`] when the tracker was already shut down.
+    /// [`TrackError::Closed`] when the tracker was already shut down, or the runtime it was
+    /// built in has stopped (its worker with it).
     pub async fn shutdown(&self) -> Result<ShutdownReport, TrackError> {
         self.shutdown_within(self.inner.shutdown_timeout).await
     }
@@ -548,7 +549,8 @@ impl Tracker {
     ///
     /// # Errors
     ///
-    /// [`TrackError::Closed`] when the tracker was already shut down.
+    /// [`TrackError::Closed`] when the tracker was already shut down, or the runtime it was
+    /// built in has stopped (its worker with it).
     pub async fn shutdown_within(&self, timeout: Duration) -> Result<ShutdownReport, TrackError> {
         if self.inner.closed.swap(true, Ordering::SeqCst) {
             return Err(TrackError::Closed);
