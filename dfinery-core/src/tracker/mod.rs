@@ -545,7 +545,9 @@ impl Tracker {
         self.shutdown_within(self.inner.shutdown_timeout).await
     }
 
-    /// [`shutdown`](Tracker::shutdown) with its own deadline.
+    /// [`shutdown`](Tracker::shutdown) with its own deadline (at most about 100 years: a
+    /// longer one, such as `Duration::MAX`, means no limit, as for
+    /// [`shutdown_timeout`](TrackerBuilder::shutdown_timeout)).
     ///
     /// # Errors
     ///
@@ -557,6 +559,8 @@ impl Tracker {
         }
         self.inner.core.capacity.close();
         let (reply, answer) = oneshot::channel();
+        // The worker adds it to the clock, which `Duration::MAX` would overflow.
+        let timeout = timeout.min(crate::clock::LONGEST);
         self.inner
             .tx
             .send(Command::Shutdown { timeout, reply })
