@@ -112,13 +112,29 @@ impl Manifest {
         out
     }
 
-    /// Writes [`to_json`](Self::to_json) to `path`.
+    /// Writes [`to_json`](Self::to_json) to `path`. Its folder must exist (a test runs in its
+    /// crate's folder, so a relative path is taken from there).
     ///
     /// # Errors
     ///
-    /// The error of writing the file.
+    /// The error of writing the file, of the same kind, whose message names the path.
     pub fn write(&self, path: impl AsRef<Path>) -> std::io::Result<()> {
-        std::fs::write(path, self.to_json())
+        let path = path.as_ref();
+        std::fs::write(path, self.to_json()).map_err(|error| {
+            let hint = match error.kind() {
+                std::io::ErrorKind::NotFound => {
+                    "; create its folder first, or give a path in one that exists"
+                }
+                _ => "",
+            };
+            std::io::Error::new(
+                error.kind(),
+                format!(
+                    "could not write the coverage manifest `{}`: {error}{hint}",
+                    path.display()
+                ),
+            )
+        })
     }
 }
 
@@ -140,6 +156,26 @@ fn string(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_manifest_that_cannot_be_written_names_its_path() {
+        let dir = std::env::temp_dir().join(format!("dfinery-coverage-{}", std::process::id()));
+        let path = dir.join("no-such-folder").join("dfinery-coverage.json");
+        let error = Manifest::new().write(&path).unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::NotFound);
+        let text = error.to_string();
+        assert!(
+            text.starts_with(&format!(
+                "could not write the coverage manifest `{}`: ",
+                path.display()
+            )),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("; create its folder first, or give a path in one that exists"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn strings_are_escaped_as_json() {

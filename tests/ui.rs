@@ -21,7 +21,7 @@ const PINNED: &str = "rustc 1.95.";
 
 /// The topics checked against `tests/dfinery.toml`.
 const TOPICS: &[&str] = &[
-    "event", "types", "attrs", "item", "profile", "enum", "stub", "export",
+    "event", "types", "attrs", "item", "profile", "enum", "stub", "export", "send",
 ];
 
 /// The compiler cargo uses for this build: `$RUSTC` when set (cargo honours it too), else the

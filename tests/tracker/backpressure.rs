@@ -238,3 +238,19 @@ async fn durations_as_long_as_duration_max_mean_no_limit_instead_of_a_panic() {
     );
     assert_eq!(emulator.events().len(), 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_shutdown_within_duration_max_means_no_limit_instead_of_a_panic() {
+    // As the builder's `shutdown_timeout`: adding `Duration::MAX` to the clock panicked the
+    // worker, so the shutdown answered `Closed` and the event it held was lost.
+    let emulator = emulator().await;
+    let tracker = tracker_to(emulator.base_url()).build().unwrap();
+    tracker.try_track(&user("u-max"), login()).unwrap();
+    let report = tracker.shutdown_within(Duration::MAX).await.unwrap();
+    assert_eq!(
+        (report.delivered, report.timed_out),
+        (1, false),
+        "{report:?}"
+    );
+    assert_eq!(emulator.events().len(), 1);
+}

@@ -7,9 +7,11 @@ use std::time::Duration;
 
 use dfinery::Tracker;
 use dfinery::{Message, Spool};
+use dfinery_emulator::{FaultConfig, Latency};
 
 use crate::support::{
-    DOWN, Letters, client_to, emulator, login, spool_path, tracker_to, unregistered, user,
+    DOWN, Letters, client_to, emulator, emulator_with, login, spool_path, tracker_to, unregistered,
+    user,
 };
 
 #[tokio::test(start_paused = true)]
@@ -172,4 +174,91 @@ async fn with_a_spool_dead_letters_are_kept_in_its_table() {
     assert_eq!(letters[0].identity, nia);
     assert_eq!(spool.clear_dead_letters().unwrap(), 1);
     assert_eq!(spool.dead_letters().unwrap().len(), 0);
+}
+
+/// A dead-letter callback that panics (an `unwrap` in the app's own code) does not take the
+/// tracker down with it: the panic is logged with the letter, and what is queued after it is
+/// still delivered.
+#[tokio::test(start_paused = true)]
+async fn a_panicking_dead_letter_callback_does_not_stop_the_tracker() {
+    let (capture, _guard) = crate::dropped::capture();
+    let emulator = emulator().await;
+    let tracker = tracker_to(emulator.base_url())
+        .on_dead_letter(|_| panic!("the app's callback broke"))
+        .build()
+        .unwrap();
+    let kim = user("kim");
+    let bad = tracker.try_track(&kim, unregistered()).unwrap();
+    let report = tracker.flush().await.unwrap();
+    assert_eq!(report.dead_lettered, 1, "{report:?}");
+    let later = tracker.try_track(&kim, login()).unwrap();
+    let report = tracker.flush().await.unwrap();
+    assert_eq!(report.delivered, 1, "{report:?}");
+    let stored: Vec<String> = emulator
+        .events()
+        .into_iter()
+        .map(|e| e.event_log_id)
+        .collect();
+    assert_eq!(stored, [later.to_string()]);
+    let text = capture.text();
+    assert!(
+        text.contains("the `on_dead_letter` callback panicked (the app's callback broke)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&bad.to_string()),
+        "the letter is logged in full: {text}"
+    );
+    let report = tracker.shutdown().await.unwrap();
+    assert!(report.metrics.balanced(), "{:?}", report.metrics);
+}
+
+/// Without a spool, what the shutdown deadline cuts off is dead-lettered; a message whose
+/// request was already on the wire is not said to be undelivered (DFINERY may have stored
+/// it), only one never sent is.
+#[tokio::test(start_paused = true)]
+async fn a_message_on_the_wire_at_the_shutdown_deadline_is_not_called_undelivered() {
+    let emulator = emulator_with(|b| {
+        b.faults(FaultConfig {
+            latency: Latency::fixed(Duration::from_secs(5)),
+            ..FaultConfig::default()
+        })
+    })
+    .await;
+    let letters = Letters::default();
+    let tracker = letters
+        .hook(tracker_to(emulator.base_url()))
+        .build()
+        .unwrap();
+    let kim = user("kim");
+    let sent = tracker.track(&kim, login()).await.unwrap();
+    // The first request goes out, and is answered only after 5 s.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Queued behind it: one request at a time per user.
+    let never_sent = tracker.track(&kim, login()).await.unwrap();
+    let report = tracker
+        .shutdown_within(Duration::from_secs(1))
+        .await
+        .unwrap();
+    assert!(report.timed_out, "{report:?}");
+    let letters = letters.all();
+    let reason_of = |id: dfinery::Uuid| {
+        letters
+            .iter()
+            .find(|l| matches!(&l.message, Message::Event(r) if r.event_log_id() == id))
+            .map(|l| l.reason.clone())
+            .unwrap_or_else(|| panic!("no letter for {id}: {letters:?}"))
+    };
+    let on_the_wire = reason_of(sent);
+    assert!(
+        on_the_wire.contains(
+            "sent but not answered before the shutdown deadline: DFINERY may have stored it"
+        ),
+        "{on_the_wire}"
+    );
+    assert!(!on_the_wire.contains("not delivered"), "{on_the_wire}");
+    assert!(
+        reason_of(never_sent).starts_with("not delivered before the shutdown deadline"),
+        "{letters:?}"
+    );
 }

@@ -6,7 +6,7 @@ use crate::capture::Capture;
 use crate::support::{DOWN, login, spool_path, tracker_to, user};
 
 /// Runs `body` with a subscriber capturing this thread's logs at INFO and above.
-fn capture() -> (Capture, tracing::subscriber::DefaultGuard) {
+pub(crate) fn capture() -> (Capture, tracing::subscriber::DefaultGuard) {
     let capture = Capture::default();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::INFO)
@@ -78,4 +78,73 @@ async fn dropped_after_shutdown_logs_nothing_about_it() {
     drop(tracker);
     let text = capture.text();
     assert!(!text.contains("dropped without"), "{text}");
+}
+
+/// A current-thread runtime with paused time, whose tasks are dropped on this thread (where
+/// [`capture`] listens) when it is dropped.
+fn paused_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_runtime_stopped_under_a_live_tracker_reports_the_lost_messages_and_later_calls_say_why() {
+    let (capture, _guard) = capture();
+    let runtime = paused_runtime();
+    let kim = user("kim");
+    let tracker = runtime.block_on(async {
+        let tracker = tracker_to(DOWN).build().unwrap();
+        for _ in 0..3 {
+            tracker.track(&kim, login()).await.unwrap();
+        }
+        tracker
+    });
+    // The handle lives on; the runtime its worker ran on does not.
+    drop(runtime);
+    let text = capture.text();
+    assert!(text.contains(" ERROR "), "{text}");
+    assert!(
+        text.contains(
+            "the Tokio runtime running the tracker's worker stopped while 3 messages were undelivered; they are lost"
+        ),
+        "{text}"
+    );
+    let refused = tracker.try_track(&kim, login()).unwrap_err();
+    assert!(
+        matches!(refused, dfinery::TrackError::Closed),
+        "{refused:?}"
+    );
+    assert!(
+        refused
+            .to_string()
+            .contains("or the Tokio runtime it was built in has stopped"),
+        "{refused}"
+    );
+}
+
+#[test]
+fn a_runtime_stopped_under_a_live_tracker_with_a_spool_says_where_the_messages_wait() {
+    let (capture, _guard) = capture();
+    let path = spool_path("runtime-stopped-under-tracker");
+    let runtime = paused_runtime();
+    let tracker = runtime.block_on(async {
+        let tracker = tracker_to(DOWN).spool(&path).build().unwrap();
+        for _ in 0..3 {
+            tracker.track(&user("kim"), login()).await.unwrap();
+        }
+        tracker
+    });
+    drop(runtime);
+    let text = capture.text();
+    assert!(
+        text.contains(&format!(
+            "the Tokio runtime running the tracker's worker stopped while 3 messages were undelivered; they stay in the spool `{}`",
+            path.display()
+        )),
+        "{text}"
+    );
+    drop(tracker);
 }

@@ -21,6 +21,11 @@ use crate::wire::Endpoint;
 /// Anything [`Client::send_events`] can send: an [`EventRecord`] (as it is, `event_log_id`
 /// kept), or a typed event by reference (`&T` where `T: Event`, including `&dyn Event`),
 /// checked and serialised on the way.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be sent as an event",
+    label = "not an event to send",
+    note = "pass a typed event by reference (`&purchase`, or `(identity, &purchase)` in `track_many`), where its type derives `DfineryEvent`, or an `EventRecord`"
+)]
 pub trait IntoEventRecord {
     /// The record to send.
     ///

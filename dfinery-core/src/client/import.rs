@@ -17,6 +17,11 @@ use crate::wire::{
 
 /// Anything [`Client::update_profile`] can send: [`UserProperties`], or a typed profile by
 /// reference (`&P` where `P: Profile`, e.g. a `#[derive(DfineryProfile)]` struct).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be sent as a profile update",
+    label = "not a profile update to send",
+    note = "pass a typed profile by reference (`&member`), where its type derives `DfineryProfile`, or `UserProperties`"
+)]
 pub trait IntoUserProperties {
     /// The `user_properties` object to send.
     ///

@@ -92,14 +92,17 @@ impl TrackerBuilder {
     }
 
     /// How often everything queued is sent, however little (at most about 100 years: a longer
-    /// interval, such as `Duration::MAX`, means never). Default: 1 s.
+    /// interval, such as `Duration::MAX`, means never). Default: 1 s. A user's full request, a
+    /// queue more than half full (see [`queue_cap`](TrackerBuilder::queue_cap)) and
+    /// [`flush`](Tracker::flush) send without waiting for it.
     pub fn flush_interval(mut self, interval: Duration) -> Self {
         self.settings.flush_interval = interval.min(LONGEST);
         self
     }
 
     /// The queue's cap: messages and bytes in memory, not yet confirmed (in flight included).
-    /// Default: 10,000 messages and 16 MiB. The bytes are the messages' own; a queued event
+    /// Default: 10,000 messages and 16 MiB. Once more than half of either is taken, what is
+    /// queued is sent without waiting for the [`flush_interval`](TrackerBuilder::flush_interval). The bytes are the messages' own; a queued event
     /// also keeps alive the 16 KiB block its JSON was cut from (see [`EventRecord`]), so the
     /// memory held can exceed the byte cap when few events of each block are still queued.
     ///
@@ -171,6 +174,9 @@ impl TrackerBuilder {
     /// is still delivered from memory, [`DeadLetter::still_delivered`] says so), it is only not
     /// on disk. Such a notice is not a dead letter in the spool's table or in the metrics'
     /// `dead_lettered`.
+    ///
+    /// A callback that panics does not stop the tracker: the panic is caught and logged with
+    /// `tracing::error!`, with the letter in full, and delivery goes on.
     pub fn on_dead_letter(mut self, hook: impl Fn(DeadLetter) + Send + Sync + 'static) -> Self {
         self.settings.on_dead_letter = Some(DeadLetterHook(Arc::new(hook)));
         self

@@ -3,6 +3,7 @@
 //! [`TrackerBuilder::on_dead_letter`](super::TrackerBuilder::on_dead_letter).
 
 use std::fmt;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -63,6 +64,29 @@ impl DeadLetter {
 /// The dead-letter callback.
 #[derive(Clone)]
 pub(crate) struct DeadLetterHook(pub(crate) Arc<dyn Fn(DeadLetter) + Send + Sync>);
+
+impl DeadLetterHook {
+    /// Calls the callback with `letter`. A callback that panics (the app's own code) must not
+    /// stop the worker, and with it every later delivery: the panic is caught and logged with
+    /// the letter in full, which the callback did not get to keep.
+    pub(crate) fn call(&self, letter: DeadLetter) {
+        let seq = letter.seq;
+        let record = serde_json::to_string(&letter).unwrap_or_default();
+        let hook = &self.0;
+        if let Err(panic) = std::panic::catch_unwind(AssertUnwindSafe(|| hook(letter))) {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".to_owned());
+            tracing::error!(
+                seq,
+                dead_letter = %record,
+                "the `on_dead_letter` callback panicked ({why}); the tracker goes on, and the letter it was given is logged here: fix the callback so that it does not panic"
+            );
+        }
+    }
+}
 
 impl fmt::Debug for DeadLetterHook {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -6,8 +6,13 @@ use std::path::PathBuf;
 
 use crate::encode::record::ValidationError;
 
-/// Why a message was not queued. Nothing was queued or spooled when one of these is returned,
-/// and the [`rejected`](super::TrackerMetrics::rejected) counter went up by one.
+/// Why a message was not queued. When a call that queues ([`track`](super::Tracker::track),
+/// [`try_track`](super::Tracker::try_track), …) returns one of these, nothing of it was queued
+/// or spooled (except for a [`track_many`](super::Tracker::track_many) committed in several
+/// batches, whose earlier batches stay queued), and the
+/// [`rejected`](super::TrackerMetrics::rejected) counter went up by one.
+/// [`flush`](super::Tracker::flush) and [`shutdown`](super::Tracker::shutdown) return
+/// [`Closed`](TrackError::Closed) without counting it: they queue nothing.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TrackError {
@@ -40,8 +45,11 @@ pub enum TrackError {
     /// error's, which names the event, the property and the rule.
     #[error(transparent)]
     Invalid(ValidationError),
-    /// The tracker was shut down.
-    #[error("the tracker is shut down, nothing was queued; build a new `Tracker`")]
+    /// The tracker was shut down, or the Tokio runtime it was built in has stopped (its worker
+    /// task stopped with it; see [`Tracker`](super::Tracker) for what became of what it held).
+    #[error(
+        "the tracker is shut down, or the Tokio runtime it was built in has stopped; nothing was queued; build a new `Tracker` inside a runtime that outlives it"
+    )]
     Closed,
     /// The spool could not store the message; why is the
     /// [`source`](std::error::Error::source).

@@ -51,7 +51,10 @@ use worker::{Command, Incoming, Worker};
 /// When every clone is dropped without [`shutdown`](Tracker::shutdown), the worker still
 /// drains what is queued, within [`shutdown_timeout`](TrackerBuilder::shutdown_timeout), as
 /// long as the runtime runs; messages still undelivered then are logged (a warning without a
-/// spool, since they are lost if the runtime stops first).
+/// spool, since they are lost if the runtime stops first). When the runtime the tracker was
+/// built in stops first, while a handle is still alive, the worker stops with it: what it held
+/// is logged (an error without a spool, as it is lost; with one it stays in the spool for the
+/// next start), and every later call returns [`TrackError::Closed`].
 ///
 /// Use it to send from a hot path without waiting for DFINERY. One worker task batches
 /// messages per user, delivers them in order, retries what can be retried, dead-letters what
@@ -101,7 +104,9 @@ use worker::{Command, Incoming, Worker};
 /// - **Order per user**: a user's messages are delivered in the order queued, one request at
 ///   a time (so an identity update queued before a profile update before events arrives in that
 ///   order, as `docs/protocol.md` §8.3 asks). An awaited call queues its message once its commit
-///   is synced: await it before making the next call that must come after it.
+///   is synced: await it before making the next call that must come after it. A user is an
+///   [`Identity`] as given: two that differ in any identifier (one with an e-mail attached, one
+///   without) are queued apart, and their order is not kept.
 /// - **Bounded memory**: at most [`queue_cap`](TrackerBuilder::queue_cap) messages and bytes;
 ///   when full, a `try_` call returns [`TrackError::QueueFull`] and an awaited call waits.
 ///   Nothing is dropped silently: every message is delivered, dead-lettered, left in the spool,
@@ -534,22 +539,28 @@ impl Tracker {
     ///
     /// # Errors
     ///
-    /// [`TrackError::Closed`] when the tracker was already shut down.
+    /// [`TrackError::Closed`] when the tracker was already shut down, or the runtime it was
+    /// built in has stopped (its worker with it).
     pub async fn shutdown(&self) -> Result<ShutdownReport, TrackError> {
         self.shutdown_within(self.inner.shutdown_timeout).await
     }
 
-    /// [`shutdown`](Tracker::shutdown) with its own deadline.
+    /// [`shutdown`](Tracker::shutdown) with its own deadline (at most about 100 years: a
+    /// longer one, such as `Duration::MAX`, means no limit, as for
+    /// [`shutdown_timeout`](TrackerBuilder::shutdown_timeout)).
     ///
     /// # Errors
     ///
-    /// [`TrackError::Closed`] when the tracker was already shut down.
+    /// [`TrackError::Closed`] when the tracker was already shut down, or the runtime it was
+    /// built in has stopped (its worker with it).
     pub async fn shutdown_within(&self, timeout: Duration) -> Result<ShutdownReport, TrackError> {
         if self.inner.closed.swap(true, Ordering::SeqCst) {
             return Err(TrackError::Closed);
         }
         self.inner.core.capacity.close();
         let (reply, answer) = oneshot::channel();
+        // The worker adds it to the clock, which `Duration::MAX` would overflow.
+        let timeout = timeout.min(crate::clock::LONGEST);
         self.inner
             .tx
             .send(Command::Shutdown { timeout, reply })
@@ -746,7 +757,7 @@ fn tell_not_durable(
     if let Err(mpsc::error::SendError(Command::NotDurable(letter))) =
         tx.send(Command::NotDurable(Box::new(letter)))
     {
-        (hook.0)(*letter);
+        hook.call(*letter);
     }
 }
 

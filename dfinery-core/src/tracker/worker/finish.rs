@@ -177,7 +177,7 @@ impl Worker {
             }
         }
         match &self.settings.on_dead_letter {
-            Some(hook) => (hook.0)(letter),
+            Some(hook) => hook.call(letter),
             None if self.core.spool.is_none() => {
                 let message = serde_json::to_string(&letter).unwrap_or_default();
                 tracing::error!(dead_letter = %message, "dead letter (set `on_dead_letter` or a spool to keep them)");
@@ -228,7 +228,10 @@ impl Worker {
         }
         self.sending.clear();
         let counters = &self.core.counters;
+        // The messages whose request was on the wire: sent, not answered, so maybe stored.
+        let mut unanswered = std::collections::HashSet::new();
         for (_, batch) in std::mem::take(&mut self.batches) {
+            unanswered.extend(batch.ops.iter().map(|op| op.seq));
             Counters::sub(&counters.in_flight, batch.ops.len() as u64);
             Counters::add(&counters.queued, batch.ops.len() as u64);
             if let Some(queue) = self.users.get_mut(&batch.user) {
@@ -241,6 +244,9 @@ impl Worker {
             }
             None => "not delivered before the shutdown deadline".to_owned(),
         };
+        let unanswered_reason = "its request was sent but not answered before the shutdown \
+            deadline: DFINERY may have stored it (an event sent again with its event_log_id is \
+            dropped as a duplicate)";
         let users: Vec<_> = self.users.drain().map(|(_, q)| q).collect();
         self.ids.clear();
         self.ready.clear();
@@ -251,7 +257,12 @@ impl Worker {
                     Counters::add(&self.core.counters.left_in_spool, 1);
                     self.settled(&op, Fate::LeftInSpool);
                 } else {
-                    self.bury(&queue.identity, op, reason.clone(), "shutdown_deadline");
+                    let reason = if unanswered.contains(&op.seq) {
+                        unanswered_reason.to_owned()
+                    } else {
+                        reason.clone()
+                    };
+                    self.bury(&queue.identity, op, reason, "shutdown_deadline");
                 }
             }
         }
@@ -261,6 +272,7 @@ impl Worker {
     /// Syncs the spool, lets go of it (so the file can be opened again as soon as the last
     /// handle is dropped) and answers the flushes and the shutdown still waiting.
     pub(super) async fn finish(mut self) {
+        self.finished = true;
         if let Some(spool) = &self.core.spool
             && let Err(error) = spool.commit(Vec::new()).await
         {

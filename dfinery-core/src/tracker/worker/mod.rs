@@ -138,6 +138,40 @@ impl Hasher for IdHasher {
     }
 }
 
+/// The worker dropped before its drain finished: its runtime shut down (a program that drops
+/// its runtime, or returns from `main`, while a `Tracker` handle is still alive and was never
+/// shut down). What it held is lost without a spool, so that is never silent.
+impl Drop for Worker {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        let metrics = self.core.metrics();
+        let undelivered = metrics.queued + metrics.in_flight;
+        if undelivered == 0 {
+            return;
+        }
+        // A panic of the worker's own (a bug of dfinery's: the callback's are caught) also
+        // ends here, and must not be blamed on the runtime.
+        let stopped = if std::thread::panicking() {
+            "the tracker's worker panicked"
+        } else {
+            "the Tokio runtime running the tracker's worker stopped"
+        };
+        match &self.core.spool {
+            None => tracing::error!(
+                undelivered,
+                "{stopped} while {undelivered} messages were undelivered; they are lost: keep the runtime running until `tracker.shutdown().await` returns"
+            ),
+            Some(spool) => tracing::info!(
+                undelivered,
+                "{stopped} while {undelivered} messages were undelivered; they stay in the spool `{}` for the next start (call `tracker.shutdown().await` before the runtime stops to send them now)",
+                spool.path().display()
+            ),
+        }
+    }
+}
+
 /// A wake-up that brought fewer messages than this lingers once (see [`Worker::run`]).
 const LINGER_BELOW: u64 = 64;
 
@@ -188,6 +222,9 @@ pub(crate) struct Worker {
     last_error: Option<String>,
     /// Why the last dead letter was refused, for the shutdown's report.
     last_dead_letter: Option<String>,
+    /// [`finish`](Worker::finish) has begun: dropped before it, the worker was stopped from
+    /// outside (its runtime shut down) and says what it leaves undelivered.
+    finished: bool,
 }
 
 impl Worker {
@@ -228,6 +265,7 @@ impl Worker {
             drain: None,
             last_error: None,
             last_dead_letter: None,
+            finished: false,
         };
         worker.start_recovery(last_seq);
         worker
@@ -319,7 +357,7 @@ impl Worker {
             }
             Some(Command::NotDurable(letter)) => {
                 if let Some(hook) = &self.settings.on_dead_letter {
-                    (hook.0)(*letter);
+                    hook.call(*letter);
                 }
             }
             Some(Command::Flush(reply)) => self.start_flush(reply),
