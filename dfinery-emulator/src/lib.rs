@@ -35,7 +35,8 @@
 //! 2. Token missing, wrong or of the other kind: `40201` (Export: 401 `unauthorized_token`).
 //! 3. Rate limit: HTTP 429 `40401` (or 200 + `40401`, see
 //!    [`EmulatorBuilder::rate_limit_status_200`]); Export: 429 `too_many_api_requests`, also
-//!    when 5 exports are already in flight.
+//!    when 5 exports are already in flight (then with the hourly window's real
+//!    `x-ratelimit-remaining`, not 0: the refused call is counted, the window is not spent).
 //! 4. Faults ([`FaultConfig`]).
 //! 5. Body: not `Content-Type: application/json`, compressed (`Content-Encoding`), over 16 MB
 //!    or not sent in full within 30 s, not JSON, or the wrong top-level shape (missing or

@@ -1,12 +1,14 @@
 //! Export limits: at most five exports in flight per client, and the hourly budget paced, so
-//! typed exports run into neither the concurrency limit nor the rate limit.
+//! typed exports run into neither the concurrency limit nor the rate limit; an export refused
+//! for the concurrency limit all the same (another process's exports) is retried until a slot
+//! frees, and its final error names that limit, not the hourly reset.
 
 use std::time::Duration;
 
 use dfinery::RetryPolicy;
 use dfinery::export::{EventQuery, ExportError};
 use dfinery::ratelimit::Pacing;
-use dfinery_emulator::{Api, FaultConfig, Latency, RateLimit, Window};
+use dfinery_emulator::{Api, EmulatorHandle, FaultConfig, Latency, ManualClock, RateLimit, Window};
 use futures_util::future::join_all;
 
 use crate::model::{Purchase, one_purchase};
@@ -111,4 +113,94 @@ async fn the_export_budget_is_paced_not_exceeded() {
         }
     }
     assert!(refused > 0);
+}
+
+/// An emulator running one export at a time, each admitted one holding its slot for `hold`,
+/// with one purchase stored. Its clock is stopped one second into an hour, so the hourly
+/// window's reset is an hour away whenever the test runs (never within a retry's reach).
+async fn one_export_at_a_time(hold: Duration) -> EmulatorHandle {
+    let hour = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 3600
+        * 3600
+        + 3600;
+    let stopped = ManualClock::new(std::time::UNIX_EPOCH + Duration::from_secs(hour + 1));
+    let emulator = emulator_with(|b| b.export_concurrency(1).clock(stopped)).await;
+    client_for(&emulator)
+        .build()
+        .unwrap()
+        .send_events(&user("u"), [&one_purchase()])
+        .await
+        .unwrap();
+    emulator
+        .set_faults(FaultConfig {
+            latency: Latency::fixed(hold),
+            ..FaultConfig::default()
+        })
+        .unwrap();
+    emulator
+}
+
+/// One typed export, fully read: the events it held.
+async fn export_one(client: &dfinery::Client) -> Result<usize, ExportError> {
+    let events = client
+        .export_event_rows(&query())
+        .await
+        .and_then(|rows| rows.events::<Purchase>())?
+        .into_vec()
+        .await?;
+    Ok(events.len())
+}
+
+#[tokio::test]
+async fn an_export_refused_for_concurrency_is_retried_until_a_slot_frees() {
+    // DFINERY's slots taken by someone else (here: the other export, held 1 s) refuse an
+    // export with 429 `too_many_api_requests` while the hourly window has calls left. The
+    // client once took that for a spent window an hour from its reset and gave up at once.
+    let emulator = one_export_at_a_time(Duration::from_secs(1)).await;
+    let mut retry = RetryPolicy::default();
+    // Up to 500 ms between attempts, 60 attempts: about 25 s of waits on average, far more
+    // than the 1 s the slot is held, even on a loaded machine.
+    retry.max_attempts = 60;
+    retry.initial_backoff = Duration::from_millis(100);
+    retry.max_backoff = Duration::from_millis(500);
+    retry.max_rate_limit_wait = Duration::from_secs(1);
+    let client = client_for(&emulator).retry(retry).build().unwrap();
+    let (first, second) = tokio::join!(export_one(&client), export_one(&client));
+    assert_eq!(first.unwrap(), 1);
+    assert_eq!(second.unwrap(), 1);
+    let refused = emulator.stats().rate_limited_by_api.export;
+    assert!(refused > 0, "one export never met the other's slot");
+    assert_eq!(client.pacing_stats().rate_limited, refused);
+}
+
+#[tokio::test]
+async fn an_export_refused_for_concurrency_says_so_not_wait_for_the_reset() {
+    let emulator = one_export_at_a_time(Duration::from_secs(2)).await;
+    let mut retry = crate::support::fast_retry();
+    retry.max_attempts = 2;
+    let client = client_for(&emulator).retry(retry).build().unwrap();
+    let (first, second) = tokio::join!(export_one(&client), export_one(&client));
+    let (ok, refused) = match (first, second) {
+        (Ok(rows), Err(error)) | (Err(error), Ok(rows)) => (rows, error),
+        other => panic!("one export runs, the other is refused: {other:?}"),
+    };
+    assert_eq!(ok, 1);
+    let ExportError::Request(error) = &refused else {
+        panic!("{refused:?}");
+    };
+    assert_eq!(error.kind(), "rate_limited");
+    // Both attempts were made: the far reset did not end the retries.
+    assert_eq!(emulator.stats().rate_limited_by_api.export, 2);
+    // The headers show the hourly window's real count, not 0.
+    let left = error.rate_limit().and_then(|r| r.remaining);
+    assert!(left.is_some_and(|left| left > 90), "{left:?}");
+    let message = error.to_string();
+    assert!(
+        message.contains("most likely too many exports at once (DFINERY runs at most 5"),
+        "{message}"
+    );
+    assert!(!message.contains("wait for the reset"), "{message}");
 }

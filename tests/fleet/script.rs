@@ -147,6 +147,32 @@ async fn a_rate_limited_answer_blocks_every_holder_until_the_reset() {
 }
 
 #[tokio::test]
+async fn a_rate_limited_answer_with_calls_left_blocks_no_one() {
+    // An export refused because 5 exports ran at once (another process's): its window still
+    // has 94 calls. Blocking every holder until the hourly reset would stop every export for
+    // up to an hour.
+    let Some((url, _server)) = redis_for("room_left_blocks_no_one") else {
+        return;
+    };
+    let prefix = unique_prefix("room");
+    let first = event_budget(&url, &prefix, 100, Duration::from_secs(2), 10);
+    let second = event_budget(&url, &prefix, 100, Duration::from_secs(2), 10);
+    assert_eq!(first.try_acquire(Api::Event, 1).await.unwrap().0, 1);
+    first
+        .send_feedback(Api::Event, &answer(94, 1_200 * MS, "2s", true))
+        .await
+        .unwrap();
+    let (granted, wait) = second.try_acquire(Api::Event, 1).await.unwrap();
+    assert_eq!((granted, wait), (1, Duration::ZERO), "no one is blocked");
+    // The same answer with none left is a spent window: everyone waits for the reset.
+    first
+        .send_feedback(Api::Event, &answer(0, 1_200 * MS, "2s", true))
+        .await
+        .unwrap();
+    assert_eq!(second.try_acquire(Api::Event, 1).await.unwrap().0, 0);
+}
+
+#[tokio::test]
 async fn a_lower_limit_announced_by_the_server_applies_at_once() {
     let Some((url, _server)) = redis_for("limit_change_announced") else {
         return;

@@ -4,7 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
-use dfinery_schema::protocol::ServerViolation;
+use dfinery_schema::protocol::{MAX_CONCURRENT_EXPORTS, ServerViolation};
 
 use crate::encode::record::ValidationError;
 use crate::encode::value::Datetime;
@@ -85,9 +85,11 @@ pub enum Error {
         /// The code, when the body had one.
         code: Option<ServerCode>,
     },
-    /// The rate limit is used up: HTTP 429, `40401 TOO_MANY_REQUEST` (with any status) or the
-    /// export's `too_many_api_requests`. Retryable after the reset.
-    #[error("`{endpoint}` is rate limited ({}){}; wait for the reset or ask DFINERY for a higher limit", answer(*status, code.as_ref()), reset_text(rate_limit.as_ref()))]
+    /// The rate limit is exceeded: HTTP 429, `40401 TOO_MANY_REQUEST` (with any status) or the
+    /// export's `too_many_api_requests`. Retryable: after the reset when the window is spent;
+    /// when its headers show calls left, on the backoff alone, and the message names the likely
+    /// cause (for an export, DFINERY's limit of 5 exports at once) instead of the reset.
+    #[error("{}", rate_limited_text(*endpoint, *status, code.as_ref(), rate_limit.as_ref()))]
     RateLimited {
         /// The endpoint called.
         endpoint: Endpoint,
@@ -332,6 +334,41 @@ fn invalid_list(events: &[InvalidEvent]) -> String {
     parts.join("; ")
 }
 
+/// What a rate limit means: a spent window (wait for its reset), or, when the headers show calls
+/// left in the window, not the window: for an export, most likely DFINERY's limit of exports
+/// at once, which other processes using the service count towards too.
+fn rate_limited_text(
+    endpoint: Endpoint,
+    status: u16,
+    code: Option<&ServerCode>,
+    rate_limit: Option<&RateLimitSnapshot>,
+) -> String {
+    let answer = answer(status, code);
+    let Some((left, window)) = rate_limit
+        .filter(|r| r.has_room())
+        .map(|r| (r.remaining.unwrap_or_default(), r.window.as_deref()))
+    else {
+        return format!(
+            "`{endpoint}` is rate limited ({answer}){}; wait for the reset or ask DFINERY for a \
+             higher limit",
+            reset_text(rate_limit)
+        );
+    };
+    let window = window.map(|w| format!(" (`{w}`)")).unwrap_or_default();
+    match endpoint.token() {
+        TokenKind::Export => format!(
+            "`{endpoint}` refused the export ({answer}) though its rate-limit window{window} has \
+             {left} calls left: most likely too many exports at once (DFINERY runs at most \
+             {MAX_CONCURRENT_EXPORTS} per service, counting those of every other process or tool \
+             using it); let one finish and export again"
+        ),
+        TokenKind::Import => format!(
+            "`{endpoint}` is rate limited ({answer}) though its rate-limit window{window} has \
+             {left} calls left; retry later"
+        ),
+    }
+}
+
 /// `, the limit resets at 2024-06-24T06:01:00.000Z` when the reset is known.
 fn reset_text(rate_limit: Option<&RateLimitSnapshot>) -> String {
     rate_limit
@@ -374,5 +411,45 @@ fn token_env(endpoint: Endpoint) -> &'static str {
     match endpoint.token() {
         TokenKind::Import => "DFINERY_IMPORT_TOKEN",
         TokenKind::Export => "DFINERY_EXPORT_TOKEN",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dfinery_schema::protocol::ExportFailure;
+
+    fn refused(endpoint: Endpoint, remaining: Option<u64>) -> Error {
+        Error::RateLimited {
+            endpoint,
+            status: 429,
+            code: Some(ServerCode::Export(ExportErrorCode::Documented(
+                ExportFailure::TooManyApiRequests,
+            ))),
+            rate_limit: Some(RateLimitSnapshot {
+                window: Some("1H".to_owned()),
+                remaining,
+                reset: None,
+                date: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn a_rate_limit_with_room_left_names_the_concurrency_limit_not_the_reset() {
+        let message = refused(Endpoint::ExportEvent, Some(94)).to_string();
+        assert_eq!(
+            message,
+            "`POST /api/v1/export/event` refused the export (HTTP 429, too_many_api_requests) though \
+             its rate-limit window (`1H`) has 94 calls left: most likely too many exports at \
+             once (DFINERY runs at most 5 per service, counting those of every other process or \
+             tool using it); let one finish and export again"
+        );
+        // A spent window, or one whose count was not sent: the reset, as before.
+        for spent in [Some(0), None] {
+            let message = refused(Endpoint::ExportEvent, spent).to_string();
+            assert!(message.contains("wait for the reset"), "{message}");
+            assert!(!message.contains("at once"), "{message}");
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! Retries in three pieces: [`RetryPolicy`] with its pure schedule ([`RetryPolicy::backoff`],
-//! exponential with full jitter, a cap, and a rate-limit reset as a floor), the pure decision
-//! whether to retry, and the thin async loop that runs them.
+//! exponential with full jitter, a cap, and the reset of a spent rate-limit window as a floor),
+//! the pure decision whether to retry, and the thin async loop that runs them.
 
 use std::future::Future;
 use std::time::{Duration, SystemTime};
@@ -13,8 +13,14 @@ use crate::clock::Clock;
 /// Only [retryable](Error::is_retryable) failures are retried: transport failures, timeouts,
 /// server errors (5xx, `50000`) and rate limits. Each retry waits a random time between zero
 /// and `initial_backoff × 2^(retry − 1)`, capped at `max_backoff` ("full jitter"); after a rate
-/// limit it waits at least until the reset the server announced. A reset further away than
-/// `max_rate_limit_wait` is not waited for: the [`Error::RateLimited`] is returned at once.
+/// limit that spent the window (`x-ratelimit-remaining` 0 or not sent) it waits at least until
+/// the reset the server announced. A reset further away than `max_rate_limit_wait` is not
+/// waited for: the [`Error::RateLimited`] is returned at once.
+///
+/// A rate limit whose headers say the window still has calls left (`remaining` above 0) did
+/// not spend it: for an export, most likely DFINERY's limit of 5 exports at once, reached by
+/// another process. Its reset is neither waited for nor a reason to give up; it is retried on
+/// the backoff above, within `max_attempts`, so an export gets a slot once one frees.
 ///
 /// A retry sends the very same body, so every event keeps its `event_log_id` and the server
 /// de-duplicates what an earlier attempt may already have stored.
@@ -42,7 +48,8 @@ pub struct RetryPolicy {
     pub initial_backoff: Duration,
     /// The cap on the upper bound of a retry's wait (not on a rate-limit reset). Default: 10 s.
     pub max_backoff: Duration,
-    /// The longest the client waits for a rate-limit reset before a retry. Default: 60 s.
+    /// The longest the client waits for the reset of a spent rate-limit window before a retry.
+    /// Default: 60 s.
     pub max_rate_limit_wait: Duration,
 }
 
@@ -61,7 +68,7 @@ impl RetryPolicy {
     /// The wait before the retry that follows attempt `attempt` (1 for the first attempt):
     /// `jitter` (in `0.0..=1.0`, drawn at random by the client) times
     /// `min(max_backoff, initial_backoff × 2^(attempt − 1))`, and at least `floor` (the time
-    /// until a rate-limit reset).
+    /// until the reset of a spent rate-limit window).
     ///
     pub(crate) fn backoff(&self, attempt: u32, jitter: f64, floor: Option<Duration>) -> Duration {
         let doublings = attempt.saturating_sub(1).min(30);
@@ -78,7 +85,9 @@ impl RetryPolicy {
 
     /// The wait before retrying after `error` ended attempt `attempt`, seen at `now`; `None`
     /// when the client must give up: the error is not retryable, the attempts are used up, or
-    /// the rate-limit reset is further than `max_rate_limit_wait`.
+    /// the reset of a spent rate-limit window is further than `max_rate_limit_wait`. A rate
+    /// limit with room left in its window
+    /// ([`has_room`](crate::ratelimit::RateLimitSnapshot::has_room)) waits the backoff alone.
     pub(crate) fn next_delay(
         &self,
         attempt: u32,
@@ -89,7 +98,10 @@ impl RetryPolicy {
         if !error.is_retryable() || attempt >= self.max_attempts {
             return None;
         }
-        let floor = error.rate_limit().and_then(|r| r.reset_after(now));
+        let floor = error
+            .rate_limit()
+            .filter(|r| !r.has_room())
+            .and_then(|r| r.reset_after(now));
         if floor.is_some_and(|floor| floor > self.max_rate_limit_wait) {
             return None;
         }
@@ -164,13 +176,21 @@ mod tests {
     }
 
     fn rate_limited(reset: Option<SystemTime>) -> Error {
+        rate_limited_with(Endpoint::Events, Some(0), reset)
+    }
+
+    fn rate_limited_with(
+        endpoint: Endpoint,
+        remaining: Option<u64>,
+        reset: Option<SystemTime>,
+    ) -> Error {
         Error::RateLimited {
-            endpoint: Endpoint::Events,
+            endpoint,
             status: 429,
             code: None,
             rate_limit: Some(RateLimitSnapshot {
-                window: None,
-                remaining: Some(0),
+                window: Some("1H".to_owned()),
+                remaining,
                 reset,
                 date: None,
             }),
@@ -268,6 +288,42 @@ mod tests {
         assert_eq!(policy.next_delay(1, &unknown, now, 1.0), Some(ms(100)));
         let tomorrow = rate_limited(Some(now + Duration::from_secs(86_400)));
         assert_eq!(policy.next_delay(1, &tomorrow, now, 1.0), None);
+    }
+
+    #[test]
+    fn a_rate_limit_with_room_left_is_retried_on_the_backoff_not_at_the_reset() {
+        // An export refused because 5 exports were running (another process's): the hourly
+        // window still has 94 calls, its reset is 50 minutes away. Retried on the backoff,
+        // within the attempts, not given up at once as if the window were spent.
+        let policy = fast();
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let reset = Some(now + Duration::from_secs(3_000));
+        let room = rate_limited_with(Endpoint::ExportEvent, Some(94), reset);
+        assert_eq!(policy.next_delay(1, &room, now, 1.0), Some(ms(100)));
+        assert_eq!(policy.next_delay(3, &room, now, 0.5), Some(ms(200)));
+        assert_eq!(policy.next_delay(3, &room, now, 1.0), Some(ms(400)));
+        assert_eq!(policy.next_delay(4, &room, now, 1.0), None);
+        // A near reset is no floor either: the backoff alone decides.
+        let near = rate_limited_with(
+            Endpoint::Events,
+            Some(3),
+            Some(now + Duration::from_secs(2)),
+        );
+        assert_eq!(policy.next_delay(1, &near, now, 0.5), Some(ms(50)));
+        // The window spent (0 left) or its count not sent: the far reset gives up, as before.
+        for spent in [Some(0), None] {
+            let error = rate_limited_with(Endpoint::ExportEvent, spent, reset);
+            assert_eq!(policy.next_delay(1, &error, now, 1.0), None, "{spent:?}");
+        }
+        let spent_near = rate_limited_with(
+            Endpoint::Events,
+            Some(0),
+            Some(now + Duration::from_secs(2)),
+        );
+        assert_eq!(
+            policy.next_delay(1, &spent_near, now, 0.0),
+            Some(Duration::from_secs(2))
+        );
     }
 
     #[tokio::test(start_paused = true)]

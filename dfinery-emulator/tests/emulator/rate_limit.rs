@@ -148,6 +148,10 @@ async fn a_sixth_concurrent_export_is_429_too_many_api_requests() {
     assert_eq!(statuses, [200, 200, 200, 200, 200, 429]);
     let refused = answers.iter().find(|a| a.status == 429).unwrap();
     assert_eq!(refused.message(), "too_many_api_requests");
+    // Its headers show the hourly window's real count (the refused call counted like the five
+    // running), not 0: a client can tell it from a spent window and retry before the reset.
+    assert_eq!(refused.header("x-ratelimit-remaining"), "94");
+    assert_eq!(refused.header("x-ratelimit-limit"), "1H");
     // The slots are free again once the exports finished.
     assert_eq!(
         server

@@ -46,7 +46,9 @@ pub struct Feedback {
     /// The answer's `x-ratelimit-*` headers, when it had any.
     pub snapshot: Option<RateLimitSnapshot>,
     /// Whether the answer said the limit was exceeded (HTTP 429, code `40401`,
-    /// `too_many_api_requests`).
+    /// `too_many_api_requests`). With a `snapshot` showing calls left (`remaining` above 0)
+    /// the window was not spent (for an export, most likely the limit of exports at once): a
+    /// budget should not hold calls back until the reset for it, as `RedisBudget` does not.
     pub rate_limited: bool,
     /// From the permit to the answer: calls granted within this time before the answer may not
     /// have been counted by the server yet.

@@ -79,6 +79,15 @@ impl RateLimitSnapshot {
         self.window.as_deref().and_then(parse_window)
     }
 
+    /// Whether the headers say the window still has calls left (`remaining` present and above
+    /// 0). A refusal with room left did not spend the window, so its reset is no reason to wait
+    /// or give up; for an export it is most likely DFINERY's limit of 5 exports at once (the
+    /// headers of that refusal are not documented: `docs/protocol.md` §7.3 is the project's
+    /// reading).
+    pub(crate) fn has_room(&self) -> bool {
+        self.remaining.is_some_and(|left| left > 0)
+    }
+
     /// How long until the reset, seen from `now` on the local clock; zero when it has
     /// passed, `None` when unknown.
     ///

@@ -1,7 +1,8 @@
 //! The pause after a failed send worth retrying: exponential with full jitter (the client's
-//! [`RetryPolicy::backoff`] schedule), at least until a rate-limit reset (up to the cap: the
-//! client already waits for near resets, and a far one may come from a skewed clock), for
-//! every user at once since DFINERY is down or rate limited for all.
+//! [`RetryPolicy::backoff`] schedule), at least until the reset of a spent rate-limit window
+//! (up to the cap: the client already waits for near resets, and a far one may come from a
+//! skewed clock), for every user at once since DFINERY is down or rate limited for all. A rate
+//! limit whose headers show calls left in the window did not spend it: the backoff alone.
 
 use std::time::Duration;
 
@@ -37,6 +38,7 @@ impl Backoff {
         };
         let floor = error
             .rate_limit()
+            .filter(|r| !r.has_room())
             .and_then(|r| r.reset_after(clock.now()))
             .map(|wait| wait.min(max));
         let delay = policy.backoff(self.failures, rand::random::<f64>(), floor);
@@ -123,5 +125,28 @@ mod tests {
         );
         let pause = backoff.until.unwrap() - Instant::now();
         assert_eq!(pause, Duration::from_secs(10));
+        // Calls left in the window: not spent, the reset is no floor (the first failure's
+        // backoff is at most `initial`).
+        let mut backoff = Backoff::default();
+        let Error::RateLimited { rate_limit, .. } = &limited else {
+            unreachable!()
+        };
+        let room = Error::RateLimited {
+            endpoint: Endpoint::Events,
+            status: 429,
+            code: None,
+            rate_limit: rate_limit.clone().map(|r| RateLimitSnapshot {
+                remaining: Some(5),
+                ..r
+            }),
+        };
+        backoff.failed(
+            &room,
+            &clock,
+            Duration::from_secs(1),
+            Duration::from_secs(60),
+        );
+        let pause = backoff.until.unwrap() - Instant::now();
+        assert!(pause <= Duration::from_secs(1), "{pause:?}");
     }
 }

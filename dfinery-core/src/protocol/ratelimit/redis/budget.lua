@@ -162,9 +162,12 @@ if op == 'feedback' then
   local window = tonumber(ARGV[9])
   local limited = ARGV[10] == '1'
   local latency = tonumber(ARGV[11])
+  -- A refusal whose headers show calls left (remaining > 0) did not spend the window: for an
+  -- export, most likely the limit of exports at once. It blocks no one; `remaining` counts.
+  local spent = remaining == 0 or (limited and remaining < 0)
   if until_reset < 0 then
     -- Rate limited without a reset: hold everyone back for a while.
-    if limited then
+    if limited and remaining <= 0 then
       block = math.max(block, now + math.min(period, 1000))
     end
     save()
@@ -190,7 +193,7 @@ if op == 'feedback' then
     save()
     return {0}
   end
-  if limited or remaining == 0 then
+  if spent then
     -- Nothing left: no more permits until the reset.
     wcap = math.min(wcap, wcount)
     block = math.max(block, wend)
