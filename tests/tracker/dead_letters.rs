@@ -287,10 +287,7 @@ async fn a_message_waiting_for_a_permit_at_the_deadline_is_not_said_to_have_been
         .rate_budget(std::sync::Arc::new(NeverGrants))
         .build()
         .unwrap();
-    let tracker = letters
-        .hook(Tracker::builder(client))
-        .build()
-        .unwrap();
+    let tracker = letters.hook(Tracker::builder(client)).build().unwrap();
     let waiting = tracker.track(&user("kim"), login()).await.unwrap();
     // Taken for sending at the first interval, then held by the budget.
     tokio::time::sleep(Duration::from_millis(1500)).await;
