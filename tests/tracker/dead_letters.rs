@@ -252,7 +252,8 @@ async fn a_message_on_the_wire_at_the_shutdown_deadline_is_not_called_undelivere
     let on_the_wire = reason_of(sent);
     assert!(
         on_the_wire.contains(
-            "sent but not answered before the shutdown deadline: DFINERY may have stored it"
+            "its request was under way at the shutdown deadline (sent and not answered, or \
+             waiting for a rate-limit permit or a retry): DFINERY may have stored it"
         ),
         "{on_the_wire}"
     );
@@ -260,5 +261,51 @@ async fn a_message_on_the_wire_at_the_shutdown_deadline_is_not_called_undelivere
     assert!(
         reason_of(never_sent).starts_with("not delivered before the shutdown deadline"),
         "{letters:?}"
+    );
+}
+
+/// A rate budget that never grants a call: every request waits for its permit forever.
+#[derive(Debug)]
+struct NeverGrants;
+
+impl dfinery::ratelimit::RateBudget for NeverGrants {
+    fn acquire(&self, _: dfinery::ratelimit::Api) -> dfinery::ratelimit::BudgetFuture<'_, ()> {
+        Box::pin(std::future::pending())
+    }
+
+    fn feedback(&self, _: dfinery::ratelimit::Api, _: &dfinery::ratelimit::Feedback) {}
+}
+
+/// A batch taken for sending but still waiting for a rate-limit permit at the shutdown
+/// deadline was never sent: its dead letter must not say that it was (nor that DFINERY may
+/// have it for a request it got), only that its request was under way.
+#[tokio::test(start_paused = true)]
+async fn a_message_waiting_for_a_permit_at_the_deadline_is_not_said_to_have_been_sent() {
+    let emulator = emulator().await;
+    let letters = Letters::default();
+    let client = client_to(emulator.base_url())
+        .rate_budget(std::sync::Arc::new(NeverGrants))
+        .build()
+        .unwrap();
+    let tracker = letters.hook(Tracker::builder(client)).build().unwrap();
+    let waiting = tracker.track(&user("kim"), login()).await.unwrap();
+    // Taken for sending at the first interval, then held by the budget.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let report = tracker
+        .shutdown_within(Duration::from_secs(1))
+        .await
+        .unwrap();
+    assert!(report.timed_out, "{report:?}");
+    assert_eq!(emulator.stats().requests, 0, "nothing was sent");
+    let letters = letters.all();
+    let reason = letters
+        .iter()
+        .find(|l| matches!(&l.message, Message::Event(r) if r.event_log_id() == waiting))
+        .map(|l| l.reason.clone())
+        .unwrap_or_else(|| panic!("no letter for {waiting}: {letters:?}"));
+    assert!(!reason.contains("was sent"), "{reason}");
+    assert!(
+        reason.contains("its request was under way at the shutdown deadline"),
+        "{reason}"
     );
 }

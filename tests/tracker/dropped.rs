@@ -148,3 +148,35 @@ fn a_runtime_stopped_under_a_live_tracker_with_a_spool_says_where_the_messages_w
     );
     drop(tracker);
 }
+
+/// A panic of the app's own that unwinds through the runtime of a live tracker (a failing
+/// `#[tokio::test]`, a `main` that panics) stops the worker with the runtime: the log says the
+/// runtime stopped, and does not blame the tracker's worker for a panic that was not its own.
+#[test]
+fn a_panic_of_the_app_stopping_the_runtime_is_not_called_a_panic_of_the_worker() {
+    let (capture, _guard) = capture();
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let runtime = paused_runtime();
+        let tracker = runtime.block_on(async {
+            let tracker = tracker_to(DOWN).build().unwrap();
+            for _ in 0..3 {
+                tracker.track(&user("kim"), login()).await.unwrap();
+            }
+            tracker
+        });
+        // The runtime is dropped while this panic unwinds.
+        runtime.block_on(async move {
+            let _tracker = tracker;
+            panic!("the app's own bug");
+        });
+    }));
+    assert!(unwound.is_err());
+    let text = capture.text();
+    assert!(!text.contains("the tracker's worker panicked"), "{text}");
+    assert!(
+        text.contains(
+            "the Tokio runtime running the tracker's worker stopped while 3 messages were undelivered; they are lost"
+        ),
+        "{text}"
+    );
+}

@@ -216,7 +216,7 @@ impl Tracker {
         let (tx, rx) = mpsc::unbounded_channel();
         let shutdown_timeout = settings.shutdown_timeout;
         let worker = Worker::new(client, settings, Arc::clone(&core), rx, next_seq - 1);
-        runtime.spawn(worker.run());
+        runtime.spawn(worker.task());
         Tracker {
             inner: Arc::new(Shared {
                 tx,

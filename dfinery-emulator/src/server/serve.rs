@@ -492,6 +492,50 @@ mod tests {
         );
     }
 
+    /// An answer whose body streams for longer than the idle limit (an export) keeps its
+    /// request open until the body's last byte: the connection is not told to go away, nor
+    /// dropped, in the middle of it. Counting the request closed once its handler returned, the
+    /// connection was idle 120 s into the stream and dropped a second after its GOAWAY, cutting
+    /// the body. Paused time.
+    #[tokio::test(start_paused = true)]
+    async fn an_answer_streaming_longer_than_the_limit_is_not_cut() {
+        use axum::routing::get;
+
+        const CHUNKS: u64 = 6;
+        let router = Router::new().route(
+            "/stream",
+            get(|| async {
+                // One line a minute for 6 minutes, the headers at once.
+                let lines = futures_util::stream::unfold(0, |i| async move {
+                    if i == CHUNKS {
+                        return None;
+                    }
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                    Some((Ok::<_, std::io::Error>(format!("line {i}\n")), i + 1))
+                });
+                Body::from_stream(lines)
+            }),
+        );
+        let (addr, _stop) = serve_router(router, HEADER_READ_TIMEOUT).await;
+        let client = reqwest::Client::builder()
+            .http2_prior_knowledge()
+            .build()
+            .unwrap();
+        let started = tokio::time::Instant::now();
+        let answer = client
+            .get(format!("http://{addr}/stream"))
+            .send()
+            .await
+            .unwrap();
+        let body = answer
+            .text()
+            .await
+            .expect("the whole body, not a connection cut in the middle of it");
+        let expected: String = (0..CHUNKS).map(|i| format!("line {i}\n")).collect();
+        assert_eq!(body, expected);
+        assert!(started.elapsed() >= Duration::from_secs(60 * CHUNKS));
+    }
+
     /// Headers sent in full within the timeout are answered.
     #[tokio::test]
     async fn a_request_sent_in_time_is_answered() {

@@ -228,7 +228,9 @@ impl Worker {
         }
         self.sending.clear();
         let counters = &self.core.counters;
-        // The messages whose request was on the wire: sent, not answered, so maybe stored.
+        // The messages whose request was under way: maybe sent and not answered, so maybe
+        // stored. A batch here may also still wait for a rate-limit permit or a retry: the
+        // client does not say which, so the reason names all three.
         let mut unanswered = std::collections::HashSet::new();
         for (_, batch) in std::mem::take(&mut self.batches) {
             unanswered.extend(batch.ops.iter().map(|op| op.seq));
@@ -244,9 +246,9 @@ impl Worker {
             }
             None => "not delivered before the shutdown deadline".to_owned(),
         };
-        let unanswered_reason = "its request was sent but not answered before the shutdown \
-            deadline: DFINERY may have stored it (an event sent again with its event_log_id is \
-            dropped as a duplicate)";
+        let unanswered_reason = "its request was under way at the shutdown deadline (sent and \
+            not answered, or waiting for a rate-limit permit or a retry): DFINERY may have stored \
+            it (an event sent again with its event_log_id is dropped as a duplicate)";
         let users: Vec<_> = self.users.drain().map(|(_, q)| q).collect();
         self.ids.clear();
         self.ready.clear();

@@ -152,8 +152,9 @@ impl Drop for Worker {
             return;
         }
         // A panic of the worker's own (a bug of dfinery's: the callback's are caught) also
-        // ends here, and must not be blamed on the runtime.
-        let stopped = if std::thread::panicking() {
+        // ends here, during its poll, and must not be blamed on the runtime; nor the app's own
+        // panic, unwinding through a runtime it drops, on the worker.
+        let stopped = if panicking_in_a_poll() {
             "the tracker's worker panicked"
         } else {
             "the Tokio runtime running the tracker's worker stopped"
@@ -170,6 +171,44 @@ impl Drop for Worker {
             ),
         }
     }
+}
+
+thread_local! {
+    /// Set while this thread polls a tracker's worker ([`Worker::task`]). A panic in the
+    /// worker drops it while unwinding through that poll, so a [`Worker`] dropped during a
+    /// panic with this unset was stopped by a panic elsewhere (the app's, unwinding through a
+    /// runtime it drops).
+    static POLLING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Restores [`POLLING`] when a poll of the worker ends, by a return or a panic.
+struct Polling(bool);
+
+impl Polling {
+    fn enter() -> Polling {
+        Polling(POLLING.replace(true))
+    }
+}
+
+impl Drop for Polling {
+    fn drop(&mut self) {
+        POLLING.set(self.0);
+    }
+}
+
+/// `future`, each of its polls marked in [`POLLING`].
+async fn polled<F: Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(|cx| {
+        let _polling = Polling::enter();
+        future.as_mut().poll(cx)
+    })
+    .await
+}
+
+/// Whether this thread unwinds a panic raised inside a poll of [`polled`].
+fn panicking_in_a_poll() -> bool {
+    std::thread::panicking() && POLLING.get()
 }
 
 /// A wake-up that brought fewer messages than this lingers once (see [`Worker::run`]).
@@ -271,8 +310,14 @@ impl Worker {
         worker
     }
 
+    /// The worker's task: [`run`](Worker::run), each poll marked in [`POLLING`] so that a drop
+    /// while panicking can tell a panic of the worker's own from one elsewhere.
+    pub(crate) async fn task(self) {
+        polled(self.run()).await;
+    }
+
     /// Runs until the shutdown drain ends (or every handle is dropped and the drain ends).
-    pub(crate) async fn run(mut self) {
+    async fn run(mut self) {
         let period = self.settings.flush_interval;
         let mut tick = tokio::time::interval_at(Instant::now() + period, period);
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -557,6 +602,53 @@ mod tests {
     use std::hash::{BuildHasher, RandomState};
 
     use super::*;
+
+    /// Records, when dropped, whether it was dropped unwinding a panic of a polled future.
+    struct Probe(Arc<std::sync::Mutex<Option<bool>>>);
+
+    impl Drop for Probe {
+        fn drop(&mut self) {
+            *self.0.lock().unwrap() = Some(panicking_in_a_poll());
+        }
+    }
+
+    #[test]
+    fn a_panic_is_the_polled_futures_own_only_when_raised_in_its_poll() {
+        use std::panic::{AssertUnwindSafe, catch_unwind};
+        let runtime = || {
+            tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap()
+        };
+        // Raised in the future's poll: its own (what the worker logs as its panic).
+        let seen = Arc::new(std::sync::Mutex::new(None));
+        let probe = Probe(Arc::clone(&seen));
+        let unwound = catch_unwind(AssertUnwindSafe(|| {
+            runtime().block_on(polled(async move {
+                let _probe = probe;
+                tokio::task::yield_now().await;
+                panic!("the future's own");
+            }));
+        }));
+        assert!(unwound.is_err());
+        assert_eq!(*seen.lock().unwrap(), Some(true));
+        // Raised elsewhere, while a runtime holding the future as a task is dropped: not its
+        // own (the worker logs that its runtime stopped).
+        let seen = Arc::new(std::sync::Mutex::new(None));
+        let probe = Probe(Arc::clone(&seen));
+        let unwound = catch_unwind(AssertUnwindSafe(|| {
+            let runtime = runtime();
+            runtime.spawn(polled(async move {
+                let _probe = probe;
+                std::future::pending::<()>().await;
+            }));
+            runtime.block_on(tokio::task::yield_now());
+            panic!("the app's own");
+        }));
+        assert!(unwound.is_err());
+        assert_eq!(*seen.lock().unwrap(), Some(false));
+        assert!(!POLLING.get(), "reset after the polls");
+    }
 
     fn key(identity: &Identity) -> IdKey {
         IdKey(identity.clone())
