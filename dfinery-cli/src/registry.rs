@@ -39,8 +39,9 @@ pub fn given_or_default(given: Option<&Path>) -> Option<PathBuf> {
 /// A configuration error when the file cannot be read (it names the command that creates
 /// one).
 pub fn read(path: &Path) -> Result<Loaded, CliError> {
-    // From the metadata alone: opening a FIFO would wait for a writer, forever.
-    match Entry::at(path) {
+    // From the metadata alone: a socket or a device is never opened.
+    let entry = Entry::at(path);
+    match entry {
         Entry::Directory => {
             return Err(CliError::config(format!(
                 "the registry `{}` is a folder; give `--registry` the file, e.g. `{}`",
@@ -54,11 +55,15 @@ pub fn read(path: &Path) -> Result<Loaded, CliError> {
                 path.display()
             )));
         }
-        Entry::Missing | Entry::File => {}
+        _ => {}
     }
     // A file that cannot be opened is a configuration error with its fix; one that can is
     // read as the derive reads it (at most 64 MiB, UTF-8), its problems shown as the file's.
-    if let Err(err) = std::fs::File::open(path) {
+    // A FIFO (a shell's `<(…)`) is opened once only, by the read: a second open would find
+    // its writer gone.
+    if entry != Entry::Fifo
+        && let Err(err) = std::fs::File::open(path)
+    {
         let fix = match err.kind() {
             std::io::ErrorKind::NotFound => {
                 "; create one with `dfinery check --init` or point to it with `--registry`"

@@ -67,7 +67,7 @@ pub enum NotFound {
         path: PathBuf,
         /// Which of the two named it.
         source: Source,
-        /// What is there instead ([`Entry::Directory`] or [`Entry::Special`]).
+        /// What is there instead ([`Entry::Directory`], [`Entry::Fifo`] or [`Entry::Special`]).
         entry: Entry,
     },
     /// No `dfinery.toml` in any of these places.
@@ -559,7 +559,7 @@ mod tests {
         );
         let fifo = |p: &Path| {
             if p == Path::new("/ws/app/dfinery.toml") {
-                Entry::Special("a FIFO (named pipe)")
+                Entry::Fifo
             } else {
                 Entry::File
             }

@@ -1,12 +1,15 @@
-//! [`Entry`]: what is at a path, read from its metadata alone, so that a registry path naming a
-//! FIFO (which an open would wait on for a writer, forever) or a device is refused before any
-//! open. The derive and [`Registry::read_source`](crate::Registry::read_source) both use it.
+//! [`Entry`]: what is at a path, read from its metadata alone, so that what cannot be read as a
+//! registry is refused before any open. The derive refuses a FIFO too (opening one waits for a
+//! writer, and a build must never wait on one); [`Registry::read_source`](crate::Registry::read_source)
+//! reads one, as a shell's process substitution (`--registry <(git show main:dfinery.toml)`)
+//! passes a pipe, and refuses sockets and devices.
 
 use std::path::Path;
 
 /// What is at a path, read from its metadata: nothing is opened, so a FIFO there cannot block
-/// the compiler or a command.
+/// the compiler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Entry {
     /// Nothing (or nothing whose metadata can be read).
     Missing,
@@ -14,6 +17,8 @@ pub enum Entry {
     File,
     /// A directory.
     Directory,
+    /// A FIFO (named pipe), or the pipe a shell's `<(…)` names: reading it waits for a writer.
+    Fifo,
     /// Anything else, which cannot be read as a registry file: what it is, e.g. `a FIFO`.
     Special(&'static str),
 }
@@ -25,6 +30,7 @@ impl Entry {
             Entry::Missing => "missing",
             Entry::File => "a regular file",
             Entry::Directory => "a directory",
+            Entry::Fifo => "a FIFO (named pipe)",
             Entry::Special(kind) => kind,
         }
     }
@@ -35,6 +41,7 @@ impl Entry {
             Err(_) => Entry::Missing,
             Ok(meta) if meta.is_file() => Entry::File,
             Ok(meta) if meta.is_dir() => Entry::Directory,
+            Ok(meta) if is_fifo(&meta.file_type()) => Entry::Fifo,
             Ok(meta) => Entry::Special(special_kind(&meta.file_type())),
         }
     }
@@ -44,9 +51,7 @@ impl Entry {
 #[cfg(unix)]
 fn special_kind(kind: &std::fs::FileType) -> &'static str {
     use std::os::unix::fs::FileTypeExt as _;
-    if kind.is_fifo() {
-        "a FIFO (named pipe)"
-    } else if kind.is_socket() {
+    if kind.is_socket() {
         "a socket"
     } else if kind.is_block_device() || kind.is_char_device() {
         "a device"
@@ -59,4 +64,17 @@ fn special_kind(kind: &std::fs::FileType) -> &'static str {
 #[cfg(not(unix))]
 fn special_kind(_: &std::fs::FileType) -> &'static str {
     "a special file"
+}
+
+/// Whether a file is a FIFO (named pipe).
+#[cfg(unix)]
+fn is_fifo(kind: &std::fs::FileType) -> bool {
+    use std::os::unix::fs::FileTypeExt as _;
+    kind.is_fifo()
+}
+
+/// Whether a file is a FIFO (named pipe): never, off Unix.
+#[cfg(not(unix))]
+fn is_fifo(_: &std::fs::FileType) -> bool {
+    false
 }

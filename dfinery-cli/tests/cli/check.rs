@@ -349,11 +349,27 @@ fn a_folder_given_as_the_registry_is_named_as_one() {
     assert!(err.contains("no-such-folder` first"), "{err}");
 }
 
-/// `dfinery check --registry FIFO` opened the FIFO and waited for a writer, forever; so did
-/// `check --init --force` for a reader. Each must exit 3 naming what is there, within 60 s.
+/// A registry passed through a pipe, as a shell's process substitution does
+/// (`dfinery check --registry <(git show main:dfinery.toml)`), is read; `check --init --force`
+/// refuses to write into a FIFO (it would wait for a reader, forever), and a socket is refused
+/// without being opened. Each answers within 60 s.
 #[cfg(unix)]
 #[test]
-fn a_fifo_given_as_the_registry_is_refused_without_opening_it() {
+fn a_registry_through_a_pipe_is_read_and_a_fifo_or_socket_is_never_written_or_opened() {
+    let good = registry_path();
+    // Process substitution: bash names the pipe `/dev/fd/N`.
+    let output = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(r#""$0" check --registry <(cat "$1")"#)
+        .arg(crate::support::BIN)
+        .arg(&good)
+        .env_remove("DFINERY_REGISTRY")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let out = text(&output.stdout);
+    assert!(out.contains("is valid: 3 events"), "{out}");
+
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("dfinery.toml");
     let made = std::process::Command::new("mkfifo")
@@ -361,28 +377,43 @@ fn a_fifo_given_as_the_registry_is_refused_without_opening_it() {
         .status()
         .expect("mkfifo runs");
     assert!(made.success(), "mkfifo {}", fifo.display());
-    // `export events --event E` reads it through the same `registry::read` as `check`.
-    let commands: [&[&str]; 3] = [
-        &["check"],
-        &["check", "--init", "--force"],
-        &["emulator", "--port", "0"],
+    // A named FIFO with a writer: read as the pipe above.
+    let writer = {
+        let (fifo, good) = (fifo.clone(), good.clone());
+        std::thread::spawn(move || std::fs::write(&fifo, std::fs::read(&good).unwrap()))
+    };
+    let output = dfinery()
+        .args(["check", "--registry"])
+        .arg(&fifo)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    writer.join().unwrap().unwrap();
+
+    let socket = dir.path().join("registry.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let cases: [(&[&str], &Path, &str); 2] = [
+        (
+            &["check", "--init", "--force"],
+            &fifo,
+            "is a FIFO (named pipe), not a regular file",
+        ),
+        (&["check"], &socket, "is a socket, not a regular file"),
     ];
-    for args in commands {
+    for (args, path, says) in cases {
         // Killed after 60 s, it has no exit code.
         let output = dfinery()
             .args(args)
             .arg("--registry")
-            .arg(&fifo)
+            .arg(path)
             .current_dir(dir.path())
             .timeout(std::time::Duration::from_secs(60))
             .output()
             .unwrap();
         let err = text(&output.stderr);
         assert_eq!(output.status.code(), Some(3), "{args:?}: {err}");
-        assert!(
-            err.contains("is a FIFO (named pipe), not a regular file"),
-            "{args:?}: {err}"
-        );
+        assert!(err.contains(says), "{args:?}: {err}");
     }
 }
 

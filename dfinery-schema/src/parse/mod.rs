@@ -106,16 +106,17 @@ impl Registry {
 
     /// The text of the registry file at `path`, read as [`load`](Registry::load) reads it
     /// (at most 64 MiB, UTF-8), for a tool that shows the file's lines beside its problems:
-    /// the errors are `load`'s, each one diagnostic carrying the path. A FIFO, a socket or a
-    /// device is refused from its metadata, never opened ([`Entry`]).
+    /// the errors are `load`'s, each one diagnostic carrying the path. A socket or a device is
+    /// refused from its metadata, never opened ([`Entry`]); a FIFO is read (a shell's
+    /// `<(git show main:dfinery.toml)` passes one), waiting for its writer as any reader does.
     pub fn read_source(path: impl AsRef<Path>) -> Result<String, RegistryError> {
         let path = path.as_ref();
         let error = |src: &str, at: usize, message: String| RegistryError {
             path: Some(path.to_owned()),
             diagnostics: vec![Diagnostic::new(src, at..at, message)],
         };
-        // Never opened unless a regular file (or a folder, refused below as before): opening a
-        // FIFO waits for a writer, forever.
+        // A socket or a device is never opened: neither holds a registry (`/dev/zero` would be
+        // read up to the cap).
         if let Entry::Special(kind) = Entry::at(path) {
             return Err(error(
                 "",

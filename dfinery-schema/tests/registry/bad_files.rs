@@ -536,12 +536,12 @@ fn a_folder_given_as_the_registry_is_named_with_the_file_to_give() {
     std::fs::remove_dir_all(folder).unwrap();
 }
 
-/// A FIFO named as the registry is refused from its metadata, never opened: opening one waits
-/// for a writer, so `dfinery check --registry FIFO` (and `Registry::load` under it) hung
-/// forever. The load runs on another thread and must answer within 30 s.
+/// A FIFO named as the registry is read once its writer comes (a shell's `<(…)` passes a pipe),
+/// and a socket is refused from its metadata, never opened. Each load runs on another thread
+/// and must answer within 30 s.
 #[cfg(unix)]
 #[test]
-fn a_fifo_named_as_the_registry_is_refused_without_opening_it() {
+fn a_fifo_is_read_from_its_writer_and_a_socket_is_refused_without_opening_it() {
     let dir = std::env::temp_dir().join(format!("dfinery-schema-fifo-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let fifo = dir.join("dfinery.toml");
@@ -550,20 +550,32 @@ fn a_fifo_named_as_the_registry_is_refused_without_opening_it() {
         .status()
         .expect("mkfifo runs");
     assert!(made.success(), "mkfifo {}", fifo.display());
+    let socket = dir.join("registry.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(&fifo, "[events.signup]\n"))
+    };
     let (tx, rx) = std::sync::mpsc::channel();
-    let path = fifo.clone();
+    let (from_fifo, from_socket) = (fifo.clone(), socket.clone());
     std::thread::spawn(move || {
-        let _ = tx.send((Registry::load(&path), Registry::read_source(&path)));
+        let _ = tx.send((
+            Registry::load(&from_fifo),
+            Registry::read_source(&from_socket),
+        ));
     });
     let answers = rx.recv_timeout(std::time::Duration::from_secs(30));
+    writer.join().unwrap().unwrap();
+    drop(listener);
     std::fs::remove_dir_all(&dir).unwrap();
-    let (load, read) = answers.expect("the load answers without waiting on the FIFO");
-    for err in [load.unwrap_err(), read.unwrap_err()] {
-        assert_eq!(err.path.as_deref(), Some(fifo.as_path()));
-        assert_eq!(err.diagnostics.len(), 1);
-        assert_eq!(
-            err.diagnostics[0].message,
-            "the registry file is a FIFO (named pipe), not a regular file, and the registry is read from a regular file only; give the path of your `dfinery.toml`"
-        );
-    }
+    let (load, read) = answers.expect("the loads answer");
+    let registry = load.expect("the FIFO's registry is read");
+    assert!(registry.event("signup").is_some());
+    let err = read.unwrap_err();
+    assert_eq!(err.path.as_deref(), Some(socket.as_path()));
+    assert_eq!(err.diagnostics.len(), 1);
+    assert_eq!(
+        err.diagnostics[0].message,
+        "the registry file is a socket, not a regular file, and the registry is read from a regular file only; give the path of your `dfinery.toml`"
+    );
 }

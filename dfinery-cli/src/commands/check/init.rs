@@ -26,13 +26,14 @@ pub fn run(path: &Path, force: bool, json: bool) -> Result<Exit, CliError> {
                 path.join("dfinery.toml").display()
             )));
         }
-        Entry::Special(kind) => {
+        Entry::Missing | Entry::File => {}
+        other => {
             return Err(CliError::config(format!(
-                "`{}` is {kind}, not a regular file; give `--registry` the path of the file to write, e.g. `dfinery.toml`",
-                path.display()
+                "`{}` is {}, not a regular file; give `--registry` the path of the file to write, e.g. `dfinery.toml`",
+                path.display(),
+                other.what()
             )));
         }
-        Entry::Missing | Entry::File => {}
     }
     if path.exists() && !force {
         return Err(CliError::config(format!(
