@@ -6,7 +6,7 @@ use dfinery::wire::Endpoint;
 use dfinery::{Error, ServerCode};
 use dfinery::{Event, EventRecord, Patch, ResultCode};
 use dfinery_emulator::{
-    Api, FaultConfig, ImportCode, Latency, ManualClock, RateLimit, ScriptedResponse, Window,
+    Api, FaultConfig, ImportCode, Latency, RateLimit, ScriptedResponse, Window,
 };
 use serde_json::json;
 
@@ -117,14 +117,7 @@ async fn a_rate_limit_with_a_distant_reset_is_returned_with_the_reset() {
     // the two calls below straddled 10:00:00 once, and the second one was in a new window. A
     // clock stopped one second into the next hour keeps both in one, with the reset more than
     // an hour from now.
-    let hour = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        / 3600
-        * 3600
-        + 3600;
-    let stopped = ManualClock::new(std::time::UNIX_EPOCH + Duration::from_secs(hour + 1));
+    let stopped = crate::clock::one_second_into_the_next_hour();
     for status_200 in [false, true] {
         let emulator = emulator_with(|b| {
             b.rate_limit(Api::Identity, RateLimit::new(1, Window::hours(1)))

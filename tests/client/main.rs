@@ -6,6 +6,8 @@
 mod calls;
 #[path = "../common/capture.rs"]
 mod capture;
+#[path = "../common/clock.rs"]
+mod clock;
 mod errors;
 mod exports;
 mod faults;

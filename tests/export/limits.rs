@@ -8,7 +8,7 @@ use std::time::Duration;
 use dfinery::RetryPolicy;
 use dfinery::export::{EventQuery, ExportError};
 use dfinery::ratelimit::Pacing;
-use dfinery_emulator::{Api, EmulatorHandle, FaultConfig, Latency, ManualClock, RateLimit, Window};
+use dfinery_emulator::{Api, EmulatorHandle, FaultConfig, Latency, RateLimit, Window};
 use futures_util::future::join_all;
 
 use crate::model::{Purchase, one_purchase};
@@ -119,14 +119,7 @@ async fn the_export_budget_is_paced_not_exceeded() {
 /// with one purchase stored. Its clock is stopped one second into an hour, so the hourly
 /// window's reset is an hour away whenever the test runs (never within a retry's reach).
 async fn one_export_at_a_time(hold: Duration) -> EmulatorHandle {
-    let hour = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        / 3600
-        * 3600
-        + 3600;
-    let stopped = ManualClock::new(std::time::UNIX_EPOCH + Duration::from_secs(hour + 1));
+    let stopped = crate::clock::one_second_into_the_next_hour();
     let emulator = emulator_with(|b| b.export_concurrency(1).clock(stopped)).await;
     client_for(&emulator)
         .build()

@@ -3,6 +3,8 @@
 
 mod borrowed;
 mod broken;
+#[path = "../common/clock.rs"]
+mod clock;
 mod files;
 mod fixtures;
 mod limits;

@@ -366,20 +366,26 @@ mod tests {
         }
     }
 
+    /// A connection to `addr` that has sent HTTP/2's preface and an empty SETTINGS frame (prior
+    /// knowledge, as the emulator accepts), and when it opened.
+    async fn open_http2(addr: std::net::SocketAddr) -> (TcpStream, tokio::time::Instant) {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        let opened = tokio::time::Instant::now();
+        stream.write_all(H2_PREFACE).await.unwrap();
+        stream
+            .write_all(&[0, 0, 0, 4, 0, 0, 0, 0, 0])
+            .await
+            .unwrap();
+        (stream, opened)
+    }
+
     /// An HTTP/2 client that sends the preface and its settings, then nothing, is told to go
     /// away (GOAWAY) after the idle limit, and disconnected a moment later since it never
     /// answers; it was held forever (hyper's header read timeout is HTTP/1's only). Paused time.
     #[tokio::test(start_paused = true)]
     async fn an_idle_http2_connection_is_closed_after_the_limit() {
         let (addr, _stop) = server(HEADER_READ_TIMEOUT).await;
-        let mut stream = TcpStream::connect(addr).await.unwrap();
-        let opened = tokio::time::Instant::now();
-        // The preface, then an empty SETTINGS frame.
-        stream.write_all(H2_PREFACE).await.unwrap();
-        stream
-            .write_all(&[0, 0, 0, 4, 0, 0, 0, 0, 0])
-            .await
-            .unwrap();
+        let (mut stream, opened) = open_http2(addr).await;
         let sent = tokio::time::timeout(Duration::from_secs(3_600), read_until_closed(&mut stream))
             .await
             .expect("the idle HTTP/2 connection is still open after an hour");
@@ -453,13 +459,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn an_http2_connection_is_idle_from_its_last_answer() {
         let (addr, _stop) = serve_router(slow_router(), HEADER_READ_TIMEOUT).await;
-        let mut stream = TcpStream::connect(addr).await.unwrap();
-        let opened = tokio::time::Instant::now();
-        stream.write_all(H2_PREFACE).await.unwrap();
-        stream
-            .write_all(&[0, 0, 0, 4, 0, 0, 0, 0, 0])
-            .await
-            .unwrap();
+        let (mut stream, opened) = open_http2(addr).await;
         // GET /slow on stream 1 (HPACK: GET, http, a literal :path and :authority), ending
         // the stream and the headers.
         let mut block = vec![0x82, 0x86, 0x44, 5];
