@@ -445,8 +445,10 @@ pub struct ProfileExportArgs {
 /// the arguments already given, including those its `DFINERY_*` environment variables filled,
 /// so `DFINERY_IMPORT_TOKEN` in the environment showed
 /// `Usage: dfinery send --import-token <TOKEN> <FILE>`, as if the flag were required (or typed).
-/// That error is then made again without the environment, when it is the same error (the same
-/// arguments missing or in conflict), so the usage line names only what was typed.
+/// The command line is then parsed again without the environment, and the error keeps its own
+/// message with that parse's usage line, which names only what was typed (and what it
+/// requires). (The other errors, an invalid value, an unknown flag or subcommand, are found
+/// before clap reads the environment: their usage line never names what it filled.)
 pub fn parse() -> Cli {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     match Cli::try_parse_from(&args) {
@@ -455,8 +457,17 @@ pub fn parse() -> Cli {
     }
 }
 
-/// `err`, or the same missing-argument or conflict error made without the environment's values.
-fn usage_without_env(err: clap::Error, args: &[std::ffi::OsString]) -> clap::Error {
+/// `err`, with the usage line of the same command line parsed without the environment when it
+/// is a missing-argument or conflict error.
+///
+/// The parse without the environment fails too (it has fewer arguments, none of which
+/// conflicts with another or is required by one: the environment fills settings only), with
+/// the same error or, when the environment met a requirement of what was typed (`--rate-limit`
+/// requires `--redis-url`, which `DFINERY_REDIS_URL` fills), with that requirement missing
+/// as well. Its message would then be wrong, so only its usage line is taken: the typed
+/// arguments and what they require. (Taking its whole error only when it was the same one left
+/// the second case with every environment-filled flag in the usage line.)
+fn usage_without_env(mut err: clap::Error, args: &[std::ffi::OsString]) -> clap::Error {
     use clap::CommandFactory as _;
     use clap::error::{ContextKind, ErrorKind};
     if !matches!(
@@ -465,16 +476,12 @@ fn usage_without_env(err: clap::Error, args: &[std::ffi::OsString]) -> clap::Err
     ) {
         return err;
     }
-    match without_env(Cli::command()).try_get_matches_from(args) {
-        Err(again)
-            if again.kind() == err.kind()
-                && again.get(ContextKind::InvalidArg) == err.get(ContextKind::InvalidArg)
-                && again.get(ContextKind::PriorArg) == err.get(ContextKind::PriorArg) =>
-        {
-            again
-        }
-        _ => err,
+    if let Err(again) = without_env(Cli::command()).try_get_matches_from(args)
+        && let Some(usage) = again.get(ContextKind::Usage)
+    {
+        err.insert(ContextKind::Usage, usage.clone());
     }
+    err
 }
 
 /// `command` and its subcommands with no argument read from the environment.

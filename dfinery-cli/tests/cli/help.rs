@@ -179,6 +179,117 @@ fn a_conflict_with_settings_in_the_environment_shows_only_what_was_typed() {
     assert!(!err.contains("secret-in-env"), "{err}");
 }
 
+/// Settings in the environment, each value a secret or holding one.
+const SECRET_ENV: [(&str, &str); 5] = [
+    ("DFINERY_IMPORT_TOKEN", "secret-import-token"),
+    ("DFINERY_EXPORT_TOKEN", "secret-export-token"),
+    (
+        "DFINERY_REDIS_URL",
+        "redis://:secret-password@127.0.0.1:9/0",
+    ),
+    (
+        "DFINERY_BASE_URL",
+        "http://secret-user:secret-pass@127.0.0.1:9",
+    ),
+    ("DFINERY_SERVICE_ID", "secret-service"),
+];
+
+#[test]
+fn a_requirement_the_environment_meets_leaves_the_other_settings_out_of_the_usage_line() {
+    // `--rate-limit` requires `--redis-url`, which `DFINERY_REDIS_URL` filled: parsed again
+    // without the environment, `--redis-url` was missing too, that error was not the same, and
+    // the first one was kept, saying "Usage: dfinery send --redis-url <URL> --rate-limit
+    // <API=N/PERIOD> --base-url <URL> --service-id <ID> --import-token <TOKEN> --export-token
+    // <TOKEN> <FILE>".
+    for (flag, value, usage) in [
+        (
+            "--rate-limit",
+            "event=1/1s",
+            "Usage: dfinery send --redis-url <URL> --rate-limit <API=N/PERIOD> <FILE>\n",
+        ),
+        (
+            "--expected-instances",
+            "3",
+            "Usage: dfinery send --redis-url <URL> --expected-instances <N> <FILE>\n",
+        ),
+    ] {
+        let output = dfinery()
+            .args(["send", flag, value])
+            .envs(SECRET_ENV)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{flag}");
+        let err = text(&output.stderr);
+        assert!(
+            err.contains("the following required arguments were not provided:\n  <FILE>\n\n"),
+            "only the file is missing, `--redis-url` is set: {err}"
+        );
+        assert!(err.contains(usage), "{err}");
+        for shown in [
+            "--import-token",
+            "--export-token",
+            "--base-url",
+            "--service-id",
+            "secret",
+        ] {
+            assert!(!err.contains(shown), "{shown}: {err}");
+        }
+    }
+}
+
+#[test]
+fn other_usage_errors_show_no_setting_from_the_environment() {
+    // A guard: an invalid value, an unknown flag, an unknown subcommand and a conflict are
+    // found before clap reads the environment (or, for the conflict, shown with the usage of a
+    // parse without it), so their message and usage line name no setting it filled, and never
+    // its value.
+    for (args, message, usage) in [
+        (
+            &["send", "e.ndjson", "--timeout", "x"][..],
+            "error: invalid value 'x' for '--timeout <SECS>'",
+            None,
+        ),
+        (
+            &["send", "e.ndjson", "--format", "xml"],
+            "error: invalid value 'xml' for '--format <FORMAT>'",
+            None,
+        ),
+        (
+            &["send", "e.ndjson", "--bogus"],
+            "error: unexpected argument '--bogus' found",
+            Some("Usage: dfinery send <FILE>\n"),
+        ),
+        (
+            &["sendd", "e.ndjson"],
+            "error: unrecognized subcommand 'sendd'",
+            Some("Usage: dfinery [OPTIONS] <COMMAND>\n"),
+        ),
+        (
+            &["send", "e.ndjson", "--resume", "--restart"],
+            "error: the argument '--resume' cannot be used with '--restart'",
+            Some("Usage: dfinery send --resume <FILE>\n"),
+        ),
+    ] {
+        let output = dfinery().args(args).envs(SECRET_ENV).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let err = text(&output.stderr);
+        assert!(err.starts_with(message), "{args:?}: {err}");
+        if let Some(usage) = usage {
+            assert!(err.contains(usage), "{args:?}: {err}");
+        }
+        for shown in [
+            "--import-token",
+            "--export-token",
+            "--redis-url",
+            "--base-url",
+            "--service-id",
+            "secret",
+        ] {
+            assert!(!err.contains(shown), "{args:?}, {shown}: {err}");
+        }
+    }
+}
+
 #[test]
 fn the_first_day_of_an_export_is_said_to_default_to_the_last() {
     // `--to 2026-12-01` alone exports that one day; the help said `--from` defaults to today,

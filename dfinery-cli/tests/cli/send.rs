@@ -1266,3 +1266,158 @@ fn a_timeout_of_zero_is_a_usage_error_saying_what_is_allowed() {
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
 }
+
+/// Lines 1, 2 and 5 of a five-line file give one `event_log_id`; lines 3 and 4 give none.
+fn a_file_repeating_an_id_across_line_3(dir: &std::path::Path) -> (std::path::PathBuf, String) {
+    let id = "5b0f9a0e-1c2d-4e3f-8a9b-0c1d2e3f4a5b";
+    let with_id =
+        |n: u64| coupon_line(n, 5, NOW).replacen('{', &format!(r#"{{"event_log_id":"{id}","#), 1);
+    let lines = [
+        with_id(1),
+        with_id(2),
+        coupon_line(3, 5, NOW),
+        coupon_line(4, 5, NOW),
+        with_id(5),
+    ];
+    (write_lines(dir, "ids.ndjson", lines), id.to_owned())
+}
+
+/// The state a crash right after the checkpoint at line 3 leaves for `file`: every line is
+/// queued to a closed port (the spool holds all five events, the record of ids all three ids),
+/// then the progress is set back to line 3, counting the record's first two ids (lines 1 and
+/// 2); or, for `ids_recorded: false`, as a version before the record left it (no record, and
+/// no mention of one in the progress).
+fn interrupted_after_line_3(file: &std::path::Path, ids_recorded: bool) {
+    let output = dfinery()
+        .args(["send", "--timeout", "1", "--registry"])
+        .arg(crate::support::registry_path())
+        .arg(file)
+        .env("DFINERY_BASE_URL", "http://127.0.0.1:9")
+        .env("DFINERY_IMPORT_TOKEN", "t")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output.stderr));
+    let state = file.with_file_name("ids.ndjson.dfinery-send");
+    let record = state.join("event-log-ids.bin");
+    assert_eq!(
+        std::fs::metadata(&record).unwrap().len(),
+        3 * 24,
+        "the three ids the file gives, 24 bytes each"
+    );
+    let progress_path = state.join("progress.json");
+    let mut progress: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&progress_path).unwrap()).unwrap();
+    assert_eq!(progress["queued_through_line"], 5);
+    assert_eq!(progress["ids"]["entries"], 3);
+    progress["queued_through_line"] = 3.into();
+    if ids_recorded {
+        progress["ids"]["entries"] = 2.into();
+    } else {
+        progress.as_object_mut().unwrap().remove("ids");
+        std::fs::remove_file(&record).unwrap();
+    }
+    std::fs::write(&progress_path, progress.to_string()).unwrap();
+}
+
+#[test]
+fn a_line_after_the_resume_point_repeating_an_id_from_before_it_is_named() {
+    // The check compared the lines of one run only: line 5, sent after `--resume`, repeats the
+    // id of line 1, sent before the interruption, and the resumed send said nothing of it.
+    for json in [false, true] {
+        let emulator = emulator();
+        let dir = tempfile::tempdir().unwrap();
+        let (file, id) = a_file_repeating_an_id_across_line_3(dir.path());
+        interrupted_after_line_3(&file, true);
+        let mut command = dfinery_at(&emulator);
+        if json {
+            command.arg("--json");
+        }
+        let output = command
+            .arg("send")
+            .arg(&file)
+            .arg("--resume")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        let out = text(&output.stdout);
+        if json {
+            let report: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+            assert_eq!(report["resumed_after_line"], 3, "{out}");
+            // As a send never interrupted names them: line 2 (before the resume point) and
+            // line 5 (after it), both repeating line 1.
+            assert_eq!(report["repeated_ids"], 2, "{out}");
+            let lines: Vec<_> = report["repeated_lines"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    (
+                        r["line"].clone(),
+                        r["first_line"].clone(),
+                        r["event_log_id"].clone(),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                lines,
+                [
+                    (2.into(), 1.into(), id.clone().into()),
+                    (5.into(), 1.into(), id.clone().into())
+                ],
+                "{out}"
+            );
+            assert_eq!(report["repeated_unknown_through_line"], 0, "{out}");
+        } else {
+            assert!(
+                out.contains(&format!(
+                    "line 5: `event_log_id` `{id}` is line 1's too; DFINERY stores one event per id"
+                )),
+                "{out}"
+            );
+            assert!(out.contains("line 2: `event_log_id`"), "{out}");
+            assert!(!out.contains("are not known"), "{out}");
+        }
+        assert_eq!(
+            emulator.events().len(),
+            3,
+            "line 1's event (not 2's or 5's), and lines 3 and 4"
+        );
+        assert!(!file.with_file_name("ids.ndjson.dfinery-send").exists());
+    }
+}
+
+#[test]
+fn a_send_interrupted_before_the_record_of_ids_still_resumes_and_says_what_is_not_known() {
+    for json in [false, true] {
+        let emulator = emulator();
+        let dir = tempfile::tempdir().unwrap();
+        let (file, _) = a_file_repeating_an_id_across_line_3(dir.path());
+        interrupted_after_line_3(&file, false);
+        let mut command = dfinery_at(&emulator);
+        if json {
+            command.arg("--json");
+        }
+        let output = command
+            .arg("send")
+            .arg(&file)
+            .arg("--resume")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        let out = text(&output.stdout);
+        if json {
+            let report: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+            assert_eq!(report["resumed_after_line"], 3, "{out}");
+            assert_eq!(report["repeated_ids"], 0, "line 1's id is not known: {out}");
+            assert_eq!(report["repeated_unknown_through_line"], 3, "{out}");
+        } else {
+            assert!(
+                out.contains("the `event_log_id`s of lines 1 to 3 are not known (the send was begun by an earlier version of dfinery"),
+                "{out}"
+            );
+            assert!(!out.contains("line 5: `event_log_id`"), "{out}");
+        }
+        assert_eq!(emulator.events().len(), 3, "every line, each id once");
+        assert!(!file.with_file_name("ids.ndjson.dfinery-send").exists());
+    }
+}

@@ -30,7 +30,7 @@ use crate::exit::{CliError, Exit};
 use crate::{client, progress, registry};
 pub use fleet::Partition;
 use report::{Failed, Invalid, REPEATED_SHOWN, Repeated, Summary};
-use state::{Progress, StateDir};
+use state::{IdsMark, Progress, StateDir};
 
 /// Events handed to the Tracker in one call (one spool commit).
 const CHUNK: usize = 1_000;
@@ -69,8 +69,8 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         None => StateDir::new(&args.file, args.state_dir.as_deref()),
     };
     let partition = args.partition;
-    let resume_after = if args.check_only {
-        0
+    let (resume_after, resumed) = if args.check_only {
+        (0, None)
     } else {
         resume_point(&args, &state, len, modified_ns)?
     };
@@ -115,11 +115,14 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
             Ok(shared.clone().map(|budget| budget as Arc<dyn RateBudget>))
         },
     )?;
+    let ids = ids_mark(&state, resumed.as_ref(), resume_after)?;
+    summary.repeated_unknown_through_line = ids.after_line;
     state.write(&Progress {
         len,
         modified_ns,
         queued_through_line: resume_after,
         file: Some(absolute(&args.file)),
+        ids: Some(ids),
     })?;
     let tracker = Tracker::builder(client)
         .spool(state.spool())
@@ -169,6 +172,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
             modified_ns,
             queued_through_line: resume_after,
             file: Some(absolute(&args.file)),
+            ids: Some(ids),
         },
     )
     .await;
@@ -195,7 +199,13 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     }
 
     summary.failed = failed(&tracker, &queued.lines);
-    (summary.repeated, summary.repeated_count) = repeated(queued.lines);
+    // The lines before the resume point that give an id, then this run's.
+    let mut by_id = earlier_ids(&state, ids.entries).await.unwrap_or_else(|| {
+        summary.repeated_unknown_through_line = resume_after;
+        Vec::new()
+    });
+    by_id.extend(queued.lines);
+    (summary.repeated, summary.repeated_count) = repeated(by_id);
     summary.sent = metrics.delivered;
     summary.left_in_spool = tracker.spool().map_or(metrics.left_in_spool, |s| {
         s.pending_len().max(metrics.left_in_spool)
@@ -303,13 +313,62 @@ async fn drain(tracker: &Tracker, stop: &AtomicBool) -> (Option<ShutdownReport>,
     }
 }
 
-/// The line after which this send starts: 0, or where an interrupted one stopped.
+/// Where the record of ids stands when this run begins, the record cut to it: empty for a new
+/// send; for a resumed one, what its last checkpoint counts. A send begun by an earlier version
+/// (its progress counts no record), or whose record lost entries, records from the resume point
+/// on: the ids of the lines before it are not known.
+fn ids_mark(
+    state: &StateDir,
+    resumed: Option<&Progress>,
+    resume_after: u64,
+) -> Result<IdsMark, CliError> {
+    let mark = resumed.and_then(|p| p.ids);
+    let entries = mark.map_or(0, |m| m.entries);
+    if state.cut_ids(entries)? && (mark.is_some() || resume_after == 0) {
+        return Ok(mark.unwrap_or(IdsMark {
+            entries: 0,
+            after_line: 0,
+        }));
+    }
+    state.cut_ids(0)?;
+    if mark.is_some() {
+        tracing::warn!(
+            "`{}` lost part of its record of `event_log_id`s; a line repeating the id of a line up to {resume_after} is not reported",
+            state.path().display()
+        );
+    }
+    Ok(IdsMark {
+        entries: 0,
+        after_line: resume_after,
+    })
+}
+
+/// The ids (with their lines) that the lines before the resume point give, from the record:
+/// its first `entries`. `None` when it cannot be read (the report then says those ids are not
+/// known).
+async fn earlier_ids(state: &StateDir, entries: u64) -> Option<Vec<(Uuid, u64)>> {
+    let state = state.clone();
+    match tokio::task::spawn_blocking(move || state.read_ids(entries)).await {
+        Ok(Ok(ids)) => Some(ids),
+        Ok(Err(err)) => {
+            tracing::warn!("{}", err.message);
+            None
+        }
+        Err(err) => {
+            tracing::warn!("reading the record of `event_log_id`s stopped: {err}");
+            None
+        }
+    }
+}
+
+/// The line after which this send starts: 0, or where an interrupted one stopped; and the
+/// progress of that one.
 fn resume_point(
     args: &SendArgs,
     state: &StateDir,
     len: u64,
     modified_ns: u128,
-) -> Result<u64, CliError> {
+) -> Result<(u64, Option<Progress>), CliError> {
     if !state.exists() {
         if args.resume {
             tracing::info!(
@@ -317,7 +376,7 @@ fn resume_point(
                 args.file.display()
             );
         }
-        return Ok(0);
+        return Ok((0, None));
     }
     // Checked first: `--restart` would delete a running send's spool and progress, and
     // `--resume` would fail on a spool "already open" with no word of the other send.
@@ -348,7 +407,7 @@ fn resume_point(
             state.path().display()
         );
         state.remove()?;
-        return Ok(0);
+        return Ok((0, None));
     }
     if !args.resume {
         return Err(CliError::config(format!(
@@ -364,13 +423,13 @@ fn resume_point(
                 p.queued_through_line,
                 args.file.display()
             );
-            Ok(p.queued_through_line)
+            Ok((p.queued_through_line, Some(p)))
         }
         Some(_) => Err(CliError::config(format!(
             "`{}` changed since the interrupted send began; pass `--restart` to send it again from the first line (events already stored are not stored twice)",
             args.file.display()
         ))),
-        None => Ok(0),
+        None => Ok((0, None)),
     }
 }
 
@@ -599,6 +658,9 @@ struct QueueJob {
 struct Chunk {
     events: Vec<(Identity, Message)>,
     last_line: u64,
+    /// The ids the chunk's lines give (not made from the line), with their lines: what the
+    /// record of ids keeps.
+    given_ids: Vec<(Uuid, u64)>,
 }
 
 /// What the queuing pass did.
@@ -614,6 +676,7 @@ impl QueueJob {
     fn run(self, chunks: tokio::sync::mpsc::Sender<Chunk>) -> Result<Queued, CliError> {
         let mut lines = Vec::new();
         let mut chunk = Vec::with_capacity(CHUNK);
+        let mut given_ids = Vec::new();
         let mut last = self.resume_after;
         for line in input::open(&self.file, self.len, self.format, &self.registry)? {
             let line = line?;
@@ -630,7 +693,11 @@ impl QueueJob {
             if let Ok(checked) = checked
                 && self.partition.is_none_or(|p| p.contains(&checked.identity))
             {
-                lines.push((checked.record.event_log_id(), line.number));
+                let id = checked.record.event_log_id();
+                lines.push((id, line.number));
+                if id != event::log_id_from(line.fingerprint) {
+                    given_ids.push((id, line.number));
+                }
                 chunk.push((checked.identity, Message::Event(checked.record)));
             }
             last = line.number;
@@ -639,6 +706,7 @@ impl QueueJob {
                 let full = Chunk {
                     events,
                     last_line: last,
+                    given_ids: std::mem::take(&mut given_ids),
                 };
                 if chunks.blocking_send(full).is_err() {
                     return Ok(Queued { lines });
@@ -648,6 +716,7 @@ impl QueueJob {
         let _ = chunks.blocking_send(Chunk {
             events: chunk,
             last_line: last,
+            given_ids,
         });
         Ok(Queued { lines })
     }
@@ -655,7 +724,7 @@ impl QueueJob {
 
 /// Hands the chunks `job` reads to `tracker`, one [`Tracker::send_many`] each (so each is on
 /// disk in the spool when it returns), and records the last line handed over in `progress`
-/// every [`CHECKPOINT_EVERY`] lines and at the end.
+/// every [`CHECKPOINT_EVERY`] lines and at the end, after the ids those lines give.
 async fn queue(
     job: QueueJob,
     tracker: &Tracker,
@@ -667,14 +736,17 @@ async fn queue(
     let reader = tokio::task::spawn_blocking(move || job.run(tx));
     let mut checkpointed = progress.queued_through_line;
     let mut failure = None;
+    // The ids handed over since the last checkpoint.
+    let mut given_ids = Vec::new();
     while let Some(chunk) = rx.recv().await {
         if let Err(error) = tracker.send_many(chunk.events).await {
             failure = Some(refused(error.to_string()));
             break;
         }
         progress.queued_through_line = chunk.last_line;
+        given_ids.extend(chunk.given_ids);
         if chunk.last_line - checkpointed >= CHECKPOINT_EVERY {
-            write_progress(&state, &progress).await?;
+            write_progress(&state, &mut progress, std::mem::take(&mut given_ids)).await?;
             checkpointed = chunk.last_line;
         }
     }
@@ -686,21 +758,33 @@ async fn queue(
     if let Some(failure) = failure {
         return Err(failure);
     }
-    write_progress(&state, &progress).await?;
+    write_progress(&state, &mut progress, given_ids).await?;
     Ok(queued)
 }
 
-/// Writes `progress.json` on a blocking thread.
-async fn write_progress(state: &StateDir, progress: &Progress) -> Result<(), CliError> {
+/// On a blocking thread, appends `given_ids` to the record of ids and syncs it, then writes
+/// `progress.json` counting them: a crash between the two leaves the record ahead of the
+/// checkpoint (cut back on resume), never behind it.
+async fn write_progress(
+    state: &StateDir,
+    progress: &mut Progress,
+    given_ids: Vec<(Uuid, u64)>,
+) -> Result<(), CliError> {
+    if let Some(mark) = &mut progress.ids {
+        mark.entries += given_ids.len() as u64;
+    }
     let (state, progress) = (state.clone(), progress.clone());
-    tokio::task::spawn_blocking(move || state.write(&progress))
-        .await
-        .map_err(|e| CliError::config(format!("writing the progress stopped: {e}")))?
+    tokio::task::spawn_blocking(move || {
+        state.append_ids(&given_ids)?;
+        state.write(&progress)
+    })
+    .await
+    .map_err(|e| CliError::config(format!("writing the progress stopped: {e}")))?
 }
 
-/// The lines of `by_id` (ids and line numbers, in line order) whose id an earlier line has:
-/// the first [`REPEATED_SHOWN`] in line order, and how many there are. Only ids given in the
-/// file can repeat: one made from a line is made from its number and text.
+/// The lines of `by_id` (ids and line numbers) whose id an earlier line has: the first
+/// [`REPEATED_SHOWN`] in line order, and how many there are. Only ids given in the file can
+/// repeat: one made from a line is made from its number and text.
 fn repeated(mut by_id: Vec<(Uuid, u64)>) -> (Vec<Repeated>, u64) {
     // By id, then line: each run of one id starts with its first line.
     by_id.sort_unstable();

@@ -29,8 +29,9 @@ pub struct Failed {
     pub refused_settings: bool,
 }
 
-/// A line whose `event_log_id` an earlier line of the same run has too: DFINERY stores one
-/// event per id (the first it accepts), so at most one of the two is stored.
+/// A line whose `event_log_id` an earlier line of the same send has too (also one queued before
+/// the send was interrupted and resumed): DFINERY stores one event per id (the first it
+/// accepts), so at most one of the two is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Repeated {
     /// Its number, from 1.
@@ -61,11 +62,16 @@ pub struct Summary {
     pub sent: u64,
     /// Events DFINERY refused.
     pub failed: Vec<Failed>,
-    /// Lines queued in this run whose `event_log_id` an earlier one has: the first
-    /// [`REPEATED_SHOWN`], in line order.
+    /// Lines queued by this send (in this run, or before the resume point) whose
+    /// `event_log_id` an earlier one has: the first [`REPEATED_SHOWN`], in line order. A resumed
+    /// send names the same lines as one that was never interrupted.
     pub repeated: Vec<Repeated>,
     /// How many such lines there were in all.
     pub repeated_count: u64,
+    /// The ids of the lines up to this one are not known (0: every line's is): the send was
+    /// begun by a version that kept no record of them, or the record was lost, so a line
+    /// repeating one of them is not named.
+    pub repeated_unknown_through_line: u64,
     /// Events still in the spool, for `--resume`.
     pub left_in_spool: u64,
     /// The run was stopped by Ctrl-C.
@@ -132,6 +138,12 @@ impl Summary {
                 self.repeated_count - self.repeated.len() as u64
             ));
         }
+        if self.repeated_unknown_through_line > 0 {
+            output::line(format!(
+                "the `event_log_id`s of lines 1 to {} are not known (the send was begun by an earlier version of dfinery, which kept no record of them, or the record was lost): a later line that repeats one of them is not named",
+                self.repeated_unknown_through_line
+            ));
+        }
         let seconds = self.elapsed.as_secs_f64();
         let resumed = if self.resumed_after_line > 0 {
             format!(", resumed after line {}", self.resumed_after_line)
@@ -175,6 +187,7 @@ impl Summary {
             "invalid_lines": self.invalid.iter().map(|i| json!({"line": i.line, "problems": i.problems})).collect::<Vec<_>>(),
             "failed_events": self.failed.iter().map(|f| json!({"line": f.line, "reason": f.reason})).collect::<Vec<_>>(),
             "repeated_ids": self.repeated_count,
+            "repeated_unknown_through_line": self.repeated_unknown_through_line,
             "repeated_lines": self.repeated.iter().map(|r| json!({"line": r.line, "first_line": r.first_line, "event_log_id": r.event_log_id.to_string()})).collect::<Vec<_>>(),
         })
     }

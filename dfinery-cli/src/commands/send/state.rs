@@ -1,6 +1,8 @@
 //! The state of a send kept beside the file (`FILE.dfinery-send/`): the Tracker's spool and
 //! `progress.json`, which says which file it is (its size and modification time) and the line
 //! up to which every event was handed to the spool. `--resume` continues from there.
+//! `event-log-ids.bin` records the `event_log_id`s the file gives, so that a resumed send still
+//! names a line that repeats the id of a line sent before the interruption.
 
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
@@ -22,7 +24,31 @@ pub struct Progress {
     /// send at a time. Absent in the progress of earlier versions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<PathBuf>,
+    /// How much of the record of ids this checkpoint covers. Absent in the progress of earlier
+    /// versions, which kept no record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ids: Option<IdsMark>,
 }
+
+/// How much of the record of `event_log_id`s (`event-log-ids.bin`) a checkpoint covers.
+///
+/// The record holds one entry per line up to the checkpoint that gives its own `event_log_id`
+/// (a line without one gets an id made from its number and text, which no other line has): the
+/// 16 bytes of the id, then the line number (8 bytes, little-endian), in line order. Entries are
+/// appended and synced to disk before the checkpoint that counts them is written, so a crash
+/// can leave entries after the checkpoint's (dropped on resume), never fewer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdsMark {
+    /// Entries of the record the checkpoint covers (those of the lines up to
+    /// `queued_through_line`).
+    pub entries: u64,
+    /// The record holds the lines after this one (0: every line). A send begun by an earlier
+    /// version, which kept no record, and resumed after line N records from line N + 1 on.
+    pub after_line: u64,
+}
+
+/// Bytes of one entry of the record of ids: the id, then the line number.
+const ID_ENTRY: u64 = 24;
 
 /// The folder of one file's send.
 #[derive(Debug, Clone)]
@@ -58,6 +84,102 @@ impl StateDir {
         self.path.join("progress.json")
     }
 
+    /// The record of the `event_log_id`s the file gives (see [`IdsMark`]).
+    fn ids_path(&self) -> PathBuf {
+        self.path.join("event-log-ids.bin")
+    }
+
+    /// Cuts the record of ids to the `entries` a checkpoint counts, dropping what a crash left
+    /// after it. False when it holds fewer (it was deleted or cut): the ids of the lines before
+    /// the resume point are not known then.
+    ///
+    /// # Errors
+    ///
+    /// A configuration error when the record cannot be cut.
+    pub fn cut_ids(&self, entries: u64) -> Result<bool, CliError> {
+        // No folder yet (or not a folder, which the progress's write then reports): no record.
+        if !self.path.is_dir() {
+            return Ok(entries == 0);
+        }
+        let path = self.ids_path();
+        let file = match std::fs::OpenOptions::new().write(true).open(&path) {
+            Ok(file) => file,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(entries == 0),
+            Err(err) => return Err(self.error("write", &err)),
+        };
+        let len = file
+            .metadata()
+            .map_err(|err| self.error("read", &err))?
+            .len();
+        let keep = entries.saturating_mul(ID_ENTRY);
+        if len < keep {
+            file.set_len(0).map_err(|err| self.error("write", &err))?;
+            return Ok(false);
+        }
+        file.set_len(keep)
+            .map_err(|err| self.error("write", &err))?;
+        Ok(true)
+    }
+
+    /// Appends `ids` (each id with its line) to the record and syncs it to disk, before the
+    /// checkpoint that counts them is written.
+    ///
+    /// # Errors
+    ///
+    /// A configuration error when the record cannot be written.
+    pub fn append_ids(&self, ids: &[(uuid::Uuid, u64)]) -> Result<(), CliError> {
+        use std::io::Write;
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut bytes = Vec::with_capacity(ids.len() * ID_ENTRY as usize);
+        for (id, line) in ids {
+            bytes.extend_from_slice(id.as_bytes());
+            bytes.extend_from_slice(&line.to_le_bytes());
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.ids_path())
+            .map_err(|err| self.error("write", &err))?;
+        file.write_all(&bytes)
+            .and_then(|()| file.sync_data())
+            .map_err(|err| self.error("write", &err))
+    }
+
+    /// The first `entries` entries of the record of ids: each id with its line.
+    ///
+    /// # Errors
+    ///
+    /// A configuration error when the record cannot be read or holds fewer entries.
+    pub fn read_ids(&self, entries: u64) -> Result<Vec<(uuid::Uuid, u64)>, CliError> {
+        use std::io::Read;
+        if entries == 0 {
+            return Ok(Vec::new());
+        }
+        let file = std::fs::File::open(self.ids_path()).map_err(|err| self.error("read", &err))?;
+        let mut bytes = Vec::new();
+        file.take(entries.saturating_mul(ID_ENTRY))
+            .read_to_end(&mut bytes)
+            .map_err(|err| self.error("read", &err))?;
+        if (bytes.len() as u64) < entries.saturating_mul(ID_ENTRY) {
+            return Err(CliError::config(format!(
+                "`{}` holds {} ids, not the {entries} its progress counts",
+                self.ids_path().display(),
+                bytes.len() as u64 / ID_ENTRY
+            )));
+        }
+        Ok(bytes
+            .chunks_exact(ID_ENTRY as usize)
+            .map(|entry| {
+                let (id, line) = entry.split_at(16);
+                let id: [u8; 16] = id.try_into().unwrap_or_default();
+                let line: [u8; 8] = line.try_into().unwrap_or_default();
+                (uuid::Uuid::from_bytes(id), u64::from_le_bytes(line))
+            })
+            .collect())
+    }
+
     /// An empty file saying the send made this folder (it did not exist before), so
     /// [`remove`](Self::remove) deletes the folder too; a folder that was there first (given
     /// with `--state-dir`) is the user's and is kept, empty or not.
@@ -66,11 +188,12 @@ impl StateDir {
     }
 
     /// The files a send writes in the folder: all that [`remove`](Self::remove) deletes.
-    fn files(&self) -> [PathBuf; 3] {
+    fn files(&self) -> [PathBuf; 4] {
         [
             self.spool(),
             self.progress_path(),
             self.path.join("progress.json.tmp"),
+            self.ids_path(),
         ]
     }
 
@@ -238,6 +361,10 @@ mod tests {
             modified_ns: 20,
             queued_through_line: 30,
             file: Some(dir.join("events.ndjson")),
+            ids: Some(IdsMark {
+                entries: 2,
+                after_line: 0,
+            }),
         };
         state.write(&progress).unwrap();
         assert!(state.exists());
@@ -248,11 +375,43 @@ mod tests {
             r#"{"len":1,"modified_ns":2,"queued_through_line":3}"#,
         )
         .unwrap();
-        assert_eq!(state.read().unwrap().unwrap().file, None);
+        let old = state.read().unwrap().unwrap();
+        assert_eq!((old.file, old.ids), (None, None));
         std::fs::write(state.path().join("progress.json"), "{").unwrap();
         assert!(state.read().unwrap_err().message.contains("--restart"));
         state.remove().unwrap();
         assert!(!state.exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_record_of_ids_is_cut_to_its_checkpoint_and_read_back() {
+        let dir = std::env::temp_dir().join(format!("dfinery-ids-{}", std::process::id()));
+        let state = StateDir::new(&dir.join("events.ndjson"), None);
+        std::fs::create_dir_all(state.path()).unwrap();
+        assert!(state.cut_ids(0).unwrap(), "no record, none counted");
+        assert!(!state.cut_ids(1).unwrap(), "no record, one counted");
+        let ids: Vec<_> = (1..=3)
+            .map(|n| (uuid::Uuid::from_u128(n), n as u64 * 10))
+            .collect();
+        state.append_ids(&ids[..2]).unwrap();
+        state.append_ids(&ids[2..]).unwrap();
+        assert_eq!(state.read_ids(3).unwrap(), ids);
+        // A crash after the third was appended and before its checkpoint: cut back to two.
+        assert!(state.cut_ids(2).unwrap());
+        assert_eq!(state.read_ids(2).unwrap(), &ids[..2]);
+        assert!(state.read_ids(3).is_err());
+        // Half an entry, as a crash mid-write leaves it.
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(state.ids_path())
+            .and_then(|mut f| std::io::Write::write_all(&mut f, &[1; 5]))
+            .unwrap();
+        assert!(state.cut_ids(2).unwrap());
+        assert_eq!(state.read_ids(2).unwrap(), &ids[..2]);
+        assert!(!state.cut_ids(3).unwrap(), "fewer than counted: not known");
+        state.remove().unwrap();
+        assert!(!state.ids_path().exists());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
