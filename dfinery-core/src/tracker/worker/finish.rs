@@ -6,12 +6,12 @@ use crate::client::Error;
 use crate::encode::identity::Identity;
 use crate::encode::value::Datetime;
 use crate::tracker::dead_letter::DeadLetter;
-use crate::tracker::metrics::Counters;
+use crate::tracker::metrics::{Counters, TrackerMetrics};
 use crate::tracker::report::ShutdownReport;
 use crate::tracker::spool::{Mode, Write};
 
 use super::send::Outcome;
-use super::{Batch, IdKey, Queued, Worker};
+use super::{Batch, Drain, IdKey, Queued, Worker};
 
 /// How a message left the worker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -265,6 +265,9 @@ impl Worker {
                         reason.clone()
                     };
                     self.bury(&queue.identity, op, reason, "shutdown_deadline");
+                    if let Some(drain) = &mut self.drain {
+                        drain.lost_at_deadline += 1;
+                    }
                 }
             }
         }
@@ -285,6 +288,7 @@ impl Worker {
             return;
         };
         let metrics = self.core.metrics();
+        self.log_what_is_left(&drain, &metrics);
         let report = ShutdownReport {
             delivered: metrics.delivered,
             dead_lettered: metrics.dead_lettered,
@@ -297,6 +301,36 @@ impl Worker {
         drop(self);
         if let Some(reply) = drain.reply {
             let _ = reply.send(report);
+        }
+    }
+}
+
+impl Worker {
+    /// One line at the end of a shutdown that did not deliver everything: what is left, where
+    /// it is kept (or that it is lost) and the last error, so that an operator reading the logs
+    /// of a stopped process knows without the `ShutdownReport`.
+    fn log_what_is_left(&self, drain: &Drain, metrics: &TrackerMetrics) {
+        let last_error = self.last_error.as_deref().unwrap_or("none");
+        match &self.core.spool {
+            Some(spool) if metrics.left_in_spool > 0 => tracing::warn!(
+                left_in_spool = metrics.left_in_spool,
+                spool = %spool.path().display(),
+                timed_out = drain.timed_out,
+                last_error,
+                "shut down with {} messages undelivered; they stay in the spool `{}` and the next \
+                 tracker opened on it delivers them first",
+                metrics.left_in_spool,
+                spool.path().display()
+            ),
+            None if drain.lost_at_deadline > 0 => tracing::error!(
+                dead_lettered = drain.lost_at_deadline,
+                last_error,
+                "the shutdown deadline passed with {} messages undelivered; without a spool they \
+                 were dead-lettered (kept only where `on_dead_letter` keeps them): give the \
+                 tracker a spool, or a longer `shutdown_timeout`",
+                drain.lost_at_deadline
+            ),
+            _ => {}
         }
     }
 }

@@ -230,6 +230,8 @@ struct Drain {
     deadline: Instant,
     reply: Option<oneshot::Sender<ShutdownReport>>,
     timed_out: bool,
+    /// Messages dead-lettered at the deadline (no spool to keep them).
+    lost_at_deadline: u64,
 }
 
 pub(crate) struct Worker {
@@ -567,6 +569,7 @@ impl Worker {
                     deadline: Instant::now() + timeout,
                     reply,
                     timed_out: false,
+                    lost_at_deadline: 0,
                 });
             }
         }
