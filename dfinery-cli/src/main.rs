@@ -17,7 +17,6 @@ mod registry;
 
 use std::process::ExitCode;
 
-
 fn main() -> ExitCode {
     let cli = cli::parse();
     logging::init(&cli.global);

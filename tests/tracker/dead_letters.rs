@@ -309,3 +309,36 @@ async fn a_message_waiting_for_a_permit_at_the_deadline_is_not_said_to_have_been
         "{reason}"
     );
 }
+
+/// A rotated token dead-letters every message: the log says so once per refused batch, at
+/// ERROR, with the count, not once per message (50 WARN lines here, 10,000 in an outage).
+#[tokio::test(start_paused = true)]
+async fn a_refused_token_is_one_error_line_per_batch_not_one_per_message() {
+    let (capture, _guard) = crate::dropped::capture();
+    let emulator = emulator().await;
+    let letters = Letters::default();
+    let client = client_to(emulator.base_url())
+        .import_token("not-the-token")
+        .build()
+        .unwrap();
+    let tracker = letters.hook(Tracker::builder(client)).build().unwrap();
+    let lee = user("lee");
+    for _ in 0..50 {
+        tracker.try_track(&lee, login()).unwrap();
+    }
+    let report = tracker.shutdown().await.unwrap();
+    assert_eq!(report.dead_lettered, 50);
+    let logs = capture.text();
+    let lines: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("dead-lettered"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{logs}");
+    assert!(lines[0].contains(" ERROR "), "{}", lines[0]);
+    assert!(lines[0].contains("messages=50"), "{}", lines[0]);
+    assert!(lines[0].contains("kind=\"auth\""), "{}", lines[0]);
+    assert!(
+        !logs.contains("not-the-token"),
+        "no token in the logs: {logs}"
+    );
+}

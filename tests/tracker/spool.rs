@@ -251,7 +251,10 @@ async fn a_shutdown_that_leaves_messages_in_the_spool_says_how_many_where_and_wh
         .unwrap_or_else(|| panic!("no line on what was left:\n{logs}"));
     assert!(line.contains(" WARN "), "{line}");
     assert!(line.contains(&path.display().to_string()), "{line}");
-    assert!(line.contains("left_in_spool=4"), "a field to filter on: {line}");
+    assert!(
+        line.contains("left_in_spool=4"),
+        "a field to filter on: {line}"
+    );
     assert!(line.contains("last_error="), "{line}");
     assert!(
         !line.contains("last_error=\"none\""),

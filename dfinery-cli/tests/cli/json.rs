@@ -14,7 +14,11 @@ fn objects(stdout: &[u8]) -> Vec<serde_json::Value> {
 #[test]
 fn a_configuration_error_is_one_json_object_on_stdout_with_its_exit_code() {
     let dir = tempfile::tempdir().unwrap();
-    let file = write_lines(dir.path(), "e.ndjson", [coupon_line(1, 1, "2024-06-24T06:01:48.501Z")]);
+    let file = write_lines(
+        dir.path(),
+        "e.ndjson",
+        [coupon_line(1, 1, "2024-06-24T06:01:48.501Z")],
+    );
     let output = dfinery()
         .args(["--json", "send", "--registry"])
         .arg(registry_path())
@@ -29,7 +33,11 @@ fn a_configuration_error_is_one_json_object_on_stdout_with_its_exit_code() {
     let message = objects[0]["error"].as_str().unwrap();
     assert!(message.contains("DFINERY_IMPORT_TOKEN"), "{message}");
     // The person reading stderr still gets the same line.
-    assert!(text(&output.stderr).contains(message), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains(message),
+        "{}",
+        text(&output.stderr)
+    );
 }
 
 #[test]
@@ -52,7 +60,11 @@ fn an_export_refused_before_it_starts_is_one_json_object() {
 #[test]
 fn a_failed_send_that_printed_its_report_prints_no_second_object() {
     let dir = tempfile::tempdir().unwrap();
-    let file = write_lines(dir.path(), "e.ndjson", [coupon_line(1, 1, "2024-06-24T06:01:48.501Z")]);
+    let file = write_lines(
+        dir.path(),
+        "e.ndjson",
+        [coupon_line(1, 1, "2024-06-24T06:01:48.501Z")],
+    );
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);

@@ -48,6 +48,7 @@ impl Worker {
                 Some(error) => {
                     let reason = ErrorChain(&error).to_string();
                     if let Some(identity) = identity() {
+                        log_buried(&failed, error.kind(), &reason);
                         for op in failed {
                             self.bury(&identity, op, reason.clone(), error.kind());
                         }
@@ -55,14 +56,11 @@ impl Worker {
                 }
                 None => {
                     if let Some(identity) = identity() {
+                        let reason =
+                            "the client confirmed fewer messages than sent, without an error";
+                        log_buried(&failed, "unexpected", reason);
                         for op in failed {
-                            self.bury(
-                                &identity,
-                                op,
-                                "the client confirmed fewer messages than sent, without an error"
-                                    .to_owned(),
-                                "unexpected",
-                            );
+                            self.bury(&identity, op, reason.to_owned(), "unexpected");
                         }
                     }
                 }
@@ -109,6 +107,11 @@ impl Worker {
         if !spent.is_empty()
             && let Some(identity) = self.users.get(&user).map(|q| q.identity.clone())
         {
+            let why = format!(
+                "gave up after {} sends: {reason}",
+                limit.unwrap_or_default()
+            );
+            log_buried(&spent, "retry_limit", &why);
             for op in spent {
                 let why = format!("gave up after {} sends: {reason}", op.attempts);
                 self.bury(&identity, op, why, "retry_limit");
@@ -145,7 +148,8 @@ impl Worker {
     }
 
     /// Dead-letters `op`: into the spool's dead-letter table, to the callback, or (with
-    /// neither) to the log, in full.
+    /// neither) to the log, in full. The caller logs the group once ([`log_buried`]; at the
+    /// deadline, the shutdown's last line).
     pub(super) fn bury(&mut self, identity: &Identity, op: Queued, reason: String, kind: &str) {
         let letter = DeadLetter {
             seq: op.seq,
@@ -158,7 +162,6 @@ impl Worker {
             attempts: op.attempts,
             at: Datetime::now(),
         };
-        tracing::warn!(seq = op.seq, kind, reason = %letter.reason, "dead-lettered a message");
         self.note_dead_letter(op.arrival, letter.reason.clone());
         if let Some(spool) = &self.core.spool {
             match serde_json::to_vec(&letter) {
@@ -332,6 +335,37 @@ impl Worker {
             ),
             _ => {}
         }
+    }
+}
+
+/// One line for messages dead-lettered together (a batch refused for good, or out of
+/// retries): a line per message flooded the log when a refused token dead-lettered thousands.
+/// A refused token or service id is an `ERROR` (every message fails until the setting is
+/// fixed); any other refusal a `WARN`.
+fn log_buried(ops: &[Queued], kind: &str, reason: &str) {
+    let (Some(first), Some(last)) = (ops.first(), ops.last()) else {
+        return;
+    };
+    let messages = ops.len();
+    if matches!(kind, "auth" | "service_id" | "missing_token") {
+        tracing::error!(
+            messages,
+            kind,
+            first_seq = first.seq,
+            last_seq = last.seq,
+            reason,
+            "DFINERY refused the token or service id: dead-lettered {messages} messages; \
+             every message fails until the setting is fixed"
+        );
+    } else {
+        tracing::warn!(
+            messages,
+            kind,
+            first_seq = first.seq,
+            last_seq = last.seq,
+            reason,
+            "dead-lettered {messages} messages"
+        );
     }
 }
 
