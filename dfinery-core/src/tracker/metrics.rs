@@ -43,10 +43,11 @@ pub struct TrackerMetrics {
     pub left_in_spool: u64,
     /// Messages accepted by a `try_` form whose spool write then failed (a full or failing
     /// disk): they stay in memory and are delivered, but are not on disk, so a crash before
-    /// their delivery loses them. Each is also logged with `tracing::error!` and told to the
-    /// dead-letter callback as a notice of kind `not_durable` (never counted in
-    /// `dead_lettered`: the message is still delivered). The awaited
-    /// forms never count here: they return the spool error instead and accept nothing.
+    /// their delivery loses them. The first of a run of such failures is logged with
+    /// `tracing::error!` (the next ones only counted, until a spool write succeeds); each is
+    /// told to the dead-letter callback as a notice of kind `not_durable` (never counted in
+    /// `dead_lettered`: the message is still delivered). The awaited forms never count here:
+    /// they return the spool error instead and accept nothing.
     pub not_durable: u64,
     /// Messages the spool holds for delivery (0 without a spool).
     pub spooled: u64,
