@@ -12,6 +12,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// `accepted + recovered = delivered + dead_lettered + left_in_spool + queued + in_flight`
 ///
 /// `rejected` counts calls that returned an error; those messages were never accepted.
+///
+/// For a dashboard: `queued`, `queued_bytes`, `in_flight`, `spooled` and `spooled_bytes` are
+/// gauges (the state now); every other field is a counter, counted from 0 when the tracker is
+/// built, only ever growing and never reset (a new tracker, as in a restarted process, starts
+/// again from 0, so graph their rate). One exception: a call racing the worker's stop (after
+/// `shutdown`) takes its messages back out of `accepted` and returns `Closed`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TrackerMetrics {
