@@ -875,6 +875,7 @@ impl Drop for Shared {
             ),
             Some(spool) => tracing::info!(
                 undelivered,
+                spool = %spool.path().display(),
                 "every `Tracker` handle was dropped without `shutdown` while {undelivered} messages were undelivered; what is not sent before the runtime stops stays in the spool `{}` for the next start (call `tracker.shutdown().await` to send it now)",
                 spool.path().display()
             ),

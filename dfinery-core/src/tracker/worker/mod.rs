@@ -166,6 +166,7 @@ impl Drop for Worker {
             ),
             Some(spool) => tracing::info!(
                 undelivered,
+                spool = %spool.path().display(),
                 "{stopped} while {undelivered} messages were undelivered; they stay in the spool `{}` for the next start (call `tracker.shutdown().await` before the runtime stops to send them now)",
                 spool.path().display()
             ),
