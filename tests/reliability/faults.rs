@@ -546,3 +546,47 @@ async fn try_track_on_a_failing_disk_logs_the_first_message_not_made_durable_not
     faults.clear();
     let _ = tracker.shutdown_within(Duration::from_millis(200)).await;
 }
+
+/// A full disk under a busy service: every commit fails. The spool logs the failure once (not
+/// once per commit, which flooded the log at the commit rate, with a WARN of its reopening
+/// beside each), then one line when commits succeed again, with how many failed.
+#[tokio::test]
+async fn a_full_disk_logs_its_failed_commits_once_and_their_end_once() {
+    let capture = crate::security::capture();
+    let path = temp_path("enospc-logged", "redb");
+    let faults = Arc::new(Faults::default());
+    let tracker = Tracker::builder(client_to(DOWN).build().unwrap())
+        .spool_opened(open_spool(&path, &faults).unwrap())
+        .build()
+        .unwrap();
+    Faults::set(&faults.write, ENOSPC);
+    for n in 0..20 {
+        let refused = tracker.track(&user(&format!("d{}", n % 5)), login()).await;
+        assert!(matches!(refused, Err(TrackError::Spool(_))), "{refused:?}");
+    }
+    faults.clear();
+    tracker
+        .track(&user("d0"), login())
+        .await
+        .expect("spooling resumes once the disk recovers");
+    let file = path.display().to_string();
+    let logs = capture.text();
+    let ours: Vec<&str> = logs.lines().filter(|l| l.contains(&file)).collect();
+    let failed = ours
+        .iter()
+        .filter(|l| l.contains("spool commit failed"))
+        .count();
+    assert_eq!(failed, 1, "{ours:#?}");
+    let reopened = ours
+        .iter()
+        .filter(|l| l.contains("WARN") && l.contains("spool opened again"))
+        .count();
+    assert_eq!(reopened, 0, "{ours:#?}");
+    let back: Vec<&&str> = ours
+        .iter()
+        .filter(|l| l.contains("succeed again"))
+        .collect();
+    assert_eq!(back.len(), 1, "{ours:#?}");
+    assert!(back[0].contains("failed_commits=20"), "{}", back[0]);
+    let _ = tracker.shutdown_within(Duration::ZERO).await;
+}
