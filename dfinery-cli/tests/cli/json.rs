@@ -80,4 +80,8 @@ fn a_failed_send_that_printed_its_report_prints_no_second_object() {
     let objects = objects(&output.stdout);
     assert_eq!(objects.len(), 1, "{objects:?}");
     assert_eq!(objects[0]["left_in_spool"], 1, "{objects:?}");
+    let error = objects[0]["error"]
+        .as_str()
+        .expect("the report carries the error");
+    assert!(error.contains("--resume"), "{error}");
 }
