@@ -48,7 +48,7 @@ impl Worker {
                 Some(error) => {
                     let reason = ErrorChain(&error).to_string();
                     if let Some(identity) = identity() {
-                        log_buried(&failed, error.kind(), &reason);
+                        self.log_buried(&failed, error.kind(), &reason);
                         for op in failed {
                             self.bury(&identity, op, reason.clone(), error.kind());
                         }
@@ -58,7 +58,7 @@ impl Worker {
                     if let Some(identity) = identity() {
                         let reason =
                             "the client confirmed fewer messages than sent, without an error";
-                        log_buried(&failed, "unexpected", reason);
+                        self.log_buried(&failed, "unexpected", reason);
                         for op in failed {
                             self.bury(&identity, op, reason.to_owned(), "unexpected");
                         }
@@ -86,6 +86,7 @@ impl Worker {
             return;
         }
         Counters::add(&self.core.counters.delivered, ops.len() as u64);
+        self.last_buried_logged = None;
         self.settled_all(&ops, Fate::Delivered);
         if let Some(spool) = &self.core.spool {
             // A delete lost in a crash only means the message is sent again and de-duplicated.
@@ -111,7 +112,7 @@ impl Worker {
                 "gave up after {} sends: {reason}",
                 limit.unwrap_or_default()
             );
-            log_buried(&spent, "retry_limit", &why);
+            self.log_buried(&spent, "retry_limit", &why);
             for op in spent {
                 let why = format!("gave up after {} sends: {reason}", op.attempts);
                 self.bury(&identity, op, why, "retry_limit");
@@ -338,34 +339,47 @@ impl Worker {
     }
 }
 
-/// One line for messages dead-lettered together (a batch refused for good, or out of
-/// retries): a line per message flooded the log when a refused token dead-lettered thousands.
-/// A refused token or service id is an `ERROR` (every message fails until the setting is
-/// fixed); any other refusal a `WARN`.
-fn log_buried(ops: &[Queued], kind: &str, reason: &str) {
-    let (Some(first), Some(last)) = (ops.first(), ops.last()) else {
-        return;
-    };
-    let messages = ops.len();
-    if matches!(kind, "auth" | "service_id" | "missing_token") {
-        tracing::error!(
-            messages,
-            kind,
-            first_seq = first.seq,
-            last_seq = last.seq,
-            reason,
-            "DFINERY refused the token or service id: dead-lettered {messages} messages; \
-             every message fails until the setting is fixed"
-        );
-    } else {
-        tracing::warn!(
-            messages,
-            kind,
-            first_seq = first.seq,
-            last_seq = last.seq,
-            reason,
-            "dead-lettered {messages} messages"
-        );
+impl Worker {
+    /// One line for messages dead-lettered together (a batch refused for good, or out of
+    /// retries): a line per message flooded the log when a refused token dead-lettered
+    /// thousands. The same kind and reason again, with no delivery since (a refused token,
+    /// batch after batch, user after user), is not logged again: `dead_lettered` counts it.
+    /// A refused token or service id is an `ERROR` (every message fails until the setting is
+    /// fixed); any other refusal a `WARN`.
+    fn log_buried(&mut self, ops: &[Queued], kind: &'static str, reason: &str) {
+        let (Some(first), Some(last)) = (ops.first(), ops.last()) else {
+            return;
+        };
+        if let Some((k, r)) = &self.last_buried_logged
+            && *k == kind
+            && r == reason
+        {
+            return;
+        }
+        self.last_buried_logged = Some((kind, reason.to_owned()));
+        let messages = ops.len();
+        if matches!(kind, "auth" | "service_id" | "missing_token") {
+            tracing::error!(
+                messages,
+                kind,
+                first_seq = first.seq,
+                last_seq = last.seq,
+                reason,
+                "DFINERY refused the token or service id: dead-lettered {messages} messages; \
+                 every message fails until the setting is fixed (the next refusals are counted \
+                 in `dead_lettered`, not logged, until a message is delivered)"
+            );
+        } else {
+            tracing::warn!(
+                messages,
+                kind,
+                first_seq = first.seq,
+                last_seq = last.seq,
+                reason,
+                "dead-lettered {messages} messages (the same refusal again is counted in \
+                 `dead_lettered`, not logged, until a message is delivered)"
+            );
+        }
     }
 }
 

@@ -264,6 +264,10 @@ pub(crate) struct Worker {
     last_error: Option<String>,
     /// Why the last dead letter was refused, for the shutdown's report.
     last_dead_letter: Option<String>,
+    /// The kind and reason of the last group of dead letters logged, until a message is
+    /// delivered: the same refusal again (a refused token, batch after batch) is not logged
+    /// again.
+    last_buried_logged: Option<(&'static str, String)>,
     /// [`finish`](Worker::finish) has begun: dropped before it, the worker was stopped from
     /// outside (its runtime shut down) and says what it leaves undelivered.
     finished: bool,
@@ -307,6 +311,7 @@ impl Worker {
             drain: None,
             last_error: None,
             last_dead_letter: None,
+            last_buried_logged: None,
             finished: false,
         };
         worker.start_recovery(last_seq);
