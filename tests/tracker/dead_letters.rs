@@ -347,6 +347,12 @@ async fn a_refused_token_is_one_error_line_not_one_per_message_or_batch() {
         !logs.contains("not-the-token"),
         "no token in the logs: {logs}"
     );
+    // Nor a WARN per refused request from the client: that line is the only one.
+    let loud = logs
+        .lines()
+        .filter(|l| l.contains(" WARN ") || l.contains(" ERROR "))
+        .count();
+    assert_eq!(loud, 1, "{logs}");
 }
 
 /// After a delivery, the same refusal is news again and logged again.
