@@ -171,10 +171,20 @@ pub async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Shutdown, in order: stop taking orders, then deliver what the tracker holds.
     let _ = stop.send(());
     server.await??;
+    // With DFINERY down, the tracker also logs (`tracing`, WARN) how many messages stay in the spool, its
+    // path and the last error; the report says the same for the service's own shutdown line.
     let report = tracker.shutdown().await?;
     println!(
-        "Shut down: {} delivered, {} dead-lettered, {} left in the spool for the next start.",
-        report.delivered, report.dead_lettered, report.left_in_spool
+        "Shut down: {} delivered, {} dead-lettered, {} left in the spool `{}` for the next start{}.",
+        report.delivered,
+        report.dead_lettered,
+        report.left_in_spool,
+        spool.0.display(),
+        report
+            .last_error
+            .as_deref()
+            .map(|e| format!(" (last error: {e})"))
+            .unwrap_or_default()
     );
 
     let stored = emulator.events_named("df_purchase");

@@ -17,19 +17,19 @@ mod registry;
 
 use std::process::ExitCode;
 
-use exit::Exit;
-
 fn main() -> ExitCode {
     let cli = cli::parse();
     logging::init(&cli.global);
+    let json = cli.global.json;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(runtime) => runtime,
         Err(err) => {
-            error_line(&format!("error: cannot start the async runtime: {err}"));
-            return Exit::Config.into();
+            let err = exit::CliError::config(format!("cannot start the async runtime: {err}"));
+            fail(&err, json);
+            return err.exit.into();
         }
     };
     let outcome = runtime.block_on(commands::run(cli));
@@ -38,9 +38,22 @@ fn main() -> ExitCode {
     match outcome {
         Ok(exit) => exit.into(),
         Err(err) => {
-            progress::multi().suspend(|| error_line(&format!("error: {err}")));
+            fail(&err, json);
             err.exit.into()
         }
+    }
+}
+
+/// Reports a failed command: its message on stderr and, with `--json`, as the command's one
+/// JSON object on stdout when it printed none (`{"error": …, "exit_code": …}`), so a script
+/// reading stdout with `jq` gets an object on failure as on success.
+fn fail(err: &exit::CliError, json: bool) {
+    progress::multi().suspend(|| error_line(&format!("error: {err}")));
+    if json && !output::json_printed() {
+        output::json(&serde_json::json!({
+            "error": err.message,
+            "exit_code": err.exit as u8,
+        }));
     }
 }
 

@@ -509,3 +509,84 @@ async fn a_spool_deleted_after_a_failed_write_is_recreated_at_its_path() {
     let accepted: BTreeSet<String> = before.union(&after).cloned().collect();
     assert_eq!(stored, accepted, "lost or refused-yet-stored");
 }
+
+/// `try_track` on a failing disk: the first message not made durable is logged, with how the
+/// rest are counted; the others are not logged one by one (a line per message on a full
+/// disk flooded the log at the call rate), and the failed commits are logged by the spool.
+#[tokio::test]
+async fn try_track_on_a_failing_disk_logs_the_first_message_not_made_durable_not_each() {
+    // The line is written where the commit is answered (another thread): read through the
+    // process-wide subscriber, keeping the lines naming this test's file.
+    let capture = crate::security::capture();
+    let path = temp_path("not-durable-logged", "redb");
+    let faults = Arc::new(Faults::default());
+    let tracker = Tracker::builder(client_to(DOWN).build().unwrap())
+        .spool_opened(open_spool(&path, &faults).unwrap())
+        .build()
+        .unwrap();
+    Faults::set(&faults.write, EIO);
+    for n in 0..20 {
+        tracker
+            .try_track(&user(&format!("n{}", n % 4)), login())
+            .expect("try_track hands the message over while the disk fails");
+    }
+    assert_eq!(wait_not_durable(&tracker, 20).await, 20);
+    let file = path.display().to_string();
+    let logs = capture.text();
+    let lines: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("not on disk") && l.contains(&file))
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert!(
+        lines[0].contains("TrackerMetrics::not_durable"),
+        "{}",
+        lines[0]
+    );
+    faults.clear();
+    let _ = tracker.shutdown_within(Duration::from_millis(200)).await;
+}
+
+/// A full disk under a busy service: every commit fails. The spool logs the failure once (not
+/// once per commit, which flooded the log at the commit rate, with a WARN of its reopening
+/// beside each), then one line when commits succeed again, with how many failed.
+#[tokio::test]
+async fn a_full_disk_logs_its_failed_commits_once_and_their_end_once() {
+    let capture = crate::security::capture();
+    let path = temp_path("enospc-logged", "redb");
+    let faults = Arc::new(Faults::default());
+    let tracker = Tracker::builder(client_to(DOWN).build().unwrap())
+        .spool_opened(open_spool(&path, &faults).unwrap())
+        .build()
+        .unwrap();
+    Faults::set(&faults.write, ENOSPC);
+    for n in 0..20 {
+        let refused = tracker.track(&user(&format!("d{}", n % 5)), login()).await;
+        assert!(matches!(refused, Err(TrackError::Spool(_))), "{refused:?}");
+    }
+    faults.clear();
+    tracker
+        .track(&user("d0"), login())
+        .await
+        .expect("spooling resumes once the disk recovers");
+    let file = path.display().to_string();
+    let logs = capture.text();
+    let ours: Vec<&str> = logs.lines().filter(|l| l.contains(&file)).collect();
+    let failed = ours
+        .iter()
+        .filter(|l| l.contains("spool commit failed"))
+        .count();
+    assert_eq!(failed, 1, "{ours:#?}");
+    let reopened = ours
+        .iter()
+        .filter(|l| l.contains("WARN") && l.contains("spool opened again"))
+        .count();
+    assert_eq!(reopened, 0, "{ours:#?}");
+    let back: Vec<&&str> = ours
+        .iter()
+        .filter(|l| l.contains("succeed again"))
+        .collect();
+    assert_eq!(back.len(), 1, "{ours:#?}");
+    assert!(back[0].contains("failed_commits=20"), "{}", back[0]);
+    let _ = tracker.shutdown_within(Duration::ZERO).await;
+}

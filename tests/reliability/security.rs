@@ -19,8 +19,9 @@ const TRACKER_TOKEN: &str = "imp-tracker-4b1d-SECRET";
 const EMULATOR_IMPORT: &str = "imp-emulator-77aa-SECRET";
 const EMULATOR_EXPORT: &str = "exp-emulator-03fe-SECRET";
 
-/// The process-wide capture, installed once as the global subscriber at TRACE level.
-fn capture() -> &'static Capture {
+/// The process-wide capture, installed once as the global subscriber at TRACE level (also
+/// read by the tests of what other threads, such as the spool's writer, log).
+pub(crate) fn capture() -> &'static Capture {
     static CAPTURE: OnceLock<Capture> = OnceLock::new();
     CAPTURE.get_or_init(|| {
         let capture = Capture::default();

@@ -309,3 +309,77 @@ async fn a_message_waiting_for_a_permit_at_the_deadline_is_not_said_to_have_been
         "{reason}"
     );
 }
+
+/// A rotated token dead-letters every message: the log says so once, at ERROR, not once per
+/// message (50 WARN lines here, 10,000 in an outage) nor once per user's batch (10 here).
+#[tokio::test(start_paused = true)]
+async fn a_refused_token_is_one_error_line_not_one_per_message_or_batch() {
+    let (capture, _guard) = crate::dropped::capture();
+    let emulator = emulator().await;
+    let letters = Letters::default();
+    let client = client_to(emulator.base_url())
+        .import_token("not-the-token")
+        .build()
+        .unwrap();
+    let tracker = letters.hook(Tracker::builder(client)).build().unwrap();
+    for n in 0..50 {
+        tracker
+            .try_track(&user(&format!("lee{}", n % 10)), login())
+            .unwrap();
+    }
+    let report = tracker.shutdown().await.unwrap();
+    assert_eq!(report.dead_lettered, 50);
+    assert_eq!(
+        letters.all().len(),
+        50,
+        "every letter still reaches the callback"
+    );
+    let logs = capture.text();
+    let lines: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("dead-lettered"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{logs}");
+    assert!(lines[0].contains(" ERROR "), "{}", lines[0]);
+    assert!(lines[0].contains("messages="), "{}", lines[0]);
+    assert!(lines[0].contains("kind=\"auth\""), "{}", lines[0]);
+    assert!(
+        !logs.contains("not-the-token"),
+        "no token in the logs: {logs}"
+    );
+    // Nor a WARN per refused request from the client: that line is the only one.
+    let loud = logs
+        .lines()
+        .filter(|l| l.contains(" WARN ") || l.contains(" ERROR "))
+        .count();
+    assert_eq!(loud, 1, "{logs}");
+}
+
+/// After a delivery, the same refusal is news again and logged again.
+#[tokio::test(start_paused = true)]
+async fn a_refusal_after_a_delivery_is_logged_again() {
+    let (capture, _guard) = crate::dropped::capture();
+    let emulator = emulator().await;
+    let tracker = Tracker::builder(client_to(emulator.base_url()).build().unwrap())
+        .on_dead_letter(|_| {})
+        .build()
+        .unwrap();
+    let kim = user("kim");
+    tracker.try_track(&kim, unregistered()).unwrap();
+    tracker.flush().await.unwrap();
+    tracker.try_track(&kim, login()).unwrap();
+    tracker.flush().await.unwrap();
+    tracker.try_track(&kim, unregistered()).unwrap();
+    let report = tracker.shutdown().await.unwrap();
+    assert_eq!(
+        (report.delivered, report.dead_lettered),
+        (1, 2),
+        "{report:?}"
+    );
+    let logs = capture.text();
+    let lines = logs
+        .lines()
+        .filter(|l| l.contains("dead-lettered 1 messages"))
+        .count();
+    assert_eq!(lines, 2, "{logs}");
+}

@@ -63,6 +63,10 @@ async fn dropped_without_shutdown_with_a_spool_says_where_the_messages_wait() {
         text.contains(&format!("stays in the spool `{}`", path.display())),
         "{text}"
     );
+    assert!(
+        text.contains(&format!("spool={}", path.display())),
+        "the path is a field a log pipeline can filter on: {text}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -145,6 +149,10 @@ fn a_runtime_stopped_under_a_live_tracker_with_a_spool_says_where_the_messages_w
             path.display()
         )),
         "{text}"
+    );
+    assert!(
+        text.contains(&format!("spool={}", path.display())),
+        "the path is a field a log pipeline can filter on: {text}"
     );
     drop(tracker);
 }

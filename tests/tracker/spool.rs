@@ -227,3 +227,61 @@ async fn a_message_is_removed_from_the_spool_only_once_confirmed() {
     assert!(tracker.metrics().retried >= 3, "{:?}", tracker.metrics());
     tracker.shutdown().await.unwrap();
 }
+
+/// An operator reads the logs of a process stopped (SIGTERM) while DFINERY was down: one line
+/// says how many messages were kept, in which file, and why they were not delivered.
+#[tokio::test(start_paused = true)]
+async fn a_shutdown_that_leaves_messages_in_the_spool_says_how_many_where_and_why() {
+    let (capture, _guard) = crate::dropped::capture();
+    let path = spool_path("left-logged");
+    let tracker = tracker_to(DOWN).spool(&path).build().unwrap();
+    let kim = user("kim");
+    for _ in 0..4 {
+        tracker.track(&kim, login()).await.unwrap();
+    }
+    let report = tracker
+        .shutdown_within(Duration::from_millis(300))
+        .await
+        .unwrap();
+    assert_eq!(report.left_in_spool, 4);
+    let logs = capture.text();
+    let line = logs
+        .lines()
+        .find(|l| l.contains("shut down with 4 messages undelivered"))
+        .unwrap_or_else(|| panic!("no line on what was left:\n{logs}"));
+    assert!(line.contains(" WARN "), "{line}");
+    assert!(line.contains(&path.display().to_string()), "{line}");
+    assert!(
+        line.contains("left_in_spool=4"),
+        "a field to filter on: {line}"
+    );
+    assert!(line.contains("last_error="), "{line}");
+    assert!(
+        !line.contains("last_error=\"none\""),
+        "the connection error is named: {line}"
+    );
+}
+
+/// Without a spool, the messages undelivered at the deadline are lost: one line says so, with
+/// their count, besides the dead letters themselves.
+#[tokio::test(start_paused = true)]
+async fn a_shutdown_deadline_without_a_spool_says_how_many_were_dead_lettered() {
+    let (capture, _guard) = crate::dropped::capture();
+    let tracker = tracker_to(DOWN).build().unwrap();
+    let kim = user("kim");
+    for _ in 0..3 {
+        tracker.track(&kim, login()).await.unwrap();
+    }
+    let report = tracker
+        .shutdown_within(Duration::from_millis(300))
+        .await
+        .unwrap();
+    assert_eq!(report.dead_lettered, 3);
+    let logs = capture.text();
+    let line = logs
+        .lines()
+        .find(|l| l.contains("the shutdown deadline passed with 3 messages undelivered"))
+        .unwrap_or_else(|| panic!("no summary line:\n{logs}"));
+    assert!(line.contains(" ERROR "), "{line}");
+    assert!(line.contains("dead_lettered=3"), "{line}");
+}

@@ -6,5 +6,6 @@ mod emulator;
 mod export;
 mod fleet;
 mod help;
+mod json;
 mod send;
 mod support;

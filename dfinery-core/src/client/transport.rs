@@ -221,9 +221,18 @@ impl Client {
             span.record("outcome", outcome_name(&result));
             match &result {
                 Ok(_) => tracing::debug!(attempts, "call succeeded"),
-                Err(error) => {
+                // Returned to the caller either way. An outage (retries spent) is a WARN; a
+                // refusal (a bad event, a refused token) is the caller's to report (the Tracker
+                // logs its dead letters once per refusal), so a DEBUG here: a WARN per request
+                // flooded the log when a refused token failed a backfill user after user.
+                Err(error) if error.is_retryable() => {
                     tracing::warn!(attempts, error = %crate::ErrorChain(error), "call failed")
                 }
+                Err(error) => tracing::debug!(
+                    attempts,
+                    error = %crate::ErrorChain(error),
+                    "call refused"
+                ),
             }
             (result, attempts)
         }

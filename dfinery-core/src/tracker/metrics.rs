@@ -12,6 +12,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// `accepted + recovered = delivered + dead_lettered + left_in_spool + queued + in_flight`
 ///
 /// `rejected` counts calls that returned an error; those messages were never accepted.
+///
+/// For a dashboard: `queued`, `queued_bytes`, `in_flight`, `spooled` and `spooled_bytes` are
+/// gauges (the state now); every other field is a counter, counted from 0 when the tracker is
+/// built, only ever growing and never reset (a new tracker, as in a restarted process, starts
+/// again from 0, so graph their rate). One exception: a call racing the worker's stop (after
+/// `shutdown`) takes its messages back out of `accepted` and returns `Closed`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TrackerMetrics {
@@ -43,10 +49,11 @@ pub struct TrackerMetrics {
     pub left_in_spool: u64,
     /// Messages accepted by a `try_` form whose spool write then failed (a full or failing
     /// disk): they stay in memory and are delivered, but are not on disk, so a crash before
-    /// their delivery loses them. Each is also logged with `tracing::error!` and told to the
-    /// dead-letter callback as a notice of kind `not_durable` (never counted in
-    /// `dead_lettered`: the message is still delivered). The awaited
-    /// forms never count here: they return the spool error instead and accept nothing.
+    /// their delivery loses them. The first of a run of such failures is logged with
+    /// `tracing::error!` (the next ones only counted, until a spool write succeeds); each is
+    /// told to the dead-letter callback as a notice of kind `not_durable` (never counted in
+    /// `dead_lettered`: the message is still delivered). The awaited forms never count here:
+    /// they return the spool error instead and accept nothing.
     pub not_durable: u64,
     /// Messages the spool holds for delivery (0 without a spool).
     pub spooled: u64,

@@ -141,6 +141,9 @@ pub(crate) struct Core {
     /// (kind [`DeadLetter::NOT_DURABLE`]); normally through the worker, directly once it has
     /// stopped.
     pub(crate) on_dead_letter: Option<DeadLetterHook>,
+    /// A `try_` message not made durable was logged and no spool write has succeeded since:
+    /// the next ones are counted, not logged (a failing disk would log one line per call).
+    pub(crate) not_durable_logged: AtomicBool,
 }
 
 impl Core {
@@ -212,6 +215,7 @@ impl Tracker {
             counters: Counters::default(),
             spool,
             on_dead_letter: settings.on_dead_letter.clone(),
+            not_durable_logged: AtomicBool::new(false),
         });
         let (tx, rx) = mpsc::unbounded_channel();
         let shutdown_timeout = settings.shutdown_timeout;
@@ -412,12 +416,26 @@ impl Tracker {
                 .is_some()
                 .then(|| (bytes.clone(), self.inner.tx.clone()));
             let inner = Arc::clone(&self.inner.core);
-            let done: spool::Done = Box::new(move |result| {
-                if let Err(error) = result {
+            let done: spool::Done = Box::new(move |result| match result {
+                Err(error) => {
                     Counters::add(&inner.counters.not_durable, 1);
-                    tracing::error!(seq, %error, "a message accepted by try_ is not on disk; it is delivered from memory");
+                    if !inner.not_durable_logged.swap(true, Ordering::Relaxed) {
+                        tracing::error!(
+                            seq,
+                            %error,
+                            "a message accepted by try_ is not on disk; it is delivered \
+                             from memory; the next ones are counted in \
+                             `TrackerMetrics::not_durable`, not logged each, until a spool \
+                             write succeeds"
+                        );
+                    }
                     if let Some((bytes, tx)) = notice {
                         tell_not_durable(&inner, &tx, seq, &bytes, &error);
+                    }
+                }
+                Ok(()) => {
+                    if inner.not_durable_logged.load(Ordering::Relaxed) {
+                        inner.not_durable_logged.store(false, Ordering::Relaxed);
                     }
                 }
             });
@@ -857,6 +875,7 @@ impl Drop for Shared {
             ),
             Some(spool) => tracing::info!(
                 undelivered,
+                spool = %spool.path().display(),
                 "every `Tracker` handle was dropped without `shutdown` while {undelivered} messages were undelivered; what is not sent before the runtime stops stays in the spool `{}` for the next start (call `tracker.shutdown().await` to send it now)",
                 spool.path().display()
             ),

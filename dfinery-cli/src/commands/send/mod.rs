@@ -220,33 +220,38 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         state.remove()?;
         summary.state = None;
     }
-    summary.print(json, false);
     if state::fingerprint(&args.file).ok() != Some((len, modified_ns)) {
         tracing::warn!(
             "`{}` changed while it was sent: only what it held when the send began ({len} bytes) was read; send it again for the rest (events already stored are not stored twice)",
             args.file.display()
         );
     }
-    if interrupted {
-        return Err(CliError::failures(format!(
+    let refused_settings = summary.failed.iter().filter(|f| f.refused_settings).count();
+    let error = if interrupted {
+        Some(CliError::failures(format!(
             "interrupted; run `dfinery send {} --resume` to continue",
             args.file.display()
-        )));
-    }
-    if summary.left_in_spool > 0 {
-        return Err(CliError::network(format!(
+        )))
+    } else if summary.left_in_spool > 0 {
+        Some(CliError::network(format!(
             "{} events were not confirmed{}; they are kept in `{}`: run again with `--resume` to deliver them",
             summary.left_in_spool,
             last_error.map_or_else(String::new, |e| format!(" (last error: {e})")),
             state.path().display()
-        )));
-    }
-    let refused_settings = summary.failed.iter().filter(|f| f.refused_settings).count();
-    if refused_settings > 0 {
-        return Err(CliError::config(format!(
+        )))
+    } else if refused_settings > 0 {
+        Some(CliError::config(format!(
             "DFINERY refused the token or the service id, so {refused_settings} events were not stored; check `DFINERY_IMPORT_TOKEN` and `DFINERY_SERVICE_ID` (or `--import-token`, `--service-id`), then send `{}` again (events already stored are not stored twice)",
             args.file.display()
-        )));
+        )))
+    } else {
+        None
+    };
+    // The report carries the error too, so that `--json` holds it beside the counts.
+    summary.error = error.as_ref().map(|e| e.message.clone());
+    summary.print(json, false);
+    if let Some(error) = error {
+        return Err(error);
     }
     Ok(if summary.failed.is_empty() {
         Exit::Ok

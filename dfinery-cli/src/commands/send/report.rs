@@ -80,6 +80,8 @@ pub struct Summary {
     pub state: Option<PathBuf>,
     /// How long the run took.
     pub elapsed: Duration,
+    /// Why the run failed (also written on stderr), when it did after sending began.
+    pub error: Option<String>,
 }
 
 impl Summary {
@@ -188,6 +190,7 @@ impl Summary {
             "failed_events": self.failed.iter().map(|f| json!({"line": f.line, "reason": f.reason})).collect::<Vec<_>>(),
             "repeated_ids": self.repeated_count,
             "repeated_unknown_through_line": self.repeated_unknown_through_line,
+            "error": self.error,
             "repeated_lines": self.repeated.iter().map(|r| json!({"line": r.line, "first_line": r.first_line, "event_log_id": r.event_log_id.to_string()})).collect::<Vec<_>>(),
         })
     }
@@ -210,6 +213,7 @@ mod tests {
         };
         let value = summary.to_json();
         assert_eq!(value["skipped"], 0);
+        assert!(value["error"].is_null(), "{value}");
         assert_eq!(value["invalid_lines"][0]["line"], 2);
         summary.sent_nothing = false;
         summary.sent = 2;

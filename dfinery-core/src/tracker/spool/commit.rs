@@ -338,6 +338,9 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
     // Deletes of delivered messages not yet committed, and when the first of them came.
     let mut deferred: Vec<u64> = Vec::new();
     let mut deferred_since: Option<Instant> = None;
+    // The last failure and how many commits failed in a row: a full disk fails every commit
+    // (one per group of callers), logged when it starts and when it ends, not each time.
+    let mut failing: Option<(String, u64)> = None;
     loop {
         let wait = deferred_since.map_or(FOLLOW_EVERY, |since| {
             DEFER_DELETES_FOR
@@ -523,6 +526,16 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
         let mut spent = Writes::default();
         match &result {
             Ok(()) => {
+                if (sync || !writes.is_empty())
+                    && let Some((reason, failed)) = failing.take()
+                {
+                    tracing::info!(
+                        path = %store.path.display(),
+                        failed_commits = failed,
+                        last_reason = %reason,
+                        "spool commits succeed again after {failed} failed"
+                    );
+                }
                 if sync {
                     lazy_commits = 0;
                     unsynced_removes.clear();
@@ -579,12 +592,22 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                     (handed_over + carried_count).saturating_sub(kept),
                     Ordering::SeqCst,
                 );
-                tracing::error!(
-                    path = %store.path.display(),
-                    %reason,
-                    "spool commit failed: nothing in it is taken as durable; \
-                     it is tried again before the next commit"
-                );
+                match &mut failing {
+                    Some((last, failed)) => {
+                        last.clone_from(reason);
+                        *failed += 1;
+                    }
+                    None => {
+                        tracing::error!(
+                            path = %store.path.display(),
+                            %reason,
+                            "spool commit failed: nothing in it is taken as durable; \
+                             it is tried again before the next commit (the next failures are \
+                             counted, not logged, until one succeeds)"
+                        );
+                        failing = Some((reason.clone(), 1));
+                    }
+                }
             }
         }
         for (id, dones) in runtime_dones {
@@ -699,7 +722,7 @@ fn reopen(store: &Store) -> Result<(), String> {
     store.pending_bytes.store(bytes, Ordering::Relaxed);
     *db = Some(opened);
     *store.file_id.lock().unwrap_or_else(|e| e.into_inner()) = follow::file_id(&store.watched);
-    tracing::warn!(path = %store.path.display(), "spool opened again after a failed write");
+    tracing::debug!(path = %store.path.display(), "spool opened again after a failed write");
     Ok(())
 }
 

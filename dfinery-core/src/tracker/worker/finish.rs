@@ -6,12 +6,12 @@ use crate::client::Error;
 use crate::encode::identity::Identity;
 use crate::encode::value::Datetime;
 use crate::tracker::dead_letter::DeadLetter;
-use crate::tracker::metrics::Counters;
+use crate::tracker::metrics::{Counters, TrackerMetrics};
 use crate::tracker::report::ShutdownReport;
 use crate::tracker::spool::{Mode, Write};
 
 use super::send::Outcome;
-use super::{Batch, IdKey, Queued, Worker};
+use super::{Batch, Drain, IdKey, Queued, Worker};
 
 /// How a message left the worker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +48,7 @@ impl Worker {
                 Some(error) => {
                     let reason = ErrorChain(&error).to_string();
                     if let Some(identity) = identity() {
+                        self.log_buried(&failed, error.kind(), &reason);
                         for op in failed {
                             self.bury(&identity, op, reason.clone(), error.kind());
                         }
@@ -55,14 +56,11 @@ impl Worker {
                 }
                 None => {
                     if let Some(identity) = identity() {
+                        let reason =
+                            "the client confirmed fewer messages than sent, without an error";
+                        self.log_buried(&failed, "unexpected", reason);
                         for op in failed {
-                            self.bury(
-                                &identity,
-                                op,
-                                "the client confirmed fewer messages than sent, without an error"
-                                    .to_owned(),
-                                "unexpected",
-                            );
+                            self.bury(&identity, op, reason.to_owned(), "unexpected");
                         }
                     }
                 }
@@ -88,6 +86,7 @@ impl Worker {
             return;
         }
         Counters::add(&self.core.counters.delivered, ops.len() as u64);
+        self.last_buried_logged = None;
         self.settled_all(&ops, Fate::Delivered);
         if let Some(spool) = &self.core.spool {
             // A delete lost in a crash only means the message is sent again and de-duplicated.
@@ -109,6 +108,11 @@ impl Worker {
         if !spent.is_empty()
             && let Some(identity) = self.users.get(&user).map(|q| q.identity.clone())
         {
+            let why = format!(
+                "gave up after {} sends: {reason}",
+                limit.unwrap_or_default()
+            );
+            self.log_buried(&spent, "retry_limit", &why);
             for op in spent {
                 let why = format!("gave up after {} sends: {reason}", op.attempts);
                 self.bury(&identity, op, why, "retry_limit");
@@ -145,7 +149,8 @@ impl Worker {
     }
 
     /// Dead-letters `op`: into the spool's dead-letter table, to the callback, or (with
-    /// neither) to the log, in full.
+    /// neither) to the log, in full. The caller logs the group once ([`log_buried`]; at the
+    /// deadline, the shutdown's last line).
     pub(super) fn bury(&mut self, identity: &Identity, op: Queued, reason: String, kind: &str) {
         let letter = DeadLetter {
             seq: op.seq,
@@ -158,7 +163,6 @@ impl Worker {
             attempts: op.attempts,
             at: Datetime::now(),
         };
-        tracing::warn!(seq = op.seq, kind, reason = %letter.reason, "dead-lettered a message");
         self.note_dead_letter(op.arrival, letter.reason.clone());
         if let Some(spool) = &self.core.spool {
             match serde_json::to_vec(&letter) {
@@ -265,6 +269,9 @@ impl Worker {
                         reason.clone()
                     };
                     self.bury(&queue.identity, op, reason, "shutdown_deadline");
+                    if let Some(drain) = &mut self.drain {
+                        drain.lost_at_deadline += 1;
+                    }
                 }
             }
         }
@@ -285,6 +292,7 @@ impl Worker {
             return;
         };
         let metrics = self.core.metrics();
+        self.log_what_is_left(&drain, &metrics);
         let report = ShutdownReport {
             delivered: metrics.delivered,
             dead_lettered: metrics.dead_lettered,
@@ -297,6 +305,80 @@ impl Worker {
         drop(self);
         if let Some(reply) = drain.reply {
             let _ = reply.send(report);
+        }
+    }
+}
+
+impl Worker {
+    /// One line at the end of a shutdown that did not deliver everything: what is left, where
+    /// it is kept (or that it is lost) and the last error, so that an operator reading the logs
+    /// of a stopped process knows without the `ShutdownReport`.
+    fn log_what_is_left(&self, drain: &Drain, metrics: &TrackerMetrics) {
+        let last_error = self.last_error.as_deref().unwrap_or("none");
+        match &self.core.spool {
+            Some(spool) if metrics.left_in_spool > 0 => tracing::warn!(
+                left_in_spool = metrics.left_in_spool,
+                spool = %spool.path().display(),
+                timed_out = drain.timed_out,
+                last_error,
+                "shut down with {} messages undelivered; they stay in the spool `{}` and the next \
+                 tracker opened on it delivers them first",
+                metrics.left_in_spool,
+                spool.path().display()
+            ),
+            None if drain.lost_at_deadline > 0 => tracing::error!(
+                dead_lettered = drain.lost_at_deadline,
+                last_error,
+                "the shutdown deadline passed with {} messages undelivered; without a spool they \
+                 were dead-lettered (kept only where `on_dead_letter` keeps them): give the \
+                 tracker a spool, or a longer `shutdown_timeout`",
+                drain.lost_at_deadline
+            ),
+            _ => {}
+        }
+    }
+}
+
+impl Worker {
+    /// One line for messages dead-lettered together (a batch refused for good, or out of
+    /// retries): a line per message flooded the log when a refused token dead-lettered
+    /// thousands. The same kind and reason again, with no delivery since (a refused token,
+    /// batch after batch, user after user), is not logged again: `dead_lettered` counts it.
+    /// A refused token or service id is an `ERROR` (every message fails until the setting is
+    /// fixed); any other refusal a `WARN`.
+    fn log_buried(&mut self, ops: &[Queued], kind: &'static str, reason: &str) {
+        let (Some(first), Some(last)) = (ops.first(), ops.last()) else {
+            return;
+        };
+        if let Some((k, r)) = &self.last_buried_logged
+            && *k == kind
+            && r == reason
+        {
+            return;
+        }
+        self.last_buried_logged = Some((kind, reason.to_owned()));
+        let messages = ops.len();
+        if matches!(kind, "auth" | "service_id" | "missing_token") {
+            tracing::error!(
+                messages,
+                kind,
+                first_seq = first.seq,
+                last_seq = last.seq,
+                reason,
+                "DFINERY refused the token or service id: dead-lettered {messages} messages; \
+                 every message fails until the setting is fixed (the next refusals are counted \
+                 in `dead_lettered`, not logged, until a message is delivered)"
+            );
+        } else {
+            tracing::warn!(
+                messages,
+                kind,
+                first_seq = first.seq,
+                last_seq = last.seq,
+                reason,
+                "dead-lettered {messages} messages (the same refusal again is counted in \
+                 `dead_lettered`, not logged, until a message is delivered)"
+            );
         }
     }
 }

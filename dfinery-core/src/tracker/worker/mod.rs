@@ -166,6 +166,7 @@ impl Drop for Worker {
             ),
             Some(spool) => tracing::info!(
                 undelivered,
+                spool = %spool.path().display(),
                 "{stopped} while {undelivered} messages were undelivered; they stay in the spool `{}` for the next start (call `tracker.shutdown().await` before the runtime stops to send them now)",
                 spool.path().display()
             ),
@@ -230,6 +231,8 @@ struct Drain {
     deadline: Instant,
     reply: Option<oneshot::Sender<ShutdownReport>>,
     timed_out: bool,
+    /// Messages dead-lettered at the deadline (no spool to keep them).
+    lost_at_deadline: u64,
 }
 
 pub(crate) struct Worker {
@@ -261,6 +264,10 @@ pub(crate) struct Worker {
     last_error: Option<String>,
     /// Why the last dead letter was refused, for the shutdown's report.
     last_dead_letter: Option<String>,
+    /// The kind and reason of the last group of dead letters logged, until a message is
+    /// delivered: the same refusal again (a refused token, batch after batch) is not logged
+    /// again.
+    last_buried_logged: Option<(&'static str, String)>,
     /// [`finish`](Worker::finish) has begun: dropped before it, the worker was stopped from
     /// outside (its runtime shut down) and says what it leaves undelivered.
     finished: bool,
@@ -304,6 +311,7 @@ impl Worker {
             drain: None,
             last_error: None,
             last_dead_letter: None,
+            last_buried_logged: None,
             finished: false,
         };
         worker.start_recovery(last_seq);
@@ -567,6 +575,7 @@ impl Worker {
                     deadline: Instant::now() + timeout,
                     reply,
                     timed_out: false,
+                    lost_at_deadline: 0,
                 });
             }
         }
