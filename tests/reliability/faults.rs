@@ -590,3 +590,43 @@ async fn a_full_disk_logs_its_failed_commits_once_and_their_end_once() {
     assert!(back[0].contains("failed_commits=20"), "{}", back[0]);
     let _ = tracker.shutdown_within(Duration::ZERO).await;
 }
+
+/// A run of failed commits whose fault changes (an I/O error, then a full disk): the new
+/// reason is logged too, once. Logging only the first hid the second fault until commits
+/// succeeded again, which they may never do.
+#[tokio::test]
+async fn a_new_reason_for_failed_commits_is_logged_not_hidden_behind_the_first() {
+    let capture = crate::security::capture();
+    let path = temp_path("new-reason-logged", "redb");
+    let faults = Arc::new(Faults::default());
+    let tracker = Tracker::builder(client_to(DOWN).build().unwrap())
+        .spool_opened(open_spool(&path, &faults).unwrap())
+        .build()
+        .unwrap();
+    for errno in [EIO, ENOSPC] {
+        Faults::set(&faults.write, errno);
+        for n in 0..5 {
+            let refused = tracker.track(&user(&format!("r{n}")), login()).await;
+            assert!(matches!(refused, Err(TrackError::Spool(_))), "{refused:?}");
+        }
+    }
+    faults.clear();
+    let file = path.display().to_string();
+    let logs = capture.text();
+    let failed: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains(&file) && l.contains("spool commit failed"))
+        .collect();
+    assert_eq!(failed.len(), 2, "one line per reason: {failed:#?}");
+    assert!(
+        failed[0].contains("Input/output error") || failed[0].contains("os error 5"),
+        "{}",
+        failed[0]
+    );
+    assert!(
+        failed[1].contains("No space left") || failed[1].contains("os error 28"),
+        "{}",
+        failed[1]
+    );
+    let _ = tracker.shutdown_within(Duration::ZERO).await;
+}
