@@ -630,3 +630,44 @@ async fn a_new_reason_for_failed_commits_is_logged_not_hidden_behind_the_first()
     );
     let _ = tracker.shutdown_within(Duration::ZERO).await;
 }
+
+/// The notice of messages not made durable re-arms once a spool write succeeds: a second
+/// failing spell is logged too, not counted silently because the first was logged.
+#[tokio::test]
+async fn try_track_logs_a_second_failing_spell_after_the_disk_recovered() {
+    let capture = crate::security::capture();
+    let path = temp_path("not-durable-rearmed", "redb");
+    let faults = Arc::new(Faults::default());
+    let tracker = Tracker::builder(client_to(DOWN).build().unwrap())
+        .spool_opened(open_spool(&path, &faults).unwrap())
+        .build()
+        .unwrap();
+    for spell in 0..2u64 {
+        Faults::set(&faults.write, EIO);
+        for n in 0..5 {
+            tracker
+                .try_track(&user(&format!("s{spell}n{n}")), login())
+                .expect("try_track hands the message over while the disk fails");
+        }
+        assert_eq!(
+            wait_not_durable(&tracker, 5 * (spell + 1)).await,
+            5 * (spell + 1)
+        );
+        faults.clear();
+        // A `try_` write that succeeds, then an awaited one: answered in commit order, so the
+        // first one's answer has been given when the second returns.
+        tracker.try_track(&user("ok"), login()).unwrap();
+        tracker
+            .track(&user("ok"), login())
+            .await
+            .expect("spooling resumes once the disk recovers");
+    }
+    let file = path.display().to_string();
+    let logs = capture.text();
+    let lines = logs
+        .lines()
+        .filter(|l| l.contains("not on disk") && l.contains(&file))
+        .count();
+    assert_eq!(lines, 2, "one line per failing spell:\n{logs}");
+    let _ = tracker.shutdown_within(Duration::from_millis(200)).await;
+}
