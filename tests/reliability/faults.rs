@@ -671,3 +671,57 @@ async fn try_track_logs_a_second_failing_spell_after_the_disk_recovered() {
     assert_eq!(lines, 2, "one line per failing spell:\n{logs}");
     let _ = tracker.shutdown_within(Duration::from_millis(200)).await;
 }
+
+/// A shutdown on a failing disk: the messages `try_track` accepted while the spool's writes
+/// failed are in memory only, and the spool's last commit at shutdown fails too. The shutdown's
+/// line must not tell the operator they stay in the spool for the next start: they are lost
+/// with the process.
+#[tokio::test]
+async fn a_shutdown_whose_last_spool_commit_fails_does_not_say_the_messages_stay_in_it() {
+    let capture = crate::security::capture();
+    let path = temp_path("left-not-durable", "redb");
+    let faults = Arc::new(Faults::default());
+    let tracker = Tracker::builder(client_to(DOWN).build().unwrap())
+        .spool_opened(open_spool(&path, &faults).unwrap())
+        .build()
+        .unwrap();
+    Faults::set(&faults.write, EIO);
+    for n in 0..3 {
+        tracker.try_track(&user(&format!("l{n}")), login()).unwrap();
+    }
+    assert_eq!(wait_not_durable(&tracker, 3).await, 3);
+    let report = tracker
+        .shutdown_within(Duration::from_millis(200))
+        .await
+        .unwrap();
+    assert_eq!(report.left_in_spool, 3, "{report:?}");
+    drop(tracker);
+    faults.clear();
+    // Not in the file: the next start would find nothing of them.
+    let pending = wait_for_pending(&path).await;
+    assert_eq!(pending, 0, "the messages never reached the file");
+    let file = path.display().to_string();
+    let logs = capture.text();
+    let line = logs
+        .lines()
+        .find(|l| l.contains(&file) && l.contains("messages undelivered"))
+        .unwrap_or_else(|| panic!("no line on what was left:\n{logs}"));
+    assert!(
+        !line.contains("they stay in the spool"),
+        "says they are kept: {line}"
+    );
+    assert!(line.contains(" ERROR "), "{line}");
+    assert!(line.contains("may be lost"), "{line}");
+}
+
+/// The messages pending in the spool at `path`, once its last tracker let go of it.
+async fn wait_for_pending(path: &std::path::Path) -> u64 {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match dfinery::Spool::open(path) {
+            Ok(spool) => return spool.pending_len(),
+            Err(error) if Instant::now() > deadline => panic!("{error}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+}
