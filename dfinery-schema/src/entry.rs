@@ -19,7 +19,8 @@ pub enum Entry {
     Directory,
     /// A FIFO (named pipe), or the pipe a shell's `<(…)` names: reading it waits for a writer.
     Fifo,
-    /// Anything else, which cannot be read as a registry file: what it is, e.g. `a FIFO`.
+    /// Anything else, which cannot be read as a registry file: what it is, e.g. `a socket` (a
+    /// FIFO is [`Fifo`](Entry::Fifo)).
     Special(&'static str),
 }
 

@@ -261,6 +261,38 @@ async fn a_success_status_with_a_foreign_body_is_a_decode_error_keeping_it() {
     assert!(!error.is_retryable());
 }
 
+/// A maintenance page in place of DFINERY's answer is no refusal: the client logs it as a
+/// failed call (`WARN`), not as `call refused` at `DEBUG`, which only a refusal of what was
+/// sent (a bad event, a refused token) is.
+// One thread, so the subscriber set for this test sees the client's tasks.
+#[tokio::test(flavor = "current_thread")]
+async fn an_answer_the_client_cannot_read_is_a_warn_not_a_refusal() {
+    let capture = crate::capture::Capture::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(capture.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    tracing::callsite::rebuild_interest_cache();
+    let emulator = emulator().await;
+    emulator.push_script([ScriptedResponse::Text {
+        status: 200,
+        body: "<html>maintenance</html>".to_owned(),
+    }]);
+    let error = client(&emulator).identify(&user("u")).await.unwrap_err();
+    assert!(matches!(error, Error::Decode { .. }), "{error:?}");
+    let logs = capture.text();
+    let line = logs
+        .lines()
+        .find(|l| l.contains("call failed") || l.contains("call refused"))
+        .unwrap_or_else(|| panic!("the call's outcome is logged:\n{logs}"));
+    assert!(
+        line.contains(" WARN ") && line.contains("call failed"),
+        "{line}"
+    );
+}
+
 #[tokio::test]
 async fn an_undocumented_answer_is_unexpected() {
     let emulator = emulator().await;

@@ -590,3 +590,138 @@ async fn a_full_disk_logs_its_failed_commits_once_and_their_end_once() {
     assert!(back[0].contains("failed_commits=20"), "{}", back[0]);
     let _ = tracker.shutdown_within(Duration::ZERO).await;
 }
+
+/// A run of failed commits whose fault changes (an I/O error, then a full disk): the new
+/// reason is logged too, once. Logging only the first hid the second fault until commits
+/// succeeded again, which they may never do.
+#[tokio::test]
+async fn a_new_reason_for_failed_commits_is_logged_not_hidden_behind_the_first() {
+    let capture = crate::security::capture();
+    let path = temp_path("new-reason-logged", "redb");
+    let faults = Arc::new(Faults::default());
+    let tracker = Tracker::builder(client_to(DOWN).build().unwrap())
+        .spool_opened(open_spool(&path, &faults).unwrap())
+        .build()
+        .unwrap();
+    for errno in [EIO, ENOSPC] {
+        Faults::set(&faults.write, errno);
+        for n in 0..5 {
+            let refused = tracker.track(&user(&format!("r{n}")), login()).await;
+            assert!(matches!(refused, Err(TrackError::Spool(_))), "{refused:?}");
+        }
+    }
+    faults.clear();
+    let file = path.display().to_string();
+    let logs = capture.text();
+    let failed: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains(&file) && l.contains("spool commit failed"))
+        .collect();
+    assert_eq!(failed.len(), 2, "one line per reason: {failed:#?}");
+    assert!(
+        failed[0].contains("Input/output error") || failed[0].contains("os error 5"),
+        "{}",
+        failed[0]
+    );
+    assert!(
+        failed[1].contains("No space left") || failed[1].contains("os error 28"),
+        "{}",
+        failed[1]
+    );
+    let _ = tracker.shutdown_within(Duration::ZERO).await;
+}
+
+/// The notice of messages not made durable re-arms once a spool write succeeds: a second
+/// failing spell is logged too, not counted silently because the first was logged.
+#[tokio::test]
+async fn try_track_logs_a_second_failing_spell_after_the_disk_recovered() {
+    let capture = crate::security::capture();
+    let path = temp_path("not-durable-rearmed", "redb");
+    let faults = Arc::new(Faults::default());
+    let tracker = Tracker::builder(client_to(DOWN).build().unwrap())
+        .spool_opened(open_spool(&path, &faults).unwrap())
+        .build()
+        .unwrap();
+    for spell in 0..2u64 {
+        Faults::set(&faults.write, EIO);
+        for n in 0..5 {
+            tracker
+                .try_track(&user(&format!("s{spell}n{n}")), login())
+                .expect("try_track hands the message over while the disk fails");
+        }
+        assert_eq!(
+            wait_not_durable(&tracker, 5 * (spell + 1)).await,
+            5 * (spell + 1)
+        );
+        faults.clear();
+        // A `try_` write that succeeds, then an awaited one: answered in commit order, so the
+        // first one's answer has been given when the second returns.
+        tracker.try_track(&user("ok"), login()).unwrap();
+        tracker
+            .track(&user("ok"), login())
+            .await
+            .expect("spooling resumes once the disk recovers");
+    }
+    let file = path.display().to_string();
+    let logs = capture.text();
+    let lines = logs
+        .lines()
+        .filter(|l| l.contains("not on disk") && l.contains(&file))
+        .count();
+    assert_eq!(lines, 2, "one line per failing spell:\n{logs}");
+    let _ = tracker.shutdown_within(Duration::from_millis(200)).await;
+}
+
+/// A shutdown on a failing disk: the messages `try_track` accepted while the spool's writes
+/// failed are in memory only, and the spool's last commit at shutdown fails too. The shutdown's
+/// line must not tell the operator they stay in the spool for the next start: they are lost
+/// with the process.
+#[tokio::test]
+async fn a_shutdown_whose_last_spool_commit_fails_does_not_say_the_messages_stay_in_it() {
+    let capture = crate::security::capture();
+    let path = temp_path("left-not-durable", "redb");
+    let faults = Arc::new(Faults::default());
+    let tracker = Tracker::builder(client_to(DOWN).build().unwrap())
+        .spool_opened(open_spool(&path, &faults).unwrap())
+        .build()
+        .unwrap();
+    Faults::set(&faults.write, EIO);
+    for n in 0..3 {
+        tracker.try_track(&user(&format!("l{n}")), login()).unwrap();
+    }
+    assert_eq!(wait_not_durable(&tracker, 3).await, 3);
+    let report = tracker
+        .shutdown_within(Duration::from_millis(200))
+        .await
+        .unwrap();
+    assert_eq!(report.left_in_spool, 3, "{report:?}");
+    drop(tracker);
+    faults.clear();
+    // Not in the file: the next start would find nothing of them.
+    let pending = wait_for_pending(&path).await;
+    assert_eq!(pending, 0, "the messages never reached the file");
+    let file = path.display().to_string();
+    let logs = capture.text();
+    let line = logs
+        .lines()
+        .find(|l| l.contains(&file) && l.contains("messages undelivered"))
+        .unwrap_or_else(|| panic!("no line on what was left:\n{logs}"));
+    assert!(
+        !line.contains("they stay in the spool"),
+        "says they are kept: {line}"
+    );
+    assert!(line.contains(" ERROR "), "{line}");
+    assert!(line.contains("may be lost"), "{line}");
+}
+
+/// The messages pending in the spool at `path`, once its last tracker let go of it.
+async fn wait_for_pending(path: &std::path::Path) -> u64 {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match dfinery::Spool::open(path) {
+            Ok(spool) => return spool.pending_len(),
+            Err(error) if Instant::now() > deadline => panic!("{error}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+}

@@ -221,18 +221,20 @@ impl Client {
             span.record("outcome", outcome_name(&result));
             match &result {
                 Ok(_) => tracing::debug!(attempts, "call succeeded"),
-                // Returned to the caller either way. An outage (retries spent) is a WARN; a
-                // refusal (a bad event, a refused token) is the caller's to report (the Tracker
-                // logs its dead letters once per refusal), so a DEBUG here: a WARN per request
-                // flooded the log when a refused token failed a backfill user after user.
-                Err(error) if error.is_retryable() => {
-                    tracing::warn!(attempts, error = %crate::ErrorChain(error), "call failed")
-                }
-                Err(error) => tracing::debug!(
+                // Returned to the caller either way. A refusal (a bad event, a refused token)
+                // is the caller's to report (the Tracker logs its dead letters once per
+                // refusal), so a DEBUG here: a WARN per request flooded the log when a refused
+                // token failed a backfill user after user. Anything else is a WARN: an outage
+                // (retries spent), or an answer the client cannot read (a proxy's maintenance
+                // page, an API change), which is no refusal.
+                Err(error) if refused(error) => tracing::debug!(
                     attempts,
                     error = %crate::ErrorChain(error),
                     "call refused"
                 ),
+                Err(error) => {
+                    tracing::warn!(attempts, error = %crate::ErrorChain(error), "call failed")
+                }
             }
             (result, attempts)
         }
@@ -322,6 +324,18 @@ async fn read_limited(response: &mut reqwest::Response) -> Result<(Bytes, bool),
         }
     }
     Ok((body.freeze(), false))
+}
+
+/// Whether DFINERY refused the call for what it sent (a bad event or request, a refused token
+/// or service id): logged at `DEBUG` by the client, as the caller reports it.
+fn refused(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::Validation { .. }
+            | Error::Auth { .. }
+            | Error::ServiceId { .. }
+            | Error::TooManyEvents { .. }
+    )
 }
 
 #[cfg(test)]

@@ -40,7 +40,10 @@ pub struct ShutdownReport {
     /// the deadline are among them).
     pub dead_lettered: u64,
     /// Messages still undelivered at the deadline, kept in the spool: the next tracker on the
-    /// same spool delivers them first.
+    /// same spool delivers them first. Those a `try_` call accepted while the spool's writes
+    /// failed ([`TrackerMetrics::not_durable`]) are counted here too, but are on disk only if a
+    /// later commit wrote them: when the spool's last commit failed, they may be lost (the
+    /// shutdown's log line says so).
     pub left_in_spool: u64,
     /// Whether the deadline passed before everything was delivered.
     pub timed_out: bool,

@@ -565,11 +565,13 @@ fn a_fifo_is_read_from_its_writer_and_a_socket_is_refused_without_opening_it() {
         ));
     });
     let answers = rx.recv_timeout(std::time::Duration::from_secs(30));
+    let (load, read) = answers.expect("the loads answer");
+    // Checked before the writer is joined: a load that refused the FIFO without opening it
+    // leaves the writer waiting for a reader forever, and the test would hang, not fail.
+    let registry = load.expect("the FIFO's registry is read");
     writer.join().unwrap().unwrap();
     drop(listener);
     std::fs::remove_dir_all(&dir).unwrap();
-    let (load, read) = answers.expect("the loads answer");
-    let registry = load.expect("the FIFO's registry is read");
     assert!(registry.event("signup").is_some());
     let err = read.unwrap_err();
     assert_eq!(err.path.as_deref(), Some(socket.as_path()));

@@ -247,6 +247,10 @@ const LAZY_COMMITS_BEFORE_SYNC: u32 = 64;
 /// Jobs taken into one group at most, so one huge burst does not make one huge transaction.
 const MAX_GROUP: usize = 4096;
 
+/// The distinct reasons of one run of failed commits logged, each once: a new fault is logged
+/// beside the first, and a reason that varies (a number in it) cannot flood the log.
+const FAILURE_REASONS_LOGGED: usize = 4;
+
 /// The handle on the writer thread: its channel, and the thread to join when the spool is
 /// dropped (so the file is closed when the spool is).
 #[derive(Debug)]
@@ -341,6 +345,9 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
     // The last failure and how many commits failed in a row: a full disk fails every commit
     // (one per group of callers), logged when it starts and when it ends, not each time.
     let mut failing: Option<(String, u64)> = None;
+    // The reasons of this run of failures already logged: a new one (the disk full, then the
+    // file damaged) is logged too, up to `FAILURE_REASONS_LOGGED`.
+    let mut reasons_logged: Vec<String> = Vec::new();
     loop {
         let wait = deferred_since.map_or(FOLLOW_EVERY, |since| {
             DEFER_DELETES_FOR
@@ -598,15 +605,25 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                         *failed += 1;
                     }
                     None => {
-                        tracing::error!(
-                            path = %store.path.display(),
-                            %reason,
-                            "spool commit failed: nothing in it is taken as durable; \
-                             it is tried again before the next commit (the next failures are \
-                             counted, not logged, until one succeeds)"
-                        );
+                        reasons_logged.clear();
                         failing = Some((reason.clone(), 1));
                     }
+                }
+                // Each reason once per run of failures: the same one again is only counted,
+                // a new one (another fault) is not hidden behind the first.
+                if reasons_logged.len() < FAILURE_REASONS_LOGGED
+                    && !reasons_logged
+                        .iter()
+                        .any(|logged| fault(logged) == fault(reason))
+                {
+                    tracing::error!(
+                        path = %store.path.display(),
+                        %reason,
+                        "spool commit failed: nothing in it is taken as durable; \
+                         it is tried again before the next commit (the next failures for \
+                         this reason are counted, not logged, until one succeeds)"
+                    );
+                    reasons_logged.push(reason.clone());
                 }
             }
         }
@@ -689,6 +706,20 @@ fn follow_idle(store: &Store, last_error: &mut Option<String>) {
     }
 }
 
+/// What a failed reopen's reason starts with, before the store's error.
+const REOPEN_FAILED: &str = "the file could not be opened again after a failed write: ";
+/// What a failed read of the reopened file's reason starts with, before the store's error.
+const REREAD_FAILED: &str = "the file could not be read after a failed write: ";
+
+/// The fault a failed commit's `reason` names: without the words a failed reopen adds, so that
+/// a full disk failing the commit and then the reopen is one fault, logged once.
+fn fault(reason: &str) -> &str {
+    reason
+        .strip_prefix(REOPEN_FAILED)
+        .or_else(|| reason.strip_prefix(REREAD_FAILED))
+        .unwrap_or(reason)
+}
+
 /// Drops the store (which refuses everything after a failed I/O call) and opens the file
 /// again, reading its pending messages from what is on disk.
 fn reopen(store: &Store) -> Result<(), String> {
@@ -701,7 +732,7 @@ fn reopen(store: &Store) -> Result<(), String> {
     drop(db.take());
     let opened = panic::catch_unwind(AssertUnwindSafe(|| (store.reopen)()))
         .map_err(|_| "the store panicked while opening the file again".to_owned())?
-        .map_err(|e| format!("the file could not be opened again after a failed write: {e}"))?;
+        .map_err(|e| format!("{REOPEN_FAILED}{e}"))?;
     // Damaged bytes found now are numbered from the counter the tracker takes its numbers
     // from: a number above the file's may already belong to a message on its way here.
     let number = |last: u64, count: u64| {
@@ -710,7 +741,7 @@ fn reopen(store: &Store) -> Result<(), String> {
     };
     let loaded = panic::catch_unwind(AssertUnwindSafe(|| super::open::load(&opened, number)))
         .map_err(|_| "the store panicked while reading the file again".to_owned())?
-        .map_err(|e| format!("the file could not be read after a failed write: {e}"))?;
+        .map_err(|e| format!("{REREAD_FAILED}{e}"))?;
     let (entries, bytes) = loaded.index.totals();
     let mut index = store.index.lock().unwrap_or_else(|e| e.into_inner());
     // Batch keys go on rising: none is used twice in one process.

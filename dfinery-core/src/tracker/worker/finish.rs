@@ -282,17 +282,20 @@ impl Worker {
     /// handle is dropped) and answers the flushes and the shutdown still waiting.
     pub(super) async fn finish(mut self) {
         self.finished = true;
+        // Why the last commit failed, if it did: what was not on disk by then is lost.
+        let mut last_commit_failed = None;
         if let Some(spool) = &self.core.spool
             && let Err(error) = spool.commit(Vec::new()).await
         {
             tracing::error!(%error, "could not sync the spool at shutdown; delivered messages may be sent again");
+            last_commit_failed = Some(error.to_string());
         }
         self.answer_all_waiters();
         let Some(drain) = self.drain.take() else {
             return;
         };
         let metrics = self.core.metrics();
-        self.log_what_is_left(&drain, &metrics);
+        self.log_what_is_left(&drain, &metrics, last_commit_failed.as_deref());
         let report = ShutdownReport {
             delivered: metrics.delivered,
             dead_lettered: metrics.dead_lettered,
@@ -312,10 +315,25 @@ impl Worker {
 impl Worker {
     /// One line at the end of a shutdown that did not deliver everything: what is left, where
     /// it is kept (or that it is lost) and the last error, so that an operator reading the logs
-    /// of a stopped process knows without the `ShutdownReport`.
-    fn log_what_is_left(&self, drain: &Drain, metrics: &TrackerMetrics) {
+    /// of a stopped process knows without the `ShutdownReport`. When the spool's last commit
+    /// failed (`spool_error`), the messages not written before it (those a `try_` call accepted
+    /// while its writes failed) are in memory only: the line says they may be lost.
+    fn log_what_is_left(&self, drain: &Drain, metrics: &TrackerMetrics, spool_error: Option<&str>) {
         let last_error = self.last_error.as_deref().unwrap_or("none");
         match &self.core.spool {
+            Some(spool) if metrics.left_in_spool > 0 && spool_error.is_some() => tracing::error!(
+                left_in_spool = metrics.left_in_spool,
+                spool = %spool.path().display(),
+                timed_out = drain.timed_out,
+                last_error,
+                spool_error,
+                "shut down with {} messages undelivered, and the spool `{}` failed its last \
+                 commit: those written to it before its writes failed are delivered by the next \
+                 tracker opened on it; the others (`not_durable` counts the `try_` calls \
+                 accepted while they failed) are in memory only and may be lost",
+                metrics.left_in_spool,
+                spool.path().display()
+            ),
             Some(spool) if metrics.left_in_spool > 0 => tracing::warn!(
                 left_in_spool = metrics.left_in_spool,
                 spool = %spool.path().display(),
