@@ -51,7 +51,7 @@ pub fn read(path: &Path) -> Result<Loaded, CliError> {
         }
         Entry::Special(kind) => {
             return Err(CliError::config(format!(
-                "the registry `{}` is {kind}, not a regular file, and the registry is read from a regular file only; give `--registry` the path of your `dfinery.toml`",
+                "the registry `{}` is {kind}, and the registry is read from a regular file or a pipe only; give `--registry` the path of your `dfinery.toml`",
                 path.display()
             )));
         }

@@ -399,7 +399,11 @@ fn a_registry_through_a_pipe_is_read_and_a_fifo_or_socket_is_never_written_or_op
             &fifo,
             "is a FIFO (named pipe), not a regular file",
         ),
-        (&["check"], &socket, "is a socket, not a regular file"),
+        (
+            &["check"],
+            &socket,
+            "is a socket, and the registry is read from a regular file or a pipe only",
+        ),
     ];
     for (args, path, says) in cases {
         // Killed after 60 s, it has no exit code.
@@ -453,12 +457,15 @@ fn a_registry_that_is_not_utf8_or_never_ends_is_a_problem_at_its_place_not_read_
         "{out}"
     );
 
-    // Now refused before it is opened, as every entry that is not a regular file is.
+    // Now refused before it is opened, as every entry that is neither a regular file nor a pipe is.
     #[cfg(unix)]
     {
         let output = check("/dev/zero");
         assert_eq!(output.status.code(), Some(3), "{}", text(&output.stdout));
         let err = text(&output.stderr);
-        assert!(err.contains("is a device, not a regular file"), "{err}");
+        assert!(
+            err.contains("is a device, and the registry is read"),
+            "{err}"
+        );
     }
 }

@@ -122,8 +122,8 @@ impl Registry {
                 "",
                 0,
                 format!(
-                    "the registry file is {kind}, not a regular file, and the registry is read \
-                     from a regular file only; give the path of your `dfinery.toml`"
+                    "the registry file is {kind}, and the registry is read from a regular file \
+                     or a pipe only; give the path of your `dfinery.toml`"
                 ),
             ));
         }

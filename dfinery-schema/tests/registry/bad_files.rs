@@ -450,8 +450,8 @@ fn a_file_that_never_ends_is_refused_without_reading_it_whole() {
         assert_eq!(err.diagnostics.len(), 1);
         assert_eq!(
             err.diagnostics[0].message,
-            "the registry file is a device, not a regular file, and the registry is read from a \
-             regular file only; give the path of your `dfinery.toml`"
+            "the registry file is a device, and the registry is read from a regular file or a \
+             pipe only; give the path of your `dfinery.toml`"
         );
     }
     let dir = std::env::temp_dir().join(format!("dfinery-schema-huge-{}", std::process::id()));
@@ -578,6 +578,6 @@ fn a_fifo_is_read_from_its_writer_and_a_socket_is_refused_without_opening_it() {
     assert_eq!(err.diagnostics.len(), 1);
     assert_eq!(
         err.diagnostics[0].message,
-        "the registry file is a socket, not a regular file, and the registry is read from a regular file only; give the path of your `dfinery.toml`"
+        "the registry file is a socket, and the registry is read from a regular file or a pipe only; give the path of your `dfinery.toml`"
     );
 }
