@@ -90,11 +90,9 @@ async fn wait_not_durable(tracker: &Tracker, want: u64) -> u64 {
     }
 }
 
-/// The scenario of a fault on the write path: 40 messages tracked durably, then the fault is
-/// switched on and 20 `track` and 10 `try_track` calls are made, then the disk recovers and
-/// 40 more are tracked. DFINERY is down all along, so everything accepted must be in the file;
-/// a tracker started later delivers it.
-async fn write_fault(name: &str, switch_on: impl Fn(&Faults)) -> Figures {
+/// A tracker whose DFINERY is down, on a spool at a fresh path under `name` whose disk
+/// faults the returned [`Faults`] switch on (none yet), and that path.
+fn down_on_a_faulty_spool(name: &str) -> (Tracker, Arc<Faults>, std::path::PathBuf) {
     let path = temp_path(name, "redb");
     let faults = Arc::new(Faults::default());
     let spool = open_spool(&path, &faults).expect("the spool opens before the fault");
@@ -102,6 +100,15 @@ async fn write_fault(name: &str, switch_on: impl Fn(&Faults)) -> Figures {
         .spool_opened(spool)
         .build()
         .unwrap();
+    (tracker, faults, path)
+}
+
+/// The scenario of a fault on the write path: 40 messages tracked durably, then the fault is
+/// switched on and 20 `track` and 10 `try_track` calls are made, then the disk recovers and
+/// 40 more are tracked. DFINERY is down all along, so everything accepted must be in the file;
+/// a tracker started later delivers it.
+async fn write_fault(name: &str, switch_on: impl Fn(&Faults)) -> Figures {
+    let (tracker, faults, path) = down_on_a_faulty_spool(name);
     let mut accepted = BTreeSet::new();
     let mut figures = Figures::default();
     for n in 0..40 {
@@ -210,12 +217,7 @@ async fn a_disk_remounted_read_only_refuses_track_and_spooling_resumes_when_writ
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_short_read_on_open_is_an_error_and_the_file_opens_in_full_after() {
-    let path = temp_path("short-read", "redb");
-    let faults = Arc::new(Faults::default());
-    let tracker = Tracker::builder(client_to(DOWN).build().unwrap())
-        .spool_opened(open_spool(&path, &faults).unwrap())
-        .build()
-        .unwrap();
+    let (tracker, faults, path) = down_on_a_faulty_spool("short-read");
     let accepted = track_30(&tracker, "s").await;
     tracker.shutdown_within(Duration::ZERO).await.unwrap();
     drop(tracker);
@@ -470,12 +472,7 @@ async fn try_track_not_made_durable_is_told_to_the_dead_letter_callback_and_stil
 /// limits"). DFINERY is down, so the file is all there is.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_spool_deleted_after_a_failed_write_is_recreated_at_its_path() {
-    let path = temp_path("deleted-after-failure", "redb");
-    let faults = Arc::new(Faults::default());
-    let tracker = Tracker::builder(client_to(DOWN).build().unwrap())
-        .spool_opened(open_spool(&path, &faults).unwrap())
-        .build()
-        .unwrap();
+    let (tracker, faults, path) = down_on_a_faulty_spool("deleted-after-failure");
     let before = track_30(&tracker, "f").await;
     Faults::set(&faults.write, EIO);
     let refused = tracker.track(&user("f0"), login()).await;
@@ -518,12 +515,7 @@ async fn try_track_on_a_failing_disk_logs_the_first_message_not_made_durable_not
     // The line is written where the commit is answered (another thread): read through the
     // process-wide subscriber, keeping the lines naming this test's file.
     let capture = crate::security::capture();
-    let path = temp_path("not-durable-logged", "redb");
-    let faults = Arc::new(Faults::default());
-    let tracker = Tracker::builder(client_to(DOWN).build().unwrap())
-        .spool_opened(open_spool(&path, &faults).unwrap())
-        .build()
-        .unwrap();
+    let (tracker, faults, path) = down_on_a_faulty_spool("not-durable-logged");
     Faults::set(&faults.write, EIO);
     for n in 0..20 {
         tracker
@@ -553,12 +545,7 @@ async fn try_track_on_a_failing_disk_logs_the_first_message_not_made_durable_not
 #[tokio::test]
 async fn a_full_disk_logs_its_failed_commits_once_and_their_end_once() {
     let capture = crate::security::capture();
-    let path = temp_path("enospc-logged", "redb");
-    let faults = Arc::new(Faults::default());
-    let tracker = Tracker::builder(client_to(DOWN).build().unwrap())
-        .spool_opened(open_spool(&path, &faults).unwrap())
-        .build()
-        .unwrap();
+    let (tracker, faults, path) = down_on_a_faulty_spool("enospc-logged");
     Faults::set(&faults.write, ENOSPC);
     for n in 0..20 {
         let refused = tracker.track(&user(&format!("d{}", n % 5)), login()).await;
@@ -597,12 +584,7 @@ async fn a_full_disk_logs_its_failed_commits_once_and_their_end_once() {
 #[tokio::test]
 async fn a_new_reason_for_failed_commits_is_logged_not_hidden_behind_the_first() {
     let capture = crate::security::capture();
-    let path = temp_path("new-reason-logged", "redb");
-    let faults = Arc::new(Faults::default());
-    let tracker = Tracker::builder(client_to(DOWN).build().unwrap())
-        .spool_opened(open_spool(&path, &faults).unwrap())
-        .build()
-        .unwrap();
+    let (tracker, faults, path) = down_on_a_faulty_spool("new-reason-logged");
     for errno in [EIO, ENOSPC] {
         Faults::set(&faults.write, errno);
         for n in 0..5 {
@@ -636,12 +618,7 @@ async fn a_new_reason_for_failed_commits_is_logged_not_hidden_behind_the_first()
 #[tokio::test]
 async fn try_track_logs_a_second_failing_spell_after_the_disk_recovered() {
     let capture = crate::security::capture();
-    let path = temp_path("not-durable-rearmed", "redb");
-    let faults = Arc::new(Faults::default());
-    let tracker = Tracker::builder(client_to(DOWN).build().unwrap())
-        .spool_opened(open_spool(&path, &faults).unwrap())
-        .build()
-        .unwrap();
+    let (tracker, faults, path) = down_on_a_faulty_spool("not-durable-rearmed");
     for spell in 0..2u64 {
         Faults::set(&faults.write, EIO);
         for n in 0..5 {
@@ -679,12 +656,7 @@ async fn try_track_logs_a_second_failing_spell_after_the_disk_recovered() {
 #[tokio::test]
 async fn a_shutdown_whose_last_spool_commit_fails_does_not_say_the_messages_stay_in_it() {
     let capture = crate::security::capture();
-    let path = temp_path("left-not-durable", "redb");
-    let faults = Arc::new(Faults::default());
-    let tracker = Tracker::builder(client_to(DOWN).build().unwrap())
-        .spool_opened(open_spool(&path, &faults).unwrap())
-        .build()
-        .unwrap();
+    let (tracker, faults, path) = down_on_a_faulty_spool("left-not-durable");
     Faults::set(&faults.write, EIO);
     for n in 0..3 {
         tracker.try_track(&user(&format!("l{n}")), login()).unwrap();
