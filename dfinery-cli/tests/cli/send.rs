@@ -1319,6 +1319,24 @@ fn interrupted_after_line_3(file: &std::path::Path, ids_recorded: bool) {
     std::fs::write(&progress_path, progress.to_string()).unwrap();
 }
 
+/// `dfinery [--json] send FILE --resume` against `emulator`, run to its end.
+fn send_resumed(
+    emulator: &dfinery_emulator::EmulatorHandle,
+    file: &std::path::Path,
+    json: bool,
+) -> std::process::Output {
+    let mut command = dfinery_at(emulator);
+    if json {
+        command.arg("--json");
+    }
+    command
+        .arg("send")
+        .arg(file)
+        .arg("--resume")
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn a_line_after_the_resume_point_repeating_an_id_from_before_it_is_named() {
     // The check compared the lines of one run only: line 5, sent after `--resume`, repeats the
@@ -1328,16 +1346,7 @@ fn a_line_after_the_resume_point_repeating_an_id_from_before_it_is_named() {
         let dir = tempfile::tempdir().unwrap();
         let (file, id) = a_file_repeating_an_id_across_line_3(dir.path());
         interrupted_after_line_3(&file, true);
-        let mut command = dfinery_at(&emulator);
-        if json {
-            command.arg("--json");
-        }
-        let output = command
-            .arg("send")
-            .arg(&file)
-            .arg("--resume")
-            .output()
-            .unwrap();
+        let output = send_resumed(&emulator, &file, json);
         assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
         let out = text(&output.stdout);
         if json {
@@ -1393,16 +1402,7 @@ fn a_send_interrupted_before_the_record_of_ids_still_resumes_and_says_what_is_no
         let dir = tempfile::tempdir().unwrap();
         let (file, _) = a_file_repeating_an_id_across_line_3(dir.path());
         interrupted_after_line_3(&file, false);
-        let mut command = dfinery_at(&emulator);
-        if json {
-            command.arg("--json");
-        }
-        let output = command
-            .arg("send")
-            .arg(&file)
-            .arg("--resume")
-            .output()
-            .unwrap();
+        let output = send_resumed(&emulator, &file, json);
         assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
         let out = text(&output.stdout);
         if json {
