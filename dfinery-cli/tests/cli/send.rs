@@ -183,6 +183,12 @@ fn an_interrupted_send_resumes_without_loss_or_duplicates() {
     child.kill().unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), None, "killed mid-run by a signal");
+    assert!(
+        dir.path()
+            .join("events.ndjson.dfinery-send/send.lock")
+            .is_file(),
+        "the killed send leaves its lock file (its lock went with it)"
+    );
     let stored_before = emulator.events().len();
     assert!(
         stored_before < lines as usize,
@@ -677,7 +683,11 @@ fn a_running_send_is_not_taken_for_an_interrupted_one_nor_removed_by_restart() {
         let err = text(&output.stderr);
         assert_eq!(output.status.code(), Some(3), "{flag:?}: {err}");
         assert!(
-            err.contains("a send of") && err.contains("is running"),
+            err.contains(&format!(
+                "another `dfinery send` (process {}) is using the send state `{}`",
+                child.id(),
+                state.display()
+            )),
             "{flag:?}: {err}"
         );
         assert!(
@@ -700,6 +710,92 @@ fn a_running_send_is_not_taken_for_an_interrupted_one_nor_removed_by_restart() {
     );
     child.kill().unwrap();
     child.wait().unwrap();
+    // Killed, it leaves `send.lock` behind, with its lock gone: the send resumes.
+    assert!(state.join("send.lock").is_file());
+    let emulator = emulator();
+    let output = dfinery_at(&emulator)
+        .arg("send")
+        .arg(&file)
+        .arg("--resume")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(emulator.events().len(), 3, "the three events kept");
+    assert!(!state.exists(), "the send's folder goes with its lock file");
+}
+
+/// Every file in `folder` (not below it), with its bytes and modification time.
+fn snapshot(
+    folder: &std::path::Path,
+) -> std::collections::BTreeMap<String, (Vec<u8>, std::time::SystemTime)> {
+    std::fs::read_dir(folder)
+        .unwrap()
+        .map(|entry| {
+            let entry = entry.unwrap();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let modified = entry.metadata().unwrap().modified().unwrap();
+            (name, (std::fs::read(entry.path()).unwrap(), modified))
+        })
+        .collect()
+}
+
+#[test]
+fn a_send_on_a_state_another_send_holds_is_refused_before_it_reads_or_writes_it() {
+    // Two sends started at the same instant on the same state both passed the check for a
+    // running send (the spool is opened later), and each cut the other's record of ids and
+    // wrote its `progress.json` before the spool's lock stopped one of them.
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let (file, _) = a_file_repeating_an_id_across_line_3(dir.path());
+    // A record of ids ahead of its checkpoint: what a send that gets in cuts back.
+    interrupted_after_line_3(&file, true);
+    let state = file.with_file_name("ids.ndjson.dfinery-send");
+    let lock = state.join("send.lock");
+    // Held as a send holds it (`flock` on Unix, its process id in it), by this process.
+    let mut held = std::fs::File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock)
+        .unwrap();
+    held.try_lock().unwrap();
+    held.set_len(0).unwrap();
+    std::io::Write::write_all(&mut held, format!("{}\n", std::process::id()).as_bytes()).unwrap();
+    let before = snapshot(&state);
+    for flag in [None, Some("--resume"), Some("--restart")] {
+        let output = dfinery_at(&emulator)
+            .arg("send")
+            .arg(&file)
+            .args(flag)
+            .output()
+            .unwrap();
+        let err = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{flag:?}: {err}");
+        assert!(
+            err.contains(&format!(
+                "another `dfinery send` (process {}) is using the send state `{}`: it holds `{}` locked; wait for it to finish",
+                std::process::id(),
+                state.display(),
+                lock.display()
+            )),
+            "{flag:?}: {err}"
+        );
+        assert!(
+            err.contains("give this send another `--state-dir`"),
+            "{flag:?}: {err}"
+        );
+        assert!(!err.contains("resuming"), "{flag:?}: {err}");
+        assert_eq!(snapshot(&state), before, "{flag:?}: no file changed");
+        assert!(emulator.events().is_empty(), "{flag:?}: nothing sent");
+    }
+    // Released (its process ended), the lock file left behind is in nobody's way.
+    drop(held);
+    let output = send_resumed(&emulator, &file, false);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("resuming after line 3"));
+    assert_eq!(emulator.events().len(), 3, "lines 1, 3 and 4");
+    assert!(!state.exists());
 }
 
 /// Sends SIGINT (Ctrl-C) to `child` and waits for it to end, for at most `limit`.

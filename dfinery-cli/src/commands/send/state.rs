@@ -2,7 +2,8 @@
 //! `progress.json`, which says which file it is (its size and modification time) and the line
 //! up to which every event was handed to the spool. `--resume` continues from there.
 //! `event-log-ids.bin` records the `event_log_id`s the file gives, so that a resumed send still
-//! names a line that repeats the id of a line sent before the interruption.
+//! names a line that repeats the id of a line sent before the interruption. `send.lock` is held
+//! (an OS lock on it) by the one send that uses the folder.
 
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
@@ -50,6 +51,46 @@ pub struct IdsMark {
 /// Bytes of one entry of the record of ids: the id, then the line number.
 const ID_ENTRY: u64 = 24;
 
+/// The lock file in the folder (see [`StateDir::lock`]).
+const LOCK_FILE: &str = "send.lock";
+
+/// A send's exclusive hold on its state folder, from [`StateDir::lock`]: the OS lock on
+/// `send.lock`, released when this is dropped (or the process ends). Dropped while the folder
+/// holds no send (the run stopped before its first checkpoint, or sent nothing), it deletes
+/// the lock file, and the folder when the send made it.
+#[derive(Debug)]
+pub struct StateLock {
+    state: StateDir,
+    /// Locked; closing it releases the lock, after [`Drop::drop`] ran.
+    _file: std::fs::File,
+}
+
+impl Drop for StateLock {
+    fn drop(&mut self) {
+        if !self.state.exists() {
+            let _ = self.state.remove();
+        }
+    }
+}
+
+/// Whether `path` still names the file `file` is open on (not deleted, nor replaced by
+/// another). Elsewhere than Unix: assumed.
+fn is_current(file: &std::fs::File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), std::fs::metadata(path)) {
+            (Ok(open), Ok(named)) => (open.dev(), open.ino()) == (named.dev(), named.ino()),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, path);
+        true
+    }
+}
+
 /// The folder of one file's send.
 #[derive(Debug, Clone)]
 pub struct StateDir {
@@ -87,6 +128,110 @@ impl StateDir {
     /// The record of the `event_log_id`s the file gives (see [`IdsMark`]).
     fn ids_path(&self) -> PathBuf {
         self.path.join("event-log-ids.bin")
+    }
+
+    /// The file whose OS lock the one send using the folder holds (see [`lock`](Self::lock)).
+    pub fn lock_path(&self) -> PathBuf {
+        self.path.join(LOCK_FILE)
+    }
+
+    /// Makes the folder (and the folders above it that are missing) unless it exists, and the
+    /// marker saying the send made it.
+    ///
+    /// # Errors
+    ///
+    /// A configuration error when the path is not a folder or the folder cannot be made.
+    fn make_folder(&self) -> Result<(), CliError> {
+        if self.path.exists() && !self.path.is_dir() {
+            return Err(CliError::config(format!(
+                "the send state `{}` is not a folder; give `--state-dir` a folder (it is created when missing)",
+                self.path.display()
+            )));
+        }
+        if !self.path.exists() {
+            // The folders above it that are made with it, removed with it when left empty.
+            let parents = self
+                .path
+                .ancestors()
+                .skip(1)
+                .take_while(|p| !p.as_os_str().is_empty() && !p.exists())
+                .count();
+            std::fs::create_dir_all(&self.path).map_err(|err| self.error("create", &err))?;
+            std::fs::write(self.made_here(), parents.to_string())
+                .map_err(|err| self.error("write", &err))?;
+        }
+        Ok(())
+    }
+
+    /// Takes the folder for this process: an exclusive OS lock on `send.lock` in it (made, with
+    /// the folder, when missing), held until the [`StateLock`] is dropped, i.e. for the send's
+    /// life. A second `dfinery send` on the same folder is refused at once, before it reads or
+    /// writes any of the send's files. The OS releases the lock when its process ends, killed
+    /// or not, so a `send.lock` left behind blocks nothing.
+    ///
+    /// # Errors
+    ///
+    /// A configuration error when another process holds the lock, or the folder or the lock
+    /// file cannot be made or locked.
+    pub fn lock(&self) -> Result<StateLock, CliError> {
+        use std::fs::TryLockError;
+        use std::io::Write;
+        let path = self.lock_path();
+        // A send that completes deletes `send.lock` (and its folder) while it holds the lock: a
+        // process that opened the file before that, and locked it after, holds a lock on a
+        // deleted file, which no later process sees. It tries again on the file the path names.
+        for _ in 0..10 {
+            self.make_folder()?;
+            let mut file = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+                .map_err(|err| self.lock_error("open", &path, &err))?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(TryLockError::WouldBlock) => return Err(self.busy(&path)),
+                Err(TryLockError::Error(err)) => return Err(self.lock_error("lock", &path, &err)),
+            }
+            if !is_current(&file, &path) {
+                continue;
+            }
+            // Which process holds it, for the message of a send refused; not needed to lock.
+            let _ = file
+                .set_len(0)
+                .and_then(|()| writeln!(file, "{}", std::process::id()));
+            return Ok(StateLock {
+                state: self.clone(),
+                _file: file,
+            });
+        }
+        Err(CliError::config(format!(
+            "cannot lock `{}`: it was deleted each time it was locked; another `dfinery send` is starting and ending sends in `{}` over and over; wait for it to finish",
+            path.display(),
+            self.path.display()
+        )))
+    }
+
+    /// The error of a send refused because another holds `lock` (the process's id written in
+    /// it, when it can be read).
+    fn busy(&self, lock: &Path) -> CliError {
+        let holder = std::fs::read_to_string(lock)
+            .ok()
+            .and_then(|text| text.trim().parse::<u32>().ok())
+            .map_or_else(String::new, |pid| format!(" (process {pid})"));
+        CliError::config(format!(
+            "another `dfinery send`{holder} is using the send state `{}`: it holds `{}` locked; wait for it to finish (or stop it with Ctrl-C, then run this send with `--resume`), or give this send another `--state-dir`",
+            self.path.display(),
+            lock.display()
+        ))
+    }
+
+    fn lock_error(&self, what: &str, lock: &Path, err: &std::io::Error) -> CliError {
+        CliError::config(format!(
+            "cannot {what} `{}`, the lock of the send state: {err}; give `--state-dir` a folder this user can write, on a file system that takes locks",
+            lock.display()
+        ))
     }
 
     /// Cuts the record of ids to the `entries` a checkpoint counts, dropping what a crash left
@@ -242,24 +387,7 @@ impl StateDir {
     ///
     /// A configuration error when the folder or the file cannot be written.
     pub fn write(&self, progress: &Progress) -> Result<(), CliError> {
-        if self.path.exists() && !self.path.is_dir() {
-            return Err(CliError::config(format!(
-                "the send state `{}` is not a folder; give `--state-dir` a folder (it is created when missing)",
-                self.path.display()
-            )));
-        }
-        if !self.path.exists() {
-            // The folders above it that are made with it, removed with it when left empty.
-            let parents = self
-                .path
-                .ancestors()
-                .skip(1)
-                .take_while(|p| !p.as_os_str().is_empty() && !p.exists())
-                .count();
-            std::fs::create_dir_all(&self.path).map_err(|err| self.error("create", &err))?;
-            std::fs::write(self.made_here(), parents.to_string())
-                .map_err(|err| self.error("write", &err))?;
-        }
+        self.make_folder()?;
         let tmp = self.path.join("progress.json.tmp");
         let text = serde_json::to_vec(progress)
             .map_err(|err| CliError::config(format!("cannot encode the progress: {err}")))?;
@@ -283,29 +411,44 @@ impl StateDir {
         }
     }
 
-    /// Deletes the send's files, then the folder when the send made it and it holds nothing
-    /// else (a folder given with `--state-dir` that was there first is the user's and is kept):
-    /// the send is complete, or discarded.
+    /// Deletes the send's files, keeping the folder, its lock and the marker saying whether the
+    /// send made it: `--restart` discards an interrupted send and goes on in the same folder,
+    /// still holding its lock.
+    ///
+    /// # Errors
+    ///
+    /// A configuration error when a file of the send cannot be deleted.
+    pub fn discard(&self) -> Result<(), CliError> {
+        for file in self.files() {
+            match std::fs::remove_file(&file) {
+                Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(self.error("remove", &err));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes the send's files and its lock file, then the folder when the send made it and it
+    /// holds nothing else (a folder given with `--state-dir` that was there first is the
+    /// user's and is kept): the send is complete, or discarded. The caller may still hold the
+    /// lock: a process that opened the lock file before it was deleted sees so when it locks
+    /// it (see [`lock`](Self::lock)).
     ///
     /// # Errors
     ///
     /// A configuration error when a file of the send cannot be deleted.
     pub fn remove(&self) -> Result<(), CliError> {
-        use std::io::ErrorKind;
         let made_here = self.made_here().is_file();
         // How many folders above it the send made too (an empty marker, of earlier versions: 0).
         let parents: usize = std::fs::read_to_string(self.made_here())
             .ok()
             .and_then(|text| text.trim().parse().ok())
             .unwrap_or(0);
-        for file in self.files() {
-            match std::fs::remove_file(&file) {
-                Err(err) if err.kind() != ErrorKind::NotFound => {
-                    return Err(self.error("remove", &err));
-                }
-                _ => {}
-            }
-        }
+        self.discard()?;
+        // Held by this process if by any (one left by a process that ended holds no lock).
+        let _ = std::fs::remove_file(self.lock_path());
         if made_here {
             let _ = std::fs::remove_file(self.made_here());
             // Each fails, and is left with those above it, when it holds anything else.
@@ -412,6 +555,56 @@ mod tests {
         assert!(!state.cut_ids(3).unwrap(), "fewer than counted: not known");
         state.remove().unwrap();
         assert!(!state.ids_path().exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_second_lock_on_the_folder_is_refused_naming_the_lock_file() {
+        let dir = std::env::temp_dir().join(format!("dfinery-lock-{}", std::process::id()));
+        let state = StateDir::new(&dir.join("events.ndjson"), None);
+        let held = state.lock().unwrap();
+        let err = state.lock().unwrap_err();
+        assert_eq!(err.exit, crate::exit::Exit::Config);
+        assert!(
+            err.message.starts_with(&format!(
+                "another `dfinery send` (process {}) is using the send state `{}`: it holds `{}` locked; wait for it to finish",
+                std::process::id(),
+                state.path().display(),
+                state.lock_path().display()
+            )),
+            "{err}"
+        );
+        assert!(err.message.contains("another `--state-dir`"), "{err}");
+        // Dropped with no send in the folder: the lock file and the folder it made go.
+        drop(held);
+        assert!(!state.path().exists());
+        // A lock file whose process ended blocks nothing.
+        std::fs::create_dir_all(state.path()).unwrap();
+        std::fs::write(state.lock_path(), "4294967295\n").unwrap();
+        let again = state.lock().unwrap();
+        drop(again);
+        assert!(!state.lock_path().exists());
+        assert!(state.path().is_dir(), "a folder it did not make is kept");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_lock_taken_on_a_lock_file_deleted_meanwhile_is_not_the_folders() {
+        // A complete send deletes `send.lock` and its folder while it holds the lock; a send
+        // that opened the file just before, and locks it just after, holds a lock nobody sees.
+        let dir = std::env::temp_dir().join(format!("dfinery-relock-{}", std::process::id()));
+        let state = StateDir::new(&dir.join("events.ndjson"), None);
+        let first = state.lock().unwrap();
+        let opened = std::fs::File::open(state.lock_path()).unwrap();
+        assert!(is_current(&opened, &state.lock_path()));
+        state.remove().unwrap();
+        drop(first);
+        opened.try_lock().unwrap();
+        assert!(!is_current(&opened, &state.lock_path()), "deleted");
+        // The folder's lock is the file its path names now, and it is free.
+        let second = state.lock().unwrap();
+        assert!(!is_current(&opened, &state.lock_path()), "replaced");
+        drop((opened, second));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
