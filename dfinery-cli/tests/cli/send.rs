@@ -798,6 +798,69 @@ fn a_send_on_a_state_another_send_holds_is_refused_before_it_reads_or_writes_it(
     assert!(!state.exists());
 }
 
+/// `dfinery send FILE --resume` to a closed port, with the tests' registry.
+fn resume_to_a_closed_port(file: &std::path::Path) -> std::process::Output {
+    dfinery()
+        .args(["send", "--resume", "--timeout", "1", "--registry"])
+        .arg(crate::support::registry_path())
+        .arg(file)
+        .env("DFINERY_BASE_URL", "http://127.0.0.1:9")
+        .env("DFINERY_IMPORT_TOKEN", "t")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_progress_that_cannot_be_written_names_the_file_and_the_step() {
+    // `progress.json` was written without a sync, and a failure named only the folder.
+    let dir = tempfile::tempdir().unwrap();
+    let (file, _) = a_file_repeating_an_id_across_line_3(dir.path());
+    interrupted_after_line_3(&file, true);
+    let state = file.with_file_name("ids.ndjson.dfinery-send");
+    let tmp = state.join("progress.json.tmp");
+    let progress = std::fs::read(state.join("progress.json")).unwrap();
+    let refused = |output: std::process::Output, why: &str| {
+        let err = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{err}");
+        assert!(
+            err.contains(&format!(
+                "cannot create `{}`, the progress of the send: {why}",
+                tmp.display()
+            )),
+            "{err}"
+        );
+        assert!(
+            err.contains("give `--state-dir` a folder"),
+            "the fix: {err}"
+        );
+        assert_eq!(
+            std::fs::read(state.join("progress.json")).unwrap(),
+            progress,
+            "the checkpoint before is kept whole"
+        );
+    };
+    // A folder where the temporary file goes: refused to root too.
+    std::fs::create_dir(&tmp).unwrap();
+    refused(resume_to_a_closed_port(&file), "Is a directory");
+    std::fs::remove_dir(&tmp).unwrap();
+    // A folder this user may not write in (root may: then only the case above is shown).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o555)).unwrap();
+        let probe = state.join("probe");
+        if std::fs::write(&probe, "").is_ok() {
+            let _ = std::fs::remove_file(&probe);
+            eprintln!("read-only folder skipped: this user writes in one (root)");
+        } else {
+            let output = resume_to_a_closed_port(&file);
+            std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o755)).unwrap();
+            refused(output, "Permission denied");
+        }
+        std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
 /// Sends SIGINT (Ctrl-C) to `child` and waits for it to end, for at most `limit`.
 fn interrupt(child: &mut std::process::Child, limit: Duration) -> Option<std::process::ExitStatus> {
     let sent = Command::new("kill")

@@ -91,6 +91,24 @@ fn is_current(file: &std::fs::File, path: &Path) -> bool {
     }
 }
 
+/// Syncs the folder `path` to disk (its entries: a file renamed or made in it), on Unix. A
+/// file system that cannot sync a folder (it answers `EINVAL`) is taken as synced, as is any
+/// folder elsewhere than Unix.
+fn sync_folder(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        match std::fs::File::open(path).and_then(|folder| folder.sync_all()) {
+            Err(err) if err.kind() == std::io::ErrorKind::InvalidInput => Ok(()),
+            other => other,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Ok(())
+    }
+}
+
 /// The folder of one file's send.
 #[derive(Debug, Clone)]
 pub struct StateDir {
@@ -250,19 +268,20 @@ impl StateDir {
         let file = match std::fs::OpenOptions::new().write(true).open(&path) {
             Ok(file) => file,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(entries == 0),
-            Err(err) => return Err(self.error("write", &err)),
+            Err(err) => return Err(self.ids_error("write", &err)),
         };
         let len = file
             .metadata()
-            .map_err(|err| self.error("read", &err))?
+            .map_err(|err| self.ids_error("read", &err))?
             .len();
         let keep = entries.saturating_mul(ID_ENTRY);
         if len < keep {
-            file.set_len(0).map_err(|err| self.error("write", &err))?;
+            file.set_len(0)
+                .map_err(|err| self.ids_error("write", &err))?;
             return Ok(false);
         }
         file.set_len(keep)
-            .map_err(|err| self.error("write", &err))?;
+            .map_err(|err| self.ids_error("write", &err))?;
         Ok(true)
     }
 
@@ -286,10 +305,13 @@ impl StateDir {
             .create(true)
             .append(true)
             .open(self.ids_path())
-            .map_err(|err| self.error("write", &err))?;
+            .map_err(|err| self.ids_error("write", &err))?;
+        // Synced once per checkpoint, before the checkpoint is written; the file's entry in the
+        // folder (when this made it) is synced with the folder after the checkpoint's rename.
         file.write_all(&bytes)
-            .and_then(|()| file.sync_data())
-            .map_err(|err| self.error("write", &err))
+            .map_err(|err| self.ids_error("write", &err))?;
+        file.sync_data()
+            .map_err(|err| self.ids_error("sync to disk", &err))
     }
 
     /// The first `entries` entries of the record of ids: each id with its line.
@@ -302,11 +324,12 @@ impl StateDir {
         if entries == 0 {
             return Ok(Vec::new());
         }
-        let file = std::fs::File::open(self.ids_path()).map_err(|err| self.error("read", &err))?;
+        let file =
+            std::fs::File::open(self.ids_path()).map_err(|err| self.ids_error("read", &err))?;
         let mut bytes = Vec::new();
         file.take(entries.saturating_mul(ID_ENTRY))
             .read_to_end(&mut bytes)
-            .map_err(|err| self.error("read", &err))?;
+            .map_err(|err| self.ids_error("read", &err))?;
         if (bytes.len() as u64) < entries.saturating_mul(ID_ENTRY) {
             return Err(CliError::config(format!(
                 "`{}` holds {} ids, not the {entries} its progress counts",
@@ -381,18 +404,49 @@ impl StateDir {
         })
     }
 
-    /// Creates the folder and writes `progress` atomically (a temporary file, then a rename).
+    /// Creates the folder and writes `progress` atomically and durably: a temporary file in the
+    /// folder, synced to disk, renamed over `progress.json`, then the folder synced, so that
+    /// after a crash or a power loss `progress.json` is the previous checkpoint or this one,
+    /// whole (never empty or cut).
     ///
     /// # Errors
     ///
-    /// A configuration error when the folder or the file cannot be written.
+    /// A configuration error naming the file and the step (create, write, sync, rename) that
+    /// failed, when the folder or the file cannot be written.
     pub fn write(&self, progress: &Progress) -> Result<(), CliError> {
+        use std::io::Write;
         self.make_folder()?;
         let tmp = self.path.join("progress.json.tmp");
+        let path = self.progress_path();
         let text = serde_json::to_vec(progress)
             .map_err(|err| CliError::config(format!("cannot encode the progress: {err}")))?;
-        std::fs::write(&tmp, text).map_err(|err| self.error("write", &err))?;
-        std::fs::rename(&tmp, self.progress_path()).map_err(|err| self.error("write", &err))
+        let failed = |what: &str, file: &Path, err: std::io::Error| {
+            CliError::config(format!(
+                "cannot {what} `{}`, the progress of the send: {err}; give `--state-dir` a folder this user can write, on a disk with room",
+                file.display()
+            ))
+        };
+        let mut file = std::fs::File::create(&tmp).map_err(|err| failed("create", &tmp, err))?;
+        file.write_all(&text)
+            .map_err(|err| failed("write", &tmp, err))?;
+        file.sync_all()
+            .map_err(|err| failed("sync to disk", &tmp, err))?;
+        drop(file);
+        std::fs::rename(&tmp, &path).map_err(|err| {
+            CliError::config(format!(
+                "cannot rename `{}` to `{}`, the progress of the send: {err}; give `--state-dir` a folder this user can write",
+                tmp.display(),
+                path.display()
+            ))
+        })?;
+        // The rename is durable once the folder is (as is the record of ids, made in it).
+        sync_folder(&self.path).map_err(|err| {
+            CliError::config(format!(
+                "cannot sync the folder `{}` to disk after renaming `{}` into it: {err}; give `--state-dir` a folder on a local disk",
+                self.path.display(),
+                path.display()
+            ))
+        })
     }
 
     /// Waits (up to 5 s) until nothing holds the spool file open: the Tracker's writer thread
@@ -459,6 +513,18 @@ impl StateDir {
             }
         }
         Ok(())
+    }
+
+    /// An error of the record of ids, naming it.
+    fn ids_error(&self, what: &str, err: &std::io::Error) -> CliError {
+        let fix = match what {
+            "read" => "",
+            _ => "; give `--state-dir` a folder this user can write, on a disk with room",
+        };
+        CliError::config(format!(
+            "cannot {what} `{}`, the record of the send's ids: {err}{fix}",
+            self.ids_path().display()
+        ))
     }
 
     fn error(&self, what: &str, err: &std::io::Error) -> CliError {
@@ -555,6 +621,34 @@ mod tests {
         assert!(!state.cut_ids(3).unwrap(), "fewer than counted: not known");
         state.remove().unwrap();
         assert!(!state.ids_path().exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn each_checkpoint_leaves_progress_json_whole_and_no_temporary_file() {
+        let dir = std::env::temp_dir().join(format!("dfinery-checkpoints-{}", std::process::id()));
+        let state = StateDir::new(&dir.join("events.ndjson"), None);
+        // Long, then shorter: a write that kept the bytes of the one before would leave them.
+        for (line, file) in [
+            (2_000, "a".repeat(300)),
+            (4_000, "b".to_owned()),
+            (5_000, String::new()),
+        ] {
+            let progress = Progress {
+                len: 10,
+                modified_ns: 20,
+                queued_through_line: line,
+                file: (!file.is_empty()).then(|| dir.join(file)),
+                ids: None,
+            };
+            state.write(&progress).unwrap();
+            let text = std::fs::read(state.progress_path()).unwrap();
+            assert_eq!(text, serde_json::to_vec(&progress).unwrap(), "line {line}");
+            assert_eq!(state.read().unwrap(), Some(progress));
+            assert!(!state.path().join("progress.json.tmp").exists());
+        }
+        state.remove().unwrap();
+        assert!(!dir.join("events.ndjson.dfinery-send").exists());
         let _ = std::fs::remove_dir_all(&dir);
     }
 
