@@ -724,6 +724,84 @@ fn a_running_send_is_not_taken_for_an_interrupted_one_nor_removed_by_restart() {
     assert!(!state.exists(), "the send's folder goes with its lock file");
 }
 
+#[test]
+fn of_two_sends_started_at_the_same_instant_one_runs_and_the_other_is_refused_by_the_lock() {
+    // Neither found the other running (a send opens its spool only after it has cut the
+    // record of ids and written its progress), so both went on until the spool stopped one.
+    let dir = tempfile::tempdir().unwrap();
+    let (file, _) = a_file_repeating_an_id_across_line_3(dir.path());
+    let state = file.with_file_name("ids.ndjson.dfinery-send");
+    let start = |n: usize| {
+        Command::new(BIN)
+            .args(["-q", "send", "--timeout", "600", "--registry"])
+            .arg(crate::support::registry_path())
+            .arg(&file)
+            .env("DFINERY_BASE_URL", "http://127.0.0.1:9")
+            .env("DFINERY_IMPORT_TOKEN", "t")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.path().join(format!("stderr-{n}.txt"))).unwrap())
+            .spawn()
+            .unwrap()
+    };
+    let mut sends = [start(0), start(1)];
+    let _guards = sends
+        .each_ref()
+        .map(|c| crate::support::KillOnPanic(c.id()));
+    // The one refused ends; the other retries its delivery until killed.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let (refused, status) = loop {
+        if let Some(found) = sends
+            .iter_mut()
+            .enumerate()
+            .find_map(|(n, c)| c.try_wait().unwrap().map(|status| (n, status)))
+        {
+            break found;
+        }
+        assert!(Instant::now() < deadline, "neither send was refused");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let running = 1 - refused;
+    let err = std::fs::read_to_string(dir.path().join(format!("stderr-{refused}.txt"))).unwrap();
+    assert_eq!(status.code(), Some(3), "{err}");
+    assert!(
+        err.contains(&format!(
+            "another `dfinery send` (process {}) is using the send state `{}`",
+            sends[running].id(),
+            state.display()
+        )),
+        "{err}"
+    );
+    // The one running has its whole record of ids and its progress.
+    let progress = state.join("progress.json");
+    loop {
+        let read = std::fs::read_to_string(&progress).unwrap_or_default();
+        if read.contains("\"queued_through_line\":5") {
+            assert!(read.contains("\"entries\":3"), "{read}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the send never queued its lines: {read}"
+        );
+        assert!(sends[running].try_wait().unwrap().is_none(), "it runs");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        std::fs::metadata(state.join("event-log-ids.bin"))
+            .unwrap()
+            .len(),
+        3 * 24
+    );
+    sends[running].kill().unwrap();
+    sends[running].wait().unwrap();
+    let emulator = emulator();
+    let output = send_resumed(&emulator, &file, false);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(emulator.events().len(), 3, "lines 1, 3 and 4");
+    assert!(!state.exists());
+}
+
 /// Every file in `folder` (not below it), with its bytes and modification time.
 fn snapshot(
     folder: &std::path::Path,
