@@ -183,6 +183,12 @@ fn an_interrupted_send_resumes_without_loss_or_duplicates() {
     child.kill().unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), None, "killed mid-run by a signal");
+    assert!(
+        dir.path()
+            .join("events.ndjson.dfinery-send/send.lock")
+            .is_file(),
+        "the killed send leaves its lock file (its lock went with it)"
+    );
     let stored_before = emulator.events().len();
     assert!(
         stored_before < lines as usize,
@@ -677,7 +683,11 @@ fn a_running_send_is_not_taken_for_an_interrupted_one_nor_removed_by_restart() {
         let err = text(&output.stderr);
         assert_eq!(output.status.code(), Some(3), "{flag:?}: {err}");
         assert!(
-            err.contains("a send of") && err.contains("is running"),
+            err.contains(&format!(
+                "another `dfinery send` (process {}) is using the send state `{}`",
+                child.id(),
+                state.display()
+            )),
             "{flag:?}: {err}"
         );
         assert!(
@@ -700,6 +710,233 @@ fn a_running_send_is_not_taken_for_an_interrupted_one_nor_removed_by_restart() {
     );
     child.kill().unwrap();
     child.wait().unwrap();
+    // Killed, it leaves `send.lock` behind, with its lock gone: the send resumes.
+    assert!(state.join("send.lock").is_file());
+    let emulator = emulator();
+    let output = dfinery_at(&emulator)
+        .arg("send")
+        .arg(&file)
+        .arg("--resume")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(emulator.events().len(), 3, "the three events kept");
+    assert!(!state.exists(), "the send's folder goes with its lock file");
+}
+
+#[test]
+fn of_two_sends_started_at_the_same_instant_one_runs_and_the_other_is_refused_by_the_lock() {
+    // Neither found the other running (a send opens its spool only after it has cut the
+    // record of ids and written its progress), so both went on until the spool stopped one.
+    let dir = tempfile::tempdir().unwrap();
+    let (file, _) = a_file_repeating_an_id_across_line_3(dir.path());
+    let state = file.with_file_name("ids.ndjson.dfinery-send");
+    let start = |n: usize| {
+        Command::new(BIN)
+            .args(["-q", "send", "--timeout", "600", "--registry"])
+            .arg(crate::support::registry_path())
+            .arg(&file)
+            .env("DFINERY_BASE_URL", "http://127.0.0.1:9")
+            .env("DFINERY_IMPORT_TOKEN", "t")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.path().join(format!("stderr-{n}.txt"))).unwrap())
+            .spawn()
+            .unwrap()
+    };
+    let mut sends = [start(0), start(1)];
+    let _guards = sends
+        .each_ref()
+        .map(|c| crate::support::KillOnPanic(c.id()));
+    // The one refused ends; the other retries its delivery until killed.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let (refused, status) = loop {
+        if let Some(found) = sends
+            .iter_mut()
+            .enumerate()
+            .find_map(|(n, c)| c.try_wait().unwrap().map(|status| (n, status)))
+        {
+            break found;
+        }
+        assert!(Instant::now() < deadline, "neither send was refused");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let running = 1 - refused;
+    let err = std::fs::read_to_string(dir.path().join(format!("stderr-{refused}.txt"))).unwrap();
+    assert_eq!(status.code(), Some(3), "{err}");
+    assert!(
+        err.contains(&format!(
+            "another `dfinery send` (process {}) is using the send state `{}`",
+            sends[running].id(),
+            state.display()
+        )),
+        "{err}"
+    );
+    // The one running has its whole record of ids and its progress.
+    let progress = state.join("progress.json");
+    loop {
+        let read = std::fs::read_to_string(&progress).unwrap_or_default();
+        if read.contains("\"queued_through_line\":5") {
+            assert!(read.contains("\"entries\":3"), "{read}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the send never queued its lines: {read}"
+        );
+        assert!(sends[running].try_wait().unwrap().is_none(), "it runs");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        std::fs::metadata(state.join("event-log-ids.bin"))
+            .unwrap()
+            .len(),
+        3 * 24
+    );
+    sends[running].kill().unwrap();
+    sends[running].wait().unwrap();
+    let emulator = emulator();
+    let output = send_resumed(&emulator, &file, false);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(emulator.events().len(), 3, "lines 1, 3 and 4");
+    assert!(!state.exists());
+}
+
+/// Every file in `folder` (not below it), with its bytes and modification time.
+fn snapshot(
+    folder: &std::path::Path,
+) -> std::collections::BTreeMap<String, (Vec<u8>, std::time::SystemTime)> {
+    std::fs::read_dir(folder)
+        .unwrap()
+        .map(|entry| {
+            let entry = entry.unwrap();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let modified = entry.metadata().unwrap().modified().unwrap();
+            (name, (std::fs::read(entry.path()).unwrap(), modified))
+        })
+        .collect()
+}
+
+#[test]
+fn a_send_on_a_state_another_send_holds_is_refused_before_it_reads_or_writes_it() {
+    // Two sends started at the same instant on the same state both passed the check for a
+    // running send (the spool is opened later), and each cut the other's record of ids and
+    // wrote its `progress.json` before the spool's lock stopped one of them.
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let (file, _) = a_file_repeating_an_id_across_line_3(dir.path());
+    // A record of ids ahead of its checkpoint: what a send that gets in cuts back.
+    interrupted_after_line_3(&file, true);
+    let state = file.with_file_name("ids.ndjson.dfinery-send");
+    let lock = state.join("send.lock");
+    // Held as a send holds it (`flock` on Unix, its process id in it), by this process.
+    let mut held = std::fs::File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock)
+        .unwrap();
+    held.try_lock().unwrap();
+    held.set_len(0).unwrap();
+    std::io::Write::write_all(&mut held, format!("{}\n", std::process::id()).as_bytes()).unwrap();
+    let before = snapshot(&state);
+    for flag in [None, Some("--resume"), Some("--restart")] {
+        let output = dfinery_at(&emulator)
+            .arg("send")
+            .arg(&file)
+            .args(flag)
+            .output()
+            .unwrap();
+        let err = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{flag:?}: {err}");
+        assert!(
+            err.contains(&format!(
+                "another `dfinery send` (process {}) is using the send state `{}`: it holds `{}` locked; wait for it to finish",
+                std::process::id(),
+                state.display(),
+                lock.display()
+            )),
+            "{flag:?}: {err}"
+        );
+        assert!(
+            err.contains("give this send another `--state-dir`"),
+            "{flag:?}: {err}"
+        );
+        assert!(!err.contains("resuming"), "{flag:?}: {err}");
+        assert_eq!(snapshot(&state), before, "{flag:?}: no file changed");
+        assert!(emulator.events().is_empty(), "{flag:?}: nothing sent");
+    }
+    // Released (its process ended), the lock file left behind is in nobody's way.
+    drop(held);
+    let output = send_resumed(&emulator, &file, false);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("resuming after line 3"));
+    assert_eq!(emulator.events().len(), 3, "lines 1, 3 and 4");
+    assert!(!state.exists());
+}
+
+/// `dfinery send FILE --resume` to a closed port, with the tests' registry.
+fn resume_to_a_closed_port(file: &std::path::Path) -> std::process::Output {
+    dfinery()
+        .args(["send", "--resume", "--timeout", "1", "--registry"])
+        .arg(crate::support::registry_path())
+        .arg(file)
+        .env("DFINERY_BASE_URL", "http://127.0.0.1:9")
+        .env("DFINERY_IMPORT_TOKEN", "t")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_progress_that_cannot_be_written_names_the_file_and_the_step() {
+    // `progress.json` was written without a sync, and a failure named only the folder.
+    let dir = tempfile::tempdir().unwrap();
+    let (file, _) = a_file_repeating_an_id_across_line_3(dir.path());
+    interrupted_after_line_3(&file, true);
+    let state = file.with_file_name("ids.ndjson.dfinery-send");
+    let tmp = state.join("progress.json.tmp");
+    let progress = std::fs::read(state.join("progress.json")).unwrap();
+    let refused = |output: std::process::Output, why: &str| {
+        let err = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{err}");
+        assert!(
+            err.contains(&format!(
+                "cannot create `{}`, the progress of the send: {why}",
+                tmp.display()
+            )),
+            "{err}"
+        );
+        assert!(
+            err.contains("give `--state-dir` a folder"),
+            "the fix: {err}"
+        );
+        assert_eq!(
+            std::fs::read(state.join("progress.json")).unwrap(),
+            progress,
+            "the checkpoint before is kept whole"
+        );
+    };
+    // A folder where the temporary file goes: refused to root too.
+    std::fs::create_dir(&tmp).unwrap();
+    refused(resume_to_a_closed_port(&file), "Is a directory");
+    std::fs::remove_dir(&tmp).unwrap();
+    // A folder this user may not write in (root may: then only the case above is shown).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o555)).unwrap();
+        let probe = state.join("probe");
+        if std::fs::write(&probe, "").is_ok() {
+            let _ = std::fs::remove_file(&probe);
+            eprintln!("read-only folder skipped: this user writes in one (root)");
+        } else {
+            let output = resume_to_a_closed_port(&file);
+            std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o755)).unwrap();
+            refused(output, "Permission denied");
+        }
+        std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
 }
 
 /// Sends SIGINT (Ctrl-C) to `child` and waits for it to end, for at most `limit`.

@@ -69,6 +69,13 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         None => StateDir::new(&args.file, args.state_dir.as_deref()),
     };
     let partition = args.partition;
+    // Held to the end of the run: a second send on the same folder is refused here, before it
+    // reads or writes any of its files (`--check-only` touches none).
+    let _lock = if args.check_only {
+        None
+    } else {
+        Some(state.lock()?)
+    };
     let (resume_after, resumed) = if args.check_only {
         (0, None)
     } else {
@@ -277,8 +284,9 @@ fn tracker_error(error: &dfinery_core::TrackerBuildError, file: &std::path::Path
         TrackerBuildError::Spool(SpoolError::Format { .. }) => {
             CliError::config(format!("{error}; or {restart}"))
         }
-        // Another send of the same file that started at the same moment (one that was already
-        // running is found before the send begins).
+        // A send of an earlier version (which takes no lock on the folder) that started at the
+        // same moment: one already running is found before the send begins, and one of this
+        // version by the folder's lock.
         TrackerBuildError::Spool(SpoolError::InUse { path }) => running(file, path),
         other => CliError::config(dfinery_core::ErrorChain(other).to_string()),
     }
@@ -384,7 +392,9 @@ fn resume_point(
         return Ok((0, None));
     }
     // Checked first: `--restart` would delete a running send's spool and progress, and
-    // `--resume` would fail on a spool "already open" with no word of the other send.
+    // `--resume` would fail on a spool "already open" with no word of the other send. A send of
+    // this version is refused by the folder's lock before this; one of an earlier version,
+    // which takes no lock, is found here.
     if state.in_use() {
         return Err(running(&args.file, &state.spool()));
     }
@@ -411,7 +421,7 @@ fn resume_point(
             "discarding the interrupted send in `{}`",
             state.path().display()
         );
-        state.remove()?;
+        state.discard()?;
         return Ok((0, None));
     }
     if !args.resume {

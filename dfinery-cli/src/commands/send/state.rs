@@ -2,7 +2,8 @@
 //! `progress.json`, which says which file it is (its size and modification time) and the line
 //! up to which every event was handed to the spool. `--resume` continues from there.
 //! `event-log-ids.bin` records the `event_log_id`s the file gives, so that a resumed send still
-//! names a line that repeats the id of a line sent before the interruption.
+//! names a line that repeats the id of a line sent before the interruption. `send.lock` is held
+//! (an OS lock on it) by the one send that uses the folder.
 
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
@@ -50,6 +51,64 @@ pub struct IdsMark {
 /// Bytes of one entry of the record of ids: the id, then the line number.
 const ID_ENTRY: u64 = 24;
 
+/// The lock file in the folder (see [`StateDir::lock`]).
+const LOCK_FILE: &str = "send.lock";
+
+/// A send's exclusive hold on its state folder, from [`StateDir::lock`]: the OS lock on
+/// `send.lock`, released when this is dropped (or the process ends). Dropped while the folder
+/// holds no send (the run stopped before its first checkpoint, or sent nothing), it deletes
+/// the lock file, and the folder when the send made it.
+#[derive(Debug)]
+pub struct StateLock {
+    state: StateDir,
+    /// Locked; closing it releases the lock, after [`Drop::drop`] ran.
+    _file: std::fs::File,
+}
+
+impl Drop for StateLock {
+    fn drop(&mut self) {
+        if !self.state.exists() {
+            let _ = self.state.remove();
+        }
+    }
+}
+
+/// Whether `path` still names the file `file` is open on (not deleted, nor replaced by
+/// another). Elsewhere than Unix: assumed.
+fn is_current(file: &std::fs::File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), std::fs::metadata(path)) {
+            (Ok(open), Ok(named)) => (open.dev(), open.ino()) == (named.dev(), named.ino()),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, path);
+        true
+    }
+}
+
+/// Syncs the folder `path` to disk (its entries: a file renamed or made in it), on Unix. A
+/// file system that cannot sync a folder (it answers `EINVAL`) is taken as synced, as is any
+/// folder elsewhere than Unix.
+fn sync_folder(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        match std::fs::File::open(path).and_then(|folder| folder.sync_all()) {
+            Err(err) if err.kind() == std::io::ErrorKind::InvalidInput => Ok(()),
+            other => other,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Ok(())
+    }
+}
+
 /// The folder of one file's send.
 #[derive(Debug, Clone)]
 pub struct StateDir {
@@ -89,6 +148,110 @@ impl StateDir {
         self.path.join("event-log-ids.bin")
     }
 
+    /// The file whose OS lock the one send using the folder holds (see [`lock`](Self::lock)).
+    pub fn lock_path(&self) -> PathBuf {
+        self.path.join(LOCK_FILE)
+    }
+
+    /// Makes the folder (and the folders above it that are missing) unless it exists, and the
+    /// marker saying the send made it.
+    ///
+    /// # Errors
+    ///
+    /// A configuration error when the path is not a folder or the folder cannot be made.
+    fn make_folder(&self) -> Result<(), CliError> {
+        if self.path.exists() && !self.path.is_dir() {
+            return Err(CliError::config(format!(
+                "the send state `{}` is not a folder; give `--state-dir` a folder (it is created when missing)",
+                self.path.display()
+            )));
+        }
+        if !self.path.exists() {
+            // The folders above it that are made with it, removed with it when left empty.
+            let parents = self
+                .path
+                .ancestors()
+                .skip(1)
+                .take_while(|p| !p.as_os_str().is_empty() && !p.exists())
+                .count();
+            std::fs::create_dir_all(&self.path).map_err(|err| self.error("create", &err))?;
+            std::fs::write(self.made_here(), parents.to_string())
+                .map_err(|err| self.error("write", &err))?;
+        }
+        Ok(())
+    }
+
+    /// Takes the folder for this process: an exclusive OS lock on `send.lock` in it (made, with
+    /// the folder, when missing), held until the [`StateLock`] is dropped, i.e. for the send's
+    /// life. A second `dfinery send` on the same folder is refused at once, before it reads or
+    /// writes any of the send's files. The OS releases the lock when its process ends, killed
+    /// or not, so a `send.lock` left behind blocks nothing.
+    ///
+    /// # Errors
+    ///
+    /// A configuration error when another process holds the lock, or the folder or the lock
+    /// file cannot be made or locked.
+    pub fn lock(&self) -> Result<StateLock, CliError> {
+        use std::fs::TryLockError;
+        use std::io::Write;
+        let path = self.lock_path();
+        // A send that completes deletes `send.lock` (and its folder) while it holds the lock: a
+        // process that opened the file before that, and locked it after, holds a lock on a
+        // deleted file, which no later process sees. It tries again on the file the path names.
+        for _ in 0..10 {
+            self.make_folder()?;
+            let mut file = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+                .map_err(|err| self.lock_error("open", &path, &err))?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(TryLockError::WouldBlock) => return Err(self.busy(&path)),
+                Err(TryLockError::Error(err)) => return Err(self.lock_error("lock", &path, &err)),
+            }
+            if !is_current(&file, &path) {
+                continue;
+            }
+            // Which process holds it, for the message of a send refused; not needed to lock.
+            let _ = file
+                .set_len(0)
+                .and_then(|()| writeln!(file, "{}", std::process::id()));
+            return Ok(StateLock {
+                state: self.clone(),
+                _file: file,
+            });
+        }
+        Err(CliError::config(format!(
+            "cannot lock `{}`: it was deleted each time it was locked; another `dfinery send` is starting and ending sends in `{}` over and over; wait for it to finish",
+            path.display(),
+            self.path.display()
+        )))
+    }
+
+    /// The error of a send refused because another holds `lock` (the process's id written in
+    /// it, when it can be read).
+    fn busy(&self, lock: &Path) -> CliError {
+        let holder = std::fs::read_to_string(lock)
+            .ok()
+            .and_then(|text| text.trim().parse::<u32>().ok())
+            .map_or_else(String::new, |pid| format!(" (process {pid})"));
+        CliError::config(format!(
+            "another `dfinery send`{holder} is using the send state `{}`: it holds `{}` locked; wait for it to finish (or stop it with Ctrl-C, then run this send with `--resume`), or give this send another `--state-dir`",
+            self.path.display(),
+            lock.display()
+        ))
+    }
+
+    fn lock_error(&self, what: &str, lock: &Path, err: &std::io::Error) -> CliError {
+        CliError::config(format!(
+            "cannot {what} `{}`, the lock of the send state: {err}; give `--state-dir` a folder this user can write, on a file system that takes locks",
+            lock.display()
+        ))
+    }
+
     /// Cuts the record of ids to the `entries` a checkpoint counts, dropping what a crash left
     /// after it. False when it holds fewer (it was deleted or cut): the ids of the lines before
     /// the resume point are not known then.
@@ -105,19 +268,20 @@ impl StateDir {
         let file = match std::fs::OpenOptions::new().write(true).open(&path) {
             Ok(file) => file,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(entries == 0),
-            Err(err) => return Err(self.error("write", &err)),
+            Err(err) => return Err(self.ids_error("write", &err)),
         };
         let len = file
             .metadata()
-            .map_err(|err| self.error("read", &err))?
+            .map_err(|err| self.ids_error("read", &err))?
             .len();
         let keep = entries.saturating_mul(ID_ENTRY);
         if len < keep {
-            file.set_len(0).map_err(|err| self.error("write", &err))?;
+            file.set_len(0)
+                .map_err(|err| self.ids_error("write", &err))?;
             return Ok(false);
         }
         file.set_len(keep)
-            .map_err(|err| self.error("write", &err))?;
+            .map_err(|err| self.ids_error("write", &err))?;
         Ok(true)
     }
 
@@ -141,10 +305,13 @@ impl StateDir {
             .create(true)
             .append(true)
             .open(self.ids_path())
-            .map_err(|err| self.error("write", &err))?;
+            .map_err(|err| self.ids_error("write", &err))?;
+        // Synced once per checkpoint, before the checkpoint is written; the file's entry in the
+        // folder (when this made it) is synced with the folder after the checkpoint's rename.
         file.write_all(&bytes)
-            .and_then(|()| file.sync_data())
-            .map_err(|err| self.error("write", &err))
+            .map_err(|err| self.ids_error("write", &err))?;
+        file.sync_data()
+            .map_err(|err| self.ids_error("sync to disk", &err))
     }
 
     /// The first `entries` entries of the record of ids: each id with its line.
@@ -157,11 +324,12 @@ impl StateDir {
         if entries == 0 {
             return Ok(Vec::new());
         }
-        let file = std::fs::File::open(self.ids_path()).map_err(|err| self.error("read", &err))?;
+        let file =
+            std::fs::File::open(self.ids_path()).map_err(|err| self.ids_error("read", &err))?;
         let mut bytes = Vec::new();
         file.take(entries.saturating_mul(ID_ENTRY))
             .read_to_end(&mut bytes)
-            .map_err(|err| self.error("read", &err))?;
+            .map_err(|err| self.ids_error("read", &err))?;
         if (bytes.len() as u64) < entries.saturating_mul(ID_ENTRY) {
             return Err(CliError::config(format!(
                 "`{}` holds {} ids, not the {entries} its progress counts",
@@ -236,35 +404,49 @@ impl StateDir {
         })
     }
 
-    /// Creates the folder and writes `progress` atomically (a temporary file, then a rename).
+    /// Creates the folder and writes `progress` atomically and durably: a temporary file in the
+    /// folder, synced to disk, renamed over `progress.json`, then the folder synced, so that
+    /// after a crash or a power loss `progress.json` is the previous checkpoint or this one,
+    /// whole (never empty or cut).
     ///
     /// # Errors
     ///
-    /// A configuration error when the folder or the file cannot be written.
+    /// A configuration error naming the file and the step (create, write, sync, rename) that
+    /// failed, when the folder or the file cannot be written.
     pub fn write(&self, progress: &Progress) -> Result<(), CliError> {
-        if self.path.exists() && !self.path.is_dir() {
-            return Err(CliError::config(format!(
-                "the send state `{}` is not a folder; give `--state-dir` a folder (it is created when missing)",
-                self.path.display()
-            )));
-        }
-        if !self.path.exists() {
-            // The folders above it that are made with it, removed with it when left empty.
-            let parents = self
-                .path
-                .ancestors()
-                .skip(1)
-                .take_while(|p| !p.as_os_str().is_empty() && !p.exists())
-                .count();
-            std::fs::create_dir_all(&self.path).map_err(|err| self.error("create", &err))?;
-            std::fs::write(self.made_here(), parents.to_string())
-                .map_err(|err| self.error("write", &err))?;
-        }
+        use std::io::Write;
+        self.make_folder()?;
         let tmp = self.path.join("progress.json.tmp");
+        let path = self.progress_path();
         let text = serde_json::to_vec(progress)
             .map_err(|err| CliError::config(format!("cannot encode the progress: {err}")))?;
-        std::fs::write(&tmp, text).map_err(|err| self.error("write", &err))?;
-        std::fs::rename(&tmp, self.progress_path()).map_err(|err| self.error("write", &err))
+        let failed = |what: &str, file: &Path, err: std::io::Error| {
+            CliError::config(format!(
+                "cannot {what} `{}`, the progress of the send: {err}; give `--state-dir` a folder this user can write, on a disk with room",
+                file.display()
+            ))
+        };
+        let mut file = std::fs::File::create(&tmp).map_err(|err| failed("create", &tmp, err))?;
+        file.write_all(&text)
+            .map_err(|err| failed("write", &tmp, err))?;
+        file.sync_all()
+            .map_err(|err| failed("sync to disk", &tmp, err))?;
+        drop(file);
+        std::fs::rename(&tmp, &path).map_err(|err| {
+            CliError::config(format!(
+                "cannot rename `{}` to `{}`, the progress of the send: {err}; give `--state-dir` a folder this user can write",
+                tmp.display(),
+                path.display()
+            ))
+        })?;
+        // The rename is durable once the folder is (as is the record of ids, made in it).
+        sync_folder(&self.path).map_err(|err| {
+            CliError::config(format!(
+                "cannot sync the folder `{}` to disk after renaming `{}` into it: {err}; give `--state-dir` a folder on a local disk",
+                self.path.display(),
+                path.display()
+            ))
+        })
     }
 
     /// Waits (up to 5 s) until nothing holds the spool file open: the Tracker's writer thread
@@ -283,29 +465,44 @@ impl StateDir {
         }
     }
 
-    /// Deletes the send's files, then the folder when the send made it and it holds nothing
-    /// else (a folder given with `--state-dir` that was there first is the user's and is kept):
-    /// the send is complete, or discarded.
+    /// Deletes the send's files, keeping the folder, its lock and the marker saying whether the
+    /// send made it: `--restart` discards an interrupted send and goes on in the same folder,
+    /// still holding its lock.
+    ///
+    /// # Errors
+    ///
+    /// A configuration error when a file of the send cannot be deleted.
+    pub fn discard(&self) -> Result<(), CliError> {
+        for file in self.files() {
+            match std::fs::remove_file(&file) {
+                Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(self.error("remove", &err));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes the send's files and its lock file, then the folder when the send made it and it
+    /// holds nothing else (a folder given with `--state-dir` that was there first is the
+    /// user's and is kept): the send is complete, or discarded. The caller may still hold the
+    /// lock: a process that opened the lock file before it was deleted sees so when it locks
+    /// it (see [`lock`](Self::lock)).
     ///
     /// # Errors
     ///
     /// A configuration error when a file of the send cannot be deleted.
     pub fn remove(&self) -> Result<(), CliError> {
-        use std::io::ErrorKind;
         let made_here = self.made_here().is_file();
         // How many folders above it the send made too (an empty marker, of earlier versions: 0).
         let parents: usize = std::fs::read_to_string(self.made_here())
             .ok()
             .and_then(|text| text.trim().parse().ok())
             .unwrap_or(0);
-        for file in self.files() {
-            match std::fs::remove_file(&file) {
-                Err(err) if err.kind() != ErrorKind::NotFound => {
-                    return Err(self.error("remove", &err));
-                }
-                _ => {}
-            }
-        }
+        self.discard()?;
+        // Held by this process if by any (one left by a process that ended holds no lock).
+        let _ = std::fs::remove_file(self.lock_path());
         if made_here {
             let _ = std::fs::remove_file(self.made_here());
             // Each fails, and is left with those above it, when it holds anything else.
@@ -316,6 +513,18 @@ impl StateDir {
             }
         }
         Ok(())
+    }
+
+    /// An error of the record of ids, naming it.
+    fn ids_error(&self, what: &str, err: &std::io::Error) -> CliError {
+        let fix = match what {
+            "read" => "",
+            _ => "; give `--state-dir` a folder this user can write, on a disk with room",
+        };
+        CliError::config(format!(
+            "cannot {what} `{}`, the record of the send's ids: {err}{fix}",
+            self.ids_path().display()
+        ))
     }
 
     fn error(&self, what: &str, err: &std::io::Error) -> CliError {
@@ -412,6 +621,84 @@ mod tests {
         assert!(!state.cut_ids(3).unwrap(), "fewer than counted: not known");
         state.remove().unwrap();
         assert!(!state.ids_path().exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn each_checkpoint_leaves_progress_json_whole_and_no_temporary_file() {
+        let dir = std::env::temp_dir().join(format!("dfinery-checkpoints-{}", std::process::id()));
+        let state = StateDir::new(&dir.join("events.ndjson"), None);
+        // Long, then shorter: a write that kept the bytes of the one before would leave them.
+        for (line, file) in [
+            (2_000, "a".repeat(300)),
+            (4_000, "b".to_owned()),
+            (5_000, String::new()),
+        ] {
+            let progress = Progress {
+                len: 10,
+                modified_ns: 20,
+                queued_through_line: line,
+                file: (!file.is_empty()).then(|| dir.join(file)),
+                ids: None,
+            };
+            state.write(&progress).unwrap();
+            let text = std::fs::read(state.progress_path()).unwrap();
+            assert_eq!(text, serde_json::to_vec(&progress).unwrap(), "line {line}");
+            assert_eq!(state.read().unwrap(), Some(progress));
+            assert!(!state.path().join("progress.json.tmp").exists());
+        }
+        state.remove().unwrap();
+        assert!(!dir.join("events.ndjson.dfinery-send").exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_second_lock_on_the_folder_is_refused_naming_the_lock_file() {
+        let dir = std::env::temp_dir().join(format!("dfinery-lock-{}", std::process::id()));
+        let state = StateDir::new(&dir.join("events.ndjson"), None);
+        let held = state.lock().unwrap();
+        let err = state.lock().unwrap_err();
+        assert_eq!(err.exit, crate::exit::Exit::Config);
+        assert!(
+            err.message.starts_with(&format!(
+                "another `dfinery send` (process {}) is using the send state `{}`: it holds `{}` locked; wait for it to finish",
+                std::process::id(),
+                state.path().display(),
+                state.lock_path().display()
+            )),
+            "{err}"
+        );
+        assert!(err.message.contains("another `--state-dir`"), "{err}");
+        // Dropped with no send in the folder: the lock file and the folder it made go.
+        drop(held);
+        assert!(!state.path().exists());
+        // A lock file whose process ended blocks nothing.
+        std::fs::create_dir_all(state.path()).unwrap();
+        std::fs::write(state.lock_path(), "4294967295\n").unwrap();
+        let again = state.lock().unwrap();
+        drop(again);
+        assert!(!state.lock_path().exists());
+        assert!(state.path().is_dir(), "a folder it did not make is kept");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_lock_taken_on_a_lock_file_deleted_meanwhile_is_not_the_folders() {
+        // A complete send deletes `send.lock` and its folder while it holds the lock; a send
+        // that opened the file just before, and locks it just after, holds a lock nobody sees.
+        let dir = std::env::temp_dir().join(format!("dfinery-relock-{}", std::process::id()));
+        let state = StateDir::new(&dir.join("events.ndjson"), None);
+        let first = state.lock().unwrap();
+        let opened = std::fs::File::open(state.lock_path()).unwrap();
+        assert!(is_current(&opened, &state.lock_path()));
+        state.remove().unwrap();
+        drop(first);
+        opened.try_lock().unwrap();
+        assert!(!is_current(&opened, &state.lock_path()), "deleted");
+        // The folder's lock is the file its path names now, and it is free.
+        let second = state.lock().unwrap();
+        assert!(!is_current(&opened, &state.lock_path()), "replaced");
+        drop((opened, second));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
