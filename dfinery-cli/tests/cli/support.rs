@@ -4,6 +4,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
 use assert_cmd::Command;
@@ -135,8 +136,12 @@ impl ChildEmulator {
         };
         let line = match first.recv_timeout(CHILD_WITHIN) {
             Ok(Some(line)) => line,
-            Ok(None) | Err(_) => panic!(
-                "`dfinery emulator {}` printed no URL within {CHILD_WITHIN:?} (run it by hand to see why)",
+            Ok(None) | Err(RecvTimeoutError::Disconnected) => panic!(
+                "`dfinery emulator {}` exited before printing its URL (run it by hand to see why)",
+                args.join(" ")
+            ),
+            Err(RecvTimeoutError::Timeout) => panic!(
+                "`dfinery emulator {}` printed no URL within {CHILD_WITHIN:?}",
                 args.join(" ")
             ),
         };
