@@ -3,6 +3,9 @@
 //! Every worker sends its own users' events, one event per call, four calls at a time, and
 //! takes up to 8 permits per Redis round trip.
 //!
+//! The emulator runs in a child process of its own ([`ChildEmulator`]), so a pause of the test
+//! process cannot pause it and put the pause's 429s on the budget's account.
+//!
 //! The figures of every run are printed (`FLEET …` lines; `--nocapture` shows them).
 
 use std::collections::{BTreeMap, HashMap};
@@ -15,9 +18,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use dfinery::ratelimit::{Api, Pacing, RedisBudget};
 use dfinery::{Client, EventRecord, Identifier, Identity};
 use dfinery::{Error, RetryPolicy};
-use dfinery_emulator::{Api as EmulatorApi, Emulator, EmulatorHandle, RateLimit, Window};
 use serde_json::{Value, json};
 
+use crate::emulator::ChildEmulator;
 use crate::support::{RedisServer, unique_prefix};
 
 /// The scaled-down Event limit: 250 calls per 5-second window.
@@ -69,6 +72,8 @@ struct Outcome {
     /// Event 429s counted by the emulator over time: (since start, count so far).
     limited_timeline: Vec<(Duration, u64)>,
     limited: u64,
+    /// When the emulator's limit changed ([`Variant::change_limit`]), in epoch ms.
+    limit_changed_at_ms: Option<u64>,
     wall: Duration,
     outside_sent: u64,
     outside_limited: u64,
@@ -195,18 +200,15 @@ fn worker_of(user: &str) -> Option<usize> {
 async fn run(name: &str, workers: usize, variant: Variant) -> Option<Outcome> {
     let _turn = ONE_AT_A_TIME.lock().await;
     let mut redis = RedisServer::start(name)?;
-    let emulator = Emulator::builder()
-        .rate_limit(
-            EmulatorApi::Event,
-            RateLimit::new(LIMIT, Window::seconds(5)),
-        )
-        .start()
-        .await
-        .unwrap();
+    let mut emulator = ChildEmulator::start(LIMIT, PERIOD);
     let prefix = unique_prefix(name);
     let planned = variant.events.unwrap_or(EVENTS);
     let started = Instant::now();
     let started_ms = millis(SystemTime::now());
+    if let Some((at, limit)) = variant.change_limit {
+        emulator.change_limit_at(UNIX_EPOCH + Duration::from_millis(started_ms) + at, limit);
+        println!("FLEET {name}: Event limit to change to {limit}/5s at {at:?}");
+    }
     let mut children: Vec<Child> = (0..workers)
         .map(|w| spawn_worker(w, workers, &redis.url(), &emulator, &prefix, planned))
         .collect();
@@ -250,6 +252,8 @@ async fn run(name: &str, workers: usize, variant: Variant) -> Option<Outcome> {
             let counts = Arc::clone(&counts);
             async move {
                 let mut tick = tokio::time::interval(every);
+                // Never faster than its share, even after a pause of this process.
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
                 let user = Identity::new(Identifier::ExternalId, "outside").unwrap();
                 loop {
                     tick.tick().await;
@@ -267,10 +271,8 @@ async fn run(name: &str, workers: usize, variant: Variant) -> Option<Outcome> {
         (task, counts)
     });
 
-    let mut timeline = Vec::new();
     let mut killed = false;
     let mut restarted = false;
-    let mut changed = false;
     let deadline = started
         + Duration::from_secs(
             std::env::var("FLEET_DEADLINE")
@@ -283,7 +285,6 @@ async fn run(name: &str, workers: usize, variant: Variant) -> Option<Outcome> {
             .iter_mut()
             .all(|c| c.try_wait().ok().flatten().is_some());
         let elapsed = started.elapsed();
-        timeline.push((elapsed, emulator.stats().rate_limited_by_api.event));
         if done {
             break;
         }
@@ -300,7 +301,7 @@ async fn run(name: &str, workers: usize, variant: Variant) -> Option<Outcome> {
                 .await
                 .unwrap();
             panic!(
-                "{name}: the workers did not finish within 90 s; emulator {:?}, shared state {state:?}",
+                "{name}: the workers did not finish within 90 s; emulator {}, shared state {state:?}",
                 emulator.stats()
             );
         }
@@ -315,17 +316,6 @@ async fn run(name: &str, workers: usize, variant: Variant) -> Option<Outcome> {
                 restarted = true;
                 println!("FLEET {name}: redis restarted at {:?}", started.elapsed());
             }
-        }
-        if let Some((at, limit)) = variant.change_limit
-            && !changed
-            && elapsed >= at
-        {
-            emulator.set_rate_limit(
-                EmulatorApi::Event,
-                RateLimit::new(limit, Window::seconds(5)),
-            );
-            changed = true;
-            println!("FLEET {name}: Event limit changed to {limit}/5s at {elapsed:?}");
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
@@ -354,20 +344,27 @@ async fn run(name: &str, workers: usize, variant: Variant) -> Option<Outcome> {
         let status = child.wait().unwrap();
         assert!(status.success(), "{name}: a worker failed: {status}");
     }
-    let events = emulator
-        .events()
-        .into_iter()
-        .filter(|e| e.identity.external_id.as_deref() != Some("outside"))
-        .map(|e| {
-            (
-                e.identity.external_id.clone().unwrap_or_default(),
-                e.event_log_id.clone(),
-                millis(e.server_datetime),
-            )
-        })
-        .collect();
-    let stats = emulator.stats();
     let key = format!("{prefix}:{}:event", emulator.service_id());
+    let finished = emulator.finish();
+    let events = finished
+        .events
+        .into_iter()
+        .filter(|(user, _, _)| user != "outside")
+        .collect();
+    let limited_timeline = finished
+        .limited_timeline
+        .into_iter()
+        .map(|(at, n)| (Duration::from_millis(at.saturating_sub(started_ms)), n))
+        .collect();
+    let limited = finished.stats["rate_limited_by_api"]["event"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("the Event 429s in {}", finished.stats));
+    if let Some(at) = finished.limit_changed_at_ms {
+        println!(
+            "FLEET {name}: Event limit changed at {:.3} s",
+            at.saturating_sub(started_ms) as f64 / 1000.0
+        );
+    }
     if let Ok(client) = redis::Client::open(redis.url())
         && let Ok(mut conn) = client.get_multiplexed_async_connection().await
     {
@@ -380,8 +377,9 @@ async fn run(name: &str, workers: usize, variant: Variant) -> Option<Outcome> {
         started_ms,
         reports,
         events,
-        limited_timeline: timeline,
-        limited: stats.rate_limited_by_api.event,
+        limited_timeline,
+        limited,
+        limit_changed_at_ms: finished.limit_changed_at_ms,
         wall,
         outside_sent,
         outside_limited,
@@ -398,7 +396,7 @@ fn spawn_worker(
     worker: usize,
     workers: usize,
     redis_url: &str,
-    emulator: &EmulatorHandle,
+    emulator: &ChildEmulator,
     prefix: &str,
     planned: usize,
 ) -> Child {
@@ -737,7 +735,9 @@ async fn a_limit_lowered_mid_run_is_followed() {
     assert!(outcome.limited <= 40, "{} 429s", outcome.limited);
     assert_eq!(outcome.limited_after(settled), 0, "429s after {settled:?}");
     let period_ms = PERIOD.as_millis() as u64;
-    let change_ms = outcome.started_ms + change.as_millis() as u64;
+    let change_ms = outcome
+        .limit_changed_at_ms
+        .expect("the emulator says when its limit changed");
     for (window, count) in outcome.per_window(PERIOD) {
         let limit = if window * period_ms > change_ms {
             lowered

@@ -2,7 +2,8 @@
 //! (burst, partial grants, tighten-only feedback, block until the reset, a limit change the
 //! server announces, idle keys expiring, export slots) and whole fleets of worker processes
 //! sharing one emulator's scaled-down Event limit (zero 429s, every event stored once), with an
-//! outside client, Redis killed and restarted, and the limit changed mid-run.
+//! outside client, Redis killed and restarted, and the limit changed mid-run. The emulator runs
+//! in a process of its own, so a pause of the test process does not count against the fleet.
 //!
 //! Each test starts its own `redis-server` on a free loopback port (persistence off) unless
 //! `DFINERY_TEST_REDIS_URL` names one (the script tests then use it; the fleet tests always
@@ -11,6 +12,7 @@
 #![deny(warnings)]
 
 mod edges;
+mod emulator;
 mod fleet;
 mod script;
 mod support;

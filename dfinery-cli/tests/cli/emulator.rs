@@ -4,7 +4,9 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 
-use crate::support::{BIN, KillOnPanic, assert_no_bar, dfinery, registry_path, text};
+use crate::support::{
+    BIN, ChildEmulator, KillOnPanic, assert_no_bar, dfinery, http_get, registry_path, text,
+};
 
 #[test]
 fn it_prints_its_url_and_tokens_serves_and_stops_on_ctrl_c() {
@@ -267,50 +269,18 @@ fn inspect_keep_without_inspect_is_a_usage_error() {
     );
 }
 
-/// `GET path` on `base_url` with a raw HTTP/1.1 request (the tests have no HTTP client).
-fn http_get(base_url: &str, path: &str) -> String {
-    use std::io::{Read, Write};
-    let addr = base_url.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    answer
-}
-
 #[test]
 fn a_scaled_down_rate_limit_refuses_and_is_counted_per_api() {
-    let mut child = Command::new(BIN)
-        .args(["--json", "emulator", "--port", "0", "--inspect"])
-        .args(["--rate-limit", "export=1/1H", "--rate-limit", "event=50/1s"])
-        .current_dir(std::env::temp_dir())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let _guard = KillOnPanic(child.id());
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let info: serde_json::Value = serde_json::from_str(&first).unwrap();
-    let base_url = info["base_url"].as_str().unwrap().to_owned();
+    let emulator =
+        ChildEmulator::start(&["--rate-limit", "export=1/1H", "--rate-limit", "event=50/1s"]);
     let export = |file: &str| {
         let dir = tempfile::tempdir().unwrap();
         dfinery()
             .args(["export", "profiles", "-o"])
             .arg(dir.path().join(file))
-            .env("DFINERY_BASE_URL", &base_url)
-            .env("DFINERY_SERVICE_ID", info["service_id"].as_str().unwrap())
-            .env(
-                "DFINERY_EXPORT_TOKEN",
-                info["export_token"].as_str().unwrap(),
-            )
+            .env("DFINERY_BASE_URL", emulator.base_url())
+            .env("DFINERY_SERVICE_ID", emulator.info("service_id"))
+            .env("DFINERY_EXPORT_TOKEN", emulator.info("export_token"))
             .output()
             .unwrap()
     };
@@ -333,7 +303,7 @@ fn a_scaled_down_rate_limit_refuses_and_is_counted_per_api() {
         refused = export("c.csv");
     }
     assert_ne!(refused.status.code(), Some(0));
-    let stats = http_get(&base_url, "/_emulator/stats");
+    let stats = http_get(emulator.base_url(), "/_emulator/stats");
     let counted = |n: u32| {
         stats.contains(&format!(
             r#""rate_limited_by_api":{{"event":0,"identity":0,"profile":0,"export":{n}}}"#
@@ -342,8 +312,7 @@ fn a_scaled_down_rate_limit_refuses_and_is_counted_per_api() {
     // Across the hour, the second export can also be refused once just before it, wait for
     // the reset (a second away) and go through: one refusal more.
     assert!(counted(1) || (hour() != started && counted(2)), "{stats}");
-    child.kill().unwrap();
-    let _ = child.wait();
+    drop(emulator);
 
     let output = dfinery()
         .args(["emulator", "--port", "0", "--rate-limit", "events=50"])
@@ -359,22 +328,8 @@ fn a_scaled_down_rate_limit_refuses_and_is_counted_per_api() {
 
 #[test]
 fn clock_offset_shifts_the_rate_limit_resets_and_dates_the_answers() {
-    let mut child = Command::new(BIN)
-        .args(["--json", "emulator", "--port", "0", "--clock-offset=-300"])
-        .current_dir(std::env::temp_dir())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let _guard = KillOnPanic(child.id());
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let info: serde_json::Value = serde_json::from_str(&first).unwrap();
-    let base_url = info["base_url"].as_str().unwrap().to_owned();
-    let addr = base_url.trim_start_matches("http://");
+    let emulator = ChildEmulator::start(&["--clock-offset=-300"]);
+    let addr = emulator.base_url().trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
     write!(
         stream,
@@ -383,8 +338,7 @@ fn clock_offset_shifts_the_rate_limit_resets_and_dates_the_answers() {
     .unwrap();
     let mut answer = String::new();
     stream.read_to_string(&mut answer).unwrap();
-    child.kill().unwrap();
-    let _ = child.wait();
+    drop(emulator);
     let header = |name: &str| {
         answer
             .lines()
