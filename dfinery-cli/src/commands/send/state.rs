@@ -57,17 +57,37 @@ const LOCK_FILE: &str = "send.lock";
 /// A send's exclusive hold on its state folder, from [`StateDir::lock`]: the OS lock on
 /// `send.lock`, released when this is dropped (or the process ends). Dropped while the folder
 /// holds no send (the run stopped before its first checkpoint, or sent nothing), it deletes
-/// the lock file, and the folder when the send made it.
+/// the lock file, and the folder when the send made it; a complete send removes them with
+/// [`StateLock::remove`].
 #[derive(Debug)]
 pub struct StateLock {
     state: StateDir,
     /// Locked; closing it releases the lock, after [`Drop::drop`] ran.
-    _file: std::fs::File,
+    file: std::fs::File,
+    /// The folder was removed through this lock: it is no longer this send's.
+    removed: bool,
+}
+
+impl StateLock {
+    /// Deletes the send's files, its lock file and the folder it made (see
+    /// [`StateDir::remove`]): the send is complete. The lock is released then, and the folder
+    /// is left to whichever send takes it next.
+    ///
+    /// # Errors
+    ///
+    /// A configuration error when a file of the send cannot be deleted.
+    pub fn remove(mut self) -> Result<(), CliError> {
+        self.removed = true;
+        self.state.remove()
+    }
 }
 
 impl Drop for StateLock {
     fn drop(&mut self) {
-        if !self.state.exists() {
+        // Only while `send.lock` is still the file this holds locked: once it was deleted (the
+        // send completed), the folder may already be another send's, lock file and all.
+        if !self.removed && is_current(&self.file, &self.state.lock_path()) && !self.state.exists()
+        {
             let _ = self.state.remove();
         }
     }
@@ -221,7 +241,8 @@ impl StateDir {
                 .and_then(|()| writeln!(file, "{}", std::process::id()));
             return Ok(StateLock {
                 state: self.clone(),
-                _file: file,
+                file,
+                removed: false,
             });
         }
         Err(CliError::config(format!(
@@ -679,6 +700,37 @@ mod tests {
         drop(again);
         assert!(!state.lock_path().exists());
         assert!(state.path().is_dir(), "a folder it did not make is kept");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_lock_of_a_completed_send_dropped_late_leaves_the_next_sends_folder_alone() {
+        // A complete send removes its folder (lock file included), then prints its report
+        // (which can block on a full pipe) before its lock is dropped. A send started
+        // meanwhile made the folder again and holds its new lock; the first one's drop, finding
+        // no send in the folder, deleted that lock file and the folder, and a third send got
+        // in beside the second.
+        let dir = std::env::temp_dir().join(format!("dfinery-late-drop-{}", std::process::id()));
+        let state = StateDir::new(&dir.join("events.ndjson"), None);
+        let first = state.lock().unwrap();
+        state.remove().unwrap();
+        let second = state.lock().unwrap();
+        drop(first);
+        assert!(state.lock_path().is_file(), "the second send's lock file");
+        let err = state.lock().unwrap_err();
+        assert!(
+            err.message.starts_with(&format!(
+                "another `dfinery send` (process {}) is using the send state",
+                std::process::id()
+            )),
+            "{err}"
+        );
+        // Removed through its lock, as a complete send does: the folder goes, and the lock
+        // with it.
+        second.remove().unwrap();
+        assert!(!state.path().exists());
+        drop(state.lock().unwrap());
+        assert!(!state.path().exists());
         let _ = std::fs::remove_dir_all(&dir);
     }
 
