@@ -703,6 +703,8 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    // Deleting a file held open, and telling it from the one its path names now, is Unix's.
+    #[cfg(unix)]
     #[test]
     fn the_lock_of_a_completed_send_dropped_late_leaves_the_next_sends_folder_alone() {
         // A complete send removes its folder (lock file included), then prints its report
@@ -734,6 +736,8 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    // Deleting a file held open, and telling it from the one its path names now, is Unix's.
+    #[cfg(unix)]
     #[test]
     fn a_lock_taken_on_a_lock_file_deleted_meanwhile_is_not_the_folders() {
         // A complete send deletes `send.lock` and its folder while it holds the lock; a send
