@@ -133,6 +133,8 @@ fn sync_folder(path: &Path) -> std::io::Result<()> {
 #[derive(Debug, Clone)]
 pub struct StateDir {
     path: PathBuf,
+    /// The file sent, as an absolute path (written in `send.lock` for a send it refuses).
+    file: PathBuf,
 }
 
 impl StateDir {
@@ -146,7 +148,8 @@ impl StateDir {
             },
             Path::to_owned,
         );
-        StateDir { path }
+        let file = std::path::absolute(file).unwrap_or_else(|_| file.to_owned());
+        StateDir { path, file }
     }
 
     /// The folder.
@@ -235,10 +238,12 @@ impl StateDir {
             if !is_current(&file, &path) {
                 continue;
             }
-            // Which process holds it, for the message of a send refused; not needed to lock.
+            // Which process holds it, sending which file, for the message of a send refused;
+            // not needed to lock. One write, so that a reader sees all of it or nothing.
+            let holder = format!("{}\n{}\n", std::process::id(), self.file.display());
             let _ = file
                 .set_len(0)
-                .and_then(|()| writeln!(file, "{}", std::process::id()));
+                .and_then(|()| file.write_all(holder.as_bytes()));
             return Ok(StateLock {
                 state: self.clone(),
                 file,
@@ -252,15 +257,28 @@ impl StateDir {
         )))
     }
 
-    /// The error of a send refused because another holds `lock` (the process's id written in
-    /// it, when it can be read).
+    /// The error of a send refused because another holds `lock` (the process's id and the file
+    /// it sends are written in it, when they can be read). Only a send of the same file is
+    /// told to take over with `--resume`: the folder would refuse another file's.
     fn busy(&self, lock: &Path) -> CliError {
-        let holder = std::fs::read_to_string(lock)
-            .ok()
-            .and_then(|text| text.trim().parse::<u32>().ok())
-            .map_or_else(String::new, |pid| format!(" (process {pid})"));
+        let text = std::fs::read_to_string(lock).unwrap_or_default();
+        let (pid, sending) = text.split_once('\n').unwrap_or((text.as_str(), ""));
+        let holder = pid
+            .trim()
+            .parse::<u32>()
+            .map_or_else(|_| String::new(), |pid| format!(" (process {pid})"));
+        // An earlier lock file holds the id alone: taken for the same file's.
+        let sending = sending.strip_suffix('\n').unwrap_or(sending);
+        let (other, fix) = if sending.is_empty() || sending == self.file.display().to_string() {
+            (
+                String::new(),
+                "wait for it to finish (or stop it with Ctrl-C, then run this send with `--resume`)",
+            )
+        } else {
+            (format!(", sending `{sending}`"), "wait for it to finish")
+        };
         CliError::config(format!(
-            "another `dfinery send`{holder} is using the send state `{}`: it holds `{}` locked; wait for it to finish (or stop it with Ctrl-C, then run this send with `--resume`), or give this send another `--state-dir`",
+            "another `dfinery send`{holder} is using the send state `{}`: it holds `{}` locked{other}; {fix}, or give this send another `--state-dir`",
             self.path.display(),
             lock.display()
         ))
@@ -700,6 +718,40 @@ mod tests {
         drop(again);
         assert!(!state.lock_path().exists());
         assert!(state.path().is_dir(), "a folder it did not make is kept");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_send_refused_by_the_send_of_another_file_is_not_told_to_resume() {
+        // One `--state-dir` given to the sends of two files: the refused one was told to stop
+        // the other and run itself with `--resume`, which then refuses it because the folder
+        // holds the other file's send.
+        let dir = std::env::temp_dir().join(format!("dfinery-lock-other-{}", std::process::id()));
+        let folder = dir.join("state");
+        let first = StateDir::new(&dir.join("a.ndjson"), Some(&folder));
+        let second = StateDir::new(&dir.join("b.ndjson"), Some(&folder));
+        let held = first.lock().unwrap();
+        let err = second.lock().unwrap_err();
+        assert_eq!(err.exit, crate::exit::Exit::Config);
+        assert!(
+            err.message.starts_with(&format!(
+                "another `dfinery send` (process {}) is using the send state `{}`: it holds `{}` locked, sending `{}`; wait for it to finish, or give this send another `--state-dir`",
+                std::process::id(),
+                folder.display(),
+                folder.join("send.lock").display(),
+                dir.join("a.ndjson").display()
+            )),
+            "{err}"
+        );
+        assert!(!err.message.contains("--resume"), "{err}");
+        // The same file's second send is told how to take over.
+        let err = first.lock().unwrap_err();
+        assert!(
+            err.message
+                .contains("(or stop it with Ctrl-C, then run this send with `--resume`)"),
+            "{err}"
+        );
+        drop(held);
         let _ = std::fs::remove_dir_all(&dir);
     }
 
