@@ -34,6 +34,48 @@ const TASKS: usize = 4;
 /// Fleet runs share the machine: one at a time.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// How long a fleet run may take before it fails: `FLEET_DEADLINE` seconds (`value`), 90
+/// without it or when it is not a number of seconds.
+fn time_limit(value: Option<&str>) -> Duration {
+    Duration::from_secs(value.and_then(|v| v.trim().parse().ok()).unwrap_or(90))
+}
+
+/// The failure of a run whose workers were still going after `limit`.
+fn overdue(name: &str, limit: Duration) -> String {
+    format!(
+        "{name}: the workers did not finish within {} s (FLEET_DEADLINE)",
+        limit.as_secs()
+    )
+}
+
+/// The fleet's worker processes, killed and reaped when dropped: when the run ends, and when
+/// an assertion or an `unwrap` of the test panics (they would otherwise go on sending, and
+/// only stop on their own 75 s in).
+struct Workers(Vec<Child>);
+
+impl std::ops::Deref for Workers {
+    type Target = Vec<Child>;
+    fn deref(&self) -> &Vec<Child> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Workers {
+    fn deref_mut(&mut self) -> &mut Vec<Child> {
+        &mut self.0
+    }
+}
+
+impl Drop for Workers {
+    fn drop(&mut self) {
+        // Both are no-ops for a worker already waited for.
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// What a run does besides the fleet.
 #[derive(Debug, Clone, Copy, Default)]
 struct Variant {
@@ -209,9 +251,11 @@ async fn run(name: &str, workers: usize, variant: Variant) -> Option<Outcome> {
         emulator.change_limit_at(UNIX_EPOCH + Duration::from_millis(started_ms) + at, limit);
         println!("FLEET {name}: Event limit to change to {limit}/5s at {at:?}");
     }
-    let mut children: Vec<Child> = (0..workers)
-        .map(|w| spawn_worker(w, workers, &redis.url(), &emulator, &prefix, planned))
-        .collect();
+    let mut children = Workers(
+        (0..workers)
+            .map(|w| spawn_worker(w, workers, &redis.url(), &emulator, &prefix, planned))
+            .collect(),
+    );
     let outputs: Vec<_> = children
         .iter_mut()
         .map(|child| {
@@ -273,13 +317,8 @@ async fn run(name: &str, workers: usize, variant: Variant) -> Option<Outcome> {
 
     let mut killed = false;
     let mut restarted = false;
-    let deadline = started
-        + Duration::from_secs(
-            std::env::var("FLEET_DEADLINE")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(90),
-        );
+    let limit = time_limit(std::env::var("FLEET_DEADLINE").ok().as_deref());
+    let deadline = started + limit;
     loop {
         let done = children
             .iter_mut()
@@ -289,7 +328,7 @@ async fn run(name: &str, workers: usize, variant: Variant) -> Option<Outcome> {
             break;
         }
         if Instant::now() > deadline {
-            for child in &mut children {
+            for child in children.iter_mut() {
                 let _ = child.kill();
             }
             let key = format!("{prefix}:{}:event", emulator.service_id());
@@ -301,7 +340,8 @@ async fn run(name: &str, workers: usize, variant: Variant) -> Option<Outcome> {
                 .await
                 .unwrap();
             panic!(
-                "{name}: the workers did not finish within 90 s; emulator {}, shared state {state:?}",
+                "{}; emulator {}, shared state {state:?}",
+                overdue(name, limit),
                 emulator.stats()
             );
         }
@@ -340,7 +380,7 @@ async fn run(name: &str, workers: usize, variant: Variant) -> Option<Outcome> {
             parse_report(&line)
         })
         .collect();
-    for child in &mut children {
+    for child in children.iter_mut() {
         let status = child.wait().unwrap();
         assert!(status.success(), "{name}: a worker failed: {status}");
     }
@@ -750,4 +790,46 @@ async fn a_limit_lowered_mid_run_is_followed() {
         assert!(report.worker < 4 && report.rate_limited <= outcome.limited);
     }
     outcome.assert_all_stored_once(4);
+}
+
+#[test]
+fn the_time_limit_is_fleet_deadline_and_the_failure_says_the_one_in_force() {
+    // The failure said "90 s" whatever `FLEET_DEADLINE` set.
+    assert_eq!(time_limit(None), Duration::from_secs(90));
+    assert_eq!(time_limit(Some("150")), Duration::from_secs(150));
+    assert_eq!(time_limit(Some("soon")), Duration::from_secs(90));
+    assert_eq!(
+        overdue("fleet_of_4", time_limit(Some("150"))),
+        "fleet_of_4: the workers did not finish within 150 s (FLEET_DEADLINE)"
+    );
+    assert!(overdue("fleet_of_4", time_limit(None)).contains("within 90 s"));
+}
+
+/// Whether process `pid` exists (a zombie not yet reaped counts).
+#[cfg(target_os = "linux")]
+fn alive(pid: u32) -> bool {
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn workers_are_killed_and_reaped_when_a_fleet_test_panics() {
+    // A stand-in for a worker that would go on for another minute.
+    let worker = Command::new("sleep")
+        .arg("600")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = worker.id();
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _workers = Workers(vec![worker]);
+        panic!("an assertion of the fleet test failed");
+    }));
+    assert!(panicked.is_err());
+    assert!(!alive(pid), "worker {pid} outlived the panic");
+    // And one that ended and was waited for is left alone.
+    let mut done = Command::new("true").spawn().unwrap();
+    assert!(done.wait().unwrap().success());
+    drop(Workers(vec![done]));
 }

@@ -71,7 +71,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     let partition = args.partition;
     // Held to the end of the run: a second send on the same folder is refused here, before it
     // reads or writes any of its files (`--check-only` touches none).
-    let _lock = if args.check_only {
+    let lock = if args.check_only {
         None
     } else {
         Some(state.lock()?)
@@ -224,7 +224,12 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     drop(tracker);
     if complete {
         state.closed().await;
-        state.remove()?;
+        // Through the lock, which then leaves the folder alone when it is dropped: by then
+        // another send may have made it again and hold it.
+        match lock {
+            Some(lock) => lock.remove()?,
+            None => state.remove()?,
+        }
         summary.state = None;
     }
     if state::fingerprint(&args.file).ok() != Some((len, modified_ns)) {

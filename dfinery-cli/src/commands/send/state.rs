@@ -57,17 +57,37 @@ const LOCK_FILE: &str = "send.lock";
 /// A send's exclusive hold on its state folder, from [`StateDir::lock`]: the OS lock on
 /// `send.lock`, released when this is dropped (or the process ends). Dropped while the folder
 /// holds no send (the run stopped before its first checkpoint, or sent nothing), it deletes
-/// the lock file, and the folder when the send made it.
+/// the lock file, and the folder when the send made it; a complete send removes them with
+/// [`StateLock::remove`].
 #[derive(Debug)]
 pub struct StateLock {
     state: StateDir,
     /// Locked; closing it releases the lock, after [`Drop::drop`] ran.
-    _file: std::fs::File,
+    file: std::fs::File,
+    /// The folder was removed through this lock: it is no longer this send's.
+    removed: bool,
+}
+
+impl StateLock {
+    /// Deletes the send's files, its lock file and the folder it made (see
+    /// [`StateDir::remove`]): the send is complete. The lock is released then, and the folder
+    /// is left to whichever send takes it next.
+    ///
+    /// # Errors
+    ///
+    /// A configuration error when a file of the send cannot be deleted.
+    pub fn remove(mut self) -> Result<(), CliError> {
+        self.removed = true;
+        self.state.remove()
+    }
 }
 
 impl Drop for StateLock {
     fn drop(&mut self) {
-        if !self.state.exists() {
+        // Only while `send.lock` is still the file this holds locked: once it was deleted (the
+        // send completed), the folder may already be another send's, lock file and all.
+        if !self.removed && is_current(&self.file, &self.state.lock_path()) && !self.state.exists()
+        {
             let _ = self.state.remove();
         }
     }
@@ -113,6 +133,8 @@ fn sync_folder(path: &Path) -> std::io::Result<()> {
 #[derive(Debug, Clone)]
 pub struct StateDir {
     path: PathBuf,
+    /// The file sent, as an absolute path (written in `send.lock` for a send it refuses).
+    file: PathBuf,
 }
 
 impl StateDir {
@@ -126,7 +148,8 @@ impl StateDir {
             },
             Path::to_owned,
         );
-        StateDir { path }
+        let file = std::path::absolute(file).unwrap_or_else(|_| file.to_owned());
+        StateDir { path, file }
     }
 
     /// The folder.
@@ -215,13 +238,16 @@ impl StateDir {
             if !is_current(&file, &path) {
                 continue;
             }
-            // Which process holds it, for the message of a send refused; not needed to lock.
+            // Which process holds it, sending which file, for the message of a send refused;
+            // not needed to lock. One write, so that a reader sees all of it or nothing.
+            let holder = format!("{}\n{}\n", std::process::id(), self.file.display());
             let _ = file
                 .set_len(0)
-                .and_then(|()| writeln!(file, "{}", std::process::id()));
+                .and_then(|()| file.write_all(holder.as_bytes()));
             return Ok(StateLock {
                 state: self.clone(),
-                _file: file,
+                file,
+                removed: false,
             });
         }
         Err(CliError::config(format!(
@@ -231,15 +257,28 @@ impl StateDir {
         )))
     }
 
-    /// The error of a send refused because another holds `lock` (the process's id written in
-    /// it, when it can be read).
+    /// The error of a send refused because another holds `lock` (the process's id and the file
+    /// it sends are written in it, when they can be read). Only a send of the same file is
+    /// told to take over with `--resume`: the folder would refuse another file's.
     fn busy(&self, lock: &Path) -> CliError {
-        let holder = std::fs::read_to_string(lock)
-            .ok()
-            .and_then(|text| text.trim().parse::<u32>().ok())
-            .map_or_else(String::new, |pid| format!(" (process {pid})"));
+        let text = std::fs::read_to_string(lock).unwrap_or_default();
+        let (pid, sending) = text.split_once('\n').unwrap_or((text.as_str(), ""));
+        let holder = pid
+            .trim()
+            .parse::<u32>()
+            .map_or_else(|_| String::new(), |pid| format!(" (process {pid})"));
+        // An earlier lock file holds the id alone: taken for the same file's.
+        let sending = sending.strip_suffix('\n').unwrap_or(sending);
+        let (other, fix) = if sending.is_empty() || sending == self.file.display().to_string() {
+            (
+                String::new(),
+                "wait for it to finish (or stop it with Ctrl-C, then run this send with `--resume`)",
+            )
+        } else {
+            (format!(", sending `{sending}`"), "wait for it to finish")
+        };
         CliError::config(format!(
-            "another `dfinery send`{holder} is using the send state `{}`: it holds `{}` locked; wait for it to finish (or stop it with Ctrl-C, then run this send with `--resume`), or give this send another `--state-dir`",
+            "another `dfinery send`{holder} is using the send state `{}`: it holds `{}` locked{other}; {fix}, or give this send another `--state-dir`",
             self.path.display(),
             lock.display()
         ))
@@ -682,6 +721,75 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    #[test]
+    fn a_send_refused_by_the_send_of_another_file_is_not_told_to_resume() {
+        // One `--state-dir` given to the sends of two files: the refused one was told to stop
+        // the other and run itself with `--resume`, which then refuses it because the folder
+        // holds the other file's send.
+        let dir = std::env::temp_dir().join(format!("dfinery-lock-other-{}", std::process::id()));
+        let folder = dir.join("state");
+        let first = StateDir::new(&dir.join("a.ndjson"), Some(&folder));
+        let second = StateDir::new(&dir.join("b.ndjson"), Some(&folder));
+        let held = first.lock().unwrap();
+        let err = second.lock().unwrap_err();
+        assert_eq!(err.exit, crate::exit::Exit::Config);
+        assert!(
+            err.message.starts_with(&format!(
+                "another `dfinery send` (process {}) is using the send state `{}`: it holds `{}` locked, sending `{}`; wait for it to finish, or give this send another `--state-dir`",
+                std::process::id(),
+                folder.display(),
+                folder.join("send.lock").display(),
+                dir.join("a.ndjson").display()
+            )),
+            "{err}"
+        );
+        assert!(!err.message.contains("--resume"), "{err}");
+        // The same file's second send is told how to take over.
+        let err = first.lock().unwrap_err();
+        assert!(
+            err.message
+                .contains("(or stop it with Ctrl-C, then run this send with `--resume`)"),
+            "{err}"
+        );
+        drop(held);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    // Deleting a file held open, and telling it from the one its path names now, is Unix's.
+    #[cfg(unix)]
+    #[test]
+    fn the_lock_of_a_completed_send_dropped_late_leaves_the_next_sends_folder_alone() {
+        // A complete send removes its folder (lock file included), then prints its report
+        // (which can block on a full pipe) before its lock is dropped. A send started
+        // meanwhile made the folder again and holds its new lock; the first one's drop, finding
+        // no send in the folder, deleted that lock file and the folder, and a third send got
+        // in beside the second.
+        let dir = std::env::temp_dir().join(format!("dfinery-late-drop-{}", std::process::id()));
+        let state = StateDir::new(&dir.join("events.ndjson"), None);
+        let first = state.lock().unwrap();
+        state.remove().unwrap();
+        let second = state.lock().unwrap();
+        drop(first);
+        assert!(state.lock_path().is_file(), "the second send's lock file");
+        let err = state.lock().unwrap_err();
+        assert!(
+            err.message.starts_with(&format!(
+                "another `dfinery send` (process {}) is using the send state",
+                std::process::id()
+            )),
+            "{err}"
+        );
+        // Removed through its lock, as a complete send does: the folder goes, and the lock
+        // with it.
+        second.remove().unwrap();
+        assert!(!state.path().exists());
+        drop(state.lock().unwrap());
+        assert!(!state.path().exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    // Deleting a file held open, and telling it from the one its path names now, is Unix's.
+    #[cfg(unix)]
     #[test]
     fn a_lock_taken_on_a_lock_file_deleted_meanwhile_is_not_the_folders() {
         // A complete send deletes `send.lock` and its folder while it holds the lock; a send
