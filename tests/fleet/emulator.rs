@@ -201,17 +201,10 @@ fn epoch_ms(at: SystemTime) -> u64 {
 #[test]
 #[ignore = "the fleet runs' emulator process, started by the fleet tests"]
 fn emulator_main() {
-    let Ok(spec) = std::env::var(ENV_SPEC) else {
-        eprintln!("emulator_main runs only as a child of the fleet tests");
+    let Some(spec) = crate::support::child_orders(ENV_SPEC, "emulator_main") else {
         return;
     };
-    let spec: Value = serde_json::from_str(&spec).unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(serve(&spec));
+    crate::support::child_runtime().block_on(serve(&spec));
 }
 
 async fn serve(spec: &Value) {

@@ -479,17 +479,10 @@ fn parse_report(line: &str) -> Report {
 #[test]
 #[ignore = "a fleet worker process, started by the fleet tests"]
 fn worker_main() {
-    let Ok(spec) = std::env::var("DFINERY_FLEET_WORKER") else {
-        eprintln!("worker_main runs only as a child of the fleet tests");
+    let Some(spec) = crate::support::child_orders("DFINERY_FLEET_WORKER", "worker_main") else {
         return;
     };
-    let spec: Value = serde_json::from_str(&spec).unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let report = runtime.block_on(worker(spec));
+    let report = crate::support::child_runtime().block_on(worker(spec));
     println!("FLEET-RESULT {report}");
 }
 

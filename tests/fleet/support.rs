@@ -131,3 +131,23 @@ pub fn redis_for(what: &str) -> Option<(String, Option<RedisServer>)> {
 pub fn unique_prefix(test: &str) -> String {
     format!("dfinery-test:{test}:{}", uuid::Uuid::new_v4().simple())
 }
+
+/// The orders of a child process the fleet tests start (this test binary run again, as a fleet
+/// worker or as the emulator): the JSON in the environment variable `var`, or `None`, said on
+/// stderr, when the `#[ignore]`d test `role` is run some other way.
+pub fn child_orders(var: &str, role: &str) -> Option<serde_json::Value> {
+    let Ok(spec) = std::env::var(var) else {
+        eprintln!("{role} runs only as a child of the fleet tests");
+        return None;
+    };
+    Some(serde_json::from_str(&spec).unwrap_or_else(|e| panic!("`{var}`: {e}: {spec}")))
+}
+
+/// The runtime of such a child: two workers, as the CI host has cores.
+pub fn child_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a Tokio runtime for the child")
+}

@@ -211,12 +211,7 @@ fn an_interrupted_send_resumes_without_loss_or_duplicates() {
         text(&output.stderr)
     );
 
-    let output = dfinery_at(&emulator)
-        .arg("send")
-        .arg(&file)
-        .arg("--resume")
-        .output()
-        .unwrap();
+    let output = send_resumed(&emulator, &file, false);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert!(
         text(&output.stderr).contains("resuming after line"),
@@ -713,12 +708,7 @@ fn a_running_send_is_not_taken_for_an_interrupted_one_nor_removed_by_restart() {
     // Killed, it leaves `send.lock` behind, with its lock gone: the send resumes.
     assert!(state.join("send.lock").is_file());
     let emulator = emulator();
-    let output = dfinery_at(&emulator)
-        .arg("send")
-        .arg(&file)
-        .arg("--resume")
-        .output()
-        .unwrap();
+    let output = send_resumed(&emulator, &file, false);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert_eq!(emulator.events().len(), 3, "the three events kept");
     assert!(!state.exists(), "the send's folder goes with its lock file");
