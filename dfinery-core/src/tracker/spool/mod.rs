@@ -7,6 +7,7 @@
 mod batch;
 mod commit;
 mod follow;
+mod journal;
 mod open;
 
 use std::fmt;
