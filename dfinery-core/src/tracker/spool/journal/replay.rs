@@ -14,7 +14,7 @@ use super::{
 /// ([`Dropped::frames_after`]).
 pub(super) const PROBE_WINDOW: u64 = 64 * 1024;
 /// The bytes read from the file at a time.
-const READ_CHUNK: usize = 1 << 20;
+pub(super) const READ_CHUNK: usize = 1 << 20;
 
 /// What [`Journal::open`](super::Journal::open) found.
 #[derive(Debug)]

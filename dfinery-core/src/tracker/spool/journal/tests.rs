@@ -5,7 +5,7 @@ use std::io;
 
 use proptest::prelude::*;
 
-use super::replay::Dropped;
+use super::replay::{Dropped, READ_CHUNK};
 use super::*;
 
 /// A file in memory: `data` is what reads see (the page cache), `durable` what the last
@@ -223,6 +223,55 @@ fn a_group_that_does_not_fit_is_refused_whole_and_fits_after_a_checkpoint() {
     journal.append(&[(seq, &parts)], true).unwrap();
     let (_, replay) = open(journal.file().crashed());
     assert_eq!(replay.entries, expected([seq], 1000));
+}
+
+#[test]
+fn frames_across_the_replays_read_chunks_and_larger_than_one_are_read_whole() {
+    let capacity = 3 * READ_CHUNK as u64 + 4096;
+    let mut journal = Journal::create(MemFile::default(), capacity).unwrap();
+    let big = payload(1, READ_CHUNK + READ_CHUNK / 2);
+    let parts: [&[u8]; 1] = [&big];
+    journal.append(&[(1, &parts)], false).unwrap();
+    let mut want = vec![(1, big.clone())];
+    let mut seq = 1;
+    loop {
+        seq += 1;
+        let bytes = payload(seq, 1000 + (seq as usize * 37) % 4000);
+        let parts: [&[u8]; 1] = [&bytes];
+        match journal.append(&[(seq, &parts)], false) {
+            Ok(_) => want.push((seq, bytes)),
+            Err(JournalError::Full { .. }) => break,
+            Err(err) => panic!("{err}"),
+        }
+    }
+    journal.sync().unwrap();
+    let (_, replay) = open(journal.file().crashed());
+    assert!(want.len() > 300, "{}", want.len());
+    assert_eq!(replay.entries, want);
+    assert_eq!(replay.dropped, None);
+}
+
+#[test]
+fn epochs_reusing_the_file_over_frames_of_other_sizes_replay_cleanly() {
+    let mut journal = new_journal();
+    let mut seq = 0;
+    for epoch in 1..8u64 {
+        if epoch > 1 {
+            journal.checkpoint(epoch).unwrap();
+        }
+        let mut want = Vec::new();
+        // Each epoch its own entry size, so its frames end inside the older ones.
+        let len = 13 + epoch as usize * 29;
+        while journal.room() > 4096 {
+            seq += 1;
+            want.push((seq, payload(seq, len)));
+            append(&mut journal, &[seq], len);
+        }
+        let (_, replay) = open(journal.file().crashed());
+        assert_eq!(replay.epoch, epoch);
+        assert_eq!(replay.entries, want, "epoch {epoch}");
+        assert_eq!(replay.dropped, None, "epoch {epoch}");
+    }
 }
 
 #[test]
