@@ -1,7 +1,7 @@
 //! The spool's journal: pending messages appended to a preallocated file reused in a circle,
-//! each group of writes in one positioned write and made durable with one `sync_data`. A
-//! building block for the spool's next format (BENCHMARKS.md, "The ceiling of a log-structured
-//! spool, measured a third time"): the writer thread (`commit.rs`) does not use it yet.
+//! each group of writes in one positioned write and made durable with one `sync_data`: where
+//! the spool's writer thread puts the messages it is handed (spool format 3, see
+//! `journaled.rs`).
 //!
 //! # Format (journal format 1, all integers little-endian)
 //!
@@ -68,26 +68,11 @@
 //!   dropped it), so the journal refuses every further call ([`JournalError::Broken`]); open
 //!   the file again to replay what it holds.
 //!
-//! # Left for wiring it into the spool
+//! # How the spool uses it
 //!
-//! - The writer (`commit.rs`): a group's inserts become one [`Journal::append`] (the
-//!   identity's bytes and the record's bytes as two parts), synced when a job waits; removes
-//!   become [`Journal::append_delivered`]; a [`JournalError::Full`] triggers a checkpoint and
-//!   the group is appended again.
-//! - An index in memory (sequence number → offset, or the bytes) of what is pending, so
-//!   `pending_len`, the worker's reload and a checkpoint need no scan.
-//! - redb keeps the dead letters, what stays pending across a checkpoint (written and
-//!   committed before [`Journal::checkpoint`] moves the epoch on) and the epoch;
-//!   [`Replay::delivered_elsewhere`] names the delivered entries redb holds.
-//! - Logging a [`Replay::dropped`] (a warning when `frames_after`), and a metric for it.
-//! - `follow.rs`: the journal file follows its path as the redb file does (moved aside,
-//!   recreated with what is pending).
-//! - The spool format number 3 in redb's `meta`, the move from format 2, and the failing-disk
-//!   tests' fault layer (today redb's `StorageBackend`; here [`JournalFile`]).
-
-// Not used yet: the spool's writer still commits every write to redb. The next session wires
-// the journal in (see "Left for wiring" above); until then only its tests call it.
-#![allow(dead_code)]
+//! See `journaled.rs`: one group per commit of the writer thread, delivered markers for the
+//! messages settled while in the journal, and a checkpoint (what is pending moved into redb
+//! first) when the journal is full, when the spool is closed, and after every open.
 
 mod file;
 mod replay;
@@ -111,9 +96,9 @@ const HEADER_SLOTS: [u64; 2] = [0, 2048];
 /// A header slot's length.
 const HEADER_LEN: usize = 40;
 /// Where the frames start.
-const DATA_START: u64 = 4096;
+pub(crate) const DATA_START: u64 = 4096;
 /// A frame's header length.
-const FRAME_HEAD: usize = 40;
+pub(crate) const FRAME_HEAD: usize = 40;
 /// A frame holding one entry.
 const KIND_ENTRY: u8 = 1;
 /// A frame holding delivered sequence numbers.
@@ -427,11 +412,22 @@ impl<F: JournalFile> Journal<F> {
     }
 
     /// The file.
+    #[cfg(test)]
     pub(crate) fn file(&self) -> &F {
         &self.file
     }
 
+    /// The `len` bytes of a payload at `offset` (as an append placed them), read back.
+    pub(crate) fn read_at(&self, offset: u64, len: u32) -> Result<Vec<u8>, JournalError> {
+        let mut bytes = vec![0; len as usize];
+        self.file
+            .read_exact_at(&mut bytes, offset)
+            .map_err(io_at("read", offset))?;
+        Ok(bytes)
+    }
+
     /// Whether an earlier failure makes the journal refuse every call.
+    #[cfg(test)]
     pub(crate) fn is_broken(&self) -> bool {
         self.broken.is_some()
     }
@@ -493,7 +489,7 @@ fn checked_len(len: usize) -> Result<u32, JournalError> {
 }
 
 /// A frame's size in the file.
-fn frame_size(len: u32) -> u64 {
+pub(crate) fn frame_size(len: u32) -> u64 {
     FRAME_HEAD as u64 + u64::from(len).div_ceil(8) * 8
 }
 

@@ -292,10 +292,10 @@ fn a_batch_damaged_on_disk_keeps_what_precedes_the_damage_and_numbers_the_rest()
             };
             let at: usize = batch::Entries::new(&row)
                 .take(2)
-                .map(|(_, b)| 12 + b.len())
+                .map(|(_, b)| 20 + b.len())
                 .sum();
-            third = row[at + 12..].to_vec();
-            row[at + 8..at + 12].copy_from_slice(&u32::MAX.to_le_bytes());
+            third = row[at + 20..].to_vec();
+            row[at + 16..at + 20].copy_from_slice(&u32::MAX.to_le_bytes());
             table.insert(key, row.as_slice()).unwrap();
         }
         txn.commit().unwrap();
@@ -339,6 +339,10 @@ fn a_large_commit_is_cut_into_rows_of_about_a_mebibyte() {
         let txn = db.as_ref().unwrap().begin_read().unwrap();
         txn.open_table(BATCHES).unwrap().len().unwrap()
     };
+    assert_eq!(rows(&spool), 0, "in the journal while open");
+    // Closed, the journal's messages are moved into the file's batches.
+    drop(spool);
+    let spool = Spool::open(&path).unwrap();
     assert_eq!(rows(&spool), 3, "3 MB in rows of at most 1 MiB");
     // The first row settled whole, the second in part.
     spool

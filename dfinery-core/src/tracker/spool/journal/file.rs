@@ -60,3 +60,25 @@ impl JournalFile for File {
         File::set_len(self, len)
     }
 }
+
+impl<T: JournalFile + ?Sized> JournalFile for Box<T> {
+    fn write_all_at(&mut self, buf: &[u8], offset: u64) -> io::Result<()> {
+        (**self).write_all_at(buf, offset)
+    }
+
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        (**self).read_exact_at(buf, offset)
+    }
+
+    fn sync_data(&mut self) -> io::Result<()> {
+        (**self).sync_data()
+    }
+
+    fn len(&self) -> io::Result<u64> {
+        (**self).len()
+    }
+
+    fn set_len(&mut self, len: u64) -> io::Result<()> {
+        (**self).set_len(len)
+    }
+}
