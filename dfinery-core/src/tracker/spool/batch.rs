@@ -23,23 +23,40 @@ const FRAME: usize = 20;
 /// Format 2's frame: the sequence number and the length.
 const UNCHECKED_FRAME: usize = 12;
 
+/// An entry's bytes in up to three parts, written one after another.
+pub(super) type Pieces<'a> = [&'a [u8]; 3];
+
+/// `bytes` as [`Pieces`].
+pub(super) fn whole(bytes: &[u8]) -> Pieces<'_> {
+    [bytes, &[], &[]]
+}
+
+/// The length of `pieces` put together.
+pub(super) fn pieces_len(pieces: &Pieces<'_>) -> usize {
+    pieces.iter().map(|piece| piece.len()).sum()
+}
+
 /// Appends `seq` and `bytes` to a batch being built.
 pub(super) fn push(batch: &mut Vec<u8>, seq: u64, bytes: &[u8]) {
     let start = batch.len();
     batch.resize(start + size(1, bytes.len().min(u32::MAX as usize)), 0);
-    put(&mut batch[start..], seq, bytes);
+    put(&mut batch[start..], seq, &whole(bytes));
 }
 
 /// Writes `seq` and `bytes` framed, as [`push`] appends them, at the start of `out`, which
 /// holds [`size`]`(1, bytes.len())` bytes at least, and returns the rest of `out`: a row is
 /// written in place in the store's page, without a buffer of its own.
-pub(super) fn put<'a>(out: &'a mut [u8], seq: u64, bytes: &[u8]) -> &'a mut [u8] {
-    let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
-    let bytes = &bytes[..len as usize];
-    let (frame, rest) = out.split_at_mut(FRAME + bytes.len());
+pub(super) fn put<'a>(out: &'a mut [u8], seq: u64, pieces: &Pieces<'_>) -> &'a mut [u8] {
+    let len = u32::try_from(pieces_len(pieces)).unwrap_or(u32::MAX);
+    let (frame, rest) = out.split_at_mut(FRAME + len as usize);
     frame[8..16].copy_from_slice(&seq.to_le_bytes());
     frame[16..FRAME].copy_from_slice(&len.to_le_bytes());
-    frame[FRAME..].copy_from_slice(bytes);
+    let mut at = FRAME;
+    for piece in pieces {
+        let piece = &piece[..piece.len().min(frame.len() - at)];
+        frame[at..at + piece.len()].copy_from_slice(piece);
+        at += piece.len();
+    }
     let sum = xxh3_64(&frame[8..]);
     frame[..8].copy_from_slice(&sum.to_le_bytes());
     rest
@@ -196,9 +213,9 @@ mod tests {
 
         // Written in place, the same bytes.
         let mut placed = vec![0_u8; batch.len()];
-        let rest = put(&mut placed, 7, b"{\"a\":1}");
-        let rest = put(rest, 9, b"");
-        assert!(put(rest, 12, &[b'x'; 300]).is_empty());
+        let rest = put(&mut placed, 7, &[b"{\"a\"", b":1", b"}"]);
+        let rest = put(rest, 9, &whole(b""));
+        assert!(put(rest, 12, &whole(&[b'x'; 300])).is_empty());
         assert_eq!(placed, batch);
 
         // A length flipped to something huge stops the reading there, without a panic.

@@ -36,9 +36,8 @@ pub(crate) enum Write {
     Insert {
         /// Its sequence number.
         seq: u64,
-        /// The envelope as JSON (cut from a shared chunk, as records are: see
-        /// `encode/record/chunk.rs`).
-        bytes: Bytes,
+        /// The envelope as JSON (see [`Stored`]).
+        bytes: Stored,
     },
     /// Deletes a pending entry (delivered).
     Remove(u64),
@@ -58,6 +57,61 @@ pub(crate) enum Write {
     },
     /// Deletes every dead letter.
     ClearDeadLetters,
+}
+
+/// A message's spool entry: the envelope as JSON, in up to three parts written one after
+/// another. An event's entry is the envelope's head (`{"identity":…,"message":{"event":`), the
+/// record's own wire object (shared with the record, not copied) and `}}`: the same bytes
+/// `serde_json` writes for the envelope, put together only where they are written (the
+/// journal's frame, a batch's row). Other entries are whole (cut from a shared chunk, as
+/// records are: see `encode/record/chunk.rs`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Stored {
+    head: Bytes,
+    body: Bytes,
+    tail: &'static [u8],
+}
+
+impl Stored {
+    /// An entry of `head`, then `body`, then `tail`.
+    pub(crate) fn parts(head: Bytes, body: Bytes, tail: &'static [u8]) -> Stored {
+        Stored { head, body, tail }
+    }
+
+    /// Its length in bytes.
+    pub(crate) fn len(&self) -> usize {
+        self.head.len() + self.body.len() + self.tail.len()
+    }
+
+    /// Its parts, in order.
+    pub(crate) fn pieces(&self) -> [&[u8]; 3] {
+        [&self.head, &self.body, self.tail]
+    }
+
+    /// Its bytes, put together.
+    pub(crate) fn to_vec(&self) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(self.len());
+        for piece in self.pieces() {
+            bytes.extend_from_slice(piece);
+        }
+        bytes
+    }
+}
+
+impl From<Bytes> for Stored {
+    fn from(bytes: Bytes) -> Stored {
+        Stored {
+            head: bytes,
+            body: Bytes::new(),
+            tail: b"",
+        }
+    }
+}
+
+impl From<Vec<u8>> for Stored {
+    fn from(bytes: Vec<u8>) -> Stored {
+        Bytes::from(bytes).into()
+    }
 }
 
 /// How a write is committed.
@@ -327,6 +381,14 @@ pub(super) fn unsynced(writes: &[Write], mode: Mode) -> u64 {
 /// still names the file it has open, and follows it when it was deleted or replaced (see
 /// `follow.rs`).
 fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
+    // With a journal, the deletes kept back go with the next commit of other writes: they are
+    // markers written with its group (a row of redb they settle is deleted at the next
+    // checkpoint), so nothing is gained by keeping them longer, and the messages they settle
+    // are not moved into redb by a checkpoint meanwhile.
+    let with_journal = store
+        .journal_source
+        .as_ref()
+        .is_some_and(|source| source.open.is_some());
     let mut lazy_commits = 0_u32;
     let mut broken = false;
     // Sequence numbers a failed commit tried to insert: removed once the file is open again.
@@ -488,6 +550,7 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
         writes.append(group_writes);
         if !deferred.is_empty()
             && (barrier
+                || (with_journal && !writes.is_empty())
                 || deferred.len() >= DEFER_DELETES_MAX
                 || deferred_since.is_some_and(|since| since.elapsed() >= DEFER_DELETES_FOR))
         {
@@ -809,16 +872,22 @@ fn commit(store: &Store, writes: &Writes, sync: bool) -> Result<(), String> {
     let mut journal = store.journal.lock().unwrap_or_else(|e| e.into_inner());
     // The last write of each sequence number inserting in this commit: `Some(bytes)` to
     // insert, `None` when a later write settled it.
-    let mut inserted: BTreeMap<u64, Option<&[u8]>> = BTreeMap::new();
+    let mut inserted: BTreeMap<u64, Option<&Stored>> = BTreeMap::new();
     // Messages in the file this commit settles (or replaces), by batch: each with its length.
     let mut settled: HashMap<u64, Vec<(u64, u32)>> = HashMap::new();
-    // Messages in the journal it settles (or replaces), with their lengths.
+    // Messages it settles by a delivered marker in the journal, with their lengths: those in
+    // the journal, and those in redb delivered (deleted from redb at the next checkpoint).
     let mut settled_journal: Vec<(u64, u32)> = Vec::new();
     let settle = |seq: u64,
+                  delivered: bool,
                   settled: &mut HashMap<u64, Vec<(u64, u32)>>,
                   settled_journal: &mut Vec<(u64, u32)>| {
         if let Some(loc) = index.entries.get(&seq) {
-            settled.entry(loc.batch).or_default().push((seq, loc.len));
+            if delivered && journal.is_some() {
+                settled_journal.push((seq, loc.len));
+            } else {
+                settled.entry(loc.batch).or_default().push((seq, loc.len));
+            }
         } else if let Some(len) = journal.as_ref().and_then(|j| j.len_of(seq)) {
             settled_journal.push((seq, len));
         }
@@ -831,18 +900,19 @@ fn commit(store: &Store, writes: &Writes, sync: bool) -> Result<(), String> {
     for write in writes.iter() {
         match write {
             Write::Insert { seq, bytes } => {
-                inserted.insert(*seq, Some(&bytes[..]));
+                inserted.insert(*seq, Some(bytes));
                 // Written again (after a failed commit that may have landed): one copy only.
                 if *seq <= last {
-                    settle(*seq, &mut settled, &mut settled_journal);
+                    settle(*seq, false, &mut settled, &mut settled_journal);
                 }
             }
             Write::Remove(seq) | Write::Bury { seq, .. } | Write::SetAside { seq, .. } => {
                 if let Some(slot) = inserted.get_mut(seq) {
                     *slot = None;
                 }
-                settle(*seq, &mut settled, &mut settled_journal);
-                others |= !matches!(write, Write::Remove(_));
+                let delivered = matches!(write, Write::Remove(_));
+                settle(*seq, delivered, &mut settled, &mut settled_journal);
+                others |= !delivered;
             }
             Write::ClearDeadLetters => others = true,
         }
@@ -855,14 +925,14 @@ fn commit(store: &Store, writes: &Writes, sync: bool) -> Result<(), String> {
     settled_journal.sort_unstable();
     settled_journal.dedup();
     // The inserts, in sequence order.
-    let fresh: Vec<(u64, &[u8])> = inserted
+    let fresh: Vec<(u64, batch::Pieces<'_>)> = inserted
         .iter()
-        .filter_map(|(seq, bytes)| bytes.map(|bytes| (*seq, bytes)))
+        .filter_map(|(seq, bytes)| bytes.map(|bytes| (*seq, bytes.pieces())))
         .collect();
     let mut delta = Delta::default();
-    for (_, bytes) in &fresh {
+    for (_, pieces) in &fresh {
         delta.entries += 1;
-        delta.bytes += bytes.len() as i64;
+        delta.bytes += batch::pieces_len(pieces) as i64;
     }
     for (_, len) in &settled_journal {
         delta.entries -= 1;
@@ -870,7 +940,7 @@ fn commit(store: &Store, writes: &Writes, sync: bool) -> Result<(), String> {
     }
     let journaled = journal.is_some();
     if !settled.is_empty() || others || (!journaled && (sync || !fresh.is_empty())) {
-        let to_redb: &[(u64, &[u8])] = if journaled { &[] } else { &fresh };
+        let to_redb: &[(u64, batch::Pieces<'_>)] = if journaled { &[] } else { &fresh };
         commit_redb(
             db,
             &mut index,
@@ -902,7 +972,7 @@ fn commit_redb(
     writes: &Writes,
     settled: &std::collections::HashMap<u64, Vec<(u64, u32)>>,
     others: bool,
-    fresh: &[(u64, &[u8])],
+    fresh: &[(u64, batch::Pieces<'_>)],
     sync: bool,
     delta: &mut Delta,
 ) -> Result<(), String> {
@@ -915,43 +985,16 @@ fn commit_redb(
     txn.set_durability(durability).map_err(|e| e.to_string())?;
     // The new rows: their keys from `next_batch` on, and the entries of each.
     let new_rows;
-    // Batches emptied, and those written again with the entries they keep.
-    let mut emptied: Vec<u64> = Vec::new();
-    let mut shrunk: Vec<(u64, u32)> = Vec::new();
+    let dropped;
     {
         let mut batches = txn.open_table(BATCHES).map_err(|e| e.to_string())?;
-        for (&batch_key, seqs) in settled {
+        for seqs in settled.values() {
             for (_, len) in seqs {
                 delta.entries -= 1;
                 delta.bytes -= i64::from(*len);
             }
-            let live = index.live.get(&batch_key).copied().unwrap_or(0);
-            let left = live.saturating_sub(seqs.len() as u32);
-            if left == 0 {
-                batches.remove(batch_key).map_err(|e| e.to_string())?;
-                emptied.push(batch_key);
-                continue;
-            }
-            let old = batches
-                .get(batch_key)
-                .map_err(|e| e.to_string())?
-                .map(|row| row.value().to_vec())
-                .unwrap_or_default();
-            let mut row = Vec::with_capacity(old.len());
-            for (seq, bytes) in batch::Entries::new(&old) {
-                let ours = index
-                    .entries
-                    .get(&seq)
-                    .is_some_and(|l| l.batch == batch_key);
-                if ours && seqs.binary_search_by_key(&seq, |(s, _)| *s).is_err() {
-                    batch::push(&mut row, seq, bytes);
-                }
-            }
-            batches
-                .insert(batch_key, row.as_slice())
-                .map_err(|e| e.to_string())?;
-            shrunk.push((batch_key, left));
         }
+        dropped = drop_from_rows(&mut batches, index, settled).map_err(|e| e.to_string())?;
         new_rows = insert_rows(&mut batches, index.next_batch, fresh).map_err(|e| e.to_string())?;
     }
     if others {
@@ -977,22 +1020,83 @@ fn commit_redb(
     }
     txn.commit().map_err(|e| e.to_string())?;
     // Committed: the index follows the file.
-    for seqs in settled.values() {
-        for (seq, _) in seqs {
-            index.entries.remove(seq);
-        }
-    }
-    for batch_key in emptied {
-        index.live.remove(&batch_key);
-    }
-    for (batch_key, left) in shrunk {
-        index.live.insert(batch_key, left);
-    }
+    dropped.apply(index, settled);
     for (key, entries) in new_rows {
         index.add(key, entries);
     }
     Ok(())
 }
+
+/// What [`drop_from_rows`] changed: the batches emptied (deleted), and those written again
+/// with the number of entries they keep.
+#[derive(Debug, Default)]
+pub(super) struct Dropped {
+    emptied: Vec<u64>,
+    shrunk: Vec<(u64, u32)>,
+}
+
+impl Dropped {
+    /// The index follows, once the transaction is committed: the entries of `settled` are no
+    /// longer in it, and the batches hold what is left.
+    pub(super) fn apply(
+        self,
+        index: &mut batch::Index,
+        settled: &std::collections::HashMap<u64, Vec<(u64, u32)>>,
+    ) {
+        for seqs in settled.values() {
+            for (seq, _) in seqs {
+                index.entries.remove(seq);
+            }
+        }
+        for batch_key in self.emptied {
+            index.live.remove(&batch_key);
+        }
+        for (batch_key, left) in self.shrunk {
+            index.live.insert(batch_key, left);
+        }
+    }
+}
+
+/// Takes the entries of `settled` (sequence numbers and lengths, by batch, each list sorted)
+/// out of their rows of `batches`: a row left with none is deleted, one left with some is
+/// written again with those alone (and only those the index still places in it).
+pub(super) fn drop_from_rows(
+    batches: &mut redb::Table<u64, &[u8]>,
+    index: &batch::Index,
+    settled: &std::collections::HashMap<u64, Vec<(u64, u32)>>,
+) -> Result<Dropped, redb::Error> {
+    let mut dropped = Dropped::default();
+    for (&batch_key, seqs) in settled {
+        let live = index.live.get(&batch_key).copied().unwrap_or(0);
+        let left = live.saturating_sub(seqs.len() as u32);
+        if left == 0 {
+            batches.remove(batch_key)?;
+            dropped.emptied.push(batch_key);
+            continue;
+        }
+        let old = batches
+            .get(batch_key)?
+            .map(|row| row.value().to_vec())
+            .unwrap_or_default();
+        let mut row = Vec::with_capacity(old.len());
+        for (seq, bytes) in batch::Entries::new(&old) {
+            let ours = index
+                .entries
+                .get(&seq)
+                .is_some_and(|l| l.batch == batch_key);
+            if ours && seqs.binary_search_by_key(&seq, |(s, _)| *s).is_err() {
+                batch::push(&mut row, seq, bytes);
+            }
+        }
+        batches.insert(batch_key, row.as_slice())?;
+        dropped.shrunk.push((batch_key, left));
+    }
+    Ok(dropped)
+}
+
+/// New rows of the `batches` table: each row's key, and its entries (sequence number and
+/// length).
+pub(super) type NewRows = Vec<(u64, Vec<(u64, u32)>)>;
 
 /// Writes `fresh` (in sequence order) as new rows of `batches`, keys from `first_key` on, cut
 /// into rows of about [`ROW_BYTES`] at most, each written in place in the store's page; returns
@@ -1000,15 +1104,15 @@ fn commit_redb(
 pub(super) fn insert_rows(
     batches: &mut redb::Table<u64, &[u8]>,
     first_key: u64,
-    fresh: &[(u64, &[u8])],
-) -> Result<Vec<(u64, Vec<(u64, u32)>)>, redb::Error> {
+    fresh: &[(u64, batch::Pieces<'_>)],
+) -> Result<NewRows, redb::Error> {
     let mut new_rows = Vec::new();
     let mut key = first_key;
     let mut start = 0;
     while start < fresh.len() {
         let (mut end, mut len) = (start, 0);
-        while let Some((_, bytes)) = fresh.get(end) {
-            let size = batch::size(1, bytes.len());
+        while let Some((_, pieces)) = fresh.get(end) {
+            let size = batch::size(1, batch::pieces_len(pieces));
             if end > start && len + size > ROW_BYTES {
                 break;
             }
@@ -1019,14 +1123,14 @@ pub(super) fn insert_rows(
         {
             let mut place = batches.insert_reserve(key, len)?;
             let mut out: &mut [u8] = place.as_mut();
-            for (seq, bytes) in row {
-                out = batch::put(out, *seq, bytes);
+            for (seq, pieces) in row {
+                out = batch::put(out, *seq, pieces);
             }
         }
         new_rows.push((
             key,
             row.iter()
-                .map(|(seq, bytes)| (*seq, bytes.len() as u32))
+                .map(|(seq, pieces)| (*seq, batch::pieces_len(pieces) as u32))
                 .collect(),
         ));
         key += 1;

@@ -284,16 +284,34 @@ impl<F: JournalFile> Journal<F> {
     /// When the group does not fit, nothing is written and [`JournalError::Full`] says so. When
     /// the write fails the journal stays usable: the next append goes where this one went. When
     /// the sync fails the journal is broken (see [`JournalError::Broken`]).
+    #[cfg(test)]
     pub(crate) fn append(
         &mut self,
         group: &[Entry<'_>],
         sync: bool,
     ) -> Result<Range<u64>, JournalError> {
+        self.append_after_delivered(&[], group, sync)
+    }
+
+    /// As [`append`](Self::append), with a frame of delivered markers for `delivered` (as
+    /// [`append_delivered`](Self::append_delivered) writes) before the group, in the same
+    /// write; the range returned starts at the group's first frame.
+    pub(crate) fn append_after_delivered(
+        &mut self,
+        delivered: &[u64],
+        group: &[Entry<'_>],
+        sync: bool,
+    ) -> Result<Range<u64>, JournalError> {
         self.usable()?;
-        if group.is_empty() {
+        if group.is_empty() && delivered.is_empty() {
             return Ok(self.end..self.end);
         }
-        let mut needed = 0u64;
+        let payload: Vec<u8> = delivered.iter().flat_map(|seq| seq.to_le_bytes()).collect();
+        let mut needed = if delivered.is_empty() {
+            0
+        } else {
+            frame_size(checked_len(payload.len())?)
+        };
         for (_, parts) in group {
             let len = parts.iter().map(|part| part.len()).sum::<usize>();
             needed += frame_size(checked_len(len)?);
@@ -302,6 +320,18 @@ impl<F: JournalFile> Journal<F> {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
         let mut prev = self.prev;
+        if !delivered.is_empty() {
+            prev = push_frame(
+                &mut buf,
+                self.epoch,
+                prev,
+                KIND_DELIVERED,
+                FLAG_GROUP_END,
+                0,
+                &[&payload],
+            );
+        }
+        let markers = buf.len() as u64;
         for (i, (seq, parts)) in group.iter().enumerate() {
             let flags = if i + 1 == group.len() {
                 FLAG_GROUP_END
@@ -316,7 +346,7 @@ impl<F: JournalFile> Journal<F> {
         if sync {
             self.sync()?;
         }
-        Ok(range)
+        Ok(range.start + markers..range.end)
     }
 
     /// Appends one frame naming entries delivered (removed from what is pending), without a
@@ -394,6 +424,11 @@ impl<F: JournalFile> Journal<F> {
         self.prev = 0;
         self.dirty_until = 0;
         Ok(())
+    }
+
+    /// The bytes frames may take in all: the file's capacity.
+    pub(crate) fn capacity(&self) -> u64 {
+        self.limit.saturating_sub(DATA_START)
     }
 
     /// The bytes left for frames before the end of the file.

@@ -19,7 +19,7 @@
 //! one write and one sync (BENCHMARKS.md, "The ceiling of a log-structured spool, measured a
 //! third time").
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::{File, OpenOptions};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -28,14 +28,23 @@ use std::sync::atomic::Ordering;
 
 use redb::{Database, Durability, ReadableDatabase};
 
-use super::batch::Index;
+use super::batch::{self, Index, Pieces};
 use super::follow::{self, FileId};
 use super::journal::{self, FRAME_HEAD, Journal, JournalError, JournalFile, frame_size};
 use super::{BATCHES, DEAD_LETTERS, Store, UNREADABLE};
 
-/// The journal's size: room for about 9,000 purchases of 900 bytes between checkpoints. A
-/// checkpoint moves only what is pending then (the messages in flight) into redb.
-pub(super) const JOURNAL_CAPACITY: u64 = 8 << 20;
+/// The size of a new journal: small, so a spool that sees little traffic takes little room.
+/// A journal that fills again within [`GROW_WITHIN`] of its last checkpoint is replaced by
+/// one twice its size at that checkpoint, up to [`MAX_JOURNAL_CAPACITY`].
+pub(super) const JOURNAL_CAPACITY: u64 = 1 << 20;
+
+/// The largest journal: room for about 70,000 purchases of 900 bytes between checkpoints, so
+/// at 200,000 events a second a checkpoint comes about every third of a second and moves only
+/// the messages in flight then (at most the queue's cap, 10,000 by default) into redb.
+pub(super) const MAX_JOURNAL_CAPACITY: u64 = 64 << 20;
+
+/// A journal full again this soon after its last checkpoint grows (see [`JOURNAL_CAPACITY`]).
+const GROW_WITHIN: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Opens the journal file at a path for reading and writing (it exists).
 pub(super) type OpenJournal =
@@ -95,8 +104,16 @@ pub(super) struct Journaled {
     live: BTreeMap<u64, Live>,
     /// The number of the next group appended.
     next_group: u64,
+    /// Messages of redb delivered (named by a marker here), by batch, with their lengths: no
+    /// longer in the index, deleted from their rows by the next checkpoint.
+    redb_settled: HashMap<u64, Vec<(u64, u32)>>,
     /// The file opened (device and inode), to see it deleted or replaced.
     file_id: Option<FileId>,
+    /// Where the file is and how it is opened, to replace it by a larger one.
+    path: PathBuf,
+    open: OpenJournal,
+    /// When the journal last started a new epoch.
+    last_checkpoint: std::time::Instant,
 }
 
 impl Journaled {
@@ -142,28 +159,37 @@ impl Journaled {
         &mut self,
         db: &Database,
         index: &mut Index,
-        fresh: &[(u64, &[u8])],
+        fresh: &[(u64, Pieces<'_>)],
         settled: &[(u64, u32)],
         sync: bool,
     ) -> Result<(), String> {
         for (seq, _) in settled {
-            self.live.remove(seq);
+            if self.live.remove(seq).is_none()
+                && let Some(loc) = index.entries.remove(seq)
+            {
+                self.redb_settled
+                    .entry(loc.batch)
+                    .or_default()
+                    .push((*seq, loc.len));
+            }
         }
         let mut written = false;
         let result = (|| {
+            // The markers first, in the same write: a message written again after a failed
+            // commit is named by a marker (its earlier copy) and appended anew in the same
+            // commit, and the replay takes the frames in order.
+            let seqs: Vec<u64> = settled.iter().map(|(seq, _)| *seq).collect();
             if !fresh.is_empty() {
-                let parts: Vec<[&[u8]; 1]> = fresh.iter().map(|(_, bytes)| [*bytes]).collect();
                 let group: Vec<journal::Entry<'_>> = fresh
                     .iter()
-                    .zip(&parts)
-                    .map(|((seq, _), parts)| (*seq, &parts[..]))
+                    .map(|(seq, pieces)| (*seq, &pieces[..]))
                     .collect();
-                let range = self.journal.append(&group, false)?;
+                let range = self.journal.append_after_delivered(&seqs, &group, false)?;
                 let mut at = range.start;
                 let group = self.next_group;
                 self.next_group += 1;
-                for (seq, bytes) in fresh {
-                    let len = bytes.len() as u32;
+                for (seq, pieces) in fresh {
+                    let len = batch::pieces_len(pieces) as u32;
                     let live = Live {
                         at: at + FRAME_HEAD as u64,
                         len,
@@ -173,9 +199,7 @@ impl Journaled {
                     at += frame_size(len);
                 }
                 written = true;
-            }
-            if !settled.is_empty() {
-                let seqs: Vec<u64> = settled.iter().map(|(seq, _)| *seq).collect();
+            } else if !seqs.is_empty() {
                 self.journal.append_delivered(&seqs)?;
             }
             if sync && (!fresh.is_empty() || !settled.is_empty()) {
@@ -187,7 +211,13 @@ impl Journaled {
             Ok(()) => Ok(()),
             Err(JournalError::Full { .. }) => {
                 let extra = if written { &[][..] } else { fresh };
-                self.move_to_redb(db, index, extra)
+                let grow = self.last_checkpoint.elapsed() < GROW_WITHIN
+                    && self.journal.capacity() < MAX_JOURNAL_CAPACITY;
+                self.move_to_redb(db, index, extra)?;
+                if grow {
+                    self.grow()?;
+                }
+                Ok(())
             }
             Err(error) => Err(error.to_string()),
         }
@@ -195,16 +225,19 @@ impl Journaled {
 
     /// Whether the journal holds anything since its last checkpoint.
     pub(super) fn is_clean(&self) -> bool {
-        self.live.is_empty() && self.journal.end() == journal::DATA_START
+        self.live.is_empty()
+            && self.redb_settled.is_empty()
+            && self.journal.end() == journal::DATA_START
     }
 
     /// A checkpoint: every message pending in the journal, and `extra` (not in it), moved into
-    /// redb batches in one synced transaction; then the journal's next epoch, empty.
+    /// redb batches, and the messages of redb delivered deleted from theirs, in one synced
+    /// transaction; then the journal's next epoch, empty.
     pub(super) fn move_to_redb(
         &mut self,
         db: &Database,
         index: &mut Index,
-        extra: &[(u64, &[u8])],
+        extra: &[(u64, Pieces<'_>)],
     ) -> Result<(), String> {
         // By group, each in sequence order; `extra` last, as a group of its own.
         let mut groups: BTreeMap<u64, Vec<(u64, Vec<u8>)>> = BTreeMap::new();
@@ -215,38 +248,67 @@ impl Journaled {
                 .map_err(|e| e.to_string())?;
             groups.entry(live.group).or_default().push((*seq, bytes));
         }
-        let mut batches: Vec<Vec<(u64, &[u8])>> = groups
+        let mut batches: Vec<Vec<(u64, Pieces<'_>)>> = groups
             .values()
             .map(|group| {
                 group
                     .iter()
-                    .map(|(seq, bytes)| (*seq, bytes.as_slice()))
+                    .map(|(seq, bytes)| (*seq, batch::whole(bytes)))
                     .collect()
             })
             .collect();
         batches.push(extra.to_vec());
-        write_batches(db, index, &batches).map_err(|e| e.to_string())?;
+        for seqs in self.redb_settled.values_mut() {
+            seqs.sort_unstable();
+        }
+        write_batches(db, index, &self.redb_settled, &batches).map_err(|e| e.to_string())?;
         self.live.clear();
+        self.redb_settled.clear();
         let epoch = self.journal.epoch() + 1;
+        self.last_checkpoint = std::time::Instant::now();
         self.journal.checkpoint(epoch).map_err(|e| e.to_string())
+    }
+
+    /// Replaces the journal, just checkpointed (nothing in it counts), by a new one of twice
+    /// its size (at most [`MAX_JOURNAL_CAPACITY`]), renamed over it.
+    fn grow(&mut self) -> Result<(), String> {
+        let capacity = ((self.journal.capacity() + journal::DATA_START) * 2)
+            .min(MAX_JOURNAL_CAPACITY + journal::DATA_START);
+        create(&self.path, capacity)?;
+        let file = (self.open)(&self.path).map_err(|e| {
+            format!(
+                "the journal `{}` could not be opened: {e}",
+                self.path.display()
+            )
+        })?;
+        let (journal, _) = Journal::open(file)
+            .map_err(|e| format!("the journal `{}` cannot be read: {e}", self.path.display()))?;
+        self.journal = journal;
+        self.file_id = follow::file_id(&self.path);
+        tracing::debug!(path = %self.path.display(), capacity, "the spool's journal grew");
+        Ok(())
     }
 }
 
-/// Writes each list of `groups` (each in sequence order) into new redb batches of its own in
-/// one synced transaction; the index follows.
+/// Takes the messages of `settled` (by batch) out of their redb rows and writes each list of
+/// `groups` (each in sequence order) into new batches of its own, in one synced transaction;
+/// the index follows.
 fn write_batches(
     db: &Database,
     index: &mut Index,
-    groups: &[Vec<(u64, &[u8])>],
+    settled: &HashMap<u64, Vec<(u64, u32)>>,
+    groups: &[Vec<(u64, Pieces<'_>)>],
 ) -> Result<(), redb::Error> {
-    if groups.iter().all(Vec::is_empty) {
+    if settled.is_empty() && groups.iter().all(Vec::is_empty) {
         return Ok(());
     }
     let mut txn = db.begin_write()?;
     txn.set_durability(Durability::Immediate)?;
     let mut rows = Vec::new();
+    let dropped;
     {
         let mut batches = txn.open_table(BATCHES)?;
+        dropped = super::commit::drop_from_rows(&mut batches, index, settled)?;
         let mut key = index.next_batch;
         for group in groups {
             let added = super::commit::insert_rows(&mut batches, key, group)?;
@@ -255,6 +317,7 @@ fn write_batches(
         }
     }
     txn.commit()?;
+    dropped.apply(index, settled);
     for (key, entries) in rows {
         index.add(key, entries);
     }
@@ -270,6 +333,8 @@ pub(super) struct Found {
     existed: bool,
     /// The messages it holds still pending, in sequence order.
     pub(super) entries: Vec<(u64, Vec<u8>)>,
+    /// The messages it names delivered that it does not hold (they are in redb).
+    delivered: Vec<u64>,
 }
 
 impl Found {
@@ -305,6 +370,7 @@ pub(super) fn read(source: &JournalSource) -> Result<Found, String> {
                 journal: None,
                 existed,
                 entries: Vec::new(),
+                delivered: Vec::new(),
             });
         }
     };
@@ -333,6 +399,7 @@ pub(super) fn read(source: &JournalSource) -> Result<Found, String> {
         journal: source.open.is_some().then_some(journal),
         existed,
         entries: replay.entries,
+        delivered: replay.delivered_elsewhere,
     })
 }
 
@@ -355,6 +422,18 @@ pub(super) fn settle(
             source.path.display()
         )
     };
+    // The messages of redb it names delivered are deleted from their rows.
+    let mut settled: HashMap<u64, Vec<(u64, u32)>> = HashMap::new();
+    for seq in &found.delivered {
+        if let Some(loc) = index.entries.get(seq) {
+            settled.entry(loc.batch).or_default().push((*seq, loc.len));
+        }
+    }
+    for seqs in settled.values_mut() {
+        seqs.sort_unstable();
+        seqs.dedup();
+    }
+    let mut moved: Vec<(u64, Pieces<'_>)> = Vec::new();
     if !found.entries.is_empty() {
         let known = {
             let txn = db.begin_read().map_err(|e| fail(&e))?;
@@ -371,14 +450,14 @@ pub(super) fn settle(
             }
             known
         };
-        let moved: Vec<(u64, &[u8])> = found
+        moved = found
             .entries
             .iter()
             .filter(|(seq, _)| known.binary_search(seq).is_err())
-            .map(|(seq, bytes)| (*seq, bytes.as_slice()))
+            .map(|(seq, bytes)| (*seq, batch::whole(bytes)))
             .collect();
-        write_batches(db, index, &[moved]).map_err(|e| fail(&e))?;
     }
+    write_batches(db, index, &settled, &[moved]).map_err(|e| fail(&e))?;
     let Some(mut journal) = found.journal else {
         if found.existed {
             std::fs::remove_file(&source.path).map_err(|e| fail(&e))?;
@@ -389,11 +468,18 @@ pub(super) fn settle(
         let epoch = journal.epoch() + 1;
         journal.checkpoint(epoch).map_err(|e| fail(&e))?;
     }
+    let Some(open) = source.open.clone() else {
+        return Ok(None);
+    };
     Ok(Some(Journaled {
         journal,
         live: BTreeMap::new(),
         next_group: 0,
+        redb_settled: HashMap::new(),
         file_id: follow::file_id(&source.path),
+        path: source.path.clone(),
+        open,
+        last_checkpoint: std::time::Instant::now(),
     }))
 }
 
@@ -508,3 +594,6 @@ pub(super) fn close(store: &Store) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -22,7 +22,7 @@ use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, Tab
 use super::dead_letter::DeadLetter;
 use super::error::{SpoolError, StoreError};
 
-pub(crate) use commit::{Done, Mode, Part, Rows, Write};
+pub(crate) use commit::{Done, Mode, Part, Rows, Stored, Write};
 use commit::{Job, Writer};
 
 /// Messages waiting for DFINERY's confirmation: batch key → the messages one commit added,

@@ -176,8 +176,9 @@ fn open_checked(path: &Path, reopen: Reopen, source: JournalSource) -> Result<Sp
     }
     // The journal is read before the file's batches: the damaged bytes found there are
     // numbered after every message of both (nothing else numbers messages yet).
+    // A journal that cannot be read is named itself: it is the file to move aside.
     let found = journaled::read(&source).map_err(|reason| SpoolError::Open {
-        path: path.to_path_buf(),
+        path: source.path.clone(),
         source: StoreError::new(reason),
     })?;
     let journal_last = found.last_seq();

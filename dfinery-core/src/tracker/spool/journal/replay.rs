@@ -27,9 +27,6 @@ pub(crate) struct Replay {
     pub(crate) entries: Vec<(u64, Vec<u8>)>,
     /// Delivered markers naming entries not in this epoch's frames (kept elsewhere, e.g.
     /// moved to redb by a checkpoint), in order.
-    // Read by the tests: the spool settles the messages it moved into redb there, not with
-    // markers (see `journaled.rs`), so a marker of one names a message already settled.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) delivered_elsewhere: Vec<u64>,
     /// Where appending resumes: after the last whole group.
     pub(crate) end: u64,
