@@ -513,22 +513,14 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
         }
         // Messages delivered (`Remove`) or dead-lettered (`Bury`) by now: a carried insert of
         // one is not written at all, so the list keeps only messages the tracker still holds.
-        let settled: HashSet<u64> = group_writes
-            .iter()
-            .filter_map(|w| match w {
-                Write::Remove(seq) | Write::Bury { seq, .. } => Some(*seq),
-                _ => None,
-            })
-            .chain(
-                if carried.is_empty() {
-                    &[][..]
-                } else {
-                    &deferred[..]
-                }
-                .iter()
-                .copied(),
-            )
-            .collect();
+        // (Only looked up when there are some: a group of awaited calls has none.)
+        let settled: HashSet<u64> = if carried.is_empty() {
+            HashSet::new()
+        } else {
+            settled_by(group_writes.iter())
+                .chain(deferred.iter().copied())
+                .collect()
+        };
         if !carried.is_empty() && !settled.is_empty() {
             let before = carried.len();
             carried.retain(|w| !matches!(w, Write::Insert { seq, .. } if settled.contains(seq)));
@@ -627,6 +619,8 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                     .fetch_sub(handed_over + carried_count, Ordering::SeqCst);
             }
             Err(reason) => {
+                // The messages this commit settled: an insert of one is not written again.
+                let settled: HashSet<u64> = settled.into_iter().chain(settled_by(writes.iter())).collect();
                 not_durable.extend(waited);
                 // The settled messages must stay a prefix of each user's: a delete or a dead
                 // letter of this commit left out while a later message's lands would have the
@@ -730,6 +724,14 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
         follow_idle(store, &mut None);
         journaled::close(store);
     }
+}
+
+/// The messages `writes` deliver or dead-letter.
+fn settled_by<'a>(writes: impl Iterator<Item = &'a Write>) -> impl Iterator<Item = u64> {
+    writes.filter_map(|w| match w {
+        Write::Remove(seq) | Write::Bury { seq, .. } => Some(*seq),
+        _ => None,
+    })
 }
 
 /// How often the writer checks its path while no job comes.

@@ -34,8 +34,8 @@ use super::journal::{self, FRAME_HEAD, Journal, JournalError, JournalFile, frame
 use super::{BATCHES, DEAD_LETTERS, Store, UNREADABLE};
 
 /// The size of a new journal: small, so a spool that sees little traffic takes little room.
-/// A journal that fills again within [`GROW_WITHIN`] of its last checkpoint is replaced by
-/// one twice its size at that checkpoint, up to [`MAX_JOURNAL_CAPACITY`].
+/// A journal that fills again within [`GROW_WITHIN`] of its last checkpoint is replaced by a
+/// larger one at that checkpoint, up to [`MAX_JOURNAL_CAPACITY`].
 pub(super) const JOURNAL_CAPACITY: u64 = 1 << 20;
 
 /// The largest journal: room for about 70,000 purchases of 900 bytes between checkpoints, so
@@ -83,6 +83,31 @@ pub(crate) fn journal_path(spool: &Path) -> PathBuf {
     spool.with_file_name(name)
 }
 
+/// A map keyed by sequence number, hashed with one multiplication: the writer looks one up
+/// per message it settles, and the numbers are consecutive, chosen by no adversary.
+type SeqMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<SeqHasher>>;
+
+/// The hasher of [`SeqMap`]: a sequence number times an odd constant (Fibonacci hashing), whose
+/// high bits the map uses.
+#[derive(Debug, Default, Clone, Copy)]
+struct SeqHasher(u64);
+
+impl std::hash::Hasher for SeqHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*byte)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// Where a message pending in the journal is.
 #[derive(Debug, Clone, Copy)]
 struct Live {
@@ -101,7 +126,9 @@ pub(super) struct Journaled {
     journal: Journal<Box<dyn JournalFile + Send>>,
     /// Messages pending in the journal: sequence number → where its bytes are, and their
     /// length.
-    live: BTreeMap<u64, Live>,
+    live: SeqMap<Live>,
+    /// The greatest sequence number appended since the journal was opened (0 before).
+    last_appended: u64,
     /// The number of the next group appended.
     next_group: u64,
     /// Messages of redb delivered (named by a marker here), by batch, with their lengths: no
@@ -135,21 +162,29 @@ impl Journaled {
         range: std::ops::RangeInclusive<u64>,
         limit: usize,
     ) -> Result<Vec<(u64, Vec<u8>)>, String> {
-        self.live
-            .range(range)
+        let mut wanted: Vec<(u64, Live)> = self
+            .live
+            .iter()
+            .filter(|(seq, _)| range.contains(seq))
+            .map(|(seq, live)| (*seq, *live))
+            .collect();
+        wanted.sort_unstable_by_key(|(seq, _)| *seq);
+        wanted
+            .into_iter()
             .take(limit)
             .map(|(seq, live)| {
                 self.journal
                     .read_at(live.at, live.len)
-                    .map(|bytes| (*seq, bytes))
+                    .map(|bytes| (seq, bytes))
                     .map_err(|e| e.to_string())
             })
             .collect()
     }
 
-    /// The greatest sequence number pending in the journal (0 when none).
+    /// A sequence number at or above every message pending in the journal (0 when none was
+    /// appended).
     pub(super) fn last_seq(&self) -> u64 {
-        self.live.last_key_value().map_or(0, |(seq, _)| *seq)
+        self.last_appended
     }
 
     /// The journal's part of a commit: `fresh` appended as one group, the messages of
@@ -196,6 +231,7 @@ impl Journaled {
                         group,
                     };
                     self.live.insert(*seq, live);
+                    self.last_appended = self.last_appended.max(*seq);
                     at += frame_size(len);
                 }
                 written = true;
@@ -211,11 +247,12 @@ impl Journaled {
             Ok(()) => Ok(()),
             Err(JournalError::Full { .. }) => {
                 let extra = if written { &[][..] } else { fresh };
-                let grow = self.last_checkpoint.elapsed() < GROW_WITHIN
+                let filled_in = self.last_checkpoint.elapsed();
+                let grow = filled_in < GROW_WITHIN
                     && self.journal.capacity() < MAX_JOURNAL_CAPACITY;
                 self.move_to_redb(db, index, extra)?;
                 if grow {
-                    self.grow()?;
+                    self.grow(filled_in)?;
                 }
                 Ok(())
             }
@@ -248,6 +285,9 @@ impl Journaled {
                 .map_err(|e| e.to_string())?;
             groups.entry(live.group).or_default().push((*seq, bytes));
         }
+        for group in groups.values_mut() {
+            group.sort_unstable_by_key(|(seq, _)| *seq);
+        }
         let mut batches: Vec<Vec<(u64, Pieces<'_>)>> = groups
             .values()
             .map(|group| {
@@ -269,11 +309,18 @@ impl Journaled {
         self.journal.checkpoint(epoch).map_err(|e| e.to_string())
     }
 
-    /// Replaces the journal, just checkpointed (nothing in it counts), by a new one of twice
-    /// its size (at most [`MAX_JOURNAL_CAPACITY`]), renamed over it.
-    fn grow(&mut self) -> Result<(), String> {
-        let capacity = ((self.journal.capacity() + journal::DATA_START) * 2)
-            .min(MAX_JOURNAL_CAPACITY + journal::DATA_START);
+    /// Replaces the journal, just checkpointed (nothing in it counts), by a larger one renamed
+    /// over it: large enough to fill in [`GROW_WITHIN`] at the rate it filled in `filled_in`
+    /// (a power of two, at least twice its size, at most [`MAX_JOURNAL_CAPACITY`]), so a
+    /// busy spool grows in one step rather than in a checkpoint per doubling.
+    fn grow(&mut self, filled_in: std::time::Duration) -> Result<(), String> {
+        let factor = (GROW_WITHIN.as_secs_f64() / filled_in.as_secs_f64().max(1e-6))
+            .ceil()
+            .clamp(2.0, 1024.0) as u64;
+        let capacity = (self.journal.capacity() * factor)
+            .next_power_of_two()
+            .min(MAX_JOURNAL_CAPACITY)
+            + journal::DATA_START;
         create(&self.path, capacity)?;
         let file = (self.open)(&self.path).map_err(|e| {
             format!(
@@ -473,7 +520,8 @@ pub(super) fn settle(
     };
     Ok(Some(Journaled {
         journal,
-        live: BTreeMap::new(),
+        live: SeqMap::default(),
+        last_appended: 0,
         next_group: 0,
         redb_settled: HashMap::new(),
         file_id: follow::file_id(&source.path),
