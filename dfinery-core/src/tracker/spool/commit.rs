@@ -620,7 +620,10 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
             }
             Err(reason) => {
                 // The messages this commit settled: an insert of one is not written again.
-                let settled: HashSet<u64> = settled.into_iter().chain(settled_by(writes.iter())).collect();
+                let settled: HashSet<u64> = settled
+                    .into_iter()
+                    .chain(settled_by(writes.iter()))
+                    .collect();
                 not_durable.extend(waited);
                 // The settled messages must stay a prefix of each user's: a delete or a dead
                 // letter of this commit left out while a later message's lands would have the

@@ -248,8 +248,8 @@ impl Journaled {
             Err(JournalError::Full { .. }) => {
                 let extra = if written { &[][..] } else { fresh };
                 let filled_in = self.last_checkpoint.elapsed();
-                let grow = filled_in < GROW_WITHIN
-                    && self.journal.capacity() < MAX_JOURNAL_CAPACITY;
+                let grow =
+                    filled_in < GROW_WITHIN && self.journal.capacity() < MAX_JOURNAL_CAPACITY;
                 self.move_to_redb(db, index, extra)?;
                 if grow {
                     self.grow(filled_in)?;

@@ -1,8 +1,9 @@
-//! [`Spool`]: the tracker's durable queue in a redb file. A `batches` table holds every
-//! accepted message until DFINERY confirms it, one row per commit with the messages it added
-//! (see `batch.rs`); a `dead_letters` table holds the messages refused for good, keyed by the
-//! message's sequence number. One thread per spool writes the file (see `commit.rs`); callers
-//! hand it their writes and are answered through a channel.
+//! [`Spool`]: the tracker's durable queue, a journal and a redb file. The journal
+//! (`journal.rs`, used by `journaled.rs`) takes every accepted message as it comes, one group
+//! per commit; the redb file's `batches` table holds what a checkpoint moved there, one row per
+//! commit (see `batch.rs`); a `dead_letters` table holds the messages refused for good, keyed by
+//! the message's sequence number. One thread per spool writes the files (see `commit.rs`);
+//! callers hand it their writes and are answered through a channel.
 
 mod batch;
 mod commit;
@@ -52,7 +53,11 @@ pub(crate) const SPOOL_FORMAT: u64 = 3;
 pub(super) type Reopen = Arc<dyn Fn() -> Result<Database, redb::DatabaseError> + Send + Sync>;
 
 /// The tracker's durable queue: a redb database file (an embedded, transactional store with
-/// checksummed pages and crash-safe commits).
+/// crash-safe commits) and a journal beside it, `<name>-journal`, where the newest messages are
+/// appended, one write and one sync per group of callers. What stays pending longer than the
+/// journal keeps it (when it is full), and everything pending when the spool is closed or
+/// opened, is moved into the redb file, which also holds the dead letters. Copy, move or delete
+/// the two files together.
 ///
 /// A tracker opens it with [`TrackerBuilder::spool`](super::TrackerBuilder::spool); open it
 /// yourself to read what a stopped tracker left: [`pending_len`](Spool::pending_len) messages
