@@ -25,10 +25,13 @@
 //! The header in use is the valid slot with the higher epoch; a checkpoint writes the other
 //! slot, so a torn header write leaves the previous one readable.
 //!
-//! Each append writes its frames and, when they fit before the end of the file, 40 zero bytes
-//! after them (overwritten by the next append): the epoch's frames end in zeroes (or in a frame
-//! of an earlier epoch, at the front after a checkpoint, or at the end of the file), so
-//! anything else where they stop is a torn or damaged write, reported as such.
+//! Each append writes one group in one write, starting at a multiple of [`BLOCK`] (4 KiB) and
+//! padded with zeroes to the next one (with at least 40 zero bytes after the frames, when they
+//! fit before the end of the file): the file's blocks are written whole, so the file can be
+//! written past the page cache (`file.rs`), and the next group starts at the next block. The
+//! epoch's frames end in zeroes (or in a frame of an earlier epoch, at the front after a
+//! checkpoint, or at the end of the file), so anything else where they stop is a torn or
+//! damaged write, reported as such.
 //!
 //! A frame (40 bytes, then the payload, then zeroes to a multiple of 8 bytes):
 //!
@@ -38,7 +41,7 @@
 //! | 8..16 | the checksum of the frame before it in this epoch (0 for the first) |
 //! | 16..20 | len: the payload's length |
 //! | 20 | kind: 1 an entry, 2 delivered markers |
-//! | 21 | flags: bit 0, the last frame of its group |
+//! | 21 | flags: bit 0, the last frame of its group (a frame of delivered markers is a group of its own, or the first frame of a group of entries) |
 //! | 22..24 | zero |
 //! | 24..32 | the entry's sequence number (0 for delivered markers) |
 //! | 32..40 | epoch |
@@ -84,7 +87,7 @@ use std::ops::Range;
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-pub(crate) use file::JournalFile;
+pub(crate) use file::{DirectFile, JournalFile};
 pub(crate) use replay::Replay;
 
 /// The first bytes of a header slot.
@@ -97,6 +100,9 @@ const HEADER_SLOTS: [u64; 2] = [0, 2048];
 const HEADER_LEN: usize = 40;
 /// Where the frames start.
 pub(crate) const DATA_START: u64 = 4096;
+/// The unit of the file's writes: each group starts at a multiple of it and is padded with
+/// zeroes to the next, and the capacity is a multiple of it.
+pub(crate) const BLOCK: u64 = 4096;
 /// A frame's header length.
 pub(crate) const FRAME_HEAD: usize = 40;
 /// A frame holding one entry.
@@ -215,7 +221,7 @@ impl<F: JournalFile> Journal<F> {
     /// epoch 1: writes zeroes over all of it (so the file's blocks are allocated now, not on
     /// the appends), cuts anything beyond, writes the header and syncs.
     pub(crate) fn create(mut file: F, capacity: u64) -> Result<Self, JournalError> {
-        let capacity = capacity & !7;
+        let capacity = capacity & !(BLOCK - 1);
         if capacity < MIN_CAPACITY {
             return Err(JournalError::TooSmall {
                 capacity,
@@ -326,7 +332,8 @@ impl<F: JournalFile> Journal<F> {
                 self.epoch,
                 prev,
                 KIND_DELIVERED,
-                FLAG_GROUP_END,
+                // The group's first frame: its end is the last entry's.
+                if group.is_empty() { FLAG_GROUP_END } else { 0 },
                 0,
                 &[&payload],
             );
@@ -492,7 +499,7 @@ impl<F: JournalFile> Journal<F> {
     fn write(&mut self, buf: &mut Vec<u8>, prev: u64) -> Result<Range<u64>, JournalError> {
         let start = self.end;
         let len = buf.len() as u64;
-        let clear_to = (start + len + FRAME_HEAD as u64)
+        let clear_to = align_up(start + len + FRAME_HEAD as u64)
             .max(self.dirty_until)
             .min(self.limit);
         if clear_to > start + len {
@@ -507,9 +514,9 @@ impl<F: JournalFile> Journal<F> {
             });
         }
         self.dirty_until = 0;
-        self.end = start + len;
+        self.end = align_up(start + len).min(self.limit);
         self.prev = prev;
-        Ok(start..self.end)
+        Ok(start..start + len)
     }
 }
 
@@ -521,6 +528,12 @@ fn io_at(op: &'static str, offset: u64) -> impl FnOnce(io::Error) -> JournalErro
 /// A payload's length, refused when a frame cannot hold it.
 fn checked_len(len: usize) -> Result<u32, JournalError> {
     u32::try_from(len).map_err(|_| JournalError::TooLarge { len })
+}
+
+/// `offset` rounded up to a multiple of [`BLOCK`]: where the group after one ending there
+/// starts.
+pub(crate) fn align_up(offset: u64) -> u64 {
+    offset.div_ceil(BLOCK) * BLOCK
 }
 
 /// A frame's size in the file.
