@@ -323,8 +323,7 @@ impl<F: JournalFile> Journal<F> {
             needed += frame_size(checked_len(len)?);
         }
         self.fits(needed)?;
-        let mut buf = std::mem::take(&mut self.buf);
-        buf.clear();
+        let (mut buf, skip) = self.take_buf(needed);
         let mut prev = self.prev;
         if !delivered.is_empty() {
             prev = push_frame(
@@ -338,7 +337,7 @@ impl<F: JournalFile> Journal<F> {
                 &[&payload],
             );
         }
-        let markers = buf.len() as u64;
+        let markers = (buf.len() - skip) as u64;
         for (i, (seq, parts)) in group.iter().enumerate() {
             let flags = if i + 1 == group.len() {
                 FLAG_GROUP_END
@@ -347,7 +346,7 @@ impl<F: JournalFile> Journal<F> {
             };
             prev = push_frame(&mut buf, self.epoch, prev, KIND_ENTRY, flags, *seq, parts);
         }
-        let written = self.write(&mut buf, prev);
+        let written = self.write(&mut buf, skip, prev);
         self.buf = buf;
         let range = written?;
         if sync {
@@ -364,9 +363,9 @@ impl<F: JournalFile> Journal<F> {
             return Ok(());
         }
         let payload: Vec<u8> = seqs.iter().flat_map(|seq| seq.to_le_bytes()).collect();
-        self.fits(frame_size(checked_len(payload.len())?))?;
-        let mut buf = std::mem::take(&mut self.buf);
-        buf.clear();
+        let needed = frame_size(checked_len(payload.len())?);
+        self.fits(needed)?;
+        let (mut buf, skip) = self.take_buf(needed);
         let prev = push_frame(
             &mut buf,
             self.epoch,
@@ -376,7 +375,7 @@ impl<F: JournalFile> Journal<F> {
             0,
             &[&payload],
         );
-        let written = self.write(&mut buf, prev);
+        let written = self.write(&mut buf, skip, prev);
         self.buf = buf;
         written.map(|_| ())
     }
@@ -474,6 +473,20 @@ impl<F: JournalFile> Journal<F> {
         self.broken.is_some()
     }
 
+    /// The buffer a group's frames are built in, with room for `needed` bytes of frames and
+    /// their padding, and where they start in it: at an address that is a multiple of
+    /// [`BLOCK`], so a file written past the page cache takes them without a copy (the bytes
+    /// before are unused).
+    fn take_buf(&mut self, needed: u64) -> (Vec<u8>, usize) {
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        let padding = self.dirty_until.saturating_sub(self.end) + 2 * BLOCK + FRAME_HEAD as u64;
+        buf.reserve((needed + padding + BLOCK) as usize);
+        let skip = buf.as_ptr().align_offset(BLOCK as usize);
+        buf.resize(skip, 0);
+        (buf, skip)
+    }
+
     fn usable(&self) -> Result<(), JournalError> {
         match &self.broken {
             Some(reason) => Err(JournalError::Broken {
@@ -496,17 +509,23 @@ impl<F: JournalFile> Journal<F> {
     /// damaged write), and up to [`dirty_until`](Self::dirty_until) (so no frame left by a
     /// failed or torn write lies after them). On success the end moves past the frames and
     /// `prev` is the checksum of the last.
-    fn write(&mut self, buf: &mut Vec<u8>, prev: u64) -> Result<Range<u64>, JournalError> {
+    fn write(
+        &mut self,
+        buf: &mut Vec<u8>,
+        skip: usize,
+        prev: u64,
+    ) -> Result<Range<u64>, JournalError> {
         let start = self.end;
-        let len = buf.len() as u64;
+        let len = (buf.len() - skip) as u64;
         let clear_to = align_up(start + len + FRAME_HEAD as u64)
             .max(self.dirty_until)
             .min(self.limit);
         if clear_to > start + len {
-            buf.resize((clear_to - start) as usize, 0);
+            buf.resize(skip + (clear_to - start) as usize, 0);
         }
-        if let Err(source) = self.file.write_all_at(buf, start) {
-            self.dirty_until = self.dirty_until.max(start + buf.len() as u64);
+        let frames = &buf[skip..];
+        if let Err(source) = self.file.write_all_at(frames, start) {
+            self.dirty_until = self.dirty_until.max(start + frames.len() as u64);
             return Err(JournalError::Io {
                 op: "write",
                 offset: start,

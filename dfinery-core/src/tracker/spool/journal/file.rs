@@ -149,20 +149,27 @@ fn open_direct(_path: &std::path::Path) -> Option<File> {
 
 impl JournalFile for DirectFile {
     fn write_all_at(&mut self, buf: &[u8], offset: u64) -> io::Result<()> {
-        let aligned = offset % DIRECT_ALIGN as u64 == 0 && buf.len() % DIRECT_ALIGN == 0;
+        let aligned =
+            offset.is_multiple_of(DIRECT_ALIGN as u64) && buf.len().is_multiple_of(DIRECT_ALIGN);
         if let Some(direct) = &mut self.direct
             && aligned
             && !buf.is_empty()
         {
-            // A window of the scratch buffer aligned in memory (no allocator call asks for
+            // The journal builds its groups at an aligned address; anything else is copied
+            // into a window of the scratch buffer that is (no allocator call asks for
             // alignment, and no unsafe code is needed to make one).
-            if self.scratch.len() < buf.len() + DIRECT_ALIGN {
-                self.scratch = vec![0; buf.len() + DIRECT_ALIGN];
-            }
-            let skip = self.scratch.as_ptr().align_offset(DIRECT_ALIGN);
-            let window = &mut self.scratch[skip..skip + buf.len()];
-            window.copy_from_slice(buf);
-            match direct.write_all_at(window, offset) {
+            let source = if buf.as_ptr().align_offset(DIRECT_ALIGN) == 0 {
+                buf
+            } else {
+                if self.scratch.len() < buf.len() + DIRECT_ALIGN {
+                    self.scratch = vec![0; buf.len() + DIRECT_ALIGN];
+                }
+                let skip = self.scratch.as_ptr().align_offset(DIRECT_ALIGN);
+                let window = &mut self.scratch[skip..skip + buf.len()];
+                window.copy_from_slice(buf);
+                window
+            };
+            match direct.write_all_at(source, offset) {
                 Err(error) if error.kind() == io::ErrorKind::InvalidInput => {
                     // Refused as misaligned (a device with larger blocks): the plain way from
                     // now on.
