@@ -25,13 +25,10 @@
 //! The header in use is the valid slot with the higher epoch; a checkpoint writes the other
 //! slot, so a torn header write leaves the previous one readable.
 //!
-//! Each append writes one group in one write, starting at a multiple of [`BLOCK`] (4 KiB) and
-//! padded with zeroes to the next one (with at least 40 zero bytes after the frames, when they
-//! fit before the end of the file): the file's blocks are written whole, so the file can be
-//! written past the page cache (`file.rs`), and the next group starts at the next block. The
-//! epoch's frames end in zeroes (or in a frame of an earlier epoch, at the front after a
-//! checkpoint, or at the end of the file), so anything else where they stop is a torn or
-//! damaged write, reported as such.
+//! Each append writes its frames and, when they fit before the end of the file, 40 zero bytes
+//! after them (overwritten by the next append): the epoch's frames end in zeroes (or in a frame
+//! of an earlier epoch, at the front after a checkpoint, or at the end of the file), so
+//! anything else where they stop is a torn or damaged write, reported as such.
 //!
 //! A frame (40 bytes, then the payload, then zeroes to a multiple of 8 bytes):
 //!
@@ -41,7 +38,7 @@
 //! | 8..16 | the checksum of the frame before it in this epoch (0 for the first) |
 //! | 16..20 | len: the payload's length |
 //! | 20 | kind: 1 an entry, 2 delivered markers |
-//! | 21 | flags: bit 0, the last frame of its group (a frame of delivered markers is a group of its own, or the first frame of a group of entries) |
+//! | 21 | flags: bit 0, the last frame of its group |
 //! | 22..24 | zero |
 //! | 24..32 | the entry's sequence number (0 for delivered markers) |
 //! | 32..40 | epoch |
@@ -87,7 +84,7 @@ use std::ops::Range;
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-pub(crate) use file::{DirectFile, JournalFile};
+pub(crate) use file::JournalFile;
 pub(crate) use replay::Replay;
 
 /// The first bytes of a header slot.
@@ -100,9 +97,6 @@ const HEADER_SLOTS: [u64; 2] = [0, 2048];
 const HEADER_LEN: usize = 40;
 /// Where the frames start.
 pub(crate) const DATA_START: u64 = 4096;
-/// The unit of the file's writes: each group starts at a multiple of it and is padded with
-/// zeroes to the next, and the capacity is a multiple of it.
-pub(crate) const BLOCK: u64 = 4096;
 /// A frame's header length.
 pub(crate) const FRAME_HEAD: usize = 40;
 /// A frame holding one entry.
@@ -221,7 +215,7 @@ impl<F: JournalFile> Journal<F> {
     /// epoch 1: writes zeroes over all of it (so the file's blocks are allocated now, not on
     /// the appends), cuts anything beyond, writes the header and syncs.
     pub(crate) fn create(mut file: F, capacity: u64) -> Result<Self, JournalError> {
-        let capacity = capacity & !(BLOCK - 1);
+        let capacity = capacity & !7;
         if capacity < MIN_CAPACITY {
             return Err(JournalError::TooSmall {
                 capacity,
@@ -323,7 +317,8 @@ impl<F: JournalFile> Journal<F> {
             needed += frame_size(checked_len(len)?);
         }
         self.fits(needed)?;
-        let (mut buf, skip) = self.take_buf(needed);
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
         let mut prev = self.prev;
         if !delivered.is_empty() {
             prev = push_frame(
@@ -331,13 +326,12 @@ impl<F: JournalFile> Journal<F> {
                 self.epoch,
                 prev,
                 KIND_DELIVERED,
-                // The group's first frame: its end is the last entry's.
-                if group.is_empty() { FLAG_GROUP_END } else { 0 },
+                FLAG_GROUP_END,
                 0,
                 &[&payload],
             );
         }
-        let markers = (buf.len() - skip) as u64;
+        let markers = buf.len() as u64;
         for (i, (seq, parts)) in group.iter().enumerate() {
             let flags = if i + 1 == group.len() {
                 FLAG_GROUP_END
@@ -346,7 +340,7 @@ impl<F: JournalFile> Journal<F> {
             };
             prev = push_frame(&mut buf, self.epoch, prev, KIND_ENTRY, flags, *seq, parts);
         }
-        let written = self.write(&mut buf, skip, prev);
+        let written = self.write(&mut buf, prev);
         self.buf = buf;
         let range = written?;
         if sync {
@@ -363,9 +357,9 @@ impl<F: JournalFile> Journal<F> {
             return Ok(());
         }
         let payload: Vec<u8> = seqs.iter().flat_map(|seq| seq.to_le_bytes()).collect();
-        let needed = frame_size(checked_len(payload.len())?);
-        self.fits(needed)?;
-        let (mut buf, skip) = self.take_buf(needed);
+        self.fits(frame_size(checked_len(payload.len())?))?;
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
         let prev = push_frame(
             &mut buf,
             self.epoch,
@@ -375,7 +369,7 @@ impl<F: JournalFile> Journal<F> {
             0,
             &[&payload],
         );
-        let written = self.write(&mut buf, skip, prev);
+        let written = self.write(&mut buf, prev);
         self.buf = buf;
         written.map(|_| ())
     }
@@ -473,20 +467,6 @@ impl<F: JournalFile> Journal<F> {
         self.broken.is_some()
     }
 
-    /// The buffer a group's frames are built in, with room for `needed` bytes of frames and
-    /// their padding, and where they start in it: at an address that is a multiple of
-    /// [`BLOCK`], so a file written past the page cache takes them without a copy (the bytes
-    /// before are unused).
-    fn take_buf(&mut self, needed: u64) -> (Vec<u8>, usize) {
-        let mut buf = std::mem::take(&mut self.buf);
-        buf.clear();
-        let padding = self.dirty_until.saturating_sub(self.end) + 2 * BLOCK + FRAME_HEAD as u64;
-        buf.reserve((needed + padding + BLOCK) as usize);
-        let skip = buf.as_ptr().align_offset(BLOCK as usize);
-        buf.resize(skip, 0);
-        (buf, skip)
-    }
-
     fn usable(&self) -> Result<(), JournalError> {
         match &self.broken {
             Some(reason) => Err(JournalError::Broken {
@@ -509,23 +489,17 @@ impl<F: JournalFile> Journal<F> {
     /// damaged write), and up to [`dirty_until`](Self::dirty_until) (so no frame left by a
     /// failed or torn write lies after them). On success the end moves past the frames and
     /// `prev` is the checksum of the last.
-    fn write(
-        &mut self,
-        buf: &mut Vec<u8>,
-        skip: usize,
-        prev: u64,
-    ) -> Result<Range<u64>, JournalError> {
+    fn write(&mut self, buf: &mut Vec<u8>, prev: u64) -> Result<Range<u64>, JournalError> {
         let start = self.end;
-        let len = (buf.len() - skip) as u64;
-        let clear_to = align_up(start + len + FRAME_HEAD as u64)
+        let len = buf.len() as u64;
+        let clear_to = (start + len + FRAME_HEAD as u64)
             .max(self.dirty_until)
             .min(self.limit);
         if clear_to > start + len {
-            buf.resize(skip + (clear_to - start) as usize, 0);
+            buf.resize((clear_to - start) as usize, 0);
         }
-        let frames = &buf[skip..];
-        if let Err(source) = self.file.write_all_at(frames, start) {
-            self.dirty_until = self.dirty_until.max(start + frames.len() as u64);
+        if let Err(source) = self.file.write_all_at(buf, start) {
+            self.dirty_until = self.dirty_until.max(start + buf.len() as u64);
             return Err(JournalError::Io {
                 op: "write",
                 offset: start,
@@ -533,9 +507,9 @@ impl<F: JournalFile> Journal<F> {
             });
         }
         self.dirty_until = 0;
-        self.end = align_up(start + len).min(self.limit);
+        self.end = start + len;
         self.prev = prev;
-        Ok(start..start + len)
+        Ok(start..self.end)
     }
 }
 
@@ -547,12 +521,6 @@ fn io_at(op: &'static str, offset: u64) -> impl FnOnce(io::Error) -> JournalErro
 /// A payload's length, refused when a frame cannot hold it.
 fn checked_len(len: usize) -> Result<u32, JournalError> {
     u32::try_from(len).map_err(|_| JournalError::TooLarge { len })
-}
-
-/// `offset` rounded up to a multiple of [`BLOCK`]: where the group after one ending there
-/// starts.
-pub(crate) fn align_up(offset: u64) -> u64 {
-    offset.div_ceil(BLOCK) * BLOCK
 }
 
 /// A frame's size in the file.

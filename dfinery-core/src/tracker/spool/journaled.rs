@@ -30,9 +30,7 @@ use redb::{Database, Durability, ReadableDatabase};
 
 use super::batch::{self, Index, Pieces};
 use super::follow::{self, FileId};
-use super::journal::{
-    self, DirectFile, FRAME_HEAD, Journal, JournalError, JournalFile, frame_size,
-};
+use super::journal::{self, FRAME_HEAD, Journal, JournalError, JournalFile, frame_size};
 use super::{BATCHES, DEAD_LETTERS, Store, UNREADABLE};
 
 /// The size of a new journal: small, so a spool that sees little traffic takes little room.
@@ -70,7 +68,8 @@ impl JournalSource {
         JournalSource {
             path: journal_path(spool),
             open: Some(Arc::new(|path: &Path| {
-                Ok(Box::new(DirectFile::open(path)?) as Box<dyn JournalFile + Send>)
+                let file = OpenOptions::new().read(true).write(true).open(path)?;
+                Ok(Box::new(file) as Box<dyn JournalFile + Send>)
             })),
             capacity: JOURNAL_CAPACITY,
         }

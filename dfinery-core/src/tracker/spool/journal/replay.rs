@@ -7,7 +7,7 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use super::{
     DATA_START, FLAG_GROUP_END, FRAME_HEAD, JournalError, JournalFile, KIND_DELIVERED, KIND_ENTRY,
-    align_up, frame_size,
+    frame_size,
 };
 
 /// How far past a stop the replay looks for valid frames of the epoch
@@ -168,8 +168,7 @@ impl<F: JournalFile> Reader<'_, F> {
         }
         match head.kind {
             KIND_ENTRY => {}
-            // Alone as a group, or first in a group of entries (its markers count with them).
-            KIND_DELIVERED if head.len.is_multiple_of(8) => {}
+            KIND_DELIVERED if head.len.is_multiple_of(8) && head.flags & FLAG_GROUP_END != 0 => {}
             KIND_DELIVERED => return Ok(Look::Bad("a malformed delivered frame".into())),
             kind => return Ok(Look::Bad(format!("an unknown kind of frame ({kind})"))),
         }
@@ -271,8 +270,6 @@ pub(super) fn scan<F: JournalFile>(
                             }
                         }
                     }
-                    // The next group starts at the next block.
-                    offset = align_up(offset);
                     (group_start, group_prev) = (offset, prev);
                 }
                 continue;

@@ -315,35 +315,3 @@ fn a_spool_of_format_2_is_moved_to_format_3_with_every_message() {
     drop(spool);
     assert_eq!(pending(&Spool::open(&path).unwrap()), [1, 2, 3, 4, 5]);
 }
-
-/// The journal's file as the spool opens it: whole blocks written past the page cache where
-/// the file system allows (ext4 does; tmpfs does not, and then the plain way is taken), other
-/// writes through it, and every write read back as written either way.
-#[test]
-fn the_journal_file_reads_back_every_write_direct_or_not() {
-    use super::super::journal::DirectFile;
-    let path = path("direct").with_extension("journal");
-    std::fs::write(&path, vec![0_u8; 64 << 10]).unwrap();
-    let mut file = DirectFile::open(&path).unwrap();
-    println!("written past the page cache: {}", file.is_direct());
-    let block: Vec<u8> = (0..8192_u32).map(|n| (n % 251) as u8).collect();
-    file.write_all_at(&block, 4096).unwrap();
-    // Not whole blocks: through the page cache, synced by `sync_data`.
-    file.write_all_at(b"header", 100).unwrap();
-    file.write_all_at(&[7; 40], 4096 + 8192).unwrap();
-    file.sync_data().unwrap();
-    let mut back = vec![0; 8192];
-    file.read_exact_at(&mut back, 4096).unwrap();
-    assert_eq!(back, block);
-    let whole = std::fs::read(&path).unwrap();
-    assert_eq!(&whole[100..106], b"header");
-    assert_eq!(&whole[4096..4096 + 8192], &block[..]);
-    assert_eq!(&whole[4096 + 8192..4096 + 8192 + 40], &[7; 40]);
-    // A block written again past the page cache replaces what a plain write left there.
-    file.write_all_at(&vec![9; 4096], 4096 + 8192).unwrap();
-    file.sync_data().unwrap();
-    let mut back = vec![0; 40];
-    file.read_exact_at(&mut back, 4096 + 8192).unwrap();
-    assert_eq!(back, [9; 40]);
-    assert_eq!(JournalFile::len(&file).unwrap(), 64 << 10);
-}
