@@ -9,7 +9,7 @@
 //! valgrind --tool=callgrind target/release/examples/hotpath [TASKS] [EVENTS] [MAX_IN_FLIGHT] [SPOOL]
 //! ```
 //!
-//! With a `SPOOL` path (a redb file, removed first), every awaited `track` returns once its
+//! With a `SPOOL` path (a redb file, removed first with its journal `SPOOL-journal`), every awaited `track` returns once its
 //! event is synced there, as in the report's spool run. With `HOTPATH_WINDOW_MS` set, each
 //! task tracks for that long instead of `EVENTS` times, as the report's pipeline does (tasks
 //! that keep tracking past the queue's cap, which a fixed count below it never reaches).
@@ -61,9 +61,11 @@ fn main() -> io::Result<()> {
         })
         .collect();
     for path in spools.iter().flatten() {
-        match std::fs::remove_file(path) {
-            Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
-            _ => {}
+        for file in [path.clone(), journal_of(path)] {
+            match std::fs::remove_file(file) {
+                Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
+                _ => {}
+            }
         }
     }
     // The report's binary serves the sink; it sits next to this example's directory.
@@ -181,6 +183,14 @@ fn main() -> io::Result<()> {
     }
     for path in spools.iter().flatten() {
         let _ = std::fs::remove_file(path);
+        let _ = std::fs::remove_file(journal_of(path));
     }
     Ok(())
+}
+
+/// The journal beside the spool file at `path`: `<name>-journal`.
+fn journal_of(path: &std::path::Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push("-journal");
+    PathBuf::from(name)
 }

@@ -250,12 +250,18 @@ fn finish(
     })
 }
 
-/// Removes a spool file left by an earlier run.
+/// Removes a spool left by an earlier run: its file and its journal (`<name>-journal`), so
+/// each run starts as a new deployment does, the journal at its first size.
 fn remove_spool(path: &Path) -> io::Result<()> {
-    match std::fs::remove_file(path) {
-        Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error),
-        _ => Ok(()),
+    let mut journal = path.as_os_str().to_owned();
+    journal.push("-journal");
+    for file in [path, Path::new(&journal)] {
+        match std::fs::remove_file(file) {
+            Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
+            _ => {}
+        }
     }
+    Ok(())
 }
 
 /// Where the spool goes: the folder of the generated crates, on the same disk as the build.

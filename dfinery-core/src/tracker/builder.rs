@@ -149,8 +149,9 @@ impl TrackerBuilder {
 
     /// Keep every accepted message in a spool file until DFINERY confirms it: `track` returns
     /// only once the message is synced to disk, and a tracker opened later on the same file
-    /// delivers first what this one left. The file is created if needed (not its folder).
-    /// Default: no spool, messages live in memory only.
+    /// delivers first what this one left. The file is created if needed (not its folder), with
+    /// its journal beside it, `<name>-journal` (see [`Spool`]). Default: no spool, messages
+    /// live in memory only.
     pub fn spool(mut self, path: impl Into<PathBuf>) -> Self {
         self.spool = Some(path.into());
         self

@@ -59,8 +59,10 @@ pub struct TrackerMetrics {
     pub spooled: u64,
     /// Times the spool's file was found deleted, or replaced by another file, while open, and
     /// a new spool was started at its path holding everything the old file held (a foreign
-    /// file found there is moved aside to `<name>.foreign-<unix ms>`, never written). Each time
-    /// is also logged with `tracing::error!`. See `RELIABILITY.md`, "Faults at the edges".
+    /// file found there is moved aside to `<name>.foreign-<unix ms>`, never written); and times
+    /// its journal (`<name>-journal`) was, what it held moved into the spool's file and a new
+    /// journal started. Each time is also logged with `tracing::error!`. See `RELIABILITY.md`,
+    /// "Faults at the edges".
     pub spool_recreated: u64,
     /// Bytes of the messages the spool holds for delivery.
     pub spooled_bytes: u64,

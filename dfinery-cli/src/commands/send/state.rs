@@ -394,10 +394,14 @@ impl StateDir {
         self.path.join(".made-by-dfinery-send")
     }
 
-    /// The files a send writes in the folder: all that [`remove`](Self::remove) deletes.
-    fn files(&self) -> [PathBuf; 4] {
+    /// The files a send writes in the folder: all that [`remove`](Self::remove) deletes. The
+    /// spool is two files: its journal is `<spool>-journal` (made under
+    /// `<spool>-journal.new` first).
+    fn files(&self) -> [PathBuf; 6] {
         [
             self.spool(),
+            self.path.join("spool.redb-journal"),
+            self.path.join("spool.redb-journal.new"),
             self.progress_path(),
             self.path.join("progress.json.tmp"),
             self.ids_path(),

@@ -352,6 +352,15 @@ impl EventRecord {
     }
 }
 
+#[cfg(feature = "tracker")]
+impl EventRecord {
+    /// The wire object's bytes, shared (what [`Serialize`] writes, as a reference count): the
+    /// middle of the event's spool entry.
+    pub(crate) fn wire(&self) -> Bytes {
+        self.0.json.clone()
+    }
+}
+
 impl Serialize for EventRecord {
     /// Writes the wire object as it was written when the record was made.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

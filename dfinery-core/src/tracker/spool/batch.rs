@@ -1,34 +1,64 @@
-//! One row of the spool's `batches` table: the messages one commit added, each framed as its
-//! sequence number (8 bytes, little-endian), its length (4 bytes, little-endian) and its bytes
-//! (the envelope as JSON), one after the other in ascending sequence order.
+//! One row of the spool's `batches` table: the messages one commit added (or one group of the
+//! journal, moved there by a checkpoint), each framed as a checksum (8 bytes: XXH3-64 of the
+//! rest of the frame, seed 0), its sequence number (8 bytes), its length (4 bytes, all
+//! little-endian) and its bytes (the envelope as JSON), one after the other in ascending
+//! sequence order.
 //!
 //! A commit writes one row, whatever the number of messages in it, and a row is deleted whole
 //! once every message in it is settled (or rewritten with the ones still pending when others
 //! must stay): the store then handles one value per commit instead of one key per message.
+//!
+//! The checksum (spool format 3) makes a flipped byte anywhere in a message's frame damage
+//! that is found and reported, where format 2's frames (no checksum, read with
+//! [`Entries::unchecked`] when such a file is opened) could deliver a message with a byte
+//! changed in its values.
 
 use std::collections::{BTreeMap, HashMap};
 
-/// Bytes of an entry's frame before its bytes: the sequence number and the length.
-const FRAME: usize = 12;
+use xxhash_rust::xxh3::xxh3_64;
+
+/// Bytes of an entry's frame before its bytes: the checksum, the sequence number and the
+/// length.
+const FRAME: usize = 20;
+/// Format 2's frame: the sequence number and the length.
+const UNCHECKED_FRAME: usize = 12;
+
+/// An entry's bytes in up to three parts, written one after another.
+pub(super) type Pieces<'a> = [&'a [u8]; 3];
+
+/// `bytes` as [`Pieces`].
+pub(super) fn whole(bytes: &[u8]) -> Pieces<'_> {
+    [bytes, &[], &[]]
+}
+
+/// The length of `pieces` put together.
+pub(super) fn pieces_len(pieces: &Pieces<'_>) -> usize {
+    pieces.iter().map(|piece| piece.len()).sum()
+}
 
 /// Appends `seq` and `bytes` to a batch being built.
 pub(super) fn push(batch: &mut Vec<u8>, seq: u64, bytes: &[u8]) {
-    let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
-    batch.extend_from_slice(&seq.to_le_bytes());
-    batch.extend_from_slice(&len.to_le_bytes());
-    batch.extend_from_slice(&bytes[..len as usize]);
+    let start = batch.len();
+    batch.resize(start + size(1, bytes.len().min(u32::MAX as usize)), 0);
+    put(&mut batch[start..], seq, &whole(bytes));
 }
 
 /// Writes `seq` and `bytes` framed, as [`push`] appends them, at the start of `out`, which
 /// holds [`size`]`(1, bytes.len())` bytes at least, and returns the rest of `out`: a row is
 /// written in place in the store's page, without a buffer of its own.
-pub(super) fn put<'a>(out: &'a mut [u8], seq: u64, bytes: &[u8]) -> &'a mut [u8] {
-    let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
-    let bytes = &bytes[..len as usize];
-    let (frame, rest) = out.split_at_mut(FRAME + bytes.len());
-    frame[..8].copy_from_slice(&seq.to_le_bytes());
-    frame[8..FRAME].copy_from_slice(&len.to_le_bytes());
-    frame[FRAME..].copy_from_slice(bytes);
+pub(super) fn put<'a>(out: &'a mut [u8], seq: u64, pieces: &Pieces<'_>) -> &'a mut [u8] {
+    let len = u32::try_from(pieces_len(pieces)).unwrap_or(u32::MAX);
+    let (frame, rest) = out.split_at_mut(FRAME + len as usize);
+    frame[8..16].copy_from_slice(&seq.to_le_bytes());
+    frame[16..FRAME].copy_from_slice(&len.to_le_bytes());
+    let mut at = FRAME;
+    for piece in pieces {
+        let piece = &piece[..piece.len().min(frame.len() - at)];
+        frame[at..at + piece.len()].copy_from_slice(piece);
+        at += piece.len();
+    }
+    let sum = xxh3_64(&frame[8..]);
+    frame[..8].copy_from_slice(&sum.to_le_bytes());
     rest
 }
 
@@ -38,11 +68,14 @@ pub(super) fn size(entries: usize, bytes: usize) -> usize {
 }
 
 /// The entries of a batch in order; stops at the first frame that does not fit in what is
-/// left (a damaged row), whose offset [`Entries::damaged_at`] gives.
+/// left or whose checksum does not match (a damaged row), whose offset
+/// [`Entries::damaged_at`] gives.
 pub(super) struct Entries<'a> {
     rest: &'a [u8],
     at: usize,
     damaged: bool,
+    /// Format 2's frames, without a checksum.
+    unchecked: bool,
 }
 
 impl<'a> Entries<'a> {
@@ -51,6 +84,16 @@ impl<'a> Entries<'a> {
             rest: batch,
             at: 0,
             damaged: false,
+            unchecked: false,
+        }
+    }
+
+    /// The entries of a row written by spool format 2 (no checksums), read when such a file
+    /// is opened and its rows are written again in this format.
+    pub(super) fn unchecked(batch: &'a [u8]) -> Entries<'a> {
+        Entries {
+            unchecked: true,
+            ..Entries::new(batch)
         }
     }
 
@@ -68,17 +111,28 @@ impl<'a> Iterator for Entries<'a> {
         if self.rest.is_empty() || self.damaged {
             return None;
         }
-        let frame = self.rest.get(..FRAME);
-        let parsed = frame.and_then(|frame| {
-            let seq = u64::from_le_bytes(frame[..8].try_into().ok()?);
-            let len = u32::from_le_bytes(frame[8..].try_into().ok()?) as usize;
-            let bytes = self.rest.get(FRAME..FRAME.checked_add(len)?)?;
-            Some((seq, bytes))
+        let head = if self.unchecked {
+            UNCHECKED_FRAME
+        } else {
+            FRAME
+        };
+        let parsed = self.rest.get(..head).and_then(|frame| {
+            let fields = &frame[head - 12..];
+            let seq = u64::from_le_bytes(fields[..8].try_into().ok()?);
+            let len = u32::from_le_bytes(fields[8..12].try_into().ok()?) as usize;
+            let whole = self.rest.get(..head.checked_add(len)?)?;
+            if !self.unchecked {
+                let sum = u64::from_le_bytes(frame[..8].try_into().ok()?);
+                if xxh3_64(&whole[8..]) != sum {
+                    return None;
+                }
+            }
+            Some((seq, &whole[head..]))
         });
         match parsed {
             Some((seq, bytes)) => {
-                self.rest = &self.rest[FRAME + bytes.len()..];
-                self.at += FRAME + bytes.len();
+                self.rest = &self.rest[head + bytes.len()..];
+                self.at += head + bytes.len();
                 Some((seq, bytes))
             }
             None => {
@@ -159,16 +213,54 @@ mod tests {
 
         // Written in place, the same bytes.
         let mut placed = vec![0_u8; batch.len()];
-        let rest = put(&mut placed, 7, b"{\"a\":1}");
-        let rest = put(rest, 9, b"");
-        assert!(put(rest, 12, &[b'x'; 300]).is_empty());
+        let rest = put(&mut placed, 7, &[b"{\"a\"", b":1", b"}"]);
+        let rest = put(rest, 9, &whole(b""));
+        assert!(put(rest, 12, &whole(&[b'x'; 300])).is_empty());
         assert_eq!(placed, batch);
 
         // A length flipped to something huge stops the reading there, without a panic.
         let mut flipped = batch.clone();
-        flipped[8 + 3] = 0xff;
+        flipped[16 + 3] = 0xff;
         let mut entries = Entries::new(&flipped);
         assert_eq!(entries.by_ref().count(), 0);
         assert_eq!(entries.damaged_at(), Some(0));
+    }
+
+    #[test]
+    fn a_byte_flipped_anywhere_in_a_frame_stops_the_reading_at_that_frame() {
+        let mut batch = Vec::new();
+        push(&mut batch, 7, b"{\"id\":\"a\"}");
+        push(&mut batch, 8, b"{\"id\":\"b\"}");
+        let second = size(1, br#"{"id":"a"}"#.len());
+        for at in 0..batch.len() {
+            let mut flipped = batch.clone();
+            flipped[at] ^= 0x04;
+            let mut entries = Entries::new(&flipped);
+            let read = entries.by_ref().count();
+            let expected = if at < second { (0, 0) } else { (1, second) };
+            assert_eq!(
+                (read, entries.damaged_at()),
+                (expected.0, Some(expected.1)),
+                "byte {at}"
+            );
+        }
+    }
+
+    #[test]
+    fn format_2_rows_are_read_without_checksums() {
+        let mut row = Vec::new();
+        for (seq, bytes) in [(3_u64, &b"{}"[..]), (4, b"[1]")] {
+            row.extend_from_slice(&seq.to_le_bytes());
+            row.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+            row.extend_from_slice(bytes);
+        }
+        let mut entries = Entries::unchecked(&row);
+        let read: Vec<(u64, &[u8])> = entries.by_ref().collect();
+        assert_eq!(read, [(3, &b"{}"[..]), (4, &b"[1]"[..])]);
+        assert_eq!(entries.damaged_at(), None);
+        // Read as format 3, the same bytes are damage.
+        let mut checked = Entries::new(&row);
+        assert_eq!(checked.by_ref().count(), 0);
+        assert_eq!(checked.damaged_at(), Some(0));
     }
 }

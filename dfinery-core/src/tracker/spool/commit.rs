@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use redb::{Durability, ReadableTable};
 
-use super::{BATCHES, DEAD_LETTERS, Store, UNREADABLE, batch, follow};
+use super::{BATCHES, DEAD_LETTERS, Store, UNREADABLE, batch, follow, journaled};
 use crate::tracker::error::SpoolError;
 
 /// One change to the spool.
@@ -36,9 +36,8 @@ pub(crate) enum Write {
     Insert {
         /// Its sequence number.
         seq: u64,
-        /// The envelope as JSON (cut from a shared chunk, as records are: see
-        /// `encode/record/chunk.rs`).
-        bytes: Bytes,
+        /// The envelope as JSON (see [`Stored`]).
+        bytes: Stored,
     },
     /// Deletes a pending entry (delivered).
     Remove(u64),
@@ -58,6 +57,61 @@ pub(crate) enum Write {
     },
     /// Deletes every dead letter.
     ClearDeadLetters,
+}
+
+/// A message's spool entry: the envelope as JSON, in up to three parts written one after
+/// another. An event's entry is the envelope's head (`{"identity":…,"message":{"event":`), the
+/// record's own wire object (shared with the record, not copied) and `}}`: the same bytes
+/// `serde_json` writes for the envelope, put together only where they are written (the
+/// journal's frame, a batch's row). Other entries are whole (cut from a shared chunk, as
+/// records are: see `encode/record/chunk.rs`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Stored {
+    head: Bytes,
+    body: Bytes,
+    tail: &'static [u8],
+}
+
+impl Stored {
+    /// An entry of `head`, then `body`, then `tail`.
+    pub(crate) fn parts(head: Bytes, body: Bytes, tail: &'static [u8]) -> Stored {
+        Stored { head, body, tail }
+    }
+
+    /// Its length in bytes.
+    pub(crate) fn len(&self) -> usize {
+        self.head.len() + self.body.len() + self.tail.len()
+    }
+
+    /// Its parts, in order.
+    pub(crate) fn pieces(&self) -> [&[u8]; 3] {
+        [&self.head, &self.body, self.tail]
+    }
+
+    /// Its bytes, put together.
+    pub(crate) fn to_vec(&self) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(self.len());
+        for piece in self.pieces() {
+            bytes.extend_from_slice(piece);
+        }
+        bytes
+    }
+}
+
+impl From<Bytes> for Stored {
+    fn from(bytes: Bytes) -> Stored {
+        Stored {
+            head: bytes,
+            body: Bytes::new(),
+            tail: b"",
+        }
+    }
+}
+
+impl From<Vec<u8>> for Stored {
+    fn from(bytes: Vec<u8>) -> Stored {
+        Bytes::from(bytes).into()
+    }
 }
 
 /// How a write is committed.
@@ -327,6 +381,14 @@ pub(super) fn unsynced(writes: &[Write], mode: Mode) -> u64 {
 /// still names the file it has open, and follows it when it was deleted or replaced (see
 /// `follow.rs`).
 fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
+    // With a journal, the deletes kept back go with the next commit of other writes: they are
+    // markers written with its group (a row of redb they settle is deleted at the next
+    // checkpoint), so nothing is gained by keeping them longer, and the messages they settle
+    // are not moved into redb by a checkpoint meanwhile.
+    let with_journal = store
+        .journal_source
+        .as_ref()
+        .is_some_and(|source| source.open.is_some());
     let mut lazy_commits = 0_u32;
     let mut broken = false;
     // Sequence numbers a failed commit tried to insert: removed once the file is open again.
@@ -451,22 +513,14 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
         }
         // Messages delivered (`Remove`) or dead-lettered (`Bury`) by now: a carried insert of
         // one is not written at all, so the list keeps only messages the tracker still holds.
-        let settled: HashSet<u64> = group_writes
-            .iter()
-            .filter_map(|w| match w {
-                Write::Remove(seq) | Write::Bury { seq, .. } => Some(*seq),
-                _ => None,
-            })
-            .chain(
-                if carried.is_empty() {
-                    &[][..]
-                } else {
-                    &deferred[..]
-                }
-                .iter()
-                .copied(),
-            )
-            .collect();
+        // (Only looked up when there are some: a group of awaited calls has none.)
+        let settled: HashSet<u64> = if carried.is_empty() {
+            HashSet::new()
+        } else {
+            settled_by(group_writes.iter())
+                .chain(deferred.iter().copied())
+                .collect()
+        };
         if !carried.is_empty() && !settled.is_empty() {
             let before = carried.len();
             carried.retain(|w| !matches!(w, Write::Insert { seq, .. } if settled.contains(seq)));
@@ -488,6 +542,7 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
         writes.append(group_writes);
         if !deferred.is_empty()
             && (barrier
+                || (with_journal && !writes.is_empty())
                 || deferred.len() >= DEFER_DELETES_MAX
                 || deferred_since.is_some_and(|since| since.elapsed() >= DEFER_DELETES_FOR))
         {
@@ -511,9 +566,11 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
         } else if writes.is_empty() && !sync {
             Ok(())
         } else {
-            // The path must still name the file written: follow it when it was deleted or
-            // replaced (a failure leaves the open file as it was, not broken).
-            follow::follow(store, false).map(|_| ())
+            // The paths must still name the files written: follow them when they were deleted
+            // or replaced (a failure leaves the open files as they were, not broken).
+            follow::follow(store, false)
+                .and_then(|_| journaled::follow_journal(store))
+                .map(|_| ())
         };
         let result = match result {
             Ok(()) if writes.is_empty() && !sync => {
@@ -562,6 +619,11 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                     .fetch_sub(handed_over + carried_count, Ordering::SeqCst);
             }
             Err(reason) => {
+                // The messages this commit settled: an insert of one is not written again.
+                let settled: HashSet<u64> = settled
+                    .into_iter()
+                    .chain(settled_by(writes.iter()))
+                    .collect();
                 not_durable.extend(waited);
                 // The settled messages must stay a prefix of each user's: a delete or a dead
                 // letter of this commit left out while a later message's lands would have the
@@ -660,10 +722,19 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
         }
     }
     // A deletion after the last commit: what the file holds is moved to the path before it is
-    // closed.
+    // closed; and what the journal holds is moved into the file.
     if !broken {
         follow_idle(store, &mut None);
+        journaled::close(store);
     }
+}
+
+/// The messages `writes` deliver or dead-letter.
+fn settled_by<'a>(writes: impl Iterator<Item = &'a Write>) -> impl Iterator<Item = u64> {
+    writes.filter_map(|w| match w {
+        Write::Remove(seq) | Write::Bury { seq, .. } => Some(*seq),
+        _ => None,
+    })
 }
 
 /// How often the writer checks its path while no job comes.
@@ -695,7 +766,7 @@ const DEFER_DELETES_MAX: usize = 100_000;
 /// Follows the path outside a commit; a failure is logged once (until it changes) and tried
 /// again at the next check or commit.
 fn follow_idle(store: &Store, last_error: &mut Option<String>) {
-    match follow::follow(store, false) {
+    match follow::follow(store, false).and_then(|_| journaled::follow_journal(store)) {
         Ok(_) => *last_error = None,
         Err(reason) => {
             if last_error.as_deref() != Some(reason.as_str()) {
@@ -739,15 +810,26 @@ fn reopen(store: &Store) -> Result<(), String> {
         store.next_seq.fetch_max(last + 1, Ordering::Relaxed);
         store.next_seq.fetch_add(count, Ordering::Relaxed)
     };
-    let loaded = panic::catch_unwind(AssertUnwindSafe(|| super::open::load(&opened, number)))
-        .map_err(|_| "the store panicked while reading the file again".to_owned())?
-        .map_err(|e| format!("{REREAD_FAILED}{e}"))?;
-    let (entries, bytes) = loaded.index.totals();
+    let loaded = panic::catch_unwind(AssertUnwindSafe(|| {
+        super::open::load(&opened, false, number)
+    }))
+    .map_err(|_| "the store panicked while reading the file again".to_owned())?
+    .map_err(|e| format!("{REREAD_FAILED}{e}"))?;
+    let mut fresh_index = loaded.index;
     let mut index = store.index.lock().unwrap_or_else(|e| e.into_inner());
     // Batch keys go on rising: none is used twice in one process.
-    let next_batch = index.next_batch.max(loaded.index.next_batch);
-    *index = loaded.index;
-    index.next_batch = next_batch;
+    fresh_index.next_batch = index.next_batch.max(fresh_index.next_batch);
+    // The journal is read afresh too, and what it holds pending moved into the file.
+    let mut journal = store.journal.lock().unwrap_or_else(|e| e.into_inner());
+    drop(journal.take());
+    if let Some(source) = &store.journal_source {
+        let found = journaled::read(source).map_err(|e| format!("{REREAD_FAILED}{e}"))?;
+        *journal = journaled::settle(source, found, &opened, &mut fresh_index)
+            .map_err(|e| format!("{REREAD_FAILED}{e}"))?;
+    }
+    drop(journal);
+    let (entries, bytes) = fresh_index.totals();
+    *index = fresh_index;
     drop(index);
     store.pending.store(entries, Ordering::Relaxed);
     store.pending_bytes.store(bytes, Ordering::Relaxed);
@@ -768,15 +850,22 @@ struct Delta {
     bytes: i64,
 }
 
-/// One transaction with every write, synced or not; the index and the counters follow on
-/// success.
+/// One commit of every write, synced or not; the index and the counters follow on success.
 ///
-/// The messages the writes insert go into one new batch (for each sequence number the last
-/// write wins: an insert deleted later in the same writes is not written at all). The
-/// messages they settle (delivered, dead-lettered, set aside) are taken out of their batches:
-/// a batch left with none is deleted, one left with some is written again with those alone.
-/// So a commit touches one row per batch it changes, not one key per message: a commit of
-/// 256 awaited messages writes one row, and the deletes kept back for 250 ms drop whole rows.
+/// The messages the writes insert (for each sequence number the last write wins: an insert
+/// deleted later in the same writes is not written at all) are appended to the journal in one
+/// group (see `journaled.rs`), or, without a journal, go into one new batch of the redb file.
+/// The messages they settle (delivered, dead-lettered, set aside) are named by a delivered
+/// marker in the journal when they are there; those in redb are taken out of their batches: a
+/// batch left with none is deleted, one left with some is written again with those alone. So a
+/// commit touches one row per batch it changes, not one key per message, and with a journal
+/// the redb file is not written at all while the messages are delivered before the journal
+/// fills.
+///
+/// With a journal every redb transaction is synced, before the journal is written: a dead
+/// letter (or a delete of an older message) is durable before the journal's marker of it, so a
+/// crash never finds a message in neither place, nor a later message settled while an earlier
+/// one is not.
 fn commit(store: &Store, writes: &Writes, sync: bool) -> Result<(), String> {
     use std::collections::{BTreeMap, HashMap};
 
@@ -785,34 +874,50 @@ fn commit(store: &Store, writes: &Writes, sync: bool) -> Result<(), String> {
         return Err("the file is closed after a failed write".to_owned());
     };
     let mut index = store.index.lock().unwrap_or_else(|e| e.into_inner());
+    let mut journal = store.journal.lock().unwrap_or_else(|e| e.into_inner());
     // The last write of each sequence number inserting in this commit: `Some(bytes)` to
     // insert, `None` when a later write settled it.
-    let mut inserted: BTreeMap<u64, Option<&[u8]>> = BTreeMap::new();
+    let mut inserted: BTreeMap<u64, Option<&Stored>> = BTreeMap::new();
     // Messages in the file this commit settles (or replaces), by batch: each with its length.
     let mut settled: HashMap<u64, Vec<(u64, u32)>> = HashMap::new();
-    let settle = |seq: u64, settled: &mut HashMap<u64, Vec<(u64, u32)>>| {
+    // Messages it settles by a delivered marker in the journal, with their lengths: those in
+    // the journal, and those in redb delivered (deleted from redb at the next checkpoint).
+    let mut settled_journal: Vec<(u64, u32)> = Vec::new();
+    let settle = |seq: u64,
+                  delivered: bool,
+                  settled: &mut HashMap<u64, Vec<(u64, u32)>>,
+                  settled_journal: &mut Vec<(u64, u32)>| {
         if let Some(loc) = index.entries.get(&seq) {
-            settled.entry(loc.batch).or_default().push((seq, loc.len));
+            if delivered && journal.is_some() {
+                settled_journal.push((seq, loc.len));
+            } else {
+                settled.entry(loc.batch).or_default().push((seq, loc.len));
+            }
+        } else if let Some(len) = journal.as_ref().and_then(|j| j.len_of(seq)) {
+            settled_journal.push((seq, len));
         }
     };
     let mut others = false;
     // No message above the last one pending is in the file: a new insert is not looked up.
-    let last = index.last_seq();
+    let last = index
+        .last_seq()
+        .max(journal.as_ref().map_or(0, |j| j.last_seq()));
     for write in writes.iter() {
         match write {
             Write::Insert { seq, bytes } => {
-                inserted.insert(*seq, Some(&bytes[..]));
+                inserted.insert(*seq, Some(bytes));
                 // Written again (after a failed commit that may have landed): one copy only.
                 if *seq <= last {
-                    settle(*seq, &mut settled);
+                    settle(*seq, false, &mut settled, &mut settled_journal);
                 }
             }
             Write::Remove(seq) | Write::Bury { seq, .. } | Write::SetAside { seq, .. } => {
                 if let Some(slot) = inserted.get_mut(seq) {
                     *slot = None;
                 }
-                settle(*seq, &mut settled);
-                others |= !matches!(write, Write::Remove(_));
+                let delivered = matches!(write, Write::Remove(_));
+                settle(*seq, delivered, &mut settled, &mut settled_journal);
+                others |= !delivered;
             }
             Write::ClearDeadLetters => others = true,
         }
@@ -822,6 +927,60 @@ fn commit(store: &Store, writes: &Writes, sync: bool) -> Result<(), String> {
         seqs.sort_unstable();
         seqs.dedup();
     }
+    settled_journal.sort_unstable();
+    settled_journal.dedup();
+    // The inserts, in sequence order.
+    let fresh: Vec<(u64, batch::Pieces<'_>)> = inserted
+        .iter()
+        .filter_map(|(seq, bytes)| bytes.map(|bytes| (*seq, bytes.pieces())))
+        .collect();
+    let mut delta = Delta::default();
+    for (_, pieces) in &fresh {
+        delta.entries += 1;
+        delta.bytes += batch::pieces_len(pieces) as i64;
+    }
+    for (_, len) in &settled_journal {
+        delta.entries -= 1;
+        delta.bytes -= i64::from(*len);
+    }
+    let journaled = journal.is_some();
+    if !settled.is_empty() || others || (!journaled && (sync || !fresh.is_empty())) {
+        let to_redb: &[(u64, batch::Pieces<'_>)] = if journaled { &[] } else { &fresh };
+        commit_redb(
+            db,
+            &mut index,
+            writes,
+            &settled,
+            others,
+            to_redb,
+            sync || journaled,
+            &mut delta,
+        )?;
+    }
+    if let Some(journal) = journal.as_mut() {
+        journal.append(db, &mut index, &fresh, &settled_journal, sync)?;
+    }
+    drop(journal);
+    drop(index);
+    apply(&store.pending, delta.entries);
+    apply(&store.pending_bytes, delta.bytes);
+    Ok(())
+}
+
+/// The redb part of a [`commit`]: the batches of `settled` taken out or written again, `fresh`
+/// inserted as new batches, and the dead letters and unreadable entries of `writes` when
+/// `others`, in one transaction (synced when `sync`); the index follows once it is committed.
+#[allow(clippy::too_many_arguments)]
+fn commit_redb(
+    db: &redb::Database,
+    index: &mut batch::Index,
+    writes: &Writes,
+    settled: &std::collections::HashMap<u64, Vec<(u64, u32)>>,
+    others: bool,
+    fresh: &[(u64, batch::Pieces<'_>)],
+    sync: bool,
+    delta: &mut Delta,
+) -> Result<(), String> {
     let mut txn = db.begin_write().map_err(|e| e.to_string())?;
     let durability = if sync {
         Durability::Immediate
@@ -829,85 +988,19 @@ fn commit(store: &Store, writes: &Writes, sync: bool) -> Result<(), String> {
         Durability::None
     };
     txn.set_durability(durability).map_err(|e| e.to_string())?;
-    let mut delta = Delta::default();
     // The new rows: their keys from `next_batch` on, and the entries of each.
-    let mut new_rows: Vec<(u64, Vec<(u64, u32)>)> = Vec::new();
-    // Batches emptied, and those written again with the entries they keep.
-    let mut emptied: Vec<u64> = Vec::new();
-    let mut shrunk: Vec<(u64, u32)> = Vec::new();
+    let new_rows;
+    let dropped;
     {
         let mut batches = txn.open_table(BATCHES).map_err(|e| e.to_string())?;
-        for (&batch_key, seqs) in &settled {
+        for seqs in settled.values() {
             for (_, len) in seqs {
                 delta.entries -= 1;
                 delta.bytes -= i64::from(*len);
             }
-            let live = index.live.get(&batch_key).copied().unwrap_or(0);
-            let left = live.saturating_sub(seqs.len() as u32);
-            if left == 0 {
-                batches.remove(batch_key).map_err(|e| e.to_string())?;
-                emptied.push(batch_key);
-                continue;
-            }
-            let old = batches
-                .get(batch_key)
-                .map_err(|e| e.to_string())?
-                .map(|row| row.value().to_vec())
-                .unwrap_or_default();
-            let mut row = Vec::with_capacity(old.len());
-            for (seq, bytes) in batch::Entries::new(&old) {
-                let ours = index
-                    .entries
-                    .get(&seq)
-                    .is_some_and(|l| l.batch == batch_key);
-                if ours && seqs.binary_search_by_key(&seq, |(s, _)| *s).is_err() {
-                    batch::push(&mut row, seq, bytes);
-                }
-            }
-            batches
-                .insert(batch_key, row.as_slice())
-                .map_err(|e| e.to_string())?;
-            shrunk.push((batch_key, left));
         }
-        // The inserts in sequence order, cut into rows of about `ROW_BYTES` at most, each
-        // written in place in the store's page.
-        let fresh: Vec<(u64, &[u8])> = inserted
-            .iter()
-            .filter_map(|(seq, bytes)| bytes.map(|bytes| (*seq, bytes)))
-            .collect();
-        let mut key = index.next_batch;
-        let mut start = 0;
-        while start < fresh.len() {
-            let (mut end, mut len) = (start, 0);
-            while let Some((_, bytes)) = fresh.get(end) {
-                let size = batch::size(1, bytes.len());
-                if end > start && len + size > ROW_BYTES {
-                    break;
-                }
-                len += size;
-                end += 1;
-            }
-            let row = &fresh[start..end];
-            {
-                let mut place = batches
-                    .insert_reserve(key, len)
-                    .map_err(|e| e.to_string())?;
-                let mut out: &mut [u8] = place.as_mut();
-                for (seq, bytes) in row {
-                    out = batch::put(out, *seq, bytes);
-                }
-            }
-            new_rows.push((
-                key,
-                row.iter()
-                    .map(|(seq, bytes)| (*seq, bytes.len() as u32))
-                    .collect(),
-            ));
-            delta.entries += row.len() as i64;
-            delta.bytes += row.iter().map(|(_, bytes)| bytes.len() as i64).sum::<i64>();
-            key += 1;
-            start = end;
-        }
+        dropped = drop_from_rows(&mut batches, index, settled).map_err(|e| e.to_string())?;
+        new_rows = insert_rows(&mut batches, index.next_batch, fresh).map_err(|e| e.to_string())?;
     }
     if others {
         let mut dead = txn.open_table(DEAD_LETTERS).map_err(|e| e.to_string())?;
@@ -932,24 +1025,123 @@ fn commit(store: &Store, writes: &Writes, sync: bool) -> Result<(), String> {
     }
     txn.commit().map_err(|e| e.to_string())?;
     // Committed: the index follows the file.
-    for seqs in settled.values() {
-        for (seq, _) in seqs {
-            index.entries.remove(seq);
-        }
-    }
-    for batch_key in emptied {
-        index.live.remove(&batch_key);
-    }
-    for (batch_key, left) in shrunk {
-        index.live.insert(batch_key, left);
-    }
+    dropped.apply(index, settled);
     for (key, entries) in new_rows {
         index.add(key, entries);
     }
-    drop(index);
-    apply(&store.pending, delta.entries);
-    apply(&store.pending_bytes, delta.bytes);
     Ok(())
+}
+
+/// What [`drop_from_rows`] changed: the batches emptied (deleted), and those written again
+/// with the number of entries they keep.
+#[derive(Debug, Default)]
+pub(super) struct Dropped {
+    emptied: Vec<u64>,
+    shrunk: Vec<(u64, u32)>,
+}
+
+impl Dropped {
+    /// The index follows, once the transaction is committed: the entries of `settled` are no
+    /// longer in it, and the batches hold what is left.
+    pub(super) fn apply(
+        self,
+        index: &mut batch::Index,
+        settled: &std::collections::HashMap<u64, Vec<(u64, u32)>>,
+    ) {
+        for seqs in settled.values() {
+            for (seq, _) in seqs {
+                index.entries.remove(seq);
+            }
+        }
+        for batch_key in self.emptied {
+            index.live.remove(&batch_key);
+        }
+        for (batch_key, left) in self.shrunk {
+            index.live.insert(batch_key, left);
+        }
+    }
+}
+
+/// Takes the entries of `settled` (sequence numbers and lengths, by batch, each list sorted)
+/// out of their rows of `batches`: a row left with none is deleted, one left with some is
+/// written again with those alone (and only those the index still places in it).
+pub(super) fn drop_from_rows(
+    batches: &mut redb::Table<u64, &[u8]>,
+    index: &batch::Index,
+    settled: &std::collections::HashMap<u64, Vec<(u64, u32)>>,
+) -> Result<Dropped, redb::Error> {
+    let mut dropped = Dropped::default();
+    for (&batch_key, seqs) in settled {
+        let live = index.live.get(&batch_key).copied().unwrap_or(0);
+        let left = live.saturating_sub(seqs.len() as u32);
+        if left == 0 {
+            batches.remove(batch_key)?;
+            dropped.emptied.push(batch_key);
+            continue;
+        }
+        let old = batches
+            .get(batch_key)?
+            .map(|row| row.value().to_vec())
+            .unwrap_or_default();
+        let mut row = Vec::with_capacity(old.len());
+        for (seq, bytes) in batch::Entries::new(&old) {
+            let ours = index
+                .entries
+                .get(&seq)
+                .is_some_and(|l| l.batch == batch_key);
+            if ours && seqs.binary_search_by_key(&seq, |(s, _)| *s).is_err() {
+                batch::push(&mut row, seq, bytes);
+            }
+        }
+        batches.insert(batch_key, row.as_slice())?;
+        dropped.shrunk.push((batch_key, left));
+    }
+    Ok(dropped)
+}
+
+/// New rows of the `batches` table: each row's key, and its entries (sequence number and
+/// length).
+pub(super) type NewRows = Vec<(u64, Vec<(u64, u32)>)>;
+
+/// Writes `fresh` (in sequence order) as new rows of `batches`, keys from `first_key` on, cut
+/// into rows of about [`ROW_BYTES`] at most, each written in place in the store's page; returns
+/// each row's key and entries (sequence number and length), for the index once committed.
+pub(super) fn insert_rows(
+    batches: &mut redb::Table<u64, &[u8]>,
+    first_key: u64,
+    fresh: &[(u64, batch::Pieces<'_>)],
+) -> Result<NewRows, redb::Error> {
+    let mut new_rows = Vec::new();
+    let mut key = first_key;
+    let mut start = 0;
+    while start < fresh.len() {
+        let (mut end, mut len) = (start, 0);
+        while let Some((_, pieces)) = fresh.get(end) {
+            let size = batch::size(1, batch::pieces_len(pieces));
+            if end > start && len + size > ROW_BYTES {
+                break;
+            }
+            len += size;
+            end += 1;
+        }
+        let row = &fresh[start..end];
+        {
+            let mut place = batches.insert_reserve(key, len)?;
+            let mut out: &mut [u8] = place.as_mut();
+            for (seq, pieces) in row {
+                out = batch::put(out, *seq, pieces);
+            }
+        }
+        new_rows.push((
+            key,
+            row.iter()
+                .map(|(seq, pieces)| (*seq, batch::pieces_len(pieces) as u32))
+                .collect(),
+        ));
+        key += 1;
+        start = end;
+    }
+    Ok(new_rows)
 }
 
 fn apply(counter: &AtomicU64, delta: i64) {

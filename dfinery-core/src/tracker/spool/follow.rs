@@ -176,8 +176,19 @@ pub(super) fn follow(store: &Store, broken: bool) -> Result<bool, String> {
         let mut db = store.db.write().unwrap_or_else(|e| e.into_inner());
         let old = db.replace(fresh);
         *store.file_id.lock().unwrap_or_else(|e| e.into_inner()) = fresh_id;
-        store.pending.store(counts.pending, Ordering::Relaxed);
-        store.pending_bytes.store(counts.bytes, Ordering::Relaxed);
+        // The messages in the journal stay there (it is another file).
+        let (journal_pending, journal_bytes) = store
+            .journal
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map_or((0, 0), |journal| journal.totals());
+        store
+            .pending
+            .store(counts.pending + journal_pending, Ordering::Relaxed);
+        store
+            .pending_bytes
+            .store(counts.bytes + journal_bytes, Ordering::Relaxed);
         if lost.is_some() {
             // The new file starts empty: nothing is pending in it.
             let mut index = store.index.lock().unwrap_or_else(|e| e.into_inner());
@@ -277,7 +288,7 @@ fn in_use(path: &Path) -> bool {
 
 /// `<path>.foreign-<unix ms>` (with `-2`, `-3`, … when taken): where a foreign file found at
 /// the spool's path is moved.
-fn aside_path(path: &Path) -> PathBuf {
+pub(super) fn aside_path(path: &Path) -> PathBuf {
     let ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis());
@@ -493,8 +504,9 @@ mod tests {
             .collect();
         assert_eq!(aside.len(), 1, "{aside:?}");
         // Theirs had lost its own path (renamed over ours), so it followed it too: the file
-        // moved aside is the one it left (100), and its path holds both of its entries.
-        assert_eq!(Spool::open(&aside[0]).unwrap().pending_len(), 1);
+        // moved aside is the one it left, empty (its messages were in its journal, which
+        // stayed at its path), and its path holds both of its entries.
+        assert_eq!(Spool::open(&aside[0]).unwrap().pending_len(), 0);
         assert_eq!(Spool::open(&other).unwrap().pending_len(), 2);
     }
 }

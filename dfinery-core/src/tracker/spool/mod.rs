@@ -1,12 +1,15 @@
-//! [`Spool`]: the tracker's durable queue in a redb file. A `batches` table holds every
-//! accepted message until DFINERY confirms it, one row per commit with the messages it added
-//! (see `batch.rs`); a `dead_letters` table holds the messages refused for good, keyed by the
-//! message's sequence number. One thread per spool writes the file (see `commit.rs`); callers
-//! hand it their writes and are answered through a channel.
+//! [`Spool`]: the tracker's durable queue, a journal and a redb file. The journal
+//! (`journal.rs`, used by `journaled.rs`) takes every accepted message as it comes, one group
+//! per commit; the redb file's `batches` table holds what a checkpoint moved there, one row per
+//! commit (see `batch.rs`); a `dead_letters` table holds the messages refused for good, keyed by
+//! the message's sequence number. One thread per spool writes the files (see `commit.rs`);
+//! callers hand it their writes and are answered through a channel.
 
 mod batch;
 mod commit;
 mod follow;
+mod journal;
+mod journaled;
 mod open;
 
 use std::fmt;
@@ -20,7 +23,7 @@ use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, Tab
 use super::dead_letter::DeadLetter;
 use super::error::{SpoolError, StoreError};
 
-pub(crate) use commit::{Done, Mode, Part, Rows, Write};
+pub(crate) use commit::{Done, Mode, Part, Rows, Stored, Write};
 use commit::{Job, Writer};
 
 /// Messages waiting for DFINERY's confirmation: batch key → the messages one commit added,
@@ -38,17 +41,23 @@ const UNREADABLE: TableDefinition<u64, &[u8]> = TableDefinition::new("unreadable
 /// `format` → the spool format version.
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
-/// The spool format this version writes and reads: files of format 1 (one row per pending
-/// message) are moved to it when opened, and a file of another format is refused with
-/// [`SpoolError::Format`], which names both.
-pub(crate) const SPOOL_FORMAT: u64 = 2;
+/// The spool format this version writes and reads: format 3 keeps the newest pending messages
+/// in a journal beside the redb file (see `journaled.rs`). Files of format 2 (everything in
+/// redb) are taken as they are, and of format 1 (one row per pending message) moved into
+/// batches, when opened; a file of another format is refused with [`SpoolError::Format`],
+/// which names both.
+pub(crate) const SPOOL_FORMAT: u64 = 3;
 
 /// Opens the spool's database again (the file, or a backend given to
 /// [`Spool::open_with_backend`]).
 pub(super) type Reopen = Arc<dyn Fn() -> Result<Database, redb::DatabaseError> + Send + Sync>;
 
 /// The tracker's durable queue: a redb database file (an embedded, transactional store with
-/// checksummed pages and crash-safe commits).
+/// crash-safe commits) and a journal beside it, `<name>-journal`, where the newest messages are
+/// appended, one write and one sync per group of callers. What stays pending longer than the
+/// journal keeps it (when it is full), and everything pending when the spool is closed or
+/// opened, is moved into the redb file, which also holds the dead letters. Copy, move or delete
+/// the two files together.
 ///
 /// A tracker opens it with [`TrackerBuilder::spool`](super::TrackerBuilder::spool); open it
 /// yourself to read what a stopped tracker left: [`pending_len`](Spool::pending_len) messages
@@ -117,8 +126,14 @@ pub(super) struct Store {
     /// The file the store has open (device and inode), to see it deleted or replaced (see
     /// `follow.rs`); `None` where the platform does not say.
     file_id: Mutex<Option<follow::FileId>>,
-    /// Times the file was found deleted or replaced and a new one started at the path.
+    /// Times the file (or its journal) was found deleted or replaced and a new one started
+    /// at the path.
     recreated: AtomicU64,
+    /// Where the journal is and how it is opened (see `journaled.rs`).
+    journal_source: Option<journaled::JournalSource>,
+    /// The journal the writer appends to; `None` for a spool that writes its messages into
+    /// redb, or while the writer reopens the files after a failed write.
+    journal: Mutex<Option<journaled::Journaled>>,
 }
 
 impl Spool {
@@ -411,6 +426,31 @@ impl Store {
             if after >= upto {
                 return Ok(Vec::new());
             }
+            let from_file = self.read_batches(after, upto, limit)?;
+            // The journal's messages are numbered after those of the file but for a few
+            // written again after a failed write: both read, merged in order.
+            let journal = self.journal.lock().unwrap_or_else(|e| e.into_inner());
+            let Some(journal) = journal.as_ref() else {
+                return Ok(from_file);
+            };
+            let from_journal = journal
+                .read_range(after + 1..=upto, limit)
+                .map_err(|reason| self.storage(reason))?;
+            if from_journal.is_empty() {
+                return Ok(from_file);
+            }
+            let mut rows = from_file;
+            rows.extend(from_journal);
+            rows.sort_unstable_by_key(|(seq, _)| *seq);
+            rows.truncate(limit);
+            Ok(rows)
+        })
+    }
+
+    /// Up to `limit` pending entries of the redb file with sequence numbers in
+    /// `after + 1 ..= upto`, in order.
+    fn read_batches(&self, after: u64, upto: u64, limit: usize) -> Result<Rows, SpoolError> {
+        {
             let index = self.index.lock().unwrap_or_else(|e| e.into_inner());
             let wanted: Vec<(u64, u64)> = index
                 .entries
@@ -474,7 +514,7 @@ impl Store {
                     })
                 })
                 .collect()
-        })
+        }
     }
 
     /// Runs `read`, turning a panic inside the store (damage it does not foresee) into an

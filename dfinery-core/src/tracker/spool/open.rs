@@ -12,6 +12,7 @@ use redb::{Database, DatabaseError, Durability, ReadableTable, TableHandle};
 use super::batch::{self, Index};
 use super::commit::Writer;
 use super::follow;
+use super::journaled::{self, JournalSource};
 use super::{
     BATCHES, DEAD_LETTERS, LEGACY_PENDING, META, Reopen, SPOOL_FORMAT, Spool, Store, UNREADABLE,
 };
@@ -40,14 +41,19 @@ impl Spool {
         // Opened again (after a failed write, or at the path after the file was deleted) by
         // its absolute path, so a change of the working folder does not move it.
         let file = absolute(&path);
+        let journal = JournalSource::beside(&file);
         let reopen: Reopen = Arc::new(move || Database::create(&file));
-        Spool::open_guarded(path, reopen)
+        Spool::open_guarded(path, reopen, journal)
     }
 
     /// Opens the spool at `path` through a storage backend made by `backend` (called again
     /// each time the writer reopens the file after a failed write). For the fault-injection
     /// tests, which wrap the file backend to make writes, syncs and reads fail on demand; not
     /// part of the stable API.
+    ///
+    /// Such a spool writes every message into the store (format 3's journal is for files the
+    /// spool opens itself): a journal found beside `path` is read into the store when it is
+    /// opened, then removed.
     ///
     /// # Errors
     ///
@@ -63,11 +69,39 @@ impl Spool {
             let backend = backend().map_err(|e| DatabaseError::Storage(e.into()))?;
             Database::builder().create_with_backend(backend)
         });
-        Spool::open_guarded(path, reopen)
+        let journal = JournalSource {
+            open: None,
+            ..JournalSource::beside(&absolute(&path))
+        };
+        Spool::open_guarded(path, reopen, journal)
     }
 
-    fn open_guarded(path: PathBuf, reopen: Reopen) -> Result<Spool, SpoolError> {
-        match panic::catch_unwind(AssertUnwindSafe(|| open_checked(&path, reopen))) {
+    /// Opens the spool at `path` with its journal opened by `journal` (called again each time
+    /// the writer reads it afresh after a failed write) and created at `capacity` bytes: for the
+    /// tests that make the journal's writes and syncs fail, or fill it quickly.
+    #[cfg(test)]
+    pub(crate) fn open_with_journal(
+        path: impl AsRef<Path>,
+        journal: journaled::OpenJournal,
+        capacity: u64,
+    ) -> Result<Spool, SpoolError> {
+        let path = path.as_ref().to_path_buf();
+        let file = absolute(&path);
+        let source = JournalSource {
+            open: Some(journal),
+            capacity,
+            ..JournalSource::beside(&file)
+        };
+        let reopen: Reopen = Arc::new(move || Database::create(&file));
+        Spool::open_guarded(path, reopen, source)
+    }
+
+    fn open_guarded(
+        path: PathBuf,
+        reopen: Reopen,
+        journal: JournalSource,
+    ) -> Result<Spool, SpoolError> {
+        match panic::catch_unwind(AssertUnwindSafe(|| open_checked(&path, reopen, journal))) {
             Ok(result) => result,
             Err(_) => Err(SpoolError::Open {
                 path,
@@ -77,7 +111,7 @@ impl Spool {
     }
 }
 
-fn open_checked(path: &Path, reopen: Reopen) -> Result<Spool, SpoolError> {
+fn open_checked(path: &Path, reopen: Reopen, source: JournalSource) -> Result<Spool, SpoolError> {
     refuse_empty_file(path)?;
     let db = reopen().map_err(|error| match error {
         DatabaseError::DatabaseAlreadyOpen => SpoolError::InUse {
@@ -103,6 +137,8 @@ fn open_checked(path: &Path, reopen: Reopen) -> Result<Spool, SpoolError> {
         operation: "opening it",
         source: StoreError::new(error),
     };
+    // Rows of format 2, framed without checksums.
+    let mut unchecked = false;
     {
         let mut txn = db.begin_write().map_err(|e| storage(e.into()))?;
         txn.set_durability(Durability::Immediate)
@@ -115,6 +151,9 @@ fn open_checked(path: &Path, reopen: Reopen) -> Result<Spool, SpoolError> {
         match format {
             // Format 1's rows are moved into batches by `load` below, in its transaction.
             Some(SPOOL_FORMAT | 1) => {}
+            // Format 2's rows are written again with checksums by `load` below, in its
+            // transaction; its journal is created then.
+            Some(2) => unchecked = true,
             Some(found) => {
                 return Err(SpoolError::Format {
                     path: path.to_path_buf(),
@@ -135,10 +174,23 @@ fn open_checked(path: &Path, reopen: Reopen) -> Result<Spool, SpoolError> {
         txn.open_table(UNREADABLE).map_err(|e| storage(e.into()))?;
         txn.commit().map_err(|e| storage(e.into()))?;
     }
-    // Nothing else numbers messages yet: the damaged bytes found are numbered after the file's.
-    let loaded = load(&db, |last, _| last + 1).map_err(storage)?;
+    // The journal is read before the file's batches: the damaged bytes found there are
+    // numbered after every message of both (nothing else numbers messages yet).
+    // A journal that cannot be read is named itself: it is the file to move aside.
+    let found = journaled::read(&source).map_err(|reason| SpoolError::Open {
+        path: source.path.clone(),
+        source: StoreError::new(reason),
+    })?;
+    let journal_last = found.last_seq();
+    let mut loaded = load(&db, unchecked, |last, _| last.max(journal_last) + 1).map_err(storage)?;
+    let journal = journaled::settle(&source, found, &db, &mut loaded.index).map_err(|reason| {
+        SpoolError::Storage {
+            path: path.to_path_buf(),
+            reason,
+        }
+    })?;
     let (pending, pending_bytes) = loaded.index.totals();
-    let last_seq = loaded.last_seq;
+    let last_seq = loaded.last_seq.max(loaded.index.last_seq());
     // Read once the store has it open: the file the writer then watches the path for.
     let watched = absolute(path);
     let file_id = follow::file_id(&watched);
@@ -156,6 +208,8 @@ fn open_checked(path: &Path, reopen: Reopen) -> Result<Spool, SpoolError> {
         unsynced: AtomicU64::new(0),
         file_id: Mutex::new(file_id),
         recreated: AtomicU64::new(0),
+        journal_source: Some(source),
+        journal: Mutex::new(journal),
     });
     let writer = Writer::start(Arc::clone(&store)).map_err(|e| SpoolError::Open {
         path: path.to_path_buf(),
@@ -265,7 +319,9 @@ const MIGRATED_PER_BATCH: usize = 1000;
 /// puts the file in order:
 ///
 /// - format 1's table of one row per message, when present, is moved into batches (of
-///   [`MIGRATED_PER_BATCH`], in sequence order) and dropped, and the format set to 2;
+///   [`MIGRATED_PER_BATCH`], in sequence order) and dropped, and the format set to 3;
+/// - format 2's rows (`unchecked`: framed without checksums) are written again with them, and
+///   the format set to 3;
 /// - a batch whose frames stop making sense (damaged bytes) keeps the messages read before the
 ///   damage; the bytes from there on become one pending message of their own under a new
 ///   sequence number, which the tracker then fails to decode and sets aside as unreadable
@@ -283,8 +339,16 @@ const MIGRATED_PER_BATCH: usize = 1000;
 /// to the writer.
 pub(super) fn load(
     db: &Database,
+    unchecked: bool,
     number: impl FnOnce(u64, u64) -> u64,
 ) -> Result<Loaded, redb::Error> {
+    fn entries_of(row: &[u8], unchecked: bool) -> batch::Entries<'_> {
+        if unchecked {
+            batch::Entries::unchecked(row)
+        } else {
+            batch::Entries::new(row)
+        }
+    }
     let mut txn = db.begin_write()?;
     txn.set_durability(Durability::Immediate)?;
     let mut changed = false;
@@ -330,7 +394,7 @@ pub(super) fn load(
             let (key, value) = row?;
             let key = key.value();
             let bytes = value.value();
-            let mut entries = batch::Entries::new(bytes);
+            let mut entries = entries_of(bytes, unchecked);
             let mut kept: Vec<(u64, &[u8])> = Vec::new();
             let mut orphans: Vec<Vec<u8>> = Vec::new();
             let mut seen = HashSet::new();
@@ -339,7 +403,7 @@ pub(super) fn load(
             for (seq, entry) in entries.by_ref() {
                 let earlier = match index.entries.get(&seq) {
                     Some(loc) => Some(batches.get(loc.batch)?.is_some_and(|row| {
-                        batch::Entries::new(row.value()).any(|(s, e)| s == seq && e == entry)
+                        entries_of(row.value(), unchecked).any(|(s, e)| s == seq && e == entry)
                     })),
                     // Far above any number given out: damaged, renumbered like a clash.
                     None if seq > MAX_SEQ => Some(false),
@@ -359,7 +423,7 @@ pub(super) fn load(
             }
             last_seq = kept.iter().fold(last_seq, |m, (seq, _)| m.max(*seq));
             index.add(key, kept.iter().map(|(seq, e)| (*seq, e.len() as u32)));
-            if !orphans.is_empty() || copies > 0 {
+            if !orphans.is_empty() || copies > 0 || unchecked {
                 let kept = kept.iter().map(|(seq, e)| (*seq, e.to_vec())).collect();
                 repairs.push((key, kept, orphans));
             }
@@ -383,13 +447,15 @@ pub(super) fn load(
                 last_seq = last_seq.max(next);
                 next += 1;
             }
-            tracing::error!(
-                batch = key,
-                kept = kept.len(),
-                damaged = orphans.len(),
-                "a batch of the spool is damaged: the messages read before the damage are kept, \
-                 the rest is set aside as unreadable when the tracker reads it"
-            );
+            if !orphans.is_empty() {
+                tracing::error!(
+                    batch = key,
+                    kept = kept.len(),
+                    damaged = orphans.len(),
+                    "a batch of the spool is damaged: the messages read before the damage are \
+                     kept, the rest is set aside as unreadable when the tracker reads it"
+                );
+            }
             if row.is_empty() {
                 // Nothing but copies of messages kept in other rows.
                 batches.remove(key)?;
@@ -400,6 +466,10 @@ pub(super) fn load(
             changed = true;
         }
         last_seq = last_seq.max(index.last_seq());
+        if unchecked {
+            txn.open_table(META)?.insert("format", SPOOL_FORMAT)?;
+            changed = true;
+        }
     }
     if changed {
         txn.commit()?;

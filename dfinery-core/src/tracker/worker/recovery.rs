@@ -193,7 +193,7 @@ mod tests {
                 .submit(
                     vec![Write::Insert {
                         seq: 1,
-                        bytes: Bytes::from_static(b"not json"),
+                        bytes: Bytes::from_static(b"not json").into(),
                     }],
                     Mode::Wait,
                 )

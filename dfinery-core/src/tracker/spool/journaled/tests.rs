@@ -1,0 +1,317 @@
+//! The spool with its journal: writes and syncs of the journal that fail, a journal that fills,
+//! one deleted while open, one damaged, the files as a killed process leaves them, and a file of
+//! format 2 moved to format 3.
+
+use std::fs::File;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
+
+use super::super::{BATCHES, META, SPOOL_FORMAT, Spool, batch};
+use super::{JournalFile, OpenJournal, journal_path};
+use crate::Identifier;
+use crate::encode::identity::Identity;
+use crate::encode::value::Datetime;
+use crate::tracker::message::{Envelope, Message};
+use crate::tracker::spool::{Mode, Write};
+
+fn path(name: &str) -> PathBuf {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let dir = std::env::temp_dir().join("dfinery-spool-journal");
+    std::fs::create_dir_all(&dir).unwrap();
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let path = dir.join(format!("{name}-{}-{n}.redb", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_file(journal_path(&path));
+    path
+}
+
+/// An envelope of `len` bytes or a little more, for user `u`.
+fn entry(len: usize) -> Vec<u8> {
+    serde_json::to_vec(&Envelope {
+        identity: Identity::new(Identifier::ExternalId, "u".repeat(len.max(1))).unwrap(),
+        message: Message::Identify {
+            request_datetime: Datetime::from_unix_millis(0).unwrap(),
+        },
+    })
+    .unwrap()
+}
+
+fn insert(seq: u64, len: usize) -> Write {
+    Write::Insert {
+        seq,
+        bytes: entry(len).into(),
+    }
+}
+
+fn pending(spool: &Spool) -> Vec<u64> {
+    spool
+        .read_pending(0, u64::MAX, usize::MAX)
+        .unwrap()
+        .iter()
+        .map(|(seq, _)| *seq)
+        .collect()
+}
+
+/// The batches in the redb file.
+fn rows(spool: &Spool) -> u64 {
+    let db = spool.store.db.read().unwrap();
+    let txn = db.as_ref().unwrap().begin_read().unwrap();
+    txn.open_table(BATCHES).unwrap().len().unwrap()
+}
+
+/// Faults a test turns on: the journal's writes, or its syncs, fail while set.
+#[derive(Default)]
+struct Faults {
+    writes: AtomicBool,
+    syncs: AtomicBool,
+}
+
+/// The journal file, failing as [`Faults`] says.
+struct Faulty {
+    file: File,
+    faults: Arc<Faults>,
+}
+
+impl JournalFile for Faulty {
+    fn write_all_at(&mut self, buf: &[u8], offset: u64) -> io::Result<()> {
+        if self.faults.writes.load(Ordering::SeqCst) {
+            return Err(io::Error::other("injected: the write failed"));
+        }
+        self.file.write_all_at(buf, offset)
+    }
+
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        JournalFile::read_exact_at(&self.file, buf, offset)
+    }
+
+    fn sync_data(&mut self) -> io::Result<()> {
+        if self.faults.syncs.load(Ordering::SeqCst) {
+            return Err(io::Error::other("injected: the sync failed"));
+        }
+        JournalFile::sync_data(&mut self.file)
+    }
+
+    fn len(&self) -> io::Result<u64> {
+        JournalFile::len(&self.file)
+    }
+
+    fn set_len(&mut self, len: u64) -> io::Result<()> {
+        JournalFile::set_len(&mut self.file, len)
+    }
+}
+
+fn faulty(faults: &Arc<Faults>) -> OpenJournal {
+    let faults = Arc::clone(faults);
+    Arc::new(move |path: &Path| {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)?;
+        Ok(Box::new(Faulty {
+            file,
+            faults: Arc::clone(&faults),
+        }) as Box<dyn JournalFile + Send>)
+    })
+}
+
+#[test]
+fn a_message_whose_journal_write_failed_is_refused_and_never_found_later() {
+    let path = path("write-fails");
+    let faults = Arc::new(Faults::default());
+    let spool = Spool::open_with_journal(&path, faulty(&faults), 1 << 20).unwrap();
+    spool.submit(vec![insert(1, 10)], Mode::Wait).unwrap();
+    faults.writes.store(true, Ordering::SeqCst);
+    let error = spool
+        .submit(vec![insert(2, 10)], Mode::Wait)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("injected: the write failed"), "{error}");
+    assert!(error.contains("not made durable"), "{error}");
+    faults.writes.store(false, Ordering::SeqCst);
+    // The next commit reads the files afresh first, then goes on.
+    spool.submit(vec![insert(3, 10)], Mode::Wait).unwrap();
+    assert_eq!(pending(&spool), [1, 3]);
+    assert_eq!(spool.pending_len(), 2);
+    drop(spool);
+    let spool = Spool::open(&path).unwrap();
+    assert_eq!(
+        pending(&spool),
+        [1, 3],
+        "2 was refused: never delivered later"
+    );
+}
+
+#[test]
+fn a_failed_sync_keeps_what_earlier_syncs_made_durable_and_refuses_the_rest() {
+    let path = path("sync-fails");
+    let faults = Arc::new(Faults::default());
+    let spool = Spool::open_with_journal(&path, faulty(&faults), 1 << 20).unwrap();
+    spool
+        .submit(vec![insert(1, 10), insert(2, 10)], Mode::Wait)
+        .unwrap();
+    faults.syncs.store(true, Ordering::SeqCst);
+    let error = spool
+        .submit(vec![insert(3, 10)], Mode::Wait)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("injected: the sync failed"), "{error}");
+    // While the disk fails, every awaited write is refused (the journal is read afresh before
+    // each, and that needs a sync too).
+    assert!(spool.submit(vec![insert(4, 10)], Mode::Wait).is_err());
+    faults.syncs.store(false, Ordering::SeqCst);
+    spool
+        .submit(vec![insert(5, 10), Write::Remove(1)], Mode::Wait)
+        .unwrap();
+    assert_eq!(pending(&spool), [2, 5]);
+    drop(spool);
+    let spool = Spool::open(&path).unwrap();
+    assert_eq!(pending(&spool), [2, 5]);
+}
+
+#[test]
+fn a_full_journal_moves_what_is_pending_into_the_file_and_nothing_is_lost_or_doubled() {
+    let path = path("full");
+    let spool = Spool::open(&path).unwrap();
+    // About 1 KiB each in a journal of 1 MiB: it fills every ~1,000 messages.
+    let mut expected = std::collections::BTreeSet::new();
+    for seq in 1..=3_000_u64 {
+        let mut writes = vec![insert(seq, 1000)];
+        expected.insert(seq);
+        // Delivered soon after, but for every tenth.
+        if seq > 5 && (seq - 5) % 10 != 0 {
+            writes.push(Write::Remove(seq - 5));
+            expected.remove(&(seq - 5));
+        }
+        spool.submit(writes, Mode::Wait).unwrap();
+    }
+    assert!(rows(&spool) > 0, "checkpoints moved messages into the file");
+    let expected: Vec<u64> = expected.into_iter().collect();
+    assert_eq!(pending(&spool), expected);
+    assert_eq!(spool.pending_len(), expected.len() as u64);
+    // A delete of a message moved into the file: a marker, the row settled at the next
+    // checkpoint (here, the close).
+    spool.submit(vec![Write::Remove(10)], Mode::Wait).unwrap();
+    let expected: Vec<u64> = expected.into_iter().filter(|&s| s != 10).collect();
+    assert_eq!(pending(&spool), expected);
+    drop(spool);
+    let spool = Spool::open(&path).unwrap();
+    assert_eq!(pending(&spool), expected);
+    assert_eq!(spool.pending_len(), expected.len() as u64);
+    let capacity = std::fs::metadata(journal_path(&path)).unwrap().len();
+    assert!(
+        capacity > (1 << 20) + 4096,
+        "a journal filled within a second of its last checkpoint grew: {capacity} bytes"
+    );
+}
+
+#[test]
+fn the_files_as_a_killed_process_leaves_them_hold_every_synced_message_once() {
+    let path = path("killed");
+    let copy = path.with_extension("copy");
+    let spool = Spool::open(&path).unwrap();
+    for seq in 1..=2_000_u64 {
+        let mut writes = vec![insert(seq, 600)];
+        if seq > 3 && seq % 7 != 0 {
+            writes.push(Write::Remove(seq - 3));
+        }
+        spool.submit(writes, Mode::Wait).unwrap();
+    }
+    let expected = pending(&spool);
+    // What the disk holds now, the tracker still running: no close moved the journal.
+    std::fs::copy(&path, &copy).unwrap();
+    std::fs::copy(journal_path(&path), journal_path(&copy)).unwrap();
+    let reopened = Spool::open(&copy).unwrap();
+    assert_eq!(pending(&reopened), expected);
+    assert_eq!(reopened.last_seq(), 2_000);
+    drop(spool);
+}
+
+#[test]
+fn a_journal_deleted_while_open_is_started_again_with_nothing_lost() {
+    let path = path("journal-deleted");
+    let spool = Spool::open(&path).unwrap();
+    spool
+        .submit((1..=5).map(|seq| insert(seq, 50)).collect(), Mode::Wait)
+        .unwrap();
+    std::fs::remove_file(journal_path(&path)).unwrap();
+    spool.submit(vec![insert(6, 50)], Mode::Wait).unwrap();
+    assert!(journal_path(&path).exists(), "a new journal at the path");
+    assert_eq!(spool.recreated(), 1);
+    assert_eq!(pending(&spool), [1, 2, 3, 4, 5, 6]);
+    // A copy now (as a crash would leave it) holds all six: 1-5 moved into the file, 6 in
+    // the new journal.
+    let copy = path.with_extension("copy");
+    std::fs::copy(&path, &copy).unwrap();
+    std::fs::copy(journal_path(&path), journal_path(&copy)).unwrap();
+    assert_eq!(pending(&Spool::open(&copy).unwrap()), [1, 2, 3, 4, 5, 6]);
+    drop(spool);
+    assert_eq!(pending(&Spool::open(&path).unwrap()), [1, 2, 3, 4, 5, 6]);
+}
+
+#[test]
+fn a_damaged_journal_is_refused_with_its_path_never_started_over() {
+    let path = path("journal-damaged");
+    drop(Spool::open(&path).unwrap());
+    std::fs::write(journal_path(&path), vec![0x5a; 8192]).unwrap();
+    let error = Spool::open(&path).unwrap_err().to_string();
+    assert!(
+        error.contains(&*journal_path(&path).to_string_lossy()),
+        "{error}"
+    );
+    assert!(error.contains("move it aside"), "{error}");
+}
+
+#[test]
+fn a_spool_of_format_2_is_moved_to_format_3_with_every_message() {
+    let path = path("format-2");
+    {
+        // Format 2: batches framed without checksums, and no journal.
+        let db = Database::create(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        txn.open_table(META).unwrap().insert("format", 2).unwrap();
+        {
+            let mut batches = txn.open_table(BATCHES).unwrap();
+            for (key, seqs) in [(1_u64, 1..=3_u64), (2, 4..=5)] {
+                let mut row = Vec::new();
+                for seq in seqs {
+                    let bytes = entry(seq as usize);
+                    row.extend_from_slice(&seq.to_le_bytes());
+                    row.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+                    row.extend_from_slice(&bytes);
+                }
+                batches.insert(key, row.as_slice()).unwrap();
+            }
+        }
+        txn.commit().unwrap();
+    }
+    let spool = Spool::open(&path).unwrap();
+    let rows = spool.read_pending(0, u64::MAX, usize::MAX).unwrap();
+    let expected: Vec<(u64, Vec<u8>)> = (1..=5).map(|seq| (seq, entry(seq as usize))).collect();
+    assert_eq!(rows, expected);
+    assert_eq!(spool.unreadable().unwrap(), []);
+    {
+        let db = spool.store.db.read().unwrap();
+        let txn = db.as_ref().unwrap().begin_read().unwrap();
+        let format = txn
+            .open_table(META)
+            .unwrap()
+            .get("format")
+            .unwrap()
+            .unwrap()
+            .value();
+        assert_eq!(format, SPOOL_FORMAT);
+        // Every row now framed with checksums.
+        for row in txn.open_table(BATCHES).unwrap().iter().unwrap() {
+            let (_, value) = row.unwrap();
+            let mut entries = batch::Entries::new(value.value());
+            assert!(entries.by_ref().count() > 0);
+            assert_eq!(entries.damaged_at(), None);
+        }
+    }
+    drop(spool);
+    assert_eq!(pending(&Spool::open(&path).unwrap()), [1, 2, 3, 4, 5]);
+}
