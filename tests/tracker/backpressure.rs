@@ -87,8 +87,11 @@ async fn with_dfinery_down_and_no_spool_memory_stays_bounded_and_every_refusal_i
     let letters = letters.all();
     assert_eq!(letters.len(), CAP);
     assert!(letters.iter().all(|l| l.kind == "shutdown_deadline"));
+    // Why the first one was not delivered: DFINERY could not be reached, or (on a loaded
+    // machine, when the deadline comes while its send is retried) its request was under way.
     assert!(
-        letters[0].reason.contains("could not reach"),
+        letters[0].reason.contains("could not reach")
+            || letters[0].reason.contains("under way at the shutdown deadline"),
         "{}",
         letters[0].reason
     );
