@@ -91,7 +91,9 @@ async fn with_dfinery_down_and_no_spool_memory_stays_bounded_and_every_refusal_i
     // machine, when the deadline comes while its send is retried) its request was under way.
     assert!(
         letters[0].reason.contains("could not reach")
-            || letters[0].reason.contains("under way at the shutdown deadline"),
+            || letters[0]
+                .reason
+                .contains("under way at the shutdown deadline"),
         "{}",
         letters[0].reason
     );

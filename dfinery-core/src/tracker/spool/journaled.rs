@@ -43,6 +43,10 @@ pub(super) const JOURNAL_CAPACITY: u64 = 1 << 20;
 /// the messages in flight then (at most the queue's cap, 10,000 by default) into redb.
 pub(super) const MAX_JOURNAL_CAPACITY: u64 = 64 << 20;
 
+/// How long after a failure to grow the journal (no room for the larger file, say) it is not
+/// tried again.
+const GROW_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// A journal full again this soon after its last checkpoint grows (see [`JOURNAL_CAPACITY`]).
 const GROW_WITHIN: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -141,6 +145,8 @@ pub(super) struct Journaled {
     open: OpenJournal,
     /// When the journal last started a new epoch.
     last_checkpoint: std::time::Instant,
+    /// When growing it last failed (see [`GROW_RETRY_AFTER`]).
+    grow_failed: Option<std::time::Instant>,
 }
 
 impl Journaled {
@@ -321,7 +327,25 @@ impl Journaled {
             .next_power_of_two()
             .min(MAX_JOURNAL_CAPACITY)
             + journal::DATA_START;
-        create(&self.path, capacity)?;
+        if self
+            .grow_failed
+            .is_some_and(|at| at.elapsed() < GROW_RETRY_AFTER)
+        {
+            return Ok(());
+        }
+        if let Err(reason) = create(&self.path, capacity) {
+            // The journal at the path is still the one open (the new one is made aside and
+            // renamed only when whole): it goes on at its size.
+            tracing::warn!(
+                path = %self.path.display(),
+                %reason,
+                "the spool's journal could not grow; it goes on at its size (tried again in a minute)"
+            );
+            self.grow_failed = Some(std::time::Instant::now());
+            return Ok(());
+        }
+        // Renamed over the old one: from here the new file is the journal, so a failure to
+        // open it fails the commit, and the writer reads the files afresh before the next.
         let file = (self.open)(&self.path).map_err(|e| {
             format!(
                 "the journal `{}` could not be opened: {e}",
@@ -528,6 +552,7 @@ pub(super) fn settle(
         path: source.path.clone(),
         open,
         last_checkpoint: std::time::Instant::now(),
+        grow_failed: None,
     }))
 }
 
@@ -540,15 +565,20 @@ fn create(path: &Path, capacity: u64) -> Result<(), String> {
     let fail = |e: &dyn std::fmt::Display| {
         format!("the journal `{}` could not be created: {e}", path.display())
     };
-    let file = OpenOptions::new()
+    let made = OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(true)
         .open(&temporary)
-        .map_err(|e| fail(&e))?;
-    Journal::create(file, capacity).map_err(|e| fail(&e))?;
-    std::fs::rename(&temporary, path).map_err(|e| fail(&e))?;
+        .map_err(|e| fail(&e))
+        .and_then(|file| Journal::create(file, capacity).map_err(|e| fail(&e)))
+        .and_then(|_| std::fs::rename(&temporary, path).map_err(|e| fail(&e)));
+    if let Err(reason) = made {
+        // Nothing is left half made (a file cut short by a full disk, say).
+        let _ = std::fs::remove_file(&temporary);
+        return Err(reason);
+    }
     sync_folder(path);
     Ok(())
 }

@@ -315,3 +315,36 @@ fn a_spool_of_format_2_is_moved_to_format_3_with_every_message() {
     drop(spool);
     assert_eq!(pending(&Spool::open(&path).unwrap()), [1, 2, 3, 4, 5]);
 }
+
+/// A journal that fills fast but cannot grow (here a folder stands where its larger
+/// replacement is made) goes on at its size: no commit fails, nothing is lost, and the file at
+/// its path stays the journal in use.
+#[test]
+fn a_journal_that_cannot_grow_goes_on_at_its_size_with_nothing_lost() {
+    let path = path("cannot-grow");
+    let spool = Spool::open(&path).unwrap();
+    let mut aside = journal_path(&path).into_os_string();
+    aside.push(".new");
+    std::fs::create_dir(&aside).unwrap();
+    for seq in 1..=2_000_u64 {
+        let mut writes = vec![insert(seq, 1000)];
+        if seq > 2 {
+            writes.push(Write::Remove(seq - 2));
+        }
+        spool.submit(writes, Mode::Wait).unwrap();
+    }
+    assert_eq!(pending(&spool), [1999, 2000]);
+    assert_eq!(
+        std::fs::metadata(journal_path(&path)).unwrap().len(),
+        1 << 20,
+        "still the first journal"
+    );
+    // The files as a crash would leave them hold what is pending.
+    let copy = path.with_extension("copy");
+    std::fs::copy(&path, &copy).unwrap();
+    std::fs::copy(journal_path(&path), journal_path(&copy)).unwrap();
+    assert_eq!(pending(&Spool::open(&copy).unwrap()), [1999, 2000]);
+    drop(spool);
+    assert_eq!(pending(&Spool::open(&path).unwrap()), [1999, 2000]);
+    std::fs::remove_dir(&aside).unwrap();
+}
