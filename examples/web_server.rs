@@ -284,6 +284,10 @@ impl Spool {
 
 impl Drop for Spool {
     fn drop(&mut self) {
+        // A spool is two files: the redb file and its journal, `<name>-journal`.
+        let mut journal = self.0.clone().into_os_string();
+        journal.push("-journal");
         let _ = std::fs::remove_file(&self.0);
+        let _ = std::fs::remove_file(journal);
     }
 }
