@@ -315,3 +315,60 @@ fn a_spool_of_format_2_is_moved_to_format_3_with_every_message() {
     drop(spool);
     assert_eq!(pending(&Spool::open(&path).unwrap()), [1, 2, 3, 4, 5]);
 }
+
+fn bury(seq: u64) -> Write {
+    let letter = crate::tracker::dead_letter::DeadLetter {
+        seq,
+        identity: Identity::new(Identifier::ExternalId, "u").unwrap(),
+        message: Message::Identify {
+            request_datetime: Datetime::from_unix_millis(0).unwrap(),
+        },
+        reason: "refused".into(),
+        kind: "validation".into(),
+        attempts: 1,
+        at: Datetime::from_unix_millis(0).unwrap(),
+    };
+    Write::Bury {
+        seq,
+        letter: serde_json::to_vec(&letter).unwrap(),
+    }
+}
+
+/// The files as a process killed now leaves them, opened as a copy.
+fn crash_copy(path: &Path) -> Spool {
+    let copy = path.with_extension("copy");
+    let _ = std::fs::remove_file(journal_path(&copy));
+    std::fs::copy(path, &copy).unwrap();
+    std::fs::copy(journal_path(path), journal_path(&copy)).unwrap();
+    Spool::open(&copy).unwrap()
+}
+
+#[test]
+fn an_earlier_message_delivered_with_a_later_one_dead_lettered_is_never_pending_after_a_crash() {
+    // Message 1 delivered (a journal marker), message 2 of the same user dead-lettered (a row of
+    // redb), in one commit; the process dies after the redb transaction, before the journal's
+    // marker is on disk (here: its write fails, and the files are copied then). Both messages
+    // in the journal, then both moved into redb (by a reopen).
+    for in_redb in [false, true] {
+        let path = path("prefix");
+        let faults = Arc::new(Faults::default());
+        let mut spool = Spool::open_with_journal(&path, faulty(&faults), 1 << 20).unwrap();
+        spool
+            .submit(vec![insert(1, 10), insert(2, 10)], Mode::Wait)
+            .unwrap();
+        if in_redb {
+            drop(spool);
+            spool = Spool::open_with_journal(&path, faulty(&faults), 1 << 20).unwrap();
+        }
+        faults.writes.store(true, Ordering::SeqCst);
+        let _ = spool.submit(vec![Write::Remove(1), bury(2)], Mode::Wait);
+        let copy = crash_copy(&path);
+        let dead: Vec<u64> = copy.dead_letters().unwrap().iter().map(|d| d.seq).collect();
+        let pending = pending(&copy);
+        assert!(
+            !(pending.contains(&1) && dead.contains(&2)),
+            "message 1 pending after message 2 was dead-lettered (in redb: {in_redb}): \
+             pending {pending:?}, dead {dead:?}"
+        );
+    }
+}
