@@ -385,9 +385,14 @@ pub(super) struct Found {
 }
 
 impl Found {
-    /// The greatest sequence number read (0 when none).
+    /// The greatest sequence number read, pending or named delivered (0 when none): the
+    /// damaged bytes found in redb at open are numbered after it, so none takes the number of a
+    /// message the journal names delivered (a checkpoint cut short may have taken that message
+    /// out of redb already, and [`settle`] would take the damaged bytes out in its place).
     pub(super) fn last_seq(&self) -> u64 {
-        self.entries.last().map_or(0, |(seq, _)| *seq)
+        let pending = self.entries.last().map_or(0, |(seq, _)| *seq);
+        let delivered = self.delivered.iter().copied().max().unwrap_or(0);
+        pending.max(delivered)
     }
 }
 

@@ -372,3 +372,67 @@ fn an_earlier_message_delivered_with_a_later_one_dead_lettered_is_never_pending_
         );
     }
 }
+
+#[test]
+fn damaged_bytes_are_never_numbered_as_a_message_the_journal_names_delivered() {
+    // Messages 1-4 and 5-6 moved into redb (two rows) by a close; then 6 delivered, named by a
+    // marker in the journal; the process dies in a checkpoint, after the redb transaction that
+    // took 6 out of its row, before the journal's next epoch. And the first row is damaged.
+    let path = path("numbered");
+    {
+        let spool = Spool::open(&path).unwrap();
+        spool
+            .submit((1..=4).map(|seq| insert(seq, 10)).collect(), Mode::Wait)
+            .unwrap();
+        spool
+            .submit((5..=6).map(|seq| insert(seq, 10)).collect(), Mode::Wait)
+            .unwrap();
+    }
+    let spool = Spool::open(&path).unwrap();
+    spool.submit(vec![Write::Remove(6)], Mode::Wait).unwrap();
+    let copy = path.with_extension("copy");
+    let _ = std::fs::remove_file(journal_path(&copy));
+    std::fs::copy(&path, &copy).unwrap();
+    std::fs::copy(journal_path(&path), journal_path(&copy)).unwrap();
+    drop(spool);
+    {
+        let db = Database::create(&copy).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut table = txn.open_table(BATCHES).unwrap();
+            let rows: Vec<(u64, Vec<u8>)> = table
+                .iter()
+                .unwrap()
+                .map(|row| {
+                    let (key, value) = row.unwrap();
+                    (key.value(), value.value().to_vec())
+                })
+                .collect();
+            assert_eq!(rows.len(), 2);
+            // 6 taken out of the second row.
+            let mut second = Vec::new();
+            for (seq, bytes) in batch::Entries::new(&rows[1].1) {
+                if seq != 6 {
+                    batch::push(&mut second, seq, bytes);
+                }
+            }
+            table.insert(rows[1].0, second.as_slice()).unwrap();
+            // The third message's length in the first row made larger than the row.
+            let mut first = rows[0].1.clone();
+            let at: usize = batch::Entries::new(&first)
+                .take(2)
+                .map(|(_, b)| 20 + b.len())
+                .sum();
+            first[at + 16..at + 20].copy_from_slice(&u32::MAX.to_le_bytes());
+            table.insert(rows[0].0, first.as_slice()).unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    let reopened = Spool::open(&copy).unwrap();
+    // 1, 2, the damaged rest (for the tracker to set aside as unreadable), and 5.
+    assert_eq!(reopened.pending_len(), 4, "{:?}", pending(&reopened));
+    assert!(
+        pending(&reopened).iter().all(|&seq| seq != 6),
+        "the damaged rest is not numbered 6, the message the journal names delivered"
+    );
+}
