@@ -436,3 +436,30 @@ fn damaged_bytes_are_never_numbered_as_a_message_the_journal_names_delivered() {
         "the damaged rest is not numbered 6, the message the journal names delivered"
     );
 }
+
+#[test]
+fn a_spool_file_deleted_while_open_counts_no_message_the_journal_names_delivered() {
+    let path = path("file-deleted-count");
+    drop(Spool::open(&path).unwrap());
+    let spool = Spool::open(&path).unwrap();
+    spool
+        .submit((1..=3).map(|seq| insert(seq, 10)).collect(), Mode::Wait)
+        .unwrap();
+    // Moved into redb by a reopen; 1 delivered then, a marker in the journal.
+    drop(spool);
+    let spool = Spool::open(&path).unwrap();
+    spool.submit(vec![Write::Remove(1)], Mode::Wait).unwrap();
+    assert_eq!(spool.pending_len(), 2);
+    std::fs::remove_file(&path).unwrap();
+    spool.submit(vec![insert(4, 10)], Mode::Wait).unwrap();
+    assert_eq!(spool.recreated(), 1);
+    assert_eq!(pending(&spool), [2, 3, 4]);
+    assert_eq!(spool.pending_len(), 3, "1 was delivered");
+    let bytes: u64 = spool
+        .read_pending(0, u64::MAX, usize::MAX)
+        .unwrap()
+        .iter()
+        .map(|(_, bytes)| bytes.len() as u64)
+        .sum();
+    assert_eq!(spool.pending_bytes(), bytes);
+}
