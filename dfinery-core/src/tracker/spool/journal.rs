@@ -374,6 +374,22 @@ impl<F: JournalFile> Journal<F> {
         written.map(|_| ())
     }
 
+    /// Best effort after a failed append or sync: writes zeroes over this epoch from `from`
+    /// (where the failed group starts) to as far as that group reached, and syncs, so no replay
+    /// (this process's when it reads the file again, or the next process's) finds a group the
+    /// caller was told was not made durable. Failures are ignored: the disk is failing already,
+    /// and a group whose bytes did not reach the file is not replayed anyway.
+    pub(crate) fn unwrite(&mut self, from: u64) {
+        let to = self.end.max(self.dirty_until).min(self.limit);
+        if from < DATA_START || to <= from {
+            return;
+        }
+        let zeroes = vec![0u8; (to - from) as usize];
+        if self.file.write_all_at(&zeroes, from).is_ok() {
+            let _ = self.file.sync_data();
+        }
+    }
+
     /// Makes every append so far durable with one `sync_data`. On failure the journal is
     /// broken (see [`JournalError::Broken`]).
     pub(crate) fn sync(&mut self) -> Result<(), JournalError> {

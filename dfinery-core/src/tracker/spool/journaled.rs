@@ -209,6 +209,8 @@ impl Journaled {
             }
         }
         let mut written = false;
+        // Where this commit's group starts: zeroed if its write or sync fails.
+        let start = self.journal.end();
         let result = (|| {
             // The markers first, in the same write: a message written again after a failed
             // commit is named by a marker (its earlier copy) and appended anew in the same
@@ -256,7 +258,14 @@ impl Journaled {
                 }
                 Ok(())
             }
-            Err(error) => Err(error.to_string()),
+            Err(error) => {
+                // The messages of a failed group are refused (or written again): a replay must
+                // not find them.
+                if matches!(error, JournalError::Io { .. }) {
+                    self.journal.unwrite(start);
+                }
+                Err(error.to_string())
+            }
         }
     }
 

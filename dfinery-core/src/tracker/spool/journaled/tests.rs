@@ -463,3 +463,25 @@ fn a_spool_file_deleted_while_open_counts_no_message_the_journal_names_delivered
         .sum();
     assert_eq!(spool.pending_bytes(), bytes);
 }
+
+#[test]
+fn a_message_whose_journal_sync_failed_is_not_found_by_the_next_process() {
+    // The sync fails, the process stops right after (the refused caller's error its last
+    // word); the write itself reached the file (the page cache), so a plain replay would find
+    // the message and deliver it.
+    let path = path("sync-fails-then-stops");
+    let faults = Arc::new(Faults::default());
+    let spool = Spool::open_with_journal(&path, faulty(&faults), 1 << 20).unwrap();
+    spool
+        .submit(vec![insert(1, 10), insert(2, 10)], Mode::Wait)
+        .unwrap();
+    faults.syncs.store(true, Ordering::SeqCst);
+    let error = spool
+        .submit(vec![insert(3, 10)], Mode::Wait)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("not made durable"), "{error}");
+    faults.syncs.store(false, Ordering::SeqCst);
+    drop(spool);
+    assert_eq!(pending(&Spool::open(&path).unwrap()), [1, 2]);
+}
