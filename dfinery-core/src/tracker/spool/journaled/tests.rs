@@ -485,3 +485,33 @@ fn a_message_whose_journal_sync_failed_is_not_found_by_the_next_process() {
     drop(spool);
     assert_eq!(pending(&Spool::open(&path).unwrap()), [1, 2]);
 }
+
+#[test]
+fn a_message_damaged_in_the_journal_is_never_moved_into_the_file_as_whole() {
+    // A byte of the message flipped in the journal (the disk gave back other bytes) before the
+    // checkpoint that moves it into redb, where a new checksum would cover the damage.
+    let path = path("damaged-before-checkpoint");
+    let spool = Spool::open(&path).unwrap();
+    spool.submit(vec![insert(1, 10)], Mode::Wait).unwrap();
+    {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(journal_path(&path))
+            .unwrap();
+        let at = super::journal::DATA_START + super::FRAME_HEAD as u64 + 5;
+        let mut byte = [0u8];
+        std::os::unix::fs::FileExt::read_exact_at(&file, &mut byte, at).unwrap();
+        std::os::unix::fs::FileExt::write_all_at(&file, &[byte[0] ^ 0x20], at).unwrap();
+    }
+    // The close's checkpoint.
+    drop(spool);
+    let spool = Spool::open(&path).unwrap();
+    for (seq, bytes) in spool.read_pending(0, u64::MAX, usize::MAX).unwrap() {
+        assert_eq!(
+            bytes,
+            entry(10),
+            "message {seq} delivered with a byte changed"
+        );
+    }
+}
