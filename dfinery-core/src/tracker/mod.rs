@@ -727,10 +727,6 @@ impl Tracker {
     }
 }
 
-/// Tells the dead-letter callback that the `try_` message `seq` (spooled as `bytes`) could not
-/// be made durable: a [`DeadLetter`] of kind [`DeadLetter::NOT_DURABLE`], handed to the worker
-/// (which calls the callback on its task, as for every dead letter), or called here once the
-/// worker has stopped.
 /// The spool entry of `message` for `identity`: the envelope as `serde_json` writes it. An
 /// event's is its head (the identity) cut from the thread's chunk, the record's own wire bytes
 /// and the close, put together only where the spool writes them; another message's is written
@@ -757,6 +753,10 @@ fn stored_entry(
     Ok(bytes.into())
 }
 
+/// Tells the dead-letter callback that the `try_` message `seq` (spooled as `bytes`) could not
+/// be made durable: a [`DeadLetter`] of kind [`DeadLetter::NOT_DURABLE`], handed to the worker
+/// (which calls the callback on its task, as for every dead letter), or called here once the
+/// worker has stopped.
 fn tell_not_durable(
     core: &Core,
     tx: &mpsc::UnboundedSender<Command>,

@@ -865,7 +865,10 @@ struct Delta {
 /// With a journal every redb transaction is synced, before the journal is written: a dead
 /// letter (or a delete of an older message) is durable before the journal's marker of it, so a
 /// crash never finds a message in neither place, nor a later message settled while an earlier
-/// one is not.
+/// one is not. A commit that dead-letters or sets aside a message first moves what the journal
+/// holds into redb (a checkpoint) and settles all its messages in redb, in one transaction: a
+/// delete of an earlier message as a journal marker could otherwise be lost in a crash while
+/// the later message's dead letter is durable.
 fn commit(store: &Store, writes: &Writes, sync: bool) -> Result<(), String> {
     use std::collections::{BTreeMap, HashMap};
 
@@ -875,6 +878,23 @@ fn commit(store: &Store, writes: &Writes, sync: bool) -> Result<(), String> {
     };
     let mut index = store.index.lock().unwrap_or_else(|e| e.into_inner());
     let mut journal = store.journal.lock().unwrap_or_else(|e| e.into_inner());
+    // A commit that dead-letters or sets aside a message writes redb, and a crash can come
+    // between that transaction and the journal's markers (or find earlier markers unsynced):
+    // a dead letter durable while the delete of an earlier message of its user is not would
+    // have the next process send that earlier message after the later one was settled. So
+    // such a commit first moves what the journal holds into redb (a checkpoint, which also
+    // takes out the messages its markers settled), and then settles every message of the
+    // commit in one redb transaction. Dead letters are rare; this costs a checkpoint each.
+    let in_redb = journal.is_some()
+        && writes
+            .iter()
+            .any(|w| matches!(w, Write::Bury { .. } | Write::SetAside { .. }));
+    if in_redb
+        && let Some(journal) = journal.as_mut()
+        && !journal.is_clean()
+    {
+        journal.move_to_redb(db, &mut index, &[])?;
+    }
     // The last write of each sequence number inserting in this commit: `Some(bytes)` to
     // insert, `None` when a later write settled it.
     let mut inserted: BTreeMap<u64, Option<&Stored>> = BTreeMap::new();
@@ -888,7 +908,7 @@ fn commit(store: &Store, writes: &Writes, sync: bool) -> Result<(), String> {
                   settled: &mut HashMap<u64, Vec<(u64, u32)>>,
                   settled_journal: &mut Vec<(u64, u32)>| {
         if let Some(loc) = index.entries.get(&seq) {
-            if delivered && journal.is_some() {
+            if delivered && journal.is_some() && !in_redb {
                 settled_journal.push((seq, loc.len));
             } else {
                 settled.entry(loc.batch).or_default().push((seq, loc.len));

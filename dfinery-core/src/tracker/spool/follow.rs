@@ -176,6 +176,16 @@ pub(super) fn follow(store: &Store, broken: bool) -> Result<bool, String> {
         let mut db = store.db.write().unwrap_or_else(|e| e.into_inner());
         let old = db.replace(fresh);
         *store.file_id.lock().unwrap_or_else(|e| e.into_inner()) = fresh_id;
+        let mut index = store.index.lock().unwrap_or_else(|e| e.into_inner());
+        if lost.is_some() {
+            // The new file starts empty: nothing is pending in it.
+            index.entries.clear();
+            index.live.clear();
+        }
+        // What is pending in the file is what the index holds: the rows copied may still hold
+        // messages the journal names delivered (taken out of them at its next checkpoint).
+        let (file_pending, file_bytes) = index.totals();
+        drop(index);
         // The messages in the journal stay there (it is another file).
         let (journal_pending, journal_bytes) = store
             .journal
@@ -185,16 +195,10 @@ pub(super) fn follow(store: &Store, broken: bool) -> Result<bool, String> {
             .map_or((0, 0), |journal| journal.totals());
         store
             .pending
-            .store(counts.pending + journal_pending, Ordering::Relaxed);
+            .store(file_pending + journal_pending, Ordering::Relaxed);
         store
             .pending_bytes
-            .store(counts.bytes + journal_bytes, Ordering::Relaxed);
-        if lost.is_some() {
-            // The new file starts empty: nothing is pending in it.
-            let mut index = store.index.lock().unwrap_or_else(|e| e.into_inner());
-            index.entries.clear();
-            index.live.clear();
-        }
+            .store(file_bytes + journal_bytes, Ordering::Relaxed);
         // Closes the old file: its space is freed once nobody has it open.
         drop(old);
     }

@@ -175,6 +175,14 @@ pub(crate) enum JournalError {
         /// The epoch asked for.
         asked: u64,
     },
+    /// A frame read back does not match its checksum.
+    #[error(
+        "the spool journal's frame at byte {offset} does not match its checksum: the disk gave back other bytes than were written; the journal is read again when the spool is opened, and what cannot be read is reported"
+    )]
+    Damaged {
+        /// Where the frame starts.
+        offset: u64,
+    },
     /// An earlier sync or checkpoint failed; what is on disk is unknown.
     #[error(
         "the spool journal failed earlier ({reason}) and what is on disk is unknown; open the file again to replay what it holds"
@@ -374,6 +382,22 @@ impl<F: JournalFile> Journal<F> {
         written.map(|_| ())
     }
 
+    /// Best effort after a failed append or sync: writes zeroes over this epoch from `from`
+    /// (where the failed group starts) to as far as that group reached, and syncs, so no replay
+    /// (this process's when it reads the file again, or the next process's) finds a group the
+    /// caller was told was not made durable. Failures are ignored: the disk is failing already,
+    /// and a group whose bytes did not reach the file is not replayed anyway.
+    pub(crate) fn unwrite(&mut self, from: u64) {
+        let to = self.end.max(self.dirty_until).min(self.limit);
+        if from < DATA_START || to <= from {
+            return;
+        }
+        let zeroes = vec![0u8; (to - from) as usize];
+        if self.file.write_all_at(&zeroes, from).is_ok() {
+            let _ = self.file.sync_data();
+        }
+    }
+
     /// Makes every append so far durable with one `sync_data`. On failure the journal is
     /// broken (see [`JournalError::Broken`]).
     pub(crate) fn sync(&mut self) -> Result<(), JournalError> {
@@ -452,13 +476,24 @@ impl<F: JournalFile> Journal<F> {
         &self.file
     }
 
-    /// The `len` bytes of a payload at `offset` (as an append placed them), read back.
+    /// The `len` bytes of a payload of this epoch at `offset` (as an append placed them), read
+    /// back with its frame and checked against the frame's checksum: bytes changed since the
+    /// append (the disk gave back others) are an error, never taken as the message (a
+    /// checkpoint would write them into redb under a new checksum).
     pub(crate) fn read_at(&self, offset: u64, len: u32) -> Result<Vec<u8>, JournalError> {
-        let mut bytes = vec![0; len as usize];
+        let start = offset.saturating_sub(FRAME_HEAD as u64);
+        let mut frame = vec![0; FRAME_HEAD + len as usize];
         self.file
-            .read_exact_at(&mut bytes, offset)
-            .map_err(io_at("read", offset))?;
-        Ok(bytes)
+            .read_exact_at(&mut frame, start)
+            .map_err(io_at("read", start))?;
+        let sum = u64::from_le_bytes(frame[..8].try_into().unwrap_or([0; 8]));
+        if offset < DATA_START + FRAME_HEAD as u64
+            || xxh3_64_with_seed(&frame[8..], self.epoch) != sum
+        {
+            return Err(JournalError::Damaged { offset: start });
+        }
+        frame.drain(..FRAME_HEAD);
+        Ok(frame)
     }
 
     /// Whether an earlier failure makes the journal refuse every call.

@@ -215,6 +215,8 @@ impl Journaled {
             }
         }
         let mut written = false;
+        // Where this commit's group starts: zeroed if its write or sync fails.
+        let start = self.journal.end();
         let result = (|| {
             // The markers first, in the same write: a message written again after a failed
             // commit is named by a marker (its earlier copy) and appended anew in the same
@@ -262,7 +264,14 @@ impl Journaled {
                 }
                 Ok(())
             }
-            Err(error) => Err(error.to_string()),
+            Err(error) => {
+                // The messages of a failed group are refused (or written again): a replay must
+                // not find them.
+                if matches!(error, JournalError::Io { .. }) {
+                    self.journal.unwrite(start);
+                }
+                Err(error.to_string())
+            }
         }
     }
 
@@ -409,9 +418,14 @@ pub(super) struct Found {
 }
 
 impl Found {
-    /// The greatest sequence number read (0 when none).
+    /// The greatest sequence number read, pending or named delivered (0 when none): the
+    /// damaged bytes found in redb at open are numbered after it, so none takes the number of a
+    /// message the journal names delivered (a checkpoint cut short may have taken that message
+    /// out of redb already, and [`settle`] would take the damaged bytes out in its place).
     pub(super) fn last_seq(&self) -> u64 {
-        self.entries.last().map_or(0, |(seq, _)| *seq)
+        let pending = self.entries.last().map_or(0, |(seq, _)| *seq);
+        let delivered = self.delivered.iter().copied().max().unwrap_or(0);
+        pending.max(delivered)
     }
 }
 

@@ -348,3 +348,203 @@ fn a_journal_that_cannot_grow_goes_on_at_its_size_with_nothing_lost() {
     assert_eq!(pending(&Spool::open(&path).unwrap()), [1999, 2000]);
     std::fs::remove_dir(&aside).unwrap();
 }
+
+fn bury(seq: u64) -> Write {
+    let letter = crate::tracker::dead_letter::DeadLetter {
+        seq,
+        identity: Identity::new(Identifier::ExternalId, "u").unwrap(),
+        message: Message::Identify {
+            request_datetime: Datetime::from_unix_millis(0).unwrap(),
+        },
+        reason: "refused".into(),
+        kind: "validation".into(),
+        attempts: 1,
+        at: Datetime::from_unix_millis(0).unwrap(),
+    };
+    Write::Bury {
+        seq,
+        letter: serde_json::to_vec(&letter).unwrap(),
+    }
+}
+
+/// The files as a process killed now leaves them, opened as a copy.
+fn crash_copy(path: &Path) -> Spool {
+    let copy = path.with_extension("copy");
+    let _ = std::fs::remove_file(journal_path(&copy));
+    std::fs::copy(path, &copy).unwrap();
+    std::fs::copy(journal_path(path), journal_path(&copy)).unwrap();
+    Spool::open(&copy).unwrap()
+}
+
+#[test]
+fn an_earlier_message_delivered_with_a_later_one_dead_lettered_is_never_pending_after_a_crash() {
+    // Message 1 delivered (a journal marker), message 2 of the same user dead-lettered (a row of
+    // redb), in one commit; the process dies after the redb transaction, before the journal's
+    // marker is on disk (here: its write fails, and the files are copied then). Both messages
+    // in the journal, then both moved into redb (by a reopen).
+    for in_redb in [false, true] {
+        let path = path("prefix");
+        let faults = Arc::new(Faults::default());
+        let mut spool = Spool::open_with_journal(&path, faulty(&faults), 1 << 20).unwrap();
+        spool
+            .submit(vec![insert(1, 10), insert(2, 10)], Mode::Wait)
+            .unwrap();
+        if in_redb {
+            drop(spool);
+            spool = Spool::open_with_journal(&path, faulty(&faults), 1 << 20).unwrap();
+        }
+        faults.writes.store(true, Ordering::SeqCst);
+        let _ = spool.submit(vec![Write::Remove(1), bury(2)], Mode::Wait);
+        let copy = crash_copy(&path);
+        let dead: Vec<u64> = copy.dead_letters().unwrap().iter().map(|d| d.seq).collect();
+        let pending = pending(&copy);
+        assert!(
+            !(pending.contains(&1) && dead.contains(&2)),
+            "message 1 pending after message 2 was dead-lettered (in redb: {in_redb}): \
+             pending {pending:?}, dead {dead:?}"
+        );
+    }
+}
+
+#[test]
+fn damaged_bytes_are_never_numbered_as_a_message_the_journal_names_delivered() {
+    // Messages 1-4 and 5-6 moved into redb (two rows) by a close; then 6 delivered, named by a
+    // marker in the journal; the process dies in a checkpoint, after the redb transaction that
+    // took 6 out of its row, before the journal's next epoch. And the first row is damaged.
+    let path = path("numbered");
+    {
+        let spool = Spool::open(&path).unwrap();
+        spool
+            .submit((1..=4).map(|seq| insert(seq, 10)).collect(), Mode::Wait)
+            .unwrap();
+        spool
+            .submit((5..=6).map(|seq| insert(seq, 10)).collect(), Mode::Wait)
+            .unwrap();
+    }
+    let spool = Spool::open(&path).unwrap();
+    spool.submit(vec![Write::Remove(6)], Mode::Wait).unwrap();
+    let copy = path.with_extension("copy");
+    let _ = std::fs::remove_file(journal_path(&copy));
+    std::fs::copy(&path, &copy).unwrap();
+    std::fs::copy(journal_path(&path), journal_path(&copy)).unwrap();
+    drop(spool);
+    {
+        let db = Database::create(&copy).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut table = txn.open_table(BATCHES).unwrap();
+            let rows: Vec<(u64, Vec<u8>)> = table
+                .iter()
+                .unwrap()
+                .map(|row| {
+                    let (key, value) = row.unwrap();
+                    (key.value(), value.value().to_vec())
+                })
+                .collect();
+            assert_eq!(rows.len(), 2);
+            // 6 taken out of the second row.
+            let mut second = Vec::new();
+            for (seq, bytes) in batch::Entries::new(&rows[1].1) {
+                if seq != 6 {
+                    batch::push(&mut second, seq, bytes);
+                }
+            }
+            table.insert(rows[1].0, second.as_slice()).unwrap();
+            // The third message's length in the first row made larger than the row.
+            let mut first = rows[0].1.clone();
+            let at: usize = batch::Entries::new(&first)
+                .take(2)
+                .map(|(_, b)| 20 + b.len())
+                .sum();
+            first[at + 16..at + 20].copy_from_slice(&u32::MAX.to_le_bytes());
+            table.insert(rows[0].0, first.as_slice()).unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    let reopened = Spool::open(&copy).unwrap();
+    // 1, 2, the damaged rest (for the tracker to set aside as unreadable), and 5.
+    assert_eq!(reopened.pending_len(), 4, "{:?}", pending(&reopened));
+    assert!(
+        pending(&reopened).iter().all(|&seq| seq != 6),
+        "the damaged rest is not numbered 6, the message the journal names delivered"
+    );
+}
+
+#[test]
+fn a_spool_file_deleted_while_open_counts_no_message_the_journal_names_delivered() {
+    let path = path("file-deleted-count");
+    drop(Spool::open(&path).unwrap());
+    let spool = Spool::open(&path).unwrap();
+    spool
+        .submit((1..=3).map(|seq| insert(seq, 10)).collect(), Mode::Wait)
+        .unwrap();
+    // Moved into redb by a reopen; 1 delivered then, a marker in the journal.
+    drop(spool);
+    let spool = Spool::open(&path).unwrap();
+    spool.submit(vec![Write::Remove(1)], Mode::Wait).unwrap();
+    assert_eq!(spool.pending_len(), 2);
+    std::fs::remove_file(&path).unwrap();
+    spool.submit(vec![insert(4, 10)], Mode::Wait).unwrap();
+    assert_eq!(spool.recreated(), 1);
+    assert_eq!(pending(&spool), [2, 3, 4]);
+    assert_eq!(spool.pending_len(), 3, "1 was delivered");
+    let bytes: u64 = spool
+        .read_pending(0, u64::MAX, usize::MAX)
+        .unwrap()
+        .iter()
+        .map(|(_, bytes)| bytes.len() as u64)
+        .sum();
+    assert_eq!(spool.pending_bytes(), bytes);
+}
+
+#[test]
+fn a_message_whose_journal_sync_failed_is_not_found_by_the_next_process() {
+    // The sync fails, the process stops right after (the refused caller's error its last
+    // word); the write itself reached the file (the page cache), so a plain replay would find
+    // the message and deliver it.
+    let path = path("sync-fails-then-stops");
+    let faults = Arc::new(Faults::default());
+    let spool = Spool::open_with_journal(&path, faulty(&faults), 1 << 20).unwrap();
+    spool
+        .submit(vec![insert(1, 10), insert(2, 10)], Mode::Wait)
+        .unwrap();
+    faults.syncs.store(true, Ordering::SeqCst);
+    let error = spool
+        .submit(vec![insert(3, 10)], Mode::Wait)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("not made durable"), "{error}");
+    faults.syncs.store(false, Ordering::SeqCst);
+    drop(spool);
+    assert_eq!(pending(&Spool::open(&path).unwrap()), [1, 2]);
+}
+
+#[test]
+fn a_message_damaged_in_the_journal_is_never_moved_into_the_file_as_whole() {
+    // A byte of the message flipped in the journal (the disk gave back other bytes) before the
+    // checkpoint that moves it into redb, where a new checksum would cover the damage.
+    let path = path("damaged-before-checkpoint");
+    let spool = Spool::open(&path).unwrap();
+    spool.submit(vec![insert(1, 10)], Mode::Wait).unwrap();
+    {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(journal_path(&path))
+            .unwrap();
+        let at = super::journal::DATA_START + super::FRAME_HEAD as u64 + 5;
+        let mut byte = [0u8];
+        std::os::unix::fs::FileExt::read_exact_at(&file, &mut byte, at).unwrap();
+        std::os::unix::fs::FileExt::write_all_at(&file, &[byte[0] ^ 0x20], at).unwrap();
+    }
+    // The close's checkpoint.
+    drop(spool);
+    let spool = Spool::open(&path).unwrap();
+    for (seq, bytes) in spool.read_pending(0, u64::MAX, usize::MAX).unwrap() {
+        assert_eq!(
+            bytes,
+            entry(10),
+            "message {seq} delivered with a byte changed"
+        );
+    }
+}
