@@ -145,9 +145,10 @@ fn a_message_whose_journal_write_failed_is_refused_and_never_found_later() {
     );
 }
 
-#[test]
-fn a_failed_sync_keeps_what_earlier_syncs_made_durable_and_refuses_the_rest() {
-    let path = path("sync-fails");
+/// A spool at a new path (named from `name`) with 1 and 2 synced, then its journal's syncs
+/// failing (still on): the error that refused 3.
+fn after_a_failed_sync(name: &str) -> (PathBuf, Arc<Faults>, Spool, String) {
+    let path = path(name);
     let faults = Arc::new(Faults::default());
     let spool = Spool::open_with_journal(&path, faulty(&faults), 1 << 20).unwrap();
     spool
@@ -158,6 +159,12 @@ fn a_failed_sync_keeps_what_earlier_syncs_made_durable_and_refuses_the_rest() {
         .submit(vec![insert(3, 10)], Mode::Wait)
         .unwrap_err()
         .to_string();
+    (path, faults, spool, error)
+}
+
+#[test]
+fn a_failed_sync_keeps_what_earlier_syncs_made_durable_and_refuses_the_rest() {
+    let (path, faults, spool, error) = after_a_failed_sync("sync-fails");
     assert!(error.contains("injected: the sync failed"), "{error}");
     // While the disk fails, every awaited write is refused (the journal is read afresh before
     // each, and that needs a sync too).
@@ -211,7 +218,6 @@ fn a_full_journal_moves_what_is_pending_into_the_file_and_nothing_is_lost_or_dou
 #[test]
 fn the_files_as_a_killed_process_leaves_them_hold_every_synced_message_once() {
     let path = path("killed");
-    let copy = path.with_extension("copy");
     let spool = Spool::open(&path).unwrap();
     for seq in 1..=2_000_u64 {
         let mut writes = vec![insert(seq, 600)];
@@ -222,9 +228,7 @@ fn the_files_as_a_killed_process_leaves_them_hold_every_synced_message_once() {
     }
     let expected = pending(&spool);
     // What the disk holds now, the tracker still running: no close moved the journal.
-    std::fs::copy(&path, &copy).unwrap();
-    std::fs::copy(journal_path(&path), journal_path(&copy)).unwrap();
-    let reopened = Spool::open(&copy).unwrap();
+    let reopened = crash_copy(&path);
     assert_eq!(pending(&reopened), expected);
     assert_eq!(reopened.last_seq(), 2_000);
     drop(spool);
@@ -244,10 +248,7 @@ fn a_journal_deleted_while_open_is_started_again_with_nothing_lost() {
     assert_eq!(pending(&spool), [1, 2, 3, 4, 5, 6]);
     // A copy now (as a crash would leave it) holds all six: 1-5 moved into the file, 6 in
     // the new journal.
-    let copy = path.with_extension("copy");
-    std::fs::copy(&path, &copy).unwrap();
-    std::fs::copy(journal_path(&path), journal_path(&copy)).unwrap();
-    assert_eq!(pending(&Spool::open(&copy).unwrap()), [1, 2, 3, 4, 5, 6]);
+    assert_eq!(pending(&crash_copy(&path)), [1, 2, 3, 4, 5, 6]);
     drop(spool);
     assert_eq!(pending(&Spool::open(&path).unwrap()), [1, 2, 3, 4, 5, 6]);
 }
@@ -340,10 +341,7 @@ fn a_journal_that_cannot_grow_goes_on_at_its_size_with_nothing_lost() {
         "still the first journal"
     );
     // The files as a crash would leave them hold what is pending.
-    let copy = path.with_extension("copy");
-    std::fs::copy(&path, &copy).unwrap();
-    std::fs::copy(journal_path(&path), journal_path(&copy)).unwrap();
-    assert_eq!(pending(&Spool::open(&copy).unwrap()), [1999, 2000]);
+    assert_eq!(pending(&crash_copy(&path)), [1999, 2000]);
     drop(spool);
     assert_eq!(pending(&Spool::open(&path).unwrap()), [1999, 2000]);
     std::fs::remove_dir(&aside).unwrap();
@@ -502,17 +500,7 @@ fn a_message_whose_journal_sync_failed_is_not_found_by_the_next_process() {
     // The sync fails, the process stops right after (the refused caller's error its last
     // word); the write itself reached the file (the page cache), so a plain replay would find
     // the message and deliver it.
-    let path = path("sync-fails-then-stops");
-    let faults = Arc::new(Faults::default());
-    let spool = Spool::open_with_journal(&path, faulty(&faults), 1 << 20).unwrap();
-    spool
-        .submit(vec![insert(1, 10), insert(2, 10)], Mode::Wait)
-        .unwrap();
-    faults.syncs.store(true, Ordering::SeqCst);
-    let error = spool
-        .submit(vec![insert(3, 10)], Mode::Wait)
-        .unwrap_err()
-        .to_string();
+    let (path, faults, spool, error) = after_a_failed_sync("sync-fails-then-stops");
     assert!(error.contains("not made durable"), "{error}");
     faults.syncs.store(false, Ordering::SeqCst);
     drop(spool);
