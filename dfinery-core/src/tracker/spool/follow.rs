@@ -314,11 +314,11 @@ pub(super) fn aside_path(path: &Path) -> PathBuf {
 mod tests {
     use std::sync::atomic::{AtomicU64, Ordering};
 
+    use super::super::tests::bury;
     use super::super::{Mode, Spool, Write};
     use crate::Identifier;
     use crate::encode::identity::Identity;
     use crate::encode::value::Datetime;
-    use crate::tracker::dead_letter::DeadLetter;
     use crate::tracker::message::{Envelope, Message};
 
     fn path(name: &str) -> std::path::PathBuf {
@@ -342,24 +342,6 @@ mod tests {
         Write::Insert {
             seq,
             bytes: bytes.into(),
-        }
-    }
-
-    fn bury(seq: u64) -> Write {
-        let letter = DeadLetter {
-            seq,
-            identity: Identity::new(Identifier::ExternalId, "u").unwrap(),
-            message: Message::Identify {
-                request_datetime: Datetime::from_unix_millis(0).unwrap(),
-            },
-            reason: "refused".into(),
-            kind: "validation".into(),
-            attempts: 1,
-            at: Datetime::from_unix_millis(0).unwrap(),
-        };
-        Write::Bury {
-            seq,
-            letter: serde_json::to_vec(&letter).unwrap(),
         }
     }
 

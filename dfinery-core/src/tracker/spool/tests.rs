@@ -35,6 +35,26 @@ fn pending_seqs(spool: &Spool) -> Vec<u64> {
     rows.iter().map(|(seq, _)| *seq).collect()
 }
 
+/// A dead letter for `seq` (an identity update of user `u`, refused): for the tests of the
+/// spool's modules.
+pub(super) fn bury(seq: u64) -> Write {
+    let letter = crate::tracker::dead_letter::DeadLetter {
+        seq,
+        identity: Identity::new(Identifier::ExternalId, "u").unwrap(),
+        message: Message::Identify {
+            request_datetime: Datetime::from_unix_millis(0).unwrap(),
+        },
+        reason: "refused".into(),
+        kind: "validation".into(),
+        attempts: 1,
+        at: Datetime::from_unix_millis(0).unwrap(),
+    };
+    Write::Bury {
+        seq,
+        letter: serde_json::to_vec(&letter).unwrap(),
+    }
+}
+
 fn insert(seq: u64, user: &str) -> Write {
     Write::Insert {
         seq,

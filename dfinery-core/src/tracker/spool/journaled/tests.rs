@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 
+use super::super::tests::bury;
 use super::super::{BATCHES, META, SPOOL_FORMAT, Spool, batch};
 use super::{JournalFile, OpenJournal, journal_path};
 use crate::Identifier;
@@ -345,24 +346,6 @@ fn a_journal_that_cannot_grow_goes_on_at_its_size_with_nothing_lost() {
     drop(spool);
     assert_eq!(pending(&Spool::open(&path).unwrap()), [1999, 2000]);
     std::fs::remove_dir(&aside).unwrap();
-}
-
-fn bury(seq: u64) -> Write {
-    let letter = crate::tracker::dead_letter::DeadLetter {
-        seq,
-        identity: Identity::new(Identifier::ExternalId, "u").unwrap(),
-        message: Message::Identify {
-            request_datetime: Datetime::from_unix_millis(0).unwrap(),
-        },
-        reason: "refused".into(),
-        kind: "validation".into(),
-        attempts: 1,
-        at: Datetime::from_unix_millis(0).unwrap(),
-    };
-    Write::Bury {
-        seq,
-        letter: serde_json::to_vec(&letter).unwrap(),
-    }
 }
 
 /// The files as a process killed now leaves them, opened as a copy.
