@@ -22,9 +22,11 @@ pub enum TrackError {
         "the tracker queue is full ({queued} messages, {queued_bytes} bytes queued; the cap is {cap} messages, {cap_bytes} bytes), nothing was queued; retry later, raise `TrackerBuilder::queue_cap`, or call the awaited form (`track(...).await`), which waits for room"
     )]
     QueueFull {
-        /// Messages queued when the call was refused.
+        /// Messages queued when the call was refused, with the room of delivered messages
+        /// not given back yet (while the queue is full, room comes back in steps: see
+        /// `docs/tracker.md`, "A full queue").
         queued: usize,
-        /// Bytes queued when the call was refused.
+        /// Bytes queued when the call was refused, counted the same way.
         queued_bytes: usize,
         /// The cap in messages.
         cap: usize,

@@ -98,6 +98,8 @@ impl Worker {
     /// Puts a batch that failed for a reason worth retrying back in front of its user's queue,
     /// or dead-letters the messages that used up `give_up_after`; pauses sending.
     fn retry_later(&mut self, user: u64, failed: Vec<Queued>, error: &Error) {
+        // What comes back next may take a while: the room held for callers goes back now.
+        self.core.capacity.release_held();
         let reason = ErrorChain(error).to_string();
         self.last_error = Some(reason.clone());
         self.note_failure(&reason);
@@ -215,7 +217,7 @@ impl Worker {
             self.count_settled(op.arrival, fate);
         }
         if held > 0 {
-            self.core.capacity.give_back_many(held, bytes);
+            self.core.capacity.give_back_settled(held, bytes);
             Counters::sub(&self.core.counters.queued_bytes, bytes as u64);
         }
     }
