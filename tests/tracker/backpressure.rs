@@ -126,6 +126,52 @@ async fn an_awaited_call_waits_for_room_and_nothing_is_refused() {
     assert_eq!(emulator.events().len(), 50);
 }
 
+/// Many callers waiting on a full queue at once (room comes back in steps then, see
+/// `docs/tracker.md`, "A full queue"): each gets room, none is refused, the queue never holds
+/// more than its cap, and everything is delivered once.
+#[tokio::test(start_paused = true)]
+async fn many_callers_waiting_on_a_full_queue_all_get_room_in_turn() {
+    const CAP: usize = 100;
+    const TASKS: usize = 50;
+    const EACH: usize = 40;
+    let emulator = emulator().await;
+    let tracker = tracker_to(emulator.base_url())
+        .queue_cap(CAP, 1 << 20)
+        .build()
+        .unwrap();
+    let callers: Vec<_> = (0..TASKS)
+        .map(|task| {
+            let tracker = tracker.clone();
+            tokio::spawn(async move {
+                let who = user(&format!("caller-{task}"));
+                for _ in 0..EACH {
+                    tracker.track(&who, login()).await.unwrap();
+                    let metrics = tracker.metrics();
+                    assert!(
+                        metrics.queued + metrics.in_flight <= CAP as u64,
+                        "the queue holds no more than its cap: {metrics:?}"
+                    );
+                }
+            })
+        })
+        .collect();
+    // Paused time: if room held back were never given back, the clock would jump to this
+    // deadline instead of the test hanging.
+    let all = async {
+        for caller in callers {
+            caller.await.unwrap();
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(600), all)
+        .await
+        .expect("every waiting caller got room");
+    let report = tracker.shutdown().await.unwrap();
+    assert_eq!(report.delivered, (TASKS * EACH) as u64);
+    assert_eq!(report.metrics.rejected, 0);
+    assert!(report.metrics.balanced(), "{:?}", report.metrics);
+    assert_eq!(emulator.events().len(), TASKS * EACH);
+}
+
 #[tokio::test(start_paused = true)]
 async fn on_a_full_queue_try_is_refused_at_once_and_an_abandoned_wait_queues_nothing() {
     let tracker = tracker_to(DOWN).queue_cap(2, 1 << 20).build().unwrap();

@@ -106,6 +106,11 @@ impl TrackerBuilder {
     /// also keeps alive the 16 KiB block its JSON was cut from (see [`EventRecord`]), so the
     /// memory held can exceed the byte cap when few events of each block are still queued.
     ///
+    /// While the queue is at its message cap and requests come back quickly, the room of
+    /// delivered messages is given back in steps (half the cap, or what came back within
+    /// 10 ms), so the callers waiting for room wake once for several messages: see
+    /// `docs/tracker.md`, "A full queue".
+    ///
     /// [`EventRecord`]: crate::EventRecord
     pub fn queue_cap(mut self, messages: usize, bytes: usize) -> Self {
         self.queue_cap = messages;

@@ -6,8 +6,8 @@
 //! given back in steps rather than request by request (see [`Capacity::give_back_settled`]):
 //! callers waiting for room then wake once and each queue several messages, instead of every
 //! caller waking for every message. Waking a task costs about as much as queueing its message,
-//! so under a full queue this halves the tracker's CPU per event; a waiting caller waits at
-//! most [`HOLD_FOR`] longer for it.
+//! so under a full queue this takes about a third off the tracker's CPU per event
+//! (`BENCHMARKS.md`); a waiting caller waits at most twice [`HOLD_FOR`] longer for room.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -103,8 +103,9 @@ impl Capacity {
     }
 
     /// Gives back the room of `messages` messages of `bytes` in all that were delivered, in
-    /// steps while the queue is full: their room is held back until half the cap is delivered
-    /// or [`HOLD_FOR`] has passed since the first of them, then given back at once. Room is
+    /// steps while the queue is full: their room is held back until half the cap is delivered,
+    /// or until the first call [`HOLD_FOR`] or more after the first of them, then given back
+    /// at once. Room is
     /// given back at once when the queue is not full (nobody waits for it), and when the
     /// deliveries come slower than [`HOLD_FOR`] apart (holding would only delay the callers).
     /// Holding never stalls the queue: while room is held, more than half the cap is still
