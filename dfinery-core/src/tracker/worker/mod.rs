@@ -29,7 +29,6 @@ use super::message::Message;
 use super::metrics::Counters;
 use super::report::{FlushReport, ShutdownReport};
 use super::spool::Rows;
-use crate::Identifier;
 use crate::client::Client;
 use crate::encode::identity::Identity;
 use backoff::Backoff;
@@ -66,48 +65,15 @@ pub(crate) enum Command {
     },
 }
 
-/// An identity as the key of the worker's map of users, hashed as one run of bytes: each
-/// identifier's text followed by `0xff`, or `0xfe` for an absent one (bytes UTF-8 never holds,
-/// so two different identities never make the same run), in one `write` when the run fits in
-/// [`IdKey::INLINE`] bytes. The derived `Hash` of [`Identity`] makes a call per identifier
-/// and per absent one, each of which the map's keyed SipHash pays for, on every message.
+/// An identity as the key of the worker's map of users: hashed by its cached key
+/// ([`Identity::key`], a keyed SipHash made once per identity and shared by its clones), so a
+/// message's identity is not hashed again on every message; compared in full.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct IdKey(pub(crate) Identity);
 
-impl IdKey {
-    /// The longest run hashed in one `write`; a longer one is written identifier by
-    /// identifier (the same bytes, so the same hash).
-    const INLINE: usize = 64;
-}
-
 impl std::hash::Hash for IdKey {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        let id = &self.0;
-        let fields = Identifier::ALL.map(|identifier| id.get(identifier));
-        let mut run = [0u8; IdKey::INLINE];
-        let mut len = 0;
-        for field in fields {
-            let text = field.map_or(&[][..], str::as_bytes);
-            let Some(end) = Some(len + text.len()).filter(|&end| end < run.len()) else {
-                for field in fields {
-                    match field {
-                        Some(text) => {
-                            state.write(text.as_bytes());
-                            state.write_u8(0xff);
-                        }
-                        None => state.write_u8(0xfe),
-                    }
-                }
-                return;
-            };
-            // An absent identifier has no text: no copy (an empty one still calls `memcpy`).
-            if !text.is_empty() {
-                run[len..end].copy_from_slice(text);
-            }
-            run[end] = if field.is_some() { 0xff } else { 0xfe };
-            len = end + 1;
-        }
-        state.write(&run[..len]);
+        state.write_u64(self.0.key());
     }
 }
 
@@ -243,7 +209,7 @@ pub(crate) struct Worker {
     rx: mpsc::UnboundedReceiver<Command>,
     /// The channel is closed and empty.
     rx_done: bool,
-    ids: HashMap<IdKey, u64>,
+    ids: HashMap<IdKey, u64, BuildHasherDefault<IdHasher>>,
     users: IdMap<UserQueue>,
     next_user: u64,
     /// Users due to send, in order.
@@ -295,7 +261,7 @@ impl Worker {
             core,
             rx,
             rx_done: false,
-            ids: HashMap::new(),
+            ids: HashMap::default(),
             users: IdMap::default(),
             next_user: 0,
             ready: VecDeque::new(),
@@ -665,8 +631,9 @@ mod tests {
 
     #[test]
     fn equal_identities_are_one_key_however_long_and_different_ones_are_not() {
+        use crate::Identifier;
         let state = RandomState::new();
-        let long = "x".repeat(IdKey::INLINE * 2);
+        let long = "x".repeat(200);
         let identities = [
             Identity::new(Identifier::ExternalId, "ab").unwrap(),
             Identity::new(Identifier::ExternalId, "a").unwrap(),
@@ -682,14 +649,18 @@ mod tests {
                 .with(Identifier::LineUserId, "l")
                 .unwrap(),
         ];
-        let mut users: HashMap<IdKey, usize> = HashMap::new();
+        let mut users: HashMap<IdKey, usize, BuildHasherDefault<IdHasher>> = HashMap::default();
         for (n, identity) in identities.iter().enumerate() {
-            // A copy hashes alike, on the inline run and on the long path.
+            // A clone hashes alike, and so does an equal identity made on its own (its key is
+            // made again, under the same process-wide key).
+            let remade: Identity =
+                serde_json::from_str(&serde_json::to_string(identity).unwrap()).unwrap();
             assert_eq!(
                 state.hash_one(key(identity)),
                 state.hash_one(key(&identity.clone())),
                 "{identity:?}"
             );
+            assert_eq!(identity.key(), remade.key(), "{identity:?}");
             users.insert(key(identity), n);
         }
         // Seven different identities, seven users, each found again from a copy.
@@ -698,10 +669,16 @@ mod tests {
             assert_eq!(users.get(&key(identity)), Some(&n), "{identity:?}");
         }
         // Identifiers that run together alike still hash apart (the markers differ).
-        let hashes: std::collections::HashSet<u64> = identities[..4]
-            .iter()
-            .map(|i| state.hash_one(key(i)))
-            .collect();
+        let hashes: std::collections::HashSet<u64> =
+            identities[..4].iter().map(Identity::key).collect();
         assert_eq!(hashes.len(), 4);
+        // A changed clone is another identity, with its own key; the original keeps its own.
+        let changed = identities[1]
+            .clone()
+            .with(Identifier::ExternalId, "ab")
+            .unwrap();
+        assert_eq!(changed, identities[0]);
+        assert_eq!(changed.key(), identities[0].key());
+        assert_ne!(identities[1].key(), identities[0].key());
     }
 }
