@@ -9,6 +9,8 @@ mod message;
 mod metrics;
 mod report;
 mod spool;
+#[cfg(test)]
+mod test_files;
 mod worker;
 
 pub use builder::TrackerBuilder;

@@ -52,15 +52,25 @@ lifetime_points = "long"
 tier            = { type = "string", enum = ["bronze", "silver", "gold"] }
 "#;
 
-/// Writes [`REGISTRY`] once per test process to a file named after the process and returns
-/// its absolute path (the derive joins a relative path to `CARGO_MANIFEST_DIR`; an absolute
-/// one is taken as it is).
+/// Writes [`REGISTRY`] once per test process and returns the file's absolute path (the derive
+/// joins a relative path to `CARGO_MANIFEST_DIR`; an absolute one is taken as it is). Every
+/// run writes the same file, named by a hash of its content, so runs leave one file, not one
+/// each; it is written beside and renamed into place, so a run reading it while another
+/// writes it reads it whole.
 fn registry_file() -> String {
     static PATH: OnceLock<String> = OnceLock::new();
     PATH.get_or_init(|| {
-        let path: PathBuf =
-            std::env::temp_dir().join(format!("dfinery-derive-valid-{}.toml", std::process::id()));
-        std::fs::write(&path, REGISTRY).expect("the temp dir is writable");
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        let mut hasher = DefaultHasher::new();
+        REGISTRY.hash(&mut hasher);
+        let dir = std::env::temp_dir();
+        let path: PathBuf = dir.join(format!(
+            "dfinery-derive-valid-{:016x}.toml",
+            hasher.finish()
+        ));
+        let part = dir.join(format!("dfinery-derive-valid-{}.part", std::process::id()));
+        std::fs::write(&part, REGISTRY).expect("the temp dir is writable");
+        std::fs::rename(&part, &path).expect("the temp dir is writable");
         path.to_str().expect("a UTF-8 temp path").to_owned()
     })
     .clone()

@@ -312,7 +312,7 @@ pub(super) fn aside_path(path: &Path) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::atomic::Ordering;
 
     use super::super::tests::bury;
     use super::super::{Mode, Spool, Write};
@@ -322,13 +322,7 @@ mod tests {
     use crate::tracker::message::{Envelope, Message};
 
     fn path(name: &str) -> std::path::PathBuf {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let dir = std::env::temp_dir().join("dfinery-spool-follow");
-        std::fs::create_dir_all(&dir).unwrap();
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path = dir.join(format!("{name}-{}-{n}.redb", std::process::id()));
-        let _ = std::fs::remove_file(&path);
-        path
+        crate::tracker::test_files::path(name)
     }
 
     fn insert(seq: u64) -> Write {

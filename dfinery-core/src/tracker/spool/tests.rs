@@ -2,7 +2,6 @@
 //! format from another version.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::*;
 use crate::Identifier;
@@ -12,13 +11,7 @@ use crate::encode::value::Datetime;
 use crate::tracker::message::{Envelope, Message};
 
 fn path(name: &str) -> PathBuf {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let dir = std::env::temp_dir().join("dfinery-spool-unit");
-    std::fs::create_dir_all(&dir).unwrap();
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let path = dir.join(format!("{name}-{}-{n}.redb", std::process::id()));
-    let _ = std::fs::remove_file(&path);
-    path
+    crate::tracker::test_files::path(name)
 }
 
 fn envelope(user: &str) -> Vec<u8> {

@@ -183,10 +183,7 @@ mod tests {
     /// the reports say why, as they do for a message DFINERY refused.
     #[tokio::test]
     async fn an_entry_that_cannot_be_decoded_is_the_reports_last_dead_letter() {
-        let dir = std::env::temp_dir().join("dfinery-recovery-unit");
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(format!("undecodable-{}.redb", std::process::id()));
-        let _ = std::fs::remove_file(&path);
+        let path = crate::tracker::test_files::path("undecodable");
         {
             let spool = Spool::open(&path).unwrap();
             spool

@@ -18,13 +18,7 @@ use super::{Done, LAZY_COMMITS_BEFORE_SYNC, Mode, Write};
 use crate::tracker::error::SpoolError;
 
 fn path(name: &str) -> PathBuf {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let dir = std::env::temp_dir().join("dfinery-spool-commit-unit");
-    std::fs::create_dir_all(&dir).unwrap();
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let path = dir.join(format!("{name}-{}-{n}.redb", std::process::id()));
-    let _ = std::fs::remove_file(&path);
-    path
+    crate::tracker::test_files::path(name)
 }
 
 /// What the disk under one spool did, and a switch that makes its syncs fail with `EIO`.

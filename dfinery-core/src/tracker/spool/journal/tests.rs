@@ -567,9 +567,7 @@ fn a_failed_checkpoint_breaks_the_journal() {
 
 #[test]
 fn a_real_file_round_trips() {
-    let dir = std::env::temp_dir().join("dfinery-journal-unit");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("journal-{}", std::process::id()));
+    let path = crate::tracker::test_files::path("journal");
     let file = std::fs::OpenOptions::new()
         .read(true)
         .write(true)

@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 
@@ -20,14 +20,7 @@ use crate::tracker::message::{Envelope, Message};
 use crate::tracker::spool::{Mode, Write};
 
 fn path(name: &str) -> PathBuf {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let dir = std::env::temp_dir().join("dfinery-spool-journal");
-    std::fs::create_dir_all(&dir).unwrap();
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let path = dir.join(format!("{name}-{}-{n}.redb", std::process::id()));
-    let _ = std::fs::remove_file(&path);
-    let _ = std::fs::remove_file(journal_path(&path));
-    path
+    crate::tracker::test_files::path(name)
 }
 
 /// An envelope of `len` bytes or a little more, for user `u`.
