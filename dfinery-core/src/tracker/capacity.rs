@@ -105,11 +105,10 @@ impl Capacity {
     /// Gives back the room of `messages` messages of `bytes` in all that were delivered, in
     /// steps while the queue is full: their room is held back until half the cap is delivered,
     /// or until the first call [`HOLD_FOR`] or more after the first of them, then given back
-    /// at once. Room is
-    /// given back at once when the queue is not full (nobody waits for it), and when the
-    /// deliveries come slower than [`HOLD_FOR`] apart (holding would only delay the callers).
-    /// Holding never stalls the queue: while room is held, more than half the cap is still
-    /// queued, and each delivery of it comes back here.
+    /// at once. Room is given back at once when the queue is not full (nobody waits for it),
+    /// and when the deliveries come slower than [`HOLD_FOR`] apart (holding would only delay
+    /// the callers). Holding never stalls the queue: while room is held, more than half the
+    /// cap is still queued, and each delivery of it comes back here.
     pub(crate) fn give_back_settled(&self, messages: usize, bytes: usize) {
         let now = Instant::now();
         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
