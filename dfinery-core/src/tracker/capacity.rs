@@ -360,4 +360,87 @@ mod tests {
             waiter.await.unwrap().unwrap();
         }
     }
+
+    /// One step of the property test: take room for a message of `bytes`, deliver the oldest
+    /// `count` messages held, give one back directly (a refused call), or release what is held.
+    #[derive(Debug, Clone)]
+    enum Op {
+        Take(usize),
+        Deliver(usize),
+        GiveBack,
+        Release,
+        Pause,
+    }
+
+    fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+        use proptest::prelude::*;
+        prop_oneof![
+            4 => (1..40usize).prop_map(Op::Take),
+            3 => (1..6usize).prop_map(Op::Deliver),
+            1 => Just(Op::GiveBack),
+            1 => Just(Op::Release),
+            1 => Just(Op::Pause),
+        ]
+    }
+
+    proptest::proptest! {
+        /// Whatever the order of takes, deliveries in steps, direct give-backs and releases,
+        /// no room is made or lost: free + held + taken is the cap, in messages and in bytes;
+        /// a take fails only when the free room is short; and once everything is delivered
+        /// and released, all the room is free again.
+        #[test]
+        fn room_is_neither_made_nor_lost(ops in proptest::collection::vec(op(), 1..200)) {
+            const CAP: usize = 8;
+            const CAP_BYTES: usize = 200;
+            // A 1 ms hold: some steps hold, some give back at once, as `Pause` lets time pass.
+            let capacity = holding(CAP, CAP_BYTES, Duration::from_millis(1));
+            let mut taken: std::collections::VecDeque<usize> = Default::default();
+            let check = |capacity: &Capacity, taken: &std::collections::VecDeque<usize>| {
+                let held = capacity.held.lock().unwrap();
+                let (messages, bytes) = (held.messages, held.bytes);
+                drop(held);
+                assert_eq!(capacity.messages.available_permits() + messages + taken.len(), CAP);
+                assert_eq!(
+                    capacity.bytes.available_permits() + bytes + taken.iter().sum::<usize>(),
+                    CAP_BYTES
+                );
+            };
+            for op in ops {
+                match op {
+                    Op::Take(bytes) => {
+                        let free = capacity.messages.available_permits() > 0
+                            && capacity.bytes.available_permits() >= bytes;
+                        match capacity.try_take(bytes) {
+                            Ok(()) => taken.push_back(bytes),
+                            Err(error) => {
+                                assert!(!free, "refused with room free: {error:?}");
+                                assert!(matches!(error, TrackError::QueueFull { .. }));
+                            }
+                        }
+                    }
+                    Op::Deliver(count) => {
+                        let settled: Vec<usize> =
+                            (0..count).map_while(|_| taken.pop_front()).collect();
+                        if !settled.is_empty() {
+                            capacity.give_back_settled(settled.len(), settled.iter().sum());
+                        }
+                    }
+                    Op::GiveBack => {
+                        if let Some(bytes) = taken.pop_back() {
+                            capacity.give_back(bytes);
+                        }
+                    }
+                    Op::Release => capacity.release_held(),
+                    Op::Pause => std::thread::sleep(Duration::from_millis(1)),
+                }
+                check(&capacity, &taken);
+            }
+            let all = taken.len();
+            capacity.give_back_settled(all, taken.drain(..).sum());
+            capacity.release_held();
+            check(&capacity, &taken);
+            assert_eq!(capacity.messages.available_permits(), CAP);
+            assert_eq!(capacity.bytes.available_permits(), CAP_BYTES);
+        }
+    }
 }
