@@ -58,7 +58,7 @@ struct Slots {
 
 /// The hash of an identity's identifiers, kept with them: not part of the identity's value
 /// (it follows from the identifiers), so equal and hashed alike whatever it holds.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 #[cfg_attr(not(feature = "tracker"), allow(dead_code))]
 struct Key(u64);
 

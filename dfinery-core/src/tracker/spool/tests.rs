@@ -95,21 +95,7 @@ fn removals_and_dead_letters_survive_a_reopen_once_synced() {
         spool
             .submit(vec![Write::Remove(1), Write::Remove(2)], Mode::Lazy)
             .unwrap();
-        let letter = DeadLetter {
-            seq: 3,
-            identity: Identity::new(Identifier::ExternalId, "u").unwrap(),
-            message: Message::Identify {
-                request_datetime: Datetime::from_unix_millis(0).unwrap(),
-            },
-            reason: "refused".into(),
-            kind: "validation".into(),
-            attempts: 1,
-            at: Datetime::from_unix_millis(0).unwrap(),
-        };
-        let letter = serde_json::to_vec(&letter).unwrap();
-        spool
-            .submit(vec![Write::Bury { seq: 3, letter }], Mode::Soon)
-            .unwrap();
+        spool.submit(vec![bury(3)], Mode::Soon).unwrap();
         spool
             .submit(
                 vec![Write::SetAside {
