@@ -9,7 +9,7 @@ use dfinery::TrackError;
 use dfinery::{DfineryEvent, Tracker};
 
 use crate::alloc_meter::net_bytes;
-use crate::support::{DOWN, Letters, emulator, login, sign_up, tracker_to, user};
+use crate::support::{DOWN, Letters, Recorder, emulator, login, sign_up, tracker_to, user};
 
 /// The custom `app_review` event; `comment` holds at most 20 characters.
 #[derive(DfineryEvent)]
@@ -243,6 +243,49 @@ async fn room_held_back_after_the_last_delivery_comes_back_with_nothing_else_in_
     assert_eq!(report.metrics.rejected, 1);
     assert!(report.metrics.balanced(), "{:?}", report.metrics);
     assert_eq!(emulator.events().len(), 6);
+}
+
+/// Room held back while a slow request is still on the wire comes back at the end of the hold
+/// (`docs/tracker.md`: a waiting caller waits at most 10 ms longer), not when that request is
+/// answered.
+#[tokio::test(start_paused = true)]
+async fn room_held_back_comes_back_while_a_slow_request_is_still_on_the_wire() {
+    let emulator = emulator().await;
+    // Below the client's timeout (30 s): the slow request is answered, it does not fail.
+    let slow = Duration::from_secs(20);
+    let (url, _proxy) = Recorder::start_slow_for(emulator.base_url(), Some(("slow", slow))).await;
+    let tracker = tracker_to(&url).queue_cap(4, 1 << 20).build().unwrap();
+    // The queue at its cap: two messages of a user whose requests are slow, one of two others.
+    for id in ["slow", "slow", "a", "b"] {
+        tracker.try_track(&user(id), login()).unwrap();
+    }
+    // Two callers wait for room: the first for the slow user (its message waits behind the
+    // slow request), the second for a user of its own.
+    let mut callers = Vec::new();
+    for id in ["slow", "c"] {
+        let tracker = tracker.clone();
+        callers.push(tokio::spawn(async move {
+            tracker.track(&user(id), login()).await.unwrap();
+            tracker.metrics().delivered
+        }));
+    }
+    // The first quick delivery's room goes to the first caller; the second's is held back
+    // (the queue is at its cap again), and the next delivery is the slow one.
+    let mut delivered_when_answered = Vec::new();
+    for caller in callers {
+        delivered_when_answered.push(caller.await.unwrap());
+    }
+    assert_eq!(
+        delivered_when_answered[1], 2,
+        "the second caller got room before the slow request was answered"
+    );
+    // The slow user's two requests take 40 s.
+    let report = tracker
+        .shutdown_within(Duration::from_secs(600))
+        .await
+        .unwrap();
+    assert_eq!(report.delivered, 6, "{report:?}");
+    assert!(report.metrics.balanced(), "{:?}", report.metrics);
 }
 
 #[tokio::test(start_paused = true)]
