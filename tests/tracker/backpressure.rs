@@ -9,7 +9,7 @@ use dfinery::TrackError;
 use dfinery::{DfineryEvent, Tracker};
 
 use crate::alloc_meter::net_bytes;
-use crate::support::{DOWN, Letters, emulator, login, sign_up, tracker_to, user};
+use crate::support::{DOWN, Letters, Recorder, emulator, login, sign_up, tracker_to, user};
 
 /// The custom `app_review` event; `comment` holds at most 20 characters.
 #[derive(DfineryEvent)]
@@ -170,6 +170,122 @@ async fn many_callers_waiting_on_a_full_queue_all_get_room_in_turn() {
     assert_eq!(report.metrics.rejected, 0);
     assert!(report.metrics.balanced(), "{:?}", report.metrics);
     assert_eq!(emulator.events().len(), TASKS * EACH);
+}
+
+/// The bytes `event` takes in the queue for an identity of one external id of one character.
+async fn weight_of(event: dfinery::EventRecord) -> usize {
+    let probe = tracker_to(DOWN).build().unwrap();
+    probe.try_track(&user("a"), event).unwrap();
+    let bytes = probe.metrics().queued_bytes as usize;
+    probe.shutdown_within(Duration::ZERO).await.unwrap();
+    bytes
+}
+
+/// Room held back after the last delivery (room comes back in steps while the queue is at its
+/// message cap, see `docs/tracker.md`, "A full queue") comes back though no delivery follows.
+/// Here the message cap is reached by callers that took a message's room and wait for bytes,
+/// so when the last queued message is delivered nothing else is on its way: the held bytes
+/// are what the first waiting caller needs, and holding them until the next delivery would
+/// leave every caller waiting, and `try_track` refused, for good.
+#[tokio::test(start_paused = true)]
+async fn room_held_back_after_the_last_delivery_comes_back_with_nothing_else_in_flight() {
+    let small = weight_of(login()).await;
+    let base = weight_of(sign_up(0)).await;
+    let big_text = 4 * small - base;
+    assert_eq!(
+        weight_of(sign_up(big_text)).await,
+        4 * small,
+        "all the bytes"
+    );
+    let emulator = emulator().await;
+    let tracker = tracker_to(emulator.base_url())
+        .queue_cap(4, 4 * small)
+        .build()
+        .unwrap();
+    // Two users' messages, half the bytes and half the messages: not enough to send before the
+    // interval (1 s).
+    tracker.try_track(&user("a"), login()).unwrap();
+    tracker.try_track(&user("b"), login()).unwrap();
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    // In turn: a caller needing all the bytes takes a message's room and waits for bytes; so
+    // does the next; the last waits for a message's room (the queue is at its message cap).
+    let mut callers = Vec::new();
+    for (id, event) in [("c", sign_up(big_text)), ("e", login()), ("f", login())] {
+        let tracker = tracker.clone();
+        callers.push(tokio::spawn(async move {
+            tracker.track(&user(id), event).await
+        }));
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    assert!(matches!(
+        tracker.try_track(&user("g"), login()),
+        Err(TrackError::QueueFull { queued: 4, .. })
+    ));
+    assert_eq!(
+        tracker.metrics().delivered,
+        0,
+        "nothing sent before the interval"
+    );
+    // The interval sends both messages. The first delivery's room goes to the caller waiting
+    // for a message's room; the second's is held back (the queue is at its message cap again),
+    // and no other delivery comes to give it back.
+    let all = async {
+        for caller in callers {
+            caller.await.unwrap().unwrap();
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(600), all)
+        .await
+        .expect("every waiting caller got room");
+    tracker.try_track(&user("g"), login()).unwrap();
+    let report = tracker.shutdown().await.unwrap();
+    assert_eq!(report.delivered, 6, "{report:?}");
+    assert_eq!(report.metrics.rejected, 1);
+    assert!(report.metrics.balanced(), "{:?}", report.metrics);
+    assert_eq!(emulator.events().len(), 6);
+}
+
+/// Room held back while a slow request is still on the wire comes back at the end of the hold
+/// (`docs/tracker.md`: a waiting caller waits at most 10 ms longer), not when that request is
+/// answered.
+#[tokio::test(start_paused = true)]
+async fn room_held_back_comes_back_while_a_slow_request_is_still_on_the_wire() {
+    let emulator = emulator().await;
+    // Below the client's timeout (30 s): the slow request is answered, it does not fail.
+    let slow = Duration::from_secs(20);
+    let (url, _proxy) = Recorder::start_slow_for(emulator.base_url(), Some(("slow", slow))).await;
+    let tracker = tracker_to(&url).queue_cap(4, 1 << 20).build().unwrap();
+    // The queue at its cap: two messages of a user whose requests are slow, one of two others.
+    for id in ["slow", "slow", "a", "b"] {
+        tracker.try_track(&user(id), login()).unwrap();
+    }
+    // Two callers wait for room: the first for the slow user (its message waits behind the
+    // slow request), the second for a user of its own.
+    let mut callers = Vec::new();
+    for id in ["slow", "c"] {
+        let tracker = tracker.clone();
+        callers.push(tokio::spawn(async move {
+            tracker.track(&user(id), login()).await.unwrap();
+            tracker.metrics().delivered
+        }));
+    }
+    // The first quick delivery's room goes to the first caller; the second's is held back
+    // (the queue is at its cap again), and the next delivery is the slow one.
+    let mut delivered_when_answered = Vec::new();
+    for caller in callers {
+        delivered_when_answered.push(caller.await.unwrap());
+    }
+    assert_eq!(
+        delivered_when_answered[1], 2,
+        "the second caller got room before the slow request was answered"
+    );
+    // The slow user's two requests take 40 s.
+    let report = tracker
+        .shutdown_within(Duration::from_secs(600))
+        .await
+        .unwrap();
+    assert_eq!(report.delivered, 6, "{report:?}");
+    assert!(report.metrics.balanced(), "{:?}", report.metrics);
 }
 
 #[tokio::test(start_paused = true)]

@@ -205,16 +205,28 @@ pub struct Recorder {
     http: reqwest::Client,
     seen: Mutex<Vec<Seen>>,
     count: watch::Sender<usize>,
+    /// The external id whose requests are held this long (Tokio's time) before relayed.
+    slow: Option<(String, Duration)>,
 }
 
 impl Recorder {
     /// Starts the proxy in front of `target`; returns its base URL.
     pub async fn start(target: &str) -> (String, Arc<Recorder>) {
+        Recorder::start_slow_for(target, None).await
+    }
+
+    /// [`Recorder::start`], holding each request of the user with external id `slow.0` for
+    /// `slow.1` (a slow server, for that user only) before relaying it.
+    pub async fn start_slow_for(
+        target: &str,
+        slow: Option<(&str, Duration)>,
+    ) -> (String, Arc<Recorder>) {
         let recorder = Arc::new(Recorder {
             target: target.to_owned(),
             http: reqwest::Client::new(),
             seen: Mutex::new(Vec::new()),
             count: watch::Sender::new(0),
+            slow: slow.map(|(id, delay)| (id.to_owned(), delay)),
         });
         let app = axum::Router::new()
             .fallback(relay)
@@ -245,6 +257,11 @@ async fn relay(State(proxy): State<Arc<Recorder>>, request: Request) -> Response
         path: path.clone(),
         body: serde_json::from_slice(&body).unwrap_or(Value::Null),
     };
+    if let Some((id, delay)) = &proxy.slow
+        && seen.external_id() == *id
+    {
+        tokio::time::sleep(*delay).await;
+    }
     let query = parts
         .uri
         .query()

@@ -7,12 +7,15 @@
 //! callers waiting for room then wake once and each queue several messages, instead of every
 //! caller waking for every message. Waking a task costs about as much as queueing its message,
 //! so under a full queue this takes about a third off the tracker's CPU per event
-//! (`BENCHMARKS.md`); a waiting caller waits at most twice [`HOLD_FOR`] longer for room.
+//! (`BENCHMARKS.md`); a waiting caller waits at most [`HOLD_FOR`] longer for room: the worker
+//! gives held room back at [`Capacity::held_until`] whether or not another delivery comes.
 
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::Semaphore;
+// Tokio's clock: the worker sleeps until `held_until` on it, and tests pause it.
+use tokio::time::Instant;
 
 use super::error::TrackError;
 
@@ -107,8 +110,12 @@ impl Capacity {
     /// or until the first call [`HOLD_FOR`] or more after the first of them, then given back
     /// at once. Room is given back at once when the queue is not full (nobody waits for it),
     /// and when the deliveries come slower than [`HOLD_FOR`] apart (holding would only delay
-    /// the callers). Holding never stalls the queue: while room is held, more than half the
-    /// cap is still queued, and each delivery of it comes back here.
+    /// the callers).
+    ///
+    /// No later delivery may come to give held room back: the queue can be at its message cap
+    /// with nothing queued (callers waiting for bytes hold the room of a message each), or the
+    /// next request can take seconds. So the worker also gives it back at
+    /// [`held_until`](Capacity::held_until), with [`give_back_held`](Capacity::give_back_held).
     pub(crate) fn give_back_settled(&self, messages: usize, bytes: usize) {
         let now = Instant::now();
         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
@@ -128,6 +135,29 @@ impl Capacity {
         };
         drop(held);
         self.give_back_many(messages, bytes);
+    }
+
+    /// When the room held by [`give_back_settled`](Capacity::give_back_settled) is due back:
+    /// [`HOLD_FOR`] after the first of it settled. `None` when nothing is held.
+    pub(crate) fn held_until(&self) -> Option<Instant> {
+        let held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        held.since.map(|since| since + self.hold_for)
+    }
+
+    /// Gives back the room held by [`give_back_settled`](Capacity::give_back_settled): its
+    /// hold is over ([`held_until`](Capacity::held_until) came). Deliveries that keep coming
+    /// quickly go on being given back in steps.
+    pub(crate) fn give_back_held(&self) {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        let (messages, bytes) = (held.messages, held.bytes);
+        *held = Held {
+            last: held.last,
+            ..Held::default()
+        };
+        drop(held);
+        if messages > 0 {
+            self.give_back_many(messages, bytes);
+        }
     }
 
     /// Gives back the room held by [`give_back_settled`](Capacity::give_back_settled) now:
@@ -361,14 +391,42 @@ mod tests {
         }
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn held_room_is_due_back_hold_for_after_the_first_of_it_and_comes_back_then() {
+        let capacity = holding(100, 10_000, HOLD_FOR);
+        fill(&capacity, 100, 10);
+        capacity.give_back_settled(1, 10); // after a quiet spell: back at once
+        capacity.try_take(10).unwrap();
+        assert_eq!(capacity.held_until(), None, "nothing held");
+        let first = Instant::now();
+        capacity.give_back_settled(2, 20); // held (the paused clock stands still)
+        tokio::time::advance(Duration::from_millis(4)).await;
+        capacity.give_back_settled(1, 10); // held too, due back with the first
+        assert_eq!(capacity.held_until(), Some(first + HOLD_FOR));
+        assert!(capacity.try_take(10).is_err());
+        // The worker gives it back then, whether or not another delivery came.
+        capacity.give_back_held();
+        assert_eq!(capacity.held_until(), None);
+        for _ in 0..3 {
+            capacity.try_take(10).unwrap();
+        }
+        assert!(capacity.try_take(10).is_err());
+        // Deliveries still coming quickly are held again, in the next step.
+        capacity.give_back_settled(1, 10);
+        assert!(capacity.try_take(10).is_err());
+        assert_eq!(capacity.held_until(), Some(Instant::now() + HOLD_FOR));
+    }
+
     /// One step of the property test: take room for a message of `bytes`, deliver the oldest
-    /// `count` messages held, give one back directly (a refused call), or release what is held.
+    /// `count` messages held, give one back directly (a refused call), release what is held
+    /// (a failed send), or give it back at the end of its hold (the worker's timer).
     #[derive(Debug, Clone)]
     enum Op {
         Take(usize),
         Deliver(usize),
         GiveBack,
         Release,
+        HoldOver,
         Pause,
     }
 
@@ -379,15 +437,16 @@ mod tests {
             3 => (1..6usize).prop_map(Op::Deliver),
             1 => Just(Op::GiveBack),
             1 => Just(Op::Release),
+            1 => Just(Op::HoldOver),
             1 => Just(Op::Pause),
         ]
     }
 
     proptest::proptest! {
-        /// Whatever the order of takes, deliveries in steps, direct give-backs and releases,
-        /// no room is made or lost: free + held + taken is the cap, in messages and in bytes;
-        /// a take fails only when the free room is short; and once everything is delivered
-        /// and released, all the room is free again.
+        /// Whatever the order of takes, deliveries in steps, direct give-backs, releases and
+        /// holds ending, no room is made or lost: free + held + taken is the cap, in messages
+        /// and in bytes; a take fails only when the free room is short; and once everything is
+        /// delivered and released, all the room is free again.
         #[test]
         fn room_is_neither_made_nor_lost(ops in proptest::collection::vec(op(), 1..200)) {
             const CAP: usize = 8;
@@ -431,6 +490,7 @@ mod tests {
                         }
                     }
                     Op::Release => capacity.release_held(),
+                    Op::HoldOver => capacity.give_back_held(),
                     Op::Pause => std::thread::sleep(Duration::from_millis(1)),
                 }
                 check(&capacity, &taken);

@@ -333,11 +333,18 @@ impl Worker {
             }
             let deadline = self.drain.as_ref().map(|d| d.deadline);
             let pause = self.backoff.until;
+            // Room of delivered messages held back for the callers waiting for room (see
+            // `Capacity::give_back_settled`) goes back at the end of its hold, even when no
+            // delivery follows to give it back.
+            let held_until = self.core.capacity.held_until();
             tokio::select! {
                 biased;
                 () = sleep_until(deadline), if deadline.is_some() => {
                     self.expire();
                     break;
+                }
+                () = sleep_until(held_until), if held_until.is_some() => {
+                    self.core.capacity.give_back_held();
                 }
                 command = self.rx.recv(), if !self.rx_done => {
                     let before = self.arrivals;
