@@ -296,6 +296,11 @@ impl Worker {
         let mut tick = tokio::time::interval_at(Instant::now() + period, period);
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut linger = false;
+        // The end of the hold of delivered room (see `Capacity::held_until`): one timer, reset
+        // only when a new hold starts, not registered again on every pass of the loop.
+        let hold = tokio::time::sleep_until(Instant::now());
+        tokio::pin!(hold);
+        let mut hold_armed: Option<Instant> = None;
         loop {
             if std::mem::take(&mut linger) {
                 // Woken for a few messages: let the tasks that are ready to run (callers
@@ -337,13 +342,20 @@ impl Worker {
             // `Capacity::give_back_settled`) goes back at the end of its hold, even when no
             // delivery follows to give it back.
             let held_until = self.core.capacity.held_until();
+            if held_until != hold_armed {
+                if let Some(at) = held_until {
+                    hold.as_mut().reset(at);
+                }
+                hold_armed = held_until;
+            }
             tokio::select! {
                 biased;
                 () = sleep_until(deadline), if deadline.is_some() => {
                     self.expire();
                     break;
                 }
-                () = sleep_until(held_until), if held_until.is_some() => {
+                () = &mut hold, if hold_armed.is_some() => {
+                    hold_armed = None;
                     self.core.capacity.give_back_held();
                 }
                 command = self.rx.recv(), if !self.rx_done => {
