@@ -17,6 +17,8 @@
 //! (`SPOOL` with the extension `0`, `1`, ...): N commits in flight at once instead of one, to
 //! see whether the disk takes syncs of several files better than one (on the 2-core host of
 //! BENCHMARKS.md it does not).
+//! With `HOTPATH_MANY=N`, each task tracks `N` events per awaited `track_many` call (one
+//! commit each with a spool) instead of one per `track`: the bulk form's cost.
 //! With `HOTPATH_QUEUE_CAP` set (a message count above `TASKS` × `EVENTS`), no call waits
 //! for room: the cost without backpressure, with every request full (so the request count,
 //! and with it the instruction count, is the same on every run).
@@ -110,6 +112,10 @@ fn main() -> io::Result<()> {
         .ok()
         .and_then(|ms| ms.parse().ok())
         .map(|ms| start + std::time::Duration::from_millis(ms));
+    let many: usize = std::env::var("HOTPATH_MANY")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1);
     let handles: Vec<_> = (0..tasks)
         .map(|i| {
             let (tracker, purchase) = (trackers[i % count].clone(), Arc::clone(&purchase));
@@ -124,6 +130,15 @@ fn main() -> io::Result<()> {
                     };
                     if done {
                         break;
+                    }
+                    if many > 1 {
+                        // `HOTPATH_MANY`: that many events per awaited `track_many` call.
+                        tracker
+                            .track_many((0..many).map(|_| (who.clone(), &*purchase)))
+                            .await
+                            .map_err(io::Error::other)?;
+                        tracked += many;
+                        continue;
                     }
                     tracker
                         .track(&who, &*purchase)
