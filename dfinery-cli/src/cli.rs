@@ -46,7 +46,7 @@ pub struct GlobalArgs {
 const EMULATOR_LONG_ABOUT: &str = "Run a local DFINERY (the emulator) in the foreground: the same endpoints, tokens, \
 validation against the registry, result codes and CSV export as DFINERY. Prints its base URL, \
 service id and tokens (local test tokens, generated when not given) as environment variables \
-for the other commands, and stops cleanly on Ctrl-C.";
+for the other commands, and stops cleanly on Ctrl-C or SIGTERM.";
 
 /// `dfinery check --help`'s description.
 const CHECK_LONG_ABOUT: &str = "Check the registry file and report every problem with its line and column.\n\n\
@@ -75,7 +75,7 @@ other column is a property, its cells read as the registry's type (arrays as JSO
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a local DFINERY (the emulator) in the foreground until Ctrl-C
+    /// Run a local DFINERY (the emulator) in the foreground until Ctrl-C or SIGTERM
     #[command(after_help = EXIT_CODES_HELP, long_about = EMULATOR_LONG_ABOUT)]
     Emulator(EmulatorArgs),
     /// Check the registry file, write a starter one, or compare it with the code's types

@@ -86,6 +86,17 @@ async fn tokens_never_show_in_the_tracker_or_the_emulator() {
     drop(tracker);
     let bytes = std::fs::read(&spool).unwrap();
     assert_hidden("the spool file", &String::from_utf8_lossy(&bytes));
+    // Since spool format 3 every message is first appended to a journal beside the file,
+    // `<name>-journal`, whose bytes stay there after a checkpoint: it is read too.
+    let mut journal = spool.clone().into_os_string();
+    journal.push("-journal");
+    let bytes = std::fs::read(&journal).expect("the spool's journal is beside it");
+    let journal = String::from_utf8_lossy(&bytes);
+    assert!(
+        journal.contains("df_login"),
+        "the journal holds the messages it was given"
+    );
+    assert_hidden("the spool's journal", &journal);
 
     // A wrong token sent straight to the emulator: not echoed in its answer or its records.
     let answer = reqwest::Client::new()

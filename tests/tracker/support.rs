@@ -118,6 +118,11 @@ pub fn spool_path(name: &str) -> PathBuf {
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     let path = dir.join(format!("{name}-{}-{n}.redb", std::process::id()));
     let _ = std::fs::remove_file(&path);
+    // A spool's journal, `<name>-journal`, left by an earlier process of the same id would
+    // be read into the new spool at this path.
+    let mut journal = path.clone().into_os_string();
+    journal.push("-journal");
+    let _ = std::fs::remove_file(journal);
     path
 }
 

@@ -63,8 +63,9 @@ pub enum TrackError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SpoolError {
-    /// The file could not be opened as a spool: it is damaged, or not a spool. The store's
-    /// own error is the [`source`](std::error::Error::source).
+    /// The file could not be opened as a spool: it is damaged, or not a spool; or its journal
+    /// beside it, `<name>-journal`, is not one, and `path` names the journal. The store's (or
+    /// the journal's) own error is the [`source`](std::error::Error::source).
     #[error(
         "could not open the spool `{}`; if the file is damaged, move it aside and start again (the messages in it are lost)",
         path.display()

@@ -309,9 +309,8 @@ impl Tracker {
     }
 
     /// Queues events, each with its user, waiting for room and, with a spool, until they are
-    /// synced; they are committed in one transaction (or, when the queue has no room for all
-    /// of them at once, one per batch of room the call gets). Returns their `event_log_id`s in
-    /// order.
+    /// synced: one commit for all of them (or, when the queue has no room for all of them at
+    /// once, one per batch of room the call gets). Returns their `event_log_id`s in order.
     ///
     /// Every event is checked before any is queued.
     ///

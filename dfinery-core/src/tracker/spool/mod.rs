@@ -42,10 +42,11 @@ const UNREADABLE: TableDefinition<u64, &[u8]> = TableDefinition::new("unreadable
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
 /// The spool format this version writes and reads: format 3 keeps the newest pending messages
-/// in a journal beside the redb file (see `journaled.rs`). Files of format 2 (everything in
-/// redb) are taken as they are, and of format 1 (one row per pending message) moved into
-/// batches, when opened; a file of another format is refused with [`SpoolError::Format`],
-/// which names both.
+/// in a journal beside the redb file (see `journaled.rs`), and checksums each message of a
+/// batch. Files of format 2 (everything in redb, rows without checksums) have their rows
+/// written again with checksums, and of format 1 (one row per pending message) are moved into
+/// batches, when opened, and are format 3 from then on (see `open.rs`); a file of another
+/// format is refused with [`SpoolError::Format`], which names both.
 pub(crate) const SPOOL_FORMAT: u64 = 3;
 
 /// Opens the spool's database again (the file, or a backend given to

@@ -19,7 +19,10 @@ use super::{
 use crate::tracker::error::{SpoolError, StoreError};
 
 impl Spool {
-    /// Opens the spool at `path`, creating it (not its folder) when it does not exist.
+    /// Opens the spool at `path`, creating it (not its folder) when it does not exist, with its
+    /// journal beside it, `<name>-journal`. What a journal found there holds still pending (a
+    /// crashed process's newest messages) is moved into the file as it opens, also when the
+    /// file itself is new.
     ///
     /// An existing file is never silently started over: an empty one (a spool cut to nothing)
     /// is refused like any other damaged file, since the messages it held cannot be counted.
@@ -28,7 +31,8 @@ impl Spool {
     ///
     /// [`SpoolError::Path`] when `path` names a folder, is empty, its folder does not exist, or
     /// this process may not write the file or its folder;
-    /// [`SpoolError::Open`] when the file is damaged, empty or not a spool, [`SpoolError::InUse`]
+    /// [`SpoolError::Open`] when the file is damaged, empty or not a spool (or the journal is
+    /// not one: the error names the journal then), [`SpoolError::InUse`]
     /// when it is already open, [`SpoolError::Format`] when another version wrote it, and
     /// [`SpoolError::Storage`] when it cannot be read or written.
     ///
