@@ -177,17 +177,23 @@ fn a_failed_sync_keeps_what_earlier_syncs_made_durable_and_refuses_the_rest() {
 fn a_full_journal_moves_what_is_pending_into_the_file_and_nothing_is_lost_or_doubled() {
     let path = path("full");
     let spool = Spool::open(&path).unwrap();
-    // About 1 KiB each in a journal of 1 MiB: it fills every ~1,000 messages.
+    // About 1 KiB each in a journal of 1 MiB: it fills every ~1,000 messages. In commits of
+    // 500, so that it fills within two syncs: well inside the second after its last
+    // checkpoint that makes it grow, even on a loaded machine (a sync per message took longer).
+    // Each commit delivers the messages of the one before, but for every tenth (a message
+    // inserted and delivered in one commit would not be written at all).
     let mut expected = std::collections::BTreeSet::new();
-    for seq in 1..=3_000_u64 {
-        let mut writes = vec![insert(seq, 1000)];
-        expected.insert(seq);
-        // Delivered soon after, but for every tenth.
-        if seq > 5 && (seq - 5) % 10 != 0 {
-            writes.push(Write::Remove(seq - 5));
-            expected.remove(&(seq - 5));
+    let seqs: Vec<u64> = (1..=3_000).collect();
+    let mut before: &[u64] = &[];
+    for group in seqs.chunks(500) {
+        let mut writes: Vec<Write> = group.iter().map(|&seq| insert(seq, 1000)).collect();
+        expected.extend(group.iter().copied());
+        for &seq in before.iter().filter(|&&seq| seq % 10 != 0) {
+            writes.push(Write::Remove(seq));
+            expected.remove(&seq);
         }
         spool.submit(writes, Mode::Wait).unwrap();
+        before = group;
     }
     assert!(rows(&spool) > 0, "checkpoints moved messages into the file");
     let expected: Vec<u64> = expected.into_iter().collect();
