@@ -60,7 +60,8 @@ const SEND_LONG_ABOUT: &str = "Send the events of a file through the Tracker.\n\
 Every line is checked against the registry first; if any is invalid, nothing is sent and every \
 bad line is listed with its number (or pass `--skip-invalid` to send the others). Events go \
 through a durable spool in `FILE.dfinery-send/`: an interrupted run continues where it stopped \
-with `--resume`, and every event keeps its `event_log_id`, so nothing is stored twice.\n\n\
+with `--resume`, and every event keeps its `event_log_id`, so nothing is stored twice. Ctrl-C or \
+SIGTERM stops a send cleanly within 2 s (exit 1), keeping what is undelivered for `--resume`.\n\n\
 NDJSON, one event per line:\n  \
 {\"identity\":{\"external_id\":\"u1\"},\"name\":\"df_purchase\",\"datetime\":\"2024-06-24T06:01:48.501Z\",\
 \"properties\":{\"df_order_id\":\"O-1\",\"df_payment_method\":\"Card\",\"df_total_purchase_amount\":5000.0,\
@@ -377,8 +378,9 @@ pub enum ExportWhat {
 /// `dfinery export events`.
 #[derive(Debug, Args)]
 pub struct EventExportArgs {
-    /// The CSV file to write (atomically, through a temporary file: if the export fails, the
-    /// temporary file is removed and a file already at this path is kept as it was)
+    /// The CSV file to write (atomically, through a temporary file: if the export fails or
+    /// Ctrl-C or SIGTERM stops it, the temporary file is removed and a file already at this
+    /// path is kept as it was)
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
     /// The first day, `YYYY-MM-DD` (UTC) [default: the `--to` day (today without it), or `--days` back from today]
@@ -418,8 +420,9 @@ pub struct EventExportArgs {
 /// `dfinery export profiles`.
 #[derive(Debug, Args)]
 pub struct ProfileExportArgs {
-    /// The CSV file to write (atomically, through a temporary file: if the export fails, the
-    /// temporary file is removed and a file already at this path is kept as it was)
+    /// The CSV file to write (atomically, through a temporary file: if the export fails or
+    /// Ctrl-C or SIGTERM stops it, the temporary file is removed and a file already at this
+    /// path is kept as it was)
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
     /// Only these user properties (repeat the flag or separate with commas)

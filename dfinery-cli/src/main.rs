@@ -14,6 +14,7 @@ mod logging;
 mod output;
 mod progress;
 mod registry;
+mod stop;
 
 use std::process::ExitCode;
 

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::cli::{EmulatorArgs, ItemLimitArg};
 use crate::exit::{CliError, Exit};
+use crate::stop::stop_signal;
 use crate::{output, registry};
 
 /// Runs the emulator until Ctrl-C or SIGTERM.
@@ -46,7 +47,8 @@ pub async fn run(args: EmulatorArgs, json: bool) -> Result<Exit, CliError> {
         StartError::Registry(err) => CliError::config(err.to_string()),
         other => CliError::config(dfinery_core::ErrorChain(&other).to_string()),
     })?;
-    // Listened for before the settings are printed (see `stop_signal`).
+    // Listened for before the settings are printed, so that a script that reads them and stops
+    // the emulator at once gets a clean stop (see `stop_signal`).
     let stop = stop_signal();
     let registry_name = registry_path.as_deref().map_or_else(
         || "the standard catalog".to_owned(),
@@ -130,40 +132,4 @@ fn check_flags(args: &EmulatorArgs) -> Result<(), CliError> {
 /// A fresh local test token, e.g. `import-3f2a…`.
 fn generated(kind: &str) -> String {
     format!("{kind}-{}", Uuid::new_v4().simple())
-}
-
-/// Waits for Ctrl-C (SIGINT) or, on Unix, SIGTERM. On Unix both are listened for from the
-/// call, not from the first poll: the emulator calls this before it prints its settings, so a
-/// script that reads them and stops it at once gets a clean stop, not the signal's default
-/// action (the process killed).
-fn stop_signal() -> impl Future<Output = ()> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let interrupt = signal(SignalKind::interrupt());
-        let terminate = signal(SignalKind::terminate());
-        async move {
-            match (interrupt, terminate) {
-                (Ok(mut interrupt), Ok(mut terminate)) => {
-                    tokio::select! {
-                        _ = interrupt.recv() => {}
-                        _ = terminate.recv() => {}
-                    }
-                }
-                (Ok(mut interrupt), Err(_)) => {
-                    interrupt.recv().await;
-                }
-                (Err(_), Ok(mut terminate)) => {
-                    terminate.recv().await;
-                }
-                (Err(_), Err(_)) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                }
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    async {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

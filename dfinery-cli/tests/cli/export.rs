@@ -332,6 +332,20 @@ fn an_event_name_the_registry_lacks_is_warned_of_and_the_export_goes_ahead() {
 fn ctrl_c_during_a_download_leaves_no_partial_file() {
     // Ctrl-C killed the process mid-download, and the hidden `.events.csv.<pid>-<n>.partial`
     // file it was writing stayed in the folder for good.
+    stopped_during_a_download("INT");
+}
+
+#[test]
+fn sigterm_during_a_download_stops_it_as_ctrl_c_does() {
+    // SIGTERM (`docker stop`, systemd, Kubernetes) killed the process mid-download: no message,
+    // exit 143, and the partial file left behind.
+    stopped_during_a_download("TERM");
+}
+
+/// Starts `dfinery export profiles` against a server that sends the start of a body and then
+/// nothing, sends it the signal `signal` (`INT`, `TERM`) once its partial file appears, and
+/// checks the clean stop: exit 1, `interrupted; nothing was written`, no file left behind.
+fn stopped_during_a_download(signal: &str) {
     use std::io::{Read, Write};
     use std::time::{Duration, Instant};
     // A server that answers with the start of a CSV body and then sends nothing more.
@@ -382,7 +396,7 @@ fn ctrl_c_during_a_download_leaves_no_partial_file() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let sent = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
         .unwrap();
     assert!(sent.success());
@@ -393,12 +407,12 @@ fn ctrl_c_during_a_download_leaves_no_partial_file() {
         }
         assert!(
             Instant::now() < deadline,
-            "the export did not stop on Ctrl-C"
+            "the export did not stop on SIG{signal}"
         );
         std::thread::sleep(Duration::from_millis(20));
     };
     let err = std::fs::read_to_string(dir.path().join("stderr.txt")).unwrap();
-    assert_eq!(status.code(), Some(1), "{err}");
+    assert_eq!(status.code(), Some(1), "SIG{signal}: {status:?}: {err}");
     assert!(err.contains("interrupted; nothing was written"), "{err}");
     let left: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()

@@ -415,3 +415,21 @@ fn an_empty_registry_variable_is_named_not_taken_for_a_flag() {
         assert!(err.contains("set `DFINERY_REGISTRY`"), "{command:?}: {err}");
     }
 }
+
+#[test]
+fn send_and_export_help_say_sigterm_stops_them_as_ctrl_c_does() {
+    // `docker stop`, systemd and Kubernetes send SIGTERM; the help named no signal, and SIGTERM
+    // killed both commands outright.
+    for args in [
+        &["send"][..],
+        &["export", "events"],
+        &["export", "profiles"],
+    ] {
+        let help = help(args);
+        assert!(help.contains("Ctrl-C or SIGTERM"), "{args:?}:\n{help}");
+    }
+    assert!(
+        help(&["send"]).contains("keeping what is undelivered for `--resume`"),
+        "send's help says what a stop keeps"
+    );
+}

@@ -224,6 +224,75 @@ fn an_interrupted_send_resumes_without_loss_or_duplicates() {
 }
 
 #[test]
+fn sigterm_mid_send_stops_it_as_ctrl_c_does_and_resume_delivers_every_line_once() {
+    // SIGTERM (`docker stop`, systemd, Kubernetes) killed the send outright (exit 143, no
+    // message, no last checkpoint), where Ctrl-C stops it cleanly.
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    // Far more than is stored when the signal is sent: the send is still reading its file.
+    let lines = 60_000u64;
+    let file = write_lines(
+        dir.path(),
+        "events.ndjson",
+        (1..=lines).map(|n| coupon_line(n, 40, NOW)),
+    );
+    let mut child = Command::new(BIN);
+    child
+        .arg("send")
+        .arg(&file)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.path().join("stderr.txt")).unwrap());
+    for (key, value) in env(&emulator) {
+        child.env(key, value);
+    }
+    let mut child = child.spawn().unwrap();
+    let _guard = crate::support::KillOnPanic(child.id());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while emulator.events().len() < 1_000 {
+        assert!(Instant::now() < deadline, "the send never got going");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the send ended before it was stopped"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let status = stop(&mut child, "TERM", Duration::from_secs(120))
+        .expect("the send stops on SIGTERM within 2 s of its delivery wait");
+    let err = std::fs::read_to_string(dir.path().join("stderr.txt")).unwrap();
+    assert_eq!(status.code(), Some(1), "as on Ctrl-C: {status:?}: {err}");
+    assert!(
+        err.contains(&format!(
+            "interrupted; run `dfinery send {} --resume` to continue",
+            file.display()
+        )),
+        "{err}"
+    );
+    let state = dir.path().join("events.ndjson.dfinery-send");
+    assert!(state.join("spool.redb").is_file(), "the spool is kept");
+    assert!(
+        state.join("progress.json").is_file(),
+        "the progress is kept"
+    );
+    let stored_before = emulator.events().len();
+    assert!(
+        stored_before < lines as usize,
+        "stopped with {stored_before} stored"
+    );
+
+    let output = send_resumed(&emulator, &file, false);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("resuming after line"),
+        "{}",
+        text(&output.stderr)
+    );
+    let expected: Vec<i64> = (1..=lines as i64).collect();
+    assert_eq!(stored_seqs(&emulator), expected, "every line exactly once");
+    assert!(!state.exists(), "the completed send removes its folder");
+}
+
+#[test]
 fn a_csv_file_with_a_header_is_sent_with_typed_cells() {
     let emulator = emulator();
     let dir = tempfile::tempdir().unwrap();
@@ -931,8 +1000,18 @@ fn a_progress_that_cannot_be_written_names_the_file_and_the_step() {
 
 /// Sends SIGINT (Ctrl-C) to `child` and waits for it to end, for at most `limit`.
 fn interrupt(child: &mut std::process::Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    stop(child, "INT", limit)
+}
+
+/// Sends the signal `signal` (`INT`, `TERM`) to `child` and waits for it to end, for at most
+/// `limit`.
+fn stop(
+    child: &mut std::process::Child,
+    signal: &str,
+    limit: Duration,
+) -> Option<std::process::ExitStatus> {
     let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
         .unwrap();
     assert!(sent.success());
@@ -950,14 +1029,27 @@ fn interrupt(child: &mut std::process::Child, limit: Duration) -> Option<std::pr
 fn ctrl_c_while_the_last_events_are_delivered_stops_the_send_and_keeps_them() {
     // Ctrl-C was only looked at while lines were read: once every line was queued, the send
     // went on waiting for the whole `--timeout` (300 s by default) before it stopped.
+    stopped_while_the_last_events_are_delivered("INT");
+}
+
+#[test]
+fn sigterm_while_the_last_events_are_delivered_stops_the_send_as_ctrl_c_does() {
+    // SIGTERM killed the send outright (exit 143, no message) where Ctrl-C stops it.
+    stopped_while_the_last_events_are_delivered("TERM");
+}
+
+/// Sends `signal` (`INT`, `TERM`) to a send that has queued every line and retries their
+/// delivery: it stops well before its `--timeout`, exits 1, says how to resume and keeps the
+/// events in its spool.
+fn stopped_while_the_last_events_are_delivered(signal: &str) {
     let dir = tempfile::tempdir().unwrap();
     let (mut child, file) = a_send_stuck_delivering(dir.path());
     let _guard = crate::support::KillOnPanic(child.id());
     // Generous for a loaded machine, far below the 600 s timeout the send was given.
-    let status = interrupt(&mut child, Duration::from_secs(120))
-        .expect("the send stops on Ctrl-C without waiting out its --timeout");
+    let status = stop(&mut child, signal, Duration::from_secs(120))
+        .expect("the send stops on the signal without waiting out its --timeout");
     let err = std::fs::read_to_string(dir.path().join("stderr.txt")).unwrap();
-    assert_eq!(status.code(), Some(1), "interrupted: {err}");
+    assert_eq!(status.code(), Some(1), "SIG{signal}: {status:?}: {err}");
     assert!(
         err.contains(&format!(
             "interrupted; run `dfinery send {} --resume`",

@@ -12,6 +12,7 @@ use serde_json::json;
 
 use crate::cli::{EventExportArgs, ProfileExportArgs};
 use crate::exit::{CliError, Exit, client_error};
+use crate::stop::stop_signal;
 use crate::{client, output, progress, registry};
 
 /// Runs `dfinery export events`.
@@ -21,6 +22,8 @@ use crate::{client, output, progress, registry};
 /// A usage error for bad dates or filters, a configuration error for missing settings or an
 /// unwritable file, a network error when the export fails.
 pub async fn events(args: &EventExportArgs, json: bool) -> Result<Exit, CliError> {
+    // Listened for before anything is printed (see `stop_signal`).
+    let stop = stop_signal();
     let query = event_query(args)?;
     let request = query
         .to_request()
@@ -39,7 +42,7 @@ pub async fn events(args: &EventExportArgs, json: bool) -> Result<Exit, CliError
         args.output.display()
     );
     let bar = progress::download();
-    let written = interruptible(&args.output, async {
+    let written = interruptible(&args.output, stop, async {
         match client.export_events(&request).await {
             Ok(body) => save(body, &args.output, &bar).await,
             Err(err) => Err(client_error(&err)),
@@ -56,6 +59,8 @@ pub async fn events(args: &EventExportArgs, json: bool) -> Result<Exit, CliError
 ///
 /// As [`events`].
 pub async fn profiles(args: &ProfileExportArgs, json: bool) -> Result<Exit, CliError> {
+    // Listened for before anything is printed (see `stop_signal`).
+    let stop = stop_signal();
     let query = profile_query(args)?;
     let request = query
         .to_request()
@@ -64,7 +69,7 @@ pub async fn profiles(args: &ProfileExportArgs, json: bool) -> Result<Exit, CliE
     let client = client::build(&args.client, None, TokenKind::Export)?;
     tracing::info!("exporting user profiles into `{}`", args.output.display());
     let bar = progress::download();
-    let written = interruptible(&args.output, async {
+    let written = interruptible(&args.output, stop, async {
         match client.export_profiles(&request).await {
             Ok(body) => save(body, &args.output, &bar).await,
             Err(err) => Err(client_error(&err)),
@@ -75,15 +80,17 @@ pub async fn profiles(args: &ProfileExportArgs, json: bool) -> Result<Exit, CliE
     report(written?, json)
 }
 
-/// Runs the export `work` until it ends or Ctrl-C stops it. Stopped, it is dropped, which
-/// deletes its partial file: killed by the signal, the process left it beside `output`.
+/// Runs the export `work` until it ends or `stop` (Ctrl-C or SIGTERM) stops it. Stopped, it is
+/// dropped, which deletes its partial file: killed by the signal, the process left it beside
+/// `output`.
 async fn interruptible(
     output: &Path,
+    stop: impl Future<Output = ()>,
     work: impl Future<Output = Result<ExportFile, CliError>>,
 ) -> Result<ExportFile, CliError> {
     tokio::select! {
         written = work => written,
-        _ = tokio::signal::ctrl_c() => Err(CliError::failures(format!(
+        () = stop => Err(CliError::failures(format!(
             "interrupted; nothing was written to `{}`",
             output.display()
         ))),

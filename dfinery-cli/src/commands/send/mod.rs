@@ -27,6 +27,7 @@ use uuid::Uuid;
 
 use crate::cli::{InputFormat, SendArgs};
 use crate::exit::{CliError, Exit};
+use crate::stop::stop_signal;
 use crate::{client, progress, registry};
 pub use fleet::Partition;
 use report::{Failed, Invalid, REPEATED_SHOWN, Repeated, Summary};
@@ -111,6 +112,10 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         });
     }
 
+    // Listened for from here on, before the send writes its progress or draws its bar: Ctrl-C
+    // and SIGTERM both stop it cleanly (see `stop_signal`). During the check nothing is sent
+    // yet, and either ends the process at once.
+    let stop_signal = stop_signal();
     // The shared budget, kept to say at the end whether it was shared all along.
     let mut shared = None;
     let client = client::build_with(
@@ -156,9 +161,8 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     let watcher = {
         let stop = Arc::clone(&stop);
         tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                stop.store(true, Ordering::SeqCst);
-            }
+            stop_signal.await;
+            stop.store(true, Ordering::SeqCst);
         })
     };
 
@@ -300,16 +304,16 @@ fn tracker_error(error: &dfinery_core::TrackerBuildError, file: &std::path::Path
 /// Another send of `file` is running: it holds the spool at `spool` open.
 fn running(file: &std::path::Path, spool: &std::path::Path) -> CliError {
     CliError::config(format!(
-        "a send of `{}` is running: its spool `{}` is open in another process; wait for it to finish, or stop it (Ctrl-C) and run `dfinery send {} --resume`",
+        "a send of `{}` is running: its spool `{}` is open in another process; wait for it to finish, or stop it (Ctrl-C or SIGTERM) and run `dfinery send {} --resume`",
         file.display(),
         spool.display(),
         file.display()
     ))
 }
 
-/// Waits while `tracker` delivers what is queued (up to `--timeout`). A Ctrl-C meanwhile ends
+/// Waits while `tracker` delivers what is queued (up to `--timeout`). A Ctrl-C or SIGTERM meanwhile ends
 /// the wait 2 s later instead of when `--timeout` runs out: what is undelivered then stays in
-/// the spool for `--resume`. The report, when one came; whether Ctrl-C ended the wait before
+/// the spool for `--resume`. The report, when one came; whether the signal ended the wait before
 /// everything was delivered.
 async fn drain(tracker: &Tracker, stop: &AtomicBool) -> (Option<ShutdownReport>, bool) {
     let shutdown = tracker.shutdown();
@@ -692,7 +696,7 @@ struct Queued {
 
 impl QueueJob {
     /// Reads the file and sends a [`Chunk`] every [`CHUNK`] events (and one at the end); stops
-    /// early when the receiver is gone or on Ctrl-C.
+    /// early when the receiver is gone or on Ctrl-C or SIGTERM.
     fn run(self, chunks: tokio::sync::mpsc::Sender<Chunk>) -> Result<Queued, CliError> {
         let mut lines = Vec::new();
         let mut chunk = Vec::with_capacity(CHUNK);

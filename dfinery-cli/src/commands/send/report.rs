@@ -74,7 +74,7 @@ pub struct Summary {
     pub repeated_unknown_through_line: u64,
     /// Events still in the spool, for `--resume`.
     pub left_in_spool: u64,
-    /// The run was stopped by Ctrl-C.
+    /// The run was stopped by Ctrl-C or SIGTERM.
     pub interrupted: bool,
     /// The state folder, when it is kept.
     pub state: Option<PathBuf>,

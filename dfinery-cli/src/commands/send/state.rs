@@ -272,7 +272,7 @@ impl StateDir {
         let (other, fix) = if sending.is_empty() || sending == self.file.display().to_string() {
             (
                 String::new(),
-                "wait for it to finish (or stop it with Ctrl-C, then run this send with `--resume`)",
+                "wait for it to finish (or stop it with Ctrl-C or SIGTERM, then run this send with `--resume`)",
             )
         } else {
             (format!(", sending `{sending}`"), "wait for it to finish")
@@ -751,8 +751,9 @@ mod tests {
         // The same file's second send is told how to take over.
         let err = first.lock().unwrap_err();
         assert!(
-            err.message
-                .contains("(or stop it with Ctrl-C, then run this send with `--resume`)"),
+            err.message.contains(
+                "(or stop it with Ctrl-C or SIGTERM, then run this send with `--resume`)"
+            ),
             "{err}"
         );
         drop(held);
