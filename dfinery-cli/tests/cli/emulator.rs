@@ -8,6 +8,29 @@ use crate::support::{
     BIN, ChildEmulator, KillOnPanic, assert_no_bar, dfinery, http_get, registry_path, text,
 };
 
+/// Starts the binary with `args` in the temporary folder (its stdout read line by line, its
+/// stderr to `stderr`); the guard kills it if the test panics.
+fn start(
+    args: &[&str],
+    stderr: Stdio,
+) -> (
+    std::process::Child,
+    KillOnPanic,
+    std::io::Lines<BufReader<std::process::ChildStdout>>,
+) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let guard = KillOnPanic(child.id());
+    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    (child, guard, lines)
+}
+
 #[test]
 fn it_prints_its_url_and_tokens_serves_and_stops_on_ctrl_c() {
     let mut child = Command::new(BIN)
@@ -71,16 +94,7 @@ fn it_stops_cleanly_on_sigterm_and_its_help_says_so() {
     let help = dfinery().args(["emulator", "--help"]).output().unwrap();
     let help = text(&help.stdout);
     assert!(help.contains("Ctrl-C or SIGTERM"), "{help}");
-    let mut child = Command::new(BIN)
-        .args(["emulator", "--port", "0"])
-        .current_dir(std::env::temp_dir())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let _guard = KillOnPanic(child.id());
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (child, _guard, mut lines) = start(&["emulator", "--port", "0"], Stdio::piped());
     for _ in 0..5 {
         lines.next().unwrap().unwrap();
     }
@@ -146,17 +160,20 @@ fn a_signal_sent_as_soon_as_the_settings_are_read_stops_it_cleanly() {
 
 #[test]
 fn the_text_output_is_a_set_of_env_exports_and_given_tokens_are_kept() {
-    let mut child = Command::new(BIN)
-        .args(["emulator", "--port", "0", "--service-id", "svc"])
-        .args(["--import-token", "imp-local", "--export-token", "exp-local"])
-        .current_dir(std::env::temp_dir())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let _guard = KillOnPanic(child.id());
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut child, _guard, mut lines) = start(
+        &[
+            "emulator",
+            "--port",
+            "0",
+            "--service-id",
+            "svc",
+            "--import-token",
+            "imp-local",
+            "--export-token",
+            "exp-local",
+        ],
+        Stdio::null(),
+    );
     let mut got = Vec::new();
     for _ in 0..5 {
         got.push(lines.next().unwrap().unwrap());
@@ -175,23 +192,17 @@ fn the_text_output_is_a_set_of_env_exports_and_given_tokens_are_kept() {
 
 #[test]
 fn inspect_prints_the_page_url_and_serves_the_page() {
-    let mut child = Command::new(BIN)
-        .args([
+    let (mut child, _guard, mut lines) = start(
+        &[
             "emulator",
             "--port",
             "0",
             "--inspect",
             "--inspect-keep",
             "5",
-        ])
-        .current_dir(std::env::temp_dir())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let _guard = KillOnPanic(child.id());
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        ],
+        Stdio::null(),
+    );
     let got: Vec<String> = (0..6).map(|_| lines.next().unwrap().unwrap()).collect();
     let line = &got[5];
     let url = line

@@ -149,6 +149,39 @@ fn the_check_numbers_lines_exactly_across_blocks_blank_lines_and_crlf() {
     assert!(emulator.events().is_empty());
 }
 
+/// Starts `dfinery send FILE` against `emulator` in the background (stderr to `stderr`) and
+/// returns once it has stored `stored` events, still running; the guard kills it if the test
+/// panics.
+fn send_until_stored(
+    emulator: &dfinery_emulator::EmulatorHandle,
+    file: &std::path::Path,
+    stderr: Stdio,
+    stored: usize,
+) -> (std::process::Child, crate::support::KillOnPanic) {
+    let mut child = Command::new(BIN);
+    child
+        .arg("send")
+        .arg(file)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr);
+    for (key, value) in env(emulator) {
+        child.env(key, value);
+    }
+    let mut child = child.spawn().unwrap();
+    let guard = crate::support::KillOnPanic(child.id());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while emulator.events().len() < stored {
+        assert!(Instant::now() < deadline, "the send never got going");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the send ended before it was stopped"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    (child, guard)
+}
+
 #[test]
 fn an_interrupted_send_resumes_without_loss_or_duplicates() {
     let emulator = emulator();
@@ -159,27 +192,7 @@ fn an_interrupted_send_resumes_without_loss_or_duplicates() {
         "events.ndjson",
         (1..=lines).map(|n| coupon_line(n, 40, NOW)),
     );
-    let mut child = Command::new(BIN);
-    child
-        .arg("send")
-        .arg(&file)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    for (key, value) in env(&emulator) {
-        child.env(key, value);
-    }
-    let mut child = child.spawn().unwrap();
-    let _guard = crate::support::KillOnPanic(child.id());
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while emulator.events().len() < 1_000 {
-        assert!(Instant::now() < deadline, "the send never got going");
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the send ended before it was interrupted"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let (mut child, _guard) = send_until_stored(&emulator, &file, Stdio::null(), 1_000);
     child.kill().unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), None, "killed mid-run by a signal");
@@ -236,27 +249,8 @@ fn sigterm_mid_send_stops_it_as_ctrl_c_does_and_resume_delivers_every_line_once(
         "events.ndjson",
         (1..=lines).map(|n| coupon_line(n, 40, NOW)),
     );
-    let mut child = Command::new(BIN);
-    child
-        .arg("send")
-        .arg(&file)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.path().join("stderr.txt")).unwrap());
-    for (key, value) in env(&emulator) {
-        child.env(key, value);
-    }
-    let mut child = child.spawn().unwrap();
-    let _guard = crate::support::KillOnPanic(child.id());
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while emulator.events().len() < 1_000 {
-        assert!(Instant::now() < deadline, "the send never got going");
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the send ended before it was stopped"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let stderr = std::fs::File::create(dir.path().join("stderr.txt")).unwrap();
+    let (mut child, _guard) = send_until_stored(&emulator, &file, stderr.into(), 1_000);
     let status = stop(&mut child, "TERM", Duration::from_secs(120))
         .expect("the send stops on SIGTERM within 2 s of its delivery wait");
     let err = std::fs::read_to_string(dir.path().join("stderr.txt")).unwrap();
