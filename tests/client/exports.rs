@@ -84,9 +84,13 @@ async fn a_stream_cut_by_the_server_ends_with_an_error() {
 
 #[tokio::test]
 async fn at_most_five_exports_are_in_flight() {
+    // Each export holds the emulator's slot for 1 s: the eight overlap even on a loaded
+    // machine. (With 150 ms, a stall of the test's thread as long as that between the fifth
+    // and the sixth request let the first export end before the sixth arrived, and the eager
+    // client below then met no refusal.)
     let slow = |b: dfinery_emulator::EmulatorBuilder| {
         b.faults(FaultConfig {
-            latency: Latency::fixed(Duration::from_millis(150)),
+            latency: Latency::fixed(Duration::from_secs(1)),
             ..FaultConfig::default()
         })
     };

@@ -53,10 +53,13 @@ async fn at_most_five_exports_are_in_flight() {
         .send_events(&user("u"), [&one_purchase()])
         .await
         .unwrap();
-    // Each export holds the emulator's slot for 300 ms: eight at once would overlap.
+    // Each export holds the emulator's slot for 1 s: eight at once overlap, even on a loaded
+    // machine. (With 300 ms, a stall of the test's thread as long as that between the fifth
+    // and the sixth request let the first export end before the sixth arrived, and the greedy
+    // client below then met no refusal.)
     emulator
         .set_faults(FaultConfig {
-            latency: Latency::fixed(Duration::from_millis(300)),
+            latency: Latency::fixed(Duration::from_secs(1)),
             ..FaultConfig::default()
         })
         .unwrap();
