@@ -182,6 +182,24 @@ fn send_until_stored(
     (child, guard)
 }
 
+/// Resumes the stopped send of `file` (`lines` lines, numbered by `seq` from 1) and checks that
+/// it says so and that the emulator then holds every line exactly once.
+fn resumes_with_every_line_once(
+    emulator: &dfinery_emulator::EmulatorHandle,
+    file: &std::path::Path,
+    lines: u64,
+) {
+    let output = send_resumed(emulator, file, false);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("resuming after line"),
+        "{}",
+        text(&output.stderr)
+    );
+    let expected: Vec<i64> = (1..=lines as i64).collect();
+    assert_eq!(stored_seqs(emulator), expected, "every line exactly once");
+}
+
 #[test]
 fn an_interrupted_send_resumes_without_loss_or_duplicates() {
     let emulator = emulator();
@@ -224,15 +242,7 @@ fn an_interrupted_send_resumes_without_loss_or_duplicates() {
         text(&output.stderr)
     );
 
-    let output = send_resumed(&emulator, &file, false);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    assert!(
-        text(&output.stderr).contains("resuming after line"),
-        "{}",
-        text(&output.stderr)
-    );
-    let expected: Vec<i64> = (1..=lines as i64).collect();
-    assert_eq!(stored_seqs(&emulator), expected, "every line exactly once");
+    resumes_with_every_line_once(&emulator, &file, lines);
     assert!(!dir.path().join("events.ndjson.dfinery-send").exists());
 }
 
@@ -251,17 +261,7 @@ fn sigterm_mid_send_stops_it_as_ctrl_c_does_and_resume_delivers_every_line_once(
     );
     let stderr = std::fs::File::create(dir.path().join("stderr.txt")).unwrap();
     let (mut child, _guard) = send_until_stored(&emulator, &file, stderr.into(), 1_000);
-    let status = stop(&mut child, "TERM", Duration::from_secs(120))
-        .expect("the send stops on SIGTERM within 2 s of its delivery wait");
-    let err = std::fs::read_to_string(dir.path().join("stderr.txt")).unwrap();
-    assert_eq!(status.code(), Some(1), "as on Ctrl-C: {status:?}: {err}");
-    assert!(
-        err.contains(&format!(
-            "interrupted; run `dfinery send {} --resume` to continue",
-            file.display()
-        )),
-        "{err}"
-    );
+    stops_as_on_ctrl_c(&mut child, "TERM", dir.path(), &file);
     let state = dir.path().join("events.ndjson.dfinery-send");
     assert!(state.join("spool.redb").is_file(), "the spool is kept");
     assert!(
@@ -274,15 +274,7 @@ fn sigterm_mid_send_stops_it_as_ctrl_c_does_and_resume_delivers_every_line_once(
         "stopped with {stored_before} stored"
     );
 
-    let output = send_resumed(&emulator, &file, false);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    assert!(
-        text(&output.stderr).contains("resuming after line"),
-        "{}",
-        text(&output.stderr)
-    );
-    let expected: Vec<i64> = (1..=lines as i64).collect();
-    assert_eq!(stored_seqs(&emulator), expected, "every line exactly once");
+    resumes_with_every_line_once(&emulator, &file, lines);
     assert!(!state.exists(), "the completed send removes its folder");
 }
 
@@ -1032,6 +1024,28 @@ fn sigterm_while_the_last_events_are_delivered_stops_the_send_as_ctrl_c_does() {
     stopped_while_the_last_events_are_delivered("TERM");
 }
 
+/// Sends `signal` (`INT`, `TERM`) to the send of `file` (its stderr in `dir/stderr.txt`) and
+/// checks that it stops as on Ctrl-C: exit 1, saying how to resume. The wait is generous for a
+/// loaded machine and far below any `--timeout` the tests give a send.
+fn stops_as_on_ctrl_c(
+    child: &mut std::process::Child,
+    signal: &str,
+    dir: &std::path::Path,
+    file: &std::path::Path,
+) {
+    let status = stop(child, signal, Duration::from_secs(120))
+        .expect("the send stops on the signal without waiting out its --timeout");
+    let err = std::fs::read_to_string(dir.join("stderr.txt")).unwrap();
+    assert_eq!(status.code(), Some(1), "SIG{signal}: {status:?}: {err}");
+    assert!(
+        err.contains(&format!(
+            "interrupted; run `dfinery send {} --resume` to continue",
+            file.display()
+        )),
+        "{err}"
+    );
+}
+
 /// Sends `signal` (`INT`, `TERM`) to a send that has queued every line and retries their
 /// delivery: it stops well before its `--timeout`, exits 1, says how to resume and keeps the
 /// events in its spool.
@@ -1039,18 +1053,7 @@ fn stopped_while_the_last_events_are_delivered(signal: &str) {
     let dir = tempfile::tempdir().unwrap();
     let (mut child, file) = a_send_stuck_delivering(dir.path());
     let _guard = crate::support::KillOnPanic(child.id());
-    // Generous for a loaded machine, far below the 600 s timeout the send was given.
-    let status = stop(&mut child, signal, Duration::from_secs(120))
-        .expect("the send stops on the signal without waiting out its --timeout");
-    let err = std::fs::read_to_string(dir.path().join("stderr.txt")).unwrap();
-    assert_eq!(status.code(), Some(1), "SIG{signal}: {status:?}: {err}");
-    assert!(
-        err.contains(&format!(
-            "interrupted; run `dfinery send {} --resume`",
-            file.display()
-        )),
-        "{err}"
-    );
+    stops_as_on_ctrl_c(&mut child, signal, dir.path(), &file);
     let state = dir.path().join("e.ndjson.dfinery-send");
     assert!(
         state.join("spool.redb").exists(),
