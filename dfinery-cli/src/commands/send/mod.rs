@@ -115,7 +115,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     // Listened for from here on, before the send writes its progress or draws its bar: Ctrl-C
     // and SIGTERM both stop it cleanly (see `stop_signal`). During the check nothing is sent
     // yet, and either ends the process at once.
-    let stop_signal = stop_signal();
+    let signal = stop_signal();
     // The shared budget, kept to say at the end whether it was shared all along.
     let mut shared = None;
     let client = client::build_with(
@@ -161,7 +161,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     let watcher = {
         let stop = Arc::clone(&stop);
         tokio::spawn(async move {
-            stop_signal.await;
+            signal.await;
             stop.store(true, Ordering::SeqCst);
         })
     };
@@ -311,9 +311,9 @@ fn running(file: &std::path::Path, spool: &std::path::Path) -> CliError {
     ))
 }
 
-/// Waits while `tracker` delivers what is queued (up to `--timeout`). A Ctrl-C or SIGTERM meanwhile ends
-/// the wait 2 s later instead of when `--timeout` runs out: what is undelivered then stays in
-/// the spool for `--resume`. The report, when one came; whether the signal ended the wait before
+/// Waits while `tracker` delivers what is queued (up to `--timeout`). A Ctrl-C or SIGTERM
+/// meanwhile ends the wait 2 s later instead of when `--timeout` runs out: what is undelivered
+/// then stays in the spool for `--resume`. The report, when one came; whether the signal ended the wait before
 /// everything was delivered.
 async fn drain(tracker: &Tracker, stop: &AtomicBool) -> (Option<ShutdownReport>, bool) {
     let shutdown = tracker.shutdown();
