@@ -19,6 +19,11 @@
 //! BENCHMARKS.md it does not).
 //! With `HOTPATH_MANY=N`, each task tracks `N` events per awaited `track_many` call (one
 //! commit each with a spool) instead of one per `track`: the bulk form's cost.
+//! With `HOTPATH_PARK` set (and no `SPOOL`), each in-memory `track` is followed by a park
+//! that does no work, to measure what parking a task once per event costs by itself, the floor
+//! of any awaited durable call: `yield` (the task yields and is polled again), `task` (it
+//! awaits an answer that one answering task on the runtime sends to every caller waiting), or
+//! `thread` (the same answer from an OS thread, as the spool's writer thread hands it).
 //! With `HOTPATH_QUEUE_CAP` set (a message count above `TASKS` × `EVENTS`), no call waits
 //! for room: the cost without backpressure, with every request full (so the request count,
 //! and with it the instruction count, is the same on every run).
@@ -27,7 +32,9 @@
 //! process's allocations per event (every thread's: the tracking tasks, the worker, reqwest
 //! and hyper), then that CPU time split into user and system time, with the minor page faults
 //! and context switches per request (the kernel's share, which an instruction count under
-//! callgrind does not see).
+//! callgrind does not see), and the CPU time per event of each kind of thread (Tokio's
+//! workers, the spool's writer), which compares the writer's share across builds even where
+//! the host's speed drifts between runs.
 
 use std::io;
 use std::path::PathBuf;
@@ -39,7 +46,7 @@ use dfinery::{Identifier, Identity};
 use dfinery_bench::alloc::allocated;
 use dfinery_bench::fixtures::fresh_purchase;
 use dfinery_bench::lab::Lab;
-use dfinery_bench::measure::{process_cpu_time, process_usage};
+use dfinery_bench::measure::{process_cpu_time, process_usage, thread_cpu_times};
 
 fn main() -> io::Result<()> {
     let mut args = std::env::args().skip(1).map(|a| a.parse::<usize>());
@@ -105,6 +112,7 @@ fn main() -> io::Result<()> {
     let purchase = Arc::new(fresh_purchase());
     let cpu = process_cpu_time();
     let usage = process_usage();
+    let threads = thread_cpu_times();
     let allocs = allocated();
     let start = Instant::now();
     // `HOTPATH_WINDOW_MS`: track for that long instead of `EVENTS` calls, as the report does.
@@ -116,9 +124,11 @@ fn main() -> io::Result<()> {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(1);
+    let park = Park::from_env(&lab)?;
     let handles: Vec<_> = (0..tasks)
         .map(|i| {
             let (tracker, purchase) = (trackers[i % count].clone(), Arc::clone(&purchase));
+            let park = park.clone();
             lab.runtime().spawn(async move {
                 let who = Identity::new(Identifier::ExternalId, format!("hotpath-{i}"))
                     .map_err(io::Error::other)?;
@@ -144,6 +154,7 @@ fn main() -> io::Result<()> {
                         .track(&who, &*purchase)
                         .await
                         .map_err(io::Error::other)?;
+                    park.park().await;
                     tracked += 1;
                 }
                 Ok::<usize, io::Error>(tracked)
@@ -170,6 +181,17 @@ fn main() -> io::Result<()> {
         .map(|(end, start)| end - start)
         .unwrap_or_default();
     let per_event = sent.max(1) as f64;
+    let threads: Vec<String> = thread_cpu_times()
+        .into_iter()
+        .map(|(name, end)| {
+            let start = threads
+                .iter()
+                .find(|(of, _)| *of == name)
+                .map_or(std::time::Duration::ZERO, |(_, t)| *t);
+            let spent = end.saturating_sub(start).as_secs_f64();
+            format!("{name} {:.2} µs", spent * 1e6 / per_event)
+        })
+        .collect();
     let counts = lab.counts()?;
     println!(
         "{} events ({} counted by the sink, in {} requests) in {:.3} s: {:.0} events/s, {:.2} µs CPU per event, {:.1} allocations ({:.0} bytes) per event",
@@ -193,6 +215,7 @@ fn main() -> io::Result<()> {
         usage.voluntary_switches as f64 / per_request,
         usage.involuntary_switches as f64 / per_request
     );
+    println!("CPU per event by thread: {}", threads.join(", "));
     for tracker in trackers {
         let _ = lab.runtime().block_on(tracker.shutdown());
     }
@@ -201,6 +224,78 @@ fn main() -> io::Result<()> {
         let _ = std::fs::remove_file(journal_of(path));
     }
     Ok(())
+}
+
+/// `HOTPATH_PARK`: what each task does after each `track`, to measure a park's own cost.
+#[derive(Clone)]
+enum Park {
+    /// Nothing: the report's in-memory run.
+    None,
+    /// `tokio::task::yield_now`.
+    Yield,
+    /// An answer through a oneshot channel, sent by whoever drains `asks`: an answering task
+    /// on the runtime, or an OS thread.
+    Answer(tokio::sync::mpsc::UnboundedSender<tokio::sync::oneshot::Sender<()>>),
+}
+
+impl Park {
+    fn from_env(lab: &Lab) -> io::Result<Self> {
+        let kind = std::env::var("HOTPATH_PARK").unwrap_or_default();
+        let answerer = || {
+            let (asks, rx) = tokio::sync::mpsc::unbounded_channel();
+            (Self::Answer(asks), rx)
+        };
+        Ok(match kind.as_str() {
+            "" => Self::None,
+            "yield" => Self::Yield,
+            "task" => {
+                let (park, mut rx) = answerer();
+                lab.runtime().spawn(async move {
+                    let mut batch = Vec::with_capacity(1024);
+                    while rx.recv_many(&mut batch, 1024).await > 0 {
+                        for ask in batch.drain(..) {
+                            let _ = ask.send(());
+                        }
+                    }
+                });
+                park
+            }
+            "thread" => {
+                let (park, mut rx) = answerer();
+                std::thread::spawn(move || {
+                    let mut batch = Vec::with_capacity(1024);
+                    while let Some(ask) = rx.blocking_recv() {
+                        batch.push(ask);
+                        while let Ok(ask) = rx.try_recv() {
+                            batch.push(ask);
+                        }
+                        for ask in batch.drain(..) {
+                            let _ = ask.send(());
+                        }
+                    }
+                });
+                park
+            }
+            other => {
+                return Err(io::Error::other(format!(
+                    "HOTPATH_PARK: `yield`, `task` or `thread`, not `{other}`"
+                )));
+            }
+        })
+    }
+
+    async fn park(&self) {
+        match self {
+            Self::None => {}
+            Self::Yield => tokio::task::yield_now().await,
+            Self::Answer(asks) => {
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                if asks.send(tx).is_ok() {
+                    let _ = rx.await;
+                }
+            }
+        }
+    }
 }
 
 /// The journal beside the spool file at `path`: `<name>-journal`.

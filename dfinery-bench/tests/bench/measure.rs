@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use dfinery_bench::alloc::{allocated, allocated_by_this_thread};
 use dfinery_bench::measure::{
-    best_of, peak_rss, process_usage, reset_peak_rss, run_for, thread_cpu_time,
+    best_of, peak_rss, process_usage, reset_peak_rss, run_for, thread_cpu_time, thread_cpu_times,
 };
 
 #[test]
@@ -81,4 +81,35 @@ fn the_process_usage_counts_the_cpu_time_spent() {
         used.user + used.system >= Duration::from_millis(10),
         "{used:?}"
     );
+}
+
+#[test]
+fn each_thread_name_gets_the_cpu_time_its_threads_spent() {
+    // A thread with a name no other thread has spins 20 ms of its own CPU time, then reads
+    // the table before it ends (an ended thread is no longer in it).
+    let spun = std::thread::Builder::new()
+        .name("cpu-by-name".to_owned())
+        .spawn(|| {
+            let start = thread_cpu_time().expect("a thread CPU clock");
+            let mut spin = 0u64;
+            while thread_cpu_time().expect("a thread CPU clock") - start < Duration::from_millis(20)
+            {
+                spin = black_box(spin + 1);
+            }
+            thread_cpu_times()
+        })
+        .expect("a thread")
+        .join()
+        .expect("the spinning thread");
+    let names: Vec<&str> = spun.iter().map(|(name, _)| name.as_str()).collect();
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(names, sorted, "one entry per name, sorted");
+    let (_, time) = spun
+        .iter()
+        .find(|(name, _)| name == "cpu-by-name")
+        .expect("the spinning thread's name");
+    // `schedstat` counts time on a CPU, which the 20 ms of CPU time spun are part of.
+    assert!(*time >= Duration::from_millis(19), "{time:?}");
 }
