@@ -61,7 +61,8 @@ Every line is checked against the registry first; if any is invalid, nothing is 
 bad line is listed with its number (or pass `--skip-invalid` to send the others). Events go \
 through a durable spool in `FILE.dfinery-send/`: an interrupted run continues where it stopped \
 with `--resume`, and every event keeps its `event_log_id`, so nothing is stored twice. Ctrl-C or \
-SIGTERM stops a send cleanly within 2 s (exit 1), keeping what is undelivered for `--resume`.\n\n\
+SIGTERM stops a send cleanly within about 2 s (exit 1), keeping what is undelivered for `--resume`; \
+a second one quits at once.\n\n\
 NDJSON, one event per line:\n  \
 {\"identity\":{\"external_id\":\"u1\"},\"name\":\"df_purchase\",\"datetime\":\"2024-06-24T06:01:48.501Z\",\
 \"properties\":{\"df_order_id\":\"O-1\",\"df_payment_method\":\"Card\",\"df_total_purchase_amount\":5000.0,\

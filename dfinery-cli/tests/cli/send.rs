@@ -679,7 +679,23 @@ fn an_unreachable_server_keeps_the_events_for_resume_and_exits_4() {
 /// for until it has queued every line (its progress says line 3): from then on it only
 /// retries its delivery, until the timeout or a Ctrl-C.
 fn a_send_stuck_delivering(dir: &std::path::Path) -> (std::process::Child, std::path::PathBuf) {
-    let file = write_lines(dir, "e.ndjson", (1..=3).map(|n| coupon_line(n, 1, NOW)));
+    a_send_stuck(dir, 3, 3)
+}
+
+/// A `dfinery send` of `lines` coupons to a closed port with `--timeout 600` (stderr in
+/// `dir/stderr.txt`), spawned and waited for until its progress says it queued line
+/// `queued` or later: DFINERY takes nothing, so once its queue holds 50,000 events the send
+/// waits for room that never comes back.
+fn a_send_stuck(
+    dir: &std::path::Path,
+    lines: u64,
+    queued: u64,
+) -> (std::process::Child, std::path::PathBuf) {
+    let file = write_lines(
+        dir,
+        "e.ndjson",
+        (1..=lines).map(|n| coupon_line(n, 40, NOW)),
+    );
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
@@ -699,12 +715,15 @@ fn a_send_stuck_delivering(dir: &std::path::Path) -> (std::process::Child, std::
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let read = std::fs::read_to_string(&progress).unwrap_or_default();
-        if read.contains("\"queued_through_line\":3") {
+        let through = serde_json::from_str::<serde_json::Value>(&read)
+            .ok()
+            .and_then(|p| p["queued_through_line"].as_u64());
+        if through.is_some_and(|line| line >= queued) {
             break;
         }
         if Instant::now() > deadline || child.try_wait().unwrap().is_some() {
             let _ = child.kill();
-            panic!("the send never queued its lines: {read}");
+            panic!("the send never queued line {queued}: {read}");
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -1059,6 +1078,74 @@ fn stopped_while_the_last_events_are_delivered(signal: &str) {
         state.join("spool.redb").exists(),
         "the events stay in the spool"
     );
+}
+
+#[test]
+fn a_signal_stops_a_send_waiting_for_room_in_a_full_queue() {
+    // Only the reading thread looked at the stop: the chunks already read were still handed
+    // to the Tracker, and with its queue full (50,000 events) and DFINERY taking nothing, the
+    // hand-over waited for room that never came back. Ctrl-C and SIGTERM did nothing, and the
+    // send ran until DFINERY came back, or forever.
+    let dir = tempfile::tempdir().unwrap();
+    let lines = 56_000;
+    // The checkpoint at line 50,000 fills the queue; the chunks read ahead wait for room.
+    let (mut child, file) = a_send_stuck(dir.path(), lines, 50_000);
+    let _guard = crate::support::KillOnPanic(child.id());
+    // The next chunk is in hand within microseconds; this makes sure of it.
+    std::thread::sleep(Duration::from_millis(500));
+    stops_as_on_ctrl_c(&mut child, "TERM", dir.path(), &file);
+    // What was handed over is in the spool, the rest is read again: each line stored once.
+    let emulator = emulator();
+    resumes_with_every_line_once(&emulator, &file, lines);
+}
+
+#[test]
+fn a_second_signal_quits_a_stopping_send_at_once() {
+    // The first signal stops the send cleanly, giving its undelivered events 2 s; the second
+    // ends it at once, as a kill would, and says how to continue.
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, file) = a_send_stuck_delivering(dir.path());
+    let _guard = crate::support::KillOnPanic(child.id());
+    let stderr = dir.path().join("stderr.txt");
+    let signal = |name: &str| {
+        let sent = Command::new("kill")
+            .args([&format!("-{name}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    };
+    signal("INT");
+    // The second is sent once the first is taken (two signals before then would be one).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_to_string(&stderr)
+        .unwrap()
+        .contains("Ctrl-C or SIGTERM again quits at once")
+    {
+        assert!(Instant::now() < deadline, "the first signal was not taken");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let status = stop(&mut child, "TERM", Duration::from_secs(60)).expect("the send quits");
+    let err = std::fs::read_to_string(&stderr).unwrap();
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "quit at once; run `dfinery send {} --resume` to continue",
+            file.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        !err.contains("interrupted;"),
+        "not the clean stop, which waits 2 s: {err}"
+    );
+    let state = dir.path().join("e.ndjson.dfinery-send");
+    assert!(
+        state.join("spool.redb").exists(),
+        "the events stay in the spool"
+    );
+    // Resumed, every line is stored once.
+    let emulator = emulator();
+    resumes_with_every_line_once(&emulator, &file, 3);
 }
 
 #[test]

@@ -27,7 +27,7 @@ use uuid::Uuid;
 
 use crate::cli::{InputFormat, SendArgs};
 use crate::exit::{CliError, Exit};
-use crate::stop::stop_signal;
+use crate::stop::StopSignals;
 use crate::{client, progress, registry};
 pub use fleet::Partition;
 use report::{Failed, Invalid, REPEATED_SHOWN, Repeated, Summary};
@@ -113,9 +113,9 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     }
 
     // Listened for from here on, before the send writes its progress or draws its bar: Ctrl-C
-    // and SIGTERM both stop it cleanly (see `stop_signal`). During the check nothing is sent
-    // yet, and either ends the process at once.
-    let signal = stop_signal();
+    // and SIGTERM both stop it cleanly, and a second one quits at once (see `StopSignals`).
+    // During the check nothing is sent yet, and either ends the process at once.
+    let mut signals = StopSignals::listen();
     // The shared budget, kept to say at the end whether it was shared all along.
     let mut shared = None;
     let client = client::build_with(
@@ -157,12 +157,29 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
             }
         })
     };
+    // The stop, for the reading thread (`stop`) and for the tasks that wait (`stopped`).
     let stop = Arc::new(AtomicBool::new(false));
+    let (stop_tx, stopped) = tokio::sync::watch::channel(false);
     let watcher = {
-        let stop = Arc::clone(&stop);
+        let (stop, bar, file) = (Arc::clone(&stop), bar.clone(), args.file.clone());
         tokio::spawn(async move {
-            signal.await;
+            signals.recv().await;
             stop.store(true, Ordering::SeqCst);
+            let _ = stop_tx.send(true);
+            bar.suspend(|| {
+                eprintln!(
+                    "stopping: what is not delivered within 2 s stays in the spool for `--resume`; Ctrl-C or SIGTERM again quits at once"
+                );
+            });
+            signals.recv().await;
+            // As a kill would: the spool and the last checkpoint hold everything handed over.
+            bar.suspend(|| {
+                eprintln!(
+                    "quit at once; run `dfinery send {} --resume` to continue",
+                    file.display()
+                );
+            });
+            std::process::exit(Exit::Failures as i32);
         })
     };
 
@@ -177,6 +194,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
             partition,
         },
         &tracker,
+        stopped.clone(),
         state.clone(),
         Progress {
             len,
@@ -193,7 +211,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
             true,
         )
     } else {
-        drain(&tracker, &stop).await
+        drain(&tracker, stopped).await
     };
     watcher.abort();
     ticker.abort();
@@ -315,17 +333,15 @@ fn running(file: &std::path::Path, spool: &std::path::Path) -> CliError {
 /// meanwhile ends the wait 2 s later instead of when `--timeout` runs out: what is undelivered
 /// then stays in the spool for `--resume`. The report, when one came; whether the signal ended the wait before
 /// everything was delivered.
-async fn drain(tracker: &Tracker, stop: &AtomicBool) -> (Option<ShutdownReport>, bool) {
+async fn drain(
+    tracker: &Tracker,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) -> (Option<ShutdownReport>, bool) {
     let shutdown = tracker.shutdown();
     tokio::pin!(shutdown);
-    let stopped = async {
-        while !stop.load(Ordering::SeqCst) {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    };
     tokio::select! {
         report = &mut shutdown => (report.ok(), false),
-        () = stopped => {
+        Ok(_) = stopped.wait_for(|stopped| *stopped) => {
             // Delivered within those 2 s: the send is complete after all.
             match tokio::time::timeout(Duration::from_secs(2), &mut shutdown).await {
                 Ok(report) => (report.ok(), false),
@@ -748,10 +764,12 @@ impl QueueJob {
 
 /// Hands the chunks `job` reads to `tracker`, one [`Tracker::send_many`] each (so each is on
 /// disk in the spool when it returns), and records the last line handed over in `progress`
-/// every [`CHECKPOINT_EVERY`] lines and at the end, after the ids those lines give.
+/// every [`CHECKPOINT_EVERY`] lines and at the end, after the ids those lines give. Ends
+/// early, without waiting for room in the queue, once `stopped` turns `true`.
 async fn queue(
     job: QueueJob,
     tracker: &Tracker,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
     state: StateDir,
     mut progress: Progress,
 ) -> Result<Queued, CliError> {
@@ -762,8 +780,25 @@ async fn queue(
     let mut failure = None;
     // The ids handed over since the last checkpoint.
     let mut given_ids = Vec::new();
-    while let Some(chunk) = rx.recv().await {
-        if let Err(error) = tracker.send_many(chunk.events).await {
+    loop {
+        // A stop ends the wait for a chunk, and for room in the queue: with the queue full and
+        // DFINERY not taking events, room would come back only once it does. A chunk stopped
+        // part-way is not counted as handed over: `--resume` reads it again, and its events
+        // already spooled are stored once (the same `event_log_id`).
+        let chunk = tokio::select! {
+            biased;
+            Ok(_) = stopped.wait_for(|stopped| *stopped) => break,
+            chunk = rx.recv() => match chunk {
+                Some(chunk) => chunk,
+                None => break,
+            },
+        };
+        let handed_over = tokio::select! {
+            biased;
+            Ok(_) = stopped.wait_for(|stopped| *stopped) => break,
+            handed_over = tracker.send_many(chunk.events) => handed_over,
+        };
+        if let Err(error) = handed_over {
             failure = Some(refused(error.to_string()));
             break;
         }
