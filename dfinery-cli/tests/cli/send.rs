@@ -1015,11 +1015,7 @@ fn stop(
     signal: &str,
     limit: Duration,
 ) -> Option<std::process::ExitStatus> {
-    let sent = Command::new("kill")
-        .args([&format!("-{signal}"), &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
+    send_signal(child, signal);
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
         if let Some(status) = child.try_wait().unwrap() {
@@ -1028,6 +1024,15 @@ fn stop(
         std::thread::sleep(Duration::from_millis(20));
     }
     None
+}
+
+/// Sends `signal` (`INT`, `TERM`) to `child`.
+fn send_signal(child: &std::process::Child, signal: &str) {
+    let sent = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
 }
 
 #[test]
@@ -1107,14 +1112,7 @@ fn a_second_signal_quits_a_stopping_send_at_once() {
     let (mut child, file) = a_send_stuck_delivering(dir.path());
     let _guard = crate::support::KillOnPanic(child.id());
     let stderr = dir.path().join("stderr.txt");
-    let signal = |name: &str| {
-        let sent = Command::new("kill")
-            .args([&format!("-{name}"), &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
-    };
-    signal("INT");
+    send_signal(&child, "INT");
     // The second is sent once the first is taken (two signals before then would be one).
     let deadline = Instant::now() + Duration::from_secs(60);
     while !std::fs::read_to_string(&stderr)
