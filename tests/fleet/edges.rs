@@ -325,11 +325,32 @@ fn durations_out_of_range_are_refused_at_build() {
             "export_lease_ttl",
             RedisBudget::builder(url, "svc").export_lease_ttl(Duration::ZERO),
         ),
+        // Renewed every third of it: 100 ms would renew a held slot every 33 ms.
+        (
+            "export_lease_ttl",
+            RedisBudget::builder(url, "svc").export_lease_ttl(Duration::from_millis(100)),
+        ),
+        // 0 ms in the script's milliseconds: the permits would not be spaced at all.
+        (
+            "limit",
+            RedisBudget::builder(url, "svc").limit(Api::Event, 10, Duration::from_micros(500)),
+        ),
     ];
     for (setting, builder) in builders {
         let error = builder.build().expect_err(setting).to_string();
         assert!(error.contains(&format!("`{setting}`")), "{error}");
     }
+}
+
+/// A count near `u64::MAX` (what `--rate-limit event=18446744073709551615/1m` gives) builds
+/// a budget: the fallback's share of it less the headroom overflowed (a panic in a debug build,
+/// a share wrapped to almost nothing in a release one).
+#[test]
+fn the_largest_count_builds_a_budget() {
+    let budget = RedisBudget::builder("redis://127.0.0.1:6379/0", "svc")
+        .limit(Api::Event, u64::MAX, Duration::from_secs(60))
+        .build();
+    assert!(budget.is_ok(), "{:?}", budget.err());
 }
 
 /// A lease larger than the limit itself (a setting meant for a higher limit, or a limit lowered
@@ -392,4 +413,90 @@ async fn export_slots_that_never_expire_are_dropped() {
         "a slot taken through Redis, not the fallback"
     );
     assert_eq!(budget.stats().fallbacks, 0, "{:?}", budget.stats());
+}
+
+/// A TCP proxy on loopback to `target` (`host:port`) that holds each piece of the answers
+/// `delay` before passing it on: a Redis slow to answer. Runs until the runtime stops.
+async fn slow_proxy(target: String, delay: Duration) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let Ok(server) = tokio::net::TcpStream::connect(&target).await else {
+                continue;
+            };
+            let (mut client_read, mut client_write) = client.into_split();
+            let (mut server_read, mut server_write) = server.into_split();
+            tokio::spawn(async move {
+                let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
+            });
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 64 * 1024];
+                while let Ok(n) = server_read.read(&mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                    tokio::time::sleep(delay).await;
+                    if client_write.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    format!("redis://{address}/0")
+}
+
+/// The lease of permits a Redis answers with lasts from the answer's arrival: it ran from the
+/// request, so a Redis slower to answer than the lease lasts (at least 100 ms) handed over
+/// leases already run out, every call took one permit of each and threw the rest away, and the
+/// Event API got a sixteenth of its budget.
+#[tokio::test]
+async fn a_lease_from_a_slow_redis_lasts_from_its_arrival() {
+    let Some((url, _server)) = redis_for("a_lease_from_a_slow_redis") else {
+        return;
+    };
+    let target = url
+        .trim_start_matches("redis://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let slow = slow_proxy(target, Duration::from_millis(150)).await;
+    // The lease's 16 permits span 1 ms at this pace: the lease lasts its floor, 100 ms.
+    let budget = RedisBudget::builder(slow.as_str(), "svc")
+        .key_prefix(unique_prefix("slow-lease"))
+        .limit(Api::Event, 1_000_000, Duration::from_secs(60))
+        .lease(Api::Event, 16)
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    // A call made 80 ms or more after the lease arrived (a machine too loaded to tell) starts
+    // the run again.
+    'runs: for _ in 0..3 {
+        let before = budget.stats().shared_permits;
+        budget.acquire(Api::Event).await;
+        // Up to 16: the pace may grant fewer at once.
+        let granted = budget.stats().shared_permits - before;
+        assert!(granted > 1, "one round trip grants a lease: {granted}");
+        let arrived = std::time::Instant::now();
+        for call in 1..granted {
+            let after = arrived.elapsed();
+            let shared = budget.stats().shared_permits;
+            budget.acquire(Api::Event).await;
+            if budget.stats().shared_permits > shared {
+                if after >= Duration::from_millis(80) {
+                    continue 'runs;
+                }
+                panic!(
+                    "call {call} of {granted}, {after:?} after the lease arrived, went to Redis instead of the lease: {:?}",
+                    budget.stats()
+                );
+            }
+        }
+        assert!(!budget.stats().degraded, "{:?}", budget.stats());
+        return;
+    }
+    panic!("the machine was too loaded to take the leased permits within 80 ms three times");
 }

@@ -94,8 +94,10 @@ pub fn budget(args: &SendArgs, service_id: &str) -> Result<Option<Arc<RedisBudge
         .unwrap_or(1);
     let mut builder = RedisBudget::builder(url, service_id).expected_instances(instances);
     for &(api, limit) in &args.rate_limits {
-        // At most a tenth of a window's budget per Redis round trip (and at once).
-        let lease = u32::try_from((limit.limit / 10).clamp(1, 16)).unwrap_or(1);
+        // At most a twentieth of a window's budget per Redis round trip (and at once): within
+        // the budget's headroom (5 %), so that a lease taken at once after a pause, on top of
+        // the pace, does not take a window past its limit.
+        let lease = u32::try_from((limit.limit / 20).clamp(1, 16)).unwrap_or(1);
         builder = builder
             .limit(api, limit.limit, limit.window.duration())
             .lease(api, lease);

@@ -104,7 +104,8 @@ impl fmt::Debug for RedisBudgetBuilder {
 impl RedisBudgetBuilder {
     /// The limit of `api`: `count` calls per `period`. Defaults are DFINERY's: Event
     /// 1,000,000/min, Identity and Profile 10,000/min, Export 100/hour. Set them to what
-    /// DFINERY granted the service (higher limits on request). `period` is at most 7 days.
+    /// DFINERY granted the service (higher limits on request). `period` is at least 1 ms and
+    /// at most 7 days.
     pub fn limit(mut self, api: Api, count: u64, period: Duration) -> Self {
         let limit = &mut self.limits[api.index()];
         limit.count = count;
@@ -170,8 +171,8 @@ impl RedisBudgetBuilder {
     }
 
     /// How long an export slot stays taken without being renewed (a holder that crashed frees
-    /// it after this); held slots are renewed every third of it. Default: 60 s; above 0 and
-    /// at most a day.
+    /// it after this); held slots are renewed every third of it. Default: 60 s; at least 1 s
+    /// and at most a day.
     pub fn export_lease_ttl(mut self, ttl: Duration) -> Self {
         self.export_lease_ttl = ttl;
         self
@@ -210,6 +211,15 @@ impl RedisBudgetBuilder {
         {
             return invalid("limit", "count and period must be above 0");
         }
+        // The script counts in milliseconds: a shorter period would be 0 there, and space the
+        // permits by nothing.
+        if self
+            .limits
+            .iter()
+            .any(|l| l.period < Duration::from_millis(1))
+        {
+            return invalid("limit", "period must be at least 1 ms");
+        }
         // Far beyond DFINERY's windows (a minute, an hour) and what Redis takes as an expiry
         // in milliseconds; `Duration::MAX` would overflow the arithmetic on it.
         const DAY: Duration = Duration::from_secs(86_400);
@@ -219,8 +229,9 @@ impl RedisBudgetBuilder {
         if self.idle_ttl > 30 * DAY {
             return invalid("idle_ttl", "must be at most 30 days");
         }
-        if self.export_lease_ttl.is_zero() || self.export_lease_ttl > DAY {
-            return invalid("export_lease_ttl", "must be above 0 and at most a day");
+        // A held slot is renewed every third of it: a shorter lease would renew it in a loop.
+        if self.export_lease_ttl < Duration::from_secs(1) || self.export_lease_ttl > DAY {
+            return invalid("export_lease_ttl", "must be at least 1 s and at most a day");
         }
         if self.timeout.is_zero() || self.retry_interval.is_zero() {
             return invalid("timeout", "timeout and retry interval must be above 0");
@@ -232,7 +243,9 @@ impl RedisBudgetBuilder {
             })?;
         let local = self.limits.map(|limit| {
             let share = (limit.count / u64::from(self.expected_instances)).max(1);
-            let share = share * u64::from(1000 - self.headroom_permille) / 1000;
+            // In u128: a count near `u64::MAX` times 1,000 would overflow.
+            let share = u128::from(share) * u128::from(1000 - self.headroom_permille) / 1000;
+            let share = u64::try_from(share).unwrap_or(u64::MAX);
             // No burst while Redis is away: instances that fall back at once must not add up
             // their bursts on top of the shared pace.
             Mutex::new(LocalGcra::new(share, limit.period, 1))
@@ -618,8 +631,12 @@ impl RedisBudget {
                                 .lock()
                                 .unwrap_or_else(PoisonError::into_inner);
                             lease.permits += granted - 1;
-                            lease.until =
-                                Some(now + (per * granted).max(Duration::from_millis(100)));
+                            // From the answer's arrival, not the request's: a Redis slower to
+                            // answer than the lease lasts would otherwise hand over leases
+                            // already run out, and each call would take one permit of them.
+                            lease.until = Some(
+                                Instant::now() + (per * granted).max(Duration::from_millis(100)),
+                            );
                         }
                         return;
                     }
