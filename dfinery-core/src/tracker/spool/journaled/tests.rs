@@ -525,3 +525,128 @@ fn a_message_damaged_in_the_journal_is_never_moved_into_the_file_as_whole() {
         );
     }
 }
+
+/// What the disk under a journal file holds, as Linux treats a sync that fails: the pages the
+/// failed write-back did not write are marked clean, so a later sync does not write them
+/// again, and a power loss loses them, though reads see them until then.
+#[derive(Default)]
+struct Disk {
+    /// The file's bytes on the disk: what the syncs that succeeded wrote.
+    image: Vec<u8>,
+    /// Writes since the last sync: (offset, bytes).
+    unsynced: Vec<(u64, Vec<u8>)>,
+    /// Whether one of them wrote a header (the first 4 KiB).
+    header_unsynced: bool,
+    /// The next sync after a header write fails (once).
+    fail_header_sync: bool,
+}
+
+/// The journal file over a [`Disk`].
+struct OnDisk {
+    file: File,
+    disk: Arc<std::sync::Mutex<Disk>>,
+}
+
+impl JournalFile for OnDisk {
+    fn write_all_at(&mut self, buf: &[u8], offset: u64) -> io::Result<()> {
+        self.file.write_all_at(buf, offset)?;
+        let mut disk = self.disk.lock().unwrap();
+        disk.unsynced.push((offset, buf.to_vec()));
+        disk.header_unsynced |= offset < super::journal::DATA_START;
+        Ok(())
+    }
+
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        JournalFile::read_exact_at(&self.file, buf, offset)
+    }
+
+    fn sync_data(&mut self) -> io::Result<()> {
+        let mut disk = self.disk.lock().unwrap();
+        let unsynced = std::mem::take(&mut disk.unsynced);
+        if std::mem::take(&mut disk.header_unsynced) && std::mem::take(&mut disk.fail_header_sync) {
+            return Err(io::Error::other("injected: the sync of a header failed"));
+        }
+        for (offset, bytes) in unsynced {
+            let (start, end) = (offset as usize, offset as usize + bytes.len());
+            if disk.image.len() < end {
+                disk.image.resize(end, 0);
+            }
+            disk.image[start..end].copy_from_slice(&bytes);
+        }
+        Ok(())
+    }
+
+    fn len(&self) -> io::Result<u64> {
+        JournalFile::len(&self.file)
+    }
+
+    fn set_len(&mut self, len: u64) -> io::Result<()> {
+        JournalFile::set_len(&mut self.file, len)
+    }
+}
+
+fn on_disk(disk: &Arc<std::sync::Mutex<Disk>>) -> OpenJournal {
+    let disk = Arc::clone(disk);
+    Arc::new(move |path: &Path| {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)?;
+        let mut state = disk.lock().unwrap();
+        if state.image.is_empty() {
+            // A new journal is written and synced whole before it is opened here.
+            state.image = std::fs::read(path)?;
+        }
+        drop(state);
+        Ok(Box::new(OnDisk {
+            file,
+            disk: Arc::clone(&disk),
+        }) as Box<dyn JournalFile + Send>)
+    })
+}
+
+#[test]
+fn messages_synced_after_a_checkpoint_whose_sync_failed_outlive_a_power_loss() {
+    // The checkpoint's header reached the page cache but not the disk. Opened again, the
+    // journal read that header and found its epoch empty, so it wrote none: the next groups
+    // went into that epoch, synced and answered, while the disk still held the header before
+    // it, and after a power loss they were not replayed.
+    let path = path("checkpoint-sync-fails");
+    let disk = Arc::new(std::sync::Mutex::new(Disk::default()));
+    let spool = Spool::open_with_journal(&path, on_disk(&disk), 1 << 20).unwrap();
+    // The journal cannot grow (its new file's name is taken): a full one starts a new epoch.
+    let mut aside = journal_path(&path).into_os_string();
+    aside.push(".new");
+    std::fs::create_dir(&aside).unwrap();
+    disk.lock().unwrap().fail_header_sync = true;
+    // About 50 messages of 20 KiB fill the journal of 1 MiB.
+    let mut synced = Vec::new();
+    for seq in 1..=200 {
+        match spool.submit(vec![insert(seq, 20_000)], Mode::Wait) {
+            Ok(()) => synced.push(seq),
+            Err(error) => {
+                let error = error.to_string();
+                assert!(error.contains("the sync of a header failed"), "{error}");
+                break;
+            }
+        }
+    }
+    assert!(
+        !disk.lock().unwrap().fail_header_sync,
+        "a full journal's checkpoint failed to sync"
+    );
+    // Opened again (the next commit does it), the journal goes on.
+    for seq in [1_000, 1_001] {
+        spool.submit(vec![insert(seq, 10)], Mode::Wait).unwrap();
+        synced.push(seq);
+    }
+    assert_eq!(pending(&spool), synced);
+    // A power loss: the journal as its disk holds it, the redb file as it is (its commits
+    // synced for real).
+    let copy = path.with_extension("copy");
+    std::fs::copy(&path, &copy).unwrap();
+    std::fs::write(journal_path(&copy), &disk.lock().unwrap().image).unwrap();
+    assert_eq!(pending(&Spool::open(&copy).unwrap()), synced);
+    drop(spool);
+    std::fs::remove_dir(&aside).unwrap();
+}
