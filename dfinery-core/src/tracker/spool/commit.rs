@@ -582,7 +582,13 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                     Err("the store failed while writing; the file may be damaged".to_owned())
                 })
                 .inspect_err(|_| broken = true),
-            Err(reason) => Err(reason),
+            Err(reason) => {
+                // A follow that failed part-way (the journal's checkpoint did not sync) leaves
+                // the journal broken: following again would reach it again, so the files are
+                // opened again instead, as after a failed commit.
+                broken |= journal_broken(store);
+                Err(reason)
+            }
         };
         // The writes a successful commit is done with: freed on the runtime with the answers
         // when there are some (the bytes were allocated there, and freeing them on the thread
@@ -789,6 +795,16 @@ fn fault(reason: &str) -> &str {
         .strip_prefix(REOPEN_FAILED)
         .or_else(|| reason.strip_prefix(REREAD_FAILED))
         .unwrap_or(reason)
+}
+
+/// Whether the spool's journal is open and broken.
+fn journal_broken(store: &Store) -> bool {
+    store
+        .journal
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .is_some_and(journaled::Journaled::is_broken)
 }
 
 /// Drops the store (which refuses everything after a failed I/O call) and opens the file

@@ -497,7 +497,6 @@ impl<F: JournalFile> Journal<F> {
     }
 
     /// Whether an earlier failure makes the journal refuse every call.
-    #[cfg(test)]
     pub(crate) fn is_broken(&self) -> bool {
         self.broken.is_some()
     }

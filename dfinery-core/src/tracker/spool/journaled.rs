@@ -275,6 +275,12 @@ impl Journaled {
         }
     }
 
+    /// Whether a failed sync or checkpoint broke the journal: only opening the files again
+    /// mends it.
+    pub(super) fn is_broken(&self) -> bool {
+        self.journal.is_broken()
+    }
+
     /// Whether the journal holds anything since its last checkpoint.
     pub(super) fn is_clean(&self) -> bool {
         self.live.is_empty()

@@ -650,3 +650,24 @@ fn messages_synced_after_a_checkpoint_whose_sync_failed_outlive_a_power_loss() {
     drop(spool);
     std::fs::remove_dir(&aside).unwrap();
 }
+
+#[test]
+fn a_journal_deleted_while_its_syncs_fail_is_started_again_once_they_succeed() {
+    // What the deleted journal held went into the spool file, then its checkpoint failed to
+    // sync and left it broken; each later commit followed the deleted path again, reached the
+    // broken journal and failed, until the process restarted.
+    let path = path("deleted-sync-fails");
+    let faults = Arc::new(Faults::default());
+    let spool = Spool::open_with_journal(&path, faulty(&faults), 1 << 20).unwrap();
+    spool.submit(vec![insert(1, 10)], Mode::Wait).unwrap();
+    std::fs::remove_file(journal_path(&path)).unwrap();
+    faults.syncs.store(true, Ordering::SeqCst);
+    assert!(spool.submit(vec![insert(2, 10)], Mode::Wait).is_err());
+    faults.syncs.store(false, Ordering::SeqCst);
+    spool
+        .submit(vec![insert(3, 10)], Mode::Wait)
+        .expect("the disk works again, and so does the spool");
+    assert_eq!(pending(&spool), [1, 3]);
+    drop(spool);
+    assert_eq!(pending(&Spool::open(&path).unwrap()), [1, 3]);
+}
