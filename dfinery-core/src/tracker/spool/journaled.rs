@@ -348,16 +348,22 @@ impl Journaled {
         {
             return Ok(());
         }
-        if let Err(reason) = create(&self.path, capacity) {
-            // The journal at the path is still the one open (the new one is made aside and
-            // renamed only when whole): it goes on at its size.
-            tracing::warn!(
-                path = %self.path.display(),
-                %reason,
-                "the spool's journal could not grow; it goes on at its size (tried again in a minute)"
-            );
-            self.grow_failed = Some(std::time::Instant::now());
-            return Ok(());
+        match create(&self.path, capacity) {
+            Ok(()) => {}
+            Err(NotCreated::Aside(reason)) => {
+                // The journal at the path is still the one open (the new one is made aside and
+                // renamed only when whole): it goes on at its size.
+                tracing::warn!(
+                    path = %self.path.display(),
+                    %reason,
+                    "the spool's journal could not grow; it goes on at its size (tried again in a minute)"
+                );
+                self.grow_failed = Some(std::time::Instant::now());
+                return Ok(());
+            }
+            // Renamed over the old one, but a power loss may undo that: the commit fails, and
+            // the writer reads the files afresh before the next.
+            Err(NotCreated::NotDurable(reason)) => return Err(reason),
         }
         // Renamed over the old one: from here the new file is the journal, so a failure to
         // open it fails the commit, and the writer reads the files afresh before the next.
@@ -446,7 +452,7 @@ pub(super) fn read(source: &JournalSource) -> Result<Found, String> {
     let file: Box<dyn JournalFile + Send> = match &source.open {
         Some(open) => {
             if !existed {
-                create(path, source.capacity)?;
+                create(path, source.capacity).map_err(String::from)?;
             }
             open(path)
                 .map_err(|e| format!("the journal `{}` could not be opened: {e}", path.display()))?
@@ -578,9 +584,26 @@ pub(super) fn settle(
     }))
 }
 
+/// Why [`create`] did not make a journal, naming the file.
+enum NotCreated {
+    /// Nothing was renamed: the path names what it named before.
+    Aside(String),
+    /// The new journal is at the path, but its folder could not be synced: a power loss may
+    /// undo the rename.
+    NotDurable(String),
+}
+
+impl From<NotCreated> for String {
+    fn from(error: NotCreated) -> String {
+        match error {
+            NotCreated::Aside(reason) | NotCreated::NotDurable(reason) => reason,
+        }
+    }
+}
+
 /// Creates an empty journal at `path`: written whole under a temporary name, then renamed, so
 /// the path never names a journal cut short.
-fn create(path: &Path, capacity: u64) -> Result<(), String> {
+fn create(path: &Path, capacity: u64) -> Result<(), NotCreated> {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".new");
     let temporary = path.with_file_name(name);
@@ -599,22 +622,32 @@ fn create(path: &Path, capacity: u64) -> Result<(), String> {
     if let Err(reason) = made {
         // Nothing is left half made (a file cut short by a full disk, say).
         let _ = std::fs::remove_file(&temporary);
-        return Err(reason);
+        return Err(NotCreated::Aside(reason));
     }
-    sync_folder(path);
-    Ok(())
+    // Until the folder is synced, a power loss may undo the rename: the groups synced into
+    // the new journal would then be lost with it.
+    sync_folder(path)
+        .map_err(|e| NotCreated::NotDurable(fail(&format!("its folder could not be synced: {e}"))))
 }
 
-/// Syncs the folder of `path`, so a rename into it is durable (where the platform allows).
-fn sync_folder(path: &Path) {
+/// Syncs the folder of `path`, so a rename into it is durable. A folder that cannot be
+/// opened for it (a platform or file system without the call) is let be, with a warning.
+fn sync_folder(path: &Path) -> io::Result<()> {
     #[cfg(unix)]
-    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty())
-        && let Ok(folder) = File::open(folder)
-    {
-        let _ = folder.sync_all();
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        match File::open(folder) {
+            Ok(folder) => folder.sync_all()?,
+            Err(error) => tracing::warn!(
+                folder = %folder.display(),
+                %error,
+                "cannot open the spool's folder to sync it: a power loss right after the \
+                 journal was made may undo it"
+            ),
+        }
     }
     #[cfg(not(unix))]
     let _ = path;
+    Ok(())
 }
 
 /// Follows the journal's path, as `follow.rs` does the spool file's: when the journal was
