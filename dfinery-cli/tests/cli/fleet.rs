@@ -174,6 +174,41 @@ fn a_send_whose_redis_was_never_reached_says_at_the_end_that_it_paced_alone() {
 }
 
 #[test]
+fn a_redis_refusing_the_script_is_named_as_such_and_the_send_goes_on() {
+    // A user whose ACL has no scripting: Redis answers `NOPERM` to every call, which read as
+    // "cannot be reached" and sent the reader to the network.
+    let Some(redis) = Redis::start_with(&[
+        "--user",
+        "default",
+        "on",
+        "nopass",
+        "~*",
+        "&*",
+        "+@all",
+        "-@scripting",
+    ]) else {
+        return;
+    };
+    let (emulator, _dir, file) = four_events();
+    let output = Command::new(BIN)
+        .envs(env(&emulator))
+        .arg("send")
+        .arg(&file)
+        .args(["--redis-url", &format!("redis://127.0.0.1:{}/0", redis.1)])
+        .output()
+        .unwrap();
+    let err = text(&output.stderr);
+    assert!(output.status.success(), "{err}");
+    assert!(
+        err.contains("the shared rate budget's Redis refuses the budget's script (NOPERM)"),
+        "{err}"
+    );
+    assert!(err.contains("its user needs EVAL and EVALSHA"), "{err}");
+    assert!(!err.contains("cannot be reached"), "{err}");
+    assert_eq!(stored_seqs(&emulator), (1..=4).collect::<Vec<i64>>());
+}
+
+#[test]
 fn a_redis_refusing_the_url_s_password_is_named_as_such_and_the_send_goes_on() {
     let Some(redis) = Redis::start_with(&["--requirepass", "right-pass"]) else {
         return;

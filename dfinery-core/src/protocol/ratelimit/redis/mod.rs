@@ -363,6 +363,15 @@ impl Shared {
                 "the shared rate budget's Redis refused this instance's credentials; check the \
                  user and password in the Redis URL; pacing locally until Redis accepts them"
             );
+        } else if let Some(code) = error.code() {
+            // Redis is up and answers, but refuses the script: an ACL without it (`NOPERM`), a
+            // Redis too old for it, out of memory, a read-only replica.
+            tracing::warn!(
+                error = %error,
+                "the shared rate budget's Redis refuses the budget's script ({code}); pacing \
+                 locally until it takes it (its user needs EVAL and EVALSHA, on Redis 5.0 or \
+                 later, writable)"
+            );
         } else {
             tracing::warn!(
                 error = %error,
