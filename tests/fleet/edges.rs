@@ -500,3 +500,53 @@ async fn a_lease_from_a_slow_redis_lasts_from_its_arrival() {
     }
     panic!("the machine was too loaded to take the leased permits within 80 ms three times");
 }
+
+/// A budget that found Redis down on one runtime, used on from another once that one stopped
+/// (each test of a suite has its own runtime), shares again when Redis is back: only the task
+/// that retried Redis cleared the outage, and it stopped with its runtime, so the budget
+/// paced locally (or, failing closed, sent nothing) for good.
+#[test]
+fn a_budget_used_on_from_another_runtime_shares_again_once_redis_is_back() {
+    let Some(mut server) = crate::support::RedisServer::start("another_runtime") else {
+        return;
+    };
+    server.kill();
+    let budget = RedisBudget::builder(server.url(), "svc")
+        .key_prefix(unique_prefix("another-runtime"))
+        .limit(Api::Event, 100, Duration::from_secs(1))
+        .timeout(200 * MS)
+        .retry_interval(100 * MS)
+        .build()
+        .unwrap();
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    runtime().block_on(async {
+        budget.acquire(Api::Event).await;
+        assert!(budget.stats().degraded, "{:?}", budget.stats());
+    });
+    // That runtime, and its task retrying Redis, are gone.
+    server.restart();
+    runtime().block_on(async {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while budget.stats().degraded {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "sharing resumes: {:?}",
+                budget.stats()
+            );
+            budget.acquire(Api::Event).await;
+            tokio::time::sleep(20 * MS).await;
+        }
+        let before = budget.stats().shared_permits;
+        budget.acquire(Api::Event).await;
+        assert!(
+            budget.stats().shared_permits > before,
+            "{:?}",
+            budget.stats()
+        );
+    });
+}

@@ -264,6 +264,7 @@ impl RedisBudgetBuilder {
                 conn: tokio::sync::Mutex::new(None),
                 script: redis::Script::new(SCRIPT),
                 down: AtomicBool::new(false),
+                retry: std::sync::Mutex::new(None),
                 counters: Counters::default(),
                 timeout: self.timeout,
                 retry_interval: self.retry_interval,
@@ -302,6 +303,9 @@ struct Shared {
     slots_key: String,
     /// The key and arguments of the script call that tells whether Redis is back.
     probe: (String, Vec<String>),
+    /// The task that tries Redis again while it is down: it runs on the runtime of the call
+    /// that found Redis down, and stops with it.
+    retry: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl Shared {
@@ -378,8 +382,26 @@ impl Shared {
                 "the shared rate budget's Redis cannot be reached; pacing locally until it can"
             );
         }
+        self.keep_retrying();
+    }
+
+    /// While Redis is down, makes sure a task tries it again: the one started when it went
+    /// down stops with its runtime, and a budget used on from another runtime (each test of a
+    /// suite has its own) would otherwise pace locally, or fail closed, for good. Outside a
+    /// runtime, nothing is started.
+    fn keep_retrying(self: &Arc<Self>) {
+        if !self.down.load(Ordering::Acquire) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let mut retry = self.retry.lock().unwrap_or_else(PoisonError::into_inner);
+        if retry.as_ref().is_some_and(|task| !task.is_finished()) {
+            return;
+        }
         let shared = Arc::clone(self);
-        tokio::spawn(async move {
+        *retry = Some(runtime.spawn(async move {
             loop {
                 *shared.conn.lock().await = None;
                 tokio::time::sleep(shared.retry_interval).await;
@@ -390,7 +412,7 @@ impl Shared {
                     return;
                 }
             }
-        });
+        }));
     }
 }
 
@@ -501,7 +523,11 @@ impl RedisBudget {
 
     /// Whether Redis is currently unreachable (the budget paces locally, or waits).
     fn is_degraded(&self) -> bool {
-        self.shared.down.load(Ordering::Acquire)
+        let down = self.shared.down.load(Ordering::Acquire);
+        if down {
+            self.shared.keep_retrying();
+        }
+        down
     }
 
     /// Asks Redis for up to `wanted` permits of `api` at once: `(granted, wait)`, where
