@@ -386,6 +386,27 @@ fn read_bytes(body: &[u8]) -> (Vec<String>, Option<ExportError>) {
     }
 }
 
+/// A reader that hands over one byte per read: a slow pipe or socket.
+struct ByteByByte(std::io::Cursor<Vec<u8>>);
+
+impl std::io::Read for ByteByByte {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let end = buf.len().min(1);
+        std::io::Read::read(&mut self.0, &mut buf[..end])
+    }
+}
+
+#[test]
+fn a_byte_order_mark_read_a_byte_at_a_time_is_not_part_of_the_first_column_s_name() {
+    // The CSV reader drops the mark only when its first read holds it whole: read a byte at a
+    // time, it stayed in the first column's name, and that column was never found by name.
+    let body = b"\xef\xbb\xbfevent_name,df_unified_id\r\ndf_login,u1\r\n".to_vec();
+    let mut rows = ExportRows::new(ByteByByte(std::io::Cursor::new(body))).unwrap();
+    let row = rows.next_row().unwrap().expect("one row");
+    assert_eq!(row.get("event_name"), Some("df_login"));
+    assert_eq!(rows.header().names()[0], "event_name");
+}
+
 #[test]
 fn odd_but_valid_csv_reads_and_broken_csv_is_an_error_naming_the_row() {
     // A byte order mark, CRLF, a quoted field spanning lines: read as written.

@@ -163,6 +163,11 @@ fn an_output_that_cannot_be_written_is_refused_before_the_export_is_asked_for() 
     let emulator = emulator();
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("no-such-folder/events.csv");
+    // A folder's name that does not exist yet, with its separator, and a file's with one:
+    // both passed the checks and failed at the rename, after the whole download.
+    let new_folder = std::path::PathBuf::from(format!("{}/out/", dir.path().display()));
+    std::fs::write(dir.path().join("data.csv"), "").unwrap();
+    let after_a_file = std::path::PathBuf::from(format!("{}/data.csv/", dir.path().display()));
     for (what, output_path, says) in [
         ("events", &missing, "does not exist; create it first"),
         ("profiles", &missing, "does not exist; create it first"),
@@ -170,6 +175,16 @@ fn an_output_that_cannot_be_written_is_refused_before_the_export_is_asked_for() 
             "events",
             &dir.path().to_path_buf(),
             "is a folder; give `-o` a file",
+        ),
+        (
+            "events",
+            &new_folder,
+            "ends in a path separator, so it names a folder",
+        ),
+        (
+            "events",
+            &after_a_file,
+            "ends in a path separator, so it names a folder",
         ),
     ] {
         let output = dfinery_at(&emulator)

@@ -31,7 +31,14 @@ impl Header {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let names: Vec<String> = names.into_iter().map(Into::into).collect();
+        let mut names: Vec<String> = names.into_iter().map(Into::into).collect();
+        // A byte order mark before the first name: the CSV reader drops it only when its first
+        // read holds the mark whole, which a body arriving a byte or two at a time does not.
+        if let Some(first) = names.first_mut()
+            && let Some(rest) = first.strip_prefix('\u{feff}')
+        {
+            *first = rest.to_owned();
+        }
         if names.is_empty() || names.iter().all(|n| n.trim().is_empty()) {
             return Err(ExportError::Header {
                 reason: "is empty; an export starts with a row of column names".to_owned(),

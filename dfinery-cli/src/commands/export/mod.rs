@@ -112,6 +112,20 @@ fn check_output(path: &Path) -> Result<(), CliError> {
             path.join("export.csv").display()
         )));
     }
+    // `out/` that does not exist (or names a file): the rename at the end would fail, after
+    // the whole download.
+    if path.as_os_str().as_encoded_bytes().ends_with(b"/")
+        || path
+            .as_os_str()
+            .as_encoded_bytes()
+            .ends_with(std::path::MAIN_SEPARATOR_STR.as_bytes())
+    {
+        return Err(CliError::config(format!(
+            "`-o {}` ends in a path separator, so it names a folder; give `-o` a file, e.g. `{}`",
+            path.display(),
+            path.join("export.csv").display()
+        )));
+    }
     let folder = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
