@@ -383,3 +383,67 @@ async fn a_refusal_after_a_delivery_is_logged_again() {
         .count();
     assert_eq!(lines, 2, "{logs}");
 }
+
+/// A flush that a shutdown's deadline cuts off, with a spool: what was left in the spool is
+/// pending in its report, not complete (it read "complete": nothing delivered, nothing
+/// dead-lettered, nothing pending).
+#[tokio::test(start_paused = true)]
+async fn a_flush_cut_off_by_the_shutdown_deadline_counts_what_was_left_in_the_spool() {
+    let emulator = emulator_with(|b| {
+        b.faults(FaultConfig {
+            latency: Latency::fixed(Duration::from_secs(5)),
+            ..FaultConfig::default()
+        })
+    })
+    .await;
+    let path = spool_path("flush-cut-off");
+    let tracker = tracker_to(emulator.base_url())
+        .spool(&path)
+        .build()
+        .unwrap();
+    let kim = user("kim");
+    for _ in 0..2 {
+        tracker.track(&kim, login()).await.unwrap();
+    }
+    let flushing = tokio::spawn({
+        let tracker = tracker.clone();
+        async move { tracker.flush().await }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let report = tracker
+        .shutdown_within(Duration::from_secs(1))
+        .await
+        .unwrap();
+    assert!(report.timed_out, "{report:?}");
+    assert_eq!(report.left_in_spool, 2, "{report:?}");
+    let flushed = flushing.await.unwrap().unwrap();
+    assert_eq!(flushed.pending, 2, "{flushed:?}");
+    assert!(!flushed.is_complete(), "{flushed:?}");
+}
+
+/// A shutdown cuts short the pause after a failed send, as a flush does: the pause (here up to
+/// 10 minutes, drawn at random) outlasted the deadline, and what was queued got no attempt at
+/// all before it was dead-lettered.
+#[tokio::test(start_paused = true)]
+async fn a_shutdown_cuts_short_the_pause_after_a_failed_send() {
+    let emulator = emulator().await;
+    emulator.push_script([dfinery_emulator::ScriptedResponse::ServerError]);
+    let client = client_to(emulator.base_url())
+        .retry(crate::support::no_retry())
+        .build()
+        .unwrap();
+    let tracker = Tracker::builder(client)
+        .redelivery_backoff(Duration::from_secs(600), Duration::from_secs(600))
+        .build()
+        .unwrap();
+    tracker.try_track(&user("dana"), login()).unwrap();
+    // Its first send fails, and the pause begins.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let report = tracker
+        .shutdown_within(Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(report.delivered, 1, "{report:?}");
+    assert!(!report.timed_out, "{report:?}");
+    assert_eq!(emulator.events().len(), 1);
+}

@@ -12,7 +12,9 @@ pub struct FlushReport {
     /// Messages refused for good during the flush (see the dead letters).
     pub dead_lettered: u64,
     /// Messages still undelivered when the flush returned: a send failed with an error worth
-    /// retrying, and the tracker retries them later.
+    /// retrying, and the tracker retries them later; or, with a spool, the tracker left them
+    /// in it (a shutdown's deadline passed, or reading them back from the spool failed), for
+    /// the next tracker on it.
     pub pending: u64,
     /// The error of the failed send, when there was one.
     pub error: Option<String>,

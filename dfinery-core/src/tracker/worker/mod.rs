@@ -564,6 +564,9 @@ impl Worker {
                 });
             }
         }
+        // As a flush does: a pause after failed sends (up to `max_backoff`, longer than the
+        // default deadline) would otherwise leave the drain no attempt at all.
+        self.backoff.until = None;
         self.schedule_all();
     }
 }

@@ -19,6 +19,9 @@ pub(super) struct Waiter {
     mark: u64,
     /// Covered messages not settled yet.
     remaining: u64,
+    /// Covered messages settled by leaving them in the spool (a shutdown's deadline, a read
+    /// of the spool that failed): undelivered, so pending in the report.
+    left_in_spool: u64,
     report: FlushReport,
     reply: Option<oneshot::Sender<FlushReport>>,
 }
@@ -30,6 +33,7 @@ impl Worker {
         self.waiters.push(Waiter {
             mark: self.arrivals,
             remaining: self.live,
+            left_in_spool: 0,
             report: FlushReport::default(),
             reply: Some(reply),
         });
@@ -46,7 +50,7 @@ impl Worker {
             match fate {
                 Fate::Delivered => waiter.report.delivered += 1,
                 Fate::DeadLettered => waiter.report.dead_lettered += 1,
-                Fate::LeftInSpool => {}
+                Fate::LeftInSpool => waiter.left_in_spool += 1,
             }
         }
     }
@@ -102,7 +106,7 @@ impl Worker {
 }
 
 fn answer(waiter: &mut Waiter, spool: Option<&Spool>) {
-    waiter.report.pending = waiter.remaining;
+    waiter.report.pending = waiter.remaining + waiter.left_in_spool;
     let Some(reply) = waiter.reply.take() else {
         return;
     };
