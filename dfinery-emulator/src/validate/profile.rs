@@ -73,6 +73,11 @@ pub(crate) fn check_profile(registry: &Registry, body: &Value) -> Result<Profile
         return Err(several_profiles("$", profiles.len()));
     }
     let root = object(body, "")?;
+    // The top-level shape first (§10 step 5), then the count of profiles (step 6).
+    let allowed = ["identity", "user_properties", "request_datetime"];
+    no_unknown_fields(root, &allowed, "")?;
+    object(field(root, "identity", "")?, "identity")?;
+    field(root, "request_datetime", "")?;
     let properties = match field(root, "user_properties", "")? {
         Value::Object(map) => map,
         Value::Array(profiles) => return Err(several_profiles("user_properties", profiles.len())),
@@ -114,11 +119,7 @@ pub(crate) fn check_profile(registry: &Registry, body: &Value) -> Result<Profile
             _ => {}
         }
     }
-    let (identity, written_at) = identity_and_time(
-        body,
-        &["identity", "user_properties", "request_datetime"],
-        violations,
-    )?;
+    let (identity, written_at) = identity_and_time(body, &allowed, violations)?;
     Ok(ProfileRequest {
         identity,
         properties: properties.clone(),

@@ -107,6 +107,18 @@ async fn several_profiles_in_one_body_is_40403() {
         )
         .await;
     assert_eq!(answer.code(), "40403");
+    // The top-level shape is checked before the count (docs/protocol.md §10): a field
+    // misspelt, one missing, or an identity that is no object is 40000, though
+    // `user_properties` holds two profiles.
+    for body in [
+        json!({"identty": {}, "user_properties": [{}, {}]}),
+        json!({"identity": {"external_id": "u-1"}, "user_properties": [{}, {}]}),
+        json!({"identity": "u-1", "user_properties": [{}, {}],
+               "request_datetime": "2024-08-26T06:00:00.000Z"}),
+    ] {
+        let answer = server.import("/api/v1/user-profile", &body).await;
+        assert_eq!(answer.code(), "40000", "{body}: {}", answer.text);
+    }
     // A lone profile in an array is not the documented shape.
     assert_eq!(
         server
