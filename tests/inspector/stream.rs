@@ -474,3 +474,44 @@ async fn the_registry_view_keeps_a_bounded_prefix_of_huge_unregistered_names() {
         assert!(name.ends_with('…'), "the cut is shown: {}", &name[..20]);
     }
 }
+
+/// A request refused before its body is read (a wrong token) is shown by its answer only, and
+/// an admitted one with more events than DFINERY takes shows its first 100: a body of a
+/// million events, sent with no token, made the inspector build a copy of it many times its
+/// size before anyone had checked who sent it.
+#[tokio::test]
+async fn bodies_refused_unread_are_not_shown_and_at_most_100_events_are() {
+    let emulator = emulator_with(|b| b).await;
+    let url = emulator.inspector_url().expect("the inspector is on");
+    let mut sse = Sse::open(&format!("{url}inspector/stream")).await;
+    sse.next_named("snapshot").await;
+    let event = serde_json::json!({
+        "event_log_id": "6f1c2b9e-0d3a-4c5b-8e7f-1a2b3c4d5e01",
+        "event_name": "df_login",
+        "event_datetime": "2024-06-24T06:01:48.501Z",
+    });
+    let body = |count: usize| {
+        serde_json::json!({
+            "common": { "identity": { "external_id": "u-1" } },
+            "events": vec![event.clone(); count],
+        })
+    };
+    let http = reqwest::Client::new();
+    for (token, count) in [("not-the-token", 100_000), (emulator.import_token(), 150)] {
+        http.post(emulator.url("/api/v1/events"))
+            .header("access_token", token)
+            .json(&body(count))
+            .send()
+            .await
+            .unwrap();
+    }
+    let refused = sse.next_named("request").await;
+    assert_eq!(refused["code"], "40201", "{refused}");
+    assert_eq!(refused["event_count"], 0);
+    assert_eq!(refused["events"], serde_json::json!([]));
+    assert_eq!(refused["identity"], Value::Null);
+    let too_many = sse.next_named("request").await;
+    assert_eq!(too_many["code"], "40402", "{too_many}");
+    assert_eq!(too_many["event_count"], 150);
+    assert_eq!(too_many["events"].as_array().map(Vec::len), Some(100));
+}

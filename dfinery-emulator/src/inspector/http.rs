@@ -66,7 +66,6 @@ pub(crate) async fn observe(State(app): State<Arc<App>>, request: Request, next:
     let response = next.run(Request::from_parts(parts, forwarded)).await;
     let latency = started.elapsed();
 
-    let body: Option<Value> = read.and_then(|b| serde_json::from_slice(&b).ok());
     let status = response.status().as_u16();
     let extensions = response.extensions();
     let violations = extensions
@@ -97,6 +96,12 @@ pub(crate) async fn observe(State(app): State<Arc<App>>, request: Request, next:
         (status.to_string(), status < 400, status == 429, false)
     };
 
+    // Only a body the handler read (past the service id, the token and the rate limit) is
+    // shown in detail: any other is refused unread, and reading it here would let a request
+    // nobody authorised make the inspector build a copy of it many times its size.
+    let body: Option<Value> = read
+        .filter(|_| body_read)
+        .and_then(|b| serde_json::from_slice(&b).ok());
     let registry = &app.settings.registry;
     let (events, user_properties, rest) = match (&body, api) {
         (Some(body), Api::Event) => {
@@ -131,7 +136,7 @@ pub(crate) async fn observe(State(app): State<Arc<App>>, request: Request, next:
         external_id: record::external_id(&identity),
         profile_write: matches!(api, Api::Identity | Api::Profile),
     };
-    let record = json!({
+    let mut record = json!({
         "at": at_ms,
         "method": method,
         "endpoint": endpoint,
@@ -142,12 +147,15 @@ pub(crate) async fn observe(State(app): State<Arc<App>>, request: Request, next:
         "limited": limited,
         "latency_ms": (latency.as_secs_f64() * 10_000.0).round() / 10.0,
         "identity": identity,
-        "event_count": events.len(),
-        "events": events,
-        "user_properties": user_properties,
-        "violations": rest,
+        "event_count": body.as_ref().map_or(0, record::event_count),
         "violation_count": violations.len(),
     });
+    // Moved in, not copied as `json!` would.
+    if let Value::Object(fields) = &mut record {
+        fields.insert("events".to_owned(), Value::Array(events));
+        fields.insert("user_properties".to_owned(), Value::Array(user_properties));
+        fields.insert("violations".to_owned(), Value::Array(rest));
+    }
     inspector.push(record, observed);
     response
 }

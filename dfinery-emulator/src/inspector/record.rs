@@ -46,8 +46,23 @@ pub(crate) fn external_id(identity: &Value) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The events of an `/events` body with typed properties and items, each violation on the
-/// property it names; the violations no property or event claims are returned apart.
+/// Events shown of one request: DFINERY takes at most 100 in one, and refuses more.
+const EVENTS_SHOWN: usize = 100;
+
+/// User properties shown of one request.
+const PROPERTIES_SHOWN: usize = 1_000;
+
+/// How many events an `/events` body holds (shown or not).
+pub(crate) fn event_count(body: &Value) -> usize {
+    match body.get("events") {
+        Some(Value::Array(events)) => events.len(),
+        _ => 0,
+    }
+}
+
+/// The events of an `/events` body (the first [`EVENTS_SHOWN`]) with typed properties and
+/// items, each violation on the property it names; the violations no property or event
+/// claims are returned apart.
 pub(crate) fn events(
     registry: &Registry,
     body: &Value,
@@ -56,7 +71,7 @@ pub(crate) fn events(
     let mut claimed = vec![false; violations.len()];
     let mut out = Vec::new();
     if let Some(Value::Array(events)) = body.get("events") {
-        for (index, event) in events.iter().enumerate() {
+        for (index, event) in events.iter().enumerate().take(EVENTS_SHOWN) {
             out.push(one_event(registry, index, event, violations, &mut claimed));
         }
     }
@@ -145,6 +160,7 @@ fn properties<'r>(
     claimed: &mut [bool],
 ) -> Vec<Value> {
     map.iter()
+        .take(PROPERTIES_SHOWN)
         .map(|(name, value)| {
             let path = format!("{parent}.{name}");
             let broken = claim(violations, claimed, &path);
