@@ -315,6 +315,7 @@ impl EmulatorBuilder {
             inspection_http: self.inspection_http || self.inspector,
             inspector: self.inspector.then_some(self.inspector_capacity),
             sink: self.sink,
+            loopback: addr.ip().is_loopback(),
         };
         let app = Arc::new(App::new(
             settings,

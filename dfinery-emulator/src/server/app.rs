@@ -27,6 +27,9 @@ pub(crate) struct Settings {
     pub(crate) sink: bool,
     /// The live page and how many requests it keeps; `None` when off.
     pub(crate) inspector: Option<usize>,
+    /// Bound to a loopback address: `/_emulator/…` then answers only requests that name a
+    /// loopback host and come from no other site's page (see `router::local_only`).
+    pub(crate) loopback: bool,
 }
 
 /// Everything a request handler reads or changes.

@@ -63,8 +63,75 @@ pub(crate) fn router(app: Arc<App>) -> Router {
     router
         .method_not_allowed_fallback(wrong_method)
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(app.clone(), local_only))
         .layer(middleware::from_fn_with_state(app.clone(), date))
         .with_state(app)
+}
+
+/// On an emulator bound to loopback, refuses a request to `/_emulator/…` (the stored events
+/// and profiles, the live page, `reset`) that names another host (a page of another site whose
+/// name was made to resolve to 127.0.0.1: DNS rebinding) or comes from another site's page (its
+/// `Origin`): 403 and a line saying why. Bound to another address, the emulator was opened to
+/// the network on purpose, and answers as it is asked.
+async fn local_only(
+    State(app): State<Arc<App>>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> Response {
+    if !app.settings.loopback || !request.uri().path().starts_with("/_emulator") {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok());
+    let origin = headers
+        .get(axum::http::header::ORIGIN)
+        .and_then(|h| h.to_str().ok());
+    let refused = match (host, origin) {
+        (Some(host), _) if !loopback_authority(host) => {
+            Some(format!("the request names the host `{}`", shown(host)))
+        }
+        (_, Some(origin)) if !loopback_origin(origin) => Some(format!(
+            "the request comes from a page of `{}`",
+            shown(origin)
+        )),
+        _ => None,
+    };
+    match refused {
+        Some(why) => text(
+            StatusCode::FORBIDDEN,
+            format!(
+                "{why}: the emulator's own `/_emulator/…` paths answer only its own machine                  (open them at http://127.0.0.1:<port>/ or http://localhost:<port>/), so that no                  other site's page can read or reset what it stores\n"
+            ),
+        ),
+        None => next.run(request).await,
+    }
+}
+
+/// Whether `authority` (`host[:port]`) names this machine: `localhost`, `*.localhost`, or a
+/// loopback address.
+fn loopback_authority(authority: &str) -> bool {
+    let host = match authority.strip_prefix('[') {
+        // `[::1]:8080`
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => authority
+            .rsplit_once(':')
+            .map_or(authority, |(host, _)| host),
+    };
+    let host = host.to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Whether an `Origin` (`scheme://host[:port]`, or `null`) is a page of this machine.
+fn loopback_origin(origin: &str) -> bool {
+    origin
+        .split_once("://")
+        .is_some_and(|(_, authority)| loopback_authority(authority))
 }
 
 /// The paths `/_emulator/…` serves when inspection is on.

@@ -270,3 +270,64 @@ async fn a_rate_limit_changed_mid_run_is_what_the_page_and_the_headers_show() {
         (&json!("Event"), &json!(5), &json!("1H"))
     );
 }
+
+#[tokio::test]
+async fn inspection_answers_only_this_machine_s_pages() {
+    // A page of another site could reset the emulator (a plain cross-site POST), and one whose
+    // name resolves to 127.0.0.1 (DNS rebinding) could read the events and profiles it stores.
+    let (builder, clock) = builder();
+    let server = Server::with(builder.inspection_http(true), clock).await;
+    let stats = server.emu.url("/_emulator/stats");
+    let reset = server.emu.url("/_emulator/reset");
+    let answer = read(server.http.get(&stats).header("host", "evil.example:8080")).await;
+    assert_eq!(answer.status, 403, "{}", answer.text);
+    assert!(
+        answer
+            .text
+            .starts_with("the request names the host `evil.example:8080`: the emulator's own"),
+        "{}",
+        answer.text
+    );
+    let answer = read(
+        server
+            .http
+            .post(&reset)
+            .header("origin", "https://evil.example"),
+    )
+    .await;
+    assert_eq!(answer.status, 403, "{}", answer.text);
+    assert!(
+        answer
+            .text
+            .starts_with("the request comes from a page of `https://evil.example`"),
+        "{}",
+        answer.text
+    );
+    // This machine's names and pages are answered.
+    let port = server.emu.base_url().rsplit(':').next().unwrap().to_owned();
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("[::1]:{port}"),
+    ] {
+        let answer = read(server.http.get(&stats).header("host", &host)).await;
+        assert_eq!(answer.status, 200, "{host}: {}", answer.text);
+    }
+    let answer = read(
+        server
+            .http
+            .post(&reset)
+            .header("origin", format!("http://localhost:{port}")),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    // The DFINERY endpoints are not concerned.
+    let answer = read(
+        server
+            .http
+            .get(server.emu.url("/api/v1/events"))
+            .header("host", "evil.example"),
+    )
+    .await;
+    assert_eq!(answer.status, 405, "{}", answer.text);
+}
