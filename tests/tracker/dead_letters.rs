@@ -140,7 +140,7 @@ async fn give_up_after_dead_letters_once_the_sends_are_spent() {
     assert!(
         letters[0]
             .reason
-            .starts_with("gave up after 2 sends: could not reach")
+            .starts_with("gave up after 2 failed sends: could not reach")
     );
 }
 
@@ -446,4 +446,56 @@ async fn a_shutdown_cuts_short_the_pause_after_a_failed_send() {
     assert_eq!(report.delivered, 1, "{report:?}");
     assert!(!report.timed_out, "{report:?}");
     assert_eq!(emulator.events().len(), 1);
+}
+
+/// `give_up_after` counts the sends that failed with an error worth retrying, not every send:
+/// a message of a batch refused for one bad event is sent again alone, and that send counted,
+/// so a single 500 on it spent `give_up_after(2)` and dead-lettered a good event.
+#[tokio::test(start_paused = true)]
+async fn give_up_after_counts_only_the_failed_sends_worth_retrying() {
+    let emulator = emulator().await;
+    // The batch of both is refused for the bad one (40001); the good one's send alone fails.
+    emulator.push_script([
+        dfinery_emulator::ScriptedResponse::Normal,
+        dfinery_emulator::ScriptedResponse::ServerError,
+    ]);
+    let letters = Letters::default();
+    // No retries of the client's own: the 500 reaches the tracker.
+    let client = client_to(emulator.base_url())
+        .retry(crate::support::no_retry())
+        .build()
+        .unwrap();
+    let tracker = letters
+        .hook(
+            Tracker::builder(client)
+                .redelivery_backoff(Duration::from_millis(100), Duration::from_secs(2))
+                .give_up_after(2),
+        )
+        .build()
+        .unwrap();
+    let kim = user("kim");
+    let good = tracker.try_track(&kim, login()).unwrap();
+    let bad = tracker.try_track(&kim, unregistered()).unwrap();
+    let report = tracker
+        .shutdown_within(Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(
+        (report.delivered, report.dead_lettered),
+        (1, 1),
+        "{report:?}"
+    );
+    let stored: Vec<String> = emulator
+        .events()
+        .into_iter()
+        .map(|e| e.event_log_id)
+        .collect();
+    assert_eq!(stored, [good.to_string()]);
+    let letters = letters.all();
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    assert_eq!(letters[0].kind, "validation");
+    let Message::Event(record) = &letters[0].message else {
+        panic!("an event was dead-lettered: {:?}", letters[0].message);
+    };
+    assert_eq!(record.event_log_id(), bad);
 }

@@ -106,17 +106,21 @@ impl Worker {
         let limit = self.settings.give_up_after;
         let (spent, again): (Vec<_>, Vec<_>) = failed
             .into_iter()
-            .partition(|op| limit.is_some_and(|limit| op.attempts >= limit));
+            .map(|mut op| {
+                op.failures += 1;
+                op
+            })
+            .partition(|op| limit.is_some_and(|limit| op.failures >= limit));
         if !spent.is_empty()
             && let Some(identity) = self.users.get(&user).map(|q| q.identity.clone())
         {
             let why = format!(
-                "gave up after {} sends: {reason}",
+                "gave up after {} failed sends: {reason}",
                 limit.unwrap_or_default()
             );
             self.log_buried(&spent, "retry_limit", &why);
             for op in spent {
-                let why = format!("gave up after {} sends: {reason}", op.attempts);
+                let why = format!("gave up after {} failed sends: {reason}", op.failures);
                 self.bury(&identity, op, why, "retry_limit");
             }
         }

@@ -435,6 +435,7 @@ impl Worker {
             items,
             held: true,
             attempts: 0,
+            failures: 0,
             alone: false,
         };
         let user = self.user_of(incoming.identity);

@@ -24,6 +24,9 @@ pub(crate) struct Queued {
     pub(crate) held: bool,
     /// Sends made so far.
     pub(crate) attempts: u32,
+    /// Of those, the sends that failed with an error worth retrying: what
+    /// `give_up_after` counts (a send alone after its batch was refused is not one).
+    pub(crate) failures: u32,
     /// Send it in a request of its own: its batch was refused as a whole, and only the bad
     /// events must be dead-lettered.
     pub(crate) alone: bool,
@@ -196,6 +199,7 @@ mod tests {
             items: 0,
             held: arrival != 0,
             attempts: 0,
+            failures: 0,
             alone: false,
         }
     }

@@ -130,6 +130,7 @@ impl Worker {
                         weight: bytes.len(),
                         held: false,
                         attempts: 0,
+                        failures: 0,
                         alone: false,
                     };
                     let user = self.user_of(envelope.identity);
