@@ -163,3 +163,33 @@ async fn saving_a_body_reports_its_progress_up_to_the_whole_file() {
     assert!(!cut.exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A file replaced by an export keeps its permissions: an export of user ids kept readable by
+/// its owner only became readable by all (the default mode of a new file).
+#[cfg(unix)]
+#[tokio::test]
+async fn a_file_replaced_by_an_export_keeps_its_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+
+    use dfinery::export::ExportFile;
+
+    let emulator = emulator().await;
+    let client = client(&emulator);
+    client
+        .send_events(&user("u"), &[one_purchase()])
+        .await
+        .unwrap();
+    let dir = scratch("permissions");
+    let path = dir.join("events.csv");
+    std::fs::write(&path, "an earlier export").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let body = client
+        .export_events(&query().to_request().unwrap())
+        .await
+        .unwrap();
+    ExportFile::save(body, &path, |_| {}).await.unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{mode:o}");
+    assert_ne!(std::fs::read_to_string(&path).unwrap(), "an earlier export");
+    let _ = std::fs::remove_dir_all(&dir);
+}

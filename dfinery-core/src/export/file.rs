@@ -115,6 +115,15 @@ impl ExportFile {
         reader.end();
         check_rows(&mut reader)?;
         file.flush().await.map_err(file_error)?;
+        // A file replaced keeps its permissions: an export of user ids kept readable by its
+        // owner only (0600) must not become readable by all with the default mode.
+        if let Ok(existing) = tokio::fs::metadata(path).await
+            && existing.is_file()
+        {
+            file.set_permissions(existing.permissions())
+                .await
+                .map_err(file_error)?;
+        }
         file.sync_all().await.map_err(file_error)?;
         drop(file);
         tokio::fs::rename(&partial_path, path)
