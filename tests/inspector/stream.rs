@@ -515,3 +515,37 @@ async fn bodies_refused_unread_are_not_shown_and_at_most_100_events_are() {
     assert_eq!(too_many["event_count"], 150);
     assert_eq!(too_many["events"].as_array().map(Vec::len), Some(100));
 }
+
+/// A window's reset is sent on the page's clock, the system's, whatever the emulator's own
+/// clock is shifted by: with `--clock-offset=-300` the reset of a window just begun was five
+/// minutes in the page's past, and the page showed a spent window as full.
+#[tokio::test]
+async fn a_window_s_reset_is_on_the_page_s_clock_whatever_the_emulator_s_shift() {
+    let emulator = emulator_with(|b| {
+        b.clock_offset_ms(-300_000)
+            .rate_limit(Api::Profile, RateLimit::new(5, Window::minutes(1)))
+    })
+    .await;
+    let url = emulator.inspector_url().expect("the inspector is on");
+    let mut sse = Sse::open(&format!("{url}inspector/stream")).await;
+    sse.next_named("snapshot").await;
+    let client = client(&emulator);
+    let properties = UserProperties::builder()
+        .property("df_membership", "Gold")
+        .build()
+        .unwrap();
+    // Its answer does not matter here (its time may be ahead of the shifted clock's): the
+    // window is counted either way.
+    let _ = client.update_profile(&user("u-1"), properties).await;
+    let record = sse.next_named("request").await;
+    let reset = record["rate"]["reset_ms"].as_u64().expect("a reset");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    // Within the minute to come on the page's clock (a second's slack for the request).
+    assert!(
+        reset + 1_000 >= now && reset <= now + 61_000,
+        "reset {reset}, now {now}: {record}"
+    );
+}

@@ -127,7 +127,14 @@ pub(crate) async fn observe(State(app): State<Arc<App>>, request: Request, next:
         limited,
         consumed: body_read,
         remaining: header_u64(response.headers(), RateLimitHeader::Remaining.name()),
-        reset_ms: header_u64(response.headers(), RateLimitHeader::Reset.name()),
+        // The page compares a window's reset with its own clock, the system's: moved by the
+        // emulator clock's shift from it (`--clock-offset`, a manual clock), the reset says
+        // when the window ends from the page's side, instead of a time a shift puts in the
+        // past (a spent window shown as full) or far ahead (a new one shown as spent).
+        reset_ms: header_u64(response.headers(), RateLimitHeader::Reset.name()).map(|reset| {
+            let shift = i128::from(app.clock.now_ms()) - i128::from(at_ms);
+            u64::try_from((i128::from(reset) - shift).max(0)).unwrap_or(u64::MAX)
+        }),
         window: response
             .headers()
             .get(RateLimitHeader::Limit.name())
