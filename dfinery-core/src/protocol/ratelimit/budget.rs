@@ -59,15 +59,15 @@ pub struct Feedback {
 
 impl Feedback {
     /// How long until the window of the answer resets, capped by the window's length (a server
-    /// clock far ahead cannot block for longer than one window); `None` when unknown.
+    /// clock far ahead cannot block for longer than one window), or by a day when the window's
+    /// length is not given, as the client's own pacing caps it; `None` when unknown.
     #[cfg(any(test, feature = "redis"))]
     pub(crate) fn reset_after(&self) -> Option<Duration> {
+        /// The furthest a reset is believed to be when the window's length is unknown.
+        const MAX_HORIZON: Duration = Duration::from_secs(86_400);
         let snapshot = self.snapshot.as_ref()?;
         let until = snapshot.reset_after(self.received)?;
-        Some(match snapshot.window_duration() {
-            Some(window) => until.min(window),
-            None => until,
-        })
+        Some(until.min(snapshot.window_duration().unwrap_or(MAX_HORIZON)))
     }
 }
 
@@ -206,5 +206,24 @@ mod tests {
             received,
         };
         assert_eq!(feedback.reset_after(), Some(Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn feedback_reset_without_a_window_is_capped_at_a_day() {
+        // A nanosecond epoch read as milliseconds, with no window header: a reset some
+        // millennia ahead became a Redis expiry Redis refuses, and the budget fell back.
+        let received = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let feedback = Feedback {
+            snapshot: Some(RateLimitSnapshot {
+                window: None,
+                remaining: Some(0),
+                reset: Some(received + Duration::from_secs(1_000_000_000_000)),
+                date: None,
+            }),
+            rate_limited: true,
+            latency: Duration::ZERO,
+            received,
+        };
+        assert_eq!(feedback.reset_after(), Some(Duration::from_secs(86_400)));
     }
 }
