@@ -77,8 +77,10 @@ pub fn derive_event(input: TokenStream) -> TokenStream {
 ///
 /// On the struct:
 /// - `#[dfinery(event = "df_purchase")]`, once per event the item is used under (at least
-///   one): each field must be an item property of each of them; an event's
-///   `#[dfinery(items)]` field only accepts items declared for it;
+///   one): each field must be an item property of each of them, of one type, and is checked
+///   by the strictest of their rules (required if one requires it, the smaller limits, the
+///   values all of them allow, at least one); an event's `#[dfinery(items)]` field only
+///   accepts items declared for it;
 /// - `#[dfinery(rename_all = "...")]` and `#[dfinery(registry = "...")]`, as on `DfineryEvent`;
 /// - `#[dfinery(decode)]`: also implements `dfinery::export::DecodeItem` (read back from the
 ///   `df_items_<name>` columns), on the same terms as `DfineryEvent`; an event that decodes its

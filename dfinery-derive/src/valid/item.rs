@@ -113,6 +113,25 @@ fn merge_into(
             continue;
         };
         if again.ty == spec.ty {
+            let disjoint = !spec.enum_values.is_empty()
+                && !again.enum_values.is_empty()
+                && !spec
+                    .enum_values
+                    .iter()
+                    .any(|v| again.enum_values.contains(v));
+            if disjoint {
+                // Merged, no value would be left, which the checks read as any value allowed.
+                errors.spanned(
+                    field.ty,
+                    format!(
+                        "item property `{}` allows {} for event `{first}` but {} for event `{this}`; no value fits both, so one field cannot fill it for both: give the item one of the events, or register a value both allow",
+                        spec.name,
+                        values(&spec.enum_values),
+                        values(&again.enum_values)
+                    ),
+                );
+                continue;
+            }
             spec.merge(again);
         } else {
             errors.spanned(
@@ -124,4 +143,13 @@ fn merge_into(
             );
         }
     }
+}
+
+/// `values` as a message lists them: `"a"`, `"b"`.
+fn values(values: &[String]) -> String {
+    values
+        .iter()
+        .map(|v| format!("{v:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

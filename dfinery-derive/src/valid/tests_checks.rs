@@ -38,6 +38,7 @@ properties.amount      = { type = "double", required = true }
 items.sku              = { type = "string", required = true, max_len = 12 }
 items.colour           = { type = "string", enum = ["red", "green"] }
 items.gift_wrap        = "string"
+items.size             = { type = "string", enum = ["s", "m"] }
 items_required         = true
 
 [events.wishlist_shared]
@@ -46,6 +47,7 @@ items.sku          = { type = "string", required = true }
 items.note         = "string"
 items.colour       = { type = "string", enum = ["red", "green", "blue"] }
 items.gift_wrap    = "boolean"
+items.size         = { type = "string", enum = ["l"] }
 
 [user_properties]
 lifetime_points = "long"
@@ -726,6 +728,20 @@ fn an_item_field_with_two_types_under_two_events_is_an_error() {
     assert_one(
         &errors,
         "item property `gift_wrap` is a Boolean for event `wishlist_shared` but a String for event `coupon_used`; one field can fill only one type",
+    );
+}
+
+#[test]
+fn an_item_field_whose_values_under_two_events_have_none_in_common_is_an_error() {
+    // Merged, the values both events allow were none, which the run-time checks read as any
+    // value allowed: `size: "xl"` was sent though both events refuse it.
+    let (_, errors) = item(syn::parse_quote! {
+        #[dfinery(event = "wishlist_shared", event = "coupon_used")]
+        struct Line { sku: String, size: Option<String> }
+    });
+    assert_one(
+        &errors,
+        "item property `size` allows \"l\" for event `wishlist_shared` but \"s\", \"m\" for event `coupon_used`; no value fits both, so one field cannot fill it for both: give the item one of the events, or register a value both allow",
     );
 }
 
