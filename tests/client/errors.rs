@@ -264,17 +264,10 @@ async fn a_success_status_with_a_foreign_body_is_a_decode_error_keeping_it() {
 /// A maintenance page in place of DFINERY's answer is no refusal: the client logs it as a
 /// failed call (`WARN`), not as `call refused` at `DEBUG`, which only a refusal of what was
 /// sent (a bad event, a refused token) is.
-// One thread, so the subscriber set for this test sees the client's tasks.
+// One thread, so this thread's capture sees the client's tasks.
 #[tokio::test(flavor = "current_thread")]
 async fn an_answer_the_client_cannot_read_is_a_warn_not_a_refusal() {
-    let capture = crate::capture::Capture::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(capture.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    tracing::callsite::rebuild_interest_cache();
+    let capture = crate::capture::this_thread(tracing::Level::DEBUG);
     let emulator = emulator().await;
     emulator.push_script([ScriptedResponse::Text {
         status: 200,

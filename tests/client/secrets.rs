@@ -5,7 +5,6 @@ use dfinery::Error;
 use dfinery::{Client, EventRecord};
 use dfinery_emulator::ScriptedResponse;
 
-use crate::capture::Capture;
 use crate::support::{emulator_with, today, user};
 
 const IMPORT: &str = "imp-7f3c9a1e-SECRET";
@@ -31,19 +30,10 @@ fn builder(base_url: &str) -> dfinery::ClientBuilder {
         })
 }
 
-// One thread, so the subscriber set for this test sees the client's and the emulator's tasks.
+// One thread, so this thread's capture sees the client's and the emulator's tasks.
 #[tokio::test(flavor = "current_thread")]
 async fn no_token_in_debug_errors_or_tracing_output() {
-    let capture = Capture::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(capture.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    // A callsite first reached by another test's thread while this subscriber was being set
-    // can keep an interest computed without it (spans and events then go unrecorded here):
-    // computed again now, with it.
-    tracing::callsite::rebuild_interest_cache();
+    let capture = crate::capture::this_thread(tracing::Level::TRACE);
 
     let emulator = emulator_with(|b| {
         b.service_id("secret-tests")

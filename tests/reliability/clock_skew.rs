@@ -77,46 +77,11 @@ async fn a_client_5_minutes_ahead_of_dfinery_paces_without_429s() {
     paced_under_skew(-300_000).await;
 }
 
-/// What the subscriber of one thread writes.
-#[derive(Clone, Default)]
-struct Lines(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Lines {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Lines {
-    type Writer = Lines;
-
-    fn make_writer(&'a self) -> Lines {
-        self.clone()
-    }
-}
-
-/// A current-thread runtime, so the client's calls log on this thread's own subscriber.
+/// A current-thread runtime, so the client's calls log on this thread's own capture.
 #[tokio::test]
 async fn a_skew_over_5_s_is_logged_once_per_client_and_no_skew_never() {
     for (offset_ms, expected) in [(300_000, 1), (-300_000, 1), (0, 0)] {
-        let lines = Lines::default();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::WARN)
-            .with_writer(lines.clone())
-            .finish();
-        let guard = tracing::subscriber::set_default(subscriber);
-        // A callsite first reached by another test's thread while this subscriber was being set
-        // can keep an interest computed without it (spans and events then go unrecorded here):
-        // computed again now, with it.
-        tracing::callsite::rebuild_interest_cache();
+        let lines = crate::capture::this_thread(tracing::Level::WARN);
         let emulator = emulator_with(|b| b.clock_offset_ms(offset_ms)).await;
         let client = client_to(emulator.base_url()).build().unwrap();
         for n in 0..5 {
@@ -125,8 +90,8 @@ async fn a_skew_over_5_s_is_logged_once_per_client_and_no_skew_never() {
                 .await
                 .unwrap();
         }
-        drop(guard);
-        let text = String::from_utf8_lossy(&lines.0.lock().unwrap()).into_owned();
+        let text = lines.text();
+        drop(lines);
         assert_eq!(
             text.matches("differs from DFINERY's").count(),
             expected,

@@ -5,7 +5,7 @@
 //! `SAFETY:` comment.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use dfinery::ClientBuildError;
@@ -19,19 +19,10 @@ const TRACKER_TOKEN: &str = "imp-tracker-4b1d-SECRET";
 const EMULATOR_IMPORT: &str = "imp-emulator-77aa-SECRET";
 const EMULATOR_EXPORT: &str = "exp-emulator-03fe-SECRET";
 
-/// The process-wide capture, installed once as the global subscriber at TRACE level (also
-/// read by the tests of what other threads, such as the spool's writer, log).
+/// Every event of every thread at every level (read also by the tests of what other threads,
+/// such as the spool's writer, log).
 pub(crate) fn capture() -> &'static Capture {
-    static CAPTURE: OnceLock<Capture> = OnceLock::new();
-    CAPTURE.get_or_init(|| {
-        let capture = Capture::default();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(capture.clone())
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
-        capture
-    })
+    crate::capture::every_thread()
 }
 
 fn assert_hidden(what: &str, text: &str) {

@@ -8,6 +8,7 @@ use std::time::Duration;
 use dfinery::Tracker;
 use dfinery::{Message, Spool};
 use dfinery_emulator::{FaultConfig, Latency};
+use tracing::Level;
 
 use crate::support::{
     DOWN, Letters, client_to, emulator, emulator_with, login, spool_path, tracker_to, unregistered,
@@ -181,7 +182,7 @@ async fn with_a_spool_dead_letters_are_kept_in_its_table() {
 /// still delivered.
 #[tokio::test(start_paused = true)]
 async fn a_panicking_dead_letter_callback_does_not_stop_the_tracker() {
-    let (capture, _guard) = crate::dropped::capture();
+    let capture = crate::capture::this_thread(Level::INFO);
     let emulator = emulator().await;
     let tracker = tracker_to(emulator.base_url())
         .on_dead_letter(|_| panic!("the app's callback broke"))
@@ -314,7 +315,7 @@ async fn a_message_waiting_for_a_permit_at_the_deadline_is_not_said_to_have_been
 /// message (50 WARN lines here, 10,000 in an outage) nor once per user's batch (10 here).
 #[tokio::test(start_paused = true)]
 async fn a_refused_token_is_one_error_line_not_one_per_message_or_batch() {
-    let (capture, _guard) = crate::dropped::capture();
+    let capture = crate::capture::this_thread(Level::INFO);
     let emulator = emulator().await;
     let letters = Letters::default();
     let client = client_to(emulator.base_url())
@@ -358,7 +359,7 @@ async fn a_refused_token_is_one_error_line_not_one_per_message_or_batch() {
 /// After a delivery, the same refusal is news again and logged again.
 #[tokio::test(start_paused = true)]
 async fn a_refusal_after_a_delivery_is_logged_again() {
-    let (capture, _guard) = crate::dropped::capture();
+    let capture = crate::capture::this_thread(Level::INFO);
     let emulator = emulator().await;
     let tracker = Tracker::builder(client_to(emulator.base_url()).build().unwrap())
         .on_dead_letter(|_| {})

@@ -2,30 +2,16 @@
 //! without a spool (it is lost if the runtime stops first), so that returning from `main`
 //! without a shutdown does not lose events silently; after a shutdown, nothing is logged.
 
-use crate::capture::Capture;
-use crate::support::{DOWN, login, spool_path, tracker_to, user};
+use tracing::Level;
 
-/// Runs `body` with a subscriber capturing this thread's logs at INFO and above.
-pub(crate) fn capture() -> (Capture, tracing::subscriber::DefaultGuard) {
-    let capture = Capture::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .with_ansi(false)
-        .with_writer(capture.clone())
-        .finish();
-    let guard = tracing::subscriber::set_default(subscriber);
-    // A callsite first reached by another test's thread can keep an interest computed
-    // without this subscriber: computed again now, with it.
-    tracing::callsite::rebuild_interest_cache();
-    (capture, guard)
-}
+use crate::support::{DOWN, login, spool_path, tracker_to, user};
 
 const DROPPED: &str =
     "every `Tracker` handle was dropped without `shutdown` while 3 messages were undelivered";
 
 #[tokio::test(start_paused = true)]
 async fn dropped_without_shutdown_with_undelivered_messages_warns_that_they_can_be_lost() {
-    let (capture, _guard) = capture();
+    let capture = crate::capture::this_thread(Level::INFO);
     let tracker = tracker_to(DOWN).build().unwrap();
     let kim = user("kim");
     for _ in 0..3 {
@@ -49,7 +35,7 @@ async fn dropped_without_shutdown_with_undelivered_messages_warns_that_they_can_
 
 #[tokio::test(start_paused = true)]
 async fn dropped_without_shutdown_with_a_spool_says_where_the_messages_wait() {
-    let (capture, _guard) = capture();
+    let capture = crate::capture::this_thread(Level::INFO);
     let path = spool_path("dropped-without-shutdown");
     let tracker = tracker_to(DOWN).spool(&path).build().unwrap();
     let kim = user("kim");
@@ -71,7 +57,7 @@ async fn dropped_without_shutdown_with_a_spool_says_where_the_messages_wait() {
 
 #[tokio::test(start_paused = true)]
 async fn dropped_after_shutdown_logs_nothing_about_it() {
-    let (capture, _guard) = capture();
+    let capture = crate::capture::this_thread(Level::INFO);
     let tracker = tracker_to(DOWN)
         .shutdown_timeout(std::time::Duration::from_millis(10))
         .build()
@@ -96,7 +82,7 @@ fn paused_runtime() -> tokio::runtime::Runtime {
 
 #[test]
 fn a_runtime_stopped_under_a_live_tracker_reports_the_lost_messages_and_later_calls_say_why() {
-    let (capture, _guard) = capture();
+    let capture = crate::capture::this_thread(Level::INFO);
     let runtime = paused_runtime();
     let kim = user("kim");
     let tracker = runtime.block_on(async {
@@ -131,7 +117,7 @@ fn a_runtime_stopped_under_a_live_tracker_reports_the_lost_messages_and_later_ca
 
 #[test]
 fn a_runtime_stopped_under_a_live_tracker_with_a_spool_says_where_the_messages_wait() {
-    let (capture, _guard) = capture();
+    let capture = crate::capture::this_thread(Level::INFO);
     let path = spool_path("runtime-stopped-under-tracker");
     let runtime = paused_runtime();
     let tracker = runtime.block_on(async {
@@ -162,7 +148,7 @@ fn a_runtime_stopped_under_a_live_tracker_with_a_spool_says_where_the_messages_w
 /// runtime stopped, and does not blame the tracker's worker for a panic that was not its own.
 #[test]
 fn a_panic_of_the_app_stopping_the_runtime_is_not_called_a_panic_of_the_worker() {
-    let (capture, _guard) = capture();
+    let capture = crate::capture::this_thread(Level::INFO);
     let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let runtime = paused_runtime();
         let tracker = runtime.block_on(async {

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use dfinery::{Identifier, Identity, Tracker};
 use dfinery::{Spool, SpoolError, TrackerBuildError};
+use tracing::Level;
 
 use crate::support::{DOWN, Recorder, client_to, emulator, login, spool_path, tracker_to, user};
 
@@ -232,7 +233,7 @@ async fn a_message_is_removed_from_the_spool_only_once_confirmed() {
 /// says how many messages were kept, in which file, and why they were not delivered.
 #[tokio::test(start_paused = true)]
 async fn a_shutdown_that_leaves_messages_in_the_spool_says_how_many_where_and_why() {
-    let (capture, _guard) = crate::dropped::capture();
+    let capture = crate::capture::this_thread(Level::INFO);
     let path = spool_path("left-logged");
     let tracker = tracker_to(DOWN).spool(&path).build().unwrap();
     let kim = user("kim");
@@ -266,7 +267,7 @@ async fn a_shutdown_that_leaves_messages_in_the_spool_says_how_many_where_and_wh
 /// their count, besides the dead letters themselves.
 #[tokio::test(start_paused = true)]
 async fn a_shutdown_deadline_without_a_spool_says_how_many_were_dead_lettered() {
-    let (capture, _guard) = crate::dropped::capture();
+    let capture = crate::capture::this_thread(Level::INFO);
     let tracker = tracker_to(DOWN).build().unwrap();
     let kim = user("kim");
     for _ in 0..3 {
