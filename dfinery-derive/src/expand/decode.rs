@@ -54,7 +54,8 @@ pub fn decode_impl(checked: &Checked<'_, '_>) -> TokenStream {
                         <<#ty as __dfinery::FromItems>::Item as __dfinery::DecodeItem>::FIELDS,
                     )
                 ));
-                let read = try_read(quote_spanned!(span=> __dfinery_c.items::<#ty>(__dfinery_g)));
+                let (c, g) = (super::local("__dfinery_c"), super::local("__dfinery_g"));
+                let read = try_read(quote_spanned!(span=> #c.items::<#ty>(#g)));
                 inits.push(quote_spanned!(span=> #member: #read));
                 continue;
             }
@@ -69,7 +70,8 @@ pub fn decode_impl(checked: &Checked<'_, '_>) -> TokenStream {
         cells += 1;
         bounds.push(quote_spanned!(span=> #hrtb #ty: __dfinery::FromCell));
         fields.push(quote_spanned!(span=> __dfinery::Field::#field));
-        let read = try_read(quote_spanned!(span=> __dfinery_c.read::<#ty>(__dfinery_r, #c)));
+        let (columns, row) = (super::local("__dfinery_c"), super::local("__dfinery_r"));
+        let read = try_read(quote_spanned!(span=> #columns.read::<#ty>(#row, #c)));
         inits.push(quote_spanned!(span=> #member: #read));
     }
     // Each predicate with its own comma: the user's list may end in one already (rustfmt

@@ -76,13 +76,16 @@ pub fn parts<'c>(checked: &Checked<'_, '_>, name: &'c str) -> EventParts<'c> {
                         item: <#static_ty as __dfinery::EventItemsField>::item_description,
                     })
                 },
-                quote_spanned! {ty.span()=>
-                    fn write_items(&self, __dfinery_w: &mut __dfinery::ItemsWriter<'_>) {
-                        #require
-                        <#ty as __dfinery::EventItemsField>::write_event_items(
-                            &self.#member,
-                            __dfinery_w,
-                        );
+                {
+                    let (w, this) = (super::local("__dfinery_w"), super::this());
+                    let write = quote_spanned! {ty.span()=>
+                        <#ty as __dfinery::EventItemsField>::write_event_items(&#this.#member, #w);
+                    };
+                    quote! {
+                        fn write_items(&self, __dfinery_w: &mut __dfinery::ItemsWriter<'_>) {
+                            #require
+                            #write
+                        }
                     }
                 },
                 quote_spanned! {ty.span()=>
@@ -99,18 +102,26 @@ pub fn parts<'c>(checked: &Checked<'_, '_>, name: &'c str) -> EventParts<'c> {
         }
     };
     let datetime = checked.datetime().map(|field| {
-        let member = field.ident;
-        quote_spanned! {field.ty.span()=>
+        let (member, ty) = (field.ident, field.ty);
+        let this = super::this();
+        let read = quote_spanned! {ty.span()=>
+            <#ty as __dfinery::EventDatetimeField>::event_datetime(&#this.#member)
+        };
+        quote! {
             fn event_datetime(&self) -> ::core::option::Option<__dfinery::Datetime> {
-                __dfinery::EventDatetimeField::event_datetime(&self.#member)
+                #read
             }
         }
     });
     let log_id = checked.log_id().map(|field| {
-        let member = field.ident;
-        quote_spanned! {field.ty.span()=>
+        let (member, ty) = (field.ident, field.ty);
+        let this = super::this();
+        let read = quote_spanned! {ty.span()=>
+            <#ty as __dfinery::EventLogIdField>::event_log_id(&#this.#member)
+        };
+        quote! {
             fn event_log_id(&self) -> ::core::option::Option<__dfinery::Uuid> {
-                __dfinery::EventLogIdField::event_log_id(&self.#member)
+                #read
             }
         }
     });

@@ -249,6 +249,21 @@ fn field_descriptions(checked: &Checked<'_, '_>) -> TokenStream {
     quote!(&[#(#fields),*])
 }
 
+/// One of the derive's own names (a parameter or local it declares), spanned at the derive.
+/// Interpolated into tokens spanned on a field's type (so that errors point at the field), it
+/// still names what the derive declared when the type comes from another expansion than the
+/// `#[derive]`, as a field type written by a `macro_rules!` body for a derive its caller wrote:
+/// `macro_rules!` hygiene keeps the locals of different expansions apart.
+fn local(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+/// `self`, spanned at the derive, for the same reason as [`local`] (hygiene treats `self` as
+/// a local).
+fn this() -> TokenStream {
+    quote!(self)
+}
+
 /// The body that writes every property through `__dfinery_w`, each with the `write_<type>`
 /// function of its registered type, called with the field's type and spanned on it, so a type
 /// that cannot fill the property is one error pointing at the field's type.
@@ -258,8 +273,9 @@ fn write_properties(checked: &Checked<'_, '_>) -> TokenStream {
         let ty = field.ty;
         let field = field.ident;
         let write = write_fn(spec.ty);
+        let (w, this) = (local("__dfinery_w"), this());
         quote_spanned! {ty.span()=>
-            __dfinery::#write::<#ty>(__dfinery_w, &#ident, &self.#field);
+            __dfinery::#write::<#ty>(#w, &#ident, &#this.#field);
         }
     });
     quote!(#(#writes)*)
