@@ -1,5 +1,5 @@
-//! The two exports as raw CSV streams: content, a stream cut by the server, and the limit of
-//! five exports in flight.
+//! The two exports as raw CSV streams: content, a stream cut by the server, an error body
+//! under another type than JSON, and the limit of five exports in flight.
 
 use std::time::Duration;
 
@@ -80,6 +80,43 @@ async fn a_stream_cut_by_the_server_ends_with_an_error() {
     let stream = client.export_events(&today()).await.unwrap();
     let error = stream.collect_bytes().await.unwrap_err();
     assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+}
+
+/// An export error body under another type than JSON (a gateway's `text/plain`; DFINERY
+/// answers its export errors with HTTP 200) is read before the CSV would start: a server error
+/// is retried and the CSV follows, a refusal is the call's error, not a CSV failing at its end.
+#[tokio::test]
+async fn an_export_error_under_another_type_than_json_is_classified_before_the_csv_starts() {
+    let emulator = emulator().await;
+    let client = client(&emulator);
+    client
+        .send_events(
+            &user("u"),
+            [EventRecord::builder("df_login").build().unwrap()],
+        )
+        .await
+        .unwrap();
+    let error_body = |message: &str| ScriptedResponse::Text {
+        status: 200,
+        body: format!("\r\n  {{\"result\":\"fail\",\"message\":\"{message}\"}}"),
+    };
+    emulator.push_script([error_body("unknown_error")]);
+    let csv = client
+        .export_events(&today())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.lines().next().unwrap().contains("df_unified_id"),
+        "{csv}"
+    );
+    assert!(csv.contains("df_login"), "{csv}");
+
+    emulator.push_script([error_body("unauthorized_token")]);
+    let error = client.export_events(&today()).await.unwrap_err();
+    assert!(matches!(error, Error::Auth { .. }), "{error:?}");
 }
 
 #[tokio::test]

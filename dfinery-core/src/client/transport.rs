@@ -117,18 +117,31 @@ impl Inner {
             .is_success()
             .then(|| unreadable(endpoint, response.headers()))
             .flatten();
+        let mut start = BytesMut::new();
         if endpoint.token() == TokenKind::Export
             && response.status().is_success()
             && unreadable.is_none()
             && !is_json(response.headers())
         {
-            return Ok(Answer::Stream {
-                head: Bytes::new(),
-                response,
-            });
+            // A CSV starts with its header row, never with `{`: an error body under another
+            // type than JSON (a gateway's `text/plain`, say) is read and classified below, so
+            // the retry policy sees it, rather than streamed as if it were the CSV.
+            match tokio::time::timeout_at(deadline, read_start(&mut response)).await {
+                Err(_) => return Err(self.timed_out(endpoint)),
+                Ok(Err(error)) => return Err(self.transport(endpoint, error)),
+                Ok(Ok(read)) if read.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') => {
+                    start.extend_from_slice(&read);
+                }
+                Ok(Ok(read)) => {
+                    return Ok(Answer::Stream {
+                        head: read,
+                        response,
+                    });
+                }
+            }
         }
         let (body, more) =
-            match tokio::time::timeout_at(deadline, read_limited(&mut response)).await {
+            match tokio::time::timeout_at(deadline, read_limited(&mut response, start)).await {
                 Err(_) => return Err(self.timed_out(endpoint)),
                 Ok(Err(error)) => return Err(self.transport(endpoint, error)),
                 Ok(Ok(read)) => read,
@@ -313,10 +326,16 @@ fn unreadable(endpoint: Endpoint, headers: &HeaderMap) -> Option<String> {
     })
 }
 
-/// The body, read until it ends or holds [`MAX_ANSWER_BYTES`] (and at most the rest of the
-/// chunk that reached it); `true` when it stopped there, the rest left in `response`.
-async fn read_limited(response: &mut reqwest::Response) -> Result<(Bytes, bool), reqwest::Error> {
-    let mut body = BytesMut::new();
+/// The body (after `body`, the part of it read already), read until it ends or holds
+/// [`MAX_ANSWER_BYTES`] (and at most the rest of the chunk that reached it); `true` when it
+/// stopped there, the rest left in `response`.
+async fn read_limited(
+    response: &mut reqwest::Response,
+    mut body: BytesMut,
+) -> Result<(Bytes, bool), reqwest::Error> {
+    if body.len() >= MAX_ANSWER_BYTES {
+        return Ok((body.freeze(), true));
+    }
     while let Some(chunk) = response.chunk().await? {
         body.extend_from_slice(&chunk);
         if body.len() >= MAX_ANSWER_BYTES {
@@ -324,6 +343,20 @@ async fn read_limited(response: &mut reqwest::Response) -> Result<(Bytes, bool),
         }
     }
     Ok((body.freeze(), false))
+}
+
+/// The body up to its first byte that is not white space (or all of it, when there is none):
+/// what tells an export's CSV from an error body. Its leading white space is kept (it is part
+/// of the CSV, or skipped by the JSON parser).
+async fn read_start(response: &mut reqwest::Response) -> Result<Bytes, reqwest::Error> {
+    let mut start = BytesMut::new();
+    while let Some(chunk) = response.chunk().await? {
+        start.extend_from_slice(&chunk);
+        if !start.iter().all(u8::is_ascii_whitespace) || start.len() >= MAX_ANSWER_BYTES {
+            break;
+        }
+    }
+    Ok(start.freeze())
 }
 
 /// Whether DFINERY refused the call for what it sent (a bad event or request, a refused token
