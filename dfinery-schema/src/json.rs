@@ -54,8 +54,8 @@ impl JsonView<'_> {
     /// CLI check.
     ///
     /// Null, booleans, integers, strings (with JSON escapes) and arrays of them count as
-    /// `serde_json` writes them; a fraction as Rust's shortest round-trip form (`{:?}`, e.g.
-    /// `1e300`); a big integer (whose digits a view does not keep) as 20 bytes, an object as 2.
+    /// `serde_json` writes them (a fraction in its shortest round-trip form, e.g. `1e300`, as
+    /// the wire has it); a big integer (whose digits a view does not keep) as 20 bytes, an object as 2.
     pub fn json_len(&self) -> usize {
         match self {
             JsonView::Null => 4,
@@ -77,18 +77,23 @@ impl JsonView<'_> {
 /// 2^63 as a float: the first whole number no `i64` holds.
 const I64_BOUND: f64 = 9_223_372_036_854_775_808.0;
 
-/// The length of `f`'s shortest round-trip form (`{:?}`), counted without allocating.
+/// The length of `f` as `serde_json` writes it, as the wire has it (`0.00001`, `1e+16`, `5.0`:
+/// Rust's `{:?}` would write the first two `1e-5` and `1e16`), counted without allocating.
 fn fraction_json_len(f: f64) -> usize {
+    use serde_json::ser::Formatter;
     struct Count(usize);
-    impl std::fmt::Write for Count {
-        fn write_str(&mut self, s: &str) -> std::fmt::Result {
-            self.0 += s.len();
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
             Ok(())
         }
     }
     let mut count = Count(0);
     // Writing to a counter cannot fail.
-    let _ = std::fmt::Write::write_fmt(&mut count, format_args!("{f:?}"));
+    let _ = serde_json::ser::CompactFormatter.write_f64(&mut count, f);
     count.0
 }
 
@@ -111,4 +116,45 @@ fn string_json_len(s: &str) -> usize {
             c => c.len_utf8(),
         })
         .sum::<usize>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::JsonView;
+
+    /// A fraction counts as many bytes as `serde_json` (and so the wire) writes for it, where
+    /// Rust's `{:?}` is shorter for some: `1e-5` for `0.00001`, `1e16` for `1e+16`.
+    #[test]
+    fn a_fraction_counts_the_bytes_serde_json_writes() {
+        let values = [
+            0.1,
+            -0.5,
+            1.5e300,
+            1e-5,
+            1e-7,
+            0.0001,
+            123_456.789,
+            5.0,
+            -0.0,
+            1e15,
+            1e16,
+            1e21,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            2.5e-308,
+        ];
+        for f in values {
+            let text = serde_json::to_string(&f).unwrap();
+            assert_eq!(
+                JsonView::Fraction(f).json_len(),
+                text.len(),
+                "{f:?} is written {text}"
+            );
+        }
+        let array = JsonView::Array(values.iter().map(|f| JsonView::Fraction(*f)).collect());
+        assert_eq!(
+            array.json_len(),
+            serde_json::to_string(&values).unwrap().len()
+        );
+    }
 }
