@@ -144,13 +144,19 @@ fn trim(line: &[u8]) -> &[u8] {
 /// The line each CSV row starts on. The CSV reader places a row where it stood before reading
 /// it: on the `\n` of the line before when lines end with `\r\n`, or on blank lines it skipped
 /// before the row. So the file is read a second time alongside, counting the line ends before
-/// the row's first byte.
+/// the row's first byte: `\n`, `\r\n`, and a lone `\r` (a "CSV (Macintosh)" file), which the
+/// CSV reader also takes for a row's end (counting only `\n`, every row of such a file was
+/// line 1, so a `--resume` skipped every row).
 struct LineIndex<R> {
     reader: R,
     /// Bytes read.
     offset: u64,
     /// The line of the byte at `offset`, from 1.
     line: u64,
+    /// The last byte read is a `\r`, which ends a line by itself unless a `\n` follows.
+    pending_cr: bool,
+    /// A lone `\r` ended a line before `offset`.
+    lone_cr: bool,
 }
 
 impl<R: BufRead> LineIndex<R> {
@@ -159,6 +165,8 @@ impl<R: BufRead> LineIndex<R> {
             reader,
             offset: 0,
             line: 1,
+            pending_cr: false,
+            lone_cr: false,
         }
     }
 
@@ -179,14 +187,53 @@ impl<R: BufRead> LineIndex<R> {
                     None => (buf.len(), false),
                 }
             };
-            self.line += memchr::memchr_iter(b'\n', &buf[..take]).count() as u64;
+            let (lines, pending_cr, lone_cr) = count_line_ends(&buf[..take], self.pending_cr);
+            self.line += lines;
+            self.pending_cr = pending_cr;
+            self.lone_cr |= lone_cr;
             self.reader.consume(take);
             self.offset += take as u64;
             if found {
+                // The byte after a `\r` read last is the row's first, not a `\n`.
+                if std::mem::take(&mut self.pending_cr) {
+                    self.line += 1;
+                    self.lone_cr = true;
+                }
                 return Ok(self.line);
             }
         }
     }
+
+    /// Whether a lone `\r` ended a line so far.
+    fn saw_lone_cr(&self) -> bool {
+        self.lone_cr
+    }
+}
+
+/// The line ends in `bytes`, read after a `\r` when `pending_cr`: their count (a `\r\n` is one),
+/// whether `bytes` ends in a `\r` still waiting for its next byte, and whether a lone `\r` ended
+/// a line.
+fn count_line_ends(bytes: &[u8], mut pending_cr: bool) -> (u64, bool, bool) {
+    let (mut lines, mut lone_cr) = (0, false);
+    // The index of the byte after the last `\r` or `\n` seen.
+    let mut next = 0;
+    for at in memchr::memchr2_iter(b'\r', b'\n', bytes) {
+        if pending_cr && !(at == next && bytes[at] == b'\n') {
+            lines += 1;
+            lone_cr = true;
+        }
+        pending_cr = bytes[at] == b'\r';
+        if !pending_cr {
+            lines += 1;
+        }
+        next = at + 1;
+    }
+    if pending_cr && next < bytes.len() {
+        lines += 1;
+        lone_cr = true;
+        pending_cr = false;
+    }
+    (lines, pending_cr, lone_cr)
 }
 
 /// CSV: a header row naming the columns, then one event per row.
@@ -404,8 +451,17 @@ impl<R: std::io::Read> Iterator for CsvLines<'_, R> {
         Some(Ok(Line {
             number,
             // From the line the CSV reader gives, as before rows were numbered by their own
-            // line: a row keeps the `event_log_id` it was sent with by earlier versions.
-            fingerprint: fingerprint(position.line(), &text),
+            // line: a row keeps the `event_log_id` it was sent with by earlier versions. That
+            // line counts `\n` only, and is 1 for every row of a file whose lines end in a
+            // lone `\r`: there, the row's own line, or identical rows would share one id.
+            fingerprint: fingerprint(
+                if self.lines.saw_lone_cr() {
+                    number
+                } else {
+                    position.line()
+                },
+                &text,
+            ),
             event: self.event(&record),
         }))
     }
@@ -584,6 +640,35 @@ mod tests {
         assert_eq!(index.line_of(2).unwrap(), 2);
         assert_eq!(index.line_of(5).unwrap(), 5);
         assert_eq!(index.line_of(99).unwrap(), 5);
+    }
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_line_even_split_from_its_next_byte() {
+        // Every split of the text into two reads counts the same.
+        let text = b"a\rb\r\nc\r\rd\n\re\r";
+        for split in 0..=text.len() {
+            let (first, pending, lone_a) = count_line_ends(&text[..split], false);
+            let (second, pending, lone_b) = count_line_ends(&text[split..], pending);
+            assert_eq!(first + second, 6, "split at {split}");
+            assert!(pending, "the last `\\r` waits for its next byte");
+            assert!(lone_a || lone_b);
+        }
+        assert_eq!(count_line_ends(b"a\r\nb\nc", false), (2, false, false));
+    }
+
+    #[test]
+    fn csv_rows_of_a_file_with_lone_carriage_returns_have_their_own_line_and_fingerprint() {
+        // "CSV (Macintosh)": the CSV reader ends rows at a lone `\r` and counts only `\n`, so
+        // every row was line 1 (a `--resume` skipped them all) and identical rows shared one
+        // `event_log_id`.
+        let row = "u1,df_purchase,2024-06-24T06:01:48.501Z";
+        let text = format!("external_id,name,datetime\r{row}\r\r{row}\r{row}");
+        let mut index = LineIndex::new(std::io::BufReader::with_capacity(3, text.as_bytes()));
+        assert_eq!(index.line_of(26).unwrap(), 2);
+        let read = lines(InputFormat::Csv, "mac.csv", &text);
+        assert_eq!(read.iter().map(|l| l.number).collect::<Vec<_>>(), [2, 4, 5]);
+        assert_ne!(read[0].fingerprint, read[1].fingerprint);
+        assert_ne!(read[1].fingerprint, read[2].fingerprint);
     }
 
     #[test]
