@@ -675,6 +675,63 @@ fn an_unreachable_server_keeps_the_events_for_resume_and_exits_4() {
     assert!(dir.path().join("e.ndjson.dfinery-send/spool.redb").exists());
 }
 
+#[test]
+fn a_spool_entry_that_cannot_be_read_back_is_a_failure_and_keeps_the_folder() {
+    // The tracker sets such an entry aside and counts it dead-lettered, but the command read
+    // only the dead letters: the resumed send said `failed 0`, exited 0 and removed the folder
+    // with the entry's bytes.
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(
+        dir.path(),
+        "e.ndjson",
+        (1..=3).map(|n| {
+            coupon_line(n, 1, NOW).replace(&format!("\"C{n}\""), &format!("\"zzcorrupt-{n}\""))
+        }),
+    );
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let output = dfinery()
+        .args(["send", "--timeout", "1", "--registry"])
+        .arg(crate::support::registry_path())
+        .arg(&file)
+        .env("DFINERY_BASE_URL", &url)
+        .env("DFINERY_IMPORT_TOKEN", "t")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output.stderr));
+    let state = dir.path().join("e.ndjson.dfinery-send");
+    let spool = state.join("spool.redb");
+    // Line 2's entry, same length, no longer JSON: `"zzco"rupt-2"`.
+    let mut bytes = std::fs::read(&spool).unwrap();
+    let needle = b"zzcorrupt-2";
+    let at = bytes
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .expect("the entry is stored as plain bytes");
+    bytes[at + 4] = b'"';
+    std::fs::write(&spool, &bytes).unwrap();
+
+    let emulator = emulator();
+    let output = send_resumed(&emulator, &file, false);
+    let (out, err) = (text(&output.stdout), text(&output.stderr));
+    assert_eq!(output.status.code(), Some(1), "{out}{err}");
+    assert!(out.contains("could not be read back"), "{out}{err}");
+    // The entry set aside holds line 2 and what its batch held after it.
+    let stored = stored_seqs(&emulator);
+    assert!(stored.contains(&1) && !stored.contains(&2), "{stored:?}");
+    assert!(spool.exists(), "the folder keeps the entry's bytes");
+    // The way out the line names: every line again, each stored once.
+    let output = dfinery_at(&emulator)
+        .arg("send")
+        .arg(&file)
+        .arg("--restart")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(stored_seqs(&emulator), [1, 2, 3]);
+}
+
 /// A `dfinery send` of three lines to a closed port with `--timeout 600`, spawned and waited
 /// for until it has queued every line (its progress says line 3): from then on it only
 /// retries its delivery, until the timeout or a Ctrl-C.
@@ -1337,7 +1394,7 @@ fn a_line_that_is_not_utf8_says_where_and_how_to_fix_it() {
 }
 
 #[test]
-fn stdin_or_a_folder_given_as_the_file_is_refused_with_the_fix() {
+fn stdin_a_folder_or_a_device_given_as_the_file_is_refused_with_the_fix() {
     let dir = tempfile::tempdir().unwrap();
     let output = dfinery()
         .args(["send", "-", "--check-only", "--registry"])
@@ -1362,6 +1419,18 @@ fn stdin_or_a_folder_given_as_the_file_is_refused_with_the_fix() {
         err.contains("is a folder; give the file of events"),
         "{err}"
     );
+
+    // A pipe (`<(zcat events.gz)`) or a device has no length: it was read as empty and the
+    // send reported as done.
+    let output = dfinery()
+        .args(["send", "/dev/null", "--check-only", "--registry"])
+        .arg(crate::support::registry_path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "a usage error");
+    let err = text(&output.stderr);
+    assert!(err.contains("is not a regular file"), "{err}");
+    assert!(err.contains("save the events to a file"), "{err}");
 }
 
 #[test]

@@ -59,6 +59,14 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
             args.file.display()
         )));
     }
+    // A pipe or a device has no length to read up to and cannot be read again to resume
+    // (`<(zcat events.gz)` would be read as empty and reported as sent).
+    if std::fs::metadata(&args.file).is_ok_and(|m| !m.is_file()) {
+        return Err(CliError::usage(format!(
+            "`{}` is not a regular file (a pipe or a device): a send is resumed from its file; save the events to a file and give its path",
+            args.file.display()
+        )));
+    }
     let registry = Arc::new(registry::load(&args.registry)?);
     let format = input::resolve(args.format, &args.file);
     let (len, modified_ns) = state::fingerprint(&args.file)?;
@@ -166,18 +174,20 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
             signals.recv().await;
             stop.store(true, Ordering::SeqCst);
             let _ = stop_tx.send(true);
+            // Not `eprintln!`, which panics when stderr is closed (a Ctrl-C also ends a `| tee`
+            // reading it), and would end this task before the second signal.
             bar.suspend(|| {
-                eprintln!(
-                    "stopping: what is not delivered within 2 s stays in the spool for `--resume`; Ctrl-C or SIGTERM again quits at once"
+                crate::error_line(
+                    "stopping: what is not delivered within 2 s stays in the spool for `--resume`; Ctrl-C or SIGTERM again quits at once",
                 );
             });
             signals.recv().await;
             // As a kill would: the spool and the last checkpoint hold everything handed over.
             bar.suspend(|| {
-                eprintln!(
+                crate::error_line(&format!(
                     "quit at once; run `dfinery send {} --resume` to continue",
                     file.display()
-                );
+                ));
             });
             std::process::exit(Exit::Failures as i32);
         })
@@ -227,7 +237,8 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         fleet::warn_if_unshared(budget);
     }
 
-    summary.failed = failed(&tracker, &queued.lines);
+    let set_aside;
+    (summary.failed, set_aside) = failed(&tracker, &queued.lines);
     // The lines before the resume point that give an id, then this run's.
     let mut by_id = earlier_ids(&state, ids.entries).await.unwrap_or_else(|| {
         summary.repeated_unknown_through_line = resume_after;
@@ -242,7 +253,8 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     summary.interrupted = interrupted;
     summary.elapsed = started.elapsed();
     summary.state = Some(state.path().to_owned());
-    let complete = !interrupted && summary.left_in_spool == 0;
+    // Entries set aside as unreadable keep the folder, which holds their bytes.
+    let complete = !interrupted && summary.left_in_spool == 0 && set_aside == 0;
     drop(tracker);
     if complete {
         state.closed().await;
@@ -865,36 +877,52 @@ fn repeated(mut by_id: Vec<(Uuid, u64)>) -> (Vec<Repeated>, u64) {
     (found, count)
 }
 
-/// The events DFINERY refused for good, with their lines where known.
-fn failed(tracker: &Tracker, lines: &[(Uuid, u64)]) -> Vec<Failed> {
+/// The events DFINERY refused for good, with their lines where known, and the spool's entries
+/// it could not read back (first in the list; how many is the second value).
+fn failed(tracker: &Tracker, lines: &[(Uuid, u64)]) -> (Vec<Failed>, usize) {
     let Some(spool) = tracker.spool() else {
-        return Vec::new();
+        return (Vec::new(), 0);
     };
+    // Entries the spool could not read back (a damaged file): set aside, never delivered, and
+    // not among the dead letters. Counted as failed, so the send does not end as complete
+    // and its folder, which keeps their bytes, is not removed.
+    let unreadable = match spool.unreadable() {
+        Ok(entries) => entries.len(),
+        Err(err) => {
+            tracing::warn!("cannot read the spool's unreadable entries: {err}");
+            0
+        }
+    };
+    let set_aside = unreadable;
+    let unreadable = (0..unreadable).map(|_| Failed {
+        line: None,
+        reason: format!(
+            "an entry of `{}` (one event or more) could not be read back, so it was not sent; its bytes stay in that folder (`Spool::unreadable` reads them); to send every line again, run with `--restart` (events already stored are not stored twice)",
+            spool.path().display()
+        ),
+        refused_settings: false,
+    });
     let letters = match spool.dead_letters() {
         Ok(letters) => letters,
         Err(err) => {
             tracing::warn!("cannot read the refused events: {err}");
-            return Vec::new();
+            return (unreadable.collect(), set_aside);
         }
     };
-    if letters.is_empty() {
-        return Vec::new();
-    }
     let lines: HashMap<Uuid, u64> = lines.iter().copied().collect();
-    letters
-        .into_iter()
-        .map(|letter| {
-            let line = match &letter.message {
-                Message::Event(record) => lines.get(&record.event_log_id()).copied(),
-                _ => None,
-            };
-            Failed {
-                line,
-                reason: letter.reason,
-                refused_settings: matches!(letter.kind.as_str(), "auth" | "service_id"),
-            }
-        })
-        .collect()
+    let mut failed: Vec<Failed> = unreadable.collect();
+    failed.extend(letters.into_iter().map(|letter| {
+        let line = match &letter.message {
+            Message::Event(record) => lines.get(&record.event_log_id()).copied(),
+            _ => None,
+        };
+        Failed {
+            line,
+            reason: letter.reason,
+            refused_settings: matches!(letter.kind.as_str(), "auth" | "service_id"),
+        }
+    }));
+    (failed, set_aside)
 }
 
 #[cfg(test)]
