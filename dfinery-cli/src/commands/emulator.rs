@@ -70,19 +70,14 @@ pub async fn run(args: EmulatorArgs, json: bool) -> Result<Exit, CliError> {
             "# DFINERY emulator at {} enforcing {registry_name}; local test tokens:",
             emulator.base_url()
         ));
-        output::line(format!("export DFINERY_BASE_URL={}", emulator.base_url()));
-        output::line(format!(
-            "export DFINERY_SERVICE_ID={}",
-            emulator.service_id()
-        ));
-        output::line(format!(
-            "export DFINERY_IMPORT_TOKEN={}",
-            emulator.import_token()
-        ));
-        output::line(format!(
-            "export DFINERY_EXPORT_TOKEN={}",
-            emulator.export_token()
-        ));
+        for (name, value) in [
+            ("DFINERY_BASE_URL", emulator.base_url()),
+            ("DFINERY_SERVICE_ID", emulator.service_id()),
+            ("DFINERY_IMPORT_TOKEN", emulator.import_token()),
+            ("DFINERY_EXPORT_TOKEN", emulator.export_token()),
+        ] {
+            output::line(format!("export {name}={}", shell_word(value)));
+        }
         if let Some(url) = emulator.inspector_url() {
             output::line(format!("# inspector: open {url} in a browser"));
         }
@@ -98,6 +93,17 @@ pub async fn run(args: EmulatorArgs, json: bool) -> Result<Exit, CliError> {
         stats.accepted
     );
     Ok(Exit::Ok)
+}
+
+/// `value` as one word of a POSIX shell: as it is when it holds only characters no shell reads
+/// as syntax, else in single quotes (a `'` in it written `'\''`), so that `source`-ing the
+/// lines sets exactly the values given (a token may hold `$`, `;` or a backtick).
+fn shell_word(value: &str) -> std::borrow::Cow<'_, str> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_.:/@%+=,".contains(c);
+    if !value.is_empty() && value.chars().all(plain) {
+        return value.into();
+    }
+    format!("'{}'", value.replace('\'', "'\\''")).into()
 }
 
 /// Refuses an empty `--service-id` or token, or a token with white space, naming the flag (the

@@ -191,6 +191,31 @@ fn the_text_output_is_a_set_of_env_exports_and_given_tokens_are_kept() {
 }
 
 #[test]
+fn a_token_with_shell_syntax_is_quoted_so_sourcing_the_lines_sets_it_exactly() {
+    // Printed unquoted, `tok$1` was sourced as `tok`, and a `;` ran what followed it.
+    let token = "tok$1;echo'x`";
+    let (mut child, _guard, mut lines) = start(
+        &["emulator", "--port", "0", "--import-token", token],
+        Stdio::null(),
+    );
+    let mut got = Vec::new();
+    for _ in 0..5 {
+        got.push(lines.next().unwrap().unwrap());
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
+    let line = &got[3];
+    assert!(line.starts_with("export DFINERY_IMPORT_TOKEN='"), "{line}");
+    let sourced = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{line}\nprintf %s \"$DFINERY_IMPORT_TOKEN\""))
+        .output()
+        .unwrap();
+    assert!(sourced.status.success(), "{sourced:?}");
+    assert_eq!(String::from_utf8_lossy(&sourced.stdout), token);
+}
+
+#[test]
 fn inspect_prints_the_page_url_and_serves_the_page() {
     let (mut child, _guard, mut lines) = start(
         &[
