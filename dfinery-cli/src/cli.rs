@@ -410,7 +410,8 @@ pub struct EventExportArgs {
     /// Every property except these
     #[arg(long = "exclude-property", value_name = "NAME", value_delimiter = ',')]
     pub exclude_properties: Vec<String>,
-    /// Also these item properties (exported as `df_items_<NAME>`)
+    /// Only these item properties (exported as `df_items_<NAME>`), besides the properties of
+    /// `--property`: with this flag the export holds only the properties named
     #[arg(long = "item-property", value_name = "NAME", value_delimiter = ',')]
     pub item_properties: Vec<String>,
     /// Where DFINERY is and how to authenticate

@@ -242,6 +242,18 @@ fn zero_days_or_an_empty_name_is_a_usage_error_not_a_silent_default() {
         (&["events", "--event", ","][..], "--event"),
         (&["events", "--property", "a,,b"][..], "--property"),
         (&["events", "--item-property", " "][..], "--item-property"),
+        // Item properties are included, which DFINERY's filter cannot mix with excluding: the
+        // refusal named the query's modes, not the flags.
+        (
+            &[
+                "events",
+                "--exclude-property",
+                "df_discount",
+                "--item-property",
+                "df_price",
+            ][..],
+            "`--item-property` names properties to include",
+        ),
         (
             &["profiles", "--exclude-property", ""][..],
             "--exclude-property",

@@ -330,7 +330,13 @@ fn event_query(args: &EventExportArgs) -> Result<EventQuery, CliError> {
     if !exclude_properties.is_empty() {
         query = query.exclude_properties(exclude_properties.iter().cloned());
     }
-    for name in names("--item-property", &args.item_properties)? {
+    let item_properties = names("--item-property", &args.item_properties)?;
+    if !item_properties.is_empty() && !exclude_properties.is_empty() {
+        return Err(CliError::usage(
+            "`--item-property` names properties to include (as `df_items_<NAME>`), and DFINERY's property filter either includes or excludes: exclude item properties with `--exclude-property df_items_<NAME>`, or list every property wanted with `--property` and `--item-property`",
+        ));
+    }
+    for name in item_properties {
         query = query.item_property(name);
     }
     Ok(query)
