@@ -405,6 +405,13 @@ fn a_byte_order_mark_read_a_byte_at_a_time_is_not_part_of_the_first_column_s_nam
     let row = rows.next_row().unwrap().expect("one row");
     assert_eq!(row.get("event_name"), Some("df_login"));
     assert_eq!(rows.header().names()[0], "event_name");
+    // Quoted names: the reader given the mark's first byte or two alone read them as the
+    // first field's text, and its quotes with it (`"df_unified_id"`).
+    let body = b"\xef\xbb\xbf\"df_unified_id\",\"event_name\"\r\n\"u1\",\"df_login\"\r\n".to_vec();
+    let mut rows = ExportRows::new(ByteByByte(std::io::Cursor::new(body))).unwrap();
+    let row = rows.next_row().unwrap().expect("one row");
+    assert_eq!(row.get("df_unified_id"), Some("u1"));
+    assert_eq!(row.get("event_name"), Some("df_login"));
 }
 
 #[test]
@@ -416,10 +423,13 @@ fn odd_but_valid_csv_reads_and_broken_csv_is_an_error_naming_the_row() {
         (seen, error.is_none()),
         (vec!["df_\r\nlogin".to_owned(), "df_x".to_owned()], true)
     );
-    // A row with a cell too many (a trailing comma) or too few.
+    // A row with a cell too many (a trailing comma) or too few; the last row with a cell too
+    // many and no line end too: a cut only shortens a row, so it is malformed, not truncated
+    // (which is retried, and would download the same export again).
     for body in [
         &b"df_unified_id,event_name\nu1,df_login,\n"[..],
         b"df_unified_id,event_name\nu1\nu2,df_x\n",
+        b"df_unified_id,event_name\r\nu1,df_login,x",
     ] {
         let (seen, error) = read_bytes(body);
         assert!(seen.is_empty(), "{seen:?}");

@@ -36,6 +36,8 @@ pub(crate) struct Input {
     /// Where an error body starts (its `{`).
     error_at: Option<usize>,
     ended: bool,
+    /// Whether the body starts with a byte order mark is known (and a mark was skipped).
+    bom_checked: bool,
 }
 
 impl Input {
@@ -166,6 +168,9 @@ impl Input {
 
     /// Looks for an error body in what arrived since the last scan.
     fn scan(&mut self) {
+        if !self.skip_bom() {
+            return;
+        }
         let from = self.scanned.saturating_sub(MARK.len() - 1).max(self.start);
         let hits: Vec<usize> = memchr::memmem::find_iter(&self.buf[from..self.len], MARK)
             .map(|hit| from + hit)
@@ -179,6 +184,29 @@ impl Input {
         }
         self.scanned = self.len;
         self.safe = self.len.saturating_sub(HOLD).max(self.start);
+    }
+
+    /// Skips a byte order mark at the start of the body, so the parser never sees one (it
+    /// drops a mark only when its first bytes hold all three: given one or two, read a byte
+    /// at a time, the mark was the first field's text, a quoted name's quotes with it).
+    /// `false` while the body's first bytes may still be a mark's: nothing is released then.
+    fn skip_bom(&mut self) -> bool {
+        const BOM: &[u8] = b"\xef\xbb\xbf";
+        if self.bom_checked {
+            return true;
+        }
+        let head = &self.buf[self.start..self.len];
+        if head.len() < BOM.len() && BOM.starts_with(head) && !self.ended {
+            self.safe = self.start;
+            return false;
+        }
+        if head.starts_with(BOM) {
+            self.start += BOM.len();
+            self.row_start = self.start;
+            self.scanned = self.scanned.max(self.start);
+        }
+        self.bom_checked = true;
+        true
     }
 
     /// The `{` before `at`, with only white space between.

@@ -265,7 +265,9 @@ impl RowReader {
                         continue;
                     }
                     if record.len() != self.header.len() {
-                        if at_end {
+                        // A cut shortens the last row; one with more fields than the header
+                        // is malformed wherever it stands (retrying would read it again).
+                        if at_end && record.len() < self.header.len() {
                             return Err(ExportError::Truncated {
                                 rows: self.rows,
                                 reason: format!(
