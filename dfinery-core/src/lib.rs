@@ -30,8 +30,9 @@
 //! - [`export`]: typed export queries, CSV decoded row by row as it streams in, and rows
 //!   decoded back into the structs that sent them.
 //! - `Tracker` (feature `tracker`): batches events, identity and profile updates per user in a
-//!   background task, bounds its memory, and keeps every message in a durable spool (redb) until
-//!   DFINERY confirms it.
+//!   background task and bounds its memory; with a spool (`TrackerBuilder::spool`: redb and a
+//!   journal), it keeps every message on disk until DFINERY confirms it. Without one (the
+//!   default), messages are in memory only.
 //!
 //! # Features
 //!
