@@ -647,6 +647,21 @@ fn a_file_whose_every_line_is_invalid_does_not_offer_to_send_the_other_none() {
     assert!(!out.contains("--skip-invalid"), "{out}");
 }
 
+/// `dfinery send FILE --timeout 1` to a port nobody listens on: every event stays in the spool.
+fn sent_to_a_closed_port(file: &std::path::Path) -> std::process::Output {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    dfinery()
+        .args(["send", "--timeout", "1", "--registry"])
+        .arg(crate::support::registry_path())
+        .arg(file)
+        .env("DFINERY_BASE_URL", &url)
+        .env("DFINERY_IMPORT_TOKEN", "t")
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn an_unreachable_server_keeps_the_events_for_resume_and_exits_4() {
     let dir = tempfile::tempdir().unwrap();
@@ -655,17 +670,7 @@ fn an_unreachable_server_keeps_the_events_for_resume_and_exits_4() {
         "e.ndjson",
         (1..=3).map(|n| coupon_line(n, 1, NOW)),
     );
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", closed.local_addr().unwrap());
-    drop(closed);
-    let output = dfinery()
-        .args(["send", "--timeout", "1", "--registry"])
-        .arg(crate::support::registry_path())
-        .arg(&file)
-        .env("DFINERY_BASE_URL", &url)
-        .env("DFINERY_IMPORT_TOKEN", "t")
-        .output()
-        .unwrap();
+    let output = sent_to_a_closed_port(&file);
     assert_eq!(output.status.code(), Some(4), "{}", text(&output.stderr));
     assert!(
         text(&output.stderr).contains("run again with `--resume`"),
@@ -688,17 +693,7 @@ fn a_spool_entry_that_cannot_be_read_back_is_a_failure_and_keeps_the_folder() {
             coupon_line(n, 1, NOW).replace(&format!("\"C{n}\""), &format!("\"zzcorrupt-{n}\""))
         }),
     );
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", closed.local_addr().unwrap());
-    drop(closed);
-    let output = dfinery()
-        .args(["send", "--timeout", "1", "--registry"])
-        .arg(crate::support::registry_path())
-        .arg(&file)
-        .env("DFINERY_BASE_URL", &url)
-        .env("DFINERY_IMPORT_TOKEN", "t")
-        .output()
-        .unwrap();
+    let output = sent_to_a_closed_port(&file);
     assert_eq!(output.status.code(), Some(4), "{}", text(&output.stderr));
     let state = dir.path().join("e.ndjson.dfinery-send");
     let spool = state.join("spool.redb");
