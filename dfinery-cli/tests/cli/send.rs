@@ -681,6 +681,39 @@ fn an_unreachable_server_keeps_the_events_for_resume_and_exits_4() {
 }
 
 #[test]
+fn a_send_is_resumed_by_another_path_to_the_same_file() {
+    // The file's path was compared as written: `sub/../e.ndjson`, then `e.ndjson`, was "the
+    // interrupted send of another file", refused for `--resume` and `--restart` alike.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let file = write_lines(
+        dir.path(),
+        "e.ndjson",
+        (1..=3).map(|n| coupon_line(n, 1, NOW)),
+    );
+    let output = sent_to_a_closed_port(&dir.path().join("sub/../e.ndjson"));
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output.stderr));
+    let emulator = emulator();
+    resumes_with_every_line_once(&emulator, &file, 3);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_in_a_folder_whose_name_is_not_utf_8_is_sent_and_resumed() {
+    // The progress records the file's path in JSON, which refused a path that is not UTF-8
+    // (a folder named in EUC-KR): every send of such a file failed before sending anything.
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join(std::ffi::OsStr::from_bytes(b"\xc7\xd1"));
+    std::fs::create_dir(&folder).unwrap();
+    let file = write_lines(&folder, "e.ndjson", (1..=3).map(|n| coupon_line(n, 1, NOW)));
+    let output = sent_to_a_closed_port(&file);
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output.stderr));
+    let emulator = emulator();
+    resumes_with_every_line_once(&emulator, &file, 3);
+}
+
+#[test]
 fn a_spool_entry_that_cannot_be_read_back_is_a_failure_and_keeps_the_folder() {
     // The tracker sets such an entry aside and counts it dead-lettered, but the command read
     // only the dead letters: the resumed send said `failed 0`, exited 0 and removed the folder

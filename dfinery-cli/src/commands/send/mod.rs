@@ -141,7 +141,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         len,
         modified_ns,
         queued_through_line: resume_after,
-        file: Some(absolute(&args.file)),
+        file: recorded(&args.file),
         ids: Some(ids),
     })?;
     let tracker = Tracker::builder(client)
@@ -210,7 +210,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
             len,
             modified_ns,
             queued_through_line: resume_after,
-            file: Some(absolute(&args.file)),
+            file: recorded(&args.file),
             ids: Some(ids),
         },
     )
@@ -442,7 +442,7 @@ fn resume_point(
         .ok()
         .flatten()
         .and_then(|p| p.file)
-        .filter(|other| *other != absolute(&args.file))
+        .filter(|other| !same_file(other, &args.file))
     {
         return Err(CliError::config(format!(
             "`{}` holds the interrupted send of `{}`, not of `{}`; finish that one first (`dfinery send {} --state-dir {} --resume`), or give this file another `--state-dir`",
@@ -488,6 +488,25 @@ fn resume_point(
 /// `file` as an absolute path (not resolving links), to tell one file's send from another's.
 fn absolute(file: &std::path::Path) -> PathBuf {
     std::path::absolute(file).unwrap_or_else(|_| file.to_owned())
+}
+
+/// The path a progress records for `file`: absolute, and only when it is UTF-8, which the
+/// progress's JSON can hold (a path that is not, a folder named in EUC-KR say, failed every
+/// send; without it, the check that a shared `--state-dir` holds this file's send is skipped,
+/// as for the progress of earlier versions).
+fn recorded(file: &std::path::Path) -> Option<PathBuf> {
+    let path = absolute(file);
+    path.to_str().is_some().then_some(path)
+}
+
+/// Whether the path a progress `recorded` names `file`, whatever the path it was given by
+/// (`../data/e.ndjson`, `e.ndjson` from `data`, a link): compared resolved, or as absolute
+/// paths when either cannot be resolved (the recorded file is gone, say).
+fn same_file(recorded: &std::path::Path, file: &std::path::Path) -> bool {
+    match (std::fs::canonicalize(recorded), std::fs::canonicalize(file)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => recorded == absolute(file),
+    }
 }
 
 /// What the check of the whole file found.
