@@ -167,6 +167,48 @@ fn the_documented_columns_alone_group_items_by_their_other_columns() {
 }
 
 #[test]
+fn without_event_log_id_an_item_with_empty_cells_or_no_item_column_does_not_split_an_event() {
+    // An event has one row per item whichever item columns were exported. Without a log id,
+    // a row whose item cells were all empty, and every row of an export without item
+    // columns, was taken for an event of its own: one purchase came back as three.
+    let events = |csv: &str| -> Vec<(String, usize, usize)> {
+        let mut reader = ExportRows::new(csv.as_bytes()).unwrap();
+        let mut events = Vec::new();
+        while let Some(group) = reader.next_event().unwrap() {
+            events.push((
+                group.event_name().to_owned(),
+                group.rows().count(),
+                group.item_rows().count(),
+            ));
+        }
+        events
+    };
+    let head = "df_unified_id,event_name,df_server_datetime,df_correction_datetime,df_api_version,df_order_id";
+    let at = "2024-06-24T06:02:00.123Z";
+    let purchase = format!("u1,df_purchase,{at},{at},v1,O1");
+    let login = format!("u1,df_login,{at},{at},v1,");
+    let with_colour = format!(
+        "{head},df_items_colour\r\n{purchase},red\r\n{purchase},\r\n{purchase},blue\r\n{login},\r\n{login},\r\n"
+    );
+    assert_eq!(
+        events(&with_colour),
+        [
+            ("df_purchase".to_owned(), 3, 2),
+            ("df_login".to_owned(), 1, 0),
+            ("df_login".to_owned(), 1, 0),
+        ]
+    );
+    let without_items = format!("{head}\r\n{purchase}\r\n{purchase}\r\n{purchase}\r\n{login}\r\n");
+    assert_eq!(
+        events(&without_items),
+        [
+            ("df_purchase".to_owned(), 3, 0),
+            ("df_login".to_owned(), 1, 0)
+        ]
+    );
+}
+
+#[test]
 fn raw_rows_are_read_by_name_with_typed_getters() {
     let mut reader = ExportRows::new(File::open(fixture("reordered.csv")).unwrap()).unwrap();
     assert_eq!(reader.header().names()[0], "store_id");

@@ -138,15 +138,17 @@ impl Header {
             .any(|&i| row.field(i).is_some_and(|v| !v.is_empty()))
     }
 
-    /// Whether `b` is another item row of the event of `a`: the same `event_log_id` when the
-    /// export has one; otherwise both hold an item and every other column is equal.
+    /// Whether `b` is another item row of the event whose first row is `a`: the same
+    /// `event_log_id` when the export has one; otherwise every column but the items' is equal,
+    /// and `a` holds an item or the export has no item column. An event has one row per item
+    /// whichever item columns were exported: so with none exported, its rows are identical,
+    /// and an item whose exported cells are all empty still follows its event's first item
+    /// (both were taken for events of their own). An event without items stands alone.
     pub(crate) fn same_event(&self, a: &Record, b: &Record) -> bool {
         match self.log_id {
             Some(i) => a.field(i).is_some_and(|id| !id.is_empty()) && a.field(i) == b.field(i),
             None => {
-                !self.items.is_empty()
-                    && self.has_item(a)
-                    && self.has_item(b)
+                (self.items.is_empty() || self.has_item(a))
                     && self.others.iter().all(|&i| a.field(i) == b.field(i))
             }
         }
@@ -198,6 +200,13 @@ mod tests {
         assert!(header.same_event(&a, &b));
         assert!(!header.same_event(&a, &c));
         assert!(!header.same_event(&none, &none));
+        // An item whose exported cells are empty, after its event's first item.
+        assert!(header.same_event(&a, &none));
+        // No item column exported: an event's rows, one per item, are identical.
+        let header = Header::new(["event_name", "df_order_id"]).unwrap();
+        let row = record(&["df_purchase", "o1"]);
+        assert!(header.same_event(&row, &row));
+        assert!(!header.same_event(&row, &record(&["df_purchase", "o2"])));
     }
 
     #[test]
