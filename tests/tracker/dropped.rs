@@ -2,6 +2,8 @@
 //! without a spool (it is lost if the runtime stops first), so that returning from `main`
 //! without a shutdown does not lose events silently; after a shutdown, nothing is logged.
 
+use std::time::Duration;
+
 use tracing::Level;
 
 use crate::support::{DOWN, login, spool_path, tracker_to, user};
@@ -112,6 +114,38 @@ fn a_runtime_stopped_under_a_live_tracker_reports_the_lost_messages_and_later_ca
             .to_string()
             .contains("or the Tokio runtime it was built in has stopped"),
         "{refused}"
+    );
+}
+
+#[test]
+fn a_runtime_stopped_with_the_queue_full_refuses_later_calls_instead_of_waiting_forever() {
+    // Nobody gives room back once the worker is gone: `track().await` waited for room forever,
+    // and `try_track` said the queue was full.
+    let runtime = paused_runtime();
+    let kim = user("kim");
+    let tracker = runtime.block_on(async {
+        let tracker = tracker_to(DOWN).queue_cap(3, 1 << 20).build().unwrap();
+        for _ in 0..3 {
+            tracker.track(&kim, login()).await.unwrap();
+        }
+        tracker
+    });
+    drop(runtime);
+    let refused = tracker.try_track(&kim, login()).unwrap_err();
+    assert!(
+        matches!(refused, dfinery::TrackError::Closed),
+        "{refused:?}"
+    );
+    let later = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let awaited = later.block_on(async {
+        tokio::time::timeout(Duration::from_secs(60), tracker.track(&kim, login())).await
+    });
+    assert!(
+        matches!(awaited, Ok(Err(dfinery::TrackError::Closed))),
+        "{awaited:?}"
     );
 }
 

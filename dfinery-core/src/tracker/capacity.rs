@@ -13,7 +13,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, TryAcquireError};
 // Tokio's clock: the worker sleeps until `held_until` on it, and tests pause it.
 use tokio::time::Instant;
 
@@ -61,10 +61,17 @@ impl Capacity {
     /// Takes room for one message of `bytes` now, or says why not.
     pub(crate) fn try_take(&self, bytes: usize) -> Result<(), TrackError> {
         let weight = self.weight(bytes)?;
-        let message = self.messages.try_acquire().map_err(|_| self.full())?;
-        let Ok(bytes) = self.bytes.try_acquire_many(weight) else {
-            drop(message);
-            return Err(self.full());
+        let refused = |error| match error {
+            TryAcquireError::Closed => TrackError::Closed,
+            TryAcquireError::NoPermits => self.full(),
+        };
+        let message = self.messages.try_acquire().map_err(refused)?;
+        let bytes = match self.bytes.try_acquire_many(weight) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                drop(message);
+                return Err(refused(error));
+            }
         };
         message.forget();
         bytes.forget();

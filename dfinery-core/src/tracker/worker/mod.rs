@@ -112,6 +112,9 @@ impl Drop for Worker {
         if self.finished {
             return;
         }
+        // Nobody gives room back from now on: a call waiting for room (the queue full when the
+        // runtime stopped) would wait forever. Closed, it returns `TrackError::Closed`.
+        self.core.capacity.close();
         let metrics = self.core.metrics();
         let undelivered = metrics.queued + metrics.in_flight;
         if undelivered == 0 {
