@@ -49,7 +49,7 @@ pub enum ClientBuildError {
     /// A base URL that cannot be used.
     #[error("invalid `base_url` `{url}`: {reason}")]
     InvalidBaseUrl {
-        /// The URL (credentials removed).
+        /// The URL, without credentials, query or fragment (which may carry a token).
         url: String,
         /// What is wrong, with the fix.
         reason: String,
@@ -485,10 +485,30 @@ fn check_settings(
     Ok(())
 }
 
+/// A base URL as an error shows it, parsed or not: without what could be credentials
+/// (`user:password@`) or a query or fragment (`?access_token=…`), each written `…`.
+fn shown_url(text: &str) -> String {
+    let text = text.trim();
+    let (scheme, rest) = match text.find("://") {
+        Some(at) => text.split_at(at + 3),
+        None => ("", text),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let path = match path.find(['?', '#']) {
+        Some(at) => format!("{}?…", &path[..at]),
+        None => path.to_owned(),
+    };
+    format!("{scheme}{host}{path}")
+}
+
 /// The base URL without a trailing slash, when it is https, or http to loopback (or allowed).
 fn check_base_url(text: &str, allow_insecure_http: bool) -> Result<String, ClientBuildError> {
     let invalid = |url: &str, reason: &str| ClientBuildError::InvalidBaseUrl {
-        url: url.to_owned(),
+        url: shown_url(url),
         reason: reason.to_owned(),
     };
     let url = Url::parse(text.trim()).map_err(|e| {
@@ -671,6 +691,23 @@ mod tests {
             .unwrap_err();
         assert!(!error.to_string().contains("hunter2"), "{error}");
         assert!(matches!(error, ClientBuildError::InvalidBaseUrl { .. }));
+        // Nor when the URL does not parse (a bad port), nor a query's token.
+        for (bad, shown) in [
+            (
+                "https://user:hunter2@x.example:99999/p?k=v",
+                "`https://x.example:99999/p?…`",
+            ),
+            (
+                "https://x.example/?access_token=hunter2",
+                "`https://x.example/?…`",
+            ),
+            ("user:hunter2@x.example:99999", "`x.example:99999`"),
+        ] {
+            let error = base().base_url(bad).build().unwrap_err();
+            let text = error.to_string();
+            assert!(!text.contains("hunter2"), "{text}");
+            assert!(text.contains(shown), "{text}");
+        }
     }
 
     #[test]
