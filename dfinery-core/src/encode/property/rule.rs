@@ -93,6 +93,11 @@ pub enum Rule {
         /// The limit, [`MAX_ITEMS_PER_REQUEST`](crate::limits::MAX_ITEMS_PER_REQUEST).
         max: usize,
     },
+    /// A `df_items` key among an event's properties: DFINERY refuses it there (`40001`).
+    #[error(
+        "is the event's items, which travel in `event_items`, never among its properties; add each item with `.item(...)`"
+    )]
+    ItemsInProperties,
     /// An event whose items are required, sent with none.
     #[error("is empty; this event needs at least one item")]
     NoItems,

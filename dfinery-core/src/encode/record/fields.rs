@@ -54,6 +54,10 @@ impl Fields {
                 w.violation(key.clone(), Rule::BadName(error));
                 continue;
             }
+            if scope == Scope::Event && key == "df_items" {
+                w.violation(key.clone(), Rule::ItemsInProperties);
+                continue;
+            }
             match entry {
                 Entry::Value(value) => {
                     let spec = PropertySpec::new("", value.data_type(), scope);

@@ -199,6 +199,20 @@ fn the_builder_reports_every_bad_value() {
         "`event_items[0].inf`: element 1 must be a finite number (found inf)"
     );
     assert!(error.to_string().starts_with("event `e` is invalid: "));
+    // Items given as a property: DFINERY refuses `df_items` among the properties.
+    let error = EventRecord::builder("df_purchase")
+        .property("df_items", "x")
+        .build()
+        .unwrap_err();
+    assert_eq!(error.violations.len(), 1);
+    assert_eq!(error.violations[0].path, "event_properties.df_items");
+    assert!(matches!(error.violations[0].rule, Rule::ItemsInProperties));
+    assert!(
+        error
+            .to_string()
+            .contains("add each item with `.item(...)`"),
+        "{error}"
+    );
 }
 
 #[test]
