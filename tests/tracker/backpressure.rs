@@ -374,6 +374,32 @@ async fn settings_out_of_range_are_refused_and_a_runtime_is_required() {
             .build()
             .is_err()
     );
+    // No message fits in 64 bytes: every call failed `TooLarge`.
+    let error = Tracker::builder(client.clone())
+        .queue_cap(10, 64)
+        .build()
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("`queue_cap` holds fewer bytes than the smallest message"),
+        "{error}"
+    );
+    // A client without the Import API's token: every message was dead-lettered, though every
+    // call had returned `Ok`.
+    let export_only = dfinery::Client::builder()
+        .service_id("s")
+        .export_token("e")
+        .base_url(DOWN)
+        .build()
+        .unwrap();
+    let error = Tracker::builder(export_only).build().unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("`import_token` is not set on the client"),
+        "{error}"
+    );
     let outside = std::thread::spawn(move || Tracker::builder(client).build().map(|_| ()))
         .join()
         .unwrap();

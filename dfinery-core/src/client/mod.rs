@@ -90,6 +90,11 @@ impl Client {
         &self.inner.base_url
     }
 
+    /// Whether the client has an Import API token (the tracker needs one).
+    pub(crate) fn has_import_token(&self) -> bool {
+        self.inner.import_token.is_some()
+    }
+
     /// The retry policy in force (for the builder's tests).
     #[cfg(test)]
     pub(crate) fn retry_policy(&self) -> &RetryPolicy {

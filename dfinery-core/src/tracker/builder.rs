@@ -53,6 +53,10 @@ pub struct TrackerBuilder {
     opened_spool: Option<Spool>,
 }
 
+/// The fewest bytes [`TrackerBuilder::queue_cap`] accepts: below, no message fits (each weighs
+/// 64 bytes besides its identity and content).
+const MIN_QUEUE_BYTES: usize = 128;
+
 impl TrackerBuilder {
     pub(crate) fn new(client: Client) -> TrackerBuilder {
         TrackerBuilder {
@@ -247,6 +251,20 @@ impl TrackerBuilder {
             );
         }
         // The semaphores behind the cap hold at most `usize::MAX >> 3` permits.
+        if self.queue_cap_bytes < MIN_QUEUE_BYTES {
+            return invalid(
+                "queue_cap",
+                "holds fewer bytes than the smallest message (64 bytes plus its identity and content); give e.g. 16 MiB",
+            );
+        }
+        // Every message goes to the Import API: without its token each would be dead-lettered,
+        // though every call had returned `Ok`.
+        if !self.client.has_import_token() {
+            return invalid(
+                "import_token",
+                "is not set on the client, and the tracker sends with the Import API; give the client `.import_token(...)` (or set `DFINERY_IMPORT_TOKEN`)",
+            );
+        }
         if self.queue_cap > usize::MAX >> 4 || self.queue_cap_bytes > usize::MAX >> 4 {
             return invalid(
                 "queue_cap",
