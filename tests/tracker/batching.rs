@@ -229,3 +229,34 @@ async fn a_queue_more_than_half_full_is_sent_without_waiting_for_the_interval() 
     assert_eq!(report.delivered, 40);
     assert_eq!(stored_ids(&emulator).len(), 40);
 }
+
+/// An event made from JSON parts with more items than one request carries (the derives and the
+/// builder refuse it already) is refused by the call: it was queued, and DFINERY's refusal
+/// dead-lettered it after every call had returned `Ok`.
+#[tokio::test(start_paused = true)]
+async fn an_event_with_more_items_than_a_request_carries_is_refused_by_the_call() {
+    let tracker = tracker_to(crate::support::DOWN).build().unwrap();
+    let items = format!("[{}]", vec![r#"{"sku":"A"}"#; 101].join(","));
+    let items: &serde_json::value::RawValue = serde_json::from_str(&items).unwrap();
+    let record = dfinery::EventRecord::from_json_parts(
+        uuid::Uuid::new_v4(),
+        "wishlist_shared",
+        dfinery::Datetime::now(),
+        Some(items),
+        None,
+    )
+    .unwrap();
+    let refused = tracker.try_track(&user("kim"), record.clone()).unwrap_err();
+    assert!(
+        matches!(refused, dfinery::TrackError::Invalid(_)),
+        "{refused:?}"
+    );
+    assert!(refused.to_string().contains("has 101 items"), "{refused}");
+    let refused = tracker.track(&user("kim"), record).await.unwrap_err();
+    assert!(
+        matches!(refused, dfinery::TrackError::Invalid(_)),
+        "{refused:?}"
+    );
+    assert_eq!(tracker.metrics().queued, 0);
+    tracker.shutdown().await.unwrap();
+}

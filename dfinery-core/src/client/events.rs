@@ -234,22 +234,30 @@ fn too_many_items(records: &[EventRecord], items: &[usize]) -> Vec<InvalidEvent>
         .iter()
         .zip(items)
         .enumerate()
-        .filter(|(_, (_, count))| **count > MAX_ITEMS_PER_REQUEST)
-        .map(|(index, (record, &len))| InvalidEvent {
-            index,
-            error: ValidationError {
-                subject: format!("event `{}`", record.event_name()),
-                violations: vec![Violation {
-                    path: "event_items".to_owned(),
-                    property: Cow::Borrowed("event_items"),
-                    rule: Rule::TooManyItems {
-                        len,
-                        max: MAX_ITEMS_PER_REQUEST,
-                    },
-                }],
-            },
+        .filter_map(|(index, (record, &len))| {
+            Some(InvalidEvent {
+                index,
+                error: too_many_items_of(record, len)?,
+            })
         })
         .collect()
+}
+
+/// The error of an event with `len` items, more than one request carries; `None` when it has
+/// no more than that. (The derives and the builder refuse such an event; one made from JSON
+/// parts is refused here and by the tracker.)
+pub(crate) fn too_many_items_of(record: &EventRecord, len: usize) -> Option<ValidationError> {
+    (len > MAX_ITEMS_PER_REQUEST).then(|| ValidationError {
+        subject: format!("event `{}`", record.event_name()),
+        violations: vec![Violation {
+            path: "event_items".to_owned(),
+            property: Cow::Borrowed("event_items"),
+            rule: Rule::TooManyItems {
+                len,
+                max: MAX_ITEMS_PER_REQUEST,
+            },
+        }],
+    })
 }
 
 /// Every record, or every invalid event.

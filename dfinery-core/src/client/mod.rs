@@ -15,6 +15,7 @@ mod transport;
 pub use builder::{ClientBuildError, ClientBuilder};
 pub use classify::classify;
 pub use error::{Error, InvalidEvent, ServerCode};
+pub(crate) use events::too_many_items_of;
 pub use events::{IntoEventRecord, RequestReport, SendError, SendReport};
 pub use export::ByteStream;
 pub use import::IntoUserProperties;

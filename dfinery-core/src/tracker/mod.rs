@@ -402,6 +402,7 @@ impl Tracker {
     /// As [`try_track`](Tracker::try_track).
     pub fn try_send(&self, identity: &Identity, message: Message) -> Result<(), TrackError> {
         self.check_open()?;
+        self.check_items(&message)?;
         let weight = message.weight() + identity_weight(identity);
         let core = &*self.inner.core;
         core.capacity.try_take(weight).map_err(|e| self.refuse(e))?;
@@ -462,6 +463,7 @@ impl Tracker {
     ///
     /// As [`track`](Tracker::track).
     pub async fn send(&self, identity: &Identity, message: Message) -> Result<(), TrackError> {
+        self.check_items(&message)?;
         // A loop of calls that never wait (room to spare, no spool) would otherwise keep its
         // runtime thread, and the worker that sends, from running other tasks: this yields
         // once the task's cooperative budget is spent, as Tokio's channels do. Nothing is
@@ -508,7 +510,8 @@ impl Tracker {
                 (identity, message, weight)
             })
             .collect();
-        for (_, _, weight) in &weighed {
+        for (_, message, weight) in &weighed {
+            self.check_items(message)?;
             core.capacity.fits(*weight).map_err(|e| self.refuse(e))?;
         }
         let total = weighed.len();
@@ -609,6 +612,20 @@ impl Tracker {
             user_properties,
             request_datetime: Datetime::now(),
         }))
+    }
+
+    /// Refuses an event with more items than one request carries (one made from JSON parts:
+    /// the derives and the builder refuse it already), which DFINERY would refuse whole.
+    fn check_items(&self, message: &Message) -> Result<(), TrackError> {
+        match message {
+            Message::Event(record) => {
+                match crate::client::too_many_items_of(record, record.item_count()) {
+                    Some(error) => Err(self.refuse(TrackError::Invalid(error))),
+                    None => Ok(()),
+                }
+            }
+            _ => Ok(()),
+        }
     }
 
     fn check_open(&self) -> Result<(), TrackError> {

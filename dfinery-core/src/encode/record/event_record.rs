@@ -109,7 +109,7 @@ impl EventRecord {
     /// let properties: &RawValue = serde_json::from_str(r#"{"coupon_code":"WELCOME"}"#).unwrap();
     /// let at = Datetime::parse_wire("2024-06-24T06:01:48.501Z").unwrap();
     /// let record = EventRecord::from_json_parts(
-    ///     uuid::Uuid::nil(), "coupon_used", at, None, Some(properties),
+    ///     uuid::Uuid::new_v4(), "coupon_used", at, None, Some(properties),
     /// )
     /// .unwrap();
     /// assert_eq!(record.event_properties().unwrap().get(), r#"{"coupon_code":"WELCOME"}"#);
