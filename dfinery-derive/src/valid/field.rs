@@ -103,9 +103,11 @@ pub fn check_wrapper(
     target: &Target<'_>,
     errors: &mut Errors,
 ) {
-    let Some((wrapper, inner)) = types::wrapper(field.ty) else {
+    let wrappers = types::wrappers(field.ty);
+    let Some(&(_, inner)) = wrappers.first() else {
         return;
     };
+    let patch = wrappers.iter().any(|(name, _)| *name == "Patch");
     // The type as written (not the `$t` of a macro that passed it on), for the span and text.
     let written = types::peeled(field.ty);
     let noun = target.noun();
@@ -120,7 +122,7 @@ pub fn check_wrapper(
                 types::text(written)
             ),
         );
-    } else if wrapper == "Patch" && target.scope != Scope::User {
+    } else if patch && target.scope != Scope::User {
         errors.spanned(
             written,
             format!(

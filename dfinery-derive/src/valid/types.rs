@@ -38,6 +38,54 @@ pub fn wrapper(ty: &Type) -> Option<(&'static str, &Type)> {
     }
 }
 
+/// Every `Option` or `Patch` in a field type, outermost first, looking through the pointers
+/// the property traits are forwarded through (`&T`, `Box<T>`, `Arc<T>`, `Rc<T>`, `Cow<T>`) and
+/// through each wrapper: `Box<Option<String>>` and `Option<Patch<f64>>` hold wrappers too. Each
+/// comes with the type the whole field holds inside it all (`String`, `f64`).
+pub fn wrappers(ty: &Type) -> Vec<(&'static str, &Type)> {
+    let mut found = Vec::new();
+    let mut at = ty;
+    loop {
+        if let Type::Reference(reference) = peeled(at) {
+            at = &reference.elem;
+            continue;
+        }
+        if let Some((name, inner)) = wrapper(at) {
+            found.push(name);
+            at = inner;
+            continue;
+        }
+        match pointee(at) {
+            Some(inner) => at = inner,
+            None => break,
+        }
+    }
+    found.into_iter().map(|name| (name, at)).collect()
+}
+
+/// `T` of `Box<T>`, `Arc<T>`, `Rc<T>` or `Cow<'_, T>` (any path ending so).
+fn pointee(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = peeled(ty) else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if !matches!(
+        last.ident.to_string().as_str(),
+        "Box" | "Arc" | "Rc" | "Cow"
+    ) {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let mut types = args.args.iter().filter_map(|arg| match arg {
+        GenericArgument::Type(inner) => Some(inner),
+        _ => None,
+    });
+    let inner = types.next()?;
+    types.next().is_none().then_some(inner)
+}
+
 /// A type as a user would write it: `Vec<String>`, `&'a str`, `Option<f64>`.
 pub fn text(ty: &Type) -> String {
     let raw = ty.to_token_stream().to_string();
@@ -89,6 +137,24 @@ mod tests {
         let option = ty("Option<Vec<String>>");
         let (_, inner) = wrapper(&option).unwrap();
         assert_eq!(text(inner), "Vec<String>");
+    }
+
+    #[test]
+    fn wrappers_are_found_through_pointers_and_other_wrappers() {
+        let names = |t: &str| -> Vec<&str> {
+            let t = ty(t);
+            wrappers(&t).into_iter().map(|w| w.0).collect()
+        };
+        assert_eq!(names("Box<Option<String>>"), ["Option"]);
+        assert_eq!(names("&'a Option<String>"), ["Option"]);
+        assert_eq!(names("std::sync::Arc<Option<String>>"), ["Option"]);
+        assert_eq!(names("Cow<'a, Option<String>>"), ["Option"]);
+        assert_eq!(names("Option<Patch<f64>>"), ["Option", "Patch"]);
+        assert_eq!(names("Box<Patch<f64>>"), ["Patch"]);
+        assert!(names("Box<String>").is_empty());
+        assert!(names("Vec<Option<String>>").is_empty());
+        let t = ty("Box<Option<Vec<String>>>");
+        assert_eq!(text(wrappers(&t)[0].1), "Vec<String>");
     }
 
     /// A `$t:ty` fragment reaches the derive as a type in an invisible group.
