@@ -145,6 +145,22 @@ fn check_values(input: &Enum<'_>, def: &PropertyDef, what: &str, span: Span, err
         );
         return;
     }
+    // Without registered values, the property's `max_len` still bounds each value (checked
+    // at run time, it failed every send of a variant too long).
+    if let (None, Some(max)) = (&def.enum_values, def.max_len) {
+        for variant in input.variants.iter().filter(|v| v.attrs_ok) {
+            let len = variant.value.chars().count();
+            if len > max {
+                errors.at(
+                    variant.span,
+                    format!(
+                        "`{}` has {len} characters, but {what} takes at most {max} (`max_len`); shorten it with `#[dfinery(rename = \"...\")]`",
+                        variant.value
+                    ),
+                );
+            }
+        }
+    }
     let Some(allowed) = &def.enum_values else {
         return;
     };
