@@ -132,9 +132,15 @@ impl std::error::Error for UnknownDataType {}
 impl FromStr for DataType {
     type Err = UnknownDataType;
 
-    /// Parses the `dfinery.toml` spelling; white space inside `array< … >` is allowed.
+    /// Parses the `dfinery.toml` spelling; white space around the name and beside the `<` and
+    /// `>` of `array< … >` is allowed, not inside a name (`str ing` is no type).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+        let compact = s
+            .trim()
+            .split('<')
+            .map(|part| part.split('>').map(str::trim).collect::<Vec<_>>().join(">"))
+            .collect::<Vec<_>>()
+            .join("<");
         DataType::ALL
             .into_iter()
             .find(|t| t.registry_name() == compact)

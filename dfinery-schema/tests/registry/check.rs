@@ -298,7 +298,7 @@ fn json_len_matches_serde_json_text() {
     let cases: [(J<'_>, &str); 15] = [
         (J::Null, "null"),
         (J::Fraction(0.1), "0.1"),
-        (J::Fraction(1e300), "1e300"),
+        (J::Fraction(1e300), "1e+300"),
         (J::Fraction(-2.5e-8), "-2.5e-8"),
         (J::Bool(true), "true"),
         (J::Bool(false), "false"),
@@ -314,6 +314,9 @@ fn json_len_matches_serde_json_text() {
     ];
     for (value, text) in cases {
         assert_eq!(value.json_len(), text.len(), "{text}");
+        if let J::Fraction(f) = value {
+            assert_eq!(serde_json::to_string(&f).unwrap(), text);
+        }
     }
 }
 

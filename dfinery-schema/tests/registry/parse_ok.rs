@@ -163,6 +163,13 @@ fn spacing_inside_array_types_is_allowed() {
         registry.user_property("scores").unwrap().ty,
         DataType::DoubleArray
     );
+    for spaced in [" array < long > ", "  string "] {
+        assert!(spaced.parse::<DataType>().is_ok(), "{spaced:?}");
+    }
+    // Not inside a name: a misspelt registry was read as `string`, `long`, `datetime`.
+    for broken in ["str ing", "lo ng", "date time", "array<str ing>"] {
+        assert!(broken.parse::<DataType>().is_err(), "{broken:?}");
+    }
 }
 
 #[test]
