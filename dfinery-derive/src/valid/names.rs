@@ -27,7 +27,13 @@ pub fn find_event<'r>(
         return Some(event);
     }
     if let Err(error) = names::check_name(name) {
-        errors.at(span, format!("invalid event name: {error}"));
+        let message = match from {
+            EventNameFrom::Attribute => format!("invalid event name: {error}"),
+            EventNameFrom::StructName => format!(
+                "the struct's name in snake case, `{name}`, is no valid event name ({error}); name the event with `#[dfinery(event = \"...\")]`"
+            ),
+        };
+        errors.at(span, message);
         return None;
     }
     let file = &loaded.display;
