@@ -73,6 +73,7 @@ pub fn check_item<'f, 'a>(input: &'f Struct<'a>, errors: &mut Errors) -> Option<
                 field::missing_message(&missing, &target),
             );
         }
+        let before = events_text(&names);
         names.push(name);
         merged = Some(match merged {
             None => resolved.specs,
@@ -81,7 +82,7 @@ pub fn check_item<'f, 'a>(input: &'f Struct<'a>, errors: &mut Errors) -> Option<
                     &input.fields,
                     &mut so_far,
                     &resolved.specs,
-                    names.first().map_or("", String::as_str),
+                    &before,
                     names.last().map_or("", String::as_str),
                     errors,
                 );
@@ -98,13 +99,24 @@ pub fn check_item<'f, 'a>(input: &'f Struct<'a>, errors: &mut Errors) -> Option<
     })
 }
 
+/// `event `a``, `events `a` and `b``, `events `a`, `b` and `c``: the events merged so far,
+/// whose shared values (not only the first event's) the specs hold.
+fn events_text(names: &[String]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.split_last() {
+        None => "no event".to_owned(),
+        Some((last, [])) => format!("event {last}"),
+        Some((last, rest)) => format!("events {} and {last}", rest.join(", ")),
+    }
+}
+
 /// Merges the checks of another event into the specs found so far (both aligned with
 /// `fields`); a field registered with different types under two events is an error.
 fn merge_into(
     fields: &[Field<'_>],
     so_far: &mut [Option<Spec>],
     other: &[Option<Spec>],
-    first: &str,
+    before: &str,
     this: &str,
     errors: &mut Errors,
 ) {
@@ -124,7 +136,7 @@ fn merge_into(
                 errors.spanned(
                     field.ty,
                     format!(
-                        "item property `{}` allows {} for event `{first}` but {} for event `{this}`; no value fits both, so one field cannot fill it for both: give the item one of the events, or register a value both allow",
+                        "item property `{}` allows {} for {before} but {} for event `{this}`; no value fits both, so one field cannot fill it for both: give the item one of the events, or register a value both allow",
                         spec.name,
                         values(&spec.enum_values),
                         values(&again.enum_values)
@@ -137,7 +149,7 @@ fn merge_into(
             errors.spanned(
                 field.ty,
                 format!(
-                    "item property `{}` is a {} for event `{first}` but a {} for event `{this}`; one field can fill only one type",
+                    "item property `{}` is a {} for {before} but a {} for event `{this}`; one field can fill only one type",
                     spec.name, spec.ty, again.ty
                 ),
             );

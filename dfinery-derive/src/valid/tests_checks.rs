@@ -49,6 +49,10 @@ items.colour       = { type = "string", enum = ["red", "green", "blue"] }
 items.gift_wrap    = "boolean"
 items.size         = { type = "string", enum = ["l"] }
 
+[events.gift_sent]
+items.sku          = { type = "string", required = true }
+items.colour       = { type = "string", enum = ["blue"] }
+
 [user_properties]
 lifetime_points = "long"
 tier            = { type = "string", enum = ["bronze", "silver", "gold"] }
@@ -742,6 +746,20 @@ fn an_item_field_whose_values_under_two_events_have_none_in_common_is_an_error()
     assert_one(
         &errors,
         "item property `size` allows \"l\" for event `wishlist_shared` but \"s\", \"m\" for event `coupon_used`; no value fits both, so one field cannot fill it for both: give the item one of the events, or register a value both allow",
+    );
+}
+
+#[test]
+fn the_values_an_item_field_had_are_those_every_event_before_shares() {
+    // The message credited the values the first two events share to the first alone, which
+    // allows `blue` too.
+    let (_, errors) = item(syn::parse_quote! {
+        #[dfinery(event = "wishlist_shared", event = "coupon_used", event = "gift_sent")]
+        struct Line { sku: String, colour: Option<String> }
+    });
+    assert_one(
+        &errors,
+        "item property `colour` allows \"red\", \"green\" for events `wishlist_shared` and `coupon_used` but \"blue\" for event `gift_sent`; no value fits both, so one field cannot fill it for both: give the item one of the events, or register a value both allow",
     );
 }
 
