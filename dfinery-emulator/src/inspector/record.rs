@@ -17,11 +17,13 @@ pub(crate) fn violation(v: &ServerViolation) -> Value {
     })
 }
 
-/// The name in ``did you mean `x`?``, if the text has one.
+/// The name in the ``did you mean `x`?`` that ends the text, if it ends so: the text may
+/// quote the value sent before it, which a sender could write to look like a suggestion.
 pub(crate) fn suggestion(expected: &str) -> Option<&str> {
-    let start = expected.find("did you mean `")? + "did you mean `".len();
-    let rest = &expected[start..];
-    rest.find('`').map(|end| &rest[..end])
+    let rest = expected.strip_suffix("`?")?;
+    let start = rest.rfind("did you mean `")? + "did you mean `".len();
+    let name = &rest[start..];
+    (!name.contains('`')).then_some(name)
 }
 
 /// The identity a body names: `common.identity` (events), `identity` (identities, profiles) or
@@ -32,9 +34,23 @@ pub(crate) fn identity(body: &Value) -> Value {
         .or_else(|| body.get("identity"))
         .filter(|v| v.is_object());
     match (found, body.get("external_id")) {
-        (Some(identity), _) => identity.clone(),
+        (Some(Value::Object(identity)), _) => Value::Object(
+            identity
+                .iter()
+                .map(|(key, value)| (key.clone(), as_text(value)))
+                .collect(),
+        ),
         (None, Some(id @ Value::String(_))) => json!({ "external_id": id }),
         _ => Value::Null,
+    }
+}
+
+/// `value` as the page shows text: a string as it is, anything else as its JSON text (an
+/// object sent where a string belongs made the page's script throw on it).
+fn as_text(value: &Value) -> Value {
+    match value {
+        Value::String(_) => value.clone(),
+        other => Value::String(other.to_string()),
     }
 }
 
@@ -142,8 +158,8 @@ fn one_event(
         "index": index,
         "name": name,
         "registered": def.is_some(),
-        "log_id": event.get("event_log_id"),
-        "datetime": event.get("event_datetime"),
+        "log_id": event.get("event_log_id").map(as_text),
+        "datetime": event.get("event_datetime").map(as_text),
         "properties": props,
         "items": items,
         "violations": own,
@@ -165,13 +181,20 @@ fn properties<'r>(
             let path = format!("{parent}.{name}");
             let broken = claim(violations, claimed, &path);
             let ty = def(name).map_or("unregistered", |d| d.ty.display_name());
-            json!({
+            let mut shown = json!({
                 "name": name,
                 "type": ty,
                 "json": kind(value),
                 "value": value,
                 "violations": broken,
-            })
+            });
+            // A number as it was sent: parsed by the page's script it loses digits past 2^53
+            // and its form (`1.0` became `1`, beside "found a fractional number"). Strings
+            // need no copy (a large one would double the record).
+            if matches!(value, Value::Number(_) | Value::Array(_)) {
+                shown["text"] = Value::String(value.to_string());
+            }
+            shown
         })
         .collect()
 }
@@ -227,6 +250,26 @@ mod tests {
             Some("df_price")
         );
         assert_eq!(suggestion("a registered property"), None);
+        // A value sent that quotes a suggestion of its own is no suggestion.
+        assert_eq!(
+            suggestion("one of `red`, `blue` (found `did you mean `df_evil``)"),
+            None
+        );
+    }
+
+    #[test]
+    fn identities_log_ids_and_values_reach_the_page_as_sent_text() {
+        // An object where a string belongs made the page's script throw on it, and a Long past
+        // 2^53 lost digits once the page parsed it.
+        let body = json!({"common": {"identity": {"external_id": "u", "x": {"toString": 1}}}});
+        assert_eq!(
+            identity(&body),
+            json!({"external_id": "u", "x": "{\"toString\":1}"})
+        );
+        let big: Value = serde_json::from_str("{\"n\": 9007199254740993, \"f\": 1.0}").unwrap();
+        let shown = properties(big.as_object().unwrap(), |_| None, "p", &[], &mut []);
+        let texts: Vec<&str> = shown.iter().map(|p| p["text"].as_str().unwrap()).collect();
+        assert_eq!(texts, ["1.0", "9007199254740993"]);
     }
 
     #[test]

@@ -96,6 +96,14 @@ async fn local_only(
             "the request comes from a page of `{}`",
             shown(origin)
         )),
+        // A browser's request another site's page made without an `Origin` (an `<img>` of the
+        // stream, which cannot read it but made the emulator copy every kept request for it).
+        _ if headers
+            .get("sec-fetch-site")
+            .is_some_and(|site| site.as_bytes().eq_ignore_ascii_case(b"cross-site")) =>
+        {
+            Some("the request comes from another site's page".to_owned())
+        }
         _ => None,
     };
     match refused {

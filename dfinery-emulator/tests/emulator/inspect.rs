@@ -303,6 +303,31 @@ async fn inspection_answers_only_this_machine_s_pages() {
         "{}",
         answer.text
     );
+    // Without an `Origin`, a browser still says another site's page asked (an `<img>` of the
+    // stream made the emulator copy every kept request for it).
+    let answer = read(
+        server
+            .http
+            .get(&stats)
+            .header("sec-fetch-site", "cross-site"),
+    )
+    .await;
+    assert_eq!(answer.status, 403, "{}", answer.text);
+    assert!(
+        answer
+            .text
+            .starts_with("the request comes from another site's page"),
+        "{}",
+        answer.text
+    );
+    let answer = read(
+        server
+            .http
+            .get(&stats)
+            .header("sec-fetch-site", "same-origin"),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
     // This machine's names and pages are answered.
     let port = server.emu.base_url().rsplit(':').next().unwrap().to_owned();
     for host in [

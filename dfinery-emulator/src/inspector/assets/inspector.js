@@ -44,7 +44,15 @@
   function short(value) {
     var text = JSON.stringify(value);
     if (text === undefined) text = String(value);
+    return cut(text);
+  }
+  function cut(text) {
     return text.length > 300 ? text.slice(0, 300) + "…" : text;
+  }
+  // A property's value as it was sent (its JSON text, which a number parsed here would lose
+  // digits of past 2^53), or re-serialised where the server sent no text.
+  function valueText(p) {
+    return typeof p.text === "string" ? cut(p.text) : short(p.value);
   }
   function identityText(identity) {
     if (!identity || typeof identity !== "object") return "—";
@@ -67,7 +75,7 @@
     if (f.event && !eventNames(r).some(function (n) { return n.toLowerCase().indexOf(f.event) >= 0; })) return false;
     if (f.identity) {
       var id = r.identity || {};
-      var hit = Object.keys(id).some(function (k) { return String(id[k]).toLowerCase().indexOf(f.identity) >= 0; });
+      var hit = Object.keys(id).some(function (k) { var v = id[k]; return (typeof v === "string" ? v : JSON.stringify(v) || "").toLowerCase().indexOf(f.identity) >= 0; });
       if (!hit) return false;
     }
     return true;
@@ -99,7 +107,7 @@
           el("td", null, p.type === "unregistered"
             ? el("span", { "class": "badge unreg", text: "unregistered (" + p.json + ")" })
             : el("span", { "class": "badge type", text: p.type })),
-          el("td", { "class": "value" }, short(p.value), bad ? p.violations.map(function (v) { return violationLine(v, true); }) : null));
+          el("td", { "class": "value" }, valueText(p), bad ? p.violations.map(function (v) { return violationLine(v, true); }) : null));
       })));
   }
   function details(r) {
@@ -304,11 +312,11 @@
             el("p", { "class": "small muted", text: Object.keys(p.identity).map(function (k) { return k + " = " + p.identity[k]; }).join(" · ") }),
             props.length ? el("table", { "class": "props" }, el("caption", { "class": "sr-only", text: "Current user properties" }),
               el("thead", null, el("tr", null, el("th", { scope: "col", text: "User property" }), el("th", { scope: "col", text: "Current value" }))),
-              el("tbody", null, props.map(function (pr) { return el("tr", null, el("td", null, el("code", { text: pr.name })), el("td", { "class": "value", text: short(pr.value) })); })))
+              el("tbody", null, props.map(function (pr) { return el("tr", null, el("td", null, el("code", { text: pr.name })), el("td", { "class": "value", text: valueText(pr) })); })))
               : el("p", { "class": "muted small", text: "No user properties set." }),
             el("h4", { text: "Identity and profile requests kept (" + m.history.length + "), oldest first" }),
             el("ol", { "class": "history small" }, m.history.map(function (r) {
-              var set = (r.user_properties || []).map(function (u) { return u.name + "=" + short(u.value); }).join(", ");
+              var set = (r.user_properties || []).map(function (u) { return u.name + "=" + valueText(u); }).join(", ");
               return el("li", null, clock(r.at) + " ", el("code", { text: r.endpoint.replace("/api/v1", "") }), " ", resultBadge(r), set ? " " + set : "");
             }))));
         });
