@@ -15,6 +15,7 @@ mod transport;
 pub use builder::{ClientBuildError, ClientBuilder};
 pub use classify::classify;
 pub use error::{Error, InvalidEvent, ServerCode};
+#[cfg(feature = "tracker")]
 pub(crate) use events::too_many_items_of;
 pub use events::{IntoEventRecord, RequestReport, SendError, SendReport};
 pub use export::ByteStream;
@@ -92,6 +93,7 @@ impl Client {
     }
 
     /// Whether the client has an Import API token (the tracker needs one).
+    #[cfg(feature = "tracker")]
     pub(crate) fn has_import_token(&self) -> bool {
         self.inner.import_token.is_some()
     }
