@@ -70,7 +70,7 @@ pub(crate) fn check_delete(body: &Value) -> Result<DeleteRequest, Failure> {
 /// Checks a `/user-profile` body against the registered user properties.
 pub(crate) fn check_profile(registry: &Registry, body: &Value) -> Result<ProfileRequest, Failure> {
     if let Value::Array(profiles) = body {
-        return Err(several_profiles("$", profiles.len()));
+        return Err(several_profiles("$", profiles));
     }
     let root = object(body, "")?;
     // The top-level shape first (§10 step 5), then the count of profiles (step 6).
@@ -80,7 +80,7 @@ pub(crate) fn check_profile(registry: &Registry, body: &Value) -> Result<Profile
     field(root, "request_datetime", "")?;
     let properties = match field(root, "user_properties", "")? {
         Value::Object(map) => map,
-        Value::Array(profiles) => return Err(several_profiles("user_properties", profiles.len())),
+        Value::Array(profiles) => return Err(several_profiles("user_properties", profiles)),
         other => {
             return Err(Failure::bad_request(ServerViolation::new(
                 "user_properties",
@@ -144,7 +144,10 @@ fn identity_and_time(
     Ok((identity, written_at.unwrap_or_default()))
 }
 
-fn several_profiles(path: &str, count: usize) -> Failure {
+/// `40403` for an array of two or more objects (profiles), a shape error for any other array
+/// (`[1, 2]` holds no profile at all).
+fn several_profiles(path: &str, profiles: &[Value]) -> Failure {
+    let count = profiles.iter().filter(|p| p.is_object()).count();
     if count >= 2 {
         Failure::count(
             ImportCode::TooManyUserProfiles,
@@ -182,6 +185,17 @@ mod tests {
             check_profile(&registry, &body).unwrap_err().code,
             ImportCode::TooManyUserProfiles
         );
+        // Arrays of anything but profiles hold no profile: a shape error, not a count.
+        for body in [
+            json!([1, 2]),
+            json!({"identity": {"external_id": "a"}, "user_properties": [1, 2], "request_datetime": "2024-06-24T06:42:25.394Z"}),
+        ] {
+            assert_eq!(
+                check_profile(&registry, &body).unwrap_err().code,
+                ImportCode::BadRequest,
+                "{body}"
+            );
+        }
     }
 
     #[test]
