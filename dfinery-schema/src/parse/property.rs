@@ -75,8 +75,21 @@ pub(super) fn check_custom_name(ctx: &mut Ctx<'_>, subject: &Subject<'_>, key: &
         ctx.error(key.span(), format!("{} {err}", subject.kind.noun()));
         return false;
     }
+    if subject.kind == Kind::Event && EXPORT_COLUMNS.contains(&subject.name) {
+        ctx.warn(
+            key.span(),
+            format!(
+                "{subject} has the name of a column every event export has: an export of the event names that column twice, which `ExportRows` (and any reader by column name) refuses; rename the property if the console allows"
+            ),
+        );
+    }
     true
 }
+
+/// The columns of an event export that a custom event property could be named as (the others
+/// start with the reserved `df_`): `event_name` (DFINERY's), `event_log_id` and
+/// `event_datetime` (the emulator's, as `docs/export.md` says).
+const EXPORT_COLUMNS: [&str; 3] = ["event_name", "event_log_id", "event_datetime"];
 
 /// Reads the definition `value` of the property `subject` whose key is `key`.
 pub(super) fn definition(

@@ -302,3 +302,17 @@ fn a_registry_without_events_gets_a_warning() {
     let (_, warnings) = Registry::parse_with_warnings("standard_events = [\"df_login\"]").unwrap();
     assert!(warnings.is_empty());
 }
+
+#[test]
+fn an_event_property_named_like_an_export_column_is_kept_with_a_warning() {
+    // Its export named `event_datetime` twice, and the project's own reader refused the file.
+    let src = "[events.coupon_used]\nproperties.event_datetime = \"datetime\"\nproperties.code = \"string\"\n[user_properties]\nevent_name = \"string\"\n";
+    let (registry, warnings) = Registry::parse_with_warnings(src).unwrap();
+    assert!(registry.event("coupon_used").is_some());
+    let messages: Vec<&str> = warnings.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].starts_with("property `event_datetime` of event `coupon_used` has the name of a column every event export has"),
+        "{messages:?}"
+    );
+}
