@@ -15,6 +15,32 @@ fn assert_ok(answer: &crate::support::Answer) {
     assert_eq!(answer.header("content-type"), "application/json");
 }
 
+/// The first JSON block after the heading `heading` of `docs/protocol.md`, as written there.
+fn protocol_example(heading: &str) -> String {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/protocol.md");
+    let text = std::fs::read_to_string(path).expect("docs/protocol.md is in the repository");
+    let section = &text[text
+        .find(heading)
+        .expect("the heading is in docs/protocol.md")..];
+    let start = section
+        .find("```json\n")
+        .expect("a JSON example follows the heading")
+        + 8;
+    let end = start + section[start..].find("```").expect("the example ends");
+    section[start..end].to_owned()
+}
+
+#[tokio::test]
+async fn the_event_example_of_the_protocol_text_itself_is_accepted() {
+    // The fixture below is fuller; the example in the text lacked the required properties of
+    // `df_purchase`, and the emulator refused it (40001).
+    let server = Server::start().await;
+    let example: serde_json::Value =
+        serde_json::from_str(&protocol_example("### 3.2 Events")).expect("the example is JSON");
+    let answer = server.import("/api/v1/events", &example).await;
+    assert_ok(&answer);
+}
+
 #[tokio::test]
 async fn event_example_is_accepted_and_stored() {
     let server = Server::start().await;
