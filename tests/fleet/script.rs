@@ -137,6 +137,37 @@ async fn server_feedback_only_tightens_and_stale_answers_cannot_loosen() {
 }
 
 #[tokio::test]
+async fn a_spent_window_the_mirror_rolled_past_early_still_blocks_until_its_reset() {
+    // The mirror's window ended early (its first reset read 1 s off, or DFINERY's windows not
+    // where the mirror guessed): a 429 whose reset was still ahead was thrown away as an
+    // answer of a past window, and the fleet went on spending into the spent window.
+    let Some((url, _server)) = redis_for("rolled_early") else {
+        return;
+    };
+    let budget = event_budget(
+        &url,
+        &unique_prefix("rolled"),
+        100,
+        Duration::from_secs(10),
+        100,
+    );
+    budget
+        .send_feedback(Api::Event, &answer(50, 1_000 * MS, "10s", false))
+        .await
+        .unwrap();
+    // Past the mirror's reset: it rolls to a window that ends 9 s from now.
+    tokio::time::sleep(1_500 * MS).await;
+    assert!(budget.try_acquire(Api::Event, 1).await.unwrap().0 > 0);
+    budget
+        .send_feedback(Api::Event, &answer(0, 3_000 * MS, "10s", true))
+        .await
+        .unwrap();
+    let (granted, wait) = budget.try_acquire(Api::Event, 1).await.unwrap();
+    assert_eq!(granted, 0, "the spent window stops the fleet");
+    assert!(wait > Duration::ZERO && wait <= 3_000 * MS, "{wait:?}");
+}
+
+#[tokio::test]
 async fn a_rate_limited_answer_blocks_every_holder_until_the_reset() {
     let Some((url, _server)) = redis_for("block_until_reset") else {
         return;

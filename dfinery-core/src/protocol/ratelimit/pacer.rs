@@ -233,7 +233,8 @@ impl Drop for Flight<'_> {
                     snapshot: self.snapshot.take(),
                     rate_limited: self.rate_limited,
                     latency: self.started.elapsed(),
-                    received: SystemTime::now(),
+                    // The client's clock, against which every wait until a reset is measured.
+                    received: self.pacer.clock.now(),
                 },
             );
         }

@@ -189,14 +189,20 @@ if op == 'feedback' then
     wcap = math.max(min_cap, base_cap - math.ceil(ext))
     o0 = -1
   elseif reset < wend - window / 2 then
-    -- An answer from a window that has passed: it cannot loosen anything.
-    save()
-    return {0}
+    if reset <= now then
+      -- An answer from a window that has passed: it cannot loosen anything.
+      save()
+      return {0}
+    end
+    -- The server's window is still open though the mirror rolled past it (a reset read on a
+    -- clock a little ahead, or windows the mirror's guess did not align with): the server's
+    -- reset stands, and what it says of its window counts (a spent one stops the fleet).
+    wend = reset
   end
   if spent then
     -- Nothing left: no more permits until the reset.
     wcap = math.min(wcap, wcount)
-    block = math.max(block, wend)
+    block = math.max(block, wend, reset)
     save()
     return {1}
   end
