@@ -105,6 +105,40 @@ async fn a_spool_reopened_after_a_drop_without_shutdown_names_shutdown() {
     );
 }
 
+/// Another application's redb database given as the spool's path is refused, and no table is
+/// added to it (it was given the spool's tables and format).
+#[tokio::test(start_paused = true)]
+async fn another_application_s_redb_database_is_refused_and_left_untouched() {
+    const ORDERS: redb::TableDefinition<&str, u64> = redb::TableDefinition::new("orders");
+    let path = spool_path("foreign-redb");
+    {
+        let db = redb::Database::create(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        txn.open_table(ORDERS).unwrap().insert("o-1", 7).unwrap();
+        txn.commit().unwrap();
+    }
+    let error = tracker_to(DOWN).spool(&path).build().unwrap_err();
+    assert!(
+        matches!(error, TrackerBuildError::Spool(SpoolError::Path { .. })),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("a redb database of another application (tables `orders`), not a spool"),
+        "{error}"
+    );
+    let db = redb::Database::open(&path).unwrap();
+    let txn = redb::ReadableDatabase::begin_read(&db).unwrap();
+    use redb::TableHandle;
+    let tables: Vec<String> = txn
+        .list_tables()
+        .unwrap()
+        .map(|t| t.name().to_owned())
+        .collect();
+    assert_eq!(tables, ["orders"], "no spool table was added");
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_damaged_file_is_an_error_never_a_panic() {
     // Not a spool at all.

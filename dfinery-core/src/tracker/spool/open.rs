@@ -147,6 +147,26 @@ fn open_checked(path: &Path, reopen: Reopen, source: JournalSource) -> Result<Sp
         let mut txn = db.begin_write().map_err(|e| storage(e.into()))?;
         txn.set_durability(Durability::Immediate)
             .map_err(|e| storage(e.into()))?;
+        // Another application's database holds tables but no spool's `meta`: refused before
+        // anything is written into it (it was given the spool's tables and format).
+        let tables: Vec<String> = txn
+            .list_tables()
+            .map_err(|e| storage(e.into()))?
+            .map(|table| table.name().to_owned())
+            .collect();
+        if !tables.is_empty() && !tables.iter().any(|name| name == META.name()) {
+            return Err(SpoolError::Path {
+                path: path.to_path_buf(),
+                problem: format!(
+                    "it is a redb database of another application (tables {}), not a spool; give the spool a path of its own",
+                    tables
+                        .iter()
+                        .map(|name| format!("`{name}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
         let mut meta = txn.open_table(META).map_err(|e| storage(e.into()))?;
         let format = meta
             .get("format")
