@@ -260,6 +260,27 @@ fn coverage_lists_what_the_registry_lacks_and_what_no_type_sends() {
         assert!(out.contains(expected), "no `{expected}` in:\n{out}");
     }
     assert!(!out.contains("`Purchase`"), "{out}");
+    // What the registry requires and a type never sends: DFINERY refuses every such event.
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("required.json");
+    std::fs::write(
+        &manifest,
+        r#"{"format":"dfinery-coverage/1","events":[{"rust_name":"Coupon","name":"coupon_used","properties":["amount"]}]}"#,
+    )
+    .unwrap();
+    let output = dfinery()
+        .args(["check", "--registry"])
+        .arg(registry_path())
+        .arg("--coverage")
+        .arg(&manifest)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let out = text(&output.stdout);
+    assert!(
+        out.contains("error: `Coupon` never sends property `code` of event `coupon_used`, which the registry requires"),
+        "{out}"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let manifest = dir.path().join("m.json");

@@ -11,7 +11,8 @@
 //! ```
 //!
 //! Gaps (exit 1): a type sending an event, property, item property or user property the
-//! registry lacks, which DFINERY would refuse. Warnings (exit 0): a type sending a user
+//! registry lacks, or never sending a property (or item property) the registry requires, which
+//! DFINERY would refuse. Warnings (exit 0): a type sending a user
 //! property DFINERY's SDKs deprecate (`df_push_optin`), which DFINERY still accepts. Notes
 //! (exit 0): registered events and custom user properties no type sends, which other apps (the
 //! web or mobile SDKs) may send.
@@ -119,8 +120,19 @@ pub struct Report {
 impl Report {
     /// Compares `registry` with the types of `manifest`.
     pub fn new(registry: &Registry, manifest: &Manifest) -> Report {
+        // A type listed twice (two lists merged) is one type, and its gaps are said once.
+        let events: BTreeSet<(&str, &str)> = manifest
+            .events
+            .iter()
+            .map(|t| (t.rust_name.as_str(), t.name.as_str()))
+            .collect();
+        let profiles: BTreeSet<&str> = manifest
+            .profiles
+            .iter()
+            .map(|t| t.rust_name.as_str())
+            .collect();
         let mut report = Report {
-            types: manifest.events.len() + manifest.profiles.len(),
+            types: events.len() + profiles.len(),
             ..Report::default()
         };
         let mut sent = BTreeSet::new();
@@ -155,6 +167,26 @@ impl Report {
                     ));
                 }
             }
+            // What the registry now requires and the type never sends: DFINERY refuses every
+            // such event (the registry changed after the build, the case this check is for).
+            for def in event.required_properties() {
+                if !ty.properties.contains(&def.name) {
+                    report.gaps.push(format!(
+                        "`{}` never sends property `{}` of event `{}`, which the registry requires",
+                        ty.rust_name, def.name, ty.name
+                    ));
+                }
+            }
+            if !ty.item_properties.is_empty() {
+                for def in event.required_items() {
+                    if !ty.item_properties.contains(&def.name) {
+                        report.gaps.push(format!(
+                            "`{}` never sends item property `{}` of event `{}`, which the registry requires of every item",
+                            ty.rust_name, def.name, ty.name
+                        ));
+                    }
+                }
+            }
         }
         let mut profile_properties = BTreeSet::new();
         for ty in &manifest.profiles {
@@ -176,6 +208,8 @@ impl Report {
                 }
             }
         }
+        let mut said = BTreeSet::new();
+        report.gaps.retain(|gap| said.insert(gap.clone()));
         report.unsent_events = registry
             .events
             .keys()
@@ -268,7 +302,7 @@ mod tests {
         .unwrap();
         let m = manifest(
             r#"{"format":"dfinery-coverage/1","events":[
-                {"rust_name":"Purchase","name":"df_purchase","properties":["df_order_id","df_discont"],"item_properties":["df_item_id","gift"]},
+                {"rust_name":"Purchase","name":"df_purchase","properties":["df_order_id","df_discont","df_payment_method","df_total_purchase_amount","df_delivery_charge","df_discount"],"item_properties":["df_item_id","gift","df_item_name","df_price","df_quantity","df_discount"]},
                 {"rust_name":"Coupon","name":"coupon_usd","properties":[]}],
               "profiles":[{"rust_name":"Member","properties":["df_name","lifetime_points","df_push_optin"]}]}"#,
         );
@@ -292,6 +326,29 @@ mod tests {
         assert_eq!(report.unsent_user_properties, ["tier"]);
         assert!(report.has_gaps());
         assert_eq!(report.types, 3);
+    }
+
+    #[test]
+    fn what_the_registry_requires_and_a_type_never_sends_is_a_gap_and_types_count_once() {
+        // The check only looked for names the registry lacks: a property made required after
+        // the build passed, though DFINERY refuses every such event.
+        let registry = Registry::parse(
+            "[events.coupon_used]\nproperties.code = { type = \"string\", required = true }\nproperties.amount = \"double\"\nitems.sku = { type = \"string\", required = true }\nitems.note = \"string\"\n",
+        )
+        .unwrap();
+        let coupon = r#"{"rust_name":"Coupon","name":"coupon_used","properties":["amount"],"item_properties":["note"]}"#;
+        let m = manifest(&format!(
+            r#"{{"format":"dfinery-coverage/1","events":[{coupon},{coupon}]}}"#
+        ));
+        let report = Report::new(&registry, &m);
+        assert_eq!(
+            report.gaps,
+            [
+                "`Coupon` never sends property `code` of event `coupon_used`, which the registry requires",
+                "`Coupon` never sends item property `sku` of event `coupon_used`, which the registry requires of every item",
+            ]
+        );
+        assert_eq!(report.types, 1);
     }
 
     #[test]
