@@ -10,16 +10,13 @@ use dfinery_core::wire::TokenKind;
 use crate::cli::ClientArgs;
 use crate::exit::CliError;
 
-/// Builds the client for a command that needs the `kind` token.
-///
-/// `registry_service_id` is the registry's `[service] id`, used when neither `--service-id`
-/// nor `DFINERY_SERVICE_ID` gives one.
-pub fn build(
-    args: &ClientArgs,
-    registry_service_id: Option<&str>,
-    kind: TokenKind,
-) -> Result<Client, CliError> {
-    build_with(args, registry_service_id, kind, |_| Ok(None))
+/// Builds the client for a command that needs the `kind` token and reads no registry (an
+/// export): the service id comes from `--service-id` or `DFINERY_SERVICE_ID` alone.
+pub fn build(args: &ClientArgs, kind: TokenKind) -> Result<Client, CliError> {
+    let service_id = non_blank(args.service_id.as_deref()).ok_or_else(|| {
+        CliError::config("no service id; pass `--service-id` or set `DFINERY_SERVICE_ID`")
+    })?;
+    build_with(args, Some(service_id), kind, |_| Ok(None))
 }
 
 /// [`build`], with the rate budget `budget` makes for the service id (e.g. one shared through
@@ -101,22 +98,35 @@ mod tests {
         }
     }
 
+    /// `build_with` as a command that reads the registry calls it (no rate budget).
+    fn with_registry(
+        args: &ClientArgs,
+        registry: Option<&str>,
+        kind: TokenKind,
+    ) -> Result<Client, CliError> {
+        build_with(args, registry, kind, |_| Ok(None))
+    }
+
     #[test]
     fn the_flag_wins_over_the_registry_and_the_missing_piece_is_named() {
-        let client = build(
+        let client = with_registry(
             &args(Some("flag"), Some("t")),
             Some("reg"),
             TokenKind::Import,
         )
         .unwrap();
         assert_eq!(client.service_id(), "flag");
-        let client = build(&args(None, Some("t")), Some("reg"), TokenKind::Import).unwrap();
+        let client = with_registry(&args(None, Some("t")), Some("reg"), TokenKind::Import).unwrap();
         assert_eq!(client.service_id(), "reg");
-        let err = build(&args(None, Some("t")), None, TokenKind::Import).unwrap_err();
+        let err = with_registry(&args(None, Some("t")), None, TokenKind::Import).unwrap_err();
         assert!(err.message.starts_with("no service id"), "{err}");
-        let err = build(&args(Some("s"), Some(" ")), None, TokenKind::Import).unwrap_err();
+        assert!(err.message.contains("[service] id"), "{err}");
+        // A command that reads no registry does not point to it.
+        let err = build(&args(None, Some("t")), TokenKind::Import).unwrap_err();
+        assert!(!err.message.contains("[service] id"), "{err}");
+        let err = build(&args(Some("s"), Some(" ")), TokenKind::Import).unwrap_err();
         assert!(err.message.contains("DFINERY_IMPORT_TOKEN"), "{err}");
-        let err = build(&args(Some("s"), Some("t")), None, TokenKind::Export).unwrap_err();
+        let err = build(&args(Some("s"), Some("t")), TokenKind::Export).unwrap_err();
         assert!(err.message.contains("DFINERY_EXPORT_TOKEN"), "{err}");
     }
 
@@ -124,10 +134,10 @@ mod tests {
     fn a_token_never_shows_in_the_client_or_its_errors() {
         let mut a = args(Some("s"), Some("very-secret-token"));
         a.base_url = Some("http://example.com".into());
-        let err = build(&a, None, TokenKind::Import).unwrap_err();
+        let err = build(&a, TokenKind::Import).unwrap_err();
         assert!(!err.message.contains("very-secret-token"), "{err}");
         a.base_url = None;
-        let client = build(&a, None, TokenKind::Import).unwrap();
+        let client = build(&a, TokenKind::Import).unwrap();
         assert!(!format!("{client:?}").contains("very-secret-token"));
     }
 }

@@ -3,7 +3,9 @@
 
 use dfinery_core::Datetime;
 
-use crate::support::{coupon_line, dfinery_at, emulator, registry_path, text, write_lines};
+use crate::support::{
+    coupon_line, dfinery, dfinery_at, emulator, registry_path, text, write_lines,
+};
 
 #[test]
 fn events_sent_are_exported_to_a_file_with_their_rows() {
@@ -447,4 +449,46 @@ fn stopped_during_a_download(signal: &str) {
         .filter(|name| name != "stderr.txt")
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+#[test]
+fn an_export_without_a_service_id_says_where_to_give_one() {
+    // It advised setting `[service] id` in the registry, which an export never reads.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("dfinery.toml"),
+        "[service]\nid = \"shop\"\n",
+    )
+    .unwrap();
+    let output = dfinery()
+        .current_dir(dir.path())
+        .env("DFINERY_EXPORT_TOKEN", "t")
+        .args(["export", "profiles", "-o", "p.csv"])
+        .output()
+        .unwrap();
+    let err = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("no service id; pass `--service-id` or set `DFINERY_SERVICE_ID`"),
+        "{err}"
+    );
+    assert!(!err.contains("[service] id"), "{err}");
+}
+
+#[test]
+fn an_output_name_too_long_for_the_temporary_file_is_refused_before_the_export() {
+    // The check made a shorter file than the export's temporary one, so a name of 230 bytes
+    // passed it and failed after the export had been asked for (one of 100 an hour).
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join(format!("{}.csv", "x".repeat(226)));
+    let output = dfinery_at(&emulator)
+        .args(["export", "profiles", "-o"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    let err = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{err}");
+    assert!(err.contains("cannot create a file in the folder"), "{err}");
+    assert_eq!(emulator.stats().requests, 0, "nothing was asked of DFINERY");
 }

@@ -34,7 +34,7 @@ pub async fn events(args: &EventExportArgs, json: bool) -> Result<Exit, CliError
             tracing::warn!("{warning}");
         }
     }
-    let client = client::build(&args.client, None, TokenKind::Export)?;
+    let client = client::build(&args.client, TokenKind::Export)?;
     tracing::info!(
         "exporting events from {} to {} into `{}`",
         request.from_date,
@@ -66,7 +66,7 @@ pub async fn profiles(args: &ProfileExportArgs, json: bool) -> Result<Exit, CliE
         .to_request()
         .map_err(|e| CliError::usage(e.to_string()))?;
     check_output(&args.output)?;
-    let client = client::build(&args.client, None, TokenKind::Export)?;
+    let client = client::build(&args.client, TokenKind::Export)?;
     tracing::info!("exporting user profiles into `{}`", args.output.display());
     let bar = progress::download();
     let written = interruptible(&args.output, stop, async {
@@ -158,7 +158,14 @@ fn check_output(path: &Path) -> Result<(), CliError> {
 fn probe_folder(path: &Path, folder: &Path) -> Result<(), CliError> {
     let mut name = std::ffi::OsString::from(".");
     name.push(path.file_name().unwrap_or(path.as_os_str()));
-    name.push(format!(".{}.probe", std::process::id()));
+    // As long as the temporary file's name (`.<name>.<pid>-<nanoseconds>.partial`, the
+    // nanoseconds 19 digits until 2286): a name the folder takes but that one too long for it
+    // failed only after the export was asked for.
+    name.push(format!(
+        ".{}-{}.partial",
+        std::process::id(),
+        "0".repeat(19)
+    ));
     let probe = folder.join(name);
     if let Err(err) = std::fs::OpenOptions::new()
         .write(true)
@@ -193,9 +200,10 @@ fn unknown_events(path: &Path, args: &EventExportArgs) -> Vec<String> {
         Ok(Ok(registry)) => registry,
         Ok(Err(err)) => {
             return vec![format!(
-                "the event names are not checked: the registry `{}` has {}; run `dfinery check`",
+                "the event names are not checked: the registry `{}` has {}; run `{}`",
                 path.display(),
-                registry::problems(err.diagnostics.len())
+                registry::problems(err.diagnostics.len()),
+                registry::check_command(path)
             )];
         }
         Err(err) => return vec![format!("the event names are not checked: {err}")],
