@@ -292,6 +292,16 @@ fn dates_out_of_order_or_range_are_named_by_their_flags() {
             &["--from", "2000-01-01"][..],
             "`--from` 2000-01-01 is more than 30 days before today",
         ),
+        // One flag alone is named as itself: `--to` alone was called `--from`, and `--from`
+        // alone in the future was told to swap with a `--to` never given.
+        (
+            &["--to", "2000-01-01"][..],
+            "`--to` 2000-01-01 is more than 30 days before today",
+        ),
+        (
+            &["--from", "2999-01-01"][..],
+            "`--from` 2999-01-01 is after today (",
+        ),
     ] {
         let output = dfinery_at(&emulator)
             .args(["export", "events"])

@@ -30,6 +30,9 @@ use crate::exit::CliError;
 /// The manifest format this version reads.
 pub const FORMAT: &str = "dfinery-coverage/1";
 
+/// The largest manifest read: thousands of types with all their properties stay far below.
+const MAX_MANIFEST_BYTES: u64 = 64 << 20;
+
 /// The derived types of a crate, as `dfinery::coverage::Manifest` writes them.
 #[derive(Debug, Clone, Default, Deserialize)]
 // `dfinery::coverage::Manifest` writes these keys only: another one is a typo or a hand edit,
@@ -80,6 +83,25 @@ pub struct ProfileType {
 /// A configuration error when it cannot be read, is not JSON of this shape, or has another
 /// format.
 pub fn read(path: &Path) -> Result<Manifest, CliError> {
+    // A manifest is a file a test wrote, a few kilobytes: a device (`/dev/zero`) or a pipe
+    // was read until memory ran out, or forever.
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => {
+            return Err(CliError::config(format!(
+                "the coverage manifest `{}` is not a file; give the file a test wrote with `dfinery::coverage::Manifest`",
+                path.display()
+            )));
+        }
+        Ok(meta) if meta.len() > MAX_MANIFEST_BYTES => {
+            return Err(CliError::config(format!(
+                "the coverage manifest `{}` has {} bytes, more than a manifest of derived types holds ({} at most); give the file a test wrote with `dfinery::coverage::Manifest`",
+                path.display(),
+                meta.len(),
+                MAX_MANIFEST_BYTES
+            )));
+        }
+        _ => {}
+    }
     let text = std::fs::read_to_string(path).map_err(|err| {
         CliError::config(format!(
             "cannot read the coverage manifest `{}`: {err}; write it from a test with `dfinery::coverage::Manifest`",
@@ -366,6 +388,11 @@ mod tests {
                 .message
                 .contains("is not a coverage manifest")
         );
+        // A device is refused, not read until memory runs out.
+        if cfg!(unix) {
+            let err = read(Path::new("/dev/zero")).unwrap_err();
+            assert!(err.message.contains("is not a file"), "{err}");
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

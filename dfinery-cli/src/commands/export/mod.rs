@@ -277,6 +277,10 @@ fn report(written: ExportFile, json: bool) -> Result<Exit, CliError> {
 /// flags that gave them (`--from`, `--to`, `--days`), not by the API's `from_date`.
 fn dates_error(error: &QueryError, args: &EventExportArgs) -> String {
     match (error, args.days) {
+        // `--from` alone ends today: there is no `--to` to swap it with.
+        (QueryError::DatesReversed { from, to }, _) if args.to.is_none() => {
+            format!("`--from` {from} is after today ({to}, UTC); give a date on or before it")
+        }
         (QueryError::DatesReversed { from, to }, _) => {
             format!("`--from` {from} is after `--to` {to}; swap them")
         }
@@ -290,6 +294,18 @@ fn dates_error(error: &QueryError, args: &EventExportArgs) -> String {
             Some(asked),
         ) => format!(
             "`--days {asked}` starts on {from}, more than {days} days before today ({today}, UTC); DFINERY exports reach back to {earliest}: give fewer days, or `--from {earliest}`"
+        ),
+        // `--to` alone starts the range on that day: it is the date too early.
+        (
+            QueryError::BeyondLookBack {
+                from,
+                earliest,
+                today,
+                days,
+            },
+            None,
+        ) if args.from.is_none() => format!(
+            "`--to` {from} is more than {days} days before today ({today}, UTC), and the export starts on it when `--from` is not given; DFINERY exports reach back to {earliest}, so give a later date"
         ),
         (
             QueryError::BeyondLookBack {
