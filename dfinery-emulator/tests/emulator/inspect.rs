@@ -279,47 +279,35 @@ async fn inspection_answers_only_this_machine_s_pages() {
     let server = Server::with(builder.inspection_http(true), clock).await;
     let stats = server.emu.url("/_emulator/stats");
     let reset = server.emu.url("/_emulator/reset");
-    let answer = read(server.http.get(&stats).header("host", "evil.example:8080")).await;
-    assert_eq!(answer.status, 403, "{}", answer.text);
-    assert!(
-        answer
-            .text
-            .starts_with("the request names the host `evil.example:8080`: the emulator's own"),
-        "{}",
-        answer.text
-    );
-    let answer = read(
+    // Each refused with 403 and a line starting with `why`.
+    let refused = |request: reqwest::RequestBuilder, why: &'static str| async move {
+        let answer = read(request).await;
+        assert_eq!(answer.status, 403, "{}", answer.text);
+        assert!(answer.text.starts_with(why), "{}", answer.text);
+    };
+    refused(
+        server.http.get(&stats).header("host", "evil.example:8080"),
+        "the request names the host `evil.example:8080`: the emulator's own",
+    )
+    .await;
+    refused(
         server
             .http
             .post(&reset)
             .header("origin", "https://evil.example"),
+        "the request comes from a page of `https://evil.example`",
     )
     .await;
-    assert_eq!(answer.status, 403, "{}", answer.text);
-    assert!(
-        answer
-            .text
-            .starts_with("the request comes from a page of `https://evil.example`"),
-        "{}",
-        answer.text
-    );
     // Without an `Origin`, a browser still says another site's page asked (an `<img>` of the
     // stream made the emulator copy every kept request for it).
-    let answer = read(
+    refused(
         server
             .http
             .get(&stats)
             .header("sec-fetch-site", "cross-site"),
+        "the request comes from another site's page",
     )
     .await;
-    assert_eq!(answer.status, 403, "{}", answer.text);
-    assert!(
-        answer
-            .text
-            .starts_with("the request comes from another site's page"),
-        "{}",
-        answer.text
-    );
     let answer = read(
         server
             .http

@@ -295,7 +295,6 @@ fn dates_error(error: &QueryError, args: &EventExportArgs) -> String {
         ) => format!(
             "`--days {asked}` starts on {from}, more than {days} days before today ({today}, UTC); DFINERY exports reach back to {earliest}: give fewer days, or `--from {earliest}`"
         ),
-        // `--to` alone starts the range on that day: it is the date too early.
         (
             QueryError::BeyondLookBack {
                 from,
@@ -304,20 +303,15 @@ fn dates_error(error: &QueryError, args: &EventExportArgs) -> String {
                 days,
             },
             None,
-        ) if args.from.is_none() => format!(
-            "`--to` {from} is more than {days} days before today ({today}, UTC), and the export starts on it when `--from` is not given; DFINERY exports reach back to {earliest}, so give a later date"
-        ),
-        (
-            QueryError::BeyondLookBack {
-                from,
-                earliest,
-                today,
-                days,
-            },
-            None,
-        ) => format!(
-            "`--from` {from} is more than {days} days before today ({today}, UTC); DFINERY exports reach back to {earliest}, so start on or after it"
-        ),
+        ) => match &args.from {
+            // `--to` alone starts the range on that day: it is the date too early.
+            None => format!(
+                "`--to` {from} is more than {days} days before today ({today}, UTC), and the export starts on it when `--from` is not given; DFINERY exports reach back to {earliest}, so give a later date"
+            ),
+            Some(_) => format!(
+                "`--from` {from} is more than {days} days before today ({today}, UTC); DFINERY exports reach back to {earliest}, so start on or after it"
+            ),
+        },
         (other, _) => other.to_string(),
     }
 }
