@@ -65,8 +65,8 @@ async fn exported_profiles_come_back_as_csv() {
     assert!(csv.contains("Ann") && csv.contains("Bo"), "{csv}");
 }
 
-#[tokio::test]
-async fn a_stream_cut_by_the_server_ends_with_an_error() {
+/// An emulator holding one `df_login`, and a client to it.
+async fn with_one_login() -> (dfinery_emulator::EmulatorHandle, dfinery::Client) {
     let emulator = emulator().await;
     let client = client(&emulator);
     client
@@ -76,6 +76,12 @@ async fn a_stream_cut_by_the_server_ends_with_an_error() {
         )
         .await
         .unwrap();
+    (emulator, client)
+}
+
+#[tokio::test]
+async fn a_stream_cut_by_the_server_ends_with_an_error() {
+    let (emulator, client) = with_one_login().await;
     emulator.push_script([ScriptedResponse::Drop]);
     let stream = client.export_events(&today()).await.unwrap();
     let error = stream.collect_bytes().await.unwrap_err();
@@ -87,15 +93,7 @@ async fn a_stream_cut_by_the_server_ends_with_an_error() {
 /// is retried and the CSV follows, a refusal is the call's error, not a CSV failing at its end.
 #[tokio::test]
 async fn an_export_error_under_another_type_than_json_is_classified_before_the_csv_starts() {
-    let emulator = emulator().await;
-    let client = client(&emulator);
-    client
-        .send_events(
-            &user("u"),
-            [EventRecord::builder("df_login").build().unwrap()],
-        )
-        .await
-        .unwrap();
+    let (emulator, client) = with_one_login().await;
     let error_body = |message: &str| ScriptedResponse::Text {
         status: 200,
         body: format!("\r\n  {{\"result\":\"fail\",\"message\":\"{message}\"}}"),

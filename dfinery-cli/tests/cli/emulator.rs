@@ -158,28 +158,29 @@ fn a_signal_sent_as_soon_as_the_settings_are_read_stops_it_cleanly() {
     );
 }
 
-#[test]
-fn the_text_output_is_a_set_of_env_exports_and_given_tokens_are_kept() {
-    let (mut child, _guard, mut lines) = start(
-        &[
-            "emulator",
-            "--port",
-            "0",
-            "--service-id",
-            "svc",
-            "--import-token",
-            "imp-local",
-            "--export-token",
-            "exp-local",
-        ],
-        Stdio::null(),
-    );
-    let mut got = Vec::new();
-    for _ in 0..5 {
-        got.push(lines.next().unwrap().unwrap());
-    }
+/// The first five lines `dfinery ARGS` prints (the emulator's header and its `export` lines),
+/// the emulator stopped after them.
+fn env_lines(args: &[&str]) -> Vec<String> {
+    let (mut child, _guard, mut lines) = start(args, Stdio::null());
+    let got = (0..5).map(|_| lines.next().unwrap().unwrap()).collect();
     child.kill().unwrap();
     let _ = child.wait();
+    got
+}
+
+#[test]
+fn the_text_output_is_a_set_of_env_exports_and_given_tokens_are_kept() {
+    let got = env_lines(&[
+        "emulator",
+        "--port",
+        "0",
+        "--service-id",
+        "svc",
+        "--import-token",
+        "imp-local",
+        "--export-token",
+        "exp-local",
+    ]);
     assert!(
         got[0].starts_with("# DFINERY emulator at http://127.0.0.1:"),
         "{got:?}"
@@ -194,16 +195,7 @@ fn the_text_output_is_a_set_of_env_exports_and_given_tokens_are_kept() {
 fn a_token_with_shell_syntax_is_quoted_so_sourcing_the_lines_sets_it_exactly() {
     // Printed unquoted, `tok$1` was sourced as `tok`, and a `;` ran what followed it.
     let token = "tok$1;echo'x`";
-    let (mut child, _guard, mut lines) = start(
-        &["emulator", "--port", "0", "--import-token", token],
-        Stdio::null(),
-    );
-    let mut got = Vec::new();
-    for _ in 0..5 {
-        got.push(lines.next().unwrap().unwrap());
-    }
-    child.kill().unwrap();
-    let _ = child.wait();
+    let got = env_lines(&["emulator", "--port", "0", "--import-token", token]);
     let line = &got[3];
     assert!(line.starts_with("export DFINERY_IMPORT_TOKEN='"), "{line}");
     let sourced = std::process::Command::new("sh")
