@@ -38,6 +38,45 @@ pub(super) struct FileId {
     ino: u64,
 }
 
+impl FileId {
+    /// The identity of the file `ino` on device `dev`.
+    #[cfg(all(test, unix))]
+    pub(super) fn new(dev: u64, ino: u64) -> FileId {
+        FileId { dev, ino }
+    }
+}
+
+/// The identity of the file at `path` now: `Ok(None)` where the platform does not give one.
+///
+/// On Linux it asks `statx` for the inode alone (the device comes with every answer). Asking
+/// for the times, as [`std::fs::metadata`] does, is not free there: on file systems with
+/// fine-grained timestamps (ext4, XFS, btrfs, tmpfs since Linux 6.13) a read of a file's change
+/// time makes the next write to it take a new, exact one, so the inode is dirtied and written by
+/// the following `sync_data`: one more disk write per commit for the journal, whose path the
+/// writer looks at before each commit (measured on ext4: 70 µs more per write and sync, of
+/// which 30 µs CPU). See `BENCHMARKS.md`, "The journal's own timestamps".
+pub(super) fn identify(path: &Path) -> std::io::Result<Option<FileId>> {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{AtFlags, CWD, StatxFlags, makedev, statx};
+        match statx(CWD, path, AtFlags::empty(), StatxFlags::INO) {
+            Ok(found) if found.stx_mask & StatxFlags::INO.bits() != 0 => {
+                return Ok(Some(FileId {
+                    dev: makedev(found.stx_dev_major, found.stx_dev_minor),
+                    ino: found.stx_ino,
+                }));
+            }
+            // No `statx` (a kernel before 4.11, or a sandbox refusing it), or no inode number
+            // in its answer: the standard library's call below.
+            Ok(_) => {}
+            Err(errno) if errno == rustix::io::Errno::NOSYS || errno == rustix::io::Errno::PERM => {
+            }
+            Err(errno) => return Err(errno.into()),
+        }
+    }
+    std::fs::metadata(path).map(|meta| id_of(&meta))
+}
+
 /// The identity of the file `meta` describes; `None` where the platform does not give one.
 #[cfg(unix)]
 fn id_of(meta: &Metadata) -> Option<FileId> {
@@ -55,7 +94,7 @@ fn id_of(_meta: &Metadata) -> Option<FileId> {
 
 /// The identity of the file at `path` now, if it can be read.
 pub(super) fn file_id(path: &Path) -> Option<FileId> {
-    std::fs::metadata(path).ok().as_ref().and_then(id_of)
+    identify(path).ok().flatten()
 }
 
 /// What the spool's path names now.
@@ -81,12 +120,12 @@ impl Found {
 
 /// Compares the file at the spool's path with the one it opened.
 pub(super) fn look(store: &Store) -> Found {
-    match std::fs::metadata(&store.watched) {
+    match identify(&store.watched) {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Found::Gone,
         Err(_) => Found::Ours,
-        Ok(meta) => {
+        Ok(now) => {
             let ours = *store.file_id.lock().unwrap_or_else(|e| e.into_inner());
-            match (ours, id_of(&meta)) {
+            match (ours, now) {
                 (Some(ours), Some(now)) if ours != now => Found::Other,
                 _ => Found::Ours,
             }

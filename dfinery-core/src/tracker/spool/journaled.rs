@@ -671,10 +671,10 @@ pub(super) fn follow_journal(store: &Store) -> Result<bool, String> {
         return Ok(false);
     };
     let path = &source.path;
-    let (found, aside) = match std::fs::metadata(path) {
+    let (found, aside) = match follow::identify(path) {
         Err(error) if error.kind() == io::ErrorKind::NotFound => ("deleted", None),
         Err(_) => return Ok(false),
-        Ok(_) => match (current.file_id, follow::file_id(path)) {
+        Ok(now) => match (current.file_id, now) {
             (Some(ours), Some(now)) if ours != now => {
                 let aside = follow::aside_path(path);
                 std::fs::rename(path, &aside).map_err(|e| {

@@ -596,3 +596,32 @@ fn a_file_this_process_may_not_write_is_a_path_problem_not_the_damaged_file_advi
         assert!(!path.exists());
     }
 }
+
+/// The writer's identity check (`follow::identify`, a `statx` of the inode alone on Linux)
+/// names a file as the standard library's metadata does, tells two files apart, and says a
+/// missing path is missing: what the checks for a deleted or replaced spool compare.
+#[test]
+fn a_file_is_identified_by_its_device_and_inode_as_the_standard_library_reads_them() {
+    let first = path("identify-first");
+    let second = path("identify-second");
+    std::fs::write(&first, b"one").unwrap();
+    std::fs::write(&second, b"two").unwrap();
+    let id = follow::identify(&first).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(&first).unwrap();
+        assert_eq!(
+            id,
+            Some(follow::FileId::new(meta.dev(), meta.ino())),
+            "the device and inode of {}",
+            first.display()
+        );
+        assert_ne!(id, follow::identify(&second).unwrap());
+    }
+    assert_eq!(follow::identify(&first).unwrap(), id, "asked twice");
+    std::fs::remove_file(&first).unwrap();
+    let missing = follow::identify(&first).unwrap_err();
+    assert_eq!(missing.kind(), std::io::ErrorKind::NotFound, "{missing}");
+    assert_eq!(follow::file_id(&first), None);
+}
