@@ -630,9 +630,9 @@ fn create(path: &Path, capacity: u64) -> Result<(), NotCreated> {
         .map_err(|e| NotCreated::NotDurable(fail(&format!("its folder could not be synced: {e}"))))
 }
 
-/// Syncs the folder of `path`, so a rename into it is durable. A folder that cannot be
-/// opened for it (a platform or file system without the call) is let be, with a warning.
-fn sync_folder(path: &Path) -> io::Result<()> {
+/// Syncs the folder of `path`, so a rename (or link) into it is durable. A folder that cannot
+/// be opened for it (a platform or file system without the call) is let be, with a warning.
+pub(super) fn sync_folder(path: &Path) -> io::Result<()> {
     #[cfg(unix)]
     if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         match File::open(folder) {
@@ -640,8 +640,8 @@ fn sync_folder(path: &Path) -> io::Result<()> {
             Err(error) => tracing::warn!(
                 folder = %folder.display(),
                 %error,
-                "cannot open the spool's folder to sync it: a power loss right after the \
-                 journal was made may undo it"
+                "cannot open the spool's folder to sync it: a power loss right after a \
+                 spool file or journal was made may undo it"
             ),
         }
     }

@@ -20,7 +20,9 @@ use crate::tracker::error::{SpoolError, StoreError};
 
 impl Spool {
     /// Opens the spool at `path`, creating it (not its folder) when it does not exist, with its
-    /// journal beside it, `<name>-journal`. What a journal found there holds still pending (a
+    /// journal beside it, `<name>-journal`. A new file is made under `<name>.new` and moved to
+    /// `path` once whole, so a process that dies while making it leaves nothing at `path` that
+    /// would block the next open. What a journal found there holds still pending (a
     /// crashed process's newest messages) is moved into the file as it opens, also when the
     /// file itself is new.
     ///
@@ -46,7 +48,7 @@ impl Spool {
         // its absolute path, so a change of the working folder does not move it.
         let file = absolute(&path);
         let journal = JournalSource::beside(&file);
-        let reopen: Reopen = Arc::new(move || Database::create(&file));
+        let reopen: Reopen = Arc::new(move || create_whole(&file));
         Spool::open_guarded(path, reopen, journal)
     }
 
@@ -96,7 +98,7 @@ impl Spool {
             capacity,
             ..JournalSource::beside(&file)
         };
-        let reopen: Reopen = Arc::new(move || Database::create(&file));
+        let reopen: Reopen = Arc::new(move || create_whole(&file));
         Spool::open_guarded(path, reopen, source)
     }
 
@@ -244,6 +246,55 @@ fn open_checked(path: &Path, reopen: Reopen, source: JournalSource) -> Result<Sp
         writer,
         last_seq,
     })
+}
+
+/// Opens the store's file at `path`, creating it whole when there is none: made under a
+/// temporary name beside it (`<name>.new`, which the spool owns as it owns `<name>-journal`),
+/// synced, then linked at `path`, which so never names a file cut short. A process that dies
+/// while the store writes a new file's first pages leaves them under the temporary name, which
+/// the next creation removes; at `path` they would be a damaged spool, refused by every later
+/// open. Where a file system cannot link (and elsewhere than on Unix, where an open file's
+/// name cannot be removed), the file is made at `path` itself.
+fn create_whole(path: &Path) -> Result<Database, DatabaseError> {
+    if cfg!(unix)
+        && std::fs::symlink_metadata(path).is_err()
+        && let Some(db) = make_whole(path).map_err(|e| DatabaseError::Storage(e.into()))?
+    {
+        return Ok(db);
+    }
+    Database::create(path)
+}
+
+/// The new, empty store, linked at `path` (see [`create_whole`]). `None` when nothing was
+/// linked because a file appeared at `path` meanwhile (another process making the same
+/// spool: the store's lock then lets one of them have it) or the file system has no links (the
+/// caller then opens or makes the file at `path` itself).
+fn make_whole(path: &Path) -> std::io::Result<Option<Database>> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".new");
+    let temporary = path.with_file_name(name);
+    // What a creation cut short left there (empty or torn pages).
+    match std::fs::remove_file(&temporary) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(error),
+        _ => {}
+    }
+    let made = Database::create(&temporary).map_err(|error| match error {
+        DatabaseError::Storage(redb::StorageError::Io(error)) => error,
+        other => std::io::Error::other(other),
+    });
+    let linked = made.and_then(|db| {
+        std::fs::File::open(&temporary)?.sync_all()?;
+        std::fs::hard_link(&temporary, path)?;
+        Ok(db)
+    });
+    let _ = std::fs::remove_file(&temporary);
+    match linked {
+        Ok(db) => journaled::sync_folder(path).map(|()| Some(db)),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
+        Err(error) if not_writable(&error) => Err(error),
+        // No links on this file system: made in place by the caller.
+        Err(_) => Ok(None),
+    }
 }
 
 /// Refuses a path that cannot name a spool file before the store is asked to open it, whose

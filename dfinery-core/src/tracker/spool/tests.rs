@@ -625,3 +625,20 @@ fn a_file_is_identified_by_its_device_and_inode_as_the_standard_library_reads_th
     assert_eq!(missing.kind(), std::io::ErrorKind::NotFound, "{missing}");
     assert_eq!(follow::file_id(&first), None);
 }
+
+/// A new spool file is made under `<name>.new` and linked at its path once whole (see
+/// `open.rs`, `create_whole`): nothing is left under the temporary name, and what a creation
+/// cut short left there is replaced.
+#[test]
+fn a_new_spool_file_is_made_aside_and_what_a_creation_cut_short_left_is_replaced() {
+    let fresh = path("whole-fresh");
+    let mut name = fresh.file_name().unwrap().to_os_string();
+    name.push(".new");
+    let temporary = fresh.with_file_name(name);
+    std::fs::write(&temporary, b"redb\x1a\x0a\xa9 torn").unwrap();
+    let spool = Spool::open(&fresh).unwrap();
+    spool.submit(vec![insert(1, "u")], Mode::Wait).unwrap();
+    drop(spool);
+    assert!(!temporary.exists(), "the temporary file is gone");
+    assert_eq!(Spool::open(&fresh).unwrap().pending_len(), 1);
+}
