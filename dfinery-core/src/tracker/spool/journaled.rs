@@ -441,36 +441,69 @@ impl Found {
     }
 }
 
+/// Why a journal could not be read: the reason, naming the file, and whether this process
+/// may not write it (its permissions, a read-only file system), which is no damage.
+#[derive(Debug)]
+pub(super) struct ReadError {
+    pub(super) reason: String,
+    pub(super) not_writable: bool,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
+impl From<String> for ReadError {
+    fn from(reason: String) -> Self {
+        ReadError {
+            reason,
+            not_writable: false,
+        }
+    }
+}
+
+impl From<ReadError> for String {
+    fn from(error: ReadError) -> String {
+        error.reason
+    }
+}
+
 /// Opens (or creates) the journal of `source` and reads what it holds.
 ///
 /// # Errors
 ///
 /// Why it cannot be read or created, naming the file.
-pub(super) fn read(source: &JournalSource) -> Result<Found, String> {
+pub(super) fn read(source: &JournalSource) -> Result<Found, ReadError> {
     let path = &source.path;
     let existed = path.exists();
-    let file: Box<dyn JournalFile + Send> = match &source.open {
-        Some(open) => {
-            if !existed {
-                create(path, source.capacity).map_err(String::from)?;
+    let file: Box<dyn JournalFile + Send> =
+        match &source.open {
+            Some(open) => {
+                if !existed {
+                    create(path, source.capacity).map_err(String::from)?;
+                }
+                open(path).map_err(|e| ReadError {
+                    reason: format!("the journal `{}` could not be opened: {e}", path.display()),
+                    not_writable: matches!(
+                        e.kind(),
+                        io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem
+                    ),
+                })?
             }
-            open(path)
-                .map_err(|e| format!("the journal `{}` could not be opened: {e}", path.display()))?
-        }
-        None if existed => {
-            Box::new(File::open(path).map_err(|e| {
+            None if existed => Box::new(File::open(path).map_err(|e| {
                 format!("the journal `{}` could not be opened: {e}", path.display())
-            })?)
-        }
-        None => {
-            return Ok(Found {
-                journal: None,
-                existed,
-                entries: Vec::new(),
-                delivered: Vec::new(),
-            });
-        }
-    };
+            })?),
+            None => {
+                return Ok(Found {
+                    journal: None,
+                    existed,
+                    entries: Vec::new(),
+                    delivered: Vec::new(),
+                });
+            }
+        };
     let (journal, replay) = Journal::open(file)
         .map_err(|e| format!("the journal `{}` cannot be read: {e}", path.display()))?;
     if let Some(dropped) = &replay.dropped {

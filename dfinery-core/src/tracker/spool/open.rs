@@ -203,9 +203,22 @@ fn open_checked(path: &Path, reopen: Reopen, source: JournalSource) -> Result<Sp
     // The journal is read before the file's batches: the damaged bytes found there are
     // numbered after every message of both (nothing else numbers messages yet).
     // A journal that cannot be read is named itself: it is the file to move aside.
-    let found = journaled::read(&source).map_err(|reason| SpoolError::Open {
-        path: source.path.clone(),
-        source: StoreError::new(reason),
+    let found = journaled::read(&source).map_err(|error| {
+        if error.not_writable {
+            // Not damage: moving the journal aside, as that advice says, would lose its messages.
+            SpoolError::Path {
+                path: path.to_path_buf(),
+                problem: format!(
+                    "this process may not write the spool's journal ({error}); give it write \
+                     access to the file and its folder (the messages it holds are kept)"
+                ),
+            }
+        } else {
+            SpoolError::Open {
+                path: source.path.clone(),
+                source: StoreError::new(error.reason),
+            }
+        }
     })?;
     let journal_last = found.last_seq();
     let mut loaded = load(&db, unchecked, |last, _| last.max(journal_last) + 1).map_err(storage)?;

@@ -671,3 +671,25 @@ fn a_journal_deleted_while_its_syncs_fail_is_started_again_once_they_succeed() {
     drop(spool);
     assert_eq!(pending(&Spool::open(&path).unwrap()), [1, 3]);
 }
+
+/// A journal this process may not write is no damage: the open is refused with
+/// [`SpoolError::Path`], which says to give write access, not with the advice for a damaged
+/// file (move it aside), which would lose the messages it holds.
+#[test]
+fn a_journal_this_process_may_not_write_is_refused_as_a_path_not_as_damage() {
+    let path = path("journal-not-writable");
+    let denied: OpenJournal =
+        Arc::new(|_: &Path| Err(io::Error::from(io::ErrorKind::PermissionDenied)));
+    let error = match Spool::open_with_journal(&path, denied, 1 << 20) {
+        Ok(_) => panic!("a journal that cannot be opened for writing is refused"),
+        Err(error) => error,
+    };
+    let text = error.to_string();
+    assert!(
+        matches!(error, crate::tracker::SpoolError::Path { .. }),
+        "{error:?}"
+    );
+    assert!(text.contains("-journal`"), "names the journal: {text}");
+    assert!(text.contains("give it write access"), "{text}");
+    assert!(!text.contains("move it aside"), "{text}");
+}
