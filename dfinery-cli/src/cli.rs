@@ -94,8 +94,9 @@ pub enum Command {
 /// `dfinery emulator`.
 #[derive(Debug, Args)]
 pub struct EmulatorArgs {
-    /// The registry to enforce [default: `dfinery.toml` if it exists, else every standard event
-    /// and user property]
+    /// The registry to enforce [default: `dfinery.toml` in the working folder, else in its
+    /// crate's folder or its workspace's root, as the derives find it; with none, every
+    /// standard event and user property]
     #[arg(long, env = "DFINERY_REGISTRY", value_name = "PATH", value_parser = registry_path)]
     pub registry: Option<PathBuf>,
     /// The port on 127.0.0.1 (0 picks a free one)
@@ -235,15 +236,11 @@ fn timeout_secs(text: &str) -> Result<u64, String> {
 /// `dfinery check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The registry file
-    #[arg(
-        long,
-        env = "DFINERY_REGISTRY",
-        value_name = "PATH",
-        default_value = "dfinery.toml",
-        value_parser = registry_path
-    )]
-    pub registry: PathBuf,
+    /// The registry file [default: `dfinery.toml` in the working folder, else in its crate's
+    /// folder or its workspace's root, as the derives find it; for `--init`, in the working
+    /// folder]
+    #[arg(long, env = "DFINERY_REGISTRY", value_name = "PATH", value_parser = registry_path)]
+    pub registry: Option<PathBuf>,
     /// Write a starter registry file at `--registry` instead of checking one
     #[arg(long, conflicts_with = "coverage")]
     pub init: bool,
@@ -299,15 +296,10 @@ pub struct SendArgs {
     /// The file of events (`-` is not accepted: a resumable send needs a file)
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-    /// The registry the events are checked against
-    #[arg(
-        long,
-        env = "DFINERY_REGISTRY",
-        value_name = "PATH",
-        default_value = "dfinery.toml",
-        value_parser = registry_path
-    )]
-    pub registry: PathBuf,
+    /// The registry the events are checked against [default: `dfinery.toml` in the working
+    /// folder, else in its crate's folder or its workspace's root, as the derives find it]
+    #[arg(long, env = "DFINERY_REGISTRY", value_name = "PATH", value_parser = registry_path)]
+    pub registry: Option<PathBuf>,
     /// The file's format
     #[arg(long, value_enum, default_value_t = InputFormat::Auto)]
     pub format: InputFormat,
@@ -401,7 +393,8 @@ pub struct EventExportArgs {
     pub exclude_events: Vec<String>,
     /// The registry the `--event` and `--exclude-event` names are checked against: a name it
     /// lacks gets a warning (DFINERY exports no rows of an event it does not know), and the
-    /// export goes ahead [default: `dfinery.toml` if it exists]
+    /// export goes ahead [default: `dfinery.toml` in the working folder, else in its crate's
+    /// folder or its workspace's root; none when there is none]
     #[arg(long, env = "DFINERY_REGISTRY", value_name = "PATH", value_parser = registry_path)]
     pub registry: Option<PathBuf>,
     /// Only these properties (the system columns always come)

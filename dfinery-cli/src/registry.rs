@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use dfinery_schema::entry::Entry;
+use dfinery_schema::search;
 use dfinery_schema::{Diagnostic, Registry, RegistryError};
 
 use crate::exit::CliError;
@@ -21,15 +22,43 @@ pub struct Loaded {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// The registry file a command reads when `--registry` is not given, if it exists.
-pub const DEFAULT: &str = "dfinery.toml";
+/// The registry file a command reads when `--registry` is not given and [`search`] finds
+/// none: `dfinery.toml` in the working folder.
+pub const DEFAULT: &str = search::FILE_NAME;
 
 /// The registry a command that can do without one reads: `given` (`--registry` or
-/// `DFINERY_REGISTRY`), else [`DEFAULT`] when it exists in the working folder, else none.
+/// `DFINERY_REGISTRY`), else the one [`search`] finds, else none.
 pub fn given_or_default(given: Option<&Path>) -> Option<PathBuf> {
-    given
-        .map(Path::to_owned)
-        .or_else(|| Path::new(DEFAULT).is_file().then(|| PathBuf::from(DEFAULT)))
+    given.map(Path::to_owned).or_else(search)
+}
+
+/// The registry a command that needs one reads: `given`, else the one [`search`] finds, else
+/// [`DEFAULT`] (whose absence the read reports, with the command that creates one).
+pub fn given_or_found(given: Option<&Path>) -> PathBuf {
+    given_or_default(given).unwrap_or_else(|| PathBuf::from(DEFAULT))
+}
+
+/// The registry file found where the derives find theirs: `dfinery.toml` in the working
+/// folder, else in the folder of the crate the working folder is in (the nearest with a
+/// `Cargo.toml`), else in that workspace's root; given relative to the working folder
+/// (`../dfinery.toml`), as messages show it.
+pub fn search() -> Option<PathBuf> {
+    let here = std::env::current_dir().ok()?;
+    let mut folders = vec![here.clone()];
+    folders.extend(search::crate_root(&here));
+    folders.extend(search::workspace_root(&here));
+    folders
+        .into_iter()
+        .find(|folder| Entry::at(&folder.join(DEFAULT)) == Entry::File)
+        .map(|folder| {
+            // An ancestor of `here`: one `..` per folder between them.
+            let up = here
+                .strip_prefix(&folder)
+                .map_or(0, |below| below.components().count());
+            std::iter::repeat_n(Path::new(".."), up)
+                .collect::<PathBuf>()
+                .join(DEFAULT)
+        })
 }
 
 /// Reads and parses the registry at `path`.

@@ -14,13 +14,14 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
 
 pub use dfinery_schema::entry::Entry;
+use dfinery_schema::search::workspace_root;
 use dfinery_schema::{Registry, RegistryError};
 use syn::{Ident, LitStr};
 
 use crate::errors::Errors;
 
 /// The file name looked for in the crate and workspace directories.
-pub const FILE_NAME: &str = "dfinery.toml";
+pub use dfinery_schema::search::FILE_NAME;
 /// The env var that points to the registry.
 pub const ENV_VAR: &str = "DFINERY_REGISTRY";
 
@@ -177,30 +178,6 @@ impl NotFound {
             }
         }
     }
-}
-
-/// The nearest ancestor of `manifest_dir` (itself included) whose `Cargo.toml` has a
-/// `[workspace]` table.
-fn workspace_root(manifest_dir: &Path) -> Option<PathBuf> {
-    manifest_dir.ancestors().find_map(|dir| {
-        let text = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
-        declares_workspace(&text).then(|| dir.to_owned())
-    })
-}
-
-/// Whether a manifest has a `workspace` table: a `[workspace]` header (spaces and a comment
-/// allowed, as TOML allows them) or a `[workspace.…]` one, which makes the table too.
-fn declares_workspace(manifest: &str) -> bool {
-    manifest.lines().any(|line| {
-        let header: String = line
-            .split('#')
-            .next()
-            .unwrap_or_default()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        header == "[workspace]" || header.starts_with("[workspace.")
-    })
 }
 
 /// Finds and parses the registry for one derive of the type named `ident`; problems are recorded
@@ -568,29 +545,6 @@ mod tests {
             locate(&search(None, None, Some(Path::new("/ws")), &fifo)),
             Ok((PathBuf::from("/ws/dfinery.toml"), Source::Search))
         );
-    }
-
-    /// A workspace header with a comment after it, spaces inside it, or only dotted tables
-    /// still makes its directory the workspace root (the search otherwise walked past it, to
-    /// an enclosing directory's workspace or to none).
-    #[test]
-    fn a_workspace_is_recognised_however_its_header_is_written() {
-        for manifest in [
-            "[workspace]\nmembers = [\"app\"]\n",
-            "[workspace] # the service's crates\nmembers = [\"app\"]\n",
-            "[ workspace ]\n",
-            "[package]\nname = \"app\"\n\n[workspace.dependencies]\nserde = \"1\"\n",
-        ] {
-            assert!(declares_workspace(manifest), "{manifest}");
-        }
-        for manifest in [
-            "[package]\nname = \"app\"\n",
-            "[dependencies]\nworkspace-hack = \"1\"\n",
-            "# [workspace]\n[package]\nname = \"app\"\n",
-            "[package]\nworkspace = \"..\"\n",
-        ] {
-            assert!(!declares_workspace(manifest), "{manifest}");
-        }
     }
 
     /// A registry the compiler cannot name by a UTF-8 string is one error saying what to do,

@@ -119,6 +119,7 @@ mod model;
 pub mod names;
 mod parse;
 pub mod protocol;
+pub mod search;
 mod suggest;
 mod types;
 

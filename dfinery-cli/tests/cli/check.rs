@@ -490,3 +490,51 @@ fn a_registry_that_is_not_utf8_or_never_ends_is_a_problem_at_its_place_not_read_
         );
     }
 }
+
+/// Without `--registry`, `dfinery check` reads the registry the derives would: `dfinery.toml`
+/// in the working folder, else in the crate's folder, else in the workspace's root, and names
+/// it by its path from the working folder. Before, it looked in the working folder only, so run
+/// from a member crate it said there was no registry while the build used the root's.
+#[test]
+fn without_registry_the_crate_s_then_the_workspace_s_registry_is_read_as_the_derives_do() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    let app = root.join("app");
+    let src = app.join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[workspace]\nmembers = [\"app\"]\n",
+    )
+    .unwrap();
+    std::fs::write(app.join("Cargo.toml"), "[package]\nname = \"app\"\n").unwrap();
+    std::fs::copy(registry_path(), root.join("dfinery.toml")).unwrap();
+    let run = |cwd: &Path| dfinery().arg("check").current_dir(cwd).output().unwrap();
+
+    let output = run(&src);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let out = text(&output.stdout);
+    assert!(out.contains("`../../dfinery.toml` is valid"), "{out}");
+
+    // The crate's own comes before the workspace's, and the working folder's before both.
+    std::fs::write(
+        app.join("dfinery.toml"),
+        "standard_events = [\"df_login\"]\n",
+    )
+    .unwrap();
+    let out = text(&run(&src).stdout);
+    assert!(out.contains("`../dfinery.toml` is valid: 1 event"), "{out}");
+    std::fs::write(src.join("dfinery.toml"), "standard_events = [\"strng\"]\n").unwrap();
+    let output = run(&src);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the working folder's, broken, is the one read"
+    );
+
+    // Outside any crate, only the working folder is looked in.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let output = run(elsewhere.path());
+    assert_eq!(output.status.code(), Some(3));
+    assert!(text(&output.stderr).contains("dfinery check --init"));
+}

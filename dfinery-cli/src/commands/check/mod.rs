@@ -20,13 +20,18 @@ use crate::{output, registry};
 /// A configuration error when a file cannot be read or written.
 pub fn run(args: &CheckArgs, json: bool) -> Result<Exit, CliError> {
     if args.init {
-        return init::run(&args.registry, args.force, json);
+        let path = args
+            .registry
+            .clone()
+            .unwrap_or_else(|| registry::DEFAULT.into());
+        return init::run(&path, args.force, json);
     }
-    let loaded = registry::read(&args.registry)?;
+    let path = registry::given_or_found(args.registry.as_deref());
+    let loaded = registry::read(&path)?;
     let registry = match loaded.result {
         Ok(registry) => registry,
         Err(err) => {
-            report_problems(&args.registry, &loaded.source, &err.diagnostics, json);
+            report_problems(&path, &loaded.source, &err.diagnostics, json);
             return Ok(Exit::Failures);
         }
     };
@@ -42,7 +47,7 @@ pub fn run(args: &CheckArgs, json: bool) -> Result<Exit, CliError> {
             .map(|d| json!({"line": d.line, "column": d.column, "message": d.message}))
             .collect();
         let mut value = json!({
-            "registry": args.registry.display().to_string(),
+            "registry": path.display().to_string(),
             "valid": true,
             "problems": [],
             "warnings": warnings,
@@ -54,11 +59,7 @@ pub fn run(args: &CheckArgs, json: bool) -> Result<Exit, CliError> {
         output::json(&value);
     } else {
         for warning in &loaded.warnings {
-            output::line(registry::render_warning(
-                &args.registry,
-                &loaded.source,
-                warning,
-            ));
+            output::line(registry::render_warning(&path, &loaded.source, warning));
             output::line("");
         }
         let warned = match loaded.warnings.len() {
@@ -68,7 +69,7 @@ pub fn run(args: &CheckArgs, json: bool) -> Result<Exit, CliError> {
         };
         output::line(format!(
             "`{}` is valid{warned}: {}",
-            args.registry.display(),
+            path.display(),
             summary(&registry)
         ));
         if let Some(report) = &coverage {

@@ -67,7 +67,9 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
             args.file.display()
         )));
     }
-    let registry = Arc::new(registry::load(&args.registry)?);
+    let registry = Arc::new(registry::load(&registry::given_or_found(
+        args.registry.as_deref(),
+    ))?);
     let format = input::resolve(args.format, &args.file);
     let (len, modified_ns) = state::fingerprint(&args.file)?;
     let state = match args.partition {
