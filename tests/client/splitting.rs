@@ -2,7 +2,7 @@
 //! order, and what a failure of request k of n leaves delivered and undelivered.
 
 use dfinery::Error;
-use dfinery::EventRecord;
+use dfinery::{Event, EventRecord};
 use dfinery_emulator::{ImportCode, ScriptedResponse};
 
 use crate::model::purchase;
@@ -127,6 +127,36 @@ async fn an_event_of_101_items_is_refused_before_sending() {
     );
     assert_eq!(emulator.stats().requests, 0, "nothing was sent");
     assert!(failed.undelivered.is_empty());
+}
+
+/// A record given the nil UUID as its id (`with_event_log_id`) is refused before sending:
+/// DFINERY would keep one event of all those sent with it.
+#[tokio::test]
+async fn an_event_with_the_nil_log_id_is_refused_before_sending() {
+    let emulator = emulator().await;
+    let nil = purchase("O-NIL", 1, 10.0)
+        .to_record()
+        .unwrap()
+        .with_event_log_id(uuid::Uuid::nil());
+    let fine = purchase("O-FINE", 1, 10.0).to_record().unwrap();
+    let failed = client(&emulator)
+        .send_events(&user("u"), [fine, nil])
+        .await
+        .unwrap_err();
+    let Error::InvalidEvents { events } = &failed.error else {
+        panic!("expected InvalidEvents, got {:?}", failed.error);
+    };
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].index, 1);
+    assert!(
+        events[0]
+            .error
+            .to_string()
+            .contains("`event_log_id`: is the nil UUID"),
+        "{}",
+        events[0].error
+    );
+    assert_eq!(emulator.stats().requests, 0, "nothing was sent");
 }
 
 #[tokio::test]

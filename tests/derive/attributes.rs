@@ -194,3 +194,22 @@ fn a_none_user_property_is_not_sent() {
     assert!(!props.get().contains("df_membership"));
     assert!(props.get().contains(r#""df_gender":"NonBinary""#));
 }
+
+/// A nil `event_log_id` (all zeroes, given for "none") is refused at the field: DFINERY keeps
+/// one event per id, so every event sent with it after the first would be dropped as a
+/// duplicate.
+#[test]
+fn a_nil_log_id_is_refused_at_its_field() {
+    let login = Login {
+        log_id: Some(uuid::Uuid::nil()),
+        at: None,
+    };
+    let error = login.to_record().unwrap_err();
+    assert_eq!(error.violations.len(), 1, "{error}");
+    assert_eq!(error.violations[0].path, "event_log_id");
+    assert!(
+        matches!(error.violations[0].rule, dfinery::Rule::NilEventLogId),
+        "{error}"
+    );
+    assert!(error.to_string().contains("`Uuid::new_v5`"), "{error}");
+}

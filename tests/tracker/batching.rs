@@ -260,3 +260,37 @@ async fn an_event_with_more_items_than_a_request_carries_is_refused_by_the_call(
     assert_eq!(tracker.metrics().queued, 0);
     tracker.shutdown().await.unwrap();
 }
+
+/// An event given the nil UUID as its id is refused by the call (DFINERY would keep one event
+/// of all those tracked with it), whether the record was changed (`with_event_log_id`) or made
+/// from JSON parts.
+#[tokio::test(start_paused = true)]
+async fn an_event_with_the_nil_log_id_is_refused_by_the_call() {
+    let tracker = tracker_to(crate::support::DOWN).build().unwrap();
+    let record = dfinery::EventRecord::builder("wishlist_shared")
+        .build()
+        .unwrap()
+        .with_event_log_id(uuid::Uuid::nil());
+    let refused = tracker.try_track(&user("kim"), record.clone()).unwrap_err();
+    assert!(
+        matches!(refused, dfinery::TrackError::Invalid(_)),
+        "{refused:?}"
+    );
+    assert!(refused.to_string().contains("nil UUID"), "{refused}");
+    let refused = tracker.track(&user("kim"), record).await.unwrap_err();
+    assert!(
+        matches!(refused, dfinery::TrackError::Invalid(_)),
+        "{refused:?}"
+    );
+    let from_parts = dfinery::EventRecord::from_json_parts(
+        uuid::Uuid::nil(),
+        "wishlist_shared",
+        dfinery::Datetime::now(),
+        None,
+        None,
+    )
+    .unwrap_err();
+    assert!(from_parts.to_string().contains("nil UUID"), "{from_parts}");
+    assert_eq!(tracker.metrics().queued, 0);
+    tracker.shutdown().await.unwrap();
+}

@@ -190,7 +190,7 @@ impl Client {
         records: Vec<EventRecord>,
     ) -> Result<SendReport, SendError> {
         let items: Vec<usize> = records.iter().map(item_count).collect();
-        let oversized = too_many_items(&records, &items);
+        let oversized = unsendable_records(&records, &items);
         if !oversized.is_empty() {
             return Err(SendError {
                 error: Error::InvalidEvents { events: oversized },
@@ -228,8 +228,8 @@ impl Client {
     }
 }
 
-/// The records with more items than one request may carry, as invalid events.
-fn too_many_items(records: &[EventRecord], items: &[usize]) -> Vec<InvalidEvent> {
+/// The records that cannot be sent as they are (see [`unsendable`]), as invalid events.
+fn unsendable_records(records: &[EventRecord], items: &[usize]) -> Vec<InvalidEvent> {
     records
         .iter()
         .zip(items)
@@ -237,26 +237,35 @@ fn too_many_items(records: &[EventRecord], items: &[usize]) -> Vec<InvalidEvent>
         .filter_map(|(index, (record, &len))| {
             Some(InvalidEvent {
                 index,
-                error: too_many_items_of(record, len)?,
+                error: unsendable(record, len)?,
             })
         })
         .collect()
 }
 
-/// The error of an event with `len` items, more than one request carries; `None` when it has
-/// no more than that. (The derives and the builder refuse such an event; one made from JSON
-/// parts is refused here and by the tracker.)
-pub(crate) fn too_many_items_of(record: &EventRecord, len: usize) -> Option<ValidationError> {
-    (len > MAX_ITEMS_PER_REQUEST).then(|| ValidationError {
-        subject: format!("event `{}`", record.event_name()),
-        violations: vec![Violation {
+/// The error of an event that cannot be sent as it is: with `len` items, more than one request
+/// carries, or with the nil UUID as its `event_log_id` (given by
+/// [`EventRecord::with_event_log_id`]); `None` when it can be sent. (The derives and the
+/// builder refuse both; a record changed or made from JSON parts is refused here and by the
+/// tracker.)
+pub(crate) fn unsendable(record: &EventRecord, len: usize) -> Option<ValidationError> {
+    let mut violations = Vec::new();
+    if record.event_log_id().is_nil() {
+        violations.push(crate::encode::record::nil_event_log_id());
+    }
+    if len > MAX_ITEMS_PER_REQUEST {
+        violations.push(Violation {
             path: "event_items".to_owned(),
             property: Cow::Borrowed("event_items"),
             rule: Rule::TooManyItems {
                 len,
                 max: MAX_ITEMS_PER_REQUEST,
             },
-        }],
+        });
+    }
+    (!violations.is_empty()).then(|| ValidationError {
+        subject: format!("event `{}`", record.event_name()),
+        violations,
     })
 }
 

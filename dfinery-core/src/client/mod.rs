@@ -16,7 +16,7 @@ pub use builder::{ClientBuildError, ClientBuilder};
 pub use classify::classify;
 pub use error::{Error, InvalidEvent, ServerCode};
 #[cfg(feature = "tracker")]
-pub(crate) use events::too_many_items_of;
+pub(crate) use events::unsendable;
 pub use events::{IntoEventRecord, RequestReport, SendError, SendReport};
 pub use export::ByteStream;
 pub use import::IntoUserProperties;

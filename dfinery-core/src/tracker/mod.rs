@@ -619,7 +619,7 @@ impl Tracker {
     fn check_items(&self, message: &Message) -> Result<(), TrackError> {
         match message {
             Message::Event(record) => {
-                match crate::client::too_many_items_of(record, record.item_count()) {
+                match crate::client::unsendable(record, record.item_count()) {
                     Some(error) => Err(self.refuse(TrackError::Invalid(error))),
                     None => Ok(()),
                 }

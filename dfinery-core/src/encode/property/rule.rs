@@ -98,6 +98,13 @@ pub enum Rule {
         "is the event's items, which travel in `event_items`, never among its properties; add each item with `.item(...)`"
     )]
     ItemsInProperties,
+    /// An event whose `event_log_id` is the nil UUID (all zeroes). DFINERY keeps one event per
+    /// `event_log_id`, so every event sent with the same id after the first is dropped as a
+    /// duplicate: a nil id, given for "none", would lose them all but one.
+    #[error(
+        "is the nil UUID (all zeroes); DFINERY keeps one event per `event_log_id` and drops the rest as duplicates, so give each event its own id (leave it out and a random one is made, or derive one from the event's own key with `Uuid::new_v5`)"
+    )]
+    NilEventLogId,
     /// An event whose items are required, sent with none.
     #[error("is empty; this event needs at least one item")]
     NoItems,

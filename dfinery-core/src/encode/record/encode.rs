@@ -90,6 +90,9 @@ pub(crate) fn finish_event(mut parts: EventParts<'_>) -> Result<EventRecord, Val
             rule: Rule::BadName(error),
         }),
     }
+    if parts.log_id.is_some_and(|id| id.is_nil()) {
+        parts.violations.push(nil_event_log_id());
+    }
     let mut properties = None;
     let mut items = None;
     let item_count = parts.items_written.count;
@@ -125,6 +128,15 @@ pub(crate) fn finish_event(mut parts: EventParts<'_>) -> Result<EventRecord, Val
         properties,
         Some(if items.is_some() { item_count } else { 0 }),
     ))
+}
+
+/// The violation of an event whose `event_log_id` is the nil UUID ([`Rule::NilEventLogId`]).
+pub(crate) fn nil_event_log_id() -> Violation {
+    Violation {
+        path: "event_log_id".to_owned(),
+        property: Cow::Borrowed("event_log_id"),
+        rule: Rule::NilEventLogId,
+    }
 }
 
 /// [`Profile::to_user_properties`]: like [`encode_event`], a generic shim over

@@ -117,8 +117,8 @@ impl EventRecord {
     ///
     /// # Errors
     ///
-    /// A [`ValidationError`] when the name is empty, the items are not an array or the
-    /// properties are not an object.
+    /// A [`ValidationError`] when the id is the nil UUID ([`Rule::NilEventLogId`]), the name
+    /// is empty, the items are not an array or the properties are not an object.
     pub fn from_json_parts(
         event_log_id: Uuid,
         event_name: impl Into<String>,
@@ -128,6 +128,9 @@ impl EventRecord {
     ) -> Result<Self, ValidationError> {
         let event_name: String = event_name.into();
         let mut violations = Vec::new();
+        if event_log_id.is_nil() {
+            violations.push(super::encode::nil_event_log_id());
+        }
         if event_name.is_empty() {
             violations.push(Violation {
                 path: "event_name".to_owned(),
@@ -279,7 +282,9 @@ impl EventRecord {
         self.part(&self.0.properties)
     }
 
-    /// The same record with another `event_log_id`.
+    /// The same record with another `event_log_id`. Give each event its own: DFINERY keeps
+    /// one event per id. A nil id is refused when the record is sent or tracked
+    /// ([`Rule::NilEventLogId`]).
     pub fn with_event_log_id(self, event_log_id: Uuid) -> Self {
         self.rebuilt(event_log_id, self.0.event_datetime)
     }

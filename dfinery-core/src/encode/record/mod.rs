@@ -16,6 +16,8 @@ pub use event_record::EventRecord;
 pub use user_properties::{UserProperties, UserPropertiesBuilder};
 pub use validation_error::ValidationError;
 
+#[cfg(feature = "client")]
+pub(crate) use encode::nil_event_log_id;
 pub(crate) use encode::{encode_event, encode_profile};
 
 // The foundation tests of records (moved from `tests/foundation`: they reach the record's JSON and its length).
