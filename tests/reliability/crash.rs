@@ -548,11 +548,15 @@ fn a_crash_while_a_new_spool_file_is_made_does_not_block_the_next_open() {
         .unwrap_or_else(|e| panic!("the spool opens after a crash while it was made: {e}"));
     assert_eq!(opened.pending_len(), 0);
     drop(opened);
-    let mut temporary = spool.file_name().unwrap().to_os_string();
-    temporary.push(".new");
+    let prefix = format!("{}.new-", spool.file_name().unwrap().to_string_lossy());
+    let left: Vec<_> = std::fs::read_dir(spool.parent().unwrap())
+        .unwrap()
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.starts_with(&prefix))
+        .collect();
     assert!(
-        !spool.with_file_name(temporary).exists(),
-        "what the crash left under the temporary name is gone"
+        left.is_empty(),
+        "what the crash left under a temporary name is removed: {left:?}"
     );
     let _ = std::fs::remove_file(&spool);
     let _ = std::fs::remove_file(format!("{}-journal", spool.display()));

@@ -174,6 +174,15 @@ fn read<'r, 'a>(
         Some(value) if value.is_null() => Some(log_id_from(fingerprint)),
         Some(value) => match value.as_str() {
             Some(text) => match Uuid::parse_str(&text) {
+                Ok(id) if id.is_nil() => {
+                    problems.push(
+                        "`event_log_id` is the nil UUID (all zeroes); DFINERY keeps one event per \
+                         `event_log_id` and drops the rest as duplicates: give each event its \
+                         own, or leave it out (one is made from the line)"
+                            .to_owned(),
+                    );
+                    None
+                }
                 Ok(id) => Some(id),
                 Err(_) => {
                     problems.push(format!(
@@ -620,6 +629,24 @@ mod tests {
                 "`event_log_id` `nope` is not a UUID; give one like `5b0f9a0e-1c2d-4e3f-8a9b-0c1d2e3f4a5b` or leave it out",
             ]
         );
+    }
+
+    /// A nil `event_log_id` is a problem of its line in the checking pass (`validate`, which
+    /// builds no record): it passed there, and the sending pass, whose record refuses it,
+    /// skipped the line without a word while the send reported success.
+    #[test]
+    fn a_nil_event_log_id_is_a_problem_of_its_line_in_both_passes() {
+        let line = json!({
+            "identity": {"external_id": "u1"}, "name": "df_login",
+            "datetime": "2024-06-24T06:01:48.501Z",
+            "event_log_id": "00000000-0000-0000-0000-000000000000"
+        })
+        .to_string();
+        let expected = [
+            "`event_log_id` is the nil UUID (all zeroes); DFINERY keeps one event per `event_log_id` and drops the rest as duplicates: give each event its own, or leave it out (one is made from the line)",
+        ];
+        assert_eq!(validate(&registry(), &line).unwrap_err(), expected);
+        assert_eq!(check(&registry(), &line, 7).unwrap_err(), expected);
     }
 
     #[test]

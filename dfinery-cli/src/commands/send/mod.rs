@@ -759,13 +759,24 @@ impl QueueJob {
             if self.stop.load(Ordering::SeqCst) {
                 break;
             }
+            // Every line passed the checking pass; one that fails now was changed since (the
+            // file's length and time are checked, not its bytes): stop rather than skip it.
             let checked = line
                 .event
                 .map_err(|e| vec![e])
-                .and_then(|text| event::check(&self.registry, &text, line.fingerprint));
-            if let Ok(checked) = checked
-                && self.partition.is_none_or(|p| p.contains(&checked.identity))
-            {
+                .and_then(|text| event::check(&self.registry, &text, line.fingerprint))
+                .map_err(|problems| {
+                    CliError::config(format!(
+                        "line {} of `{}` no longer passes the check it passed before sending ({}); \
+                         was the file changed while it was sent? Run `dfinery send {} --resume` \
+                         once it is fixed",
+                        line.number,
+                        self.file.display(),
+                        problems.join("; "),
+                        self.file.display()
+                    ))
+                })?;
+            if self.partition.is_none_or(|p| p.contains(&checked.identity)) {
                 let id = checked.record.event_log_id();
                 lines.push((id, line.number));
                 if id != event::log_id_from(line.fingerprint) {

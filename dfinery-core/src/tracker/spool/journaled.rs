@@ -350,7 +350,7 @@ impl Journaled {
         }
         match create(&self.path, capacity) {
             Ok(()) => {}
-            Err(NotCreated::Aside(reason)) => {
+            Err(NotCreated::Aside { reason, .. }) => {
                 // The journal at the path is still the one open (the new one is made aside and
                 // renamed only when whole): it goes on at its size.
                 tracing::warn!(
@@ -482,7 +482,16 @@ pub(super) fn read(source: &JournalSource) -> Result<Found, ReadError> {
         match &source.open {
             Some(open) => {
                 if !existed {
-                    create(path, source.capacity).map_err(String::from)?;
+                    create(path, source.capacity).map_err(|error| match error {
+                        NotCreated::Aside {
+                            reason,
+                            not_writable,
+                        } => ReadError {
+                            reason,
+                            not_writable,
+                        },
+                        other => ReadError::from(String::from(other)),
+                    })?;
                 }
                 open(path).map_err(|e| ReadError {
                     reason: format!("the journal `{}` could not be opened: {e}", path.display()),
@@ -619,8 +628,9 @@ pub(super) fn settle(
 
 /// Why [`create`] did not make a journal, naming the file.
 enum NotCreated {
-    /// Nothing was renamed: the path names what it named before.
-    Aside(String),
+    /// Nothing was renamed: the path names what it named before. `not_writable`: the folder
+    /// or the files may not be written (permissions, a read-only file system).
+    Aside { reason: String, not_writable: bool },
     /// The new journal is at the path, but its folder could not be synced: a power loss may
     /// undo the rename.
     NotDurable(String),
@@ -629,7 +639,7 @@ enum NotCreated {
 impl From<NotCreated> for String {
     fn from(error: NotCreated) -> String {
         match error {
-            NotCreated::Aside(reason) | NotCreated::NotDurable(reason) => reason,
+            NotCreated::Aside { reason, .. } | NotCreated::NotDurable(reason) => reason,
         }
     }
 }
@@ -643,19 +653,28 @@ fn create(path: &Path, capacity: u64) -> Result<(), NotCreated> {
     let fail = |e: &dyn std::fmt::Display| {
         format!("the journal `{}` could not be created: {e}", path.display())
     };
+    let denied = |e: &io::Error| {
+        matches!(
+            e.kind(),
+            io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem
+        )
+    };
     let made = OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(true)
         .open(&temporary)
-        .map_err(|e| fail(&e))
-        .and_then(|file| Journal::create(file, capacity).map_err(|e| fail(&e)))
-        .and_then(|_| std::fs::rename(&temporary, path).map_err(|e| fail(&e)));
-    if let Err(reason) = made {
+        .map_err(|e| (fail(&e), denied(&e)))
+        .and_then(|file| Journal::create(file, capacity).map_err(|e| (fail(&e), false)))
+        .and_then(|_| std::fs::rename(&temporary, path).map_err(|e| (fail(&e), denied(&e))));
+    if let Err((reason, not_writable)) = made {
         // Nothing is left half made (a file cut short by a full disk, say).
         let _ = std::fs::remove_file(&temporary);
-        return Err(NotCreated::Aside(reason));
+        return Err(NotCreated::Aside {
+            reason,
+            not_writable,
+        });
     }
     // Until the folder is synced, a power loss may undo the rename: the groups synced into
     // the new journal would then be lost with it.

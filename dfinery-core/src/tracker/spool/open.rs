@@ -2,6 +2,7 @@
 //! previous process left. A damaged file is an error, never a panic.
 
 use std::collections::HashSet;
+use std::fs::OpenOptions;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
@@ -20,9 +21,9 @@ use crate::tracker::error::{SpoolError, StoreError};
 
 impl Spool {
     /// Opens the spool at `path`, creating it (not its folder) when it does not exist, with its
-    /// journal beside it, `<name>-journal`. A new file is made under `<name>.new` and moved to
-    /// `path` once whole, so a process that dies while making it leaves nothing at `path` that
-    /// would block the next open. What a journal found there holds still pending (a
+    /// journal beside it, `<name>-journal`. On Unix a new file is made under a temporary name
+    /// beside it (`<name>.new-<pid>-<n>`) and linked at `path` once whole, so a process that
+    /// dies while making it leaves nothing at `path` that would block the next open. What a journal found there holds still pending (a
     /// crashed process's newest messages) is moved into the file as it opens, also when the
     /// file itself is new.
     ///
@@ -261,16 +262,16 @@ fn open_checked(path: &Path, reopen: Reopen, source: JournalSource) -> Result<Sp
     })
 }
 
-/// Opens the store's file at `path`, creating it whole when there is none: made under a
-/// temporary name beside it (`<name>.new`, which the spool owns as it owns `<name>-journal`),
-/// synced, then linked at `path`, which so never names a file cut short. A process that dies
-/// while the store writes a new file's first pages leaves them under the temporary name, which
-/// the next creation removes; at `path` they would be a damaged spool, refused by every later
-/// open. Where a file system cannot link (and elsewhere than on Unix, where an open file's
-/// name cannot be removed), the file is made at `path` itself.
+/// Opens the store's file at `path`, creating it whole when there is none: on Unix, made
+/// under a name of its own beside it (`<name>.new-<pid>-<n>`), synced, then linked at `path`,
+/// which so never names a file cut short. A process that dies while the store writes a new
+/// file's first pages leaves them under that name (removed by the next creation on Linux, once
+/// that process is gone); at `path` they would be a damaged spool, refused by every later open.
+/// Where the file system cannot link (FAT, exFAT) and elsewhere than on Unix, the file is made
+/// at `path` itself.
 fn create_whole(path: &Path) -> Result<Database, DatabaseError> {
     if cfg!(unix)
-        && std::fs::symlink_metadata(path).is_err()
+        && matches!(std::fs::symlink_metadata(path), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
         && let Some(db) = make_whole(path).map_err(|e| DatabaseError::Storage(e.into()))?
     {
         return Ok(db);
@@ -278,35 +279,103 @@ fn create_whole(path: &Path) -> Result<Database, DatabaseError> {
     Database::create(path)
 }
 
-/// The new, empty store, linked at `path` (see [`create_whole`]). `None` when nothing was
-/// linked because a file appeared at `path` meanwhile (another process making the same
-/// spool: the store's lock then lets one of them have it) or the file system has no links (the
-/// caller then opens or makes the file at `path` itself).
+/// The new, empty store, linked at `path` (see [`create_whole`]). `None` when it could not be
+/// linked there: a file appeared at `path` meanwhile (another process made the same spool; the
+/// caller's open of `path` then meets its lock), or the file system has no links (the caller
+/// makes the file at `path` itself).
+///
+/// # Errors
+///
+/// Why the store could not be made or synced (a full disk, permissions): not made in place
+/// then, where it would be left cut short.
 fn make_whole(path: &Path) -> std::io::Result<Option<Database>> {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".new");
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let prefix = temporary_prefix(path);
+    remove_leftovers(path, &prefix);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut name = prefix;
+    name.push(format!("{}-{n}", std::process::id()));
     let temporary = path.with_file_name(name);
-    // What a creation cut short left there (empty or torn pages).
-    match std::fs::remove_file(&temporary) {
-        Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(error),
-        _ => {}
-    }
-    let made = Database::create(&temporary).map_err(|error| match error {
-        DatabaseError::Storage(redb::StorageError::Io(error)) => error,
-        other => std::io::Error::other(other),
-    });
-    let linked = made.and_then(|db| {
-        std::fs::File::open(&temporary)?.sync_all()?;
-        std::fs::hard_link(&temporary, path)?;
-        Ok(db)
-    });
+    // Of this process and call alone: a file there is a leftover of a process whose id this
+    // one now has.
+    let file = match OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&temporary)
+    {
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            std::fs::remove_file(&temporary)?;
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .open(&temporary)?
+        }
+        other => other?,
+    };
+    let made = redb::backends::FileBackend::new(file)
+        .and_then(|backend| Database::builder().create_with_backend(backend))
+        .map_err(|error| match error {
+            DatabaseError::Storage(redb::StorageError::Io(error)) => error,
+            other => std::io::Error::other(other),
+        })
+        .and_then(|db| {
+            std::fs::File::open(&temporary)?.sync_all()?;
+            Ok(db)
+        });
+    let db = match made {
+        Ok(db) => db,
+        Err(error) => {
+            let _ = std::fs::remove_file(&temporary);
+            return Err(error);
+        }
+    };
+    let linked = std::fs::hard_link(&temporary, path);
     let _ = std::fs::remove_file(&temporary);
     match linked {
-        Ok(db) => journaled::sync_folder(path).map(|()| Some(db)),
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
-        Err(error) if not_writable(&error) => Err(error),
-        // No links on this file system: made in place by the caller.
+        Ok(()) => journaled::sync_folder(path).map(|()| Some(db)),
+        // Another process linked its spool first, or this file system has no links (FAT and
+        // exFAT answer `EPERM`): the file made here is dropped.
         Err(_) => Ok(None),
+    }
+}
+
+/// `<name>.new-`: how the temporary files of new spool files at `path` begin.
+fn temporary_prefix(path: &Path) -> std::ffi::OsString {
+    let mut prefix = path.file_name().unwrap_or_default().to_os_string();
+    prefix.push(".new-");
+    prefix
+}
+
+/// Removes what creations cut short left beside `path` (see [`make_whole`]): the temporary
+/// files of processes that are gone. Only where a process's presence can be read (Linux's
+/// `/proc`); a file of a live process (creating the same spool now) is left alone.
+fn remove_leftovers(path: &Path, prefix: &std::ffi::OsStr) {
+    if !cfg!(target_os = "linux") || !Path::new("/proc/self").exists() {
+        return;
+    }
+    let folder = match path.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => folder,
+        _ => Path::new("."),
+    };
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    let prefix = prefix.to_string_lossy();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|name| name.strip_prefix(&*prefix))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 

@@ -626,19 +626,74 @@ fn a_file_is_identified_by_its_device_and_inode_as_the_standard_library_reads_th
     assert_eq!(follow::file_id(&first), None);
 }
 
-/// A new spool file is made under `<name>.new` and linked at its path once whole (see
-/// `open.rs`, `create_whole`): nothing is left under the temporary name, and what a creation
-/// cut short left there is replaced.
+/// The temporary files beside a spool file at `path`: `<name>.new-…`.
+#[cfg(unix)]
+fn temporaries(path: &std::path::Path) -> Vec<String> {
+    let prefix = format!("{}.new-", path.file_name().unwrap().to_string_lossy());
+    std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.starts_with(&prefix))
+        .collect()
+}
+
+/// A new spool file is made under a temporary name and linked at its path once whole (see
+/// `open.rs`, `create_whole`): nothing is left under a temporary name, and on Linux what a
+/// creation cut short left (in a process that is gone) is removed.
+#[cfg(unix)]
 #[test]
-fn a_new_spool_file_is_made_aside_and_what_a_creation_cut_short_left_is_replaced() {
+fn a_new_spool_file_is_made_aside_and_what_a_creation_cut_short_left_is_removed() {
     let fresh = path("whole-fresh");
-    let mut name = fresh.file_name().unwrap().to_os_string();
-    name.push(".new");
-    let temporary = fresh.with_file_name(name);
-    std::fs::write(&temporary, b"redb\x1a\x0a\xa9 torn").unwrap();
+    // A process id above Linux's highest (2^22): no such process runs.
+    let leftover = fresh.with_file_name(format!(
+        "{}.new-4999999-0",
+        fresh.file_name().unwrap().to_string_lossy()
+    ));
+    std::fs::write(&leftover, b"redb\x1a\x0a\xa9 torn").unwrap();
     let spool = Spool::open(&fresh).unwrap();
     spool.submit(vec![insert(1, "u")], Mode::Wait).unwrap();
     drop(spool);
-    assert!(!temporary.exists(), "the temporary file is gone");
+    if cfg!(target_os = "linux") {
+        assert_eq!(temporaries(&fresh), Vec::<String>::new());
+    } else {
+        let left = leftover.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(temporaries(&fresh), [left]);
+    }
     assert_eq!(Spool::open(&fresh).unwrap().pending_len(), 1);
+}
+
+/// Two opens racing to create the same new spool file: one has it, the other is told it is in
+/// use, every round; neither writes into a file no longer at the path (with one temporary name
+/// for both, the second could take the first's file and both "open" it).
+#[cfg(unix)]
+#[test]
+fn two_opens_racing_to_create_one_spool_file_give_it_to_one_of_them() {
+    for round in 0..20 {
+        let fresh = path(&format!("whole-race-{round}"));
+        let barrier = std::sync::Barrier::new(2);
+        let results: Vec<Result<Spool, SpoolError>> = std::thread::scope(|scope| {
+            let open = || {
+                barrier.wait();
+                Spool::open(&fresh)
+            };
+            let first = scope.spawn(open);
+            let second = scope.spawn(open);
+            vec![first.join().unwrap(), second.join().unwrap()]
+        });
+        let opened = results.iter().filter(|r| r.is_ok()).count();
+        let in_use = results
+            .iter()
+            .filter(|r| matches!(r, Err(SpoolError::InUse { .. })))
+            .count();
+        assert_eq!((opened, in_use), (1, 1), "round {round}: {results:?}");
+        let spool = results.into_iter().find_map(Result::ok).unwrap();
+        spool.submit(vec![insert(1, "u")], Mode::Wait).unwrap();
+        drop(spool);
+        assert_eq!(
+            Spool::open(&fresh).unwrap().pending_len(),
+            1,
+            "round {round}"
+        );
+        assert_eq!(temporaries(&fresh), Vec::<String>::new(), "round {round}");
+    }
 }

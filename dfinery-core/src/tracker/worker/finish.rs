@@ -409,15 +409,32 @@ impl Worker {
 
 /// Errors that refuse a whole request for what some of its events hold.
 fn refused_as_a_whole(error: &Error) -> bool {
+    // `InvalidEvents`: the client refused one record of the batch before sending (one that
+    // holds a nil `event_log_id` or more than 100 items, found in a spool an older version
+    // wrote), and the whole call with it.
     matches!(
         error,
-        Error::Validation { .. } | Error::TooManyEvents { .. }
+        Error::Validation { .. } | Error::TooManyEvents { .. } | Error::InvalidEvents { .. }
     )
 }
 
 #[cfg(test)]
 mod tests {
     use std::sync::{Arc, Mutex};
+
+    /// A batch the client refused because of one of its records (the whole call fails before
+    /// sending) is split and sent again one message at a time, so only that record is
+    /// dead-lettered, not the up to 99 others of its batch.
+    #[test]
+    fn a_batch_refused_for_one_invalid_record_is_split_not_buried() {
+        let invalid = crate::Error::InvalidEvents { events: Vec::new() };
+        assert!(super::refused_as_a_whole(&invalid));
+        let timeout = crate::Error::Timeout {
+            endpoint: crate::wire::Endpoint::Events,
+            after: std::time::Duration::from_secs(1),
+        };
+        assert!(!super::refused_as_a_whole(&timeout));
+    }
 
     use crate::{EventRecord, Identifier, Identity, Message, Tracker};
 
