@@ -204,6 +204,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
             resume_after,
             stop: Arc::clone(&stop),
             partition,
+            skip_invalid: args.skip_invalid,
         },
         &tracker,
         stopped.clone(),
@@ -725,6 +726,8 @@ struct QueueJob {
     stop: Arc<AtomicBool>,
     /// Only the users of this partition are sent.
     partition: Option<Partition>,
+    /// `--skip-invalid`: the lines the check found invalid are passed over here.
+    skip_invalid: bool,
 }
 
 /// Events of consecutive lines, ending at `last_line`.
@@ -759,14 +762,18 @@ impl QueueJob {
             if self.stop.load(Ordering::SeqCst) {
                 break;
             }
-            // Every line passed the checking pass; one that fails now was changed since (the
-            // file's length and time are checked, not its bytes): stop rather than skip it.
             let checked = line
                 .event
                 .map_err(|e| vec![e])
-                .and_then(|text| event::check(&self.registry, &text, line.fingerprint))
-                .map_err(|problems| {
-                    CliError::config(format!(
+                .and_then(|text| event::check(&self.registry, &text, line.fingerprint));
+            let checked = match checked {
+                Ok(checked) => Some(checked),
+                // Reported by the check as skipped.
+                Err(_) if self.skip_invalid => None,
+                // Every line passed the check; one that fails now was changed since (the
+                // file's length and time are compared, not its bytes): stop, not skip it.
+                Err(problems) => {
+                    return Err(CliError::config(format!(
                         "line {} of `{}` no longer passes the check it passed before sending ({}); \
                          was the file changed while it was sent? Run `dfinery send {} --resume` \
                          once it is fixed",
@@ -774,9 +781,12 @@ impl QueueJob {
                         self.file.display(),
                         problems.join("; "),
                         self.file.display()
-                    ))
-                })?;
-            if self.partition.is_none_or(|p| p.contains(&checked.identity)) {
+                    )));
+                }
+            };
+            if let Some(checked) = checked
+                && self.partition.is_none_or(|p| p.contains(&checked.identity))
+            {
                 let id = checked.record.event_log_id();
                 lines.push((id, line.number));
                 if id != event::log_id_from(line.fingerprint) {
