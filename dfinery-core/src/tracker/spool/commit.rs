@@ -419,17 +419,22 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
         let mut group = Vec::new();
         // The last turn: every sender is gone, and the deferred deletes are committed first.
         let mut closing = false;
+        // After a failed commit, what it did not make durable (accepted messages, the deletes
+        // of refused ones) is written again, and the file opened again, every `FOLLOW_EVERY`
+        // while no job comes, and once more when every sender is gone: not only with the next
+        // job, which may not come for as long as DFINERY is away.
+        let owed = broken || !rewrite.is_empty() || !not_durable.is_empty();
         match rx.recv_timeout(wait) {
             Ok(job) => group.push(job),
             // With deferred deletes, the wait ended at their deadline: they are committed now.
-            Err(mpsc::RecvTimeoutError::Timeout) if !deferred.is_empty() => {}
+            Err(mpsc::RecvTimeoutError::Timeout) if !deferred.is_empty() || owed => {}
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                if !broken {
-                    follow_idle(store, &mut idle_error);
-                }
+                follow_idle(store, &mut idle_error);
                 continue;
             }
-            Err(mpsc::RecvTimeoutError::Disconnected) if !deferred.is_empty() => closing = true,
+            Err(mpsc::RecvTimeoutError::Disconnected) if !deferred.is_empty() || owed => {
+                closing = true;
+            }
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
         while !group.is_empty() && group.len() < MAX_GROUP {
@@ -654,7 +659,7 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
                     .into_writes()
                     .filter(|w| match w {
                         Write::Insert { seq, .. } => soon.contains(seq) && !settled.contains(seq),
-                        Write::Bury { .. } => true,
+                        Write::Bury { .. } | Write::SetAside { .. } => true,
                         _ => false,
                     })
                     .collect();

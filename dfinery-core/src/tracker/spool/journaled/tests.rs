@@ -693,3 +693,30 @@ fn a_journal_this_process_may_not_write_is_refused_as_a_path_not_as_damage() {
     assert!(text.contains("give it write access"), "{text}");
     assert!(!text.contains("move it aside"), "{text}");
 }
+
+/// A message handed over without waiting (`try_track`) whose commit failed is written again
+/// once the disk recovers, while no other job comes (the writer retries every second when
+/// idle): before, it waited for the next job, which does not come while DFINERY is away, and a
+/// crash meanwhile lost it though the disk had been fine for minutes.
+#[test]
+fn an_accepted_message_a_failed_commit_left_out_is_written_again_while_idle() {
+    let path = path("rewrite-idle");
+    let faults = Arc::new(Faults::default());
+    let spool = Spool::open_with_journal(&path, faulty(&faults), 1 << 20).unwrap();
+    faults.writes.store(true, Ordering::SeqCst);
+    spool.enqueue(vec![insert(1, 10)], Mode::Soon, None);
+    // Behind it: its commit failed once this is refused.
+    assert!(spool.submit(Vec::new(), Mode::Wait).is_err());
+    assert_eq!(spool.unsynced(), 1);
+    faults.writes.store(false, Ordering::SeqCst);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while spool.unsynced() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the message was not written again within 20 s of the disk's recovery"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    drop(spool);
+    assert_eq!(pending(&Spool::open(&path).unwrap()), [1]);
+}
