@@ -423,6 +423,10 @@ impl Store {
         upto: u64,
         limit: usize,
     ) -> Result<Rows, SpoolError> {
+        #[cfg(test)]
+        if tests::take_failed_read(&self.path) {
+            return Err(self.storage("injected: the read failed".to_owned()));
+        }
         self.guarded(|| {
             if after >= upto {
                 return Ok(Vec::new());
@@ -566,4 +570,4 @@ impl fmt::Debug for Spool {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -14,6 +14,33 @@ fn path(name: &str) -> PathBuf {
     crate::tracker::test_files::path(name)
 }
 
+/// Reads of pending entries to refuse, by spool path (see [`fail_reads`]).
+static FAILED_READS: std::sync::Mutex<Vec<(PathBuf, u32)>> = std::sync::Mutex::new(Vec::new());
+
+/// Makes the next `count` reads of pending entries of the spool at `path` fail, as a read does
+/// while the writer opens the file again after a failed commit.
+pub(crate) fn fail_reads(path: &std::path::Path, count: u32) {
+    FAILED_READS
+        .lock()
+        .unwrap()
+        .push((path.to_path_buf(), count));
+}
+
+/// Whether this read of the spool at `path` is to fail (one of those [`fail_reads`] asked for).
+pub(super) fn take_failed_read(path: &std::path::Path) -> bool {
+    let mut failing = FAILED_READS.lock().unwrap_or_else(|e| e.into_inner());
+    match failing
+        .iter_mut()
+        .find(|(of, left)| of == path && *left > 0)
+    {
+        Some((_, left)) => {
+            *left -= 1;
+            true
+        }
+        None => false,
+    }
+}
+
 fn envelope(user: &str) -> Vec<u8> {
     serde_json::to_vec(&Envelope {
         identity: Identity::new(Identifier::ExternalId, user).unwrap(),

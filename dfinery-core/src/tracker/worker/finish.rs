@@ -438,6 +438,73 @@ mod tests {
 
     use crate::{EventRecord, Identifier, Identity, Message, Tracker};
 
+    /// A page of the recovery whose read failed (the store closed while the writer opens the
+    /// file again after a failed commit) is read again: the messages a previous process left
+    /// are still sent in this process, before the newer ones. Before, one failed read ended
+    /// the recovery, and the next start sent them after the newer messages of their users.
+    // In real time: the pages come from the writer thread, and a paused clock would jump to
+    // the shutdown deadline while the runtime waits for them.
+    #[tokio::test]
+    async fn a_failed_read_of_the_recovery_is_tried_again() {
+        use crate::tracker::message::Envelope;
+        use crate::tracker::spool::{Mode, Spool, Write};
+        let path = crate::tracker::test_files::path("recovery-read-fails");
+        let user = Identity::new(Identifier::ExternalId, "u1").unwrap();
+        let records: Vec<EventRecord> = (0..3)
+            .map(|_| EventRecord::builder("coupon_used").build().unwrap())
+            .collect();
+        {
+            let spool = Spool::open(&path).unwrap();
+            let writes = records
+                .iter()
+                .enumerate()
+                .map(|(n, record)| Write::Insert {
+                    seq: n as u64 + 1,
+                    bytes: serde_json::to_vec(&Envelope {
+                        identity: user.clone(),
+                        message: Message::Event(record.clone()),
+                    })
+                    .unwrap()
+                    .into(),
+                })
+                .collect();
+            spool.submit(writes, Mode::Wait).unwrap();
+        }
+        let spool = Spool::open(&path).unwrap();
+        assert_eq!(spool.pending_len(), 3);
+        crate::tracker::spool::tests::fail_reads(&path, 1);
+        let kept = Arc::new(Mutex::new(Vec::new()));
+        // Nothing listens: each message fails once and is dead-lettered, so the letters show
+        // which messages this process read and tried.
+        let tracker = Tracker::builder(crate::tracker::client_to_nowhere())
+            .spool_opened(spool)
+            .give_up_after(1)
+            .shutdown_timeout(std::time::Duration::from_secs(60))
+            .on_dead_letter({
+                let kept = Arc::clone(&kept);
+                move |letter| kept.lock().unwrap().push(letter)
+            })
+            .build()
+            .unwrap();
+        let report = tracker.shutdown().await.unwrap();
+        assert_eq!(
+            (report.dead_lettered, report.left_in_spool),
+            (3, 0),
+            "{report:?}"
+        );
+        let tried: Vec<uuid::Uuid> = kept
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|letter| match &letter.message {
+                Message::Event(record) => record.event_log_id(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let expected: Vec<uuid::Uuid> = records.iter().map(EventRecord::event_log_id).collect();
+        assert_eq!(tried, expected, "all three, in order");
+    }
+
     /// A dead letter's event is a copy of its own: a callback that keeps letters keeps no
     /// 16 KiB block of other records alive.
     #[tokio::test(start_paused = true)]

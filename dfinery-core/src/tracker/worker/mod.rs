@@ -341,6 +341,8 @@ impl Worker {
             }
             let deadline = self.drain.as_ref().map(|d| d.deadline);
             let pause = self.backoff.until;
+            // A failed read of the recovery is tried again then (by `load_recovered`).
+            let read_again = self.recovery.as_ref().and_then(|r| r.read_again_at);
             // Room of delivered messages held back for the callers waiting for room (see
             // `Capacity::give_back_settled`) goes back at the end of its hold, even when no
             // delivery follows to give it back.
@@ -374,6 +376,11 @@ impl Worker {
                     self.on_recovered(page);
                 }
                 () = sleep_until(pause), if pause.is_some() => self.backoff.until = None,
+                () = sleep_until(read_again), if read_again.is_some() => {
+                    if let Some(recovery) = &mut self.recovery {
+                        recovery.read_again_at = None;
+                    }
+                }
                 _ = tick.tick() => self.schedule_all(),
             }
         }

@@ -3,6 +3,10 @@
 //! in this process, and sent before any of those. Pages are read by the spool's writer thread
 //! and arrive through a channel, so the worker never reads the disk itself.
 
+use std::time::Duration;
+
+use tokio::time::Instant;
+
 use crate::report::ErrorChain;
 use crate::tracker::error::SpoolError;
 use crate::tracker::message::Envelope;
@@ -15,6 +19,15 @@ use super::{Queued, Worker};
 /// Entries read from the spool at once; the next page is read when half are settled.
 const PAGE: u64 = 1000;
 
+/// Reads of a page that may fail in a row before the recovery stops (what is left stays in
+/// the spool for the next start): a read refused while the writer opens the file again after
+/// a failed commit is tried again, so the older messages still go before the newer ones.
+const READ_TRIES: u32 = 5;
+
+/// The wait before a failed read is tried again, doubled after each failure (1, 2, 4 and
+/// 8 s: about a quarter of a minute in all).
+const READ_AGAIN_AFTER: Duration = Duration::from_secs(1);
+
 /// The spool entries of a previous process still to deliver.
 #[derive(Debug)]
 pub(super) struct Recovery {
@@ -26,6 +39,10 @@ pub(super) struct Recovery {
     on_disk: u64,
     /// Entries read and not settled yet.
     pub(super) loaded: u64,
+    /// Reads that failed in a row.
+    failed_reads: u32,
+    /// When to read again after a failed read.
+    pub(super) read_again_at: Option<Instant>,
 }
 
 impl Worker {
@@ -52,6 +69,8 @@ impl Worker {
             upto: last_seq,
             on_disk,
             loaded: 0,
+            failed_reads: 0,
+            read_again_at: None,
         });
     }
 
@@ -71,7 +90,9 @@ impl Worker {
             }
             return;
         }
-        if recovery.loaded >= PAGE / 2 {
+        if recovery.loaded >= PAGE / 2
+            || recovery.read_again_at.is_some_and(|at| Instant::now() < at)
+        {
             return;
         }
         let (after, upto, want) = (recovery.after, recovery.upto, PAGE - recovery.loaded);
@@ -88,7 +109,33 @@ impl Worker {
             return;
         };
         let rows = match page {
-            Ok(rows) if !rows.is_empty() => rows,
+            Ok(rows) if !rows.is_empty() => {
+                if let Some(recovery) = &mut self.recovery {
+                    recovery.failed_reads = 0;
+                    recovery.read_again_at = None;
+                }
+                rows
+            }
+            Err(error)
+                if self
+                    .recovery
+                    .as_ref()
+                    .is_some_and(|r| r.failed_reads + 1 < READ_TRIES) =>
+            {
+                let Some(recovery) = &mut self.recovery else {
+                    return;
+                };
+                recovery.failed_reads += 1;
+                let wait = READ_AGAIN_AFTER * 2_u32.pow(recovery.failed_reads - 1);
+                recovery.read_again_at = Some(Instant::now() + wait);
+                tracing::warn!(
+                    reason = %ErrorChain(&error),
+                    messages = recovery.on_disk,
+                    "could not read the spool's next messages left by a previous process; \
+                     reading them again in {wait:?} (newer messages wait behind them)"
+                );
+                return;
+            }
             result => {
                 // The shutdown's report says why those messages were left in the spool: a
                 // damaged page is not read by the next tracker either.
