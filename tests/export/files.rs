@@ -193,3 +193,51 @@ async fn a_file_replaced_by_an_export_keeps_its_permissions() {
     assert_ne!(std::fs::read_to_string(&path).unwrap(), "an earlier export");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// While an export is written, its temporary file is readable by its owner only (other users
+/// of the machine could otherwise read the user ids it holds before it is renamed); a new file
+/// then gets the mode any new file gets (`0o666` less the umask).
+#[cfg(unix)]
+#[tokio::test]
+async fn an_export_being_written_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+
+    use dfinery::export::ExportFile;
+
+    let emulator = emulator().await;
+    let client = client(&emulator);
+    client
+        .send_events(&user("u"), &[one_purchase()])
+        .await
+        .unwrap();
+    let dir = scratch("partial-mode");
+    let path = dir.join("events.csv");
+    let body = client
+        .export_events(&query().to_request().unwrap())
+        .await
+        .unwrap();
+    let seen = std::sync::Mutex::new(Vec::new());
+    ExportFile::save(body, &path, |_| {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            if entry.file_name().to_string_lossy().ends_with(".partial") {
+                let mode = entry.metadata().unwrap().permissions().mode() & 0o777;
+                seen.lock().unwrap().push(mode);
+            }
+        }
+    })
+    .await
+    .unwrap();
+    let seen = seen.into_inner().unwrap();
+    assert!(
+        !seen.is_empty(),
+        "the temporary file was seen while written"
+    );
+    assert!(seen.iter().all(|&mode| mode == 0o600), "{seen:?} (decimal)");
+    // The mode a new file gets here, from a file made the usual way.
+    let probe = dir.join("probe");
+    std::fs::write(&probe, "").unwrap();
+    let default = std::fs::metadata(&probe).unwrap().permissions().mode() & 0o777;
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, default, "{mode:o} against {default:o}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -87,12 +87,14 @@ impl ExportFile {
             path: partial_path.clone(),
             keep: false,
         };
-        let mut file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&partial_path)
-            .await
-            .map_err(file_error)?;
+        let mut options = tokio::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        // Readable by its owner only while it is written: an export of user ids must not be
+        // readable by other users of the machine before the mode of the file it replaces (or
+        // the default mode of a new file) is given to it at the end.
+        #[cfg(unix)]
+        options.mode(0o600);
+        let mut file = options.open(&partial_path).await.map_err(file_error)?;
         let mut reader = RowReader::new();
         let mut so_far = ExportFile {
             path: path.to_owned(),
@@ -123,6 +125,14 @@ impl ExportFile {
             file.set_permissions(existing.permissions())
                 .await
                 .map_err(file_error)?;
+        } else {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                file.set_permissions(std::fs::Permissions::from_mode(default_mode()))
+                    .await
+                    .map_err(file_error)?;
+            }
         }
         file.sync_all().await.map_err(file_error)?;
         drop(file);
@@ -183,6 +193,23 @@ async fn sync_parent(path: &Path) {
     }
     #[cfg(not(unix))]
     let _ = path;
+}
+
+/// The mode a new file gets from `open` with the default `0o666`: less the process's umask,
+/// read from `/proc/self/status` (Linux); `0o644` where it cannot be read (the umask `022` of
+/// most systems).
+#[cfg(unix)]
+fn default_mode() -> u32 {
+    let umask = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("Umask:"))
+                .and_then(|value| u32::from_str_radix(value.trim(), 8).ok())
+        })
+        .unwrap_or(0o022);
+    0o666 & !umask
 }
 
 #[cfg(test)]
