@@ -87,8 +87,11 @@ impl From<ExportFailure> for ExportErrorCode {
 }
 
 impl fmt::Display for ExportErrorCode {
-    /// The wire message.
+    /// The wire message; an undocumented one cut short and escaped (see `write_unknown`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        match self {
+            ExportErrorCode::Documented(failure) => f.write_str(failure.message()),
+            ExportErrorCode::Unknown(message) => super::write_unknown(message, f),
+        }
     }
 }

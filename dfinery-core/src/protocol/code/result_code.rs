@@ -100,7 +100,7 @@ impl fmt::Display for ResultCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ResultCode::Documented(code) => code.fmt(f),
-            ResultCode::Unknown(code) => f.write_str(code),
+            ResultCode::Unknown(code) => super::write_unknown(code, f),
         }
     }
 }
