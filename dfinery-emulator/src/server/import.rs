@@ -12,10 +12,10 @@ use super::body::{count_events, read_json};
 use super::gate::{Family, admit};
 use super::limiter::Snapshot;
 use super::response;
-use crate::Api;
 use crate::model::Rejection;
 use crate::state::Counters;
 use crate::validate::{self, EventRules, Failure};
+use crate::{Api, ImportCode};
 
 /// `POST /api/v1/events`.
 pub(crate) async fn events(State(app): State<Arc<App>>, request: Request) -> Response {
@@ -120,8 +120,15 @@ async fn handle(
     match apply(&app, &body) {
         Ok(()) => response::import_ok(admitted.limits),
         Err(failure) => {
+            // `rejected` counts the events of requests refused for what they hold (`40001`,
+            // `40402`), not of a body refused for its shape (`40000`, as a body that is not
+            // JSON at all, which counts none).
+            let counted = matches!(
+                failure.code,
+                ImportCode::ValidationFailure | ImportCode::TooManyEvents
+            );
             let events = match (api, body.get("events")) {
-                (Api::Event, Some(Value::Array(events))) => events.len() as u64,
+                (Api::Event, Some(Value::Array(events))) if counted => events.len() as u64,
                 _ => 0,
             };
             refuse(&app, &parts, admitted.limits, failure, events)

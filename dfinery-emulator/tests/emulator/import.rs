@@ -226,6 +226,21 @@ async fn a_wrong_shape_says_what_was_found_there() {
     }
 }
 
+/// `rejected` counts the events of requests refused for what they hold (`40001`, `40402`), as
+/// `docs/emulator.md` says; those of a body refused for its shape (`40000`) are not counted, as
+/// none are for a body that is not JSON at all.
+#[tokio::test]
+async fn events_of_a_body_refused_for_its_shape_are_not_counted_rejected() {
+    let server = Server::start().await;
+    let events: Vec<_> = (0..3)
+        .map(|_| login(&uuid(), "2024-08-26T06:00:00.000Z"))
+        .collect();
+    let body = json!({"common": {"identity": {"external_id": "a"}}, "events": events, "extra": 0});
+    let answer = server.import("/api/v1/events", &body).await;
+    assert_eq!(answer.code(), "40000", "{:?}", answer.json());
+    assert_eq!(server.emu.stats().rejected, 0);
+}
+
 #[tokio::test]
 async fn more_than_100_events_is_40402() {
     let server = Server::start().await;

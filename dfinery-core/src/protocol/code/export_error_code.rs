@@ -45,7 +45,6 @@ impl ExportErrorCode {
         }
     }
 
-
     /// The wire message, e.g. `unauthorized_token`, as received (for the tests; messages
     /// show an unknown one cut short).
     #[cfg(test)]
