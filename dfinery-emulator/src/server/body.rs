@@ -47,15 +47,15 @@ fn not_json(bytes: &[u8], err: &serde_json::Error) -> ServerViolation {
     ServerViolation::new("$", "json", expected)
 }
 
-/// How many events a JSON object's `events` array holds (0 without one), reading the body
-/// without keeping it: the sink's check that a body is well formed.
-pub(crate) async fn count_events(headers: &HeaderMap, body: Body) -> Result<u64, ServerViolation> {
-    /// A body, as the sink reads it.
-    #[derive(serde::Deserialize)]
-    struct Shape {
-        #[serde(default)]
-        events: Vec<serde::de::IgnoredAny>,
-    }
+/// How many events a JSON object's `events` array holds (0 without one, or when `events`
+/// is false: a body of the Identity or Profile API, where `events` means nothing), reading the
+/// body without keeping it: the sink's check that a body is well formed. A key given twice
+/// counts as the normal mode reads it, the last one.
+pub(crate) async fn count_events(
+    headers: &HeaderMap,
+    body: Body,
+    events: bool,
+) -> Result<u64, ServerViolation> {
     let bytes = json_bytes(headers, body).await?;
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     if first != Some(&b'{') {
@@ -71,8 +71,13 @@ pub(crate) async fn count_events(headers: &HeaderMap, body: Body) -> Result<u64,
             },
         );
     }
-    serde_json::from_slice::<Shape>(&bytes)
-        .map(|shape| shape.events.len() as u64)
+    if !events {
+        return serde_json::from_slice::<serde::de::IgnoredAny>(&bytes)
+            .map(|_| 0)
+            .map_err(|err| not_json(&bytes, &err));
+    }
+    serde_json::from_slice::<EventCount>(&bytes)
+        .map(|count| count.0)
         .map_err(|err| {
             if err.is_data() {
                 ServerViolation::new(
@@ -84,6 +89,37 @@ pub(crate) async fn count_events(headers: &HeaderMap, body: Body) -> Result<u64,
                 not_json(&bytes, &err)
             }
         })
+}
+
+/// The length of an object's `events` array, the last one when the key is given twice; 0
+/// without one.
+struct EventCount(u64);
+
+impl<'de> serde::Deserialize<'de> for EventCount {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = EventCount;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EventCount, A::Error> {
+                let mut count = 0;
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if key == "events" {
+                        count = map.next_value::<Vec<serde::de::IgnoredAny>>()?.len() as u64;
+                    } else {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(EventCount(count))
+            }
+        }
+        deserializer.deserialize_map(Visit)
+    }
 }
 
 /// What a JSON text starting with `first` is, for messages.
@@ -203,6 +239,7 @@ mod tests {
         let bom = count_events(
             &headers(Some("application/json")),
             Body::from(&b"\xEF\xBB\xBF{}"[..]),
+            true,
         )
         .await
         .unwrap_err();

@@ -88,7 +88,7 @@ async fn handle(
         Err(answer) => return answer,
     };
     if app.settings.sink {
-        return match count_events(&parts.headers, body).await {
+        return match count_events(&parts.headers, body, api == Api::Event).await {
             Ok(events) => {
                 // Only an `/events` body holds events; an `events` array elsewhere is not one.
                 if api == Api::Event {

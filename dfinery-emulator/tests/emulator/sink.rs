@@ -122,3 +122,21 @@ async fn the_sink_counts_events_of_event_requests_only() {
     );
     assert_eq!(server.emu.stats().sunk, 1);
 }
+
+/// The sink answers `20000` to any JSON object, as its documentation says: an Identity or
+/// Profile body whose `events` is not an array (a key those APIs never read) was refused, and
+/// an `/events` body naming `events` twice was refused though the normal mode reads it (the
+/// last key wins there, and the sink now counts that one).
+#[tokio::test]
+async fn the_sink_takes_any_json_object_and_counts_the_last_events_key() {
+    let (builder, clock) = builder();
+    let server = Server::with(builder.sink(true), clock).await;
+    let odd = json!({"identity": {"external_id": "u-1"}, "events": 5});
+    for path in ["/api/v1/identities", "/api/v1/user-profile"] {
+        assert_eq!(server.import(path, &odd).await.code(), "20000", "{path}");
+    }
+    let twice = r#"{"common":{"identity":{"external_id":"u-1"}},"events":[1],"events":[1,2,3]}"#;
+    let answer = server.import_raw("/api/v1/events", twice).await;
+    assert_eq!(answer.code(), "20000");
+    assert_eq!(server.emu.stats().sunk, 3);
+}
