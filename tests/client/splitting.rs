@@ -116,17 +116,25 @@ async fn an_event_of_101_items_is_refused_before_sending() {
         .send_events(&user("u"), [&small, &big])
         .await
         .unwrap_err();
+    assert_eq!(
+        the_one_invalid_event(&failed, &emulator),
+        "event `df_purchase` is invalid: `event_items`: has 101 items; DFINERY takes at most 100 items in one request, all events together, so split the items over several events"
+    );
+    assert!(failed.undelivered.is_empty());
+}
+
+/// The error of the one invalid event of a refused call, the second given; nothing was sent.
+fn the_one_invalid_event(
+    failed: &dfinery::SendError,
+    emulator: &dfinery_emulator::EmulatorHandle,
+) -> String {
     let Error::InvalidEvents { events } = &failed.error else {
         panic!("expected InvalidEvents, got {:?}", failed.error);
     };
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].index, 1);
-    assert_eq!(
-        events[0].error.to_string(),
-        "event `df_purchase` is invalid: `event_items`: has 101 items; DFINERY takes at most 100 items in one request, all events together, so split the items over several events"
-    );
     assert_eq!(emulator.stats().requests, 0, "nothing was sent");
-    assert!(failed.undelivered.is_empty());
+    events[0].error.to_string()
 }
 
 /// A record given the nil UUID as its id (`with_event_log_id`) is refused before sending:
@@ -143,20 +151,8 @@ async fn an_event_with_the_nil_log_id_is_refused_before_sending() {
         .send_events(&user("u"), [fine, nil])
         .await
         .unwrap_err();
-    let Error::InvalidEvents { events } = &failed.error else {
-        panic!("expected InvalidEvents, got {:?}", failed.error);
-    };
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].index, 1);
-    assert!(
-        events[0]
-            .error
-            .to_string()
-            .contains("`event_log_id`: is the nil UUID"),
-        "{}",
-        events[0].error
-    );
-    assert_eq!(emulator.stats().requests, 0, "nothing was sent");
+    let error = the_one_invalid_event(&failed, &emulator);
+    assert!(error.contains("`event_log_id`: is the nil UUID"), "{error}");
 }
 
 #[tokio::test]

@@ -164,6 +164,22 @@ async fn saving_a_body_reports_its_progress_up_to_the_whole_file() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// An emulator holding one purchase, and the body of its event export (the emulator is
+/// returned so it outlives the body).
+async fn one_purchase_exported() -> (dfinery_emulator::EmulatorHandle, dfinery::ByteStream) {
+    let emulator = emulator().await;
+    let client = client(&emulator);
+    client
+        .send_events(&user("u"), &[one_purchase()])
+        .await
+        .unwrap();
+    let body = client
+        .export_events(&query().to_request().unwrap())
+        .await
+        .unwrap();
+    (emulator, body)
+}
+
 /// A file replaced by an export keeps its permissions: an export of user ids kept readable by
 /// its owner only became readable by all (the default mode of a new file).
 #[cfg(unix)]
@@ -173,20 +189,11 @@ async fn a_file_replaced_by_an_export_keeps_its_permissions() {
 
     use dfinery::export::ExportFile;
 
-    let emulator = emulator().await;
-    let client = client(&emulator);
-    client
-        .send_events(&user("u"), &[one_purchase()])
-        .await
-        .unwrap();
     let dir = scratch("permissions");
     let path = dir.join("events.csv");
     std::fs::write(&path, "an earlier export").unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let body = client
-        .export_events(&query().to_request().unwrap())
-        .await
-        .unwrap();
+    let (_emulator, body) = one_purchase_exported().await;
     ExportFile::save(body, &path, |_| {}).await.unwrap();
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "{mode:o}");
@@ -204,18 +211,9 @@ async fn an_export_being_written_is_readable_by_its_owner_only() {
 
     use dfinery::export::ExportFile;
 
-    let emulator = emulator().await;
-    let client = client(&emulator);
-    client
-        .send_events(&user("u"), &[one_purchase()])
-        .await
-        .unwrap();
     let dir = scratch("partial-mode");
     let path = dir.join("events.csv");
-    let body = client
-        .export_events(&query().to_request().unwrap())
-        .await
-        .unwrap();
+    let (_emulator, body) = one_purchase_exported().await;
     let seen = std::sync::Mutex::new(Vec::new());
     ExportFile::save(body, &path, |_| {
         for entry in std::fs::read_dir(&dir).unwrap().flatten() {
