@@ -52,3 +52,22 @@ pub use parse::MAX_ROW_BYTES;
 pub use query::{EventQuery, ProfileQuery, QueryError};
 pub use reader::{Events, ExportRows, Profiles};
 pub use row::ExportRow;
+
+/// Why `body`, a whole export body, was cut short: it stops inside its header row, inside a
+/// quoted field or in a row with fewer fields than the header (what a cut connection leaves
+/// and no export ends in); `None` otherwise. Other faults (a malformed row, text that is not
+/// UTF-8) are left to the readers of rows: the raw body's calls do not judge its CSV.
+#[cfg(feature = "client")]
+pub(crate) fn cut_short(body: &[u8]) -> Option<String> {
+    let mut reader = parse::RowReader::new();
+    reader.push(body);
+    reader.end();
+    loop {
+        match reader.advance_row() {
+            Ok(parse::Progress::Ready) => {}
+            Ok(_) => return None,
+            Err(error @ ExportError::Truncated { .. }) => return Some(error.to_string()),
+            Err(_) => return None,
+        }
+    }
+}
