@@ -171,7 +171,8 @@ pub fn compare(lab: &Lab, window: Duration, concurrency: usize) -> io::Result<Co
         )],
         notes: vec![
             "client and emulator share the machine's cores; each request carries 100 events \
-             of 5 items, validated against the registry and stored"
+             of 1 item each (DFINERY takes at most 100 items per request), validated against \
+             the registry and stored"
                 .to_owned(),
         ],
     })

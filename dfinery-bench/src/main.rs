@@ -204,10 +204,9 @@ fn run(section: &str, w: &Windows) -> io::Result<(Comparison, Vec<(String, f64)>
                 Some(w.send_lines),
                 w.pipeline_rounds,
             )?;
-            Ok((
-                pipeline::comparison(&runs, lab.child_pid().is_some()),
-                pipeline::keys(&runs),
-            ))
+            let mut comparison = pipeline::comparison(&runs, lab.child_pid().is_some());
+            comparison.notes.push(pipeline::spool_disk_note(&spool));
+            Ok((comparison, pipeline::keys(&runs)))
         }
         "export" => {
             let lab = child_lab()?;
@@ -232,7 +231,7 @@ fn run(section: &str, w: &Windows) -> io::Result<(Comparison, Vec<(String, f64)>
 /// Named keys for ratios of sections that do not name their own: (section, ratio label, key).
 const NAMED_RATIOS: &[(&str, &str, &str)] = &[(
     "serialize",
-    "dfinery time / serde-derive time",
+    "dfinery time / serde-derive time, each into a kept buffer",
     "serialize.dfinery_over_serde",
 )];
 
@@ -379,7 +378,11 @@ mod tests {
             title: "1. x".to_owned(),
             figures: vec![Figure::new("serde: to_vec", 2.0, "ns/event")],
             ratios: vec![
-                Ratio::new("dfinery time / serde-derive time", 1.5, Goal::AtMost(2.0)),
+                Ratio::new(
+                    "dfinery time / serde-derive time, each into a kept buffer",
+                    1.5,
+                    Goal::AtMost(2.0),
+                ),
                 Ratio::new("nothing measured", f64::NAN, Goal::None),
             ],
             notes: Vec::new(),

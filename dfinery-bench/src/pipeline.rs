@@ -12,7 +12,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dfinery::{Identifier, Identity, Tracker};
-use futures_util::future::try_join_all;
 
 use crate::fixtures::fresh_purchase;
 use crate::lab::{Lab, REGISTRY};
@@ -87,24 +86,29 @@ fn peer_cpu_since(lab: &Lab, before: Option<Duration>) -> Option<Duration> {
 struct Start {
     at: Instant,
     cpu: Option<Duration>,
+    /// Whether the peak RSS was reset at the start (else the peak is the process's lifetime
+    /// one, which the run cannot be given).
+    peak_reset: bool,
 }
 
 impl Start {
     fn now() -> Start {
-        reset_peak_rss();
+        let peak_reset = reset_peak_rss();
         Start {
             cpu: process_cpu_time(),
             at: Instant::now(),
+            peak_reset,
         }
     }
 
-    /// The elapsed time, the CPU time used and the peak RSS since the start.
+    /// The elapsed time, the CPU time used and the peak RSS since the start (`None` when it
+    /// could not be reset at the start).
     fn end(&self) -> (Duration, Option<Duration>, Option<u64>) {
         let elapsed = self.at.elapsed();
         let cpu = process_cpu_time()
             .zip(self.cpu)
             .map(|(end, start)| end.saturating_sub(start));
-        (elapsed, cpu, peak_rss())
+        (elapsed, cpu, peak_rss().filter(|_| self.peak_reset))
     }
 }
 
@@ -197,30 +201,36 @@ pub fn tracker(
 pub fn naive(lab: &Lab, producers: usize, window: Duration) -> io::Result<Run> {
     lab.reset()?;
     let client = lab.client()?;
-    let purchase = fresh_purchase();
+    let purchase = Arc::new(fresh_purchase());
     let peer = peer_cpu(lab);
     let start = Start::now();
     let deadline = start.at + window;
-    let producer = |i: usize| {
-        let (client, purchase) = (&client, &purchase);
-        async move {
-            let who = user(i)?;
-            let mut sent = 0u64;
-            while Instant::now() < deadline {
-                client
-                    .send_events(&who, [purchase])
-                    .await
-                    .map_err(io::Error::other)?;
-                sent += 1;
-            }
-            Ok::<u64, io::Error>(sent)
+    // Spawned on the runtime's workers as the Tracker's callers are (joined in `block_on`,
+    // they would all run on the calling thread, one core for the naive side).
+    let tasks: Vec<_> = (0..producers.max(1))
+        .map(|i| {
+            let (client, purchase) = (client.clone(), Arc::clone(&purchase));
+            lab.runtime().spawn(async move {
+                let who = user(i)?;
+                let mut sent = 0u64;
+                while Instant::now() < deadline {
+                    client
+                        .send_events(&who, [&*purchase])
+                        .await
+                        .map_err(io::Error::other)?;
+                    sent += 1;
+                }
+                Ok::<u64, io::Error>(sent)
+            })
+        })
+        .collect();
+    let sent = lab.runtime().block_on(async {
+        let mut sent = 0;
+        for task in tasks {
+            sent += task.await.map_err(io::Error::other)??;
         }
-    };
-    let sent: u64 = lab
-        .runtime()
-        .block_on(try_join_all((0..producers.max(1)).map(producer)))?
-        .iter()
-        .sum();
+        Ok::<u64, io::Error>(sent)
+    })?;
     let end = start.end();
     finish(lab, sent, end, peer_cpu_since(lab, peer))
 }
@@ -270,6 +280,42 @@ pub fn spool_path(dir: &Path) -> io::Result<PathBuf> {
     Ok(dir.join("pipeline-spool.redb"))
 }
 
+/// Says where the spool was and on what file system (from `/proc/self/mounts`): on a memory
+/// file system (`tmpfs`, `ramfs`) its syncs cost nothing, and the spool's figures are not a
+/// disk's.
+pub fn spool_disk_note(spool: &Path) -> String {
+    let folder = spool.parent().unwrap_or(spool);
+    let folder = std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf());
+    let fs = std::fs::read_to_string("/proc/self/mounts")
+        .ok()
+        .and_then(|mounts| {
+            mounts
+                .lines()
+                .filter_map(|line| {
+                    let mut fields = line.split(' ');
+                    let (_, at, fs) = (fields.next()?, fields.next()?, fields.next()?);
+                    folder.starts_with(at).then(|| (at.len(), fs.to_owned()))
+                })
+                .max_by_key(|(len, _)| *len)
+                .map(|(_, fs)| fs)
+        });
+    match fs.as_deref() {
+        Some(memory @ ("tmpfs" | "ramfs")) => format!(
+            "the spool was in `{}`, on {memory}, a memory file system: its syncs cost nothing, \
+             so the spool's figures are not a disk's",
+            folder.display()
+        ),
+        Some(fs) => format!(
+            "the spool was in `{}`, on {fs}; every awaited `track` waited for its `fdatasync`",
+            folder.display()
+        ),
+        None => format!(
+            "the spool was in `{}` (its file system could not be read)",
+            folder.display()
+        ),
+    }
+}
+
 /// Tracking tasks against the sink, as a busy web server has.
 pub const SINK_TASKS: usize = 256;
 
@@ -295,15 +341,17 @@ pub struct PipelineRuns {
     pub naive: Run,
     /// Callers sending at once to the emulator.
     pub producers: usize,
-    /// The Tracker, in memory, to the sink ([`SINK_TASKS`] tasks): the round of median speed.
+    /// The Tracker, in memory, to the sink ([`SINK_TASKS`] tasks): of these runs, the one of
+    /// median speed.
     pub sink: Run,
-    /// The Tracker with its spool (awaited durability), to the sink: the round of median speed.
+    /// The Tracker with its spool (awaited durability), to the sink: of these runs, the one of
+    /// median speed.
     pub sink_spool: Run,
     /// Every round of the two sink runs, in the order run: (in memory, with the spool).
     pub sink_rounds: Vec<(Run, Run)>,
     /// One request per event, to the sink.
     pub sink_naive: Run,
-    /// `dfinery send` to the sink, when measured: the round of median speed.
+    /// `dfinery send` to the sink, when measured: of these runs, the one of median speed.
     pub send: Option<Run>,
     /// Every round of `dfinery send`, in the order run.
     pub send_rounds: Vec<Run>,
@@ -395,7 +443,7 @@ pub fn measure(
     })
 }
 
-/// Writes `lines` purchases as NDJSON (1,000 users) to `dir`, then runs the release
+/// Writes `lines` purchases of one item each as NDJSON (1,000 users) to `dir`, then runs the release
 /// `dfinery send` on them against `lab` (building the binary first when it is not next to
 /// this one), and checks every event arrived.
 ///
@@ -542,7 +590,7 @@ pub fn comparison(r: &PipelineRuns, emulator_in_child: bool) -> Comparison {
             r.producers
         ),
         figures: vec![
-            figure("emulator: Tracker, batches of 100, in memory", &r.tracker),
+            figure("emulator: Tracker, in memory", &r.tracker),
             figure(
                 "emulator: Tracker, spool (track().await, synced)",
                 &r.tracker_spool,
@@ -561,7 +609,10 @@ pub fn comparison(r: &PipelineRuns, emulator_in_child: bool) -> Comparison {
         .into_iter()
         .chain(r.send.as_ref().map(|send| {
             figure(
-                &format!("sink: dfinery send, {} lines (release)", send.events),
+                &format!(
+                    "sink: dfinery send, {} lines of 1-item purchases (release)",
+                    send.events
+                ),
                 send,
             )
         }))
@@ -610,7 +661,9 @@ pub fn comparison(r: &PipelineRuns, emulator_in_child: bool) -> Comparison {
         notes: vec![
             if emulator_in_child {
                 "the emulators ran in child processes: the peak RSS and CPU are the sending \
-                 side's (SDK, queue, runtime), not the stored events'"
+                 side's (SDK, queue, runtime), not the stored events'; the peak RSS is the \
+                 process's during the run, memory the allocator kept from the runs before it \
+                 included"
             } else {
                 "the emulator ran in this process: the peak RSS includes the events it stored"
             }
@@ -650,9 +703,10 @@ fn rounds_note(r: &PipelineRuns) -> String {
         (" and `dfinery send`", "in memory / spool / `dfinery send`")
     };
     format!(
-        "the sink figures are the round of median speed of {} rounds, each running the Tracker \
-         in memory, with its spool{runs} back to back; spool / in memory is the median of the \
-         rounds' ratios. Rounds, events/s ({columns}; spool / in memory): {}",
+        "each sink figure is, of its kind, the run of median speed of {} rounds (so two rows \
+         may come from different rounds), each round running the Tracker in memory, with its \
+         spool{runs} back to back; spool / in memory is the median of the rounds' ratios. \
+         Rounds, events/s ({columns}; spool / in memory): {}",
         r.sink_rounds.len(),
         rounds.join("; "),
     )
@@ -781,5 +835,23 @@ mod tests {
             note.contains("1: 100 / 50.0 (0.50); 2: 200 / 120 (0.60)"),
             "{note}"
         );
+    }
+
+    /// The note names the spool's file system, and says so when it is a memory one.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_spool_s_file_system_is_named_and_a_memory_one_is_called_so() {
+        let here = std::env::current_dir().unwrap().join("spool.redb");
+        let note = super::spool_disk_note(&here);
+        assert!(note.contains(", on "), "{note}");
+        let shm = std::path::Path::new("/dev/shm");
+        if std::fs::read_to_string("/proc/self/mounts")
+            .unwrap()
+            .lines()
+            .any(|line| line.split(' ').nth(1) == Some("/dev/shm") && line.contains(" tmpfs "))
+        {
+            let note = super::spool_disk_note(&shm.join("spool.redb"));
+            assert!(note.contains("memory file system"), "{note}");
+        }
     }
 }
