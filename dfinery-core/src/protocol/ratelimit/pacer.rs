@@ -175,8 +175,11 @@ impl ApiState {
                 .unwrap_or(Duration::ZERO)
                 .min(horizon);
             match self.budget.as_mut() {
+                // The calls still in flight besides this one may not be counted in `remaining`
+                // yet (another process may have spent the rest), as for a new window below.
                 Some(budget) if budget.reset == reset => {
-                    budget.remaining = budget.remaining.min(remaining);
+                    let others = self.in_flight.saturating_sub(1);
+                    budget.remaining = budget.remaining.min(remaining.saturating_sub(others));
                 }
                 // A late answer from a window that has already been replaced.
                 Some(budget) if reset < budget.reset => {}
@@ -474,6 +477,24 @@ mod tests {
         state.observe(snapshot(7, sys + 10 * SEC), now, sys);
         state.landed();
         assert_eq!((state.budget.unwrap().remaining, state.in_flight), (7, 0));
+    }
+
+    /// An answer of the same window from a server another process also spends: `remaining`
+    /// may not count this client's other calls in flight, so they are taken off it too (the
+    /// budget was left at what the answer said, and those calls came back as 429s).
+    #[test]
+    fn an_answer_of_the_same_window_is_lowered_by_the_other_calls_in_flight() {
+        let (mut state, now, sys) = state_with(10, 10);
+        let reset = sys + 10 * SEC;
+        for _ in 0..7 {
+            state.plan(now, &Pacing::default());
+        }
+        assert_eq!(state.budget.unwrap().remaining, 3);
+        // The first of the 7 is answered: 3 left, the server having counted it and 6 calls of
+        // another process, not the 6 others of this client still on the wire.
+        state.observe(snapshot(3, reset), now, sys);
+        state.landed();
+        assert_eq!(state.budget.unwrap().remaining, 0);
     }
 
     #[test]
