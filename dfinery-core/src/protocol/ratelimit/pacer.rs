@@ -109,31 +109,42 @@ impl ApiState {
 
     /// How long the call about to go out at `now` must wait; counts it against the budget and
     /// as in flight (until [`landed`](Self::landed)).
+    #[cfg(test)]
     pub(crate) fn plan(&mut self, now: Instant, config: &Pacing) -> Duration {
+        self.plan_taken(now, config).0
+    }
+
+    /// [`plan`](Self::plan), with what the call took from the budget, to be given back by
+    /// [`give_back`](Self::give_back) when it is never sent.
+    fn plan_taken(&mut self, now: Instant, config: &Pacing) -> (Duration, Option<Taken>) {
         self.in_flight += 1;
         if !config.enabled {
-            return Duration::ZERO;
+            return (Duration::ZERO, None);
         }
         let Some(budget) = self.budget.as_mut() else {
-            return Duration::ZERO;
+            return (Duration::ZERO, None);
         };
         if now >= budget.reset_at {
             self.budget = None;
-            return Duration::ZERO;
+            return (Duration::ZERO, None);
         }
         let left = budget.reset_at - now;
         if budget.remaining == 0 {
             let wait = left + RESET_MARGIN;
             return if wait > config.max_wait {
-                Duration::ZERO
+                (Duration::ZERO, None)
             } else {
-                wait
+                (wait, None)
             };
         }
         let calls_left = budget.remaining;
         budget.remaining -= 1;
+        let mut taken = Taken {
+            reset: budget.reset,
+            slot: None,
+        };
         if calls_left > config.threshold {
-            return Duration::ZERO;
+            return (Duration::ZERO, Some(taken));
         }
         // Slots evenly spaced from the first paced call to the reset: each call takes the next
         // slot and leaves the time after it to the calls still left.
@@ -142,13 +153,30 @@ impl ApiState {
             left + RESET_MARGIN
         } else {
             let share = (budget.reset_at - slot) / u32::try_from(calls_left).unwrap_or(u32::MAX);
+            taken.slot = Some((self.next_slot, slot + share));
             self.next_slot = slot + share;
             slot - now
         };
         if wait > config.max_wait {
-            Duration::ZERO
+            (Duration::ZERO, Some(taken))
         } else {
-            wait
+            (wait, Some(taken))
+        }
+    }
+
+    /// A call planned with `taken` was never sent (its future was dropped while it waited
+    /// for its slot): its unit goes back to the budget when the window is still the same, and
+    /// its slot to the calls after it when none took a slot since.
+    fn give_back(&mut self, taken: Taken) {
+        if let Some(budget) = self.budget.as_mut()
+            && budget.reset == taken.reset
+        {
+            budget.remaining += 1;
+        }
+        if let Some((before, after)) = taken.slot
+            && self.next_slot == after
+        {
+            self.next_slot = before;
         }
     }
 
@@ -198,6 +226,14 @@ impl ApiState {
     }
 }
 
+/// What a planned call took from its window: a unit of the budget of the window that resets
+/// at `reset`, and the slot it moved `next_slot` across (from, to), if paced.
+#[derive(Debug, Clone, Copy)]
+struct Taken {
+    reset: SystemTime,
+    slot: Option<(Instant, Instant)>,
+}
+
 /// A call in flight, from [`Pacer::acquire`] until dropped; on drop, the shared budget (if
 /// any) hears what the answer said.
 #[derive(Debug)]
@@ -208,6 +244,9 @@ pub(crate) struct Flight<'a> {
     started: Instant,
     snapshot: Option<RateLimitSnapshot>,
     rate_limited: bool,
+    /// What the call took from its window while it waits for its slot: given back when it is
+    /// dropped before it goes (a caller's timeout, a cancelled request).
+    unsent: Option<Taken>,
 }
 
 impl Flight<'_> {
@@ -226,7 +265,12 @@ impl Flight<'_> {
 
 impl Drop for Flight<'_> {
     fn drop(&mut self) {
-        self.pacer.state(self.api).landed();
+        let mut state = self.pacer.state(self.api);
+        state.landed();
+        if let Some(taken) = self.unsent.take() {
+            state.give_back(taken);
+        }
+        drop(state);
         if let Some(budget) = &self.pacer.budget
             && (self.snapshot.is_some() || self.rate_limited)
         {
@@ -293,20 +337,24 @@ impl Pacer {
         if let Some(budget) = &self.budget {
             budget.acquire(api).await;
         }
-        let flight = Flight {
+        let mut flight = Flight {
             pacer: self,
             api,
             started: Instant::now(),
             snapshot: None,
             rate_limited: false,
+            unsent: None,
         };
-        let wait = self.state(api).plan(Instant::now(), &self.config);
+        let (wait, taken) = self.state(api).plan_taken(Instant::now(), &self.config);
         if !wait.is_zero() {
             self.paced_calls.fetch_add(1, Ordering::Relaxed);
             let micros = u64::try_from(wait.as_micros()).unwrap_or(u64::MAX);
             self.paced_wait_us.fetch_add(micros, Ordering::Relaxed);
             tracing::debug!(api = %api, wait_ms = wait.as_millis() as u64, "pacing a call until the rate-limit budget allows it");
+            // Dropped during the wait, the call gives back what it took.
+            flight.unsent = taken;
             tokio::time::sleep(wait).await;
+            flight.unsent = None;
         }
         flight
     }
@@ -509,6 +557,35 @@ mod tests {
             ..Pacing::default()
         };
         assert_eq!(state.plan(now, &patient), 60 * SEC + RESET_MARGIN);
+    }
+
+    /// A paced call dropped while it waits for its slot (a caller's timeout) gives back the
+    /// unit it took and its slot: before, such calls spent the local budget one by one, and
+    /// the next call waited for the reset though the server had counted none of them.
+    #[tokio::test(start_paused = true)]
+    async fn a_paced_call_dropped_before_it_goes_gives_back_its_unit_and_slot() {
+        let pacer = Pacer::new(Pacing::default(), Clock::default());
+        pacer.observe(
+            Api::Event,
+            snapshot(5, SystemTime::now() + Duration::from_secs(50)),
+        );
+        // The first call goes at once; the next waits for its slot, 10 s on.
+        drop(pacer.acquire(Api::Event).await);
+        let (remaining, next_slot) = {
+            let state = pacer.state(Api::Event);
+            (state.budget.unwrap().remaining, state.next_slot)
+        };
+        assert_eq!(remaining, 4);
+        // Five calls cut after half a second each: all within the first slot's 10 s.
+        for _ in 0..5 {
+            let cut =
+                tokio::time::timeout(Duration::from_millis(500), pacer.acquire(Api::Event)).await;
+            assert!(cut.is_err(), "the call waits for its slot");
+        }
+        let state = pacer.state(Api::Event);
+        assert_eq!(state.budget.unwrap().remaining, 4, "the units are back");
+        assert_eq!(state.next_slot, next_slot, "and the slot");
+        assert_eq!(state.in_flight, 0);
     }
 
     #[tokio::test(start_paused = true)]
