@@ -192,34 +192,51 @@ pub(crate) fn profile_export(body: &Value) -> Result<ProfileExport, Refused> {
     })
 }
 
+/// Unknown parameters listed one by one; past them, one entry counts the rest (a body of a
+/// million unknown keys otherwise built a violation, with a suggestion, for each, before the
+/// list was cut to the 100 an answer shows).
+const LISTED_UNKNOWN: usize = 99;
+
 /// The body as an object with only `allowed` keys; problems otherwise.
-fn fields(
-    body: &Value,
+fn fields<'a>(
+    body: &'a Value,
     allowed: &[&str],
     problems: &mut Vec<ServerViolation>,
-) -> Map<String, Value> {
+) -> std::borrow::Cow<'a, Map<String, Value>> {
     let Some(map) = body.as_object() else {
         problems.push(ServerViolation::new(
             "$",
             "parameter",
             format!("a JSON object, found {}", describe(body)),
         ));
-        return Map::new();
+        return std::borrow::Cow::Owned(Map::new());
     };
-    for key in map.keys().filter(|k| !allowed.contains(&k.as_str())) {
+    let known: Vec<String> = allowed.iter().map(|name| format!("`{name}`")).collect();
+    let known = known.join(", ");
+    let mut unknown = map.keys().filter(|k| !allowed.contains(&k.as_str()));
+    for key in unknown.by_ref().take(LISTED_UNKNOWN) {
         let close = dfinery_schema::suggest(key, allowed.iter().copied());
-        let known: Vec<String> = allowed.iter().map(|name| format!("`{name}`")).collect();
         problems.push(ServerViolation::new(
             key.as_str(),
             "parameter",
             format!(
-                "a known parameter: one of {}{}",
-                known.join(", "),
+                "a known parameter: one of {known}{}",
                 dfinery_schema::did_you_mean(close)
             ),
         ));
     }
-    map.clone()
+    let more = unknown.count();
+    if more > 0 {
+        problems.push(ServerViolation::new(
+            "$",
+            "truncated",
+            format!(
+                "{more} more unknown parameters not listed (only the first {LISTED_UNKNOWN} are); \
+                 the known ones are {known}"
+            ),
+        ));
+    }
+    std::borrow::Cow::Borrowed(map)
 }
 
 /// A names list with its condition type. `required` makes the condition type mandatory;
