@@ -149,29 +149,20 @@ pub fn tracker(
     let peer = peer_cpu(lab);
     let start = Start::now();
     let deadline = start.at + window;
-    let tasks: Vec<_> = (0..producers.max(1))
-        .map(|i| {
-            let (tracker, purchase) = (tracker.clone(), Arc::clone(&purchase));
-            lab.runtime().spawn(async move {
-                let who = user(i)?;
-                let mut tracked = 0u64;
-                while Instant::now() < deadline {
-                    tracker
-                        .track(&who, &*purchase)
-                        .await
-                        .map_err(io::Error::other)?;
-                    tracked += 1;
-                }
-                Ok::<u64, io::Error>(tracked)
-            })
-        })
-        .collect();
-    let tracked = lab.runtime().block_on(async {
-        let mut tracked = 0;
-        for task in tasks {
-            tracked += task.await.map_err(io::Error::other)??;
+    let tracked = spawned(lab, producers, |i| {
+        let (tracker, purchase) = (tracker.clone(), Arc::clone(&purchase));
+        async move {
+            let who = user(i)?;
+            let mut tracked = 0u64;
+            while Instant::now() < deadline {
+                tracker
+                    .track(&who, &*purchase)
+                    .await
+                    .map_err(io::Error::other)?;
+                tracked += 1;
+            }
+            Ok(tracked)
         }
-        Ok::<u64, io::Error>(tracked)
     })?;
     let flushed = lab
         .runtime()
@@ -205,34 +196,43 @@ pub fn naive(lab: &Lab, producers: usize, window: Duration) -> io::Result<Run> {
     let peer = peer_cpu(lab);
     let start = Start::now();
     let deadline = start.at + window;
-    // Spawned on the runtime's workers as the Tracker's callers are (joined in `block_on`,
-    // they would all run on the calling thread, one core for the naive side).
-    let tasks: Vec<_> = (0..producers.max(1))
-        .map(|i| {
-            let (client, purchase) = (client.clone(), Arc::clone(&purchase));
-            lab.runtime().spawn(async move {
-                let who = user(i)?;
-                let mut sent = 0u64;
-                while Instant::now() < deadline {
-                    client
-                        .send_events(&who, [&*purchase])
-                        .await
-                        .map_err(io::Error::other)?;
-                    sent += 1;
-                }
-                Ok::<u64, io::Error>(sent)
-            })
-        })
-        .collect();
-    let sent = lab.runtime().block_on(async {
-        let mut sent = 0;
-        for task in tasks {
-            sent += task.await.map_err(io::Error::other)??;
+    let sent = spawned(lab, producers, |i| {
+        let (client, purchase) = (client.clone(), Arc::clone(&purchase));
+        async move {
+            let who = user(i)?;
+            let mut sent = 0u64;
+            while Instant::now() < deadline {
+                client
+                    .send_events(&who, [&*purchase])
+                    .await
+                    .map_err(io::Error::other)?;
+                sent += 1;
+            }
+            Ok(sent)
         }
-        Ok::<u64, io::Error>(sent)
     })?;
     let end = start.end();
     finish(lab, sent, end, peer_cpu_since(lab, peer))
+}
+
+/// Runs `producer(i)` for each of `producers` tasks on the runtime's workers and returns the
+/// sum of their counts. Spawned, not joined in `block_on`, so every side of a comparison runs
+/// on both workers (joined, the tasks would all run on the calling thread).
+fn spawned<F, Fut>(lab: &Lab, producers: usize, producer: F) -> io::Result<u64>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = io::Result<u64>> + Send + 'static,
+{
+    let tasks: Vec<_> = (0..producers.max(1))
+        .map(|i| lab.runtime().spawn(producer(i)))
+        .collect();
+    lab.runtime().block_on(async {
+        let mut events = 0;
+        for task in tasks {
+            events += task.await.map_err(io::Error::other)??;
+        }
+        Ok(events)
+    })
 }
 
 /// Checks that the emulator stored every event, then forgets them.

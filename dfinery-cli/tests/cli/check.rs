@@ -15,6 +15,17 @@ fn check(path: impl AsRef<Path>) -> Output {
         .unwrap()
 }
 
+/// `dfinery check --registry` (the fixture) `--coverage MANIFEST`, run to its end.
+fn coverage(manifest: impl AsRef<Path>) -> Output {
+    dfinery()
+        .args(["check", "--registry"])
+        .arg(registry_path())
+        .arg("--coverage")
+        .arg(manifest.as_ref())
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn a_good_registry_passes_with_a_summary() {
     let output = check(registry_path());
@@ -239,13 +250,7 @@ fn init_into_a_folder_this_user_may_not_write_names_it_and_the_fix() {
 
 #[test]
 fn coverage_lists_what_the_registry_lacks_and_what_no_type_sends() {
-    let output = dfinery()
-        .args(["check", "--registry"])
-        .arg(registry_path())
-        .arg("--coverage")
-        .arg(fixture("coverage.json"))
-        .output()
-        .unwrap();
+    let output = coverage(fixture("coverage.json"));
     assert_eq!(output.status.code(), Some(1));
     let out = text(&output.stdout);
     for expected in [
@@ -268,13 +273,7 @@ fn coverage_lists_what_the_registry_lacks_and_what_no_type_sends() {
         r#"{"format":"dfinery-coverage/1","events":[{"rust_name":"Coupon","name":"coupon_used","properties":["amount"]}]}"#,
     )
     .unwrap();
-    let output = dfinery()
-        .args(["check", "--registry"])
-        .arg(registry_path())
-        .arg("--coverage")
-        .arg(&manifest)
-        .output()
-        .unwrap();
+    let output = coverage(&manifest);
     assert_eq!(output.status.code(), Some(1));
     let out = text(&output.stdout);
     assert!(
@@ -322,13 +321,7 @@ fn a_manifest_with_a_key_it_does_not_know_is_refused_not_read_as_empty() {
     ] {
         let manifest = dir.path().join("m.json");
         std::fs::write(&manifest, body).unwrap();
-        let output = dfinery()
-            .args(["check", "--registry"])
-            .arg(registry_path())
-            .arg("--coverage")
-            .arg(&manifest)
-            .output()
-            .unwrap();
+        let output = coverage(&manifest);
         assert_eq!(output.status.code(), Some(3), "{key}");
         let err = text(&output.stderr);
         assert!(err.contains(&format!("unknown field `{key}`")), "{err}");
