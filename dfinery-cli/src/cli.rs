@@ -233,6 +233,22 @@ fn timeout_secs(text: &str) -> Result<u64, String> {
     }
 }
 
+/// An export's `--timeout`: whole seconds, 1 or more.
+fn export_timeout_secs(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(0) => Err(format!(
+            "0 seconds would end every export before it starts; give 1 or more (the default is {EXPORT_TIMEOUT_SECS})"
+        )),
+        Ok(secs) => Ok(secs),
+        Err(_) => Err(format!(
+            "`{text}` is not a whole number of seconds; give 1 or more (the default is {EXPORT_TIMEOUT_SECS})"
+        )),
+    }
+}
+
+/// How long `dfinery export` waits for DFINERY to start sending the CSV, by default.
+pub const EXPORT_TIMEOUT_SECS: u64 = 120;
+
 /// `dfinery check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -407,6 +423,11 @@ pub struct EventExportArgs {
     /// `--property`: with this flag the export holds only the properties named
     #[arg(long = "item-property", value_name = "NAME", value_delimiter = ',')]
     pub item_properties: Vec<String>,
+    /// Seconds (1 or more) to wait for DFINERY to start sending the CSV. An export that has
+    /// not started by then fails and is not tried again: each try spends one of DFINERY's 100
+    /// exports an hour
+    #[arg(long, value_name = "SECS", default_value_t = EXPORT_TIMEOUT_SECS, value_parser = export_timeout_secs)]
+    pub timeout: u64,
     /// Where DFINERY is and how to authenticate
     #[command(flatten)]
     pub client: ClientArgs,
@@ -432,6 +453,11 @@ pub struct ProfileExportArgs {
     /// Also export the external id (`df_external_id`)
     #[arg(long)]
     pub external_id: bool,
+    /// Seconds (1 or more) to wait for DFINERY to start sending the CSV. An export that has
+    /// not started by then fails and is not tried again: each try spends one of DFINERY's 100
+    /// exports an hour
+    #[arg(long, value_name = "SECS", default_value_t = EXPORT_TIMEOUT_SECS, value_parser = export_timeout_secs)]
+    pub timeout: u64,
     /// Where DFINERY is and how to authenticate
     #[command(flatten)]
     pub client: ClientArgs,

@@ -2,21 +2,25 @@
 //! (clap reads both), then the registry's `[service] id`. Tokens are never printed.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use dfinery_core::Client;
 use dfinery_core::ratelimit::RateBudget;
 use dfinery_core::wire::TokenKind;
+use dfinery_core::{Client, ClientBuilder};
 
 use crate::cli::ClientArgs;
 use crate::exit::CliError;
 
-/// Builds the client for a command that needs the `kind` token and reads no registry (an
-/// export): the service id comes from `--service-id` or `DFINERY_SERVICE_ID` alone.
-pub fn build(args: &ClientArgs, kind: TokenKind) -> Result<Client, CliError> {
+/// Builds the client of an export, which reads no registry: the service id comes from
+/// `--service-id` or `DFINERY_SERVICE_ID` alone, and the export has `timeout` to start.
+pub fn build_export(args: &ClientArgs, timeout: Duration) -> Result<Client, CliError> {
     let service_id = non_blank(args.service_id.as_deref()).ok_or_else(|| {
         CliError::config("no service id; pass `--service-id` or set `DFINERY_SERVICE_ID`")
     })?;
-    build_with(args, Some(service_id), kind, |_| Ok(None))
+    builder(args, Some(service_id), TokenKind::Export, |_| Ok(None))?
+        .timeout(timeout)
+        .build()
+        .map_err(|err| build_error(&err))
 }
 
 /// [`build`], with the rate budget `budget` makes for the service id (e.g. one shared through
@@ -27,6 +31,18 @@ pub fn build_with(
     kind: TokenKind,
     budget: impl FnOnce(&str) -> Result<Option<Arc<dyn RateBudget>>, CliError>,
 ) -> Result<Client, CliError> {
+    builder(args, registry_service_id, kind, budget)?
+        .build()
+        .map_err(|err| build_error(&err))
+}
+
+/// The builder [`build_with`] builds.
+fn builder(
+    args: &ClientArgs,
+    registry_service_id: Option<&str>,
+    kind: TokenKind,
+    budget: impl FnOnce(&str) -> Result<Option<Arc<dyn RateBudget>>, CliError>,
+) -> Result<ClientBuilder, CliError> {
     let service_id = non_blank(args.service_id.as_deref())
         .or(non_blank(registry_service_id))
         .ok_or_else(|| {
@@ -62,7 +78,7 @@ pub fn build_with(
     if let Some(token) = export {
         builder = builder.export_token(token);
     }
-    builder.build().map_err(|err| build_error(&err))
+    Ok(builder)
 }
 
 /// A client that could not be built, in the command line's words: the flag and the variable
@@ -122,11 +138,14 @@ mod tests {
         assert!(err.message.starts_with("no service id"), "{err}");
         assert!(err.message.contains("[service] id"), "{err}");
         // A command that reads no registry does not point to it.
-        let err = build(&args(None, Some("t")), TokenKind::Import).unwrap_err();
+        let mut export = args(None, None);
+        export.export_token = Some("t".into());
+        let err = build_export(&export, Duration::from_secs(1)).unwrap_err();
+        assert!(err.message.starts_with("no service id"), "{err}");
         assert!(!err.message.contains("[service] id"), "{err}");
-        let err = build(&args(Some("s"), Some(" ")), TokenKind::Import).unwrap_err();
+        let err = with_registry(&args(Some("s"), Some(" ")), None, TokenKind::Import).unwrap_err();
         assert!(err.message.contains("DFINERY_IMPORT_TOKEN"), "{err}");
-        let err = build(&args(Some("s"), Some("t")), TokenKind::Export).unwrap_err();
+        let err = build_export(&args(Some("s"), Some("t")), Duration::from_secs(1)).unwrap_err();
         assert!(err.message.contains("DFINERY_EXPORT_TOKEN"), "{err}");
     }
 
@@ -134,10 +153,10 @@ mod tests {
     fn a_token_never_shows_in_the_client_or_its_errors() {
         let mut a = args(Some("s"), Some("very-secret-token"));
         a.base_url = Some("http://example.com".into());
-        let err = build(&a, TokenKind::Import).unwrap_err();
+        let err = with_registry(&a, None, TokenKind::Import).unwrap_err();
         assert!(!err.message.contains("very-secret-token"), "{err}");
         a.base_url = None;
-        let client = build(&a, TokenKind::Import).unwrap();
+        let client = with_registry(&a, None, TokenKind::Import).unwrap();
         assert!(!format!("{client:?}").contains("very-secret-token"));
     }
 }

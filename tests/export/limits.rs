@@ -200,3 +200,32 @@ async fn an_export_refused_for_concurrency_says_so_not_wait_for_the_reset() {
     );
     assert!(!message.contains("wait for the reset"), "{message}");
 }
+
+#[tokio::test]
+async fn an_export_that_does_not_start_in_time_is_tried_once_not_on_every_retry() {
+    // DFINERY counts an export against its 100 an hour when it gets the request: one that did
+    // not start within the client's timeout was tried five times, spending five of them (and
+    // five timeouts of waiting) on what would most likely be as slow each time.
+    let emulator = emulator().await;
+    emulator
+        .set_faults(FaultConfig {
+            latency: Latency::fixed(Duration::from_secs(5)),
+            ..FaultConfig::default()
+        })
+        .unwrap();
+    // The suite's retries: five attempts, a few milliseconds apart.
+    let client = client_for(&emulator)
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let error = export_one(&client).await.unwrap_err();
+    let ExportError::Request(error) = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(error.kind(), "timeout", "{error:?}");
+    assert_eq!(emulator.stats().requests, 1);
+    assert!(
+        error.to_string().contains("raise the client's `timeout`"),
+        "{error}"
+    );
+}

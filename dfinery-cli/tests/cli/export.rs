@@ -502,3 +502,43 @@ fn an_output_name_too_long_for_the_temporary_file_is_refused_before_the_export()
     assert!(err.contains("cannot create a file in the folder"), "{err}");
     assert_eq!(emulator.stats().requests, 0, "nothing was asked of DFINERY");
 }
+
+#[test]
+fn an_export_that_does_not_start_within_the_timeout_is_asked_for_once_and_names_the_flag() {
+    // Each try of an export spends one of DFINERY's 100 an hour: one that had not started
+    // within the client's 30 s was tried five times.
+    use dfinery_emulator::{FaultConfig, Latency};
+    use std::time::Duration;
+    let emulator = emulator();
+    emulator
+        .set_faults(FaultConfig {
+            latency: Latency::fixed(Duration::from_secs(30)),
+            ..FaultConfig::default()
+        })
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("profiles.csv");
+    let output = dfinery_at(&emulator)
+        .args(["export", "profiles", "--timeout", "1", "-o"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    let err = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(4), "{err}");
+    assert!(
+        err.contains("did not start the export within 1 s (`--timeout`)"),
+        "{err}"
+    );
+    assert_eq!(emulator.stats().requests, 1, "{err}");
+    assert!(!csv.exists());
+
+    let output = dfinery_at(&emulator)
+        .args(["export", "profiles", "--timeout", "0", "-o"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    let err = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains("give 1 or more (the default is 120)"), "{err}");
+    assert_eq!(emulator.stats().requests, 1);
+}

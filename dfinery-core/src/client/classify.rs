@@ -35,7 +35,7 @@ enum Body {
 /// | `40101` | [`Error::ServiceId`] |
 /// | `40401`, export `too_many_api_requests`, bare 429 | [`Error::RateLimited`] |
 /// | `40402`, `40403` | [`Error::TooManyEvents`] |
-/// | `50000`, export `unknown_error` / `query_error` / `client_connection_closed`, bare 5xx | [`Error::Server`] |
+/// | `50000`, export `unknown_error` / `query_error` / `client_connection_closed`, bare 5xx, bare 408 (a proxy's request timeout) | [`Error::Server`] |
 /// | a 2xx Import answer without a code (not the envelope); a 2xx export answer that is empty or JSON without a code or `message` | [`Error::Decode`] |
 /// | an undocumented code or status; `20000` on an export | [`Error::Unexpected`] |
 ///
@@ -198,7 +198,9 @@ fn by_status(
             code,
             rate_limit: RateLimitSnapshot::from_headers(headers),
         },
-        500..=599 => Error::Server {
+        // A proxy's `408 Request Timeout`: the request did not reach DFINERY whole, so it
+        // was not processed, and sending it again is safe.
+        408 | 500..=599 => Error::Server {
             endpoint,
             status,
             code,
@@ -452,6 +454,23 @@ mod tests {
     fn a_bare_429_is_a_rate_limit() {
         let error = import(429, b"slow down").unwrap_err();
         assert!(matches!(error, Error::RateLimited { code: None, .. }));
+    }
+
+    #[test]
+    fn a_proxys_request_timeout_is_a_retryable_server_error() {
+        // A proxy answers 408 when the request did not reach it whole: never processed, so
+        // safe to send again, on either API.
+        let error = import(408, b"<html>Request Timeout</html>").unwrap_err();
+        assert!(
+            matches!(error, Error::Server { status: 408, .. }),
+            "{error:?}"
+        );
+        assert!(error.is_retryable());
+        let error = export(408, b"Request Timeout").unwrap_err();
+        assert!(
+            matches!(error, Error::Server { status: 408, .. }),
+            "{error:?}"
+        );
     }
 
     #[test]

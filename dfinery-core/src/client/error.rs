@@ -111,8 +111,9 @@ pub enum Error {
         /// The code, when the body had one.
         code: Option<ServerCode>,
     },
-    /// The server failed: HTTP 5xx, `50000 INTERNAL_SERVER_ERROR`, or the export's
-    /// `unknown_error`, `query_error` or `client_connection_closed`. Retryable.
+    /// The server failed: HTTP 5xx, `50000 INTERNAL_SERVER_ERROR`, the export's
+    /// `unknown_error`, `query_error` or `client_connection_closed`, or a proxy's HTTP 408
+    /// (the request did not reach the server whole). Retryable.
     #[error("`{endpoint}` failed on the server ({}){}; retry later", answer(*status, code.as_ref()), snippet(body))]
     Server {
         /// The endpoint called.

@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use super::error::Error;
 use crate::clock::Clock;
+use crate::wire::TokenKind;
 
 /// When and how often the client retries a failed call.
 ///
@@ -21,6 +22,11 @@ use crate::clock::Clock;
 /// not spend it: for an export, most likely DFINERY's limit of 5 exports at once, reached by
 /// another process. Its reset is neither waited for nor a reason to give up; it is retried on
 /// the backoff above, within `max_attempts`, so an export gets a slot once one frees.
+///
+/// An export that did not start within the client's `timeout` is not retried: DFINERY got the
+/// request and counts it against its 100 exports an hour, and a slow export is as slow the next
+/// time. The [`Error::Timeout`] is returned at once; raise the client's `timeout` for exports
+/// that take long to start.
 ///
 /// A retry sends the very same body, so every event keeps its `event_log_id` and the server
 /// de-duplicates what an earlier attempt may already have stored.
@@ -95,7 +101,7 @@ impl RetryPolicy {
         now: SystemTime,
         jitter: f64,
     ) -> Option<Duration> {
-        if !error.is_retryable() || attempt >= self.max_attempts {
+        if !error.is_retryable() || attempt >= self.max_attempts || spends_an_export(error) {
             return None;
         }
         let floor = error
@@ -107,6 +113,14 @@ impl RetryPolicy {
         }
         Some(self.backoff(attempt, jitter, floor))
     }
+}
+
+/// Whether retrying after `error` would most likely spend another of DFINERY's exports for
+/// nothing: an export that did not start within the client's `timeout`. The server got the
+/// request and counted it against its 100 exports an hour; a slow export is as slow the next
+/// time, so five tries spent five exports and the same wait five times over.
+fn spends_an_export(error: &Error) -> bool {
+    matches!(error, Error::Timeout { endpoint, .. } if endpoint.token() == TokenKind::Export)
 }
 
 /// Runs `attempt` (given the attempt number, from 1) until it succeeds or the policy gives up;
@@ -271,6 +285,32 @@ mod tests {
             .next_delay(1, &server_error(), now, 1.0),
             None
         );
+    }
+
+    #[test]
+    fn an_export_that_did_not_start_in_time_is_not_retried_an_import_is() {
+        let policy = fast();
+        let now = SystemTime::now();
+        let timeout = |endpoint| Error::Timeout {
+            endpoint,
+            after: Duration::from_secs(30),
+        };
+        // Each try of an export spends one of DFINERY's 100 an hour.
+        for endpoint in [Endpoint::ExportEvent, Endpoint::ExportUserProfile] {
+            assert_eq!(policy.next_delay(1, &timeout(endpoint), now, 1.0), None);
+        }
+        assert_eq!(
+            policy.next_delay(1, &timeout(Endpoint::Events), now, 1.0),
+            Some(ms(100))
+        );
+        // An export's server error is still retried.
+        let failed = Error::Server {
+            endpoint: Endpoint::ExportEvent,
+            status: 500,
+            code: None,
+            body: bytes::Bytes::new(),
+        };
+        assert_eq!(policy.next_delay(1, &failed, now, 1.0), Some(ms(100)));
     }
 
     #[test]

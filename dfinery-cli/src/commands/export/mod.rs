@@ -2,10 +2,10 @@
 //! progress bar in bytes and rows.
 
 use std::path::Path;
+use std::time::Duration;
 
 use dfinery_core::ByteStream;
 use dfinery_core::export::{EventQuery, ExportError, ExportFile, ProfileQuery, QueryError};
-use dfinery_core::wire::TokenKind;
 use dfinery_core::{Date, Datetime, ErrorChain};
 use indicatif::ProgressBar;
 use serde_json::json;
@@ -34,7 +34,7 @@ pub async fn events(args: &EventExportArgs, json: bool) -> Result<Exit, CliError
             tracing::warn!("{warning}");
         }
     }
-    let client = client::build(&args.client, TokenKind::Export)?;
+    let client = client::build_export(&args.client, Duration::from_secs(args.timeout))?;
     tracing::info!(
         "exporting events from {} to {} into `{}`",
         request.from_date,
@@ -45,7 +45,7 @@ pub async fn events(args: &EventExportArgs, json: bool) -> Result<Exit, CliError
     let written = interruptible(&args.output, stop, async {
         match client.export_events(&request).await {
             Ok(body) => save(body, &args.output, &bar).await,
-            Err(err) => Err(client_error(&err)),
+            Err(err) => Err(request_error(&err, args.timeout)),
         }
     })
     .await;
@@ -66,13 +66,13 @@ pub async fn profiles(args: &ProfileExportArgs, json: bool) -> Result<Exit, CliE
         .to_request()
         .map_err(|e| CliError::usage(e.to_string()))?;
     check_output(&args.output)?;
-    let client = client::build(&args.client, TokenKind::Export)?;
+    let client = client::build_export(&args.client, Duration::from_secs(args.timeout))?;
     tracing::info!("exporting user profiles into `{}`", args.output.display());
     let bar = progress::download();
     let written = interruptible(&args.output, stop, async {
         match client.export_profiles(&request).await {
             Ok(body) => save(body, &args.output, &bar).await,
-            Err(err) => Err(client_error(&err)),
+            Err(err) => Err(request_error(&err, args.timeout)),
         }
     })
     .await;
@@ -384,6 +384,17 @@ fn date(text: &str, flag: &str) -> Result<Date, CliError> {
         .map_err(|_| CliError::usage(format!("`{flag} {text}` is not a date; give `YYYY-MM-DD`")))
 }
 
+/// The exit code and message for an export that did not start; one that did not start within
+/// `--timeout` (`timeout` seconds) says which flag gives it longer.
+fn request_error(error: &dfinery_core::Error, timeout: u64) -> CliError {
+    match error {
+        dfinery_core::Error::Timeout { endpoint, .. } => CliError::network(format!(
+            "`{endpoint}` did not start the export within {timeout} s (`--timeout`); it was not tried again, as each try spends one of DFINERY's 100 exports an hour; run it again later, or with a larger `--timeout`"
+        )),
+        other => client_error(other),
+    }
+}
+
 /// The exit code for an export that failed after it started.
 fn export_error(error: ExportError) -> CliError {
     match error {
@@ -411,6 +422,7 @@ mod tests {
             properties: Vec::new(),
             exclude_properties: Vec::new(),
             item_properties: Vec::new(),
+            timeout: crate::cli::EXPORT_TIMEOUT_SECS,
             client: ClientArgs {
                 base_url: None,
                 service_id: None,
