@@ -11,11 +11,12 @@
 //! ```
 //!
 //! Gaps (exit 1): a type sending an event, property, item property or user property the
-//! registry lacks, or never sending a property (or item property) the registry requires, which
-//! DFINERY would refuse. Warnings (exit 0): a type sending a user
-//! property DFINERY's SDKs deprecate (`df_push_optin`), which DFINERY still accepts. Notes
-//! (exit 0): registered events and custom user properties no type sends, which other apps (the
-//! web or mobile SDKs) may send.
+//! registry lacks, or never sending a property (or item property) the registry requires, or
+//! items the registry requires in every event, which DFINERY would refuse. Warnings (exit 0): a
+//! type sending a user property DFINERY's SDKs deprecate (`df_push_optin`), which DFINERY still
+//! accepts. Notes (exit 0): registered events and user properties (custom, and the standard
+//! ones enabled, consent flags aside) no type sends, which other apps (the web or mobile SDKs)
+//! may send.
 
 use dfinery_schema::did_you_mean as hint;
 use std::collections::BTreeSet;
@@ -127,13 +128,15 @@ pub fn read(path: &Path) -> Result<Manifest, CliError> {
 /// What the comparison found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
-    /// Gaps: what a type sends that the registry lacks, one sentence each.
+    /// Gaps: what a type sends that the registry lacks, or never sends though the registry
+    /// requires it, one sentence each.
     pub gaps: Vec<String>,
     /// Warnings: deprecated user properties a type sends, one sentence each.
     pub warnings: Vec<String>,
     /// Registered events no type sends.
     pub unsent_events: Vec<String>,
-    /// Custom user properties no profile type sends.
+    /// Registered user properties no profile type sends: custom ones and the standard ones the
+    /// registry enables, consent flags aside (each profile type sends them or not by choice).
     pub unsent_user_properties: Vec<String>,
     /// Types in the manifest.
     pub types: usize,
@@ -199,7 +202,17 @@ impl Report {
                     ));
                 }
             }
-            if !ty.item_properties.is_empty() {
+            if ty.item_properties.is_empty() {
+                // A type without items (the manifest lists no item property of it), for an
+                // event the registry now says carries at least one in every event: the
+                // derive refuses that at build time, so the registry changed since.
+                if event.items_required {
+                    report.gaps.push(format!(
+                        "`{}` sends event `{}` without items, but the registry requires at least one item in every such event (`items_required`)",
+                        ty.rust_name, ty.name
+                    ));
+                }
+            } else {
                 for def in event.required_items() {
                     if !ty.item_properties.contains(&def.name) {
                         report.gaps.push(format!(
@@ -371,6 +384,33 @@ mod tests {
             ]
         );
         assert_eq!(report.types, 1);
+    }
+
+    #[test]
+    fn an_event_the_registry_now_requires_items_of_is_a_gap_for_a_type_without_items() {
+        // `items_required` set after the build: the type has no items field (the manifest
+        // lists no item property), so every event it sends is refused; the check said
+        // "every event and property they send is registered".
+        let registry = Registry::parse(
+            "[events.coupon_used]\nitems_required = true\nproperties.code = \"string\"\nitems.sku = \"string\"\n",
+        )
+        .unwrap();
+        let m = manifest(
+            r#"{"format":"dfinery-coverage/1","events":[{"rust_name":"Coupon","name":"coupon_used","properties":["code"],"item_properties":[]}]}"#,
+        );
+        let report = Report::new(&registry, &m);
+        assert_eq!(
+            report.gaps,
+            [
+                "`Coupon` sends event `coupon_used` without items, but the registry requires at least one item in every such event (`items_required`)"
+            ]
+        );
+        assert!(report.has_gaps());
+        // With items it is no gap.
+        let m = manifest(
+            r#"{"format":"dfinery-coverage/1","events":[{"rust_name":"Coupon","name":"coupon_used","properties":["code"],"item_properties":["sku"]}]}"#,
+        );
+        assert!(Report::new(&registry, &m).gaps.is_empty());
     }
 
     #[test]
