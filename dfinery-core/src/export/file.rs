@@ -56,8 +56,10 @@ impl ExportFile {
     ///
     /// [`ExportError::File`] when the file cannot be written, and the errors of reading rows:
     /// a body that breaks off ([`ExportError::Interrupted`]), ends inside a row, carries a
-    /// server error or has a malformed row. On any error (or if the future is dropped) the
-    /// temporary file is removed and a file already at `path` is left untouched.
+    /// server error or has a malformed row. On any error (or if the future is dropped before
+    /// the final rename) the temporary file is removed and a file already at `path` is left
+    /// untouched. Dropped after the rename (while the folder is synced), `path` holds the whole
+    /// export: the rename is not awaited, so it has happened or not by the time of the drop.
     pub async fn save<S>(
         body: S,
         path: impl AsRef<Path>,
@@ -136,9 +138,10 @@ impl ExportFile {
         }
         file.sync_all().await.map_err(file_error)?;
         drop(file);
-        tokio::fs::rename(&partial_path, path)
-            .await
-            .map_err(file_error)?;
+        // On this thread, not awaited: a caller that drops the save (a Ctrl-C) then knows the
+        // file at `path` was replaced exactly when it was dropped after this point. An
+        // awaited rename runs on a blocking thread, and could still happen after the drop.
+        std::fs::rename(&partial_path, path).map_err(file_error)?;
         partial.keep = true;
         sync_parent(path).await;
         so_far.rows = reader.rows();

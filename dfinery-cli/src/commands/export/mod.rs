@@ -83,17 +83,40 @@ pub async fn profiles(args: &ProfileExportArgs, json: bool) -> Result<Exit, CliE
 /// Runs the export `work` until it ends or `stop` (Ctrl-C or SIGTERM) stops it. Stopped, it is
 /// dropped, which deletes its partial file: killed by the signal, the process left it beside
 /// `output`.
+///
+/// A stop that lands once the file was renamed into place (while its folder is synced) says
+/// so: the file at `output` then holds the whole export, not what was there before.
 async fn interruptible(
     output: &Path,
     stop: impl Future<Output = ()>,
     work: impl Future<Output = Result<ExportFile, CliError>>,
 ) -> Result<ExportFile, CliError> {
+    let before = identity(output);
     tokio::select! {
         written = work => written,
-        () = stop => Err(CliError::failures(format!(
-            "interrupted; nothing was written to `{}`",
-            output.display()
-        ))),
+        () = stop => Err(CliError::failures(if identity(output) == before {
+            format!("interrupted; nothing was written to `{}`", output.display())
+        } else {
+            format!(
+                "interrupted as the export was finished: `{}` already holds the whole export",
+                output.display()
+            )
+        })),
+    }
+}
+
+/// What tells the file at `path` from one renamed over it: its device and inode (Unix), or its
+/// length and modification time; `None` when there is none.
+fn identity(path: &Path) -> Option<(u64, u64, Option<std::time::SystemTime>)> {
+    let meta = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((meta.dev(), meta.ino(), None))
+    }
+    #[cfg(not(unix))]
+    {
+        Some((meta.len(), 0, meta.modified().ok()))
     }
 }
 
@@ -430,6 +453,48 @@ mod tests {
                 export_token: None,
             },
         }
+    }
+
+    #[tokio::test]
+    async fn a_stop_after_the_export_replaced_the_file_says_so_not_that_nothing_was_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("events.csv");
+        std::fs::write(&output, "old\n").unwrap();
+        let partial = dir.path().join(".events.csv.partial");
+        std::fs::write(&partial, "df_name\nAlice\n").unwrap();
+        // The work renames its file into place, then waits (as for the folder's sync) while
+        // the stop lands.
+        let (renamed, stop) = tokio::sync::oneshot::channel::<()>();
+        let work = async {
+            std::fs::rename(&partial, &output).unwrap();
+            renamed.send(()).unwrap();
+            std::future::pending::<Result<ExportFile, CliError>>().await
+        };
+        let stop = async {
+            stop.await.unwrap();
+        };
+        let err = interruptible(&output, stop, work).await.unwrap_err();
+        assert!(
+            err.message.contains("already holds the whole export")
+                && !err.message.contains("nothing was written"),
+            "{err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&output).unwrap(),
+            "df_name\nAlice\n"
+        );
+
+        // Stopped before the rename: nothing was written, and the file is as it was.
+        std::fs::write(&output, "old\n").unwrap();
+        let work = std::future::pending::<Result<ExportFile, CliError>>();
+        let err = interruptible(&output, std::future::ready(()), work)
+            .await
+            .unwrap_err();
+        assert!(
+            err.message.contains("interrupted; nothing was written"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(&output).unwrap(), "old\n");
     }
 
     #[test]
