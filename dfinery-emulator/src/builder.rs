@@ -241,7 +241,8 @@ impl EmulatorBuilder {
     /// `x-ratelimit-reset` instants, `Date` headers and server datetimes then read as those of
     /// a DFINERY whose clock differs from the client's. Default: 0. Applies to the clock given
     /// to [`clock`](EmulatorBuilder::clock) too, whichever is called first, added to any
-    /// [shift](Clock::offset_by_ms) that clock has already.
+    /// [shift](Clock::offset_by_ms) that clock has already. An offset that puts the clock
+    /// before 1970 is refused at start ([`StartError::Config`]).
     pub fn clock_offset_ms(mut self, offset_ms: i64) -> Self {
         self.clock_offset_ms = offset_ms;
         self
@@ -294,6 +295,20 @@ impl EmulatorBuilder {
             )
             .into());
         }
+        let base_ms = crate::clock::epoch_ms(self.clock.now());
+        let clock = self.clock.offset_by_ms(self.clock_offset_ms);
+        if clock.now() < std::time::UNIX_EPOCH {
+            // Its milliseconds since 1970 would stay 0: the rate windows would never reset.
+            return Err(ConfigError(format!(
+                "the clock offset of {} ms ({} s) puts the emulator's clock before 1970-01-01 \
+                 (DFINERY's times are milliseconds since then, so its rate windows would never \
+                 reset); give an offset of at most {} s behind",
+                self.clock_offset_ms,
+                self.clock_offset_ms / 1000,
+                base_ms / 1000
+            ))
+            .into());
+        }
         let listener = TcpListener::bind(self.bind)
             .await
             .map_err(|source| StartError::Bind {
@@ -317,12 +332,7 @@ impl EmulatorBuilder {
             sink: self.sink,
             loopback: addr.ip().is_loopback(),
         };
-        let app = Arc::new(App::new(
-            settings,
-            self.clock.offset_by_ms(self.clock_offset_ms),
-            self.faults,
-            self.audiences,
-        ));
+        let app = Arc::new(App::new(settings, clock, self.faults, self.audiences));
         let (shutdown, signal) = watch::channel(false);
         let task = tokio::spawn(serve::serve(
             listener,

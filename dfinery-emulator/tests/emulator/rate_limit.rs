@@ -166,7 +166,8 @@ async fn a_sixth_concurrent_export_is_429_too_many_api_requests() {
 async fn a_clock_offset_beyond_the_calendar_still_answers_every_call() {
     // `dfinery emulator --clock-offset` takes any i64 of seconds; a shift past year 9999 (or
     // before year 0) once panicked every handler, so the client saw the connection close.
-    for offset_ms in [i64::MAX, i64::MIN] {
+    // (A shift before 1970 is refused at start: see the next test.)
+    for offset_ms in [i64::MAX] {
         let (builder, clock) = builder();
         let server = Server::with(builder.clock_offset_ms(offset_ms), clock).await;
         let answer = server
@@ -180,6 +181,46 @@ async fn a_clock_offset_beyond_the_calendar_still_answers_every_call() {
             .await;
         assert!(export.status >= 200, "offset {offset_ms}: {export:?}");
     }
+}
+
+#[tokio::test]
+async fn a_clock_offset_before_1970_is_refused_at_start() {
+    // Its milliseconds since 1970 stayed 0, so the rate windows never reset: every call
+    // past the first window's limit was refused for good.
+    for offset_ms in [i64::MIN, -4_000_000_000_000] {
+        let (builder, _clock) = builder();
+        let error = builder
+            .clock_offset_ms(offset_ms)
+            .start()
+            .await
+            .unwrap_err();
+        let message = error.to_string();
+        assert!(
+            matches!(error, dfinery_emulator::StartError::Config(_)),
+            "{error:?}"
+        );
+        assert!(message.contains("before 1970-01-01"), "{message}");
+        assert!(message.contains("give an offset of at most"), "{message}");
+    }
+    // As far behind as 1970 itself is fine.
+    let (builder, clock) = builder();
+    let behind = -i64::try_from(
+        clock
+            .now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap();
+    let server = Server::with(builder.clock_offset_ms(behind), clock).await;
+    let answer = server
+        .import("/api/v1/events", &batch("u-1", vec![login(&uuid(), AT)]))
+        .await;
+    assert_eq!(
+        answer.header("date"),
+        "Thu, 01 Jan 1970 00:00:00 GMT",
+        "{answer:?}"
+    );
 }
 
 #[tokio::test]
