@@ -135,7 +135,9 @@ pub enum Error {
         #[source]
         source: reqwest::Error,
     },
-    /// No answer in time. Retryable.
+    /// No answer in time. Retryable, but the client does not retry an export that did not start
+    /// within its `timeout` ([`RetryPolicy`](crate::RetryPolicy)): each try spends one of
+    /// DFINERY's 100 exports an hour.
     #[error("`{endpoint}` did not answer within {after:?}; retry, or raise the client's {}", timeout_setting(*endpoint))]
     Timeout {
         /// The endpoint called.
@@ -199,7 +201,8 @@ pub enum Error {
 
 impl Error {
     /// Whether sending the same request again can succeed: transport failures, timeouts,
-    /// server errors (5xx, `50000`) and rate limits. Never validation, auth, service id,
+    /// server errors (5xx, `50000`, a proxy's 408) and rate limits (the client still does not
+    /// retry an export's timeout: see [`RetryPolicy`](crate::RetryPolicy)). Never validation, auth, service id,
     /// too-many-events, decode or undocumented answers.
     pub fn is_retryable(&self) -> bool {
         matches!(

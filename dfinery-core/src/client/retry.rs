@@ -11,8 +11,8 @@ use crate::wire::TokenKind;
 
 /// When and how often the client retries a failed call.
 ///
-/// Only [retryable](Error::is_retryable) failures are retried: transport failures, timeouts,
-/// server errors (5xx, `50000`) and rate limits. Each retry waits a random time between zero
+/// Only [retryable](Error::is_retryable) failures are retried: transport failures, timeouts
+/// (but an export's, below), server errors (5xx, `50000`, a proxy's 408) and rate limits. Each retry waits a random time between zero
 /// and `initial_backoff × 2^(retry − 1)`, capped at `max_backoff` ("full jitter"); after a rate
 /// limit that spent the window (`x-ratelimit-remaining` 0 or not sent) it waits at least until
 /// the reset the server announced. A reset further away than `max_rate_limit_wait` is not

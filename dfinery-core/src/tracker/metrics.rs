@@ -21,8 +21,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TrackerMetrics {
-    /// Messages accepted by any call form: `track`, `identify`, `update_profile`, `send`,
-    /// `track_many`, `send_many` and their `try_` forms.
+    /// Messages accepted by any call form: `track`, `identify`, `update_profile`, `send` and
+    /// their `try_` forms, `track_many`, `send_many`.
     pub accepted: u64,
     /// Messages a previous process left in the spool, found at start.
     pub recovered: u64,
