@@ -776,6 +776,18 @@ fn a_send_stuck(
     lines: u64,
     queued: u64,
 ) -> (std::process::Child, std::path::PathBuf) {
+    a_send_stuck_with(dir, lines, queued, &[], "e.ndjson.dfinery-send")
+}
+
+/// [`a_send_stuck`] with more flags (`--state-dir`, `--partition`) after the file, its state
+/// in `state` (relative to `dir`).
+fn a_send_stuck_with(
+    dir: &std::path::Path,
+    lines: u64,
+    queued: u64,
+    flags: &[&std::ffi::OsStr],
+    state: &str,
+) -> (std::process::Child, std::path::PathBuf) {
     let file = write_lines(
         dir,
         "e.ndjson",
@@ -788,6 +800,7 @@ fn a_send_stuck(
         .args(["-q", "send", "--timeout", "600", "--registry"])
         .arg(crate::support::registry_path())
         .arg(&file)
+        .args(flags)
         .env("DFINERY_BASE_URL", &url)
         .env("DFINERY_IMPORT_TOKEN", "t")
         .stdin(Stdio::null())
@@ -796,7 +809,7 @@ fn a_send_stuck(
         .stderr(std::fs::File::create(dir.join("stderr.txt")).unwrap())
         .spawn()
         .unwrap();
-    let progress = dir.join("e.ndjson.dfinery-send/progress.json");
+    let progress = dir.join(state).join("progress.json");
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let read = std::fs::read_to_string(&progress).unwrap_or_default();
@@ -1146,11 +1159,12 @@ fn stops_as_on_ctrl_c(
         .expect("the send stops on the signal without waiting out its --timeout");
     let err = std::fs::read_to_string(dir.join("stderr.txt")).unwrap();
     assert_eq!(status.code(), Some(1), "SIG{signal}: {status:?}: {err}");
+    // With the flags the send was given that it needs (see
+    // `the_command_an_interrupted_send_prints_names_its_state_dir_and_partition_and_resumes_it`).
+    let command = command_to_continue(&err);
     assert!(
-        err.contains(&format!(
-            "interrupted; run `dfinery send {} --resume` to continue",
-            file.display()
-        )),
+        command.starts_with(&format!("dfinery send {} ", file.display()))
+            && command.ends_with(" --resume"),
         "{err}"
     );
 }
@@ -1212,8 +1226,9 @@ fn a_second_signal_quits_a_stopping_send_at_once() {
     assert_eq!(status.code(), Some(1), "{err}");
     assert!(
         err.contains(&format!(
-            "quit at once; run `dfinery send {} --resume` to continue",
-            file.display()
+            "quit at once; run `dfinery send {} --registry {} --resume` to continue",
+            file.display(),
+            crate::support::registry_path().display()
         )),
         "{err}"
     );
@@ -1917,5 +1932,101 @@ fn a_send_interrupted_before_the_record_of_ids_still_resumes_and_says_what_is_no
         }
         assert_eq!(emulator.events().len(), 3, "every line, each id once");
         assert!(!file.with_file_name("ids.ndjson.dfinery-send").exists());
+    }
+}
+
+/// The command an interrupted send's message says to run: what is between "interrupted; run `"
+/// and "` to continue" in `err`.
+fn command_to_continue(err: &str) -> &str {
+    err.split("interrupted; run `")
+        .nth(1)
+        .and_then(|rest| rest.split("` to continue").next())
+        .unwrap_or_else(|| panic!("no command to continue with in: {err}"))
+}
+
+/// Runs `command` (`dfinery send …`) as a POSIX shell reads it, with the built binary for
+/// `dfinery`, pointed at `emulator`.
+#[cfg(unix)]
+fn run_as_printed(
+    emulator: &dfinery_emulator::EmulatorHandle,
+    command: &str,
+) -> std::process::Output {
+    let rest = command
+        .strip_prefix("dfinery ")
+        .unwrap_or_else(|| panic!("not a `dfinery` command: {command}"));
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("exec \"$DFINERY_BIN\" {rest}"))
+        .env("DFINERY_BIN", BIN)
+        .envs(env(emulator))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn the_command_an_interrupted_send_prints_names_its_state_dir_and_partition_and_resumes_it() {
+    // Every message saying how to continue printed `dfinery send FILE --resume`, whatever
+    // `--state-dir` or `--partition` the send had: followed, it looked for no state where the
+    // send kept it, and sent the whole file again from the first line.
+    for case in ["--state-dir", "--partition"] {
+        let dir = tempfile::tempdir().unwrap();
+        // A space in the folder's name: the command quotes it.
+        let folder = dir.path().join("send state");
+        let (flags, state, shown): (Vec<std::ffi::OsString>, _, _) = if case == "--state-dir" {
+            (
+                vec!["--state-dir".into(), folder.clone().into()],
+                "send state",
+                format!("--state-dir '{}'", folder.display()),
+            )
+        } else {
+            (
+                vec!["--partition".into(), "1/2".into()],
+                "e.ndjson.dfinery-send.part-1-of-2",
+                "--partition 1/2".to_owned(),
+            )
+        };
+        let flags: Vec<&std::ffi::OsStr> = flags.iter().map(|f| f.as_os_str()).collect();
+        let (mut child, file) = a_send_stuck_with(dir.path(), 40, 40, &flags, state);
+        let _guard = crate::support::KillOnPanic(child.id());
+        let status = interrupt(&mut child, Duration::from_secs(120)).expect("stops on Ctrl-C");
+        let err = std::fs::read_to_string(dir.path().join("stderr.txt")).unwrap();
+        assert_eq!(status.code(), Some(1), "{case}: {err}");
+        let command = command_to_continue(&err);
+        assert!(
+            command.starts_with(&format!("dfinery send {} ", file.display())),
+            "{case}: {command}"
+        );
+        assert!(command.contains(&shown), "{case}: {command}");
+        assert!(command.ends_with(" --resume"), "{case}: {command}");
+        assert!(dir.path().join(state).join("spool.redb").is_file());
+
+        // Followed as printed, it resumes this send.
+        let emulator = emulator();
+        let output = run_as_printed(&emulator, command);
+        let err = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{case}: {command}: {err}");
+        assert!(err.contains("resuming after line 40"), "{case}: {err}");
+        assert!(
+            !err.contains("sending from the first line"),
+            "{case}: {err}"
+        );
+        assert!(
+            !dir.path().join(state).exists(),
+            "{case}: the send completed"
+        );
+        if case == "--partition" {
+            // The other partition, then: every line once.
+            let output = dfinery_at(&emulator)
+                .arg("send")
+                .arg(&file)
+                .args(["--partition", "2/2"])
+                .output()
+                .unwrap();
+            assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        }
+        let expected: Vec<i64> = (1..=40).collect();
+        assert_eq!(stored_seqs(&emulator), expected, "{case}: every line once");
     }
 }

@@ -153,7 +153,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         .max_in_flight(8)
         .shutdown_timeout(Duration::from_secs(args.timeout))
         .build()
-        .map_err(|err| tracker_error(&err, &args.file))?;
+        .map_err(|err| tracker_error(&err, &args.file, &send_command(&args, "--resume")))?;
     let recovered = tracker.spool().map_or(0, |s| s.pending_len());
     let bar = progress::events(checked.to_send + recovered);
     let ticker = {
@@ -171,7 +171,8 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     let stop = Arc::new(AtomicBool::new(false));
     let (stop_tx, stopped) = tokio::sync::watch::channel(false);
     let watcher = {
-        let (stop, bar, file) = (Arc::clone(&stop), bar.clone(), args.file.clone());
+        let (stop, bar) = (Arc::clone(&stop), bar.clone());
+        let resume = send_command(&args, "--resume");
         tokio::spawn(async move {
             signals.recv().await;
             stop.store(true, Ordering::SeqCst);
@@ -186,10 +187,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
             signals.recv().await;
             // As a kill would: the spool and the last checkpoint hold everything handed over.
             bar.suspend(|| {
-                crate::error_line(&format!(
-                    "quit at once; run `dfinery send {} --resume` to continue",
-                    file.display()
-                ));
+                crate::error_line(&format!("quit at once; run `{resume}` to continue"));
             });
             std::process::exit(Exit::Failures as i32);
         })
@@ -205,6 +203,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
             stop: Arc::clone(&stop),
             partition,
             skip_invalid: args.skip_invalid,
+            restart: send_command(&args, "--restart"),
         },
         &tracker,
         stopped.clone(),
@@ -278,8 +277,8 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     let refused_settings = summary.failed.iter().filter(|f| f.refused_settings).count();
     let error = if interrupted {
         Some(CliError::failures(format!(
-            "interrupted; run `dfinery send {} --resume` to continue",
-            args.file.display()
+            "interrupted; run `{}` to continue",
+            send_command(&args, "--resume")
         )))
     } else if summary.left_in_spool > 0 {
         Some(CliError::network(format!(
@@ -312,7 +311,11 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
 /// Why the Tracker could not be built for the send of `file`, with the command's fix: a spool
 /// that cannot be read is discarded with `--restart` (every line is sent again; what DFINERY
 /// already stored is not stored twice).
-fn tracker_error(error: &dfinery_core::TrackerBuildError, file: &std::path::Path) -> CliError {
+fn tracker_error(
+    error: &dfinery_core::TrackerBuildError,
+    file: &std::path::Path,
+    resume: &str,
+) -> CliError {
     use dfinery_core::{SpoolError, TrackerBuildError};
     let restart = format!(
         "pass `--restart` to send `{}` again from the first line (events already stored are not stored twice)",
@@ -329,19 +332,53 @@ fn tracker_error(error: &dfinery_core::TrackerBuildError, file: &std::path::Path
         // A send of an earlier version (which takes no lock on the folder) that started at the
         // same moment: one already running is found before the send begins, and one of this
         // version by the folder's lock.
-        TrackerBuildError::Spool(SpoolError::InUse { path }) => running(file, path),
+        TrackerBuildError::Spool(SpoolError::InUse { path }) => running(file, path, resume),
         other => CliError::config(dfinery_core::ErrorChain(other).to_string()),
     }
 }
 
-/// Another send of `file` is running: it holds the spool at `spool` open.
-fn running(file: &std::path::Path, spool: &std::path::Path) -> CliError {
+/// Another send of `file` is running: it holds the spool at `spool` open. `resume` is the
+/// command that takes over once it is stopped.
+fn running(file: &std::path::Path, spool: &std::path::Path, resume: &str) -> CliError {
     CliError::config(format!(
-        "a send of `{}` is running: its spool `{}` is open in another process; wait for it to finish, or stop it (Ctrl-C or SIGTERM) and run `dfinery send {} --resume`",
+        "a send of `{}` is running: its spool `{}` is open in another process; wait for it to finish, or stop it (Ctrl-C or SIGTERM) and run `{resume}`",
         file.display(),
         spool.display(),
-        file.display()
     ))
+}
+
+/// The command that goes on with this send, ending in `then` (`--resume`, `--restart`):
+/// `dfinery send FILE` with the flags that find its state (`--state-dir`, `--partition`) and
+/// those that read and check its lines as this run did (`--registry` when given as a flag,
+/// `--format`, `--skip-invalid`), each path quoted for a POSIX shell when it needs to be.
+/// Without the first two, the command printed found no state where the send keeps it, and
+/// sent the whole file again from its first line.
+fn send_command(args: &SendArgs, then: &str) -> String {
+    use crate::registry::shell_quoted;
+    let mut words = vec!["dfinery send".to_owned(), shell_quoted(&args.file)];
+    // One `DFINERY_REGISTRY` names is read again without the flag.
+    if let Some(registry) = &args.registry
+        && std::env::var_os("DFINERY_REGISTRY")
+            .is_none_or(|named| std::path::Path::new(&named) != registry)
+    {
+        words.push(format!("--registry {}", shell_quoted(registry)));
+    }
+    if let Some(format) = clap::ValueEnum::to_possible_value(&args.format)
+        .filter(|_| args.format != InputFormat::Auto)
+    {
+        words.push(format!("--format {}", format.get_name()));
+    }
+    if args.skip_invalid {
+        words.push("--skip-invalid".to_owned());
+    }
+    if let Some(dir) = &args.state_dir {
+        words.push(format!("--state-dir {}", shell_quoted(dir)));
+    }
+    if let Some(p) = args.partition {
+        words.push(format!("--partition {}/{}", p.index, p.count));
+    }
+    words.push(then.to_owned());
+    words.join(" ")
 }
 
 /// Waits while `tracker` delivers what is queued (up to `--timeout`). A Ctrl-C or SIGTERM
@@ -436,7 +473,11 @@ fn resume_point(
     // this version is refused by the folder's lock before this; one of an earlier version,
     // which takes no lock, is found here.
     if state.in_use() {
-        return Err(running(&args.file, &state.spool()));
+        return Err(running(
+            &args.file,
+            &state.spool(),
+            &send_command(args, "--resume"),
+        ));
     }
     // A `--state-dir` given to the sends of several files: the send kept there is another
     // file's, whose undelivered events `--restart` would discard.
@@ -728,6 +769,8 @@ struct QueueJob {
     partition: Option<Partition>,
     /// `--skip-invalid`: the lines the check found invalid are passed over here.
     skip_invalid: bool,
+    /// The command that sends the file again from its first line (see [`send_command`]).
+    restart: String,
 }
 
 /// Events of consecutive lines, ending at `last_line`.
@@ -772,15 +815,18 @@ impl QueueJob {
                 Err(_) if self.skip_invalid => None,
                 // Every line passed the check; one that fails now was changed since (the
                 // file's length and time are compared, not its bytes): stop, not skip it.
+                // `--resume` refuses a file changed since its send began, as the fixed file
+                // is: it is sent again from the first line.
                 Err(problems) => {
                     return Err(CliError::config(format!(
                         "line {} of `{}` no longer passes the check it passed before sending ({}); \
-                         was the file changed while it was sent? Run `dfinery send {} --resume` \
-                         once it is fixed",
+                         was the file changed while it was sent? Fix the line, then run `{}` to \
+                         send the file again from the first line (events already stored are not \
+                         stored twice; add `--skip-invalid` to send the other lines without it)",
                         line.number,
                         self.file.display(),
                         problems.join("; "),
-                        self.file.display()
+                        self.restart
                     )));
                 }
             };
@@ -969,8 +1015,41 @@ fn failed(tracker: &Tracker, lines: &[(Uuid, u64)]) -> (Vec<Failed>, usize) {
 
 #[cfg(test)]
 mod tests {
-    use super::{REPEATED_SHOWN, lines, repeated, tracker_error};
+    use super::{REPEATED_SHOWN, lines, repeated, send_command, tracker_error};
     use uuid::Uuid;
+
+    #[test]
+    fn the_command_to_go_on_carries_the_flags_that_find_the_state_quoted_for_a_shell() {
+        use clap::Parser;
+        let parse = |words: &[&str]| match crate::cli::Cli::try_parse_from(words) {
+            Ok(crate::cli::Cli {
+                command: crate::cli::Command::Send(args),
+                ..
+            }) => args,
+            other => panic!("{other:?}"),
+        };
+        let plain = parse(&["dfinery", "send", "e.ndjson", "--timeout", "9"]);
+        assert_eq!(
+            send_command(&plain, "--resume"),
+            "dfinery send e.ndjson --resume"
+        );
+        let given = parse(&[
+            "dfinery",
+            "send",
+            "my events.txt",
+            "--format",
+            "csv",
+            "--skip-invalid",
+            "--state-dir",
+            "/mnt/it's",
+            "--partition",
+            "2/4",
+        ]);
+        assert_eq!(
+            send_command(&given, "--restart"),
+            r"dfinery send 'my events.txt' --format csv --skip-invalid --state-dir '/mnt/it'\''s' --partition 2/4 --restart"
+        );
+    }
 
     #[test]
     fn repeated_ids_are_found_with_their_first_line_in_line_order() {
@@ -1000,7 +1079,11 @@ mod tests {
         let error = TrackerBuildError::Spool(SpoolError::InUse {
             path: "e.ndjson.dfinery-send/spool.redb".into(),
         });
-        let err = tracker_error(&error, std::path::Path::new("e.ndjson"));
+        let err = tracker_error(
+            &error,
+            std::path::Path::new("e.ndjson"),
+            "dfinery send e.ndjson --resume",
+        );
         assert_eq!(err.exit, crate::exit::Exit::Config);
         assert!(
             err.message.starts_with("a send of `e.ndjson` is running"),
