@@ -328,7 +328,8 @@ pub struct SendArgs {
     /// Discard an interrupted send of this file and start again from the first line
     #[arg(long)]
     pub restart: bool,
-    /// Where the spool and the progress of this send are kept [default: `FILE.dfinery-send`]
+    /// Where the spool and the progress of this send are kept (with `--partition K/N`, in
+    /// `DIR/part-K-of-N`) [default: `FILE.dfinery-send`]
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
     /// Only check the file against the registry; send nothing
@@ -349,7 +350,8 @@ pub struct SendArgs {
     )]
     pub redis_url: Option<String>,
     /// Send only the users whose stable hash falls in partition K of N (from 1), e.g. `2/4`;
-    /// each partition keeps its own state for `--resume`
+    /// each partition keeps its own state for `--resume` (`FILE.dfinery-send.part-K-of-N`, or
+    /// `DIR/part-K-of-N` with `--state-dir DIR`)
     #[arg(long, value_name = "K/N", value_parser = crate::commands::send::Partition::parse)]
     pub partition: Option<crate::commands::send::Partition>,
     /// The service's limit for the shared budget, e.g. `event=1000000/1m`; repeat for several

@@ -2030,3 +2030,80 @@ fn the_command_an_interrupted_send_prints_names_its_state_dir_and_partition_and_
         assert_eq!(stored_seqs(&emulator), expected, "{case}: every line once");
     }
 }
+
+#[test]
+fn a_partition_keeps_its_state_inside_the_state_dir_given() {
+    // `--state-dir vol --partition 1/2` kept the state beside `vol`, in `vol.part-1-of-2`: with
+    // a volume mounted at `vol`, on a root that may be read-only or is not kept across a
+    // container's restart.
+    let dir = tempfile::tempdir().unwrap();
+    let vol = dir.path().join("vol");
+    std::fs::create_dir(&vol).unwrap();
+    let file = write_lines(
+        dir.path(),
+        "e.ndjson",
+        (1..=40).map(|n| coupon_line(n, 40, NOW)),
+    );
+    let send = |flags: &[&str]| {
+        dfinery()
+            .args(["send", "--timeout", "1", "--registry"])
+            .arg(crate::support::registry_path())
+            .arg(&file)
+            .arg("--state-dir")
+            .arg(&vol)
+            .args(["--partition", "1/2"])
+            .args(flags)
+            .env("DFINERY_BASE_URL", "http://127.0.0.1:9")
+            .env("DFINERY_IMPORT_TOKEN", "t")
+            .output()
+            .unwrap()
+    };
+    let output = send(&[]);
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output.stderr));
+    let state = vol.join("part-1-of-2");
+    assert!(
+        state.join("progress.json").is_file() && state.join("spool.redb").is_file(),
+        "the partition's state is inside `vol`: {:?}",
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect::<Vec<_>>()
+    );
+    let beside = dir.path().join("vol.part-1-of-2");
+    assert!(!beside.exists(), "nothing beside `vol`");
+    // Where earlier versions kept it: said so, not sent again from the first line.
+    std::fs::rename(&state, &beside).unwrap();
+    let output = send(&["--resume"]);
+    let err = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains(&format!(
+            "is kept in `{}`, where earlier versions of dfinery kept it",
+            beside.display()
+        )) && err.contains(&format!("move it to `{}`", state.display())),
+        "{err}"
+    );
+    std::fs::rename(&beside, &state).unwrap();
+
+    let emulator = emulator();
+    for (partition, flag) in [("1/2", Some("--resume")), ("2/2", None)] {
+        let output = dfinery_at(&emulator)
+            .arg("send")
+            .arg(&file)
+            .arg("--state-dir")
+            .arg(&vol)
+            .args(["--partition", partition])
+            .args(flag)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    }
+    let expected: Vec<i64> = (1..=40).collect();
+    assert_eq!(stored_seqs(&emulator), expected, "every line once");
+    assert!(vol.is_dir(), "the folder given is kept");
+    assert_eq!(
+        std::fs::read_dir(&vol).unwrap().count(),
+        0,
+        "and left empty"
+    );
+}

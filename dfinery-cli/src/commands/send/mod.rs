@@ -460,6 +460,11 @@ fn resume_point(
     modified_ns: u128,
 ) -> Result<(u64, Option<Progress>), CliError> {
     if !state.exists() {
+        if let Some(former) = former_partition_state(args)
+            && !args.restart
+        {
+            return Err(former);
+        }
         if args.resume {
             tracing::info!(
                 "no interrupted send of `{}` to resume; sending from the first line",
@@ -488,13 +493,30 @@ fn resume_point(
         .and_then(|p| p.file)
         .filter(|other| !same_file(other, &args.file))
     {
+        // Its command: this folder for its state (a partition's, through the folder it is
+        // in).
+        let quoted = crate::registry::shell_quoted;
+        let command = match (args.partition, &args.state_dir) {
+            (None, _) => Some(format!(
+                "dfinery send {} --state-dir {} --resume",
+                quoted(&other),
+                quoted(state.path())
+            )),
+            (Some(p), Some(dir)) => Some(format!(
+                "dfinery send {} --state-dir {} --partition {}/{} --resume",
+                quoted(&other),
+                quoted(dir),
+                p.index,
+                p.count
+            )),
+            (Some(_), None) => None,
+        };
         return Err(CliError::config(format!(
-            "`{}` holds the interrupted send of `{}`, not of `{}`; finish that one first (`dfinery send {} --state-dir {} --resume`), or give this file another `--state-dir`",
+            "`{}` holds the interrupted send of `{}`, not of `{}`; finish that one first{}, or give this file another `--state-dir`",
             state.path().display(),
             other.display(),
             args.file.display(),
-            other.display(),
-            state.path().display()
+            command.map_or_else(String::new, |c| format!(" (`{c}`)"))
         )));
     }
     if args.restart {
@@ -551,6 +573,28 @@ fn same_file(recorded: &std::path::Path, file: &std::path::Path) -> bool {
         (Ok(a), Ok(b)) => a == b,
         _ => recorded == absolute(file),
     }
+}
+
+/// The refusal of a partition's send whose state an earlier version kept where this one no
+/// longer looks: beside the `--state-dir` given (`DIR.part-K-of-N`), not in it. Followed
+/// as it was, the send would start again from the first line.
+fn former_partition_state(args: &SendArgs) -> Option<CliError> {
+    let (partition, dir) = (args.partition?, args.state_dir.as_deref()?);
+    let former = partition.former_state_dir(dir);
+    if !StateDir::new(&args.file, Some(&former)).exists() {
+        return None;
+    }
+    let now = partition.state_dir(&args.file, Some(dir));
+    Some(CliError::config(format!(
+        "the interrupted send of partition {}/{} is kept in `{}`, where earlier versions of dfinery kept it; this version keeps it inside the `--state-dir` given: move it to `{}` (`mv {} {}`), then run `{}`, or pass `--restart` to send the partition again from the first line",
+        partition.index,
+        partition.count,
+        former.display(),
+        now.display(),
+        crate::registry::shell_quoted(&former),
+        crate::registry::shell_quoted(&now),
+        send_command(args, "--resume")
+    )))
 }
 
 /// What the check of the whole file found.
