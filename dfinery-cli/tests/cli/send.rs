@@ -2107,3 +2107,59 @@ fn a_partition_keeps_its_state_inside_the_state_dir_given() {
         "and left empty"
     );
 }
+
+#[test]
+fn a_send_moved_with_its_file_resumes_and_restarts_from_its_new_place() {
+    // The progress records the file's absolute path. Once the folder holding the file and its
+    // state was renamed (or mounted elsewhere), the recorded path was gone and the paths were
+    // compared as written: `--resume` and `--restart` were both refused as the state of
+    // another file, and the command suggested named the old, missing one.
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first");
+    std::fs::create_dir(&first).unwrap();
+    write_lines(&first, "e.ndjson", (1..=3).map(|n| coupon_line(n, 1, NOW)));
+    let output = sent_to_a_closed_port(&first.join("e.ndjson"));
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output.stderr));
+    let moved = dir.path().join("moved");
+    std::fs::rename(&first, &moved).unwrap();
+    let file = moved.join("e.ndjson");
+    resumes_with_every_line_once(&emulator, &file, 3);
+    assert!(!moved.join("e.ndjson.dfinery-send").exists());
+
+    // Left again, moved again, and changed: not resumed, but started over.
+    let output = sent_to_a_closed_port(&file);
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output.stderr));
+    let again = dir.path().join("again");
+    std::fs::rename(&moved, &again).unwrap();
+    let file = again.join("e.ndjson");
+    let mut appended = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&file)
+        .unwrap();
+    std::io::Write::write_all(
+        &mut appended,
+        format!("{}\n", coupon_line(4, 1, NOW)).as_bytes(),
+    )
+    .unwrap();
+    drop(appended);
+    let output = send_resumed(&emulator, &file, false);
+    let err = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains(&format!(
+            "holds the interrupted send of `{}`, which is no longer there",
+            moved.join("e.ndjson").display()
+        )) && err.contains("pass `--restart`"),
+        "{err}"
+    );
+    let output = dfinery_at(&emulator)
+        .arg("send")
+        .arg(&file)
+        .arg("--restart")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(stored_seqs(&emulator), [1, 2, 3, 4]);
+    assert!(!again.join("e.ndjson.dfinery-send").exists());
+}

@@ -486,38 +486,51 @@ fn resume_point(
     }
     // A `--state-dir` given to the sends of several files: the send kept there is another
     // file's, whose undelivered events `--restart` would discard.
-    if let Some(other) = state
-        .read()
-        .ok()
-        .flatten()
-        .and_then(|p| p.file)
-        .filter(|other| !same_file(other, &args.file))
+    if let Some(progress) = state.read().ok().flatten()
+        && let Some(other) = &progress.file
     {
-        // Its command: this folder for its state (a partition's, through the folder it is
-        // in).
-        let quoted = crate::registry::shell_quoted;
-        let command = match (args.partition, &args.state_dir) {
-            (None, _) => Some(format!(
-                "dfinery send {} --state-dir {} --resume",
-                quoted(&other),
-                quoted(state.path())
-            )),
-            (Some(p), Some(dir)) => Some(format!(
-                "dfinery send {} --state-dir {} --partition {}/{} --resume",
-                quoted(&other),
-                quoted(dir),
-                p.index,
-                p.count
-            )),
-            (Some(_), None) => None,
-        };
-        return Err(CliError::config(format!(
-            "`{}` holds the interrupted send of `{}`, not of `{}`; finish that one first{}, or give this file another `--state-dir`",
-            state.path().display(),
-            other.display(),
-            args.file.display(),
-            command.map_or_else(String::new, |c| format!(" (`{c}`)"))
-        )));
+        match which_file(other, &args.file) {
+            Recorded::This => {}
+            Recorded::Other => {
+                // Its command: this folder for its state (a partition's, through the folder
+                // it is in).
+                let quoted = crate::registry::shell_quoted;
+                let command = match (args.partition, &args.state_dir) {
+                    (None, _) => Some(format!(
+                        "dfinery send {} --state-dir {} --resume",
+                        quoted(other),
+                        quoted(state.path())
+                    )),
+                    (Some(p), Some(dir)) => Some(format!(
+                        "dfinery send {} --state-dir {} --partition {}/{} --resume",
+                        quoted(other),
+                        quoted(dir),
+                        p.index,
+                        p.count
+                    )),
+                    (Some(_), None) => None,
+                };
+                return Err(CliError::config(format!(
+                    "`{}` holds the interrupted send of `{}`, not of `{}`; finish that one first{}, or give this file another `--state-dir`",
+                    state.path().display(),
+                    other.display(),
+                    args.file.display(),
+                    command.map_or_else(String::new, |c| format!(" (`{c}`)"))
+                )));
+            }
+            // Moved, with its state (or mounted at another path): the file that is there is
+            // the one recorded when it is as it was. `--restart` discards the state anyway.
+            Recorded::Gone
+                if args.restart || (progress.len, progress.modified_ns) == (len, modified_ns) => {}
+            Recorded::Gone => {
+                return Err(CliError::config(format!(
+                    "`{}` holds the interrupted send of `{}`, which is no longer there, and `{}` is not that file moved (its size or modification time differ); if it is, changed since, pass `--restart` to send it again from the first line (events already stored are not stored twice); else give this file another `--state-dir`",
+                    state.path().display(),
+                    other.display(),
+                    args.file.display()
+                )));
+            }
+        }
     }
     if args.restart {
         tracing::info!(
@@ -565,13 +578,28 @@ fn recorded(file: &std::path::Path) -> Option<PathBuf> {
     path.to_str().is_some().then_some(path)
 }
 
-/// Whether the path a progress `recorded` names `file`, whatever the path it was given by
-/// (`../data/e.ndjson`, `e.ndjson` from `data`, a link): compared resolved, or as absolute
-/// paths when either cannot be resolved (the recorded file is gone, say).
-fn same_file(recorded: &std::path::Path, file: &std::path::Path) -> bool {
+/// Which file the path a progress `recorded` names, next to `file`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Recorded {
+    /// `file`, by whatever path it was given (`../data/e.ndjson`, `e.ndjson` from `data`, a
+    /// link).
+    This,
+    /// Another file, which is there.
+    Other,
+    /// No file is there any more: `file` may be it, moved with its state.
+    Gone,
+}
+
+/// Which file the path a progress `recorded` names: compared resolved, or as absolute paths
+/// when either cannot be resolved.
+fn which_file(recorded: &std::path::Path, file: &std::path::Path) -> Recorded {
+    if recorded == absolute(file) {
+        return Recorded::This;
+    }
     match (std::fs::canonicalize(recorded), std::fs::canonicalize(file)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => recorded == absolute(file),
+        (Ok(a), Ok(b)) if a == b => Recorded::This,
+        _ if recorded.try_exists().is_ok_and(|there| !there) => Recorded::Gone,
+        _ => Recorded::Other,
     }
 }
 
