@@ -329,7 +329,8 @@ pub struct SendArgs {
     #[arg(long)]
     pub restart: bool,
     /// Where the spool and the progress of this send are kept (with `--partition K/N`, in
-    /// `DIR/part-K-of-N`) [default: `FILE.dfinery-send`]
+    /// `DIR/part-K-of-N`); a folder holding another program's `progress.json` or `spool.redb` is
+    /// refused, never written [default: `FILE.dfinery-send`]
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
     /// Only check the file against the registry; send nothing

@@ -2163,3 +2163,56 @@ fn a_send_moved_with_its_file_resumes_and_restarts_from_its_new_place() {
     assert_eq!(stored_seqs(&emulator), [1, 2, 3, 4]);
     assert!(!again.join("e.ndjson.dfinery-send").exists());
 }
+
+#[test]
+fn a_state_dir_holding_another_programs_progress_or_spool_is_refused_and_left_alone() {
+    // A `--state-dir` folder holding a `progress.json` or a `spool.redb` of its own was taken
+    // for an interrupted send: the send asked for `--resume` or `--restart`, `--resume` called
+    // the file damaged, and `--restart` deleted it.
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(dir.path(), "events.ndjson", [coupon_line(1, 1, NOW)]);
+    for (name, bytes) in [
+        ("progress.json", &br#"{"x":1}"#[..]),
+        ("spool.redb", b"not a spool"),
+        ("send.lock", b"my own lock"),
+    ] {
+        let folder = dir.path().join(format!("work-{name}"));
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::write(folder.join(name), bytes).unwrap();
+        std::fs::write(folder.join("notes.txt"), "not dfinery's").unwrap();
+        let before = snapshot(&folder);
+        for flags in [&[][..], &["--restart"], &["--resume"]] {
+            let output = dfinery_at(&emulator)
+                .arg("send")
+                .arg(&file)
+                .arg("--state-dir")
+                .arg(&folder)
+                .args(flags)
+                .output()
+                .unwrap();
+            let err = text(&output.stderr);
+            assert_eq!(output.status.code(), Some(3), "{name} {flags:?}: {err}");
+            assert!(
+                err.contains(&format!(
+                    "`{}` is not a file of `dfinery send`",
+                    folder.join(name).display()
+                )),
+                "{name} {flags:?}: {err}"
+            );
+            assert!(
+                err.contains("give `--state-dir` an empty folder, or another one"),
+                "{name} {flags:?}: the fix: {err}"
+            );
+            assert_eq!(
+                snapshot(&folder),
+                before,
+                "{name} {flags:?}: nothing changed"
+            );
+            assert!(
+                emulator.events().is_empty(),
+                "{name} {flags:?}: nothing sent"
+            );
+        }
+    }
+}

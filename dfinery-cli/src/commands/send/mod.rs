@@ -73,9 +73,10 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     let format = input::resolve(args.format, &args.file);
     let (len, modified_ns) = state::fingerprint(&args.file)?;
     let state = match args.partition {
-        Some(p) => StateDir::new(
+        Some(p) => StateDir::at(
             &args.file,
-            Some(&p.state_dir(&args.file, args.state_dir.as_deref())),
+            p.state_dir(&args.file, args.state_dir.as_deref()),
+            args.state_dir.is_some(),
         ),
         None => StateDir::new(&args.file, args.state_dir.as_deref()),
     };
@@ -459,19 +460,24 @@ fn resume_point(
     len: u64,
     modified_ns: u128,
 ) -> Result<(u64, Option<Progress>), CliError> {
-    if !state.exists() {
-        if let Some(former) = former_partition_state(args)
-            && !args.restart
-        {
-            return Err(former);
+    match state.held() {
+        // Another program's files: never resumed, written over or deleted.
+        state::Held::Foreign(file) => return Err(state.foreign(&file)),
+        state::Held::Send => {}
+        state::Held::Nothing => {
+            if let Some(former) = former_partition_state(args)
+                && !args.restart
+            {
+                return Err(former);
+            }
+            if args.resume {
+                tracing::info!(
+                    "no interrupted send of `{}` to resume; sending from the first line",
+                    args.file.display()
+                );
+            }
+            return Ok((0, None));
         }
-        if args.resume {
-            tracing::info!(
-                "no interrupted send of `{}` to resume; sending from the first line",
-                args.file.display()
-            );
-        }
-        return Ok((0, None));
     }
     // Checked first: `--restart` would delete a running send's spool and progress, and
     // `--resume` would fail on a spool "already open" with no word of the other send. A send of
