@@ -336,8 +336,9 @@ pub struct SendArgs {
     /// Only check the file against the registry; send nothing
     #[arg(long)]
     pub check_only: bool,
-    /// Seconds (1 or more) to keep delivering after the last line is queued; what is left then
-    /// stays in the spool for `--resume`
+    /// Seconds (1 or more) to keep delivering after the last line is queued, and to wait for
+    /// room in a full queue while nothing is delivered; what is left then stays in the spool
+    /// for `--resume` (exit 4)
     #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = timeout_secs)]
     pub timeout: u64,
     /// Share the service's rate budget with every other sender through this Redis, e.g.

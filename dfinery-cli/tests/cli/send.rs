@@ -1935,6 +1935,58 @@ fn a_send_interrupted_before_the_record_of_ids_still_resumes_and_says_what_is_no
     }
 }
 
+#[test]
+fn a_send_larger_than_its_queue_stops_when_nothing_is_delivered_for_the_timeout() {
+    // `--timeout` bounded only the last wait, for the events queued after the last line: a
+    // file of more events than the queue holds (50,000), sent while DFINERY was unreachable,
+    // waited for room that never came back, at a bar that did not move, until a signal stopped
+    // it; three lines to the same closed port exited 4 after the timeout.
+    let dir = tempfile::tempdir().unwrap();
+    let lines = 56_000u64;
+    let file = write_lines(
+        dir.path(),
+        "e.ndjson",
+        (1..=lines).map(|n| coupon_line(n, 40, NOW)),
+    );
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let child = Command::new(BIN)
+        .args(["send", "--timeout", "1", "--registry"])
+        .arg(crate::support::registry_path())
+        .arg(&file)
+        .env("DFINERY_BASE_URL", &url)
+        .env("DFINERY_IMPORT_TOKEN", "t")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Generous for a loaded machine: spooling 50,000 events, then a second without progress.
+    let output = crate::support::output_within(child, Duration::from_secs(120));
+    let err = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(4), "{err}");
+    assert!(
+        err.contains("nothing was delivered for 1 s (`--timeout`) while the send waited for room in its queue"),
+        "{err}"
+    );
+    assert!(err.contains("run again with `--resume`"), "{err}");
+    let state = dir.path().join("e.ndjson.dfinery-send");
+    assert!(state.join("spool.redb").is_file(), "the spool is kept");
+    let progress: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(state.join("progress.json")).unwrap())
+            .unwrap();
+    let through = progress["queued_through_line"].as_u64().unwrap();
+    assert!(
+        through < lines,
+        "the lines not handed over are read again on resume: {progress}"
+    );
+    // What was handed over is in the spool, the rest is read again: each line stored once.
+    let emulator = emulator();
+    resumes_with_every_line_once(&emulator, &file, lines);
+    assert!(!state.exists());
+}
+
 /// The command an interrupted send's message says to run: what is between "interrupted; run `"
 /// and "` to continue" in `err`.
 fn command_to_continue(err: &str) -> &str {

@@ -207,6 +207,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
             restart: send_command(&args, "--restart"),
         },
         &tracker,
+        Duration::from_secs(args.timeout),
         stopped.clone(),
         state.clone(),
         Progress {
@@ -218,10 +219,17 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         },
     )
     .await;
+    let stalled = queued.as_ref().is_ok_and(|queued| queued.stalled);
     let (shutdown, interrupted) = if stop.load(Ordering::SeqCst) {
         (
             tracker.shutdown_within(Duration::from_secs(2)).await.ok(),
             true,
+        )
+    } else if stalled {
+        // As on a stop: what is queued gets 2 s more, then stays in the spool.
+        (
+            tracker.shutdown_within(Duration::from_secs(2)).await.ok(),
+            false,
         )
     } else {
         drain(&tracker, stopped).await
@@ -256,8 +264,9 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     summary.interrupted = interrupted;
     summary.elapsed = started.elapsed();
     summary.state = Some(state.path().to_owned());
-    // Entries set aside as unreadable keep the folder, which holds their bytes.
-    let complete = !interrupted && summary.left_in_spool == 0 && set_aside == 0;
+    // Entries set aside as unreadable keep the folder, which holds their bytes; a send that
+    // stopped waiting for room has lines it never read.
+    let complete = !interrupted && !stalled && summary.left_in_spool == 0 && set_aside == 0;
     drop(tracker);
     if complete {
         state.closed().await;
@@ -280,6 +289,15 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         Some(CliError::failures(format!(
             "interrupted; run `{}` to continue",
             send_command(&args, "--resume")
+        )))
+    } else if stalled {
+        Some(CliError::network(format!(
+            "nothing was delivered for {} s (`--timeout`) while the send waited for room in its queue{}, so it stopped before the end of `{}`; {} events not confirmed are kept in `{}`: run again with `--resume` to deliver them and send the rest",
+            args.timeout,
+            last_error.map_or_else(String::new, |e| format!(" (last error: {e})")),
+            args.file.display(),
+            summary.left_in_spool,
+            state.path().display()
         )))
     } else if summary.left_in_spool > 0 {
         Some(CliError::network(format!(
@@ -865,6 +883,9 @@ struct Queued {
     /// The `event_log_id` and line of each event queued, in line order (a map is made from
     /// them only when DFINERY refused events for good).
     lines: Vec<(Uuid, u64)>,
+    /// It stopped before the end of the file: nothing was delivered for `--timeout` while it
+    /// waited for room in the queue.
+    stalled: bool,
 }
 
 impl QueueJob {
@@ -927,7 +948,10 @@ impl QueueJob {
                     given_ids: std::mem::take(&mut given_ids),
                 };
                 if chunks.blocking_send(full).is_err() {
-                    return Ok(Queued { lines });
+                    return Ok(Queued {
+                        lines,
+                        stalled: false,
+                    });
                 }
             }
         }
@@ -936,17 +960,23 @@ impl QueueJob {
             last_line: last,
             given_ids,
         });
-        Ok(Queued { lines })
+        Ok(Queued {
+            lines,
+            stalled: false,
+        })
     }
 }
 
 /// Hands the chunks `job` reads to `tracker`, one [`Tracker::send_many`] each (so each is on
 /// disk in the spool when it returns), and records the last line handed over in `progress`
 /// every [`CHECKPOINT_EVERY`] lines and at the end, after the ids those lines give. Ends
-/// early, without waiting for room in the queue, once `stopped` turns `true`.
+/// early, without waiting for room in the queue, once `stopped` turns `true`, or once
+/// `tracker` delivered nothing for `patience` (`--timeout`) while a chunk waits
+/// ([`Queued::stalled`]).
 async fn queue(
     job: QueueJob,
     tracker: &Tracker,
+    patience: Duration,
     mut stopped: tokio::sync::watch::Receiver<bool>,
     state: StateDir,
     mut progress: Progress,
@@ -956,6 +986,7 @@ async fn queue(
     let reader = tokio::task::spawn_blocking(move || job.run(tx));
     let mut checkpointed = progress.queued_through_line;
     let mut failure = None;
+    let mut stalled = false;
     // The ids handed over since the last checkpoint.
     let mut given_ids = Vec::new();
     loop {
@@ -971,10 +1002,16 @@ async fn queue(
                 None => break,
             },
         };
+        // With the queue full, room comes back only as DFINERY takes events: one unreachable
+        // for `--timeout` ends the send as it ends the wait for the last events.
         let handed_over = tokio::select! {
             biased;
             Ok(_) = stopped.wait_for(|stopped| *stopped) => break,
             handed_over = tracker.send_many(chunk.events) => handed_over,
+            () = no_progress(tracker, patience) => {
+                stalled = true;
+                break;
+            }
         };
         if let Err(error) = handed_over {
             failure = Some(refused(error.to_string()));
@@ -989,14 +1026,37 @@ async fn queue(
     }
     // Stops the reader if it is still going (a refusal).
     drop(rx);
-    let queued = reader
+    let mut queued = reader
         .await
         .map_err(|e| CliError::config(format!("reading the file stopped: {e}")))??;
     if let Some(failure) = failure {
         return Err(failure);
     }
     write_progress(&state, &mut progress, given_ids).await?;
+    queued.stalled = stalled;
     Ok(queued)
+}
+
+/// Returns once `tracker` has delivered or dead-lettered nothing for `patience`: its
+/// counters, read a few times a second, have not moved for that long.
+async fn no_progress(tracker: &Tracker, patience: Duration) {
+    let settled = || {
+        let metrics = tracker.metrics();
+        metrics.delivered + metrics.dead_lettered
+    };
+    let mut last = settled();
+    let mut since = tokio::time::Instant::now();
+    loop {
+        let left = patience.saturating_sub(since.elapsed());
+        if left.is_zero() {
+            return;
+        }
+        tokio::time::sleep(left.min(Duration::from_millis(200))).await;
+        let now = settled();
+        if now != last {
+            (last, since) = (now, tokio::time::Instant::now());
+        }
+    }
 }
 
 /// On a blocking thread, appends `given_ids` to the record of ids and syncs it, then writes
