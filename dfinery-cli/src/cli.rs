@@ -328,14 +328,17 @@ pub struct SendArgs {
     /// Discard an interrupted send of this file and start again from the first line
     #[arg(long)]
     pub restart: bool,
-    /// Where the spool and the progress of this send are kept [default: `FILE.dfinery-send`]
+    /// Where the spool and the progress of this send are kept (with `--partition K/N`, in
+    /// `DIR/part-K-of-N`); a folder holding another program's `progress.json` or `spool.redb` is
+    /// refused, never written [default: `FILE.dfinery-send`]
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
     /// Only check the file against the registry; send nothing
     #[arg(long)]
     pub check_only: bool,
-    /// Seconds (1 or more) to keep delivering after the last line is queued; what is left then
-    /// stays in the spool for `--resume`
+    /// Seconds (1 or more) to keep delivering after the last line is queued, and to wait for
+    /// room in a full queue while nothing is delivered; what is left then stays in the spool
+    /// for `--resume` (exit 4)
     #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = timeout_secs)]
     pub timeout: u64,
     /// Share the service's rate budget with every other sender through this Redis, e.g.
@@ -349,7 +352,8 @@ pub struct SendArgs {
     )]
     pub redis_url: Option<String>,
     /// Send only the users whose stable hash falls in partition K of N (from 1), e.g. `2/4`;
-    /// each partition keeps its own state for `--resume`
+    /// each partition keeps its own state for `--resume` (`FILE.dfinery-send.part-K-of-N`, or
+    /// `DIR/part-K-of-N` with `--state-dir DIR`)
     #[arg(long, value_name = "K/N", value_parser = crate::commands::send::Partition::parse)]
     pub partition: Option<crate::commands::send::Partition>,
     /// The service's limit for the shared budget, e.g. `event=1000000/1m`; repeat for several

@@ -9,15 +9,18 @@ use std::process::ExitCode;
 pub enum Exit {
     /// Everything asked for was done.
     Ok = 0,
-    /// The command ran but found problems: invalid lines, events not delivered, a registry
-    /// with errors, coverage gaps.
+    /// The command ran but found problems: invalid lines, events DFINERY refused for good, an
+    /// export refused as invalid, a registry with errors, coverage gaps; or it was interrupted
+    /// (Ctrl-C or SIGTERM). Events left undelivered are [`Exit::Network`].
     Failures = 1,
     /// The command line itself is wrong (clap's own code for usage errors).
     Usage = 2,
     /// Configuration: a missing or refused token or service id, a registry or input file that
-    /// cannot be read, a state folder that does not match.
+    /// cannot be read, a file that cannot be written, a send state that does not match, is in
+    /// use or cannot be written.
     Config = 3,
-    /// DFINERY (or the emulator) could not be reached or kept failing.
+    /// DFINERY (or the emulator) could not be reached or kept failing; a send keeps the events
+    /// it could not deliver in its spool for `--resume`.
     Network = 4,
 }
 
@@ -25,10 +28,10 @@ pub enum Exit {
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  success
-  1  problems found: invalid lines, events not delivered, an export refused as invalid, registry errors, coverage gaps
+  1  problems found: invalid lines, events DFINERY refused for good, an export refused as invalid, registry errors, coverage gaps, an interrupted send or export
   2  usage: a wrong command, flag or value
-  3  configuration: a missing or refused token or service id, an unreadable file
-  4  network or server: DFINERY (or the emulator) unreachable or failing";
+  3  configuration: a missing or refused token or service id, an unreadable file or one that cannot be written, a send state that does not match, is in use or cannot be written
+  4  network or server: DFINERY (or the emulator) unreachable or failing; a send keeps the events it could not deliver in its spool for `--resume`";
 
 impl From<Exit> for ExitCode {
     fn from(exit: Exit) -> ExitCode {

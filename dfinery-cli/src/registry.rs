@@ -162,7 +162,7 @@ pub fn check_command(path: &Path) -> String {
 
 /// `path` as a POSIX shell reads it back: as it is when it holds only characters no shell
 /// treats specially, else in single quotes (a `'` in it written `'\''`).
-fn shell_quoted(path: &Path) -> String {
+pub(crate) fn shell_quoted(path: &Path) -> String {
     let text = path.display().to_string();
     let plain = !text.is_empty()
         && text

@@ -433,3 +433,23 @@ fn send_and_export_help_say_sigterm_stops_them_as_ctrl_c_does() {
         "send's help says what a stop keeps"
     );
 }
+
+#[test]
+fn the_exit_codes_say_what_each_code_is_for() {
+    // Code 1 read "events not delivered", which is code 4's (events left in the spool for
+    // `--resume`); 1 is for events DFINERY refused for good and for an interrupted send.
+    let text = help(&["send"]);
+    assert!(
+        text.contains(
+            "  1  problems found: invalid lines, events DFINERY refused for good, an export refused as invalid, registry errors, coverage gaps, an interrupted send or export\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "  4  network or server: DFINERY (or the emulator) unreachable or failing; a send keeps the events it could not deliver in its spool for `--resume`"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("events not delivered"), "{text}");
+}

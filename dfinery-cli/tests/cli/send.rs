@@ -776,6 +776,18 @@ fn a_send_stuck(
     lines: u64,
     queued: u64,
 ) -> (std::process::Child, std::path::PathBuf) {
+    a_send_stuck_with(dir, lines, queued, &[], "e.ndjson.dfinery-send")
+}
+
+/// [`a_send_stuck`] with more flags (`--state-dir`, `--partition`) after the file, its state
+/// in `state` (relative to `dir`).
+fn a_send_stuck_with(
+    dir: &std::path::Path,
+    lines: u64,
+    queued: u64,
+    flags: &[&std::ffi::OsStr],
+    state: &str,
+) -> (std::process::Child, std::path::PathBuf) {
     let file = write_lines(
         dir,
         "e.ndjson",
@@ -788,6 +800,7 @@ fn a_send_stuck(
         .args(["-q", "send", "--timeout", "600", "--registry"])
         .arg(crate::support::registry_path())
         .arg(&file)
+        .args(flags)
         .env("DFINERY_BASE_URL", &url)
         .env("DFINERY_IMPORT_TOKEN", "t")
         .stdin(Stdio::null())
@@ -796,7 +809,7 @@ fn a_send_stuck(
         .stderr(std::fs::File::create(dir.join("stderr.txt")).unwrap())
         .spawn()
         .unwrap();
-    let progress = dir.join("e.ndjson.dfinery-send/progress.json");
+    let progress = dir.join(state).join("progress.json");
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let read = std::fs::read_to_string(&progress).unwrap_or_default();
@@ -1146,11 +1159,12 @@ fn stops_as_on_ctrl_c(
         .expect("the send stops on the signal without waiting out its --timeout");
     let err = std::fs::read_to_string(dir.join("stderr.txt")).unwrap();
     assert_eq!(status.code(), Some(1), "SIG{signal}: {status:?}: {err}");
+    // With the flags the send was given that it needs (see
+    // `the_command_an_interrupted_send_prints_names_its_state_dir_and_partition_and_resumes_it`).
+    let command = command_to_continue(&err);
     assert!(
-        err.contains(&format!(
-            "interrupted; run `dfinery send {} --resume` to continue",
-            file.display()
-        )),
+        command.starts_with(&format!("dfinery send {} ", file.display()))
+            && command.ends_with(" --resume"),
         "{err}"
     );
 }
@@ -1212,8 +1226,9 @@ fn a_second_signal_quits_a_stopping_send_at_once() {
     assert_eq!(status.code(), Some(1), "{err}");
     assert!(
         err.contains(&format!(
-            "quit at once; run `dfinery send {} --resume` to continue",
-            file.display()
+            "quit at once; run `dfinery send {} --registry {} --resume` to continue",
+            file.display(),
+            crate::support::registry_path().display()
         )),
         "{err}"
     );
@@ -1917,5 +1932,339 @@ fn a_send_interrupted_before_the_record_of_ids_still_resumes_and_says_what_is_no
         }
         assert_eq!(emulator.events().len(), 3, "every line, each id once");
         assert!(!file.with_file_name("ids.ndjson.dfinery-send").exists());
+    }
+}
+
+#[test]
+fn a_send_larger_than_its_queue_stops_when_nothing_is_delivered_for_the_timeout() {
+    // `--timeout` bounded only the last wait, for the events queued after the last line: a
+    // file of more events than the queue holds (50,000), sent while DFINERY was unreachable,
+    // waited for room that never came back, at a bar that did not move, until a signal stopped
+    // it; three lines to the same closed port exited 4 after the timeout.
+    let dir = tempfile::tempdir().unwrap();
+    let lines = 56_000u64;
+    let file = write_lines(
+        dir.path(),
+        "e.ndjson",
+        (1..=lines).map(|n| coupon_line(n, 40, NOW)),
+    );
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let child = Command::new(BIN)
+        .args(["send", "--timeout", "1", "--registry"])
+        .arg(crate::support::registry_path())
+        .arg(&file)
+        .env("DFINERY_BASE_URL", &url)
+        .env("DFINERY_IMPORT_TOKEN", "t")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Generous for a loaded machine: spooling 50,000 events, then a second without progress.
+    let output = crate::support::output_within(child, Duration::from_secs(120));
+    let err = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(4), "{err}");
+    assert!(
+        err.contains("nothing was delivered for 1 s (`--timeout`) while the send waited for room in its queue"),
+        "{err}"
+    );
+    assert!(err.contains("run again with `--resume`"), "{err}");
+    let state = dir.path().join("e.ndjson.dfinery-send");
+    assert!(state.join("spool.redb").is_file(), "the spool is kept");
+    let progress: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(state.join("progress.json")).unwrap())
+            .unwrap();
+    let through = progress["queued_through_line"].as_u64().unwrap();
+    assert!(
+        through < lines,
+        "the lines not handed over are read again on resume: {progress}"
+    );
+    // What was handed over is in the spool, the rest is read again: each line stored once.
+    let emulator = emulator();
+    resumes_with_every_line_once(&emulator, &file, lines);
+    assert!(!state.exists());
+}
+
+/// The command an interrupted send's message says to run: what is between "interrupted; run `"
+/// and "` to continue" in `err`.
+fn command_to_continue(err: &str) -> &str {
+    err.split("interrupted; run `")
+        .nth(1)
+        .and_then(|rest| rest.split("` to continue").next())
+        .unwrap_or_else(|| panic!("no command to continue with in: {err}"))
+}
+
+/// Runs `command` (`dfinery send …`) as a POSIX shell reads it, with the built binary for
+/// `dfinery`, pointed at `emulator`.
+#[cfg(unix)]
+fn run_as_printed(
+    emulator: &dfinery_emulator::EmulatorHandle,
+    command: &str,
+) -> std::process::Output {
+    let rest = command
+        .strip_prefix("dfinery ")
+        .unwrap_or_else(|| panic!("not a `dfinery` command: {command}"));
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("exec \"$DFINERY_BIN\" {rest}"))
+        .env("DFINERY_BIN", BIN)
+        .envs(env(emulator))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn the_command_an_interrupted_send_prints_names_its_state_dir_and_partition_and_resumes_it() {
+    // Every message saying how to continue printed `dfinery send FILE --resume`, whatever
+    // `--state-dir` or `--partition` the send had: followed, it looked for no state where the
+    // send kept it, and sent the whole file again from the first line.
+    for case in ["--state-dir", "--partition"] {
+        let dir = tempfile::tempdir().unwrap();
+        // A space in the folder's name: the command quotes it.
+        let folder = dir.path().join("send state");
+        let (flags, state, shown): (Vec<std::ffi::OsString>, _, _) = if case == "--state-dir" {
+            (
+                vec!["--state-dir".into(), folder.clone().into()],
+                "send state",
+                format!("--state-dir '{}'", folder.display()),
+            )
+        } else {
+            (
+                vec!["--partition".into(), "1/2".into()],
+                "e.ndjson.dfinery-send.part-1-of-2",
+                "--partition 1/2".to_owned(),
+            )
+        };
+        let flags: Vec<&std::ffi::OsStr> = flags.iter().map(|f| f.as_os_str()).collect();
+        let (mut child, file) = a_send_stuck_with(dir.path(), 40, 40, &flags, state);
+        let _guard = crate::support::KillOnPanic(child.id());
+        let status = interrupt(&mut child, Duration::from_secs(120)).expect("stops on Ctrl-C");
+        let err = std::fs::read_to_string(dir.path().join("stderr.txt")).unwrap();
+        assert_eq!(status.code(), Some(1), "{case}: {err}");
+        let command = command_to_continue(&err);
+        assert!(
+            command.starts_with(&format!("dfinery send {} ", file.display())),
+            "{case}: {command}"
+        );
+        assert!(command.contains(&shown), "{case}: {command}");
+        assert!(command.ends_with(" --resume"), "{case}: {command}");
+        assert!(dir.path().join(state).join("spool.redb").is_file());
+
+        // Followed as printed, it resumes this send.
+        let emulator = emulator();
+        let output = run_as_printed(&emulator, command);
+        let err = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{case}: {command}: {err}");
+        assert!(err.contains("resuming after line 40"), "{case}: {err}");
+        assert!(
+            !err.contains("sending from the first line"),
+            "{case}: {err}"
+        );
+        assert!(
+            !dir.path().join(state).exists(),
+            "{case}: the send completed"
+        );
+        if case == "--partition" {
+            // The other partition, then: every line once.
+            let output = dfinery_at(&emulator)
+                .arg("send")
+                .arg(&file)
+                .args(["--partition", "2/2"])
+                .output()
+                .unwrap();
+            assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        }
+        let expected: Vec<i64> = (1..=40).collect();
+        assert_eq!(stored_seqs(&emulator), expected, "{case}: every line once");
+    }
+}
+
+#[test]
+fn a_partition_keeps_its_state_inside_the_state_dir_given() {
+    // `--state-dir vol --partition 1/2` kept the state beside `vol`, in `vol.part-1-of-2`: with
+    // a volume mounted at `vol`, on a root that may be read-only or is not kept across a
+    // container's restart.
+    let dir = tempfile::tempdir().unwrap();
+    let vol = dir.path().join("vol");
+    std::fs::create_dir(&vol).unwrap();
+    let file = write_lines(
+        dir.path(),
+        "e.ndjson",
+        (1..=40).map(|n| coupon_line(n, 40, NOW)),
+    );
+    let send = |flags: &[&str]| {
+        dfinery()
+            .args(["send", "--timeout", "1", "--registry"])
+            .arg(crate::support::registry_path())
+            .arg(&file)
+            .arg("--state-dir")
+            .arg(&vol)
+            .args(["--partition", "1/2"])
+            .args(flags)
+            .env("DFINERY_BASE_URL", "http://127.0.0.1:9")
+            .env("DFINERY_IMPORT_TOKEN", "t")
+            .output()
+            .unwrap()
+    };
+    let output = send(&[]);
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output.stderr));
+    let state = vol.join("part-1-of-2");
+    assert!(
+        state.join("progress.json").is_file() && state.join("spool.redb").is_file(),
+        "the partition's state is inside `vol`: {:?}",
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect::<Vec<_>>()
+    );
+    let beside = dir.path().join("vol.part-1-of-2");
+    assert!(!beside.exists(), "nothing beside `vol`");
+    // Where earlier versions kept it: said so, not sent again from the first line.
+    std::fs::rename(&state, &beside).unwrap();
+    let output = send(&["--resume"]);
+    let err = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains(&format!(
+            "is kept in `{}`, where earlier versions of dfinery kept it",
+            beside.display()
+        )) && err.contains(&format!("move it to `{}`", state.display())),
+        "{err}"
+    );
+    std::fs::rename(&beside, &state).unwrap();
+
+    let emulator = emulator();
+    for (partition, flag) in [("1/2", Some("--resume")), ("2/2", None)] {
+        let output = dfinery_at(&emulator)
+            .arg("send")
+            .arg(&file)
+            .arg("--state-dir")
+            .arg(&vol)
+            .args(["--partition", partition])
+            .args(flag)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    }
+    let expected: Vec<i64> = (1..=40).collect();
+    assert_eq!(stored_seqs(&emulator), expected, "every line once");
+    assert!(vol.is_dir(), "the folder given is kept");
+    assert_eq!(
+        std::fs::read_dir(&vol).unwrap().count(),
+        0,
+        "and left empty"
+    );
+}
+
+#[test]
+fn a_send_moved_with_its_file_resumes_and_restarts_from_its_new_place() {
+    // The progress records the file's absolute path. Once the folder holding the file and its
+    // state was renamed (or mounted elsewhere), the recorded path was gone and the paths were
+    // compared as written: `--resume` and `--restart` were both refused as the state of
+    // another file, and the command suggested named the old, missing one.
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first");
+    std::fs::create_dir(&first).unwrap();
+    write_lines(&first, "e.ndjson", (1..=3).map(|n| coupon_line(n, 1, NOW)));
+    let output = sent_to_a_closed_port(&first.join("e.ndjson"));
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output.stderr));
+    let moved = dir.path().join("moved");
+    std::fs::rename(&first, &moved).unwrap();
+    let file = moved.join("e.ndjson");
+    resumes_with_every_line_once(&emulator, &file, 3);
+    assert!(!moved.join("e.ndjson.dfinery-send").exists());
+
+    // Left again, moved again, and changed: not resumed, but started over.
+    let output = sent_to_a_closed_port(&file);
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output.stderr));
+    let again = dir.path().join("again");
+    std::fs::rename(&moved, &again).unwrap();
+    let file = again.join("e.ndjson");
+    let mut appended = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&file)
+        .unwrap();
+    std::io::Write::write_all(
+        &mut appended,
+        format!("{}\n", coupon_line(4, 1, NOW)).as_bytes(),
+    )
+    .unwrap();
+    drop(appended);
+    let output = send_resumed(&emulator, &file, false);
+    let err = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains(&format!(
+            "holds the interrupted send of `{}`, which is no longer there",
+            moved.join("e.ndjson").display()
+        )) && err.contains("pass `--restart`"),
+        "{err}"
+    );
+    let output = dfinery_at(&emulator)
+        .arg("send")
+        .arg(&file)
+        .arg("--restart")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(stored_seqs(&emulator), [1, 2, 3, 4]);
+    assert!(!again.join("e.ndjson.dfinery-send").exists());
+}
+
+#[test]
+fn a_state_dir_holding_another_programs_progress_or_spool_is_refused_and_left_alone() {
+    // A `--state-dir` folder holding a `progress.json` or a `spool.redb` of its own was taken
+    // for an interrupted send: the send asked for `--resume` or `--restart`, `--resume` called
+    // the file damaged, and `--restart` deleted it.
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(dir.path(), "events.ndjson", [coupon_line(1, 1, NOW)]);
+    for (name, bytes) in [
+        ("progress.json", &br#"{"x":1}"#[..]),
+        ("spool.redb", b"not a spool"),
+        ("send.lock", b"my own lock"),
+    ] {
+        let folder = dir.path().join(format!("work-{name}"));
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::write(folder.join(name), bytes).unwrap();
+        std::fs::write(folder.join("notes.txt"), "not dfinery's").unwrap();
+        let before = snapshot(&folder);
+        for flags in [&[][..], &["--restart"], &["--resume"]] {
+            let output = dfinery_at(&emulator)
+                .arg("send")
+                .arg(&file)
+                .arg("--state-dir")
+                .arg(&folder)
+                .args(flags)
+                .output()
+                .unwrap();
+            let err = text(&output.stderr);
+            assert_eq!(output.status.code(), Some(3), "{name} {flags:?}: {err}");
+            assert!(
+                err.contains(&format!(
+                    "`{}` is not a file of `dfinery send`",
+                    folder.join(name).display()
+                )),
+                "{name} {flags:?}: {err}"
+            );
+            assert!(
+                err.contains("give `--state-dir` an empty folder, or another one"),
+                "{name} {flags:?}: the fix: {err}"
+            );
+            assert_eq!(
+                snapshot(&folder),
+                before,
+                "{name} {flags:?}: nothing changed"
+            );
+            assert!(
+                emulator.events().is_empty(),
+                "{name} {flags:?}: nothing sent"
+            );
+        }
     }
 }

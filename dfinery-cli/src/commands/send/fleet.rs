@@ -55,20 +55,27 @@ impl Partition {
         hash % u64::from(self.count) == u64::from(self.index - 1)
     }
 
-    /// This partition's own state folder: `FILE.dfinery-send.part-K-of-N` (or `DIR.part-K-of-N`),
-    /// so each partition resumes on its own.
+    /// This partition's own state folder, so each partition resumes on its own: inside the
+    /// `--state-dir` given, `DIR/part-K-of-N` (a volume mounted there keeps every partition's
+    /// state), else beside the file, `FILE.dfinery-send.part-K-of-N`.
     pub fn state_dir(&self, file: &Path, dir: Option<&Path>) -> PathBuf {
-        let base = dir.map_or_else(
-            || {
-                let mut name = file.file_name().unwrap_or_default().to_owned();
-                name.push(".dfinery-send");
-                file.with_file_name(name)
-            },
-            Path::to_owned,
-        );
-        let mut name = base.file_name().unwrap_or_default().to_owned();
+        let name = format!("part-{}-of-{}", self.index, self.count);
+        match dir {
+            Some(dir) => dir.join(name),
+            None => {
+                let mut beside = file.file_name().unwrap_or_default().to_owned();
+                beside.push(format!(".dfinery-send.{name}"));
+                file.with_file_name(beside)
+            }
+        }
+    }
+
+    /// Where earlier versions kept this partition's state with `--state-dir DIR`: beside the
+    /// folder given, `DIR.part-K-of-N`.
+    pub fn former_state_dir(&self, dir: &Path) -> PathBuf {
+        let mut name = dir.file_name().unwrap_or_default().to_owned();
         name.push(format!(".part-{}-of-{}", self.index, self.count));
-        base.with_file_name(name)
+        dir.with_file_name(name)
     }
 }
 
@@ -174,8 +181,13 @@ mod tests {
             p.state_dir(Path::new("/data/events.jsonl"), None),
             PathBuf::from("/data/events.jsonl.dfinery-send.part-2-of-4")
         );
+        // Inside the folder given (a volume mounted there), not beside it.
         assert_eq!(
             p.state_dir(Path::new("events.jsonl"), Some(Path::new("/state"))),
+            PathBuf::from("/state/part-2-of-4")
+        );
+        assert_eq!(
+            p.former_state_dir(Path::new("/state")),
             PathBuf::from("/state.part-2-of-4")
         );
     }

@@ -73,9 +73,10 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     let format = input::resolve(args.format, &args.file);
     let (len, modified_ns) = state::fingerprint(&args.file)?;
     let state = match args.partition {
-        Some(p) => StateDir::new(
+        Some(p) => StateDir::at(
             &args.file,
-            Some(&p.state_dir(&args.file, args.state_dir.as_deref())),
+            p.state_dir(&args.file, args.state_dir.as_deref()),
+            args.state_dir.is_some(),
         ),
         None => StateDir::new(&args.file, args.state_dir.as_deref()),
     };
@@ -153,7 +154,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         .max_in_flight(8)
         .shutdown_timeout(Duration::from_secs(args.timeout))
         .build()
-        .map_err(|err| tracker_error(&err, &args.file))?;
+        .map_err(|err| tracker_error(&err, &args.file, &send_command(&args, "--resume")))?;
     let recovered = tracker.spool().map_or(0, |s| s.pending_len());
     let bar = progress::events(checked.to_send + recovered);
     let ticker = {
@@ -171,7 +172,8 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     let stop = Arc::new(AtomicBool::new(false));
     let (stop_tx, stopped) = tokio::sync::watch::channel(false);
     let watcher = {
-        let (stop, bar, file) = (Arc::clone(&stop), bar.clone(), args.file.clone());
+        let (stop, bar) = (Arc::clone(&stop), bar.clone());
+        let resume = send_command(&args, "--resume");
         tokio::spawn(async move {
             signals.recv().await;
             stop.store(true, Ordering::SeqCst);
@@ -186,10 +188,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
             signals.recv().await;
             // As a kill would: the spool and the last checkpoint hold everything handed over.
             bar.suspend(|| {
-                crate::error_line(&format!(
-                    "quit at once; run `dfinery send {} --resume` to continue",
-                    file.display()
-                ));
+                crate::error_line(&format!("quit at once; run `{resume}` to continue"));
             });
             std::process::exit(Exit::Failures as i32);
         })
@@ -205,8 +204,10 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
             stop: Arc::clone(&stop),
             partition,
             skip_invalid: args.skip_invalid,
+            restart: send_command(&args, "--restart"),
         },
         &tracker,
+        Duration::from_secs(args.timeout),
         stopped.clone(),
         state.clone(),
         Progress {
@@ -218,10 +219,17 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         },
     )
     .await;
+    let stalled = queued.as_ref().is_ok_and(|queued| queued.stalled);
     let (shutdown, interrupted) = if stop.load(Ordering::SeqCst) {
         (
             tracker.shutdown_within(Duration::from_secs(2)).await.ok(),
             true,
+        )
+    } else if stalled {
+        // As on a stop: what is queued gets 2 s more, then stays in the spool.
+        (
+            tracker.shutdown_within(Duration::from_secs(2)).await.ok(),
+            false,
         )
     } else {
         drain(&tracker, stopped).await
@@ -256,8 +264,9 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     summary.interrupted = interrupted;
     summary.elapsed = started.elapsed();
     summary.state = Some(state.path().to_owned());
-    // Entries set aside as unreadable keep the folder, which holds their bytes.
-    let complete = !interrupted && summary.left_in_spool == 0 && set_aside == 0;
+    // Entries set aside as unreadable keep the folder, which holds their bytes; a send that
+    // stopped waiting for room has lines it never read.
+    let complete = !interrupted && !stalled && summary.left_in_spool == 0 && set_aside == 0;
     drop(tracker);
     if complete {
         state.closed().await;
@@ -278,8 +287,17 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     let refused_settings = summary.failed.iter().filter(|f| f.refused_settings).count();
     let error = if interrupted {
         Some(CliError::failures(format!(
-            "interrupted; run `dfinery send {} --resume` to continue",
-            args.file.display()
+            "interrupted; run `{}` to continue",
+            send_command(&args, "--resume")
+        )))
+    } else if stalled {
+        Some(CliError::network(format!(
+            "nothing was delivered for {} s (`--timeout`) while the send waited for room in its queue{}, so it stopped before the end of `{}`; {} events not confirmed are kept in `{}`: run again with `--resume` to deliver them and send the rest",
+            args.timeout,
+            last_error.map_or_else(String::new, |e| format!(" (last error: {e})")),
+            args.file.display(),
+            summary.left_in_spool,
+            state.path().display()
         )))
     } else if summary.left_in_spool > 0 {
         Some(CliError::network(format!(
@@ -312,7 +330,11 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
 /// Why the Tracker could not be built for the send of `file`, with the command's fix: a spool
 /// that cannot be read is discarded with `--restart` (every line is sent again; what DFINERY
 /// already stored is not stored twice).
-fn tracker_error(error: &dfinery_core::TrackerBuildError, file: &std::path::Path) -> CliError {
+fn tracker_error(
+    error: &dfinery_core::TrackerBuildError,
+    file: &std::path::Path,
+    resume: &str,
+) -> CliError {
     use dfinery_core::{SpoolError, TrackerBuildError};
     let restart = format!(
         "pass `--restart` to send `{}` again from the first line (events already stored are not stored twice)",
@@ -329,19 +351,53 @@ fn tracker_error(error: &dfinery_core::TrackerBuildError, file: &std::path::Path
         // A send of an earlier version (which takes no lock on the folder) that started at the
         // same moment: one already running is found before the send begins, and one of this
         // version by the folder's lock.
-        TrackerBuildError::Spool(SpoolError::InUse { path }) => running(file, path),
+        TrackerBuildError::Spool(SpoolError::InUse { path }) => running(file, path, resume),
         other => CliError::config(dfinery_core::ErrorChain(other).to_string()),
     }
 }
 
-/// Another send of `file` is running: it holds the spool at `spool` open.
-fn running(file: &std::path::Path, spool: &std::path::Path) -> CliError {
+/// Another send of `file` is running: it holds the spool at `spool` open. `resume` is the
+/// command that takes over once it is stopped.
+fn running(file: &std::path::Path, spool: &std::path::Path, resume: &str) -> CliError {
     CliError::config(format!(
-        "a send of `{}` is running: its spool `{}` is open in another process; wait for it to finish, or stop it (Ctrl-C or SIGTERM) and run `dfinery send {} --resume`",
+        "a send of `{}` is running: its spool `{}` is open in another process; wait for it to finish, or stop it (Ctrl-C or SIGTERM) and run `{resume}`",
         file.display(),
         spool.display(),
-        file.display()
     ))
+}
+
+/// The command that goes on with this send, ending in `then` (`--resume`, `--restart`):
+/// `dfinery send FILE` with the flags that find its state (`--state-dir`, `--partition`) and
+/// those that read and check its lines as this run did (`--registry` when given as a flag,
+/// `--format`, `--skip-invalid`), each path quoted for a POSIX shell when it needs to be.
+/// Without the first two, the command printed found no state where the send keeps it, and
+/// sent the whole file again from its first line.
+fn send_command(args: &SendArgs, then: &str) -> String {
+    use crate::registry::shell_quoted;
+    let mut words = vec!["dfinery send".to_owned(), shell_quoted(&args.file)];
+    // One `DFINERY_REGISTRY` names is read again without the flag.
+    if let Some(registry) = &args.registry
+        && std::env::var_os("DFINERY_REGISTRY")
+            .is_none_or(|named| std::path::Path::new(&named) != registry)
+    {
+        words.push(format!("--registry {}", shell_quoted(registry)));
+    }
+    if let Some(format) = clap::ValueEnum::to_possible_value(&args.format)
+        .filter(|_| args.format != InputFormat::Auto)
+    {
+        words.push(format!("--format {}", format.get_name()));
+    }
+    if args.skip_invalid {
+        words.push("--skip-invalid".to_owned());
+    }
+    if let Some(dir) = &args.state_dir {
+        words.push(format!("--state-dir {}", shell_quoted(dir)));
+    }
+    if let Some(p) = args.partition {
+        words.push(format!("--partition {}/{}", p.index, p.count));
+    }
+    words.push(then.to_owned());
+    words.join(" ")
 }
 
 /// Waits while `tracker` delivers what is queued (up to `--timeout`). A Ctrl-C or SIGTERM
@@ -422,39 +478,83 @@ fn resume_point(
     len: u64,
     modified_ns: u128,
 ) -> Result<(u64, Option<Progress>), CliError> {
-    if !state.exists() {
-        if args.resume {
-            tracing::info!(
-                "no interrupted send of `{}` to resume; sending from the first line",
-                args.file.display()
-            );
+    match state.held() {
+        // Another program's files: never resumed, written over or deleted.
+        state::Held::Foreign(file) => return Err(state.foreign(&file)),
+        state::Held::Send => {}
+        state::Held::Nothing => {
+            if let Some(former) = former_partition_state(args)
+                && !args.restart
+            {
+                return Err(former);
+            }
+            if args.resume {
+                tracing::info!(
+                    "no interrupted send of `{}` to resume; sending from the first line",
+                    args.file.display()
+                );
+            }
+            return Ok((0, None));
         }
-        return Ok((0, None));
     }
     // Checked first: `--restart` would delete a running send's spool and progress, and
     // `--resume` would fail on a spool "already open" with no word of the other send. A send of
     // this version is refused by the folder's lock before this; one of an earlier version,
     // which takes no lock, is found here.
     if state.in_use() {
-        return Err(running(&args.file, &state.spool()));
+        return Err(running(
+            &args.file,
+            &state.spool(),
+            &send_command(args, "--resume"),
+        ));
     }
     // A `--state-dir` given to the sends of several files: the send kept there is another
     // file's, whose undelivered events `--restart` would discard.
-    if let Some(other) = state
-        .read()
-        .ok()
-        .flatten()
-        .and_then(|p| p.file)
-        .filter(|other| !same_file(other, &args.file))
+    if let Some(progress) = state.read().ok().flatten()
+        && let Some(other) = &progress.file
     {
-        return Err(CliError::config(format!(
-            "`{}` holds the interrupted send of `{}`, not of `{}`; finish that one first (`dfinery send {} --state-dir {} --resume`), or give this file another `--state-dir`",
-            state.path().display(),
-            other.display(),
-            args.file.display(),
-            other.display(),
-            state.path().display()
-        )));
+        match which_file(other, &args.file) {
+            Recorded::This => {}
+            Recorded::Other => {
+                // Its command: this folder for its state (a partition's, through the folder
+                // it is in).
+                let quoted = crate::registry::shell_quoted;
+                let command = match (args.partition, &args.state_dir) {
+                    (None, _) => Some(format!(
+                        "dfinery send {} --state-dir {} --resume",
+                        quoted(other),
+                        quoted(state.path())
+                    )),
+                    (Some(p), Some(dir)) => Some(format!(
+                        "dfinery send {} --state-dir {} --partition {}/{} --resume",
+                        quoted(other),
+                        quoted(dir),
+                        p.index,
+                        p.count
+                    )),
+                    (Some(_), None) => None,
+                };
+                return Err(CliError::config(format!(
+                    "`{}` holds the interrupted send of `{}`, not of `{}`; finish that one first{}, or give this file another `--state-dir`",
+                    state.path().display(),
+                    other.display(),
+                    args.file.display(),
+                    command.map_or_else(String::new, |c| format!(" (`{c}`)"))
+                )));
+            }
+            // Moved, with its state (or mounted at another path): the file that is there is
+            // the one recorded when it is as it was. `--restart` discards the state anyway.
+            Recorded::Gone
+                if args.restart || (progress.len, progress.modified_ns) == (len, modified_ns) => {}
+            Recorded::Gone => {
+                return Err(CliError::config(format!(
+                    "`{}` holds the interrupted send of `{}`, which is no longer there, and `{}` is not that file moved (its size or modification time differ); if it is, changed since, pass `--restart` to send it again from the first line (events already stored are not stored twice); else give this file another `--state-dir`",
+                    state.path().display(),
+                    other.display(),
+                    args.file.display()
+                )));
+            }
+        }
     }
     if args.restart {
         tracing::info!(
@@ -502,14 +602,51 @@ fn recorded(file: &std::path::Path) -> Option<PathBuf> {
     path.to_str().is_some().then_some(path)
 }
 
-/// Whether the path a progress `recorded` names `file`, whatever the path it was given by
-/// (`../data/e.ndjson`, `e.ndjson` from `data`, a link): compared resolved, or as absolute
-/// paths when either cannot be resolved (the recorded file is gone, say).
-fn same_file(recorded: &std::path::Path, file: &std::path::Path) -> bool {
-    match (std::fs::canonicalize(recorded), std::fs::canonicalize(file)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => recorded == absolute(file),
+/// Which file the path a progress `recorded` names, next to `file`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Recorded {
+    /// `file`, by whatever path it was given (`../data/e.ndjson`, `e.ndjson` from `data`, a
+    /// link).
+    This,
+    /// Another file, which is there.
+    Other,
+    /// No file is there any more: `file` may be it, moved with its state.
+    Gone,
+}
+
+/// Which file the path a progress `recorded` names: compared resolved, or as absolute paths
+/// when either cannot be resolved.
+fn which_file(recorded: &std::path::Path, file: &std::path::Path) -> Recorded {
+    if recorded == absolute(file) {
+        return Recorded::This;
     }
+    match (std::fs::canonicalize(recorded), std::fs::canonicalize(file)) {
+        (Ok(a), Ok(b)) if a == b => Recorded::This,
+        _ if recorded.try_exists().is_ok_and(|there| !there) => Recorded::Gone,
+        _ => Recorded::Other,
+    }
+}
+
+/// The refusal of a partition's send whose state an earlier version kept where this one no
+/// longer looks: beside the `--state-dir` given (`DIR.part-K-of-N`), not in it. Followed
+/// as it was, the send would start again from the first line.
+fn former_partition_state(args: &SendArgs) -> Option<CliError> {
+    let (partition, dir) = (args.partition?, args.state_dir.as_deref()?);
+    let former = partition.former_state_dir(dir);
+    if !StateDir::new(&args.file, Some(&former)).exists() {
+        return None;
+    }
+    let now = partition.state_dir(&args.file, Some(dir));
+    Some(CliError::config(format!(
+        "the interrupted send of partition {}/{} is kept in `{}`, where earlier versions of dfinery kept it; this version keeps it inside the `--state-dir` given: move it to `{}` (`mv {} {}`), then run `{}`, or pass `--restart` to send the partition again from the first line",
+        partition.index,
+        partition.count,
+        former.display(),
+        now.display(),
+        crate::registry::shell_quoted(&former),
+        crate::registry::shell_quoted(&now),
+        send_command(args, "--resume")
+    )))
 }
 
 /// What the check of the whole file found.
@@ -728,6 +865,8 @@ struct QueueJob {
     partition: Option<Partition>,
     /// `--skip-invalid`: the lines the check found invalid are passed over here.
     skip_invalid: bool,
+    /// The command that sends the file again from its first line (see [`send_command`]).
+    restart: String,
 }
 
 /// Events of consecutive lines, ending at `last_line`.
@@ -744,6 +883,9 @@ struct Queued {
     /// The `event_log_id` and line of each event queued, in line order (a map is made from
     /// them only when DFINERY refused events for good).
     lines: Vec<(Uuid, u64)>,
+    /// It stopped before the end of the file: nothing was delivered for `--timeout` while it
+    /// waited for room in the queue.
+    stalled: bool,
 }
 
 impl QueueJob {
@@ -772,15 +914,18 @@ impl QueueJob {
                 Err(_) if self.skip_invalid => None,
                 // Every line passed the check; one that fails now was changed since (the
                 // file's length and time are compared, not its bytes): stop, not skip it.
+                // `--resume` refuses a file changed since its send began, as the fixed file
+                // is: it is sent again from the first line.
                 Err(problems) => {
                     return Err(CliError::config(format!(
                         "line {} of `{}` no longer passes the check it passed before sending ({}); \
-                         was the file changed while it was sent? Run `dfinery send {} --resume` \
-                         once it is fixed",
+                         was the file changed while it was sent? Fix the line, then run `{}` to \
+                         send the file again from the first line (events already stored are not \
+                         stored twice; add `--skip-invalid` to send the other lines without it)",
                         line.number,
                         self.file.display(),
                         problems.join("; "),
-                        self.file.display()
+                        self.restart
                     )));
                 }
             };
@@ -803,7 +948,10 @@ impl QueueJob {
                     given_ids: std::mem::take(&mut given_ids),
                 };
                 if chunks.blocking_send(full).is_err() {
-                    return Ok(Queued { lines });
+                    return Ok(Queued {
+                        lines,
+                        stalled: false,
+                    });
                 }
             }
         }
@@ -812,17 +960,23 @@ impl QueueJob {
             last_line: last,
             given_ids,
         });
-        Ok(Queued { lines })
+        Ok(Queued {
+            lines,
+            stalled: false,
+        })
     }
 }
 
 /// Hands the chunks `job` reads to `tracker`, one [`Tracker::send_many`] each (so each is on
 /// disk in the spool when it returns), and records the last line handed over in `progress`
 /// every [`CHECKPOINT_EVERY`] lines and at the end, after the ids those lines give. Ends
-/// early, without waiting for room in the queue, once `stopped` turns `true`.
+/// early, without waiting for room in the queue, once `stopped` turns `true`, or once
+/// `tracker` delivered nothing for `patience` (`--timeout`) while a chunk waits
+/// ([`Queued::stalled`]).
 async fn queue(
     job: QueueJob,
     tracker: &Tracker,
+    patience: Duration,
     mut stopped: tokio::sync::watch::Receiver<bool>,
     state: StateDir,
     mut progress: Progress,
@@ -832,6 +986,7 @@ async fn queue(
     let reader = tokio::task::spawn_blocking(move || job.run(tx));
     let mut checkpointed = progress.queued_through_line;
     let mut failure = None;
+    let mut stalled = false;
     // The ids handed over since the last checkpoint.
     let mut given_ids = Vec::new();
     loop {
@@ -847,10 +1002,16 @@ async fn queue(
                 None => break,
             },
         };
+        // With the queue full, room comes back only as DFINERY takes events: one unreachable
+        // for `--timeout` ends the send as it ends the wait for the last events.
         let handed_over = tokio::select! {
             biased;
             Ok(_) = stopped.wait_for(|stopped| *stopped) => break,
             handed_over = tracker.send_many(chunk.events) => handed_over,
+            () = no_progress(tracker, patience) => {
+                stalled = true;
+                break;
+            }
         };
         if let Err(error) = handed_over {
             failure = Some(refused(error.to_string()));
@@ -865,14 +1026,37 @@ async fn queue(
     }
     // Stops the reader if it is still going (a refusal).
     drop(rx);
-    let queued = reader
+    let mut queued = reader
         .await
         .map_err(|e| CliError::config(format!("reading the file stopped: {e}")))??;
     if let Some(failure) = failure {
         return Err(failure);
     }
     write_progress(&state, &mut progress, given_ids).await?;
+    queued.stalled = stalled;
     Ok(queued)
+}
+
+/// Returns once `tracker` has delivered or dead-lettered nothing for `patience`: its
+/// counters, read a few times a second, have not moved for that long.
+async fn no_progress(tracker: &Tracker, patience: Duration) {
+    let settled = || {
+        let metrics = tracker.metrics();
+        metrics.delivered + metrics.dead_lettered
+    };
+    let mut last = settled();
+    let mut since = tokio::time::Instant::now();
+    loop {
+        let left = patience.saturating_sub(since.elapsed());
+        if left.is_zero() {
+            return;
+        }
+        tokio::time::sleep(left.min(Duration::from_millis(200))).await;
+        let now = settled();
+        if now != last {
+            (last, since) = (now, tokio::time::Instant::now());
+        }
+    }
 }
 
 /// On a blocking thread, appends `given_ids` to the record of ids and syncs it, then writes
@@ -969,8 +1153,41 @@ fn failed(tracker: &Tracker, lines: &[(Uuid, u64)]) -> (Vec<Failed>, usize) {
 
 #[cfg(test)]
 mod tests {
-    use super::{REPEATED_SHOWN, lines, repeated, tracker_error};
+    use super::{REPEATED_SHOWN, lines, repeated, send_command, tracker_error};
     use uuid::Uuid;
+
+    #[test]
+    fn the_command_to_go_on_carries_the_flags_that_find_the_state_quoted_for_a_shell() {
+        use clap::Parser;
+        let parse = |words: &[&str]| match crate::cli::Cli::try_parse_from(words) {
+            Ok(crate::cli::Cli {
+                command: crate::cli::Command::Send(args),
+                ..
+            }) => args,
+            other => panic!("{other:?}"),
+        };
+        let plain = parse(&["dfinery", "send", "e.ndjson", "--timeout", "9"]);
+        assert_eq!(
+            send_command(&plain, "--resume"),
+            "dfinery send e.ndjson --resume"
+        );
+        let given = parse(&[
+            "dfinery",
+            "send",
+            "my events.txt",
+            "--format",
+            "csv",
+            "--skip-invalid",
+            "--state-dir",
+            "/mnt/it's",
+            "--partition",
+            "2/4",
+        ]);
+        assert_eq!(
+            send_command(&given, "--restart"),
+            r"dfinery send 'my events.txt' --format csv --skip-invalid --state-dir '/mnt/it'\''s' --partition 2/4 --restart"
+        );
+    }
 
     #[test]
     fn repeated_ids_are_found_with_their_first_line_in_line_order() {
@@ -1000,7 +1217,11 @@ mod tests {
         let error = TrackerBuildError::Spool(SpoolError::InUse {
             path: "e.ndjson.dfinery-send/spool.redb".into(),
         });
-        let err = tracker_error(&error, std::path::Path::new("e.ndjson"));
+        let err = tracker_error(
+            &error,
+            std::path::Path::new("e.ndjson"),
+            "dfinery send e.ndjson --resume",
+        );
         assert_eq!(err.exit, crate::exit::Exit::Config);
         assert!(
             err.message.starts_with("a send of `e.ndjson` is running"),

@@ -3,7 +3,9 @@
 //! up to which every event was handed to the spool. `--resume` continues from there.
 //! `event-log-ids.bin` records the `event_log_id`s the file gives, so that a resumed send still
 //! names a line that repeats the id of a line sent before the interruption. `send.lock` is held
-//! (an OS lock on it) by the one send that uses the folder.
+//! (an OS lock on it) by the one send that uses the folder. `.dfinery-send-state` says the
+//! folder holds a send's state (a folder given with `--state-dir` may hold other files, under
+//! the same names too, which are never taken for a send's, nor deleted).
 
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
@@ -53,6 +55,26 @@ const ID_ENTRY: u64 = 24;
 
 /// The lock file in the folder (see [`StateDir::lock`]).
 const LOCK_FILE: &str = "send.lock";
+
+/// The file saying the folder holds a send's state (see [`StateDir::held`]): written before
+/// the first checkpoint, deleted after the send's other files.
+const MARKER: &str = ".dfinery-send-state";
+
+/// What [`MARKER`] holds, for whoever opens it.
+const MARKER_TEXT: &str = "This folder holds the state of a `dfinery send` (its spool and progress): `dfinery send FILE --resume` continues it, `--restart` discards it.\n";
+
+/// What a state folder holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Held {
+    /// None of the files a send writes.
+    Nothing,
+    /// A send's state: an interrupted send's, or a running one's.
+    Send,
+    /// This file, under one of the names a send writes, is not a send's: the folder was given
+    /// with `--state-dir`, the send did not make it nor mark it, and it holds no `progress.json`
+    /// of a send.
+    Foreign(PathBuf),
+}
 
 /// A send's exclusive hold on its state folder, from [`StateDir::lock`]: the OS lock on
 /// `send.lock`, released when this is dropped (or the process ends). Dropped while the folder
@@ -111,6 +133,13 @@ fn is_current(file: &std::fs::File, path: &Path) -> bool {
     }
 }
 
+/// Whether `text` is what a send writes in `send.lock`: its process id on the first line (then
+/// the file it sends), or nothing yet.
+fn is_lock_text(text: &[u8]) -> bool {
+    let first = text.split(|&b| b == b'\n').next().unwrap_or_default();
+    text.is_empty() || std::str::from_utf8(first).is_ok_and(|pid| pid.trim().parse::<u32>().is_ok())
+}
+
 /// Syncs the folder `path` to disk (its entries: a file renamed or made in it), on Unix. A
 /// file system that cannot sync a folder (it answers `EINVAL`) is taken as synced, as is any
 /// folder elsewhere than Unix.
@@ -135,10 +164,12 @@ pub struct StateDir {
     path: PathBuf,
     /// The file sent, as an absolute path (written in `send.lock` for a send it refuses).
     file: PathBuf,
+    /// The folder is, or is in, one given with `--state-dir`: it may hold the user's files.
+    given: bool,
 }
 
 impl StateDir {
-    /// `dir`, or `FILE.dfinery-send` beside `file`.
+    /// `dir` (given with `--state-dir`), or `FILE.dfinery-send` beside `file`.
     pub fn new(file: &Path, dir: Option<&Path>) -> StateDir {
         let path = dir.map_or_else(
             || {
@@ -148,8 +179,14 @@ impl StateDir {
             },
             Path::to_owned,
         );
+        StateDir::at(file, path, dir.is_some())
+    }
+
+    /// The folder `path` for the send of `file`; `given` when it is, or is in, a folder given
+    /// with `--state-dir` (one named after the file is the send's own).
+    pub fn at(file: &Path, path: PathBuf, given: bool) -> StateDir {
         let file = std::path::absolute(file).unwrap_or_else(|_| file.to_owned());
-        StateDir { path, file }
+        StateDir { path, file, given }
     }
 
     /// The folder.
@@ -174,6 +211,11 @@ impl StateDir {
     /// The file whose OS lock the one send using the folder holds (see [`lock`](Self::lock)).
     pub fn lock_path(&self) -> PathBuf {
         self.path.join(LOCK_FILE)
+    }
+
+    /// The file saying the folder holds a send's state.
+    fn marker(&self) -> PathBuf {
+        self.path.join(MARKER)
     }
 
     /// Makes the folder (and the folders above it that are missing) unless it exists, and the
@@ -218,6 +260,11 @@ impl StateDir {
         use std::fs::TryLockError;
         use std::io::Write;
         let path = self.lock_path();
+        // One that is not a send's lock (which holds a process id, or nothing yet) is the
+        // user's: not written over.
+        if std::fs::read(&path).is_ok_and(|text| !is_lock_text(&text)) {
+            return Err(self.foreign(&path));
+        }
         // A send that completes deletes `send.lock` (and its folder) while it holds the lock: a
         // process that opened the file before that, and locked it after, holds a lock on a
         // deleted file, which no later process sees. It tries again on the file the path names.
@@ -394,8 +441,8 @@ impl StateDir {
         self.path.join(".made-by-dfinery-send")
     }
 
-    /// The files a send writes in the folder: all that [`remove`](Self::remove) deletes. The
-    /// spool is two files: its journal is `<spool>-journal` (made under
+    /// The files a send writes in the folder: what [`remove`](Self::remove) deletes, with the
+    /// marker and the lock file. The spool is two files: its journal is `<spool>-journal` (made under
     /// `<spool>-journal.new` first).
     fn files(&self) -> [PathBuf; 6] {
         [
@@ -411,7 +458,39 @@ impl StateDir {
     /// Whether a send left its state here: the folder holds its spool or its progress (a
     /// folder of other files, given with `--state-dir`, holds no send).
     pub fn exists(&self) -> bool {
-        self.files().iter().any(|file| file.exists())
+        self.held() == Held::Send
+    }
+
+    /// What the folder holds: a send's state only when one of the files a send writes is
+    /// there and is known to be a send's. In the send's own folder (named after the file, or
+    /// made by the send), or one marked by a send ([`MARKER`]), every such file is; in a folder
+    /// given with `--state-dir` that was there first, a `progress.json` that reads as a send's
+    /// progress is (a send of an earlier version marked none). Any other file under those names
+    /// is the user's: [`Held::Foreign`], which no send resumes, writes or deletes.
+    pub fn held(&self) -> Held {
+        let Some(first) = self.files().into_iter().find(|file| file.exists()) else {
+            return Held::Nothing;
+        };
+        if !self.given || self.marker().is_file() || self.made_here().is_file() {
+            return Held::Send;
+        }
+        match std::fs::read(self.progress_path()) {
+            Ok(bytes) if serde_json::from_slice::<Progress>(&bytes).is_ok() => Held::Send,
+            // Named first when it is there: what the user most likely put there.
+            Ok(_) => Held::Foreign(self.progress_path()),
+            Err(_) => Held::Foreign(first),
+        }
+    }
+
+    /// The error for `file`, in the folder under a name a send writes, which is not a send's:
+    /// the folder is refused as it is, and nothing in it changed.
+    pub fn foreign(&self, file: &Path) -> CliError {
+        CliError::config(format!(
+            "`{}` is not a file of `dfinery send`, though a send keeps its state under that name: `{}` holds files of its own; give `--state-dir` an empty folder, or another one without such files (nothing in `{}` was changed)",
+            file.display(),
+            self.path.display(),
+            self.path.display()
+        ))
     }
 
     /// Whether another process holds the spool open: a send of the same file (or partition)
@@ -459,6 +538,11 @@ impl StateDir {
     pub fn write(&self, progress: &Progress) -> Result<(), CliError> {
         use std::io::Write;
         self.make_folder()?;
+        // Marked first: from the first checkpoint on, the folder holds a send's state, also
+        // when it holds other files (see `held`). Its entry is synced with the folder below.
+        if !self.marker().is_file() {
+            std::fs::write(self.marker(), MARKER_TEXT).map_err(|err| self.error("write", &err))?;
+        }
         let tmp = self.path.join("progress.json.tmp");
         let path = self.progress_path();
         let text = serde_json::to_vec(progress)
@@ -516,7 +600,11 @@ impl StateDir {
     ///
     /// A configuration error when a file of the send cannot be deleted.
     pub fn discard(&self) -> Result<(), CliError> {
-        for file in self.files() {
+        if let Held::Foreign(file) = self.held() {
+            return Err(self.foreign(&file));
+        }
+        // The marker last: until then, what is left is known to be the send's.
+        for file in self.files().into_iter().chain([self.marker()]) {
             match std::fs::remove_file(&file) {
                 Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
                     return Err(self.error("remove", &err));
@@ -543,7 +631,10 @@ impl StateDir {
             .ok()
             .and_then(|text| text.trim().parse().ok())
             .unwrap_or(0);
-        self.discard()?;
+        // Files of the user's under a send's names are left as they are.
+        if !matches!(self.held(), Held::Foreign(_)) {
+            self.discard()?;
+        }
         // Held by this process if by any (one left by a process that ended holds no lock).
         let _ = std::fs::remove_file(self.lock_path());
         if made_here {
@@ -633,6 +724,43 @@ mod tests {
         assert!(state.read().unwrap_err().message.contains("--restart"));
         state.remove().unwrap();
         assert!(!state.exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_given_folder_holds_a_send_only_by_its_marker_or_a_progress_of_a_send() {
+        let dir = std::env::temp_dir().join(format!("dfinery-held-{}", std::process::id()));
+        let folder = dir.join("given");
+        std::fs::create_dir_all(&folder).unwrap();
+        let state = StateDir::new(&dir.join("events.ndjson"), Some(&folder));
+        assert_eq!(state.held(), Held::Nothing);
+        // The user's, under a send's name: never a send's, nor deleted.
+        std::fs::write(state.progress_path(), r#"{"x":1}"#).unwrap();
+        assert_eq!(state.held(), Held::Foreign(state.progress_path()));
+        assert!(!state.exists());
+        assert!(state.discard().is_err());
+        state.remove().unwrap();
+        assert_eq!(std::fs::read(state.progress_path()).unwrap(), br#"{"x":1}"#);
+        // Written by an earlier version, which marked nothing: a send's.
+        std::fs::write(
+            state.progress_path(),
+            r#"{"len":1,"modified_ns":2,"queued_through_line":3}"#,
+        )
+        .unwrap();
+        assert_eq!(state.held(), Held::Send);
+        // Marked, a damaged progress is the send's: `--restart` may delete it.
+        state.write(&state.read().unwrap().unwrap()).unwrap();
+        std::fs::write(state.progress_path(), "{").unwrap();
+        assert_eq!(state.held(), Held::Send);
+        state.remove().unwrap();
+        assert_eq!(state.held(), Held::Nothing);
+        assert!(!state.marker().exists());
+        assert!(folder.is_dir(), "a folder given is kept");
+        // The folder named after the file is the send's own.
+        let own = StateDir::new(&dir.join("events.ndjson"), None);
+        std::fs::create_dir_all(own.path()).unwrap();
+        std::fs::write(own.spool(), "x").unwrap();
+        assert_eq!(own.held(), Held::Send);
         let _ = std::fs::remove_dir_all(&dir);
     }
 
