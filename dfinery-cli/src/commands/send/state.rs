@@ -603,8 +603,22 @@ impl StateDir {
         if let Held::Foreign(file) = self.held() {
             return Err(self.foreign(&file));
         }
-        // The marker last: until then, what is left is known to be the send's.
-        for file in self.files().into_iter().chain([self.marker()]) {
+        // In the order that leaves, after any failure (or a crash) part-way, a state that loses
+        // and duplicates nothing: the progress first, so no `--resume` skips lines whose
+        // events the spool held; the record of ids after the spool, so lines sent again get
+        // the ids of the events the spool still holds. The marker last: until then, what is
+        // left is known to be the send's.
+        let order = [
+            self.progress_path(),
+            self.path.join("progress.json.tmp"),
+            self.spool(),
+            self.path.join("spool.redb-journal"),
+            self.path.join("spool.redb-journal.new"),
+            self.ids_path(),
+            self.marker(),
+        ];
+        debug_assert!(self.files().iter().all(|file| order.contains(file)));
+        for file in order {
             match std::fs::remove_file(&file) {
                 Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
                     return Err(self.error("remove", &err));
@@ -724,6 +738,30 @@ mod tests {
         assert!(state.read().unwrap_err().message.contains("--restart"));
         state.remove().unwrap();
         assert!(!state.exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_discard_that_fails_part_way_leaves_no_progress_past_the_spool_and_keeps_the_ids() {
+        // The spool was deleted first: a failure (or a crash) before `progress.json` went left
+        // a progress past lines whose events only the spool held, and `--resume` skipped them.
+        let dir = std::env::temp_dir().join(format!("dfinery-discard-{}", std::process::id()));
+        let state = StateDir::new(&dir.join("events.ndjson"), None);
+        state
+            .write(&Progress {
+                len: 10,
+                modified_ns: 20,
+                queued_through_line: 30,
+                file: None,
+                ids: None,
+            })
+            .unwrap();
+        std::fs::write(state.path().join("event-log-ids.bin"), b"ids").unwrap();
+        // A spool that cannot be removed as a file: the discard fails there.
+        std::fs::create_dir_all(state.spool().join("x")).unwrap();
+        assert!(state.discard().is_err());
+        assert!(!state.path().join("progress.json").exists());
+        assert!(state.path().join("event-log-ids.bin").exists());
         let _ = std::fs::remove_dir_all(&dir);
     }
 
