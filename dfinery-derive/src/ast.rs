@@ -219,6 +219,10 @@ pub struct Enum<'a> {
     pub left_out: bool,
     /// `rename_all = "..."`.
     pub rename_all: Option<RenameRule>,
+    /// Whether the enum's own `#[dfinery(...)]` parsed without error; when not, the registry,
+    /// the bindings or the values it names may not be those meant, so the registry checks are
+    /// skipped.
+    pub attrs_ok: bool,
 }
 
 /// One unit variant and the value it is sent as.
@@ -307,6 +311,7 @@ impl<'a> Enum<'a> {
             left_out: variants.len() != data.variants.len(),
             variants,
             rename_all: attrs.rename_all,
+            attrs_ok: attrs.ok,
         })
     }
 }

@@ -428,11 +428,15 @@ pub struct EnumAttrs {
     pub rename_all: Option<RenameRule>,
     /// The registered properties it stands for, one per attribute that names one.
     pub bindings: Vec<Binding>,
+    /// Whether they parsed without error; when not, the registry or the values meant may not
+    /// be those read, so the registry checks are skipped.
+    pub ok: bool,
 }
 
 impl EnumAttrs {
     /// Reads the attributes of a `DfineryEnum` enum; errors are recorded.
     pub fn from_attrs(attrs: &[Attribute], errors: &mut Errors) -> EnumAttrs {
+        let before = errors.len();
         let groups = groups(attrs, errors);
         let allowed = Allowed {
             place: "a `DfineryEnum` enum",
@@ -451,6 +455,7 @@ impl EnumAttrs {
             registry,
             rename_all,
             bindings,
+            ok: errors.len() == before,
         }
     }
 }
@@ -692,7 +697,7 @@ mod tests {
             #[dfinery(event = "e", item = "i")]
         });
         let e = EnumAttrs::from_attrs(&attrs, &mut errors);
-        assert!(errors.is_empty());
+        assert!(errors.is_empty() && e.ok);
         assert_eq!(e.rename_all, Some(RenameRule::Lower));
         assert!(matches!(
             e.bindings.as_slice(),

@@ -924,6 +924,31 @@ fn a_variant_with_an_attribute_error_is_not_also_checked_as_a_value() {
     );
 }
 
+/// An error in the enum's own `#[dfinery(...)]` is the only error: the registry checks are
+/// skipped, as a struct's are, since the style, the binding or the registry meant are unknown.
+/// They added an error at the enum advising the `rename_all` the first error already named.
+#[test]
+fn an_enum_attribute_error_is_the_only_error() {
+    let (bound, errors) = enumeration(syn::parse_quote! {
+        #[dfinery(user_property = "tier", rename_all = "lower")]
+        enum Tier { Bronze, Silver, Gold }
+    });
+    assert!(!bound);
+    assert_one(
+        &errors,
+        "unknown `rename_all` style `lower`; did you mean `lowercase`?",
+    );
+    let (bound, errors) = enumeration(syn::parse_quote! {
+        #[dfinery(user_property = "tier", registry = 5)]
+        enum Tier { Bronze }
+    });
+    assert!(!bound);
+    assert_one(
+        &errors,
+        "`registry` takes a string literal; write `registry = \"...\"`",
+    );
+}
+
 #[test]
 fn enum_bindings_resolve_event_and_item_properties() {
     let (_, errors) = enumeration(syn::parse_quote! {
