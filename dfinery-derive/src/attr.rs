@@ -480,6 +480,20 @@ fn binding(entries: &[&Entry], errors: &mut Errors) -> Option<Binding> {
             );
             None
         }
+        (None, None, Some(property), None) => {
+            errors.at(
+                property.span(),
+                "`property` needs the event too: add `event = \"...\"` (the event it is a property of); for a user property, write `user_property = \"...\"` instead",
+            );
+            None
+        }
+        (None, None, None, Some(item)) => {
+            errors.at(
+                item.span(),
+                "`item` needs the event too: add `event = \"...\"` (the event whose items have it)",
+            );
+            None
+        }
         (user, event, property, item) => {
             let span = [user, event, property, item]
                 .into_iter()
@@ -707,6 +721,27 @@ mod tests {
                 Binding::ItemProperty { .. }
             ]
         ));
+    }
+
+    /// `property` or `item` without `event` is told to add the event, as `event` alone is told
+    /// to add the property, not the message about one attribute per property.
+    #[test]
+    fn a_property_or_item_binding_without_its_event_asks_for_the_event() {
+        let mut errors = Errors::new();
+        for tokens in [
+            quote::quote!(#[dfinery(property = "channel")]),
+            quote::quote!(#[dfinery(item = "colour")]),
+        ] {
+            let e = EnumAttrs::from_attrs(&attrs(tokens), &mut errors);
+            assert!(e.bindings.is_empty() && !e.ok);
+        }
+        assert_eq!(
+            messages(errors),
+            [
+                "`property` needs the event too: add `event = \"...\"` (the event it is a property of); for a user property, write `user_property = \"...\"` instead",
+                "`item` needs the event too: add `event = \"...\"` (the event whose items have it)",
+            ]
+        );
     }
 
     #[test]
