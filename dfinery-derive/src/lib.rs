@@ -44,8 +44,9 @@ use syn::{DeriveInput, parse_macro_input};
 /// On a field:
 /// - `#[dfinery(rename = "df_order_id")]`: the property it fills;
 /// - `#[dfinery(skip)]`: not sent;
-/// - `#[dfinery(items)]`: the event's items (`Vec<T>`, `[T; N]`, `&[T]`, `Box<[T]>` or an
-///   `Option` of those, with `T: DfineryItem`), sent as `event_items`;
+/// - `#[dfinery(items)]`: the event's items (`Vec<T>`, `[T; N]`, `&[T]`, `Box<[T]>` or, when
+///   the event does not require items, an `Option` of those, with `T: DfineryItem`), sent as
+///   `event_items`;
 /// - `#[dfinery(datetime)]`: supplies `event_datetime` (`Datetime` or `Option<Datetime>`;
 ///   default: the time of tracking);
 /// - `#[dfinery(log_id)]`: supplies `event_log_id` (`Uuid` or `Option<Uuid>`; default: a fresh

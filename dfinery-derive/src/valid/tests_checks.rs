@@ -570,6 +570,45 @@ fn items_must_fit_the_event() {
     assert_eq!(checked.expect("checked").2, Some(false));
 }
 
+/// An event that requires items refuses an `Option` of them at compile time, as a required
+/// property refuses `Option`: `None` failed every send at run time. Optional items may be one.
+#[test]
+fn required_items_cannot_be_an_option() {
+    for (ty, fix) in [
+        (
+            quote::quote!(Option<Vec<Line>>),
+            "use `Vec<Line>` instead of `Option<Vec<Line>>`",
+        ),
+        (
+            quote::quote!(Box<Option<&'a [Line]>>),
+            "use `&'a [Line]` instead of `Box<Option<&'a [Line]>>`",
+        ),
+    ] {
+        let (_, errors) = event(syn::parse_quote! {
+            #[dfinery(event = "coupon_used")]
+            struct Coupon<'a> {
+                coupon_code: String,
+                amount: f64,
+                #[dfinery(items)]
+                items: #ty,
+            }
+        });
+        assert_one(
+            &errors,
+            &format!("event `coupon_used` requires items; {fix}"),
+        );
+    }
+    let (checked, errors) = event(syn::parse_quote! {
+        #[dfinery(event = "wishlist_shared")]
+        struct Shared {
+            #[dfinery(items)]
+            items: Option<Vec<Line>>,
+        }
+    });
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(checked.expect("checked").2, Some(false));
+}
+
 #[test]
 fn one_items_field_and_no_type_parameter_in_it() {
     let (_, errors) = event(syn::parse_quote! {
