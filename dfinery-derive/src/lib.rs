@@ -102,7 +102,9 @@ pub fn derive_item(input: TokenStream) -> TokenStream {
 /// terms as `DfineryEvent`. On a field: `#[dfinery(rename = "...")]` and `#[dfinery(skip)]`.
 ///
 /// `Option<T>` fields are not sent when `None`; `Patch<T>` fields are left alone (`Keep`),
-/// cleared (`Clear`, sent as `null`) or set (`Set`).
+/// cleared (`Clear`, sent as `null`) or set (`Set`). An `Option` inside an `Option` or a
+/// `Patch` (`Option<Option<T>>`, `Patch<Option<T>>`) is refused: its `None` would send nothing
+/// rather than clear; `Patch<T>` says which.
 #[proc_macro_derive(DfineryProfile, attributes(dfinery))]
 pub fn derive_profile(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

@@ -839,6 +839,31 @@ fn an_item_needs_events_that_take_items_listed_once() {
 
 // --- profiles ---
 
+/// An `Option` inside an `Option` or a `Patch` of a user property is refused: its `None` looks
+/// like a clear but sent nothing (`Some(None)` and `Patch::Set(None)` are absent). `Patch`'s
+/// `Clear` sends the `null` that clears; an `Option<Patch<T>>` keeps that `Clear`, so it stays.
+#[test]
+fn a_user_property_option_inside_an_option_or_a_patch_cannot_clear_and_says_patch_does() {
+    let (_, errors) = profile(syn::parse_quote! {
+        struct Me {
+            tier: Option<Option<String>>,
+            lifetime_points: Patch<Box<Option<i64>>>,
+        }
+    });
+    assert_eq!(
+        errors,
+        [
+            "`Option<Option<String>>` cannot clear user property `tier`: `Some(None)` sends nothing, as `None` does; use `Patch<String>`, whose `Patch::Clear` sends the `null` that clears it",
+            "`Patch<Box<Option<i64>>>` cannot clear user property `lifetime_points`: `Patch::Set(None)` sends nothing, as `Patch::Keep` does; use `Patch<i64>`, whose `Patch::Clear` sends the `null` that clears it",
+        ]
+    );
+    let (checked, errors) = profile(syn::parse_quote! {
+        struct Me { tier: Option<Patch<String>>, lifetime_points: Box<Option<i64>> }
+    });
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(checked.expect("checked").len(), 2);
+}
+
 #[test]
 fn a_standard_user_property_that_is_not_enabled_says_where_to_enable_it() {
     let (_, errors) = profile(syn::parse_quote! {

@@ -80,6 +80,29 @@ pub fn option_inner(ty: &Type) -> Option<&Type> {
     }
 }
 
+/// An `Option` inside another `Option` or `Patch` of a field type, looking through the
+/// pointers as [`wrappers`] does: the wrapper around it (`"Option"` or `"Patch"`) and the type
+/// the inner `Option` holds (`String` for `Option<Option<String>>` and for
+/// `Patch<Box<Option<String>>>`).
+pub fn nested_option(ty: &Type) -> Option<(&'static str, &Type)> {
+    let mut outer = None;
+    let mut at = ty;
+    loop {
+        if let Type::Reference(reference) = peeled(at) {
+            at = &reference.elem;
+            continue;
+        }
+        match wrapper(at) {
+            Some(("Option", inner)) if outer.is_some() => return outer.map(|o| (o, inner)),
+            Some((name, inner)) => {
+                outer = Some(name);
+                at = inner;
+            }
+            None => at = pointee(at)?,
+        }
+    }
+}
+
 /// `T` of `Box<T>`, `Arc<T>`, `Rc<T>` or `Cow<'_, T>` (any path ending so).
 fn pointee(ty: &Type) -> Option<&Type> {
     let Type::Path(path) = peeled(ty) else {
@@ -187,6 +210,30 @@ mod tests {
         assert_eq!(inner("Vec<Line>"), None);
         assert_eq!(inner("Vec<Option<Line>>"), None);
         assert_eq!(inner("&'a [Line]"), None);
+    }
+
+    #[test]
+    fn an_option_inside_an_option_or_a_patch_is_found_with_its_wrapper() {
+        let nested = |t: &str| {
+            let t = ty(t);
+            nested_option(&t).map(|(outer, inner)| (outer, text(inner)))
+        };
+        assert_eq!(
+            nested("Option<Option<String>>"),
+            Some(("Option", "String".to_owned()))
+        );
+        assert_eq!(
+            nested("Patch<Box<Option<Box<str>>>>"),
+            Some(("Patch", "Box<str>".to_owned()))
+        );
+        assert_eq!(
+            nested("&'a Option<Patch<Option<i64>>>"),
+            Some(("Patch", "i64".to_owned()))
+        );
+        assert_eq!(nested("Option<String>"), None);
+        assert_eq!(nested("Box<Option<String>>"), None);
+        assert_eq!(nested("Option<Patch<String>>"), None);
+        assert_eq!(nested("Option<Vec<Option<String>>>"), None);
     }
 
     /// A `$t:ty` fragment reaches the derive as a type in an invisible group.
