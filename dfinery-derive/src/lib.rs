@@ -105,6 +105,13 @@ pub fn derive_item(input: TokenStream) -> TokenStream {
 /// cleared (`Clear`, sent as `null`) or set (`Set`). An `Option` inside an `Option` or a
 /// `Patch` (`Option<Option<T>>`, `Patch<Option<T>>`) is refused: its `None` would send nothing
 /// rather than clear; `Patch<T>` says which.
+///
+/// A field mapped to a user property DFINERY's SDKs deprecate (`df_push_optin`, still
+/// accepted) compiles with a `deprecated` warning on the field. `#[allow(deprecated)]` (or
+/// another level of `deprecated` or `warnings`) on the field or the struct applies to it as to
+/// the user's own code; `#[expect(deprecated)]` there cannot be fulfilled (the warning is in
+/// the derive's code, beside the struct), so it is read as `allow` and the compiler reports the
+/// expectation unfulfilled: write `allow`.
 #[proc_macro_derive(DfineryProfile, attributes(dfinery))]
 pub fn derive_profile(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
