@@ -6,8 +6,8 @@ use proc_macro2::Span;
 use syn::visit::Visit;
 use syn::{Data, DeriveInput, Fields, Generics, Ident, LitStr, Type};
 
-pub use crate::attr::Binding;
-use crate::attr::{self, EnumAttrs, FieldAttrs, Flag, VariantAttrs};
+use crate::attr::{self, EnumAttrs, FieldAttrs, Flag, VariantAttrs, deprecation_levels};
+pub use crate::attr::{Binding, LintLevel};
 use crate::case::{self, RenameRule};
 use crate::errors::Errors;
 
@@ -50,6 +50,8 @@ pub struct Struct<'a> {
     /// Whether the struct's own `#[dfinery(...)]` parsed without error; when not, the event it
     /// names is unknown and the registry checks are skipped.
     pub attrs_ok: bool,
+    /// The struct's lint levels that set `deprecated`, for the generated code that warns.
+    pub lints: Vec<LintLevel>,
     /// Every named field, in declaration order.
     pub fields: Vec<Field<'a>>,
 }
@@ -87,6 +89,8 @@ pub struct Field<'a> {
     pub ty: &'a Type,
     /// What it is for.
     pub role: Role,
+    /// The field's lint levels that set `deprecated`, for the generated code that warns.
+    pub lints: Vec<LintLevel>,
 }
 
 impl Role {
@@ -169,6 +173,7 @@ impl<'a> Struct<'a> {
                     ident,
                     ty: &field.ty,
                     role: Role::from_attrs(attrs, ident, container.rename_all),
+                    lints: deprecation_levels(&field.attrs),
                 })
             })
             .collect();
@@ -180,6 +185,7 @@ impl<'a> Struct<'a> {
             registry: container.registry,
             decode: container.decode,
             attrs_ok: container.ok,
+            lints: deprecation_levels(&input.attrs),
             fields,
         })
     }
@@ -219,6 +225,10 @@ pub struct Enum<'a> {
     pub left_out: bool,
     /// `rename_all = "..."`.
     pub rename_all: Option<RenameRule>,
+    /// Whether the enum's own `#[dfinery(...)]` parsed without error; when not, the registry,
+    /// the bindings or the values it names may not be those meant, so the registry checks are
+    /// skipped.
+    pub attrs_ok: bool,
 }
 
 /// One unit variant and the value it is sent as.
@@ -307,6 +317,7 @@ impl<'a> Enum<'a> {
             left_out: variants.len() != data.variants.len(),
             variants,
             rename_all: attrs.rename_all,
+            attrs_ok: attrs.ok,
         })
     }
 }

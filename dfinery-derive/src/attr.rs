@@ -1,6 +1,7 @@
 //! Parsing of `#[dfinery(...)]` attributes, once, into typed options: [`Container`] on a
-//! struct, [`FieldAttrs`] on a field, [`EnumAttrs`] on an enum, [`VariantAttrs`] on a variant.
-//! The rest of the derive reads these, never the attributes.
+//! struct, [`FieldAttrs`] on a field, [`EnumAttrs`] on an enum, [`VariantAttrs`] on a variant;
+//! and of the lint levels the generated code must carry ([`deprecation_levels`]). The rest of
+//! the derive reads these, never the attributes.
 //!
 //! Every attribute is first read as a list of `key` or `key = "string"` entries; each place then
 //! says which keys ([`symbol`](crate::symbol)) it accepts, so an unknown key gets a "did you
@@ -428,11 +429,15 @@ pub struct EnumAttrs {
     pub rename_all: Option<RenameRule>,
     /// The registered properties it stands for, one per attribute that names one.
     pub bindings: Vec<Binding>,
+    /// Whether they parsed without error; when not, the registry or the values meant may not
+    /// be those read, so the registry checks are skipped.
+    pub ok: bool,
 }
 
 impl EnumAttrs {
     /// Reads the attributes of a `DfineryEnum` enum; errors are recorded.
     pub fn from_attrs(attrs: &[Attribute], errors: &mut Errors) -> EnumAttrs {
+        let before = errors.len();
         let groups = groups(attrs, errors);
         let allowed = Allowed {
             place: "a `DfineryEnum` enum",
@@ -451,6 +456,7 @@ impl EnumAttrs {
             registry,
             rename_all,
             bindings,
+            ok: errors.len() == before,
         }
     }
 }
@@ -472,6 +478,20 @@ fn binding(entries: &[&Entry], errors: &mut Errors) -> Option<Binding> {
             errors.at(
                 event.span(),
                 "`event` needs the property too: add `property = \"...\"` (an event property) or `item = \"...\"` (an item property)",
+            );
+            None
+        }
+        (None, None, Some(property), None) => {
+            errors.at(
+                property.span(),
+                "`property` needs the event too: add `event = \"...\"` (the event it is a property of); for a user property, write `user_property = \"...\"` instead",
+            );
+            None
+        }
+        (None, None, None, Some(item)) => {
+            errors.at(
+                item.span(),
+                "`item` needs the event too: add `event = \"...\"` (the event whose items have it)",
             );
             None
         }
@@ -514,6 +534,70 @@ impl VariantAttrs {
             ok: errors.len() == before,
         }
     }
+}
+
+// --- lint levels ---
+
+/// The lint level attributes.
+const LEVELS: [&str; 5] = ["allow", "expect", "warn", "deny", "forbid"];
+
+/// The lints that set the level of `deprecated`: itself, and the one group holding it.
+const DEPRECATION_LINTS: [&str; 2] = ["deprecated", "warnings"];
+
+/// One lint level attribute of a struct or a field, cut down to the lints that reach
+/// `deprecated` (e.g. `#[allow(deprecated)]` of `#[allow(dead_code, deprecated)]`).
+pub struct LintLevel {
+    /// `allow`, `warn`, `deny` or `forbid`, spanned as written (`expect` is read as `allow`).
+    pub level: Ident,
+    /// `deprecated` or `warnings`, spanned as written.
+    pub lints: Vec<Ident>,
+}
+
+/// The lint levels among `attrs` that set `deprecated` (by name, or through `warnings`), for
+/// the generated code that warns on purpose (a field mapped to a deprecated property): a lint
+/// takes its level from where the code is, and the derive's code is an item beside the
+/// struct, not in it, so the struct's and the field's own attributes do not reach it.
+///
+/// `expect` is read as `allow`: the struct's or the field's own expectation cannot be
+/// fulfilled by code outside it (rustc reports it unfulfilled whatever the derive does), and a
+/// copy of it would be a second expectation to fulfil. A malformed attribute is left to the
+/// compiler, which reports it.
+pub fn deprecation_levels(attrs: &[Attribute]) -> Vec<LintLevel> {
+    use syn::punctuated::Punctuated;
+    use syn::{Meta, Token};
+
+    let mut levels = Vec::new();
+    for attr in attrs {
+        let Some(level) = attr.path().get_ident() else {
+            continue;
+        };
+        let name = level.to_string();
+        if !LEVELS.contains(&name.as_str()) {
+            continue;
+        }
+        let Ok(metas) = attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+        else {
+            continue;
+        };
+        let lints: Vec<Ident> = metas
+            .iter()
+            .filter_map(|meta| match meta {
+                Meta::Path(path) => path.get_ident().cloned(),
+                _ => None,
+            })
+            .filter(|lint| DEPRECATION_LINTS.iter().any(|d| lint == d))
+            .collect();
+        if lints.is_empty() {
+            continue;
+        }
+        let level = if name == "expect" {
+            Ident::new("allow", level.span())
+        } else {
+            level.clone()
+        };
+        levels.push(LintLevel { level, lints });
+    }
+    levels
 }
 
 #[cfg(test)]
@@ -692,7 +776,7 @@ mod tests {
             #[dfinery(event = "e", item = "i")]
         });
         let e = EnumAttrs::from_attrs(&attrs, &mut errors);
-        assert!(errors.is_empty());
+        assert!(errors.is_empty() && e.ok);
         assert_eq!(e.rename_all, Some(RenameRule::Lower));
         assert!(matches!(
             e.bindings.as_slice(),
@@ -702,6 +786,54 @@ mod tests {
                 Binding::ItemProperty { .. }
             ]
         ));
+    }
+
+    /// `property` or `item` without `event` is told to add the event, as `event` alone is told
+    /// to add the property, not the message about one attribute per property.
+    #[test]
+    fn a_property_or_item_binding_without_its_event_asks_for_the_event() {
+        let mut errors = Errors::new();
+        for tokens in [
+            quote::quote!(#[dfinery(property = "channel")]),
+            quote::quote!(#[dfinery(item = "colour")]),
+        ] {
+            let e = EnumAttrs::from_attrs(&attrs(tokens), &mut errors);
+            assert!(e.bindings.is_empty() && !e.ok);
+        }
+        assert_eq!(
+            messages(errors),
+            [
+                "`property` needs the event too: add `event = \"...\"` (the event it is a property of); for a user property, write `user_property = \"...\"` instead",
+                "`item` needs the event too: add `event = \"...\"` (the event whose items have it)",
+            ]
+        );
+    }
+
+    /// Only the levels that reach `deprecated` are kept, cut down to the lints that do;
+    /// `expect` becomes `allow`, and a `reason` or a tool lint is left out.
+    #[test]
+    fn the_lint_levels_that_reach_deprecated_are_kept() {
+        let attrs = attrs(quote::quote! {
+            #[allow(dead_code, deprecated, reason = "consent kept for old apps")]
+            #[expect(deprecated)]
+            #[deny(warnings)]
+            #[forbid(clippy::all, unsafe_code)]
+            #[warn(missing_docs)]
+            #[doc = "deprecated"]
+            #[dfinery(rename_all = "camelCase")]
+            #[allow(not a list)]
+        });
+        let levels: Vec<String> = deprecation_levels(&attrs)
+            .iter()
+            .map(|l| {
+                let lints: Vec<String> = l.lints.iter().map(Ident::to_string).collect();
+                format!("{}({})", l.level, lints.join(", "))
+            })
+            .collect();
+        assert_eq!(
+            levels,
+            ["allow(deprecated)", "allow(deprecated)", "deny(warnings)"]
+        );
     }
 
     #[test]

@@ -44,8 +44,9 @@ use syn::{DeriveInput, parse_macro_input};
 /// On a field:
 /// - `#[dfinery(rename = "df_order_id")]`: the property it fills;
 /// - `#[dfinery(skip)]`: not sent;
-/// - `#[dfinery(items)]`: the event's items (`Vec<T>`, `[T; N]`, `&[T]`, `Box<[T]>` or an
-///   `Option` of those, with `T: DfineryItem`), sent as `event_items`;
+/// - `#[dfinery(items)]`: the event's items (`Vec<T>`, `[T; N]`, `&[T]`, `Box<[T]>` or, when
+///   the event does not require items, an `Option` of those, with `T: DfineryItem`), sent as
+///   `event_items`;
 /// - `#[dfinery(datetime)]`: supplies `event_datetime` (`Datetime` or `Option<Datetime>`;
 ///   default: the time of tracking);
 /// - `#[dfinery(log_id)]`: supplies `event_log_id` (`Uuid` or `Option<Uuid>`; default: a fresh
@@ -101,7 +102,16 @@ pub fn derive_item(input: TokenStream) -> TokenStream {
 /// terms as `DfineryEvent`. On a field: `#[dfinery(rename = "...")]` and `#[dfinery(skip)]`.
 ///
 /// `Option<T>` fields are not sent when `None`; `Patch<T>` fields are left alone (`Keep`),
-/// cleared (`Clear`, sent as `null`) or set (`Set`).
+/// cleared (`Clear`, sent as `null`) or set (`Set`). An `Option` inside an `Option` or a
+/// `Patch` (`Option<Option<T>>`, `Patch<Option<T>>`) is refused: its `None` would send nothing
+/// rather than clear; `Patch<T>` says which.
+///
+/// A field mapped to a user property DFINERY's SDKs deprecate (`df_push_optin`, still
+/// accepted) compiles with a `deprecated` warning on the field. `#[allow(deprecated)]` (or
+/// another level of `deprecated` or `warnings`) on the field or the struct applies to it as to
+/// the user's own code; `#[expect(deprecated)]` there cannot be fulfilled (the warning is in
+/// the derive's code, beside the struct), so it is read as `allow` and the compiler reports the
+/// expectation unfulfilled: write `allow`.
 #[proc_macro_derive(DfineryProfile, attributes(dfinery))]
 pub fn derive_profile(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

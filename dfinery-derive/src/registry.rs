@@ -138,9 +138,13 @@ impl NotFound {
         match self {
             NotFound::Explicit { path, source } => {
                 let from = named_by(source);
+                // `--init` alone writes `dfinery.toml` in the working folder, and the CLI reads
+                // a relative `--registry` from there: the path as the derive resolved it (from
+                // `CARGO_MANIFEST_DIR`, so absolute) creates this file from any folder.
                 format!(
-                    "registry file `{}` (named by {from}) does not exist; create it with `dfinery check --init` or fix the path (a relative path starts at `CARGO_MANIFEST_DIR`)",
-                    path.display()
+                    "registry file `{}` (named by {from}) does not exist; create it with `dfinery check --init --registry {}` or fix the path (a relative path starts at `CARGO_MANIFEST_DIR`)",
+                    path.display(),
+                    shell_quoted(path)
                 )
             }
             NotFound::NotAFile {
@@ -177,6 +181,22 @@ impl NotFound {
                 )
             }
         }
+    }
+}
+
+/// `path` as a POSIX shell reads it back, for a command in a message: as it is when it holds
+/// only characters no shell treats specially, else in single quotes (a `'` in it written
+/// `'\''`), as the CLI quotes the paths of the commands it prints.
+fn shell_quoted(path: &Path) -> String {
+    let text = path.display().to_string();
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c));
+    if plain {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
     }
 }
 
@@ -433,7 +453,30 @@ mod tests {
             err.message()
                 .contains("`/nope.toml` (named by `DFINERY_REGISTRY`) does not exist")
         );
-        assert!(err.message().contains("`dfinery check --init`"));
+        assert!(
+            err.message()
+                .contains("create it with `dfinery check --init --registry /nope.toml`")
+        );
+    }
+
+    /// `dfinery check --init` alone writes `./dfinery.toml`, and the CLI reads a relative
+    /// `--registry` from the working folder: the advice names the file as the derive resolved
+    /// it from the crate folder, so the command creates that very file wherever it is run.
+    #[test]
+    fn the_advice_for_a_missing_named_file_creates_that_file() {
+        let none = |_: &Path| Entry::Missing;
+        let err = locate(&search(Some("config/reg.toml"), None, None, &none)).unwrap_err();
+        assert_eq!(
+            err.message(),
+            "registry file `/ws/app/config/reg.toml` (named by `#[dfinery(registry = \"...\")]`) does not exist; create it with `dfinery check --init --registry /ws/app/config/reg.toml` or fix the path (a relative path starts at `CARGO_MANIFEST_DIR`)"
+        );
+        let err = locate(&search(None, Some("my reg's.toml"), None, &none)).unwrap_err();
+        assert!(
+            err.message()
+                .contains("`dfinery check --init --registry '/ws/app/my reg'\\''s.toml'`"),
+            "{}",
+            err.message()
+        );
     }
 
     #[test]

@@ -65,8 +65,10 @@ pub fn parts<'c>(checked: &Checked<'_, '_>, name: &'c str) -> EventParts<'c> {
             let member = field.ident;
             let rust_field = field.rust_name();
             let require = required.then(|| quote!(__dfinery_w.require_items();));
+            // The item type may be derived (`Item::EVENTS` comes from its attribute) or an
+            // `Item` implemented by hand (its own `EVENTS`), here or in another crate.
             let message = format!(
-                "the items in field `{rust_field}` are not checked against event `{name}`; add `event = \"{name}\"` to the `#[dfinery(...)]` of their `DfineryItem` type"
+                "the items in field `{rust_field}` are not checked against event `{name}`; if their type derives `DfineryItem`, add `event = \"{name}\"` to its `#[dfinery(...)]`; if it implements `Item` by hand, add `\"{name}\"` to its `const EVENTS`"
             );
             (
                 quote_spanned! {ty.span()=>

@@ -28,7 +28,7 @@ use syn::{DeriveInput, Lifetime, LitStr, Type};
 
 use self::names::Names;
 use self::stub::stub;
-use crate::ast::{Kind, Role, Struct};
+use crate::ast::{Kind, LintLevel, Role, Struct};
 use crate::errors::Errors;
 use crate::registry::{ENV_VAR, Loaded};
 use crate::valid::{self, Checked, CheckedKind, Scope, Spec};
@@ -212,6 +212,12 @@ fn spec_consts(checked: &Checked<'_, '_>) -> TokenStream {
 /// item, which names the property and what to use instead. A warning, not an error: DFINERY
 /// still accepts the property. In a block of their own (none when there is no such field),
 /// outside the impls' `#[allow(deprecated)]`.
+///
+/// A lint takes its level from where the code is, and this block is beside the struct, not in
+/// it: the struct's lint levels that set `deprecated` (`#[allow(deprecated)]`,
+/// `#[deny(warnings)]`, …) are put on the block, and the field's on its use, so they apply as
+/// written on the struct. (`#[expect(deprecated)]` is put as `allow`: the struct's own
+/// expectation stays unfulfilled, code outside the struct cannot fulfil it.)
 fn deprecations(checked: &Checked<'_, '_>) -> TokenStream {
     let uses = checked.properties().filter_map(|(field, spec)| {
         if spec.scope != Scope::User {
@@ -223,7 +229,9 @@ fn deprecations(checked: &Checked<'_, '_>) -> TokenStream {
             _ => field.ident.span(),
         };
         let item = Ident::new(deprecation.name, span);
+        let levels = lint_levels(&field.lints);
         Some(quote_spanned! {span=>
+            #levels
             const _: () = __dfinery::deprecated::#item;
         })
     });
@@ -231,12 +239,23 @@ fn deprecations(checked: &Checked<'_, '_>) -> TokenStream {
     if uses.is_empty() {
         return TokenStream::new();
     }
+    let levels = lint_levels(&checked.input.lints);
     quote! {
+        #levels
         const _: () = {
             use ::dfinery::__private as __dfinery;
             #(#uses)*
         };
     }
+}
+
+/// `#[level(lint, …)]` for each of `levels`, the level and the lints spanned as the user wrote
+/// them (so the compiler's "the lint level is defined here" points at their attribute).
+fn lint_levels(levels: &[LintLevel]) -> TokenStream {
+    let attrs = levels
+        .iter()
+        .map(|LintLevel { level, lints }| quote!(#[#level(#(#lints),*)]));
+    quote!(#(#attrs)*)
 }
 
 /// The `FieldDescription`s of the properties, for a description's `properties`.

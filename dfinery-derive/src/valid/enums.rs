@@ -37,7 +37,10 @@ pub fn check_enum(input: &Enum<'_>, errors: &mut Errors) -> CheckedEnum {
             seen.insert(&variant.value, variant.ident);
         }
     }
-    if input.bindings.is_empty() {
+    // An error in the enum's own attribute (reported) may hide the registry or a binding it
+    // meant, or give the values another style (`rename_all`): checked against the registry, it
+    // would add errors about what the user did not write.
+    if input.bindings.is_empty() || !input.attrs_ok {
         return CheckedEnum { registry: None };
     }
     let Some(loaded) = registry::load(input.registry.as_ref(), input.ident, errors) else {

@@ -6,6 +6,7 @@ use syn::{ExprPath, Generics, Ident, Path, Type, TypePath};
 
 use super::field::{self, Target};
 use super::names::{EventNameFrom, find_event};
+use super::types;
 use super::{Checked, CheckedKind, Scope, checked_fields};
 use crate::ast::{self, Field, Role, Struct};
 use crate::errors::Errors;
@@ -91,6 +92,22 @@ pub fn check_event<'f, 'a>(input: &'f Struct<'a>, errors: &mut Errors) -> Option
         _ => {}
     }
     if let Some(items) = items {
+        // `None` would fail every send with "no items" at run time, as a required property in
+        // an `Option` would (refused the same way in `field::check_wrapper`).
+        if event.items_required
+            && event.takes_items()
+            && let Some(inner) = types::option_inner(items.ty)
+        {
+            let written = types::peeled(items.ty);
+            errors.spanned(
+                written,
+                format!(
+                    "event `{name}` requires items; use `{}` instead of `{}`",
+                    types::text(inner),
+                    types::text(written)
+                ),
+            );
+        }
         if let Some(param) = type_param_in(input.generics, items.ty) {
             errors.spanned(
                 items.ty,

@@ -96,7 +96,9 @@ pub fn resolve<'r>(
 }
 
 /// Checks the field's `Option`/`Patch` wrapper against the definition: a required property
-/// cannot be `Option`, and `Patch` is only for user properties.
+/// cannot be `Option`, `Patch` is only for user properties, and a user property's `Option`
+/// cannot be inside another `Option` or a `Patch` (its `None` would look like a clear and
+/// send nothing).
 pub fn check_wrapper(
     field: &Field<'_>,
     def: &PropertyDef,
@@ -128,6 +130,23 @@ pub fn check_wrapper(
             format!(
                 "`Patch` is only for user properties (it can send `null`); use `Option<{}>` for the optional {noun} `{name}`",
                 types::text(inner)
+            ),
+        );
+    } else if target.scope == Scope::User
+        && let Some((outer, value)) = types::nested_option(field.ty)
+    {
+        // The inner `None` is absent, as the outer `None` (or `Keep`) is: what looks like a
+        // clear sent nothing. Only `Patch::Clear` sends the `null` that clears.
+        let (looks_like_clear, sends_nothing) = match outer {
+            "Patch" => ("`Patch::Set(None)`", "`Patch::Keep`"),
+            _ => ("`Some(None)`", "`None`"),
+        };
+        errors.spanned(
+            written,
+            format!(
+                "`{}` cannot clear {noun} `{name}`: {looks_like_clear} sends nothing, as {sends_nothing} does; use `Patch<{}>`, whose `Patch::Clear` sends the `null` that clears it",
+                types::text(written),
+                types::text(value)
             ),
         );
     }

@@ -570,6 +570,45 @@ fn items_must_fit_the_event() {
     assert_eq!(checked.expect("checked").2, Some(false));
 }
 
+/// An event that requires items refuses an `Option` of them at compile time, as a required
+/// property refuses `Option`: `None` failed every send at run time. Optional items may be one.
+#[test]
+fn required_items_cannot_be_an_option() {
+    for (ty, fix) in [
+        (
+            quote::quote!(Option<Vec<Line>>),
+            "use `Vec<Line>` instead of `Option<Vec<Line>>`",
+        ),
+        (
+            quote::quote!(Box<Option<&'a [Line]>>),
+            "use `&'a [Line]` instead of `Box<Option<&'a [Line]>>`",
+        ),
+    ] {
+        let (_, errors) = event(syn::parse_quote! {
+            #[dfinery(event = "coupon_used")]
+            struct Coupon<'a> {
+                coupon_code: String,
+                amount: f64,
+                #[dfinery(items)]
+                items: #ty,
+            }
+        });
+        assert_one(
+            &errors,
+            &format!("event `coupon_used` requires items; {fix}"),
+        );
+    }
+    let (checked, errors) = event(syn::parse_quote! {
+        #[dfinery(event = "wishlist_shared")]
+        struct Shared {
+            #[dfinery(items)]
+            items: Option<Vec<Line>>,
+        }
+    });
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(checked.expect("checked").2, Some(false));
+}
+
 #[test]
 fn one_items_field_and_no_type_parameter_in_it() {
     let (_, errors) = event(syn::parse_quote! {
@@ -800,6 +839,31 @@ fn an_item_needs_events_that_take_items_listed_once() {
 
 // --- profiles ---
 
+/// An `Option` inside an `Option` or a `Patch` of a user property is refused: its `None` looks
+/// like a clear but sent nothing (`Some(None)` and `Patch::Set(None)` are absent). `Patch`'s
+/// `Clear` sends the `null` that clears; an `Option<Patch<T>>` keeps that `Clear`, so it stays.
+#[test]
+fn a_user_property_option_inside_an_option_or_a_patch_cannot_clear_and_says_patch_does() {
+    let (_, errors) = profile(syn::parse_quote! {
+        struct Me {
+            tier: Option<Option<String>>,
+            lifetime_points: Patch<Box<Option<i64>>>,
+        }
+    });
+    assert_eq!(
+        errors,
+        [
+            "`Option<Option<String>>` cannot clear user property `tier`: `Some(None)` sends nothing, as `None` does; use `Patch<String>`, whose `Patch::Clear` sends the `null` that clears it",
+            "`Patch<Box<Option<i64>>>` cannot clear user property `lifetime_points`: `Patch::Set(None)` sends nothing, as `Patch::Keep` does; use `Patch<i64>`, whose `Patch::Clear` sends the `null` that clears it",
+        ]
+    );
+    let (checked, errors) = profile(syn::parse_quote! {
+        struct Me { tier: Option<Patch<String>>, lifetime_points: Box<Option<i64>> }
+    });
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(checked.expect("checked").len(), 2);
+}
+
 #[test]
 fn a_standard_user_property_that_is_not_enabled_says_where_to_enable_it() {
     let (_, errors) = profile(syn::parse_quote! {
@@ -921,6 +985,31 @@ fn a_variant_with_an_attribute_error_is_not_also_checked_as_a_value() {
             "`rename` takes a string literal; write `rename = \"...\"`",
             "unknown attribute `renam` on a `DfineryEnum` variant; did you mean `rename`?",
         ]
+    );
+}
+
+/// An error in the enum's own `#[dfinery(...)]` is the only error: the registry checks are
+/// skipped, as a struct's are, since the style, the binding or the registry meant are unknown.
+/// They added an error at the enum advising the `rename_all` the first error already named.
+#[test]
+fn an_enum_attribute_error_is_the_only_error() {
+    let (bound, errors) = enumeration(syn::parse_quote! {
+        #[dfinery(user_property = "tier", rename_all = "lower")]
+        enum Tier { Bronze, Silver, Gold }
+    });
+    assert!(!bound);
+    assert_one(
+        &errors,
+        "unknown `rename_all` style `lower`; did you mean `lowercase`?",
+    );
+    let (bound, errors) = enumeration(syn::parse_quote! {
+        #[dfinery(user_property = "tier", registry = 5)]
+        enum Tier { Bronze }
+    });
+    assert!(!bound);
+    assert_one(
+        &errors,
+        "`registry` takes a string literal; write `registry = \"...\"`",
     );
 }
 

@@ -63,6 +63,46 @@ pub fn wrappers(ty: &Type) -> Vec<(&'static str, &Type)> {
     found.into_iter().map(|name| (name, at)).collect()
 }
 
+/// The type inside the outermost `Option` of a field type, looking through the pointers as
+/// [`wrappers`] does: `Vec<Line>` for `Option<Vec<Line>>` and for `Box<Option<Vec<Line>>>`.
+pub fn option_inner(ty: &Type) -> Option<&Type> {
+    let mut at = ty;
+    loop {
+        if let Type::Reference(reference) = peeled(at) {
+            at = &reference.elem;
+            continue;
+        }
+        match wrapper(at) {
+            Some(("Option", inner)) => return Some(inner),
+            Some((_, inner)) => at = inner,
+            None => at = pointee(at)?,
+        }
+    }
+}
+
+/// An `Option` inside another `Option` or `Patch` of a field type, looking through the
+/// pointers as [`wrappers`] does: the wrapper around it (`"Option"` or `"Patch"`) and the type
+/// the inner `Option` holds (`String` for `Option<Option<String>>` and for
+/// `Patch<Box<Option<String>>>`).
+pub fn nested_option(ty: &Type) -> Option<(&'static str, &Type)> {
+    let mut outer = None;
+    let mut at = ty;
+    loop {
+        if let Type::Reference(reference) = peeled(at) {
+            at = &reference.elem;
+            continue;
+        }
+        match wrapper(at) {
+            Some(("Option", inner)) if outer.is_some() => return outer.map(|o| (o, inner)),
+            Some((name, inner)) => {
+                outer = Some(name);
+                at = inner;
+            }
+            None => at = pointee(at)?,
+        }
+    }
+}
+
 /// `T` of `Box<T>`, `Arc<T>`, `Rc<T>` or `Cow<'_, T>` (any path ending so).
 fn pointee(ty: &Type) -> Option<&Type> {
     let Type::Path(path) = peeled(ty) else {
@@ -155,6 +195,45 @@ mod tests {
         assert!(names("Vec<Option<String>>").is_empty());
         let t = ty("Box<Option<Vec<String>>>");
         assert_eq!(text(wrappers(&t)[0].1), "Vec<String>");
+    }
+
+    #[test]
+    fn the_type_inside_the_outermost_option_is_found_through_pointers() {
+        let inner = |t: &str| option_inner(&ty(t)).map(text);
+        assert_eq!(inner("Option<Vec<Line>>").as_deref(), Some("Vec<Line>"));
+        assert_eq!(inner("Option<&'a [Line]>").as_deref(), Some("&'a [Line]"));
+        assert_eq!(
+            inner("Box<Option<Box<[Line]>>>").as_deref(),
+            Some("Box<[Line]>")
+        );
+        assert_eq!(inner("&'a Option<[Line; 2]>").as_deref(), Some("[Line; 2]"));
+        assert_eq!(inner("Vec<Line>"), None);
+        assert_eq!(inner("Vec<Option<Line>>"), None);
+        assert_eq!(inner("&'a [Line]"), None);
+    }
+
+    #[test]
+    fn an_option_inside_an_option_or_a_patch_is_found_with_its_wrapper() {
+        let nested = |t: &str| {
+            let t = ty(t);
+            nested_option(&t).map(|(outer, inner)| (outer, text(inner)))
+        };
+        assert_eq!(
+            nested("Option<Option<String>>"),
+            Some(("Option", "String".to_owned()))
+        );
+        assert_eq!(
+            nested("Patch<Box<Option<Box<str>>>>"),
+            Some(("Patch", "Box<str>".to_owned()))
+        );
+        assert_eq!(
+            nested("&'a Option<Patch<Option<i64>>>"),
+            Some(("Patch", "i64".to_owned()))
+        );
+        assert_eq!(nested("Option<String>"), None);
+        assert_eq!(nested("Box<Option<String>>"), None);
+        assert_eq!(nested("Option<Patch<String>>"), None);
+        assert_eq!(nested("Option<Vec<Option<String>>>"), None);
     }
 
     /// A `$t:ty` fragment reaches the derive as a type in an invisible group.

@@ -101,7 +101,9 @@ pub trait Item {
     /// The events whose item properties the type was checked against at compile time
     /// (`#[derive(DfineryItem)]` with `#[dfinery(event = "…")]`): a derived event holding
     /// items of the type asserts at compile time that its name is one of them. Empty by
-    /// default, so a hand-written item goes into hand-written events.
+    /// default, so a hand-written item goes into hand-written events; one that lists an event
+    /// here goes into that event's derived struct too (it is then the impl's to fill only
+    /// properties the event registers).
     const EVENTS: &'static [&'static str] = &[];
 
     /// The item's static description: every item property it can send.
