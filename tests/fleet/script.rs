@@ -61,6 +61,39 @@ async fn a_burst_is_granted_at_once_then_permits_are_spaced() {
     assert_eq!(budget.try_acquire(Api::Event, 10).await.unwrap().0, 1);
 }
 
+/// With DFINERY's default limits (100 exports an hour, 5 at once) as many exports may start
+/// together after a pause as may run together, across instances: the hourly budget's burst was
+/// Export's lease, 1, so its permits were spaced 38 s apart even in an unused hour and the
+/// fleet could start one export every 38 s.
+#[tokio::test]
+async fn exports_may_start_together_up_to_the_concurrency_by_default() {
+    let Some((url, _server)) = redis_for("exports_start_together") else {
+        return;
+    };
+    let prefix = unique_prefix("export-burst");
+    let make = || {
+        RedisBudget::builder(url.as_str(), "svc")
+            .key_prefix(prefix.as_str())
+            .timeout(Duration::from_secs(2))
+            .build()
+            .unwrap()
+    };
+    let (a, b) = (make(), make());
+    assert_eq!(a.try_acquire(Api::Export, 1).await.unwrap().0, 1);
+    let (granted, wait) = b.try_acquire(Api::Export, 1).await.unwrap();
+    assert_eq!(
+        granted, 1,
+        "a second export start right after the first: wait {wait:?}"
+    );
+    for budget in [&a, &b, &a] {
+        assert_eq!(budget.try_acquire(Api::Export, 1).await.unwrap().0, 1);
+    }
+    // Five at once, no more: the sixth waits for the hourly pace (3,600 s / 95).
+    let (granted, wait) = b.try_acquire(Api::Export, 1).await.unwrap();
+    assert_eq!(granted, 0);
+    assert!(wait > Duration::from_secs(30), "{wait:?}");
+}
+
 #[tokio::test]
 async fn a_request_for_more_than_is_left_gets_what_is_left() {
     let Some((url, _server)) = redis_for("partial_grants") else {
