@@ -504,6 +504,49 @@ async fn a_lease_from_a_slow_redis_lasts_from_its_arrival() {
     panic!("the machine was too loaded to take the leased permits within 80 ms three times");
 }
 
+/// A Redis 150 ms away, each round trip well within the default timeout (250 ms), is shared
+/// through, not taken for unreachable: one timeout covered connecting, the connection's setup
+/// and the script's round trips (on a fresh Redis: EVALSHA, SCRIPT LOAD, EVALSHA again), and
+/// the retry connected afresh before every probe, so such a Redis was down for good ("cannot
+/// be reached"). A round trip slowed past the timeout by a loaded machine may still count as
+/// an outage: sharing must come back within the time.
+#[tokio::test]
+async fn a_redis_150_ms_away_is_shared_with_the_default_timeout() {
+    let Some(server) = crate::support::RedisServer::start("a_redis_150_ms_away") else {
+        return;
+    };
+    let target = server
+        .url()
+        .trim_start_matches("redis://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let slow = slow_proxy(target, Duration::from_millis(150)).await;
+    let budget = RedisBudget::builder(slow.as_str(), "svc")
+        .key_prefix(unique_prefix("far-redis"))
+        .limit(Api::Event, 1_000, Duration::from_secs(1))
+        .lease(Api::Event, 1)
+        .build()
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        tokio::time::timeout(Duration::from_secs(10), budget.acquire(Api::Event))
+            .await
+            .expect("no hang");
+        let stats = budget.stats();
+        if stats.shared_permits >= 3 && !stats.degraded {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no shared permits from a Redis 150 ms away: {stats:?}"
+        );
+        tokio::time::sleep(10 * MS).await;
+    }
+    drop(server);
+}
+
 /// A budget that found Redis down on one runtime, used on from another once that one stopped
 /// (each test of a suite has its own runtime), shares again when Redis is back: only the task
 /// that retried Redis cleared the outage, and it stopped with its runtime, so the budget

@@ -146,7 +146,8 @@ impl RedisBudgetBuilder {
         self
     }
 
-    /// How long a Redis call may take before Redis counts as unreachable. Default: 250 ms.
+    /// How long a round trip to Redis may take before Redis counts as unreachable; connecting
+    /// (TCP, TLS, authentication) may take four times it. Default: 250 ms.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -311,49 +312,62 @@ struct Shared {
 }
 
 impl Shared {
-    /// The connection, made if needed (within the timeout).
+    /// How long connecting may take: TCP, TLS, authentication and the connection's setup are
+    /// several round trips, where every other round trip gets the timeout alone.
+    fn connect_timeout(&self) -> Duration {
+        self.timeout.saturating_mul(CONNECT_ROUND_TRIPS)
+    }
+
+    /// The connection, made if needed (within the connect timeout).
     async fn connection(&self) -> Result<ConnectionManager, redis::RedisError> {
         let mut conn = self.conn.lock().await;
         if let Some(conn) = conn.as_ref() {
             return Ok(conn.clone());
         }
         let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(self.timeout))
+            .set_connection_timeout(Some(self.connect_timeout()))
             .set_response_timeout(Some(self.timeout))
             .set_number_of_retries(1)
             .set_max_delay(self.retry_interval);
-        let made = tokio::time::timeout(
-            self.timeout,
+        let made = within(
+            self.connect_timeout(),
             ConnectionManager::new_with_config(self.client.clone(), config),
         )
-        .await
-        .map_err(|_| timed_out())??;
+        .await?;
         *conn = Some(made.clone());
         Ok(made)
     }
 
-    /// Runs the script with `keys` and `args`, within the timeout.
+    /// Runs the script with `keys` and `args`: connects if needed (within the connect timeout),
+    /// then each round trip within the timeout (`EVALSHA`; on a Redis that does not hold the
+    /// script yet, `SCRIPT LOAD` and `EVALSHA` again).
     async fn run(&self, keys: &[&str], args: &[String]) -> Result<Vec<i64>, redis::RedisError> {
         self.counters.redis_calls.fetch_add(1, Ordering::Relaxed);
-        let call = async {
-            let mut conn = self.connection().await?;
-            let mut invocation = self.script.prepare_invoke();
-            for key in keys {
-                invocation.key(*key);
-            }
-            for arg in args {
-                invocation.arg(arg.as_str());
-            }
-            invocation.invoke_async::<Vec<i64>>(&mut conn).await
-        };
-        let result = match tokio::time::timeout(self.timeout, call).await {
-            Ok(result) => result,
-            Err(_) => Err(timed_out()),
-        };
+        let result = self.call(keys, args).await;
         if result.is_err() {
             self.counters.redis_errors.fetch_add(1, Ordering::Relaxed);
         }
         result
+    }
+
+    async fn call(&self, keys: &[&str], args: &[String]) -> Result<Vec<i64>, redis::RedisError> {
+        let mut conn = self.connection().await?;
+        let mut evalsha = redis::cmd("EVALSHA");
+        evalsha
+            .arg(self.script.get_hash())
+            .arg(keys.len())
+            .arg(keys)
+            .arg(args);
+        match within(self.timeout, evalsha.query_async(&mut conn)).await {
+            // A fresh Redis, or one restarted or flushed since the script was loaded.
+            Err(error) if error.code() == Some("NOSCRIPT") => {
+                let mut load = redis::cmd("SCRIPT");
+                load.arg("LOAD").arg(SCRIPT);
+                within(self.timeout, load.query_async::<String>(&mut conn)).await?;
+                within(self.timeout, evalsha.query_async(&mut conn)).await
+            }
+            result => result,
+        }
     }
 
     /// Switches to local pacing (once per outage: logs, counts, starts the background retry).
@@ -405,7 +419,6 @@ impl Shared {
         let shared = Arc::clone(self);
         *retry = Some(runtime.spawn(async move {
             loop {
-                *shared.conn.lock().await = None;
                 tokio::time::sleep(shared.retry_interval).await;
                 let (key, args) = &shared.probe;
                 if shared.run(&[key], args).await.is_ok() {
@@ -413,6 +426,11 @@ impl Shared {
                     tracing::info!("the shared rate budget's Redis is back; sharing again");
                     return;
                 }
+                // Connect afresh for the next probe: this connection may lead to a Redis gone,
+                // or belong to a runtime gone. One that works (a slow Redis, a refused script)
+                // is kept: connecting anew before every probe cost a slow Redis the connect's
+                // round trips on top of the script's, within one timeout, so it stayed down.
+                *shared.conn.lock().await = None;
             }
         }));
     }
@@ -426,6 +444,20 @@ fn refused_credentials(error: &redis::RedisError) -> bool {
     error.kind() == redis::ErrorKind::AuthenticationFailed
         || matches!(error.code(), Some("NOAUTH" | "WRONGPASS"))
         || error.to_string().contains("unauthenticated")
+}
+
+/// The round trips connecting may take (TCP, TLS, authentication, setup), each within the
+/// timeout: the bound of the whole connect in timeouts.
+const CONNECT_ROUND_TRIPS: u32 = 4;
+
+/// `call`'s result, or a timeout error after `bound`.
+async fn within<T>(
+    bound: Duration,
+    call: impl Future<Output = Result<T, redis::RedisError>>,
+) -> Result<T, redis::RedisError> {
+    tokio::time::timeout(bound, call)
+        .await
+        .unwrap_or_else(|_| Err(timed_out()))
 }
 
 fn timed_out() -> redis::RedisError {
