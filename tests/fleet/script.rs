@@ -397,7 +397,8 @@ async fn export_slots_are_shared_and_a_crashed_holder_frees_its_slot() {
             )
         }
     };
-    // A holder that crashes: its runtime (and the renewal) stops, the slot is never released.
+    // A holder that crashes: its runtime (and the renewal) stops, the slot is never released
+    // (its guard is never dropped).
     let crashed = make.clone();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -405,7 +406,7 @@ async fn export_slots_are_shared_and_a_crashed_holder_frees_its_slot() {
         let guard = runtime.block_on(budget.export_slot());
         assert!(guard.is_some());
         drop(runtime);
-        drop(guard);
+        std::mem::forget(guard);
     })
     .join()
     .unwrap();
@@ -431,4 +432,60 @@ async fn export_slots_are_shared_and_a_crashed_holder_frees_its_slot() {
         .expect("an expired slot is free");
     assert!(three.is_some());
     drop((two, three));
+}
+
+/// A process that ends right after its export frees its slot: the release was a task spawned
+/// on the runtime, which never ran once the runtime stopped (and none was spawned when the
+/// slot was dropped outside a runtime), so the slot stayed taken for its whole lease and, after
+/// as many short jobs as slots, the next job waited for a lease to run out.
+#[test]
+fn an_export_slot_dropped_as_its_process_ends_is_freed_at_once() {
+    let Some((url, _server)) = redis_for("slot_dropped_as_its_process_ends") else {
+        return;
+    };
+    let prefix = unique_prefix("slot-release");
+    let make = || {
+        RedisBudget::builder(url.as_str(), "svc")
+            .key_prefix(prefix.as_str())
+            .export_concurrency(1)
+            .export_lease_ttl(Duration::from_secs(10))
+            .timeout(Duration::from_secs(2))
+            .build()
+            .unwrap()
+    };
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    // Another instance, on a runtime of its own that lives on (its connection belongs to it),
+    // gets the one slot within 2 s (its lease would free it after 10 s).
+    let other = make();
+    let other_runtime = runtime();
+    let next_gets_the_slot = |how: &str| {
+        other_runtime.block_on(async {
+            let slot = tokio::time::timeout(Duration::from_secs(2), other.export_slot())
+                .await
+                .unwrap_or_else(|_| panic!("{how}: the slot is still taken"));
+            assert!(slot.is_some(), "{how}: a slot through Redis");
+        });
+    };
+    // Dropped at the end of the runtime's main future, then the runtime stops (a
+    // `#[tokio::main(flavor = "current_thread")]` that returns).
+    let budget = make();
+    runtime().block_on(async {
+        let slot = budget.export_slot().await;
+        assert!(slot.is_some());
+        drop(slot);
+    });
+    next_gets_the_slot("dropped as the runtime ends");
+    // Dropped after its runtime, outside any.
+    let budget = make();
+    let rt = runtime();
+    let slot = rt.block_on(budget.export_slot());
+    assert!(slot.is_some());
+    drop(rt);
+    drop(slot);
+    next_gets_the_slot("dropped outside a runtime");
 }

@@ -769,11 +769,11 @@ impl RedisBudget {
         unlease[0] = "unlease".to_owned();
         Some(SlotGuard::new(ExportSlot {
             renew,
-            release: Some(Box::new(move || {
-                tokio::spawn(async move {
-                    let _ = shared.run(&[&key, &slots_key], &unlease).await;
-                });
-            })),
+            release: Some(SlotRelease {
+                shared,
+                keys: [key, slots_key],
+                args: unlease,
+            }),
         }))
     }
 }
@@ -781,17 +781,70 @@ impl RedisBudget {
 /// A held export slot: renewed in the background, freed on drop.
 struct ExportSlot {
     renew: tokio::task::JoinHandle<()>,
-    release: Option<Box<dyn FnOnce() + Send + Sync>>,
+    release: Option<SlotRelease>,
 }
 
 impl Drop for ExportSlot {
     fn drop(&mut self) {
         self.renew.abort();
-        if let Some(release) = self.release.take()
-            && tokio::runtime::Handle::try_current().is_ok()
-        {
-            release();
+        if let Some(release) = self.release.take() {
+            release.run();
         }
+    }
+}
+
+/// The script call that frees a held export slot.
+struct SlotRelease {
+    shared: Arc<Shared>,
+    keys: [String; 2],
+    args: Vec<String>,
+}
+
+impl SlotRelease {
+    /// Frees the slot on a thread of its own, over a blocking connection of its own, and waits
+    /// for it up to the timeout (not at all while Redis is down). A task spawned on the
+    /// runtime, as before, never ran when the runtime stopped right after (a process ending
+    /// with its export), and none was spawned outside a runtime: the slot stayed taken for its
+    /// whole lease. A slow Redis holds the dropping thread (a runtime's, maybe) for one timeout
+    /// at most; the release goes on behind it, and the lease expires by itself if it fails.
+    fn run(self) {
+        let counters = &self.shared.counters;
+        counters.redis_calls.fetch_add(1, Ordering::Relaxed);
+        let wait = if self.shared.down.load(Ordering::Acquire) {
+            Duration::ZERO
+        } else {
+            self.shared.timeout
+        };
+        let (done, finished) = std::sync::mpsc::sync_channel(1);
+        let spawned = std::thread::Builder::new()
+            .name("dfinery-export-release".to_owned())
+            .spawn(move || {
+                if self.call().is_err() {
+                    let counters = &self.shared.counters;
+                    counters.redis_errors.fetch_add(1, Ordering::Relaxed);
+                }
+                let _ = done.send(());
+            });
+        if spawned.is_ok() && !wait.is_zero() {
+            let _ = finished.recv_timeout(wait);
+        }
+    }
+
+    fn call(&self) -> Result<(), redis::RedisError> {
+        let shared = &self.shared;
+        let mut conn = shared
+            .client
+            .get_connection_with_timeout(shared.connect_timeout())?;
+        conn.set_read_timeout(Some(shared.timeout))?;
+        conn.set_write_timeout(Some(shared.timeout))?;
+        let mut invocation = shared.script.prepare_invoke();
+        for key in &self.keys {
+            invocation.key(key.as_str());
+        }
+        for arg in &self.args {
+            invocation.arg(arg.as_str());
+        }
+        invocation.invoke::<Vec<i64>>(&mut conn).map(drop)
     }
 }
 
