@@ -241,3 +241,41 @@ fn a_redis_refusing_the_url_s_password_is_named_as_such_and_the_send_goes_on() {
     }
     assert_eq!(stored_seqs(&emulator), (1..=4).collect::<Vec<i64>>());
 }
+
+/// An empty `DFINERY_REDIS_URL` (or `--redis-url ""`) is a usage error naming the variable:
+/// it met what `--rate-limit` requires and then turned the shared budget off without a word,
+/// so a fleet sent unshared.
+#[test]
+fn an_empty_redis_url_is_a_usage_error_naming_the_variable() {
+    let (emulator, _dir, file) = four_events();
+    let cases: [(Option<&str>, &[&str]); 4] = [
+        (Some(""), &["--rate-limit", "event=10/1s"]),
+        (Some(""), &["--partition", "1/2"]),
+        (Some("  "), &[]),
+        (None, &["--redis-url", ""]),
+    ];
+    for (variable, args) in cases {
+        let mut command = Command::new(BIN);
+        command
+            .envs(env(&emulator))
+            .env_remove("DFINERY_REDIS_URL")
+            .arg("send")
+            .arg(&file)
+            .args(args);
+        if let Some(value) = variable {
+            command.env("DFINERY_REDIS_URL", value);
+        }
+        let output = command.output().unwrap();
+        let err = text(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{variable:?} {args:?}: {err}"
+        );
+        assert!(
+            err.contains("the Redis URL is empty") && err.contains("DFINERY_REDIS_URL"),
+            "{variable:?} {args:?}: {err}"
+        );
+    }
+    assert!(stored_seqs(&emulator).is_empty(), "nothing is sent");
+}
