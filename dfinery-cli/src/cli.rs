@@ -339,7 +339,8 @@ pub struct SendArgs {
     #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = timeout_secs)]
     pub timeout: u64,
     /// Share the service's rate budget with every other sender through this Redis, e.g.
-    /// `redis://127.0.0.1:6379/0` (see "Running a fleet" in the README)
+    /// `redis://127.0.0.1:6379/0`, or `rediss://…` for TLS (see "Running a fleet" in the
+    /// README); not empty (unset DFINERY_REDIS_URL to send without it)
     // The URL may hold a password: `--help` names the variable, never its value.
     #[arg(
         long,

@@ -133,6 +133,15 @@ fn a_bad_url_is_named_without_its_password() {
     }
 }
 
+/// A `rediss://` URL (TLS, as a managed Redis requires) builds a budget: it was refused, no TLS
+/// support being built in, so such a Redis could not be used and any Redis off loopback got its
+/// password in cleartext. The budget connects on first use: no server is needed here.
+#[test]
+fn a_rediss_url_builds_a_budget() {
+    let budget = RedisBudget::builder("rediss://:p@127.0.0.1:6380/0", "svc").build();
+    assert!(budget.is_ok(), "{:?}", budget.err());
+}
+
 /// Redis not there at the start: permits come at once from the fallback pace (limit / expected
 /// instances), and sharing starts as soon as Redis answers. Fail-closed waits for it instead.
 #[tokio::test]

@@ -514,7 +514,8 @@ pub struct RedisBudget {
 
 impl RedisBudget {
     /// A builder for the budget of `service_id` in the Redis at `url` (e.g.
-    /// `redis://127.0.0.1:6379/0`, `unix:///run/redis.sock`); DFINERY's default limits.
+    /// `redis://127.0.0.1:6379/0`, `rediss://:password@redis.example:6380/0` for TLS with
+    /// rustls and the Mozilla roots, `unix:///run/redis.sock`); DFINERY's default limits.
     pub fn builder(url: impl Into<String>, service_id: impl Into<String>) -> RedisBudgetBuilder {
         let limits = Api::ALL.map(|api| {
             let (count, unit) = api.default_limit();
