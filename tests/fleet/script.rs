@@ -489,3 +489,43 @@ fn an_export_slot_dropped_as_its_process_ends_is_freed_at_once() {
     drop(slot);
     next_gets_the_slot("dropped outside a runtime");
 }
+
+/// A spent window whose reset lies more than two periods ahead (an answer without a window
+/// header, so its window is taken for the period, 10 s here, and a reset a minute ahead) holds
+/// every holder back until the reset: the block was written, then read back as garbage
+/// (further ahead than the script's state ever lies), so nobody was held back and the fleet
+/// kept collecting 429s.
+#[tokio::test]
+async fn a_spent_window_without_a_window_header_blocks_until_its_reset() {
+    let Some((url, _server)) = redis_for("spent_window_without_a_window_header") else {
+        return;
+    };
+    let budget = event_budget(
+        &url,
+        &unique_prefix("no-window"),
+        10,
+        Duration::from_secs(10),
+        1,
+    );
+    let received = SystemTime::now();
+    let spent = Feedback {
+        snapshot: Some(RateLimitSnapshot {
+            window: None,
+            remaining: Some(0),
+            reset: Some(received + Duration::from_secs(60)),
+            date: None,
+        }),
+        rate_limited: true,
+        latency: Duration::ZERO,
+        received,
+    };
+    budget.send_feedback(Api::Event, &spent).await.unwrap();
+    for _ in 0..2 {
+        let (granted, wait) = budget.try_acquire(Api::Event, 1).await.unwrap();
+        assert_eq!(granted, 0, "a permit in a window spent for another minute");
+        assert!(
+            wait > Duration::from_secs(40) && wait <= Duration::from_secs(60),
+            "{wait:?}"
+        );
+    }
+}
