@@ -216,9 +216,16 @@ fn a_redis_refusing_the_url_s_password_is_named_as_such_and_the_send_goes_on() {
     let (emulator, _dir, file) = four_events();
     // A wrong password, and none: Redis is up and answers, so "cannot be reached" sent the
     // reader to the network instead of the URL.
-    for url in [
-        format!("redis://:wrong-pass@127.0.0.1:{}/0", redis.1),
-        format!("redis://127.0.0.1:{}/0", redis.1),
+    // The warning names the URL to check, its password masked.
+    for (url, named) in [
+        (
+            format!("redis://:wrong-pass@127.0.0.1:{}/0", redis.1),
+            format!("redis://:***@127.0.0.1:{}/0", redis.1),
+        ),
+        (
+            format!("redis://127.0.0.1:{}/0", redis.1),
+            format!("redis://127.0.0.1:{}/0", redis.1),
+        ),
     ] {
         let output = Command::new(BIN)
             .envs(env(&emulator))
@@ -230,10 +237,11 @@ fn a_redis_refusing_the_url_s_password_is_named_as_such_and_the_send_goes_on() {
         let err = text(&output.stderr);
         assert!(output.status.success(), "{url}: {err}");
         assert!(
-            err.contains(
+            err.contains(&format!(
                 "the shared rate budget's Redis refused this instance's credentials; check the \
-                 user and password in the Redis URL; pacing locally until Redis accepts them"
-            ),
+                 user and password in the Redis URL {named}; pacing locally until Redis accepts \
+                 them"
+            )),
             "{url}: {err}"
         );
         assert!(!err.contains("cannot be reached"), "{url}: {err}");

@@ -264,6 +264,7 @@ impl RedisBudgetBuilder {
         Ok(RedisBudget {
             shared: Arc::new(Shared {
                 client,
+                url: redacted(&self.url),
                 conn: tokio::sync::Mutex::new(None),
                 script: redis::Script::new(SCRIPT),
                 down: AtomicBool::new(false),
@@ -295,6 +296,8 @@ struct Counters {
 /// What the background tasks share with the budget.
 struct Shared {
     client: redis::Client,
+    /// The Redis URL, its password replaced by `***`, for the warnings.
+    url: String,
     /// `None` until connected, and again after a failure (a new connection is made).
     conn: tokio::sync::Mutex<Option<ConnectionManager>>,
     script: redis::Script,
@@ -381,7 +384,8 @@ impl Shared {
             tracing::warn!(
                 error = %error,
                 "the shared rate budget's Redis refused this instance's credentials; check the \
-                 user and password in the Redis URL; pacing locally until Redis accepts them"
+                 user and password in the Redis URL {}; pacing locally until Redis accepts them",
+                self.url
             );
         } else if let Some(code) = error.code() {
             // Redis is up and answers, but refuses the script: an ACL without it (`NOPERM`), a
@@ -395,7 +399,9 @@ impl Shared {
         } else {
             tracing::warn!(
                 error = %error,
-                "the shared rate budget's Redis cannot be reached; pacing locally until it can"
+                "the shared rate budget's Redis at {} cannot be reached; pacing locally until it \
+                 can",
+                self.url
             );
         }
         self.keep_retrying();
