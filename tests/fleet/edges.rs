@@ -195,6 +195,38 @@ async fn redis_unreachable_at_start_paces_locally_then_shares() {
     assert!(stats.shared_permits >= 1 && !stats.degraded, "{stats:?}");
 }
 
+/// While Redis is away, each instance runs at most its share of the exports at once (the
+/// concurrency, 5, divided by the expected instances, 2 here: 2), as its fallback pace is its
+/// share of the limit: each ran the client's own 5, so a fleet of 4 could run 20 exports at
+/// once where DFINERY allows 5.
+#[tokio::test]
+async fn while_redis_is_away_each_instance_runs_its_share_of_the_exports_at_once() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let budget = RedisBudget::builder(format!("redis://127.0.0.1:{port}/0"), "svc")
+        .expected_instances(2)
+        .timeout(200 * MS)
+        .retry_interval(100 * MS)
+        .build()
+        .unwrap();
+    let slot = || tokio::time::timeout(Duration::from_secs(10), budget.export_slot());
+    let one = slot().await.expect("no hang on an unreachable Redis");
+    let two = slot().await.expect("no hang on an unreachable Redis");
+    assert!(one.is_some() && two.is_some(), "this instance's 2 slots");
+    assert!(budget.stats().degraded, "{:?}", budget.stats());
+    assert!(
+        tokio::time::timeout(Duration::from_secs(1), budget.export_slot())
+            .await
+            .is_err(),
+        "a third export at once waits"
+    );
+    drop(one);
+    let three = slot().await.expect("a slot freed is taken");
+    assert!(three.is_some());
+    drop((two, three));
+}
+
 /// Redis lost right after this instance took the whole window's budget from it (4 calls a
 /// minute, one lease of 4): the fallback pace goes on from what the instance took, so the next
 /// permit waits for the minute to pass instead of coming at once on top of the 4 (a fresh

@@ -132,7 +132,9 @@ impl RedisBudgetBuilder {
 
     /// How many instances share the budget: while Redis cannot be reached, each paces itself
     /// locally at the limit divided by this, going on from the permits it took from Redis
-    /// before (not afresh). Default: 1.
+    /// before (not afresh), and runs at most the
+    /// [`export_concurrency`](Self::export_concurrency) divided by this (at least 1) exports
+    /// at once, beside those it held through Redis. Default: 1.
     pub fn expected_instances(mut self, instances: u32) -> Self {
         self.expected_instances = instances;
         self
@@ -278,6 +280,11 @@ impl RedisBudgetBuilder {
             keys,
             local,
             leases: Default::default(),
+            outage_slots: Arc::new(tokio::sync::Semaphore::new(
+                usize::try_from((self.export_concurrency / self.expected_instances).max(1))
+                    .unwrap_or(usize::MAX)
+                    .min(tokio::sync::Semaphore::MAX_PERMITS),
+            )),
             settings: self,
         })
     }
@@ -516,6 +523,9 @@ pub struct RedisBudget {
     keys: [String; 4],
     local: [Mutex<LocalGcra>; 4],
     leases: [Mutex<Lease>; 4],
+    /// The export slots of this instance while Redis is unreachable: the export concurrency
+    /// divided by the expected instances, at least 1.
+    outage_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl RedisBudget {
@@ -746,8 +756,14 @@ impl RedisBudget {
                     tokio::time::sleep(self.settings.retry_interval).await;
                     continue;
                 }
-                // The client's own export semaphore still bounds this instance.
-                return None;
+                // This instance's share of the exports at once, as its fallback pace is its
+                // share of the limit: each taking the client's own 5 would let a fleet run
+                // 5 times as many as DFINERY allows. Redis is looked at again meanwhile.
+                let slot = Arc::clone(&self.outage_slots).acquire_owned();
+                tokio::select! {
+                    permit = slot => return permit.ok().map(SlotGuard::new),
+                    () = tokio::time::sleep(self.settings.retry_interval) => continue,
+                }
             }
             match self.shared.run(&keys, &args).await {
                 Ok(reply) if reply.first() == Some(&1) => break,
