@@ -529,3 +529,55 @@ async fn a_spent_window_without_a_window_header_blocks_until_its_reset() {
         );
     }
 }
+
+/// A holder whose export slot was lost (no renewal reached Redis within its lease, and others
+/// took every slot meanwhile) says so: it ran on beyond the fleet's limit without a word.
+#[tokio::test]
+async fn a_holder_whose_export_slot_was_lost_says_so() {
+    let Some((url, _server)) = redis_for("a_holder_whose_export_slot_was_lost") else {
+        return;
+    };
+    let logs = crate::capture::this_thread(tracing::Level::WARN);
+    let prefix = unique_prefix("lost-slot");
+    let make = || {
+        RedisBudget::builder(url.as_str(), "svc")
+            .key_prefix(prefix.as_str())
+            .export_concurrency(1)
+            .export_lease_ttl(Duration::from_secs(1))
+            .timeout(Duration::from_secs(2))
+            .build()
+            .unwrap()
+    };
+    let (holder, other) = (make(), make());
+    let held = holder.export_slot().await;
+    assert!(held.is_some());
+    // Its lease gone (as when it ran out unrenewed), and the one slot taken by another.
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let slots = format!("{prefix}:svc:export:slots");
+    let _: i64 = redis::cmd("DEL")
+        .arg(&slots)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let taken = tokio::time::timeout(Duration::from_secs(5), other.export_slot())
+        .await
+        .expect("the slot, free in Redis");
+    assert!(taken.is_some());
+    // The holder's next renewal (every third of a second) finds every slot taken.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !logs.text().contains("an export's shared slot was lost") {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "nothing said of the lost slot: {}",
+            logs.text()
+        );
+        tokio::time::sleep(50 * MS).await;
+    }
+    assert!(
+        logs.text().contains("beyond the fleet's 1 at once"),
+        "{}",
+        logs.text()
+    );
+    drop((held, taken));
+}

@@ -778,13 +778,38 @@ impl RedisBudget {
         let shared = Arc::clone(&self.shared);
         let slots_key = self.shared.slots_key.clone();
         let key = self.keys[Api::Export.index()].clone();
+        let most = self.settings.export_concurrency;
         let renew = tokio::spawn({
             let shared = Arc::clone(&shared);
             let (key, slots_key, args) = (key.clone(), slots_key.clone(), args.clone());
             async move {
+                let mut lost = false;
                 loop {
                     tokio::time::sleep(ttl / 3).await;
-                    let _ = shared.run(&[&key, &slots_key], &args).await;
+                    match shared.run(&[&key, &slots_key], &args).await {
+                        // Renewed, or taken again while a slot was free.
+                        Ok(reply) if reply.first() == Some(&1) => {
+                            if lost {
+                                tracing::info!(
+                                    "an export's shared slot, lost earlier, is held again"
+                                );
+                            }
+                            lost = false;
+                        }
+                        Ok(_) if !lost => {
+                            lost = true;
+                            tracing::warn!(
+                                lease_ttl = ?ttl,
+                                "an export's shared slot was lost: no renewal reached Redis \
+                                 within its lease and other holders took every slot, so this \
+                                 export runs beyond the fleet's {most} at once (DFINERY may \
+                                 refuse exports with 429 meanwhile); it takes a slot again when \
+                                 one frees"
+                            );
+                        }
+                        // Still lost (told already), or Redis away (the lease may yet hold).
+                        Ok(_) | Err(_) => {}
+                    }
                 }
             }
         });
