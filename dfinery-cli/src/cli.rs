@@ -342,13 +342,15 @@ pub struct SendArgs {
     #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = timeout_secs)]
     pub timeout: u64,
     /// Share the service's rate budget with every other sender through this Redis, e.g.
-    /// `redis://127.0.0.1:6379/0` (see "Running a fleet" in the README)
+    /// `redis://127.0.0.1:6379/0`, or `rediss://…` for TLS (see "Running a fleet" in the
+    /// README); not empty (unset DFINERY_REDIS_URL to send without it)
     // The URL may hold a password: `--help` names the variable, never its value.
     #[arg(
         long,
         env = "DFINERY_REDIS_URL",
         hide_env_values = true,
-        value_name = "URL"
+        value_name = "URL",
+        value_parser = redis_url
     )]
     pub redis_url: Option<String>,
     /// Send only the users whose stable hash falls in partition K of N (from 1), e.g. `2/4`;
@@ -483,6 +485,21 @@ pub fn parse() -> Cli {
         Ok(cli) => cli,
         Err(err) => usage_without_env(err, &args).exit(),
     }
+}
+
+/// A `--redis-url` (or `DFINERY_REDIS_URL`): not empty. An empty one (a variable set to
+/// nothing, as `DFINERY_REDIS_URL=${REDIS_URL:-}` gives) met what `--rate-limit` and
+/// `--expected-instances` require and then turned the shared budget off without a word.
+fn redis_url(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        return Err(
+            "the Redis URL is empty (DFINERY_REDIS_URL set to nothing, or `--redis-url \"\"`); \
+                    give one, e.g. redis://127.0.0.1:6379/0, or unset DFINERY_REDIS_URL to send \
+                    without a shared rate budget"
+                .to_owned(),
+        );
+    }
+    Ok(text.to_owned())
 }
 
 /// `err`, with the usage line of the same command line parsed without the environment when it

@@ -133,6 +133,15 @@ fn a_bad_url_is_named_without_its_password() {
     }
 }
 
+/// A `rediss://` URL (TLS, as a managed Redis requires) builds a budget: it was refused, no TLS
+/// support being built in, so such a Redis could not be used and any Redis off loopback got its
+/// password in cleartext. The budget connects on first use: no server is needed here.
+#[test]
+fn a_rediss_url_builds_a_budget() {
+    let budget = RedisBudget::builder("rediss://:p@127.0.0.1:6380/0", "svc").build();
+    assert!(budget.is_ok(), "{:?}", budget.err());
+}
+
 /// Redis not there at the start: permits come at once from the fallback pace (limit / expected
 /// instances), and sharing starts as soon as Redis answers. Fail-closed waits for it instead.
 #[tokio::test]
@@ -184,6 +193,38 @@ async fn redis_unreachable_at_start_paces_locally_then_shares() {
     open.acquire(Api::Event).await;
     let stats = open.stats();
     assert!(stats.shared_permits >= 1 && !stats.degraded, "{stats:?}");
+}
+
+/// While Redis is away, each instance runs at most its share of the exports at once (the
+/// concurrency, 5, divided by the expected instances, 2 here: 2), as its fallback pace is its
+/// share of the limit: each ran the client's own 5, so a fleet of 4 could run 20 exports at
+/// once where DFINERY allows 5.
+#[tokio::test]
+async fn while_redis_is_away_each_instance_runs_its_share_of_the_exports_at_once() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let budget = RedisBudget::builder(format!("redis://127.0.0.1:{port}/0"), "svc")
+        .expected_instances(2)
+        .timeout(200 * MS)
+        .retry_interval(100 * MS)
+        .build()
+        .unwrap();
+    let slot = || tokio::time::timeout(Duration::from_secs(10), budget.export_slot());
+    let one = slot().await.expect("no hang on an unreachable Redis");
+    let two = slot().await.expect("no hang on an unreachable Redis");
+    assert!(one.is_some() && two.is_some(), "this instance's 2 slots");
+    assert!(budget.stats().degraded, "{:?}", budget.stats());
+    assert!(
+        tokio::time::timeout(Duration::from_secs(1), budget.export_slot())
+            .await
+            .is_err(),
+        "a third export at once waits"
+    );
+    drop(one);
+    let three = slot().await.expect("a slot freed is taken");
+    assert!(three.is_some());
+    drop((two, three));
 }
 
 /// Redis lost right after this instance took the whole window's budget from it (4 calls a
@@ -502,6 +543,49 @@ async fn a_lease_from_a_slow_redis_lasts_from_its_arrival() {
         return;
     }
     panic!("the machine was too loaded to take the leased permits within 80 ms three times");
+}
+
+/// A Redis 150 ms away, each round trip well within the default timeout (250 ms), is shared
+/// through, not taken for unreachable: one timeout covered connecting, the connection's setup
+/// and the script's round trips (on a fresh Redis: EVALSHA, SCRIPT LOAD, EVALSHA again), and
+/// the retry connected afresh before every probe, so such a Redis was down for good ("cannot
+/// be reached"). A round trip slowed past the timeout by a loaded machine may still count as
+/// an outage: sharing must come back within the time.
+#[tokio::test]
+async fn a_redis_150_ms_away_is_shared_with_the_default_timeout() {
+    let Some(server) = crate::support::RedisServer::start("a_redis_150_ms_away") else {
+        return;
+    };
+    let target = server
+        .url()
+        .trim_start_matches("redis://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let slow = slow_proxy(target, Duration::from_millis(150)).await;
+    let budget = RedisBudget::builder(slow.as_str(), "svc")
+        .key_prefix(unique_prefix("far-redis"))
+        .limit(Api::Event, 1_000, Duration::from_secs(1))
+        .lease(Api::Event, 1)
+        .build()
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        tokio::time::timeout(Duration::from_secs(10), budget.acquire(Api::Event))
+            .await
+            .expect("no hang");
+        let stats = budget.stats();
+        if stats.shared_permits >= 3 && !stats.degraded {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no shared permits from a Redis 150 ms away: {stats:?}"
+        );
+        tokio::time::sleep(10 * MS).await;
+    }
+    drop(server);
 }
 
 /// A budget that found Redis down on one runtime, used on from another once that one stopped

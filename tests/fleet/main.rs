@@ -11,6 +11,8 @@
 //! except in CI (`CI` set), where they fail.
 #![deny(warnings)]
 
+#[path = "../common/capture.rs"]
+mod capture;
 mod edges;
 mod emulator;
 mod fleet;

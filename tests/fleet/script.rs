@@ -61,6 +61,39 @@ async fn a_burst_is_granted_at_once_then_permits_are_spaced() {
     assert_eq!(budget.try_acquire(Api::Event, 10).await.unwrap().0, 1);
 }
 
+/// With DFINERY's default limits (100 exports an hour, 5 at once) as many exports may start
+/// together after a pause as may run together, across instances: the hourly budget's burst was
+/// Export's lease, 1, so its permits were spaced 38 s apart even in an unused hour and the
+/// fleet could start one export every 38 s.
+#[tokio::test]
+async fn exports_may_start_together_up_to_the_concurrency_by_default() {
+    let Some((url, _server)) = redis_for("exports_start_together") else {
+        return;
+    };
+    let prefix = unique_prefix("export-burst");
+    let make = || {
+        RedisBudget::builder(url.as_str(), "svc")
+            .key_prefix(prefix.as_str())
+            .timeout(Duration::from_secs(2))
+            .build()
+            .unwrap()
+    };
+    let (a, b) = (make(), make());
+    assert_eq!(a.try_acquire(Api::Export, 1).await.unwrap().0, 1);
+    let (granted, wait) = b.try_acquire(Api::Export, 1).await.unwrap();
+    assert_eq!(
+        granted, 1,
+        "a second export start right after the first: wait {wait:?}"
+    );
+    for budget in [&a, &b, &a] {
+        assert_eq!(budget.try_acquire(Api::Export, 1).await.unwrap().0, 1);
+    }
+    // Five at once, no more: the sixth waits for the hourly pace (3,600 s / 95).
+    let (granted, wait) = b.try_acquire(Api::Export, 1).await.unwrap();
+    assert_eq!(granted, 0);
+    assert!(wait > Duration::from_secs(30), "{wait:?}");
+}
+
 #[tokio::test]
 async fn a_request_for_more_than_is_left_gets_what_is_left() {
     let Some((url, _server)) = redis_for("partial_grants") else {
@@ -364,7 +397,8 @@ async fn export_slots_are_shared_and_a_crashed_holder_frees_its_slot() {
             )
         }
     };
-    // A holder that crashes: its runtime (and the renewal) stops, the slot is never released.
+    // A holder that crashes: its runtime (and the renewal) stops, the slot is never released
+    // (its guard is never dropped).
     let crashed = make.clone();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -372,7 +406,7 @@ async fn export_slots_are_shared_and_a_crashed_holder_frees_its_slot() {
         let guard = runtime.block_on(budget.export_slot());
         assert!(guard.is_some());
         drop(runtime);
-        drop(guard);
+        std::mem::forget(guard);
     })
     .join()
     .unwrap();
@@ -398,4 +432,152 @@ async fn export_slots_are_shared_and_a_crashed_holder_frees_its_slot() {
         .expect("an expired slot is free");
     assert!(three.is_some());
     drop((two, three));
+}
+
+/// A process that ends right after its export frees its slot: the release was a task spawned
+/// on the runtime, which never ran once the runtime stopped (and none was spawned when the
+/// slot was dropped outside a runtime), so the slot stayed taken for its whole lease and, after
+/// as many short jobs as slots, the next job waited for a lease to run out.
+#[test]
+fn an_export_slot_dropped_as_its_process_ends_is_freed_at_once() {
+    let Some((url, _server)) = redis_for("slot_dropped_as_its_process_ends") else {
+        return;
+    };
+    let prefix = unique_prefix("slot-release");
+    let make = || {
+        RedisBudget::builder(url.as_str(), "svc")
+            .key_prefix(prefix.as_str())
+            .export_concurrency(1)
+            .export_lease_ttl(Duration::from_secs(10))
+            .timeout(Duration::from_secs(2))
+            .build()
+            .unwrap()
+    };
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    // Another instance, on a runtime of its own that lives on (its connection belongs to it),
+    // gets the one slot within 2 s (its lease would free it after 10 s).
+    let other = make();
+    let other_runtime = runtime();
+    let next_gets_the_slot = |how: &str| {
+        other_runtime.block_on(async {
+            let slot = tokio::time::timeout(Duration::from_secs(2), other.export_slot())
+                .await
+                .unwrap_or_else(|_| panic!("{how}: the slot is still taken"));
+            assert!(slot.is_some(), "{how}: a slot through Redis");
+        });
+    };
+    // Dropped at the end of the runtime's main future, then the runtime stops (a
+    // `#[tokio::main(flavor = "current_thread")]` that returns).
+    let budget = make();
+    runtime().block_on(async {
+        let slot = budget.export_slot().await;
+        assert!(slot.is_some());
+        drop(slot);
+    });
+    next_gets_the_slot("dropped as the runtime ends");
+    // Dropped after its runtime, outside any.
+    let budget = make();
+    let rt = runtime();
+    let slot = rt.block_on(budget.export_slot());
+    assert!(slot.is_some());
+    drop(rt);
+    drop(slot);
+    next_gets_the_slot("dropped outside a runtime");
+}
+
+/// A spent window whose reset lies more than two periods ahead (an answer without a window
+/// header, so its window is taken for the period, 10 s here, and a reset a minute ahead) holds
+/// every holder back until the reset: the block was written, then read back as garbage
+/// (further ahead than the script's state ever lies), so nobody was held back and the fleet
+/// kept collecting 429s.
+#[tokio::test]
+async fn a_spent_window_without_a_window_header_blocks_until_its_reset() {
+    let Some((url, _server)) = redis_for("spent_window_without_a_window_header") else {
+        return;
+    };
+    let budget = event_budget(
+        &url,
+        &unique_prefix("no-window"),
+        10,
+        Duration::from_secs(10),
+        1,
+    );
+    let received = SystemTime::now();
+    let spent = Feedback {
+        snapshot: Some(RateLimitSnapshot {
+            window: None,
+            remaining: Some(0),
+            reset: Some(received + Duration::from_secs(60)),
+            date: None,
+        }),
+        rate_limited: true,
+        latency: Duration::ZERO,
+        received,
+    };
+    budget.send_feedback(Api::Event, &spent).await.unwrap();
+    for _ in 0..2 {
+        let (granted, wait) = budget.try_acquire(Api::Event, 1).await.unwrap();
+        assert_eq!(granted, 0, "a permit in a window spent for another minute");
+        assert!(
+            wait > Duration::from_secs(40) && wait <= Duration::from_secs(60),
+            "{wait:?}"
+        );
+    }
+}
+
+/// A holder whose export slot was lost (no renewal reached Redis within its lease, and others
+/// took every slot meanwhile) says so: it ran on beyond the fleet's limit without a word.
+#[tokio::test]
+async fn a_holder_whose_export_slot_was_lost_says_so() {
+    let Some((url, _server)) = redis_for("a_holder_whose_export_slot_was_lost") else {
+        return;
+    };
+    let logs = crate::capture::this_thread(tracing::Level::WARN);
+    let prefix = unique_prefix("lost-slot");
+    let make = || {
+        RedisBudget::builder(url.as_str(), "svc")
+            .key_prefix(prefix.as_str())
+            .export_concurrency(1)
+            .export_lease_ttl(Duration::from_secs(1))
+            .timeout(Duration::from_secs(2))
+            .build()
+            .unwrap()
+    };
+    let (holder, other) = (make(), make());
+    let held = holder.export_slot().await;
+    assert!(held.is_some());
+    // Its lease gone (as when it ran out unrenewed), and the one slot taken by another.
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let slots = format!("{prefix}:svc:export:slots");
+    let _: i64 = redis::cmd("DEL")
+        .arg(&slots)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let taken = tokio::time::timeout(Duration::from_secs(5), other.export_slot())
+        .await
+        .expect("the slot, free in Redis");
+    assert!(taken.is_some());
+    // The holder's next renewal (every third of a second) finds every slot taken.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !logs.text().contains("an export's shared slot was lost") {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "nothing said of the lost slot: {}",
+            logs.text()
+        );
+        tokio::time::sleep(50 * MS).await;
+    }
+    assert!(
+        logs.text().contains("beyond the fleet's 1 at once"),
+        "{}",
+        logs.text()
+    );
+    drop((held, taken));
 }

@@ -216,9 +216,16 @@ fn a_redis_refusing_the_url_s_password_is_named_as_such_and_the_send_goes_on() {
     let (emulator, _dir, file) = four_events();
     // A wrong password, and none: Redis is up and answers, so "cannot be reached" sent the
     // reader to the network instead of the URL.
-    for url in [
-        format!("redis://:wrong-pass@127.0.0.1:{}/0", redis.1),
-        format!("redis://127.0.0.1:{}/0", redis.1),
+    // The warning names the URL to check, its password masked.
+    for (url, named) in [
+        (
+            format!("redis://:wrong-pass@127.0.0.1:{}/0", redis.1),
+            format!("redis://:***@127.0.0.1:{}/0", redis.1),
+        ),
+        (
+            format!("redis://127.0.0.1:{}/0", redis.1),
+            format!("redis://127.0.0.1:{}/0", redis.1),
+        ),
     ] {
         let output = Command::new(BIN)
             .envs(env(&emulator))
@@ -230,14 +237,53 @@ fn a_redis_refusing_the_url_s_password_is_named_as_such_and_the_send_goes_on() {
         let err = text(&output.stderr);
         assert!(output.status.success(), "{url}: {err}");
         assert!(
-            err.contains(
+            err.contains(&format!(
                 "the shared rate budget's Redis refused this instance's credentials; check the \
-                 user and password in the Redis URL; pacing locally until Redis accepts them"
-            ),
+                 user and password in the Redis URL {named}; pacing locally until Redis accepts \
+                 them"
+            )),
             "{url}: {err}"
         );
         assert!(!err.contains("cannot be reached"), "{url}: {err}");
         assert!(!err.contains("wrong-pass"), "{url}: {err}");
     }
     assert_eq!(stored_seqs(&emulator), (1..=4).collect::<Vec<i64>>());
+}
+
+/// An empty `DFINERY_REDIS_URL` (or `--redis-url ""`) is a usage error naming the variable:
+/// it met what `--rate-limit` requires and then turned the shared budget off without a word,
+/// so a fleet sent unshared.
+#[test]
+fn an_empty_redis_url_is_a_usage_error_naming_the_variable() {
+    let (emulator, _dir, file) = four_events();
+    let cases: [(Option<&str>, &[&str]); 4] = [
+        (Some(""), &["--rate-limit", "event=10/1s"]),
+        (Some(""), &["--partition", "1/2"]),
+        (Some("  "), &[]),
+        (None, &["--redis-url", ""]),
+    ];
+    for (variable, args) in cases {
+        let mut command = Command::new(BIN);
+        command
+            .envs(env(&emulator))
+            .env_remove("DFINERY_REDIS_URL")
+            .arg("send")
+            .arg(&file)
+            .args(args);
+        if let Some(value) = variable {
+            command.env("DFINERY_REDIS_URL", value);
+        }
+        let output = command.output().unwrap();
+        let err = text(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{variable:?} {args:?}: {err}"
+        );
+        assert!(
+            err.contains("the Redis URL is empty") && err.contains("DFINERY_REDIS_URL"),
+            "{variable:?} {args:?}: {err}"
+        );
+    }
+    assert!(stored_seqs(&emulator).is_empty(), "nothing is sent");
 }

@@ -92,7 +92,8 @@ fn fnv1a(bytes: impl Iterator<Item = u8>) -> u64 {
 ///
 /// A configuration error for a URL that does not parse or a setting out of range.
 pub fn budget(args: &SendArgs, service_id: &str) -> Result<Option<Arc<RedisBudget>>, CliError> {
-    let Some(url) = args.redis_url.as_deref().filter(|u| !u.trim().is_empty()) else {
+    // Never empty: refused when the arguments are parsed.
+    let Some(url) = args.redis_url.as_deref() else {
         return Ok(None);
     };
     let instances = args

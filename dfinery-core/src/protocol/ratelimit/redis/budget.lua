@@ -84,15 +84,23 @@ end
 local h = redis.call('HMGET', key, 'tat', 'wend', 'wlen', 'wcount', 'wcap', 'ext', 'block',
   'limit', 'period', 'o0', 't0', 'pm')
 -- A server window is at most a day long (DFINERY's longest is an hour).
-local wlen = stored(h[3], 1, math.max(period, 86400000)) or period
--- No state this script writes lies further ahead than two periods or windows (and bursts).
+local day = 86400000
+local max_window = math.max(period, day)
+local wlen = stored(h[3], 1, max_window) or period
+-- No state this script writes lies further ahead than two periods or windows (and bursts)...
 local ahead = now + 2 * (math.max(period, wlen) + tolerance)
+-- ...but a server's reset, up to a day ahead whatever the period (an answer without a window
+-- header, whose window is taken for the period): the mirror's end and a block until it. Read
+-- against `ahead` alone, a spent window's reset a minute ahead of a 10 s period was written,
+-- then read back as garbage, and nobody was held back.
+local reset_horizon = math.max(2 * (math.max(period, wlen) + tolerance), day)
+local reset_ahead = now + reset_horizon
 local tat = stored(h[1], 0, ahead) or 0
-local wend = stored(h[2], 0, ahead) or 0
+local wend = stored(h[2], 0, reset_ahead) or 0
 local wcount = stored(h[4], 0, 1e15) or 0
 local wcap = stored(h[5], 0, 1e15) or base_cap
 local ext = stored(h[6], 0, base_cap) or 0
-local block = stored(h[7], 0, ahead) or 0
+local block = stored(h[7], 0, reset_ahead) or 0
 local o0 = stored(h[10], -1, 1e15) or -1
 local t0 = stored(h[11], 0, ahead) or 0
 -- Whether others' pace was measured in this window.
@@ -176,6 +184,10 @@ if op == 'feedback' then
   if window <= 0 then
     window = period
   end
+  -- Within what the next call reads back (longer ones would read as garbage, blocking no one):
+  -- a window of at most a day (or the period), a reset at most the horizon ahead.
+  window = math.min(window, max_window)
+  until_reset = math.min(until_reset, math.max(2 * (math.max(period, window) + tolerance), day))
   local reset = now + until_reset
   if wend == 0 or reset > wend + window / 2 then
     -- A window not seen yet: what the server counted so far is taken as spent by the fleet.

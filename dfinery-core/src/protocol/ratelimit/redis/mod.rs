@@ -115,7 +115,9 @@ impl RedisBudgetBuilder {
 
     /// Permits of `api` taken from Redis in one round trip and handed out locally (at most
     /// this many calls go out at once after a pause). Default: 16 for Event, 1 otherwise. A
-    /// lease above the limit (less the headroom) counts as the limit.
+    /// lease above the limit (less the headroom) counts as the limit. Export's hourly budget
+    /// lets at least [`export_concurrency`](Self::export_concurrency) exports start at once
+    /// after a pause whatever its lease (each still takes one permit per round trip).
     pub fn lease(mut self, api: Api, permits: u32) -> Self {
         self.limits[api.index()].lease = permits;
         self
@@ -130,7 +132,9 @@ impl RedisBudgetBuilder {
 
     /// How many instances share the budget: while Redis cannot be reached, each paces itself
     /// locally at the limit divided by this, going on from the permits it took from Redis
-    /// before (not afresh). Default: 1.
+    /// before (not afresh), and runs at most the
+    /// [`export_concurrency`](Self::export_concurrency) divided by this (at least 1) exports
+    /// at once, beside those it held through Redis. Default: 1.
     pub fn expected_instances(mut self, instances: u32) -> Self {
         self.expected_instances = instances;
         self
@@ -144,7 +148,8 @@ impl RedisBudgetBuilder {
         self
     }
 
-    /// How long a Redis call may take before Redis counts as unreachable. Default: 250 ms.
+    /// How long a round trip to Redis may take before Redis counts as unreachable; connecting
+    /// (TCP, TLS, authentication) may take four times it. Default: 250 ms.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -261,6 +266,7 @@ impl RedisBudgetBuilder {
         Ok(RedisBudget {
             shared: Arc::new(Shared {
                 client,
+                url: redacted(&self.url),
                 conn: tokio::sync::Mutex::new(None),
                 script: redis::Script::new(SCRIPT),
                 down: AtomicBool::new(false),
@@ -274,6 +280,11 @@ impl RedisBudgetBuilder {
             keys,
             local,
             leases: Default::default(),
+            outage_slots: Arc::new(tokio::sync::Semaphore::new(
+                usize::try_from((self.export_concurrency / self.expected_instances).max(1))
+                    .unwrap_or(usize::MAX)
+                    .min(tokio::sync::Semaphore::MAX_PERMITS),
+            )),
             settings: self,
         })
     }
@@ -292,6 +303,8 @@ struct Counters {
 /// What the background tasks share with the budget.
 struct Shared {
     client: redis::Client,
+    /// The Redis URL, its password replaced by `***`, for the warnings.
+    url: String,
     /// `None` until connected, and again after a failure (a new connection is made).
     conn: tokio::sync::Mutex<Option<ConnectionManager>>,
     script: redis::Script,
@@ -309,49 +322,62 @@ struct Shared {
 }
 
 impl Shared {
-    /// The connection, made if needed (within the timeout).
+    /// How long connecting may take: TCP, TLS, authentication and the connection's setup are
+    /// several round trips, where every other round trip gets the timeout alone.
+    fn connect_timeout(&self) -> Duration {
+        self.timeout.saturating_mul(CONNECT_ROUND_TRIPS)
+    }
+
+    /// The connection, made if needed (within the connect timeout).
     async fn connection(&self) -> Result<ConnectionManager, redis::RedisError> {
         let mut conn = self.conn.lock().await;
         if let Some(conn) = conn.as_ref() {
             return Ok(conn.clone());
         }
         let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(self.timeout))
+            .set_connection_timeout(Some(self.connect_timeout()))
             .set_response_timeout(Some(self.timeout))
             .set_number_of_retries(1)
             .set_max_delay(self.retry_interval);
-        let made = tokio::time::timeout(
-            self.timeout,
+        let made = within(
+            self.connect_timeout(),
             ConnectionManager::new_with_config(self.client.clone(), config),
         )
-        .await
-        .map_err(|_| timed_out())??;
+        .await?;
         *conn = Some(made.clone());
         Ok(made)
     }
 
-    /// Runs the script with `keys` and `args`, within the timeout.
+    /// Runs the script with `keys` and `args`: connects if needed (within the connect timeout),
+    /// then each round trip within the timeout (`EVALSHA`; on a Redis that does not hold the
+    /// script yet, `SCRIPT LOAD` and `EVALSHA` again).
     async fn run(&self, keys: &[&str], args: &[String]) -> Result<Vec<i64>, redis::RedisError> {
         self.counters.redis_calls.fetch_add(1, Ordering::Relaxed);
-        let call = async {
-            let mut conn = self.connection().await?;
-            let mut invocation = self.script.prepare_invoke();
-            for key in keys {
-                invocation.key(*key);
-            }
-            for arg in args {
-                invocation.arg(arg.as_str());
-            }
-            invocation.invoke_async::<Vec<i64>>(&mut conn).await
-        };
-        let result = match tokio::time::timeout(self.timeout, call).await {
-            Ok(result) => result,
-            Err(_) => Err(timed_out()),
-        };
+        let result = self.call(keys, args).await;
         if result.is_err() {
             self.counters.redis_errors.fetch_add(1, Ordering::Relaxed);
         }
         result
+    }
+
+    async fn call(&self, keys: &[&str], args: &[String]) -> Result<Vec<i64>, redis::RedisError> {
+        let mut conn = self.connection().await?;
+        let mut evalsha = redis::cmd("EVALSHA");
+        evalsha
+            .arg(self.script.get_hash())
+            .arg(keys.len())
+            .arg(keys)
+            .arg(args);
+        match within(self.timeout, evalsha.query_async(&mut conn)).await {
+            // A fresh Redis, or one restarted or flushed since the script was loaded.
+            Err(error) if error.code() == Some("NOSCRIPT") => {
+                let mut load = redis::cmd("SCRIPT");
+                load.arg("LOAD").arg(SCRIPT);
+                within(self.timeout, load.query_async::<String>(&mut conn)).await?;
+                within(self.timeout, evalsha.query_async(&mut conn)).await
+            }
+            result => result,
+        }
     }
 
     /// Switches to local pacing (once per outage: logs, counts, starts the background retry).
@@ -365,7 +391,8 @@ impl Shared {
             tracing::warn!(
                 error = %error,
                 "the shared rate budget's Redis refused this instance's credentials; check the \
-                 user and password in the Redis URL; pacing locally until Redis accepts them"
+                 user and password in the Redis URL {}; pacing locally until Redis accepts them",
+                self.url
             );
         } else if let Some(code) = error.code() {
             // Redis is up and answers, but refuses the script: an ACL without it (`NOPERM`), a
@@ -379,7 +406,9 @@ impl Shared {
         } else {
             tracing::warn!(
                 error = %error,
-                "the shared rate budget's Redis cannot be reached; pacing locally until it can"
+                "the shared rate budget's Redis at {} cannot be reached; pacing locally until it \
+                 can",
+                self.url
             );
         }
         self.keep_retrying();
@@ -403,7 +432,6 @@ impl Shared {
         let shared = Arc::clone(self);
         *retry = Some(runtime.spawn(async move {
             loop {
-                *shared.conn.lock().await = None;
                 tokio::time::sleep(shared.retry_interval).await;
                 let (key, args) = &shared.probe;
                 if shared.run(&[key], args).await.is_ok() {
@@ -411,6 +439,11 @@ impl Shared {
                     tracing::info!("the shared rate budget's Redis is back; sharing again");
                     return;
                 }
+                // Connect afresh for the next probe: this connection may lead to a Redis gone,
+                // or belong to a runtime gone. One that works (a slow Redis, a refused script)
+                // is kept: connecting anew before every probe cost a slow Redis the connect's
+                // round trips on top of the script's, within one timeout, so it stayed down.
+                *shared.conn.lock().await = None;
             }
         }));
     }
@@ -424,6 +457,20 @@ fn refused_credentials(error: &redis::RedisError) -> bool {
     error.kind() == redis::ErrorKind::AuthenticationFailed
         || matches!(error.code(), Some("NOAUTH" | "WRONGPASS"))
         || error.to_string().contains("unauthenticated")
+}
+
+/// The round trips connecting may take (TCP, TLS, authentication, setup), each within the
+/// timeout: the bound of the whole connect in timeouts.
+const CONNECT_ROUND_TRIPS: u32 = 4;
+
+/// `call`'s result, or a timeout error after `bound`.
+async fn within<T>(
+    bound: Duration,
+    call: impl Future<Output = Result<T, redis::RedisError>>,
+) -> Result<T, redis::RedisError> {
+    tokio::time::timeout(bound, call)
+        .await
+        .unwrap_or_else(|_| Err(timed_out()))
 }
 
 fn timed_out() -> redis::RedisError {
@@ -476,11 +523,15 @@ pub struct RedisBudget {
     keys: [String; 4],
     local: [Mutex<LocalGcra>; 4],
     leases: [Mutex<Lease>; 4],
+    /// The export slots of this instance while Redis is unreachable: the export concurrency
+    /// divided by the expected instances, at least 1.
+    outage_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl RedisBudget {
     /// A builder for the budget of `service_id` in the Redis at `url` (e.g.
-    /// `redis://127.0.0.1:6379/0`, `unix:///run/redis.sock`); DFINERY's default limits.
+    /// `redis://127.0.0.1:6379/0`, `rediss://:password@redis.example:6380/0` for TLS with
+    /// rustls and the Mozilla roots, `unix:///run/redis.sock`); DFINERY's default limits.
     pub fn builder(url: impl Into<String>, service_id: impl Into<String>) -> RedisBudgetBuilder {
         let limits = Api::ALL.map(|api| {
             let (count, unit) = api.default_limit();
@@ -705,8 +756,14 @@ impl RedisBudget {
                     tokio::time::sleep(self.settings.retry_interval).await;
                     continue;
                 }
-                // The client's own export semaphore still bounds this instance.
-                return None;
+                // This instance's share of the exports at once, as its fallback pace is its
+                // share of the limit: each taking the client's own 5 would let a fleet run
+                // 5 times as many as DFINERY allows. Redis is looked at again meanwhile.
+                let slot = Arc::clone(&self.outage_slots).acquire_owned();
+                tokio::select! {
+                    permit = slot => return permit.ok().map(SlotGuard::new),
+                    () = tokio::time::sleep(self.settings.retry_interval) => continue,
+                }
             }
             match self.shared.run(&keys, &args).await {
                 Ok(reply) if reply.first() == Some(&1) => break,
@@ -721,13 +778,38 @@ impl RedisBudget {
         let shared = Arc::clone(&self.shared);
         let slots_key = self.shared.slots_key.clone();
         let key = self.keys[Api::Export.index()].clone();
+        let most = self.settings.export_concurrency;
         let renew = tokio::spawn({
             let shared = Arc::clone(&shared);
             let (key, slots_key, args) = (key.clone(), slots_key.clone(), args.clone());
             async move {
+                let mut lost = false;
                 loop {
                     tokio::time::sleep(ttl / 3).await;
-                    let _ = shared.run(&[&key, &slots_key], &args).await;
+                    match shared.run(&[&key, &slots_key], &args).await {
+                        // Renewed, or taken again while a slot was free.
+                        Ok(reply) if reply.first() == Some(&1) => {
+                            if lost {
+                                tracing::info!(
+                                    "an export's shared slot, lost earlier, is held again"
+                                );
+                            }
+                            lost = false;
+                        }
+                        Ok(_) if !lost => {
+                            lost = true;
+                            tracing::warn!(
+                                lease_ttl = ?ttl,
+                                "an export's shared slot was lost: no renewal reached Redis \
+                                 within its lease and other holders took every slot, so this \
+                                 export runs beyond the fleet's {most} at once (DFINERY may \
+                                 refuse exports with 429 meanwhile); it takes a slot again when \
+                                 one frees"
+                            );
+                        }
+                        // Still lost (told already), or Redis away (the lease may yet hold).
+                        Ok(_) | Err(_) => {}
+                    }
                 }
             }
         });
@@ -735,11 +817,11 @@ impl RedisBudget {
         unlease[0] = "unlease".to_owned();
         Some(SlotGuard::new(ExportSlot {
             renew,
-            release: Some(Box::new(move || {
-                tokio::spawn(async move {
-                    let _ = shared.run(&[&key, &slots_key], &unlease).await;
-                });
-            })),
+            release: Some(SlotRelease {
+                shared,
+                keys: [key, slots_key],
+                args: unlease,
+            }),
         }))
     }
 }
@@ -747,17 +829,70 @@ impl RedisBudget {
 /// A held export slot: renewed in the background, freed on drop.
 struct ExportSlot {
     renew: tokio::task::JoinHandle<()>,
-    release: Option<Box<dyn FnOnce() + Send + Sync>>,
+    release: Option<SlotRelease>,
 }
 
 impl Drop for ExportSlot {
     fn drop(&mut self) {
         self.renew.abort();
-        if let Some(release) = self.release.take()
-            && tokio::runtime::Handle::try_current().is_ok()
-        {
-            release();
+        if let Some(release) = self.release.take() {
+            release.run();
         }
+    }
+}
+
+/// The script call that frees a held export slot.
+struct SlotRelease {
+    shared: Arc<Shared>,
+    keys: [String; 2],
+    args: Vec<String>,
+}
+
+impl SlotRelease {
+    /// Frees the slot on a thread of its own, over a blocking connection of its own, and waits
+    /// for it up to the timeout (not at all while Redis is down). A task spawned on the
+    /// runtime, as before, never ran when the runtime stopped right after (a process ending
+    /// with its export), and none was spawned outside a runtime: the slot stayed taken for its
+    /// whole lease. A slow Redis holds the dropping thread (a runtime's, maybe) for one timeout
+    /// at most; the release goes on behind it, and the lease expires by itself if it fails.
+    fn run(self) {
+        let counters = &self.shared.counters;
+        counters.redis_calls.fetch_add(1, Ordering::Relaxed);
+        let wait = if self.shared.down.load(Ordering::Acquire) {
+            Duration::ZERO
+        } else {
+            self.shared.timeout
+        };
+        let (done, finished) = std::sync::mpsc::sync_channel(1);
+        let spawned = std::thread::Builder::new()
+            .name("dfinery-export-release".to_owned())
+            .spawn(move || {
+                if self.call().is_err() {
+                    let counters = &self.shared.counters;
+                    counters.redis_errors.fetch_add(1, Ordering::Relaxed);
+                }
+                let _ = done.send(());
+            });
+        if spawned.is_ok() && !wait.is_zero() {
+            let _ = finished.recv_timeout(wait);
+        }
+    }
+
+    fn call(&self) -> Result<(), redis::RedisError> {
+        let shared = &self.shared;
+        let mut conn = shared
+            .client
+            .get_connection_with_timeout(shared.connect_timeout())?;
+        conn.set_read_timeout(Some(shared.timeout))?;
+        conn.set_write_timeout(Some(shared.timeout))?;
+        let mut invocation = shared.script.prepare_invoke();
+        for key in &self.keys {
+            invocation.key(key.as_str());
+        }
+        for arg in &self.args {
+            invocation.arg(arg.as_str());
+        }
+        invocation.invoke::<Vec<i64>>(&mut conn).map(drop)
     }
 }
 
@@ -812,10 +947,23 @@ fn common_args(settings: &RedisBudgetBuilder, api: Api) -> Vec<String> {
     vec![
         limit.count.to_string(),
         millis(limit.period).to_string(),
-        limit.lease.max(1).to_string(),
+        burst(settings, api).to_string(),
         settings.headroom_permille.to_string(),
         millis(ttl).to_string(),
     ]
+}
+
+/// How many permits of `api` the script grants at once after a pause: the lease, and for
+/// Export at least the exports allowed at once, so that as many exports may start together as
+/// may run together (with the default lease of 1, the hourly budget's permits were spaced
+/// 38 s apart even in an unused hour: one export start in the fleet every 38 s).
+fn burst(settings: &RedisBudgetBuilder, api: Api) -> u32 {
+    let lease = settings.limits[api.index()].lease.max(1);
+    if api == Api::Export {
+        lease.max(settings.export_concurrency)
+    } else {
+        lease
+    }
 }
 
 /// `url` with its password replaced by `***`: the one of its user information
