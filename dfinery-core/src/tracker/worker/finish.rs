@@ -227,14 +227,11 @@ impl Worker {
     }
 
     /// The shutdown deadline passed: stop sending; what is left stays in the spool or, without
-    /// one, is dead-lettered.
+    /// one, is dead-lettered. The channel is closed and every message in it received before
+    /// (see [`receive_the_rest`](Worker::receive_the_rest)).
     pub(super) fn expire(&mut self) {
         if let Some(drain) = &mut self.drain {
             drain.timed_out = true;
-        }
-        self.rx.close();
-        while let Ok(command) = self.rx.try_recv() {
-            self.on_command(Some(command));
         }
         self.sending.clear();
         let counters = &self.core.counters;

@@ -356,6 +356,7 @@ impl Worker {
             tokio::select! {
                 biased;
                 () = sleep_until(deadline), if deadline.is_some() => {
+                    self.receive_the_rest().await;
                     self.expire();
                     break;
                 }
@@ -410,6 +411,20 @@ impl Worker {
             }
             Some(Command::Flush(reply)) => self.start_flush(reply),
             Some(Command::Shutdown { timeout, reply }) => self.start_drain(timeout, Some(reply)),
+        }
+    }
+
+    /// Closes the channel and handles every command still in it, up to its end. A call that
+    /// returned `Ok` handed its message over, and the worker must see it: `try_recv` after
+    /// `close` is not enough, as a sender counts its message (refused once the channel is
+    /// closed) before it writes it, and one between the two makes `try_recv` say "empty"
+    /// rather than "closed"; only `recv` waits for that write (as Tokio's documentation of
+    /// `close` says).
+    async fn receive_the_rest(&mut self) {
+        self.rx.close();
+        while !self.rx_done {
+            let command = self.rx.recv().await;
+            self.on_command(command);
         }
     }
 
