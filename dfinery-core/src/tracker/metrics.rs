@@ -44,8 +44,9 @@ pub struct TrackerMetrics {
     /// deadline without a spool): kept in the spool's dead-letter table or handed to the
     /// dead-letter callback, never retried again.
     pub dead_lettered: u64,
-    /// Messages still undelivered at the shutdown deadline, kept in the spool for the next
-    /// start.
+    /// Messages kept in the spool for the next start: still undelivered at the shutdown
+    /// deadline, or synced by the commit of an awaited call that ended after the tracker had
+    /// stopped (a shutdown meanwhile, or its runtime stopping).
     pub left_in_spool: u64,
     /// Messages accepted by a `try_` form whose spool write then failed (a full or failing
     /// disk): they stay in memory and are delivered, but are not on disk, so a crash before

@@ -146,6 +146,10 @@ pub(crate) struct Core {
     /// A `try_` message not made durable was logged and no spool write has succeeded since:
     /// the next ones are counted, not logged (a failing disk would log one line per call).
     pub(crate) not_durable_logged: AtomicBool,
+    /// Awaited commits whose messages are not handed to the worker yet (see [`Committing`]).
+    committing: AtomicU64,
+    /// Told when [`committing`](Core::committing) drops to 0.
+    committed: tokio::sync::Notify,
 }
 
 impl Core {
@@ -155,6 +159,41 @@ impl Core {
             (s.pending_len(), s.pending_bytes(), s.recreated())
         });
         self.counters.snapshot(spooled, spooled_bytes, recreated)
+    }
+
+    /// Waits until every awaited commit counted in [`committing`](Core::committing) has handed
+    /// its messages over (or given their room back): the worker's last step, so that its report
+    /// counts what those commits leave in the spool once the worker has stopped.
+    pub(crate) async fn commits_ended(&self) {
+        loop {
+            let ended = self.committed.notified();
+            if self.committing.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            // Told after the load, the permit `notify_one` left wakes this at once.
+            ended.await;
+        }
+    }
+}
+
+/// An awaited commit in progress, counted in [`Core::committing`] from before the call checks
+/// that the tracker is open until its callback has handed its messages over (or given their
+/// room back), or is dropped uncalled. A shutdown sets `closed` before the worker's last step
+/// reads the count, so a commit either is counted by then or sees `closed` and is refused.
+struct Committing(Arc<Core>);
+
+impl Committing {
+    fn enter(core: Arc<Core>) -> Committing {
+        core.committing.fetch_add(1, Ordering::SeqCst);
+        Committing(core)
+    }
+}
+
+impl Drop for Committing {
+    fn drop(&mut self) {
+        if self.0.committing.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.committed.notify_one();
+        }
     }
 }
 
@@ -170,12 +209,16 @@ enum Held {
 }
 
 impl Held {
-    /// Counts the messages as accepted and hands them to the worker (see [`hand_over`]).
+    /// Counts the messages as accepted and hands them to the worker (see [`hand_over`]); their
+    /// entries are synced, so when the worker has stopped they stay in the spool.
     fn hand_over(self, core: &Core, tx: &mpsc::UnboundedSender<Command>) -> Result<(), TrackError> {
-        let spool = core.spool.as_deref();
+        let entries = match core.spool.as_deref() {
+            Some(spool) => Entries::Synced(spool),
+            None => Entries::None,
+        };
         match self {
-            Held::One(ready) => hand_over_one(&core.counters, &core.capacity, spool, tx, ready),
-            Held::Group(group) => hand_over(&core.counters, &core.capacity, spool, tx, group),
+            Held::One(ready) => hand_over_one(&core.counters, &core.capacity, entries, tx, ready),
+            Held::Group(group) => hand_over(&core.counters, &core.capacity, entries, tx, group),
         }
     }
 
@@ -221,6 +264,8 @@ impl Tracker {
             spool,
             on_dead_letter: settings.on_dead_letter.clone(),
             not_durable_logged: AtomicBool::new(false),
+            committing: AtomicU64::new(0),
+            committed: tokio::sync::Notify::new(),
         });
         let (tx, rx) = mpsc::unbounded_channel();
         let shutdown_timeout = settings.shutdown_timeout;
@@ -282,7 +327,10 @@ impl Tracker {
     ///
     /// Dropping the future while it waits for room queues nothing; dropping it once it has
     /// room (while the commit runs) still queues the event, which is then on disk as soon as
-    /// the commit ends.
+    /// the commit ends. When the tracker has stopped by the time that commit ends (it was shut
+    /// down meanwhile, or its runtime stopped), the event stays in the spool for the next
+    /// start, counted in [`TrackerMetrics::left_in_spool`] (and the call, if still awaited,
+    /// returns `Ok`).
     ///
     /// With a spool, calls that wait at the same time share one commit and its disk sync, so
     /// many concurrent callers (a web server's handlers) are fast; one task awaiting this in a
@@ -446,10 +494,14 @@ impl Tracker {
             });
             spool.enqueue(Write::Insert { seq, bytes }, Mode::Soon, Some(done));
         }
+        let entries = match core.spool.as_deref() {
+            Some(spool) => Entries::Unsynced(spool),
+            None => Entries::None,
+        };
         hand_over_one(
             &core.counters,
             &core.capacity,
-            core.spool.as_deref(),
+            entries,
             &self.inner.tx,
             ready,
         )
@@ -485,8 +537,14 @@ impl Tracker {
         }
         // In memory: handed over at once, as one message (no list to allocate).
         let core = &*self.inner.core;
-        hand_over_one(&core.counters, capacity, None, &self.inner.tx, ready)
-            .map_err(|e| self.refuse(e))
+        hand_over_one(
+            &core.counters,
+            capacity,
+            Entries::None,
+            &self.inner.tx,
+            ready,
+        )
+        .map_err(|e| self.refuse(e))
     }
 
     /// Queues messages, each with its user, waiting for room and, with a spool, until they are
@@ -677,8 +735,14 @@ impl Tracker {
         }
         let core = &*self.inner.core;
         let Some(spool) = core.spool.clone() else {
-            return hand_over(&core.counters, &core.capacity, None, &self.inner.tx, group)
-                .map_err(|e| self.refuse(e));
+            return hand_over(
+                &core.counters,
+                &core.capacity,
+                Entries::None,
+                &self.inner.tx,
+                group,
+            )
+            .map_err(|e| self.refuse(e));
         };
         let writes: Vec<Write> = group
             .iter_mut()
@@ -710,25 +774,35 @@ impl Tracker {
     /// Hands `writes` to the spool's writer in the next synced commit and waits for its
     /// answer. Once the commit ends, `held` is queued (or its room given back when the commit
     /// failed) on the runtime's answering task, so that happens even when this future is
-    /// dropped.
+    /// dropped; when the worker has stopped by then, the synced messages stay in the spool for
+    /// the next start (see [`hand_over_command`]).
     async fn commit_then(
         &self,
         spool: Arc<Spool>,
         writes: impl Into<spool::Part>,
         held: Held,
     ) -> Result<(), TrackError> {
-        let core = Arc::clone(&self.inner.core);
+        let committing = Committing::enter(Arc::clone(&self.inner.core));
+        if self.inner.closed.load(Ordering::SeqCst) {
+            // Shut down since the call began: the worker's report may already be made.
+            held.give_back(&self.inner.core.capacity);
+            drop(committing);
+            return Err(self.refuse(TrackError::Closed));
+        }
         let tx = self.inner.tx.clone();
         let (reply, answer) = oneshot::channel();
         let done: spool::Done = Box::new(move |result| {
+            let core = &*committing.0;
             let outcome = match result {
-                Ok(()) => held.hand_over(&core, &tx),
+                Ok(()) => held.hand_over(core, &tx),
                 Err(error) => {
                     held.give_back(&core.capacity);
                     Err(TrackError::Spool(error))
                 }
             };
             let _ = reply.send(outcome);
+            // Counted until here: the shutdown's report waits for this hand-over.
+            drop(committing);
         });
         spool.enqueue_answered_in_runtime(writes, Mode::Wait, done);
         drop(spool);
@@ -818,13 +892,29 @@ fn identify_now() -> Message {
     }
 }
 
+/// The spool entries of messages handed to the worker, which decide what a hand-over the
+/// worker refuses (it has stopped) does with them.
+#[derive(Clone, Copy)]
+enum Entries<'a> {
+    /// None: no spool. The messages are taken back and the call refused.
+    None,
+    /// Handed to the spool's writer, maybe not synced yet (a `try_` call, which is refused):
+    /// removed.
+    Unsynced(&'a Spool),
+    /// Synced (an awaited call's commit ended): kept for the next start, counted in
+    /// `left_in_spool`, and the call accepted. Its caller may be gone (a future dropped while
+    /// its commit ran), so a refusal would tell nobody, and removing the entries would lose
+    /// messages the docs promise are queued.
+    Synced(&'a Spool),
+}
+
 /// Counts `group` as accepted and hands it to the worker; when the worker has stopped, takes
-/// it back (its room, and its spool entries) and says so. One message goes alone, without a
-/// list.
+/// it back (its room, and its spool entries) and says so, or leaves it in the spool (see
+/// [`Entries`]). One message goes alone, without a list.
 fn hand_over(
     counters: &Counters,
     capacity: &Capacity,
-    spool: Option<&Spool>,
+    entries: Entries<'_>,
     tx: &mpsc::UnboundedSender<Command>,
     mut group: Vec<Ready>,
 ) -> Result<(), TrackError> {
@@ -834,29 +924,29 @@ fn hand_over(
         Some(ready) if group.is_empty() => Command::Message(ready.incoming),
         last => Command::Messages(group.into_iter().chain(last).map(|r| r.incoming).collect()),
     };
-    hand_over_command(counters, capacity, spool, tx, command, count, bytes)
+    hand_over_command(counters, capacity, entries, tx, command, count, bytes)
 }
 
 /// [`hand_over`] of one message, which needs no list: the path of every in-memory `track`.
 fn hand_over_one(
     counters: &Counters,
     capacity: &Capacity,
-    spool: Option<&Spool>,
+    entries: Entries<'_>,
     tx: &mpsc::UnboundedSender<Command>,
     ready: Ready,
 ) -> Result<(), TrackError> {
     let bytes = ready.incoming.weight as u64;
     let command = Command::Message(ready.incoming);
-    hand_over_command(counters, capacity, spool, tx, command, 1, bytes)
+    hand_over_command(counters, capacity, entries, tx, command, 1, bytes)
 }
 
 /// Counts the `count` messages (of `bytes` in all) that `command` holds as accepted and hands
 /// it to the worker; when the worker has stopped, takes them back (their room, and their
-/// spool entries) and says so.
+/// spool entries) and says so, or leaves them in the spool (see [`Entries`]).
 fn hand_over_command(
     counters: &Counters,
     capacity: &Capacity,
-    spool: Option<&Spool>,
+    entries: Entries<'_>,
     tx: &mpsc::UnboundedSender<Command>,
     command: Command,
     count: u64,
@@ -866,8 +956,7 @@ fn hand_over_command(
     Counters::add(&counters.queued, count);
     Counters::add(&counters.queued_bytes, bytes);
     if let Err(mpsc::error::SendError(command)) = tx.send(command) {
-        // The worker has stopped (shut down, or its runtime ended): take the messages back.
-        Counters::sub(&counters.accepted, count);
+        // The worker has stopped (shut down, or its runtime ended).
         Counters::sub(&counters.queued, count);
         Counters::sub(&counters.queued_bytes, bytes);
         let incoming = match command {
@@ -878,9 +967,27 @@ fn hand_over_command(
         for message in &incoming {
             capacity.give_back(message.weight);
         }
-        if let Some(spool) = spool {
-            let removes: Vec<_> = incoming.iter().map(|m| Write::Remove(m.seq)).collect();
-            spool.enqueue(removes, Mode::Soon, None);
+        match entries {
+            Entries::Synced(spool) => {
+                // On disk: left there for the next start, and counted so.
+                Counters::add(&counters.left_in_spool, count);
+                tracing::warn!(
+                    messages = count,
+                    first_seq = incoming.first().map_or(0, |m| m.seq),
+                    spool = %spool.path().display(),
+                    "the tracker had stopped (shut down, or its runtime ended) when the spool \
+                     synced {count} messages of awaited calls; they stay in the spool `{}` and \
+                     the next tracker opened on it delivers them",
+                    spool.path().display()
+                );
+                return Ok(());
+            }
+            Entries::Unsynced(spool) => {
+                Counters::sub(&counters.accepted, count);
+                let removes: Vec<_> = incoming.iter().map(|m| Write::Remove(m.seq)).collect();
+                spool.enqueue(removes, Mode::Soon, None);
+            }
+            Entries::None => Counters::sub(&counters.accepted, count),
         }
         return Err(TrackError::Closed);
     }
@@ -940,9 +1047,95 @@ pub(crate) fn client_to_nowhere() -> Client {
 
 #[cfg(test)]
 mod tests {
+    use std::future::Future;
+
     use super::*;
     use crate::encode::record::{EventRecord, UserProperties};
     use crate::{Identifier, ItemBuilder};
+
+    /// The spool at `path`, once the last holder of the tracker's spool has let go of it.
+    fn reopen(path: &std::path::Path) -> Spool {
+        let waiting = std::time::Instant::now();
+        loop {
+            match Spool::open(path) {
+                Ok(spool) => return spool,
+                Err(SpoolError::InUse { .. }) if waiting.elapsed() < Duration::from_secs(30) => {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err(error) => panic!("{error}"),
+            }
+        }
+    }
+
+    /// The spool's writer thread held in the callback of a commit until the gate returned is
+    /// dropped or sent to; returns once the writer is held.
+    async fn hold_the_writer(spool: &Spool) -> std::sync::mpsc::Sender<()> {
+        let (entered, held) = oneshot::channel();
+        let (open, gate) = std::sync::mpsc::channel::<()>();
+        spool.enqueue(
+            Vec::new(),
+            Mode::Wait,
+            Some(Box::new(move |_| {
+                let _ = entered.send(());
+                let _ = gate.recv();
+            })),
+        );
+        held.await.expect("the writer runs the callback");
+        open
+    }
+
+    /// An awaited call dropped while its commit runs still queues its event, as its docs
+    /// promise. When the tracker shuts down before that commit ends (nothing was queued, so the
+    /// worker closes its channel at once), the event is on disk: it stays in the spool for the
+    /// next start, and the shutdown's report counts it. Before, the refused hand-over removed
+    /// the synced entry and told the dropped call: the event was gone without a trace.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_awaited_call_dropped_during_its_commit_stays_in_the_spool_when_the_tracker_stops() {
+        let path = crate::tracker::test_files::path("dropped-during-commit");
+        let tracker = Tracker::builder(client_to_nowhere())
+            .spool(&path)
+            .build()
+            .unwrap();
+        let spool = tracker.inner.core.spool.clone().expect("a spool");
+        let gate = hold_the_writer(&spool).await;
+        drop(spool);
+        let user = Identity::new(Identifier::ExternalId, "u1").unwrap();
+        {
+            let call = tracker.track(&user, EventRecord::builder("df_login").build().unwrap());
+            let mut call = std::pin::pin!(call);
+            let polled =
+                std::future::poll_fn(|cx| std::task::Poll::Ready(call.as_mut().poll(cx))).await;
+            assert!(polled.is_pending(), "waits for its commit: {polled:?}");
+        }
+        let shutdown = tokio::spawn({
+            let tracker = tracker.clone();
+            async move { tracker.shutdown().await }
+        });
+        let waiting = std::time::Instant::now();
+        while !tracker.inner.tx.is_closed() {
+            assert!(
+                waiting.elapsed() < Duration::from_secs(30),
+                "the worker closes its channel"
+            );
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        gate.send(()).unwrap();
+        let report = shutdown.await.unwrap().unwrap();
+        let metrics = tracker.metrics();
+        drop(tracker);
+        let spool = tokio::task::spawn_blocking(move || reopen(&path))
+            .await
+            .unwrap();
+        let dead_letters = spool.dead_letters().unwrap().len() as u64;
+        assert_eq!(
+            spool.pending_len() + report.delivered + dead_letters,
+            1,
+            "the event is delivered, dead-lettered or in the spool: {report:?}"
+        );
+        assert_eq!(report.left_in_spool, 1, "{report:?}");
+        assert_eq!((metrics.accepted, metrics.queued), (1, 0), "{metrics:?}");
+        assert!(metrics.balanced(), "{metrics:?}");
+    }
 
     /// An event's entry, put together from its parts, is byte for byte what `serde_json`
     /// writes for the envelope (what format 2 stored and the recovery decodes); so is every

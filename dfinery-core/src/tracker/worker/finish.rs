@@ -293,6 +293,12 @@ impl Worker {
             tracing::error!(%error, "could not sync the spool at shutdown; delivered messages may be sent again");
             last_commit_failed = Some(error.to_string());
         }
+        // Awaited calls whose commit ends now hand their messages over to a worker that no
+        // longer takes them: they stay in the spool, counted in `left_in_spool` (see
+        // `Entries::Synced`). Waited for, so that the report counts them.
+        if self.core.spool.is_some() {
+            self.core.commits_ended().await;
+        }
         self.answer_all_waiters();
         let Some(drain) = self.drain.take() else {
             return;
