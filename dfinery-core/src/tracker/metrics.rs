@@ -40,13 +40,14 @@ pub struct TrackerMetrics {
     /// Messages sent again after a failure: each resend counts once, the client's retries of
     /// a request that then succeeded included.
     pub retried: u64,
-    /// Messages DFINERY refused for good (or that could not be delivered before the shutdown
-    /// deadline without a spool): kept in the spool's dead-letter table or handed to the
-    /// dead-letter callback, never retried again.
+    /// Messages DFINERY refused for good (or that, without a spool, could not be delivered
+    /// before the shutdown deadline or before the runtime running the tracker stopped): kept in
+    /// the spool's dead-letter table or handed to the dead-letter callback, never retried again.
     pub dead_lettered: u64,
     /// Messages kept in the spool for the next start: still undelivered at the shutdown
-    /// deadline, or synced by the commit of an awaited call that ended after the tracker had
-    /// stopped (a shutdown meanwhile, or its runtime stopping).
+    /// deadline or when the runtime running the tracker stopped, or synced by the commit of an
+    /// awaited call that ended after the tracker had stopped (a shutdown meanwhile, or its
+    /// runtime stopping).
     pub left_in_spool: u64,
     /// Messages accepted by a `try_` form whose spool write then failed (a full or failing
     /// disk): they stay in memory and are delivered, but are not on disk, so a crash before

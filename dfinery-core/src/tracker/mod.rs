@@ -54,9 +54,12 @@ use worker::{Command, Incoming, Worker};
 /// drains what is queued, within [`shutdown_timeout`](TrackerBuilder::shutdown_timeout), as
 /// long as the runtime runs; messages still undelivered then are logged (a warning without a
 /// spool, since they are lost if the runtime stops first). When the runtime the tracker was
-/// built in stops first, while a handle is still alive, the worker stops with it: what it held
-/// is logged (an error without a spool, as it is lost; with one it stays in the spool for the
-/// next start), and every later call returns [`TrackError::Closed`].
+/// built in stops first, while a handle is still alive, the worker stops with it: without a
+/// spool what it held is lost, each message dead-lettered with kind `runtime_stopped` (to the
+/// [dead-letter callback](TrackerBuilder::on_dead_letter), counted in
+/// [`TrackerMetrics::dead_lettered`]) and the loss logged as an error; with one it stays in the
+/// spool for the next start (counted in [`TrackerMetrics::left_in_spool`]). Every later call
+/// returns [`TrackError::Closed`].
 ///
 /// Use it to send from a hot path without waiting for DFINERY. One worker task batches
 /// messages per user, delivers them in order, retries what can be retried, dead-letters what

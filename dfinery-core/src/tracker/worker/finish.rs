@@ -13,6 +13,10 @@ use crate::tracker::spool::{Mode, Write};
 use super::send::Outcome;
 use super::{Batch, Drain, IdKey, Queued, Worker};
 
+/// The [`DeadLetter::kind`] of a message undelivered at the shutdown deadline, without a
+/// spool.
+const SHUTDOWN_DEADLINE: &str = "shutdown_deadline";
+
 /// How a message left the worker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Fate {
@@ -233,32 +237,43 @@ impl Worker {
         if let Some(drain) = &mut self.drain {
             drain.timed_out = true;
         }
+        let unsent = match &self.last_error {
+            Some(error) => {
+                format!("not delivered before the shutdown deadline; last error: {error}")
+            }
+            None => "not delivered before the shutdown deadline".to_owned(),
+        };
+        let unanswered = "its request was under way at the shutdown deadline (sent and not \
+            answered, or waiting for a rate-limit permit or a retry): DFINERY may have stored \
+            it (an event sent again with its event_log_id is dropped as a duplicate)";
+        let lost = self.give_up(SHUTDOWN_DEADLINE, &unsent, unanswered);
+        if let Some(drain) = &mut self.drain {
+            drain.lost_at_deadline += lost;
+        }
+    }
+
+    /// Stops sending: what is queued or in flight stays in the spool or, without one, is
+    /// dead-lettered with `kind`, for `unsent` or, when its request was under way (maybe
+    /// stored by DFINERY), for `unanswered`. Returns how many were dead-lettered.
+    pub(super) fn give_up(&mut self, kind: &str, unsent: &str, unanswered: &str) -> u64 {
         self.sending.clear();
         let counters = &self.core.counters;
         // The messages whose request was under way: maybe sent and not answered, so maybe
         // stored. A batch here may also still wait for a rate-limit permit or a retry: the
         // client does not say which, so the reason names all three.
-        let mut unanswered = std::collections::HashSet::new();
+        let mut under_way = std::collections::HashSet::new();
         for (_, batch) in std::mem::take(&mut self.batches) {
-            unanswered.extend(batch.ops.iter().map(|op| op.seq));
+            under_way.extend(batch.ops.iter().map(|op| op.seq));
             Counters::sub(&counters.in_flight, batch.ops.len() as u64);
             Counters::add(&counters.queued, batch.ops.len() as u64);
             if let Some(queue) = self.users.get_mut(&batch.user) {
                 queue.put_back(batch.ops);
             }
         }
-        let reason = match &self.last_error {
-            Some(error) => {
-                format!("not delivered before the shutdown deadline; last error: {error}")
-            }
-            None => "not delivered before the shutdown deadline".to_owned(),
-        };
-        let unanswered_reason = "its request was under way at the shutdown deadline (sent and \
-            not answered, or waiting for a rate-limit permit or a retry): DFINERY may have stored \
-            it (an event sent again with its event_log_id is dropped as a duplicate)";
         let users: Vec<_> = self.users.drain().map(|(_, q)| q).collect();
         self.ids.clear();
         self.ready.clear();
+        let mut lost = 0;
         for mut queue in users {
             for op in queue.drain() {
                 Counters::sub(&self.core.counters.queued, 1);
@@ -266,19 +281,18 @@ impl Worker {
                     Counters::add(&self.core.counters.left_in_spool, 1);
                     self.settled(&op, Fate::LeftInSpool);
                 } else {
-                    let reason = if unanswered.contains(&op.seq) {
-                        unanswered_reason.to_owned()
+                    let reason = if under_way.contains(&op.seq) {
+                        unanswered
                     } else {
-                        reason.clone()
+                        unsent
                     };
-                    self.bury(&queue.identity, op, reason, "shutdown_deadline");
-                    if let Some(drain) = &mut self.drain {
-                        drain.lost_at_deadline += 1;
-                    }
+                    self.bury(&queue.identity, op, reason.to_owned(), kind);
+                    lost += 1;
                 }
             }
         }
         self.leave_on_disk();
+        lost
     }
 
     /// Syncs the spool, lets go of it (so the file can be opened again as soon as the last
