@@ -23,7 +23,8 @@ pub use spool::Spool;
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::BufMut;
@@ -461,54 +462,48 @@ impl Tracker {
             .prepare(identity.clone(), message, weight)
             .inspect_err(|_| core.capacity.give_back(weight))
             .map_err(|e| self.refuse(e))?;
-        if let (Some(spool), Some(bytes)) = (&core.spool, ready.stored.take()) {
-            let seq = ready.incoming.seq;
-            // Nobody waits: a failed commit is logged by the writer, counted here as not
-            // durable and told to the dead-letter callback (which needs the message: a copy of
-            // its entry, kept only when there is a callback); the message is still delivered
-            // from memory (it just is not on disk).
-            let notice = core
-                .on_dead_letter
-                .is_some()
-                .then(|| (bytes.clone(), self.inner.tx.clone()));
-            let inner = Arc::clone(&self.inner.core);
-            let done: spool::Done = Box::new(move |result| match result {
-                Err(error) => {
-                    Counters::add(&inner.counters.not_durable, 1);
-                    if !inner.not_durable_logged.swap(true, Ordering::Relaxed) {
-                        tracing::error!(
-                            seq,
-                            %error,
-                            "a message accepted by try_ is not on disk; it is delivered \
-                             from memory; the next ones are counted in \
-                             `TrackerMetrics::not_durable`, not logged each, until a spool \
-                             write succeeds"
-                        );
-                    }
-                    if let Some((bytes, tx)) = notice {
-                        tell_not_durable(&inner, &tx, seq, &bytes.to_vec(), &error);
-                    }
-                }
-                Ok(()) => {
-                    if inner.not_durable_logged.load(Ordering::Relaxed) {
-                        inner.not_durable_logged.store(false, Ordering::Relaxed);
-                    }
-                }
-            });
-            spool.enqueue(Write::Insert { seq, bytes }, Mode::Soon, Some(done));
-        }
-        let entries = match core.spool.as_deref() {
-            Some(spool) => Entries::Unsynced(spool),
+        let insert = match (&core.spool, ready.stored.take()) {
+            (Some(spool), Some(bytes)) => {
+                let seq = ready.incoming.seq;
+                // Nobody waits: a failed commit is logged by the writer, counted as not durable
+                // and told to the dead-letter callback (which needs the message: a copy of its
+                // entry, kept only when there is a callback); the message is still delivered
+                // from memory (it just is not on disk). Only once the worker took it: the
+                // commit may end before or after the hand-over below (see `TryInsert`).
+                let insert = Arc::new(TryInsert {
+                    core: Arc::clone(&self.inner.core),
+                    seq,
+                    notice: core
+                        .on_dead_letter
+                        .is_some()
+                        .then(|| (bytes.clone(), self.inner.tx.clone())),
+                    state: AtomicU8::new(0),
+                    error: OnceLock::new(),
+                });
+                let done: spool::Done = Box::new({
+                    let insert = Arc::clone(&insert);
+                    move |result| insert.committed(result)
+                });
+                spool.enqueue(Write::Insert { seq, bytes }, Mode::Soon, Some(done));
+                Some((insert, spool))
+            }
+            _ => None,
+        };
+        let entries = match &insert {
+            Some((_, spool)) => Entries::Unsynced(spool),
             None => Entries::None,
         };
-        hand_over_one(
+        let handed_over = hand_over_one(
             &core.counters,
             &core.capacity,
             entries,
             &self.inner.tx,
             ready,
-        )
-        .map_err(|e| self.refuse(e))
+        );
+        if let Some((insert, _)) = insert {
+            insert.decided(handed_over.is_ok());
+        }
+        handed_over.map_err(|e| self.refuse(e))
     }
 
     /// Queues any [`Message`] for `identity`, waiting for room and, with a spool, until it is
@@ -848,6 +843,87 @@ fn stored_entry(
     Ok(bytes.into())
 }
 
+/// The spool insert of a `try_` message. Its commit may fail before or after the call learns
+/// whether the worker took the message (a stopped worker refuses it, and the call returns
+/// `Closed`): the failure is told (counted in `not_durable`, logged, and to the dead-letter
+/// callback, as the message is still delivered from memory) only for a message the worker took,
+/// by whichever of the two comes second. A refused message is not delivered: telling the
+/// callback it is "still queued in memory and delivered" would be false.
+struct TryInsert {
+    core: Arc<Core>,
+    seq: u64,
+    /// The entry and the worker's channel, for the dead-letter callback, when there is one.
+    notice: Option<(spool::Stored, mpsc::UnboundedSender<Command>)>,
+    /// [`TryInsert::DECIDED`], [`TryInsert::ACCEPTED`] and [`TryInsert::FAILED`].
+    state: AtomicU8,
+    /// Why the commit failed; set before [`TryInsert::FAILED`] is.
+    error: OnceLock<SpoolError>,
+}
+
+impl TryInsert {
+    /// The call knows whether the worker took the message.
+    const DECIDED: u8 = 1;
+    /// It did.
+    const ACCEPTED: u8 = 2;
+    /// The insert's commit failed.
+    const FAILED: u8 = 4;
+
+    /// The insert's commit ended, on the writer thread.
+    fn committed(&self, result: Result<(), SpoolError>) {
+        let core = &*self.core;
+        match result {
+            Err(error) => {
+                let _ = self.error.set(error);
+                let before = self.state.fetch_or(TryInsert::FAILED, Ordering::AcqRel);
+                if before & TryInsert::ACCEPTED != 0 {
+                    self.not_durable();
+                }
+            }
+            Ok(()) => {
+                if core.not_durable_logged.load(Ordering::Relaxed) {
+                    core.not_durable_logged.store(false, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    /// The call handed the message over (`accepted`) or was refused.
+    fn decided(&self, accepted: bool) {
+        let bits = if accepted {
+            TryInsert::DECIDED | TryInsert::ACCEPTED
+        } else {
+            TryInsert::DECIDED
+        };
+        let before = self.state.fetch_or(bits, Ordering::AcqRel);
+        if accepted && before & TryInsert::FAILED != 0 {
+            self.not_durable();
+        }
+    }
+
+    /// Counts, logs (the first of a run) and tells the callback that the accepted message is
+    /// not on disk.
+    fn not_durable(&self) {
+        let Some(error) = self.error.get() else {
+            return;
+        };
+        let core = &*self.core;
+        let seq = self.seq;
+        Counters::add(&core.counters.not_durable, 1);
+        if !core.not_durable_logged.swap(true, Ordering::Relaxed) {
+            tracing::error!(
+                seq,
+                %error,
+                "a message accepted by try_ is not on disk; it is delivered from memory; the \
+                 next ones are counted in `TrackerMetrics::not_durable`, not logged each, until \
+                 a spool write succeeds"
+            );
+        }
+        if let Some((bytes, tx)) = &self.notice {
+            tell_not_durable(core, tx, seq, &bytes.to_vec(), error);
+        }
+    }
+}
+
 /// Tells the dead-letter callback that the `try_` message `seq` (spooled as `bytes`) could not
 /// be made durable: a [`DeadLetter`] of kind [`DeadLetter::NOT_DURABLE`], handed to the worker
 /// (which calls the callback on its task, as for every dead letter), or called here once the
@@ -1138,6 +1214,120 @@ mod tests {
         assert_eq!(report.left_in_spool, 1, "{report:?}");
         assert_eq!((metrics.accepted, metrics.queued), (1, 0), "{metrics:?}");
         assert!(metrics.balanced(), "{metrics:?}");
+    }
+
+    /// A tracker on `spool` whose worker has stopped (its channel closed) while the checks of a
+    /// call still pass: what a shutdown leaves a call that passed them just before it, or a
+    /// runtime that stops, until the call hands its message over. Dead letters go to `letters`.
+    fn with_a_stopped_worker(
+        spool: Spool,
+        letters: &Arc<std::sync::Mutex<Vec<DeadLetter>>>,
+    ) -> Tracker {
+        let letters = Arc::clone(letters);
+        let core = Arc::new(Core {
+            capacity: Capacity::new(100, 1 << 20),
+            counters: Counters::default(),
+            spool: Some(Arc::new(spool)),
+            on_dead_letter: Some(DeadLetterHook(Arc::new(move |letter| {
+                letters.lock().unwrap().push(letter);
+            }))),
+            not_durable_logged: AtomicBool::new(false),
+            committing: AtomicU64::new(0),
+            committed: tokio::sync::Notify::new(),
+        });
+        let (tx, rx) = mpsc::unbounded_channel();
+        drop(rx);
+        Tracker {
+            inner: Arc::new(Shared {
+                tx,
+                closed: AtomicBool::new(false),
+                next_seq: AtomicU64::new(1),
+                shutdown_timeout: Duration::from_secs(1),
+                core,
+            }),
+        }
+    }
+
+    /// A `try_` call the stopped worker refused (`Closed`: nothing accepted) had already handed
+    /// its insert to the spool's writer; that insert's commit failing is no news for the
+    /// dead-letter callback. Before, it was told the message was "still queued in memory and
+    /// delivered" (kind `not_durable`), and `not_durable` counted a message never accepted.
+    #[tokio::test]
+    async fn a_try_call_refused_by_a_stopped_worker_is_never_told_not_durable() {
+        let path = crate::tracker::test_files::path("refused-not-durable");
+        let (spool, disk) = spool::open_counted(&path);
+        disk.fail_writes.store(true, Ordering::SeqCst);
+        let letters = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let tracker = with_a_stopped_worker(spool, &letters);
+        let user = Identity::new(Identifier::ExternalId, "u1").unwrap();
+        let refused = tracker
+            .try_track(&user, EventRecord::builder("df_login").build().unwrap())
+            .unwrap_err();
+        assert!(matches!(refused, TrackError::Closed), "{refused:?}");
+        // Answered after the insert's commit, which failed.
+        let _ = tracker.spool().expect("a spool").commit(Vec::new()).await;
+        let metrics = tracker.metrics();
+        assert_eq!(
+            (metrics.accepted, metrics.rejected, metrics.not_durable),
+            (0, 1, 0),
+            "{metrics:?}"
+        );
+        let letters = letters.lock().unwrap();
+        assert!(letters.is_empty(), "{letters:?}");
+    }
+
+    /// A `try_` message's failed insert is told once, whether its commit ends before or after
+    /// the call knows the worker took the message, and never when the worker refused it.
+    #[tokio::test]
+    async fn a_failed_insert_is_told_once_for_an_accepted_message_whichever_ends_first() {
+        let path = crate::tracker::test_files::path("told-once");
+        let (spool, _disk) = spool::open_counted(&path);
+        let letters = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let tracker = with_a_stopped_worker(spool, &letters);
+        let core = &tracker.inner.core;
+        let user = Identity::new(Identifier::ExternalId, "u1").unwrap();
+        let message = Message::Event(EventRecord::builder("df_login").build().unwrap());
+        let weight = message.weight() + identity_weight(&user);
+        let bytes = stored_entry(&user, &message, weight).unwrap();
+        let failure = || SpoolError::Storage {
+            path: "spool".into(),
+            reason: "injected".to_owned(),
+        };
+        let mut told = 0;
+        for (n, (commit_first, accepted)) in
+            [(true, true), (false, true), (true, false), (false, false)]
+                .into_iter()
+                .enumerate()
+        {
+            let insert = TryInsert {
+                core: Arc::clone(core),
+                seq: n as u64,
+                notice: Some((bytes.clone(), tracker.inner.tx.clone())),
+                state: AtomicU8::new(0),
+                error: OnceLock::new(),
+            };
+            if commit_first {
+                insert.committed(Err(failure()));
+                insert.decided(accepted);
+            } else {
+                insert.decided(accepted);
+                insert.committed(Err(failure()));
+            }
+            told += u64::from(accepted);
+            assert_eq!(
+                core.metrics().not_durable,
+                told,
+                "commit first: {commit_first}, accepted: {accepted}"
+            );
+            assert_eq!(letters.lock().unwrap().len() as u64, told);
+        }
+        assert!(
+            letters
+                .lock()
+                .unwrap()
+                .iter()
+                .all(DeadLetter::still_delivered)
+        );
     }
 
     /// An event's entry, put together from its parts, is byte for byte what `serde_json`
