@@ -157,6 +157,22 @@ pub(crate) struct Core {
 }
 
 impl Core {
+    pub(crate) fn new(
+        capacity: Capacity,
+        spool: Option<Arc<Spool>>,
+        on_dead_letter: Option<DeadLetterHook>,
+    ) -> Core {
+        Core {
+            capacity,
+            counters: Counters::default(),
+            spool,
+            on_dead_letter,
+            not_durable_logged: AtomicBool::new(false),
+            committing: AtomicU64::new(0),
+            committed: tokio::sync::Notify::new(),
+        }
+    }
+
     /// Every counter now, with the spool's.
     pub(crate) fn metrics(&self) -> TrackerMetrics {
         let (spooled, spooled_bytes, recreated) = self.spool.as_ref().map_or((0, 0, 0), |s| {
@@ -262,15 +278,11 @@ impl Tracker {
         spool: Option<Arc<Spool>>,
     ) -> Tracker {
         let next_seq = spool.as_ref().map_or(0, |s| s.last_seq()) + 1;
-        let core = Arc::new(Core {
-            capacity: Capacity::new(queue_cap, queue_cap_bytes),
-            counters: Counters::default(),
+        let core = Arc::new(Core::new(
+            Capacity::new(queue_cap, queue_cap_bytes),
             spool,
-            on_dead_letter: settings.on_dead_letter.clone(),
-            not_durable_logged: AtomicBool::new(false),
-            committing: AtomicU64::new(0),
-            committed: tokio::sync::Notify::new(),
-        });
+            settings.on_dead_letter.clone(),
+        ));
         let (tx, rx) = mpsc::unbounded_channel();
         let shutdown_timeout = settings.shutdown_timeout;
         let worker = Worker::new(client, settings, Arc::clone(&core), rx, next_seq - 1);
@@ -1224,17 +1236,13 @@ mod tests {
         letters: &Arc<std::sync::Mutex<Vec<DeadLetter>>>,
     ) -> Tracker {
         let letters = Arc::clone(letters);
-        let core = Arc::new(Core {
-            capacity: Capacity::new(100, 1 << 20),
-            counters: Counters::default(),
-            spool: Some(Arc::new(spool)),
-            on_dead_letter: Some(DeadLetterHook(Arc::new(move |letter| {
+        let core = Arc::new(Core::new(
+            Capacity::new(100, 1 << 20),
+            Some(Arc::new(spool)),
+            Some(DeadLetterHook(Arc::new(move |letter| {
                 letters.lock().unwrap().push(letter);
             }))),
-            not_durable_logged: AtomicBool::new(false),
-            committing: AtomicU64::new(0),
-            committed: tokio::sync::Notify::new(),
-        });
+        ));
         let (tx, rx) = mpsc::unbounded_channel();
         drop(rx);
         Tracker {

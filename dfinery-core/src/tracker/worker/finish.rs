@@ -28,7 +28,12 @@ pub(super) enum Fate {
 impl Worker {
     /// Settles the batch `id` after its send.
     pub(super) fn complete(&mut self, id: u64, outcome: Outcome) {
-        let Some(Batch { user, mut ops }) = self.batches.remove(&id) else {
+        let Some(Batch {
+            user,
+            identity,
+            mut ops,
+        }) = self.batches.remove(&id)
+        else {
             return;
         };
         let counters = &self.core.counters;
@@ -37,13 +42,26 @@ impl Worker {
         let failed = ops.split_off(outcome.delivered.min(ops.len()));
         self.delivered(ops);
         if !self.users.contains_key(&user) {
+            // Not reached: a user's queue stays while a batch of it is on the wire. Were it
+            // gone, the rest of the batch could be neither retried nor counted: it is
+            // dead-lettered, so a change that breaks this never loses messages silently.
+            if !failed.is_empty() {
+                let reason = "the tracker's worker no longer had a queue for this user when \
+                    its request ended (a bug of dfinery's); not sent again";
+                tracing::error!(
+                    messages = failed.len(),
+                    reason,
+                    "dead-lettered the rest of a batch whose user's queue was gone"
+                );
+                for op in failed {
+                    self.bury(&identity, op, reason.to_owned(), "unexpected");
+                }
+            }
             return;
         }
         if failed.is_empty() {
             self.backoff.succeeded();
         } else {
-            // The user's identity is cloned only to dead-letter (not for every request).
-            let identity = || self.users.get(&user).map(|q| q.identity.clone());
             match outcome.error {
                 Some(error) if error.is_retryable() => self.retry_later(user, failed, &error),
                 Some(error) if refused_as_a_whole(&error) && failed.len() > 1 => {
@@ -51,21 +69,16 @@ impl Worker {
                 }
                 Some(error) => {
                     let reason = ErrorChain(&error).to_string();
-                    if let Some(identity) = identity() {
-                        self.log_buried(&failed, error.kind(), &reason);
-                        for op in failed {
-                            self.bury(&identity, op, reason.clone(), error.kind());
-                        }
+                    self.log_buried(&failed, error.kind(), &reason);
+                    for op in failed {
+                        self.bury(&identity, op, reason.clone(), error.kind());
                     }
                 }
                 None => {
-                    if let Some(identity) = identity() {
-                        let reason =
-                            "the client confirmed fewer messages than sent, without an error";
-                        self.log_buried(&failed, "unexpected", reason);
-                        for op in failed {
-                            self.bury(&identity, op, reason.to_owned(), "unexpected");
-                        }
+                    let reason = "the client confirmed fewer messages than sent, without an error";
+                    self.log_buried(&failed, "unexpected", reason);
+                    for op in failed {
+                        self.bury(&identity, op, reason.to_owned(), "unexpected");
                     }
                 }
             }
@@ -262,20 +275,31 @@ impl Worker {
         // stored. A batch here may also still wait for a rate-limit permit or a retry: the
         // client does not say which, so the reason names all three.
         let mut under_way = std::collections::HashSet::new();
+        // Batches whose user's queue is gone (not reached: see `complete`), settled as well.
+        let mut orphans = Vec::new();
         for (_, batch) in std::mem::take(&mut self.batches) {
             under_way.extend(batch.ops.iter().map(|op| op.seq));
             Counters::sub(&counters.in_flight, batch.ops.len() as u64);
             Counters::add(&counters.queued, batch.ops.len() as u64);
-            if let Some(queue) = self.users.get_mut(&batch.user) {
-                queue.put_back(batch.ops);
+            match self.users.get_mut(&batch.user) {
+                Some(queue) => queue.put_back(batch.ops),
+                None => orphans.push((batch.identity, batch.ops)),
             }
         }
-        let users: Vec<_> = self.users.drain().map(|(_, q)| q).collect();
+        let mut users: Vec<(Identity, Vec<Queued>)> = self
+            .users
+            .drain()
+            .map(|(_, mut queue)| {
+                let ops = queue.drain();
+                (queue.identity, ops)
+            })
+            .collect();
+        users.extend(orphans);
         self.ids.clear();
         self.ready.clear();
         let mut lost = 0;
-        for mut queue in users {
-            for op in queue.drain() {
+        for (identity, ops) in users {
+            for op in ops {
                 Counters::sub(&self.core.counters.queued, 1);
                 if self.core.spool.is_some() {
                     Counters::add(&self.core.counters.left_in_spool, 1);
@@ -286,7 +310,7 @@ impl Worker {
                     } else {
                         unsent
                     };
-                    self.bury(&queue.identity, op, reason.to_owned(), kind);
+                    self.bury(&identity, op, reason.to_owned(), kind);
                     lost += 1;
                 }
             }
@@ -520,6 +544,125 @@ mod tests {
             .collect();
         let expected: Vec<uuid::Uuid> = records.iter().map(EventRecord::event_log_id).collect();
         assert_eq!(tried, expected, "all three, in order");
+    }
+
+    /// A worker without a spool, its dead letters kept in `letters`, and the handle of its
+    /// channel.
+    fn worker(
+        letters: &Arc<Mutex<Vec<crate::DeadLetter>>>,
+    ) -> (
+        super::Worker,
+        tokio::sync::mpsc::UnboundedSender<crate::tracker::worker::Command>,
+    ) {
+        use crate::tracker::Core;
+        use crate::tracker::builder::Settings;
+        use crate::tracker::capacity::Capacity;
+        use crate::tracker::dead_letter::DeadLetterHook;
+        use std::time::Duration;
+        let letters = Arc::clone(letters);
+        let hook = DeadLetterHook(Arc::new(move |letter| letters.lock().unwrap().push(letter)));
+        let settings = Settings {
+            max_batch_events: 100,
+            max_batch_bytes: 1 << 20,
+            flush_interval: Duration::from_secs(1),
+            max_in_flight: 4,
+            shutdown_timeout: Duration::from_secs(1),
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(1),
+            give_up_after: None,
+            on_dead_letter: Some(hook.clone()),
+        };
+        let core = Arc::new(Core::new(Capacity::new(100, 1 << 20), None, Some(hook)));
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let worker = super::Worker::new(crate::tracker::client_to_nowhere(), settings, core, rx, 0);
+        (worker, tx)
+    }
+
+    /// Two messages of one user, taken by `worker` for a request; returns the batch's id.
+    fn on_the_wire(worker: &mut super::Worker, user: &Identity) -> u64 {
+        use crate::tracker::metrics::Counters;
+        for seq in 1..=2 {
+            let message = Message::Event(EventRecord::builder("coupon_used").build().unwrap());
+            let weight = message.weight();
+            worker.core.capacity.try_take(weight).unwrap();
+            Counters::add(&worker.core.counters.accepted, 1);
+            Counters::add(&worker.core.counters.queued, 1);
+            Counters::add(&worker.core.counters.queued_bytes, weight as u64);
+            worker.receive(crate::tracker::worker::Incoming {
+                seq,
+                identity: user.clone(),
+                message,
+                weight,
+            });
+        }
+        worker.schedule_all();
+        worker.dispatch();
+        assert_eq!(worker.core.metrics().in_flight, 2);
+        *worker.batches.keys().next().expect("a batch on the wire")
+    }
+
+    /// A batch that comes back for a user whose queue is gone (no code path removes it while
+    /// a batch is on the wire: this guards a change that would) is dead-lettered rather than
+    /// dropped. Before, `complete` returned without settling it: nothing delivered, nothing
+    /// dead-lettered, the counters no longer balanced and a shutdown waited for it in vain.
+    #[tokio::test]
+    async fn a_batch_whose_users_queue_is_gone_is_dead_lettered_never_dropped() {
+        let letters = Arc::new(Mutex::new(Vec::new()));
+        let (mut worker, _tx) = worker(&letters);
+        let user = Identity::new(Identifier::ExternalId, "u1").unwrap();
+        let id = on_the_wire(&mut worker, &user);
+        worker.users.clear();
+        worker.ids.clear();
+        let failed = crate::Error::Timeout {
+            endpoint: crate::wire::Endpoint::Events,
+            after: std::time::Duration::from_secs(1),
+        };
+        worker.complete(
+            id,
+            super::Outcome {
+                delivered: 0,
+                resent: 0,
+                error: Some(failed),
+            },
+        );
+        let metrics = worker.core.metrics();
+        assert_eq!(
+            (metrics.dead_lettered, metrics.queued, metrics.in_flight),
+            (2, 0, 0),
+            "{metrics:?}"
+        );
+        assert!(metrics.balanced(), "{metrics:?}");
+        assert_eq!(worker.live, 0);
+        let letters = letters.lock().unwrap();
+        assert_eq!(letters.len(), 2, "{letters:?}");
+        assert!(
+            letters
+                .iter()
+                .all(|l| l.kind == "unexpected" && l.identity == user)
+        );
+    }
+
+    /// The same at the shutdown's deadline: a batch on the wire whose user's queue is gone is
+    /// dead-lettered with the rest (before, it was left counted as queued).
+    #[tokio::test]
+    async fn a_batch_whose_users_queue_is_gone_is_dead_lettered_at_the_deadline() {
+        let letters = Arc::new(Mutex::new(Vec::new()));
+        let (mut worker, _tx) = worker(&letters);
+        let user = Identity::new(Identifier::ExternalId, "u1").unwrap();
+        on_the_wire(&mut worker, &user);
+        worker.users.clear();
+        worker.ids.clear();
+        worker.expire();
+        let metrics = worker.core.metrics();
+        assert_eq!(
+            (metrics.dead_lettered, metrics.queued, metrics.in_flight),
+            (2, 0, 0),
+            "{metrics:?}"
+        );
+        assert!(metrics.balanced(), "{metrics:?}");
+        let letters = letters.lock().unwrap();
+        assert_eq!(letters.len(), 2, "{letters:?}");
+        assert!(letters.iter().all(|l| l.kind == "shutdown_deadline"));
     }
 
     /// A dead letter's event is a copy of its own: a callback that keeps letters keeps no

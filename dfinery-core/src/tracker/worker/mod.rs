@@ -223,6 +223,8 @@ type Sending = FuturesUnordered<Pin<Box<dyn Future<Output = (u64, Outcome)> + Se
 /// A batch on the wire: whose, and its messages.
 struct Batch {
     user: u64,
+    /// The user's identity, to dead-letter with.
+    identity: Identity,
     ops: Vec<Queued>,
 }
 
@@ -613,7 +615,14 @@ impl Worker {
                 .collect();
             let id = self.next_batch;
             self.next_batch += 1;
-            self.batches.insert(id, Batch { user, ops });
+            self.batches.insert(
+                id,
+                Batch {
+                    user,
+                    identity: identity.clone(),
+                    ops,
+                },
+            );
             let client = self.client.clone();
             self.sending.push(Box::pin(async move {
                 (id, send(client, identity, messages).await)
