@@ -17,7 +17,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// gauges (the state now); every other field is a counter, counted from 0 when the tracker is
 /// built, only ever growing and never reset (a new tracker, as in a restarted process, starts
 /// again from 0, so graph their rate). One exception: a call racing the worker's stop (after
-/// `shutdown`) takes its messages back out of `accepted` and returns `Closed`.
+/// `shutdown`) takes its messages back out of `accepted` and returns `Closed`. (An awaited
+/// call with a spool whose commit began before the stop is not taken back: its messages are
+/// on disk, and are counted accepted and left in the spool.)
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TrackerMetrics {
