@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tracing::Level;
 
-use crate::support::{DOWN, login, spool_path, tracker_to, user};
+use crate::support::{DOWN, Letters, login, spool_path, tracker_to, user};
 
 const DROPPED: &str =
     "every `Tracker` handle was dropped without `shutdown` while 3 messages were undelivered";
@@ -82,25 +82,52 @@ fn paused_runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// Without a spool, the messages a stopped runtime takes with it are lost: each is
+/// dead-lettered (before, only a log line said so: no letter reached the callback, and
+/// `queued` kept counting them), and later calls say why they are refused.
 #[test]
 fn a_runtime_stopped_under_a_live_tracker_reports_the_lost_messages_and_later_calls_say_why() {
     let capture = crate::capture::this_thread(Level::INFO);
     let runtime = paused_runtime();
     let kim = user("kim");
+    let letters = Letters::default();
     let tracker = runtime.block_on(async {
-        let tracker = tracker_to(DOWN).build().unwrap();
+        let tracker = letters.hook(tracker_to(DOWN)).build().unwrap();
         for _ in 0..3 {
             tracker.track(&kim, login()).await.unwrap();
         }
+        // The worker takes them.
+        tokio::time::sleep(Duration::from_millis(10)).await;
         tracker
     });
+    // Handed over after the runtime last ran its worker: still in the channel when it stops.
+    tracker.try_track(&kim, login()).unwrap();
     // The handle lives on; the runtime its worker ran on does not.
     drop(runtime);
+    let letters = letters.all();
+    assert_eq!(letters.len(), 4, "{letters:?}");
+    for letter in &letters {
+        assert_eq!(letter.kind, "runtime_stopped", "{letter:?}");
+        assert!(!letter.still_delivered(), "{letter:?}");
+        assert!(
+            letter.reason.starts_with(
+                "not delivered: the Tokio runtime running the tracker's worker stopped"
+            ) || letter.reason.starts_with("its request was under way when"),
+            "{letter:?}"
+        );
+    }
+    let metrics = tracker.metrics();
+    assert_eq!(
+        (metrics.dead_lettered, metrics.queued, metrics.in_flight),
+        (4, 0, 0),
+        "{metrics:?}"
+    );
+    assert!(metrics.balanced(), "{metrics:?}");
     let text = capture.text();
     assert!(text.contains(" ERROR "), "{text}");
     assert!(
         text.contains(
-            "the Tokio runtime running the tracker's worker stopped while 3 messages were undelivered; they are lost"
+            "the Tokio runtime running the tracker's worker stopped while 4 messages were undelivered; they are lost, and dead-lettered with kind `runtime_stopped`"
         ),
         "{text}"
     );
@@ -174,6 +201,13 @@ fn a_runtime_stopped_under_a_live_tracker_with_a_spool_says_where_the_messages_w
         text.contains(&format!("spool={}", path.display())),
         "the path is a field a log pipeline can filter on: {text}"
     );
+    let metrics = tracker.metrics();
+    assert_eq!(
+        (metrics.left_in_spool, metrics.queued, metrics.in_flight),
+        (3, 0, 0),
+        "{metrics:?}"
+    );
+    assert!(metrics.balanced(), "{metrics:?}");
     drop(tracker);
 }
 

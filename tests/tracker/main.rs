@@ -4,8 +4,9 @@
 //! rate limits, latency) after which every message is delivered or dead-lettered, no hidden
 //! block of the runtime's thread by the spool, and a tracker dropped without `shutdown` saying
 //! what it leaves undelivered. Time is Tokio's paused clock, except in
-//! `crash.rs`, which kills a child process in real time, and `no_block`, which watches a real
-//! thread (see CONTRIBUTING.md, "Tests that depend on wall-clock time").
+//! `crash.rs`, which kills a child process in real time, `no_block`, which watches a real
+//! thread, and `races.rs`, whose calls race the worker's stop on real threads (see
+//! CONTRIBUTING.md, "Tests that depend on wall-clock time").
 #![deny(warnings)]
 
 mod alloc_meter;
@@ -19,5 +20,6 @@ mod dropped;
 mod faults;
 mod no_block;
 mod ordering;
+mod races;
 mod spool;
 mod support;

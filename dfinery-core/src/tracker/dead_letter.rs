@@ -14,7 +14,8 @@ use crate::encode::value::Datetime;
 
 /// A message that will not be sent again: DFINERY refused it for good (validation, token,
 /// service id, an undocumented answer), a retry limit ran out, or, without a spool, the
-/// shutdown deadline passed before it was delivered.
+/// shutdown deadline passed before it was delivered, or the runtime running the tracker
+/// stopped while a handle was still alive.
 ///
 /// One kind is a notice, not a drop: `not_durable`, handed to the
 /// callback (never to the spool's dead-letter table, never counted in
@@ -36,8 +37,9 @@ pub struct DeadLetter {
     /// Why, in words: the error of the last attempt.
     pub reason: String,
     /// The error's short name (`validation`, `auth`, `service_id`, `unexpected`, …, or
-    /// `shutdown_deadline`, `retry_limit`; or `not_durable` for a message still delivered, see
-    /// [`still_delivered`](DeadLetter::still_delivered)).
+    /// `shutdown_deadline`, `retry_limit`, `runtime_stopped` (without a spool, the Tokio
+    /// runtime running the tracker stopped before it was delivered); or `not_durable` for a
+    /// message still delivered, see [`still_delivered`](DeadLetter::still_delivered)).
     pub kind: String,
     /// Sends made.
     pub attempts: u32,

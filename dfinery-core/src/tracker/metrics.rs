@@ -17,7 +17,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// gauges (the state now); every other field is a counter, counted from 0 when the tracker is
 /// built, only ever growing and never reset (a new tracker, as in a restarted process, starts
 /// again from 0, so graph their rate). One exception: a call racing the worker's stop (after
-/// `shutdown`) takes its messages back out of `accepted` and returns `Closed`.
+/// `shutdown`) takes its messages back out of `accepted` and returns `Closed`. (An awaited
+/// call with a spool whose commit began before the stop is not taken back: its messages are
+/// on disk, and are counted accepted and left in the spool.)
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TrackerMetrics {
@@ -40,12 +42,14 @@ pub struct TrackerMetrics {
     /// Messages sent again after a failure: each resend counts once, the client's retries of
     /// a request that then succeeded included.
     pub retried: u64,
-    /// Messages DFINERY refused for good (or that could not be delivered before the shutdown
-    /// deadline without a spool): kept in the spool's dead-letter table or handed to the
-    /// dead-letter callback, never retried again.
+    /// Messages DFINERY refused for good (or that, without a spool, could not be delivered
+    /// before the shutdown deadline or before the runtime running the tracker stopped): kept in
+    /// the spool's dead-letter table or handed to the dead-letter callback, never retried again.
     pub dead_lettered: u64,
-    /// Messages still undelivered at the shutdown deadline, kept in the spool for the next
-    /// start.
+    /// Messages kept in the spool for the next start: still undelivered at the shutdown
+    /// deadline or when the runtime running the tracker stopped, or synced by the commit of an
+    /// awaited call that ended after the tracker had stopped (a shutdown meanwhile, or its
+    /// runtime stopping).
     pub left_in_spool: u64,
     /// Messages accepted by a `try_` form whose spool write then failed (a full or failing
     /// disk): they stay in memory and are delivered, but are not on disk, so a crash before

@@ -23,7 +23,8 @@ pub use spool::Spool;
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::BufMut;
@@ -54,9 +55,12 @@ use worker::{Command, Incoming, Worker};
 /// drains what is queued, within [`shutdown_timeout`](TrackerBuilder::shutdown_timeout), as
 /// long as the runtime runs; messages still undelivered then are logged (a warning without a
 /// spool, since they are lost if the runtime stops first). When the runtime the tracker was
-/// built in stops first, while a handle is still alive, the worker stops with it: what it held
-/// is logged (an error without a spool, as it is lost; with one it stays in the spool for the
-/// next start), and every later call returns [`TrackError::Closed`].
+/// built in stops first, while a handle is still alive, the worker stops with it: without a
+/// spool what it held is lost, each message dead-lettered with kind `runtime_stopped` (to the
+/// [dead-letter callback](TrackerBuilder::on_dead_letter), counted in
+/// [`TrackerMetrics::dead_lettered`]) and the loss logged as an error; with one it stays in the
+/// spool for the next start (counted in [`TrackerMetrics::left_in_spool`]). Every later call
+/// returns [`TrackError::Closed`].
 ///
 /// Use it to send from a hot path without waiting for DFINERY. One worker task batches
 /// messages per user, delivers them in order, retries what can be retried, dead-letters what
@@ -146,15 +150,70 @@ pub(crate) struct Core {
     /// A `try_` message not made durable was logged and no spool write has succeeded since:
     /// the next ones are counted, not logged (a failing disk would log one line per call).
     pub(crate) not_durable_logged: AtomicBool,
+    /// Awaited commits whose messages are not handed to the worker yet (see [`Committing`]).
+    committing: AtomicU64,
+    /// Told when [`committing`](Core::committing) drops to 0.
+    committed: tokio::sync::Notify,
 }
 
 impl Core {
+    pub(crate) fn new(
+        capacity: Capacity,
+        spool: Option<Arc<Spool>>,
+        on_dead_letter: Option<DeadLetterHook>,
+    ) -> Core {
+        Core {
+            capacity,
+            counters: Counters::default(),
+            spool,
+            on_dead_letter,
+            not_durable_logged: AtomicBool::new(false),
+            committing: AtomicU64::new(0),
+            committed: tokio::sync::Notify::new(),
+        }
+    }
+
     /// Every counter now, with the spool's.
     pub(crate) fn metrics(&self) -> TrackerMetrics {
         let (spooled, spooled_bytes, recreated) = self.spool.as_ref().map_or((0, 0, 0), |s| {
             (s.pending_len(), s.pending_bytes(), s.recreated())
         });
         self.counters.snapshot(spooled, spooled_bytes, recreated)
+    }
+
+    /// Waits until every awaited commit counted in [`committing`](Core::committing) has handed
+    /// its messages over (or given their room back): the worker's last step, so that its report
+    /// counts what those commits leave in the spool once the worker has stopped.
+    pub(crate) async fn commits_ended(&self) {
+        loop {
+            let ended = self.committed.notified();
+            if self.committing.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            // Told after the load, the permit `notify_one` left wakes this at once.
+            ended.await;
+        }
+    }
+}
+
+/// An awaited commit in progress, counted in [`Core::committing`] from before the call checks
+/// that the tracker is open until its callback has handed its messages over (or given their
+/// room back), or is dropped uncalled. A shutdown sets `closed` before the worker's last step
+/// reads the count, so a commit either is counted by then or sees `closed` and is refused.
+struct Committing(Arc<Core>);
+
+impl Committing {
+    fn enter(core: Arc<Core>) -> Committing {
+        core.committing.fetch_add(1, Ordering::SeqCst);
+        Committing(core)
+    }
+}
+
+impl Drop for Committing {
+    fn drop(&mut self) {
+        if self.0.committing.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.committed.notify_one();
+        }
     }
 }
 
@@ -170,12 +229,16 @@ enum Held {
 }
 
 impl Held {
-    /// Counts the messages as accepted and hands them to the worker (see [`hand_over`]).
+    /// Counts the messages as accepted and hands them to the worker (see [`hand_over`]); their
+    /// entries are synced, so when the worker has stopped they stay in the spool.
     fn hand_over(self, core: &Core, tx: &mpsc::UnboundedSender<Command>) -> Result<(), TrackError> {
-        let spool = core.spool.as_deref();
+        let entries = match core.spool.as_deref() {
+            Some(spool) => Entries::Synced(spool),
+            None => Entries::None,
+        };
         match self {
-            Held::One(ready) => hand_over_one(&core.counters, &core.capacity, spool, tx, ready),
-            Held::Group(group) => hand_over(&core.counters, &core.capacity, spool, tx, group),
+            Held::One(ready) => hand_over_one(&core.counters, &core.capacity, entries, tx, ready),
+            Held::Group(group) => hand_over(&core.counters, &core.capacity, entries, tx, group),
         }
     }
 
@@ -215,13 +278,11 @@ impl Tracker {
         spool: Option<Arc<Spool>>,
     ) -> Tracker {
         let next_seq = spool.as_ref().map_or(0, |s| s.last_seq()) + 1;
-        let core = Arc::new(Core {
-            capacity: Capacity::new(queue_cap, queue_cap_bytes),
-            counters: Counters::default(),
+        let core = Arc::new(Core::new(
+            Capacity::new(queue_cap, queue_cap_bytes),
             spool,
-            on_dead_letter: settings.on_dead_letter.clone(),
-            not_durable_logged: AtomicBool::new(false),
-        });
+            settings.on_dead_letter.clone(),
+        ));
         let (tx, rx) = mpsc::unbounded_channel();
         let shutdown_timeout = settings.shutdown_timeout;
         let worker = Worker::new(client, settings, Arc::clone(&core), rx, next_seq - 1);
@@ -282,7 +343,10 @@ impl Tracker {
     ///
     /// Dropping the future while it waits for room queues nothing; dropping it once it has
     /// room (while the commit runs) still queues the event, which is then on disk as soon as
-    /// the commit ends.
+    /// the commit ends. When the tracker has stopped by the time that commit ends (it was shut
+    /// down meanwhile, or its runtime stopped), the event stays in the spool for the next
+    /// start, counted in [`TrackerMetrics::left_in_spool`] (and the call, if still awaited,
+    /// returns `Ok`).
     ///
     /// With a spool, calls that wait at the same time share one commit and its disk sync, so
     /// many concurrent callers (a web server's handlers) are fast; one task awaiting this in a
@@ -410,50 +474,48 @@ impl Tracker {
             .prepare(identity.clone(), message, weight)
             .inspect_err(|_| core.capacity.give_back(weight))
             .map_err(|e| self.refuse(e))?;
-        if let (Some(spool), Some(bytes)) = (&core.spool, ready.stored.take()) {
-            let seq = ready.incoming.seq;
-            // Nobody waits: a failed commit is logged by the writer, counted here as not
-            // durable and told to the dead-letter callback (which needs the message: a copy of
-            // its entry, kept only when there is a callback); the message is still delivered
-            // from memory (it just is not on disk).
-            let notice = core
-                .on_dead_letter
-                .is_some()
-                .then(|| (bytes.clone(), self.inner.tx.clone()));
-            let inner = Arc::clone(&self.inner.core);
-            let done: spool::Done = Box::new(move |result| match result {
-                Err(error) => {
-                    Counters::add(&inner.counters.not_durable, 1);
-                    if !inner.not_durable_logged.swap(true, Ordering::Relaxed) {
-                        tracing::error!(
-                            seq,
-                            %error,
-                            "a message accepted by try_ is not on disk; it is delivered \
-                             from memory; the next ones are counted in \
-                             `TrackerMetrics::not_durable`, not logged each, until a spool \
-                             write succeeds"
-                        );
-                    }
-                    if let Some((bytes, tx)) = notice {
-                        tell_not_durable(&inner, &tx, seq, &bytes.to_vec(), &error);
-                    }
-                }
-                Ok(()) => {
-                    if inner.not_durable_logged.load(Ordering::Relaxed) {
-                        inner.not_durable_logged.store(false, Ordering::Relaxed);
-                    }
-                }
-            });
-            spool.enqueue(Write::Insert { seq, bytes }, Mode::Soon, Some(done));
-        }
-        hand_over_one(
+        let insert = match (&core.spool, ready.stored.take()) {
+            (Some(spool), Some(bytes)) => {
+                let seq = ready.incoming.seq;
+                // Nobody waits: a failed commit is logged by the writer, counted as not durable
+                // and told to the dead-letter callback (which needs the message: a copy of its
+                // entry, kept only when there is a callback); the message is still delivered
+                // from memory (it just is not on disk). Only once the worker took it: the
+                // commit may end before or after the hand-over below (see `TryInsert`).
+                let insert = Arc::new(TryInsert {
+                    core: Arc::clone(&self.inner.core),
+                    seq,
+                    notice: core
+                        .on_dead_letter
+                        .is_some()
+                        .then(|| (bytes.clone(), self.inner.tx.clone())),
+                    state: AtomicU8::new(0),
+                    error: OnceLock::new(),
+                });
+                let done: spool::Done = Box::new({
+                    let insert = Arc::clone(&insert);
+                    move |result| insert.committed(result)
+                });
+                spool.enqueue(Write::Insert { seq, bytes }, Mode::Soon, Some(done));
+                Some((insert, spool))
+            }
+            _ => None,
+        };
+        let entries = match &insert {
+            Some((_, spool)) => Entries::Unsynced(spool),
+            None => Entries::None,
+        };
+        let handed_over = hand_over_one(
             &core.counters,
             &core.capacity,
-            core.spool.as_deref(),
+            entries,
             &self.inner.tx,
             ready,
-        )
-        .map_err(|e| self.refuse(e))
+        );
+        if let Some((insert, _)) = insert {
+            insert.decided(handed_over.is_ok());
+        }
+        handed_over.map_err(|e| self.refuse(e))
     }
 
     /// Queues any [`Message`] for `identity`, waiting for room and, with a spool, until it is
@@ -485,8 +547,14 @@ impl Tracker {
         }
         // In memory: handed over at once, as one message (no list to allocate).
         let core = &*self.inner.core;
-        hand_over_one(&core.counters, capacity, None, &self.inner.tx, ready)
-            .map_err(|e| self.refuse(e))
+        hand_over_one(
+            &core.counters,
+            capacity,
+            Entries::None,
+            &self.inner.tx,
+            ready,
+        )
+        .map_err(|e| self.refuse(e))
     }
 
     /// Queues messages, each with its user, waiting for room and, with a spool, until they are
@@ -677,8 +745,14 @@ impl Tracker {
         }
         let core = &*self.inner.core;
         let Some(spool) = core.spool.clone() else {
-            return hand_over(&core.counters, &core.capacity, None, &self.inner.tx, group)
-                .map_err(|e| self.refuse(e));
+            return hand_over(
+                &core.counters,
+                &core.capacity,
+                Entries::None,
+                &self.inner.tx,
+                group,
+            )
+            .map_err(|e| self.refuse(e));
         };
         let writes: Vec<Write> = group
             .iter_mut()
@@ -710,25 +784,35 @@ impl Tracker {
     /// Hands `writes` to the spool's writer in the next synced commit and waits for its
     /// answer. Once the commit ends, `held` is queued (or its room given back when the commit
     /// failed) on the runtime's answering task, so that happens even when this future is
-    /// dropped.
+    /// dropped; when the worker has stopped by then, the synced messages stay in the spool for
+    /// the next start (see [`hand_over_command`]).
     async fn commit_then(
         &self,
         spool: Arc<Spool>,
         writes: impl Into<spool::Part>,
         held: Held,
     ) -> Result<(), TrackError> {
-        let core = Arc::clone(&self.inner.core);
+        let committing = Committing::enter(Arc::clone(&self.inner.core));
+        if self.inner.closed.load(Ordering::SeqCst) {
+            // Shut down since the call began: the worker's report may already be made.
+            held.give_back(&self.inner.core.capacity);
+            drop(committing);
+            return Err(self.refuse(TrackError::Closed));
+        }
         let tx = self.inner.tx.clone();
         let (reply, answer) = oneshot::channel();
         let done: spool::Done = Box::new(move |result| {
+            let core = &*committing.0;
             let outcome = match result {
-                Ok(()) => held.hand_over(&core, &tx),
+                Ok(()) => held.hand_over(core, &tx),
                 Err(error) => {
                     held.give_back(&core.capacity);
                     Err(TrackError::Spool(error))
                 }
             };
             let _ = reply.send(outcome);
+            // Counted until here: the shutdown's report waits for this hand-over.
+            drop(committing);
         });
         spool.enqueue_answered_in_runtime(writes, Mode::Wait, done);
         drop(spool);
@@ -769,6 +853,87 @@ fn stored_entry(
     });
     result?;
     Ok(bytes.into())
+}
+
+/// The spool insert of a `try_` message. Its commit may fail before or after the call learns
+/// whether the worker took the message (a stopped worker refuses it, and the call returns
+/// `Closed`): the failure is told (counted in `not_durable`, logged, and to the dead-letter
+/// callback, as the message is still delivered from memory) only for a message the worker took,
+/// by whichever of the two comes second. A refused message is not delivered: telling the
+/// callback it is "still queued in memory and delivered" would be false.
+struct TryInsert {
+    core: Arc<Core>,
+    seq: u64,
+    /// The entry and the worker's channel, for the dead-letter callback, when there is one.
+    notice: Option<(spool::Stored, mpsc::UnboundedSender<Command>)>,
+    /// [`TryInsert::DECIDED`], [`TryInsert::ACCEPTED`] and [`TryInsert::FAILED`].
+    state: AtomicU8,
+    /// Why the commit failed; set before [`TryInsert::FAILED`] is.
+    error: OnceLock<SpoolError>,
+}
+
+impl TryInsert {
+    /// The call knows whether the worker took the message.
+    const DECIDED: u8 = 1;
+    /// It did.
+    const ACCEPTED: u8 = 2;
+    /// The insert's commit failed.
+    const FAILED: u8 = 4;
+
+    /// The insert's commit ended, on the writer thread.
+    fn committed(&self, result: Result<(), SpoolError>) {
+        let core = &*self.core;
+        match result {
+            Err(error) => {
+                let _ = self.error.set(error);
+                let before = self.state.fetch_or(TryInsert::FAILED, Ordering::AcqRel);
+                if before & TryInsert::ACCEPTED != 0 {
+                    self.not_durable();
+                }
+            }
+            Ok(()) => {
+                if core.not_durable_logged.load(Ordering::Relaxed) {
+                    core.not_durable_logged.store(false, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    /// The call handed the message over (`accepted`) or was refused.
+    fn decided(&self, accepted: bool) {
+        let bits = if accepted {
+            TryInsert::DECIDED | TryInsert::ACCEPTED
+        } else {
+            TryInsert::DECIDED
+        };
+        let before = self.state.fetch_or(bits, Ordering::AcqRel);
+        if accepted && before & TryInsert::FAILED != 0 {
+            self.not_durable();
+        }
+    }
+
+    /// Counts, logs (the first of a run) and tells the callback that the accepted message is
+    /// not on disk.
+    fn not_durable(&self) {
+        let Some(error) = self.error.get() else {
+            return;
+        };
+        let core = &*self.core;
+        let seq = self.seq;
+        Counters::add(&core.counters.not_durable, 1);
+        if !core.not_durable_logged.swap(true, Ordering::Relaxed) {
+            tracing::error!(
+                seq,
+                %error,
+                "a message accepted by try_ is not on disk; it is delivered from memory; the \
+                 next ones are counted in `TrackerMetrics::not_durable`, not logged each, until \
+                 a spool write succeeds"
+            );
+        }
+        if let Some((bytes, tx)) = &self.notice {
+            tell_not_durable(core, tx, seq, &bytes.to_vec(), error);
+        }
+    }
 }
 
 /// Tells the dead-letter callback that the `try_` message `seq` (spooled as `bytes`) could not
@@ -818,13 +983,29 @@ fn identify_now() -> Message {
     }
 }
 
+/// The spool entries of messages handed to the worker, which decide what a hand-over the
+/// worker refuses (it has stopped) does with them.
+#[derive(Clone, Copy)]
+enum Entries<'a> {
+    /// None: no spool. The messages are taken back and the call refused.
+    None,
+    /// Handed to the spool's writer, maybe not synced yet (a `try_` call, which is refused):
+    /// removed.
+    Unsynced(&'a Spool),
+    /// Synced (an awaited call's commit ended): kept for the next start, counted in
+    /// `left_in_spool`, and the call accepted. Its caller may be gone (a future dropped while
+    /// its commit ran), so a refusal would tell nobody, and removing the entries would lose
+    /// messages the docs promise are queued.
+    Synced(&'a Spool),
+}
+
 /// Counts `group` as accepted and hands it to the worker; when the worker has stopped, takes
-/// it back (its room, and its spool entries) and says so. One message goes alone, without a
-/// list.
+/// it back (its room, and its spool entries) and says so, or leaves it in the spool (see
+/// [`Entries`]). One message goes alone, without a list.
 fn hand_over(
     counters: &Counters,
     capacity: &Capacity,
-    spool: Option<&Spool>,
+    entries: Entries<'_>,
     tx: &mpsc::UnboundedSender<Command>,
     mut group: Vec<Ready>,
 ) -> Result<(), TrackError> {
@@ -834,29 +1015,29 @@ fn hand_over(
         Some(ready) if group.is_empty() => Command::Message(ready.incoming),
         last => Command::Messages(group.into_iter().chain(last).map(|r| r.incoming).collect()),
     };
-    hand_over_command(counters, capacity, spool, tx, command, count, bytes)
+    hand_over_command(counters, capacity, entries, tx, command, count, bytes)
 }
 
 /// [`hand_over`] of one message, which needs no list: the path of every in-memory `track`.
 fn hand_over_one(
     counters: &Counters,
     capacity: &Capacity,
-    spool: Option<&Spool>,
+    entries: Entries<'_>,
     tx: &mpsc::UnboundedSender<Command>,
     ready: Ready,
 ) -> Result<(), TrackError> {
     let bytes = ready.incoming.weight as u64;
     let command = Command::Message(ready.incoming);
-    hand_over_command(counters, capacity, spool, tx, command, 1, bytes)
+    hand_over_command(counters, capacity, entries, tx, command, 1, bytes)
 }
 
 /// Counts the `count` messages (of `bytes` in all) that `command` holds as accepted and hands
 /// it to the worker; when the worker has stopped, takes them back (their room, and their
-/// spool entries) and says so.
+/// spool entries) and says so, or leaves them in the spool (see [`Entries`]).
 fn hand_over_command(
     counters: &Counters,
     capacity: &Capacity,
-    spool: Option<&Spool>,
+    entries: Entries<'_>,
     tx: &mpsc::UnboundedSender<Command>,
     command: Command,
     count: u64,
@@ -866,8 +1047,7 @@ fn hand_over_command(
     Counters::add(&counters.queued, count);
     Counters::add(&counters.queued_bytes, bytes);
     if let Err(mpsc::error::SendError(command)) = tx.send(command) {
-        // The worker has stopped (shut down, or its runtime ended): take the messages back.
-        Counters::sub(&counters.accepted, count);
+        // The worker has stopped (shut down, or its runtime ended).
         Counters::sub(&counters.queued, count);
         Counters::sub(&counters.queued_bytes, bytes);
         let incoming = match command {
@@ -878,9 +1058,27 @@ fn hand_over_command(
         for message in &incoming {
             capacity.give_back(message.weight);
         }
-        if let Some(spool) = spool {
-            let removes: Vec<_> = incoming.iter().map(|m| Write::Remove(m.seq)).collect();
-            spool.enqueue(removes, Mode::Soon, None);
+        match entries {
+            Entries::Synced(spool) => {
+                // On disk: left there for the next start, and counted so.
+                Counters::add(&counters.left_in_spool, count);
+                tracing::warn!(
+                    messages = count,
+                    first_seq = incoming.first().map_or(0, |m| m.seq),
+                    spool = %spool.path().display(),
+                    "the tracker had stopped (shut down, or its runtime ended) when the spool \
+                     synced {count} messages of awaited calls; they stay in the spool `{}` and \
+                     the next tracker opened on it delivers them",
+                    spool.path().display()
+                );
+                return Ok(());
+            }
+            Entries::Unsynced(spool) => {
+                Counters::sub(&counters.accepted, count);
+                let removes: Vec<_> = incoming.iter().map(|m| Write::Remove(m.seq)).collect();
+                spool.enqueue(removes, Mode::Soon, None);
+            }
+            Entries::None => Counters::sub(&counters.accepted, count),
         }
         return Err(TrackError::Closed);
     }
@@ -940,9 +1138,205 @@ pub(crate) fn client_to_nowhere() -> Client {
 
 #[cfg(test)]
 mod tests {
+    use std::future::Future;
+
     use super::*;
     use crate::encode::record::{EventRecord, UserProperties};
     use crate::{Identifier, ItemBuilder};
+
+    /// The spool at `path`, once the last holder of the tracker's spool has let go of it.
+    fn reopen(path: &std::path::Path) -> Spool {
+        let waiting = std::time::Instant::now();
+        loop {
+            match Spool::open(path) {
+                Ok(spool) => return spool,
+                Err(SpoolError::InUse { .. }) if waiting.elapsed() < Duration::from_secs(30) => {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err(error) => panic!("{error}"),
+            }
+        }
+    }
+
+    /// The spool's writer thread held in the callback of a commit until the gate returned is
+    /// dropped or sent to; returns once the writer is held.
+    async fn hold_the_writer(spool: &Spool) -> std::sync::mpsc::Sender<()> {
+        let (entered, held) = oneshot::channel();
+        let (open, gate) = std::sync::mpsc::channel::<()>();
+        spool.enqueue(
+            Vec::new(),
+            Mode::Wait,
+            Some(Box::new(move |_| {
+                let _ = entered.send(());
+                let _ = gate.recv();
+            })),
+        );
+        held.await.expect("the writer runs the callback");
+        open
+    }
+
+    /// An awaited call dropped while its commit runs still queues its event, as its docs
+    /// promise. When the tracker shuts down before that commit ends (nothing was queued, so the
+    /// worker closes its channel at once), the event is on disk: it stays in the spool for the
+    /// next start, and the shutdown's report counts it. Before, the refused hand-over removed
+    /// the synced entry and told the dropped call: the event was gone without a trace.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_awaited_call_dropped_during_its_commit_stays_in_the_spool_when_the_tracker_stops() {
+        let path = crate::tracker::test_files::path("dropped-during-commit");
+        let tracker = Tracker::builder(client_to_nowhere())
+            .spool(&path)
+            .build()
+            .unwrap();
+        let spool = tracker.inner.core.spool.clone().expect("a spool");
+        let gate = hold_the_writer(&spool).await;
+        drop(spool);
+        let user = Identity::new(Identifier::ExternalId, "u1").unwrap();
+        {
+            let call = tracker.track(&user, EventRecord::builder("df_login").build().unwrap());
+            let mut call = std::pin::pin!(call);
+            let polled =
+                std::future::poll_fn(|cx| std::task::Poll::Ready(call.as_mut().poll(cx))).await;
+            assert!(polled.is_pending(), "waits for its commit: {polled:?}");
+        }
+        let shutdown = tokio::spawn({
+            let tracker = tracker.clone();
+            async move { tracker.shutdown().await }
+        });
+        let waiting = std::time::Instant::now();
+        while !tracker.inner.tx.is_closed() {
+            assert!(
+                waiting.elapsed() < Duration::from_secs(30),
+                "the worker closes its channel"
+            );
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        gate.send(()).unwrap();
+        let report = shutdown.await.unwrap().unwrap();
+        let metrics = tracker.metrics();
+        drop(tracker);
+        let spool = tokio::task::spawn_blocking(move || reopen(&path))
+            .await
+            .unwrap();
+        let dead_letters = spool.dead_letters().unwrap().len() as u64;
+        assert_eq!(
+            spool.pending_len() + report.delivered + dead_letters,
+            1,
+            "the event is delivered, dead-lettered or in the spool: {report:?}"
+        );
+        assert_eq!(report.left_in_spool, 1, "{report:?}");
+        assert_eq!((metrics.accepted, metrics.queued), (1, 0), "{metrics:?}");
+        assert!(metrics.balanced(), "{metrics:?}");
+    }
+
+    /// A tracker on `spool` whose worker has stopped (its channel closed) while the checks of a
+    /// call still pass: what a shutdown leaves a call that passed them just before it, or a
+    /// runtime that stops, until the call hands its message over. Dead letters go to `letters`.
+    fn with_a_stopped_worker(
+        spool: Spool,
+        letters: &Arc<std::sync::Mutex<Vec<DeadLetter>>>,
+    ) -> Tracker {
+        let letters = Arc::clone(letters);
+        let core = Arc::new(Core::new(
+            Capacity::new(100, 1 << 20),
+            Some(Arc::new(spool)),
+            Some(DeadLetterHook(Arc::new(move |letter| {
+                letters.lock().unwrap().push(letter);
+            }))),
+        ));
+        let (tx, rx) = mpsc::unbounded_channel();
+        drop(rx);
+        Tracker {
+            inner: Arc::new(Shared {
+                tx,
+                closed: AtomicBool::new(false),
+                next_seq: AtomicU64::new(1),
+                shutdown_timeout: Duration::from_secs(1),
+                core,
+            }),
+        }
+    }
+
+    /// A `try_` call the stopped worker refused (`Closed`: nothing accepted) had already handed
+    /// its insert to the spool's writer; that insert's commit failing is no news for the
+    /// dead-letter callback. Before, it was told the message was "still queued in memory and
+    /// delivered" (kind `not_durable`), and `not_durable` counted a message never accepted.
+    #[tokio::test]
+    async fn a_try_call_refused_by_a_stopped_worker_is_never_told_not_durable() {
+        let path = crate::tracker::test_files::path("refused-not-durable");
+        let (spool, disk) = spool::open_counted(&path);
+        disk.fail_writes.store(true, Ordering::SeqCst);
+        let letters = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let tracker = with_a_stopped_worker(spool, &letters);
+        let user = Identity::new(Identifier::ExternalId, "u1").unwrap();
+        let refused = tracker
+            .try_track(&user, EventRecord::builder("df_login").build().unwrap())
+            .unwrap_err();
+        assert!(matches!(refused, TrackError::Closed), "{refused:?}");
+        // Answered after the insert's commit, which failed.
+        let _ = tracker.spool().expect("a spool").commit(Vec::new()).await;
+        let metrics = tracker.metrics();
+        assert_eq!(
+            (metrics.accepted, metrics.rejected, metrics.not_durable),
+            (0, 1, 0),
+            "{metrics:?}"
+        );
+        let letters = letters.lock().unwrap();
+        assert!(letters.is_empty(), "{letters:?}");
+    }
+
+    /// A `try_` message's failed insert is told once, whether its commit ends before or after
+    /// the call knows the worker took the message, and never when the worker refused it.
+    #[tokio::test]
+    async fn a_failed_insert_is_told_once_for_an_accepted_message_whichever_ends_first() {
+        let path = crate::tracker::test_files::path("told-once");
+        let (spool, _disk) = spool::open_counted(&path);
+        let letters = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let tracker = with_a_stopped_worker(spool, &letters);
+        let core = &tracker.inner.core;
+        let user = Identity::new(Identifier::ExternalId, "u1").unwrap();
+        let message = Message::Event(EventRecord::builder("df_login").build().unwrap());
+        let weight = message.weight() + identity_weight(&user);
+        let bytes = stored_entry(&user, &message, weight).unwrap();
+        let failure = || SpoolError::Storage {
+            path: "spool".into(),
+            reason: "injected".to_owned(),
+        };
+        let mut told = 0;
+        for (n, (commit_first, accepted)) in
+            [(true, true), (false, true), (true, false), (false, false)]
+                .into_iter()
+                .enumerate()
+        {
+            let insert = TryInsert {
+                core: Arc::clone(core),
+                seq: n as u64,
+                notice: Some((bytes.clone(), tracker.inner.tx.clone())),
+                state: AtomicU8::new(0),
+                error: OnceLock::new(),
+            };
+            if commit_first {
+                insert.committed(Err(failure()));
+                insert.decided(accepted);
+            } else {
+                insert.decided(accepted);
+                insert.committed(Err(failure()));
+            }
+            told += u64::from(accepted);
+            assert_eq!(
+                core.metrics().not_durable,
+                told,
+                "commit first: {commit_first}, accepted: {accepted}"
+            );
+            assert_eq!(letters.lock().unwrap().len() as u64, told);
+        }
+        assert!(
+            letters
+                .lock()
+                .unwrap()
+                .iter()
+                .all(DeadLetter::still_delivered)
+        );
+    }
 
     /// An event's entry, put together from its parts, is byte for byte what `serde_json`
     /// writes for the envelope (what format 2 stored and the recovery decodes); so is every

@@ -1192,4 +1192,4 @@ fn apply(counter: &AtomicU64, delta: i64) {
 }
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

@@ -23,6 +23,8 @@ use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, Tab
 use super::dead_letter::DeadLetter;
 use super::error::{SpoolError, StoreError};
 
+#[cfg(test)]
+pub(crate) use commit::tests::open_counted;
 pub(crate) use commit::{Done, Mode, Part, Rows, Stored, Write};
 use commit::{Job, Writer};
 

@@ -13,6 +13,10 @@ use crate::tracker::spool::{Mode, Write};
 use super::send::Outcome;
 use super::{Batch, Drain, IdKey, Queued, Worker};
 
+/// The [`DeadLetter::kind`] of a message undelivered at the shutdown deadline, without a
+/// spool.
+const SHUTDOWN_DEADLINE: &str = "shutdown_deadline";
+
 /// How a message left the worker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Fate {
@@ -24,7 +28,12 @@ pub(super) enum Fate {
 impl Worker {
     /// Settles the batch `id` after its send.
     pub(super) fn complete(&mut self, id: u64, outcome: Outcome) {
-        let Some(Batch { user, mut ops }) = self.batches.remove(&id) else {
+        let Some(Batch {
+            user,
+            identity,
+            mut ops,
+        }) = self.batches.remove(&id)
+        else {
             return;
         };
         let counters = &self.core.counters;
@@ -33,13 +42,26 @@ impl Worker {
         let failed = ops.split_off(outcome.delivered.min(ops.len()));
         self.delivered(ops);
         if !self.users.contains_key(&user) {
+            // Not reached: a user's queue stays while a batch of it is on the wire. Were it
+            // gone, the rest of the batch could be neither retried nor counted: it is
+            // dead-lettered, so a change that breaks this never loses messages silently.
+            if !failed.is_empty() {
+                let reason = "the tracker's worker no longer had a queue for this user when \
+                    its request ended (a bug of dfinery's); not sent again";
+                tracing::error!(
+                    messages = failed.len(),
+                    reason,
+                    "dead-lettered the rest of a batch whose user's queue was gone"
+                );
+                for op in failed {
+                    self.bury(&identity, op, reason.to_owned(), "unexpected");
+                }
+            }
             return;
         }
         if failed.is_empty() {
             self.backoff.succeeded();
         } else {
-            // The user's identity is cloned only to dead-letter (not for every request).
-            let identity = || self.users.get(&user).map(|q| q.identity.clone());
             match outcome.error {
                 Some(error) if error.is_retryable() => self.retry_later(user, failed, &error),
                 Some(error) if refused_as_a_whole(&error) && failed.len() > 1 => {
@@ -47,21 +69,16 @@ impl Worker {
                 }
                 Some(error) => {
                     let reason = ErrorChain(&error).to_string();
-                    if let Some(identity) = identity() {
-                        self.log_buried(&failed, error.kind(), &reason);
-                        for op in failed {
-                            self.bury(&identity, op, reason.clone(), error.kind());
-                        }
+                    self.log_buried(&failed, error.kind(), &reason);
+                    for op in failed {
+                        self.bury(&identity, op, reason.clone(), error.kind());
                     }
                 }
                 None => {
-                    if let Some(identity) = identity() {
-                        let reason =
-                            "the client confirmed fewer messages than sent, without an error";
-                        self.log_buried(&failed, "unexpected", reason);
-                        for op in failed {
-                            self.bury(&identity, op, reason.to_owned(), "unexpected");
-                        }
+                    let reason = "the client confirmed fewer messages than sent, without an error";
+                    self.log_buried(&failed, "unexpected", reason);
+                    for op in failed {
+                        self.bury(&identity, op, reason.to_owned(), "unexpected");
                     }
                 }
             }
@@ -227,61 +244,79 @@ impl Worker {
     }
 
     /// The shutdown deadline passed: stop sending; what is left stays in the spool or, without
-    /// one, is dead-lettered.
+    /// one, is dead-lettered. The channel is closed and every message in it received before
+    /// (see [`receive_the_rest`](Worker::receive_the_rest)).
     pub(super) fn expire(&mut self) {
         if let Some(drain) = &mut self.drain {
             drain.timed_out = true;
         }
-        self.rx.close();
-        while let Ok(command) = self.rx.try_recv() {
-            self.on_command(Some(command));
-        }
-        self.sending.clear();
-        let counters = &self.core.counters;
-        // The messages whose request was under way: maybe sent and not answered, so maybe
-        // stored. A batch here may also still wait for a rate-limit permit or a retry: the
-        // client does not say which, so the reason names all three.
-        let mut unanswered = std::collections::HashSet::new();
-        for (_, batch) in std::mem::take(&mut self.batches) {
-            unanswered.extend(batch.ops.iter().map(|op| op.seq));
-            Counters::sub(&counters.in_flight, batch.ops.len() as u64);
-            Counters::add(&counters.queued, batch.ops.len() as u64);
-            if let Some(queue) = self.users.get_mut(&batch.user) {
-                queue.put_back(batch.ops);
-            }
-        }
-        let reason = match &self.last_error {
+        let unsent = match &self.last_error {
             Some(error) => {
                 format!("not delivered before the shutdown deadline; last error: {error}")
             }
             None => "not delivered before the shutdown deadline".to_owned(),
         };
-        let unanswered_reason = "its request was under way at the shutdown deadline (sent and \
-            not answered, or waiting for a rate-limit permit or a retry): DFINERY may have stored \
+        let unanswered = "its request was under way at the shutdown deadline (sent and not \
+            answered, or waiting for a rate-limit permit or a retry): DFINERY may have stored \
             it (an event sent again with its event_log_id is dropped as a duplicate)";
-        let users: Vec<_> = self.users.drain().map(|(_, q)| q).collect();
+        let lost = self.give_up(SHUTDOWN_DEADLINE, &unsent, unanswered);
+        if let Some(drain) = &mut self.drain {
+            drain.lost_at_deadline += lost;
+        }
+    }
+
+    /// Stops sending: what is queued or in flight stays in the spool or, without one, is
+    /// dead-lettered with `kind`, for `unsent` or, when its request was under way (maybe
+    /// stored by DFINERY), for `unanswered`. Returns how many were dead-lettered.
+    pub(super) fn give_up(&mut self, kind: &str, unsent: &str, unanswered: &str) -> u64 {
+        self.sending.clear();
+        let counters = &self.core.counters;
+        // The messages whose request was under way: maybe sent and not answered, so maybe
+        // stored. A batch here may also still wait for a rate-limit permit or a retry: the
+        // client does not say which, so the reason names all three.
+        let mut under_way = std::collections::HashSet::new();
+        // Batches whose user's queue is gone (not reached: see `complete`), settled as well.
+        let mut orphans = Vec::new();
+        for (_, batch) in std::mem::take(&mut self.batches) {
+            under_way.extend(batch.ops.iter().map(|op| op.seq));
+            Counters::sub(&counters.in_flight, batch.ops.len() as u64);
+            Counters::add(&counters.queued, batch.ops.len() as u64);
+            match self.users.get_mut(&batch.user) {
+                Some(queue) => queue.put_back(batch.ops),
+                None => orphans.push((batch.identity, batch.ops)),
+            }
+        }
+        let mut users: Vec<(Identity, Vec<Queued>)> = self
+            .users
+            .drain()
+            .map(|(_, mut queue)| {
+                let ops = queue.drain();
+                (queue.identity, ops)
+            })
+            .collect();
+        users.extend(orphans);
         self.ids.clear();
         self.ready.clear();
-        for mut queue in users {
-            for op in queue.drain() {
+        let mut lost = 0;
+        for (identity, ops) in users {
+            for op in ops {
                 Counters::sub(&self.core.counters.queued, 1);
                 if self.core.spool.is_some() {
                     Counters::add(&self.core.counters.left_in_spool, 1);
                     self.settled(&op, Fate::LeftInSpool);
                 } else {
-                    let reason = if unanswered.contains(&op.seq) {
-                        unanswered_reason.to_owned()
+                    let reason = if under_way.contains(&op.seq) {
+                        unanswered
                     } else {
-                        reason.clone()
+                        unsent
                     };
-                    self.bury(&queue.identity, op, reason, "shutdown_deadline");
-                    if let Some(drain) = &mut self.drain {
-                        drain.lost_at_deadline += 1;
-                    }
+                    self.bury(&identity, op, reason.to_owned(), kind);
+                    lost += 1;
                 }
             }
         }
         self.leave_on_disk();
+        lost
     }
 
     /// Syncs the spool, lets go of it (so the file can be opened again as soon as the last
@@ -295,6 +330,12 @@ impl Worker {
         {
             tracing::error!(%error, "could not sync the spool at shutdown; delivered messages may be sent again");
             last_commit_failed = Some(error.to_string());
+        }
+        // Awaited calls whose commit ends now hand their messages over to a worker that no
+        // longer takes them: they stay in the spool, counted in `left_in_spool` (see
+        // `Entries::Synced`). Waited for, so that the report counts them.
+        if self.core.spool.is_some() {
+            self.core.commits_ended().await;
         }
         self.answer_all_waiters();
         let Some(drain) = self.drain.take() else {
@@ -503,6 +544,125 @@ mod tests {
             .collect();
         let expected: Vec<uuid::Uuid> = records.iter().map(EventRecord::event_log_id).collect();
         assert_eq!(tried, expected, "all three, in order");
+    }
+
+    /// A worker without a spool, its dead letters kept in `letters`, and the handle of its
+    /// channel.
+    fn worker(
+        letters: &Arc<Mutex<Vec<crate::DeadLetter>>>,
+    ) -> (
+        super::Worker,
+        tokio::sync::mpsc::UnboundedSender<crate::tracker::worker::Command>,
+    ) {
+        use crate::tracker::Core;
+        use crate::tracker::builder::Settings;
+        use crate::tracker::capacity::Capacity;
+        use crate::tracker::dead_letter::DeadLetterHook;
+        use std::time::Duration;
+        let letters = Arc::clone(letters);
+        let hook = DeadLetterHook(Arc::new(move |letter| letters.lock().unwrap().push(letter)));
+        let settings = Settings {
+            max_batch_events: 100,
+            max_batch_bytes: 1 << 20,
+            flush_interval: Duration::from_secs(1),
+            max_in_flight: 4,
+            shutdown_timeout: Duration::from_secs(1),
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(1),
+            give_up_after: None,
+            on_dead_letter: Some(hook.clone()),
+        };
+        let core = Arc::new(Core::new(Capacity::new(100, 1 << 20), None, Some(hook)));
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let worker = super::Worker::new(crate::tracker::client_to_nowhere(), settings, core, rx, 0);
+        (worker, tx)
+    }
+
+    /// Two messages of one user, taken by `worker` for a request; returns the batch's id.
+    fn on_the_wire(worker: &mut super::Worker, user: &Identity) -> u64 {
+        use crate::tracker::metrics::Counters;
+        for seq in 1..=2 {
+            let message = Message::Event(EventRecord::builder("coupon_used").build().unwrap());
+            let weight = message.weight();
+            worker.core.capacity.try_take(weight).unwrap();
+            Counters::add(&worker.core.counters.accepted, 1);
+            Counters::add(&worker.core.counters.queued, 1);
+            Counters::add(&worker.core.counters.queued_bytes, weight as u64);
+            worker.receive(crate::tracker::worker::Incoming {
+                seq,
+                identity: user.clone(),
+                message,
+                weight,
+            });
+        }
+        worker.schedule_all();
+        worker.dispatch();
+        assert_eq!(worker.core.metrics().in_flight, 2);
+        *worker.batches.keys().next().expect("a batch on the wire")
+    }
+
+    /// A batch that comes back for a user whose queue is gone (no code path removes it while
+    /// a batch is on the wire: this guards a change that would) is dead-lettered rather than
+    /// dropped. Before, `complete` returned without settling it: nothing delivered, nothing
+    /// dead-lettered, the counters no longer balanced and a shutdown waited for it in vain.
+    #[tokio::test]
+    async fn a_batch_whose_users_queue_is_gone_is_dead_lettered_never_dropped() {
+        let letters = Arc::new(Mutex::new(Vec::new()));
+        let (mut worker, _tx) = worker(&letters);
+        let user = Identity::new(Identifier::ExternalId, "u1").unwrap();
+        let id = on_the_wire(&mut worker, &user);
+        worker.users.clear();
+        worker.ids.clear();
+        let failed = crate::Error::Timeout {
+            endpoint: crate::wire::Endpoint::Events,
+            after: std::time::Duration::from_secs(1),
+        };
+        worker.complete(
+            id,
+            super::Outcome {
+                delivered: 0,
+                resent: 0,
+                error: Some(failed),
+            },
+        );
+        let metrics = worker.core.metrics();
+        assert_eq!(
+            (metrics.dead_lettered, metrics.queued, metrics.in_flight),
+            (2, 0, 0),
+            "{metrics:?}"
+        );
+        assert!(metrics.balanced(), "{metrics:?}");
+        assert_eq!(worker.live, 0);
+        let letters = letters.lock().unwrap();
+        assert_eq!(letters.len(), 2, "{letters:?}");
+        assert!(
+            letters
+                .iter()
+                .all(|l| l.kind == "unexpected" && l.identity == user)
+        );
+    }
+
+    /// The same at the shutdown's deadline: a batch on the wire whose user's queue is gone is
+    /// dead-lettered with the rest (before, it was left counted as queued).
+    #[tokio::test]
+    async fn a_batch_whose_users_queue_is_gone_is_dead_lettered_at_the_deadline() {
+        let letters = Arc::new(Mutex::new(Vec::new()));
+        let (mut worker, _tx) = worker(&letters);
+        let user = Identity::new(Identifier::ExternalId, "u1").unwrap();
+        on_the_wire(&mut worker, &user);
+        worker.users.clear();
+        worker.ids.clear();
+        worker.expire();
+        let metrics = worker.core.metrics();
+        assert_eq!(
+            (metrics.dead_lettered, metrics.queued, metrics.in_flight),
+            (2, 0, 0),
+            "{metrics:?}"
+        );
+        assert!(metrics.balanced(), "{metrics:?}");
+        let letters = letters.lock().unwrap();
+        assert_eq!(letters.len(), 2, "{letters:?}");
+        assert!(letters.iter().all(|l| l.kind == "shutdown_deadline"));
     }
 
     /// A dead letter's event is a copy of its own: a callback that keeps letters keeps no

@@ -104,9 +104,16 @@ impl Hasher for IdHasher {
     }
 }
 
+/// The [`DeadLetter::kind`] of a message lost because the runtime running the worker stopped
+/// under a live tracker without a spool.
+const RUNTIME_STOPPED: &str = "runtime_stopped";
+
 /// The worker dropped before its drain finished: its runtime shut down (a program that drops
 /// its runtime, or returns from `main`, while a `Tracker` handle is still alive and was never
-/// shut down). What it held is lost without a spool, so that is never silent.
+/// shut down). What it held is lost without a spool, so that is never silent: each message is
+/// dead-lettered (kind [`RUNTIME_STOPPED`]) and the loss logged; with a spool it is counted as
+/// left there. Not while a panic unwinds (the worker's own, or the app's through the runtime it
+/// drops): the app's callback is not called then, and the log line alone says what is lost.
 impl Drop for Worker {
     fn drop(&mut self) {
         if self.finished {
@@ -115,6 +122,11 @@ impl Drop for Worker {
         // Nobody gives room back from now on: a call waiting for room (the queue full when the
         // runtime stopped) would wait forever. Closed, it returns `TrackError::Closed`.
         self.core.capacity.close();
+        let panicking = std::thread::panicking();
+        if !panicking {
+            // What calls handed over and the worker did not receive yet was accepted too.
+            self.receive_the_rest_now();
+        }
         let metrics = self.core.metrics();
         let undelivered = metrics.queued + metrics.in_flight;
         if undelivered == 0 {
@@ -128,10 +140,29 @@ impl Drop for Worker {
         } else {
             "the Tokio runtime running the tracker's worker stopped"
         };
+        if !panicking {
+            let unsent = match &self.last_error {
+                Some(error) => format!(
+                    "not delivered: {stopped} under a live tracker without a spool; last error: {error}"
+                ),
+                None => format!("not delivered: {stopped} under a live tracker without a spool"),
+            };
+            let unanswered = format!(
+                "its request was under way when {stopped} (sent and not answered, or waiting \
+                 for a rate-limit permit or a retry): DFINERY may have stored it (an event sent \
+                 again with its event_log_id is dropped as a duplicate)"
+            );
+            self.give_up(RUNTIME_STOPPED, &unsent, &unanswered);
+        }
         match &self.core.spool {
-            None => tracing::error!(
+            None if panicking => tracing::error!(
                 undelivered,
                 "{stopped} while {undelivered} messages were undelivered; they are lost: keep the runtime running until `tracker.shutdown().await` returns"
+            ),
+            None => tracing::error!(
+                undelivered,
+                kind = RUNTIME_STOPPED,
+                "{stopped} while {undelivered} messages were undelivered; they are lost, and dead-lettered with kind `{RUNTIME_STOPPED}` (kept only where `on_dead_letter` keeps them): keep the runtime running until `tracker.shutdown().await` returns"
             ),
             Some(spool) => tracing::info!(
                 undelivered,
@@ -192,6 +223,8 @@ type Sending = FuturesUnordered<Pin<Box<dyn Future<Output = (u64, Outcome)> + Se
 /// A batch on the wire: whose, and its messages.
 struct Batch {
     user: u64,
+    /// The user's identity, to dead-letter with.
+    identity: Identity,
     ops: Vec<Queued>,
 }
 
@@ -356,6 +389,7 @@ impl Worker {
             tokio::select! {
                 biased;
                 () = sleep_until(deadline), if deadline.is_some() => {
+                    self.receive_the_rest().await;
                     self.expire();
                     break;
                 }
@@ -410,6 +444,36 @@ impl Worker {
             }
             Some(Command::Flush(reply)) => self.start_flush(reply),
             Some(Command::Shutdown { timeout, reply }) => self.start_drain(timeout, Some(reply)),
+        }
+    }
+
+    /// Closes the channel and handles every command still in it, up to its end. A call that
+    /// returned `Ok` handed its message over, and the worker must see it: `try_recv` after
+    /// `close` is not enough, as a sender counts its message (refused once the channel is
+    /// closed) before it writes it, and one between the two makes `try_recv` say "empty"
+    /// rather than "closed"; only `recv` waits for that write (as Tokio's documentation of
+    /// `close` says).
+    async fn receive_the_rest(&mut self) {
+        self.rx.close();
+        while !self.rx_done {
+            let command = self.rx.recv().await;
+            self.on_command(command);
+        }
+    }
+
+    /// [`receive_the_rest`](Worker::receive_the_rest) without awaiting, for a worker dropped
+    /// with its runtime. A sender between counting its message and writing it is in the middle
+    /// of a call on another thread, which never waits there: this yields the thread until it
+    /// has written. Flushes and shutdowns found are answered `Closed` (their replies dropped
+    /// with the worker).
+    fn receive_the_rest_now(&mut self) {
+        self.rx.close();
+        while !self.rx_done {
+            match self.rx.try_recv() {
+                Ok(command) => self.on_command(Some(command)),
+                Err(mpsc::error::TryRecvError::Disconnected) => self.rx_done = true,
+                Err(mpsc::error::TryRecvError::Empty) => std::thread::yield_now(),
+            }
         }
     }
 
@@ -551,7 +615,14 @@ impl Worker {
                 .collect();
             let id = self.next_batch;
             self.next_batch += 1;
-            self.batches.insert(id, Batch { user, ops });
+            self.batches.insert(
+                id,
+                Batch {
+                    user,
+                    identity: identity.clone(),
+                    ops,
+                },
+            );
             let client = self.client.clone();
             self.sending.push(Box::pin(async move {
                 (id, send(client, identity, messages).await)

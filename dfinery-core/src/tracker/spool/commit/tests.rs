@@ -23,11 +23,11 @@ fn path(name: &str) -> PathBuf {
 
 /// What the disk under one spool did, and a switch that makes its syncs fail with `EIO`.
 #[derive(Debug, Default)]
-struct Disk {
+pub(crate) struct Disk {
     syncs: AtomicU64,
     fail_syncs: AtomicBool,
     /// Makes writes fail too (with `EIO`): a commit then leaves nothing of itself in the file.
-    fail_writes: AtomicBool,
+    pub(crate) fail_writes: AtomicBool,
 }
 
 impl Disk {
@@ -106,7 +106,7 @@ impl StorageBackend for Counted {
 }
 
 /// Opens the spool at `path` over a [`Counted`] backend (also when the writer reopens it).
-fn open_counted(path: &Path) -> (Spool, Arc<Disk>) {
+pub(crate) fn open_counted(path: &Path) -> (Spool, Arc<Disk>) {
     let disk = Arc::new(Disk::default());
     let file = path.to_path_buf();
     let shared = Arc::clone(&disk);
