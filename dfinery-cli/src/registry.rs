@@ -160,20 +160,7 @@ pub fn check_command(path: &Path) -> String {
     }
 }
 
-/// `path` as a POSIX shell reads it back: as it is when it holds only characters no shell
-/// treats specially, else in single quotes (a `'` in it written `'\''`).
-pub(crate) fn shell_quoted(path: &Path) -> String {
-    let text = path.display().to_string();
-    let plain = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c));
-    if plain {
-        text
-    } else {
-        format!("'{}'", text.replace('\'', "'\\''"))
-    }
-}
+pub(crate) use dfinery_schema::search::shell_quoted;
 
 /// `1 problem`, `3 problems`.
 pub fn problems(count: usize) -> String {

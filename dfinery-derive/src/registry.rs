@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
 
 pub use dfinery_schema::entry::Entry;
-use dfinery_schema::search::workspace_root;
+use dfinery_schema::search::{shell_quoted, workspace_root};
 use dfinery_schema::{Registry, RegistryError};
 use syn::{Ident, LitStr};
 
@@ -181,22 +181,6 @@ impl NotFound {
                 )
             }
         }
-    }
-}
-
-/// `path` as a POSIX shell reads it back, for a command in a message: as it is when it holds
-/// only characters no shell treats specially, else in single quotes (a `'` in it written
-/// `'\''`), as the CLI quotes the paths of the commands it prints.
-fn shell_quoted(path: &Path) -> String {
-    let text = path.display().to_string();
-    let plain = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c));
-    if plain {
-        text
-    } else {
-        format!("'{}'", text.replace('\'', "'\\''"))
     }
 }
 

@@ -8,6 +8,30 @@ use std::path::{Path, PathBuf};
 /// The registry's file name, looked for in the crate's folder and the workspace's root.
 pub const FILE_NAME: &str = "dfinery.toml";
 
+/// `path` as a POSIX shell reads it back, for the commands the derives and the CLI print (such
+/// as `dfinery check --init --registry PATH`): as it is when it holds only characters no shell
+/// treats specially, else in single quotes (a `'` in it written `'\''`).
+///
+/// ```
+/// use std::path::Path;
+/// use dfinery_schema::search::shell_quoted;
+///
+/// assert_eq!(shell_quoted(Path::new("conf/shop.toml")), "conf/shop.toml");
+/// assert_eq!(shell_quoted(Path::new("my conf/it's.toml")), r"'my conf/it'\''s.toml'");
+/// ```
+pub fn shell_quoted(path: &Path) -> String {
+    let text = path.display().to_string();
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c));
+    if plain {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
 /// The nearest ancestor of `dir` (itself included) whose `Cargo.toml` has a `[workspace]`
 /// table: the workspace's root.
 pub fn workspace_root(dir: &Path) -> Option<PathBuf> {

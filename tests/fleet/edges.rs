@@ -456,6 +456,22 @@ async fn export_slots_that_never_expire_are_dropped() {
     assert_eq!(budget.stats().fallbacks, 0, "{:?}", budget.stats());
 }
 
+/// A Redis server of its own (`None` where none can start), on TCP whatever
+/// `DFINERY_TEST_REDIS_URL` is (CI's is a unix socket), behind a [`slow_proxy`] that holds each
+/// piece of its answers 150 ms: the server (stopped when dropped) and the proxy's URL.
+async fn slow_redis(name: &str) -> Option<(crate::support::RedisServer, String)> {
+    let server = crate::support::RedisServer::start(name)?;
+    let target = server
+        .url()
+        .trim_start_matches("redis://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let slow = slow_proxy(target, Duration::from_millis(150)).await;
+    Some((server, slow))
+}
+
 /// A TCP proxy on loopback to `target` (`host:port`) that holds each piece of the answers
 /// `delay` before passing it on: a Redis slow to answer. Runs until the runtime stops.
 async fn slow_proxy(target: String, delay: Duration) -> String {
@@ -495,19 +511,9 @@ async fn slow_proxy(target: String, delay: Duration) -> String {
 /// Event API got a sixteenth of its budget.
 #[tokio::test]
 async fn a_lease_from_a_slow_redis_lasts_from_its_arrival() {
-    // Its own server, on TCP (the proxy's side of it), whatever `DFINERY_TEST_REDIS_URL` is:
-    // CI's is a unix socket.
-    let Some(server) = crate::support::RedisServer::start("a_lease_from_a_slow_redis") else {
+    let Some((_server, slow)) = slow_redis("a_lease_from_a_slow_redis").await else {
         return;
     };
-    let target = server
-        .url()
-        .trim_start_matches("redis://")
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    let slow = slow_proxy(target, Duration::from_millis(150)).await;
     // The lease's 16 permits span 1 ms at this pace: the lease lasts its floor, 100 ms.
     let budget = RedisBudget::builder(slow.as_str(), "svc")
         .key_prefix(unique_prefix("slow-lease"))
@@ -553,17 +559,9 @@ async fn a_lease_from_a_slow_redis_lasts_from_its_arrival() {
 /// an outage: sharing must come back within the time.
 #[tokio::test]
 async fn a_redis_150_ms_away_is_shared_with_the_default_timeout() {
-    let Some(server) = crate::support::RedisServer::start("a_redis_150_ms_away") else {
+    let Some((server, slow)) = slow_redis("a_redis_150_ms_away").await else {
         return;
     };
-    let target = server
-        .url()
-        .trim_start_matches("redis://")
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    let slow = slow_proxy(target, Duration::from_millis(150)).await;
     let budget = RedisBudget::builder(slow.as_str(), "svc")
         .key_prefix(unique_prefix("far-redis"))
         .limit(Api::Event, 1_000, Duration::from_secs(1))
