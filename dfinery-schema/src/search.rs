@@ -10,7 +10,8 @@ pub const FILE_NAME: &str = "dfinery.toml";
 
 /// `path` as a POSIX shell reads it back, for the commands the derives and the CLI print (such
 /// as `dfinery check --init --registry PATH`): as it is when it holds only characters no shell
-/// treats specially, else in single quotes (a `'` in it written `'\''`).
+/// treats specially, else in single quotes (a `'` in it written `'\''`). A relative path
+/// starting with `-` gets `./` before it, so the command does not read it as an option.
 ///
 /// ```
 /// use std::path::Path;
@@ -18,9 +19,13 @@ pub const FILE_NAME: &str = "dfinery.toml";
 ///
 /// assert_eq!(shell_quoted(Path::new("conf/shop.toml")), "conf/shop.toml");
 /// assert_eq!(shell_quoted(Path::new("my conf/it's.toml")), r"'my conf/it'\''s.toml'");
+/// assert_eq!(shell_quoted(Path::new("-x.ndjson")), "./-x.ndjson");
 /// ```
 pub fn shell_quoted(path: &Path) -> String {
-    let text = path.display().to_string();
+    let mut text = path.display().to_string();
+    if text.starts_with('-') {
+        text.insert_str(0, "./");
+    }
     let plain = !text.is_empty()
         && text
             .chars()

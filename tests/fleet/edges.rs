@@ -299,6 +299,43 @@ async fn a_redis_that_never_answers_times_out_into_the_fallback() {
     held.abort();
 }
 
+/// Calls made at once while Redis is unreachable all fall back within about one connect
+/// timeout: they waited in turn for the connection, each connecting anew, so the last of
+/// sixteen fell back sixteen connect timeouts (here 0.8 s each) late.
+#[tokio::test]
+async fn calls_made_at_once_to_an_unreachable_redis_fall_back_together() {
+    // A listener whose queue of connections nobody accepts is full: the kernel drops the next
+    // SYN, and a connect to it hangs, as to a Redis behind a firewall that drops packets.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut held = Vec::new();
+    while let Ok(stream) = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1)) {
+        held.push(stream);
+        assert!(held.len() < 10_000, "the queue never filled");
+    }
+    let budget = RedisBudget::builder(format!("redis://{addr}/0"), "svc")
+        .limit(Api::Event, 1_000, Duration::from_secs(1))
+        .timeout(200 * MS)
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let calls = (0..16).map(|_| budget.acquire(Api::Event));
+    tokio::time::timeout(
+        Duration::from_secs(60),
+        futures_util::future::join_all(calls),
+    )
+    .await
+    .expect("no hang on an unreachable Redis");
+    // Well under 16 x 0.8 s, even on a loaded machine.
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(budget.stats().degraded, "{:?}", budget.stats());
+    drop(held);
+}
+
 /// A Redis that answers PING but refuses the script's writes (out of memory here; a read-only
 /// replica is the same): one outage, logged and counted once, not a fall back and forth at
 /// every retry; sharing resumes when the writes are taken again.

@@ -673,7 +673,8 @@ fn an_unreachable_server_keeps_the_events_for_resume_and_exits_4() {
     let output = sent_to_a_closed_port(&file);
     assert_eq!(output.status.code(), Some(4), "{}", text(&output.stderr));
     assert!(
-        text(&output.stderr).contains("run again with `--resume`"),
+        text(&output.stderr).contains(&format!("run `dfinery send {} ", file.display()))
+            && text(&output.stderr).contains("--resume` to deliver them"),
         "{}",
         text(&output.stderr)
     );
@@ -1970,7 +1971,10 @@ fn a_send_larger_than_its_queue_stops_when_nothing_is_delivered_for_the_timeout(
         err.contains("nothing was delivered for 1 s (`--timeout`) while the send waited for room in its queue"),
         "{err}"
     );
-    assert!(err.contains("run again with `--resume`"), "{err}");
+    assert!(
+        err.contains("--resume` to deliver them and send the rest"),
+        "{err}"
+    );
     let state = dir.path().join("e.ndjson.dfinery-send");
     assert!(state.join("spool.redb").is_file(), "the spool is kept");
     let progress: serde_json::Value =
@@ -2267,4 +2271,55 @@ fn a_state_dir_holding_another_programs_progress_or_spool_is_refused_and_left_al
             );
         }
     }
+}
+
+#[test]
+fn restart_in_a_shared_state_dir_keeps_the_spool_of_another_file_that_is_gone() {
+    // A `--state-dir` shared by the sends of several files held the interrupted send of a file
+    // since deleted (rotated away, say): `--restart` for another file discarded its spool, the
+    // last copy of its undelivered events.
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let first = write_lines(
+        dir.path(),
+        "a.ndjson",
+        (1..=3).map(|n| coupon_line(n, 1, NOW)),
+    );
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let output = dfinery()
+        .args(["send", "--timeout", "1", "--registry"])
+        .arg(crate::support::registry_path())
+        .arg(&first)
+        .arg("--state-dir")
+        .arg(&state)
+        .env("DFINERY_BASE_URL", &url)
+        .env("DFINERY_IMPORT_TOKEN", "t")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output.stderr));
+    std::fs::remove_file(&first).unwrap();
+    let second = write_lines(
+        dir.path(),
+        "b.ndjson",
+        (4..=5).map(|n| coupon_line(n, 1, NOW)),
+    );
+    let output = dfinery_at(&emulator)
+        .arg("send")
+        .arg(&second)
+        .arg("--state-dir")
+        .arg(&state)
+        .arg("--restart")
+        .output()
+        .unwrap();
+    let err = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("so `--restart` does not discard them: give this file another `--state-dir`"),
+        "{err}"
+    );
+    assert!(state.join("spool.redb").is_file(), "the spool is kept");
+    assert!(stored_seqs(&emulator).is_empty());
 }

@@ -188,7 +188,9 @@ impl Inner {
     }
 
     fn transport(&self, endpoint: Endpoint, error: reqwest::Error) -> Error {
-        if error.is_timeout() {
+        // A connection not made in time is a transport failure, not a request unanswered: it
+        // never reached DFINERY (so an export that failed so spent nothing, and is retried).
+        if error.is_timeout() && !error.is_connect() {
             self.timed_out(endpoint)
         } else {
             Error::Transport {

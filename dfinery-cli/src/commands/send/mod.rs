@@ -292,19 +292,21 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         )))
     } else if stalled {
         Some(CliError::network(format!(
-            "nothing was delivered for {} s (`--timeout`) while the send waited for room in its queue{}, so it stopped before the end of `{}`; {} events not confirmed are kept in `{}`: run again with `--resume` to deliver them and send the rest",
+            "nothing was delivered for {} s (`--timeout`) while the send waited for room in its queue{}, so it stopped before the end of `{}`; {} events not confirmed are kept in `{}`: run `{}` to deliver them and send the rest",
             args.timeout,
             last_error.map_or_else(String::new, |e| format!(" (last error: {e})")),
             args.file.display(),
             summary.left_in_spool,
-            state.path().display()
+            state.path().display(),
+            send_command(&args, "--resume")
         )))
     } else if summary.left_in_spool > 0 {
         Some(CliError::network(format!(
-            "{} events were not confirmed{}; they are kept in `{}`: run again with `--resume` to deliver them",
+            "{} events were not confirmed{}; they are kept in `{}`: run `{}` to deliver them",
             summary.left_in_spool,
             last_error.map_or_else(String::new, |e| format!(" (last error: {e})")),
-            state.path().display()
+            state.path().display(),
+            send_command(&args, "--resume")
         )))
     } else if refused_settings > 0 {
         Some(CliError::config(format!(
@@ -369,9 +371,12 @@ fn running(file: &std::path::Path, spool: &std::path::Path, resume: &str) -> Cli
 /// The command that goes on with this send, ending in `then` (`--resume`, `--restart`):
 /// `dfinery send FILE` with the flags that find its state (`--state-dir`, `--partition`) and
 /// those that read and check its lines as this run did (`--registry` when given as a flag,
-/// `--format`, `--skip-invalid`), each path quoted for a POSIX shell when it needs to be.
-/// Without the first two, the command printed found no state where the send keeps it, and
-/// sent the whole file again from its first line.
+/// `--format`, `--skip-invalid`), each path quoted for a POSIX shell when it needs to be, and
+/// those given as flags that say where the events go and what budget they share
+/// (`--base-url`, `--service-id`, `--rate-limit`, `--expected-instances`, and `--redis-url URL`
+/// for the URL, which may hold a password, to be given again). Without the first two, the
+/// command printed found no state where the send keeps it, and sent the whole file again from
+/// its first line.
 fn send_command(args: &SendArgs, then: &str) -> String {
     use crate::registry::shell_quoted;
     let mut words = vec!["dfinery send".to_owned(), shell_quoted(&args.file)];
@@ -395,6 +400,39 @@ fn send_command(args: &SendArgs, then: &str) -> String {
     }
     if let Some(p) = args.partition {
         words.push(format!("--partition {}/{}", p.index, p.count));
+    }
+    // Where the events go, and the budget they share: followed without them, the command
+    // would send to DFINERY's default URL (a send to a staging URL, its spooled events
+    // refused there for good) or pace alone. Those set by the environment are read again; a
+    // Redis URL given as a flag may hold a password, which is not printed: the command names
+    // the flag for it to be given again.
+    let flag = |name: &str, variable: &str, value: Option<&String>| {
+        value
+            .filter(|value| std::env::var(variable).ok().as_ref() != Some(*value))
+            .map(|value| format!("{name} {}", shell_quoted(std::path::Path::new(value))))
+    };
+    words.extend(flag(
+        "--base-url",
+        "DFINERY_BASE_URL",
+        args.client.base_url.as_ref(),
+    ));
+    words.extend(flag(
+        "--service-id",
+        "DFINERY_SERVICE_ID",
+        args.client.service_id.as_ref(),
+    ));
+    if args
+        .redis_url
+        .as_ref()
+        .is_some_and(|url| std::env::var("DFINERY_REDIS_URL").ok().as_ref() != Some(url))
+    {
+        words.push("--redis-url URL".to_owned());
+    }
+    for (api, limit) in &args.rate_limits {
+        words.push(format!("--rate-limit {}={limit}", api.as_str()));
+    }
+    if let Some(n) = args.expected_instances {
+        words.push(format!("--expected-instances {n}"));
     }
     words.push(then.to_owned());
     words.join(" ")
@@ -544,8 +582,22 @@ fn resume_point(
             }
             // Moved, with its state (or mounted at another path): the file that is there is
             // the one recorded when it is as it was. `--restart` discards the state anyway.
+            // `--restart` discards it: in the folder named after this file (its state, moved
+            // with it), or when the file is the one moved. Not in a folder given with
+            // `--state-dir`, where another file's undelivered events may be all that is left.
             Recorded::Gone
-                if args.restart || (progress.len, progress.modified_ns) == (len, modified_ns) => {}
+                if (progress.len, progress.modified_ns) == (len, modified_ns)
+                    || (args.restart && args.state_dir.is_none()) => {}
+            Recorded::Gone if args.restart => {
+                return Err(CliError::config(format!(
+                    "`{}` holds the interrupted send of `{}`, which is no longer there, and `{}` is not that file moved (its size or modification time differ); its spool may hold events of `{}` not yet delivered, so `--restart` does not discard them: give this file another `--state-dir`, or delete `{}` if those events are not wanted",
+                    state.path().display(),
+                    other.display(),
+                    args.file.display(),
+                    other.display(),
+                    state.path().display()
+                )));
+            }
             Recorded::Gone => {
                 return Err(CliError::config(format!(
                     "`{}` holds the interrupted send of `{}`, which is no longer there, and `{}` is not that file moved (its size or modification time differ); if it is, changed since, pass `--restart` to send it again from the first line (events already stored are not stored twice); else give this file another `--state-dir`",
@@ -1187,6 +1239,32 @@ mod tests {
             send_command(&given, "--restart"),
             r"dfinery send 'my events.txt' --format csv --skip-invalid --state-dir '/mnt/it'\''s' --partition 2/4 --restart"
         );
+        // Where the events go and the budget they share: followed without them, a send to a
+        // staging URL resumed against DFINERY's own, or a fleet's partition paced alone. The
+        // Redis URL, which may hold a password, is left for the user to give again.
+        let fleet = parse(&[
+            "dfinery",
+            "send",
+            "e.ndjson",
+            "--base-url",
+            "https://staging.example.com",
+            "--service-id",
+            "shop",
+            "--redis-url",
+            "redis://:secret@10.0.0.5:6379/0",
+            "--rate-limit",
+            "event=1000/1m",
+            "--expected-instances",
+            "4",
+            "--import-token",
+            "t0ken",
+        ]);
+        let command = send_command(&fleet, "--resume");
+        assert_eq!(
+            command,
+            "dfinery send e.ndjson --base-url https://staging.example.com --service-id shop --redis-url URL --rate-limit event=1000/1m --expected-instances 4 --resume"
+        );
+        assert!(!command.contains("secret") && !command.contains("t0ken"));
     }
 
     #[test]

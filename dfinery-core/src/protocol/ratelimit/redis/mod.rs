@@ -361,7 +361,10 @@ impl Shared {
     }
 
     async fn call(&self, keys: &[&str], args: &[String]) -> Result<Vec<i64>, redis::RedisError> {
-        let mut conn = self.connection().await?;
+        // The wait for the connection, whoever is making it, within the connect timeout too:
+        // calls queued behind one connecting to a Redis that drops the packets each connected
+        // in turn, so the sixteenth fell back to local pacing sixteen connect timeouts late.
+        let mut conn = within(self.connect_timeout(), self.connection()).await?;
         let mut evalsha = redis::cmd("EVALSHA");
         evalsha
             .arg(self.script.get_hash())
