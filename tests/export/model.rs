@@ -114,6 +114,16 @@ pub struct WishlistShared {
     pub id: Uuid,
 }
 
+/// `wishlist_shared` with its items as an `Option`: `None` for an event without items, and
+/// for an export without item columns (filtered to some properties).
+#[derive(Debug, Clone, PartialEq, DfineryEvent)]
+#[dfinery(event = "wishlist_shared", registry = "tests/dfinery.toml", decode)]
+pub struct MaybeWishlist {
+    pub channel: Option<String>,
+    #[dfinery(items)]
+    pub items: Option<Vec<WishItem>>,
+}
+
 /// A `df_purchase` read from the documented columns only: no `event_log_id`, no
 /// `event_datetime`; `skipped` is not exported.
 #[derive(Debug, Clone, PartialEq, DfineryEvent)]

@@ -219,3 +219,22 @@ async fn a_typed_export_decodes_one_kind_with_its_system_columns() {
         purchases
     );
 }
+
+#[test]
+fn an_optional_items_field_needs_no_item_columns() {
+    // An export filtered to some properties has no `df_items_*` columns: an `Option` of items
+    // was refused as missing `df_items_sku`, the error advising to make the fields `Option`.
+    use dfinery::export::ExportRows;
+    let body = "df_unified_id,event_name,df_server_datetime,df_correction_datetime,df_api_version,channel\r\n\
+                u1,wishlist_shared,2024-06-24T06:02:00.123Z,2024-06-24T06:01:48.501Z,v1,app\r\n";
+    let mut rows = ExportRows::new(std::io::Cursor::new(body)).unwrap();
+    let group = rows.next_event().unwrap().expect("one event");
+    let event = group.decode::<crate::model::MaybeWishlist>().unwrap();
+    assert_eq!(event.channel.as_deref(), Some("app"));
+    assert_eq!(event.items, None);
+    // A `Vec` of items still needs them.
+    let mut rows = ExportRows::new(std::io::Cursor::new(body)).unwrap();
+    let group = rows.next_event().unwrap().expect("one event");
+    let error = group.decode::<WishlistShared>().unwrap_err();
+    assert!(error.to_string().contains("df_items_sku"), "{error}");
+}

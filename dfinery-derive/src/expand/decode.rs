@@ -52,6 +52,7 @@ pub fn decode_impl(checked: &Checked<'_, '_>) -> TokenStream {
                 fields.push(quote_spanned!(span=>
                     __dfinery::Field::Items(
                         <<#ty as __dfinery::FromItems>::Item as __dfinery::DecodeItem>::FIELDS,
+                        <#ty as __dfinery::FromItems>::OPTIONAL,
                     )
                 ));
                 let (c, g) = (super::local("__dfinery_c"), super::local("__dfinery_g"));

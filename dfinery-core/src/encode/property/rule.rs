@@ -9,7 +9,7 @@ use crate::encode::value::ValueError;
 /// A run-time rule a property value breaks.
 ///
 /// Messages are predicates that follow the property's path, e.g.
-/// ``"`event_properties.tags`: has 12 elements; at most 10 are allowed"`` (with
+/// ``"`event_properties.tags`: has 12 elements; at most 10 are allowed (`max_items`)"`` (with
 /// `max_items = 10`).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]

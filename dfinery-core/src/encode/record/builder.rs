@@ -18,8 +18,9 @@ use crate::encode::writer::{ItemsWriter, ObjectPath, ObjectWriter};
 /// reported by [`build`](EventRecordBuilder::build) together with every other problem. A later
 /// value for the same key replaces the earlier one.
 ///
-/// Only the value rules are checked (finite doubles, array lengths, the 8 KB limit, at most 100
-/// items): with no registry at hand, each value's type is taken as its registered type.
+/// Only the value rules (finite doubles, array lengths, the 8 KB limit, at most 100 items) and
+/// the naming rule of event and property names are checked: with no registry at hand, each
+/// value's type is taken as its registered type.
 #[derive(Debug, Clone, PartialEq)]
 #[must_use]
 pub struct EventRecordBuilder {

@@ -94,8 +94,9 @@ impl fmt::Debug for UserProperties {
 
 /// Builds [`UserProperties`] known only at run time; made by [`UserProperties::builder`].
 ///
-/// Only the value rules are checked (finite doubles, array lengths, the 8 KB limit); checking
-/// names and types against the registry is the caller's job. A later value for the same key
+/// Only the value rules (finite doubles, array lengths, the 8 KB limit) and the naming rule of
+/// property names are checked; checking names and types against the registry is the caller's
+/// job. A later value for the same key
 /// replaces the earlier one.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[must_use]

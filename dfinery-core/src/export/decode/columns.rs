@@ -30,8 +30,9 @@ pub enum Field {
     Datetime(bool),
     /// The `#[dfinery(log_id)]` field and `optional`: `event_log_id`.
     LogId(bool),
-    /// The items field: its item type's [`DecodeItem::FIELDS`].
-    Items(&'static [Field]),
+    /// The items field: its item type's [`DecodeItem::FIELDS`], and `optional`
+    /// ([`FromItems::OPTIONAL`]): whether the item columns may be missing from the export.
+    Items(&'static [Field], bool),
 }
 
 /// Where one field reads its cell.
@@ -129,8 +130,14 @@ impl Columns {
                     };
                     (column, optional)
                 }
-                Field::Items(fields) => {
-                    let items = Columns::find(header, rust_type, fields, missing);
+                Field::Items(fields, optional) => {
+                    // An `Option` of items needs none of their columns: an export without
+                    // them (filtered to some properties, say) holds no item rows.
+                    let mut needed = Vec::new();
+                    let items = Columns::find(header, rust_type, fields, &mut needed);
+                    if !optional {
+                        missing.append(&mut needed);
+                    }
                     columns.items = Some(Box::new(items));
                     continue;
                 }

@@ -90,6 +90,10 @@ pub trait FromItems: Sized {
     /// The item type.
     type Item: DecodeItem;
 
+    /// Whether the field stands for an event without items (`Option`): the item columns are
+    /// then not needed, and an export without them decodes every event's items as absent.
+    const OPTIONAL: bool = false;
+
     /// The field's value for `items`, in row order.
     fn from_items(items: Vec<Self::Item>) -> Self;
 }
@@ -113,6 +117,7 @@ impl<I: DecodeItem> FromItems for Box<[I]> {
 /// `None` for an event without items.
 impl<L: FromItems> FromItems for Option<L> {
     type Item = L::Item;
+    const OPTIONAL: bool = true;
 
     fn from_items(items: Vec<L::Item>) -> Self {
         if items.is_empty() {

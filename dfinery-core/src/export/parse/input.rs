@@ -2,15 +2,18 @@
 //! into the CSV (`{"result":"fail","message":"client_connection_closed"}`) and counts quotes,
 //! so a body that stops inside a quoted field is seen as cut off.
 //!
-//! In RFC 4180 CSV a `"` right after `{` (or after `{` and white space) cannot occur: a field
-//! holding quotes is quoted as a whole and its quotes doubled. So `{"result"` marks the start of
-//! an error body wherever it appears, even in the middle of a row.
+//! In RFC 4180 CSV a `{` followed by a quoted key cannot occur: a field holding quotes is quoted
+//! as a whole and its quotes doubled (`{""result""`). So `{"result"` or `{"message"` (the error
+//! body's two keys, in either order) marks the start of an error body wherever it appears, even
+//! in the middle of a row.
 
 use crate::protocol::code::ExportErrorCode;
 use crate::wire::ExportErrorBody;
 
-/// What marks an error body (after `{` and optional white space).
-const MARK: &[u8] = b"\"result\"";
+/// What marks an error body (after `{` and optional white space): either of its keys, first.
+const MARKS: [&[u8]; 2] = [b"\"result\"", b"\"message\""];
+/// The longest of [`MARKS`].
+const MARK_LEN: usize = 9;
 /// Bytes kept back from the parser, so an `{` at the end of one chunk is still there when
 /// `"result"` arrives in the next.
 const HOLD: usize = 32;
@@ -31,7 +34,7 @@ pub(crate) struct Input {
     row_start: usize,
     /// Bytes before this may be given to the parser.
     safe: usize,
-    /// Searched for [`MARK`] up to here.
+    /// Searched for [`MARKS`] up to here.
     scanned: usize,
     /// Where an error body starts (its `{`).
     error_at: Option<usize>,
@@ -171,10 +174,13 @@ impl Input {
         if !self.skip_bom() {
             return;
         }
-        let from = self.scanned.saturating_sub(MARK.len() - 1).max(self.start);
-        let hits: Vec<usize> = memchr::memmem::find_iter(&self.buf[from..self.len], MARK)
+        let from = self.scanned.saturating_sub(MARK_LEN - 1).max(self.start);
+        let mut hits: Vec<usize> = MARKS
+            .iter()
+            .flat_map(|mark| memchr::memmem::find_iter(&self.buf[from..self.len], mark))
             .map(|hit| from + hit)
             .collect();
+        hits.sort_unstable();
         for at in hits {
             if let Some(open) = self.opening_brace(at) {
                 self.error_at = Some(open);
@@ -259,6 +265,30 @@ mod tests {
                 ExportFailure::ClientConnectionClosed
             ))
         );
+    }
+
+    #[test]
+    fn an_error_body_with_its_message_first_is_found_too() {
+        // Only `{"result"` was looked for: an error body whose keys came the other way round
+        // was parsed as CSV (a row of two fields in a two-column export, the export cut short
+        // without a word).
+        let mut input = Input::default();
+        input.push(b"df_unified_id,df_name\r\nu1,Kim\r\n{\"message\":\"client_connection_closed\",\"result\":\"fail\"}");
+        input.end();
+        assert_eq!(fed(&mut input), b"df_unified_id,df_name\r\nu1,Kim\r\n");
+        assert_eq!(
+            input.error_code(),
+            Some(ExportErrorCode::Documented(
+                ExportFailure::ClientConnectionClosed
+            ))
+        );
+        // Quoted in a field, it is data.
+        let mut input = Input::default();
+        let csv = b"a,b\r\n\"{\"\"message\"\":1}\",x\r\n";
+        input.push(csv);
+        input.end();
+        assert!(input.error_code().is_none());
+        assert_eq!(fed(&mut input), csv);
     }
 
     #[test]
