@@ -7,8 +7,10 @@ use super::fields::{Entry, Fields};
 use super::scratch::with_scratch;
 use super::{EventRecord, ValidationError};
 use crate::encode::property::Scope;
+use crate::encode::value::Datetime;
 use crate::encode::value::{Value, ValueError};
 use crate::encode::writer::{ItemsWriter, ObjectPath, ObjectWriter};
+use uuid::Uuid;
 
 /// Builds an [`EventRecord`] for an event known only at run time; made by
 /// [`EventRecord::builder`].
@@ -25,6 +27,8 @@ use crate::encode::writer::{ItemsWriter, ObjectPath, ObjectWriter};
 #[must_use]
 pub struct EventRecordBuilder {
     name: String,
+    log_id: Option<Uuid>,
+    datetime: Option<Datetime>,
     properties: Fields,
     items: Vec<Fields>,
 }
@@ -33,9 +37,35 @@ impl EventRecordBuilder {
     pub(crate) fn new(name: String) -> Self {
         EventRecordBuilder {
             name,
+            log_id: None,
+            datetime: None,
             properties: Fields::default(),
             items: Vec::new(),
         }
+    }
+
+    /// When the event happened: an event read from a file or another system keeps its own
+    /// time. Default: the time [`build`](Self::build) is called.
+    ///
+    /// ```
+    /// use dfinery_core::{Datetime, EventRecord};
+    ///
+    /// let at: Datetime = "2024-06-24T06:01:48.501Z".parse().unwrap();
+    /// let record = EventRecord::builder("df_login").event_datetime(at).build().unwrap();
+    /// assert_eq!(record.event_datetime(), at);
+    /// ```
+    pub fn event_datetime(mut self, at: Datetime) -> Self {
+        self.datetime = Some(at);
+        self
+    }
+
+    /// The event's `event_log_id`, which DFINERY keeps one event per: an event sent again
+    /// with the same id (by a backfill run twice, say) is stored once. Default: a new random
+    /// UUID at [`build`](Self::build). The nil UUID is refused there
+    /// ([`Rule::NilEventLogId`](crate::Rule::NilEventLogId)).
+    pub fn event_log_id(mut self, id: Uuid) -> Self {
+        self.log_id = Some(id);
+        self
     }
 
     /// Adds (or replaces) an event property.
@@ -74,8 +104,8 @@ impl EventRecordBuilder {
             let (properties, items) = buf.split_at(split);
             finish_event(EventParts {
                 name: Cow::Owned(self.name),
-                log_id: None,
-                datetime: None,
+                log_id: self.log_id,
+                datetime: self.datetime,
                 properties,
                 properties_written,
                 items,
@@ -117,5 +147,36 @@ impl ItemBuilder {
     {
         self.fields.set(key.into(), Entry::from_value(value));
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encode::property::Rule;
+
+    #[test]
+    fn a_built_event_keeps_the_time_and_id_given_and_refuses_the_nil_id() {
+        // A builder's record took the time of `build` and a new id: an event read from a file
+        // could not keep when it happened, nor an id that makes sending it again harmless.
+        let at: Datetime = "2024-06-24T06:01:48.501Z".parse().unwrap();
+        let id = Uuid::from_u128(7);
+        let record = EventRecord::builder("df_login")
+            .event_datetime(at)
+            .event_log_id(id)
+            .build()
+            .unwrap();
+        assert_eq!((record.event_datetime(), record.event_log_id()), (at, id));
+        let error = EventRecord::builder("df_login")
+            .event_log_id(Uuid::nil())
+            .build()
+            .unwrap_err();
+        assert!(
+            error
+                .violations
+                .iter()
+                .any(|v| v.rule == Rule::NilEventLogId),
+            "{error}"
+        );
     }
 }
