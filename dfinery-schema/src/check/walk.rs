@@ -8,6 +8,9 @@ use std::collections::BTreeMap;
 use super::RuleViolation;
 use super::input::{Json, Object};
 use crate::limits::MAX_ITEMS_PER_REQUEST;
+
+/// Unknown names get the closest registered one while fewer findings than this are made.
+const SUGGESTED_FINDINGS: usize = 100;
 use crate::protocol::Identifier;
 use crate::{EventDef, PropertyDef, Registry};
 
@@ -191,9 +194,16 @@ fn check_members<'r, 'a>(
             None => findings.push(Finding::UnknownProperty {
                 place,
                 name: name.to_owned(),
-                close: match place {
-                    Place::Event => definition.suggest_property(name),
-                    _ => definition.suggest_item_property(name),
+                // The closest registered name, searched for the first findings only: those
+                // are what a report lists, and a body of a million unknown names would
+                // otherwise search the registry a million times.
+                close: if findings.len() < SUGGESTED_FINDINGS {
+                    match place {
+                        Place::Event => definition.suggest_property(name),
+                        _ => definition.suggest_item_property(name),
+                    }
+                } else {
+                    None
                 },
             }),
         }
@@ -225,8 +235,10 @@ fn check_items<'r, 'a>(
     if items.len() > MAX_ITEMS_PER_REQUEST {
         findings.push(Finding::TooManyItems { count: items.len() });
     }
-    let mut checked = Vec::with_capacity(items.len());
-    for (index, item) in items.iter().enumerate() {
+    // Past the limit the event is refused whatever its items hold: those after it are not
+    // walked, so a body of a million items costs no more than one of a hundred.
+    let mut checked = Vec::with_capacity(items.len().min(MAX_ITEMS_PER_REQUEST));
+    for (index, item) in items.iter().enumerate().take(MAX_ITEMS_PER_REQUEST) {
         checked.push(check_members(
             Place::Item(index),
             definition,
@@ -325,4 +337,55 @@ pub fn identity_members<'a>(identity: &Object<'a>) -> Vec<IdentityMember<'a>> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Registry;
+
+    fn walk(registry: &Registry, items: &serde_json::Value) -> usize {
+        let definition = registry.events.get("wish");
+        let mut findings = Vec::new();
+        let body = check_event(definition, None, Some(Json::Value(items)), &mut findings);
+        assert!(body.items.len() <= MAX_ITEMS_PER_REQUEST);
+        assert!(
+            findings
+                .iter()
+                .any(|f| matches!(f, Finding::TooManyItems { .. }))
+        );
+        findings.len()
+    }
+
+    #[test]
+    fn items_past_the_limit_are_not_walked_and_suggestions_stop_after_the_first_findings() {
+        // An emulator walked every item of a body of a million: a finding (and a search of the
+        // registry for the closest name) for each, before keeping a hundred.
+        let registry =
+            Registry::parse("[events.wish]\nitems.sku = { type = \"string\", required = true }\n")
+                .unwrap();
+        let items = |n: usize| serde_json::Value::Array(vec![serde_json::json!({"skv": 1}); n]);
+        let few = walk(&registry, &items(150));
+        let many = walk(&registry, &items(5_000));
+        // Two findings per item walked (the unknown name, the missing one), and the limit's.
+        assert_eq!(few, 2 * MAX_ITEMS_PER_REQUEST + 1);
+        assert_eq!(many, few);
+        let definition = registry.events.get("wish");
+        let hundred = items(100);
+        let mut findings = Vec::new();
+        check_event(definition, None, Some(Json::Value(&hundred)), &mut findings);
+        let suggested = findings
+            .iter()
+            .filter(|f| matches!(f, Finding::UnknownProperty { close: Some(_), .. }))
+            .count();
+        assert!(
+            suggested > 0 && suggested <= SUGGESTED_FINDINGS,
+            "{suggested}"
+        );
+        assert!(
+            findings
+                .iter()
+                .any(|f| matches!(f, Finding::UnknownProperty { close: None, .. }))
+        );
+    }
 }
