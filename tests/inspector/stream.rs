@@ -549,3 +549,57 @@ async fn a_window_s_reset_is_on_the_page_s_clock_whatever_the_emulator_s_shift()
         "reset {reset}, now {now}: {record}"
     );
 }
+
+/// An export refused after its body was read (a parameter, the date range) is shown with its
+/// violations, the suggestion among them, and counted as admitted, as an Import `40001` is:
+/// it was shown with none and the rate panel said "admitted 0" of a window that had counted it.
+#[tokio::test]
+async fn an_export_refused_after_its_body_is_read_shows_its_violations_and_counts_as_admitted() {
+    let emulator = emulator_with(|b| {
+        b.rate_limit(Api::Export, RateLimit::new(5, Window::hours(1)))
+            .clock(stopped_clock())
+    })
+    .await;
+    let url = emulator.inspector_url().expect("the inspector is on");
+    let mut sse = Sse::open(&format!("{url}inspector/stream")).await;
+    sse.next_named("snapshot").await;
+    let http = reqwest::Client::new();
+    let bodies = [
+        serde_json::json!({
+            "events": ["df_purchase"],
+            "events_condition_type": "ALL",
+            "from_date": "2024-08-26",
+            "to_date": "2024-08-26",
+        }),
+        serde_json::json!({
+            "events_condition_type": "all",
+            "from_date": "2000-01-01",
+            "to_date": "2000-01-01",
+        }),
+    ];
+    for body in &bodies {
+        let answer = http
+            .post(emulator.url("/api/v1/export/event"))
+            .bearer_auth(emulator.export_token())
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 400);
+    }
+    let invalid = sse.next_named("request").await;
+    assert_eq!(invalid["code"], "invalid_parameter", "{invalid}");
+    assert_eq!(invalid["violation_count"], 1, "{invalid}");
+    let condition = find(&invalid["violations"], "path", "events_condition_type");
+    assert_eq!(condition["suggestion"], "all", "{invalid}");
+    // An export's `events` names event types: none of them is an event sent.
+    assert_eq!(invalid["event_count"], 0, "{invalid}");
+    assert_eq!(invalid["rate"]["admitted"], 1, "{invalid}");
+    assert_eq!(invalid["rate"]["remaining"], 4, "{invalid}");
+    let range = sse.next_named("request").await;
+    assert_eq!(range["code"], "exceed_date_range_limit", "{range}");
+    assert_eq!(range["violation_count"], 1, "{range}");
+    assert_eq!(range["violations"][0]["path"], "from_date", "{range}");
+    assert_eq!(range["rate"]["admitted"], 2, "{range}");
+    assert_eq!(range["rate"]["remaining"], 3, "{range}");
+}

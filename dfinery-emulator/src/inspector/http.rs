@@ -23,7 +23,7 @@ use crate::Api;
 use crate::codes::{ExportFailure, ImportCode};
 use crate::server::app::App;
 use crate::server::body::read_bytes;
-use crate::server::response::Violations;
+use crate::server::response::{BodyRead, Violations};
 
 const PAGE: &str = include_str!("assets/index.html");
 const STYLE: &str = include_str!("assets/inspector.css");
@@ -88,7 +88,10 @@ pub(crate) async fn observe(State(app): State<Arc<App>>, request: Request, next:
         )
     } else if let Some(failure) = extensions.get::<ExportFailure>() {
         let limited = *failure == ExportFailure::TooManyApiRequests;
-        (failure.message().to_owned(), false, limited, false)
+        // Refused after the gate admitted it and its body was read (a parameter, the date
+        // range, an unknown audience): counted by the window, shown with its violations.
+        let read = extensions.get::<BodyRead>().is_some();
+        (failure.message().to_owned(), false, limited, read)
     } else if api == Api::Export && status == 200 {
         ("csv".to_owned(), true, false, true)
     } else {
@@ -154,7 +157,8 @@ pub(crate) async fn observe(State(app): State<Arc<App>>, request: Request, next:
         "limited": limited,
         "latency_ms": (latency.as_secs_f64() * 10_000.0).round() / 10.0,
         "identity": identity,
-        "event_count": body.as_ref().map_or(0, record::event_count),
+        // An export's `events` lists event names to keep, not events sent.
+        "event_count": body.as_ref().filter(|_| api == Api::Event).map_or(0, record::event_count),
         "violation_count": violations.len(),
     });
     // Moved in, not copied as `json!` would.

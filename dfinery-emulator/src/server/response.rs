@@ -63,6 +63,11 @@ fn cut(text: &mut String) {
 #[derive(Debug, Clone)]
 pub(crate) struct Violations(pub(crate) Vec<ServerViolation>);
 
+/// Put in the extensions of an Export failure answered after the gate admitted the request and
+/// its body was read (a refused parameter, date range or audience): the rate window counted it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodyRead;
+
 /// An Import envelope `{"status","code","message","data"}` with `status` as the HTTP status.
 pub(crate) fn import(
     code: ImportCode,
