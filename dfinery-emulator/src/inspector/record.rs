@@ -65,6 +65,9 @@ pub(crate) fn external_id(identity: &Value) -> Option<String> {
 /// Events shown of one request: DFINERY takes at most 100 in one, and refuses more.
 const EVENTS_SHOWN: usize = 100;
 
+/// Items shown of one event (their count is kept as `item_count`).
+const ITEMS_SHOWN: usize = 100;
+
 /// User properties shown of one request.
 const PROPERTIES_SHOWN: usize = 1_000;
 
@@ -135,9 +138,14 @@ fn one_event(
         ),
         _ => Vec::new(),
     };
+    let item_count = match event.get("event_items") {
+        Some(Value::Array(items)) => items.len(),
+        _ => 0,
+    };
     let items: Vec<Value> = match event.get("event_items") {
         Some(Value::Array(items)) => items
             .iter()
+            .take(ITEMS_SHOWN)
             .enumerate()
             .map(|(i, item)| match item {
                 Value::Object(map) => Value::Array(properties(
@@ -162,6 +170,7 @@ fn one_event(
         "datetime": event.get("event_datetime").map(as_text),
         "properties": props,
         "items": items,
+        "item_count": item_count,
         "violations": own,
     })
 }
@@ -354,6 +363,18 @@ mod tests {
         assert_eq!(on("df_order_id.note")[0]["path"], violations[0].path);
         assert_eq!(on("df_order_id[0]")[0]["path"], violations[1].path);
         assert!(rest.is_empty() && events[0]["violations"] == json!([]));
+    }
+
+    #[test]
+    fn an_event_shows_its_first_100_items_and_counts_them_all() {
+        // Every item of every event shown was built: 100 events of 10,000 items each.
+        let registry = Registry::standard();
+        let items: Vec<Value> = (0..150).map(|i| json!({"df_price": i})).collect();
+        let body = json!({"events": [{"event_name": "df_purchase", "event_items": items}]});
+        let (events, _) = events(&registry, &body, &[]);
+        assert_eq!(events[0]["items"].as_array().map(Vec::len), Some(100));
+        assert_eq!(events[0]["item_count"], 150);
+        assert_eq!(events[0]["items"][99][0]["value"], 99);
     }
 
     #[test]

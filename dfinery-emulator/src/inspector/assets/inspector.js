@@ -122,8 +122,10 @@
         (e.violations || []).map(function (v) { return violationLine(v); }),
         propTable(e.properties || [], "Properties of " + (e.name || "the event")),
         (e.items && e.items.length) ? el("div", { "class": "items" }, e.items.map(function (item, i) {
-          return [el("h4", { text: "Item " + (i + 1) + " of " + e.items.length }), propTable(item, "Item " + (i + 1))];
-        })) : null));
+          return [el("h4", { text: "Item " + (i + 1) + " of " + (e.item_count || e.items.length) }), propTable(item, "Item " + (i + 1))];
+        }), e.item_count > e.items.length
+          ? el("p", { "class": "muted small", text: (e.item_count - e.items.length) + " more items not shown (the first " + e.items.length + " are)" })
+          : null) : null));
     });
     if (r.user_properties && r.user_properties.length) {
       parts.push(el("h3", { text: "User properties" }), propTable(r.user_properties, "User properties"));
