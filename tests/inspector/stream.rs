@@ -603,3 +603,48 @@ async fn an_export_refused_after_its_body_is_read_shows_its_violations_and_count
     assert_eq!(range["rate"]["admitted"], 2, "{range}");
     assert_eq!(range["rate"]["remaining"], 3, "{range}");
 }
+
+/// A flood of violations is counted whole: the badge said 101 (the 100 listed and the
+/// `truncated` entry) of a body with thousands.
+#[tokio::test]
+async fn a_flood_of_violations_is_counted_whole_not_as_the_101_listed() {
+    let emulator = emulator_with(|b| b).await;
+    let url = emulator.inspector_url().expect("the inspector is on");
+    let mut sse = Sse::open(&format!("{url}inspector/stream")).await;
+    sse.next_named("snapshot").await;
+    let properties: serde_json::Map<String, Value> = (0..3_000)
+        .map(|i| (format!("unknown_{i:04}"), Value::from(i)))
+        .collect();
+    let body = serde_json::json!({
+        "common": { "identity": { "external_id": "u-1" } },
+        "events": [{
+            "event_log_id": "6f1c2b9e-0d3a-4c5b-8e7f-1a2b3c4d5e01",
+            "event_name": "df_login",
+            "event_datetime": "2024-06-24T06:01:48.501Z",
+            "event_properties": properties,
+        }],
+    });
+    let answer: Value = reqwest::Client::new()
+        .post(emulator.url("/api/v1/events"))
+        .header("access_token", emulator.import_token())
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["code"], "40001", "{answer}");
+    // The answer lists 100 and says how many more there are.
+    let listed = answer["data"].as_array().expect("violations listed");
+    assert_eq!(listed.len(), 101);
+    let more: usize = listed[100]["expected"]
+        .as_str()
+        .and_then(|t| t.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a count of the rest: {}", listed[100]));
+    let found = 100 + more;
+    assert!(found >= 3_000, "{found}");
+    let record = sse.next_named("request").await;
+    assert_eq!(record["violation_count"], found, "{}", record["violation_count"]);
+}

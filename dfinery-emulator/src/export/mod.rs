@@ -144,6 +144,7 @@ async fn read(
 /// Answers a refused export body and keeps it for inspection, its violations
 /// [bounded](response::bounded).
 fn refuse(app: &App, parts: &Parts, limits: Snapshot, refused: Refused) -> Response {
+    let found = refused.violations.len();
     let violations = response::bounded(refused.violations, 0);
     app.store().reject(Rejection {
         endpoint: parts.uri.path().to_owned(),
@@ -155,7 +156,10 @@ fn refuse(app: &App, parts: &Parts, limits: Snapshot, refused: Refused) -> Respo
     let extensions = answer.extensions_mut();
     extensions.insert(response::BodyRead);
     if !violations.is_empty() {
-        extensions.insert(response::Violations(violations));
+        extensions.insert(response::Violations {
+            listed: violations,
+            found,
+        });
     }
     answer
 }

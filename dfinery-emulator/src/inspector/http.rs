@@ -68,9 +68,9 @@ pub(crate) async fn observe(State(app): State<Arc<App>>, request: Request, next:
 
     let status = response.status().as_u16();
     let extensions = response.extensions();
-    let violations = extensions
+    let (violations, found) = extensions
         .get::<Violations>()
-        .map(|v| v.0.as_slice())
+        .map(|v| (v.listed.as_slice(), v.found))
         .unwrap_or_default();
     let (code, ok, limited, body_read) = if let Some(code) = extensions.get::<ImportCode>() {
         let read = !matches!(
@@ -159,7 +159,8 @@ pub(crate) async fn observe(State(app): State<Arc<App>>, request: Request, next:
         "identity": identity,
         // An export's `events` lists event names to keep, not events sent.
         "event_count": body.as_ref().filter(|_| api == Api::Event).map_or(0, record::event_count),
-        "violation_count": violations.len(),
+        // All found, not the 100 listed and the `truncated` entry.
+        "violation_count": found,
     });
     // Moved in, not copied as `json!` would.
     if let Value::Object(fields) = &mut record {
