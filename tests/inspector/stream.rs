@@ -2,8 +2,10 @@
 //! kept requests, reset, the registry view, the profile search, and the page being off unless
 //! asked for.
 
+use std::time::Duration;
+
 use dfinery::{Datetime, UserProperties};
-use dfinery_emulator::{Api, Emulator, RateLimit, Window};
+use dfinery_emulator::{Api, Emulator, FaultConfig, Latency, RateLimit, Window};
 use serde_json::Value;
 
 use crate::support::{Sse, client, emulator_with, misspelt_sign_up, purchase, stopped_clock, user};
@@ -647,4 +649,46 @@ async fn a_flood_of_violations_is_counted_whole_not_as_the_101_listed() {
     assert!(found >= 3_000, "{found}");
     let record = sse.next_named("request").await;
     assert_eq!(record["violation_count"], found, "{}", record["violation_count"]);
+}
+
+/// A slow answer's window reset is not moved by how long it took: the clocks' shift was
+/// measured from a time taken before the request was handled, so on an unshifted clock the
+/// reset shown was early by the request's duration.
+#[tokio::test]
+async fn a_slow_answer_s_window_reset_is_not_early_by_its_duration() {
+    let emulator = emulator_with(|b| {
+        b.rate_limit(Api::Profile, RateLimit::new(5, Window::hours(1)))
+            .faults(FaultConfig {
+                latency: Latency::fixed(Duration::from_millis(1_500)),
+                ..FaultConfig::default()
+            })
+    })
+    .await;
+    let url = emulator.inspector_url().expect("the inspector is on");
+    let mut sse = Sse::open(&format!("{url}inspector/stream")).await;
+    sse.next_named("snapshot").await;
+    // Its answer does not matter (it lacks `request_datetime`): the window counts it.
+    let answer = reqwest::Client::new()
+        .post(emulator.url("/api/v1/user-profile"))
+        .header("access_token", emulator.import_token())
+        .json(&serde_json::json!({
+            "identity": { "external_id": "u-1" },
+            "user_properties": { "df_membership": "Gold" },
+        }))
+        .send()
+        .await
+        .unwrap();
+    let sent: u64 = answer.headers()["x-ratelimit-reset"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let record = sse.next_named("request").await;
+    let shown = record["rate"]["reset_ms"].as_u64().expect("a reset");
+    // The emulator's clock is the system's: the reset shown is the one sent (the clocks are
+    // read together, a few milliseconds at most between them on a loaded machine).
+    assert!(
+        shown.abs_diff(sent) < 500,
+        "shown {shown}, sent {sent}: {record}"
+    );
 }

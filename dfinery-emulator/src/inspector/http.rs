@@ -50,9 +50,7 @@ pub(crate) async fn observe(State(app): State<Arc<App>>, request: Request, next:
         return next.run(request).await;
     };
     let started = Instant::now();
-    let at_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64);
+    let at_ms = system_ms();
     let endpoint = request.uri().path().to_owned();
     let method = request.method().to_string();
     let (parts, body) = request.into_parts();
@@ -134,8 +132,10 @@ pub(crate) async fn observe(State(app): State<Arc<App>>, request: Request, next:
         // emulator clock's shift from it (`--clock-offset`, a manual clock), the reset says
         // when the window ends from the page's side, instead of a time a shift puts in the
         // past (a spent window shown as full) or far ahead (a new one shown as spent).
+        // Both clocks are read now: from `at_ms`, taken before the request was handled, the
+        // shift took in its duration and the reset came early by it.
         reset_ms: header_u64(response.headers(), RateLimitHeader::Reset.name()).map(|reset| {
-            let shift = i128::from(app.clock.now_ms()) - i128::from(at_ms);
+            let shift = i128::from(app.clock.now_ms()) - i128::from(system_ms());
             u64::try_from((i128::from(reset) - shift).max(0)).unwrap_or(u64::MAX)
         }),
         window: response
@@ -170,6 +170,13 @@ pub(crate) async fn observe(State(app): State<Arc<App>>, request: Request, next:
     }
     inspector.push(record, observed);
     response
+}
+
+/// The system clock, in milliseconds since the Unix epoch.
+fn system_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
