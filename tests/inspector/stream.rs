@@ -692,3 +692,33 @@ async fn a_slow_answer_s_window_reset_is_not_early_by_its_duration() {
         "shown {shown}, sent {sent}: {record}"
     );
 }
+
+/// A profile's numbers reach the page's search as their JSON text, as a request's do: parsed
+/// by the page's script, a Long past 2^53 showed as `…992` and a Double `1.0` as `1`.
+#[tokio::test]
+async fn a_profile_search_gives_numbers_as_their_json_text() {
+    let emulator = emulator_with(|b| b).await;
+    let client = client(&emulator);
+    let properties = UserProperties::builder()
+        .property("lifetime_points", 9_007_199_254_740_993_i64)
+        .property("avg_basket", 1.0_f64)
+        .property("df_membership", "Gold")
+        .build()
+        .unwrap();
+    client
+        .update_profile(&user("dfn-user-texts"), properties)
+        .await
+        .unwrap();
+    let url = emulator.inspector_url().unwrap();
+    let found: Value = reqwest::get(format!("{url}inspector/profiles?q=user-texts"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let texts = &found["matches"][0]["texts"];
+    assert_eq!(texts["lifetime_points"], "9007199254740993", "{found}");
+    assert_eq!(texts["avg_basket"], "1.0", "{found}");
+    // A string needs no copy.
+    assert_eq!(texts.get("df_membership"), None, "{found}");
+}

@@ -277,8 +277,10 @@ pub(crate) async fn registry(State(app): State<Arc<App>>) -> Response {
 }
 
 /// `GET /_emulator/inspector/profiles?q=…`: profiles whose `external_id` contains `q`
-/// (case-insensitive; an exact match first), each with its current properties and the kept
-/// requests that wrote to it.
+/// (case-insensitive; an exact match first), each with its current properties, the JSON text
+/// of those that are numbers or arrays (`texts`: parsed by the page's script, a Long past 2^53
+/// lost digits and a Double `1.0` became `1`, as in request records) and the kept requests
+/// that wrote to it.
 pub(crate) async fn profiles(
     State(app): State<Arc<App>>,
     Query(query): Query<HashMap<String, String>>,
@@ -310,9 +312,16 @@ pub(crate) async fn profiles(
         .take(MAX_MATCHES)
         .map(|p| {
             let id = p.identity.external_id.as_deref().unwrap_or_default();
+            let texts: serde_json::Map<String, Value> = p
+                .properties
+                .iter()
+                .filter(|(_, v)| matches!(v, Value::Number(_) | Value::Array(_)))
+                .map(|(name, v)| (name.clone(), Value::String(v.to_string())))
+                .collect();
             format!(
-                "{{\"profile\":{},\"history\":{}}}",
+                "{{\"profile\":{},\"texts\":{},\"history\":{}}}",
                 serde_json::to_string(p).unwrap_or_else(|_| "null".to_owned()),
+                Value::Object(texts),
                 inspector.history(id)
             )
         })

@@ -308,7 +308,8 @@
         if (!found.matches.length) { out.appendChild(el("p", { "class": "muted", text: "No profile has an external_id containing “" + q + "”." })); return; }
         found.matches.forEach(function (m) {
           var p = m.profile;
-          var props = Object.keys(p.properties).map(function (k) { return { name: k, type: "", value: p.properties[k] }; });
+          var texts = m.texts || {};
+          var props = Object.keys(p.properties).map(function (k) { return { name: k, type: "", value: p.properties[k], text: texts[k] }; });
           out.appendChild(el("div", { "class": "profile", "data-external-id": p.identity.external_id || "" },
             el("h3", null, el("code", { text: p.identity.external_id || "" }), el("span", { "class": "muted small", text: "  df_unified_id " + p.df_unified_id })),
             el("p", { "class": "small muted", text: Object.keys(p.identity).map(function (k) { return k + " = " + p.identity[k]; }).join(" · ") }),
