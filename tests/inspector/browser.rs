@@ -417,8 +417,7 @@ async fn session(
         .filter_map(Value::as_str)
         .collect();
     assert!(
-        values.contains(&"lifetime_points 9007199254740993")
-            && values.contains(&"avg_basket 1.0"),
+        values.contains(&"lifetime_points 9007199254740993") && values.contains(&"avg_basket 1.0"),
         "{values:?}"
     );
 

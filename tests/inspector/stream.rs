@@ -648,7 +648,11 @@ async fn a_flood_of_violations_is_counted_whole_not_as_the_101_listed() {
     let found = 100 + more;
     assert!(found >= 3_000, "{found}");
     let record = sse.next_named("request").await;
-    assert_eq!(record["violation_count"], found, "{}", record["violation_count"]);
+    assert_eq!(
+        record["violation_count"], found,
+        "{}",
+        record["violation_count"]
+    );
 }
 
 /// A slow answer's window reset is not moved by how long it took: the clocks' shift was

@@ -492,7 +492,8 @@ mod tests {
             json!({"properties_condition_type":"all","identities":null,"identities_condition_type":null}),
             json!({"properties_condition_type":"all","identities_condition_type":null}),
         ] {
-            let export = profile_export(&absent).unwrap_or_else(|r| panic!("{absent}: {:?}", r.violations));
+            let export =
+                profile_export(&absent).unwrap_or_else(|r| panic!("{absent}: {:?}", r.violations));
             assert!(!export.external_id && export.audience.is_none());
         }
     }

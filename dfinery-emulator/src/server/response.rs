@@ -110,12 +110,10 @@ pub(crate) fn import_failure(
     };
     let mut response = import(code, code.status(), data, limits);
     if !violations.is_empty() {
-        response
-            .extensions_mut()
-            .insert(Violations {
-                listed: violations.to_vec(),
-                found,
-            });
+        response.extensions_mut().insert(Violations {
+            listed: violations.to_vec(),
+            found,
+        });
     }
     response
 }
