@@ -604,6 +604,19 @@ async fn an_export_refused_after_its_body_is_read_shows_its_violations_and_count
     assert_eq!(range["violations"][0]["path"], "from_date", "{range}");
     assert_eq!(range["rate"]["admitted"], 2, "{range}");
     assert_eq!(range["rate"]["remaining"], 3, "{range}");
+    let answer = http
+        .post(emulator.url("/api/v1/export/userprofile"))
+        .bearer_auth(emulator.export_token())
+        .json(&serde_json::json!({"properties_condition_type": "all", "audience": "nope"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 400);
+    let audience = sse.next_named("request").await;
+    assert_eq!(audience["code"], "invalid_parameter", "{audience}");
+    assert_eq!(audience["violations"][0]["path"], "audience", "{audience}");
+    assert_eq!(audience["rate"]["admitted"], 3, "{audience}");
+    assert_eq!(audience["rate"]["remaining"], 2, "{audience}");
 }
 
 /// A flood of violations is counted whole: the badge said 101 (the 100 listed and the
