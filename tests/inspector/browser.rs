@@ -364,6 +364,8 @@ async fn session(
     // A profile update, then the search finds the user with the property and its history.
     let gold = UserProperties::builder()
         .property("df_membership", "Gold")
+        .property("lifetime_points", 9_007_199_254_740_993_i64)
+        .property("avg_basket", 1.0_f64)
         .build()
         .unwrap();
     client
@@ -398,6 +400,25 @@ async fn session(
     assert!(
         text.contains("df_membership") && text.contains("Gold"),
         "{text}"
+    );
+    // The current values as sent: parsed by the page, the Long lost its last digit and the
+    // Double its `.0` (the history beside them already showed them as sent).
+    let values = browser
+        .execute(
+            "return Array.from(document.querySelectorAll('#profile-results .profile table.props tbody tr'))\
+               .map(tr => tr.innerText.replace(/\\s+/g, ' ').trim());",
+            vec![],
+        )
+        .await?;
+    let values: Vec<&str> = values
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        values.contains(&"lifetime_points 9007199254740993") && values.contains(&"avg_basket 1.0"),
+        "{values:?}"
     );
 
     // Nothing was requested outside the emulator's origin.

@@ -2,8 +2,10 @@
 //! kept requests, reset, the registry view, the profile search, and the page being off unless
 //! asked for.
 
+use std::time::Duration;
+
 use dfinery::{Datetime, UserProperties};
-use dfinery_emulator::{Api, Emulator, RateLimit, Window};
+use dfinery_emulator::{Api, Emulator, FaultConfig, Latency, RateLimit, Window};
 use serde_json::Value;
 
 use crate::support::{Sse, client, emulator_with, misspelt_sign_up, purchase, stopped_clock, user};
@@ -548,4 +550,192 @@ async fn a_window_s_reset_is_on_the_page_s_clock_whatever_the_emulator_s_shift()
         reset + 1_000 >= now && reset <= now + 61_000,
         "reset {reset}, now {now}: {record}"
     );
+}
+
+/// An export refused after its body was read (a parameter, the date range) is shown with its
+/// violations, the suggestion among them, and counted as admitted, as an Import `40001` is:
+/// it was shown with none and the rate panel said "admitted 0" of a window that had counted it.
+#[tokio::test]
+async fn an_export_refused_after_its_body_is_read_shows_its_violations_and_counts_as_admitted() {
+    let emulator = emulator_with(|b| {
+        b.rate_limit(Api::Export, RateLimit::new(5, Window::hours(1)))
+            .clock(stopped_clock())
+    })
+    .await;
+    let url = emulator.inspector_url().expect("the inspector is on");
+    let mut sse = Sse::open(&format!("{url}inspector/stream")).await;
+    sse.next_named("snapshot").await;
+    let http = reqwest::Client::new();
+    let bodies = [
+        serde_json::json!({
+            "events": ["df_purchase"],
+            "events_condition_type": "ALL",
+            "from_date": "2024-08-26",
+            "to_date": "2024-08-26",
+        }),
+        serde_json::json!({
+            "events_condition_type": "all",
+            "from_date": "2000-01-01",
+            "to_date": "2000-01-01",
+        }),
+    ];
+    for body in &bodies {
+        let answer = http
+            .post(emulator.url("/api/v1/export/event"))
+            .bearer_auth(emulator.export_token())
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 400);
+    }
+    let invalid = sse.next_named("request").await;
+    assert_eq!(invalid["code"], "invalid_parameter", "{invalid}");
+    assert_eq!(invalid["violation_count"], 1, "{invalid}");
+    let condition = find(&invalid["violations"], "path", "events_condition_type");
+    assert_eq!(condition["suggestion"], "all", "{invalid}");
+    // An export's `events` names event types: none of them is an event sent.
+    assert_eq!(invalid["event_count"], 0, "{invalid}");
+    assert_eq!(invalid["rate"]["admitted"], 1, "{invalid}");
+    assert_eq!(invalid["rate"]["remaining"], 4, "{invalid}");
+    let range = sse.next_named("request").await;
+    assert_eq!(range["code"], "exceed_date_range_limit", "{range}");
+    assert_eq!(range["violation_count"], 1, "{range}");
+    assert_eq!(range["violations"][0]["path"], "from_date", "{range}");
+    assert_eq!(range["rate"]["admitted"], 2, "{range}");
+    assert_eq!(range["rate"]["remaining"], 3, "{range}");
+    let answer = http
+        .post(emulator.url("/api/v1/export/userprofile"))
+        .bearer_auth(emulator.export_token())
+        .json(&serde_json::json!({"properties_condition_type": "all", "audience": "nope"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 400);
+    let audience = sse.next_named("request").await;
+    assert_eq!(audience["code"], "invalid_parameter", "{audience}");
+    assert_eq!(audience["violations"][0]["path"], "audience", "{audience}");
+    assert_eq!(audience["rate"]["admitted"], 3, "{audience}");
+    assert_eq!(audience["rate"]["remaining"], 2, "{audience}");
+}
+
+/// A flood of violations is counted whole: the badge said 101 (the 100 listed and the
+/// `truncated` entry) of a body with thousands.
+#[tokio::test]
+async fn a_flood_of_violations_is_counted_whole_not_as_the_101_listed() {
+    let emulator = emulator_with(|b| b).await;
+    let url = emulator.inspector_url().expect("the inspector is on");
+    let mut sse = Sse::open(&format!("{url}inspector/stream")).await;
+    sse.next_named("snapshot").await;
+    let properties: serde_json::Map<String, Value> = (0..3_000)
+        .map(|i| (format!("unknown_{i:04}"), Value::from(i)))
+        .collect();
+    let body = serde_json::json!({
+        "common": { "identity": { "external_id": "u-1" } },
+        "events": [{
+            "event_log_id": "6f1c2b9e-0d3a-4c5b-8e7f-1a2b3c4d5e01",
+            "event_name": "df_login",
+            "event_datetime": "2024-06-24T06:01:48.501Z",
+            "event_properties": properties,
+        }],
+    });
+    let answer: Value = reqwest::Client::new()
+        .post(emulator.url("/api/v1/events"))
+        .header("access_token", emulator.import_token())
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["code"], "40001", "{answer}");
+    // The answer lists 100 and says how many more there are.
+    let listed = answer["data"].as_array().expect("violations listed");
+    assert_eq!(listed.len(), 101);
+    let more: usize = listed[100]["expected"]
+        .as_str()
+        .and_then(|t| t.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a count of the rest: {}", listed[100]));
+    let found = 100 + more;
+    assert!(found >= 3_000, "{found}");
+    let record = sse.next_named("request").await;
+    assert_eq!(
+        record["violation_count"], found,
+        "{}",
+        record["violation_count"]
+    );
+}
+
+/// A slow answer's window reset is not moved by how long it took: the clocks' shift was
+/// measured from a time taken before the request was handled, so on an unshifted clock the
+/// reset shown was early by the request's duration.
+#[tokio::test]
+async fn a_slow_answer_s_window_reset_is_not_early_by_its_duration() {
+    let emulator = emulator_with(|b| {
+        b.rate_limit(Api::Profile, RateLimit::new(5, Window::hours(1)))
+            .faults(FaultConfig {
+                latency: Latency::fixed(Duration::from_millis(1_500)),
+                ..FaultConfig::default()
+            })
+    })
+    .await;
+    let url = emulator.inspector_url().expect("the inspector is on");
+    let mut sse = Sse::open(&format!("{url}inspector/stream")).await;
+    sse.next_named("snapshot").await;
+    // Its answer does not matter (it lacks `request_datetime`): the window counts it.
+    let answer = reqwest::Client::new()
+        .post(emulator.url("/api/v1/user-profile"))
+        .header("access_token", emulator.import_token())
+        .json(&serde_json::json!({
+            "identity": { "external_id": "u-1" },
+            "user_properties": { "df_membership": "Gold" },
+        }))
+        .send()
+        .await
+        .unwrap();
+    let sent: u64 = answer.headers()["x-ratelimit-reset"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let record = sse.next_named("request").await;
+    let shown = record["rate"]["reset_ms"].as_u64().expect("a reset");
+    // The emulator's clock is the system's: the reset shown is the one sent (the clocks are
+    // read together, a few milliseconds at most between them on a loaded machine).
+    assert!(
+        shown.abs_diff(sent) < 500,
+        "shown {shown}, sent {sent}: {record}"
+    );
+}
+
+/// A profile's numbers reach the page's search as their JSON text, as a request's do: parsed
+/// by the page's script, a Long past 2^53 showed as `…992` and a Double `1.0` as `1`.
+#[tokio::test]
+async fn a_profile_search_gives_numbers_as_their_json_text() {
+    let emulator = emulator_with(|b| b).await;
+    let client = client(&emulator);
+    let properties = UserProperties::builder()
+        .property("lifetime_points", 9_007_199_254_740_993_i64)
+        .property("avg_basket", 1.0_f64)
+        .property("df_membership", "Gold")
+        .build()
+        .unwrap();
+    client
+        .update_profile(&user("dfn-user-texts"), properties)
+        .await
+        .unwrap();
+    let url = emulator.inspector_url().unwrap();
+    let found: Value = reqwest::get(format!("{url}inspector/profiles?q=user-texts"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let texts = &found["matches"][0]["texts"];
+    assert_eq!(texts["lifetime_points"], "9007199254740993", "{found}");
+    assert_eq!(texts["avg_basket"], "1.0", "{found}");
+    // A string needs no copy.
+    assert_eq!(texts.get("df_membership"), None, "{found}");
 }

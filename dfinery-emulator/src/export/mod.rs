@@ -144,12 +144,24 @@ async fn read(
 /// Answers a refused export body and keeps it for inspection, its violations
 /// [bounded](response::bounded).
 fn refuse(app: &App, parts: &Parts, limits: Snapshot, refused: Refused) -> Response {
+    let found = refused.violations.len();
+    let violations = response::bounded(refused.violations, 0);
     app.store().reject(Rejection {
         endpoint: parts.uri.path().to_owned(),
         code: refused.failure.message().to_owned(),
-        violations: response::bounded(refused.violations, 0),
+        violations: violations.clone(),
     });
-    response::export_failure(refused.failure, Some(limits))
+    let mut answer = response::export_failure(refused.failure, Some(limits));
+    // For the inspector: the body was read (the window counted it), and why it was refused.
+    let extensions = answer.extensions_mut();
+    extensions.insert(response::BodyRead);
+    if !violations.is_empty() {
+        extensions.insert(response::Violations {
+            listed: violations,
+            found,
+        });
+    }
+    answer
 }
 
 struct EventRows {

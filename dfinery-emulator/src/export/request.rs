@@ -157,7 +157,10 @@ pub(crate) fn profile_export(body: &Value) -> Result<ProfileExport, Refused> {
             None
         }
     };
-    let asked = map.contains_key("identities") || map.contains_key("identities_condition_type");
+    // `null` is no filter, as with `audience`: `"identities": null` was refused as a filter
+    // with no condition type.
+    let given = |key: &str| map.get(key).is_some_and(|v| !v.is_null());
+    let asked = given("identities") || given("identities_condition_type");
     let identities = if asked {
         let identities = map
             .get("identities")
@@ -483,5 +486,15 @@ mod tests {
         assert!(listed.external_id);
         let excluded = profile_export(&json!({"properties_condition_type":"all","identities":["df_external_id"],"identities_condition_type":"exclude"})).unwrap();
         assert!(!excluded.external_id);
+        // `null` is absent, as `audience: null` is.
+        for absent in [
+            json!({"properties_condition_type":"all","identities":null}),
+            json!({"properties_condition_type":"all","identities":null,"identities_condition_type":null}),
+            json!({"properties_condition_type":"all","identities_condition_type":null}),
+        ] {
+            let export =
+                profile_export(&absent).unwrap_or_else(|r| panic!("{absent}: {:?}", r.violations));
+            assert!(!export.external_id && export.audience.is_none());
+        }
     }
 }

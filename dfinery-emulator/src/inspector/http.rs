@@ -23,7 +23,7 @@ use crate::Api;
 use crate::codes::{ExportFailure, ImportCode};
 use crate::server::app::App;
 use crate::server::body::read_bytes;
-use crate::server::response::Violations;
+use crate::server::response::{BodyRead, Violations};
 
 const PAGE: &str = include_str!("assets/index.html");
 const STYLE: &str = include_str!("assets/inspector.css");
@@ -50,9 +50,7 @@ pub(crate) async fn observe(State(app): State<Arc<App>>, request: Request, next:
         return next.run(request).await;
     };
     let started = Instant::now();
-    let at_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64);
+    let at_ms = system_ms();
     let endpoint = request.uri().path().to_owned();
     let method = request.method().to_string();
     let (parts, body) = request.into_parts();
@@ -68,9 +66,9 @@ pub(crate) async fn observe(State(app): State<Arc<App>>, request: Request, next:
 
     let status = response.status().as_u16();
     let extensions = response.extensions();
-    let violations = extensions
+    let (violations, found) = extensions
         .get::<Violations>()
-        .map(|v| v.0.as_slice())
+        .map(|v| (v.listed.as_slice(), v.found))
         .unwrap_or_default();
     let (code, ok, limited, body_read) = if let Some(code) = extensions.get::<ImportCode>() {
         let read = !matches!(
@@ -88,7 +86,10 @@ pub(crate) async fn observe(State(app): State<Arc<App>>, request: Request, next:
         )
     } else if let Some(failure) = extensions.get::<ExportFailure>() {
         let limited = *failure == ExportFailure::TooManyApiRequests;
-        (failure.message().to_owned(), false, limited, false)
+        // Refused after the gate admitted it and its body was read (a parameter, the date
+        // range, an unknown audience): counted by the window, shown with its violations.
+        let read = extensions.get::<BodyRead>().is_some();
+        (failure.message().to_owned(), false, limited, read)
     } else if api == Api::Export && status == 200 {
         ("csv".to_owned(), true, false, true)
     } else {
@@ -131,8 +132,10 @@ pub(crate) async fn observe(State(app): State<Arc<App>>, request: Request, next:
         // emulator clock's shift from it (`--clock-offset`, a manual clock), the reset says
         // when the window ends from the page's side, instead of a time a shift puts in the
         // past (a spent window shown as full) or far ahead (a new one shown as spent).
+        // Both clocks are read now: from `at_ms`, taken before the request was handled, the
+        // shift took in its duration and the reset came early by it.
         reset_ms: header_u64(response.headers(), RateLimitHeader::Reset.name()).map(|reset| {
-            let shift = i128::from(app.clock.now_ms()) - i128::from(at_ms);
+            let shift = i128::from(app.clock.now_ms()) - i128::from(system_ms());
             u64::try_from((i128::from(reset) - shift).max(0)).unwrap_or(u64::MAX)
         }),
         window: response
@@ -154,8 +157,10 @@ pub(crate) async fn observe(State(app): State<Arc<App>>, request: Request, next:
         "limited": limited,
         "latency_ms": (latency.as_secs_f64() * 10_000.0).round() / 10.0,
         "identity": identity,
-        "event_count": body.as_ref().map_or(0, record::event_count),
-        "violation_count": violations.len(),
+        // An export's `events` lists event names to keep, not events sent.
+        "event_count": body.as_ref().filter(|_| api == Api::Event).map_or(0, record::event_count),
+        // All found, not the 100 listed and the `truncated` entry.
+        "violation_count": found,
     });
     // Moved in, not copied as `json!` would.
     if let Value::Object(fields) = &mut record {
@@ -165,6 +170,13 @@ pub(crate) async fn observe(State(app): State<Arc<App>>, request: Request, next:
     }
     inspector.push(record, observed);
     response
+}
+
+/// The system clock, in milliseconds since the Unix epoch.
+fn system_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
@@ -265,8 +277,10 @@ pub(crate) async fn registry(State(app): State<Arc<App>>) -> Response {
 }
 
 /// `GET /_emulator/inspector/profiles?q=…`: profiles whose `external_id` contains `q`
-/// (case-insensitive; an exact match first), each with its current properties and the kept
-/// requests that wrote to it.
+/// (case-insensitive; an exact match first), each with its current properties, the JSON text
+/// of those that are numbers or arrays (`texts`: parsed by the page's script, a Long past 2^53
+/// lost digits and a Double `1.0` became `1`, as in request records) and the kept requests
+/// that wrote to it.
 pub(crate) async fn profiles(
     State(app): State<Arc<App>>,
     Query(query): Query<HashMap<String, String>>,
@@ -298,9 +312,16 @@ pub(crate) async fn profiles(
         .take(MAX_MATCHES)
         .map(|p| {
             let id = p.identity.external_id.as_deref().unwrap_or_default();
+            let texts: serde_json::Map<String, Value> = p
+                .properties
+                .iter()
+                .filter(|(_, v)| matches!(v, Value::Number(_) | Value::Array(_)))
+                .map(|(name, v)| (name.clone(), Value::String(v.to_string())))
+                .collect();
             format!(
-                "{{\"profile\":{},\"history\":{}}}",
+                "{{\"profile\":{},\"texts\":{},\"history\":{}}}",
                 serde_json::to_string(p).unwrap_or_else(|_| "null".to_owned()),
+                Value::Object(texts),
                 inspector.history(id)
             )
         })

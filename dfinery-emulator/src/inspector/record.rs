@@ -65,6 +65,9 @@ pub(crate) fn external_id(identity: &Value) -> Option<String> {
 /// Events shown of one request: DFINERY takes at most 100 in one, and refuses more.
 const EVENTS_SHOWN: usize = 100;
 
+/// Items shown of one event (their count is kept as `item_count`).
+const ITEMS_SHOWN: usize = 100;
+
 /// User properties shown of one request.
 const PROPERTIES_SHOWN: usize = 1_000;
 
@@ -135,9 +138,14 @@ fn one_event(
         ),
         _ => Vec::new(),
     };
+    let item_count = match event.get("event_items") {
+        Some(Value::Array(items)) => items.len(),
+        _ => 0,
+    };
     let items: Vec<Value> = match event.get("event_items") {
         Some(Value::Array(items)) => items
             .iter()
+            .take(ITEMS_SHOWN)
             .enumerate()
             .map(|(i, item)| match item {
                 Value::Object(map) => Value::Array(properties(
@@ -153,7 +161,7 @@ fn one_event(
         _ => Vec::new(),
     };
     // What is left under `events[i]` belongs to the event itself (its name, id, datetime…).
-    let own = claim(violations, claimed, &path);
+    let own = claim(violations, claimed, |v| under(v, &path));
     json!({
         "index": index,
         "name": name,
@@ -162,12 +170,13 @@ fn one_event(
         "datetime": event.get("event_datetime").map(as_text),
         "properties": props,
         "items": items,
+        "item_count": item_count,
         "violations": own,
     })
 }
 
 /// Each property of `map` with its registered type (or `unregistered`), its value and the
-/// violations whose path is the property or inside it.
+/// violations whose path is the property's own.
 fn properties<'r>(
     map: &Map<String, Value>,
     def: impl Fn(&str) -> Option<&'r PropertyDef>,
@@ -178,8 +187,10 @@ fn properties<'r>(
     map.iter()
         .take(PROPERTIES_SHOWN)
         .map(|(name, value)| {
+            // Exactly its own path: a violation is never put inside a property, and a name may
+            // hold a `.` or a `[` (`df_order_id.note` is not inside `df_order_id`).
             let path = format!("{parent}.{name}");
-            let broken = claim(violations, claimed, &path);
+            let broken = claim(violations, claimed, |v| v == path);
             let ty = def(name).map_or("unregistered", |d| d.ty.display_name());
             let mut shown = json!({
                 "name": name,
@@ -199,11 +210,15 @@ fn properties<'r>(
         .collect()
 }
 
-/// The violations not yet claimed whose path is `path` or inside it, now claimed.
-fn claim(violations: &[ServerViolation], claimed: &mut [bool], path: &str) -> Vec<Value> {
+/// The violations not yet claimed whose path `owns`, now claimed.
+fn claim(
+    violations: &[ServerViolation],
+    claimed: &mut [bool],
+    owns: impl Fn(&str) -> bool,
+) -> Vec<Value> {
     let mut out = Vec::new();
     for (v, done) in violations.iter().zip(claimed.iter_mut()) {
-        if !*done && under(&v.path, path) {
+        if !*done && owns(&v.path) {
             *done = true;
             out.push(violation(v));
         }
@@ -315,6 +330,51 @@ mod tests {
         assert_eq!(rest[0]["path"], "common.identity");
         assert!(under("events[1]", "events[1]"));
         assert!(!under("events[10]", "events[1]"));
+    }
+
+    #[test]
+    fn a_violation_lands_on_its_own_property_not_on_one_its_name_starts_with() {
+        // Names may hold a `.` or a `[`, and paths join them raw: `df_order_id.note`'s
+        // violation was shown on `df_order_id`, which sorts first.
+        let registry = Registry::standard();
+        let body = json!({"events": [{
+            "event_name": "df_purchase",
+            "event_properties": {"df_order_id": "o-1", "df_order_id.note": 1, "df_order_id[0]": 2},
+        }]});
+        let violations = vec![
+            ServerViolation::new(
+                "events[0].event_properties.df_order_id.note",
+                "unknown_property",
+                "a registered property",
+            ),
+            ServerViolation::new(
+                "events[0].event_properties.df_order_id[0]",
+                "unknown_property",
+                "a registered property",
+            ),
+        ];
+        let (events, rest) = events(&registry, &body, &violations);
+        let props = events[0]["properties"].as_array().unwrap();
+        let on = |name: &str| -> Vec<Value> {
+            let p = props.iter().find(|p| p["name"] == name).unwrap();
+            p["violations"].as_array().unwrap().clone()
+        };
+        assert!(on("df_order_id").is_empty(), "{props:?}");
+        assert_eq!(on("df_order_id.note")[0]["path"], violations[0].path);
+        assert_eq!(on("df_order_id[0]")[0]["path"], violations[1].path);
+        assert!(rest.is_empty() && events[0]["violations"] == json!([]));
+    }
+
+    #[test]
+    fn an_event_shows_its_first_100_items_and_counts_them_all() {
+        // Every item of every event shown was built: 100 events of 10,000 items each.
+        let registry = Registry::standard();
+        let items: Vec<Value> = (0..150).map(|i| json!({"df_price": i})).collect();
+        let body = json!({"events": [{"event_name": "df_purchase", "event_items": items}]});
+        let (events, _) = events(&registry, &body, &[]);
+        assert_eq!(events[0]["items"].as_array().map(Vec::len), Some(100));
+        assert_eq!(events[0]["item_count"], 150);
+        assert_eq!(events[0]["items"][99][0]["value"], 99);
     }
 
     #[test]

@@ -179,13 +179,13 @@ impl Refusal {
     fn answer(self, family: Family, limits: Option<Snapshot>) -> Response {
         match (family, self) {
             (Family::Import, Refusal::MissingServiceId) => {
-                response::import_failure(ImportCode::BadRequest, &[self.violation()], limits)
+                response::import_failure(ImportCode::BadRequest, &[self.violation()], 1, limits)
             }
             (Family::Import, Refusal::UnknownServiceId) => {
-                response::import_failure(ImportCode::InvalidServiceId, &[], limits)
+                response::import_failure(ImportCode::InvalidServiceId, &[], 0, limits)
             }
             (Family::Import, Refusal::Token) => {
-                response::import_failure(ImportCode::InvalidToken, &[], limits)
+                response::import_failure(ImportCode::InvalidToken, &[], 0, limits)
             }
             (Family::Export, Refusal::MissingServiceId) => {
                 response::export_failure(ExportFailure::InvalidParameter, limits)

@@ -140,8 +140,9 @@ async fn handle(
 /// violations listed are [bounded](response::bounded).
 fn refuse(app: &App, parts: &Parts, limits: Snapshot, failure: Failure, events: u64) -> Response {
     Counters::add(&app.counters.rejected, events);
+    let found = failure.violations.len().saturating_add(failure.omitted);
     let violations = response::bounded(failure.violations, failure.omitted);
-    let answer = response::import_failure(failure.code, &violations, Some(limits));
+    let answer = response::import_failure(failure.code, &violations, found, Some(limits));
     app.store().reject(Rejection {
         endpoint: parts.uri.path().to_owned(),
         code: failure.code.code().to_owned(),

@@ -59,9 +59,18 @@ fn cut(text: &mut String) {
     text.push_str(&format!("… ({cut} more bytes not shown)"));
 }
 
-/// The violations of a refused request, put in the answer's extensions for the inspector.
+/// The violations of a refused request, put in the answer's extensions for the inspector: those
+/// listed ([bounded]) and how many were found, listed or not.
 #[derive(Debug, Clone)]
-pub(crate) struct Violations(pub(crate) Vec<ServerViolation>);
+pub(crate) struct Violations {
+    pub(crate) listed: Vec<ServerViolation>,
+    pub(crate) found: usize,
+}
+
+/// Put in the extensions of an Export failure answered after the gate admitted the request and
+/// its body was read (a refused parameter, date range or audience): the rate window counted it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodyRead;
 
 /// An Import envelope `{"status","code","message","data"}` with `status` as the HTTP status.
 pub(crate) fn import(
@@ -86,10 +95,12 @@ pub(crate) fn import_ok(limits: Snapshot) -> Response {
     import(ImportCode::Ok, 200, Value::Bool(true), Some(limits))
 }
 
-/// A failure envelope whose `data` lists the violations (or is `null` when there are none).
+/// A failure envelope whose `data` lists the violations (or is `null` when there are none);
+/// `found` counts them all, listed or not.
 pub(crate) fn import_failure(
     code: ImportCode,
     violations: &[ServerViolation],
+    found: usize,
     limits: Option<Snapshot>,
 ) -> Response {
     let data = if violations.is_empty() {
@@ -99,9 +110,10 @@ pub(crate) fn import_failure(
     };
     let mut response = import(code, code.status(), data, limits);
     if !violations.is_empty() {
-        response
-            .extensions_mut()
-            .insert(Violations(violations.to_vec()));
+        response.extensions_mut().insert(Violations {
+            listed: violations.to_vec(),
+            found,
+        });
     }
     response
 }

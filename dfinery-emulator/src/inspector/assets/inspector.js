@@ -122,8 +122,10 @@
         (e.violations || []).map(function (v) { return violationLine(v); }),
         propTable(e.properties || [], "Properties of " + (e.name || "the event")),
         (e.items && e.items.length) ? el("div", { "class": "items" }, e.items.map(function (item, i) {
-          return [el("h4", { text: "Item " + (i + 1) + " of " + e.items.length }), propTable(item, "Item " + (i + 1))];
-        })) : null));
+          return [el("h4", { text: "Item " + (i + 1) + " of " + (e.item_count || e.items.length) }), propTable(item, "Item " + (i + 1))];
+        }), e.item_count > e.items.length
+          ? el("p", { "class": "muted small", text: (e.item_count - e.items.length) + " more items not shown (the first " + e.items.length + " are)" })
+          : null) : null));
     });
     if (r.user_properties && r.user_properties.length) {
       parts.push(el("h3", { text: "User properties" }), propTable(r.user_properties, "User properties"));
@@ -306,7 +308,8 @@
         if (!found.matches.length) { out.appendChild(el("p", { "class": "muted", text: "No profile has an external_id containing “" + q + "”." })); return; }
         found.matches.forEach(function (m) {
           var p = m.profile;
-          var props = Object.keys(p.properties).map(function (k) { return { name: k, type: "", value: p.properties[k] }; });
+          var texts = m.texts || {};
+          var props = Object.keys(p.properties).map(function (k) { return { name: k, type: "", value: p.properties[k], text: texts[k] }; });
           out.appendChild(el("div", { "class": "profile", "data-external-id": p.identity.external_id || "" },
             el("h3", null, el("code", { text: p.identity.external_id || "" }), el("span", { "class": "muted small", text: "  df_unified_id " + p.df_unified_id })),
             el("p", { "class": "small muted", text: Object.keys(p.identity).map(function (k) { return k + " = " + p.identity[k]; }).join(" · ") }),
