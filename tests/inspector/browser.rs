@@ -403,19 +403,13 @@ async fn session(
     );
     // The current values as sent: parsed by the page, the Long lost its last digit and the
     // Double its `.0` (the history beside them already showed them as sent).
-    let values = browser
-        .execute(
-            "return Array.from(document.querySelectorAll('#profile-results .profile table.props tbody tr'))\
-               .map(tr => tr.innerText.replace(/\\s+/g, ' ').trim());",
-            vec![],
-        )
-        .await?;
-    let values: Vec<&str> = values
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
+    let values = strings(
+        browser,
+        "return Array.from(document.querySelectorAll('#profile-results .profile table.props tbody tr'))\
+           .map(tr => tr.innerText.replace(/\\s+/g, ' ').trim());",
+    )
+    .await?;
+    let values: Vec<&str> = values.iter().map(String::as_str).collect();
     assert!(
         values.contains(&"lifetime_points 9007199254740993") && values.contains(&"avg_basket 1.0"),
         "{values:?}"
@@ -423,20 +417,14 @@ async fn session(
 
     // Nothing was requested outside the emulator's origin.
     let origin = emulator.base_url();
-    let urls = browser
-        .execute(
-            "return performance.getEntries()\
-               .filter(e => e.entryType === 'navigation' || e.entryType === 'resource')\
-               .map(e => e.name);",
-            vec![],
-        )
-        .await?;
-    let urls: Vec<&str> = urls
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
+    let urls = strings(
+        browser,
+        "return performance.getEntries()\
+           .filter(e => e.entryType === 'navigation' || e.entryType === 'resource')\
+           .map(e => e.name);",
+    )
+    .await?;
+    let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
     assert!(
         urls.iter().any(|u| u.ends_with("/inspector.js")),
         "{urls:?}"
@@ -518,6 +506,24 @@ async fn session(
 }
 
 /// Runs `body` with a fresh Chromium session; the session ends even when `body` panics.
+/// The strings of the array `script` returns in the page.
+async fn strings(
+    browser: &Browser,
+    script: &str,
+) -> Result<Vec<String>, fantoccini::error::CmdError> {
+    let value = browser.execute(script, vec![]).await?;
+    Ok(value
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
 async fn with_browser<F>(body: impl FnOnce(Browser) -> F)
 where
     F: std::future::Future<Output = Result<(), fantoccini::error::CmdError>>,
