@@ -232,7 +232,14 @@ fn an_optional_items_field_needs_no_item_columns() {
     let event = group.decode::<crate::model::MaybeWishlist>().unwrap();
     assert_eq!(event.channel.as_deref(), Some("app"));
     assert_eq!(event.items, None);
-    // A `Vec` of items still needs them.
+    // With some item columns, an `Option` needs those its items need.
+    let some = "df_unified_id,event_name,df_server_datetime,df_correction_datetime,df_api_version,channel,df_items_note\r\n\
+                u1,wishlist_shared,2024-06-24T06:02:00.123Z,2024-06-24T06:01:48.501Z,v1,app,gift\r\n";
+    let mut rows = ExportRows::new(std::io::Cursor::new(some)).unwrap();
+    let group = rows.next_event().unwrap().expect("one event");
+    let error = group.decode::<crate::model::MaybeWishlist>().unwrap_err();
+    assert!(error.to_string().contains("df_items_sku"), "{error}");
+    // A `Vec` of items needs them.
     let mut rows = ExportRows::new(std::io::Cursor::new(body)).unwrap();
     let group = rows.next_event().unwrap().expect("one event");
     let error = group.decode::<WishlistShared>().unwrap_err();

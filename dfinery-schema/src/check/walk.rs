@@ -19,7 +19,7 @@ use crate::{EventDef, PropertyDef, Registry};
 pub enum Place {
     /// Among the event's properties.
     Event,
-    /// In the item at this index of the event's items (counting the item objects only).
+    /// In the item at this index of the event's items array.
     Item(usize),
     /// Among a profile's user properties.
     User,
@@ -123,7 +123,7 @@ pub fn check_event<'r, 'a>(
     let mut body = EventBody {
         repeated_keys: properties
             .iter()
-            .chain(&items)
+            .chain(items.iter().map(|(_, item)| item))
             .any(Object::has_repeated_keys),
         ..EventBody::default()
     };
@@ -142,11 +142,12 @@ pub fn check_event<'r, 'a>(
     body
 }
 
-/// The object elements of the items array; a finding for anything else.
+/// The object elements of the items array, each with its index in the array (which the
+/// findings of its properties name); a finding for anything else.
 fn item_objects<'a>(
     items: Option<Json<'a>>,
     findings: &mut Vec<Finding<'_, 'a>>,
-) -> Vec<Object<'a>> {
+) -> Vec<(usize, Object<'a>)> {
     let Some(found) = items.filter(|i| !i.is_null()) else {
         return Vec::new();
     };
@@ -162,7 +163,7 @@ fn item_objects<'a>(
             if object.is_none() {
                 findings.push(Finding::ItemNotObject { index, found });
             }
-            object
+            object.map(|object| (index, object))
         })
         .collect()
 }
@@ -194,8 +195,9 @@ fn check_members<'r, 'a>(
             None => findings.push(Finding::UnknownProperty {
                 place,
                 name: name.to_owned(),
-                // The closest registered name, searched for the first findings only: those
-                // are what a report lists, and a body of a million unknown names would
+                // The closest registered name, searched for an event's first findings only:
+                // the emulator lists 100 per request, `dfinery send` lists a line's all (past
+                // 100, without the suggestion), and a body of a million unknown names would
                 // otherwise search the registry a million times.
                 close: if findings.len() < SUGGESTED_FINDINGS {
                     match place {
@@ -219,7 +221,7 @@ fn check_members<'r, 'a>(
 
 fn check_items<'r, 'a>(
     definition: &'r EventDef,
-    items: &[Object<'a>],
+    items: &[(usize, Object<'a>)],
     findings: &mut Vec<Finding<'r, 'a>>,
 ) -> Vec<Vec<Checked<'r, 'a>>> {
     if items.is_empty() {
@@ -238,7 +240,7 @@ fn check_items<'r, 'a>(
     // Past the limit the event is refused whatever its items hold: those after it are not
     // walked, so a body of a million items costs no more than one of a hundred.
     let mut checked = Vec::with_capacity(items.len().min(MAX_ITEMS_PER_REQUEST));
-    for (index, item) in items.iter().enumerate().take(MAX_ITEMS_PER_REQUEST) {
+    for &(index, ref item) in items.iter().take(MAX_ITEMS_PER_REQUEST) {
         checked.push(check_members(
             Place::Item(index),
             definition,
@@ -387,5 +389,28 @@ mod tests {
                 .iter()
                 .any(|f| matches!(f, Finding::UnknownProperty { close: None, .. }))
         );
+    }
+
+    #[test]
+    fn an_item_is_named_by_its_index_in_the_array_not_among_the_objects() {
+        // A non-object before it shifted every later item's index down by one: the unknown
+        // name of the array's item 2 was reported at `event_items[1]`.
+        let registry = Registry::parse("[events.wish]\nitems.sku = \"string\"\n").unwrap();
+        let items = serde_json::json!([1, {"sku": "a"}, {"skv": "b"}]);
+        let mut findings = Vec::new();
+        check_event(
+            registry.events.get("wish"),
+            None,
+            Some(Json::Value(&items)),
+            &mut findings,
+        );
+        let places: Vec<Place> = findings
+            .iter()
+            .filter_map(|f| match f {
+                Finding::UnknownProperty { place, .. } => Some(*place),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(places, [Place::Item(2)]);
     }
 }

@@ -131,11 +131,16 @@ impl Columns {
                     (column, optional)
                 }
                 Field::Items(fields, optional) => {
-                    // An `Option` of items needs none of their columns: an export without
-                    // them (filtered to some properties, say) holds no item rows.
+                    // An `Option` of items needs none of their columns when the export has
+                    // no item column at all (filtered to some properties, say): it holds no
+                    // item rows. With some item columns, those its items need must be there.
                     let mut needed = Vec::new();
                     let items = Columns::find(header, rust_type, fields, &mut needed);
-                    if !optional {
+                    let no_item_columns = !header
+                        .names()
+                        .iter()
+                        .any(|name| name.starts_with(crate::export::query::ITEM_PREFIX));
+                    if !(optional && no_item_columns) {
                         missing.append(&mut needed);
                     }
                     columns.items = Some(Box::new(items));
