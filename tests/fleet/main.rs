@@ -11,6 +11,8 @@
 //! except in CI (`CI` set), where they fail.
 #![deny(warnings)]
 
+#[path = "../common/blackhole.rs"]
+mod blackhole;
 #[path = "../common/capture.rs"]
 mod capture;
 mod edges;

@@ -649,6 +649,14 @@ fn a_file_whose_every_line_is_invalid_does_not_offer_to_send_the_other_none() {
 
 /// `dfinery send FILE --timeout 1` to a port nobody listens on: every event stays in the spool.
 fn sent_to_a_closed_port(file: &std::path::Path) -> std::process::Output {
+    sent_to_a_closed_port_with(file, &[])
+}
+
+/// [`sent_to_a_closed_port`], with `args` after the file.
+fn sent_to_a_closed_port_with(
+    file: &std::path::Path,
+    args: &[&std::ffi::OsStr],
+) -> std::process::Output {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
@@ -656,6 +664,7 @@ fn sent_to_a_closed_port(file: &std::path::Path) -> std::process::Output {
         .args(["send", "--timeout", "1", "--registry"])
         .arg(crate::support::registry_path())
         .arg(file)
+        .args(args)
         .env("DFINERY_BASE_URL", &url)
         .env("DFINERY_IMPORT_TOKEN", "t")
         .output()
@@ -2286,19 +2295,7 @@ fn restart_in_a_shared_state_dir_keeps_the_spool_of_another_file_that_is_gone() 
         "a.ndjson",
         (1..=3).map(|n| coupon_line(n, 1, NOW)),
     );
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", closed.local_addr().unwrap());
-    drop(closed);
-    let output = dfinery()
-        .args(["send", "--timeout", "1", "--registry"])
-        .arg(crate::support::registry_path())
-        .arg(&first)
-        .arg("--state-dir")
-        .arg(&state)
-        .env("DFINERY_BASE_URL", &url)
-        .env("DFINERY_IMPORT_TOKEN", "t")
-        .output()
-        .unwrap();
+    let output = sent_to_a_closed_port_with(&first, &["--state-dir".as_ref(), state.as_ref()]);
     assert_eq!(output.status.code(), Some(4), "{}", text(&output.stderr));
     std::fs::remove_file(&first).unwrap();
     let second = write_lines(
