@@ -188,6 +188,11 @@ impl GeneratedCrate {
         let start = Instant::now();
         let output = Command::new(&self.cargo)
             .args(["build", "--offline", "--quiet"])
+            // Cargo's own dev profile, full debug info included, as an application's build
+            // has: the workspace's `.cargo/config.toml` trims debug info for its tests, and
+            // cargo would apply it here too (the crate sits under the workspace's folder).
+            .args(["--config", "profile.dev.debug=true"])
+            .args(["--config", "profile.dev.package.\"*\".debug=true"])
             .current_dir(&self.dir)
             .env("CARGO_TARGET_DIR", self.dir.join("target"))
             // Incremental artifacts of the previous variant would make a build depend on
