@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use dfinery::{Identifier, Identity, Tracker};
+use dfinery::{Identifier, Identity, TrackError, Tracker};
 use dfinery::{Spool, SpoolError, TrackerBuildError};
 use tracing::Level;
 
@@ -319,4 +319,49 @@ async fn a_shutdown_deadline_without_a_spool_says_how_many_were_dead_lettered() 
         .unwrap_or_else(|| panic!("no summary line:\n{logs}"));
     assert!(line.contains(" ERROR "), "{line}");
     assert!(line.contains("dead_lettered=3"), "{line}");
+}
+
+/// A second shutdown call while one is under way (a second Ctrl-C, say) brings the deadline
+/// forward and gets the same report, taken once the spool holds what is left. It answered
+/// `Closed` at once before: the first shutdown went on sending for its whole deadline, so a
+/// caller that gave up waiting read counters still moving, and a process ending then lost the
+/// deletes of what was delivered meanwhile (`dfinery send` sent those again on `--resume`).
+#[tokio::test]
+async fn a_second_shutdown_brings_the_deadline_forward_and_both_get_the_report() {
+    let path = spool_path("second-shutdown");
+    let tracker = std::sync::Arc::new(tracker_to(DOWN).spool(&path).build().unwrap());
+    for _ in 0..3 {
+        tracker.track(&user("ada"), login()).await.unwrap();
+    }
+    let first = tokio::spawn({
+        let tracker = std::sync::Arc::clone(&tracker);
+        async move { tracker.shutdown_within(Duration::from_secs(3600)).await }
+    });
+    // The first shutdown is under way (DFINERY is down: it would retry for an hour).
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!first.is_finished());
+    // Generous bounds: the deadline is 100 ms; a loaded machine may take seconds.
+    let second = tokio::time::timeout(
+        Duration::from_secs(60),
+        tracker.shutdown_within(Duration::from_millis(100)),
+    )
+    .await
+    .expect("the second call ends the shutdown at its own deadline")
+    .expect("it joins the shutdown under way rather than answering `Closed`");
+    assert!(second.timed_out, "{second:?}");
+    assert_eq!(
+        (second.left_in_spool, second.delivered),
+        (3, 0),
+        "{second:?}"
+    );
+    let first = tokio::time::timeout(Duration::from_secs(60), first)
+        .await
+        .expect("the first call ends with the second")
+        .unwrap()
+        .unwrap();
+    assert_eq!(first, second);
+    // The shutdown has ended: a later call is refused.
+    assert!(matches!(tracker.shutdown().await, Err(TrackError::Closed)));
+    drop(tracker);
+    assert_eq!(Spool::open(&path).unwrap().pending_len(), 3);
 }

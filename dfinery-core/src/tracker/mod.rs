@@ -642,15 +642,35 @@ impl Tracker {
     /// longer one, such as `Duration::MAX`, means no limit, as for
     /// [`shutdown_timeout`](TrackerBuilder::shutdown_timeout)).
     ///
+    /// Called while a shutdown is under way (from another task), it joins that shutdown: the
+    /// deadline becomes this one when it is earlier, and both calls return the same report.
+    /// A process that gave its queue a long drain can so cut it short on a second signal,
+    /// and still get the report once the spool is synced:
+    ///
+    /// ```no_run
+    /// # async fn stop(tracker: dfinery_core::Tracker, second_signal: impl std::future::Future<Output = ()>) {
+    /// use std::time::Duration;
+    ///
+    /// let drain = tracker.shutdown_within(Duration::from_secs(60));
+    /// tokio::pin!(drain);
+    /// let report = tokio::select! {
+    ///     report = &mut drain => report,
+    ///     () = second_signal => tracker.shutdown_within(Duration::from_secs(2)).await,
+    /// };
+    /// # let _ = report;
+    /// # }
+    /// ```
+    ///
     /// # Errors
     ///
-    /// [`TrackError::Closed`] when the tracker was already shut down, or the runtime it was
-    /// built in has stopped (its worker with it).
+    /// [`TrackError::Closed`] when the tracker's shutdown has already ended, or the runtime
+    /// it was built in has stopped (its worker with it).
     pub async fn shutdown_within(&self, timeout: Duration) -> Result<ShutdownReport, TrackError> {
-        if self.inner.closed.swap(true, Ordering::SeqCst) {
-            return Err(TrackError::Closed);
+        // A shutdown under way is not an error: this call joins it (the worker still takes
+        // commands until it has finished, and refuses them after).
+        if !self.inner.closed.swap(true, Ordering::SeqCst) {
+            self.inner.core.capacity.close();
         }
-        self.inner.core.capacity.close();
         let (reply, answer) = oneshot::channel();
         // The worker adds it to the clock, which `Duration::MAX` would overflow.
         let timeout = timeout.min(crate::clock::LONGEST);

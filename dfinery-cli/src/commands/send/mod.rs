@@ -451,9 +451,22 @@ async fn drain(
     tokio::select! {
         report = &mut shutdown => (report.ok(), false),
         Ok(_) = stopped.wait_for(|stopped| *stopped) => {
-            // Delivered within those 2 s: the send is complete after all.
-            match tokio::time::timeout(Duration::from_secs(2), &mut shutdown).await {
-                Ok(report) => (report.ok(), false),
+            // The same shutdown, its deadline brought forward to 2 s from now: the worker
+            // stops sending then, and the report comes once the spool holds exactly what is
+            // left. (Only waiting 2 s for it left the worker sending while the summary was
+            // read and the process ended: deliveries confirmed meanwhile were counted twice,
+            // as sent and as left, and their deletes never reached the spool, so `--resume`
+            // sent them again.) Delivered within those 2 s: the send is complete after all.
+            let report = match tracker.shutdown_within(Duration::from_secs(2)).await {
+                Ok(report) => Ok(report),
+                // Ending already, so no longer taking calls: its own report comes at once.
+                Err(_) => (&mut shutdown).await,
+            };
+            match report {
+                Ok(report) => {
+                    let interrupted = report.timed_out;
+                    (Some(report), interrupted)
+                }
                 Err(_) => (None, true),
             }
         }

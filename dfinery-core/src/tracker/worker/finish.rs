@@ -353,8 +353,8 @@ impl Worker {
             metrics,
         };
         drop(self);
-        if let Some(reply) = drain.reply {
-            let _ = reply.send(report);
+        for reply in drain.replies {
+            let _ = reply.send(report.clone());
         }
     }
 }

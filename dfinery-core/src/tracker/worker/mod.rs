@@ -231,7 +231,9 @@ struct Batch {
 /// The drain of a shutdown.
 struct Drain {
     deadline: Instant,
-    reply: Option<oneshot::Sender<ShutdownReport>>,
+    /// Every shutdown call waiting for the report (a later call may bring the deadline
+    /// forward: see `Tracker::shutdown_within`).
+    replies: Vec<oneshot::Sender<ShutdownReport>>,
     timed_out: bool,
     /// Messages dead-lettered at the deadline (no spool to keep them).
     lost_at_deadline: u64,
@@ -631,16 +633,18 @@ impl Worker {
     }
 
     fn start_drain(&mut self, timeout: Duration, reply: Option<oneshot::Sender<ShutdownReport>>) {
+        let deadline = Instant::now() + timeout;
         match &mut self.drain {
+            // A shutdown under way: an earlier deadline brings its own forward (a second
+            // Ctrl-C, say), and this caller gets the same report.
             Some(drain) => {
-                if drain.reply.is_none() {
-                    drain.reply = reply;
-                }
+                drain.deadline = drain.deadline.min(deadline);
+                drain.replies.extend(reply);
             }
             None => {
                 self.drain = Some(Drain {
-                    deadline: Instant::now() + timeout,
-                    reply,
+                    deadline,
+                    replies: reply.into_iter().collect(),
                     timed_out: false,
                     lost_at_deadline: 0,
                 });
