@@ -157,3 +157,42 @@ async fn filtered_exports_hold_only_what_was_asked() {
         "an unknown audience: {error:?}"
     );
 }
+
+#[tokio::test]
+async fn the_look_back_is_checked_against_the_clients_clock() {
+    // With an emulator pinned to a day in 2024 (a test's `ManualClock`) and the client given
+    // the same clock, an export of that day's week was refused before it was sent: the client
+    // checked the dates against the machine's today, not its clock.
+    let clock = dfinery_emulator::ManualClock::at("2024-06-24T12:00:00Z").unwrap();
+    let emulator = crate::support::emulator_with(|b| b.clock(clock.clone())).await;
+    let client = {
+        let clock = clock.clone();
+        crate::support::client_for(&emulator)
+            .clock(dfinery::clock::Clock::new(move || clock.now()))
+            .build()
+            .unwrap()
+    };
+    let (from, to) = (
+        Date::from_ymd(2024, 6, 20).unwrap(),
+        Date::from_ymd(2024, 6, 24).unwrap(),
+    );
+    let rows = client
+        .export_event_rows(&EventQuery::new(from, to))
+        .await
+        .expect("within the look-back by the clock both sides share");
+    assert!(rows.header().names().iter().any(|n| n == "df_unified_id"));
+    // By that clock, the machine's today is in the future, and a month before the pinned day
+    // is beyond the look-back.
+    let error = client
+        .export_event_rows(&EventQuery::new(Date::from_ymd(2024, 5, 1).unwrap(), to))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, ExportError::Query(QueryError::BeyondLookBack { .. })),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains("today (2024-06-24, UTC)"),
+        "{error}"
+    );
+}

@@ -235,8 +235,12 @@ impl ClientBuilder {
 
     /// The clock rate-limit resets are measured against: retries, pacing and the tracker's
     /// redelivery pause all wait until the server's announced reset *by this clock*.
+    /// The typed exports ([`Client::export_event_rows`](crate::Client::export_event_rows) and
+    /// the like) check their dates against today *by this clock* too.
     /// Default: the system clock ([`Clock::default`]). Tests against a server with a manual
-    /// clock pass the same clock here, so both sides agree on when a window resets.
+    /// clock pass the same clock here, so both sides agree on when a window resets and which
+    /// days an export reaches. (Events keep the time they are stamped with: give a pinned
+    /// test's events their `event_datetime`.)
     pub fn clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
         self

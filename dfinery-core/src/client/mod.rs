@@ -105,8 +105,7 @@ impl Client {
     }
 
     /// The clock rate-limit waits are measured against (see [`ClientBuilder::clock`]); the
-    /// Tracker's backoff reads it.
-    #[cfg(feature = "tracker")]
+    /// Tracker's backoff and the typed exports' date checks read it.
     pub(crate) fn clock(&self) -> &Clock {
         &self.inner.clock
     }

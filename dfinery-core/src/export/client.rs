@@ -1,5 +1,5 @@
-//! Typed exports on [`Client`]: queries checked before sending, bodies decoded as they arrive,
-//! and files written atomically. Built on the client's raw export streams, which hold one of
+//! Typed exports on [`Client`]: queries checked before sending (against today by the client's
+//! [`Clock`](crate::clock::Clock)), bodies decoded as they arrive, and files written atomically. Built on the client's raw export streams, which hold one of
 //! the client's export slots (5 by default) and are paced against the export rate limit.
 
 use std::path::Path;
@@ -9,6 +9,7 @@ use super::file::{ExportFile, write_atomically};
 use super::query::{EventQuery, ProfileQuery};
 use super::reader::ExportRows;
 use crate::client::{ByteStream, Client};
+use crate::encode::value::Date;
 
 impl Client {
     /// Exports events, checked against `query` first, as rows read as they arrive. To decode
@@ -24,7 +25,7 @@ impl Client {
         &self,
         query: &EventQuery,
     ) -> Result<ExportRows<ByteStream>, ExportError> {
-        let request = query.to_request()?;
+        let request = query.to_request_at(Date::on(self.clock().now()))?;
         let stream = self
             .export_events(&request)
             .await
@@ -63,7 +64,7 @@ impl Client {
         query: &EventQuery,
         path: impl AsRef<Path>,
     ) -> Result<ExportFile, ExportError> {
-        let request = query.to_request()?;
+        let request = query.to_request_at(Date::on(self.clock().now()))?;
         let stream = self
             .export_events(&request)
             .await

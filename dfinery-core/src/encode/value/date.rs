@@ -44,6 +44,24 @@ impl Date {
         Date(OffsetDateTime::now_utc().date())
     }
 
+    /// The date (UTC) at `at`, as a client's [`Clock`](crate::clock::Clock) reads the time;
+    /// today's when `at` is outside the years 0000 to 9999.
+    #[cfg(feature = "client")]
+    pub(crate) fn on(at: std::time::SystemTime) -> Self {
+        let epoch = OffsetDateTime::UNIX_EPOCH;
+        let moment = match at.duration_since(std::time::UNIX_EPOCH) {
+            Ok(after) => time::Duration::try_from(after)
+                .ok()
+                .and_then(|d| epoch.checked_add(d)),
+            Err(before) => time::Duration::try_from(before.duration())
+                .ok()
+                .and_then(|d| epoch.checked_sub(d)),
+        };
+        moment
+            .and_then(|m| Self::try_from(m.date()).ok())
+            .unwrap_or_else(Self::today_utc)
+    }
+
     /// The year, 0 to 9999.
     #[cfg(feature = "chrono")]
     pub(crate) const fn year(self) -> i32 {
