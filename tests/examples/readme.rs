@@ -196,12 +196,26 @@ async fn sends_a_purchase() {
     let emulator = Emulator::builder()
         .registry_path("dfinery.toml")       // or .registry(Registry), default: the standard catalog
         .registry_path(super::REGISTRY)
-        .clock(clock.clone())                // rate-limit windows and the export look-back follow it
+        .clock(clock.clone())                // its rate-limit windows and export look-back follow it
         .start()
         .await
         .unwrap();
-    // point the client at emulator.base_url() with emulator.import_token() / export_token()
+    // point the client at emulator.base_url() with emulator.import_token() / export_token(),
+    // with the same clock (`ClientBuilder::clock`) so that both agree on resets and look-back
     assert_eq!(emulator.stats().accepted, 0);
+    // As the comment says: a client on the same clock exports the pinned day's week.
+    let client = dfinery::Client::builder()
+        .base_url(emulator.base_url())
+        .service_id(emulator.service_id())
+        .export_token(emulator.export_token())
+        .clock(dfinery::clock::Clock::new(move || clock.now()))
+        .build()
+        .unwrap();
+    let week = super::EventQuery::new(
+        dfinery::Date::from_ymd(2024, 6, 18).unwrap(),
+        dfinery::Date::from_ymd(2024, 6, 24).unwrap(),
+    );
+    client.export_event_rows(&week).await.unwrap();
 }
 }
 
