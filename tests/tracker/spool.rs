@@ -365,3 +365,46 @@ async fn a_second_shutdown_brings_the_deadline_forward_and_both_get_the_report()
     drop(tracker);
     assert_eq!(Spool::open(&path).unwrap().pending_len(), 3);
 }
+
+/// What a previous process left for many users goes out in batches of several events each,
+/// not a page's share of each user: pages of 1,000 entries of 300 users made requests of
+/// about 3 events, which a rate limit of a few calls a second makes slow to deliver.
+#[tokio::test]
+async fn what_many_users_left_is_delivered_in_full_batches() {
+    let path = spool_path("many-users");
+    let (users, each) = (300_u64, 10_u64);
+    {
+        let tracker = tracker_to(DOWN).spool(&path).build().unwrap();
+        for round in 0..each {
+            for n in 0..users {
+                tracker
+                    .try_track(&user(&format!("u{n}")), login())
+                    .unwrap_or_else(|e| panic!("round {round}, user {n}: {e}"));
+            }
+        }
+        let report = tracker
+            .shutdown_within(Duration::from_millis(100))
+            .await
+            .unwrap();
+        assert_eq!(report.left_in_spool, users * each, "{report:?}");
+    }
+    let emulator = emulator().await;
+    let (url, proxy) = Recorder::start(emulator.base_url()).await;
+    let tracker = Tracker::builder(client_to(&url).build().unwrap())
+        .spool(&path)
+        .build()
+        .unwrap();
+    let report = tracker.shutdown().await.unwrap();
+    assert_eq!(report.delivered, users * each, "{report:?}");
+    let requests = proxy
+        .seen()
+        .iter()
+        .filter(|s| s.path == "/api/v1/events")
+        .count() as u64;
+    // One request per user when the whole spool is read at once (it fits one page); the
+    // pages of 1,000 made 740.
+    assert!(
+        requests <= users + users / 10,
+        "{requests} requests for {users} users"
+    );
+}
