@@ -39,12 +39,7 @@ async fn what_a_stopped_tracker_left_is_delivered_first_by_the_next() {
         assert_eq!(spool.dead_letters().unwrap().len(), 0);
     }
 
-    let emulator = emulator().await;
-    let (url, proxy) = Recorder::start(emulator.base_url()).await;
-    let tracker = Tracker::builder(client_to(&url).build().unwrap())
-        .spool(&path)
-        .build()
-        .unwrap();
+    let (_emulator, proxy, tracker) = recorded_tracker_on(&path).await;
     let new_ids: Vec<String> = (0..2)
         .map(|_| tracker.try_track(&ivy, login()).unwrap().to_string())
         .collect();
@@ -388,12 +383,7 @@ async fn what_many_users_left_is_delivered_in_full_batches() {
             .unwrap();
         assert_eq!(report.left_in_spool, users * each, "{report:?}");
     }
-    let emulator = emulator().await;
-    let (url, proxy) = Recorder::start(emulator.base_url()).await;
-    let tracker = Tracker::builder(client_to(&url).build().unwrap())
-        .spool(&path)
-        .build()
-        .unwrap();
+    let (_emulator, proxy, tracker) = recorded_tracker_on(&path).await;
     let report = tracker.shutdown().await.unwrap();
     assert_eq!(report.delivered, users * each, "{report:?}");
     let requests = proxy
@@ -407,4 +397,22 @@ async fn what_many_users_left_is_delivered_in_full_batches() {
         requests <= users + users / 10,
         "{requests} requests for {users} users"
     );
+}
+
+/// A tracker on the spool at `path` sending to an emulator through a [`Recorder`]: the
+/// emulator (kept alive by the caller), the recorder and the tracker.
+async fn recorded_tracker_on(
+    path: &std::path::Path,
+) -> (
+    dfinery_emulator::EmulatorHandle,
+    std::sync::Arc<Recorder>,
+    Tracker,
+) {
+    let emulator = emulator().await;
+    let (url, proxy) = Recorder::start(emulator.base_url()).await;
+    let tracker = Tracker::builder(client_to(&url).build().unwrap())
+        .spool(path)
+        .build()
+        .unwrap();
+    (emulator, proxy, tracker)
 }
