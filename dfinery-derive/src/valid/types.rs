@@ -43,6 +43,36 @@ pub fn wrapper(ty: &Type) -> Option<(&'static str, &Type)> {
 /// through each wrapper: `Box<Option<String>>` and `Option<Patch<f64>>` hold wrappers too. Each
 /// comes with the type the whole field holds inside it all (`String`, `f64`).
 pub fn wrappers(ty: &Type) -> Vec<(&'static str, &Type)> {
+    let (layers, core) = layers(ty);
+    layers.into_iter().map(|(name, _)| (name, core)).collect()
+}
+
+/// The type inside the outermost `Option` of a field type, looking through the pointers as
+/// [`wrappers`] does: `Vec<Line>` for `Option<Vec<Line>>` and for `Box<Option<Vec<Line>>>`.
+pub fn option_inner(ty: &Type) -> Option<&Type> {
+    layers(ty)
+        .0
+        .into_iter()
+        .find(|(name, _)| *name == "Option")
+        .map(|(_, inner)| inner)
+}
+
+/// An `Option` inside another `Option` or `Patch` of a field type, looking through the
+/// pointers as [`wrappers`] does: the wrapper around it (`"Option"` or `"Patch"`) and the type
+/// the inner `Option` holds (`String` for `Option<Option<String>>` and for
+/// `Patch<Box<Option<String>>>`).
+pub fn nested_option(ty: &Type) -> Option<(&'static str, &Type)> {
+    layers(ty)
+        .0
+        .windows(2)
+        .find(|pair| pair[1].0 == "Option")
+        .map(|pair| (pair[0].0, pair[1].1))
+}
+
+/// The walk the three above share: each `Option` or `Patch` of a field type, outermost first,
+/// with the type right inside it, looking through references and pointers; and the type the
+/// walk ends at, inside them all.
+fn layers(ty: &Type) -> (Vec<(&'static str, &Type)>, &Type) {
     let mut found = Vec::new();
     let mut at = ty;
     loop {
@@ -51,54 +81,13 @@ pub fn wrappers(ty: &Type) -> Vec<(&'static str, &Type)> {
             continue;
         }
         if let Some((name, inner)) = wrapper(at) {
-            found.push(name);
+            found.push((name, inner));
             at = inner;
             continue;
         }
         match pointee(at) {
             Some(inner) => at = inner,
-            None => break,
-        }
-    }
-    found.into_iter().map(|name| (name, at)).collect()
-}
-
-/// The type inside the outermost `Option` of a field type, looking through the pointers as
-/// [`wrappers`] does: `Vec<Line>` for `Option<Vec<Line>>` and for `Box<Option<Vec<Line>>>`.
-pub fn option_inner(ty: &Type) -> Option<&Type> {
-    let mut at = ty;
-    loop {
-        if let Type::Reference(reference) = peeled(at) {
-            at = &reference.elem;
-            continue;
-        }
-        match wrapper(at) {
-            Some(("Option", inner)) => return Some(inner),
-            Some((_, inner)) => at = inner,
-            None => at = pointee(at)?,
-        }
-    }
-}
-
-/// An `Option` inside another `Option` or `Patch` of a field type, looking through the
-/// pointers as [`wrappers`] does: the wrapper around it (`"Option"` or `"Patch"`) and the type
-/// the inner `Option` holds (`String` for `Option<Option<String>>` and for
-/// `Patch<Box<Option<String>>>`).
-pub fn nested_option(ty: &Type) -> Option<(&'static str, &Type)> {
-    let mut outer = None;
-    let mut at = ty;
-    loop {
-        if let Type::Reference(reference) = peeled(at) {
-            at = &reference.elem;
-            continue;
-        }
-        match wrapper(at) {
-            Some(("Option", inner)) if outer.is_some() => return outer.map(|o| (o, inner)),
-            Some((name, inner)) => {
-                outer = Some(name);
-                at = inner;
-            }
-            None => at = pointee(at)?,
+            None => return (found, at),
         }
     }
 }

@@ -625,21 +625,9 @@ mod tests {
                 error: Some(failed),
             },
         );
-        let metrics = worker.core.metrics();
-        assert_eq!(
-            (metrics.dead_lettered, metrics.queued, metrics.in_flight),
-            (2, 0, 0),
-            "{metrics:?}"
-        );
-        assert!(metrics.balanced(), "{metrics:?}");
+        both_dead_lettered(&worker, &letters, "unexpected");
         assert_eq!(worker.live, 0);
-        let letters = letters.lock().unwrap();
-        assert_eq!(letters.len(), 2, "{letters:?}");
-        assert!(
-            letters
-                .iter()
-                .all(|l| l.kind == "unexpected" && l.identity == user)
-        );
+        assert!(letters.lock().unwrap().iter().all(|l| l.identity == user));
     }
 
     /// The same at the shutdown's deadline: a batch on the wire whose user's queue is gone is
@@ -653,6 +641,16 @@ mod tests {
         worker.users.clear();
         worker.ids.clear();
         worker.expire();
+        both_dead_lettered(&worker, &letters, "shutdown_deadline");
+    }
+
+    /// The two messages of the batch [`on_the_wire`] put out are dead-lettered with `kind`,
+    /// and nothing of them is left queued or in flight.
+    fn both_dead_lettered(
+        worker: &super::Worker,
+        letters: &Mutex<Vec<crate::DeadLetter>>,
+        kind: &str,
+    ) {
         let metrics = worker.core.metrics();
         assert_eq!(
             (metrics.dead_lettered, metrics.queued, metrics.in_flight),
@@ -662,7 +660,7 @@ mod tests {
         assert!(metrics.balanced(), "{metrics:?}");
         let letters = letters.lock().unwrap();
         assert_eq!(letters.len(), 2, "{letters:?}");
-        assert!(letters.iter().all(|l| l.kind == "shutdown_deadline"));
+        assert!(letters.iter().all(|l| l.kind == kind), "{letters:?}");
     }
 
     /// A dead letter's event is a copy of its own: a callback that keeps letters keeps no
