@@ -135,14 +135,15 @@ pub struct EmulatorArgs {
     #[arg(long = "rate-limit", value_name = "API=N/PERIOD", value_parser = parse_api_rate_limit)]
     pub rate_limits: Vec<(dfinery_emulator::Api, dfinery_emulator::RateLimit)>,
 
-    /// Shift the emulator's clock by this many seconds (negative: behind), to test clients
-    /// whose clock differs from DFINERY's: its rate-limit resets, `Date` headers and server
-    /// datetimes follow the shifted clock, e.g. `--clock-offset=-300`
+    /// Shift the emulator's clock by this many seconds (negative: behind; at most back to
+    /// 1970-01-01), to test clients whose clock differs from DFINERY's: its rate-limit resets,
+    /// `Date` headers and server datetimes follow the shifted clock, e.g. `--clock-offset=-300`
     #[arg(
         long,
         value_name = "SECONDS",
         default_value_t = 0,
-        allow_hyphen_values = true
+        allow_hyphen_values = true,
+        value_parser = clock_offset_secs
     )]
     pub clock_offset: i64,
 }
@@ -215,6 +216,30 @@ fn registry_path(text: &str) -> Result<PathBuf, String> {
         );
     }
     Ok(PathBuf::from(text))
+}
+
+/// `--clock-offset`: whole seconds, not so far behind that the emulator's clock would read
+/// before 1970-01-01 (DFINERY's times are milliseconds since then: its rate windows would never
+/// reset). A bad value of the command line, so a usage error (exit 2) as any other; it was
+/// found only when the emulator started, and exited 3.
+fn clock_offset_secs(text: &str) -> Result<i64, String> {
+    let example = "e.g. `--clock-offset=-300` for 5 minutes behind";
+    let offset: i64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a whole number of seconds; {example}"))?;
+    let since_1970 = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
+    let earliest = i64::try_from(since_1970).map_or(i64::MIN, |secs| -secs);
+    if offset < earliest {
+        return Err(format!(
+            "{offset} seconds puts the emulator's clock before 1970-01-01 (DFINERY's times are \
+             milliseconds since then, so its rate windows would never reset); give an offset of \
+             {earliest} or more (the seconds from now back to 1970-01-01 on this machine's clock), {example}"
+        ));
+    }
+    Ok(offset)
 }
 
 /// `--timeout`: whole seconds, 1 or more. 0 would stop delivering before anything is
