@@ -334,7 +334,8 @@ pub enum InputFormat {
 /// `dfinery send`.
 #[derive(Debug, Args)]
 pub struct SendArgs {
-    /// The file of events (`-` is not accepted: a resumable send needs a file)
+    /// The file of events: a regular file (not `-`, a pipe or a device: a resumable send
+    /// reads it again)
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
     /// The registry the events are checked against [default: `dfinery.toml` in the working

@@ -1446,44 +1446,95 @@ fn a_line_that_is_not_utf8_says_where_and_how_to_fix_it() {
     );
 }
 
+/// `-` is a usage error (exit 2: the command line alone is wrong); whatever is found at the
+/// path is configuration (exit 3, "an unreadable file" in docs/cli.md), each with the fix, and
+/// nothing is written beside it. `/dev/null` exited 2, and a missing or unreadable file said
+/// no more than the operating system's error.
 #[test]
-fn stdin_a_folder_or_a_device_given_as_the_file_is_refused_with_the_fix() {
+fn stdin_is_a_usage_error_and_a_missing_unreadable_or_irregular_file_exits_3() {
     let dir = tempfile::tempdir().unwrap();
-    let output = dfinery()
-        .args(["send", "-", "--check-only", "--registry"])
-        .arg(crate::support::registry_path())
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2), "a usage error");
-    let err = text(&output.stderr);
-    assert!(err.contains("not standard input"), "{err}");
-    assert!(err.contains("save the events to a file"), "{err}");
-
-    let output = dfinery()
-        .arg("send")
-        .arg(dir.path())
-        .args(["--check-only", "--registry"])
-        .arg(crate::support::registry_path())
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(3));
-    let err = text(&output.stderr);
-    assert!(
-        err.contains("is a folder; give the file of events"),
-        "{err}"
+    let send = |file: &std::path::Path| {
+        dfinery()
+            .arg("send")
+            .arg(file)
+            .args(["--registry"])
+            .arg(crate::support::registry_path())
+            .env("DFINERY_BASE_URL", "http://127.0.0.1:9")
+            .env("DFINERY_IMPORT_TOKEN", "t")
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap()
+    };
+    let refused = |file: &std::path::Path, code: i32, expected: &[&str]| {
+        let output = send(file);
+        let err = text(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "{}: {err}",
+            file.display()
+        );
+        for part in expected {
+            assert!(
+                err.contains(part),
+                "{}: no `{part}` in {err}",
+                file.display()
+            );
+        }
+    };
+    refused(
+        std::path::Path::new("-"),
+        2,
+        &["not standard input", "save the events to a file"],
     );
-
+    refused(
+        &dir.path().join("missing.ndjson"),
+        3,
+        &[
+            "missing.ndjson` does not exist",
+            "give the path of the file of events",
+        ],
+    );
+    refused(dir.path(), 3, &["is a folder; give the file of events"]);
     // A pipe (`<(zcat events.gz)`) or a device has no length: it was read as empty and the
     // send reported as done.
-    let output = dfinery()
-        .args(["send", "/dev/null", "--check-only", "--registry"])
-        .arg(crate::support::registry_path())
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2), "a usage error");
-    let err = text(&output.stderr);
-    assert!(err.contains("is not a regular file"), "{err}");
-    assert!(err.contains("save the events to a file"), "{err}");
+    refused(
+        std::path::Path::new("/dev/null"),
+        3,
+        &["is not a regular file", "save the events to a file"],
+    );
+    let fifo = dir.path().join("events.fifo");
+    if std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        refused(&fifo, 3, &["is not a regular file"]);
+    }
+    // No read permission: a test running as root reads the file all the same.
+    let locked = write_lines(dir.path(), "locked.ndjson", [coupon_line(1, 1, NOW)]);
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o200)).unwrap();
+    }
+    if std::fs::File::open(&locked).is_err() {
+        refused(
+            &locked,
+            3,
+            &[
+                "Permission denied",
+                "this user may not read it: have its owner give this user read permission",
+            ],
+        );
+    } else {
+        eprintln!("skipped the unreadable file: this user reads it all the same (root)");
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("dfinery-send"))
+        .collect();
+    assert!(left.is_empty(), "a refused send left {left:?}");
 }
 
 #[test]
