@@ -94,10 +94,12 @@ impl fmt::Display for CliError {
 impl std::error::Error for CliError {}
 
 /// The exit code for a failed call to DFINERY: a refused token or service id is
-/// configuration (3), everything else network or server (4).
+/// configuration (3), everything else network or server (4). The message names the command
+/// line's settings ([`in_cli_words`](crate::client::in_cli_words)).
 pub fn client_error(error: &dfinery_core::Error) -> CliError {
     use dfinery_core::Error;
-    let message = dfinery_core::ErrorChain(error).to_string();
+    let message =
+        crate::client::in_cli_words(&dfinery_core::ErrorChain(error).to_string()).into_owned();
     match error {
         Error::Auth { .. } | Error::ServiceId { .. } | Error::MissingToken { .. } => {
             CliError::config(message)

@@ -572,6 +572,62 @@ fn lines_that_repeat_an_event_log_id_are_named_with_the_line_they_repeat() {
     );
 }
 
+/// A port nothing listens on (bound, then closed). The client's message says "check the
+/// network and `base_url`", the library's setting; the command line's is `--base-url` (or
+/// `DFINERY_BASE_URL`), and that is what the error, the `--json` report and the log lines name.
+#[test]
+fn an_unreachable_dfinery_is_named_by_the_command_line_s_own_option() {
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(
+        dir.path(),
+        "e.ndjson",
+        (1..=3).map(|n| coupon_line(n, 1, NOW)),
+    );
+    let send = |json: bool| {
+        let mut command = dfinery();
+        if json {
+            // The first run's events are in its spool.
+            command.args(["--json", "send", "--resume"]);
+        } else {
+            command.arg("send");
+        }
+        command
+            .arg(&file)
+            .arg("--registry")
+            .arg(crate::support::registry_path())
+            // Long enough for the client's five tries of the first request (their backoff is
+            // at most 3 s in all), so the error names the last failure.
+            .args(["--base-url", &format!("http://{closed}"), "--timeout", "5"])
+            .args(["--service-id", "cli-shop"])
+            .env("DFINERY_IMPORT_TOKEN", "t")
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap()
+    };
+    let hint = "could not reach `POST /api/v1/events`; check the network and `--base-url` (or `DFINERY_BASE_URL`)";
+    let output = send(false);
+    let err = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(4), "{err}");
+    let last = err.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: 3 events were not confirmed"),
+        "{err}"
+    );
+    assert!(last.contains(hint), "{err}");
+    assert!(!err.contains("`base_url`"), "the library's name: {err}");
+
+    let output = send(true);
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let error = report["error"].as_str().unwrap_or_default();
+    assert!(error.contains(hint), "{report}");
+    assert!(!text(&output.stderr).contains("`base_url`"));
+}
+
 #[test]
 fn missing_or_refused_settings_exit_3_and_never_show_the_token() {
     let emulator = emulator();

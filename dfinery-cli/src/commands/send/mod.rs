@@ -225,7 +225,9 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     bar.set_position(metrics.delivered + metrics.dead_lettered);
     bar.finish_and_clear();
     let queued = queued?;
-    let last_error = shutdown.and_then(|r| r.last_error);
+    let last_error = shutdown
+        .and_then(|r| r.last_error)
+        .map(|e| client::in_cli_words(&e).into_owned());
     if let Some(budget) = &shared {
         fleet::warn_if_unshared(budget);
     }
@@ -1191,7 +1193,7 @@ fn failed(tracker: &Tracker, lines: &[(Uuid, u64)]) -> (Vec<Failed>, usize) {
         };
         Failed {
             line,
-            reason: letter.reason,
+            reason: client::in_cli_words(&letter.reason).into_owned(),
             refused_settings: matches!(letter.kind.as_str(), "auth" | "service_id"),
         }
     }));
