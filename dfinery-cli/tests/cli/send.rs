@@ -664,6 +664,30 @@ fn missing_or_refused_settings_exit_3_and_never_show_the_token() {
         ),
         "{all}"
     );
+    // The fix for the token first, then the send to run again; never the library's advice to
+    // resend `undelivered` (its `SendError`, which the Tracker does not show), which would only
+    // be refused again.
+    let error = text(&output.stderr)
+        .lines()
+        .find(|line| line.starts_with("error: "))
+        .unwrap_or_default()
+        .to_owned();
+    let fix = error.find("check `DFINERY_IMPORT_TOKEN`");
+    let again = error.find("then send `");
+    assert!(fix.is_some() && again.is_some() && fix < again, "{error}");
+    for line in text(&output.stdout)
+        .lines()
+        .filter(|l| l.contains("refused:"))
+    {
+        assert!(
+            line.ends_with("refused the token (HTTP 200, 40201 INVALID_TOKEN); check the import token (`DFINERY_IMPORT_TOKEN`)"),
+            "{line}"
+        );
+    }
+    assert!(
+        !all.contains("undelivered") && !all.contains("resend"),
+        "{all}"
+    );
     assert!(
         !all.contains("secret-wrong-token"),
         "the token leaked: {all}"
