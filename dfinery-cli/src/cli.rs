@@ -60,7 +60,9 @@ const SEND_LONG_ABOUT: &str = "Send the events of a file through the Tracker.\n\
 Every line is checked against the registry first; if any is invalid, nothing is sent and every \
 bad line is listed with its number (or pass `--skip-invalid` to send the others). Events go \
 through a durable spool in `FILE.dfinery-send/`: an interrupted run continues where it stopped \
-with `--resume`, and every event keeps its `event_log_id`, so nothing is stored twice. Ctrl-C or \
+with `--resume`, and every event keeps its `event_log_id`, so nothing is stored twice. A line \
+without one gets an id made from its line number and text only, not the file's name: the same \
+line at the same number of two files is stored once (give such lines their own `event_log_id`). Ctrl-C or \
 SIGTERM stops a send cleanly within about 2 s (exit 1), keeping what is undelivered for `--resume`; \
 a second one quits at once.\n\n\
 NDJSON, one event per line:\n  \
