@@ -60,7 +60,9 @@ const SEND_LONG_ABOUT: &str = "Send the events of a file through the Tracker.\n\
 Every line is checked against the registry first; if any is invalid, nothing is sent and every \
 bad line is listed with its number (or pass `--skip-invalid` to send the others). Events go \
 through a durable spool in `FILE.dfinery-send/`: an interrupted run continues where it stopped \
-with `--resume`, and every event keeps its `event_log_id`, so nothing is stored twice. Ctrl-C or \
+with `--resume`, and every event keeps its `event_log_id`, so nothing is stored twice. A line \
+without one gets an id made from its line number and text only, not the file's name: the same \
+line at the same number of two files is stored once (give such lines their own `event_log_id`). Ctrl-C or \
 SIGTERM stops a send cleanly within about 2 s (exit 1), keeping what is undelivered for `--resume`; \
 a second one quits at once.\n\n\
 NDJSON, one event per line:\n  \
@@ -135,14 +137,15 @@ pub struct EmulatorArgs {
     #[arg(long = "rate-limit", value_name = "API=N/PERIOD", value_parser = parse_api_rate_limit)]
     pub rate_limits: Vec<(dfinery_emulator::Api, dfinery_emulator::RateLimit)>,
 
-    /// Shift the emulator's clock by this many seconds (negative: behind), to test clients
-    /// whose clock differs from DFINERY's: its rate-limit resets, `Date` headers and server
-    /// datetimes follow the shifted clock, e.g. `--clock-offset=-300`
+    /// Shift the emulator's clock by this many seconds (negative: behind; at most back to
+    /// 1970-01-01), to test clients whose clock differs from DFINERY's: its rate-limit resets,
+    /// `Date` headers and server datetimes follow the shifted clock, e.g. `--clock-offset=-300`
     #[arg(
         long,
         value_name = "SECONDS",
         default_value_t = 0,
-        allow_hyphen_values = true
+        allow_hyphen_values = true,
+        value_parser = clock_offset_secs
     )]
     pub clock_offset: i64,
 }
@@ -215,6 +218,30 @@ fn registry_path(text: &str) -> Result<PathBuf, String> {
         );
     }
     Ok(PathBuf::from(text))
+}
+
+/// `--clock-offset`: whole seconds, not so far behind that the emulator's clock would read
+/// before 1970-01-01 (DFINERY's times are milliseconds since then: its rate windows would never
+/// reset). A bad value of the command line, so a usage error (exit 2) as any other; it was
+/// found only when the emulator started, and exited 3.
+fn clock_offset_secs(text: &str) -> Result<i64, String> {
+    let example = "e.g. `--clock-offset=-300` for 5 minutes behind";
+    let offset: i64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a whole number of seconds; {example}"))?;
+    let since_1970 = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
+    let earliest = i64::try_from(since_1970).map_or(i64::MIN, |secs| -secs);
+    if offset < earliest {
+        return Err(format!(
+            "{offset} seconds puts the emulator's clock before 1970-01-01 (DFINERY's times are \
+             milliseconds since then, so its rate windows would never reset); give an offset of \
+             {earliest} or more (the seconds from now back to 1970-01-01 on this machine's clock), {example}"
+        ));
+    }
+    Ok(offset)
 }
 
 /// `--timeout`: whole seconds, 1 or more. 0 would stop delivering before anything is
@@ -309,7 +336,8 @@ pub enum InputFormat {
 /// `dfinery send`.
 #[derive(Debug, Args)]
 pub struct SendArgs {
-    /// The file of events (`-` is not accepted: a resumable send needs a file)
+    /// The file of events: a regular file (not `-`, a pipe or a device: a resumable send
+    /// reads it again)
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
     /// The registry the events are checked against [default: `dfinery.toml` in the working

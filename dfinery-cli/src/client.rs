@@ -81,11 +81,26 @@ fn builder(
     Ok(builder)
 }
 
+/// Where the command line takes the base URL from, as its messages name it.
+const BASE_URL: &str = "`--base-url` (or `DFINERY_BASE_URL`)";
+
+/// A message of the library (an error of the client, the reason of a refused event, a log
+/// line) in the command line's words: the library tells its users to check `base_url`, its
+/// builder's setting, which the command line sets with `--base-url` or `DFINERY_BASE_URL`.
+/// The library's own text is unchanged for its users.
+pub fn in_cli_words(text: &str) -> std::borrow::Cow<'_, str> {
+    const LIBRARY: &str = "`base_url`";
+    if text.contains(LIBRARY) {
+        text.replace(LIBRARY, BASE_URL).into()
+    } else {
+        text.into()
+    }
+}
+
 /// A client that could not be built, in the command line's words: the flag and the variable
 /// that set the base URL, not the library's builder methods.
 fn build_error(error: &dfinery_core::ClientBuildError) -> CliError {
     use dfinery_core::ClientBuildError;
-    const BASE_URL: &str = "`--base-url` (or `DFINERY_BASE_URL`)";
     match error {
         ClientBuildError::InsecureBaseUrl { url } => CliError::config(format!(
             "{BASE_URL} `{url}` would send the tokens unencrypted; use `https://` (plain `http://` is accepted only for `localhost` and loopback addresses, such as the emulator's)"
@@ -93,7 +108,7 @@ fn build_error(error: &dfinery_core::ClientBuildError) -> CliError {
         ClientBuildError::InvalidBaseUrl { url, reason } => {
             CliError::config(format!("invalid {BASE_URL} `{url}`: {reason}"))
         }
-        other => CliError::config(dfinery_core::ErrorChain(other).to_string()),
+        other => CliError::config(in_cli_words(&dfinery_core::ErrorChain(other).to_string())),
     }
 }
 
@@ -147,6 +162,18 @@ mod tests {
         assert!(err.message.contains("DFINERY_IMPORT_TOKEN"), "{err}");
         let err = build_export(&args(Some("s"), Some("t")), Duration::from_secs(1)).unwrap_err();
         assert!(err.message.contains("DFINERY_EXPORT_TOKEN"), "{err}");
+    }
+
+    #[test]
+    fn the_library_s_base_url_is_named_as_the_command_line_sets_it() {
+        assert_eq!(
+            in_cli_words(
+                "could not reach `POST /api/v1/events`; check the network and `base_url`: refused"
+            ),
+            "could not reach `POST /api/v1/events`; check the network and `--base-url` (or `DFINERY_BASE_URL`): refused"
+        );
+        let untouched = "`POST /api/v1/events` refused the token";
+        assert!(matches!(in_cli_words(untouched), std::borrow::Cow::Borrowed(t) if t == untouched));
     }
 
     #[test]

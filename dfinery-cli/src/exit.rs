@@ -13,11 +13,14 @@ pub enum Exit {
     /// export refused as invalid, a registry with errors, coverage gaps; or it was interrupted
     /// (Ctrl-C or SIGTERM). Events left undelivered are [`Exit::Network`].
     Failures = 1,
-    /// The command line itself is wrong (clap's own code for usage errors).
+    /// The command line itself is wrong, whatever is on disk (clap's own code for usage
+    /// errors): also a value out of range, such as a `--clock-offset` before 1970, and `-` as
+    /// `send`'s file.
     Usage = 2,
     /// Configuration: a missing or refused token or service id, a registry or input file that
-    /// cannot be read, a file that cannot be written, a send state that does not match, is in
-    /// use or cannot be written.
+    /// cannot be read (for `send`: nothing at the path, a folder, a device or a pipe, no read
+    /// permission), a file that cannot be written, a send state that does not match, is in use
+    /// or cannot be written.
     Config = 3,
     /// DFINERY (or the emulator) could not be reached or kept failing; a send keeps the events
     /// it could not deliver in its spool for `--resume`.
@@ -30,7 +33,7 @@ Exit codes:
   0  success
   1  problems found: invalid lines, events DFINERY refused for good, an export refused as invalid, registry errors, coverage gaps, an interrupted send or export
   2  usage: a wrong command, flag or value
-  3  configuration: a missing or refused token or service id, an unreadable file or one that cannot be written, a send state that does not match, is in use or cannot be written
+  3  configuration: a missing or refused token or service id, a file that is missing, unreadable, not a regular file or cannot be written, a send state that does not match, is in use or cannot be written
   4  network or server: DFINERY (or the emulator) unreachable or failing; a send keeps the events it could not deliver in its spool for `--resume`";
 
 impl From<Exit> for ExitCode {
@@ -91,10 +94,12 @@ impl fmt::Display for CliError {
 impl std::error::Error for CliError {}
 
 /// The exit code for a failed call to DFINERY: a refused token or service id is
-/// configuration (3), everything else network or server (4).
+/// configuration (3), everything else network or server (4). The message names the command
+/// line's settings ([`in_cli_words`](crate::client::in_cli_words)).
 pub fn client_error(error: &dfinery_core::Error) -> CliError {
     use dfinery_core::Error;
-    let message = dfinery_core::ErrorChain(error).to_string();
+    let message =
+        crate::client::in_cli_words(&dfinery_core::ErrorChain(error).to_string()).into_owned();
     match error {
         Error::Auth { .. } | Error::ServiceId { .. } | Error::MissingToken { .. } => {
             CliError::config(message)

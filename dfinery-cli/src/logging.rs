@@ -25,14 +25,19 @@ pub fn init(args: &GlobalArgs) {
         .try_init();
 }
 
-/// Writes a log line to stderr with the progress bars cleared for the moment. A line stderr
-/// does not take (closed, as by `dfinery … 2>&1 | head`) is dropped: reported as an error,
-/// `tracing` would tell of it with `eprintln!`, which panics on that same stderr.
+/// Writes a log line to stderr with the progress bars cleared for the moment, in the command
+/// line's words (the client's logs say `base_url`, the CLI's `--base-url`: see
+/// [`in_cli_words`](crate::client::in_cli_words)). A line stderr does not take (closed, as by
+/// `dfinery … 2>&1 | head`) is dropped: reported as an error, `tracing` would tell of it with
+/// `eprintln!`, which panics on that same stderr.
 struct LogWriter;
 
 impl Write for LogWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let _ = progress::multi().suspend(|| io::stderr().write_all(buf));
+        // `tracing` writes each line whole, in one call.
+        let line = std::str::from_utf8(buf).map(crate::client::in_cli_words);
+        let bytes = line.as_ref().map_or(buf, |line| line.as_bytes());
+        let _ = progress::multi().suspend(|| io::stderr().write_all(bytes));
         Ok(buf.len())
     }
 

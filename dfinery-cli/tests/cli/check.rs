@@ -248,6 +248,66 @@ fn init_into_a_folder_this_user_may_not_write_names_it_and_the_fix() {
     );
 }
 
+/// A path where no file can be made, whoever runs the test (root included): under a regular
+/// file, it said "create the folder `…/notes.txt` first", which `mkdir` refuses; in `/proc`,
+/// "No such file or directory" and no fix. A missing folder names the `mkdir` that makes it.
+#[test]
+fn init_where_no_file_can_be_made_names_the_path_and_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let init = |path: &std::path::Path| {
+        let output = dfinery()
+            .args(["check", "--init", "--registry"])
+            .arg(path)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
+        assert!(!path.exists(), "{} was written", path.display());
+        text(&output.stderr)
+    };
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "").unwrap();
+    for path in [file.join("dfinery.toml"), file.join("conf/dfinery.toml")] {
+        let err = init(&path);
+        assert!(
+            err.contains(&format!("cannot write `{}`: ", path.display())),
+            "{err}"
+        );
+        assert!(
+            err.contains(&format!(
+                "; `{}` is not a folder: give `--registry` a path in a folder you can write, e.g. `dfinery.toml` in the working folder",
+                file.display()
+            )),
+            "{err}"
+        );
+        assert!(!err.contains("create the folder"), "{err}");
+    }
+
+    let missing = dir.path().join("conf/shop");
+    let err = init(&missing.join("dfinery.toml"));
+    assert!(
+        err.contains(&format!(
+            "; create the folder `{0}` first (`mkdir -p {0}`), or give `--registry` a path in a folder that exists",
+            missing.display()
+        )),
+        "{err}"
+    );
+
+    // Linux's `/proc` takes no new file from anyone.
+    let proc = std::path::Path::new("/proc/dfinery.toml");
+    if cfg!(target_os = "linux") && std::path::Path::new("/proc/self").exists() {
+        let err = init(proc);
+        assert!(err.contains("cannot write `/proc/dfinery.toml`: "), "{err}");
+        assert!(
+            err.contains(
+                "; the folder `/proc` takes no new file: give `--registry` a path in a folder you can write"
+            ),
+            "{err}"
+        );
+    } else {
+        eprintln!("skipped `/proc`: no such folder here");
+    }
+}
+
 #[test]
 fn coverage_lists_what_the_registry_lacks_and_what_no_type_sends() {
     let output = coverage(fixture("coverage.json"));

@@ -468,6 +468,59 @@ fn clock_offset_shifts_the_rate_limit_resets_and_dates_the_answers() {
     assert!(header("date").ends_with(" GMT"), "{answer}");
 }
 
+#[test]
+fn a_clock_offset_before_1970_is_a_usage_error_that_names_the_range() {
+    // It started the check only in the emulator, and exited 3 (configuration), though
+    // docs/cli.md says a bad value of the command line is a usage error (exit 2).
+    let since_1970 = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let just_before = format!("--clock-offset=-{}", since_1970 + 3600);
+    for arg in [
+        just_before.as_str(),
+        "--clock-offset=-99999999999",
+        "--clock-offset=-9223372036854775808",
+    ] {
+        let output = emulator_refusing(arg);
+        assert_eq!(output.status.code(), Some(2), "{arg}: a usage error");
+        assert!(text(&output.stdout).is_empty(), "{arg}: nothing to source");
+        let err = text(&output.stderr);
+        assert!(
+            err.contains("puts the emulator's clock before 1970-01-01"),
+            "{arg}: {err}"
+        );
+        // The range, from this machine's clock (read a moment before the command's).
+        let earliest = err
+            .split("give an offset of -")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or_else(|| panic!("{arg}: no range in {err}"));
+        assert!(
+            (since_1970..since_1970 + 600).contains(&earliest),
+            "{arg}: {earliest} vs {since_1970}: {err}"
+        );
+        assert!(err.contains(" or more"), "{arg}: {err}");
+        assert!(err.contains("e.g. `--clock-offset=-300`"), "{arg}: {err}");
+    }
+    // With `--json` too: a usage error prints nothing on stdout.
+    let output = dfinery()
+        .current_dir(std::env::temp_dir())
+        .args([
+            "--json",
+            "emulator",
+            "--port",
+            "0",
+            "--clock-offset=-99999999999",
+        ])
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stdout).is_empty(), "{}", text(&output.stdout));
+}
+
 /// `dfinery emulator --port 0 ARG`, run where no registry is found, for a setting it must
 /// refuse before it starts (a running emulator never exits: it is stopped after 30 s).
 fn emulator_refusing(arg: &str) -> std::process::Output {

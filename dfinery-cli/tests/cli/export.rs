@@ -542,3 +542,32 @@ fn an_export_that_does_not_start_within_the_timeout_is_asked_for_once_and_names_
     assert!(err.contains("give 1 or more (the default is 120)"), "{err}");
     assert_eq!(emulator.stats().requests, 1);
 }
+
+/// A port nothing listens on (bound, then closed): the error named the library's `base_url`,
+/// not the command line's `--base-url` (or `DFINERY_BASE_URL`).
+#[test]
+fn an_unreachable_dfinery_is_named_by_the_command_line_s_own_option() {
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let output = dfinery()
+        .args(["export", "profiles", "-o"])
+        .arg(dir.path().join("profiles.csv"))
+        .args(["--base-url", &format!("http://{closed}"), "--timeout", "5"])
+        .args(["--service-id", "cli-shop", "--export-token", "t"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let err = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(4), "{err}");
+    assert!(
+        err.lines().last().unwrap_or_default().contains(
+            "could not reach `POST /api/v1/export/userprofile`; check the network and `--base-url` (or `DFINERY_BASE_URL`)"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("`base_url`"), "the library's name: {err}");
+    assert!(!dir.path().join("profiles.csv").exists());
+}

@@ -572,6 +572,62 @@ fn lines_that_repeat_an_event_log_id_are_named_with_the_line_they_repeat() {
     );
 }
 
+/// A port nothing listens on (bound, then closed). The client's message says "check the
+/// network and `base_url`", the library's setting; the command line's is `--base-url` (or
+/// `DFINERY_BASE_URL`), and that is what the error, the `--json` report and the log lines name.
+#[test]
+fn an_unreachable_dfinery_is_named_by_the_command_line_s_own_option() {
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(
+        dir.path(),
+        "e.ndjson",
+        (1..=3).map(|n| coupon_line(n, 1, NOW)),
+    );
+    let send = |json: bool| {
+        let mut command = dfinery();
+        if json {
+            // The first run's events are in its spool.
+            command.args(["--json", "send", "--resume"]);
+        } else {
+            command.arg("send");
+        }
+        command
+            .arg(&file)
+            .arg("--registry")
+            .arg(crate::support::registry_path())
+            // Long enough for the client's five tries of the first request (their backoff is
+            // at most 3 s in all), so the error names the last failure.
+            .args(["--base-url", &format!("http://{closed}"), "--timeout", "5"])
+            .args(["--service-id", "cli-shop"])
+            .env("DFINERY_IMPORT_TOKEN", "t")
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap()
+    };
+    let hint = "could not reach `POST /api/v1/events`; check the network and `--base-url` (or `DFINERY_BASE_URL`)";
+    let output = send(false);
+    let err = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(4), "{err}");
+    let last = err.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: 3 events were not confirmed"),
+        "{err}"
+    );
+    assert!(last.contains(hint), "{err}");
+    assert!(!err.contains("`base_url`"), "the library's name: {err}");
+
+    let output = send(true);
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let error = report["error"].as_str().unwrap_or_default();
+    assert!(error.contains(hint), "{report}");
+    assert!(!text(&output.stderr).contains("`base_url`"));
+}
+
 #[test]
 fn missing_or_refused_settings_exit_3_and_never_show_the_token() {
     let emulator = emulator();
@@ -606,6 +662,30 @@ fn missing_or_refused_settings_exit_3_and_never_show_the_token() {
         text(&output.stderr).contains(
             "DFINERY refused the token or the service id, so 3 events were not stored; check `DFINERY_IMPORT_TOKEN` and `DFINERY_SERVICE_ID`"
         ),
+        "{all}"
+    );
+    // The fix for the token first, then the send to run again; never the library's advice to
+    // resend `undelivered` (its `SendError`, which the Tracker does not show), which would only
+    // be refused again.
+    let error = text(&output.stderr)
+        .lines()
+        .find(|line| line.starts_with("error: "))
+        .unwrap_or_default()
+        .to_owned();
+    let fix = error.find("check `DFINERY_IMPORT_TOKEN`");
+    let again = error.find("then send `");
+    assert!(fix.is_some() && again.is_some() && fix < again, "{error}");
+    for line in text(&output.stdout)
+        .lines()
+        .filter(|l| l.contains("refused:"))
+    {
+        assert!(
+            line.ends_with("refused the token (HTTP 200, 40201 INVALID_TOKEN); check the import token (`DFINERY_IMPORT_TOKEN`)"),
+            "{line}"
+        );
+    }
+    assert!(
+        !all.contains("undelivered") && !all.contains("resend"),
         "{all}"
     );
     assert!(
@@ -1446,44 +1526,95 @@ fn a_line_that_is_not_utf8_says_where_and_how_to_fix_it() {
     );
 }
 
+/// `-` is a usage error (exit 2: the command line alone is wrong); whatever is found at the
+/// path is configuration (exit 3, "an unreadable file" in docs/cli.md), each with the fix, and
+/// nothing is written beside it. `/dev/null` exited 2, and a missing or unreadable file said
+/// no more than the operating system's error.
 #[test]
-fn stdin_a_folder_or_a_device_given_as_the_file_is_refused_with_the_fix() {
+fn stdin_is_a_usage_error_and_a_missing_unreadable_or_irregular_file_exits_3() {
     let dir = tempfile::tempdir().unwrap();
-    let output = dfinery()
-        .args(["send", "-", "--check-only", "--registry"])
-        .arg(crate::support::registry_path())
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2), "a usage error");
-    let err = text(&output.stderr);
-    assert!(err.contains("not standard input"), "{err}");
-    assert!(err.contains("save the events to a file"), "{err}");
-
-    let output = dfinery()
-        .arg("send")
-        .arg(dir.path())
-        .args(["--check-only", "--registry"])
-        .arg(crate::support::registry_path())
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(3));
-    let err = text(&output.stderr);
-    assert!(
-        err.contains("is a folder; give the file of events"),
-        "{err}"
+    let send = |file: &std::path::Path| {
+        dfinery()
+            .arg("send")
+            .arg(file)
+            .args(["--registry"])
+            .arg(crate::support::registry_path())
+            .env("DFINERY_BASE_URL", "http://127.0.0.1:9")
+            .env("DFINERY_IMPORT_TOKEN", "t")
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap()
+    };
+    let refused = |file: &std::path::Path, code: i32, expected: &[&str]| {
+        let output = send(file);
+        let err = text(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "{}: {err}",
+            file.display()
+        );
+        for part in expected {
+            assert!(
+                err.contains(part),
+                "{}: no `{part}` in {err}",
+                file.display()
+            );
+        }
+    };
+    refused(
+        std::path::Path::new("-"),
+        2,
+        &["not standard input", "save the events to a file"],
     );
-
+    refused(
+        &dir.path().join("missing.ndjson"),
+        3,
+        &[
+            "missing.ndjson` does not exist",
+            "give the path of the file of events",
+        ],
+    );
+    refused(dir.path(), 3, &["is a folder; give the file of events"]);
     // A pipe (`<(zcat events.gz)`) or a device has no length: it was read as empty and the
     // send reported as done.
-    let output = dfinery()
-        .args(["send", "/dev/null", "--check-only", "--registry"])
-        .arg(crate::support::registry_path())
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2), "a usage error");
-    let err = text(&output.stderr);
-    assert!(err.contains("is not a regular file"), "{err}");
-    assert!(err.contains("save the events to a file"), "{err}");
+    refused(
+        std::path::Path::new("/dev/null"),
+        3,
+        &["is not a regular file", "save the events to a file"],
+    );
+    let fifo = dir.path().join("events.fifo");
+    if std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        refused(&fifo, 3, &["is not a regular file"]);
+    }
+    // No read permission: a test running as root reads the file all the same.
+    let locked = write_lines(dir.path(), "locked.ndjson", [coupon_line(1, 1, NOW)]);
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o200)).unwrap();
+    }
+    if std::fs::File::open(&locked).is_err() {
+        refused(
+            &locked,
+            3,
+            &[
+                "Permission denied",
+                "this user may not read it: have its owner give this user read permission",
+            ],
+        );
+    } else {
+        eprintln!("skipped the unreadable file: this user reads it all the same (root)");
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("dfinery-send"))
+        .collect();
+    assert!(left.is_empty(), "a refused send left {left:?}");
 }
 
 #[test]

@@ -55,9 +55,10 @@ pub fn run(path: &Path, force: bool, json: bool) -> Result<Exit, CliError> {
     Ok(Exit::Ok)
 }
 
-/// Why the starter file could not be written at `path`, with the fix: the folder to create,
-/// or, when this user may not write there (a read-only folder, file or file system), which
-/// path was refused and how to write the registry all the same.
+/// Why the starter file could not be written at `path`, with the fix: the folder to create, a
+/// file that stands where a folder should, or, when this user may not write there (a
+/// read-only folder, file or file system, or a folder that takes no new file such as
+/// `/proc`), which path was refused and how to write the registry all the same.
 fn cannot_write(path: &Path, err: &std::io::Error) -> String {
     use std::io::ErrorKind;
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
@@ -65,11 +66,24 @@ fn cannot_write(path: &Path, err: &std::io::Error) -> String {
         || "the current folder".to_owned(),
         |f| format!("the folder `{}`", f.display()),
     );
+    // The nearest of the folders above `path` that is there: when it is a file, no folder can
+    // be made below it (`mkdir` would fail too).
+    let nearest = folder.and_then(|f| {
+        f.ancestors()
+            .find(|a| !a.as_os_str().is_empty() && a.symlink_metadata().is_ok())
+    });
+    let in_a_folder = "give `--registry` a path in a folder you can write, e.g. `dfinery.toml` in the working folder";
     let fix = match err.kind() {
+        _ if nearest.is_some_and(|n| !n.is_dir()) => format!(
+            "; `{}` is not a folder: {in_a_folder}",
+            nearest.unwrap_or(path).display()
+        ),
         _ if folder.is_some_and(|f| !f.is_dir()) => {
+            let folder = folder.unwrap_or(path);
             format!(
-                "; create the folder `{}` first",
-                folder.unwrap_or(path).display()
+                "; create the folder `{}` first (`mkdir -p {}`), or give `--registry` a path in a folder that exists",
+                folder.display(),
+                crate::registry::shell_quoted(folder)
             )
         }
         ErrorKind::ReadOnlyFilesystem => format!(
@@ -82,7 +96,12 @@ fn cannot_write(path: &Path, err: &std::io::Error) -> String {
         ErrorKind::PermissionDenied => format!(
             "; this user may not create files in {named}: give `--registry` a path in a folder you can write, or make the folder writable"
         ),
-        _ => String::new(),
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => format!(
+            "; the disk holding {named} is full (or this user's quota spent): free some space, or give `--registry` a path on another disk"
+        ),
+        // The folder is there, yet the file could not be made in it: a folder of the kernel's
+        // (`/proc` answers "No such file or directory"), or one that takes no new file.
+        _ => format!("; {named} takes no new file: {in_a_folder}"),
     };
     format!("cannot write `{}`: {err}{fix}", path.display())
 }

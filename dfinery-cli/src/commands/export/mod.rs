@@ -424,7 +424,7 @@ fn export_error(error: ExportError) -> CliError {
         ExportError::Request(error) => client_error(&error),
         ExportError::Query(error) => CliError::usage(error.to_string()),
         ExportError::File { .. } => CliError::config(ErrorChain(&error).to_string()),
-        other => CliError::network(ErrorChain(&other).to_string()),
+        other => CliError::network(client::in_cli_words(&ErrorChain(&other).to_string())),
     }
 }
 

@@ -42,6 +42,59 @@ pub fn resolve(format: InputFormat, path: &Path) -> InputFormat {
     }
 }
 
+/// Refuses a FILE that cannot be sent, before the registry or the send's state is read or
+/// written, with the fix. `-` (standard input) is a usage error (exit 2): the command line
+/// alone is wrong. Everything found on disk is configuration (exit 3), as an unreadable file is
+/// (docs/cli.md): nothing at the path, a folder, something other than a regular file (a pipe
+/// or a device such as `/dev/null`: it has no length to read up to, and cannot be read again
+/// to resume, so `<(zcat events.gz)` was read as empty and reported as sent), or a file this
+/// user may not read.
+///
+/// # Errors
+///
+/// A usage error for `-`, a configuration error for the rest.
+pub fn check_path(path: &Path) -> Result<(), CliError> {
+    if path.as_os_str() == "-" {
+        return Err(CliError::usage(
+            "`dfinery send` reads a file, not standard input (`-`): a send is resumed from its file; save the events to a file and give its path",
+        ));
+    }
+    let shown = path.display();
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(CliError::config(format!(
+                "`{shown}` does not exist; give the path of the file of events (NDJSON or CSV)"
+            )));
+        }
+        Err(err) => {
+            return Err(CliError::config(format!(
+                "cannot read `{shown}`: {err}; give the path of a file of events this user can read"
+            )));
+        }
+    };
+    if meta.is_dir() {
+        return Err(CliError::config(format!(
+            "`{shown}` is a folder; give the file of events (NDJSON or CSV)"
+        )));
+    }
+    if !meta.is_file() {
+        return Err(CliError::config(format!(
+            "`{shown}` is not a regular file (a pipe or a device): a send is resumed from its file; save the events to a file and give its path"
+        )));
+    }
+    // Opened once here (a regular file: opening it never waits), so that a file this user may
+    // not read is refused before the send makes its state folder.
+    File::open(path).map(drop).map_err(|err| {
+        let fix = if err.kind() == std::io::ErrorKind::PermissionDenied {
+            "; this user may not read it: have its owner give this user read permission (`chmod`), or run the send as a user who may read it"
+        } else {
+            ""
+        };
+        CliError::config(format!("cannot read `{shown}`: {err}{fix}"))
+    })
+}
+
 /// Opens `path` and reads the events of its first `len` bytes (its size when the send began:
 /// what is appended meanwhile is left for another send), one at a time.
 ///

@@ -48,25 +48,7 @@ const CHECKPOINT_EVERY: u64 = 2_000;
 /// events cannot be delivered.
 pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     let started = Instant::now();
-    if args.file.as_os_str() == "-" {
-        return Err(CliError::usage(
-            "`dfinery send` reads a file, not standard input (`-`): a send is resumed from its file; save the events to a file and give its path",
-        ));
-    }
-    if args.file.is_dir() {
-        return Err(CliError::config(format!(
-            "`{}` is a folder; give the file of events (NDJSON or CSV)",
-            args.file.display()
-        )));
-    }
-    // A pipe or a device has no length to read up to and cannot be read again to resume
-    // (`<(zcat events.gz)` would be read as empty and reported as sent).
-    if std::fs::metadata(&args.file).is_ok_and(|m| !m.is_file()) {
-        return Err(CliError::usage(format!(
-            "`{}` is not a regular file (a pipe or a device): a send is resumed from its file; save the events to a file and give its path",
-            args.file.display()
-        )));
-    }
+    input::check_path(&args.file)?;
     let registry = Arc::new(registry::load(&registry::given_or_found(
         args.registry.as_deref(),
     ))?);
@@ -243,7 +225,9 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     bar.set_position(metrics.delivered + metrics.dead_lettered);
     bar.finish_and_clear();
     let queued = queued?;
-    let last_error = shutdown.and_then(|r| r.last_error);
+    let last_error = shutdown
+        .and_then(|r| r.last_error)
+        .map(|e| client::in_cli_words(&e).into_owned());
     if let Some(budget) = &shared {
         fleet::warn_if_unshared(budget);
     }
@@ -1209,7 +1193,7 @@ fn failed(tracker: &Tracker, lines: &[(Uuid, u64)]) -> (Vec<Failed>, usize) {
         };
         Failed {
             line,
-            reason: letter.reason,
+            reason: client::in_cli_words(&letter.reason).into_owned(),
             refused_settings: matches!(letter.kind.as_str(), "auth" | "service_id"),
         }
     }));
