@@ -21,4 +21,4 @@ pub use pacer::{Pacing, PacingStats};
 #[cfg(feature = "redis")]
 pub use redis::{BudgetStats, RedisBudget, RedisBudgetBuilder, RedisBudgetError};
 
-pub(crate) use pacer::Pacer;
+pub(crate) use pacer::{Gate, Pacer};
