@@ -11,8 +11,8 @@ use dfinery::{Message, Tracker};
 use dfinery_emulator::{Api, FaultConfig, Latency, RateLimit, Window};
 
 use crate::support::{
-    Letters, client_to, emulator_with, follow_tokio_time, follow_tokio_time_in_steps, login, manual_clock, same_clock,
-    stored_ids, tracker_to, unregistered, user,
+    Letters, client_to, emulator_with, follow_tokio_time, follow_tokio_time_in_steps, login,
+    manual_clock, same_clock, stored_ids, tracker_to, unregistered, user,
 };
 
 /// Checks the end state: every accepted message delivered or dead-lettered, nothing left.
@@ -202,7 +202,9 @@ async fn under_a_paced_rate_limit_each_request_carries_what_its_user_holds_when_
     let started = tokio::time::Instant::now();
     for _ in 0..rounds {
         for n in 0..users {
-            tracker.try_track(&user(&format!("paced-{n}")), login()).unwrap();
+            tracker
+                .try_track(&user(&format!("paced-{n}")), login())
+                .unwrap();
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

@@ -223,6 +223,7 @@ impl ApiState {
     }
 
     /// When the next call planned at `now` could go, without planning it (see [`Gate`]).
+    #[cfg(any(test, feature = "tracker"))]
     fn gate(&mut self, now: Instant, config: &Pacing) -> Gate {
         if !config.enabled {
             return Gate::Open;
@@ -240,6 +241,7 @@ impl ApiState {
     /// When the next call planned at `now` would get its slot, and when the call after it
     /// would: `None` while calls go at once (no budget known, more than the threshold left, or
     /// a wait longer than `max_wait`, which is not made).
+    #[cfg(any(test, feature = "tracker"))]
     fn next_slots(&self, now: Instant, config: &Pacing) -> Option<(Instant, Instant)> {
         let budget = self.budget.as_ref().filter(|b| now < b.reset_at)?;
         let after_reset = budget.reset_at + RESET_MARGIN;
@@ -337,6 +339,7 @@ impl ApiState {
 }
 
 /// When pacing would let the next call to an API go ([`Pacer::gate`]).
+#[cfg(any(test, feature = "tracker"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Gate {
     /// At once: pacing is off, or the budget is large or unknown.
@@ -489,6 +492,7 @@ impl Pacer {
     /// When pacing would let the next call to `api` go. Nothing is planned: a caller that
     /// hands its work to a call only when the call can go (the Tracker's worker) puts in each
     /// call what it holds by then, not what it held when the call began to wait.
+    #[cfg(any(test, feature = "tracker"))]
     pub(crate) fn gate(&self, api: Api) -> Gate {
         self.state(api).gate(Instant::now(), &self.config)
     }
@@ -629,7 +633,10 @@ mod tests {
             ..snapshot(2, sys + 10 * SEC)
         };
         state.observe(odd, now, sys);
-        assert_eq!(state.plan(now + 11 * SEC, &Pacing::default()), Duration::ZERO);
+        assert_eq!(
+            state.plan(now + 11 * SEC, &Pacing::default()),
+            Duration::ZERO
+        );
         assert!(state.budget.is_none());
     }
 
