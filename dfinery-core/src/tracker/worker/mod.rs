@@ -610,6 +610,8 @@ impl Worker {
                 self.ready.pop_front();
                 continue;
             };
+            // When the call after this one may go, once this one is taken.
+            let mut next_slot = None;
             if self.drain.is_none() && !queue.busy && queue.next_is_events() {
                 match self.client.pacing_gate(crate::ratelimit::Api::Event) {
                     Gate::Open => self.paced_until = None,
@@ -623,7 +625,7 @@ impl Worker {
                             self.paced_until = Some(at);
                             break;
                         }
-                        self.paced_until = Some(then);
+                        next_slot = Some(then);
                     }
                 }
             }
@@ -635,6 +637,9 @@ impl Worker {
             let mut ops = queue.take_batch(self.limits, recovering);
             if ops.is_empty() {
                 continue;
+            }
+            if next_slot.is_some() {
+                self.paced_until = next_slot;
             }
             queue.busy = true;
             let identity = queue.identity.clone();
