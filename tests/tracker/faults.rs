@@ -11,8 +11,8 @@ use dfinery::{Message, Tracker};
 use dfinery_emulator::{Api, FaultConfig, Latency, RateLimit, Window};
 
 use crate::support::{
-    Letters, client_to, emulator_with, follow_tokio_time, login, manual_clock, same_clock,
-    stored_ids, tracker_to, unregistered, user,
+    Letters, client_to, emulator_with, follow_tokio_time, follow_tokio_time_in_steps, login,
+    manual_clock, same_clock, stored_ids, tracker_to, unregistered, user,
 };
 
 /// Checks the end state: every accepted message delivered or dead-lettered, nothing left.
@@ -182,4 +182,51 @@ async fn slow_answers_that_time_out_are_sent_again_and_delivered_once() {
     assert_eq!(report.delivered, 800);
     assert_eq!(stored_ids(&emulator), tracked);
     assert_eq!(emulator.events().len(), 800, "each stored once");
+}
+
+#[tokio::test(start_paused = true)]
+async fn under_a_paced_rate_limit_each_request_carries_what_its_user_holds_when_it_goes() {
+    let clock = manual_clock();
+    let emulator = emulator_with(|b| {
+        b.clock(clock.clone())
+            .rate_limit(Api::Event, RateLimit::new(5, Window::seconds(1)))
+    })
+    .await;
+    let ticker = follow_tokio_time_in_steps(clock.clone(), Duration::from_millis(1));
+    let client = client_to(emulator.base_url())
+        .clock(same_clock(&clock))
+        .build()
+        .unwrap();
+    let tracker = Tracker::builder(client).max_in_flight(8).build().unwrap();
+    let (users, rounds) = (20, 50);
+    let started = tokio::time::Instant::now();
+    for _ in 0..rounds {
+        for n in 0..users {
+            tracker
+                .try_track(&user(&format!("paced-{n}")), login())
+                .unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let report = tracker
+        .shutdown_within(Duration::from_secs(600))
+        .await
+        .unwrap();
+    ticker.abort();
+    let stats = emulator.stats();
+    let events = users * rounds;
+    let requests = stats.requests - stats.rate_limited;
+    println!(
+        "{events} events of {users} users over 10 s under 5 requests/s: {requests} requests \
+         ({:.1} events each), {} rate limited, {:?} virtual",
+        events as f64 / requests as f64,
+        stats.rate_limited,
+        tokio::time::Instant::now() - started,
+    );
+    assert!(!report.timed_out, "{report:?}");
+    assert_settled(&report.metrics, events as u64);
+    assert_eq!(emulator.events().len(), events);
+    // Before, the first calls went all at once into the limit they did not know yet, and the
+    // calls waiting for each reset all went at once into the next window: 42-45 answered 429.
+    assert!(stats.rate_limited <= 2, "{stats:?}");
 }

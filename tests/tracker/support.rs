@@ -148,8 +148,16 @@ impl Letters {
 /// same clock ([`same_clock`]) so that it measures the emulator's announced resets against the
 /// time the emulator shows, not the machine's.
 pub fn follow_tokio_time(clock: ManualClock) -> tokio::task::JoinHandle<()> {
+    follow_tokio_time_in_steps(clock, Duration::from_millis(100))
+}
+
+/// [`follow_tokio_time`] in steps of `step`: the emulator's clock lags Tokio's by less than
+/// that, for tests that send right at a rate limit's reset.
+pub fn follow_tokio_time_in_steps(
+    clock: ManualClock,
+    step: Duration,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let step = Duration::from_millis(100);
         loop {
             tokio::time::sleep(step).await;
             clock.advance(step);

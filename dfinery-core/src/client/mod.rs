@@ -110,6 +110,12 @@ impl Client {
         &self.inner.clock
     }
 
+    /// When pacing lets the next call to `api` go (see [`Pacer::gate`]).
+    #[cfg(feature = "tracker")]
+    pub(crate) fn pacing_gate(&self, api: Api) -> crate::ratelimit::Gate {
+        self.inner.pacer.gate(api)
+    }
+
     /// The rate-limit headers of the latest answer from `api`; `None` before the first one.
     pub fn rate_limit(&self, api: Api) -> Option<RateLimitSnapshot> {
         self.inner.pacer.snapshot(api)

@@ -21,4 +21,6 @@ pub use pacer::{Pacing, PacingStats};
 #[cfg(feature = "redis")]
 pub use redis::{BudgetStats, RedisBudget, RedisBudgetBuilder, RedisBudgetError};
 
+#[cfg(feature = "tracker")]
+pub(crate) use pacer::Gate;
 pub(crate) use pacer::Pacer;

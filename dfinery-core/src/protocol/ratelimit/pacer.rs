@@ -84,6 +84,9 @@ struct Budget {
     reset: SystemTime,
     /// The reset on the local monotonic clock.
     reset_at: Instant,
+    /// Carried over from the window before (see [`ApiState::roll`]), not read from an answer
+    /// yet: the first answer of the window replaces it, whatever it says.
+    estimated: bool,
 }
 
 /// What the client knows about one API's window.
@@ -95,6 +98,13 @@ pub(crate) struct ApiState {
     next_slot: Instant,
     /// Calls sent and not answered yet.
     in_flight: u64,
+    /// Whether a call has been answered (or failed) yet.
+    landed_once: bool,
+    /// The most calls a window was seen to allow (the highest `remaining` of its answers, plus
+    /// the call answered), for the window after it; 0 when unknown.
+    per_window: u64,
+    /// The window's length, when its header reads.
+    window: Option<Duration>,
 }
 
 impl ApiState {
@@ -104,7 +114,58 @@ impl ApiState {
             budget: None,
             next_slot: now,
             in_flight: 0,
+            landed_once: false,
+            per_window: 0,
+            window: None,
         }
+    }
+
+    /// Once the window it knew has passed, or has no call left, the budget of the next
+    /// window: as many calls as the last window allowed, from its start until one window
+    /// later, when the window's length is known. Otherwise a passed window leaves no budget
+    /// (calls go at once until an answer says more) and a spent one is waited out.
+    ///
+    /// Without it, the calls that waited for a reset all went at once into the new window,
+    /// and those past its limit came back as 429s, window after window.
+    fn roll(&mut self, now: Instant) {
+        let Some(budget) = self.budget else {
+            return;
+        };
+        let passed = now >= budget.reset_at;
+        if !passed && budget.remaining > 0 {
+            return;
+        }
+        if passed {
+            self.budget = None;
+        }
+        let Some(window) = self.window.filter(|w| !w.is_zero() && self.per_window > 0) else {
+            return;
+        };
+        let behind = if passed {
+            (now - budget.reset_at).as_nanos() / window.as_nanos()
+        } else {
+            0
+        };
+        let Some(ahead) = u32::try_from(behind + 1)
+            .ok()
+            .and_then(|n| window.checked_mul(n))
+        else {
+            return;
+        };
+        let (Some(reset), Some(reset_at)) = (
+            budget.reset.checked_add(ahead),
+            budget.reset_at.checked_add(ahead),
+        ) else {
+            return;
+        };
+        // The window's first call waits for its start, as a call waiting for a reset does.
+        self.next_slot = self.next_slot.max(reset_at - window + RESET_MARGIN);
+        self.budget = Some(Budget {
+            remaining: self.per_window,
+            reset,
+            reset_at,
+            estimated: true,
+        });
     }
 
     /// How long the call about to go out at `now` must wait; counts it against the budget and
@@ -121,13 +182,10 @@ impl ApiState {
         if !config.enabled {
             return (Duration::ZERO, None);
         }
+        self.roll(now);
         let Some(budget) = self.budget.as_mut() else {
             return (Duration::ZERO, None);
         };
-        if now >= budget.reset_at {
-            self.budget = None;
-            return (Duration::ZERO, None);
-        }
         let left = budget.reset_at - now;
         if budget.remaining == 0 {
             let wait = left + RESET_MARGIN;
@@ -164,6 +222,45 @@ impl ApiState {
         }
     }
 
+    /// When the next call planned at `now` could go, without planning it (see [`Gate`]).
+    #[cfg(any(test, feature = "tracker"))]
+    fn gate(&mut self, now: Instant, config: &Pacing) -> Gate {
+        if !config.enabled {
+            return Gate::Open;
+        }
+        if !self.landed_once {
+            return Gate::Probe;
+        }
+        self.roll(now);
+        match self.next_slots(now, config) {
+            Some((at, then)) => Gate::At { at, then },
+            None => Gate::Open,
+        }
+    }
+
+    /// When the next call planned at `now` would get its slot, and when the call after it
+    /// would: `None` while calls go at once (no budget known, more than the threshold left, or
+    /// a wait longer than `max_wait`, which is not made).
+    #[cfg(any(test, feature = "tracker"))]
+    fn next_slots(&self, now: Instant, config: &Pacing) -> Option<(Instant, Instant)> {
+        let budget = self.budget.as_ref().filter(|b| now < b.reset_at)?;
+        let after_reset = budget.reset_at + RESET_MARGIN;
+        let (at, then) = if budget.remaining == 0 {
+            (after_reset, after_reset)
+        } else if budget.remaining > config.threshold {
+            return None;
+        } else {
+            let slot = self.next_slot.max(now);
+            if slot >= budget.reset_at {
+                (after_reset, after_reset)
+            } else {
+                let calls = u32::try_from(budget.remaining).unwrap_or(u32::MAX);
+                (slot, slot + (budget.reset_at - slot) / calls)
+            }
+        };
+        (at.saturating_duration_since(now) <= config.max_wait).then_some((at, then))
+    }
+
     /// A call planned with `taken` was never sent (its future was dropped while it waited
     /// for its slot): its unit goes back to the budget when the window is still the same, and
     /// its slot to the calls after it when none took a slot since.
@@ -183,6 +280,7 @@ impl ApiState {
     /// A call planned earlier got its answer (or failed).
     pub(crate) fn landed(&mut self) {
         self.in_flight = self.in_flight.saturating_sub(1);
+        self.landed_once = true;
     }
 
     /// Takes in the headers of an answer received at `now` (`now_sys` on the wall clock), for
@@ -194,6 +292,9 @@ impl ApiState {
         now: Instant,
         now_sys: SystemTime,
     ) {
+        if let Some(window) = snapshot.window_duration() {
+            self.window = Some(window);
+        }
         if let (Some(remaining), Some(reset)) = (snapshot.remaining, snapshot.reset) {
             // Measured on the server's clock when the local one is off (see `reset_after`),
             // and never beyond the window.
@@ -205,25 +306,54 @@ impl ApiState {
             match self.budget.as_mut() {
                 // The calls still in flight besides this one may not be counted in `remaining`
                 // yet (another process may have spent the rest), as for a new window below.
-                Some(budget) if budget.reset == reset => {
+                Some(budget) if budget.reset == reset && !budget.estimated => {
                     let others = self.in_flight.saturating_sub(1);
                     budget.remaining = budget.remaining.min(remaining.saturating_sub(others));
+                    self.per_window = self.per_window.max(remaining.saturating_add(1));
                 }
                 // A late answer from a window that has already been replaced.
                 Some(budget) if reset < budget.reset => {}
+                // A new window (or the first answer of one the budget was carried over to).
+                // The calls it allows are at least those left plus this one: fewer than the
+                // window's limit when the server counted calls before it, never more.
                 _ => {
                     let others = self.in_flight.saturating_sub(1);
+                    let carried = self.budget.filter(|b| b.estimated && b.reset == reset);
+                    let remaining = remaining.saturating_sub(others);
                     self.budget = Some(Budget {
-                        remaining: remaining.saturating_sub(others),
+                        // A carried-over budget already counts the calls planned in it.
+                        remaining: carried.map_or(remaining, |b| b.remaining.min(remaining)),
                         reset,
                         reset_at: now + until,
+                        estimated: false,
                     });
-                    self.next_slot = now;
+                    if carried.is_none() {
+                        self.next_slot = now;
+                    }
+                    self.per_window = snapshot.remaining.unwrap_or(0).saturating_add(1);
                 }
             }
         }
         self.last = Some(snapshot);
     }
+}
+
+/// When pacing would let the next call to an API go ([`Pacer::gate`]).
+#[cfg(any(test, feature = "tracker"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Gate {
+    /// At once: pacing is off, or the budget is large or unknown.
+    Open,
+    /// No call has been answered yet, so the budget is unknown: one call at a time until the
+    /// first answer says it (a burst of first calls into a small limit meets 429s).
+    Probe,
+    /// At `at` (now or later); the call after it at `then`.
+    At {
+        /// When the next call's slot comes.
+        at: Instant,
+        /// When the slot of the call after it comes.
+        then: Instant,
+    },
 }
 
 /// What a planned call took from its window: a unit of the budget of the window that resets
@@ -359,6 +489,14 @@ impl Pacer {
         flight
     }
 
+    /// When pacing would let the next call to `api` go. Nothing is planned: a caller that
+    /// hands its work to a call only when the call can go (the Tracker's worker) puts in each
+    /// call what it holds by then, not what it held when the call began to wait.
+    #[cfg(any(test, feature = "tracker"))]
+    pub(crate) fn gate(&self, api: Api) -> Gate {
+        self.state(api).gate(Instant::now(), &self.config)
+    }
+
     /// A fleet-wide export slot from the shared budget, if it has any.
     pub(crate) async fn export_slot(&self) -> Option<SlotGuard> {
         match &self.budget {
@@ -474,12 +612,113 @@ mod tests {
             state.plan(now + 6 * SEC, &Pacing::default()),
             Duration::ZERO
         );
-        // Past the reset the budget is unknown again: no wait.
+        // Past the reset, the next window (1m) is believed to allow what this one did (2 left
+        // + the call answered): the first call goes at once.
+        assert_eq!(
+            state.plan(now + 11 * SEC, &Pacing::default()),
+            Duration::ZERO
+        );
+        let budget = state.budget.unwrap();
+        assert!(budget.estimated);
+        assert_eq!((budget.remaining, budget.reset_at), (2, now + 70 * SEC));
+    }
+
+    #[test]
+    fn past_a_reset_of_unknown_length_the_budget_is_unknown() {
+        let now = Instant::now();
+        let sys = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let mut state = ApiState::new(now);
+        let odd = RateLimitSnapshot {
+            window: None,
+            ..snapshot(2, sys + 10 * SEC)
+        };
+        state.observe(odd, now, sys);
         assert_eq!(
             state.plan(now + 11 * SEC, &Pacing::default()),
             Duration::ZERO
         );
         assert!(state.budget.is_none());
+    }
+
+    /// The calls that wait for a reset are spread over the next window, as many as the last
+    /// one allowed, not sent all at once into it (those past its limit came back as 429s).
+    #[test]
+    fn the_calls_after_a_spent_window_are_spread_over_the_next() {
+        // 4 left of 5 (the call answered counts), 8 s to the reset of a 1m window.
+        let (mut state, now, _) = state_with(4, 8);
+        let waits: Vec<_> = (0..5)
+            .map(|_| state.plan(now, &Pacing::default()))
+            .collect();
+        assert_eq!(
+            waits,
+            [
+                Duration::ZERO,
+                2 * SEC,
+                4 * SEC,
+                6 * SEC,
+                8 * SEC + RESET_MARGIN
+            ]
+        );
+        // The next window has 5 calls from its start (8 s) to its reset (68 s): 12 s apart.
+        let share = (60 * SEC - RESET_MARGIN) / 5;
+        let sixth = state.plan(now, &Pacing::default());
+        assert_eq!(sixth, 8 * SEC + RESET_MARGIN + share);
+        assert_eq!(state.budget.unwrap().remaining, 3);
+    }
+
+    #[test]
+    fn the_first_answer_of_a_carried_window_replaces_the_estimate() {
+        let (mut state, now, sys) = state_with(4, 8);
+        for _ in 0..6 {
+            state.plan(now, &Pacing::default());
+        }
+        let carried = state.budget.unwrap();
+        assert!(carried.estimated);
+        assert_eq!(carried.remaining, 3);
+        // The four calls of the window before are answered; two of the next are in flight.
+        for _ in 0..4 {
+            state.landed();
+        }
+        // The first answer of the next window: 4 left after it, less the other call in
+        // flight, which the server may not have counted yet.
+        state.observe(snapshot(4, sys + 68 * SEC), now, sys);
+        let budget = state.budget.unwrap();
+        assert_eq!((budget.remaining, budget.estimated), (3, false));
+        state.landed();
+        state.observe(snapshot(1, sys + 68 * SEC), now, sys);
+        assert_eq!(state.budget.unwrap().remaining, 1);
+        // A late answer of the window before changes nothing.
+        state.observe(snapshot(0, sys + 8 * SEC), now, sys);
+        assert_eq!(state.budget.unwrap().remaining, 1);
+    }
+
+    #[test]
+    fn the_gate_probes_until_an_answer_then_says_when_the_next_call_goes() {
+        let config = Pacing::default();
+        let now = Instant::now();
+        let mut state = ApiState::new(now);
+        assert_eq!(state.gate(now, &config), Gate::Probe);
+        assert_eq!(state.gate(now, &Pacing::disabled()), Gate::Open);
+        let (mut state, now, _) = state_with(1_000, 30);
+        state.landed();
+        assert_eq!(state.gate(now, &config), Gate::Open);
+        // 4 left, 8 s to the reset: the next call now, the one after at 2 s; nothing taken.
+        let (mut state, now, _) = state_with(4, 8);
+        state.landed();
+        let gate = Gate::At {
+            at: now,
+            then: now + 2 * SEC,
+        };
+        assert_eq!(state.gate(now, &config), gate);
+        assert_eq!(state.gate(now, &config), gate);
+        assert_eq!(state.plan(now, &config), Duration::ZERO);
+        assert_eq!(
+            state.gate(now, &config),
+            Gate::At {
+                at: now + 2 * SEC,
+                then: now + 4 * SEC
+            }
+        );
     }
 
     #[test]

@@ -31,6 +31,7 @@ use super::report::{FlushReport, ShutdownReport};
 use super::spool::Rows;
 use crate::client::Client;
 use crate::encode::identity::Identity;
+use crate::ratelimit::Gate;
 use backoff::Backoff;
 use queue::{Limits, Queued, UserQueue};
 use recovery::Recovery;
@@ -263,6 +264,9 @@ pub(crate) struct Worker {
     /// A recovery page being read by the spool's writer thread.
     reading: Option<oneshot::Receiver<Result<Rows, SpoolError>>>,
     backoff: Backoff,
+    /// While the client paces its calls to the Event API: no batch of events is taken before
+    /// then (see [`dispatch`](Worker::dispatch)).
+    paced_until: Option<Instant>,
     waiters: Vec<Waiter>,
     drain: Option<Drain>,
     last_error: Option<String>,
@@ -311,6 +315,7 @@ impl Worker {
             recovery: None,
             reading: None,
             backoff: Backoff::default(),
+            paced_until: None,
             waiters: Vec::new(),
             drain: None,
             last_error: None,
@@ -376,6 +381,7 @@ impl Worker {
             }
             let deadline = self.drain.as_ref().map(|d| d.deadline);
             let pause = self.backoff.until;
+            let paced = self.paced_until;
             // A failed read of the recovery is tried again then (by `load_recovered`).
             let read_again = self.recovery.as_ref().and_then(|r| r.read_again_at);
             // Room of delivered messages held back for the callers waiting for room (see
@@ -412,6 +418,7 @@ impl Worker {
                     self.on_recovered(page);
                 }
                 () = sleep_until(pause), if pause.is_some() => self.backoff.until = None,
+                () = sleep_until(paced), if paced.is_some() => self.paced_until = None,
                 () = sleep_until(read_again), if read_again.is_some() => {
                     if let Some(recovery) = &mut self.recovery {
                         recovery.read_again_at = None;
@@ -583,18 +590,46 @@ impl Worker {
     }
 
     /// Sends due batches while fewer than `max_in_flight` are on the wire and no backoff runs.
+    ///
+    /// While the client paces its calls to the Event API (few calls left in the rate limit's
+    /// window), a batch of events is taken only when its call can go: taken at once, it would
+    /// wait for its slot with the events its user held then, while those queued during the
+    /// wait go in a later call of their own. Before the first answer, when the limit is not
+    /// known yet, one batch of events goes at a time. The drain takes everything at once.
     fn dispatch(&mut self) {
         if self.backoff.until.is_some() {
             return;
         }
         let recovering = self.recovery.is_some();
+        let now = Instant::now();
         while self.sending.len() < self.settings.max_in_flight {
-            let Some(user) = self.ready.pop_front() else {
+            let Some(&user) = self.ready.front() else {
                 break;
             };
             let Some(queue) = self.users.get_mut(&user) else {
+                self.ready.pop_front();
                 continue;
             };
+            // When the call after this one may go, once this one is taken.
+            let mut next_slot = None;
+            if self.drain.is_none() && !queue.busy && queue.next_is_events() {
+                match self.client.pacing_gate(crate::ratelimit::Api::Event) {
+                    Gate::Open => self.paced_until = None,
+                    // The first answer says what the limit is; until then, one call at once.
+                    Gate::Probe if !self.sending.is_empty() => break,
+                    Gate::Probe => {}
+                    Gate::At { at, then } => {
+                        // The call taken before, whose slot the pacer may not have counted yet.
+                        let at = self.paced_until.map_or(at, |until| until.max(at));
+                        if now < at {
+                            self.paced_until = Some(at);
+                            break;
+                        }
+                        next_slot = Some(then);
+                    }
+                }
+            }
+            self.ready.pop_front();
             queue.scheduled = false;
             if queue.busy {
                 continue;
@@ -602,6 +637,9 @@ impl Worker {
             let mut ops = queue.take_batch(self.limits, recovering);
             if ops.is_empty() {
                 continue;
+            }
+            if next_slot.is_some() {
+                self.paced_until = next_slot;
             }
             queue.busy = true;
             let identity = queue.identity.clone();

@@ -82,6 +82,11 @@ impl UserQueue {
         self.ops.is_empty()
     }
 
+    /// Whether the next request is of events (not an identity or profile update).
+    pub(crate) fn next_is_events(&self) -> bool {
+        self.ops.front().is_some_and(Queued::is_event)
+    }
+
     /// Adds a message queued in this process, at the back.
     pub(crate) fn push(&mut self, op: Queued) {
         self.count_in(&op);
