@@ -85,16 +85,24 @@ fn builder(
 const BASE_URL: &str = "`--base-url` (or `DFINERY_BASE_URL`)";
 
 /// A message of the library (an error of the client, the reason of a refused event, a log
-/// line) in the command line's words: the library tells its users to check `base_url`, its
-/// builder's setting, which the command line sets with `--base-url` or `DFINERY_BASE_URL`.
-/// The library's own text is unchanged for its users.
+/// line) in the command line's words: the library tells its users to check `base_url` and
+/// `service_id`, its builder's settings, which the command line sets with `--base-url` and
+/// `--service-id` (or their variables). The library's own text is unchanged for its users.
 pub fn in_cli_words(text: &str) -> std::borrow::Cow<'_, str> {
-    const LIBRARY: &str = "`base_url`";
-    if text.contains(LIBRARY) {
-        text.replace(LIBRARY, BASE_URL).into()
-    } else {
-        text.into()
+    const WORDS: [(&str, &str); 2] = [
+        ("`base_url`", BASE_URL),
+        (
+            "`service_id` (`DFINERY_SERVICE_ID`)",
+            "`--service-id` (or `DFINERY_SERVICE_ID`)",
+        ),
+    ];
+    let mut text = std::borrow::Cow::Borrowed(text);
+    for (library, cli) in WORDS {
+        if text.contains(library) {
+            text = text.replace(library, cli).into();
+        }
     }
+    text
 }
 
 /// A client that could not be built, in the command line's words: the flag and the variable
@@ -165,12 +173,18 @@ mod tests {
     }
 
     #[test]
-    fn the_library_s_base_url_is_named_as_the_command_line_sets_it() {
+    fn the_library_s_settings_are_named_as_the_command_line_sets_them() {
         assert_eq!(
             in_cli_words(
                 "could not reach `POST /api/v1/events`; check the network and `base_url`: refused"
             ),
             "could not reach `POST /api/v1/events`; check the network and `--base-url` (or `DFINERY_BASE_URL`): refused"
+        );
+        assert_eq!(
+            in_cli_words(
+                "`POST /api/v1/events` refused the service id (HTTP 401); check `service_id` (`DFINERY_SERVICE_ID`)"
+            ),
+            "`POST /api/v1/events` refused the service id (HTTP 401); check `--service-id` (or `DFINERY_SERVICE_ID`)"
         );
         let untouched = "`POST /api/v1/events` refused the token";
         assert!(matches!(in_cli_words(untouched), std::borrow::Cow::Borrowed(t) if t == untouched));
