@@ -489,9 +489,10 @@ fn cut_after(
 }
 
 /// A body cut right after a complete row reports that row as received, whichever reader reads
-/// it: the parser holds the last bytes back (in case they start an error body), and the typed
-/// reader holds an event's rows until the next row shows the event ended, and both had the
-/// last rows that arrived left out (`after 0 rows` for a body cut after one whole row).
+/// it. The parser holds the last bytes of what arrived back (in case they start an error
+/// body), and a break left them unread: a body cut right after its first row said `after 0
+/// rows`, and that row was never handed out. The row reader hands out every row received; the
+/// typed reader counts the rows of the event it was gathering but never hands that event out.
 #[tokio::test]
 async fn a_body_cut_right_after_a_row_counts_every_complete_row_received() {
     let bytes = fixture_bytes("purchases.csv");
@@ -532,8 +533,8 @@ async fn a_body_cut_right_after_a_row_counts_every_complete_row_received() {
     }
 }
 
-/// The same from a body cut inside its header row's last bytes, then after a short header and
-/// one short row: everything fits in the bytes the parser holds back.
+/// The same for bodies shorter than what the parser holds back: a header and one row, rows then
+/// a row or a quoted field cut, a header cut.
 #[tokio::test]
 async fn a_short_body_cut_after_its_only_row_counts_it() {
     for (body, rows) in [
