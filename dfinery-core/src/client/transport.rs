@@ -171,9 +171,13 @@ impl Inner {
                 response,
             }),
             Ok(()) => Ok(Answer::Body(body)),
-            Err(error) => {
+            Err(mut error) => {
                 if matches!(error, Error::RateLimited { .. }) {
                     flight.rate_limited();
+                }
+                // The message names where this client's id came from, to be fixed there.
+                if let Error::ServiceId { given_by, .. } = &mut error {
+                    *given_by = Some(self.service_id_source.clone());
                 }
                 Err(error)
             }
