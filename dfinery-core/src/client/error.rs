@@ -450,12 +450,7 @@ mod tests {
             code: Some(ServerCode::Export(ExportErrorCode::Documented(
                 ExportFailure::TooManyApiRequests,
             ))),
-            rate_limit: Some(RateLimitSnapshot {
-                window: Some("1H".to_owned()),
-                remaining,
-                reset: None,
-                date: None,
-            }),
+            rate_limit: Some(RateLimitSnapshot::new(Some("1H"), remaining, None)),
         }
     }
 

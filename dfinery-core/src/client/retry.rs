@@ -202,12 +202,7 @@ mod tests {
             endpoint,
             status: 429,
             code: None,
-            rate_limit: Some(RateLimitSnapshot {
-                window: Some("1H".to_owned()),
-                remaining,
-                reset,
-                date: None,
-            }),
+            rate_limit: Some(RateLimitSnapshot::new(Some("1H"), remaining, reset)),
         }
     }
 

@@ -12,21 +12,30 @@ use reqwest::header::{DATE, HeaderMap, HeaderName};
 /// [`Error::rate_limit`](crate::Error::rate_limit). Every field is `None` when its header was
 /// missing or unreadable.
 ///
+/// Fields may be added (it is `#[non_exhaustive]`): read them by name, and make one (to test
+/// a [`RateBudget`](super::RateBudget), say) with [`new`](Self::new) and
+/// [`with_date`](Self::with_date).
+///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
 /// use dfinery_core::ratelimit::RateLimitSnapshot;
 ///
 /// let reset = UNIX_EPOCH + Duration::from_millis(1_682_593_200_268);
-/// let snapshot = RateLimitSnapshot {
-///     window: Some("1m".to_owned()),
-///     remaining: Some(9999),
-///     reset: Some(reset),
-///     date: None,
-/// };
+/// let snapshot = RateLimitSnapshot::new(Some("1m"), Some(9999), Some(reset));
 /// assert_eq!(snapshot.window_duration(), Some(Duration::from_secs(60)));
 /// assert_eq!(snapshot.reset_after(reset - Duration::from_secs(5)), Some(Duration::from_secs(5)));
 /// ```
+///
+/// Outside this crate a snapshot is never written field by field, so a field added later
+/// breaks no code:
+///
+/// ```compile_fail,E0639
+/// use dfinery_core::ratelimit::RateLimitSnapshot;
+///
+/// let snapshot = RateLimitSnapshot { window: None, remaining: Some(0), reset: None, date: None };
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct RateLimitSnapshot {
     /// `x-ratelimit-limit`: the window as sent, e.g. `1m` or `1d` (DFINERY sends the reset
     /// period here, not a count).
@@ -45,6 +54,30 @@ pub struct RateLimitSnapshot {
 pub(crate) const CLOCK_SKEW_TOLERANCE: Duration = Duration::from_secs(2);
 
 impl RateLimitSnapshot {
+    /// A snapshot of an answer whose headers said `window` (`x-ratelimit-limit`, e.g. `1m`),
+    /// `remaining` and `reset`, and that had no `Date` (add one with
+    /// [`with_date`](Self::with_date)). `None` stands for a header missing or unreadable, as
+    /// when the client reads one.
+    pub fn new(
+        window: Option<&str>,
+        remaining: Option<u64>,
+        reset: Option<SystemTime>,
+    ) -> RateLimitSnapshot {
+        RateLimitSnapshot {
+            window: window.map(str::to_owned),
+            remaining,
+            reset,
+            date: None,
+        }
+    }
+
+    /// This snapshot, of an answer whose `Date` header said `date` (the server's clock).
+    #[must_use]
+    pub fn with_date(mut self, date: SystemTime) -> RateLimitSnapshot {
+        self.date = Some(date);
+        self
+    }
+
     /// Reads the headers under both spellings (`x-ratelimit-*` and `X-Rate-Limit-*`, any case);
     /// `None` when none of the three is present.
     pub(crate) fn from_headers(headers: &HeaderMap) -> Option<RateLimitSnapshot> {
@@ -192,6 +225,30 @@ mod tests {
         assert_eq!(a.window_duration(), Some(Duration::from_secs(86_400)));
     }
 
+    /// A snapshot made for a test (of a `RateBudget`, say) is the one the client reads from
+    /// the same headers.
+    #[test]
+    fn a_snapshot_made_by_hand_equals_the_one_read_from_the_same_headers() {
+        let read = RateLimitSnapshot::from_headers(&headers(&[
+            ("x-ratelimit-limit", "1m"),
+            ("x-ratelimit-remaining", "7"),
+            ("x-ratelimit-reset", "1682593200268"),
+            ("date", "Thu, 27 Apr 2023 11:00:00 GMT"),
+        ]))
+        .unwrap();
+        let made = RateLimitSnapshot::new(
+            Some("1m"),
+            Some(7),
+            Some(UNIX_EPOCH + Duration::from_millis(1_682_593_200_268)),
+        )
+        .with_date(UNIX_EPOCH + Duration::from_secs(1_682_593_200));
+        assert_eq!(made, read);
+        assert_eq!(
+            RateLimitSnapshot::new(None, Some(0), None),
+            RateLimitSnapshot::from_headers(&headers(&[("x-ratelimit-remaining", "0")])).unwrap()
+        );
+    }
+
     #[test]
     fn no_header_is_no_snapshot_and_junk_is_none() {
         assert_eq!(RateLimitSnapshot::from_headers(&HeaderMap::new()), None);
@@ -200,15 +257,7 @@ mod tests {
             ("x-ratelimit-reset", "never"),
         ]);
         let snapshot = RateLimitSnapshot::from_headers(&junk).unwrap();
-        assert_eq!(
-            snapshot,
-            RateLimitSnapshot {
-                window: None,
-                remaining: None,
-                reset: None,
-                date: None
-            }
-        );
+        assert_eq!(snapshot, RateLimitSnapshot::new(None, None, None));
         let commas = headers(&[("x-ratelimit-remaining", "9,999")]);
         assert_eq!(
             RateLimitSnapshot::from_headers(&commas).unwrap().remaining,
@@ -259,12 +308,12 @@ mod tests {
     #[test]
     fn a_skewed_local_clock_waits_as_the_server_clock_says_never_longer_than_the_window() {
         let server_now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        let snapshot = RateLimitSnapshot {
-            window: Some("1m".to_owned()),
-            remaining: Some(0),
-            reset: Some(server_now + Duration::from_secs(20)),
-            date: Some(server_now),
-        };
+        let snapshot = RateLimitSnapshot::new(
+            Some("1m"),
+            Some(0),
+            Some(server_now + Duration::from_secs(20)),
+        )
+        .with_date(server_now);
         let five_min = Duration::from_secs(300);
         // Local clock 5 minutes behind: without the Date it would wait 5 min 20 s.
         assert_eq!(
@@ -284,10 +333,8 @@ mod tests {
             Some(Duration::from_millis(19_500))
         );
         // No Date: the local clock, capped at the window.
-        let undated = RateLimitSnapshot {
-            date: None,
-            ..snapshot
-        };
+        let mut undated = snapshot.clone();
+        undated.date = None;
         assert_eq!(
             undated.reset_after(server_now - five_min),
             Some(Duration::from_secs(60))
@@ -296,12 +343,8 @@ mod tests {
 
     #[test]
     fn reset_after_is_zero_once_passed() {
-        let snapshot = RateLimitSnapshot {
-            window: None,
-            remaining: Some(1),
-            reset: Some(UNIX_EPOCH + Duration::from_secs(100)),
-            date: None,
-        };
+        let snapshot =
+            RateLimitSnapshot::new(None, Some(1), Some(UNIX_EPOCH + Duration::from_secs(100)));
         let at = |s| UNIX_EPOCH + Duration::from_secs(s);
         assert_eq!(snapshot.reset_after(at(40)), Some(Duration::from_secs(60)));
         assert_eq!(snapshot.reset_after(at(140)), Some(Duration::ZERO));
