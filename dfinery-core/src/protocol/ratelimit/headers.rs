@@ -4,7 +4,7 @@
 use std::time::{Duration, SystemTime};
 
 use dfinery_schema::protocol::{RateLimitHeader, WireDate, parse_count, parse_reset, parse_window};
-use reqwest::header::{DATE, HeaderMap, HeaderName};
+use reqwest::header::{DATE, HeaderMap, HeaderName, RETRY_AFTER};
 
 /// The rate-limit headers of one answer (`docs/protocol.md` §7.2), as the client read them
 /// (both spellings, `x-ratelimit-*` and `X-Rate-Limit-*`, any case): the latest per API from
@@ -130,13 +130,9 @@ impl RateLimitSnapshot {
     /// long. The wait is capped at the window's length when it is known.
     pub fn reset_after(&self, now: SystemTime) -> Option<Duration> {
         let reset = self.reset?;
-        let from = match self.clock_skew(now) {
-            Some(skew) if skew.unsigned_abs() > CLOCK_SKEW_TOLERANCE.as_millis() as u64 => {
-                self.date.unwrap_or(now)
-            }
-            _ => now,
-        };
-        let wait = reset.duration_since(from).unwrap_or(Duration::ZERO);
+        let wait = reset
+            .duration_since(measured_from(self.date, now))
+            .unwrap_or(Duration::ZERO);
         Some(match self.window_duration() {
             Some(window) => wait.min(window),
             None => wait,
@@ -146,12 +142,52 @@ impl RateLimitSnapshot {
     /// How far the server's clock (its `Date`) is ahead of `now`, in milliseconds (negative:
     /// behind); `None` without a `Date`.
     pub fn clock_skew(&self, now: SystemTime) -> Option<i64> {
-        let date = self.date?;
-        Some(match date.duration_since(now) {
-            Ok(ahead) => i64::try_from(ahead.as_millis()).unwrap_or(i64::MAX),
-            Err(behind) => -i64::try_from(behind.duration().as_millis()).unwrap_or(i64::MAX),
-        })
+        self.date.map(|date| skew(date, now))
     }
+}
+
+/// How far `date` (the server's clock) is ahead of `now`, in milliseconds (negative: behind).
+fn skew(date: SystemTime, now: SystemTime) -> i64 {
+    match date.duration_since(now) {
+        Ok(ahead) => i64::try_from(ahead.as_millis()).unwrap_or(i64::MAX),
+        Err(behind) => -i64::try_from(behind.duration().as_millis()).unwrap_or(i64::MAX),
+    }
+}
+
+/// Where a wait until an instant the server named is measured from: `now`, or the answer's
+/// `date` when the local clock is more than [`CLOCK_SKEW_TOLERANCE`] away from it (the
+/// server's clock then, so a local clock minutes off neither waits minutes too long nor not at
+/// all).
+fn measured_from(date: Option<SystemTime>, now: SystemTime) -> SystemTime {
+    match date {
+        Some(date) if skew(date, now).unsigned_abs() > CLOCK_SKEW_TOLERANCE.as_millis() as u64 => {
+            date
+        }
+        _ => now,
+    }
+}
+
+/// The wait an answer's `Retry-After` header asks for (RFC 9110 §10.2.3), the answer received
+/// at `now`: delta-seconds as they are, or an HTTP-date (the IMF-fixdate form) less `now`, or
+/// less the answer's `Date` when the local clock is off from it (as
+/// [`reset_after`](RateLimitSnapshot::reset_after) measures); zero for a date passed. `None`
+/// when the header is missing or unreadable (a negative or fractional number, a number too
+/// large to read, another date form). DFINERY documents no `Retry-After` (`docs/protocol.md`
+/// §7.2): a proxy or a gateway in front of it may send one.
+pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse::<u64>().ok().map(Duration::from_secs);
+    }
+    let at = parse_http_date(text)?;
+    let date = headers
+        .get(DATE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(parse_http_date);
+    Some(
+        at.duration_since(measured_from(date, now))
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 /// The names of the three headers, each in both spellings
@@ -339,6 +375,57 @@ mod tests {
             undated.reset_after(server_now - five_min),
             Some(Duration::from_secs(60))
         );
+    }
+
+    /// `Retry-After` in both of its forms: delta-seconds, and an HTTP-date measured on the
+    /// server's clock (its `Date`) when the local one is off.
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_682_593_200); // Thu, 27 Apr 2023 11:00:00
+        let wait = |pairs: &[(&'static str, &'static str)]| retry_after(&headers(pairs), now);
+        assert_eq!(
+            wait(&[("retry-after", "120")]),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(wait(&[("Retry-After", " 0 ")]), Some(Duration::ZERO));
+        assert_eq!(
+            wait(&[("retry-after", "Thu, 27 Apr 2023 11:00:30 GMT")]),
+            Some(Duration::from_secs(30))
+        );
+        // Passed: no wait.
+        assert_eq!(
+            wait(&[("retry-after", "Thu, 27 Apr 2023 10:00:00 GMT")]),
+            Some(Duration::ZERO)
+        );
+        // The local clock 5 minutes behind the server's: measured from the server's `Date`, not
+        // 5 min 30 s.
+        assert_eq!(
+            wait(&[
+                ("retry-after", "Thu, 27 Apr 2023 11:05:30 GMT"),
+                ("date", "Thu, 27 Apr 2023 11:05:00 GMT"),
+            ]),
+            Some(Duration::from_secs(30))
+        );
+        // Within the tolerance, the local clock.
+        assert_eq!(
+            wait(&[
+                ("retry-after", "Thu, 27 Apr 2023 11:00:30 GMT"),
+                ("date", "Thu, 27 Apr 2023 11:00:01 GMT"),
+            ]),
+            Some(Duration::from_secs(30))
+        );
+        for junk in [
+            "",
+            "-5",
+            "1.5",
+            "1e3",
+            "99999999999999999999999",
+            "soon",
+            "Thursday, 27-Apr-23 11:00:30 GMT",
+        ] {
+            assert_eq!(wait(&[("retry-after", junk)]), None, "{junk:?}");
+        }
+        assert_eq!(wait(&[]), None);
     }
 
     #[test]
