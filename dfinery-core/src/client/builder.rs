@@ -304,7 +304,8 @@ impl ClientBuilder {
     /// `DFINERY_IMPORT_TOKEN`, `DFINERY_EXPORT_TOKEN` and `DFINERY_BASE_URL`. A variable that is
     /// unset or empty leaves the setting as it was; settings made later override it. One set
     /// to text that is not UTF-8 is an error at [`build`](Self::build) naming it, unless its
-    /// setting is made later.
+    /// setting is made later. A service id read here is named `DFINERY_SERVICE_ID` in the
+    /// errors about it ([`ServiceIdSource::Env`]).
     pub fn from_env(self) -> Self {
         self.apply_env(|name| std::env::var(name))
     }
