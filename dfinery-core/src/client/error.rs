@@ -88,8 +88,9 @@ pub enum Error {
         /// The code, when the body had one.
         code: Option<ServerCode>,
         /// Where the client's service id came from
-        /// ([`Client::service_id_source`](crate::Client::service_id_source)); `None` from
-        /// [`classify`](crate::client::classify) alone, which knows no client.
+        /// ([`Client::service_id_source`](crate::Client::service_id_source)): always `Some`
+        /// from a [`Client`](crate::Client) call (`None` only from the answer classifier used
+        /// on its own, which knows no client).
         given_by: Option<ServiceIdSource>,
     },
     /// The rate limit is exceeded: HTTP 429, `40401 TOO_MANY_REQUEST` (with any status) or the
