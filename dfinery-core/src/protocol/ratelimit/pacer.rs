@@ -620,10 +620,7 @@ mod tests {
         let now = Instant::now();
         let sys = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let mut state = ApiState::new(now);
-        let odd = RateLimitSnapshot {
-            window: None,
-            ..snapshot(2, sys + 10 * SEC)
-        };
+        let odd = RateLimitSnapshot::new(None, Some(2), Some(sys + 10 * SEC));
         state.observe(odd, now, sys);
         assert_eq!(
             state.plan(now + 11 * SEC, &Pacing::default()),
