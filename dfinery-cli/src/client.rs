@@ -1,12 +1,14 @@
 //! A [`Client`] from the command line: flags first, then the `DFINERY_*` environment variables
-//! (clap reads both), then the registry's `[service] id`. Tokens are never printed.
+//! (clap reads both), then the registry's `[service] id`. Tokens are never printed. The client
+//! knows where its service id came from, so that an error about the id names that place.
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use dfinery_core::ratelimit::RateBudget;
 use dfinery_core::wire::TokenKind;
-use dfinery_core::{Client, ClientBuilder};
+use dfinery_core::{Client, ClientBuilder, ServiceIdSource};
 
 use crate::cli::ClientArgs;
 use crate::exit::CliError;
@@ -14,24 +16,28 @@ use crate::exit::CliError;
 /// Builds the client of an export, which reads no registry: the service id comes from
 /// `--service-id` or `DFINERY_SERVICE_ID` alone, and the export has `timeout` to start.
 pub fn build_export(args: &ClientArgs, timeout: Duration) -> Result<Client, CliError> {
-    let service_id = non_blank(args.service_id.as_deref()).ok_or_else(|| {
-        CliError::config("no service id; pass `--service-id` or set `DFINERY_SERVICE_ID`")
-    })?;
-    builder(args, Some(service_id), TokenKind::Export, |_| Ok(None))?
+    if non_blank(args.service_id.as_deref()).is_none() {
+        return Err(CliError::config(
+            "no service id; pass `--service-id` or set `DFINERY_SERVICE_ID`",
+        ));
+    }
+    builder(args, None, TokenKind::Export, |_| Ok(None))?
         .timeout(timeout)
         .build()
         .map_err(|err| build_error(&err))
 }
 
-/// [`build`], with the rate budget `budget` makes for the service id (e.g. one shared through
-/// Redis), if it makes one.
+/// The client of a command that reads a registry: its service id from `--service-id` or
+/// `DFINERY_SERVICE_ID`, else `registry`'s (`id` of `[service]` of the file at its path), with
+/// the rate budget `budget` makes for the service id (e.g. one shared through Redis), if it
+/// makes one.
 pub fn build_with(
     args: &ClientArgs,
-    registry_service_id: Option<&str>,
+    registry: Option<(&str, &Path)>,
     kind: TokenKind,
     budget: impl FnOnce(&str) -> Result<Option<Arc<dyn RateBudget>>, CliError>,
 ) -> Result<Client, CliError> {
-    builder(args, registry_service_id, kind, budget)?
+    builder(args, registry, kind, budget)?
         .build()
         .map_err(|err| build_error(&err))
 }
@@ -39,18 +45,22 @@ pub fn build_with(
 /// The builder [`build_with`] builds.
 fn builder(
     args: &ClientArgs,
-    registry_service_id: Option<&str>,
+    registry: Option<(&str, &Path)>,
     kind: TokenKind,
     budget: impl FnOnce(&str) -> Result<Option<Arc<dyn RateBudget>>, CliError>,
 ) -> Result<ClientBuilder, CliError> {
-    let service_id = non_blank(args.service_id.as_deref())
-        .or(non_blank(registry_service_id))
+    let given = non_blank(args.service_id.as_deref()).map(|id| (id, flag_or_env(id)));
+    let (service_id, source) = given
+        .or_else(|| {
+            let (id, path) = registry?;
+            Some((non_blank(Some(id))?, ServiceIdSource::Registry(path.to_owned())))
+        })
         .ok_or_else(|| {
             CliError::config(
                 "no service id; pass `--service-id`, set `DFINERY_SERVICE_ID`, or set `[service] id` in the registry",
             )
         })?;
-    let mut builder = Client::builder().service_id(service_id);
+    let mut builder = Client::builder().service_id_from(service_id, source);
     if let Some(budget) = budget(service_id)? {
         builder = builder.rate_budget(budget);
     }
@@ -85,17 +95,13 @@ fn builder(
 const BASE_URL: &str = "`--base-url` (or `DFINERY_BASE_URL`)";
 
 /// A message of the library (an error of the client, the reason of a refused event, a log
-/// line) in the command line's words: the library tells its users to check `base_url` and
-/// `service_id`, its builder's settings, which the command line sets with `--base-url` and
-/// `--service-id` (or their variables). The library's own text is unchanged for its users.
+/// line) in the command line's words: the library tells its users to check `base_url`, its
+/// builder's setting, which the command line sets with `--base-url` (or its variable). The
+/// library's own text is unchanged for its users. The service id needs no rewording: the
+/// client is told where its id came from (`--service-id`, `DFINERY_SERVICE_ID` or the
+/// registry's `[service] id`, [`builder`]) and names that place itself.
 pub fn in_cli_words(text: &str) -> std::borrow::Cow<'_, str> {
-    const WORDS: [(&str, &str); 2] = [
-        ("`base_url`", BASE_URL),
-        (
-            "`service_id` (`DFINERY_SERVICE_ID`)",
-            "`--service-id` (or `DFINERY_SERVICE_ID`)",
-        ),
-    ];
+    const WORDS: [(&str, &str); 1] = [("`base_url`", BASE_URL)];
     let mut text = std::borrow::Cow::Borrowed(text);
     for (library, cli) in WORDS {
         if text.contains(library) {
@@ -117,6 +123,17 @@ fn build_error(error: &dfinery_core::ClientBuildError) -> CliError {
             CliError::config(format!("invalid {BASE_URL} `{url}`: {reason}"))
         }
         other => CliError::config(in_cli_words(&dfinery_core::ErrorChain(other).to_string())),
+    }
+}
+
+/// Where the service id `id` of `--service-id` came from: `DFINERY_SERVICE_ID` when that
+/// variable holds it (clap fills the flag from it when the flag is not typed), else the flag.
+fn flag_or_env(id: &str) -> ServiceIdSource {
+    let in_env = std::env::var("DFINERY_SERVICE_ID").is_ok_and(|value| value.trim() == id);
+    if in_env {
+        ServiceIdSource::Env
+    } else {
+        ServiceIdSource::Flag("--service-id".to_owned())
     }
 }
 
@@ -143,7 +160,8 @@ mod tests {
         registry: Option<&str>,
         kind: TokenKind,
     ) -> Result<Client, CliError> {
-        build_with(args, registry, kind, |_| Ok(None))
+        let path = Path::new("conf/dfinery.toml");
+        build_with(args, registry.map(|id| (id, path)), kind, |_| Ok(None))
     }
 
     #[test]
@@ -155,8 +173,18 @@ mod tests {
         )
         .unwrap();
         assert_eq!(client.service_id(), "flag");
+        assert_eq!(
+            client.service_id_source(),
+            &ServiceIdSource::Flag("--service-id".into())
+        );
         let client = with_registry(&args(None, Some("t")), Some("reg"), TokenKind::Import).unwrap();
         assert_eq!(client.service_id(), "reg");
+        // Each knows where its id came from (the test's environment sets no
+        // `DFINERY_SERVICE_ID`: the flag's value is the flag's).
+        assert_eq!(
+            client.service_id_source(),
+            &ServiceIdSource::Registry("conf/dfinery.toml".into())
+        );
         let err = with_registry(&args(None, Some("t")), None, TokenKind::Import).unwrap_err();
         assert!(err.message.starts_with("no service id"), "{err}");
         assert!(err.message.contains("[service] id"), "{err}");
@@ -180,14 +208,15 @@ mod tests {
             ),
             "could not reach `POST /api/v1/events`; check the network and `--base-url` (or `DFINERY_BASE_URL`): refused"
         );
-        assert_eq!(
-            in_cli_words(
-                "`POST /api/v1/events` refused the service id (HTTP 401); check `service_id` (`DFINERY_SERVICE_ID`)"
-            ),
-            "`POST /api/v1/events` refused the service id (HTTP 401); check `--service-id` (or `DFINERY_SERVICE_ID`)"
-        );
-        let untouched = "`POST /api/v1/events` refused the token";
-        assert!(matches!(in_cli_words(untouched), std::borrow::Cow::Borrowed(t) if t == untouched));
+        // A refused service id already names where the command line took it from.
+        for untouched in [
+            "`POST /api/v1/events` refused the token",
+            "`POST /api/v1/events` refused the service id from `--service-id` (HTTP 200, 40101 INVALID_SERVICE_ID); pass `--service-id` the service id the DFINERY console shows",
+        ] {
+            assert!(
+                matches!(in_cli_words(untouched), std::borrow::Cow::Borrowed(t) if t == untouched)
+            );
+        }
     }
 
     #[test]

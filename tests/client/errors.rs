@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use dfinery::wire::Endpoint;
-use dfinery::{Error, ServerCode};
+use dfinery::{Error, ServerCode, ServiceIdSource};
 use dfinery::{Event, EventRecord, Patch, ResultCode};
 use dfinery_emulator::{
     Api, FaultConfig, ImportCode, Latency, RateLimit, ScriptedResponse, Window,
@@ -96,19 +96,61 @@ async fn wrong_tokens_are_auth_errors_for_import_and_export() {
     assert_eq!(emulator.stats().requests, 2, "neither was retried");
 }
 
+/// A service id DFINERY does not know is its own error, naming where the id came from with
+/// the fix there: it said "check `service_id` (`DFINERY_SERVICE_ID`)" whatever the source, so a
+/// user whose id came from the registry's `[service] id` looked for a variable never set.
 #[tokio::test]
-async fn a_wrong_service_id_is_its_own_error() {
+async fn a_wrong_service_id_is_its_own_error_naming_where_the_id_came_from() {
     let emulator = emulator().await;
+    for (source, fix) in [
+        (
+            ServiceIdSource::Builder,
+            "give `ClientBuilder::service_id` the service id the DFINERY console shows",
+        ),
+        (
+            ServiceIdSource::Env,
+            "set `DFINERY_SERVICE_ID` to the service id the DFINERY console shows",
+        ),
+        (
+            ServiceIdSource::Registry("shop/dfinery.toml".into()),
+            "set `id` of `[service]` in `shop/dfinery.toml` to the service id the DFINERY console shows",
+        ),
+        (
+            ServiceIdSource::Flag("--service-id".to_owned()),
+            "pass `--service-id` the service id the DFINERY console shows",
+        ),
+    ] {
+        let wrong = client_for(&emulator)
+            .service_id_from("someone-else", source.clone())
+            .build()
+            .unwrap();
+        assert_eq!(wrong.service_id_source(), &source);
+        let error = wrong.identify(&user("u")).await.unwrap_err();
+        assert!(
+            matches!(&error, Error::ServiceId { given_by: Some(s), .. } if *s == source),
+            "{error:?}"
+        );
+        assert!(!error.is_retryable());
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "`POST /api/v1/identities` refused the service id from {source} (HTTP 200, 40101 INVALID_SERVICE_ID); {fix}"
+            )
+        );
+    }
+    // `.service_id(..)` is the builder's own setting.
     let wrong = client_for(&emulator)
         .service_id("someone-else")
         .build()
         .unwrap();
     let error = wrong.identify(&user("u")).await.unwrap_err();
-    assert!(matches!(error, Error::ServiceId { .. }), "{error:?}");
     assert!(
-        error.to_string().contains("`DFINERY_SERVICE_ID`"),
+        error
+            .to_string()
+            .contains("from `ClientBuilder::service_id`"),
         "{error}"
     );
+    assert!(!error.to_string().contains("DFINERY_SERVICE_ID"), "{error}");
 }
 
 #[tokio::test]

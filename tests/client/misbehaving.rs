@@ -279,12 +279,14 @@ async fn a_slow_head_then_a_slow_body_is_one_timeout_not_two() {
 
 #[tokio::test]
 async fn rate_limit_headers_with_garbage_resets_are_bounded_retries_then_the_error() {
-    for reset in [
-        "-5",
-        "Thu, 01 Jan 2099 00:00:00 GMT",
-        "99999999999999999999999",
-        "1e12",
-        "",
+    // A `Retry-After` of an HTTP-date in 2099 is no garbage: the client gives up at once, as
+    // for a far reset, rather than retry into the same refusal.
+    for (reset, attempts) in [
+        ("-5", 3),
+        ("Thu, 01 Jan 2099 00:00:00 GMT", 1),
+        ("99999999999999999999999", 3),
+        ("1e12", 3),
+        ("", 3),
     ] {
         let headers = format!(
             "content-type: application/json\r\nx-ratelimit-limit: 1m\r\nx-ratelimit-remaining: 0\r\nx-ratelimit-reset: {reset}\r\nretry-after: {reset}\r\n"
@@ -312,10 +314,156 @@ async fn rate_limit_headers_with_garbage_resets_are_bounded_retries_then_the_err
         );
         assert_eq!(
             heads.lock().unwrap().len(),
-            3,
+            attempts,
             "reset `{reset}`: the attempts allowed"
         );
     }
+}
+
+/// When each request of a [`in_turn`] server arrived.
+type Arrivals = Arc<Mutex<Vec<std::time::Instant>>>;
+
+/// A server on 127.0.0.1 giving `answers` in turn (the last one again once they run out, at
+/// most 8 requests); returns its base URL and when each request arrived.
+async fn in_turn(answers: Vec<Vec<u8>>) -> (String, Arrivals) {
+    let arrivals = Arrivals::default();
+    let seen = Arc::clone(&arrivals);
+    let (base, _) = raw_server(8, move |_| {
+        let mut seen = seen.lock().unwrap();
+        seen.push(std::time::Instant::now());
+        answers[(seen.len() - 1).min(answers.len() - 1)].clone()
+    })
+    .await;
+    (base, arrivals)
+}
+
+/// A client of `base` retrying 3 times, on a backoff of 1 ms (so any longer wait is the
+/// server's asking), capped at 5 s; rate-limit resets waited for up to 5 s.
+fn retrying_client(base: &str, clock: Option<dfinery::clock::Clock>) -> dfinery::Client {
+    let mut retry = dfinery::RetryPolicy::default();
+    retry.max_attempts = 3;
+    retry.initial_backoff = std::time::Duration::from_millis(1);
+    retry.max_backoff = std::time::Duration::from_secs(5);
+    retry.max_rate_limit_wait = std::time::Duration::from_secs(5);
+    let builder = dfinery::Client::builder()
+        .service_id("svc")
+        .import_token(IMPORT_TOKEN)
+        .base_url(base)
+        .retry(retry);
+    match clock {
+        Some(clock) => builder.clock(clock),
+        None => builder,
+    }
+    .build()
+    .unwrap()
+}
+
+/// A server error or a rate limit whose answer has a `Retry-After` (and no rate-limit reset)
+/// is retried no sooner than it asks: both were retried on the backoff alone (here 1 ms), into
+/// the same refusal. Real time: the wait asked for is 1 s, and only its lower bound is
+/// asserted.
+#[tokio::test]
+async fn a_server_error_or_a_rate_limit_is_retried_no_sooner_than_its_retry_after() {
+    for status in ["503 Service Unavailable", "429 Too Many Requests"] {
+        let (base, arrivals) = in_turn(vec![
+            answer(status, "retry-after: 1\r\n", b""),
+            answer("200 OK", "content-type: application/json\r\n", OK),
+        ])
+        .await;
+        let client = retrying_client(&base, None);
+        tokio::time::timeout(
+            std::time::Duration::from_secs(30),
+            client.identify(&user("u")),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{status}: no answer within 30 s"))
+        .unwrap_or_else(|error| panic!("{status}: {error}"));
+        let arrivals = arrivals.lock().unwrap();
+        assert_eq!(arrivals.len(), 2, "{status}: one retry");
+        let waited = arrivals[1] - arrivals[0];
+        assert!(
+            waited >= std::time::Duration::from_secs(1),
+            "{status}: retried after {waited:?}, before the 1 s it asked for"
+        );
+    }
+}
+
+/// A rate limit whose `Retry-After` is further than `max_rate_limit_wait` is returned at once,
+/// as one with a far reset is (it was retried twice, into the same refusal); a server error's
+/// far `Retry-After` waits `max_backoff` at most, and is still retried.
+#[tokio::test]
+async fn a_far_retry_after_ends_a_rate_limit_at_once_and_caps_a_server_error() {
+    let (base, arrivals) = in_turn(vec![answer(
+        "429 Too Many Requests",
+        "retry-after: 3600\r\n",
+        b"",
+    )])
+    .await;
+    let error = retrying_client(&base, None)
+        .identify(&user("u"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::RateLimited { status: 429, .. }),
+        "{error:?}"
+    );
+    assert_eq!(arrivals.lock().unwrap().len(), 1, "not retried");
+
+    let (base, arrivals) = in_turn(vec![
+        answer("503 Service Unavailable", "retry-after: 3600\r\n", b""),
+        answer("200 OK", "content-type: application/json\r\n", OK),
+    ])
+    .await;
+    let mut retry = dfinery::RetryPolicy::default();
+    retry.max_attempts = 2;
+    retry.initial_backoff = std::time::Duration::from_millis(1);
+    retry.max_backoff = std::time::Duration::from_millis(50);
+    let client = dfinery::Client::builder()
+        .service_id("svc")
+        .import_token(IMPORT_TOKEN)
+        .base_url(&base)
+        .retry(retry)
+        .build()
+        .unwrap();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        client.identify(&user("u")),
+    )
+    .await
+    .expect("a retry within max_backoff, not an hour later")
+    .unwrap();
+    assert_eq!(arrivals.lock().unwrap().len(), 2);
+}
+
+/// DFINERY's `x-ratelimit-reset` comes before a `Retry-After` in the same answer: the reset
+/// 1 s away is waited for, though `Retry-After` asks for an hour (which would end the retries
+/// at once). Real time: the reset's 1 s.
+#[tokio::test]
+async fn the_rate_limit_reset_comes_before_retry_after() {
+    let now = std::time::SystemTime::now();
+    let reset = now + std::time::Duration::from_secs(1);
+    let reset_ms = reset
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    let headers = format!(
+        "x-ratelimit-limit: 1m\r\nx-ratelimit-remaining: 0\r\nx-ratelimit-reset: {reset_ms}\r\nretry-after: 3600\r\n"
+    );
+    let (base, arrivals) = in_turn(vec![
+        answer("429 Too Many Requests", &headers, b""),
+        answer("200 OK", "content-type: application/json\r\n", OK),
+    ])
+    .await;
+    // The client's clock stands still at `now`: the reset is 1 s away whenever it is read.
+    let client = retrying_client(&base, Some(dfinery::clock::Clock::new(move || now)));
+    tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        client.identify(&user("u")),
+    )
+    .await
+    .expect("an answer within 30 s")
+    .unwrap();
+    assert_eq!(arrivals.lock().unwrap().len(), 2, "retried after the reset");
 }
 
 #[tokio::test]

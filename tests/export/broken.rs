@@ -454,3 +454,103 @@ fn odd_but_valid_csv_reads_and_broken_csv_is_an_error_naming_the_row() {
     let (seen, error) = read_bytes(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xcb\x48\xcd\xc9\xc9\x57\x28\xcf\x2f\xca\x49\x01\x00\x85\x11\x4a\x0d\x0b\x00\x00\x00");
     assert!(seen.is_empty() && error.is_some(), "{seen:?} {error:?}");
 }
+
+/// Where each data row of `body` ends (after its line end), found outside quotes.
+fn row_ends(body: &[u8]) -> Vec<usize> {
+    let mut quoted = false;
+    let mut ends = Vec::new();
+    for (at, &byte) in body.iter().enumerate() {
+        match byte {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => ends.push(at + 1),
+            _ => {}
+        }
+    }
+    // The first line end is the header's.
+    ends.remove(0);
+    ends
+}
+
+/// `body` in two chunks, then the connection cut: what a [`ByteStream`] gives when the body
+/// breaks off right after its last byte here.
+fn cut_after(
+    body: &[u8],
+) -> impl futures_util::Stream<Item = Result<bytes::Bytes, dfinery::Error>> + Send + 'static {
+    let (first, second) = body.split_at(body.len() / 2);
+    let cut = dfinery::Error::Timeout {
+        endpoint: dfinery::wire::Endpoint::ExportEvent,
+        after: Duration::from_secs(5),
+    };
+    futures_util::stream::iter([
+        Ok(bytes::Bytes::copy_from_slice(first)),
+        Ok(bytes::Bytes::copy_from_slice(second)),
+        Err(cut),
+    ])
+}
+
+/// A body cut right after a complete row reports that row as received, whichever reader reads
+/// it. The parser holds the last bytes of what arrived back (in case they start an error
+/// body), and a break left them unread: a body cut right after its first row said `after 0
+/// rows`, and that row was never handed out. The row reader hands out every row received; the
+/// typed reader counts the rows of the event it was gathering but never hands that event out.
+#[tokio::test]
+async fn a_body_cut_right_after_a_row_counts_every_complete_row_received() {
+    let bytes = fixture_bytes("purchases.csv");
+    let ends = row_ends(&bytes);
+    assert_eq!(ends.len(), 4, "the fixture has four rows");
+    for (rows, &end) in (1u64..).zip(&ends) {
+        let body = &bytes[..end];
+        let expected = format!("the export broke off after {rows} rows: ");
+
+        // Row by row.
+        let mut reader = ExportRows::from_stream(cut_after(body)).await.unwrap();
+        let (seen, error) = read_all(&mut reader).await;
+        assert_eq!(seen.len() as u64, rows, "every complete row is handed out");
+        let error = error.expect("an error, not a short result");
+        assert!(
+            matches!(error, ExportError::Interrupted { rows: r, .. } if r == rows),
+            "cut after row {rows}: {error:?}"
+        );
+        assert!(error.to_string().starts_with(&expected), "{error}");
+        assert_eq!(reader.rows_read(), rows);
+
+        // Typed: the event being gathered is never handed out, but its rows arrived.
+        let mut events = ExportRows::from_stream(cut_after(body))
+            .await
+            .and_then(|rows| rows.events::<Purchase>())
+            .unwrap();
+        let error = loop {
+            match events.try_next().await {
+                Ok(Some(_)) => {}
+                Ok(None) => panic!("cut after row {rows}: ended without an error"),
+                Err(error) => break error,
+            }
+        };
+        assert!(
+            matches!(error, ExportError::Interrupted { rows: r, .. } if r == rows),
+            "typed, cut after row {rows}: {error:?}"
+        );
+    }
+}
+
+/// The same for bodies shorter than what the parser holds back: a header and one row, rows then
+/// a row or a quoted field cut, a header cut.
+#[tokio::test]
+async fn a_short_body_cut_after_its_only_row_counts_it() {
+    for (body, rows) in [
+        (&b"df_unified_id,event_name\r\nu1,df_login\r\n"[..], 1),
+        (b"a,b\r\n1,2\r\n3,4\r\n5,", 2),
+        (b"a,b\r\n1,2\r\n3,\"4", 1),
+        (b"df_unified_id,event_na", 0),
+    ] {
+        let error = match ExportRows::from_stream(cut_after(body)).await {
+            Ok(mut reader) => read_all(&mut reader).await.1,
+            Err(error) => Some(error),
+        };
+        assert!(
+            matches!(error, Some(ExportError::Interrupted { rows: r, .. }) if r == rows),
+            "{:?}: {error:?}",
+            String::from_utf8_lossy(body)
+        );
+    }
+}

@@ -239,3 +239,41 @@ async fn an_export_being_written_is_readable_by_its_owner_only() {
     assert_eq!(mode, default, "{mode:o} against {default:o}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A body that breaks off while it is saved reports every complete row that arrived, the last
+/// ones included (the parser holds the last bytes back in case they start an error body, and
+/// they were left out: `after 0 rows` for a body cut right after its first row), and leaves no
+/// file.
+#[tokio::test]
+async fn a_save_cut_right_after_a_row_counts_every_complete_row_received() {
+    use dfinery::export::ExportFile;
+
+    let bytes = crate::support::fixture_bytes("purchases.csv");
+    let dir = scratch("cut-rows");
+    let path = dir.join("events.csv");
+    for (rows, end) in [(1u64, 703), (2, 936), (4, bytes.len())] {
+        assert_eq!(&bytes[end - 2..end], b"\r\n", "row {rows} ends at {end}");
+        let (first, second) = bytes[..end].split_at(end / 2);
+        let body = futures_util::stream::iter([
+            Ok(bytes::Bytes::copy_from_slice(first)),
+            Ok(bytes::Bytes::copy_from_slice(second)),
+            Err(dfinery::Error::Timeout {
+                endpoint: dfinery::wire::Endpoint::ExportEvent,
+                after: std::time::Duration::from_secs(5),
+            }),
+        ]);
+        let error = ExportFile::save(body, &path, |_| {}).await.unwrap_err();
+        assert!(
+            matches!(error, ExportError::Interrupted { rows: r, .. } if r == rows),
+            "cut after row {rows}: {error:?}"
+        );
+        assert!(
+            error
+                .to_string()
+                .starts_with(&format!("the export broke off after {rows} rows: ")),
+            "{error}"
+        );
+        assert!(files_in(&dir).is_empty(), "{:?}", files_in(&dir));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

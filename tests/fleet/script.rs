@@ -25,12 +25,11 @@ fn event_budget(url: &str, prefix: &str, limit: u64, period: Duration, burst: u3
 fn answer(remaining: u64, until: Duration, window: &str, rate_limited: bool) -> Feedback {
     let received = SystemTime::now();
     Feedback {
-        snapshot: Some(RateLimitSnapshot {
-            window: Some(window.to_owned()),
-            remaining: Some(remaining),
-            reset: Some(received + until),
-            date: None,
-        }),
+        snapshot: Some(RateLimitSnapshot::new(
+            Some(window),
+            Some(remaining),
+            Some(received + until),
+        )),
         rate_limited,
         latency: Duration::ZERO,
         received,
@@ -509,12 +508,11 @@ async fn a_spent_window_without_a_window_header_blocks_until_its_reset() {
     );
     let received = SystemTime::now();
     let spent = Feedback {
-        snapshot: Some(RateLimitSnapshot {
-            window: None,
-            remaining: Some(0),
-            reset: Some(received + Duration::from_secs(60)),
-            date: None,
-        }),
+        snapshot: Some(RateLimitSnapshot::new(
+            None,
+            Some(0),
+            Some(received + Duration::from_secs(60)),
+        )),
         rate_limited: true,
         latency: Duration::ZERO,
         received,

@@ -660,7 +660,7 @@ fn missing_or_refused_settings_exit_3_and_never_show_the_token() {
     assert!(all.contains("line 1: refused:"), "{all}");
     assert!(
         text(&output.stderr).contains(
-            "DFINERY refused the token or the service id, so 3 events were not stored; check `DFINERY_IMPORT_TOKEN` and `DFINERY_SERVICE_ID`"
+            "DFINERY refused the token or the service id, so 3 events were not stored; check `DFINERY_IMPORT_TOKEN` (or `--import-token`) and the service id from `DFINERY_SERVICE_ID`"
         ),
         "{all}"
     );
@@ -701,10 +701,85 @@ fn missing_or_refused_settings_exit_3_and_never_show_the_token() {
         .unwrap();
     assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
     assert!(
-        text(&output.stdout).contains("refused the service id"),
+        text(&output.stdout).contains("refused the service id from `DFINERY_SERVICE_ID`"),
         "{}",
         text(&output.stdout)
     );
+    assert!(emulator.events().is_empty());
+}
+
+/// A service id DFINERY refuses is named by where it came from, with the fix there: the
+/// registry's `[service] id`, `--service-id` or `DFINERY_SERVICE_ID`. It said "check
+/// `DFINERY_SERVICE_ID`" for an id the registry gave, a variable the user never set.
+#[test]
+fn a_refused_service_id_is_named_by_where_it_came_from() {
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(dir.path(), "e.ndjson", [coupon_line(1, 1, NOW)]);
+    // The fixture registry, but another service's id.
+    let registry = dir.path().join("dfinery.toml");
+    let fixture = std::fs::read_to_string(crate::support::registry_path()).unwrap();
+    std::fs::write(
+        &registry,
+        fixture.replace("id = \"cli-shop\"", "id = \"another-shop\""),
+    )
+    .unwrap();
+    let shown = format!("`id` of `[service]` in `{}`", registry.display());
+    for (how, source, fix) in [
+        (
+            "registry",
+            shown.clone(),
+            format!("set {shown} to the service id the DFINERY console shows"),
+        ),
+        (
+            "flag",
+            "`--service-id`".to_owned(),
+            "pass `--service-id` the service id the DFINERY console shows".to_owned(),
+        ),
+        (
+            "env",
+            "`DFINERY_SERVICE_ID`".to_owned(),
+            "set `DFINERY_SERVICE_ID` to the service id the DFINERY console shows".to_owned(),
+        ),
+    ] {
+        let mut command = dfinery_at(&emulator);
+        command
+            .arg("send")
+            .arg(&file)
+            .arg("--restart")
+            .env("DFINERY_REGISTRY", &registry)
+            .env_remove("DFINERY_SERVICE_ID");
+        match how {
+            "flag" => {
+                command.args(["--service-id", "flag-shop"]);
+            }
+            "env" => {
+                command.env("DFINERY_SERVICE_ID", "env-shop");
+            }
+            _ => {}
+        }
+        let output = command.output().unwrap();
+        let (out, err) = (text(&output.stdout), text(&output.stderr));
+        assert_eq!(output.status.code(), Some(3), "{how}: {err}");
+        assert!(
+            out.contains(&format!(
+                "refused the service id from {source} (HTTP 200, 40101 INVALID_SERVICE_ID); {fix}"
+            )),
+            "{how}: {out}"
+        );
+        assert!(
+            err.contains(&format!(
+                "check `DFINERY_IMPORT_TOKEN` (or `--import-token`) and the service id from {source}, then send"
+            )),
+            "{how}: {err}"
+        );
+        if how != "env" {
+            assert!(
+                !format!("{out}{err}").contains("`DFINERY_SERVICE_ID`"),
+                "{how}: {out}{err}"
+            );
+        }
+    }
     assert!(emulator.events().is_empty());
 }
 

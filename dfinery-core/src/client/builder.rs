@@ -9,7 +9,7 @@ use dfinery_schema::protocol::{Endpoint, MAX_CONCURRENT_EXPORTS};
 use reqwest::Url;
 use tokio::sync::Semaphore;
 
-use super::{Client, Inner, RetryPolicy};
+use super::{Client, Inner, RetryPolicy, ServiceIdSource};
 use crate::clock::{Clock, LONGEST};
 use crate::limits::MAX_EVENTS_PER_REQUEST;
 use crate::ratelimit::{Pacer, Pacing, RateBudget};
@@ -35,9 +35,20 @@ pub(crate) const ENV_BASE_URL: &str = "DFINERY_BASE_URL";
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClientBuildError {
-    /// No service id was given, or an empty one.
+    /// No service id was given, or an empty one to
+    /// [`ClientBuilder::service_id`] (an empty one from elsewhere is
+    /// [`InvalidServiceId`](Self::InvalidServiceId), naming where).
     #[error("no service id; give one with `ClientBuilder::service_id` or `DFINERY_SERVICE_ID`")]
     MissingServiceId,
+    /// A service id that cannot be sent (empty, or holding white space or a control
+    /// character), named by where it came from, with the fix there.
+    #[error("the service id from {given_by} {reason}; {}", given_by.fix())]
+    InvalidServiceId {
+        /// Where it came from.
+        given_by: ServiceIdSource,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// Neither token was given.
     #[error(
         "no token; give the import token (`ClientBuilder::import_token` or `DFINERY_IMPORT_TOKEN`), the export token (`ClientBuilder::export_token` or `DFINERY_EXPORT_TOKEN`), or both"
@@ -105,7 +116,7 @@ fn kind_name(kind: TokenKind) -> &'static str {
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct ClientBuilder {
-    service_id: Option<String>,
+    service_id: Option<(String, ServiceIdSource)>,
     import_token: Option<Secret>,
     export_token: Option<Secret>,
     base_url: Option<String>,
@@ -150,8 +161,19 @@ impl Default for ClientBuilder {
 impl ClientBuilder {
     /// The service id, sent as `?service_id=` on every call. Required (default: none, unless
     /// [`from_env`](Self::from_env) finds `DFINERY_SERVICE_ID`).
-    pub fn service_id(mut self, service_id: impl Into<String>) -> Self {
-        self.service_id = Some(service_id.into());
+    pub fn service_id(self, service_id: impl Into<String>) -> Self {
+        self.service_id_from(service_id, ServiceIdSource::Builder)
+    }
+
+    /// [`service_id`](Self::service_id), with where the id came from (your code's own
+    /// setting, a registry file's `[service] id`, a command-line flag): an error about the id
+    /// names that place and the fix there, rather than `ClientBuilder::service_id`.
+    pub fn service_id_from(
+        mut self,
+        service_id: impl Into<String>,
+        source: ServiceIdSource,
+    ) -> Self {
+        self.service_id = Some((service_id.into(), source));
         self.env_unreadable.retain(|name| *name != ENV_SERVICE_ID);
         self
     }
@@ -282,7 +304,8 @@ impl ClientBuilder {
     /// `DFINERY_IMPORT_TOKEN`, `DFINERY_EXPORT_TOKEN` and `DFINERY_BASE_URL`. A variable that is
     /// unset or empty leaves the setting as it was; settings made later override it. One set
     /// to text that is not UTF-8 is an error at [`build`](Self::build) naming it, unless its
-    /// setting is made later.
+    /// setting is made later. A service id read here is named `DFINERY_SERVICE_ID` in the
+    /// errors about it ([`ServiceIdSource::Env`]).
     pub fn from_env(self) -> Self {
         self.apply_env(|name| std::env::var(name))
     }
@@ -305,7 +328,7 @@ impl ClientBuilder {
             Err(std::env::VarError::NotPresent) => None,
         };
         if let Some(id) = var(ENV_SERVICE_ID) {
-            self.service_id = Some(id.trim().to_owned());
+            self.service_id = Some((id.trim().to_owned(), ServiceIdSource::Env));
         }
         if let Some(token) = var(ENV_IMPORT_TOKEN) {
             self.import_token = Some(Secret::new(token.trim()));
@@ -341,19 +364,27 @@ impl ClientBuilder {
                 reason: "is set but is not valid UTF-8, so it cannot be read; set it to the value the DFINERY console shows",
             });
         }
-        let service_id = self
-            .service_id
-            .filter(|id| !id.trim().is_empty())
-            .ok_or(ClientBuildError::MissingServiceId)?;
+        let (service_id, service_id_source) = match self.service_id {
+            Some((id, source)) if !id.trim().is_empty() => (id, source),
+            Some((_, ServiceIdSource::Builder)) | None => {
+                return Err(ClientBuildError::MissingServiceId);
+            }
+            Some((_, given_by)) => {
+                return Err(ClientBuildError::InvalidServiceId {
+                    given_by,
+                    reason: "is empty",
+                });
+            }
+        };
         // Sent in the query of every call: `" svc "` or `"svc\n"` would name another service,
         // and every call would be refused as for an unknown one.
         if service_id
             .chars()
             .any(|c| c.is_whitespace() || c.is_control())
         {
-            return Err(ClientBuildError::InvalidSetting {
-                setting: "service_id",
-                reason: "holds white space or a control character; give it as the DFINERY console shows it",
+            return Err(ClientBuildError::InvalidServiceId {
+                given_by: service_id_source,
+                reason: "holds white space or a control character",
             });
         }
         if self.import_token.is_none() && self.export_token.is_none() {
@@ -422,6 +453,7 @@ impl ClientBuilder {
         Ok(Client {
             inner: Arc::new(Inner {
                 service_id,
+                service_id_source,
                 import_token: self.import_token,
                 export_token: self.export_token,
                 base_url,
@@ -758,9 +790,6 @@ mod tests {
             assert!(text.contains(words), "{text}");
             assert!(!text.contains("SECRET"), "{text}");
         };
-        for id in [" svc", "svc ", "svc\n", "s vc", "svc\u{3000}"] {
-            refused(base().service_id(id), "service_id", "holds white space");
-        }
         for token in [" SECRET", "SECRET\n", "SEC RET", "SECRÉT", "SECRET\u{a0}"] {
             refused(
                 base().import_token(token),
@@ -780,6 +809,69 @@ mod tests {
         );
         assert!(base().service_id("my-service_1.x").build().is_ok());
         assert!(base().export_token("bearer-SECRET").build().is_ok());
+    }
+
+    /// A service id that cannot be sent is named by where it came from, with the fix there:
+    /// one read from `DFINERY_SERVICE_ID` was called `service_id`, the builder's setting,
+    /// and a user looked for it in code that never set it.
+    #[test]
+    fn a_service_id_that_cannot_be_sent_names_where_it_came_from() {
+        let refused = |builder: ClientBuilder, expected: &str| {
+            let error = builder.import_token("t").build().unwrap_err();
+            assert!(
+                matches!(error, ClientBuildError::InvalidServiceId { .. }),
+                "{error:?}"
+            );
+            assert_eq!(error.to_string(), expected);
+        };
+        for id in [" svc", "svc ", "svc\n", "s vc", "svc\u{3000}"] {
+            refused(
+                ClientBuilder::default().service_id(id),
+                "the service id from `ClientBuilder::service_id` holds white space or a control character; give `ClientBuilder::service_id` the service id the DFINERY console shows",
+            );
+        }
+        // The environment is trimmed; white space inside stays.
+        let env = |name: &str| match name {
+            ENV_SERVICE_ID => Ok("my shop".to_owned()),
+            _ => Err(std::env::VarError::NotPresent),
+        };
+        refused(
+            ClientBuilder::default().apply_env(env),
+            "the service id from `DFINERY_SERVICE_ID` holds white space or a control character; set `DFINERY_SERVICE_ID` to the service id the DFINERY console shows",
+        );
+        refused(
+            ClientBuilder::default().service_id_from(
+                "my\tshop",
+                ServiceIdSource::Registry("conf/dfinery.toml".into()),
+            ),
+            "the service id from `id` of `[service]` in `conf/dfinery.toml` holds white space or a control character; set `id` of `[service]` in `conf/dfinery.toml` to the service id the DFINERY console shows",
+        );
+        refused(
+            ClientBuilder::default()
+                .service_id_from(" ", ServiceIdSource::Flag("--service-id".to_owned())),
+            "the service id from `--service-id` is empty; pass `--service-id` the service id the DFINERY console shows",
+        );
+        // A later setting replaces the id and where it came from.
+        let client = ClientBuilder::default()
+            .apply_env(env)
+            .service_id("shop")
+            .import_token("t")
+            .build()
+            .unwrap();
+        assert_eq!(client.service_id_source(), &ServiceIdSource::Builder);
+        let client = ClientBuilder::default()
+            .service_id("shop")
+            .apply_env(|name| match name {
+                ENV_SERVICE_ID => Ok("env-shop".to_owned()),
+                _ => Err(std::env::VarError::NotPresent),
+            })
+            .import_token("t")
+            .build()
+            .unwrap();
+        assert_eq!(
+            (client.service_id(), client.service_id_source()),
+            ("env-shop", &ServiceIdSource::Env)
+        );
     }
 
     #[test]
@@ -819,7 +911,10 @@ mod tests {
             _ => Err(std::env::VarError::NotPresent),
         };
         let builder = ClientBuilder::default().export_token("kept").apply_env(env);
-        assert_eq!(builder.service_id.as_deref(), Some("env-svc"));
+        assert_eq!(
+            builder.service_id,
+            Some(("env-svc".to_owned(), ServiceIdSource::Env))
+        );
         assert_eq!(
             builder.import_token.as_ref().unwrap().expose(),
             "env-import"

@@ -81,10 +81,12 @@ pub fn classify(
                     code: server_code,
                     violations: violations(data),
                 }),
+                // Which client asked (and where its id came from) is the caller's to add.
                 ResultCode::Documented(ImportCode::InvalidServiceId) => Err(Error::ServiceId {
                     endpoint,
                     status,
                     code: server_code,
+                    given_by: None,
                 }),
                 ResultCode::Documented(ImportCode::InvalidToken) => Err(Error::Auth {
                     endpoint,

@@ -12,6 +12,8 @@ use crate::protocol::code::{ExportErrorCode, ResultCode};
 use crate::ratelimit::RateLimitSnapshot;
 use crate::wire::{Endpoint, TokenKind};
 
+use super::ServiceIdSource;
+
 /// The code a failed answer carried: the Import API's detailed code or the Export API's
 /// message.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -75,8 +77,9 @@ pub enum Error {
         /// The code, when the body had one.
         code: Option<ServerCode>,
     },
-    /// The service id was refused: `40101 INVALID_SERVICE_ID`. Not retryable.
-    #[error("`{endpoint}` refused the service id ({}); check `service_id` (`DFINERY_SERVICE_ID`)", answer(*status, code.as_ref()))]
+    /// The service id was refused: `40101 INVALID_SERVICE_ID`. Not retryable. The message
+    /// names where the id came from, with the fix there (`given_by`).
+    #[error("`{endpoint}` refused the service id{} ({}); {}", refused_id_from(given_by.as_ref()), answer(*status, code.as_ref()), refused_id_fix(given_by.as_ref()))]
     ServiceId {
         /// The endpoint called.
         endpoint: Endpoint,
@@ -84,6 +87,11 @@ pub enum Error {
         status: u16,
         /// The code, when the body had one.
         code: Option<ServerCode>,
+        /// Where the client's service id came from
+        /// ([`Client::service_id_source`](crate::Client::service_id_source)): always `Some`
+        /// from a [`Client`](crate::Client) call (`None` only from the answer classifier used
+        /// on its own, which knows no client).
+        given_by: Option<ServiceIdSource>,
     },
     /// The rate limit is exceeded: HTTP 429, `40401 TOO_MANY_REQUEST` (with any status) or the
     /// export's `too_many_api_requests`. Retryable: after the reset when the window is spent;
@@ -293,6 +301,19 @@ impl Error {
     }
 }
 
+/// ` from `DFINERY_SERVICE_ID`` (empty when where the id came from is not known).
+fn refused_id_from(given_by: Option<&ServiceIdSource>) -> String {
+    given_by.map_or_else(String::new, |source| format!(" from {source}"))
+}
+
+/// How to give DFINERY a service id it knows.
+fn refused_id_fix(given_by: Option<&ServiceIdSource>) -> String {
+    match given_by {
+        Some(source) => source.fix(),
+        None => "give the client the service id the DFINERY console shows (`ClientBuilder::service_id` or `DFINERY_SERVICE_ID`)".to_owned(),
+    }
+}
+
 /// `HTTP 200, 40001 VALIDATION_FAILURE` or `HTTP 503`.
 fn answer(status: u16, code: Option<&ServerCode>) -> String {
     match code {
@@ -430,12 +451,7 @@ mod tests {
             code: Some(ServerCode::Export(ExportErrorCode::Documented(
                 ExportFailure::TooManyApiRequests,
             ))),
-            rate_limit: Some(RateLimitSnapshot {
-                window: Some("1H".to_owned()),
-                remaining,
-                reset: None,
-                date: None,
-            }),
+            rate_limit: Some(RateLimitSnapshot::new(Some("1H"), remaining, None)),
         }
     }
 

@@ -9,6 +9,7 @@ mod events;
 mod export;
 mod import;
 mod retry;
+mod source;
 pub(crate) mod split;
 mod transport;
 
@@ -21,6 +22,7 @@ pub use events::{IntoEventRecord, RequestReport, SendError, SendReport};
 pub use export::ByteStream;
 pub use import::IntoUserProperties;
 pub use retry::RetryPolicy;
+pub use source::ServiceIdSource;
 
 use std::fmt;
 use std::sync::Arc;
@@ -59,6 +61,8 @@ pub struct Client {
 
 struct Inner {
     service_id: String,
+    /// Where `service_id` came from, named in the errors about it.
+    service_id_source: ServiceIdSource,
     import_token: Option<Secret>,
     export_token: Option<Secret>,
     /// Without a trailing slash.
@@ -85,6 +89,13 @@ impl Client {
     /// The service id sent as `?service_id=`.
     pub fn service_id(&self) -> &str {
         &self.inner.service_id
+    }
+
+    /// Where the service id came from ([`ClientBuilder::service_id_from`]; by default
+    /// [`ServiceIdSource::Builder`], or [`ServiceIdSource::Env`] from
+    /// [`from_env`](ClientBuilder::from_env)).
+    pub fn service_id_source(&self) -> &ServiceIdSource {
+        &self.inner.service_id_source
     }
 
     /// The base URL, without a trailing slash, e.g. `https://openapi.dfinery.ai`.

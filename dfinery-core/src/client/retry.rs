@@ -1,6 +1,7 @@
 //! Retries in three pieces: [`RetryPolicy`] with its pure schedule ([`RetryPolicy::backoff`],
-//! exponential with full jitter, a cap, and the reset of a spent rate-limit window as a floor),
-//! the pure decision whether to retry, and the thin async loop that runs them.
+//! exponential with full jitter, a cap, and the reset of a spent rate-limit window, or the
+//! answer's `Retry-After`, as a floor), the pure decision whether to retry, and the thin async
+//! loop that runs them.
 
 use std::future::Future;
 use std::time::{Duration, SystemTime};
@@ -17,6 +18,14 @@ use crate::wire::TokenKind;
 /// limit that spent the window (`x-ratelimit-remaining` 0 or not sent) it waits at least until
 /// the reset the server announced. A reset further away than `max_rate_limit_wait` is not
 /// waited for: the [`Error::RateLimited`] is returned at once.
+///
+/// `x-ratelimit-reset` is DFINERY's documented header and comes first. An answer without a
+/// readable one may carry a `Retry-After` (seconds or an HTTP-date; a proxy or gateway in
+/// front of DFINERY may send one), which is then honoured: after a rate limit it is waited for
+/// as a reset is (at least that long; further than `max_rate_limit_wait`, the error is
+/// returned at once), and after a server error (HTTP 5xx, `50000`) the wait is at least that
+/// long up to `max_backoff`, beyond which a retry comes at `max_backoff` (the attempts stay
+/// bounded by `max_attempts`).
 ///
 /// A rate limit whose headers say the window still has calls left (`remaining` above 0) did
 /// not spend it: for an export, most likely DFINERY's limit of 5 exports at once, reached by
@@ -52,10 +61,11 @@ pub struct RetryPolicy {
     /// The upper bound of the first retry's wait; it doubles for each further retry.
     /// Default: 200 ms.
     pub initial_backoff: Duration,
-    /// The cap on the upper bound of a retry's wait (not on a rate-limit reset). Default: 10 s.
+    /// The cap on the upper bound of a retry's wait (not on a rate-limit reset), and on the
+    /// wait a server error's `Retry-After` asks for. Default: 10 s.
     pub max_backoff: Duration,
-    /// The longest the client waits for the reset of a spent rate-limit window before a retry.
-    /// Default: 60 s.
+    /// The longest the client waits for the reset of a spent rate-limit window (or, when a rate
+    /// limit's answer has no reset, for its `Retry-After`) before a retry. Default: 60 s.
     pub max_rate_limit_wait: Duration,
 }
 
@@ -89,29 +99,60 @@ impl RetryPolicy {
         jittered.max(floor.unwrap_or(Duration::ZERO))
     }
 
-    /// The wait before retrying after `error` ended attempt `attempt`, seen at `now`; `None`
-    /// when the client must give up: the error is not retryable, the attempts are used up, or
-    /// the reset of a spent rate-limit window is further than `max_rate_limit_wait`. A rate
-    /// limit with room left in its window
-    /// ([`has_room`](crate::ratelimit::RateLimitSnapshot::has_room)) waits the backoff alone.
+    /// The wait before retrying after `error` ended attempt `attempt`, seen at `now`, its
+    /// answer's `Retry-After` asking for `retry_after`; `None` when the client must give up:
+    /// the error is not retryable, the attempts are used up, or the reset of a spent rate-limit
+    /// window (or a rate limit's `Retry-After`, when its answer sent no reset) is further than
+    /// `max_rate_limit_wait`. A rate limit with room left in its window
+    /// ([`has_room`](crate::ratelimit::RateLimitSnapshot::has_room)) waits the backoff alone;
+    /// a server error waits at least its `Retry-After`, up to `max_backoff`.
     pub(crate) fn next_delay(
         &self,
         attempt: u32,
         error: &Error,
+        retry_after: Option<Duration>,
         now: SystemTime,
         jitter: f64,
     ) -> Option<Duration> {
         if !error.is_retryable() || attempt >= self.max_attempts || spends_an_export(error) {
             return None;
         }
-        let floor = error
-            .rate_limit()
-            .filter(|r| !r.has_room())
-            .and_then(|r| r.reset_after(now));
-        if floor.is_some_and(|floor| floor > self.max_rate_limit_wait) {
+        let rate_limit = error.rate_limit();
+        // `x-ratelimit-reset` (DFINERY's) first; `Retry-After` only when no reset was read.
+        let floor = if rate_limit.is_some_and(|r| r.reset.is_some()) {
+            rate_limit
+                .filter(|r| !r.has_room())
+                .and_then(|r| r.reset_after(now))
+        } else {
+            match error {
+                Error::RateLimited { .. } => retry_after,
+                Error::Server { .. } => retry_after.map(|wait| wait.min(self.max_backoff)),
+                _ => None,
+            }
+        };
+        if matches!(error, Error::RateLimited { .. })
+            && floor.is_some_and(|floor| floor > self.max_rate_limit_wait)
+        {
             return None;
         }
         Some(self.backoff(attempt, jitter, floor))
+    }
+}
+
+/// An attempt that failed: its error, and the wait its answer's `Retry-After` asked for (read
+/// by the transport, which has the headers; the error keeps no headers but a rate limit's).
+#[derive(Debug)]
+pub(crate) struct Failed {
+    pub(crate) error: Error,
+    pub(crate) retry_after: Option<Duration>,
+}
+
+impl From<Error> for Failed {
+    fn from(error: Error) -> Failed {
+        Failed {
+            error,
+            retry_after: None,
+        }
     }
 }
 
@@ -126,23 +167,24 @@ fn spends_an_export(error: &Error) -> bool {
 /// Runs `attempt` (given the attempt number, from 1) until it succeeds or the policy gives up;
 /// returns the outcome and the number of attempts made. Rate-limit resets are measured
 /// against `clock`.
-pub(crate) async fn with_retries<T, F, Fut>(
+pub(crate) async fn with_retries<T, E, F, Fut>(
     policy: &RetryPolicy,
     clock: &Clock,
     mut attempt: F,
 ) -> (Result<T, Error>, u32)
 where
     F: FnMut(u32) -> Fut,
-    Fut: Future<Output = Result<T, Error>>,
+    Fut: Future<Output = Result<T, E>>,
+    E: Into<Failed>,
 {
     let mut number = 1;
     loop {
-        let error = match attempt(number).await {
+        let Failed { error, retry_after } = match attempt(number).await {
             Ok(value) => return (Ok(value), number),
-            Err(error) => error,
+            Err(failed) => failed.into(),
         };
         let jitter = rand::random::<f64>();
-        match policy.next_delay(number, &error, clock.now(), jitter) {
+        match policy.next_delay(number, &error, retry_after, clock.now(), jitter) {
             Some(delay) => {
                 tracing::warn!(
                     attempt = number,
@@ -202,12 +244,7 @@ mod tests {
             endpoint,
             status: 429,
             code: None,
-            rate_limit: Some(RateLimitSnapshot {
-                window: Some("1H".to_owned()),
-                remaining,
-                reset,
-                date: None,
-            }),
+            rate_limit: Some(RateLimitSnapshot::new(Some("1H"), remaining, reset)),
         }
     }
 
@@ -267,22 +304,22 @@ mod tests {
         let policy = fast();
         let now = SystemTime::now();
         assert_eq!(
-            policy.next_delay(1, &server_error(), now, 1.0),
+            policy.next_delay(1, &server_error(), None, now, 1.0),
             Some(ms(100))
         );
-        assert_eq!(policy.next_delay(4, &server_error(), now, 1.0), None);
+        assert_eq!(policy.next_delay(4, &server_error(), None, now, 1.0), None);
         let auth = Error::Auth {
             endpoint: Endpoint::Events,
             status: 200,
             code: None,
         };
-        assert_eq!(policy.next_delay(1, &auth, now, 1.0), None);
+        assert_eq!(policy.next_delay(1, &auth, None, now, 1.0), None);
         assert_eq!(
             RetryPolicy {
                 max_attempts: 1,
                 ..RetryPolicy::default()
             }
-            .next_delay(1, &server_error(), now, 1.0),
+            .next_delay(1, &server_error(), None, now, 1.0),
             None
         );
     }
@@ -297,10 +334,13 @@ mod tests {
         };
         // Each try of an export spends one of DFINERY's 100 an hour.
         for endpoint in [Endpoint::ExportEvent, Endpoint::ExportUserProfile] {
-            assert_eq!(policy.next_delay(1, &timeout(endpoint), now, 1.0), None);
+            assert_eq!(
+                policy.next_delay(1, &timeout(endpoint), None, now, 1.0),
+                None
+            );
         }
         assert_eq!(
-            policy.next_delay(1, &timeout(Endpoint::Events), now, 1.0),
+            policy.next_delay(1, &timeout(Endpoint::Events), None, now, 1.0),
             Some(ms(100))
         );
         // An export's server error is still retried.
@@ -310,7 +350,7 @@ mod tests {
             code: None,
             body: bytes::Bytes::new(),
         };
-        assert_eq!(policy.next_delay(1, &failed, now, 1.0), Some(ms(100)));
+        assert_eq!(policy.next_delay(1, &failed, None, now, 1.0), Some(ms(100)));
     }
 
     #[test]
@@ -319,15 +359,18 @@ mod tests {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
         let soon = rate_limited(Some(now + Duration::from_secs(2)));
         assert_eq!(
-            policy.next_delay(1, &soon, now, 0.0),
+            policy.next_delay(1, &soon, None, now, 0.0),
             Some(Duration::from_secs(2))
         );
         let passed = rate_limited(Some(now - Duration::from_secs(2)));
-        assert_eq!(policy.next_delay(1, &passed, now, 0.5), Some(ms(50)));
+        assert_eq!(policy.next_delay(1, &passed, None, now, 0.5), Some(ms(50)));
         let unknown = rate_limited(None);
-        assert_eq!(policy.next_delay(1, &unknown, now, 1.0), Some(ms(100)));
+        assert_eq!(
+            policy.next_delay(1, &unknown, None, now, 1.0),
+            Some(ms(100))
+        );
         let tomorrow = rate_limited(Some(now + Duration::from_secs(86_400)));
-        assert_eq!(policy.next_delay(1, &tomorrow, now, 1.0), None);
+        assert_eq!(policy.next_delay(1, &tomorrow, None, now, 1.0), None);
     }
 
     #[test]
@@ -339,21 +382,25 @@ mod tests {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let reset = Some(now + Duration::from_secs(3_000));
         let room = rate_limited_with(Endpoint::ExportEvent, Some(94), reset);
-        assert_eq!(policy.next_delay(1, &room, now, 1.0), Some(ms(100)));
-        assert_eq!(policy.next_delay(3, &room, now, 0.5), Some(ms(200)));
-        assert_eq!(policy.next_delay(3, &room, now, 1.0), Some(ms(400)));
-        assert_eq!(policy.next_delay(4, &room, now, 1.0), None);
+        assert_eq!(policy.next_delay(1, &room, None, now, 1.0), Some(ms(100)));
+        assert_eq!(policy.next_delay(3, &room, None, now, 0.5), Some(ms(200)));
+        assert_eq!(policy.next_delay(3, &room, None, now, 1.0), Some(ms(400)));
+        assert_eq!(policy.next_delay(4, &room, None, now, 1.0), None);
         // A near reset is no floor either: the backoff alone decides.
         let near = rate_limited_with(
             Endpoint::Events,
             Some(3),
             Some(now + Duration::from_secs(2)),
         );
-        assert_eq!(policy.next_delay(1, &near, now, 0.5), Some(ms(50)));
+        assert_eq!(policy.next_delay(1, &near, None, now, 0.5), Some(ms(50)));
         // The window spent (0 left) or its count not sent: the far reset gives up, as before.
         for spent in [Some(0), None] {
             let error = rate_limited_with(Endpoint::ExportEvent, spent, reset);
-            assert_eq!(policy.next_delay(1, &error, now, 1.0), None, "{spent:?}");
+            assert_eq!(
+                policy.next_delay(1, &error, None, now, 1.0),
+                None,
+                "{spent:?}"
+            );
         }
         let spent_near = rate_limited_with(
             Endpoint::Events,
@@ -361,9 +408,114 @@ mod tests {
             Some(now + Duration::from_secs(2)),
         );
         assert_eq!(
-            policy.next_delay(1, &spent_near, now, 0.0),
+            policy.next_delay(1, &spent_near, None, now, 0.0),
             Some(Duration::from_secs(2))
         );
+    }
+
+    /// A rate limit without a reset waits for its `Retry-After` as for a reset, and gives up
+    /// on one further than `max_rate_limit_wait`; a reset, when sent, comes first. It was
+    /// retried on the backoff alone (a few hundred milliseconds), into the same refusal.
+    #[test]
+    fn a_rate_limit_without_a_reset_waits_for_its_retry_after() {
+        let policy = fast();
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let secs = Duration::from_secs;
+        let bare = Error::RateLimited {
+            endpoint: Endpoint::Events,
+            status: 429,
+            code: None,
+            rate_limit: None,
+        };
+        let no_reset = rate_limited(None);
+        for error in [&bare, &no_reset] {
+            assert_eq!(
+                policy.next_delay(1, error, Some(secs(3)), now, 0.0),
+                Some(secs(3)),
+                "{error:?}"
+            );
+            // At least that long: a longer backoff stays.
+            assert_eq!(
+                policy.next_delay(1, error, Some(ms(10)), now, 1.0),
+                Some(ms(100))
+            );
+            // Further than `max_rate_limit_wait` (5 s): given up at once, as a far reset is.
+            assert_eq!(policy.next_delay(1, error, Some(secs(6)), now, 0.0), None);
+            // Without one, the backoff.
+            assert_eq!(policy.next_delay(1, error, None, now, 1.0), Some(ms(100)));
+        }
+        // A reset sent comes first, near or far, spent or with room.
+        let near = rate_limited(Some(now + secs(2)));
+        assert_eq!(
+            policy.next_delay(1, &near, Some(secs(4)), now, 0.0),
+            Some(secs(2))
+        );
+        assert_eq!(
+            policy.next_delay(1, &near, Some(secs(3_600)), now, 0.0),
+            Some(secs(2))
+        );
+        let far = rate_limited(Some(now + secs(3_600)));
+        assert_eq!(policy.next_delay(1, &far, Some(secs(1)), now, 0.0), None);
+        let room = rate_limited_with(Endpoint::ExportEvent, Some(94), Some(now + secs(3_000)));
+        assert_eq!(
+            policy.next_delay(1, &room, Some(secs(4)), now, 0.5),
+            Some(ms(50))
+        );
+        // A rate limit with room left but no reset: the server's word is all there is.
+        let room_no_reset = rate_limited_with(Endpoint::ExportEvent, Some(94), None);
+        assert_eq!(
+            policy.next_delay(1, &room_no_reset, Some(secs(4)), now, 0.0),
+            Some(secs(4))
+        );
+    }
+
+    /// A server error waits at least its `Retry-After`, up to `max_backoff`: a far one neither
+    /// holds the call for an hour nor ends the retries.
+    #[test]
+    fn a_server_error_waits_for_its_retry_after_up_to_max_backoff() {
+        let policy = fast(); // 100 ms doubling, at most 1 s
+        let now = SystemTime::now();
+        let error = server_error();
+        assert_eq!(
+            policy.next_delay(1, &error, Some(ms(700)), now, 0.0),
+            Some(ms(700))
+        );
+        assert_eq!(
+            policy.next_delay(1, &error, Some(Duration::from_secs(3_600)), now, 0.0),
+            Some(ms(1_000))
+        );
+        assert_eq!(
+            policy.next_delay(3, &error, Some(ms(10)), now, 1.0),
+            Some(ms(400))
+        );
+        // Not past the attempts, and nothing for what is never retried.
+        assert_eq!(policy.next_delay(4, &error, Some(ms(700)), now, 0.0), None);
+        let auth = Error::Auth {
+            endpoint: Endpoint::Events,
+            status: 401,
+            code: None,
+        };
+        assert_eq!(policy.next_delay(1, &auth, Some(ms(700)), now, 0.0), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_loop_waits_for_the_retry_after_of_a_failed_attempt() {
+        let start = tokio::time::Instant::now();
+        let (result, attempts) = with_retries(&fast(), &Clock::default(), |n| async move {
+            if n == 1 {
+                Err(Failed {
+                    error: server_error(),
+                    retry_after: Some(ms(900)),
+                })
+            } else {
+                Ok(())
+            }
+        })
+        .await;
+        assert!(result.is_ok());
+        assert_eq!(attempts, 2);
+        // At least the 900 ms asked for; the backoff's first ceiling is 100 ms.
+        assert_eq!(start.elapsed(), ms(900));
     }
 
     #[tokio::test(start_paused = true)]

@@ -11,9 +11,9 @@ use uuid::Uuid;
 
 use super::classify::classify;
 use super::error::Error;
-use super::retry::with_retries;
+use super::retry::{Failed, with_retries};
 use super::{Client, Inner};
-use crate::ratelimit::RateLimitSnapshot;
+use crate::ratelimit::{RateLimitSnapshot, retry_after};
 use crate::secret::Secret;
 use crate::wire::{Endpoint, TokenKind};
 
@@ -90,21 +90,22 @@ impl Inner {
             .as_ref()
     }
 
-    /// One attempt: pace, send, read (a whole body, or an export's head), classify.
+    /// One attempt: pace, send, read (a whole body, or an export's head), classify. A failure
+    /// carries the wait its answer's `Retry-After` asked for, for the retry policy.
     async fn attempt(
         &self,
         endpoint: Endpoint,
         token: &Secret,
         body: Bytes,
-    ) -> Result<Answer, Error> {
+    ) -> Result<Answer, Failed> {
         let api = endpoint.api();
         let mut flight = self.pacer.acquire(api).await;
         // One deadline for the head and the body: `timeout` bounds the whole attempt.
         let deadline = tokio::time::Instant::now() + self.timeout;
         let send = self.request(endpoint, token, body).send();
         let response = match tokio::time::timeout_at(deadline, send).await {
-            Err(_) => return Err(self.timed_out(endpoint)),
-            Ok(Err(error)) => return Err(self.transport(endpoint, error)),
+            Err(_) => return Err(self.timed_out(endpoint).into()),
+            Ok(Err(error)) => return Err(self.transport(endpoint, error).into()),
             Ok(Ok(response)) => response,
         };
         let mut response = response;
@@ -127,8 +128,8 @@ impl Inner {
             // type than JSON (a gateway's `text/plain`, say) is read and classified below, so
             // the retry policy sees it, rather than streamed as if it were the CSV.
             match tokio::time::timeout_at(deadline, read_start(&mut response)).await {
-                Err(_) => return Err(self.timed_out(endpoint)),
-                Ok(Err(error)) => return Err(self.transport(endpoint, error)),
+                Err(_) => return Err(self.timed_out(endpoint).into()),
+                Ok(Err(error)) => return Err(self.transport(endpoint, error).into()),
                 Ok(Ok(read)) if read.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') => {
                     start.extend_from_slice(&read);
                 }
@@ -142,8 +143,8 @@ impl Inner {
         }
         let (body, more) =
             match tokio::time::timeout_at(deadline, read_limited(&mut response, start)).await {
-                Err(_) => return Err(self.timed_out(endpoint)),
-                Ok(Err(error)) => return Err(self.transport(endpoint, error)),
+                Err(_) => return Err(self.timed_out(endpoint).into()),
+                Ok(Err(error)) => return Err(self.transport(endpoint, error).into()),
                 Ok(Ok(read)) => read,
             };
         if let Some(reason) = unreadable {
@@ -152,7 +153,8 @@ impl Inner {
                 status,
                 reason,
                 body: redact(body, token),
-            });
+            }
+            .into());
         }
         let mut outcome = classify(endpoint, status, response.headers(), &body);
         if outcome.is_err() {
@@ -171,11 +173,19 @@ impl Inner {
                 response,
             }),
             Ok(()) => Ok(Answer::Body(body)),
-            Err(error) => {
+            Err(mut error) => {
                 if matches!(error, Error::RateLimited { .. }) {
                     flight.rate_limited();
                 }
-                Err(error)
+                // The message names where this client's id came from, to be fixed there.
+                if let Error::ServiceId { given_by, .. } = &mut error {
+                    *given_by = Some(self.service_id_source.clone());
+                }
+                // Honoured by the retry policy after a rate limit or a server error.
+                let retry_after = matches!(error, Error::RateLimited { .. } | Error::Server { .. })
+                    .then(|| retry_after(response.headers(), self.clock.now()))
+                    .flatten();
+                Err(Failed { error, retry_after })
             }
         }
     }

@@ -29,15 +29,24 @@ pub enum ExportError {
     #[cfg(feature = "client")]
     #[error("the export request failed")]
     Request(#[source] Error),
-    /// The body broke off (connection cut, no data within the read timeout): the rows after
-    /// `rows` were never received; what broke is the [`source`](std::error::Error::source).
-    /// Needs the `client` feature.
+    /// The body broke off (connection cut, no data within the read timeout): every complete
+    /// row received was handed out first (but the rows of the event being gathered, see
+    /// `rows`), and the rows after `rows` were never received; what broke is the
+    /// [`source`](std::error::Error::source). Needs the `client` feature.
     #[cfg(feature = "client")]
     #[error(
         "the export broke off after {rows} rows: the rest of the body could not be read; retry the export"
     )]
     Interrupted {
-        /// The complete data rows read before the break.
+        /// Every complete data row received before the break, the last one included: how much
+        /// of the export arrived. A row reader ([`ExportRows::next_row`](super::ExportRows))
+        /// handed out exactly these rows. A typed or grouped reader
+        /// ([`ExportRows::events`](super::ExportRows::events),
+        /// [`next_event`](super::ExportRows)) hands out an event only once the next row shows
+        /// it ended, so the rows of the event it was gathering are counted here but were never
+        /// handed out (its last items may be missing). An export cannot be resumed from a row:
+        /// running it again downloads it whole, so to skip what you already processed, count
+        /// what you were handed.
         rows: u64,
         /// What broke.
         #[source]
@@ -47,7 +56,8 @@ pub enum ExportError {
     /// `{"result":"fail","message":"client_connection_closed"}`.
     #[error("the server stopped the export after {rows} rows with `{code}` ({}); retry the export", code.meaning())]
     Aborted {
-        /// The complete data rows read before the error.
+        /// Every complete data row received before the error (as for
+        /// [`Interrupted`](Self::Interrupted)).
         rows: u64,
         /// The error code the body carried.
         code: ExportErrorCode,
@@ -56,7 +66,7 @@ pub enum ExportError {
     /// inside a quoted field, or in the middle of a row.
     #[error("the export ended early after {rows} rows: {reason}; retry the export")]
     Truncated {
-        /// The complete data rows read.
+        /// Every complete data row received (as for [`Interrupted`](Self::Interrupted)).
         rows: u64,
         /// Where it ended.
         reason: String,

@@ -105,10 +105,7 @@ impl ExportFile {
         };
         let mut body = std::pin::pin!(body);
         while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(|source| ExportError::Interrupted {
-                rows: reader.rows(),
-                source,
-            })?;
+            let chunk = chunk.map_err(|source| reader.interrupted(source))?;
             reader.push(&chunk);
             check_rows(&mut reader)?;
             file.write_all(&chunk).await.map_err(file_error)?;

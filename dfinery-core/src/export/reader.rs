@@ -28,7 +28,8 @@ type Step = fn(&mut RowReader) -> Result<Progress, ExportError>;
 /// [`ByteStream`](crate::ByteStream).
 pub(crate) trait Source {
     /// Pushes the next piece of the body into `reader` (or ends it). A failure is returned
-    /// after `reader.fail()`.
+    /// after `reader.fail()`, or handed to `reader.break_off()` when the rows received before
+    /// it are still to be read (a body that broke off).
     fn poll_fill(
         &mut self,
         cx: &mut Context<'_>,
@@ -370,13 +371,9 @@ mod streamed {
         ) -> Poll<Result<(), ExportError>> {
             match ready!(Pin::new(self).poll_next(cx)) {
                 Some(Ok(chunk)) => reader.push(&chunk),
-                Some(Err(source)) => {
-                    reader.fail();
-                    return Poll::Ready(Err(ExportError::Interrupted {
-                        rows: reader.rows(),
-                        source,
-                    }));
-                }
+                // The rows received before the break are still read; the read after them
+                // returns the error.
+                Some(Err(source)) => reader.break_off(source),
                 None => reader.end(),
             }
             Poll::Ready(Ok(()))

@@ -49,9 +49,8 @@ const CHECKPOINT_EVERY: u64 = 2_000;
 pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     let started = Instant::now();
     input::check_path(&args.file)?;
-    let registry = Arc::new(registry::load(&registry::given_or_found(
-        args.registry.as_deref(),
-    ))?);
+    let registry_path = registry::given_or_found(args.registry.as_deref());
+    let registry = Arc::new(registry::load(&registry_path)?);
     let format = input::resolve(args.format, &args.file);
     let (len, modified_ns) = state::fingerprint(&args.file)?;
     let state = match args.partition {
@@ -113,7 +112,10 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
     let mut shared = None;
     let client = client::build_with(
         &args.client,
-        registry.service_id.as_deref(),
+        registry
+            .service_id
+            .as_deref()
+            .map(|id| (id, registry_path.as_path())),
         TokenKind::Import,
         |service_id| {
             shared = fleet::budget(&args, service_id)?;
@@ -129,6 +131,8 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         file: recorded(&args.file),
         ids: Some(ids),
     })?;
+    // Named when DFINERY refuses the id: where it came from is where to fix it.
+    let service_id_source = client.service_id_source().clone();
     let tracker = Tracker::builder(client)
         .spool(state.spool())
         .queue_cap(50_000, 256 << 20)
@@ -294,7 +298,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         )))
     } else if refused_settings > 0 {
         Some(CliError::config(format!(
-            "DFINERY refused the token or the service id, so {refused_settings} events were not stored; check `DFINERY_IMPORT_TOKEN` and `DFINERY_SERVICE_ID` (or `--import-token`, `--service-id`), then send `{}` again (events already stored are not stored twice)",
+            "DFINERY refused the token or the service id, so {refused_settings} events were not stored; check `DFINERY_IMPORT_TOKEN` (or `--import-token`) and the service id from {service_id_source}, then send `{}` again (events already stored are not stored twice)",
             args.file.display()
         )))
     } else {

@@ -118,6 +118,27 @@ impl Input {
         self.safe = self.error_at.unwrap_or(self.len);
     }
 
+    /// The body broke off (a connection cut): no more bytes will come, so the bytes held back
+    /// in case they start an error body are released to the parser, up to a `{` that may be
+    /// the start of an error body cut short (only white space and the first bytes of
+    /// `"result"` or `"message"` after it). Such a `{` is never read as data: a cut error body
+    /// must not become a row. (A row whose last field ends in `{` right where the body broke
+    /// off is dropped with it, as a row cut in two is.)
+    #[cfg(feature = "client")]
+    pub(crate) fn release_after_cut(&mut self) {
+        if self.error_at.is_some() || !self.bom_checked {
+            // An error body was found (nothing after its `{` is data), or the body is too
+            // short to hold a row.
+            return;
+        }
+        let held = self.safe.max(self.start)..self.len;
+        let stop = held
+            .clone()
+            .find(|&at| self.buf[at] == b'{' && may_open_error(&self.buf[at + 1..self.len]))
+            .unwrap_or(held.end);
+        self.safe = stop;
+    }
+
     /// Whether the data has ended.
     pub(crate) fn is_ended(&self) -> bool {
         self.ended
@@ -228,6 +249,20 @@ impl Input {
         }
         None
     }
+}
+
+/// Whether `rest`, the bytes after a `{` at the end of the body, may be an error body cut
+/// short: white space, then the first bytes of one of [`MARKS`] (or nothing yet).
+#[cfg(feature = "client")]
+fn may_open_error(rest: &[u8]) -> bool {
+    let text = match rest
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+    {
+        Some(at) => &rest[at..],
+        None => &[],
+    };
+    MARKS.iter().any(|mark| mark.starts_with(text))
 }
 
 #[cfg(test)]

@@ -43,6 +43,10 @@ pub(crate) struct RowReader {
     handed_out: bool,
     rows: u64,
     done: bool,
+    /// The body broke off with this error ([`break_off`](Self::break_off)): the rows
+    /// received are read, then the read that needs more input returns it.
+    #[cfg(feature = "client")]
+    broken: Option<crate::client::Error>,
 }
 
 impl RowReader {
@@ -58,6 +62,8 @@ impl RowReader {
             handed_out: false,
             rows: 0,
             done: false,
+            #[cfg(feature = "client")]
+            broken: None,
         }
     }
 
@@ -99,12 +105,37 @@ impl RowReader {
         self.lookahead = false;
     }
 
+    /// The body broke off with `source` (a connection cut, no data in time): the bytes held
+    /// back in case they started an error body are released, so every complete row received
+    /// is still read (and handed out); the read after the last of them returns
+    /// [`ExportError::Interrupted`] counting them all, and drops the event being gathered,
+    /// which is never handed out short.
+    #[cfg(feature = "client")]
+    pub(crate) fn break_off(&mut self, source: crate::client::Error) {
+        self.input.release_after_cut();
+        self.broken = Some(source);
+    }
+
+    /// [`break_off`](Self::break_off) for a reader that hands no row out (a file being
+    /// saved): reads every complete row received, then returns the
+    /// [`ExportError::Interrupted`] counting them.
+    #[cfg(feature = "client")]
+    pub(crate) fn interrupted(&mut self, source: crate::client::Error) -> ExportError {
+        self.input.release_after_cut();
+        while !self.done && matches!(self.read_inner(0, false), Ok(Progress::Ready)) {}
+        self.fail();
+        ExportError::Interrupted {
+            rows: self.rows,
+            source,
+        }
+    }
+
     /// The header (empty until read).
     pub(crate) fn header(&self) -> &Header {
         &self.header
     }
 
-    /// The data rows read so far.
+    /// The complete data rows read so far.
     pub(crate) fn rows(&self) -> u64 {
         self.rows
     }
@@ -198,7 +229,19 @@ impl RowReader {
         if self.done {
             return Ok(Progress::Done);
         }
-        let result = self.read_inner(slot, header_only);
+        #[cfg_attr(not(feature = "client"), expect(unused_mut))]
+        let mut result = self.read_inner(slot, header_only);
+        #[cfg(feature = "client")]
+        if matches!(result, Ok(Progress::NeedInput) | Err(_))
+            && let Some(source) = self.broken.take()
+        {
+            // The body broke off and every complete row received was read: what is left is
+            // the cut (a row or an error body cut short), never a row or an error of its own.
+            result = Err(ExportError::Interrupted {
+                rows: self.rows,
+                source,
+            });
+        }
         match result {
             Ok(Progress::Done) => self.done = true,
             Err(_) => self.fail(),
@@ -354,6 +397,62 @@ mod tests {
             error,
             ExportError::EventTooLong { row, limit: MAX_EVENT_ROWS } if row == MAX_EVENT_ROWS as u64 + 1
         ));
+    }
+
+    /// The rows of `body` until the body breaks off after its last byte: the row values
+    /// handed out, and the error.
+    #[cfg(feature = "client")]
+    fn read_until_cut(body: &[u8]) -> (Vec<String>, ExportError) {
+        let mut reader = RowReader::new();
+        reader.push(body);
+        reader.break_off(crate::client::Error::Timeout {
+            endpoint: crate::wire::Endpoint::ExportUserProfile,
+            after: std::time::Duration::from_secs(1),
+        });
+        let mut seen = Vec::new();
+        loop {
+            match reader.advance_row() {
+                Ok(Progress::Ready) => seen.push(
+                    reader
+                        .row()
+                        .map(|row| {
+                            let cells = (0..row.header().len()).filter_map(|i| row.at(i));
+                            cells.collect::<Vec<_>>().join(",")
+                        })
+                        .unwrap_or_default(),
+                ),
+                Ok(other) => panic!("{other:?} before the break was returned"),
+                Err(error) => return (seen, error),
+            }
+        }
+    }
+
+    /// A body cut right after a row hands that row out and counts it, but never reads a cut
+    /// error body (`{` and the start of its first key) as a row, even a one-column export's,
+    /// where `{` alone would have the header's number of fields.
+    #[cfg(feature = "client")]
+    #[test]
+    fn a_cut_hands_out_the_rows_held_back_but_not_an_error_body_cut_short() {
+        for (body, rows) in [
+            (&b"df_unified_id\r\nu1\r\n"[..], vec!["u1"]),
+            (b"df_unified_id\r\nu1\r\nu2\r", vec!["u1", "u2"]),
+            (b"df_unified_id\r\nu1\r\n{\r\n", vec!["u1"]),
+            (b"df_unified_id\r\nu1\r\n{ \n\"res", vec!["u1"]),
+            (b"df_unified_id\r\nu1\r\n{\r\n\"message", vec!["u1"]),
+            // Not an error body's start: data.
+            (b"df_unified_id\r\nu1\r\n{x}\r\n", vec!["u1", "{x}"]),
+            // The header itself held back.
+            (b"a,b\r\n1,2\r\n", vec!["1,2"]),
+            (b"a,b\r\n1,2\r\n3", vec!["1,2"]),
+        ] {
+            let (seen, error) = read_until_cut(body);
+            let context = String::from_utf8_lossy(body);
+            assert_eq!(seen, rows, "{context:?}");
+            assert!(
+                matches!(error, ExportError::Interrupted { rows: n, .. } if n == rows.len() as u64),
+                "{context:?}: {error:?}"
+            );
+        }
     }
 
     #[test]

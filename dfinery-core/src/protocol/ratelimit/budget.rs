@@ -195,12 +195,11 @@ mod tests {
     fn feedback_reset_is_capped_by_the_window() {
         let received = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let feedback = Feedback {
-            snapshot: Some(RateLimitSnapshot {
-                window: Some("1s".to_owned()),
-                remaining: Some(0),
-                reset: Some(received + Duration::from_secs(3_600)),
-                date: None,
-            }),
+            snapshot: Some(RateLimitSnapshot::new(
+                Some("1s"),
+                Some(0),
+                Some(received + Duration::from_secs(3_600)),
+            )),
             rate_limited: true,
             latency: Duration::ZERO,
             received,
@@ -214,12 +213,11 @@ mod tests {
         // millennia ahead became a Redis expiry Redis refuses, and the budget fell back.
         let received = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let feedback = Feedback {
-            snapshot: Some(RateLimitSnapshot {
-                window: None,
-                remaining: Some(0),
-                reset: Some(received + Duration::from_secs(1_000_000_000_000)),
-                date: None,
-            }),
+            snapshot: Some(RateLimitSnapshot::new(
+                None,
+                Some(0),
+                Some(received + Duration::from_secs(1_000_000_000_000)),
+            )),
             rate_limited: true,
             latency: Duration::ZERO,
             received,

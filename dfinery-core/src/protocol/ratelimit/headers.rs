@@ -4,7 +4,7 @@
 use std::time::{Duration, SystemTime};
 
 use dfinery_schema::protocol::{RateLimitHeader, WireDate, parse_count, parse_reset, parse_window};
-use reqwest::header::{DATE, HeaderMap, HeaderName};
+use reqwest::header::{DATE, HeaderMap, HeaderName, RETRY_AFTER};
 
 /// The rate-limit headers of one answer (`docs/protocol.md` §7.2), as the client read them
 /// (both spellings, `x-ratelimit-*` and `X-Rate-Limit-*`, any case): the latest per API from
@@ -12,21 +12,30 @@ use reqwest::header::{DATE, HeaderMap, HeaderName};
 /// [`Error::rate_limit`](crate::Error::rate_limit). Every field is `None` when its header was
 /// missing or unreadable.
 ///
+/// Fields may be added (it is `#[non_exhaustive]`): read them by name, and make one (to test
+/// a [`RateBudget`](super::RateBudget), say) with [`new`](Self::new) and
+/// [`with_date`](Self::with_date).
+///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
 /// use dfinery_core::ratelimit::RateLimitSnapshot;
 ///
 /// let reset = UNIX_EPOCH + Duration::from_millis(1_682_593_200_268);
-/// let snapshot = RateLimitSnapshot {
-///     window: Some("1m".to_owned()),
-///     remaining: Some(9999),
-///     reset: Some(reset),
-///     date: None,
-/// };
+/// let snapshot = RateLimitSnapshot::new(Some("1m"), Some(9999), Some(reset));
 /// assert_eq!(snapshot.window_duration(), Some(Duration::from_secs(60)));
 /// assert_eq!(snapshot.reset_after(reset - Duration::from_secs(5)), Some(Duration::from_secs(5)));
 /// ```
+///
+/// Outside this crate a snapshot is never written field by field, so a field added later
+/// breaks no code:
+///
+/// ```compile_fail,E0639
+/// use dfinery_core::ratelimit::RateLimitSnapshot;
+///
+/// let snapshot = RateLimitSnapshot { window: None, remaining: Some(0), reset: None, date: None };
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct RateLimitSnapshot {
     /// `x-ratelimit-limit`: the window as sent, e.g. `1m` or `1d` (DFINERY sends the reset
     /// period here, not a count).
@@ -45,6 +54,30 @@ pub struct RateLimitSnapshot {
 pub(crate) const CLOCK_SKEW_TOLERANCE: Duration = Duration::from_secs(2);
 
 impl RateLimitSnapshot {
+    /// A snapshot of an answer whose headers said `window` (`x-ratelimit-limit`, e.g. `1m`),
+    /// `remaining` and `reset`, and that had no `Date` (add one with
+    /// [`with_date`](Self::with_date)). `None` stands for a header missing or unreadable, as
+    /// when the client reads one.
+    pub fn new(
+        window: Option<&str>,
+        remaining: Option<u64>,
+        reset: Option<SystemTime>,
+    ) -> RateLimitSnapshot {
+        RateLimitSnapshot {
+            window: window.map(str::to_owned),
+            remaining,
+            reset,
+            date: None,
+        }
+    }
+
+    /// This snapshot, of an answer whose `Date` header said `date` (the server's clock).
+    #[must_use]
+    pub fn with_date(mut self, date: SystemTime) -> RateLimitSnapshot {
+        self.date = Some(date);
+        self
+    }
+
     /// Reads the headers under both spellings (`x-ratelimit-*` and `X-Rate-Limit-*`, any case);
     /// `None` when none of the three is present.
     pub(crate) fn from_headers(headers: &HeaderMap) -> Option<RateLimitSnapshot> {
@@ -97,13 +130,9 @@ impl RateLimitSnapshot {
     /// long. The wait is capped at the window's length when it is known.
     pub fn reset_after(&self, now: SystemTime) -> Option<Duration> {
         let reset = self.reset?;
-        let from = match self.clock_skew(now) {
-            Some(skew) if skew.unsigned_abs() > CLOCK_SKEW_TOLERANCE.as_millis() as u64 => {
-                self.date.unwrap_or(now)
-            }
-            _ => now,
-        };
-        let wait = reset.duration_since(from).unwrap_or(Duration::ZERO);
+        let wait = reset
+            .duration_since(measured_from(self.date, now))
+            .unwrap_or(Duration::ZERO);
         Some(match self.window_duration() {
             Some(window) => wait.min(window),
             None => wait,
@@ -113,12 +142,52 @@ impl RateLimitSnapshot {
     /// How far the server's clock (its `Date`) is ahead of `now`, in milliseconds (negative:
     /// behind); `None` without a `Date`.
     pub fn clock_skew(&self, now: SystemTime) -> Option<i64> {
-        let date = self.date?;
-        Some(match date.duration_since(now) {
-            Ok(ahead) => i64::try_from(ahead.as_millis()).unwrap_or(i64::MAX),
-            Err(behind) => -i64::try_from(behind.duration().as_millis()).unwrap_or(i64::MAX),
-        })
+        self.date.map(|date| skew(date, now))
     }
+}
+
+/// How far `date` (the server's clock) is ahead of `now`, in milliseconds (negative: behind).
+fn skew(date: SystemTime, now: SystemTime) -> i64 {
+    match date.duration_since(now) {
+        Ok(ahead) => i64::try_from(ahead.as_millis()).unwrap_or(i64::MAX),
+        Err(behind) => -i64::try_from(behind.duration().as_millis()).unwrap_or(i64::MAX),
+    }
+}
+
+/// Where a wait until an instant the server named is measured from: `now`, or the answer's
+/// `date` when the local clock is more than [`CLOCK_SKEW_TOLERANCE`] away from it (the
+/// server's clock then, so a local clock minutes off neither waits minutes too long nor not at
+/// all).
+fn measured_from(date: Option<SystemTime>, now: SystemTime) -> SystemTime {
+    match date {
+        Some(date) if skew(date, now).unsigned_abs() > CLOCK_SKEW_TOLERANCE.as_millis() as u64 => {
+            date
+        }
+        _ => now,
+    }
+}
+
+/// The wait an answer's `Retry-After` header asks for (RFC 9110 §10.2.3), the answer received
+/// at `now`: delta-seconds as they are, or an HTTP-date (the IMF-fixdate form) less `now`, or
+/// less the answer's `Date` when the local clock is off from it (as
+/// [`reset_after`](RateLimitSnapshot::reset_after) measures); zero for a date passed. `None`
+/// when the header is missing or unreadable (a negative or fractional number, a number too
+/// large to read, another date form). DFINERY documents no `Retry-After` (`docs/protocol.md`
+/// §7.2): a proxy or a gateway in front of it may send one.
+pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse::<u64>().ok().map(Duration::from_secs);
+    }
+    let at = parse_http_date(text)?;
+    let date = headers
+        .get(DATE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(parse_http_date);
+    Some(
+        at.duration_since(measured_from(date, now))
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 /// The names of the three headers, each in both spellings
@@ -192,6 +261,30 @@ mod tests {
         assert_eq!(a.window_duration(), Some(Duration::from_secs(86_400)));
     }
 
+    /// A snapshot made for a test (of a `RateBudget`, say) is the one the client reads from
+    /// the same headers.
+    #[test]
+    fn a_snapshot_made_by_hand_equals_the_one_read_from_the_same_headers() {
+        let read = RateLimitSnapshot::from_headers(&headers(&[
+            ("x-ratelimit-limit", "1m"),
+            ("x-ratelimit-remaining", "7"),
+            ("x-ratelimit-reset", "1682593200268"),
+            ("date", "Thu, 27 Apr 2023 11:00:00 GMT"),
+        ]))
+        .unwrap();
+        let made = RateLimitSnapshot::new(
+            Some("1m"),
+            Some(7),
+            Some(UNIX_EPOCH + Duration::from_millis(1_682_593_200_268)),
+        )
+        .with_date(UNIX_EPOCH + Duration::from_secs(1_682_593_200));
+        assert_eq!(made, read);
+        assert_eq!(
+            RateLimitSnapshot::new(None, Some(0), None),
+            RateLimitSnapshot::from_headers(&headers(&[("x-ratelimit-remaining", "0")])).unwrap()
+        );
+    }
+
     #[test]
     fn no_header_is_no_snapshot_and_junk_is_none() {
         assert_eq!(RateLimitSnapshot::from_headers(&HeaderMap::new()), None);
@@ -200,15 +293,7 @@ mod tests {
             ("x-ratelimit-reset", "never"),
         ]);
         let snapshot = RateLimitSnapshot::from_headers(&junk).unwrap();
-        assert_eq!(
-            snapshot,
-            RateLimitSnapshot {
-                window: None,
-                remaining: None,
-                reset: None,
-                date: None
-            }
-        );
+        assert_eq!(snapshot, RateLimitSnapshot::new(None, None, None));
         let commas = headers(&[("x-ratelimit-remaining", "9,999")]);
         assert_eq!(
             RateLimitSnapshot::from_headers(&commas).unwrap().remaining,
@@ -259,12 +344,12 @@ mod tests {
     #[test]
     fn a_skewed_local_clock_waits_as_the_server_clock_says_never_longer_than_the_window() {
         let server_now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        let snapshot = RateLimitSnapshot {
-            window: Some("1m".to_owned()),
-            remaining: Some(0),
-            reset: Some(server_now + Duration::from_secs(20)),
-            date: Some(server_now),
-        };
+        let snapshot = RateLimitSnapshot::new(
+            Some("1m"),
+            Some(0),
+            Some(server_now + Duration::from_secs(20)),
+        )
+        .with_date(server_now);
         let five_min = Duration::from_secs(300);
         // Local clock 5 minutes behind: without the Date it would wait 5 min 20 s.
         assert_eq!(
@@ -284,24 +369,69 @@ mod tests {
             Some(Duration::from_millis(19_500))
         );
         // No Date: the local clock, capped at the window.
-        let undated = RateLimitSnapshot {
-            date: None,
-            ..snapshot
-        };
+        let mut undated = snapshot.clone();
+        undated.date = None;
         assert_eq!(
             undated.reset_after(server_now - five_min),
             Some(Duration::from_secs(60))
         );
     }
 
+    /// `Retry-After` in both of its forms: delta-seconds, and an HTTP-date measured on the
+    /// server's clock (its `Date`) when the local one is off.
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_682_593_200); // Thu, 27 Apr 2023 11:00:00
+        let wait = |pairs: &[(&'static str, &'static str)]| retry_after(&headers(pairs), now);
+        assert_eq!(
+            wait(&[("retry-after", "120")]),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(wait(&[("Retry-After", " 0 ")]), Some(Duration::ZERO));
+        assert_eq!(
+            wait(&[("retry-after", "Thu, 27 Apr 2023 11:00:30 GMT")]),
+            Some(Duration::from_secs(30))
+        );
+        // Passed: no wait.
+        assert_eq!(
+            wait(&[("retry-after", "Thu, 27 Apr 2023 10:00:00 GMT")]),
+            Some(Duration::ZERO)
+        );
+        // The local clock 5 minutes behind the server's: measured from the server's `Date`, not
+        // 5 min 30 s.
+        assert_eq!(
+            wait(&[
+                ("retry-after", "Thu, 27 Apr 2023 11:05:30 GMT"),
+                ("date", "Thu, 27 Apr 2023 11:05:00 GMT"),
+            ]),
+            Some(Duration::from_secs(30))
+        );
+        // Within the tolerance, the local clock.
+        assert_eq!(
+            wait(&[
+                ("retry-after", "Thu, 27 Apr 2023 11:00:30 GMT"),
+                ("date", "Thu, 27 Apr 2023 11:00:01 GMT"),
+            ]),
+            Some(Duration::from_secs(30))
+        );
+        for junk in [
+            "",
+            "-5",
+            "1.5",
+            "1e3",
+            "99999999999999999999999",
+            "soon",
+            "Thursday, 27-Apr-23 11:00:30 GMT",
+        ] {
+            assert_eq!(wait(&[("retry-after", junk)]), None, "{junk:?}");
+        }
+        assert_eq!(wait(&[]), None);
+    }
+
     #[test]
     fn reset_after_is_zero_once_passed() {
-        let snapshot = RateLimitSnapshot {
-            window: None,
-            remaining: Some(1),
-            reset: Some(UNIX_EPOCH + Duration::from_secs(100)),
-            date: None,
-        };
+        let snapshot =
+            RateLimitSnapshot::new(None, Some(1), Some(UNIX_EPOCH + Duration::from_secs(100)));
         let at = |s| UNIX_EPOCH + Duration::from_secs(s);
         assert_eq!(snapshot.reset_after(at(40)), Some(Duration::from_secs(60)));
         assert_eq!(snapshot.reset_after(at(140)), Some(Duration::ZERO));

@@ -17,6 +17,7 @@ pub(crate) use budget::LocalGcra;
 pub use budget::{BudgetFuture, Feedback, RateBudget, SlotGuard};
 pub use dfinery_schema::protocol::Api;
 pub use headers::RateLimitSnapshot;
+pub(crate) use headers::retry_after;
 pub use pacer::{Pacing, PacingStats};
 #[cfg(feature = "redis")]
 pub use redis::{BudgetStats, RedisBudget, RedisBudgetBuilder, RedisBudgetError};

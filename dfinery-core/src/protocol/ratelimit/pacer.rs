@@ -548,12 +548,7 @@ mod tests {
     const SEC: Duration = Duration::from_secs(1);
 
     fn snapshot(remaining: u64, reset: SystemTime) -> RateLimitSnapshot {
-        RateLimitSnapshot {
-            window: Some("1m".to_owned()),
-            remaining: Some(remaining),
-            reset: Some(reset),
-            date: None,
-        }
+        RateLimitSnapshot::new(Some("1m"), Some(remaining), Some(reset))
     }
 
     /// A state that saw `remaining` calls left with `secs` seconds to the reset.
@@ -591,10 +586,7 @@ mod tests {
         let now = Instant::now();
         let sys = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let mut state = ApiState::new(now);
-        let odd = RateLimitSnapshot {
-            window: Some("1w".to_owned()),
-            ..snapshot(4, sys + 8 * SEC)
-        };
+        let odd = RateLimitSnapshot::new(Some("1w"), Some(4), Some(sys + 8 * SEC));
         assert_eq!(odd.window_duration(), None);
         state.observe(odd, now, sys);
         let waits: Vec<_> = (0..4)
@@ -628,10 +620,7 @@ mod tests {
         let now = Instant::now();
         let sys = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let mut state = ApiState::new(now);
-        let odd = RateLimitSnapshot {
-            window: None,
-            ..snapshot(2, sys + 10 * SEC)
-        };
+        let odd = RateLimitSnapshot::new(None, Some(2), Some(sys + 10 * SEC));
         state.observe(odd, now, sys);
         assert_eq!(
             state.plan(now + 11 * SEC, &Pacing::default()),

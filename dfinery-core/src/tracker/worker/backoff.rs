@@ -100,12 +100,11 @@ mod tests {
             endpoint: Endpoint::Events,
             status: 429,
             code: None,
-            rate_limit: Some(RateLimitSnapshot {
-                window: None,
-                remaining: Some(0),
-                reset: Some(now + Duration::from_secs(30)),
-                date: None,
-            }),
+            rate_limit: Some(RateLimitSnapshot::new(
+                None,
+                Some(0),
+                Some(now + Duration::from_secs(30)),
+            )),
         };
         backoff.failed(
             &limited,
@@ -135,9 +134,9 @@ mod tests {
             endpoint: Endpoint::Events,
             status: 429,
             code: None,
-            rate_limit: rate_limit.clone().map(|r| RateLimitSnapshot {
-                remaining: Some(5),
-                ..r
+            rate_limit: rate_limit.clone().map(|mut r| {
+                r.remaining = Some(5);
+                r
             }),
         };
         backoff.failed(
