@@ -492,7 +492,7 @@ impl Pacer {
     /// When pacing would let the next call to `api` go. Nothing is planned: a caller that
     /// hands its work to a call only when the call can go (the Tracker's worker) puts in each
     /// call what it holds by then, not what it held when the call began to wait.
-    #[cfg(any(test, feature = "tracker"))]
+    #[cfg(feature = "tracker")]
     pub(crate) fn gate(&self, api: Api) -> Gate {
         self.state(api).gate(Instant::now(), &self.config)
     }
