@@ -8,7 +8,7 @@
 //! the same names too, which are never taken for a send's, nor deleted).
 
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
+use std::time::{Duration, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
@@ -55,6 +55,10 @@ const ID_ENTRY: u64 = 24;
 
 /// The lock file in the folder (see [`StateDir::lock`]).
 const LOCK_FILE: &str = "send.lock";
+
+/// How many times, 10 ms apart, a refused send reads the lock file again for the holder's id
+/// when it finds it empty (the holder writes it just after it locks).
+const BUSY_READS: usize = 20;
 
 /// The file saying the folder holds a send's state (see [`StateDir::held`]): written before
 /// the first checkpoint, deleted after the send's other files.
@@ -308,7 +312,17 @@ impl StateDir {
     /// it sends are written in it, when they can be read). Only a send of the same file is
     /// told to take over with `--resume`: the folder would refuse another file's.
     fn busy(&self, lock: &Path) -> CliError {
-        let text = std::fs::read_to_string(lock).unwrap_or_default();
+        // The holder writes its id just after it locks: a send refused in between finds the
+        // file empty, and waits a little for the id rather than leave it out (a fifth of the
+        // sends started at the same instant did).
+        let mut text = std::fs::read_to_string(lock).unwrap_or_default();
+        for _ in 0..BUSY_READS {
+            if !text.trim().is_empty() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+            text = std::fs::read_to_string(lock).unwrap_or_default();
+        }
         let (pid, sending) = text.split_once('\n').unwrap_or((text.as_str(), ""));
         let holder = pid
             .trim()
