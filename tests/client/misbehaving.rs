@@ -147,13 +147,7 @@ async fn a_redirect_loop_is_one_request_and_an_error_not_a_retried_chase() {
     .await;
     let mut retry = crate::support::fast_retry();
     retry.max_attempts = 5;
-    let client = dfinery::Client::builder()
-        .service_id("svc")
-        .import_token(IMPORT_TOKEN)
-        .base_url(&base)
-        .retry(retry)
-        .build()
-        .unwrap();
+    let client = client_with(&base, retry);
     let error = client.identify(&user("u")).await.unwrap_err();
     assert!(
         matches!(error, Error::Unexpected { status: 302, .. }),
@@ -295,13 +289,7 @@ async fn rate_limit_headers_with_garbage_resets_are_bounded_retries_then_the_err
             raw_server(20, move |_| answer("429 Too Many Requests", &headers, b"")).await;
         let mut retry = crate::support::fast_retry();
         retry.max_attempts = 3;
-        let client = dfinery::Client::builder()
-            .service_id("svc")
-            .import_token(IMPORT_TOKEN)
-            .base_url(&base)
-            .retry(retry)
-            .build()
-            .unwrap();
+        let client = client_with(&base, retry);
         let who = user("u");
         let call = client.identify(&who);
         let error = tokio::time::timeout(std::time::Duration::from_secs(30), call)
@@ -418,13 +406,7 @@ async fn a_far_retry_after_ends_a_rate_limit_at_once_and_caps_a_server_error() {
     retry.max_attempts = 2;
     retry.initial_backoff = std::time::Duration::from_millis(1);
     retry.max_backoff = std::time::Duration::from_millis(50);
-    let client = dfinery::Client::builder()
-        .service_id("svc")
-        .import_token(IMPORT_TOKEN)
-        .base_url(&base)
-        .retry(retry)
-        .build()
-        .unwrap();
+    let client = client_with(&base, retry);
     tokio::time::timeout(
         std::time::Duration::from_secs(30),
         client.identify(&user("u")),
@@ -658,4 +640,15 @@ async fn an_export_with_an_empty_body_is_not_an_empty_success() {
         assert!(matches!(error, Error::Decode { .. }), "{status}: {error:?}");
         assert!(error.to_string().contains("header row"), "{error}");
     }
+}
+
+/// A client of service `svc` with the import token, sending to `base` under `retry`.
+fn client_with(base: &str, retry: dfinery::RetryPolicy) -> dfinery::Client {
+    dfinery::Client::builder()
+        .service_id("svc")
+        .import_token(IMPORT_TOKEN)
+        .base_url(base)
+        .retry(retry)
+        .build()
+        .unwrap()
 }

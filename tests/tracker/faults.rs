@@ -92,14 +92,26 @@ async fn with_30_percent_of_requests_failing_everything_is_delivered_or_dead_let
     assert_eq!(emulator.profiles().len(), 40);
 }
 
-#[tokio::test(start_paused = true)]
-async fn under_a_tight_rate_limit_everything_is_delivered() {
+/// An emulator allowing `calls` a second on the Event API, on a manual clock (moved with
+/// Tokio's paused time by [`follow_tokio_time`]; give the client the same clock).
+async fn rate_limited(
+    calls: u64,
+) -> (
+    dfinery_emulator::EmulatorHandle,
+    dfinery_emulator::ManualClock,
+) {
     let clock = manual_clock();
     let emulator = emulator_with(|b| {
         b.clock(clock.clone())
-            .rate_limit(Api::Event, RateLimit::new(4, Window::seconds(1)))
+            .rate_limit(Api::Event, RateLimit::new(calls, Window::seconds(1)))
     })
     .await;
+    (emulator, clock)
+}
+
+#[tokio::test(start_paused = true)]
+async fn under_a_tight_rate_limit_everything_is_delivered() {
+    let (emulator, clock) = rate_limited(4).await;
     let ticker = follow_tokio_time(clock.clone());
     // Without pacing the client meets the limit head on: 429s, then the tracker waits for the
     // reset, measured on the emulator's clock (one clock: with the machine's clock instead,
@@ -186,12 +198,7 @@ async fn slow_answers_that_time_out_are_sent_again_and_delivered_once() {
 
 #[tokio::test(start_paused = true)]
 async fn under_a_paced_rate_limit_each_request_carries_what_its_user_holds_when_it_goes() {
-    let clock = manual_clock();
-    let emulator = emulator_with(|b| {
-        b.clock(clock.clone())
-            .rate_limit(Api::Event, RateLimit::new(5, Window::seconds(1)))
-    })
-    .await;
+    let (emulator, clock) = rate_limited(5).await;
     let ticker = follow_tokio_time_in_steps(clock.clone(), Duration::from_millis(1));
     let client = client_to(emulator.base_url())
         .clock(same_clock(&clock))

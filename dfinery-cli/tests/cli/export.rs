@@ -547,10 +547,7 @@ fn an_export_that_does_not_start_within_the_timeout_is_asked_for_once_and_names_
 /// not the command line's `--base-url` (or `DFINERY_BASE_URL`).
 #[test]
 fn an_unreachable_dfinery_is_named_by_the_command_line_s_own_option() {
-    let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap()
-    };
+    let closed = crate::support::closed_port();
     let dir = tempfile::tempdir().unwrap();
     let output = dfinery()
         .args(["export", "profiles", "-o"])

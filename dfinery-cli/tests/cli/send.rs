@@ -577,10 +577,7 @@ fn lines_that_repeat_an_event_log_id_are_named_with_the_line_they_repeat() {
 /// `DFINERY_BASE_URL`), and that is what the error, the `--json` report and the log lines name.
 #[test]
 fn an_unreachable_dfinery_is_named_by_the_command_line_s_own_option() {
-    let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap()
-    };
+    let closed = crate::support::closed_port();
     let dir = tempfile::tempdir().unwrap();
     let file = write_lines(
         dir.path(),

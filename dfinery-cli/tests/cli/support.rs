@@ -317,3 +317,9 @@ impl Drop for KillOnPanic {
         }
     }
 }
+
+/// A loopback address nothing listens on: a port bound, then closed.
+pub fn closed_port() -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap()
+}
