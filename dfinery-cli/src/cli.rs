@@ -138,8 +138,9 @@ pub struct EmulatorArgs {
     pub rate_limits: Vec<(dfinery_emulator::Api, dfinery_emulator::RateLimit)>,
 
     /// Shift the emulator's clock by this many seconds (negative: behind; at most back to
-    /// 1970-01-01), to test clients whose clock differs from DFINERY's: its rate-limit resets,
-    /// `Date` headers and server datetimes follow the shifted clock, e.g. `--clock-offset=-300`
+    /// 1970-01-01 and ahead to the end of 9999), to test clients whose clock differs from
+    /// DFINERY's: its rate-limit resets, `Date` headers and server datetimes follow the shifted
+    /// clock, e.g. `--clock-offset=-300`
     #[arg(
         long,
         value_name = "SECONDS",
@@ -220,28 +221,46 @@ fn registry_path(text: &str) -> Result<PathBuf, String> {
     Ok(PathBuf::from(text))
 }
 
+/// The last second of year 9999 (UTC), in seconds since 1970: the latest date-time the
+/// emulator writes (DFINERY's datetimes have four-digit years).
+const END_OF_9999_SECS: i64 = 253_402_300_799;
+
 /// `--clock-offset`: whole seconds, not so far behind that the emulator's clock would read
 /// before 1970-01-01 (DFINERY's times are milliseconds since then: its rate windows would never
-/// reset). A bad value of the command line, so a usage error (exit 2) as any other; it was
+/// reset), nor so far ahead that it would read past the end of 9999 (every date it writes
+/// would stop there: each event stored at the same instant, every export's "today" the same
+/// day). A bad value of the command line, so a usage error (exit 2) as any other; it was
 /// found only when the emulator started, and exited 3.
 fn clock_offset_secs(text: &str) -> Result<i64, String> {
     let example = "e.g. `--clock-offset=-300` for 5 minutes behind";
-    let offset: i64 = text
+    // Wider than the range, so that a value past `i64` is named as out of range rather than
+    // as no number.
+    let offset: i128 = text
         .trim()
         .parse()
         .map_err(|_| format!("`{text}` is not a whole number of seconds; {example}"))?;
     let since_1970 = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |since| since.as_secs());
-    let earliest = i64::try_from(since_1970).map_or(i64::MIN, |secs| -secs);
-    if offset < earliest {
+    let since_1970 = i64::try_from(since_1970).unwrap_or(END_OF_9999_SECS);
+    let earliest = -since_1970;
+    let latest = END_OF_9999_SECS.saturating_sub(since_1970);
+    if offset > i128::from(latest) {
+        return Err(format!(
+            "{offset} seconds puts the emulator's clock past the end of 9999 (the latest \
+             date-time it writes: its dates would stop there); give an offset of {latest} or \
+             less (the seconds from now to 9999-12-31T23:59:59Z on this machine's clock), {example}"
+        ));
+    }
+    if offset < i128::from(earliest) {
         return Err(format!(
             "{offset} seconds puts the emulator's clock before 1970-01-01 (DFINERY's times are \
              milliseconds since then, so its rate windows would never reset); give an offset of \
              {earliest} or more (the seconds from now back to 1970-01-01 on this machine's clock), {example}"
         ));
     }
-    Ok(offset)
+    // Within `earliest..=latest`, so within `i64`.
+    i64::try_from(offset).map_err(|_| format!("`{text}` is out of range; {example}"))
 }
 
 /// `--timeout`: whole seconds, 1 or more. 0 would stop delivering before anything is

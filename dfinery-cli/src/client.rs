@@ -1,6 +1,7 @@
 //! A [`Client`] from the command line: flags first, then the `DFINERY_*` environment variables
 //! (clap reads both), then the registry's `[service] id`. Tokens are never printed. The client
-//! knows where its service id came from, so that an error about the id names that place.
+//! knows where its service id and tokens came from, so that an error about one names that
+//! place.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -8,7 +9,7 @@ use std::time::Duration;
 
 use dfinery_core::ratelimit::RateBudget;
 use dfinery_core::wire::TokenKind;
-use dfinery_core::{Client, ClientBuilder, ServiceIdSource};
+use dfinery_core::{Client, ClientBuilder, ServiceIdSource, TokenSource};
 
 use crate::cli::ClientArgs;
 use crate::exit::CliError;
@@ -83,10 +84,10 @@ fn builder(
         _ => {}
     }
     if let Some(token) = import {
-        builder = builder.import_token(token);
+        builder = builder.import_token_from(token, token_source(TokenKind::Import, token));
     }
     if let Some(token) = export {
-        builder = builder.export_token(token);
+        builder = builder.export_token_from(token, token_source(TokenKind::Export, token));
     }
     Ok(builder)
 }
@@ -97,9 +98,10 @@ const BASE_URL: &str = "`--base-url` (or `DFINERY_BASE_URL`)";
 /// A message of the library (an error of the client, the reason of a refused event, a log
 /// line) in the command line's words: the library tells its users to check `base_url`, its
 /// builder's setting, which the command line sets with `--base-url` (or its variable). The
-/// library's own text is unchanged for its users. The service id needs no rewording: the
-/// client is told where its id came from (`--service-id`, `DFINERY_SERVICE_ID` or the
-/// registry's `[service] id`, [`builder`]) and names that place itself.
+/// library's own text is unchanged for its users. The service id and the tokens need no
+/// rewording: the client is told where each came from (`--service-id`, `DFINERY_SERVICE_ID`
+/// or the registry's `[service] id`; `--import-token` or `DFINERY_IMPORT_TOKEN`, and the
+/// export's; [`builder`]) and names that place itself.
 pub fn in_cli_words(text: &str) -> std::borrow::Cow<'_, str> {
     const WORDS: [(&str, &str); 1] = [("`base_url`", BASE_URL)];
     let mut text = std::borrow::Cow::Borrowed(text);
@@ -129,12 +131,31 @@ fn build_error(error: &dfinery_core::ClientBuildError) -> CliError {
 /// Where the service id `id` of `--service-id` came from: `DFINERY_SERVICE_ID` when that
 /// variable holds it (clap fills the flag from it when the flag is not typed), else the flag.
 fn flag_or_env(id: &str) -> ServiceIdSource {
-    let in_env = std::env::var("DFINERY_SERVICE_ID").is_ok_and(|value| value.trim() == id);
-    if in_env {
+    if in_env("DFINERY_SERVICE_ID", id) {
         ServiceIdSource::Env
     } else {
         ServiceIdSource::Flag("--service-id".to_owned())
     }
+}
+
+/// Where the `kind` token `token` came from: its variable when that holds it (clap fills the
+/// flag from it when the flag is not typed), else its flag (`--import-token`,
+/// `--export-token`).
+fn token_source(kind: TokenKind, token: &str) -> TokenSource {
+    let (var, flag) = match kind {
+        TokenKind::Import => ("DFINERY_IMPORT_TOKEN", "--import-token"),
+        TokenKind::Export => ("DFINERY_EXPORT_TOKEN", "--export-token"),
+    };
+    if in_env(var, token) {
+        TokenSource::Env
+    } else {
+        TokenSource::Flag(flag.to_owned())
+    }
+}
+
+/// Whether the variable `var` holds `value` (white space around it aside).
+fn in_env(var: &str, value: &str) -> bool {
+    std::env::var(var).is_ok_and(|held| held.trim() == value)
 }
 
 fn non_blank(value: Option<&str>) -> Option<&str> {
@@ -200,6 +221,30 @@ mod tests {
         assert!(err.message.contains("DFINERY_EXPORT_TOKEN"), "{err}");
     }
 
+    /// The client knows the tokens came from their flags (the test's environment sets no
+    /// `DFINERY_*_TOKEN`), so a refused or malformed one names the flag, not the variable, nor
+    /// the library's `ClientBuilder::import_token` the command line called.
+    #[test]
+    fn a_token_is_named_by_the_flag_it_came_from() {
+        let mut both = args(Some("s"), Some("imp"));
+        both.export_token = Some("exp".into());
+        let client = build_export(&both, Duration::from_secs(1)).unwrap();
+        assert_eq!(
+            client.token_source(TokenKind::Import),
+            Some(&TokenSource::Flag("--import-token".into()))
+        );
+        assert_eq!(
+            client.token_source(TokenKind::Export),
+            Some(&TokenSource::Flag("--export-token".into()))
+        );
+        let err =
+            with_registry(&args(Some("s"), Some("SEC RET")), None, TokenKind::Import).unwrap_err();
+        assert_eq!(
+            err.message,
+            "the import token from `--import-token` holds a character no DFINERY token has (white space, a line break or another control character, or a non-ASCII character); pass `--import-token` the import token the DFINERY console shows"
+        );
+    }
+
     #[test]
     fn the_library_s_settings_are_named_as_the_command_line_sets_them() {
         assert_eq!(
@@ -208,9 +253,9 @@ mod tests {
             ),
             "could not reach `POST /api/v1/events`; check the network and `--base-url` (or `DFINERY_BASE_URL`): refused"
         );
-        // A refused service id already names where the command line took it from.
+        // A refused service id or token already names where the command line took it from.
         for untouched in [
-            "`POST /api/v1/events` refused the token",
+            "`POST /api/v1/events` refused the token from `--import-token` (HTTP 200, 40201 INVALID_TOKEN); pass `--import-token` the import token the DFINERY console shows",
             "`POST /api/v1/events` refused the service id from `--service-id` (HTTP 200, 40101 INVALID_SERVICE_ID); pass `--service-id` the service id the DFINERY console shows",
         ] {
             assert!(

@@ -102,7 +102,7 @@ pub mod __private;
 pub use client::{
     ByteStream, Client, ClientBuildError, ClientBuilder, Error, IntoEventRecord,
     IntoUserProperties, InvalidEvent, RequestReport, RetryPolicy, SendError, SendReport,
-    ServerCode, ServiceIdSource,
+    ServerCode, ServiceIdSource, TokenSource,
 };
 pub use dfinery_schema::DataType;
 pub use dfinery_schema::protocol::Identifier;

@@ -400,7 +400,7 @@ fn check(
             "a token is empty; give one with `import_token` / `export_token`".into(),
         ));
     }
-    // The client refuses a token of anything but visible ASCII (`ClientBuildError::InvalidSetting`),
+    // The client refuses a token of anything but visible ASCII (`ClientBuildError::InvalidToken`),
     // and no HTTP client sends one in a header: no client could reach this emulator.
     let unusable = |text: &str| !text.chars().all(|c| c.is_ascii_graphic());
     if unusable(import_token.expose()) || unusable(export_token.expose()) {

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use dfinery::wire::Endpoint;
-use dfinery::{Error, ServerCode, ServiceIdSource};
+use dfinery::wire::{Endpoint, TokenKind};
+use dfinery::{Error, ServerCode, ServiceIdSource, TokenSource};
 use dfinery::{Event, EventRecord, Patch, ResultCode};
 use dfinery_emulator::{
     Api, FaultConfig, ImportCode, Latency, RateLimit, ScriptedResponse, Window,
@@ -94,6 +94,63 @@ async fn wrong_tokens_are_auth_errors_for_import_and_export() {
     );
     assert!(!error.is_retryable());
     assert_eq!(emulator.stats().requests, 2, "neither was retried");
+}
+
+/// A refused token is named by where it came from, with the fix there: it said "check the
+/// import token (`DFINERY_IMPORT_TOKEN`)" whatever the source, so a user who gave it to the
+/// builder looked for a variable never set.
+#[tokio::test]
+async fn a_refused_token_names_where_it_came_from() {
+    let emulator = emulator().await;
+    for (source, import_fix, export_fix) in [
+        (
+            TokenSource::Builder,
+            "give `ClientBuilder::import_token` the import token the DFINERY console shows",
+            "give `ClientBuilder::export_token` the export token the DFINERY console shows",
+        ),
+        (
+            TokenSource::Env,
+            "set `DFINERY_IMPORT_TOKEN` to the import token the DFINERY console shows",
+            "set `DFINERY_EXPORT_TOKEN` to the export token the DFINERY console shows",
+        ),
+        (
+            TokenSource::Flag("--token".to_owned()),
+            "pass `--token` the import token the DFINERY console shows",
+            "pass `--token` the export token the DFINERY console shows",
+        ),
+    ] {
+        let wrong = client_for(&emulator)
+            .import_token_from("not-the-token", source.clone())
+            .export_token_from("not-the-export-token", source.clone())
+            .build()
+            .unwrap();
+        assert_eq!(wrong.token_source(TokenKind::Import), Some(&source));
+        let error = wrong.identify(&user("u")).await.unwrap_err();
+        assert!(
+            matches!(&error, Error::Auth { given_by: Some(s), .. } if *s == source),
+            "{error:?}"
+        );
+        let text = error.to_string();
+        assert!(
+            text.starts_with(&format!(
+                "`POST /api/v1/identities` refused the token from {} (",
+                source.name(TokenKind::Import)
+            )),
+            "{text}"
+        );
+        assert!(text.ends_with(import_fix), "{text}");
+        let error = wrong
+            .export_events(&crate::support::today())
+            .await
+            .unwrap_err();
+        let text = error.to_string();
+        assert!(
+            matches!(&error, Error::Auth { given_by: Some(s), .. } if *s == source),
+            "{error:?}"
+        );
+        assert!(text.ends_with(export_fix), "{text}");
+        assert!(!text.contains("not-the"), "{text}");
+    }
 }
 
 /// A service id DFINERY does not know is its own error, naming where the id came from with

@@ -36,6 +36,7 @@ pub async fn run(args: EmulatorArgs, json: bool) -> Result<Exit, CliError> {
     if let Some(path) = &registry_path {
         builder = builder.registry(registry::load(path)?);
     }
+    // `--clock-offset` is bounded to 1970 to 9999 (about ±2.5e11 s), so this never saturates.
     builder = builder.clock_offset_ms(args.clock_offset.saturating_mul(1000));
     for (api, limit) in &args.rate_limits {
         builder = builder.rate_limit(*api, *limit);

@@ -521,6 +521,50 @@ fn a_clock_offset_before_1970_is_a_usage_error_that_names_the_range() {
     assert!(text(&output.stdout).is_empty(), "{}", text(&output.stdout));
 }
 
+/// A huge offset ahead was taken as it was (up to `i64::MAX` seconds, saturated to
+/// milliseconds): the emulator's clock ran past year 9999, where every date it writes stops,
+/// so each event was stored at the same instant. Past the end of 9999 is a usage error naming
+/// the bound; a year ahead is fine.
+#[test]
+fn a_clock_offset_past_9999_is_a_usage_error_that_names_the_range() {
+    let since_1970 = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    // The last second of 9999, as seconds since 1970.
+    let latest = 253_402_300_799 - since_1970;
+    let just_past = format!("--clock-offset={}", latest + 3600);
+    for arg in [
+        just_past.as_str(),
+        "--clock-offset=9223372036854775807",
+        "--clock-offset=99999999999999999999",
+    ] {
+        let output = emulator_refusing(arg);
+        assert_eq!(output.status.code(), Some(2), "{arg}: a usage error");
+        assert!(text(&output.stdout).is_empty(), "{arg}: nothing to source");
+        let err = text(&output.stderr);
+        assert!(
+            err.contains("puts the emulator's clock past the end of 9999"),
+            "{arg}: {err}"
+        );
+        // The bound, from this machine's clock (read a moment after the command's).
+        let bound = err
+            .split("give an offset of ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or_else(|| panic!("{arg}: no range in {err}"));
+        assert!(
+            (latest - 600..=latest).contains(&bound),
+            "{arg}: {bound} vs {latest}: {err}"
+        );
+        assert!(err.contains(" or less"), "{arg}: {err}");
+    }
+    // A year ahead starts (it is stopped when dropped).
+    let emulator = ChildEmulator::start(&["--clock-offset=31536000"]);
+    assert!(emulator.base_url().starts_with("http://"));
+}
+
 /// `dfinery emulator --port 0 ARG`, run where no registry is found, for a setting it must
 /// refuse before it starts (a running emulator never exits: it is stopped after 30 s).
 fn emulator_refusing(arg: &str) -> std::process::Output {

@@ -657,7 +657,7 @@ fn missing_or_refused_settings_exit_3_and_never_show_the_token() {
     assert!(all.contains("line 1: refused:"), "{all}");
     assert!(
         text(&output.stderr).contains(
-            "DFINERY refused the token or the service id, so 3 events were not stored; check `DFINERY_IMPORT_TOKEN` (or `--import-token`) and the service id from `DFINERY_SERVICE_ID`"
+            "DFINERY refused the token or the service id, so 3 events were not stored; check the import token from `DFINERY_IMPORT_TOKEN` and the service id from `DFINERY_SERVICE_ID`"
         ),
         "{all}"
     );
@@ -669,7 +669,7 @@ fn missing_or_refused_settings_exit_3_and_never_show_the_token() {
         .find(|line| line.starts_with("error: "))
         .unwrap_or_default()
         .to_owned();
-    let fix = error.find("check `DFINERY_IMPORT_TOKEN`");
+    let fix = error.find("check the import token from `DFINERY_IMPORT_TOKEN`");
     let again = error.find("then send `");
     assert!(fix.is_some() && again.is_some() && fix < again, "{error}");
     for line in text(&output.stdout)
@@ -677,7 +677,7 @@ fn missing_or_refused_settings_exit_3_and_never_show_the_token() {
         .filter(|l| l.contains("refused:"))
     {
         assert!(
-            line.ends_with("refused the token (HTTP 200, 40201 INVALID_TOKEN); check the import token (`DFINERY_IMPORT_TOKEN`)"),
+            line.ends_with("refused the token from `DFINERY_IMPORT_TOKEN` (HTTP 200, 40201 INVALID_TOKEN); set `DFINERY_IMPORT_TOKEN` to the import token the DFINERY console shows"),
             "{line}"
         );
     }
@@ -766,7 +766,7 @@ fn a_refused_service_id_is_named_by_where_it_came_from() {
         );
         assert!(
             err.contains(&format!(
-                "check `DFINERY_IMPORT_TOKEN` (or `--import-token`) and the service id from {source}, then send"
+                "check the import token from `DFINERY_IMPORT_TOKEN` and the service id from {source}, then send"
             )),
             "{how}: {err}"
         );
@@ -777,6 +777,42 @@ fn a_refused_service_id_is_named_by_where_it_came_from() {
             );
         }
     }
+    assert!(emulator.events().is_empty());
+}
+
+/// A token DFINERY refuses is named by where it came from, with the fix there: given with
+/// `--import-token`, it said "check the import token (`DFINERY_IMPORT_TOKEN`)", a variable the
+/// user never set.
+#[test]
+fn a_refused_token_is_named_by_the_flag_it_came_from() {
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(dir.path(), "e.ndjson", [coupon_line(1, 1, NOW)]);
+    let output = dfinery_at(&emulator)
+        .arg("send")
+        .arg(&file)
+        .args(["--import-token", "secret-wrong-token"])
+        .env_remove("DFINERY_IMPORT_TOKEN")
+        .output()
+        .unwrap();
+    let (out, err) = (text(&output.stdout), text(&output.stderr));
+    assert_eq!(output.status.code(), Some(3), "{err}");
+    assert!(
+        out.contains(
+            "refused the token from `--import-token` (HTTP 200, 40201 INVALID_TOKEN); pass `--import-token` the import token the DFINERY console shows"
+        ),
+        "{out}"
+    );
+    assert!(
+        err.contains("check the import token from `--import-token` and the service id from"),
+        "{err}"
+    );
+    let all = format!("{out}{err}");
+    assert!(!all.contains("DFINERY_IMPORT_TOKEN"), "{all}");
+    assert!(
+        !all.contains("secret-wrong-token"),
+        "the token leaked: {all}"
+    );
     assert!(emulator.events().is_empty());
 }
 

@@ -9,7 +9,8 @@ use dfinery_schema::protocol::{Endpoint, MAX_CONCURRENT_EXPORTS};
 use reqwest::Url;
 use tokio::sync::Semaphore;
 
-use super::{Client, Inner, RetryPolicy, ServiceIdSource};
+use super::source::kind_name;
+use super::{Client, Inner, RetryPolicy, ServiceIdSource, TokenSource};
 use crate::clock::{Clock, LONGEST};
 use crate::limits::MAX_EVENTS_PER_REQUEST;
 use crate::ratelimit::{Pacer, Pacing, RateBudget};
@@ -54,9 +55,23 @@ pub enum ClientBuildError {
         "no token; give the import token (`ClientBuilder::import_token` or `DFINERY_IMPORT_TOKEN`), the export token (`ClientBuilder::export_token` or `DFINERY_EXPORT_TOKEN`), or both"
     )]
     MissingToken,
-    /// A token that is empty or only white space.
+    /// A token that is empty or only white space, given to
+    /// [`ClientBuilder::import_token`] or [`ClientBuilder::export_token`] (an empty one from
+    /// elsewhere is [`InvalidToken`](Self::InvalidToken), naming where).
     #[error("the {} token is empty; give the token shown in the DFINERY console", kind_name(*.0))]
     BlankToken(TokenKind),
+    /// A token that cannot be sent or that no DFINERY token looks like (empty, holding white
+    /// space, a control or non-ASCII character, or starting with `Bearer `), named by where it
+    /// came from, with the fix there. The token itself is never shown.
+    #[error("the {} token from {} {reason}; {}", kind_name(*kind), given_by.name(*kind), given_by.fix(*kind))]
+    InvalidToken {
+        /// Which token.
+        kind: TokenKind,
+        /// Where it came from.
+        given_by: TokenSource,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// A base URL that cannot be used.
     #[error("invalid `base_url` `{url}`: {reason}")]
     InvalidBaseUrl {
@@ -87,13 +102,6 @@ pub enum ClientBuildError {
     Http(#[source] reqwest::Error),
 }
 
-fn kind_name(kind: TokenKind) -> &'static str {
-    match kind {
-        TokenKind::Import => "import",
-        TokenKind::Export => "export",
-    }
-}
-
 /// Settings of a [`Client`]. Each method's documentation states its default.
 ///
 /// ```
@@ -119,6 +127,10 @@ pub struct ClientBuilder {
     service_id: Option<(String, ServiceIdSource)>,
     import_token: Option<Secret>,
     export_token: Option<Secret>,
+    /// Where `import_token` came from.
+    import_token_source: TokenSource,
+    /// Where `export_token` came from.
+    export_token_source: TokenSource,
     base_url: Option<String>,
     allow_insecure_http: bool,
     http_client: Option<reqwest::Client>,
@@ -142,6 +154,8 @@ impl Default for ClientBuilder {
             service_id: None,
             import_token: None,
             export_token: None,
+            import_token_source: TokenSource::Builder,
+            export_token_source: TokenSource::Builder,
             base_url: None,
             allow_insecure_http: false,
             http_client: None,
@@ -181,16 +195,31 @@ impl ClientBuilder {
     /// The Import API token (events, identities, profiles), sent as the `access_token` header.
     /// Default: none; the import calls then fail with
     /// [`Error::MissingToken`](super::Error::MissingToken). At least one token is required.
-    pub fn import_token(mut self, token: impl Into<Secret>) -> Self {
+    pub fn import_token(self, token: impl Into<Secret>) -> Self {
+        self.import_token_from(token, TokenSource::Builder)
+    }
+
+    /// [`import_token`](Self::import_token), with where the token came from (a command-line
+    /// flag, say): an error about the token names that place and the fix there, rather than
+    /// `ClientBuilder::import_token`.
+    pub fn import_token_from(mut self, token: impl Into<Secret>, source: TokenSource) -> Self {
         self.import_token = Some(token.into());
+        self.import_token_source = source;
         self.env_unreadable.retain(|name| *name != ENV_IMPORT_TOKEN);
         self
     }
 
     /// The Export API token, sent as `Authorization: Bearer`. Default: none; the exports then
     /// fail with [`Error::MissingToken`](super::Error::MissingToken).
-    pub fn export_token(mut self, token: impl Into<Secret>) -> Self {
+    pub fn export_token(self, token: impl Into<Secret>) -> Self {
+        self.export_token_from(token, TokenSource::Builder)
+    }
+
+    /// [`export_token`](Self::export_token), with where the token came from, as
+    /// [`import_token_from`](Self::import_token_from).
+    pub fn export_token_from(mut self, token: impl Into<Secret>, source: TokenSource) -> Self {
         self.export_token = Some(token.into());
+        self.export_token_source = source;
         self.env_unreadable.retain(|name| *name != ENV_EXPORT_TOKEN);
         self
     }
@@ -304,8 +333,8 @@ impl ClientBuilder {
     /// `DFINERY_IMPORT_TOKEN`, `DFINERY_EXPORT_TOKEN` and `DFINERY_BASE_URL`. A variable that is
     /// unset or empty leaves the setting as it was; settings made later override it. One set
     /// to text that is not UTF-8 is an error at [`build`](Self::build) naming it, unless its
-    /// setting is made later. A service id read here is named `DFINERY_SERVICE_ID` in the
-    /// errors about it ([`ServiceIdSource::Env`]).
+    /// setting is made later. A service id or token read here is named by its variable in the
+    /// errors about it ([`ServiceIdSource::Env`], [`TokenSource::Env`]).
     pub fn from_env(self) -> Self {
         self.apply_env(|name| std::env::var(name))
     }
@@ -332,9 +361,11 @@ impl ClientBuilder {
         }
         if let Some(token) = var(ENV_IMPORT_TOKEN) {
             self.import_token = Some(Secret::new(token.trim()));
+            self.import_token_source = TokenSource::Env;
         }
         if let Some(token) = var(ENV_EXPORT_TOKEN) {
             self.export_token = Some(Secret::new(token.trim()));
+            self.export_token_source = TokenSource::Env;
         }
         if let Some(url) = var(ENV_BASE_URL) {
             self.base_url = Some(url.trim().to_owned());
@@ -390,20 +421,32 @@ impl ClientBuilder {
         if self.import_token.is_none() && self.export_token.is_none() {
             return Err(ClientBuildError::MissingToken);
         }
-        for (token, kind) in [
-            (&self.import_token, TokenKind::Import),
-            (&self.export_token, TokenKind::Export),
+        for (token, kind, source) in [
+            (
+                &self.import_token,
+                TokenKind::Import,
+                &self.import_token_source,
+            ),
+            (
+                &self.export_token,
+                TokenKind::Export,
+                &self.export_token_source,
+            ),
         ] {
             let Some(token) = token.as_ref() else {
                 continue;
             };
-            if token.is_blank() {
-                return Err(ClientBuildError::BlankToken(kind));
-            }
-            let setting = match kind {
-                TokenKind::Import => "import_token",
-                TokenKind::Export => "export_token",
+            let invalid = |reason| ClientBuildError::InvalidToken {
+                kind,
+                given_by: source.clone(),
+                reason,
             };
+            if token.is_blank() {
+                return Err(match source {
+                    TokenSource::Builder => ClientBuildError::BlankToken(kind),
+                    _ => invalid("is empty"),
+                });
+            }
             let text = token.expose();
             // The export token is sent after `Bearer `: given with it, DFINERY would read
             // `Bearer Bearer …` and call the token invalid.
@@ -411,20 +454,18 @@ impl ClientBuilder {
                 .get(..7)
                 .is_some_and(|p| p.eq_ignore_ascii_case("bearer "))
             {
-                return Err(ClientBuildError::InvalidSetting {
-                    setting,
-                    reason: "starts with `Bearer `; give the token alone, the client adds the scheme",
-                });
+                return Err(invalid(
+                    "starts with `Bearer `, which the client adds itself",
+                ));
             }
             // Sent as a header value (`access_token: …`, `Authorization: Bearer …`): a control
             // character cannot be (the token would go without its header), and white space or
             // a non-ASCII character can but is no part of a DFINERY token (a pasted space or
             // line end), so DFINERY would call the token invalid on every call.
             if !text.chars().all(|c| c.is_ascii_graphic()) {
-                return Err(ClientBuildError::InvalidSetting {
-                    setting,
-                    reason: "holds a character no DFINERY token has (white space, a line break or another control character, or a non-ASCII character); copy the token again from the DFINERY console",
-                });
+                return Err(invalid(
+                    "holds a character no DFINERY token has (white space, a line break or another control character, or a non-ASCII character)",
+                ));
             }
         }
         let base_url = check_base_url(
@@ -456,6 +497,8 @@ impl ClientBuilder {
                 service_id_source,
                 import_token: self.import_token,
                 export_token: self.export_token,
+                import_token_source: self.import_token_source,
+                export_token_source: self.export_token_source,
                 base_url,
                 http,
                 timeout: self.timeout,
@@ -780,11 +823,11 @@ mod tests {
     fn a_service_id_or_token_dfinery_would_refuse_is_refused_at_build_naming_it() {
         // Each was accepted, then every call was refused as an unknown service or an invalid
         // token.
-        let refused = |builder: ClientBuilder, setting: &str, words: &str| {
+        let refused = |builder: ClientBuilder, kind: TokenKind, words: &str| {
             let error = builder.build().unwrap_err();
             let text = error.to_string();
             assert!(
-                matches!(&error, ClientBuildError::InvalidSetting { setting: s, .. } if *s == setting),
+                matches!(&error, ClientBuildError::InvalidToken { kind: k, given_by: TokenSource::Builder, .. } if *k == kind),
                 "{text}"
             );
             assert!(text.contains(words), "{text}");
@@ -793,22 +836,94 @@ mod tests {
         for token in [" SECRET", "SECRET\n", "SEC RET", "SECRÉT", "SECRET\u{a0}"] {
             refused(
                 base().import_token(token),
-                "import_token",
-                "copy the token again",
+                TokenKind::Import,
+                "holds a character no DFINERY token has",
             );
             refused(
                 base().export_token(token),
-                "export_token",
-                "copy the token again",
+                TokenKind::Export,
+                "holds a character no DFINERY token has",
             );
         }
         refused(
             base().export_token("Bearer SECRET"),
-            "export_token",
-            "give the token alone",
+            TokenKind::Export,
+            "starts with `Bearer `, which the client adds itself",
         );
         assert!(base().service_id("my-service_1.x").build().is_ok());
         assert!(base().export_token("bearer-SECRET").build().is_ok());
+    }
+
+    /// A token that cannot be sent is named by where it came from, with the fix there: one
+    /// read from `DFINERY_IMPORT_TOKEN` was called `import_token`, the builder's setting, and
+    /// a user looked for it in code that never set it.
+    #[test]
+    fn a_token_that_cannot_be_sent_names_where_it_came_from() {
+        let refused = |builder: ClientBuilder, expected: &str| {
+            let error = builder.service_id("svc").build().unwrap_err();
+            assert!(
+                matches!(error, ClientBuildError::InvalidToken { .. }),
+                "{error:?}"
+            );
+            assert_eq!(error.to_string(), expected);
+            assert!(!format!("{error:?}").contains("SECRET"), "{error:?}");
+        };
+        refused(
+            ClientBuilder::default().import_token("SEC RET"),
+            "the import token from `ClientBuilder::import_token` holds a character no DFINERY token has (white space, a line break or another control character, or a non-ASCII character); give `ClientBuilder::import_token` the import token the DFINERY console shows",
+        );
+        // The environment is trimmed; white space inside stays.
+        let env = |name: &str| match name {
+            ENV_IMPORT_TOKEN => Ok(" SEC RET ".to_owned()),
+            ENV_EXPORT_TOKEN => Ok("Bearer SECRET".to_owned()),
+            _ => Err(std::env::VarError::NotPresent),
+        };
+        refused(
+            ClientBuilder::default().apply_env(env),
+            "the import token from `DFINERY_IMPORT_TOKEN` holds a character no DFINERY token has (white space, a line break or another control character, or a non-ASCII character); set `DFINERY_IMPORT_TOKEN` to the import token the DFINERY console shows",
+        );
+        refused(
+            ClientBuilder::default()
+                .apply_env(env)
+                .import_token("SECRET"),
+            "the export token from `DFINERY_EXPORT_TOKEN` starts with `Bearer `, which the client adds itself; set `DFINERY_EXPORT_TOKEN` to the export token the DFINERY console shows",
+        );
+        refused(
+            ClientBuilder::default()
+                .export_token_from(" ", TokenSource::Flag("--export-token".to_owned())),
+            "the export token from `--export-token` is empty; pass `--export-token` the export token the DFINERY console shows",
+        );
+        // A later setting replaces the token and where it came from.
+        let client = ClientBuilder::default()
+            .service_id("svc")
+            .apply_env(env)
+            .import_token("SECRET")
+            .export_token_from("SECRET", TokenSource::Flag("--export-token".to_owned()))
+            .build()
+            .unwrap();
+        assert_eq!(
+            client.token_source(TokenKind::Import),
+            Some(&TokenSource::Builder)
+        );
+        assert_eq!(
+            client.token_source(TokenKind::Export),
+            Some(&TokenSource::Flag("--export-token".to_owned()))
+        );
+        let client = ClientBuilder::default()
+            .service_id("svc")
+            .import_token("SECRET")
+            .apply_env(|name| match name {
+                ENV_IMPORT_TOKEN => Ok("ENV-SECRET".to_owned()),
+                _ => Err(std::env::VarError::NotPresent),
+            })
+            .build()
+            .unwrap();
+        assert_eq!(
+            client.token_source(TokenKind::Import),
+            Some(&TokenSource::Env)
+        );
+        // No token of that kind, no source.
+        assert_eq!(client.token_source(TokenKind::Export), None);
     }
 
     /// A service id that cannot be sent is named by where it came from, with the fix there:

@@ -92,6 +92,7 @@ pub fn classify(
                     endpoint,
                     status,
                     code: server_code,
+                    given_by: None,
                 }),
                 ResultCode::Documented(ImportCode::TooManyRequest) => Err(Error::RateLimited {
                     endpoint,
@@ -138,6 +139,7 @@ pub fn classify(
                     endpoint,
                     status,
                     code: server_code,
+                    given_by: None,
                 },
                 ExportErrorCode::Documented(ExportFailure::TooManyApiRequests) => {
                     Error::RateLimited {
@@ -193,6 +195,7 @@ fn by_status(
             endpoint,
             status,
             code,
+            given_by: None,
         },
         429 => Error::RateLimited {
             endpoint,

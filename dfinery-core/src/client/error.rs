@@ -12,7 +12,8 @@ use crate::protocol::code::{ExportErrorCode, ResultCode};
 use crate::ratelimit::RateLimitSnapshot;
 use crate::wire::{Endpoint, TokenKind};
 
-use super::ServiceIdSource;
+use super::source::{kind_name, token_env};
+use super::{ServiceIdSource, TokenSource};
 
 /// The code a failed answer carried: the Import API's detailed code or the Export API's
 /// message.
@@ -67,8 +68,9 @@ pub enum Error {
         violations: Vec<ServerViolation>,
     },
     /// The token was refused: `40201 INVALID_TOKEN`, HTTP 401/403, or the export's
-    /// `unauthorized_token`. Not retryable.
-    #[error("`{endpoint}` refused the token ({}); check the {} token (`{}`)", answer(*status, code.as_ref()), token_name(*endpoint), token_env(*endpoint))]
+    /// `unauthorized_token`. Not retryable. The message names where the token came from, with
+    /// the fix there (`given_by`).
+    #[error("`{endpoint}` refused the token{} ({}); {}", refused_token_from(*endpoint, given_by.as_ref()), answer(*status, code.as_ref()), refused_token_fix(*endpoint, given_by.as_ref()))]
     Auth {
         /// The endpoint called.
         endpoint: Endpoint,
@@ -76,6 +78,11 @@ pub enum Error {
         status: u16,
         /// The code, when the body had one.
         code: Option<ServerCode>,
+        /// Where the client's token for the endpoint came from
+        /// ([`Client::token_source`](crate::Client::token_source)): always `Some` from a
+        /// [`Client`](crate::Client) call (`None` only from the answer classifier used on its
+        /// own, which knows no client).
+        given_by: Option<TokenSource>,
     },
     /// The service id was refused: `40101 INVALID_SERVICE_ID`. Not retryable. The message
     /// names where the id came from, with the fix there (`given_by`).
@@ -200,7 +207,7 @@ pub enum Error {
         source: serde_json::Error,
     },
     /// The call needs a token the client was built without.
-    #[error("`{endpoint}` needs the {} token, which is not set; give it with `ClientBuilder::{}_token` or `{}`", token_name(*endpoint), token_name(*endpoint), token_env(*endpoint))]
+    #[error("`{endpoint}` needs the {} token, which is not set; give it with `ClientBuilder::{}_token` or `{}`", token_name(*endpoint), token_name(*endpoint), token_env(endpoint.token()))]
     MissingToken {
         /// The endpoint called.
         endpoint: Endpoint,
@@ -311,6 +318,26 @@ fn refused_id_fix(given_by: Option<&ServiceIdSource>) -> String {
     match given_by {
         Some(source) => source.fix(),
         None => "give the client the service id the DFINERY console shows (`ClientBuilder::service_id` or `DFINERY_SERVICE_ID`)".to_owned(),
+    }
+}
+
+/// `` from `DFINERY_IMPORT_TOKEN` `` (empty when where the token came from is not known).
+fn refused_token_from(endpoint: Endpoint, given_by: Option<&TokenSource>) -> String {
+    given_by.map_or_else(String::new, |source| {
+        format!(" from {}", source.name(endpoint.token()))
+    })
+}
+
+/// How to give DFINERY a token it accepts.
+fn refused_token_fix(endpoint: Endpoint, given_by: Option<&TokenSource>) -> String {
+    let kind = endpoint.token();
+    match given_by {
+        Some(source) => source.fix(kind),
+        None => format!(
+            "give the client the {name} token the DFINERY console shows (`ClientBuilder::{name}_token` or `{}`)",
+            token_env(kind),
+            name = kind_name(kind)
+        ),
     }
 }
 
@@ -426,17 +453,7 @@ fn timeout_setting(endpoint: Endpoint) -> &'static str {
 }
 
 fn token_name(endpoint: Endpoint) -> &'static str {
-    match endpoint.token() {
-        TokenKind::Import => "import",
-        TokenKind::Export => "export",
-    }
-}
-
-fn token_env(endpoint: Endpoint) -> &'static str {
-    match endpoint.token() {
-        TokenKind::Import => "DFINERY_IMPORT_TOKEN",
-        TokenKind::Export => "DFINERY_EXPORT_TOKEN",
-    }
+    kind_name(endpoint.token())
 }
 
 #[cfg(test)]
@@ -453,6 +470,48 @@ mod tests {
             ))),
             rate_limit: Some(RateLimitSnapshot::new(Some("1H"), remaining, None)),
         }
+    }
+
+    /// A refused token is named by where it came from, with the fix there: the message said
+    /// "check the import token (`DFINERY_IMPORT_TOKEN`)" whatever the source, so a user who
+    /// gave it to the builder (or a command line's flag) looked for a variable never set.
+    #[test]
+    fn a_refused_token_names_where_it_came_from() {
+        let refused = |endpoint, given_by| {
+            Error::Auth {
+                endpoint,
+                status: 200,
+                code: Some(ServerCode::Import(ResultCode::Documented(
+                    crate::protocol::code::ImportCode::InvalidToken,
+                ))),
+                given_by,
+            }
+            .to_string()
+        };
+        assert_eq!(
+            refused(Endpoint::Events, Some(TokenSource::Builder)),
+            "`POST /api/v1/events` refused the token from `ClientBuilder::import_token` (HTTP 200, 40201 INVALID_TOKEN); give `ClientBuilder::import_token` the import token the DFINERY console shows"
+        );
+        assert_eq!(
+            refused(Endpoint::Events, Some(TokenSource::Env)),
+            "`POST /api/v1/events` refused the token from `DFINERY_IMPORT_TOKEN` (HTTP 200, 40201 INVALID_TOKEN); set `DFINERY_IMPORT_TOKEN` to the import token the DFINERY console shows"
+        );
+        assert_eq!(
+            refused(
+                Endpoint::ExportEvent,
+                Some(TokenSource::Flag("--export-token".to_owned()))
+            ),
+            "`POST /api/v1/export/event` refused the token from `--export-token` (HTTP 200, 40201 INVALID_TOKEN); pass `--export-token` the export token the DFINERY console shows"
+        );
+        assert_eq!(
+            refused(Endpoint::ExportEvent, Some(TokenSource::Builder)),
+            "`POST /api/v1/export/event` refused the token from `ClientBuilder::export_token` (HTTP 200, 40201 INVALID_TOKEN); give `ClientBuilder::export_token` the export token the DFINERY console shows"
+        );
+        // Unknown (the classifier on its own): both places.
+        assert_eq!(
+            refused(Endpoint::Events, None),
+            "`POST /api/v1/events` refused the token (HTTP 200, 40201 INVALID_TOKEN); give the client the import token the DFINERY console shows (`ClientBuilder::import_token` or `DFINERY_IMPORT_TOKEN`)"
+        );
     }
 
     #[test]

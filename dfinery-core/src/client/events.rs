@@ -117,10 +117,22 @@ pub struct SendError {
     pub undelivered: Vec<EventRecord>,
 }
 
+/// What was delivered and what to resend, after the cause when the cause is a setting to fix
+/// first (a refused token or service id, a missing token: resending before the fix is refused
+/// again), before it otherwise (an outage: resending later is the fix).
 impl fmt::Display for SendError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.error {
             Error::InvalidEvents { .. } => self.error.fmt(f),
+            error @ (Error::Auth { .. } | Error::ServiceId { .. } | Error::MissingToken { .. }) => {
+                write!(
+                    f,
+                    "{error}; then resend `undelivered` ({} events not delivered; {} delivered in {} requests)",
+                    self.undelivered.len(),
+                    self.delivered.events,
+                    self.delivered.requests.len()
+                )
+            }
             error => write!(
                 f,
                 "{} events delivered in {} requests, {} not delivered (resend `undelivered`): {error}",
@@ -329,6 +341,58 @@ mod tests {
     use super::*;
     use crate::Identifier;
     use crate::wire::{Common, EventBatchRequest};
+
+    /// A send stopped by a refused token put "resend `undelivered`" first and the token's fix
+    /// last: resending first is refused again. The fix comes first; an outage keeps the resend
+    /// (its fix) first.
+    #[test]
+    fn a_refused_token_puts_its_fix_before_the_resend() {
+        let stopped = |error| SendError {
+            error,
+            delivered: SendReport {
+                events: 100,
+                requests: vec![RequestReport {
+                    request_id: Uuid::nil(),
+                    events: 100,
+                    items: 0,
+                    attempts: 1,
+                }],
+                ..SendReport::default()
+            },
+            undelivered: vec![EventRecord::builder("df_login").build().unwrap(); 50],
+        };
+        let refused = stopped(Error::Auth {
+            endpoint: Endpoint::Events,
+            status: 200,
+            code: None,
+            given_by: Some(super::super::TokenSource::Env),
+        });
+        assert_eq!(
+            refused.to_string(),
+            "`POST /api/v1/events` refused the token from `DFINERY_IMPORT_TOKEN` (HTTP 200); set `DFINERY_IMPORT_TOKEN` to the import token the DFINERY console shows; then resend `undelivered` (50 events not delivered; 100 delivered in 1 requests)"
+        );
+        let refused = stopped(Error::ServiceId {
+            endpoint: Endpoint::Events,
+            status: 200,
+            code: None,
+            given_by: Some(super::super::ServiceIdSource::Env),
+        })
+        .to_string();
+        assert!(
+            refused.starts_with("`POST /api/v1/events` refused the service id from"),
+            "{refused}"
+        );
+        let outage = stopped(Error::Server {
+            endpoint: Endpoint::Events,
+            status: 503,
+            code: None,
+            body: bytes::Bytes::new(),
+        });
+        assert_eq!(
+            outage.to_string(),
+            "100 events delivered in 1 requests, 50 not delivered (resend `undelivered`): `POST /api/v1/events` failed on the server (HTTP 503); retry later"
+        );
+    }
 
     #[test]
     fn the_assembled_body_is_what_serde_writes_for_the_batch() {

@@ -22,7 +22,7 @@ pub use events::{IntoEventRecord, RequestReport, SendError, SendReport};
 pub use export::ByteStream;
 pub use import::IntoUserProperties;
 pub use retry::RetryPolicy;
-pub use source::ServiceIdSource;
+pub use source::{ServiceIdSource, TokenSource};
 
 use std::fmt;
 use std::sync::Arc;
@@ -65,6 +65,10 @@ struct Inner {
     service_id_source: ServiceIdSource,
     import_token: Option<Secret>,
     export_token: Option<Secret>,
+    /// Where `import_token` came from, named in the errors about it.
+    import_token_source: TokenSource,
+    /// Where `export_token` came from, named in the errors about it.
+    export_token_source: TokenSource,
     /// Without a trailing slash.
     base_url: String,
     http: reqwest::Client,
@@ -96,6 +100,14 @@ impl Client {
     /// [`from_env`](ClientBuilder::from_env)).
     pub fn service_id_source(&self) -> &ServiceIdSource {
         &self.inner.service_id_source
+    }
+
+    /// Where the `kind` token came from ([`ClientBuilder::import_token_from`] and
+    /// [`export_token_from`](ClientBuilder::export_token_from); by default
+    /// [`TokenSource::Builder`], or [`TokenSource::Env`] from
+    /// [`from_env`](ClientBuilder::from_env)); `None` when the client has no such token.
+    pub fn token_source(&self, kind: crate::wire::TokenKind) -> Option<&TokenSource> {
+        self.inner.token_source(kind)
     }
 
     /// The base URL, without a trailing slash, e.g. `https://openapi.dfinery.ai`.

@@ -312,6 +312,7 @@ mod tests {
             endpoint: Endpoint::Events,
             status: 200,
             code: None,
+            given_by: None,
         };
         assert_eq!(policy.next_delay(1, &auth, None, now, 1.0), None);
         assert_eq!(
@@ -494,6 +495,7 @@ mod tests {
             endpoint: Endpoint::Events,
             status: 401,
             code: None,
+            given_by: None,
         };
         assert_eq!(policy.next_delay(1, &auth, Some(ms(700)), now, 0.0), None);
     }

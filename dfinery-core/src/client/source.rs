@@ -1,10 +1,11 @@
-//! [`ServiceIdSource`]: where a client's service id came from, so that an error about the id
-//! names the place to fix it.
+//! [`ServiceIdSource`] and [`TokenSource`]: where a client's service id and tokens came from,
+//! so that an error about one names the place to fix it.
 
 use std::fmt;
 use std::path::PathBuf;
 
-use super::builder::ENV_SERVICE_ID;
+use super::builder::{ENV_EXPORT_TOKEN, ENV_IMPORT_TOKEN, ENV_SERVICE_ID};
+use crate::wire::TokenKind;
 
 /// Where a [`Client`](crate::Client)'s service id came from. An error about the id names it,
 /// with the fix there: one that cannot be sent
@@ -70,5 +71,84 @@ impl fmt::Display for ServiceIdSource {
                 write!(f, "`id` of `[service]` in `{}`", path.display())
             }
         }
+    }
+}
+
+/// Where a [`Client`](crate::Client)'s import or export token came from. An error about the
+/// token names it, with the fix there: one that cannot be sent
+/// ([`ClientBuildError::InvalidToken`](crate::ClientBuildError::InvalidToken)) and one DFINERY
+/// refuses ([`Error::Auth`](crate::Error::Auth)). Give it with
+/// [`ClientBuilder::import_token_from`](crate::ClientBuilder::import_token_from) (or
+/// [`export_token_from`](crate::ClientBuilder::export_token_from)) when the token comes from
+/// elsewhere than your code (a command-line flag).
+///
+/// Its names depend on the token's kind, so [`name`](Self::name) and [`fix`](Self::fix) take it.
+///
+/// ```
+/// use dfinery_core::wire::TokenKind;
+/// use dfinery_core::{Client, TokenSource};
+///
+/// let client = Client::builder()
+///     .service_id("my-shop")
+///     .import_token_from("import-token", TokenSource::Flag("--import-token".into()))
+///     .build()?;
+/// let source = client.token_source(TokenKind::Import).unwrap();
+/// assert_eq!(source.name(TokenKind::Import), "`--import-token`");
+/// assert_eq!(client.token_source(TokenKind::Export), None); // no export token
+/// # Ok::<(), dfinery_core::ClientBuildError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum TokenSource {
+    /// Given in code to [`ClientBuilder::import_token`](crate::ClientBuilder::import_token) or
+    /// [`export_token`](crate::ClientBuilder::export_token) (the default).
+    #[default]
+    Builder,
+    /// The environment variable `DFINERY_IMPORT_TOKEN` or `DFINERY_EXPORT_TOKEN`, read by
+    /// [`ClientBuilder::from_env`](crate::ClientBuilder::from_env) (or by a command line).
+    Env,
+    /// A command-line flag, by its name, e.g. `--import-token`.
+    Flag(String),
+}
+
+impl TokenSource {
+    /// Its name in messages about the `kind` token: `` `ClientBuilder::import_token` ``,
+    /// `` `DFINERY_IMPORT_TOKEN` `` or `` `--import-token` `` (for the Import token).
+    pub fn name(&self, kind: TokenKind) -> String {
+        match self {
+            TokenSource::Builder => format!("`ClientBuilder::{}_token`", kind_name(kind)),
+            TokenSource::Env => format!("`{}`", token_env(kind)),
+            TokenSource::Flag(flag) => format!("`{flag}`"),
+        }
+    }
+
+    /// How to give the right `kind` token there, e.g. ``set `DFINERY_IMPORT_TOKEN` to the
+    /// import token the DFINERY console shows``.
+    pub fn fix(&self, kind: TokenKind) -> String {
+        let token = format!("the {} token the DFINERY console shows", kind_name(kind));
+        match self {
+            TokenSource::Builder => {
+                format!("give `ClientBuilder::{}_token` {token}", kind_name(kind))
+            }
+            TokenSource::Env => format!("set `{}` to {token}", token_env(kind)),
+            TokenSource::Flag(flag) => format!("pass `{flag}` {token}"),
+        }
+    }
+}
+
+/// `import` or `export`.
+pub(crate) fn kind_name(kind: TokenKind) -> &'static str {
+    match kind {
+        TokenKind::Import => "import",
+        TokenKind::Export => "export",
+    }
+}
+
+/// The environment variable [`ClientBuilder::from_env`](crate::ClientBuilder::from_env) reads
+/// the `kind` token from.
+pub(crate) fn token_env(kind: TokenKind) -> &'static str {
+    match kind {
+        TokenKind::Import => ENV_IMPORT_TOKEN,
+        TokenKind::Export => ENV_EXPORT_TOKEN,
     }
 }

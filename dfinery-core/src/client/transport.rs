@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::classify::classify;
 use super::error::Error;
 use super::retry::{Failed, with_retries};
-use super::{Client, Inner};
+use super::{Client, Inner, TokenSource};
 use crate::ratelimit::{RateLimitSnapshot, retry_after};
 use crate::secret::Secret;
 use crate::wire::{Endpoint, TokenKind};
@@ -42,6 +42,15 @@ impl Inner {
             TokenKind::Export => self.export_token.as_ref(),
         };
         token.ok_or(Error::MissingToken { endpoint })
+    }
+
+    /// Where the `kind` token came from, when the client has one.
+    pub(super) fn token_source(&self, kind: TokenKind) -> Option<&TokenSource> {
+        let (token, source) = match kind {
+            TokenKind::Import => (&self.import_token, &self.import_token_source),
+            TokenKind::Export => (&self.export_token, &self.export_token_source),
+        };
+        token.as_ref().map(|_| source)
     }
 
     /// The request of one attempt, with the token header marked sensitive.
@@ -180,6 +189,10 @@ impl Inner {
                 // The message names where this client's id came from, to be fixed there.
                 if let Error::ServiceId { given_by, .. } = &mut error {
                     *given_by = Some(self.service_id_source.clone());
+                }
+                // And where its token came from.
+                if let Error::Auth { given_by, .. } = &mut error {
+                    *given_by = self.token_source(endpoint.token()).cloned();
                 }
                 // Honoured by the retry policy after a rate limit or a server error.
                 let retry_after = matches!(error, Error::RateLimited { .. } | Error::Server { .. })

@@ -131,8 +131,12 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         file: recorded(&args.file),
         ids: Some(ids),
     })?;
-    // Named when DFINERY refuses the id: where it came from is where to fix it.
+    // Named when DFINERY refuses the id or the token: where each came from is where to fix it.
     let service_id_source = client.service_id_source().clone();
+    let token_source = client.token_source(TokenKind::Import).map_or_else(
+        || "`DFINERY_IMPORT_TOKEN` (or `--import-token`)".to_owned(),
+        |source| source.name(TokenKind::Import),
+    );
     let tracker = Tracker::builder(client)
         .spool(state.spool())
         .queue_cap(50_000, 256 << 20)
@@ -298,7 +302,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         )))
     } else if refused_settings > 0 {
         Some(CliError::config(format!(
-            "DFINERY refused the token or the service id, so {refused_settings} events were not stored; check `DFINERY_IMPORT_TOKEN` (or `--import-token`) and the service id from {service_id_source}, then send `{}` again (events already stored are not stored twice)",
+            "DFINERY refused the token or the service id, so {refused_settings} events were not stored; check the import token from {token_source} and the service id from {service_id_source}, then send `{}` again (events already stored are not stored twice)",
             args.file.display()
         )))
     } else {
