@@ -174,7 +174,7 @@ async fn when_request_two_of_three_fails_the_rest_can_be_resent_safely() {
     assert!(
         failed
             .to_string()
-            .starts_with("100 events delivered in 1 requests, 150 not delivered"),
+            .starts_with("100 events delivered in 1 request, 150 not delivered"),
         "{failed}"
     );
     let report = client

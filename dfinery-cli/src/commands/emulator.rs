@@ -88,8 +88,18 @@ pub async fn run(args: EmulatorArgs, json: bool) -> Result<Exit, CliError> {
     tracing::info!("stopping");
     let stats = emulator.stats();
     emulator.shutdown().await;
+    let requests = if stats.requests == 1 {
+        "request"
+    } else {
+        "requests"
+    };
+    let events = if stats.accepted == 1 {
+        "event"
+    } else {
+        "events"
+    };
     tracing::info!(
-        "stopped after {} requests; {} events stored",
+        "stopped after {} {requests}; {} {events} stored",
         stats.requests,
         stats.accepted
     );

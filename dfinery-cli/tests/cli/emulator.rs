@@ -79,7 +79,7 @@ fn it_prints_its_url_and_tokens_serves_and_stops_on_ctrl_c() {
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(0), "a clean stop exits 0");
     let stderr = text(&output.stderr);
-    assert!(stderr.contains("stopped after 1 requests"), "{stderr}");
+    assert!(stderr.contains("stopped after 1 request;"), "{stderr}");
     assert!(
         !stderr.contains(import) && !stderr.contains(export),
         "tokens in logs: {stderr}"

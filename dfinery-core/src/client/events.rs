@@ -127,20 +127,29 @@ impl fmt::Display for SendError {
             error @ (Error::Auth { .. } | Error::ServiceId { .. } | Error::MissingToken { .. }) => {
                 write!(
                     f,
-                    "{error}; then resend `undelivered` ({} events not delivered; {} delivered in {} requests)",
-                    self.undelivered.len(),
+                    "{error}; then resend `undelivered` ({} not delivered; {} delivered in {})",
+                    counted(self.undelivered.len(), "event"),
                     self.delivered.events,
-                    self.delivered.requests.len()
+                    counted(self.delivered.requests.len(), "request")
                 )
             }
             error => write!(
                 f,
-                "{} events delivered in {} requests, {} not delivered (resend `undelivered`): {error}",
-                self.delivered.events,
-                self.delivered.requests.len(),
+                "{} delivered in {}, {} not delivered (resend `undelivered`): {error}",
+                counted(self.delivered.events, "event"),
+                counted(self.delivered.requests.len(), "request"),
                 self.undelivered.len()
             ),
         }
+    }
+}
+
+/// `1 request`, `2 requests`.
+fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 
@@ -369,7 +378,7 @@ mod tests {
         });
         assert_eq!(
             refused.to_string(),
-            "`POST /api/v1/events` refused the token from `DFINERY_IMPORT_TOKEN` (HTTP 200); set `DFINERY_IMPORT_TOKEN` to the import token the DFINERY console shows; then resend `undelivered` (50 events not delivered; 100 delivered in 1 requests)"
+            "`POST /api/v1/events` refused the token from `DFINERY_IMPORT_TOKEN` (HTTP 200); set `DFINERY_IMPORT_TOKEN` to the import token the DFINERY console shows; then resend `undelivered` (50 events not delivered; 100 delivered in 1 request)"
         );
         let refused = stopped(Error::ServiceId {
             endpoint: Endpoint::Events,
@@ -390,7 +399,7 @@ mod tests {
         });
         assert_eq!(
             outage.to_string(),
-            "100 events delivered in 1 requests, 50 not delivered (resend `undelivered`): `POST /api/v1/events` failed on the server (HTTP 503); retry later"
+            "100 events delivered in 1 request, 50 not delivered (resend `undelivered`): `POST /api/v1/events` failed on the server (HTTP 503); retry later"
         );
     }
 
