@@ -67,7 +67,7 @@ pub fn classify(
         return Ok(());
     }
     let raw = || Bytes::copy_from_slice(body);
-    let rate_limit = || RateLimitSnapshot::from_headers(headers);
+    let rate_limit = || RateLimitSnapshot::from_headers(headers).map(Box::new);
     match read_body(body) {
         Body::Import(code, data) => {
             let server_code = Some(ServerCode::Import(code.clone()));
@@ -201,7 +201,7 @@ fn by_status(
             endpoint,
             status,
             code,
-            rate_limit: RateLimitSnapshot::from_headers(headers),
+            rate_limit: RateLimitSnapshot::from_headers(headers).map(Box::new),
         },
         // A proxy's `408 Request Timeout`: the request did not reach DFINERY whole, so it
         // was not processed, and sending it again is safe.

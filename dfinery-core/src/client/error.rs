@@ -104,7 +104,7 @@ pub enum Error {
     /// export's `too_many_api_requests`. Retryable: after the reset when the window is spent;
     /// when its headers show calls left, on the backoff alone, and the message names the likely
     /// cause (for an export, DFINERY's limit of 5 exports at once) instead of the reset.
-    #[error("{}", rate_limited_text(*endpoint, *status, code.as_ref(), rate_limit.as_ref()))]
+    #[error("{}", rate_limited_text(*endpoint, *status, code.as_ref(), rate_limit.as_deref()))]
     RateLimited {
         /// The endpoint called.
         endpoint: Endpoint,
@@ -112,8 +112,10 @@ pub enum Error {
         status: u16,
         /// The code, when the body had one.
         code: Option<ServerCode>,
-        /// The rate-limit headers of the answer, with the reset time when sent.
-        rate_limit: Option<RateLimitSnapshot>,
+        /// The rate-limit headers of the answer, with the reset time when sent (boxed: it is
+        /// the largest part of any variant, and every `Result` of the client carries an
+        /// `Error`'s size; [`Error::rate_limit`] reads it).
+        rate_limit: Option<Box<RateLimitSnapshot>>,
     },
     /// More than 100 events in one request: `40402 TOO_MANY_EVENTS` (or `40403
     /// TOO_MANY_USER_PROFILES`). Not retryable; the client splits batches so it never sends one.
@@ -302,7 +304,7 @@ impl Error {
     /// The rate-limit headers of a [`RateLimited`](Error::RateLimited) answer.
     pub fn rate_limit(&self) -> Option<&RateLimitSnapshot> {
         match self {
-            Error::RateLimited { rate_limit, .. } => rate_limit.as_ref(),
+            Error::RateLimited { rate_limit, .. } => rate_limit.as_deref(),
             _ => None,
         }
     }
@@ -468,7 +470,11 @@ mod tests {
             code: Some(ServerCode::Export(ExportErrorCode::Documented(
                 ExportFailure::TooManyApiRequests,
             ))),
-            rate_limit: Some(RateLimitSnapshot::new(Some("1H"), remaining, None)),
+            rate_limit: Some(Box::new(RateLimitSnapshot::new(
+                Some("1H"),
+                remaining,
+                None,
+            ))),
         }
     }
 

@@ -244,7 +244,11 @@ mod tests {
             endpoint,
             status: 429,
             code: None,
-            rate_limit: Some(RateLimitSnapshot::new(Some("1H"), remaining, reset)),
+            rate_limit: Some(Box::new(RateLimitSnapshot::new(
+                Some("1H"),
+                remaining,
+                reset,
+            ))),
         }
     }
 

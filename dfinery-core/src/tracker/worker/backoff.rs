@@ -100,11 +100,11 @@ mod tests {
             endpoint: Endpoint::Events,
             status: 429,
             code: None,
-            rate_limit: Some(RateLimitSnapshot::new(
+            rate_limit: Some(Box::new(RateLimitSnapshot::new(
                 None,
                 Some(0),
                 Some(now + Duration::from_secs(30)),
-            )),
+            ))),
         };
         backoff.failed(
             &limited,
