@@ -71,6 +71,7 @@ mod tests {
             status: 500,
             code: None,
             body: bytes::Bytes::new(),
+            retry_after: None,
         }
     }
 
@@ -105,6 +106,7 @@ mod tests {
                 Some(0),
                 Some(now + Duration::from_secs(30)),
             ))),
+            retry_after: None,
         };
         backoff.failed(
             &limited,
@@ -138,6 +140,7 @@ mod tests {
                 r.remaining = Some(5);
                 r
             }),
+            retry_after: None,
         };
         backoff.failed(
             &room,
