@@ -395,6 +395,11 @@ async fn a_far_retry_after_ends_a_rate_limit_at_once_and_caps_a_server_error() {
         matches!(error, Error::RateLimited { status: 429, .. }),
         "{error:?}"
     );
+    // The wait asked for stays in the error, for the caller (a Tracker pauses on it).
+    assert_eq!(
+        error.retry_after(),
+        Some(std::time::Duration::from_secs(3_600))
+    );
     assert_eq!(arrivals.lock().unwrap().len(), 1, "not retried");
 
     let (base, arrivals) = in_turn(vec![

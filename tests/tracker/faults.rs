@@ -1,18 +1,27 @@
 //! Faults: with 30% of requests failing, a tight rate limit, or slow answers that time out,
 //! `shutdown` ends with every message delivered or dead-lettered with its reason, the
-//! counters add up to what was tracked, and the emulator holds each delivered event once.
+//! counters add up to what was tracked, and the emulator holds each delivered event once. And
+//! a refusal carrying a `Retry-After` (from a scripted server on 127.0.0.1, as the emulator
+//! sends none) holds the resend that long.
 
 use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::Response;
 use dfinery::TrackerMetrics;
 use dfinery::ratelimit::Pacing;
 use dfinery::{Message, Tracker};
 use dfinery_emulator::{Api, FaultConfig, Latency, RateLimit, Window};
+use tokio::sync::watch;
+use tokio::time::Instant;
 
 use crate::support::{
     Letters, client_to, emulator_with, follow_tokio_time, follow_tokio_time_in_steps, login,
-    manual_clock, same_clock, stored_ids, tracker_to, unregistered, user,
+    manual_clock, no_retry, same_clock, stored_ids, tracker_to, unregistered, user,
 };
 
 /// Checks the end state: every accepted message delivered or dead-lettered, nothing left.
@@ -236,4 +245,97 @@ async fn under_a_paced_rate_limit_each_request_carries_what_its_user_holds_when_
     // Before, the first calls went all at once into the limit they did not know yet, and the
     // calls waiting for each reset all went at once into the next window: 42-45 answered 429.
     assert!(stats.rate_limited <= 2, "{stats:?}");
+}
+
+/// A server on 127.0.0.1 that answers its first request with `status`, `Retry-After: 5` and
+/// no rate-limit headers (a proxy or gateway in front of DFINERY), and every later one with
+/// the Import success; it notes when (Tokio's time) each request came.
+struct RefusingOnce {
+    status: StatusCode,
+    arrivals: Mutex<Vec<Instant>>,
+    count: watch::Sender<usize>,
+}
+
+impl RefusingOnce {
+    /// Starts the server; returns its base URL.
+    async fn start(status: StatusCode) -> (String, Arc<RefusingOnce>) {
+        let script = Arc::new(RefusingOnce {
+            status,
+            arrivals: Mutex::new(Vec::new()),
+            count: watch::Sender::new(0),
+        });
+        let app = axum::Router::new()
+            .fallback(refuse_once)
+            .with_state(Arc::clone(&script));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (url, script)
+    }
+
+    /// Waits (without a timer) until `n` requests came.
+    async fn wait_for(&self, n: usize) {
+        let mut count = self.count.subscribe();
+        count.wait_for(|&c| c >= n).await.expect("the server runs");
+    }
+}
+
+async fn refuse_once(State(script): State<Arc<RefusingOnce>>, request: Request) -> Response {
+    let _ = to_bytes(request.into_body(), 1 << 24).await;
+    let n = {
+        let mut arrivals = script.arrivals.lock().unwrap();
+        arrivals.push(Instant::now());
+        arrivals.len()
+    };
+    script.count.send_replace(n);
+    let answer = if n == 1 {
+        Response::builder()
+            .status(script.status)
+            .header("retry-after", "5")
+            .body(Body::empty())
+    } else {
+        Response::builder()
+            .header("content-type", "application/json")
+            .body(Body::from(
+                r#"{"status":true,"code":"20000","message":"OK","data":true}"#,
+            ))
+    };
+    answer.unwrap()
+}
+
+/// A send refused with a 503, or a 429 without `x-ratelimit-reset`, whose answer asks by its
+/// `Retry-After` for 5 s: the tracker sends again no sooner than that (its redelivery backoff
+/// starts at 100 ms, and the client does not retry), then delivers. The pause was the backoff
+/// alone: the resend came 1 s after the refusal (both statuses), into the same refusal.
+#[tokio::test(start_paused = true)]
+async fn a_retry_after_without_a_reset_holds_the_resend_that_long() {
+    for status in [
+        StatusCode::SERVICE_UNAVAILABLE,
+        StatusCode::TOO_MANY_REQUESTS,
+    ] {
+        let (base, server) = RefusingOnce::start(status).await;
+        let client = client_to(&base).retry(no_retry()).build().unwrap();
+        let tracker = Tracker::builder(client)
+            .redelivery_backoff(Duration::from_millis(100), Duration::from_secs(60))
+            .build()
+            .unwrap();
+        tracker.try_track(&user("patient"), login()).unwrap();
+        // No flush or shutdown before the resend: both cut the pause short.
+        tokio::time::timeout(Duration::from_secs(60), server.wait_for(2))
+            .await
+            .unwrap_or_else(|_| panic!("{status}: not sent again within 60 s"));
+        let report = tracker.shutdown().await.unwrap();
+        let arrivals = server.arrivals.lock().unwrap().clone();
+        assert_eq!(arrivals.len(), 2, "{status}: {arrivals:?}");
+        let waited = arrivals[1] - arrivals[0];
+        assert!(
+            waited >= Duration::from_secs(5),
+            "{status}: sent again after {waited:?}, before the 5 s asked for"
+        );
+        // The wait asked for, not the backoff's cap (60 s).
+        assert!(waited < Duration::from_secs(10), "{status}: {waited:?}");
+        assert!(!report.timed_out, "{status}: {report:?}");
+        assert_eq!(report.delivered, 1, "{status}: {report:?}");
+        assert_eq!(report.metrics.retried, 1, "{status}: {report:?}");
+    }
 }

@@ -42,6 +42,10 @@ enum Body {
 /// An undocumented code falls back to the status (a 503 with code `59999` is still a server
 /// error); so does `20000` with a non-2xx status.
 ///
+/// The `retry_after` of a rate limit or a server error is left `None` here: a `Retry-After`
+/// date is read against the client's clock, which this function does not know, so the client
+/// fills it in after classifying ([`Error::retry_after`]).
+///
 /// ```
 /// use dfinery_core::{Error, __private::classify};
 /// use dfinery_core::wire::Endpoint;
@@ -67,7 +71,7 @@ pub fn classify(
         return Ok(());
     }
     let raw = || Bytes::copy_from_slice(body);
-    let rate_limit = || RateLimitSnapshot::from_headers(headers);
+    let rate_limit = || RateLimitSnapshot::from_headers(headers).map(Box::new);
     match read_body(body) {
         Body::Import(code, data) => {
             let server_code = Some(ServerCode::Import(code.clone()));
@@ -99,6 +103,7 @@ pub fn classify(
                     status,
                     code: server_code,
                     rate_limit: rate_limit(),
+                    retry_after: None,
                 }),
                 ResultCode::Documented(ImportCode::TooManyEvents)
                 | ResultCode::Documented(ImportCode::TooManyUserProfiles) => {
@@ -113,6 +118,7 @@ pub fn classify(
                     status,
                     code: server_code,
                     body: raw(),
+                    retry_after: None,
                 }),
                 // `20000` with a failure status, an undocumented code, or one the table gained
                 // after this classifier: the HTTP status decides.
@@ -147,6 +153,7 @@ pub fn classify(
                         status,
                         code: server_code,
                         rate_limit: rate_limit(),
+                        retry_after: None,
                     }
                 }
                 ExportErrorCode::Documented(ExportFailure::ClientConnectionClosed)
@@ -156,6 +163,7 @@ pub fn classify(
                     status,
                     code: server_code,
                     body: raw(),
+                    retry_after: None,
                 },
                 ExportErrorCode::Documented(_) | ExportErrorCode::Unknown(_) => {
                     by_status(endpoint, status, server_code, headers, raw())
@@ -201,7 +209,8 @@ fn by_status(
             endpoint,
             status,
             code,
-            rate_limit: RateLimitSnapshot::from_headers(headers),
+            rate_limit: RateLimitSnapshot::from_headers(headers).map(Box::new),
+            retry_after: None,
         },
         // A proxy's `408 Request Timeout`: the request did not reach DFINERY whole, so it
         // was not processed, and sending it again is safe.
@@ -210,6 +219,7 @@ fn by_status(
             status,
             code,
             body,
+            retry_after: None,
         },
         _ => Error::Unexpected {
             endpoint,

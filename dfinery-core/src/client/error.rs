@@ -1,7 +1,7 @@
 //! [`Error`]: every way a call can fail, one variant per failure class, and what can be retried.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use dfinery_schema::protocol::{MAX_CONCURRENT_EXPORTS, ServerViolation};
@@ -101,10 +101,14 @@ pub enum Error {
         given_by: Option<ServiceIdSource>,
     },
     /// The rate limit is exceeded: HTTP 429, `40401 TOO_MANY_REQUEST` (with any status) or the
-    /// export's `too_many_api_requests`. Retryable: after the reset when the window is spent;
-    /// when its headers show calls left, on the backoff alone, and the message names the likely
-    /// cause (for an export, DFINERY's limit of 5 exports at once) instead of the reset.
-    #[error("{}", rate_limited_text(*endpoint, *status, code.as_ref(), rate_limit.as_ref()))]
+    /// export's `too_many_api_requests`. Retryable: after the reset when the window is spent
+    /// (or, when the answer sent no reset, after its `Retry-After`); when its headers show
+    /// calls left, on the backoff alone, and the message names the likely cause (for an export,
+    /// DFINERY's limit of 5 exports at once) instead of the reset.
+    ///
+    /// Not built outside this crate (`#[non_exhaustive]`): match it with `..`.
+    #[error("{}", rate_limited_text(*endpoint, *status, code.as_ref(), rate_limit.as_deref()))]
+    #[non_exhaustive]
     RateLimited {
         /// The endpoint called.
         endpoint: Endpoint,
@@ -112,8 +116,13 @@ pub enum Error {
         status: u16,
         /// The code, when the body had one.
         code: Option<ServerCode>,
-        /// The rate-limit headers of the answer, with the reset time when sent.
-        rate_limit: Option<RateLimitSnapshot>,
+        /// The rate-limit headers of the answer, with the reset time when sent (boxed: it is
+        /// the largest part of any variant, and every `Result` of the client carries an
+        /// `Error`'s size; [`Error::rate_limit`] reads it).
+        rate_limit: Option<Box<RateLimitSnapshot>>,
+        /// The wait the answer's `Retry-After` header asked for, when it sent a readable one
+        /// (see [`Error::retry_after`]).
+        retry_after: Option<Duration>,
     },
     /// More than 100 events in one request: `40402 TOO_MANY_EVENTS` (or `40403
     /// TOO_MANY_USER_PROFILES`). Not retryable; the client splits batches so it never sends one.
@@ -128,8 +137,12 @@ pub enum Error {
     },
     /// The server failed: HTTP 5xx, `50000 INTERNAL_SERVER_ERROR`, the export's
     /// `unknown_error`, `query_error` or `client_connection_closed`, or a proxy's HTTP 408
-    /// (the request did not reach the server whole). Retryable.
+    /// (the request did not reach the server whole). Retryable, no sooner than its
+    /// `Retry-After` when it sent one.
+    ///
+    /// Not built outside this crate (`#[non_exhaustive]`): match it with `..`.
     #[error("`{endpoint}` failed on the server ({}){}; retry later", answer(*status, code.as_ref()), snippet(body))]
+    #[non_exhaustive]
     Server {
         /// The endpoint called.
         endpoint: Endpoint,
@@ -139,6 +152,9 @@ pub enum Error {
         code: Option<ServerCode>,
         /// The body as received (e.g. a proxy's error page).
         body: Bytes,
+        /// The wait the answer's `Retry-After` header asked for, when it sent a readable one
+        /// (see [`Error::retry_after`]).
+        retry_after: Option<Duration>,
     },
     /// The request or the answer did not get through (connection refused or dropped, TLS,
     /// a body cut off). Retryable. What failed is the [`source`](std::error::Error::source).
@@ -302,7 +318,47 @@ impl Error {
     /// The rate-limit headers of a [`RateLimited`](Error::RateLimited) answer.
     pub fn rate_limit(&self) -> Option<&RateLimitSnapshot> {
         match self {
-            Error::RateLimited { rate_limit, .. } => rate_limit.as_ref(),
+            Error::RateLimited { rate_limit, .. } => rate_limit.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// How long the answer of this error asked to wait before the next call, seen at `now`:
+    /// until the reset of a spent rate-limit window when a readable `x-ratelimit-reset` came
+    /// (none when the window still has calls left), otherwise its `Retry-After`
+    /// ([`retry_after`](Error::retry_after)). The client's retries and the Tracker's pause take
+    /// it as a floor, each with its own cap.
+    pub(crate) fn wait_asked(&self, now: SystemTime) -> Option<Duration> {
+        match self.rate_limit() {
+            // `x-ratelimit-reset` (DFINERY's) first; `Retry-After` only when no reset was read.
+            Some(rate_limit) if rate_limit.reset.is_some() => {
+                if rate_limit.has_room() {
+                    None
+                } else {
+                    rate_limit.reset_after(now)
+                }
+            }
+            _ => self.retry_after(),
+        }
+    }
+
+    /// The wait the answer's `Retry-After` header asked for, after a
+    /// [`RateLimited`](Error::RateLimited) or [`Server`](Error::Server) answer that sent a
+    /// readable one: its delta-seconds, or its HTTP-date less the time the answer came (by the
+    /// client's clock, or the answer's `Date` when that clock is off from it; zero for a date
+    /// passed). Measured when the answer came, so it is the wait left only right after the
+    /// call returned.
+    ///
+    /// DFINERY documents no `Retry-After` (a proxy or gateway in front of it may send one) and
+    /// its own `x-ratelimit-reset` comes first: the client retries (and a `Tracker` pauses its
+    /// sends) no sooner than this only when no readable reset came. `None` for every other
+    /// variant, and from the answer classifier used on its own, which knows no clock (a
+    /// [`Client`](crate::Client) call fills it in).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::RateLimited { retry_after, .. } | Error::Server { retry_after, .. } => {
+                *retry_after
+            }
             _ => None,
         }
     }
@@ -468,7 +524,12 @@ mod tests {
             code: Some(ServerCode::Export(ExportErrorCode::Documented(
                 ExportFailure::TooManyApiRequests,
             ))),
-            rate_limit: Some(RateLimitSnapshot::new(Some("1H"), remaining, None)),
+            rate_limit: Some(Box::new(RateLimitSnapshot::new(
+                Some("1H"),
+                remaining,
+                None,
+            ))),
+            retry_after: None,
         }
     }
 

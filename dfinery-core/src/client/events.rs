@@ -396,6 +396,7 @@ mod tests {
             status: 503,
             code: None,
             body: bytes::Bytes::new(),
+            retry_after: None,
         });
         assert_eq!(
             outage.to_string(),

@@ -99,36 +99,26 @@ impl RetryPolicy {
         jittered.max(floor.unwrap_or(Duration::ZERO))
     }
 
-    /// The wait before retrying after `error` ended attempt `attempt`, seen at `now`, its
-    /// answer's `Retry-After` asking for `retry_after`; `None` when the client must give up:
-    /// the error is not retryable, the attempts are used up, or the reset of a spent rate-limit
-    /// window (or a rate limit's `Retry-After`, when its answer sent no reset) is further than
-    /// `max_rate_limit_wait`. A rate limit with room left in its window
-    /// ([`has_room`](crate::ratelimit::RateLimitSnapshot::has_room)) waits the backoff alone;
-    /// a server error waits at least its `Retry-After`, up to `max_backoff`.
+    /// The wait before retrying after `error` ended attempt `attempt`, seen at `now`; `None`
+    /// when the client must give up: the error is not retryable, the attempts are used up, or
+    /// the reset of a spent rate-limit window (or a rate limit's `Retry-After`, when its answer
+    /// sent no reset) is further than `max_rate_limit_wait`. A rate limit with room left in its
+    /// window ([`has_room`](crate::ratelimit::RateLimitSnapshot::has_room)) waits the backoff
+    /// alone; a server error waits at least its `Retry-After`
+    /// ([`Error::retry_after`]), up to `max_backoff`.
     pub(crate) fn next_delay(
         &self,
         attempt: u32,
         error: &Error,
-        retry_after: Option<Duration>,
         now: SystemTime,
         jitter: f64,
     ) -> Option<Duration> {
         if !error.is_retryable() || attempt >= self.max_attempts || spends_an_export(error) {
             return None;
         }
-        let rate_limit = error.rate_limit();
-        // `x-ratelimit-reset` (DFINERY's) first; `Retry-After` only when no reset was read.
-        let floor = if rate_limit.is_some_and(|r| r.reset.is_some()) {
-            rate_limit
-                .filter(|r| !r.has_room())
-                .and_then(|r| r.reset_after(now))
-        } else {
-            match error {
-                Error::RateLimited { .. } => retry_after,
-                Error::Server { .. } => retry_after.map(|wait| wait.min(self.max_backoff)),
-                _ => None,
-            }
+        let floor = match error {
+            Error::Server { .. } => error.wait_asked(now).map(|wait| wait.min(self.max_backoff)),
+            _ => error.wait_asked(now),
         };
         if matches!(error, Error::RateLimited { .. })
             && floor.is_some_and(|floor| floor > self.max_rate_limit_wait)
@@ -136,23 +126,6 @@ impl RetryPolicy {
             return None;
         }
         Some(self.backoff(attempt, jitter, floor))
-    }
-}
-
-/// An attempt that failed: its error, and the wait its answer's `Retry-After` asked for (read
-/// by the transport, which has the headers; the error keeps no headers but a rate limit's).
-#[derive(Debug)]
-pub(crate) struct Failed {
-    pub(crate) error: Error,
-    pub(crate) retry_after: Option<Duration>,
-}
-
-impl From<Error> for Failed {
-    fn from(error: Error) -> Failed {
-        Failed {
-            error,
-            retry_after: None,
-        }
     }
 }
 
@@ -167,24 +140,23 @@ fn spends_an_export(error: &Error) -> bool {
 /// Runs `attempt` (given the attempt number, from 1) until it succeeds or the policy gives up;
 /// returns the outcome and the number of attempts made. Rate-limit resets are measured
 /// against `clock`.
-pub(crate) async fn with_retries<T, E, F, Fut>(
+pub(crate) async fn with_retries<T, F, Fut>(
     policy: &RetryPolicy,
     clock: &Clock,
     mut attempt: F,
 ) -> (Result<T, Error>, u32)
 where
     F: FnMut(u32) -> Fut,
-    Fut: Future<Output = Result<T, E>>,
-    E: Into<Failed>,
+    Fut: Future<Output = Result<T, Error>>,
 {
     let mut number = 1;
     loop {
-        let Failed { error, retry_after } = match attempt(number).await {
+        let error = match attempt(number).await {
             Ok(value) => return (Ok(value), number),
-            Err(failed) => failed.into(),
+            Err(error) => error,
         };
         let jitter = rand::random::<f64>();
-        match policy.next_delay(number, &error, retry_after, clock.now(), jitter) {
+        match policy.next_delay(number, &error, clock.now(), jitter) {
             Some(delay) => {
                 tracing::warn!(
                     attempt = number,
@@ -228,6 +200,7 @@ mod tests {
             status: 500,
             code: None,
             body: bytes::Bytes::new(),
+            retry_after: None,
         }
     }
 
@@ -244,8 +217,23 @@ mod tests {
             endpoint,
             status: 429,
             code: None,
-            rate_limit: Some(RateLimitSnapshot::new(Some("1H"), remaining, reset)),
+            rate_limit: Some(Box::new(RateLimitSnapshot::new(
+                Some("1H"),
+                remaining,
+                reset,
+            ))),
+            retry_after: None,
         }
+    }
+
+    /// `error` with the wait its answer's `Retry-After` asked for.
+    fn asking(mut error: Error, wait: Option<Duration>) -> Error {
+        if let Error::RateLimited { retry_after, .. } | Error::Server { retry_after, .. } =
+            &mut error
+        {
+            *retry_after = wait;
+        }
+        error
     }
 
     fn fast() -> RetryPolicy {
@@ -304,23 +292,23 @@ mod tests {
         let policy = fast();
         let now = SystemTime::now();
         assert_eq!(
-            policy.next_delay(1, &server_error(), None, now, 1.0),
+            policy.next_delay(1, &server_error(), now, 1.0),
             Some(ms(100))
         );
-        assert_eq!(policy.next_delay(4, &server_error(), None, now, 1.0), None);
+        assert_eq!(policy.next_delay(4, &server_error(), now, 1.0), None);
         let auth = Error::Auth {
             endpoint: Endpoint::Events,
             status: 200,
             code: None,
             given_by: None,
         };
-        assert_eq!(policy.next_delay(1, &auth, None, now, 1.0), None);
+        assert_eq!(policy.next_delay(1, &auth, now, 1.0), None);
         assert_eq!(
             RetryPolicy {
                 max_attempts: 1,
                 ..RetryPolicy::default()
             }
-            .next_delay(1, &server_error(), None, now, 1.0),
+            .next_delay(1, &server_error(), now, 1.0),
             None
         );
     }
@@ -335,13 +323,10 @@ mod tests {
         };
         // Each try of an export spends one of DFINERY's 100 an hour.
         for endpoint in [Endpoint::ExportEvent, Endpoint::ExportUserProfile] {
-            assert_eq!(
-                policy.next_delay(1, &timeout(endpoint), None, now, 1.0),
-                None
-            );
+            assert_eq!(policy.next_delay(1, &timeout(endpoint), now, 1.0), None);
         }
         assert_eq!(
-            policy.next_delay(1, &timeout(Endpoint::Events), None, now, 1.0),
+            policy.next_delay(1, &timeout(Endpoint::Events), now, 1.0),
             Some(ms(100))
         );
         // An export's server error is still retried.
@@ -350,8 +335,9 @@ mod tests {
             status: 500,
             code: None,
             body: bytes::Bytes::new(),
+            retry_after: None,
         };
-        assert_eq!(policy.next_delay(1, &failed, None, now, 1.0), Some(ms(100)));
+        assert_eq!(policy.next_delay(1, &failed, now, 1.0), Some(ms(100)));
     }
 
     #[test]
@@ -360,18 +346,15 @@ mod tests {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
         let soon = rate_limited(Some(now + Duration::from_secs(2)));
         assert_eq!(
-            policy.next_delay(1, &soon, None, now, 0.0),
+            policy.next_delay(1, &soon, now, 0.0),
             Some(Duration::from_secs(2))
         );
         let passed = rate_limited(Some(now - Duration::from_secs(2)));
-        assert_eq!(policy.next_delay(1, &passed, None, now, 0.5), Some(ms(50)));
+        assert_eq!(policy.next_delay(1, &passed, now, 0.5), Some(ms(50)));
         let unknown = rate_limited(None);
-        assert_eq!(
-            policy.next_delay(1, &unknown, None, now, 1.0),
-            Some(ms(100))
-        );
+        assert_eq!(policy.next_delay(1, &unknown, now, 1.0), Some(ms(100)));
         let tomorrow = rate_limited(Some(now + Duration::from_secs(86_400)));
-        assert_eq!(policy.next_delay(1, &tomorrow, None, now, 1.0), None);
+        assert_eq!(policy.next_delay(1, &tomorrow, now, 1.0), None);
     }
 
     #[test]
@@ -383,25 +366,21 @@ mod tests {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let reset = Some(now + Duration::from_secs(3_000));
         let room = rate_limited_with(Endpoint::ExportEvent, Some(94), reset);
-        assert_eq!(policy.next_delay(1, &room, None, now, 1.0), Some(ms(100)));
-        assert_eq!(policy.next_delay(3, &room, None, now, 0.5), Some(ms(200)));
-        assert_eq!(policy.next_delay(3, &room, None, now, 1.0), Some(ms(400)));
-        assert_eq!(policy.next_delay(4, &room, None, now, 1.0), None);
+        assert_eq!(policy.next_delay(1, &room, now, 1.0), Some(ms(100)));
+        assert_eq!(policy.next_delay(3, &room, now, 0.5), Some(ms(200)));
+        assert_eq!(policy.next_delay(3, &room, now, 1.0), Some(ms(400)));
+        assert_eq!(policy.next_delay(4, &room, now, 1.0), None);
         // A near reset is no floor either: the backoff alone decides.
         let near = rate_limited_with(
             Endpoint::Events,
             Some(3),
             Some(now + Duration::from_secs(2)),
         );
-        assert_eq!(policy.next_delay(1, &near, None, now, 0.5), Some(ms(50)));
+        assert_eq!(policy.next_delay(1, &near, now, 0.5), Some(ms(50)));
         // The window spent (0 left) or its count not sent: the far reset gives up, as before.
         for spent in [Some(0), None] {
             let error = rate_limited_with(Endpoint::ExportEvent, spent, reset);
-            assert_eq!(
-                policy.next_delay(1, &error, None, now, 1.0),
-                None,
-                "{spent:?}"
-            );
+            assert_eq!(policy.next_delay(1, &error, now, 1.0), None, "{spent:?}");
         }
         let spent_near = rate_limited_with(
             Endpoint::Events,
@@ -409,7 +388,7 @@ mod tests {
             Some(now + Duration::from_secs(2)),
         );
         assert_eq!(
-            policy.next_delay(1, &spent_near, None, now, 0.0),
+            policy.next_delay(1, &spent_near, now, 0.0),
             Some(Duration::from_secs(2))
         );
     }
@@ -422,50 +401,61 @@ mod tests {
         let policy = fast();
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let secs = Duration::from_secs;
-        let bare = Error::RateLimited {
-            endpoint: Endpoint::Events,
-            status: 429,
-            code: None,
-            rate_limit: None,
+        let bare = |wait| {
+            asking(
+                Error::RateLimited {
+                    endpoint: Endpoint::Events,
+                    status: 429,
+                    code: None,
+                    rate_limit: None,
+                    retry_after: None,
+                },
+                wait,
+            )
         };
-        let no_reset = rate_limited(None);
-        for error in [&bare, &no_reset] {
+        let no_reset = |wait| asking(rate_limited(None), wait);
+        let kinds: [fn(Option<Duration>) -> Error; 2] = [bare, no_reset];
+        for error in kinds {
             assert_eq!(
-                policy.next_delay(1, error, Some(secs(3)), now, 0.0),
+                policy.next_delay(1, &error(Some(secs(3))), now, 0.0),
                 Some(secs(3)),
-                "{error:?}"
+                "{:?}",
+                error(None)
             );
             // At least that long: a longer backoff stays.
             assert_eq!(
-                policy.next_delay(1, error, Some(ms(10)), now, 1.0),
+                policy.next_delay(1, &error(Some(ms(10))), now, 1.0),
                 Some(ms(100))
             );
             // Further than `max_rate_limit_wait` (5 s): given up at once, as a far reset is.
-            assert_eq!(policy.next_delay(1, error, Some(secs(6)), now, 0.0), None);
+            assert_eq!(policy.next_delay(1, &error(Some(secs(6))), now, 0.0), None);
             // Without one, the backoff.
-            assert_eq!(policy.next_delay(1, error, None, now, 1.0), Some(ms(100)));
+            assert_eq!(policy.next_delay(1, &error(None), now, 1.0), Some(ms(100)));
         }
         // A reset sent comes first, near or far, spent or with room.
-        let near = rate_limited(Some(now + secs(2)));
+        let near = |wait| asking(rate_limited(Some(now + secs(2))), Some(wait));
         assert_eq!(
-            policy.next_delay(1, &near, Some(secs(4)), now, 0.0),
+            policy.next_delay(1, &near(secs(4)), now, 0.0),
             Some(secs(2))
         );
         assert_eq!(
-            policy.next_delay(1, &near, Some(secs(3_600)), now, 0.0),
+            policy.next_delay(1, &near(secs(3_600)), now, 0.0),
             Some(secs(2))
         );
-        let far = rate_limited(Some(now + secs(3_600)));
-        assert_eq!(policy.next_delay(1, &far, Some(secs(1)), now, 0.0), None);
-        let room = rate_limited_with(Endpoint::ExportEvent, Some(94), Some(now + secs(3_000)));
-        assert_eq!(
-            policy.next_delay(1, &room, Some(secs(4)), now, 0.5),
-            Some(ms(50))
+        let far = asking(rate_limited(Some(now + secs(3_600))), Some(secs(1)));
+        assert_eq!(policy.next_delay(1, &far, now, 0.0), None);
+        let room = asking(
+            rate_limited_with(Endpoint::ExportEvent, Some(94), Some(now + secs(3_000))),
+            Some(secs(4)),
         );
+        assert_eq!(policy.next_delay(1, &room, now, 0.5), Some(ms(50)));
         // A rate limit with room left but no reset: the server's word is all there is.
-        let room_no_reset = rate_limited_with(Endpoint::ExportEvent, Some(94), None);
+        let room_no_reset = asking(
+            rate_limited_with(Endpoint::ExportEvent, Some(94), None),
+            Some(secs(4)),
+        );
         assert_eq!(
-            policy.next_delay(1, &room_no_reset, Some(secs(4)), now, 0.0),
+            policy.next_delay(1, &room_no_reset, now, 0.0),
             Some(secs(4))
         );
     }
@@ -476,28 +466,28 @@ mod tests {
     fn a_server_error_waits_for_its_retry_after_up_to_max_backoff() {
         let policy = fast(); // 100 ms doubling, at most 1 s
         let now = SystemTime::now();
-        let error = server_error();
+        let error = |wait| asking(server_error(), Some(wait));
         assert_eq!(
-            policy.next_delay(1, &error, Some(ms(700)), now, 0.0),
+            policy.next_delay(1, &error(ms(700)), now, 0.0),
             Some(ms(700))
         );
         assert_eq!(
-            policy.next_delay(1, &error, Some(Duration::from_secs(3_600)), now, 0.0),
+            policy.next_delay(1, &error(Duration::from_secs(3_600)), now, 0.0),
             Some(ms(1_000))
         );
         assert_eq!(
-            policy.next_delay(3, &error, Some(ms(10)), now, 1.0),
+            policy.next_delay(3, &error(ms(10)), now, 1.0),
             Some(ms(400))
         );
         // Not past the attempts, and nothing for what is never retried.
-        assert_eq!(policy.next_delay(4, &error, Some(ms(700)), now, 0.0), None);
+        assert_eq!(policy.next_delay(4, &error(ms(700)), now, 0.0), None);
         let auth = Error::Auth {
             endpoint: Endpoint::Events,
             status: 401,
             code: None,
             given_by: None,
         };
-        assert_eq!(policy.next_delay(1, &auth, Some(ms(700)), now, 0.0), None);
+        assert_eq!(policy.next_delay(1, &auth, now, 0.0), None);
     }
 
     #[tokio::test(start_paused = true)]
@@ -505,10 +495,7 @@ mod tests {
         let start = tokio::time::Instant::now();
         let (result, attempts) = with_retries(&fast(), &Clock::default(), |n| async move {
             if n == 1 {
-                Err(Failed {
-                    error: server_error(),
-                    retry_after: Some(ms(900)),
-                })
+                Err(asking(server_error(), Some(ms(900))))
             } else {
                 Ok(())
             }

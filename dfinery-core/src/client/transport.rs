@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::classify::classify;
 use super::error::Error;
-use super::retry::{Failed, with_retries};
+use super::retry::with_retries;
 use super::{Client, Inner, TokenSource};
 use crate::ratelimit::{RateLimitSnapshot, retry_after};
 use crate::secret::Secret;
@@ -99,22 +99,23 @@ impl Inner {
             .as_ref()
     }
 
-    /// One attempt: pace, send, read (a whole body, or an export's head), classify. A failure
-    /// carries the wait its answer's `Retry-After` asked for, for the retry policy.
+    /// One attempt: pace, send, read (a whole body, or an export's head), classify. A rate limit
+    /// or a server error carries the wait its answer's `Retry-After` asked for
+    /// ([`Error::retry_after`]), for the retry policy and the caller.
     async fn attempt(
         &self,
         endpoint: Endpoint,
         token: &Secret,
         body: Bytes,
-    ) -> Result<Answer, Failed> {
+    ) -> Result<Answer, Error> {
         let api = endpoint.api();
         let mut flight = self.pacer.acquire(api).await;
         // One deadline for the head and the body: `timeout` bounds the whole attempt.
         let deadline = tokio::time::Instant::now() + self.timeout;
         let send = self.request(endpoint, token, body).send();
         let response = match tokio::time::timeout_at(deadline, send).await {
-            Err(_) => return Err(self.timed_out(endpoint).into()),
-            Ok(Err(error)) => return Err(self.transport(endpoint, error).into()),
+            Err(_) => return Err(self.timed_out(endpoint)),
+            Ok(Err(error)) => return Err(self.transport(endpoint, error)),
             Ok(Ok(response)) => response,
         };
         let mut response = response;
@@ -137,8 +138,8 @@ impl Inner {
             // type than JSON (a gateway's `text/plain`, say) is read and classified below, so
             // the retry policy sees it, rather than streamed as if it were the CSV.
             match tokio::time::timeout_at(deadline, read_start(&mut response)).await {
-                Err(_) => return Err(self.timed_out(endpoint).into()),
-                Ok(Err(error)) => return Err(self.transport(endpoint, error).into()),
+                Err(_) => return Err(self.timed_out(endpoint)),
+                Ok(Err(error)) => return Err(self.transport(endpoint, error)),
                 Ok(Ok(read)) if read.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') => {
                     start.extend_from_slice(&read);
                 }
@@ -152,8 +153,8 @@ impl Inner {
         }
         let (body, more) =
             match tokio::time::timeout_at(deadline, read_limited(&mut response, start)).await {
-                Err(_) => return Err(self.timed_out(endpoint).into()),
-                Ok(Err(error)) => return Err(self.transport(endpoint, error).into()),
+                Err(_) => return Err(self.timed_out(endpoint)),
+                Ok(Err(error)) => return Err(self.transport(endpoint, error)),
                 Ok(Ok(read)) => read,
             };
         if let Some(reason) = unreadable {
@@ -162,8 +163,7 @@ impl Inner {
                 status,
                 reason,
                 body: redact(body, token),
-            }
-            .into());
+            });
         }
         let mut outcome = classify(endpoint, status, response.headers(), &body);
         if outcome.is_err() {
@@ -194,11 +194,18 @@ impl Inner {
                 if let Error::Auth { given_by, .. } = &mut error {
                     *given_by = self.token_source(endpoint.token()).cloned();
                 }
-                // Honoured by the retry policy after a rate limit or a server error.
-                let retry_after = matches!(error, Error::RateLimited { .. } | Error::Server { .. })
-                    .then(|| retry_after(response.headers(), self.clock.now()))
-                    .flatten();
-                Err(Failed { error, retry_after })
+                // Honoured by the retry policy after a rate limit or a server error, and kept
+                // for the caller (the Tracker's pause) once the retries end.
+                if let Error::RateLimited {
+                    retry_after: wait, ..
+                }
+                | Error::Server {
+                    retry_after: wait, ..
+                } = &mut error
+                {
+                    *wait = retry_after(response.headers(), self.clock.now());
+                }
+                Err(error)
             }
         }
     }

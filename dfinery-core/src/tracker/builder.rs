@@ -139,8 +139,9 @@ impl TrackerBuilder {
 
     /// The pause after a send fails with an error worth retrying (after the client's own
     /// retries): `initial`, doubling up to `max`, with full jitter, and at least until a
-    /// rate-limit reset (up to `max`). Sending pauses for every user, as DFINERY is down or rate
-    /// limited for all. Either duration is at most about 100 years (a longer one, such as
+    /// rate-limit reset (up to `max`), or, when the failed answer sent no readable reset, at
+    /// least its `Retry-After` ([`Error::retry_after`](crate::Error::retry_after), up to
+    /// `max`). Sending pauses for every user, as DFINERY is down or rate limited for all. Either duration is at most about 100 years (a longer one, such as
     /// `Duration::MAX`, is taken as that). Default: 1 s up to 60 s.
     pub fn redelivery_backoff(mut self, initial: Duration, max: Duration) -> Self {
         self.settings.initial_backoff = initial.min(LONGEST);

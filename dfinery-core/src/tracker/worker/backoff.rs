@@ -2,7 +2,10 @@
 //! [`RetryPolicy::backoff`] schedule), at least until the reset of a spent rate-limit window
 //! (up to the cap: the client already waits for near resets, and a far one may come from a
 //! skewed clock), for every user at once since DFINERY is down or rate limited for all. A rate
-//! limit whose headers show calls left in the window did not spend it: the backoff alone.
+//! limit whose headers show calls left in the window did not spend it: the backoff alone. An
+//! answer without a readable reset (a rate limit or a server error) that carried a
+//! `Retry-After` ([`Error::retry_after`]) is waited for the same way: at least that long, up to
+//! the cap.
 
 use std::time::Duration;
 
@@ -20,8 +23,9 @@ pub(super) struct Backoff {
 }
 
 impl Backoff {
-    /// Notes a failure worth retrying and sets the pause; a rate-limit reset is measured
-    /// against `clock` (the client's).
+    /// Notes a failure worth retrying and sets the pause, at least the wait its answer asked
+    /// for (a spent window's reset, or else its `Retry-After`) up to `max`; a rate-limit reset
+    /// is measured against `clock` (the client's).
     pub(super) fn failed(
         &mut self,
         error: &Error,
@@ -36,11 +40,9 @@ impl Backoff {
             max_backoff: max,
             max_rate_limit_wait: max,
         };
-        let floor = error
-            .rate_limit()
-            .filter(|r| !r.has_room())
-            .and_then(|r| r.reset_after(clock.now()))
-            .map(|wait| wait.min(max));
+        // The reset of a spent window, or else the answer's `Retry-After`, as the client's
+        // retries take them (`Error::wait_asked`), up to the cap.
+        let floor = error.wait_asked(clock.now()).map(|wait| wait.min(max));
         let delay = policy.backoff(self.failures, rand::random::<f64>(), floor);
         let until = Instant::now() + delay;
         self.until = Some(self.until.map_or(until, |u| u.max(until)));
@@ -71,6 +73,7 @@ mod tests {
             status: 500,
             code: None,
             body: bytes::Bytes::new(),
+            retry_after: None,
         }
     }
 
@@ -100,11 +103,12 @@ mod tests {
             endpoint: Endpoint::Events,
             status: 429,
             code: None,
-            rate_limit: Some(RateLimitSnapshot::new(
+            rate_limit: Some(Box::new(RateLimitSnapshot::new(
                 None,
                 Some(0),
                 Some(now + Duration::from_secs(30)),
-            )),
+            ))),
+            retry_after: None,
         };
         backoff.failed(
             &limited,
@@ -138,6 +142,7 @@ mod tests {
                 r.remaining = Some(5);
                 r
             }),
+            retry_after: None,
         };
         backoff.failed(
             &room,
@@ -147,5 +152,58 @@ mod tests {
         );
         let pause = backoff.until.unwrap() - Instant::now();
         assert!(pause <= Duration::from_secs(1), "{pause:?}");
+    }
+
+    /// After a failure whose answer asked, by its `Retry-After`, for 5 s and sent no rate-limit
+    /// reset, no send comes before those 5 s (up to the cap, as a reset is capped): a 503 or a
+    /// bare 429 paused the backoff alone (at most `initial`, 1 s here), into the same refusal.
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_after_without_a_reset_is_waited_for_up_to_the_cap() {
+        let (initial, secs) = (Duration::from_secs(1), Duration::from_secs);
+        let clock = Clock::default();
+        let unavailable = |wait| Error::Server {
+            endpoint: Endpoint::Events,
+            status: 503,
+            code: None,
+            body: bytes::Bytes::new(),
+            retry_after: Some(wait),
+        };
+        let limited = |wait| Error::RateLimited {
+            endpoint: Endpoint::Events,
+            status: 429,
+            code: None,
+            rate_limit: None,
+            retry_after: Some(wait),
+        };
+        let kinds: [fn(Duration) -> Error; 2] = [unavailable, limited];
+        for error in kinds {
+            let mut backoff = Backoff::default();
+            backoff.failed(&error(secs(5)), &clock, initial, secs(60));
+            let pause = backoff.until.unwrap() - Instant::now();
+            assert_eq!(pause, secs(5), "{:?}", error(secs(5)));
+            // Further than the cap: the cap.
+            let mut backoff = Backoff::default();
+            backoff.failed(&error(secs(3_600)), &clock, initial, secs(10));
+            let pause = backoff.until.unwrap() - Instant::now();
+            assert_eq!(pause, secs(10), "{:?}", error(secs(3_600)));
+        }
+        // A rate-limit reset, when one came, comes first: its window has calls left, so the
+        // backoff alone, whatever `Retry-After` asks.
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let room = Error::RateLimited {
+            endpoint: Endpoint::Events,
+            status: 429,
+            code: None,
+            rate_limit: Some(Box::new(RateLimitSnapshot::new(
+                None,
+                Some(5),
+                Some(now + secs(30)),
+            ))),
+            retry_after: Some(secs(20)),
+        };
+        let mut backoff = Backoff::default();
+        backoff.failed(&room, &Clock::new(move || now), initial, secs(60));
+        let pause = backoff.until.unwrap() - Instant::now();
+        assert!(pause <= initial, "{pause:?}");
     }
 }
