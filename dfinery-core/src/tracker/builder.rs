@@ -141,8 +141,9 @@ impl TrackerBuilder {
     /// retries): `initial`, doubling up to `max`, with full jitter, and at least until a
     /// rate-limit reset (up to `max`), or, when the failed answer sent no readable reset, at
     /// least its `Retry-After` ([`Error::retry_after`](crate::Error::retry_after), up to
-    /// `max`). Sending pauses for every user, as DFINERY is down or rate limited for all. Either duration is at most about 100 years (a longer one, such as
-    /// `Duration::MAX`, is taken as that). Default: 1 s up to 60 s.
+    /// `max`). Sending pauses for every user, as DFINERY is down or rate limited for all.
+    /// Either duration is at most about 100 years (a longer one, such as `Duration::MAX`, is
+    /// taken as that). Default: 1 s up to 60 s.
     pub fn redelivery_backoff(mut self, initial: Duration, max: Duration) -> Self {
         self.settings.initial_backoff = initial.min(LONGEST);
         self.settings.max_backoff = max.min(LONGEST);
