@@ -107,7 +107,7 @@ pub enum Error {
     /// DFINERY's limit of 5 exports at once) instead of the reset.
     ///
     /// Not built outside this crate (`#[non_exhaustive]`): match it with `..`.
-    #[error("{}", rate_limited_text(*endpoint, *status, code.as_ref(), rate_limit.as_deref()))]
+    #[error("{}", rate_limited_text(*endpoint, *status, code.as_ref(), rate_limit.as_deref(), *retry_after))]
     #[non_exhaustive]
     RateLimited {
         /// The endpoint called.
@@ -141,7 +141,7 @@ pub enum Error {
     /// `Retry-After` when it sent one.
     ///
     /// Not built outside this crate (`#[non_exhaustive]`): match it with `..`.
-    #[error("`{endpoint}` failed on the server ({}){}; retry later", answer(*status, code.as_ref()), snippet(body))]
+    #[error("`{endpoint}` failed on the server ({}){}; retry {}", answer(*status, code.as_ref()), snippet(body), retry_when(*retry_after))]
     #[non_exhaustive]
     Server {
         /// The endpoint called.
@@ -450,6 +450,7 @@ fn rate_limited_text(
     status: u16,
     code: Option<&ServerCode>,
     rate_limit: Option<&RateLimitSnapshot>,
+    retry_after: Option<Duration>,
 ) -> String {
     let answer = answer(status, code);
     let Some((left, window)) = rate_limit
@@ -459,7 +460,7 @@ fn rate_limited_text(
         return format!(
             "`{endpoint}` is rate limited ({answer}){}; wait for the reset or ask DFINERY for a \
              higher limit",
-            reset_text(rate_limit)
+            reset_text(rate_limit, retry_after)
         );
     };
     let window = window.map(|w| format!(" (`{w}`)")).unwrap_or_default();
@@ -477,13 +478,34 @@ fn rate_limited_text(
     }
 }
 
-/// `, the limit resets at 2024-06-24T06:01:00.000Z` when the reset is known.
-fn reset_text(rate_limit: Option<&RateLimitSnapshot>) -> String {
-    rate_limit
+/// `, the limit resets at 2024-06-24T06:01:00.000Z` when the reset is known, else
+/// `` , it asked for a wait of 5 s (`Retry-After`) `` when the answer asked for one.
+fn reset_text(rate_limit: Option<&RateLimitSnapshot>, retry_after: Option<Duration>) -> String {
+    let reset = rate_limit
         .and_then(|r| r.reset)
-        .and_then(|reset| Datetime::try_from(reset).ok())
-        .map(|reset| format!(", the limit resets at {reset}"))
-        .unwrap_or_default()
+        .and_then(|reset| Datetime::try_from(reset).ok());
+    match (reset, retry_after) {
+        (Some(reset), _) => format!(", the limit resets at {reset}"),
+        (None, Some(wait)) => format!(
+            ", it asked for a wait of {} (`Retry-After`)",
+            whole_seconds(wait)
+        ),
+        (None, None) => String::new(),
+    }
+}
+
+/// `later`, or `` in 5 s, as its `Retry-After` asked `` when the answer asked for a wait.
+fn retry_when(retry_after: Option<Duration>) -> String {
+    retry_after.map_or_else(
+        || "later".to_owned(),
+        |wait| format!("in {}, as its `Retry-After` asked", whole_seconds(wait)),
+    )
+}
+
+/// `5 s`, a part of a second counted as a whole one (`0 s` only for no wait at all).
+fn whole_seconds(wait: Duration) -> String {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    format!("{secs} s")
 }
 
 /// `: <the first 200 characters of the body>` for a non-empty body.
@@ -591,5 +613,53 @@ mod tests {
             assert!(message.contains("wait for the reset"), "{message}");
             assert!(!message.contains("at once"), "{message}");
         }
+    }
+
+    /// The wait an answer's `Retry-After` asked for is in the message when no reset names
+    /// one: "retry later" or "wait for the reset" alone left the user to guess how long.
+    #[test]
+    fn a_retry_after_is_named_when_no_reset_is() {
+        let server = |retry_after| {
+            Error::Server {
+                endpoint: Endpoint::Events,
+                status: 503,
+                code: None,
+                body: Bytes::new(),
+                retry_after,
+            }
+            .to_string()
+        };
+        assert_eq!(
+            server(Some(Duration::from_millis(4_200))),
+            "`POST /api/v1/events` failed on the server (HTTP 503); retry in 5 s, as its \
+             `Retry-After` asked"
+        );
+        assert_eq!(
+            server(None),
+            "`POST /api/v1/events` failed on the server (HTTP 503); retry later"
+        );
+        let limited = |rate_limit: Option<RateLimitSnapshot>| {
+            Error::RateLimited {
+                endpoint: Endpoint::Events,
+                status: 429,
+                code: None,
+                rate_limit: rate_limit.map(Box::new),
+                retry_after: Some(Duration::from_secs(30)),
+            }
+            .to_string()
+        };
+        assert_eq!(
+            limited(None),
+            "`POST /api/v1/events` is rate limited (HTTP 429), it asked for a wait of 30 s \
+             (`Retry-After`); wait for the reset or ask DFINERY for a higher limit"
+        );
+        // A reset is named first, as the client waits for it first.
+        let reset = SystemTime::UNIX_EPOCH + Duration::from_secs(1_719_208_860);
+        let message = limited(Some(RateLimitSnapshot::new(None, Some(0), Some(reset))));
+        assert!(
+            message.contains("the limit resets at 2024-06-24T06:01:00.000Z"),
+            "{message}"
+        );
+        assert!(!message.contains("Retry-After"), "{message}");
     }
 }
