@@ -183,27 +183,28 @@ impl Inner {
             }),
             Ok(()) => Ok(Answer::Body(body)),
             Err(mut error) => {
-                if matches!(error, Error::RateLimited { .. }) {
-                    flight.rate_limited();
-                }
-                // The message names where this client's id came from, to be fixed there.
-                if let Error::ServiceId { given_by, .. } = &mut error {
-                    *given_by = Some(self.service_id_source.clone());
-                }
-                // And where its token came from.
-                if let Error::Auth { given_by, .. } = &mut error {
-                    *given_by = self.token_source(endpoint.token()).cloned();
-                }
-                // Honoured by the retry policy after a rate limit or a server error, and kept
-                // for the caller (the Tracker's pause) once the retries end.
-                if let Error::RateLimited {
-                    retry_after: wait, ..
-                }
-                | Error::Server {
-                    retry_after: wait, ..
-                } = &mut error
-                {
-                    *wait = retry_after(response.headers(), self.clock.now());
+                match &mut error {
+                    // The message names where this client's id came from, to be fixed there.
+                    Error::ServiceId { given_by, .. } => {
+                        *given_by = Some(self.service_id_source.clone());
+                    }
+                    // And where its token came from.
+                    Error::Auth { given_by, .. } => {
+                        *given_by = self.token_source(endpoint.token()).cloned();
+                    }
+                    // A `Retry-After` is honoured by the retry policy after a rate limit or a
+                    // server error, and kept for the caller (the Tracker's pause) once the
+                    // retries end.
+                    Error::RateLimited {
+                        retry_after: wait, ..
+                    } => {
+                        flight.rate_limited();
+                        *wait = retry_after(response.headers(), self.clock.now());
+                    }
+                    Error::Server {
+                        retry_after: wait, ..
+                    } => *wait = retry_after(response.headers(), self.clock.now()),
+                    _ => {}
                 }
                 Err(error)
             }
