@@ -504,7 +504,9 @@ fn retry_when(retry_after: Option<Duration>) -> String {
 
 /// `5 s`, a part of a second counted as a whole one (`0 s` only for no wait at all).
 fn whole_seconds(wait: Duration) -> String {
-    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let secs = wait
+        .as_secs()
+        .saturating_add(u64::from(wait.subsec_nanos() > 0));
     format!("{secs} s")
 }
 
@@ -661,5 +663,30 @@ mod tests {
             "{message}"
         );
         assert!(!message.contains("Retry-After"), "{message}");
+    }
+
+    /// The message of an error whose `Retry-After` field holds the longest wait (the field is
+    /// public, and an error can be changed after the client returned it) is written, not a
+    /// panic: rounding a part of a second up overflowed the seconds.
+    #[test]
+    fn the_longest_retry_after_is_written_without_overflow() {
+        let mut error = Error::Server {
+            endpoint: Endpoint::Events,
+            status: 503,
+            code: None,
+            body: Bytes::new(),
+            retry_after: None,
+        };
+        if let Error::Server { retry_after, .. } = &mut error {
+            *retry_after = Some(Duration::MAX);
+        }
+        let message = error.to_string();
+        assert!(
+            message.ends_with(&format!(
+                "retry in {} s, as its `Retry-After` asked",
+                u64::MAX
+            )),
+            "{message}"
+        );
     }
 }
