@@ -138,7 +138,8 @@ pub enum Error {
     /// The server failed: HTTP 5xx, `50000 INTERNAL_SERVER_ERROR`, the export's
     /// `unknown_error`, `query_error` or `client_connection_closed`, or a proxy's HTTP 408
     /// (the request did not reach the server whole). Retryable, no sooner than its
-    /// `Retry-After` when it sent one.
+    /// `Retry-After` when it sent one, up to the retry policy's
+    /// [`max_backoff`](crate::RetryPolicy::max_backoff).
     ///
     /// Not built outside this crate (`#[non_exhaustive]`): match it with `..`.
     #[error("`{endpoint}` failed on the server ({}){}; retry {}", answer(*status, code.as_ref()), snippet(body), retry_when(*retry_after))]
@@ -350,10 +351,13 @@ impl Error {
     /// call returned.
     ///
     /// DFINERY documents no `Retry-After` (a proxy or gateway in front of it may send one) and
-    /// its own `x-ratelimit-reset` comes first: the client retries (and a `Tracker` pauses its
-    /// sends) no sooner than this only when no readable reset came. `None` for every other
-    /// variant, and from the answer classifier used on its own, which knows no clock (a
-    /// [`Client`](crate::Client) call fills it in).
+    /// its own `x-ratelimit-reset` comes first: only when no readable reset came does the
+    /// client retry no sooner than this (a server error's wait is capped at
+    /// [`RetryPolicy::max_backoff`](crate::RetryPolicy::max_backoff); a rate limit's further
+    /// than [`max_rate_limit_wait`](crate::RetryPolicy::max_rate_limit_wait) is not retried)
+    /// and a `Tracker` pause its sends at least this long (up to the longest of its
+    /// `redelivery_backoff`). `None` for every other variant, and from the answer classifier
+    /// used on its own, which knows no clock (a [`Client`](crate::Client) call fills it in).
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Error::RateLimited { retry_after, .. } | Error::Server { retry_after, .. } => {
@@ -504,7 +508,9 @@ fn retry_when(retry_after: Option<Duration>) -> String {
 
 /// `5 s`, a part of a second counted as a whole one (`0 s` only for no wait at all).
 fn whole_seconds(wait: Duration) -> String {
-    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let secs = wait
+        .as_secs()
+        .saturating_add(u64::from(wait.subsec_nanos() > 0));
     format!("{secs} s")
 }
 
@@ -661,5 +667,30 @@ mod tests {
             "{message}"
         );
         assert!(!message.contains("Retry-After"), "{message}");
+    }
+
+    /// The message of an error whose `Retry-After` field holds the longest wait (the field is
+    /// public, and an error can be changed after the client returned it) is written, not a
+    /// panic: rounding a part of a second up overflowed the seconds.
+    #[test]
+    fn the_longest_retry_after_is_written_without_overflow() {
+        let mut error = Error::Server {
+            endpoint: Endpoint::Events,
+            status: 503,
+            code: None,
+            body: Bytes::new(),
+            retry_after: None,
+        };
+        if let Error::Server { retry_after, .. } = &mut error {
+            *retry_after = Some(Duration::MAX);
+        }
+        let message = error.to_string();
+        assert!(
+            message.ends_with(&format!(
+                "retry in {} s, as its `Retry-After` asked",
+                u64::MAX
+            )),
+            "{message}"
+        );
     }
 }

@@ -84,6 +84,10 @@ struct Budget {
     reset: SystemTime,
     /// The reset on the local monotonic clock.
     reset_at: Instant,
+    /// When the window's calls may go: when its budget was read from an answer, or the start
+    /// of a window carried over (see [`ApiState::roll`]), which a call waits for even while
+    /// the window has more than the threshold left.
+    starts_at: Instant,
     /// Carried over from the window before (see [`ApiState::roll`]), not read from an answer
     /// yet: the first answer of the window replaces it, whatever it says.
     estimated: bool,
@@ -158,12 +162,15 @@ impl ApiState {
         ) else {
             return;
         };
-        // The window's first call waits for its start, as a call waiting for a reset does.
-        self.next_slot = self.next_slot.max(reset_at - window + RESET_MARGIN);
+        // The window's first call waits for its start, as a call waiting for a reset does,
+        // however many calls the window is believed to allow.
+        let starts_at = reset_at - window + RESET_MARGIN;
+        self.next_slot = self.next_slot.max(starts_at);
         self.budget = Some(Budget {
             remaining: self.per_window,
             reset,
             reset_at,
+            starts_at,
             estimated: true,
         });
     }
@@ -202,7 +209,13 @@ impl ApiState {
             slot: None,
         };
         if calls_left > config.threshold {
-            return (Duration::ZERO, Some(taken));
+            // At once, but not before the window starts (one carried over from a spent one).
+            let wait = budget.starts_at.saturating_duration_since(now);
+            return if wait > config.max_wait {
+                (Duration::ZERO, Some(taken))
+            } else {
+                (wait, Some(taken))
+            };
         }
         // Slots evenly spaced from the first paced call to the reset: each call takes the next
         // slot and leaves the time after it to the calls still left.
@@ -239,8 +252,8 @@ impl ApiState {
     }
 
     /// When the next call planned at `now` would get its slot, and when the call after it
-    /// would: `None` while calls go at once (no budget known, more than the threshold left, or
-    /// a wait longer than `max_wait`, which is not made).
+    /// would: `None` while calls go at once (no budget known, more than the threshold left in a
+    /// window that has started, or a wait longer than `max_wait`, which is not made).
     #[cfg(any(test, feature = "tracker"))]
     fn next_slots(&self, now: Instant, config: &Pacing) -> Option<(Instant, Instant)> {
         let budget = self.budget.as_ref().filter(|b| now < b.reset_at)?;
@@ -248,7 +261,11 @@ impl ApiState {
         let (at, then) = if budget.remaining == 0 {
             (after_reset, after_reset)
         } else if budget.remaining > config.threshold {
-            return None;
+            // At once, once the window has started.
+            if budget.starts_at <= now {
+                return None;
+            }
+            (budget.starts_at, budget.starts_at)
         } else {
             let slot = self.next_slot.max(now);
             if slot >= budget.reset_at {
@@ -325,6 +342,8 @@ impl ApiState {
                         remaining: carried.map_or(remaining, |b| b.remaining.min(remaining)),
                         reset,
                         reset_at: now + until,
+                        // An answer of the window came: it has started.
+                        starts_at: now,
                         estimated: false,
                     });
                     if carried.is_none() {
@@ -653,6 +672,36 @@ mod tests {
         let sixth = state.plan(now, &Pacing::default());
         assert_eq!(sixth, 8 * SEC + RESET_MARGIN + share);
         assert_eq!(state.budget.unwrap().remaining, 3);
+    }
+
+    /// A spent window is waited out even when the next one is believed to allow more calls
+    /// than the threshold: the calls past the last slot went at once, into the window with no
+    /// call left, and came back as 429s (the tracker's gate was open for them too).
+    #[test]
+    fn a_spent_window_is_waited_out_when_the_next_allows_more_than_the_threshold() {
+        let config = Pacing::default();
+        // 20 left of 21, 8 s to the reset of a 1m window.
+        let (mut state, now, _) = state_with(20, 8);
+        state.landed();
+        for _ in 0..20 {
+            assert!(state.plan(now, &config) < 8 * SEC);
+        }
+        assert_eq!(state.budget.unwrap().remaining, 0);
+        let start = now + 8 * SEC + RESET_MARGIN;
+        assert_eq!(
+            state.gate(now, &config),
+            Gate::At {
+                at: start,
+                then: start
+            }
+        );
+        // The next window's first calls (more than the threshold left) go at its start.
+        assert_eq!(state.plan(now, &config), 8 * SEC + RESET_MARGIN);
+        assert_eq!(state.plan(now + 4 * SEC, &config), 4 * SEC + RESET_MARGIN);
+        assert_eq!(state.budget.unwrap().remaining, 19);
+        // Once it has started, they go at once again.
+        assert_eq!(state.plan(start, &config), Duration::ZERO);
+        assert_eq!(state.gate(start, &config), Gate::Open);
     }
 
     #[test]
