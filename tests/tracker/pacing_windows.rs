@@ -1,0 +1,150 @@
+//! The tracker's paced sends over several rate-limit windows of more calls than the pacing
+//! threshold (10), in Tokio's paused time: many users tracking more events than three windows'
+//! worth of requests carry meet no 429 (the worker's gate holds each window's batches until the
+//! window starts), and every event is delivered once, in order per user, without a resend.
+//! Under the default limit nothing waits.
+//!
+//! Before, once a window was spent, the gate was open for the next one when it was believed to
+//! allow more calls than the threshold: the batches went at once into the spent window, came
+//! back as 429s and were sent again.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use dfinery::Tracker;
+use dfinery::ratelimit::PacingStats;
+use tokio::time::Instant;
+
+use crate::support::{client_to, login, user};
+use crate::windows::{MINUTE, Windowed};
+
+/// What a run did.
+struct Run {
+    limit: u64,
+    events: usize,
+    stats: dfinery_emulator::Stats,
+    pacing: PacingStats,
+    retried: u64,
+    /// Events stored in each window, in order.
+    per_window: Vec<(u64, usize)>,
+    /// Tokio's (virtual) time until every event was stored.
+    elapsed: Duration,
+}
+
+impl Run {
+    fn describe(&self) -> String {
+        format!(
+            "{} events at {}/min: {} answered 429, {} requests, {} resent, {} calls paced \
+             for {:?}, stored per window {:?}, {:?} virtual",
+            self.events,
+            self.limit,
+            self.stats.rate_limited,
+            self.stats.requests,
+            self.retried,
+            self.pacing.paced_calls,
+            self.pacing.paced_wait,
+            self.per_window.iter().map(|w| w.1).collect::<Vec<_>>(),
+            self.elapsed
+        )
+    }
+}
+
+/// `users` users each tracking `events` events at once, sent in requests of `batch` events
+/// to an emulator allowing `limit` Event API calls a minute; waits (in virtual time, without a
+/// flush or shutdown, which hand every batch to the client at once) until every event is
+/// stored, then checks each was stored once, in the order its user tracked them, and no batch
+/// was sent twice.
+async fn track_through(limit: u64, users: usize, events: usize, batch: usize) -> Run {
+    let windowed = Windowed::start(limit).await;
+    let client = client_to(windowed.emulator.base_url())
+        .clock(windowed.client_clock())
+        .build()
+        .unwrap();
+    let tracker = Tracker::builder(client.clone())
+        .max_batch_events(batch)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let mut tracked: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for _ in 0..events {
+        for n in 0..users {
+            let id = format!("windowed-{n}");
+            let event = tracker.try_track(&user(&id), login()).unwrap();
+            tracked.entry(id).or_default().push(event.to_string());
+        }
+    }
+    let total = (users * events) as u64;
+    let deadline = started + 30 * MINUTE;
+    while windowed.emulator.stats().accepted < total {
+        assert!(
+            Instant::now() < deadline,
+            "not delivered within 30 min: {:?}",
+            windowed.emulator.stats()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let elapsed = Instant::now() - started;
+    let report = tracker.shutdown().await.unwrap();
+    let run = Run {
+        limit,
+        events: users * events,
+        stats: windowed.emulator.stats(),
+        pacing: client.pacing_stats(),
+        retried: report.metrics.retried,
+        per_window: windowed.stored_per_window(),
+        elapsed,
+    };
+    let described = run.describe();
+    println!("{described}");
+    assert!(!report.timed_out, "{report:?}");
+    assert_eq!(report.delivered, total, "{report:?}");
+    assert_eq!(report.dead_lettered, 0, "{report:?}");
+    let mut stored: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for event in windowed.emulator.events() {
+        let id = event.identity.external_id.clone().unwrap_or_default();
+        stored.entry(id).or_default().push(event.event_log_id);
+    }
+    assert_eq!(stored, tracked, "each once, in order per user: {described}");
+    assert_eq!(run.stats.duplicates, 0, "{described}");
+    run
+}
+
+/// No 429, no batch sent twice, over at least `windows` windows.
+fn assert_no_429(run: &Run, windows: usize) {
+    let described = run.describe();
+    assert_eq!(run.stats.rate_limited, 0, "{described}");
+    assert_eq!(run.pacing.rate_limited, 0, "{described}");
+    assert_eq!(run.retried, 0, "nothing resent: {described}");
+    assert!(run.per_window.len() >= windows, "{described}");
+}
+
+/// 24 users tracking 20 events each, in requests of 5: 96 requests at 30 a minute, more than
+/// three windows' worth, starting 20 s before a reset.
+#[tokio::test(start_paused = true)]
+async fn many_users_through_windows_of_30_meet_no_429_and_keep_their_order() {
+    let run = track_through(30, 24, 20, 5).await;
+    assert_no_429(&run, 4);
+    assert_eq!(run.stats.requests, 96, "{}", run.describe());
+}
+
+/// One call above the threshold (11 a minute): 18 users, 36 requests, four windows.
+#[tokio::test(start_paused = true)]
+async fn many_users_through_windows_of_one_above_the_threshold_meet_no_429() {
+    let run = track_through(11, 18, 10, 5).await;
+    assert_no_429(&run, 4);
+    assert_eq!(run.stats.requests, 36, "{}", run.describe());
+}
+
+/// The default Event API limit (1,000,000 a minute): the same 96 requests never wait for
+/// pacing, and every event is stored within the first flush interval (1 s) of virtual time
+/// (a wait for a window's start, or the 20 ms margin past a reset, per call would add up to
+/// more).
+#[tokio::test(start_paused = true)]
+async fn under_the_default_limit_the_tracker_never_waits() {
+    let run = track_through(1_000_000, 24, 20, 5).await;
+    assert_no_429(&run, 1);
+    assert_eq!(run.stats.requests, 96, "{}", run.describe());
+    assert_eq!(run.pacing.paced_calls, 0, "{}", run.describe());
+    assert_eq!(run.pacing.paced_wait, Duration::ZERO, "{}", run.describe());
+    assert!(run.elapsed < Duration::from_secs(1), "{}", run.describe());
+}
