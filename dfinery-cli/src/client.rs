@@ -50,7 +50,7 @@ fn builder(
     kind: TokenKind,
     budget: impl FnOnce(&str) -> Result<Option<Arc<dyn RateBudget>>, CliError>,
 ) -> Result<ClientBuilder, CliError> {
-    let given = non_blank(args.service_id.as_deref()).map(|id| (id, flag_or_env(id)));
+    let given = non_blank(args.service_id.as_deref()).map(|id| (id, flag_or_env(args)));
     let (service_id, source) = given
         .or_else(|| {
             let (id, path) = registry?;
@@ -84,10 +84,10 @@ fn builder(
         _ => {}
     }
     if let Some(token) = import {
-        builder = builder.import_token_from(token, token_source(TokenKind::Import, token));
+        builder = builder.import_token_from(token, token_source(args, TokenKind::Import));
     }
     if let Some(token) = export {
-        builder = builder.export_token_from(token, token_source(TokenKind::Export, token));
+        builder = builder.export_token_from(token, token_source(args, TokenKind::Export));
     }
     Ok(builder)
 }
@@ -128,34 +128,28 @@ fn build_error(error: &dfinery_core::ClientBuildError) -> CliError {
     }
 }
 
-/// Where the service id `id` of `--service-id` came from: `DFINERY_SERVICE_ID` when that
-/// variable holds it (clap fills the flag from it when the flag is not typed), else the flag.
-fn flag_or_env(id: &str) -> ServiceIdSource {
-    if in_env("DFINERY_SERVICE_ID", id) {
+/// Where the service id of `--service-id` came from: `DFINERY_SERVICE_ID` when clap filled
+/// the flag from that variable, else the flag (also when the variable holds the same text).
+fn flag_or_env(args: &ClientArgs) -> ServiceIdSource {
+    if args.from_env.has("service_id") {
         ServiceIdSource::Env
     } else {
         ServiceIdSource::Flag("--service-id".to_owned())
     }
 }
 
-/// Where the `kind` token `token` came from: its variable when that holds it (clap fills the
-/// flag from it when the flag is not typed), else its flag (`--import-token`,
-/// `--export-token`).
-fn token_source(kind: TokenKind, token: &str) -> TokenSource {
-    let (var, flag) = match kind {
-        TokenKind::Import => ("DFINERY_IMPORT_TOKEN", "--import-token"),
-        TokenKind::Export => ("DFINERY_EXPORT_TOKEN", "--export-token"),
+/// Where the `kind` token came from: its variable when clap filled its flag from it, else its
+/// flag (`--import-token`, `--export-token`), also when the variable holds the same text.
+fn token_source(args: &ClientArgs, kind: TokenKind) -> TokenSource {
+    let (id, flag) = match kind {
+        TokenKind::Import => ("import_token", "--import-token"),
+        TokenKind::Export => ("export_token", "--export-token"),
     };
-    if in_env(var, token) {
+    if args.from_env.has(id) {
         TokenSource::Env
     } else {
         TokenSource::Flag(flag.to_owned())
     }
-}
-
-/// Whether the variable `var` holds `value` (white space around it aside).
-fn in_env(var: &str, value: &str) -> bool {
-    std::env::var(var).is_ok_and(|held| held.trim() == value)
 }
 
 fn non_blank(value: Option<&str>) -> Option<&str> {
@@ -172,6 +166,7 @@ mod tests {
             service_id: service_id.map(Into::into),
             import_token: import.map(Into::into),
             export_token: None,
+            from_env: crate::cli::FromEnv::default(),
         }
     }
 
@@ -200,8 +195,7 @@ mod tests {
         );
         let client = with_registry(&args(None, Some("t")), Some("reg"), TokenKind::Import).unwrap();
         assert_eq!(client.service_id(), "reg");
-        // Each knows where its id came from (the test's environment sets no
-        // `DFINERY_SERVICE_ID`: the flag's value is the flag's).
+        // Each knows where its id came from.
         assert_eq!(
             client.service_id_source(),
             &ServiceIdSource::Registry("conf/dfinery.toml".into())
@@ -221,9 +215,10 @@ mod tests {
         assert!(err.message.contains("DFINERY_EXPORT_TOKEN"), "{err}");
     }
 
-    /// The client knows the tokens came from their flags (the test's environment sets no
-    /// `DFINERY_*_TOKEN`), so a refused or malformed one names the flag, not the variable, nor
-    /// the library's `ClientBuilder::import_token` the command line called.
+    /// The client knows the tokens came from their flags (the arguments' `from_env` marks
+    /// none), so a refused or malformed one names the flag, not the variable, nor the
+    /// library's `ClientBuilder::import_token` the command line called; and the variables
+    /// when `from_env` marks them.
     #[test]
     fn a_token_is_named_by_the_flag_it_came_from() {
         let mut both = args(Some("s"), Some("imp"));
@@ -237,6 +232,19 @@ mod tests {
             client.token_source(TokenKind::Export),
             Some(&TokenSource::Flag("--export-token".into()))
         );
+        both.from_env = crate::cli::FromEnv::default()
+            .with("import_token")
+            .with("service_id");
+        let client = build_export(&both, Duration::from_secs(1)).unwrap();
+        assert_eq!(
+            client.token_source(TokenKind::Import),
+            Some(&TokenSource::Env)
+        );
+        assert_eq!(
+            client.token_source(TokenKind::Export),
+            Some(&TokenSource::Flag("--export-token".into()))
+        );
+        assert_eq!(client.service_id_source(), &ServiceIdSource::Env);
         let err =
             with_registry(&args(Some("s"), Some("SEC RET")), None, TokenKind::Import).unwrap_err();
         assert_eq!(

@@ -816,6 +816,57 @@ fn a_refused_token_is_named_by_the_flag_it_came_from() {
     assert!(emulator.events().is_empty());
 }
 
+/// A token or service id typed as a flag is named by its flag even when its variable holds
+/// the same text: the command line told the two apart by comparing the value with the
+/// variable's, so `--import-token X` with `DFINERY_IMPORT_TOKEN=X` (a variable left over from
+/// another shell) was named as the variable, whose fix would change nothing the command used.
+#[test]
+fn a_flag_given_the_same_text_as_its_variable_is_named_as_the_flag() {
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(dir.path(), "e.ndjson", [coupon_line(1, 1, NOW)]);
+    for (flag, variable, value, what) in [
+        (
+            "--import-token",
+            "DFINERY_IMPORT_TOKEN",
+            "secret-wrong-token",
+            "the token",
+        ),
+        (
+            "--service-id",
+            "DFINERY_SERVICE_ID",
+            "another-service",
+            "the service id",
+        ),
+    ] {
+        let output = dfinery_at(&emulator)
+            .arg("send")
+            .arg(&file)
+            .arg("--restart")
+            .args([flag, value])
+            .env(variable, value)
+            .output()
+            .unwrap();
+        let (out, err) = (text(&output.stdout), text(&output.stderr));
+        assert_eq!(output.status.code(), Some(3), "{flag}: {err}");
+        assert!(
+            out.contains(&format!("refused {what} from `{flag}` (HTTP 200, 40")),
+            "{flag}: {out}"
+        );
+        assert!(out.contains(&format!("; pass `{flag}` ")), "{flag}: {out}");
+        assert!(err.contains(&format!("from `{flag}`")), "{flag}: {err}");
+        assert!(
+            !format!("{out}{err}").contains(&format!("`{variable}`")),
+            "{flag}: {out}{err}"
+        );
+        assert!(
+            !format!("{out}{err}").contains("secret-wrong-token"),
+            "the token leaked: {out}{err}"
+        );
+    }
+    assert!(emulator.events().is_empty());
+}
+
 #[test]
 fn a_file_whose_every_line_is_invalid_does_not_offer_to_send_the_other_none() {
     let emulator = emulator();
