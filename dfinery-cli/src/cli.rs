@@ -279,6 +279,24 @@ fn timeout_secs(text: &str) -> Result<u64, String> {
     }
 }
 
+/// `dfinery send --request-timeout`: whole seconds, 1 or more. 0 would give up every request
+/// before it is answered.
+fn request_timeout_secs(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(0) => Err(format!(
+            "0 seconds would give up every request before DFINERY answers it; give 1 or more (the default is {REQUEST_TIMEOUT_SECS})"
+        )),
+        Ok(secs) => Ok(secs),
+        Err(_) => Err(format!(
+            "`{text}` is not a whole number of seconds; give 1 or more (the default is {REQUEST_TIMEOUT_SECS})"
+        )),
+    }
+}
+
+/// How long `dfinery send` waits for DFINERY to answer a request, by default (the client's
+/// own default).
+pub const REQUEST_TIMEOUT_SECS: u64 = 30;
+
 /// An export's `--timeout`: whole seconds, 1 or more.
 fn export_timeout_secs(text: &str) -> Result<u64, String> {
     match text.parse::<u64>() {
@@ -430,6 +448,11 @@ pub struct SendArgs {
     /// for `--resume` (exit 4)
     #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = timeout_secs)]
     pub timeout: u64,
+    /// Seconds (1 or more) DFINERY has to answer each request before it is given up and tried
+    /// again (five tries in all, then later while `--timeout` lasts); raise it for a slow
+    /// DFINERY or network
+    #[arg(long, value_name = "SECS", default_value_t = REQUEST_TIMEOUT_SECS, value_parser = request_timeout_secs)]
+    pub request_timeout: u64,
     /// Share the service's rate budget with every other sender through this Redis, e.g.
     /// `redis://127.0.0.1:6379/0`, or `rediss://…` for TLS (see "Running a fleet" in the
     /// README); not empty (unset DFINERY_REDIS_URL to send without it)

@@ -31,14 +31,16 @@ pub fn build_export(args: &ClientArgs, timeout: Duration) -> Result<Client, CliE
 /// The client of a command that reads a registry: its service id from `--service-id` or
 /// `DFINERY_SERVICE_ID`, else `registry`'s (`id` of `[service]` of the file at its path), with
 /// the rate budget `budget` makes for the service id (e.g. one shared through Redis), if it
-/// makes one.
+/// makes one. Each request has `timeout` to be answered.
 pub fn build_with(
     args: &ClientArgs,
     registry: Option<(&str, &Path)>,
     kind: TokenKind,
+    timeout: Duration,
     budget: impl FnOnce(&str) -> Result<Option<Arc<dyn RateBudget>>, CliError>,
 ) -> Result<Client, CliError> {
     builder(args, registry, kind, budget)?
+        .timeout(timeout)
         .build()
         .map_err(|err| build_error(&err))
 }
@@ -95,10 +97,16 @@ fn builder(
 /// Where the command line takes the base URL from, as its messages name it.
 const BASE_URL: &str = "`--base-url` (or `DFINERY_BASE_URL`)";
 
+/// The library's advice for an Import request not answered in time, which
+/// `dfinery send --request-timeout` sets. (`dfinery export` calls only the Export API, whose
+/// advice goes on ``(until the CSV starts) or `export_read_timeout` …``: it is left as it is.)
+const IMPORT_TIMEOUT: &str = "the client's `timeout`";
+
 /// A message of the library (an error of the client, the reason of a refused event, a log
 /// line) in the command line's words: the library tells its users to check `base_url`, its
-/// builder's setting, which the command line sets with `--base-url` (or its variable). The
-/// library's own text is unchanged for its users. The service id and the tokens need no
+/// builder's setting, which the command line sets with `--base-url` (or its variable), and to
+/// raise its `timeout`, which `dfinery send` sets with `--request-timeout`. The library's own
+/// text is unchanged for its users. The service id and the tokens need no
 /// rewording: the client is told where each came from (`--service-id`, `DFINERY_SERVICE_ID`
 /// or the registry's `[service] id`; `--import-token` or `DFINERY_IMPORT_TOKEN`, and the
 /// export's; [`builder`]) and names that place itself.
@@ -110,7 +118,29 @@ pub fn in_cli_words(text: &str) -> std::borrow::Cow<'_, str> {
             text = text.replace(library, cli).into();
         }
     }
+    if text.contains(IMPORT_TIMEOUT) {
+        text = import_timeout_in_cli_words(&text).into();
+    }
     text
+}
+
+/// `text` with the Import API's advice to raise the client's `timeout` naming
+/// `--request-timeout`; the Export API's, which goes on `` (until``, is left as it is.
+fn import_timeout_in_cli_words(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(IMPORT_TIMEOUT) {
+        let after = &rest[at + IMPORT_TIMEOUT.len()..];
+        out.push_str(&rest[..at]);
+        if after.starts_with(" (until") {
+            out.push_str(IMPORT_TIMEOUT);
+        } else {
+            out.push_str("`--request-timeout`");
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A client that could not be built, in the command line's words: the flag and the variable
@@ -177,7 +207,13 @@ mod tests {
         kind: TokenKind,
     ) -> Result<Client, CliError> {
         let path = Path::new("conf/dfinery.toml");
-        build_with(args, registry.map(|id| (id, path)), kind, |_| Ok(None))
+        build_with(
+            args,
+            registry.map(|id| (id, path)),
+            kind,
+            Duration::from_secs(30),
+            |_| Ok(None),
+        )
     }
 
     #[test]
@@ -261,6 +297,16 @@ mod tests {
             ),
             "could not reach `POST /api/v1/events`; check the network and `--base-url` (or `DFINERY_BASE_URL`): refused"
         );
+        // A request not answered in time: `dfinery send --request-timeout` sets the Import
+        // API's; an export's advice (its `--timeout` is named by the export itself) is kept.
+        assert_eq!(
+            in_cli_words(
+                "`POST /api/v1/events` did not answer within 30s; retry, or raise the client's `timeout`"
+            ),
+            "`POST /api/v1/events` did not answer within 30s; retry, or raise `--request-timeout`"
+        );
+        let export = "`POST /api/v1/export/event` did not answer within 60s; retry, or raise the client's `timeout` (until the CSV starts) or `export_read_timeout` (between its chunks)";
+        assert_eq!(in_cli_words(export), export);
         // A refused service id or token already names where the command line took it from.
         for untouched in [
             "`POST /api/v1/events` refused the token from `--import-token` (HTTP 200, 40201 INVALID_TOKEN); pass `--import-token` the import token the DFINERY console shows",

@@ -117,6 +117,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
             .as_deref()
             .map(|id| (id, registry_path.as_path())),
         TokenKind::Import,
+        Duration::from_secs(args.request_timeout),
         |service_id| {
             shared = fleet::budget(&args, service_id)?;
             Ok(shared.clone().map(|budget| budget as Arc<dyn RateBudget>))
