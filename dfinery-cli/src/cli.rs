@@ -279,6 +279,24 @@ fn timeout_secs(text: &str) -> Result<u64, String> {
     }
 }
 
+/// `dfinery send --request-timeout`: whole seconds, 1 or more. 0 would give up every request
+/// before it is answered.
+fn request_timeout_secs(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(0) => Err(format!(
+            "0 seconds would give up every request before DFINERY answers it; give 1 or more (the default is {REQUEST_TIMEOUT_SECS})"
+        )),
+        Ok(secs) => Ok(secs),
+        Err(_) => Err(format!(
+            "`{text}` is not a whole number of seconds; give 1 or more (the default is {REQUEST_TIMEOUT_SECS})"
+        )),
+    }
+}
+
+/// How long `dfinery send` waits for DFINERY to answer a request, by default (the client's
+/// own default).
+pub const REQUEST_TIMEOUT_SECS: u64 = 30;
+
 /// An export's `--timeout`: whole seconds, 1 or more.
 fn export_timeout_secs(text: &str) -> Result<u64, String> {
     match text.parse::<u64>() {
@@ -339,6 +357,48 @@ pub struct ClientArgs {
         value_name = "TOKEN"
     )]
     pub export_token: Option<String>,
+    /// Which of these settings their environment variable filled rather than a flag (clap's
+    /// [`ValueSource`](clap::parser::ValueSource)), so that an error names where the value
+    /// came from; filled by [`parse`].
+    #[arg(skip)]
+    pub from_env: FromEnv,
+}
+
+/// The arguments of one command line that clap filled from their environment variable (e.g.
+/// `DFINERY_IMPORT_TOKEN`), not from a flag typed on it, by their ids (the field names:
+/// `import_token`). Told by clap itself ([`ArgMatches::value_source`](clap::ArgMatches)), not
+/// by comparing a value with the variable's: a flag given the same text as its variable is
+/// still the flag. Empty by default: every value given counts as a flag's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FromEnv(std::collections::BTreeSet<String>);
+
+impl FromEnv {
+    /// The arguments of `matches` (those of one command, not of its subcommands) whose value
+    /// came from their environment variable.
+    pub fn of(matches: &clap::ArgMatches) -> FromEnv {
+        FromEnv(
+            matches
+                .ids()
+                .filter(|id| {
+                    matches.value_source(id.as_str())
+                        == Some(clap::parser::ValueSource::EnvVariable)
+                })
+                .map(|id| id.as_str().to_owned())
+                .collect(),
+        )
+    }
+
+    /// Whether the argument `id` (a field name, e.g. `service_id`) came from its variable.
+    pub fn has(&self, id: &str) -> bool {
+        self.0.contains(id)
+    }
+
+    /// Marks `id` as filled from its variable (for tests).
+    #[cfg(test)]
+    pub fn with(mut self, id: &str) -> FromEnv {
+        self.0.insert(id.to_owned());
+        self
+    }
 }
 
 /// The input formats of `dfinery send`.
@@ -388,6 +448,11 @@ pub struct SendArgs {
     /// for `--resume` (exit 4)
     #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = timeout_secs)]
     pub timeout: u64,
+    /// Seconds (1 or more) DFINERY has to answer each request before it is given up and tried
+    /// again (five tries in all, then later while `--timeout` lasts); raise it for a slow
+    /// DFINERY or network
+    #[arg(long, value_name = "SECS", default_value_t = REQUEST_TIMEOUT_SECS, value_parser = request_timeout_secs)]
+    pub request_timeout: u64,
     /// Share the service's rate budget with every other sender through this Redis, e.g.
     /// `redis://127.0.0.1:6379/0`, or `rediss://…` for TLS (see "Running a fleet" in the
     /// README); not empty (unset DFINERY_REDIS_URL to send without it)
@@ -416,6 +481,10 @@ pub struct SendArgs {
     /// Where DFINERY is and how to authenticate
     #[command(flatten)]
     pub client: ClientArgs,
+    /// Which of this command's settings (`registry`, `redis_url`) their environment variable
+    /// filled rather than a flag; filled by [`parse`].
+    #[arg(skip)]
+    pub from_env: FromEnv,
 }
 
 /// `dfinery export`.
@@ -528,9 +597,49 @@ pub struct ProfileExportArgs {
 /// before clap reads the environment: their usage line never names what it filled.)
 pub fn parse() -> Cli {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    match Cli::try_parse_from(&args) {
+    match parse_from(&args) {
         Ok(cli) => cli,
         Err(err) => usage_without_env(err, &args).exit(),
+    }
+}
+
+/// `Cli::try_parse_from(args)`, with each command's [`FromEnv`] filled from clap's matches.
+pub(crate) fn parse_from<A>(args: &[A]) -> Result<Cli, clap::Error>
+where
+    A: Into<std::ffi::OsString> + Clone,
+{
+    use clap::{CommandFactory as _, FromArgMatches as _};
+    let matches = Cli::command().try_get_matches_from(args.iter().cloned())?;
+    // Not `from_arg_matches_mut`, which takes the values (and their sources) out of `matches`.
+    let mut cli = Cli::from_arg_matches(&matches).map_err(|err| err.format(&mut Cli::command()))?;
+    cli.note_env(&matches);
+    Ok(cli)
+}
+
+impl Cli {
+    /// Records in each command's arguments which of them their environment variable filled
+    /// (`matches` being this command line's).
+    fn note_env(&mut self, matches: &clap::ArgMatches) {
+        let Some((_, command)) = matches.subcommand() else {
+            return;
+        };
+        match &mut self.command {
+            Command::Send(args) => {
+                args.from_env = FromEnv::of(command);
+                args.client.from_env = FromEnv::of(command);
+            }
+            Command::Export(args) => {
+                let Some((_, export)) = command.subcommand() else {
+                    return;
+                };
+                match &mut args.what {
+                    ExportWhat::Events(args) => args.client.from_env = FromEnv::of(export),
+                    ExportWhat::Profiles(args) => args.client.from_env = FromEnv::of(export),
+                }
+            }
+            // No setting of theirs is named by where it came from.
+            Command::Emulator(_) | Command::Check(_) => {}
+        }
     }
 }
 

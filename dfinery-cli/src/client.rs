@@ -31,14 +31,16 @@ pub fn build_export(args: &ClientArgs, timeout: Duration) -> Result<Client, CliE
 /// The client of a command that reads a registry: its service id from `--service-id` or
 /// `DFINERY_SERVICE_ID`, else `registry`'s (`id` of `[service]` of the file at its path), with
 /// the rate budget `budget` makes for the service id (e.g. one shared through Redis), if it
-/// makes one.
+/// makes one. Each request has `timeout` to be answered.
 pub fn build_with(
     args: &ClientArgs,
     registry: Option<(&str, &Path)>,
     kind: TokenKind,
+    timeout: Duration,
     budget: impl FnOnce(&str) -> Result<Option<Arc<dyn RateBudget>>, CliError>,
 ) -> Result<Client, CliError> {
     builder(args, registry, kind, budget)?
+        .timeout(timeout)
         .build()
         .map_err(|err| build_error(&err))
 }
@@ -50,7 +52,7 @@ fn builder(
     kind: TokenKind,
     budget: impl FnOnce(&str) -> Result<Option<Arc<dyn RateBudget>>, CliError>,
 ) -> Result<ClientBuilder, CliError> {
-    let given = non_blank(args.service_id.as_deref()).map(|id| (id, flag_or_env(id)));
+    let given = non_blank(args.service_id.as_deref()).map(|id| (id, flag_or_env(args)));
     let (service_id, source) = given
         .or_else(|| {
             let (id, path) = registry?;
@@ -84,10 +86,10 @@ fn builder(
         _ => {}
     }
     if let Some(token) = import {
-        builder = builder.import_token_from(token, token_source(TokenKind::Import, token));
+        builder = builder.import_token_from(token, token_source(args, TokenKind::Import));
     }
     if let Some(token) = export {
-        builder = builder.export_token_from(token, token_source(TokenKind::Export, token));
+        builder = builder.export_token_from(token, token_source(args, TokenKind::Export));
     }
     Ok(builder)
 }
@@ -95,10 +97,16 @@ fn builder(
 /// Where the command line takes the base URL from, as its messages name it.
 const BASE_URL: &str = "`--base-url` (or `DFINERY_BASE_URL`)";
 
+/// The library's advice for an Import request not answered in time, which
+/// `dfinery send --request-timeout` sets. (`dfinery export` calls only the Export API, whose
+/// advice goes on ``(until the CSV starts) or `export_read_timeout` …``: it is left as it is.)
+const IMPORT_TIMEOUT: &str = "the client's `timeout`";
+
 /// A message of the library (an error of the client, the reason of a refused event, a log
 /// line) in the command line's words: the library tells its users to check `base_url`, its
-/// builder's setting, which the command line sets with `--base-url` (or its variable). The
-/// library's own text is unchanged for its users. The service id and the tokens need no
+/// builder's setting, which the command line sets with `--base-url` (or its variable), and to
+/// raise its `timeout`, which `dfinery send` sets with `--request-timeout`. The library's own
+/// text is unchanged for its users. The service id and the tokens need no
 /// rewording: the client is told where each came from (`--service-id`, `DFINERY_SERVICE_ID`
 /// or the registry's `[service] id`; `--import-token` or `DFINERY_IMPORT_TOKEN`, and the
 /// export's; [`builder`]) and names that place itself.
@@ -110,7 +118,29 @@ pub fn in_cli_words(text: &str) -> std::borrow::Cow<'_, str> {
             text = text.replace(library, cli).into();
         }
     }
+    if text.contains(IMPORT_TIMEOUT) {
+        text = import_timeout_in_cli_words(&text).into();
+    }
     text
+}
+
+/// `text` with the Import API's advice to raise the client's `timeout` naming
+/// `--request-timeout`; the Export API's, which goes on `` (until``, is left as it is.
+fn import_timeout_in_cli_words(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(IMPORT_TIMEOUT) {
+        let after = &rest[at + IMPORT_TIMEOUT.len()..];
+        out.push_str(&rest[..at]);
+        if after.starts_with(" (until") {
+            out.push_str(IMPORT_TIMEOUT);
+        } else {
+            out.push_str("`--request-timeout`");
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A client that could not be built, in the command line's words: the flag and the variable
@@ -128,34 +158,28 @@ fn build_error(error: &dfinery_core::ClientBuildError) -> CliError {
     }
 }
 
-/// Where the service id `id` of `--service-id` came from: `DFINERY_SERVICE_ID` when that
-/// variable holds it (clap fills the flag from it when the flag is not typed), else the flag.
-fn flag_or_env(id: &str) -> ServiceIdSource {
-    if in_env("DFINERY_SERVICE_ID", id) {
+/// Where the service id of `--service-id` came from: `DFINERY_SERVICE_ID` when clap filled
+/// the flag from that variable, else the flag (also when the variable holds the same text).
+fn flag_or_env(args: &ClientArgs) -> ServiceIdSource {
+    if args.from_env.has("service_id") {
         ServiceIdSource::Env
     } else {
         ServiceIdSource::Flag("--service-id".to_owned())
     }
 }
 
-/// Where the `kind` token `token` came from: its variable when that holds it (clap fills the
-/// flag from it when the flag is not typed), else its flag (`--import-token`,
-/// `--export-token`).
-fn token_source(kind: TokenKind, token: &str) -> TokenSource {
-    let (var, flag) = match kind {
-        TokenKind::Import => ("DFINERY_IMPORT_TOKEN", "--import-token"),
-        TokenKind::Export => ("DFINERY_EXPORT_TOKEN", "--export-token"),
+/// Where the `kind` token came from: its variable when clap filled its flag from it, else its
+/// flag (`--import-token`, `--export-token`), also when the variable holds the same text.
+fn token_source(args: &ClientArgs, kind: TokenKind) -> TokenSource {
+    let (id, flag) = match kind {
+        TokenKind::Import => ("import_token", "--import-token"),
+        TokenKind::Export => ("export_token", "--export-token"),
     };
-    if in_env(var, token) {
+    if args.from_env.has(id) {
         TokenSource::Env
     } else {
         TokenSource::Flag(flag.to_owned())
     }
-}
-
-/// Whether the variable `var` holds `value` (white space around it aside).
-fn in_env(var: &str, value: &str) -> bool {
-    std::env::var(var).is_ok_and(|held| held.trim() == value)
 }
 
 fn non_blank(value: Option<&str>) -> Option<&str> {
@@ -172,6 +196,7 @@ mod tests {
             service_id: service_id.map(Into::into),
             import_token: import.map(Into::into),
             export_token: None,
+            from_env: crate::cli::FromEnv::default(),
         }
     }
 
@@ -182,7 +207,13 @@ mod tests {
         kind: TokenKind,
     ) -> Result<Client, CliError> {
         let path = Path::new("conf/dfinery.toml");
-        build_with(args, registry.map(|id| (id, path)), kind, |_| Ok(None))
+        build_with(
+            args,
+            registry.map(|id| (id, path)),
+            kind,
+            Duration::from_secs(30),
+            |_| Ok(None),
+        )
     }
 
     #[test]
@@ -200,8 +231,7 @@ mod tests {
         );
         let client = with_registry(&args(None, Some("t")), Some("reg"), TokenKind::Import).unwrap();
         assert_eq!(client.service_id(), "reg");
-        // Each knows where its id came from (the test's environment sets no
-        // `DFINERY_SERVICE_ID`: the flag's value is the flag's).
+        // Each knows where its id came from.
         assert_eq!(
             client.service_id_source(),
             &ServiceIdSource::Registry("conf/dfinery.toml".into())
@@ -221,9 +251,10 @@ mod tests {
         assert!(err.message.contains("DFINERY_EXPORT_TOKEN"), "{err}");
     }
 
-    /// The client knows the tokens came from their flags (the test's environment sets no
-    /// `DFINERY_*_TOKEN`), so a refused or malformed one names the flag, not the variable, nor
-    /// the library's `ClientBuilder::import_token` the command line called.
+    /// The client knows the tokens came from their flags (the arguments' `from_env` marks
+    /// none), so a refused or malformed one names the flag, not the variable, nor the
+    /// library's `ClientBuilder::import_token` the command line called; and the variables
+    /// when `from_env` marks them.
     #[test]
     fn a_token_is_named_by_the_flag_it_came_from() {
         let mut both = args(Some("s"), Some("imp"));
@@ -237,6 +268,19 @@ mod tests {
             client.token_source(TokenKind::Export),
             Some(&TokenSource::Flag("--export-token".into()))
         );
+        both.from_env = crate::cli::FromEnv::default()
+            .with("import_token")
+            .with("service_id");
+        let client = build_export(&both, Duration::from_secs(1)).unwrap();
+        assert_eq!(
+            client.token_source(TokenKind::Import),
+            Some(&TokenSource::Env)
+        );
+        assert_eq!(
+            client.token_source(TokenKind::Export),
+            Some(&TokenSource::Flag("--export-token".into()))
+        );
+        assert_eq!(client.service_id_source(), &ServiceIdSource::Env);
         let err =
             with_registry(&args(Some("s"), Some("SEC RET")), None, TokenKind::Import).unwrap_err();
         assert_eq!(
@@ -253,6 +297,16 @@ mod tests {
             ),
             "could not reach `POST /api/v1/events`; check the network and `--base-url` (or `DFINERY_BASE_URL`): refused"
         );
+        // A request not answered in time: `dfinery send --request-timeout` sets the Import
+        // API's; an export's advice (its `--timeout` is named by the export itself) is kept.
+        assert_eq!(
+            in_cli_words(
+                "`POST /api/v1/events` did not answer within 30s; retry, or raise the client's `timeout`"
+            ),
+            "`POST /api/v1/events` did not answer within 30s; retry, or raise `--request-timeout`"
+        );
+        let export = "`POST /api/v1/export/event` did not answer within 60s; retry, or raise the client's `timeout` (until the CSV starts) or `export_read_timeout` (between its chunks)";
+        assert_eq!(in_cli_words(export), export);
         // A refused service id or token already names where the command line took it from.
         for untouched in [
             "`POST /api/v1/events` refused the token from `--import-token` (HTTP 200, 40201 INVALID_TOKEN); pass `--import-token` the import token the DFINERY console shows",

@@ -242,7 +242,10 @@ impl EmulatorBuilder {
     /// a DFINERY whose clock differs from the client's. Default: 0. Applies to the clock given
     /// to [`clock`](EmulatorBuilder::clock) too, whichever is called first, added to any
     /// [shift](Clock::offset_by_ms) that clock has already. An offset that puts the clock
-    /// before 1970 is refused at start ([`StartError::Config`]).
+    /// before 1970-01-01 or past the end of 9999 (9999-12-31T23:59:59.999Z, the latest
+    /// instant DFINERY's datetimes and the `Date` header can hold) when the emulator starts is
+    /// refused by [`start`](Self::start) with [`StartError::Config`], naming the greatest
+    /// offset allowed.
     pub fn clock_offset_ms(mut self, offset_ms: i64) -> Self {
         self.clock_offset_ms = offset_ms;
         self
@@ -295,20 +298,8 @@ impl EmulatorBuilder {
             )
             .into());
         }
-        let base_ms = crate::clock::epoch_ms(self.clock.now());
+        check_clock_offset(&self.clock, self.clock_offset_ms)?;
         let clock = self.clock.offset_by_ms(self.clock_offset_ms);
-        if clock.now() < std::time::UNIX_EPOCH {
-            // Its milliseconds since 1970 would stay 0: the rate windows would never reset.
-            return Err(ConfigError(format!(
-                "the clock offset of {} ms ({} s) puts the emulator's clock before 1970-01-01 \
-                 (DFINERY's times are milliseconds since then, so its rate windows would never \
-                 reset); give an offset of at most {} s behind",
-                self.clock_offset_ms,
-                self.clock_offset_ms / 1000,
-                base_ms / 1000
-            ))
-            .into());
-        }
         let listener = TcpListener::bind(self.bind)
             .await
             .map_err(|source| StartError::Bind {
@@ -372,6 +363,56 @@ impl EmulatorBuilder {
         };
         Ok(handle.with_runtime(runtime))
     }
+}
+
+/// The least and greatest clock: 1970-01-01 (DFINERY's times are milliseconds since then) and
+/// the end of 9999 (its datetimes and the `Date` header have four-digit years).
+///
+/// `clock` shifted by `offset_ms` (added to any shift it has) must read within them at start.
+fn check_clock_offset(clock: &Clock, offset_ms: i64) -> Result<(), ConfigError> {
+    use std::time::UNIX_EPOCH;
+    // Where the clock is before this offset, in milliseconds since 1970 (negative before).
+    let base = clock.now();
+    let base_ms = match base.duration_since(UNIX_EPOCH) {
+        Ok(after) => i128::try_from(after.as_millis()).unwrap_or(i128::MAX),
+        Err(before) => i128::try_from(before.duration().as_millis()).map_or(i128::MIN, |ms| -ms),
+    };
+    let latest_ms = i128::try_from(
+        crate::clock::latest()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis()),
+    )
+    .unwrap_or(i128::MAX);
+    let shifted = clock.clone().offset_by_ms(offset_ms);
+    // `None`: past what the system's time holds, on the side of the (summed) shift.
+    let now = shifted.shifted_now();
+    let before_1970 = now.map_or(shifted.offset_ms() < 0, |now| now < UNIX_EPOCH);
+    let past_9999 = now.map_or(shifted.offset_ms() > 0, |now| now > crate::clock::latest());
+    if before_1970 {
+        // Its milliseconds since 1970 would stay 0: the rate windows would never reset.
+        return Err(ConfigError(format!(
+            "the clock offset of {offset_ms} ms ({} s) puts the emulator's clock before 1970-01-01 \
+             (DFINERY's times are milliseconds since then, so its rate windows would never \
+             reset); give an offset of at most {} s behind",
+            offset_ms / 1000,
+            base_ms.max(0) / 1000
+        )));
+    }
+    if past_9999 {
+        // Every date it writes would stop at the end of 9999 (or, past what the system's time
+        // holds, the shift would be left out): each event stored at the same instant, every
+        // export's "today" the same day.
+        let greatest = (latest_ms - base_ms).max(0);
+        return Err(ConfigError(format!(
+            "the clock offset of {offset_ms} ms ({} s) puts the emulator's clock past the end of \
+             9999 (DFINERY's datetimes and the `Date` header have four-digit years, so its dates \
+             would stop there); give an offset of at most {greatest} ms ({} s) ahead, to \
+             9999-12-31T23:59:59.999Z",
+            offset_ms / 1000,
+            greatest / 1000
+        )));
+    }
+    Ok(())
 }
 
 fn check(

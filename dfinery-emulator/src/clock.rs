@@ -36,17 +36,35 @@ impl Clock {
         Clock(self.0, Offset(self.1.0.saturating_add(offset_ms)))
     }
 
-    /// The current time.
+    /// The current time. A shift past what the system's time can hold is left out (the
+    /// emulator refuses such a shift at start: see
+    /// [`clock_offset_ms`](crate::EmulatorBuilder::clock_offset_ms)).
     pub fn now(&self) -> SystemTime {
-        let now = match &self.0 {
-            Some(manual) => manual.now(),
-            None => SystemTime::now(),
-        };
+        self.shifted_now().unwrap_or_else(|| self.unshifted_now())
+    }
+
+    /// The current time shifted, or `None` when the shift goes past what the system's time
+    /// can hold.
+    pub(crate) fn shifted_now(&self) -> Option<SystemTime> {
+        let now = self.unshifted_now();
         let shift = Duration::from_millis(self.1.0.unsigned_abs());
         if self.1.0 >= 0 {
-            now.checked_add(shift).unwrap_or(now)
+            now.checked_add(shift)
         } else {
-            now.checked_sub(shift).unwrap_or(now)
+            now.checked_sub(shift)
+        }
+    }
+
+    /// The shift in milliseconds (negative: behind).
+    pub(crate) fn offset_ms(&self) -> i64 {
+        self.1.0
+    }
+
+    /// The time of the system or manual clock, before the shift.
+    fn unshifted_now(&self) -> SystemTime {
+        match &self.0 {
+            Some(manual) => manual.now(),
+            None => SystemTime::now(),
         }
     }
 
@@ -164,7 +182,7 @@ impl fmt::Debug for ManualClock {
 pub struct InvalidInstant(pub String);
 
 /// The end of year 9999 (UTC), the latest instant the emulator writes.
-fn latest() -> SystemTime {
+pub(crate) fn latest() -> SystemTime {
     PrimitiveDateTime::MAX.assume_utc().into()
 }
 

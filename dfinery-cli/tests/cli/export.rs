@@ -68,6 +68,31 @@ fn events_sent_are_exported_to_a_file_with_their_rows() {
     assert!(left.is_empty(), "{left:?}");
 }
 
+/// `--export-token X` with `DFINERY_EXPORT_TOKEN=X` is the flag's token: a refused one names
+/// the flag, not the variable (the command line told them apart by comparing the values).
+#[test]
+fn a_refused_export_token_typed_as_the_same_text_as_its_variable_names_the_flag() {
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    for what in ["events", "profiles"] {
+        let output = dfinery_at(&emulator)
+            .args(["export", what, "-o"])
+            .arg(dir.path().join("out.csv"))
+            .args(["--export-token", "wrong-export-token"])
+            .env("DFINERY_EXPORT_TOKEN", "wrong-export-token")
+            .output()
+            .unwrap();
+        let err = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{what}: {err}");
+        assert!(
+            err.contains("refused the token from `--export-token`"),
+            "{what}: {err}"
+        );
+        assert!(!err.contains("DFINERY_EXPORT_TOKEN"), "{what}: {err}");
+        assert!(!err.contains("wrong-export-token"), "{what}: {err}");
+    }
+}
+
 #[test]
 fn a_refused_export_leaves_no_file_and_bad_dates_are_usage_errors() {
     let emulator = emulator();

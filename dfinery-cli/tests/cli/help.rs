@@ -37,6 +37,7 @@ fn every_command_has_help_with_its_flags_and_the_exit_codes() {
                 "--state-dir",
                 "--check-only",
                 "--timeout",
+                "--request-timeout",
                 "--base-url",
                 "DFINERY_IMPORT_TOKEN",
             ],

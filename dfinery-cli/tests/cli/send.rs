@@ -816,6 +816,57 @@ fn a_refused_token_is_named_by_the_flag_it_came_from() {
     assert!(emulator.events().is_empty());
 }
 
+/// A token or service id typed as a flag is named by its flag even when its variable holds
+/// the same text: the command line told the two apart by comparing the value with the
+/// variable's, so `--import-token X` with `DFINERY_IMPORT_TOKEN=X` (a variable left over from
+/// another shell) was named as the variable, whose fix would change nothing the command used.
+#[test]
+fn a_flag_given_the_same_text_as_its_variable_is_named_as_the_flag() {
+    let emulator = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(dir.path(), "e.ndjson", [coupon_line(1, 1, NOW)]);
+    for (flag, variable, value, what) in [
+        (
+            "--import-token",
+            "DFINERY_IMPORT_TOKEN",
+            "secret-wrong-token",
+            "the token",
+        ),
+        (
+            "--service-id",
+            "DFINERY_SERVICE_ID",
+            "another-service",
+            "the service id",
+        ),
+    ] {
+        let output = dfinery_at(&emulator)
+            .arg("send")
+            .arg(&file)
+            .arg("--restart")
+            .args([flag, value])
+            .env(variable, value)
+            .output()
+            .unwrap();
+        let (out, err) = (text(&output.stdout), text(&output.stderr));
+        assert_eq!(output.status.code(), Some(3), "{flag}: {err}");
+        assert!(
+            out.contains(&format!("refused {what} from `{flag}` (HTTP 200, 40")),
+            "{flag}: {out}"
+        );
+        assert!(out.contains(&format!("; pass `{flag}` ")), "{flag}: {out}");
+        assert!(err.contains(&format!("from `{flag}`")), "{flag}: {err}");
+        assert!(
+            !format!("{out}{err}").contains(&format!("`{variable}`")),
+            "{flag}: {out}{err}"
+        );
+        assert!(
+            !format!("{out}{err}").contains("secret-wrong-token"),
+            "the token leaked: {out}{err}"
+        );
+    }
+    assert!(emulator.events().is_empty());
+}
+
 #[test]
 fn a_file_whose_every_line_is_invalid_does_not_offer_to_send_the_other_none() {
     let emulator = emulator();
@@ -2027,6 +2078,63 @@ fn a_timeout_of_zero_is_a_usage_error_saying_what_is_allowed() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+}
+
+/// A request DFINERY does not answer in time: the client's error says to raise its `timeout`,
+/// which a user of the command line could not set (`--timeout` is how long the send keeps
+/// delivering). `--request-timeout` sets it, and the error names that flag. The emulator
+/// answers 5 s late and each request may wait 1 s: each of the client's five tries times out
+/// (at most 8 s with the backoff between them), well within the send's `--timeout 15`.
+#[test]
+fn a_request_that_times_out_names_request_timeout_which_sets_it() {
+    let emulator = emulator();
+    emulator
+        .set_faults(dfinery_emulator::FaultConfig {
+            latency: dfinery_emulator::Latency::fixed(Duration::from_secs(5)),
+            ..dfinery_emulator::FaultConfig::default()
+        })
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(dir.path(), "e.ndjson", [coupon_line(1, 1, NOW)]);
+
+    // 0 would give up every request before it is answered.
+    let output = dfinery_at(&emulator)
+        .args(["send", "--request-timeout", "0"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let err = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "a usage error: {err}");
+    assert!(
+        err.contains("invalid value '0' for '--request-timeout <SECS>'")
+            && err.contains("give 1 or more (the default is 30)"),
+        "{err}"
+    );
+
+    let output = dfinery_at(&emulator)
+        .args(["send", "--request-timeout", "1", "--timeout", "15"])
+        .arg(&file)
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let err = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(4), "{err}");
+    let last = err.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: 1 event was not confirmed")
+            || last.starts_with("error: 1 events were not confirmed"),
+        "{err}"
+    );
+    assert!(
+        last.contains(
+            "`POST /api/v1/events` did not answer within 1s; retry, or raise `--request-timeout`"
+        ),
+        "{err}"
+    );
+    assert!(
+        !err.contains("the client's `timeout`"),
+        "the library's name: {err}"
+    );
 }
 
 /// Lines 1, 2 and 5 of a five-line file give one `event_log_id`; lines 3 and 4 give none.

@@ -163,24 +163,76 @@ async fn a_sixth_concurrent_export_is_429_too_many_api_requests() {
 }
 
 #[tokio::test]
-async fn a_clock_offset_beyond_the_calendar_still_answers_every_call() {
-    // `dfinery emulator --clock-offset` takes any i64 of seconds; a shift past year 9999 (or
-    // before year 0) once panicked every handler, so the client saw the connection close.
-    // (A shift before 1970 is refused at start: see the next test.)
-    for offset_ms in [i64::MAX] {
-        let (builder, clock) = builder();
-        let server = Server::with(builder.clock_offset_ms(offset_ms), clock).await;
-        let answer = server
-            .import("/api/v1/events", &batch("u-1", vec![login(&uuid(), AT)]))
-            .await;
-        assert_eq!(answer.status, 200, "offset {offset_ms}: {answer:?}");
-        assert!(!answer.code().is_empty(), "offset {offset_ms}: {answer:?}");
-        assert!(answer.header("date").ends_with(" GMT"), "{answer:?}");
-        let export = server
-            .export("/api/v1/export/event", &json!({"events_condition_type": "all", "from_date": "2024-08-26", "to_date": "2024-08-26"}))
-            .await;
-        assert!(export.status >= 200, "offset {offset_ms}: {export:?}");
+async fn a_clock_beyond_the_calendar_still_answers_every_call() {
+    // A clock past year 9999 (or before year 0) once panicked every handler, so the client
+    // saw the connection close. An offset that far ahead is refused at start (see below), but
+    // a manual clock can still be set there once the emulator runs.
+    let (builder, clock) = builder();
+    let server = Server::with(builder, clock.clone()).await;
+    clock.set(std::time::UNIX_EPOCH + Duration::from_secs(i64::MAX as u64 / 2));
+    let answer = server
+        .import("/api/v1/events", &batch("u-1", vec![login(&uuid(), AT)]))
+        .await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert!(!answer.code().is_empty(), "{answer:?}");
+    assert!(answer.header("date").ends_with(" GMT"), "{answer:?}");
+    let export = server
+        .export("/api/v1/export/event", &json!({"events_condition_type": "all", "from_date": "2024-08-26", "to_date": "2024-08-26"}))
+        .await;
+    assert!(export.status >= 200, "{export:?}");
+}
+
+/// The milliseconds from the support clock's instant ([`NOW`](crate::support::NOW)) to
+/// 9999-12-31T23:59:59.999Z, the latest instant DFINERY's datetimes can hold.
+fn to_the_end_of_9999() -> i64 {
+    let now = dfinery_emulator::ManualClock::at(crate::support::NOW)
+        .unwrap()
+        .now();
+    let end = dfinery_emulator::ManualClock::at("9999-12-31T23:59:59.999Z")
+        .unwrap()
+        .now();
+    i64::try_from(end.duration_since(now).unwrap().as_millis()).unwrap()
+}
+
+#[tokio::test]
+async fn a_clock_offset_past_the_end_of_9999_is_refused_at_start() {
+    // It was taken and the clock saturated: every date stopped at 9999-12-31 (each event
+    // stored at the same instant, every export's "today" the same day), or, with `i64::MAX`,
+    // the clock silently kept its unshifted time.
+    let latest = to_the_end_of_9999();
+    for offset_ms in [i64::MAX, latest + 1] {
+        let (builder, _clock) = builder();
+        let error = builder
+            .clock_offset_ms(offset_ms)
+            .start()
+            .await
+            .unwrap_err();
+        let message = error.to_string();
+        assert!(
+            matches!(error, dfinery_emulator::StartError::Config(_)),
+            "{error:?}"
+        );
+        assert!(
+            message.contains(&format!("the clock offset of {offset_ms} ms")),
+            "{message}"
+        );
+        assert!(message.contains("past the end of 9999"), "{message}");
+        assert!(
+            message.contains(&format!("give an offset of at most {latest} ms")),
+            "{message}"
+        );
     }
+    // Up to the last millisecond of 9999 is fine.
+    let (builder, clock) = builder();
+    let server = Server::with(builder.clock_offset_ms(latest), clock).await;
+    let answer = server
+        .import("/api/v1/events", &batch("u-1", vec![login(&uuid(), AT)]))
+        .await;
+    assert_eq!(
+        answer.header("date"),
+        "Fri, 31 Dec 9999 23:59:59 GMT",
+        "{answer:?}"
+    );
 }
 
 #[tokio::test]

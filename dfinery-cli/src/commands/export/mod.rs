@@ -451,6 +451,7 @@ mod tests {
                 service_id: None,
                 import_token: None,
                 export_token: None,
+                from_env: crate::cli::FromEnv::default(),
             },
         }
     }

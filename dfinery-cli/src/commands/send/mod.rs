@@ -117,6 +117,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
             .as_deref()
             .map(|id| (id, registry_path.as_path())),
         TokenKind::Import,
+        Duration::from_secs(args.request_timeout),
         |service_id| {
             shared = fleet::budget(&args, service_id)?;
             Ok(shared.clone().map(|budget| budget as Arc<dyn RateBudget>))
@@ -372,10 +373,9 @@ fn running(file: &std::path::Path, spool: &std::path::Path, resume: &str) -> Cli
 fn send_command(args: &SendArgs, then: &str) -> String {
     use crate::registry::shell_quoted;
     let mut words = vec!["dfinery send".to_owned(), shell_quoted(&args.file)];
-    // One `DFINERY_REGISTRY` names is read again without the flag.
+    // One `DFINERY_REGISTRY` named is read again without the flag.
     if let Some(registry) = &args.registry
-        && std::env::var_os("DFINERY_REGISTRY")
-            .is_none_or(|named| std::path::Path::new(&named) != registry)
+        && !args.from_env.has("registry")
     {
         words.push(format!("--registry {}", shell_quoted(registry)));
     }
@@ -398,26 +398,22 @@ fn send_command(args: &SendArgs, then: &str) -> String {
     // refused there for good) or pace alone. Those set by the environment are read again; a
     // Redis URL given as a flag may hold a password, which is not printed: the command names
     // the flag for it to be given again.
-    let flag = |name: &str, variable: &str, value: Option<&String>| {
+    let flag = |name: &str, id: &str, value: Option<&String>| {
         value
-            .filter(|value| std::env::var(variable).ok().as_ref() != Some(*value))
+            .filter(|_| !args.client.from_env.has(id))
             .map(|value| format!("{name} {}", shell_quoted(std::path::Path::new(value))))
     };
     words.extend(flag(
         "--base-url",
-        "DFINERY_BASE_URL",
+        "base_url",
         args.client.base_url.as_ref(),
     ));
     words.extend(flag(
         "--service-id",
-        "DFINERY_SERVICE_ID",
+        "service_id",
         args.client.service_id.as_ref(),
     ));
-    if args
-        .redis_url
-        .as_ref()
-        .is_some_and(|url| std::env::var("DFINERY_REDIS_URL").ok().as_ref() != Some(url))
-    {
+    if args.redis_url.is_some() && !args.from_env.has("redis_url") {
         words.push("--redis-url URL".to_owned());
     }
     for (api, limit) in &args.rate_limits {
@@ -1215,8 +1211,7 @@ mod tests {
 
     #[test]
     fn the_command_to_go_on_carries_the_flags_that_find_the_state_quoted_for_a_shell() {
-        use clap::Parser;
-        let parse = |words: &[&str]| match crate::cli::Cli::try_parse_from(words) {
+        let parse = |words: &[&str]| match crate::cli::parse_from(words) {
             Ok(crate::cli::Cli {
                 command: crate::cli::Command::Send(args),
                 ..
