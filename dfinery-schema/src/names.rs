@@ -87,6 +87,19 @@ pub fn shown(name: &str) -> Cow<'_, str> {
     shown_within(name, MAX_NAME_LEN, SHOWN_PREFIX)
 }
 
+/// `n` and the noun a message counts with it, singular for one: `counted(1, "event",
+/// "events")` is `1 event`, any other count the plural (`0 events`, `2 events`).
+///
+/// ```
+/// use dfinery_schema::names::counted;
+/// assert_eq!(counted(1, "row", "rows"), "1 row");
+/// assert_eq!(counted(0, "row", "rows"), "0 rows");
+/// assert_eq!(counted(3, "user property", "user properties"), "3 user properties");
+/// ```
+pub fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// `text` as a message quotes it, as [`shown`] quotes a name: control characters escaped,
 /// and a text of more than `most` characters cut to its first `kept` and `…`. For a text
 /// longer than a name (a path of names) that must not make a message of a megabyte either.

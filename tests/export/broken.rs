@@ -210,7 +210,7 @@ async fn a_clean_end_inside_a_quoted_field_or_a_row_is_truncated() {
     let error = error.expect("an error, not a short result");
     assert_eq!(
         error.to_string(),
-        "the export ended early after 1 rows: it stops inside a quoted field; retry the export"
+        "the export ended early after 1 row: it stops inside a quoted field; retry the export"
     );
 
     let short_row = b"a,b,c\r\n1,2,3\r\n4,5".to_vec();
@@ -500,7 +500,8 @@ async fn a_body_cut_right_after_a_row_counts_every_complete_row_received() {
     assert_eq!(ends.len(), 4, "the fixture has four rows");
     for (rows, &end) in (1u64..).zip(&ends) {
         let body = &bytes[..end];
-        let expected = format!("the export broke off after {rows} rows: ");
+        let noun = if rows == 1 { "row" } else { "rows" };
+        let expected = format!("the export broke off after {rows} {noun}: ");
 
         // Row by row.
         let mut reader = ExportRows::from_stream(cut_after(body)).await.unwrap();

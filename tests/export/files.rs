@@ -268,9 +268,10 @@ async fn a_save_cut_right_after_a_row_counts_every_complete_row_received() {
             "cut after row {rows}: {error:?}"
         );
         assert!(
-            error
-                .to_string()
-                .starts_with(&format!("the export broke off after {rows} rows: ")),
+            error.to_string().starts_with(&format!(
+                "the export broke off after {rows} {}: ",
+                if rows == 1 { "row" } else { "rows" }
+            )),
             "{error}"
         );
         assert!(files_in(&dir).is_empty(), "{:?}", files_in(&dir));

@@ -380,7 +380,7 @@ async fn a_refusal_after_a_delivery_is_logged_again() {
     let logs = capture.text();
     let lines = logs
         .lines()
-        .filter(|l| l.contains("dead-lettered 1 messages"))
+        .filter(|l| l.contains("dead-lettered 1 message"))
         .count();
     assert_eq!(lines, 2, "{logs}");
 }

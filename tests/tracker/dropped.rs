@@ -9,7 +9,7 @@ use tracing::Level;
 use crate::support::{DOWN, Letters, login, spool_path, tracker_to, user};
 
 const DROPPED: &str =
-    "every `Tracker` handle was dropped without `shutdown` while 3 messages were undelivered";
+    "every `Tracker` handle was dropped without `shutdown` with 3 messages undelivered";
 
 #[tokio::test(start_paused = true)]
 async fn dropped_without_shutdown_with_undelivered_messages_warns_that_they_can_be_lost() {
@@ -127,7 +127,7 @@ fn a_runtime_stopped_under_a_live_tracker_reports_the_lost_messages_and_later_ca
     assert!(text.contains(" ERROR "), "{text}");
     assert!(
         text.contains(
-            "the Tokio runtime running the tracker's worker stopped while 4 messages were undelivered; they are lost, and dead-lettered with kind `runtime_stopped`"
+            "the Tokio runtime running the tracker's worker stopped with 4 messages undelivered; they are lost, and dead-lettered with kind `runtime_stopped`"
         ),
         "{text}"
     );
@@ -192,7 +192,7 @@ fn a_runtime_stopped_under_a_live_tracker_with_a_spool_says_where_the_messages_w
     let text = capture.text();
     assert!(
         text.contains(&format!(
-            "the Tokio runtime running the tracker's worker stopped while 3 messages were undelivered; they stay in the spool `{}`",
+            "the Tokio runtime running the tracker's worker stopped with 3 messages undelivered; they stay in the spool `{}`",
             path.display()
         )),
         "{text}"
@@ -237,7 +237,7 @@ fn a_panic_of_the_app_stopping_the_runtime_is_not_called_a_panic_of_the_worker()
     assert!(!text.contains("the tracker's worker panicked"), "{text}");
     assert!(
         text.contains(
-            "the Tokio runtime running the tracker's worker stopped while 3 messages were undelivered; they are lost"
+            "the Tokio runtime running the tracker's worker stopped with 3 messages undelivered; they are lost"
         ),
         "{text}"
     );

@@ -2121,8 +2121,7 @@ fn a_request_that_times_out_names_request_timeout_which_sets_it() {
     assert_eq!(output.status.code(), Some(4), "{err}");
     let last = err.lines().last().unwrap_or_default();
     assert!(
-        last.starts_with("error: 1 event was not confirmed")
-            || last.starts_with("error: 1 events were not confirmed"),
+        last.starts_with("error: 1 event was not confirmed"),
         "{err}"
     );
     assert!(

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use bytes::Bytes;
+use dfinery_schema::names::counted;
 use uuid::Uuid;
 
 use super::Client;
@@ -128,28 +129,19 @@ impl fmt::Display for SendError {
                 write!(
                     f,
                     "{error}; then resend `undelivered` ({} not delivered; {} delivered in {})",
-                    counted(self.undelivered.len(), "event"),
+                    counted(self.undelivered.len() as u64, "event", "events"),
                     self.delivered.events,
-                    counted(self.delivered.requests.len(), "request")
+                    counted(self.delivered.requests.len() as u64, "request", "requests")
                 )
             }
             error => write!(
                 f,
                 "{} delivered in {}, {} not delivered (resend `undelivered`): {error}",
-                counted(self.delivered.events, "event"),
-                counted(self.delivered.requests.len(), "request"),
+                counted(self.delivered.events as u64, "event", "events"),
+                counted(self.delivered.requests.len() as u64, "request", "requests"),
                 self.undelivered.len()
             ),
         }
-    }
-}
-
-/// `1 request`, `2 requests`.
-fn counted(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("{n} {noun}")
-    } else {
-        format!("{n} {noun}s")
     }
 }
 

@@ -35,7 +35,7 @@ pub enum ExportError {
     /// [`source`](std::error::Error::source). Needs the `client` feature.
     #[cfg(feature = "client")]
     #[error(
-        "the export broke off after {rows} rows: the rest of the body could not be read; retry the export"
+        "the export broke off after {}: the rest of the body could not be read; retry the export", rows_counted(*rows)
     )]
     Interrupted {
         /// Every complete data row received before the break, the last one included: how much
@@ -54,7 +54,7 @@ pub enum ExportError {
     },
     /// The server wrote an error into the body after the CSV had started, e.g.
     /// `{"result":"fail","message":"client_connection_closed"}`.
-    #[error("the server stopped the export after {rows} rows with `{code}` ({}); retry the export", code.meaning())]
+    #[error("the server stopped the export after {} with `{code}` ({}); retry the export", rows_counted(*rows), code.meaning())]
     Aborted {
         /// Every complete data row received before the error (as for
         /// [`Interrupted`](Self::Interrupted)).
@@ -64,7 +64,7 @@ pub enum ExportError {
     },
     /// The body ended where no CSV can end: before the end of the header row (its line end),
     /// inside a quoted field, or in the middle of a row.
-    #[error("the export ended early after {rows} rows: {reason}; retry the export")]
+    #[error("the export ended early after {}: {reason}; retry the export", rows_counted(*rows))]
     Truncated {
         /// Every complete data row received (as for [`Interrupted`](Self::Interrupted)).
         rows: u64,
@@ -311,4 +311,9 @@ impl fmt::Display for ColumnHint<'_> {
             }
         }
     }
+}
+
+/// `1 row`, `2 rows`: how much of an export arrived, in its errors' messages.
+fn rows_counted(rows: u64) -> String {
+    dfinery_schema::names::counted(rows, "row", "rows")
 }

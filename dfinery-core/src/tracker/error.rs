@@ -19,7 +19,9 @@ pub enum TrackError {
     /// The queue holds as many messages or bytes as its cap allows, and the call (a `try_`
     /// form) does not wait.
     #[error(
-        "the tracker queue is full ({queued} messages, {queued_bytes} bytes queued; the cap is {cap} messages, {cap_bytes} bytes), nothing was queued; retry later, raise `TrackerBuilder::queue_cap`, or call the awaited form (`track(...).await`), which waits for room"
+        "the tracker queue is full ({}, {queued_bytes} bytes queued; the cap is {}, {cap_bytes} bytes), nothing was queued; retry later, raise `TrackerBuilder::queue_cap`, or call the awaited form (`track(...).await`), which waits for room",
+        messages(*queued),
+        messages(*cap)
     )]
     QueueFull {
         /// Messages queued when the call was refused, with the room of delivered messages
@@ -178,4 +180,9 @@ pub enum TrackerBuildError {
     /// The spool could not be opened.
     #[error(transparent)]
     Spool(#[from] SpoolError),
+}
+
+/// `1 message`, `2 messages`.
+fn messages(n: usize) -> String {
+    dfinery_schema::names::counted(n as u64, "message", "messages")
 }

@@ -1087,8 +1087,9 @@ fn hand_over_command(
                     first_seq = incoming.first().map_or(0, |m| m.seq),
                     spool = %spool.path().display(),
                     "the tracker had stopped (shut down, or its runtime ended) when the spool \
-                     synced {count} messages of awaited calls; they stay in the spool `{}` and \
+                     synced {} of awaited calls; they stay in the spool `{}` and \
                      the next tracker opened on it delivers them",
+                    dfinery_schema::names::counted(count, "message", "messages"),
                     spool.path().display()
                 );
                 return Ok(());
@@ -1118,15 +1119,16 @@ impl Drop for Shared {
         if undelivered == 0 {
             return;
         }
+        let messages = dfinery_schema::names::counted(undelivered, "message", "messages");
         match &self.core.spool {
             None => tracing::warn!(
                 undelivered,
-                "every `Tracker` handle was dropped without `shutdown` while {undelivered} messages were undelivered; they are sent only while the runtime keeps running (for at most `shutdown_timeout`) and lost if it stops first: call `tracker.shutdown().await` before exiting"
+                "every `Tracker` handle was dropped without `shutdown` with {messages} undelivered; they are sent only while the runtime keeps running (for at most `shutdown_timeout`) and lost if it stops first: call `tracker.shutdown().await` before exiting"
             ),
             Some(spool) => tracing::info!(
                 undelivered,
                 spool = %spool.path().display(),
-                "every `Tracker` handle was dropped without `shutdown` while {undelivered} messages were undelivered; what is not sent before the runtime stops stays in the spool `{}` for the next start (call `tracker.shutdown().await` to send it now)",
+                "every `Tracker` handle was dropped without `shutdown` with {messages} undelivered; what is not sent before the runtime stops stays in the spool `{}` for the next start (call `tracker.shutdown().await` to send it now)",
                 spool.path().display()
             ),
         }

@@ -134,11 +134,19 @@ fn summary(registry: &Registry) -> String {
         .as_deref()
         .map_or_else(String::new, |id| format!(", service id `{id}`"));
     format!(
-        "{} events ({} standard, {} custom), {} user properties{service}",
-        c.standard_events + c.custom_events,
+        "{} ({} standard, {} custom), {}{service}",
+        dfinery_schema::names::counted(
+            (c.standard_events + c.custom_events) as u64,
+            "event",
+            "events"
+        ),
         c.standard_events,
         c.custom_events,
-        c.user_properties
+        dfinery_schema::names::counted(
+            c.user_properties as u64,
+            "user property",
+            "user properties"
+        )
     )
 }
 
@@ -165,6 +173,16 @@ mod tests {
         assert_eq!(
             summary(&registry),
             "3 events (2 standard, 1 custom), 5 user properties, service id `shop`"
+        );
+    }
+
+    #[test]
+    fn the_summary_of_one_event_says_event() {
+        let registry =
+            Registry::parse("[events.coupon_used]\nproperties.code = \"string\"\n").unwrap();
+        assert_eq!(
+            summary(&registry),
+            "1 event (0 standard, 1 custom), 5 user properties"
         );
     }
 }

@@ -271,7 +271,7 @@ async fn save(body: ByteStream, path: &Path, bar: &ProgressBar) -> Result<Export
         bar.set_position(so_far.bytes);
         if rows_shown != Some(so_far.rows) {
             rows_shown = Some(so_far.rows);
-            bar.set_message(format!("{} rows", so_far.rows));
+            bar.set_message(dfinery_schema::names::counted(so_far.rows, "row", "rows"));
         }
     })
     .await
@@ -287,8 +287,8 @@ fn report(written: ExportFile, json: bool) -> Result<Exit, CliError> {
         }));
     } else {
         output::line(format!(
-            "wrote {} rows ({} bytes) to `{}`",
-            written.rows,
+            "wrote {} ({} bytes) to `{}`",
+            dfinery_schema::names::counted(written.rows, "row", "rows"),
             written.bytes,
             written.path.display()
         ));

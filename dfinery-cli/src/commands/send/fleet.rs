@@ -129,8 +129,11 @@ pub fn warn_if_unshared(budget: &RedisBudget) {
     let stats = budget.stats();
     if stats.fallback_permits > 0 {
         tracing::warn!(
-            "{} requests were paced by this instance alone, not by the shared rate budget, because its Redis could not be reached or refused this instance; with other senders running, the service's limit may have been exceeded (check `--redis-url`)",
-            stats.fallback_permits
+            "{} paced by this instance alone, not by the shared rate budget, because its Redis could not be reached or refused this instance; with other senders running, the service's limit may have been exceeded (check `--redis-url`)",
+            match stats.fallback_permits {
+                1 => "1 request was".to_owned(),
+                n => format!("{n} requests were"),
+            }
         );
     }
 }

@@ -278,6 +278,11 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         );
     }
     let refused_settings = summary.failed.iter().filter(|f| f.refused_settings).count();
+    // `1 event was`, `2 events were`: the events left in the spool, then those refused.
+    let events_were = |n: u64| match n {
+        1 => "1 event was".to_owned(),
+        n => format!("{n} events were"),
+    };
     let error = if interrupted {
         Some(CliError::failures(format!(
             "interrupted; run `{}` to continue",
@@ -285,7 +290,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         )))
     } else if stalled {
         Some(CliError::network(format!(
-            "nothing was delivered for {} s (`--timeout`) while the send waited for room in its queue{}, so it stopped before the end of `{}`; {} events not confirmed are kept in `{}`: run `{}` to deliver them and send the rest",
+            "nothing was delivered for {} s (`--timeout`) while the send waited for room in its queue{}, so it stopped before the end of `{}`; the events not confirmed ({}) are kept in `{}`: run `{}` to deliver them and send the rest",
             args.timeout,
             last_error.map_or_else(String::new, |e| format!(" (last error: {e})")),
             args.file.display(),
@@ -295,15 +300,16 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         )))
     } else if summary.left_in_spool > 0 {
         Some(CliError::network(format!(
-            "{} events were not confirmed{}; they are kept in `{}`: run `{}` to deliver them",
-            summary.left_in_spool,
+            "{} not confirmed{}; they are kept in `{}`: run `{}` to deliver them",
+            events_were(summary.left_in_spool),
             last_error.map_or_else(String::new, |e| format!(" (last error: {e})")),
             state.path().display(),
             send_command(&args, "--resume")
         )))
     } else if refused_settings > 0 {
         Some(CliError::config(format!(
-            "DFINERY refused the token or the service id, so {refused_settings} events were not stored; check the import token from {token_source} and the service id from {service_id_source}, then send `{}` again (events already stored are not stored twice)",
+            "DFINERY refused the token or the service id, so {} not stored; check the import token from {token_source} and the service id from {service_id_source}, then send `{}` again (events already stored are not stored twice)",
+            events_were(refused_settings as u64),
             args.file.display()
         )))
     } else {

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use dfinery_schema::names::counted;
 use serde_json::json;
 
 use crate::output;
@@ -98,8 +99,8 @@ impl Summary {
         }
         if check_only {
             output::line(format!(
-                "checked {} events in `{}`: {} valid, {} invalid",
-                self.events,
+                "checked {} in `{}`: {} valid, {} invalid",
+                counted(self.events, "event", "events"),
                 self.file.display(),
                 self.events - self.invalid.len() as u64,
                 self.invalid.len()
@@ -109,15 +110,25 @@ impl Summary {
         if self.sent_nothing {
             let valid = self.events - self.invalid.len() as u64;
             if valid == 0 {
-                output::line(format!(
-                    "all {} lines are invalid; nothing was sent: fix them",
-                    self.events
-                ));
+                output::line(if self.events == 1 {
+                    "the line is invalid; nothing was sent: fix it".to_owned()
+                } else {
+                    format!(
+                        "all {} lines are invalid; nothing was sent: fix them",
+                        self.events
+                    )
+                });
             } else {
                 output::line(format!(
-                    "{} of {} lines are invalid; nothing was sent: fix them, or pass `--skip-invalid` to send the other {valid}",
+                    "{} of {} {} invalid; nothing was sent: fix {}, or pass `--skip-invalid` to send the other {valid}",
                     self.invalid.len(),
-                    self.events,
+                    counted(self.events, "line", "lines"),
+                    if self.invalid.len() == 1 { "is" } else { "are" },
+                    if self.invalid.len() == 1 {
+                        "it"
+                    } else {
+                        "them"
+                    },
                 ));
             }
             return;
@@ -158,11 +169,11 @@ impl Summary {
             String::new()
         };
         output::line(format!(
-            "sent {}, skipped {}, failed {}{left} ({} events in `{}`{resumed}; {seconds:.1} s, {:.0} events/s)",
+            "sent {}, skipped {}, failed {}{left} ({} in `{}`{resumed}; {seconds:.1} s, {:.0} events/s)",
             self.sent,
             self.invalid.len(),
             self.failed.len(),
-            self.events,
+            counted(self.events, "event", "events"),
             self.file.display(),
             if seconds > 0.0 {
                 self.sent as f64 / seconds

@@ -367,6 +367,7 @@ impl Worker {
     /// while its writes failed) are in memory only: the line says they may be lost.
     fn log_what_is_left(&self, drain: &Drain, metrics: &TrackerMetrics, spool_error: Option<&str>) {
         let last_error = self.last_error.as_deref().unwrap_or("none");
+        let left = dfinery_schema::names::counted(metrics.left_in_spool, "message", "messages");
         match &self.core.spool {
             Some(spool) if metrics.left_in_spool > 0 && spool_error.is_some() => tracing::error!(
                 left_in_spool = metrics.left_in_spool,
@@ -374,11 +375,10 @@ impl Worker {
                 timed_out = drain.timed_out,
                 last_error,
                 spool_error,
-                "shut down with {} messages undelivered, and the spool `{}` failed its last \
+                "shut down with {left} undelivered, and the spool `{}` failed its last \
                  commit: those written to it before its writes failed are delivered by the next \
                  tracker opened on it; the others (`not_durable` counts the `try_` calls \
                  accepted while they failed) are in memory only and may be lost",
-                metrics.left_in_spool,
                 spool.path().display()
             ),
             Some(spool) if metrics.left_in_spool > 0 => tracing::warn!(
@@ -386,18 +386,17 @@ impl Worker {
                 spool = %spool.path().display(),
                 timed_out = drain.timed_out,
                 last_error,
-                "shut down with {} messages undelivered; they stay in the spool `{}` and the next \
+                "shut down with {left} undelivered; they stay in the spool `{}` and the next \
                  tracker opened on it delivers them first",
-                metrics.left_in_spool,
                 spool.path().display()
             ),
             None if drain.lost_at_deadline > 0 => tracing::error!(
                 dead_lettered = drain.lost_at_deadline,
                 last_error,
-                "the shutdown deadline passed with {} messages undelivered; without a spool they \
+                "the shutdown deadline passed with {} undelivered; without a spool they \
                  were dead-lettered (kept only where `on_dead_letter` keeps them): give the \
                  tracker a spool, or a longer `shutdown_timeout`",
-                drain.lost_at_deadline
+                dfinery_schema::names::counted(drain.lost_at_deadline, "message", "messages")
             ),
             _ => {}
         }
@@ -423,6 +422,7 @@ impl Worker {
         }
         self.last_buried_logged = Some((kind, reason.to_owned()));
         let messages = ops.len();
+        let counted = dfinery_schema::names::counted(messages as u64, "message", "messages");
         if matches!(kind, "auth" | "service_id" | "missing_token") {
             tracing::error!(
                 messages,
@@ -430,7 +430,7 @@ impl Worker {
                 first_seq = first.seq,
                 last_seq = last.seq,
                 reason,
-                "DFINERY refused the token or service id: dead-lettered {messages} messages; \
+                "DFINERY refused the token or service id: dead-lettered {counted}; \
                  every message fails until the setting is fixed (the next refusals are counted \
                  in `dead_lettered`, not logged, until a message is delivered)"
             );
@@ -441,7 +441,7 @@ impl Worker {
                 first_seq = first.seq,
                 last_seq = last.seq,
                 reason,
-                "dead-lettered {messages} messages (the same refusal again is counted in \
+                "dead-lettered {counted} (the same refusal again is counted in \
                  `dead_lettered`, not logged, until a message is delivered)"
             );
         }

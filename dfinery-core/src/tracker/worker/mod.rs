@@ -155,20 +155,21 @@ impl Drop for Worker {
             );
             self.give_up(RUNTIME_STOPPED, &unsent, &unanswered);
         }
+        let messages = dfinery_schema::names::counted(undelivered, "message", "messages");
         match &self.core.spool {
             None if panicking => tracing::error!(
                 undelivered,
-                "{stopped} while {undelivered} messages were undelivered; they are lost: keep the runtime running until `tracker.shutdown().await` returns"
+                "{stopped} with {messages} undelivered; they are lost: keep the runtime running until `tracker.shutdown().await` returns"
             ),
             None => tracing::error!(
                 undelivered,
                 kind = RUNTIME_STOPPED,
-                "{stopped} while {undelivered} messages were undelivered; they are lost, and dead-lettered with kind `{RUNTIME_STOPPED}` (kept only where `on_dead_letter` keeps them): keep the runtime running until `tracker.shutdown().await` returns"
+                "{stopped} with {messages} undelivered; they are lost, and dead-lettered with kind `{RUNTIME_STOPPED}` (kept only where `on_dead_letter` keeps them): keep the runtime running until `tracker.shutdown().await` returns"
             ),
             Some(spool) => tracing::info!(
                 undelivered,
                 spool = %spool.path().display(),
-                "{stopped} while {undelivered} messages were undelivered; they stay in the spool `{}` for the next start (call `tracker.shutdown().await` before the runtime stops to send them now)",
+                "{stopped} with {messages} undelivered; they stay in the spool `{}` for the next start (call `tracker.shutdown().await` before the runtime stops to send them now)",
                 spool.path().display()
             ),
         }

@@ -170,7 +170,9 @@ impl Worker {
                 if let Some(reason) = reason {
                     tracing::error!(%reason, messages = left, "could not read the spool; what is left stays in it");
                     self.last_error = Some(format!(
-                        "{left} messages left by a previous process stay in the spool, unread: {reason}"
+                        "{} left by a previous process {} in the spool, unread: {reason}",
+                        dfinery_schema::names::counted(left, "message", "messages"),
+                        if left == 1 { "stays" } else { "stay" }
                     ));
                 }
                 self.leave_on_disk();
