@@ -268,13 +268,12 @@ fn clock_offset_secs(text: &str) -> Result<i64, String> {
 /// unreachable).
 fn timeout_secs(text: &str) -> Result<u64, String> {
     match text.parse::<u64>() {
-        Ok(0) => Err(
-            "0 seconds would stop delivering before anything is delivered, leaving every event in the spool; give 1 or more (the default is 300)"
-                .to_owned(),
-        ),
+        Ok(0) => Err(format!(
+            "0 seconds would stop delivering before anything is delivered, leaving every event in the spool; give 1 or more (the default is {SEND_TIMEOUT_SECS})"
+        )),
         Ok(secs) => Ok(secs),
         Err(_) => Err(format!(
-            "`{text}` is not a whole number of seconds; give 1 or more (the default is 300)"
+            "`{text}` is not a whole number of seconds; give 1 or more (the default is {SEND_TIMEOUT_SECS})"
         )),
     }
 }
@@ -296,6 +295,9 @@ fn request_timeout_secs(text: &str) -> Result<u64, String> {
 /// How long `dfinery send` waits for DFINERY to answer a request, by default (the client's
 /// own default).
 pub const REQUEST_TIMEOUT_SECS: u64 = 30;
+
+/// `dfinery send --timeout`'s default: how long a send waits while nothing is delivered.
+pub const SEND_TIMEOUT_SECS: u64 = 300;
 
 /// An export's `--timeout`: whole seconds, 1 or more.
 fn export_timeout_secs(text: &str) -> Result<u64, String> {
@@ -446,7 +448,7 @@ pub struct SendArgs {
     /// Seconds (1 or more) to keep delivering after the last line is queued, and to wait for
     /// room in a full queue while nothing is delivered; what is left then stays in the spool
     /// for `--resume` (exit 4)
-    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = timeout_secs)]
+    #[arg(long, value_name = "SECS", default_value_t = SEND_TIMEOUT_SECS, value_parser = timeout_secs)]
     pub timeout: u64,
     /// Seconds (1 or more) DFINERY has to answer each request before it is given up and tried
     /// again (five tries in all, then later while `--timeout` lasts); raise it for a slow

@@ -1475,7 +1475,7 @@ fn a_second_signal_quits_a_stopping_send_at_once() {
     assert_eq!(status.code(), Some(1), "{err}");
     assert!(
         err.contains(&format!(
-            "quit at once; run `dfinery send {} --registry {} --resume` to continue",
+            "quit at once; run `dfinery send {} --registry {} --timeout 600 --resume` to continue",
             file.display(),
             crate::support::registry_path().display()
         )),

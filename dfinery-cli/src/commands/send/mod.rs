@@ -428,6 +428,14 @@ fn send_command(args: &SendArgs, then: &str) -> String {
     if let Some(n) = args.expected_instances {
         words.push(format!("--expected-instances {n}"));
     }
+    // How long to wait, when raised or lowered: a send that needed a longer wait for a slow
+    // DFINERY needs it again to go on.
+    if args.timeout != crate::cli::SEND_TIMEOUT_SECS {
+        words.push(format!("--timeout {}", args.timeout));
+    }
+    if args.request_timeout != crate::cli::REQUEST_TIMEOUT_SECS {
+        words.push(format!("--request-timeout {}", args.request_timeout));
+    }
     words.push(then.to_owned());
     words.join(" ")
 }
@@ -1224,9 +1232,28 @@ mod tests {
             }) => args,
             other => panic!("{other:?}"),
         };
-        let plain = parse(&["dfinery", "send", "e.ndjson", "--timeout", "9"]);
+        let plain = parse(&["dfinery", "send", "e.ndjson"]);
         assert_eq!(
             send_command(&plain, "--resume"),
+            "dfinery send e.ndjson --resume"
+        );
+        // Waits set to other than their defaults are kept: the run needed them.
+        let patient = parse(&[
+            "dfinery",
+            "send",
+            "e.ndjson",
+            "--timeout",
+            "900",
+            "--request-timeout",
+            "120",
+        ]);
+        assert_eq!(
+            send_command(&patient, "--resume"),
+            "dfinery send e.ndjson --timeout 900 --request-timeout 120 --resume"
+        );
+        let defaults = parse(&["dfinery", "send", "e.ndjson", "--timeout", "300"]);
+        assert_eq!(
+            send_command(&defaults, "--resume"),
             "dfinery send e.ndjson --resume"
         );
         let given = parse(&[
