@@ -239,7 +239,7 @@ impl ApiState {
     #[cfg(any(test, feature = "tracker"))]
     fn gate(&mut self, now: Instant, config: &Pacing) -> Gate {
         if !config.enabled {
-            return Gate::Open;
+            return Gate::Open { at_once: u64::MAX };
         }
         if !self.landed_once {
             return Gate::Probe;
@@ -247,7 +247,13 @@ impl ApiState {
         self.roll(now);
         match self.next_slots(now, config) {
             Some((at, then)) => Gate::At { at, then },
-            None => Gate::Open,
+            None => Gate::Open {
+                at_once: self
+                    .budget
+                    .as_ref()
+                    .filter(|b| now < b.reset_at && b.remaining > config.threshold)
+                    .map_or(u64::MAX, |b| b.remaining - config.threshold),
+            },
         }
     }
 
@@ -361,8 +367,14 @@ impl ApiState {
 #[cfg(any(test, feature = "tracker"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Gate {
-    /// At once: pacing is off, or the budget is large or unknown.
-    Open,
+    /// At once: pacing is off, or the budget is large or unknown. `at_once` calls may go before
+    /// the window's calls are paced (those left above the threshold; `u64::MAX` when pacing is
+    /// off or the budget unknown): a caller handing over several calls before the pacer has
+    /// planned them asks again after that many.
+    Open {
+        /// How many calls may go at once from now.
+        at_once: u64,
+    },
     /// No call has been answered yet, so the budget is unknown: one call at a time until the
     /// first answer says it (a burst of first calls into a small limit meets 429s).
     Probe,
@@ -701,7 +713,7 @@ mod tests {
         assert_eq!(state.budget.unwrap().remaining, 19);
         // Once it has started, they go at once again.
         assert_eq!(state.plan(start, &config), Duration::ZERO);
-        assert_eq!(state.gate(start, &config), Gate::Open);
+        assert_eq!(state.gate(start, &config), Gate::Open { at_once: 8 });
     }
 
     #[test]
@@ -736,10 +748,16 @@ mod tests {
         let now = Instant::now();
         let mut state = ApiState::new(now);
         assert_eq!(state.gate(now, &config), Gate::Probe);
-        assert_eq!(state.gate(now, &Pacing::disabled()), Gate::Open);
+        assert_eq!(
+            state.gate(now, &Pacing::disabled()),
+            Gate::Open { at_once: u64::MAX }
+        );
         let (mut state, now, _) = state_with(1_000, 30);
         state.landed();
-        assert_eq!(state.gate(now, &config), Gate::Open);
+        // As many at once as are left above the threshold (10), then one fewer per call.
+        assert_eq!(state.gate(now, &config), Gate::Open { at_once: 990 });
+        assert_eq!(state.plan(now, &config), Duration::ZERO);
+        assert_eq!(state.gate(now, &config), Gate::Open { at_once: 989 });
         // 4 left, 8 s to the reset: the next call now, the one after at 2 s; nothing taken.
         let (mut state, now, _) = state_with(4, 8);
         state.landed();

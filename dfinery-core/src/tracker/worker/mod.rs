@@ -596,13 +596,19 @@ impl Worker {
     /// window), a batch of events is taken only when its call can go: taken at once, it would
     /// wait for its slot with the events its user held then, while those queued during the
     /// wait go in a later call of their own. Before the first answer, when the limit is not
-    /// known yet, one batch of events goes at a time. The drain takes everything at once.
+    /// known yet, one batch of events goes at a time. The drain goes through the same gate:
+    /// handed to the client at once, more batches than a window allows would wait past the
+    /// client's `max_wait` for their slots, and so go at once, into a spent window.
     fn dispatch(&mut self) {
         if self.backoff.until.is_some() {
             return;
         }
         let recovering = self.recovery.is_some();
         let now = Instant::now();
+        // Batches of events taken here while the gate was open: the pacer counts them only
+        // once their calls are planned (when first polled), so past its `at_once` the gate is
+        // asked again on the next turn, when it has.
+        let mut opened = 0u64;
         while self.sending.len() < self.settings.max_in_flight {
             let Some(&user) = self.ready.front() else {
                 break;
@@ -613,9 +619,13 @@ impl Worker {
             };
             // When the call after this one may go, once this one is taken.
             let mut next_slot = None;
-            if self.drain.is_none() && !queue.busy && queue.next_is_events() {
+            if !queue.busy && queue.next_is_events() {
                 match self.client.pacing_gate(crate::ratelimit::Api::Event) {
-                    Gate::Open => self.paced_until = None,
+                    Gate::Open { at_once } if opened >= at_once => break,
+                    Gate::Open { .. } => {
+                        self.paced_until = None;
+                        opened += 1;
+                    }
                     // The first answer says what the limit is; until then, one call at once.
                     Gate::Probe if !self.sending.is_empty() => break,
                     Gate::Probe => {}
