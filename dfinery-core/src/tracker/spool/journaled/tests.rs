@@ -720,3 +720,23 @@ fn an_accepted_message_a_failed_commit_left_out_is_written_again_while_idle() {
     drop(spool);
     assert_eq!(pending(&Spool::open(&path).unwrap()), [1]);
 }
+
+/// The spool file deleted while the journal is broken (a sync of it failed): the writer
+/// follows the path to a new file before its next commit, and reads the journal afresh then
+/// too. Before, following the path was all it did: the next commit reached the broken journal
+/// and was refused though the disk worked again.
+#[test]
+fn the_spool_file_deleted_while_the_journal_is_broken_is_followed_and_the_journal_read_again() {
+    let (path, faults, spool, error) = after_a_failed_sync("file-deleted-journal-broken");
+    assert!(error.contains("injected: the sync failed"), "{error}");
+    faults.syncs.store(false, Ordering::SeqCst);
+    std::fs::remove_file(&path).unwrap();
+    spool
+        .submit(vec![insert(4, 10)], Mode::Wait)
+        .expect("the disk works again, and so does the spool");
+    assert_eq!(spool.recreated(), 1);
+    assert_eq!(pending(&spool), [1, 2, 4]);
+    assert_eq!(pending(&crash_copy(&path)), [1, 2, 4]);
+    drop(spool);
+    assert_eq!(pending(&Spool::open(&path).unwrap()), [1, 2, 4]);
+}
