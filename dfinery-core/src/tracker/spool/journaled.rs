@@ -477,6 +477,7 @@ impl From<ReadError> for String {
 /// Why it cannot be read or created, naming the file.
 pub(super) fn read(source: &JournalSource) -> Result<Found, ReadError> {
     let path = &source.path;
+    remove_half_made(path);
     let existed = path.exists();
     let file: Box<dyn JournalFile + Send> =
         match &source.open {
@@ -644,12 +645,33 @@ impl From<NotCreated> for String {
     }
 }
 
+/// `<journal>.new`: where [`create`] makes a journal before renaming it to `path`.
+fn temporary_of(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".new");
+    path.with_file_name(name)
+}
+
+/// Removes a journal [`create`] left under its temporary name: the process making it (a
+/// larger one, say, up to [`MAX_JOURNAL_CAPACITY`]) died before renaming it, so it holds
+/// nothing, and it would keep its disk space until the journal grew again. Called while the
+/// spool's file is open, whose lock keeps any other process from making one now.
+fn remove_half_made(path: &Path) {
+    let temporary = temporary_of(path);
+    if std::fs::symlink_metadata(&temporary).is_ok_and(|meta| meta.is_file())
+        && std::fs::remove_file(&temporary).is_ok()
+    {
+        tracing::debug!(
+            path = %temporary.display(),
+            "removed a spool journal left half made (a process died while making it)"
+        );
+    }
+}
+
 /// Creates an empty journal at `path`: written whole under a temporary name, then renamed, so
 /// the path never names a journal cut short.
 fn create(path: &Path, capacity: u64) -> Result<(), NotCreated> {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".new");
-    let temporary = path.with_file_name(name);
+    let temporary = temporary_of(path);
     let fail = |e: &dyn std::fmt::Display| {
         format!("the journal `{}` could not be created: {e}", path.display())
     };

@@ -740,3 +740,24 @@ fn the_spool_file_deleted_while_the_journal_is_broken_is_followed_and_the_journa
     drop(spool);
     assert_eq!(pending(&Spool::open(&path).unwrap()), [1, 2, 4]);
 }
+
+/// A larger journal made aside (`<journal>.new`) by a process that died before renaming it
+/// is removed by the next open: it held nothing, and it kept up to 64 MiB of disk until the
+/// journal happened to grow again.
+#[test]
+fn a_larger_journal_left_half_made_by_a_crash_is_removed_at_open() {
+    let path = path("grow-leftover");
+    {
+        let spool = Spool::open(&path).unwrap();
+        spool.submit(vec![insert(1, 10)], Mode::Wait).unwrap();
+    }
+    let mut leftover = journal_path(&path).into_os_string();
+    leftover.push(".new");
+    std::fs::write(&leftover, vec![0u8; 256 * 1024]).unwrap();
+    let spool = Spool::open(&path).unwrap();
+    assert!(
+        !Path::new(&leftover).exists(),
+        "the half-made journal is still there"
+    );
+    assert_eq!(pending(&spool), [1]);
+}
