@@ -332,15 +332,17 @@ impl Journaled {
 
     /// Replaces the journal, just checkpointed (nothing in it counts), by a larger one renamed
     /// over it: large enough to fill in [`GROW_WITHIN`] at the rate it filled in `filled_in`
-    /// (a power of two, at least twice its size, at most [`MAX_JOURNAL_CAPACITY`]), so a
-    /// busy spool grows in one step rather than in a checkpoint per doubling.
+    /// (a power of two, at least twice its size and at least [`JOURNAL_CAPACITY`], at most
+    /// [`MAX_JOURNAL_CAPACITY`]), so a busy spool grows in one step rather than in a checkpoint
+    /// per doubling, and a journal found cut short (too short to hold a frame, whose double
+    /// would still be) is replaced by one of the usual size.
     fn grow(&mut self, filled_in: std::time::Duration) -> Result<(), String> {
         let factor = (GROW_WITHIN.as_secs_f64() / filled_in.as_secs_f64().max(1e-6))
             .ceil()
             .clamp(2.0, 1024.0) as u64;
         let capacity = (self.journal.capacity() * factor)
             .next_power_of_two()
-            .min(MAX_JOURNAL_CAPACITY)
+            .clamp(JOURNAL_CAPACITY, MAX_JOURNAL_CAPACITY)
             + journal::DATA_START;
         if self
             .grow_failed

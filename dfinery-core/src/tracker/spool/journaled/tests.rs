@@ -761,3 +761,39 @@ fn a_larger_journal_left_half_made_by_a_crash_is_removed_at_open() {
     );
     assert_eq!(pending(&spool), [1]);
 }
+
+/// A journal cut too short to hold a frame (a copy cut off, say) opens, and the first time
+/// it fills it is replaced by one of the usual size. Before, it could never grow (twice
+/// nothing is nothing: the larger file asked for was refused as too small), so every commit
+/// went into the redb file with a checkpoint, and a warning came every minute, for good.
+#[test]
+fn a_journal_cut_too_short_to_hold_a_frame_grows_back_to_its_size() {
+    let path = path("journal-cut-short");
+    {
+        let spool = Spool::open(&path).unwrap();
+        spool.submit(vec![insert(1, 10)], Mode::Wait).unwrap();
+    }
+    let journal = journal_path(&path);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&journal)
+        .unwrap()
+        .set_len(3000)
+        .unwrap();
+    let spool = Spool::open(&path).unwrap();
+    // The journal grows when it fills within a second of its last checkpoint: each commit
+    // here fills it, so one of them (the next after a checkpoint) comes within the second
+    // even on a loaded machine.
+    let mut seq = 2;
+    while std::fs::metadata(&journal).unwrap().len() < super::JOURNAL_CAPACITY {
+        assert!(seq < 200, "the journal never grew back from 3,000 bytes");
+        spool.submit(vec![insert(seq, 10)], Mode::Wait).unwrap();
+        seq += 1;
+    }
+    spool.submit(vec![insert(seq, 10)], Mode::Wait).unwrap();
+    let expected: Vec<u64> = (1..=seq).collect();
+    assert_eq!(pending(&spool), expected);
+    assert_eq!(pending(&crash_copy(&path)), expected);
+    drop(spool);
+    assert_eq!(pending(&Spool::open(&path).unwrap()), expected);
+}
