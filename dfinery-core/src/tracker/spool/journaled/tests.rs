@@ -797,3 +797,51 @@ fn a_journal_cut_too_short_to_hold_a_frame_grows_back_to_its_size() {
     drop(spool);
     assert_eq!(pending(&Spool::open(&path).unwrap()), expected);
 }
+
+/// A journal whose frames are whole but name a sequence number no tracker gives (2^62 and
+/// above, as the redb file's rows are checked: a journal made by another program, say) is
+/// read up to that frame, as up to any damage. Before, the number was taken: the spool's
+/// next number was one past it, which overflowed (a panic in a debug build, turned into a
+/// refused open; a wrap to 0 in a release build, where new messages then took the numbers of
+/// pending ones and replaced them).
+#[test]
+fn a_journal_frame_naming_a_number_no_tracker_gives_is_not_taken() {
+    for named in ["an entry", "a delivered marker"] {
+        let path = path("journal-huge-seq");
+        {
+            let spool = Spool::open(&path).unwrap();
+            spool
+                .submit(vec![insert(1, 10), insert(2, 10)], Mode::Wait)
+                .unwrap();
+        }
+        // Made anew by another program: a group of message 3, then the frame with the number.
+        let journal = journal_path(&path);
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&journal)
+            .unwrap();
+        let mut made = super::Journal::create(file, 1 << 20).unwrap();
+        let bytes = entry(10);
+        made.append(&[(3, &[bytes.as_slice()][..])], true).unwrap();
+        match named {
+            "an entry" => {
+                made.append(&[(u64::MAX, &[bytes.as_slice()][..])], true)
+                    .unwrap();
+            }
+            _ => {
+                made.append_delivered(&[u64::MAX]).unwrap();
+                made.sync().unwrap();
+            }
+        }
+        drop(made);
+        let spool = match Spool::open(&path) {
+            Ok(spool) => spool,
+            Err(error) => panic!("{named}: the spool did not open: {error}"),
+        };
+        assert_eq!(pending(&spool), [1, 2, 3], "{named}");
+        assert_eq!(spool.last_seq(), 3, "{named}");
+        let next = spool.next_seq();
+        assert!(next > 3 && next < 1 << 62, "{named}: next number {next}");
+    }
+}
