@@ -816,8 +816,11 @@ fn journal_broken(store: &Store) -> bool {
 /// again, reading its pending messages from what is on disk.
 fn reopen(store: &Store) -> Result<(), String> {
     if follow::look(store) != follow::Found::Ours {
-        // Deleted or replaced meanwhile: the file at the path is not the one that failed.
-        return follow::follow(store, true).map(|_| ());
+        // Deleted or replaced meanwhile: what the file that failed holds is copied into a new
+        // one at the path. That new file, and the journal, are then read afresh below as after
+        // any failed commit: the failure may have been the journal's (a failed sync leaves it
+        // refusing every call until it is read again), and following the path does not mend it.
+        follow::follow(store, true)?;
     }
     let mut db = store.db.write().unwrap_or_else(|e| e.into_inner());
     // The old store must be closed first: it holds the file's lock.

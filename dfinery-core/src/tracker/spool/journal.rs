@@ -50,7 +50,8 @@
 //!   is replayed after a crash, whole, unless a later [`Journal::checkpoint`] dropped it.
 //! - A group is replayed whole or not at all: its entries count once its last frame (flag
 //!   bit 0) is read, and a replay stops at the first frame that is not valid (zeroes, a torn
-//!   or damaged frame, a frame of another epoch, or one not chained to the frame before it).
+//!   or damaged frame, a frame of another epoch, one not chained to the frame before it, or
+//!   one naming a sequence number above 2^62, which no tracker gives).
 //!   A group whose append failed or was not synced may be replayed or not, but never in part.
 //! - Frames left behind by a failed or torn write are never replayed after appending resumes
 //!   over them: the next append zeroes past what the failed write may have reached (after a

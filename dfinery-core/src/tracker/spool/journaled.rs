@@ -332,15 +332,17 @@ impl Journaled {
 
     /// Replaces the journal, just checkpointed (nothing in it counts), by a larger one renamed
     /// over it: large enough to fill in [`GROW_WITHIN`] at the rate it filled in `filled_in`
-    /// (a power of two, at least twice its size, at most [`MAX_JOURNAL_CAPACITY`]), so a
-    /// busy spool grows in one step rather than in a checkpoint per doubling.
+    /// (a power of two, at least twice its size and at least [`JOURNAL_CAPACITY`], at most
+    /// [`MAX_JOURNAL_CAPACITY`]), so a busy spool grows in one step rather than in a checkpoint
+    /// per doubling, and a journal found cut short (too short to hold a frame, whose double
+    /// would still be) is replaced by one of the usual size.
     fn grow(&mut self, filled_in: std::time::Duration) -> Result<(), String> {
         let factor = (GROW_WITHIN.as_secs_f64() / filled_in.as_secs_f64().max(1e-6))
             .ceil()
             .clamp(2.0, 1024.0) as u64;
         let capacity = (self.journal.capacity() * factor)
             .next_power_of_two()
-            .min(MAX_JOURNAL_CAPACITY)
+            .clamp(JOURNAL_CAPACITY, MAX_JOURNAL_CAPACITY)
             + journal::DATA_START;
         if self
             .grow_failed
@@ -477,6 +479,7 @@ impl From<ReadError> for String {
 /// Why it cannot be read or created, naming the file.
 pub(super) fn read(source: &JournalSource) -> Result<Found, ReadError> {
     let path = &source.path;
+    remove_half_made(path);
     let existed = path.exists();
     let file: Box<dyn JournalFile + Send> =
         match &source.open {
@@ -644,12 +647,33 @@ impl From<NotCreated> for String {
     }
 }
 
+/// `<journal>.new`: where [`create`] makes a journal before renaming it to `path`.
+fn temporary_of(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".new");
+    path.with_file_name(name)
+}
+
+/// Removes a journal [`create`] left under its temporary name: the process making it (a
+/// larger one, say, up to [`MAX_JOURNAL_CAPACITY`]) died before renaming it, so it holds
+/// nothing, and it would keep its disk space until the journal grew again. Called while the
+/// spool's file is open, whose lock keeps any other process from making one now.
+fn remove_half_made(path: &Path) {
+    let temporary = temporary_of(path);
+    if std::fs::symlink_metadata(&temporary).is_ok_and(|meta| meta.is_file())
+        && std::fs::remove_file(&temporary).is_ok()
+    {
+        tracing::debug!(
+            path = %temporary.display(),
+            "removed a spool journal left half made (a process died while making it)"
+        );
+    }
+}
+
 /// Creates an empty journal at `path`: written whole under a temporary name, then renamed, so
 /// the path never names a journal cut short.
 fn create(path: &Path, capacity: u64) -> Result<(), NotCreated> {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".new");
-    let temporary = path.with_file_name(name);
+    let temporary = temporary_of(path);
     let fail = |e: &dyn std::fmt::Display| {
         format!("the journal `{}` could not be created: {e}", path.display())
     };

@@ -467,7 +467,7 @@ type Repair = (u64, Vec<(u64, Vec<u8>)>, Vec<Vec<u8>>);
 /// The greatest sequence number taken as real when a file is read: a tracker numbers its messages
 /// from 1 up, one by one, so a number above this one (2^62) is damage, and counting it would make
 /// the numbers given after it run out.
-const MAX_SEQ: u64 = 1 << 62;
+pub(super) const MAX_SEQ: u64 = 1 << 62;
 
 /// Pending messages at most in one batch when format 1's rows are moved into batches.
 const MIGRATED_PER_BATCH: usize = 1000;

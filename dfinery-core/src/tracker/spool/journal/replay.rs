@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
+use super::super::open::MAX_SEQ;
 use super::{
     DATA_START, FLAG_GROUP_END, FRAME_HEAD, JournalError, JournalFile, KIND_DELIVERED, KIND_ENTRY,
     frame_size,
@@ -176,6 +177,20 @@ impl<F: JournalFile> Reader<'_, F> {
             return Ok(Look::Bad(
                 "it does not follow the frame before it (left by an earlier write)".into(),
             ));
+        }
+        // A number no tracker gives (as the redb file's rows are checked, `open.rs`): a frame
+        // whole but not written by a spool. Taken, it would push the spool's next number past
+        // the end of its range.
+        let numbers_given = match head.kind {
+            KIND_ENTRY => head.seq <= MAX_SEQ,
+            _ => payload
+                .chunks_exact(8)
+                .all(|seq| u64::from_le_bytes(seq.try_into().unwrap_or([0; 8])) <= MAX_SEQ),
+        };
+        if !numbers_given {
+            return Ok(Look::Bad(format!(
+                "it names a sequence number above {MAX_SEQ}, which no tracker gives"
+            )));
         }
         Ok(Look::Frame(head, payload))
     }

@@ -720,3 +720,128 @@ fn an_accepted_message_a_failed_commit_left_out_is_written_again_while_idle() {
     drop(spool);
     assert_eq!(pending(&Spool::open(&path).unwrap()), [1]);
 }
+
+/// The spool file deleted while the journal is broken (a sync of it failed): the writer
+/// follows the path to a new file before its next commit, and reads the journal afresh then
+/// too. Before, following the path was all it did: the next commit reached the broken journal
+/// and was refused though the disk worked again.
+#[test]
+fn the_spool_file_deleted_while_the_journal_is_broken_is_followed_and_the_journal_read_again() {
+    let (path, faults, spool, error) = after_a_failed_sync("file-deleted-journal-broken");
+    assert!(error.contains("injected: the sync failed"), "{error}");
+    faults.syncs.store(false, Ordering::SeqCst);
+    std::fs::remove_file(&path).unwrap();
+    spool
+        .submit(vec![insert(4, 10)], Mode::Wait)
+        .expect("the disk works again, and so does the spool");
+    assert_eq!(spool.recreated(), 1);
+    assert_eq!(pending(&spool), [1, 2, 4]);
+    assert_eq!(pending(&crash_copy(&path)), [1, 2, 4]);
+    drop(spool);
+    assert_eq!(pending(&Spool::open(&path).unwrap()), [1, 2, 4]);
+}
+
+/// A larger journal made aside (`<journal>.new`) by a process that died before renaming it
+/// is removed by the next open: it held nothing, and it kept up to 64 MiB of disk until the
+/// journal happened to grow again.
+#[test]
+fn a_larger_journal_left_half_made_by_a_crash_is_removed_at_open() {
+    let path = path("grow-leftover");
+    {
+        let spool = Spool::open(&path).unwrap();
+        spool.submit(vec![insert(1, 10)], Mode::Wait).unwrap();
+    }
+    let mut leftover = journal_path(&path).into_os_string();
+    leftover.push(".new");
+    std::fs::write(&leftover, vec![0u8; 256 * 1024]).unwrap();
+    let spool = Spool::open(&path).unwrap();
+    assert!(
+        !Path::new(&leftover).exists(),
+        "the half-made journal is still there"
+    );
+    assert_eq!(pending(&spool), [1]);
+}
+
+/// A journal cut too short to hold a frame (a copy cut off, say) opens, and the first time
+/// it fills it is replaced by one of the usual size. Before, it could never grow (twice
+/// nothing is nothing: the larger file asked for was refused as too small), so every commit
+/// went into the redb file with a checkpoint, and a warning came every minute, for good.
+#[test]
+fn a_journal_cut_too_short_to_hold_a_frame_grows_back_to_its_size() {
+    let path = path("journal-cut-short");
+    {
+        let spool = Spool::open(&path).unwrap();
+        spool.submit(vec![insert(1, 10)], Mode::Wait).unwrap();
+    }
+    let journal = journal_path(&path);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&journal)
+        .unwrap()
+        .set_len(3000)
+        .unwrap();
+    let spool = Spool::open(&path).unwrap();
+    // The journal grows when it fills within a second of its last checkpoint: each commit
+    // here fills it, so one of them (the next after a checkpoint) comes within the second
+    // even on a loaded machine.
+    let mut seq = 2;
+    while std::fs::metadata(&journal).unwrap().len() < super::JOURNAL_CAPACITY {
+        assert!(seq < 200, "the journal never grew back from 3,000 bytes");
+        spool.submit(vec![insert(seq, 10)], Mode::Wait).unwrap();
+        seq += 1;
+    }
+    spool.submit(vec![insert(seq, 10)], Mode::Wait).unwrap();
+    let expected: Vec<u64> = (1..=seq).collect();
+    assert_eq!(pending(&spool), expected);
+    assert_eq!(pending(&crash_copy(&path)), expected);
+    drop(spool);
+    assert_eq!(pending(&Spool::open(&path).unwrap()), expected);
+}
+
+/// A journal whose frames are whole but name a sequence number no tracker gives (2^62 and
+/// above, as the redb file's rows are checked: a journal made by another program, say) is
+/// read up to that frame, as up to any damage. Before, the number was taken: the spool's
+/// next number was one past it, which overflowed (a panic in a debug build, turned into a
+/// refused open; a wrap to 0 in a release build, where new messages then took the numbers of
+/// pending ones and replaced them).
+#[test]
+fn a_journal_frame_naming_a_number_no_tracker_gives_is_not_taken() {
+    for named in ["an entry", "a delivered marker"] {
+        let path = path("journal-huge-seq");
+        {
+            let spool = Spool::open(&path).unwrap();
+            spool
+                .submit(vec![insert(1, 10), insert(2, 10)], Mode::Wait)
+                .unwrap();
+        }
+        // Made anew by another program: a group of message 3, then the frame with the number.
+        let journal = journal_path(&path);
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&journal)
+            .unwrap();
+        let mut made = super::Journal::create(file, 1 << 20).unwrap();
+        let bytes = entry(10);
+        made.append(&[(3, &[bytes.as_slice()][..])], true).unwrap();
+        match named {
+            "an entry" => {
+                made.append(&[(u64::MAX, &[bytes.as_slice()][..])], true)
+                    .unwrap();
+            }
+            _ => {
+                made.append_delivered(&[u64::MAX]).unwrap();
+                made.sync().unwrap();
+            }
+        }
+        drop(made);
+        let spool = match Spool::open(&path) {
+            Ok(spool) => spool,
+            Err(error) => panic!("{named}: the spool did not open: {error}"),
+        };
+        assert_eq!(pending(&spool), [1, 2, 3], "{named}");
+        assert_eq!(spool.last_seq(), 3, "{named}");
+        let next = spool.next_seq();
+        assert!(next > 3 && next < 1 << 62, "{named}: next number {next}");
+    }
+}
