@@ -396,6 +396,8 @@ pub(crate) struct Flight<'a> {
     started: Instant,
     snapshot: Option<RateLimitSnapshot>,
     rate_limited: bool,
+    /// The wait the answer's `Retry-After` asked for, after a rate limit.
+    retry_after: Option<Duration>,
     /// What the call took from its window while it waits for its slot: given back when it is
     /// dropped before it goes (a caller's timeout, a cancelled request).
     unsent: Option<Taken>,
@@ -408,10 +410,12 @@ impl Flight<'_> {
         self.snapshot = Some(snapshot);
     }
 
-    /// The answer said the rate limit was exceeded.
-    pub(crate) fn rate_limited(&mut self) {
+    /// The answer said the rate limit was exceeded, and asked for `retry_after` (its
+    /// `Retry-After`), if it did: the shared budget hears both.
+    pub(crate) fn rate_limited(&mut self, retry_after: Option<Duration>) {
         self.pacer.note_rate_limited();
         self.rate_limited = true;
+        self.retry_after = retry_after;
     }
 }
 
@@ -431,6 +435,7 @@ impl Drop for Flight<'_> {
                 &Feedback {
                     snapshot: self.snapshot.take(),
                     rate_limited: self.rate_limited,
+                    retry_after: self.retry_after,
                     latency: self.started.elapsed(),
                     // The client's clock, against which every wait until a reset is measured.
                     received: self.pacer.clock.now(),
@@ -495,6 +500,7 @@ impl Pacer {
             started: Instant::now(),
             snapshot: None,
             rate_limited: false,
+            retry_after: None,
             unsent: None,
         };
         let (wait, taken) = self.state(api).plan_taken(Instant::now(), &self.config);

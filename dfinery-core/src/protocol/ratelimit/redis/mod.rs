@@ -644,12 +644,16 @@ impl RedisBudget {
         let window = snapshot
             .and_then(|s| s.window_duration())
             .map_or(-1, |d| i64::try_from(millis(d)).unwrap_or(i64::MAX));
+        let retry_after = feedback
+            .retry_after
+            .map_or(-1, |d| i64::try_from(millis(d)).unwrap_or(i64::MAX));
         args.extend([
             remaining.to_string(),
             until.to_string(),
             window.to_string(),
             u8::from(feedback.rate_limited).to_string(),
             millis(feedback.latency).to_string(),
+            retry_after.to_string(),
         ]);
         args
     }
