@@ -534,6 +534,69 @@ async fn slow_proxy(target: String, delay: Duration) -> String {
     format!("redis://{address}/0")
 }
 
+/// An export that stops waiting for its slot (a caller's timeout, a cancelled job) while the
+/// call taking it is on its way frees the slot: Redis took it, its answer never reached the
+/// budget, and the slot stayed taken for its whole lease (60 s by default), one export fewer
+/// for the fleet. Redis answers a second late here, so the caller gives up between the two.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_that_stops_waiting_while_its_slot_is_taken_frees_it() {
+    let Some(server) = crate::support::RedisServer::start("slot_taken_for_a_caller_gone") else {
+        return;
+    };
+    let target = server
+        .url()
+        .trim_start_matches("redis://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let slow = slow_proxy(target, Duration::from_secs(1)).await;
+    let prefix = unique_prefix("slot-in-doubt");
+    let budget = std::sync::Arc::new(
+        RedisBudget::builder(slow.as_str(), "svc")
+            .key_prefix(prefix.as_str())
+            .export_concurrency(1)
+            .export_lease_ttl(Duration::from_secs(60))
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap(),
+    );
+    // Connected, the script loaded: the slot's call below is one round trip.
+    budget.try_acquire(Api::Export, 1).await.unwrap();
+    let slots = format!("{prefix}:svc:export:slots");
+    let held = || async {
+        match redis(&server.url(), &["ZCARD", slots.as_str()]).await {
+            redis::Value::Int(n) => n,
+            other => panic!("ZCARD: {other:?}"),
+        }
+    };
+    let waiting = tokio::spawn({
+        let budget = std::sync::Arc::clone(&budget);
+        async move { budget.export_slot().await }
+    });
+    // Redis took the slot; its answer is on its way back. The caller gives up.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while held().await == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no slot taken in Redis"
+        );
+        tokio::time::sleep(10 * MS).await;
+    }
+    waiting.abort();
+    // Given up, or (a machine too loaded to give up within the second) the slot came and is
+    // dropped here: either way it is free within seconds, not after its lease.
+    drop(waiting.await);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while held().await != 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the slot of a caller gone is still taken 20 s on (its lease is 60 s)"
+        );
+        tokio::time::sleep(50 * MS).await;
+    }
+}
+
 /// The lease of permits a Redis answers with lasts from the answer's arrival: it ran from the
 /// request, so a Redis slower to answer than the lease lasts (at least 100 ms) handed over
 /// leases already run out, every call took one permit of each and threw the rest away, and the

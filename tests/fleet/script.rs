@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use dfinery::ratelimit::{Api, Feedback, RateBudget, RateLimitSnapshot, RedisBudget};
+use dfinery::{Client, Error, Identifier, Identity, RetryPolicy};
 
 use crate::support::{redis_for, unique_prefix};
 
@@ -31,6 +32,7 @@ fn answer(remaining: u64, until: Duration, window: &str, rate_limited: bool) -> 
             Some(received + until),
         )),
         rate_limited,
+        retry_after: None,
         latency: Duration::ZERO,
         received,
     }
@@ -229,6 +231,108 @@ async fn a_rate_limited_answer_blocks_every_holder_until_the_reset() {
         5,
         "a new window after the reset"
     );
+}
+
+/// A rate limit with no reset but a `Retry-After` (a gateway's in front of DFINERY) holds every
+/// holder back as long as it asked, as the instance that got it waits that long: the shared
+/// block was a second at most, so the other instances went on into the same refusal for the
+/// rest of the wait. Through a client, as its answers reach the budget.
+#[tokio::test]
+async fn a_rate_limit_with_a_retry_after_and_no_reset_blocks_every_holder_that_long() {
+    let Some((url, _server)) = redis_for("retry_after_blocks_every_holder") else {
+        return;
+    };
+    let prefix = unique_prefix("retry-after");
+    let make = || {
+        RedisBudget::builder(url.as_str(), "svc")
+            .key_prefix(prefix.as_str())
+            .limit(Api::Identity, 100_000, Duration::from_secs(60))
+            .lease(Api::Identity, 1_000)
+            .headroom_permille(0)
+            .timeout(Duration::from_secs(2))
+            .build()
+            .unwrap()
+    };
+    let (first, second) = (Arc::new(make()), make());
+    let base = refusing_gateway("429 Too Many Requests", "retry-after: 10\r\n").await;
+    let mut retry = RetryPolicy::default();
+    retry.max_attempts = 1;
+    let client = Client::builder()
+        .service_id("svc")
+        .import_token("import-token")
+        .base_url(base)
+        .allow_insecure_http(true)
+        .retry(retry)
+        .rate_budget(first)
+        .build()
+        .unwrap();
+    let user = Identity::new(Identifier::ExternalId, "u").unwrap();
+    let error = client.identify(&user).await.unwrap_err();
+    assert!(matches!(error, Error::RateLimited { .. }), "{error}");
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(10)));
+    let answered = std::time::Instant::now();
+    // The answer reaches Redis off the request's path: another holder is blocked once it has.
+    let wait = loop {
+        let (granted, wait) = second.try_acquire(Api::Identity, 1).await.unwrap();
+        if granted == 0 {
+            break wait;
+        }
+        assert!(
+            answered.elapsed() < Duration::from_secs(5),
+            "no holder blocked after the rate limit"
+        );
+        tokio::time::sleep(10 * MS).await;
+    };
+    let since = answered.elapsed();
+    // Until 10 s after the answer, less the time since (50 ms for Redis's clock).
+    assert!(
+        wait <= 10_000 * MS && wait + since + 50 * MS >= 10_000 * MS,
+        "{wait:?} {since:?}"
+    );
+}
+
+/// A server on loopback answering every request with `status`, `headers` (each ending in
+/// `\r\n`) and an empty body: a gateway in front of DFINERY. Its base URL.
+async fn refusing_gateway(status: &'static str, headers: &'static str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                // The head, then the body its length announces.
+                let mut seen = Vec::new();
+                let mut buf = [0u8; 4096];
+                let end = loop {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => seen.extend_from_slice(&buf[..n]),
+                    }
+                    if let Some(at) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+                        break at + 4;
+                    }
+                };
+                let head = String::from_utf8_lossy(&seen[..end]).to_ascii_lowercase();
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0);
+                while seen.len() < end + length {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => seen.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let answer = format!(
+                    "HTTP/1.1 {status}\r\n{headers}content-length: 0\r\nconnection: close\r\n\r\n"
+                );
+                let _ = socket.write_all(answer.as_bytes()).await;
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    format!("http://{address}")
 }
 
 #[tokio::test]
@@ -514,6 +618,7 @@ async fn a_spent_window_without_a_window_header_blocks_until_its_reset() {
             Some(received + Duration::from_secs(60)),
         )),
         rate_limited: true,
+        retry_after: None,
         latency: Duration::ZERO,
         received,
     };

@@ -198,8 +198,10 @@ impl Inner {
                     Error::RateLimited {
                         retry_after: wait, ..
                     } => {
-                        flight.rate_limited();
                         *wait = retry_after(response.headers(), self.clock.now());
+                        // The shared budget holds every instance back as long, when no reset
+                        // came.
+                        flight.rate_limited(*wait);
                     }
                     Error::Server {
                         retry_after: wait, ..

@@ -50,6 +50,11 @@ pub struct Feedback {
     /// the window was not spent (for an export, most likely the limit of exports at once): a
     /// budget should not hold calls back until the reset for it, as `RedisBudget` does not.
     pub rate_limited: bool,
+    /// The wait the answer's `Retry-After` asked for, measured when it came (a gateway in front
+    /// of DFINERY may send one; DFINERY documents none). A rate limit whose answer has no
+    /// readable reset holds the budget back this long: `RedisBudget` blocks every instance
+    /// for it, as the client that got it waits for it before its retry.
+    pub retry_after: Option<Duration>,
     /// From the permit to the answer: calls granted within this time before the answer may not
     /// have been counted by the server yet.
     pub latency: Duration,
@@ -201,6 +206,7 @@ mod tests {
                 Some(received + Duration::from_secs(3_600)),
             )),
             rate_limited: true,
+            retry_after: None,
             latency: Duration::ZERO,
             received,
         };
@@ -219,6 +225,7 @@ mod tests {
                 Some(received + Duration::from_secs(1_000_000_000_000)),
             )),
             rate_limited: true,
+            retry_after: None,
             latency: Duration::ZERO,
             received,
         };

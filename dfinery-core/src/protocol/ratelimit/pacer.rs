@@ -342,10 +342,13 @@ impl ApiState {
                 _ => {
                     let others = self.in_flight.saturating_sub(1);
                     let carried = self.budget.filter(|b| b.estimated && b.reset == reset);
-                    let remaining = remaining.saturating_sub(others);
                     self.budget = Some(Budget {
-                        // A carried-over budget already counts the calls planned in it.
-                        remaining: carried.map_or(remaining, |b| b.remaining.min(remaining)),
+                        // The answer replaces a carried-over estimate, whatever it says: the
+                        // calls planned in the estimate are in flight, and taken off with the
+                        // others. Kept as a cap, an estimate learned from a window others had
+                        // mostly spent (a few calls) held this client to those few calls
+                        // through a window with hundreds left.
+                        remaining: remaining.saturating_sub(others),
                         reset,
                         reset_at: now + until,
                         // An answer of the window came: it has started.
@@ -405,6 +408,8 @@ pub(crate) struct Flight<'a> {
     started: Instant,
     snapshot: Option<RateLimitSnapshot>,
     rate_limited: bool,
+    /// The wait the answer's `Retry-After` asked for, after a rate limit.
+    retry_after: Option<Duration>,
     /// What the call took from its window while it waits for its slot: given back when it is
     /// dropped before it goes (a caller's timeout, a cancelled request).
     unsent: Option<Taken>,
@@ -417,10 +422,12 @@ impl Flight<'_> {
         self.snapshot = Some(snapshot);
     }
 
-    /// The answer said the rate limit was exceeded.
-    pub(crate) fn rate_limited(&mut self) {
+    /// The answer said the rate limit was exceeded, and asked for `retry_after` (its
+    /// `Retry-After`), if it did: the shared budget hears both.
+    pub(crate) fn rate_limited(&mut self, retry_after: Option<Duration>) {
         self.pacer.note_rate_limited();
         self.rate_limited = true;
+        self.retry_after = retry_after;
     }
 }
 
@@ -440,6 +447,7 @@ impl Drop for Flight<'_> {
                 &Feedback {
                     snapshot: self.snapshot.take(),
                     rate_limited: self.rate_limited,
+                    retry_after: self.retry_after,
                     latency: self.started.elapsed(),
                     // The client's clock, against which every wait until a reset is measured.
                     received: self.pacer.clock.now(),
@@ -504,6 +512,7 @@ impl Pacer {
             started: Instant::now(),
             snapshot: None,
             rate_limited: false,
+            retry_after: None,
             unsent: None,
         };
         let (wait, taken) = self.state(api).plan_taken(Instant::now(), &self.config);
@@ -740,6 +749,36 @@ mod tests {
         // A late answer of the window before changes nothing.
         state.observe(snapshot(0, sys + 8 * SEC), now, sys);
         assert_eq!(state.budget.unwrap().remaining, 1);
+    }
+
+    /// The first answer of a carried window replaces its estimate, even when the window allows
+    /// far more than estimated: an instance whose only answers of a window came late in it
+    /// (others of its fleet, or of its service, had spent most of it) estimated the next one
+    /// at those few calls, and the estimate, kept as a cap over the first answer's count, spread
+    /// that instance's calls over the whole window though DFINERY and the shared budget had
+    /// hundreds left.
+    #[test]
+    fn a_carried_window_smaller_than_the_server_says_is_replaced_by_its_first_answer() {
+        let config = Pacing::default();
+        // The window's first answer for this client came with 2 left, 8 s before its reset:
+        // the next is estimated at 3 calls.
+        let (mut state, now, sys) = state_with(2, 8);
+        state.landed();
+        let after = now + 9 * SEC;
+        // In the next window: the first call goes at once (its start has passed) and leaves
+        // the two others of the estimate 20 s apart.
+        assert_eq!(state.plan(after, &config), Duration::ZERO);
+        assert!(state.budget.unwrap().estimated);
+        // Its answer: 200 left in the window that resets at 68 s.
+        state.observe(snapshot(200, sys + 68 * SEC), after, sys + 9 * SEC);
+        state.landed();
+        let budget = state.budget.unwrap();
+        assert_eq!((budget.remaining, budget.estimated), (200, false));
+        // The next calls go at once, not 20 s apart.
+        for _ in 0..20 {
+            assert_eq!(state.plan(after, &config), Duration::ZERO);
+        }
+        assert_eq!(state.gate(after, &config), Gate::Open);
     }
 
     #[test]

@@ -5,6 +5,9 @@
 -- ARGV[1]  op: acquire | feedback | lease | unlease
 -- ARGV[2]  limit (calls per period), ARGV[3] period in ms, ARGV[4] burst (permits at once),
 -- ARGV[5]  headroom in permille, ARGV[6] idle ttl in ms
+-- feedback: ARGV[7] remaining (-1: unknown), ARGV[8] ms until the reset (-1: unknown),
+--           ARGV[9] window in ms (-1: unknown), ARGV[10] rate limited (1/0),
+--           ARGV[11] latency in ms, ARGV[12] Retry-After in ms (-1: none)
 --
 -- Two rules, both evaluated on the Redis clock (TIME), so hosts need no common clock:
 -- * GCRA: permits are spaced `interval` apart (period / (limit less the headroom)), at most
@@ -170,13 +173,20 @@ if op == 'feedback' then
   local window = tonumber(ARGV[9])
   local limited = ARGV[10] == '1'
   local latency = tonumber(ARGV[11])
+  -- The wait the answer's Retry-After asked for, in ms; -1 when it sent none.
+  local retry_after = tonumber(ARGV[12]) or -1
   -- A refusal whose headers show calls left (remaining > 0) did not spend the window: for an
   -- export, most likely the limit of exports at once. It blocks no one; `remaining` counts.
   local spent = remaining == 0 or (limited and remaining < 0)
   if until_reset < 0 then
-    -- Rate limited without a reset: hold everyone back for a while.
+    -- Rate limited without a reset: hold everyone back as long as its Retry-After asked (at
+    -- most what the next call reads back), or else for a while.
     if limited and remaining <= 0 then
-      block = math.max(block, now + math.min(period, 1000))
+      local hold = math.min(period, 1000)
+      if retry_after >= 0 then
+        hold = math.min(retry_after, reset_horizon)
+      end
+      block = math.max(block, now + hold)
     end
     save()
     return {1}

@@ -644,12 +644,16 @@ impl RedisBudget {
         let window = snapshot
             .and_then(|s| s.window_duration())
             .map_or(-1, |d| i64::try_from(millis(d)).unwrap_or(i64::MAX));
+        let retry_after = feedback
+            .retry_after
+            .map_or(-1, |d| i64::try_from(millis(d)).unwrap_or(i64::MAX));
         args.extend([
             remaining.to_string(),
             until.to_string(),
             window.to_string(),
             u8::from(feedback.rate_limited).to_string(),
             millis(feedback.latency).to_string(),
+            retry_after.to_string(),
         ]);
         args
     }
@@ -753,6 +757,13 @@ impl RedisBudget {
             self.keys[Api::Export.index()].as_str(),
             &self.shared.slots_key,
         ];
+        let mut unlease = args.clone();
+        unlease[0] = "unlease".to_owned();
+        let release = SlotRelease {
+            shared: Arc::clone(&self.shared),
+            keys: keys.map(str::to_owned),
+            args: unlease,
+        };
         loop {
             if self.is_degraded() {
                 if self.settings.fail_closed {
@@ -768,23 +779,32 @@ impl RedisBudget {
                     () = tokio::time::sleep(self.settings.retry_interval) => continue,
                 }
             }
-            match self.shared.run(&keys, &args).await {
+            // Until its answer comes, Redis may have taken the slot for this call: a caller
+            // that stops waiting meanwhile (its timeout, a cancelled job) frees it, and so does
+            // a call that failed (no answer within the timeout from a Redis that took it all
+            // the same). Before, such a slot stayed taken for its whole lease, held by no one.
+            let mut in_doubt = InDoubt(Some(release.clone()));
+            let result = self.shared.run(&keys, &args).await;
+            if result.is_ok() {
+                in_doubt.0 = None;
+            }
+            match result {
                 Ok(reply) if reply.first() == Some(&1) => break,
                 Ok(reply) => {
                     let wait = reply.get(1).copied().unwrap_or(100).max(1).unsigned_abs();
                     tokio::time::sleep(slot_wait(wait)).await;
                 }
-                Err(error) => self.shared.went_down(&error),
+                Err(error) => {
+                    self.shared.went_down(&error);
+                    drop(in_doubt);
+                }
             }
         }
         // Renew the lease while held; free it when dropped.
-        let shared = Arc::clone(&self.shared);
-        let slots_key = self.shared.slots_key.clone();
-        let key = self.keys[Api::Export.index()].clone();
         let most = self.settings.export_concurrency;
         let renew = tokio::spawn({
-            let shared = Arc::clone(&shared);
-            let (key, slots_key, args) = (key.clone(), slots_key.clone(), args.clone());
+            let shared = Arc::clone(&self.shared);
+            let [key, slots_key] = release.keys.clone();
             async move {
                 let mut lost = false;
                 loop {
@@ -816,16 +836,22 @@ impl RedisBudget {
                 }
             }
         });
-        let mut unlease = args;
-        unlease[0] = "unlease".to_owned();
         Some(SlotGuard::new(ExportSlot {
             renew,
-            release: Some(SlotRelease {
-                shared,
-                keys: [key, slots_key],
-                args: unlease,
-            }),
+            release: Some(release),
         }))
+    }
+}
+
+/// A lease call sent to Redis and not answered yet: dropped so (its caller gone, or the call
+/// failed), it frees the slot Redis may have taken for it.
+struct InDoubt(Option<SlotRelease>);
+
+impl Drop for InDoubt {
+    fn drop(&mut self) {
+        if let Some(release) = self.0.take() {
+            release.run();
+        }
     }
 }
 
@@ -845,6 +871,7 @@ impl Drop for ExportSlot {
 }
 
 /// The script call that frees a held export slot.
+#[derive(Clone)]
 struct SlotRelease {
     shared: Arc<Shared>,
     keys: [String; 2],
