@@ -778,7 +778,7 @@ mod tests {
         for _ in 0..20 {
             assert_eq!(state.plan(after, &config), Duration::ZERO);
         }
-        assert_eq!(state.gate(after, &config), Gate::Open);
+        assert_eq!(state.gate(after, &config), Gate::Open { at_once: 170 });
     }
 
     #[test]
