@@ -110,7 +110,9 @@ async fn local_only(
         Some(why) => text(
             StatusCode::FORBIDDEN,
             format!(
-                "{why}: the emulator's own `/_emulator/…` paths answer only its own machine                  (open them at http://127.0.0.1:<port>/ or http://localhost:<port>/), so that no                  other site's page can read or reset what it stores\n"
+                "{why}: the emulator's own `/_emulator/…` paths answer only its own machine \
+                 (open them at http://127.0.0.1:<port>/ or http://localhost:<port>/), so that no \
+                 other site's page can read or reset what it stores\n"
             ),
         ),
         None => next.run(request).await,

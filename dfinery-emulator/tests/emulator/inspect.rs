@@ -284,6 +284,12 @@ async fn inspection_answers_only_this_machine_s_pages() {
         let answer = read(request).await;
         assert_eq!(answer.status, 403, "{}", answer.text);
         assert!(answer.text.starts_with(why), "{}", answer.text);
+        // One line of text: it held a run of 18 spaces where the source's lines were joined.
+        assert!(
+            !answer.text.contains("  ") && answer.text.ends_with("read or reset what it stores\n"),
+            "{:?}",
+            answer.text
+        );
     };
     refused(
         server.http.get(&stats).header("host", "evil.example:8080"),
