@@ -251,6 +251,17 @@ impl Input {
     }
 }
 
+/// Where an export error body written into `body`, a whole export body, starts (its `{`), as
+/// the row readers find one: `{` and white space before either key, wherever it stands (a
+/// body cut inside it included); `None` when there is none.
+#[cfg(feature = "client")]
+pub(crate) fn error_body_at(body: &[u8]) -> Option<usize> {
+    let mut input = Input::default();
+    input.push(body);
+    // Pushed whole into an empty buffer: its offsets are the body's.
+    input.error_at
+}
+
 /// Whether `rest`, the bytes after a `{` at the end of the body, may be an error body cut
 /// short: white space, then the first bytes of one of [`MARKS`] (or nothing yet).
 #[cfg(feature = "client")]
