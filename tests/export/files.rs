@@ -278,3 +278,53 @@ async fn a_save_cut_right_after_a_row_counts_every_complete_row_received() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A destination the export cannot be written to (a folder, a folder that does not exist) is
+/// refused before the export is asked for: the export was requested first, spending one of
+/// DFINERY's 100 exports an hour (and, for a folder, reading the header row) for a file that
+/// could never be written.
+#[tokio::test]
+async fn a_destination_that_cannot_be_written_is_refused_before_the_export_is_asked_for() {
+    let emulator = emulator().await;
+    let client = client(&emulator);
+    client
+        .send_events(&user("u"), [&one_purchase()])
+        .await
+        .unwrap();
+    let dir = scratch("unwritable");
+    let asked = emulator.stats().requests;
+    for path in [dir.clone(), dir.join("missing").join("events.csv")] {
+        let error = client
+            .export_events_to_file(&query(), &path)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, ExportError::File { path: named, .. } if named == &path),
+            "{error:?}"
+        );
+        let error = client
+            .export_profiles_to_file(&ProfileQuery::new(), &path)
+            .await
+            .unwrap_err();
+        assert!(matches!(error, ExportError::File { .. }), "{error:?}");
+    }
+    assert_eq!(emulator.stats().requests, asked, "no export was asked for");
+    assert_eq!(emulator.stats().exports, 0);
+    assert!(files_in(&dir).is_empty(), "{:?}", files_in(&dir));
+    // The temporary file made before the request is removed when the request is refused.
+    emulator.push_script([ScriptedResponse::Json {
+        status: 401,
+        body: serde_json::json!({"result": "fail", "message": "unauthorized_token"}),
+    }]);
+    let error = client
+        .export_events_to_file(&query(), dir.join("events.csv"))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, ExportError::Request(_)), "{error:?}");
+    assert!(files_in(&dir).is_empty(), "{:?}", files_in(&dir));
+    // A writable destination is still exported to.
+    let path = dir.join("events.csv");
+    client.export_events_to_file(&query(), &path).await.unwrap();
+    assert_eq!(files_in(&dir), ["events.csv"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -19,7 +19,7 @@ use super::classify::classify;
 use super::error::Error;
 use super::transport::Answer;
 use crate::ratelimit::SlotGuard;
-use crate::wire::{Endpoint, EventExportRequest, ExportErrorBody, ProfileExportRequest};
+use crate::wire::{Endpoint, EventExportRequest, ProfileExportRequest};
 
 /// The CSV of an export as it arrives, chunk by chunk; a failure while reading (a connection
 /// cut, no chunk within the export read timeout) is an `Err` item, after which the stream
@@ -41,8 +41,9 @@ impl ByteStream {
     /// The first failure while reading, [`Error::Decode`] for an empty body (an export always
     /// has its header row) or one cut short (it stops inside its header row, inside a quoted
     /// field or in the middle of a row: retry the export), or the [`Error`] of an export error body
-    /// (`{"result":"fail","message":"client_connection_closed"}`) the server wrote into the
-    /// CSV after it had started.
+    /// (`{"result":"fail","message":"client_connection_closed"}`, its keys in either order) the
+    /// server wrote into the CSV after it had started ([`Error::Decode`] when the body ends
+    /// inside it).
     pub async fn collect_bytes(mut self) -> Result<Bytes, Error> {
         let mut all = BytesMut::new();
         while let Some(chunk) = self.next().await {
@@ -58,7 +59,8 @@ impl ByteStream {
                 body: all.freeze(),
             });
         }
-        if let Some(at) = error_body_at(&all) {
+        // Found as the row readers find it: either key first, or cut short by the end.
+        if let Some(at) = crate::export::error_body_at(&all) {
             let error = classify(self.endpoint, 200, &HeaderMap::new(), &all[at..]);
             return Err(error.err().unwrap_or(Error::Decode {
                 endpoint: self.endpoint,
@@ -128,17 +130,6 @@ impl fmt::Debug for ByteStream {
             .field("endpoint", &self.endpoint)
             .finish_non_exhaustive()
     }
-}
-
-/// Where an export error body written into the CSV starts: a `{` (then white space) before
-/// `"result"`, which RFC 4180 CSV cannot hold (a quoted field doubles its quotes), from which
-/// the rest of the body is that error body.
-fn error_body_at(body: &[u8]) -> Option<usize> {
-    memchr::memmem::find_iter(body, b"\"result\"").find_map(|hit| {
-        let open = body[..hit].iter().rposition(|b| !b.is_ascii_whitespace())?;
-        (body[open] == b'{' && serde_json::from_slice::<ExportErrorBody>(&body[open..]).is_ok())
-            .then_some(open)
-    })
 }
 
 /// What the stream carries between chunks.
@@ -253,6 +244,37 @@ mod tests {
                 .collect::<Vec<_>>(),
         );
         ByteStream::of_chunks(chunks).collect_bytes().await
+    }
+
+    /// An error body the server wrote into the CSV is an error of the raw calls wherever the row
+    /// readers see one: its `message` key first, or cut short by the end of the body. Only a
+    /// whole body with `"result"` first was looked for, so the two others were returned as
+    /// the export, the error body as its last row.
+    #[tokio::test]
+    async fn an_error_body_in_the_csv_is_an_error_whatever_its_key_order_or_cut() {
+        for body in [
+            "a,b\r\n1,2\r\n{\"result\":\"fail\",\"message\":\"client_connection_closed\"}",
+            "a,b\r\n1,2\r\n{\"message\":\"client_connection_closed\",\"result\":\"fail\"}",
+        ] {
+            match collected(body).await {
+                Err(error @ Error::Server { .. }) => assert!(
+                    error.to_string().contains("client_connection_closed"),
+                    "{body:?}: {error}"
+                ),
+                other => panic!("{body:?}: {other:?}"),
+            }
+        }
+        let cut = "a,b\r\n1,2\r\n{\"result\":\"fa";
+        match collected(cut).await {
+            Err(Error::Decode { reason, body, .. }) => {
+                assert_eq!(reason, "an export error body follows the CSV");
+                assert_eq!(&body[..], cut.as_bytes(), "the bytes are kept");
+            }
+            other => panic!("{cut:?}: {other:?}"),
+        }
+        // Quoted in a field, it is data.
+        let quoted = "a,b\r\n\"{\"\"message\"\":1}\",x\r\n";
+        assert_eq!(&collected(quoted).await.unwrap()[..], quoted.as_bytes());
     }
 
     /// A body a closed connection cut (HTTP/1.1 without a length ends the stream without an

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::error::ExportError;
-use super::file::{ExportFile, write_atomically};
+use super::file::{Destination, ExportFile};
 use super::query::{EventQuery, ProfileQuery};
 use super::reader::ExportRows;
 use crate::client::{ByteStream, Client};
@@ -53,7 +53,9 @@ impl Client {
 
     /// Exports events into the file at `path`, atomically: the CSV is checked as it is written
     /// to a temporary file beside `path`, which replaces `path` only once the whole body
-    /// arrived intact.
+    /// arrived intact. The temporary file is made before the export is asked for, so a
+    /// destination that cannot be written (a folder, a folder that does not exist) is refused
+    /// without spending one of DFINERY's 100 exports an hour.
     ///
     /// # Errors
     ///
@@ -65,11 +67,14 @@ impl Client {
         path: impl AsRef<Path>,
     ) -> Result<ExportFile, ExportError> {
         let request = query.to_request_at(Date::on(self.clock().now()))?;
+        // Made before the export is asked for: a destination that cannot be written must not
+        // cost one of the hour's 100 exports.
+        let destination = Destination::open(path.as_ref()).await?;
         let stream = self
             .export_events(&request)
             .await
             .map_err(ExportError::Request)?;
-        write_atomically(stream, path.as_ref()).await
+        destination.write(stream, |_| {}).await
     }
 
     /// Exports user profiles into the file at `path`, atomically, as
@@ -84,10 +89,13 @@ impl Client {
         path: impl AsRef<Path>,
     ) -> Result<ExportFile, ExportError> {
         let request = query.to_request()?;
+        // Made before the export is asked for: a destination that cannot be written must not
+        // cost one of the hour's 100 exports.
+        let destination = Destination::open(path.as_ref()).await?;
         let stream = self
             .export_profiles(&request)
             .await
             .map_err(ExportError::Request)?;
-        write_atomically(stream, path.as_ref()).await
+        destination.write(stream, |_| {}).await
     }
 }

@@ -50,7 +50,8 @@ impl ExportFile {
     /// and bytes written), e.g. to draw a progress bar.
     ///
     /// [`Client::export_events_to_file`](crate::Client::export_events_to_file) is this with no
-    /// progress.
+    /// progress, its temporary file made before the export is asked for (a destination that
+    /// cannot be written costs no export).
     ///
     /// # Errors
     ///
@@ -63,12 +64,35 @@ impl ExportFile {
     pub async fn save<S>(
         body: S,
         path: impl AsRef<Path>,
-        mut progress: impl FnMut(&ExportFile),
+        progress: impl FnMut(&ExportFile),
     ) -> Result<ExportFile, ExportError>
     where
         S: Stream<Item = Result<Bytes, Error>>,
     {
-        let path = path.as_ref();
+        Destination::open(path.as_ref())
+            .await?
+            .write(body, progress)
+            .await
+    }
+}
+
+/// The temporary file of an export, made beside its destination before the body is read (and,
+/// by the client's calls, before the export is asked for: a destination that cannot be written
+/// must not cost one of DFINERY's 100 exports an hour). Dropped before
+/// [`write`](Self::write) finished, it is removed.
+pub(crate) struct Destination {
+    path: PathBuf,
+    partial: Partial,
+    file: tokio::fs::File,
+}
+
+impl Destination {
+    /// Makes the temporary file beside `path`.
+    ///
+    /// # Errors
+    ///
+    /// [`ExportError::File`] when `path` is a folder or no file can be made beside it.
+    pub(crate) async fn open(path: &Path) -> Result<Destination, ExportError> {
         let file_error = |source| ExportError::File {
             path: path.to_owned(),
             source,
@@ -85,10 +109,6 @@ impl ExportFile {
             )));
         }
         let partial_path = partial_path(path).map_err(file_error)?;
-        let mut partial = Partial {
-            path: partial_path.clone(),
-            keep: false,
-        };
         let mut options = tokio::fs::OpenOptions::new();
         options.write(true).create_new(true);
         // Readable by its owner only while it is written: an export of user ids must not be
@@ -96,7 +116,41 @@ impl ExportFile {
         // the default mode of a new file) is given to it at the end.
         #[cfg(unix)]
         options.mode(0o600);
-        let mut file = options.open(&partial_path).await.map_err(file_error)?;
+        let file = options.open(&partial_path).await.map_err(file_error)?;
+        Ok(Destination {
+            path: path.to_owned(),
+            partial: Partial {
+                path: partial_path,
+                keep: false,
+            },
+            file,
+        })
+    }
+
+    /// Writes `body` into the temporary file, checking it row by row, and renames the file
+    /// into place once the whole body arrived intact (see [`ExportFile::save`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`ExportFile::save`].
+    pub(crate) async fn write<S>(
+        self,
+        body: S,
+        mut progress: impl FnMut(&ExportFile),
+    ) -> Result<ExportFile, ExportError>
+    where
+        S: Stream<Item = Result<Bytes, Error>>,
+    {
+        let Destination {
+            path,
+            mut partial,
+            mut file,
+        } = self;
+        let path = path.as_path();
+        let file_error = |source| ExportError::File {
+            path: path.to_owned(),
+            source,
+        };
         let mut reader = RowReader::new();
         let mut so_far = ExportFile {
             path: path.to_owned(),
@@ -138,21 +192,13 @@ impl ExportFile {
         // On this thread, not awaited: a caller that drops the save (a Ctrl-C) then knows the
         // file at `path` was replaced exactly when it was dropped after this point. An
         // awaited rename runs on a blocking thread, and could still happen after the drop.
-        std::fs::rename(&partial_path, path).map_err(file_error)?;
+        std::fs::rename(&partial.path, path).map_err(file_error)?;
         partial.keep = true;
         sync_parent(path).await;
         so_far.rows = reader.rows();
         progress(&so_far);
         Ok(so_far)
     }
-}
-
-/// [`ExportFile::save`] without progress.
-pub(crate) async fn write_atomically<S>(chunks: S, path: &Path) -> Result<ExportFile, ExportError>
-where
-    S: Stream<Item = Result<Bytes, Error>>,
-{
-    ExportFile::save(chunks, path, |_| {}).await
 }
 
 /// Reads every complete row in `reader`, which checks it.

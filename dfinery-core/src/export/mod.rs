@@ -49,6 +49,8 @@ pub use group::EventGroup;
 pub use header::Header;
 pub use meta::{EventMeta, ExportKind, ExportedEvent, ExportedProfile};
 pub use parse::MAX_ROW_BYTES;
+#[cfg(feature = "client")]
+pub(crate) use parse::error_body_at;
 pub use query::{EventQuery, ProfileQuery, QueryError};
 pub use reader::{Events, ExportRows, Profiles};
 pub use row::ExportRow;

@@ -1,6 +1,6 @@
 //! [`Input`]: the bytes received and not parsed yet. It watches for a JSON error body written
-//! into the CSV (`{"result":"fail","message":"client_connection_closed"}`) and counts quotes,
-//! so a body that stops inside a quoted field is seen as cut off.
+//! into the CSV (`{"result":"fail","message":"client_connection_closed"}`) and keeps the row
+//! being read, so a body that stops inside a quoted field is seen as cut off.
 //!
 //! In RFC 4180 CSV a `{` followed by a quoted key cannot occur: a field holding quotes is quoted
 //! as a whole and its quotes doubled (`{""result""`). So `{"result"` or `{"message"` (the error
@@ -165,12 +165,37 @@ impl Input {
         self.row_start = self.start;
     }
 
-    /// Whether the bytes parsed since the last row ended hold an odd number of quotes: the
-    /// data stopped inside a quoted field. Only the row being read is counted, not every byte
-    /// (counting every byte was a pass over the whole body of its own).
-    pub(crate) fn odd_quotes(&self) -> bool {
+    /// Whether the bytes parsed since the last row ended stop inside a quoted field: the data
+    /// stopped there. Only the row being read is looked at, not every byte (a pass over the
+    /// whole body of its own), and its quotes are read as the parser reads them: a quote that
+    /// opens a field opens a quoted field, `""` inside one is a quote, and a quote inside an
+    /// unquoted field (or after a quoted field closed) is text. Counting quotes took a last
+    /// row with a quote in an unquoted field for cut, and missed a cut inside a quoted field
+    /// after such a quote.
+    pub(crate) fn inside_quotes(&self) -> bool {
+        #[derive(Clone, Copy, PartialEq)]
+        enum At {
+            /// Line ends between rows, then the row's first field.
+            RowStart,
+            FieldStart,
+            Unquoted,
+            Quoted,
+            /// A quote inside a quoted field: its end, or the first of `""`.
+            QuoteInQuoted,
+        }
         let row = &self.buf[self.row_start..self.start];
-        memchr::memchr_iter(b'"', row).count() % 2 == 1
+        let mut at = At::RowStart;
+        for &byte in row {
+            at = match (at, byte) {
+                (At::RowStart, b'\r' | b'\n') => At::RowStart,
+                (At::RowStart | At::FieldStart, b'"') => At::Quoted,
+                (At::Quoted, b'"') => At::QuoteInQuoted,
+                (At::Quoted, _) | (At::QuoteInQuoted, b'"') => At::Quoted,
+                (_, b',') => At::FieldStart,
+                _ => At::Unquoted,
+            };
+        }
+        at == At::Quoted
     }
 
     /// The code of the error body, once it is complete (or the data has ended); `None` when
@@ -249,6 +274,17 @@ impl Input {
         }
         None
     }
+}
+
+/// Where an export error body written into `body`, a whole export body, starts (its `{`), as
+/// the row readers find one: `{` and white space before either key, wherever it stands (a
+/// body cut inside it included); `None` when there is none.
+#[cfg(feature = "client")]
+pub(crate) fn error_body_at(body: &[u8]) -> Option<usize> {
+    let mut input = Input::default();
+    input.push(body);
+    // Pushed whole into an empty buffer: its offsets are the body's.
+    input.error_at
 }
 
 /// Whether `rest`, the bytes after a `{` at the end of the body, may be an error body cut
@@ -334,7 +370,7 @@ mod tests {
         input.end();
         assert!(input.error_code().is_none());
         assert_eq!(fed(&mut input), csv);
-        assert!(!input.odd_quotes());
+        assert!(!input.inside_quotes());
     }
 
     #[test]
@@ -357,12 +393,12 @@ mod tests {
         input.push(&[&b"\"a\"\"\",b\r\n"[..], &[b'x'; 100]].concat());
         input.consume(9);
         input.row_ended();
-        assert!(!input.odd_quotes());
+        assert!(!input.inside_quotes());
         input.consume(input.ready().len());
         input.push(b",\"open");
         input.end();
         input.consume(input.ready().len());
-        assert!(input.odd_quotes());
+        assert!(input.inside_quotes());
         // The ended row was dropped when more arrived; the open one is still all there.
         assert_eq!(input.len, 106);
     }
@@ -462,11 +498,25 @@ mod tests {
     }
 
     #[test]
-    fn quotes_are_counted() {
-        let mut input = Input::default();
-        input.push(b"a,\"b\nc");
-        input.end();
-        fed(&mut input);
-        assert!(input.odd_quotes());
+    fn a_stop_inside_a_quoted_field_is_seen() {
+        for (data, inside) in [
+            (&b"a,\"b\nc"[..], true),
+            (b"\r\n\"a\"\"", true),
+            (b"a,\"b\"\"\"", false),
+            (b"a\"b,c", false),
+            (b"a\"b,\"c", true),
+            (b"\"a\"b\"", false),
+        ] {
+            let mut input = Input::default();
+            input.push(data);
+            input.end();
+            fed(&mut input);
+            assert_eq!(
+                input.inside_quotes(),
+                inside,
+                "{:?}",
+                String::from_utf8_lossy(data)
+            );
+        }
     }
 }

@@ -6,6 +6,8 @@ mod reader;
 mod record;
 mod splitter;
 
+#[cfg(feature = "client")]
+pub(crate) use input::error_body_at;
 pub use reader::MAX_ROW_BYTES;
 pub(crate) use reader::{Progress, RowReader};
 pub(crate) use record::Record;

@@ -354,7 +354,7 @@ impl RowReader {
                 code,
             });
         }
-        if self.input.odd_quotes() {
+        if self.input.inside_quotes() {
             return Err(ExportError::Truncated {
                 rows: self.rows,
                 reason: "it stops inside a quoted field".to_owned(),
@@ -452,6 +452,50 @@ mod tests {
                 matches!(error, ExportError::Interrupted { rows: n, .. } if n == rows.len() as u64),
                 "{context:?}: {error:?}"
             );
+        }
+    }
+
+    /// Every row of `csv`, read in one piece, or the error.
+    fn all_rows(csv: &[u8]) -> Result<Vec<String>, ExportError> {
+        let mut reader = RowReader::new();
+        reader.push(csv);
+        reader.end();
+        let mut rows = Vec::new();
+        while reader.advance_row()? == Progress::Ready {
+            let row = reader.row().expect("a row");
+            let cells: Vec<&str> = (0..row.header().len()).filter_map(|i| row.at(i)).collect();
+            rows.push(cells.join("|"));
+        }
+        Ok(rows)
+    }
+
+    /// Whether a body stops inside a quoted field is read as the parser reads quotes: one that
+    /// opens a field opens a quoted field, one inside an unquoted field is text. Quotes were
+    /// counted, so a last row with a quote in an unquoted field was taken for cut (though the
+    /// same row with its line end was read whole), and a body cut inside a quoted field after
+    /// such a quote was taken for whole.
+    #[test]
+    fn a_body_stops_inside_a_quoted_field_only_where_the_parser_is_inside_one() {
+        assert_eq!(all_rows(b"a,b\r\n1,x\"y\r\n").unwrap(), ["1|x\"y"]);
+        assert_eq!(all_rows(b"a,b\r\n1,x\"y").unwrap(), ["1|x\"y"]);
+        assert_eq!(
+            all_rows(b"a,b\r\n1,\"x\"\"y\"\r\n2,\"z\"").unwrap(),
+            ["1|x\"y", "2|z"]
+        );
+        for cut in [
+            &b"a,b\r\nx\"y,\"abc"[..],
+            b"a,b\r\n1,\"x\"\"y",
+            b"a,b\r\n1,\"x\"\"\"\"",
+            b"a,b\r\n\r\n\"1,x",
+            b"a,b\r\n1,\"a\nb",
+        ] {
+            let context = String::from_utf8_lossy(cut);
+            match all_rows(cut) {
+                Err(ExportError::Truncated { rows: 0, reason }) => {
+                    assert_eq!(reason, "it stops inside a quoted field", "{context:?}");
+                }
+                other => panic!("{context:?}: {other:?}"),
+            }
         }
     }
 
