@@ -25,17 +25,14 @@ fn event_budget(url: &str, prefix: &str, limit: u64, period: Duration, burst: u3
 /// An answer with `remaining` calls left until a reset `until` from now, in a `window`.
 fn answer(remaining: u64, until: Duration, window: &str, rate_limited: bool) -> Feedback {
     let received = SystemTime::now();
-    Feedback {
-        snapshot: Some(RateLimitSnapshot::new(
-            Some(window),
-            Some(remaining),
-            Some(received + until),
-        )),
-        rate_limited,
-        retry_after: None,
-        latency: Duration::ZERO,
-        received,
-    }
+    let mut feedback = Feedback::new(received);
+    feedback.snapshot = Some(RateLimitSnapshot::new(
+        Some(window),
+        Some(remaining),
+        Some(received + until),
+    ));
+    feedback.rate_limited = rate_limited;
+    feedback
 }
 
 #[tokio::test]
@@ -611,17 +608,13 @@ async fn a_spent_window_without_a_window_header_blocks_until_its_reset() {
         1,
     );
     let received = SystemTime::now();
-    let spent = Feedback {
-        snapshot: Some(RateLimitSnapshot::new(
-            None,
-            Some(0),
-            Some(received + Duration::from_secs(60)),
-        )),
-        rate_limited: true,
-        retry_after: None,
-        latency: Duration::ZERO,
-        received,
-    };
+    let mut spent = Feedback::new(received);
+    spent.snapshot = Some(RateLimitSnapshot::new(
+        None,
+        Some(0),
+        Some(received + Duration::from_secs(60)),
+    ));
+    spent.rate_limited = true;
     budget.send_feedback(Api::Event, &spent).await.unwrap();
     for _ in 0..2 {
         let (granted, wait) = budget.try_acquire(Api::Event, 1).await.unwrap();

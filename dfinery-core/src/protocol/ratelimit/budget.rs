@@ -41,7 +41,12 @@ pub trait RateBudget: Send + Sync + fmt::Debug {
 }
 
 /// What one answer said about the rate budget.
+///
+/// `#[non_exhaustive]`: a [`RateBudget`] reads its fields; one built outside this crate (to
+/// test a budget) starts from [`Feedback::new`] and sets the fields it needs, so a field added
+/// later breaks no code.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Feedback {
     /// The answer's `x-ratelimit-*` headers, when it had any.
     pub snapshot: Option<RateLimitSnapshot>,
@@ -63,6 +68,27 @@ pub struct Feedback {
 }
 
 impl Feedback {
+    /// An answer that came at `received` saying nothing: no `x-ratelimit-*` headers, not a
+    /// rate limit, no `Retry-After`, no latency. Set the fields the answer had:
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use dfinery_core::ratelimit::Feedback;
+    ///
+    /// let mut refused = Feedback::new(SystemTime::now());
+    /// refused.rate_limited = true;
+    /// refused.retry_after = Some(Duration::from_secs(10));
+    /// ```
+    pub fn new(received: SystemTime) -> Feedback {
+        Feedback {
+            snapshot: None,
+            rate_limited: false,
+            retry_after: None,
+            latency: Duration::ZERO,
+            received,
+        }
+    }
+
     /// How long until the window of the answer resets, capped by the window's length (a server
     /// clock far ahead cannot block for longer than one window), or by a day when the window's
     /// length is not given, as the client's own pacing caps it; `None` when unknown.
