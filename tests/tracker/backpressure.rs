@@ -447,3 +447,43 @@ async fn a_shutdown_within_duration_max_means_no_limit_instead_of_a_panic() {
     );
     assert_eq!(emulator.events().len(), 1);
 }
+
+/// A queue more than half full is sent without waiting for the interval, whatever its cap:
+/// with room for one message, the one message queued fills it; with room for three, two are
+/// more than half. Before, "more than half" was read as fewer than `cap / 2` free, rounded
+/// down: a cap of 1 was never pressed (every awaited call waited a whole interval for the one
+/// before it) and a cap of 3 only once full.
+#[tokio::test(start_paused = true)]
+async fn a_small_queue_more_than_half_full_is_sent_without_waiting_for_the_interval() {
+    const INTERVAL: Duration = Duration::from_secs(30);
+    let emulator = emulator().await;
+    for (cap, calls) in [(1, 3), (3, 2)] {
+        let tracker = tracker_to(emulator.base_url())
+            .queue_cap(cap, 1 << 20)
+            .flush_interval(INTERVAL)
+            .build()
+            .unwrap();
+        let who = user(&format!("small-cap-{cap}"));
+        let started = tokio::time::Instant::now();
+        for _ in 0..calls {
+            tracker.track(&who, login()).await.unwrap();
+        }
+        // The `calls` messages fill more than half of the queue: they go at once.
+        let sent = async {
+            while tracker.metrics().delivered < calls {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        tokio::time::timeout(INTERVAL / 2, sent)
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "cap {cap}: {calls} messages still undelivered after {:?}: {:?}",
+                    started.elapsed(),
+                    tracker.metrics()
+                )
+            });
+        let report = tracker.shutdown().await.unwrap();
+        assert_eq!(report.delivered, calls, "{report:?}");
+    }
+}

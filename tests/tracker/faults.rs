@@ -339,3 +339,48 @@ async fn a_retry_after_without_a_reset_holds_the_resend_that_long() {
         assert_eq!(report.metrics.retried, 1, "{status}: {report:?}");
     }
 }
+
+/// `retried` counts the sends made again, not the failures: a message whose send failed and
+/// that the shutdown's deadline then dead-letters was never sent again. Before, a message put
+/// back after a failure was counted as retried at once, so `retried` said 1 here though the
+/// emulator saw one request, the first.
+#[tokio::test(start_paused = true)]
+async fn retried_counts_only_the_messages_sent_again() {
+    let emulator = crate::support::emulator().await;
+    emulator.push_script([dfinery_emulator::ScriptedResponse::ServerError]);
+    let client = client_to(emulator.base_url())
+        .retry(no_retry())
+        .build()
+        .unwrap();
+    let tracker = Tracker::builder(client)
+        .redelivery_backoff(Duration::from_millis(100), Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let dana = user("dana");
+    tracker.try_track(&dana, login()).unwrap();
+    let flushed = tracker.flush().await.unwrap();
+    assert_eq!(flushed.pending, 1, "the first send failed: {flushed:?}");
+    assert_eq!(emulator.stats().requests, 1);
+    assert_eq!(tracker.metrics().retried, 0, "not sent again yet");
+    // No time to send it again: dead-lettered at the deadline, never resent.
+    let report = tracker.shutdown_within(Duration::ZERO).await.unwrap();
+    assert_eq!(report.dead_lettered, 1, "{report:?}");
+    assert_eq!(emulator.stats().requests, 1);
+    assert_eq!(report.metrics.retried, 0, "{report:?}");
+    // Sent again and delivered: counted once.
+    let tracker = Tracker::builder(
+        client_to(emulator.base_url())
+            .retry(no_retry())
+            .build()
+            .unwrap(),
+    )
+    .redelivery_backoff(Duration::from_millis(100), Duration::from_secs(2))
+    .build()
+    .unwrap();
+    emulator.push_script([dfinery_emulator::ScriptedResponse::ServerError]);
+    tracker.try_track(&dana, login()).unwrap();
+    let report = tracker.shutdown().await.unwrap();
+    assert_eq!(report.delivered, 1, "{report:?}");
+    assert_eq!(emulator.stats().requests, 3);
+    assert_eq!(report.metrics.retried, 1, "{report:?}");
+}

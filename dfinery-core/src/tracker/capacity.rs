@@ -179,13 +179,17 @@ impl Capacity {
         }
     }
 
-    /// Whether less than half the room is left, in messages or in bytes: the worker then sends
+    /// Whether more than half the room is taken, in messages or in bytes: the worker then sends
     /// what is queued without waiting for a full request or the interval, so callers waiting
     /// for room are not held up by the interval (many users, each with less than a request's
-    /// worth, can fill the queue between two ticks).
+    /// worth, can fill the queue between two ticks). Counted as taken against the cap, not
+    /// as free against half of it rounded down: a cap of 1 holding its one message is pressed.
     pub(crate) fn pressed(&self) -> bool {
-        self.messages.available_permits() < self.cap / 2
-            || self.bytes.available_permits() < self.cap_bytes / 2
+        let taken = self.cap.saturating_sub(self.messages.available_permits());
+        let taken_bytes = self
+            .cap_bytes
+            .saturating_sub(self.bytes.available_permits());
+        taken * 2 > self.cap || taken_bytes * 2 > self.cap_bytes
     }
 
     /// Wakes every waiter with [`TrackError::Closed`].
@@ -249,6 +253,30 @@ mod tests {
         ));
         capacity.give_back(40);
         capacity.try_take(40).unwrap();
+    }
+
+    /// More than half the room taken, in messages or bytes, is pressed, whatever the cap: a
+    /// cap of 1 holding one message, 2 of 3. Before, a cap of 1 was never pressed (fewer than
+    /// `1 / 2 = 0` free) and a cap of 3 only when full.
+    #[test]
+    fn more_than_half_taken_is_pressed_for_odd_and_tiny_caps() {
+        for (cap, pressed_from) in [(1, 1), (2, 2), (3, 2), (4, 3), (5, 3), (10, 6)] {
+            let capacity = Capacity::new(cap, 1 << 20);
+            for taken in 1..=cap {
+                capacity.try_take(10).unwrap();
+                assert_eq!(
+                    capacity.pressed(),
+                    taken >= pressed_from,
+                    "cap {cap}, {taken} taken"
+                );
+            }
+        }
+        // Bytes alike: 51 of 101 is more than half, 50 is not.
+        let capacity = Capacity::new(100, 101);
+        capacity.try_take(50).unwrap();
+        assert!(!capacity.pressed());
+        capacity.try_take(1).unwrap();
+        assert!(capacity.pressed());
     }
 
     #[test]

@@ -163,9 +163,9 @@ impl Worker {
         if ops.is_empty() {
             return;
         }
-        let counters = &self.core.counters;
-        Counters::add(&counters.retried, ops.len() as u64);
-        Counters::add(&counters.queued, ops.len() as u64);
+        // Counted in `retried` once sent again (see `dispatch`), not now: the shutdown's
+        // deadline may dead-letter them first.
+        Counters::add(&self.core.counters.queued, ops.len() as u64);
         if let Some(queue) = self.users.get_mut(&user) {
             queue.put_back(ops);
         }

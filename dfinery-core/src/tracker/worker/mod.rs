@@ -657,9 +657,14 @@ impl Worker {
             let counters = &self.core.counters;
             Counters::sub(&counters.queued, ops.len() as u64);
             Counters::add(&counters.in_flight, ops.len() as u64);
+            // Messages sent before (a failure put them back, or their batch was refused as a
+            // whole): counted in `retried` when this send begins, so one the deadline stops
+            // first is not.
+            let mut resent = 0u64;
             let messages = ops
                 .iter_mut()
                 .map(|op| {
+                    resent += u64::from(op.attempts > 0);
                     op.attempts += 1;
                     op.message.clone()
                 })
@@ -675,7 +680,11 @@ impl Worker {
                 },
             );
             let client = self.client.clone();
+            let core = (resent > 0).then(|| Arc::clone(&self.core));
             self.sending.push(Box::pin(async move {
+                if let Some(core) = core {
+                    Counters::add(&core.counters.retried, resent);
+                }
                 (id, send(client, identity, messages).await)
             }));
         }
