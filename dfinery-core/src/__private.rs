@@ -137,6 +137,90 @@ pub fn write_double_array<V: DoubleArrayProperty + ?Sized>(
     w.property(spec, value);
 }
 
+/// How a field type can be absent, as bits: the marker traits' `SHAPE` (`StringProperty::SHAPE`,
+/// …), which `Option`, `Patch` and the pointers set. The derives see `Option<T>` and `Patch<T>`
+/// written in a field's type; these bits let them check, at compile time, the same rules for a
+/// type alias (`type Maybe<T> = Option<T>`) or a type parameter, which hide the wrapper.
+pub mod shape {
+    /// An `Option` or a `Patch` around the value: it can be absent (`None`, `Patch::Keep`).
+    pub const ABSENT: u8 = 1;
+    /// A `Patch` around the value: it can send `null` (`Patch::Clear`).
+    pub const PATCH: u8 = 2;
+    /// An `Option` inside an `Option` or a `Patch`: its inner `None` sends nothing.
+    pub const NESTED: u8 = 4;
+    /// The outermost wrapper (through pointers) is an `Option`.
+    const OPTION_FIRST: u8 = 8;
+
+    /// The bits of `Option<T>`, `T`'s being `inner`.
+    pub const fn option(inner: u8) -> u8 {
+        wrapped(inner) | ABSENT | OPTION_FIRST
+    }
+
+    /// The bits of `Patch<T>`, `T`'s being `inner`.
+    pub const fn patch(inner: u8) -> u8 {
+        wrapped(inner) | ABSENT | PATCH
+    }
+
+    /// What a wrapper keeps of its content's bits: all but `OPTION_FIRST`, which becomes
+    /// `NESTED`.
+    const fn wrapped(inner: u8) -> u8 {
+        let nested = if inner & OPTION_FIRST != 0 { NESTED } else { 0 };
+        (inner & !OPTION_FIRST) | nested
+    }
+}
+
+/// `Probe::<T>::STRING` (…, `DOUBLE_ARRAY`): the `SHAPE` of `T` as a field of that type, for
+/// the derives' compile-time checks. For a type that cannot fill the property the inherent
+/// constant does not apply and [`ProbeFallback`]'s `0` is taken instead, so that field gets
+/// only its one error (from the `write_<type>` call), not a second one from the check.
+pub struct Probe<T: ?Sized>(core::marker::PhantomData<T>);
+
+/// The `0` of [`Probe`] for a type that cannot fill the property (see there).
+pub trait ProbeFallback {
+    /// A String property.
+    const STRING: u8 = 0;
+    /// A Long property.
+    const LONG: u8 = 0;
+    /// A Double property.
+    const DOUBLE: u8 = 0;
+    /// A Boolean property.
+    const BOOLEAN: u8 = 0;
+    /// A Datetime property.
+    const DATETIME: u8 = 0;
+    /// A Date property.
+    const DATE: u8 = 0;
+    /// An Array of String property.
+    const STRING_ARRAY: u8 = 0;
+    /// An Array of Long property.
+    const LONG_ARRAY: u8 = 0;
+    /// An Array of Double property.
+    const DOUBLE_ARRAY: u8 = 0;
+}
+
+impl<T: ?Sized> ProbeFallback for Probe<T> {}
+
+/// Implements one constant of [`Probe`] per marker.
+macro_rules! probe {
+    ($($name:ident: $marker:ident),* $(,)?) => {$(
+        impl<T: $marker + ?Sized> Probe<T> {
+            /// `T::SHAPE`.
+            pub const $name: u8 = T::SHAPE;
+        }
+    )*};
+}
+
+probe!(
+    STRING: StringProperty,
+    LONG: LongProperty,
+    DOUBLE: DoubleProperty,
+    BOOLEAN: BooleanProperty,
+    DATETIME: DatetimeProperty,
+    DATE: DateProperty,
+    STRING_ARRAY: StringArrayProperty,
+    LONG_ARRAY: LongArrayProperty,
+    DOUBLE_ARRAY: DoubleArrayProperty,
+);
+
 /// The field of an event holding its items (`#[dfinery(items)]`): an [`ItemList`], whose items
 /// say which events they were checked against ([`Item::EVENTS`]). The derive names the
 /// field's type only through this trait, so a wrong type is reported once per use, each on the

@@ -53,7 +53,8 @@ use syn::{DeriveInput, parse_macro_input};
 ///   UUIDv4 made once per event).
 ///
 /// `Option<T>` fields are optional properties (`None` is not sent); a required property needs
-/// a non-`Option` field.
+/// a non-`Option` field, also through a type alias or a type parameter (checked for each type
+/// the struct is used with).
 ///
 /// # Why decoding is opt-in
 ///

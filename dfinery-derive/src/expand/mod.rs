@@ -68,6 +68,7 @@ fn struct_impl(checked: &Checked<'_, '_>) -> TokenStream {
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let anchor = registry_anchor(Some(&checked.registry));
     let consts = spec_consts(checked);
+    let shapes = shape_consts(checked);
     let deprecations = deprecations(checked);
     let fields = field_descriptions(checked);
     let writes = write_properties(checked);
@@ -109,6 +110,7 @@ fn struct_impl(checked: &Checked<'_, '_>) -> TokenStream {
             use ::dfinery::__private as __dfinery;
             #anchor
             #consts
+            #shapes
 
             static __DFINERY_DESCRIPTION: __dfinery::#description =
                 __dfinery::#description {
@@ -283,20 +285,115 @@ fn this() -> TokenStream {
     quote!(self)
 }
 
+/// The compile-time check of a property field whose type, as written, may hide an `Option` or
+/// a `Patch` ([`valid::plain_value`]: a type alias, a type parameter, a user type), against the
+/// rules `valid` checks on `Option<T>` and `Patch<T>` written out (`field::check_wrapper`): a
+/// required property cannot be absent, a `Patch` is only for user properties, and a user
+/// property's `Option` cannot be inside another `Option` or a `Patch`. A block that panics at
+/// compile time, spanned on the field's type, with the message naming the property and the fix;
+/// and whether the type names one of the struct's type parameters (then it is checked where
+/// the struct is used with its parameters, inside the write method).
+fn shape_check(
+    checked: &Checked<'_, '_>,
+    field: &crate::ast::Field<'_>,
+    spec: &Spec,
+) -> Option<(TokenStream, bool)> {
+    if valid::plain_value(field.ty) {
+        return None;
+    }
+    let generic = valid::type_param_in(checked.input.generics, field.ty).is_some();
+    let ty = if generic {
+        field.ty.clone()
+    } else {
+        static_type(field.ty)
+    };
+    let text = valid::type_text(crate::valid::peeled_type(field.ty));
+    let rust = field.rust_name();
+    let name = &spec.name;
+    let (noun, owner) = match (&checked.kind, spec.scope) {
+        (CheckedKind::Event { name }, _) => ("property", format!(" for event `{name}`")),
+        (CheckedKind::Item { events }, _) => {
+            let events: Vec<String> = events.iter().map(|e| format!("`{e}`")).collect();
+            let s = if events.len() == 1 { "" } else { "s" };
+            (
+                "item property",
+                format!(" for event{s} {}", events.join(" and ")),
+            )
+        }
+        (CheckedKind::Profile, _) => ("user property", String::new()),
+    };
+    let (bits, message) = if spec.required {
+        (
+            quote!(ABSENT),
+            format!(
+                "{noun} `{name}` is required{owner}, but `{text}`, the type of field `{rust}`, can be absent: it holds an `Option` or a `Patch`, which sends nothing when `None` or `Keep`; use the type inside it"
+            ),
+        )
+    } else if spec.scope != Scope::User {
+        (
+            quote!(PATCH),
+            format!(
+                "`Patch` is only for user properties (it can send `null`), and `{text}`, the type of field `{rust}`, holds one; use an `Option` for the optional {noun} `{name}`{owner}"
+            ),
+        )
+    } else {
+        (
+            quote!(NESTED),
+            format!(
+                "`{text}`, the type of field `{rust}`, holds an `Option` inside an `Option` or a `Patch`, which cannot clear {noun} `{name}`: its inner `None` sends nothing; use `Patch<T>`, whose `Patch::Clear` sends the `null` that clears it"
+            ),
+        )
+    };
+    let probe = Ident::new(
+        &crate::case::snake(spec.ty.variant_name()).to_ascii_uppercase(),
+        Span::call_site(),
+    );
+    let check = quote_spanned! {field.ty.span()=>
+        {
+            #[allow(unused_imports)]
+            use __dfinery::ProbeFallback as _;
+            if __dfinery::Probe::<#ty>::#probe & __dfinery::shape::#bits != 0 {
+                ::core::panic!("{}", #message);
+            }
+        }
+    };
+    Some((check, generic))
+}
+
+/// The [`shape_check`]s of the fields whose type names no type parameter, as constants beside
+/// the impls: checked wherever the struct is defined, by `cargo check` too.
+fn shape_consts(checked: &Checked<'_, '_>) -> TokenStream {
+    let consts = checked.properties().filter_map(|(field, spec)| {
+        let (check, generic) = shape_check(checked, field, spec)?;
+        (!generic).then(|| quote!(const _: () = #check;))
+    });
+    quote!(#(#consts)*)
+}
+
 /// The body that writes every property through `__dfinery_w`, each with the `write_<type>`
 /// function of its registered type, called with the field's type and spanned on it, so a type
 /// that cannot fill the property is one error pointing at the field's type.
 fn write_properties(checked: &Checked<'_, '_>) -> TokenStream {
-    let writes = checked.properties().enumerate().map(|(i, (field, spec))| {
-        let ident = spec_ident(i);
-        let ty = field.ty;
-        let field = field.ident;
-        let write = write_fn(spec.ty);
-        let (w, this) = (local("__dfinery_w"), this());
-        quote_spanned! {ty.span()=>
-            __dfinery::#write::<#ty>(#w, &#ident, &#this.#field);
-        }
-    });
+    let writes = checked
+        .properties()
+        .enumerate()
+        .map(|(i, (field_ref, spec))| {
+            let field = field_ref;
+            let ident = spec_ident(i);
+            let ty = field.ty;
+            let field = field.ident;
+            let write = write_fn(spec.ty);
+            let (w, this) = (local("__dfinery_w"), this());
+            // A type naming a type parameter is checked for each parameter the struct is used
+            // with (an inline constant of a generic method), so only by a build, not `cargo check`.
+            let check = shape_check(checked, field_ref, spec)
+                .filter(|(_, generic)| *generic)
+                .map(|(check, _)| quote_spanned!(ty.span()=> const #check;));
+            quote_spanned! {ty.span()=>
+                #check
+                __dfinery::#write::<#ty>(#w, &#ident, &#this.#field);
+            }
+        });
     quote!(#(#writes)*)
 }
 

@@ -134,7 +134,7 @@ pub fn check_event<'f, 'a>(input: &'f Struct<'a>, errors: &mut Errors) -> Option
 
 /// The first type parameter of `generics` (in the order they are declared) that `ty` names:
 /// a path in `ty` that starts with the parameter (`T`, `T::Assoc`, `Vec<T>`, `<T as Tr>::X`).
-fn type_param_in<'g>(generics: &'g Generics, ty: &Type) -> Option<&'g Ident> {
+pub fn type_param_in<'g>(generics: &'g Generics, ty: &Type) -> Option<&'g Ident> {
     first_named(generics.type_params().map(|p| &p.ident).collect(), ty)
 }
 

@@ -69,6 +69,51 @@ pub fn nested_option(ty: &Type) -> Option<(&'static str, &Type)> {
         .map(|pair| (pair[0].0, pair[1].1))
 }
 
+/// Whether the type a field holds inside its `Option`s, `Patch`es and pointers is, as written,
+/// one that can hold neither: a scalar, a string, a time, a `Vec`, an array or a slice of the
+/// value types the markers name. Any other type (an alias, a type parameter, a user type) may
+/// hide an `Option` or a `Patch`, so the derive checks its `SHAPE` at compile time.
+pub fn plain_value(ty: &Type) -> bool {
+    match peeled(layers(ty).1) {
+        Type::Array(_) | Type::Slice(_) => true,
+        Type::Path(path) if path.qself.is_none() => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|last| PLAIN.contains(&last.ident.to_string().as_str())),
+        _ => false,
+    }
+}
+
+/// The last path segments of the value types [`plain_value`] trusts.
+const PLAIN: &[&str] = &[
+    "str",
+    "String",
+    "bool",
+    "i8",
+    "i16",
+    "i32",
+    "i64",
+    "i128",
+    "isize",
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "u128",
+    "usize",
+    "f32",
+    "f64",
+    "Vec",
+    "Datetime",
+    "Date",
+    "OffsetDateTime",
+    "UtcDateTime",
+    "SystemTime",
+    "DateTime",
+    "NaiveDate",
+];
+
 /// The walk the three above share: each `Option` or `Patch` of a field type, outermost first,
 /// with the type right inside it, looking through references and pointers; and the type the
 /// walk ends at, inside them all.
@@ -223,6 +268,27 @@ mod tests {
         assert_eq!(nested("Box<Option<String>>"), None);
         assert_eq!(nested("Option<Patch<String>>"), None);
         assert_eq!(nested("Option<Vec<Option<String>>>"), None);
+    }
+
+    /// Only a type that may hide an `Option` or a `Patch` is checked at compile time: not the
+    /// value types the markers name, inside any wrapper or pointer.
+    #[test]
+    fn plain_values_are_told_from_types_that_may_hide_a_wrapper() {
+        for plain in [
+            "String",
+            "&'a str",
+            "Option<i64>",
+            "Box<Option<std::string::String>>",
+            "Patch<dfinery::Date>",
+            "Vec<Tier>",
+            "[&'a str; 2]",
+            "Cow<'a, [f64]>",
+        ] {
+            assert!(plain_value(&ty(plain)), "{plain}");
+        }
+        for hiding in ["Maybe<i64>", "Option<Maybe<String>>", "C", "&'a T", "Tier"] {
+            assert!(!plain_value(&ty(hiding)), "{hiding}");
+        }
     }
 
     /// A `$t:ty` fragment reaches the derive as a type in an invisible group.

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use super::{ArrayElement, Patch, PropertyValue};
+use crate::__private::shape;
 use crate::encode::value::{Date, Datetime};
 
 /// Rust types that can fill a DFINERY String property: `String`, `&str`, `Box<str>`,
@@ -17,7 +18,12 @@ use crate::encode::value::{Date, Datetime};
     label = "not a DFINERY String",
     note = "use `String`, `&str`, `Box<str>`, `Cow<str>` or `Arc<str>`, or an enum with `#[derive(DfineryEnum)]`; wrap it in `Option` if the property is optional"
 )]
-pub trait StringProperty: PropertyValue {}
+pub trait StringProperty: PropertyValue {
+    /// How the type can be absent (`__private::shape`), for the derives' compile-time
+    /// checks. Hidden plumbing: only the `Option`, `Patch` and pointer impls here set it.
+    #[doc(hidden)]
+    const SHAPE: u8 = 0;
+}
 
 /// Rust types that can fill a DFINERY Long property: `i8`, `i16`, `i32`, `i64`, `u8`, `u16`,
 /// `u32`, and any of those behind `&`, `Box`, `Arc`, `Rc`, `Option` or [`Patch`].
@@ -28,7 +34,12 @@ pub trait StringProperty: PropertyValue {}
     label = "not a DFINERY Long",
     note = "use `i64` (or `i32`, `i16`, `i8`, `u32`, `u16`, `u8`); `u64`, `usize` and `i128` can hold values larger than a Long, so convert with `i64::try_from` first"
 )]
-pub trait LongProperty: PropertyValue {}
+pub trait LongProperty: PropertyValue {
+    /// How the type can be absent (`__private::shape`), for the derives' compile-time
+    /// checks. Hidden plumbing: only the `Option`, `Patch` and pointer impls here set it.
+    #[doc(hidden)]
+    const SHAPE: u8 = 0;
+}
 
 /// Rust types that can fill a DFINERY Double property: `f64`, `f32`, and either behind `&`,
 /// `Box`, `Arc`, `Rc`, `Option` or [`Patch`]. Integers are left out so that a Double is always
@@ -39,7 +50,12 @@ pub trait LongProperty: PropertyValue {}
     label = "not a DFINERY Double",
     note = "use `f64` or `f32`; for an integer amount convert it with `f64::from` or `as f64`"
 )]
-pub trait DoubleProperty: PropertyValue {}
+pub trait DoubleProperty: PropertyValue {
+    /// How the type can be absent (`__private::shape`), for the derives' compile-time
+    /// checks. Hidden plumbing: only the `Option`, `Patch` and pointer impls here set it.
+    #[doc(hidden)]
+    const SHAPE: u8 = 0;
+}
 
 /// Rust types that can fill a DFINERY Boolean property: `bool`, behind `&`, `Box`, `Arc`,
 /// `Rc`, `Option` or [`Patch`].
@@ -48,7 +64,12 @@ pub trait DoubleProperty: PropertyValue {}
     label = "not a DFINERY Boolean",
     note = "use `bool`"
 )]
-pub trait BooleanProperty: PropertyValue {}
+pub trait BooleanProperty: PropertyValue {
+    /// How the type can be absent (`__private::shape`), for the derives' compile-time
+    /// checks. Hidden plumbing: only the `Option`, `Patch` and pointer impls here set it.
+    #[doc(hidden)]
+    const SHAPE: u8 = 0;
+}
 
 /// Rust types that can fill a DFINERY Datetime property: [`Datetime`],
 /// `time::OffsetDateTime`, `time::UtcDateTime`, `std::time::SystemTime`,
@@ -59,7 +80,12 @@ pub trait BooleanProperty: PropertyValue {}
     label = "not a DFINERY Datetime",
     note = "use `dfinery::Datetime`, `time::OffsetDateTime`, `time::UtcDateTime`, `std::time::SystemTime` or (with feature `chrono`) `chrono::DateTime<Tz>`"
 )]
-pub trait DatetimeProperty: PropertyValue {}
+pub trait DatetimeProperty: PropertyValue {
+    /// How the type can be absent (`__private::shape`), for the derives' compile-time
+    /// checks. Hidden plumbing: only the `Option`, `Patch` and pointer impls here set it.
+    #[doc(hidden)]
+    const SHAPE: u8 = 0;
+}
 
 /// Rust types that can fill a DFINERY Date property: [`Date`], `time::Date`,
 /// `chrono::NaiveDate` (feature `chrono`), behind `&`, `Box`, `Arc`, `Rc`, `Option` or
@@ -69,7 +95,12 @@ pub trait DatetimeProperty: PropertyValue {}
     label = "not a DFINERY Date",
     note = "use `dfinery::Date`, `time::Date` or (with feature `chrono`) `chrono::NaiveDate`"
 )]
-pub trait DateProperty: PropertyValue {}
+pub trait DateProperty: PropertyValue {
+    /// How the type can be absent (`__private::shape`), for the derives' compile-time
+    /// checks. Hidden plumbing: only the `Option`, `Patch` and pointer impls here set it.
+    #[doc(hidden)]
+    const SHAPE: u8 = 0;
+}
 
 /// Rust types that can fill a DFINERY Array of String property: `Vec<T>`, `[T; N]`, `[T]`
 /// (so `&[T]` and `Box<[T]>`) of string types `T` (those of [`StringProperty`], not wrapped in
@@ -79,7 +110,12 @@ pub trait DateProperty: PropertyValue {}
     label = "not a DFINERY Array of String",
     note = "use `Vec<String>`, `Vec<&str>`, `&[String]` or `[&str; N]` (elements may also be `DfineryEnum` enums)"
 )]
-pub trait StringArrayProperty: PropertyValue {}
+pub trait StringArrayProperty: PropertyValue {
+    /// How the type can be absent (`__private::shape`), for the derives' compile-time
+    /// checks. Hidden plumbing: only the `Option`, `Patch` and pointer impls here set it.
+    #[doc(hidden)]
+    const SHAPE: u8 = 0;
+}
 
 /// Rust types that can fill a DFINERY Array of Long property: `Vec<T>`, `[T; N]`, `[T]` of the
 /// integer types of [`LongProperty`].
@@ -88,7 +124,12 @@ pub trait StringArrayProperty: PropertyValue {}
     label = "not a DFINERY Array of Long",
     note = "use `Vec<i64>`, `&[i64]` or `[i64; N]` (or `i32`, `i16`, `i8`, `u32`, `u16`, `u8` elements)"
 )]
-pub trait LongArrayProperty: PropertyValue {}
+pub trait LongArrayProperty: PropertyValue {
+    /// How the type can be absent (`__private::shape`), for the derives' compile-time
+    /// checks. Hidden plumbing: only the `Option`, `Patch` and pointer impls here set it.
+    #[doc(hidden)]
+    const SHAPE: u8 = 0;
+}
 
 /// Rust types that can fill a DFINERY Array of Double property: `Vec<T>`, `[T; N]`, `[T]` of
 /// `f64` or `f32`.
@@ -97,7 +138,12 @@ pub trait LongArrayProperty: PropertyValue {}
     label = "not a DFINERY Array of Double",
     note = "use `Vec<f64>`, `&[f64]` or `[f64; N]` (or `f32` elements)"
 )]
-pub trait DoubleArrayProperty: PropertyValue {}
+pub trait DoubleArrayProperty: PropertyValue {
+    /// How the type can be absent (`__private::shape`), for the derives' compile-time
+    /// checks. Hidden plumbing: only the `Option`, `Patch` and pointer impls here set it.
+    #[doc(hidden)]
+    const SHAPE: u8 = 0;
+}
 
 /// Implements a marker for the listed types.
 macro_rules! mark {
@@ -131,16 +177,31 @@ mark_array!(StringArrayProperty: StringProperty);
 mark_array!(LongArrayProperty: LongProperty);
 mark_array!(DoubleArrayProperty: DoubleProperty);
 
-/// Forwards a marker through references, smart pointers, `Option` and `Patch`.
+/// Forwards a marker through references, smart pointers, `Option` and `Patch`, each saying how
+/// it can be absent (`SHAPE`).
 macro_rules! forward {
     ($($marker:ident),*) => {$(
-        impl<T: $marker + ?Sized> $marker for &T {}
-        impl<T: $marker + ?Sized> $marker for Box<T> {}
-        impl<T: $marker + ?Sized> $marker for Arc<T> {}
-        impl<T: $marker + ?Sized> $marker for Rc<T> {}
-        impl<T: $marker + ToOwned + ?Sized> $marker for Cow<'_, T> {}
-        impl<T: $marker> $marker for Option<T> {}
-        impl<T: $marker> $marker for Patch<T> {}
+        impl<T: $marker + ?Sized> $marker for &T {
+            const SHAPE: u8 = T::SHAPE;
+        }
+        impl<T: $marker + ?Sized> $marker for Box<T> {
+            const SHAPE: u8 = T::SHAPE;
+        }
+        impl<T: $marker + ?Sized> $marker for Arc<T> {
+            const SHAPE: u8 = T::SHAPE;
+        }
+        impl<T: $marker + ?Sized> $marker for Rc<T> {
+            const SHAPE: u8 = T::SHAPE;
+        }
+        impl<T: $marker + ToOwned + ?Sized> $marker for Cow<'_, T> {
+            const SHAPE: u8 = T::SHAPE;
+        }
+        impl<T: $marker> $marker for Option<T> {
+            const SHAPE: u8 = shape::option(T::SHAPE);
+        }
+        impl<T: $marker> $marker for Patch<T> {
+            const SHAPE: u8 = shape::patch(T::SHAPE);
+        }
     )*};
 }
 
