@@ -133,10 +133,14 @@ impl Client {
         &self.inner.clock
     }
 
-    /// When pacing lets the next call to `api` go (see [`Pacer::gate`]).
+    /// When pacing lets the next call to `api` go, as seen at `now` (see [`Pacer::gate`]).
     #[cfg(feature = "tracker")]
-    pub(crate) fn pacing_gate(&self, api: Api) -> crate::ratelimit::Gate {
-        self.inner.pacer.gate(api)
+    pub(crate) fn pacing_gate(
+        &self,
+        api: Api,
+        now: tokio::time::Instant,
+    ) -> crate::ratelimit::Gate {
+        self.inner.pacer.gate(api, now)
     }
 
     /// The rate-limit headers of the latest answer from `api`; `None` before the first one.

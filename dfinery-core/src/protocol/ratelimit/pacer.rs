@@ -529,12 +529,14 @@ impl Pacer {
         flight
     }
 
-    /// When pacing would let the next call to `api` go. Nothing is planned: a caller that
-    /// hands its work to a call only when the call can go (the Tracker's worker) puts in each
-    /// call what it holds by then, not what it held when the call began to wait.
+    /// When pacing would let the next call to `api` go, as seen at `now`. Nothing is planned:
+    /// a caller that hands its work to a call only when the call can go (the Tracker's worker)
+    /// puts in each call what it holds by then, not what it held when the call began to wait.
+    /// The caller compares the answer with the same `now`: a slot due at once is `at: now`,
+    /// and one read at a later instant than the caller's would always lie ahead of it.
     #[cfg(feature = "tracker")]
-    pub(crate) fn gate(&self, api: Api) -> Gate {
-        self.state(api).gate(Instant::now(), &self.config)
+    pub(crate) fn gate(&self, api: Api, now: Instant) -> Gate {
+        self.state(api).gate(now, &self.config)
     }
 
     /// A fleet-wide export slot from the shared budget, if it has any.

@@ -620,7 +620,10 @@ impl Worker {
             // When the call after this one may go, once this one is taken.
             let mut next_slot = None;
             if !queue.busy && queue.next_is_events() {
-                match self.client.pacing_gate(crate::ratelimit::Api::Event) {
+                // Asked and answered at the same instant as the comparison below: a slot due at
+                // once is `at: now`. (Read at a later instant than `now`, it always lay ahead,
+                // and on real time the worker waited for it again and again, sending nothing.)
+                match self.client.pacing_gate(crate::ratelimit::Api::Event, now) {
                     Gate::Open { at_once } if opened >= at_once => break,
                     Gate::Open { .. } => {
                         self.paced_until = None;
