@@ -194,6 +194,21 @@ fn to_the_end_of_9999() -> i64 {
     i64::try_from(end.duration_since(now).unwrap().as_millis()).unwrap()
 }
 
+/// The message of the configuration error a start with `offset_ms` is refused with.
+async fn refused_offset(offset_ms: i64) -> String {
+    let (builder, _clock) = builder();
+    let error = builder
+        .clock_offset_ms(offset_ms)
+        .start()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, dfinery_emulator::StartError::Config(_)),
+        "{error:?}"
+    );
+    error.to_string()
+}
+
 #[tokio::test]
 async fn a_clock_offset_past_the_end_of_9999_is_refused_at_start() {
     // It was taken and the clock saturated: every date stopped at 9999-12-31 (each event
@@ -201,17 +216,7 @@ async fn a_clock_offset_past_the_end_of_9999_is_refused_at_start() {
     // the clock silently kept its unshifted time.
     let latest = to_the_end_of_9999();
     for offset_ms in [i64::MAX, latest + 1] {
-        let (builder, _clock) = builder();
-        let error = builder
-            .clock_offset_ms(offset_ms)
-            .start()
-            .await
-            .unwrap_err();
-        let message = error.to_string();
-        assert!(
-            matches!(error, dfinery_emulator::StartError::Config(_)),
-            "{error:?}"
-        );
+        let message = refused_offset(offset_ms).await;
         assert!(
             message.contains(&format!("the clock offset of {offset_ms} ms")),
             "{message}"
@@ -240,17 +245,7 @@ async fn a_clock_offset_before_1970_is_refused_at_start() {
     // Its milliseconds since 1970 stayed 0, so the rate windows never reset: every call
     // past the first window's limit was refused for good.
     for offset_ms in [i64::MIN, -4_000_000_000_000] {
-        let (builder, _clock) = builder();
-        let error = builder
-            .clock_offset_ms(offset_ms)
-            .start()
-            .await
-            .unwrap_err();
-        let message = error.to_string();
-        assert!(
-            matches!(error, dfinery_emulator::StartError::Config(_)),
-            "{error:?}"
-        );
+        let message = refused_offset(offset_ms).await;
         assert!(message.contains("before 1970-01-01"), "{message}");
         assert!(message.contains("give an offset of at most"), "{message}");
     }
