@@ -384,3 +384,33 @@ async fn retried_counts_only_the_messages_sent_again() {
     assert_eq!(emulator.stats().requests, 3);
     assert_eq!(report.metrics.retried, 1, "{report:?}");
 }
+
+/// A shutdown whose drain meets failures tries again before its deadline: DFINERY answers six
+/// server errors in a row, then accepts, and the message is delivered within the 30 s
+/// deadline. The redelivery backoff is 60 s (its cap, the default one): before, each failure
+/// in the drain paused up to 60 s (jittered), past the deadline after the first or second, and
+/// the message was dead-lettered at the deadline though DFINERY answered again seconds later.
+#[tokio::test(start_paused = true)]
+async fn a_drain_that_meets_failures_tries_again_before_its_deadline() {
+    let emulator = crate::support::emulator().await;
+    emulator.push_script(vec![dfinery_emulator::ScriptedResponse::ServerError; 6]);
+    let client = client_to(emulator.base_url())
+        .retry(no_retry())
+        .build()
+        .unwrap();
+    let tracker = Tracker::builder(client)
+        .redelivery_backoff(Duration::from_secs(60), Duration::from_secs(60))
+        .build()
+        .unwrap();
+    tracker.try_track(&user("erin"), login()).unwrap();
+    let started = Instant::now();
+    let report = tracker
+        .shutdown_within(Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert!(!report.timed_out, "{report:?}");
+    assert_eq!(report.delivered, 1, "{report:?}");
+    assert_eq!(report.dead_lettered, 0, "{report:?}");
+    assert_eq!(emulator.stats().requests, 7);
+    assert!(started.elapsed() < Duration::from_secs(30));
+}

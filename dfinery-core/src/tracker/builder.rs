@@ -142,6 +142,8 @@ impl TrackerBuilder {
     /// rate-limit reset (up to `max`), or, when the failed answer sent no readable reset, at
     /// least its `Retry-After` ([`Error::retry_after`](crate::Error::retry_after), up to
     /// `max`). Sending pauses for every user, as DFINERY is down or rate limited for all.
+    /// During a shutdown's drain a pause ends by half the time left before its deadline
+    /// (unless the answer asked for longer), so the drain tries again before it gives up.
     /// Either duration is at most about 100 years (a longer one, such as `Duration::MAX`, is
     /// taken as that). Default: 1 s up to 60 s.
     pub fn redelivery_backoff(mut self, initial: Duration, max: Duration) -> Self {

@@ -6,6 +6,11 @@
 //! answer without a readable reset (a rate limit or a server error) that carried a
 //! `Retry-After` ([`Error::retry_after`]) is waited for the same way: at least that long, up to
 //! the cap.
+//!
+//! During a shutdown's drain the pause ends by half the time left before its deadline (unless
+//! the answer asked for a longer wait): a pause of up to `max_backoff` (60 s by default) after a
+//! failure in the drain would otherwise run past the deadline (30 s by default) and leave the
+//! drain no second attempt, however soon DFINERY answered again.
 
 use std::time::Duration;
 
@@ -25,13 +30,14 @@ pub(super) struct Backoff {
 impl Backoff {
     /// Notes a failure worth retrying and sets the pause, at least the wait its answer asked
     /// for (a spent window's reset, or else its `Retry-After`) up to `max`; a rate-limit reset
-    /// is measured against `clock` (the client's).
+    /// is measured against `clock` (the client's). With a shutdown's `deadline`, the pause
+    /// ends by half the time left before it, unless the answer asked for longer.
     pub(super) fn failed(
         &mut self,
         error: &Error,
         clock: &Clock,
-        initial: Duration,
-        max: Duration,
+        (initial, max): (Duration, Duration),
+        deadline: Option<Instant>,
     ) {
         self.failures = self.failures.saturating_add(1);
         let policy = RetryPolicy {
@@ -43,8 +49,13 @@ impl Backoff {
         // The reset of a spent window, or else the answer's `Retry-After`, as the client's
         // retries take them (`Error::wait_asked`), up to the cap.
         let floor = error.wait_asked(clock.now()).map(|wait| wait.min(max));
-        let delay = policy.backoff(self.failures, rand::random::<f64>(), floor);
-        let until = Instant::now() + delay;
+        let mut delay = policy.backoff(self.failures, rand::random::<f64>(), floor);
+        let now = Instant::now();
+        if let Some(deadline) = deadline {
+            let half_left = deadline.saturating_duration_since(now) / 2;
+            delay = delay.min(half_left.max(floor.unwrap_or_default()));
+        }
+        let until = now + delay;
         self.until = Some(self.until.map_or(until, |u| u.max(until)));
     }
 
@@ -82,7 +93,7 @@ mod tests {
         let mut backoff = Backoff::default();
         let (initial, max) = (Duration::from_secs(1), Duration::from_secs(8));
         for n in 1..=6 {
-            backoff.failed(&server_error(), &Clock::default(), initial, max);
+            backoff.failed(&server_error(), &Clock::default(), (initial, max), None);
             let pause = backoff.until.unwrap() - Instant::now();
             let ceiling = initial * 2_u32.pow(n - 1);
             assert!(pause <= ceiling.min(max), "failure {n}: {pause:?}");
@@ -113,8 +124,8 @@ mod tests {
         backoff.failed(
             &limited,
             &clock,
-            Duration::from_secs(1),
-            Duration::from_secs(60),
+            (Duration::from_secs(1), Duration::from_secs(60)),
+            None,
         );
         let pause = backoff.until.unwrap() - Instant::now();
         assert_eq!(pause, Duration::from_secs(30));
@@ -123,8 +134,8 @@ mod tests {
         backoff.failed(
             &limited,
             &clock,
-            Duration::from_secs(1),
-            Duration::from_secs(10),
+            (Duration::from_secs(1), Duration::from_secs(10)),
+            None,
         );
         let pause = backoff.until.unwrap() - Instant::now();
         assert_eq!(pause, Duration::from_secs(10));
@@ -147,8 +158,8 @@ mod tests {
         backoff.failed(
             &room,
             &clock,
-            Duration::from_secs(1),
-            Duration::from_secs(60),
+            (Duration::from_secs(1), Duration::from_secs(60)),
+            None,
         );
         let pause = backoff.until.unwrap() - Instant::now();
         assert!(pause <= Duration::from_secs(1), "{pause:?}");
@@ -178,12 +189,12 @@ mod tests {
         let kinds: [fn(Duration) -> Error; 2] = [unavailable, limited];
         for error in kinds {
             let mut backoff = Backoff::default();
-            backoff.failed(&error(secs(5)), &clock, initial, secs(60));
+            backoff.failed(&error(secs(5)), &clock, (initial, secs(60)), None);
             let pause = backoff.until.unwrap() - Instant::now();
             assert_eq!(pause, secs(5), "{:?}", error(secs(5)));
             // Further than the cap: the cap.
             let mut backoff = Backoff::default();
-            backoff.failed(&error(secs(3_600)), &clock, initial, secs(10));
+            backoff.failed(&error(secs(3_600)), &clock, (initial, secs(10)), None);
             let pause = backoff.until.unwrap() - Instant::now();
             assert_eq!(pause, secs(10), "{:?}", error(secs(3_600)));
         }
@@ -202,8 +213,55 @@ mod tests {
             retry_after: Some(secs(20)),
         };
         let mut backoff = Backoff::default();
-        backoff.failed(&room, &Clock::new(move || now), initial, secs(60));
+        backoff.failed(&room, &Clock::new(move || now), (initial, secs(60)), None);
         let pause = backoff.until.unwrap() - Instant::now();
         assert!(pause <= initial, "{pause:?}");
+    }
+
+    /// In a shutdown's drain, a failure's pause ends by half the time left before the
+    /// deadline, so the drain tries again before it; a wait the answer asked for is kept.
+    #[tokio::test(start_paused = true)]
+    async fn in_a_drain_the_pause_leaves_room_for_another_attempt_before_the_deadline() {
+        let (initial, max) = (Duration::from_secs(1), Duration::from_secs(60));
+        let secs = Duration::from_secs;
+        let deadline = Instant::now() + secs(30);
+        let mut backoff = Backoff::default();
+        // Ten failures in a row: without the deadline the pause could be up to 60 s.
+        for _ in 0..10 {
+            backoff.failed(
+                &server_error(),
+                &Clock::default(),
+                (initial, max),
+                Some(deadline),
+            );
+            let pause = backoff.until.take().unwrap() - Instant::now();
+            assert!(pause <= secs(15), "{pause:?}");
+        }
+        // Nearer the deadline, a shorter pause still.
+        tokio::time::advance(secs(26)).await;
+        backoff.failed(
+            &server_error(),
+            &Clock::default(),
+            (initial, max),
+            Some(deadline),
+        );
+        let pause = backoff.until.take().unwrap() - Instant::now();
+        assert!(pause <= secs(2), "{pause:?}");
+        // An answer that asked for 20 s is not retried sooner, deadline or not.
+        let unavailable = Error::Server {
+            endpoint: Endpoint::Events,
+            status: 503,
+            code: None,
+            body: bytes::Bytes::new(),
+            retry_after: Some(secs(20)),
+        };
+        backoff.failed(
+            &unavailable,
+            &Clock::default(),
+            (initial, max),
+            Some(deadline),
+        );
+        let pause = backoff.until.take().unwrap() - Instant::now();
+        assert_eq!(pause, secs(20));
     }
 }

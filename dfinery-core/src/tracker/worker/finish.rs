@@ -145,8 +145,8 @@ impl Worker {
         self.backoff.failed(
             error,
             self.client.clock(),
-            self.settings.initial_backoff,
-            self.settings.max_backoff,
+            (self.settings.initial_backoff, self.settings.max_backoff),
+            self.drain.as_ref().map(|drain| drain.deadline),
         );
     }
 
