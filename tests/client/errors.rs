@@ -265,6 +265,49 @@ async fn too_many_events_is_not_retried() {
     assert_eq!(emulator.stats().requests, 1);
 }
 
+/// `40403 TOO_MANY_USER_PROFILES` on a profile update (or any "too large" answer to an Identity
+/// or Profile call, whose body holds one user) is not retried, and its message does not tell
+/// the caller to send fewer events: it said "send at most 100 events per request" to a call
+/// that sends no event and cannot be split.
+#[tokio::test]
+async fn too_many_profiles_names_no_event_limit() {
+    let emulator = emulator().await;
+    let client = client(&emulator);
+    let member = Member {
+        df_name: Patch::Set("Kim".to_owned()),
+        df_membership: Patch::Keep,
+        df_push_ads_optin: Patch::Keep,
+        lifetime_points: Patch::Keep,
+        avg_basket: Patch::Keep,
+    };
+    emulator.push_script([
+        ScriptedResponse::import(ImportCode::TooManyUserProfiles),
+        ScriptedResponse::import(ImportCode::TooManyEvents),
+    ]);
+    let profile = client
+        .update_profile(&user("u"), &member)
+        .await
+        .unwrap_err();
+    let identify = client.identify(&user("u")).await.unwrap_err();
+    assert_eq!(emulator.stats().requests, 2, "neither is retried");
+    for (error, endpoint) in [
+        (profile, Endpoint::UserProfile),
+        (identify, Endpoint::Identities),
+    ] {
+        assert!(matches!(error, Error::TooManyEvents { .. }), "{error:?}");
+        assert_eq!(error.endpoint(), Some(endpoint));
+        let message = error.to_string();
+        assert!(!message.contains("events"), "{message}");
+        assert!(
+            message.ends_with(
+                "; the request holds one user, as DFINERY documents, so it cannot be split: \
+                 check `base_url` and report it if it persists"
+            ),
+            "{message}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn server_errors_are_retried_then_returned() {
     let emulator = emulator().await;

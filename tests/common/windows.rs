@@ -1,5 +1,5 @@
-//! Rate-limit windows that pass in Tokio's paused time: an emulator limiting the Event API per
-//! minute on a manual clock that follows Tokio's, for tests that span several windows without
+//! Rate-limit windows that pass in Tokio's paused time: an emulator limiting the Event API (or
+//! another) per minute on a manual clock that follows Tokio's, for tests that span several windows without
 //! a real sleep (included by path in the test binaries that use it).
 
 use std::collections::BTreeMap;
@@ -37,11 +37,17 @@ impl Windowed {
     /// Starts the emulator with `calls` Event API calls a minute (windows aligned to the
     /// minute, as the emulator's are) and the ticker moving its clock.
     pub async fn start(calls: u64) -> Windowed {
+        Windowed::start_for(Api::Event, calls).await
+    }
+
+    /// Starts the emulator with `calls` calls a minute to `api` (every other API at its
+    /// default limit) and the ticker moving its clock.
+    pub async fn start_for(api: Api, calls: u64) -> Windowed {
         let clock = ManualClock::at(START).expect("a valid instant");
         let emulator = Emulator::builder()
             .registry_path(REGISTRY)
             .clock(clock.clone())
-            .rate_limit(Api::Event, RateLimit::new(calls, Window::minutes(1)))
+            .rate_limit(api, RateLimit::new(calls, Window::minutes(1)))
             .start()
             .await
             .expect("the emulator starts");

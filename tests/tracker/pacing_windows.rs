@@ -2,7 +2,8 @@
 //! threshold (10), in Tokio's paused time: many users tracking more events than three windows'
 //! worth of requests carry meet no 429 (the worker's gate holds each window's batches until the
 //! window starts), and every event is delivered once, in order per user, without a resend.
-//! Under the default limit nothing waits.
+//! Under the default limit nothing waits. Identity updates go through their own API's gate: a
+//! tight Identity limit meets no 429 and holds back no other user's events.
 //!
 //! Before, once a window was spent, the gate was open for the next one when it was believed to
 //! allow more calls than the threshold: the batches went at once into the spent window, came
@@ -235,4 +236,96 @@ async fn on_real_time_every_paced_call_goes_when_its_slot_comes() {
     }
     let report = tracker.shutdown().await.unwrap();
     assert_eq!(report.delivered, total, "{report:?}");
+}
+
+/// A tight Identity API limit (30 a minute) for `identities` users' `try_identify`, with
+/// `in_flight` requests on the wire at most, and `tracking` other users tracking 5 events each
+/// (the Event API at its default limit); returns the run, and when every event was stored.
+async fn identify_through(identities: usize, tracking: usize, in_flight: usize) -> (Run, Duration) {
+    use dfinery_emulator::Api;
+    let windowed = Windowed::start_for(Api::Identity, 30).await;
+    let client = client_to(windowed.emulator.base_url())
+        .clock(windowed.client_clock())
+        .build()
+        .unwrap();
+    let tracker = Tracker::builder(client.clone())
+        .max_in_flight(in_flight)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    for n in 0..identities {
+        tracker
+            .try_identify(&user(&format!("identified-{n}")))
+            .unwrap();
+    }
+    for _ in 0..5 {
+        for n in 0..tracking {
+            tracker
+                .try_track(&user(&format!("tracking-{n}")), login())
+                .unwrap();
+        }
+    }
+    let deadline = started + 30 * MINUTE;
+    let events = (tracking * 5) as u64;
+    let mut events_at = None;
+    while events_at.is_none() || windowed.emulator.profiles().len() < identities + tracking {
+        assert!(
+            Instant::now() < deadline,
+            "not delivered within 30 min: {:?}",
+            windowed.emulator.stats()
+        );
+        if events_at.is_none() && windowed.emulator.stats().accepted == events {
+            events_at = Some(Instant::now() - started);
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let elapsed = Instant::now() - started;
+    let report = tracker.shutdown().await.unwrap();
+    let run = Run {
+        limit: 30,
+        events: tracking * 5,
+        stats: windowed.emulator.stats(),
+        pacing: client.pacing_stats(),
+        retried: report.metrics.retried,
+        per_window: windowed.stored_per_window(),
+        elapsed,
+    };
+    println!("{}", run.describe());
+    assert_eq!(
+        report.delivered,
+        (identities + tracking * 5) as u64,
+        "{report:?}"
+    );
+    assert_eq!(report.dead_lettered, 0, "{report:?}");
+    (run, events_at.expect("every event stored"))
+}
+
+/// Identity updates of more users than an Identity API window of 30 allows, 64 on the wire at
+/// most, meet no 429: the worker's gate holds them as it holds batches of events. It held
+/// only events: the 96 updates went to the client at once, which paced those that came
+/// within its `max_wait` and sent the rest into the spent window (49 answered 429).
+#[tokio::test(start_paused = true)]
+async fn identity_updates_through_a_tight_limit_meet_no_429() {
+    let (run, _) = identify_through(96, 0, 64).await;
+    let described = run.describe();
+    assert_eq!(run.stats.rate_limited, 0, "{described}");
+    assert_eq!(run.pacing.rate_limited, 0, "{described}");
+    assert_eq!(run.retried, 0, "nothing resent: {described}");
+    assert_eq!(run.stats.requests, 96, "{described}");
+}
+
+/// Identity updates paced by a tight Identity API limit hold back no other user's events,
+/// whose API has room: the events go in the first interval (1 s). The updates went to the
+/// client, which held each on the wire until its Identity API slot came, so the 4 requests
+/// on the wire at most were all updates waiting, and the events waited 20 s behind them.
+#[tokio::test(start_paused = true)]
+async fn updates_paced_by_their_api_hold_back_no_events_of_other_users() {
+    let (run, events_at) = identify_through(40, 20, 4).await;
+    let described = run.describe();
+    assert!(
+        events_at < Duration::from_secs(2),
+        "events stored after {events_at:?}: {described}"
+    );
+    assert_eq!(run.stats.rate_limited, 0, "{described}");
+    assert_eq!(run.retried, 0, "nothing resent: {described}");
 }

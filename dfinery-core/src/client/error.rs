@@ -126,7 +126,9 @@ pub enum Error {
     },
     /// More than 100 events in one request: `40402 TOO_MANY_EVENTS` (or `40403
     /// TOO_MANY_USER_PROFILES`). Not retryable; the client splits batches so it never sends one.
-    #[error("`{endpoint}` refused the request as too large ({}); send at most 100 events per request", answer(*status, code.as_ref()))]
+    /// An Identity or Profile request holds one user and cannot be split: refused so, its
+    /// message says that, not "send fewer events".
+    #[error("`{endpoint}` refused the request as too large ({}); {}", answer(*status, code.as_ref()), too_large_fix(*endpoint))]
     TooManyEvents {
         /// The endpoint called.
         endpoint: Endpoint,
@@ -406,6 +408,18 @@ fn answer(status: u16, code: Option<&ServerCode>) -> String {
     match code {
         Some(code) => format!("HTTP {status}, {code}"),
         None => format!("HTTP {status}"),
+    }
+}
+
+/// What to do about a request `endpoint` refused as too large: only an events request can
+/// be split; the others hold one user, as documented (`docs/protocol.md` §3.3–3.5).
+fn too_large_fix(endpoint: Endpoint) -> &'static str {
+    match endpoint {
+        Endpoint::Events => "send at most 100 events per request",
+        _ => {
+            "the request holds one user, as DFINERY documents, so it cannot be split: check \
+             `base_url` and report it if it persists"
+        }
     }
 }
 

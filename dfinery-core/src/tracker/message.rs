@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::encode::identity::Identity;
 use crate::encode::record::{EventRecord, UserProperties};
 use crate::encode::value::Datetime;
+use crate::ratelimit::Api;
 
 /// One thing the tracker delivers for a user: the call it becomes is given in each variant.
 ///
@@ -50,6 +51,15 @@ impl Message {
         match self {
             Message::Event(record) => Message::Event(record.detached()),
             other => other.clone(),
+        }
+    }
+
+    /// The API whose rate limit the message's call counts against.
+    pub(crate) fn api(&self) -> Api {
+        match self {
+            Message::Event(_) => Api::Event,
+            Message::Identify { .. } => Api::Identity,
+            Message::Profile { .. } => Api::Profile,
         }
     }
 

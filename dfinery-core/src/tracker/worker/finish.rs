@@ -32,6 +32,7 @@ impl Worker {
             user,
             identity,
             mut ops,
+            ..
         }) = self.batches.remove(&id)
         else {
             return;

@@ -31,7 +31,7 @@ use super::report::{FlushReport, ShutdownReport};
 use super::spool::Rows;
 use crate::client::Client;
 use crate::encode::identity::Identity;
-use crate::ratelimit::Gate;
+use crate::ratelimit::{Api, Gate};
 use backoff::Backoff;
 use queue::{Limits, Queued, UserQueue};
 use recovery::Recovery;
@@ -227,6 +227,8 @@ struct Batch {
     user: u64,
     /// The user's identity, to dead-letter with.
     identity: Identity,
+    /// The API its call counts against.
+    api: Api,
     ops: Vec<Queued>,
 }
 
@@ -265,9 +267,10 @@ pub(crate) struct Worker {
     /// A recovery page being read by the spool's writer thread.
     reading: Option<oneshot::Receiver<Result<Rows, SpoolError>>>,
     backoff: Backoff,
-    /// While the client paces its calls to the Event API: no batch of events is taken before
-    /// then (see [`dispatch`](Worker::dispatch)).
-    paced_until: Option<Instant>,
+    /// Per API ([`Api::index`]), while the client paces its calls to it: no batch of it (events,
+    /// or an identity or profile update) is taken before then (see
+    /// [`dispatch`](Worker::dispatch)).
+    paced_until: [Option<Instant>; Api::ALL.len()],
     waiters: Vec<Waiter>,
     drain: Option<Drain>,
     last_error: Option<String>,
@@ -316,7 +319,7 @@ impl Worker {
             recovery: None,
             reading: None,
             backoff: Backoff::default(),
-            paced_until: None,
+            paced_until: [None; Api::ALL.len()],
             waiters: Vec::new(),
             drain: None,
             last_error: None,
@@ -382,7 +385,7 @@ impl Worker {
             }
             let deadline = self.drain.as_ref().map(|d| d.deadline);
             let pause = self.backoff.until;
-            let paced = self.paced_until;
+            let paced = self.paced_until.iter().flatten().min().copied();
             // A failed read of the recovery is tried again then (by `load_recovered`).
             let read_again = self.recovery.as_ref().and_then(|r| r.read_again_at);
             // Room of delivered messages held back for the callers waiting for room (see
@@ -419,7 +422,12 @@ impl Worker {
                     self.on_recovered(page);
                 }
                 () = sleep_until(pause), if pause.is_some() => self.backoff.until = None,
-                () = sleep_until(paced), if paced.is_some() => self.paced_until = None,
+                () = sleep_until(paced), if paced.is_some() => {
+                    let now = Instant::now();
+                    for until in &mut self.paced_until {
+                        *until = until.filter(|&at| at > now);
+                    }
+                }
                 () = sleep_until(read_again), if read_again.is_some() => {
                     if let Some(recovery) = &mut self.recovery {
                         recovery.read_again_at = None;
@@ -592,58 +600,76 @@ impl Worker {
 
     /// Sends due batches while fewer than `max_in_flight` are on the wire and no backoff runs.
     ///
-    /// While the client paces its calls to the Event API (few calls left in the rate limit's
-    /// window), a batch of events is taken only when its call can go: taken at once, it would
-    /// wait for its slot with the events its user held then, while those queued during the
-    /// wait go in a later call of their own. Before the first answer, when the limit is not
-    /// known yet, one batch of events goes at a time. The drain goes through the same gate:
-    /// handed to the client at once, more batches than a window allows would wait past the
-    /// client's `max_wait` for their slots, and so go at once, into a spent window.
+    /// While the client paces its calls to an API (few calls left in the rate limit's window),
+    /// a batch of that API (events, or an identity or profile update) is taken only when its
+    /// call can go: taken at once, a batch of events would wait for its slot with the events its
+    /// user held then, while those queued during the wait go in a later call of their own, and
+    /// every batch would hold a place on the wire while it waits (the users of other APIs,
+    /// with room, waiting behind it). Before the first answer of an API, when its limit is not
+    /// known yet, one batch of it goes at a time. A user whose API holds its batch keeps its
+    /// place in the ready list, and the users behind it whose API has room go. The drain goes
+    /// through the same gate: handed to the client at once, more batches than a window allows
+    /// would wait past the client's `max_wait` for their slots, and so go at once, into a spent
+    /// window.
     fn dispatch(&mut self) {
         if self.backoff.until.is_some() {
             return;
         }
         let recovering = self.recovery.is_some();
         let now = Instant::now();
-        // Batches of events taken here while the gate was open: the pacer counts them only
+        // Per API, the batches taken here while its gate was open: the pacer counts them only
         // once their calls are planned (when first polled), so past its `at_once` the gate is
         // asked again on the next turn, when it has.
-        let mut opened = 0u64;
+        let mut opened = [0u64; Api::ALL.len()];
+        // Per API, whether its gate holds its batches for the rest of this turn.
+        let mut held = [false; Api::ALL.len()];
+        // Users whose API held their batch, in order: back at the front of the list after.
+        let mut passed_over = Vec::new();
         while self.sending.len() < self.settings.max_in_flight {
-            let Some(&user) = self.ready.front() else {
+            let Some(user) = self.ready.pop_front() else {
                 break;
             };
             let Some(queue) = self.users.get_mut(&user) else {
-                self.ready.pop_front();
                 continue;
             };
             // When the call after this one may go, once this one is taken.
             let mut next_slot = None;
-            if !queue.busy && queue.next_is_events() {
-                // Asked and answered at the same instant as the comparison below: a slot due at
-                // once is `at: now`. (Read at a later instant than `now`, it always lay ahead,
-                // and on real time the worker waited for it again and again, sending nothing.)
-                match self.client.pacing_gate(crate::ratelimit::Api::Event, now) {
-                    Gate::Open { at_once } if opened >= at_once => break,
-                    Gate::Open { .. } => {
-                        self.paced_until = None;
-                        opened += 1;
-                    }
-                    // The first answer says what the limit is; until then, one call at once.
-                    Gate::Probe if !self.sending.is_empty() => break,
-                    Gate::Probe => {}
-                    Gate::At { at, then } => {
-                        // The call taken before, whose slot the pacer may not have counted yet.
-                        let at = self.paced_until.map_or(at, |until| until.max(at));
-                        if now < at {
-                            self.paced_until = Some(at);
-                            break;
+            let api = queue.next_api();
+            if let Some(api) = api.filter(|_| !queue.busy) {
+                let i = api.index();
+                let go = !held[i]
+                    // Asked and answered at the same instant as the comparison below: a slot
+                    // due at once is `at: now`. (Read at a later instant than `now`, it always
+                    // lay ahead, and on real time the worker waited for it again and again,
+                    // sending nothing.)
+                    && match self.client.pacing_gate(api, now) {
+                        Gate::Open { at_once } if opened[i] >= at_once => false,
+                        Gate::Open { .. } => {
+                            self.paced_until[i] = None;
+                            opened[i] += 1;
+                            true
                         }
-                        next_slot = Some(then);
-                    }
+                        // The first answer says what the limit is; until then, one call at once.
+                        Gate::Probe => !self.batches.values().any(|b| b.api == api),
+                        Gate::At { at, then } => {
+                            // The call taken before, whose slot the pacer may not have counted
+                            // yet.
+                            let at = self.paced_until[i].map_or(at, |until| until.max(at));
+                            if now < at {
+                                self.paced_until[i] = Some(at);
+                                false
+                            } else {
+                                next_slot = Some(then);
+                                true
+                            }
+                        }
+                    };
+                if !go {
+                    held[i] = true;
+                    passed_over.push(user);
+                    continue;
                 }
             }
-            self.ready.pop_front();
             queue.scheduled = false;
             if queue.busy {
                 continue;
@@ -652,8 +678,8 @@ impl Worker {
             if ops.is_empty() {
                 continue;
             }
-            if next_slot.is_some() {
-                self.paced_until = next_slot;
+            if let (Some(api), Some(then)) = (api, next_slot) {
+                self.paced_until[api.index()] = Some(then);
             }
             queue.busy = true;
             let identity = queue.identity.clone();
@@ -679,6 +705,7 @@ impl Worker {
                 Batch {
                     user,
                     identity: identity.clone(),
+                    api: ops.first().map_or(Api::Event, |op| op.message.api()),
                     ops,
                 },
             );
@@ -690,6 +717,9 @@ impl Worker {
                 }
                 (id, send(client, identity, messages).await)
             }));
+        }
+        for user in passed_over.into_iter().rev() {
+            self.ready.push_front(user);
         }
     }
 

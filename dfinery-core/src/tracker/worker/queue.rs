@@ -5,6 +5,7 @@
 use std::collections::VecDeque;
 
 use crate::encode::identity::Identity;
+use crate::ratelimit::Api;
 use crate::tracker::message::Message;
 
 /// A message in the worker's hands.
@@ -82,9 +83,10 @@ impl UserQueue {
         self.ops.is_empty()
     }
 
-    /// Whether the next request is of events (not an identity or profile update).
-    pub(crate) fn next_is_events(&self) -> bool {
-        self.ops.front().is_some_and(Queued::is_event)
+    /// The API the next request counts against: the Event API for events, the Identity or
+    /// Profile API for an update; `None` when nothing is queued.
+    pub(crate) fn next_api(&self) -> Option<Api> {
+        self.ops.front().map(|op| op.message.api())
     }
 
     /// Adds a message queued in this process, at the back.
