@@ -329,3 +329,62 @@ async fn updates_paced_by_their_api_hold_back_no_events_of_other_users() {
     assert_eq!(run.stats.rate_limited, 0, "{described}");
     assert_eq!(run.retried, 0, "nothing resent: {described}");
 }
+
+/// The other way round: events paced by a tight Event API limit (30 a minute, 96 users' worth
+/// of requests waiting) hold back no identity update of another user, whose API has room. The
+/// worker looks past the users their API holds only while an update could go (it counts the
+/// updates queued): counted wrong, the updates would wait minutes, behind every window of
+/// events.
+#[tokio::test(start_paused = true)]
+async fn events_paced_by_their_api_hold_back_no_updates_of_other_users() {
+    use dfinery_emulator::Api;
+    let windowed = Windowed::start_for(Api::Event, 30).await;
+    let client = client_to(windowed.emulator.base_url())
+        .clock(windowed.client_clock())
+        .build()
+        .unwrap();
+    let tracker = Tracker::builder(client).build().unwrap();
+    let started = Instant::now();
+    for n in 0..96 {
+        tracker
+            .try_track(&user(&format!("tracking-{n}")), login())
+            .unwrap();
+    }
+    for n in 0..20 {
+        tracker
+            .try_identify(&user(&format!("identified-{n}")))
+            .unwrap();
+    }
+    let identified = |emulator: &dfinery_emulator::EmulatorHandle| {
+        (0..20)
+            .filter(|n| emulator.profile(&format!("identified-{n}")).is_some())
+            .count()
+    };
+    let deadline = started + Duration::from_secs(60);
+    while identified(&windowed.emulator) < 20 {
+        assert!(
+            Instant::now() < deadline,
+            "{} of 20 updates stored after 60 s: {:?}",
+            identified(&windowed.emulator),
+            windowed.emulator.stats()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let updates_at = Instant::now() - started;
+    assert!(
+        updates_at < Duration::from_secs(5),
+        "updates stored after {updates_at:?}"
+    );
+    // The events are still paced through their windows: far from all stored yet.
+    assert!(
+        windowed.emulator.stats().accepted < 96,
+        "{:?}",
+        windowed.emulator.stats()
+    );
+    let report = tracker.shutdown_within(Duration::ZERO).await.unwrap();
+    assert_eq!(
+        report.delivered + report.dead_lettered + report.left_in_spool,
+        116,
+        "{report:?}"
+    );
+}

@@ -168,6 +168,7 @@ impl Worker {
         // deadline may dead-letter them first.
         Counters::add(&self.core.counters.queued, ops.len() as u64);
         if let Some(queue) = self.users.get_mut(&user) {
+            self.updates_queued += super::updates(&ops);
             queue.put_back(ops);
         }
     }

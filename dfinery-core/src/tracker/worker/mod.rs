@@ -271,6 +271,10 @@ pub(crate) struct Worker {
     /// or an identity or profile update) is taken before then (see
     /// [`dispatch`](Worker::dispatch)).
     paced_until: [Option<Instant>; Api::ALL.len()],
+    /// Identity and profile updates in the users' queues (not on the wire): while the gate
+    /// holds the Event API, [`dispatch`](Worker::dispatch) looks past the users it holds only
+    /// when some update could go.
+    updates_queued: usize,
     waiters: Vec<Waiter>,
     drain: Option<Drain>,
     last_error: Option<String>,
@@ -320,6 +324,7 @@ impl Worker {
             reading: None,
             backoff: Backoff::default(),
             paced_until: [None; Api::ALL.len()],
+            updates_queued: 0,
             waiters: Vec::new(),
             drain: None,
             last_error: None,
@@ -534,6 +539,7 @@ impl Worker {
         let forcing = self.forcing();
         let limits = self.limits;
         if let Some(queue) = self.users.get_mut(&user) {
+            self.updates_queued += updates(std::slice::from_ref(&op));
             queue.push(op);
             if forcing || queue.is_full(limits) {
                 self.schedule(user);
@@ -667,6 +673,15 @@ impl Worker {
                 if !go {
                     held[i] = true;
                     passed_over.push(user);
+                    // Looking further only pays while a user behind may go: one of events
+                    // while their API is not held, or an update while its API is not (the
+                    // list can hold thousands of users a held API keeps back).
+                    let events_may_go = !held[Api::Event.index()];
+                    let updates_may_go = self.updates_queued > 0
+                        && !(held[Api::Identity.index()] && held[Api::Profile.index()]);
+                    if !events_may_go && !updates_may_go {
+                        break;
+                    }
                     continue;
                 }
             }
@@ -675,6 +690,7 @@ impl Worker {
                 continue;
             }
             let mut ops = queue.take_batch(self.limits, recovering);
+            self.updates_queued -= updates(&ops);
             if ops.is_empty() {
                 continue;
             }
@@ -746,6 +762,13 @@ impl Worker {
         self.backoff.until = None;
         self.schedule_all();
     }
+}
+
+/// How many of `ops` are identity or profile updates.
+fn updates(ops: &[Queued]) -> usize {
+    ops.iter()
+        .filter(|op| op.message.api() != Api::Event)
+        .count()
 }
 
 /// The page being read, once it arrives (a stopped writer thread is an error).

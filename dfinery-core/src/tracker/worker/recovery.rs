@@ -202,6 +202,7 @@ impl Worker {
                     };
                     let user = self.user_of(envelope.identity);
                     if let Some(queue) = self.users.get_mut(&user) {
+                        self.updates_queued += super::updates(std::slice::from_ref(&op));
                         queue.push_recovered(op);
                     }
                     self.schedule(user);
