@@ -230,10 +230,6 @@ impl Inspector {
     }
 
     /// The kept requests and the rate panel, as the `snapshot` message.
-    pub(crate) fn snapshot(&self) -> String {
-        self.snapshot_of(&self.inner())
-    }
-
     fn snapshot_of(&self, inner: &Inner) -> String {
         let records: Vec<&str> = inner.ring.iter().map(|e| &*e.json).collect();
         let rates: Vec<Value> = inner
@@ -353,7 +349,7 @@ mod tests {
             });
             inspector.push(record, observed(Some(huge.clone())));
         }
-        let snapshot = inspector.snapshot();
+        let (snapshot, _) = inspector.subscribe();
         assert!(
             snapshot.len() < 3 * MAX_RECORD_BYTES,
             "{} bytes kept for 3 records",
