@@ -136,6 +136,132 @@ impl Drop for Driver {
     }
 }
 
+/// How a [`Relay`] treats the connections it accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Relaying {
+    /// Each is joined to the emulator.
+    Forward,
+    /// Each waits, unanswered, until the mode changes.
+    Hold,
+}
+
+/// What a [`Relay`]'s threads share.
+struct RelayState {
+    mode: Relaying,
+    /// The sockets of the connections being relayed, both ends, for [`Relay::cut`].
+    open: Vec<std::net::TcpStream>,
+    stop: bool,
+}
+
+/// A loopback TCP relay in front of an emulator, so that a test can drop the page's
+/// connections (as a network does) and choose how the next ones are answered.
+struct Relay {
+    port: u16,
+    state: std::sync::Arc<(std::sync::Mutex<RelayState>, std::sync::Condvar)>,
+}
+
+impl Relay {
+    /// A relay on a free loopback port to `upstream` (an emulator's port).
+    fn start(upstream: u16) -> Relay {
+        use std::sync::{Arc, Condvar, Mutex};
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
+        let port = listener.local_addr().expect("bound").port();
+        listener
+            .set_nonblocking(true)
+            .expect("a non-blocking listener");
+        let state = Arc::new((
+            Mutex::new(RelayState {
+                mode: Relaying::Forward,
+                open: Vec::new(),
+                stop: false,
+            }),
+            Condvar::new(),
+        ));
+        let shared = state.clone();
+        std::thread::spawn(move || {
+            loop {
+                if shared.0.lock().unwrap().stop {
+                    return;
+                }
+                let Ok((page, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(10));
+                    continue;
+                };
+                let shared = shared.clone();
+                std::thread::spawn(move || {
+                    let _ = page.set_nonblocking(false);
+                    let (lock, changed) = &*shared;
+                    let mode = changed
+                        .wait_while(lock.lock().unwrap(), |s| {
+                            s.mode == Relaying::Hold && !s.stop
+                        })
+                        .map(|s| s.mode)
+                        .unwrap();
+                    match mode {
+                        Relaying::Forward => {
+                            let Ok(emulator) =
+                                std::net::TcpStream::connect(("127.0.0.1", upstream))
+                            else {
+                                return;
+                            };
+                            let (Ok(mut page_in), Ok(mut emulator_in)) =
+                                (page.try_clone(), emulator.try_clone())
+                            else {
+                                return;
+                            };
+                            {
+                                let mut state = lock.lock().unwrap();
+                                for end in [&page, &emulator] {
+                                    if let Ok(end) = end.try_clone() {
+                                        state.open.push(end);
+                                    }
+                                }
+                            }
+                            let mut emulator_out = emulator;
+                            let mut page_out = page;
+                            std::thread::spawn(move || {
+                                let _ = std::io::copy(&mut page_in, &mut emulator_out);
+                                let _ = emulator_out.shutdown(std::net::Shutdown::Write);
+                            });
+                            let _ = std::io::copy(&mut emulator_in, &mut page_out);
+                            let _ = page_out.shutdown(std::net::Shutdown::Both);
+                        }
+                        // Held until the relay stopped: dropped.
+                        Relaying::Hold => {}
+                    }
+                });
+            }
+        });
+        Relay { port, state }
+    }
+
+    /// Treats the next connections as `mode` says (those held go on as it says).
+    fn set(&self, mode: Relaying) {
+        self.state.0.lock().unwrap().mode = mode;
+        self.state.1.notify_all();
+    }
+
+    /// Drops every connection being relayed, as a network failure would.
+    fn cut(&self) {
+        for end in self.state.0.lock().unwrap().open.drain(..) {
+            let _ = end.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    /// The page's URL through the relay.
+    fn page_url(&self) -> String {
+        format!("http://127.0.0.1:{}/_emulator/", self.port)
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.state.0.lock().unwrap().stop = true;
+        self.state.1.notify_all();
+        self.cut();
+    }
+}
+
 /// Runs `script` (a function body returning a value) until `done` accepts its answer; fails
 /// the test with `what` after [`PATIENCE`]. Returns the answer and how long it took.
 async fn wait_for(
@@ -670,6 +796,59 @@ async fn the_open_page_follows_an_emulator_restarted_on_its_port() {
         .await;
         let text = rows[0]["text"].as_str().unwrap();
         assert!(text.contains("dfn-new"), "{text}");
+        Ok(())
+    })
+    .await;
+}
+
+/// The page's stream dropped (as a network drops it) while the emulator was cleared: the
+/// page reconnected to a snapshot of the same emulator and kept showing the requests the
+/// emulator had forgotten, beside the new one, as it only added ids it had not seen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_that_missed_a_clear_while_disconnected_forgets_what_was_cleared() {
+    let emulator = emulator_with(|b| b).await;
+    let relay = Relay::start(emulator.addr().port());
+    let page_url = relay.page_url();
+    with_browser(|browser| async move {
+        browser.goto(&page_url).await?;
+        wait_for(
+            &browser,
+            "the stream to connect",
+            "return document.getElementById('connection').textContent;",
+            |v| v == "live",
+        )
+        .await;
+        let client = client(&emulator);
+        for n in 0..2 {
+            client
+                .send_events(&user("dfn-before"), [&purchase(&format!("ORD-BEFORE-{n}"))])
+                .await
+                .expect("accepted");
+        }
+        wait_for(&browser, "the two requests", ROWS, |rows| {
+            rows.as_array().is_some_and(|r| r.len() == 2)
+        })
+        .await;
+        // The page's connections drop; until it is back, the emulator is cleared and gets one
+        // more request.
+        relay.set(Relaying::Hold);
+        relay.cut();
+        emulator.reset();
+        client
+            .send_events(&user("dfn-after"), [&purchase("ORD-AFTER")])
+            .await
+            .expect("accepted");
+        relay.set(Relaying::Forward);
+        let (rows, _) = wait_for(&browser, "only the request after the clear", ROWS, |rows| {
+            rows.as_array().is_some_and(|r| {
+                r.len() == 1
+                    && r[0]["text"]
+                        .as_str()
+                        .is_some_and(|t| t.contains("dfn-after"))
+            })
+        })
+        .await;
+        assert_eq!(rows.as_array().map(Vec::len), Some(1), "{rows}");
         Ok(())
     })
     .await;

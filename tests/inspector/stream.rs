@@ -192,7 +192,18 @@ async fn reset_clears_the_page_and_the_registry_view_counts_what_arrived() {
         .await
         .unwrap();
     assert_eq!(reset.status(), 200);
-    sse.next_named("reset").await;
+    assert_eq!(sse.next_named("reset").await["resets"], 1);
+    // A page that reconnects sees that it missed a reset.
+    let mut again = Sse::open(&format!("{url}inspector/stream")).await;
+    let snapshot = again.next_named("snapshot").await;
+    assert_eq!(
+        (
+            snapshot["resets"].as_u64(),
+            snapshot["records"].as_array().map(Vec::len)
+        ),
+        (Some(1), Some(0)),
+        "{snapshot}"
+    );
     let view: Value = reqwest::get(format!("{url}inspector/registry"))
         .await
         .unwrap()

@@ -62,8 +62,8 @@ fn short_identity(identity: Value) -> Value {
 pub(crate) enum Message {
     /// One request, as JSON.
     Record(Arc<str>),
-    /// Everything was forgotten (`POST /_emulator/reset`).
-    Reset,
+    /// Everything was forgotten (`POST /_emulator/reset`): how many times since the start.
+    Reset(u64),
     /// The emulator is stopping: streams end so the server need not wait for them.
     Closed,
 }
@@ -105,6 +105,9 @@ impl RateState {
 #[derive(Debug, Default)]
 struct Inner {
     next_id: u64,
+    /// How many times everything was forgotten: in each snapshot, so a page that missed a
+    /// `reset` (disconnected, or behind) sees that it did.
+    resets: u64,
     ring: VecDeque<Entry>,
     tally: Tally,
     rates: [RateState; 4],
@@ -239,8 +242,9 @@ impl Inspector {
             .map(|(r, api)| r.to_json(api))
             .collect();
         format!(
-            "{{\"instance\":\"{}\",\"capacity\":{},\"rates\":{},\"records\":[{}]}}",
+            "{{\"instance\":\"{}\",\"resets\":{},\"capacity\":{},\"rates\":{},\"records\":[{}]}}",
             self.instance,
+            inner.resets,
             self.capacity,
             Value::Array(rates),
             records.join(",")
@@ -270,20 +274,22 @@ impl Inspector {
         let _ = self.sender.send(Message::Closed);
     }
 
-    /// Forgets the kept requests and the counters, and tells every open page.
+    /// Forgets the kept requests and the counters, and tells every open page. Told while the
+    /// state is still locked, as a record is, so that every page gets the messages in the
+    /// order the state changed in (a record kept just after the reset reaches it after the
+    /// `reset`, not before it to be forgotten there).
     pub(crate) fn reset(&self) {
-        {
-            let mut inner = self.inner();
-            inner.ring.clear();
-            inner.tally = Tally::default();
-            for rate in &mut inner.rates {
-                rate.remaining = None;
-                rate.reset_ms = None;
-                rate.limited = 0;
-                rate.admitted = 0;
-            }
+        let mut inner = self.inner();
+        inner.ring.clear();
+        inner.tally = Tally::default();
+        for rate in &mut inner.rates {
+            rate.remaining = None;
+            rate.reset_ms = None;
+            rate.limited = 0;
+            rate.admitted = 0;
         }
-        let _ = self.sender.send(Message::Reset);
+        inner.resets += 1;
+        let _ = self.sender.send(Message::Reset(inner.resets));
     }
 }
 

@@ -5,7 +5,7 @@
   var APIS = ["Event", "Identity", "Profile", "Export"];
   var BUCKET_MS = 2000, BUCKETS = 30;
   var state = {
-    instance: null, capacity: 500, records: [], lastId: 0, paused: false, pending: [],
+    instance: null, resets: null, capacity: 500, records: [], lastId: 0, paused: false, pending: [],
     rates: {}, samples: {}, expanded: {}, registryTimer: null,
   };
   APIS.forEach(function (api) { state.samples[api] = []; });
@@ -350,15 +350,26 @@
 
   // ---- the stream connection ----
   function setConnection(text, cls) { var c = $("connection"); c.textContent = text; c.className = "connection " + (cls || ""); }
+  // Forgets every request shown or held back, the chart's samples and the profiles found;
+  // the last id seen too when ids start again (another emulator).
+  function forget(idsRestart) {
+    state.records = []; state.pending = []; byId = {}; state.expanded = {};
+    if (idsRestart) state.lastId = 0;
+    APIS.forEach(function (api) { state.samples[api] = []; });
+    if (state.paused) $("pause").textContent = "Resume (0 new)";
+    $("profile-results").textContent = "";
+  }
   function onSnapshot(message) {
     var snap = JSON.parse(message.data);
     if (snap.instance !== state.instance) {
       // Another emulator on this address (restarted): its ids start again, forget the old one's.
       state.instance = snap.instance;
-      state.records = []; state.pending = []; byId = {}; state.expanded = {}; state.lastId = 0;
-      APIS.forEach(function (api) { state.samples[api] = []; });
-      if (state.paused) $("pause").textContent = "Resume (0 new)";
+      forget(true);
+    } else if (snap.resets !== state.resets) {
+      // A "Clear" this page missed (disconnected, or behind): what it shows was forgotten.
+      forget(false);
     }
+    state.resets = snap.resets;
     state.capacity = snap.capacity;
     snap.rates.forEach(function (r) { state.rates[r.api] = r; });
     var known = state.lastId;
@@ -379,12 +390,11 @@
     }
     addRecord(r);
   }
-  function onReset() {
-    state.records = []; state.pending = []; byId = {}; state.expanded = {};
-    APIS.forEach(function (api) { state.samples[api] = []; var r = state.rates[api]; if (r) { r.remaining = null; r.limited = 0; r.admitted = 0; } });
-    if (state.paused) $("pause").textContent = "Resume (0 new)";
+  function onReset(message) {
+    state.resets = JSON.parse(message.data).resets;
+    forget(false);
+    APIS.forEach(function (api) { var r = state.rates[api]; if (r) { r.remaining = null; r.limited = 0; r.admitted = 0; } });
     renderAll(); renderRates(); scheduleRegistry();
-    $("profile-results").textContent = "";
   }
   function connect() {
     var source = new EventSource("inspector/stream");
