@@ -143,6 +143,9 @@ enum Relaying {
     Forward,
     /// Each waits, unanswered, until the mode changes.
     Hold,
+    /// Each is answered `404 Not Found` (what an emulator without `--inspect` answers the
+    /// stream), then closed.
+    NotFound,
 }
 
 /// What a [`Relay`]'s threads share.
@@ -150,6 +153,8 @@ struct RelayState {
     mode: Relaying,
     /// The sockets of the connections being relayed, both ends, for [`Relay::cut`].
     open: Vec<std::net::TcpStream>,
+    /// The requests for the stream answered `404`.
+    refused_streams: usize,
     stop: bool,
 }
 
@@ -163,6 +168,7 @@ struct Relay {
 impl Relay {
     /// A relay on a free loopback port to `upstream` (an emulator's port).
     fn start(upstream: u16) -> Relay {
+        use std::io::{Read, Write};
         use std::sync::{Arc, Condvar, Mutex};
         let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
         let port = listener.local_addr().expect("bound").port();
@@ -173,6 +179,7 @@ impl Relay {
             Mutex::new(RelayState {
                 mode: Relaying::Forward,
                 open: Vec::new(),
+                refused_streams: 0,
                 stop: false,
             }),
             Condvar::new(),
@@ -183,7 +190,7 @@ impl Relay {
                 if shared.0.lock().unwrap().stop {
                     return;
                 }
-                let Ok((page, _)) = listener.accept() else {
+                let Ok((mut page, _)) = listener.accept() else {
                     std::thread::sleep(Duration::from_millis(10));
                     continue;
                 };
@@ -228,6 +235,23 @@ impl Relay {
                         }
                         // Held until the relay stopped: dropped.
                         Relaying::Hold => {}
+                        Relaying::NotFound => {
+                            let mut head = Vec::new();
+                            let mut byte = [0u8; 1];
+                            while !head.ends_with(b"\r\n\r\n")
+                                && page.read(&mut byte).is_ok_and(|n| n == 1)
+                            {
+                                head.push(byte[0]);
+                            }
+                            let _ = page.write_all(
+                                b"HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\n\
+                                  content-length: 10\r\nconnection: close\r\n\r\nnot found\n",
+                            );
+                            let _ = page.shutdown(std::net::Shutdown::Both);
+                            if String::from_utf8_lossy(&head).contains("/inspector/stream") {
+                                lock.lock().unwrap().refused_streams += 1;
+                            }
+                        }
                     }
                 });
             }
@@ -246,6 +270,11 @@ impl Relay {
         for end in self.state.0.lock().unwrap().open.drain(..) {
             let _ = end.shutdown(std::net::Shutdown::Both);
         }
+    }
+
+    /// How many requests for the stream were answered `404`.
+    fn refused_streams(&self) -> usize {
+        self.state.0.lock().unwrap().refused_streams
     }
 
     /// The page's URL through the relay.
@@ -849,6 +878,64 @@ async fn a_page_that_missed_a_clear_while_disconnected_forgets_what_was_cleared(
         })
         .await;
         assert_eq!(rows.as_array().map(Vec::len), Some(1), "{rows}");
+        Ok(())
+    })
+    .await;
+}
+
+/// An answer to the page's reconnection that is not a stream (a 404 from an emulator
+/// restarted without `--inspect`) closed the page's `EventSource` for good: the page said
+/// "disconnected, retrying…" but never connected again, even once the emulator was back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_reconnects_after_a_reconnection_is_refused() {
+    let emulator = emulator_with(|b| b).await;
+    let relay = Relay::start(emulator.addr().port());
+    let page_url = relay.page_url();
+    with_browser(|browser| async move {
+        browser.goto(&page_url).await?;
+        wait_for(
+            &browser,
+            "the stream to connect",
+            "return document.getElementById('connection').textContent;",
+            |v| v == "live",
+        )
+        .await;
+        relay.set(Relaying::NotFound);
+        relay.cut();
+        let deadline = Instant::now() + PATIENCE;
+        while relay.refused_streams() == 0 {
+            assert!(
+                Instant::now() < deadline,
+                "the page did not try to reconnect within {PATIENCE:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        wait_for(
+            &browser,
+            "the page to say it is disconnected",
+            "return document.getElementById('connection').textContent;",
+            |v| v.as_str().is_some_and(|t| t.starts_with("disconnected")),
+        )
+        .await;
+        relay.set(Relaying::Forward);
+        client(&emulator)
+            .send_events(&user("dfn-back"), [&purchase("ORD-BACK")])
+            .await
+            .expect("accepted");
+        wait_for(
+            &browser,
+            "the request after the emulator is back",
+            ROWS,
+            |rows| {
+                rows.as_array().is_some_and(|r| {
+                    r.len() == 1
+                        && r[0]["text"]
+                            .as_str()
+                            .is_some_and(|t| t.contains("dfn-back"))
+                })
+            },
+        )
+        .await;
         Ok(())
     })
     .await;

@@ -4,6 +4,7 @@
 
   var APIS = ["Event", "Identity", "Profile", "Export"];
   var BUCKET_MS = 2000, BUCKETS = 30;
+  var RETRY_MS = 3000; // EventSource's own delay before it reconnects, in Chromium and Firefox
   var state = {
     instance: null, resets: null, capacity: 500, records: [], lastId: 0, paused: false, pending: [],
     rates: {}, samples: {}, expanded: {}, registryTimer: null,
@@ -399,7 +400,16 @@
   function connect() {
     var source = new EventSource("inspector/stream");
     source.addEventListener("open", function () { setConnection(state.paused ? "paused" : "live", state.paused ? "paused" : "live"); });
-    source.addEventListener("error", function () { setConnection("disconnected, retrying…", ""); });
+    source.addEventListener("error", function () {
+      // A dropped stream or a refused connection is retried by EventSource itself; an answer
+      // that is not a stream (a 404 from an emulator restarted without --inspect, a proxy's
+      // 502) closes it for good, so a new one is opened here, as long as the page is open.
+      if (source.readyState === EventSource.CLOSED) {
+        source.close();
+        setTimeout(connect, RETRY_MS);
+      }
+      setConnection("disconnected, retrying…", "");
+    });
     source.addEventListener("snapshot", onSnapshot);
     source.addEventListener("request", onRecord);
     source.addEventListener("reset", onReset);
