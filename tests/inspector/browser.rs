@@ -940,3 +940,67 @@ async fn the_page_reconnects_after_a_reconnection_is_refused() {
     })
     .await;
 }
+
+/// A paused page whose stream reconnects holds back the requests its fresh snapshot brings,
+/// as it holds back those that arrive one by one: they were added to the table at once, and
+/// "Resume" counted none of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_page_holds_back_what_a_reconnection_brings() {
+    let emulator = emulator_with(|b| b).await;
+    let relay = Relay::start(emulator.addr().port());
+    let page_url = relay.page_url();
+    with_browser(|browser| async move {
+        browser.goto(&page_url).await?;
+        wait_for(
+            &browser,
+            "the stream to connect",
+            "return document.getElementById('connection').textContent;",
+            |v| v == "live",
+        )
+        .await;
+        let client = client(&emulator);
+        client
+            .send_events(&user("dfn-shown"), [&purchase("ORD-SHOWN")])
+            .await
+            .expect("accepted");
+        wait_for(&browser, "the first request", ROWS, |rows| {
+            rows.as_array().is_some_and(|r| r.len() == 1)
+        })
+        .await;
+        browser.find(Locator::Id("pause")).await?.click().await?;
+        // The stream drops; a request arrives before it is back.
+        relay.set(Relaying::Hold);
+        relay.cut();
+        client
+            .send_events(&user("dfn-held"), [&purchase("ORD-HELD")])
+            .await
+            .expect("accepted");
+        relay.set(Relaying::Forward);
+        wait_for(
+            &browser,
+            "the paused page to count the request its snapshot brought",
+            "return document.getElementById('pause').textContent;",
+            |v| v == "Resume (1 new)",
+        )
+        .await;
+        let rows = browser.execute(ROWS, vec![]).await?;
+        assert_eq!(
+            rows.as_array().map(Vec::len),
+            Some(1),
+            "nothing is added while paused: {rows}"
+        );
+        browser.find(Locator::Id("pause")).await?.click().await?;
+        let (rows, _) = wait_for(&browser, "the held request once resumed", ROWS, |rows| {
+            rows.as_array().is_some_and(|r| r.len() == 2)
+        })
+        .await;
+        assert!(
+            rows[0]["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("dfn-held")),
+            "{rows}"
+        );
+        Ok(())
+    })
+    .await;
+}

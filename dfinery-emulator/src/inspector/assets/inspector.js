@@ -373,23 +373,28 @@
     state.resets = snap.resets;
     state.capacity = snap.capacity;
     snap.rates.forEach(function (r) { state.rates[r.api] = r; });
+    // New: past the last shown and the last held back. Paused, they are held back too.
     var known = state.lastId;
+    if (state.pending.length) known = Math.max(known, state.pending[state.pending.length - 1].id);
     snap.records.forEach(function (r) {
-      if (r.id > known) { state.records.push(r); byId[r.id] = r; state.lastId = r.id; noteSample(r); }
+      if (r.id <= known) return;
+      if (state.paused) hold(r);
+      else { state.records.push(r); byId[r.id] = r; state.lastId = r.id; noteSample(r); }
     });
     while (state.records.length > state.capacity) { var old = state.records.shift(); delete byId[old.id]; }
     renderAll(); renderRates(); scheduleRegistry();
   }
   function noteSample(r) { var list = state.samples[r.api]; if (list) list.push({ t: r.at, limited: !!r.limited }); }
+  // Paused: `r` waits for "Resume", with the last `capacity` others.
+  function hold(r) {
+    state.pending.push(r);
+    if (state.pending.length > state.capacity) state.pending.shift();
+    $("pause").textContent = "Resume (" + state.pending.length + " new)";
+  }
   function onRecord(message) {
     var r = JSON.parse(message.data);
-    if (state.paused) {
-      state.pending.push(r);
-      if (state.pending.length > state.capacity) state.pending.shift();
-      $("pause").textContent = "Resume (" + state.pending.length + " new)";
-      return;
-    }
-    addRecord(r);
+    if (state.paused) hold(r);
+    else addRecord(r);
   }
   function onReset(message) {
     state.resets = JSON.parse(message.data).resets;
