@@ -1004,3 +1004,87 @@ async fn a_paused_page_holds_back_what_a_reconnection_brings() {
     })
     .await;
 }
+
+/// A batch whose record is over the page's cap keeps its events' names: its details were
+/// dropped whole, so its row listed no event and the event-name filter hid it (100 events
+/// of 30 short properties each come near 300 KB, over the cap of 256 KiB).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_too_large_to_detail_still_shows_and_filters_by_its_event_names() {
+    let emulator = emulator_with(|b| b).await;
+    let page_url = emulator.inspector_url().expect("the inspector is on");
+    with_browser(|browser| async move {
+        browser.goto(&page_url).await?;
+        wait_for(
+            &browser,
+            "the stream to connect",
+            "return document.getElementById('connection').textContent;",
+            |v| v == "live",
+        )
+        .await;
+        let channel = "K".repeat(3_000);
+        let events: Vec<Value> = (0..100)
+            .map(|_| {
+                json!({
+                    "event_log_id": uuid::Uuid::new_v4().to_string(),
+                    "event_name": "df_sign_up",
+                    "event_datetime": "2024-06-24T06:01:48.501Z",
+                    "event_properties": { "df_sign_channel": channel }
+                })
+            })
+            .collect();
+        let body = json!({
+            "common": { "identity": { "external_id": "dfn-batch" } },
+            "events": events,
+        });
+        let answer = reqwest::Client::new()
+            .post(emulator.url("/api/v1/events"))
+            .header("access_token", emulator.import_token())
+            .json(&body)
+            .send()
+            .await
+            .expect("the emulator answers");
+        assert_eq!(answer.status(), 200);
+        client(&emulator)
+            .send_events(&user("dfn-other"), [&purchase("ORD-OTHER")])
+            .await
+            .expect("accepted");
+        wait_for(&browser, "both requests", ROWS, |rows| {
+            rows.as_array().is_some_and(|r| r.len() == 2)
+        })
+        .await;
+        browser
+            .find(Locator::Id("filter-event"))
+            .await?
+            .send_keys("sign_up")
+            .await?;
+        let (rows, _) = wait_for(&browser, "the filter to keep the batch", ROWS, |rows| {
+            rows.as_array().is_some_and(|r| r.len() == 1)
+        })
+        .await;
+        let text = rows[0]["text"].as_str().unwrap();
+        assert!(
+            text.contains("dfn-batch") && text.contains("100 · df_sign_up"),
+            "{text}"
+        );
+        // Opened, it says why its properties are not shown and lists its events.
+        browser
+            .find(Locator::Css("tr.req:not([hidden]) button.expand"))
+            .await?
+            .click()
+            .await?;
+        let (details, _) = wait_for(
+            &browser,
+            "the details to open",
+            "const d = document.querySelector('tr.details:not([hidden])'); \
+             return d ? d.innerText : null;",
+            |v| v.is_string(),
+        )
+        .await;
+        let details = details.as_str().unwrap();
+        assert!(details.contains("details omitted"), "{details}");
+        assert!(details.contains("events[99]"), "{details}");
+        assert!(!details.contains("no properties"), "{details}");
+        Ok(())
+    })
+    .await;
+}

@@ -57,6 +57,27 @@ fn short_identity(identity: Value) -> Value {
     }
 }
 
+/// The longest event name an event outline keeps, in bytes.
+const MAX_OUTLINE_NAME: usize = 256;
+
+/// An event of a record over [`MAX_RECORD_BYTES`]: its index, its name (cut to
+/// [`MAX_OUTLINE_NAME`] bytes) and whether it is registered; no `properties` (the page shows
+/// none, rather than "no properties").
+fn event_outline(event: &Value) -> Value {
+    let name = event["name"].as_str().map(|name| {
+        if name.len() > MAX_OUTLINE_NAME {
+            format!("{}…", &name[..name.floor_char_boundary(MAX_OUTLINE_NAME)])
+        } else {
+            name.to_owned()
+        }
+    });
+    json!({
+        "index": event["index"],
+        "name": name,
+        "registered": event["registered"],
+    })
+}
+
 /// What an open page receives.
 #[derive(Debug, Clone)]
 pub(crate) enum Message {
@@ -178,9 +199,14 @@ impl Inspector {
         let mut text = record.to_string();
         if text.len() > MAX_RECORD_BYTES {
             let size = text.len();
-            for key in ["events", "user_properties"] {
-                if let Some(Value::Array(list)) = record.get_mut(key) {
-                    list.clear();
+            if let Some(Value::Array(list)) = record.get_mut("user_properties") {
+                list.clear();
+            }
+            // Each event keeps its place and name (the row lists them, the event-name filter
+            // reads them), without its properties, items and violations.
+            if let Some(Value::Array(events)) = record.get_mut("events") {
+                for event in events.iter_mut() {
+                    *event = event_outline(event);
                 }
             }
             // The identity is the body's own (a megabyte-long `external_id`, say): its texts
@@ -348,7 +374,7 @@ mod tests {
             let record = json!({
                 "endpoint": "/api/v1/identities",
                 "identity": {"external_id": huge, "email": "a@b.c", "nested": [huge]},
-                "events": [],
+                "events": [{"index": 0, "name": huge, "registered": false, "properties": []}],
                 "user_properties": [],
                 "violations": violations,
                 "violation_count": 101,
@@ -369,6 +395,10 @@ mod tests {
             "{kept}"
         );
         assert_eq!(record["identity"]["email"], "a@b.c");
+        let outline = &record["events"][0];
+        let name = outline["name"].as_str().unwrap();
+        assert!(name.len() <= MAX_OUTLINE_NAME + 3 && name.ends_with('…'));
+        assert!(outline.get("properties").is_none(), "{outline}");
         assert!(record["identity"].get("nested").is_none());
         assert!(
             record["note"]

@@ -116,12 +116,14 @@
     if (r.note) parts.push(el("p", { "class": "muted", text: r.note }));
     (r.violations || []).forEach(function (v) { parts.push(violationLine(v)); });
     (r.events || []).forEach(function (e) {
+      // Of a record over the server's cap, an event is an outline: no properties, no ids.
+      var outline = !e.properties;
       parts.push(el("div", { "class": "event", "data-event": e.name || "" },
         el("h3", null, el("code", { text: e.name || "(no name)" }), " ",
           e.registered ? null : el("span", { "class": "badge unreg", text: "unregistered event" }),
-          el("span", { "class": "muted small", text: "  events[" + e.index + "] · " + (e.log_id || "no event_log_id") + " · " + (e.datetime || "") })),
+          el("span", { "class": "muted small", text: "  events[" + e.index + "]" + (outline ? "" : " · " + (e.log_id || "no event_log_id") + " · " + (e.datetime || "")) })),
         (e.violations || []).map(function (v) { return violationLine(v); }),
-        propTable(e.properties || [], "Properties of " + (e.name || "the event")),
+        outline ? null : propTable(e.properties, "Properties of " + (e.name || "the event")),
         (e.items && e.items.length) ? el("div", { "class": "items" }, e.items.map(function (item, i) {
           return [el("h4", { text: "Item " + (i + 1) + " of " + (e.item_count || e.items.length) }), propTable(item, "Item " + (i + 1))];
         }), e.item_count > e.items.length
