@@ -1088,3 +1088,53 @@ async fn a_batch_too_large_to_detail_still_shows_and_filters_by_its_event_names(
     })
     .await;
 }
+
+/// Past the 500 distinct unregistered names the registry view lists, the panel says how many
+/// attempts it does not list: the view counted them (`unregistered_not_listed`) but the page
+/// left them out without a word.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_registry_panel_says_how_many_unregistered_attempts_it_does_not_list() {
+    let emulator = emulator_with(|b| b).await;
+    let page_url = emulator.inspector_url().expect("the inspector is on");
+    with_browser(|browser| async move {
+        browser.goto(&page_url).await?;
+        wait_for(
+            &browser,
+            "the stream to connect",
+            "return document.getElementById('connection').textContent;",
+            |v| v == "live",
+        )
+        .await;
+        let properties: serde_json::Map<String, Value> = (0..503)
+            .map(|n| (format!("not_registered_{n:03}"), json!(n)))
+            .collect();
+        let body = json!({
+            "common": { "identity": { "external_id": "dfn-many" } },
+            "events": [{
+                "event_log_id": uuid::Uuid::new_v4().to_string(),
+                "event_name": "df_sign_up",
+                "event_datetime": "2024-06-24T06:01:48.501Z",
+                "event_properties": properties
+            }]
+        });
+        let answer = reqwest::Client::new()
+            .post(emulator.url("/api/v1/events"))
+            .header("access_token", emulator.import_token())
+            .json(&body)
+            .send()
+            .await
+            .expect("the emulator answers");
+        assert_eq!(answer.status(), 200);
+        let (text, _) = wait_for(
+            &browser,
+            "the registry panel to say what it does not list",
+            "return document.getElementById('registry').textContent;",
+            |v| v.as_str().is_some_and(|t| t.contains("not listed")),
+        )
+        .await;
+        let text = text.as_str().unwrap();
+        assert!(text.contains("3 more attempts"), "{text}");
+        Ok(())
+    })
+    .await;
+}

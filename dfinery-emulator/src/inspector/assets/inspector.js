@@ -267,8 +267,11 @@
     events.forEach(function (e) { e.properties.concat(e.items).forEach(function (p) { props++; if (p.seen) seen++; }); });
     box.appendChild(el("p", { "class": "summary" }, el("strong", { text: received + " of " + events.length }), " registered events received · ",
       el("strong", { text: seen + " of " + props }), " event and item properties seen"));
-    if (view.unregistered.length) {
+    var unlisted = view.unregistered_not_listed || 0;
+    if (view.unregistered.length || unlisted) {
       box.appendChild(el("h3", { text: "Unregistered names attempted" }));
+      // The server lists the first distinct names only; the attempts of later ones are counted.
+      if (unlisted) box.appendChild(el("p", { "class": "muted small", text: unlisted.toLocaleString("en-US") + " more " + (unlisted === 1 ? "attempt" : "attempts") + " of names not listed (the first " + view.unregistered.length + " names are)" }));
       box.appendChild(el("table", { "class": "registry" },
         el("thead", null, el("tr", null, ["Name", "Attempts", "Did you mean"].map(function (h) { return el("th", { scope: "col", text: h }); }))),
         el("tbody", null, view.unregistered.map(function (u) {
