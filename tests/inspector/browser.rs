@@ -136,6 +136,161 @@ impl Drop for Driver {
     }
 }
 
+/// How a [`Relay`] treats the connections it accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Relaying {
+    /// Each is joined to the emulator.
+    Forward,
+    /// Each waits, unanswered, until the mode changes.
+    Hold,
+    /// Each is answered `404 Not Found` (what an emulator without `--inspect` answers the
+    /// stream), then closed.
+    NotFound,
+}
+
+/// What a [`Relay`]'s threads share.
+struct RelayState {
+    mode: Relaying,
+    /// The sockets of the connections being relayed, both ends, for [`Relay::cut`].
+    open: Vec<std::net::TcpStream>,
+    /// The requests for the stream answered `404`.
+    refused_streams: usize,
+    stop: bool,
+}
+
+/// A loopback TCP relay in front of an emulator, so that a test can drop the page's
+/// connections (as a network does) and choose how the next ones are answered.
+struct Relay {
+    port: u16,
+    state: std::sync::Arc<(std::sync::Mutex<RelayState>, std::sync::Condvar)>,
+}
+
+impl Relay {
+    /// A relay on a free loopback port to `upstream` (an emulator's port).
+    fn start(upstream: u16) -> Relay {
+        use std::io::{Read, Write};
+        use std::sync::{Arc, Condvar, Mutex};
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
+        let port = listener.local_addr().expect("bound").port();
+        listener
+            .set_nonblocking(true)
+            .expect("a non-blocking listener");
+        let state = Arc::new((
+            Mutex::new(RelayState {
+                mode: Relaying::Forward,
+                open: Vec::new(),
+                refused_streams: 0,
+                stop: false,
+            }),
+            Condvar::new(),
+        ));
+        let shared = state.clone();
+        std::thread::spawn(move || {
+            loop {
+                if shared.0.lock().unwrap().stop {
+                    return;
+                }
+                let Ok((mut page, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(10));
+                    continue;
+                };
+                let shared = shared.clone();
+                std::thread::spawn(move || {
+                    let _ = page.set_nonblocking(false);
+                    let (lock, changed) = &*shared;
+                    let mode = changed
+                        .wait_while(lock.lock().unwrap(), |s| {
+                            s.mode == Relaying::Hold && !s.stop
+                        })
+                        .map(|s| s.mode)
+                        .unwrap();
+                    match mode {
+                        Relaying::Forward => {
+                            let Ok(emulator) =
+                                std::net::TcpStream::connect(("127.0.0.1", upstream))
+                            else {
+                                return;
+                            };
+                            let (Ok(mut page_in), Ok(mut emulator_in)) =
+                                (page.try_clone(), emulator.try_clone())
+                            else {
+                                return;
+                            };
+                            {
+                                let mut state = lock.lock().unwrap();
+                                for end in [&page, &emulator] {
+                                    if let Ok(end) = end.try_clone() {
+                                        state.open.push(end);
+                                    }
+                                }
+                            }
+                            let mut emulator_out = emulator;
+                            let mut page_out = page;
+                            std::thread::spawn(move || {
+                                let _ = std::io::copy(&mut page_in, &mut emulator_out);
+                                let _ = emulator_out.shutdown(std::net::Shutdown::Write);
+                            });
+                            let _ = std::io::copy(&mut emulator_in, &mut page_out);
+                            let _ = page_out.shutdown(std::net::Shutdown::Both);
+                        }
+                        // Held until the relay stopped: dropped.
+                        Relaying::Hold => {}
+                        Relaying::NotFound => {
+                            let mut head = Vec::new();
+                            let mut byte = [0u8; 1];
+                            while !head.ends_with(b"\r\n\r\n")
+                                && page.read(&mut byte).is_ok_and(|n| n == 1)
+                            {
+                                head.push(byte[0]);
+                            }
+                            let _ = page.write_all(
+                                b"HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\n\
+                                  content-length: 10\r\nconnection: close\r\n\r\nnot found\n",
+                            );
+                            let _ = page.shutdown(std::net::Shutdown::Both);
+                            if String::from_utf8_lossy(&head).contains("/inspector/stream") {
+                                lock.lock().unwrap().refused_streams += 1;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        Relay { port, state }
+    }
+
+    /// Treats the next connections as `mode` says (those held go on as it says).
+    fn set(&self, mode: Relaying) {
+        self.state.0.lock().unwrap().mode = mode;
+        self.state.1.notify_all();
+    }
+
+    /// Drops every connection being relayed, as a network failure would.
+    fn cut(&self) {
+        for end in self.state.0.lock().unwrap().open.drain(..) {
+            let _ = end.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    /// How many requests for the stream were answered `404`.
+    fn refused_streams(&self) -> usize {
+        self.state.0.lock().unwrap().refused_streams
+    }
+
+    /// The page's URL through the relay.
+    fn page_url(&self) -> String {
+        format!("http://127.0.0.1:{}/_emulator/", self.port)
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.state.0.lock().unwrap().stop = true;
+        self.state.1.notify_all();
+        self.cut();
+    }
+}
+
 /// Runs `script` (a function body returning a value) until `done` accepts its answer; fails
 /// the test with `what` after [`PATIENCE`]. Returns the answer and how long it took.
 async fn wait_for(
@@ -670,6 +825,315 @@ async fn the_open_page_follows_an_emulator_restarted_on_its_port() {
         .await;
         let text = rows[0]["text"].as_str().unwrap();
         assert!(text.contains("dfn-new"), "{text}");
+        Ok(())
+    })
+    .await;
+}
+
+/// The page's stream dropped (as a network drops it) while the emulator was cleared: the
+/// page reconnected to a snapshot of the same emulator and kept showing the requests the
+/// emulator had forgotten, beside the new one, as it only added ids it had not seen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_that_missed_a_clear_while_disconnected_forgets_what_was_cleared() {
+    let emulator = emulator_with(|b| b).await;
+    let relay = Relay::start(emulator.addr().port());
+    let page_url = relay.page_url();
+    with_browser(|browser| async move {
+        browser.goto(&page_url).await?;
+        wait_for(
+            &browser,
+            "the stream to connect",
+            "return document.getElementById('connection').textContent;",
+            |v| v == "live",
+        )
+        .await;
+        let client = client(&emulator);
+        for n in 0..2 {
+            client
+                .send_events(&user("dfn-before"), [&purchase(&format!("ORD-BEFORE-{n}"))])
+                .await
+                .expect("accepted");
+        }
+        wait_for(&browser, "the two requests", ROWS, |rows| {
+            rows.as_array().is_some_and(|r| r.len() == 2)
+        })
+        .await;
+        // The page's connections drop; until it is back, the emulator is cleared and gets one
+        // more request.
+        relay.set(Relaying::Hold);
+        relay.cut();
+        emulator.reset();
+        client
+            .send_events(&user("dfn-after"), [&purchase("ORD-AFTER")])
+            .await
+            .expect("accepted");
+        relay.set(Relaying::Forward);
+        let (rows, _) = wait_for(&browser, "only the request after the clear", ROWS, |rows| {
+            rows.as_array().is_some_and(|r| {
+                r.len() == 1
+                    && r[0]["text"]
+                        .as_str()
+                        .is_some_and(|t| t.contains("dfn-after"))
+            })
+        })
+        .await;
+        assert_eq!(rows.as_array().map(Vec::len), Some(1), "{rows}");
+        Ok(())
+    })
+    .await;
+}
+
+/// An answer to the page's reconnection that is not a stream (a 404 from an emulator
+/// restarted without `--inspect`) closed the page's `EventSource` for good: the page said
+/// "disconnected, retrying…" but never connected again, even once the emulator was back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_reconnects_after_a_reconnection_is_refused() {
+    let emulator = emulator_with(|b| b).await;
+    let relay = Relay::start(emulator.addr().port());
+    let page_url = relay.page_url();
+    with_browser(|browser| async move {
+        browser.goto(&page_url).await?;
+        wait_for(
+            &browser,
+            "the stream to connect",
+            "return document.getElementById('connection').textContent;",
+            |v| v == "live",
+        )
+        .await;
+        relay.set(Relaying::NotFound);
+        relay.cut();
+        let deadline = Instant::now() + PATIENCE;
+        while relay.refused_streams() == 0 {
+            assert!(
+                Instant::now() < deadline,
+                "the page did not try to reconnect within {PATIENCE:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        wait_for(
+            &browser,
+            "the page to say it is disconnected",
+            "return document.getElementById('connection').textContent;",
+            |v| v.as_str().is_some_and(|t| t.starts_with("disconnected")),
+        )
+        .await;
+        relay.set(Relaying::Forward);
+        client(&emulator)
+            .send_events(&user("dfn-back"), [&purchase("ORD-BACK")])
+            .await
+            .expect("accepted");
+        wait_for(
+            &browser,
+            "the request after the emulator is back",
+            ROWS,
+            |rows| {
+                rows.as_array().is_some_and(|r| {
+                    r.len() == 1
+                        && r[0]["text"]
+                            .as_str()
+                            .is_some_and(|t| t.contains("dfn-back"))
+                })
+            },
+        )
+        .await;
+        Ok(())
+    })
+    .await;
+}
+
+/// A paused page whose stream reconnects holds back the requests its fresh snapshot brings,
+/// as it holds back those that arrive one by one: they were added to the table at once, and
+/// "Resume" counted none of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_page_holds_back_what_a_reconnection_brings() {
+    let emulator = emulator_with(|b| b).await;
+    let relay = Relay::start(emulator.addr().port());
+    let page_url = relay.page_url();
+    with_browser(|browser| async move {
+        browser.goto(&page_url).await?;
+        wait_for(
+            &browser,
+            "the stream to connect",
+            "return document.getElementById('connection').textContent;",
+            |v| v == "live",
+        )
+        .await;
+        let client = client(&emulator);
+        client
+            .send_events(&user("dfn-shown"), [&purchase("ORD-SHOWN")])
+            .await
+            .expect("accepted");
+        wait_for(&browser, "the first request", ROWS, |rows| {
+            rows.as_array().is_some_and(|r| r.len() == 1)
+        })
+        .await;
+        browser.find(Locator::Id("pause")).await?.click().await?;
+        // The stream drops; a request arrives before it is back.
+        relay.set(Relaying::Hold);
+        relay.cut();
+        client
+            .send_events(&user("dfn-held"), [&purchase("ORD-HELD")])
+            .await
+            .expect("accepted");
+        relay.set(Relaying::Forward);
+        wait_for(
+            &browser,
+            "the paused page to count the request its snapshot brought",
+            "return document.getElementById('pause').textContent;",
+            |v| v == "Resume (1 new)",
+        )
+        .await;
+        let rows = browser.execute(ROWS, vec![]).await?;
+        assert_eq!(
+            rows.as_array().map(Vec::len),
+            Some(1),
+            "nothing is added while paused: {rows}"
+        );
+        browser.find(Locator::Id("pause")).await?.click().await?;
+        let (rows, _) = wait_for(&browser, "the held request once resumed", ROWS, |rows| {
+            rows.as_array().is_some_and(|r| r.len() == 2)
+        })
+        .await;
+        assert!(
+            rows[0]["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("dfn-held")),
+            "{rows}"
+        );
+        Ok(())
+    })
+    .await;
+}
+
+/// A batch whose record is over the page's cap keeps its events' names: its details were
+/// dropped whole, so its row listed no event and the event-name filter hid it (100 events
+/// of 30 short properties each come near 300 KB, over the cap of 256 KiB).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_too_large_to_detail_still_shows_and_filters_by_its_event_names() {
+    let emulator = emulator_with(|b| b).await;
+    let page_url = emulator.inspector_url().expect("the inspector is on");
+    with_browser(|browser| async move {
+        browser.goto(&page_url).await?;
+        wait_for(
+            &browser,
+            "the stream to connect",
+            "return document.getElementById('connection').textContent;",
+            |v| v == "live",
+        )
+        .await;
+        let channel = "K".repeat(3_000);
+        let events: Vec<Value> = (0..100)
+            .map(|_| {
+                json!({
+                    "event_log_id": uuid::Uuid::new_v4().to_string(),
+                    "event_name": "df_sign_up",
+                    "event_datetime": "2024-06-24T06:01:48.501Z",
+                    "event_properties": { "df_sign_channel": channel }
+                })
+            })
+            .collect();
+        let body = json!({
+            "common": { "identity": { "external_id": "dfn-batch" } },
+            "events": events,
+        });
+        let answer = reqwest::Client::new()
+            .post(emulator.url("/api/v1/events"))
+            .header("access_token", emulator.import_token())
+            .json(&body)
+            .send()
+            .await
+            .expect("the emulator answers");
+        assert_eq!(answer.status(), 200);
+        client(&emulator)
+            .send_events(&user("dfn-other"), [&purchase("ORD-OTHER")])
+            .await
+            .expect("accepted");
+        wait_for(&browser, "both requests", ROWS, |rows| {
+            rows.as_array().is_some_and(|r| r.len() == 2)
+        })
+        .await;
+        browser
+            .find(Locator::Id("filter-event"))
+            .await?
+            .send_keys("sign_up")
+            .await?;
+        let (rows, _) = wait_for(&browser, "the filter to keep the batch", ROWS, |rows| {
+            rows.as_array().is_some_and(|r| r.len() == 1)
+        })
+        .await;
+        let text = rows[0]["text"].as_str().unwrap();
+        assert!(
+            text.contains("dfn-batch") && text.contains("100 · df_sign_up"),
+            "{text}"
+        );
+        // Opened, it says why its properties are not shown and lists its events.
+        browser
+            .find(Locator::Css("tr.req:not([hidden]) button.expand"))
+            .await?
+            .click()
+            .await?;
+        let (details, _) = wait_for(
+            &browser,
+            "the details to open",
+            "const d = document.querySelector('tr.details:not([hidden])'); \
+             return d ? d.innerText : null;",
+            |v| v.is_string(),
+        )
+        .await;
+        let details = details.as_str().unwrap();
+        assert!(details.contains("details omitted"), "{details}");
+        assert!(details.contains("events[99]"), "{details}");
+        assert!(!details.contains("no properties"), "{details}");
+        Ok(())
+    })
+    .await;
+}
+
+/// Past the 500 distinct unregistered names the registry view lists, the panel says how many
+/// attempts it does not list: the view counted them (`unregistered_not_listed`) but the page
+/// left them out without a word.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_registry_panel_says_how_many_unregistered_attempts_it_does_not_list() {
+    let emulator = emulator_with(|b| b).await;
+    let page_url = emulator.inspector_url().expect("the inspector is on");
+    with_browser(|browser| async move {
+        browser.goto(&page_url).await?;
+        wait_for(
+            &browser,
+            "the stream to connect",
+            "return document.getElementById('connection').textContent;",
+            |v| v == "live",
+        )
+        .await;
+        let properties: serde_json::Map<String, Value> = (0..503)
+            .map(|n| (format!("not_registered_{n:03}"), json!(n)))
+            .collect();
+        let body = json!({
+            "common": { "identity": { "external_id": "dfn-many" } },
+            "events": [{
+                "event_log_id": uuid::Uuid::new_v4().to_string(),
+                "event_name": "df_sign_up",
+                "event_datetime": "2024-06-24T06:01:48.501Z",
+                "event_properties": properties
+            }]
+        });
+        let answer = reqwest::Client::new()
+            .post(emulator.url("/api/v1/events"))
+            .header("access_token", emulator.import_token())
+            .json(&body)
+            .send()
+            .await
+            .expect("the emulator answers");
+        assert_eq!(answer.status(), 200);
+        let (text, _) = wait_for(
+            &browser,
+            "the registry panel to say what it does not list",
+            "return document.getElementById('registry').textContent;",
+            |v| v.as_str().is_some_and(|t| t.contains("not listed")),
+        )
+        .await;
+        let text = text.as_str().unwrap();
+        assert!(text.contains("3 more attempts"), "{text}");
         Ok(())
     })
     .await;

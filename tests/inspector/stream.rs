@@ -192,7 +192,18 @@ async fn reset_clears_the_page_and_the_registry_view_counts_what_arrived() {
         .await
         .unwrap();
     assert_eq!(reset.status(), 200);
-    sse.next_named("reset").await;
+    assert_eq!(sse.next_named("reset").await["resets"], 1);
+    // A page that reconnects sees that it missed a reset.
+    let mut again = Sse::open(&format!("{url}inspector/stream")).await;
+    let snapshot = again.next_named("snapshot").await;
+    assert_eq!(
+        (
+            snapshot["resets"].as_u64(),
+            snapshot["records"].as_array().map(Vec::len)
+        ),
+        (Some(1), Some(0)),
+        "{snapshot}"
+    );
     let view: Value = reqwest::get(format!("{url}inspector/registry"))
         .await
         .unwrap()
@@ -738,4 +749,71 @@ async fn a_profile_search_gives_numbers_as_their_json_text() {
     assert_eq!(texts["avg_basket"], "1.0", "{found}");
     // A string needs no copy.
     assert_eq!(texts.get("df_membership"), None, "{found}");
+}
+
+/// After the fresh snapshot a page that fell behind gets, only what happened after it follows:
+/// the messages still queued for it (older requests, a reset already in the snapshot) were
+/// sent after it, so a page emptied itself on the stale `reset` and then dropped the requests
+/// the snapshot had shown (their ids were not new), showing nothing of what the emulator kept.
+#[tokio::test]
+async fn after_a_stream_s_catch_up_snapshot_nothing_older_follows() {
+    let emulator = emulator_with(|b| b.inspector_capacity(8)).await;
+    let url = emulator.inspector_url().unwrap();
+    let mut sse = Sse::open(&format!("{url}inspector/stream")).await;
+    sse.next_named("snapshot").await;
+    let http = reqwest::Client::new();
+    let send = |who: String, value: String| {
+        let body = serde_json::json!({
+            "common": { "identity": { "external_id": who } },
+            "events": [{
+                "event_log_id": uuid::Uuid::new_v4().to_string(),
+                "event_name": "df_sign_up",
+                "event_datetime": "2024-06-24T06:01:48.501Z",
+                "event_properties": { "df_sign_channel": value }
+            }]
+        });
+        let request = http
+            .post(emulator.url("/api/v1/events"))
+            .header("access_token", emulator.import_token())
+            .json(&body);
+        async move { request.send().await.unwrap() }
+    };
+    // 48 MB unread: more than the loopback socket buffers hold, so the stream falls behind.
+    let big = "x".repeat(160 * 1024);
+    for n in 0..300 {
+        send(format!("u-{n}"), big.clone()).await;
+    }
+    // While it is behind: a reset, then two requests (fewer than the 8 the stream queues).
+    emulator.reset();
+    for who in ["after-1", "after-2"] {
+        send(who.to_owned(), "Kakao".to_owned()).await;
+    }
+    // The requests written before the stream fell behind, then its fresh snapshot.
+    let mut read = 0;
+    let snapshot = loop {
+        let (name, data) = sse.next().await;
+        if name == "snapshot" {
+            break data;
+        }
+        read += 1;
+        assert!(read <= 300, "the stream never fell behind");
+    };
+    let shown: Vec<&str> = snapshot["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["identity"]["external_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        shown,
+        ["after-1", "after-2"],
+        "the snapshot is after the reset"
+    );
+    send("after-3".to_owned(), "Kakao".to_owned()).await;
+    let (name, data) = sse.next().await;
+    assert_eq!(
+        (name.as_str(), data["identity"]["external_id"].as_str()),
+        ("request", Some("after-3")),
+        "the request after the snapshot comes next, nothing the snapshot already holds"
+    );
 }

@@ -246,11 +246,18 @@ pub(crate) async fn stream(State(app): State<Arc<App>>) -> Response {
     let rest = stream::unfold((receiver, app.clone()), |(mut receiver, app)| async move {
         let event = match receiver.recv().await {
             Ok(Message::Record(json)) => Event::default().event("request").data(&*json),
-            Ok(Message::Reset) => Event::default().event("reset").data("{}"),
+            Ok(Message::Reset(resets)) => Event::default()
+                .event("reset")
+                .data(format!("{{\"resets\":{resets}}}")),
             Ok(Message::Closed) => return None,
-            Err(RecvError::Lagged(_)) => Event::default()
-                .event("snapshot")
-                .data(app.inspector.as_ref()?.snapshot()),
+            // What is still queued for it is older than a snapshot taken now (requests it
+            // holds, a reset before it): a new receiver, taken with the snapshot, follows on
+            // from exactly there.
+            Err(RecvError::Lagged(_)) => {
+                let (snapshot, fresh) = app.inspector.as_ref()?.subscribe();
+                receiver = fresh;
+                Event::default().event("snapshot").data(snapshot)
+            }
             Err(RecvError::Closed) => return None,
         };
         Some((Ok::<_, Infallible>(event), (receiver, app)))

@@ -57,13 +57,34 @@ fn short_identity(identity: Value) -> Value {
     }
 }
 
+/// The longest event name an event outline keeps, in bytes.
+const MAX_OUTLINE_NAME: usize = 256;
+
+/// An event of a record over [`MAX_RECORD_BYTES`]: its index, its name (cut to
+/// [`MAX_OUTLINE_NAME`] bytes) and whether it is registered; no `properties` (the page shows
+/// none, rather than "no properties").
+fn event_outline(event: &Value) -> Value {
+    let name = event["name"].as_str().map(|name| {
+        if name.len() > MAX_OUTLINE_NAME {
+            format!("{}…", &name[..name.floor_char_boundary(MAX_OUTLINE_NAME)])
+        } else {
+            name.to_owned()
+        }
+    });
+    json!({
+        "index": event["index"],
+        "name": name,
+        "registered": event["registered"],
+    })
+}
+
 /// What an open page receives.
 #[derive(Debug, Clone)]
 pub(crate) enum Message {
     /// One request, as JSON.
     Record(Arc<str>),
-    /// Everything was forgotten (`POST /_emulator/reset`).
-    Reset,
+    /// Everything was forgotten (`POST /_emulator/reset`): how many times since the start.
+    Reset(u64),
     /// The emulator is stopping: streams end so the server need not wait for them.
     Closed,
 }
@@ -105,6 +126,9 @@ impl RateState {
 #[derive(Debug, Default)]
 struct Inner {
     next_id: u64,
+    /// How many times everything was forgotten: in each snapshot, so a page that missed a
+    /// `reset` (disconnected, or behind) sees that it did.
+    resets: u64,
     ring: VecDeque<Entry>,
     tally: Tally,
     rates: [RateState; 4],
@@ -175,9 +199,14 @@ impl Inspector {
         let mut text = record.to_string();
         if text.len() > MAX_RECORD_BYTES {
             let size = text.len();
-            for key in ["events", "user_properties"] {
-                if let Some(Value::Array(list)) = record.get_mut(key) {
-                    list.clear();
+            if let Some(Value::Array(list)) = record.get_mut("user_properties") {
+                list.clear();
+            }
+            // Each event keeps its place and name (the row lists them, the event-name filter
+            // reads them), without its properties, items and violations.
+            if let Some(Value::Array(events)) = record.get_mut("events") {
+                for event in events.iter_mut() {
+                    *event = event_outline(event);
                 }
             }
             // The identity is the body's own (a megabyte-long `external_id`, say): its texts
@@ -230,10 +259,6 @@ impl Inspector {
     }
 
     /// The kept requests and the rate panel, as the `snapshot` message.
-    pub(crate) fn snapshot(&self) -> String {
-        self.snapshot_of(&self.inner())
-    }
-
     fn snapshot_of(&self, inner: &Inner) -> String {
         let records: Vec<&str> = inner.ring.iter().map(|e| &*e.json).collect();
         let rates: Vec<Value> = inner
@@ -243,8 +268,9 @@ impl Inspector {
             .map(|(r, api)| r.to_json(api))
             .collect();
         format!(
-            "{{\"instance\":\"{}\",\"capacity\":{},\"rates\":{},\"records\":[{}]}}",
+            "{{\"instance\":\"{}\",\"resets\":{},\"capacity\":{},\"rates\":{},\"records\":[{}]}}",
             self.instance,
+            inner.resets,
             self.capacity,
             Value::Array(rates),
             records.join(",")
@@ -274,20 +300,22 @@ impl Inspector {
         let _ = self.sender.send(Message::Closed);
     }
 
-    /// Forgets the kept requests and the counters, and tells every open page.
+    /// Forgets the kept requests and the counters, and tells every open page. Told while the
+    /// state is still locked, as a record is, so that every page gets the messages in the
+    /// order the state changed in (a record kept just after the reset reaches it after the
+    /// `reset`, not before it to be forgotten there).
     pub(crate) fn reset(&self) {
-        {
-            let mut inner = self.inner();
-            inner.ring.clear();
-            inner.tally = Tally::default();
-            for rate in &mut inner.rates {
-                rate.remaining = None;
-                rate.reset_ms = None;
-                rate.limited = 0;
-                rate.admitted = 0;
-            }
+        let mut inner = self.inner();
+        inner.ring.clear();
+        inner.tally = Tally::default();
+        for rate in &mut inner.rates {
+            rate.remaining = None;
+            rate.reset_ms = None;
+            rate.limited = 0;
+            rate.admitted = 0;
         }
-        let _ = self.sender.send(Message::Reset);
+        inner.resets += 1;
+        let _ = self.sender.send(Message::Reset(inner.resets));
     }
 }
 
@@ -346,14 +374,14 @@ mod tests {
             let record = json!({
                 "endpoint": "/api/v1/identities",
                 "identity": {"external_id": huge, "email": "a@b.c", "nested": [huge]},
-                "events": [],
+                "events": [{"index": 0, "name": huge, "registered": false, "properties": []}],
                 "user_properties": [],
                 "violations": violations,
                 "violation_count": 101,
             });
             inspector.push(record, observed(Some(huge.clone())));
         }
-        let snapshot = inspector.snapshot();
+        let (snapshot, _) = inspector.subscribe();
         assert!(
             snapshot.len() < 3 * MAX_RECORD_BYTES,
             "{} bytes kept for 3 records",
@@ -367,6 +395,10 @@ mod tests {
             "{kept}"
         );
         assert_eq!(record["identity"]["email"], "a@b.c");
+        let outline = &record["events"][0];
+        let name = outline["name"].as_str().unwrap();
+        assert!(name.len() <= MAX_OUTLINE_NAME + 3 && name.ends_with('…'));
+        assert!(outline.get("properties").is_none(), "{outline}");
         assert!(record["identity"].get("nested").is_none());
         assert!(
             record["note"]

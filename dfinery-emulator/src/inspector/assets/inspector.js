@@ -4,8 +4,9 @@
 
   var APIS = ["Event", "Identity", "Profile", "Export"];
   var BUCKET_MS = 2000, BUCKETS = 30;
+  var RETRY_MS = 3000; // EventSource's own delay before it reconnects, in Chromium and Firefox
   var state = {
-    instance: null, capacity: 500, records: [], lastId: 0, paused: false, pending: [],
+    instance: null, resets: null, capacity: 500, records: [], lastId: 0, paused: false, pending: [],
     rates: {}, samples: {}, expanded: {}, registryTimer: null,
   };
   APIS.forEach(function (api) { state.samples[api] = []; });
@@ -115,12 +116,14 @@
     if (r.note) parts.push(el("p", { "class": "muted", text: r.note }));
     (r.violations || []).forEach(function (v) { parts.push(violationLine(v)); });
     (r.events || []).forEach(function (e) {
+      // Of a record over the server's cap, an event is an outline: no properties, no ids.
+      var outline = !e.properties;
       parts.push(el("div", { "class": "event", "data-event": e.name || "" },
         el("h3", null, el("code", { text: e.name || "(no name)" }), " ",
           e.registered ? null : el("span", { "class": "badge unreg", text: "unregistered event" }),
-          el("span", { "class": "muted small", text: "  events[" + e.index + "] · " + (e.log_id || "no event_log_id") + " · " + (e.datetime || "") })),
+          el("span", { "class": "muted small", text: "  events[" + e.index + "]" + (outline ? "" : " · " + (e.log_id || "no event_log_id") + " · " + (e.datetime || "")) })),
         (e.violations || []).map(function (v) { return violationLine(v); }),
-        propTable(e.properties || [], "Properties of " + (e.name || "the event")),
+        outline ? null : propTable(e.properties, "Properties of " + (e.name || "the event")),
         (e.items && e.items.length) ? el("div", { "class": "items" }, e.items.map(function (item, i) {
           return [el("h4", { text: "Item " + (i + 1) + " of " + (e.item_count || e.items.length) }), propTable(item, "Item " + (i + 1))];
         }), e.item_count > e.items.length
@@ -264,8 +267,11 @@
     events.forEach(function (e) { e.properties.concat(e.items).forEach(function (p) { props++; if (p.seen) seen++; }); });
     box.appendChild(el("p", { "class": "summary" }, el("strong", { text: received + " of " + events.length }), " registered events received · ",
       el("strong", { text: seen + " of " + props }), " event and item properties seen"));
-    if (view.unregistered.length) {
+    var unlisted = view.unregistered_not_listed || 0;
+    if (view.unregistered.length || unlisted) {
       box.appendChild(el("h3", { text: "Unregistered names attempted" }));
+      // The server lists the first distinct names only; the attempts of later ones are counted.
+      if (unlisted) box.appendChild(el("p", { "class": "muted small", text: unlisted.toLocaleString("en-US") + " more " + (unlisted === 1 ? "attempt" : "attempts") + " of names not listed (the first " + view.unregistered.length + " names are)" }));
       box.appendChild(el("table", { "class": "registry" },
         el("thead", null, el("tr", null, ["Name", "Attempts", "Did you mean"].map(function (h) { return el("th", { scope: "col", text: h }); }))),
         el("tbody", null, view.unregistered.map(function (u) {
@@ -350,46 +356,70 @@
 
   // ---- the stream connection ----
   function setConnection(text, cls) { var c = $("connection"); c.textContent = text; c.className = "connection " + (cls || ""); }
+  // Forgets every request shown or held back, the chart's samples and the profiles found;
+  // the last id seen too when ids start again (another emulator).
+  function forget(idsRestart) {
+    state.records = []; state.pending = []; byId = {}; state.expanded = {};
+    if (idsRestart) state.lastId = 0;
+    APIS.forEach(function (api) { state.samples[api] = []; });
+    if (state.paused) $("pause").textContent = "Resume (0 new)";
+    $("profile-results").textContent = "";
+  }
   function onSnapshot(message) {
     var snap = JSON.parse(message.data);
     if (snap.instance !== state.instance) {
       // Another emulator on this address (restarted): its ids start again, forget the old one's.
       state.instance = snap.instance;
-      state.records = []; state.pending = []; byId = {}; state.expanded = {}; state.lastId = 0;
-      APIS.forEach(function (api) { state.samples[api] = []; });
-      if (state.paused) $("pause").textContent = "Resume (0 new)";
+      forget(true);
+    } else if (snap.resets !== state.resets) {
+      // A "Clear" this page missed (disconnected, or behind): what it shows was forgotten.
+      forget(false);
     }
+    state.resets = snap.resets;
     state.capacity = snap.capacity;
     snap.rates.forEach(function (r) { state.rates[r.api] = r; });
+    // New: past the last shown and the last held back. Paused, they are held back too.
     var known = state.lastId;
+    if (state.pending.length) known = Math.max(known, state.pending[state.pending.length - 1].id);
     snap.records.forEach(function (r) {
-      if (r.id > known) { state.records.push(r); byId[r.id] = r; state.lastId = r.id; noteSample(r); }
+      if (r.id <= known) return;
+      if (state.paused) hold(r);
+      else { state.records.push(r); byId[r.id] = r; state.lastId = r.id; noteSample(r); }
     });
     while (state.records.length > state.capacity) { var old = state.records.shift(); delete byId[old.id]; }
     renderAll(); renderRates(); scheduleRegistry();
   }
   function noteSample(r) { var list = state.samples[r.api]; if (list) list.push({ t: r.at, limited: !!r.limited }); }
+  // Paused: `r` waits for "Resume", with the last `capacity` others.
+  function hold(r) {
+    state.pending.push(r);
+    if (state.pending.length > state.capacity) state.pending.shift();
+    $("pause").textContent = "Resume (" + state.pending.length + " new)";
+  }
   function onRecord(message) {
     var r = JSON.parse(message.data);
-    if (state.paused) {
-      state.pending.push(r);
-      if (state.pending.length > state.capacity) state.pending.shift();
-      $("pause").textContent = "Resume (" + state.pending.length + " new)";
-      return;
-    }
-    addRecord(r);
+    if (state.paused) hold(r);
+    else addRecord(r);
   }
-  function onReset() {
-    state.records = []; state.pending = []; byId = {}; state.expanded = {};
-    APIS.forEach(function (api) { state.samples[api] = []; var r = state.rates[api]; if (r) { r.remaining = null; r.limited = 0; r.admitted = 0; } });
-    if (state.paused) $("pause").textContent = "Resume (0 new)";
+  function onReset(message) {
+    state.resets = JSON.parse(message.data).resets;
+    forget(false);
+    APIS.forEach(function (api) { var r = state.rates[api]; if (r) { r.remaining = null; r.limited = 0; r.admitted = 0; } });
     renderAll(); renderRates(); scheduleRegistry();
-    $("profile-results").textContent = "";
   }
   function connect() {
     var source = new EventSource("inspector/stream");
     source.addEventListener("open", function () { setConnection(state.paused ? "paused" : "live", state.paused ? "paused" : "live"); });
-    source.addEventListener("error", function () { setConnection("disconnected, retrying…", ""); });
+    source.addEventListener("error", function () {
+      // A dropped stream or a refused connection is retried by EventSource itself; an answer
+      // that is not a stream (a 404 from an emulator restarted without --inspect, a proxy's
+      // 502) closes it for good, so a new one is opened here, as long as the page is open.
+      if (source.readyState === EventSource.CLOSED) {
+        source.close();
+        setTimeout(connect, RETRY_MS);
+      }
+      setConnection("disconnected, retrying…", "");
+    });
     source.addEventListener("snapshot", onSnapshot);
     source.addEventListener("request", onRecord);
     source.addEventListener("reset", onReset);
