@@ -331,7 +331,13 @@ impl<'r, R: std::io::Read> CsvLines<'r, R> {
         }
         let columns: Vec<Column> = header.iter().map(column).collect();
         // A column read twice would have its later cell silently replace the earlier one.
+        // Columns with no name hold nothing (a row with a value under one is invalid), so
+        // several of them are no repeat: a spreadsheet saved as CSV often ends its header
+        // row in empty columns (`…,code,,`).
         for (b, later) in columns.iter().enumerate() {
+            if *later == Column::Property(String::new()) {
+                continue;
+            }
             if let Some(a) = columns[..b].iter().position(|earlier| earlier == later) {
                 return Err(CliError::config(format!(
                     "the header row of `{}`: column {} `{}` repeats column {} `{}`; keep one of them",
@@ -426,7 +432,7 @@ impl<'r, R: std::io::Read> CsvLines<'r, R> {
         let mut event = Map::new();
         let mut identity = Map::new();
         let mut properties = Map::new();
-        for (column, cell) in self.columns.iter().zip(cells) {
+        for (n, (column, cell)) in self.columns.iter().zip(cells).enumerate() {
             if cell.is_empty() {
                 continue;
             }
@@ -453,10 +459,7 @@ impl<'r, R: std::io::Read> CsvLines<'r, R> {
                 Column::Property(key) if key.is_empty() => {
                     return Err(format!(
                         "field {} has a value, but its column has no name in the header row; name the column or empty the field",
-                        self.columns
-                            .iter()
-                            .position(|c| c == column)
-                            .map_or(0, |i| i + 1)
+                        n + 1
                     ));
                 }
                 Column::Property(key) => {
@@ -669,6 +672,26 @@ mod tests {
         assert_eq!(second["properties"]["gift"], "nope");
         assert_eq!((read[0].number, read[1].number), (2, 3));
         assert_ne!(read[0].fingerprint, read[1].fingerprint);
+    }
+
+    /// A spreadsheet saved as CSV often ends its header row in several empty columns: they
+    /// were refused as repeats of one another (``column 6 `` repeats column 5 `` ``), and a
+    /// value under the second of them was said to be in the first's field.
+    #[test]
+    fn several_columns_with_no_name_are_no_repeat_and_a_value_names_its_own_field() {
+        let read = lines(
+            InputFormat::Csv,
+            "empty-columns.csv",
+            "external_id,name,datetime,,,\n\
+             u1,df_purchase,2024-06-24T06:01:48.501Z,,,\n\
+             u1,df_purchase,2024-06-24T06:01:48.501Z,,,x\n",
+        );
+        assert_eq!(read.len(), 2);
+        assert!(read[0].event.is_ok(), "{:?}", read[0].event);
+        assert_eq!(
+            read[1].event.as_ref().unwrap_err(),
+            "field 6 has a value, but its column has no name in the header row; name the column or empty the field"
+        );
     }
 
     #[test]
