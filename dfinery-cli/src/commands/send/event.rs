@@ -78,7 +78,19 @@ pub fn validate(registry: &Registry, text: &str) -> Result<Identity, Vec<String>
 /// When `text` is not JSON or not an object.
 pub fn object(text: &str) -> Result<Object<'_>, String> {
     match Object::parse(text) {
-        Ok(Some(object)) => Ok(object),
+        Ok(Some(object)) => match lone_surrogate(text) {
+            // The borrowed reading does not decode escapes, so half a pair passed it, then
+            // made every field it was in unreadable as what it is: "`name` is a string; give
+            // a string", "`properties` is an object; give an object".
+            Some(at) => Err(format!(
+                "the line is not JSON: `{}` at column {} is half of a UTF-16 surrogate pair, which \
+                 no text can hold (a character past U+FFFF, such as an emoji, is written as two \
+                 escapes, e.g. `\\ud83d\\ude00`); write both halves, or the character itself",
+                &text[at..at + 6],
+                at + 1
+            )),
+            None => Ok(object),
+        },
         Ok(None) => Err("the line is not a JSON object; give one event object per line".to_owned()),
         Err(err) => {
             // serde_json places the error "at line 1 column N": of the line alone, which the
@@ -97,6 +109,32 @@ pub fn object(text: &str) -> Result<Object<'_>, String> {
             ))
         }
     }
+}
+
+/// Where (a byte offset) in `text`, valid JSON, a `\uXXXX` escape stands for half of a UTF-16
+/// surrogate pair without the other half, which is no character: what `serde_json` refuses when
+/// it decodes the string (and DFINERY with it), and the borrowed reading of a line never does.
+fn lone_surrogate(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    // In valid JSON a backslash is always in a string, and starts an escape.
+    let unit = |at: usize| -> Option<u16> {
+        let hex = bytes.get(at..at + 6)?.strip_prefix(b"\\u")?;
+        u16::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()
+    };
+    let mut from = 0;
+    while let Some(found) = memchr::memchr(b'\\', &bytes[from..]) {
+        let at = from + found;
+        from = match unit(at) {
+            Some(0xD800..=0xDBFF) => match unit(at + 6) {
+                Some(0xDC00..=0xDFFF) => at + 12,
+                _ => return Some(at),
+            },
+            Some(0xDC00..=0xDFFF) => return Some(at),
+            Some(_) => at + 6,
+            None => at + 2,
+        };
+    }
+    None
 }
 
 /// How a line gives `datetime`, for the messages.
@@ -677,6 +715,51 @@ mod tests {
             record.event_properties().unwrap().get(),
             r#"{"amount":9000.0,"at":"2024-06-24T06:01:48.000Z"}"#
         );
+    }
+
+    /// Half a surrogate pair (`\ud800` alone) passed the borrowed reading of the line, then
+    /// made the field it was in unreadable, each said to be what it is: "`name` is a string;
+    /// give a string", "`properties` is an object; give an object".
+    #[test]
+    fn half_a_surrogate_pair_is_named_where_it_is_and_a_whole_pair_is_a_character() {
+        let line = |name: &str, code: &str| {
+            format!(
+                r#"{{"identity":{{"external_id":"u1"}},"name":"{name}","datetime":"2024-06-24T06:01:48.501Z","properties":{{"code":"{code}"}}}}"#
+            )
+        };
+        let problems = check(&registry(), &line("coupon_used\\ud800", "A"), 7).unwrap_err();
+        assert_eq!(
+            problems,
+            [
+                "the line is not JSON: `\\ud800` at column 53 is half of a UTF-16 surrogate pair, which no text can hold (a character past U+FFFF, such as an emoji, is written as two escapes, e.g. `\\ud83d\\ude00`); write both halves, or the character itself"
+            ]
+        );
+        for code in [
+            r"\udc00",
+            r"\ud83d",
+            r"\ud83dx",
+            r"\ude00\ud83d",
+            r"\\\udc00",
+        ] {
+            let problems = validate(&registry(), &line("coupon_used", code)).unwrap_err();
+            assert!(
+                problems[0].contains("half of a UTF-16 surrogate pair"),
+                "{code}: {problems:?}"
+            );
+        }
+        // A whole pair, an escaped backslash before `u`, and other escapes are text.
+        for id in [
+            r"\ud83d\ude00",
+            r"\\ud800",
+            r"\\\ud83d\ude00",
+            r"A\u0042",
+            r#"\"\n"#,
+        ] {
+            let line = format!(
+                r#"{{"identity":{{"external_id":"u{id}"}},"name":"df_login","datetime":"2024-06-24T06:01:48.501Z"}}"#
+            );
+            assert!(validate(&registry(), &line).is_ok(), "{id}");
+        }
     }
 
     #[test]
