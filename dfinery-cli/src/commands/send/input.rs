@@ -478,13 +478,20 @@ impl<R: std::io::Read> Iterator for CsvLines<'_, R> {
     type Item = Result<Line, CliError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let record = match self.records.next()? {
-            Ok(record) => record,
-            Err(err) => {
-                return Some(Err(CliError::config(format!(
-                    "cannot read `{}`: {err}",
-                    self.path.display()
-                ))));
+        let record = loop {
+            match self.records.next()? {
+                // A row of empty cells only (`,,,`, as spreadsheets save the rows below the
+                // data they once formatted) holds no event, as a blank line, which the CSV
+                // reader skips, holds none: it was reported as an event with no name, no
+                // datetime and no identity, and the whole file refused.
+                Ok(record) if record.iter().all(<[u8]>::is_empty) => {}
+                Ok(record) => break record,
+                Err(err) => {
+                    return Some(Err(CliError::config(format!(
+                        "cannot read `{}`: {err}",
+                        self.path.display()
+                    ))));
+                }
             }
         };
         let position = record
@@ -692,6 +699,18 @@ mod tests {
             read[1].event.as_ref().unwrap_err(),
             "field 6 has a value, but its column has no name in the header row; name the column or empty the field"
         );
+    }
+
+    /// Spreadsheets save the rows below their data that were once formatted as rows of
+    /// empty cells: each was an event with no name, no datetime and no identity, so the file
+    /// was refused unless `--skip-invalid`.
+    #[test]
+    fn a_csv_row_of_empty_cells_is_skipped_as_a_blank_line_is() {
+        let row = "u1,df_purchase,2024-06-24T06:01:48.501Z";
+        let text = format!("external_id,name,datetime\n{row}\n,,\n{row}\r\n,,\r\n\"\",,\n");
+        let read = lines(InputFormat::Csv, "empty-rows.csv", &text);
+        assert_eq!(read.iter().map(|l| l.number).collect::<Vec<_>>(), [2, 4]);
+        assert!(read.iter().all(|l| l.event.is_ok()));
     }
 
     #[test]
