@@ -553,11 +553,10 @@ fn cell_value(cell: &str, ty: Option<DataType>) -> Json {
             .ok()
             .and_then(serde_json::Number::from_f64)
             .map(Json::Number),
-        Some(DataType::Boolean) => match cell {
-            "true" => Some(Json::Bool(true)),
-            "false" => Some(Json::Bool(false)),
-            _ => None,
-        },
+        // Spreadsheets write `TRUE` and `FALSE` (Excel, LibreOffice, Google Sheets): refused
+        // as strings, every row of a sheet with a Boolean column was invalid.
+        Some(DataType::Boolean) if cell.eq_ignore_ascii_case("true") => Some(Json::Bool(true)),
+        Some(DataType::Boolean) if cell.eq_ignore_ascii_case("false") => Some(Json::Bool(false)),
         Some(DataType::StringArray | DataType::LongArray | DataType::DoubleArray) => {
             serde_json::from_str::<Json>(cell)
                 .ok()
@@ -698,6 +697,30 @@ mod tests {
         assert_eq!(
             read[1].event.as_ref().unwrap_err(),
             "field 6 has a value, but its column has no name in the header row; name the column or empty the field"
+        );
+    }
+
+    #[test]
+    fn a_csv_boolean_is_read_in_any_case_as_spreadsheets_write_it() {
+        let read = lines(
+            InputFormat::Csv,
+            "booleans.csv",
+            "external_id,name,datetime,gift\n\
+             u1,df_purchase,2024-06-24T06:01:48.501Z,TRUE\n\
+             u1,df_purchase,2024-06-24T06:01:48.501Z,FALSE\n\
+             u1,df_purchase,2024-06-24T06:01:48.501Z,True\n\
+             u1,df_purchase,2024-06-24T06:01:48.501Z,yes\n",
+        );
+        let gift = |l: &Read| l.event.as_ref().unwrap()["properties"]["gift"].clone();
+        let gifts: Vec<Json> = read.iter().map(gift).collect();
+        assert_eq!(
+            gifts,
+            [
+                Json::from(true),
+                Json::from(false),
+                Json::from(true),
+                Json::from("yes")
+            ]
         );
     }
 
