@@ -14,7 +14,7 @@ use dfinery_schema::did_you_mean as hint;
 use dfinery_schema::limits::MAX_ITEMS_PER_REQUEST;
 use dfinery_schema::{
     Checked as Passed, DataType, EventBody, EventDef, Finding, IdentityMember, Json, Object, Place,
-    PropertyDef, Registry, identity_members,
+    PropertyDef, Registry, RuleViolation, identity_members,
 };
 use serde_json::value::RawValue;
 use uuid::Uuid;
@@ -245,7 +245,7 @@ fn read<'r, 'a>(
     );
     let body = dfinery_schema::check_event(definition, given.0, given.1, &mut findings);
     for finding in findings {
-        word(finding, definition, &mut problems);
+        word(finding, definition, given, &mut problems);
     }
     if !problems.is_empty() {
         return Err(problems);
@@ -287,7 +287,14 @@ fn known(names: Option<&BTreeMap<String, PropertyDef>>, noun: &str, event: &str)
 }
 
 /// A finding of the shared check as the CLI words it, for the event `definition`.
-fn word(finding: Finding<'_, '_>, definition: Option<&EventDef>, problems: &mut Vec<String>) {
+/// `given` holds the line's `properties` and `items`, where a value a finding is about is
+/// looked up to be shown.
+fn word(
+    finding: Finding<'_, '_>,
+    definition: Option<&EventDef>,
+    given: (Option<Json<'_>>, Option<Json<'_>>),
+    problems: &mut Vec<String>,
+) {
     let event = definition.map_or("", |d| d.name.as_str());
     let what = |place: Place, name: &str| match place {
         Place::Item(index) => format!("item property `{name}` in `items[{index}]`"),
@@ -341,7 +348,24 @@ fn word(finding: Finding<'_, '_>, definition: Option<&EventDef>, problems: &mut 
             violations,
         } => {
             let what = what(place, &property.name);
-            problems.extend(violations.iter().map(|v| format!("{what}: {v}")));
+            problems.extend(violations.iter().map(|v| {
+                let text = v.to_string();
+                // A string where a number, a Boolean or an array is registered: the string is
+                // shown, as a CSV cell's text, which is read as the registered type when it
+                // can be, stays one when it cannot (`1.0` for a Long, `1,5` for a Double), and
+                // "found a string" alone did not say which cell, nor that it was not a number.
+                let shown = matches!(v, RuleViolation::Type(_))
+                    .then(|| text.strip_suffix("found a string"))
+                    .flatten()
+                    .zip(given_string(given, place, &property.name));
+                match shown {
+                    Some((expected, found)) => format!(
+                        "{what}: {expected}found the string `{}`",
+                        shortened(&found).escape_debug()
+                    ),
+                    None => format!("{what}: {text}"),
+                }
+            }));
             return;
         }
         Finding::ItemsRequired => format!("event `{event}` needs at least one item in `items`"),
@@ -350,6 +374,29 @@ fn word(finding: Finding<'_, '_>, definition: Option<&EventDef>, problems: &mut 
             "`items` has {count} items; DFINERY takes at most {MAX_ITEMS_PER_REQUEST} items in one request, all events together, so split the items over several events"
         ),
     });
+}
+
+/// The string the line's `properties` (or its item at the index `place` gives) hold under
+/// `name`; `None` when it is no string.
+fn given_string<'a>(
+    (properties, items): (Option<Json<'a>>, Option<Json<'a>>),
+    place: Place,
+    name: &str,
+) -> Option<std::borrow::Cow<'a, str>> {
+    let object = match place {
+        Place::Event | Place::User => properties?.as_object()?,
+        Place::Item(index) => items?.as_array()?.get(index)?.as_object()?,
+    };
+    object.get(name)?.as_str()
+}
+
+/// `text`, cut to its first 40 characters (and `…`) when longer, to be shown in a message.
+fn shortened(text: &str) -> std::borrow::Cow<'_, str> {
+    const SHOWN: usize = 40;
+    match text.char_indices().nth(SHOWN) {
+        Some((end, _)) => format!("{}…", &text[..end]).into(),
+        None => text.into(),
+    }
 }
 
 impl Event<'_, '_> {
@@ -760,6 +807,32 @@ mod tests {
             );
             assert!(validate(&registry(), &line).is_ok(), "{id}");
         }
+    }
+
+    /// A CSV cell that is not of its property's type stays a string (`1.0` for a Long, `1,5`
+    /// for a Double, `yes` for a Boolean): the report said "found a string", which every cell
+    /// is, without the cell's text.
+    #[test]
+    fn a_string_given_for_another_type_is_shown() {
+        let registry = Registry::parse(
+            "[events.paid]\nproperties.seq = \"long\"\nproperties.amount = \"double\"\nitems.qty = \"long\"\n",
+        )
+        .unwrap();
+        let long = "x".repeat(50);
+        let line = format!(
+            r#"{{"identity":{{"external_id":"u1"}},"name":"paid","datetime":"2024-06-24T06:01:48.501Z","properties":{{"seq":"1.0","amount":"{long}"}},"items":[{{"qty":2}},{{"qty":"two\"s"}}]}}"#
+        );
+        assert_eq!(
+            validate(&registry, &line).unwrap_err(),
+            [
+                format!(
+                    "property `amount`: expected a Double (JSON number), found the string `{}…`",
+                    "x".repeat(40)
+                ),
+                "property `seq`: expected a Long (JSON integer), found the string `1.0`".to_owned(),
+                "item property `qty` in `items[1]`: expected a Long (JSON integer), found the string `two\\\"s`".to_owned(),
+            ]
+        );
     }
 
     #[test]
