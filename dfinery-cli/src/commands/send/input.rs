@@ -289,9 +289,15 @@ fn count_line_ends(bytes: &[u8], mut pending_cr: bool) -> (u64, bool, bool) {
     (lines, pending_cr, lone_cr)
 }
 
+/// The line ends a CSV field holds (in a quoted value): `\n`, `\r\n` and a lone `\r`.
+fn line_ends_in(field: &[u8]) -> u64 {
+    let (ends, pending_cr, _) = count_line_ends(field, false);
+    ends + u64::from(pending_cr)
+}
+
 /// CSV: a header row naming the columns, then one event per row.
-struct CsvLines<'r, R> {
-    records: csv::ByteRecordsIntoIter<R>,
+struct CsvLines<'r, R: std::io::Read> {
+    records: std::iter::Peekable<csv::ByteRecordsIntoIter<R>>,
     lines: LineIndex<BufReader<File>>,
     columns: Vec<Column>,
     registry: &'r Registry,
@@ -390,7 +396,7 @@ impl<'r, R: std::io::Read> CsvLines<'r, R> {
             )));
         }
         Ok(CsvLines {
-            records: csv.into_byte_records(),
+            records: csv.into_byte_records().peekable(),
             lines,
             columns,
             registry,
@@ -398,9 +404,34 @@ impl<'r, R: std::io::Read> CsvLines<'r, R> {
         })
     }
 
-    /// The event of one row as JSON text, its cells read as the registry's types.
-    fn event(&self, record: &csv::ByteRecord) -> Result<String, String> {
+    /// The event of one row as JSON text, its cells read as the registry's types; `number` is
+    /// the row's line, and `last` whether it is the file's last row.
+    fn event(&self, record: &csv::ByteRecord, number: u64, last: bool) -> Result<String, String> {
         if record.len() != self.columns.len() {
+            // A value that opens with a quote is read up to the next quote: one not closed
+            // takes the rows after it into the value (leaving the row short of fields), which
+            // the count of fields alone did not say (with `--skip-invalid`, those rows were
+            // skipped as part of this one).
+            let ends: Vec<u64> = record.iter().map(line_ends_in).collect();
+            if let Some(field) = ends
+                .iter()
+                .position(|&n| n > 0)
+                .filter(|_| record.len() < self.columns.len())
+            {
+                // Run on to the end of the file, the value holds the file's last line end.
+                let file_end = last
+                    && record
+                        .iter()
+                        .next_back()
+                        .is_some_and(|f| f.ends_with(b"\n") || f.ends_with(b"\r"));
+                return Err(format!(
+                    "the row has {} fields but the header has {}, and field {} runs on over lines {number} to {}: if the quote `\"` it opens with is not closed where the value ends, the lines after it were read into it, so close it (a quote inside a quoted value is written `\"\"`); else give every column a field, empty for none",
+                    record.len(),
+                    self.columns.len(),
+                    field + 1,
+                    number + ends.iter().sum::<u64>() - u64::from(file_end)
+                ));
+            }
             let fix = if record.len() > self.columns.len() {
                 "quote a value that holds a comma, e.g. `\"a,b\"`"
             } else {
@@ -525,7 +556,11 @@ impl<R: std::io::Read> Iterator for CsvLines<'_, R> {
                 },
                 &text,
             ),
-            event: self.event(&record),
+            event: {
+                // Whether the row is the last is asked only of a row that does not fit.
+                let last = record.len() != self.columns.len() && self.records.peek().is_none();
+                self.event(&record, number, last)
+            },
         }))
     }
 }
@@ -721,6 +756,38 @@ mod tests {
                 Json::from(true),
                 Json::from("yes")
             ]
+        );
+    }
+
+    /// A quote not closed takes the rows after it into its value: the report said only that
+    /// the row had too few fields, not that the lines after it were read into it.
+    #[test]
+    fn a_quote_not_closed_names_the_lines_its_value_runs_over() {
+        let row = "u1,df_purchase,2024-06-24T06:01:48.501Z";
+        for end in ["\n", ""] {
+            let text =
+                format!("external_id,name,datetime\n{row}\n\"u2,df_purchase\n{row}\r\n{row}{end}");
+            let read = lines(InputFormat::Csv, "runaway.csv", &text);
+            assert_eq!(read.iter().map(|l| l.number).collect::<Vec<_>>(), [2, 3]);
+            assert_eq!(
+                read[1].event.as_ref().unwrap_err(),
+                "the row has 1 fields but the header has 3, and field 1 runs on over lines 3 to 5: if the quote `\"` it opens with is not closed where the value ends, the lines after it were read into it, so close it (a quote inside a quoted value is written `\"\"`); else give every column a field, empty for none",
+                "{end:?}"
+            );
+        }
+        // Closed by the quote of a later value: the rows between are in this one.
+        let text =
+            format!("external_id,name,datetime\n\"u2,df_purchase\n{row}\nu3,\"x\",y\n{row}\n");
+        let read = lines(InputFormat::Csv, "closed-later.csv", &text);
+        assert_eq!(read.iter().map(|l| l.number).collect::<Vec<_>>(), [2, 5]);
+        assert!(
+            read[0]
+                .event
+                .as_ref()
+                .unwrap_err()
+                .contains("field 1 runs on over lines 2 to 4"),
+            "{:?}",
+            read[0].event
         );
     }
 
