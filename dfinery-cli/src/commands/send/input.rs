@@ -323,11 +323,18 @@ impl<'r, R: std::io::Read> CsvLines<'r, R> {
         registry: &'r Registry,
     ) -> Result<Self, CliError> {
         let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
-        let header = csv.headers().map_err(|err| {
-            CliError::config(format!(
+        let header = csv.headers().map_err(|err| match err.kind() {
+            // As a row's field that is not UTF-8 is reported: with the fix (Excel's plain
+            // "CSV" is saved in the system's code page, such as CP949 in Korea).
+            csv::ErrorKind::Utf8 { err: utf8, .. } => CliError::config(format!(
+                "the header row of `{}` is not UTF-8 (field {}); save the file as UTF-8 (in Excel, as \"CSV UTF-8\")",
+                path.display(),
+                utf8.field() + 1
+            )),
+            _ => CliError::config(format!(
                 "cannot read the header row of `{}`: {err}",
                 path.display()
-            ))
+            )),
         })?;
         if header.iter().all(str::is_empty) {
             return Err(CliError::config(format!(
@@ -788,6 +795,27 @@ mod tests {
                 .contains("field 1 runs on over lines 2 to 4"),
             "{:?}",
             read[0].event
+        );
+    }
+
+    #[test]
+    fn a_csv_header_that_is_not_utf8_says_how_to_fix_it() {
+        let dir = std::env::temp_dir().join(format!("dfinery-input-{}-cp949", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("cp949.csv");
+        // `이름` (name) in CP949, as Excel in Korea saves "CSV".
+        std::fs::write(&path, b"external_id,\xc0\xcc\xb8\xa7,datetime\nu1,a,b\n").unwrap();
+        let registry = Registry::parse("").unwrap();
+        let err = open(&path, u64::MAX, InputFormat::Csv, &registry)
+            .err()
+            .unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(
+            err.message,
+            format!(
+                "the header row of `{}` is not UTF-8 (field 2); save the file as UTF-8 (in Excel, as \"CSV UTF-8\")",
+                path.display()
+            )
         );
     }
 
