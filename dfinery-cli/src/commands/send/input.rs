@@ -884,6 +884,82 @@ mod tests {
         assert_ne!(read[1].fingerprint, read[2].fingerprint);
     }
 
+    /// Files made of the pieces that trouble a reader (quotes, line ends, escapes, halves of
+    /// surrogate pairs, bytes that are not UTF-8, empty cells): every line is read, checked and
+    /// built without a panic, in both formats.
+    #[test]
+    fn no_file_makes_the_reading_or_the_check_panic() {
+        const PIECES: [&[u8]; 24] = [
+            b"\"",
+            b",",
+            b"\n",
+            b"\r",
+            b"\r\n",
+            b"\\",
+            b"\\u",
+            b"d800",
+            b"dc00",
+            b"{",
+            b"}",
+            b"[",
+            b"]",
+            b":",
+            b"\xef\xbb\xbf",
+            b"\xff",
+            b"df_purchase",
+            b"flags",
+            b"gift",
+            b"2024-06-24T06:01:48.501Z",
+            b"\"name\"",
+            b"\"properties\"",
+            b"1e999",
+            b" ",
+        ];
+        let registry = Registry::parse(
+            "standard_events = [\"df_purchase\"]\n[events.df_purchase]\nproperties.flags = \"array<long>\"\nproperties.gift = \"boolean\"\n",
+        )
+        .unwrap();
+        let dir = std::env::temp_dir().join(format!("dfinery-input-{}-pieces", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // xorshift64: the same files on every run.
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..400 {
+            let mut bytes = b"external_id,name,datetime,gift,flags,items\n".to_vec();
+            for _ in 0..next() % 60 {
+                bytes.extend_from_slice(PIECES[(next() % PIECES.len() as u64) as usize]);
+            }
+            for (format, name) in [
+                (InputFormat::Csv, "f.csv"),
+                (InputFormat::Ndjson, "f.ndjson"),
+            ] {
+                let path = dir.join(name);
+                std::fs::write(&path, &bytes).unwrap();
+                let Ok(read) = open(&path, u64::MAX, format, &registry) else {
+                    continue;
+                };
+                for line in read {
+                    let Ok(Line {
+                        event: Ok(text),
+                        fingerprint,
+                        ..
+                    }) = line
+                    else {
+                        continue;
+                    };
+                    let _ = super::super::event::check(&registry, &text, fingerprint);
+                    let _ = super::super::event::validate(&registry, &text);
+                }
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn the_fingerprint_is_fnv_1a_128() {
         // The plain form of FNV-1a (128 bits): a line keeps its `event_log_id` across versions.
