@@ -14,7 +14,7 @@ use dfinery_schema::did_you_mean as hint;
 use dfinery_schema::limits::MAX_ITEMS_PER_REQUEST;
 use dfinery_schema::{
     Checked as Passed, DataType, EventBody, EventDef, Finding, IdentityMember, Json, Object, Place,
-    PropertyDef, Registry, identity_members,
+    PropertyDef, Registry, RuleViolation, identity_members,
 };
 use serde_json::value::RawValue;
 use uuid::Uuid;
@@ -78,7 +78,19 @@ pub fn validate(registry: &Registry, text: &str) -> Result<Identity, Vec<String>
 /// When `text` is not JSON or not an object.
 pub fn object(text: &str) -> Result<Object<'_>, String> {
     match Object::parse(text) {
-        Ok(Some(object)) => Ok(object),
+        Ok(Some(object)) => match lone_surrogate(text) {
+            // The borrowed reading does not decode escapes, so half a pair passed it, then
+            // made every field it was in unreadable as what it is: "`name` is a string; give
+            // a string", "`properties` is an object; give an object".
+            Some(at) => Err(format!(
+                "the line is not JSON: `{}` at column {} is half of a UTF-16 surrogate pair, which \
+                 no text can hold (a character past U+FFFF, such as an emoji, is written as two \
+                 escapes, e.g. `\\ud83d\\ude00`); write both halves, or the character itself",
+                &text[at..at + 6],
+                at + 1
+            )),
+            None => Ok(object),
+        },
         Ok(None) => Err("the line is not a JSON object; give one event object per line".to_owned()),
         Err(err) => {
             // serde_json places the error "at line 1 column N": of the line alone, which the
@@ -97,6 +109,32 @@ pub fn object(text: &str) -> Result<Object<'_>, String> {
             ))
         }
     }
+}
+
+/// Where (a byte offset) in `text`, valid JSON, a `\uXXXX` escape stands for half of a UTF-16
+/// surrogate pair without the other half, which is no character: what `serde_json` refuses when
+/// it decodes the string (and DFINERY with it), and the borrowed reading of a line never does.
+fn lone_surrogate(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    // In valid JSON a backslash is always in a string, and starts an escape.
+    let unit = |at: usize| -> Option<u16> {
+        let hex = bytes.get(at..at + 6)?.strip_prefix(b"\\u")?;
+        u16::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()
+    };
+    let mut from = 0;
+    while let Some(found) = memchr::memchr(b'\\', &bytes[from..]) {
+        let at = from + found;
+        from = match unit(at) {
+            Some(0xD800..=0xDBFF) => match unit(at + 6) {
+                Some(0xDC00..=0xDFFF) => at + 12,
+                _ => return Some(at),
+            },
+            Some(0xDC00..=0xDFFF) => return Some(at),
+            Some(_) => at + 6,
+            None => at + 2,
+        };
+    }
+    None
 }
 
 /// How a line gives `datetime`, for the messages.
@@ -207,7 +245,7 @@ fn read<'r, 'a>(
     );
     let body = dfinery_schema::check_event(definition, given.0, given.1, &mut findings);
     for finding in findings {
-        word(finding, definition, &mut problems);
+        word(finding, definition, given, &mut problems);
     }
     if !problems.is_empty() {
         return Err(problems);
@@ -249,7 +287,14 @@ fn known(names: Option<&BTreeMap<String, PropertyDef>>, noun: &str, event: &str)
 }
 
 /// A finding of the shared check as the CLI words it, for the event `definition`.
-fn word(finding: Finding<'_, '_>, definition: Option<&EventDef>, problems: &mut Vec<String>) {
+/// `given` holds the line's `properties` and `items`, where a value a finding is about is
+/// looked up to be shown.
+fn word(
+    finding: Finding<'_, '_>,
+    definition: Option<&EventDef>,
+    given: (Option<Json<'_>>, Option<Json<'_>>),
+    problems: &mut Vec<String>,
+) {
     let event = definition.map_or("", |d| d.name.as_str());
     let what = |place: Place, name: &str| match place {
         Place::Item(index) => format!("item property `{name}` in `items[{index}]`"),
@@ -303,7 +348,24 @@ fn word(finding: Finding<'_, '_>, definition: Option<&EventDef>, problems: &mut 
             violations,
         } => {
             let what = what(place, &property.name);
-            problems.extend(violations.iter().map(|v| format!("{what}: {v}")));
+            problems.extend(violations.iter().map(|v| {
+                let text = v.to_string();
+                // A string where a number, a Boolean or an array is registered: the string is
+                // shown, as a CSV cell's text, which is read as the registered type when it
+                // can be, stays one when it cannot (`1.0` for a Long, `1,5` for a Double), and
+                // "found a string" alone did not say which cell, nor that it was not a number.
+                let shown = matches!(v, RuleViolation::Type(_))
+                    .then(|| text.strip_suffix("found a string"))
+                    .flatten()
+                    .zip(given_string(given, place, &property.name));
+                match shown {
+                    Some((expected, found)) => format!(
+                        "{what}: {expected}found the string `{}`",
+                        shortened(&found).escape_debug()
+                    ),
+                    None => format!("{what}: {text}"),
+                }
+            }));
             return;
         }
         Finding::ItemsRequired => format!("event `{event}` needs at least one item in `items`"),
@@ -312,6 +374,29 @@ fn word(finding: Finding<'_, '_>, definition: Option<&EventDef>, problems: &mut 
             "`items` has {count} items; DFINERY takes at most {MAX_ITEMS_PER_REQUEST} items in one request, all events together, so split the items over several events"
         ),
     });
+}
+
+/// The string the line's `properties` (or its item at the index `place` gives) hold under
+/// `name`; `None` when it is no string.
+fn given_string<'a>(
+    (properties, items): (Option<Json<'a>>, Option<Json<'a>>),
+    place: Place,
+    name: &str,
+) -> Option<std::borrow::Cow<'a, str>> {
+    let object = match place {
+        Place::Event | Place::User => properties?.as_object()?,
+        Place::Item(index) => items?.as_array()?.get(index)?.as_object()?,
+    };
+    object.get(name)?.as_str()
+}
+
+/// `text`, cut to its first 40 characters (and `…`) when longer, to be shown in a message.
+fn shortened(text: &str) -> std::borrow::Cow<'_, str> {
+    const SHOWN: usize = 40;
+    match text.char_indices().nth(SHOWN) {
+        Some((end, _)) => format!("{}…", &text[..end]).into(),
+        None => text.into(),
+    }
 }
 
 impl Event<'_, '_> {
@@ -676,6 +761,77 @@ mod tests {
         assert_eq!(
             record.event_properties().unwrap().get(),
             r#"{"amount":9000.0,"at":"2024-06-24T06:01:48.000Z"}"#
+        );
+    }
+
+    /// Half a surrogate pair (`\ud800` alone) passed the borrowed reading of the line, then
+    /// made the field it was in unreadable, each said to be what it is: "`name` is a string;
+    /// give a string", "`properties` is an object; give an object".
+    #[test]
+    fn half_a_surrogate_pair_is_named_where_it_is_and_a_whole_pair_is_a_character() {
+        let line = |name: &str, code: &str| {
+            format!(
+                r#"{{"identity":{{"external_id":"u1"}},"name":"{name}","datetime":"2024-06-24T06:01:48.501Z","properties":{{"code":"{code}"}}}}"#
+            )
+        };
+        let problems = check(&registry(), &line("coupon_used\\ud800", "A"), 7).unwrap_err();
+        assert_eq!(
+            problems,
+            [
+                "the line is not JSON: `\\ud800` at column 53 is half of a UTF-16 surrogate pair, which no text can hold (a character past U+FFFF, such as an emoji, is written as two escapes, e.g. `\\ud83d\\ude00`); write both halves, or the character itself"
+            ]
+        );
+        for code in [
+            r"\udc00",
+            r"\ud83d",
+            r"\ud83dx",
+            r"\ude00\ud83d",
+            r"\\\udc00",
+        ] {
+            let problems = validate(&registry(), &line("coupon_used", code)).unwrap_err();
+            assert!(
+                problems[0].contains("half of a UTF-16 surrogate pair"),
+                "{code}: {problems:?}"
+            );
+        }
+        // A whole pair, an escaped backslash before `u`, and other escapes are text.
+        for id in [
+            r"\ud83d\ude00",
+            r"\\ud800",
+            r"\\\ud83d\ude00",
+            r"A\u0042",
+            r#"\"\n"#,
+        ] {
+            let line = format!(
+                r#"{{"identity":{{"external_id":"u{id}"}},"name":"df_login","datetime":"2024-06-24T06:01:48.501Z"}}"#
+            );
+            assert!(validate(&registry(), &line).is_ok(), "{id}");
+        }
+    }
+
+    /// A CSV cell that is not of its property's type stays a string (`1.0` for a Long, `1,5`
+    /// for a Double, `yes` for a Boolean): the report said "found a string", which every cell
+    /// is, without the cell's text.
+    #[test]
+    fn a_string_given_for_another_type_is_shown() {
+        let registry = Registry::parse(
+            "[events.paid]\nproperties.seq = \"long\"\nproperties.amount = \"double\"\nitems.qty = \"long\"\n",
+        )
+        .unwrap();
+        let long = "x".repeat(50);
+        let line = format!(
+            r#"{{"identity":{{"external_id":"u1"}},"name":"paid","datetime":"2024-06-24T06:01:48.501Z","properties":{{"seq":"1.0","amount":"{long}"}},"items":[{{"qty":2}},{{"qty":"two\"s"}}]}}"#
+        );
+        assert_eq!(
+            validate(&registry, &line).unwrap_err(),
+            [
+                format!(
+                    "property `amount`: expected a Double (JSON number), found the string `{}…`",
+                    "x".repeat(40)
+                ),
+                "property `seq`: expected a Long (JSON integer), found the string `1.0`".to_owned(),
+                "item property `qty` in `items[1]`: expected a Long (JSON integer), found the string `two\\\"s`".to_owned(),
+            ]
         );
     }
 

@@ -289,9 +289,15 @@ fn count_line_ends(bytes: &[u8], mut pending_cr: bool) -> (u64, bool, bool) {
     (lines, pending_cr, lone_cr)
 }
 
+/// The line ends a CSV field holds (in a quoted value): `\n`, `\r\n` and a lone `\r`.
+fn line_ends_in(field: &[u8]) -> u64 {
+    let (ends, pending_cr, _) = count_line_ends(field, false);
+    ends + u64::from(pending_cr)
+}
+
 /// CSV: a header row naming the columns, then one event per row.
-struct CsvLines<'r, R> {
-    records: csv::ByteRecordsIntoIter<R>,
+struct CsvLines<'r, R: std::io::Read> {
+    records: std::iter::Peekable<csv::ByteRecordsIntoIter<R>>,
     lines: LineIndex<BufReader<File>>,
     columns: Vec<Column>,
     registry: &'r Registry,
@@ -317,11 +323,18 @@ impl<'r, R: std::io::Read> CsvLines<'r, R> {
         registry: &'r Registry,
     ) -> Result<Self, CliError> {
         let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
-        let header = csv.headers().map_err(|err| {
-            CliError::config(format!(
+        let header = csv.headers().map_err(|err| match err.kind() {
+            // As a row's field that is not UTF-8 is reported: with the fix (Excel's plain
+            // "CSV" is saved in the system's code page, such as CP949 in Korea).
+            csv::ErrorKind::Utf8 { err: utf8, .. } => CliError::config(format!(
+                "the header row of `{}` is not UTF-8 (field {}); save the file as UTF-8 (in Excel, as \"CSV UTF-8\")",
+                path.display(),
+                utf8.field() + 1
+            )),
+            _ => CliError::config(format!(
                 "cannot read the header row of `{}`: {err}",
                 path.display()
-            ))
+            )),
         })?;
         if header.iter().all(str::is_empty) {
             return Err(CliError::config(format!(
@@ -331,7 +344,13 @@ impl<'r, R: std::io::Read> CsvLines<'r, R> {
         }
         let columns: Vec<Column> = header.iter().map(column).collect();
         // A column read twice would have its later cell silently replace the earlier one.
+        // Columns with no name hold nothing (a row with a value under one is invalid), so
+        // several of them are no repeat: a spreadsheet saved as CSV often ends its header
+        // row in empty columns (`…,code,,`).
         for (b, later) in columns.iter().enumerate() {
+            if *later == Column::Property(String::new()) {
+                continue;
+            }
             if let Some(a) = columns[..b].iter().position(|earlier| earlier == later) {
                 return Err(CliError::config(format!(
                     "the header row of `{}`: column {} `{}` repeats column {} `{}`; keep one of them",
@@ -384,7 +403,7 @@ impl<'r, R: std::io::Read> CsvLines<'r, R> {
             )));
         }
         Ok(CsvLines {
-            records: csv.into_byte_records(),
+            records: csv.into_byte_records().peekable(),
             lines,
             columns,
             registry,
@@ -392,9 +411,34 @@ impl<'r, R: std::io::Read> CsvLines<'r, R> {
         })
     }
 
-    /// The event of one row as JSON text, its cells read as the registry's types.
-    fn event(&self, record: &csv::ByteRecord) -> Result<String, String> {
+    /// The event of one row as JSON text, its cells read as the registry's types; `number` is
+    /// the row's line, and `last` whether it is the file's last row.
+    fn event(&self, record: &csv::ByteRecord, number: u64, last: bool) -> Result<String, String> {
         if record.len() != self.columns.len() {
+            // A value that opens with a quote is read up to the next quote: one not closed
+            // takes the rows after it into the value (leaving the row short of fields), which
+            // the count of fields alone did not say (with `--skip-invalid`, those rows were
+            // skipped as part of this one).
+            let ends: Vec<u64> = record.iter().map(line_ends_in).collect();
+            if let Some(field) = ends
+                .iter()
+                .position(|&n| n > 0)
+                .filter(|_| record.len() < self.columns.len())
+            {
+                // Run on to the end of the file, the value holds the file's last line end.
+                let file_end = last
+                    && record
+                        .iter()
+                        .next_back()
+                        .is_some_and(|f| f.ends_with(b"\n") || f.ends_with(b"\r"));
+                return Err(format!(
+                    "the row has {} fields but the header has {}, and field {} runs on over lines {number} to {}: if the quote `\"` it opens with is not closed where the value ends, the lines after it were read into it, so close it (a quote inside a quoted value is written `\"\"`); else give every column a field, empty for none",
+                    record.len(),
+                    self.columns.len(),
+                    field + 1,
+                    number + ends.iter().sum::<u64>() - u64::from(file_end)
+                ));
+            }
             let fix = if record.len() > self.columns.len() {
                 "quote a value that holds a comma, e.g. `\"a,b\"`"
             } else {
@@ -426,7 +470,7 @@ impl<'r, R: std::io::Read> CsvLines<'r, R> {
         let mut event = Map::new();
         let mut identity = Map::new();
         let mut properties = Map::new();
-        for (column, cell) in self.columns.iter().zip(cells) {
+        for (n, (column, cell)) in self.columns.iter().zip(cells).enumerate() {
             if cell.is_empty() {
                 continue;
             }
@@ -453,10 +497,7 @@ impl<'r, R: std::io::Read> CsvLines<'r, R> {
                 Column::Property(key) if key.is_empty() => {
                     return Err(format!(
                         "field {} has a value, but its column has no name in the header row; name the column or empty the field",
-                        self.columns
-                            .iter()
-                            .position(|c| c == column)
-                            .map_or(0, |i| i + 1)
+                        n + 1
                     ));
                 }
                 Column::Property(key) => {
@@ -475,13 +516,20 @@ impl<R: std::io::Read> Iterator for CsvLines<'_, R> {
     type Item = Result<Line, CliError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let record = match self.records.next()? {
-            Ok(record) => record,
-            Err(err) => {
-                return Some(Err(CliError::config(format!(
-                    "cannot read `{}`: {err}",
-                    self.path.display()
-                ))));
+        let record = loop {
+            match self.records.next()? {
+                // A row of empty cells only (`,,,`, as spreadsheets save the rows below the
+                // data they once formatted) holds no event, as a blank line, which the CSV
+                // reader skips, holds none: it was reported as an event with no name, no
+                // datetime and no identity, and the whole file refused.
+                Ok(record) if record.iter().all(<[u8]>::is_empty) => {}
+                Ok(record) => break record,
+                Err(err) => {
+                    return Some(Err(CliError::config(format!(
+                        "cannot read `{}`: {err}",
+                        self.path.display()
+                    ))));
+                }
             }
         };
         let position = record
@@ -515,7 +563,11 @@ impl<R: std::io::Read> Iterator for CsvLines<'_, R> {
                 },
                 &text,
             ),
-            event: self.event(&record),
+            event: {
+                // Whether the row is the last is asked only of a row that does not fit.
+                let last = record.len() != self.columns.len() && self.records.peek().is_none();
+                self.event(&record, number, last)
+            },
         }))
     }
 }
@@ -543,11 +595,10 @@ fn cell_value(cell: &str, ty: Option<DataType>) -> Json {
             .ok()
             .and_then(serde_json::Number::from_f64)
             .map(Json::Number),
-        Some(DataType::Boolean) => match cell {
-            "true" => Some(Json::Bool(true)),
-            "false" => Some(Json::Bool(false)),
-            _ => None,
-        },
+        // Spreadsheets write `TRUE` and `FALSE` (Excel, LibreOffice, Google Sheets): refused
+        // as strings, every row of a sheet with a Boolean column was invalid.
+        Some(DataType::Boolean) if cell.eq_ignore_ascii_case("true") => Some(Json::Bool(true)),
+        Some(DataType::Boolean) if cell.eq_ignore_ascii_case("false") => Some(Json::Bool(false)),
         Some(DataType::StringArray | DataType::LongArray | DataType::DoubleArray) => {
             serde_json::from_str::<Json>(cell)
                 .ok()
@@ -671,6 +722,115 @@ mod tests {
         assert_ne!(read[0].fingerprint, read[1].fingerprint);
     }
 
+    /// A spreadsheet saved as CSV often ends its header row in several empty columns: they
+    /// were refused as repeats of one another (``column 6 `` repeats column 5 `` ``), and a
+    /// value under the second of them was said to be in the first's field.
+    #[test]
+    fn several_columns_with_no_name_are_no_repeat_and_a_value_names_its_own_field() {
+        let read = lines(
+            InputFormat::Csv,
+            "empty-columns.csv",
+            "external_id,name,datetime,,,\n\
+             u1,df_purchase,2024-06-24T06:01:48.501Z,,,\n\
+             u1,df_purchase,2024-06-24T06:01:48.501Z,,,x\n",
+        );
+        assert_eq!(read.len(), 2);
+        assert!(read[0].event.is_ok(), "{:?}", read[0].event);
+        assert_eq!(
+            read[1].event.as_ref().unwrap_err(),
+            "field 6 has a value, but its column has no name in the header row; name the column or empty the field"
+        );
+    }
+
+    #[test]
+    fn a_csv_boolean_is_read_in_any_case_as_spreadsheets_write_it() {
+        let read = lines(
+            InputFormat::Csv,
+            "booleans.csv",
+            "external_id,name,datetime,gift\n\
+             u1,df_purchase,2024-06-24T06:01:48.501Z,TRUE\n\
+             u1,df_purchase,2024-06-24T06:01:48.501Z,FALSE\n\
+             u1,df_purchase,2024-06-24T06:01:48.501Z,True\n\
+             u1,df_purchase,2024-06-24T06:01:48.501Z,yes\n",
+        );
+        let gift = |l: &Read| l.event.as_ref().unwrap()["properties"]["gift"].clone();
+        let gifts: Vec<Json> = read.iter().map(gift).collect();
+        assert_eq!(
+            gifts,
+            [
+                Json::from(true),
+                Json::from(false),
+                Json::from(true),
+                Json::from("yes")
+            ]
+        );
+    }
+
+    /// A quote not closed takes the rows after it into its value: the report said only that
+    /// the row had too few fields, not that the lines after it were read into it.
+    #[test]
+    fn a_quote_not_closed_names_the_lines_its_value_runs_over() {
+        let row = "u1,df_purchase,2024-06-24T06:01:48.501Z";
+        for end in ["\n", ""] {
+            let text =
+                format!("external_id,name,datetime\n{row}\n\"u2,df_purchase\n{row}\r\n{row}{end}");
+            let read = lines(InputFormat::Csv, "runaway.csv", &text);
+            assert_eq!(read.iter().map(|l| l.number).collect::<Vec<_>>(), [2, 3]);
+            assert_eq!(
+                read[1].event.as_ref().unwrap_err(),
+                "the row has 1 fields but the header has 3, and field 1 runs on over lines 3 to 5: if the quote `\"` it opens with is not closed where the value ends, the lines after it were read into it, so close it (a quote inside a quoted value is written `\"\"`); else give every column a field, empty for none",
+                "{end:?}"
+            );
+        }
+        // Closed by the quote of a later value: the rows between are in this one.
+        let text =
+            format!("external_id,name,datetime\n\"u2,df_purchase\n{row}\nu3,\"x\",y\n{row}\n");
+        let read = lines(InputFormat::Csv, "closed-later.csv", &text);
+        assert_eq!(read.iter().map(|l| l.number).collect::<Vec<_>>(), [2, 5]);
+        assert!(
+            read[0]
+                .event
+                .as_ref()
+                .unwrap_err()
+                .contains("field 1 runs on over lines 2 to 4"),
+            "{:?}",
+            read[0].event
+        );
+    }
+
+    #[test]
+    fn a_csv_header_that_is_not_utf8_says_how_to_fix_it() {
+        let dir = std::env::temp_dir().join(format!("dfinery-input-{}-cp949", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("cp949.csv");
+        // `이름` (name) in CP949, as Excel in Korea saves "CSV".
+        std::fs::write(&path, b"external_id,\xc0\xcc\xb8\xa7,datetime\nu1,a,b\n").unwrap();
+        let registry = Registry::parse("").unwrap();
+        let err = open(&path, u64::MAX, InputFormat::Csv, &registry)
+            .err()
+            .unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(
+            err.message,
+            format!(
+                "the header row of `{}` is not UTF-8 (field 2); save the file as UTF-8 (in Excel, as \"CSV UTF-8\")",
+                path.display()
+            )
+        );
+    }
+
+    /// Spreadsheets save the rows below their data that were once formatted as rows of
+    /// empty cells: each was an event with no name, no datetime and no identity, so the file
+    /// was refused unless `--skip-invalid`.
+    #[test]
+    fn a_csv_row_of_empty_cells_is_skipped_as_a_blank_line_is() {
+        let row = "u1,df_purchase,2024-06-24T06:01:48.501Z";
+        let text = format!("external_id,name,datetime\n{row}\n,,\n{row}\r\n,,\r\n\"\",,\n");
+        let read = lines(InputFormat::Csv, "empty-rows.csv", &text);
+        assert_eq!(read.iter().map(|l| l.number).collect::<Vec<_>>(), [2, 4]);
+        assert!(read.iter().all(|l| l.event.is_ok()));
+    }
+
     #[test]
     fn csv_rows_are_numbered_by_their_own_line_and_keep_their_fingerprint() {
         let row = "u1,df_purchase,2024-06-24T06:01:48.501Z";
@@ -722,6 +882,82 @@ mod tests {
         assert_eq!(read.iter().map(|l| l.number).collect::<Vec<_>>(), [2, 4, 5]);
         assert_ne!(read[0].fingerprint, read[1].fingerprint);
         assert_ne!(read[1].fingerprint, read[2].fingerprint);
+    }
+
+    /// Files made of the pieces that trouble a reader (quotes, line ends, escapes, halves of
+    /// surrogate pairs, bytes that are not UTF-8, empty cells): every line is read, checked and
+    /// built without a panic, in both formats.
+    #[test]
+    fn no_file_makes_the_reading_or_the_check_panic() {
+        const PIECES: [&[u8]; 24] = [
+            b"\"",
+            b",",
+            b"\n",
+            b"\r",
+            b"\r\n",
+            b"\\",
+            b"\\u",
+            b"d800",
+            b"dc00",
+            b"{",
+            b"}",
+            b"[",
+            b"]",
+            b":",
+            b"\xef\xbb\xbf",
+            b"\xff",
+            b"df_purchase",
+            b"flags",
+            b"gift",
+            b"2024-06-24T06:01:48.501Z",
+            b"\"name\"",
+            b"\"properties\"",
+            b"1e999",
+            b" ",
+        ];
+        let registry = Registry::parse(
+            "standard_events = [\"df_purchase\"]\n[events.df_purchase]\nproperties.flags = \"array<long>\"\nproperties.gift = \"boolean\"\n",
+        )
+        .unwrap();
+        let dir = std::env::temp_dir().join(format!("dfinery-input-{}-pieces", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // xorshift64: the same files on every run.
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..400 {
+            let mut bytes = b"external_id,name,datetime,gift,flags,items\n".to_vec();
+            for _ in 0..next() % 60 {
+                bytes.extend_from_slice(PIECES[(next() % PIECES.len() as u64) as usize]);
+            }
+            for (format, name) in [
+                (InputFormat::Csv, "f.csv"),
+                (InputFormat::Ndjson, "f.ndjson"),
+            ] {
+                let path = dir.join(name);
+                std::fs::write(&path, &bytes).unwrap();
+                let Ok(read) = open(&path, u64::MAX, format, &registry) else {
+                    continue;
+                };
+                for line in read {
+                    let Ok(Line {
+                        event: Ok(text),
+                        fingerprint,
+                        ..
+                    }) = line
+                    else {
+                        continue;
+                    };
+                    let _ = super::super::event::check(&registry, &text, fingerprint);
+                    let _ = super::super::event::validate(&registry, &text);
+                }
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
