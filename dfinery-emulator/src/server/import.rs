@@ -94,7 +94,11 @@ async fn handle(
                 if api == Api::Event {
                     Counters::add(&app.counters.sunk, events);
                 }
-                response::import_ok(admitted.limits)
+                let mut answer = response::import_ok(admitted.limits);
+                answer
+                    .extensions_mut()
+                    .insert(response::Sunk(if api == Api::Event { events } else { 0 }));
+                answer
             }
             Err(violation) => refuse(
                 &app,

@@ -67,6 +67,12 @@ pub(crate) struct Violations {
     pub(crate) found: usize,
 }
 
+/// Put in the extensions of an Import request a sink answered
+/// ([`EmulatorBuilder::sink`](crate::EmulatorBuilder::sink)): the events it counted, for the
+/// inspector, which records such a request without reading its body.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sunk(pub(crate) u64);
+
 /// Put in the extensions of an Export failure answered after the gate admitted the request and
 /// its body was read (a refused parameter, date range or audience): the rate window counted it.
 #[derive(Debug, Clone, Copy)]

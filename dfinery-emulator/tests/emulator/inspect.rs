@@ -241,29 +241,7 @@ async fn a_rate_limit_changed_mid_run_is_what_the_page_and_the_headers_show() {
         ("1H", "4")
     );
     // The page's rate panel showed the limit the emulator started with (1000000).
-    let mut stream = server
-        .http
-        .get(format!(
-            "{}/_emulator/inspector/stream",
-            server.emu.base_url()
-        ))
-        .send()
-        .await
-        .unwrap();
-    let mut text = String::new();
-    while !text.contains("\n\n") {
-        let chunk = tokio::time::timeout(std::time::Duration::from_secs(60), stream.chunk())
-            .await
-            .expect("the snapshot arrives")
-            .unwrap()
-            .expect("the stream is open");
-        text.push_str(&String::from_utf8_lossy(&chunk));
-    }
-    let data = text
-        .lines()
-        .find_map(|line| line.strip_prefix("data: "))
-        .unwrap();
-    let snapshot: serde_json::Value = serde_json::from_str(data).unwrap();
+    let snapshot = server.inspector_snapshot().await;
     let event = &snapshot["rates"][0];
     assert_eq!(
         (&event["api"], &event["limit"], &event["window"]),

@@ -140,3 +140,74 @@ async fn the_sink_takes_any_json_object_and_counts_the_last_events_key() {
     assert_eq!(answer.code(), "20000");
     assert_eq!(server.emu.stats().sunk, 3);
 }
+
+/// With the inspector on (`--sink --inspect`, the way to watch a sink's counters), the sink's
+/// bodies are not read for the page: each request is recorded with the events the sink counted,
+/// and nothing of its body (no events listed, no identity, nothing tallied against the
+/// registry). The inspector read, parsed and recorded every body, which cost the emulator about
+/// 25 times the sink's own work: its events and identity were on the page and its unregistered
+/// event counted in the registry panel.
+#[tokio::test]
+async fn with_the_inspector_the_sink_records_its_counts_without_reading_bodies() {
+    let (builder, clock) = builder();
+    let server = Server::with(builder.sink(true).inspector(true), clock).await;
+    let valid = batch(
+        "u-1",
+        (0..3)
+            .map(|_| login(&uuid(), "2024-08-26T11:00:00.000Z"))
+            .collect(),
+    );
+    let unknown = batch(
+        "u-2",
+        vec![json!({"event_log_id": uuid(), "event_name": "not_registered"})],
+    );
+    let profile = json!({"identity": {"external_id": "u-3"}, "user_properties": {"x": 1}});
+    for (path, body) in [
+        ("/api/v1/events", &valid),
+        ("/api/v1/events", &unknown),
+        ("/api/v1/user-profile", &profile),
+    ] {
+        assert_eq!(server.import(path, body).await.code(), "20000");
+    }
+    let snapshot = server.inspector_snapshot().await;
+    let records = snapshot["records"].as_array().unwrap();
+    let counts: Vec<_> = records
+        .iter()
+        .map(|r| {
+            (
+                r["endpoint"].as_str().unwrap(),
+                r["event_count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            ("/api/v1/events", 3),
+            ("/api/v1/events", 1),
+            ("/api/v1/user-profile", 0)
+        ]
+    );
+    for record in records {
+        assert_eq!(record["sunk"], true, "{record}");
+        assert_eq!(record["events"], json!([]), "{record}");
+        assert_eq!(record["user_properties"], json!([]), "{record}");
+        assert_eq!(record["identity"], serde_json::Value::Null, "{record}");
+        assert!(
+            record["note"].as_str().unwrap().contains("sink"),
+            "{record}"
+        );
+    }
+    let registry = read(
+        server
+            .http
+            .get(server.emu.url("/_emulator/inspector/registry")),
+    )
+    .await
+    .json();
+    assert!(
+        !registry.to_string().contains("not_registered"),
+        "{registry}"
+    );
+    assert_eq!(server.emu.stats().sunk, 4);
+}

@@ -155,6 +155,31 @@ impl Server {
             .body(body);
         read(request).await
     }
+
+    /// The inspector's first message on its stream: the snapshot of what it keeps (the
+    /// emulator started with `.inspector(true)`).
+    pub async fn inspector_snapshot(&self) -> Value {
+        let mut stream = self
+            .http
+            .get(self.emu.url("/_emulator/inspector/stream"))
+            .send()
+            .await
+            .unwrap();
+        let mut text = String::new();
+        while !text.contains("\n\n") {
+            let chunk = tokio::time::timeout(std::time::Duration::from_secs(60), stream.chunk())
+                .await
+                .expect("the snapshot arrives")
+                .unwrap()
+                .expect("the stream is open");
+            text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        let data = text
+            .lines()
+            .find_map(|line| line.strip_prefix("data: "))
+            .expect("a data line");
+        serde_json::from_str(data).unwrap()
+    }
 }
 
 /// Sends and reads the whole answer.

@@ -145,7 +145,7 @@
       el("td", null, button),
       el("td", null, el("code", { text: r.endpoint.replace("/api/v1", "") })),
       el("td", { title: JSON.stringify(r.identity) }, identityText(r.identity)),
-      el("td", { title: names.join(", ") }, r.api === "Event" ? (r.event_count + " · " + names.slice(0, 3).join(", ") + (names.length > 3 ? "…" : "")) : "—"),
+      el("td", { title: names.join(", ") }, r.api === "Event" ? (r.event_count + " · " + (r.sunk ? "sunk" : names.slice(0, 3).join(", ") + (names.length > 3 ? "…" : ""))) : "—"),
       el("td", null, resultBadge(r)),
       el("td", { "class": "num" }, r.latency_ms.toFixed(1) + " ms"));
     var detail = el("tr", { "class": "details", id: detailId, hidden: !open }, el("td", { colspan: "6" }, open ? details(r) : null));
