@@ -94,10 +94,12 @@ use worker::{Command, Incoming, Worker};
 ///
 /// What a `try_` call can lose, precisely: the spool's writer thread starts a commit as soon
 /// as something is handed to it and it is not already committing, and takes into that commit
-/// everything handed over so far (up to 4,096 hand-overs). A message handed over by a `try_`
+/// everything handed over so far, up to 4,096 hand-overs. A message handed over by a `try_`
 /// call is therefore on disk once, at the latest, the commit after the one under way has
 /// synced: the window is two commits, each a disk sync (a few milliseconds on an idle local
-/// SSD; longer on a busy disk, and no setting can make a sync shorter). In count it is exactly
+/// SSD; longer on a busy disk, and no setting can make a sync shorter). Of a burst of more
+/// than 4,096 hand-overs during one commit, the rest wait for the commits after, one more
+/// sync per 4,096. In count it is exactly
 /// what [`Spool::unsynced`] says at the moment of the crash, never more than the queue's cap,
 /// and it is always a tail: everything handed over before it survives.
 ///
@@ -305,7 +307,7 @@ impl Tracker {
     /// With a spool, the event is handed to the spool's writer, which syncs it in its next
     /// commit; `Ok` does not mean it is on disk yet. A crash can lose what no synced commit
     /// held yet: the commit under way and the hand-overs behind it, about two disk syncs'
-    /// worth, counted by [`Spool::unsynced`] (see [`Tracker`]); use
+    /// worth (more for a burst of over 4,096 hand-overs during one commit), counted by [`Spool::unsynced`] (see [`Tracker`]); use
     /// [`track`](Tracker::track)`.await` when losing none matters more than not waiting. When
     /// the disk fails (full, I/O error, read-only), the event is not dropped: it stays queued
     /// in memory and is delivered. The failure is counted in [`TrackerMetrics::not_durable`],

@@ -8,8 +8,9 @@
 //! every [`LAZY_COMMITS_BEFORE_SYNC`]th such commit is synced so the file's free pages are
 //! reclaimed. A non-awaited write is therefore on disk once the commit after it ends: the
 //! thread starts that commit as soon as the previous one is done, so the window a crash can
-//! lose is the commit under way plus the one behind it (two disk syncs); the store counts
-//! those hand-overs ([`Spool::unsynced`](super::Spool::unsynced)) until their commit ends.
+//! lose is the commit under way plus the one behind it (two disk syncs), as long as no more
+//! than [`MAX_GROUP`] jobs queue behind it (the rest wait for the commits after); the store
+//! counts those hand-overs ([`Spool::unsynced`](super::Spool::unsynced)) until their commit ends.
 //!
 //! The deletes of delivered messages nobody waits for are kept back up to
 //! [`DEFER_DELETES_FOR`] and committed together (sooner behind a barrier such as `flush`, and
