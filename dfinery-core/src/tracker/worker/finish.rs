@@ -299,6 +299,7 @@ impl Worker {
         users.extend(orphans);
         self.ids.clear();
         self.ready.clear();
+        self.held_back = 0;
         let mut lost = 0;
         for (identity, ops) in users {
             for op in ops {

@@ -275,6 +275,10 @@ pub(crate) struct Worker {
     /// holds the Event API, [`dispatch`](Worker::dispatch) looks past the users it holds only
     /// when some update could go.
     updates_queued: usize,
+    /// How many users at the front of the ready list the last [`dispatch`](Worker::dispatch)
+    /// passed over, their API holding their batch: not due users that have yet to go, so a
+    /// pressed queue schedules the others all the same.
+    held_back: usize,
     waiters: Vec<Waiter>,
     drain: Option<Drain>,
     last_error: Option<String>,
@@ -325,6 +329,7 @@ impl Worker {
             backoff: Backoff::default(),
             paced_until: [None; Api::ALL.len()],
             updates_queued: 0,
+            held_back: 0,
             waiters: Vec::new(),
             drain: None,
             last_error: None,
@@ -367,7 +372,10 @@ impl Worker {
                 self.receive_burst();
             }
             self.load_recovered();
-            if self.ready.is_empty() && self.core.capacity.pressed() {
+            // The users at the front that their API holds back are no due users still to go:
+            // counted as such, an update waiting for its Identity slot (up to a minute) kept
+            // every other user's events from going before the interval, and callers waiting.
+            if self.ready.len() <= self.held_back && self.core.capacity.pressed() {
                 // More than half the room is taken and every due user went: send now rather
                 // than make callers wait for the interval (many users, each with less than a
                 // request's worth, fill the queue between two ticks). The users holding at
@@ -734,6 +742,7 @@ impl Worker {
                 (id, send(client, identity, messages).await)
             }));
         }
+        self.held_back = passed_over.len();
         for user in passed_over.into_iter().rev() {
             self.ready.push_front(user);
         }
