@@ -388,3 +388,45 @@ async fn events_paced_by_their_api_hold_back_no_updates_of_other_users() {
         "{report:?}"
     );
 }
+
+/// A queue more than half full sends other users' events at once while identity updates wait
+/// in the ready list for their API's slots. The worker schedules every user when the queue is
+/// pressed and every due user went; it took a user its API held back for one still due, so
+/// while updates waited for their Identity slots (the 10 past a window of 30 until it reset,
+/// 20 s in), no event was scheduled (the interval is 60 s here) and the callers waited for
+/// room: 300 `track` calls into a queue of 100 took 20 s before the fix, none now.
+#[tokio::test(start_paused = true)]
+async fn updates_held_by_their_api_do_not_keep_a_pressed_queue_waiting_for_the_interval() {
+    use dfinery_emulator::Api;
+    let windowed = Windowed::start_for(Api::Identity, 30).await;
+    let client = client_to(windowed.emulator.base_url())
+        .clock(windowed.client_clock())
+        .build()
+        .unwrap();
+    let tracker = Tracker::builder(client)
+        .queue_cap(100, 16 << 20)
+        .flush_interval(MINUTE)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    for n in 0..40 {
+        tracker
+            .try_identify(&user(&format!("identified-{n}")))
+            .unwrap();
+    }
+    for n in 0..300 {
+        tracker
+            .track(&user(&format!("tracking-{n}")), login())
+            .await
+            .unwrap();
+    }
+    let tracked_in = Instant::now() - started;
+    assert!(
+        tracked_in < Duration::from_secs(10),
+        "300 events tracked in {tracked_in:?}: {:?}",
+        windowed.emulator.stats()
+    );
+    let report = tracker.shutdown_within(30 * MINUTE).await.unwrap();
+    assert_eq!(report.delivered, 340, "{report:?}");
+    assert_eq!(windowed.emulator.stats().rate_limited, 0);
+}

@@ -168,7 +168,7 @@ impl Worker {
         // deadline may dead-letter them first.
         Counters::add(&self.core.counters.queued, ops.len() as u64);
         if let Some(queue) = self.users.get_mut(&user) {
-            self.updates_queued += super::updates(&ops);
+            super::count_updates(&mut self.updates_queued, &ops, true);
             queue.put_back(ops);
         }
     }
@@ -299,6 +299,7 @@ impl Worker {
         users.extend(orphans);
         self.ids.clear();
         self.ready.clear();
+        self.held_back = 0;
         let mut lost = 0;
         for (identity, ops) in users {
             for op in ops {
@@ -692,5 +693,63 @@ mod tests {
         };
         assert_eq!(*letter, record);
         assert!(letter.is_alone(), "a copy of its own");
+    }
+
+    /// While the Event and Identity APIs hold their batches (each probing its limit with one
+    /// request on the wire) and no profile update is queued, no user behind the first held
+    /// back could go: the worker stops there rather than walk the ready list. It counted the
+    /// updates queued of both APIs together, so an identity update waiting made it look past
+    /// every user for a profile update there was none of (all 60 passed over, on every turn,
+    /// before the fix; 2 now). The users passed over keep their order, each listed once.
+    #[tokio::test]
+    async fn no_user_is_looked_past_when_no_api_with_room_has_anything_queued() {
+        use crate::encode::value::Datetime;
+        use crate::tracker::metrics::Counters;
+        let letters = Arc::new(Mutex::new(Vec::new()));
+        let (mut worker, _tx) = worker(&letters);
+        let mut order = Vec::new();
+        let users = (0..2)
+            .map(|n| {
+                let message = Message::Identify {
+                    request_datetime: Datetime::now(),
+                };
+                (format!("identified-{n}"), message)
+            })
+            .chain((0..60).map(|n| {
+                let message = Message::Event(EventRecord::builder("coupon_used").build().unwrap());
+                (format!("tracking-{n}"), message)
+            }));
+        for (seq, (name, message)) in (1..).zip(users) {
+            let identity = Identity::new(Identifier::ExternalId, &name).unwrap();
+            let weight = message.weight();
+            worker.core.capacity.try_take(weight).unwrap();
+            Counters::add(&worker.core.counters.accepted, 1);
+            Counters::add(&worker.core.counters.queued, 1);
+            Counters::add(&worker.core.counters.queued_bytes, weight as u64);
+            let user = worker.user_of(identity.clone());
+            worker.receive(crate::tracker::worker::Incoming {
+                seq,
+                identity,
+                message,
+                weight,
+            });
+            worker.schedule(user);
+            order.push(user);
+        }
+        worker.dispatch();
+        // The first identity update and the first events probe their APIs.
+        assert_eq!(worker.batches.len(), 2);
+        assert_eq!(worker.held_back, 2);
+        let left: Vec<u64> = worker.ready.iter().copied().collect();
+        let expected: Vec<u64> = order
+            .iter()
+            .copied()
+            .filter(|&user| user != order[0] && user != order[2])
+            .collect();
+        assert_eq!(left, expected);
+        // Asked again, the same.
+        worker.dispatch();
+        assert_eq!(worker.held_back, 2);
+        assert_eq!(worker.ready.iter().copied().collect::<Vec<_>>(), expected);
     }
 }

@@ -271,10 +271,15 @@ pub(crate) struct Worker {
     /// or an identity or profile update) is taken before then (see
     /// [`dispatch`](Worker::dispatch)).
     paced_until: [Option<Instant>; Api::ALL.len()],
-    /// Identity and profile updates in the users' queues (not on the wire): while the gate
-    /// holds the Event API, [`dispatch`](Worker::dispatch) looks past the users it holds only
-    /// when some update could go.
-    updates_queued: usize,
+    /// Per API ([`Api::index`]), the identity and profile updates in the users' queues (not on
+    /// the wire; events are not counted): while the gate holds the Event API,
+    /// [`dispatch`](Worker::dispatch) looks past the users it holds only when an update of an
+    /// API it does not hold could go.
+    updates_queued: [usize; Api::ALL.len()],
+    /// How many users at the front of the ready list the last [`dispatch`](Worker::dispatch)
+    /// passed over, their API holding their batch: not due users that have yet to go, so a
+    /// pressed queue schedules the others all the same.
+    held_back: usize,
     waiters: Vec<Waiter>,
     drain: Option<Drain>,
     last_error: Option<String>,
@@ -324,7 +329,8 @@ impl Worker {
             reading: None,
             backoff: Backoff::default(),
             paced_until: [None; Api::ALL.len()],
-            updates_queued: 0,
+            updates_queued: [0; Api::ALL.len()],
+            held_back: 0,
             waiters: Vec::new(),
             drain: None,
             last_error: None,
@@ -367,7 +373,10 @@ impl Worker {
                 self.receive_burst();
             }
             self.load_recovered();
-            if self.ready.is_empty() && self.core.capacity.pressed() {
+            // The users at the front that their API holds back are no due users still to go:
+            // counted as such, an update waiting for its Identity slot (up to a minute) kept
+            // every other user's events from going before the interval, and callers waiting.
+            if self.ready.len() <= self.held_back && self.core.capacity.pressed() {
                 // More than half the room is taken and every due user went: send now rather
                 // than make callers wait for the interval (many users, each with less than a
                 // request's worth, fill the queue between two ticks). The users holding at
@@ -539,7 +548,7 @@ impl Worker {
         let forcing = self.forcing();
         let limits = self.limits;
         if let Some(queue) = self.users.get_mut(&user) {
-            self.updates_queued += updates(std::slice::from_ref(&op));
+            count_updates(&mut self.updates_queued, std::slice::from_ref(&op), true);
             queue.push(op);
             if forcing || queue.is_full(limits) {
                 self.schedule(user);
@@ -677,8 +686,11 @@ impl Worker {
                     // while their API is not held, or an update while its API is not (the
                     // list can hold thousands of users a held API keeps back).
                     let events_may_go = !held[Api::Event.index()];
-                    let updates_may_go = self.updates_queued > 0
-                        && !(held[Api::Identity.index()] && held[Api::Profile.index()]);
+                    // Per API: an identity update waiting for its slot is no reason to look for
+                    // a profile update when none is queued.
+                    let updates_may_go = [Api::Identity, Api::Profile]
+                        .iter()
+                        .any(|api| !held[api.index()] && self.updates_queued[api.index()] > 0);
                     if !events_may_go && !updates_may_go {
                         break;
                     }
@@ -690,7 +702,7 @@ impl Worker {
                 continue;
             }
             let mut ops = queue.take_batch(self.limits, recovering);
-            self.updates_queued -= updates(&ops);
+            count_updates(&mut self.updates_queued, &ops, false);
             if ops.is_empty() {
                 continue;
             }
@@ -734,6 +746,7 @@ impl Worker {
                 (id, send(client, identity, messages).await)
             }));
         }
+        self.held_back = passed_over.len();
         for user in passed_over.into_iter().rev() {
             self.ready.push_front(user);
         }
@@ -764,11 +777,16 @@ impl Worker {
     }
 }
 
-/// How many of `ops` are identity or profile updates.
-fn updates(ops: &[Queued]) -> usize {
-    ops.iter()
-        .filter(|op| op.message.api() != Api::Event)
-        .count()
+/// Counts the identity and profile updates of `ops` in `queued`, per API, as come into the
+/// users' queues (`added`) or taken out of them.
+fn count_updates(queued: &mut [usize; Api::ALL.len()], ops: &[Queued], added: bool) {
+    for op in ops {
+        let api = op.message.api();
+        if api != Api::Event {
+            let count = &mut queued[api.index()];
+            *count = if added { *count + 1 } else { *count - 1 };
+        }
+    }
 }
 
 /// The page being read, once it arrives (a stopped writer thread is an error).

@@ -202,7 +202,11 @@ impl Worker {
                     };
                     let user = self.user_of(envelope.identity);
                     if let Some(queue) = self.users.get_mut(&user) {
-                        self.updates_queued += super::updates(std::slice::from_ref(&op));
+                        super::count_updates(
+                            &mut self.updates_queued,
+                            std::slice::from_ref(&op),
+                            true,
+                        );
                         queue.push_recovered(op);
                     }
                     self.schedule(user);
