@@ -174,7 +174,7 @@ async fn when_request_two_of_three_fails_the_rest_can_be_resent_safely() {
     assert!(
         failed
             .to_string()
-            .starts_with("100 events delivered in 1 request, 150 not delivered"),
+            .ends_with("(150 events not delivered; 100 delivered in 1 request, in `undelivered`)"),
         "{failed}"
     );
     let report = client
@@ -189,4 +189,48 @@ async fn when_request_two_of_three_fails_the_rest_can_be_resent_safely() {
         .collect();
     assert_eq!(stored, ids(&records));
     assert_eq!(emulator.stats().duplicates, 0);
+}
+
+/// An event DFINERY refuses in the second request: the answer's paths count that request's
+/// events (`events[3]`), which is `undelivered[3]` and the event given at index 103. The
+/// message said "resend `undelivered`" first, then named `events[3]`, an event of the caller's
+/// that was fine, as if the paths counted the events given; resending was refused again.
+#[tokio::test]
+async fn a_refusal_of_a_later_request_says_where_its_paths_count_from_and_fix_comes_first() {
+    let emulator = emulator().await;
+    let mut records = logins(150);
+    records[103] = EventRecord::builder("df_login")
+        .property("not_registered_x", 1_i64)
+        .build()
+        .unwrap();
+    let failed = client(&emulator)
+        .send_events(&user("u"), records.clone())
+        .await
+        .unwrap_err();
+    let Error::Validation { violations, .. } = &failed.error else {
+        panic!("expected a validation error, got {:?}", failed.error);
+    };
+    assert!(
+        violations[0].path.starts_with("events[3]."),
+        "{violations:?}"
+    );
+    // The path's index is the index in `undelivered`.
+    assert_eq!(
+        failed.undelivered[3].event_log_id(),
+        records[103].event_log_id()
+    );
+    let text = failed.to_string();
+    assert!(
+        text.starts_with("`POST /api/v1/events` refused the request as invalid"),
+        "the refusal and its fix come first: {text}"
+    );
+    assert!(
+        text.ends_with(
+            "; these paths count the events of the refused request: `events[i]` is \
+             `undelivered[i]`, the event given at index 100 + i (50 events not delivered; 100 \
+             delivered in 1 request, in `undelivered`)"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("(resend `undelivered`)"), "{text}");
 }

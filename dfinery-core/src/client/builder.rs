@@ -121,7 +121,7 @@ pub enum ClientBuildError {
 /// assert!(!format!("{client:?}").contains("import-token"));
 /// # Ok::<(), dfinery_core::ClientBuildError>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use]
 pub struct ClientBuilder {
     service_id: Option<(String, ServiceIdSource)>,
@@ -146,6 +146,32 @@ pub struct ClientBuilder {
     /// not made later: each is an error at build (ignored, it was "no service id" or "no
     /// token" for a variable the user did set).
     env_unreadable: Vec<&'static str>,
+}
+
+/// Every setting, the tokens as `***` and the base URL as an error shows it: without what
+/// could be credentials (`user:password@`) or a token in its query, which `build` refuses.
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("service_id", &self.service_id)
+            .field("import_token", &self.import_token)
+            .field("export_token", &self.export_token)
+            .field("import_token_source", &self.import_token_source)
+            .field("export_token_source", &self.export_token_source)
+            .field("base_url", &self.base_url.as_deref().map(shown_url))
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("http_client", &self.http_client)
+            .field("timeout", &self.timeout)
+            .field("export_read_timeout", &self.export_read_timeout)
+            .field("retry", &self.retry)
+            .field("pacing", &self.pacing)
+            .field("rate_budget", &self.rate_budget)
+            .field("export_concurrency", &self.export_concurrency)
+            .field("max_events_per_request", &self.max_events_per_request)
+            .field("clock", &self.clock)
+            .field("env_unreadable", &self.env_unreadable)
+            .finish()
+    }
 }
 
 impl Default for ClientBuilder {
@@ -1103,6 +1129,32 @@ mod tests {
                 }
             });
         assert_eq!(fixed.build().unwrap().service_id(), "svc2");
+    }
+
+    /// A base URL holding credentials or a token in its query is refused at build, and the
+    /// error never shows them; the builder's `Debug` (derived) showed them as given.
+    #[test]
+    fn the_builders_debug_shows_no_credentials_or_query_of_the_base_url() {
+        for url in [
+            "https://user:SECRET-PW@proxy.example/dfinery",
+            "https://proxy.example/dfinery?access_token=SECRET-Q",
+            "https://proxy.example/dfinery#SECRET-F",
+            "not a url user:SECRET-PW@x?SECRET-Q",
+        ] {
+            let builder = base().base_url(url);
+            for shown in [format!("{builder:?}"), format!("{builder:#?}")] {
+                assert!(!shown.contains("SECRET"), "{shown}");
+                assert!(
+                    shown.contains("proxy.example/dfinery") || shown.contains("x?…"),
+                    "{shown}"
+                );
+            }
+            let error = builder.build().unwrap_err();
+            assert!(
+                !format!("{error} {error:?}").contains("SECRET"),
+                "{error:?}"
+            );
+        }
     }
 
     #[test]

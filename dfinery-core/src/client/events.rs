@@ -106,6 +106,11 @@ impl SendReport {
 ///
 /// When [`error`](SendError::error) is [`Error::InvalidEvents`], nothing was sent and
 /// `undelivered` is empty: fix the events.
+///
+/// When it is an [`Error::Validation`] listing violations, their paths count the events of
+/// the refused request, not the events given: `events[3]` is `undelivered[3]`, the event given
+/// at index `delivered.events + 3`. Resending before the refused events are fixed (or left
+/// out) is refused again.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub struct SendError {
@@ -118,21 +123,47 @@ pub struct SendError {
     pub undelivered: Vec<EventRecord>,
 }
 
-/// What was delivered and what to resend, after the cause when the cause is a setting to fix
-/// first (a refused token or service id, a missing token: resending before the fix is refused
-/// again), before it otherwise (an outage: resending later is the fix).
+/// What was delivered and what to resend, after the cause when the cause is something to fix
+/// first (a refused token or service id, a missing token, events DFINERY refused: resending
+/// before the fix is refused again), before it otherwise (an outage: resending later is the
+/// fix).
+///
+/// The paths of a refusal's violations (`events[3]…`) count the events of the refused
+/// request, which is `undelivered`'s start, not the events given: past the first request, the
+/// message says so, with the index of the events given they start at.
 impl fmt::Display for SendError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tally = || {
+            format!(
+                "{} not delivered; {} delivered in {}",
+                counted(self.undelivered.len() as u64, "event", "events"),
+                self.delivered.events,
+                counted(self.delivered.requests.len() as u64, "request", "requests")
+            )
+        };
         match &self.error {
             Error::InvalidEvents { .. } => self.error.fmt(f),
-            error @ (Error::Auth { .. } | Error::ServiceId { .. } | Error::MissingToken { .. }) => {
-                write!(
-                    f,
-                    "{error}; then resend `undelivered` ({} not delivered; {} delivered in {})",
-                    counted(self.undelivered.len() as u64, "event", "events"),
-                    self.delivered.events,
-                    counted(self.delivered.requests.len() as u64, "request", "requests")
-                )
+            error @ Error::Validation { violations, .. } => {
+                // The request refused is the first of `undelivered`; its events' paths count
+                // from it, not from the events given (which they do for the first request).
+                let offset = self.delivered.events;
+                if violations.is_empty() || offset == 0 {
+                    write!(f, "{error} ({}, in `undelivered`)", tally())
+                } else {
+                    write!(
+                        f,
+                        "{error}; these paths count the events of the refused request: \
+                         `events[i]` is `undelivered[i]`, the event given at index {offset} + i \
+                         ({}, in `undelivered`)",
+                        tally()
+                    )
+                }
+            }
+            error @ (Error::Auth { .. }
+            | Error::ServiceId { .. }
+            | Error::MissingToken { .. }
+            | Error::TooManyEvents { .. }) => {
+                write!(f, "{error}; then resend `undelivered` ({})", tally())
             }
             error => write!(
                 f,
