@@ -9,7 +9,9 @@
 //! not the runtime's doing, so the lateness counted is the wall-clock lateness minus the time
 //! the runtime's thread spent waiting in the kernel's run queue meanwhile (Linux's
 //! `/proc/thread-self/schedstat`). Time blocked on a disk sync or a lock is not run-queue time:
-//! it counts in full.
+//! it counts in full. A stall the run queue does not show (a virtual machine's host taking its
+//! CPU) can still come once in a while on a loaded machine: a run over the bound is run again,
+//! up to three times, where a call blocking on the disk would make every run late.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,6 +26,13 @@ const AWAITING_TASKS: usize = 100;
 /// The lateness the ticker may see at most.
 const MAX_LATENESS: Duration = Duration::from_millis(20);
 
+/// Runs of the scenario at most: a run over the bound is run again, up to this many times.
+/// What the test looks for, a call that blocks the runtime's thread on the disk, makes every
+/// run late (each has 10,000 awaited syncs); a stall from outside the process that the run
+/// queue does not show (the hypervisor taking the virtual CPU, a sibling test's `fork` holding
+/// the process's memory map) comes once in a while, and not in three runs in a row.
+const RUNS: usize = 3;
+
 #[test]
 fn a_ticker_keeps_its_schedule_while_durable_calls_run_on_the_same_thread() {
     // The emulator answers from a runtime of its own, on its own thread.
@@ -33,13 +42,40 @@ fn a_ticker_keeps_its_schedule_while_durable_calls_run_on_the_same_thread() {
         .build()
         .unwrap();
     let emulator = server.block_on(emulator());
+    let mut seen = Vec::new();
+    for run in 1..=RUNS {
+        let (lateness, raw, ticks, metrics) = ticker_beside_durable_calls(emulator.base_url(), run);
+        println!(
+            "no-block, run {run}: {CALLS} awaited + {CALLS} try_track on one thread; the 1 ms ticker woke {ticks} times, at worst {lateness:?} late ({raw:?} on the wall clock, the kernel's run queue included)"
+        );
+        assert_eq!(metrics.accepted, 2 * CALLS as u64, "{metrics:?}");
+        assert_eq!(metrics.delivered, 2 * CALLS as u64, "{metrics:?}");
+        assert!(ticks > 0);
+        seen.push(lateness);
+        if lateness <= MAX_LATENESS {
+            return;
+        }
+        emulator.reset();
+    }
+    panic!(
+        "the ticker was late by {seen:?} in {RUNS} runs: something blocked the runtime's thread"
+    );
+}
+
+/// One run: on a current-thread runtime of its own, a 1 ms ticker beside the durable calls;
+/// the ticker's worst lateness net of the run queue, on the wall clock, its ticks, and the
+/// tracker's metrics at its shutdown.
+fn ticker_beside_durable_calls(
+    base_url: &str,
+    run: usize,
+) -> (Duration, Duration, u64, dfinery::TrackerMetrics) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let path = spool_path("no-block");
-    let (lateness, raw, ticks, metrics) = runtime.block_on(async {
-        let tracker = tracker_to(emulator.base_url())
+    let path = spool_path(&format!("no-block-{run}"));
+    runtime.block_on(async {
+        let tracker = tracker_to(base_url)
             .spool(&path)
             .queue_cap(3 * CALLS, 64 << 20)
             .build()
@@ -90,17 +126,7 @@ fn a_ticker_keeps_its_schedule_while_durable_calls_run_on_the_same_thread() {
         let (worst, raw, ticks) = ticker.await.unwrap();
         let report = tracker.shutdown().await.unwrap();
         (worst, raw, ticks, report.metrics)
-    });
-    println!(
-        "no-block: {CALLS} awaited + {CALLS} try_track on one thread; the 1 ms ticker woke {ticks} times, at worst {lateness:?} late ({raw:?} on the wall clock, the kernel's run queue included)"
-    );
-    assert_eq!(metrics.accepted, 2 * CALLS as u64, "{metrics:?}");
-    assert_eq!(metrics.delivered, 2 * CALLS as u64, "{metrics:?}");
-    assert!(ticks > 0);
-    assert!(
-        lateness <= MAX_LATENESS,
-        "the ticker was {lateness:?} late: something blocked the runtime's thread"
-    );
+    })
 }
 
 /// Time this thread has spent runnable but waiting for a core, since it started (zero where
