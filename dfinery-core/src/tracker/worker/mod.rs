@@ -376,7 +376,12 @@ impl Worker {
             // The users at the front that their API holds back are no due users still to go:
             // counted as such, an update waiting for its Identity slot (up to a minute) kept
             // every other user's events from going before the interval, and callers waiting.
-            if self.ready.len() <= self.held_back && self.core.capacity.pressed() {
+            // Only while some user could be scheduled: every user with a queue is in the ready
+            // list, on the wire (one batch each) or neither; with none of the third kind the
+            // scan of every user below finds nothing (and while the users the pacing gate
+            // holds fill the list, this runs on every turn).
+            let schedulable = self.users.len() > self.ready.len() + self.batches.len();
+            if self.ready.len() <= self.held_back && schedulable && self.core.capacity.pressed() {
                 // More than half the room is taken and every due user went: send now rather
                 // than make callers wait for the interval (many users, each with less than a
                 // request's worth, fill the queue between two ticks). The users holding at
