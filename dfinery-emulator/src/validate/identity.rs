@@ -16,6 +16,9 @@ pub(crate) fn identity(
     violations: &mut Violations,
 ) -> StoredIdentity {
     let mut identity = StoredIdentity::default();
+    // Every violation counts, listed or not: past the listed ones, the identity's own are only
+    // counted, and the scan below would not see them.
+    let before = violations.len();
     for member in identity_members(&Object::from_map(map)) {
         match member {
             // `docs/protocol.md` §3.1: the country code and the number, digits only, no `+`;
@@ -71,7 +74,10 @@ pub(crate) fn identity(
             )),
         }
     }
-    if identity.is_empty() && !violations.iter().any(|v| v.path.starts_with(path)) {
+    // One already found for the identity (its own, or the caller's, as a delete's missing
+    // `external_id`) says enough.
+    let found = violations.len() > before || violations.iter().any(|v| v.path.starts_with(path));
+    if identity.is_empty() && !found {
         violations.push(ServerViolation::new(
             path,
             "identity",

@@ -211,6 +211,37 @@ mod tests {
     }
 
     #[test]
+    fn an_identity_violation_past_the_listed_ones_is_counted_once() {
+        use crate::server::response::MAX_LISTED_VIOLATIONS;
+        // The user properties fill the list, so the blank `external_id` is counted, not kept:
+        // the identity was then taken for one with no violation of its own, and "at least one
+        // identifier" was counted too, one violation more than the request has.
+        let unknown: Map<String, Value> = (0..MAX_LISTED_VIOLATIONS)
+            .map(|i| (format!("unknown_{i}"), json!(1)))
+            .collect();
+        let body = json!({
+            "identity": {"external_id": ""},
+            "user_properties": unknown,
+            "request_datetime": "2024-06-24T06:42:25.394Z"
+        });
+        let err = check_profile(&Registry::standard(), &body).unwrap_err();
+        assert_eq!(err.violations.len(), MAX_LISTED_VIOLATIONS);
+        assert_eq!(
+            err.omitted, 1,
+            "only the blank `external_id` is past the list"
+        );
+        // Listed, it suppresses "at least one" as before.
+        let body = json!({
+            "identity": {"external_id": ""},
+            "user_properties": {},
+            "request_datetime": "2024-06-24T06:42:25.394Z"
+        });
+        let err = check_profile(&Registry::standard(), &body).unwrap_err();
+        let paths: Vec<_> = err.violations.iter().map(|v| v.path.as_str()).collect();
+        assert_eq!(paths, ["identity.external_id"]);
+    }
+
+    #[test]
     fn null_clears_but_unknown_and_mistyped_properties_fail() {
         let registry = Registry::standard();
         let body = json!({
