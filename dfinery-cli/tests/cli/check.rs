@@ -308,6 +308,51 @@ fn init_where_no_file_can_be_made_names_the_path_and_the_fix() {
     }
 }
 
+/// A symbolic link whose target cannot be written: the link dangling into a missing folder was
+/// said to be in "the current folder", which "takes no new file" (it takes files well); a link
+/// that leads back to itself was said the same. The message names the link, where it leads,
+/// and the fix there; a dangling link into a folder that exists is written through.
+#[cfg(unix)]
+#[test]
+fn init_through_a_symbolic_link_names_where_it_leads() {
+    let dir = tempfile::tempdir().unwrap();
+    let init = |path: &std::path::Path| {
+        dfinery()
+            .current_dir(dir.path())
+            .args(["check", "--init", "--registry"])
+            .arg(path)
+            .output()
+            .unwrap()
+    };
+    std::os::unix::fs::symlink("conf/shop.toml", dir.path().join("dfinery.toml")).unwrap();
+    let output = init(std::path::Path::new("dfinery.toml"));
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
+    let err = text(&output.stderr);
+    assert!(
+        err.contains("cannot write `dfinery.toml` (a symbolic link to `conf/shop.toml`): "),
+        "{err}"
+    );
+    assert!(
+        err.contains("; create the folder `conf` first (`mkdir -p conf`)"),
+        "{err}"
+    );
+    assert!(!err.contains("takes no new file"), "{err}");
+
+    std::os::unix::fs::symlink("loop.toml", dir.path().join("loop.toml")).unwrap();
+    let output = init(std::path::Path::new("loop.toml"));
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
+    let err = text(&output.stderr);
+    assert!(
+        err.contains("; `loop.toml` is a symbolic link that leads back to itself: remove it, or give `--registry` another path"),
+        "{err}"
+    );
+
+    std::fs::create_dir(dir.path().join("conf")).unwrap();
+    let output = init(std::path::Path::new("dfinery.toml"));
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(dir.path().join("conf/shop.toml").is_file());
+}
+
 #[test]
 fn coverage_lists_what_the_registry_lacks_and_what_no_type_sends() {
     let output = coverage(fixture("coverage.json"));
