@@ -18,7 +18,24 @@ use dfinery::ratelimit::Api;
 use dfinery::{Client, EventRecord, Identifier, Identity};
 
 #[tokio::main]
-async fn main() -> Result<ExitCode, Box<dyn std::error::Error>> {
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(code) => code,
+        // The error's message, which says what to fix, and what caused it: returned from
+        // `main`, Rust would print the error's `Debug` form instead (`InvalidBaseUrl { url: … }`).
+        Err(error) => {
+            eprintln!("error: {error}");
+            let mut cause = error.source();
+            while let Some(error) = cause {
+                eprintln!("  caused by: {error}");
+                cause = error.source();
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<ExitCode, Box<dyn std::error::Error>> {
     let client = match Client::builder().from_env().build() {
         Ok(client) => client,
         Err(error @ (ClientBuildError::MissingServiceId | ClientBuildError::MissingToken)) => {

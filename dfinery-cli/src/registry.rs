@@ -180,16 +180,54 @@ pub fn problems(count: usize) -> String {
 ///  2 | properties.code = "strng"
 ///    |                   ^^^^^^^
 /// ```
-pub fn render(path: &Path, source: &str, diagnostic: &Diagnostic) -> String {
+pub fn render(path: &Path, source: &Lines<'_>, diagnostic: &Diagnostic) -> String {
     render_as("error", path, source, diagnostic)
 }
 
 /// A warning shown like [`render`]'s problems, under `warning:`.
-pub fn render_warning(path: &Path, source: &str, diagnostic: &Diagnostic) -> String {
+pub fn render_warning(path: &Path, source: &Lines<'_>, diagnostic: &Diagnostic) -> String {
     render_as("warning", path, source, diagnostic)
 }
 
-fn render_as(kind: &str, path: &Path, source: &str, diagnostic: &Diagnostic) -> String {
+/// A registry's text with where each of its lines starts, found in one walk: showing each of
+/// many problems then costs its own line, not a walk from the file's start to it (16,000
+/// problems in a 16,000-line file took 24 s).
+pub struct Lines<'a> {
+    source: &'a str,
+    /// The byte offset of each line's start; the first is 0.
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    /// The lines of `source`.
+    pub fn new(source: &'a str) -> Lines<'a> {
+        let starts = std::iter::once(0)
+            .chain(source.match_indices('\n').map(|(at, _)| at + 1))
+            .collect();
+        Lines { source, starts }
+    }
+
+    /// Line `number` (1-based) without its line end, as `str::lines` gives it: `None` past
+    /// the last line (an empty text has none, and a final line end starts none).
+    fn line(&self, number: usize) -> Option<&'a str> {
+        let start = *self.starts.get(number.checked_sub(1)?)?;
+        if start == self.source.len() {
+            return None;
+        }
+        let end = self
+            .starts
+            .get(number)
+            .map_or(self.source.len(), |&next| next);
+        let text = &self.source[start..end];
+        Some(
+            text.strip_suffix('\n')
+                .map_or(text, |text| text.strip_suffix('\r').unwrap_or(text)),
+        )
+    }
+}
+
+fn render_as(kind: &str, path: &Path, lines: &Lines<'_>, diagnostic: &Diagnostic) -> String {
+    let source = lines.source;
     let mut out = format!(
         "{kind}: {}\n  --> {}:{}:{}",
         diagnostic.message,
@@ -197,7 +235,7 @@ fn render_as(kind: &str, path: &Path, source: &str, diagnostic: &Diagnostic) -> 
         diagnostic.line,
         diagnostic.column
     );
-    let Some(text) = source.lines().nth(diagnostic.line.saturating_sub(1)) else {
+    let Some(text) = lines.line(diagnostic.line) else {
         return out;
     };
     let number = diagnostic.line.to_string();
@@ -257,6 +295,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn lines_are_the_lines_str_lines_gives() {
+        for text in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\nb",
+            "a\r\nb\r\n",
+            "a\r",
+            "a\rb\n",
+            "\n\nc",
+            "a\r\n\r\n",
+        ] {
+            let lines = Lines::new(text);
+            let expected: Vec<&str> = text.lines().collect();
+            let got: Vec<&str> = (1..=expected.len() + 2)
+                .map_while(|n| lines.line(n))
+                .collect();
+            assert_eq!(got, expected, "{text:?}");
+            assert_eq!(lines.line(0), None);
+        }
+    }
+
+    #[test]
     fn a_path_is_quoted_in_the_check_command_when_a_shell_needs_it() {
         assert_eq!(
             check_command(Path::new("conf/shop.toml")),
@@ -274,7 +336,11 @@ mod tests {
     fn a_problem_is_shown_with_its_line_and_a_caret_under_the_value() {
         let source = "[events.coupon_used]\nproperties.code = \"strng\"\n";
         let err = Registry::parse(source).unwrap_err();
-        let shown = render(Path::new("dfinery.toml"), source, &err.diagnostics[0]);
+        let shown = render(
+            Path::new("dfinery.toml"),
+            &Lines::new(source),
+            &err.diagnostics[0],
+        );
         assert_eq!(
             shown,
             "error: unknown type `strng` for property `code` of event `coupon_used`; did you mean `string`?\n  \
@@ -288,7 +354,11 @@ mod tests {
         let source =
             "[user_properties]\ntier = { enum = [\"브론즈\", \"실버\"], type = \"strng\" }\n";
         let err = Registry::parse(source).unwrap_err();
-        let shown = render(Path::new("dfinery.toml"), source, &err.diagnostics[0]);
+        let shown = render(
+            Path::new("dfinery.toml"),
+            &Lines::new(source),
+            &err.diagnostics[0],
+        );
         let carets = shown.lines().last().unwrap();
         assert_eq!(carets, format!("   | {}^^^^^^^", " ".repeat(43)), "{shown}");
     }
@@ -302,7 +372,7 @@ mod tests {
             message: "m".into(),
         };
         assert_eq!(
-            render(Path::new("r.toml"), "a = 등급\n", &diagnostic),
+            render(Path::new("r.toml"), &Lines::new("a = 등급\n"), &diagnostic),
             "error: m\n  --> r.toml:1:5\n   |\n 1 | a = 등급\n   |     ^^^^"
         );
     }
@@ -316,7 +386,7 @@ mod tests {
             message: "m".into(),
         };
         assert_eq!(
-            render(Path::new("r.toml"), "a = 1\n", &diagnostic),
+            render(Path::new("r.toml"), &Lines::new("a = 1\n"), &diagnostic),
             "error: m\n  --> r.toml:9:1"
         );
     }

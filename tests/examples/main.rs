@@ -112,3 +112,52 @@ fn the_web_server_binary_exits_0_saying_every_order_was_stored_once() {
         "{stdout}"
     );
 }
+
+/// `real_endpoint` with a bad setting or an unreachable DFINERY: it returned the error from
+/// `main`, so Rust printed its `Debug` form (`Error: InvalidBaseUrl { url: "nonsense", … }`,
+/// `Error: Transport { endpoint: Identities, source: reqwest::Error { … } }`) rather than its
+/// message, which says what to fix. Nothing leaves the machine: the URL is refused before any
+/// request, or names a loopback port nothing listens on.
+#[test]
+fn the_real_endpoint_binary_prints_an_error_s_message_and_its_fix() {
+    let Some(binary) = example_binary("real_endpoint") else {
+        eprintln!(
+            "the real_endpoint binary is not built (`cargo test --test examples` builds no example)"
+        );
+        return;
+    };
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    for (base_url, user, expected) in [
+        ("nonsense", None, "error: invalid `base_url` `nonsense`: "),
+        (closed.as_str(), None, "; check the network and `base_url`"),
+        (closed.as_str(), Some(""), "error: "),
+    ] {
+        let mut command = Command::new(&binary);
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("DFINERY_") {
+                command.env_remove(name);
+            }
+        }
+        command
+            .env("DFINERY_SERVICE_ID", "example")
+            .env("DFINERY_IMPORT_TOKEN", "not-a-token")
+            .env("DFINERY_BASE_URL", base_url);
+        if let Some(user) = user {
+            command.env("DFINERY_EXAMPLE_USER", user);
+        }
+        let out = command.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{base_url}: {stderr}");
+        assert!(
+            stderr.contains(expected),
+            "{base_url}: no `{expected}` in:\n{stderr}"
+        );
+        assert!(
+            !stderr.contains(" { "),
+            "{base_url}: a Debug form in:\n{stderr}"
+        );
+    }
+}

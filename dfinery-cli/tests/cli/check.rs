@@ -26,6 +26,45 @@ fn coverage(manifest: impl AsRef<Path>) -> Output {
         .unwrap()
 }
 
+/// Every problem was shown by walking the file's lines from its start to the problem's line,
+/// so a file of many problems took time in their number times its length: 16,000 problems in
+/// a 16,000-line file took 24 s, 100,000 more than 10 minutes. The lines are found once now.
+/// (The bound is generous: about a second here.)
+#[test]
+fn a_registry_of_many_problems_is_shown_in_time_linear_in_its_length() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dfinery.toml");
+    let lines = 30_000;
+    let mut registry = String::from("[user_properties]\n");
+    for i in 0..lines {
+        registry.push_str(&format!("p{i} = \"strng\"\n"));
+    }
+    std::fs::write(&path, registry).unwrap();
+    let started = std::time::Instant::now();
+    let output = check(&path);
+    let took = started.elapsed();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let out = text(&output.stdout);
+    let last = lines + 1;
+    assert!(
+        out.contains(&format!(
+            "  --> {}:{last}:{col}\n {pad} |\n {last} | p{n} = \"strng\"\n",
+            path.display(),
+            col = format!("p{} = ", lines - 1).len() + 1,
+            pad = " ".repeat(last.to_string().len()),
+            n = lines - 1
+        )),
+        "{}",
+        &out[out.len().saturating_sub(600)..]
+    );
+    assert!(
+        out.ends_with(&format!("has {lines} problems\n")),
+        "{}",
+        &out[out.len().saturating_sub(300)..]
+    );
+    assert!(took < std::time::Duration::from_secs(20), "{took:?}");
+}
+
 #[test]
 fn a_good_registry_passes_with_a_summary() {
     let output = check(registry_path());
@@ -306,6 +345,51 @@ fn init_where_no_file_can_be_made_names_the_path_and_the_fix() {
     } else {
         eprintln!("skipped `/proc`: no such folder here");
     }
+}
+
+/// A symbolic link whose target cannot be written: the link dangling into a missing folder was
+/// said to be in "the current folder", which "takes no new file" (it takes files well); a link
+/// that leads back to itself was said the same. The message names the link, where it leads,
+/// and the fix there; a dangling link into a folder that exists is written through.
+#[cfg(unix)]
+#[test]
+fn init_through_a_symbolic_link_names_where_it_leads() {
+    let dir = tempfile::tempdir().unwrap();
+    let init = |path: &std::path::Path| {
+        dfinery()
+            .current_dir(dir.path())
+            .args(["check", "--init", "--registry"])
+            .arg(path)
+            .output()
+            .unwrap()
+    };
+    std::os::unix::fs::symlink("conf/shop.toml", dir.path().join("dfinery.toml")).unwrap();
+    let output = init(std::path::Path::new("dfinery.toml"));
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
+    let err = text(&output.stderr);
+    assert!(
+        err.contains("cannot write `dfinery.toml` (a symbolic link to `conf/shop.toml`): "),
+        "{err}"
+    );
+    assert!(
+        err.contains("; create the folder `conf` first (`mkdir -p conf`)"),
+        "{err}"
+    );
+    assert!(!err.contains("takes no new file"), "{err}");
+
+    std::os::unix::fs::symlink("loop.toml", dir.path().join("loop.toml")).unwrap();
+    let output = init(std::path::Path::new("loop.toml"));
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
+    let err = text(&output.stderr);
+    assert!(
+        err.contains("; `loop.toml` is a symbolic link that leads back to itself: remove it, or give `--registry` another path"),
+        "{err}"
+    );
+
+    std::fs::create_dir(dir.path().join("conf")).unwrap();
+    let output = init(std::path::Path::new("dfinery.toml"));
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(dir.path().join("conf/shop.toml").is_file());
 }
 
 #[test]

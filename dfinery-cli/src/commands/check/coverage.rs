@@ -109,20 +109,36 @@ pub fn read(path: &Path) -> Result<Manifest, CliError> {
             path.display()
         ))
     })?;
-    let manifest: Manifest = serde_json::from_str(&text).map_err(|err| {
+    let not_a_manifest = |err: serde_json::Error| {
         CliError::config(format!(
             "`{}` is not a coverage manifest: {err}; write it with `dfinery::coverage::Manifest`",
             path.display()
         ))
-    })?;
-    if manifest.format != FORMAT {
-        return Err(CliError::config(format!(
-            "`{}` has format `{}`; this `dfinery` reads `{FORMAT}`: write it again with the same dfinery version",
+    };
+    // The format first, read from that key alone: a manifest of another format may hold keys
+    // this version does not know, and the strict read below would call it no manifest at all
+    // rather than name the format to match.
+    let other_format = |format: &str| {
+        CliError::config(format!(
+            "`{}` has format `{format}`; this `dfinery` reads `{FORMAT}`: write it again with the same dfinery version",
             path.display(),
-            manifest.format
-        )));
+        ))
+    };
+    let Versioned { format } = serde_json::from_str(&text).map_err(not_a_manifest)?;
+    if let Some(format) = format.filter(|f| f != FORMAT) {
+        return Err(other_format(&format));
+    }
+    let manifest: Manifest = serde_json::from_str(&text).map_err(not_a_manifest)?;
+    if manifest.format != FORMAT {
+        return Err(other_format(&manifest.format));
     }
     Ok(manifest)
+}
+
+/// A manifest's format alone, whatever else it holds.
+#[derive(Deserialize)]
+struct Versioned {
+    format: Option<String>,
 }
 
 /// What the comparison found.
@@ -411,6 +427,39 @@ mod tests {
             r#"{"format":"dfinery-coverage/1","events":[{"rust_name":"Coupon","name":"coupon_used","properties":["code"],"item_properties":["sku"]}]}"#,
         );
         assert!(Report::new(&registry, &m).gaps.is_empty());
+    }
+
+    /// A manifest of a later format, with a key this version does not know, was called "not
+    /// a coverage manifest: unknown field ..." (the keys were read before the format), which
+    /// hides that only the versions differ.
+    #[test]
+    fn a_manifest_of_a_later_format_is_refused_for_its_format_not_its_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.json");
+        std::fs::write(
+            &path,
+            r#"{"events":[{"rust_name":"Coupon","name":"coupon_used","optional_properties":["amount"]}],"format":"dfinery-coverage/2","enums":[]}"#,
+        )
+        .unwrap();
+        let err = read(&path).unwrap_err();
+        assert!(
+            err.message.contains(
+                "has format `dfinery-coverage/2`; this `dfinery` reads `dfinery-coverage/1`"
+            ),
+            "{err}"
+        );
+        // An unknown key in a manifest of this format is still refused.
+        std::fs::write(
+            &path,
+            r#"{"format":"dfinery-coverage/1","event":[{"rust_name":"Coupon","name":"coupon_used"}]}"#,
+        )
+        .unwrap();
+        let err = read(&path).unwrap_err();
+        assert!(
+            err.message
+                .contains("is not a coverage manifest: unknown field `event`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -59,8 +59,25 @@ pub fn run(path: &Path, force: bool, json: bool) -> Result<Exit, CliError> {
 /// file that stands where a folder should, or, when this user may not write there (a
 /// read-only folder, file or file system, or a folder that takes no new file such as
 /// `/proc`), which path was refused and how to write the registry all the same.
-fn cannot_write(path: &Path, err: &std::io::Error) -> String {
+fn cannot_write(given: &Path, err: &std::io::Error) -> String {
     use std::io::ErrorKind;
+    // The write goes where a symbolic link leads: the fix is about that path, not the link's
+    // own folder (a link dangling into a missing folder is in a folder that takes files well).
+    let (path, link) = match resolve_link(given) {
+        Resolved::Plain => (given.to_owned(), String::new()),
+        Resolved::To(target) => {
+            let note = format!(" (a symbolic link to `{}`)", target.display());
+            (target, note)
+        }
+        Resolved::Loop => {
+            return format!(
+                "cannot write `{}`: {err}; `{}` is a symbolic link that leads back to itself: remove it, or give `--registry` another path",
+                given.display(),
+                given.display()
+            );
+        }
+    };
+    let path = path.as_path();
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
     let named = folder.map_or_else(
         || "the current folder".to_owned(),
@@ -103,7 +120,43 @@ fn cannot_write(path: &Path, err: &std::io::Error) -> String {
         // (`/proc` answers "No such file or directory"), or one that takes no new file.
         _ => format!("; {named} takes no new file: {in_a_folder}"),
     };
-    format!("cannot write `{}`: {err}{fix}", path.display())
+    format!("cannot write `{}`{link}: {err}{fix}", given.display())
+}
+
+/// Where a symbolic link at a path leads, as [`cannot_write`] names it.
+enum Resolved {
+    /// No link there: the path is written as it is.
+    Plain,
+    /// The path the link (or chain of links) leads to, taken from the link's folder when
+    /// relative.
+    To(std::path::PathBuf),
+    /// A chain of links that never ends at a path that is not a link (the kernel gives up
+    /// after 40).
+    Loop,
+}
+
+fn resolve_link(path: &Path) -> Resolved {
+    let mut at = path.to_owned();
+    for _ in 0..40 {
+        let is_link = at
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink());
+        if !is_link {
+            return if at == path {
+                Resolved::Plain
+            } else {
+                Resolved::To(at)
+            };
+        }
+        let Ok(target) = std::fs::read_link(&at) else {
+            return Resolved::Plain;
+        };
+        at = match at.parent() {
+            Some(folder) if target.is_relative() => folder.join(target),
+            _ => target,
+        };
+    }
+    Resolved::Loop
 }
 
 /// The starter file's text. It parses as a registry with no event enabled.

@@ -58,8 +58,9 @@ pub fn run(args: &CheckArgs, json: bool) -> Result<Exit, CliError> {
         }
         output::json(&value);
     } else {
+        let lines = registry::Lines::new(&loaded.source);
         for warning in &loaded.warnings {
-            output::line(registry::render_warning(&path, &loaded.source, warning));
+            output::line(registry::render_warning(&path, &lines, warning));
             output::line("");
         }
         let warned = match loaded.warnings.len() {
@@ -99,8 +100,9 @@ fn report_problems(
         }));
         return;
     }
+    let lines = registry::Lines::new(source);
     for diagnostic in diagnostics {
-        output::line(registry::render(path, source, diagnostic));
+        output::line(registry::render(path, &lines, diagnostic));
         output::line("");
     }
     output::line(format!(
