@@ -577,9 +577,13 @@ fn an_unreachable_dfinery_is_named_by_the_command_line_s_own_option() {
     let output = dfinery()
         .args(["export", "profiles", "-o"])
         .arg(dir.path().join("profiles.csv"))
-        .args(["--base-url", &format!("http://{closed}"), "--timeout", "5"])
+        // The client's five tries (at most 3 s of backoff) end the command with their own
+        // error long before `--timeout`, which the command does not wait out: with 5 s, a
+        // stall of the command spanning the deadline (seconds, on a loaded host) ended it
+        // before the last try.
+        .args(["--base-url", &format!("http://{closed}"), "--timeout", "60"])
         .args(["--service-id", "cli-shop", "--export-token", "t"])
-        .timeout(std::time::Duration::from_secs(60))
+        .timeout(std::time::Duration::from_secs(120))
         .output()
         .unwrap();
     let err = text(&output.stderr);

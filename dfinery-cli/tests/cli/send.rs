@@ -597,8 +597,11 @@ fn an_unreachable_dfinery_is_named_by_the_command_line_s_own_option() {
             .arg("--registry")
             .arg(crate::support::registry_path())
             // Long enough for the client's five tries of the first request (their backoff is
-            // at most 3 s in all), so the error names the last failure.
-            .args(["--base-url", &format!("http://{closed}"), "--timeout", "5"])
+            // at most 3 s in all), so the error names the last failure. With 5 s, a stall of
+            // the command spanning the deadline (4.5 s from 0.7 s in, SIGSTOP) ended it before
+            // the last try, and the error named no failure. The send retries until the
+            // timeout, so each run takes it all.
+            .args(["--base-url", &format!("http://{closed}"), "--timeout", "10"])
             .args(["--service-id", "cli-shop"])
             .env("DFINERY_IMPORT_TOKEN", "t")
             .timeout(Duration::from_secs(60))
