@@ -727,3 +727,65 @@ fn a_budget_used_on_from_another_runtime_shares_again_once_redis_is_back() {
         );
     });
 }
+
+/// A process stopped and continued (Ctrl-Z then `fg`, a debugger) while an export slot's
+/// release waits for Redis's answer frees the slot all the same. Linux fails a blocking socket
+/// read that has a timeout with `EINTR` once a stopped process continues, even without a signal
+/// handler; the release was not tried again, and the slot stayed taken for its lease (60 s),
+/// one export fewer for the fleet. Redis answers a second late here (through a slow proxy), and
+/// the process is stopped for 300 ms within that second.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_release_interrupted_by_a_stop_and_continue_still_frees_the_slot() {
+    let Some(server) = crate::support::RedisServer::start("release_stopped_and_continued") else {
+        return;
+    };
+    let target = server
+        .url()
+        .trim_start_matches("redis://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let slow = slow_proxy(target, Duration::from_secs(1)).await;
+    let prefix = unique_prefix("slot-release-stopped");
+    let budget = RedisBudget::builder(slow.as_str(), "svc")
+        .key_prefix(prefix.as_str())
+        .export_concurrency(1)
+        .export_lease_ttl(Duration::from_secs(60))
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let slots = format!("{prefix}:svc:export:slots");
+    let held = || async {
+        match redis(&server.url(), &["ZCARD", slots.as_str()]).await {
+            redis::Value::Int(n) => n,
+            other => panic!("ZCARD: {other:?}"),
+        }
+    };
+    let slot = tokio::time::timeout(Duration::from_secs(20), budget.export_slot())
+        .await
+        .expect("a slot within 20 s")
+        .expect("the budget shares export slots");
+    assert_eq!(held().await, 1);
+    // Stopped 300 ms into the release's wait for its answer, continued 300 ms later.
+    let pid = std::process::id();
+    let mut stopper = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "sleep 0.3; kill -STOP {pid}; sleep 0.3; kill -CONT {pid}"
+        ))
+        .spawn()
+        .expect("sh runs");
+    // The release: its call's answer comes a second later, through the proxy.
+    drop(slot);
+    assert!(stopper.wait().expect("sh ends").success());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while held().await != 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the released slot is still taken 20 s on (its lease is 60 s)"
+        );
+        tokio::time::sleep(50 * MS).await;
+    }
+}

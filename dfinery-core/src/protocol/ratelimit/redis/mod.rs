@@ -897,7 +897,19 @@ impl SlotRelease {
         let spawned = std::thread::Builder::new()
             .name("dfinery-export-release".to_owned())
             .spawn(move || {
-                if self.call().is_err() {
+                // A process stopped and continued (Ctrl-Z then `fg`, a debugger) fails a
+                // blocking read that has a timeout with `EINTR` on Linux: an I/O error is tried
+                // again once, on a new connection (the release is a `ZREM` of this holder's
+                // member, the same done twice). Not tried again, the slot stayed taken for its
+                // lease.
+                let released = self.call().or_else(|error| {
+                    if error.is_io_error() {
+                        self.call()
+                    } else {
+                        Err(error)
+                    }
+                });
+                if released.is_err() {
                     let counters = &self.shared.counters;
                     counters.redis_errors.fetch_add(1, Ordering::Relaxed);
                 }
