@@ -23,6 +23,7 @@ use crate::Api;
 use crate::codes::{ExportFailure, ImportCode};
 use crate::server::app::App;
 use crate::server::body::read_bytes;
+use crate::server::gate::Counted;
 use crate::server::response::{BodyRead, Sunk, Violations};
 
 const PAGE: &str = include_str!("assets/index.html");
@@ -44,7 +45,11 @@ fn api_of(path: &str) -> Option<Api> {
 /// Times a DFINERY request and records it for the page. The body is read here (with the
 /// handler's own cap and time limit) and handed on unchanged; one that cannot be read is handed on as a body
 /// that fails, so the handler answers exactly as it would have.
-pub(crate) async fn observe(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+pub(crate) async fn observe(
+    State(app): State<Arc<App>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let (Some(inspector), Some(api)) = (app.inspector.as_ref(), api_of(request.uri().path()))
     else {
         return next.run(request).await;
@@ -53,6 +58,8 @@ pub(crate) async fn observe(State(app): State<Arc<App>>, request: Request, next:
     let at_ms = system_ms();
     let endpoint = request.uri().path().to_owned();
     let method = request.method().to_string();
+    let counted = Counted::default();
+    request.extensions_mut().insert(counted.clone());
     // A sink's Import bodies are neither read nor shown here: the sink answers without looking
     // into them, and reading, parsing and recording each one for the page cost the emulator
     // about 25 times the sink's own work (`dfinery send` of 100,000 events: 0.2 s of the
@@ -137,7 +144,8 @@ pub(crate) async fn observe(State(app): State<Arc<App>>, request: Request, next:
     let observed = Observed {
         api,
         limited,
-        consumed: body_read,
+        // Every request the window counted: one refused for its body, a fault's answer too.
+        consumed: counted.get(),
         remaining: header_u64(response.headers(), RateLimitHeader::Remaining.name()),
         // The page compares a window's reset with its own clock, the system's: moved by the
         // emulator clock's shift from it (`--clock-offset`, a manual clock), the reset says

@@ -324,7 +324,7 @@ impl Inspector {
 pub(crate) struct Observed {
     pub(crate) api: Api,
     pub(crate) limited: bool,
-    /// The request counted against the limit and its body was read.
+    /// The rate-limit window counted the request (its body refused, or a fault answered it).
     pub(crate) consumed: bool,
     pub(crate) remaining: Option<u64>,
     pub(crate) reset_ms: Option<u64>,

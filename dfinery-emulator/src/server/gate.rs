@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::extract::Query;
 use axum::http::request::Parts;
@@ -42,6 +43,19 @@ pub(crate) struct Admitted {
 #[derive(Debug, Clone)]
 pub(crate) struct ConnControl(pub(crate) Arc<Notify>);
 
+/// Set by the gate once the rate-limit window counted the request; put in each request's
+/// extensions by the inspector, whose panel counts as admitted every request the window
+/// counted (a fault's answer, which carries no code of its own, as well).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Counted(pub(crate) Arc<AtomicBool>);
+
+impl Counted {
+    /// Whether the window counted the request.
+    pub(crate) fn get(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 /// Runs steps 1–3 and the fault stage; `Err` is the answer to send instead.
 pub(crate) async fn admit(
     app: &App,
@@ -80,7 +94,12 @@ pub(crate) async fn admit(
         return Err(Refusal::Token.answer(family, peek()));
     }
     let limits = match app.limiter(api).acquire(now) {
-        Ok(limits) => limits,
+        Ok(limits) => {
+            if let Some(counted) = parts.extensions.get::<Counted>() {
+                counted.0.store(true, Ordering::Relaxed);
+            }
+            limits
+        }
         Err(limits) => {
             app.counters.limited(api);
             let status = if app.settings.rate_limit_status_200 {

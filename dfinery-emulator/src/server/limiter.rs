@@ -1,5 +1,6 @@
 //! Fixed-window request counters per API and the `x-ratelimit-*` headers they produce.
 
+use std::collections::BTreeMap;
 use std::sync::{Mutex, PoisonError};
 
 use axum::http::{HeaderMap, HeaderValue};
@@ -41,14 +42,21 @@ pub(crate) struct Limiter {
     state: Mutex<Counter>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Counter {
     limit: RateLimit,
     /// The window number.
     window: u64,
     /// Requests counted in it.
     used: u64,
+    /// The counts of the latest other windows (at most [`KEPT_WINDOWS`]), so that a clock set
+    /// back (`ManualClock::set`, a system clock stepped back) and forward again finds a window
+    /// it spent still spent, instead of counting it afresh.
+    others: BTreeMap<u64, u64>,
 }
+
+/// How many windows besides the current one keep their count.
+const KEPT_WINDOWS: usize = 8;
 
 impl Limiter {
     pub(crate) fn new(limit: RateLimit) -> Limiter {
@@ -57,6 +65,7 @@ impl Limiter {
                 limit,
                 window: 0,
                 used: 0,
+                others: BTreeMap::new(),
             }),
         }
     }
@@ -96,6 +105,7 @@ impl Limiter {
         if state.limit.window != limit.window {
             state.window = 0;
             state.used = 0;
+            state.others.clear();
         }
         state.limit = limit;
     }
@@ -105,6 +115,7 @@ impl Limiter {
         let mut state = self.lock();
         state.window = 0;
         state.used = 0;
+        state.others.clear();
     }
 }
 
@@ -112,8 +123,14 @@ impl Counter {
     fn roll(&mut self, now_ms: u64) {
         let window = now_ms / self.limit.window.millis();
         if window != self.window {
+            if self.used > 0 {
+                self.others.insert(self.window, self.used);
+            }
+            self.used = self.others.remove(&window).unwrap_or(0);
             self.window = window;
-            self.used = 0;
+            while self.others.len() > KEPT_WINDOWS {
+                self.others.pop_first();
+            }
         }
     }
 
@@ -157,6 +174,24 @@ mod tests {
         limiter.set_limit(RateLimit::new(4, Window::minutes(1)));
         assert_eq!(limiter.acquire(start + 2).unwrap().remaining, 0);
         assert_eq!(limiter.limit(), RateLimit::new(4, Window::minutes(1)));
+    }
+
+    #[test]
+    fn a_clock_set_back_and_forward_again_finds_its_spent_window_spent() {
+        let limiter = Limiter::new(RateLimit::new(2, Window::minutes(1)));
+        let start = 1_682_593_200_000;
+        limiter.acquire(start).unwrap();
+        limiter.acquire(start).unwrap();
+        assert!(limiter.acquire(start + 1).is_err());
+        // Set back into the minute before (`ManualClock::set`, a system clock stepped back):
+        // a window of its own, never counted.
+        assert_eq!(limiter.acquire(start - 1).unwrap().remaining, 1);
+        // Forward again: the spent minute is still spent (it had its budget back).
+        let refused = limiter.acquire(start + 2).unwrap_err();
+        assert_eq!((refused.remaining, refused.reset_ms), (0, start + 60_000));
+        // And the minute before kept its count.
+        assert_eq!(limiter.acquire(start - 2).unwrap().remaining, 0);
+        assert_eq!(limiter.acquire(start + 60_000).unwrap().remaining, 1);
     }
 
     #[test]

@@ -328,3 +328,39 @@ async fn inspection_answers_only_this_machine_s_pages() {
     .await;
     assert_eq!(answer.status, 405, "{}", answer.text);
 }
+
+#[tokio::test]
+async fn a_fault_answer_counts_as_admitted_on_the_page_as_the_window_counted_it() {
+    use dfinery_emulator::{FaultConfig, ScriptedResponse};
+    let (builder, clock) = builder();
+    let faults = FaultConfig::scripted([
+        ScriptedResponse::ServerError,
+        ScriptedResponse::Text {
+            status: 502,
+            body: "bad gateway".into(),
+        },
+        ScriptedResponse::ServerError,
+    ]);
+    let server = Server::with(builder.inspector(true).faults(faults), clock).await;
+    let body = batch("u-1", vec![login(&uuid(), "2024-08-26T06:00:00.000Z")]);
+    assert_eq!(server.import("/api/v1/events", &body).await.status, 500);
+    let answer = server.import("/api/v1/events", &body).await;
+    assert_eq!(answer.status, 502);
+    // Both spent the window's budget, as its headers say.
+    assert_eq!(answer.header("x-ratelimit-remaining"), "999998");
+    let all = json!({"properties_condition_type": "all"});
+    let export = server.export("/api/v1/export/userprofile", &all).await;
+    assert_eq!(export.status, 500);
+    assert_eq!(export.header("x-ratelimit-remaining"), "99");
+    // The page's panel counts them as admitted (it showed 0 of each, the budget spent anyway).
+    let snapshot = server.inspector_snapshot().await;
+    let (event, export) = (&snapshot["rates"][0], &snapshot["rates"][3]);
+    assert_eq!(
+        (&event["admitted"], &event["limited"], &event["remaining"]),
+        (&json!(2), &json!(0), &json!(999_998))
+    );
+    assert_eq!(
+        (&export["api"], &export["admitted"], &export["remaining"]),
+        (&json!("Export"), &json!(1), &json!(99))
+    );
+}
