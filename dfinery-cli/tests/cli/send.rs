@@ -2523,6 +2523,59 @@ fn a_partition_keeps_its_state_inside_the_state_dir_given() {
 }
 
 #[test]
+fn a_partition_s_summary_counts_the_events_it_leaves_to_the_other_partitions() {
+    // `sent 21, skipped 0, failed 0 (40 events in …)`: a partition's complete send said nothing
+    // of the 19 events of the other partition's users, as if lost, and `--json` had no count
+    // of them, so `sent + skipped + failed` never came to `events`.
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(
+        dir.path(),
+        "e.ndjson",
+        (1..=40).map(|n| coupon_line(n, 40, NOW)),
+    );
+    let emulator = emulator();
+    let mut sent = 0;
+    for partition in ["1/2", "2/2"] {
+        let output = dfinery_at(&emulator)
+            .args(["--json", "send"])
+            .arg(&file)
+            .args(["--partition", partition])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let (events, this, others) = (
+            report["events"].as_u64().unwrap(),
+            report["sent"].as_u64().unwrap(),
+            report["other_partitions"].as_u64(),
+        );
+        assert_eq!(events, 40, "{report}");
+        assert!(this > 0 && this < 40, "{report}");
+        assert_eq!(others, Some(40 - this), "{report}");
+        sent += this;
+    }
+    assert_eq!(sent, 40);
+    // In words too; none without `--partition`.
+    let output = dfinery_at(&emulator)
+        .arg("send")
+        .arg(&file)
+        .args(["--partition", "1/2"])
+        .output()
+        .unwrap();
+    let out = text(&output.stdout);
+    assert!(
+        out.contains(" events in `") && out.contains(" for the other partitions; "),
+        "{out}"
+    );
+    let output = dfinery_at(&emulator)
+        .arg("send")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!text(&output.stdout).contains("other partitions"));
+}
+
+#[test]
 fn a_resume_split_another_way_than_the_interrupted_send_is_refused_naming_its_folders() {
     // `--partition 1/3 --resume` after sends split in 2 (or one without `--partition` after a
     // partition's, or the other way round) found nothing in its own folder and sent its split

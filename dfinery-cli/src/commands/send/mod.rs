@@ -88,6 +88,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         file: args.file.clone(),
         events: checked.events,
         invalid: checked.invalid,
+        other_partitions: checked.other_partitions,
         resumed_after_line: resume_after,
         ..Summary::default()
     };
@@ -816,6 +817,8 @@ struct FileCheck {
     events: u64,
     /// Valid events after the resume point.
     to_send: u64,
+    /// Valid events of the users of the other partitions (`--partition`), whatever their line.
+    other_partitions: u64,
     /// The invalid lines.
     invalid: Vec<Invalid>,
 }
@@ -833,6 +836,7 @@ fn check_file(
     let mut result = FileCheck {
         events: 0,
         to_send: 0,
+        other_partitions: 0,
         invalid: Vec::new(),
     };
     if input::resolve(format, file) == InputFormat::Ndjson {
@@ -874,7 +878,9 @@ impl FileCheck {
             .map_err(|e| vec![e])
             .and_then(|text| event::validate(registry, text));
         match outcome {
-            Ok(identity) if partition.is_some_and(|p| !p.contains(&identity)) => {}
+            Ok(identity) if partition.is_some_and(|p| !p.contains(&identity)) => {
+                self.other_partitions += 1;
+            }
             Ok(_) if number > resume_after => self.to_send += 1,
             Ok(_) => {}
             Err(problems) => self.invalid.push(Invalid {
@@ -921,6 +927,7 @@ fn check_ndjson(
                     let mut part = FileCheck {
                         events: 0,
                         to_send: 0,
+                        other_partitions: 0,
                         invalid: Vec::new(),
                     };
                     loop {
@@ -984,6 +991,7 @@ fn check_ndjson(
                 Ok(part) => {
                     result.events += part.events;
                     result.to_send += part.to_send;
+                    result.other_partitions += part.other_partitions;
                     result.invalid.extend(part.invalid);
                 }
                 Err(panic) => std::panic::resume_unwind(panic),
