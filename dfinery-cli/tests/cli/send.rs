@@ -2654,6 +2654,23 @@ fn a_resume_split_another_way_than_the_interrupted_send_is_refused_naming_its_fo
             None => assert!(!resume.contains("--partition"), "{err}"),
         }
         assert!(!err.contains("sending from the first line"), "{err}");
+        // Another partition of the same split resumes nothing of that one, and is not refused.
+        if let Some(p) = first {
+            let other = if p == "1/2" { "2/2" } else { "1/2" };
+            let output = send(state_dir, &["--partition", other, "--resume"]);
+            let err = text(&output.stderr);
+            assert_eq!(output.status.code(), Some(4), "{other}: {err}");
+            assert!(err.contains("sending from the first line"), "{err}");
+            for folder in [
+                dir.path().join(format!(
+                    "e.ndjson.dfinery-send.part-{}",
+                    other.replace('/', "-of-")
+                )),
+                vol.join(format!("part-{}", other.replace('/', "-of-"))),
+            ] {
+                let _ = std::fs::remove_dir_all(folder);
+            }
+        }
         // Without `--resume`, that split is sent from the first line; the folder is kept.
         let output = send(state_dir, &partition(then));
         assert_eq!(output.status.code(), Some(4), "{}", text(&output.stderr));

@@ -765,7 +765,8 @@ fn split_otherwise(args: &SendArgs, state: &StateDir) -> Option<CliError> {
     }
     found.retain(|(partition, path)| {
         let other = StateDir::at(file, path.clone(), args.state_dir.is_some());
-        *partition != args.partition
+        // The other partitions of the same split are theirs to resume.
+        partition.map(|p| p.count) != args.partition.map(|p| p.count)
             && path != state.path()
             && other.exists()
             // Of this file (a `--state-dir` may hold another file's).
