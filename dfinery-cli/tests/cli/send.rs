@@ -2523,6 +2523,172 @@ fn a_partition_keeps_its_state_inside_the_state_dir_given() {
 }
 
 #[test]
+fn a_partition_s_summary_counts_the_events_it_leaves_to_the_other_partitions() {
+    // `sent 21, skipped 0, failed 0 (40 events in …)`: a partition's complete send said nothing
+    // of the 19 events of the other partition's users, as if lost, and `--json` had no count
+    // of them, so `sent + skipped + failed` never came to `events`.
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_lines(
+        dir.path(),
+        "e.ndjson",
+        (1..=40).map(|n| coupon_line(n, 40, NOW)),
+    );
+    let emulator = emulator();
+    let mut sent = 0;
+    for partition in ["1/2", "2/2"] {
+        let output = dfinery_at(&emulator)
+            .args(["--json", "send"])
+            .arg(&file)
+            .args(["--partition", partition])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let (events, this, others) = (
+            report["events"].as_u64().unwrap(),
+            report["sent"].as_u64().unwrap(),
+            report["other_partitions"].as_u64(),
+        );
+        assert_eq!(events, 40, "{report}");
+        assert!(this > 0 && this < 40, "{report}");
+        assert_eq!(others, Some(40 - this), "{report}");
+        sent += this;
+    }
+    assert_eq!(sent, 40);
+    // In words too; none without `--partition`.
+    let output = dfinery_at(&emulator)
+        .arg("send")
+        .arg(&file)
+        .args(["--partition", "1/2"])
+        .output()
+        .unwrap();
+    let out = text(&output.stdout);
+    assert!(
+        out.contains(" events in `") && out.contains(" for the other partitions; "),
+        "{out}"
+    );
+    let output = dfinery_at(&emulator)
+        .arg("send")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!text(&output.stdout).contains("other partitions"));
+}
+
+#[test]
+fn a_resume_split_another_way_than_the_interrupted_send_is_refused_naming_its_folders() {
+    // `--partition 1/3 --resume` after sends split in 2 (or one without `--partition` after a
+    // partition's, or the other way round) found nothing in its own folder and sent its split
+    // from the first line, saying only "no interrupted send to resume" at info level: the
+    // interrupted spools were left with their events for no command to deliver.
+    let dir = tempfile::tempdir().unwrap();
+    let vol = dir.path().join("vol");
+    let file = write_lines(
+        dir.path(),
+        "e.ndjson",
+        (1..=40).map(|n| coupon_line(n, 40, NOW)),
+    );
+    let send = |state_dir: Option<&std::path::Path>, flags: &[&str]| {
+        let mut command = dfinery();
+        command
+            .args(["send", "--timeout", "1", "--registry"])
+            .arg(crate::support::registry_path())
+            .arg(&file)
+            .args(flags)
+            .env("DFINERY_BASE_URL", "http://127.0.0.1:9")
+            .env("DFINERY_IMPORT_TOKEN", "t");
+        if let Some(state_dir) = state_dir {
+            command.arg("--state-dir").arg(state_dir);
+        }
+        command.output().unwrap()
+    };
+    let beside = |name: &str| dir.path().join(name);
+    for (state_dir, first, then, kept) in [
+        (None, None, Some("1/3"), beside("e.ndjson.dfinery-send")),
+        (
+            None,
+            Some("1/2"),
+            Some("1/3"),
+            beside("e.ndjson.dfinery-send.part-1-of-2"),
+        ),
+        (
+            None,
+            Some("2/2"),
+            None,
+            beside("e.ndjson.dfinery-send.part-2-of-2"),
+        ),
+        (
+            Some(vol.as_path()),
+            Some("1/2"),
+            Some("2/3"),
+            vol.join("part-1-of-2"),
+        ),
+    ] {
+        let partition =
+            |p: Option<&'static str>| p.map_or_else(Vec::new, |p| vec!["--partition", p]);
+        let output = send(state_dir, &partition(first));
+        assert_eq!(output.status.code(), Some(4), "{}", text(&output.stderr));
+        assert!(kept.join("spool.redb").is_file(), "{kept:?}");
+        let mut flags = partition(then);
+        flags.push("--resume");
+        let output = send(state_dir, &flags);
+        let err = text(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(3),
+            "{first:?} then {then:?}: {err}"
+        );
+        assert!(
+            err.contains("is kept split another way")
+                && err.contains(&format!("`{}`", kept.display())),
+            "{err}"
+        );
+        let resume = err
+            .split("resume it as it was split (`")
+            .nth(1)
+            .and_then(|rest| rest.split('`').next())
+            .unwrap_or_default();
+        assert!(resume.ends_with(" --resume"), "{err}");
+        match first {
+            Some(p) => assert!(resume.contains(&format!(" --partition {p} ")), "{err}"),
+            None => assert!(!resume.contains("--partition"), "{err}"),
+        }
+        assert!(!err.contains("sending from the first line"), "{err}");
+        // Another partition of the same split resumes nothing of that one, and is not refused.
+        if let Some(p) = first {
+            let other = if p == "1/2" { "2/2" } else { "1/2" };
+            let output = send(state_dir, &["--partition", other, "--resume"]);
+            let err = text(&output.stderr);
+            assert_eq!(output.status.code(), Some(4), "{other}: {err}");
+            assert!(err.contains("sending from the first line"), "{err}");
+            for folder in [
+                dir.path().join(format!(
+                    "e.ndjson.dfinery-send.part-{}",
+                    other.replace('/', "-of-")
+                )),
+                vol.join(format!("part-{}", other.replace('/', "-of-"))),
+            ] {
+                let _ = std::fs::remove_dir_all(folder);
+            }
+        }
+        // Without `--resume`, that split is sent from the first line; the folder is kept.
+        let output = send(state_dir, &partition(then));
+        assert_eq!(output.status.code(), Some(4), "{}", text(&output.stderr));
+        assert!(kept.join("spool.redb").is_file());
+        // Resumed as it was split, it goes on.
+        let output = send(state_dir, &[partition(first), vec!["--resume"]].concat());
+        assert_eq!(output.status.code(), Some(4), "{}", text(&output.stderr));
+        assert!(text(&output.stderr).contains("resuming after line 40"));
+        for folder in std::fs::read_dir(dir.path()).unwrap() {
+            let folder = folder.unwrap().path();
+            if folder.is_dir() {
+                std::fs::remove_dir_all(folder).unwrap();
+            }
+        }
+    }
+}
+
+#[test]
 fn a_send_moved_with_its_file_resumes_and_restarts_from_its_new_place() {
     // The progress records the file's absolute path. Once the folder holding the file and its
     // state was renamed (or mounted elsewhere), the recorded path was gone and the paths were

@@ -88,6 +88,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         file: args.file.clone(),
         events: checked.events,
         invalid: checked.invalid,
+        other_partitions: checked.other_partitions,
         resumed_after_line: resume_after,
         ..Summary::default()
     };
@@ -377,6 +378,11 @@ fn running(file: &std::path::Path, spool: &std::path::Path, resume: &str) -> Cli
 /// command printed found no state where the send keeps it, and sent the whole file again from
 /// its first line.
 fn send_command(args: &SendArgs, then: &str) -> String {
+    send_command_as(args, args.partition, then)
+}
+
+/// [`send_command`] with `partition` for the one given.
+fn send_command_as(args: &SendArgs, partition: Option<Partition>, then: &str) -> String {
     use crate::registry::shell_quoted;
     let mut words = vec!["dfinery send".to_owned(), shell_quoted(&args.file)];
     // One `DFINERY_REGISTRY` named is read again without the flag.
@@ -396,7 +402,7 @@ fn send_command(args: &SendArgs, then: &str) -> String {
     if let Some(dir) = &args.state_dir {
         words.push(format!("--state-dir {}", shell_quoted(dir)));
     }
-    if let Some(p) = args.partition {
+    if let Some(p) = partition {
         words.push(format!("--partition {}/{}", p.index, p.count));
     }
     // Where the events go, and the budget they share: followed without them, the command
@@ -540,6 +546,11 @@ fn resume_point(
                 && !args.restart
             {
                 return Err(former);
+            }
+            if args.resume
+                && let Some(other) = split_otherwise(args, state)
+            {
+                return Err(other);
             }
             if args.resume {
                 tracing::info!(
@@ -716,12 +727,99 @@ fn former_partition_state(args: &SendArgs) -> Option<CliError> {
     )))
 }
 
+/// The refusal of a `--resume` that finds no state in its own folder while the interrupted send
+/// of the same file is kept split another way: with another `--partition` (`K/M`, M not this
+/// send's N), or with none when this one has one, or the other way round. Followed as it was,
+/// the resume sent this split from the first line, and the spools of the other left their
+/// events for no command to deliver.
+fn split_otherwise(args: &SendArgs, state: &StateDir) -> Option<CliError> {
+    let file = &args.file;
+    // The folders a send of this file keeps its state in, with the `--partition` of each.
+    let (parent, prefix, plain) = match &args.state_dir {
+        Some(dir) => (dir.clone(), "part-".to_owned(), dir.clone()),
+        None => {
+            let plain = StateDir::new(file, None).path().to_owned();
+            let parent = match file.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+                _ => PathBuf::from("."),
+            };
+            let mut prefix = plain.file_name().unwrap_or_default().to_owned();
+            prefix.push(".part-");
+            (parent, prefix.to_string_lossy().into_owned(), plain)
+        }
+    };
+    let mut found: Vec<(Option<Partition>, PathBuf)> = vec![(None, plain)];
+    for entry in std::fs::read_dir(&parent).into_iter().flatten().flatten() {
+        let name = entry.file_name();
+        let Some(split) = name.to_str().and_then(|n| n.strip_prefix(prefix.as_str())) else {
+            continue;
+        };
+        let Some(p) = split
+            .split_once("-of-")
+            .and_then(|(k, n)| Partition::parse(&format!("{k}/{n}")).ok())
+            .filter(|p| format!("{}-of-{}", p.index, p.count) == split)
+        else {
+            continue;
+        };
+        found.push((Some(p), entry.path()));
+    }
+    found.retain(|(partition, path)| {
+        let other = StateDir::at(file, path.clone(), args.state_dir.is_some());
+        // The other partitions of the same split are theirs to resume.
+        partition.map(|p| p.count) != args.partition.map(|p| p.count)
+            && path != state.path()
+            && other.exists()
+            // Of this file (a `--state-dir` may hold another file's).
+            && other.read().ok().flatten().is_some_and(|progress| {
+                progress
+                    .file
+                    .is_none_or(|recorded| which_file(&recorded, file) == Recorded::This)
+            })
+    });
+    found.sort_by_key(|(p, _)| p.map(|p| (p.count, p.index)));
+    let (first, _) = found.first()?;
+    let named = |p: &Option<Partition>| {
+        p.map_or_else(
+            || "no `--partition`".to_owned(),
+            |p| format!("`--partition {}/{}`", p.index, p.count),
+        )
+    };
+    let folders: Vec<String> = found
+        .iter()
+        .map(|(p, path)| format!("`{}` ({})", path.display(), named(p)))
+        .collect();
+    Some(CliError::config(format!(
+        "no interrupted send of `{}` with {} to resume, but the file's interrupted send is kept split another way, in {}; resume it as it was split (`{}`{}), or run without `--resume` to send {} from the first line (events already stored are not stored twice; {} kept)",
+        file.display(),
+        named(&args.partition),
+        folders.join(", "),
+        send_command_as(args, *first, "--resume"),
+        if found.len() > 1 {
+            ", then each other folder's partition"
+        } else {
+            ""
+        },
+        if args.partition.is_some() {
+            "this partition"
+        } else {
+            "the whole file"
+        },
+        if found.len() > 1 {
+            "those folders are"
+        } else {
+            "that folder is"
+        }
+    )))
+}
+
 /// What the check of the whole file found.
 struct FileCheck {
     /// Events in the file.
     events: u64,
     /// Valid events after the resume point.
     to_send: u64,
+    /// Valid events of the users of the other partitions (`--partition`), whatever their line.
+    other_partitions: u64,
     /// The invalid lines.
     invalid: Vec<Invalid>,
 }
@@ -739,6 +837,7 @@ fn check_file(
     let mut result = FileCheck {
         events: 0,
         to_send: 0,
+        other_partitions: 0,
         invalid: Vec::new(),
     };
     if input::resolve(format, file) == InputFormat::Ndjson {
@@ -780,7 +879,9 @@ impl FileCheck {
             .map_err(|e| vec![e])
             .and_then(|text| event::validate(registry, text));
         match outcome {
-            Ok(identity) if partition.is_some_and(|p| !p.contains(&identity)) => {}
+            Ok(identity) if partition.is_some_and(|p| !p.contains(&identity)) => {
+                self.other_partitions += 1;
+            }
             Ok(_) if number > resume_after => self.to_send += 1,
             Ok(_) => {}
             Err(problems) => self.invalid.push(Invalid {
@@ -827,6 +928,7 @@ fn check_ndjson(
                     let mut part = FileCheck {
                         events: 0,
                         to_send: 0,
+                        other_partitions: 0,
                         invalid: Vec::new(),
                     };
                     loop {
@@ -890,6 +992,7 @@ fn check_ndjson(
                 Ok(part) => {
                     result.events += part.events;
                     result.to_send += part.to_send;
+                    result.other_partitions += part.other_partitions;
                     result.invalid.extend(part.invalid);
                 }
                 Err(panic) => std::panic::resume_unwind(panic),

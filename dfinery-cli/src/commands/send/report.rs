@@ -55,6 +55,8 @@ pub struct Summary {
     pub events: u64,
     /// The invalid lines (skipped, or the reason nothing was sent).
     pub invalid: Vec<Invalid>,
+    /// Valid events of the users of the other partitions (`--partition`): not this send's.
+    pub other_partitions: u64,
     /// The line after which this run started.
     pub resumed_after_line: u64,
     /// Nothing was sent (invalid lines without `--skip-invalid`, or `--check-only`).
@@ -163,13 +165,18 @@ impl Summary {
         } else {
             String::new()
         };
+        let others = if self.other_partitions > 0 {
+            format!(", {} for the other partitions", self.other_partitions)
+        } else {
+            String::new()
+        };
         let left = if self.left_in_spool > 0 {
             format!(", {} left in the spool", self.left_in_spool)
         } else {
             String::new()
         };
         output::line(format!(
-            "sent {}, skipped {}, failed {}{left} ({} in `{}`{resumed}; {seconds:.1} s, {:.0} events/s)",
+            "sent {}, skipped {}, failed {}{left} ({} in `{}`{others}{resumed}; {seconds:.1} s, {:.0} events/s)",
             self.sent,
             self.invalid.len(),
             self.failed.len(),
@@ -188,6 +195,7 @@ impl Summary {
         json!({
             "file": self.file.display().to_string(),
             "events": self.events,
+            "other_partitions": self.other_partitions,
             "sent": self.sent,
             "skipped": if self.sent_nothing { 0 } else { self.invalid.len() },
             "failed": self.failed.len(),
