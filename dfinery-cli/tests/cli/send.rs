@@ -2133,6 +2133,9 @@ fn a_request_that_times_out_names_request_timeout_which_sets_it() {
         ),
         "{err}"
     );
+    // In the singular throughout: it read "1 event was not confirmed; they are kept".
+    assert!(last.contains("; it is kept in `"), "{err}");
+    assert!(last.ends_with(" to deliver it"), "{err}");
     assert!(
         !err.contains("the client's `timeout`"),
         "the library's name: {err}"

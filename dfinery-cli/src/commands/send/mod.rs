@@ -301,11 +301,21 @@ pub async fn run(args: SendArgs, json: bool) -> Result<Exit, CliError> {
         )))
     } else if summary.left_in_spool > 0 {
         Some(CliError::network(format!(
-            "{} not confirmed{}; they are kept in `{}`: run `{}` to deliver them",
+            "{} not confirmed{}; {} kept in `{}`: run `{}` to deliver {}",
             events_were(summary.left_in_spool),
             last_error.map_or_else(String::new, |e| format!(" (last error: {e})")),
+            if summary.left_in_spool == 1 {
+                "it is"
+            } else {
+                "they are"
+            },
             state.path().display(),
-            send_command(&args, "--resume")
+            send_command(&args, "--resume"),
+            if summary.left_in_spool == 1 {
+                "it"
+            } else {
+                "them"
+            }
         )))
     } else if refused_settings > 0 {
         Some(CliError::config(format!(
