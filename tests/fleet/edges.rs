@@ -534,15 +534,13 @@ async fn slow_proxy(target: String, delay: Duration) -> String {
     format!("redis://{address}/0")
 }
 
-/// An export that stops waiting for its slot (a caller's timeout, a cancelled job) while the
-/// call taking it is on its way frees the slot: Redis took it, its answer never reached the
-/// budget, and the slot stayed taken for its whole lease (60 s by default), one export fewer
-/// for the fleet. Redis answers a second late here, so the caller gives up between the two.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_export_that_stops_waiting_while_its_slot_is_taken_frees_it() {
-    let Some(server) = crate::support::RedisServer::start("slot_taken_for_a_caller_gone") else {
-        return;
-    };
+/// A Redis answering a second late (through [`slow_proxy`]) and a budget of one export slot on
+/// it (a 60 s lease, a 10 s timeout), keyed under a fresh prefix from `name`; with the key of
+/// the slots taken. `None` where no `redis-server` runs the tests.
+async fn one_slot_behind_a_slow_redis(
+    name: &str,
+) -> Option<(crate::support::RedisServer, RedisBudget, String)> {
+    let server = crate::support::RedisServer::start(name)?;
     let target = server
         .url()
         .trim_start_matches("redis://")
@@ -551,25 +549,41 @@ async fn an_export_that_stops_waiting_while_its_slot_is_taken_frees_it() {
         .unwrap()
         .to_owned();
     let slow = slow_proxy(target, Duration::from_secs(1)).await;
-    let prefix = unique_prefix("slot-in-doubt");
-    let budget = std::sync::Arc::new(
-        RedisBudget::builder(slow.as_str(), "svc")
-            .key_prefix(prefix.as_str())
-            .export_concurrency(1)
-            .export_lease_ttl(Duration::from_secs(60))
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap(),
-    );
+    let prefix = unique_prefix(name);
+    let budget = RedisBudget::builder(slow.as_str(), "svc")
+        .key_prefix(prefix.as_str())
+        .export_concurrency(1)
+        .export_lease_ttl(Duration::from_secs(60))
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    Some((server, budget, format!("{prefix}:svc:export:slots")))
+}
+
+/// How many export slots are taken under `slots`, asked of Redis at `url` directly.
+async fn slots_taken(url: &str, slots: &str) -> i64 {
+    match redis(url, &["ZCARD", slots]).await {
+        redis::Value::Int(n) => n,
+        other => panic!("ZCARD: {other:?}"),
+    }
+}
+
+/// An export that stops waiting for its slot (a caller's timeout, a cancelled job) while the
+/// call taking it is on its way frees the slot: Redis took it, its answer never reached the
+/// budget, and the slot stayed taken for its whole lease (60 s by default), one export fewer
+/// for the fleet. Redis answers a second late here, so the caller gives up between the two.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_that_stops_waiting_while_its_slot_is_taken_frees_it() {
+    let Some((server, budget, slots)) =
+        one_slot_behind_a_slow_redis("slot_taken_for_a_caller_gone").await
+    else {
+        return;
+    };
+    let budget = std::sync::Arc::new(budget);
     // Connected, the script loaded: the slot's call below is one round trip.
     budget.try_acquire(Api::Export, 1).await.unwrap();
-    let slots = format!("{prefix}:svc:export:slots");
-    let held = || async {
-        match redis(&server.url(), &["ZCARD", slots.as_str()]).await {
-            redis::Value::Int(n) => n,
-            other => panic!("ZCARD: {other:?}"),
-        }
-    };
+    let url = server.url();
+    let held = || slots_taken(&url, &slots);
     let waiting = tokio::spawn({
         let budget = std::sync::Arc::clone(&budget);
         async move { budget.export_slot().await }
@@ -737,32 +751,13 @@ fn a_budget_used_on_from_another_runtime_shares_again_once_redis_is_back() {
 #[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_release_interrupted_by_a_stop_and_continue_still_frees_the_slot() {
-    let Some(server) = crate::support::RedisServer::start("release_stopped_and_continued") else {
+    let Some((server, budget, slots)) =
+        one_slot_behind_a_slow_redis("release_stopped_and_continued").await
+    else {
         return;
     };
-    let target = server
-        .url()
-        .trim_start_matches("redis://")
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    let slow = slow_proxy(target, Duration::from_secs(1)).await;
-    let prefix = unique_prefix("slot-release-stopped");
-    let budget = RedisBudget::builder(slow.as_str(), "svc")
-        .key_prefix(prefix.as_str())
-        .export_concurrency(1)
-        .export_lease_ttl(Duration::from_secs(60))
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
-    let slots = format!("{prefix}:svc:export:slots");
-    let held = || async {
-        match redis(&server.url(), &["ZCARD", slots.as_str()]).await {
-            redis::Value::Int(n) => n,
-            other => panic!("ZCARD: {other:?}"),
-        }
-    };
+    let url = server.url();
+    let held = || slots_taken(&url, &slots);
     let slot = tokio::time::timeout(Duration::from_secs(20), budget.export_slot())
         .await
         .expect("a slot within 20 s")

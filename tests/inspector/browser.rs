@@ -315,6 +315,19 @@ async fn wait_for(
     }
 }
 
+/// Opens the page at `page_url` and waits until its stream is connected ("live").
+async fn open_live(browser: &Browser, page_url: &str) -> Result<(), fantoccini::error::CmdError> {
+    browser.goto(page_url).await?;
+    wait_for(
+        browser,
+        "the stream to connect",
+        "return document.getElementById('connection').textContent;",
+        |v| v == "live",
+    )
+    .await;
+    Ok(())
+}
+
 /// The visible request rows: `[{id, ok, text}]`, newest first.
 const ROWS: &str = "return Array.from(document.querySelectorAll('#request-rows tr.req'))\
     .filter(r => !r.hidden).map(r => ({id: r.dataset.id, ok: r.dataset.ok === 'true', text: r.innerText}));";
@@ -366,14 +379,7 @@ async fn session(
             u32::try_from(oh + 800 - h.min(800)).unwrap_or(800),
         )
         .await?;
-    browser.goto(page_url).await?;
-    wait_for(
-        browser,
-        "the stream to connect",
-        "return document.getElementById('connection').textContent;",
-        |v| v == "live",
-    )
-    .await;
+    open_live(browser, page_url).await?;
     // A marker that a reload would erase: arrivals must come over the open stream.
     browser
         .execute("window.__notReloaded = true; return true;", vec![])
@@ -704,14 +710,7 @@ async fn markup_in_names_and_values_shows_as_text() {
     let emulator = emulator_with(|b| b).await;
     let page_url = emulator.inspector_url().expect("the inspector is on");
     with_browser(|browser| async move {
-        browser.goto(&page_url).await?;
-        wait_for(
-            &browser,
-            "the stream to connect",
-            "return document.getElementById('connection').textContent;",
-            |v| v == "live",
-        )
-        .await;
+        open_live(&browser, &page_url).await?;
         // Sent as raw JSON: the client refuses such names before they leave.
         let name = "<img data-xss=1 src=x onerror=window.__xss=1>";
         let body = json!({
@@ -791,14 +790,7 @@ async fn the_open_page_follows_an_emulator_restarted_on_its_port() {
     let port = first.addr().port();
     let page_url = first.inspector_url().expect("the inspector is on");
     with_browser(|browser| async move {
-        browser.goto(&page_url).await?;
-        wait_for(
-            &browser,
-            "the stream to connect",
-            "return document.getElementById('connection').textContent;",
-            |v| v == "live",
-        )
-        .await;
+        open_live(&browser, &page_url).await?;
         let old = client(&first);
         for n in 0..3 {
             old.send_events(&user("dfn-old"), [&purchase(&format!("ORD-OLD-{n}"))])
@@ -839,14 +831,7 @@ async fn a_page_that_missed_a_clear_while_disconnected_forgets_what_was_cleared(
     let relay = Relay::start(emulator.addr().port());
     let page_url = relay.page_url();
     with_browser(|browser| async move {
-        browser.goto(&page_url).await?;
-        wait_for(
-            &browser,
-            "the stream to connect",
-            "return document.getElementById('connection').textContent;",
-            |v| v == "live",
-        )
-        .await;
+        open_live(&browser, &page_url).await?;
         let client = client(&emulator);
         for n in 0..2 {
             client
@@ -892,14 +877,7 @@ async fn the_page_reconnects_after_a_reconnection_is_refused() {
     let relay = Relay::start(emulator.addr().port());
     let page_url = relay.page_url();
     with_browser(|browser| async move {
-        browser.goto(&page_url).await?;
-        wait_for(
-            &browser,
-            "the stream to connect",
-            "return document.getElementById('connection').textContent;",
-            |v| v == "live",
-        )
-        .await;
+        open_live(&browser, &page_url).await?;
         relay.set(Relaying::NotFound);
         relay.cut();
         let deadline = Instant::now() + PATIENCE;
@@ -950,14 +928,7 @@ async fn a_paused_page_holds_back_what_a_reconnection_brings() {
     let relay = Relay::start(emulator.addr().port());
     let page_url = relay.page_url();
     with_browser(|browser| async move {
-        browser.goto(&page_url).await?;
-        wait_for(
-            &browser,
-            "the stream to connect",
-            "return document.getElementById('connection').textContent;",
-            |v| v == "live",
-        )
-        .await;
+        open_live(&browser, &page_url).await?;
         let client = client(&emulator);
         client
             .send_events(&user("dfn-shown"), [&purchase("ORD-SHOWN")])
@@ -1013,14 +984,7 @@ async fn a_batch_too_large_to_detail_still_shows_and_filters_by_its_event_names(
     let emulator = emulator_with(|b| b).await;
     let page_url = emulator.inspector_url().expect("the inspector is on");
     with_browser(|browser| async move {
-        browser.goto(&page_url).await?;
-        wait_for(
-            &browser,
-            "the stream to connect",
-            "return document.getElementById('connection').textContent;",
-            |v| v == "live",
-        )
-        .await;
+        open_live(&browser, &page_url).await?;
         let channel = "K".repeat(3_000);
         let events: Vec<Value> = (0..100)
             .map(|_| {
@@ -1097,14 +1061,7 @@ async fn the_registry_panel_says_how_many_unregistered_attempts_it_does_not_list
     let emulator = emulator_with(|b| b).await;
     let page_url = emulator.inspector_url().expect("the inspector is on");
     with_browser(|browser| async move {
-        browser.goto(&page_url).await?;
-        wait_for(
-            &browser,
-            "the stream to connect",
-            "return document.getElementById('connection').textContent;",
-            |v| v == "live",
-        )
-        .await;
+        open_live(&browser, &page_url).await?;
         let properties: serde_json::Map<String, Value> = (0..503)
             .map(|n| (format!("not_registered_{n:03}"), json!(n)))
             .collect();
