@@ -226,26 +226,19 @@ mod tests {
         let secs = Duration::from_secs;
         let deadline = Instant::now() + secs(30);
         let mut backoff = Backoff::default();
+        // The pause after one failure answered with `error`, in the drain.
+        let mut pause_after = |error: &Error| {
+            backoff.failed(error, &Clock::default(), (initial, max), Some(deadline));
+            backoff.until.take().unwrap() - Instant::now()
+        };
         // Ten failures in a row: without the deadline the pause could be up to 60 s.
         for _ in 0..10 {
-            backoff.failed(
-                &server_error(),
-                &Clock::default(),
-                (initial, max),
-                Some(deadline),
-            );
-            let pause = backoff.until.take().unwrap() - Instant::now();
+            let pause = pause_after(&server_error());
             assert!(pause <= secs(15), "{pause:?}");
         }
         // Nearer the deadline, a shorter pause still.
         tokio::time::advance(secs(26)).await;
-        backoff.failed(
-            &server_error(),
-            &Clock::default(),
-            (initial, max),
-            Some(deadline),
-        );
-        let pause = backoff.until.take().unwrap() - Instant::now();
+        let pause = pause_after(&server_error());
         assert!(pause <= secs(2), "{pause:?}");
         // An answer that asked for 20 s is not retried sooner, deadline or not.
         let unavailable = Error::Server {
@@ -255,13 +248,7 @@ mod tests {
             body: bytes::Bytes::new(),
             retry_after: Some(secs(20)),
         };
-        backoff.failed(
-            &unavailable,
-            &Clock::default(),
-            (initial, max),
-            Some(deadline),
-        );
-        let pause = backoff.until.take().unwrap() - Instant::now();
+        let pause = pause_after(&unavailable);
         assert_eq!(pause, secs(20));
     }
 }
