@@ -160,17 +160,23 @@ pub async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let shoppers = reqwest::Client::new();
-    let accepted = shop(&shoppers, addr).await?;
-    let refused = post_order(&shoppers, addr, "", "ORDER-BAD").await?;
-    println!(
-        "{accepted} orders accepted (each purchase on disk before the answer); an order with no user id: {} {}",
-        refused.0.as_u16(),
-        refused.1
-    );
+    // A failure here still shuts the server and the tracker down below (what the shop accepted
+    // is delivered), and is returned after.
+    let shopped = async {
+        let accepted = shop(&shoppers, addr).await?;
+        let refused = post_order(&shoppers, addr, "", "ORDER-BAD").await?;
+        println!(
+            "{accepted} orders accepted (each purchase on disk before the answer); an order with no user id: {} {}",
+            refused.0.as_u16(),
+            refused.1
+        );
+        Ok::<_, Box<dyn std::error::Error>>((accepted, refused))
+    }
+    .await;
 
     // Shutdown, in order: stop taking orders, then deliver what the tracker holds.
     let _ = stop.send(());
-    server.await??;
+    let served = server.await;
     // With DFINERY down, the tracker also logs (`tracing`, WARN) how many messages stay in the spool, its
     // path and the last error; the report says the same for the service's own shutdown line.
     let report = tracker.shutdown().await?;
@@ -186,6 +192,8 @@ pub async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(|e| format!(" (last error: {e})"))
             .unwrap_or_default()
     );
+    served??;
+    let (accepted, refused) = shopped?;
 
     let stored = emulator.events_named("df_purchase");
     let mut orders: Vec<&str> = stored.iter().map(|e| e.event_log_id.as_str()).collect();

@@ -148,10 +148,10 @@ fn import_timeout_in_cli_words(text: &str) -> String {
 fn build_error(error: &dfinery_core::ClientBuildError) -> CliError {
     use dfinery_core::ClientBuildError;
     match error {
-        ClientBuildError::InsecureBaseUrl { url } => CliError::config(format!(
+        ClientBuildError::InsecureBaseUrl { url, .. } => CliError::config(format!(
             "{BASE_URL} `{url}` would send the tokens unencrypted; use `https://` (plain `http://` is accepted only for `localhost` and loopback addresses, such as the emulator's)"
         )),
-        ClientBuildError::InvalidBaseUrl { url, reason } => {
+        ClientBuildError::InvalidBaseUrl { url, reason, .. } => {
             CliError::config(format!("invalid {BASE_URL} `{url}`: {reason}"))
         }
         other => CliError::config(in_cli_words(&dfinery_core::ErrorChain(other).to_string())),

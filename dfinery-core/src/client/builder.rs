@@ -73,20 +73,28 @@ pub enum ClientBuildError {
         reason: &'static str,
     },
     /// A base URL that cannot be used.
-    #[error("invalid `base_url` `{url}`: {reason}")]
+    #[error("invalid {given_by} `{url}`: {reason}")]
+    #[non_exhaustive]
     InvalidBaseUrl {
         /// The URL, without credentials, query or fragment (which may carry a token).
         url: String,
         /// What is wrong, with the fix.
         reason: String,
+        /// Where it was given, as messages name it: `` `base_url` `` (the builder's
+        /// [`base_url`](ClientBuilder::base_url)) or `` `DFINERY_BASE_URL` `` (read by
+        /// [`from_env`](ClientBuilder::from_env)).
+        given_by: &'static str,
     },
     /// A plain `http://` base URL to a host that is not loopback.
     #[error(
-        "`base_url` `{url}` sends tokens unencrypted; use `https://`, or call `allow_insecure_http(true)` for a trusted network"
+        "{given_by} `{url}` sends tokens unencrypted; use `https://`, or call `allow_insecure_http(true)` for a trusted network"
     )]
+    #[non_exhaustive]
     InsecureBaseUrl {
         /// The URL.
         url: String,
+        /// Where it was given, as [`InvalidBaseUrl`](Self::InvalidBaseUrl)'s `given_by`.
+        given_by: &'static str,
     },
     /// A setting out of range.
     #[error("`{setting}` {reason}")]
@@ -131,7 +139,8 @@ pub struct ClientBuilder {
     import_token_source: TokenSource,
     /// Where `export_token` came from.
     export_token_source: TokenSource,
-    base_url: Option<String>,
+    /// The base URL, and where it was given (see [`ClientBuildError::InvalidBaseUrl`]).
+    base_url: Option<(String, &'static str)>,
     allow_insecure_http: bool,
     http_client: Option<reqwest::Client>,
     timeout: Duration,
@@ -158,7 +167,10 @@ impl std::fmt::Debug for ClientBuilder {
             .field("export_token", &self.export_token)
             .field("import_token_source", &self.import_token_source)
             .field("export_token_source", &self.export_token_source)
-            .field("base_url", &self.base_url.as_deref().map(shown_url))
+            .field(
+                "base_url",
+                &self.base_url.as_ref().map(|(url, _)| shown_url(url)),
+            )
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("http_client", &self.http_client)
             .field("timeout", &self.timeout)
@@ -255,7 +267,7 @@ impl ClientBuilder {
     /// its host is loopback (`localhost`, `127.0.0.0/8`, `::1`) or
     /// [`allow_insecure_http`](Self::allow_insecure_http) is set.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
+        self.base_url = Some((url.into(), BUILDER_BASE_URL));
         self.env_unreadable.retain(|name| *name != ENV_BASE_URL);
         self
     }
@@ -394,7 +406,7 @@ impl ClientBuilder {
             self.export_token_source = TokenSource::Env;
         }
         if let Some(url) = var(ENV_BASE_URL) {
-            self.base_url = Some(url.trim().to_owned());
+            self.base_url = Some((url.trim().to_owned(), "`DFINERY_BASE_URL`"));
         }
         // A variable read now settles its setting, readable or not.
         for (name, bad) in unreadable {
@@ -494,10 +506,13 @@ impl ClientBuilder {
                 ));
             }
         }
-        let base_url = check_base_url(
-            self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
-            self.allow_insecure_http,
-        )?;
+        let (base_url, given_by) = self
+            .base_url
+            .as_ref()
+            .map_or((DEFAULT_BASE_URL, BUILDER_BASE_URL), |(url, by)| {
+                (url.as_str(), *by)
+            });
+        let base_url = check_base_url(base_url, given_by, self.allow_insecure_http)?;
         check_settings(
             &self.retry,
             self.export_concurrency,
@@ -611,10 +626,19 @@ fn shown_url(text: &str) -> String {
 }
 
 /// The base URL without a trailing slash, when it is https, or http to loopback (or allowed).
-fn check_base_url(text: &str, allow_insecure_http: bool) -> Result<String, ClientBuildError> {
+/// How messages name a base URL given to [`ClientBuilder::base_url`].
+const BUILDER_BASE_URL: &str = "`base_url`";
+
+/// `text`, given by `given_by` (as messages name it), checked as a base URL.
+fn check_base_url(
+    text: &str,
+    given_by: &'static str,
+    allow_insecure_http: bool,
+) -> Result<String, ClientBuildError> {
     let invalid = |url: &str, reason: &str| ClientBuildError::InvalidBaseUrl {
         url: shown_url(url),
         reason: reason.to_owned(),
+        given_by,
     };
     let url = Url::parse(text.trim()).map_err(|e| {
         invalid(
@@ -660,6 +684,7 @@ fn check_base_url(text: &str, allow_insecure_http: bool) -> Result<String, Clien
         "http" => {
             return Err(ClientBuildError::InsecureBaseUrl {
                 url: url.as_str().trim_end_matches('/').to_owned(),
+                given_by,
             });
         }
         _ => {
@@ -1069,6 +1094,62 @@ mod tests {
             nothing.build(),
             Err(ClientBuildError::MissingServiceId)
         ));
+    }
+
+    #[test]
+    fn a_base_url_from_the_environment_is_named_by_its_variable() {
+        // It was named `base_url`, the builder's method, which a user who set only
+        // `DFINERY_BASE_URL` never called.
+        let env = |bad: &'static str| {
+            move |name: &str| match name {
+                ENV_SERVICE_ID => Ok("svc".to_owned()),
+                ENV_IMPORT_TOKEN => Ok("token".to_owned()),
+                ENV_BASE_URL => Ok(bad.to_owned()),
+                _ => Err(std::env::VarError::NotPresent),
+            }
+        };
+        let invalid = ClientBuilder::default()
+            .apply_env(env("nonsense"))
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(
+                invalid,
+                ClientBuildError::InvalidBaseUrl {
+                    given_by: "`DFINERY_BASE_URL`",
+                    ..
+                }
+            ),
+            "{invalid:?}"
+        );
+        assert!(
+            invalid
+                .to_string()
+                .starts_with("invalid `DFINERY_BASE_URL` `nonsense`: "),
+            "{invalid}"
+        );
+        let insecure = ClientBuilder::default()
+            .apply_env(env("http://example.com"))
+            .build()
+            .unwrap_err();
+        assert!(
+            insecure
+                .to_string()
+                .starts_with("`DFINERY_BASE_URL` `http://example.com` sends tokens unencrypted"),
+            "{insecure}"
+        );
+        // Given in code afterwards, it is the builder's setting again.
+        let later = ClientBuilder::default()
+            .apply_env(env("http://example.com"))
+            .base_url("nonsense")
+            .build()
+            .unwrap_err();
+        assert!(
+            later
+                .to_string()
+                .starts_with("invalid `base_url` `nonsense`"),
+            "{later}"
+        );
     }
 
     #[cfg(unix)]
