@@ -131,7 +131,11 @@ fn the_real_endpoint_binary_prints_an_error_s_message_and_its_fix() {
         format!("http://{}", listener.local_addr().unwrap())
     };
     for (base_url, user, expected) in [
-        ("nonsense", None, "error: invalid `DFINERY_BASE_URL` `nonsense`: "),
+        (
+            "nonsense",
+            None,
+            "error: invalid `DFINERY_BASE_URL` `nonsense`: ",
+        ),
         (closed.as_str(), None, "; check the network and `base_url`"),
         (closed.as_str(), Some(""), "error: "),
     ] {

@@ -122,19 +122,28 @@ impl<'a> Json<'a> {
         }
     }
 
-    /// The number of bytes of this value's JSON text as it is sent, the measure of
-    /// [`MAX_VALUE_BYTES`](crate::limits::MAX_VALUE_BYTES): the text itself for
-    /// [`Json::Text`], the compact text `serde_json` writes for a [`Json::Value`]. Exact in
-    /// both cases.
+    /// The number of bytes of this value's JSON text, the measure of
+    /// [`MAX_VALUE_BYTES`](crate::limits::MAX_VALUE_BYTES): for a [`Json::Value`], the compact
+    /// text `serde_json` writes (how the SDK sends a value, and what the emulator measures);
+    /// for [`Json::Text`], the larger of the text itself (as `dfinery send` sends it) and that
+    /// compact rewrite, so a value passes only if it passes both measures. The rewrite is
+    /// longer than the text only through numbers (`1e2` is written `100.0`, an integer beyond
+    /// 64 bits as a double), at most 4.5 times as long, so it is computed only for a text
+    /// long enough and holding such a number. Exact in every case.
     pub fn json_len(&self) -> usize {
         match self {
-            Json::Text(raw) => raw.get().len(),
-            Json::Value(value) => {
-                let mut count = ByteCount(0);
-                // Writing to a counter cannot fail.
-                let _ = serde_json::to_writer(&mut count, value);
-                count.0
+            Json::Text(raw) => {
+                let text = raw.get();
+                if text.len().saturating_mul(9) / 2 > crate::limits::MAX_VALUE_BYTES
+                    && number_may_grow(text)
+                    && let Ok(value) = serde_json::from_str::<Value>(text)
+                {
+                    text.len().max(compact_len(&value))
+                } else {
+                    text.len()
+                }
             }
+            Json::Value(value) => compact_len(value),
         }
     }
 
@@ -162,6 +171,26 @@ impl<'a> Json<'a> {
             },
         }
     }
+}
+
+/// The length of the compact JSON text `serde_json` writes for `value`.
+fn compact_len(value: &Value) -> usize {
+    let mut count = ByteCount(0);
+    // Writing to a counter cannot fail.
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
+}
+
+/// Whether `text` (valid JSON) may hold a number `serde_json` writes longer than its text: one
+/// with an exponent (`1e2`, written `100.0`), or a run of 19 or more digits (an integer beyond
+/// 64 bits is read as a double: `18446744073709551616` is written `1.8446744073709552e19`).
+/// Strings are not told apart from numbers here: an `e` in a string only costs a parse.
+fn number_may_grow(text: &str) -> bool {
+    let mut digits = 0;
+    text.bytes().any(|b| {
+        digits = if b.is_ascii_digit() { digits + 1 } else { 0 };
+        b == b'e' || b == b'E' || digits >= 19
+    })
 }
 
 /// Counts the bytes written to it.
@@ -716,6 +745,52 @@ mod tests {
             "a member read by `parse` keeps its RawValue"
         );
         assert!(object.get("c").is_none());
+    }
+
+    #[test]
+    fn numbers_are_measured_as_serde_json_writes_them_too() {
+        use crate::limits::MAX_VALUE_BYTES;
+        // `dfinery send` measured `[1e2,1e2,…]` as written (8,001 bytes for 2,000 of them) and
+        // passed it; the emulator measures serde_json's rewrite, `[100.0,100.0,…]` (12,001
+        // bytes), and refused it with `40001`.
+        let property = PropertyDef::new("list", crate::DataType::DoubleArray);
+        let array = |n: usize, number: &str| format!("[{}]", vec![number; n].join(","));
+        for number in [
+            "1e2",
+            "1E15",
+            "18446744073709551616",
+            "-9223372036854775809",
+        ] {
+            let written = serde_json::from_str::<Value>(number).unwrap().to_string();
+            assert!(
+                written.len() > number.len(),
+                "{number} is written {written}"
+            );
+            // `[` and `]`, and each number with a comma but the last: n * (len + 1) + 1 bytes.
+            let fits = (MAX_VALUE_BYTES - 1) / (written.len() + 1);
+            assert!(array(fits, number).len() <= MAX_VALUE_BYTES, "{number}");
+            for (n, passes) in [(fits, true), (fits + 1, false)] {
+                let line = format!(r#"{{"list":{}}}"#, array(n, number));
+                let value = text(&line).get("list").unwrap();
+                let parsed: Value = serde_json::from_str(&array(n, number)).unwrap();
+                assert_eq!(
+                    value.json_len(),
+                    Json::Value(&parsed).json_len(),
+                    "{number} x {n}"
+                );
+                assert_eq!(value.check(&property).is_ok(), passes, "{number} x {n}");
+                assert_eq!(Json::Value(&parsed).check(&property).is_ok(), passes);
+            }
+        }
+        // A text longer than its rewrite is still measured as sent.
+        let long = array(1_000, "1.5000000");
+        assert_eq!(
+            text(&format!(r#"{{"list":{long}}}"#))
+                .get("list")
+                .unwrap()
+                .json_len(),
+            long.len()
+        );
     }
 
     #[test]
