@@ -2,6 +2,12 @@
 //! JSON by one of its tests, so the command line can compare the registry with the code (it
 //! cannot see Rust types at run time).
 //!
+//! Each property a type can send is listed with the Rust field that fills it, the type and the
+//! rules it was checked against at build time (`max_len`, `max_items`, `enum`, when the
+//! registry gave them), and whether the field can be absent (an `Option` or a `Patch`), so the
+//! check also finds a property the registry has since made required, given another type, or
+//! narrowed the values of.
+//!
 //! ```
 //! use dfinery::coverage::Manifest;
 //! use dfinery::{DfineryEvent, DfineryProfile};
@@ -26,7 +32,7 @@
 //! manifest.write(&path)?;
 //! assert_eq!(
 //!     std::fs::read_to_string(&path)?,
-//!     r#"{"format":"dfinery-coverage/1","events":[{"rust_name":"Login","name":"df_login","properties":[],"item_properties":[]}],"profiles":[{"rust_name":"Member","properties":["df_name"]}]}"#
+//!     r#"{"format":"dfinery-coverage/2","events":[{"rust_name":"Login","name":"df_login","properties":[],"item_properties":[]}],"profiles":[{"rust_name":"Member","properties":[{"name":"df_name","rust_field":"df_name","type":"string","absent":true}]}]}"#
 //! );
 //! # std::fs::remove_dir_all(&dir)?;
 //! # Ok::<(), std::io::Error>(())
@@ -39,7 +45,7 @@ use dfinery_core::__private::push_json_str;
 use dfinery_core::{Event, EventDescription, FieldDescription, Profile, PropertiesDescription};
 
 /// The manifest format written, which `dfinery check --coverage` reads.
-pub const FORMAT: &str = "dfinery-coverage/1";
+pub const FORMAT: &str = "dfinery-coverage/2";
 
 /// The derived event and profile types of a crate, from their static descriptions.
 #[derive(Debug, Clone, Default)]
@@ -92,8 +98,8 @@ impl Manifest {
                 "{{\"rust_name\":{},\"name\":{},\"properties\":{},\"item_properties\":{}}}",
                 string(event.rust_name),
                 string(event.name),
-                names(event.properties),
-                names(items)
+                properties(event.properties),
+                properties(items)
             );
         }
         out.push_str("],\"profiles\":[");
@@ -105,7 +111,7 @@ impl Manifest {
                 out,
                 "{{\"rust_name\":{},\"properties\":{}}}",
                 string(profile.rust_name),
-                names(profile.properties)
+                properties(profile.properties)
             );
         }
         out.push_str("]}");
@@ -138,10 +144,34 @@ impl Manifest {
     }
 }
 
-/// `["a","b"]` of the properties' registered names.
-fn names(fields: &[FieldDescription]) -> String {
-    let quoted: Vec<String> = fields.iter().map(|f| string(f.spec.name)).collect();
-    format!("[{}]", quoted.join(","))
+/// The properties as a JSON array, one object each: `name`, `rust_field`, `type` (as
+/// `dfinery.toml` spells it), `absent`, and `max_len`, `max_items` and `enum` when set.
+fn properties(fields: &[FieldDescription]) -> String {
+    let objects: Vec<String> = fields
+        .iter()
+        .map(|f| {
+            let mut out = format!(
+                "{{\"name\":{},\"rust_field\":{},\"type\":{},\"absent\":{}",
+                string(f.spec.name),
+                string(f.rust_field),
+                string(f.spec.ty.registry_name()),
+                f.absent
+            );
+            if let Some(len) = f.spec.max_len {
+                let _ = write!(out, ",\"max_len\":{len}");
+            }
+            if let Some(items) = f.spec.max_items {
+                let _ = write!(out, ",\"max_items\":{items}");
+            }
+            if !f.spec.enum_values.is_empty() {
+                let values: Vec<String> = f.spec.enum_values.iter().map(|v| string(v)).collect();
+                let _ = write!(out, ",\"enum\":[{}]", values.join(","));
+            }
+            out.push('}');
+            out
+        })
+        .collect();
+    format!("[{}]", objects.join(","))
 }
 
 /// `s` as a JSON string, escaped by the runtime's one JSON escaper (the one every event is

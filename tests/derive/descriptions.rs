@@ -124,3 +124,85 @@ fn a_profile_describes_its_user_properties_with_enum_values() {
     assert_eq!(description.properties.len(), 10);
     assert!(member().to_user_properties().is_ok());
 }
+
+/// A field whose type can be absent, as the coverage check reads it: an `Option` or a `Patch`
+/// written out, or hidden behind an alias (its `SHAPE`); not a plain value, nor a type
+/// parameter (one description serves every instantiation, so it is read as written).
+#[test]
+fn a_field_says_whether_it_can_be_absent() {
+    type MaybeComment = Option<String>;
+    type Rating = i64;
+
+    #[derive(dfinery::DfineryEvent)]
+    #[dfinery(event = "app_review", registry = "tests/dfinery.toml")]
+    #[allow(dead_code)]
+    struct Review {
+        rating: Rating,
+        comment: MaybeComment,
+        score: Option<f64>,
+        channel: Box<Option<&'static str>>,
+        recommended: bool,
+    }
+
+    #[derive(dfinery::DfineryEvent)]
+    #[dfinery(event = "app_review", registry = "tests/dfinery.toml")]
+    #[allow(dead_code)]
+    struct Generic<T: dfinery::StringProperty> {
+        rating: i64,
+        comment: T,
+        score: Option<f64>,
+    }
+
+    let absent = |properties: &'static [FieldDescription]| -> Vec<(&str, bool)> {
+        properties
+            .iter()
+            .map(|f| (f.rust_field, f.absent))
+            .collect()
+    };
+    assert_eq!(
+        absent(Review::description().properties),
+        [
+            ("rating", false),
+            ("comment", true),
+            ("score", true),
+            ("channel", true),
+            ("recommended", false),
+        ]
+    );
+    assert_eq!(
+        absent(<Generic<Option<String>>>::description().properties),
+        [("rating", false), ("comment", false), ("score", true)]
+    );
+    assert_eq!(
+        absent(Purchase::description().properties)
+            .into_iter()
+            .filter(|(_, absent)| *absent)
+            .collect::<Vec<_>>(),
+        [("store_id", true)]
+    );
+    assert_eq!(
+        named(Member::description().properties, "tier").map(|f| f.absent),
+        Some(true),
+        "a `Patch` can send nothing"
+    );
+    assert_eq!(
+        named(LineItem::description().properties, "df_category2").map(|f| f.absent),
+        Some(true)
+    );
+    // What `dfinery check --coverage` reads: each property with its field, type, rules and
+    // whether it can be absent.
+    let manifest = dfinery::coverage::Manifest::new()
+        .event::<Review>()
+        .to_json();
+    for property in [
+        r#"{"name":"rating","rust_field":"rating","type":"long","absent":false}"#,
+        r#"{"name":"comment","rust_field":"comment","type":"string","absent":true,"max_len":20}"#,
+        r#"{"name":"channel","rust_field":"channel","type":"string","absent":true,"enum":["web","app","store"]}"#,
+    ] {
+        assert!(manifest.contains(property), "no {property} in {manifest}");
+    }
+    assert!(
+        manifest.starts_with(r#"{"format":"dfinery-coverage/2","#),
+        "{manifest}"
+    );
+}

@@ -393,6 +393,39 @@ fn init_through_a_symbolic_link_names_where_it_leads() {
 }
 
 #[test]
+fn coverage_finds_a_property_the_registry_changed_since_the_build() {
+    // A manifest listed names only: a field that can be absent for a property made required
+    // since, a changed type or narrowed values passed as covered (exit 0).
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("built.json");
+    std::fs::write(
+        &manifest,
+        r#"{"format":"dfinery-coverage/2","events":[{"rust_name":"Coupon","name":"coupon_used","properties":[{"name":"code","rust_field":"code","type":"string","absent":true,"max_len":12},{"name":"seq","rust_field":"seq","type":"double","absent":false}],"item_properties":[]}],"profiles":[{"rust_name":"Member","properties":[{"name":"tier","rust_field":"level","type":"string","absent":true,"enum":["bronze","silver","gold","platinum"]}]}]}"#,
+    )
+    .unwrap();
+    let output = coverage(&manifest);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let out = text(&output.stdout);
+    for expected in [
+        "error: `Coupon` can leave out property `code` of event `coupon_used`, which the registry now requires: field `code` can be absent (an `Option` or a `Patch`)",
+        "error: `Coupon` sends property `seq` of event `coupon_used` as Double (field `seq`), but the registry now registers it as Long",
+        "error: `Member` can send `platinum` as user property `tier` (field `level`), which the registry no longer allows; it allows `bronze`, `silver`, `gold`",
+    ] {
+        assert!(out.contains(expected), "no `{expected}` in:\n{out}");
+    }
+    // A property missing what format 2 gives every property is no manifest of it.
+    std::fs::write(
+        &manifest,
+        r#"{"format":"dfinery-coverage/2","events":[{"rust_name":"Coupon","name":"coupon_used","properties":["code"]}]}"#,
+    )
+    .unwrap();
+    let output = coverage(&manifest);
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output.stdout));
+    let err = text(&output.stderr);
+    assert!(err.contains("is not a coverage manifest: "), "{err}");
+}
+
+#[test]
 fn coverage_lists_what_the_registry_lacks_and_what_no_type_sends() {
     let output = coverage(fixture("coverage.json"));
     assert_eq!(output.status.code(), Some(1));

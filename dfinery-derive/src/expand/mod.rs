@@ -262,12 +262,42 @@ fn lint_levels(levels: &[LintLevel]) -> TokenStream {
 
 /// The `FieldDescription`s of the properties, for a description's `properties`.
 fn field_descriptions(checked: &Checked<'_, '_>) -> TokenStream {
-    let fields = checked.properties().enumerate().map(|(i, (field, _))| {
+    let fields = checked.properties().enumerate().map(|(i, (field, spec))| {
         let ident = spec_ident(i);
         let rust = field.rust_name();
-        quote!(__dfinery::FieldDescription { rust_field: #rust, spec: #ident })
+        let absent = absent(checked, field, spec);
+        quote!(__dfinery::FieldDescription { rust_field: #rust, spec: #ident, absent: #absent })
     });
     quote!(&[#(#fields),*])
+}
+
+/// `FieldDescription::absent` of a property field: `true` when its type as written holds an
+/// `Option` or a `Patch`, `false` when it is a plain value ([`valid::plain_value`]) or names
+/// one of the struct's type parameters (the description is one `static` for every
+/// instantiation), else the type's `SHAPE`, a constant expression (an alias or a user type
+/// may hide an `Option`).
+fn absent(checked: &Checked<'_, '_>, field: &crate::ast::Field<'_>, spec: &Spec) -> TokenStream {
+    let written = valid::wrappers(field.ty)
+        .iter()
+        .any(|(name, _)| matches!(*name, "Option" | "Patch"));
+    if written
+        || valid::plain_value(field.ty)
+        || valid::type_param_in(checked.input.generics, field.ty).is_some()
+    {
+        return quote!(#written);
+    }
+    let ty = static_type(field.ty);
+    let probe = Ident::new(
+        &crate::case::snake(spec.ty.variant_name()).to_ascii_uppercase(),
+        Span::call_site(),
+    );
+    quote! {
+        {
+            #[allow(unused_imports)]
+            use __dfinery::ProbeFallback as _;
+            __dfinery::Probe::<#ty>::#probe & __dfinery::shape::ABSENT != 0
+        }
+    }
 }
 
 /// One of the derive's own names (a parameter or local it declares), spanned at the derive.

@@ -4,77 +4,224 @@
 //! with `dfinery::coverage::Manifest` (the derives' static descriptions, as JSON):
 //!
 //! ```json
-//! {"format": "dfinery-coverage/1",
+//! {"format": "dfinery-coverage/2",
 //!  "events": [{"rust_name": "Purchase", "name": "df_purchase",
-//!              "properties": ["df_order_id"], "item_properties": ["df_item_id"]}],
-//!  "profiles": [{"rust_name": "Member", "properties": ["df_name"]}]}
+//!              "properties": [{"name": "df_order_id", "rust_field": "order_id",
+//!                              "type": "string", "absent": false}],
+//!              "item_properties": [{"name": "df_item_id", "rust_field": "id",
+//!                                   "type": "string", "absent": false, "max_len": 40}]}],
+//!  "profiles": [{"rust_name": "Member", "properties": [{"name": "df_gender",
+//!                "rust_field": "gender", "type": "string", "absent": true,
+//!                "enum": ["Male", "Female", "NonBinary", "Other"]}]}]}
 //! ```
+//!
+//! A manifest of the earlier format, `dfinery-coverage/1` (each property by its name alone), is
+//! still read; the checks that need a property's type and rules are skipped for it.
 //!
 //! Gaps (exit 1): a type sending an event, property, item property or user property the
 //! registry lacks, or never sending a property (or item property) the registry requires, or
-//! items the registry requires in every event, which DFINERY would refuse. Warnings (exit 0): a
-//! type sending a user property DFINERY's SDKs deprecate (`df_push_optin`), which DFINERY still
-//! accepts. Notes (exit 0): registered events and user properties (custom, and the standard
-//! ones enabled, consent flags aside) no type sends, which other apps (the web or mobile SDKs)
-//! may send.
+//! items the registry requires in every event, which DFINERY would refuse; and, from a
+//! format-2 manifest, a property the registry now gives another type, requires where the
+//! type's field can be absent, or allows fewer values of (`enum`, `max_len`, `max_items`) than
+//! the type was built to send. Warnings (exit 0): a type sending a user property DFINERY's SDKs
+//! deprecate (`df_push_optin`), which DFINERY still accepts. Notes (exit 0): registered events
+//! and user properties (custom, and the standard ones enabled, consent flags aside) no type
+//! sends, which other apps (the web or mobile SDKs) may send.
 
 use dfinery_schema::did_you_mean as hint;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use dfinery_schema::{Registry, catalog};
+use dfinery_schema::{DataType, PropertyDef, Registry, catalog};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::exit::CliError;
 
-/// The manifest format this version reads.
-pub const FORMAT: &str = "dfinery-coverage/1";
+/// The manifest format `dfinery::coverage::Manifest` writes.
+pub const FORMAT: &str = "dfinery-coverage/2";
+
+/// The earlier format, each property by its name alone: still read.
+pub const FORMAT_1: &str = "dfinery-coverage/1";
 
 /// The largest manifest read: thousands of types with all their properties stay far below.
 const MAX_MANIFEST_BYTES: u64 = 64 << 20;
 
-/// The derived types of a crate, as `dfinery::coverage::Manifest` writes them.
-#[derive(Debug, Clone, Default, Deserialize)]
-// `dfinery::coverage::Manifest` writes these keys only: another one is a typo or a hand edit,
-// and read as absent it would hide the types it lists.
-#[serde(deny_unknown_fields)]
+/// The derived types of a crate, as `dfinery::coverage::Manifest` writes them ([`parse`]).
+#[derive(Debug, Clone, Default)]
 pub struct Manifest {
-    /// Always [`FORMAT`].
+    /// [`FORMAT`] or [`FORMAT_1`].
     pub format: String,
     /// The event types.
-    #[serde(default)]
     pub events: Vec<EventType>,
     /// The profile types.
-    #[serde(default)]
     pub profiles: Vec<ProfileType>,
 }
 
 /// One `#[derive(DfineryEvent)]` type.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct EventType {
     /// The Rust type, e.g. `Purchase`.
     pub rust_name: String,
     /// The event it sends, e.g. `df_purchase`.
     pub name: String,
     /// The event properties it can send.
-    #[serde(default)]
-    pub properties: Vec<String>,
+    pub properties: Vec<Sent>,
     /// The item properties its items can send.
-    #[serde(default)]
-    pub item_properties: Vec<String>,
+    pub item_properties: Vec<Sent>,
 }
 
 /// One `#[derive(DfineryProfile)]` type.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct ProfileType {
     /// The Rust type, e.g. `Member`.
     pub rust_name: String,
     /// The user properties it can send.
+    pub properties: Vec<Sent>,
+}
+
+/// A property a type can send, and what the type was built to send as it.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    /// The registered name, e.g. `df_price`.
+    pub name: String,
+    /// What the type was built against; `None` in a [`FORMAT_1`] manifest.
+    pub built: Option<Built>,
+}
+
+/// What a type was built to send as a property: the registry's type and rules at build time,
+/// and whether its field can be absent.
+#[derive(Debug, Clone)]
+pub struct Built {
+    /// The Rust field, e.g. `price`.
+    pub rust_field: String,
+    /// The type.
+    pub ty: DataType,
+    /// Whether the field can be absent (an `Option` or a `Patch`).
+    pub absent: bool,
+    /// The longest string (or array element) the type sends, when limited.
+    pub max_len: Option<usize>,
+    /// The most array elements the type sends, when limited.
+    pub max_items: Option<usize>,
+    /// The only values the type sends; empty: any value.
+    pub enum_values: Vec<String>,
+}
+
+/// A [`DataType`] from its `dfinery.toml` spelling.
+fn data_type<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<DataType, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    text.parse().map_err(serde::de::Error::custom)
+}
+
+/// A manifest as written: `P` is how it lists a property (its name in [`FORMAT_1`], a
+/// [`Property`] in [`FORMAT`]). Only the keys `dfinery::coverage::Manifest` writes are read:
+/// another one is a typo or a hand edit, and read as absent it would hide what it lists.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Written<P> {
+    format: String,
+    #[serde(default = "Vec::new")]
+    events: Vec<WrittenEvent<P>>,
+    #[serde(default = "Vec::new")]
+    profiles: Vec<WrittenProfile<P>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WrittenEvent<P> {
+    rust_name: String,
+    name: String,
+    #[serde(default = "Vec::new")]
+    properties: Vec<P>,
+    #[serde(default = "Vec::new")]
+    item_properties: Vec<P>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WrittenProfile<P> {
+    rust_name: String,
+    #[serde(default = "Vec::new")]
+    properties: Vec<P>,
+}
+
+/// A property in a [`FORMAT`] manifest.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Property {
+    name: String,
+    rust_field: String,
+    #[serde(rename = "type", deserialize_with = "data_type")]
+    ty: DataType,
+    absent: bool,
     #[serde(default)]
-    pub properties: Vec<String>,
+    max_len: Option<usize>,
+    #[serde(default)]
+    max_items: Option<usize>,
+    #[serde(default, rename = "enum")]
+    enum_values: Vec<String>,
+}
+
+impl From<String> for Sent {
+    fn from(name: String) -> Sent {
+        Sent { name, built: None }
+    }
+}
+
+impl From<Property> for Sent {
+    fn from(p: Property) -> Sent {
+        Sent {
+            name: p.name,
+            built: Some(Built {
+                rust_field: p.rust_field,
+                ty: p.ty,
+                absent: p.absent,
+                max_len: p.max_len,
+                max_items: p.max_items,
+                enum_values: p.enum_values,
+            }),
+        }
+    }
+}
+
+impl<P: Into<Sent>> From<Written<P>> for Manifest {
+    fn from(written: Written<P>) -> Manifest {
+        let sent = |list: Vec<P>| list.into_iter().map(Into::into).collect();
+        Manifest {
+            format: written.format,
+            events: written
+                .events
+                .into_iter()
+                .map(|e| EventType {
+                    rust_name: e.rust_name,
+                    name: e.name,
+                    properties: sent(e.properties),
+                    item_properties: sent(e.item_properties),
+                })
+                .collect(),
+            profiles: written
+                .profiles
+                .into_iter()
+                .map(|p| ProfileType {
+                    rust_name: p.rust_name,
+                    properties: sent(p.properties),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Parses a manifest of [`FORMAT`], or of [`FORMAT_1`] when it says so.
+///
+/// # Errors
+///
+/// serde_json's error for text that is not a manifest of its format.
+pub fn parse(text: &str) -> Result<Manifest, serde_json::Error> {
+    if format_is(text, FORMAT_1) {
+        Ok(serde_json::from_str::<Written<String>>(text)?.into())
+    } else {
+        Ok(serde_json::from_str::<Written<Property>>(text)?.into())
+    }
 }
 
 /// Reads the manifest at `path`.
@@ -120,16 +267,16 @@ pub fn read(path: &Path) -> Result<Manifest, CliError> {
     // rather than name the format to match.
     let other_format = |format: &str| {
         CliError::config(format!(
-            "`{}` has format `{format}`; this `dfinery` reads `{FORMAT}`: write it again with the same dfinery version",
+            "`{}` has format `{format}`; this `dfinery` reads `{FORMAT}` (and `{FORMAT_1}`): write it again with the same dfinery version",
             path.display(),
         ))
     };
     let Versioned { format } = serde_json::from_str(&text).map_err(not_a_manifest)?;
-    if let Some(format) = format.filter(|f| f != FORMAT) {
+    if let Some(format) = format.filter(|f| f != FORMAT && f != FORMAT_1) {
         return Err(other_format(&format));
     }
-    let manifest: Manifest = serde_json::from_str(&text).map_err(not_a_manifest)?;
-    if manifest.format != FORMAT {
+    let manifest = parse(&text).map_err(not_a_manifest)?;
+    if manifest.format != FORMAT && manifest.format != FORMAT_1 {
         return Err(other_format(&manifest.format));
     }
     Ok(manifest)
@@ -139,6 +286,11 @@ pub fn read(path: &Path) -> Result<Manifest, CliError> {
 #[derive(Deserialize)]
 struct Versioned {
     format: Option<String>,
+}
+
+/// Whether the manifest `text` (JSON) says it is of `format`.
+fn format_is(text: &str, format: &str) -> bool {
+    serde_json::from_str::<Versioned>(text).is_ok_and(|v| v.format.as_deref() == Some(format))
 }
 
 /// What the comparison found.
@@ -188,30 +340,46 @@ impl Report {
                 ));
                 continue;
             };
-            for name in &ty.properties {
-                if event.property(name).is_none() {
-                    report.gaps.push(format!(
+            for sent in &ty.properties {
+                let name = &sent.name;
+                match event.property(name) {
+                    Some(def) => drift(
+                        &ty.rust_name,
+                        &format!("property `{name}` of event `{}`", ty.name),
+                        sent,
+                        def,
+                        &mut report.gaps,
+                    ),
+                    None => report.gaps.push(format!(
                         "`{}` sends property `{name}` of event `{}`, which the registry lacks{}",
                         ty.rust_name,
                         ty.name,
                         hint(event.suggest_property(name))
-                    ));
+                    )),
                 }
             }
-            for name in &ty.item_properties {
-                if event.item_property(name).is_none() {
-                    report.gaps.push(format!(
+            for sent in &ty.item_properties {
+                let name = &sent.name;
+                match event.item_property(name) {
+                    Some(def) => drift(
+                        &ty.rust_name,
+                        &format!("item property `{name}` of event `{}`", ty.name),
+                        sent,
+                        def,
+                        &mut report.gaps,
+                    ),
+                    None => report.gaps.push(format!(
                         "`{}` sends item property `{name}` of event `{}`, which the registry lacks{}",
                         ty.rust_name,
                         ty.name,
                         hint(event.suggest_item_property(name))
-                    ));
+                    )),
                 }
             }
             // What the registry now requires and the type never sends: DFINERY refuses every
             // such event (the registry changed after the build, the case this check is for).
             for def in event.required_properties() {
-                if !ty.properties.contains(&def.name) {
+                if !sends(&ty.properties, &def.name) {
                     report.gaps.push(format!(
                         "`{}` never sends property `{}` of event `{}`, which the registry requires",
                         ty.rust_name, def.name, ty.name
@@ -230,7 +398,7 @@ impl Report {
                 }
             } else {
                 for def in event.required_items() {
-                    if !ty.item_properties.contains(&def.name) {
+                    if !sends(&ty.item_properties, &def.name) {
                         report.gaps.push(format!(
                             "`{}` never sends item property `{}` of event `{}`, which the registry requires of every item",
                             ty.rust_name, def.name, ty.name
@@ -241,7 +409,8 @@ impl Report {
         }
         let mut profile_properties = BTreeSet::new();
         for ty in &manifest.profiles {
-            for name in &ty.properties {
+            for sent in &ty.properties {
+                let name = &sent.name;
                 profile_properties.insert(name.as_str());
                 if let Some(deprecation) = catalog::deprecated_user_property(name) {
                     report.warnings.push(format!(
@@ -250,12 +419,19 @@ impl Report {
                         ty.rust_name, deprecation.instead
                     ));
                 }
-                if registry.user_property(name).is_none() {
-                    report.gaps.push(format!(
+                match registry.user_property(name) {
+                    Some(def) => drift(
+                        &ty.rust_name,
+                        &format!("user property `{name}`"),
+                        sent,
+                        def,
+                        &mut report.gaps,
+                    ),
+                    None => report.gaps.push(format!(
                         "`{}` sends user property `{name}`, which the registry lacks{}",
                         ty.rust_name,
                         hint(registry.suggest_user_property(name))
-                    ));
+                    )),
                 }
             }
         }
@@ -329,6 +505,77 @@ impl Report {
     }
 }
 
+/// Whether `sent` lists the property `name`.
+fn sends(sent: &[Sent], name: &str) -> bool {
+    sent.iter().any(|s| s.name == name)
+}
+
+/// The gaps between what `rust_name` was built to send as `what` (e.g. ``property `code` of
+/// event `coupon_used` ``) and the registry's `def` of it now: another type, required where
+/// the field can be absent, fewer values allowed (`enum`, `max_len`, `max_items`). Nothing for
+/// a property of a [`FORMAT_1`] manifest, which says only its name.
+fn drift(rust_name: &str, what: &str, sent: &Sent, def: &PropertyDef, gaps: &mut Vec<String>) {
+    let Some(built) = &sent.built else {
+        return;
+    };
+    let field = &built.rust_field;
+    if built.ty != def.ty {
+        // Every other rule is of the type: the type's gap is the one to fix first.
+        gaps.push(format!(
+            "`{rust_name}` sends {what} as {} (field `{field}`), but the registry now registers it as {}",
+            built.ty.display_name(),
+            def.ty.display_name()
+        ));
+        return;
+    }
+    if def.required && built.absent {
+        gaps.push(format!(
+            "`{rust_name}` can leave out {what}, which the registry now requires: field `{field}` can be absent (an `Option` or a `Patch`)"
+        ));
+    }
+    if let Some(allowed) = &def.enum_values {
+        let outside: Vec<&String> = built
+            .enum_values
+            .iter()
+            .filter(|v| !allowed.contains(v))
+            .collect();
+        if built.enum_values.is_empty() {
+            gaps.push(format!(
+                "`{rust_name}` can send any value as {what} (field `{field}`), but the registry now allows only {}",
+                quoted(allowed)
+            ));
+        } else if !outside.is_empty() {
+            let values: Vec<String> = outside.into_iter().cloned().collect();
+            gaps.push(format!(
+                "`{rust_name}` can send {} as {what} (field `{field}`), which the registry no longer allows; it allows {}",
+                quoted(&values),
+                quoted(allowed)
+            ));
+        }
+    }
+    let longer = |built: Option<usize>, now: usize| built.is_none_or(|b| b > now);
+    if let Some(now) = def.max_len
+        && longer(built.max_len, now)
+    {
+        gaps.push(format!(
+            "`{rust_name}` can send {what} (field `{field}`) {}, but the registry now allows at most {now} characters",
+            built
+                .max_len
+                .map_or_else(|| "of any length".to_owned(), |b| format!("up to {b} characters long"))
+        ));
+    }
+    if let Some(now) = def.max_items
+        && longer(built.max_items, now)
+    {
+        gaps.push(format!(
+            "`{rust_name}` can send {what} (field `{field}`) with {} elements, but the registry now allows at most {now}",
+            built
+                .max_items
+                .map_or_else(|| "any number of".to_owned(), |b| format!("up to {b}"))
+        ));
+    }
+}
+
 fn quoted(names: &[String]) -> String {
     names
         .iter()
@@ -342,7 +589,7 @@ mod tests {
     use super::*;
 
     fn manifest(text: &str) -> Manifest {
-        serde_json::from_str(text).unwrap()
+        parse(text).unwrap()
     }
 
     #[test]
@@ -429,6 +676,53 @@ mod tests {
         assert!(Report::new(&registry, &m).gaps.is_empty());
     }
 
+    #[test]
+    fn a_property_the_registry_changed_since_the_build_is_a_gap() {
+        // A format-1 manifest carried names only: a property made required while the type's
+        // field is an `Option`, a type changed, values narrowed all passed as covered.
+        let registry = Registry::parse(
+            "standard_user_properties = [\"df_gender\"]\n[events.coupon_used]\nproperties.code = { type = \"string\", required = true, max_len = 8 }\nproperties.amount = \"long\"\nproperties.channel = { type = \"string\", enum = [\"web\", \"app\"] }\nitems.tags = { type = \"array<string>\", max_items = 2 }\n[user_properties]\ntier = { type = \"string\", enum = [\"gold\"] }\n",
+        )
+        .unwrap();
+        let m = manifest(
+            r#"{"format":"dfinery-coverage/2","events":[{"rust_name":"Coupon","name":"coupon_used","properties":[
+                {"name":"code","rust_field":"code","type":"string","absent":true,"max_len":12},
+                {"name":"amount","rust_field":"amount","type":"double","absent":true},
+                {"name":"channel","rust_field":"via","type":"string","absent":false}],
+              "item_properties":[{"name":"tags","rust_field":"tags","type":"array<string>","absent":false,"max_items":3}]}],
+              "profiles":[{"rust_name":"Member","properties":[
+                {"name":"tier","rust_field":"tier","type":"string","absent":true,"enum":["gold","silver"]},
+                {"name":"df_gender","rust_field":"gender","type":"string","absent":true,"enum":["Male","Female","NonBinary","Other"]}]}]}"#,
+        );
+        let report = Report::new(&registry, &m);
+        assert_eq!(
+            report.gaps,
+            [
+                "`Coupon` can leave out property `code` of event `coupon_used`, which the registry now requires: field `code` can be absent (an `Option` or a `Patch`)",
+                "`Coupon` can send property `code` of event `coupon_used` (field `code`) up to 12 characters long, but the registry now allows at most 8 characters",
+                "`Coupon` sends property `amount` of event `coupon_used` as Double (field `amount`), but the registry now registers it as Long",
+                "`Coupon` can send any value as property `channel` of event `coupon_used` (field `via`), but the registry now allows only `web`, `app`",
+                "`Coupon` can send item property `tags` of event `coupon_used` (field `tags`) with up to 3 elements, but the registry now allows at most 2",
+                "`Member` can send `silver` as user property `tier` (field `tier`), which the registry no longer allows; it allows `gold`",
+            ]
+        );
+        // The same properties built as the registry has them now: no gap.
+        let m = manifest(
+            r#"{"format":"dfinery-coverage/2","events":[{"rust_name":"Coupon","name":"coupon_used","properties":[
+                {"name":"code","rust_field":"code","type":"string","absent":false,"max_len":8},
+                {"name":"amount","rust_field":"amount","type":"long","absent":true},
+                {"name":"channel","rust_field":"via","type":"string","absent":false,"enum":["app"]}],
+              "item_properties":[{"name":"tags","rust_field":"tags","type":"array<string>","absent":false,"max_items":2}]}],
+              "profiles":[{"rust_name":"Member","properties":[{"name":"tier","rust_field":"tier","type":"string","absent":true,"enum":["gold"]}]}]}"#,
+        );
+        assert_eq!(Report::new(&registry, &m).gaps, Vec::<String>::new());
+        // A format-1 manifest of the first: only what names tell.
+        let m = manifest(
+            r#"{"format":"dfinery-coverage/1","events":[{"rust_name":"Coupon","name":"coupon_used","properties":["code","amount","channel"],"item_properties":["tags"]}]}"#,
+        );
+        assert_eq!(Report::new(&registry, &m).gaps, Vec::<String>::new());
+    }
+
     /// A manifest of a later format, with a key this version does not know, was called "not
     /// a coverage manifest: unknown field ..." (the keys were read before the format), which
     /// hides that only the versions differ.
@@ -438,13 +732,13 @@ mod tests {
         let path = dir.path().join("m.json");
         std::fs::write(
             &path,
-            r#"{"events":[{"rust_name":"Coupon","name":"coupon_used","optional_properties":["amount"]}],"format":"dfinery-coverage/2","enums":[]}"#,
+            r#"{"events":[{"rust_name":"Coupon","name":"coupon_used","optional_properties":["amount"]}],"format":"dfinery-coverage/3","enums":[]}"#,
         )
         .unwrap();
         let err = read(&path).unwrap_err();
         assert!(
             err.message.contains(
-                "has format `dfinery-coverage/2`; this `dfinery` reads `dfinery-coverage/1`"
+                "has format `dfinery-coverage/3`; this `dfinery` reads `dfinery-coverage/2` (and `dfinery-coverage/1`)"
             ),
             "{err}"
         );
@@ -469,7 +763,11 @@ mod tests {
         let path = dir.join("m.json");
         std::fs::write(&path, r#"{"format":"dfinery-coverage/9"}"#).unwrap();
         let err = read(&path).unwrap_err();
-        assert!(err.message.contains("reads `dfinery-coverage/1`"), "{err}");
+        assert!(
+            err.message
+                .contains("reads `dfinery-coverage/2` (and `dfinery-coverage/1`)"),
+            "{err}"
+        );
         std::fs::write(&path, "[]").unwrap();
         assert!(
             read(&path)

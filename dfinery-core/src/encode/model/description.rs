@@ -10,6 +10,12 @@ pub struct FieldDescription {
     pub rust_field: &'static str,
     /// The registered property it fills.
     pub spec: PropertySpec,
+    /// Whether the field can be absent: its type holds an `Option` or a `Patch`, which sends
+    /// nothing when `None` or `Keep`. The derives set it from the field's type (for a type
+    /// naming one of the struct's type parameters, from the type as written); the coverage
+    /// check (`dfinery check --coverage`) reads it to find a field that can be absent for a
+    /// property the registry has made required since the build.
+    pub absent: bool,
 }
 
 /// A typed event: its registered name and the properties its Rust type can send.
