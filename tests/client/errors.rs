@@ -451,7 +451,7 @@ async fn invalid_events_stop_the_call_before_anything_is_sent() {
     let bad = purchase("ORDER-2", 1, f64::NAN);
     let events: [&dyn Event; 4] = [&good, &bad, &Login {}, &bad];
     let failed = client.send_events(&user("u"), events).await.unwrap_err();
-    let Error::InvalidEvents { events } = &failed.error else {
+    let Error::InvalidEvents { events, .. } = &failed.error else {
         panic!("{:?}", failed.error);
     };
     let indexes: Vec<_> = events.iter().map(|e| e.index).collect();

@@ -128,7 +128,7 @@ fn the_one_invalid_event(
     failed: &dfinery::SendError,
     emulator: &dfinery_emulator::EmulatorHandle,
 ) -> String {
-    let Error::InvalidEvents { events } = &failed.error else {
+    let Error::InvalidEvents { events, .. } = &failed.error else {
         panic!("expected InvalidEvents, got {:?}", failed.error);
     };
     assert_eq!(events.len(), 1);

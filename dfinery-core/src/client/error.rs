@@ -57,6 +57,7 @@ pub enum Error {
     /// `40001 VALIDATION_FAILURE`, HTTP 400, or the export's `invalid_parameter` /
     /// `exceed_date_range_limit`. Not retryable.
     #[error("`{endpoint}` refused the request as invalid ({}){}", answer(*status, code.as_ref()), list_and_fix(code.as_ref(), violations))]
+    #[non_exhaustive]
     Validation {
         /// The endpoint called.
         endpoint: Endpoint,
@@ -71,6 +72,7 @@ pub enum Error {
     /// `unauthorized_token`. Not retryable. The message names where the token came from, with
     /// the fix there (`given_by`).
     #[error("`{endpoint}` refused the token{} ({}); {}", refused_token_from(*endpoint, given_by.as_ref()), answer(*status, code.as_ref()), refused_token_fix(*endpoint, given_by.as_ref()))]
+    #[non_exhaustive]
     Auth {
         /// The endpoint called.
         endpoint: Endpoint,
@@ -87,6 +89,7 @@ pub enum Error {
     /// The service id was refused: `40101 INVALID_SERVICE_ID`. Not retryable. The message
     /// names where the id came from, with the fix there (`given_by`).
     #[error("`{endpoint}` refused the service id{} ({}); {}", refused_id_from(given_by.as_ref()), answer(*status, code.as_ref()), refused_id_fix(given_by.as_ref()))]
+    #[non_exhaustive]
     ServiceId {
         /// The endpoint called.
         endpoint: Endpoint,
@@ -129,6 +132,7 @@ pub enum Error {
     /// An Identity or Profile request holds one user and cannot be split: refused so, its
     /// message says that, not "send fewer events".
     #[error("`{endpoint}` refused the request as too large ({}); {}", answer(*status, code.as_ref()), too_large_fix(*endpoint))]
+    #[non_exhaustive]
     TooManyEvents {
         /// The endpoint called.
         endpoint: Endpoint,
@@ -162,6 +166,7 @@ pub enum Error {
     /// The request or the answer did not get through (connection refused or dropped, TLS,
     /// a body cut off). Retryable. What failed is the [`source`](std::error::Error::source).
     #[error("could not reach `{endpoint}`; check the network and `base_url`")]
+    #[non_exhaustive]
     Transport {
         /// The endpoint called.
         endpoint: Endpoint,
@@ -171,7 +176,9 @@ pub enum Error {
     },
     /// No answer in time. Retryable, but the client does not retry an export that did not start
     /// within its `timeout` ([`RetryPolicy`](crate::RetryPolicy)): each try spends one of
-    /// DFINERY's 100 exports an hour.
+    /// DFINERY's 100 exports an hour. The one variant built outside this crate too (a stream
+    /// of its own given to [`ExportFile::save`](crate::export::ExportFile::save), cut by a timeout), so
+    /// it is not `#[non_exhaustive]`, unlike the others with fields.
     #[error("`{endpoint}` did not answer within {after:?}; retry, or raise the client's {}", timeout_setting(*endpoint))]
     Timeout {
         /// The endpoint called.
@@ -183,6 +190,7 @@ pub enum Error {
     #[error(
         "could not read the answer of `{endpoint}` (HTTP {status}): {reason}; the raw body is kept in `body`"
     )]
+    #[non_exhaustive]
     Decode {
         /// The endpoint called.
         endpoint: Endpoint,
@@ -196,6 +204,7 @@ pub enum Error {
     /// An answer the documentation does not describe: an undocumented code, or a status such
     /// as 404 without a known code. Not retryable.
     #[error("`{endpoint}` gave an undocumented answer ({}){}; check `base_url` and report it if it persists", answer(*status, code.as_ref()), snippet(body))]
+    #[non_exhaustive]
     Unexpected {
         /// The endpoint called.
         endpoint: Endpoint,
@@ -208,6 +217,7 @@ pub enum Error {
     },
     /// Events failed validation before anything was sent (nothing was sent).
     #[error("{} of the events given {} invalid, nothing was sent: {}", events.len(), if events.len() == 1 { "is" } else { "are" }, invalid_list(events))]
+    #[non_exhaustive]
     InvalidEvents {
         /// Every invalid event.
         events: Vec<InvalidEvent>,
@@ -218,6 +228,7 @@ pub enum Error {
     InvalidProfile(ValidationError),
     /// The request body could not be written (a bug: please report it).
     #[error("could not write the request body of `{endpoint}`; this is a bug, please report it")]
+    #[non_exhaustive]
     Encode {
         /// The endpoint called.
         endpoint: Endpoint,
@@ -227,6 +238,7 @@ pub enum Error {
     },
     /// The call needs a token the client was built without.
     #[error("`{endpoint}` needs the {} token, which is not set; give it with `ClientBuilder::{}_token` or `{}`", token_name(*endpoint), token_name(*endpoint), token_env(endpoint.token()))]
+    #[non_exhaustive]
     MissingToken {
         /// The endpoint called.
         endpoint: Endpoint,
