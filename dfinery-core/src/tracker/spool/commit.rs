@@ -56,8 +56,8 @@ pub(crate) enum Write {
         /// Its bytes.
         raw: Vec<u8>,
     },
-    /// Deletes every dead letter.
-    ClearDeadLetters,
+    /// Deletes these dead letters (by sequence number), those that are there.
+    RemoveDeadLetters(Vec<u64>),
 }
 
 /// A message's spool entry: the envelope as JSON, in up to three parts written one after
@@ -964,7 +964,7 @@ fn commit(store: &Store, writes: &Writes, sync: bool) -> Result<(), String> {
                 settle(*seq, delivered, &mut settled, &mut settled_journal);
                 others |= !delivered;
             }
-            Write::ClearDeadLetters => others = true,
+            Write::RemoveDeadLetters(_) => others = true,
         }
     }
     // Sorted, each number once (a message may be settled twice in one commit).
@@ -1061,8 +1061,10 @@ fn commit_redb(
                         .insert(seq, raw.as_slice())
                         .map_err(|e| e.to_string())?;
                 }
-                Write::ClearDeadLetters => {
-                    dead.retain(|_, _| false).map_err(|e| e.to_string())?;
+                Write::RemoveDeadLetters(seqs) => {
+                    for seq in seqs {
+                        dead.remove(seq).map_err(|e| e.to_string())?;
+                    }
                 }
                 Write::Insert { .. } | Write::Remove(_) => {}
             }

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::dead_letter::DeadLetter;
 use super::error::{SpoolError, StoreError};
@@ -211,29 +211,82 @@ impl Spool {
         })
     }
 
-    /// The number of dead letters, without decoding them (for
-    /// [`clear_dead_letters`](Spool::clear_dead_letters)).
+    /// The number of dead letters, without decoding them.
+    #[cfg(test)]
     pub(crate) fn dead_letter_count(&self) -> Result<u64, SpoolError> {
+        Ok(self.dead_letter_keys()?.len() as u64)
+    }
+
+    /// The sequence numbers of the dead letters there now, without decoding them.
+    fn dead_letter_keys(&self) -> Result<Vec<u64>, SpoolError> {
         let store = &*self.store;
         store.guarded(|| {
-            let txn = store.begin_read("counting the dead letters")?;
+            let txn = store.begin_read("reading the dead letters")?;
             let table = txn
                 .open_table(DEAD_LETTERS)
-                .map_err(|e| store.store("counting the dead letters", e))?;
-            table
-                .len()
-                .map_err(|e| store.store("counting the dead letters", e))
+                .map_err(|e| store.store("reading the dead letters", e))?;
+            let mut keys = Vec::new();
+            for entry in table
+                .iter()
+                .map_err(|e| store.store("reading the dead letters", e))?
+            {
+                let (seq, _) = entry.map_err(|e| store.store("reading the dead letters", e))?;
+                keys.push(seq.value());
+            }
+            Ok(keys)
         })
     }
 
-    /// Deletes every dead letter (after you have handled them); returns how many there were.
+    /// Deletes the dead letters whose [`seq`](DeadLetter::seq) is given (those you read with
+    /// [`dead_letters`](Spool::dead_letters) and handled), once synced; returns how many of
+    /// them were there. A number that names no dead letter (removed already) is passed over.
+    ///
+    /// Use it rather than [`clear_dead_letters`](Spool::clear_dead_letters) while a tracker
+    /// runs on the spool: a message it dead-letters between your read and this call is kept
+    /// for your next read, not deleted unseen.
     ///
     /// # Errors
     ///
-    /// [`SpoolError::Storage`] when the file cannot be written.
+    /// [`SpoolError::Storage`] or [`SpoolError::Store`] when the file cannot be read or
+    /// written; nothing was deleted then.
+    pub fn remove_dead_letters(
+        &self,
+        seqs: impl IntoIterator<Item = u64>,
+    ) -> Result<u64, SpoolError> {
+        let mut seqs: Vec<u64> = seqs.into_iter().collect();
+        seqs.sort_unstable();
+        seqs.dedup();
+        let there: Vec<u64> = self
+            .dead_letter_keys()?
+            .into_iter()
+            .filter(|seq| seqs.binary_search(seq).is_ok())
+            .collect();
+        if there.is_empty() {
+            return Ok(0);
+        }
+        let count = there.len() as u64;
+        self.submit(vec![Write::RemoveDeadLetters(there)], Mode::Wait)?;
+        Ok(count)
+    }
+
+    /// Deletes every dead letter there is now; returns how many it deleted.
+    ///
+    /// While a tracker runs on the spool, a message may be dead-lettered after you read the
+    /// letters and before this call: this deletes it too, unseen. Remove those you read with
+    /// [`remove_dead_letters`](Spool::remove_dead_letters) instead; this is for a spool no
+    /// tracker has open, or letters you do not mean to read.
+    ///
+    /// # Errors
+    ///
+    /// [`SpoolError::Storage`] or [`SpoolError::Store`] when the file cannot be read or
+    /// written; nothing was deleted then.
     pub fn clear_dead_letters(&self) -> Result<u64, SpoolError> {
-        let count = self.dead_letter_count()?;
-        self.submit(vec![Write::ClearDeadLetters], Mode::Wait)?;
+        let there = self.dead_letter_keys()?;
+        if there.is_empty() {
+            return Ok(0);
+        }
+        let count = there.len() as u64;
+        self.submit(vec![Write::RemoveDeadLetters(there)], Mode::Wait)?;
         Ok(count)
     }
 

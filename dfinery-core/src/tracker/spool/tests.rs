@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use redb::ReadableTableMetadata;
+
 use super::*;
 use crate::Identifier;
 use crate::encode::identity::Identity;
@@ -110,6 +112,43 @@ fn writes_from_many_threads_all_land_in_order_of_their_keys() {
     let page = spool.read_pending(100, 250, 20).unwrap();
     assert_eq!(page.first().unwrap().0, 101);
     assert_eq!(page.len(), 20);
+}
+
+/// The dead letters read and handled are removed, and only those: one buried between the read
+/// and the removal (a tracker still running) is kept for the next read, never deleted unseen.
+#[test]
+fn a_dead_letter_buried_after_the_read_is_kept_when_those_read_are_removed() {
+    let path = path("dead-letters-read");
+    let spool = Spool::open(&path).unwrap();
+    let writes = (1..=3).map(|seq| insert(seq, "u")).collect();
+    spool.submit(writes, Mode::Wait).unwrap();
+    spool.submit(vec![bury(1)], Mode::Wait).unwrap();
+    let read = spool.dead_letters().unwrap();
+    assert_eq!(read.iter().map(|l| l.seq).collect::<Vec<_>>(), [1]);
+    // The tracker dead-letters another message while the first is handled.
+    spool.submit(vec![bury(2)], Mode::Wait).unwrap();
+    let removed = spool
+        .remove_dead_letters(read.iter().map(|letter| letter.seq))
+        .unwrap();
+    assert_eq!(removed, 1);
+    let left: Vec<u64> = spool
+        .dead_letters()
+        .unwrap()
+        .iter()
+        .map(|l| l.seq)
+        .collect();
+    assert_eq!(left, [2], "the letter buried after the read is kept");
+    // Removing them again removes nothing; clearing removes the rest and counts it.
+    assert_eq!(spool.remove_dead_letters([1]).unwrap(), 0);
+    assert_eq!(spool.clear_dead_letters().unwrap(), 1);
+    assert!(spool.dead_letters().unwrap().is_empty());
+    drop(spool);
+    let spool = Spool::open(&path).unwrap();
+    assert!(
+        spool.dead_letters().unwrap().is_empty(),
+        "the removals are durable"
+    );
+    assert_eq!(spool.pending_len(), 1);
 }
 
 #[test]
