@@ -32,8 +32,9 @@ impl Spool {
     ///
     /// # Errors
     ///
-    /// [`SpoolError::Path`] when `path` names a folder, is empty, its folder does not exist,
-    /// this process may not write the file or its folder, or the disk is too full to create the
+    /// [`SpoolError::Path`] when `path` names a folder or something else than a regular file (a
+    /// device, a pipe), is empty, its folder (or, for a symbolic link to nothing, its target's
+    /// folder) does not exist, this process may not write the file or its folder, or the disk is too full to create the
     /// file or its journal (the error says to free space, not to move the file aside);
     /// [`SpoolError::Open`] when the file is damaged, empty or not a spool (or the journal is
     /// not one: the error names the journal then), [`SpoolError::InUse`]
@@ -404,6 +405,37 @@ fn check_path(path: &Path) -> Result<(), SpoolError> {
             "it is a folder; give the path of a file in it, e.g. `{}`",
             path.join("dfinery.spool").display()
         ));
+    }
+    match std::fs::metadata(path) {
+        // A device (`/dev/null`), a pipe or a socket: the store cannot keep a file there.
+        Ok(meta) if !meta.is_file() => {
+            return refuse(
+                "it is not a regular file (a device, a pipe or a socket); give the path of a \
+                 file, e.g. `dfinery.spool`, or build the tracker without `.spool(…)` to keep \
+                 messages in memory only"
+                    .to_owned(),
+            );
+        }
+        // A symbolic link to nothing: its target is created, unless its folder is missing (a
+        // disk not mounted, say), which the store would report as "no such file".
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            if let Ok(target) = std::fs::read_link(path) {
+                let target = path
+                    .parent()
+                    .map_or_else(|| target.clone(), |folder| folder.join(&target));
+                if let Some(folder) = target.parent().filter(|f| !f.as_os_str().is_empty())
+                    && matches!(std::fs::metadata(folder), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
+                {
+                    return refuse(format!(
+                        "it is a symbolic link to `{}`, whose folder `{}` does not exist; create \
+                         it (or mount the disk it is on), or give another path",
+                        target.display(),
+                        folder.display()
+                    ));
+                }
+            }
+        }
+        _ => {}
     }
     let Some(folder) = path
         .parent()

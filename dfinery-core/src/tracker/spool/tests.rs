@@ -267,6 +267,32 @@ fn a_folder_or_an_empty_path_is_refused_with_the_fix_not_the_damaged_file_advice
     let _ = std::fs::remove_file(&file);
 }
 
+/// A symbolic link into a folder that is not there (a disk not mounted) and a path that is no
+/// regular file (`/dev/null`, a pipe) are refused as paths, with the fix, not as damaged
+/// spools whose messages would be lost by moving them aside.
+#[cfg(unix)]
+#[test]
+fn a_link_into_a_missing_folder_or_a_device_is_a_path_problem_not_a_damaged_file() {
+    let link = path("link-into-nowhere");
+    let target = path("not-mounted").join("dfinery.spool");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let error = Spool::open(&link).unwrap_err();
+    let text = error.to_string();
+    assert!(matches!(error, SpoolError::Path { .. }), "{error:?}");
+    assert!(
+        text.contains("symbolic link") && text.contains(&*target.to_string_lossy()),
+        "the error names the link's target: {text}"
+    );
+    assert!(text.contains("does not exist"), "{text}");
+    assert!(!text.contains("move it aside"), "{text}");
+    let _ = std::fs::remove_file(&link);
+    let error = Spool::open("/dev/null").unwrap_err();
+    let text = error.to_string();
+    assert!(matches!(error, SpoolError::Path { .. }), "{error:?}");
+    assert!(text.contains("not a regular file"), "{text}");
+    assert!(!text.contains("move it aside"), "{text}");
+}
+
 /// A file of format 1 (one row per pending message), as the previous version left it.
 fn format_1_file(path: &std::path::Path, pending: std::ops::RangeInclusive<u64>) -> Vec<Vec<u8>> {
     let db = Database::create(path).unwrap();
