@@ -701,6 +701,15 @@ async fn a_shutdown_whose_last_spool_commit_fails_does_not_say_the_messages_stay
         .await
         .unwrap();
     assert_eq!(report.left_in_spool, 3, "{report:?}");
+    // The report itself says the spool's last commit failed, and why, for a program that
+    // reads it without a tracing subscriber ("the spool is synced before this returns").
+    let told = format!("{report:?}");
+    assert!(
+        told.contains("Input/output error") && told.contains(&*path.to_string_lossy()),
+        "the report says the spool failed its last commit: {told}"
+    );
+    let spool_error = report.spool_error.as_deref().unwrap_or_default();
+    assert!(spool_error.contains("Input/output error"), "{report:?}");
     drop(tracker);
     faults.clear();
     // Not in the file: the next start would find nothing of them.
