@@ -162,9 +162,12 @@ pub(crate) fn answer(
 ) -> Result<(), SpoolError> {
     result.clone().map_err(|reason| SpoolError::Storage {
         path: path.to_path_buf(),
-        reason: format!("{reason}; the message was not made durable"),
+        reason: format!("{reason}{NOT_DURABLE}"),
     })
 }
+
+/// What [`answer`] adds to the reason of a failed commit: most callers hand it messages.
+pub(super) const NOT_DURABLE: &str = "; the message was not made durable";
 
 /// The writes of one job: one write held inline (an awaited call's insert, no list to
 /// allocate and free), or a list.

@@ -265,8 +265,24 @@ impl Spool {
             return Ok(0);
         }
         let count = there.len() as u64;
-        self.submit(vec![Write::RemoveDeadLetters(there)], Mode::Wait)?;
+        self.remove_letters(there)?;
         Ok(count)
+    }
+
+    /// Removes the dead letters `seqs` in a synced commit; a failure says that no letter was
+    /// removed (not that a message was not made durable, as a refused `track` is told).
+    fn remove_letters(&self, seqs: Vec<u64>) -> Result<(), SpoolError> {
+        self.submit(vec![Write::RemoveDeadLetters(seqs)], Mode::Wait)
+            .map_err(|error| match error {
+                SpoolError::Storage { path, reason } => SpoolError::Storage {
+                    reason: format!(
+                        "{}; no dead letter was removed",
+                        reason.strip_suffix(commit::NOT_DURABLE).unwrap_or(&reason)
+                    ),
+                    path,
+                },
+                other => other,
+            })
     }
 
     /// Deletes every dead letter there is now; returns how many it deleted.
@@ -286,7 +302,7 @@ impl Spool {
             return Ok(0);
         }
         let count = there.len() as u64;
-        self.submit(vec![Write::RemoveDeadLetters(there)], Mode::Wait)?;
+        self.remove_letters(there)?;
         Ok(count)
     }
 

@@ -151,6 +151,37 @@ fn a_dead_letter_buried_after_the_read_is_kept_when_those_read_are_removed() {
     assert_eq!(spool.pending_len(), 1);
 }
 
+/// A removal of dead letters whose commit fails says so, naming the file: not that "the
+/// message was not made durable", which is what a refused `track` is told.
+#[test]
+fn a_failed_removal_of_dead_letters_says_no_letter_was_removed() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let path = path("dead-letters-failed");
+    let (spool, disk) = open_counted(&path);
+    let writes = (1..=2).map(|seq| insert(seq, "u")).collect();
+    spool.submit(writes, Mode::Wait).unwrap();
+    spool.submit(vec![bury(1), bury(2)], Mode::Wait).unwrap();
+    // Each with the file open and whole when called: the letters are read, their commit fails.
+    type Removal = fn(&Spool) -> Result<u64, SpoolError>;
+    let removals: [Removal; 2] = [
+        |spool| spool.clear_dead_letters(),
+        |spool| spool.remove_dead_letters([1]),
+    ];
+    for remove in removals {
+        disk.fail_writes.store(true, SeqCst);
+        let text = remove(&spool).unwrap_err().to_string();
+        assert!(text.contains(&*path.to_string_lossy()), "{text}");
+        assert!(text.contains("no dead letter was removed"), "{text}");
+        assert!(!text.contains("message was not made durable"), "{text}");
+        disk.fail_writes.store(false, SeqCst);
+        // The writer opens the file again (reads wait for it).
+        spool.submit(Vec::new(), Mode::Wait).unwrap();
+    }
+    assert_eq!(spool.dead_letter_count().unwrap(), 2, "none was removed");
+    assert_eq!(spool.remove_dead_letters([1]).unwrap(), 1);
+    assert_eq!(spool.clear_dead_letters().unwrap(), 1);
+}
+
 #[test]
 fn removals_and_dead_letters_survive_a_reopen_once_synced() {
     let path = path("reopen");
