@@ -83,8 +83,9 @@ pub(super) type Reopen = Arc<dyn Fn() -> Result<Database, redb::DatabaseError> +
 /// Writes go through one writer thread per spool, which commits them in groups; the methods
 /// here that touch the file ([`open`](Spool::open), [`dead_letters`](Spool::dead_letters),
 /// [`clear_dead_letters`](Spool::clear_dead_letters), …) block their thread on the disk, so
-/// call them from [`spawn_blocking`](tokio::task::spawn_blocking) in async code. The tracker
-/// itself never calls them on a runtime thread.
+/// call them from [`spawn_blocking`](tokio::task::spawn_blocking) in async code. Once built,
+/// the tracker never calls them on a runtime thread; [`TrackerBuilder::build`](super::TrackerBuilder::build)
+/// opens the spool on the thread that calls it (see there).
 pub struct Spool {
     store: Arc<Store>,
     writer: Writer,
