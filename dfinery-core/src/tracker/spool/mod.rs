@@ -249,7 +249,7 @@ impl Spool {
     /// # Errors
     ///
     /// [`SpoolError::Storage`] or [`SpoolError::Store`] when the file cannot be read or
-    /// written; nothing was deleted then.
+    /// written; the letters may still be there then: call it again once the disk is fine.
     pub fn remove_dead_letters(
         &self,
         seqs: impl IntoIterator<Item = u64>,
@@ -270,14 +270,14 @@ impl Spool {
         Ok(count)
     }
 
-    /// Removes the dead letters `seqs` in a synced commit; a failure says that no letter was
+    /// Removes the dead letters `seqs` in a synced commit; a failure says the letters may not be
     /// removed (not that a message was not made durable, as a refused `track` is told).
     fn remove_letters(&self, seqs: Vec<u64>) -> Result<(), SpoolError> {
         self.submit(vec![Write::RemoveDeadLetters(seqs)], Mode::Wait)
             .map_err(|error| match error {
                 SpoolError::Storage { path, reason } => SpoolError::Storage {
                     reason: format!(
-                        "{}; no dead letter was removed",
+                        "{}; the dead letters may not be removed: call it again",
                         reason.strip_suffix(commit::NOT_DURABLE).unwrap_or(&reason)
                     ),
                     path,
@@ -296,7 +296,7 @@ impl Spool {
     /// # Errors
     ///
     /// [`SpoolError::Storage`] or [`SpoolError::Store`] when the file cannot be read or
-    /// written; nothing was deleted then.
+    /// written; the letters may still be there then: call it again once the disk is fine.
     pub fn clear_dead_letters(&self) -> Result<u64, SpoolError> {
         let there = self.dead_letter_keys()?;
         if there.is_empty() {
