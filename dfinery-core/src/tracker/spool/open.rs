@@ -371,11 +371,14 @@ fn remove_leftovers(path: &Path, prefix: &std::ffi::OsStr) {
     let prefix = prefix.to_string_lossy();
     for entry in entries.flatten() {
         let name = entry.file_name();
+        // Exactly `<prefix><pid>-<n>`, as `make_whole` names them: a file of the user's whose
+        // name only begins so (`….new-2024-12-07.bak`) is not one.
         let Some(pid) = name
             .to_str()
             .and_then(|name| name.strip_prefix(&*prefix))
-            .and_then(|rest| rest.split('-').next())
-            .and_then(|pid| pid.parse::<u32>().ok())
+            .and_then(|rest| rest.split_once('-'))
+            .filter(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
         else {
             continue;
         };

@@ -776,15 +776,29 @@ fn a_new_spool_file_is_made_aside_and_what_a_creation_cut_short_left_is_removed(
         fresh.file_name().unwrap().to_string_lossy()
     ));
     std::fs::write(&leftover, b"redb\x1a\x0a\xa9 torn").unwrap();
+    // A file of the user's whose name only begins like one (a copy of the spool, say) is
+    // not one: it is left alone.
+    let users = fresh.with_file_name(format!(
+        "{}.new-4999999-copy",
+        fresh.file_name().unwrap().to_string_lossy()
+    ));
+    std::fs::write(&users, b"the user's").unwrap();
     let spool = Spool::open(&fresh).unwrap();
     spool.submit(vec![insert(1, "u")], Mode::Wait).unwrap();
     drop(spool);
+    let users_name = users.file_name().unwrap().to_string_lossy().into_owned();
     if cfg!(target_os = "linux") {
-        assert_eq!(temporaries(&fresh), Vec::<String>::new());
+        assert_eq!(temporaries(&fresh), [users_name]);
     } else {
         let left = leftover.file_name().unwrap().to_string_lossy().into_owned();
-        assert_eq!(temporaries(&fresh), [left]);
+        let mut expected = vec![left, users_name];
+        expected.sort();
+        let mut found = temporaries(&fresh);
+        found.sort();
+        assert_eq!(found, expected);
     }
+    assert_eq!(std::fs::read(&users).unwrap(), b"the user's");
+    let _ = std::fs::remove_file(&users);
     assert_eq!(Spool::open(&fresh).unwrap().pending_len(), 1);
 }
 
