@@ -243,6 +243,40 @@ async fn a_short_read_on_open_is_an_error_and_the_file_opens_in_full_after() {
     assert_eq!((stored, events), (accepted, 30));
 }
 
+/// A full disk when the spool is opened is no damage: the error says to free space (or give a
+/// path on another disk), not to move the file aside, which would lose what it holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_at_open_is_named_with_its_fix_not_the_damaged_file_advice() {
+    // A new spool: the store cannot write the file's first pages.
+    let path = temp_path("full-at-open", "redb");
+    let faults = Arc::new(Faults::default());
+    Faults::set(&faults.write, ENOSPC);
+    let error = open_spool(&path, &faults).expect_err("nothing can be written");
+    let text = chain(&error);
+    println!("a new spool on a full disk: {text}");
+    assert!(
+        matches!(error, dfinery::SpoolError::Path { .. }),
+        "a path problem, nothing lost: {text}"
+    );
+    assert!(
+        text.contains(&*path.to_string_lossy()) && text.contains("free space"),
+        "the error names the file and the fix: {text}"
+    );
+    assert!(
+        !text.contains("move it aside"),
+        "no advice that would lose the messages: {text}"
+    );
+    // The disk has room again: the spool opens. (The test's backend made the file at the
+    // path before its first write failed; `Spool::open` makes it aside and links it whole.)
+    faults.clear();
+    if std::fs::metadata(&path).is_ok_and(|meta| meta.len() == 0) {
+        std::fs::remove_file(&path).unwrap();
+    }
+    let spool = open_spool(&path, &faults).expect("the spool opens once there is room");
+    drop(spool);
+    let _ = std::fs::remove_file(&path);
+}
+
 /// The file removed (or replaced by another) while the tracker has it open: writes go on to
 /// the open file, so every accepted message is still delivered by this tracker; no panic.
 async fn file_gone(name: &str, replace: bool) {
@@ -667,6 +701,15 @@ async fn a_shutdown_whose_last_spool_commit_fails_does_not_say_the_messages_stay
         .await
         .unwrap();
     assert_eq!(report.left_in_spool, 3, "{report:?}");
+    // The report itself says the spool's last commit failed, and why, for a program that
+    // reads it without a tracing subscriber ("the spool is synced before this returns").
+    let told = format!("{report:?}");
+    assert!(
+        told.contains("Input/output error") && told.contains(&*path.to_string_lossy()),
+        "the report says the spool failed its last commit: {told}"
+    );
+    let spool_error = report.spool_error.as_deref().unwrap_or_default();
+    assert!(spool_error.contains("Input/output error"), "{report:?}");
     drop(tracker);
     faults.clear();
     // Not in the file: the next start would find nothing of them.

@@ -199,6 +199,11 @@ impl TrackerBuilder {
     /// Checks every setting, opens the spool and starts the worker task on the current Tokio
     /// runtime.
     ///
+    /// The spool is opened on the calling thread, which blocks on the disk meanwhile: opening
+    /// reads every message a previous process left and moves its journal (up to 64 MiB) into
+    /// the file. With a large backlog, where other tasks must not wait, call `build` inside
+    /// [`spawn_blocking`](tokio::task::spawn_blocking), which still runs in the runtime.
+    ///
     /// # Errors
     ///
     /// [`TrackerBuildError::NoRuntime`] outside a Tokio runtime,

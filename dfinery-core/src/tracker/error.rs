@@ -79,10 +79,11 @@ pub enum SpoolError {
         #[source]
         source: StoreError,
     },
-    /// The path cannot hold a spool file: it names a folder, its folder does not exist, it
+    /// The path cannot hold a spool file: it names a folder or something else than a regular
+    /// file (a device, a pipe), its folder (or a symbolic link's target's) does not exist, it
     /// is empty, this process may not write the file, its journal (`<name>-journal`, named in
-    /// `problem`) or its folder (permissions, a read-only file system), or it holds another
-    /// application's redb database. No message was changed or lost: fix what `problem` says
+    /// `problem`) or its folder (permissions, a read-only file system), its disk is too full
+    /// to create them, or it holds another application's redb database. No message was changed or lost: fix what `problem` says
     /// and open it again.
     #[error("cannot keep a spool at `{}`: {problem}", path.display())]
     Path {

@@ -629,7 +629,8 @@ impl Tracker {
     /// Stops accepting messages and delivers what is queued within
     /// [`shutdown_timeout`](TrackerBuilder::shutdown_timeout); what is still undelivered then
     /// stays in the spool for the next start or, without a spool, is dead-lettered with kind
-    /// `shutdown_deadline`. The spool is synced before this returns. Later calls return
+    /// `shutdown_deadline`. The spool is synced before this returns; when that sync fails, the
+    /// report's [`spool_error`](ShutdownReport::spool_error) says why. Later calls return
     /// [`TrackError::Closed`].
     ///
     /// # Errors

@@ -44,8 +44,8 @@ pub struct ShutdownReport {
     /// Messages still undelivered at the deadline, kept in the spool: the next tracker on the
     /// same spool delivers them first. Those a `try_` call accepted while the spool's writes
     /// failed ([`TrackerMetrics::not_durable`]) are counted here too, but are on disk only if a
-    /// later commit wrote them: when the spool's last commit failed, they may be lost (the
-    /// shutdown's log line says so).
+    /// later commit wrote them: when the spool's last commit failed, they may be lost
+    /// ([`spool_error`](ShutdownReport::spool_error) says so, as does the shutdown's log line).
     pub left_in_spool: u64,
     /// Whether the deadline passed before everything was delivered.
     pub timed_out: bool,
@@ -56,6 +56,12 @@ pub struct ShutdownReport {
     /// letter carries its own reason: see the spool's dead letters or
     /// [`on_dead_letter`](super::TrackerBuilder::on_dead_letter)).
     pub last_dead_letter: Option<String>,
+    /// Why the spool's last commit, which syncs it before the shutdown returns, failed (the
+    /// error names the file), if it did: the messages a `try_` call accepted while the spool's
+    /// writes failed ([`TrackerMetrics::not_durable`]) are then in memory only, and lost with
+    /// the process, though counted in `left_in_spool`. `None` without a spool, or when it
+    /// synced.
+    pub spool_error: Option<String>,
     /// Every counter at the end.
     pub metrics: TrackerMetrics,
 }

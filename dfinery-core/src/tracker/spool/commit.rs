@@ -56,8 +56,8 @@ pub(crate) enum Write {
         /// Its bytes.
         raw: Vec<u8>,
     },
-    /// Deletes every dead letter.
-    ClearDeadLetters,
+    /// Deletes these dead letters (by sequence number), those that are there.
+    RemoveDeadLetters(Vec<u64>),
 }
 
 /// A message's spool entry: the envelope as JSON, in up to three parts written one after
@@ -162,9 +162,12 @@ pub(crate) fn answer(
 ) -> Result<(), SpoolError> {
     result.clone().map_err(|reason| SpoolError::Storage {
         path: path.to_path_buf(),
-        reason: format!("{reason}; the message was not made durable"),
+        reason: format!("{reason}{NOT_DURABLE}"),
     })
 }
+
+/// What [`answer`] adds to the reason of a failed commit: most callers hand it messages.
+pub(super) const NOT_DURABLE: &str = "; the message was not made durable";
 
 /// The writes of one job: one write held inline (an awaited call's insert, no list to
 /// allocate and free), or a list.
@@ -964,7 +967,7 @@ fn commit(store: &Store, writes: &Writes, sync: bool) -> Result<(), String> {
                 settle(*seq, delivered, &mut settled, &mut settled_journal);
                 others |= !delivered;
             }
-            Write::ClearDeadLetters => others = true,
+            Write::RemoveDeadLetters(_) => others = true,
         }
     }
     // Sorted, each number once (a message may be settled twice in one commit).
@@ -1061,8 +1064,10 @@ fn commit_redb(
                         .insert(seq, raw.as_slice())
                         .map_err(|e| e.to_string())?;
                 }
-                Write::ClearDeadLetters => {
-                    dead.retain(|_, _| false).map_err(|e| e.to_string())?;
+                Write::RemoveDeadLetters(seqs) => {
+                    for seq in seqs {
+                        dead.remove(seq).map_err(|e| e.to_string())?;
+                    }
                 }
                 Write::Insert { .. } | Write::Remove(_) => {}
             }

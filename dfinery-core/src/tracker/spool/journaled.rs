@@ -443,12 +443,37 @@ impl Found {
     }
 }
 
-/// Why a journal could not be read: the reason, naming the file, and whether this process
-/// may not write it (its permissions, a read-only file system), which is no damage.
+/// Why a journal could not be read: the reason, naming the file, and what kind of failure it
+/// was (this process may not write it, or the disk is full: no damage).
 #[derive(Debug)]
 pub(super) struct ReadError {
     pub(super) reason: String,
-    pub(super) not_writable: bool,
+    pub(super) cause: Cause,
+}
+
+/// What kind of failure a file's error is, for the advice given with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Cause {
+    /// Anything else: the file may be damaged.
+    Other,
+    /// This process may not write the file or its folder (permissions, a read-only file
+    /// system).
+    NotWritable,
+    /// The disk (or the user's quota on it) is full.
+    DiskFull,
+}
+
+impl Cause {
+    /// The kind of `error`.
+    pub(super) fn of(error: &io::Error) -> Cause {
+        match error.kind() {
+            io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem => {
+                Cause::NotWritable
+            }
+            io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => Cause::DiskFull,
+            _ => Cause::Other,
+        }
+    }
 }
 
 impl std::fmt::Display for ReadError {
@@ -461,7 +486,7 @@ impl From<String> for ReadError {
     fn from(reason: String) -> Self {
         ReadError {
             reason,
-            not_writable: false,
+            cause: Cause::Other,
         }
     }
 }
@@ -486,22 +511,13 @@ pub(super) fn read(source: &JournalSource) -> Result<Found, ReadError> {
             Some(open) => {
                 if !existed {
                     create(path, source.capacity).map_err(|error| match error {
-                        NotCreated::Aside {
-                            reason,
-                            not_writable,
-                        } => ReadError {
-                            reason,
-                            not_writable,
-                        },
+                        NotCreated::Aside { reason, cause } => ReadError { reason, cause },
                         other => ReadError::from(String::from(other)),
                     })?;
                 }
                 open(path).map_err(|e| ReadError {
                     reason: format!("the journal `{}` could not be opened: {e}", path.display()),
-                    not_writable: matches!(
-                        e.kind(),
-                        io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem
-                    ),
+                    cause: Cause::of(&e),
                 })?
             }
             None if existed => Box::new(File::open(path).map_err(|e| {
@@ -631,9 +647,9 @@ pub(super) fn settle(
 
 /// Why [`create`] did not make a journal, naming the file.
 enum NotCreated {
-    /// Nothing was renamed: the path names what it named before. `not_writable`: the folder
-    /// or the files may not be written (permissions, a read-only file system).
-    Aside { reason: String, not_writable: bool },
+    /// Nothing was renamed: the path names what it named before. `cause`: what kind of
+    /// failure it was (the folder or the files may not be written, the disk is full, …).
+    Aside { reason: String, cause: Cause },
     /// The new journal is at the path, but its folder could not be synced: a power loss may
     /// undo the rename.
     NotDurable(String),
@@ -677,28 +693,27 @@ fn create(path: &Path, capacity: u64) -> Result<(), NotCreated> {
     let fail = |e: &dyn std::fmt::Display| {
         format!("the journal `{}` could not be created: {e}", path.display())
     };
-    let denied = |e: &io::Error| {
-        matches!(
-            e.kind(),
-            io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem
-        )
-    };
     let made = OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(true)
         .open(&temporary)
-        .map_err(|e| (fail(&e), denied(&e)))
-        .and_then(|file| Journal::create(file, capacity).map_err(|e| (fail(&e), false)))
-        .and_then(|_| std::fs::rename(&temporary, path).map_err(|e| (fail(&e), denied(&e))));
-    if let Err((reason, not_writable)) = made {
+        .map_err(|e| (fail(&e), Cause::of(&e)))
+        .and_then(|file| {
+            Journal::create(file, capacity).map_err(|e| {
+                let cause = match &e {
+                    JournalError::Io { source, .. } => Cause::of(source),
+                    _ => Cause::Other,
+                };
+                (fail(&e), cause)
+            })
+        })
+        .and_then(|_| std::fs::rename(&temporary, path).map_err(|e| (fail(&e), Cause::of(&e))));
+    if let Err((reason, cause)) = made {
         // Nothing is left half made (a file cut short by a full disk, say).
         let _ = std::fs::remove_file(&temporary);
-        return Err(NotCreated::Aside {
-            reason,
-            not_writable,
-        });
+        return Err(NotCreated::Aside { reason, cause });
     }
     // Until the folder is synced, a power loss may undo the rename: the groups synced into
     // the new journal would then be lost with it.

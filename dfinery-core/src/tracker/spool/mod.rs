@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::dead_letter::DeadLetter;
 use super::error::{SpoolError, StoreError};
@@ -83,8 +83,9 @@ pub(super) type Reopen = Arc<dyn Fn() -> Result<Database, redb::DatabaseError> +
 /// Writes go through one writer thread per spool, which commits them in groups; the methods
 /// here that touch the file ([`open`](Spool::open), [`dead_letters`](Spool::dead_letters),
 /// [`clear_dead_letters`](Spool::clear_dead_letters), …) block their thread on the disk, so
-/// call them from [`spawn_blocking`](tokio::task::spawn_blocking) in async code. The tracker
-/// itself never calls them on a runtime thread.
+/// call them from [`spawn_blocking`](tokio::task::spawn_blocking) in async code. Once built,
+/// the tracker never calls them on a runtime thread; [`TrackerBuilder::build`](super::TrackerBuilder::build)
+/// opens the spool on the thread that calls it (see there).
 pub struct Spool {
     store: Arc<Store>,
     writer: Writer,
@@ -211,29 +212,98 @@ impl Spool {
         })
     }
 
-    /// The number of dead letters, without decoding them (for
-    /// [`clear_dead_letters`](Spool::clear_dead_letters)).
+    /// The number of dead letters, without decoding them.
+    #[cfg(test)]
     pub(crate) fn dead_letter_count(&self) -> Result<u64, SpoolError> {
+        Ok(self.dead_letter_keys()?.len() as u64)
+    }
+
+    /// The sequence numbers of the dead letters there now, without decoding them.
+    fn dead_letter_keys(&self) -> Result<Vec<u64>, SpoolError> {
         let store = &*self.store;
         store.guarded(|| {
-            let txn = store.begin_read("counting the dead letters")?;
+            let txn = store.begin_read("reading the dead letters")?;
             let table = txn
                 .open_table(DEAD_LETTERS)
-                .map_err(|e| store.store("counting the dead letters", e))?;
-            table
-                .len()
-                .map_err(|e| store.store("counting the dead letters", e))
+                .map_err(|e| store.store("reading the dead letters", e))?;
+            let mut keys = Vec::new();
+            for entry in table
+                .iter()
+                .map_err(|e| store.store("reading the dead letters", e))?
+            {
+                let (seq, _) = entry.map_err(|e| store.store("reading the dead letters", e))?;
+                keys.push(seq.value());
+            }
+            Ok(keys)
         })
     }
 
-    /// Deletes every dead letter (after you have handled them); returns how many there were.
+    /// Deletes the dead letters whose [`seq`](DeadLetter::seq) is given (those you read with
+    /// [`dead_letters`](Spool::dead_letters) and handled), once synced; returns how many of
+    /// them were there. A number that names no dead letter (removed already) is passed over.
+    ///
+    /// Use it rather than [`clear_dead_letters`](Spool::clear_dead_letters) while a tracker
+    /// runs on the spool: a message it dead-letters between your read and this call is kept
+    /// for your next read, not deleted unseen.
     ///
     /// # Errors
     ///
-    /// [`SpoolError::Storage`] when the file cannot be written.
+    /// [`SpoolError::Storage`] or [`SpoolError::Store`] when the file cannot be read or
+    /// written; the letters may still be there then: call it again once the disk is fine.
+    pub fn remove_dead_letters(
+        &self,
+        seqs: impl IntoIterator<Item = u64>,
+    ) -> Result<u64, SpoolError> {
+        let mut seqs: Vec<u64> = seqs.into_iter().collect();
+        seqs.sort_unstable();
+        seqs.dedup();
+        let there: Vec<u64> = self
+            .dead_letter_keys()?
+            .into_iter()
+            .filter(|seq| seqs.binary_search(seq).is_ok())
+            .collect();
+        if there.is_empty() {
+            return Ok(0);
+        }
+        let count = there.len() as u64;
+        self.remove_letters(there)?;
+        Ok(count)
+    }
+
+    /// Removes the dead letters `seqs` in a synced commit; a failure says the letters may not be
+    /// removed (not that a message was not made durable, as a refused `track` is told).
+    fn remove_letters(&self, seqs: Vec<u64>) -> Result<(), SpoolError> {
+        self.submit(vec![Write::RemoveDeadLetters(seqs)], Mode::Wait)
+            .map_err(|error| match error {
+                SpoolError::Storage { path, reason } => SpoolError::Storage {
+                    reason: format!(
+                        "{}; the dead letters may not be removed: call it again",
+                        reason.strip_suffix(commit::NOT_DURABLE).unwrap_or(&reason)
+                    ),
+                    path,
+                },
+                other => other,
+            })
+    }
+
+    /// Deletes every dead letter there is now; returns how many it deleted.
+    ///
+    /// While a tracker runs on the spool, a message may be dead-lettered after you read the
+    /// letters and before this call: this deletes it too, unseen. Remove those you read with
+    /// [`remove_dead_letters`](Spool::remove_dead_letters) instead; this is for a spool no
+    /// tracker has open, or letters you do not mean to read.
+    ///
+    /// # Errors
+    ///
+    /// [`SpoolError::Storage`] or [`SpoolError::Store`] when the file cannot be read or
+    /// written; the letters may still be there then: call it again once the disk is fine.
     pub fn clear_dead_letters(&self) -> Result<u64, SpoolError> {
-        let count = self.dead_letter_count()?;
-        self.submit(vec![Write::ClearDeadLetters], Mode::Wait)?;
+        let there = self.dead_letter_keys()?;
+        if there.is_empty() {
+            return Ok(0);
+        }
+        let count = there.len() as u64;
+        self.remove_letters(there)?;
         Ok(count)
     }
 

@@ -13,7 +13,7 @@ use redb::{Database, DatabaseError, Durability, ReadableTable, TableHandle};
 use super::batch::{self, Index};
 use super::commit::Writer;
 use super::follow;
-use super::journaled::{self, JournalSource};
+use super::journaled::{self, Cause, JournalSource};
 use super::{
     BATCHES, DEAD_LETTERS, LEGACY_PENDING, META, Reopen, SPOOL_FORMAT, Spool, Store, UNREADABLE,
 };
@@ -32,8 +32,10 @@ impl Spool {
     ///
     /// # Errors
     ///
-    /// [`SpoolError::Path`] when `path` names a folder, is empty, its folder does not exist, or
-    /// this process may not write the file or its folder;
+    /// [`SpoolError::Path`] when `path` names a folder or something else than a regular file (a
+    /// device, a pipe), is empty, its folder (or, for a symbolic link to nothing, its target's
+    /// folder) does not exist, this process may not write the file or its folder, or the disk is too full to create the
+    /// file or its journal (the error says to free space, not to move the file aside);
     /// [`SpoolError::Open`] when the file is damaged, empty or not a spool (or the journal is
     /// not one: the error names the journal then), [`SpoolError::InUse`]
     /// when it is already open, [`SpoolError::Format`] when another version wrote it, and
@@ -125,7 +127,9 @@ fn open_checked(path: &Path, reopen: Reopen, source: JournalSource) -> Result<Sp
             path: path.to_path_buf(),
         },
         // Not damage: the file is fine (or not there yet), this process may not write it.
-        DatabaseError::Storage(redb::StorageError::Io(io)) if not_writable(&io) => {
+        DatabaseError::Storage(redb::StorageError::Io(io))
+            if Cause::of(&io) == Cause::NotWritable =>
+        {
             SpoolError::Path {
                 path: path.to_path_buf(),
                 problem: format!(
@@ -133,6 +137,10 @@ fn open_checked(path: &Path, reopen: Reopen, source: JournalSource) -> Result<Sp
                      folder it can write, or give it write access to the file and its folder"
                 ),
             }
+        }
+        // Not damage either: moving the file aside, as that advice says, would lose it.
+        DatabaseError::Storage(redb::StorageError::Io(io)) if Cause::of(&io) == Cause::DiskFull => {
+            disk_full(path, &io)
         }
         other => SpoolError::Open {
             path: path.to_path_buf(),
@@ -204,22 +212,20 @@ fn open_checked(path: &Path, reopen: Reopen, source: JournalSource) -> Result<Sp
     // The journal is read before the file's batches: the damaged bytes found there are
     // numbered after every message of both (nothing else numbers messages yet).
     // A journal that cannot be read is named itself: it is the file to move aside.
-    let found = journaled::read(&source).map_err(|error| {
-        if error.not_writable {
-            // Not damage: moving the journal aside, as that advice says, would lose its messages.
-            SpoolError::Path {
-                path: path.to_path_buf(),
-                problem: format!(
-                    "this process may not write the spool's journal ({error}); give it write \
-                     access to the file and its folder (the messages it holds are kept)"
-                ),
-            }
-        } else {
-            SpoolError::Open {
-                path: source.path.clone(),
-                source: StoreError::new(error.reason),
-            }
-        }
+    let found = journaled::read(&source).map_err(|error| match error.cause {
+        // Not damage: moving the journal aside, as that advice says, would lose its messages.
+        Cause::NotWritable => SpoolError::Path {
+            path: path.to_path_buf(),
+            problem: format!(
+                "this process may not write the spool's journal ({error}); give it write \
+                 access to the file and its folder (the messages it holds are kept)"
+            ),
+        },
+        Cause::DiskFull => disk_full(path, &error),
+        Cause::Other => SpoolError::Open {
+            path: source.path.clone(),
+            source: StoreError::new(error.reason),
+        },
     })?;
     let journal_last = found.last_seq();
     let mut loaded = load(&db, unchecked, |last, _| last.max(journal_last) + 1).map_err(storage)?;
@@ -365,11 +371,14 @@ fn remove_leftovers(path: &Path, prefix: &std::ffi::OsStr) {
     let prefix = prefix.to_string_lossy();
     for entry in entries.flatten() {
         let name = entry.file_name();
+        // Exactly `<prefix><pid>-<n>`, as `make_whole` names them: a file of the user's whose
+        // name only begins so (`….new-2024-12-07.bak`) is not one.
         let Some(pid) = name
             .to_str()
             .and_then(|name| name.strip_prefix(&*prefix))
-            .and_then(|rest| rest.split('-').next())
-            .and_then(|pid| pid.parse::<u32>().ok())
+            .and_then(|rest| rest.split_once('-'))
+            .filter(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
         else {
             continue;
         };
@@ -400,6 +409,37 @@ fn check_path(path: &Path) -> Result<(), SpoolError> {
             path.join("dfinery.spool").display()
         ));
     }
+    match std::fs::metadata(path) {
+        // A device (`/dev/null`), a pipe or a socket: the store cannot keep a file there.
+        Ok(meta) if !meta.is_file() => {
+            return refuse(
+                "it is not a regular file (a device, a pipe or a socket); give the path of a \
+                 file, e.g. `dfinery.spool`, or build the tracker without `.spool(…)` to keep \
+                 messages in memory only"
+                    .to_owned(),
+            );
+        }
+        // A symbolic link to nothing: its target is created, unless its folder is missing (a
+        // disk not mounted, say), which the store would report as "no such file".
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            if let Ok(target) = std::fs::read_link(path) {
+                let target = path
+                    .parent()
+                    .map_or_else(|| target.clone(), |folder| folder.join(&target));
+                if let Some(folder) = target.parent().filter(|f| !f.as_os_str().is_empty())
+                    && matches!(std::fs::metadata(folder), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
+                {
+                    return refuse(format!(
+                        "it is a symbolic link to `{}`, whose folder `{}` does not exist; create \
+                         it (or mount the disk it is on), or give another path",
+                        target.display(),
+                        folder.display()
+                    ));
+                }
+            }
+        }
+        _ => {}
+    }
     let Some(folder) = path
         .parent()
         .filter(|parent| !parent.as_os_str().is_empty())
@@ -422,13 +462,19 @@ fn check_path(path: &Path) -> Result<(), SpoolError> {
     }
 }
 
-/// Whether opening failed because the file or its folder may not be written (permissions, a
-/// read-only file system) rather than because of what the file holds.
-fn not_writable(error: &std::io::Error) -> bool {
-    matches!(
-        error.kind(),
-        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
-    )
+/// The error for a spool that could not be opened because its disk is full (`error` says so):
+/// a problem of the path, not damage, whose fix is room on the disk.
+fn disk_full(path: &Path, error: &dyn std::fmt::Display) -> SpoolError {
+    SpoolError::Path {
+        path: path.to_path_buf(),
+        problem: format!(
+            "its disk is full ({error}); free space on it (the spool needs about {} MiB for its \
+             journal beside the file, up to {} MiB when busy), or give a path on another disk; \
+             the messages a spool there holds are kept",
+            journaled::JOURNAL_CAPACITY >> 20,
+            journaled::MAX_JOURNAL_CAPACITY >> 20,
+        ),
+    }
 }
 
 /// `path` made absolute against the working folder now (as given when that fails).

@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use redb::ReadableTableMetadata;
+
 use super::*;
 use crate::Identifier;
 use crate::encode::identity::Identity;
@@ -110,6 +112,77 @@ fn writes_from_many_threads_all_land_in_order_of_their_keys() {
     let page = spool.read_pending(100, 250, 20).unwrap();
     assert_eq!(page.first().unwrap().0, 101);
     assert_eq!(page.len(), 20);
+}
+
+/// The dead letters read and handled are removed, and only those: one buried between the read
+/// and the removal (a tracker still running) is kept for the next read, never deleted unseen.
+#[test]
+fn a_dead_letter_buried_after_the_read_is_kept_when_those_read_are_removed() {
+    let path = path("dead-letters-read");
+    let spool = Spool::open(&path).unwrap();
+    let writes = (1..=3).map(|seq| insert(seq, "u")).collect();
+    spool.submit(writes, Mode::Wait).unwrap();
+    spool.submit(vec![bury(1)], Mode::Wait).unwrap();
+    let read = spool.dead_letters().unwrap();
+    assert_eq!(read.iter().map(|l| l.seq).collect::<Vec<_>>(), [1]);
+    // The tracker dead-letters another message while the first is handled.
+    spool.submit(vec![bury(2)], Mode::Wait).unwrap();
+    let removed = spool
+        .remove_dead_letters(read.iter().map(|letter| letter.seq))
+        .unwrap();
+    assert_eq!(removed, 1);
+    let left: Vec<u64> = spool
+        .dead_letters()
+        .unwrap()
+        .iter()
+        .map(|l| l.seq)
+        .collect();
+    assert_eq!(left, [2], "the letter buried after the read is kept");
+    // Removing them again removes nothing; clearing removes the rest and counts it.
+    assert_eq!(spool.remove_dead_letters([1]).unwrap(), 0);
+    assert_eq!(spool.clear_dead_letters().unwrap(), 1);
+    assert!(spool.dead_letters().unwrap().is_empty());
+    drop(spool);
+    let spool = Spool::open(&path).unwrap();
+    assert!(
+        spool.dead_letters().unwrap().is_empty(),
+        "the removals are durable"
+    );
+    assert_eq!(spool.pending_len(), 1);
+}
+
+/// A removal of dead letters whose commit fails says so, naming the file and to call it again:
+/// not that "the message was not made durable", which is what a refused `track` is told.
+#[test]
+fn a_failed_removal_of_dead_letters_says_so_not_that_a_message_was_not_durable() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let path = path("dead-letters-failed");
+    let (spool, disk) = open_counted(&path);
+    let writes = (1..=2).map(|seq| insert(seq, "u")).collect();
+    spool.submit(writes, Mode::Wait).unwrap();
+    spool.submit(vec![bury(1), bury(2)], Mode::Wait).unwrap();
+    // Each with the file open and whole when called: the letters are read, their commit fails.
+    type Removal = fn(&Spool) -> Result<u64, SpoolError>;
+    let removals: [Removal; 2] = [
+        |spool| spool.clear_dead_letters(),
+        |spool| spool.remove_dead_letters([1]),
+    ];
+    for remove in removals {
+        disk.fail_writes.store(true, SeqCst);
+        let text = remove(&spool).unwrap_err().to_string();
+        assert!(text.contains(&*path.to_string_lossy()), "{text}");
+        assert!(
+            text.contains("the dead letters may not be removed: call it again"),
+            "{text}"
+        );
+        assert!(!text.contains("message was not made durable"), "{text}");
+        disk.fail_writes.store(false, SeqCst);
+        // The writer opens the file again (reads wait for it).
+        spool.submit(Vec::new(), Mode::Wait).unwrap();
+    }
+    assert_eq!(spool.dead_letter_count().unwrap(), 2, "none was removed");
+    assert_eq!(spool.remove_dead_letters([1]).unwrap(), 1);
+    assert_eq!(spool.clear_dead_letters().unwrap(), 1);
 }
 
 #[test]
@@ -226,6 +299,32 @@ fn a_folder_or_an_empty_path_is_refused_with_the_fix_not_the_damaged_file_advice
     );
     assert_eq!(std::fs::read(&file).unwrap(), b"notes");
     let _ = std::fs::remove_file(&file);
+}
+
+/// A symbolic link into a folder that is not there (a disk not mounted) and a path that is no
+/// regular file (`/dev/null`, a pipe) are refused as paths, with the fix, not as damaged
+/// spools whose messages would be lost by moving them aside.
+#[cfg(unix)]
+#[test]
+fn a_link_into_a_missing_folder_or_a_device_is_a_path_problem_not_a_damaged_file() {
+    let link = path("link-into-nowhere");
+    let target = path("not-mounted").join("dfinery.spool");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let error = Spool::open(&link).unwrap_err();
+    let text = error.to_string();
+    assert!(matches!(error, SpoolError::Path { .. }), "{error:?}");
+    assert!(
+        text.contains("symbolic link") && text.contains(&*target.to_string_lossy()),
+        "the error names the link's target: {text}"
+    );
+    assert!(text.contains("does not exist"), "{text}");
+    assert!(!text.contains("move it aside"), "{text}");
+    let _ = std::fs::remove_file(&link);
+    let error = Spool::open("/dev/null").unwrap_err();
+    let text = error.to_string();
+    assert!(matches!(error, SpoolError::Path { .. }), "{error:?}");
+    assert!(text.contains("not a regular file"), "{text}");
+    assert!(!text.contains("move it aside"), "{text}");
 }
 
 /// A file of format 1 (one row per pending message), as the previous version left it.
@@ -677,15 +776,29 @@ fn a_new_spool_file_is_made_aside_and_what_a_creation_cut_short_left_is_removed(
         fresh.file_name().unwrap().to_string_lossy()
     ));
     std::fs::write(&leftover, b"redb\x1a\x0a\xa9 torn").unwrap();
+    // A file of the user's whose name only begins like one (a copy of the spool, say) is
+    // not one: it is left alone.
+    let users = fresh.with_file_name(format!(
+        "{}.new-4999999-copy",
+        fresh.file_name().unwrap().to_string_lossy()
+    ));
+    std::fs::write(&users, b"the user's").unwrap();
     let spool = Spool::open(&fresh).unwrap();
     spool.submit(vec![insert(1, "u")], Mode::Wait).unwrap();
     drop(spool);
+    let users_name = users.file_name().unwrap().to_string_lossy().into_owned();
     if cfg!(target_os = "linux") {
-        assert_eq!(temporaries(&fresh), Vec::<String>::new());
+        assert_eq!(temporaries(&fresh), [users_name]);
     } else {
         let left = leftover.file_name().unwrap().to_string_lossy().into_owned();
-        assert_eq!(temporaries(&fresh), [left]);
+        let mut expected = vec![left, users_name];
+        expected.sort();
+        let mut found = temporaries(&fresh);
+        found.sort();
+        assert_eq!(found, expected);
     }
+    assert_eq!(std::fs::read(&users).unwrap(), b"the user's");
+    let _ = std::fs::remove_file(&users);
     assert_eq!(Spool::open(&fresh).unwrap().pending_len(), 1);
 }
 

@@ -353,6 +353,7 @@ impl Worker {
             timed_out: drain.timed_out,
             last_error: self.last_error.take(),
             last_dead_letter: self.last_dead_letter.take(),
+            spool_error: last_commit_failed,
             metrics,
         };
         drop(self);
