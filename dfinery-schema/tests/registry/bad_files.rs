@@ -242,6 +242,54 @@ fn types_written_as_in_other_languages_get_the_registry_spelling() {
 }
 
 #[test]
+fn an_array_of_a_type_dfinery_has_no_array_of_is_not_offered_another_element() {
+    // `array<boolean>` got "did you mean `array<double>`?" and `array<datetime>` "did you mean
+    // `array<string>`?": advice to register Booleans as numbers. DFINERY's arrays hold String,
+    // Long or Double only.
+    let arrays = "`array<string>`, `array<long>` or `array<double>`";
+    for (written, element) in [
+        ("array<boolean>", "Boolean"),
+        ("Vec<bool>", "Boolean"),
+        ("array<datetime>", "Datetime"),
+        ("date[]", "Date"),
+        ("list<Map>", "Object"),
+    ] {
+        let err = Registry::parse(&format!("[user_properties]\nx = \"{written}\"\n")).unwrap_err();
+        assert_eq!(
+            err.diagnostics[0].message,
+            format!(
+                "unknown type `{written}` for user property `x`; DFINERY has no Array of \
+                 {element}: an array holds strings, longs or doubles, {arrays}"
+            )
+        );
+    }
+    // An array that names no element, or no known one, is told what an array holds, not
+    // given an element at random (`array<foo>` got `array<long>`).
+    for (written, fix) in [
+        ("array", "an array type names its element"),
+        ("list", "an array type names its element"),
+        ("Vec", "an array type names its element"),
+        ("[]", "an array type names its element"),
+        ("array<foo>", "an array holds strings, longs or doubles"),
+    ] {
+        let err = Registry::parse(&format!("[user_properties]\nx = \"{written}\"\n")).unwrap_err();
+        assert_eq!(
+            err.diagnostics[0].message,
+            format!("unknown type `{written}` for user property `x`; {fix}: {arrays}")
+        );
+    }
+    // A misspelt element still gets its array.
+    let err = Registry::parse("[user_properties]\nx = \"array<strng>\"\n").unwrap_err();
+    assert!(
+        err.diagnostics[0]
+            .message
+            .ends_with("did you mean `array<string>`?"),
+        "{}",
+        err.diagnostics[0].message
+    );
+}
+
+#[test]
 fn enum_values_longer_than_max_len_are_reported() {
     let err = Registry::parse(
         "[user_properties]\ntier = { type = \"string\", enum = [\"gold\", \"platinum\"], max_len = 4 }\n",
