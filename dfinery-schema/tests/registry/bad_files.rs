@@ -315,6 +315,47 @@ fn items_required_is_fixed_for_standard_events() {
 }
 
 #[test]
+fn an_array_of_tables_header_is_told_to_use_one_pair_of_brackets() {
+    // `[[events]]` (an array of tables, as in other tools' configs) read "`events` must be a
+    // table, found an array", with no word of the double brackets nor of what to write.
+    for (src, at, expected) in [
+        (
+            "[[events]]\nname = \"coupon_used\"\n",
+            (1, 1),
+            "`events` must be a table, found an array of tables (`[[events]]`); declare each \
+             event as its own table, e.g. `[events.coupon_used]`",
+        ),
+        (
+            "standard_events = [\"df_login\"]\n[[events.coupon_used]]\nproperties.code = \"string\"\n",
+            (2, 1),
+            "event `coupon_used` must be a table, found an array of tables \
+             (`[[events.coupon_used]]`); write its header with one pair of brackets, \
+             `[events.coupon_used]`",
+        ),
+        (
+            "standard_events = [\"df_login\"]\n[[user_properties]]\ntier = \"string\"\n",
+            (2, 1),
+            "`user_properties` must be a table, found an array of tables \
+             (`[[user_properties]]`); write its header with one pair of brackets, \
+             `[user_properties]`",
+        ),
+    ] {
+        let err = Registry::parse(src).unwrap_err();
+        let d = &err.diagnostics[0];
+        assert_eq!(
+            (d.line, d.column, d.message.as_str()),
+            (at.0, at.1, expected)
+        );
+    }
+    // An array value written inline is no header.
+    let err = Registry::parse("events = [[1]]\n").unwrap_err();
+    assert_eq!(
+        err.diagnostics[0].message,
+        "`events` must be a table, found an array"
+    );
+}
+
+#[test]
 fn wrong_kinds_of_tables_and_lists_are_reported() {
     let err = Registry::parse("standard_events = \"df_login\"\nevents = 3\n").unwrap_err();
     let messages: Vec<&str> = err.diagnostics.iter().map(|d| d.message.as_str()).collect();
