@@ -128,12 +128,24 @@ fn write_cut(f: &mut fmt::Formatter<'_>, value: &str) -> fmt::Result {
     }
 }
 
+/// The most `enum` values a message lists; a longer enum is listed by its first ones and its
+/// count.
+const LISTED_VALUES: usize = 20;
+
+/// Writes `` `a`, `b`, `c` ``: the first [`LISTED_VALUES`] values (each cut as [`write_cut`]
+/// cuts), then `…` and the count of all when there are more, so an enum of thousands of
+/// values does not make each message list them all.
 fn write_list(f: &mut fmt::Formatter<'_>, values: &[String]) -> fmt::Result {
-    for (i, v) in values.iter().enumerate() {
+    for (i, v) in values.iter().take(LISTED_VALUES).enumerate() {
         if i > 0 {
             f.write_str(", ")?;
         }
-        write!(f, "`{}`", v.escape_debug())?;
+        f.write_str("`")?;
+        write_cut(f, v)?;
+        f.write_str("`")?;
+    }
+    if values.len() > LISTED_VALUES {
+        write!(f, ", … ({} values)", values.len())?;
     }
     Ok(())
 }
