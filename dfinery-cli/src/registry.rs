@@ -226,6 +226,13 @@ impl<'a> Lines<'a> {
     }
 }
 
+/// The most characters of a line a snippet shows: a longer line (a generated registry on one
+/// line, say) is shown around the problem, cut at both ends with `…`.
+const SNIPPET_CHARS: usize = 120;
+
+/// How many characters before the problem a cut snippet keeps.
+const SNIPPET_BEFORE: usize = 40;
+
 fn render_as(kind: &str, path: &Path, lines: &Lines<'_>, diagnostic: &Diagnostic) -> String {
     let source = lines.source;
     let mut out = format!(
@@ -246,19 +253,54 @@ fn render_as(kind: &str, path: &Path, lines: &Lines<'_>, diagnostic: &Diagnostic
         .get(diagnostic.span.clone())
         .map_or(1, |s| s.lines().next().unwrap_or("").chars().count())
         .clamp(1, line_chars.saturating_sub(start).max(1));
+    // A long line is shown around the problem only: each of thousands of problems on one line
+    // of megabytes would otherwise print the whole line.
+    let (from, to) = if line_chars > SNIPPET_CHARS {
+        let from = start.saturating_sub(SNIPPET_BEFORE).min(line_chars);
+        (from, (from + SNIPPET_CHARS).min(line_chars))
+    } else {
+        (0, line_chars)
+    };
+    let span_chars = span_chars.min(to.saturating_sub(start)).max(1);
     // A tab before the column is kept as a tab under it, so the caret lines up wherever the
-    // terminal puts its tab stops; a wide character (Hangul, CJK) takes two columns.
+    // terminal puts its tab stops; a wide character (Hangul, CJK) takes two columns; another
+    // control character (a bare carriage return, an escape) is shown as its escape, which
+    // would otherwise move the cursor or colour the terminal.
+    let mut shown = String::new();
     let mut indent = String::new();
-    for c in text.chars().take(start) {
-        match c {
-            '\t' => indent.push('\t'),
-            c => indent.extend(std::iter::repeat_n(' ', columns(c))),
+    let mut carets = 0;
+    if from > 0 {
+        shown.push('…');
+        indent.push(' ');
+    }
+    for (at, c) in text.chars().enumerate().skip(from).take(to - from) {
+        let (width, escaped) = match c {
+            '\t' => (1, None),
+            c if c.is_control() => {
+                let escaped: String = c.escape_debug().collect();
+                (escaped.chars().count(), Some(escaped))
+            }
+            c => (columns(c), None),
+        };
+        match &escaped {
+            Some(escaped) => shown.push_str(escaped),
+            None => shown.push(c),
+        }
+        if at < start {
+            match c {
+                '\t' => indent.push('\t'),
+                _ => indent.extend(std::iter::repeat_n(' ', width)),
+            }
+        } else if at < start + span_chars {
+            carets += width;
         }
     }
-    let carets: usize = text.chars().skip(start).take(span_chars).map(columns).sum();
+    if to < line_chars {
+        shown.push('…');
+    }
     let _ = write!(
         out,
-        "\n {pad} |\n {number} | {text}\n {pad} | {indent}{}",
+        "\n {pad} |\n {number} | {shown}\n {pad} | {indent}{}",
         "^".repeat(carets.max(1))
     );
     out
@@ -374,6 +416,61 @@ mod tests {
         assert_eq!(
             render(Path::new("r.toml"), &Lines::new("a = 등급\n"), &diagnostic),
             "error: m\n  --> r.toml:1:5\n   |\n 1 | a = 등급\n   |     ^^^^"
+        );
+    }
+
+    #[test]
+    fn a_long_line_is_shown_around_its_problem_not_whole() {
+        // A generated registry on one line: 3,000 user properties, each with a wrong type. Each
+        // problem showed the whole 51 KB line, 153 MB for the file.
+        let mut source = String::from("user_properties = { ");
+        for i in 0..3_000 {
+            source.push_str(&format!("p{i:04} = \"strng\", "));
+        }
+        source.push_str("}\n");
+        let err = Registry::parse(&source).unwrap_err();
+        assert_eq!(err.diagnostics.len(), 3_000);
+        let lines = Lines::new(&source);
+        let mut total = 0;
+        for (i, diagnostic) in err.diagnostics.iter().enumerate().step_by(997) {
+            let shown = render(Path::new("dfinery.toml"), &lines, diagnostic);
+            total += shown.len();
+            let rows: Vec<&str> = shown.lines().collect();
+            let (text, carets) = (rows[3], rows[4]);
+            let start = &shown[..shown.len().min(400)];
+            assert!(text.chars().count() < 200, "{start}");
+            // The carets still sit under the value of this property (`…` takes one column).
+            let at = carets.chars().position(|c| c == '^').unwrap();
+            let text: Vec<char> = text.chars().collect();
+            let under = |from: usize, to: usize| text[from..to].iter().collect::<String>();
+            assert_eq!(under(at, at + 7), "\"strng\"", "{start}");
+            assert_eq!(carets.trim_end().chars().skip(at).count(), 7, "{start}");
+            let name = format!("p{i:04} = ");
+            assert_eq!(under(at - name.len(), at), name, "{start}");
+        }
+        assert!(total < 2_000, "{total} bytes shown for 4 problems");
+    }
+
+    #[test]
+    fn control_characters_of_a_line_are_shown_escaped_and_the_caret_counts_their_escape() {
+        // A bare carriage return (TOML takes none outside a line end) sent the terminal back to
+        // the line's start, so what followed it overwrote the snippet; an escape coloured it.
+        let source = "standard_events = [\"df_login\"] # x\ry = 1\n";
+        let err = Registry::parse(source).unwrap_err();
+        let shown = render(
+            Path::new("dfinery.toml"),
+            &Lines::new(source),
+            &err.diagnostics[0],
+        );
+        let rows: Vec<&str> = shown.lines().collect();
+        assert_eq!(
+            rows[3..],
+            [
+                " 1 | standard_events = [\"df_login\"] # x\\ry = 1",
+                // The problem is reported just past the carriage return, under `y`.
+                "   |                                     ^"
+            ],
+            "{shown}"
         );
     }
 

@@ -8,7 +8,7 @@ use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Vis
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::RuleViolation;
+use super::{RuleViolation, TypeMismatch};
 use crate::{JsonView, PropertyDef};
 
 /// One JSON value as the checks read it.
@@ -158,16 +158,14 @@ impl<'a> Json<'a> {
             Json::Value(value) => property.check_sized(&view(value), || self.json_len()),
             Json::Text(raw) if raw.get().starts_with('"') => match string(raw.get()) {
                 Some(s) => property.check_sized(&JsonView::String(&s), || self.json_len()),
-                None => property.check_sized(&JsonView::Object, || self.json_len()),
+                None => Err(self.half_surrogate(property)),
             },
             Json::Text(raw) if self.is_number() => {
                 property.check_sized(&number_text(raw.get()), || self.json_len())
             }
             Json::Text(raw) => match serde_json::from_str::<Tree<'a>>(raw.get()) {
                 Ok(tree) => property.check_sized(&tree.view(), || self.json_len()),
-                // Borrowed text is valid JSON, so this is a string with an escape that is no
-                // character (a lone surrogate): not a value DFINERY can store.
-                Err(_) => property.check_sized(&JsonView::Object, || self.json_len()),
+                Err(_) => Err(self.half_surrogate(property)),
             },
         }
     }
@@ -191,6 +189,23 @@ fn number_may_grow(text: &str) -> bool {
         digits = if b.is_ascii_digit() { digits + 1 } else { 0 };
         b == b'e' || b == b'E' || digits >= 19
     })
+}
+
+impl Json<'_> {
+    /// The violation of a value whose text `serde_json` cannot read as a value although it is
+    /// valid JSON: a string (or a string in an array) with an escape that is no character, half
+    /// of a UTF-16 surrogate pair (`"\ud83d"` alone), which no text holds and so no property
+    /// takes.
+    fn half_surrogate(&self, property: &PropertyDef) -> Vec<RuleViolation> {
+        vec![RuleViolation::Type(TypeMismatch {
+            expected: property.ty,
+            found: format!(
+                "{} holding half of a UTF-16 surrogate pair (an escape such as `\\ud83d` \
+                 without its other half), which no text can hold",
+                self.describe()
+            ),
+        })]
+    }
 }
 
 /// Counts the bytes written to it.
@@ -791,6 +806,32 @@ mod tests {
                 .json_len(),
             long.len()
         );
+    }
+
+    #[test]
+    fn a_string_with_half_a_surrogate_pair_is_not_called_an_object() {
+        // `serde_json` reads `\ud83d` alone in a value's text (not in a parsed `Value`): the
+        // check said "found an object" of a string, or of an array of strings, where
+        // `describe` said "a string".
+        let line = r#"{"s":"ab\ud83d","a":["x","\udc00"]}"#;
+        let object = text(line);
+        for (key, ty, found) in [
+            ("s", crate::DataType::String, "a string"),
+            ("s", crate::DataType::Long, "a string"),
+            ("a", crate::DataType::StringArray, "an array"),
+        ] {
+            let value = object.get(key).unwrap();
+            assert_eq!(value.describe(), found);
+            let errors = value.check(&PropertyDef::new(key, ty)).unwrap_err();
+            let message = errors[0].to_string();
+            assert!(
+                message.contains(&format!(
+                    "found {found} holding half of a UTF-16 surrogate pair"
+                )),
+                "{key}: {message}"
+            );
+            assert!(!message.contains("object"), "{key}: {message}");
+        }
     }
 
     #[test]

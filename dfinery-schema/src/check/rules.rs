@@ -68,12 +68,9 @@ impl fmt::Display for RuleViolation {
                 allowed,
                 index,
             } => {
-                write!(
-                    f,
-                    "{} `{}` is not allowed; expected one of ",
-                    subject(*index),
-                    value.escape_debug()
-                )?;
+                write!(f, "{} `", subject(*index))?;
+                write_cut(f, value)?;
+                f.write_str("` is not allowed; expected one of ")?;
                 write_list(f, allowed)?;
                 if let Some(close) = suggest(value, allowed.iter().map(String::as_str)) {
                     write!(f, "; did you mean `{close}`?")?;
@@ -109,12 +106,46 @@ fn subject(index: Option<usize>) -> String {
     }
 }
 
+/// A value longer than this many characters is quoted by its start only.
+const SHOWN_VALUE_CHARS: usize = 100;
+
+/// How many characters of a value too long to quote whole are shown, as a type mismatch shows
+/// a string not in the Datetime or Date format.
+const SHOWN_VALUE_START: usize = 40;
+
+/// Writes `value` escaped, cut to its first [`SHOWN_VALUE_START`] characters and `…` when it
+/// is longer than [`SHOWN_VALUE_CHARS`]: a value of a megabyte does not make a message of one.
+fn write_cut(f: &mut fmt::Formatter<'_>, value: &str) -> fmt::Result {
+    match value.char_indices().nth(SHOWN_VALUE_CHARS) {
+        Some(_) => {
+            let end = value
+                .char_indices()
+                .nth(SHOWN_VALUE_START)
+                .map_or(value.len(), |(at, _)| at);
+            write!(f, "{}…", value[..end].escape_debug())
+        }
+        None => write!(f, "{}", value.escape_debug()),
+    }
+}
+
+/// The most `enum` values a message lists; a longer enum is listed by its first ones and its
+/// count.
+const LISTED_VALUES: usize = 20;
+
+/// Writes `` `a`, `b`, `c` ``: the first [`LISTED_VALUES`] values (each cut as [`write_cut`]
+/// cuts), then `…` and the count of all when there are more, so an enum of thousands of
+/// values does not make each message list them all.
 fn write_list(f: &mut fmt::Formatter<'_>, values: &[String]) -> fmt::Result {
-    for (i, v) in values.iter().enumerate() {
+    for (i, v) in values.iter().take(LISTED_VALUES).enumerate() {
         if i > 0 {
             f.write_str(", ")?;
         }
-        write!(f, "`{}`", v.escape_debug())?;
+        f.write_str("`")?;
+        write_cut(f, v)?;
+        f.write_str("`")?;
+    }
+    if values.len() > LISTED_VALUES {
+        write!(f, ", … ({} values)", values.len())?;
     }
     Ok(())
 }

@@ -105,10 +105,44 @@ impl<'s> Ctx<'s> {
         match value.get_ref() {
             DeValue::Table(t) => Some(t),
             other => {
-                self.wrong_kind(value, what, "a table", other);
+                match self.array_of_tables(value) {
+                    // `[[events]]`: a TOML array of tables, as other tools' files use.
+                    Some(header) => {
+                        let fix = if header == "events" {
+                            "declare each event as its own table, e.g. `[events.coupon_used]`"
+                                .to_owned()
+                        } else {
+                            format!("write its header with one pair of brackets, `[{header}]`")
+                        };
+                        self.error(
+                            value.span(),
+                            format!(
+                                "{what} must be a table, found an array of tables \
+                                 (`[[{header}]]`); {fix}"
+                            ),
+                        );
+                    }
+                    None => self.wrong_kind(value, what, "a table", other),
+                }
                 None
             }
         }
+    }
+
+    /// The header of the array of tables `value` is, as written (`events.coupon_used` for
+    /// `[[events.coupon_used]]`); `None` when it is not one written with a `[[…]]` header.
+    fn array_of_tables(&self, value: &Value<'_>) -> Option<String> {
+        let start = value.span().start;
+        // A header starts its line; `x = [[1]]` is an array value.
+        let before = self.src.get(..start)?;
+        let line_start = before.rfind('\n').map_or(0, |at| at + 1);
+        if !before[line_start..].trim().is_empty() {
+            return None;
+        }
+        let text = self.src.get(start..)?.strip_prefix("[[")?;
+        let header = &text[..text.find("]]")?];
+        (!header.contains('\n') && !header.trim().is_empty())
+            .then(|| shown(header.trim()).into_owned())
     }
 
     /// `value` as a string.

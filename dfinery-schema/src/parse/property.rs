@@ -336,36 +336,100 @@ fn parse_type(
         return Some(ty);
     }
     let names = DataType::ALL.map(DataType::registry_name);
-    let fix = match alias(text).or_else(|| crate::suggest(text, names)) {
-        Some(close) => format!("did you mean `{close}`?"),
-        None => format!("expected {}", or_list(&names)),
+    let arrays = || {
+        let arrays: Vec<&str> = DataType::ALL
+            .into_iter()
+            .filter(|ty| ty.is_array())
+            .map(DataType::registry_name)
+            .collect();
+        or_list(&arrays)
+    };
+    let fix = match alias(text) {
+        Alias::Type(close) => format!("did you mean `{close}`?"),
+        Alias::NoArrayOf(element) => format!(
+            "DFINERY has no Array of {element}: an array holds strings, longs or doubles, {}",
+            arrays()
+        ),
+        Alias::NoElement => format!("an array type names its element: {}", arrays()),
+        Alias::UnknownElement => format!("an array holds strings, longs or doubles: {}", arrays()),
+        Alias::None => match crate::suggest(text, names) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None => format!("expected {}", or_list(&names)),
+        },
     };
     let text = shown(text);
     ctx.error(span, format!("unknown type `{text}` for {subject}; {fix}"));
     None
 }
 
-/// The registry spelling of a type written as in another language (`int`, `String`,
-/// `Vec<f64>`, `string[]`, …).
-fn alias(text: &str) -> Option<&'static str> {
+/// What a type name that is not one of the registry's was most likely meant as.
+enum Alias {
+    /// This registry type, written as in another language (`int`, `String`, `Vec<f64>`, …).
+    Type(&'static str),
+    /// An array of an element DFINERY has no array of (`array<boolean>`): the display name of
+    /// the element.
+    NoArrayOf(&'static str),
+    /// An array that names no element (`array`, `list`, `[]`).
+    NoElement,
+    /// An array of an element that is no type (`array<foo>`).
+    UnknownElement,
+    /// Nothing known: left to the closest spelling.
+    None,
+}
+
+/// What `text` is most likely meant as, when written as in another language (`int`,
+/// `String`, `Vec<f64>`, `string[]`, …) or as an array DFINERY does not have.
+fn alias(text: &str) -> Alias {
     let compact: String = text
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect::<String>()
         .to_ascii_lowercase();
+    if matches!(
+        compact.as_str(),
+        "array" | "list" | "vec" | "[]" | "array<>" | "list<>" | "vec<>"
+    ) {
+        return Alias::NoElement;
+    }
     let element = ["array<", "vec<", "list<"]
         .iter()
         .find_map(|open| compact.strip_prefix(open)?.strip_suffix('>'))
         .or_else(|| compact.strip_prefix('[')?.strip_suffix(']'))
         .or_else(|| compact.strip_suffix("[]"));
     if let Some(element) = element {
-        let element = scalar_alias(element)?;
+        let element = match scalar_alias(element) {
+            Some(element) => element,
+            // `array<strng>`: the closest element, not the closest whole name (every
+            // `array<…>` is close to every array type by its first six characters).
+            None => {
+                return match crate::suggest(element, ["string", "long", "double"]) {
+                    Some(close) => DataType::ALL
+                        .into_iter()
+                        .filter(|ty| ty.is_array())
+                        .find(|ty| ty.element().map(DataType::registry_name) == Some(close))
+                        .map_or(Alias::None, |ty| Alias::Type(ty.registry_name())),
+                    None if is_object(element) => Alias::NoArrayOf("Object"),
+                    None => Alias::UnknownElement,
+                };
+            }
+        };
         return DataType::ALL
             .into_iter()
             .find(|array| array.element() == Some(element))
-            .map(DataType::registry_name);
+            .map_or(Alias::NoArrayOf(element.display_name()), |array| {
+                Alias::Type(array.registry_name())
+            });
     }
-    scalar_alias(&compact).map(DataType::registry_name)
+    scalar_alias(&compact).map_or(Alias::None, |ty| Alias::Type(ty.registry_name()))
+}
+
+/// Whether an array element type names an object (DFINERY's only array of objects is the
+/// event's items).
+fn is_object(element: &str) -> bool {
+    matches!(
+        element,
+        "object" | "map" | "json" | "struct" | "dict" | "record" | "table"
+    )
 }
 
 fn scalar_alias(text: &str) -> Option<DataType> {

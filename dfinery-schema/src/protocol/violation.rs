@@ -52,8 +52,45 @@ impl ServerViolation {
 }
 
 impl fmt::Display for ServerViolation {
-    /// `` `path`: expected (rule) ``.
+    /// `` `path`: expected (rule) ``, each field as the server wrote it but with its control
+    /// characters escaped (a path holds the request's keys: one with a line break made the
+    /// error two lines, one with an escape coloured the terminal), and a field of over 2,000
+    /// characters (twice what the emulator writes) cut to its first 1,000 and `…`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}`: {} ({})", self.path, self.expected, self.rule)
+        let shown = |text| crate::names::shown_within(text, 2_000, 1_000);
+        write!(
+            f,
+            "`{}`: {} ({})",
+            shown(&self.path),
+            shown(&self.expected),
+            shown(&self.rule)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_with_a_line_break_or_an_escape_stays_on_one_line() {
+        // The emulator names a key as it was sent (`user_properties.a\nb`): the client's error
+        // listed it raw, on two lines, the escape colouring the terminal.
+        let v = ServerViolation::new(
+            "user_properties.a\nb\u{1b}[31m",
+            "unknown_property",
+            "a user property registered in the console",
+        );
+        assert_eq!(
+            v.to_string(),
+            "`user_properties.a\\nb\\u{1b}[31m`: a user property registered in the console \
+             (unknown_property)"
+        );
+        // A server's text of a megabyte is quoted by its start.
+        let long = ServerViolation::new("p", "type", "x".repeat(100_000));
+        assert_eq!(
+            long.to_string(),
+            format!("`p`: {}… (type)", "x".repeat(1_000))
+        );
     }
 }

@@ -242,6 +242,54 @@ fn types_written_as_in_other_languages_get_the_registry_spelling() {
 }
 
 #[test]
+fn an_array_of_a_type_dfinery_has_no_array_of_is_not_offered_another_element() {
+    // `array<boolean>` got "did you mean `array<double>`?" and `array<datetime>` "did you mean
+    // `array<string>`?": advice to register Booleans as numbers. DFINERY's arrays hold String,
+    // Long or Double only.
+    let arrays = "`array<string>`, `array<long>` or `array<double>`";
+    for (written, element) in [
+        ("array<boolean>", "Boolean"),
+        ("Vec<bool>", "Boolean"),
+        ("array<datetime>", "Datetime"),
+        ("date[]", "Date"),
+        ("list<Map>", "Object"),
+    ] {
+        let err = Registry::parse(&format!("[user_properties]\nx = \"{written}\"\n")).unwrap_err();
+        assert_eq!(
+            err.diagnostics[0].message,
+            format!(
+                "unknown type `{written}` for user property `x`; DFINERY has no Array of \
+                 {element}: an array holds strings, longs or doubles, {arrays}"
+            )
+        );
+    }
+    // An array that names no element, or no known one, is told what an array holds, not
+    // given an element at random (`array<foo>` got `array<long>`).
+    for (written, fix) in [
+        ("array", "an array type names its element"),
+        ("list", "an array type names its element"),
+        ("Vec", "an array type names its element"),
+        ("[]", "an array type names its element"),
+        ("array<foo>", "an array holds strings, longs or doubles"),
+    ] {
+        let err = Registry::parse(&format!("[user_properties]\nx = \"{written}\"\n")).unwrap_err();
+        assert_eq!(
+            err.diagnostics[0].message,
+            format!("unknown type `{written}` for user property `x`; {fix}: {arrays}")
+        );
+    }
+    // A misspelt element still gets its array.
+    let err = Registry::parse("[user_properties]\nx = \"array<strng>\"\n").unwrap_err();
+    assert!(
+        err.diagnostics[0]
+            .message
+            .ends_with("did you mean `array<string>`?"),
+        "{}",
+        err.diagnostics[0].message
+    );
+}
+
+#[test]
 fn enum_values_longer_than_max_len_are_reported() {
     let err = Registry::parse(
         "[user_properties]\ntier = { type = \"string\", enum = [\"gold\", \"platinum\"], max_len = 4 }\n",
@@ -263,6 +311,47 @@ fn items_required_is_fixed_for_standard_events() {
     assert_eq!(
         err.diagnostics[0].message,
         "`items_required` of standard event `df_purchase` is set by the catalog; remove it"
+    );
+}
+
+#[test]
+fn an_array_of_tables_header_is_told_to_use_one_pair_of_brackets() {
+    // `[[events]]` (an array of tables, as in other tools' configs) read "`events` must be a
+    // table, found an array", with no word of the double brackets nor of what to write.
+    for (src, at, expected) in [
+        (
+            "[[events]]\nname = \"coupon_used\"\n",
+            (1, 1),
+            "`events` must be a table, found an array of tables (`[[events]]`); declare each \
+             event as its own table, e.g. `[events.coupon_used]`",
+        ),
+        (
+            "standard_events = [\"df_login\"]\n[[events.coupon_used]]\nproperties.code = \"string\"\n",
+            (2, 1),
+            "event `coupon_used` must be a table, found an array of tables \
+             (`[[events.coupon_used]]`); write its header with one pair of brackets, \
+             `[events.coupon_used]`",
+        ),
+        (
+            "standard_events = [\"df_login\"]\n[[user_properties]]\ntier = \"string\"\n",
+            (2, 1),
+            "`user_properties` must be a table, found an array of tables \
+             (`[[user_properties]]`); write its header with one pair of brackets, \
+             `[user_properties]`",
+        ),
+    ] {
+        let err = Registry::parse(src).unwrap_err();
+        let d = &err.diagnostics[0];
+        assert_eq!(
+            (d.line, d.column, d.message.as_str()),
+            (at.0, at.1, expected)
+        );
+    }
+    // An array value written inline is no header.
+    let err = Registry::parse("events = [[1]]\n").unwrap_err();
+    assert_eq!(
+        err.diagnostics[0].message,
+        "`events` must be a table, found an array"
     );
 }
 

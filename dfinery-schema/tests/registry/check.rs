@@ -187,6 +187,61 @@ fn enum_values_are_enforced_with_a_suggestion() {
 }
 
 #[test]
+fn a_long_value_not_in_the_enum_is_cut_in_its_message() {
+    // The message quoted the value whole: `dfinery send` printed a 100 KB cell (a JSON blob in
+    // the `df_gender` column, say) in full for each line, where a type mismatch shows its first
+    // 40 characters.
+    let gender = catalog::standard_user_property("df_gender").unwrap();
+    let long = "x".repeat(100_000);
+    let err = gender.check(&J::String(&long)).unwrap_err();
+    let message = err[0].to_string();
+    assert_eq!(
+        message,
+        format!(
+            "value `{}…` is not allowed; expected one of `Male`, `Female`, `NonBinary`, `Other`",
+            "x".repeat(40)
+        )
+    );
+    // Control characters stay escaped, as in a short value.
+    let err = gender.check(&J::String("Ma\nle")).unwrap_err();
+    assert!(
+        err[0]
+            .to_string()
+            .starts_with("value `Ma\\nle` is not allowed"),
+        "{}",
+        err[0]
+    );
+}
+
+#[test]
+fn an_enum_of_many_values_is_listed_by_its_first_ones_and_a_count() {
+    // Every value not in a registry's enum of 5,000 store codes listed all 5,000 (65 KB), for
+    // each such value of each line `dfinery send` checked.
+    let codes: Vec<std::string::String> = (0..5_000).map(|i| format!("store{i:04}")).collect();
+    let store = PropertyDef {
+        enum_values: Some(codes),
+        ..PropertyDef::new("store", String)
+    };
+    let err = store.check(&J::String("warehouse")).unwrap_err();
+    let message = err[0].to_string();
+    let first: Vec<std::string::String> = (0..20).map(|i| format!("`store{i:04}`")).collect();
+    assert_eq!(
+        message,
+        format!(
+            "value `warehouse` is not allowed; expected one of {}, … (5000 values)",
+            first.join(", ")
+        )
+    );
+    // The suggestion is still searched among them all.
+    let err = store.check(&J::String("store4999x")).unwrap_err();
+    assert!(
+        err[0].to_string().ends_with("; did you mean `store4999`?"),
+        "{}",
+        err[0]
+    );
+}
+
+#[test]
 fn max_len_counts_characters_in_strings_and_array_elements() {
     let code = PropertyDef {
         max_len: Some(3),

@@ -7,5 +7,6 @@ mod format;
 mod model;
 mod names;
 mod parse_ok;
+mod props;
 mod suggest;
 mod support;
