@@ -210,6 +210,14 @@ pub enum CellError {
         /// The registered type.
         ty: DataType,
     },
+    /// Text that is not a UUID, for a `Uuid` field (the `event_log_id` column).
+    #[error(
+        "is `{found}`, which is not a UUID; write one such as `67e55044-10b1-426f-9247-bb680e5fe0c8`"
+    )]
+    NotUuid {
+        /// The cell's text (at most 100 characters).
+        found: String,
+    },
     /// A value of the right DFINERY type that the field's Rust type cannot hold.
     #[error("is `{found}`, which does not fit `{rust_type}`; use a wider type such as `i64`")]
     OutOfRange {

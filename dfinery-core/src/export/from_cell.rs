@@ -265,10 +265,7 @@ impl FromCell for chrono::NaiveDate {
 impl FromCell for Uuid {
     fn from_cell(cell: Cell<'_>, _ty: DataType) -> Result<Self, CellError> {
         let text = needed::<Uuid>(cell)?;
-        Uuid::parse_str(text).map_err(|_| CellError::Invalid {
-            found: shown(text),
-            ty: DataType::String,
-        })
+        Uuid::parse_str(text).map_err(|_| CellError::NotUuid { found: shown(text) })
     }
 }
 
@@ -444,6 +441,19 @@ mod tests {
             i64::from_cell(cell("1"), DataType::Double),
             Err(CellError::WrongType { .. })
         ));
+    }
+
+    #[test]
+    fn a_cell_that_is_not_a_uuid_says_a_uuid_is_needed() {
+        // It said "is `42`; a String needs text": the cell is text, and the message named
+        // neither what was wrong nor what to write.
+        let message = Uuid::from_cell(cell("42"), DataType::String)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            message,
+            "is `42`, which is not a UUID; write one such as `67e55044-10b1-426f-9247-bb680e5fe0c8`"
+        );
     }
 
     #[test]
