@@ -219,7 +219,10 @@ pub enum CellError {
         found: String,
     },
     /// A value of the right DFINERY type that the field's Rust type cannot hold.
-    #[error("is `{found}`, which does not fit `{rust_type}`; use a wider type such as `i64`")]
+    #[error(
+        "is `{found}`, which does not fit `{rust_type}`; use {}",
+        wider(rust_type)
+    )]
     OutOfRange {
         /// The value as text.
         found: String,
@@ -279,6 +282,16 @@ pub(crate) const fn cell_form(ty: DataType) -> &'static str {
         DataType::StringArray => "a JSON array of strings such as `[\"a\",\"b\"]`",
         DataType::LongArray => "a JSON array of integers such as `[1,2]`",
         DataType::DoubleArray => "a JSON array of numbers such as `[0.5,1.0]`",
+    }
+}
+
+/// The type to use instead of `rust_type` for a value it cannot hold, for messages.
+fn wider(rust_type: &str) -> &'static str {
+    match rust_type {
+        "f32" => "`f64`",
+        "DateTime<Utc>" => "`dfinery::Datetime`",
+        "NaiveDate" => "`dfinery::Date`",
+        _ => "a wider type such as `i64`",
     }
 }
 

@@ -187,8 +187,9 @@ fn narrow(value: f64) -> Result<f32, CellError> {
     if narrowed.is_finite() {
         Ok(narrowed)
     } else {
+        // `{:?}`: `1e39`, not its 40 digits.
         Err(CellError::OutOfRange {
-            found: value.to_string(),
+            found: format!("{value:?}"),
             rust_type: "f32",
         })
     }
@@ -454,6 +455,25 @@ mod tests {
             message,
             "is `42`, which is not a UUID; write one such as `67e55044-10b1-426f-9247-bb680e5fe0c8`"
         );
+    }
+
+    #[test]
+    fn a_double_too_large_for_f32_says_to_use_f64() {
+        // It advised "use a wider type such as `i64`", which holds no fraction, and wrote
+        // the value with all its digits (301 for `1e300`).
+        for message in [
+            f32::from_cell(cell("1e39"), DataType::Double)
+                .unwrap_err()
+                .to_string(),
+            f32::from_element(ElementValue::Double(-1e39))
+                .unwrap_err()
+                .to_string(),
+        ] {
+            assert!(
+                message.ends_with("e39`, which does not fit `f32`; use `f64`"),
+                "{message}"
+            );
+        }
     }
 
     #[test]
