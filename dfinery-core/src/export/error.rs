@@ -205,7 +205,7 @@ pub enum CellError {
     /// Text that is not a value of the registered type.
     #[error("is `{found}`; a {ty} needs {}", cell_form(*ty))]
     Invalid {
-        /// The cell's text (at most 100 characters).
+        /// The cell's text (at most 100 characters, control characters escaped).
         found: String,
         /// The registered type.
         ty: DataType,
@@ -215,7 +215,7 @@ pub enum CellError {
         "is `{found}`, which is not a UUID; write one such as `67e55044-10b1-426f-9247-bb680e5fe0c8`"
     )]
     NotUuid {
-        /// The cell's text (at most 100 characters).
+        /// The cell's text (at most 100 characters, control characters escaped).
         found: String,
     },
     /// A value of the right DFINERY type that the field's Rust type cannot hold.
@@ -235,7 +235,7 @@ pub enum CellError {
         expected_list(expected)
     )]
     UnknownValue {
-        /// The cell's text (at most 100 characters).
+        /// The cell's text (at most 100 characters, control characters escaped).
         found: String,
         /// The enum.
         rust_type: &'static str,
@@ -262,9 +262,19 @@ impl From<DatetimeError> for CellError {
     }
 }
 
-/// `text` cut to 100 characters, for messages.
+/// The most characters of a cell's text a message quotes.
+const SHOWN_CHARS: usize = 100;
+
+/// `text` as a cell's message quotes it: cut to 100 characters, and each control character
+/// written as its Rust escape (`\n`, `\u{1b}`), so one message stays on one line and cannot
+/// drive the terminal.
 pub(crate) fn shown(text: &str) -> String {
-    match text.char_indices().nth(100) {
+    dfinery_schema::names::shown_within(text, SHOWN_CHARS, SHOWN_CHARS).into_owned()
+}
+
+/// `text` cut to 100 characters, as it is (an error body's code, which its `Display` escapes).
+pub(crate) fn cut(text: &str) -> String {
+    match text.char_indices().nth(SHOWN_CHARS) {
         Some((at, _)) => format!("{}…", &text[..at]),
         None => text.to_owned(),
     }

@@ -477,6 +477,28 @@ mod tests {
     }
 
     #[test]
+    fn a_cell_s_control_characters_are_escaped_in_its_message() {
+        // A cell's line ends and terminal escapes were put in the message as they are, so
+        // one error took several lines and could drive the terminal.
+        let text = "12\nERROR\u{1b}[2J";
+        let messages = [
+            i64::from_cell(cell(text), DataType::Long)
+                .unwrap_err()
+                .to_string(),
+            Uuid::from_cell(cell(text), DataType::String)
+                .unwrap_err()
+                .to_string(),
+            Vec::<i64>::from_cell(cell(text), DataType::LongArray)
+                .unwrap_err()
+                .to_string(),
+        ];
+        for message in messages {
+            assert!(!message.chars().any(char::is_control), "{message:?}");
+            assert!(message.contains(r"12\nERROR\u{1b}[2J"), "{message:?}");
+        }
+    }
+
+    #[test]
     fn option_and_patch_tell_no_column_from_empty() {
         assert_eq!(
             Option::<i64>::from_cell(Cell::Empty, DataType::Long),
