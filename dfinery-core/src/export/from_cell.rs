@@ -54,14 +54,44 @@ pub trait FromElement: Sized {
     fn from_element(element: ElementValue<'_>) -> Result<Self, CellError>;
 }
 
-/// The last path segment of `T`'s name, e.g. `String` or `Vec<alloc::string::String>`.
+/// `T`'s name as it is written in code, every path left out: `String`, `Vec<String>`.
 pub(crate) fn type_name<T: ?Sized>() -> &'static str {
     let full = std::any::type_name::<T>();
-    let head = full.split('<').next().unwrap_or(full);
-    match head.rfind("::") {
-        Some(at) => &full[at + 2..],
-        None => full,
+    if !full.contains(['<', '(', '[', '&', '*']) {
+        // A path: its last segment.
+        return full.rsplit("::").next().unwrap_or(full);
     }
+    // A generic type's parameters have paths of their own (`Vec<alloc::string::String>`,
+    // which does not compile as a message advises it). Shortened once per type, and only for
+    // a message, so kept for the program's life.
+    static SHORT: std::sync::Mutex<Vec<(&str, &str)>> = std::sync::Mutex::new(Vec::new());
+    let mut short = SHORT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(&(_, name)) = short.iter().find(|(name, _)| *name == full) {
+        return name;
+    }
+    let name: &'static str = Box::leak(without_paths(full).into_boxed_str());
+    short.push((full, name));
+    name
+}
+
+/// `name` with the path of every type in it left out: `Vec<alloc::string::String>` is
+/// `Vec<String>`.
+fn without_paths(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut word = String::new();
+    for c in name.chars() {
+        if c.is_alphanumeric() || c == '_' || c == ':' {
+            word.push(c);
+        } else {
+            out.push_str(word.rsplit("::").next().unwrap_or_default());
+            word.clear();
+            out.push(c);
+        }
+    }
+    out.push_str(word.rsplit("::").next().unwrap_or_default());
+    out
 }
 
 /// The text of a cell that must hold a value.
@@ -496,6 +526,23 @@ mod tests {
             assert!(!message.chars().any(char::is_control), "{message:?}");
             assert!(message.contains(r"12\nERROR\u{1b}[2J"), "{message:?}");
         }
+    }
+
+    #[test]
+    fn a_generic_type_is_named_as_it_is_written() {
+        // The message named `Vec<alloc::string::String>` and advised the field
+        // `Option<Vec<alloc::string::String>>`, which does not compile as written.
+        let message = Vec::<String>::from_cell(Cell::Empty, DataType::StringArray)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            message,
+            "is empty, but `Vec<String>` cannot hold a missing value; make the field `Option<Vec<String>>`"
+        );
+        assert_eq!(type_name::<Box<[std::sync::Arc<str>]>>(), "Box<[Arc<str>]>");
+        assert_eq!(type_name::<(u8, Option<f64>)>(), "(u8, Option<f64>)");
+        assert_eq!(type_name::<i64>(), "i64");
+        assert_eq!(type_name::<Datetime>(), "Datetime");
     }
 
     #[test]
