@@ -91,6 +91,9 @@ fn double_types() {
     assert_eq!(wire(d, &0.1_f32), "0.1");
     assert_eq!(0.1_f32.to_value(), Some(Value::Double(0.1)));
     assert_eq!(wire(d, &1e300_f64), "1e+300");
+    // The exponent forms `DoubleProperty`'s documentation shows (it showed `1e16`).
+    assert_eq!(wire(d, &1e16_f64), "1e+16");
+    assert_eq!(wire(d, &1e-7_f64), "1e-7");
 }
 
 #[test]
