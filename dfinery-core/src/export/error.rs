@@ -105,7 +105,10 @@ pub enum ExportError {
         limit: usize,
     },
     /// A row (or the header, row 0) that is not UTF-8.
-    #[error("{} is not UTF-8; DFINERY exports are UTF-8", if *row == 0 { "the header row".to_owned() } else { format!("row {row}") })]
+    #[error(
+        "{} is not UTF-8; DFINERY exports are UTF-8: if this file was saved again by a spreadsheet, save it as \"CSV UTF-8\"",
+        if *row == 0 { "the header row".to_owned() } else { format!("row {row}") }
+    )]
     NotUtf8 {
         /// The data row, from 1 (0 for the header).
         row: u64,
