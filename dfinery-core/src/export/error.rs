@@ -10,7 +10,7 @@ use super::meta::ExportKind;
 use super::query::QueryError;
 #[cfg(feature = "client")]
 use crate::client::Error;
-use crate::encode::value::{DatetimeError, ValueError};
+use crate::encode::value::{DatetimeError, ValueError, with_article};
 use crate::protocol::code::ExportErrorCode;
 
 /// Why an export failed. Nothing here ever contains a token.
@@ -206,7 +206,7 @@ pub enum CellError {
         rust_type: &'static str,
     },
     /// Text that is not a value of the registered type.
-    #[error("is `{found}`; a {ty} needs {}", cell_form(*ty))]
+    #[error("is `{found}`; {} needs {}", with_article(*ty), cell_form(*ty))]
     Invalid {
         /// The cell's text (at most 100 characters, control characters escaped).
         found: String,
@@ -247,7 +247,7 @@ pub enum CellError {
     },
     /// A property type the field's Rust type cannot hold (a hand-written decoder asked for the
     /// wrong type).
-    #[error("is a {ty}, which `{rust_type}` cannot hold")]
+    #[error("is {}, which `{rust_type}` cannot hold", with_article(*ty))]
     WrongType {
         /// The registered type.
         ty: DataType,
