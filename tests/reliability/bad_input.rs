@@ -150,7 +150,7 @@ fn csv_that_is_not_utf8_or_ends_inside_quotes_is_an_error_not_a_short_result() {
     let error = reader.next_event().map(|_| ()).unwrap_err();
     assert_eq!(
         error.to_string(),
-        "row 1 is not UTF-8; DFINERY exports are UTF-8"
+        "row 1 is not UTF-8; DFINERY exports are UTF-8: if this file was saved again by a spreadsheet, save it as \"CSV UTF-8\""
     );
     let mut reader = ExportRows::new(&b"event_name,event_log_id\n\"df_login,x\n"[..]).unwrap();
     let error = reader.next_event().map(|_| ()).unwrap_err();

@@ -144,7 +144,7 @@ pub(crate) fn push_i64(out: &mut Vec<u8>, value: i64) {
 
 /// Whole doubles below this are written as integers (see [`push_f64`]): up to 15 digits, where
 /// the shortest round-trip form is still the plain digits and `.0` (from 10^16 on it is
-/// `1e16`).
+/// `1e+16`).
 const WHOLE_BELOW: u64 = 1_000_000_000_000_000;
 
 /// Appends a finite double in its shortest round-trip form (`5000.0`, `1e300`), the same bytes

@@ -287,6 +287,36 @@ mod tests {
     }
 
     #[test]
+    fn an_array_type_is_named_with_its_article() {
+        // The messages read "a Array of String needs …" and "is a Array of Long, which …".
+        assert_eq!(
+            parse_cell("a,b", DataType::StringArray)
+                .unwrap_err()
+                .to_string(),
+            "is `a,b`; an Array of String needs a JSON array of strings such as `[\"a\",\"b\"]`"
+        );
+        let wrong = CellError::WrongType {
+            ty: DataType::LongArray,
+            rust_type: "bool",
+        };
+        assert_eq!(
+            wrong.to_string(),
+            "is an Array of Long, which `bool` cannot hold"
+        );
+        let json = serde_json::json!("x");
+        assert_eq!(
+            Value::from_json(DataType::DoubleArray, &json)
+                .unwrap_err()
+                .to_string(),
+            "is a JSON string; an Array of Double property needs a JSON array of numbers"
+        );
+        assert_eq!(
+            parse_cell("x", DataType::Long).unwrap_err().to_string(),
+            "is `x`; a Long needs a whole number such as `42`"
+        );
+    }
+
+    #[test]
     fn bad_text_says_what_the_type_needs() {
         assert_eq!(
             parse_cell("1.5", DataType::Long).unwrap_err().to_string(),

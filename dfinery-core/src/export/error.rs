@@ -10,7 +10,7 @@ use super::meta::ExportKind;
 use super::query::QueryError;
 #[cfg(feature = "client")]
 use crate::client::Error;
-use crate::encode::value::{DatetimeError, ValueError};
+use crate::encode::value::{DatetimeError, ValueError, with_article};
 use crate::protocol::code::ExportErrorCode;
 
 /// Why an export failed. Nothing here ever contains a token.
@@ -105,7 +105,10 @@ pub enum ExportError {
         limit: usize,
     },
     /// A row (or the header, row 0) that is not UTF-8.
-    #[error("{} is not UTF-8; DFINERY exports are UTF-8", if *row == 0 { "the header row".to_owned() } else { format!("row {row}") })]
+    #[error(
+        "{} is not UTF-8; DFINERY exports are UTF-8: if this file was saved again by a spreadsheet, save it as \"CSV UTF-8\"",
+        if *row == 0 { "the header row".to_owned() } else { format!("row {row}") }
+    )]
     NotUtf8 {
         /// The data row, from 1 (0 for the header).
         row: u64,
@@ -203,15 +206,26 @@ pub enum CellError {
         rust_type: &'static str,
     },
     /// Text that is not a value of the registered type.
-    #[error("is `{found}`; a {ty} needs {}", cell_form(*ty))]
+    #[error("is `{found}`; {} needs {}", with_article(*ty), cell_form(*ty))]
     Invalid {
-        /// The cell's text (at most 100 characters).
+        /// The cell's text (at most 100 characters, control characters escaped).
         found: String,
         /// The registered type.
         ty: DataType,
     },
+    /// Text that is not a UUID, for a `Uuid` field (the `event_log_id` column).
+    #[error(
+        "is `{found}`, which is not a UUID; write one such as `67e55044-10b1-426f-9247-bb680e5fe0c8`"
+    )]
+    NotUuid {
+        /// The cell's text (at most 100 characters, control characters escaped).
+        found: String,
+    },
     /// A value of the right DFINERY type that the field's Rust type cannot hold.
-    #[error("is `{found}`, which does not fit `{rust_type}`; use a wider type such as `i64`")]
+    #[error(
+        "is `{found}`, which does not fit `{rust_type}`; use {}",
+        wider(rust_type)
+    )]
     OutOfRange {
         /// The value as text.
         found: String,
@@ -224,7 +238,7 @@ pub enum CellError {
         expected_list(expected)
     )]
     UnknownValue {
-        /// The cell's text (at most 100 characters).
+        /// The cell's text (at most 100 characters, control characters escaped).
         found: String,
         /// The enum.
         rust_type: &'static str,
@@ -233,7 +247,7 @@ pub enum CellError {
     },
     /// A property type the field's Rust type cannot hold (a hand-written decoder asked for the
     /// wrong type).
-    #[error("is a {ty}, which `{rust_type}` cannot hold")]
+    #[error("is {}, which `{rust_type}` cannot hold", with_article(*ty))]
     WrongType {
         /// The registered type.
         ty: DataType,
@@ -251,9 +265,19 @@ impl From<DatetimeError> for CellError {
     }
 }
 
-/// `text` cut to 100 characters, for messages.
+/// The most characters of a cell's text a message quotes.
+const SHOWN_CHARS: usize = 100;
+
+/// `text` as a cell's message quotes it: cut to 100 characters, and each control character
+/// written as its Rust escape (`\n`, `\u{1b}`), so one message stays on one line and cannot
+/// drive the terminal.
 pub(crate) fn shown(text: &str) -> String {
-    match text.char_indices().nth(100) {
+    dfinery_schema::names::shown_within(text, SHOWN_CHARS, SHOWN_CHARS).into_owned()
+}
+
+/// `text` cut to 100 characters, as it is (an error body's code, which its `Display` escapes).
+pub(crate) fn cut(text: &str) -> String {
+    match text.char_indices().nth(SHOWN_CHARS) {
         Some((at, _)) => format!("{}…", &text[..at]),
         None => text.to_owned(),
     }
@@ -271,6 +295,16 @@ pub(crate) const fn cell_form(ty: DataType) -> &'static str {
         DataType::StringArray => "a JSON array of strings such as `[\"a\",\"b\"]`",
         DataType::LongArray => "a JSON array of integers such as `[1,2]`",
         DataType::DoubleArray => "a JSON array of numbers such as `[0.5,1.0]`",
+    }
+}
+
+/// The type to use instead of `rust_type` for a value it cannot hold, for messages.
+fn wider(rust_type: &str) -> &'static str {
+    match rust_type {
+        "f32" => "`f64`",
+        "DateTime<Utc>" => "`dfinery::Datetime`",
+        "NaiveDate" => "`dfinery::Date`",
+        _ => "a wider type such as `i64`",
     }
 }
 

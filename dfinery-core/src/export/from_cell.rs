@@ -54,14 +54,44 @@ pub trait FromElement: Sized {
     fn from_element(element: ElementValue<'_>) -> Result<Self, CellError>;
 }
 
-/// The last path segment of `T`'s name, e.g. `String` or `Vec<alloc::string::String>`.
+/// `T`'s name as it is written in code, every path left out: `String`, `Vec<String>`.
 pub(crate) fn type_name<T: ?Sized>() -> &'static str {
     let full = std::any::type_name::<T>();
-    let head = full.split('<').next().unwrap_or(full);
-    match head.rfind("::") {
-        Some(at) => &full[at + 2..],
-        None => full,
+    if !full.contains(['<', '(', '[', '&', '*']) {
+        // A path: its last segment.
+        return full.rsplit("::").next().unwrap_or(full);
     }
+    // A generic type's parameters have paths of their own (`Vec<alloc::string::String>`,
+    // which does not compile as a message advises it). Shortened once per type, and only for
+    // a message, so kept for the program's life.
+    static SHORT: std::sync::Mutex<Vec<(&str, &str)>> = std::sync::Mutex::new(Vec::new());
+    let mut short = SHORT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(&(_, name)) = short.iter().find(|(name, _)| *name == full) {
+        return name;
+    }
+    let name: &'static str = Box::leak(without_paths(full).into_boxed_str());
+    short.push((full, name));
+    name
+}
+
+/// `name` with the path of every type in it left out: `Vec<alloc::string::String>` is
+/// `Vec<String>`.
+fn without_paths(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut word = String::new();
+    for c in name.chars() {
+        if c.is_alphanumeric() || c == '_' || c == ':' {
+            word.push(c);
+        } else {
+            out.push_str(word.rsplit("::").next().unwrap_or_default());
+            word.clear();
+            out.push(c);
+        }
+    }
+    out.push_str(word.rsplit("::").next().unwrap_or_default());
+    out
 }
 
 /// The text of a cell that must hold a value.
@@ -187,8 +217,9 @@ fn narrow(value: f64) -> Result<f32, CellError> {
     if narrowed.is_finite() {
         Ok(narrowed)
     } else {
+        // `{:?}`: `1e39`, not its 40 digits.
         Err(CellError::OutOfRange {
-            found: value.to_string(),
+            found: format!("{value:?}"),
             rust_type: "f32",
         })
     }
@@ -265,10 +296,7 @@ impl FromCell for chrono::NaiveDate {
 impl FromCell for Uuid {
     fn from_cell(cell: Cell<'_>, _ty: DataType) -> Result<Self, CellError> {
         let text = needed::<Uuid>(cell)?;
-        Uuid::parse_str(text).map_err(|_| CellError::Invalid {
-            found: shown(text),
-            ty: DataType::String,
-        })
+        Uuid::parse_str(text).map_err(|_| CellError::NotUuid { found: shown(text) })
     }
 }
 
@@ -444,6 +472,77 @@ mod tests {
             i64::from_cell(cell("1"), DataType::Double),
             Err(CellError::WrongType { .. })
         ));
+    }
+
+    #[test]
+    fn a_cell_that_is_not_a_uuid_says_a_uuid_is_needed() {
+        // It said "is `42`; a String needs text": the cell is text, and the message named
+        // neither what was wrong nor what to write.
+        let message = Uuid::from_cell(cell("42"), DataType::String)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            message,
+            "is `42`, which is not a UUID; write one such as `67e55044-10b1-426f-9247-bb680e5fe0c8`"
+        );
+    }
+
+    #[test]
+    fn a_double_too_large_for_f32_says_to_use_f64() {
+        // It advised "use a wider type such as `i64`", which holds no fraction, and wrote
+        // the value with all its digits (301 for `1e300`).
+        for message in [
+            f32::from_cell(cell("1e39"), DataType::Double)
+                .unwrap_err()
+                .to_string(),
+            f32::from_element(ElementValue::Double(-1e39))
+                .unwrap_err()
+                .to_string(),
+        ] {
+            assert!(
+                message.ends_with("e39`, which does not fit `f32`; use `f64`"),
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_cell_s_control_characters_are_escaped_in_its_message() {
+        // A cell's line ends and terminal escapes were put in the message as they are, so
+        // one error took several lines and could drive the terminal.
+        let text = "12\nERROR\u{1b}[2J";
+        let messages = [
+            i64::from_cell(cell(text), DataType::Long)
+                .unwrap_err()
+                .to_string(),
+            Uuid::from_cell(cell(text), DataType::String)
+                .unwrap_err()
+                .to_string(),
+            Vec::<i64>::from_cell(cell(text), DataType::LongArray)
+                .unwrap_err()
+                .to_string(),
+        ];
+        for message in messages {
+            assert!(!message.chars().any(char::is_control), "{message:?}");
+            assert!(message.contains(r"12\nERROR\u{1b}[2J"), "{message:?}");
+        }
+    }
+
+    #[test]
+    fn a_generic_type_is_named_as_it_is_written() {
+        // The message named `Vec<alloc::string::String>` and advised the field
+        // `Option<Vec<alloc::string::String>>`, which does not compile as written.
+        let message = Vec::<String>::from_cell(Cell::Empty, DataType::StringArray)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            message,
+            "is empty, but `Vec<String>` cannot hold a missing value; make the field `Option<Vec<String>>`"
+        );
+        assert_eq!(type_name::<Box<[std::sync::Arc<str>]>>(), "Box<[Arc<str>]>");
+        assert_eq!(type_name::<(u8, Option<f64>)>(), "(u8, Option<f64>)");
+        assert_eq!(type_name::<i64>(), "i64");
+        assert_eq!(type_name::<Datetime>(), "Datetime");
     }
 
     #[test]

@@ -25,7 +25,8 @@ impl Header {
     ///
     /// # Errors
     ///
-    /// [`ExportError::Header`] when it is empty or names a column twice.
+    /// [`ExportError::Header`] when it is empty or names a column twice (columns without a
+    /// name are no repeat).
     pub(crate) fn new<I, S>(names: I) -> Result<Header, ExportError>
     where
         I: IntoIterator<Item = S>,
@@ -47,6 +48,14 @@ impl Header {
         let mut index = HashMap::with_capacity(names.len());
         let (mut items, mut others) = (Vec::new(), Vec::new());
         for (i, name) in names.iter().enumerate() {
+            if name.is_empty() {
+                // A column without a name (a spreadsheet ends its header row in several,
+                // `…,df_name,,`) is read by no name: several are no repeat. `""` finds the
+                // first.
+                index.entry(String::new()).or_insert(i);
+                others.push(i);
+                continue;
+            }
             if index.insert(name.clone(), i).is_some() {
                 return Err(ExportError::Header {
                     reason: format!(
@@ -179,6 +188,25 @@ mod tests {
             "the header row names column `a` twice, so it cannot be read by name; export it once"
         );
         assert!(Header::new([""]).is_err());
+    }
+
+    #[test]
+    fn several_columns_without_a_name_are_no_repeat() {
+        // A spreadsheet saves a header row ending in empty columns (`…,df_name,,`): an export
+        // saved again from one was refused, "names column `` twice … export it once".
+        let header = Header::new(["df_unified_id", "df_name", "", ""]).unwrap();
+        assert_eq!(header.index("df_name"), Some(1));
+        assert_eq!(header.index(""), Some(2));
+        let csv = "df_unified_id,df_name,,\r\nu1,Kim,,\r\n";
+        let mut rows = crate::export::ExportRows::new(csv.as_bytes()).unwrap();
+        assert_eq!(
+            rows.next_row().unwrap().unwrap().get("df_name"),
+            Some("Kim")
+        );
+        assert!(
+            Header::new(["a", " ", " "]).is_err(),
+            "a name of white space is a name"
+        );
     }
 
     #[test]

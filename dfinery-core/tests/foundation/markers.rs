@@ -91,6 +91,43 @@ fn double_types() {
     assert_eq!(wire(d, &0.1_f32), "0.1");
     assert_eq!(0.1_f32.to_value(), Some(Value::Double(0.1)));
     assert_eq!(wire(d, &1e300_f64), "1e+300");
+    // The exponent forms `DoubleProperty`'s documentation shows (it showed `1e16`).
+    assert_eq!(wire(d, &1e16_f64), "1e+16");
+    assert_eq!(wire(d, &1e-7_f64), "1e-7");
+}
+
+#[test]
+fn an_f32_is_the_same_double_however_it_is_sent() {
+    // 1916.28125 lies halfway between two shortest forms: the property was sent as
+    // `1916.2812` (serde_json's choice) but its `Value`, the builder's and an array's element
+    // were `1916.2813` (Rust's `Display`), two Doubles for one `f32`.
+    for x in [
+        1_916.281_2_f32,
+        -2_469_065.2_f32,
+        0.1,
+        1e-6,
+        1e15,
+        f32::MAX,
+        f32::MIN_POSITIVE,
+    ] {
+        let sent: f64 = wire(DataType::Double, &x).parse().unwrap();
+        let Some(Value::Double(value)) = x.to_value() else {
+            panic!("{x:?}")
+        };
+        assert_eq!(value.to_bits(), sent.to_bits(), "{x:?}: to_value");
+        assert_eq!(Value::try_from(x), Ok(Value::Double(sent)), "{x:?}: Value");
+        let array: Vec<f64> = serde_json::from_str(&wire(DataType::DoubleArray, &[x])).unwrap();
+        assert_eq!(array[0].to_bits(), sent.to_bits(), "{x:?}: in an array");
+    }
+    for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+        let Some(Value::Double(value)) = bad.to_value() else {
+            panic!("{bad:?}")
+        };
+        assert!(!value.is_finite(), "{bad:?}");
+        let mut out = Vec::new();
+        let spec = PropertySpec::new("p", DataType::DoubleArray, Scope::User);
+        assert!([bad].write_wire(&spec, &mut out).is_err(), "{bad:?}");
+    }
 }
 
 #[test]

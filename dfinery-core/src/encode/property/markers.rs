@@ -44,7 +44,7 @@ pub trait LongProperty: PropertyValue {
 /// Rust types that can fill a DFINERY Double property: `f64`, `f32`, and either behind `&`,
 /// `Box`, `Arc`, `Rc`, `Option` or [`Patch`]. Integers are left out so that a Double is always
 /// sent as a JSON float: with a fraction (`5000.0`), or in exponent form for very large or
-/// small magnitudes (`1e16`, `1e-7`), as `serde_json` writes it.
+/// small magnitudes (`1e+16`, `1e-7`), as `serde_json` writes it.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot fill a DFINERY Double property",
     label = "not a DFINERY Double",

@@ -66,9 +66,24 @@ impl TryFrom<f32> for Value {
     }
 }
 
-/// The `f64` nearest to the shortest decimal text of a finite `f32`, so `0.1_f32` becomes `0.1`.
+/// The `f64` nearest to the shortest decimal text of a finite `f32`, so `0.1_f32` becomes `0.1`:
+/// the text `serde_json` writes for the `f32`, which is what a typed `f32` property sends
+/// (`json::push_f32`). Where two shortest texts tie (`1916.28125_f32` is `1916.2812` or
+/// `1916.2813`), Rust's `Display` and `serde_json` pick differently, and a property would
+/// have been sent as one Double and its `Value`, the builder's and an array's element as the
+/// other.
 pub(crate) fn f32_to_f64(value: f32) -> f64 {
-    value.to_string().parse().unwrap_or(f64::from(value))
+    if !value.is_finite() {
+        // NaN and the infinities stay what they are, for the caller's check to refuse (the
+        // formatter writes finite numbers only).
+        return f64::from(value);
+    }
+    let mut text = Vec::with_capacity(16);
+    crate::encode::json::push_f32(&mut text, value);
+    std::str::from_utf8(&text)
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(f64::from(value))
 }
 
 impl From<Vec<String>> for Value {

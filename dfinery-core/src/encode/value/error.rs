@@ -37,7 +37,7 @@ pub enum ValueError {
         found: String,
     },
     /// A JSON value of the wrong kind for the registered type.
-    #[error("is {found}; a {expected} property needs {}", json_form(*expected))]
+    #[error("is {found}; {} property needs {}", with_article(*expected), json_form(*expected))]
     WrongJsonType {
         /// The registered type.
         expected: DataType,
@@ -60,6 +60,21 @@ pub enum ValueError {
 impl From<std::convert::Infallible> for ValueError {
     fn from(never: std::convert::Infallible) -> Self {
         match never {}
+    }
+}
+
+/// `ty`'s name after its article, for messages: `a Long`, `an Array of String`.
+pub(crate) const fn with_article(ty: DataType) -> &'static str {
+    match ty {
+        DataType::String => "a String",
+        DataType::Long => "a Long",
+        DataType::Double => "a Double",
+        DataType::Boolean => "a Boolean",
+        DataType::Datetime => "a Datetime",
+        DataType::Date => "a Date",
+        DataType::StringArray => "an Array of String",
+        DataType::LongArray => "an Array of Long",
+        DataType::DoubleArray => "an Array of Double",
     }
 }
 

@@ -18,6 +18,7 @@ pub use error::ValueError;
 pub use time_error::DatetimeError;
 
 pub(crate) use convert::f32_to_f64;
+pub(crate) use error::with_article;
 
 use dfinery_schema::DataType;
 

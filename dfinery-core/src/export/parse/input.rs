@@ -208,7 +208,7 @@ impl Input {
         }
         if self.ended || body.len() >= MAX_ERROR_BODY {
             let text = String::from_utf8_lossy(body);
-            return Some(ExportErrorCode::Unknown(super::super::error::shown(
+            return Some(ExportErrorCode::Unknown(super::super::error::cut(
                 text.trim(),
             )));
         }
