@@ -164,6 +164,9 @@ fn read<'r, 'a>(
 ) -> Result<Event<'r, 'a>, Vec<String>> {
     let mut problems = Vec::new();
     for (key, close) in event.unknown_keys(&FIELDS) {
+        // A key is the line's text: control characters escaped and a long one cut, so a
+        // line break or a terminal escape in it cannot split or restyle the report.
+        let key = dfinery_schema::names::shown(&key);
         problems.push(match close {
             Some(close) => format!("unknown field `{key}`; did you mean `{close}`?"),
             None => format!(
@@ -318,14 +321,16 @@ fn word(
             name,
             close,
         } => format!(
-            "unknown item property `{name}` in `items[{index}]` for event `{event}`{}",
+            "unknown item property `{}` in `items[{index}]` for event `{event}`{}",
+            dfinery_schema::names::shown(&name),
             match close {
                 Some(_) => hint(close),
                 None => known(definition.map(|d| &d.items), "item property", event),
             }
         ),
         Finding::UnknownProperty { name, close, .. } => format!(
-            "unknown property `{name}` for event `{event}`{}",
+            "unknown property `{}` for event `{event}`{}",
+            dfinery_schema::names::shown(&name),
             match close {
                 Some(_) => hint(close),
                 None => known(definition.map(|d| &d.properties), "property", event),
@@ -583,11 +588,14 @@ fn identity(value: Option<Json<'_>>, problems: &mut Vec<String>) -> Option<Ident
     let mut identity: Option<Identity> = None;
     for member in identity_members(&map) {
         match member {
-            IdentityMember::Unknown { field, close } => problems.push(match close {
+            IdentityMember::Unknown { field, close } => problems.push({
+                let field = dfinery_schema::names::shown(&field);
+                match close {
                 Some(_) => format!("unknown identifier `identity.{field}`{}", hint(close)),
                 None => format!(
                     "unknown identifier `identity.{field}`; the identifiers are `external_id`, `phone_no`, `email`, `kakao_user_id` and `line_user_id`"
                 ),
+                }
             }),
             IdentityMember::NotAString { field, found } => problems.push(format!(
                 "`identity.{field}` is {}; give a string",
@@ -680,6 +688,37 @@ mod tests {
                 "missing required property `code` of event `coupon_used`",
             ]
         );
+    }
+
+    #[test]
+    fn a_key_s_control_characters_are_escaped_in_its_problem() {
+        // A key holding a line break and a terminal escape was printed raw: "unknown field
+        // `a" on one line, then "b" in red on the next.
+        let key = "a\nb\u{1b}[31m";
+        let problems = run(json!({
+            "identity": {"external_id": "u1", key: "x"},
+            "name": "coupon_used",
+            "datetime": "2024-06-24T06:01:48.501Z",
+            "properties": {"code": "C1", key: 1},
+            key: 1
+        }))
+        .unwrap_err();
+        let shown = "a\\nb\\u{1b}[31m";
+        assert_eq!(
+            problems,
+            [
+                format!(
+                    "unknown field `{shown}`; an event has `identity`, `name`, `datetime`, `properties`, `items` and `event_log_id`"
+                ),
+                format!(
+                    "unknown identifier `identity.{shown}`; the identifiers are `external_id`, `phone_no`, `email`, `kakao_user_id` and `line_user_id`"
+                ),
+                format!(
+                    "unknown property `{shown}` for event `coupon_used`; the only property of event `coupon_used` is `code`"
+                ),
+            ]
+        );
+        assert!(problems.iter().all(|p| !p.contains(['\n', '\u{1b}'])));
     }
 
     #[test]
