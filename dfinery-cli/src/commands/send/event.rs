@@ -166,7 +166,7 @@ fn read<'r, 'a>(
     for (key, close) in event.unknown_keys(&FIELDS) {
         // A key is the line's text: control characters escaped and a long one cut, so a
         // line break or a terminal escape in it cannot split or restyle the report.
-        let key = dfinery_schema::names::shown(&key);
+        let key = dfinery_schema::names::shown(key);
         problems.push(match close {
             Some(close) => format!("unknown field `{key}`; did you mean `{close}`?"),
             None => format!(
