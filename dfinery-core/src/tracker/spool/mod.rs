@@ -184,31 +184,46 @@ impl Spool {
 
     /// Every dead letter, oldest first.
     ///
+    /// A dead letter that cannot be decoded (damage, or a file written by another version) is
+    /// left out, with a warning logged naming its number: it is listed, as its bytes, by
+    /// [`unreadable`](Spool::unreadable), and removed by
+    /// [`remove_dead_letters`](Spool::remove_dead_letters) with its number, so one such letter
+    /// never hides the others.
+    ///
     /// # Errors
     ///
-    /// [`SpoolError::Storage`] when the file cannot be read or an entry cannot be decoded.
+    /// [`SpoolError::Storage`] or [`SpoolError::Store`] when the file cannot be read.
     pub fn dead_letters(&self) -> Result<Vec<DeadLetter>, SpoolError> {
+        let mut letters = Vec::new();
+        self.each_dead_letter(|seq, bytes| match serde_json::from_slice(bytes) {
+            Ok(letter) => letters.push(letter),
+            Err(error) => tracing::warn!(
+                seq,
+                %error,
+                spool = %self.path().display(),
+                "a dead letter of the spool cannot be decoded; it is left out of \
+                 `Spool::dead_letters` and listed by `Spool::unreadable`"
+            ),
+        })?;
+        Ok(letters)
+    }
+
+    /// Calls `each` with the number and bytes of every dead letter, oldest first.
+    fn each_dead_letter(&self, mut each: impl FnMut(u64, &[u8])) -> Result<(), SpoolError> {
         let store = &*self.store;
         store.guarded(|| {
             let txn = store.begin_read("reading the dead letters")?;
             let table = txn
                 .open_table(DEAD_LETTERS)
                 .map_err(|e| store.store("reading the dead letters", e))?;
-            let mut letters = Vec::new();
             for entry in table
                 .iter()
                 .map_err(|e| store.store("reading the dead letters", e))?
             {
                 let (seq, bytes) = entry.map_err(|e| store.store("reading the dead letters", e))?;
-                let letter = serde_json::from_slice(bytes.value()).map_err(|e| {
-                    store.storage(format!(
-                        "dead letter {} cannot be decoded: {e}",
-                        seq.value()
-                    ))
-                })?;
-                letters.push(letter);
+                each(seq.value(), bytes.value());
             }
-            Ok(letters)
+            Ok(())
         })
     }
 
@@ -308,12 +323,25 @@ impl Spool {
     }
 
     /// Pending entries that could not be decoded when read back (e.g. written by another
-    /// version), moved aside as raw bytes with their sequence numbers.
+    /// version), moved aside as raw bytes with their sequence numbers, then the dead letters
+    /// that cannot be decoded (left out of [`dead_letters`](Spool::dead_letters); remove
+    /// them with [`remove_dead_letters`](Spool::remove_dead_letters)).
     ///
     /// # Errors
     ///
     /// [`SpoolError::Storage`] when the file cannot be read.
     pub fn unreadable(&self) -> Result<Vec<(u64, Vec<u8>)>, SpoolError> {
+        let mut rows = self.unreadable_pending()?;
+        self.each_dead_letter(|seq, bytes| {
+            if serde_json::from_slice::<DeadLetter>(bytes).is_err() {
+                rows.push((seq, bytes.to_vec()));
+            }
+        })?;
+        Ok(rows)
+    }
+
+    /// The pending entries moved aside as unreadable.
+    fn unreadable_pending(&self) -> Result<Vec<(u64, Vec<u8>)>, SpoolError> {
         let store = &*self.store;
         store.guarded(|| {
             let txn = store.begin_read("reading the unreadable entries")?;

@@ -327,6 +327,40 @@ fn a_link_into_a_missing_folder_or_a_device_is_a_path_problem_not_a_damaged_file
     assert!(!text.contains("move it aside"), "{text}");
 }
 
+#[test]
+fn a_dead_letter_that_cannot_be_decoded_hides_none_of_the_others() {
+    // `dead_letters()` failed whole at the first letter it could not decode ("dead letter 5
+    // cannot be decoded …; check the disk"), so none of the others could be read.
+    let path = path("dead-letter-undecodable");
+    let spool = Spool::open(&path).unwrap();
+    let writes = (1..=3).map(|seq| insert(seq, "u")).collect();
+    spool.submit(writes, Mode::Wait).unwrap();
+    spool.submit(vec![bury(1), bury(3)], Mode::Wait).unwrap();
+    drop(spool);
+    {
+        let db = Database::create(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        txn.open_table(DEAD_LETTERS)
+            .unwrap()
+            .insert(2, b"not a letter".as_slice())
+            .unwrap();
+        txn.commit().unwrap();
+    }
+    let spool = Spool::open(&path).unwrap();
+    let seqs: Vec<u64> = spool
+        .dead_letters()
+        .unwrap()
+        .iter()
+        .map(|l| l.seq)
+        .collect();
+    assert_eq!(seqs, [1, 3]);
+    assert_eq!(spool.unreadable().unwrap(), [(2, b"not a letter".to_vec())]);
+    // Removed by its number, as the others.
+    assert_eq!(spool.remove_dead_letters([2]).unwrap(), 1);
+    assert_eq!(spool.unreadable().unwrap(), []);
+    assert_eq!(spool.dead_letters().unwrap().len(), 2);
+}
+
 /// A file of format 1 (one row per pending message), as the previous version left it.
 fn format_1_file(path: &std::path::Path, pending: std::ops::RangeInclusive<u64>) -> Vec<Vec<u8>> {
     let db = Database::create(path).unwrap();
