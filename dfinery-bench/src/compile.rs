@@ -155,9 +155,23 @@ impl GeneratedCrate {
     ///
     /// When a file cannot be written.
     pub fn create(dir: PathBuf, root: PathBuf) -> io::Result<GeneratedCrate> {
-        std::fs::create_dir_all(dir.join("src"))?;
+        std::fs::create_dir_all(dir.join("src")).map_err(|error| {
+            io::Error::other(format!(
+                "cannot create the generated crate's folder `{}`: {error} (it goes under \
+                 $CARGO_TARGET_DIR, or the workspace's `target`: make that writable or point \
+                 CARGO_TARGET_DIR elsewhere)",
+                dir.join("src").display()
+            ))
+        })?;
         write_if_changed(&dir.join("Cargo.toml"), &cargo_toml(&root))?;
-        let lock = std::fs::read_to_string(root.join("Cargo.lock"))?;
+        let lock_path = root.join("Cargo.lock");
+        let lock = std::fs::read_to_string(&lock_path).map_err(|error| {
+            io::Error::other(format!(
+                "cannot read the workspace's `{}` (the generated crate builds offline with \
+                 its versions): {error}",
+                lock_path.display()
+            ))
+        })?;
         write_if_changed(&dir.join("Cargo.lock"), &lock)?;
         let cargo = std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from);
         Ok(GeneratedCrate { dir, root, cargo })
@@ -176,7 +190,7 @@ impl GeneratedCrate {
             } => registry_events.max(structs),
         };
         write_if_changed(&self.dir.join("dfinery.toml"), &registry(events))?;
-        std::fs::write(self.dir.join("src/lib.rs"), lib_rs(structs, variant))
+        write(&self.dir.join("src/lib.rs"), &lib_rs(structs, variant))
     }
 
     /// Runs `cargo build --offline` and returns how long it took.
@@ -204,7 +218,15 @@ impl GeneratedCrate {
             .env_remove("RUSTC_WRAPPER")
             .env_remove("RUSTC_WORKSPACE_WRAPPER")
             .env_remove("CARGO_BUILD_RUSTC_WRAPPER")
-            .output()?;
+            .output()
+            .map_err(|error| {
+                io::Error::other(format!(
+                    "cannot run `{}` to build the generated crate: {error} (the compile-time \
+                     comparison needs cargo: run the report with `cargo run`, or set CARGO to \
+                     cargo's path)",
+                    self.cargo.display()
+                ))
+            })?;
         let elapsed = start.elapsed();
         if output.status.success() {
             Ok(elapsed)
@@ -244,7 +266,13 @@ fn write_if_changed(path: &Path, text: &str) -> io::Result<()> {
     if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
         return Ok(());
     }
+    write(path, text)
+}
+
+/// Writes `text` to `path`; an error names the file.
+fn write(path: &Path, text: &str) -> io::Result<()> {
     std::fs::write(path, text)
+        .map_err(|error| io::Error::other(format!("cannot write `{}`: {error}", path.display())))
 }
 
 /// The workspace root: the parent of this crate's manifest folder.

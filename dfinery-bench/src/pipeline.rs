@@ -267,7 +267,12 @@ fn remove_spool(path: &Path) -> io::Result<()> {
     journal.push("-journal");
     for file in [path, Path::new(&journal)] {
         match std::fs::remove_file(file) {
-            Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
+            Err(error) if error.kind() != io::ErrorKind::NotFound => {
+                return Err(io::Error::other(format!(
+                    "cannot remove `{}`, a spool left by an earlier run: {error}",
+                    file.display()
+                )));
+            }
             _ => {}
         }
     }
@@ -275,8 +280,19 @@ fn remove_spool(path: &Path) -> io::Result<()> {
 }
 
 /// Where the spool goes: the folder of the generated crates, on the same disk as the build.
+///
+/// # Errors
+///
+/// When the folder cannot be created: the error names it.
 pub fn spool_path(dir: &Path) -> io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
+    std::fs::create_dir_all(dir).map_err(|error| {
+        io::Error::other(format!(
+            "cannot create `{}`, the folder of the pipeline's spool and of the file `dfinery \
+             send` sends: {error} (it goes under $CARGO_TARGET_DIR, or the workspace's \
+             `target`: make that writable or point CARGO_TARGET_DIR elsewhere)",
+            dir.display()
+        ))
+    })?;
     Ok(dir.join("pipeline-spool.redb"))
 }
 
@@ -459,15 +475,22 @@ pub fn send(lab: &Lab, dir: &Path, lines: usize) -> io::Result<Run> {
     let _ = std::fs::remove_dir_all(&state);
     {
         let at = dfinery::Datetime::now();
-        let mut out = BufWriter::new(std::fs::File::create(&file)?);
+        let cannot_write = |error: io::Error| {
+            io::Error::other(format!(
+                "cannot write `{}`, the file `dfinery send` sends: {error}",
+                file.display()
+            ))
+        };
+        let mut out = BufWriter::new(std::fs::File::create(&file).map_err(cannot_write)?);
         for n in 0..lines {
             writeln!(
                 out,
                 r#"{{"identity":{{"external_id":"send-user-{}"}},"name":"df_purchase","datetime":"{at}","properties":{{"df_order_id":"o-{n}","df_payment_method":"card","df_total_purchase_amount":59000.0,"df_delivery_charge":3000.0,"df_discount":0.0}},"items":[{{"df_item_id":"i-1","df_item_name":"shoe","df_price":28000.0,"df_quantity":2,"df_discount":0.0}}]}}"#,
                 n % 1000
-            )?;
+            )
+            .map_err(cannot_write)?;
         }
-        out.flush()?;
+        out.flush().map_err(cannot_write)?;
     }
     let exe = dfinery_binary()?;
     let children_before = children_cpu();

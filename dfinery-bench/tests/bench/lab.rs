@@ -91,3 +91,16 @@ fn an_export_decodes_to_as_many_rows_every_way() {
         30 * ITEMS_PER_PURCHASE
     );
 }
+
+#[test]
+fn a_spool_folder_that_cannot_be_made_is_named() {
+    let file = std::env::temp_dir().join(format!("dfinery-bench-notdir-{}", std::process::id()));
+    std::fs::write(&file, "not a folder").expect("a file");
+    let folder = file.join("spool");
+    let error = pipeline::spool_path(&folder)
+        .expect_err("a folder under a file")
+        .to_string();
+    let _ = std::fs::remove_file(&file);
+    assert!(error.contains(&folder.display().to_string()), "{error}");
+    assert!(error.contains("spool"), "{error}");
+}
