@@ -77,7 +77,7 @@ pub fn measure(
     window: Duration,
     concurrency: usize,
 ) -> io::Result<Throughput> {
-    let http = reqwest::Client::new();
+    let http = crate::lab::http_client()?;
     let url = lab.url("/api/v1/events?service_id=emulator");
     let next = AtomicU64::new(0);
     let start = Instant::now();

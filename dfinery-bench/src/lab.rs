@@ -54,6 +54,45 @@ pub fn runtime() -> io::Result<Runtime> {
         .build()
 }
 
+/// Environment variables that send HTTP through a proxy: removed from the environment of every
+/// process the report starts (see [`without_proxies`]).
+pub const PROXY_VARIABLES: &[&str] = &[
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
+/// The HTTP client every request of the report goes through, the SDK's included: dfinery's
+/// default settings (rustls, a 10 s connect timeout, its `User-Agent`, no redirects followed)
+/// and no proxy, so a proxy set in the environment (`HTTP_PROXY`, `ALL_PROXY`) never takes the
+/// loopback traffic to the emulator off the machine.
+///
+/// # Errors
+///
+/// When the client cannot be built.
+pub fn http_client() -> io::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .use_rustls_tls()
+        .connect_timeout(Duration::from_secs(10))
+        .user_agent(concat!("dfinery-rust/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .map_err(io::Error::other)
+}
+
+/// Removes the [`PROXY_VARIABLES`] from `command`'s environment, so a process the report
+/// starts (`dfinery send`) sends to the emulator over loopback, as [`http_client`] does.
+pub fn without_proxies(command: &mut Command) -> &mut Command {
+    for name in PROXY_VARIABLES {
+        command.env_remove(name);
+    }
+    command
+}
+
 /// What the emulator counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
@@ -86,7 +125,7 @@ impl Lab {
         Ok(Lab {
             base_url: emulator.base_url().to_owned(),
             runtime,
-            http: reqwest::Client::new(),
+            http: http_client()?,
             in_process: Some(emulator),
             child: None,
         })
@@ -138,7 +177,7 @@ impl Lab {
         Ok(Lab {
             runtime: runtime()?,
             base_url,
-            http: reqwest::Client::new(),
+            http: http_client()?,
             in_process: None,
             child: Some(child),
         })
@@ -159,7 +198,8 @@ impl Lab {
         self.child.as_ref().map(Child::id)
     }
 
-    /// A client for the emulator: default settings except a short retry schedule.
+    /// A client for the emulator: default settings except a short retry schedule, and no
+    /// proxy ([`http_client`]).
     ///
     /// # Errors
     ///
@@ -175,6 +215,7 @@ impl Lab {
             .import_token(DEFAULT_IMPORT_TOKEN)
             .export_token(DEFAULT_EXPORT_TOKEN)
             .base_url(&self.base_url)
+            .http_client(http_client()?)
             .retry(retry)
             .build()
             .map_err(io::Error::other)

@@ -496,7 +496,7 @@ pub fn send(lab: &Lab, dir: &Path, lines: usize) -> io::Result<Run> {
     let children_before = children_cpu();
     let peer = peer_cpu(lab);
     let start = Start::now();
-    let output = Command::new(&exe)
+    let output = crate::lab::without_proxies(&mut Command::new(&exe))
         .arg("send")
         .arg(&file)
         .arg("--registry")

@@ -104,3 +104,59 @@ fn a_spool_folder_that_cannot_be_made_is_named() {
     assert!(error.contains(&folder.display().to_string()), "{error}");
     assert!(error.contains("spool"), "{error}");
 }
+
+/// Set in the child process of the proxy test, where the proxy variables are set.
+const PROXY_CHILD: &str = "DFINERY_BENCH_PROXY_CHILD";
+
+#[test]
+fn the_lab_talks_to_its_emulator_over_loopback_even_with_a_proxy_set() {
+    if std::env::var_os(PROXY_CHILD).is_some() {
+        // A proxy that refuses every connection: a request sent through it fails.
+        let lab = Lab::in_process().expect("the emulator starts");
+        let csv = export_csv(&lab, 2).expect("sent and exported past the proxy");
+        assert_eq!(csv_rows(&csv).expect("valid CSV"), 2 * ITEMS_PER_PURCHASE);
+        let bodies = emulator::batch_bodies(1).expect("bodies");
+        emulator::measure(&lab, &bodies, Duration::from_millis(50), 1)
+            .expect("posted past the proxy");
+        lab.counts().expect("counted past the proxy");
+        return;
+    }
+    // A free port that nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let proxy = format!("http://127.0.0.1:{port}");
+    let output = std::process::Command::new(std::env::current_exe().expect("this test binary"))
+        .args([
+            "lab::the_lab_talks_to_its_emulator_over_loopback_even_with_a_proxy_set",
+            "--exact",
+            "--nocapture",
+        ])
+        .env(PROXY_CHILD, "1")
+        .env("HTTP_PROXY", &proxy)
+        .env("http_proxy", &proxy)
+        .env("ALL_PROXY", &proxy)
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .output()
+        .expect("the child test runs");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains("1 passed"), "{text}");
+}
+
+#[test]
+fn processes_the_report_starts_get_no_proxy() {
+    let mut command = std::process::Command::new("dfinery");
+    command.env("HTTP_PROXY", "http://proxy.example:3128");
+    dfinery_bench::lab::without_proxies(&mut command);
+    let envs: Vec<_> = command.get_envs().collect();
+    for name in dfinery_bench::lab::PROXY_VARIABLES {
+        assert!(
+            envs.contains(&(std::ffi::OsStr::new(name), None)),
+            "{name} removed: {envs:?}"
+        );
+    }
+}
