@@ -160,3 +160,14 @@ fn processes_the_report_starts_get_no_proxy() {
         );
     }
 }
+
+#[test]
+fn an_export_without_rows_is_an_error_not_a_figure() {
+    let lab = Lab::in_process().expect("the emulator starts");
+    let csv = export_csv(&lab, 1).expect("an export");
+    let header_end = csv.iter().position(|&b| b == b'\n').expect("a header line") + 1;
+    let error = dfinery_bench::export::measure(&csv[..header_end], 1, Duration::from_millis(1))
+        .expect_err("nothing to decode")
+        .to_string();
+    assert!(error.contains("no rows"), "{error}");
+}
