@@ -100,6 +100,9 @@ pub struct Counts {
     pub requests: u64,
     /// Events stored (or, from a sink, counted).
     pub stored: u64,
+    /// Events not stored because one with the same `event_log_id` was stored since the last
+    /// reset.
+    pub duplicates: u64,
 }
 
 /// An emulator to send to, and a runtime to send from.
@@ -257,6 +260,7 @@ impl Lab {
         Ok(Counts {
             requests: count("requests")?,
             stored: count("accepted")? + stats["sunk"].as_u64().unwrap_or(0),
+            duplicates: stats["duplicates"].as_u64().unwrap_or(0),
         })
     }
 

@@ -171,3 +171,48 @@ fn an_export_without_rows_is_an_error_not_a_figure() {
         .to_string();
     assert!(error.contains("no rows"), "{error}");
 }
+
+#[test]
+fn the_emulator_comparison_never_posts_an_event_the_emulator_already_stored() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    let lab = Lab::in_process().expect("the emulator starts");
+    let bodies = emulator::batch_bodies(8).expect("bodies");
+    // Watches the emulator's counters while the comparison runs: a duplicate is counted until
+    // the next reset, so a watcher polling often sees it.
+    let (done, seen) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicU64::new(0)),
+    );
+    let stats = lab.url("/_emulator/stats");
+    let watcher = {
+        let (done, seen) = (Arc::clone(&done), Arc::clone(&seen));
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            let http = dfinery_bench::lab::http_client().expect("a client");
+            runtime.block_on(async {
+                while !done.load(Ordering::Relaxed) {
+                    if let Ok(response) = http.get(&stats).send().await
+                        && let Ok(value) = response.json::<serde_json::Value>().await
+                    {
+                        let duplicates = value["duplicates"].as_u64().unwrap_or(0);
+                        seen.fetch_max(duplicates, Ordering::Relaxed);
+                    }
+                }
+            });
+        })
+    };
+    let result = emulator::measure(&lab, &bodies, Duration::from_millis(1500), 4);
+    done.store(true, Ordering::Relaxed);
+    watcher.join().expect("the watcher");
+    let t = result.expect("every request answered");
+    assert!(t.requests > 8, "{t:?}");
+    assert_eq!(
+        seen.load(Ordering::Relaxed),
+        0,
+        "events posted again before the reset that forgets them"
+    );
+}
