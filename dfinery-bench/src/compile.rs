@@ -243,21 +243,47 @@ impl GeneratedCrate {
     /// is rebuilt) and returns the fastest build, net of cargo's own start-up: each build less
     /// a build run right after it with nothing to do (cargo starting, reading the manifests and
     /// finding everything fresh), which would otherwise add the same ~0.1-0.3 s to both sides
-    /// of a ratio and pull it towards 1.
+    /// of a ratio and pull it towards 1. A round whose build took no longer than the build with
+    /// nothing to do after it (a machine busy with something else) is left out.
     ///
     /// # Errors
     ///
-    /// As [`write`](GeneratedCrate::write) and [`build`](GeneratedCrate::build).
+    /// As [`write`](GeneratedCrate::write) and [`build`](GeneratedCrate::build); and when every
+    /// round was left out, which would leave a build time of 0 and a ratio of 0 or NaN.
     pub fn time(&self, structs: usize, variant: Variant, rounds: usize) -> io::Result<Duration> {
-        let mut best = Duration::MAX;
+        let mut best = None;
         for _ in 0..rounds.max(1) {
-            self.write(structs, variant)?;
-            let build = self.build()?;
-            let nothing_to_do = self.build()?;
-            best = best.min(build.saturating_sub(nothing_to_do));
+            best = fastest(best, self.time_once(structs, variant)?);
         }
-        Ok(best)
+        best.ok_or_else(|| too_busy(variant))
     }
+
+    /// One round of [`time`](GeneratedCrate::time): the build less the build with nothing to
+    /// do after it; `None` when that is not more than zero.
+    fn time_once(&self, structs: usize, variant: Variant) -> io::Result<Option<Duration>> {
+        self.write(structs, variant)?;
+        let build = self.build()?;
+        let nothing_to_do = self.build()?;
+        Ok(build
+            .checked_sub(nothing_to_do)
+            .filter(|net| !net.is_zero()))
+    }
+}
+
+/// The faster of `best` and `this`, either of which may be missing.
+fn fastest(best: Option<Duration>, this: Option<Duration>) -> Option<Duration> {
+    match (best, this) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// No round of `variant` took longer than cargo with nothing to do.
+fn too_busy(variant: Variant) -> io::Error {
+    io::Error::other(format!(
+        "no build of {variant:?} took longer than the build with nothing to do after it: the \
+         machine is too busy to time builds on; run the comparison again when it is quieter"
+    ))
 }
 
 /// Writes `text` to `path` unless it already holds exactly that, so cargo's fingerprints of
@@ -345,13 +371,17 @@ pub fn measure(
         send(large_registry),
     ];
     // Alternate the variants, so a slow spell of a shared machine hits all of them.
-    let mut best = [Duration::MAX; 5];
+    let mut best = [None; 5];
     for _ in 0..rounds.max(1) {
         for (best, variant) in best.iter_mut().zip(variants) {
-            *best = (*best).min(krate.time(structs, variant, 1)?);
+            *best = fastest(*best, krate.time_once(structs, variant)?);
         }
     }
-    let [serde, derive, serde_both, derive_decode, large] = best;
+    let mut times = [Duration::ZERO; 5];
+    for ((time, best), variant) in times.iter_mut().zip(best).zip(variants) {
+        *time = best.ok_or_else(|| too_busy(variant))?;
+    }
+    let [serde, derive, serde_both, derive_decode, large] = times;
     Ok(CompileTimes {
         warm_up,
         serde,
