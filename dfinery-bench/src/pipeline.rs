@@ -496,15 +496,7 @@ pub fn send(lab: &Lab, dir: &Path, lines: usize) -> io::Result<Run> {
     let children_before = children_cpu();
     let peer = peer_cpu(lab);
     let start = Start::now();
-    let output = crate::lab::without_proxies(&mut Command::new(&exe))
-        .arg("send")
-        .arg(&file)
-        .arg("--registry")
-        .arg(REGISTRY)
-        .env("DFINERY_BASE_URL", lab.base_url())
-        .env("DFINERY_SERVICE_ID", dfinery_emulator::DEFAULT_SERVICE_ID)
-        .env("DFINERY_IMPORT_TOKEN", lab.import_token())
-        .output()?;
+    let output = send_command(&exe, &file, lab).output()?;
     let (elapsed, _, _) = start.end();
     let _ = std::fs::remove_file(&file);
     if !output.status.success() {
@@ -518,6 +510,38 @@ pub fn send(lab: &Lab, dir: &Path, lines: usize) -> io::Result<Run> {
         .map(|(end, start)| end.saturating_sub(start));
     let peer = peer_cpu_since(lab, peer);
     finish(lab, lines as u64, (elapsed, cpu, None), peer)
+}
+
+/// The command that runs `dfinery` (at `exe`) `send` of `file` to `lab`'s emulator, with the
+/// bench registry. It gets no `DFINERY_*` variable of this process's environment (a fleet's
+/// `DFINERY_REDIS_URL` would send it through Redis, which the Tracker runs do not use; a
+/// `DFINERY_REGISTRY` would be overridden anyway) and no proxy, only the emulator's URL,
+/// service and token.
+pub fn send_command(exe: &Path, file: &Path, lab: &Lab) -> Command {
+    let mut command = Command::new(exe);
+    let inherited = std::env::vars_os()
+        .map(|(name, _)| name)
+        .filter(|name| name.to_string_lossy().starts_with("DFINERY_"));
+    for name in [
+        "DFINERY_REDIS_URL",
+        "DFINERY_REGISTRY",
+        "DFINERY_EXPORT_TOKEN",
+    ]
+    .map(std::ffi::OsString::from)
+    .into_iter()
+    .chain(inherited)
+    {
+        command.env_remove(name);
+    }
+    crate::lab::without_proxies(&mut command)
+        .arg("send")
+        .arg(file)
+        .arg("--registry")
+        .arg(REGISTRY)
+        .env("DFINERY_BASE_URL", lab.base_url())
+        .env("DFINERY_SERVICE_ID", dfinery_emulator::DEFAULT_SERVICE_ID)
+        .env("DFINERY_IMPORT_TOKEN", lab.import_token());
+    command
 }
 
 /// The CPU time (user and system) of the child processes this process waited for so far

@@ -216,3 +216,28 @@ fn the_emulator_comparison_never_posts_an_event_the_emulator_already_stored() {
         "events posted again before the reset that forgets them"
     );
 }
+
+#[test]
+fn dfinery_send_is_started_with_only_the_settings_the_report_gives_it() {
+    let lab = Lab::in_process().expect("the emulator starts");
+    let command = pipeline::send_command(
+        std::path::Path::new("dfinery"),
+        std::path::Path::new("send.ndjson"),
+        &lab,
+    );
+    let envs: Vec<_> = command.get_envs().collect();
+    let value = |name: &str| {
+        envs.iter()
+            .find(|(k, _)| *k == std::ffi::OsStr::new(name))
+            .map(|(_, v)| v.map(|v| v.to_string_lossy().into_owned()))
+    };
+    assert_eq!(
+        value("DFINERY_BASE_URL"),
+        Some(Some(lab.base_url().to_owned()))
+    );
+    // A fleet's shared budget in the user's environment would send the report's `dfinery
+    // send` through Redis (off the machine, with round trips the Tracker runs do not make).
+    assert_eq!(value("DFINERY_REDIS_URL"), Some(None), "{envs:?}");
+    assert_eq!(value("DFINERY_REGISTRY"), Some(None), "{envs:?}");
+    assert_eq!(value("HTTP_PROXY"), Some(None), "{envs:?}");
+}
