@@ -155,9 +155,23 @@ impl GeneratedCrate {
     ///
     /// When a file cannot be written.
     pub fn create(dir: PathBuf, root: PathBuf) -> io::Result<GeneratedCrate> {
-        std::fs::create_dir_all(dir.join("src"))?;
+        std::fs::create_dir_all(dir.join("src")).map_err(|error| {
+            io::Error::other(format!(
+                "cannot create the generated crate's folder `{}`: {error} (it goes under \
+                 $CARGO_TARGET_DIR, or the workspace's `target`: make that writable or point \
+                 CARGO_TARGET_DIR elsewhere)",
+                dir.join("src").display()
+            ))
+        })?;
         write_if_changed(&dir.join("Cargo.toml"), &cargo_toml(&root))?;
-        let lock = std::fs::read_to_string(root.join("Cargo.lock"))?;
+        let lock_path = root.join("Cargo.lock");
+        let lock = std::fs::read_to_string(&lock_path).map_err(|error| {
+            io::Error::other(format!(
+                "cannot read the workspace's `{}` (the generated crate builds offline with \
+                 its versions): {error}",
+                lock_path.display()
+            ))
+        })?;
         write_if_changed(&dir.join("Cargo.lock"), &lock)?;
         let cargo = std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from);
         Ok(GeneratedCrate { dir, root, cargo })
@@ -176,7 +190,7 @@ impl GeneratedCrate {
             } => registry_events.max(structs),
         };
         write_if_changed(&self.dir.join("dfinery.toml"), &registry(events))?;
-        std::fs::write(self.dir.join("src/lib.rs"), lib_rs(structs, variant))
+        write(&self.dir.join("src/lib.rs"), &lib_rs(structs, variant))
     }
 
     /// Runs `cargo build --offline` and returns how long it took.
@@ -204,7 +218,15 @@ impl GeneratedCrate {
             .env_remove("RUSTC_WRAPPER")
             .env_remove("RUSTC_WORKSPACE_WRAPPER")
             .env_remove("CARGO_BUILD_RUSTC_WRAPPER")
-            .output()?;
+            .output()
+            .map_err(|error| {
+                io::Error::other(format!(
+                    "cannot run `{}` to build the generated crate: {error} (the compile-time \
+                     comparison needs cargo: run the report with `cargo run`, or set CARGO to \
+                     cargo's path)",
+                    self.cargo.display()
+                ))
+            })?;
         let elapsed = start.elapsed();
         if output.status.success() {
             Ok(elapsed)
@@ -221,21 +243,47 @@ impl GeneratedCrate {
     /// is rebuilt) and returns the fastest build, net of cargo's own start-up: each build less
     /// a build run right after it with nothing to do (cargo starting, reading the manifests and
     /// finding everything fresh), which would otherwise add the same ~0.1-0.3 s to both sides
-    /// of a ratio and pull it towards 1.
+    /// of a ratio and pull it towards 1. A round whose build took no longer than the build with
+    /// nothing to do after it (a machine busy with something else) is left out.
     ///
     /// # Errors
     ///
-    /// As [`write`](GeneratedCrate::write) and [`build`](GeneratedCrate::build).
+    /// As [`write`](GeneratedCrate::write) and [`build`](GeneratedCrate::build); and when every
+    /// round was left out, which would leave a build time of 0 and a ratio of 0 or NaN.
     pub fn time(&self, structs: usize, variant: Variant, rounds: usize) -> io::Result<Duration> {
-        let mut best = Duration::MAX;
+        let mut best = None;
         for _ in 0..rounds.max(1) {
-            self.write(structs, variant)?;
-            let build = self.build()?;
-            let nothing_to_do = self.build()?;
-            best = best.min(build.saturating_sub(nothing_to_do));
+            best = fastest(best, self.time_once(structs, variant)?);
         }
-        Ok(best)
+        best.ok_or_else(|| too_busy(variant))
     }
+
+    /// One round of [`time`](GeneratedCrate::time): the build less the build with nothing to
+    /// do after it; `None` when that is not more than zero.
+    fn time_once(&self, structs: usize, variant: Variant) -> io::Result<Option<Duration>> {
+        self.write(structs, variant)?;
+        let build = self.build()?;
+        let nothing_to_do = self.build()?;
+        Ok(build
+            .checked_sub(nothing_to_do)
+            .filter(|net| !net.is_zero()))
+    }
+}
+
+/// The faster of `best` and `this`, either of which may be missing.
+fn fastest(best: Option<Duration>, this: Option<Duration>) -> Option<Duration> {
+    match (best, this) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// No round of `variant` took longer than cargo with nothing to do.
+fn too_busy(variant: Variant) -> io::Error {
+    io::Error::other(format!(
+        "no build of {variant:?} took longer than the build with nothing to do after it: the \
+         machine is too busy to time builds on; run the comparison again when it is quieter"
+    ))
 }
 
 /// Writes `text` to `path` unless it already holds exactly that, so cargo's fingerprints of
@@ -244,7 +292,13 @@ fn write_if_changed(path: &Path, text: &str) -> io::Result<()> {
     if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
         return Ok(());
     }
+    write(path, text)
+}
+
+/// Writes `text` to `path`; an error names the file.
+fn write(path: &Path, text: &str) -> io::Result<()> {
     std::fs::write(path, text)
+        .map_err(|error| io::Error::other(format!("cannot write `{}`: {error}", path.display())))
 }
 
 /// The workspace root: the parent of this crate's manifest folder.
@@ -317,13 +371,17 @@ pub fn measure(
         send(large_registry),
     ];
     // Alternate the variants, so a slow spell of a shared machine hits all of them.
-    let mut best = [Duration::MAX; 5];
+    let mut best = [None; 5];
     for _ in 0..rounds.max(1) {
         for (best, variant) in best.iter_mut().zip(variants) {
-            *best = (*best).min(krate.time(structs, variant, 1)?);
+            *best = fastest(*best, krate.time_once(structs, variant)?);
         }
     }
-    let [serde, derive, serde_both, derive_decode, large] = best;
+    let mut times = [Duration::ZERO; 5];
+    for ((time, best), variant) in times.iter_mut().zip(best).zip(variants) {
+        *time = best.ok_or_else(|| too_busy(variant))?;
+    }
+    let [serde, derive, serde_both, derive_decode, large] = times;
     Ok(CompileTimes {
         warm_up,
         serde,

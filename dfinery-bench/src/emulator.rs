@@ -2,7 +2,6 @@
 //! loopback HTTP, set against DFINERY's default Event API limit.
 
 use std::io;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -64,52 +63,77 @@ impl Throughput {
     }
 }
 
-/// Posts `bodies` (round robin) to the emulator from `concurrency` connections for `window`.
-/// The emulator is reset each time the bodies start over, so every event is stored, never a
-/// duplicate, and memory stays flat.
+/// Posts `bodies` to the emulator from `concurrency` connections for `window`. Each connection
+/// posts bodies of its own (`bodies` split in `concurrency` equal parts), in turn, and resets
+/// the emulator, awaited, before it starts over on them: a body is never posted again before a
+/// reset forgot it, so every event is stored, never skipped as a duplicate, and memory stays
+/// flat. (A reset by another connection only forgets more.)
 ///
 /// # Errors
 ///
-/// When a request fails or is not answered `20000`.
+/// When there are fewer bodies than connections, a request fails or is not answered `20000`,
+/// or the emulator counted a duplicate event.
 pub fn measure(
     lab: &Lab,
     bodies: &[Bytes],
     window: Duration,
     concurrency: usize,
 ) -> io::Result<Throughput> {
-    let http = reqwest::Client::new();
+    let concurrency = concurrency.max(1);
+    let per_connection = bodies.len() / concurrency;
+    if per_connection == 0 {
+        return Err(io::Error::other(format!(
+            "{} request bodies for {concurrency} connections: each connection needs bodies of \
+             its own",
+            bodies.len()
+        )));
+    }
+    let http = crate::lab::http_client()?;
     let url = lab.url("/api/v1/events?service_id=emulator");
-    let next = AtomicU64::new(0);
     let start = Instant::now();
     let deadline = start + window;
-    let worker = || async {
-        let mut answered = 0u64;
-        while Instant::now() < deadline {
-            let i = next.fetch_add(1, Ordering::Relaxed) as usize;
-            if i > 0 && i.is_multiple_of(bodies.len()) {
-                lab.reset_async().await?;
-            }
-            post(
-                &http,
-                &url,
-                lab.import_token(),
-                bodies[i % bodies.len()].clone(),
-            )
-            .await?;
-            answered += 1;
-        }
-        Ok::<u64, io::Error>(answered)
-    };
-    let answered = lab
-        .runtime()
-        .block_on(try_join_all((0..concurrency.max(1)).map(|_| worker())))?;
+    let answered = lab.runtime().block_on(try_join_all(
+        bodies
+            .chunks_exact(per_connection)
+            .take(concurrency)
+            .map(|own| connection(lab, &http, &url, own, deadline)),
+    ))?;
     let elapsed = start.elapsed();
+    let counts = lab.counts()?;
     lab.reset()?;
+    if counts.duplicates > 0 {
+        return Err(io::Error::other(format!(
+            "the emulator skipped {} events as already stored: the figure would not be of \
+             stored events",
+            counts.duplicates
+        )));
+    }
     Ok(Throughput {
         requests: answered.iter().sum(),
         elapsed,
         concurrency,
     })
+}
+
+/// One connection of [`measure`]: posts `own` in turn until `deadline`, resetting the
+/// emulator before each start over; the requests answered.
+async fn connection(
+    lab: &Lab,
+    http: &reqwest::Client,
+    url: &str,
+    own: &[Bytes],
+    deadline: Instant,
+) -> io::Result<u64> {
+    let mut answered = 0u64;
+    while Instant::now() < deadline {
+        let i = (answered % own.len() as u64) as usize;
+        if answered > 0 && i == 0 {
+            lab.reset_async().await?;
+        }
+        post(http, url, lab.import_token(), own[i].clone()).await?;
+        answered += 1;
+    }
+    Ok(answered)
 }
 
 /// One request, checked for `20000`.
@@ -139,7 +163,8 @@ async fn post(http: &reqwest::Client, url: &str, token: &str, body: Bytes) -> io
 ///
 /// As [`measure`].
 pub fn compare(lab: &Lab, window: Duration, concurrency: usize) -> io::Result<Comparison> {
-    let bodies = batch_bodies(16)?;
+    // 16 bodies per connection: one reset per 16 requests.
+    let bodies = batch_bodies(16 * concurrency.max(1))?;
     lab.reset()?;
     let t = measure(lab, &bodies, window, concurrency)?;
     let per_second = t.per_second();

@@ -207,16 +207,24 @@ impl DecodeSamples {
 ///
 /// # Errors
 ///
-/// When either decoder fails or they disagree on the number of rows.
+/// When a decoder fails, they disagree on the number of rows, or the export holds no rows
+/// (every figure would be 0 rows/s and every ratio NaN).
 pub fn measure(bytes: &[u8], rounds: usize, window: Duration) -> io::Result<DecodeSamples> {
     let typed = typed_rows(bytes).map_err(io::Error::other)?;
     let borrowed = borrowed_rows(bytes).map_err(io::Error::other)?;
     let csv = csv_rows(bytes).map_err(io::Error::other)?;
+    let reused = csv_rows_reused(bytes).map_err(io::Error::other)?;
     let serde = csv_serde_rows(bytes).map_err(io::Error::other)?;
-    if typed != csv || borrowed != csv || serde != csv {
+    if typed != csv || borrowed != csv || reused != csv || serde != csv {
         return Err(io::Error::other(format!(
             "the typed decoder read {typed} rows, the borrowed path {borrowed}, csv {csv}, \
-             csv with serde {serde}"
+             csv into a reused record {reused}, csv with serde {serde}"
+        )));
+    }
+    if csv == 0 {
+        return Err(io::Error::other(format!(
+            "the export holds no rows ({} bytes): there is nothing to decode, so no figure",
+            bytes.len()
         )));
     }
     let samples = best_of(

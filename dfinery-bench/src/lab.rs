@@ -54,6 +54,45 @@ pub fn runtime() -> io::Result<Runtime> {
         .build()
 }
 
+/// Environment variables that send HTTP through a proxy: removed from the environment of every
+/// process the report starts (see [`without_proxies`]).
+pub const PROXY_VARIABLES: &[&str] = &[
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
+/// The HTTP client every request of the report goes through, the SDK's included: dfinery's
+/// default settings (rustls, a 10 s connect timeout, its `User-Agent`, no redirects followed)
+/// and no proxy, so a proxy set in the environment (`HTTP_PROXY`, `ALL_PROXY`) never takes the
+/// loopback traffic to the emulator off the machine.
+///
+/// # Errors
+///
+/// When the client cannot be built.
+pub fn http_client() -> io::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .use_rustls_tls()
+        .connect_timeout(Duration::from_secs(10))
+        .user_agent(concat!("dfinery-rust/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .map_err(io::Error::other)
+}
+
+/// Removes the [`PROXY_VARIABLES`] from `command`'s environment, so a process the report
+/// starts (`dfinery send`) sends to the emulator over loopback, as [`http_client`] does.
+pub fn without_proxies(command: &mut Command) -> &mut Command {
+    for name in PROXY_VARIABLES {
+        command.env_remove(name);
+    }
+    command
+}
+
 /// What the emulator counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
@@ -61,6 +100,9 @@ pub struct Counts {
     pub requests: u64,
     /// Events stored (or, from a sink, counted).
     pub stored: u64,
+    /// Events not stored because one with the same `event_log_id` was stored since the last
+    /// reset.
+    pub duplicates: u64,
 }
 
 /// An emulator to send to, and a runtime to send from.
@@ -86,7 +128,7 @@ impl Lab {
         Ok(Lab {
             base_url: emulator.base_url().to_owned(),
             runtime,
-            http: reqwest::Client::new(),
+            http: http_client()?,
             in_process: Some(emulator),
             child: None,
         })
@@ -138,7 +180,7 @@ impl Lab {
         Ok(Lab {
             runtime: runtime()?,
             base_url,
-            http: reqwest::Client::new(),
+            http: http_client()?,
             in_process: None,
             child: Some(child),
         })
@@ -159,7 +201,8 @@ impl Lab {
         self.child.as_ref().map(Child::id)
     }
 
-    /// A client for the emulator: default settings except a short retry schedule.
+    /// A client for the emulator: default settings except a short retry schedule, and no
+    /// proxy ([`http_client`]).
     ///
     /// # Errors
     ///
@@ -175,6 +218,7 @@ impl Lab {
             .import_token(DEFAULT_IMPORT_TOKEN)
             .export_token(DEFAULT_EXPORT_TOKEN)
             .base_url(&self.base_url)
+            .http_client(http_client()?)
             .retry(retry)
             .build()
             .map_err(io::Error::other)
@@ -216,6 +260,7 @@ impl Lab {
         Ok(Counts {
             requests: count("requests")?,
             stored: count("accepted")? + stats["sunk"].as_u64().unwrap_or(0),
+            duplicates: stats["duplicates"].as_u64().unwrap_or(0),
         })
     }
 

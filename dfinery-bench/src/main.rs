@@ -76,6 +76,22 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
     Ok(options)
 }
 
+/// Whether `path` can be written, checked before the run (minutes long) rather than after it:
+/// opened for appending, so an existing file is left as it is, and removed again when this
+/// made it.
+fn writable(path: &std::path::Path) -> Result<(), String> {
+    let existed = path.exists();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(|error| format!("cannot write `{}`: {error}", path.display()))?;
+    if !existed {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
+}
+
 /// The measurement windows: the full report, or `--quick` for a smoke run.
 struct Windows {
     rounds: usize,
@@ -133,6 +149,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    for path in options.markdown.iter().chain(&options.json) {
+        if let Err(message) = writable(path) {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    }
     let started = Instant::now();
     let header = header(&args);
     println!("{header}");

@@ -267,7 +267,12 @@ fn remove_spool(path: &Path) -> io::Result<()> {
     journal.push("-journal");
     for file in [path, Path::new(&journal)] {
         match std::fs::remove_file(file) {
-            Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
+            Err(error) if error.kind() != io::ErrorKind::NotFound => {
+                return Err(io::Error::other(format!(
+                    "cannot remove `{}`, a spool left by an earlier run: {error}",
+                    file.display()
+                )));
+            }
             _ => {}
         }
     }
@@ -275,8 +280,19 @@ fn remove_spool(path: &Path) -> io::Result<()> {
 }
 
 /// Where the spool goes: the folder of the generated crates, on the same disk as the build.
+///
+/// # Errors
+///
+/// When the folder cannot be created: the error names it.
 pub fn spool_path(dir: &Path) -> io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
+    std::fs::create_dir_all(dir).map_err(|error| {
+        io::Error::other(format!(
+            "cannot create `{}`, the folder of the pipeline's spool and of the file `dfinery \
+             send` sends: {error} (it goes under $CARGO_TARGET_DIR, or the workspace's \
+             `target`: make that writable or point CARGO_TARGET_DIR elsewhere)",
+            dir.display()
+        ))
+    })?;
     Ok(dir.join("pipeline-spool.redb"))
 }
 
@@ -459,29 +475,28 @@ pub fn send(lab: &Lab, dir: &Path, lines: usize) -> io::Result<Run> {
     let _ = std::fs::remove_dir_all(&state);
     {
         let at = dfinery::Datetime::now();
-        let mut out = BufWriter::new(std::fs::File::create(&file)?);
+        let cannot_write = |error: io::Error| {
+            io::Error::other(format!(
+                "cannot write `{}`, the file `dfinery send` sends: {error}",
+                file.display()
+            ))
+        };
+        let mut out = BufWriter::new(std::fs::File::create(&file).map_err(cannot_write)?);
         for n in 0..lines {
             writeln!(
                 out,
                 r#"{{"identity":{{"external_id":"send-user-{}"}},"name":"df_purchase","datetime":"{at}","properties":{{"df_order_id":"o-{n}","df_payment_method":"card","df_total_purchase_amount":59000.0,"df_delivery_charge":3000.0,"df_discount":0.0}},"items":[{{"df_item_id":"i-1","df_item_name":"shoe","df_price":28000.0,"df_quantity":2,"df_discount":0.0}}]}}"#,
                 n % 1000
-            )?;
+            )
+            .map_err(cannot_write)?;
         }
-        out.flush()?;
+        out.flush().map_err(cannot_write)?;
     }
     let exe = dfinery_binary()?;
     let children_before = children_cpu();
     let peer = peer_cpu(lab);
     let start = Start::now();
-    let output = Command::new(&exe)
-        .arg("send")
-        .arg(&file)
-        .arg("--registry")
-        .arg(REGISTRY)
-        .env("DFINERY_BASE_URL", lab.base_url())
-        .env("DFINERY_SERVICE_ID", dfinery_emulator::DEFAULT_SERVICE_ID)
-        .env("DFINERY_IMPORT_TOKEN", lab.import_token())
-        .output()?;
+    let output = send_command(&exe, &file, lab).output()?;
     let (elapsed, _, _) = start.end();
     let _ = std::fs::remove_file(&file);
     if !output.status.success() {
@@ -495,6 +510,38 @@ pub fn send(lab: &Lab, dir: &Path, lines: usize) -> io::Result<Run> {
         .map(|(end, start)| end.saturating_sub(start));
     let peer = peer_cpu_since(lab, peer);
     finish(lab, lines as u64, (elapsed, cpu, None), peer)
+}
+
+/// The command that runs `dfinery` (at `exe`) `send` of `file` to `lab`'s emulator, with the
+/// bench registry. It gets no `DFINERY_*` variable of this process's environment (a fleet's
+/// `DFINERY_REDIS_URL` would send it through Redis, which the Tracker runs do not use; a
+/// `DFINERY_REGISTRY` would be overridden anyway) and no proxy, only the emulator's URL,
+/// service and token.
+pub fn send_command(exe: &Path, file: &Path, lab: &Lab) -> Command {
+    let mut command = Command::new(exe);
+    let inherited = std::env::vars_os()
+        .map(|(name, _)| name)
+        .filter(|name| name.to_string_lossy().starts_with("DFINERY_"));
+    for name in [
+        "DFINERY_REDIS_URL",
+        "DFINERY_REGISTRY",
+        "DFINERY_EXPORT_TOKEN",
+    ]
+    .map(std::ffi::OsString::from)
+    .into_iter()
+    .chain(inherited)
+    {
+        command.env_remove(name);
+    }
+    crate::lab::without_proxies(&mut command)
+        .arg("send")
+        .arg(file)
+        .arg("--registry")
+        .arg(REGISTRY)
+        .env("DFINERY_BASE_URL", lab.base_url())
+        .env("DFINERY_SERVICE_ID", dfinery_emulator::DEFAULT_SERVICE_ID)
+        .env("DFINERY_IMPORT_TOKEN", lab.import_token());
+    command
 }
 
 /// The CPU time (user and system) of the child processes this process waited for so far

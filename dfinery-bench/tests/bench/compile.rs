@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use dfinery_bench::compile::{Variant, cargo_toml, lib_rs, registry, workspace_root};
+use dfinery_bench::compile::{
+    GeneratedCrate, Variant, cargo_toml, lib_rs, registry, workspace_root,
+};
 use dfinery_schema::{DataType, Registry};
 
 #[test]
@@ -95,4 +97,54 @@ fn the_crate_is_its_own_workspace_on_this_one() {
         root.display().to_string()
     )));
     assert!(Path::new(&root).join("dfinery-bench").is_dir());
+}
+
+#[test]
+fn a_missing_cargo_is_named_with_what_to_do() {
+    let dir = std::env::temp_dir().join(format!("dfinery-bench-nocargo-{}", std::process::id()));
+    let mut krate = GeneratedCrate::create(dir.clone(), workspace_root()).expect("a crate folder");
+    krate.cargo = dir.join("no-such-cargo");
+    let error = krate.build().expect_err("no cargo to run").to_string();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(error.contains("no-such-cargo"), "{error}");
+    assert!(error.contains("CARGO"), "{error}");
+}
+
+#[test]
+fn a_crate_folder_that_cannot_be_made_is_named() {
+    let file = std::env::temp_dir().join(format!("dfinery-bench-afile-{}", std::process::id()));
+    std::fs::write(&file, "not a folder").expect("a file");
+    let error = GeneratedCrate::create(file.join("crate"), workspace_root())
+        .expect_err("a folder under a file")
+        .to_string();
+    let _ = std::fs::remove_file(&file);
+    assert!(
+        error.contains(&file.join("crate").display().to_string()),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_build_no_longer_than_one_with_nothing_to_do_is_an_error_not_a_zero() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("dfinery-bench-slowcargo-{}", std::process::id()));
+    let mut krate = GeneratedCrate::create(dir.join("crate"), workspace_root()).expect("a crate");
+    // A `cargo` whose build takes 0.1 s and whose build with nothing to do then takes 0.6 s,
+    // as on a machine busy with something else.
+    let script = dir.join("cargo");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nn=$(cat {count} 2>/dev/null || echo 0)\necho $((n + 1)) > {count}\n\
+             if [ $((n % 2)) -eq 0 ]; then sleep 0.1; else sleep 0.6; fi\n",
+            count = dir.join("count").display()
+        ),
+    )
+    .expect("a script");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("mode");
+    krate.cargo = script;
+    let result = krate.time(10, Variant::Serde, 1);
+    let _ = std::fs::remove_dir_all(&dir);
+    let error = result.expect_err("no build time to report").to_string();
+    assert!(error.contains("nothing to do"), "{error}");
 }
