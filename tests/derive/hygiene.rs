@@ -235,3 +235,34 @@ fn derives_on_deprecated_types_and_fields_add_no_warning() {
         serde_json::json!([{"sku": "SKU-1", "colour": "red"}])
     );
 }
+
+/// `app_review`'s `tags` through an alias that takes a const parameter.
+type Tags<const N: usize> = [String; N];
+
+/// An event generic over a const parameter that a property field's type names through an
+/// alias: the derive's check that the type hides no `Option` is made for each `N` the event is
+/// used with, as for a type parameter (made beside the struct, it named `N` outside the struct
+/// and the event did not compile: E0747).
+#[derive(Debug, dfinery::DfineryEvent)]
+#[dfinery(event = "app_review", registry = "tests/dfinery.toml")]
+struct TaggedReview<const N: usize> {
+    rating: i64,
+    tags: Tags<N>,
+}
+
+#[test]
+fn a_property_type_naming_a_const_parameter_compiles_and_sends() {
+    use dfinery::Event;
+
+    let review = TaggedReview::<2> {
+        rating: 5,
+        tags: ["fast".to_owned(), "cheap".to_owned()],
+    };
+    let record = review.to_record().unwrap();
+    let properties: serde_json::Value =
+        serde_json::from_str(record.event_properties().unwrap().get()).unwrap();
+    assert_eq!(
+        properties,
+        serde_json::json!({"rating": 5, "tags": ["fast", "cheap"]})
+    );
+}

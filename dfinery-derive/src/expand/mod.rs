@@ -291,8 +291,8 @@ fn this() -> TokenStream {
 /// required property cannot be absent, a `Patch` is only for user properties, and a user
 /// property's `Option` cannot be inside another `Option` or a `Patch`. A block that panics at
 /// compile time, spanned on the field's type, with the message naming the property and the fix;
-/// and whether the type names one of the struct's type parameters (then it is checked where
-/// the struct is used with its parameters, inside the write method).
+/// and whether the type names one of the struct's type or const parameters (then it is checked
+/// where the struct is used with its parameters, inside the write method).
 fn shape_check(
     checked: &Checked<'_, '_>,
     field: &crate::ast::Field<'_>,
@@ -301,7 +301,10 @@ fn shape_check(
     if valid::plain_value(field.ty) {
         return None;
     }
-    let generic = valid::type_param_in(checked.input.generics, field.ty).is_some();
+    // A const parameter (`Tags<N>`) can no more be named outside the struct than a type one.
+    let generics = checked.input.generics;
+    let generic = valid::type_param_in(generics, field.ty).is_some()
+        || valid::const_param_in(generics, field.ty).is_some();
     let ty = if generic {
         field.ty.clone()
     } else {
@@ -360,8 +363,8 @@ fn shape_check(
     Some((check, generic))
 }
 
-/// The [`shape_check`]s of the fields whose type names no type parameter, as constants beside
-/// the impls: checked wherever the struct is defined, by `cargo check` too.
+/// The [`shape_check`]s of the fields whose type names no type or const parameter, as constants
+/// beside the impls: checked wherever the struct is defined, by `cargo check` too.
 fn shape_consts(checked: &Checked<'_, '_>) -> TokenStream {
     let consts = checked.properties().filter_map(|(field, spec)| {
         let (check, generic) = shape_check(checked, field, spec)?;
@@ -384,8 +387,8 @@ fn write_properties(checked: &Checked<'_, '_>) -> TokenStream {
             let field = field.ident;
             let write = write_fn(spec.ty);
             let (w, this) = (local("__dfinery_w"), this());
-            // A type naming a type parameter is checked for each parameter the struct is used
-            // with (an inline constant of a generic method), so only by a build, not `cargo check`.
+            // A type naming a type or const parameter is checked for each parameter the struct
+            // is used with (an inline constant of a generic method), so only by a build, not `cargo check`.
             let check = shape_check(checked, field_ref, spec)
                 .filter(|(_, generic)| *generic)
                 .map(|(check, _)| quote_spanned!(ty.span()=> const #check;));
