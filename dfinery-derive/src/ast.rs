@@ -68,6 +68,10 @@ pub enum Role {
         /// Whether the name is a `rename` literal (else it is the field's name, through
         /// `rename_all`): what an error about the name tells the user to change.
         renamed: bool,
+        /// The `rename_all` style that made `name` from the field's name, when it changed it:
+        /// an error about the name says so, since renaming the field may not reach the
+        /// registered name under the style.
+        styled: Option<RenameRule>,
     },
     /// `#[dfinery(skip)]`: not sent.
     Skip,
@@ -114,12 +118,15 @@ impl Role {
                 name: lit.value(),
                 span: lit.span(),
                 renamed: true,
+                styled: None,
             },
             (None, None) => {
                 let rust = unraw(ident);
+                let name =
+                    rename_all.map_or_else(|| rust.clone(), |rule| rule.apply_to_field(&rust));
                 Role::Property {
-                    name: rename_all
-                        .map_or_else(|| rust.clone(), |rule| rule.apply_to_field(&rust)),
+                    styled: rename_all.filter(|_| name != rust),
+                    name,
                     span: ident.span(),
                     renamed: false,
                 }
