@@ -112,6 +112,9 @@ struct Allowed<'a> {
     place: &'a str,
     /// The accepted keys.
     keys: &'a [(Symbol, Takes)],
+    /// Keys that are not accepted here but mean something users write them for, each with
+    /// the fix (instead of the closest accepted key, which would not do what they meant).
+    meant: &'a [(&'a str, &'a str)],
 }
 
 /// The entries of every group that `allowed` accepts, in order; the others are recorded in
@@ -123,9 +126,13 @@ fn accepted<'g>(groups: &'g [Group], allowed: &Allowed<'_>, errors: &mut Errors)
         match allowed.keys.iter().find(|(k, _)| entry.key == *k) {
             None => {
                 let name = entry.key.to_string();
-                let hint = match dfinery_schema::suggest(&name, names()) {
-                    Some(best) => format!("; did you mean `{best}`?"),
-                    None => format!("; expected {}", list(names())),
+                let meant = allowed.meant.iter().find(|(key, _)| *key == name);
+                let hint = match meant.map(|(_, fix)| *fix) {
+                    Some(fix) => format!("; {fix}"),
+                    None => match dfinery_schema::suggest(&name, names()) {
+                        Some(best) => format!("; did you mean `{best}`?"),
+                        None => format!("; expected {}", list(names())),
+                    },
                 };
                 errors.at(
                     entry.key.span(),
@@ -286,9 +293,19 @@ impl Container {
         let place = format!("a `{}` struct", kind.derive_name());
         let before = errors.len();
         let groups = groups(attrs, errors);
+        // serde's container `rename` names the type: here the event is named by `event`
+        // (the closest key, `rename_all`, renames the fields).
+        let meant: &[(&str, &str)] = match kind {
+            Kind::Event => &[(
+                "rename",
+                "name the registered event with `event = \"...\"` (`rename_all` renames the fields, `rename` on a field maps it)",
+            )],
+            Kind::Item | Kind::Profile => &[],
+        };
         let allowed = Allowed {
             place: &place,
             keys: container_keys(kind),
+            meant,
         };
         let entries = accepted(&groups, &allowed, errors);
         let events: Vec<LitStr> = if kind == Kind::Item {
@@ -353,6 +370,7 @@ impl FieldAttrs {
         let allowed = Allowed {
             place: &place,
             keys: field_keys(kind),
+            meant: &[],
         };
         let entries = accepted(&groups, &allowed, errors);
         let rename = single(&entries, RENAME, errors);
@@ -442,6 +460,7 @@ impl EnumAttrs {
         let allowed = Allowed {
             place: "a `DfineryEnum` enum",
             keys: ENUM_KEYS,
+            meant: &[],
         };
         let mut all = Vec::new();
         let mut bindings = Vec::new();
@@ -569,6 +588,7 @@ impl VariantAttrs {
         let allowed = Allowed {
             place: "a `DfineryEnum` variant",
             keys: VARIANT_KEYS,
+            meant: &[],
         };
         let entries = accepted(&groups, &allowed, errors);
         let rename = single_str(&entries, RENAME, errors);
@@ -700,6 +720,22 @@ mod tests {
             messages(errors),
             [
                 "unknown attribute `event` on a `DfineryProfile` struct; expected `rename_all`, `registry` or `decode`"
+            ]
+        );
+    }
+
+    /// serde's container `rename` on an event struct is told to name the event with `event`:
+    /// the closest key, `rename_all`, does not name the event (and takes only a style).
+    #[test]
+    fn rename_on_an_event_struct_is_told_to_use_event() {
+        let attrs = attrs(quote::quote!(#[dfinery(rename = "app_review")]));
+        let mut errors = Errors::new();
+        let c = Container::from_attrs(&attrs, Kind::Event, &mut errors);
+        assert!(!c.ok && c.events.is_empty());
+        assert_eq!(
+            messages(errors),
+            [
+                "unknown attribute `rename` on a `DfineryEvent` struct; name the registered event with `event = \"...\"` (`rename_all` renames the fields, `rename` on a field maps it)"
             ]
         );
     }
