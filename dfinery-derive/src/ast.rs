@@ -207,7 +207,10 @@ fn not_named_fix(input: &DeriveInput) -> String {
         ),
         Data::Struct(_) => "; name each field after the property it fills (`#[dfinery(rename = \"...\")]` maps a field with another name)".to_owned(),
         Data::Enum(_) => "; an enum of a property's values derives `DfineryEnum`".to_owned(),
-        Data::Union(_) => String::new(),
+        Data::Union(_) => format!(
+            "; write `struct {}` instead of `union {}`, with one named field per property",
+            input.ident, input.ident
+        ),
     }
 }
 
@@ -264,7 +267,7 @@ impl<'a> Enum<'a> {
                 Data::Struct(_) => {
                     "; a struct of properties derives `DfineryEvent`, `DfineryItem` or `DfineryProfile`"
                 }
-                _ => "",
+                _ => "; write an `enum` with one unit variant per value",
             };
             errors.at(
                 input.ident.span(),
@@ -405,6 +408,25 @@ mod tests {
         };
         let out = derive_struct(&from_self, Kind::Profile).to_string();
         assert!(!out.contains("compile_error"), "{out}");
+    }
+
+    /// A union is told what to write instead, as a tuple struct or an enum is: the error
+    /// named no fix.
+    #[test]
+    fn a_union_is_told_to_be_a_struct_or_an_enum() {
+        let input: syn::DeriveInput = syn::parse_quote! {
+            union Member { lifetime_points: i64 }
+        };
+        let out = derive_struct(&input, Kind::Profile).to_string();
+        assert!(
+            out.contains("`DfineryProfile` can only be derived for a struct with named fields; write `struct Member` instead of `union Member`, with one named field per property"),
+            "{out}"
+        );
+        let out = derive_enum(&input).to_string();
+        assert!(
+            out.contains("`DfineryEnum` can only be derived for an enum of unit variants; write an `enum` with one unit variant per value"),
+            "{out}"
+        );
     }
 
     /// A type named as the alias is refused too (its impls would name the alias).
