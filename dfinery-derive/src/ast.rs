@@ -52,6 +52,9 @@ pub struct Struct<'a> {
     pub attrs_ok: bool,
     /// The struct's lint levels that set `deprecated`, for the generated code that warns.
     pub lints: Vec<LintLevel>,
+    /// Whether the struct or a field is `#[deprecated]` or sets the level of `deprecated`
+    /// ([`touches_deprecation`]): only then do the impls `allow(deprecated)`.
+    pub deprecation: bool,
     /// Every named field, in declaration order.
     pub fields: Vec<Field<'a>>,
 }
@@ -193,9 +196,22 @@ impl<'a> Struct<'a> {
             decode: container.decode,
             attrs_ok: container.ok,
             lints: deprecation_levels(&input.attrs),
+            deprecation: touches_deprecation(&input.attrs)
+                || named.named.iter().any(|f| touches_deprecation(&f.attrs)),
             fields,
         })
     }
+}
+
+/// Whether `attrs` hold `#[deprecated]` or a lint level that sets `deprecated` (by name or
+/// through `warnings`). The generated code uses the type, its fields and their types, so it
+/// warns where they are deprecated; a deprecated type or field is marked so, and a deprecated
+/// type a field uses needs a level that allows it on the struct or the field (reported where
+/// the struct uses it otherwise) or on a module around it (which reaches the generated code
+/// too). Only then do the impls `allow(deprecated)`: an `allow` where the user's crate or
+/// module forbids `deprecated` is an error (E0453) on every derive.
+fn touches_deprecation(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| a.path().is_ident("deprecated")) || !deprecation_levels(attrs).is_empty()
 }
 
 /// What to write instead of a type without named fields, as the end of the error (`; …`).
@@ -239,6 +255,9 @@ pub struct Enum<'a> {
     /// the bindings or the values it names may not be those meant, so the registry checks are
     /// skipped.
     pub attrs_ok: bool,
+    /// Whether the enum or a variant is `#[deprecated]` or sets the level of `deprecated`
+    /// ([`touches_deprecation`]): only then do the impls `allow(deprecated)`.
+    pub deprecation: bool,
 }
 
 /// One unit variant and the value it is sent as.
@@ -328,6 +347,8 @@ impl<'a> Enum<'a> {
             variants,
             rename_all: attrs.rename_all,
             attrs_ok: attrs.ok,
+            deprecation: touches_deprecation(&input.attrs)
+                || data.variants.iter().any(|v| touches_deprecation(&v.attrs)),
         })
     }
 }

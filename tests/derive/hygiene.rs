@@ -266,3 +266,41 @@ fn a_property_type_naming_a_const_parameter_compiles_and_sends() {
         serde_json::json!({"rating": 5, "tags": ["fast", "cheap"]})
     );
 }
+
+/// Derives in a module that forbids `deprecated` (and `non_upper_case_globals`), with nothing
+/// deprecated in them: the generated code must not `allow` either, which a `forbid` refuses
+/// (E0453 "allow(deprecated) incompatible with previous forbid", on every derive).
+#[forbid(deprecated, non_upper_case_globals)]
+mod strict {
+    /// `app_review`'s `channel` values.
+    #[derive(Debug, Clone, Copy, dfinery::DfineryEnum)]
+    #[dfinery(rename_all = "lowercase")]
+    pub enum Channel {
+        Web,
+    }
+
+    /// `app_review` with an enum property, decoded too.
+    #[derive(Debug, dfinery::DfineryEvent)]
+    #[dfinery(event = "app_review", registry = "tests/dfinery.toml", decode)]
+    pub struct Review {
+        pub rating: i64,
+        pub channel: Option<Channel>,
+    }
+}
+
+#[test]
+fn derives_compile_where_deprecated_is_forbidden() {
+    use dfinery::Event;
+
+    let review = strict::Review {
+        rating: 4,
+        channel: Some(strict::Channel::Web),
+    };
+    let record = review.to_record().unwrap();
+    let properties: serde_json::Value =
+        serde_json::from_str(record.event_properties().unwrap().get()).unwrap();
+    assert_eq!(
+        properties,
+        serde_json::json!({"rating": 4, "channel": "web"})
+    );
+}

@@ -56,10 +56,12 @@ pub fn derive_enum(input: &DeriveInput) -> TokenStream {
         quote!(#value => ::core::option::Option::Some(#ident::#variant))
     });
     let anchor = checked.registry.as_ref().map(|r| registry_anchor(Some(r)));
+    // A `#[deprecated]` enum or variant is the user's to warn about where they use it; an
+    // `allow` of an enum that touches no deprecation would be an error where it is forbidden.
+    let allow = parsed.deprecation.then(|| quote!(#[allow(deprecated)]));
     quote! {
         #error
-        // A `#[deprecated]` enum or variant is the user's to warn about where they use it.
-        #[allow(deprecated)]
+        #allow
         const _: () = {
             use ::dfinery::__private as __dfinery;
             #anchor

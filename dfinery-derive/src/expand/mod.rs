@@ -100,12 +100,15 @@ fn struct_impl(checked: &Checked<'_, '_>) -> TokenStream {
     };
     // Only a type that says `decode` pays for the decode impl (see `DfineryEvent`'s docs).
     let decode = input.decode.then(|| decode::decode_impl(checked));
-    // `deprecated` is allowed in the impls: a `#[deprecated]` struct, field or item type is the
-    // user's to warn about where they use it, not in code they did not write. The uses that
-    // warn on purpose (`df_push_optin`) are in a block of their own, where it is not.
+    // `deprecated` is allowed in the impls when the struct touches it: a `#[deprecated]`
+    // struct, field or item type is the user's to warn about where they use it, not in code
+    // they did not write. Not otherwise: an `allow` is an error where `deprecated` is
+    // forbidden. The uses that warn on purpose (`df_push_optin`) are in a block of their own,
+    // where it is not allowed.
+    let allow = input.deprecation.then(|| quote!(#[allow(deprecated)]));
     quote! {
         #deprecations
-        #[allow(non_upper_case_globals, deprecated)]
+        #allow
         const _: () = {
             use ::dfinery::__private as __dfinery;
             #anchor
@@ -213,7 +216,7 @@ fn spec_consts(checked: &Checked<'_, '_>) -> TokenStream {
 /// literal): the compiler's `deprecated` lint then warns on that field with the note of that
 /// item, which names the property and what to use instead. A warning, not an error: DFINERY
 /// still accepts the property. In a block of their own (none when there is no such field),
-/// outside the impls' `#[allow(deprecated)]`.
+/// outside the impls' `#[allow(deprecated)]` (when they have one).
 ///
 /// A lint takes its level from where the code is, and this block is beside the struct, not in
 /// it: the struct's lint levels that set `deprecated` (`#[allow(deprecated)]`,
