@@ -267,10 +267,11 @@ fn a_property_type_naming_a_const_parameter_compiles_and_sends() {
     );
 }
 
-/// Derives in a module that forbids `deprecated` (and `non_upper_case_globals`), with nothing
-/// deprecated in them: the generated code must not `allow` either, which a `forbid` refuses
-/// (E0453 "allow(deprecated) incompatible with previous forbid", on every derive).
-#[forbid(deprecated, non_upper_case_globals)]
+/// Derives in a module that forbids `deprecated` (and `non_upper_case_globals`,
+/// `unreachable_patterns`), with nothing deprecated in them: the generated code must not
+/// `allow` them, which a `forbid` refuses (E0453 "allow(deprecated) incompatible with previous
+/// forbid", on every derive).
+#[forbid(deprecated, non_upper_case_globals, unreachable_patterns)]
 mod strict {
     /// `app_review`'s `channel` values.
     #[derive(Debug, Clone, Copy, dfinery::DfineryEnum)]
