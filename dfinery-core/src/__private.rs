@@ -234,6 +234,10 @@ pub trait EventItemsField {
     /// The events the items were checked against.
     const EVENTS: &'static [&'static str];
 
+    /// Whether the field can hold no list (`ItemList::OPTIONAL`): refused for an event that
+    /// requires items, also when a type alias hides the `Option`.
+    const OPTIONAL: bool;
+
     /// The item type's description.
     fn item_description() -> &'static PropertiesDescription;
 
@@ -243,6 +247,7 @@ pub trait EventItemsField {
 
 impl<L: ItemList + ?Sized> EventItemsField for L {
     const EVENTS: &'static [&'static str] = <L::Element as Item>::EVENTS;
+    const OPTIONAL: bool = L::OPTIONAL;
 
     fn item_description() -> &'static PropertiesDescription {
         <L::Element as Item>::description()

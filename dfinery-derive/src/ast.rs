@@ -52,6 +52,9 @@ pub struct Struct<'a> {
     pub attrs_ok: bool,
     /// The struct's lint levels that set `deprecated`, for the generated code that warns.
     pub lints: Vec<LintLevel>,
+    /// Whether the struct or a field is `#[deprecated]` or sets the level of `deprecated`
+    /// ([`touches_deprecation`]): only then do the impls `allow(deprecated)`.
+    pub deprecation: bool,
     /// Every named field, in declaration order.
     pub fields: Vec<Field<'a>>,
 }
@@ -68,6 +71,10 @@ pub enum Role {
         /// Whether the name is a `rename` literal (else it is the field's name, through
         /// `rename_all`): what an error about the name tells the user to change.
         renamed: bool,
+        /// The `rename_all` style that made `name` from the field's name, when it changed it:
+        /// an error about the name says so, since renaming the field may not reach the
+        /// registered name under the style.
+        styled: Option<RenameRule>,
     },
     /// `#[dfinery(skip)]`: not sent.
     Skip,
@@ -114,12 +121,15 @@ impl Role {
                 name: lit.value(),
                 span: lit.span(),
                 renamed: true,
+                styled: None,
             },
             (None, None) => {
                 let rust = unraw(ident);
+                let name =
+                    rename_all.map_or_else(|| rust.clone(), |rule| rule.apply_to_field(&rust));
                 Role::Property {
-                    name: rename_all
-                        .map_or_else(|| rust.clone(), |rule| rule.apply_to_field(&rust)),
+                    styled: rename_all.filter(|_| name != rust),
+                    name,
                     span: ident.span(),
                     renamed: false,
                 }
@@ -186,9 +196,22 @@ impl<'a> Struct<'a> {
             decode: container.decode,
             attrs_ok: container.ok,
             lints: deprecation_levels(&input.attrs),
+            deprecation: touches_deprecation(&input.attrs)
+                || named.named.iter().any(|f| touches_deprecation(&f.attrs)),
             fields,
         })
     }
+}
+
+/// Whether `attrs` hold `#[deprecated]` or a lint level that sets `deprecated` (by name or
+/// through `warnings`). The generated code uses the type, its fields and their types, so it
+/// warns where they are deprecated; a deprecated type or field is marked so, and a deprecated
+/// type a field uses needs a level that allows it on the struct or the field (reported where
+/// the struct uses it otherwise) or on a module around it (which reaches the generated code
+/// too). Only then do the impls `allow(deprecated)`: an `allow` where the user's crate or
+/// module forbids `deprecated` is an error (E0453) on every derive.
+fn touches_deprecation(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| a.path().is_ident("deprecated")) || !deprecation_levels(attrs).is_empty()
 }
 
 /// What to write instead of a type without named fields, as the end of the error (`; …`).
@@ -200,7 +223,10 @@ fn not_named_fix(input: &DeriveInput) -> String {
         ),
         Data::Struct(_) => "; name each field after the property it fills (`#[dfinery(rename = \"...\")]` maps a field with another name)".to_owned(),
         Data::Enum(_) => "; an enum of a property's values derives `DfineryEnum`".to_owned(),
-        Data::Union(_) => String::new(),
+        Data::Union(_) => format!(
+            "; write `struct {}` instead of `union {}`, with one named field per property",
+            input.ident, input.ident
+        ),
     }
 }
 
@@ -229,6 +255,9 @@ pub struct Enum<'a> {
     /// the bindings or the values it names may not be those meant, so the registry checks are
     /// skipped.
     pub attrs_ok: bool,
+    /// Whether the enum or a variant is `#[deprecated]` or sets the level of `deprecated`
+    /// ([`touches_deprecation`]): only then do the impls `allow(deprecated)`.
+    pub deprecation: bool,
 }
 
 /// One unit variant and the value it is sent as.
@@ -257,7 +286,7 @@ impl<'a> Enum<'a> {
                 Data::Struct(_) => {
                     "; a struct of properties derives `DfineryEvent`, `DfineryItem` or `DfineryProfile`"
                 }
-                _ => "",
+                _ => "; write an `enum` with one unit variant per value",
             };
             errors.at(
                 input.ident.span(),
@@ -318,6 +347,8 @@ impl<'a> Enum<'a> {
             variants,
             rename_all: attrs.rename_all,
             attrs_ok: attrs.ok,
+            deprecation: touches_deprecation(&input.attrs)
+                || data.variants.iter().any(|v| touches_deprecation(&v.attrs)),
         })
     }
 }
@@ -398,6 +429,25 @@ mod tests {
         };
         let out = derive_struct(&from_self, Kind::Profile).to_string();
         assert!(!out.contains("compile_error"), "{out}");
+    }
+
+    /// A union is told what to write instead, as a tuple struct or an enum is: the error
+    /// named no fix.
+    #[test]
+    fn a_union_is_told_to_be_a_struct_or_an_enum() {
+        let input: syn::DeriveInput = syn::parse_quote! {
+            union Member { lifetime_points: i64 }
+        };
+        let out = derive_struct(&input, Kind::Profile).to_string();
+        assert!(
+            out.contains("`DfineryProfile` can only be derived for a struct with named fields; write `struct Member` instead of `union Member`, with one named field per property"),
+            "{out}"
+        );
+        let out = derive_enum(&input).to_string();
+        assert!(
+            out.contains("`DfineryEnum` can only be derived for an enum of unit variants; write an `enum` with one unit variant per value"),
+            "{out}"
+        );
     }
 
     /// A type named as the alias is refused too (its impls would name the alias).

@@ -112,6 +112,9 @@ struct Allowed<'a> {
     place: &'a str,
     /// The accepted keys.
     keys: &'a [(Symbol, Takes)],
+    /// Keys that are not accepted here but mean something users write them for, each with
+    /// the fix (instead of the closest accepted key, which would not do what they meant).
+    meant: &'a [(&'a str, &'a str)],
 }
 
 /// The entries of every group that `allowed` accepts, in order; the others are recorded in
@@ -123,9 +126,13 @@ fn accepted<'g>(groups: &'g [Group], allowed: &Allowed<'_>, errors: &mut Errors)
         match allowed.keys.iter().find(|(k, _)| entry.key == *k) {
             None => {
                 let name = entry.key.to_string();
-                let hint = match dfinery_schema::suggest(&name, names()) {
-                    Some(best) => format!("; did you mean `{best}`?"),
-                    None => format!("; expected {}", list(names())),
+                let meant = allowed.meant.iter().find(|(key, _)| *key == name);
+                let hint = match meant.map(|(_, fix)| *fix) {
+                    Some(fix) => format!("; {fix}"),
+                    None => match dfinery_schema::suggest(&name, names()) {
+                        Some(best) => format!("; did you mean `{best}`?"),
+                        None => format!("; expected {}", list(names())),
+                    },
                 };
                 errors.at(
                     entry.key.span(),
@@ -286,9 +293,19 @@ impl Container {
         let place = format!("a `{}` struct", kind.derive_name());
         let before = errors.len();
         let groups = groups(attrs, errors);
+        // serde's container `rename` names the type: here the event is named by `event`
+        // (the closest key, `rename_all`, renames the fields).
+        let meant: &[(&str, &str)] = match kind {
+            Kind::Event => &[(
+                "rename",
+                "name the registered event with `event = \"...\"` (`rename_all` renames the fields, `rename` on a field maps it)",
+            )],
+            Kind::Item | Kind::Profile => &[],
+        };
         let allowed = Allowed {
             place: &place,
             keys: container_keys(kind),
+            meant,
         };
         let entries = accepted(&groups, &allowed, errors);
         let events: Vec<LitStr> = if kind == Kind::Item {
@@ -353,6 +370,7 @@ impl FieldAttrs {
         let allowed = Allowed {
             place: &place,
             keys: field_keys(kind),
+            meant: &[],
         };
         let entries = accepted(&groups, &allowed, errors);
         let rename = single(&entries, RENAME, errors);
@@ -442,14 +460,20 @@ impl EnumAttrs {
         let allowed = Allowed {
             place: "a `DfineryEnum` enum",
             keys: ENUM_KEYS,
+            meant: &[],
         };
         let mut all = Vec::new();
         let mut bindings = Vec::new();
+        let mut halves = Vec::new();
         for group in &groups {
             let entries = accepted(std::slice::from_ref(group), &allowed, errors);
-            bindings.extend(binding(&entries, errors));
+            match binding(&entries, errors) {
+                Ok(found) => bindings.extend(found),
+                Err(half) => halves.push(half),
+            }
             all.extend(entries);
         }
+        incomplete(halves, errors);
         let registry = single_str(&all, REGISTRY, errors);
         let rename_all = rename_all(single(&all, RENAME_ALL, errors), false, errors);
         EnumAttrs {
@@ -461,40 +485,34 @@ impl EnumAttrs {
     }
 }
 
-/// The binding one `#[dfinery(...)]` of an enum declares, if any.
-fn binding(entries: &[&Entry], errors: &mut Errors) -> Option<Binding> {
+/// Half of a binding, alone in its `#[dfinery(...)]`: `event`, or `property` or `item`
+/// without it.
+enum Half {
+    /// `event = "..."` without `property` or `item`.
+    Event(LitStr),
+    /// `property = "..."` without `event`.
+    Property(LitStr),
+    /// `item = "..."` without `event`.
+    Item(LitStr),
+}
+
+/// The binding one `#[dfinery(...)]` of an enum declares, if any; half of one is returned as
+/// the error, for [`incomplete`] to report (its other half may be in another attribute).
+fn binding(entries: &[&Entry], errors: &mut Errors) -> Result<Option<Binding>, Half> {
     let user = single_str(entries, USER_PROPERTY, errors);
     let event = single_str(entries, EVENT, errors);
     let property = single_str(entries, PROPERTY, errors);
     let item = single_str(entries, ITEM, errors);
     match (user, event, property, item) {
-        (None, None, None, None) => None,
-        (Some(user), None, None, None) => Some(Binding::User(user)),
+        (None, None, None, None) => Ok(None),
+        (Some(user), None, None, None) => Ok(Some(Binding::User(user))),
         (None, Some(event), Some(property), None) => {
-            Some(Binding::EventProperty { event, property })
+            Ok(Some(Binding::EventProperty { event, property }))
         }
-        (None, Some(event), None, Some(item)) => Some(Binding::ItemProperty { event, item }),
-        (None, Some(event), None, None) => {
-            errors.at(
-                event.span(),
-                "`event` needs the property too: add `property = \"...\"` (an event property) or `item = \"...\"` (an item property)",
-            );
-            None
-        }
-        (None, None, Some(property), None) => {
-            errors.at(
-                property.span(),
-                "`property` needs the event too: add `event = \"...\"` (the event it is a property of); for a user property, write `user_property = \"...\"` instead",
-            );
-            None
-        }
-        (None, None, None, Some(item)) => {
-            errors.at(
-                item.span(),
-                "`item` needs the event too: add `event = \"...\"` (the event whose items have it)",
-            );
-            None
-        }
+        (None, Some(event), None, Some(item)) => Ok(Some(Binding::ItemProperty { event, item })),
+        (None, Some(event), None, None) => Err(Half::Event(event)),
+        (None, None, Some(property), None) => Err(Half::Property(property)),
+        (None, None, None, Some(item)) => Err(Half::Item(item)),
         (user, event, property, item) => {
             let span = [user, event, property, item]
                 .into_iter()
@@ -505,8 +523,52 @@ fn binding(entries: &[&Entry], errors: &mut Errors) -> Option<Binding> {
                 span,
                 "one `#[dfinery(...)]` binds one property: `user_property = \"...\"`, or `event = \"...\"` with `property = \"...\"` or `item = \"...\"`; use one attribute per property",
             );
-            None
+            Ok(None)
         }
+    }
+}
+
+/// Reports the halves of bindings: an `event` in one attribute and a `property` or `item` in
+/// another are told to go in one attribute (each was told to add the other, which it had);
+/// any other half is told what it needs.
+fn incomplete(halves: Vec<Half>, errors: &mut Errors) {
+    let mut events = Vec::new();
+    let mut names = Vec::new();
+    for half in halves {
+        match half {
+            Half::Event(event) => events.push(event),
+            other => names.push(other),
+        }
+    }
+    let mut events = events.into_iter();
+    for half in names {
+        let (key, lit) = match &half {
+            Half::Property(lit) => (PROPERTY, lit),
+            Half::Item(lit) => (ITEM, lit),
+            Half::Event(_) => continue,
+        };
+        if let Some(event) = events.next() {
+            let (event, name) = (event.value(), lit.value());
+            errors.at(
+                lit.span(),
+                format!(
+                    "`{key}` and `event` are in two `#[dfinery(...)]` attributes, and one attribute binds one property; write them in one: `#[dfinery(event = {event:?}, {key} = {name:?})]`"
+                ),
+            );
+            continue;
+        }
+        let message = if key == PROPERTY {
+            "`property` needs the event too: add `event = \"...\"` (the event it is a property of); for a user property, write `user_property = \"...\"` instead"
+        } else {
+            "`item` needs the event too: add `event = \"...\"` (the event whose items have it)"
+        };
+        errors.at(lit.span(), message);
+    }
+    for event in events {
+        errors.at(
+            event.span(),
+            "`event` needs the property too: add `property = \"...\"` (an event property) or `item = \"...\"` (an item property)",
+        );
     }
 }
 
@@ -526,6 +588,7 @@ impl VariantAttrs {
         let allowed = Allowed {
             place: "a `DfineryEnum` variant",
             keys: VARIANT_KEYS,
+            meant: &[],
         };
         let entries = accepted(&groups, &allowed, errors);
         let rename = single_str(&entries, RENAME, errors);
@@ -661,6 +724,22 @@ mod tests {
         );
     }
 
+    /// serde's container `rename` on an event struct is told to name the event with `event`:
+    /// the closest key, `rename_all`, does not name the event (and takes only a style).
+    #[test]
+    fn rename_on_an_event_struct_is_told_to_use_event() {
+        let attrs = attrs(quote::quote!(#[dfinery(rename = "app_review")]));
+        let mut errors = Errors::new();
+        let c = Container::from_attrs(&attrs, Kind::Event, &mut errors);
+        assert!(!c.ok && c.events.is_empty());
+        assert_eq!(
+            messages(errors),
+            [
+                "unknown attribute `rename` on a `DfineryEvent` struct; name the registered event with `event = \"...\"` (`rename_all` renames the fields, `rename` on a field maps it)"
+            ]
+        );
+    }
+
     #[test]
     fn field_flags_are_typed_and_conflicts_reported() {
         let mut errors = Errors::new();
@@ -786,6 +865,36 @@ mod tests {
                 Binding::ItemProperty { .. }
             ]
         ));
+    }
+
+    /// An `event` and its `property` (or `item`) split over two attributes are told to go in
+    /// one: each was told to add the other, which the enum had.
+    #[test]
+    fn a_binding_split_over_two_attributes_is_told_to_go_in_one() {
+        let mut errors = Errors::new();
+        let split = EnumAttrs::from_attrs(
+            &attrs(quote::quote! {
+                #[dfinery(event = "app_review")]
+                #[dfinery(property = "channel")]
+            }),
+            &mut errors,
+        );
+        assert!(split.bindings.is_empty() && !split.ok);
+        let item = EnumAttrs::from_attrs(
+            &attrs(quote::quote! {
+                #[dfinery(item = "colour", rename_all = "lowercase")]
+                #[dfinery(event = "df_purchase")]
+            }),
+            &mut errors,
+        );
+        assert!(item.bindings.is_empty() && !item.ok);
+        assert_eq!(
+            messages(errors),
+            [
+                "`property` and `event` are in two `#[dfinery(...)]` attributes, and one attribute binds one property; write them in one: `#[dfinery(event = \"app_review\", property = \"channel\")]`",
+                "`item` and `event` are in two `#[dfinery(...)]` attributes, and one attribute binds one property; write them in one: `#[dfinery(event = \"df_purchase\", item = \"colour\")]`",
+            ]
+        );
     }
 
     /// `property` or `item` without `event` is told to add the event, as `event` alone is told

@@ -49,10 +49,12 @@ impl RenameRule {
         matches!(self, RenameRule::Kebab | RenameRule::ScreamingKebab)
     }
 
-    /// Applies the style to a `snake_case` field name.
+    /// Applies the style to a `snake_case` field name. `lowercase` lowercases every letter,
+    /// as `UPPERCASE` uppercases it, also in a field not written in snake case.
     pub fn apply_to_field(self, field: &str) -> String {
         match self {
-            RenameRule::Lower | RenameRule::Snake => field.to_owned(),
+            RenameRule::Snake => field.to_owned(),
+            RenameRule::Lower => field.to_ascii_lowercase(),
             RenameRule::Upper | RenameRule::ScreamingSnake => field.to_ascii_uppercase(),
             RenameRule::Pascal => pascal(field),
             RenameRule::Camel => {
@@ -140,6 +142,21 @@ mod tests {
         for (rule, expected) in cases {
             assert_eq!(rule.apply_to_field("order_id"), expected, "{rule:?}");
         }
+    }
+
+    /// `lowercase` and `UPPERCASE` change every letter of a field written in another case
+    /// than snake case (`#[allow(non_snake_case)]`): `lowercase` left `lifetime_Points` as it
+    /// was, so it missed the registered `lifetime_points`.
+    #[test]
+    fn lowercase_and_uppercase_change_every_letter_of_a_field() {
+        assert_eq!(
+            RenameRule::Lower.apply_to_field("lifetime_Points"),
+            "lifetime_points"
+        );
+        assert_eq!(
+            RenameRule::Upper.apply_to_field("lifetime_Points"),
+            "LIFETIME_POINTS"
+        );
     }
 
     #[test]

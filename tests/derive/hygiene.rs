@@ -235,3 +235,73 @@ fn derives_on_deprecated_types_and_fields_add_no_warning() {
         serde_json::json!([{"sku": "SKU-1", "colour": "red"}])
     );
 }
+
+/// `app_review`'s `tags` through an alias that takes a const parameter.
+type Tags<const N: usize> = [String; N];
+
+/// An event generic over a const parameter that a property field's type names through an
+/// alias: the derive's check that the type hides no `Option` is made for each `N` the event is
+/// used with, as for a type parameter (made beside the struct, it named `N` outside the struct
+/// and the event did not compile: E0747).
+#[derive(Debug, dfinery::DfineryEvent)]
+#[dfinery(event = "app_review", registry = "tests/dfinery.toml")]
+struct TaggedReview<const N: usize> {
+    rating: i64,
+    tags: Tags<N>,
+}
+
+#[test]
+fn a_property_type_naming_a_const_parameter_compiles_and_sends() {
+    use dfinery::Event;
+
+    let review = TaggedReview::<2> {
+        rating: 5,
+        tags: ["fast".to_owned(), "cheap".to_owned()],
+    };
+    let record = review.to_record().unwrap();
+    let properties: serde_json::Value =
+        serde_json::from_str(record.event_properties().unwrap().get()).unwrap();
+    assert_eq!(
+        properties,
+        serde_json::json!({"rating": 5, "tags": ["fast", "cheap"]})
+    );
+}
+
+/// Derives in a module that forbids `deprecated` (and `non_upper_case_globals`,
+/// `unreachable_patterns`), with nothing deprecated in them: the generated code must not
+/// `allow` them, which a `forbid` refuses (E0453 "allow(deprecated) incompatible with previous
+/// forbid", on every derive).
+#[forbid(deprecated, non_upper_case_globals, unreachable_patterns)]
+mod strict {
+    /// `app_review`'s `channel` values.
+    #[derive(Debug, Clone, Copy, dfinery::DfineryEnum)]
+    #[dfinery(rename_all = "lowercase")]
+    pub enum Channel {
+        Web,
+    }
+
+    /// `app_review` with an enum property, decoded too.
+    #[derive(Debug, dfinery::DfineryEvent)]
+    #[dfinery(event = "app_review", registry = "tests/dfinery.toml", decode)]
+    pub struct Review {
+        pub rating: i64,
+        pub channel: Option<Channel>,
+    }
+}
+
+#[test]
+fn derives_compile_where_deprecated_is_forbidden() {
+    use dfinery::Event;
+
+    let review = strict::Review {
+        rating: 4,
+        channel: Some(strict::Channel::Web),
+    };
+    let record = review.to_record().unwrap();
+    let properties: serde_json::Value =
+        serde_json::from_str(record.event_properties().unwrap().get()).unwrap();
+    assert_eq!(
+        properties,
+        serde_json::json!({"rating": 4, "channel": "web"})
+    );
+}

@@ -56,10 +56,17 @@ pub fn derive_enum(input: &DeriveInput) -> TokenStream {
         quote!(#value => ::core::option::Option::Some(#ident::#variant))
     });
     let anchor = checked.registry.as_ref().map(|r| registry_anchor(Some(r)));
+    // A `#[deprecated]` enum or variant is the user's to warn about where they use it; an
+    // `allow` of an enum that touches no deprecation would be an error where it is forbidden.
+    let allow = parsed.deprecation.then(|| quote!(#[allow(deprecated)]));
+    // Two variants with one value were reported, and the first wins here; without errors the
+    // arms are distinct, and an `allow` would be an error where the lint is forbidden.
+    let unreachable = error
+        .is_some()
+        .then(|| quote!(#[allow(unreachable_patterns)]));
     quote! {
         #error
-        // A `#[deprecated]` enum or variant is the user's to warn about where they use it.
-        #[allow(deprecated)]
+        #allow
         const _: () = {
             use ::dfinery::__private as __dfinery;
             #anchor
@@ -73,8 +80,7 @@ pub fn derive_enum(input: &DeriveInput) -> TokenStream {
                 }
 
                 fn from_value(value: &str) -> ::core::option::Option<Self> {
-                    // Two variants with one value were reported; the first wins here.
-                    #[allow(unreachable_patterns)]
+                    #unreachable
                     match value {
                         #(#from_arms,)*
                         _ => ::core::option::Option::None,

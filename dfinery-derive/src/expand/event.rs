@@ -70,6 +70,19 @@ pub fn parts<'c>(checked: &Checked<'_, '_>, name: &'c str) -> EventParts<'c> {
             let message = format!(
                 "the items in field `{rust_field}` are not checked against event `{name}`; if their type derives `DfineryItem`, add `event = \"{name}\"` to its `#[dfinery(...)]`; if it implements `Item` by hand, add `\"{name}\"` to its `const EVENTS`"
             );
+            // An `Option` written out is refused by `valid`; one an alias hides (`type Lines =
+            // Option<Vec<Line>>`) is refused here, at compile time, with the same fix.
+            let optional = required.then(|| {
+                let text = crate::valid::type_text(crate::valid::peeled_type(ty));
+                let message = format!(
+                    "event `{name}` requires items, but `{text}`, the type of field `{rust_field}`, can be absent: it holds an `Option`, whose `None` sends no items and fails every send; use the list inside it"
+                );
+                quote_spanned! {ty.span()=>
+                    if <#static_ty as __dfinery::EventItemsField>::OPTIONAL {
+                        ::core::panic!("{}", #message);
+                    }
+                }
+            });
             (
                 quote_spanned! {ty.span()=>
                     ::core::option::Option::Some(__dfinery::ItemsDescription {
@@ -98,6 +111,7 @@ pub fn parts<'c>(checked: &Checked<'_, '_>, name: &'c str) -> EventParts<'c> {
                         ) {
                             ::core::panic!(#message);
                         }
+                        #optional
                     };
                 },
             )

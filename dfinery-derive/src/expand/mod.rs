@@ -100,12 +100,15 @@ fn struct_impl(checked: &Checked<'_, '_>) -> TokenStream {
     };
     // Only a type that says `decode` pays for the decode impl (see `DfineryEvent`'s docs).
     let decode = input.decode.then(|| decode::decode_impl(checked));
-    // `deprecated` is allowed in the impls: a `#[deprecated]` struct, field or item type is the
-    // user's to warn about where they use it, not in code they did not write. The uses that
-    // warn on purpose (`df_push_optin`) are in a block of their own, where it is not.
+    // `deprecated` is allowed in the impls when the struct touches it: a `#[deprecated]`
+    // struct, field or item type is the user's to warn about where they use it, not in code
+    // they did not write. Not otherwise: an `allow` is an error where `deprecated` is
+    // forbidden. The uses that warn on purpose (`df_push_optin`) are in a block of their own,
+    // where it is not allowed.
+    let allow = input.deprecation.then(|| quote!(#[allow(deprecated)]));
     quote! {
         #deprecations
-        #[allow(non_upper_case_globals, deprecated)]
+        #allow
         const _: () = {
             use ::dfinery::__private as __dfinery;
             #anchor
@@ -213,7 +216,7 @@ fn spec_consts(checked: &Checked<'_, '_>) -> TokenStream {
 /// literal): the compiler's `deprecated` lint then warns on that field with the note of that
 /// item, which names the property and what to use instead. A warning, not an error: DFINERY
 /// still accepts the property. In a block of their own (none when there is no such field),
-/// outside the impls' `#[allow(deprecated)]`.
+/// outside the impls' `#[allow(deprecated)]` (when they have one).
 ///
 /// A lint takes its level from where the code is, and this block is beside the struct, not in
 /// it: the struct's lint levels that set `deprecated` (`#[allow(deprecated)]`,
@@ -273,16 +276,18 @@ fn field_descriptions(checked: &Checked<'_, '_>) -> TokenStream {
 
 /// `FieldDescription::absent` of a property field: `true` when its type as written holds an
 /// `Option` or a `Patch`, `false` when it is a plain value ([`valid::plain_value`]) or names
-/// one of the struct's type parameters (the description is one `static` for every
-/// instantiation), else the type's `SHAPE`, a constant expression (an alias or a user type
-/// may hide an `Option`).
+/// one of the struct's type or const parameters (the description is one `static` for every
+/// instantiation, where no parameter can be named), else the type's `SHAPE`, a constant
+/// expression (an alias or a user type may hide an `Option`).
 fn absent(checked: &Checked<'_, '_>, field: &crate::ast::Field<'_>, spec: &Spec) -> TokenStream {
     let written = valid::wrappers(field.ty)
         .iter()
         .any(|(name, _)| matches!(*name, "Option" | "Patch"));
+    let generics = checked.input.generics;
     if written
         || valid::plain_value(field.ty)
-        || valid::type_param_in(checked.input.generics, field.ty).is_some()
+        || valid::type_param_in(generics, field.ty).is_some()
+        || valid::const_param_in(generics, field.ty).is_some()
     {
         return quote!(#written);
     }
@@ -321,8 +326,8 @@ fn this() -> TokenStream {
 /// required property cannot be absent, a `Patch` is only for user properties, and a user
 /// property's `Option` cannot be inside another `Option` or a `Patch`. A block that panics at
 /// compile time, spanned on the field's type, with the message naming the property and the fix;
-/// and whether the type names one of the struct's type parameters (then it is checked where
-/// the struct is used with its parameters, inside the write method).
+/// and whether the type names one of the struct's type or const parameters (then it is checked
+/// where the struct is used with its parameters, inside the write method).
 fn shape_check(
     checked: &Checked<'_, '_>,
     field: &crate::ast::Field<'_>,
@@ -331,7 +336,10 @@ fn shape_check(
     if valid::plain_value(field.ty) {
         return None;
     }
-    let generic = valid::type_param_in(checked.input.generics, field.ty).is_some();
+    // A const parameter (`Tags<N>`) can no more be named outside the struct than a type one.
+    let generics = checked.input.generics;
+    let generic = valid::type_param_in(generics, field.ty).is_some()
+        || valid::const_param_in(generics, field.ty).is_some();
     let ty = if generic {
         field.ty.clone()
     } else {
@@ -390,8 +398,8 @@ fn shape_check(
     Some((check, generic))
 }
 
-/// The [`shape_check`]s of the fields whose type names no type parameter, as constants beside
-/// the impls: checked wherever the struct is defined, by `cargo check` too.
+/// The [`shape_check`]s of the fields whose type names no type or const parameter, as constants
+/// beside the impls: checked wherever the struct is defined, by `cargo check` too.
 fn shape_consts(checked: &Checked<'_, '_>) -> TokenStream {
     let consts = checked.properties().filter_map(|(field, spec)| {
         let (check, generic) = shape_check(checked, field, spec)?;
@@ -414,8 +422,8 @@ fn write_properties(checked: &Checked<'_, '_>) -> TokenStream {
             let field = field.ident;
             let write = write_fn(spec.ty);
             let (w, this) = (local("__dfinery_w"), this());
-            // A type naming a type parameter is checked for each parameter the struct is used
-            // with (an inline constant of a generic method), so only by a build, not `cargo check`.
+            // A type naming a type or const parameter is checked for each parameter the struct
+            // is used with (an inline constant of a generic method), so only by a build, not `cargo check`.
             let check = shape_check(checked, field_ref, spec)
                 .filter(|(_, generic)| *generic)
                 .map(|(check, _)| quote_spanned!(ty.span()=> const #check;));

@@ -140,7 +140,7 @@ pub fn type_param_in<'g>(generics: &'g Generics, ty: &Type) -> Option<&'g Ident>
 
 /// The first const parameter of `generics` that `ty` names: as an array length (`[T; N]`) or
 /// as a generic argument (`Line<N>`). A static cannot name it any more than a type parameter.
-fn const_param_in<'g>(generics: &'g Generics, ty: &Type) -> Option<&'g Ident> {
+pub fn const_param_in<'g>(generics: &'g Generics, ty: &Type) -> Option<&'g Ident> {
     first_named(generics.const_params().map(|p| &p.ident).collect(), ty)
 }
 

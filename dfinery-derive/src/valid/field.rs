@@ -10,6 +10,7 @@ use super::names::{unreserved, valid_property_name};
 use super::types;
 use super::{Scope, Spec};
 use crate::ast::{Field, Role};
+use crate::case::RULES;
 use crate::errors::Errors;
 
 /// Whether a name is a standard one that could be enabled, and the registry file to enable it in.
@@ -56,6 +57,7 @@ pub fn resolve<'r>(
         name,
         span,
         renamed,
+        styled,
     } = &field.role
     else {
         return None;
@@ -69,7 +71,15 @@ pub fn resolve<'r>(
         return Some(def);
     }
     let noun = target.noun();
-    let owner = &target.owner;
+    // A name `rename_all` made says so: the field's own name may be the registered one.
+    let owner = match styled.and_then(|rule| RULES.iter().find(|(_, r)| *r == rule)) {
+        Some((style, _)) => format!(
+            "{} (the name `rename_all = \"{style}\"` makes of field `{}`)",
+            target.owner,
+            field.rust_name()
+        ),
+        None => target.owner.clone(),
+    };
     let message = if let Some((_, file)) = target
         .not_enabled
         .filter(|(is_standard, _)| is_standard(name))
@@ -81,7 +91,13 @@ pub fn resolve<'r>(
         format!("unknown {noun} `{name}`{owner}; {hint}")
     } else if let Some(best) = best() {
         suggested.push(best.to_owned());
-        format!("unknown {noun} `{name}`{owner}; did you mean `{best}`?")
+        // Under the style, renaming the field may not reach `best`; a `rename` does.
+        let map = if styled.is_some() {
+            format!(" map the field to it with `#[dfinery(rename = \"{best}\")]`")
+        } else {
+            String::new()
+        };
+        format!("unknown {noun} `{name}`{owner}; did you mean `{best}`?{map}")
     } else if let Some(custom) = unreserved(name) {
         // Registering it as it is would fail: the prefix is the catalog's.
         format!(

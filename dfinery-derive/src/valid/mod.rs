@@ -12,7 +12,7 @@ mod tests_checks;
 mod types;
 
 pub use enums::check_enum;
-pub use event::type_param_in;
+pub use event::{const_param_in, type_param_in};
 pub use types::{peeled as peeled_type, plain_value, text as type_text, wrappers};
 
 use dfinery_schema::{DataType, PropertyDef};

@@ -346,6 +346,30 @@ fn an_unknown_property_suggests_the_closest_and_does_not_also_report_it_missing(
     );
 }
 
+/// A name `rename_all` made that is not registered says it came from `rename_all` and how to
+/// map the field: "did you mean `lifetime_points`?" at a field already named `lifetime_points`
+/// gave no fix the user could apply (renaming the field changes nothing under the style).
+#[test]
+fn a_name_made_by_rename_all_says_so_and_how_to_map_the_field() {
+    let (_, errors) = profile(syn::parse_quote! {
+        #[dfinery(rename_all = "camelCase")]
+        struct Member { lifetime_points: i64 }
+    });
+    assert_one(
+        &errors,
+        "unknown user property `lifetimePoints` (the name `rename_all = \"camelCase\"` makes of field `lifetime_points`); did you mean `lifetime_points`? map the field to it with `#[dfinery(rename = \"lifetime_points\")]`",
+    );
+    // A field the style leaves as it is reads as before.
+    let (_, errors) = profile(syn::parse_quote! {
+        #[dfinery(rename_all = "camelCase")]
+        struct Member { tiers: String }
+    });
+    assert_one(
+        &errors,
+        "unknown user property `tiers`; did you mean `tier`?",
+    );
+}
+
 #[test]
 fn an_unknown_property_with_no_close_name_gives_the_fix() {
     let (_, errors) = event(syn::parse_quote! {

@@ -18,6 +18,12 @@ pub trait ItemList {
 
     /// Writes every item.
     fn write_items(&self, w: &mut ItemsWriter<'_>);
+
+    /// Whether the list can be absent (an `Option`, also behind `&` or `Box`), which writes no
+    /// items: the derive refuses it at compile time for an event that requires items. Hidden
+    /// plumbing: only the `Option` and pointer impls here set it.
+    #[doc(hidden)]
+    const OPTIONAL: bool = false;
 }
 
 impl<I: Item> ItemList for [I] {
@@ -48,6 +54,7 @@ impl<I: Item, const N: usize> ItemList for [I; N] {
 
 impl<L: ItemList + ?Sized> ItemList for &L {
     type Element = L::Element;
+    const OPTIONAL: bool = L::OPTIONAL;
 
     fn write_items(&self, w: &mut ItemsWriter<'_>) {
         (**self).write_items(w);
@@ -56,6 +63,7 @@ impl<L: ItemList + ?Sized> ItemList for &L {
 
 impl<L: ItemList + ?Sized> ItemList for Box<L> {
     type Element = L::Element;
+    const OPTIONAL: bool = L::OPTIONAL;
 
     fn write_items(&self, w: &mut ItemsWriter<'_>) {
         (**self).write_items(w);
@@ -64,6 +72,7 @@ impl<L: ItemList + ?Sized> ItemList for Box<L> {
 
 impl<L: ItemList> ItemList for Option<L> {
     type Element = L::Element;
+    const OPTIONAL: bool = true;
 
     /// `None` writes no items.
     fn write_items(&self, w: &mut ItemsWriter<'_>) {
