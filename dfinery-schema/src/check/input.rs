@@ -127,9 +127,10 @@ impl<'a> Json<'a> {
     /// text `serde_json` writes (how the SDK sends a value, and what the emulator measures);
     /// for [`Json::Text`], the larger of the text itself (as `dfinery send` sends it) and that
     /// compact rewrite, so a value passes only if it passes both measures. The rewrite is
-    /// longer than the text only through numbers (`1e2` is written `100.0`, an integer beyond
-    /// 64 bits as a double), at most 4.5 times as long, so it is computed only for a text
-    /// long enough and holding such a number. Exact in every case.
+    /// longer than the text only through numbers (`1e2` is written `100.0`, `-0` `-0.0`, an
+    /// integer beyond 64 bits or a fraction of 17 digits before its point in exponent form),
+    /// at most 4.5 times as long, so it is computed only for a text long enough and holding
+    /// such a number. Exact in every case.
     pub fn json_len(&self) -> usize {
         match self {
             Json::Text(raw) => {
@@ -180,14 +181,21 @@ fn compact_len(value: &Value) -> usize {
 }
 
 /// Whether `text` (valid JSON) may hold a number `serde_json` writes longer than its text: one
-/// with an exponent (`1e2`, written `100.0`), or a run of 19 or more digits (an integer beyond
-/// 64 bits is read as a double: `18446744073709551616` is written `1.8446744073709552e19`).
-/// Strings are not told apart from numbers here: an `e` in a string only costs a parse.
+/// with an exponent (`1e2`, written `100.0`), a run of 17 or more digits (an integer beyond 64
+/// bits is read as a double, `18446744073709551616` written `1.8446744073709552e+19`, and a
+/// double of 17 or 18 digits before its point is written in exponent form,
+/// `12345678901234567.5` as `1.2345678901234568e+16`), or a `-0` (read as the double -0.0,
+/// written `-0.0`). A double without an exponent and fewer digits before its point is never
+/// written longer: its shortest form has no more digits than its text. Strings are not told
+/// apart from numbers here: an `e` in a string only costs a parse.
 fn number_may_grow(text: &str) -> bool {
     let mut digits = 0;
+    let mut minus = false;
     text.bytes().any(|b| {
         digits = if b.is_ascii_digit() { digits + 1 } else { 0 };
-        b == b'e' || b == b'E' || digits >= 19
+        let negative_zero = minus && b == b'0';
+        minus = b == b'-';
+        b == b'e' || b == b'E' || digits >= 17 || negative_zero
     })
 }
 
@@ -806,6 +814,44 @@ mod tests {
                 .json_len(),
             long.len()
         );
+    }
+
+    #[test]
+    fn every_number_serde_json_writes_longer_is_measured_as_written_by_it() {
+        use crate::limits::MAX_VALUE_BYTES;
+        // `-0` is read as the double -0.0 and written `-0.0`; a fraction with 17 or 18 digits
+        // before its point is written in exponent form (`1.2345678901234568e+16`). Neither
+        // holds an exponent or a run of 19 digits, so the rewrite was not measured.
+        let property = PropertyDef::new("list", crate::DataType::DoubleArray);
+        for number in [
+            "-0",
+            "12345678901234567.5",
+            "123456789012345678.5",
+            "-12345678901234567.0",
+        ] {
+            let written = serde_json::from_str::<Value>(number).unwrap().to_string();
+            assert!(
+                written.len() > number.len(),
+                "{number} is written {written}"
+            );
+            // As many as fit the limit as written, more than fit it as serde_json writes them.
+            let n = (MAX_VALUE_BYTES - 1) / (number.len() + 1);
+            let array = format!("[{}]", vec![number; n].join(","));
+            let parsed: Value = serde_json::from_str(&array).unwrap();
+            assert!(array.len() <= MAX_VALUE_BYTES);
+            assert!(
+                Json::Value(&parsed).json_len() > MAX_VALUE_BYTES,
+                "{number}"
+            );
+            let line = format!(r#"{{"list":{array}}}"#);
+            let value = text(&line).get("list").unwrap();
+            assert_eq!(
+                value.json_len(),
+                Json::Value(&parsed).json_len(),
+                "{number}"
+            );
+            assert!(value.check(&property).is_err(), "{number}");
+        }
     }
 
     #[test]
