@@ -159,14 +159,14 @@ impl<'a> Json<'a> {
             Json::Value(value) => property.check_sized(&view(value), || self.json_len()),
             Json::Text(raw) if raw.get().starts_with('"') => match string(raw.get()) {
                 Some(s) => property.check_sized(&JsonView::String(&s), || self.json_len()),
-                None => Err(self.half_surrogate(property)),
+                None => Err(self.unreadable(property, None)),
             },
             Json::Text(raw) if self.is_number() => {
                 property.check_sized(&number_text(raw.get()), || self.json_len())
             }
             Json::Text(raw) => match serde_json::from_str::<Tree<'a>>(raw.get()) {
                 Ok(tree) => property.check_sized(&tree.view(), || self.json_len()),
-                Err(_) => Err(self.half_surrogate(property)),
+                Err(error) => Err(self.unreadable(property, Some(&error))),
             },
         }
     }
@@ -201,17 +201,29 @@ fn number_may_grow(text: &str) -> bool {
 
 impl Json<'_> {
     /// The violation of a value whose text `serde_json` cannot read as a value although it is
-    /// valid JSON: a string (or a string in an array) with an escape that is no character, half
-    /// of a UTF-16 surrogate pair (`"\ud83d"` alone), which no text holds and so no property
-    /// takes.
-    fn half_surrogate(&self, property: &PropertyDef) -> Vec<RuleViolation> {
+    /// valid JSON (`error`, `None` for a string): a string (or a string in an array) with an
+    /// escape that is no character, half of a UTF-16 surrogate pair (`"\ud83d"` alone), which
+    /// no text holds; an array holding a number beyond a double's range (`1e400`); or arrays
+    /// nested deeper than `serde_json` reads. No property takes any of them.
+    fn unreadable(
+        &self,
+        property: &PropertyDef,
+        error: Option<&serde_json::Error>,
+    ) -> Vec<RuleViolation> {
+        let reason = error.map(ToString::to_string).unwrap_or_default();
+        let why = if reason.starts_with("number out of range") {
+            "holding a number beyond the range of a double (such as `1e400`), which no \
+             property can hold"
+        } else if reason.starts_with("recursion limit exceeded") {
+            "nested too deep to read (arrays or objects within each other, over a hundred \
+             levels), which no property can hold"
+        } else {
+            "holding half of a UTF-16 surrogate pair (an escape such as `\\ud83d` without its \
+             other half), which no text can hold"
+        };
         vec![RuleViolation::Type(TypeMismatch {
             expected: property.ty,
-            found: format!(
-                "{} holding half of a UTF-16 surrogate pair (an escape such as `\\ud83d` \
-                 without its other half), which no text can hold",
-                self.describe()
-            ),
+            found: format!("{} {why}", self.describe()),
         })]
     }
 }
@@ -878,6 +890,41 @@ mod tests {
             );
             assert!(!message.contains("object"), "{key}: {message}");
         }
+    }
+
+    #[test]
+    fn an_array_serde_json_cannot_read_for_another_reason_is_not_said_to_hold_half_a_surrogate() {
+        // cf99359 took every array `serde_json` cannot read as holding half of a surrogate
+        // pair: one holding a number beyond a double's range (`1e400`), or nested deeper than
+        // serde_json reads, was told so too.
+        let deep = format!(r#"{{"l":{}1{}}}"#, "[".repeat(130), "]".repeat(130));
+        for (line, found) in [
+            (
+                r#"{"l":[1.5,-1e400]}"#,
+                "an array holding a number beyond the range of a double",
+            ),
+            (deep.as_str(), "an array nested too deep to read"),
+        ] {
+            let object = text(line);
+            let value = object.get("l").unwrap();
+            for ty in [crate::DataType::DoubleArray, crate::DataType::StringArray] {
+                let message = value.check(&PropertyDef::new("l", ty)).unwrap_err()[0].to_string();
+                assert!(message.contains(&format!("found {found}")), "{message}");
+                assert!(!message.contains("surrogate"), "{message}");
+            }
+        }
+        // Half of a surrogate pair is still told as such.
+        let object = text(r#"{"l":["\ud83d"]}"#);
+        let message = object
+            .get("l")
+            .unwrap()
+            .check(&PropertyDef::new("l", crate::DataType::StringArray))
+            .unwrap_err()[0]
+            .to_string();
+        assert!(
+            message.contains("half of a UTF-16 surrogate pair"),
+            "{message}"
+        );
     }
 
     #[test]
