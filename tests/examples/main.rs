@@ -136,7 +136,11 @@ fn the_real_endpoint_binary_prints_an_error_s_message_and_its_fix() {
             None,
             "error: invalid `DFINERY_BASE_URL` `nonsense`: ",
         ),
-        (closed.as_str(), None, "; check the network and `base_url`"),
+        (
+            closed.as_str(),
+            None,
+            "; check the network and `DFINERY_BASE_URL`",
+        ),
         (closed.as_str(), Some(""), "error: "),
     ] {
         let mut command = Command::new(&binary);

@@ -513,6 +513,7 @@ impl ClientBuilder {
                 (url.as_str(), *by)
             });
         let base_url = check_base_url(base_url, given_by, self.allow_insecure_http)?;
+        let base_url_given_by = given_by;
         check_settings(
             &self.retry,
             self.export_concurrency,
@@ -541,6 +542,7 @@ impl ClientBuilder {
                 import_token_source: self.import_token_source,
                 export_token_source: self.export_token_source,
                 base_url,
+                base_url_given_by,
                 http,
                 timeout: self.timeout,
                 export_read_timeout: self.export_read_timeout,
@@ -1149,6 +1151,55 @@ mod tests {
                 .to_string()
                 .starts_with("invalid `base_url` `nonsense`"),
             "{later}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_base_url_from_the_environment_is_named_by_its_variable() {
+        // The build errors named `DFINERY_BASE_URL`, but a request that could not reach the
+        // URL read from it said "check the network and `base_url`", the builder's method the
+        // user never called.
+        let env = |name: &str| match name {
+            ENV_SERVICE_ID => Ok("svc".to_owned()),
+            ENV_IMPORT_TOKEN => Ok("token".to_owned()),
+            ENV_BASE_URL => Ok("http://127.0.0.1:1".to_owned()),
+            _ => Err(std::env::VarError::NotPresent),
+        };
+        let once = crate::RetryPolicy {
+            max_attempts: 1,
+            ..crate::RetryPolicy::default()
+        };
+        let from_env = ClientBuilder::default()
+            .apply_env(env)
+            .retry(once)
+            .build()
+            .unwrap();
+        let error = from_env
+            .identify(&crate::Identity::new(crate::Identifier::ExternalId, "u1").unwrap())
+            .await
+            .unwrap_err();
+        assert!(matches!(error, crate::Error::Transport { .. }), "{error:?}");
+        assert!(
+            error
+                .to_string()
+                .ends_with("check the network and `DFINERY_BASE_URL`"),
+            "{error}"
+        );
+        let in_code = ClientBuilder::default()
+            .apply_env(env)
+            .base_url("http://127.0.0.1:1")
+            .retry(once)
+            .build()
+            .unwrap();
+        let error = in_code
+            .identify(&crate::Identity::new(crate::Identifier::ExternalId, "u1").unwrap())
+            .await
+            .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .ends_with("check the network and `base_url`"),
+            "{error}"
         );
     }
 

@@ -165,7 +165,7 @@ pub enum Error {
     },
     /// The request or the answer did not get through (connection refused or dropped, TLS,
     /// a body cut off). Retryable. What failed is the [`source`](std::error::Error::source).
-    #[error("could not reach `{endpoint}`; check the network and `base_url`")]
+    #[error("could not reach `{endpoint}`; check the network and {base_url_given_by}")]
     #[non_exhaustive]
     Transport {
         /// The endpoint called.
@@ -173,6 +173,10 @@ pub enum Error {
         /// What failed.
         #[source]
         source: reqwest::Error,
+        /// Where the base URL was given, as the message names it: `` `base_url` `` (the
+        /// builder's [`base_url`](crate::ClientBuilder::base_url), or the default) or
+        /// `` `DFINERY_BASE_URL` `` (read by [`from_env`](crate::ClientBuilder::from_env)).
+        base_url_given_by: &'static str,
     },
     /// No answer in time. Retryable, but the client does not retry an export that did not start
     /// within its `timeout` ([`RetryPolicy`](crate::RetryPolicy)): each try spends one of

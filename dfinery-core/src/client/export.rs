@@ -139,6 +139,8 @@ struct Reading {
     response: Option<reqwest::Response>,
     endpoint: Endpoint,
     read_timeout: Duration,
+    /// Where the base URL was given, for [`Error::Transport`].
+    base_url_given_by: &'static str,
     _permit: Option<OwnedSemaphorePermit>,
     /// A fleet-wide export slot from the rate budget, held with the local one.
     _slot: Option<SlotGuard>,
@@ -194,6 +196,7 @@ impl Client {
                 response: Some(response),
                 endpoint,
                 read_timeout,
+                base_url_given_by: self.inner.base_url_given_by,
                 _permit: permit,
                 _slot: slot,
             }),
@@ -218,6 +221,7 @@ fn stream_of(reading: Reading) -> ByteStream {
             Ok(Err(source)) => Err(Error::Transport {
                 endpoint: reading.endpoint,
                 source,
+                base_url_given_by: reading.base_url_given_by,
             }),
             Err(_) => Err(Error::Timeout {
                 endpoint: reading.endpoint,

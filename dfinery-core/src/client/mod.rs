@@ -71,6 +71,9 @@ struct Inner {
     export_token_source: TokenSource,
     /// Without a trailing slash.
     base_url: String,
+    /// Where `base_url` was given, as messages name it (`` `base_url` `` or
+    /// `` `DFINERY_BASE_URL` ``), for [`Error::Transport`](crate::Error::Transport).
+    base_url_given_by: &'static str,
     http: reqwest::Client,
     timeout: Duration,
     export_read_timeout: Duration,

@@ -229,6 +229,7 @@ impl Inner {
             Error::Transport {
                 endpoint,
                 source: error,
+                base_url_given_by: self.base_url_given_by,
             }
         }
     }

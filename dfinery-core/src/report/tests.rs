@@ -100,6 +100,7 @@ mod client {
         let transport = Error::Transport {
             endpoint: Endpoint::Events,
             source: refused().await,
+            base_url_given_by: "`base_url`",
         };
         assert_each_cause_once(&transport, 2);
         let shown = ErrorChain(&transport).to_string();
@@ -108,6 +109,7 @@ mod client {
         let request = ExportError::Request(Error::Transport {
             endpoint: Endpoint::ExportEvent,
             source: refused().await,
+            base_url_given_by: "`base_url`",
         });
         assert_each_cause_once(&request, 3);
         let interrupted = ExportError::Interrupted {
@@ -115,6 +117,7 @@ mod client {
             source: Error::Transport {
                 endpoint: Endpoint::ExportEvent,
                 source: refused().await,
+                base_url_given_by: "`base_url`",
             },
         };
         assert_each_cause_once(&interrupted, 3);

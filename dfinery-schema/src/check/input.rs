@@ -127,9 +127,10 @@ impl<'a> Json<'a> {
     /// text `serde_json` writes (how the SDK sends a value, and what the emulator measures);
     /// for [`Json::Text`], the larger of the text itself (as `dfinery send` sends it) and that
     /// compact rewrite, so a value passes only if it passes both measures. The rewrite is
-    /// longer than the text only through numbers (`1e2` is written `100.0`, an integer beyond
-    /// 64 bits as a double), at most 4.5 times as long, so it is computed only for a text
-    /// long enough and holding such a number. Exact in every case.
+    /// longer than the text only through numbers (`1e2` is written `100.0`, `-0` `-0.0`, an
+    /// integer beyond 64 bits or a fraction of 17 digits before its point in exponent form),
+    /// at most 4.5 times as long, so it is computed only for a text long enough and holding
+    /// such a number. Exact in every case.
     pub fn json_len(&self) -> usize {
         match self {
             Json::Text(raw) => {
@@ -158,14 +159,14 @@ impl<'a> Json<'a> {
             Json::Value(value) => property.check_sized(&view(value), || self.json_len()),
             Json::Text(raw) if raw.get().starts_with('"') => match string(raw.get()) {
                 Some(s) => property.check_sized(&JsonView::String(&s), || self.json_len()),
-                None => Err(self.half_surrogate(property)),
+                None => Err(self.unreadable(property, None)),
             },
             Json::Text(raw) if self.is_number() => {
                 property.check_sized(&number_text(raw.get()), || self.json_len())
             }
             Json::Text(raw) => match serde_json::from_str::<Tree<'a>>(raw.get()) {
                 Ok(tree) => property.check_sized(&tree.view(), || self.json_len()),
-                Err(_) => Err(self.half_surrogate(property)),
+                Err(error) => Err(self.unreadable(property, Some(&error))),
             },
         }
     }
@@ -180,30 +181,49 @@ fn compact_len(value: &Value) -> usize {
 }
 
 /// Whether `text` (valid JSON) may hold a number `serde_json` writes longer than its text: one
-/// with an exponent (`1e2`, written `100.0`), or a run of 19 or more digits (an integer beyond
-/// 64 bits is read as a double: `18446744073709551616` is written `1.8446744073709552e19`).
-/// Strings are not told apart from numbers here: an `e` in a string only costs a parse.
+/// with an exponent (`1e2`, written `100.0`), a run of 17 or more digits (an integer beyond 64
+/// bits is read as a double, `18446744073709551616` written `1.8446744073709552e+19`, and a
+/// double of 17 or 18 digits before its point is written in exponent form,
+/// `12345678901234567.5` as `1.2345678901234568e+16`), or a `-0` (read as the double -0.0,
+/// written `-0.0`). A double without an exponent and fewer digits before its point is never
+/// written longer: its shortest form has no more digits than its text. Strings are not told
+/// apart from numbers here: an `e` in a string only costs a parse.
 fn number_may_grow(text: &str) -> bool {
     let mut digits = 0;
+    let mut minus = false;
     text.bytes().any(|b| {
         digits = if b.is_ascii_digit() { digits + 1 } else { 0 };
-        b == b'e' || b == b'E' || digits >= 19
+        let negative_zero = minus && b == b'0';
+        minus = b == b'-';
+        b == b'e' || b == b'E' || digits >= 17 || negative_zero
     })
 }
 
 impl Json<'_> {
     /// The violation of a value whose text `serde_json` cannot read as a value although it is
-    /// valid JSON: a string (or a string in an array) with an escape that is no character, half
-    /// of a UTF-16 surrogate pair (`"\ud83d"` alone), which no text holds and so no property
-    /// takes.
-    fn half_surrogate(&self, property: &PropertyDef) -> Vec<RuleViolation> {
+    /// valid JSON (`error`, `None` for a string): a string (or a string in an array) with an
+    /// escape that is no character, half of a UTF-16 surrogate pair (`"\ud83d"` alone), which
+    /// no text holds; an array holding a number beyond a double's range (`1e400`); or arrays
+    /// nested deeper than `serde_json` reads. No property takes any of them.
+    fn unreadable(
+        &self,
+        property: &PropertyDef,
+        error: Option<&serde_json::Error>,
+    ) -> Vec<RuleViolation> {
+        let reason = error.map(ToString::to_string).unwrap_or_default();
+        let why = if reason.starts_with("number out of range") {
+            "holding a number beyond the range of a double (such as `1e400`), which no \
+             property can hold"
+        } else if reason.starts_with("recursion limit exceeded") {
+            "nested too deep to read (arrays or objects within each other, over a hundred \
+             levels), which no property can hold"
+        } else {
+            "holding half of a UTF-16 surrogate pair (an escape such as `\\ud83d` without its \
+             other half), which no text can hold"
+        };
         vec![RuleViolation::Type(TypeMismatch {
             expected: property.ty,
-            found: format!(
-                "{} holding half of a UTF-16 surrogate pair (an escape such as `\\ud83d` \
-                 without its other half), which no text can hold",
-                self.describe()
-            ),
+            found: format!("{} {why}", self.describe()),
         })]
     }
 }
@@ -809,6 +829,44 @@ mod tests {
     }
 
     #[test]
+    fn every_number_serde_json_writes_longer_is_measured_as_written_by_it() {
+        use crate::limits::MAX_VALUE_BYTES;
+        // `-0` is read as the double -0.0 and written `-0.0`; a fraction with 17 or 18 digits
+        // before its point is written in exponent form (`1.2345678901234568e+16`). Neither
+        // holds an exponent or a run of 19 digits, so the rewrite was not measured.
+        let property = PropertyDef::new("list", crate::DataType::DoubleArray);
+        for number in [
+            "-0",
+            "12345678901234567.5",
+            "123456789012345678.5",
+            "-12345678901234567.0",
+        ] {
+            let written = serde_json::from_str::<Value>(number).unwrap().to_string();
+            assert!(
+                written.len() > number.len(),
+                "{number} is written {written}"
+            );
+            // As many as fit the limit as written, more than fit it as serde_json writes them.
+            let n = (MAX_VALUE_BYTES - 1) / (number.len() + 1);
+            let array = format!("[{}]", vec![number; n].join(","));
+            let parsed: Value = serde_json::from_str(&array).unwrap();
+            assert!(array.len() <= MAX_VALUE_BYTES);
+            assert!(
+                Json::Value(&parsed).json_len() > MAX_VALUE_BYTES,
+                "{number}"
+            );
+            let line = format!(r#"{{"list":{array}}}"#);
+            let value = text(&line).get("list").unwrap();
+            assert_eq!(
+                value.json_len(),
+                Json::Value(&parsed).json_len(),
+                "{number}"
+            );
+            assert!(value.check(&property).is_err(), "{number}");
+        }
+    }
+
+    #[test]
     fn a_string_with_half_a_surrogate_pair_is_not_called_an_object() {
         // `serde_json` reads `\ud83d` alone in a value's text (not in a parsed `Value`): the
         // check said "found an object" of a string, or of an array of strings, where
@@ -832,6 +890,41 @@ mod tests {
             );
             assert!(!message.contains("object"), "{key}: {message}");
         }
+    }
+
+    #[test]
+    fn an_array_serde_json_cannot_read_for_another_reason_is_not_said_to_hold_half_a_surrogate() {
+        // cf99359 took every array `serde_json` cannot read as holding half of a surrogate
+        // pair: one holding a number beyond a double's range (`1e400`), or nested deeper than
+        // serde_json reads, was told so too.
+        let deep = format!(r#"{{"l":{}1{}}}"#, "[".repeat(130), "]".repeat(130));
+        for (line, found) in [
+            (
+                r#"{"l":[1.5,-1e400]}"#,
+                "an array holding a number beyond the range of a double",
+            ),
+            (deep.as_str(), "an array nested too deep to read"),
+        ] {
+            let object = text(line);
+            let value = object.get("l").unwrap();
+            for ty in [crate::DataType::DoubleArray, crate::DataType::StringArray] {
+                let message = value.check(&PropertyDef::new("l", ty)).unwrap_err()[0].to_string();
+                assert!(message.contains(&format!("found {found}")), "{message}");
+                assert!(!message.contains("surrogate"), "{message}");
+            }
+        }
+        // Half of a surrogate pair is still told as such.
+        let object = text(r#"{"l":["\ud83d"]}"#);
+        let message = object
+            .get("l")
+            .unwrap()
+            .check(&PropertyDef::new("l", crate::DataType::StringArray))
+            .unwrap_err()[0]
+            .to_string();
+        assert!(
+            message.contains("half of a UTF-16 surrogate pair"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -192,10 +192,12 @@ fn read<'r, 'a>(
     let definition = name.as_deref().and_then(|name| {
         let found = registry.event(name);
         if found.is_none() {
+            // The line's text: escaped and cut, as an unknown key is.
+            let shown = dfinery_schema::names::shown(name);
             problems.push(match registry.suggest_event(name) {
-                Some(close) => format!("unknown event `{name}`; did you mean `{close}`?"),
+                Some(close) => format!("unknown event `{shown}`; did you mean `{close}`?"),
                 None => format!(
-                    "unknown event `{name}`; register it in the console and in the registry file"
+                    "unknown event `{shown}`; register it in the console and in the registry file"
                 ),
             });
         }
@@ -205,7 +207,8 @@ fn read<'r, 'a>(
         text.parse::<Datetime>()
             .map_err(|_| {
                 problems.push(format!(
-                    "`datetime` `{text}` is not a datetime; give {DATETIME_FORMAT}"
+                    "`datetime` `{}` is not a datetime; give {DATETIME_FORMAT}",
+                    shown_value(&text)
                 ));
             })
             .ok()
@@ -227,7 +230,8 @@ fn read<'r, 'a>(
                 Ok(id) => Some(id),
                 Err(_) => {
                     problems.push(format!(
-                        "`event_log_id` `{text}` is not a UUID; give one like `5b0f9a0e-1c2d-4e3f-8a9b-0c1d2e3f4a5b` or leave it out"
+                        "`event_log_id` `{}` is not a UUID; give one like `5b0f9a0e-1c2d-4e3f-8a9b-0c1d2e3f4a5b` or leave it out",
+                        shown_value(&text)
                     ));
                     None
                 }
@@ -537,6 +541,12 @@ fn missing(short: &str) -> String {
     }
 }
 
+/// A value of the line as a problem quotes it: control characters escaped, and one of more
+/// than 100 characters cut to its first 40 and `…` (as the registry's checks quote a value).
+fn shown_value(text: &str) -> std::borrow::Cow<'_, str> {
+    dfinery_schema::names::shown_within(text, 100, 40)
+}
+
 fn string<'a>(
     event: &Object<'a>,
     short: &str,
@@ -719,6 +729,45 @@ mod tests {
             ]
         );
         assert!(problems.iter().all(|p| !p.contains(['\n', '\u{1b}'])));
+    }
+
+    #[test]
+    fn a_name_datetime_or_id_is_shown_escaped_and_cut_in_its_problem() {
+        // The unknown keys were escaped, but the values of `name`, `datetime` and
+        // `event_log_id` were quoted raw and whole: a line break split the report, an escape
+        // restyled the terminal, and a 100 KB name was printed whole for its line.
+        let bad = "a\nb\u{1b}[31m";
+        let long = "x".repeat(100_000);
+        let escaped = "a\\nb\\u{1b}[31m";
+        for (name, as_name, as_value) in [
+            (bad, escaped.to_owned(), escaped.to_owned()),
+            (
+                &long,
+                format!("{}…", &long[..20]),
+                format!("{}…", &long[..40]),
+            ),
+        ] {
+            let problems = run(json!({
+                "identity": {"external_id": "u1"},
+                "name": name,
+                "datetime": name,
+                "event_log_id": name
+            }))
+            .unwrap_err();
+            assert_eq!(problems.len(), 3, "{problems:?}");
+            assert!(
+                problems[0].starts_with(&format!("unknown event `{as_name}`;")),
+                "{}",
+                &problems[0][..200.min(problems[0].len())]
+            );
+            assert!(problems[1].starts_with(&format!("`datetime` `{as_value}` is not")));
+            assert!(problems[2].starts_with(&format!("`event_log_id` `{as_value}` is not")));
+            assert!(
+                problems
+                    .iter()
+                    .all(|p| !p.contains(['\n', '\u{1b}']) && p.len() < 1_000)
+            );
+        }
     }
 
     #[test]
