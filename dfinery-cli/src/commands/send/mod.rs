@@ -1303,7 +1303,7 @@ fn failed(tracker: &Tracker, lines: &[(Uuid, u64)]) -> (Vec<Failed>, usize) {
     let unreadable = (0..unreadable).map(|_| Failed {
         line: None,
         reason: format!(
-            "an entry of `{}` (one event or more) could not be read back, so it was not sent; its bytes stay in that folder (`Spool::unreadable` reads them); to send every line again, run with `--restart` (events already stored are not stored twice)",
+            "an entry of `{}` (one event or more, or a refused event's record) could not be read back, so it is not delivered; its bytes stay in that folder (`Spool::unreadable` reads them); to send every line again, run with `--restart` (events already stored are not stored twice)",
             spool.path().display()
         ),
         refused_settings: false,
