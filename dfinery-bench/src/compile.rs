@@ -310,7 +310,14 @@ pub fn workspace_root() -> PathBuf {
 /// Where the generated crate goes: `$CARGO_TARGET_DIR/dfinery-bench/compile`, or under the
 /// workspace's `target` folder.
 pub fn default_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
+    dir_under(std::env::var_os("CARGO_TARGET_DIR"), root)
+}
+
+/// [`default_dir`] with `CARGO_TARGET_DIR` given: one set but empty counts as unset (it named
+/// the working folder, and the generated crate went into the sources).
+fn dir_under(target: Option<std::ffi::OsString>, root: &Path) -> PathBuf {
+    target
+        .filter(|dir| !dir.is_empty())
         .map_or_else(|| root.join("target"), PathBuf::from)
         .join("dfinery-bench")
         .join("compile")
@@ -480,5 +487,29 @@ pub fn comparison(t: &CompileTimes) -> Comparison {
                 .to_owned(),
             crate::report::keys_note(&figures(t)),
         ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_cargo_target_dir_counts_as_unset() {
+        // `CARGO_TARGET_DIR=` (set, empty) put the generated crate in the working folder, as
+        // `compile/` beside the sources.
+        let root = Path::new("/work/ws");
+        assert_eq!(
+            dir_under(Some("".into()), root),
+            Path::new("/work/ws/target/dfinery-bench/compile")
+        );
+        assert_eq!(
+            dir_under(None, root),
+            Path::new("/work/ws/target/dfinery-bench/compile")
+        );
+        assert_eq!(
+            dir_under(Some("/t".into()), root),
+            Path::new("/t/dfinery-bench/compile")
+        );
     }
 }
