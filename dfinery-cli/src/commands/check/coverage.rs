@@ -32,7 +32,7 @@ use dfinery_schema::did_you_mean as hint;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use dfinery_schema::{DataType, PropertyDef, Registry, catalog};
+use dfinery_schema::{DataType, EventDef, PropertyDef, Registry, catalog};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -340,40 +340,36 @@ impl Report {
                 ));
                 continue;
             };
-            for sent in &ty.properties {
-                let name = &sent.name;
-                match event.property(name) {
-                    Some(def) => drift(
-                        &ty.rust_name,
-                        &format!("property `{name}` of event `{}`", ty.name),
-                        sent,
-                        def,
-                        &mut report.gaps,
-                    ),
-                    None => report.gaps.push(format!(
-                        "`{}` sends property `{name}` of event `{}`, which the registry lacks{}",
-                        ty.rust_name,
-                        ty.name,
-                        hint(event.suggest_property(name))
-                    )),
-                }
-            }
-            for sent in &ty.item_properties {
-                let name = &sent.name;
-                match event.item_property(name) {
-                    Some(def) => drift(
-                        &ty.rust_name,
-                        &format!("item property `{name}` of event `{}`", ty.name),
-                        sent,
-                        def,
-                        &mut report.gaps,
-                    ),
-                    None => report.gaps.push(format!(
-                        "`{}` sends item property `{name}` of event `{}`, which the registry lacks{}",
-                        ty.rust_name,
-                        ty.name,
-                        hint(event.suggest_item_property(name))
-                    )),
+            // The event's properties, then its items': each the registry lacks is a gap, and
+            // each it has is compared with what the type was built to send as it.
+            type Find = for<'e> fn(&'e EventDef, &str) -> Option<&'e PropertyDef>;
+            type Suggest = for<'e> fn(&'e EventDef, &str) -> Option<&'e str>;
+            let scopes: [(&[Sent], &str, Find, Suggest); 2] = [
+                (
+                    &ty.properties,
+                    "property",
+                    EventDef::property,
+                    EventDef::suggest_property,
+                ),
+                (
+                    &ty.item_properties,
+                    "item property",
+                    EventDef::item_property,
+                    EventDef::suggest_item_property,
+                ),
+            ];
+            for (list, noun, find, suggest) in scopes {
+                for sent in list {
+                    let name = &sent.name;
+                    let what = format!("{noun} `{name}` of event `{}`", ty.name);
+                    match find(event, name) {
+                        Some(def) => drift(&ty.rust_name, &what, sent, def, &mut report.gaps),
+                        None => report.gaps.push(format!(
+                            "`{}` sends {what}, which the registry lacks{}",
+                            ty.rust_name,
+                            hint(suggest(event, name))
+                        )),
+                    }
                 }
             }
             // What the registry now requires and the type never sends: DFINERY refuses every
