@@ -211,7 +211,7 @@ fn ratio_report() {
         spool.as_secs_f64() / memory.as_secs_f64()
     );
     println!(
-        "  track(), spool, 8 threads:  {spool8:>12.2?} per event ({:.1}x faster than 1 thread: group commit)",
+        "  track(), spool, 8 threads:  {spool8:>12.2?} per event ({:.1}x faster than 1 thread: both cores, and the writer's groups shared)",
         spool.as_secs_f64() / spool8.as_secs_f64()
     );
     println!(
