@@ -93,15 +93,10 @@ pub fn read(path: &Path) -> Result<Loaded, CliError> {
     if entry != Entry::Fifo
         && let Err(err) = std::fs::File::open(path)
     {
-        let fix = match err.kind() {
-            std::io::ErrorKind::NotFound => {
-                "; create one with `dfinery check --init` or point to it with `--registry`"
-            }
-            _ => "",
-        };
         return Err(CliError::config(format!(
-            "cannot read the registry `{}`: {err}{fix}",
-            path.display()
+            "cannot read the registry `{}`: {err}{}",
+            path.display(),
+            open_fix(err.kind())
         )));
     }
     let source = match Registry::read_source(path) {
@@ -332,9 +327,33 @@ fn columns(c: char) -> usize {
     }
 }
 
+/// The fix for a registry file that could not be opened for `kind` (empty when there is none
+/// to give).
+fn open_fix(kind: std::io::ErrorKind) -> &'static str {
+    match kind {
+        std::io::ErrorKind::NotFound => {
+            "; create one with `dfinery check --init` or point to it with `--registry`"
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            "; let the user this runs as read it (e.g. `chmod a+r` on it, and `a+x` on its folders), or point to a readable copy with `--registry`"
+        }
+        _ => "",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_registry_that_may_not_be_read_is_told_how_to_let_it_be() {
+        // It was "cannot read the registry `…`: Permission denied (os error 13)", no fix (the
+        // tests run as root, so the kind is given here, not met on a file).
+        let fix = open_fix(std::io::ErrorKind::PermissionDenied);
+        assert!(fix.contains("chmod a+r"), "{fix}");
+        assert!(open_fix(std::io::ErrorKind::NotFound).contains("dfinery check --init"));
+        assert_eq!(open_fix(std::io::ErrorKind::Other), "");
+    }
 
     #[test]
     fn lines_are_the_lines_str_lines_gives() {

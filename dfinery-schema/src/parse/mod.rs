@@ -128,17 +128,7 @@ impl Registry {
             ));
         }
         let bytes = read_capped(path).map_err(|err| {
-            let fix = match err.kind() {
-                std::io::ErrorKind::NotFound => {
-                    "; create one with `dfinery check --init` or point to it with `DFINERY_REGISTRY`"
-                        .to_owned()
-                }
-                std::io::ErrorKind::IsADirectory => format!(
-                    "; give the path of the file in it, e.g. `{}`",
-                    path.join("dfinery.toml").display()
-                ),
-                _ => String::new(),
-            };
+            let fix = read_fix(err.kind(), path);
             error("", 0, format!("cannot read the registry file: {err}{fix}"))
         })?;
         if bytes.len() as u64 > MAX_REGISTRY_FILE_BYTES {
@@ -326,4 +316,38 @@ fn single<'v, 'i>(
         );
     }
     sorted.first().map(|(_, value)| *value)
+}
+/// The fix for a registry file at `path` that could not be read for `kind` (empty when there
+/// is none to give).
+fn read_fix(kind: std::io::ErrorKind, path: &Path) -> String {
+    match kind {
+        std::io::ErrorKind::NotFound => {
+            "; create one with `dfinery check --init` or point to it with `DFINERY_REGISTRY`"
+                .to_owned()
+        }
+        std::io::ErrorKind::IsADirectory => format!(
+            "; give the path of the file in it, e.g. `{}`",
+            path.join("dfinery.toml").display()
+        ),
+        std::io::ErrorKind::PermissionDenied => "; let the user the build (or the program) runs \
+             as read it (e.g. `chmod a+r` on it, and `a+x` on its folders)"
+            .to_owned(),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_registry_that_may_not_be_read_is_told_how_to_let_it_be() {
+        // It was "cannot read the registry file: Permission denied (os error 13)", no fix (the
+        // tests run as root, so the kind is given here, not met on a file).
+        let path = Path::new("conf/dfinery.toml");
+        let fix = read_fix(std::io::ErrorKind::PermissionDenied, path);
+        assert!(fix.contains("chmod a+r"), "{fix}");
+        assert!(read_fix(std::io::ErrorKind::NotFound, path).contains("DFINERY_REGISTRY"));
+        assert_eq!(read_fix(std::io::ErrorKind::Other, path), "");
+    }
 }
