@@ -170,14 +170,17 @@ fn measured_from(date: Option<SystemTime>, now: SystemTime) -> SystemTime {
 /// The wait an answer's `Retry-After` header asks for (RFC 9110 §10.2.3), the answer received
 /// at `now`: delta-seconds as they are, or an HTTP-date (the IMF-fixdate form) less `now`, or
 /// less the answer's `Date` when the local clock is off from it (as
-/// [`reset_after`](RateLimitSnapshot::reset_after) measures); zero for a date passed. `None`
-/// when the header is missing or unreadable (a negative or fractional number, a number too
-/// large to read, another date form). DFINERY documents no `Retry-After` (`docs/protocol.md`
+/// [`reset_after`](RateLimitSnapshot::reset_after) measures); zero for a date passed. A number
+/// too large for a `u64` is `u64::MAX` seconds: a very long wait, capped or given up on by the
+/// caller as any too-long one. `None` when the header is missing or unreadable (a negative or
+/// fractional number, another date form). DFINERY documents no `Retry-After` (`docs/protocol.md`
 /// §7.2): a proxy or a gateway in front of it may send one.
 pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-        return text.parse::<u64>().ok().map(Duration::from_secs);
+        // Digits only, so a failed parse is an overflow: a wait longer than any the client
+        // takes, which it then caps or gives up on as it does any too-long wait.
+        return Some(Duration::from_secs(text.parse::<u64>().unwrap_or(u64::MAX)));
     }
     let at = parse_http_date(text)?;
     let date = headers
@@ -419,13 +422,32 @@ mod tests {
             "-5",
             "1.5",
             "1e3",
-            "99999999999999999999999",
             "soon",
             "Thursday, 27-Apr-23 11:00:30 GMT",
         ] {
             assert_eq!(wait(&[("retry-after", junk)]), None, "{junk:?}");
         }
         assert_eq!(wait(&[]), None);
+    }
+
+    /// A delta-seconds `Retry-After` too large for a `u64` asks for a very long wait (the
+    /// client then gives up on it, as on any wait past `max_rate_limit_wait`, or waits its cap
+    /// in the tracker); it was read as no `Retry-After` at all, so retried on the backoff
+    /// alone, into the same refusal.
+    #[test]
+    fn a_retry_after_too_large_to_read_is_a_very_long_wait() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_682_593_200);
+        for huge in [
+            "99999999999999999999999",
+            "18446744073709551616",
+            " 0018446744073709551615 ",
+        ] {
+            assert_eq!(
+                retry_after(&headers(&[("retry-after", huge)]), now),
+                Some(Duration::from_secs(u64::MAX)),
+                "{huge:?}"
+            );
+        }
     }
 
     #[test]
