@@ -235,9 +235,10 @@ pub fn load(attribute: Option<&LitStr>, ident: &Ident, errors: &mut Errors) -> O
                 errors.at(
                     span,
                     format!(
-                        "invalid registry file: {} has {count} problem{}, listed at `{first}` (the first type of this crate that derives from it); fix them, or run `dfinery check --registry <this file>` to list them all",
+                        "invalid registry file: {} has {count} problem{}, listed at `{first}` (the first type of this crate that derives from it); fix them, or run `dfinery check --registry {}` to list them all",
                         path.display(),
                         if count == 1 { "" } else { "s" },
+                        shell_quoted(&path),
                     ),
                 );
                 return None;
@@ -260,9 +261,10 @@ pub fn load(attribute: Option<&LitStr>, ident: &Ident, errors: &mut Errors) -> O
                     span,
                     format!(
                         "invalid registry file: {} has {more} more problem{}; run \
-                         `dfinery check --registry <this file>` to list them all",
+                         `dfinery check --registry {}` to list them all",
                         path.display(),
                         if more == 1 { "" } else { "s" },
+                        shell_quoted(&path),
                     ),
                 );
             }
@@ -595,6 +597,52 @@ mod tests {
         assert_eq!(untrackable(None, good), None);
     }
 
+    /// More problems than are shown: the advice to list them all names the file itself (it said
+    /// `dfinery check --registry <this file>`, a placeholder to copy into a shell).
+    #[test]
+    fn the_advice_to_list_a_broken_registrys_other_problems_names_the_file() {
+        let dir = std::env::temp_dir().join(format!(
+            "dfinery-derive-more problems-{}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("dfinery.toml");
+        let text: String = (0..MAX_SHOWN_PROBLEMS + 2)
+            .map(|i| format!("[events.e{i}]\nproperties.p = \"strng\"\n"))
+            .collect();
+        std::fs::write(&path, text).unwrap();
+        let path = path.canonicalize().unwrap();
+        let attribute = LitStr::new(path.to_str().unwrap(), Span::call_site());
+        let mut errors = Errors::new();
+        let loaded = load(
+            Some(&attribute),
+            &Ident::new("MoreProblems", Span::call_site()),
+            &mut errors,
+        );
+        assert!(loaded.is_none());
+        let messages: Vec<String> = errors
+            .into_error()
+            .expect("a broken registry fails")
+            .into_iter()
+            .map(|e| e.to_string())
+            .collect();
+        let last = messages.last().unwrap();
+        assert_eq!(
+            *last,
+            format!(
+                "invalid registry file: {} has 2 more problems; run `dfinery check --registry {}` to list them all",
+                path.display(),
+                shell_quoted(&path)
+            ),
+            "{messages:?}"
+        );
+        assert!(
+            shell_quoted(&path).starts_with('\''),
+            "a path with a space is quoted"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     /// The problems of a broken registry are listed by the first type of a crate that derives
     /// from it; the other types of that crate fail with one error naming it. The same type
     /// expanded again (rust-analyzer does after each edit), another crate, or the file changed
@@ -625,8 +673,9 @@ mod tests {
         assert_eq!(
             short,
             [format!(
-                "invalid registry file: {} has 1 problem, listed at `Login` (the first type of this crate that derives from it); fix them, or run `dfinery check --registry <this file>` to list them all",
-                path.display()
+                "invalid registry file: {} has 1 problem, listed at `Login` (the first type of this crate that derives from it); fix them, or run `dfinery check --registry {}` to list them all",
+                path.display(),
+                shell_quoted(&path)
             )]
         );
         assert_eq!(report("Login"), full, "the first type expanded again");
