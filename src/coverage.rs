@@ -4,9 +4,10 @@
 //!
 //! Each property a type can send is listed with the Rust field that fills it, the type and the
 //! rules it was checked against at build time (`max_len`, `max_items`, `enum`, when the
-//! registry gave them), and whether the field can be absent (an `Option` or a `Patch`), so the
-//! check also finds a property the registry has since made required, given another type, or
-//! narrowed the values of.
+//! registry gave them), and whether the field can be absent (an `Option` or a `Patch`, or a
+//! type parameter of the struct, which may be one, unless its property was required at build
+//! time), so the check also finds a property the registry has since made required, given
+//! another type, or narrowed the values of.
 //!
 //! ```
 //! use dfinery::coverage::Manifest;

@@ -126,8 +126,10 @@ fn a_profile_describes_its_user_properties_with_enum_values() {
 }
 
 /// A field whose type can be absent, as the coverage check reads it: an `Option` or a `Patch`
-/// written out, or hidden behind an alias (its `SHAPE`); not a plain value, nor a type
-/// parameter (one description serves every instantiation, so it is read as written).
+/// written out, or hidden behind an alias (its `SHAPE`); not a plain value. A type parameter
+/// (one description serves every instantiation) may be an `Option`, so it can be absent unless
+/// its property was required at build time (the derive then refuses an `Option` for it where
+/// the type is used); it was read as never absent.
 #[test]
 fn a_field_says_whether_it_can_be_absent() {
     type MaybeComment = Option<String>;
@@ -147,8 +149,8 @@ fn a_field_says_whether_it_can_be_absent() {
     #[derive(dfinery::DfineryEvent)]
     #[dfinery(event = "app_review", registry = "tests/dfinery.toml")]
     #[allow(dead_code)]
-    struct Generic<T: dfinery::StringProperty> {
-        rating: i64,
+    struct Generic<R: dfinery::LongProperty, T: dfinery::StringProperty> {
+        rating: R,
         comment: T,
         score: Option<f64>,
     }
@@ -170,8 +172,8 @@ fn a_field_says_whether_it_can_be_absent() {
         ]
     );
     assert_eq!(
-        absent(<Generic<Option<String>>>::description().properties),
-        [("rating", false), ("comment", false), ("score", true)]
+        absent(<Generic<i64, Option<String>>>::description().properties),
+        [("rating", false), ("comment", true), ("score", true)]
     );
     assert_eq!(
         absent(Purchase::description().properties)

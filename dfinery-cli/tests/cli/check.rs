@@ -407,7 +407,7 @@ fn coverage_finds_a_property_the_registry_changed_since_the_build() {
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
     let out = text(&output.stdout);
     for expected in [
-        "error: `Coupon` can leave out property `code` of event `coupon_used`, which the registry now requires: field `code` can be absent (an `Option` or a `Patch`)",
+        "error: `Coupon` can leave out property `code` of event `coupon_used`, which the registry now requires: field `code` can be absent (an `Option` or a `Patch`, or a type parameter that may be one)",
         "error: `Coupon` sends property `seq` of event `coupon_used` as Double (field `seq`), but the registry now registers it as Long",
         "error: `Member` can send `platinum` as user property `tier` (field `level`), which the registry no longer allows; it allows `bronze`, `silver`, `gold`",
     ] {

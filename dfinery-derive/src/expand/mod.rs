@@ -275,21 +275,25 @@ fn field_descriptions(checked: &Checked<'_, '_>) -> TokenStream {
 }
 
 /// `FieldDescription::absent` of a property field: `true` when its type as written holds an
-/// `Option` or a `Patch`, `false` when it is a plain value ([`valid::plain_value`]) or names
-/// one of the struct's type or const parameters (the description is one `static` for every
-/// instantiation, where no parameter can be named), else the type's `SHAPE`, a constant
-/// expression (an alias or a user type may hide an `Option`).
+/// `Option` or a `Patch`, `false` when it is a plain value ([`valid::plain_value`]), else the
+/// type's `SHAPE`, a constant expression (an alias or a user type may hide an `Option`). A type
+/// naming one of the struct's type or const parameters cannot be probed (the description is one
+/// `static` for every instantiation, where no parameter can be named): it is read as possibly
+/// absent (`comment: T` may be an `Option<String>`), unless its property was required at build
+/// time, where the derive's check in the write method refuses an `Option` for it.
 fn absent(checked: &Checked<'_, '_>, field: &crate::ast::Field<'_>, spec: &Spec) -> TokenStream {
     let written = valid::wrappers(field.ty)
         .iter()
         .any(|(name, _)| matches!(*name, "Option" | "Patch"));
+    if written || valid::plain_value(field.ty) {
+        return quote!(#written);
+    }
     let generics = checked.input.generics;
-    if written
-        || valid::plain_value(field.ty)
-        || valid::type_param_in(generics, field.ty).is_some()
+    if valid::type_param_in(generics, field.ty).is_some()
         || valid::const_param_in(generics, field.ty).is_some()
     {
-        return quote!(#written);
+        let maybe = !spec.required;
+        return quote!(#maybe);
     }
     let ty = static_type(field.ty);
     let probe = Ident::new(

@@ -97,7 +97,8 @@ pub struct Built {
     pub rust_field: String,
     /// The type.
     pub ty: DataType,
-    /// Whether the field can be absent (an `Option` or a `Patch`).
+    /// Whether the field can be absent (an `Option` or a `Patch`, or a type parameter of the
+    /// struct that may be one).
     pub absent: bool,
     /// The longest string (or array element) the type sends, when limited.
     pub max_len: Option<usize>,
@@ -526,7 +527,7 @@ fn drift(rust_name: &str, what: &str, sent: &Sent, def: &PropertyDef, gaps: &mut
     }
     if def.required && built.absent {
         gaps.push(format!(
-            "`{rust_name}` can leave out {what}, which the registry now requires: field `{field}` can be absent (an `Option` or a `Patch`)"
+            "`{rust_name}` can leave out {what}, which the registry now requires: field `{field}` can be absent (an `Option` or a `Patch`, or a type parameter that may be one)"
         ));
     }
     if let Some(allowed) = &def.enum_values {
@@ -694,7 +695,7 @@ mod tests {
         assert_eq!(
             report.gaps,
             [
-                "`Coupon` can leave out property `code` of event `coupon_used`, which the registry now requires: field `code` can be absent (an `Option` or a `Patch`)",
+                "`Coupon` can leave out property `code` of event `coupon_used`, which the registry now requires: field `code` can be absent (an `Option` or a `Patch`, or a type parameter that may be one)",
                 "`Coupon` can send property `code` of event `coupon_used` (field `code`) up to 12 characters long, but the registry now allows at most 8 characters",
                 "`Coupon` sends property `amount` of event `coupon_used` as Double (field `amount`), but the registry now registers it as Long",
                 "`Coupon` can send any value as property `channel` of event `coupon_used` (field `via`), but the registry now allows only `web`, `app`",

@@ -11,10 +11,12 @@ pub struct FieldDescription {
     /// The registered property it fills.
     pub spec: PropertySpec,
     /// Whether the field can be absent: its type holds an `Option` or a `Patch`, which sends
-    /// nothing when `None` or `Keep`. The derives set it from the field's type (for a type
-    /// naming one of the struct's type parameters, from the type as written); the coverage
-    /// check (`dfinery check --coverage`) reads it to find a field that can be absent for a
-    /// property the registry has made required since the build.
+    /// nothing when `None` or `Keep`. The derives set it from the field's type. A type naming
+    /// one of the struct's type or const parameters (`comment: T`) counts as possibly absent,
+    /// as `T` may be an `Option` and one description serves every instantiation, unless its
+    /// property was required at build time (the derive then refuses an `Option` for it wherever
+    /// the type is sent). The coverage check (`dfinery check --coverage`) reads it to find a
+    /// field that can be absent for a property the registry has made required since the build.
     pub absent: bool,
 }
 
