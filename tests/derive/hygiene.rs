@@ -305,3 +305,99 @@ fn derives_compile_where_deprecated_is_forbidden() {
         serde_json::json!({"rating": 4, "channel": "web"})
     );
 }
+
+/// Derives in a module that forbids common lints, `unused_imports` among them (and
+/// `unsafe_code`, `missing_docs`, the naming styles, the `unused` group, a few allow-by-default
+/// ones): the generated code must neither trigger them nor `allow` them, which a `forbid`
+/// refuses (E0453 "allow(unused_imports) incompatible with previous forbid", from the probe of
+/// a field whose type is an alias: `#[allow(unused_imports)] use ProbeFallback as _`).
+#[forbid(
+    unused,
+    unused_imports,
+    unsafe_code,
+    missing_docs,
+    deprecated,
+    nonstandard_style,
+    unreachable_code,
+    unreachable_patterns,
+    unused_qualifications,
+    unused_results,
+    trivial_casts,
+    trivial_numeric_casts,
+    unused_lifetimes,
+    single_use_lifetimes,
+    rust_2018_idioms
+)]
+mod forbidding {
+    /// A comment, through an alias (probed for a hidden `Option`).
+    pub type Comment = Option<String>;
+    /// A rating, through an alias.
+    pub type Rating = i64;
+
+    /// `app_review`'s `channel` values.
+    #[derive(Debug, Clone, Copy, dfinery::DfineryEnum)]
+    #[dfinery(rename_all = "lowercase")]
+    pub enum Channel {
+        /// The web.
+        Web,
+        /// The app.
+        App,
+    }
+
+    /// `app_review` with aliased fields, decoded too.
+    #[derive(Debug, dfinery::DfineryEvent)]
+    #[dfinery(event = "app_review", registry = "tests/dfinery.toml", decode)]
+    pub struct Review {
+        /// Required.
+        pub rating: Rating,
+        /// Optional, through an alias.
+        pub comment: Comment,
+        /// An enum.
+        pub channel: Option<Channel>,
+    }
+
+    /// `app_review` with a type parameter.
+    #[derive(Debug, dfinery::DfineryEvent)]
+    #[dfinery(event = "app_review", registry = "tests/dfinery.toml")]
+    pub struct GenericReview<T: dfinery::StringProperty> {
+        /// Required.
+        pub rating: i64,
+        /// A type parameter.
+        pub comment: T,
+    }
+
+    /// A profile with an aliased field.
+    #[derive(Debug, dfinery::DfineryProfile)]
+    #[dfinery(registry = "tests/dfinery.toml")]
+    pub struct Member {
+        /// Through an alias.
+        pub lifetime_points: Option<Rating>,
+    }
+}
+
+#[test]
+fn derives_compile_where_common_lints_are_forbidden() {
+    use dfinery::{Event, Profile};
+
+    let review = forbidding::Review {
+        rating: 4,
+        comment: Some("fine".to_owned()),
+        channel: Some(forbidding::Channel::App),
+    };
+    let record = review.to_record().unwrap();
+    let properties: serde_json::Value =
+        serde_json::from_str(record.event_properties().unwrap().get()).unwrap();
+    assert_eq!(
+        properties,
+        serde_json::json!({"rating": 4, "comment": "fine", "channel": "app"})
+    );
+    let generic = forbidding::GenericReview {
+        rating: 2,
+        comment: "meh",
+    };
+    assert!(generic.to_record().is_ok());
+    let member = forbidding::Member {
+        lifetime_points: Some(3),
+    };
+    assert!(member.to_user_properties().is_ok());
+}

@@ -300,12 +300,24 @@ fn absent(checked: &Checked<'_, '_>, field: &crate::ast::Field<'_>, spec: &Spec)
         &crate::case::snake(spec.ty.variant_name()).to_ascii_uppercase(),
         Span::call_site(),
     );
+    let fallback = probe_fallback();
     quote! {
         {
-            #[allow(unused_imports)]
-            use __dfinery::ProbeFallback as _;
+            #fallback
             __dfinery::Probe::<#ty>::#probe & __dfinery::shape::ABSENT != 0
         }
+    }
+}
+
+/// The import of `ProbeFallback` a `Probe::<T>::…` expression needs in its block, for a type
+/// that does not fill the property. The probe alone uses it only for such a type, so the
+/// import is also named in a path, always: an `#[allow(unused_imports)]` instead is an error
+/// (E0453) where the user's crate or module forbids `unused_imports`. Renamed so that a user
+/// type called `ProbeFallback` in the probed field's type is not shadowed by it.
+fn probe_fallback() -> TokenStream {
+    quote! {
+        use __dfinery::ProbeFallback as __DfineryProbeFallback;
+        const _: u8 = <__dfinery::Probe<()> as __DfineryProbeFallback>::STRING;
     }
 }
 
@@ -390,10 +402,10 @@ fn shape_check(
         &crate::case::snake(spec.ty.variant_name()).to_ascii_uppercase(),
         Span::call_site(),
     );
+    let fallback = probe_fallback();
     let check = quote_spanned! {field.ty.span()=>
         {
-            #[allow(unused_imports)]
-            use __dfinery::ProbeFallback as _;
+            #fallback
             if __dfinery::Probe::<#ty>::#probe & __dfinery::shape::#bits != 0 {
                 ::core::panic!("{}", #message);
             }
