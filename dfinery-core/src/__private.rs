@@ -169,6 +169,26 @@ pub mod shape {
     }
 }
 
+/// A field of a `#[repr(packed)]` struct, which the derives read by copy (a reference to it
+/// may be unaligned, E0793): any `Copy` type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not `Copy`, and the DFINERY derives read each field of a `#[repr(packed)]` struct by copy",
+    label = "not `Copy`, in a `#[repr(packed)]` struct",
+    note = "a reference to a field of a packed struct may be unaligned (E0793); make this field's type `Copy` (e.g. `&'static str` for a `String`, `&'static [T]` for a `Vec<T>`), or remove `#[repr(packed)]`"
+)]
+pub trait PackedField: Copy {}
+
+// Not recommended: the error for a field that is not `Copy` is then this trait's message,
+// not "the trait bound `String: Copy` is not satisfied" alone.
+#[diagnostic::do_not_recommend]
+impl<T: Copy> PackedField for T {}
+
+/// `value`, a copy of a field of a `#[repr(packed)]` struct ([`PackedField`]).
+#[inline(always)]
+pub const fn packed_field<T: PackedField>(value: T) -> T {
+    value
+}
+
 /// `Probe::<T>::STRING` (…, `DOUBLE_ARRAY`): the `SHAPE` of `T` as a field of that type, for
 /// the derives' compile-time checks. For a type that cannot fill the property the inherent
 /// constant does not apply and [`ProbeFallback`]'s `0` is taken instead, so that field gets

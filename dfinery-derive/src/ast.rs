@@ -55,6 +55,9 @@ pub struct Struct<'a> {
     /// Whether the struct or a field is `#[deprecated]` or sets the level of `deprecated`
     /// ([`touches_deprecation`]): only then do the impls `allow(deprecated)`.
     pub deprecation: bool,
+    /// Whether the struct is `#[repr(packed)]` (or `packed(N)`): a reference to one of its
+    /// fields may be unaligned (E0793), so the generated code copies each field out instead.
+    pub packed: bool,
     /// Every named field, in declaration order.
     pub fields: Vec<Field<'a>>,
 }
@@ -198,9 +201,21 @@ impl<'a> Struct<'a> {
             lints: deprecation_levels(&input.attrs),
             deprecation: touches_deprecation(&input.attrs)
                 || named.named.iter().any(|f| touches_deprecation(&f.attrs)),
+            packed: is_packed(&input.attrs),
             fields,
         })
     }
+}
+
+/// Whether `attrs` hold a `#[repr(...)]` naming `packed` (`packed`, `packed(N)`, with `C` or
+/// not).
+fn is_packed(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("repr")
+            && matches!(&a.meta, syn::Meta::List(list) if list.tokens.clone().into_iter().any(
+                |t| matches!(t, proc_macro2::TokenTree::Ident(i) if i == "packed")
+            ))
+    })
 }
 
 /// Whether `attrs` hold `#[deprecated]` or a lint level that sets `deprecated` (by name or

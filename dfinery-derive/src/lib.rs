@@ -56,6 +56,10 @@ use syn::{DeriveInput, parse_macro_input};
 /// a non-`Option` field, also through a type alias or a type parameter (checked for each type
 /// the struct is used with).
 ///
+/// A `#[repr(packed)]` struct (as `DfineryItem` and `DfineryProfile` ones) is read field by
+/// field by copy, since a reference to one of its fields may be unaligned: each field sent must
+/// then be `Copy` (`i64`, `&'static str`, `Option<f64>`, …), else one error on its type says so.
+///
 /// # Why decoding is opt-in
 ///
 /// Like serde's `Serialize`/`Deserialize` split, a crate pays only for the direction it uses:

@@ -401,3 +401,57 @@ fn derives_compile_where_common_lints_are_forbidden() {
     };
     assert!(member.to_user_properties().is_ok());
 }
+
+/// `#[repr(packed)]` structs: a reference to one of their fields may be unaligned (E0793), so
+/// the derives copy each field out, as serde's derive does. It failed to compile: "error[E0793]:
+/// reference to packed field is unaligned" on every field.
+mod packed {
+    /// `app_review`, packed, its fields `Copy`.
+    #[derive(dfinery::DfineryEvent)]
+    #[dfinery(event = "app_review", registry = "tests/dfinery.toml")]
+    #[repr(C, packed)]
+    pub struct Review {
+        pub recommended: bool,
+        pub rating: i64,
+        pub comment: Option<&'static str>,
+        pub score: Option<f64>,
+    }
+
+    /// A packed profile, `packed(2)`.
+    #[derive(dfinery::DfineryProfile)]
+    #[dfinery(registry = "tests/dfinery.toml")]
+    #[repr(packed(2))]
+    pub struct Member {
+        pub lifetime_points: Option<i64>,
+        pub avg_basket: f64,
+    }
+}
+
+#[test]
+fn derives_read_the_fields_of_a_packed_struct_by_copy() {
+    use dfinery::{Event, Profile};
+
+    let review = packed::Review {
+        recommended: true,
+        rating: 5,
+        comment: Some("tidy"),
+        score: None,
+    };
+    let record = review.to_record().unwrap();
+    let properties: serde_json::Value =
+        serde_json::from_str(record.event_properties().unwrap().get()).unwrap();
+    assert_eq!(
+        properties,
+        serde_json::json!({"recommended": true, "rating": 5, "comment": "tidy"})
+    );
+    let member = packed::Member {
+        lifetime_points: Some(7),
+        avg_basket: 1.5,
+    };
+    let properties = member.to_user_properties().unwrap();
+    let properties: serde_json::Value = serde_json::from_str(properties.get()).unwrap();
+    assert_eq!(
+        properties,
+        serde_json::json!({"lifetime_points": 7, "avg_basket": 1.5})
+    );
+}

@@ -92,9 +92,10 @@ pub fn parts<'c>(checked: &Checked<'_, '_>, name: &'c str) -> EventParts<'c> {
                     })
                 },
                 {
-                    let (w, this) = (super::local("__dfinery_w"), super::this());
+                    let w = super::local("__dfinery_w");
+                    let read = super::self_field(checked, member, ty);
                     let write = quote_spanned! {ty.span()=>
-                        <#ty as __dfinery::EventItemsField>::write_event_items(&#this.#member, #w);
+                        <#ty as __dfinery::EventItemsField>::write_event_items(#read, #w);
                     };
                     quote! {
                         fn write_items(&self, __dfinery_w: &mut __dfinery::ItemsWriter<'_>) {
@@ -119,9 +120,9 @@ pub fn parts<'c>(checked: &Checked<'_, '_>, name: &'c str) -> EventParts<'c> {
     };
     let datetime = checked.datetime().map(|field| {
         let (member, ty) = (field.ident, field.ty);
-        let this = super::this();
+        let read = super::self_field(checked, member, ty);
         let read = quote_spanned! {ty.span()=>
-            <#ty as __dfinery::EventDatetimeField>::event_datetime(&#this.#member)
+            <#ty as __dfinery::EventDatetimeField>::event_datetime(#read)
         };
         quote! {
             fn event_datetime(&self) -> ::core::option::Option<__dfinery::Datetime> {
@@ -131,9 +132,9 @@ pub fn parts<'c>(checked: &Checked<'_, '_>, name: &'c str) -> EventParts<'c> {
     });
     let log_id = checked.log_id().map(|field| {
         let (member, ty) = (field.ident, field.ty);
-        let this = super::this();
+        let read = super::self_field(checked, member, ty);
         let read = quote_spanned! {ty.span()=>
-            <#ty as __dfinery::EventLogIdField>::event_log_id(&#this.#member)
+            <#ty as __dfinery::EventLogIdField>::event_log_id(#read)
         };
         quote! {
             fn event_log_id(&self) -> ::core::option::Option<__dfinery::Uuid> {

@@ -336,6 +336,19 @@ fn this() -> TokenStream {
     quote!(self)
 }
 
+/// A reference to the field `member` of type `ty` of `self`, spanned on `ty`: `&self.member`,
+/// or, in a `#[repr(packed)]` struct, where that reference may be unaligned (E0793), to a copy
+/// of the field, through `packed_field`, whose bound says that the field's type must be `Copy`
+/// and how to fix it (rather than "cannot move out of `self.member`").
+fn self_field(checked: &Checked<'_, '_>, member: &Ident, ty: &syn::Type) -> TokenStream {
+    let this = this();
+    if checked.input.packed {
+        quote_spanned!(ty.span()=> &__dfinery::packed_field::<#ty>(#this.#member))
+    } else {
+        quote_spanned!(ty.span()=> &#this.#member)
+    }
+}
+
 /// The compile-time check of a property field whose type, as written, may hide an `Option` or
 /// a `Patch` ([`valid::plain_value`]: a type alias, a type parameter, a user type), against the
 /// rules `valid` checks on `Option<T>` and `Patch<T>` written out (`field::check_wrapper`): a
@@ -437,7 +450,8 @@ fn write_properties(checked: &Checked<'_, '_>) -> TokenStream {
             let ty = field.ty;
             let field = field.ident;
             let write = write_fn(spec.ty);
-            let (w, this) = (local("__dfinery_w"), this());
+            let w = local("__dfinery_w");
+            let read = self_field(checked, field, ty);
             // A type naming a type or const parameter is checked for each parameter the struct
             // is used with (an inline constant of a generic method), so only by a build, not `cargo check`.
             let check = shape_check(checked, field_ref, spec)
@@ -445,7 +459,7 @@ fn write_properties(checked: &Checked<'_, '_>) -> TokenStream {
                 .map(|(check, _)| quote_spanned!(ty.span()=> const #check;));
             quote_spanned! {ty.span()=>
                 #check
-                __dfinery::#write::<#ty>(#w, &#ident, &#this.#field);
+                __dfinery::#write::<#ty>(#w, &#ident, #read);
             }
         });
     quote!(#(#writes)*)
