@@ -555,3 +555,38 @@ async fn a_short_body_cut_after_its_only_row_counts_it() {
         );
     }
 }
+
+/// A saved export cut inside its last field, without a line end after it: DFINERY's docs do not
+/// say whether an export ends with a line end, so a last row without one is a whole row, and a
+/// cut there is the one that cannot be seen (docs/export.md, "Streaming, and bodies that
+/// break", and `ExportRows::new`); a cut anywhere else in that row is an error. This pins what
+/// the docs say: if it changed, an export ending without a line end would fail every read.
+#[test]
+fn a_saved_export_cut_inside_its_last_field_reads_as_whole_as_documented() {
+    let whole = b"df_unified_id,event_name\r\nu1,df_login\r\nu2,df_purchase\r\n";
+    // Without its final line end, or cut inside the last field: the last row as it stands.
+    for (cut, last) in [(2, "df_purchase"), (7, "df_pur")] {
+        let (seen, error) = read_bytes(&whole[..whole.len() - cut]);
+        assert_eq!(
+            (seen, error.is_none()),
+            (vec!["df_login".to_owned(), last.to_owned()], true),
+            "cut {cut}"
+        );
+    }
+    // Cut before the last field (a field short) or inside a quoted one: an error, after the
+    // first row.
+    let quoted = b"df_unified_id,event_name\r\nu1,df_login\r\nu2,\"df_purch";
+    for body in [&whole[..whole.len() - 15], &quoted[..]] {
+        let (seen, error) = read_bytes(body);
+        assert_eq!(seen, ["df_login"]);
+        assert!(
+            matches!(
+                error,
+                Some(
+                    ExportError::Malformed { row: 2, .. } | ExportError::Truncated { rows: 1, .. }
+                )
+            ),
+            "{error:?}"
+        );
+    }
+}
