@@ -417,9 +417,10 @@ mod packed {
         pub score: Option<f64>,
     }
 
-    /// A packed profile, `packed(2)`.
+    /// A packed profile, `packed(2)` alone (the form without `C`, clippy's lint aside).
     #[derive(dfinery::DfineryProfile)]
     #[dfinery(registry = "tests/dfinery.toml")]
+    #[allow(clippy::repr_packed_without_abi)]
     #[repr(packed(2))]
     pub struct Member {
         pub lifetime_points: Option<i64>,
