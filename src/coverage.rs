@@ -4,7 +4,8 @@
 //!
 //! Each property a type can send is listed with the Rust field that fills it, the type and the
 //! rules it was checked against at build time (`max_len`, `max_items`, `enum`, when the
-//! registry gave them), and whether the field can be absent (an `Option` or a `Patch`, or a
+//! registry gave them; `enum` lists a `DfineryEnum` field's own values instead, what it can
+//! send, also when the registry had no such rule), and whether the field can be absent (an `Option` or a `Patch`, or a
 //! type parameter of the struct, which may be one, unless its property was required at build
 //! time), so the check also finds a property the registry has since made required, given
 //! another type, or narrowed the values of.
@@ -164,8 +165,16 @@ fn properties(fields: &[FieldDescription]) -> String {
             if let Some(items) = f.spec.max_items {
                 let _ = write!(out, ",\"max_items\":{items}");
             }
-            if !f.spec.enum_values.is_empty() {
-                let values: Vec<String> = f.spec.enum_values.iter().map(|v| string(v)).collect();
+            // The values the field's type can send (a `DfineryEnum`'s), else the registry's
+            // rule at build time: what the type sends, for `dfinery check` to compare with the
+            // registry's rule now.
+            let sent = if f.values.is_empty() {
+                f.spec.enum_values
+            } else {
+                f.values
+            };
+            if !sent.is_empty() {
+                let values: Vec<String> = sent.iter().map(|v| string(v)).collect();
                 let _ = write!(out, ",\"enum\":[{}]", values.join(","));
             }
             out.push('}');

@@ -215,6 +215,10 @@ pub trait ProbeFallback {
     const LONG_ARRAY: u8 = 0;
     /// An Array of Double property.
     const DOUBLE_ARRAY: u8 = 0;
+    /// The values a String property's type can send: any.
+    const STRING_VALUES: &'static [&'static str] = &[];
+    /// The values an Array of String property's elements can take: any.
+    const STRING_ARRAY_VALUES: &'static [&'static str] = &[];
 }
 
 impl<T: ?Sized> ProbeFallback for Probe<T> {}
@@ -227,6 +231,16 @@ macro_rules! probe {
             pub const $name: u8 = T::SHAPE;
         }
     )*};
+}
+
+impl<T: StringProperty + ?Sized> Probe<T> {
+    /// `T::VALUES`: the only values `T` can send, empty when any.
+    pub const STRING_VALUES: &'static [&'static str] = T::VALUES;
+}
+
+impl<T: StringArrayProperty + ?Sized> Probe<T> {
+    /// `T::VALUES`: the only values the elements of `T` can take, empty when any.
+    pub const STRING_ARRAY_VALUES: &'static [&'static str] = T::VALUES;
 }
 
 probe!(

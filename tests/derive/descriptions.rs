@@ -208,3 +208,67 @@ fn a_field_says_whether_it_can_be_absent() {
         "{manifest}"
     );
 }
+
+/// A `DfineryEnum` field says the values it can send (its enum's wire values), also in an
+/// `Option` or an array, for a property without an `enum` rule at build time: the coverage
+/// check compares them with a rule added since. The manifest said nothing of them (`enum`
+/// only carried the registry's rule), so a rule added later that allows every variant was
+/// reported "can send any value".
+#[test]
+fn a_dfinery_enum_field_lists_the_values_it_can_send() {
+    #[derive(Debug, Clone, Copy, dfinery::DfineryEnum)]
+    #[dfinery(rename_all = "lowercase")]
+    enum Mood {
+        Glad,
+        Sad,
+    }
+
+    #[derive(dfinery::DfineryEvent)]
+    #[dfinery(event = "app_review", registry = "tests/dfinery.toml")]
+    #[allow(dead_code)]
+    struct Review {
+        rating: i64,
+        comment: Option<Mood>,
+        tags: Vec<Mood>,
+        score: Option<f64>,
+    }
+
+    let manifest = dfinery::coverage::Manifest::new()
+        .event::<Review>()
+        .to_json();
+    for property in [
+        r#"{"name":"comment","rust_field":"comment","type":"string","absent":true,"max_len":20,"enum":["glad","sad"]}"#,
+        r#"{"name":"tags","rust_field":"tags","type":"array<string>","absent":false,"max_len":10,"max_items":3,"enum":["glad","sad"]}"#,
+        r#"{"name":"score","rust_field":"score","type":"double","absent":true}"#,
+    ] {
+        assert!(manifest.contains(property), "no {property} in {manifest}");
+    }
+    let values = |properties: &'static [FieldDescription]| -> Vec<(&str, &[&str])> {
+        properties
+            .iter()
+            .map(|f| (f.rust_field, f.values))
+            .collect()
+    };
+    assert_eq!(
+        values(Review::description().properties),
+        [
+            ("rating", &[][..]),
+            ("comment", &["glad", "sad"][..]),
+            ("tags", &["glad", "sad"][..]),
+            ("score", &[][..]),
+        ]
+    );
+
+    // A type parameter cannot be probed: any value, as before.
+    #[derive(dfinery::DfineryEvent)]
+    #[dfinery(event = "app_review", registry = "tests/dfinery.toml")]
+    #[allow(dead_code)]
+    struct Generic<T: dfinery::StringProperty> {
+        rating: i64,
+        comment: T,
+    }
+    assert_eq!(
+        values(<Generic<Mood>>::description().properties),
+        [("rating", &[][..]), ("comment", &[][..])]
+    );
+}

@@ -46,36 +46,43 @@ pub static LINE_ITEM: PropertiesDescription = PropertiesDescription {
             rust_field: "id",
             spec: required(item("df_item_id", DataType::String)),
             absent: false,
+            values: &[],
         },
         FieldDescription {
             rust_field: "name",
             spec: required(item("df_item_name", DataType::String)),
             absent: false,
+            values: &[],
         },
         FieldDescription {
             rust_field: "price",
             spec: required(item("df_price", DataType::Double)),
             absent: false,
+            values: &[],
         },
         FieldDescription {
             rust_field: "quantity",
             spec: required(item("df_quantity", DataType::Long)),
             absent: false,
+            values: &[],
         },
         FieldDescription {
             rust_field: "discount",
             spec: required(item("df_discount", DataType::Double)),
             absent: false,
+            values: &[],
         },
         FieldDescription {
             rust_field: "category1",
             spec: item("df_category1", DataType::String),
             absent: true,
+            values: &[],
         },
         FieldDescription {
             rust_field: "category2",
             spec: item("df_category2", DataType::String),
             absent: true,
+            values: &[],
         },
     ],
 };
@@ -117,26 +124,31 @@ pub static PURCHASE: EventDescription = EventDescription {
             rust_field: "order_id",
             spec: required(event("df_order_id", DataType::String)),
             absent: false,
+            values: &[],
         },
         FieldDescription {
             rust_field: "payment_method",
             spec: required(event("df_payment_method", DataType::String)),
             absent: false,
+            values: &[],
         },
         FieldDescription {
             rust_field: "total_purchase_amount",
             spec: required(event("df_total_purchase_amount", DataType::Double)),
             absent: false,
+            values: &[],
         },
         FieldDescription {
             rust_field: "delivery_charge",
             spec: required(event("df_delivery_charge", DataType::Double)),
             absent: false,
+            values: &[],
         },
         FieldDescription {
             rust_field: "discount",
             spec: required(event("df_discount", DataType::Double)),
             absent: false,
+            values: &[],
         },
     ],
     items: Some(ItemsDescription {
@@ -266,6 +278,7 @@ pub static MEMBER: PropertiesDescription = PropertiesDescription {
             rust_field: "name",
             spec: user("df_name", DataType::String),
             absent: true,
+            values: &[],
         },
         FieldDescription {
             rust_field: "gender",
@@ -274,41 +287,49 @@ pub static MEMBER: PropertiesDescription = PropertiesDescription {
                 ..user("df_gender", DataType::String)
             },
             absent: true,
+            values: &[],
         },
         FieldDescription {
             rust_field: "birth",
             spec: user("df_birth", DataType::Date),
             absent: true,
+            values: &[],
         },
         FieldDescription {
             rust_field: "membership",
             spec: user("df_membership", DataType::String),
             absent: true,
+            values: &[],
         },
         FieldDescription {
             rust_field: "push_ads_optin",
             spec: user("df_push_ads_optin", DataType::Boolean),
             absent: true,
+            values: &[],
         },
         FieldDescription {
             rust_field: "sms_ads_optin",
             spec: user("df_sms_ads_optin", DataType::Boolean),
             absent: true,
+            values: &[],
         },
         FieldDescription {
             rust_field: "favorite_brands",
             spec: user("favorite_brands", DataType::StringArray),
             absent: true,
+            values: &[],
         },
         FieldDescription {
             rust_field: "lifetime_points",
             spec: user("lifetime_points", DataType::Long),
             absent: true,
+            values: &[],
         },
         FieldDescription {
             rust_field: "avg_basket",
             spec: user("avg_basket", DataType::Double),
             absent: true,
+            values: &[],
         },
     ],
 };

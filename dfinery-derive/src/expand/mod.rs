@@ -269,7 +269,13 @@ fn field_descriptions(checked: &Checked<'_, '_>) -> TokenStream {
         let ident = spec_ident(i);
         let rust = field.rust_name();
         let absent = absent(checked, field, spec);
-        quote!(__dfinery::FieldDescription { rust_field: #rust, spec: #ident, absent: #absent })
+        let values = values(checked, field, spec);
+        quote!(__dfinery::FieldDescription {
+            rust_field: #rust,
+            spec: #ident,
+            absent: #absent,
+            values: #values,
+        })
     });
     quote!(&[#(#fields),*])
 }
@@ -305,6 +311,32 @@ fn absent(checked: &Checked<'_, '_>, field: &crate::ast::Field<'_>, spec: &Spec)
         {
             #fallback
             __dfinery::Probe::<#ty>::#probe & __dfinery::shape::ABSENT != 0
+        }
+    }
+}
+
+/// `FieldDescription::values` of a property field: for a String or Array of String property,
+/// the `VALUES` of its type (a `DfineryEnum`'s wire values, through an `Option`, a `Patch`, a
+/// pointer or the array), a constant expression; `&[]` (any value) for a type naming one of
+/// the struct's type or const parameters (no `static` can name them), and for the other types.
+fn values(checked: &Checked<'_, '_>, field: &crate::ast::Field<'_>, spec: &Spec) -> TokenStream {
+    let generics = checked.input.generics;
+    let probe = match spec.ty {
+        DataType::String => quote!(STRING_VALUES),
+        DataType::StringArray => quote!(STRING_ARRAY_VALUES),
+        _ => return quote!(&[]),
+    };
+    if valid::type_param_in(generics, field.ty).is_some()
+        || valid::const_param_in(generics, field.ty).is_some()
+    {
+        return quote!(&[]);
+    }
+    let ty = static_type(field.ty);
+    let fallback = probe_fallback();
+    quote! {
+        {
+            #fallback
+            __dfinery::Probe::<#ty>::#probe
         }
     }
 }

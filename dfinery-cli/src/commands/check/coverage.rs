@@ -104,7 +104,8 @@ pub struct Built {
     pub max_len: Option<usize>,
     /// The most array elements the type sends, when limited.
     pub max_items: Option<usize>,
-    /// The only values the type sends; empty: any value.
+    /// The only values the type sends (a `DfineryEnum` field's values, else the registry's
+    /// `enum` rule at build time); empty: any value.
     pub enum_values: Vec<String>,
 }
 
@@ -778,5 +779,31 @@ mod tests {
             assert!(err.message.contains("is not a file"), "{err}");
         }
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A `DfineryEnum` field lists its own values in the manifest (`dfinery::coverage`), also
+    /// for a property without an `enum` rule at build time: a rule added since that allows
+    /// every one of them is no gap, one that drops a value names it. (Before the manifest
+    /// carried them, such a field was "can send any value" under any rule.)
+    #[test]
+    fn an_enum_field_is_compared_by_its_values_with_a_rule_added_since() {
+        let m = manifest(
+            r#"{"format":"dfinery-coverage/2","events":[{"rust_name":"Review","name":"app_review","properties":[
+                {"name":"mood","rust_field":"mood","type":"string","absent":true,"enum":["glad","sad"]}]}]}"#,
+        );
+        let with = |allowed: &str| {
+            let registry = Registry::parse(&format!(
+                "[events.app_review]\nproperties.mood = {{ type = \"string\", enum = [{allowed}] }}\n"
+            ))
+            .unwrap();
+            Report::new(&registry, &m).gaps
+        };
+        assert_eq!(with(r#""glad", "sad", "meh""#), Vec::<String>::new());
+        assert_eq!(
+            with(r#""glad""#),
+            [
+                "`Review` can send `sad` as property `mood` of event `app_review` (field `mood`), which the registry no longer allows; it allows `glad`"
+            ]
+        );
     }
 }

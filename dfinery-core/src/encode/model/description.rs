@@ -18,6 +18,13 @@ pub struct FieldDescription {
     /// the type is sent). The coverage check (`dfinery check --coverage`) reads it to find a
     /// field that can be absent for a property the registry has made required since the build.
     pub absent: bool,
+    /// The only values the field's type can send, empty when any: a `DfineryEnum`'s wire
+    /// values, for a String (or Array of String) field of that enum, also behind an `Option`,
+    /// a `Patch` or a pointer, or as the array's elements. The derives set it from the field's
+    /// type (empty for a type naming one of the struct's type parameters, which no `static`
+    /// can probe). The coverage check compares them with an `enum` rule the registry gained
+    /// since the build.
+    pub values: &'static [&'static str],
 }
 
 /// A typed event: its registered name and the properties its Rust type can send.

@@ -36,7 +36,7 @@ use crate::encode::writer::{ItemsWriter, ObjectWriter};
 /// static SIGN_UP: EventDescription = EventDescription {
 ///     name: "df_sign_up",
 ///     rust_name: "SignUp",
-///     properties: &[FieldDescription { rust_field: "channel", spec: CHANNEL, absent: false }],
+///     properties: &[FieldDescription { rust_field: "channel", spec: CHANNEL, absent: false, values: &[] }],
 ///     items: None,
 /// };
 ///

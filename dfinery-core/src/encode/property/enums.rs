@@ -54,7 +54,10 @@ macro_rules! __impl_enum_property {
             }
         }
 
-        impl $crate::__private::StringProperty for $ty {}
+        impl $crate::__private::StringProperty for $ty {
+            const VALUES: &'static [&'static str] =
+                <$ty as $crate::__private::DfineryEnumValue>::VALUES;
+        }
 
         impl $crate::__private::ArrayElement for $ty {
             const ELEMENT_TYPE: $crate::__private::DataType = $crate::__private::DataType::String;

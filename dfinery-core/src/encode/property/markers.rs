@@ -23,6 +23,11 @@ pub trait StringProperty: PropertyValue {
     /// checks. Hidden plumbing: only the `Option`, `Patch` and pointer impls here set it.
     #[doc(hidden)]
     const SHAPE: u8 = 0;
+    /// The only values the type can send (a `DfineryEnum`'s wire values), empty when any:
+    /// for the coverage manifest ([`FieldDescription::values`](crate::FieldDescription::values)).
+    /// Hidden plumbing: only the enum impls and the pointer, `Option` and `Patch` impls set it.
+    #[doc(hidden)]
+    const VALUES: &'static [&'static str] = &[];
 }
 
 /// Rust types that can fill a DFINERY Long property: `i8`, `i16`, `i32`, `i64`, `u8`, `u16`,
@@ -115,6 +120,11 @@ pub trait StringArrayProperty: PropertyValue {
     /// checks. Hidden plumbing: only the `Option`, `Patch` and pointer impls here set it.
     #[doc(hidden)]
     const SHAPE: u8 = 0;
+    /// The only values the type can send (a `DfineryEnum`'s wire values), empty when any:
+    /// for the coverage manifest ([`FieldDescription::values`](crate::FieldDescription::values)).
+    /// Hidden plumbing: only the enum impls and the pointer, `Option` and `Patch` impls set it.
+    #[doc(hidden)]
+    const VALUES: &'static [&'static str] = &[];
 }
 
 /// Rust types that can fill a DFINERY Array of Long property: `Vec<T>`, `[T; N]`, `[T]` of the
@@ -173,46 +183,65 @@ macro_rules! mark_array {
     };
 }
 
-mark_array!(StringArrayProperty: StringProperty);
+impl<T: StringProperty + ArrayElement> StringArrayProperty for [T] {
+    const VALUES: &'static [&'static str] = T::VALUES;
+}
+impl<T: StringProperty + ArrayElement> StringArrayProperty for Vec<T> {
+    const VALUES: &'static [&'static str] = T::VALUES;
+}
+impl<T: StringProperty + ArrayElement, const N: usize> StringArrayProperty for [T; N] {
+    const VALUES: &'static [&'static str] = T::VALUES;
+}
 mark_array!(LongArrayProperty: LongProperty);
 mark_array!(DoubleArrayProperty: DoubleProperty);
 
 /// Forwards a marker through references, smart pointers, `Option` and `Patch`, each saying how
-/// it can be absent (`SHAPE`).
+/// it can be absent (`SHAPE`); for the markers listed after `values:`, also the values the type
+/// can send (`VALUES`).
 macro_rules! forward {
-    ($($marker:ident),*) => {$(
+    ($($marker:ident),* ; values: $($valued:ident),*) => {
+        $(forward!(@impls $marker {});)*
+        $(forward!(@impls $valued { const VALUES: &'static [&'static str] = T::VALUES; });)*
+    };
+    (@impls $marker:ident { $($values:tt)* }) => {
         impl<T: $marker + ?Sized> $marker for &T {
             const SHAPE: u8 = T::SHAPE;
+            $($values)*
         }
         impl<T: $marker + ?Sized> $marker for Box<T> {
             const SHAPE: u8 = T::SHAPE;
+            $($values)*
         }
         impl<T: $marker + ?Sized> $marker for Arc<T> {
             const SHAPE: u8 = T::SHAPE;
+            $($values)*
         }
         impl<T: $marker + ?Sized> $marker for Rc<T> {
             const SHAPE: u8 = T::SHAPE;
+            $($values)*
         }
         impl<T: $marker + ToOwned + ?Sized> $marker for Cow<'_, T> {
             const SHAPE: u8 = T::SHAPE;
+            $($values)*
         }
         impl<T: $marker> $marker for Option<T> {
             const SHAPE: u8 = shape::option(T::SHAPE);
+            $($values)*
         }
         impl<T: $marker> $marker for Patch<T> {
             const SHAPE: u8 = shape::patch(T::SHAPE);
+            $($values)*
         }
-    )*};
+    };
 }
 
 forward!(
-    StringProperty,
     LongProperty,
     DoubleProperty,
     BooleanProperty,
     DatetimeProperty,
     DateProperty,
-    StringArrayProperty,
     LongArrayProperty,
-    DoubleArrayProperty
+    DoubleArrayProperty;
+    values: StringProperty, StringArrayProperty
 );
