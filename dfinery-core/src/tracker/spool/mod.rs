@@ -140,6 +140,33 @@ pub(super) struct Store {
     journal: Mutex<Option<journaled::Journaled>>,
 }
 
+/// An entry of the spool that cannot be decoded, as [`Spool::unreadable`] lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Unreadable {
+    /// Its sequence number.
+    pub seq: u64,
+    /// What the entry was: a message still to deliver, or a dead letter.
+    pub kind: UnreadableKind,
+    /// Its bytes, as they are in the file (JSON when undamaged).
+    pub bytes: Vec<u8>,
+}
+
+/// What an [`Unreadable`] entry was before it could not be decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UnreadableKind {
+    /// A message waiting for delivery: the tracker could not decode it when it read it back,
+    /// so it was set aside, never sent (and counted as dead-lettered). Its bytes are the
+    /// message's envelope (user and message as JSON), or damaged bytes the spool found in its
+    /// file and numbered as an entry of their own.
+    Pending,
+    /// A dead letter (a message DFINERY refused for good) that cannot be decoded: left out
+    /// of [`Spool::dead_letters`]. Its bytes are the [`DeadLetter`] as JSON, damaged or
+    /// written by another version.
+    DeadLetter,
+}
+
 impl Spool {
     /// The file.
     pub fn path(&self) -> &Path {
@@ -322,19 +349,34 @@ impl Spool {
         Ok(count)
     }
 
-    /// Pending entries that could not be decoded when read back (e.g. written by another
-    /// version), moved aside as raw bytes with their sequence numbers, then the dead letters
-    /// that cannot be decoded (left out of [`dead_letters`](Spool::dead_letters); remove
-    /// them with [`remove_dead_letters`](Spool::remove_dead_letters)).
+    /// The spool's entries that cannot be decoded, each with its [`kind`](Unreadable::kind):
+    /// first the pending messages that could not be decoded when read back (damaged bytes, or
+    /// written by another version), moved aside as they were and never delivered
+    /// ([`UnreadableKind::Pending`]); then the dead letters that cannot be decoded, left out of
+    /// [`dead_letters`](Spool::dead_letters) ([`UnreadableKind::DeadLetter`]). Each in order
+    /// of its sequence number. A dead letter among them is removed by its number with
+    /// [`remove_dead_letters`](Spool::remove_dead_letters).
     ///
     /// # Errors
     ///
-    /// [`SpoolError::Storage`] when the file cannot be read.
-    pub fn unreadable(&self) -> Result<Vec<(u64, Vec<u8>)>, SpoolError> {
-        let mut rows = self.unreadable_pending()?;
+    /// [`SpoolError::Storage`] or [`SpoolError::Store`] when the file cannot be read.
+    pub fn unreadable(&self) -> Result<Vec<Unreadable>, SpoolError> {
+        let mut rows: Vec<Unreadable> = self
+            .unreadable_pending()?
+            .into_iter()
+            .map(|(seq, bytes)| Unreadable {
+                seq,
+                kind: UnreadableKind::Pending,
+                bytes,
+            })
+            .collect();
         self.each_dead_letter(|seq, bytes| {
             if serde_json::from_slice::<DeadLetter>(bytes).is_err() {
-                rows.push((seq, bytes.to_vec()));
+                rows.push(Unreadable {
+                    seq,
+                    kind: UnreadableKind::DeadLetter,
+                    bytes: bytes.to_vec(),
+                });
             }
         })?;
         Ok(rows)

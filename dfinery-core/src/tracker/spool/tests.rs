@@ -218,7 +218,14 @@ fn removals_and_dead_letters_survive_a_reopen_once_synced() {
     let letters = spool.dead_letters().unwrap();
     assert_eq!(letters.len(), 1);
     assert_eq!((letters[0].seq, letters[0].reason.as_str()), (3, "refused"));
-    assert_eq!(spool.unreadable().unwrap(), [(4, b"not json".to_vec())]);
+    assert_eq!(
+        spool.unreadable().unwrap(),
+        [Unreadable {
+            seq: 4,
+            kind: UnreadableKind::Pending,
+            bytes: b"not json".to_vec()
+        }]
+    );
     assert_eq!(spool.clear_dead_letters().unwrap(), 1);
     assert_eq!(spool.dead_letter_count().unwrap(), 0);
 }
@@ -354,11 +361,71 @@ fn a_dead_letter_that_cannot_be_decoded_hides_none_of_the_others() {
         .map(|l| l.seq)
         .collect();
     assert_eq!(seqs, [1, 3]);
-    assert_eq!(spool.unreadable().unwrap(), [(2, b"not a letter".to_vec())]);
+    assert_eq!(
+        spool.unreadable().unwrap(),
+        [Unreadable {
+            seq: 2,
+            kind: UnreadableKind::DeadLetter,
+            bytes: b"not a letter".to_vec()
+        }]
+    );
     // Removed by its number, as the others.
     assert_eq!(spool.remove_dead_letters([2]).unwrap(), 1);
     assert_eq!(spool.unreadable().unwrap(), []);
     assert_eq!(spool.dead_letters().unwrap().len(), 2);
+}
+
+/// A spool with a pending entry set aside (4) and a dead letter that cannot be decoded (2),
+/// beside a dead letter (1) and a pending message (3) that read fine.
+fn spool_with_both_unreadable_kinds(name: &str) -> (PathBuf, Spool) {
+    let path = path(name);
+    let spool = Spool::open(&path).unwrap();
+    let writes = (1..=4).map(|seq| insert(seq, "u")).collect();
+    spool.submit(writes, Mode::Wait).unwrap();
+    spool.submit(vec![bury(1), bury(2)], Mode::Wait).unwrap();
+    spool
+        .submit(
+            vec![Write::SetAside {
+                seq: 4,
+                raw: b"not json".to_vec(),
+            }],
+            Mode::Wait,
+        )
+        .unwrap();
+    drop(spool);
+    {
+        let db = Database::create(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        txn.open_table(DEAD_LETTERS)
+            .unwrap()
+            .insert(2, b"not a letter".as_slice())
+            .unwrap();
+        txn.commit().unwrap();
+    }
+    let spool = Spool::open(&path).unwrap();
+    (path, spool)
+}
+
+#[test]
+fn each_unreadable_entry_says_whether_it_was_a_pending_message_or_a_dead_letter() {
+    // `unreadable()` listed both as `(seq, bytes)`: the caller could not tell a message never
+    // delivered from a letter DFINERY refused.
+    let (_path, spool) = spool_with_both_unreadable_kinds("unreadable-kinds");
+    assert_eq!(
+        spool.unreadable().unwrap(),
+        [
+            Unreadable {
+                seq: 4,
+                kind: UnreadableKind::Pending,
+                bytes: b"not json".to_vec(),
+            },
+            Unreadable {
+                seq: 2,
+                kind: UnreadableKind::DeadLetter,
+                bytes: b"not a letter".to_vec(),
+            },
+        ]
+    );
 }
 
 /// A file of format 1 (one row per pending message), as the previous version left it.
