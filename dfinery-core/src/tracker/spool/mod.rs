@@ -144,7 +144,7 @@ pub(super) struct Store {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Unreadable {
-    /// Its sequence number.
+    /// Its sequence number: give it to [`Spool::remove_unreadable`] to remove the entry.
     pub seq: u64,
     /// What the entry was: a message still to deliver, or a dead letter.
     pub kind: UnreadableKind,
@@ -315,17 +315,71 @@ impl Spool {
     /// Removes the dead letters `seqs` in a synced commit; a failure says the letters may not be
     /// removed (not that a message was not made durable, as a refused `track` is told).
     fn remove_letters(&self, seqs: Vec<u64>) -> Result<(), SpoolError> {
-        self.submit(vec![Write::RemoveDeadLetters(seqs)], Mode::Wait)
+        self.remove(vec![Write::RemoveDeadLetters(seqs)], "the dead letters")
+    }
+
+    /// Commits the removals `writes` in a synced commit; a failure says `what` may not be
+    /// removed (not that a message was not made durable, as a refused `track` is told).
+    fn remove(&self, writes: Vec<Write>, what: &str) -> Result<(), SpoolError> {
+        self.submit(writes, Mode::Wait)
             .map_err(|error| match error {
                 SpoolError::Storage { path, reason } => SpoolError::Storage {
                     reason: format!(
-                        "{}; the dead letters may not be removed: call it again",
+                        "{}; {what} may not be removed: call it again",
                         reason.strip_suffix(commit::NOT_DURABLE).unwrap_or(&reason)
                     ),
                     path,
                 },
                 other => other,
             })
+    }
+
+    /// Deletes the unreadable entries whose [`seq`](Unreadable::seq) is given (those you read
+    /// with [`unreadable`](Spool::unreadable) and handled), of either kind, once synced;
+    /// returns how many of them were there. A number that names no unreadable entry (removed
+    /// already, or a dead letter that decodes) is passed over.
+    ///
+    /// While a tracker runs on the spool, an entry it sets aside after your read is kept for
+    /// your next read, not deleted unseen: only the numbers given are removed.
+    ///
+    /// # Errors
+    ///
+    /// [`SpoolError::Storage`] or [`SpoolError::Store`] when the file cannot be read or
+    /// written; the entries may still be there then: call it again once the disk is fine.
+    pub fn remove_unreadable(
+        &self,
+        seqs: impl IntoIterator<Item = u64>,
+    ) -> Result<u64, SpoolError> {
+        let mut seqs: Vec<u64> = seqs.into_iter().collect();
+        seqs.sort_unstable();
+        seqs.dedup();
+        let pending: Vec<u64> = self
+            .unreadable_pending()?
+            .into_iter()
+            .map(|(seq, _)| seq)
+            .filter(|seq| seqs.binary_search(seq).is_ok())
+            .collect();
+        let mut letters = Vec::new();
+        self.each_dead_letter(|seq, bytes| {
+            if seqs.binary_search(&seq).is_ok()
+                && serde_json::from_slice::<DeadLetter>(bytes).is_err()
+            {
+                letters.push(seq);
+            }
+        })?;
+        let count = (pending.len() + letters.len()) as u64;
+        let mut writes = Vec::new();
+        if !pending.is_empty() {
+            writes.push(Write::RemoveUnreadable(pending));
+        }
+        if !letters.is_empty() {
+            writes.push(Write::RemoveDeadLetters(letters));
+        }
+        if writes.is_empty() {
+            return Ok(0);
+        }
+        self.remove(writes, "the unreadable entries")?;
+        Ok(count)
     }
 
     /// Deletes every dead letter there is now; returns how many it deleted.
@@ -354,8 +408,8 @@ impl Spool {
     /// written by another version), moved aside as they were and never delivered
     /// ([`UnreadableKind::Pending`]); then the dead letters that cannot be decoded, left out of
     /// [`dead_letters`](Spool::dead_letters) ([`UnreadableKind::DeadLetter`]). Each in order
-    /// of its sequence number. A dead letter among them is removed by its number with
-    /// [`remove_dead_letters`](Spool::remove_dead_letters).
+    /// of its sequence number. Remove those you handled with
+    /// [`remove_unreadable`](Spool::remove_unreadable).
     ///
     /// # Errors
     ///

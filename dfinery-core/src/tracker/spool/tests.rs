@@ -428,6 +428,47 @@ fn each_unreadable_entry_says_whether_it_was_a_pending_message_or_a_dead_letter(
     );
 }
 
+#[test]
+fn unreadable_entries_read_are_removed_by_their_numbers_durably_and_only_those() {
+    // A pending entry set aside could never be removed: `remove_dead_letters` passes over it,
+    // and nothing else deletes from the spool's table of unreadable entries.
+    let (path, spool) = spool_with_both_unreadable_kinds("unreadable-removed");
+    let read: Vec<u64> = spool.unreadable().unwrap().iter().map(|u| u.seq).collect();
+    assert_eq!(read, [4, 2]);
+    // The tracker sets another entry aside after the read: it is kept for the next one.
+    spool
+        .submit(
+            vec![Write::SetAside {
+                seq: 3,
+                raw: b"also not json".to_vec(),
+            }],
+            Mode::Wait,
+        )
+        .unwrap();
+    // A number that names no unreadable entry (1 is a dead letter that reads fine) is passed
+    // over.
+    assert_eq!(
+        spool
+            .remove_unreadable(read.iter().copied().chain([1]))
+            .unwrap(),
+        2
+    );
+    let left: Vec<u64> = spool.unreadable().unwrap().iter().map(|u| u.seq).collect();
+    assert_eq!(left, [3], "the entry set aside after the read is kept");
+    assert_eq!(spool.remove_unreadable([4, 2]).unwrap(), 0);
+    drop(spool);
+    let spool = Spool::open(&path).unwrap();
+    let left: Vec<u64> = spool.unreadable().unwrap().iter().map(|u| u.seq).collect();
+    assert_eq!(left, [3], "the removal is durable");
+    let letters: Vec<u64> = spool
+        .dead_letters()
+        .unwrap()
+        .iter()
+        .map(|l| l.seq)
+        .collect();
+    assert_eq!(letters, [1], "a dead letter that reads fine is not removed");
+}
+
 /// A file of format 1 (one row per pending message), as the previous version left it.
 fn format_1_file(path: &std::path::Path, pending: std::ops::RangeInclusive<u64>) -> Vec<Vec<u8>> {
     let db = Database::create(path).unwrap();
