@@ -149,6 +149,20 @@ impl StoreError {
     }
 }
 
+impl StoreError {
+    /// Whether the store refused the operation because an earlier I/O call of this open file
+    /// failed (it refuses every later one until the file is opened again).
+    pub(crate) fn is_previous_io(&self) -> bool {
+        matches!(
+            self.0.downcast_ref::<redb::Error>(),
+            Some(redb::Error::PreviousIo)
+        ) || matches!(
+            self.0.downcast_ref::<redb::StorageError>(),
+            Some(redb::StorageError::PreviousIo)
+        )
+    }
+}
+
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.fmt(f)

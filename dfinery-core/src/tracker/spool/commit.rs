@@ -732,6 +732,12 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
         for done in dones {
             done(answer(&store.path, &result));
         }
+        // A read needs the file open: after a failed commit or reopen the store refuses it,
+        // so the file is opened again first (the disk may be fine by now), not only before
+        // the next commit.
+        if broken && !reads.is_empty() && reopen(store).is_ok() {
+            broken = false;
+        }
         for (after, upto, limit, reply) in reads {
             let _ = reply.send(store.read_pending(after, upto, limit));
         }

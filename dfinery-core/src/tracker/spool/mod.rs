@@ -238,7 +238,7 @@ impl Spool {
     /// Calls `each` with the number and bytes of every dead letter, oldest first.
     fn each_dead_letter(&self, mut each: impl FnMut(u64, &[u8])) -> Result<(), SpoolError> {
         let store = &*self.store;
-        store.guarded(|| {
+        self.reading(|| {
             let txn = store.begin_read("reading the dead letters")?;
             let table = txn
                 .open_table(DEAD_LETTERS)
@@ -254,6 +254,21 @@ impl Spool {
         })
     }
 
+    /// Runs `read` (guarded, see [`Store::guarded`]); when the store refused it because a
+    /// write failed before (the file is closed, or the store refuses every call after an I/O
+    /// error), has the writer open the file again (it does so before it answers a caller
+    /// waiting behind what came before), and runs `read` once more.
+    fn reading<T>(&self, mut read: impl FnMut() -> Result<T, SpoolError>) -> Result<T, SpoolError> {
+        match self.store.guarded(&mut read) {
+            Err(error) if self.store.after_failed_write(&error) => {
+                // Its own failure says nothing more: the read's error says what failed.
+                let _ = self.submit(Vec::new(), Mode::Wait);
+                self.store.guarded(read)
+            }
+            other => other,
+        }
+    }
+
     /// The number of dead letters, without decoding them.
     #[cfg(test)]
     pub(crate) fn dead_letter_count(&self) -> Result<u64, SpoolError> {
@@ -263,7 +278,7 @@ impl Spool {
     /// The sequence numbers of the dead letters there now, without decoding them.
     fn dead_letter_keys(&self) -> Result<Vec<u64>, SpoolError> {
         let store = &*self.store;
-        store.guarded(|| {
+        self.reading(|| {
             let txn = store.begin_read("reading the dead letters")?;
             let table = txn
                 .open_table(DEAD_LETTERS)
@@ -439,7 +454,7 @@ impl Spool {
     /// The pending entries moved aside as unreadable.
     fn unreadable_pending(&self) -> Result<Vec<(u64, Vec<u8>)>, SpoolError> {
         let store = &*self.store;
-        store.guarded(|| {
+        self.reading(|| {
             let txn = store.begin_read("reading the unreadable entries")?;
             let table = txn
                 .open_table(UNREADABLE)
@@ -726,13 +741,27 @@ impl Store {
         })
     }
 
+    /// Whether `error` is a read refused because a write failed before: the file is closed
+    /// until the writer opens it again, or the store refuses every call after an I/O error.
+    fn after_failed_write(&self, error: &SpoolError) -> bool {
+        match error {
+            SpoolError::Store { source, .. } => source.is_previous_io(),
+            SpoolError::Storage { .. } => {
+                self.db.read().unwrap_or_else(|e| e.into_inner()).is_none()
+            }
+            _ => false,
+        }
+    }
+
     /// A read transaction on the open file.
     fn begin_read(&self, operation: &'static str) -> Result<redb::ReadTransaction, SpoolError> {
         let db = self.db.read().unwrap_or_else(|e| e.into_inner());
         match db.as_ref() {
             Some(db) => db.begin_read().map_err(|e| self.store(operation, e)),
             None => Err(self.storage(format!(
-                "{operation}: the file is closed after a failed write and could not be opened again"
+                "{operation}: the file is closed after a failed write and could not be opened \
+                 again; the spool opens it again before its next write and every second while \
+                 idle: call it again once the disk is fine"
             ))),
         }
     }
