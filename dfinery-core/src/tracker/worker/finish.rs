@@ -550,6 +550,77 @@ mod tests {
         assert_eq!(tried, expected, "all three, in order");
     }
 
+    /// A recovery whose reads are refused more than `READ_TRIES` times in a row because the
+    /// writer cannot open the file again after a failed write (a full disk, say) keeps trying:
+    /// the messages a previous process left still go before the newer ones of their users.
+    /// Before, the recovery stopped after five such reads (about 15 s), this process sent its
+    /// new messages, and the next start sent the old ones after them.
+    #[tokio::test]
+    async fn a_recovery_waits_for_a_file_closed_after_a_failed_write_so_order_holds() {
+        use crate::tracker::message::Envelope;
+        use crate::tracker::spool::{Mode, Spool, Write};
+        let path = crate::tracker::test_files::path("recovery-closed");
+        let user = Identity::new(Identifier::ExternalId, "u1").unwrap();
+        let mut records: Vec<EventRecord> = (0..3)
+            .map(|_| EventRecord::builder("coupon_used").build().unwrap())
+            .collect();
+        {
+            let spool = Spool::open(&path).unwrap();
+            let writes = records
+                .iter()
+                .enumerate()
+                .map(|(n, record)| Write::Insert {
+                    seq: n as u64 + 1,
+                    bytes: serde_json::to_vec(&Envelope {
+                        identity: user.clone(),
+                        message: Message::Event(record.clone()),
+                    })
+                    .unwrap()
+                    .into(),
+                })
+                .collect();
+            spool.submit(writes, Mode::Wait).unwrap();
+        }
+        let spool = Spool::open(&path).unwrap();
+        crate::tracker::spool::tests::close_for_reads(
+            &path,
+            super::super::recovery::READ_TRIES + 2,
+        );
+        let kept = Arc::new(Mutex::new(Vec::new()));
+        // Nothing listens: each message fails once and is dead-lettered, so the letters show
+        // the order the messages were sent in.
+        let tracker = Tracker::builder(crate::tracker::client_to_nowhere())
+            .spool_opened(spool)
+            .give_up_after(1)
+            .shutdown_timeout(std::time::Duration::from_secs(60))
+            .on_dead_letter({
+                let kept = Arc::clone(&kept);
+                move |letter| kept.lock().unwrap().push(letter)
+            })
+            .build()
+            .unwrap();
+        let newer = EventRecord::builder("coupon_used").build().unwrap();
+        records.push(newer.clone());
+        tracker.track(&user, newer).await.unwrap();
+        let report = tracker.shutdown().await.unwrap();
+        assert_eq!(
+            (report.dead_lettered, report.left_in_spool),
+            (4, 0),
+            "{report:?}"
+        );
+        let sent: Vec<uuid::Uuid> = kept
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|letter| match &letter.message {
+                Message::Event(record) => record.event_log_id(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let expected: Vec<uuid::Uuid> = records.iter().map(EventRecord::event_log_id).collect();
+        assert_eq!(sent, expected, "the three left before, then the newer one");
+    }
+
     /// A worker without a spool, its dead letters kept in `letters`, and the handle of its
     /// channel.
     fn worker(
