@@ -83,7 +83,8 @@ pub enum SpoolError {
     /// file (a device, a pipe), its folder (or a symbolic link's target's) does not exist, it
     /// is empty, this process may not write the file, its journal (`<name>-journal`, named in
     /// `problem`) or its folder (permissions, a read-only file system), its disk is too full
-    /// to create them, or it holds another application's redb database. No message was changed or lost: fix what `problem` says
+    /// to create them, something else than a file (a folder, say) is at its journal's path,
+    /// or it holds another application's redb database. No message was changed or lost: fix what `problem` says
     /// and open it again.
     #[error("cannot keep a spool at `{}`: {problem}", path.display())]
     Path {

@@ -320,6 +320,30 @@ fn a_folder_or_an_empty_path_is_refused_with_the_fix_not_the_damaged_file_advice
     let _ = std::fs::remove_file(&file);
 }
 
+/// A folder at the journal's path (`<name>-journal`) is in the way, not a damaged journal:
+/// the error said "could not open the spool …; if the file is damaged, move it aside and start
+/// again (the messages in it are lost)", with `Is a directory` from the journal's open.
+#[test]
+fn a_folder_at_the_journals_path_is_named_as_a_folder_in_the_way() {
+    let spool = path("journal-folder");
+    let journal = journaled::journal_path(&spool);
+    std::fs::create_dir(&journal).unwrap();
+    std::fs::write(journal.join("notes.txt"), b"kept").unwrap();
+    let error = Spool::open(&spool).unwrap_err();
+    let text = error.to_string();
+    assert!(matches!(error, SpoolError::Path { .. }), "{error:?}");
+    assert!(text.contains("is a folder"), "{text}");
+    assert!(
+        text.contains(&journal.display().to_string()),
+        "names the folder: {text}"
+    );
+    assert!(!text.contains("move it aside and start"), "{text}");
+    // The folder and what it holds are left as they were.
+    assert_eq!(std::fs::read(journal.join("notes.txt")).unwrap(), b"kept");
+    let _ = std::fs::remove_dir_all(&journal);
+    let _ = std::fs::remove_file(&spool);
+}
+
 /// A symbolic link into a folder that is not there (a disk not mounted) and a path that is no
 /// regular file (`/dev/null`, a pipe) are refused as paths, with the fix, not as damaged
 /// spools whose messages would be lost by moving them aside.
