@@ -244,20 +244,27 @@ impl Spool {
     /// Calls `each` with the number and bytes of every dead letter, oldest first.
     fn each_dead_letter(&self, mut each: impl FnMut(u64, &[u8])) -> Result<(), SpoolError> {
         let store = &*self.store;
-        self.reading(|| {
+        // Read whole before `each` sees any: a read that fails part-way is read again from
+        // the start (see `reading`), and `each` must not see its first letters twice.
+        let rows = self.reading(|| {
             let txn = store.begin_read("reading the dead letters")?;
             let table = txn
                 .open_table(DEAD_LETTERS)
                 .map_err(|e| store.store("reading the dead letters", e))?;
+            let mut rows = Vec::new();
             for entry in table
                 .iter()
                 .map_err(|e| store.store("reading the dead letters", e))?
             {
                 let (seq, bytes) = entry.map_err(|e| store.store("reading the dead letters", e))?;
-                each(seq.value(), bytes.value());
+                rows.push((seq.value(), bytes.value().to_vec()));
             }
-            Ok(())
-        })
+            Ok(rows)
+        })?;
+        for (seq, bytes) in rows {
+            each(seq, &bytes);
+        }
+        Ok(())
     }
 
     /// Runs `read` (guarded, see [`Store::guarded`]); when the store refused it because a
