@@ -130,7 +130,7 @@ pub use secret::Secret;
 #[cfg(feature = "tracker")]
 pub use tracker::{
     DeadLetter, FlushReport, Message, ShutdownReport, Spool, SpoolError, StoreError, TrackError,
-    Tracker, TrackerBuildError, TrackerBuilder, TrackerMetrics,
+    Tracker, TrackerBuildError, TrackerBuilder, TrackerMetrics, Unreadable, UnreadableKind,
 };
 /// The type of an event's `event_log_id` (a `#[dfinery(log_id)]` field, and
 /// [`EventRecord::event_log_id`]), re-exported so code that sets one needs no `uuid`

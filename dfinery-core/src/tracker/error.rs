@@ -83,7 +83,8 @@ pub enum SpoolError {
     /// file (a device, a pipe), its folder (or a symbolic link's target's) does not exist, it
     /// is empty, this process may not write the file, its journal (`<name>-journal`, named in
     /// `problem`) or its folder (permissions, a read-only file system), its disk is too full
-    /// to create them, or it holds another application's redb database. No message was changed or lost: fix what `problem` says
+    /// to create them, something else than a file (a folder, say) is at its journal's path,
+    /// or it holds another application's redb database. No message was changed or lost: fix what `problem` says
     /// and open it again.
     #[error("cannot keep a spool at `{}`: {problem}", path.display())]
     Path {
@@ -137,6 +138,22 @@ pub enum SpoolError {
     },
 }
 
+impl SpoolError {
+    /// Whether the spool refused a read because a write failed before and the file is not
+    /// open again yet (the store refuses every call after an I/O error, or the writer could
+    /// not open the file again): the writer opens it again when the disk lets it, so the read
+    /// can be tried again then.
+    pub(crate) fn is_closed_after_failed_write(&self) -> bool {
+        match self {
+            SpoolError::Store { source, .. } => source.is_previous_io(),
+            SpoolError::Storage { reason, .. } => {
+                reason.contains(super::spool::CLOSED_AFTER_FAILURE)
+            }
+            _ => false,
+        }
+    }
+}
+
 /// An error of the store under the spool (redb), kept as it was raised so that a reporter can
 /// read it through [`source`](std::error::Error::source). Its `Display` is the store's message.
 #[derive(Debug)]
@@ -146,6 +163,20 @@ impl StoreError {
     /// Wraps the store's error.
     pub(crate) fn new(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
         StoreError(error.into())
+    }
+}
+
+impl StoreError {
+    /// Whether the store refused the operation because an earlier I/O call of this open file
+    /// failed (it refuses every later one until the file is opened again).
+    pub(crate) fn is_previous_io(&self) -> bool {
+        matches!(
+            self.0.downcast_ref::<redb::Error>(),
+            Some(redb::Error::PreviousIo)
+        ) || matches!(
+            self.0.downcast_ref::<redb::StorageError>(),
+            Some(redb::StorageError::PreviousIo)
+        )
     }
 }
 

@@ -19,7 +19,7 @@ pub use error::{SpoolError, StoreError, TrackError, TrackerBuildError};
 pub use message::Message;
 pub use metrics::TrackerMetrics;
 pub use report::{FlushReport, ShutdownReport};
-pub use spool::Spool;
+pub use spool::{Spool, Unreadable, UnreadableKind};
 
 use std::fmt;
 use std::sync::Arc;

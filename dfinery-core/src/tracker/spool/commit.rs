@@ -58,6 +58,9 @@ pub(crate) enum Write {
     },
     /// Deletes these dead letters (by sequence number), those that are there.
     RemoveDeadLetters(Vec<u64>),
+    /// Deletes these pending entries set aside as unreadable (by sequence number), those that
+    /// are there.
+    RemoveUnreadable(Vec<u64>),
 }
 
 /// A message's spool entry: the envelope as JSON, in up to three parts written one after
@@ -729,6 +732,12 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>) {
         for done in dones {
             done(answer(&store.path, &result));
         }
+        // A read needs the file open: after a failed commit or reopen the store refuses it,
+        // so the file is opened again first (the disk may be fine by now), not only before
+        // the next commit.
+        if broken && !reads.is_empty() && reopen(store).is_ok() {
+            broken = false;
+        }
         for (after, upto, limit, reply) in reads {
             let _ = reply.send(store.read_pending(after, upto, limit));
         }
@@ -967,7 +976,7 @@ fn commit(store: &Store, writes: &Writes, sync: bool) -> Result<(), String> {
                 settle(*seq, delivered, &mut settled, &mut settled_journal);
                 others |= !delivered;
             }
-            Write::RemoveDeadLetters(_) => others = true,
+            Write::RemoveDeadLetters(_) | Write::RemoveUnreadable(_) => others = true,
         }
     }
     // Sorted, each number once (a message may be settled twice in one commit).
@@ -1067,6 +1076,11 @@ fn commit_redb(
                 Write::RemoveDeadLetters(seqs) => {
                     for seq in seqs {
                         dead.remove(seq).map_err(|e| e.to_string())?;
+                    }
+                }
+                Write::RemoveUnreadable(seqs) => {
+                    for seq in seqs {
+                        aside.remove(seq).map_err(|e| e.to_string())?;
                     }
                 }
                 Write::Insert { .. } | Write::Remove(_) => {}

@@ -354,7 +354,7 @@ mod tests {
     use std::sync::atomic::Ordering;
 
     use super::super::tests::bury;
-    use super::super::{Mode, Spool, Write};
+    use super::super::{Mode, Spool, Unreadable, UnreadableKind, Write};
     use crate::Identifier;
     use crate::encode::identity::Identity;
     use crate::encode::value::Datetime;
@@ -429,7 +429,14 @@ mod tests {
             .map(|d| d.seq)
             .collect();
         assert_eq!(dead, [11, 12]);
-        assert_eq!(spool.unreadable().unwrap(), [(13, b"raw".to_vec())]);
+        assert_eq!(
+            spool.unreadable().unwrap(),
+            [Unreadable {
+                seq: 13,
+                kind: UnreadableKind::Pending,
+                bytes: b"raw".to_vec()
+            }]
+        );
         assert_eq!(spool.last_seq(), 14);
     }
 

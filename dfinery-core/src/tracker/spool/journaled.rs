@@ -461,6 +461,9 @@ pub(super) enum Cause {
     NotWritable,
     /// The disk (or the user's quota on it) is full.
     DiskFull,
+    /// Something else than a file is at the journal's path (a folder, a device, a pipe): it is
+    /// in the way, not damaged.
+    InTheWay,
 }
 
 impl Cause {
@@ -505,6 +508,24 @@ impl From<ReadError> for String {
 pub(super) fn read(source: &JournalSource) -> Result<Found, ReadError> {
     let path = &source.path;
     remove_half_made(path);
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+    {
+        let what = if meta.is_dir() {
+            "a folder"
+        } else {
+            "not a regular file (a device, a pipe or a socket)"
+        };
+        return Err(ReadError {
+            reason: format!(
+                "its journal's path `{}` is {what}, which is in the way: the spool keeps its \
+                 journal in a file of that name beside it; move it elsewhere (or give the \
+                 spool another path)",
+                path.display()
+            ),
+            cause: Cause::InTheWay,
+        });
+    }
     let existed = path.exists();
     let file: Box<dyn JournalFile + Send> =
         match &source.open {

@@ -51,6 +51,12 @@ const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 /// format is refused with [`SpoolError::Format`], which names both.
 pub(crate) const SPOOL_FORMAT: u64 = 3;
 
+/// Why a read is refused while the file is closed after a failed write (see
+/// [`SpoolError::is_closed_after_failed_write`]).
+pub(crate) const CLOSED_AFTER_FAILURE: &str = "the file is closed after a failed write and \
+     could not be opened again; the spool opens it again before its next write and every \
+     second while idle: call it again once the disk is fine";
+
 /// Opens the spool's database again (the file, or a backend given to
 /// [`Spool::open_with_backend`]).
 pub(super) type Reopen = Arc<dyn Fn() -> Result<Database, redb::DatabaseError> + Send + Sync>;
@@ -140,6 +146,33 @@ pub(super) struct Store {
     journal: Mutex<Option<journaled::Journaled>>,
 }
 
+/// An entry of the spool that cannot be decoded, as [`Spool::unreadable`] lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Unreadable {
+    /// Its sequence number: give it to [`Spool::remove_unreadable`] to remove the entry.
+    pub seq: u64,
+    /// What the entry was: a message still to deliver, or a dead letter.
+    pub kind: UnreadableKind,
+    /// Its bytes, as they are in the file (JSON when undamaged).
+    pub bytes: Vec<u8>,
+}
+
+/// What an [`Unreadable`] entry was before it could not be decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UnreadableKind {
+    /// A message waiting for delivery: the tracker could not decode it when it read it back,
+    /// so it was set aside, never sent (and counted as dead-lettered). Its bytes are the
+    /// message's envelope (user and message as JSON), or damaged bytes the spool found in its
+    /// file and numbered as an entry of their own.
+    Pending,
+    /// A dead letter (a message DFINERY refused for good) that cannot be decoded: left out
+    /// of [`Spool::dead_letters`]. Its bytes are the [`DeadLetter`] as JSON, damaged or
+    /// written by another version.
+    DeadLetter,
+}
+
 impl Spool {
     /// The file.
     pub fn path(&self) -> &Path {
@@ -211,20 +244,42 @@ impl Spool {
     /// Calls `each` with the number and bytes of every dead letter, oldest first.
     fn each_dead_letter(&self, mut each: impl FnMut(u64, &[u8])) -> Result<(), SpoolError> {
         let store = &*self.store;
-        store.guarded(|| {
+        // Read whole before `each` sees any: a read that fails part-way is read again from
+        // the start (see `reading`), and `each` must not see its first letters twice.
+        let rows = self.reading(|| {
             let txn = store.begin_read("reading the dead letters")?;
             let table = txn
                 .open_table(DEAD_LETTERS)
                 .map_err(|e| store.store("reading the dead letters", e))?;
+            let mut rows = Vec::new();
             for entry in table
                 .iter()
                 .map_err(|e| store.store("reading the dead letters", e))?
             {
                 let (seq, bytes) = entry.map_err(|e| store.store("reading the dead letters", e))?;
-                each(seq.value(), bytes.value());
+                rows.push((seq.value(), bytes.value().to_vec()));
             }
-            Ok(())
-        })
+            Ok(rows)
+        })?;
+        for (seq, bytes) in rows {
+            each(seq, &bytes);
+        }
+        Ok(())
+    }
+
+    /// Runs `read` (guarded, see [`Store::guarded`]); when the store refused it because a
+    /// write failed before (the file is closed, or the store refuses every call after an I/O
+    /// error), has the writer open the file again (it does so before it answers a caller
+    /// waiting behind what came before), and runs `read` once more.
+    fn reading<T>(&self, mut read: impl FnMut() -> Result<T, SpoolError>) -> Result<T, SpoolError> {
+        match self.store.guarded(&mut read) {
+            Err(error) if Store::after_failed_write(&error) => {
+                // Its own failure says nothing more: the read's error says what failed.
+                let _ = self.submit(Vec::new(), Mode::Wait);
+                self.store.guarded(read)
+            }
+            other => other,
+        }
     }
 
     /// The number of dead letters, without decoding them.
@@ -236,7 +291,7 @@ impl Spool {
     /// The sequence numbers of the dead letters there now, without decoding them.
     fn dead_letter_keys(&self) -> Result<Vec<u64>, SpoolError> {
         let store = &*self.store;
-        store.guarded(|| {
+        self.reading(|| {
             let txn = store.begin_read("reading the dead letters")?;
             let table = txn
                 .open_table(DEAD_LETTERS)
@@ -288,17 +343,71 @@ impl Spool {
     /// Removes the dead letters `seqs` in a synced commit; a failure says the letters may not be
     /// removed (not that a message was not made durable, as a refused `track` is told).
     fn remove_letters(&self, seqs: Vec<u64>) -> Result<(), SpoolError> {
-        self.submit(vec![Write::RemoveDeadLetters(seqs)], Mode::Wait)
+        self.remove(vec![Write::RemoveDeadLetters(seqs)], "the dead letters")
+    }
+
+    /// Commits the removals `writes` in a synced commit; a failure says `what` may not be
+    /// removed (not that a message was not made durable, as a refused `track` is told).
+    fn remove(&self, writes: Vec<Write>, what: &str) -> Result<(), SpoolError> {
+        self.submit(writes, Mode::Wait)
             .map_err(|error| match error {
                 SpoolError::Storage { path, reason } => SpoolError::Storage {
                     reason: format!(
-                        "{}; the dead letters may not be removed: call it again",
+                        "{}; {what} may not be removed: call it again",
                         reason.strip_suffix(commit::NOT_DURABLE).unwrap_or(&reason)
                     ),
                     path,
                 },
                 other => other,
             })
+    }
+
+    /// Deletes the unreadable entries whose [`seq`](Unreadable::seq) is given (those you read
+    /// with [`unreadable`](Spool::unreadable) and handled), of either kind, once synced;
+    /// returns how many of them were there. A number that names no unreadable entry (removed
+    /// already, or a dead letter that decodes) is passed over.
+    ///
+    /// While a tracker runs on the spool, an entry it sets aside after your read is kept for
+    /// your next read, not deleted unseen: only the numbers given are removed.
+    ///
+    /// # Errors
+    ///
+    /// [`SpoolError::Storage`] or [`SpoolError::Store`] when the file cannot be read or
+    /// written; the entries may still be there then: call it again once the disk is fine.
+    pub fn remove_unreadable(
+        &self,
+        seqs: impl IntoIterator<Item = u64>,
+    ) -> Result<u64, SpoolError> {
+        let mut seqs: Vec<u64> = seqs.into_iter().collect();
+        seqs.sort_unstable();
+        seqs.dedup();
+        let pending: Vec<u64> = self
+            .unreadable_pending()?
+            .into_iter()
+            .map(|(seq, _)| seq)
+            .filter(|seq| seqs.binary_search(seq).is_ok())
+            .collect();
+        let mut letters = Vec::new();
+        self.each_dead_letter(|seq, bytes| {
+            if seqs.binary_search(&seq).is_ok()
+                && serde_json::from_slice::<DeadLetter>(bytes).is_err()
+            {
+                letters.push(seq);
+            }
+        })?;
+        let count = (pending.len() + letters.len()) as u64;
+        let mut writes = Vec::new();
+        if !pending.is_empty() {
+            writes.push(Write::RemoveUnreadable(pending));
+        }
+        if !letters.is_empty() {
+            writes.push(Write::RemoveDeadLetters(letters));
+        }
+        if writes.is_empty() {
+            return Ok(0);
+        }
+        self.remove(writes, "the unreadable entries")?;
+        Ok(count)
     }
 
     /// Deletes every dead letter there is now; returns how many it deleted.
@@ -322,19 +431,34 @@ impl Spool {
         Ok(count)
     }
 
-    /// Pending entries that could not be decoded when read back (e.g. written by another
-    /// version), moved aside as raw bytes with their sequence numbers, then the dead letters
-    /// that cannot be decoded (left out of [`dead_letters`](Spool::dead_letters); remove
-    /// them with [`remove_dead_letters`](Spool::remove_dead_letters)).
+    /// The spool's entries that cannot be decoded, each with its [`kind`](Unreadable::kind):
+    /// first the pending messages that could not be decoded when read back (damaged bytes, or
+    /// written by another version), moved aside as they were and never delivered
+    /// ([`UnreadableKind::Pending`]); then the dead letters that cannot be decoded, left out of
+    /// [`dead_letters`](Spool::dead_letters) ([`UnreadableKind::DeadLetter`]). Each in order
+    /// of its sequence number. Remove those you handled with
+    /// [`remove_unreadable`](Spool::remove_unreadable).
     ///
     /// # Errors
     ///
-    /// [`SpoolError::Storage`] when the file cannot be read.
-    pub fn unreadable(&self) -> Result<Vec<(u64, Vec<u8>)>, SpoolError> {
-        let mut rows = self.unreadable_pending()?;
+    /// [`SpoolError::Storage`] or [`SpoolError::Store`] when the file cannot be read.
+    pub fn unreadable(&self) -> Result<Vec<Unreadable>, SpoolError> {
+        let mut rows: Vec<Unreadable> = self
+            .unreadable_pending()?
+            .into_iter()
+            .map(|(seq, bytes)| Unreadable {
+                seq,
+                kind: UnreadableKind::Pending,
+                bytes,
+            })
+            .collect();
         self.each_dead_letter(|seq, bytes| {
             if serde_json::from_slice::<DeadLetter>(bytes).is_err() {
-                rows.push((seq, bytes.to_vec()));
+                rows.push(Unreadable {
+                    seq,
+                    kind: UnreadableKind::DeadLetter,
+                    bytes: bytes.to_vec(),
+                });
             }
         })?;
         Ok(rows)
@@ -343,7 +467,7 @@ impl Spool {
     /// The pending entries moved aside as unreadable.
     fn unreadable_pending(&self) -> Result<Vec<(u64, Vec<u8>)>, SpoolError> {
         let store = &*self.store;
-        store.guarded(|| {
+        self.reading(|| {
             let txn = store.begin_read("reading the unreadable entries")?;
             let table = txn
                 .open_table(UNREADABLE)
@@ -524,8 +648,14 @@ impl Store {
         limit: usize,
     ) -> Result<Rows, SpoolError> {
         #[cfg(test)]
-        if tests::take_failed_read(&self.path) {
-            return Err(self.storage("injected: the read failed".to_owned()));
+        match tests::take_failed_read(&self.path) {
+            Some(true) => {
+                return Err(self.storage(format!(
+                    "reading the pending messages: {CLOSED_AFTER_FAILURE} (injected)"
+                )));
+            }
+            Some(false) => return Err(self.storage("injected: the read failed".to_owned())),
+            None => {}
         }
         self.guarded(|| {
             if after >= upto {
@@ -630,14 +760,18 @@ impl Store {
         })
     }
 
+    /// Whether `error` is a read refused because a write failed before: the file is closed
+    /// until the writer opens it again, or the store refuses every call after an I/O error.
+    fn after_failed_write(error: &SpoolError) -> bool {
+        error.is_closed_after_failed_write()
+    }
+
     /// A read transaction on the open file.
     fn begin_read(&self, operation: &'static str) -> Result<redb::ReadTransaction, SpoolError> {
         let db = self.db.read().unwrap_or_else(|e| e.into_inner());
         match db.as_ref() {
             Some(db) => db.begin_read().map_err(|e| self.store(operation, e)),
-            None => Err(self.storage(format!(
-                "{operation}: the file is closed after a failed write and could not be opened again"
-            ))),
+            None => Err(self.storage(format!("{operation}: {CLOSED_AFTER_FAILURE}"))),
         }
     }
 

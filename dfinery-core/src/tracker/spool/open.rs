@@ -35,7 +35,8 @@ impl Spool {
     /// [`SpoolError::Path`] when `path` names a folder or something else than a regular file (a
     /// device, a pipe), is empty, its folder (or, for a symbolic link to nothing, its target's
     /// folder) does not exist, this process may not write the file or its folder, or the disk is too full to create the
-    /// file or its journal (the error says to free space, not to move the file aside);
+    /// file or its journal (the error says to free space, not to move the file aside), or
+    /// a folder (or anything else than a file) is at the journal's path;
     /// [`SpoolError::Open`] when the file is damaged, empty or not a spool (or the journal is
     /// not one: the error names the journal then), [`SpoolError::InUse`]
     /// when it is already open, [`SpoolError::Format`] when another version wrote it, and
@@ -222,6 +223,10 @@ fn open_checked(path: &Path, reopen: Reopen, source: JournalSource) -> Result<Sp
             ),
         },
         Cause::DiskFull => disk_full(path, &error),
+        Cause::InTheWay => SpoolError::Path {
+            path: path.to_path_buf(),
+            problem: error.reason,
+        },
         Cause::Other => SpoolError::Open {
             path: source.path.clone(),
             source: StoreError::new(error.reason),

@@ -16,30 +16,42 @@ fn path(name: &str) -> PathBuf {
     crate::tracker::test_files::path(name)
 }
 
-/// Reads of pending entries to refuse, by spool path (see [`fail_reads`]).
-static FAILED_READS: std::sync::Mutex<Vec<(PathBuf, u32)>> = std::sync::Mutex::new(Vec::new());
+/// Reads of pending entries to refuse, by spool path (see [`fail_reads`]): how many, and
+/// whether as the store closed after a failed write.
+static FAILED_READS: std::sync::Mutex<Vec<(PathBuf, u32, bool)>> =
+    std::sync::Mutex::new(Vec::new());
 
-/// Makes the next `count` reads of pending entries of the spool at `path` fail, as a read does
-/// while the writer opens the file again after a failed commit.
+/// Makes the next `count` reads of pending entries of the spool at `path` fail, as a read of a
+/// damaged page does.
 pub(crate) fn fail_reads(path: &std::path::Path, count: u32) {
     FAILED_READS
         .lock()
         .unwrap()
-        .push((path.to_path_buf(), count));
+        .push((path.to_path_buf(), count, false));
 }
 
-/// Whether this read of the spool at `path` is to fail (one of those [`fail_reads`] asked for).
-pub(super) fn take_failed_read(path: &std::path::Path) -> bool {
+/// Makes the next `count` reads of pending entries of the spool at `path` fail as they do
+/// while the writer cannot open the file again after a failed write (a full disk, say).
+pub(crate) fn close_for_reads(path: &std::path::Path, count: u32) {
+    FAILED_READS
+        .lock()
+        .unwrap()
+        .push((path.to_path_buf(), count, true));
+}
+
+/// Whether this read of the spool at `path` is to fail (one of those [`fail_reads`] or
+/// [`close_for_reads`] asked for), and whether as the store closed.
+pub(super) fn take_failed_read(path: &std::path::Path) -> Option<bool> {
     let mut failing = FAILED_READS.lock().unwrap_or_else(|e| e.into_inner());
     match failing
         .iter_mut()
-        .find(|(of, left)| of == path && *left > 0)
+        .find(|(of, left, _)| of == path && *left > 0)
     {
-        Some((_, left)) => {
+        Some((_, left, closed)) => {
             *left -= 1;
-            true
+            Some(*closed)
         }
-        None => false,
+        None => None,
     }
 }
 
@@ -218,7 +230,14 @@ fn removals_and_dead_letters_survive_a_reopen_once_synced() {
     let letters = spool.dead_letters().unwrap();
     assert_eq!(letters.len(), 1);
     assert_eq!((letters[0].seq, letters[0].reason.as_str()), (3, "refused"));
-    assert_eq!(spool.unreadable().unwrap(), [(4, b"not json".to_vec())]);
+    assert_eq!(
+        spool.unreadable().unwrap(),
+        [Unreadable {
+            seq: 4,
+            kind: UnreadableKind::Pending,
+            bytes: b"not json".to_vec()
+        }]
+    );
     assert_eq!(spool.clear_dead_letters().unwrap(), 1);
     assert_eq!(spool.dead_letter_count().unwrap(), 0);
 }
@@ -301,6 +320,30 @@ fn a_folder_or_an_empty_path_is_refused_with_the_fix_not_the_damaged_file_advice
     let _ = std::fs::remove_file(&file);
 }
 
+/// A folder at the journal's path (`<name>-journal`) is in the way, not a damaged journal:
+/// the error said "could not open the spool …; if the file is damaged, move it aside and start
+/// again (the messages in it are lost)", with `Is a directory` from the journal's open.
+#[test]
+fn a_folder_at_the_journals_path_is_named_as_a_folder_in_the_way() {
+    let spool = path("journal-folder");
+    let journal = journaled::journal_path(&spool);
+    std::fs::create_dir(&journal).unwrap();
+    std::fs::write(journal.join("notes.txt"), b"kept").unwrap();
+    let error = Spool::open(&spool).unwrap_err();
+    let text = error.to_string();
+    assert!(matches!(error, SpoolError::Path { .. }), "{error:?}");
+    assert!(text.contains("is a folder"), "{text}");
+    assert!(
+        text.contains(&journal.display().to_string()),
+        "names the folder: {text}"
+    );
+    assert!(!text.contains("move it aside and start"), "{text}");
+    // The folder and what it holds are left as they were.
+    assert_eq!(std::fs::read(journal.join("notes.txt")).unwrap(), b"kept");
+    let _ = std::fs::remove_dir_all(&journal);
+    let _ = std::fs::remove_file(&spool);
+}
+
 /// A symbolic link into a folder that is not there (a disk not mounted) and a path that is no
 /// regular file (`/dev/null`, a pipe) are refused as paths, with the fix, not as damaged
 /// spools whose messages would be lost by moving them aside.
@@ -354,11 +397,112 @@ fn a_dead_letter_that_cannot_be_decoded_hides_none_of_the_others() {
         .map(|l| l.seq)
         .collect();
     assert_eq!(seqs, [1, 3]);
-    assert_eq!(spool.unreadable().unwrap(), [(2, b"not a letter".to_vec())]);
+    assert_eq!(
+        spool.unreadable().unwrap(),
+        [Unreadable {
+            seq: 2,
+            kind: UnreadableKind::DeadLetter,
+            bytes: b"not a letter".to_vec()
+        }]
+    );
     // Removed by its number, as the others.
     assert_eq!(spool.remove_dead_letters([2]).unwrap(), 1);
     assert_eq!(spool.unreadable().unwrap(), []);
     assert_eq!(spool.dead_letters().unwrap().len(), 2);
+}
+
+/// A spool with a pending entry set aside (4) and a dead letter that cannot be decoded (2),
+/// beside a dead letter (1) and a pending message (3) that read fine.
+fn spool_with_both_unreadable_kinds(name: &str) -> (PathBuf, Spool) {
+    let path = path(name);
+    let spool = Spool::open(&path).unwrap();
+    let writes = (1..=4).map(|seq| insert(seq, "u")).collect();
+    spool.submit(writes, Mode::Wait).unwrap();
+    spool.submit(vec![bury(1), bury(2)], Mode::Wait).unwrap();
+    spool
+        .submit(
+            vec![Write::SetAside {
+                seq: 4,
+                raw: b"not json".to_vec(),
+            }],
+            Mode::Wait,
+        )
+        .unwrap();
+    drop(spool);
+    {
+        let db = Database::create(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        txn.open_table(DEAD_LETTERS)
+            .unwrap()
+            .insert(2, b"not a letter".as_slice())
+            .unwrap();
+        txn.commit().unwrap();
+    }
+    let spool = Spool::open(&path).unwrap();
+    (path, spool)
+}
+
+#[test]
+fn each_unreadable_entry_says_whether_it_was_a_pending_message_or_a_dead_letter() {
+    // `unreadable()` listed both as `(seq, bytes)`: the caller could not tell a message never
+    // delivered from a letter DFINERY refused.
+    let (_path, spool) = spool_with_both_unreadable_kinds("unreadable-kinds");
+    assert_eq!(
+        spool.unreadable().unwrap(),
+        [
+            Unreadable {
+                seq: 4,
+                kind: UnreadableKind::Pending,
+                bytes: b"not json".to_vec(),
+            },
+            Unreadable {
+                seq: 2,
+                kind: UnreadableKind::DeadLetter,
+                bytes: b"not a letter".to_vec(),
+            },
+        ]
+    );
+}
+
+#[test]
+fn unreadable_entries_read_are_removed_by_their_numbers_durably_and_only_those() {
+    // A pending entry set aside could never be removed: `remove_dead_letters` passes over it,
+    // and nothing else deletes from the spool's table of unreadable entries.
+    let (path, spool) = spool_with_both_unreadable_kinds("unreadable-removed");
+    let read: Vec<u64> = spool.unreadable().unwrap().iter().map(|u| u.seq).collect();
+    assert_eq!(read, [4, 2]);
+    // The tracker sets another entry aside after the read: it is kept for the next one.
+    spool
+        .submit(
+            vec![Write::SetAside {
+                seq: 3,
+                raw: b"also not json".to_vec(),
+            }],
+            Mode::Wait,
+        )
+        .unwrap();
+    // A number that names no unreadable entry (1 is a dead letter that reads fine) is passed
+    // over.
+    assert_eq!(
+        spool
+            .remove_unreadable(read.iter().copied().chain([1]))
+            .unwrap(),
+        2
+    );
+    let left: Vec<u64> = spool.unreadable().unwrap().iter().map(|u| u.seq).collect();
+    assert_eq!(left, [3], "the entry set aside after the read is kept");
+    assert_eq!(spool.remove_unreadable([4, 2]).unwrap(), 0);
+    drop(spool);
+    let spool = Spool::open(&path).unwrap();
+    let left: Vec<u64> = spool.unreadable().unwrap().iter().map(|u| u.seq).collect();
+    assert_eq!(left, [3], "the removal is durable");
+    let letters: Vec<u64> = spool
+        .dead_letters()
+        .unwrap()
+        .iter()
+        .map(|l| l.seq)
+        .collect();
+    assert_eq!(letters, [1], "a dead letter that reads fine is not removed");
 }
 
 /// A file of format 1 (one row per pending message), as the previous version left it.

@@ -690,3 +690,70 @@ fn callers_on_two_runtimes_are_each_answered_on_their_own() {
     assert_eq!(spool.pending_len(), 2);
     drop((a, b));
 }
+
+/// The reads after a failed commit: the store is closed while the writer cannot open the file
+/// again, and it tries again only before its next commit or after a second idle. A user's read
+/// of the dead letters failed then (`the file is closed after a failed write and could not be
+/// opened again`) though the disk was fine again; it now has the writer open the file first.
+#[test]
+fn the_dead_letters_read_after_a_failed_reopen_are_read_once_the_disk_is_fine() {
+    let path = path("read-after-failure");
+    let (spool, disk) = open_counted(&path);
+    spool
+        .submit(vec![insert(1), insert(2)], Mode::Wait)
+        .unwrap();
+    spool
+        .submit(vec![super::super::tests::bury(1)], Mode::Wait)
+        .unwrap();
+    disk.fail_writes.store(true, Ordering::SeqCst);
+    assert!(spool.submit(vec![insert(3)], Mode::Wait).is_err());
+    // The next turn opens the file again, which fails too while the disk does.
+    let failed = spool.submit(vec![insert(4)], Mode::Wait).unwrap_err();
+    assert!(
+        failed.to_string().contains("could not be opened again"),
+        "{failed}"
+    );
+    disk.fail_writes.store(false, Ordering::SeqCst);
+    let letters = spool.dead_letters().expect("read once the disk is fine");
+    assert_eq!(letters.iter().map(|l| l.seq).collect::<Vec<_>>(), [1]);
+    assert!(spool.unreadable().unwrap().is_empty());
+    assert_eq!(spool.remove_dead_letters([1]).unwrap(), 1);
+}
+
+/// As above, for a page of the recovery read in the turn where the writer failed to open the
+/// file again: it was refused (`the file is closed after a failed write and could not be opened
+/// again`) though the disk was fine by then, and the recovery waited a second or more for it.
+#[test]
+fn a_page_read_in_the_turn_of_a_failed_reopen_is_read_once_the_disk_is_fine() {
+    let path = path("page-after-failure");
+    let (spool, disk) = open_counted(&path);
+    spool
+        .submit(vec![insert(1), insert(2)], Mode::Wait)
+        .unwrap();
+    disk.fail_writes.store(true, Ordering::SeqCst);
+    assert!(spool.submit(vec![insert(3)], Mode::Wait).is_err());
+    // The writer is held in a callback while a write and the read queue behind it: both are
+    // taken in its next turn, whose reopen fails.
+    let (release, held) = mpsc::channel::<()>();
+    spool.enqueue(
+        Vec::new(),
+        Mode::Lazy,
+        Some(Box::new(move |_| {
+            let _ = held.recv();
+        })),
+    );
+    let healed = Arc::clone(&disk);
+    spool.enqueue(
+        vec![insert(4)],
+        Mode::Wait,
+        Some(Box::new(move |result| {
+            assert!(result.is_err(), "the reopen fails");
+            // The disk is fine again before the read is answered.
+            healed.fail_writes.store(false, Ordering::SeqCst);
+        })),
+    );
+    let page = spool.read_later(0, 2, 10);
+    release.send(()).unwrap();
+    let rows = page.blocking_recv().unwrap().expect("the page is read");
+    assert_eq!(rows.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(), [1, 2]);
+}
