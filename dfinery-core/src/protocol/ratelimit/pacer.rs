@@ -404,7 +404,8 @@ struct Taken {
 pub(crate) struct Flight<'a> {
     pacer: &'a Pacer,
     api: Api,
-    /// When the call got its permit.
+    /// When the call went out: after its permit and its local pacing wait (the latency a
+    /// shared budget hears is the answer's, not the pacing's).
     started: Instant,
     snapshot: Option<RateLimitSnapshot>,
     rate_limited: bool,
@@ -525,6 +526,7 @@ impl Pacer {
             flight.unsent = taken;
             tokio::time::sleep(wait).await;
             flight.unsent = None;
+            flight.started = Instant::now();
         }
         flight
     }
@@ -922,6 +924,43 @@ mod tests {
         assert_eq!(state.budget.unwrap().remaining, 4, "the units are back");
         assert_eq!(state.next_slot, next_slot, "and the slot");
         assert_eq!(state.in_flight, 0);
+    }
+
+    /// Records the latency of every feedback it hears; grants every permit at once.
+    #[derive(Debug, Default)]
+    struct Latencies(Mutex<Vec<Duration>>);
+
+    impl RateBudget for Latencies {
+        fn acquire(&self, _api: Api) -> super::super::BudgetFuture<'_, ()> {
+            Box::pin(async {})
+        }
+
+        fn feedback(&self, _api: Api, feedback: &Feedback) {
+            self.0.lock().unwrap().push(feedback.latency);
+        }
+    }
+
+    /// The latency a shared budget hears runs from when the call goes out to its answer: the
+    /// local pacing's wait before it is no part of it. Before, it was measured from before
+    /// that wait, so a call paced for 2 s that was answered at once told the budget 2 s, and
+    /// `RedisBudget` counted every permit of those 2 s as possibly not reached the server yet.
+    #[tokio::test(start_paused = true)]
+    async fn the_latency_a_budget_hears_leaves_out_the_pacing_wait() {
+        let budget = Arc::new(Latencies::default());
+        let pacer = Pacer::new(Pacing::default(), Clock::default())
+            .with_budget(Some(Arc::clone(&budget) as Arc<dyn RateBudget>));
+        pacer.observe(
+            Api::Event,
+            snapshot(0, SystemTime::now() + Duration::from_secs(2)),
+        );
+        let before = Instant::now();
+        let mut flight = pacer.acquire(Api::Event).await;
+        assert!(Instant::now() - before > Duration::from_secs(1), "paced");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        flight.observe(snapshot(9, SystemTime::now() + Duration::from_secs(60)));
+        drop(flight);
+        let latencies = budget.0.lock().unwrap().clone();
+        assert_eq!(latencies, [Duration::from_millis(100)]);
     }
 
     #[tokio::test(start_paused = true)]
