@@ -211,11 +211,7 @@ impl ApiState {
         if calls_left > config.threshold {
             // At once, but not before the window starts (one carried over from a spent one).
             let wait = budget.starts_at.saturating_duration_since(now);
-            return if wait > config.max_wait {
-                (Duration::ZERO, Some(taken))
-            } else {
-                (wait, Some(taken))
-            };
+            return self.within_max_wait(wait, taken, config);
         }
         // Slots evenly spaced from the first paced call to the reset: each call takes the next
         // slot and leaves the time after it to the calls still left.
@@ -228,8 +224,22 @@ impl ApiState {
             self.next_slot = slot + share;
             slot - now
         };
+        self.within_max_wait(wait, taken, config)
+    }
+
+    /// A call planned to wait `wait` with `taken`: as planned when the wait is within
+    /// `max_wait`; otherwise it goes at once, into the window of now and not the one it was
+    /// planned in, so it gives back what it took there (a unit of a window ahead, and a slot
+    /// the calls after it would wait behind).
+    fn within_max_wait(
+        &mut self,
+        wait: Duration,
+        taken: Taken,
+        config: &Pacing,
+    ) -> (Duration, Option<Taken>) {
         if wait > config.max_wait {
-            (Duration::ZERO, Some(taken))
+            self.give_back(taken);
+            (Duration::ZERO, None)
         } else {
             (wait, Some(taken))
         }
@@ -895,6 +905,34 @@ mod tests {
             ..Pacing::default()
         };
         assert_eq!(state.plan(now, &patient), 60 * SEC + RESET_MARGIN);
+    }
+
+    /// More callers at once than the windows within `max_wait` allow (100 calls, 30 a minute):
+    /// those whose turn lies beyond `max_wait` go at once, as documented, and take nothing
+    /// from the windows ahead, so a call made later still gets its slot in the next window.
+    /// Before, each took a unit and a slot of a window further on: after the burst the budget
+    /// believed itself in the fourth window (two and a half minutes ahead), every call until
+    /// then went at once whatever the server had left, and the answers of the real windows
+    /// were ignored as late ones.
+    #[test]
+    fn callers_past_max_wait_take_nothing_from_the_windows_ahead() {
+        let (mut state, now, sys) = state_with(29, 30);
+        let waits: Vec<_> = (0..100)
+            .map(|_| state.plan(now, &Pacing::default()))
+            .collect();
+        let past_max_wait = waits.iter().filter(|w| w.is_zero()).count();
+        // 29 calls in the first window (20 of them at once), 25 in the second within a
+        // minute: the 46 left are past `max_wait`.
+        assert_eq!(past_max_wait, 20 + 46, "{waits:?}");
+        let budget = state.budget.unwrap();
+        assert_eq!(budget.reset, sys + 90 * SEC, "{budget:?}");
+        assert_eq!(budget.remaining, 5, "{budget:?}");
+        // 56 s on, the second window's next slot is 4 s away.
+        let later = state.plan(now + 56 * SEC, &Pacing::default());
+        assert!(
+            later > 3 * SEC && later < 5 * SEC,
+            "a call 56 s on waits for its slot: {later:?}"
+        );
     }
 
     /// A paced call dropped while it waits for its slot (a caller's timeout) gives back the
