@@ -226,6 +226,7 @@ fn by_status(
             status,
             code,
             body,
+            base_url_given_by: None,
         },
     }
 }

@@ -207,7 +207,7 @@ pub enum Error {
     },
     /// An answer the documentation does not describe: an undocumented code, or a status such
     /// as 404 without a known code. Not retryable.
-    #[error("`{endpoint}` gave an undocumented answer ({}){}; check `base_url` and report it if it persists", answer(*status, code.as_ref()), snippet(body))]
+    #[error("`{endpoint}` gave an undocumented answer ({}){}; check {} and report it if it persists", answer(*status, code.as_ref()), snippet(body), base_url_given_by.unwrap_or("`base_url`"))]
     #[non_exhaustive]
     Unexpected {
         /// The endpoint called.
@@ -218,6 +218,11 @@ pub enum Error {
         code: Option<ServerCode>,
         /// The body as received.
         body: Bytes,
+        /// Where the client's base URL was given, as the message names it (as
+        /// [`Transport`](Self::Transport)'s): always `Some` from a [`Client`](crate::Client)
+        /// call (`None` only from the answer classifier used on its own, which knows no
+        /// client; the message then says `` `base_url` ``).
+        base_url_given_by: Option<&'static str>,
     },
     /// Events failed validation before anything was sent (nothing was sent).
     #[error("{} of the events given {} invalid, nothing was sent: {}", events.len(), if events.len() == 1 { "is" } else { "are" }, invalid_list(events))]
