@@ -59,7 +59,8 @@ impl Pacing {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PacingStats {
-    /// Calls that waited before going out.
+    /// Calls that waited before going out (one dropped during its wait, by a caller's
+    /// timeout, never went out and is not counted).
     pub paced_calls: u64,
     /// The time those calls waited, in total.
     pub paced_wait: Duration,
@@ -528,15 +529,16 @@ impl Pacer {
         };
         let (wait, taken) = self.state(api).plan_taken(Instant::now(), &self.config);
         if !wait.is_zero() {
-            self.paced_calls.fetch_add(1, Ordering::Relaxed);
-            let micros = u64::try_from(wait.as_micros()).unwrap_or(u64::MAX);
-            self.paced_wait_us.fetch_add(micros, Ordering::Relaxed);
             tracing::debug!(api = %api, wait_ms = wait.as_millis() as u64, "pacing a call until the rate-limit budget allows it");
-            // Dropped during the wait, the call gives back what it took.
+            // Dropped during the wait, the call gives back what it took, and is not counted
+            // as paced: it never went out.
             flight.unsent = taken;
             tokio::time::sleep(wait).await;
             flight.unsent = None;
             flight.started = Instant::now();
+            self.paced_calls.fetch_add(1, Ordering::Relaxed);
+            let micros = u64::try_from(wait.as_micros()).unwrap_or(u64::MAX);
+            self.paced_wait_us.fetch_add(micros, Ordering::Relaxed);
         }
         flight
     }
@@ -999,6 +1001,36 @@ mod tests {
         drop(flight);
         let latencies = budget.0.lock().unwrap().clone();
         assert_eq!(latencies, [Duration::from_millis(100)]);
+    }
+
+    /// A paced call dropped during its wait (a caller's timeout) never went out: it is not
+    /// counted among the calls that waited before going out, nor its planned wait in their
+    /// time. Before, five calls cut after half a second each on a 10 s slot counted 5 paced
+    /// calls and 50 s of waiting, though none went and 2.5 s were waited.
+    #[tokio::test(start_paused = true)]
+    async fn a_paced_call_dropped_during_its_wait_is_not_counted_as_paced() {
+        let pacer = Pacer::new(Pacing::default(), Clock::default());
+        pacer.observe(
+            Api::Event,
+            snapshot(5, SystemTime::now() + Duration::from_secs(50)),
+        );
+        drop(pacer.acquire(Api::Event).await);
+        for _ in 0..5 {
+            let cut =
+                tokio::time::timeout(Duration::from_millis(500), pacer.acquire(Api::Event)).await;
+            assert!(cut.is_err(), "the call waits for its slot");
+        }
+        assert_eq!(pacer.stats(), PacingStats::default());
+        // A call that waits its turn out is counted, with its wait.
+        let before = Instant::now();
+        drop(pacer.acquire(Api::Event).await);
+        let waited = Instant::now() - before;
+        let stats = pacer.stats();
+        assert_eq!(stats.paced_calls, 1, "{stats:?}");
+        assert!(
+            stats.paced_wait > waited - Duration::from_millis(1) && stats.paced_wait <= waited,
+            "{stats:?}, waited {waited:?}"
+        );
     }
 
     #[tokio::test(start_paused = true)]
