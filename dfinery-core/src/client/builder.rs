@@ -1205,8 +1205,9 @@ mod tests {
 
     /// A base URL read from `DFINERY_BASE_URL` that answers 404 (a proxy's prefix left out,
     /// another server on the port): the undocumented answer's fix names the variable, as the
-    /// build and transport errors do; so does an export answered with an HTML page. Before,
-    /// both said "check `base_url`", a builder method the user never called.
+    /// build and transport errors do; so do a profile update refused as too large (it holds
+    /// one user) and an export answered with an HTML page. Before, each said "check
+    /// `base_url`", a builder method the user never called.
     #[tokio::test]
     async fn an_undocumented_answer_names_where_the_base_url_came_from() {
         use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -1219,8 +1220,11 @@ mod tests {
                 };
                 let mut request = vec![0; 64 * 1024];
                 let read = socket.read(&mut request).await.unwrap_or(0);
-                let answer: &[u8] = if request[..read].starts_with(b"POST /api/v1/export/") {
+                let request = &request[..read];
+                let answer: &[u8] = if request.starts_with(b"POST /api/v1/export/") {
                     b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 6\r\nconnection: close\r\n\r\n<html>"
+                } else if request.starts_with(b"POST /api/v1/user-profile") {
+                    b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: 78\r\nconnection: close\r\n\r\n{\"status\":false,\"code\":\"40403\",\"message\":\"TOO_MANY_USER_PROFILES\",\"data\":null}"
                 } else {
                     b"HTTP/1.1 404 Not Found\r\ncontent-length: 9\r\nconnection: close\r\n\r\nnot found"
                 };
@@ -1245,6 +1249,20 @@ mod tests {
             let error = client.identify(&user).await.unwrap_err();
             assert!(
                 matches!(error, crate::Error::Unexpected { status: 404, .. }),
+                "{error:?}"
+            );
+            assert!(
+                error.to_string().contains(&format!("check {named}")),
+                "{error}"
+            );
+            // A profile update refused as too large, which holds one user: the same fix.
+            let profile = crate::UserProperties::builder()
+                .property("df_gender", "Female")
+                .build()
+                .unwrap();
+            let error = client.update_profile(&user, profile).await.unwrap_err();
+            assert!(
+                matches!(error, crate::Error::TooManyEvents { .. }),
                 "{error:?}"
             );
             assert!(

@@ -111,6 +111,7 @@ pub fn classify(
                         endpoint,
                         status,
                         code: server_code,
+                        base_url_given_by: None,
                     })
                 }
                 ResultCode::Documented(ImportCode::InternalServerError) => Err(Error::Server {

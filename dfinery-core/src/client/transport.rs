@@ -195,6 +195,9 @@ impl Inner {
                     // And where its base URL came from, for an answer no DFINERY gives.
                     Error::Unexpected {
                         base_url_given_by, ..
+                    }
+                    | Error::TooManyEvents {
+                        base_url_given_by, ..
                     } => *base_url_given_by = Some(self.base_url_given_by),
                     // A `Retry-After` is honoured by the retry policy after a rate limit or a
                     // server error, and kept for the caller (the Tracker's pause) once the
