@@ -15,6 +15,7 @@ use std::process::ExitCode;
 use dfinery::ClientBuildError;
 use dfinery::export::EventQuery;
 use dfinery::ratelimit::Api;
+use dfinery::wire::TokenKind;
 use dfinery::{Client, EventRecord, Identifier, Identity};
 
 #[tokio::main]
@@ -69,7 +70,8 @@ async fn run() -> Result<ExitCode, Box<dyn std::error::Error>> {
         );
     }
 
-    if std::env::var_os("DFINERY_EXPORT_TOKEN").is_some() {
+    // Whether the client has an export token: `from_env` leaves an empty variable unset.
+    if client.token_source(TokenKind::Export).is_some() {
         let request = EventQuery::last_days(1)
             .include_events(["df_login"])
             .to_request()?;

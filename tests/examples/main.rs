@@ -169,3 +169,40 @@ fn the_real_endpoint_binary_prints_an_error_s_message_and_its_fix() {
         );
     }
 }
+
+/// `real_endpoint` with `DFINERY_EXPORT_TOKEN` set but empty, as a user turns the export off:
+/// `from_env` leaves an empty variable unset, so the client has no export token, and the
+/// example must not try to export. Before, it checked only that the variable was set, sent
+/// the event, then failed with "needs the export token, which is not set" (exit 1).
+#[test]
+fn the_real_endpoint_binary_exports_only_with_an_export_token() {
+    let Some(binary) = example_binary("real_endpoint") else {
+        eprintln!(
+            "the real_endpoint binary is not built (`cargo test --test examples` builds no example)"
+        );
+        return;
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let emulator = runtime
+        .block_on(dfinery_emulator::Emulator::builder().start())
+        .unwrap();
+    let mut command = Command::new(&binary);
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("DFINERY_") {
+            command.env_remove(name);
+        }
+    }
+    let out = command
+        .env("DFINERY_SERVICE_ID", emulator.service_id())
+        .env("DFINERY_IMPORT_TOKEN", emulator.import_token())
+        .env("DFINERY_EXPORT_TOKEN", "")
+        .env("DFINERY_BASE_URL", emulator.base_url())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("Sent 1 event(s)"), "{stdout}");
+    assert!(!stdout.contains("Exported"), "{stdout}");
+    drop(emulator);
+}

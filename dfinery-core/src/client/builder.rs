@@ -1203,6 +1203,90 @@ mod tests {
         );
     }
 
+    /// A base URL read from `DFINERY_BASE_URL` that answers 404 (a proxy's prefix left out,
+    /// another server on the port): the undocumented answer's fix names the variable, as the
+    /// build and transport errors do; so do a profile update refused as too large (it holds
+    /// one user) and an export answered with an HTML page. Before, each said "check
+    /// `base_url`", a builder method the user never called.
+    #[tokio::test]
+    async fn an_undocumented_answer_names_where_the_base_url_came_from() {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    return;
+                };
+                let mut request = vec![0; 64 * 1024];
+                let read = socket.read(&mut request).await.unwrap_or(0);
+                let request = &request[..read];
+                let answer: &[u8] = if request.starts_with(b"POST /api/v1/export/") {
+                    b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 6\r\nconnection: close\r\n\r\n<html>"
+                } else if request.starts_with(b"POST /api/v1/user-profile") {
+                    b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: 78\r\nconnection: close\r\n\r\n{\"status\":false,\"code\":\"40403\",\"message\":\"TOO_MANY_USER_PROFILES\",\"data\":null}"
+                } else {
+                    b"HTTP/1.1 404 Not Found\r\ncontent-length: 9\r\nconnection: close\r\n\r\nnot found"
+                };
+                let _ = socket.write_all(answer).await;
+            }
+        });
+        let user = crate::Identity::new(crate::Identifier::ExternalId, "u1").unwrap();
+        for (from_env, named) in [(true, "`DFINERY_BASE_URL`"), (false, "`base_url`")] {
+            let env = |name: &str| match name {
+                ENV_SERVICE_ID => Ok("svc".to_owned()),
+                ENV_IMPORT_TOKEN => Ok("token".to_owned()),
+                ENV_BASE_URL if from_env => Ok(url.clone()),
+                _ => Err(std::env::VarError::NotPresent),
+            };
+            let mut builder = ClientBuilder::default()
+                .apply_env(env)
+                .export_token("export");
+            if !from_env {
+                builder = builder.base_url(url.as_str());
+            }
+            let client = builder.build().unwrap();
+            let error = client.identify(&user).await.unwrap_err();
+            assert!(
+                matches!(error, crate::Error::Unexpected { status: 404, .. }),
+                "{error:?}"
+            );
+            assert!(
+                error.to_string().contains(&format!("check {named}")),
+                "{error}"
+            );
+            // A profile update refused as too large, which holds one user: the same fix.
+            let profile = crate::UserProperties::builder()
+                .property("df_gender", "Female")
+                .build()
+                .unwrap();
+            let error = client.update_profile(&user, profile).await.unwrap_err();
+            assert!(
+                matches!(error, crate::Error::TooManyEvents { .. }),
+                "{error:?}"
+            );
+            assert!(
+                error.to_string().contains(&format!("check {named}")),
+                "{error}"
+            );
+            // An export answered with a login page: the same fix.
+            let today = crate::export::EventQuery::last_days(1)
+                .to_request()
+                .unwrap();
+            let Err(error) = client.export_events(&today).await else {
+                panic!("an HTML page is no export");
+            };
+            assert!(
+                matches!(error, crate::Error::Decode { status: 200, .. }),
+                "{error:?}"
+            );
+            assert!(
+                error.to_string().contains(&format!("check {named}")),
+                "{error}"
+            );
+        }
+    }
+
     #[cfg(unix)]
     #[test]
     fn a_variable_that_is_not_utf8_is_named_unless_its_setting_is_made_later() {

@@ -111,6 +111,7 @@ pub fn classify(
                         endpoint,
                         status,
                         code: server_code,
+                        base_url_given_by: None,
                     })
                 }
                 ResultCode::Documented(ImportCode::InternalServerError) => Err(Error::Server {
@@ -226,6 +227,7 @@ fn by_status(
             status,
             code,
             body,
+            base_url_given_by: None,
         },
     }
 }

@@ -131,7 +131,7 @@ pub enum Error {
     /// TOO_MANY_USER_PROFILES`). Not retryable; the client splits batches so it never sends one.
     /// An Identity or Profile request holds one user and cannot be split: refused so, its
     /// message says that, not "send fewer events".
-    #[error("`{endpoint}` refused the request as too large ({}); {}", answer(*status, code.as_ref()), too_large_fix(*endpoint))]
+    #[error("`{endpoint}` refused the request as too large ({}); {}", answer(*status, code.as_ref()), too_large_fix(*endpoint, *base_url_given_by))]
     #[non_exhaustive]
     TooManyEvents {
         /// The endpoint called.
@@ -140,6 +140,9 @@ pub enum Error {
         status: u16,
         /// The code, when the body had one.
         code: Option<ServerCode>,
+        /// Where the client's base URL was given, named by the message of an Identity or
+        /// Profile request refused so (as [`Unexpected`](Self::Unexpected)'s).
+        base_url_given_by: Option<&'static str>,
     },
     /// The server failed: HTTP 5xx, `50000 INTERNAL_SERVER_ERROR`, the export's
     /// `unknown_error`, `query_error` or `client_connection_closed`, or a proxy's HTTP 408
@@ -207,7 +210,7 @@ pub enum Error {
     },
     /// An answer the documentation does not describe: an undocumented code, or a status such
     /// as 404 without a known code. Not retryable.
-    #[error("`{endpoint}` gave an undocumented answer ({}){}; check `base_url` and report it if it persists", answer(*status, code.as_ref()), snippet(body))]
+    #[error("`{endpoint}` gave an undocumented answer ({}){}; check {} and report it if it persists", answer(*status, code.as_ref()), snippet(body), base_url_given_by.unwrap_or("`base_url`"))]
     #[non_exhaustive]
     Unexpected {
         /// The endpoint called.
@@ -218,6 +221,11 @@ pub enum Error {
         code: Option<ServerCode>,
         /// The body as received.
         body: Bytes,
+        /// Where the client's base URL was given, as the message names it (as
+        /// [`Transport`](Self::Transport)'s): always `Some` from a [`Client`](crate::Client)
+        /// call (`None` only from the answer classifier used on its own, which knows no
+        /// client; the message then says `` `base_url` ``).
+        base_url_given_by: Option<&'static str>,
     },
     /// Events failed validation before anything was sent (nothing was sent).
     #[error("{} of the events given {} invalid, nothing was sent: {}", events.len(), if events.len() == 1 { "is" } else { "are" }, invalid_list(events))]
@@ -429,13 +437,14 @@ fn answer(status: u16, code: Option<&ServerCode>) -> String {
 
 /// What to do about a request `endpoint` refused as too large: only an events request can
 /// be split; the others hold one user, as documented (`docs/protocol.md` §3.3–3.5).
-fn too_large_fix(endpoint: Endpoint) -> &'static str {
+fn too_large_fix(endpoint: Endpoint, base_url_given_by: Option<&'static str>) -> String {
     match endpoint {
-        Endpoint::Events => "send at most 100 events per request",
-        _ => {
-            "the request holds one user, as DFINERY documents, so it cannot be split: check \
-             `base_url` and report it if it persists"
-        }
+        Endpoint::Events => "send at most 100 events per request".to_owned(),
+        _ => format!(
+            "the request holds one user, as DFINERY documents, so it cannot be split: check {} \
+             and report it if it persists",
+            base_url_given_by.unwrap_or("`base_url`")
+        ),
     }
 }
 

@@ -71,11 +71,21 @@ impl Client {
         identity: &Identity,
         request_datetime: Datetime,
     ) -> Result<(), Error> {
+        self.identify_attempts(identity, request_datetime).await.0
+    }
+
+    /// [`identify_at`](Client::identify_at), with the attempts made (the Tracker counts the
+    /// retries of a call that succeeded).
+    pub(crate) async fn identify_attempts(
+        &self,
+        identity: &Identity,
+        request_datetime: Datetime,
+    ) -> (Result<(), Error>, u32) {
         let request = IdentityRequest {
             identity: identity.clone(),
             request_datetime,
         };
-        self.simple(Endpoint::Identities, &request).await
+        self.simple_attempts(Endpoint::Identities, &request).await
     }
 
     /// Deletes the unified profile of `external_id` (`POST /api/v1/identities/delete`),
@@ -141,26 +151,47 @@ impl Client {
         let user_properties = profile
             .into_user_properties()
             .map_err(Error::InvalidProfile)?;
+        self.update_profile_attempts(identity, user_properties, request_datetime)
+            .await
+            .0
+    }
+
+    /// [`update_profile_at`](Client::update_profile_at) of checked properties, with the
+    /// attempts made (none for an empty set, which sends nothing).
+    pub(crate) async fn update_profile_attempts(
+        &self,
+        identity: &Identity,
+        user_properties: UserProperties,
+        request_datetime: Datetime,
+    ) -> (Result<(), Error>, u32) {
         if user_properties.is_empty() {
             tracing::debug!("no user property to update; nothing sent");
-            return Ok(());
+            return (Ok(()), 0);
         }
         let request = UserProfileRequest {
             identity: identity.clone(),
             user_properties,
             request_datetime,
         };
-        self.simple(Endpoint::UserProfile, &request).await
+        self.simple_attempts(Endpoint::UserProfile, &request).await
     }
 
     /// Sends one JSON body to an Import endpoint.
     async fn simple(&self, endpoint: Endpoint, request: &impl Serialize) -> Result<(), Error> {
-        let body = serde_json::to_vec(request)
-            .map(Bytes::from)
-            .map_err(|source| Error::Encode { endpoint, source })?;
-        self.call(endpoint, body, 0, Uuid::new_v4())
-            .await
-            .0
-            .map(|_| ())
+        self.simple_attempts(endpoint, request).await.0
+    }
+
+    /// [`simple`](Client::simple), with the attempts made.
+    async fn simple_attempts(
+        &self,
+        endpoint: Endpoint,
+        request: &impl Serialize,
+    ) -> (Result<(), Error>, u32) {
+        let body = match serde_json::to_vec(request) {
+            Ok(body) => Bytes::from(body),
+            Err(source) => return (Err(Error::Encode { endpoint, source }), 0),
+        };
+        let (result, attempts) = self.call(endpoint, body, 0, Uuid::new_v4()).await;
+        (result.map(|_| ()), attempts)
     }
 }

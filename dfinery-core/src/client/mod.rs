@@ -72,7 +72,8 @@ struct Inner {
     /// Without a trailing slash.
     base_url: String,
     /// Where `base_url` was given, as messages name it (`` `base_url` `` or
-    /// `` `DFINERY_BASE_URL` ``), for [`Error::Transport`](crate::Error::Transport).
+    /// `` `DFINERY_BASE_URL` ``), for [`Error::Transport`](crate::Error::Transport) and
+    /// [`Error::Unexpected`](crate::Error::Unexpected).
     base_url_given_by: &'static str,
     http: reqwest::Client,
     timeout: Duration,

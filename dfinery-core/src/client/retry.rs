@@ -544,6 +544,7 @@ mod tests {
                 endpoint: Endpoint::Events,
                 status: 200,
                 code: None,
+                base_url_given_by: None,
             })
         })
         .await;

@@ -126,7 +126,7 @@ impl Inner {
         let unreadable = response
             .status()
             .is_success()
-            .then(|| unreadable(endpoint, response.headers()))
+            .then(|| unreadable(endpoint, response.headers(), self.base_url_given_by))
             .flatten();
         let mut start = BytesMut::new();
         if endpoint.token() == TokenKind::Export
@@ -192,6 +192,13 @@ impl Inner {
                     Error::Auth { given_by, .. } => {
                         *given_by = self.token_source(endpoint.token()).cloned();
                     }
+                    // And where its base URL came from, for an answer no DFINERY gives.
+                    Error::Unexpected {
+                        base_url_given_by, ..
+                    }
+                    | Error::TooManyEvents {
+                        base_url_given_by, ..
+                    } => *base_url_given_by = Some(self.base_url_given_by),
                     // A `Retry-After` is honoured by the retry policy after a rate limit or a
                     // server error, and kept for the caller (the Tracker's pause) once the
                     // retries end.
@@ -332,8 +339,13 @@ fn redact(body: Bytes, token: &Secret) -> Bytes {
 
 /// Why a 2xx answer cannot be what `endpoint` documents, whatever its body: a
 /// `Content-Encoding` the client never asked for (it sends no `Accept-Encoding`, so the bytes
-/// would be read as if plain), or an export answered with an HTML page instead of CSV.
-fn unreadable(endpoint: Endpoint, headers: &HeaderMap) -> Option<String> {
+/// would be read as if plain), or an export answered with an HTML page instead of CSV (its fix
+/// names where the base URL was given, `base_url_given_by`).
+fn unreadable(
+    endpoint: Endpoint,
+    headers: &HeaderMap,
+    base_url_given_by: &'static str,
+) -> Option<String> {
     // Read in place: every answer passes here, and a copy per header would be an allocation
     // per request on the tracker's path.
     let value = |name| {
@@ -356,9 +368,10 @@ fn unreadable(endpoint: Endpoint, headers: &HeaderMap) -> Option<String> {
             .is_some_and(|start| start.eq_ignore_ascii_case("text/html"))
     });
     (endpoint.token() == TokenKind::Export && html).then(|| {
-        "it is `text/html`, not CSV: a proxy or a login page answered instead of DFINERY; \
-         check `base_url`"
-            .to_owned()
+        format!(
+            "it is `text/html`, not CSV: a proxy or a login page answered instead of DFINERY; \
+             check {base_url_given_by}"
+        )
     })
 }
 

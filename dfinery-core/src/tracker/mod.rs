@@ -1363,6 +1363,100 @@ mod tests {
         );
     }
 
+    /// A server on loopback that fails the first request to each path with HTTP 500 and
+    /// confirms every later one; returns its URL.
+    async fn failing_once() -> String {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let mut seen = std::collections::HashSet::new();
+            loop {
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    return;
+                };
+                // The head, then the body its `content-length` announces.
+                let mut request = Vec::new();
+                let mut chunk = [0; 4096];
+                let complete = loop {
+                    let Ok(read @ 1..) = socket.read(&mut chunk).await else {
+                        break false;
+                    };
+                    request.extend_from_slice(&chunk[..read]);
+                    let text = String::from_utf8_lossy(&request).to_ascii_lowercase();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let length = text
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|l| l.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        if request.len() >= end + 4 + length {
+                            break true;
+                        }
+                    }
+                };
+                if !complete {
+                    continue;
+                }
+                let path = String::from_utf8_lossy(&request)
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or_default()
+                    .split('?')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+                let answer: &[u8] = if seen.insert(path) {
+                    b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                } else {
+                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 57\r\nconnection: close\r\n\r\n{\"status\":true,\"code\":\"20000\",\"message\":\"OK\",\"data\":true}"
+                };
+                let _ = socket.write_all(answer).await;
+            }
+        });
+        url
+    }
+
+    /// `TrackerMetrics::retried` counts "the client's retries of a request that then
+    /// succeeded": an identity or profile update the client sent twice counts as an event
+    /// does. Before, only events were counted: the update's retry was not (`retried` 1 of 3).
+    #[tokio::test]
+    async fn the_client_s_retries_of_an_update_count_as_retried() {
+        let url = failing_once().await;
+        let retry = crate::RetryPolicy {
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(1),
+            ..crate::RetryPolicy::default()
+        };
+        let client = Client::builder()
+            .service_id("svc")
+            .import_token("token")
+            .base_url(url)
+            .retry(retry)
+            .build()
+            .unwrap();
+        let tracker = Tracker::builder(client).build().unwrap();
+        let user = Identity::new(Identifier::ExternalId, "u1").unwrap();
+        tracker.identify(&user).await.unwrap();
+        tracker
+            .update_profile(
+                &user,
+                UserProperties::builder()
+                    .property("df_gender", "Female")
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        tracker
+            .track(&user, EventRecord::builder("df_login").build().unwrap())
+            .await
+            .unwrap();
+        let report = tracker.shutdown().await.unwrap();
+        assert_eq!(report.delivered, 3, "{report:?}");
+        assert_eq!(report.metrics.retried, 3, "{:?}", report.metrics);
+    }
+
     /// An event's entry, put together from its parts, is byte for byte what `serde_json`
     /// writes for the envelope (what format 2 stored and the recovery decodes); so is every
     /// other message's.

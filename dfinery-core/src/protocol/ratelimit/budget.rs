@@ -60,8 +60,9 @@ pub struct Feedback {
     /// readable reset holds the budget back this long: `RedisBudget` blocks every instance
     /// for it, as the client that got it waits for it before its retry.
     pub retry_after: Option<Duration>,
-    /// From the permit to the answer: calls granted within this time before the answer may not
-    /// have been counted by the server yet.
+    /// From when the call went out (after its permit and the client's own pacing wait) to the
+    /// answer: calls granted within this time before the answer may not have been counted by
+    /// the server yet.
     pub latency: Duration,
     /// When the answer arrived, on the wall clock (to read `reset` against).
     pub received: SystemTime,

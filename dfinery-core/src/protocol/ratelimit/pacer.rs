@@ -59,7 +59,8 @@ impl Pacing {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PacingStats {
-    /// Calls that waited before going out.
+    /// Calls that waited before going out (one dropped during its wait, by a caller's
+    /// timeout, never went out and is not counted).
     pub paced_calls: u64,
     /// The time those calls waited, in total.
     pub paced_wait: Duration,
@@ -211,11 +212,7 @@ impl ApiState {
         if calls_left > config.threshold {
             // At once, but not before the window starts (one carried over from a spent one).
             let wait = budget.starts_at.saturating_duration_since(now);
-            return if wait > config.max_wait {
-                (Duration::ZERO, Some(taken))
-            } else {
-                (wait, Some(taken))
-            };
+            return self.within_max_wait(wait, taken, config);
         }
         // Slots evenly spaced from the first paced call to the reset: each call takes the next
         // slot and leaves the time after it to the calls still left.
@@ -228,8 +225,22 @@ impl ApiState {
             self.next_slot = slot + share;
             slot - now
         };
+        self.within_max_wait(wait, taken, config)
+    }
+
+    /// A call planned to wait `wait` with `taken`: as planned when the wait is within
+    /// `max_wait`; otherwise it goes at once, into the window of now and not the one it was
+    /// planned in, so it gives back what it took there (a unit of a window ahead, and a slot
+    /// the calls after it would wait behind).
+    fn within_max_wait(
+        &mut self,
+        wait: Duration,
+        taken: Taken,
+        config: &Pacing,
+    ) -> (Duration, Option<Taken>) {
         if wait > config.max_wait {
-            (Duration::ZERO, Some(taken))
+            self.give_back(taken);
+            (Duration::ZERO, None)
         } else {
             (wait, Some(taken))
         }
@@ -404,7 +415,8 @@ struct Taken {
 pub(crate) struct Flight<'a> {
     pacer: &'a Pacer,
     api: Api,
-    /// When the call got its permit.
+    /// When the call went out: after its permit and its local pacing wait (the latency a
+    /// shared budget hears is the answer's, not the pacing's).
     started: Instant,
     snapshot: Option<RateLimitSnapshot>,
     rate_limited: bool,
@@ -517,14 +529,16 @@ impl Pacer {
         };
         let (wait, taken) = self.state(api).plan_taken(Instant::now(), &self.config);
         if !wait.is_zero() {
-            self.paced_calls.fetch_add(1, Ordering::Relaxed);
-            let micros = u64::try_from(wait.as_micros()).unwrap_or(u64::MAX);
-            self.paced_wait_us.fetch_add(micros, Ordering::Relaxed);
             tracing::debug!(api = %api, wait_ms = wait.as_millis() as u64, "pacing a call until the rate-limit budget allows it");
-            // Dropped during the wait, the call gives back what it took.
+            // Dropped during the wait, the call gives back what it took, and is not counted
+            // as paced: it never went out.
             flight.unsent = taken;
             tokio::time::sleep(wait).await;
             flight.unsent = None;
+            flight.started = Instant::now();
+            self.paced_calls.fetch_add(1, Ordering::Relaxed);
+            let micros = u64::try_from(wait.as_micros()).unwrap_or(u64::MAX);
+            self.paced_wait_us.fetch_add(micros, Ordering::Relaxed);
         }
         flight
     }
@@ -895,6 +909,34 @@ mod tests {
         assert_eq!(state.plan(now, &patient), 60 * SEC + RESET_MARGIN);
     }
 
+    /// More callers at once than the windows within `max_wait` allow (100 calls, 30 a minute):
+    /// those whose turn lies beyond `max_wait` go at once, as documented, and take nothing
+    /// from the windows ahead, so a call made later still gets its slot in the next window.
+    /// Before, each took a unit and a slot of a window further on: after the burst the budget
+    /// believed itself in the fourth window (two and a half minutes ahead), every call until
+    /// then went at once whatever the server had left, and the answers of the real windows
+    /// were ignored as late ones.
+    #[test]
+    fn callers_past_max_wait_take_nothing_from_the_windows_ahead() {
+        let (mut state, now, sys) = state_with(29, 30);
+        let waits: Vec<_> = (0..100)
+            .map(|_| state.plan(now, &Pacing::default()))
+            .collect();
+        let past_max_wait = waits.iter().filter(|w| w.is_zero()).count();
+        // 29 calls in the first window (20 of them at once), 25 in the second within a
+        // minute: the 46 left are past `max_wait`.
+        assert_eq!(past_max_wait, 20 + 46, "{waits:?}");
+        let budget = state.budget.unwrap();
+        assert_eq!(budget.reset, sys + 90 * SEC, "{budget:?}");
+        assert_eq!(budget.remaining, 5, "{budget:?}");
+        // 56 s on, the second window's next slot is 4 s away.
+        let later = state.plan(now + 56 * SEC, &Pacing::default());
+        assert!(
+            later > 3 * SEC && later < 5 * SEC,
+            "a call 56 s on waits for its slot: {later:?}"
+        );
+    }
+
     /// A paced call dropped while it waits for its slot (a caller's timeout) gives back the
     /// unit it took and its slot: before, such calls spent the local budget one by one, and
     /// the next call waited for the reset though the server had counted none of them.
@@ -922,6 +964,73 @@ mod tests {
         assert_eq!(state.budget.unwrap().remaining, 4, "the units are back");
         assert_eq!(state.next_slot, next_slot, "and the slot");
         assert_eq!(state.in_flight, 0);
+    }
+
+    /// Records the latency of every feedback it hears; grants every permit at once.
+    #[derive(Debug, Default)]
+    struct Latencies(Mutex<Vec<Duration>>);
+
+    impl RateBudget for Latencies {
+        fn acquire(&self, _api: Api) -> super::super::BudgetFuture<'_, ()> {
+            Box::pin(async {})
+        }
+
+        fn feedback(&self, _api: Api, feedback: &Feedback) {
+            self.0.lock().unwrap().push(feedback.latency);
+        }
+    }
+
+    /// The latency a shared budget hears runs from when the call goes out to its answer: the
+    /// local pacing's wait before it is no part of it. Before, it was measured from before
+    /// that wait, so a call paced for 2 s that was answered at once told the budget 2 s, and
+    /// `RedisBudget` counted every permit of those 2 s as possibly not reached the server yet.
+    #[tokio::test(start_paused = true)]
+    async fn the_latency_a_budget_hears_leaves_out_the_pacing_wait() {
+        let budget = Arc::new(Latencies::default());
+        let pacer = Pacer::new(Pacing::default(), Clock::default())
+            .with_budget(Some(Arc::clone(&budget) as Arc<dyn RateBudget>));
+        pacer.observe(
+            Api::Event,
+            snapshot(0, SystemTime::now() + Duration::from_secs(2)),
+        );
+        let before = Instant::now();
+        let mut flight = pacer.acquire(Api::Event).await;
+        assert!(Instant::now() - before > Duration::from_secs(1), "paced");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        flight.observe(snapshot(9, SystemTime::now() + Duration::from_secs(60)));
+        drop(flight);
+        let latencies = budget.0.lock().unwrap().clone();
+        assert_eq!(latencies, [Duration::from_millis(100)]);
+    }
+
+    /// A paced call dropped during its wait (a caller's timeout) never went out: it is not
+    /// counted among the calls that waited before going out, nor its planned wait in their
+    /// time. Before, five calls cut after half a second each on a 10 s slot counted 5 paced
+    /// calls and 50 s of waiting, though none went and 2.5 s were waited.
+    #[tokio::test(start_paused = true)]
+    async fn a_paced_call_dropped_during_its_wait_is_not_counted_as_paced() {
+        let pacer = Pacer::new(Pacing::default(), Clock::default());
+        pacer.observe(
+            Api::Event,
+            snapshot(5, SystemTime::now() + Duration::from_secs(50)),
+        );
+        drop(pacer.acquire(Api::Event).await);
+        for _ in 0..5 {
+            let cut =
+                tokio::time::timeout(Duration::from_millis(500), pacer.acquire(Api::Event)).await;
+            assert!(cut.is_err(), "the call waits for its slot");
+        }
+        assert_eq!(pacer.stats(), PacingStats::default());
+        // A call that waits its turn out is counted, with its wait.
+        let before = Instant::now();
+        drop(pacer.acquire(Api::Event).await);
+        let waited = Instant::now() - before;
+        let stats = pacer.stats();
+        assert_eq!(stats.paced_calls, 1, "{stats:?}");
+        assert!(
+            stats.paced_wait > waited - Duration::from_millis(1) && stats.paced_wait <= waited,
+            "{stats:?}, waited {waited:?}"
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -27,16 +27,16 @@ pub(crate) async fn send(client: Client, identity: Identity, messages: Vec<Messa
             other => update = Some(other),
         }
     }
-    let result = match update {
+    let (result, attempts) = match update {
         Some(Message::Identify { request_datetime }) => {
-            client.identify_at(&identity, request_datetime).await
+            client.identify_attempts(&identity, request_datetime).await
         }
         Some(Message::Profile {
             user_properties,
             request_datetime,
         }) => {
             client
-                .update_profile_at(&identity, user_properties, request_datetime)
+                .update_profile_attempts(&identity, user_properties, request_datetime)
                 .await
         }
         Some(Message::Event(_)) | None => {
@@ -55,9 +55,10 @@ pub(crate) async fn send(client: Client, identity: Identity, messages: Vec<Messa
         }
     };
     match result {
+        // The client's retries of the update count as the retries of an event do.
         Ok(()) => Outcome {
             delivered: 1,
-            resent: 0,
+            resent: u64::from(attempts.saturating_sub(1)),
             error: None,
         },
         Err(error) => Outcome {
