@@ -37,10 +37,24 @@ pub(crate) async fn read_json(headers: &HeaderMap, body: Body) -> Result<Value, 
 /// The violation of a body that does not parse: serde's message, and what it means when the
 /// body starts with a byte-order mark (serde says only "expected value at line 1 column 1").
 fn not_json(bytes: &[u8], err: &serde_json::Error) -> ServerViolation {
+    let text = err.to_string();
     let expected = if bytes.starts_with(b"\xEF\xBB\xBF") {
         "a JSON document; the body starts with a UTF-8 byte-order mark (EF BB BF), which JSON \
          text must not: send it without"
             .to_owned()
+    } else if text.starts_with("lone leading surrogate in hex escape")
+        || text.starts_with("unexpected end of hex escape")
+    {
+        // serde_json's words for half a surrogate pair (the first for a trailing half too),
+        // the only cause of either: a string cut inside a character such as an emoji.
+        format!(
+            "a JSON document; the `\\u` escape before line {} column {} is half of a UTF-16 \
+             surrogate pair (`\\uD800`-`\\uDFFF` without its other half: a string cut inside a \
+             character such as an emoji), which the emulator cannot read as text: send whole \
+             characters",
+            err.line(),
+            err.column()
+        )
     } else {
         format!("a JSON document; {err}")
     };
@@ -253,6 +267,26 @@ mod tests {
         .await
         .unwrap_err();
         assert!(bom.expected.contains("byte-order mark"), "{}", bom.expected);
+        // serde_json's words for half a surrogate pair: "lone leading surrogate" for a
+        // trailing half, "unexpected end of hex escape" for a complete escape.
+        for half in [
+            r#"{"a":"\udc00"}"#,
+            r#"{"a":"x\ud83d"}"#,
+            r#"{"a":"\ud83d\u0041"}"#,
+        ] {
+            let cut = read_json(&headers(Some("application/json")), Body::from(half))
+                .await
+                .unwrap_err();
+            assert_eq!(cut.rule, "json");
+            assert!(
+                cut.expected.contains("half of a UTF-16 surrogate pair")
+                    && cut.expected.contains("line 1 column")
+                    && !cut.expected.contains("lone leading")
+                    && !cut.expected.contains("end of hex escape"),
+                "{half}: {}",
+                cut.expected
+            );
+        }
         let broken = read_json(&headers(Some("Application/JSON")), Body::from("{"))
             .await
             .unwrap_err();
