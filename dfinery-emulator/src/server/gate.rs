@@ -279,6 +279,11 @@ fn token_problem(app: &App, family: Family, headers: &HeaderMap) -> Option<Serve
     let (path, expected) = match family {
         Family::Import => match headers.get("access_token").map(|v| v.as_bytes()) {
             Some(token) if settings.import_token.matches(token) => return None,
+            Some(token) if token.trim_ascii().is_empty() => (
+                "access_token",
+                "the header `access_token` with the Import API token; the one sent is empty (an \
+                 empty variable?)",
+            ),
             Some(token) if settings.export_token.matches(token) => (
                 "access_token",
                 "the Import API token; this is the Export API token, which goes in \
@@ -303,6 +308,13 @@ fn token_problem(app: &App, family: Family, headers: &HeaderMap) -> Option<Serve
             ),
         },
         Family::Export => match headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()) {
+            // `Bearer $TOKEN` with the variable unset: "does not start with `Bearer `" was
+            // said of it, which it does.
+            Some(value) if value.trim_ascii().eq_ignore_ascii_case(b"bearer") => (
+                "Authorization",
+                "`Authorization: Bearer <Export API token>`; the value sent has no token after \
+                 `Bearer` (an empty variable?)",
+            ),
             Some(value) => match bearer(value) {
                 Some(token) if settings.export_token.matches(token) => return None,
                 Some(token) if settings.import_token.matches(token) => (
