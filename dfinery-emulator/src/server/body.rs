@@ -55,6 +55,15 @@ fn not_json(bytes: &[u8], err: &serde_json::Error) -> ServerViolation {
             err.line(),
             err.column()
         )
+    } else if text.starts_with("recursion limit exceeded") {
+        // serde_json's limit, which its message does not give.
+        format!(
+            "a JSON document nested at most 128 arrays or objects deep; this one is nested more \
+             than 128 arrays or objects deep at line {} column {} (no DFINERY field nests more \
+             than 3: an object or array where a value belongs?)",
+            err.line(),
+            err.column()
+        )
     } else {
         format!("a JSON document; {err}")
     };
@@ -287,6 +296,19 @@ mod tests {
                 cut.expected
             );
         }
+        // It said "recursion limit exceeded", with no limit and nothing to do about it.
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(200), "]".repeat(200));
+        let deep = read_json(&headers(Some("application/json")), Body::from(deep))
+            .await
+            .unwrap_err();
+        assert_eq!(deep.rule, "json");
+        assert!(
+            deep.expected
+                .contains("nested more than 128 arrays or objects deep")
+                && deep.expected.contains("line 1 column"),
+            "{}",
+            deep.expected
+        );
         let broken = read_json(&headers(Some("Application/JSON")), Body::from("{"))
             .await
             .unwrap_err();
