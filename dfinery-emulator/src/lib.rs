@@ -31,7 +31,7 @@
 //! # Validation order (`docs/protocol.md` §10)
 //!
 //! 1. `service_id` missing: HTTP 400 `40000` (Export: 400 `invalid_parameter`); another
-//!    service's id: `40101` (Export: 401 `unauthorized_token`).
+//!    service's id, or the parameter given twice: `40101` (Export: 401 `unauthorized_token`).
 //! 2. Token missing, wrong or of the other kind: `40201` (Export: 401 `unauthorized_token`).
 //! 3. Rate limit: HTTP 429 `40401` (or 200 + `40401`, see
 //!    [`EmulatorBuilder::rate_limit_status_200`]); Export: 429 `too_many_api_requests`, also

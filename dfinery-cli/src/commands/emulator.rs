@@ -63,6 +63,7 @@ pub async fn run(args: EmulatorArgs, json: bool) -> Result<Exit, CliError> {
             "export_token": emulator.export_token(),
             "registry": registry_path.as_deref().map(|p| p.display().to_string()),
             "inspect": args.inspect,
+            "sink": args.sink,
             "item_limit": item_limit.as_str(),
             "inspector_url": emulator.inspector_url(),
         }));
@@ -93,15 +94,16 @@ pub async fn run(args: EmulatorArgs, json: bool) -> Result<Exit, CliError> {
     } else {
         "requests"
     };
-    let events = if stats.accepted == 1 {
-        "event"
+    // A sink stores nothing: "0 events stored" after a load test read as if none arrived.
+    let (events, kept) = if args.sink {
+        (stats.sunk, "counted by the sink (`--sink`: none stored)")
     } else {
-        "events"
+        (stats.accepted, "stored")
     };
+    let noun = if events == 1 { "event" } else { "events" };
     tracing::info!(
-        "stopped after {} {requests}; {} {events} stored",
-        stats.requests,
-        stats.accepted
+        "stopped after {} {requests}; {events} {noun} {kept}",
+        stats.requests
     );
     Ok(Exit::Ok)
 }

@@ -576,3 +576,59 @@ fn emulator_refusing(arg: &str) -> std::process::Output {
         .output()
         .unwrap()
 }
+
+/// `--sink` stores nothing: its closing line said "0 events stored" after a load test of any
+/// size, as if nothing had arrived. It now says how many events the sink counted, and the
+/// `--json` settings say the sink is on.
+#[test]
+fn a_sink_says_at_its_stop_how_many_events_it_counted() {
+    let mut child = Command::new(BIN)
+        .args(["--json", "emulator", "--port", "0", "--sink"])
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _guard = KillOnPanic(child.id());
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let info: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(info["sink"], true, "{info}");
+    let base_url = info["base_url"].as_str().unwrap();
+    let addr = base_url.trim_start_matches("http://");
+    let body = r#"{"common":{"identity":{"external_id":"u"}},"events":[{},{},{}]}"#;
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /api/v1/events?service_id={} HTTP/1.1\r\nHost: {addr}\r\naccess_token: {}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        info["service_id"].as_str().unwrap(),
+        info["import_token"].as_str().unwrap(),
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.contains(r#""code":"20000""#), "{answer}");
+
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "a clean stop exits 0");
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(
+            "stopped after 1 request; 3 events counted by the sink (`--sink`: none stored)"
+        ),
+        "{stderr}"
+    );
+}

@@ -122,19 +122,20 @@ pub(crate) async fn observe(
         .filter(|_| body_read)
         .and_then(|b| serde_json::from_slice(&b).ok());
     let registry = &app.settings.registry;
-    let (events, user_properties, rest) = match (&body, api) {
+    let (events, user_properties, rest, cut) = match (&body, api) {
         (Some(body), Api::Event) => {
-            let (events, rest) = record::events(registry, body, violations);
-            (events, Vec::new(), rest)
+            let (events, rest, cut) = record::events(registry, body, violations);
+            (events, Vec::new(), rest, cut)
         }
         (Some(body), Api::Profile) => {
-            let (props, rest) = record::user_properties(registry, body, violations);
-            (Vec::new(), props, rest)
+            let (props, rest, cut) = record::user_properties(registry, body, violations);
+            (Vec::new(), props, rest, cut)
         }
         _ => (
             Vec::new(),
             Vec::new(),
             violations.iter().map(record::violation).collect(),
+            false,
         ),
     };
     if body_read && let Some(body) = &body {
@@ -164,6 +165,7 @@ pub(crate) async fn observe(
             .map(str::to_owned),
         external_id: record::external_id(&identity),
         profile_write: matches!(api, Api::Identity | Api::Profile),
+        cut,
     };
     let mut record = json!({
         "at": at_ms,

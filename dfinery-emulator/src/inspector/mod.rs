@@ -197,7 +197,7 @@ impl Inspector {
         record["id"] = json!(id);
         record["rate"] = inner.rates[index].to_json(observed.api);
         let mut text = record.to_string();
-        if text.len() > MAX_RECORD_BYTES {
+        if text.len() > MAX_RECORD_BYTES || observed.cut {
             let size = text.len();
             if let Some(Value::Array(list)) = record.get_mut("user_properties") {
                 list.clear();
@@ -212,9 +212,16 @@ impl Inspector {
             // The identity is the body's own (a megabyte-long `external_id`, say): its texts
             // are cut, and anything else in it dropped.
             record["identity"] = short_identity(record["identity"].take());
-            record["note"] = json!(format!(
-                "details omitted: the record is {size} bytes, over the page's cap of {MAX_RECORD_BYTES}"
-            ));
+            record["note"] = json!(if observed.cut {
+                format!(
+                    "details omitted: the record holds over {} properties, over the page's cap of {MAX_RECORD_BYTES} bytes",
+                    record::MAX_PROPERTIES_BUILT
+                )
+            } else {
+                format!(
+                    "details omitted: the record is {size} bytes, over the page's cap of {MAX_RECORD_BYTES}"
+                )
+            });
             text = record.to_string();
             if text.len() > MAX_RECORD_BYTES {
                 record["violations"] = json!([]);
@@ -331,6 +338,9 @@ pub(crate) struct Observed {
     pub(crate) window: Option<String>,
     pub(crate) external_id: Option<String>,
     pub(crate) profile_write: bool,
+    /// The record was built with some of its properties left out
+    /// ([`record::MAX_PROPERTIES_BUILT`]): it is over the page's cap whatever its size.
+    pub(crate) cut: bool,
 }
 
 /// The API's name on the page: the protocol's name capitalised, e.g. `Event`.
@@ -360,6 +370,7 @@ mod tests {
             window: None,
             external_id,
             profile_write: true,
+            cut: false,
         }
     }
 
@@ -409,6 +420,31 @@ mod tests {
         assert_eq!(record["violation_count"], 101);
         let inner = inspector.inner();
         assert!(inner.ring.iter().all(|entry| entry.external_id.is_none()));
+    }
+
+    #[test]
+    fn a_record_built_with_properties_left_out_is_kept_as_over_the_cap() {
+        let inspector = Inspector::new(3, &RateLimits::default());
+        let record = json!({
+            "endpoint": "/api/v1/events",
+            "identity": {"external_id": "u-1"},
+            "events": [{"index": 0, "name": "df_login", "registered": true, "properties": [{"name": "p"}]}],
+            "user_properties": [],
+            "violations": [],
+        });
+        let mut cut = observed(None);
+        cut.cut = true;
+        inspector.push(record, cut);
+        let (snapshot, _) = inspector.subscribe();
+        let snapshot: Value = serde_json::from_str(&snapshot).unwrap();
+        let record = &snapshot["records"][0];
+        assert!(record["events"][0].get("properties").is_none(), "{record}");
+        assert_eq!(record["events"][0]["name"], "df_login");
+        let note = record["note"].as_str().unwrap();
+        assert!(
+            note.starts_with("details omitted: the record holds over 4096 properties"),
+            "{note}"
+        );
     }
 
     #[test]

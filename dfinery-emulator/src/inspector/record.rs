@@ -72,6 +72,38 @@ const ITEMS_SHOWN: usize = 100;
 const PROPERTIES_SHOWN: usize = 1_000;
 
 /// How many events an `/events` body holds (shown or not).
+/// Most properties (of events, of items and of a profile, together) one record is built with.
+/// Each is at least 68 bytes of the record's JSON (`{"json":"null","name":"","type":"Long",…}`), so a record with as many is over the page's
+/// cap and is kept with its events' names only: building the rest was wasted, and each of 100
+/// events' 100 items shows up to 1,000, so one 15 MB body built 1.7 million of them (about
+/// 2 GB) to be thrown away.
+pub(crate) const MAX_PROPERTIES_BUILT: usize = 4_096;
+
+/// What is left of a record's [`MAX_PROPERTIES_BUILT`].
+#[derive(Debug)]
+struct Budget {
+    left: usize,
+    /// Some property was left out for want of budget.
+    spent: bool,
+}
+
+impl Budget {
+    fn new() -> Budget {
+        Budget {
+            left: MAX_PROPERTIES_BUILT,
+            spent: false,
+        }
+    }
+
+    /// How many of `wanted` properties may be built.
+    fn take(&mut self, wanted: usize) -> usize {
+        let granted = wanted.min(self.left);
+        self.left -= granted;
+        self.spent |= granted < wanted;
+        granted
+    }
+}
+
 pub(crate) fn event_count(body: &Value) -> usize {
     match body.get("events") {
         Some(Value::Array(events)) => events.len(),
@@ -81,30 +113,41 @@ pub(crate) fn event_count(body: &Value) -> usize {
 
 /// The events of an `/events` body (the first [`EVENTS_SHOWN`]) with typed properties and
 /// items, each violation on the property it names; the violations no property or event
-/// claims are returned apart.
+/// claims are returned apart. `true` last when properties were left out, past
+/// [`MAX_PROPERTIES_BUILT`]: the record is over the page's cap.
 pub(crate) fn events(
     registry: &Registry,
     body: &Value,
     violations: &[ServerViolation],
-) -> (Vec<Value>, Vec<Value>) {
+) -> (Vec<Value>, Vec<Value>, bool) {
     let mut claimed = vec![false; violations.len()];
+    let mut budget = Budget::new();
     let mut out = Vec::new();
     if let Some(Value::Array(events)) = body.get("events") {
         for (index, event) in events.iter().enumerate().take(EVENTS_SHOWN) {
-            out.push(one_event(registry, index, event, violations, &mut claimed));
+            out.push(one_event(
+                registry,
+                index,
+                event,
+                violations,
+                &mut claimed,
+                &mut budget,
+            ));
         }
     }
-    (out, unclaimed(violations, &claimed))
+    (out, unclaimed(violations, &claimed), budget.spent)
 }
 
 /// The `user_properties` of a `/user-profile` body, typed against the registry, and the
-/// violations no property claims.
+/// violations no property claims; `true` last when properties were left out, as for
+/// [`events`].
 pub(crate) fn user_properties(
     registry: &Registry,
     body: &Value,
     violations: &[ServerViolation],
-) -> (Vec<Value>, Vec<Value>) {
+) -> (Vec<Value>, Vec<Value>, bool) {
     let mut claimed = vec![false; violations.len()];
+    let mut budget = Budget::new();
     let props = match body.get("user_properties") {
         Some(Value::Object(map)) => properties(
             map,
@@ -112,10 +155,11 @@ pub(crate) fn user_properties(
             "user_properties",
             violations,
             &mut claimed,
+            &mut budget,
         ),
         _ => Vec::new(),
     };
-    (props, unclaimed(violations, &claimed))
+    (props, unclaimed(violations, &claimed), budget.spent)
 }
 
 fn one_event(
@@ -124,6 +168,7 @@ fn one_event(
     event: &Value,
     violations: &[ServerViolation],
     claimed: &mut [bool],
+    budget: &mut Budget,
 ) -> Value {
     let path = format!("events[{index}]");
     let name = event.get("event_name").and_then(Value::as_str);
@@ -135,6 +180,7 @@ fn one_event(
             &format!("{path}.event_properties"),
             violations,
             claimed,
+            budget,
         ),
         _ => Vec::new(),
     };
@@ -154,6 +200,7 @@ fn one_event(
                     &format!("{path}.event_items[{i}]"),
                     violations,
                     claimed,
+                    budget,
                 )),
                 _ => Value::Array(Vec::new()),
             })
@@ -183,9 +230,11 @@ fn properties<'r>(
     parent: &str,
     violations: &[ServerViolation],
     claimed: &mut [bool],
+    budget: &mut Budget,
 ) -> Vec<Value> {
+    let shown = budget.take(map.len().min(PROPERTIES_SHOWN));
     map.iter()
-        .take(PROPERTIES_SHOWN)
+        .take(shown)
         .map(|(name, value)| {
             // Exactly its own path: a violation is never put inside a property, and a name may
             // hold a `.` or a `[` (`df_order_id.note` is not inside `df_order_id`).
@@ -282,7 +331,14 @@ mod tests {
             json!({"external_id": "u", "x": "{\"toString\":1}"})
         );
         let big: Value = serde_json::from_str("{\"n\": 9007199254740993, \"f\": 1.0}").unwrap();
-        let shown = properties(big.as_object().unwrap(), |_| None, "p", &[], &mut []);
+        let shown = properties(
+            big.as_object().unwrap(),
+            |_| None,
+            "p",
+            &[],
+            &mut [],
+            &mut Budget::new(),
+        );
         let texts: Vec<&str> = shown.iter().map(|p| p["text"].as_str().unwrap()).collect();
         assert_eq!(texts, ["1.0", "9007199254740993"]);
     }
@@ -313,7 +369,7 @@ mod tests {
             ServerViolation::new("events[0].event_log_id", "uuid", "a UUID"),
             ServerViolation::new("common.identity", "identity", "an identifier"),
         ];
-        let (events, rest) = events(&registry, &body, &violations);
+        let (events, rest, _) = events(&registry, &body, &violations);
         let props = events[0]["properties"].as_array().unwrap();
         let amount = props
             .iter()
@@ -353,7 +409,7 @@ mod tests {
                 "a registered property",
             ),
         ];
-        let (events, rest) = events(&registry, &body, &violations);
+        let (events, rest, _) = events(&registry, &body, &violations);
         let props = events[0]["properties"].as_array().unwrap();
         let on = |name: &str| -> Vec<Value> {
             let p = props.iter().find(|p| p["name"] == name).unwrap();
@@ -371,10 +427,51 @@ mod tests {
         let registry = Registry::standard();
         let items: Vec<Value> = (0..150).map(|i| json!({"df_price": i})).collect();
         let body = json!({"events": [{"event_name": "df_purchase", "event_items": items}]});
-        let (events, _) = events(&registry, &body, &[]);
+        let (events, _, cut) = events(&registry, &body, &[]);
+        assert!(!cut);
         assert_eq!(events[0]["items"].as_array().map(Vec::len), Some(100));
         assert_eq!(events[0]["item_count"], 150);
         assert_eq!(events[0]["items"][99][0]["value"], 99);
+    }
+
+    fn events_of(registry: &Registry, body: &Value) -> (Vec<Value>, Vec<Value>, bool) {
+        events(registry, body, &[])
+    }
+
+    /// Properties (and item properties) shown in `events`.
+    fn shown_properties(events: &[Value]) -> usize {
+        events
+            .iter()
+            .map(|event| {
+                let items: usize = event["items"].as_array().map_or(0, |items| {
+                    items.iter().filter_map(Value::as_array).map(Vec::len).sum()
+                });
+                event["properties"].as_array().map_or(0, Vec::len) + items
+            })
+            .sum()
+    }
+
+    #[test]
+    fn a_record_builds_no_more_properties_than_the_page_can_keep() {
+        // Each of 100 events' 100 items showed up to 1,000 properties: one 15 MB body (100
+        // events of 17 items of 1,000 properties) built 1.7 million, about 2 GB, only for
+        // `push` to throw them away as over the page's 256 KiB (85 s of a debug build).
+        let registry = Registry::standard();
+        let props: Map<String, Value> = (0..100).map(|i| (format!("p{i}"), json!(i))).collect();
+        let items: Vec<Value> = (0..10).map(|_| Value::Object(props.clone())).collect();
+        let event =
+            json!({"event_name": "df_purchase", "event_properties": props, "event_items": items});
+        let body = json!({"events": vec![event; 100]});
+        let (events, _, cut) = events(&registry, &body, &[]);
+        assert_eq!(events.len(), 100, "every event keeps its place and name");
+        let shown = shown_properties(&events);
+        assert_eq!(shown, MAX_PROPERTIES_BUILT, "properties built");
+        assert!(cut, "the record says it was cut short");
+        assert_eq!(events[99]["name"], "df_purchase");
+        // A smaller record is built whole.
+        let event = json!({"event_name": "df_purchase", "event_properties": props});
+        let (events, _, cut) = events_of(&registry, &json!({"events": vec![event; 40]}));
+        assert_eq!((shown_properties(&events), cut), (4_000, false));
     }
 
     #[test]

@@ -37,10 +37,33 @@ pub(crate) async fn read_json(headers: &HeaderMap, body: Body) -> Result<Value, 
 /// The violation of a body that does not parse: serde's message, and what it means when the
 /// body starts with a byte-order mark (serde says only "expected value at line 1 column 1").
 fn not_json(bytes: &[u8], err: &serde_json::Error) -> ServerViolation {
+    let text = err.to_string();
     let expected = if bytes.starts_with(b"\xEF\xBB\xBF") {
         "a JSON document; the body starts with a UTF-8 byte-order mark (EF BB BF), which JSON \
          text must not: send it without"
             .to_owned()
+    } else if text.starts_with("lone leading surrogate in hex escape")
+        || text.starts_with("unexpected end of hex escape")
+    {
+        // serde_json's words for half a surrogate pair (the first for a trailing half too),
+        // the only cause of either: a string cut inside a character such as an emoji.
+        format!(
+            "a JSON document; the `\\u` escape before line {} column {} is half of a UTF-16 \
+             surrogate pair (`\\uD800`-`\\uDFFF` without its other half: a string cut inside a \
+             character such as an emoji), which the emulator cannot read as text: send whole \
+             characters",
+            err.line(),
+            err.column()
+        )
+    } else if text.starts_with("recursion limit exceeded") {
+        // serde_json's limit, which its message does not give.
+        format!(
+            "a JSON document nested at most 128 arrays or objects deep; this one is nested more \
+             than 128 arrays or objects deep at line {} column {} (no DFINERY field nests more \
+             than 3: an object or array where a value belongs?)",
+            err.line(),
+            err.column()
+        )
     } else {
         format!("a JSON document; {err}")
     };
@@ -57,6 +80,15 @@ pub(crate) async fn count_events(
     events: bool,
 ) -> Result<u64, ServerViolation> {
     let bytes = json_bytes(headers, body).await?;
+    // Skipping a string (`IgnoredAny`) does not check its UTF-8, which JSON text must be (RFC
+    // 8259 §8.1): without this the sink answered `20000` to a body the normal mode refuses.
+    // On a bad byte, the full parse says where, in the normal mode's words.
+    if let Err(utf8) = std::str::from_utf8(&bytes) {
+        return Err(match serde_json::from_slice::<Value>(&bytes) {
+            Err(err) => not_json(&bytes, &err),
+            Ok(_) => ServerViolation::new("$", "json", format!("a JSON document; {utf8}")),
+        });
+    }
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     if first != Some(&b'{') {
         // Not an object: say what it is, or why it is not JSON at all.
@@ -244,6 +276,39 @@ mod tests {
         .await
         .unwrap_err();
         assert!(bom.expected.contains("byte-order mark"), "{}", bom.expected);
+        // serde_json's words for half a surrogate pair: "lone leading surrogate" for a
+        // trailing half, "unexpected end of hex escape" for a complete escape.
+        for half in [
+            r#"{"a":"\udc00"}"#,
+            r#"{"a":"x\ud83d"}"#,
+            r#"{"a":"\ud83d\u0041"}"#,
+        ] {
+            let cut = read_json(&headers(Some("application/json")), Body::from(half))
+                .await
+                .unwrap_err();
+            assert_eq!(cut.rule, "json");
+            assert!(
+                cut.expected.contains("half of a UTF-16 surrogate pair")
+                    && cut.expected.contains("line 1 column")
+                    && !cut.expected.contains("lone leading")
+                    && !cut.expected.contains("end of hex escape"),
+                "{half}: {}",
+                cut.expected
+            );
+        }
+        // It said "recursion limit exceeded", with no limit and nothing to do about it.
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(200), "]".repeat(200));
+        let deep = read_json(&headers(Some("application/json")), Body::from(deep))
+            .await
+            .unwrap_err();
+        assert_eq!(deep.rule, "json");
+        assert!(
+            deep.expected
+                .contains("nested more than 128 arrays or objects deep")
+                && deep.expected.contains("line 1 column"),
+            "{}",
+            deep.expected
+        );
         let broken = read_json(&headers(Some("Application/JSON")), Body::from("{"))
             .await
             .unwrap_err();

@@ -1,7 +1,6 @@
 //! The first steps of every DFINERY request (`docs/protocol.md` §10 steps 1–3): service id, token,
 //! rate limit; then the fault stage. A request that passes is [`Admitted`].
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -71,9 +70,39 @@ pub(crate) async fn admit(
         reason.answer(family, limits)
     };
 
-    match service_id(&parts.uri) {
-        None => return Err(refuse(Refusal::MissingServiceId, peek())),
-        Some(id) if id != app.settings.service_id => {
+    let ids = service_ids(&parts.uri);
+    match ids.as_slice() {
+        [] => return Err(refuse(Refusal::MissingServiceId, peek())),
+        [id] if id.is_empty() => return Err(refuse(Refusal::MissingServiceId, peek())),
+        // Taken from its last occurrence, a request was accepted or not by the order of its
+        // query; a server reading the parameter as one text (Spring) sees `a,b`.
+        [_, _, ..] => {
+            let sent: Vec<String> = ids
+                .iter()
+                .take(4)
+                .map(|id| {
+                    format!(
+                        "`{}`",
+                        id.chars().take(64).collect::<String>().escape_debug()
+                    )
+                })
+                .collect();
+            let violation = ServerViolation::new(
+                "?service_id",
+                "service_id",
+                format!(
+                    "the query parameter `service_id` once, with this emulator's service id \
+                     `{}`; it was given {} times ({}{})",
+                    app.settings.service_id.escape_debug(),
+                    ids.len(),
+                    sent.join(", "),
+                    if ids.len() > sent.len() { ", …" } else { "" }
+                ),
+            );
+            record_violation(app, parts, family, Refusal::UnknownServiceId, violation);
+            return Err(Refusal::UnknownServiceId.answer(family, peek()));
+        }
+        [id] if *id != app.settings.service_id => {
             let sent: String = id.chars().take(64).collect();
             let violation = ServerViolation::new(
                 "?service_id",
@@ -87,7 +116,7 @@ pub(crate) async fn admit(
             record_violation(app, parts, family, Refusal::UnknownServiceId, violation);
             return Err(Refusal::UnknownServiceId.answer(family, peek()));
         }
-        Some(_) => {}
+        [_] => {}
     }
     if let Some(problem) = token_problem(app, family, &parts.headers) {
         record_violation(app, parts, family, Refusal::Token, problem);
@@ -264,10 +293,18 @@ fn record_violation(
     });
 }
 
-/// The `service_id` query parameter, if present and non-empty.
-fn service_id(uri: &axum::http::Uri) -> Option<String> {
-    let Query(query) = Query::<HashMap<String, String>>::try_from_uri(uri).ok()?;
-    query.get("service_id").filter(|id| !id.is_empty()).cloned()
+/// Every value of the `service_id` query parameter, in order (empty ones included).
+fn service_ids(uri: &axum::http::Uri) -> Vec<String> {
+    Query::<Vec<(String, String)>>::try_from_uri(uri).map_or_else(
+        |_| Vec::new(),
+        |Query(pairs)| {
+            pairs
+                .into_iter()
+                .filter(|(key, _)| key == "service_id")
+                .map(|(_, value)| value)
+                .collect()
+        },
+    )
 }
 
 /// Why the request does not carry this family's token (`access_token: <import token>` for
@@ -279,6 +316,11 @@ fn token_problem(app: &App, family: Family, headers: &HeaderMap) -> Option<Serve
     let (path, expected) = match family {
         Family::Import => match headers.get("access_token").map(|v| v.as_bytes()) {
             Some(token) if settings.import_token.matches(token) => return None,
+            Some(token) if token.trim_ascii().is_empty() => (
+                "access_token",
+                "the header `access_token` with the Import API token; the one sent is empty (an \
+                 empty variable?)",
+            ),
             Some(token) if settings.export_token.matches(token) => (
                 "access_token",
                 "the Import API token; this is the Export API token, which goes in \
@@ -303,6 +345,13 @@ fn token_problem(app: &App, family: Family, headers: &HeaderMap) -> Option<Serve
             ),
         },
         Family::Export => match headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()) {
+            // `Bearer $TOKEN` with the variable unset: "does not start with `Bearer `" was
+            // said of it, which it does.
+            Some(value) if value.trim_ascii().eq_ignore_ascii_case(b"bearer") => (
+                "Authorization",
+                "`Authorization: Bearer <Export API token>`; the value sent has no token after \
+                 `Bearer` (an empty variable?)",
+            ),
             Some(value) => match bearer(value) {
                 Some(token) if settings.export_token.matches(token) => return None,
                 Some(token) if settings.import_token.matches(token) => (
@@ -355,10 +404,14 @@ mod tests {
     #[test]
     fn service_id_comes_from_the_query() {
         let uri: axum::http::Uri = "/api/v1/events?service_id=my%20svc&x=1".parse().unwrap();
-        assert_eq!(service_id(&uri).as_deref(), Some("my svc"));
+        assert_eq!(service_ids(&uri), ["my svc"]);
         let uri: axum::http::Uri = "/api/v1/events?service_id=".parse().unwrap();
-        assert_eq!(service_id(&uri), None);
+        assert_eq!(service_ids(&uri), [""]);
         let uri: axum::http::Uri = "/api/v1/events".parse().unwrap();
-        assert_eq!(service_id(&uri), None);
+        assert!(service_ids(&uri).is_empty());
+        let uri: axum::http::Uri = "/api/v1/events?service_id=a&x=1&service_id=b"
+            .parse()
+            .unwrap();
+        assert_eq!(service_ids(&uri), ["a", "b"]);
     }
 }

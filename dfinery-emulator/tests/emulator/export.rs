@@ -481,3 +481,50 @@ async fn a_client_that_stops_reading_an_export_loses_its_connection_and_slot() {
     assert_eq!(answer.status, 200, "{}", answer.text);
     drop(reader);
 }
+
+/// `Authorization: Bearer $TOKEN` with the variable unset sends `Bearer` and no token: the
+/// refusal kept for it said the value "does not start with `Bearer `", which it does. An
+/// empty `access_token` (`access_token: $TOKEN`, unset) was "the token sent is not it".
+#[tokio::test]
+async fn a_bearer_without_a_token_is_told_the_token_is_missing() {
+    let server = Server::start().await;
+    let url = server.emu.url("/api/v1/export/userprofile");
+    let body = json!({"properties_condition_type": "all"});
+    for value in ["Bearer ", "Bearer", "bearer  "] {
+        let request = server
+            .http
+            .post(&url)
+            .header("authorization", value)
+            .json(&body);
+        assert_eq!(read(request).await.status, 401, "{value:?}");
+    }
+    for rejection in server.emu.rejections() {
+        let expected = &rejection.violations[0].expected;
+        assert_eq!(
+            expected,
+            "`Authorization: Bearer <Export API token>`; the value sent has no token after \
+             `Bearer` (an empty variable?)"
+        );
+    }
+    assert_eq!(server.emu.rejections().len(), 3);
+    server.emu.reset();
+    let events = server.emu.url("/api/v1/events");
+    let request = server
+        .http
+        .post(&events)
+        .header("access_token", "")
+        .json(&batch(
+            "u-1",
+            vec![login(&uuid(), "2024-08-26T11:00:00.000Z")],
+        ));
+    assert_eq!(read(request).await.code(), "40201");
+    let kept = &server.emu.rejections()[0].violations[0];
+    assert_eq!(
+        (kept.path.as_str(), kept.expected.as_str()),
+        (
+            "access_token",
+            "the header `access_token` with the Import API token; the one sent is empty (an \
+             empty variable?)"
+        )
+    );
+}

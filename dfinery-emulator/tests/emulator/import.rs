@@ -47,6 +47,46 @@ async fn another_service_id_is_40101() {
     );
 }
 
+/// A `service_id` given twice was taken from its last occurrence: `?service_id=other&…=ours`
+/// was stored and `?…=ours&service_id=other` refused, one request accepted or not by the order
+/// of its query (a server that reads the parameter as one text, as Spring does, sees
+/// `other,ours`). Both are refused as another service's, and say the parameter was repeated.
+#[tokio::test]
+async fn a_service_id_given_twice_is_refused_whatever_its_order() {
+    let server = Server::start().await;
+    let ours = server.emu.service_id().to_owned();
+    for query in [
+        format!("service_id=someone-else&service_id={ours}"),
+        format!("service_id={ours}&service_id=someone-else"),
+        format!("service_id={ours}&service_id={ours}"),
+    ] {
+        let url = format!("{}/api/v1/events?{query}", server.emu.base_url());
+        let request = server
+            .http
+            .post(url)
+            .header("access_token", server.emu.import_token())
+            .json(&fixture("events_example.json"));
+        assert_eq!(read(request).await.code(), "40101", "{query}");
+        let kept = server.emu.rejections().pop().unwrap();
+        assert!(
+            kept.violations[0].expected.contains("given 2 times"),
+            "{query}: {}",
+            kept.violations[0].expected
+        );
+        let url = format!(
+            "{}/api/v1/export/userprofile?{query}",
+            server.emu.base_url()
+        );
+        let request = server
+            .http
+            .post(url)
+            .bearer_auth(server.emu.export_token())
+            .json(&json!({"properties_condition_type": "all"}));
+        assert_eq!(read(request).await.status, 401, "{query}");
+    }
+    assert!(server.emu.events().is_empty());
+}
+
 #[tokio::test]
 async fn handle_urls_carry_a_service_id_with_url_special_characters_whole() {
     let (builder, clock) = crate::support::builder();

@@ -211,3 +211,33 @@ async fn with_the_inspector_the_sink_records_its_counts_without_reading_bodies()
     );
     assert_eq!(server.emu.stats().sunk, 4);
 }
+
+/// A body whose strings are not UTF-8 is not JSON (RFC 8259 §8.1), and the normal mode
+/// refuses it (`40000`, "invalid unicode code point"): the sink answered `20000` to it, and
+/// counted its events, since it skipped the strings it did not keep without checking them.
+#[tokio::test]
+async fn the_sink_refuses_a_body_that_is_not_utf_8_as_the_normal_mode_does() {
+    let (builder, clock) = builder();
+    let server = Server::with(builder.sink(true), clock).await;
+    for (path, body) in [
+        (
+            "/api/v1/events",
+            &b"{\"events\":[{\"event_name\":\"\xff\"}]}"[..],
+        ),
+        ("/api/v1/events", &b"{\"events\":[],\"x\":\"\xc3\"}"[..]),
+        (
+            "/api/v1/user-profile",
+            &b"{\"identity\":{\"external_id\":\"\xfe\"}}"[..],
+        ),
+    ] {
+        let answer = server.import_raw(path, body.to_vec()).await;
+        assert_eq!(
+            (answer.status, answer.code()),
+            (400, "40000".to_owned()),
+            "{path} {}",
+            String::from_utf8_lossy(body)
+        );
+        assert_eq!(answer.violations(), [("$".to_owned(), "json".to_owned())]);
+    }
+    assert_eq!(server.emu.stats().sunk, 0);
+}
