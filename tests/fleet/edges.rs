@@ -784,3 +784,45 @@ async fn a_release_interrupted_by_a_stop_and_continue_still_frees_the_slot() {
         tokio::time::sleep(50 * MS).await;
     }
 }
+
+/// A Redis that closes this instance's connection while it is idle (its `timeout` setting, a
+/// proxy's or a load balancer's idle timeout, `CLIENT KILL`) is not an outage: the next call
+/// goes out again on a new connection. It failed with "broken pipe", and the instance fell
+/// back to local pacing with a warning that Redis could not be reached, after every idle spell
+/// longer than the server's timeout.
+#[tokio::test]
+async fn a_connection_closed_by_redis_while_idle_is_not_an_outage() {
+    // A server of its own: every client of it is disconnected.
+    let Some(server) = crate::support::RedisServer::start("a_connection_closed_while_idle") else {
+        return;
+    };
+    let url = server.url();
+    let budget = RedisBudget::builder(url.as_str(), "svc")
+        .key_prefix(unique_prefix("idle-closed"))
+        .limit(Api::Event, 1_000, Duration::from_secs(1))
+        .lease(Api::Event, 1)
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    for round in 0..3 {
+        tokio::time::timeout(Duration::from_secs(10), budget.acquire(Api::Event))
+            .await
+            .expect("no hang");
+        // Every client connection but the one sending this (a fresh one per call).
+        redis(&url, &["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"]).await;
+        tokio::time::sleep(50 * MS).await;
+        let stats = budget.stats();
+        assert_eq!(
+            (stats.fallbacks, stats.fallback_permits, stats.degraded),
+            (0, 0, false),
+            "round {round}: {stats:?}"
+        );
+    }
+    let (granted, _) = budget
+        .try_acquire(Api::Event, 1)
+        .await
+        .expect("the call goes out on a new connection");
+    assert_eq!(granted, 1);
+    let stats = budget.stats();
+    assert_eq!((stats.fallbacks, stats.shared_permits), (0, 4), "{stats:?}");
+}

@@ -328,11 +328,12 @@ impl Shared {
         self.timeout.saturating_mul(CONNECT_ROUND_TRIPS)
     }
 
-    /// The connection, made if needed (within the connect timeout).
-    async fn connection(&self) -> Result<ConnectionManager, redis::RedisError> {
+    /// The connection, made if needed (within the connect timeout), and whether it was made
+    /// by this call.
+    async fn connection(&self) -> Result<(ConnectionManager, bool), redis::RedisError> {
         let mut conn = self.conn.lock().await;
         if let Some(conn) = conn.as_ref() {
-            return Ok(conn.clone());
+            return Ok((conn.clone(), false));
         }
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(self.connect_timeout()))
@@ -345,7 +346,7 @@ impl Shared {
         )
         .await?;
         *conn = Some(made.clone());
-        Ok(made)
+        Ok((made, true))
     }
 
     /// Runs the script with `keys` and `args`: connects if needed (within the connect timeout),
@@ -364,20 +365,42 @@ impl Shared {
         // The wait for the connection, whoever is making it, within the connect timeout too:
         // calls queued behind one connecting to a Redis that drops the packets each connected
         // in turn, so the sixteenth fell back to local pacing sixteen connect timeouts late.
-        let mut conn = within(self.connect_timeout(), self.connection()).await?;
+        let (mut conn, fresh) = within(self.connect_timeout(), self.connection()).await?;
+        match self.eval(&mut conn, keys, args).await {
+            // A connection Redis closed while it was idle (its `timeout` setting, a proxy's
+            // idle timeout, `CLIENT KILL`): the call goes out again, once, on the new
+            // connection the manager makes. Without it, the first call after every idle spell
+            // failed ("broken pipe") and the instance fell back to local pacing as if Redis
+            // could not be reached. A call Redis ran before the connection broke runs twice:
+            // an acquire then takes permits nobody uses (the budget is underused, never
+            // overrun), a feedback only tightens again, a lease is taken again by its holder.
+            Err(error) if !fresh && error.is_connection_dropped() => {
+                self.eval(&mut conn, keys, args).await
+            }
+            result => result,
+        }
+    }
+
+    /// The script's round trips on `conn`, each within the timeout.
+    async fn eval(
+        &self,
+        conn: &mut ConnectionManager,
+        keys: &[&str],
+        args: &[String],
+    ) -> Result<Vec<i64>, redis::RedisError> {
         let mut evalsha = redis::cmd("EVALSHA");
         evalsha
             .arg(self.script.get_hash())
             .arg(keys.len())
             .arg(keys)
             .arg(args);
-        match within(self.timeout, evalsha.query_async(&mut conn)).await {
+        match within(self.timeout, evalsha.query_async(conn)).await {
             // A fresh Redis, or one restarted or flushed since the script was loaded.
             Err(error) if error.code() == Some("NOSCRIPT") => {
                 let mut load = redis::cmd("SCRIPT");
                 load.arg("LOAD").arg(SCRIPT);
-                within(self.timeout, load.query_async::<String>(&mut conn)).await?;
-                within(self.timeout, evalsha.query_async(&mut conn)).await
+                within(self.timeout, load.query_async::<String>(conn)).await?;
+                within(self.timeout, evalsha.query_async(conn)).await
             }
             result => result,
         }
