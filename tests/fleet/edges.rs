@@ -826,3 +826,56 @@ async fn a_connection_closed_by_redis_while_idle_is_not_an_outage() {
     let stats = budget.stats();
     assert_eq!((stats.fallbacks, stats.shared_permits), (0, 4), "{stats:?}");
 }
+
+/// A URL naming a database the server does not have (`/16` on a Redis of 16, 0 to 15) is a
+/// mistake in the URL: the warning says so, names the URL and what to give. It said that
+/// Redis refused the budget's script and that its user needs EVAL and EVALSHA on a writable
+/// Redis 5.0 or later, none of which was the matter.
+#[tokio::test]
+async fn a_database_the_server_does_not_have_is_named_in_the_warning() {
+    let Some((url, _server)) = redis_for("a_database_the_server_does_not_have") else {
+        return;
+    };
+    let Some(base) = url
+        .strip_suffix("/0")
+        .filter(|base| base.starts_with("redis://"))
+    else {
+        eprintln!("SKIPPED: the test's Redis URL {url} does not end in /0");
+        return;
+    };
+    let logs = crate::capture::this_thread(tracing::Level::WARN);
+    let wrong = format!("{base}/16");
+    let budget = RedisBudget::builder(wrong.as_str(), "svc")
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(10), budget.acquire(Api::Event))
+        .await
+        .expect("a permit from the fallback");
+    assert_eq!(budget.stats().fallbacks, 1, "{:?}", budget.stats());
+    let text = logs.text();
+    assert!(
+        text.contains("has no database 16") && text.contains(&wrong),
+        "the database and the URL are named: {text}"
+    );
+    assert!(text.contains("`databases`"), "how to fix it: {text}");
+    assert!(!text.contains("EVALSHA"), "not the script's fault: {text}");
+}
+
+/// A negative database number is refused at build, naming the URL: it built, and every call
+/// failed at connect.
+#[test]
+fn a_negative_database_number_is_refused_at_build() {
+    let error = RedisBudget::builder("redis://:hunter2@redis.internal:6379/-1", "svc")
+        .build()
+        .unwrap_err();
+    let text = format!(
+        "{error}: {}",
+        std::error::Error::source(&error).map_or(String::new(), ToString::to_string)
+    );
+    assert!(
+        text.contains("redis.internal") && !text.contains("hunter2"),
+        "{text}"
+    );
+    assert!(text.contains("database number -1"), "{text}");
+}

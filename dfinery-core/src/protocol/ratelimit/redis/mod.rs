@@ -246,6 +246,21 @@ impl RedisBudgetBuilder {
                 url: redacted(&self.url),
                 source,
             })?;
+        // Redis numbers its databases from 0: a negative one failed every call, at connect.
+        let db = client.get_connection_info().redis_settings().db();
+        if db < 0 {
+            return Err(RedisBudgetError::Url {
+                url: redacted(&self.url),
+                source: redis::RedisError::from((
+                    redis::ErrorKind::InvalidClientConfig,
+                    "negative database number",
+                    format!(
+                        "database number {db}: give 0 or above (after the URL's last `/`), \
+                         below the server's `databases` setting (16 by default)"
+                    ),
+                )),
+            });
+        }
         let local = self.limits.map(|limit| {
             let share = (limit.count / u64::from(self.expected_instances)).max(1);
             // In u128: a count near `u64::MAX` times 1,000 would overflow.
@@ -419,6 +434,16 @@ impl Shared {
                 "the shared rate budget's Redis refused this instance's credentials; check the \
                  user and password in the Redis URL {}; pacing locally until Redis accepts them",
                 self.url
+            );
+        } else if error.to_string().contains("switch database") {
+            // The URL names a database the server does not have: the script is not at fault.
+            tracing::warn!(
+                error = %error,
+                "the shared rate budget's Redis at {} has no database {}: give one below the \
+                 server's `databases` setting (16 by default, 0 to 15) after the URL's last \
+                 `/`; pacing locally until the URL is changed",
+                self.url,
+                self.client.get_connection_info().redis_settings().db()
             );
         } else if let Some(code) = error.code() {
             // Redis is up and answers, but refuses the script: an ACL without it (`NOPERM`), a
