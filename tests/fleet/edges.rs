@@ -879,3 +879,53 @@ fn a_negative_database_number_is_refused_at_build() {
     );
     assert!(text.contains("database number -1"), "{text}");
 }
+
+/// Connections the server has accepted so far (`total_connections_received`).
+async fn connections_received(url: &str) -> u64 {
+    let redis::Value::BulkString(info) = redis(url, &["INFO", "stats"]).await else {
+        panic!("INFO is a bulk string");
+    };
+    String::from_utf8_lossy(&info)
+        .lines()
+        .find_map(|line| line.strip_prefix("total_connections_received:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("total_connections_received in INFO stats")
+}
+
+/// While Redis answers but refuses the script (out of memory here; a read-only replica, an ACL
+/// without EVALSHA are the same), the probes go on over the connection that carries the
+/// refusals, as docs/fleet.md says: each probe connected afresh (every 20 ms here, 500 ms by
+/// default, from every instance of the fleet), to a Redis already in trouble.
+#[tokio::test]
+async fn probes_of_a_redis_that_refuses_the_script_keep_their_connection() {
+    // A server of its own: its count of connections is this test's alone.
+    let Some(server) = crate::support::RedisServer::start("probes_keep_their_connection") else {
+        return;
+    };
+    let url = server.url();
+    let budget = RedisBudget::builder(url.as_str(), "svc")
+        .key_prefix(unique_prefix("probe-conn"))
+        .limit(Api::Event, 1_000, Duration::from_secs(1))
+        .lease(Api::Event, 1)
+        .timeout(Duration::from_secs(2))
+        .retry_interval(20 * MS)
+        .build()
+        .unwrap();
+    budget.acquire(Api::Event).await;
+    redis(&url, &["CONFIG", "SET", "maxmemory", "1"]).await;
+    tokio::time::timeout(Duration::from_secs(10), budget.acquire(Api::Event))
+        .await
+        .expect("a permit");
+    let before = connections_received(&url).await;
+    // A second of probes, 20 ms apart.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let stats = budget.stats();
+    assert!(
+        stats.degraded && stats.redis_errors >= 10,
+        "probed: {stats:?}"
+    );
+    // This test's own INFO calls connect too: one each.
+    let made = connections_received(&url).await - before - 1;
+    assert!(made <= 2, "{made} connections made by the probes");
+    redis(&url, &["CONFIG", "SET", "maxmemory", "0"]).await;
+}

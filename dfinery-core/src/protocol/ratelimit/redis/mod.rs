@@ -485,19 +485,31 @@ impl Shared {
             loop {
                 tokio::time::sleep(shared.retry_interval).await;
                 let (key, args) = &shared.probe;
-                if shared.run(&[key], args).await.is_ok() {
-                    shared.down.store(false, Ordering::Release);
-                    tracing::info!("the shared rate budget's Redis is back; sharing again");
-                    return;
+                let error = match shared.run(&[key], args).await {
+                    Ok(_) => {
+                        shared.down.store(false, Ordering::Release);
+                        tracing::info!("the shared rate budget's Redis is back; sharing again");
+                        return;
+                    }
+                    Err(error) => error,
+                };
+                // Connect afresh for the next probe after no answer: this connection may lead
+                // to a Redis gone, or belong to a runtime gone. One Redis answered on (a
+                // refused script: out of memory, a read-only replica, an ACL) works, and is
+                // kept: each probe connected anew, every retry interval from every instance,
+                // to a Redis already in trouble.
+                if !answered(&error) {
+                    *shared.conn.lock().await = None;
                 }
-                // Connect afresh for the next probe: this connection may lead to a Redis gone,
-                // or belong to a runtime gone. One that works (a slow Redis, a refused script)
-                // is kept: connecting anew before every probe cost a slow Redis the connect's
-                // round trips on top of the script's, within one timeout, so it stayed down.
-                *shared.conn.lock().await = None;
             }
         }));
     }
+}
+
+/// Whether `error` is Redis's answer (an error reply, with its code: `OOM`, `READONLY`,
+/// `NOPERM`), not a failure to reach it.
+fn answered(error: &redis::RedisError) -> bool {
+    error.code().is_some()
 }
 
 /// Whether Redis answered but refused to authenticate: a wrong password (`WRONGPASS`, or
