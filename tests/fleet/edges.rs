@@ -929,3 +929,84 @@ async fn probes_of_a_redis_that_refuses_the_script_keep_their_connection() {
     assert!(made <= 2, "{made} connections made by the probes");
     redis(&url, &["CONFIG", "SET", "maxmemory", "0"]).await;
 }
+
+/// A Redis that answers but refuses the script says why, where, and what to do: a read-only
+/// replica is named as one (point the URL at the primary), a Redis Cluster as unsupported
+/// (its two keys of an export slot are in different hash slots), each with the URL. Every
+/// refusal said only that the user needs EVAL and EVALSHA on a writable Redis 5.0 or later,
+/// without the URL: a replica's URL or a cluster was not pointed at.
+#[tokio::test]
+async fn a_redis_refusing_the_script_is_named_with_the_reason() {
+    let logs = crate::capture::this_thread(tracing::Level::WARN);
+    // A replica of a primary that is not there: read-only.
+    let Some(replica) = crate::support::RedisServer::start_with(
+        "a_redis_refusing_the_script (replica)",
+        &["--replicaof", "127.0.0.1", "1"],
+    ) else {
+        return;
+    };
+    let cluster_config = std::env::temp_dir().join(format!(
+        "dfinery-test-nodes-{}.conf",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let Some(cluster) = crate::support::RedisServer::start_with(
+        "a_redis_refusing_the_script (cluster)",
+        &[
+            "--cluster-enabled",
+            "yes",
+            "--cluster-config-file",
+            &cluster_config.display().to_string(),
+        ],
+    ) else {
+        return;
+    };
+    // The one node serves every hash slot: the Event key works, the export slot's two keys
+    // are refused together (CROSSSLOT).
+    let _ = redis(&cluster.url(), &["CLUSTER", "ADDSLOTSRANGE", "0", "16383"]).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let redis::Value::BulkString(info) = redis(&cluster.url(), &["CLUSTER", "INFO"]).await
+        else {
+            panic!("CLUSTER INFO is a bulk string");
+        };
+        if String::from_utf8_lossy(&info).contains("cluster_state:ok") {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the cluster is up");
+        tokio::time::sleep(50 * MS).await;
+    }
+    let make = |url: String| {
+        RedisBudget::builder(url, "svc")
+            .key_prefix(unique_prefix("refused"))
+            .lease(Api::Event, 1)
+            .timeout(Duration::from_secs(2))
+            .build()
+            .unwrap()
+    };
+    let on_replica = make(replica.url());
+    tokio::time::timeout(Duration::from_secs(10), on_replica.acquire(Api::Event))
+        .await
+        .expect("a permit from the fallback");
+    let text = logs.text();
+    assert!(
+        text.contains("read-only replica")
+            && text.contains("primary")
+            && text.contains(&replica.url()),
+        "{text}"
+    );
+    let on_cluster = make(cluster.url());
+    let slot = tokio::time::timeout(Duration::from_secs(10), on_cluster.export_slot())
+        .await
+        .expect("a slot from the fallback");
+    drop(slot);
+    assert_eq!(on_cluster.stats().fallbacks, 1, "{:?}", on_cluster.stats());
+    let text = logs.text();
+    assert!(
+        text.contains("CROSSSLOT")
+            && text.contains("Redis Cluster")
+            && text.contains(&cluster.url()),
+        "{text}"
+    );
+    drop((replica, cluster));
+    let _ = std::fs::remove_file(cluster_config);
+}

@@ -447,12 +447,13 @@ impl Shared {
             );
         } else if let Some(code) = error.code() {
             // Redis is up and answers, but refuses the script: an ACL without it (`NOPERM`), a
-            // Redis too old for it, out of memory, a read-only replica.
+            // Redis too old for it, out of memory, a read-only replica, a cluster.
             tracing::warn!(
                 error = %error,
-                "the shared rate budget's Redis refuses the budget's script ({code}); pacing \
-                 locally until it takes it (its user needs EVAL and EVALSHA, on Redis 5.0 or \
-                 later, writable)"
+                "the shared rate budget's Redis refuses the budget's script ({code}) at {}: {}; \
+                 pacing locally until it takes it",
+                self.url,
+                refusal_hint(code)
             );
         } else {
             tracing::warn!(
@@ -503,6 +504,30 @@ impl Shared {
                 }
             }
         }));
+    }
+}
+
+/// What a Redis refusing the budget's script with the error `code` needs, for its warning.
+fn refusal_hint(code: &str) -> &'static str {
+    match code {
+        "READONLY" => {
+            "it is a read-only replica; point the URL at the primary (the budget writes on every \
+             call)"
+        }
+        "OOM" => {
+            "it is out of memory (its `maxmemory`); raise it, or free memory or set an eviction \
+             policy (the budget's keys are small and expire when idle)"
+        }
+        "MOVED" | "ASK" | "CROSSSLOT" | "CLUSTERDOWN" | "TRYAGAIN" => {
+            "it is a Redis Cluster, which the budget does not support (a script call uses two \
+             keys in different hash slots); point the URL at a standalone Redis or a primary"
+        }
+        "LOADING" => "it is still loading its data after a restart",
+        "MISCONF" => {
+            "it refuses writes since it could not save its snapshot (see its log, and \
+             `stop-writes-on-bgsave-error`)"
+        }
+        _ => "its user needs EVAL and EVALSHA, on Redis 5.0 or later, writable",
     }
 }
 
