@@ -1010,3 +1010,66 @@ async fn a_redis_refusing_the_script_is_named_with_the_reason() {
     drop((replica, cluster));
     let _ = std::fs::remove_file(cluster_config);
 }
+
+/// A user whose ACL lacks what the budget runs is told the ACL that lets it, and that ACL
+/// works. The warning asked for EVAL and EVALSHA: the budget runs no EVAL, a user given just
+/// those two was refused all the same (SCRIPT LOAD, and the commands the script runs, HMGET,
+/// TIME, ZADD…, are checked too), and was still told to allow EVAL and EVALSHA.
+#[tokio::test]
+async fn a_user_refused_by_its_acl_is_told_the_acl_that_lets_it() {
+    // A server of its own: its users are changed.
+    let Some(server) = crate::support::RedisServer::start("a_user_refused_by_its_acl") else {
+        return;
+    };
+    let url = server.url();
+    let logs = crate::capture::this_thread(tracing::Level::WARN);
+    // What the warning asked for.
+    redis(
+        &url,
+        &[
+            "ACL", "SETUSER", "budget", "on", ">pw", "~*", "+eval", "+evalsha",
+        ],
+    )
+    .await;
+    let prefix = unique_prefix("acl");
+    let budget = RedisBudget::builder(url.replace("//", "//budget:pw@"), "svc")
+        .key_prefix(prefix.as_str())
+        .lease(Api::Event, 1)
+        .timeout(Duration::from_secs(2))
+        .retry_interval(50 * MS)
+        .build()
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(10), budget.acquire(Api::Event))
+        .await
+        .expect("a permit from the fallback");
+    assert_eq!(budget.stats().fallbacks, 1, "refused: {:?}", budget.stats());
+    let text = logs.text();
+    let advice = text
+        .split("ACL SETUSER <user> ")
+        .nth(1)
+        .and_then(|rest| rest.split('`').next())
+        .unwrap_or_else(|| panic!("the ACL to give is named: {text}"));
+    assert!(advice.contains(&format!("~{prefix}:*")), "{advice}");
+    // As the warning says: from scratch (`reset`), then its rules.
+    let mut acl = vec!["ACL", "SETUSER", "budget", "reset", "on", ">pw"];
+    acl.extend(advice.split_whitespace());
+    redis(&url, &acl).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while budget.stats().degraded {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the ACL `{advice}` lets the budget share: {:?}",
+            budget.stats()
+        );
+        tokio::time::sleep(50 * MS).await;
+    }
+    // Every part of the script: permits, feedback, export slots.
+    let (granted, _) = budget.try_acquire(Api::Event, 1).await.expect("a permit");
+    assert_eq!(granted, 1);
+    let slot = tokio::time::timeout(Duration::from_secs(10), budget.export_slot())
+        .await
+        .expect("a slot");
+    assert!(slot.is_some());
+    drop(slot);
+    assert_eq!(budget.stats().fallbacks, 1, "{:?}", budget.stats());
+}

@@ -290,6 +290,7 @@ impl RedisBudgetBuilder {
                 timeout: self.timeout,
                 retry_interval: self.retry_interval,
                 slots_key,
+                key_prefix: self.key_prefix.clone(),
                 probe: (keys[Api::Event.index()].clone(), probe),
             }),
             keys,
@@ -329,6 +330,8 @@ struct Shared {
     timeout: Duration,
     retry_interval: Duration,
     slots_key: String,
+    /// The prefix of every key (for the ACL a refused user is told to have).
+    key_prefix: String,
     /// The key and arguments of the script call that tells whether Redis is back.
     probe: (String, Vec<String>),
     /// The task that tries Redis again while it is down: it runs on the runtime of the call
@@ -453,7 +456,7 @@ impl Shared {
                 "the shared rate budget's Redis refuses the budget's script ({code}) at {}: {}; \
                  pacing locally until it takes it",
                 self.url,
-                refusal_hint(code)
+                refusal_hint(code, &self.key_prefix)
             );
         } else {
             tracing::warn!(
@@ -507,9 +510,28 @@ impl Shared {
     }
 }
 
-/// What a Redis refusing the budget's script with the error `code` needs, for its warning.
-fn refusal_hint(code: &str) -> &'static str {
-    match code {
+/// The ACL rules a Redis user needs for the budget whose keys start with `key_prefix`: the
+/// script's loading and calls, and every command it runs, on its keys alone.
+fn acl_rules(key_prefix: &str) -> String {
+    format!(
+        "+evalsha +script|load +time +type +unlink +hmget +hset +pexpire +zadd +zcard +zrange \
+         +zrem +zremrangebyscore +zscore ~{key_prefix}:*"
+    )
+}
+
+/// What a Redis refusing the budget's script with the error `code` needs, for its warning
+/// (`key_prefix`: the budget's keys).
+fn refusal_hint(code: &str, key_prefix: &str) -> String {
+    let hint = match code {
+        // The script is loaded (SCRIPT LOAD) and called (EVALSHA), and what it runs is checked
+        // against the ACL too: "EVAL and EVALSHA", as this said, were not enough.
+        "NOPERM" => {
+            return format!(
+                "its user (the URL's, else `default`) may not run a command the budget runs or \
+                 touch its keys; allow them with `ACL SETUSER <user> {}`",
+                acl_rules(key_prefix)
+            );
+        }
         "READONLY" => {
             "it is a read-only replica; point the URL at the primary (the budget writes on every \
              call)"
@@ -527,8 +549,9 @@ fn refusal_hint(code: &str) -> &'static str {
             "it refuses writes since it could not save its snapshot (see its log, and \
              `stop-writes-on-bgsave-error`)"
         }
-        _ => "its user needs EVAL and EVALSHA, on Redis 5.0 or later, writable",
-    }
+        _ => "it needs Redis 5.0 or later, writable, and a user allowed EVALSHA and SCRIPT LOAD",
+    };
+    hint.to_owned()
 }
 
 /// Whether `error` is Redis's answer (an error reply, with its code: `OOM`, `READONLY`,
