@@ -1073,3 +1073,48 @@ async fn a_user_refused_by_its_acl_is_told_the_acl_that_lets_it() {
     drop(slot);
     assert_eq!(budget.stats().fallbacks, 1, "{:?}", budget.stats());
 }
+
+/// Holders with different export leases (`export_lease_ttl`) share the slots: one with a short
+/// lease taking a slot beside one with a long lease does not make the long lease's slot expire
+/// with its own. Every taking set the whole set's expiry to the taker's lease, so the short
+/// one's 1 s dropped the other's slot of a day after a second, and the fleet could run one
+/// export more than its limit.
+#[tokio::test]
+async fn a_short_lease_beside_a_long_one_does_not_end_it() {
+    let Some((url, _server)) = redis_for("a_short_lease_beside_a_long_one") else {
+        return;
+    };
+    let prefix = unique_prefix("mixed-leases");
+    let make = |ttl| {
+        RedisBudget::builder(url.as_str(), "svc")
+            .key_prefix(prefix.as_str())
+            .export_concurrency(2)
+            .export_lease_ttl(ttl)
+            .timeout(Duration::from_secs(2))
+            .build()
+            .unwrap()
+    };
+    let (long, short) = (
+        make(Duration::from_secs(86_400)),
+        make(Duration::from_secs(1)),
+    );
+    let held = long.export_slot().await;
+    let brief = short.export_slot().await;
+    assert!(held.is_some() && brief.is_some());
+    drop(brief);
+    // The short lease's second has passed.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let slots = format!("{prefix}:svc:export:slots");
+    let taken = redis(&url, &["ZCARD", slots.as_str()]).await;
+    assert_eq!(
+        taken,
+        redis::Value::Int(1),
+        "the long lease's slot is still held"
+    );
+    let ttl = redis(&url, &["PTTL", slots.as_str()]).await;
+    assert!(
+        matches!(ttl, redis::Value::Int(ms) if ms > 86_000_000),
+        "the set lives as long as its longest lease: PTTL {ttl:?}"
+    );
+    drop(held);
+}
