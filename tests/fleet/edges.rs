@@ -1118,3 +1118,47 @@ async fn a_short_lease_beside_a_long_one_does_not_end_it() {
     );
     drop(held);
 }
+
+/// A Redis over TLS whose certificate this instance does not trust (self-signed here, as a
+/// managed Redis with a CA of its own) is named as such, with the URL and what the budget
+/// trusts: the warning said Redis "cannot be reached", which sent the reader to the network.
+#[tokio::test]
+async fn a_redis_certificate_not_trusted_is_named_as_such() {
+    let tls = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fleet/tls");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let Some(server) = crate::support::RedisServer::start_with(
+        "a_redis_certificate_not_trusted",
+        &[
+            "--tls-port",
+            &port.to_string(),
+            "--tls-cert-file",
+            &tls.join("cert.pem").display().to_string(),
+            "--tls-key-file",
+            &tls.join("key.pem").display().to_string(),
+            "--tls-auth-clients",
+            "no",
+        ],
+    ) else {
+        return;
+    };
+    let logs = crate::capture::this_thread(tracing::Level::WARN);
+    let url = format!("rediss://127.0.0.1:{port}/0");
+    let budget = RedisBudget::builder(url.as_str(), "svc")
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(10), budget.acquire(Api::Event))
+        .await
+        .expect("a permit from the fallback");
+    assert_eq!(budget.stats().fallbacks, 1, "{:?}", budget.stats());
+    let text = logs.text();
+    assert!(
+        text.contains("TLS certificate") && text.contains("public CA") && text.contains(&url),
+        "{text}"
+    );
+    assert!(!text.contains("cannot be reached"), "{text}");
+    drop(server);
+}

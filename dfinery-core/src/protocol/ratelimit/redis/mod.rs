@@ -448,6 +448,18 @@ impl Shared {
                 self.url,
                 self.client.get_connection_info().redis_settings().db()
             );
+        } else if error.to_string().contains("certificate") {
+            // Redis is up, its TLS certificate refused: "cannot be reached" sent the reader to
+            // the network.
+            tracing::warn!(
+                error = %error,
+                "the shared rate budget's Redis at {} presented a TLS certificate this instance \
+                 does not trust: the budget trusts the Mozilla roots, so the server's \
+                 certificate must chain to a public CA and name the URL's host (a Redis whose \
+                 certificate comes from a CA of its own cannot be used); pacing locally \
+                 meanwhile",
+                self.url
+            );
         } else if let Some(code) = error.code() {
             // Redis is up and answers, but refuses the script: an ACL without it (`NOPERM`), a
             // Redis too old for it, out of memory, a read-only replica, a cluster.
