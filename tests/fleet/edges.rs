@@ -1162,3 +1162,46 @@ async fn a_redis_certificate_not_trusted_is_named_as_such() {
     assert!(!text.contains("cannot be reached"), "{text}");
     drop(server);
 }
+
+/// A budget dropped while its Redis is down stops probing it: the task that tried Redis again
+/// held the budget's state and went on (every retry interval, a new connection) until Redis
+/// answered, for ever when it never would (a budget rebuilt with a corrected URL left the old
+/// one's probe running beside it).
+#[tokio::test]
+async fn a_budget_dropped_while_redis_is_down_stops_probing_it() {
+    // Takes every connection and closes it at once: each probe is one connection.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&accepted);
+    let server = tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(socket);
+        }
+    });
+    let budget = RedisBudget::builder(format!("redis://127.0.0.1:{port}/0"), "svc")
+        .timeout(Duration::from_secs(1))
+        .retry_interval(20 * MS)
+        .build()
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(10), budget.acquire(Api::Event))
+        .await
+        .expect("a permit from the fallback");
+    assert!(budget.stats().degraded, "{:?}", budget.stats());
+    // Probing.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let first = accepted.load(std::sync::atomic::Ordering::SeqCst);
+    while accepted.load(std::sync::atomic::Ordering::SeqCst) < first + 2 {
+        assert!(tokio::time::Instant::now() < deadline, "the probes connect");
+        tokio::time::sleep(10 * MS).await;
+    }
+    drop(budget);
+    // A probe under way when it was dropped may still connect.
+    tokio::time::sleep(200 * MS).await;
+    let after_drop = accepted.load(std::sync::atomic::Ordering::SeqCst);
+    tokio::time::sleep(500 * MS).await;
+    let more = accepted.load(std::sync::atomic::Ordering::SeqCst) - after_drop;
+    assert_eq!(more, 0, "{more} connections after the budget was dropped");
+    server.abort();
+}

@@ -285,6 +285,7 @@ impl RedisBudgetBuilder {
                 conn: tokio::sync::Mutex::new(None),
                 script: redis::Script::new(SCRIPT),
                 down: AtomicBool::new(false),
+                dropped: AtomicBool::new(false),
                 retry: std::sync::Mutex::new(None),
                 counters: Counters::default(),
                 timeout: self.timeout,
@@ -326,6 +327,8 @@ struct Shared {
     script: redis::Script,
     /// Redis is unreachable: pace locally (or wait, fail-closed) until a retry succeeds.
     down: AtomicBool,
+    /// The budget was dropped: Redis is not tried again for it.
+    dropped: AtomicBool,
     counters: Counters,
     timeout: Duration,
     retry_interval: Duration,
@@ -493,7 +496,10 @@ impl Shared {
             return;
         };
         let mut retry = self.retry.lock().unwrap_or_else(PoisonError::into_inner);
-        if retry.as_ref().is_some_and(|task| !task.is_finished()) {
+        // Under the lock the budget's drop takes the task under: none is started after it.
+        if self.dropped.load(Ordering::Acquire)
+            || retry.as_ref().is_some_and(|task| !task.is_finished())
+        {
             return;
         }
         let shared = Arc::clone(self);
@@ -1086,6 +1092,24 @@ impl RateBudget for RedisBudget {
 
     fn export_slot(&self) -> BudgetFuture<'_, Option<SlotGuard>> {
         Box::pin(self.export_slot_inner())
+    }
+}
+
+impl Drop for RedisBudget {
+    /// Stops trying Redis again: the task doing it held the budget's state and went on, a new
+    /// connection every retry interval, until Redis answered (for ever, when it never would).
+    /// Export slots still held keep renewing and are freed when dropped.
+    fn drop(&mut self) {
+        self.shared.dropped.store(true, Ordering::Release);
+        let retry = self
+            .shared
+            .retry
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(task) = retry {
+            task.abort();
+        }
     }
 }
 
