@@ -1205,3 +1205,42 @@ async fn a_budget_dropped_while_redis_is_down_stops_probing_it() {
     assert_eq!(more, 0, "{more} connections after the budget was dropped");
     server.abort();
 }
+
+/// A `redis://` URL to a Redis that takes TLS only (as a managed Redis may) is told to use
+/// `rediss://`: the server closes the plain connection, and the warning said only that Redis
+/// "cannot be reached".
+#[tokio::test]
+async fn a_plain_url_to_a_tls_redis_is_told_to_use_rediss() {
+    let tls = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fleet/tls");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let Some(server) = crate::support::RedisServer::start_with(
+        "a_plain_url_to_a_tls_redis",
+        &[
+            "--tls-port",
+            &port.to_string(),
+            "--tls-cert-file",
+            &tls.join("cert.pem").display().to_string(),
+            "--tls-key-file",
+            &tls.join("key.pem").display().to_string(),
+            "--tls-auth-clients",
+            "no",
+        ],
+    ) else {
+        return;
+    };
+    let logs = crate::capture::this_thread(tracing::Level::WARN);
+    let url = format!("redis://127.0.0.1:{port}/0");
+    let budget = RedisBudget::builder(url.as_str(), "svc")
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(10), budget.acquire(Api::Event))
+        .await
+        .expect("a permit from the fallback");
+    let text = logs.text();
+    assert!(text.contains(&url) && text.contains("rediss://"), "{text}");
+    drop(server);
+}

@@ -473,6 +473,19 @@ impl Shared {
                 self.url,
                 refusal_hint(code, &self.key_prefix)
             );
+        } else if self.url.starts_with("redis://")
+            && error.is_connection_dropped()
+            && !error.is_connection_refusal()
+        {
+            // Something listens, and closed the plain connection: a Redis that takes TLS only
+            // does so (as a managed Redis may), and "cannot be reached" did not say to use TLS.
+            tracing::warn!(
+                error = %error,
+                "the shared rate budget's Redis at {} cannot be reached: the connection was \
+                 closed; if that Redis takes TLS only, write the URL as rediss://…; pacing \
+                 locally until it can be reached",
+                self.url
+            );
         } else {
             tracing::warn!(
                 error = %error,
