@@ -405,6 +405,15 @@ fn durations_out_of_range_are_refused_at_build() {
             "limit",
             RedisBudget::builder(url, "svc").limit(Api::Event, 10, Duration::from_micros(500)),
         ),
+        // Each named for itself: a zero retry interval was refused as a bad `timeout`.
+        (
+            "timeout",
+            RedisBudget::builder(url, "svc").timeout(Duration::ZERO),
+        ),
+        (
+            "retry_interval",
+            RedisBudget::builder(url, "svc").retry_interval(Duration::ZERO),
+        ),
     ];
     for (setting, builder) in builders {
         let error = builder.build().expect_err(setting).to_string();

@@ -238,8 +238,17 @@ impl RedisBudgetBuilder {
         if self.export_lease_ttl < Duration::from_secs(1) || self.export_lease_ttl > DAY {
             return invalid("export_lease_ttl", "must be at least 1 s and at most a day");
         }
-        if self.timeout.is_zero() || self.retry_interval.is_zero() {
-            return invalid("timeout", "timeout and retry interval must be above 0");
+        if self.timeout.is_zero() {
+            return invalid(
+                "timeout",
+                "is 0; give the longest a Redis round trip may take",
+            );
+        }
+        if self.retry_interval.is_zero() {
+            return invalid(
+                "retry_interval",
+                "is 0; give how often to try Redis again while it is down (default 500 ms)",
+            );
         }
         let client =
             redis::Client::open(self.url.as_str()).map_err(|source| RedisBudgetError::Url {
