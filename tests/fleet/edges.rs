@@ -1249,3 +1249,25 @@ async fn a_plain_url_to_a_tls_redis_is_told_to_use_rediss() {
     assert!(text.contains(&url) && text.contains("rediss://"), "{text}");
     drop(server);
 }
+
+/// Every scheme the redis crate connects with builds a budget (the check of the scheme turns
+/// none of them away); any other is refused naming it.
+#[test]
+fn the_schemes_redis_takes_build_and_others_are_named() {
+    for url in [
+        "redis://127.0.0.1:6379/0",
+        "REDIS://127.0.0.1:6379/0",
+        "rediss://127.0.0.1:6380/0",
+        "unix:///run/redis.sock",
+        "redis+unix:///run/redis.sock",
+        "valkey://127.0.0.1:6379/0",
+    ] {
+        let built = RedisBudget::builder(url, "svc").build();
+        assert!(built.is_ok(), "{url}: {:?}", built.err());
+    }
+    let error = RedisBudget::builder("https://127.0.0.1:6379/0", "svc")
+        .build()
+        .unwrap_err();
+    let source = std::error::Error::source(&error).unwrap().to_string();
+    assert!(source.contains("unsupported scheme `https`"), "{source}");
+}

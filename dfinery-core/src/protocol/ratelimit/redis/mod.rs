@@ -21,7 +21,7 @@ const SCRIPT: &str = include_str!("budget.lua");
 pub enum RedisBudgetError {
     /// The Redis URL did not parse.
     #[error(
-        "invalid Redis URL `{url}` for the shared rate budget; write e.g. redis://127.0.0.1:6379/0 or unix:///run/redis.sock"
+        "invalid Redis URL `{url}` for the shared rate budget; write e.g. redis://127.0.0.1:6379/0, rediss://… for TLS, or unix:///run/redis.sock"
     )]
     Url {
         /// The URL as given, its password replaced by `***`.
@@ -249,6 +249,38 @@ impl RedisBudgetBuilder {
                 "retry_interval",
                 "is 0; give how often to try Redis again while it is down (default 500 ms)",
             );
+        }
+        // The schemes the budget connects with, said as such: the redis crate's "Redis URL did
+        // not parse" named neither the scheme nor the ones it takes.
+        let scheme = self
+            .url
+            .trim_start()
+            .split_once("://")
+            .map(|(scheme, _)| scheme.to_ascii_lowercase());
+        let unsupported = match scheme.as_deref() {
+            // The redis crate's (Valkey's names included).
+            Some(
+                "redis" | "rediss" | "unix" | "redis+unix" | "valkey" | "valkeys" | "valkey+unix",
+            ) => None,
+            Some(other) => Some(format!(
+                "unsupported scheme `{other}`: write redis://host:port/db, rediss://… for TLS, or \
+                 unix:///path/to/redis.sock"
+            )),
+            None => Some(
+                "no scheme: write redis://host:port/db, rediss://… for TLS, or \
+                 unix:///path/to/redis.sock"
+                    .to_owned(),
+            ),
+        };
+        if let Some(detail) = unsupported {
+            return Err(RedisBudgetError::Url {
+                url: redacted(&self.url),
+                source: redis::RedisError::from((
+                    redis::ErrorKind::InvalidClientConfig,
+                    "unsupported Redis URL",
+                    detail,
+                )),
+            });
         }
         let client =
             redis::Client::open(self.url.as_str()).map_err(|source| RedisBudgetError::Url {
