@@ -108,6 +108,19 @@ impl RedisServer {
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(20);
         while TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).is_err() {
+            // One that refused its arguments (a build without TLS, given `--tls-port`) is
+            // said to have, not waited for.
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
+                panic!(
+                    "redis-server exited at start ({status}) with the arguments {:?} (a build \
+                     without TLS refuses `--tls-port`)",
+                    self.extra
+                );
+            }
             assert!(
                 Instant::now() < deadline,
                 "redis-server did not listen on port {} within 20 s",
