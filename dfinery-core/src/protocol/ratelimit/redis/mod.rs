@@ -303,13 +303,18 @@ impl RedisBudgetBuilder {
             });
         }
         let local = self.limits.map(|limit| {
-            let share = (limit.count / u64::from(self.expected_instances)).max(1);
-            // In u128: a count near `u64::MAX` times 1,000 would overflow.
-            let share = u128::from(share) * u128::from(1000 - self.headroom_permille) / 1000;
-            let share = u64::try_from(share).unwrap_or(u64::MAX);
+            // This instance's share, as the time between two calls: the period times the
+            // instances over the count less the headroom, rounded up. A whole count of calls
+            // per period, as before, was at least 1: with more instances than the count, each
+            // took one call a period, together a multiple of the limit. In u128: a count near
+            // `u64::MAX` times 1,000 would overflow.
+            let spread = limit.period.as_nanos() * u128::from(self.expected_instances) * 1000;
+            let calls = u128::from(limit.count) * u128::from(1000 - self.headroom_permille);
+            let interval = spread.div_ceil(calls.max(1));
+            let interval = Duration::from_nanos(u64::try_from(interval).unwrap_or(u64::MAX));
             // No burst while Redis is away: instances that fall back at once must not add up
             // their bursts on top of the shared pace.
-            Mutex::new(LocalGcra::new(share, limit.period, 1))
+            Mutex::new(LocalGcra::spaced(interval, limit.period))
         });
         let keys = Api::ALL.map(|api| format!("{}:{}:{api}", self.key_prefix, self.service_id));
         let slots_key = format!("{}:{}:export:slots", self.key_prefix, self.service_id);
@@ -1358,6 +1363,32 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// More instances than the limit's count (10 calls a second, 20 instances): each falls
+    /// back at its share, one call every 2 s (less the headroom), so that the 20 together stay
+    /// within the limit. The share was rounded up to one call per period: 20 a second together,
+    /// twice the limit.
+    #[tokio::test(start_paused = true)]
+    async fn a_fallback_share_below_one_call_per_period_is_kept() {
+        let budget = RedisBudget::builder("redis://127.0.0.1:1/0", "svc")
+            .limit(Api::Event, 10, Duration::from_secs(1))
+            .expected_instances(20)
+            .build()
+            .unwrap();
+        budget.shared.down.store(true, Ordering::Release);
+        let start = Instant::now();
+        let mut taken = 0;
+        loop {
+            budget.acquire(Api::Event).await;
+            if Instant::now() >= start + Duration::from_secs(20) {
+                break;
+            }
+            taken += 1;
+        }
+        // 20 s at one call per 2.1 s: 10 (the first at once).
+        assert!(taken <= 10, "{taken} calls in 20 s, its share being 10");
+        assert!(taken >= 9, "{taken} calls in 20 s");
     }
 
     #[test]
