@@ -405,6 +405,15 @@ fn durations_out_of_range_are_refused_at_build() {
             "limit",
             RedisBudget::builder(url, "svc").limit(Api::Event, 10, Duration::from_micros(500)),
         ),
+        // Each named for itself: a zero retry interval was refused as a bad `timeout`.
+        (
+            "timeout",
+            RedisBudget::builder(url, "svc").timeout(Duration::ZERO),
+        ),
+        (
+            "retry_interval",
+            RedisBudget::builder(url, "svc").retry_interval(Duration::ZERO),
+        ),
     ];
     for (setting, builder) in builders {
         let error = builder.build().expect_err(setting).to_string();
@@ -783,4 +792,482 @@ async fn a_release_interrupted_by_a_stop_and_continue_still_frees_the_slot() {
         );
         tokio::time::sleep(50 * MS).await;
     }
+}
+
+/// A Redis that closes this instance's connection while it is idle (its `timeout` setting, a
+/// proxy's or a load balancer's idle timeout, `CLIENT KILL`) is not an outage: the next call
+/// goes out again on a new connection. It failed with "broken pipe", and the instance fell
+/// back to local pacing with a warning that Redis could not be reached, after every idle spell
+/// longer than the server's timeout.
+#[tokio::test]
+async fn a_connection_closed_by_redis_while_idle_is_not_an_outage() {
+    // A server of its own: every client of it is disconnected.
+    let Some(server) = crate::support::RedisServer::start("a_connection_closed_while_idle") else {
+        return;
+    };
+    let url = server.url();
+    let budget = RedisBudget::builder(url.as_str(), "svc")
+        .key_prefix(unique_prefix("idle-closed"))
+        .limit(Api::Event, 1_000, Duration::from_secs(1))
+        .lease(Api::Event, 1)
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    for round in 0..3 {
+        tokio::time::timeout(Duration::from_secs(10), budget.acquire(Api::Event))
+            .await
+            .expect("no hang");
+        // Every client connection but the one sending this (a fresh one per call).
+        redis(&url, &["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"]).await;
+        tokio::time::sleep(50 * MS).await;
+        let stats = budget.stats();
+        assert_eq!(
+            (stats.fallbacks, stats.fallback_permits, stats.degraded),
+            (0, 0, false),
+            "round {round}: {stats:?}"
+        );
+    }
+    let (granted, _) = budget
+        .try_acquire(Api::Event, 1)
+        .await
+        .expect("the call goes out on a new connection");
+    assert_eq!(granted, 1);
+    let stats = budget.stats();
+    assert_eq!((stats.fallbacks, stats.shared_permits), (0, 4), "{stats:?}");
+}
+
+/// A URL naming a database the server does not have (`/16` on a Redis of 16, 0 to 15) is a
+/// mistake in the URL: the warning says so, names the URL and what to give. It said that
+/// Redis refused the budget's script and that its user needs EVAL and EVALSHA on a writable
+/// Redis 5.0 or later, none of which was the matter.
+#[tokio::test]
+async fn a_database_the_server_does_not_have_is_named_in_the_warning() {
+    // A server of its own, on TCP: the URL's database is changed (the one CI names is a unix
+    // socket's URL).
+    let Some(server) = crate::support::RedisServer::start("a_database_the_server_does_not_have")
+    else {
+        return;
+    };
+    let logs = crate::capture::this_thread(tracing::Level::WARN);
+    let wrong = server.url().replace("/0", "/16");
+    let budget = RedisBudget::builder(wrong.as_str(), "svc")
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(10), budget.acquire(Api::Event))
+        .await
+        .expect("a permit from the fallback");
+    assert_eq!(budget.stats().fallbacks, 1, "{:?}", budget.stats());
+    let text = logs.text();
+    assert!(
+        text.contains("has no database 16") && text.contains(&wrong),
+        "the database and the URL are named: {text}"
+    );
+    assert!(text.contains("`databases`"), "how to fix it: {text}");
+    assert!(!text.contains("EVALSHA"), "not the script's fault: {text}");
+}
+
+/// A negative database number is refused at build, naming the URL: it built, and every call
+/// failed at connect.
+#[test]
+fn a_negative_database_number_is_refused_at_build() {
+    let error = RedisBudget::builder("redis://:hunter2@redis.internal:6379/-1", "svc")
+        .build()
+        .unwrap_err();
+    let text = format!(
+        "{error}: {}",
+        std::error::Error::source(&error).map_or(String::new(), ToString::to_string)
+    );
+    assert!(
+        text.contains("redis.internal") && !text.contains("hunter2"),
+        "{text}"
+    );
+    assert!(text.contains("database number -1"), "{text}");
+}
+
+/// Connections the server has accepted so far (`total_connections_received`).
+async fn connections_received(url: &str) -> u64 {
+    let redis::Value::BulkString(info) = redis(url, &["INFO", "stats"]).await else {
+        panic!("INFO is a bulk string");
+    };
+    String::from_utf8_lossy(&info)
+        .lines()
+        .find_map(|line| line.strip_prefix("total_connections_received:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("total_connections_received in INFO stats")
+}
+
+/// While Redis answers but refuses the script (out of memory here; a read-only replica, an ACL
+/// without EVALSHA are the same), the probes go on over the connection that carries the
+/// refusals, as docs/fleet.md says: each probe connected afresh (every 20 ms here, 500 ms by
+/// default, from every instance of the fleet), to a Redis already in trouble.
+#[tokio::test]
+async fn probes_of_a_redis_that_refuses_the_script_keep_their_connection() {
+    // A server of its own: its count of connections is this test's alone.
+    let Some(server) = crate::support::RedisServer::start("probes_keep_their_connection") else {
+        return;
+    };
+    let url = server.url();
+    let budget = RedisBudget::builder(url.as_str(), "svc")
+        .key_prefix(unique_prefix("probe-conn"))
+        .limit(Api::Event, 1_000, Duration::from_secs(1))
+        .lease(Api::Event, 1)
+        .timeout(Duration::from_secs(2))
+        .retry_interval(20 * MS)
+        .build()
+        .unwrap();
+    budget.acquire(Api::Event).await;
+    redis(&url, &["CONFIG", "SET", "maxmemory", "1"]).await;
+    tokio::time::timeout(Duration::from_secs(10), budget.acquire(Api::Event))
+        .await
+        .expect("a permit");
+    let before = connections_received(&url).await;
+    // A second of probes, 20 ms apart.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let stats = budget.stats();
+    assert!(
+        stats.degraded && stats.redis_errors >= 10,
+        "probed: {stats:?}"
+    );
+    // This test's own INFO calls connect too: one each.
+    let made = connections_received(&url).await - before - 1;
+    assert!(made <= 2, "{made} connections made by the probes");
+    redis(&url, &["CONFIG", "SET", "maxmemory", "0"]).await;
+}
+
+/// A Redis that answers but refuses the script says why, where, and what to do: a read-only
+/// replica is named as one (point the URL at the primary), a Redis Cluster as unsupported
+/// (its two keys of an export slot are in different hash slots), each with the URL. Every
+/// refusal said only that the user needs EVAL and EVALSHA on a writable Redis 5.0 or later,
+/// without the URL: a replica's URL or a cluster was not pointed at.
+#[tokio::test]
+async fn a_redis_refusing_the_script_is_named_with_the_reason() {
+    let logs = crate::capture::this_thread(tracing::Level::WARN);
+    // A replica of a primary that is not there: read-only.
+    let Some(replica) = crate::support::RedisServer::start_with(
+        "a_redis_refusing_the_script (replica)",
+        &["--replicaof", "127.0.0.1", "1"],
+    ) else {
+        return;
+    };
+    let cluster_config = std::env::temp_dir().join(format!(
+        "dfinery-test-nodes-{}.conf",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let Some(cluster) = crate::support::RedisServer::start_with(
+        "a_redis_refusing_the_script (cluster)",
+        &[
+            "--cluster-enabled",
+            "yes",
+            "--cluster-config-file",
+            &cluster_config.display().to_string(),
+        ],
+    ) else {
+        return;
+    };
+    // The one node serves every hash slot: the Event key works, the export slot's two keys
+    // are refused together (CROSSSLOT).
+    let _ = redis(&cluster.url(), &["CLUSTER", "ADDSLOTSRANGE", "0", "16383"]).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let redis::Value::BulkString(info) = redis(&cluster.url(), &["CLUSTER", "INFO"]).await
+        else {
+            panic!("CLUSTER INFO is a bulk string");
+        };
+        if String::from_utf8_lossy(&info).contains("cluster_state:ok") {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the cluster is up");
+        tokio::time::sleep(50 * MS).await;
+    }
+    let make = |url: String| {
+        RedisBudget::builder(url, "svc")
+            .key_prefix(unique_prefix("refused"))
+            .lease(Api::Event, 1)
+            .timeout(Duration::from_secs(2))
+            .build()
+            .unwrap()
+    };
+    let on_replica = make(replica.url());
+    tokio::time::timeout(Duration::from_secs(10), on_replica.acquire(Api::Event))
+        .await
+        .expect("a permit from the fallback");
+    let text = logs.text();
+    assert!(
+        text.contains("read-only replica")
+            && text.contains("primary")
+            && text.contains(&replica.url()),
+        "{text}"
+    );
+    let on_cluster = make(cluster.url());
+    let slot = tokio::time::timeout(Duration::from_secs(10), on_cluster.export_slot())
+        .await
+        .expect("a slot from the fallback");
+    drop(slot);
+    assert_eq!(on_cluster.stats().fallbacks, 1, "{:?}", on_cluster.stats());
+    let text = logs.text();
+    assert!(
+        text.contains("CROSSSLOT")
+            && text.contains("Redis Cluster")
+            && text.contains(&cluster.url()),
+        "{text}"
+    );
+    drop((replica, cluster));
+    let _ = std::fs::remove_file(cluster_config);
+}
+
+/// A user whose ACL lacks what the budget runs is told the ACL that lets it, and that ACL
+/// works. The warning asked for EVAL and EVALSHA: the budget runs no EVAL, a user given just
+/// those two was refused all the same (SCRIPT LOAD, and the commands the script runs, HMGET,
+/// TIME, ZADD…, are checked too), and was still told to allow EVAL and EVALSHA.
+#[tokio::test]
+async fn a_user_refused_by_its_acl_is_told_the_acl_that_lets_it() {
+    // A server of its own: its users are changed.
+    let Some(server) = crate::support::RedisServer::start("a_user_refused_by_its_acl") else {
+        return;
+    };
+    let url = server.url();
+    let logs = crate::capture::this_thread(tracing::Level::WARN);
+    // What the warning asked for.
+    redis(
+        &url,
+        &[
+            "ACL", "SETUSER", "budget", "on", ">pw", "~*", "+eval", "+evalsha",
+        ],
+    )
+    .await;
+    let prefix = unique_prefix("acl");
+    let budget = RedisBudget::builder(url.replace("//", "//budget:pw@"), "svc")
+        .key_prefix(prefix.as_str())
+        .lease(Api::Event, 1)
+        .timeout(Duration::from_secs(2))
+        .retry_interval(50 * MS)
+        .build()
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(10), budget.acquire(Api::Event))
+        .await
+        .expect("a permit from the fallback");
+    assert_eq!(budget.stats().fallbacks, 1, "refused: {:?}", budget.stats());
+    let text = logs.text();
+    let advice = text
+        .split("ACL SETUSER <user> ")
+        .nth(1)
+        .and_then(|rest| rest.split('`').next())
+        .unwrap_or_else(|| panic!("the ACL to give is named: {text}"));
+    assert!(advice.contains(&format!("~{prefix}:*")), "{advice}");
+    // As the warning says: from scratch (`reset`), then its rules.
+    let mut acl = vec!["ACL", "SETUSER", "budget", "reset", "on", ">pw"];
+    acl.extend(advice.split_whitespace());
+    redis(&url, &acl).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while budget.stats().degraded {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the ACL `{advice}` lets the budget share: {:?}",
+            budget.stats()
+        );
+        tokio::time::sleep(50 * MS).await;
+    }
+    // Every part of the script: permits, feedback, export slots.
+    let (granted, _) = budget.try_acquire(Api::Event, 1).await.expect("a permit");
+    assert_eq!(granted, 1);
+    let slot = tokio::time::timeout(Duration::from_secs(10), budget.export_slot())
+        .await
+        .expect("a slot");
+    assert!(slot.is_some());
+    drop(slot);
+    assert_eq!(budget.stats().fallbacks, 1, "{:?}", budget.stats());
+}
+
+/// Holders with different export leases (`export_lease_ttl`) share the slots: one with a short
+/// lease taking a slot beside one with a long lease does not make the long lease's slot expire
+/// with its own. Every taking set the whole set's expiry to the taker's lease, so the short
+/// one's 1 s dropped the other's slot of a day after a second, and the fleet could run one
+/// export more than its limit.
+#[tokio::test]
+async fn a_short_lease_beside_a_long_one_does_not_end_it() {
+    let Some((url, _server)) = redis_for("a_short_lease_beside_a_long_one") else {
+        return;
+    };
+    let prefix = unique_prefix("mixed-leases");
+    let make = |ttl| {
+        RedisBudget::builder(url.as_str(), "svc")
+            .key_prefix(prefix.as_str())
+            .export_concurrency(2)
+            .export_lease_ttl(ttl)
+            .timeout(Duration::from_secs(2))
+            .build()
+            .unwrap()
+    };
+    let (long, short) = (
+        make(Duration::from_secs(86_400)),
+        make(Duration::from_secs(1)),
+    );
+    let held = long.export_slot().await;
+    let brief = short.export_slot().await;
+    assert!(held.is_some() && brief.is_some());
+    drop(brief);
+    // The short lease's second has passed.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let slots = format!("{prefix}:svc:export:slots");
+    let taken = redis(&url, &["ZCARD", slots.as_str()]).await;
+    assert_eq!(
+        taken,
+        redis::Value::Int(1),
+        "the long lease's slot is still held"
+    );
+    let ttl = redis(&url, &["PTTL", slots.as_str()]).await;
+    assert!(
+        matches!(ttl, redis::Value::Int(ms) if ms > 86_000_000),
+        "the set lives as long as its longest lease: PTTL {ttl:?}"
+    );
+    drop(held);
+}
+
+/// A Redis over TLS whose certificate this instance does not trust (self-signed here, as a
+/// managed Redis with a CA of its own) is named as such, with the URL and what the budget
+/// trusts: the warning said Redis "cannot be reached", which sent the reader to the network.
+#[tokio::test]
+async fn a_redis_certificate_not_trusted_is_named_as_such() {
+    let tls = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fleet/tls");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let Some(server) = crate::support::RedisServer::start_with(
+        "a_redis_certificate_not_trusted",
+        &[
+            "--tls-port",
+            &port.to_string(),
+            "--tls-cert-file",
+            &tls.join("cert.pem").display().to_string(),
+            "--tls-key-file",
+            &tls.join("key.pem").display().to_string(),
+            "--tls-auth-clients",
+            "no",
+        ],
+    ) else {
+        return;
+    };
+    let logs = crate::capture::this_thread(tracing::Level::WARN);
+    let url = format!("rediss://127.0.0.1:{port}/0");
+    let budget = RedisBudget::builder(url.as_str(), "svc")
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(10), budget.acquire(Api::Event))
+        .await
+        .expect("a permit from the fallback");
+    assert_eq!(budget.stats().fallbacks, 1, "{:?}", budget.stats());
+    let text = logs.text();
+    assert!(
+        text.contains("TLS certificate") && text.contains("public CA") && text.contains(&url),
+        "{text}"
+    );
+    assert!(!text.contains("cannot be reached"), "{text}");
+    drop(server);
+}
+
+/// A budget dropped while its Redis is down stops probing it: the task that tried Redis again
+/// held the budget's state and went on (every retry interval, a new connection) until Redis
+/// answered, for ever when it never would (a budget rebuilt with a corrected URL left the old
+/// one's probe running beside it).
+#[tokio::test]
+async fn a_budget_dropped_while_redis_is_down_stops_probing_it() {
+    // Takes every connection and closes it at once: each probe is one connection.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&accepted);
+    let server = tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(socket);
+        }
+    });
+    let budget = RedisBudget::builder(format!("redis://127.0.0.1:{port}/0"), "svc")
+        .timeout(Duration::from_secs(1))
+        .retry_interval(20 * MS)
+        .build()
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(10), budget.acquire(Api::Event))
+        .await
+        .expect("a permit from the fallback");
+    assert!(budget.stats().degraded, "{:?}", budget.stats());
+    // Probing.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let first = accepted.load(std::sync::atomic::Ordering::SeqCst);
+    while accepted.load(std::sync::atomic::Ordering::SeqCst) < first + 2 {
+        assert!(tokio::time::Instant::now() < deadline, "the probes connect");
+        tokio::time::sleep(10 * MS).await;
+    }
+    drop(budget);
+    // A probe under way when it was dropped may still connect.
+    tokio::time::sleep(200 * MS).await;
+    let after_drop = accepted.load(std::sync::atomic::Ordering::SeqCst);
+    tokio::time::sleep(500 * MS).await;
+    let more = accepted.load(std::sync::atomic::Ordering::SeqCst) - after_drop;
+    assert_eq!(more, 0, "{more} connections after the budget was dropped");
+    server.abort();
+}
+
+/// A `redis://` URL to a Redis that takes TLS only (as a managed Redis may) is told to use
+/// `rediss://`: the server closes the plain connection, and the warning said only that Redis
+/// "cannot be reached".
+#[tokio::test]
+async fn a_plain_url_to_a_tls_redis_is_told_to_use_rediss() {
+    let tls = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fleet/tls");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let Some(server) = crate::support::RedisServer::start_with(
+        "a_plain_url_to_a_tls_redis",
+        &[
+            "--tls-port",
+            &port.to_string(),
+            "--tls-cert-file",
+            &tls.join("cert.pem").display().to_string(),
+            "--tls-key-file",
+            &tls.join("key.pem").display().to_string(),
+            "--tls-auth-clients",
+            "no",
+        ],
+    ) else {
+        return;
+    };
+    let logs = crate::capture::this_thread(tracing::Level::WARN);
+    let url = format!("redis://127.0.0.1:{port}/0");
+    let budget = RedisBudget::builder(url.as_str(), "svc")
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(10), budget.acquire(Api::Event))
+        .await
+        .expect("a permit from the fallback");
+    let text = logs.text();
+    assert!(text.contains(&url) && text.contains("rediss://"), "{text}");
+    drop(server);
+}
+
+/// Every scheme the redis crate connects with builds a budget (the check of the scheme turns
+/// none of them away); any other is refused naming it.
+#[test]
+fn the_schemes_redis_takes_build_and_others_are_named() {
+    for url in [
+        "redis://127.0.0.1:6379/0",
+        "REDIS://127.0.0.1:6379/0",
+        "rediss://127.0.0.1:6380/0",
+        "unix:///run/redis.sock",
+        "redis+unix:///run/redis.sock",
+        "valkey://127.0.0.1:6379/0",
+    ] {
+        let built = RedisBudget::builder(url, "svc").build();
+        assert!(built.is_ok(), "{url}: {:?}", built.err());
+    }
+    let error = RedisBudget::builder("https://127.0.0.1:6379/0", "svc")
+        .build()
+        .unwrap_err();
+    let source = std::error::Error::source(&error).unwrap().to_string();
+    assert!(source.contains("unsupported scheme `https`"), "{source}");
 }

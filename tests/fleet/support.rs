@@ -50,12 +50,19 @@ pub struct RedisServer {
     binary: PathBuf,
     port: u16,
     child: Option<Child>,
+    /// Settings given on the command line after the test's own.
+    extra: Vec<String>,
 }
 
 impl RedisServer {
     /// Starts one on a free loopback port; `None` (after a message) when there is no binary
     /// outside CI.
     pub fn start(what: &str) -> Option<RedisServer> {
+        RedisServer::start_with(what, &[])
+    }
+
+    /// As [`start`](Self::start), with `extra` arguments (`--cluster-enabled yes`…).
+    pub fn start_with(what: &str, extra: &[&str]) -> Option<RedisServer> {
         let Some(binary) = binary() else {
             return missing(what);
         };
@@ -67,6 +74,7 @@ impl RedisServer {
             binary,
             port,
             child: None,
+            extra: extra.iter().map(ToString::to_string).collect(),
         };
         server.restart();
         Some(server)
@@ -92,6 +100,7 @@ impl RedisServer {
             .args(["--port", &self.port.to_string()])
             .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .args(["--dir", &std::env::temp_dir().display().to_string()])
+            .args(&self.extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -99,6 +108,19 @@ impl RedisServer {
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(20);
         while TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).is_err() {
+            // One that refused its arguments (a build without TLS, given `--tls-port`) is
+            // said to have, not waited for.
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
+                panic!(
+                    "redis-server exited at start ({status}) with the arguments {:?} (a build \
+                     without TLS refuses `--tls-port`)",
+                    self.extra
+                );
+            }
             assert!(
                 Instant::now() < deadline,
                 "redis-server did not listen on port {} within 20 s",

@@ -203,7 +203,12 @@ fn a_redis_refusing_the_script_is_named_as_such_and_the_send_goes_on() {
         err.contains("the shared rate budget's Redis refuses the budget's script (NOPERM)"),
         "{err}"
     );
-    assert!(err.contains("its user needs EVAL and EVALSHA"), "{err}");
+    // The ACL that lets it, on the budget's keys.
+    assert!(
+        err.contains("ACL SETUSER <user> +evalsha +script|load")
+            && err.contains("~dfinery:budget:*"),
+        "{err}"
+    );
     assert!(!err.contains("cannot be reached"), "{err}");
     assert_eq!(stored_seqs(&emulator), (1..=4).collect::<Vec<i64>>());
 }
@@ -286,4 +291,44 @@ fn an_empty_redis_url_is_a_usage_error_naming_the_variable() {
         );
     }
     assert!(stored_seqs(&emulator).is_empty(), "nothing is sent");
+}
+
+/// A Redis URL of a scheme the budget does not take (`http://`, or none) is refused naming the
+/// scheme, the schemes it takes, and where the URL came from (`DFINERY_REDIS_URL` or
+/// `--redis-url`): the error said only that the URL "did not parse", with no word of the
+/// variable that a user who never typed the URL had set.
+#[test]
+fn a_redis_url_of_another_scheme_is_named_with_where_it_came_from() {
+    let (emulator, _dir, file) = four_events();
+    for (from_env, url, said) in [
+        (true, "http://127.0.0.1:6379/0", "unsupported scheme `http`"),
+        (false, "127.0.0.1:6379", "no scheme"),
+    ] {
+        let mut command = Command::new(BIN);
+        command.envs(env(&emulator)).arg("send").arg(&file);
+        if from_env {
+            command.env("DFINERY_REDIS_URL", url);
+        } else {
+            command
+                .env_remove("DFINERY_REDIS_URL")
+                .args(["--redis-url", url]);
+        }
+        let output = command.output().unwrap();
+        let err = text(&output.stderr);
+        assert!(!output.status.success(), "{url}: {err}");
+        assert!(
+            err.contains(said) && err.contains("rediss://"),
+            "{url}: {err}"
+        );
+        let source = if from_env {
+            "DFINERY_REDIS_URL"
+        } else {
+            "--redis-url"
+        };
+        assert!(
+            err.contains(source),
+            "{url}: the URL's source is named: {err}"
+        );
+        assert_eq!(stored_seqs(&emulator), Vec::<i64>::new(), "nothing sent");
+    }
 }

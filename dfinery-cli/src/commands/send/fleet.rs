@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use dfinery_core::ratelimit::RedisBudget;
+use dfinery_core::ratelimit::{RedisBudget, RedisBudgetError};
 use dfinery_core::{Identifier, Identity};
 
 use crate::cli::SendArgs;
@@ -112,10 +112,18 @@ pub fn budget(args: &SendArgs, service_id: &str) -> Result<Option<Arc<RedisBudge
     }
     let budget = builder.build().map_err(|err| {
         // The error names the setting; its cause (why a URL did not parse) is its source.
-        let message = match std::error::Error::source(&err) {
+        let mut message = match std::error::Error::source(&err) {
             Some(source) => format!("{err} ({source})"),
             None => err.to_string(),
         };
+        // Where the URL came from: a user who never typed it had set the variable.
+        if matches!(err, RedisBudgetError::Url { .. }) {
+            message.push_str(if args.from_env.has("redis_url") {
+                "; it came from DFINERY_REDIS_URL"
+            } else {
+                "; it came from --redis-url"
+            });
+        }
         CliError::config(message)
     })?;
     Ok(Some(Arc::new(budget)))

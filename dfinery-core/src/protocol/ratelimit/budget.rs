@@ -146,7 +146,8 @@ pub(crate) struct LocalGcra {
 #[cfg_attr(not(feature = "redis"), allow(dead_code))]
 impl LocalGcra {
     /// At most `limit` permits per `period`, `burst` of them at once (at least 1). A `limit`
-    /// of 0 is read as 1.
+    /// of 0 is read as 1. (The budget falls back with [`spaced`](Self::spaced).)
+    #[cfg(test)]
     pub(crate) fn new(limit: u64, period: Duration, burst: u32) -> LocalGcra {
         // Rounded up, so that `limit` permits never fit in less than `period`.
         let nanos = period.as_nanos().div_ceil(u128::from(limit.max(1)));
@@ -154,6 +155,17 @@ impl LocalGcra {
         LocalGcra {
             interval,
             tolerance: interval * burst.max(1).saturating_sub(1),
+            period,
+            tat: None,
+        }
+    }
+
+    /// One permit every `interval`, one at a time; [`charge`](Self::charge) moves the next
+    /// permit at most `period` ahead.
+    pub(crate) fn spaced(interval: Duration, period: Duration) -> LocalGcra {
+        LocalGcra {
+            interval,
+            tolerance: Duration::ZERO,
             period,
             tat: None,
         }

@@ -48,7 +48,10 @@ if op == 'lease' or op == 'unlease' then
   redis.call('ZREMRANGEBYSCORE', zkey, '(' .. string.format('%.0f', latest), '+inf')
   if redis.call('ZSCORE', zkey, member) or redis.call('ZCARD', zkey) < max then
     redis.call('ZADD', zkey, now + lease_ttl, member)
-    redis.call('PEXPIRE', zkey, lease_ttl)
+    -- The set lives as long as its longest lease: a holder with a shorter one (another
+    -- `export_lease_ttl`) set its own, and the set expired under the longer leases' holders.
+    local last = redis.call('ZRANGE', zkey, -1, -1, 'WITHSCORES')
+    redis.call('PEXPIRE', zkey, math.max(lease_ttl, math.ceil(tonumber(last[2]) - now)))
     return {1, 0}
   end
   local first = redis.call('ZRANGE', zkey, 0, 0, 'WITHSCORES')

@@ -21,7 +21,7 @@ const SCRIPT: &str = include_str!("budget.lua");
 pub enum RedisBudgetError {
     /// The Redis URL did not parse.
     #[error(
-        "invalid Redis URL `{url}` for the shared rate budget; write e.g. redis://127.0.0.1:6379/0 or unix:///run/redis.sock"
+        "invalid Redis URL `{url}` for the shared rate budget; write e.g. redis://127.0.0.1:6379/0, rediss://… for TLS, or unix:///run/redis.sock"
     )]
     Url {
         /// The URL as given, its password replaced by `***`.
@@ -238,22 +238,83 @@ impl RedisBudgetBuilder {
         if self.export_lease_ttl < Duration::from_secs(1) || self.export_lease_ttl > DAY {
             return invalid("export_lease_ttl", "must be at least 1 s and at most a day");
         }
-        if self.timeout.is_zero() || self.retry_interval.is_zero() {
-            return invalid("timeout", "timeout and retry interval must be above 0");
+        if self.timeout.is_zero() {
+            return invalid(
+                "timeout",
+                "is 0; give the longest a Redis round trip may take",
+            );
+        }
+        if self.retry_interval.is_zero() {
+            return invalid(
+                "retry_interval",
+                "is 0; give how often to try Redis again while it is down (default 500 ms)",
+            );
+        }
+        // The schemes the budget connects with, said as such: the redis crate's "Redis URL did
+        // not parse" named neither the scheme nor the ones it takes.
+        let scheme = self
+            .url
+            .trim_start()
+            .split_once("://")
+            .map(|(scheme, _)| scheme.to_ascii_lowercase());
+        let unsupported = match scheme.as_deref() {
+            // The redis crate's (Valkey's names included).
+            Some(
+                "redis" | "rediss" | "unix" | "redis+unix" | "valkey" | "valkeys" | "valkey+unix",
+            ) => None,
+            Some(other) => Some(format!(
+                "unsupported scheme `{other}`: write redis://host:port/db, rediss://… for TLS, or \
+                 unix:///path/to/redis.sock"
+            )),
+            None => Some(
+                "no scheme: write redis://host:port/db, rediss://… for TLS, or \
+                 unix:///path/to/redis.sock"
+                    .to_owned(),
+            ),
+        };
+        if let Some(detail) = unsupported {
+            return Err(RedisBudgetError::Url {
+                url: redacted(&self.url),
+                source: redis::RedisError::from((
+                    redis::ErrorKind::InvalidClientConfig,
+                    "unsupported Redis URL",
+                    detail,
+                )),
+            });
         }
         let client =
             redis::Client::open(self.url.as_str()).map_err(|source| RedisBudgetError::Url {
                 url: redacted(&self.url),
                 source,
             })?;
+        // Redis numbers its databases from 0: a negative one failed every call, at connect.
+        let db = client.get_connection_info().redis_settings().db();
+        if db < 0 {
+            return Err(RedisBudgetError::Url {
+                url: redacted(&self.url),
+                source: redis::RedisError::from((
+                    redis::ErrorKind::InvalidClientConfig,
+                    "negative database number",
+                    format!(
+                        "database number {db}: give 0 or above (after the URL's last `/`), \
+                         below the server's `databases` setting (16 by default)"
+                    ),
+                )),
+            });
+        }
         let local = self.limits.map(|limit| {
-            let share = (limit.count / u64::from(self.expected_instances)).max(1);
-            // In u128: a count near `u64::MAX` times 1,000 would overflow.
-            let share = u128::from(share) * u128::from(1000 - self.headroom_permille) / 1000;
-            let share = u64::try_from(share).unwrap_or(u64::MAX);
+            // This instance's share, as the time between two calls: the period times the
+            // instances over the count less the headroom, rounded up. A whole count of calls
+            // per period, as before, was at least 1: with more instances than the count, each
+            // took one call a period, together a multiple of the limit. In u128: a count near
+            // `u64::MAX` times 1,000 would overflow.
+            let spread = limit.period.as_nanos() * u128::from(self.expected_instances) * 1000;
+            let calls = u128::from(limit.count) * u128::from(1000 - self.headroom_permille);
+            let interval = spread.div_ceil(calls.max(1));
+            let interval = Duration::from_nanos(u64::try_from(interval).unwrap_or(u64::MAX));
             // No burst while Redis is away: instances that fall back at once must not add up
             // their bursts on top of the shared pace.
-            Mutex::new(LocalGcra::new(share, limit.period, 1))
+            Mutex::new(LocalGcra::spaced(interval, limit.period))
         });
         let keys = Api::ALL.map(|api| format!("{}:{}:{api}", self.key_prefix, self.service_id));
         let slots_key = format!("{}:{}:export:slots", self.key_prefix, self.service_id);
@@ -270,11 +331,13 @@ impl RedisBudgetBuilder {
                 conn: tokio::sync::Mutex::new(None),
                 script: redis::Script::new(SCRIPT),
                 down: AtomicBool::new(false),
+                dropped: AtomicBool::new(false),
                 retry: std::sync::Mutex::new(None),
                 counters: Counters::default(),
                 timeout: self.timeout,
                 retry_interval: self.retry_interval,
                 slots_key,
+                key_prefix: self.key_prefix.clone(),
                 probe: (keys[Api::Event.index()].clone(), probe),
             }),
             keys,
@@ -310,10 +373,14 @@ struct Shared {
     script: redis::Script,
     /// Redis is unreachable: pace locally (or wait, fail-closed) until a retry succeeds.
     down: AtomicBool,
+    /// The budget was dropped: Redis is not tried again for it.
+    dropped: AtomicBool,
     counters: Counters,
     timeout: Duration,
     retry_interval: Duration,
     slots_key: String,
+    /// The prefix of every key (for the ACL a refused user is told to have).
+    key_prefix: String,
     /// The key and arguments of the script call that tells whether Redis is back.
     probe: (String, Vec<String>),
     /// The task that tries Redis again while it is down: it runs on the runtime of the call
@@ -328,11 +395,12 @@ impl Shared {
         self.timeout.saturating_mul(CONNECT_ROUND_TRIPS)
     }
 
-    /// The connection, made if needed (within the connect timeout).
-    async fn connection(&self) -> Result<ConnectionManager, redis::RedisError> {
+    /// The connection, made if needed (within the connect timeout), and whether it was made
+    /// by this call.
+    async fn connection(&self) -> Result<(ConnectionManager, bool), redis::RedisError> {
         let mut conn = self.conn.lock().await;
         if let Some(conn) = conn.as_ref() {
-            return Ok(conn.clone());
+            return Ok((conn.clone(), false));
         }
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(self.connect_timeout()))
@@ -345,7 +413,7 @@ impl Shared {
         )
         .await?;
         *conn = Some(made.clone());
-        Ok(made)
+        Ok((made, true))
     }
 
     /// Runs the script with `keys` and `args`: connects if needed (within the connect timeout),
@@ -364,20 +432,42 @@ impl Shared {
         // The wait for the connection, whoever is making it, within the connect timeout too:
         // calls queued behind one connecting to a Redis that drops the packets each connected
         // in turn, so the sixteenth fell back to local pacing sixteen connect timeouts late.
-        let mut conn = within(self.connect_timeout(), self.connection()).await?;
+        let (mut conn, fresh) = within(self.connect_timeout(), self.connection()).await?;
+        match self.eval(&mut conn, keys, args).await {
+            // A connection Redis closed while it was idle (its `timeout` setting, a proxy's
+            // idle timeout, `CLIENT KILL`): the call goes out again, once, on the new
+            // connection the manager makes. Without it, the first call after every idle spell
+            // failed ("broken pipe") and the instance fell back to local pacing as if Redis
+            // could not be reached. A call Redis ran before the connection broke runs twice:
+            // an acquire then takes permits nobody uses (the budget is underused, never
+            // overrun), a feedback only tightens again, a lease is taken again by its holder.
+            Err(error) if !fresh && error.is_connection_dropped() => {
+                self.eval(&mut conn, keys, args).await
+            }
+            result => result,
+        }
+    }
+
+    /// The script's round trips on `conn`, each within the timeout.
+    async fn eval(
+        &self,
+        conn: &mut ConnectionManager,
+        keys: &[&str],
+        args: &[String],
+    ) -> Result<Vec<i64>, redis::RedisError> {
         let mut evalsha = redis::cmd("EVALSHA");
         evalsha
             .arg(self.script.get_hash())
             .arg(keys.len())
             .arg(keys)
             .arg(args);
-        match within(self.timeout, evalsha.query_async(&mut conn)).await {
+        match within(self.timeout, evalsha.query_async(conn)).await {
             // A fresh Redis, or one restarted or flushed since the script was loaded.
             Err(error) if error.code() == Some("NOSCRIPT") => {
                 let mut load = redis::cmd("SCRIPT");
                 load.arg("LOAD").arg(SCRIPT);
-                within(self.timeout, load.query_async::<String>(&mut conn)).await?;
-                within(self.timeout, evalsha.query_async(&mut conn)).await
+                within(self.timeout, load.query_async::<String>(conn)).await?;
+                within(self.timeout, evalsha.query_async(conn)).await
             }
             result => result,
         }
@@ -397,14 +487,50 @@ impl Shared {
                  user and password in the Redis URL {}; pacing locally until Redis accepts them",
                 self.url
             );
-        } else if let Some(code) = error.code() {
-            // Redis is up and answers, but refuses the script: an ACL without it (`NOPERM`), a
-            // Redis too old for it, out of memory, a read-only replica.
+        } else if error.to_string().contains("switch database") {
+            // The URL names a database the server does not have: the script is not at fault.
             tracing::warn!(
                 error = %error,
-                "the shared rate budget's Redis refuses the budget's script ({code}); pacing \
-                 locally until it takes it (its user needs EVAL and EVALSHA, on Redis 5.0 or \
-                 later, writable)"
+                "the shared rate budget's Redis at {} has no database {}: give one below the \
+                 server's `databases` setting (16 by default, 0 to 15) after the URL's last \
+                 `/`; pacing locally until the URL is changed",
+                self.url,
+                self.client.get_connection_info().redis_settings().db()
+            );
+        } else if error.to_string().contains("certificate") {
+            // Redis is up, its TLS certificate refused: "cannot be reached" sent the reader to
+            // the network.
+            tracing::warn!(
+                error = %error,
+                "the shared rate budget's Redis at {} presented a TLS certificate this instance \
+                 does not trust: the budget trusts the Mozilla roots, so the server's \
+                 certificate must chain to a public CA and name the URL's host (a Redis whose \
+                 certificate comes from a CA of its own cannot be used); pacing locally \
+                 meanwhile",
+                self.url
+            );
+        } else if let Some(code) = error.code() {
+            // Redis is up and answers, but refuses the script: an ACL without it (`NOPERM`), a
+            // Redis too old for it, out of memory, a read-only replica, a cluster.
+            tracing::warn!(
+                error = %error,
+                "the shared rate budget's Redis refuses the budget's script ({code}) at {}: {}; \
+                 pacing locally until it takes it",
+                self.url,
+                refusal_hint(code, &self.key_prefix)
+            );
+        } else if self.url.starts_with("redis://")
+            && error.is_connection_dropped()
+            && !error.is_connection_refusal()
+        {
+            // Something listens, and closed the plain connection: a Redis that takes TLS only
+            // does so (as a managed Redis may), and "cannot be reached" did not say to use TLS.
+            tracing::warn!(
+                error = %error,
+                "the shared rate budget's Redis at {} cannot be reached: the connection was \
+                 closed; if that Redis takes TLS only, write the URL as rediss://…; pacing \
+                 locally until it can be reached",
+                self.url
             );
         } else {
             tracing::warn!(
@@ -429,7 +555,10 @@ impl Shared {
             return;
         };
         let mut retry = self.retry.lock().unwrap_or_else(PoisonError::into_inner);
-        if retry.as_ref().is_some_and(|task| !task.is_finished()) {
+        // Under the lock the budget's drop takes the task under: none is started after it.
+        if self.dropped.load(Ordering::Acquire)
+            || retry.as_ref().is_some_and(|task| !task.is_finished())
+        {
             return;
         }
         let shared = Arc::clone(self);
@@ -437,19 +566,75 @@ impl Shared {
             loop {
                 tokio::time::sleep(shared.retry_interval).await;
                 let (key, args) = &shared.probe;
-                if shared.run(&[key], args).await.is_ok() {
-                    shared.down.store(false, Ordering::Release);
-                    tracing::info!("the shared rate budget's Redis is back; sharing again");
-                    return;
+                let error = match shared.run(&[key], args).await {
+                    Ok(_) => {
+                        shared.down.store(false, Ordering::Release);
+                        tracing::info!("the shared rate budget's Redis is back; sharing again");
+                        return;
+                    }
+                    Err(error) => error,
+                };
+                // Connect afresh for the next probe after no answer: this connection may lead
+                // to a Redis gone, or belong to a runtime gone. One Redis answered on (a
+                // refused script: out of memory, a read-only replica, an ACL) works, and is
+                // kept: each probe connected anew, every retry interval from every instance,
+                // to a Redis already in trouble.
+                if !answered(&error) {
+                    *shared.conn.lock().await = None;
                 }
-                // Connect afresh for the next probe: this connection may lead to a Redis gone,
-                // or belong to a runtime gone. One that works (a slow Redis, a refused script)
-                // is kept: connecting anew before every probe cost a slow Redis the connect's
-                // round trips on top of the script's, within one timeout, so it stayed down.
-                *shared.conn.lock().await = None;
             }
         }));
     }
+}
+
+/// The ACL rules a Redis user needs for the budget whose keys start with `key_prefix`: the
+/// script's loading and calls, and every command it runs, on its keys alone.
+fn acl_rules(key_prefix: &str) -> String {
+    format!(
+        "+evalsha +script|load +time +type +unlink +hmget +hset +pexpire +zadd +zcard +zrange \
+         +zrem +zremrangebyscore +zscore ~{key_prefix}:*"
+    )
+}
+
+/// What a Redis refusing the budget's script with the error `code` needs, for its warning
+/// (`key_prefix`: the budget's keys).
+fn refusal_hint(code: &str, key_prefix: &str) -> String {
+    let hint = match code {
+        // The script is loaded (SCRIPT LOAD) and called (EVALSHA), and what it runs is checked
+        // against the ACL too: "EVAL and EVALSHA", as this said, were not enough.
+        "NOPERM" => {
+            return format!(
+                "its user (the URL's, else `default`) may not run a command the budget runs or \
+                 touch its keys; allow them with `ACL SETUSER <user> {}`",
+                acl_rules(key_prefix)
+            );
+        }
+        "READONLY" => {
+            "it is a read-only replica; point the URL at the primary (the budget writes on every \
+             call)"
+        }
+        "OOM" => {
+            "it is out of memory (its `maxmemory`); raise it, or free memory or set an eviction \
+             policy (the budget's keys are small and expire when idle)"
+        }
+        "MOVED" | "ASK" | "CROSSSLOT" | "CLUSTERDOWN" | "TRYAGAIN" => {
+            "it is a Redis Cluster, which the budget does not support (a script call uses two \
+             keys in different hash slots); point the URL at a standalone Redis or a primary"
+        }
+        "LOADING" => "it is still loading its data after a restart",
+        "MISCONF" => {
+            "it refuses writes since it could not save its snapshot (see its log, and \
+             `stop-writes-on-bgsave-error`)"
+        }
+        _ => "it needs Redis 5.0 or later, writable, and a user allowed EVALSHA and SCRIPT LOAD",
+    };
+    hint.to_owned()
+}
+
+/// Whether `error` is Redis's answer (an error reply, with its code: `OOM`, `READONLY`,
+/// `NOPERM`), not a failure to reach it.
+fn answered(error: &redis::RedisError) -> bool {
+    error.code().is_some()
 }
 
 /// Whether Redis answered but refused to authenticate: a wrong password (`WRONGPASS`, or
@@ -969,6 +1154,24 @@ impl RateBudget for RedisBudget {
     }
 }
 
+impl Drop for RedisBudget {
+    /// Stops trying Redis again: the task doing it held the budget's state and went on, a new
+    /// connection every retry interval, until Redis answered (for ever, when it never would).
+    /// Export slots still held keep renewing and are freed when dropped.
+    fn drop(&mut self) {
+        self.shared.dropped.store(true, Ordering::Release);
+        let retry = self
+            .shared
+            .retry
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(task) = retry {
+            task.abort();
+        }
+    }
+}
+
 impl fmt::Debug for RedisBudget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The URL may hold a password: only the key prefix and service are shown.
@@ -1160,6 +1363,32 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// More instances than the limit's count (10 calls a second, 20 instances): each falls
+    /// back at its share, one call every 2 s (less the headroom), so that the 20 together stay
+    /// within the limit. The share was rounded up to one call per period: 20 a second together,
+    /// twice the limit.
+    #[tokio::test(start_paused = true)]
+    async fn a_fallback_share_below_one_call_per_period_is_kept() {
+        let budget = RedisBudget::builder("redis://127.0.0.1:1/0", "svc")
+            .limit(Api::Event, 10, Duration::from_secs(1))
+            .expected_instances(20)
+            .build()
+            .unwrap();
+        budget.shared.down.store(true, Ordering::Release);
+        let start = Instant::now();
+        let mut taken = 0;
+        loop {
+            budget.acquire(Api::Event).await;
+            if Instant::now() >= start + Duration::from_secs(20) {
+                break;
+            }
+            taken += 1;
+        }
+        // 20 s at one call per 2.1 s: 10 (the first at once).
+        assert!(taken <= 10, "{taken} calls in 20 s, its share being 10");
+        assert!(taken >= 9, "{taken} calls in 20 s");
     }
 
     #[test]
