@@ -274,11 +274,12 @@ async fn a_slow_head_then_a_slow_body_is_one_timeout_not_two() {
 #[tokio::test]
 async fn rate_limit_headers_with_garbage_resets_are_bounded_retries_then_the_error() {
     // A `Retry-After` of an HTTP-date in 2099 is no garbage: the client gives up at once, as
-    // for a far reset, rather than retry into the same refusal.
+    // for a far reset, rather than retry into the same refusal; so is one of more seconds than
+    // a u64 holds (a very long wait, not an unreadable header).
     for (reset, attempts) in [
         ("-5", 3),
         ("Thu, 01 Jan 2099 00:00:00 GMT", 1),
-        ("99999999999999999999999", 3),
+        ("99999999999999999999999", 1),
         ("1e12", 3),
         ("", 3),
     ] {

@@ -317,8 +317,9 @@ fn absent(checked: &Checked<'_, '_>, field: &crate::ast::Field<'_>, spec: &Spec)
 
 /// `FieldDescription::values` of a property field: for a String or Array of String property,
 /// the `VALUES` of its type (a `DfineryEnum`'s wire values, through an `Option`, a `Patch`, a
-/// pointer or the array), a constant expression; `&[]` (any value) for a type naming one of
-/// the struct's type or const parameters (no `static` can name them), and for the other types.
+/// pointer or the array), a constant expression; `&[]` (any value) for a plain text as written
+/// ([`valid::plain_text`], no probe needed), for a type naming one of the struct's type or
+/// const parameters (no `static` can name them), and for the other types.
 fn values(checked: &Checked<'_, '_>, field: &crate::ast::Field<'_>, spec: &Spec) -> TokenStream {
     let generics = checked.input.generics;
     let probe = match spec.ty {
@@ -326,7 +327,8 @@ fn values(checked: &Checked<'_, '_>, field: &crate::ast::Field<'_>, spec: &Spec)
         DataType::StringArray => quote!(STRING_ARRAY_VALUES),
         _ => return quote!(&[]),
     };
-    if valid::type_param_in(generics, field.ty).is_some()
+    if valid::plain_text(field.ty)
+        || valid::type_param_in(generics, field.ty).is_some()
         || valid::const_param_in(generics, field.ty).is_some()
     {
         return quote!(&[]);

@@ -13,7 +13,7 @@ mod types;
 
 pub use enums::check_enum;
 pub use event::{const_param_in, type_param_in};
-pub use types::{peeled as peeled_type, plain_value, text as type_text, wrappers};
+pub use types::{peeled as peeled_type, plain_text, plain_value, text as type_text, wrappers};
 
 use dfinery_schema::{DataType, PropertyDef};
 

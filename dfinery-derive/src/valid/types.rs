@@ -85,6 +85,38 @@ pub fn plain_value(ty: &Type) -> bool {
     }
 }
 
+/// Whether a field type is, as written, a plain text or a list of them (`String`, `&str`,
+/// `Option<Cow<str>>`, `Vec<String>`, `[&str; 3]`, through the wrappers and pointers of
+/// [`wrappers`]): a type that sends any text, never a `DfineryEnum`'s values only. The derive
+/// leaves out the probe of such a field's `VALUES` (it would be `&[]`), which saves tokens in
+/// every expansion.
+pub fn plain_text(ty: &Type) -> bool {
+    let mut core = peeled(layers(ty).1);
+    let element = match core {
+        Type::Array(array) => Some(&*array.elem),
+        Type::Slice(slice) => Some(&*slice.elem),
+        Type::Path(path) if path.qself.is_none() => path.path.segments.last().and_then(|last| {
+            let PathArguments::AngleBracketed(args) = &last.arguments else {
+                return None;
+            };
+            match (last.ident == "Vec", args.args.first()) {
+                (true, Some(GenericArgument::Type(inner))) if args.args.len() == 1 => Some(inner),
+                _ => None,
+            }
+        }),
+        _ => None,
+    };
+    if let Some(element) = element {
+        core = peeled(layers(element).1);
+    }
+    match core {
+        Type::Path(path) if path.qself.is_none() => path.path.segments.last().is_some_and(|last| {
+            last.arguments.is_empty() && (last.ident == "String" || last.ident == "str")
+        }),
+        _ => false,
+    }
+}
+
 /// The last path segments of the value types [`plain_value`] trusts.
 const PLAIN: &[&str] = &[
     "str",
@@ -272,6 +304,37 @@ mod tests {
 
     /// Only a type that may hide an `Option` or a `Patch` is checked at compile time: not the
     /// value types the markers name, inside any wrapper or pointer.
+    #[test]
+    fn plain_texts_are_told_from_types_that_may_be_an_enum() {
+        for plain in [
+            "String",
+            "&'a str",
+            "Option<String>",
+            "Patch<Box<str>>",
+            "Option<Cow<'a, str>>",
+            "Vec<String>",
+            "Option<Vec<&'a str>>",
+            "[String; 3]",
+            "&'a [&'a str]",
+            "std::string::String",
+        ] {
+            assert!(plain_text(&ty(plain)), "{plain}");
+        }
+        for other in [
+            "Mood",
+            "Option<Mood>",
+            "Vec<Mood>",
+            "T",
+            "Vec<T>",
+            "Text",
+            "Vec<Vec<String>>",
+            "i64",
+            "String<X>",
+        ] {
+            assert!(!plain_text(&ty(other)), "{other}");
+        }
+    }
+
     #[test]
     fn plain_values_are_told_from_types_that_may_hide_a_wrapper() {
         for plain in [
