@@ -138,22 +138,6 @@ pub enum SpoolError {
     },
 }
 
-impl SpoolError {
-    /// Whether the spool refused a read because a write failed before and the file is not
-    /// open again yet (the store refuses every call after an I/O error, or the writer could
-    /// not open the file again): the writer opens it again when the disk lets it, so the read
-    /// can be tried again then.
-    pub(crate) fn is_closed_after_failed_write(&self) -> bool {
-        match self {
-            SpoolError::Store { source, .. } => source.is_previous_io(),
-            SpoolError::Storage { reason, .. } => {
-                reason.contains(super::spool::CLOSED_AFTER_FAILURE)
-            }
-            _ => false,
-        }
-    }
-}
-
 /// An error of the store under the spool (redb), kept as it was raised so that a reporter can
 /// read it through [`source`](std::error::Error::source). Its `Display` is the store's message.
 #[derive(Debug)]

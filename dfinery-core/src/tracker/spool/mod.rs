@@ -51,12 +51,6 @@ const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 /// format is refused with [`SpoolError::Format`], which names both.
 pub(crate) const SPOOL_FORMAT: u64 = 3;
 
-/// Why a read is refused while the file is closed after a failed write (see
-/// [`SpoolError::is_closed_after_failed_write`]).
-pub(crate) const CLOSED_AFTER_FAILURE: &str = "the file is closed after a failed write and \
-     could not be opened again; the spool opens it again before its next write and every \
-     second while idle: call it again once the disk is fine";
-
 /// Opens the spool's database again (the file, or a backend given to
 /// [`Spool::open_with_backend`]).
 pub(super) type Reopen = Arc<dyn Fn() -> Result<Database, redb::DatabaseError> + Send + Sync>;
@@ -273,7 +267,7 @@ impl Spool {
     /// waiting behind what came before), and runs `read` once more.
     fn reading<T>(&self, mut read: impl FnMut() -> Result<T, SpoolError>) -> Result<T, SpoolError> {
         match self.store.guarded(&mut read) {
-            Err(error) if Store::after_failed_write(&error) => {
+            Err(error) if self.store.after_failed_write(&error) => {
                 // Its own failure says nothing more: the read's error says what failed.
                 let _ = self.submit(Vec::new(), Mode::Wait);
                 self.store.guarded(read)
@@ -648,14 +642,8 @@ impl Store {
         limit: usize,
     ) -> Result<Rows, SpoolError> {
         #[cfg(test)]
-        match tests::take_failed_read(&self.path) {
-            Some(true) => {
-                return Err(self.storage(format!(
-                    "reading the pending messages: {CLOSED_AFTER_FAILURE} (injected)"
-                )));
-            }
-            Some(false) => return Err(self.storage("injected: the read failed".to_owned())),
-            None => {}
+        if tests::take_failed_read(&self.path) {
+            return Err(self.storage("injected: the read failed".to_owned()));
         }
         self.guarded(|| {
             if after >= upto {
@@ -762,8 +750,14 @@ impl Store {
 
     /// Whether `error` is a read refused because a write failed before: the file is closed
     /// until the writer opens it again, or the store refuses every call after an I/O error.
-    fn after_failed_write(error: &SpoolError) -> bool {
-        error.is_closed_after_failed_write()
+    fn after_failed_write(&self, error: &SpoolError) -> bool {
+        match error {
+            SpoolError::Store { source, .. } => source.is_previous_io(),
+            SpoolError::Storage { .. } => {
+                self.db.read().unwrap_or_else(|e| e.into_inner()).is_none()
+            }
+            _ => false,
+        }
     }
 
     /// A read transaction on the open file.
@@ -771,7 +765,11 @@ impl Store {
         let db = self.db.read().unwrap_or_else(|e| e.into_inner());
         match db.as_ref() {
             Some(db) => db.begin_read().map_err(|e| self.store(operation, e)),
-            None => Err(self.storage(format!("{operation}: {CLOSED_AFTER_FAILURE}"))),
+            None => Err(self.storage(format!(
+                "{operation}: the file is closed after a failed write and could not be opened \
+                 again; the spool opens it again before its next write and every second while \
+                 idle: call it again once the disk is fine"
+            ))),
         }
     }
 

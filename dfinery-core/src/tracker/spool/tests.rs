@@ -16,42 +16,30 @@ fn path(name: &str) -> PathBuf {
     crate::tracker::test_files::path(name)
 }
 
-/// Reads of pending entries to refuse, by spool path (see [`fail_reads`]): how many, and
-/// whether as the store closed after a failed write.
-static FAILED_READS: std::sync::Mutex<Vec<(PathBuf, u32, bool)>> =
-    std::sync::Mutex::new(Vec::new());
+/// Reads of pending entries to refuse, by spool path (see [`fail_reads`]).
+static FAILED_READS: std::sync::Mutex<Vec<(PathBuf, u32)>> = std::sync::Mutex::new(Vec::new());
 
-/// Makes the next `count` reads of pending entries of the spool at `path` fail, as a read of a
-/// damaged page does.
+/// Makes the next `count` reads of pending entries of the spool at `path` fail, as a read does
+/// while the writer opens the file again after a failed commit.
 pub(crate) fn fail_reads(path: &std::path::Path, count: u32) {
     FAILED_READS
         .lock()
         .unwrap()
-        .push((path.to_path_buf(), count, false));
+        .push((path.to_path_buf(), count));
 }
 
-/// Makes the next `count` reads of pending entries of the spool at `path` fail as they do
-/// while the writer cannot open the file again after a failed write (a full disk, say).
-pub(crate) fn close_for_reads(path: &std::path::Path, count: u32) {
-    FAILED_READS
-        .lock()
-        .unwrap()
-        .push((path.to_path_buf(), count, true));
-}
-
-/// Whether this read of the spool at `path` is to fail (one of those [`fail_reads`] or
-/// [`close_for_reads`] asked for), and whether as the store closed.
-pub(super) fn take_failed_read(path: &std::path::Path) -> Option<bool> {
+/// Whether this read of the spool at `path` is to fail (one of those [`fail_reads`] asked for).
+pub(super) fn take_failed_read(path: &std::path::Path) -> bool {
     let mut failing = FAILED_READS.lock().unwrap_or_else(|e| e.into_inner());
     match failing
         .iter_mut()
-        .find(|(of, left, _)| of == path && *left > 0)
+        .find(|(of, left)| of == path && *left > 0)
     {
-        Some((_, left, closed)) => {
+        Some((_, left)) => {
             *left -= 1;
-            Some(*closed)
+            true
         }
-        None => None,
+        None => false,
     }
 }
 

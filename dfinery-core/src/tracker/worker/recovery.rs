@@ -29,30 +29,13 @@ const PAGE: std::ops::RangeInclusive<u64> = 1_000..=10_000;
 const PAGE_BYTES: u64 = 16 << 20;
 
 /// Reads of a page that may fail in a row before the recovery stops (what is left stays in
-/// the spool for the next start), counting only the reads that failed themselves (an I/O
-/// error reading the file, a damaged page): such a page is not read by the next start either,
-/// and waiting on it for good would stop every delivery of this process. The next start sends
-/// what is left then, after the newer messages this process delivered (their order is lost,
-/// and an error line says how many messages were left unread and why).
-///
-/// A read refused because a write failed before and the file is not open again yet (the
-/// writer opens it again when the disk lets it: a full disk, say) does not count: it is tried
-/// again for as long as it takes, every [`READ_AGAIN_MAX`] at most, and the newer messages
-/// wait behind the older ones, so the order of each user's messages holds (the shutdown's
-/// deadline leaves what is unread in the spool, as always).
-pub(super) const READ_TRIES: u32 = 5;
+/// the spool for the next start): a read refused while the writer opens the file again after
+/// a failed commit is tried again, so the older messages still go before the newer ones.
+const READ_TRIES: u32 = 5;
 
 /// The wait before a failed read is tried again, doubled after each failure (1, 2, 4 and
-/// 8 s: about a quarter of a minute in all), up to [`READ_AGAIN_MAX`].
-const READ_AGAIN_AFTER: Duration = if cfg!(test) {
-    // The unit tests that make reads fail do not wait seconds for each.
-    Duration::from_millis(20)
-} else {
-    Duration::from_secs(1)
-};
-
-/// The longest wait before a failed read is tried again.
-const READ_AGAIN_MAX: Duration = Duration::from_secs(8);
+/// 8 s: about a quarter of a minute in all).
+const READ_AGAIN_AFTER: Duration = Duration::from_secs(1);
 
 /// The spool entries of a previous process still to deliver.
 #[derive(Debug)]
@@ -67,11 +50,8 @@ pub(super) struct Recovery {
     pub(super) loaded: u64,
     /// Entries read at once (see [`PAGE`]).
     page: u64,
-    /// Reads that failed in a row, those refused while the file is closed after a failed
-    /// write left out (see [`READ_TRIES`]).
+    /// Reads that failed in a row.
     failed_reads: u32,
-    /// Reads that failed in a row, all of them: how long to wait before the next.
-    retries: u32,
     /// When to read again after a failed read.
     pub(super) read_again_at: Option<Instant>,
 }
@@ -104,7 +84,6 @@ impl Worker {
             loaded: 0,
             page,
             failed_reads: 0,
-            retries: 0,
             read_again_at: None,
         });
     }
@@ -151,27 +130,21 @@ impl Worker {
             Ok(rows) if !rows.is_empty() => {
                 if let Some(recovery) = &mut self.recovery {
                     recovery.failed_reads = 0;
-                    recovery.retries = 0;
                     recovery.read_again_at = None;
                 }
                 rows
             }
             Err(error)
-                if error.is_closed_after_failed_write()
-                    || self
-                        .recovery
-                        .as_ref()
-                        .is_some_and(|r| r.failed_reads + 1 < READ_TRIES) =>
+                if self
+                    .recovery
+                    .as_ref()
+                    .is_some_and(|r| r.failed_reads + 1 < READ_TRIES) =>
             {
                 let Some(recovery) = &mut self.recovery else {
                     return;
                 };
-                if !error.is_closed_after_failed_write() {
-                    recovery.failed_reads += 1;
-                }
-                recovery.retries = recovery.retries.saturating_add(1);
-                let wait = (READ_AGAIN_AFTER * 2_u32.pow((recovery.retries - 1).min(8)))
-                    .min(READ_AGAIN_MAX);
+                recovery.failed_reads += 1;
+                let wait = READ_AGAIN_AFTER * 2_u32.pow(recovery.failed_reads - 1);
                 recovery.read_again_at = Some(Instant::now() + wait);
                 tracing::warn!(
                     reason = %ErrorChain(&error),
