@@ -265,7 +265,10 @@ impl ClientBuilder {
     /// Where DFINERY is. Default: `https://openapi.dfinery.ai`. A path
     /// prefix is kept (`https://proxy.example/dfinery`); a plain `http://` URL is refused unless
     /// its host is loopback (`localhost`, `127.0.0.0/8`, `::1`) or
-    /// [`allow_insecure_http`](Self::allow_insecure_http) is set.
+    /// [`allow_insecure_http`](Self::allow_insecure_http) is set. Each call adds its own path
+    /// (`/api/v1/events`, ...), so `build` refuses a base that ends with an endpoint's path, a
+    /// path on DFINERY's own host (`https://openapi.dfinery.ai/api/v1`: it has no prefix), and
+    /// the legacy Open API's host `openapi.dfinery.io` (another product).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some((url.into(), BUILDER_BASE_URL));
         self.env_unreadable.retain(|name| *name != ENV_BASE_URL);
@@ -680,6 +683,28 @@ fn check_base_url(
             ),
         ));
     }
+    // DFINERY's own host serves the API at its root: a path there (`/api/v1` copied from the
+    // guide's curl examples) would double each call's path and be answered 404 on every call.
+    // (Elsewhere a path may be a proxy's prefix.) The legacy Open API's host is another product.
+    let host = url.host_str().unwrap_or_default();
+    if host.eq_ignore_ascii_case("openapi.dfinery.ai") && !path.is_empty() {
+        return Err(invalid(
+            url.as_str(),
+            &format!(
+                "DFINERY serves its API at the host's root, and each call adds its own path \
+                 (`/api/v1/events`, ...) to the base; give the host alone, `{DEFAULT_BASE_URL}`"
+            ),
+        ));
+    }
+    if host.eq_ignore_ascii_case("openapi.dfinery.io") {
+        return Err(invalid(
+            url.as_str(),
+            &format!(
+                "`openapi.dfinery.io` is the legacy DFINERY Open API, another product with \
+                 other endpoints and payloads; this client speaks the API of `{DEFAULT_BASE_URL}`"
+            ),
+        ));
+    }
     match url.scheme() {
         "https" => {}
         "http" if allow_insecure_http || is_loopback(&url) => {}
@@ -779,9 +804,44 @@ mod tests {
             "https://x.example/api",
             "https://x.example/api/v1",
             "https://x.example/api/v1/eventsx",
+            "https://openapi.dfinery.ai/",
+            "https://OpenAPI.dfinery.ai",
         ] {
             assert!(base().base_url(fine).build().is_ok(), "{fine}");
         }
+    }
+
+    /// `https://openapi.dfinery.ai/api/v1`, copied from the guide's curl examples, was
+    /// accepted (a path may be a proxy's prefix), and every call then went to
+    /// `/api/v1/api/v1/events` and was answered 404. DFINERY's own host has no prefix, so a path
+    /// there is refused at build; the legacy Open API's host is another product.
+    #[test]
+    fn a_path_on_dfinery_s_own_host_and_the_legacy_host_are_refused() {
+        for given in [
+            "https://openapi.dfinery.ai/api/v1",
+            "https://openapi.dfinery.ai/api/v1/",
+            "https://openapi.dfinery.ai/api",
+            "https://OPENAPI.dfinery.ai/v1",
+        ] {
+            let error = base().base_url(given).build().unwrap_err();
+            assert!(
+                matches!(error, ClientBuildError::InvalidBaseUrl { .. }),
+                "{given}: {error}"
+            );
+            let message = error.to_string();
+            assert!(
+                message.contains("give the host alone, `https://openapi.dfinery.ai`"),
+                "{given}: {message}"
+            );
+        }
+        let error = base()
+            .base_url("https://openapi.dfinery.io")
+            .build()
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("the legacy DFINERY Open API"),
+            "{error}"
+        );
     }
 
     #[test]
