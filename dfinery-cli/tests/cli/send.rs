@@ -997,6 +997,11 @@ fn a_spool_entry_that_cannot_be_read_back_is_a_failure_and_keeps_the_folder() {
     let (out, err) = (text(&output.stdout), text(&output.stderr));
     assert_eq!(output.status.code(), Some(1), "{out}{err}");
     assert!(out.contains("could not be read back"), "{out}{err}");
+    // A message set aside, not a refused event's record (`Unreadable::kind`).
+    assert!(
+        out.contains("(one event or more) could not be read back, so it is not delivered"),
+        "{out}{err}"
+    );
     // The entry set aside holds line 2 and what its batch held after it.
     let stored = stored_seqs(&emulator);
     assert!(stored.contains(&1) && !stored.contains(&2), "{stored:?}");

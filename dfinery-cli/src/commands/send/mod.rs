@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use dfinery_core::Message;
 use dfinery_core::ratelimit::RateBudget;
 use dfinery_core::wire::TokenKind;
-use dfinery_core::{Identity, ShutdownReport, Tracker};
+use dfinery_core::{Identity, ShutdownReport, Tracker, UnreadableKind};
 use dfinery_schema::Registry;
 use uuid::Uuid;
 
@@ -1293,19 +1293,26 @@ fn failed(tracker: &Tracker, lines: &[(Uuid, u64)]) -> (Vec<Failed>, usize) {
     // not among the dead letters. Counted as failed, so the send does not end as complete
     // and its folder, which keeps their bytes, is not removed.
     let unreadable = match spool.unreadable() {
-        Ok(entries) => entries.len(),
+        Ok(entries) => entries,
         Err(err) => {
             tracing::warn!("cannot read the spool's unreadable entries: {err}");
-            0
+            Vec::new()
         }
     };
-    let set_aside = unreadable;
-    let unreadable = (0..unreadable).map(|_| Failed {
+    let set_aside = unreadable.len();
+    let path = spool.path().display().to_string();
+    let unreadable = unreadable.into_iter().map(move |entry| Failed {
         line: None,
-        reason: format!(
-            "an entry of `{}` (one event or more, or a refused event's record) could not be read back, so it is not delivered; its bytes stay in that folder (`Spool::unreadable` reads them); to send every line again, run with `--restart` (events already stored are not stored twice)",
-            spool.path().display()
-        ),
+        reason: match entry.kind {
+            UnreadableKind::DeadLetter => format!(
+                "the record of an event DFINERY refused (entry {} of `{path}`) could not be read back, so its line and reason are unknown; its bytes stay in that folder (`Spool::unreadable` reads them)",
+                entry.seq
+            ),
+            _ => format!(
+                "entry {} of `{path}` (one event or more) could not be read back, so it is not delivered; its bytes stay in that folder (`Spool::unreadable` reads them); to send every line again, run with `--restart` (events already stored are not stored twice)",
+                entry.seq
+            ),
+        },
         refused_settings: false,
     });
     let letters = match spool.dead_letters() {
