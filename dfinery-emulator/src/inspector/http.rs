@@ -330,24 +330,9 @@ pub(crate) async fn profiles(
     if needle.is_empty() {
         return json_text("{\"matches\":[],\"more\":false}".to_owned());
     }
-    let lower = needle.to_lowercase();
-    let mut found: Vec<crate::StoredProfile> = app
-        .store()
-        .profiles
-        .all()
-        .into_iter()
-        .filter(|p| {
-            p.identity
-                .external_id
-                .as_ref()
-                .is_some_and(|id| id.to_lowercase().contains(&lower))
-        })
-        .collect();
-    found.sort_by_key(|p| p.identity.external_id.as_deref() != Some(needle));
-    let more = found.len() > MAX_MATCHES;
+    let (found, more) = app.store().profiles.search_external_id(needle, MAX_MATCHES);
     let matches: Vec<String> = found
         .iter()
-        .take(MAX_MATCHES)
         .map(|p| {
             let id = p.identity.external_id.as_deref().unwrap_or_default();
             let texts: serde_json::Map<String, Value> = p

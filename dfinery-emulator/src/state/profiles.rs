@@ -123,6 +123,43 @@ impl Profiles {
         (page.into_iter().map(|(_, p)| p).collect(), next)
     }
 
+    /// The profiles whose `external_id` contains `needle` (case-insensitive), the one that is
+    /// exactly `needle` first and the rest in creation order, at most `limit`; and whether
+    /// more matched. Only the matches are copied (the inspector's search runs on each
+    /// keystroke, with the store locked).
+    pub(crate) fn search_external_id(
+        &self,
+        needle: &str,
+        limit: usize,
+    ) -> (Vec<StoredProfile>, bool) {
+        let lower = needle.to_lowercase();
+        let exact = self.find(Identifier::ExternalId, needle);
+        let mut found: Vec<StoredProfile> = exact
+            .and_then(|key| self.records.get(&key))
+            .map(view)
+            .into_iter()
+            .take(limit)
+            .collect();
+        for (key, record) in &self.records {
+            if Some(*key) == exact {
+                continue;
+            }
+            let matches = record
+                .identity
+                .external_id
+                .as_ref()
+                .is_some_and(|id| id.to_lowercase().contains(&lower));
+            if matches {
+                if found.len() >= limit {
+                    return (found, true);
+                }
+                found.push(view(record));
+            }
+        }
+        let more = exact.is_some() && limit == 0;
+        (found, more)
+    }
+
     /// Every profile in creation order.
     pub(crate) fn all(&self) -> Vec<StoredProfile> {
         self.records.values().map(view).collect()
@@ -277,6 +314,50 @@ mod tests {
         // Without an external id, a known identifier selects the profile.
         let d = profiles.upsert(&identity(&[("email", "a@x.io")]), &mut next);
         assert_eq!(d.unified_id, b);
+    }
+
+    #[test]
+    fn the_search_lists_the_exact_id_first_then_the_others_in_order_up_to_the_limit() {
+        let mut profiles = Profiles::default();
+        let mut next = ids();
+        for id in ["user-10", "User-1", "other", "user-1", "user-12", "user-13"] {
+            profiles.upsert(&StoredIdentity::external(id), &mut next);
+        }
+        let ids = |(found, more): (Vec<StoredProfile>, bool)| {
+            let ids: Vec<String> = found
+                .into_iter()
+                .map(|p| p.identity.external_id.unwrap())
+                .collect();
+            (ids, more)
+        };
+        assert_eq!(
+            ids(profiles.search_external_id("user-1", 3)),
+            (
+                vec!["user-1".into(), "user-10".into(), "User-1".into()],
+                true
+            )
+        );
+        assert_eq!(
+            ids(profiles.search_external_id("USER-1", 10)),
+            (
+                vec![
+                    "user-10".into(),
+                    "User-1".into(),
+                    "user-1".into(),
+                    "user-12".into(),
+                    "user-13".into()
+                ],
+                false
+            )
+        );
+        assert_eq!(
+            ids(profiles.search_external_id("other", 1)),
+            (vec!["other".into()], false)
+        );
+        assert_eq!(
+            ids(profiles.search_external_id("nobody", 5)),
+            (vec![], false)
+        );
     }
 
     #[test]
