@@ -204,13 +204,15 @@ impl EmulatorHandle {
     }
 
     /// Stops accepting connections, lets open ones finish (at most a second) and waits for the
-    /// server to stop.
-    pub async fn shutdown(mut self) {
+    /// server to stop; returns the final counters, which include the requests that finished
+    /// during that second ([`stats`](Self::stats) read before the stop misses them).
+    pub async fn shutdown(mut self) -> Stats {
         self.close_streams();
         let _ = self.shutdown.send(true);
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+        self.app.counters.snapshot()
     }
 }
 

@@ -87,8 +87,8 @@ pub async fn run(args: EmulatorArgs, json: bool) -> Result<Exit, CliError> {
     tracing::info!("listening on {}; press Ctrl-C to stop", emulator.base_url());
     stop.await;
     tracing::info!("stopping");
-    let stats = emulator.stats();
-    emulator.shutdown().await;
+    // The counters after the stop's grace: a request still in flight at Ctrl-C is in them.
+    let stats = emulator.shutdown().await;
     let requests = if stats.requests == 1 {
         "request"
     } else {
