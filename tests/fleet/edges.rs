@@ -1079,6 +1079,67 @@ async fn a_user_refused_by_its_acl_is_told_the_acl_that_lets_it() {
     assert_eq!(budget.stats().fallbacks, 1, "{:?}", budget.stats());
 }
 
+/// A URL naming a database other than 0 makes each connection run `SELECT`, which an ACL
+/// checks too: a user without `+select` was told the server "has no database 1" (and to give
+/// one below its `databases` setting, which 1 is), and the ACL it was told to give after that
+/// lacked `+select`, so the user following it stayed refused. The warning now says the user
+/// may not switch to the URL's database and gives an ACL with `+select`, which works.
+#[tokio::test]
+async fn a_user_refused_the_urls_database_by_its_acl_is_told_so() {
+    // A server of its own: its users are changed.
+    let Some(server) = crate::support::RedisServer::start("a_user_refused_the_urls_database")
+    else {
+        return;
+    };
+    let url = server.url();
+    let logs = crate::capture::this_thread(tracing::Level::WARN);
+    redis(
+        &url,
+        &[
+            "ACL", "SETUSER", "budget", "on", ">pw", "~*", "+eval", "+evalsha",
+        ],
+    )
+    .await;
+    let prefix = unique_prefix("acl-select");
+    let on_db_1 = url.replace("//", "//budget:pw@").replace("/0", "/1");
+    let budget = RedisBudget::builder(on_db_1.as_str(), "svc")
+        .key_prefix(prefix.as_str())
+        .lease(Api::Event, 1)
+        .timeout(Duration::from_secs(2))
+        .retry_interval(50 * MS)
+        .build()
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(10), budget.acquire(Api::Event))
+        .await
+        .expect("a permit from the fallback");
+    assert_eq!(budget.stats().fallbacks, 1, "refused: {:?}", budget.stats());
+    let text = logs.text();
+    assert!(
+        !text.contains("has no database"),
+        "the server has database 1: {text}"
+    );
+    let advice = text
+        .split("ACL SETUSER <user> ")
+        .nth(1)
+        .and_then(|rest| rest.split('`').next())
+        .unwrap_or_else(|| panic!("the ACL to give is named: {text}"));
+    assert!(advice.contains("+select"), "{advice}");
+    let mut acl = vec!["ACL", "SETUSER", "budget", "reset", "on", ">pw"];
+    acl.extend(advice.split_whitespace());
+    redis(&url, &acl).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while budget.stats().degraded {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the ACL `{advice}` lets the budget share: {:?}",
+            budget.stats()
+        );
+        tokio::time::sleep(50 * MS).await;
+    }
+    let (granted, _) = budget.try_acquire(Api::Event, 1).await.expect("a permit");
+    assert_eq!(granted, 1);
+}
+
 /// Holders with different export leases (`export_lease_ttl`) share the slots: one with a short
 /// lease taking a slot beside one with a long lease does not make the long lease's slot expire
 /// with its own. Every taking set the whole set's expiry to the taker's lease, so the short
