@@ -612,7 +612,9 @@ impl Tracker {
 
     /// Sends everything queued now, without waiting for the interval, and returns once each
     /// of those messages is delivered or dead-lettered, or a send failed with an error worth
-    /// retrying (those stay queued and are retried later).
+    /// retrying (those stay queued and are retried later), or a read of the messages a
+    /// previous process left in the spool failed (it is tried again; the newer messages wait
+    /// behind them): the report's `error` says which.
     ///
     /// # Errors
     ///

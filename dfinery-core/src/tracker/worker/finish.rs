@@ -648,6 +648,64 @@ mod tests {
         assert_eq!(sent, ids[3..], "only the newer one");
     }
 
+    /// A flush while the recovery's reads are refused because the spool cannot open its file
+    /// again after a failed write (a full disk): the recovery waits for the disk, and the newer
+    /// message with it, but the flush returns with the reason, as after a send that failed with
+    /// an error worth retrying. Since the recovery waits for such a disk for as long as it
+    /// takes, `flush().await` hung as long (before, it returned once the recovery gave up,
+    /// about 15 s).
+    #[tokio::test]
+    async fn a_flush_returns_while_the_recovery_waits_for_the_disk() {
+        use crate::tracker::message::Envelope;
+        use crate::tracker::spool::{Mode, Spool, Write};
+        let path = crate::tracker::test_files::path("flush-while-recovery-waits");
+        let user = Identity::new(Identifier::ExternalId, "u1").unwrap();
+        {
+            let spool = Spool::open(&path).unwrap();
+            let bytes = serde_json::to_vec(&Envelope {
+                identity: user.clone(),
+                message: Message::Event(EventRecord::builder("coupon_used").build().unwrap()),
+            })
+            .unwrap();
+            spool
+                .submit(
+                    vec![Write::Insert {
+                        seq: 1,
+                        bytes: bytes.into(),
+                    }],
+                    Mode::Wait,
+                )
+                .unwrap();
+        }
+        let spool = Spool::open(&path).unwrap();
+        crate::tracker::spool::tests::close_for_reads(&path, 1_000);
+        let tracker = Tracker::builder(crate::tracker::client_to_nowhere())
+            .spool_opened(spool)
+            .give_up_after(1)
+            .shutdown_timeout(std::time::Duration::from_millis(500))
+            .build()
+            .unwrap();
+        tracker
+            .track(&user, EventRecord::builder("coupon_used").build().unwrap())
+            .await
+            .unwrap();
+        let report = tokio::time::timeout(std::time::Duration::from_secs(10), tracker.flush())
+            .await
+            .expect("the flush returns while the recovery waits for the disk")
+            .unwrap();
+        assert!(
+            report
+                .error
+                .as_deref()
+                .is_some_and(|e| e.contains("closed after a failed write")),
+            "{report:?}"
+        );
+        // The old message unread, and the newer one waiting behind it.
+        assert_eq!(report.pending, 2, "{report:?}");
+        let report = tracker.shutdown().await.unwrap();
+        assert_eq!(report.left_in_spool, 2, "{report:?}");
+    }
+
     /// A worker without a spool, its dead letters kept in `letters`, and the handle of its
     /// channel.
     fn worker(

@@ -179,6 +179,15 @@ impl Worker {
                     "could not read the spool's next messages left by a previous process; \
                      reading them again in {wait:?} (newer messages wait behind them)"
                 );
+                // The flushes in progress return with the reason, as after a send that failed
+                // with an error worth retrying: the recovery may wait for the disk for as long
+                // as it takes, and the newer messages with it.
+                let reason = format!(
+                    "could not read the spool's messages left by a previous process (newer \
+                     messages wait behind them; read again in {wait:?}): {}",
+                    ErrorChain(&error)
+                );
+                self.note_failure(&reason);
                 return;
             }
             result => {
