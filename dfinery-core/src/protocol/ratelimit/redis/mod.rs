@@ -595,10 +595,12 @@ impl Shared {
                 };
                 // Connect afresh for the next probe after no answer: this connection may lead
                 // to a Redis gone, or belong to a runtime gone. One Redis answered on (a
-                // refused script: out of memory, a read-only replica, an ACL) works, and is
-                // kept: each probe connected anew, every retry interval from every instance,
-                // to a Redis already in trouble.
-                if !answered(&error) {
+                // refused script: out of memory, an ACL) works, and is kept: each probe
+                // connected anew, every retry interval from every instance, to a Redis already
+                // in trouble. Except after `READONLY`: a failover behind the URL's name (a
+                // managed Redis's primary endpoint) leaves this connection on the old primary,
+                // now a replica, where a new one reaches the primary.
+                if !answered(&error) || error.code() == Some("READONLY") {
                     *shared.conn.lock().await = None;
                 }
             }
