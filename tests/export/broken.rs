@@ -573,6 +573,15 @@ fn a_saved_export_cut_inside_its_last_field_reads_as_whole_as_documented() {
             "cut {cut}"
         );
     }
+    // Cut right after a row's line end (a copy stopped between two rows): what is left is a
+    // whole export of fewer rows, and nothing in it can tell (as the docs now say; they said
+    // every other cut was an error).
+    let (seen, error) = read_bytes(&whole[..whole.len() - 16]);
+    assert_eq!(
+        (seen, error.is_none()),
+        (vec!["df_login".to_owned()], true),
+        "cut after a line end"
+    );
     // Cut before the last field (a field short) or inside a quoted one: an error, after the
     // first row.
     let quoted = b"df_unified_id,event_name\r\nu1,df_login\r\nu2,\"df_purch";

@@ -1079,6 +1079,141 @@ async fn a_user_refused_by_its_acl_is_told_the_acl_that_lets_it() {
     assert_eq!(budget.stats().fallbacks, 1, "{:?}", budget.stats());
 }
 
+/// A URL naming a database other than 0 makes each connection run `SELECT`, which an ACL
+/// checks too: a user without `+select` was told the server "has no database 1" (and to give
+/// one below its `databases` setting, which 1 is), and the ACL it was told to give after that
+/// lacked `+select`, so the user following it stayed refused. The warning now says the user
+/// may not switch to the URL's database and gives an ACL with `+select`, which works.
+#[tokio::test]
+async fn a_user_refused_the_urls_database_by_its_acl_is_told_so() {
+    // A server of its own: its users are changed.
+    let Some(server) = crate::support::RedisServer::start("a_user_refused_the_urls_database")
+    else {
+        return;
+    };
+    let url = server.url();
+    let logs = crate::capture::this_thread(tracing::Level::WARN);
+    redis(
+        &url,
+        &[
+            "ACL", "SETUSER", "budget", "on", ">pw", "~*", "+eval", "+evalsha",
+        ],
+    )
+    .await;
+    let prefix = unique_prefix("acl-select");
+    let on_db_1 = url.replace("//", "//budget:pw@").replace("/0", "/1");
+    let budget = RedisBudget::builder(on_db_1.as_str(), "svc")
+        .key_prefix(prefix.as_str())
+        .lease(Api::Event, 1)
+        .timeout(Duration::from_secs(2))
+        .retry_interval(50 * MS)
+        .build()
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(10), budget.acquire(Api::Event))
+        .await
+        .expect("a permit from the fallback");
+    assert_eq!(budget.stats().fallbacks, 1, "refused: {:?}", budget.stats());
+    let text = logs.text();
+    assert!(
+        !text.contains("has no database"),
+        "the server has database 1: {text}"
+    );
+    let advice = text
+        .split("ACL SETUSER <user> ")
+        .nth(1)
+        .and_then(|rest| rest.split('`').next())
+        .unwrap_or_else(|| panic!("the ACL to give is named: {text}"));
+    assert!(advice.contains("+select"), "{advice}");
+    let mut acl = vec!["ACL", "SETUSER", "budget", "reset", "on", ">pw"];
+    acl.extend(advice.split_whitespace());
+    redis(&url, &acl).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while budget.stats().degraded {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the ACL `{advice}` lets the budget share: {:?}",
+            budget.stats()
+        );
+        tokio::time::sleep(50 * MS).await;
+    }
+    let (granted, _) = budget.try_acquire(Api::Event, 1).await.expect("a permit");
+    assert_eq!(granted, 1);
+}
+
+/// A TCP proxy on loopback to the `host:port` in `target`, read for each new connection (a
+/// name whose address a failover changes); returns its URL. Runs until the runtime stops.
+async fn switching_proxy(target: std::sync::Arc<std::sync::Mutex<String>>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let to = target.lock().unwrap().clone();
+            let Ok(server) = tokio::net::TcpStream::connect(&to).await else {
+                continue;
+            };
+            tokio::spawn(async move {
+                let (mut client, mut server) = (client, server);
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+            });
+        }
+    });
+    format!("redis://{address}/0")
+}
+
+/// A failover behind the URL's name (a managed Redis's primary endpoint moved by DNS to
+/// another node, the old primary now a replica): the connection the budget holds still leads
+/// to the old node, which answers `READONLY`, while a new connection would reach the primary.
+/// The probes kept every connection Redis answered on, so the budget stayed down for good on
+/// that one (before the probes kept them, each probe connected afresh and found the primary);
+/// a `READONLY` now has the next probe connect afresh.
+#[tokio::test]
+async fn a_failover_behind_the_url_is_followed_by_the_probes() {
+    let Some(old) = crate::support::RedisServer::start_with(
+        "a_failover_behind_the_url (old primary, now a replica)",
+        &["--replicaof", "127.0.0.1", "1"],
+    ) else {
+        return;
+    };
+    let Some(new) = crate::support::RedisServer::start("a_failover_behind_the_url (primary)")
+    else {
+        return;
+    };
+    let address = |url: String| {
+        url.trim_start_matches("redis://")
+            .split('/')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let target = std::sync::Arc::new(std::sync::Mutex::new(address(old.url())));
+    let url = switching_proxy(std::sync::Arc::clone(&target)).await;
+    let budget = RedisBudget::builder(url.as_str(), "svc")
+        .key_prefix(unique_prefix("failover"))
+        .lease(Api::Event, 1)
+        .timeout(Duration::from_secs(2))
+        .retry_interval(50 * MS)
+        .build()
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(10), budget.acquire(Api::Event))
+        .await
+        .expect("a permit from the fallback");
+    assert!(budget.stats().degraded, "READONLY: {:?}", budget.stats());
+    // The name now leads to the primary.
+    *target.lock().unwrap() = address(new.url());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while budget.stats().degraded {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the probes reach the primary now behind the URL: {:?}",
+            budget.stats()
+        );
+        tokio::time::sleep(50 * MS).await;
+    }
+    let (granted, _) = budget.try_acquire(Api::Event, 1).await.expect("a permit");
+    assert_eq!(granted, 1);
+    drop(old);
+}
+
 /// Holders with different export leases (`export_lease_ttl`) share the slots: one with a short
 /// lease taking a slot beside one with a long lease does not make the long lease's slot expire
 /// with its own. Every taking set the whole set's expiry to the taker's lease, so the short

@@ -1263,6 +1263,62 @@ mod tests {
         );
     }
 
+    /// An export error body the server wrote into the CSV after it had started, with a message
+    /// DFINERY does not document: `collect_bytes` gives `Error::Unexpected`, whose fix names
+    /// where the base URL came from, as the same answer before the CSV does. It said "check
+    /// `base_url`" to a user of `DFINERY_BASE_URL`, its `base_url_given_by` being `None`
+    /// though the error came from a `Client` call.
+    #[tokio::test]
+    async fn an_undocumented_error_inside_the_csv_names_where_the_base_url_came_from() {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    return;
+                };
+                let mut request = vec![0; 64 * 1024];
+                let _ = socket.read(&mut request).await;
+                let body = "a,b\r\n1,2\r\n{\"result\":\"fail\",\"message\":\"strange_error\"}";
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/csv\r\ncontent-length: {}\r\n\
+                     connection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(answer.as_bytes()).await;
+            }
+        });
+        for (from_env, named) in [(true, "`DFINERY_BASE_URL`"), (false, "`base_url`")] {
+            let env = |name: &str| match name {
+                ENV_SERVICE_ID => Ok("svc".to_owned()),
+                ENV_IMPORT_TOKEN => Ok("token".to_owned()),
+                ENV_BASE_URL if from_env => Ok(url.clone()),
+                _ => Err(std::env::VarError::NotPresent),
+            };
+            let mut builder = ClientBuilder::default()
+                .apply_env(env)
+                .export_token("export");
+            if !from_env {
+                builder = builder.base_url(url.as_str());
+            }
+            let client = builder.build().unwrap();
+            let today = crate::export::EventQuery::last_days(1)
+                .to_request()
+                .unwrap();
+            let stream = client.export_events(&today).await.unwrap();
+            let error = stream.collect_bytes().await.unwrap_err();
+            assert!(
+                matches!(error, crate::Error::Unexpected { status: 200, .. }),
+                "{error:?}"
+            );
+            assert!(
+                error.to_string().contains(&format!("check {named}")),
+                "{error}"
+            );
+        }
+    }
+
     /// A base URL read from `DFINERY_BASE_URL` that answers 404 (a proxy's prefix left out,
     /// another server on the port): the undocumented answer's fix names the variable, as the
     /// build and transport errors do; so do a profile update refused as too large (it holds

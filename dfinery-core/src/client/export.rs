@@ -30,6 +30,9 @@ use crate::wire::{Endpoint, EventExportRequest, ProfileExportRequest};
 /// [`Client::export_event_rows`] and [`ExportRows::events`](crate::export::ExportRows::events).
 pub struct ByteStream {
     endpoint: Endpoint,
+    /// Where the client's base URL was given (`None` for chunks from elsewhere), for the
+    /// message of an export error body found inside the CSV.
+    base_url_given_by: Option<&'static str>,
     inner: Pin<Box<dyn Stream<Item = Result<Bytes, Error>> + Send>>,
 }
 
@@ -61,7 +64,19 @@ impl ByteStream {
         }
         // Found as the row readers find it: either key first, or cut short by the end.
         if let Some(at) = crate::export::error_body_at(&all) {
-            let error = classify(self.endpoint, 200, &HeaderMap::new(), &all[at..]);
+            let mut error = classify(self.endpoint, 200, &HeaderMap::new(), &all[at..]);
+            // Named as the transport names it for the same answer before the CSV.
+            if let Err(
+                Error::Unexpected {
+                    base_url_given_by, ..
+                }
+                | Error::TooManyEvents {
+                    base_url_given_by, ..
+                },
+            ) = &mut error
+            {
+                *base_url_given_by = self.base_url_given_by;
+            }
             return Err(error.err().unwrap_or(Error::Decode {
                 endpoint: self.endpoint,
                 status: 200,
@@ -111,6 +126,7 @@ impl ByteStream {
     {
         ByteStream {
             endpoint: Endpoint::ExportEvent,
+            base_url_given_by: None,
             inner: Box::pin(stream),
         }
     }
@@ -189,6 +205,7 @@ impl Client {
         Ok(match answer? {
             Answer::Body(body) => ByteStream {
                 endpoint,
+                base_url_given_by: Some(self.inner.base_url_given_by),
                 inner: Box::pin(stream::once(async move { Ok(body) })),
             },
             Answer::Stream { head, response } => stream_of(Reading {
@@ -207,6 +224,7 @@ impl Client {
 /// The chunks of `reading.response`, each within the read timeout.
 fn stream_of(reading: Reading) -> ByteStream {
     let endpoint = reading.endpoint;
+    let base_url_given_by = Some(reading.base_url_given_by);
     let chunks = stream::unfold(reading, |mut reading| async move {
         if let Some(head) = reading.head.take() {
             return Some((Ok(head), reading));
@@ -232,6 +250,7 @@ fn stream_of(reading: Reading) -> ByteStream {
     });
     ByteStream {
         endpoint,
+        base_url_given_by,
         inner: Box::pin(chunks),
     }
 }

@@ -195,9 +195,10 @@ impl<R: Read> ExportRows<R> {
     /// A file cut short is read with the checks a body that breaks gets, with one exception:
     /// DFINERY's docs do not say whether an export ends with a line end, so a last row without
     /// one is read as a whole row, and a file cut inside its last (unquoted) field, or right
-    /// after the comma before it, gives that row with the field as it stands, then the end. A
-    /// file cut anywhere else is an error ([`ExportError::Truncated`] inside a quoted field or
-    /// the header row, [`ExportError::Malformed`] for a row with fields missing). A file
+    /// after the comma before it, gives that row with the field as it stands, then the end; a
+    /// file cut right after a row's line end is a whole export of fewer rows. A file cut
+    /// anywhere else is an error ([`ExportError::Truncated`] inside a quoted field or the header
+    /// row, [`ExportError::Malformed`] for a row with fields missing). A file
     /// written by `Client::export_events_to_file` or `export_profiles_to_file` holds the whole
     /// body as received: it is renamed into place only once the body ended; for a copy made by
     /// other means (`curl -o`, a copy interrupted), compare its size with the original's.

@@ -71,7 +71,6 @@ const ITEMS_SHOWN: usize = 100;
 /// User properties shown of one request.
 const PROPERTIES_SHOWN: usize = 1_000;
 
-/// How many events an `/events` body holds (shown or not).
 /// Most properties (of events, of items and of a profile, together) one record is built with.
 /// Each is at least 68 bytes of the record's JSON (`{"json":"null","name":"","type":"Long",…}`), so a record with as many is over the page's
 /// cap and is kept with its events' names only: building the rest was wasted, and each of 100
@@ -104,6 +103,7 @@ impl Budget {
     }
 }
 
+/// How many events an `/events` body holds (shown or not).
 pub(crate) fn event_count(body: &Value) -> usize {
     match body.get("events") {
         Some(Value::Array(events)) => events.len(),

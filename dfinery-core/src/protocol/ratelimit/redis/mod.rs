@@ -389,6 +389,11 @@ struct Shared {
 }
 
 impl Shared {
+    /// The database the URL names (0 unless it names another).
+    fn db(&self) -> i64 {
+        self.client.get_connection_info().redis_settings().db()
+    }
+
     /// How long connecting may take: TCP, TLS, authentication and the connection's setup are
     /// several round trips, where every other round trip gets the timeout alone.
     fn connect_timeout(&self) -> Duration {
@@ -487,6 +492,20 @@ impl Shared {
                  user and password in the Redis URL {}; pacing locally until Redis accepts them",
                 self.url
             );
+        } else if error.to_string().contains("switch database")
+            && error.to_string().contains("no permissions")
+        {
+            // The URL names a database other than 0, and the user's ACL refuses the `SELECT`
+            // each connection runs for it: the database exists, the ACL is at fault.
+            tracing::warn!(
+                error = %error,
+                "the shared rate budget's Redis at {} refuses its user (the URL's, else \
+                 `default`) the switch to the URL's database {} (`SELECT`); allow it, and the \
+                 budget's commands, with `ACL SETUSER <user> {}`; pacing locally until it can",
+                self.url,
+                self.db(),
+                acl_rules(&self.key_prefix, self.db())
+            );
         } else if error.to_string().contains("switch database") {
             // The URL names a database the server does not have: the script is not at fault.
             tracing::warn!(
@@ -495,7 +514,7 @@ impl Shared {
                  server's `databases` setting (16 by default, 0 to 15) after the URL's last \
                  `/`; pacing locally until the URL is changed",
                 self.url,
-                self.client.get_connection_info().redis_settings().db()
+                self.db()
             );
         } else if error.to_string().contains("certificate") {
             // Redis is up, its TLS certificate refused: "cannot be reached" sent the reader to
@@ -517,7 +536,7 @@ impl Shared {
                 "the shared rate budget's Redis refuses the budget's script ({code}) at {}: {}; \
                  pacing locally until it takes it",
                 self.url,
-                refusal_hint(code, &self.key_prefix)
+                refusal_hint(code, &self.key_prefix, self.db())
             );
         } else if self.url.starts_with("redis://")
             && error.is_connection_dropped()
@@ -576,10 +595,12 @@ impl Shared {
                 };
                 // Connect afresh for the next probe after no answer: this connection may lead
                 // to a Redis gone, or belong to a runtime gone. One Redis answered on (a
-                // refused script: out of memory, a read-only replica, an ACL) works, and is
-                // kept: each probe connected anew, every retry interval from every instance,
-                // to a Redis already in trouble.
-                if !answered(&error) {
+                // refused script: out of memory, an ACL) works, and is kept: each probe
+                // connected anew, every retry interval from every instance, to a Redis already
+                // in trouble. Except after `READONLY`: a failover behind the URL's name (a
+                // managed Redis's primary endpoint) leaves this connection on the old primary,
+                // now a replica, where a new one reaches the primary.
+                if !answered(&error) || error.code() == Some("READONLY") {
                     *shared.conn.lock().await = None;
                 }
             }
@@ -587,18 +608,20 @@ impl Shared {
     }
 }
 
-/// The ACL rules a Redis user needs for the budget whose keys start with `key_prefix`: the
-/// script's loading and calls, and every command it runs, on its keys alone.
-fn acl_rules(key_prefix: &str) -> String {
+/// The ACL rules a Redis user needs for the budget whose keys start with `key_prefix`, on
+/// database `db`: the script's loading and calls, and every command it runs, on its keys alone,
+/// and `SELECT`, which each connection runs for a database other than 0.
+fn acl_rules(key_prefix: &str, db: i64) -> String {
+    let select = if db == 0 { "" } else { "+select " };
     format!(
-        "+evalsha +script|load +time +type +unlink +hmget +hset +pexpire +zadd +zcard +zrange \
-         +zrem +zremrangebyscore +zscore ~{key_prefix}:*"
+        "{select}+evalsha +script|load +time +type +unlink +hmget +hset +pexpire +zadd +zcard \
+         +zrange +zrem +zremrangebyscore +zscore ~{key_prefix}:*"
     )
 }
 
 /// What a Redis refusing the budget's script with the error `code` needs, for its warning
-/// (`key_prefix`: the budget's keys).
-fn refusal_hint(code: &str, key_prefix: &str) -> String {
+/// (`key_prefix`: the budget's keys; `db`: the URL's database).
+fn refusal_hint(code: &str, key_prefix: &str, db: i64) -> String {
     let hint = match code {
         // The script is loaded (SCRIPT LOAD) and called (EVALSHA), and what it runs is checked
         // against the ACL too: "EVAL and EVALSHA", as this said, were not enough.
@@ -606,7 +629,7 @@ fn refusal_hint(code: &str, key_prefix: &str) -> String {
             return format!(
                 "its user (the URL's, else `default`) may not run a command the budget runs or \
                  touch its keys; allow them with `ACL SETUSER <user> {}`",
-                acl_rules(key_prefix)
+                acl_rules(key_prefix, db)
             );
         }
         "READONLY" => {
