@@ -347,7 +347,16 @@ async fn oversized_invalid_and_late_messages_are_refused_with_a_reason() {
         Err(TrackError::Closed)
     ));
     assert!(matches!(tracker.flush().await, Err(TrackError::Closed)));
-    assert!(matches!(tracker.shutdown().await, Err(TrackError::Closed)));
+    let again = tracker.shutdown().await.unwrap_err();
+    assert!(matches!(again, TrackError::Closed));
+    // A second `shutdown` is no stopped runtime: the message says so (it told only to build a
+    // new `Tracker` inside a runtime that outlives it).
+    assert!(
+        again
+            .to_string()
+            .contains("after `shutdown` this is expected"),
+        "{again}"
+    );
     assert_eq!(tracker.metrics().rejected, 3);
 }
 

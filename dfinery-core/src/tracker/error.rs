@@ -52,7 +52,7 @@ pub enum TrackError {
     /// The tracker was shut down, or the Tokio runtime it was built in has stopped (its worker
     /// task stopped with it; see [`Tracker`](super::Tracker) for what became of what it held).
     #[error(
-        "the tracker is shut down, or the Tokio runtime it was built in has stopped; nothing was queued; build a new `Tracker` inside a runtime that outlives it"
+        "the tracker is shut down, or the Tokio runtime it was built in has stopped; nothing was queued; after `shutdown` this is expected (call it once, and track, flush and update before it); if the runtime stopped, build a new `Tracker` inside a runtime that outlives it"
     )]
     Closed,
     /// The spool could not store the message; why is the

@@ -615,8 +615,32 @@ fn acl_rules(key_prefix: &str, db: i64) -> String {
     let select = if db == 0 { "" } else { "+select " };
     format!(
         "{select}+evalsha +script|load +time +type +unlink +hmget +hset +pexpire +zadd +zcard \
-         +zrange +zrem +zremrangebyscore +zscore ~{key_prefix}:*"
+         +zrange +zrem +zremrangebyscore +zscore {}",
+        key_pattern(key_prefix)
     )
+}
+
+/// The ACL key pattern of the keys starting with `key_prefix:`, as one word of
+/// `redis-cli`: the prefix's glob characters (`*`, `?`, `[`, `]`, `\`) escaped, so a prefix
+/// holding one allows its own keys and not more; in single quotes when the prefix holds
+/// white space or a quote (a `'` in it written `\'`), so the rule stays one argument.
+fn key_pattern(key_prefix: &str) -> String {
+    let mut pattern = String::from("~");
+    for c in key_prefix.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push_str(":*");
+    if key_prefix
+        .chars()
+        .any(|c| c.is_whitespace() || c == '\'' || c == '"')
+    {
+        format!("'{}'", pattern.replace('\'', "\\'"))
+    } else {
+        pattern
+    }
 }
 
 /// What a Redis refusing the budget's script with the error `code` needs, for its warning
@@ -1297,7 +1321,7 @@ mod tests {
 
     use tokio::time::Instant;
 
-    use super::{Api, RateBudget, RedisBudget, slot_wait, spread};
+    use super::{Api, RateBudget, RedisBudget, acl_rules, key_pattern, slot_wait, spread};
 
     /// How the instances took their shared permits before Redis was lost.
     #[derive(Debug, Clone, Copy)]
@@ -1412,6 +1436,19 @@ mod tests {
         // 20 s at one call per 2.1 s: 10 (the first at once).
         assert!(taken <= 10, "{taken} calls in 20 s, its share being 10");
         assert!(taken >= 9, "{taken} calls in 20 s");
+    }
+
+    /// The ACL rule printed for a `NOPERM` names the budget's keys alone, as one argument of
+    /// `redis-cli`: a prefix's glob characters were printed as they are (`app*` allowed every
+    /// key starting `app`), and a prefix with a space split the rule in two.
+    #[test]
+    fn the_acl_rules_key_pattern_names_the_prefix_alone_as_one_word() {
+        assert!(acl_rules("dfinery:budget", 0).ends_with(" ~dfinery:budget:*"));
+        assert!(acl_rules("dfinery:budget", 1).starts_with("+select "));
+        assert_eq!(key_pattern("app*"), r"~app\*:*");
+        assert_eq!(key_pattern("a?[1]\\b"), r"~a\?\[1\]\\b:*");
+        assert_eq!(key_pattern("my app"), "'~my app:*'");
+        assert_eq!(key_pattern("it's"), r"'~it\'s:*'");
     }
 
     #[test]
