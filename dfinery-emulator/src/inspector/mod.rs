@@ -252,9 +252,13 @@ impl Inspector {
         rate.window = limit.window.to_string();
     }
 
-    /// Counts the names of a body for the registry view.
+    /// Counts the names of a body for the registry view: walked without the lock (a body may
+    /// hold millions of item properties, and other requests' records wait for the lock),
+    /// then merged under it.
     pub(crate) fn tally(&self, registry: &dfinery_schema::Registry, api: Api, body: &Value) {
-        self.inner().tally.count(registry, api, body);
+        let mut counted = Tally::default();
+        counted.count(registry, api, body);
+        self.inner().tally.merge(counted);
     }
 
     /// The page's starting point (the kept requests, the rate panel, the capacity) and a

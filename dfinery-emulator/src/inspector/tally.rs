@@ -76,6 +76,32 @@ impl Tally {
         }
     }
 
+    /// Adds the counts of `other` (one body's, counted without the inspector's lock) to
+    /// these. Its unregistered names join within [`MAX_UNREGISTERED`] in their order (names past
+    /// the cap, here or in `other`, are counted as dropped), so a body's names are walked once,
+    /// outside the lock, and merging costs only its distinct names.
+    pub(crate) fn merge(&mut self, other: Tally) {
+        fn add<K: std::hash::Hash + Eq>(into: &mut HashMap<K, u64>, from: HashMap<K, u64>) {
+            for (key, count) in from {
+                *into.entry(key).or_default() += count;
+            }
+        }
+        add(&mut self.events, other.events);
+        add(&mut self.event_props, other.event_props);
+        add(&mut self.item_props, other.item_props);
+        add(&mut self.user_props, other.user_props);
+        self.unregistered_dropped += other.unregistered_dropped;
+        for (key, count) in other.unregistered {
+            if let Some(known) = self.unregistered.get_mut(&key) {
+                *known += count;
+            } else if self.unregistered.len() < MAX_UNREGISTERED {
+                self.unregistered.insert(key, count);
+            } else {
+                self.unregistered_dropped += count;
+            }
+        }
+    }
+
     fn count_event(&mut self, registry: &Registry, event: &Value) {
         let Some(name) = event.get("event_name").and_then(Value::as_str) else {
             return;
@@ -203,6 +229,39 @@ fn prop(def: &PropertyDef, seen: Option<u64>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A body counted on its own and merged (outside the inspector's lock) gives the counts
+    /// of counting it in place, the cap on unregistered names included.
+    #[test]
+    fn a_body_counted_apart_and_merged_counts_as_in_place() {
+        let registry = Registry::standard();
+        let body = |from: usize, to: usize| {
+            let events: Vec<Value> = (from..to)
+                .map(|n| {
+                    json!({"event_name": "df_purchase",
+                           "event_properties": {"df_total_purchase_amount": 1.0, format!("x{n}"): 1},
+                           "event_items": [{"df_price": 2.0}, {format!("i{n}"): 1}]})
+                })
+                .collect();
+            json!({ "events": events })
+        };
+        let bodies = [body(0, 10), body(5, 200), body(150, 400)];
+        let mut in_place = Tally::default();
+        let mut merged = Tally::default();
+        for body in &bodies {
+            in_place.count(&registry, Api::Event, body);
+            let mut apart = Tally::default();
+            apart.count(&registry, Api::Event, body);
+            merged.merge(apart);
+        }
+        assert_eq!(merged.events, in_place.events);
+        assert_eq!(merged.event_props, in_place.event_props);
+        assert_eq!(merged.item_props, in_place.item_props);
+        assert_eq!(merged.unregistered.len(), MAX_UNREGISTERED);
+        let total = |t: &Tally| t.unregistered.values().sum::<u64>() + t.unregistered_dropped;
+        assert_eq!(total(&merged), total(&in_place));
+        assert_eq!(total(&merged), 2 * (10 + 195 + 250));
+    }
 
     #[test]
     fn registered_names_are_counted_and_unregistered_ones_listed_with_a_suggestion() {
