@@ -318,13 +318,11 @@ impl Spool {
         &self,
         seqs: impl IntoIterator<Item = u64>,
     ) -> Result<u64, SpoolError> {
-        let mut seqs: Vec<u64> = seqs.into_iter().collect();
-        seqs.sort_unstable();
-        seqs.dedup();
+        let seqs: std::collections::BTreeSet<u64> = seqs.into_iter().collect();
         let there: Vec<u64> = self
             .dead_letter_keys()?
             .into_iter()
-            .filter(|seq| seqs.binary_search(seq).is_ok())
+            .filter(|seq| seqs.contains(seq))
             .collect();
         if there.is_empty() {
             return Ok(0);
@@ -372,20 +370,16 @@ impl Spool {
         &self,
         seqs: impl IntoIterator<Item = u64>,
     ) -> Result<u64, SpoolError> {
-        let mut seqs: Vec<u64> = seqs.into_iter().collect();
-        seqs.sort_unstable();
-        seqs.dedup();
+        let seqs: std::collections::BTreeSet<u64> = seqs.into_iter().collect();
         let pending: Vec<u64> = self
             .unreadable_pending()?
             .into_iter()
             .map(|(seq, _)| seq)
-            .filter(|seq| seqs.binary_search(seq).is_ok())
+            .filter(|seq| seqs.contains(seq))
             .collect();
         let mut letters = Vec::new();
         self.each_dead_letter(|seq, bytes| {
-            if seqs.binary_search(&seq).is_ok()
-                && serde_json::from_slice::<DeadLetter>(bytes).is_err()
-            {
+            if seqs.contains(&seq) && serde_json::from_slice::<DeadLetter>(bytes).is_err() {
                 letters.push(seq);
             }
         })?;
