@@ -27,7 +27,9 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use redb::{Durability, ReadableTable};
 
-use super::{BATCHES, DEAD_LETTERS, Store, UNREADABLE, batch, follow, journaled};
+use super::{
+    BATCHES, DEAD_LETTERS, META, REMOVED_UP_TO, Store, UNREADABLE, batch, follow, journaled,
+};
 use crate::tracker::error::SpoolError;
 
 /// One change to the spool.
@@ -1060,6 +1062,27 @@ fn commit_redb(
         new_rows = insert_rows(&mut batches, index.next_batch, fresh).map_err(|e| e.to_string())?;
     }
     if others {
+        // The highest number a user removes: numbers given after an open start above it.
+        let removed = writes
+            .iter()
+            .filter_map(|write| match write {
+                Write::RemoveDeadLetters(seqs) | Write::RemoveUnreadable(seqs) => {
+                    seqs.iter().max().copied()
+                }
+                _ => None,
+            })
+            .max();
+        if let Some(removed) = removed {
+            let mut meta = txn.open_table(META).map_err(|e| e.to_string())?;
+            let before = meta
+                .get(REMOVED_UP_TO)
+                .map_err(|e| e.to_string())?
+                .map_or(0, |value| value.value());
+            if removed > before {
+                meta.insert(REMOVED_UP_TO, removed)
+                    .map_err(|e| e.to_string())?;
+            }
+        }
         let mut dead = txn.open_table(DEAD_LETTERS).map_err(|e| e.to_string())?;
         let mut aside = txn.open_table(UNREADABLE).map_err(|e| e.to_string())?;
         for write in writes.iter() {

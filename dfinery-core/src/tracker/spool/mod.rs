@@ -40,8 +40,17 @@ const LEGACY_PENDING: TableDefinition<u64, &[u8]> = TableDefinition::new("pendin
 const DEAD_LETTERS: TableDefinition<u64, &[u8]> = TableDefinition::new("dead_letters");
 /// Pending entries that could not be decoded, moved aside as they were.
 const UNREADABLE: TableDefinition<u64, &[u8]> = TableDefinition::new("unreadable");
-/// `format` → the spool format version.
+/// `format` → the spool format version; [`REMOVED_UP_TO`] → the highest sequence number of
+/// a dead letter or unreadable entry a user removed.
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+
+/// The key in [`META`] of the highest sequence number removed by
+/// [`Spool::remove_dead_letters`], [`Spool::remove_unreadable`] or
+/// [`Spool::clear_dead_letters`]: the numbers given after an open start above it, so a number
+/// a user once read (and may remove again from a list kept) never names a newer entry. Written
+/// with the removal, in its transaction; a file without it (written before, or by an older
+/// version, which ignores it) counts from its entries as before.
+const REMOVED_UP_TO: &str = "removed_up_to";
 
 /// The spool format this version writes and reads: format 3 keeps the newest pending messages
 /// in a journal beside the redb file (see `journaled.rs`), and checksums each message of a

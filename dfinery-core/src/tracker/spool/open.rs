@@ -15,7 +15,8 @@ use super::commit::Writer;
 use super::follow;
 use super::journaled::{self, Cause, JournalSource};
 use super::{
-    BATCHES, DEAD_LETTERS, LEGACY_PENDING, META, Reopen, SPOOL_FORMAT, Spool, Store, UNREADABLE,
+    BATCHES, DEAD_LETTERS, LEGACY_PENDING, META, REMOVED_UP_TO, Reopen, SPOOL_FORMAT, Spool, Store,
+    UNREADABLE,
 };
 use crate::tracker::error::{SpoolError, StoreError};
 
@@ -595,6 +596,10 @@ pub(super) fn load(
             for entry in table.range(..=MAX_SEQ)?.rev().take(1) {
                 last_seq = u64::max(last_seq, entry?.0.value());
             }
+        }
+        // Numbers a user removed are not given again (a list read before may name them).
+        if let Some(removed) = txn.open_table(META)?.get(REMOVED_UP_TO)? {
+            last_seq = last_seq.max(removed.value().min(MAX_SEQ));
         }
         // Rows to put in order once read.
         let mut repairs: Vec<Repair> = Vec::new();

@@ -151,6 +151,45 @@ fn a_dead_letter_buried_after_the_read_is_kept_when_those_read_are_removed() {
     assert_eq!(spool.pending_len(), 1);
 }
 
+/// Numbers a user removed are not given again after a reopen: the next open took its first
+/// number from the highest entry left, so once the highest dead letters were removed the same
+/// numbers named new messages, and a list of numbers read before (removed again from a list
+/// kept) removed a newer dead letter unseen.
+#[test]
+fn numbers_removed_are_not_given_again_after_a_reopen() {
+    let path = path("removed-numbers");
+    let spool = Spool::open(&path).unwrap();
+    let writes = (1..=3).map(|seq| insert(seq, "u")).collect();
+    spool.submit(writes, Mode::Wait).unwrap();
+    spool
+        .submit(vec![bury(1), bury(2), bury(3)], Mode::Wait)
+        .unwrap();
+    let read: Vec<u64> = spool
+        .dead_letters()
+        .unwrap()
+        .iter()
+        .map(|l| l.seq)
+        .collect();
+    assert_eq!(read, [1, 2, 3]);
+    assert_eq!(spool.remove_dead_letters(read.clone()).unwrap(), 3);
+    drop(spool);
+    let spool = Spool::open(&path).unwrap();
+    let next = spool.next_seq();
+    assert_eq!(next, 4, "the numbers removed are given again");
+    spool.submit(vec![insert(next, "u")], Mode::Wait).unwrap();
+    spool.submit(vec![bury(next)], Mode::Wait).unwrap();
+    // The list read before names no newer letter.
+    assert_eq!(spool.remove_dead_letters(read).unwrap(), 0);
+    assert_eq!(spool.dead_letters().unwrap().len(), 1);
+    // The same for the unreadable entries removed, and over a second reopen.
+    drop(spool);
+    let spool = Spool::open(&path).unwrap();
+    assert_eq!(spool.clear_dead_letters().unwrap(), 1);
+    drop(spool);
+    let spool = Spool::open(&path).unwrap();
+    assert_eq!(spool.next_seq(), 5);
+}
+
 /// A removal of dead letters whose commit fails says so, naming the file and to call it again:
 /// not that "the message was not made durable", which is what a refused `track` is told.
 #[test]
