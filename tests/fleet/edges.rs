@@ -1259,18 +1259,16 @@ async fn a_short_lease_beside_a_long_one_does_not_end_it() {
     drop(held);
 }
 
-/// A Redis over TLS whose certificate this instance does not trust (self-signed here, as a
-/// managed Redis with a CA of its own) is named as such, with the URL and what the budget
-/// trusts: the warning said Redis "cannot be reached", which sent the reader to the network.
-#[tokio::test]
-async fn a_redis_certificate_not_trusted_is_named_as_such() {
+/// A redis-server of its own taking TLS only, on a free loopback port, with the self-signed
+/// test certificate of `tests/fleet/tls`; `None` (the test skipped) as `RedisServer::start_with`.
+fn tls_redis(name: &str) -> Option<(crate::support::RedisServer, u16)> {
     let tls = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fleet/tls");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .unwrap()
         .port();
-    let Some(server) = crate::support::RedisServer::start_with(
-        "a_redis_certificate_not_trusted",
+    let server = crate::support::RedisServer::start_with(
+        name,
         &[
             "--tls-port",
             &port.to_string(),
@@ -1281,7 +1279,16 @@ async fn a_redis_certificate_not_trusted_is_named_as_such() {
             "--tls-auth-clients",
             "no",
         ],
-    ) else {
+    )?;
+    Some((server, port))
+}
+
+/// A Redis over TLS whose certificate this instance does not trust (self-signed here, as a
+/// managed Redis with a CA of its own) is named as such, with the URL and what the budget
+/// trusts: the warning said Redis "cannot be reached", which sent the reader to the network.
+#[tokio::test]
+async fn a_redis_certificate_not_trusted_is_named_as_such() {
+    let Some((server, port)) = tls_redis("a_redis_certificate_not_trusted") else {
         return;
     };
     let logs = crate::capture::this_thread(tracing::Level::WARN);
@@ -1351,24 +1358,7 @@ async fn a_budget_dropped_while_redis_is_down_stops_probing_it() {
 /// "cannot be reached".
 #[tokio::test]
 async fn a_plain_url_to_a_tls_redis_is_told_to_use_rediss() {
-    let tls = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fleet/tls");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .unwrap()
-        .port();
-    let Some(server) = crate::support::RedisServer::start_with(
-        "a_plain_url_to_a_tls_redis",
-        &[
-            "--tls-port",
-            &port.to_string(),
-            "--tls-cert-file",
-            &tls.join("cert.pem").display().to_string(),
-            "--tls-key-file",
-            &tls.join("key.pem").display().to_string(),
-            "--tls-auth-clients",
-            "no",
-        ],
-    ) else {
+    let Some((server, port)) = tls_redis("a_plain_url_to_a_tls_redis") else {
         return;
     };
     let logs = crate::capture::this_thread(tracing::Level::WARN);

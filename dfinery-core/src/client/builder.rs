@@ -1263,13 +1263,9 @@ mod tests {
         );
     }
 
-    /// An export error body the server wrote into the CSV after it had started, with a message
-    /// DFINERY does not document: `collect_bytes` gives `Error::Unexpected`, whose fix names
-    /// where the base URL came from, as the same answer before the CSV does. It said "check
-    /// `base_url`" to a user of `DFINERY_BASE_URL`, its `base_url_given_by` being `None`
-    /// though the error came from a `Client` call.
-    #[tokio::test]
-    async fn an_undocumented_error_inside_the_csv_names_where_the_base_url_came_from() {
+    /// A server on loopback answering each request (its first bytes, up to 64 KiB) with what
+    /// `answer` gives; its base URL.
+    async fn raw_server(answer: fn(&[u8]) -> Vec<u8>) -> String {
         use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -1279,30 +1275,55 @@ mod tests {
                     return;
                 };
                 let mut request = vec![0; 64 * 1024];
-                let _ = socket.read(&mut request).await;
-                let body = "a,b\r\n1,2\r\n{\"result\":\"fail\",\"message\":\"strange_error\"}";
-                let answer = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: text/csv\r\ncontent-length: {}\r\n\
-                     connection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = socket.write_all(answer.as_bytes()).await;
+                let read = socket.read(&mut request).await.unwrap_or(0);
+                let _ = socket.write_all(&answer(&request[..read])).await;
             }
         });
-        for (from_env, named) in [(true, "`DFINERY_BASE_URL`"), (false, "`base_url`")] {
-            let env = |name: &str| match name {
-                ENV_SERVICE_ID => Ok("svc".to_owned()),
-                ENV_IMPORT_TOKEN => Ok("token".to_owned()),
-                ENV_BASE_URL if from_env => Ok(url.clone()),
-                _ => Err(std::env::VarError::NotPresent),
-            };
-            let mut builder = ClientBuilder::default()
-                .apply_env(env)
-                .export_token("export");
-            if !from_env {
-                builder = builder.base_url(url.as_str());
-            }
-            let client = builder.build().unwrap();
+        url
+    }
+
+    /// A client of `url`, given through `DFINERY_BASE_URL` (`from_env`) or `base_url`, with
+    /// how its messages name that setting.
+    fn client_given(url: &str, from_env: bool) -> (crate::Client, &'static str) {
+        let env = |name: &str| match name {
+            ENV_SERVICE_ID => Ok("svc".to_owned()),
+            ENV_IMPORT_TOKEN => Ok("token".to_owned()),
+            ENV_BASE_URL if from_env => Ok(url.to_owned()),
+            _ => Err(std::env::VarError::NotPresent),
+        };
+        let mut builder = ClientBuilder::default()
+            .apply_env(env)
+            .export_token("export");
+        if !from_env {
+            builder = builder.base_url(url);
+        }
+        let named = if from_env {
+            "`DFINERY_BASE_URL`"
+        } else {
+            "`base_url`"
+        };
+        (builder.build().unwrap(), named)
+    }
+
+    /// An export error body the server wrote into the CSV after it had started, with a message
+    /// DFINERY does not document: `collect_bytes` gives `Error::Unexpected`, whose fix names
+    /// where the base URL came from, as the same answer before the CSV does. It said "check
+    /// `base_url`" to a user of `DFINERY_BASE_URL`, its `base_url_given_by` being `None`
+    /// though the error came from a `Client` call.
+    #[tokio::test]
+    async fn an_undocumented_error_inside_the_csv_names_where_the_base_url_came_from() {
+        let url = raw_server(|_| {
+            let body = "a,b\r\n1,2\r\n{\"result\":\"fail\",\"message\":\"strange_error\"}";
+            format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: text/csv\r\ncontent-length: {}\r\n\
+                 connection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes()
+        })
+        .await;
+        for from_env in [true, false] {
+            let (client, named) = client_given(&url, from_env);
             let today = crate::export::EventQuery::last_days(1)
                 .to_request()
                 .unwrap();
@@ -1326,42 +1347,20 @@ mod tests {
     /// `base_url`", a builder method the user never called.
     #[tokio::test]
     async fn an_undocumented_answer_names_where_the_base_url_came_from() {
-        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move {
-            loop {
-                let Ok((mut socket, _)) = listener.accept().await else {
-                    return;
-                };
-                let mut request = vec![0; 64 * 1024];
-                let read = socket.read(&mut request).await.unwrap_or(0);
-                let request = &request[..read];
-                let answer: &[u8] = if request.starts_with(b"POST /api/v1/export/") {
-                    b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 6\r\nconnection: close\r\n\r\n<html>"
-                } else if request.starts_with(b"POST /api/v1/user-profile") {
-                    b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: 78\r\nconnection: close\r\n\r\n{\"status\":false,\"code\":\"40403\",\"message\":\"TOO_MANY_USER_PROFILES\",\"data\":null}"
-                } else {
-                    b"HTTP/1.1 404 Not Found\r\ncontent-length: 9\r\nconnection: close\r\n\r\nnot found"
-                };
-                let _ = socket.write_all(answer).await;
-            }
-        });
-        let user = crate::Identity::new(crate::Identifier::ExternalId, "u1").unwrap();
-        for (from_env, named) in [(true, "`DFINERY_BASE_URL`"), (false, "`base_url`")] {
-            let env = |name: &str| match name {
-                ENV_SERVICE_ID => Ok("svc".to_owned()),
-                ENV_IMPORT_TOKEN => Ok("token".to_owned()),
-                ENV_BASE_URL if from_env => Ok(url.clone()),
-                _ => Err(std::env::VarError::NotPresent),
+        let url = raw_server(|request| {
+            let answer: &[u8] = if request.starts_with(b"POST /api/v1/export/") {
+                b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 6\r\nconnection: close\r\n\r\n<html>"
+            } else if request.starts_with(b"POST /api/v1/user-profile") {
+                b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: 78\r\nconnection: close\r\n\r\n{\"status\":false,\"code\":\"40403\",\"message\":\"TOO_MANY_USER_PROFILES\",\"data\":null}"
+            } else {
+                b"HTTP/1.1 404 Not Found\r\ncontent-length: 9\r\nconnection: close\r\n\r\nnot found"
             };
-            let mut builder = ClientBuilder::default()
-                .apply_env(env)
-                .export_token("export");
-            if !from_env {
-                builder = builder.base_url(url.as_str());
-            }
-            let client = builder.build().unwrap();
+            answer.to_vec()
+        })
+        .await;
+        let user = crate::Identity::new(crate::Identifier::ExternalId, "u1").unwrap();
+        for from_env in [true, false] {
+            let (client, named) = client_given(&url, from_env);
             let error = client.identify(&user).await.unwrap_err();
             assert!(
                 matches!(error, crate::Error::Unexpected { status: 404, .. }),
